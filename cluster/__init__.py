@@ -1,0 +1,1 @@
+"""Raft replication of the KV store (pysyncobj) and its gRPC service."""

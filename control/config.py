@@ -1,0 +1,51 @@
+"""Node configuration: one dataclass with defaults, filled from DB9_* variables, then flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+def default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local/share")
+    return os.path.join(base, "db9")
+
+
+@dataclass
+class ServerConfig:
+    node_id: int = 1
+    data_dir: str = ""
+    sync: bool = True  # fsync every commit (LMDB durability)
+    gc_life_time_s: float = 600.0  # how far back reads (and branches --at) may go
+    gc_interval_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not self.data_dir:
+            self.data_dir = default_data_dir()
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> ServerConfig:
+        """Defaults, overridden by ``DB9_<FIELD>`` variables, overridden by non-None flags."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"DB9_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(raw: str, type_name: object) -> object:
+    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", "")
+    if name == "bool":
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if name == "int":
+        return int(raw)
+    if name == "float":
+        return float(raw)
+    return raw

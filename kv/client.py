@@ -1,0 +1,501 @@
+"""The transaction client: begin / get / scan / put / delete / commit / rollback.
+
+The SQL layer talks to this API only. Underneath is a ``KvBackend``: ``LocalKv`` for a single
+node, or the cluster's gRPC client, both offering the same Percolator commands. The client
+buffers writes, reads its own writes, resolves the locks it meets, and commits with 1PC when
+the write set is small and with two-phase commit otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol, TypeVar
+
+from kv.engine.base import Engine
+from kv.errors import (
+    AlreadyExists,
+    Db9Error,
+    InvalidArgument,
+    KeyIsLocked,
+    TxnLockNotFound,
+)
+from kv.mvcc.records import Lock, Mutation, Op
+from kv.storage import Storage
+from kv.tso import TimestampOracle
+from kv.txn.cleanup import TxnState, TxnStatus
+from kv.txn.gc import GcProgress, RetainPoint
+
+T = TypeVar("T")
+
+
+class KvBackend(Protocol):
+    """The Percolator command set, as the single-node store and the cluster client offer it."""
+
+    def get_ts(self, count: int = 1) -> int: ...
+    def get(self, key: bytes, ts: int) -> bytes | None: ...
+    def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]: ...
+    def scan(
+        self,
+        start: bytes,
+        end: bytes | None,
+        ts: int,
+        *,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[bytes, bytes]]: ...
+    def prewrite(
+        self,
+        mutations: Sequence[Mutation],
+        primary: bytes,
+        start_ts: int,
+        lock_ttl_ms: int,
+        txn_size: int = 0,
+    ) -> None: ...
+    def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None: ...
+    def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int: ...
+    def rollback(self, keys: Sequence[bytes], start_ts: int) -> None: ...
+    def check_txn_status(
+        self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True
+    ) -> TxnStatus: ...
+    def txn_heart_beat(self, primary: bytes, start_ts: int, ttl_ms: int) -> int: ...
+    def resolve_lock(
+        self, start_ts: int, commit_ts: int, keys: Sequence[bytes] | None = None
+    ) -> int: ...
+    def scan_locks(
+        self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None
+    ) -> list[Lock]: ...
+    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress: ...
+    def safepoint(self) -> int: ...
+
+
+class LocalKv:
+    """A ``KvBackend`` on one local engine: Storage for the commands, the TSO for timestamps."""
+
+    def __init__(self, engine: Engine, tso: TimestampOracle | None = None) -> None:
+        self.engine = engine
+        self.storage = Storage(engine)
+        self.tso = tso or TimestampOracle(engine)
+
+    @classmethod
+    def open(cls, path: str, *, sync: bool = True) -> LocalKv:
+        from kv.engine.lmdb import LmdbEngine
+
+        return cls(LmdbEngine(path, sync=sync))
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def get_ts(self, count: int = 1) -> int:
+        return self.tso.get_ts(count)
+
+    def get(self, key: bytes, ts: int) -> bytes | None:
+        return self.storage.get(key, ts)
+
+    def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
+        return self.storage.batch_get(keys, ts)
+
+    def scan(
+        self,
+        start: bytes,
+        end: bytes | None,
+        ts: int,
+        *,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[bytes, bytes]]:
+        return self.storage.scan(start, end, ts, limit=limit, reverse=reverse)
+
+    def prewrite(
+        self,
+        mutations: Sequence[Mutation],
+        primary: bytes,
+        start_ts: int,
+        lock_ttl_ms: int,
+        txn_size: int = 0,
+    ) -> None:
+        self.storage.prewrite(mutations, primary, start_ts, lock_ttl_ms, txn_size)
+
+    def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
+        self.storage.commit(keys, start_ts, commit_ts)
+
+    def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
+        return self.storage.one_pc(mutations, start_ts, self.tso.get_ts)
+
+    def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
+        self.storage.rollback(keys, start_ts)
+
+    def check_txn_status(
+        self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True
+    ) -> TxnStatus:
+        return self.storage.check_txn_status(
+            primary, lock_ts, current_ts, rollback_if_not_exist=rollback_if_not_exist
+        )
+
+    def txn_heart_beat(self, primary: bytes, start_ts: int, ttl_ms: int) -> int:
+        return self.storage.txn_heart_beat(primary, start_ts, ttl_ms)
+
+    def resolve_lock(
+        self, start_ts: int, commit_ts: int, keys: Sequence[bytes] | None = None
+    ) -> int:
+        return self.storage.resolve_lock(start_ts, commit_ts, keys)
+
+    def scan_locks(
+        self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None
+    ) -> list[Lock]:
+        return self.storage.scan_locks(max_ts, start, end, limit)
+
+    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress:
+        return self.storage.gc(safepoint, retain)
+
+    def safepoint(self) -> int:
+        return self.storage.safepoint
+
+
+@dataclass
+class TxnOptions:
+    lock_ttl_ms: int = 3000
+    max_lock_ttl_ms: int = 120_000
+    lock_wait_s: float = 5.0  # how long a read waits for a live lock before giving up
+    one_pc_max_keys: int = 1024
+    one_pc_max_bytes: int = 4 << 20
+    batch_keys: int = 512  # keys per prewrite/commit request in 2PC
+    scan_page: int = 256
+
+
+class TxnPhase(Enum):
+    ACTIVE = "active"
+    COMMITTED = "committed"
+    ROLLED_BACK = "rolled_back"
+
+
+class LockResolver:
+    """Finds out the fate of the transactions behind locks and finishes them."""
+
+    def __init__(self, backend: KvBackend) -> None:
+        self.backend = backend
+
+    def resolve(self, locks: Sequence[Lock]) -> bool:
+        """True if every lock's transaction was finished; False if one is still alive."""
+        done: dict[int, bool] = {}
+        for lock in locks:
+            if lock.start_ts in done:
+                continue
+            status = self.backend.check_txn_status(
+                lock.primary, lock.start_ts, self.backend.get_ts()
+            )
+            if status.state == TxnState.COMMITTED:
+                self.backend.resolve_lock(lock.start_ts, status.commit_ts)
+                done[lock.start_ts] = True
+            elif status.state in (TxnState.ROLLED_BACK, TxnState.NOT_FOUND):
+                self.backend.resolve_lock(lock.start_ts, 0)
+                done[lock.start_ts] = True
+            else:
+                done[lock.start_ts] = False
+        return all(done.values())
+
+    def retry_locked(self, action: Callable[[], T], wait_s: float) -> T:
+        """Run ``action``, resolving locks it meets, waiting up to ``wait_s`` for live ones."""
+        deadline = time.monotonic() + wait_s
+        backoff = 0.002
+        while True:
+            try:
+                return action()
+            except KeyIsLocked as exc:
+                if self.resolve([exc.lock]):
+                    continue
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 0.1)
+
+
+class Transaction:
+    """A snapshot-isolated transaction: reads at ``start_ts``, writes buffered until commit."""
+
+    def __init__(self, client: TxnClient, start_ts: int) -> None:
+        self._client = client
+        self._backend = client.backend
+        self._opts = client.options
+        self.start_ts = start_ts
+        self.commit_ts = 0
+        self.state = TxnPhase.ACTIVE
+        self._buffer: dict[bytes, Mutation] = {}
+        self._savepoints: list[dict[bytes, Mutation]] = []
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _check_active(self) -> None:
+        if self.state != TxnPhase.ACTIVE:
+            raise InvalidArgument(f"transaction is {self.state.value}")
+
+    def _read(self, action: Callable[[], T]) -> T:
+        return self._client.resolver.retry_locked(action, self._opts.lock_wait_s)
+
+    def get(self, key: bytes) -> bytes | None:
+        self._check_active()
+        m = self._buffer.get(key)
+        if m is not None and m.op != Op.LOCK:
+            return None if m.op == Op.DELETE else m.value
+        return self._read(lambda: self._backend.get(key, self.start_ts))
+
+    def batch_get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        self._check_active()
+        out: dict[bytes, bytes] = {}
+        remote: list[bytes] = []
+        for key in keys:
+            m = self._buffer.get(key)
+            if m is None or m.op == Op.LOCK:
+                remote.append(key)
+            elif m.op != Op.DELETE:
+                out[key] = m.value
+        if remote:
+            out.update(self._read(lambda: self._backend.batch_get(remote, self.start_ts)))
+        return out
+
+    def iter_scan(
+        self, start: bytes, end: bytes | None, *, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Live pairs in ``[start, end)`` merged with this transaction's own writes, paged."""
+        self._check_active()
+        if end is not None and end <= start:
+            return
+        local = sorted(k for k in self._buffer if k >= start and (end is None or k < end))
+        if reverse:
+            local.reverse()
+        remote = self._iter_remote(start, end, reverse)
+        li = 0
+        nxt = next(remote, None)
+        while nxt is not None or li < len(local):
+            if li < len(local) and (
+                nxt is None or (local[li] < nxt[0]) != reverse or local[li] == nxt[0]
+            ):
+                key = local[li]
+                li += 1
+                if nxt is not None and nxt[0] == key:
+                    nxt = next(remote, None)
+                m = self._buffer[key]
+                if m.op == Op.LOCK:
+                    value = self.get(key)
+                    if value is not None:
+                        yield key, value
+                elif m.op != Op.DELETE:
+                    yield key, m.value
+            else:
+                assert nxt is not None
+                yield nxt
+                nxt = next(remote, None)
+
+    def _iter_remote(
+        self, start: bytes, end: bytes | None, reverse: bool
+    ) -> Iterator[tuple[bytes, bytes]]:
+        page = self._opts.scan_page
+        lo, hi = start, end
+        while True:
+            rows = self._read(
+                lambda lo=lo, hi=hi: self._backend.scan(
+                    lo, hi, self.start_ts, limit=page, reverse=reverse
+                )
+            )
+            yield from rows
+            if len(rows) < page:
+                return
+            if reverse:
+                hi = rows[-1][0]
+            else:
+                lo = rows[-1][0] + b"\x00"
+
+    def scan(
+        self,
+        start: bytes,
+        end: bytes | None,
+        *,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        for item in self.iter_scan(start, end, reverse=reverse):
+            if limit is not None and len(out) >= limit:
+                break
+            out.append(item)
+        return out
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._check_active()
+        if not key:
+            raise InvalidArgument("empty key")
+        self._buffer[key] = Mutation(Op.PUT, key, bytes(value))
+
+    def insert(self, key: bytes, value: bytes) -> None:
+        """Put that fails with AlreadyExists if the key has a live value (now or at commit)."""
+        self._check_active()
+        prior = self._buffer.get(key)
+        if prior is not None and prior.op in (Op.PUT, Op.INSERT):
+            raise AlreadyExists(key)
+        if prior is not None and prior.op == Op.DELETE:
+            # Deleted earlier in this transaction: the committed value may exist, so a
+            # plain put replaces it.
+            self._buffer[key] = Mutation(Op.PUT, key, bytes(value))
+            return
+        if self.get(key) is not None:
+            raise AlreadyExists(key)
+        self._buffer[key] = Mutation(Op.INSERT, key, bytes(value))
+
+    def delete(self, key: bytes) -> None:
+        self._check_active()
+        if not key:
+            raise InvalidArgument("empty key")
+        prior = self._buffer.get(key)
+        if prior is not None and prior.op == Op.INSERT:
+            del self._buffer[key]  # inserted and deleted in this transaction: nothing to do
+            return
+        self._buffer[key] = Mutation(Op.DELETE, key)
+
+    def lock_key(self, key: bytes) -> None:
+        """Include ``key`` in the commit without changing it (SELECT ... FOR UPDATE)."""
+        self._check_active()
+        self._buffer.setdefault(key, Mutation(Op.LOCK, key))
+
+    @property
+    def write_count(self) -> int:
+        return len(self._buffer)
+
+    def mutations(self) -> list[Mutation]:
+        """The buffered writes in key order, as commit will send them."""
+        return sorted(self._buffer.values(), key=lambda m: m.key)
+
+    # -- savepoints --------------------------------------------------------------------------
+
+    def savepoint(self) -> int:
+        self._check_active()
+        self._savepoints.append(dict(self._buffer))
+        return len(self._savepoints)
+
+    def rollback_to(self, savepoint: int) -> None:
+        if not 1 <= savepoint <= len(self._savepoints):
+            raise InvalidArgument(f"no savepoint {savepoint}")
+        del self._savepoints[savepoint:]
+        self._buffer = dict(self._savepoints[savepoint - 1])
+
+    def release(self, savepoint: int) -> None:
+        if not 1 <= savepoint <= len(self._savepoints):
+            raise InvalidArgument(f"no savepoint {savepoint}")
+        del self._savepoints[savepoint - 1 :]
+
+    # -- end ---------------------------------------------------------------------------------
+
+    def rollback(self) -> None:
+        if self.state == TxnPhase.ACTIVE:
+            self.state = TxnPhase.ROLLED_BACK
+            self._buffer.clear()
+            self._client._finished(self)
+
+    def commit(self) -> int:
+        """Commit and return the commit timestamp (``start_ts`` for a read-only transaction)."""
+        self._check_active()
+        try:
+            mutations = self.mutations()
+            if not mutations:
+                self.commit_ts = self.start_ts
+            elif self._fits_one_pc(mutations):
+                self.commit_ts = self._client.resolver.retry_locked(
+                    lambda: self._backend.one_pc(mutations, self.start_ts), self._opts.lock_wait_s
+                )
+            else:
+                self.commit_ts = self._two_phase(mutations)
+            self.state = TxnPhase.COMMITTED
+            return self.commit_ts
+        except BaseException:
+            self.state = TxnPhase.ROLLED_BACK
+            raise
+        finally:
+            self._client._finished(self)
+
+    def _fits_one_pc(self, mutations: Sequence[Mutation]) -> bool:
+        if len(mutations) > self._opts.one_pc_max_keys:
+            return False
+        size = sum(len(m.key) + len(m.value) for m in mutations)
+        return size <= self._opts.one_pc_max_bytes
+
+    def _two_phase(self, mutations: list[Mutation]) -> int:
+        opts = self._opts
+        primary = mutations[0].key
+        # Bigger transactions take longer between prewrite and commit: a longer TTL keeps
+        # readers from rolling them back while they are still alive.
+        ttl = min(opts.max_lock_ttl_ms, opts.lock_ttl_ms + len(mutations) // 100)
+        batches = [
+            mutations[i : i + opts.batch_keys] for i in range(0, len(mutations), opts.batch_keys)
+        ]
+        resolver = self._client.resolver
+        deadline = time.monotonic() + ttl / 2000
+        try:
+            for batch in batches:
+                resolver.retry_locked(
+                    lambda b=batch, t=ttl: self._backend.prewrite(
+                        b, primary, self.start_ts, t, len(mutations)
+                    ),
+                    opts.lock_wait_s,
+                )
+                if time.monotonic() > deadline:
+                    ttl = min(opts.max_lock_ttl_ms, ttl * 2)
+                    self._backend.txn_heart_beat(primary, self.start_ts, ttl)
+                    deadline = time.monotonic() + ttl / 2000
+        except Db9Error:
+            self._abandon(mutations)
+            raise
+        commit_ts = self._backend.get_ts()
+        try:
+            self._backend.commit([primary], self.start_ts, commit_ts)
+        except TxnLockNotFound:
+            self._abandon(mutations)
+            raise
+        # The transaction is committed; secondaries left locked are committed by readers.
+        for batch in batches:
+            keys = [m.key for m in batch if m.key != primary]
+            if keys:
+                try:
+                    self._backend.commit(keys, self.start_ts, commit_ts)
+                except Db9Error:
+                    break
+        return commit_ts
+
+    def _abandon(self, mutations: Sequence[Mutation]) -> None:
+        # If this fails too, the locks expire and are rolled back by whoever meets them.
+        with contextlib.suppress(Db9Error):
+            self._backend.rollback([m.key for m in mutations], self.start_ts)
+
+
+class TxnClient:
+    """Hands out transactions and knows the oldest active one (the GC may not pass it)."""
+
+    def __init__(self, backend: KvBackend, options: TxnOptions | None = None) -> None:
+        self.backend = backend
+        self.options = options or TxnOptions()
+        self.resolver = LockResolver(backend)
+        self._active: dict[int, int] = {}
+        self._mutex = threading.Lock()
+
+    def begin(self, *, start_ts: int | None = None) -> Transaction:
+        ts = self.backend.get_ts() if start_ts is None else start_ts
+        txn = Transaction(self, ts)
+        with self._mutex:
+            self._active[ts] = self._active.get(ts, 0) + 1
+        return txn
+
+    def _finished(self, txn: Transaction) -> None:
+        with self._mutex:
+            n = self._active.get(txn.start_ts, 0) - 1
+            if n <= 0:
+                self._active.pop(txn.start_ts, None)
+            else:
+                self._active[txn.start_ts] = n
+
+    def min_active_ts(self) -> int | None:
+        with self._mutex:
+            return min(self._active) if self._active else None

@@ -1,0 +1,1 @@
+"""Storage engines: the interface (base), LMDB (production) and memory (unit tests)."""

@@ -1,0 +1,244 @@
+"""The LMDB engine: one ordered B+tree in a memory map, durable on commit by default.
+
+LMDB allows one writer at a time and any number of readers, each reader a consistent snapshot.
+The map size is fixed per open environment, so when a write does not fit we grow the map; LMDB
+demands that no transaction of this process is open while that happens, which is what the
+``_Gate`` below guarantees. The data directory is locked with ``flock`` so that two processes
+never run their own latches and timestamp oracles over the same files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import lmdb
+
+from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch
+from kv.errors import LimitExceeded, StorageError
+
+DEFAULT_MAP_SIZE = 1 << 30  # grows by doubling on demand
+MAX_MAP_SIZE = 1 << 42  # 4 TiB of address space
+GATE_DRAIN_TIMEOUT_S = 30.0
+
+
+class _Gate:
+    """Counts open LMDB transactions so the map can be resized when none is open."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._active = 0
+        self._resizing = False
+
+    def enter(self) -> None:
+        with self._cond:
+            while self._resizing:
+                self._cond.wait()
+            self._active += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            if self._resizing and self._active == 0:
+                self._cond.notify_all()
+
+    def exclusive(self, action: Any) -> None:
+        """Run ``action`` while no transaction is open and none can start."""
+        with self._cond:
+            while self._resizing:
+                self._cond.wait()
+            self._resizing = True
+            try:
+                if not self._cond.wait_for(lambda: self._active == 0, GATE_DRAIN_TIMEOUT_S):
+                    raise StorageError("cannot grow the LMDB map: a read snapshot stays open")
+                action()
+            finally:
+                self._resizing = False
+                self._cond.notify_all()
+
+
+def _scan_cursor(
+    txn: Any, start: bytes, end: bytes | None, reverse: bool, limit: int | None
+) -> Iterator[tuple[bytes, bytes]]:
+    if limit is not None and limit <= 0:
+        return
+    cur = txn.cursor()
+    n = 0
+    if not reverse:
+        if not cur.set_range(start):
+            return
+        for key, value in cur.iternext():
+            if end is not None and key >= end:
+                return
+            yield key, value
+            n += 1
+            if limit is not None and n >= limit:
+                return
+    else:
+        positioned = cur.set_range(end) if end is not None else cur.last()
+        if positioned and end is not None:
+            positioned = cur.prev()
+        elif not positioned and end is not None:
+            positioned = cur.last()
+        if not positioned:
+            return
+        for key, value in cur.iterprev():
+            if key < start:
+                return
+            yield key, value
+            n += 1
+            if limit is not None and n >= limit:
+                return
+
+
+class LmdbSnapshot(Snapshot):
+    """A read transaction; holds the gate until closed, so close it promptly."""
+
+    def __init__(self, engine: LmdbEngine) -> None:
+        self._engine = engine
+        engine._gate.enter()
+        try:
+            self._txn = engine._env.begin(buffers=False)
+        except BaseException:
+            engine._gate.leave()
+            raise
+        self._open = True
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._txn.get(key)
+        return value
+
+    def scan(
+        self,
+        start: bytes = b"",
+        end: bytes | None = None,
+        *,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[bytes, bytes]]:
+        return _scan_cursor(self._txn, start, end, reverse, limit)
+
+    def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
+        cur = self._txn.cursor()
+        if not cur.set_range(start):
+            return None
+        key: bytes = cur.key()
+        if end is not None and key >= end:
+            return None
+        return key, cur.value()
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._txn.abort()
+            self._engine._gate.leave()
+
+
+class LmdbEngine(Engine):
+    """LMDB in ``path`` (a directory); ``sync=False`` trades power-loss durability for speed."""
+
+    def __init__(self, path: str, *, sync: bool = True, map_size: int = DEFAULT_MAP_SIZE) -> None:
+        os.makedirs(path, exist_ok=True)
+        self.path = path
+        self._lockfile = open(os.path.join(path, "db9.lock"), "a+")  # noqa: SIM115
+        try:
+            fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lockfile.close()
+            raise StorageError(f"data directory {path} is in use by another process") from None
+        data_file = os.path.join(path, "data.mdb")
+        existing = os.path.getsize(data_file) if os.path.exists(data_file) else 0
+        size = max(map_size, 2 * existing)
+        try:
+            self._env = lmdb.open(
+                path,
+                map_size=size,
+                subdir=True,
+                sync=sync,
+                metasync=sync,
+                max_readers=2048,
+                max_dbs=0,
+                lock=True,
+            )
+        except lmdb.Error as exc:
+            self._lockfile.close()
+            raise StorageError(f"cannot open LMDB at {path}: {exc}") from exc
+        self._gate = _Gate()
+        self._write_lock = threading.Lock()
+        self.max_key_size: int = self._env.max_key_size()
+        self._closed = False
+
+    def write_batch(self, batch: WriteBatch) -> None:
+        if not batch.ops:
+            return
+        for key, _ in batch.ops:
+            if not key or len(key) > self.max_key_size:
+                raise LimitExceeded(f"engine key of {len(key)} bytes (limit {self.max_key_size})")
+        with self._write_lock:
+            while True:
+                self._gate.enter()
+                try:
+                    with self._env.begin(write=True) as txn:
+                        for key, value in batch.ops:
+                            if value is None:
+                                txn.delete(key)
+                            else:
+                                txn.put(key, value)
+                    return
+                except lmdb.MapFullError:
+                    pass
+                except lmdb.Error as exc:
+                    raise StorageError(f"LMDB write failed: {exc}") from exc
+                finally:
+                    self._gate.leave()
+                self._grow()
+
+    def _grow(self) -> None:
+        new_size = self._env.info()["map_size"] * 2
+        if new_size > MAX_MAP_SIZE:
+            raise StorageError("LMDB map reached its maximum size")
+        self._gate.exclusive(lambda: self._env.set_mapsize(new_size))
+
+    def snapshot(self) -> LmdbSnapshot:
+        return LmdbSnapshot(self)
+
+    def get(self, key: bytes) -> bytes | None:
+        self._gate.enter()
+        try:
+            with self._env.begin(buffers=False) as txn:
+                value: bytes | None = txn.get(key)
+                return value
+        finally:
+            self._gate.leave()
+
+    def stats(self) -> EngineStats:
+        st = self._env.stat()
+        pages = st["branch_pages"] + st["leaf_pages"] + st["overflow_pages"]
+        data_file = os.path.join(self.path, "data.mdb")
+        return EngineStats(
+            entries=st["entries"],
+            data_bytes=pages * st["psize"],
+            file_bytes=os.path.getsize(data_file),
+            map_bytes=self._env.info()["map_size"],
+        )
+
+    def copy_to(self, path: str, *, compact: bool = True) -> None:
+        """Write a consistent copy of the whole store into directory ``path`` (for snapshots)."""
+        os.makedirs(path, exist_ok=True)
+        self._gate.enter()
+        try:
+            self._env.copy(path, compact=compact)
+        finally:
+            self._gate.leave()
+
+    def sync(self) -> None:
+        self._env.sync(True)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._env.close()
+            self._lockfile.close()

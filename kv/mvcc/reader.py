@@ -1,0 +1,181 @@
+"""Reading MVCC data at a timestamp from one engine snapshot.
+
+A read at ``ts`` first looks for a lock: a lock of a transaction that started at or before ``ts``
+may belong to a transaction that commits below ``ts``, so the reader cannot know the answer and
+raises ``KeyIsLocked`` for the caller to resolve. Otherwise the newest PUT or DELETE write record
+with ``commit_ts <= ts`` is the answer; ROLLBACK and LOCK records are skipped.
+"""
+
+from __future__ import annotations
+
+from kv.engine.base import Snapshot
+from kv.errors import KeyIsLocked
+from kv.mvcc import keys as K
+from kv.mvcc.records import Lock, Write, WriteKind
+
+_DATA_KINDS = (WriteKind.PUT, WriteKind.DELETE)
+
+
+class MvccReader:
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+
+    # -- locks -------------------------------------------------------------------------------
+
+    def load_lock(self, key: bytes, key_enc: bytes | None = None) -> Lock | None:
+        raw = self.snap.get(K.LOCK + (key_enc if key_enc is not None else K.enc(key)))
+        return None if raw is None else Lock.decode(key, raw)
+
+    def check_lock(self, key: bytes, key_enc: bytes, ts: int) -> None:
+        raw = self.snap.get(K.LOCK + key_enc)
+        if raw is not None:
+            lock = Lock.decode(key, raw)
+            if lock.start_ts <= ts and lock.kind != WriteKind.LOCK:
+                raise KeyIsLocked(lock)
+
+    def scan_locks(
+        self,
+        start: bytes = b"",
+        end: bytes | None = None,
+        *,
+        max_ts: int | None = None,
+        start_ts: int | None = None,
+        limit: int | None = None,
+    ) -> list[Lock]:
+        """Locks in a user-key range; only those with start_ts <= max_ts / == start_ts if given."""
+        lo, hi = K.cf_range(K.LOCK, start, end)
+        out: list[Lock] = []
+        for ek, raw in self.snap.scan(lo, hi):
+            lock = Lock.decode(K.dec(ek[1:]), raw)
+            if max_ts is not None and lock.start_ts > max_ts:
+                continue
+            if start_ts is not None and lock.start_ts != start_ts:
+                continue
+            out.append(lock)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    # -- write records -----------------------------------------------------------------------
+
+    def seek_write(self, key_enc: bytes, ts: int) -> tuple[int, Write] | None:
+        """The newest write record (any kind) of the key with commit_ts <= ts."""
+        _, hi = K.versions_range(K.WRITE, key_enc)
+        found = self.snap.seek(K.write_key(key_enc, ts), hi)
+        if found is None:
+            return None
+        _, commit_ts = K.split_versioned(found[0])
+        return commit_ts, Write.decode(found[1])
+
+    def newest_data_write(self, key_enc: bytes, ts: int) -> tuple[int, Write] | None:
+        """The newest PUT or DELETE record with commit_ts <= ts."""
+        while True:
+            found = self.seek_write(key_enc, ts)
+            if found is None:
+                return None
+            commit_ts, write = found
+            if write.kind in _DATA_KINDS:
+                return found
+            if commit_ts == 0:
+                return None
+            ts = commit_ts - 1
+
+    def txn_record(self, key_enc: bytes, start_ts: int) -> tuple[int, Write] | None:
+        """The write record left by the transaction ``start_ts`` on this key, if any."""
+        lo, _ = K.versions_range(K.WRITE, key_enc)
+        hi = K.write_key(key_enc, start_ts) + b"\x00"  # commit_ts >= start_ts
+        for ek, raw in self.snap.scan(lo, hi):
+            write = Write.decode(raw)
+            if write.start_ts == start_ts:
+                return K.split_versioned(ek)[1], write
+        return None
+
+    def load_value(self, key_enc: bytes, write: Write) -> bytes:
+        if write.short_value is not None:
+            return write.short_value
+        raw = self.snap.get(K.data_key(key_enc, write.start_ts))
+        if raw is None:  # pragma: no cover - a committed PUT always has its value
+            raise RuntimeError(f"missing data for version {write.start_ts}")
+        return raw
+
+    # -- user reads --------------------------------------------------------------------------
+
+    def get(self, key: bytes, ts: int) -> bytes | None:
+        key_enc = K.enc(key)
+        self.check_lock(key, key_enc, ts)
+        found = self.newest_data_write(key_enc, ts)
+        if found is None or found[1].kind == WriteKind.DELETE:
+            return None
+        return self.load_value(key_enc, found[1])
+
+    def scan(
+        self,
+        start: bytes,
+        end: bytes | None,
+        ts: int,
+        *,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[bytes, bytes]]:
+        """Live (key, value) pairs at ``ts`` in ``[start, end)``, ascending or descending."""
+        lo, hi = K.cf_range(K.WRITE, start, end)
+        out = self._scan_reverse(lo, hi, ts, limit) if reverse else self._scan(lo, hi, ts, limit)
+        # Locks only matter within the part of the range we actually covered.
+        if limit is not None and len(out) >= limit:
+            last = out[-1][0]
+            lock_lo, lock_hi = (start, last + b"\x00") if not reverse else (last, end)
+        else:
+            lock_lo, lock_hi = start, end
+        for lock in self.scan_locks(lock_lo, lock_hi, max_ts=ts):
+            if lock.kind != WriteKind.LOCK:
+                raise KeyIsLocked(lock)
+        return out
+
+    def _scan(self, lo: bytes, hi: bytes, ts: int, limit: int | None) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        current = b""
+        done = True
+        for ek, raw in self.snap.scan(lo, hi):
+            key_enc, commit_ts = K.split_versioned(ek)
+            if key_enc != current:
+                current, done = key_enc, False
+            if done or commit_ts > ts:
+                continue
+            write = Write.decode(raw)
+            if write.kind not in _DATA_KINDS:
+                continue
+            done = True
+            if write.kind == WriteKind.PUT:
+                out.append((K.dec(key_enc), self.load_value(key_enc, write)))
+                if limit is not None and len(out) >= limit:
+                    break
+        return out
+
+    def _scan_reverse(
+        self, lo: bytes, hi: bytes, ts: int, limit: int | None
+    ) -> list[tuple[bytes, bytes]]:
+        # Versions of one key arrive oldest first; the answer is the last visible data record
+        # seen before the key changes.
+        out: list[tuple[bytes, bytes]] = []
+        current = b""
+        best: Write | None = None
+
+        def flush() -> bool:
+            if best is not None and best.kind == WriteKind.PUT:
+                out.append((K.dec(current), self.load_value(current, best)))
+                return limit is not None and len(out) >= limit
+            return False
+
+        for ek, raw in self.snap.scan(lo, hi, reverse=True):
+            key_enc, commit_ts = K.split_versioned(ek)
+            if key_enc != current:
+                if flush():
+                    return out
+                current, best = key_enc, None
+            if commit_ts > ts:
+                continue
+            write = Write.decode(raw)
+            if write.kind in _DATA_KINDS:
+                best = write
+        flush()
+        return out

@@ -1,0 +1,1 @@
+"""PostgreSQL wire protocol server (protocol 3.0)."""

@@ -1,0 +1,1 @@
+"""SQL layer: parse (sqlglot), bind/plan, execute on KV transactions."""

@@ -1,0 +1,113 @@
+"""The engine contract, run against both the LMDB and the memory engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kv.engine.base import Engine, WriteBatch
+from kv.engine.lmdb import LmdbEngine
+from kv.engine.memory import MemoryEngine
+from kv.errors import LimitExceeded, StorageError
+
+
+@pytest.fixture(params=["lmdb", "memory"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    eng: Engine = LmdbEngine(str(tmp_path / "db")) if request.param == "lmdb" else MemoryEngine()
+    yield eng
+    eng.close()
+
+
+def put_all(engine: Engine, items: dict[bytes, bytes]) -> None:
+    batch = WriteBatch()
+    for k, v in items.items():
+        batch.put(k, v)
+    engine.write_batch(batch)
+
+
+def test_get_returns_written_value_and_none_after_delete(engine: Engine) -> None:
+    put_all(engine, {b"a": b"1"})
+    assert engine.get(b"a") == b"1"
+    batch = WriteBatch()
+    batch.delete(b"a")
+    batch.delete(b"never-there")
+    engine.write_batch(batch)
+    assert engine.get(b"a") is None
+
+
+def test_scan_respects_half_open_bounds_in_both_directions(engine: Engine) -> None:
+    put_all(engine, {bytes([c]): bytes([c]) for c in b"abcdef"})
+    assert [k for k, _ in engine.scan(b"b", b"e")] == [b"b", b"c", b"d"]
+    assert [k for k, _ in engine.scan(b"b", b"e", reverse=True)] == [b"d", b"c", b"b"]
+    assert [k for k, _ in engine.scan(b"", None, reverse=True, limit=2)] == [b"f", b"e"]
+    assert [k for k, _ in engine.scan(b"c", None, limit=2)] == [b"c", b"d"]
+    assert [k for k, _ in engine.scan(b"bb", b"dd", reverse=True)] == [b"d", b"c"]
+    assert list(engine.scan(b"x", None)) == []
+    assert list(engine.scan(b"", b"a", reverse=True)) == []
+    assert list(engine.scan(b"a", None, limit=0)) == []
+
+
+def test_snapshot_does_not_see_later_writes(engine: Engine) -> None:
+    put_all(engine, {b"k": b"old"})
+    with engine.snapshot() as snap:
+        put_all(engine, {b"k": b"new", b"k2": b"x"})
+        assert snap.get(b"k") == b"old"
+        assert [k for k, _ in snap.scan()] == [b"k"]
+        assert snap.seek(b"a") == (b"k", b"old")
+        assert snap.seek(b"l") is None
+    assert engine.get(b"k") == b"new"
+
+
+def test_batch_applies_ops_in_order(engine: Engine) -> None:
+    batch = WriteBatch()
+    batch.put(b"k", b"1")
+    batch.delete(b"k")
+    batch.put(b"j", b"2")
+    engine.write_batch(batch)
+    assert engine.get(b"k") is None
+    assert engine.get(b"j") == b"2"
+    assert engine.stats().entries == 1
+
+
+def test_lmdb_map_grows_when_full(tmp_path: Path) -> None:
+    eng = LmdbEngine(str(tmp_path / "db"), map_size=1 << 20)
+    value = os.urandom(4096)
+    for i in range(200):  # about 800 KiB per round of 200 keys
+        batch = WriteBatch()
+        for j in range(10):
+            batch.put(f"{i:05d}-{j}".encode(), value)
+        eng.write_batch(batch)
+    assert eng.stats().map_bytes > 1 << 20
+    assert eng.get(b"00199-9") == value
+    assert eng.stats().entries == 2000
+    eng.close()
+
+
+def test_lmdb_data_survives_reopen(tmp_path: Path) -> None:
+    eng = LmdbEngine(str(tmp_path / "db"))
+    put_all(eng, {b"durable": b"yes"})
+    eng.close()
+    eng = LmdbEngine(str(tmp_path / "db"))
+    assert eng.get(b"durable") == b"yes"
+    eng.close()
+
+
+def test_lmdb_refuses_a_second_opener_of_the_same_directory(tmp_path: Path) -> None:
+    eng = LmdbEngine(str(tmp_path / "db"))
+    with pytest.raises(StorageError, match="in use"):
+        LmdbEngine(str(tmp_path / "db"))
+    eng.close()
+
+
+def test_lmdb_rejects_oversized_keys_without_writing(tmp_path: Path) -> None:
+    eng = LmdbEngine(str(tmp_path / "db"))
+    batch = WriteBatch()
+    batch.put(b"ok", b"1")
+    batch.put(b"x" * 1000, b"2")
+    with pytest.raises(LimitExceeded):
+        eng.write_batch(batch)
+    assert eng.get(b"ok") is None
+    eng.close()
