@@ -29,7 +29,7 @@ def kv() -> None:
 
 
 def _data_dir_option(fn: F) -> F:
-    return click.option("--data-dir", default=None, help="Data directory (DB9_DATA_DIR).")(fn)  # type: ignore[return-value]
+    return click.option("--data-dir", default=None, help="Data directory (DB9_DATA_DIR).")(fn)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ the write set is small and with two-phase commit otherwise.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -241,7 +242,10 @@ class Transaction:
         m = self._buffer.get(key)
         if m is not None and m.op != Op.LOCK:
             return None if m.op == Op.DELETE else m.value
-        return self._read(lambda: self._backend.get(key, self.start_ts))
+        try:
+            return self._backend.get(key, self.start_ts)
+        except KeyIsLocked:
+            return self._read(lambda: self._backend.get(key, self.start_ts))
 
     def batch_get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         self._check_active()
@@ -297,8 +301,8 @@ class Transaction:
         lo, hi = start, end
         while True:
             rows = self._read(
-                lambda lo=lo, hi=hi: self._backend.scan(
-                    lo, hi, self.start_ts, limit=page, reverse=reverse
+                functools.partial(
+                    self._backend.scan, lo, hi, self.start_ts, limit=page, reverse=reverse
                 )
             )
             yield from rows
@@ -437,8 +441,8 @@ class Transaction:
         try:
             for batch in batches:
                 resolver.retry_locked(
-                    lambda b=batch, t=ttl: self._backend.prewrite(
-                        b, primary, self.start_ts, t, len(mutations)
+                    functools.partial(
+                        self._backend.prewrite, batch, primary, self.start_ts, ttl, len(mutations)
                     ),
                     opts.lock_wait_s,
                 )

@@ -8,6 +8,7 @@ service calls; it knows nothing of clients, retries or timestamps' origin.
 
 from __future__ import annotations
 
+import functools
 import struct
 import threading
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from typing import TypeVar
 from kv.engine.base import Engine, WriteBatch
 from kv.errors import InvalidArgument, LimitExceeded, SnapshotTooOld
 from kv.mvcc import keys as K
-from kv.mvcc.reader import MvccReader
+from kv.mvcc.reader import MvccReader, mvcc_get
 from kv.mvcc.records import Lock, Mutation
 from kv.mvcc.writer import MvccWriter
 from kv.txn import cleanup, commit, gc, prewrite
@@ -38,6 +39,7 @@ class Storage:
         self._inflight: frozenset[bytes] | None = None
         raw = engine.get(K.meta_key(_SAFEPOINT))
         self._safepoint = _U64.unpack(raw)[0] if raw else 0
+        self._snapshot = engine.snapshot
         self._max_key = getattr(engine, "max_key_size", 1 << 30) - 10
 
     # -- reads -------------------------------------------------------------------------------
@@ -56,9 +58,13 @@ class Storage:
                 pass
 
     def get(self, key: bytes, ts: int) -> bytes | None:
-        self._before_read(ts, lambda keys: key in keys)
-        with self.engine.snapshot() as snap:
-            return MvccReader(snap).get(key, ts)
+        if ts < self._safepoint or self._inflight is not None:  # the rare cases, out of line
+            self._before_read(ts, lambda keys: key in keys)
+        snap = self._snapshot()
+        try:
+            return mvcc_get(snap, key, ts)
+        finally:
+            snap.close()
 
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
         self._before_read(ts, lambda inflight: not inflight.isdisjoint(keys))
@@ -197,7 +203,13 @@ class Storage:
         while True:
             with self._latch:
                 step = self._execute_latched(
-                    lambda r, w, s=start: gc.gc_chunk(r, w, safepoint, retain, s, chunk_keys)
+                    functools.partial(
+                        gc.gc_chunk,
+                        safepoint=safepoint,
+                        retain=retain,
+                        start_key_enc=start,
+                        max_keys=chunk_keys,
+                    )
                 )
             total.keys_scanned += step.keys_scanned
             total.versions_deleted += step.versions_deleted

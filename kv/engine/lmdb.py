@@ -9,10 +9,12 @@ never run their own latches and timestamp oracles over the same files.
 
 from __future__ import annotations
 
+import collections
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import lmdb
@@ -26,36 +28,49 @@ GATE_DRAIN_TIMEOUT_S = 30.0
 
 
 class _Gate:
-    """Counts open LMDB transactions so the map can be resized when none is open."""
+    """Counts open LMDB transactions so the map can be resized when none is open.
+
+    Entering is the hot path of every read, so it takes no lock: a reader first registers
+    (``deque.append`` is atomic under the GIL) and then checks the flag; the resizer first
+    sets the flag and then waits for the register to empty. Whichever order the two threads
+    run in, either the reader sees the flag and backs off, or the resizer sees the reader.
+    """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._active = 0
+        self._open: collections.deque[None] = collections.deque()
         self._resizing = False
+        self._cond = threading.Condition(threading.Lock())
 
     def enter(self) -> None:
-        with self._cond:
-            while self._resizing:
-                self._cond.wait()
-            self._active += 1
+        self._open.append(None)
+        if self._resizing:
+            self._wait()
+
+    def _wait(self) -> None:
+        while True:
+            self._open.pop()
+            with self._cond:
+                self._cond.wait_for(lambda: not self._resizing)
+            self._open.append(None)
+            if not self._resizing:
+                return
 
     def leave(self) -> None:
-        with self._cond:
-            self._active -= 1
-            if self._resizing and self._active == 0:
-                self._cond.notify_all()
+        self._open.pop()
 
-    def exclusive(self, action: Any) -> None:
+    def exclusive(self, action: Callable[[], object]) -> None:
         """Run ``action`` while no transaction is open and none can start."""
         with self._cond:
-            while self._resizing:
-                self._cond.wait()
             self._resizing = True
-            try:
-                if not self._cond.wait_for(lambda: self._active == 0, GATE_DRAIN_TIMEOUT_S):
+        try:
+            deadline = time.monotonic() + GATE_DRAIN_TIMEOUT_S
+            while self._open:  # resizes are rare: polling beats taxing every read
+                if time.monotonic() > deadline:
                     raise StorageError("cannot grow the LMDB map: a read snapshot stays open")
-                action()
-            finally:
+                time.sleep(0.001)
+            action()
+        finally:
+            with self._cond:
                 self._resizing = False
                 self._cond.notify_all()
 
@@ -97,13 +112,16 @@ def _scan_cursor(
 class LmdbSnapshot(Snapshot):
     """A read transaction; holds the gate until closed, so close it promptly."""
 
+    __slots__ = ("_engine", "_open", "_txn")
+
     def __init__(self, engine: LmdbEngine) -> None:
         self._engine = engine
-        engine._gate.enter()
+        gate = engine._gate
+        gate.enter()
         try:
-            self._txn = engine._env.begin(buffers=False)
+            self._txn = engine._env.begin()
         except BaseException:
-            engine._gate.leave()
+            gate.leave()
             raise
         self._open = True
 
@@ -125,16 +143,16 @@ class LmdbSnapshot(Snapshot):
         cur = self._txn.cursor()
         if not cur.set_range(start):
             return None
-        key: bytes = cur.key()
-        if end is not None and key >= end:
+        item: tuple[bytes, bytes] = cur.item()
+        if end is not None and item[0] >= end:
             return None
-        return key, cur.value()
+        return item
 
     def close(self) -> None:
         if self._open:
             self._open = False
             self._txn.abort()
-            self._engine._gate.leave()
+            self._engine._gate._open.pop()
 
 
 class LmdbEngine(Engine):

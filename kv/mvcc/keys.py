@@ -16,7 +16,6 @@ from __future__ import annotations
 import struct
 
 
-
 def escape_bytes(b: bytes) -> bytes:  # TEMP until kv.codec lands
     return b.replace(b"\x00", b"\x00\xff") + b"\x00\x01"
 
@@ -27,6 +26,7 @@ def unescape_bytes(data: bytes, offset: int = 0) -> tuple[bytes, int]:  # TEMP
         pass
     return data[offset:end].replace(b"\x00\xff", b"\x00"), end + 2
 
+
 LOCK = b"L"
 WRITE = b"W"
 DATA = b"D"
@@ -36,7 +36,7 @@ _U64 = struct.Struct(">Q")
 _MASK = (1 << 64) - 1
 # Eight 0xff bytes follow every versioned key's last possible timestamp byte; one more byte
 # after them bounds the run of all versions of one key.
-_VERSIONS_END = b"\xff" * 9
+VERSIONS_END = b"\xff" * 9
 
 
 def enc(key: bytes) -> bytes:
@@ -56,6 +56,11 @@ def write_key(key_enc: bytes, commit_ts: int) -> bytes:
     return WRITE + key_enc + _U64.pack(_MASK ^ commit_ts)
 
 
+def inverted_ts(ts: int) -> bytes:
+    """The 8 timestamp bytes as stored after a versioned key."""
+    return _U64.pack(_MASK ^ ts)
+
+
 def data_key(key_enc: bytes, start_ts: int) -> bytes:
     return DATA + key_enc + _U64.pack(_MASK ^ start_ts)
 
@@ -67,7 +72,7 @@ def split_versioned(engine_key: bytes) -> tuple[bytes, int]:
 
 def versions_range(tag: bytes, key_enc: bytes) -> tuple[bytes, bytes]:
     """The engine range holding every version of one key in the write or data CF."""
-    return tag + key_enc, tag + key_enc + _VERSIONS_END
+    return tag + key_enc, tag + key_enc + VERSIONS_END
 
 
 def cf_range(tag: bytes, start: bytes, end: bytes | None) -> tuple[bytes, bytes]:

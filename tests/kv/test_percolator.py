@@ -1,4 +1,4 @@
-"""Percolator commands on Storage: prewrite, commit, rollback, check_txn_status, resolve_lock, GC."""
+"""Percolator commands on Storage: prewrite, commit, rollback, check_txn_status, resolve, GC."""
 
 from __future__ import annotations
 

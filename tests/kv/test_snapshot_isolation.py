@@ -90,9 +90,7 @@ class SnapshotIsolation(RuleBasedStateMachine):
     )
     def scan(self, i: int, lo: bytes, hi: bytes | None, reverse: bool, limit: int | None) -> None:
         t = self.pick(i)
-        expected = sorted(
-            (k, v) for k, v in t.view().items() if k >= lo and (hi is None or k < hi)
-        )
+        expected = sorted((k, v) for k, v in t.view().items() if k >= lo and (hi is None or k < hi))
         if reverse:
             expected.reverse()
         if limit is not None:
