@@ -1,0 +1,47 @@
+"""The db9 CLI's kv commands: results on stdout, failures as one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from control.cli import main
+from kv.engine.lmdb import LmdbEngine
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_put_get_scan_delete_round_trip(tmp_path: Path) -> None:
+    d = str(tmp_path / "db")
+    assert run("kv", "put", "greeting", "hello", "--data-dir", d)[0] == 0
+    assert run("kv", "put", "guest", "x", "--data-dir", d)[0] == 0
+    assert run("kv", "get", "greeting", "--data-dir", d)[1] == "hello\n"
+    code, out, _ = run("kv", "scan", "--start", "g", "--json", "--data-dir", d)
+    assert code == 0
+    assert [json.loads(line)["key"] for line in out.splitlines()] == ["greeting", "guest"]
+    assert run("kv", "delete", "greeting", "--data-dir", d)[0] == 0
+    code, _, err = run("kv", "get", "greeting", "--data-dir", d)
+    assert code == 1
+    assert err.strip() == "db9: key 'greeting' not found"
+
+
+def test_store_in_use_by_a_running_node_is_one_clear_line(tmp_path: Path) -> None:
+    d = str(tmp_path / "db")
+    held = LmdbEngine(d)
+    code, out, err = run("kv", "get", "k", "--data-dir", d)
+    held.close()
+    assert code != 0
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "in use by another process" in err
+
+
+def test_bad_arguments_exit_non_zero(tmp_path: Path) -> None:
+    code, _, err = run("kv", "scan", "--limit", "0", "--data-dir", str(tmp_path / "db"))
+    assert code == 2
+    assert "limit" in err.lower()
