@@ -1,0 +1,633 @@
+"""SQL types: their OIDs, how values are checked on assignment, cast, printed as PostgreSQL
+prints them, and turned into codec values for storage and keys.
+
+Values at run time are plain Python objects: int, float, Decimal, bool, str, bytes,
+datetime.date / datetime.datetime, Interval, uuid.UUID, JSON (parsed for jsonb, text for
+json) and lists for arrays. The static type of every expression is known at plan time, so a
+value never has to carry its type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from sql.errors import (
+    DatetimeFieldOverflow,
+    FeatureNotSupported,
+    InvalidDatetimeFormat,
+    InvalidTextRepresentation,
+    NumericValueOutOfRange,
+    StringDataRightTruncation,
+)
+
+
+@dataclass(frozen=True)
+class SqlType:
+    name: str  # as PostgreSQL's format_type prints it, without modifiers
+    oid: int
+    array_oid: int = 0
+    typlen: int = -1
+    category: str = "U"  # pg_type.typcategory: N numeric, S string, B bool, D datetime, ...
+    length: int | None = None  # varchar(n), char(n)
+    precision: int | None = None  # numeric(p, s)
+    scale: int | None = None
+    element: SqlType | None = None  # for arrays
+
+    @property
+    def is_array(self) -> bool:
+        return self.element is not None
+
+    def display(self) -> str:
+        """The type as format_type() shows it, e.g. ``character varying(20)``."""
+        if self.element is not None:
+            return self.element.display() + "[]"
+        if self.length is not None:
+            return f"{self.name}({self.length})"
+        if self.precision is not None:
+            return f"{self.name}({self.precision},{self.scale or 0})"
+        return self.name
+
+    def array_of(self) -> SqlType:
+        return SqlType(self.name + "[]", self.array_oid, 0, -1, "A", element=self)
+
+
+INT2 = SqlType("smallint", 21, 1005, 2, "N")
+INT4 = SqlType("integer", 23, 1007, 4, "N")
+INT8 = SqlType("bigint", 20, 1016, 8, "N")
+FLOAT4 = SqlType("real", 700, 1021, 4, "N")
+FLOAT8 = SqlType("double precision", 701, 1022, 8, "N")
+NUMERIC = SqlType("numeric", 1700, 1231, -1, "N")
+BOOL = SqlType("boolean", 16, 1000, 1, "B")
+TEXT = SqlType("text", 25, 1009, -1, "S")
+VARCHAR = SqlType("character varying", 1043, 1015, -1, "S")
+BPCHAR = SqlType("character", 1042, 1014, -1, "S")
+NAME = SqlType("name", 19, 1003, 64, "S")
+BYTEA = SqlType("bytea", 17, 1001, -1, "U")
+DATE = SqlType("date", 1082, 1182, 4, "D")
+TIMESTAMP = SqlType("timestamp without time zone", 1114, 1115, 8, "D")
+TIMESTAMPTZ = SqlType("timestamp with time zone", 1184, 1185, 8, "D")
+INTERVAL = SqlType("interval", 1186, 1187, 16, "T")
+UUID = SqlType("uuid", 2950, 2951, 16, "U")
+JSON = SqlType("json", 114, 199, -1, "U")
+JSONB = SqlType("jsonb", 3802, 3807, -1, "U")
+OID = SqlType("oid", 26, 1028, 4, "N")
+REGCLASS = SqlType("regclass", 2205, 2210, 4, "N")
+REGTYPE = SqlType("regtype", 2206, 2211, 4, "N")
+CHAR = SqlType('"char"', 18, 1002, 1, "S")
+UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
+
+SCALARS = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, BOOL, TEXT, VARCHAR, BPCHAR, NAME, BYTEA,
+           DATE, TIMESTAMP, TIMESTAMPTZ, INTERVAL, UUID, JSON, JSONB, OID, REGCLASS, REGTYPE,
+           CHAR]  # fmt: skip
+BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
+for _t in SCALARS:
+    BY_OID[_t.array_oid] = _t.array_of()
+
+INTEGER_TYPES = (INT2, INT4, INT8, OID)
+_INT_RANGE = {
+    "smallint": (-(1 << 15), (1 << 15) - 1),
+    "integer": (-(1 << 31), (1 << 31) - 1),
+    "bigint": (-(1 << 63), (1 << 63) - 1),
+    "oid": (0, (1 << 32) - 1),
+}
+NUMERIC_RANK = {"smallint": 1, "integer": 2, "bigint": 3, "numeric": 4, "real": 5,
+                "double precision": 6}  # fmt: skip
+
+_NAMES = {
+    "int2": INT2, "smallint": INT2, "int": INT4, "int4": INT4, "integer": INT4, "int8": INT8,
+    "bigint": INT8, "float4": FLOAT4, "real": FLOAT4, "float8": FLOAT8, "float": FLOAT8,
+    "double precision": FLOAT8, "double": FLOAT8, "numeric": NUMERIC, "decimal": NUMERIC,
+    "bool": BOOL, "boolean": BOOL, "text": TEXT, "varchar": VARCHAR,
+    "character varying": VARCHAR, "char": BPCHAR, "character": BPCHAR, "bpchar": BPCHAR,
+    "name": NAME, "bytea": BYTEA, "date": DATE, "timestamp": TIMESTAMP,
+    "timestamp without time zone": TIMESTAMP, "timestamptz": TIMESTAMPTZ,
+    "timestamp with time zone": TIMESTAMPTZ, "interval": INTERVAL, "uuid": UUID, "json": JSON,
+    "jsonb": JSONB, "oid": OID, "regclass": REGCLASS, "regtype": REGTYPE,
+}  # fmt: skip
+
+
+def type_by_name(name: str) -> SqlType | None:
+    name = " ".join(name.lower().split())
+    if name.endswith("[]"):
+        base = type_by_name(name[:-2])
+        return base.array_of() if base else None
+    return _NAMES.get(name)
+
+
+def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
+    if t.name in ("character varying", "character") and mods:
+        return replace(t, length=mods[0])
+    if t.name == "numeric" and mods:
+        return replace(t, precision=mods[0], scale=mods[1] if len(mods) > 1 else 0)
+    if t.name == "character" and not mods:
+        return replace(t, length=1)
+    return t
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """PostgreSQL's interval: months, days and microseconds kept apart, as PG does."""
+
+    months: int = 0
+    days: int = 0
+    micros: int = 0
+
+    def _key(self) -> int:
+        # PostgreSQL compares intervals with 30-day months and 24-hour days.
+        return (self.months * 30 + self.days) * 86_400_000_000 + self.micros
+
+    def __lt__(self, other: object) -> bool:
+        return isinstance(other, Interval) and self._key() < other._key()
+
+    def __add__(self, other: Interval) -> Interval:
+        return Interval(self.months + other.months, self.days + other.days,
+                        self.micros + other.micros)  # fmt: skip
+
+    def __neg__(self) -> Interval:
+        return Interval(-self.months, -self.days, -self.micros)
+
+
+# -- text input (casts from text, literals, pgwire text parameters) ------------------------------
+
+_BOOL_TRUE = {"t", "tr", "tru", "true", "y", "ye", "yes", "on", "1"}
+_BOOL_FALSE = {"f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0"}
+
+
+def _bad(t: SqlType, text: str) -> InvalidTextRepresentation:
+    return InvalidTextRepresentation(f'invalid input syntax for type {t.name}: "{text}"')
+
+
+def check_int(value: int, t: SqlType) -> int:
+    lo, hi = _INT_RANGE.get(t.name, _INT_RANGE["bigint"])
+    if not lo <= value <= hi:
+        raise NumericValueOutOfRange(f"{t.name} out of range")
+    return value
+
+
+def parse_text(text: str, t: SqlType) -> Any:
+    """A value of type ``t`` from its text form, as the type's input function reads it."""
+    name = t.name
+    s = text.strip()
+    if t.element is not None:
+        return parse_array(text, t.element)
+    if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):
+        if not re.fullmatch(r"[+-]?\d+", s):
+            raise _bad(t, text)
+        return check_int(int(s), t)
+    if name in ("real", "double precision"):
+        low = s.lower()
+        special = {"nan": math.nan, "infinity": math.inf, "+infinity": math.inf,
+                   "-infinity": -math.inf, "inf": math.inf, "-inf": -math.inf}  # fmt: skip
+        if low in special:
+            return special[low]
+        try:
+            v = float(s)
+        except ValueError:
+            raise _bad(t, text) from None
+        if math.isinf(v):
+            raise NumericValueOutOfRange(f'"{s}" is out of range for type {name}')
+        return round_float4(v) if name == "real" else v
+    if name == "numeric":
+        low = s.lower()
+        if low in ("nan", "infinity", "+infinity", "-infinity"):
+            return Decimal(low.replace("+", ""))
+        if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", low):
+            raise _bad(t, text)
+        return coerce_numeric(Decimal(s), t)
+    if name == "boolean":
+        low = s.lower()
+        if low in _BOOL_TRUE:
+            return True
+        if low in _BOOL_FALSE:
+            return False
+        raise _bad(t, text)
+    if name in ("text", "name", '"char"', "unknown"):
+        return text
+    if name == "character varying":
+        return coerce_string(text, t, explicit=False)
+    if name == "character":
+        return coerce_string(text, t, explicit=False)
+    if name == "bytea":
+        return parse_bytea(text)
+    if name == "date":
+        return parse_date(s)
+    if name == "timestamp without time zone":
+        return parse_timestamp(s, tz=False)
+    if name == "timestamp with time zone":
+        return parse_timestamp(s, tz=True)
+    if name == "interval":
+        return parse_interval(s)
+    if name == "uuid":
+        try:
+            return uuid.UUID(s)
+        except ValueError:
+            raise _bad(t, text) from None
+    if name == "json":
+        try:
+            json.loads(text)
+        except ValueError:
+            raise InvalidTextRepresentation("invalid input syntax for type json") from None
+        return text
+    if name == "jsonb":
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except ValueError:
+            raise InvalidTextRepresentation("invalid input syntax for type json") from None
+    if name in ("oid", "regclass", "regtype"):
+        if re.fullmatch(r"\d+", s):
+            return int(s)
+        raise _bad(t, text)
+    raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def round_float4(v: float) -> float:
+    import struct
+
+    try:
+        return float(struct.unpack("f", struct.pack("f", v))[0])
+    except OverflowError:
+        raise NumericValueOutOfRange("value out of range: overflow") from None
+
+
+def coerce_numeric(d: Decimal, t: SqlType) -> Decimal:
+    if t.precision is None or not d.is_finite():
+        return d
+    scale = t.scale or 0
+    try:
+        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise NumericValueOutOfRange("numeric field overflow") from None
+    digits_before = len(q.as_tuple().digits) + int(q.as_tuple().exponent) if q else 0
+    if digits_before > t.precision - scale:
+        raise NumericValueOutOfRange(
+            "numeric field overflow",
+            detail=f"A field with precision {t.precision}, scale {scale} must round to an "
+            f"absolute value less than 10^{t.precision - scale}.",
+        )
+    return q
+
+
+def coerce_string(s: str, t: SqlType, *, explicit: bool) -> str:
+    """varchar(n)/char(n): too long is an error on assignment, a truncation on explicit cast."""
+    n = t.length
+    if t.name == "character":
+        n = n or 1
+        if len(s) > n:
+            if explicit or not s[n:].strip(" "):
+                return s[:n]
+            raise StringDataRightTruncation(f"value too long for type character({n})")
+        return s.ljust(n)
+    if n is not None and len(s) > n:
+        if explicit or not s[n:].strip(" "):
+            return s[:n]
+        raise StringDataRightTruncation(f"value too long for type character varying({n})")
+    return s
+
+
+def parse_bytea(text: str) -> bytes:
+    if text.startswith("\\x"):
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            raise InvalidTextRepresentation("invalid hexadecimal data") from None
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            if text[i + 1 : i + 2] == "\\":
+                out.append(0x5C)
+                i += 2
+            elif re.fullmatch(r"[0-7]{3}", text[i + 1 : i + 4]):
+                out.append(int(text[i + 1 : i + 4], 8))
+                i += 4
+            else:
+                raise InvalidTextRepresentation("invalid input syntax for type bytea")
+        else:
+            out += c.encode()
+            i += 1
+    return bytes(out)
+
+
+_DATE_RE = re.compile(r"(\d{4,})-(\d{1,2})-(\d{1,2})")
+_TS_RE = re.compile(
+    r"(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?"
+    r"\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?"
+)
+
+
+def parse_date(s: str) -> dt.date:
+    low = s.lower()
+    if low in ("today", "now"):
+        return dt.date.today()
+    m = _DATE_RE.fullmatch(s)
+    if not m:
+        raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{s}"')
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
+
+
+def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
+    low = s.lower()
+    if low == "now":
+        now = dt.datetime.now(dt.UTC)
+        return now if tz else now.replace(tzinfo=None)
+    m = _TS_RE.fullmatch(s)
+    if not m:
+        kind = "timestamp with time zone" if tz else "timestamp without time zone"
+        raise InvalidDatetimeFormat(f'invalid input syntax for type {kind}: "{s}"')
+    frac = (m[7] or "").ljust(6, "0")
+    try:
+        value = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4] or 0), int(m[5] or 0),
+                            int(m[6] or 0), int(frac or 0))  # fmt: skip
+    except ValueError:
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
+    if not tz:
+        return value
+    offset = dt.timedelta(0)
+    if m[8] and m[8] != "Z":
+        sign = -1 if m[8][0] == "-" else 1
+        digits = m[8][1:].replace(":", "")
+        hours = int(digits[:-2] if len(digits) > 2 else digits)
+        minutes = int(digits[-2:]) if len(digits) > 2 else 0
+        offset = sign * dt.timedelta(hours=hours, minutes=minutes)
+    return (value - offset).replace(tzinfo=dt.UTC)
+
+
+_IV_UNITS = {
+    "microsecond": ("us", 1), "millisecond": ("us", 1000), "second": ("us", 1_000_000),
+    "minute": ("us", 60_000_000), "hour": ("us", 3_600_000_000), "day": ("d", 1),
+    "week": ("d", 7), "month": ("m", 1), "mon": ("m", 1), "year": ("m", 12),
+    "decade": ("m", 120), "century": ("m", 1200), "min": ("us", 60_000_000),
+    "sec": ("us", 1_000_000), "ms": ("us", 1000), "us": ("us", 1), "h": ("us", 3_600_000_000),
+    "d": ("d", 1), "y": ("m", 12), "m": ("us", 60_000_000), "s": ("us", 1_000_000),
+}  # fmt: skip
+
+
+def parse_interval(s: str) -> Interval:
+    months = days = micros = 0
+    text = s.lower().replace("@", " ").strip()
+    ago = text.endswith(" ago")
+    if ago:
+        text = text[:-4]
+    pos = 0
+    tokens = re.findall(r"[+-]?\d+(?:\.\d+)?(?::\d+(?::\d+(?:\.\d+)?)?)?|[a-z]+", text)
+    if not tokens:
+        raise InvalidDatetimeFormat(f'invalid input syntax for type interval: "{s}"')
+    while pos < len(tokens):
+        tok = tokens[pos]
+        if ":" in tok:
+            sign = -1 if tok.startswith("-") else 1
+            parts = tok.lstrip("+-").split(":")
+            h, mnt = int(parts[0]), int(parts[1])
+            sec = Decimal(parts[2]) if len(parts) > 2 else Decimal(0)
+            micros += sign * int((h * 3600 + mnt * 60) * 1_000_000 + sec * 1_000_000)
+            pos += 1
+            continue
+        try:
+            number = Decimal(tok)
+        except InvalidOperation:
+            raise InvalidDatetimeFormat(f'invalid input syntax for type interval: "{s}"') from None
+        unit = tokens[pos + 1] if pos + 1 < len(tokens) else "second"
+        unit = unit.rstrip("s") if unit not in ("s", "us", "ms") else unit
+        if unit not in _IV_UNITS:
+            raise InvalidDatetimeFormat(f'invalid input syntax for type interval: "{s}"')
+        kind, factor = _IV_UNITS[unit]
+        amount = number * factor
+        if kind == "m":
+            months += int(amount)
+            days += int((amount - int(amount)) * 30)
+        elif kind == "d":
+            days += int(amount)
+            micros += int((amount - int(amount)) * 86_400_000_000)
+        else:
+            micros += int(amount)
+        pos += 2
+    iv = Interval(months, days, micros)
+    return -iv if ago else iv
+
+
+def parse_array(text: str, element: SqlType) -> list[Any]:
+    s = text.strip()
+    if not (s.startswith("{") and s.endswith("}")):
+        raise InvalidTextRepresentation(f'malformed array literal: "{text}"')
+    items: list[Any] = []
+    body = s[1:-1]
+    i = 0
+    while i < len(body):
+        if body[i] in " ,":
+            i += 1
+            continue
+        if body[i] == '"':
+            j, buf = i + 1, []
+            while j < len(body) and body[j] != '"':
+                if body[j] == "\\":
+                    j += 1
+                buf.append(body[j])
+                j += 1
+            items.append(parse_text("".join(buf), element))
+            i = j + 1
+        else:
+            j = body.find(",", i)
+            j = len(body) if j < 0 else j
+            tok = body[i:j].strip()
+            items.append(None if tok.upper() == "NULL" else parse_text(tok, element))
+            i = j
+    return items
+
+
+# -- text output: what PostgreSQL prints -------------------------------------------------------
+
+
+def format_float(v: float, t: SqlType) -> str:
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    text = repr(float(v)) if t.name != "real" else _shortest_float4(v)
+    if text.endswith(".0"):
+        text = text[:-2]
+    if "e" in text:
+        mant, exp = text.split("e")
+        if mant.endswith(".0"):
+            mant = mant[:-2]
+        sign = "-" if exp.startswith("-") else "+"
+        text = f"{mant}e{sign}{exp.lstrip('+-').rjust(2, '0')}"
+    return text
+
+
+def _shortest_float4(v: float) -> str:
+    for digits in range(1, 10):
+        text = f"{v:.{digits}g}"
+        if round_float4(float(text)) == v:
+            return repr(float(text))
+    return repr(v)
+
+
+def format_interval(iv: Interval) -> str:
+    parts = []
+    years, months = divmod(abs(iv.months), 12)
+    sign_m = "-" if iv.months < 0 else ""
+    if years:
+        parts.append(f"{sign_m}{years} year{'s' if years != 1 else ''}")
+    if months:
+        parts.append(f"{sign_m}{months} mon{'s' if months != 1 else ''}")
+    if iv.days:
+        parts.append(f"{iv.days} day{'s' if abs(iv.days) != 1 else ''}")
+    if iv.micros or not parts:
+        sign = "-" if iv.micros < 0 else ""
+        total = abs(iv.micros)
+        secs, us = divmod(total, 1_000_000)
+        h, rem = divmod(secs, 3600)
+        mnt, sec = divmod(rem, 60)
+        clock = f"{sign}{h:02d}:{mnt:02d}:{sec:02d}"
+        if us:
+            clock += f".{us:06d}".rstrip("0")
+        if iv.micros or not parts:
+            parts.append(clock)
+    return " ".join(parts)
+
+
+def format_timestamp(v: dt.datetime) -> str:
+    text = v.strftime("%Y-%m-%d %H:%M:%S")
+    if v.microsecond:
+        text += f".{v.microsecond:06d}".rstrip("0")
+    if v.tzinfo is not None:
+        text += "+00"
+    return text
+
+
+def _jsonb_sort(v: Any) -> Any:
+    if isinstance(v, dict):
+        keys = sorted(v, key=lambda k: (len(k.encode()), k.encode()))
+        return {k: _jsonb_sort(v[k]) for k in keys}
+    if isinstance(v, list):
+        return [_jsonb_sort(x) for x in v]
+    return v
+
+
+class _JsonbEncoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return float(o)
+        return super().default(o)
+
+
+def format_jsonb(v: Any) -> str:
+    def enc(x: Any) -> str:
+        if isinstance(x, dict):
+            return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {enc(val)}"
+                                   for k, val in x.items()) + "}"  # fmt: skip
+        if isinstance(x, list):
+            return "[" + ", ".join(enc(i) for i in x) + "]"
+        if isinstance(x, Decimal):
+            return format(x, "f") if x == x.to_integral_value() or "E" not in str(x) else str(x)
+        if x is True:
+            return "true"
+        if x is False:
+            return "false"
+        if x is None:
+            return "null"
+        return json.dumps(x, ensure_ascii=False)
+
+    return enc(_jsonb_sort(v))
+
+
+def format_value(v: Any, t: SqlType) -> str | None:
+    """The text PostgreSQL's output function prints for ``v`` (None stays NULL)."""
+    if v is None:
+        return None
+    if t.element is not None:
+        return format_array(v, t.element)
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, float):
+        return format_float(v, t)
+    if isinstance(v, Decimal):
+        if v.is_nan():
+            return "NaN"
+        if v.is_infinite():
+            return "Infinity" if v > 0 else "-Infinity"
+        return format(v, "f")
+    if isinstance(v, bytes):
+        return "\\x" + v.hex()
+    if isinstance(v, dt.datetime):
+        return format_timestamp(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Interval):
+        return format_interval(v)
+    if t.name == "jsonb":
+        return format_jsonb(v)
+    return str(v)
+
+
+def format_array(items: list[Any], element: SqlType) -> str:
+    out = []
+    for item in items:
+        if item is None:
+            out.append("NULL")
+            continue
+        text = format_value(item, element) or ""
+        if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
+            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out.append(text)
+    return "{" + ",".join(out) + "}"
+
+
+# -- storage: codec-encodable forms ---------------------------------------------------------------
+
+_EPOCH = dt.datetime(2000, 1, 1)
+_EPOCH_TZ = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def to_storage(v: Any, t: SqlType) -> Any:
+    """A value the KV codec can encode, ordered as the SQL type orders (for keys too)."""
+    if v is None:
+        return None
+    if t.element is not None:
+        return tuple(to_storage(x, t.element) for x in v)
+    name = t.name
+    if name == "date":
+        return v.toordinal()
+    if name == "timestamp without time zone":
+        return (v - _EPOCH) // dt.timedelta(microseconds=1)
+    if name == "timestamp with time zone":
+        return (v - _EPOCH_TZ) // dt.timedelta(microseconds=1)
+    if name == "interval":
+        return (v._key(), v.months, v.days, v.micros)
+    if name == "uuid":
+        return v.bytes
+    if name == "jsonb":
+        return format_jsonb(v)
+    return v
+
+
+def from_storage(v: Any, t: SqlType) -> Any:
+    if v is None:
+        return None
+    if t.element is not None:
+        return [from_storage(x, t.element) for x in v]
+    name = t.name
+    if name == "date":
+        return dt.date.fromordinal(v)
+    if name == "timestamp without time zone":
+        return _EPOCH + dt.timedelta(microseconds=v)
+    if name == "timestamp with time zone":
+        return _EPOCH_TZ + dt.timedelta(microseconds=v)
+    if name == "interval":
+        return Interval(v[1], v[2], v[3])
+    if name == "uuid":
+        return uuid.UUID(bytes=v)
+    if name == "jsonb":
+        return json.loads(v, parse_float=Decimal)
+    return v
