@@ -10,6 +10,7 @@ value never has to carry its type.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -131,7 +132,8 @@ def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
     return t
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True, eq=False)
 class Interval:
     """PostgreSQL's interval: months, days and microseconds kept apart, as PG does."""
 
@@ -144,7 +146,15 @@ class Interval:
         return (self.months * 30 + self.days) * 86_400_000_000 + self.micros
 
     def __lt__(self, other: object) -> bool:
-        return isinstance(other, Interval) and self._key() < other._key()
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Interval) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def __add__(self, other: Interval) -> Interval:
         return Interval(self.months + other.months, self.days + other.days,
@@ -590,13 +600,19 @@ _EPOCH = dt.datetime(2000, 1, 1)
 _EPOCH_TZ = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def to_storage(v: Any, t: SqlType) -> Any:
-    """A value the KV codec can encode, ordered as the SQL type orders (for keys too)."""
+def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
+    """A value the KV codec can encode, ordered as the SQL type orders (for keys).
+
+    ``exact`` (row values) keeps what ordering may normalise away: a numeric's display scale
+    (1.50 stays 1.50; as a key it equals 1.5).
+    """
     if v is None:
         return None
     if t.element is not None:
-        return tuple(to_storage(x, t.element) for x in v)
+        return tuple(to_storage(x, t.element, exact=exact) for x in v)
     name = t.name
+    if exact and name == "numeric":
+        return str(v)
     if name == "date":
         return v.toordinal()
     if name == "timestamp without time zone":
@@ -630,4 +646,6 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return uuid.UUID(bytes=v)
     if name == "jsonb":
         return json.loads(v, parse_float=Decimal)
+    if name == "numeric" and isinstance(v, str):
+        return Decimal(v)
     return v

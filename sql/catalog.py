@@ -1,0 +1,226 @@
+"""The catalog: schemas, tables, columns, constraints, indexes and sequences, stored in KV.
+
+Definitions are rows like any other, read at the transaction's snapshot, so a transaction
+(and a branch forked at a timestamp) sees the schema as of its snapshot, and DDL commits or
+rolls back with the transaction. Every DDL bumps the catalog version in the same transaction:
+concurrent DDL conflicts like any write, and sessions cache a parsed catalog per version.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kv.client import Transaction
+from kv.codec import decode_key
+from sql import layout
+from sql.errors import (
+    DuplicateSchema,
+    DuplicateTable,
+    InvalidSchemaName,
+    UndefinedColumn,
+    UndefinedTable,
+)
+from sql.types import SqlType, type_by_name, with_modifiers
+
+_U64 = struct.Struct(">Q")
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
+FIRST_USER_OID = 16384
+
+
+@dataclass
+class ColumnDef:
+    name: str
+    type_name: str  # base type name, as type_by_name reads it
+    attnum: int  # position in the stored row tuple (1-based, stable)
+    modifiers: list[int] = field(default_factory=list)
+    array: bool = False
+    not_null: bool = False
+    default: str | None = None  # a SQL expression in PostgreSQL syntax
+    identity: str | None = None  # "always" / "by default" for GENERATED ... AS IDENTITY
+    sequence: str | None = None  # the sequence feeding a serial/identity column
+    dropped: bool = False
+
+    @property
+    def type(self) -> SqlType:
+        base = type_by_name(self.type_name)
+        assert base is not None, self.type_name
+        t = with_modifiers(base, self.modifiers)
+        return t.array_of() if self.array else t
+
+
+@dataclass
+class IndexDef:
+    id: int
+    name: str
+    columns: list[str]
+    unique: bool = False
+    primary: bool = False
+    descending: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class ConstraintDef:
+    name: str
+    kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "n" not null
+    columns: list[str] = field(default_factory=list)
+    check: str | None = None  # SQL expression
+    ref_table: str | None = None  # "schema.table"
+    ref_columns: list[str] = field(default_factory=list)
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    index: str | None = None  # the index enforcing a "p"/"u" constraint
+
+
+@dataclass
+class TableDef:
+    id: int
+    schema: str
+    name: str
+    columns: list[ColumnDef]
+    primary_key: list[str] = field(default_factory=list)  # empty: a hidden row id is the key
+    indexes: list[IndexDef] = field(default_factory=list)
+    constraints: list[ConstraintDef] = field(default_factory=list)
+    kind: str = "table"  # "table" or "sequence"
+    seq: dict[str, int] = field(default_factory=dict)  # sequences: start, increment, min, max
+
+    @property
+    def live_columns(self) -> list[ColumnDef]:
+        return [c for c in self.columns if not c.dropped]
+
+    def column(self, name: str) -> ColumnDef:
+        for c in self.columns:
+            if c.name == name and not c.dropped:
+                return c
+        raise UndefinedColumn(f'column "{name}" of relation "{self.name}" does not exist')
+
+    def has_column(self, name: str) -> bool:
+        return any(c.name == name and not c.dropped for c in self.columns)
+
+    @property
+    def width(self) -> int:
+        """Length of the stored row tuple: every column ever added, dropped ones included."""
+        return max((c.attnum for c in self.columns), default=0)
+
+    def index(self, name: str) -> IndexDef | None:
+        return next((i for i in self.indexes if i.name == name), None)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> TableDef:
+        d: dict[str, Any] = json.loads(raw)
+        d["columns"] = [ColumnDef(**c) for c in d["columns"]]
+        d["indexes"] = [IndexDef(**i) for i in d["indexes"]]
+        d["constraints"] = [ConstraintDef(**c) for c in d["constraints"]]
+        return cls(**d)
+
+
+@dataclass
+class Catalog:
+    """An immutable picture of one database's catalog at one version."""
+
+    version: int
+    schemas: list[str]
+    tables: dict[int, TableDef]
+
+    def __post_init__(self) -> None:
+        self._by_name = {(t.schema, t.name): t for t in self.tables.values()}
+
+    def find(self, name: str, schema: str | None, search_path: list[str]) -> TableDef | None:
+        if schema is not None:
+            return self._by_name.get((schema, name))
+        for s in search_path:
+            t = self._by_name.get((s, name))
+            if t is not None:
+                return t
+        return None
+
+    def table(self, name: str, schema: str | None, search_path: list[str]) -> TableDef:
+        t = self.find(name, schema, search_path)
+        if t is None or t.kind != "table":
+            shown = f"{schema}.{name}" if schema else name
+            raise UndefinedTable(f'relation "{shown}" does not exist')
+        return t
+
+    def all_tables(self) -> list[TableDef]:
+        return sorted(self.tables.values(), key=lambda t: t.id)
+
+
+class CatalogStore:
+    """Reads and writes catalog entries inside a KV transaction, for one database prefix."""
+
+    def __init__(self, db: bytes) -> None:
+        self.db = db
+        self._cache: dict[int, Catalog] = {}
+
+    def version(self, txn: Transaction) -> int:
+        raw = txn.get(layout.meta_key(self.db, "catalog_version"))
+        return _U64.unpack(raw)[0] if raw else 0
+
+    def load(self, txn: Transaction) -> Catalog:
+        version = self.version(txn)
+        cached = self._cache.get(version)
+        if cached is not None:
+            return cached
+        lo, hi = layout.table_defs_range(self.db)
+        tables = {}
+        for _, raw in txn.iter_scan(lo, hi):
+            t = TableDef.from_json(raw)
+            tables[t.id] = t
+        slo, shi = layout.schemas_range(self.db)
+        schemas = [decode_key(k, len(slo))[0] for k, _ in txn.iter_scan(slo, shi)]
+        if "public" not in schemas and version == 0:
+            schemas.append("public")
+        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables)
+        # Only a committed version is shared: a transaction's own DDL stays private to it.
+        if not txn.write_count:
+            self._cache[version] = catalog
+        return catalog
+
+    def _bump(self, txn: Transaction) -> None:
+        txn.put(layout.meta_key(self.db, "catalog_version"), _U64.pack(self.version(txn) + 1))
+
+    def next_id(self, txn: Transaction) -> int:
+        key = layout.meta_key(self.db, "next_oid")
+        raw = txn.get(key)
+        value = _U64.unpack(raw)[0] if raw else FIRST_USER_OID
+        txn.put(key, _U64.pack(value + 1))
+        return value
+
+    def create_schema(self, txn: Transaction, name: str, catalog: Catalog) -> None:
+        if name in catalog.schemas:
+            raise DuplicateSchema(f'schema "{name}" already exists')
+        self.ensure_public(txn)
+        txn.put(layout.schema_key(self.db, name), b"")
+        self._bump(txn)
+
+    def ensure_public(self, txn: Transaction) -> None:
+        key = layout.schema_key(self.db, "public")
+        if self.version(txn) == 0 and txn.get(key) is None:
+            txn.put(key, b"")
+
+    def drop_schema(self, txn: Transaction, name: str) -> None:
+        txn.delete(layout.schema_key(self.db, name))
+        self._bump(txn)
+
+    def put_table(self, txn: Transaction, table: TableDef, catalog: Catalog, *, new: bool) -> None:
+        if table.schema not in catalog.schemas or table.schema in SYSTEM_SCHEMAS:
+            raise InvalidSchemaName(f'schema "{table.schema}" does not exist')
+        if new and catalog.find(table.name, table.schema, []) is not None:
+            raise DuplicateTable(f'relation "{table.name}" already exists')
+        self.ensure_public(txn)
+        txn.put(layout.table_def_key(self.db, table.id), table.to_json())
+        txn.put(layout.name_key(self.db, table.schema, table.name), _U64.pack(table.id))
+        self._bump(txn)
+
+    def rename_table(self, txn: Transaction, table: TableDef, old_name: str) -> None:
+        txn.delete(layout.name_key(self.db, table.schema, old_name))
+
+    def drop_table(self, txn: Transaction, table: TableDef) -> None:
+        txn.delete(layout.table_def_key(self.db, table.id))
+        txn.delete(layout.name_key(self.db, table.schema, table.name))
+        self._bump(txn)

@@ -1,0 +1,586 @@
+"""DDL: CREATE/DROP/ALTER of tables, indexes, schemas and sequences, inside the transaction.
+
+A new or changed definition is written to the catalog in the caller's transaction, so DDL
+commits or rolls back with it. Index creation backfills from the table's rows in the same
+transaction; dropping a table deletes its rows and index entries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from sql import types as T
+from sql.catalog import (
+    SYSTEM_SCHEMAS,
+    ColumnDef,
+    ConstraintDef,
+    IndexDef,
+    TableDef,
+)
+from sql.errors import (
+    DependentObjectsStillExist,
+    DuplicateColumn,
+    DuplicateObject,
+    DuplicateTable,
+    FeatureNotSupported,
+    InvalidSchemaName,
+    InvalidTableDefinition,
+    SyntaxError_,
+    UndefinedColumn,
+    UndefinedObject,
+    UndefinedTable,
+    UniqueViolation,
+)
+from sql.expr import Context, datatype_to_sql
+from sql.layout import index_prefix, prefix_end, table_prefix
+from sql.rows import RowCodec
+from sql.sequences import seq_options
+
+if TYPE_CHECKING:
+    from sql.session import Result, Session
+
+
+def run(session: Session, tree: exp.Expression, ctx: Context) -> Result:
+    from sql.session import Result
+
+    if isinstance(tree, exp.Create):
+        kind = (tree.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return create_table(session, tree, ctx)
+        if kind == "INDEX":
+            return create_index(session, tree)
+        if kind == "SCHEMA":
+            return create_schema(session, tree)
+        if kind == "SEQUENCE":
+            return create_sequence(session, tree)
+        raise FeatureNotSupported(f"CREATE {kind} is not supported")
+    if isinstance(tree, exp.Drop):
+        return drop(session, tree)
+    if isinstance(tree, exp.TruncateTable):
+        for t in tree.expressions:
+            table = session.catalog().table(t.name, t.db or None, session.search_path())
+            _delete_data(session, table)
+        return Result("TRUNCATE TABLE")
+    if isinstance(tree, exp.Alter):
+        return alter_table(session, tree, ctx)
+    raise FeatureNotSupported(f"{type(tree).__name__} is not supported")
+
+
+def _schema_of(session: Session, t: exp.Table) -> str:
+    if t.db:
+        return t.db
+    catalog = session.catalog()
+    for s in session.search_path():
+        if s in catalog.schemas and s not in SYSTEM_SCHEMAS:
+            return s
+    raise InvalidSchemaName("no schema has been selected to create in")
+
+
+def _column_def(session: Session, table: TableDef, cd: exp.ColumnDef, attnum: int,
+                seqs: list[TableDef]) -> ColumnDef:  # fmt: skip
+    kind = cd.args.get("kind")
+    if kind is None:
+        raise SyntaxError_(f'column "{cd.name}" has no type')
+    type_sql = kind.sql(dialect="postgres").lower()
+    serial = next(
+        (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
+    )
+    t = datatype_to_sql(kind)
+    col = ColumnDef(cd.name, t.element.name if t.element else t.name, attnum,
+                    [m for m in (t.length, t.precision, t.scale) if m is not None]
+                    if t.element is None else [], array=t.element is not None)  # fmt: skip
+    if t.name == "numeric" and t.precision is not None:
+        col.modifiers = [t.precision, t.scale or 0]
+    for c in cd.constraints:
+        k = c.kind
+        if isinstance(k, exp.NotNullColumnConstraint):
+            col.not_null = not k.args.get("allow_null")
+        elif isinstance(k, exp.DefaultColumnConstraint):
+            col.default = k.this.sql(dialect="postgres")
+        elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
+            col.identity = "always" if k.this else "by default"
+            col.not_null = True
+            serial = serial or "identity"
+        elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+            table.primary_key = [cd.name]
+            col.not_null = True
+        elif isinstance(k, exp.UniqueColumnConstraint):
+            table.constraints.append(ConstraintDef(f"{table.name}_{cd.name}_key", "u", [cd.name]))
+        elif isinstance(k, exp.CheckColumnConstraint):
+            table.constraints.append(ConstraintDef(f"{table.name}_{cd.name}_check", "c", [cd.name],
+                                                   check=k.this.sql(dialect="postgres")))  # fmt: skip
+        elif isinstance(k, exp.Reference):
+            table.constraints.append(
+                _fk(session, table, [cd.name], k, f"{table.name}_{cd.name}_fkey")
+            )
+    if serial:
+        seq = TableDef(id=0, schema=table.schema, name=f"{table.name}_{cd.name}_seq", columns=[],
+                       kind="sequence", seq=seq_options({}))  # fmt: skip
+        seqs.append(seq)
+        col.sequence = seq.name
+        col.default = f"nextval('{table.schema}.{seq.name}')"
+        col.not_null = True
+    return col
+
+
+def _fk(session: Session, table: TableDef, cols: list[str], ref: exp.Reference,
+        name: str) -> ConstraintDef:  # fmt: skip
+    target = ref.this
+    ref_table_e = target.this if isinstance(target, exp.Schema) else target
+    ref_cols = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else []
+    schema = ref_table_e.db or None
+    if ref_table_e.name == table.name and (schema or table.schema) == table.schema:
+        parent = table
+    else:
+        parent = session.catalog().table(ref_table_e.name, schema, session.search_path())
+    ref_cols = ref_cols or list(parent.primary_key)
+    if not ref_cols:
+        raise InvalidTableDefinition(
+            f'there is no primary key for referenced table "{parent.name}"'
+        )
+    on_delete = "NO ACTION"
+    text = ref.sql(dialect="postgres").upper()
+    for action in ("CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"):
+        if f"ON DELETE {action}" in text:
+            on_delete = action
+    return ConstraintDef(name, "f", cols, ref_table=f"{parent.schema}.{parent.name}",
+                         ref_columns=ref_cols, on_delete=on_delete)  # fmt: skip
+
+
+def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
+    from sql.session import Result
+
+    schema_e = tree.this
+    if not isinstance(schema_e, exp.Schema):
+        raise FeatureNotSupported("CREATE TABLE AS is not supported")
+    t = schema_e.this
+    store = session.database.catalogs
+    txn = session.current_txn()
+    catalog = session.catalog()
+    schema = _schema_of(session, t)
+    if catalog.find(t.name, schema, []) is not None:
+        if tree.args.get("exists"):
+            session.notices.append(f'relation "{t.name}" already exists, skipping')
+            return Result("CREATE TABLE")
+        raise DuplicateTable(f'relation "{t.name}" already exists')
+    table = TableDef(id=store.next_id(txn), schema=schema, name=t.name, columns=[])
+    seqs: list[TableDef] = []
+    attnum = 0
+    for item in schema_e.expressions:
+        if isinstance(item, exp.ColumnDef):
+            if table.has_column(item.name):
+                raise DuplicateColumn(f'column "{item.name}" specified more than once')
+            attnum += 1
+            table.columns.append(_column_def(session, table, item, attnum, seqs))
+        else:
+            _table_constraint(session, table, item)
+    if not table.columns and not schema_e.expressions:
+        pass
+    _finish_constraints(table)
+    for seq in seqs:
+        seq.id = store.next_id(txn)
+        store.put_table(txn, seq, catalog, new=True)
+    store.put_table(txn, table, catalog, new=True)
+    return Result("CREATE TABLE")
+
+
+def _table_constraint(session: Session, table: TableDef, item: exp.Expression) -> None:
+    name = None
+    if isinstance(item, exp.Constraint):
+        name = item.name
+        inner = item.expressions[0]
+    else:
+        inner = item
+    if isinstance(inner, exp.PrimaryKey):
+        if table.primary_key:
+            raise InvalidTableDefinition(
+                f'multiple primary keys for table "{table.name}" are not allowed'
+            )
+        table.primary_key = [i.name for i in inner.expressions]
+        for c in table.primary_key:
+            table.column(c).not_null = True
+        if name:
+            table.constraints.append(ConstraintDef(name, "p", table.primary_key))
+    elif isinstance(inner, exp.UniqueColumnConstraint):
+        cols = [i.name for i in inner.this.expressions] if inner.this is not None else []
+        table.constraints.append(
+            ConstraintDef(name or f"{table.name}_{'_'.join(cols)}_key", "u", cols)
+        )
+    elif isinstance(inner, exp.ForeignKey):
+        cols = [i.name for i in inner.expressions]
+        table.constraints.append(_fk(session, table, cols, inner.args["reference"],
+                                     name or f"{table.name}_{'_'.join(cols)}_fkey"))  # fmt: skip
+    elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
+        table.constraints.append(ConstraintDef(name or f"{table.name}_check", "c",
+                                               check=inner.this.sql(dialect="postgres")))  # fmt: skip
+    else:
+        raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _finish_constraints(table: TableDef) -> None:
+    """Give PRIMARY KEY and UNIQUE constraints their enforcing indexes; check columns exist."""
+    for c in table.constraints:
+        for col in c.columns:
+            table.column(col)
+    if table.primary_key:
+        for col in table.primary_key:
+            table.column(col)
+        pk_con = next((c for c in table.constraints if c.kind == "p"), None)
+        name = pk_con.name if pk_con else f"{table.name}_pkey"
+        if pk_con is None:
+            table.constraints.insert(
+                0, ConstraintDef(name, "p", list(table.primary_key), index=name)
+            )
+        else:
+            pk_con.index = name
+        if not any(i.primary for i in table.indexes):
+            table.indexes.insert(0, IndexDef(_next_index_id(table), name, list(table.primary_key),
+                                             unique=True, primary=True))  # fmt: skip
+    for c in table.constraints:
+        if c.kind == "u" and c.index is None:
+            c.index = c.name
+            table.indexes.append(
+                IndexDef(_next_index_id(table), c.name, list(c.columns), unique=True)
+            )
+
+
+def _next_index_id(table: TableDef) -> int:
+    return max((i.id for i in table.indexes), default=0) + 1
+
+
+def create_index(session: Session, tree: exp.Create) -> Result:
+    from sql.session import Result
+
+    idx = tree.this
+    t = idx.args["table"]
+    table = session.catalog().table(t.name, t.db or None, session.search_path())
+    cols, desc = [], []
+    for o in idx.args["params"].args.get("columns") or []:
+        e = o.this if isinstance(o, exp.Ordered) else o
+        if not isinstance(e, exp.Column):
+            raise FeatureNotSupported("expression indexes are not supported")
+        table.column(e.name)
+        cols.append(e.name)
+        desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
+    name = idx.name or f"{table.name}_{'_'.join(cols)}_idx"
+    catalog = session.catalog()
+    if any(i.name == name for tb in catalog.all_tables() for i in tb.indexes):
+        if tree.args.get("exists"):
+            session.notices.append(f'relation "{name}" already exists, skipping')
+            return Result("CREATE INDEX")
+        raise DuplicateTable(f'relation "{name}" already exists')
+    index = IndexDef(_next_index_id(table), name, cols, unique=bool(tree.args.get("unique")),
+                     descending=desc if any(desc) else [])  # fmt: skip
+    _backfill(session, table, index)
+    table.indexes.append(index)
+    session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+    return Result("CREATE INDEX")
+
+
+def _backfill(session: Session, table: TableDef, index: IndexDef) -> None:
+    txn = session.current_txn()
+    probe = TableDef(**{**table.__dict__, "indexes": [*table.indexes, index]})
+    codec = RowCodec(session.db, probe)
+    lo = codec.prefix
+    for _, raw in txn.iter_scan(lo, prefix_end(lo)):
+        row = codec.decode_value(raw)
+        key, value, unique = codec.index_entry(index, row)
+        if unique:
+            if txn.get(key) is not None:
+                raise UniqueViolation(f'could not create unique index "{index.name}"',
+                                      detail="Key is duplicated.")  # fmt: skip
+            txn.put(key, value)
+        else:
+            txn.put(key, value)
+
+
+def _delete_range(session: Session, lo: bytes, hi: bytes) -> None:
+    txn = session.current_txn()
+    for key, _ in list(txn.iter_scan(lo, hi)):
+        txn.delete(key)
+
+
+def _delete_data(session: Session, table: TableDef) -> None:
+    lo = table_prefix(session.db, table.id)
+    _delete_range(session, lo, prefix_end(lo))
+    for index in table.indexes:
+        ilo = index_prefix(session.db, table.id, index.id)
+        _delete_range(session, ilo, prefix_end(ilo))
+
+
+def drop(session: Session, tree: exp.Drop) -> Result:
+    from sql.session import Result
+
+    kind = (tree.args.get("kind") or "").upper()
+    store = session.database.catalogs
+    txn = session.current_txn()
+    catalog = session.catalog()
+    exists = bool(tree.args.get("exists"))
+    if kind == "SCHEMA":
+        for t in tree.expressions or [tree.this]:
+            name = t.name if not t.db else t.db
+            if name not in catalog.schemas:
+                if exists:
+                    session.notices.append(f'schema "{name}" does not exist, skipping')
+                    continue
+                raise InvalidSchemaName(f'schema "{name}" does not exist')
+            tables = [tb for tb in catalog.all_tables() if tb.schema == name]
+            if tables and not tree.args.get("cascade"):
+                raise DependentObjectsStillExist(
+                    f"cannot drop schema {name} because other objects depend on it"
+                )
+            for tb in tables:
+                _drop_table(session, tb)
+            store.drop_schema(txn, name)
+        return Result("DROP SCHEMA")
+    targets = tree.args.get("tables") or tree.expressions or [tree.this]
+    for t in targets:
+        if kind == "INDEX":
+            found = next(
+                ((tb, i) for tb in catalog.all_tables() for i in tb.indexes if i.name == t.name),
+                None,
+            )
+            if found is None:
+                if exists:
+                    session.notices.append(f'index "{t.name}" does not exist, skipping')
+                    continue
+                raise UndefinedObject(f'index "{t.name}" does not exist')
+            tb, index = found
+            if index.primary or any(c.index == index.name for c in tb.constraints):
+                raise DependentObjectsStillExist(
+                    f"cannot drop index {index.name} because constraint {index.name} on table "
+                    f"{tb.name} requires it"
+                )
+            ilo = index_prefix(session.db, tb.id, index.id)
+            _delete_range(session, ilo, prefix_end(ilo))
+            tb.indexes = [i for i in tb.indexes if i.name != index.name]
+            store.put_table(txn, tb, catalog, new=False)
+            continue
+        table = catalog.find(t.name, t.db or None, session.search_path())
+        want = "sequence" if kind == "SEQUENCE" else "table"
+        if table is None or table.kind != want:
+            if exists:
+                session.notices.append(f'{want} "{t.name}" does not exist, skipping')
+                continue
+            if kind == "SEQUENCE":
+                raise UndefinedTable(f'sequence "{t.name}" does not exist')
+            raise UndefinedTable(f'table "{t.name}" does not exist')
+        if want == "table":
+            key = f"{table.schema}.{table.name}"
+            for child in catalog.all_tables():
+                if child.id == table.id:
+                    continue
+                refs = [c for c in child.constraints if c.kind == "f" and c.ref_table == key]
+                if refs and not tree.args.get("cascade"):
+                    raise DependentObjectsStillExist(
+                        f"cannot drop table {table.name} because other objects depend on it",
+                        detail=f"constraint {refs[0].name} on table {child.name} depends on table {table.name}",
+                    )
+                if refs:
+                    child.constraints = [c for c in child.constraints if c not in refs]
+                    store.put_table(txn, child, catalog, new=False)
+        _drop_table(session, table)
+    return Result(f"DROP {kind}")
+
+
+def _drop_table(session: Session, table: TableDef) -> None:
+    store = session.database.catalogs
+    txn = session.current_txn()
+    catalog = session.catalog()
+    if table.kind == "table":
+        _delete_data(session, table)
+        for col in table.columns:
+            if col.sequence:
+                seq = catalog.find(col.sequence, table.schema, [])
+                if seq is not None:
+                    store.drop_table(txn, seq)
+    store.drop_table(txn, table)
+
+
+def create_schema(session: Session, tree: exp.Create) -> Result:
+    from sql.session import Result
+
+    name = tree.this.db or tree.this.name
+    catalog = session.catalog()
+    if name in catalog.schemas:
+        if tree.args.get("exists"):
+            session.notices.append(f'schema "{name}" already exists, skipping')
+            return Result("CREATE SCHEMA")
+    session.database.catalogs.create_schema(session.current_txn(), name, catalog)
+    return Result("CREATE SCHEMA")
+
+
+def create_sequence(session: Session, tree: exp.Create) -> Result:
+    from sql.session import Result
+
+    t = tree.this
+    catalog = session.catalog()
+    schema = _schema_of(session, t)
+    if catalog.find(t.name, schema, []) is not None:
+        if tree.args.get("exists"):
+            return Result("CREATE SEQUENCE")
+        raise DuplicateTable(f'relation "{t.name}" already exists')
+    props: dict[str, Any] = {}
+    for p in tree.args.get("properties").expressions if tree.args.get("properties") else []:
+        if isinstance(p, exp.SequenceProperties):
+            for k in ("start", "increment", "minvalue", "maxvalue"):
+                v = p.args.get(k)
+                if v is not None:
+                    props[{"minvalue": "min", "maxvalue": "max"}.get(k, k)] = int(v.sql())
+    store = session.database.catalogs
+    txn = session.current_txn()
+    seq = TableDef(id=store.next_id(txn), schema=schema, name=t.name, columns=[], kind="sequence",
+                   seq=seq_options(props))  # fmt: skip
+    store.put_table(txn, seq, catalog, new=True)
+    return Result("CREATE SEQUENCE")
+
+
+def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
+    from sql.session import Result
+
+    t = tree.this
+    catalog = session.catalog()
+    table = catalog.find(t.name, t.db or None, session.search_path())
+    if table is None or table.kind != "table":
+        if tree.args.get("exists"):
+            return Result("ALTER TABLE")
+        raise UndefinedTable(f'relation "{t.name}" does not exist')
+    store = session.database.catalogs
+    txn = session.current_txn()
+    old_name = table.name
+    for action in tree.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef):
+            if table.has_column(action.name):
+                if action.args.get("exists"):
+                    continue
+                raise DuplicateColumn(
+                    f'column "{action.name}" of relation "{table.name}" already exists'
+                )
+            seqs: list[TableDef] = []
+            col = _column_def(session, table, action, table.width + 1, seqs)
+            if seqs or col.default is not None or col.not_null:
+                _rewrite_with_new_column(session, table, col, ctx)
+            table.columns.append(col)
+            for seq in seqs:
+                seq.id = store.next_id(txn)
+                store.put_table(txn, seq, catalog, new=True)
+            _finish_constraints(table)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            for c in action.args.get("tables") or action.expressions:
+                if not table.has_column(c.name):
+                    if action.args.get("exists"):
+                        continue
+                    raise UndefinedColumn(
+                        f'column "{c.name}" of relation "{table.name}" does not exist'
+                    )
+                if c.name in table.primary_key:
+                    raise DependentObjectsStillExist(
+                        f"cannot drop column {c.name} of table {table.name} because other objects depend on it"
+                    )
+                table.column(c.name).dropped = True
+                for index in [i for i in table.indexes if c.name in i.columns]:
+                    ilo = index_prefix(session.db, table.id, index.id)
+                    _delete_range(session, ilo, prefix_end(ilo))
+                table.indexes = [i for i in table.indexes if c.name not in i.columns]
+                table.constraints = [k for k in table.constraints if c.name not in k.columns]
+        elif isinstance(action, exp.RenameColumn):
+            col = table.column(action.this.name)
+            new = action.args["to"].name
+            if table.has_column(new):
+                raise DuplicateColumn(f'column "{new}" of relation "{table.name}" already exists')
+            for index in table.indexes:
+                index.columns = [new if c == col.name else c for c in index.columns]
+            for con in table.constraints:
+                con.columns = [new if c == col.name else c for c in con.columns]
+            table.primary_key = [new if c == col.name else c for c in table.primary_key]
+            col.name = new
+        elif isinstance(action, exp.AlterRename):
+            new = action.this.name
+            if catalog.find(new, table.schema, []) is not None:
+                raise DuplicateTable(f'relation "{new}" already exists')
+            store.rename_table(txn, table, old_name)
+            table.name = new
+        elif isinstance(action, exp.AddConstraint):
+            for item in action.expressions:
+                before = len(table.indexes)
+                _table_constraint(session, table, item)
+                _finish_constraints(table)
+                for index in table.indexes[before:]:
+                    _backfill(session, table, index)
+                _validate_new_constraints(session, table, ctx)
+        elif isinstance(action, exp.AlterColumn):
+            col = table.column(action.this.name)
+            if (
+                action.args.get("drop")
+                and action.args.get("allow_null") is None
+                and "DEFAULT" in action.sql(dialect="postgres").upper()
+            ):
+                col.default = None
+            elif action.args.get("default") is not None:
+                col.default = action.args["default"].sql(dialect="postgres")
+            elif "DROP NOT NULL" in action.sql(dialect="postgres").upper():
+                col.not_null = False
+            elif "SET NOT NULL" in action.sql(dialect="postgres").upper():
+                col.not_null = True
+                _validate_new_constraints(session, table, ctx)
+            else:
+                raise FeatureNotSupported(
+                    f"ALTER COLUMN {action.sql(dialect='postgres')} is not supported"
+                )
+        else:
+            raise FeatureNotSupported(
+                f"ALTER TABLE {action.sql(dialect='postgres')} is not supported"
+            )
+    store.put_table(txn, table, catalog, new=False)
+    return Result("ALTER TABLE")
+
+
+def _rewrite_with_new_column(
+    session: Session, table: TableDef, col: ColumnDef, ctx: Context
+) -> None:
+    """Existing rows get the new column's default (evaluated per row, like PostgreSQL)."""
+    import sqlglot
+
+    from sql.expr import Compiler, Scope, coerce_to
+
+    txn = session.current_txn()
+    old = RowCodec(session.db, table)
+    newdef = TableDef(**{**table.__dict__, "columns": [*table.columns, col]})
+    new = RowCodec(session.db, newdef)
+    default = None
+    if col.default is not None:
+        from sql.planner import Planner
+
+        planner = Planner(session, session.catalog(), ctx)
+        default = coerce_to(
+            planner.compiler(Scope([])).compile(sqlglot.parse_one(col.default, read="postgres")),
+            col.type,
+        )
+    lo = old.prefix
+    for key, raw in list(txn.iter_scan(lo, prefix_end(lo))):
+        row = old.decode_value(raw)
+        value = default.fn(()) if default else None
+        if value is None and col.not_null:
+            from sql.errors import NotNullViolation
+
+            raise NotNullViolation(
+                f'column "{col.name}" of relation "{table.name}" contains null values'
+            )
+        pos = len(old.live)
+        full = row[:pos] + (value,) + row[pos:]
+        txn.put(key, new.encode_value(full))
+    _ = Compiler
+
+
+def _validate_new_constraints(session: Session, table: TableDef, ctx: Context) -> None:
+    from sql.dml import TableWriter
+
+    writer = TableWriter(session, table, ctx)
+    lo = writer.codec.prefix
+    for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):
+        writer.check(writer.codec.decode_value(raw))
+
+
+__all__ = ["DuplicateObject", "T", "run"]

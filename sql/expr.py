@@ -1,0 +1,956 @@
+"""Compiling sqlglot expressions into Python closures over row tuples.
+
+Binding happens once, at plan time: every column reference becomes a tuple index, every
+literal a constant of a known SQL type, every operator a function chosen for its operand
+types. At run time a row flows through plain closures; no AST is walked per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import DivisionByZero as DecDivZero
+from typing import Any
+
+from sqlglot import exp
+
+from sql import types as T
+from sql.errors import (
+    AmbiguousColumn,
+    CardinalityViolation,
+    DatatypeMismatch,
+    DivisionByZero,
+    FeatureNotSupported,
+    GroupingError,
+    InvalidParameterValue,
+    NumericValueOutOfRange,
+    UndefinedColumn,
+    UndefinedFunction,
+    UndefinedParameter,
+)
+from sql.types import SqlType
+
+Row = tuple[Any, ...]
+Fn = Callable[[Row], Any]
+
+
+@dataclass(frozen=True)
+class ScopeColumn:
+    table: str | None  # the alias or table name that qualifies it
+    name: str
+    type: SqlType
+    hidden: bool = False  # not expanded by *
+
+
+@dataclass
+class Scope:
+    """The columns of the rows an expression sees, in tuple order."""
+
+    columns: list[ScopeColumn]
+    outer: Scope | None = None  # for correlated subqueries: the enclosing query's row
+    # The enclosing row is placed here at run time before the subquery runs; a compiled
+    # outer reference reads it, and marks the subquery correlated (not cacheable).
+    outer_cell: list[Any] = field(default_factory=lambda: [None])
+    correlated: list[bool] = field(default_factory=lambda: [False])
+
+    def resolve(self, name: str, table: str | None) -> tuple[int, SqlType] | None:
+        hits = [
+            i
+            for i, c in enumerate(self.columns)
+            if c.name == name and (table is None or c.table == table)
+        ]
+        if len(hits) > 1:
+            raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
+        if hits:
+            return hits[0], self.columns[hits[0]].type
+        return None
+
+    def has_table(self, table: str) -> bool:
+        return any(c.table == table for c in self.columns)
+
+
+@dataclass
+class Typed:
+    fn: Fn
+    type: SqlType
+    const: bool = False  # depends on no column (can be evaluated once)
+    name: str = "?column?"
+
+
+@dataclass
+class Context:
+    """What compiling needs beyond the scope: parameters, subquery planning, aggregates."""
+
+    params: list[Any] = field(default_factory=list)
+    param_types: list[SqlType | None] = field(default_factory=list)
+    plan_subquery: Callable[[exp.Expression, Scope], Any] | None = None
+    # Aggregate calls already computed by an Aggregate node: expression sql -> tuple index.
+    agg_slots: dict[str, tuple[int, SqlType]] | None = None
+    group_slots: dict[str, tuple[int, SqlType]] | None = None
+    session: Any = None
+
+
+def expr_name(e: exp.Expression) -> str:
+    """The column name PostgreSQL gives an unaliased select-list expression."""
+    if isinstance(e, exp.Alias):
+        return e.alias
+    if isinstance(e, exp.Column):
+        return e.name
+    if isinstance(e, exp.Cast):
+        inner = e.this
+        if isinstance(inner, exp.Column):
+            return inner.name
+        return e.to.this.value.lower() if hasattr(e.to.this, "value") else "?column?"
+    if isinstance(e, exp.Anonymous):
+        return str(e.this).lower()
+    if isinstance(e, exp.Func):
+        return e.sql_name().lower()
+    if isinstance(e, exp.Case):
+        return "case"
+    if isinstance(e, exp.Window):
+        return expr_name(e.this)
+    if isinstance(e, exp.Subquery):
+        inner = e.this
+        if isinstance(inner, exp.Select) and len(inner.expressions) == 1:
+            return expr_name(inner.expressions[0])
+    if isinstance(e, exp.Exists):
+        return "exists"
+    return "?column?"
+
+
+# -- type helpers ----------------------------------------------------------------------------
+
+
+def numeric_result(a: SqlType, b: SqlType) -> SqlType:
+    ra, rb = T.NUMERIC_RANK.get(a.name, 0), T.NUMERIC_RANK.get(b.name, 0)
+    if a.name == "unknown":
+        return b if rb else T.NUMERIC
+    if b.name == "unknown":
+        return a if ra else T.NUMERIC
+    if not ra or not rb:
+        raise UndefinedFunction(f"operator does not exist: {a.name} + {b.name}")
+    top = a if ra >= rb else b
+    if top.name == "real" and max(ra, rb) == 5 and min(ra, rb) <= 4:
+        return T.FLOAT8 if min(ra, rb) == 4 else T.FLOAT4
+    if top.name == "smallint":
+        return T.INT4  # PostgreSQL promotes smallint arithmetic
+    return T.SqlType(top.name, top.oid, top.array_oid, top.typlen, top.category)
+
+
+def unify(types: Sequence[SqlType]) -> SqlType:
+    """The common type of CASE branches, UNION columns, COALESCE arguments."""
+    known = [t for t in types if t.name != "unknown"]
+    if not known:
+        return T.TEXT
+    first = known[0]
+    if all(t.name == first.name for t in known):
+        return first
+    if all(t.name in T.NUMERIC_RANK for t in known):
+        best = max(known, key=lambda t: T.NUMERIC_RANK[t.name])
+        return T.INT4 if best.name == "smallint" else best
+    if all(t.category == "S" for t in known):
+        return T.TEXT
+    if all(t.category == "D" for t in known):
+        return T.TIMESTAMPTZ if any(t.oid == 1184 for t in known) else T.TIMESTAMP
+    raise DatatypeMismatch(
+        f"types {known[0].display()} and {known[-1].display()} cannot be matched"
+    )
+
+
+def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Any:
+    """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
+    if v is None:
+        return None
+    s, d = src.name, dst.name
+    if dst.element is not None:
+        if isinstance(v, str):
+            return T.parse_array(v, dst.element)
+        return [cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
+                for x in v]  # fmt: skip
+    text_types = ("text", "character varying", "character", "name")
+    if isinstance(v, str) and (s == "unknown" or d not in text_types):
+        return T.parse_text(v, dst)
+    if d in ("text", "name"):
+        if isinstance(v, str):
+            return v
+        return T.format_value(v, src)
+    if d in ("character varying", "character"):
+        text = v if isinstance(v, str) else (T.format_value(v, src) or "")
+        return T.coerce_string(text, dst, explicit=explicit)
+    if d in ("smallint", "integer", "bigint", "oid", "regclass", "regtype"):
+        if isinstance(v, bool):
+            if not explicit and s == "boolean":
+                raise DatatypeMismatch("cannot cast type boolean to integer implicitly")
+            return int(v)
+        if isinstance(v, float):
+            if math.isnan(v) or math.isinf(v):
+                raise NumericValueOutOfRange(f"{d} out of range")
+            v = round(v)  # banker's rounding, as rint()
+        elif isinstance(v, Decimal):
+            if not v.is_finite():
+                raise NumericValueOutOfRange(f"cannot convert {v} to {d}")
+            v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+        return T.check_int(int(v), dst)
+    if d in ("real", "double precision"):
+        if isinstance(v, bool):
+            raise DatatypeMismatch(f"cannot cast type boolean to {d}")
+        f = float(v)
+        return T.round_float4(f) if d == "real" else f
+    if d == "numeric":
+        if isinstance(v, bool):
+            raise DatatypeMismatch("cannot cast type boolean to numeric")
+        if isinstance(v, float):
+            if math.isnan(v):
+                return Decimal("NaN")
+            if math.isinf(v):
+                return Decimal("Infinity") if v > 0 else Decimal("-Infinity")
+            v = Decimal(repr(v))
+        return T.coerce_numeric(Decimal(v), dst)
+    if d == "boolean":
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, int) and s in ("integer", "bigint", "smallint"):
+            return v != 0
+    if d == "date":
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+    if d in ("timestamp without time zone", "timestamp with time zone"):
+        if isinstance(v, dt.datetime):
+            if d == "timestamp with time zone" and v.tzinfo is None:
+                return v.replace(tzinfo=dt.UTC)
+            if d == "timestamp without time zone" and v.tzinfo is not None:
+                return v.astimezone(dt.UTC).replace(tzinfo=None)
+            return v
+        if isinstance(v, dt.date):
+            out = dt.datetime(v.year, v.month, v.day)
+            return out.replace(tzinfo=dt.UTC) if d.endswith("with time zone") else out
+    if d in ("json", "jsonb") and s in ("json", "jsonb"):
+        if d == "jsonb" and isinstance(v, str):
+            return T.parse_text(v, dst)
+        if d == "json" and s == "jsonb":
+            return T.format_jsonb(v)
+        return v
+    if s == d:
+        return v
+    raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
+
+
+def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
+    if t.type == dst or (t.type.name == dst.name and dst.length is None
+                         and dst.precision is None and dst.element is None):  # fmt: skip
+        return t
+    fn, src = t.fn, t.type
+
+    def run(row: Row) -> Any:
+        return cast_value(fn(row), src, dst, explicit=explicit)
+
+    if t.const:
+        value = run(())
+        return Typed(lambda _r: value, dst, True, t.name)
+    return Typed(run, dst, False, t.name)
+
+
+def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
+    """Bring two operands to a common type (an untyped literal takes the other's type)."""
+    ta, tb = a.type, b.type
+    if ta.name == "unknown" and tb.name != "unknown":
+        return coerce_to(a, _base(tb)), b
+    if tb.name == "unknown" and ta.name != "unknown":
+        return a, coerce_to(b, _base(ta))
+    if ta.name in T.NUMERIC_RANK and tb.name in T.NUMERIC_RANK:
+        return a, b
+    if ta.category == "S" and tb.category == "S":
+        return a, b
+    if ta.category == "D" and tb.category == "D":
+        if ta.name == "date" and tb.name != "date":
+            return coerce_to(a, tb), b
+        if tb.name == "date" and ta.name != "date":
+            return a, coerce_to(b, ta)
+        return a, b
+    if ta.name != tb.name and not (ta.element and tb.element):
+        raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
+    return a, b
+
+
+def _base(t: SqlType) -> SqlType:
+    """The type an untyped literal becomes next to ``t`` (varchar(5) -> text, not truncating)."""
+    if t.category == "S":
+        return T.TEXT
+    if t.name == "numeric":
+        return T.NUMERIC
+    return t
+
+
+# -- the compiler ----------------------------------------------------------------------------
+
+
+_CMP: dict[type[exp.Expression], Callable[[Any, Any], bool]] = {
+    exp.EQ: lambda x, y: x == y,
+    exp.NEQ: lambda x, y: x != y,
+    exp.LT: lambda x, y: x < y,
+    exp.LTE: lambda x, y: x <= y,
+    exp.GT: lambda x, y: x > y,
+    exp.GTE: lambda x, y: x >= y,
+}
+
+
+def _int_result(v: int, t: SqlType) -> int:
+    lo, hi = {"smallint": (-(1 << 15), (1 << 15) - 1), "integer": (-(1 << 31), (1 << 31) - 1)}.get(
+        t.name, (-(1 << 63), (1 << 63) - 1)
+    )
+    if not lo <= v <= hi:
+        raise NumericValueOutOfRange(f"{t.name} out of range")
+    return v
+
+
+def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
+    if t.name in ("smallint", "integer", "bigint"):
+        if op == "+":
+            return _int_result(a + b, t)
+        if op == "-":
+            return _int_result(a - b, t)
+        if op == "*":
+            return _int_result(a * b, t)
+        if b == 0:
+            raise DivisionByZero("division by zero")
+        if op == "/":
+            q = abs(a) // abs(b)
+            return _int_result(q if (a >= 0) == (b >= 0) else -q, t)
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    if t.name == "numeric":
+        a, b = _dec(a), _dec(b)
+        try:
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if b == 0:
+                raise DivisionByZero("division by zero")
+            if op == "/":
+                return _numeric_div(a, b)
+            return a % b
+        except (InvalidOperation, DecDivZero):
+            raise DivisionByZero("division by zero") from None
+    a, b = float(a), float(b)
+    if op == "+":
+        r = a + b
+    elif op == "-":
+        r = a - b
+    elif op == "*":
+        r = a * b
+    else:
+        if b == 0:
+            raise DivisionByZero("division by zero")
+        r = a / b if op == "/" else math.fmod(a, b)
+    if math.isinf(r) and not (math.isinf(a) or math.isinf(b)):
+        raise NumericValueOutOfRange("value out of range: overflow")
+    return T.round_float4(r) if t.name == "real" else r
+
+
+def _dec(v: Any) -> Decimal:
+    if isinstance(v, Decimal):
+        return v
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    return Decimal(v)
+
+
+def _numeric_div(a: Decimal, b: Decimal) -> Decimal:
+    """PostgreSQL's numeric division and its result scale (select_div_scale in numeric.c):
+    about 16 significant digits, never fewer decimals than either input has."""
+    if not a.is_finite() or not b.is_finite():
+        return a / b
+
+    def weight_and_first(x: Decimal) -> tuple[int, int]:
+        if x == 0:
+            return 0, 0
+        w = x.adjusted() // 4  # base-10000 digit position
+        return w, int(abs(x).scaleb(-4 * w))
+
+    w1, f1 = weight_and_first(a)
+    w2, f2 = weight_and_first(b)
+    qweight = w1 - w2 - (1 if f1 <= f2 else 0)
+    scale = max(16 - qweight * 4, -_exp(a), -_exp(b), 0)
+    scale = min(scale, 1000)
+    with localcontext() as lc:
+        lc.prec = 2000
+        return (a / b).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+
+
+def _exp(d: Decimal) -> int:
+    e = d.as_tuple().exponent
+    return e if isinstance(e, int) else 0
+
+
+def like_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if escape and c == escape and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+class Compiler:
+    def __init__(self, scope: Scope, ctx: Context) -> None:
+        self.scope = scope
+        self.ctx = ctx
+
+    def compile(self, e: exp.Expression) -> Typed:
+        ctx = self.ctx
+        if ctx.agg_slots is not None:
+            key = e.sql(dialect="postgres")
+            if key in ctx.agg_slots:
+                idx, t = ctx.agg_slots[key]
+                return Typed(lambda r: r[idx], t, name=expr_name(e))
+            if ctx.group_slots is not None and key in ctx.group_slots:
+                idx, t = ctx.group_slots[key]
+                return Typed(lambda r: r[idx], t, name=expr_name(e))
+        method = getattr(self, "c_" + type(e).__name__, None)
+        if method is None:
+            from sql.functions import compile_function
+
+            result = compile_function(self, e)
+            if result is None:
+                raise FeatureNotSupported(
+                    f"expression {e.sql(dialect='postgres')} is not supported"
+                )
+            return result
+        result: Typed = method(e)
+        return result
+
+    # leaves
+
+    def c_Column(self, e: exp.Column) -> Typed:
+        name, table = e.name, (e.table or None)
+        if isinstance(e.this, exp.Star):
+            raise FeatureNotSupported("* is not allowed here")
+        if self.ctx.group_slots is not None:
+            # After GROUP BY only grouped columns are visible (by name).
+            for key, (idx, t) in self.ctx.group_slots.items():
+                col = key.split(".")[-1].strip('"')
+                if col == name and (table is None or key.startswith(f"{table}.")
+                                    or key.startswith(f'"{table}".')):  # fmt: skip
+                    return Typed(lambda r, i=idx: r[i], t, name=name)
+            found = self.scope.resolve(name, table)
+            if found is not None:
+                shown = f"{table}.{name}" if table else name
+                raise GroupingError(
+                    f'column "{shown}" must appear in the GROUP BY clause or be used in an '
+                    "aggregate function"
+                )
+        found = self.scope.resolve(name, table)
+        if found is not None:
+            idx, t = found
+            return Typed(lambda r: r[idx], t, name=name)
+        outer = self.scope.outer
+        if outer is not None:
+            hit = outer.resolve(name, table)
+            if hit is not None:
+                idx, t = hit
+                cell = self.scope.outer_cell
+                self.scope.correlated[0] = True
+                return Typed(lambda _r: cell[0][idx], t, name=name)
+        shown = f"{table}.{name}" if table else name
+        if table and not self.scope.has_table(table):
+            from sql.errors import UndefinedTable
+
+            raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
+        raise UndefinedColumn(f'column "{shown}" does not exist')
+
+    def c_Literal(self, e: exp.Literal) -> Typed:
+        text = e.this
+        if e.is_string:
+            return Typed(lambda _r: text, T.UNKNOWN, True)
+        if re.fullmatch(r"\d+", text):
+            n = int(text)
+            t = T.INT4 if n < 2**31 else T.INT8 if n < 2**63 else T.NUMERIC
+            value: Any = n if t is not T.NUMERIC else Decimal(n)
+        else:
+            value, t = Decimal(text), T.NUMERIC
+        return Typed(lambda _r: value, t, True)
+
+    def c_Null(self, e: exp.Null) -> Typed:
+        return Typed(lambda _r: None, T.UNKNOWN, True, "?column?")
+
+    def c_Boolean(self, e: exp.Boolean) -> Typed:
+        value = bool(e.this)
+        return Typed(lambda _r: value, T.BOOL, True, "bool")
+
+    def c_Placeholder(self, e: exp.Placeholder) -> Typed:
+        return self._param(int(e.name) if e.name and e.name.isdigit() else 0)
+
+    def c_Parameter(self, e: exp.Parameter) -> Typed:
+        return self._param(int(e.name))
+
+    def _param(self, n: int) -> Typed:
+        if n < 1:
+            raise UndefinedParameter("there is no parameter $0")
+        ctx = self.ctx
+        while len(ctx.param_types) < n:
+            ctx.param_types.append(None)
+        t = ctx.param_types[n - 1] or T.UNKNOWN
+
+        def get(_r: Row) -> Any:
+            if n > len(ctx.params):
+                raise UndefinedParameter(f"there is no parameter ${n}")
+            return ctx.params[n - 1]
+
+        return Typed(get, t, False, "?column?")
+
+    def c_Paren(self, e: exp.Paren) -> Typed:
+        return self.compile(e.this)
+
+    def c_Alias(self, e: exp.Alias) -> Typed:
+        t = self.compile(e.this)
+        return Typed(t.fn, t.type, t.const, e.alias)
+
+    # casts
+
+    def c_Cast(self, e: exp.Cast) -> Typed:
+        inner = self.compile(e.this)
+        dst = datatype_to_sql(e.to)
+        if inner.type.name == "unknown" and not inner.const and dst.name != "unknown":
+            self._type_param(e.this, dst)
+            inner = self.compile(e.this)
+        t = coerce_to(inner, dst, explicit=True)
+        return Typed(t.fn, dst, t.const, expr_name(e))
+
+    c_TryCast = c_Cast
+
+    def _type_param(self, e: exp.Expression, t: SqlType) -> None:
+        """Infer an untyped parameter's type from its context (``$1::int``, ``col = $1``)."""
+        node = e
+        while isinstance(node, exp.Paren):
+            node = node.this
+        n = None
+        if (isinstance(node, exp.Placeholder) and node.name and node.name.isdigit()) or isinstance(
+            node, exp.Parameter
+        ):
+            n = int(node.name)
+        if n is not None:
+            while len(self.ctx.param_types) < n:
+                self.ctx.param_types.append(None)
+            if self.ctx.param_types[n - 1] is None:
+                self.ctx.param_types[n - 1] = t
+
+    # operators
+
+    def _binary_operands(self, e: exp.Binary) -> tuple[Typed, Typed]:
+        a, b = self.compile(e.this), self.compile(e.expression)
+        if a.type.name == "unknown" and not a.const and b.type.name != "unknown":
+            self._type_param(e.this, _base(b.type))
+            a = self.compile(e.this)
+        if b.type.name == "unknown" and not b.const and a.type.name != "unknown":
+            self._type_param(e.expression, _base(a.type))
+            b = self.compile(e.expression)
+        return a, b
+
+    def _compare(self, e: exp.Binary) -> Typed:
+        a, b = comparable(*self._binary_operands(e))
+        op = _CMP[type(e)]
+        fa, fb = a.fn, b.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            if x is None:
+                return None
+            y = fb(r)
+            if y is None:
+                return None
+            return op(x, y)
+
+        return Typed(run, T.BOOL, a.const and b.const)
+
+    c_EQ = c_NEQ = c_LT = c_LTE = c_GT = c_GTE = _compare
+
+    def c_NullSafeEQ(self, e: exp.NullSafeEQ) -> Typed:
+        a, b = comparable(*self._binary_operands(e))
+        return Typed(lambda r: a.fn(r) == b.fn(r), T.BOOL)
+
+    def c_NullSafeNEQ(self, e: exp.NullSafeNEQ) -> Typed:
+        a, b = comparable(*self._binary_operands(e))
+        return Typed(lambda r: a.fn(r) != b.fn(r), T.BOOL)
+
+    def _arith_op(self, e: exp.Binary, op: str) -> Typed:
+        a, b = self._binary_operands(e)
+        ta, tb = a.type, b.type
+        # date/time arithmetic
+        if ta.category in ("D", "T") or tb.category in ("D", "T"):
+            from sql.functions import datetime_arith
+
+            return datetime_arith(op, a, b)
+        if ta.name == "unknown" and tb.name == "unknown":
+            a, b = coerce_to(a, T.NUMERIC), coerce_to(b, T.NUMERIC)
+        elif ta.name == "unknown":
+            a = coerce_to(a, _base(tb))
+        elif tb.name == "unknown":
+            b = coerce_to(b, _base(ta))
+        t = numeric_result(a.type, b.type)
+        fa, fb = a.fn, b.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            if x is None:
+                return None
+            y = fb(r)
+            if y is None:
+                return None
+            return _arith(op, x, y, t)
+
+        return Typed(run, t, a.const and b.const)
+
+    def c_Add(self, e: exp.Add) -> Typed:
+        return self._arith_op(e, "+")
+
+    def c_Sub(self, e: exp.Sub) -> Typed:
+        return self._arith_op(e, "-")
+
+    def c_Mul(self, e: exp.Mul) -> Typed:
+        return self._arith_op(e, "*")
+
+    def c_Div(self, e: exp.Div) -> Typed:
+        return self._arith_op(e, "/")
+
+    def c_Mod(self, e: exp.Mod) -> Typed:
+        return self._arith_op(e, "%")
+
+    def c_Neg(self, e: exp.Neg) -> Typed:
+        a = self.compile(e.this)
+        if a.type.name == "unknown":
+            a = coerce_to(a, T.NUMERIC)
+        t = a.type
+        fa = a.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            if x is None:
+                return None
+            if isinstance(x, int) and not isinstance(x, bool):
+                return _int_result(-x, t)
+            return -x
+
+        return Typed(run, t, a.const)
+
+    def c_DPipe(self, e: exp.DPipe) -> Typed:
+        a, b = self.compile(e.this), self.compile(e.expression)
+        if a.type.element is not None or b.type.element is not None:
+            arr = a.type if a.type.element is not None else b.type
+
+            def cat(r: Row) -> Any:
+                x, y = a.fn(r), b.fn(r)
+                if x is None:
+                    return y if isinstance(y, list) else [y]
+                if y is None:
+                    return x if isinstance(x, list) else [x]
+                return (x if isinstance(x, list) else [x]) + (y if isinstance(y, list) else [y])
+
+            return Typed(cat, arr)
+        ta = coerce_to(a, T.TEXT, explicit=True)
+        tb = coerce_to(b, T.TEXT, explicit=True)
+
+        def run(r: Row) -> Any:
+            x = ta.fn(r)
+            if x is None:
+                return None
+            y = tb.fn(r)
+            return None if y is None else x + y
+
+        return Typed(run, T.TEXT, a.const and b.const)
+
+    def _bool(self, e: exp.Expression) -> Typed:
+        t = self.compile(e)
+        if t.type.name == "unknown":
+            return coerce_to(t, T.BOOL)
+        if t.type.name != "boolean":
+            raise DatatypeMismatch(
+                f"argument of {type(e.parent).__name__.upper() if e.parent else 'WHERE'} must be "
+                f"type boolean, not type {t.type.display()}"
+            )
+        return t
+
+    def c_And(self, e: exp.And) -> Typed:
+        a, b = self._bool(e.this), self._bool(e.expression)
+        fa, fb = a.fn, b.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            if x is False:
+                return False
+            y = fb(r)
+            if y is False:
+                return False
+            return None if x is None or y is None else True
+
+        return Typed(run, T.BOOL, a.const and b.const)
+
+    def c_Or(self, e: exp.Or) -> Typed:
+        a, b = self._bool(e.this), self._bool(e.expression)
+        fa, fb = a.fn, b.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            if x is True:
+                return True
+            y = fb(r)
+            if y is True:
+                return True
+            return None if x is None or y is None else False
+
+        return Typed(run, T.BOOL, a.const and b.const)
+
+    def c_Not(self, e: exp.Not) -> Typed:
+        a = self._bool(e.this)
+        fa = a.fn
+        return Typed(lambda r: None if (x := fa(r)) is None else not x, T.BOOL, a.const)
+
+    def c_Is(self, e: exp.Is) -> Typed:
+        a = self.compile(e.this)
+        target = e.expression
+        fa = a.fn
+        if isinstance(target, exp.Null):
+            return Typed(lambda r: fa(r) is None, T.BOOL, a.const)
+        if isinstance(target, exp.Boolean):
+            want = bool(target.this)
+            return Typed(lambda r: fa(r) is want, T.BOOL, a.const)
+        raise FeatureNotSupported(f"IS {target.sql()} is not supported")
+
+    def c_Between(self, e: exp.Between) -> Typed:
+        lo = exp.GTE(this=e.this, expression=e.args["low"])
+        hi = exp.LTE(this=e.this, expression=e.args["high"])
+        return self.compile(exp.And(this=lo, expression=hi))
+
+    def c_In(self, e: exp.In) -> Typed:
+        a = self.compile(e.this)
+        query = e.args.get("query")
+        if query is not None:
+            sub = self._subquery_values(query, single_column=True)
+            fa = a.fn
+
+            def run_sub(r: Row) -> Any:
+                x = fa(r)
+                values = sub(r)
+                if x is None:
+                    return None if values else False
+                if x in values:
+                    return True
+                return None if None in values else False
+
+            return Typed(run_sub, T.BOOL)
+        items = [self.compile(i) for i in e.expressions]
+        pairs = [comparable(a, i) for i in items]
+        if all(p[1].const for p in pairs) and pairs:
+            consts = [p[1].fn(()) for p in pairs]
+            has_null = None in consts
+            lookup = {c for c in consts if c is not None and not isinstance(c, list)}
+            fa2 = pairs[0][0].fn
+            if len(lookup) == len([c for c in consts if c is not None]):
+
+                def run_set(r: Row) -> Any:
+                    x = fa2(r)
+                    if x is None:
+                        return None
+                    if x in lookup:
+                        return True
+                    return None if has_null else False
+
+                return Typed(run_set, T.BOOL, a.const)
+
+        def run(r: Row) -> Any:
+            result: Any = False
+            for left, right in pairs:
+                x, y = left.fn(r), right.fn(r)
+                if x is None or y is None:
+                    result = None
+                elif x == y:
+                    return True
+            return result
+
+        return Typed(run, T.BOOL)
+
+    def _like(self, e: exp.Expression, ci: bool) -> Typed:
+        a = coerce_to(self.compile(e.this), T.TEXT, explicit=True)
+        pat = self.compile(e.expression)
+        escape = e.args.get("escape")
+        esc = "\\"
+        if escape is not None:
+            esc = self.compile(escape).fn(()) or ""
+        flags = re.IGNORECASE if ci else 0
+        if pat.const:
+            pv = pat.fn(())
+            rx = None if pv is None else re.compile(like_to_regex(pv, esc).pattern, flags)
+            fa = a.fn
+            return Typed(
+                lambda r: None if rx is None or (x := fa(r)) is None else bool(rx.fullmatch(x)),
+                T.BOOL,
+            )
+
+        def run(r: Row) -> Any:
+            x, p = a.fn(r), pat.fn(r)
+            if x is None or p is None:
+                return None
+            return bool(re.compile(like_to_regex(p, esc).pattern, flags).fullmatch(x))
+
+        return Typed(run, T.BOOL)
+
+    def c_Like(self, e: exp.Like) -> Typed:
+        return self._like(e, False)
+
+    def c_ILike(self, e: exp.ILike) -> Typed:
+        return self._like(e, True)
+
+    def c_Escape(self, e: exp.Escape) -> Typed:
+        inner = e.this
+        inner.set("escape", e.expression)
+        return self.compile(inner)
+
+    def c_Case(self, e: exp.Case) -> Typed:
+        subject = self.compile(e.this) if e.this is not None else None
+        branches = []
+        for w in e.args.get("ifs") or []:
+            if subject is not None:
+                cond_l, cond_r = comparable(subject, self.compile(w.this))
+                cond = Typed(
+                    lambda r, x=cond_l.fn, y=cond_r.fn: (
+                        None if (a := x(r)) is None or (b := y(r)) is None else a == b
+                    ),
+                    T.BOOL,
+                )
+            else:
+                cond = self._bool(w.this)
+            branches.append((cond, self.compile(w.args["true"])))
+        default = self.compile(e.args["default"]) if e.args.get("default") is not None else None
+        rtype = unify([b.type for _, b in branches] + ([default.type] if default else []))
+        branches = [(c, coerce_to(v, rtype)) for c, v in branches]
+        dfn = coerce_to(default, rtype).fn if default else (lambda _r: None)
+
+        def run(r: Row) -> Any:
+            for cond, value in branches:
+                if cond.fn(r) is True:
+                    return value.fn(r)
+            return dfn(r)
+
+        return Typed(run, rtype, name="case")
+
+    def c_Coalesce(self, e: exp.Coalesce) -> Typed:
+        args = [self.compile(e.this), *(self.compile(x) for x in e.expressions)]
+        t = unify([a.type for a in args])
+        fns = [coerce_to(a, t).fn for a in args]
+
+        def run(r: Row) -> Any:
+            for f in fns:
+                v = f(r)
+                if v is not None:
+                    return v
+            return None
+
+        return Typed(run, t, name="coalesce")
+
+    def c_Nullif(self, e: exp.Nullif) -> Typed:
+        a, b = comparable(self.compile(e.this), self.compile(e.expression))
+        return Typed(lambda r: None if (x := a.fn(r)) == b.fn(r) else x, a.type, name="nullif")
+
+    # subqueries
+
+    def _subquery_values(
+        self, query: exp.Expression, *, single_column: bool
+    ) -> Callable[[Row], Any]:
+        if self.ctx.plan_subquery is None:
+            raise FeatureNotSupported("subqueries are not supported here")
+        plan = self.ctx.plan_subquery(query, self.scope)
+        if single_column and len(plan.columns) != 1:
+            raise DatatypeMismatch("subquery has too many columns")
+        cache: dict[str, Any] = {}
+
+        def values(r: Row) -> Any:
+            if not plan.correlated and "v" in cache:
+                return cache["v"]
+            rows = plan.run(r)
+            result = {row[0] for row in rows} if single_column else rows
+            if not plan.correlated:
+                cache["v"] = result
+            return result
+
+        return values
+
+    def c_Subquery(self, e: exp.Subquery) -> Typed:
+        if self.ctx.plan_subquery is None:
+            raise FeatureNotSupported("subqueries are not supported here")
+        plan = self.ctx.plan_subquery(e.this, self.scope)
+        if len(plan.columns) != 1:
+            raise DatatypeMismatch("subquery must return only one column")
+        cache: dict[str, Any] = {}
+
+        def run(r: Row) -> Any:
+            if not plan.correlated and "v" in cache:
+                return cache["v"]
+            rows = plan.run(r, limit=2)
+            if len(rows) > 1:
+                raise CardinalityViolation(
+                    "more than one row returned by a subquery used as an expression"
+                )
+            v = rows[0][0] if rows else None
+            if not plan.correlated:
+                cache["v"] = v
+            return v
+
+        return Typed(run, plan.columns[0].type, name=plan.columns[0].name)
+
+    def c_Exists(self, e: exp.Exists) -> Typed:
+        if self.ctx.plan_subquery is None:
+            raise FeatureNotSupported("subqueries are not supported here")
+        plan = self.ctx.plan_subquery(e.this, self.scope)
+        return Typed(lambda r: bool(plan.run(r, limit=1)), T.BOOL, name="exists")
+
+    def c_Array(self, e: exp.Array) -> Typed:
+        items = [self.compile(x) for x in e.expressions]
+        t = unify([i.type for i in items]) if items else T.TEXT
+        fns = [coerce_to(i, t).fn for i in items]
+        return Typed(lambda r: [f(r) for f in fns], t.array_of(), name="array")
+
+    def c_Any(self, e: exp.Any) -> Typed:
+        raise FeatureNotSupported("ANY outside a comparison")
+
+
+def datatype_to_sql(dtype: exp.DataType) -> SqlType:
+    """The SqlType of a sqlglot DataType (``varchar(20)``, ``int[]``, ``numeric(10,2)``)."""
+    if dtype.this == exp.DataType.Type.ARRAY:
+        inner = dtype.expressions[0] if dtype.expressions else None
+        if not isinstance(inner, exp.DataType):
+            raise FeatureNotSupported(f"type {dtype.sql()} is not supported")
+        return datatype_to_sql(inner).array_of()
+    name = dtype.sql(dialect="postgres").lower()
+    mods: list[int] = []
+    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([\d, ]+)\)", name)
+    if m:
+        name = m[1]
+        mods = [int(x) for x in m[2].split(",")]
+    aliases = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
+               "int": "integer", "timestamptz": "timestamp with time zone",
+               "timestamp": "timestamp without time zone", "decimal": "numeric",
+               "double precision": "double precision", "char": "character",
+               "varchar": "character varying", "bpchar": "character"}  # fmt: skip
+    name = aliases.get(name, name)
+    base = T.type_by_name(name)
+    if base is None:
+        raise FeatureNotSupported(f'type "{name}" does not exist')
+    return T.with_modifiers(base, mods)
+
+
+def check_param_count(n: int) -> None:
+    if n > 65535:
+        raise InvalidParameterValue("too many parameters")

@@ -1,0 +1,72 @@
+"""Where SQL data lives in the KV keyspace: the one module that knows the bytes.
+
+Every database (tenant, branch) owns a key prefix; below it:
+
+    <db> b"m" <name>                                   database metadata (catalog version, ids)
+    <db> b"c" <codec(table_id)>                        catalog: a table's definition (JSON)
+    <db> b"n" <codec(schema, name)>                    catalog: a relation name -> its id
+    <db> b"s" <codec(schema_name)>                     catalog: a schema
+    <db> b"q" <codec(sequence_id)>                     a sequence's current value
+    <db> b"r" <be32 table_id> <codec(pk values...)>    a row: codec(tuple of column values)
+    <db> b"x" <be32 table_id> <be32 index_id> <codec(index values...)> [<codec(pk values...)>]
+                                                       an index entry; unique entries without
+                                                       NULLs keep the pk in the value instead
+
+Composite values use the codec's concatenated encoding, so key order is SQL order.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from kv.codec import encode_key
+
+_U32 = struct.Struct(">I")
+
+
+def meta_key(db: bytes, name: str) -> bytes:
+    return db + b"m" + name.encode()
+
+
+def table_def_key(db: bytes, table_id: int) -> bytes:
+    return db + b"c" + encode_key(table_id)
+
+
+def table_defs_range(db: bytes) -> tuple[bytes, bytes]:
+    return db + b"c", db + b"d"
+
+
+def name_key(db: bytes, schema: str, name: str) -> bytes:
+    return db + b"n" + encode_key(schema, name)
+
+
+def schema_key(db: bytes, schema: str) -> bytes:
+    return db + b"s" + encode_key(schema)
+
+
+def schemas_range(db: bytes) -> tuple[bytes, bytes]:
+    return db + b"s", db + b"t"
+
+
+def sequence_key(db: bytes, seq_id: int) -> bytes:
+    return db + b"q" + encode_key(seq_id)
+
+
+def table_prefix(db: bytes, table_id: int) -> bytes:
+    return db + b"r" + _U32.pack(table_id)
+
+
+def row_key(db: bytes, table_id: int, pk: tuple[object, ...]) -> bytes:
+    return table_prefix(db, table_id) + encode_key(*pk)
+
+
+def index_prefix(db: bytes, table_id: int, index_id: int) -> bytes:
+    return db + b"x" + _U32.pack(table_id) + _U32.pack(index_id)
+
+
+def prefix_end(prefix: bytes) -> bytes:
+    """The first key after every key that starts with ``prefix``."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        raise ValueError("prefix of only 0xff bytes has no end")
+    return stripped[:-1] + bytes([stripped[-1] + 1])

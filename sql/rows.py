@@ -1,0 +1,101 @@
+"""Rows and index entries of one table: from Python values to KV keys and values and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kv.codec import decode, decode_prefix, encode, encode_key
+from sql import layout
+from sql.catalog import IndexDef, TableDef
+from sql.types import from_storage, to_storage
+
+ROWID = "ctid"  # the hidden key column of a table without a primary key
+
+
+class RowCodec:
+    """Knows one table's column order, key columns and indexes."""
+
+    def __init__(self, db: bytes, table: TableDef) -> None:
+        self.db = db
+        self.table = table
+        self.live = table.live_columns
+        self.width = table.width
+        self.positions = [c.attnum - 1 for c in self.live]
+        self.types = [c.type for c in self.live]
+        by_name = {c.name: i for i, c in enumerate(self.live)}
+        self.by_name = by_name
+        self.pk_idx = [by_name[c] for c in table.primary_key]
+        self.prefix = layout.table_prefix(db, table.id)
+
+    # rows: a "row" is a tuple of live column values in attnum order, plus the hidden row id
+    # (last) for tables without a primary key.
+
+    def encode_value(self, row: tuple[Any, ...]) -> bytes:
+        stored: list[Any] = [None] * self.width
+        for pos, t, v in zip(self.positions, self.types, row, strict=False):
+            stored[pos] = to_storage(v, t, exact=True)
+        if not self.table.primary_key:
+            stored.append(("rowid", row[-1]))
+        return encode(tuple(stored))
+
+    def decode_value(self, raw: bytes) -> tuple[Any, ...]:
+        stored = decode(raw)
+        n = len(stored)
+        out = [
+            from_storage(stored[pos], t) if pos < n else None
+            for pos, t in zip(self.positions, self.types, strict=True)
+        ]
+        if not self.table.primary_key:
+            out.append(stored[-1][1])
+        return tuple(out)
+
+    def pk_values(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not self.table.primary_key:
+            return (row[-1],)
+        return tuple(to_storage(row[i], self.types[i]) for i in self.pk_idx)
+
+    def key(self, row: tuple[Any, ...]) -> bytes:
+        return self.prefix + encode_key(*self.pk_values(row))
+
+    def key_for_pk(self, pk: tuple[Any, ...]) -> bytes:
+        """Row key from Python pk values (already of the column types)."""
+        stored = tuple(to_storage(v, self.types[i]) for v, i in zip(pk, self.pk_idx, strict=True))
+        return self.prefix + encode_key(*stored)
+
+    # indexes
+
+    def index_columns(self, index: IndexDef) -> list[int]:
+        return [self.by_name[c] for c in index.columns]
+
+    def index_entry(self, index: IndexDef, row: tuple[Any, ...]) -> tuple[bytes, bytes, bool]:
+        """(key, value, unique_check): unique entries without NULLs omit the pk from the key."""
+        cols = self.index_columns(index)
+        values = [to_storage(row[i], self.types[i]) for i in cols]
+        prefix = layout.index_prefix(self.db, self.table.id, index.id)
+        head = b"".join(
+            encode(v, descending=bool(index.descending and index.descending[n]))
+            for n, v in enumerate(values)
+        )
+        pk = encode_key(*self.pk_values(row))
+        if index.unique and None not in values:
+            return prefix + head, pk, True
+        return prefix + head + pk, b"", False
+
+    def index_bounds(self, index: IndexDef, values: list[Any]) -> bytes:
+        """Key prefix of the entries whose leading columns equal ``values`` (storage form)."""
+        prefix = layout.index_prefix(self.db, self.table.id, index.id)
+        return prefix + b"".join(
+            encode(v, descending=bool(index.descending and index.descending[n]))
+            for n, v in enumerate(values)
+        )
+
+    def pk_from_index(self, index: IndexDef, key: bytes, value: bytes) -> bytes:
+        """The row key an index entry points at."""
+        if value:
+            return self.prefix + value
+        off = len(layout.index_prefix(self.db, self.table.id, index.id))
+        for n in range(len(index.columns)):
+            _, off = decode_prefix(
+                key, off, descending=bool(index.descending and index.descending[n])
+            )
+        return self.prefix + key[off:]

@@ -1,0 +1,585 @@
+"""A SQL session: statements in, results out, with PostgreSQL's transaction behaviour.
+
+Outside a transaction block each statement runs in its own KV transaction (autocommit).
+BEGIN opens a block; a failed statement inside it puts the block in the aborted state, where
+everything but ROLLBACK fails with 25P02, as PostgreSQL does. REPEATABLE READ and
+SERIALIZABLE both run as snapshot isolation (SERIALIZABLE with a notice saying so); READ
+COMMITTED takes a fresh snapshot for each statement until the transaction first writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+from kv.client import Transaction, TxnClient
+from kv.errors import AlreadyExists, Db9Error, RetryableError
+from sql import types as T
+from sql.catalog import Catalog, CatalogStore
+from sql.errors import (
+    ActiveSqlTransaction,
+    FeatureNotSupported,
+    InFailedTransaction,
+    InternalError,
+    InvalidParameterValue,
+    InvalidSavepoint,
+    NoActiveSqlTransaction,
+    SyntaxError_,
+    UndefinedObject,
+    UniqueViolation,
+)
+from sql.expr import Context
+from sql.sequences import Sequences
+from sql.types import SqlType
+
+log = logging.getLogger(__name__)
+
+_DIALECT = sqlglot.Dialect.get_or_raise("postgres")
+
+ISOLATION_LEVELS = ("read uncommitted", "read committed", "repeatable read", "serializable")
+SERIALIZABLE_NOTICE = (
+    "SERIALIZABLE is accepted but runs as snapshot isolation (REPEATABLE READ): "
+    "write skew is not prevented"
+)
+
+DEFAULT_SETTINGS: dict[str, str] = {
+    "server_version": "16.0",
+    "server_version_num": "160000",
+    "server_encoding": "UTF8",
+    "client_encoding": "UTF8",
+    "datestyle": "ISO, MDY",
+    "intervalstyle": "postgres",
+    "timezone": "UTC",
+    "standard_conforming_strings": "on",
+    "integer_datetimes": "on",
+    "search_path": '"$user", public',
+    "application_name": "",
+    "default_transaction_isolation": "read committed",
+    "transaction_isolation": "read committed",
+    "default_transaction_read_only": "off",
+    "transaction_read_only": "off",
+    "statement_timeout": "0",
+    "lock_timeout": "0",
+    "idle_in_transaction_session_timeout": "0",
+    "extra_float_digits": "1",
+    "max_identifier_length": "63",
+    "is_superuser": "on",
+    "bytea_output": "hex",
+    "client_min_messages": "notice",
+    "max_connections": "1000",
+    "lc_collate": "C",
+    "lc_ctype": "C",
+    "synchronous_commit": "on",
+}
+
+
+@dataclass
+class Result:
+    """One statement's outcome: a command tag, and for queries the columns and rows."""
+
+    tag: str
+    columns: list[tuple[str, SqlType]] | None = None
+    rows: list[tuple[Any, ...]] | None = None
+
+
+@dataclass
+class Database:
+    """One database (a key prefix) and what its sessions share."""
+
+    client: TxnClient
+    db: bytes
+    name: str = "postgres"
+    catalogs: CatalogStore = field(init=False)
+    sequences: Sequences = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalogs = CatalogStore(self.db)
+        self.sequences = Sequences(self.client, self.db)
+        self.parse_cache: dict[str, list[exp.Expression | None]] = {}
+
+
+@dataclass
+class Statement:
+    text: str
+    start: int  # offset of the statement in the query string (for error positions)
+    utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
+
+
+_UTILITY_HEADS = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+                  "RELEASE", "SHOW", "SET", "RESET", "EXPLAIN", "DISCARD", "DEALLOCATE",
+                  "LISTEN", "UNLISTEN", "NOTIFY"}  # fmt: skip
+
+
+def split_statements(sql: str) -> list[Statement]:
+    """Split on top-level semicolons with sqlglot's tokenizer (quotes and $$ respected)."""
+    try:
+        tokens = _DIALECT.tokenize(sql)
+    except TokenError as exc:
+        raise SyntaxError_(f"syntax error: {exc}") from None
+    out: list[Statement] = []
+    current: list[Any] = []
+    for tok in [*tokens, None]:
+        if tok is None or tok.token_type == TokenType.SEMICOLON:
+            if current:
+                start, end = current[0].start, current[-1].end + 1
+                words = [t.text for t in current]
+                head = words[0].upper()
+                utility = (head.lower(), words) if head in _UTILITY_HEADS else None
+                out.append(Statement(sql[start:end], start, utility))
+            current = []
+        else:
+            current.append(tok)
+    return out
+
+
+class Session:
+    def __init__(self, database: Database, user: str = "postgres") -> None:
+        self.database = database
+        self.db = database.db
+        self.client = database.client
+        self.user = user
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.txn: Transaction | None = None
+        self.in_block = False
+        self.failed = False
+        self.isolation = "read committed"
+        self.read_only = False
+        self.savepoints: list[tuple[str, int]] = []
+        self.notices: list[str] = []
+        self._stmt_time: dt.datetime | None = None
+        self._txn_time: dt.datetime | None = None
+        self.last_values: dict[int, int] = {}  # currval per sequence id
+
+    # -- things expressions ask for ------------------------------------------------------------
+
+    def current_txn(self) -> Transaction:
+        assert self.txn is not None, "no transaction"
+        return self.txn
+
+    def statement_time(self) -> dt.datetime:
+        return self._txn_time or dt.datetime.now(dt.UTC)
+
+    def search_path(self) -> list[str]:
+        out = []
+        for part in self.settings["search_path"].split(","):
+            name = part.strip().strip('"')
+            if name == "$user":
+                name = self.user
+            out.append(name)
+        return [*out, "pg_catalog"]
+
+    def info(self, name: str) -> Any:
+        if name == "current_schema":
+            catalog = self.catalog()
+            return next((s for s in self.search_path() if s in catalog.schemas), None)
+        if name == "current_database":
+            return self.database.name
+        return self.user
+
+    def catalog(self) -> Catalog:
+        return self.database.catalogs.load(self.current_txn())
+
+    @property
+    def status(self) -> str:
+        """ReadyForQuery's transaction status: I idle, T in a block, E failed block."""
+        if not self.in_block:
+            return "I"
+        return "E" if self.failed else "T"
+
+    # -- running statements --------------------------------------------------------------------
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> list[Result]:
+        """Run every statement of ``sql``; stop at the first error (raised)."""
+        results = []
+        for stmt in split_statements(sql):
+            results.append(self.run_statement(stmt, params or []))
+        return results
+
+    def run_statement(self, stmt: Statement, params: list[Any],
+                      param_types: list[SqlType | None] | None = None) -> Result:  # fmt: skip
+        if stmt.utility is not None:
+            kind = stmt.utility[0]
+            if kind in ("commit", "end", "rollback", "abort"):
+                return self._end_block(stmt.utility[1])
+            if self.failed:
+                raise InFailedTransaction(
+                    "current transaction is aborted, commands ignored until end of transaction block"
+                )
+            if kind in ("begin", "start"):
+                return self._begin(stmt.utility[1])
+        elif self.failed:
+            raise InFailedTransaction(
+                "current transaction is aborted, commands ignored until end of transaction block"
+            )
+        autocommit = not self.in_block
+        try:
+            self._start_statement()
+            result = self._dispatch(stmt, params, param_types)
+            if autocommit:
+                self._commit()
+            return result
+        except Db9Error as exc:
+            self._fail(autocommit, exc)
+            raise self._translate(exc) from None
+        except RecursionError:
+            self._fail(autocommit, None)
+            raise FeatureNotSupported("statement is too deeply nested") from None
+        except Exception as exc:  # a bug of ours: fail the statement, keep the session
+            log.exception("internal error in %r", stmt.text[:200])
+            self._fail(autocommit, None)
+            raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from None
+
+    def _translate(self, exc: Db9Error) -> Db9Error:
+        if isinstance(exc, AlreadyExists):
+            return UniqueViolation("duplicate key value violates unique constraint")
+        return exc
+
+    def _fail(self, autocommit: bool, exc: Db9Error | None) -> None:
+        if autocommit or not self.in_block:
+            self._abort_txn()
+        else:
+            self.failed = True
+
+    def _start_statement(self) -> None:
+        now = dt.datetime.now(dt.UTC)
+        if self.txn is None:
+            self.txn = self.client.begin()
+            self._txn_time = now
+        elif (self.isolation == "read committed" and self.in_block
+              and not self.txn.write_count and not self.savepoints):  # fmt: skip
+            # READ COMMITTED: a new snapshot per statement while nothing was written.
+            self.txn.rollback()
+            self.txn = self.client.begin()
+
+    def _commit(self) -> None:
+        txn, self.txn = self.txn, None
+        self.savepoints.clear()
+        self._txn_time = None
+        if txn is not None:
+            try:
+                txn.commit()
+            except AlreadyExists:
+                raise UniqueViolation("duplicate key value violates unique constraint") from None
+
+    def _abort_txn(self) -> None:
+        if self.txn is not None:
+            self.txn.rollback()
+        self.txn = None
+        self.in_block = False
+        self.failed = False
+        self.savepoints.clear()
+        self._txn_time = None
+        self.read_only = False
+        self.isolation = self.settings["default_transaction_isolation"]
+        self.settings["transaction_isolation"] = self.isolation
+
+    def close(self) -> None:
+        self._abort_txn()
+
+    # -- transaction control -------------------------------------------------------------------
+
+    def _isolation_from(self, words: list[str]) -> str | None:
+        text = " ".join(w.lower() for w in words)
+        for level in ISOLATION_LEVELS:
+            if f"isolation level {level}" in text:
+                return level
+        if "isolation level" in text:
+            raise SyntaxError_('syntax error at or near "ISOLATION"')
+        return None
+
+    def _set_isolation(self, level: str) -> None:
+        if level == "read uncommitted":
+            level = "read committed"
+        self.isolation = level
+        self.settings["transaction_isolation"] = level
+        if level == "serializable":
+            self.notices.append(SERIALIZABLE_NOTICE)
+
+    def _begin(self, words: list[str]) -> Result:
+        if self.in_block:
+            self.notices.append("there is already a transaction in progress")
+            return Result("BEGIN")
+        self.in_block = True
+        self.failed = False
+        self.txn = self.client.begin()
+        self._txn_time = dt.datetime.now(dt.UTC)
+        level = self._isolation_from(words)
+        self._set_isolation(level or self.settings["default_transaction_isolation"])
+        self.read_only = "read only" in " ".join(w.lower() for w in words)
+        return Result("BEGIN" if words[0].upper() == "BEGIN" else "START TRANSACTION")
+
+    def _end_block(self, words: list[str]) -> Result:
+        head = words[0].upper()
+        upper = [w.upper() for w in words]
+        if head in ("ROLLBACK", "ABORT") and "TO" in upper:
+            return self._rollback_to(words[-1])
+        if not self.in_block:
+            self.notices.append("there is no transaction in progress")
+            return Result("ROLLBACK" if head in ("ROLLBACK", "ABORT") else "COMMIT")
+        if head in ("ROLLBACK", "ABORT") or self.failed:
+            self._abort_txn()
+            return Result("ROLLBACK")
+        try:
+            self._commit()
+        finally:
+            self._abort_txn()
+        return Result("COMMIT")
+
+    def _savepoint(self, name: str) -> Result:
+        if not self.in_block:
+            raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
+        token = self.current_txn().savepoint()
+        self.savepoints.append((name.lower(), token))
+        return Result("SAVEPOINT")
+
+    def _find_savepoint(self, name: str) -> int:
+        name = name.lower().strip('"')
+        for i in range(len(self.savepoints) - 1, -1, -1):
+            if self.savepoints[i][0] == name:
+                return i
+        raise InvalidSavepoint(f'savepoint "{name}" does not exist')
+
+    def _rollback_to(self, name: str) -> Result:
+        if not self.in_block:
+            raise NoActiveSqlTransaction(
+                "ROLLBACK TO SAVEPOINT can only be used in transaction blocks"
+            )
+        i = self._find_savepoint(name)
+        self.current_txn().rollback_to(self.savepoints[i][1])
+        del self.savepoints[i + 1 :]
+        self.failed = False
+        return Result("ROLLBACK")
+
+    def _release(self, name: str) -> Result:
+        if not self.in_block:
+            raise NoActiveSqlTransaction("RELEASE SAVEPOINT can only be used in transaction blocks")
+        i = self._find_savepoint(name)
+        self.current_txn().release(self.savepoints[i][1])
+        del self.savepoints[i:]
+        return Result("RELEASE")
+
+    # -- dispatch ------------------------------------------------------------------------------
+
+    def _dispatch(self, stmt: Statement, params: list[Any],
+                  param_types: list[SqlType | None] | None) -> Result:  # fmt: skip
+        if stmt.utility is not None:
+            return self._utility(stmt)
+        tree = self.parse(stmt)
+        return self.run_tree(tree, params, param_types or [])
+
+    def parse(self, stmt: Statement) -> exp.Expression:
+        cache = self.database.parse_cache
+        hit = cache.get(stmt.text)
+        if hit is None:
+            try:
+                trees = sqlglot.parse(stmt.text, read="postgres")
+            except ParseError as exc:
+                err = exc.errors[0] if exc.errors else {}
+                raise SyntaxError_(
+                    f'syntax error at or near "{err.get("highlight", "")}"'
+                    if err.get("highlight")
+                    else "syntax error",
+                    position=stmt.start + _position(stmt.text, err),
+                ) from None
+            except TokenError as exc:
+                raise SyntaxError_(f"syntax error: {exc}") from None
+            if len(cache) > 10_000:
+                cache.clear()
+            cache[stmt.text] = hit = trees
+        if not hit or hit[0] is None:
+            raise SyntaxError_("empty statement")
+        return hit[0].copy()
+
+    def run_tree(self, tree: exp.Expression, params: list[Any],
+                 param_types: list[SqlType | None]) -> Result:  # fmt: skip
+        from sql import ddl, dml
+        from sql.planner import Planner
+
+        ctx = Context(params=params, param_types=list(param_types))
+        if isinstance(tree, exp.Command):
+            raise FeatureNotSupported(f"statement {tree.this} is not supported")
+        if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+            planner = Planner(self, self.catalog(), ctx)
+            plan = planner.plan_query(tree)
+            rows = plan.run()
+            return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
+        if self.read_only and isinstance(
+            tree,
+            exp.Insert
+            | exp.Update
+            | exp.Delete
+            | exp.Create
+            | exp.Drop
+            | exp.Alter
+            | exp.TruncateTable,
+        ):
+            from sql.errors import ReadOnlySqlTransaction
+
+            raise ReadOnlySqlTransaction("cannot execute statement in a read-only transaction")
+        if isinstance(tree, exp.Insert):
+            return dml.insert(self, tree, ctx)
+        if isinstance(tree, exp.Update):
+            return dml.update(self, tree, ctx)
+        if isinstance(tree, exp.Delete):
+            return dml.delete(self, tree, ctx)
+        if isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable):
+            return ddl.run(self, tree, ctx)
+        if isinstance(tree, exp.Set):
+            return self._set_tree(tree)
+        if isinstance(tree, exp.Transaction):
+            return self._begin(["BEGIN", *tree.sql(dialect="postgres").split()[1:]])
+        raise FeatureNotSupported(f"statement {type(tree).__name__.upper()} is not supported")
+
+    # -- SET / SHOW / EXPLAIN ------------------------------------------------------------------
+
+    def _utility(self, stmt: Statement) -> Result:
+        assert stmt.utility is not None
+        kind, words = stmt.utility
+        lower = [w.lower() for w in words]
+        if kind == "savepoint":
+            return self._savepoint(words[-1])
+        if kind == "release":
+            return self._release(words[-1])
+        if kind == "show":
+            return self._show(" ".join(lower[1:]))
+        if kind == "set":
+            return self._set(words)
+        if kind == "reset":
+            name = lower[1] if len(lower) > 1 else ""
+            if name == "all":
+                self.settings = dict(DEFAULT_SETTINGS)
+            elif name in DEFAULT_SETTINGS:
+                self.settings[name] = DEFAULT_SETTINGS[name]
+            return Result("RESET")
+        if kind == "explain":
+            return self._explain(stmt)
+        if kind in ("discard", "deallocate", "listen", "unlisten", "notify"):
+            return Result(kind.upper() + (" ALL" if "all" in lower else ""))
+        raise FeatureNotSupported(f"{kind.upper()} is not supported")
+
+    def _show(self, name: str) -> Result:
+        name = name.strip()
+        if name == "all":
+            rows = sorted((k, v, "") for k, v in self.settings.items())
+            return Result("SHOW", [("name", T.TEXT), ("setting", T.TEXT),
+                                   ("description", T.TEXT)], rows)  # fmt: skip
+        key = {"time zone": "timezone", "transaction isolation level": "transaction_isolation"}.get(
+            name, name.replace(" ", "_")
+        )
+        if key == "transaction_isolation":
+            value = (
+                self.isolation if self.in_block else self.settings["default_transaction_isolation"]
+            )
+        elif key in self.settings:
+            value = self.settings[key]
+        else:
+            raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+        return Result("SHOW", [(key, T.TEXT)], [(value,)])
+
+    def _set(self, words: list[str]) -> Result:
+        lower = [w.lower() for w in words]
+        rest = lower[1:]
+        if rest and rest[0] in ("session", "local") and rest[1:2] != ["characteristics"]:
+            words, lower, rest = words[1:], lower[1:], rest[1:]
+        text = " ".join(rest)
+        if text.startswith("transaction") or text.startswith("session characteristics"):
+            level = self._isolation_from(words)
+            if text.startswith("session characteristics"):
+                if level:
+                    self.settings["default_transaction_isolation"] = level
+                    if level == "serializable":
+                        self.notices.append(SERIALIZABLE_NOTICE)
+                return Result("SET")
+            if level:
+                self._set_isolation(level)
+            if "read only" in text:
+                self.read_only = True
+            return Result("SET")
+        if not rest:
+            raise SyntaxError_("syntax error at end of input")
+        name = rest[0]
+        if name == "time" and rest[1:2] == ["zone"]:
+            name, values = "timezone", words[3:]
+        else:
+            values = words[2:]
+            if values and values[0].lower() in ("=", "to"):
+                values = values[1:]
+        value = (
+            ",".join(_unquote(v) for v in values if v != ",")
+            if name == "search_path"
+            else " ".join(_unquote(v) for v in values)
+        )
+        if value.lower() == "default":
+            value = DEFAULT_SETTINGS.get(name, "")
+        if name in ("transaction_isolation", "default_transaction_isolation"):
+            value = value.lower()
+            if value not in ISOLATION_LEVELS:
+                raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"')
+            if value == "serializable":
+                self.notices.append(SERIALIZABLE_NOTICE)
+            if name == "transaction_isolation":
+                self._set_isolation(value)
+                return Result("SET")
+        if name == "search_path":
+            value = ", ".join(p.strip() for p in value.split(","))
+        if name == "timezone" and value.upper() not in (
+            "UTC",
+            "GMT",
+            "ETC/UTC",
+            "Z",
+            "0",
+            "+00",
+            "'UTC'",
+        ):
+            self.notices.append(f"time zone {value} is shown as UTC: db9 keeps timestamptz in UTC")
+        self.settings[name] = value
+        return Result("SET")
+
+    def _set_tree(self, tree: exp.Set) -> Result:
+        return self._set(tree.sql(dialect="postgres").split())
+
+    def _explain(self, stmt: Statement) -> Result:
+        assert stmt.utility is not None
+        words = stmt.utility[1]
+        body = stmt.text
+        idx = 1
+        while idx < len(words) and words[idx].upper() in ("ANALYZE", "VERBOSE", "COSTS"):
+            idx += 1
+        # find the offset of the inner statement in the text
+        inner_text = body
+        for w in words[:idx]:
+            pos = inner_text.upper().find(w.upper())
+            inner_text = inner_text[pos + len(w) :]
+        inner = Statement(inner_text.strip(), stmt.start, None)
+        tree = self.parse(inner)
+        from sql.planner import Planner
+
+        if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
+            raise FeatureNotSupported("EXPLAIN supports queries only")
+        plan = Planner(self, self.catalog(), Context()).plan_query(tree)
+        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in plan.explain()])
+
+
+def _unquote(v: str) -> str:
+    return v
+
+
+def _position(text: str, err: dict[str, Any]) -> int:
+    line, col = err.get("line"), err.get("col")
+    if not line or not col:
+        return 1
+    lines = text.split("\n")
+    return sum(len(x) + 1 for x in lines[: line - 1]) + max(
+        col - len(err.get("highlight") or "") + 1, 1
+    )
+
+
+Runner = Callable[[str], list[Result]]

@@ -1,0 +1,83 @@
+"""Run the same SQL on db9 and on PostgreSQL and compare what a client would see: the rows
+as text (order-insensitive unless the query orders them), the column names, the command
+tag, and on failure the SQLSTATE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from kv.client import TxnClient
+from kv.errors import Db9Error
+from sql.session import Database, Session, split_statements
+from sql.types import format_value
+from tests.kv.conftest import local_kv
+
+
+@dataclass
+class Outcome:
+    sqlstate: str | None
+    columns: list[str] | None = None
+    rows: list[tuple[str | None, ...]] | None = None
+    tag: str | None = None
+
+    def comparable(self, ordered: bool) -> Any:
+        rows = self.rows if ordered or self.rows is None else sorted(self.rows, key=repr)
+        return (self.sqlstate, self.columns, rows)
+
+
+class Differ:
+    def __init__(self, pg: psycopg.Connection[Any]) -> None:
+        self.pg = pg
+        self.session = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+
+    def db9(self, sql: str) -> Outcome:
+        try:
+            results = self.session.execute(sql)
+        except Db9Error as exc:
+            return Outcome(exc.sqlstate)
+        last = results[-1]
+        if last.columns is None:
+            return Outcome(None, tag=last.tag)
+        rows = [tuple(format_value(v, t) for v, (_, t) in zip(r, last.columns, strict=True))
+                for r in last.rows or []]  # fmt: skip
+        return Outcome(None, [c for c, _ in last.columns], rows, last.tag)
+
+    def postgres(self, sql: str) -> Outcome:
+        cur = self.pg.cursor()
+        try:
+            cur.execute(sql.encode())
+        except psycopg.Error as exc:
+            return Outcome(exc.sqlstate)
+        res = cur.pgresult
+        if res is None or cur.description is None:
+            return Outcome(None, tag=cur.statusmessage)
+        rows = []
+        for r in range(res.ntuples):
+            row = []
+            for c in range(res.nfields):
+                v = res.get_value(r, c)
+                row.append(None if v is None else v.decode())
+            rows.append(tuple(row))
+        return Outcome(None, [d.name for d in cur.description], rows, cur.statusmessage)
+
+    def check(self, sql: str) -> Outcome:
+        """Run ``sql`` (one or more statements) on both; fail on any difference."""
+        ordered = "order by" in sql.lower().split(";")[-1] if sql.strip() else False
+        ours, theirs = self.db9(sql), self.postgres(sql)
+        if ours.comparable(ordered) != theirs.comparable(ordered):
+            raise AssertionError(
+                f"db9 and PostgreSQL differ on:\n  {sql}\n"
+                f"db9:        {ours}\npostgresql: {theirs}"
+            )
+        return ours
+
+    def run_script(self, text: str) -> int:
+        """Check every statement of a corpus file; returns how many ran."""
+        n = 0
+        for stmt in split_statements(text):
+            self.check(stmt.text)
+            n += 1
+        return n
