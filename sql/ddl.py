@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from sql.session import Result, Session
 
 
-def run(session: Session, tree: exp.Expression, ctx: Context) -> Result:
+def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
     from sql.session import Result
 
     if isinstance(tree, exp.Create):
@@ -78,8 +78,9 @@ def _schema_of(session: Session, t: exp.Table) -> str:
     raise InvalidSchemaName("no schema has been selected to create in")
 
 
-def _column_def(session: Session, table: TableDef, cd: exp.ColumnDef, attnum: int,
-                seqs: list[TableDef]) -> ColumnDef:  # fmt: skip
+def _column_def(
+    session: Session, table: TableDef, cd: exp.ColumnDef, attnum: int, seqs: list[TableDef]
+) -> ColumnDef:
     kind = cd.args.get("kind")
     if kind is None:
         raise SyntaxError_(f'column "{cd.name}" has no type')
@@ -88,9 +89,13 @@ def _column_def(session: Session, table: TableDef, cd: exp.ColumnDef, attnum: in
         (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
     )
     t = datatype_to_sql(kind)
-    col = ColumnDef(cd.name, t.element.name if t.element else t.name, attnum,
-                    [m for m in (t.length, t.precision, t.scale) if m is not None]
-                    if t.element is None else [], array=t.element is not None)  # fmt: skip
+    col = ColumnDef(
+        cd.name,
+        t.element.name if t.element else t.name,
+        attnum,
+        [m for m in (t.length, t.precision, t.scale) if m is not None] if t.element is None else [],
+        array=t.element is not None,
+    )
     if t.name == "numeric" and t.precision is not None:
         col.modifiers = [t.precision, t.scale or 0]
     for c in cd.constraints:
@@ -109,15 +114,27 @@ def _column_def(session: Session, table: TableDef, cd: exp.ColumnDef, attnum: in
         elif isinstance(k, exp.UniqueColumnConstraint):
             table.constraints.append(ConstraintDef(f"{table.name}_{cd.name}_key", "u", [cd.name]))
         elif isinstance(k, exp.CheckColumnConstraint):
-            table.constraints.append(ConstraintDef(f"{table.name}_{cd.name}_check", "c", [cd.name],
-                                                   check=k.this.sql(dialect="postgres")))  # fmt: skip
+            table.constraints.append(
+                ConstraintDef(
+                    f"{table.name}_{cd.name}_check",
+                    "c",
+                    [cd.name],
+                    check=k.this.sql(dialect="postgres"),
+                )
+            )
         elif isinstance(k, exp.Reference):
             table.constraints.append(
                 _fk(session, table, [cd.name], k, f"{table.name}_{cd.name}_fkey")
             )
     if serial:
-        seq = TableDef(id=0, schema=table.schema, name=f"{table.name}_{cd.name}_seq", columns=[],
-                       kind="sequence", seq=seq_options({}))  # fmt: skip
+        seq = TableDef(
+            id=0,
+            schema=table.schema,
+            name=f"{table.name}_{cd.name}_seq",
+            columns=[],
+            kind="sequence",
+            seq=seq_options({}),
+        )
         seqs.append(seq)
         col.sequence = seq.name
         col.default = f"nextval('{table.schema}.{seq.name}')"
@@ -125,8 +142,9 @@ def _column_def(session: Session, table: TableDef, cd: exp.ColumnDef, attnum: in
     return col
 
 
-def _fk(session: Session, table: TableDef, cols: list[str], ref: exp.Reference,
-        name: str) -> ConstraintDef:  # fmt: skip
+def _fk(
+    session: Session, table: TableDef, cols: list[str], ref: exp.Reference, name: str
+) -> ConstraintDef:
     target = ref.this
     ref_table_e = target.this if isinstance(target, exp.Schema) else target
     ref_cols = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else []
@@ -145,8 +163,14 @@ def _fk(session: Session, table: TableDef, cols: list[str], ref: exp.Reference,
     for action in ("CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"):
         if f"ON DELETE {action}" in text:
             on_delete = action
-    return ConstraintDef(name, "f", cols, ref_table=f"{parent.schema}.{parent.name}",
-                         ref_columns=ref_cols, on_delete=on_delete)  # fmt: skip
+    return ConstraintDef(
+        name,
+        "f",
+        cols,
+        ref_table=f"{parent.schema}.{parent.name}",
+        ref_columns=ref_cols,
+        on_delete=on_delete,
+    )
 
 
 def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
@@ -186,7 +210,7 @@ def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
     return Result("CREATE TABLE")
 
 
-def _table_constraint(session: Session, table: TableDef, item: exp.Expression) -> None:
+def _table_constraint(session: Session, table: TableDef, item: exp.Expr) -> None:
     name = None
     if isinstance(item, exp.Constraint):
         name = item.name
@@ -210,11 +234,21 @@ def _table_constraint(session: Session, table: TableDef, item: exp.Expression) -
         )
     elif isinstance(inner, exp.ForeignKey):
         cols = [i.name for i in inner.expressions]
-        table.constraints.append(_fk(session, table, cols, inner.args["reference"],
-                                     name or f"{table.name}_{'_'.join(cols)}_fkey"))  # fmt: skip
+        table.constraints.append(
+            _fk(
+                session,
+                table,
+                cols,
+                inner.args["reference"],
+                name or f"{table.name}_{'_'.join(cols)}_fkey",
+            )
+        )
     elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
-        table.constraints.append(ConstraintDef(name or f"{table.name}_check", "c",
-                                               check=inner.this.sql(dialect="postgres")))  # fmt: skip
+        table.constraints.append(
+            ConstraintDef(
+                name or f"{table.name}_check", "c", check=inner.this.sql(dialect="postgres")
+            )
+        )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
 
@@ -236,8 +270,12 @@ def _finish_constraints(table: TableDef) -> None:
         else:
             pk_con.index = name
         if not any(i.primary for i in table.indexes):
-            table.indexes.insert(0, IndexDef(_next_index_id(table), name, list(table.primary_key),
-                                             unique=True, primary=True))  # fmt: skip
+            table.indexes.insert(
+                0,
+                IndexDef(
+                    _next_index_id(table), name, list(table.primary_key), unique=True, primary=True
+                ),
+            )
     for c in table.constraints:
         if c.kind == "u" and c.index is None:
             c.index = c.name
@@ -271,8 +309,13 @@ def create_index(session: Session, tree: exp.Create) -> Result:
             session.notices.append(f'relation "{name}" already exists, skipping')
             return Result("CREATE INDEX")
         raise DuplicateTable(f'relation "{name}" already exists')
-    index = IndexDef(_next_index_id(table), name, cols, unique=bool(tree.args.get("unique")),
-                     descending=desc if any(desc) else [])  # fmt: skip
+    index = IndexDef(
+        _next_index_id(table),
+        name,
+        cols,
+        unique=bool(tree.args.get("unique")),
+        descending=desc if any(desc) else [],
+    )
     _backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
@@ -289,8 +332,9 @@ def _backfill(session: Session, table: TableDef, index: IndexDef) -> None:
         key, value, unique = codec.index_entry(index, row)
         if unique:
             if txn.get(key) is not None:
-                raise UniqueViolation(f'could not create unique index "{index.name}"',
-                                      detail="Key is duplicated.")  # fmt: skip
+                raise UniqueViolation(
+                    f'could not create unique index "{index.name}"', detail="Key is duplicated."
+                )
             txn.put(key, value)
         else:
             txn.put(key, value)
@@ -376,7 +420,8 @@ def drop(session: Session, tree: exp.Drop) -> Result:
                 if refs and not tree.args.get("cascade"):
                     raise DependentObjectsStillExist(
                         f"cannot drop table {table.name} because other objects depend on it",
-                        detail=f"constraint {refs[0].name} on table {child.name} depends on table {table.name}",
+                        detail=f"constraint {refs[0].name} on table {child.name} depends on "
+                        f"table {table.name}",
                     )
                 if refs:
                     child.constraints = [c for c in child.constraints if c not in refs]
@@ -404,10 +449,9 @@ def create_schema(session: Session, tree: exp.Create) -> Result:
 
     name = tree.this.db or tree.this.name
     catalog = session.catalog()
-    if name in catalog.schemas:
-        if tree.args.get("exists"):
-            session.notices.append(f'schema "{name}" already exists, skipping')
-            return Result("CREATE SCHEMA")
+    if name in catalog.schemas and tree.args.get("exists"):
+        session.notices.append(f'schema "{name}" already exists, skipping')
+        return Result("CREATE SCHEMA")
     session.database.catalogs.create_schema(session.current_txn(), name, catalog)
     return Result("CREATE SCHEMA")
 
@@ -423,7 +467,8 @@ def create_sequence(session: Session, tree: exp.Create) -> Result:
             return Result("CREATE SEQUENCE")
         raise DuplicateTable(f'relation "{t.name}" already exists')
     props: dict[str, Any] = {}
-    for p in tree.args.get("properties").expressions if tree.args.get("properties") else []:
+    properties = tree.args.get("properties")
+    for p in properties.expressions if properties is not None else []:
         if isinstance(p, exp.SequenceProperties):
             for k in ("start", "increment", "minvalue", "maxvalue"):
                 v = p.args.get(k)
@@ -431,8 +476,14 @@ def create_sequence(session: Session, tree: exp.Create) -> Result:
                     props[{"minvalue": "min", "maxvalue": "max"}.get(k, k)] = int(v.sql())
     store = session.database.catalogs
     txn = session.current_txn()
-    seq = TableDef(id=store.next_id(txn), schema=schema, name=t.name, columns=[], kind="sequence",
-                   seq=seq_options(props))  # fmt: skip
+    seq = TableDef(
+        id=store.next_id(txn),
+        schema=schema,
+        name=t.name,
+        columns=[],
+        kind="sequence",
+        seq=seq_options(props),
+    )
     store.put_table(txn, seq, catalog, new=True)
     return Result("CREATE SEQUENCE")
 
@@ -477,7 +528,8 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
                     )
                 if c.name in table.primary_key:
                     raise DependentObjectsStillExist(
-                        f"cannot drop column {c.name} of table {table.name} because other objects depend on it"
+                        f"cannot drop column {c.name} of table {table.name} because other "
+                        "objects depend on it"
                     )
                 table.column(c.name).dropped = True
                 for index in [i for i in table.indexes if c.name in i.columns]:
@@ -569,7 +621,7 @@ def _rewrite_with_new_column(
                 f'column "{col.name}" of relation "{table.name}" contains null values'
             )
         pos = len(old.live)
-        full = row[:pos] + (value,) + row[pos:]
+        full = (*row[:pos], value, *row[pos:])
         txn.put(key, new.encode_value(full))
     _ = Compiler
 

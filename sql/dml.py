@@ -220,7 +220,8 @@ class TableWriter:
                     raise ForeignKeyViolation(
                         f'update or delete on table "{self.table.name}" violates foreign key '
                         f'constraint "{fk.name}" on table "{child.name}"',
-                        detail=f'Key ({cols})=({vals}) is still referenced from table "{child.name}".',
+                        detail=f"Key ({cols})=({vals}) is still referenced from table "
+                        f'"{child.name}".',
                     )
 
 
@@ -255,7 +256,7 @@ def _rows_matching(writer: TableWriter, cols: list[str], values: list[Any]) -> l
 # -- statements ---------------------------------------------------------------------------------
 
 
-def _table_of(session: Session, t: exp.Expression) -> TableDef:
+def _table_of(session: Session, t: exp.Expr) -> TableDef:
     if isinstance(t, exp.Schema):
         t = t.this
     assert isinstance(t, exp.Table)
@@ -271,8 +272,9 @@ def default_value(session: Session, table: TableDef, col_name: str, ctx: Context
     return coerce_to(planner.compiler(Scope([])).compile(e), col.type)
 
 
-def _returning(session: Session, table: TableDef, tree: exp.Expression, ctx: Context,
-               alias: str | None) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:  # fmt: skip
+def _returning(
+    session: Session, table: TableDef, tree: exp.Expr, ctx: Context, alias: str | None
+) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:
     ret = tree.args.get("returning")
     if ret is None:
         return None
@@ -283,8 +285,13 @@ def _returning(session: Session, table: TableDef, tree: exp.Expression, ctx: Con
     from sql.expr import expr_name
 
     typed = [comp.compile(e) for e in exprs]
-    cols = [(expr_name(e) if not isinstance(e, exp.Column) else e.name, t.type if t.type.name != "unknown" else T.TEXT)
-            for e, t in zip(exprs, typed, strict=True)]  # fmt: skip
+    cols = [
+        (
+            expr_name(e) if not isinstance(e, exp.Column) else e.name,
+            t.type if t.type.name != "unknown" else T.TEXT,
+        )
+        for e, t in zip(exprs, typed, strict=True)
+    ]
     return cols, [t.fn for t in typed]
 
 
@@ -307,11 +314,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     planner = Planner(session, session.catalog(), ctx)
     source = tree.expression
     writer = TableWriter(session, table, ctx)
-    defaults = {
-        c.name: default_value(session, table, c.name, ctx)
-        for c in live
-        if c.name not in names or True
-    }
+    defaults = {c.name: default_value(session, table, c.name, ctx) for c in live if True}
     types = [table.column(n).type for n in names]
     rows_in: list[list[Any]] = []
     if isinstance(source, exp.Values):
@@ -322,14 +325,10 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                 raise SyntaxError_("INSERT has more expressions than target columns")
             values = []
             for n, item, t in zip(names, items, types, strict=False):
-                if (
-                    isinstance(item, exp.Var)
+                if (isinstance(item, exp.Var) and item.name.upper() == "DEFAULT") or (
+                    isinstance(item, exp.Column)
                     and item.name.upper() == "DEFAULT"
-                    or (
-                        isinstance(item, exp.Column)
-                        and item.name.upper() == "DEFAULT"
-                        and not item.table
-                    )
+                    and not item.table
                 ):
                     values.append(_DEFAULT)
                     continue
@@ -345,14 +344,20 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     elif source is not None:
         plan = planner.plan_query(source)
         if len(plan.columns) != len(names):
-            raise SyntaxError_("INSERT has more expressions than target columns"
-                               if len(plan.columns) > len(names) else
-                               "INSERT has more target columns than expressions")  # fmt: skip
+            raise SyntaxError_(
+                "INSERT has more expressions than target columns"
+                if len(plan.columns) > len(names)
+                else "INSERT has more target columns than expressions"
+            )
         from sql.expr import cast_value
 
-        for row in plan.run():
-            rows_in.append([cast_value(v, c.type, t, explicit=False)
-                            for v, c, t in zip(row, plan.columns, types, strict=True)])  # fmt: skip
+        for got in plan.run():
+            rows_in.append(
+                [
+                    cast_value(v, c.type, t, explicit=False)
+                    for v, c, t in zip(got, plan.columns, types, strict=True)
+                ]
+            )
     else:  # DEFAULT VALUES
         rows_in.append([_DEFAULT] * len(names))
     conflict = tree.args.get("conflict")
@@ -368,15 +373,14 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                 full[i] = defaults[c.name].fn(())
         row: tuple[Any, ...] = tuple(full)
         if not table.primary_key:
-            row = row + (session.database.sequences.nextval(_rowid_seq(session, table)),)
+            row = (*row, session.database.sequences.nextval(_rowid_seq(session, table)))
         if conflict is not None:
             existing = writer.conflicts(row)
             if existing is not None:
                 if (
                     conflict.args.get("action")
                     and "NOTHING" in str(conflict.args.get("action")).upper()
-                    or conflict.args.get("nothing")
-                ):
+                ) or conflict.args.get("nothing"):
                     continue
                 updated = _on_conflict_update(session, table, writer, conflict, existing, row, ctx)
                 if updated is None:
@@ -405,13 +409,25 @@ _DEFAULT: Any = _Default()
 
 def _rowid_seq(session: Session, table: TableDef) -> TableDef:
     # Tables without a primary key number their rows from a sequence with the table's id.
-    return TableDef(id=table.id, schema=table.schema, name=f"{table.name}_rowid", columns=[],
-                    kind="sequence", seq={"start": 1, "increment": 1, "min": 1,
-                                          "max": (1 << 63) - 1})  # fmt: skip
+    return TableDef(
+        id=table.id,
+        schema=table.schema,
+        name=f"{table.name}_rowid",
+        columns=[],
+        kind="sequence",
+        seq={"start": 1, "increment": 1, "min": 1, "max": (1 << 63) - 1},
+    )
 
 
-def _on_conflict_update(session: Session, table: TableDef, writer: TableWriter, conflict: exp.Expression,
-                        existing: Row, proposed: Row, ctx: Context) -> Row | None:  # fmt: skip
+def _on_conflict_update(
+    session: Session,
+    table: TableDef,
+    writer: TableWriter,
+    conflict: exp.Expr,
+    existing: Row,
+    proposed: Row,
+    ctx: Context,
+) -> Row | None:
     sets = conflict.args.get("expressions") or []
     scope = table_scope(table, None)
     excl = [ScopeColumn("excluded", c.name, c.type) for c in scope.columns]
@@ -427,7 +443,7 @@ def _on_conflict_update(session: Session, table: TableDef, writer: TableWriter, 
         return None
     new = list(existing)
     for s in sets:
-        col = s.this.name if isinstance(s.this, exp.Column) else s.this.name
+        col = s.this.name
         c = table.column(col)
         new[writer.codec.by_name[col]] = coerce_to(comp.compile(s.expression), c.type).fn(combined)
     row = tuple(new)
@@ -435,8 +451,9 @@ def _on_conflict_update(session: Session, table: TableDef, writer: TableWriter, 
     return row
 
 
-def _matching_rows(session: Session, tree: exp.Expression, table: TableDef, ctx: Context,
-                   alias: str | None) -> tuple[list[Row], Scope, Planner]:  # fmt: skip
+def _matching_rows(
+    session: Session, tree: exp.Expr, table: TableDef, ctx: Context, alias: str | None
+) -> tuple[list[Row], Scope, Planner]:
     """The target rows (joined with FROM/USING rows for UPDATE ... FROM), materialised."""
     select = exp.Select(expressions=[exp.Star()])
     target = tree.this
@@ -469,9 +486,7 @@ def _exec(session: Session) -> Any:
     return Exec(session.current_txn())
 
 
-def _base_scope(
-    planner: Planner, table: TableDef, tree: exp.Expression, alias: str | None
-) -> Scope:
+def _base_scope(planner: Planner, table: TableDef, tree: exp.Expr, alias: str | None) -> Scope:
     """The scope of the joined rows (target first, then FROM items) before projection."""
     select = exp.Select(expressions=[exp.Star()])
     select.set("from_", exp.From(this=tree.this.copy()))

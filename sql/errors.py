@@ -19,53 +19,185 @@ class SqlError(Db9Error):
         self.position = position
 
 
-def _state(name: str, code: str) -> type[SqlError]:
-    return type(name, (SqlError,), {"sqlstate": code, "__doc__": f"SQLSTATE {code}"})
+class SyntaxError_(SqlError):
+    sqlstate = "42601"
 
 
-SyntaxError_ = _state("SyntaxError_", "42601")
-UndefinedTable = _state("UndefinedTable", "42P01")
-UndefinedColumn = _state("UndefinedColumn", "42703")
-UndefinedFunction = _state("UndefinedFunction", "42883")
-UndefinedObject = _state("UndefinedObject", "42704")
-UndefinedParameter = _state("UndefinedParameter", "42P02")
-InvalidSchemaName = _state("InvalidSchemaName", "3F000")
-DuplicateTable = _state("DuplicateTable", "42P07")
-DuplicateColumn = _state("DuplicateColumn", "42701")
-DuplicateObject = _state("DuplicateObject", "42710")
-DuplicateSchema = _state("DuplicateSchema", "42P06")
-AmbiguousColumn = _state("AmbiguousColumn", "42702")
-GroupingError = _state("GroupingError", "42803")
-DatatypeMismatch = _state("DatatypeMismatch", "42804")
-WrongObjectType = _state("WrongObjectType", "42809")
-InvalidColumnReference = _state("InvalidColumnReference", "42P10")
-FeatureNotSupported = _state("FeatureNotSupported", "0A000")
-UniqueViolation = _state("UniqueViolation", "23505")
-NotNullViolation = _state("NotNullViolation", "23502")
-ForeignKeyViolation = _state("ForeignKeyViolation", "23503")
-CheckViolation = _state("CheckViolation", "23514")
-InvalidTextRepresentation = _state("InvalidTextRepresentation", "22P02")
-InvalidDatetimeFormat = _state("InvalidDatetimeFormat", "22007")
-DatetimeFieldOverflow = _state("DatetimeFieldOverflow", "22008")
-DivisionByZero = _state("DivisionByZero", "22012")
-NumericValueOutOfRange = _state("NumericValueOutOfRange", "22003")
-StringDataRightTruncation = _state("StringDataRightTruncation", "22001")
-InvalidParameterValue = _state("InvalidParameterValue", "22023")
-InvalidEscapeSequence = _state("InvalidEscapeSequence", "22025")
-CardinalityViolation = _state("CardinalityViolation", "21000")
-InFailedTransaction = _state("InFailedTransaction", "25P02")
-ActiveSqlTransaction = _state("ActiveSqlTransaction", "25001")
-NoActiveSqlTransaction = _state("NoActiveSqlTransaction", "25P01")
-InvalidTransactionState = _state("InvalidTransactionState", "25000")
-ReadOnlySqlTransaction = _state("ReadOnlySqlTransaction", "25006")
-InvalidSavepoint = _state("InvalidSavepoint", "3B001")
-DependentObjectsStillExist = _state("DependentObjectsStillExist", "2BP01")
-InvalidTableDefinition = _state("InvalidTableDefinition", "42P16")
-ProgramLimitExceeded = _state("ProgramLimitExceeded", "54000")
-InvalidRegularExpression = _state("InvalidRegularExpression", "2201B")
-DataException = _state("DataException", "22000")
-QueryCanceled = _state("QueryCanceled", "57014")
-ObjectNotInPrerequisiteState = _state("ObjectNotInPrerequisiteState", "55000")
-GeneratedAlways = _state("GeneratedAlways", "428C9")
-LockNotAvailable = _state("LockNotAvailable", "55P03")
-InternalError = _state("InternalError", "XX000")
+class UndefinedTable(SqlError):
+    sqlstate = "42P01"
+
+
+class UndefinedColumn(SqlError):
+    sqlstate = "42703"
+
+
+class UndefinedFunction(SqlError):
+    sqlstate = "42883"
+
+
+class UndefinedObject(SqlError):
+    sqlstate = "42704"
+
+
+class UndefinedParameter(SqlError):
+    sqlstate = "42P02"
+
+
+class InvalidSchemaName(SqlError):
+    sqlstate = "3F000"
+
+
+class DuplicateTable(SqlError):
+    sqlstate = "42P07"
+
+
+class DuplicateColumn(SqlError):
+    sqlstate = "42701"
+
+
+class DuplicateObject(SqlError):
+    sqlstate = "42710"
+
+
+class DuplicateSchema(SqlError):
+    sqlstate = "42P06"
+
+
+class AmbiguousColumn(SqlError):
+    sqlstate = "42702"
+
+
+class GroupingError(SqlError):
+    sqlstate = "42803"
+
+
+class DatatypeMismatch(SqlError):
+    sqlstate = "42804"
+
+
+class WrongObjectType(SqlError):
+    sqlstate = "42809"
+
+
+class InvalidColumnReference(SqlError):
+    sqlstate = "42P10"
+
+
+class FeatureNotSupported(SqlError):
+    sqlstate = "0A000"
+
+
+class UniqueViolation(SqlError):
+    sqlstate = "23505"
+
+
+class NotNullViolation(SqlError):
+    sqlstate = "23502"
+
+
+class ForeignKeyViolation(SqlError):
+    sqlstate = "23503"
+
+
+class CheckViolation(SqlError):
+    sqlstate = "23514"
+
+
+class InvalidTextRepresentation(SqlError):
+    sqlstate = "22P02"
+
+
+class InvalidDatetimeFormat(SqlError):
+    sqlstate = "22007"
+
+
+class DatetimeFieldOverflow(SqlError):
+    sqlstate = "22008"
+
+
+class DivisionByZero(SqlError):
+    sqlstate = "22012"
+
+
+class NumericValueOutOfRange(SqlError):
+    sqlstate = "22003"
+
+
+class StringDataRightTruncation(SqlError):
+    sqlstate = "22001"
+
+
+class InvalidParameterValue(SqlError):
+    sqlstate = "22023"
+
+
+class InvalidEscapeSequence(SqlError):
+    sqlstate = "22025"
+
+
+class CardinalityViolation(SqlError):
+    sqlstate = "21000"
+
+
+class InFailedTransaction(SqlError):
+    sqlstate = "25P02"
+
+
+class ActiveSqlTransaction(SqlError):
+    sqlstate = "25001"
+
+
+class NoActiveSqlTransaction(SqlError):
+    sqlstate = "25P01"
+
+
+class InvalidTransactionState(SqlError):
+    sqlstate = "25000"
+
+
+class ReadOnlySqlTransaction(SqlError):
+    sqlstate = "25006"
+
+
+class InvalidSavepoint(SqlError):
+    sqlstate = "3B001"
+
+
+class DependentObjectsStillExist(SqlError):
+    sqlstate = "2BP01"
+
+
+class InvalidTableDefinition(SqlError):
+    sqlstate = "42P16"
+
+
+class ProgramLimitExceeded(SqlError):
+    sqlstate = "54000"
+
+
+class InvalidRegularExpression(SqlError):
+    sqlstate = "2201B"
+
+
+class DataException(SqlError):
+    sqlstate = "22000"
+
+
+class QueryCanceled(SqlError):
+    sqlstate = "57014"
+
+
+class ObjectNotInPrerequisiteState(SqlError):
+    sqlstate = "55000"
+
+
+class GeneratedAlways(SqlError):
+    sqlstate = "428C9"
+
+
+class LockNotAvailable(SqlError):
+    sqlstate = "55P03"
+
+
+class InternalError(SqlError):
+    sqlstate = "XX000"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -87,14 +88,14 @@ class Context:
 
     params: list[Any] = field(default_factory=list)
     param_types: list[SqlType | None] = field(default_factory=list)
-    plan_subquery: Callable[[exp.Expression, Scope], Any] | None = None
+    plan_subquery: Callable[[exp.Expr, Scope], Any] | None = None
     # Aggregate calls already computed by an Aggregate node: expression sql -> tuple index.
     agg_slots: dict[str, tuple[int, SqlType]] | None = None
     group_slots: dict[str, tuple[int, SqlType]] | None = None
     session: Any = None
 
 
-def expr_name(e: exp.Expression) -> str:
+def expr_name(e: exp.Expr) -> str:
     """The column name PostgreSQL gives an unaliased select-list expression."""
     if isinstance(e, exp.Alias):
         return e.alias
@@ -169,8 +170,7 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if dst.element is not None:
         if isinstance(v, str):
             return T.parse_array(v, dst.element)
-        return [cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
-                for x in v]  # fmt: skip
+        return [cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit) for x in v]
     text_types = ("text", "character varying", "character", "name")
     if isinstance(v, str) and (s == "unknown" or d not in text_types):
         return T.parse_text(v, dst)
@@ -242,8 +242,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
 
 
 def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
-    if t.type == dst or (t.type.name == dst.name and dst.length is None
-                         and dst.precision is None and dst.element is None):  # fmt: skip
+    if t.type == dst or (
+        t.type.name == dst.name
+        and dst.length is None
+        and dst.precision is None
+        and dst.element is None
+    ):
         return t
     fn, src = t.fn, t.type
 
@@ -290,7 +294,7 @@ def _base(t: SqlType) -> SqlType:
 # -- the compiler ----------------------------------------------------------------------------
 
 
-_CMP: dict[type[exp.Expression], Callable[[Any, Any], bool]] = {
+_CMP: dict[type[exp.Expr], Callable[[Any, Any], bool]] = {
     exp.EQ: lambda x, y: x == y,
     exp.NEQ: lambda x, y: x != y,
     exp.LT: lambda x, y: x < y,
@@ -410,7 +414,7 @@ class Compiler:
         self.scope = scope
         self.ctx = ctx
 
-    def compile(self, e: exp.Expression) -> Typed:
+    def compile(self, e: exp.Expr) -> Typed:
         ctx = self.ctx
         if ctx.agg_slots is not None:
             key = e.sql(dialect="postgres")
@@ -424,12 +428,12 @@ class Compiler:
         if method is None:
             from sql.functions import compile_function
 
-            result = compile_function(self, e)
-            if result is None:
+            found = compile_function(self, e)
+            if found is None:
                 raise FeatureNotSupported(
                     f"expression {e.sql(dialect='postgres')} is not supported"
                 )
-            return result
+            return found
         result: Typed = method(e)
         return result
 
@@ -443,9 +447,10 @@ class Compiler:
             # After GROUP BY only grouped columns are visible (by name).
             for key, (idx, t) in self.ctx.group_slots.items():
                 col = key.split(".")[-1].strip('"')
-                if col == name and (table is None or key.startswith(f"{table}.")
-                                    or key.startswith(f'"{table}".')):  # fmt: skip
-                    return Typed(lambda r, i=idx: r[i], t, name=name)
+                if col == name and (
+                    table is None or key.startswith(f"{table}.") or key.startswith(f'"{table}".')
+                ):
+                    return Typed(operator.itemgetter(idx), t, name=name)
             found = self.scope.resolve(name, table)
             if found is not None:
                 shown = f"{table}.{name}" if table else name
@@ -532,7 +537,7 @@ class Compiler:
 
     c_TryCast = c_Cast
 
-    def _type_param(self, e: exp.Expression, t: SqlType) -> None:
+    def _type_param(self, e: exp.Expr, t: SqlType) -> None:
         """Infer an untyped parameter's type from its context (``$1::int``, ``col = $1``)."""
         node = e
         while isinstance(node, exp.Paren):
@@ -672,7 +677,7 @@ class Compiler:
 
         return Typed(run, T.TEXT, a.const and b.const)
 
-    def _bool(self, e: exp.Expression) -> Typed:
+    def _bool(self, e: exp.Expr) -> Typed:
         t = self.compile(e)
         if t.type.name == "unknown":
             return coerce_to(t, T.BOOL)
@@ -782,7 +787,7 @@ class Compiler:
 
         return Typed(run, T.BOOL)
 
-    def _like(self, e: exp.Expression, ci: bool) -> Typed:
+    def _like(self, e: exp.Expr, ci: bool) -> Typed:
         a = coerce_to(self.compile(e.this), T.TEXT, explicit=True)
         pat = self.compile(e.expression)
         escape = e.args.get("escape")
@@ -824,12 +829,7 @@ class Compiler:
         for w in e.args.get("ifs") or []:
             if subject is not None:
                 cond_l, cond_r = comparable(subject, self.compile(w.this))
-                cond = Typed(
-                    lambda r, x=cond_l.fn, y=cond_r.fn: (
-                        None if (a := x(r)) is None or (b := y(r)) is None else a == b
-                    ),
-                    T.BOOL,
-                )
+                cond = Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL)
             else:
                 cond = self._bool(w.this)
             branches.append((cond, self.compile(w.args["true"])))
@@ -866,9 +866,7 @@ class Compiler:
 
     # subqueries
 
-    def _subquery_values(
-        self, query: exp.Expression, *, single_column: bool
-    ) -> Callable[[Row], Any]:
+    def _subquery_values(self, query: exp.Expr, *, single_column: bool) -> Callable[[Row], Any]:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
         plan = self.ctx.plan_subquery(query, self.scope)
@@ -926,6 +924,17 @@ class Compiler:
         raise FeatureNotSupported("ANY outside a comparison")
 
 
+def _equals(x: Fn, y: Fn) -> Fn:
+    def run(r: Row) -> Any:
+        a = x(r)
+        if a is None:
+            return None
+        b = y(r)
+        return None if b is None else a == b
+
+    return run
+
+
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     """The SqlType of a sqlglot DataType (``varchar(20)``, ``int[]``, ``numeric(10,2)``)."""
     if dtype.this == exp.DataType.Type.ARRAY:
@@ -939,11 +948,19 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     if m:
         name = m[1]
         mods = [int(x) for x in m[2].split(",")]
-    aliases = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint",
-               "int": "integer", "timestamptz": "timestamp with time zone",
-               "timestamp": "timestamp without time zone", "decimal": "numeric",
-               "double precision": "double precision", "char": "character",
-               "varchar": "character varying", "bpchar": "character"}  # fmt: skip
+    aliases = {
+        "serial": "integer",
+        "bigserial": "bigint",
+        "smallserial": "smallint",
+        "int": "integer",
+        "timestamptz": "timestamp with time zone",
+        "timestamp": "timestamp without time zone",
+        "decimal": "numeric",
+        "double precision": "double precision",
+        "char": "character",
+        "varchar": "character varying",
+        "bpchar": "character",
+    }
     name = aliases.get(name, name)
     base = T.type_by_name(name)
     if base is None:

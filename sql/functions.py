@@ -116,7 +116,7 @@ FUNCTIONS: dict[
     "replace": ([T.TEXT, T.TEXT, T.TEXT], T.TEXT, lambda s, a, b: s.replace(a, b), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
     "repeat": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s * max(n, 0), True),
-    "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n] if n >= 0 else s[:n], True),
+    "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
     "right": (
         [T.TEXT, T.INT4],
         T.TEXT,
@@ -155,7 +155,7 @@ def _text_args(c: Compiler, args: list[Typed], n: int | None = None) -> list[Typ
     return [coerce_to(a, T.TEXT, explicit=True) for a in args[: n or len(args)]]
 
 
-def compile_function(c: Compiler, e: exp.Expression) -> Typed | None:
+def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
     from sql.expr import Typed, coerce_to, unify
 
     if isinstance(e, exp.Anonymous):
@@ -163,7 +163,7 @@ def compile_function(c: Compiler, e: exp.Expression) -> Typed | None:
         raw_args = list(e.expressions)
     elif isinstance(e, exp.Func):
         name = e.sql_name().lower()
-        raw_args = [a for a in e.args.values() if isinstance(a, exp.Expression)]
+        raw_args = [a for a in e.args.values() if isinstance(a, exp.Expr)]
         raw_args += [x for v in e.args.values() if isinstance(v, list) for x in v]
     else:
         return None
@@ -181,12 +181,17 @@ def compile_function(c: Compiler, e: exp.Expression) -> Typed | None:
         ts = session.statement_time() if session else dt.datetime.now(dt.UTC)
         d = ts.date()
         return Typed(lambda _r: d, T.DATE, True, "current_date")
-    if name in ("current_schema", "current_database", "current_user", "session_user", "user",
-                "current_role"):  # fmt: skip
+    if name in (
+        "current_schema",
+        "current_database",
+        "current_user",
+        "session_user",
+        "user",
+        "current_role",
+    ):
         session = c.ctx.session
         value = session.info(name) if session else None
-        return Typed(lambda _r: value, T.NAME if name != "current_database" else T.NAME, True,
-                     name)  # fmt: skip
+        return Typed(lambda _r: value, T.NAME, True, name)
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
     entry = FUNCTIONS.get(name)
@@ -195,8 +200,12 @@ def compile_function(c: Compiler, e: exp.Expression) -> Typed | None:
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]
     if arg_types is not None:
-        args = [coerce_to(a, arg_types[min(i, len(arg_types) - 1)] if arg_types else a.type,
-                          explicit=True) for i, a in enumerate(args)]  # fmt: skip
+        args = [
+            coerce_to(
+                a, arg_types[min(i, len(arg_types) - 1)] if arg_types else a.type, explicit=True
+            )
+            for i, a in enumerate(args)
+        ]
     else:
         if args and all(a.type.name == "unknown" for a in args):
             args = [coerce_to(a, T.NUMERIC) for a in args]
@@ -270,15 +279,16 @@ def _round_fn(c: Compiler, e: exp.Round) -> Typed:
     return Typed(run, x.type, name="round")
 
 
-def _concat(c: Compiler, e: exp.Expression) -> Typed:
+def _concat(c: Compiler, e: exp.Expr) -> Typed:
     from sql.expr import Typed, coerce_to
 
     args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
-    return Typed(lambda r: "".join(v for a in args if (v := a.fn(r)) is not None), T.TEXT,
-                 name="concat")  # fmt: skip
+    return Typed(
+        lambda r: "".join(v for a in args if (v := a.fn(r)) is not None), T.TEXT, name="concat"
+    )
 
 
-def _concat_ws(c: Compiler, e: exp.Expression) -> Typed:
+def _concat_ws(c: Compiler, e: exp.Expr) -> Typed:
     from sql.expr import Typed, coerce_to
 
     args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
@@ -293,7 +303,7 @@ def _concat_ws(c: Compiler, e: exp.Expression) -> Typed:
     return Typed(run, T.TEXT, name="concat_ws")
 
 
-_SPECIAL: dict[type[exp.Expression], Callable[[Compiler, Any], Typed]] = {
+_SPECIAL: dict[type[exp.Expr], Callable[[Compiler, Any], Typed]] = {
     exp.Substring: _substring,
     exp.Trim: _trim_fn,
     exp.Round: _round_fn,
@@ -358,7 +368,7 @@ def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
     return ts + sign * dt.timedelta(days=iv.days, microseconds=iv.micros)
 
 
-def _sequence_fn(c: Compiler, name: str, raw_args: list[exp.Expression]) -> Typed:
+def _sequence_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     from sql.errors import ObjectNotInPrerequisiteState, UndefinedTable
     from sql.expr import Typed, coerce_to
 
@@ -371,8 +381,9 @@ def _sequence_fn(c: Compiler, name: str, raw_args: list[exp.Expression]) -> Type
 
     def lookup(text: str) -> Any:
         schema, _, rel = text.rpartition(".")
-        seq = session.catalog().find(rel.strip('"'), schema.strip('"') or None,
-                                     session.search_path())  # fmt: skip
+        seq = session.catalog().find(
+            rel.strip('"'), schema.strip('"') or None, session.search_path()
+        )
         if seq is None or seq.kind != "sequence":
             raise UndefinedTable(f'relation "{text}" does not exist')
         return seq

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -126,8 +127,10 @@ class PointGet(Node):
             yield self.codec.decode_value(raw)
 
     def explain(self) -> list[str]:
-        return [f"Index Scan using {self.codec.table.name}_pkey on {self.codec.table.name}",
-                f"Index Cond: {self.cond}"]  # fmt: skip
+        return [
+            f"Index Scan using {self.codec.table.name}_pkey on {self.codec.table.name}",
+            f"Index Cond: {self.cond}",
+        ]
 
 
 @dataclass
@@ -145,8 +148,10 @@ class IndexScan(Node):
         types = [self.codec.types[i] for i in self.codec.index_columns(self.index)]
         stored = [to_storage(v, t) for v, t in zip(vals, types, strict=False)]
         lo = self.codec.index_bounds(self.index, stored)
-        keys = [self.codec.pk_from_index(self.index, k, v)
-                for k, v in ex.txn.iter_scan(lo, prefix_end(lo))]  # fmt: skip
+        keys = [
+            self.codec.pk_from_index(self.index, k, v)
+            for k, v in ex.txn.iter_scan(lo, prefix_end(lo))
+        ]
         found = ex.txn.batch_get(keys) if keys else {}
         for key in keys:
             raw = found.get(key)
@@ -154,8 +159,10 @@ class IndexScan(Node):
                 yield self.codec.decode_value(raw)
 
     def explain(self) -> list[str]:
-        return [f"Index Scan using {self.index.name} on {self.codec.table.name}",
-                f"Index Cond: {self.cond}"]  # fmt: skip
+        return [
+            f"Index Scan using {self.index.name} on {self.codec.table.name}",
+            f"Index Cond: {self.cond}",
+        ]
 
 
 @dataclass
@@ -643,13 +650,25 @@ class Window(Node):
                 okeys = [SortKey(n, d, nf) for n, (_, d, nf) in enumerate(spec.order)]
                 decorated = [(tuple(o.fn(rows[i]) for o, _, _ in spec.order), i) for i in idxs]
                 cmp = _compare_rows(okeys)
-                decorated.sort(key=functools.cmp_to_key(lambda a, b: cmp(a[0], b[0])))
+
+                def by_key(a: tuple[Row, int], b: tuple[Row, int], c: Any = cmp) -> int:
+                    result: int = c(a[0], b[0])
+                    return result
+
+                decorated.sort(key=functools.cmp_to_key(by_key))
                 self._fill(spec, si, decorated, rows, extra, cmp)
         for row, more in zip(rows, extra, strict=True):
             yield row + tuple(more)
 
-    def _fill(self, spec: WindowSpec, si: int, ordered: list[tuple[Row, int]], rows: list[Row],
-              extra: list[list[Any]], cmp: Callable[[Row, Row], int]) -> None:  # fmt: skip
+    def _fill(
+        self,
+        spec: WindowSpec,
+        si: int,
+        ordered: list[tuple[Row, int]],
+        rows: list[Row],
+        extra: list[list[Any]],
+        cmp: Callable[[Row, Row], int],
+    ) -> None:
         name = spec.name
         rank = dense = 0
         prev: Row | None = None
@@ -724,12 +743,22 @@ class Plan:
         return _explain_tree(self.node)
 
 
-AGGREGATES = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "array_agg",
-              "string_agg", "every"}  # fmt: skip
+AGGREGATES = {
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "bool_and",
+    "bool_or",
+    "array_agg",
+    "string_agg",
+    "every",
+}
 WINDOW_ONLY = {"row_number", "rank", "dense_rank"}
 
 
-def _agg_name(e: exp.Expression) -> str | None:
+def _agg_name(e: exp.Expr) -> str | None:
     if isinstance(e, exp.Count):
         return "count"
     if isinstance(e, exp.Sum):
@@ -753,11 +782,11 @@ def _agg_name(e: exp.Expression) -> str | None:
     return None
 
 
-def _find_aggs(e: exp.Expression) -> list[exp.Expression]:
+def _find_aggs(e: exp.Expr) -> list[exp.Expr]:
     """Aggregate calls in ``e``, not looking into subqueries or window functions."""
-    found: list[exp.Expression] = []
+    found: list[exp.Expr] = []
 
-    def walk(node: exp.Expression) -> None:
+    def walk(node: exp.Expr) -> None:
         if isinstance(node, exp.Subquery | exp.Select | exp.Window):
             return
         if isinstance(node, exp.Filter) and _agg_name(node.this):
@@ -773,10 +802,10 @@ def _find_aggs(e: exp.Expression) -> list[exp.Expression]:
     return found
 
 
-def _find_windows(e: exp.Expression) -> list[exp.Window]:
+def _find_windows(e: exp.Expr) -> list[exp.Window]:
     found: list[exp.Window] = []
 
-    def walk(node: exp.Expression) -> None:
+    def walk(node: exp.Expr) -> None:
         if isinstance(node, exp.Subquery | exp.Select):
             return
         if isinstance(node, exp.Window):
@@ -789,7 +818,7 @@ def _find_windows(e: exp.Expression) -> list[exp.Window]:
     return found
 
 
-def _conjuncts(e: exp.Expression | None) -> list[exp.Expression]:
+def _conjuncts(e: exp.Expr | None) -> list[exp.Expr]:
     if e is None:
         return []
     if isinstance(e, exp.And):
@@ -799,7 +828,7 @@ def _conjuncts(e: exp.Expression | None) -> list[exp.Expression]:
     return [e]
 
 
-def _and_all(parts: list[exp.Expression]) -> exp.Expression | None:
+def _and_all(parts: list[exp.Expr]) -> exp.Expr | None:
     if not parts:
         return None
     out = parts[0]
@@ -824,7 +853,7 @@ class Planner:
     def compiler(self, scope: Scope) -> Compiler:
         return Compiler(scope, self.ctx)
 
-    def _plan_subquery(self, query: exp.Expression, outer: Scope) -> Plan:
+    def _plan_subquery(self, query: exp.Expr, outer: Scope) -> Plan:
         ctx = self.ctx
         saved = ctx.agg_slots, ctx.group_slots
         ctx.agg_slots = ctx.group_slots = None
@@ -837,7 +866,7 @@ class Planner:
 
     # entry
 
-    def plan_query(self, q: exp.Expression, outer: Scope | None = None) -> Plan:
+    def plan_query(self, q: exp.Expr, outer: Scope | None = None) -> Plan:
         scope = Scope([], outer=outer)
         with_ = q.args.get("with_") or q.args.get("with")
         pushed = False
@@ -885,13 +914,22 @@ class Planner:
     def _rename(self, plan: Plan, cte: exp.CTE) -> Plan:
         names = [c.name for c in (cte.args["alias"].columns or [])] if cte.args.get("alias") else []
         if names:
-            cols = [ScopeColumn(c.table, names[i] if i < len(names) else c.name, c.type)
-                    for i, c in enumerate(plan.columns)]  # fmt: skip
+            cols = [
+                ScopeColumn(c.table, names[i] if i < len(names) else c.name, c.type)
+                for i, c in enumerate(plan.columns)
+            ]
             plan = Plan(plan.node, cols, plan.scope, plan.run_txn)
         return plan
 
-    def _recursive_cte(self, name: str, cte: exp.CTE, body: exp.Union, outer: Scope | None,
-                       cid: int, out: dict[str, tuple[Plan, int]]) -> Plan:  # fmt: skip
+    def _recursive_cte(
+        self,
+        name: str,
+        cte: exp.CTE,
+        body: exp.Union,
+        outer: Scope | None,
+        cid: int,
+        out: dict[str, tuple[Plan, int]],
+    ) -> Plan:
         anchor = self._rename(self.plan_query(body.this, outer), cte)
         work: dict[str, Any] = {"rows": []}
         wscope = Scope([ScopeColumn(name, c.name, c.type) for c in anchor.columns])
@@ -925,7 +963,7 @@ class Planner:
 
     # FROM
 
-    def _from_item(self, item: exp.Expression, outer: Scope | None) -> Node:
+    def _from_item(self, item: exp.Expr, outer: Scope | None) -> Node:
         alias = item.alias or None
         if isinstance(item, exp.Table):
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
@@ -940,12 +978,14 @@ class Planner:
                         plan, cid = frame[name]
                         return self._cte_scan(plan, cid, alias or name)
             if schema in ("pg_catalog", "information_schema") or (
-                schema is None and self.catalog.find(name, None, self.session.search_path()) is None
+                schema is None
+                and self.catalog.find(name, None, self.session.search_path()) is None
                 and _is_system_relation(name)
-            ):  # fmt: skip
+            ):
                 from sql.system_catalog import system_relation
 
-                return system_relation(self, name, schema, alias)
+                node: Node = system_relation(self, name, schema, alias)
+                return node
             table = self.catalog.table(name, schema, self.session.search_path())
             codec = RowCodec(self.db, table)
             lo = codec.prefix
@@ -958,8 +998,12 @@ class Planner:
                 if item.args.get("alias") and item.args["alias"].columns
                 else []
             )
-            scope = Scope([ScopeColumn(alias, names[i] if i < len(names) else c.name, c.type)
-                           for i, c in enumerate(cols)])  # fmt: skip
+            scope = Scope(
+                [
+                    ScopeColumn(alias, names[i] if i < len(names) else c.name, c.type)
+                    for i, c in enumerate(cols)
+                ]
+            )
             return SubqueryScan(plan, scope)
         if isinstance(item, exp.Values):
             return self._values(item, Scope([], outer=outer), alias)
@@ -979,8 +1023,8 @@ class Planner:
 
         return Materialized(scope, source, f"CTE Scan on {alias}")
 
-    def _function_scan(self, fn: exp.Expression, alias: str | None, outer: Scope | None) -> Node:
-        name = (str(fn.this) if isinstance(fn, exp.Anonymous) else fn.sql_name()).lower()
+    def _function_scan(self, fn: exp.Expr, alias: str | None, outer: Scope | None) -> Node:
+        name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
             comp = self.compiler(Scope([], outer=outer))
             if isinstance(fn, exp.Anonymous):
@@ -1019,8 +1063,10 @@ class Planner:
 
     def _values(self, v: exp.Values, scope: Scope, alias: str | None = None) -> Node:
         comp = self.compiler(scope)
-        rows = [[comp.compile(x) for x in (t.expressions if isinstance(t, exp.Tuple) else [t])]
-                for t in v.expressions]  # fmt: skip
+        rows = [
+            [comp.compile(x) for x in (t.expressions if isinstance(t, exp.Tuple) else [t])]
+            for t in v.expressions
+        ]
         width = len(rows[0])
         if any(len(r) != width for r in rows):
             raise SyntaxError_("VALUES lists must all be the same length")
@@ -1034,8 +1080,10 @@ class Planner:
             if v.args.get("alias") and v.args["alias"].columns
             else []
         )
-        cols = [ScopeColumn(alias, names[i] if i < len(names) else f"column{i + 1}", t)
-                for i, t in enumerate(types)]  # fmt: skip
+        cols = [
+            ScopeColumn(alias, names[i] if i < len(names) else f"column{i + 1}", t)
+            for i, t in enumerate(types)
+        ]
         return Materialized(
             Scope(cols), lambda _ex: [tuple(x.fn(()) for x in r) for r in rows], "Values Scan"
         )
@@ -1050,7 +1098,7 @@ class Planner:
         on = join.args.get("on")
         using = join.args.get("using")
         if using:
-            parts: list[exp.Expression] = []
+            parts: list[exp.Expr] = []
             for ident in using:
                 col = ident.name
                 lt = next((c.table for c in left.scope.columns if c.name == col), None)
@@ -1063,7 +1111,10 @@ class Planner:
             on = _and_all(parts)
         if on is None:
             return NestedLoopJoin(left, right, "cross" if kind == "inner" else kind, None, scope)
-        lkeys, rkeys, rest, texts = [], [], [], []
+        lkeys: list[Typed] = []
+        rkeys: list[Typed] = []
+        rest: list[exp.Expr] = []
+        texts: list[str] = []
         comp = self.compiler(scope)
         for c in _conjuncts(on):
             if (
@@ -1103,9 +1154,10 @@ class Planner:
 
     def _side(self, col: exp.Column, left: Scope, right: Scope) -> str | None:
         try:
-            if left.resolve(col.name, col.table or None):
-                if col.table or not right.resolve(col.name, None):
-                    return "l"
+            if left.resolve(col.name, col.table or None) and (
+                col.table or not right.resolve(col.name, None)
+            ):
+                return "l"
             if right.resolve(col.name, col.table or None):
                 return "r"
         except Exception:  # ambiguity is reported when the condition is compiled
@@ -1132,8 +1184,12 @@ class Planner:
         else:
             node = OneRow()
         # share one correlation cell between the FROM scope and the query's scope
-        base = Scope(list(node.scope.columns), outer=outer, outer_cell=scope.outer_cell,
-                     correlated=scope.correlated)  # fmt: skip
+        base = Scope(
+            list(node.scope.columns),
+            outer=outer,
+            outer_cell=scope.outer_cell,
+            correlated=scope.correlated,
+        )
         node = self._where(node, q.args.get("where"), base)
         exprs = self._expand_stars(q.expressions, base)
         having = q.args.get("having")
@@ -1158,9 +1214,14 @@ class Planner:
             node, post_scope = self._window(node, post_scope, windows)
         comp = self.compiler(post_scope)
         outs = [comp.compile(e) for e in exprs]
-        out_cols = [ScopeColumn(None, expr_name(e) if not isinstance(e, exp.Column) else e.name,
-                                T.TEXT if t.type.name == "unknown" else t.type)
-                    for e, t in zip(exprs, outs, strict=True)]  # fmt: skip
+        out_cols = [
+            ScopeColumn(
+                None,
+                expr_name(e) if not isinstance(e, exp.Column) else e.name,
+                T.TEXT if t.type.name == "unknown" else t.type,
+            )
+            for e, t in zip(exprs, outs, strict=True)
+        ]
         outs = [coerce_to(t, T.TEXT) if t.type.name == "unknown" else t for t in outs]
         fns = [t.fn for t in outs]
         keys: list[SortKey] = []
@@ -1201,17 +1262,20 @@ class Planner:
             )
             node = Limit(node, lim, off)
         if len(fns) > width:
-            node = Project(node, [(lambda r, i=i: r[i]) for i in range(width)], Scope(out_cols))
+            node = Project(node, [operator.itemgetter(i) for i in range(width)], Scope(out_cols))
         return node, out_cols
 
-    def _expand_stars(self, exprs: list[exp.Expression], scope: Scope) -> list[exp.Expression]:
-        out: list[exp.Expression] = []
+    def _expand_stars(self, exprs: list[exp.Expr], scope: Scope) -> list[exp.Expr]:
+        out: list[exp.Expr] = []
         for e in exprs:
             if isinstance(e, exp.Star):
                 if not scope.columns:
                     raise SyntaxError_("SELECT * with no tables specified is not valid")
-                out += [exp.column(c.name, c.table) if c.table else exp.column(c.name)
-                        for c in scope.columns if not c.hidden]  # fmt: skip
+                out += [
+                    exp.column(c.name, c.table) if c.table else exp.column(c.name)
+                    for c in scope.columns
+                    if not c.hidden
+                ]
             elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
                 table = e.table
                 cols = [c for c in scope.columns if c.table == table and not c.hidden]
@@ -1222,8 +1286,9 @@ class Planner:
                 out.append(e)
         return out
 
-    def _order_target(self, e: exp.Expression, exprs: list[exp.Expression],
-                      cols: list[ScopeColumn]) -> int | None:  # fmt: skip
+    def _order_target(
+        self, e: exp.Expr, exprs: list[exp.Expr], cols: list[ScopeColumn]
+    ) -> int | None:
         if isinstance(e, exp.Literal) and not e.is_string:
             n = int(e.this)
             if not 1 <= n <= len(cols):
@@ -1254,14 +1319,16 @@ class Planner:
         pred = self.compiler(scope)._bool(rest)
         return Filter(node, pred, rest.sql(dialect="postgres"))
 
-    def _access_path(self, scan: TableScan, conds: list[exp.Expression],
-                     scope: Scope) -> tuple[Node, list[exp.Expression]]:  # fmt: skip
+    def _access_path(
+        self, scan: TableScan, conds: list[exp.Expr], scope: Scope
+    ) -> tuple[Node, list[exp.Expr]]:
         """Turn equalities on the primary key (or an index) into a point get or index scan."""
         table = scan.codec.table
         alias = scan.scope.columns[0].table if scan.scope.columns else table.name
-        const = self.compiler(Scope([], outer=scope.outer, outer_cell=scope.outer_cell,
-                                    correlated=scope.correlated))  # fmt: skip
-        eqs: dict[str, tuple[exp.Expression, Typed]] = {}
+        const = self.compiler(
+            Scope([], outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated)
+        )
+        eqs: dict[str, tuple[exp.Expr, Typed]] = {}
         for c in conds:
             if not isinstance(c, exp.EQ):
                 continue
@@ -1284,8 +1351,12 @@ class Planner:
         pk = table.primary_key
         if pk and all(k in eqs for k in pk):
             used = [eqs[k][0] for k in pk]
-            node = PointGet(scan.codec, scan.scope, [eqs[k][1] for k in pk],
-                            " AND ".join(u.sql(dialect="postgres") for u in used))  # fmt: skip
+            node = PointGet(
+                scan.codec,
+                scan.scope,
+                [eqs[k][1] for k in pk],
+                " AND ".join(u.sql(dialect="postgres") for u in used),
+            )
             return node, [c for c in conds if all(c is not u for u in used)]
         for index in table.indexes:
             if index.primary or not index.columns or index.columns[0] not in eqs:
@@ -1296,16 +1367,27 @@ class Planner:
                     break
                 prefix.append(col)
             used = [eqs[k][0] for k in prefix]
-            node = IndexScan(scan.codec, scan.scope, index, [eqs[k][1] for k in prefix],
-                             " AND ".join(u.sql(dialect="postgres") for u in used))  # fmt: skip
+            iscan: Node = IndexScan(
+                scan.codec,
+                scan.scope,
+                index,
+                [eqs[k][1] for k in prefix],
+                " AND ".join(u.sql(dialect="postgres") for u in used),
+            )
             # Keep the predicates: the index compares stored forms, the filter SQL semantics.
-            return node, conds
+            return iscan, conds
         return scan, conds
 
-    def _aggregate(self, node: Node, scope: Scope, exprs: list[exp.Expression],
-                   calls: list[exp.Expression], group: exp.Group | None) -> tuple[Node, Scope]:  # fmt: skip
+    def _aggregate(
+        self,
+        node: Node,
+        scope: Scope,
+        exprs: list[exp.Expr],
+        calls: list[exp.Expr],
+        group: exp.Group | None,
+    ) -> tuple[Node, Scope]:
         comp = self.compiler(scope)
-        group_exprs: list[exp.Expression] = []
+        group_exprs: list[exp.Expr] = []
         for g in group.expressions if group is not None else []:
             if isinstance(g, exp.Literal) and not g.is_string:
                 n = int(g.this)
@@ -1331,7 +1413,7 @@ class Planner:
             if isinstance(g, exp.Column):
                 gslots[g.name] = (i, k.type)
             cols.append(ScopeColumn(None, expr_name(g), k.type))
-        specs = []
+        specs: list[AggSpec] = []
         seen: dict[str, int] = {}
         for call in calls:
             text = call.sql(dialect="postgres")
@@ -1350,7 +1432,7 @@ class Planner:
         # Column references after grouping must be grouped: the compiler checks group_slots.
         return Aggregate(node, keys, specs, post, group is not None), _PostAggScope(post, scope)
 
-    def _agg_spec(self, call: exp.Expression, comp: Compiler) -> AggSpec:
+    def _agg_spec(self, call: exp.Expr, comp: Compiler) -> AggSpec:
         filt = None
         if isinstance(call, exp.Filter):
             filt = comp._bool(
@@ -1365,11 +1447,8 @@ class Planner:
             arg_e = arg_e.expressions[0]
         sep = None
         if name == "string_agg":
-            sep = (
-                comp.compile(call.args.get("separator"))
-                if call.args.get("separator") is not None
-                else None
-            )
+            separator = call.args.get("separator")
+            sep = comp.compile(separator) if separator is not None else None
         if isinstance(call, exp.Anonymous):
             args = call.expressions
             arg_e = args[0] if args else None
@@ -1420,7 +1499,7 @@ class Planner:
 
     def _window(self, node: Node, scope: Scope, windows: list[exp.Window]) -> tuple[Node, Scope]:
         comp = self.compiler(scope)
-        specs = []
+        specs: list[WindowSpec] = []
         slots = dict(self.ctx.agg_slots or {})
         width = len(scope.columns)
         cols = list(scope.columns)
@@ -1473,7 +1552,7 @@ class Planner:
         )
         return Window(node, specs, post), post
 
-    def _setop(self, q: exp.Expression, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
+    def _setop(self, q: exp.Expr, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
         left = self.plan_query(q.this, scope.outer)
         right = self.plan_query(q.expression, scope.outer)
         if len(left.columns) != len(right.columns):
@@ -1485,7 +1564,12 @@ class Planner:
             t = unify([lc.type, rc.type])
             casts.append((lc.type, rc.type, t))
             cols.append(ScopeColumn(None, lc.name, t))
-        kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(q)]
+        kinds: dict[type, str] = {
+            exp.Union: "union",
+            exp.Intersect: "intersect",
+            exp.Except: "except",
+        }
+        kind = kinds[type(q)]
         distinct = q.args.get("distinct")
         node: Node = SetOp(kind, not distinct, left.node, right.node, Scope(cols), casts)
         order = q.args.get("order")
@@ -1518,15 +1602,16 @@ class _PostAggScope(Scope):
     """After GROUP BY: the aggregate's output columns; input columns only if grouped."""
 
     def __init__(self, post: Scope, pre: Scope) -> None:
-        super().__init__(post.columns, outer=post.outer, outer_cell=post.outer_cell,
-                         correlated=post.correlated)  # fmt: skip
+        super().__init__(
+            post.columns, outer=post.outer, outer_cell=post.outer_cell, correlated=post.correlated
+        )
         self.pre = pre
 
     def resolve(self, name: str, table: str | None) -> tuple[int, SqlType] | None:
         return self.pre.resolve(name, table)
 
 
-def _mentions_columns(e: exp.Expression, scope: Scope) -> bool:
+def _mentions_columns(e: exp.Expr, scope: Scope) -> bool:
     return any(True for _ in e.find_all(exp.Column, exp.Subquery, exp.Select))
 
 

@@ -64,8 +64,9 @@ class Sequences:
         with self._mutex:
             self._blocks.pop(seq.id, None)
             txn = self.client.begin()
-            txn.put(layout.sequence_key(self.db, seq.id),
-                    _I64.pack(value if is_called else value - inc))  # fmt: skip
+            txn.put(
+                layout.sequence_key(self.db, seq.id), _I64.pack(value if is_called else value - inc)
+            )
             txn.commit()
         return value
 

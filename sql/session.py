@@ -18,14 +18,13 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv.client import Transaction, TxnClient
-from kv.errors import AlreadyExists, Db9Error, RetryableError
+from kv.errors import AlreadyExists, Db9Error
 from sql import types as T
 from sql.catalog import Catalog, CatalogStore
 from sql.errors import (
-    ActiveSqlTransaction,
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
@@ -45,6 +44,7 @@ log = logging.getLogger(__name__)
 _DIALECT = sqlglot.Dialect.get_or_raise("postgres")
 
 ISOLATION_LEVELS = ("read uncommitted", "read committed", "repeatable read", "serializable")
+_ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
 SERIALIZABLE_NOTICE = (
     "SERIALIZABLE is accepted but runs as snapshot isolation (REPEATABLE READ): "
     "write skew is not prevented"
@@ -103,7 +103,7 @@ class Database:
     def __post_init__(self) -> None:
         self.catalogs = CatalogStore(self.db)
         self.sequences = Sequences(self.client, self.db)
-        self.parse_cache: dict[str, list[exp.Expression | None]] = {}
+        self.parse_cache: dict[str, list[exp.Expr | None]] = {}
 
 
 @dataclass
@@ -113,9 +113,25 @@ class Statement:
     utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
 
 
-_UTILITY_HEADS = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
-                  "RELEASE", "SHOW", "SET", "RESET", "EXPLAIN", "DISCARD", "DEALLOCATE",
-                  "LISTEN", "UNLISTEN", "NOTIFY"}  # fmt: skip
+_UTILITY_HEADS = {
+    "BEGIN",
+    "START",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "ABORT",
+    "SAVEPOINT",
+    "RELEASE",
+    "SHOW",
+    "SET",
+    "RESET",
+    "EXPLAIN",
+    "DISCARD",
+    "DEALLOCATE",
+    "LISTEN",
+    "UNLISTEN",
+    "NOTIFY",
+}
 
 
 def split_statements(sql: str) -> list[Statement]:
@@ -203,22 +219,19 @@ class Session:
             results.append(self.run_statement(stmt, params or []))
         return results
 
-    def run_statement(self, stmt: Statement, params: list[Any],
-                      param_types: list[SqlType | None] | None = None) -> Result:  # fmt: skip
+    def run_statement(
+        self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None = None
+    ) -> Result:
         if stmt.utility is not None:
             kind = stmt.utility[0]
             if kind in ("commit", "end", "rollback", "abort"):
                 return self._end_block(stmt.utility[1])
             if self.failed:
-                raise InFailedTransaction(
-                    "current transaction is aborted, commands ignored until end of transaction block"
-                )
+                raise InFailedTransaction(_ABORTED)
             if kind in ("begin", "start"):
                 return self._begin(stmt.utility[1])
         elif self.failed:
-            raise InFailedTransaction(
-                "current transaction is aborted, commands ignored until end of transaction block"
-            )
+            raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
         try:
             self._start_statement()
@@ -253,8 +266,12 @@ class Session:
         if self.txn is None:
             self.txn = self.client.begin()
             self._txn_time = now
-        elif (self.isolation == "read committed" and self.in_block
-              and not self.txn.write_count and not self.savepoints):  # fmt: skip
+        elif (
+            self.isolation == "read committed"
+            and self.in_block
+            and not self.txn.write_count
+            and not self.savepoints
+        ):
             # READ COMMITTED: a new snapshot per statement while nothing was written.
             self.txn.rollback()
             self.txn = self.client.begin()
@@ -368,14 +385,15 @@ class Session:
 
     # -- dispatch ------------------------------------------------------------------------------
 
-    def _dispatch(self, stmt: Statement, params: list[Any],
-                  param_types: list[SqlType | None] | None) -> Result:  # fmt: skip
+    def _dispatch(
+        self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None
+    ) -> Result:
         if stmt.utility is not None:
             return self._utility(stmt)
         tree = self.parse(stmt)
         return self.run_tree(tree, params, param_types or [])
 
-    def parse(self, stmt: Statement) -> exp.Expression:
+    def parse(self, stmt: Statement) -> exp.Expr:
         cache = self.database.parse_cache
         hit = cache.get(stmt.text)
         if hit is None:
@@ -398,8 +416,9 @@ class Session:
             raise SyntaxError_("empty statement")
         return hit[0].copy()
 
-    def run_tree(self, tree: exp.Expression, params: list[Any],
-                 param_types: list[SqlType | None]) -> Result:  # fmt: skip
+    def run_tree(
+        self, tree: exp.Expr, params: list[Any], param_types: list[SqlType | None]
+    ) -> Result:
         from sql import ddl, dml
         from sql.planner import Planner
 
@@ -469,8 +488,9 @@ class Session:
         name = name.strip()
         if name == "all":
             rows = sorted((k, v, "") for k, v in self.settings.items())
-            return Result("SHOW", [("name", T.TEXT), ("setting", T.TEXT),
-                                   ("description", T.TEXT)], rows)  # fmt: skip
+            return Result(
+                "SHOW", [("name", T.TEXT), ("setting", T.TEXT), ("description", T.TEXT)], rows
+            )
         key = {"time zone": "timezone", "transaction isolation level": "transaction_isolation"}.get(
             name, name.replace(" ", "_")
         )
@@ -577,9 +597,8 @@ def _position(text: str, err: dict[str, Any]) -> int:
     if not line or not col:
         return 1
     lines = text.split("\n")
-    return sum(len(x) + 1 for x in lines[: line - 1]) + max(
-        col - len(err.get("highlight") or "") + 1, 1
-    )
+    before = sum(len(x) + 1 for x in lines[: int(line) - 1])
+    return int(before + max(int(col) - len(err.get("highlight") or "") + 1, 1))
 
 
 Runner = Callable[[str], list[Result]]

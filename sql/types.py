@@ -84,9 +84,31 @@ REGTYPE = SqlType("regtype", 2206, 2211, 4, "N")
 CHAR = SqlType('"char"', 18, 1002, 1, "S")
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 
-SCALARS = [INT2, INT4, INT8, FLOAT4, FLOAT8, NUMERIC, BOOL, TEXT, VARCHAR, BPCHAR, NAME, BYTEA,
-           DATE, TIMESTAMP, TIMESTAMPTZ, INTERVAL, UUID, JSON, JSONB, OID, REGCLASS, REGTYPE,
-           CHAR]  # fmt: skip
+SCALARS = [
+    INT2,
+    INT4,
+    INT8,
+    FLOAT4,
+    FLOAT8,
+    NUMERIC,
+    BOOL,
+    TEXT,
+    VARCHAR,
+    BPCHAR,
+    NAME,
+    BYTEA,
+    DATE,
+    TIMESTAMP,
+    TIMESTAMPTZ,
+    INTERVAL,
+    UUID,
+    JSON,
+    JSONB,
+    OID,
+    REGCLASS,
+    REGTYPE,
+    CHAR,
+]
 BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
 for _t in SCALARS:
     BY_OID[_t.array_oid] = _t.array_of()
@@ -98,20 +120,54 @@ _INT_RANGE = {
     "bigint": (-(1 << 63), (1 << 63) - 1),
     "oid": (0, (1 << 32) - 1),
 }
-NUMERIC_RANK = {"smallint": 1, "integer": 2, "bigint": 3, "numeric": 4, "real": 5,
-                "double precision": 6}  # fmt: skip
+NUMERIC_RANK = {
+    "smallint": 1,
+    "integer": 2,
+    "bigint": 3,
+    "numeric": 4,
+    "real": 5,
+    "double precision": 6,
+}
 
 _NAMES = {
-    "int2": INT2, "smallint": INT2, "int": INT4, "int4": INT4, "integer": INT4, "int8": INT8,
-    "bigint": INT8, "float4": FLOAT4, "real": FLOAT4, "float8": FLOAT8, "float": FLOAT8,
-    "double precision": FLOAT8, "double": FLOAT8, "numeric": NUMERIC, "decimal": NUMERIC,
-    "bool": BOOL, "boolean": BOOL, "text": TEXT, "varchar": VARCHAR,
-    "character varying": VARCHAR, "char": BPCHAR, "character": BPCHAR, "bpchar": BPCHAR,
-    "name": NAME, "bytea": BYTEA, "date": DATE, "timestamp": TIMESTAMP,
-    "timestamp without time zone": TIMESTAMP, "timestamptz": TIMESTAMPTZ,
-    "timestamp with time zone": TIMESTAMPTZ, "interval": INTERVAL, "uuid": UUID, "json": JSON,
-    "jsonb": JSONB, "oid": OID, "regclass": REGCLASS, "regtype": REGTYPE,
-}  # fmt: skip
+    "int2": INT2,
+    "smallint": INT2,
+    "int": INT4,
+    "int4": INT4,
+    "integer": INT4,
+    "int8": INT8,
+    "bigint": INT8,
+    "float4": FLOAT4,
+    "real": FLOAT4,
+    "float8": FLOAT8,
+    "float": FLOAT8,
+    "double precision": FLOAT8,
+    "double": FLOAT8,
+    "numeric": NUMERIC,
+    "decimal": NUMERIC,
+    "bool": BOOL,
+    "boolean": BOOL,
+    "text": TEXT,
+    "varchar": VARCHAR,
+    "character varying": VARCHAR,
+    "char": BPCHAR,
+    "character": BPCHAR,
+    "bpchar": BPCHAR,
+    "name": NAME,
+    "bytea": BYTEA,
+    "date": DATE,
+    "timestamp": TIMESTAMP,
+    "timestamp without time zone": TIMESTAMP,
+    "timestamptz": TIMESTAMPTZ,
+    "timestamp with time zone": TIMESTAMPTZ,
+    "interval": INTERVAL,
+    "uuid": UUID,
+    "json": JSON,
+    "jsonb": JSONB,
+    "oid": OID,
+    "regclass": REGCLASS,
+    "regtype": REGTYPE,
+}
 
 
 def type_by_name(name: str) -> SqlType | None:
@@ -157,8 +213,9 @@ class Interval:
         return hash(self._key())
 
     def __add__(self, other: Interval) -> Interval:
-        return Interval(self.months + other.months, self.days + other.days,
-                        self.micros + other.micros)  # fmt: skip
+        return Interval(
+            self.months + other.months, self.days + other.days, self.micros + other.micros
+        )
 
     def __neg__(self) -> Interval:
         return Interval(-self.months, -self.days, -self.micros)
@@ -193,8 +250,14 @@ def parse_text(text: str, t: SqlType) -> Any:
         return check_int(int(s), t)
     if name in ("real", "double precision"):
         low = s.lower()
-        special = {"nan": math.nan, "infinity": math.inf, "+infinity": math.inf,
-                   "-infinity": -math.inf, "inf": math.inf, "-inf": -math.inf}  # fmt: skip
+        special = {
+            "nan": math.nan,
+            "infinity": math.inf,
+            "+infinity": math.inf,
+            "-infinity": -math.inf,
+            "inf": math.inf,
+            "-inf": -math.inf,
+        }
         if low in special:
             return special[low]
         try:
@@ -357,8 +420,15 @@ def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
         raise InvalidDatetimeFormat(f'invalid input syntax for type {kind}: "{s}"')
     frac = (m[7] or "").ljust(6, "0")
     try:
-        value = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4] or 0), int(m[5] or 0),
-                            int(m[6] or 0), int(frac or 0))  # fmt: skip
+        value = dt.datetime(
+            int(m[1]),
+            int(m[2]),
+            int(m[3]),
+            int(m[4] or 0),
+            int(m[5] or 0),
+            int(m[6] or 0),
+            int(frac or 0),
+        )
     except ValueError:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
     if not tz:
@@ -374,13 +444,28 @@ def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
 
 
 _IV_UNITS = {
-    "microsecond": ("us", 1), "millisecond": ("us", 1000), "second": ("us", 1_000_000),
-    "minute": ("us", 60_000_000), "hour": ("us", 3_600_000_000), "day": ("d", 1),
-    "week": ("d", 7), "month": ("m", 1), "mon": ("m", 1), "year": ("m", 12),
-    "decade": ("m", 120), "century": ("m", 1200), "min": ("us", 60_000_000),
-    "sec": ("us", 1_000_000), "ms": ("us", 1000), "us": ("us", 1), "h": ("us", 3_600_000_000),
-    "d": ("d", 1), "y": ("m", 12), "m": ("us", 60_000_000), "s": ("us", 1_000_000),
-}  # fmt: skip
+    "microsecond": ("us", 1),
+    "millisecond": ("us", 1000),
+    "second": ("us", 1_000_000),
+    "minute": ("us", 60_000_000),
+    "hour": ("us", 3_600_000_000),
+    "day": ("d", 1),
+    "week": ("d", 7),
+    "month": ("m", 1),
+    "mon": ("m", 1),
+    "year": ("m", 12),
+    "decade": ("m", 120),
+    "century": ("m", 1200),
+    "min": ("us", 60_000_000),
+    "sec": ("us", 1_000_000),
+    "ms": ("us", 1000),
+    "us": ("us", 1),
+    "h": ("us", 3_600_000_000),
+    "d": ("d", 1),
+    "y": ("m", 12),
+    "m": ("us", 60_000_000),
+    "s": ("us", 1_000_000),
+}
 
 
 def parse_interval(s: str) -> Interval:
@@ -535,8 +620,13 @@ class _JsonbEncoder(json.JSONEncoder):
 def format_jsonb(v: Any) -> str:
     def enc(x: Any) -> str:
         if isinstance(x, dict):
-            return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {enc(val)}"
-                                   for k, val in x.items()) + "}"  # fmt: skip
+            return (
+                "{"
+                + ", ".join(
+                    f"{json.dumps(k, ensure_ascii=False)}: {enc(val)}" for k, val in x.items()
+                )
+                + "}"
+            )
         if isinstance(x, list):
             return "[" + ", ".join(enc(i) for i in x) + "]"
         if isinstance(x, Decimal):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import psycopg
@@ -23,8 +24,6 @@ def differ(pg_conninfo: str) -> Iterator[Differ]:
     try:
         yield Differ(conn)
     finally:
-        try:
+        with contextlib.suppress(psycopg.Error):
             conn.execute("ROLLBACK")
-        except psycopg.Error:
-            pass
         conn.close()

@@ -69,8 +69,7 @@ class Differ:
         ours, theirs = self.db9(sql), self.postgres(sql)
         if ours.comparable(ordered) != theirs.comparable(ordered):
             raise AssertionError(
-                f"db9 and PostgreSQL differ on:\n  {sql}\n"
-                f"db9:        {ours}\npostgresql: {theirs}"
+                f"db9 and PostgreSQL differ on:\n  {sql}\ndb9:        {ours}\npostgresql: {theirs}"
             )
         return ours
 

@@ -45,14 +45,36 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(root, "postgres")
         shutil.chown(sock, "postgres")
     subprocess.run(
-        _as_postgres([_bin("initdb"), "-D", data, "--locale=C", "-E", "UTF8", "--auth=trust",
-                      "-U", "postgres"]),  # fmt: skip
+        _as_postgres(
+            [
+                _bin("initdb"),
+                "-D",
+                data,
+                "--locale=C",
+                "-E",
+                "UTF8",
+                "--auth=trust",
+                "-U",
+                "postgres",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
     subprocess.run(
-        _as_postgres([_bin("pg_ctl"), "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
-                      f"-k {sock} -c listen_addresses='' -c timezone=UTC -c fsync=off", "start"]),  # fmt: skip
+        _as_postgres(
+            [
+                _bin("pg_ctl"),
+                "-D",
+                data,
+                "-w",
+                "-l",
+                os.path.join(root, "log"),
+                "-o",
+                f"-k {sock} -c listen_addresses='' -c timezone=UTC -c fsync=off",
+                "start",
+            ]
+        ),
         check=True,
         capture_output=True,
     )
