@@ -727,11 +727,12 @@ class Compiler:
         a = self.compile(e.this)
         target = e.expression
         fa = a.fn
+        negate = bool(e.args.get("negate"))
         if isinstance(target, exp.Null):
-            return Typed(lambda r: fa(r) is None, T.BOOL, a.const)
+            return Typed(lambda r: (fa(r) is None) != negate, T.BOOL, a.const)
         if isinstance(target, exp.Boolean):
             want = bool(target.this)
-            return Typed(lambda r: fa(r) is want, T.BOOL, a.const)
+            return Typed(lambda r: (fa(r) is want) != negate, T.BOOL, a.const)
         raise FeatureNotSupported(f"IS {target.sql()} is not supported")
 
     def c_Between(self, e: exp.Between) -> Typed:

@@ -657,6 +657,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
             return "NaN"
         if v.is_infinite():
             return "Infinity" if v > 0 else "-Infinity"
+        if v.is_zero():
+            v = v.copy_abs()  # PostgreSQL's numeric has no negative zero
         return format(v, "f")
     if isinstance(v, bytes):
         return "\\x" + v.hex()

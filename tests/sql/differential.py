@@ -33,6 +33,12 @@ class Differ:
         self.pg = pg
         self.session = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
 
+    def reset(self) -> None:
+        """Start both sides from an empty database."""
+        self.session = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+        self.pg.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        self.pg.execute("CREATE SCHEMA public")
+
     def db9(self, sql: str) -> Outcome:
         try:
             results = self.session.execute(sql)
