@@ -363,7 +363,7 @@ def drop(session: Session, tree: exp.Drop) -> Result:
     catalog = session.catalog()
     exists = bool(tree.args.get("exists"))
     if kind == "SCHEMA":
-        for t in tree.expressions or [tree.this]:
+        for t in tree.args.get("tables") or tree.expressions or [tree.this]:
             name = t.name if not t.db else t.db
             if name not in catalog.schemas:
                 if exists:
@@ -554,6 +554,17 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
                 raise DuplicateTable(f'relation "{new}" already exists')
             store.rename_table(txn, table, old_name)
             table.name = new
+            old_ref, new_ref = f"{table.schema}.{old_name}", f"{table.schema}.{new}"
+            for other in catalog.all_tables():
+                changed = False
+                for con in other.constraints:
+                    if con.kind == "f" and con.ref_table == old_ref:
+                        con.ref_table = new_ref
+                        changed = True
+                if changed and other.id != table.id:
+                    store.put_table(txn, other, catalog, new=False)
+                elif changed:
+                    table.constraints = other.constraints
         elif isinstance(action, exp.AddConstraint):
             for item in action.expressions:
                 before = len(table.indexes)

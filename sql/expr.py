@@ -95,6 +95,19 @@ class Context:
     session: Any = None
 
 
+_PG_FUNC_NAMES = {
+    "GroupConcat": "string_agg",
+    "LogicalAnd": "bool_and",
+    "LogicalOr": "bool_or",
+    "ArrayAgg": "array_agg",
+    "CurrentTimestamp": "current_timestamp",
+    "CurrentDate": "current_date",
+    "Ceil": "ceil",
+    "StrPosition": "strpos",
+    "ExplodingGenerateSeries": "generate_series",
+}
+
+
 def expr_name(e: exp.Expr) -> str:
     """The column name PostgreSQL gives an unaliased select-list expression."""
     if isinstance(e, exp.Alias):
@@ -103,16 +116,25 @@ def expr_name(e: exp.Expr) -> str:
         return e.name
     if isinstance(e, exp.Cast):
         inner = e.this
-        if isinstance(inner, exp.Column):
-            return inner.name
-        return e.to.this.value.lower() if hasattr(e.to.this, "value") else "?column?"
+        if isinstance(inner, exp.Column | exp.Cast | exp.Func):
+            return expr_name(inner)
+        try:
+            return datatype_to_sql(e.to).typname
+        except Exception:  # an unknown type fails later, with its own error
+            return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.Trim):
+        pos = (e.args.get("position") or "").lower()
+        return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
+    pg_name = _PG_FUNC_NAMES.get(type(e).__name__)
+    if pg_name:
+        return pg_name
     if isinstance(e, exp.Func):
         return e.sql_name().lower()
     if isinstance(e, exp.Case):
         return "case"
-    if isinstance(e, exp.Window):
+    if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
     if isinstance(e, exp.Subquery):
         inner = e.this
@@ -172,8 +194,10 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             return T.parse_array(v, dst.element)
         return [cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit) for x in v]
     text_types = ("text", "character varying", "character", "name")
-    if isinstance(v, str) and (s == "unknown" or d not in text_types):
+    if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)
+    if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):
+        v = v.rstrip(" ")  # bpchar's padding is not significant, and casts drop it
     if d in ("text", "name"):
         if isinstance(v, str):
             return v
@@ -263,6 +287,9 @@ def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
 def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
     """Bring two operands to a common type (an untyped literal takes the other's type)."""
     ta, tb = a.type, b.type
+    if "character" in (ta.name, tb.name):
+        # character(n) compares without its trailing blanks
+        return _unpadded(a), _unpadded(b)
     if ta.name == "unknown" and tb.name != "unknown":
         return coerce_to(a, _base(tb)), b
     if tb.name == "unknown" and ta.name != "unknown":
@@ -280,6 +307,13 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
     if ta.name != tb.name and not (ta.element and tb.element):
         raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
     return a, b
+
+
+def _unpadded(t: Typed) -> Typed:
+    if t.type.category not in ("S", "X"):
+        return coerce_to(t, T.TEXT, explicit=True)
+    f = t.fn
+    return Typed(lambda r: None if (v := f(r)) is None else v.rstrip(" "), T.TEXT, t.const, t.name)
 
 
 def _base(t: SqlType) -> SqlType:
@@ -914,6 +948,14 @@ class Compiler:
             raise FeatureNotSupported("subqueries are not supported here")
         plan = self.ctx.plan_subquery(e.this, self.scope)
         return Typed(lambda r: bool(plan.run(r, limit=1)), T.BOOL, name="exists")
+
+    def c_Interval(self, e: exp.Interval) -> Typed:
+        text = self.compile(e.this).fn(())
+        unit = e.args.get("unit")
+        if unit is not None:
+            text = f"{text} {unit.name}"
+        value = T.parse_interval(str(text))
+        return Typed(lambda _r: value, T.INTERVAL, True, "interval")
 
     def c_Array(self, e: exp.Array) -> Typed:
         items = [self.compile(x) for x in e.expressions]

@@ -207,7 +207,11 @@ def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
             for i, a in enumerate(args)
         ]
     else:
-        if args and all(a.type.name == "unknown" for a in args):
+        if (
+            name not in ("greatest", "least")
+            and args
+            and all(a.type.name == "unknown" for a in args)
+        ):
             args = [coerce_to(a, T.NUMERIC) for a in args]
         if name in ("greatest", "least") and args:
             ut = unify([a.type for a in args])

@@ -42,6 +42,13 @@ class SqlType:
     element: SqlType | None = None  # for arrays
 
     @property
+    def typname(self) -> str:
+        """pg_type.typname: the short internal name (int4, varchar, timestamptz...)."""
+        if self.element is not None:
+            return "_" + self.element.typname
+        return _TYPNAMES.get(self.name, self.name)
+
+    @property
     def is_array(self) -> bool:
         return self.element is not None
 
@@ -58,6 +65,20 @@ class SqlType:
     def array_of(self) -> SqlType:
         return SqlType(self.name + "[]", self.array_oid, 0, -1, "A", element=self)
 
+
+_TYPNAMES = {
+    "smallint": "int2",
+    "integer": "int4",
+    "bigint": "int8",
+    "real": "float4",
+    "double precision": "float8",
+    "boolean": "bool",
+    "character varying": "varchar",
+    "character": "bpchar",
+    "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamptz",
+    '"char"': "char",
+}
 
 INT2 = SqlType("smallint", 21, 1005, 2, "N")
 INT4 = SqlType("integer", 23, 1007, 4, "N")
