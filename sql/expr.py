@@ -127,6 +127,10 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()
         return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
+    if isinstance(
+        e, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract | exp.JSONBExtractScalar
+    ):
+        return "?column?"
     pg_name = _PG_FUNC_NAMES.get(type(e).__name__)
     if pg_name:
         return pg_name
@@ -600,6 +604,14 @@ class Compiler:
         return a, b
 
     def _compare(self, e: exp.Binary) -> Typed:
+        rhs = e.expression
+        quantifier = None
+        if isinstance(rhs, exp.Any):
+            quantifier, inner = "any", rhs.this
+        elif isinstance(rhs, exp.Anonymous) and str(rhs.this).lower() in ("all", "any", "some"):
+            quantifier, inner = str(rhs.this).lower(), rhs.expressions[0]
+        if quantifier is not None:
+            return self._quantified(e, quantifier, inner)
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
@@ -616,6 +628,108 @@ class Compiler:
         return Typed(run, T.BOOL, a.const and b.const)
 
     c_EQ = c_NEQ = c_LT = c_LTE = c_GT = c_GTE = _compare
+
+    def _quantified(self, e: exp.Binary, quantifier: str, inner: exp.Expr) -> Typed:
+        """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules."""
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Select | exp.Subquery | exp.Union):
+            values = self._subquery_values(
+                inner if not isinstance(inner, exp.Subquery) else inner.this, single_column=True
+            )
+            arr = Typed(lambda r: list(values(r)), T.TEXT.array_of())
+        else:
+            arr = self.compile(inner)
+        a = self.compile(e.this)
+        elem = arr.type.element or T.UNKNOWN
+        if a.type.name == "unknown" and elem.name != "unknown":
+            a = coerce_to(a, elem)
+        op = _CMP[type(e)]
+        want_all = quantifier == "all"
+        fa, farr = a.fn, arr.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            items = farr(r)
+            if items is None:
+                return None
+            saw_null = x is None and bool(items)
+            for item in items:
+                if x is None or item is None:
+                    saw_null = True
+                    continue
+                hit = op(x, item)
+                if want_all and not hit:
+                    return False
+                if not want_all and hit:
+                    return True
+            if saw_null:
+                return None
+            return want_all
+
+        return Typed(run, T.BOOL)
+
+    def _json_path(self, e: exp.Expr) -> list[Any]:
+        path = e.expression
+        if isinstance(path, exp.JSONPath):
+            steps: list[Any] = []
+            for p in path.expressions:
+                if isinstance(p, exp.JSONPathKey):
+                    steps.append(str(p.this))
+                elif isinstance(p, exp.JSONPathSubscript):
+                    steps.append(int(p.this))
+            return steps
+        return [self.compile(path).fn(())]
+
+    def _json_get(self, e: exp.Expr, as_text: bool) -> Typed:
+        import json as _json
+
+        doc = self.compile(e.this)
+        if doc.type.name not in ("json", "jsonb"):
+            raise UndefinedFunction(
+                f"operator does not exist: {doc.type.display()} {'->>' if as_text else '->'} unknown"
+            )
+        steps = self._json_path(e)
+        is_text = doc.type.name == "json"
+        out_type = T.TEXT if as_text else doc.type
+        f = doc.fn
+
+        def run(r: Row) -> Any:
+            v = f(r)
+            if v is None:
+                return None
+            if is_text:
+                v = _json.loads(v, parse_float=Decimal)
+            for step in steps:
+                if isinstance(step, str) and isinstance(v, dict):
+                    if step not in v:
+                        return None
+                    v = v[step]
+                elif isinstance(step, int) and isinstance(v, list):
+                    if not -len(v) <= step < len(v):
+                        return None
+                    v = v[step]
+                else:
+                    return None
+            if as_text:
+                if v is None:
+                    return None
+                return v if isinstance(v, str) else T.format_jsonb(v)
+            return T.format_jsonb(v) if is_text else v
+
+        return Typed(run, out_type, name="?column?")
+
+    def c_JSONExtract(self, e: exp.JSONExtract) -> Typed:
+        return self._json_get(e, False)
+
+    def c_JSONExtractScalar(self, e: exp.JSONExtractScalar) -> Typed:
+        return self._json_get(e, True)
+
+    def c_JSONBExtract(self, e: exp.JSONBExtract) -> Typed:
+        return self._json_get(e, False)
+
+    def c_JSONBExtractScalar(self, e: exp.JSONBExtractScalar) -> Typed:
+        return self._json_get(e, True)
 
     def c_NullSafeEQ(self, e: exp.NullSafeEQ) -> Typed:
         a, b = comparable(*self._binary_operands(e))

@@ -1341,7 +1341,7 @@ class Planner:
                 ):
                     try:
                         value = const.compile(other)
-                    except (UndefinedColumn, UndefinedTable):
+                    except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
                         continue
                     ctype = table.column(col.name).type
                     if value.type.name != "unknown" and not _same_family(value.type, ctype):

@@ -19,3 +19,7 @@ SELECT id FROM ty WHERE ts > '2024-01-01' ORDER BY id;
 SELECT count(*) FILTER (WHERE ok) FROM ty;
 SELECT string_agg(v, ',') FROM ty;
 SELECT bool_and(ok), bool_or(ok) FROM ty;
+SELECT jb -> 'a', jb ->> 'b', jb -> 'a' -> 1, jb -> 'zz', j ->> 'b' FROM ty WHERE id = 1;
+SELECT id FROM ty WHERE jb ->> 'b' = '1';
+SELECT 2 = ANY (ARRAY[1, 2, 3]), 5 = ANY (ARRAY[1, 2]), 1 <> ALL (ARRAY[2, 3]), NULL::int = ANY (ARRAY[1]);
+SELECT id FROM ty WHERE id = ANY (ARRAY[1, 5]);
