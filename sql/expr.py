@@ -686,9 +686,8 @@ class Compiler:
 
         doc = self.compile(e.this)
         if doc.type.name not in ("json", "jsonb"):
-            raise UndefinedFunction(
-                f"operator does not exist: {doc.type.display()} {'->>' if as_text else '->'} unknown"
-            )
+            op = "->>" if as_text else "->"
+            raise UndefinedFunction(f"operator does not exist: {doc.type.display()} {op} unknown")
         steps = self._json_path(e)
         is_text = doc.type.name == "json"
         out_type = T.TEXT if as_text else doc.type

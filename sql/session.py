@@ -455,6 +455,10 @@ class Session:
             return self._set_tree(tree)
         if isinstance(tree, exp.Transaction):
             return self._begin(["BEGIN", *tree.sql(dialect="postgres").split()[1:]])
+        if not isinstance(tree, exp.DDL | exp.DML | exp.Command):
+            # A bare expression, e.g. "foo" or "1 + 1", is not a statement in PostgreSQL.
+            first = tree.sql(dialect="postgres").split(" ")[0]
+            raise SyntaxError_(f'syntax error at or near "{first}"', position=1)
         raise FeatureNotSupported(f"statement {type(tree).__name__.upper()} is not supported")
 
     # -- SET / SHOW / EXPLAIN ------------------------------------------------------------------
