@@ -28,6 +28,8 @@ from sql.types import SqlType, type_by_name, with_modifiers
 _U64 = struct.Struct(">Q")
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 FIRST_USER_OID = 16384
+PUBLIC_OID = 2200
+SYSTEM_SCHEMA_OIDS = {"pg_catalog": 11, "information_schema": 13181}
 
 
 @dataclass
@@ -59,6 +61,7 @@ class IndexDef:
     unique: bool = False
     primary: bool = False
     descending: list[bool] = field(default_factory=list)
+    oid: int = 0  # pg_class oid, unique in the database
 
 
 @dataclass
@@ -72,6 +75,7 @@ class ConstraintDef:
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
     index: str | None = None  # the index enforcing a "p"/"u" constraint
+    oid: int = 0
 
 
 @dataclass
@@ -126,6 +130,7 @@ class Catalog:
     version: int
     schemas: list[str]
     tables: dict[int, TableDef]
+    schema_oids: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_name = {(t.schema, t.name): t for t in self.tables.values()}
@@ -172,10 +177,16 @@ class CatalogStore:
             t = TableDef.from_json(raw)
             tables[t.id] = t
         slo, shi = layout.schemas_range(self.db)
-        schemas = [decode_key(k, len(slo))[0] for k, _ in txn.iter_scan(slo, shi)]
+        oids = dict(SYSTEM_SCHEMA_OIDS)
+        schemas = []
+        for k, v in txn.iter_scan(slo, shi):
+            name = decode_key(k, len(slo))[0]
+            schemas.append(name)
+            oids[name] = _U64.unpack(v)[0] if len(v) == 8 else PUBLIC_OID
         if "public" not in schemas and version == 0:
             schemas.append("public")
-        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables)
+            oids["public"] = PUBLIC_OID
+        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables, oids)
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
             self._cache[version] = catalog
@@ -195,13 +206,13 @@ class CatalogStore:
         if name in catalog.schemas:
             raise DuplicateSchema(f'schema "{name}" already exists')
         self.ensure_public(txn)
-        txn.put(layout.schema_key(self.db, name), b"")
+        txn.put(layout.schema_key(self.db, name), _U64.pack(self.next_id(txn)))
         self._bump(txn)
 
     def ensure_public(self, txn: Transaction) -> None:
         key = layout.schema_key(self.db, "public")
         if self.version(txn) == 0 and txn.get(key) is None:
-            txn.put(key, b"")
+            txn.put(key, _U64.pack(PUBLIC_OID))
 
     def drop_schema(self, txn: Transaction, name: str) -> None:
         txn.delete(layout.schema_key(self.db, name))
@@ -213,6 +224,9 @@ class CatalogStore:
         if new and catalog.find(table.name, table.schema, []) is not None:
             raise DuplicateTable(f'relation "{table.name}" already exists')
         self.ensure_public(txn)
+        for obj in [*table.indexes, *table.constraints]:
+            if not obj.oid:
+                obj.oid = self.next_id(txn)
         txn.put(layout.table_def_key(self.db, table.id), table.to_json())
         txn.put(layout.name_key(self.db, table.schema, table.name), _U64.pack(table.id))
         self._bump(txn)

@@ -137,7 +137,8 @@ def _column_def(
         )
         seqs.append(seq)
         col.sequence = seq.name
-        col.default = f"nextval('{table.schema}.{seq.name}')"
+        qualified = seq.name if table.schema == "public" else f"{table.schema}.{seq.name}"
+        col.default = f"nextval('{qualified}'::regclass)"
         col.not_null = True
     return col
 

@@ -197,6 +197,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, str):
             return T.parse_array(v, dst.element)
         return [cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit) for x in v]
+    if d in ("regclass", "regtype") and isinstance(v, str):
+        return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)

@@ -1,14 +1,861 @@
-"""Virtual pg_catalog and information_schema relations, computed from the catalog."""
+"""Virtual pg_catalog and information_schema relations, computed from the catalog.
+
+Clients learn a database's shape from these: psql's \\d family, SQLAlchemy's reflection,
+asyncpg's type introspection. Rows are built at query time from the catalog the transaction
+sees, so they are as transactional as the catalog itself.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from sql import types as T
+from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
+from sql.types import SqlType
 
-SYSTEM_RELATIONS: set[str] = set()
+if TYPE_CHECKING:
+    from sql.planner import Exec, Node, Planner
+
+Rows = list[tuple[Any, ...]]
+I2, I4, I8, TXT, BOOL, OIDT, NAME, CHR = (
+    T.INT2,
+    T.INT4,
+    T.INT8,
+    T.TEXT,
+    T.BOOL,
+    T.OID,
+    T.NAME,
+    T.CHAR,
+)
+OWNER = 10  # the bootstrap superuser's oid
 
 
-def system_relation(planner: Any, name: str, schema: str | None, alias: str | None) -> Any:
-    shown = f"{schema}.{name}" if schema else name
-    raise UndefinedTable(f'relation "{shown}" does not exist')
+def typmod(t: SqlType) -> int:
+    if t.length is not None:
+        return t.length + 4
+    if t.precision is not None:
+        return ((t.precision << 16) | (t.scale or 0)) + 4
+    return -1
+
+
+def _ns(catalog: Catalog, schema: str) -> int:
+    return catalog.schema_oids.get(schema, 2200)
+
+
+def _tables(catalog: Catalog) -> list[TableDef]:
+    return catalog.all_tables()
+
+
+def index_def(table: TableDef, index: Any) -> str:
+    cols = ", ".join(
+        c + (" DESC" if index.descending and index.descending[i] else "")
+        for i, c in enumerate(index.columns)
+    )
+    unique = "UNIQUE " if index.unique else ""
+    return f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} USING btree ({cols})"
+
+
+def constraint_def(con: Any) -> str:
+    cols = ", ".join(con.columns)
+    if con.kind == "p":
+        return f"PRIMARY KEY ({cols})"
+    if con.kind == "u":
+        return f"UNIQUE ({cols})"
+    if con.kind == "c":
+        return f"CHECK (({con.check}))"
+    if con.kind == "f":
+        ref = (con.ref_table or "").split(".")[-1]
+        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
+        if con.on_delete != "NO ACTION":
+            out += f" ON DELETE {con.on_delete}"
+        return out
+    return ""
+
+
+# -- pg_catalog ---------------------------------------------------------------------------------
+
+
+def pg_namespace(c: Catalog) -> Rows:
+    return [(c.schema_oids.get(s, 2200), s, OWNER, None) for s in c.schemas]
+
+
+def pg_class(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        kind = "r" if t.kind == "table" else "S"
+        natts = len(t.live_columns)
+        rows.append(
+            (
+                t.id,
+                t.name,
+                _ns(c, t.schema),
+                0,
+                OWNER,
+                0,
+                kind,
+                natts,
+                bool(t.indexes),
+                "p",
+                -1.0,
+                0,
+                False,
+                False,
+                False,
+                False,
+                "d",
+                False,
+                0,
+                2,
+                None,
+                None,
+            )
+        )
+        for i in t.indexes:
+            rows.append(
+                (
+                    i.oid,
+                    i.name,
+                    _ns(c, t.schema),
+                    0,
+                    OWNER,
+                    403,
+                    "i",
+                    len(i.columns),
+                    False,
+                    "p",
+                    -1.0,
+                    0,
+                    False,
+                    False,
+                    False,
+                    False,
+                    "n",
+                    False,
+                    0,
+                    2,
+                    None,
+                    None,
+                )
+            )
+    return rows
+
+
+PG_CLASS_COLS = [
+    ("oid", OIDT),
+    ("relname", NAME),
+    ("relnamespace", OIDT),
+    ("reltype", OIDT),
+    ("relowner", OIDT),
+    ("relam", OIDT),
+    ("relkind", CHR),
+    ("relnatts", I2),
+    ("relhasindex", BOOL),
+    ("relpersistence", CHR),
+    ("reltuples", T.FLOAT4),
+    ("relpages", I4),
+    ("relhasrules", BOOL),
+    ("relhastriggers", BOOL),
+    ("relrowsecurity", BOOL),
+    ("relforcerowsecurity", BOOL),
+    ("relreplident", CHR),
+    ("relispartition", BOOL),
+    ("reltablespace", OIDT),
+    ("relchecks", I2),
+    ("relacl", TXT),
+    ("reloptions", TXT),
+]
+
+
+def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
+    return [(n + 1, col) for n, col in enumerate(t.live_columns)]
+
+
+def pg_attribute(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        if t.kind != "table":
+            continue
+        for num, col in _attrs(t):
+            ty = col.type
+            ident = {"always": "a", "by default": "d"}.get(col.identity or "", "")
+            rows.append(
+                (
+                    t.id,
+                    col.name,
+                    ty.oid,
+                    num,
+                    col.not_null,
+                    typmod(ty),
+                    ty.typlen,
+                    False,
+                    col.default is not None and not col.identity,
+                    ident,
+                    "",
+                    1 if ty.element else 0,
+                    0,
+                    True,
+                    True,
+                )
+            )
+        for i in t.indexes:
+            for n, name in enumerate(i.columns):
+                ty = t.column(name).type
+                rows.append(
+                    (
+                        i.oid,
+                        name,
+                        ty.oid,
+                        n + 1,
+                        False,
+                        typmod(ty),
+                        ty.typlen,
+                        False,
+                        False,
+                        "",
+                        "",
+                        0,
+                        0,
+                        True,
+                        True,
+                    )
+                )
+    return rows
+
+
+PG_ATTRIBUTE_COLS = [
+    ("attrelid", OIDT),
+    ("attname", NAME),
+    ("atttypid", OIDT),
+    ("attnum", I2),
+    ("attnotnull", BOOL),
+    ("atttypmod", I4),
+    ("attlen", I2),
+    ("attisdropped", BOOL),
+    ("atthasdef", BOOL),
+    ("attidentity", CHR),
+    ("attgenerated", CHR),
+    ("attndims", I4),
+    ("attcollation", OIDT),
+    ("attislocal", BOOL),
+    ("attisvisible", BOOL),
+]
+
+
+def pg_attrdef(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        for num, col in _attrs(t) if t.kind == "table" else []:
+            if col.default is not None and not col.identity:
+                rows.append((t.id * 1000 + num, t.id, num, col.default))
+    return rows
+
+
+def pg_type(c: Catalog) -> Rows:
+    rows: Rows = []
+    for oid, t in sorted(T.BY_OID.items()):
+        elem = t.element.oid if t.element else 0
+        rows.append(
+            (
+                oid,
+                t.typname,
+                11,
+                t.typlen,
+                "b",
+                t.category,
+                elem,
+                t.array_oid if not t.element else 0,
+                0,
+                -1,
+                False,
+                0,
+                ",",
+                True,
+                OWNER,
+                0,
+                None,
+                t.typname + "in",
+                t.typname + "out",
+                t.typname + "recv",
+                t.typname + "send",
+            )
+        )
+    return rows
+
+
+PG_TYPE_COLS = [
+    ("oid", OIDT),
+    ("typname", NAME),
+    ("typnamespace", OIDT),
+    ("typlen", I2),
+    ("typtype", CHR),
+    ("typcategory", CHR),
+    ("typelem", OIDT),
+    ("typarray", OIDT),
+    ("typbasetype", OIDT),
+    ("typtypmod", I4),
+    ("typnotnull", BOOL),
+    ("typrelid", OIDT),
+    ("typdelim", CHR),
+    ("typisdefined", BOOL),
+    ("typowner", OIDT),
+    ("typcollation", OIDT),
+    ("typdefault", TXT),
+    ("typinput", TXT),
+    ("typoutput", TXT),
+    ("typreceive", TXT),
+    ("typsend", TXT),
+]
+
+
+def pg_index(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        for i in t.indexes:
+            names = [col.name for col in t.live_columns]
+            keys = " ".join(str(names.index(col) + 1) for col in i.columns)
+            rows.append(
+                (
+                    i.oid,
+                    t.id,
+                    len(i.columns),
+                    len(i.columns),
+                    i.unique,
+                    i.primary,
+                    False,
+                    True,
+                    True,
+                    True,
+                    keys,
+                    None,
+                    None,
+                    " ".join("0" for _ in i.columns),
+                )
+            )
+    return rows
+
+
+PG_INDEX_COLS = [
+    ("indexrelid", OIDT),
+    ("indrelid", OIDT),
+    ("indnatts", I2),
+    ("indnkeyatts", I2),
+    ("indisunique", BOOL),
+    ("indisprimary", BOOL),
+    ("indisclustered", BOOL),
+    ("indisvalid", BOOL),
+    ("indisready", BOOL),
+    ("indislive", BOOL),
+    ("indkey", TXT),
+    ("indexprs", TXT),
+    ("indpred", TXT),
+    ("indoption", TXT),
+]
+
+
+def pg_constraint(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        names = [col.name for col in t.live_columns]
+        for con in t.constraints:
+            keys = [names.index(x) + 1 for x in con.columns if x in names]
+            fkeys: list[int] = []
+            ref_oid = 0
+            if con.kind == "f" and con.ref_table:
+                schema, _, rel = con.ref_table.partition(".")
+                parent = c.find(rel, schema, [])
+                if parent is not None:
+                    ref_oid = parent.id
+                    pnames = [col.name for col in parent.live_columns]
+                    fkeys = [pnames.index(x) + 1 for x in con.ref_columns if x in pnames]
+            index = t.index(con.index) if con.index else None
+            action = {"CASCADE": "c", "SET NULL": "n", "RESTRICT": "r", "SET DEFAULT": "d"}
+            rows.append(
+                (
+                    con.oid,
+                    con.name,
+                    _ns(c, t.schema),
+                    con.kind,
+                    False,
+                    False,
+                    True,
+                    t.id,
+                    index.oid if index else 0,
+                    ref_oid,
+                    "a",
+                    action.get(con.on_delete, "a") if con.kind == "f" else " ",
+                    "s" if con.kind == "f" else " ",
+                    T.format_array(keys, I2) if keys else None,
+                    T.format_array(fkeys, I2) if fkeys else None,
+                    con.check,
+                    constraint_def(con),
+                )
+            )
+    return rows
+
+
+PG_CONSTRAINT_COLS = [
+    ("oid", OIDT),
+    ("conname", NAME),
+    ("connamespace", OIDT),
+    ("contype", CHR),
+    ("condeferrable", BOOL),
+    ("condeferred", BOOL),
+    ("convalidated", BOOL),
+    ("conrelid", OIDT),
+    ("conindid", OIDT),
+    ("confrelid", OIDT),
+    ("confupdtype", CHR),
+    ("confdeltype", CHR),
+    ("confmatchtype", CHR),
+    ("conkey", TXT),
+    ("confkey", TXT),
+    ("consrc", TXT),
+    ("condef", TXT),
+]
+
+
+def pg_database(c: Catalog, session: Any) -> Rows:
+    return [(5, session.database.name, OWNER, 6, "C", "C", True, False, -1, None)]
+
+
+def pg_roles(c: Catalog, session: Any) -> Rows:
+    return [
+        (OWNER, session.user, True, True, True, True, True, False, -1, "********", None, True, None)
+    ]
+
+
+PG_ROLES_COLS = [
+    ("oid", OIDT),
+    ("rolname", NAME),
+    ("rolsuper", BOOL),
+    ("rolinherit", BOOL),
+    ("rolcreaterole", BOOL),
+    ("rolcreatedb", BOOL),
+    ("rolcanlogin", BOOL),
+    ("rolreplication", BOOL),
+    ("rolconnlimit", I4),
+    ("rolpassword", TXT),
+    ("rolvaliduntil", T.TIMESTAMPTZ),
+    ("rolbypassrls", BOOL),
+    ("rolconfig", TXT),
+]
+
+
+def pg_settings(c: Catalog, session: Any) -> Rows:
+    return [
+        (k, v, None, "Ungrouped", "", "user", "string", "default", None, None)
+        for k, v in sorted(session.settings.items())
+    ]
+
+
+def pg_tables(c: Catalog) -> Rows:
+    return [
+        (t.schema, t.name, "postgres", None, bool(t.indexes), False, False, False)
+        for t in _tables(c)
+        if t.kind == "table"
+    ]
+
+
+def pg_indexes(c: Catalog) -> Rows:
+    return [
+        (t.schema, t.name, i.name, None, index_def(t, i)) for t in _tables(c) for i in t.indexes
+    ]
+
+
+def pg_sequence(c: Catalog) -> Rows:
+    return [
+        (
+            t.id,
+            20,
+            t.seq.get("start", 1),
+            t.seq.get("increment", 1),
+            t.seq.get("max"),
+            t.seq.get("min"),
+            1,
+            False,
+        )
+        for t in _tables(c)
+        if t.kind == "sequence"
+    ]
+
+
+def pg_am(c: Catalog) -> Rows:
+    return [(403, "btree", "i"), (2, "heap", "t")]
+
+
+def empty(_c: Catalog) -> Rows:
+    return []
+
+
+# -- information_schema -------------------------------------------------------------------------
+
+
+def _data_type(t: SqlType) -> str:
+    if t.element is not None:
+        return "ARRAY"
+    return t.name
+
+
+def is_tables(c: Catalog, session: Any) -> Rows:
+    return [
+        (session.database.name, t.schema, t.name, "BASE TABLE", "YES", "NO")
+        for t in _tables(c)
+        if t.kind == "table"
+    ]
+
+
+def is_columns(c: Catalog, session: Any) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        if t.kind != "table":
+            continue
+        for num, col in _attrs(t):
+            ty = col.type
+            precision = {
+                "smallint": 16,
+                "integer": 32,
+                "bigint": 64,
+                "real": 24,
+                "double precision": 53,
+            }.get(ty.name, ty.precision)
+            radix = (
+                2
+                if ty.name in ("smallint", "integer", "bigint", "real", "double precision")
+                else (10 if ty.name == "numeric" else None)
+            )
+            scale = 0 if ty.name in ("smallint", "integer", "bigint") else ty.scale
+            rows.append(
+                (
+                    session.database.name,
+                    t.schema,
+                    t.name,
+                    col.name,
+                    num,
+                    None if col.identity else col.default,
+                    "NO" if col.not_null else "YES",
+                    _data_type(ty),
+                    ty.length,
+                    precision,
+                    radix,
+                    scale,
+                    ty.typname,
+                    "YES" if col.identity else "NO",
+                    col.identity.upper() if col.identity else None,
+                    "YES",
+                )
+            )
+    return rows
+
+
+IS_COLUMNS_COLS = [
+    ("table_catalog", NAME),
+    ("table_schema", NAME),
+    ("table_name", NAME),
+    ("column_name", NAME),
+    ("ordinal_position", I4),
+    ("column_default", TXT),
+    ("is_nullable", TXT),
+    ("data_type", TXT),
+    ("character_maximum_length", I4),
+    ("numeric_precision", I4),
+    ("numeric_precision_radix", I4),
+    ("numeric_scale", I4),
+    ("udt_name", NAME),
+    ("is_identity", TXT),
+    ("identity_generation", TXT),
+    ("is_updatable", TXT),
+]
+
+_CONTYPE = {"p": "PRIMARY KEY", "u": "UNIQUE", "f": "FOREIGN KEY", "c": "CHECK"}
+
+
+def is_table_constraints(c: Catalog, session: Any) -> Rows:
+    return [
+        (
+            session.database.name,
+            t.schema,
+            con.name,
+            session.database.name,
+            t.schema,
+            t.name,
+            _CONTYPE[con.kind],
+            "NO",
+            "NO",
+            "YES",
+        )
+        for t in _tables(c)
+        for con in t.constraints
+        if con.kind in _CONTYPE
+    ]
+
+
+def is_key_column_usage(c: Catalog, session: Any) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        for con in t.constraints:
+            if con.kind not in ("p", "u", "f"):
+                continue
+            for n, col in enumerate(con.columns):
+                rows.append(
+                    (
+                        session.database.name,
+                        t.schema,
+                        con.name,
+                        session.database.name,
+                        t.schema,
+                        t.name,
+                        col,
+                        n + 1,
+                        n + 1 if con.kind == "f" else None,
+                    )
+                )
+    return rows
+
+
+def is_schemata(c: Catalog, session: Any) -> Rows:
+    return [(session.database.name, s, "postgres") for s in c.schemas]
+
+
+def is_sequences(c: Catalog, session: Any) -> Rows:
+    return [
+        (
+            session.database.name,
+            t.schema,
+            t.name,
+            "bigint",
+            str(t.seq.get("start", 1)),
+            str(t.seq.get("min")),
+            str(t.seq.get("max")),
+            str(t.seq.get("increment", 1)),
+            "NO",
+        )
+        for t in _tables(c)
+        if t.kind == "sequence"
+    ]
+
+
+Builder = Callable[..., Rows]
+RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]] = {
+    ("pg_catalog", "pg_namespace"): (
+        [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT)],
+        pg_namespace,
+        False,
+    ),
+    ("pg_catalog", "pg_class"): (PG_CLASS_COLS, pg_class, False),
+    ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, False),
+    ("pg_catalog", "pg_attrdef"): (
+        [("oid", OIDT), ("adrelid", OIDT), ("adnum", I2), ("adbin", TXT)],
+        pg_attrdef,
+        False,
+    ),
+    ("pg_catalog", "pg_type"): (PG_TYPE_COLS, pg_type, False),
+    ("pg_catalog", "pg_index"): (PG_INDEX_COLS, pg_index, False),
+    ("pg_catalog", "pg_constraint"): (PG_CONSTRAINT_COLS, pg_constraint, False),
+    ("pg_catalog", "pg_database"): (
+        [
+            ("oid", OIDT),
+            ("datname", NAME),
+            ("datdba", OIDT),
+            ("encoding", I4),
+            ("datcollate", NAME),
+            ("datctype", NAME),
+            ("datallowconn", BOOL),
+            ("datistemplate", BOOL),
+            ("datconnlimit", I4),
+            ("datacl", TXT),
+        ],
+        pg_database,
+        True,
+    ),
+    ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_settings"): (
+        [
+            ("name", TXT),
+            ("setting", TXT),
+            ("unit", TXT),
+            ("category", TXT),
+            ("short_desc", TXT),
+            ("context", TXT),
+            ("vartype", TXT),
+            ("source", TXT),
+            ("min_val", TXT),
+            ("max_val", TXT),
+        ],
+        pg_settings,
+        True,
+    ),
+    ("pg_catalog", "pg_tables"): (
+        [
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("tableowner", NAME),
+            ("tablespace", NAME),
+            ("hasindexes", BOOL),
+            ("hasrules", BOOL),
+            ("hastriggers", BOOL),
+            ("rowsecurity", BOOL),
+        ],
+        pg_tables,
+        False,
+    ),
+    ("pg_catalog", "pg_indexes"): (
+        [
+            ("schemaname", NAME),
+            ("tablename", NAME),
+            ("indexname", NAME),
+            ("tablespace", NAME),
+            ("indexdef", TXT),
+        ],
+        pg_indexes,
+        False,
+    ),
+    ("pg_catalog", "pg_sequence"): (
+        [
+            ("seqrelid", OIDT),
+            ("seqtypid", OIDT),
+            ("seqstart", I8),
+            ("seqincrement", I8),
+            ("seqmax", I8),
+            ("seqmin", I8),
+            ("seqcache", I8),
+            ("seqcycle", BOOL),
+        ],
+        pg_sequence,
+        False,
+    ),
+    ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
+    ("pg_catalog", "pg_description"): (
+        [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("description", TXT)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_inherits"): (
+        [("inhrelid", OIDT), ("inhparent", OIDT), ("inhseqno", I4)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_enum"): (
+        [("oid", OIDT), ("enumtypid", OIDT), ("enumsortorder", T.FLOAT4), ("enumlabel", NAME)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_range"): (
+        [("rngtypid", OIDT), ("rngsubtype", OIDT), ("rngmultitypid", OIDT)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_extension"): (
+        [("oid", OIDT), ("extname", NAME), ("extversion", TXT)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_trigger"): (
+        [("oid", OIDT), ("tgrelid", OIDT), ("tgname", NAME), ("tgisinternal", BOOL)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_policy"): (
+        [("oid", OIDT), ("polname", NAME), ("polrelid", OIDT)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_collation"): (
+        [("oid", OIDT), ("collname", NAME), ("collnamespace", OIDT)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_proc"): (
+        [("oid", OIDT), ("proname", NAME), ("pronamespace", OIDT), ("prorettype", OIDT)],
+        empty,
+        False,
+    ),
+    ("information_schema", "tables"): (
+        [
+            ("table_catalog", NAME),
+            ("table_schema", NAME),
+            ("table_name", NAME),
+            ("table_type", TXT),
+            ("is_insertable_into", TXT),
+            ("is_typed", TXT),
+        ],
+        is_tables,
+        True,
+    ),
+    ("information_schema", "columns"): (IS_COLUMNS_COLS, is_columns, True),
+    ("information_schema", "table_constraints"): (
+        [
+            ("constraint_catalog", NAME),
+            ("constraint_schema", NAME),
+            ("constraint_name", NAME),
+            ("table_catalog", NAME),
+            ("table_schema", NAME),
+            ("table_name", NAME),
+            ("constraint_type", TXT),
+            ("is_deferrable", TXT),
+            ("initially_deferred", TXT),
+            ("enforced", TXT),
+        ],
+        is_table_constraints,
+        True,
+    ),
+    ("information_schema", "key_column_usage"): (
+        [
+            ("constraint_catalog", NAME),
+            ("constraint_schema", NAME),
+            ("constraint_name", NAME),
+            ("table_catalog", NAME),
+            ("table_schema", NAME),
+            ("table_name", NAME),
+            ("column_name", NAME),
+            ("ordinal_position", I4),
+            ("position_in_unique_constraint", I4),
+        ],
+        is_key_column_usage,
+        True,
+    ),
+    ("information_schema", "schemata"): (
+        [("catalog_name", NAME), ("schema_name", NAME), ("schema_owner", NAME)],
+        is_schemata,
+        True,
+    ),
+    ("information_schema", "sequences"): (
+        [
+            ("sequence_catalog", NAME),
+            ("sequence_schema", NAME),
+            ("sequence_name", NAME),
+            ("data_type", TXT),
+            ("start_value", TXT),
+            ("minimum_value", TXT),
+            ("maximum_value", TXT),
+            ("increment", TXT),
+            ("cycle_option", TXT),
+        ],
+        is_sequences,
+        True,
+    ),
+}
+SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
+
+
+def system_relation(planner: Planner, name: str, schema: str | None, alias: str | None) -> Node:
+    from sql.expr import Scope, ScopeColumn
+    from sql.planner import Materialized
+
+    key = (schema or "pg_catalog", name)
+    entry = RELATIONS.get(key)
+    if entry is None:
+        shown = f"{schema}.{name}" if schema else name
+        raise UndefinedTable(f'relation "{shown}" does not exist')
+    cols, build, wants_session = entry
+    label = alias or name
+    scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
+    session = planner.session
+
+    def source(_ex: Exec) -> Rows:
+        catalog = session.catalog()
+        return build(catalog, session) if wants_session else build(catalog)
+
+    return Materialized(scope, source, f"Function Scan on {name}")

@@ -1,0 +1,16 @@
+CREATE TABLE cat_t (id serial PRIMARY KEY, name varchar(20) NOT NULL UNIQUE, price numeric(8,2) DEFAULT 0, note text, flag boolean, made timestamptz, big bigint);
+CREATE TABLE cat_u (id int PRIMARY KEY, t_id int REFERENCES cat_t (id), qty smallint CHECK (qty > 0));
+CREATE INDEX cat_u_qty ON cat_u (qty);
+SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name;
+SELECT table_name, column_name, ordinal_position, column_default, is_nullable, data_type, character_maximum_length, numeric_precision, numeric_scale, udt_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position;
+SELECT constraint_name, table_name, constraint_type FROM information_schema.table_constraints WHERE table_schema = 'public' AND constraint_type <> 'CHECK' ORDER BY constraint_name;
+SELECT constraint_name, table_name, column_name, ordinal_position FROM information_schema.key_column_usage WHERE table_schema = 'public' ORDER BY constraint_name, ordinal_position;
+SELECT schemaname, tablename, hasindexes FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename;
+SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname;
+SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY relname;
+SELECT a.attname, a.attnum, a.attnotnull FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = 'cat_t' AND a.attnum > 0 ORDER BY a.attnum;
+SELECT typname, typlen, typcategory FROM pg_type WHERE typname IN ('int4', 'text', 'bool', 'numeric', '_int4', 'timestamptz') ORDER BY typname;
+SELECT current_schema(), current_database();
+INSERT INTO cat_t (name) VALUES ('x');
+SELECT currval('cat_t_id_seq');
+SELECT nextval('cat_t_id_seq'::regclass);
