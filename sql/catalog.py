@@ -224,9 +224,12 @@ class CatalogStore:
         if new and catalog.find(table.name, table.schema, []) is not None:
             raise DuplicateTable(f'relation "{table.name}" already exists')
         self.ensure_public(txn)
-        for obj in [*table.indexes, *table.constraints]:
-            if not obj.oid:
-                obj.oid = self.next_id(txn)
+        for index in table.indexes:
+            if not index.oid:
+                index.oid = self.next_id(txn)
+        for con in table.constraints:
+            if not con.oid:
+                con.oid = self.next_id(txn)
         txn.put(layout.table_def_key(self.db, table.id), table.to_json())
         txn.put(layout.name_key(self.db, table.schema, table.name), _U64.pack(table.id))
         self._bump(txn)
