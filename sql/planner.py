@@ -112,6 +112,43 @@ class TableScan(Node):
 
 
 @dataclass
+class RangeScan(Node):
+    """Rows whose leading primary-key column lies between bounds computed at run time."""
+
+    codec: RowCodec
+    scope: Scope
+    lower: list[tuple[Typed, bool]]  # (value, inclusive)
+    upper: list[tuple[Typed, bool]]
+    cond: str = ""
+
+    def rows(self, ex: Exec) -> Iterator[Row]:
+        prefix = self.codec.prefix
+        t = self.codec.types[self.codec.pk_idx[0]]
+        lo, hi = prefix, prefix_end(prefix)
+        for typed, inclusive in self.lower:
+            v = typed.fn(())
+            if v is None:
+                return
+            at = prefix + encode_key(to_storage(v, t))
+            lo = max(lo, at if inclusive else prefix_end(at))
+        for typed, inclusive in self.upper:
+            v = typed.fn(())
+            if v is None:
+                return
+            at = prefix + encode_key(to_storage(v, t))
+            hi = min(hi, prefix_end(at) if inclusive else at)
+        if lo >= hi:
+            return
+        decode = self.codec.decode_value
+        for _, raw in ex.txn.iter_scan(lo, hi):
+            yield decode(raw)
+
+    def explain(self) -> list[str]:
+        name = self.codec.table.name
+        return [f"Index Scan using {name}_pkey on {name}", f"Index Cond: {self.cond}"]
+
+
+@dataclass
 class PointGet(Node):
     codec: RowCodec
     scope: Scope
@@ -1329,7 +1366,31 @@ class Planner:
             Scope([], outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated)
         )
         eqs: dict[str, tuple[exp.Expr, Typed]] = {}
+        bounds: list[tuple[exp.Expr, str, Typed, bool, bool]] = []  # cond, col, value, lower, incl
+        flip = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
         for c in conds:
+            if type(c) in flip:
+                for col, other, kind in (
+                    (c.this, c.expression, type(c)),
+                    (c.expression, c.this, flip[type(c)]),
+                ):
+                    if not (
+                        isinstance(col, exp.Column)
+                        and (not col.table or col.table == alias)
+                        and table.has_column(col.name)
+                    ) or _mentions_columns(other, scope):
+                        continue
+                    try:
+                        value = const.compile(other)
+                    except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
+                        continue
+                    ctype = table.column(col.name).type
+                    if not _lossless(value.type, ctype):
+                        continue
+                    lower = kind in (exp.GT, exp.GTE)
+                    inclusive = kind in (exp.GTE, exp.LTE)
+                    bounds.append((c, col.name, coerce_to(value, ctype), lower, inclusive))
+                    break
             if not isinstance(c, exp.EQ):
                 continue
             for col, other in ((c.this, c.expression), (c.expression, c.this)):
@@ -1344,7 +1405,7 @@ class Planner:
                     except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
                         continue
                     ctype = table.column(col.name).type
-                    if value.type.name != "unknown" and not _same_family(value.type, ctype):
+                    if not _lossless(value.type, ctype):
                         continue
                     eqs[col.name] = (c, coerce_to(value, ctype))
                     break
@@ -1358,6 +1419,17 @@ class Planner:
                 " AND ".join(u.sql(dialect="postgres") for u in used),
             )
             return node, [c for c in conds if all(c is not u for u in used)]
+        lead = [b for b in bounds if pk and b[1] == pk[0]]
+        if lead and pk[0] not in eqs:
+            node = RangeScan(
+                scan.codec,
+                scan.scope,
+                [(b[2], b[4]) for b in lead if b[3]],
+                [(b[2], b[4]) for b in lead if not b[3]],
+                " AND ".join(b[0].sql(dialect="postgres") for b in lead),
+            )
+            # Bounds compare stored forms; the predicates stay as a filter for SQL semantics.
+            return node, conds
         for index in table.indexes:
             if index.primary or not index.columns or index.columns[0] not in eqs:
                 continue
@@ -1613,6 +1685,21 @@ class _PostAggScope(Scope):
 
 def _mentions_columns(e: exp.Expr, scope: Scope) -> bool:
     return any(True for _ in e.find_all(exp.Column, exp.Subquery, exp.Select))
+
+
+def _lossless(value: SqlType, column: SqlType) -> bool:
+    """Can a key bound of type ``value`` be converted to the column's type without changing
+    which rows it selects? (5.5 as an integer bound would become 6.)"""
+    if value.name == "unknown" or value.name == column.name:
+        return True
+    ints = ["smallint", "integer", "bigint"]
+    if value.name in ints:
+        if column.name == "numeric":
+            return True
+        return column.name in ints and ints.index(value.name) <= ints.index(column.name)
+    if value.category == "S" and column.category == "S":
+        return column.name in ("text", "character varying")
+    return False
 
 
 def _same_family(a: SqlType, b: SqlType) -> bool:
