@@ -1367,7 +1367,12 @@ class Planner:
         )
         eqs: dict[str, tuple[exp.Expr, Typed]] = {}
         bounds: list[tuple[exp.Expr, str, Typed, bool, bool]] = []  # cond, col, value, lower, incl
-        flip = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+        flip: dict[type, type] = {
+            exp.GT: exp.LT,
+            exp.GTE: exp.LTE,
+            exp.LT: exp.GT,
+            exp.LTE: exp.GTE,
+        }
         for c in conds:
             if type(c) in flip:
                 for col, other, kind in (
@@ -1421,7 +1426,7 @@ class Planner:
             return node, [c for c in conds if all(c is not u for u in used)]
         lead = [b for b in bounds if pk and b[1] == pk[0]]
         if lead and pk[0] not in eqs:
-            node = RangeScan(
+            rscan: Node = RangeScan(
                 scan.codec,
                 scan.scope,
                 [(b[2], b[4]) for b in lead if b[3]],
@@ -1429,7 +1434,7 @@ class Planner:
                 " AND ".join(b[0].sql(dialect="postgres") for b in lead),
             )
             # Bounds compare stored forms; the predicates stay as a filter for SQL semantics.
-            return node, conds
+            return rscan, conds
         for index in table.indexes:
             if index.primary or not index.columns or index.columns[0] not in eqs:
                 continue
