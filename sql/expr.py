@@ -105,6 +105,8 @@ _PG_FUNC_NAMES = {
     "Ceil": "ceil",
     "StrPosition": "strpos",
     "ExplodingGenerateSeries": "generate_series",
+    "TimestampTrunc": "date_trunc",
+    "Extract": "extract",
 }
 
 
@@ -140,6 +142,8 @@ def expr_name(e: exp.Expr) -> str:
         return "case"
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
+    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
+        return expr_name(e.expression)
     if isinstance(e, exp.Subquery):
         inner = e.this
         if isinstance(inner, exp.Select) and len(inner.expressions) == 1:
@@ -1072,6 +1076,12 @@ class Compiler:
         value = T.parse_interval(str(text))
         return Typed(lambda _r: value, T.INTERVAL, True, "interval")
 
+    def c_Dot(self, e: exp.Dot) -> Typed:
+        # pg_catalog.format_type(...): a schema-qualified function call
+        if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
+            return self.compile(e.expression)
+        raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+
     def c_Array(self, e: exp.Array) -> Typed:
         items = [self.compile(x) for x in e.expressions]
         t = unify([i.type for i in items]) if items else T.TEXT
@@ -1100,7 +1110,9 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
         if not isinstance(inner, exp.DataType):
             raise FeatureNotSupported(f"type {dtype.sql()} is not supported")
         return datatype_to_sql(inner).array_of()
-    name = dtype.sql(dialect="postgres").lower()
+    name = dtype.sql(dialect="postgres").lower().replace('"', "")
+    if name.startswith("pg_catalog."):
+        name = name[len("pg_catalog.") :]
     mods: list[int] = []
     m = re.fullmatch(r"([a-z_ ]+?)\s*\(([\d, ]+)\)", name)
     if m:

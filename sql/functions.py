@@ -194,6 +194,8 @@ def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
         return Typed(lambda _r: value, T.NAME, True, name)
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
+    if name in CATALOG_FUNCTIONS:
+        return _catalog_fn(c, name, raw_args)
     entry = FUNCTIONS.get(name)
     if entry is None:
         raise UndefinedFunction(f"function {name}() does not exist")
@@ -307,13 +309,317 @@ def _concat_ws(c: Compiler, e: exp.Expr) -> Typed:
     return Typed(run, T.TEXT, name="concat_ws")
 
 
+def _extract(c: Compiler, e: exp.Extract) -> Typed:
+    from sql.expr import Typed
+
+    unit = e.this.name.lower()
+    src = c.compile(e.expression)
+    if src.type.name == "unknown":
+        from sql.expr import coerce_to
+
+        src = coerce_to(src, T.TIMESTAMP)
+
+    is_timestamp = src.type.name.startswith("timestamp") or src.type.name == "interval"
+
+    def part(v: Any) -> Any:
+        if isinstance(v, Interval):
+            total = v.micros
+            parts: dict[str, Any] = {
+                "year": v.months // 12,
+                "month": v.months % 12,
+                "day": v.days,
+                "hour": total // 3_600_000_000,
+                "minute": total // 60_000_000 % 60,
+                "second": Decimal(total % 60_000_000) / 1_000_000,
+                "epoch": Decimal((v.months * 30 + v.days) * 86_400_000_000 + total) / 1_000_000,
+            }
+        else:
+            ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+            epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo)
+            parts = {
+                "year": ts.year,
+                "month": ts.month,
+                "day": ts.day,
+                "hour": ts.hour,
+                "minute": ts.minute,
+                "second": Decimal(ts.second) + Decimal(ts.microsecond) / 1_000_000,
+                "dow": (ts.weekday() + 1) % 7,
+                "isodow": ts.isoweekday(),
+                "doy": ts.timetuple().tm_yday,
+                "quarter": (ts.month - 1) // 3 + 1,
+                "week": ts.isocalendar()[1],
+                "decade": ts.year // 10,
+                "century": (ts.year + 99) // 100,
+                "millennium": (ts.year + 999) // 1000,
+                "milliseconds": Decimal(ts.second * 1_000_000 + ts.microsecond) / 1000,
+                "microseconds": ts.second * 1_000_000 + ts.microsecond,
+                "epoch": Decimal((ts - epoch_base) // dt.timedelta(microseconds=1)) / 1_000_000,
+            }
+        if unit not in parts:
+            raise InvalidParameterValue(f'unit "{unit}" not recognized')
+        value = Decimal(parts[unit])
+        if is_timestamp and unit in ("second", "epoch"):
+            return value.quantize(Decimal("0.000001"))
+        if is_timestamp and unit == "milliseconds":
+            return value.quantize(Decimal("0.001"))
+        return value.to_integral_value() if value == value.to_integral_value() else value
+
+    f = src.fn
+    return Typed(lambda r: None if (v := f(r)) is None else part(v), T.NUMERIC, name="extract")
+
+
+_TRUNC_UNITS = [
+    "microseconds",
+    "milliseconds",
+    "second",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "quarter",
+    "year",
+    "decade",
+    "century",
+    "millennium",
+]
+
+
+def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
+    if unit not in _TRUNC_UNITS:
+        raise InvalidParameterValue(f'unit "{unit}" not recognized for type timestamp')
+    if unit == "week":
+        d = v - dt.timedelta(days=v.weekday())
+        return d.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "quarter":
+        return v.replace(
+            month=(v.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+    if unit in ("decade", "century", "millennium"):
+        size = {"decade": 10, "century": 100, "millennium": 1000}[unit]
+        year = (v.year - 1) // size * size + 1 if unit != "decade" else v.year // 10 * 10
+        return v.replace(year=year, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    fields = ["year", "month", "day", "hour", "minute", "second", "microsecond"]
+    keep = {
+        "year": 1,
+        "month": 2,
+        "day": 3,
+        "hour": 4,
+        "minute": 5,
+        "second": 6,
+        "milliseconds": 7,
+        "microseconds": 7,
+    }[unit]
+    reset: dict[str, Any] = {f: (1 if f in ("month", "day") else 0) for f in fields[keep:]}
+    if unit == "milliseconds":
+        reset = {"microsecond": v.microsecond // 1000 * 1000}
+    return v.replace(**reset)
+
+
+def _date_trunc(c: Compiler, e: exp.TimestampTrunc) -> Typed:
+    from sql.expr import Typed, coerce_to
+
+    unit = e.args["unit"].name.lower()
+    src = c.compile(e.this)
+    if src.type.name in ("unknown", "date"):
+        src = coerce_to(src, T.TIMESTAMP)
+    f = src.fn
+    rtype = src.type if src.type.name.startswith("timestamp") else T.TIMESTAMP
+    return Typed(
+        lambda r: None if (v := f(r)) is None else _date_trunc_value(unit, v),
+        rtype,
+        name="date_trunc",
+    )
+
+
 _SPECIAL: dict[type[exp.Expr], Callable[[Compiler, Any], Typed]] = {
     exp.Substring: _substring,
     exp.Trim: _trim_fn,
     exp.Round: _round_fn,
     exp.Concat: _concat,
     exp.ConcatWs: _concat_ws,
+    exp.Extract: _extract,
+    exp.TimestampTrunc: _date_trunc,
 }
+
+
+CATALOG_FUNCTIONS = {
+    "format_type",
+    "pg_get_expr",
+    "pg_get_indexdef",
+    "pg_get_constraintdef",
+    "pg_table_is_visible",
+    "pg_type_is_visible",
+    "pg_get_userbyid",
+    "obj_description",
+    "col_description",
+    "shobj_description",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "pg_encoding_to_char",
+    "current_setting",
+    "set_config",
+    "pg_typeof",
+    "to_regclass",
+    "quote_ident",
+    "array_to_string",
+    "array_length",
+    "cardinality",
+    "pg_is_in_recovery",
+    "pg_get_serial_sequence",
+    "pg_relation_size",
+    "pg_total_relation_size",
+    "pg_size_pretty",
+    "date_part",
+    "pg_get_viewdef",
+    "pg_function_is_visible",
+    "pg_get_function_result",
+    "pg_get_function_arguments",
+}
+
+
+def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
+    """Functions clients call while introspecting (psql, SQLAlchemy, asyncpg, pg_dump)."""
+    from sql.expr import Typed, coerce_to
+
+    session = c.ctx.session
+    args = [c.compile(a) for a in raw_args]
+    fns = [a.fn for a in args]
+    types = [a.type for a in args]
+
+    def catalog() -> Any:
+        return session.catalog()
+
+    def find_index(oid: int) -> tuple[Any, Any] | None:
+        for t in catalog().all_tables():
+            for i in t.indexes:
+                if i.oid == oid:
+                    return t, i
+        return None
+
+    def impl(*v: Any) -> Any:
+        from sql.system_catalog import constraint_def, index_def
+
+        if name == "format_type":
+            t = T.BY_OID.get(v[0]) if v[0] is not None else None
+            if t is None:
+                return None if v[0] is None else "???"
+            mod = v[1] if len(v) > 1 and v[1] is not None else -1
+            if mod >= 4 and t.name in ("character varying", "character"):
+                return f"{t.name}({mod - 4})"
+            if mod >= 4 and t.name == "numeric":
+                return f"numeric({(mod - 4) >> 16},{(mod - 4) & 0xFFFF})"
+            return t.display()
+        if name == "pg_get_expr":
+            return v[0]
+        if name == "pg_get_indexdef":
+            found = find_index(v[0])
+            return index_def(*found) if found else None
+        if name == "pg_get_constraintdef":
+            for t in catalog().all_tables():
+                for con in t.constraints:
+                    if con.oid == v[0]:
+                        return constraint_def(con)
+            return None
+        if name in (
+            "pg_table_is_visible",
+            "pg_type_is_visible",
+            "pg_function_is_visible",
+            "has_table_privilege",
+            "has_schema_privilege",
+            "has_database_privilege",
+        ):
+            return True
+        if name == "pg_get_userbyid":
+            return session.user
+        if name in (
+            "obj_description",
+            "col_description",
+            "shobj_description",
+            "pg_get_viewdef",
+            "pg_get_function_result",
+            "pg_get_function_arguments",
+        ):
+            return None
+        if name == "pg_encoding_to_char":
+            return "UTF8"
+        if name == "current_setting":
+            key = str(v[0]).lower()
+            if key not in session.settings:
+                from sql.errors import UndefinedObject
+
+                raise UndefinedObject(f'unrecognized configuration parameter "{v[0]}"')
+            return session.settings[key]
+        if name == "set_config":
+            session.settings[str(v[0]).lower()] = v[1]
+            return v[1]
+        if name == "pg_typeof":
+            return types[0].display() if types[0].name != "unknown" else "unknown"
+        if name == "to_regclass":
+            schema, _, rel = str(v[0]).rpartition(".")
+            found = catalog().find(rel, schema or None, session.search_path())
+            return found.name if found else None
+        if name == "quote_ident":
+            s = str(v[0])
+            return s if s.isidentifier() and s.islower() else '"' + s.replace('"', '""') + '"'
+        if name == "array_to_string":
+            if v[0] is None:
+                return None
+            sep = v[1]
+            return sep.join(str(x) for x in v[0] if x is not None)
+        if name == "array_length":
+            return len(v[0]) if v[0] else None
+        if name == "cardinality":
+            return None if v[0] is None else len(v[0])
+        if name == "pg_is_in_recovery":
+            return False
+        if name == "pg_get_serial_sequence":
+            t = catalog().find(str(v[0]).split(".")[-1], None, session.search_path())
+            col = t.column(v[1]) if t else None
+            return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
+        if name in ("pg_relation_size", "pg_total_relation_size"):
+            return 0
+        if name == "pg_size_pretty":
+            return f"{v[0]} bytes"
+        if name == "date_part":
+            return None
+        return None
+
+    rtype = {
+        "pg_table_is_visible": T.BOOL,
+        "pg_type_is_visible": T.BOOL,
+        "pg_function_is_visible": T.BOOL,
+        "has_table_privilege": T.BOOL,
+        "has_schema_privilege": T.BOOL,
+        "has_database_privilege": T.BOOL,
+        "pg_is_in_recovery": T.BOOL,
+        "array_length": T.INT4,
+        "cardinality": T.INT4,
+        "pg_relation_size": T.INT8,
+        "pg_total_relation_size": T.INT8,
+        "pg_get_userbyid": T.NAME,
+        "pg_encoding_to_char": T.NAME,
+        "pg_typeof": T.REGTYPE,
+        "to_regclass": T.REGCLASS,
+    }.get(name, T.TEXT)
+    if name == "date_part" and len(raw_args) == 2:
+        unit = str(fns[0](())).lower()
+        ex = exp.Extract(this=exp.Var(this=unit), expression=raw_args[1])
+        inner = _extract(c, ex)
+        return Typed(
+            lambda r: None if (x := inner.fn(r)) is None else float(x), T.FLOAT8, name="date_part"
+        )
+    strict = name not in ("set_config",)
+
+    def run(r: Any) -> Any:
+        values = [f(r) for f in fns]
+        if strict and name not in ("pg_is_in_recovery",) and any(x is None for x in values[:1]):
+            return None
+        return impl(*values)
+
+    _ = coerce_to
+    return Typed(run, rtype, False, name)
 
 
 def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:

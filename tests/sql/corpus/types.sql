@@ -23,3 +23,9 @@ SELECT jb -> 'a', jb ->> 'b', jb -> 'a' -> 1, jb -> 'zz', j ->> 'b' FROM ty WHER
 SELECT id FROM ty WHERE jb ->> 'b' = '1';
 SELECT 2 = ANY (ARRAY[1, 2, 3]), 5 = ANY (ARRAY[1, 2]), 1 <> ALL (ARRAY[2, 3]), NULL::int = ANY (ARRAY[1]);
 SELECT id FROM ty WHERE id = ANY (ARRAY[1, 5]);
+SELECT extract(year FROM d), extract(month FROM ts), extract(dow FROM d), extract(epoch FROM ts) FROM ty WHERE id = 1;
+SELECT date_trunc('month', ts), date_trunc('hour', ts), date_trunc('year', tz) FROM ty WHERE id = 1;
+SELECT pg_typeof(1), pg_typeof('a'::text), pg_typeof(1.5), pg_typeof(d) FROM ty WHERE id = 1;
+SELECT format_type(23, -1), format_type(1043, 24), format_type(1700, 655366);
+SELECT current_setting('search_path'), quote_ident('Abc'), quote_ident('abc'), array_to_string(ARRAY[1, 2], '-');
+SELECT pg_catalog.current_setting('standard_conforming_strings');
