@@ -533,6 +533,10 @@ class Compiler:
             value, t = Decimal(text), T.NUMERIC
         return Typed(lambda _r: value, t, True)
 
+    def c_ByteString(self, e: exp.ByteString) -> Typed:
+        text = str(e.this)  # E'...': sqlglot has already processed the escapes
+        return Typed(lambda _r: text, T.UNKNOWN, True)
+
     def c_Null(self, e: exp.Null) -> Typed:
         return Typed(lambda _r: None, T.UNKNOWN, True, "?column?")
 
@@ -1076,6 +1080,81 @@ class Compiler:
         value = T.parse_interval(str(text))
         return Typed(lambda _r: value, T.INTERVAL, True, "interval")
 
+    def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
+        a = coerce_to(self.compile(e), T.TEXT, explicit=True)
+        pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
+        cache: dict[str, re.Pattern[str]] = {}
+
+        def run(r: Row) -> Any:
+            x, p = a.fn(r), pat.fn(r)
+            if x is None or p is None:
+                return None
+            rx = cache.get(p)
+            if rx is None:
+                try:
+                    rx = cache[p] = re.compile(p, flags)
+                except re.error as exc:
+                    from sql.errors import InvalidRegularExpression
+
+                    raise InvalidRegularExpression(f"invalid regular expression: {exc}") from None
+            return (rx.search(x) is not None) != negate
+
+        return Typed(run, T.BOOL)
+
+    def c_RegexpLike(self, e: exp.RegexpLike) -> Typed:
+        return self._regex(e.this, e.expression, 0, False)
+
+    def c_RegexpILike(self, e: exp.RegexpILike) -> Typed:
+        return self._regex(e.this, e.expression, re.IGNORECASE, False)
+
+    def c_Operator(self, e: exp.Operator) -> Typed:
+        """OPERATOR(pg_catalog.~) and friends, as psql writes them."""
+        op = str(e.args.get("operator") or "").split(".")[-1].strip()
+        regex = {
+            "~": (0, False),
+            "~*": (re.IGNORECASE, False),
+            "!~": (0, True),
+            "!~*": (re.IGNORECASE, True),
+        }
+        if op in regex:
+            flags, negate = regex[op]
+            return self._regex(e.this, e.expression, flags, negate)
+        binary = {
+            "=": exp.EQ,
+            "<>": exp.NEQ,
+            "!=": exp.NEQ,
+            "<": exp.LT,
+            "<=": exp.LTE,
+            ">": exp.GT,
+            ">=": exp.GTE,
+            "+": exp.Add,
+            "-": exp.Sub,
+            "*": exp.Mul,
+            "/": exp.Div,
+        }
+        if op in binary:
+            return self.compile(binary[op](this=e.this, expression=e.expression))
+        raise UndefinedFunction(f"operator does not exist: {op}")
+
+    def c_Collate(self, e: exp.Collate) -> Typed:
+        return self.compile(e.this)  # one collation (C): COLLATE changes nothing
+
+    def c_Bracket(self, e: exp.Bracket) -> Typed:
+        arr = self.compile(e.this)
+        if len(e.expressions) != 1:
+            raise FeatureNotSupported("array slices are not supported")
+        # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
+        idx = coerce_to(self.compile(e.expressions[0]), T.INT4)
+        elem = arr.type.element or T.TEXT
+
+        def run(r: Row) -> Any:
+            items, i = arr.fn(r), idx.fn(r)
+            if items is None or i is None or not 0 <= i < len(items):
+                return None
+            return items[i]
+
+        return Typed(run, elem)
+
     def c_Dot(self, e: exp.Dot) -> Typed:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
@@ -1083,6 +1162,18 @@ class Compiler:
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
     def c_Array(self, e: exp.Array) -> Typed:
+        if len(e.expressions) == 1 and isinstance(e.expressions[0], exp.Select):
+            # ARRAY(SELECT ...): the subquery's single column as an array
+            if self.ctx.plan_subquery is None:
+                raise FeatureNotSupported("subqueries are not supported here")
+            plan = self.ctx.plan_subquery(e.expressions[0], self.scope)
+            if len(plan.columns) != 1:
+                raise DatatypeMismatch("subquery must return only one column")
+            return Typed(
+                lambda r: [row[0] for row in plan.run(r)],
+                plan.columns[0].type.array_of(),
+                name="array",
+            )
         items = [self.compile(x) for x in e.expressions]
         t = unify([i.type for i in items]) if items else T.TEXT
         fns = [coerce_to(i, t).fn for i in items]
@@ -1105,6 +1196,11 @@ def _equals(x: Fn, y: Fn) -> Fn:
 
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     """The SqlType of a sqlglot DataType (``varchar(20)``, ``int[]``, ``numeric(10,2)``)."""
+    if isinstance(dtype, exp.ObjectIdentifier):
+        found = T.type_by_name(dtype.name.lower())
+        if found is None:
+            raise FeatureNotSupported(f'type "{dtype.name.lower()}" does not exist')
+        return found
     if dtype.this == exp.DataType.Type.ARRAY:
         inner = dtype.expressions[0] if dtype.expressions else None
         if not isinstance(inner, exp.DataType):

@@ -572,8 +572,14 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return len(v[0]) if v[0] else None
         if name == "cardinality":
             return None if v[0] is None else len(v[0])
-        if name == "pg_is_in_recovery":
+        if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
+        if name == "pg_get_statisticsobjdef_columns":
+            return None
+        if name == "array_upper":
+            return len(v[0]) if v[0] else None
+        if name == "array_lower":
+            return 1 if v[0] else None
         if name == "pg_get_serial_sequence":
             t = catalog().find(str(v[0]).split(".")[-1], None, session.search_path())
             col = t.column(v[1]) if t else None
@@ -602,6 +608,9 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "pg_encoding_to_char": T.NAME,
         "pg_typeof": T.REGTYPE,
         "to_regclass": T.REGCLASS,
+        "pg_relation_is_publishable": T.BOOL,
+        "array_upper": T.INT4,
+        "array_lower": T.INT4,
     }.get(name, T.TEXT)
     if name == "date_part" and len(raw_args) == 2:
         unit = str(fns[0](())).lower()
@@ -720,3 +729,11 @@ def _sequence_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         return sequences.setval(seq, value, called)
 
     return Typed(run, T.INT8, False, name)
+
+
+CATALOG_FUNCTIONS |= {
+    "pg_relation_is_publishable",
+    "pg_get_statisticsobjdef_columns",
+    "array_upper",
+    "array_lower",
+}

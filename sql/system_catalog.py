@@ -81,65 +81,19 @@ def pg_namespace(c: Catalog) -> Rows:
     return [(c.schema_oids.get(s, 2200), s, OWNER, None) for s in c.schemas]
 
 
-def pg_class(c: Catalog) -> Rows:
-    rows: Rows = []
-    for t in _tables(c):
-        kind = "r" if t.kind == "table" else "S"
-        natts = len(t.live_columns)
-        rows.append(
-            (
-                t.id,
-                t.name,
-                _ns(c, t.schema),
-                0,
-                OWNER,
-                0,
-                kind,
-                natts,
-                bool(t.indexes),
-                "p",
-                -1.0,
-                0,
-                False,
-                False,
-                False,
-                False,
-                "d",
-                False,
-                0,
-                2,
-                None,
-                None,
-            )
-        )
-        for i in t.indexes:
-            rows.append(
-                (
-                    i.oid,
-                    i.name,
-                    _ns(c, t.schema),
-                    0,
-                    OWNER,
-                    403,
-                    "i",
-                    len(i.columns),
-                    False,
-                    "p",
-                    -1.0,
-                    0,
-                    False,
-                    False,
-                    False,
-                    False,
-                    "n",
-                    False,
-                    0,
-                    2,
-                    None,
-                    None,
-                )
-            )
-    return rows
+def _row(cols: list[tuple[str, SqlType]], **values: Any) -> tuple[Any, ...]:
+    """A row from named values; unnamed columns get their type's neutral value."""
+    out = []
+    for name, ty in cols:
+        if name in values:
+            out.append(values[name])
+        elif ty is BOOL:
+            out.append(False)
+        elif ty.category == "N":
+            out.append(0)
+        else:
+            out.append(None)
+    return tuple(out)
 
 
 PG_CLASS_COLS = [
@@ -147,25 +101,78 @@ PG_CLASS_COLS = [
     ("relname", NAME),
     ("relnamespace", OIDT),
     ("reltype", OIDT),
+    ("reloftype", OIDT),
     ("relowner", OIDT),
     ("relam", OIDT),
+    ("relfilenode", OIDT),
+    ("reltablespace", OIDT),
+    ("relpages", I4),
+    ("reltuples", T.FLOAT4),
+    ("relallvisible", I4),
+    ("reltoastrelid", OIDT),
+    ("relhasindex", BOOL),
+    ("relisshared", BOOL),
+    ("relpersistence", CHR),
     ("relkind", CHR),
     ("relnatts", I2),
-    ("relhasindex", BOOL),
-    ("relpersistence", CHR),
-    ("reltuples", T.FLOAT4),
-    ("relpages", I4),
+    ("relchecks", I2),
     ("relhasrules", BOOL),
     ("relhastriggers", BOOL),
+    ("relhassubclass", BOOL),
     ("relrowsecurity", BOOL),
     ("relforcerowsecurity", BOOL),
+    ("relispopulated", BOOL),
     ("relreplident", CHR),
     ("relispartition", BOOL),
-    ("reltablespace", OIDT),
-    ("relchecks", I2),
+    ("relrewrite", OIDT),
     ("relacl", TXT),
     ("reloptions", TXT),
+    ("relpartbound", TXT),
 ]
+
+
+def pg_class(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        checks = sum(1 for con in t.constraints if con.kind == "c")
+        rows.append(
+            _row(
+                PG_CLASS_COLS,
+                oid=t.id,
+                relname=t.name,
+                relnamespace=_ns(c, t.schema),
+                relowner=OWNER,
+                relam=2 if t.kind == "table" else 0,
+                relfilenode=t.id,
+                reltuples=-1.0,
+                relhasindex=bool(t.indexes),
+                relpersistence="p",
+                relkind="r" if t.kind == "table" else "S",
+                relnatts=len(t.live_columns),
+                relchecks=checks,
+                relispopulated=True,
+                relreplident="d",
+            )
+        )
+        for i in t.indexes:
+            rows.append(
+                _row(
+                    PG_CLASS_COLS,
+                    oid=i.oid,
+                    relname=i.name,
+                    relnamespace=_ns(c, t.schema),
+                    relowner=OWNER,
+                    relam=403,
+                    relfilenode=i.oid,
+                    reltuples=-1.0,
+                    relpersistence="p",
+                    relkind="i",
+                    relnatts=len(i.columns),
+                    relispopulated=True,
+                    relreplident="n",
+                )
+            )
+    return rows
 
 
 def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
@@ -309,49 +316,55 @@ PG_TYPE_COLS = [
 ]
 
 
-def pg_index(c: Catalog) -> Rows:
-    rows: Rows = []
-    for t in _tables(c):
-        for i in t.indexes:
-            names = [col.name for col in t.live_columns]
-            keys = " ".join(str(names.index(col) + 1) for col in i.columns)
-            rows.append(
-                (
-                    i.oid,
-                    t.id,
-                    len(i.columns),
-                    len(i.columns),
-                    i.unique,
-                    i.primary,
-                    False,
-                    True,
-                    True,
-                    True,
-                    keys,
-                    None,
-                    None,
-                    " ".join("0" for _ in i.columns),
-                )
-            )
-    return rows
-
-
 PG_INDEX_COLS = [
     ("indexrelid", OIDT),
     ("indrelid", OIDT),
     ("indnatts", I2),
     ("indnkeyatts", I2),
     ("indisunique", BOOL),
+    ("indnullsnotdistinct", BOOL),
     ("indisprimary", BOOL),
+    ("indisexclusion", BOOL),
+    ("indimmediate", BOOL),
     ("indisclustered", BOOL),
     ("indisvalid", BOOL),
+    ("indcheckxmin", BOOL),
     ("indisready", BOOL),
     ("indislive", BOOL),
+    ("indisreplident", BOOL),
     ("indkey", TXT),
+    ("indcollation", TXT),
+    ("indclass", TXT),
+    ("indoption", TXT),
     ("indexprs", TXT),
     ("indpred", TXT),
-    ("indoption", TXT),
 ]
+
+
+def pg_index(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        names = [col.name for col in t.live_columns]
+        for i in t.indexes:
+            keys = " ".join(str(names.index(col) + 1) for col in i.columns)
+            rows.append(
+                _row(
+                    PG_INDEX_COLS,
+                    indexrelid=i.oid,
+                    indrelid=t.id,
+                    indnatts=len(i.columns),
+                    indnkeyatts=len(i.columns),
+                    indisunique=i.unique,
+                    indisprimary=i.primary,
+                    indimmediate=True,
+                    indisvalid=True,
+                    indisready=True,
+                    indislive=True,
+                    indkey=keys,
+                    indoption=" ".join("0" for _ in i.columns),
+                )
+            )
+    return rows
 
 
 def pg_constraint(c: Catalog) -> Rows:
@@ -416,8 +429,38 @@ PG_CONSTRAINT_COLS = [
 ]
 
 
+PG_DATABASE_COLS = [
+    ("oid", OIDT),
+    ("datname", NAME),
+    ("datdba", OIDT),
+    ("encoding", I4),
+    ("datlocprovider", CHR),
+    ("datistemplate", BOOL),
+    ("datallowconn", BOOL),
+    ("datconnlimit", I4),
+    ("datcollate", TXT),
+    ("datctype", TXT),
+    ("daticulocale", TXT),
+    ("datcollversion", TXT),
+    ("datacl", TXT.array_of()),
+]
+
+
 def pg_database(c: Catalog, session: Any) -> Rows:
-    return [(5, session.database.name, OWNER, 6, "C", "C", True, False, -1, None)]
+    return [
+        _row(
+            PG_DATABASE_COLS,
+            oid=5,
+            datname=session.database.name,
+            datdba=OWNER,
+            encoding=6,
+            datlocprovider="c",
+            datallowconn=True,
+            datconnlimit=-1,
+            datcollate="C",
+            datctype="C",
+        )
+    ]
 
 
 def pg_roles(c: Catalog, session: Any) -> Rows:
@@ -653,22 +696,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_type"): (PG_TYPE_COLS, pg_type, False),
     ("pg_catalog", "pg_index"): (PG_INDEX_COLS, pg_index, False),
     ("pg_catalog", "pg_constraint"): (PG_CONSTRAINT_COLS, pg_constraint, False),
-    ("pg_catalog", "pg_database"): (
-        [
-            ("oid", OIDT),
-            ("datname", NAME),
-            ("datdba", OIDT),
-            ("encoding", I4),
-            ("datcollate", NAME),
-            ("datctype", NAME),
-            ("datallowconn", BOOL),
-            ("datistemplate", BOOL),
-            ("datconnlimit", I4),
-            ("datacl", TXT),
-        ],
-        pg_database,
-        True,
-    ),
+    ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_settings"): (
@@ -733,7 +761,42 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_inherits"): (
-        [("inhrelid", OIDT), ("inhparent", OIDT), ("inhseqno", I4)],
+        [("inhrelid", OIDT), ("inhparent", OIDT), ("inhseqno", I4), ("inhdetachpending", BOOL)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_statistic_ext"): (
+        [
+            ("oid", OIDT),
+            ("stxrelid", OIDT),
+            ("stxname", NAME),
+            ("stxnamespace", OIDT),
+            ("stxowner", OIDT),
+            ("stxstattarget", I4),
+            ("stxkeys", TXT),
+            ("stxkind", CHR.array_of()),
+        ],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_publication"): (
+        [("oid", OIDT), ("pubname", NAME), ("pubowner", OIDT), ("puballtables", BOOL)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_publication_namespace"): (
+        [("oid", OIDT), ("pnpubid", OIDT), ("pnnspid", OIDT)],
+        empty,
+        False,
+    ),
+    ("pg_catalog", "pg_publication_rel"): (
+        [
+            ("oid", OIDT),
+            ("prpubid", OIDT),
+            ("prrelid", OIDT),
+            ("prqual", TXT),
+            ("prattrs", I2.array_of()),
+        ],
         empty,
         False,
     ),
@@ -758,7 +821,16 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_policy"): (
-        [("oid", OIDT), ("polname", NAME), ("polrelid", OIDT)],
+        [
+            ("oid", OIDT),
+            ("polname", NAME),
+            ("polrelid", OIDT),
+            ("polcmd", CHR),
+            ("polpermissive", BOOL),
+            ("polroles", OIDT.array_of()),
+            ("polqual", TXT),
+            ("polwithcheck", TXT),
+        ],
         empty,
         False,
     ),

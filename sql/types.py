@@ -103,6 +103,10 @@ OID = SqlType("oid", 26, 1028, 4, "N")
 REGCLASS = SqlType("regclass", 2205, 2210, 4, "N")
 REGTYPE = SqlType("regtype", 2206, 2211, 4, "N")
 CHAR = SqlType('"char"', 18, 1002, 1, "S")
+REGNAMESPACE = SqlType("regnamespace", 4089, 4090, 4, "N")
+REGPROC = SqlType("regproc", 24, 1008, 4, "N")
+INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A")
+OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A")
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 
 SCALARS = [
@@ -129,6 +133,10 @@ SCALARS = [
     REGCLASS,
     REGTYPE,
     CHAR,
+    REGNAMESPACE,
+    REGPROC,
+    INT2VECTOR,
+    OIDVECTOR,
 ]
 BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
 for _t in SCALARS:
@@ -142,6 +150,11 @@ _INT_RANGE = {
     "oid": (0, (1 << 32) - 1),
 }
 NUMERIC_RANK = {
+    "oid": 3,
+    "regclass": 3,
+    "regtype": 3,
+    "regnamespace": 3,
+    "regproc": 3,
     "smallint": 1,
     "integer": 2,
     "bigint": 3,
@@ -188,6 +201,11 @@ _NAMES = {
     "oid": OID,
     "regclass": REGCLASS,
     "regtype": REGTYPE,
+    "regnamespace": REGNAMESPACE,
+    "regproc": REGPROC,
+    "int2vector": INT2VECTOR,
+    "oidvector": OIDVECTOR,
+    '"char"': CHAR,
 }
 
 
@@ -334,7 +352,7 @@ def parse_text(text: str, t: SqlType) -> Any:
             return json.loads(text, parse_float=Decimal)
         except ValueError:
             raise InvalidTextRepresentation("invalid input syntax for type json") from None
-    if name in ("oid", "regclass", "regtype"):
+    if name in ("oid", "regclass", "regtype", "regnamespace", "regproc"):
         if re.fullmatch(r"\d+", s):
             return int(s)
         raise _bad(t, text)
