@@ -594,6 +594,32 @@ class Distinct(Node):
 
 
 @dataclass
+class DistinctOn(Node):
+    """SELECT DISTINCT ON: the first row (in ORDER BY order) of each group of equal keys."""
+
+    child: Node
+    keys: list[int]
+
+    @property
+    def scope(self) -> Scope:  # type: ignore[override]
+        return self.child.scope
+
+    def rows(self, ex: Exec) -> Iterator[Row]:
+        seen: set[Any] = set()
+        for row in self.child.rows(ex):
+            key = tuple(_hashable(row[i]) for i in self.keys)
+            if key not in seen:
+                seen.add(key)
+                yield row
+
+    def explain(self) -> list[str]:
+        return ["Unique"]
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+
+@dataclass
 class SetOp(Node):
     kind: str  # union, intersect, except
     all: bool
@@ -1268,7 +1294,7 @@ class Planner:
             for o in order.expressions:
                 idx = self._order_target(o.this, exprs, out_cols)
                 if idx is None:
-                    if distinct:
+                    if distinct and not distinct.args.get("on"):
                         raise InvalidColumnReference(
                             "for SELECT DISTINCT, ORDER BY expressions must appear in select list"
                         )
@@ -1281,15 +1307,23 @@ class Planner:
                 keys.append(SortKey(idx, desc, nulls_first))
                 texts.append(o.this.sql(dialect="postgres") + (" DESC" if desc else ""))
         width = len(outs)
-        node = Project(
-            node, fns, Scope(out_cols + [ScopeColumn(None, "?sort", T.TEXT)] * (len(fns) - width))
-        )
-        if distinct:
-            if distinct.args.get("on"):
-                raise FeatureNotSupported("SELECT DISTINCT ON is not supported")
+        on_keys: list[int] = []
+        if distinct and distinct.args.get("on"):
+            on = distinct.args["on"]
+            for e in on.expressions if isinstance(on, exp.Tuple) else [on]:
+                idx = self._order_target(e, exprs, out_cols)
+                if idx is None:
+                    fns.append(comp.compile(e).fn)
+                    idx = len(fns) - 1
+                on_keys.append(idx)
+        hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
+        node = Project(node, fns, Scope(out_cols + hidden))
+        if distinct and not on_keys:
             node = Distinct(node, width)
         if keys:
             node = Sort(node, keys, ", ".join(texts))
+        if on_keys:
+            node = DistinctOn(node, on_keys)
         limit, offset = q.args.get("limit"), q.args.get("offset")
         if limit is not None or offset is not None:
             const = self.compiler(Scope([]))

@@ -27,3 +27,6 @@ SELECT x * 2 FROM generate_series(1, 3) AS x ORDER BY 1;
 DELETE FROM authors WHERE id = 1;
 UPDATE books SET author_id = 3 FROM authors WHERE authors.id = books.author_id AND authors.name = 'bob';
 SELECT title, author_id FROM books ORDER BY id;
+SELECT DISTINCT ON (author_id) author_id, title, year FROM books ORDER BY author_id, year DESC;
+SELECT DISTINCT ON (author_id) title FROM books ORDER BY author_id, title;
+SELECT DISTINCT author_id FROM books ORDER BY author_id;
