@@ -117,6 +117,57 @@ def kv_scan(
             click.echo(f"{_text(k)}\t{_text(v)}")
 
 
+def _format_table(columns: list[str], rows: list[tuple[str, ...]]) -> str:
+    """psql's aligned format: a header, a rule, the rows, and a row count."""
+    widths = [len(c) for c in columns]
+    for row in rows:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    head = " | ".join(c.center(w) for c, w in zip(columns, widths, strict=True))
+    rule = "-+-".join("-" * w for w in widths)
+    body = [" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
+    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    return "\n".join([head, rule, *body, count])
+
+
+@main.command("sql")
+@click.option("-c", "--command", "command", default=None, help="SQL to run.")
+@click.option("-f", "--file", "file", type=click.File("r"), default=None, help="SQL file.")
+@_data_dir_option
+def sql_command(
+    command: str | None, file: click.utils.LazyFile | None, data_dir: str | None
+) -> None:
+    """Run SQL against the local store's default database (the node must be stopped)."""
+    from sql.layout import DEFAULT_DATABASE_ID, database_prefix
+    from sql.session import Database, Session
+    from sql.types import format_value
+
+    text = command if command is not None else (file.read() if file is not None else None)
+    if text is None:
+        raise click.UsageError("give SQL with -c or -f")
+    with _client(data_dir) as c:
+        session = Session(Database(c, database_prefix(DEFAULT_DATABASE_ID)))
+        try:
+            for result in session.execute(text):
+                for notice in session.notices:
+                    click.echo(f"NOTICE:  {notice}", err=True)
+                session.notices.clear()
+                if result.columns is None:
+                    click.echo(result.tag)
+                    continue
+                rows = [
+                    tuple(
+                        format_value(v, t) or ""
+                        for v, (_, t) in zip(r, result.columns, strict=True)
+                    )
+                    for r in result.rows or []
+                ]
+                click.echo(_format_table([n for n, _ in result.columns], rows))
+        except Db9Error as exc:
+            session.close()
+            raise click.ClickException(f"{exc.message} (SQLSTATE {exc.sqlstate})") from None
+        session.close()
+
+
 @kv.command("gc")
 @click.option(
     "--life-time",

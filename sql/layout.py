@@ -24,6 +24,14 @@ from kv.codec import encode_key
 _U32 = struct.Struct(">I")
 
 
+def database_prefix(db_id: int) -> bytes:
+    """The key prefix of database ``db_id`` (a tenant's database or a branch)."""
+    return b"d" + _U32.pack(db_id)
+
+
+DEFAULT_DATABASE_ID = 1
+
+
 def meta_key(db: bytes, name: str) -> bytes:
     return db + b"m" + name.encode()
 

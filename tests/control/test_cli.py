@@ -45,3 +45,31 @@ def test_bad_arguments_exit_non_zero(tmp_path: Path) -> None:
     code, _, err = run("kv", "scan", "--limit", "0", "--data-dir", str(tmp_path / "db"))
     assert code == 2
     assert "limit" in err.lower()
+
+
+def test_sql_runs_statements_and_prints_psql_style_tables(tmp_path: Path) -> None:
+    d = str(tmp_path / "db")
+    code, out, _ = run(
+        "sql",
+        "--data-dir",
+        d,
+        "-c",
+        "CREATE TABLE t (id int PRIMARY KEY, name text); INSERT INTO t VALUES (1, 'ann');"
+        "SELECT * FROM t",
+    )
+    assert code == 0
+    assert out.splitlines() == [
+        "CREATE TABLE",
+        "INSERT 0 1",
+        "id | name",
+        "---+-----",
+        "1  | ann ",
+        "(1 row)",
+    ]
+
+
+def test_sql_error_is_one_line_with_its_sqlstate(tmp_path: Path) -> None:
+    code, out, err = run("sql", "--data-dir", str(tmp_path / "db"), "-c", "SELECT nosuch")
+    assert out == ""
+    assert code == 1
+    assert err.strip() == 'Error: column "nosuch" does not exist (SQLSTATE 42703)'
