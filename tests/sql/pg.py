@@ -35,8 +35,9 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yields a conninfo string for a fresh server; removes it afterwards."""
+def postgres_server(options: str = "") -> Iterator[str]:
+    """Yields a conninfo string for a fresh server; removes it afterwards. ``options`` are
+    extra server settings (``-c name=value ...``); the log goes to ``<root>/log``."""
     root = tempfile.mkdtemp(prefix="db9-pg-")
     os.chmod(root, 0o777)
     data, sock = os.path.join(root, "data"), os.path.join(root, "sock")
@@ -71,7 +72,7 @@ def postgres_server() -> Iterator[str]:
                 "-l",
                 os.path.join(root, "log"),
                 "-o",
-                f"-k {sock} -c listen_addresses='' -c timezone=UTC -c fsync=off",
+                f"-k {sock} -c listen_addresses='' -c timezone=UTC -c fsync=off {options}",
                 "start",
             ]
         ),
