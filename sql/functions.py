@@ -196,6 +196,8 @@ def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
+    if name in ("json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"):
+        return _json_build(c, name, raw_args)
     entry = FUNCTIONS.get(name)
     if entry is None:
         raise UndefinedFunction(f"function {name}() does not exist")
@@ -520,7 +522,7 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             for t in catalog().all_tables():
                 for con in t.constraints:
                     if con.oid == v[0]:
-                        return constraint_def(con)
+                        return constraint_def(con, pretty=len(v) > 1 and bool(v[1]))
             return None
         if name in (
             "pg_table_is_visible",
@@ -737,3 +739,36 @@ CATALOG_FUNCTIONS |= {
     "array_upper",
     "array_lower",
 }
+
+
+def _json_build(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
+    from sql.expr import Typed, coerce_to
+
+    args = [c.compile(a) for a in raw_args]
+    args = [coerce_to(a, T.TEXT) if a.type.name == "unknown" else a for a in args]
+    is_object = name.endswith("object")
+    if is_object and len(args) % 2:
+        raise InvalidParameterValue("argument list must have even number of elements")
+
+    def jsonable(v: Any, t: SqlType) -> Any:
+        if v is None or isinstance(v, bool | int | str | list | dict):
+            return v
+        if isinstance(v, float | Decimal):
+            return v
+        return T.format_value(v, t)
+
+    def run(r: Any) -> Any:
+        values = [jsonable(a.fn(r), a.type) for a in args]
+        if is_object:
+            obj = {}
+            for k, v in zip(values[::2], values[1::2], strict=True):
+                if k is None:
+                    raise InvalidParameterValue("null value not allowed for object key")
+                obj[str(k)] = v
+            return obj
+        return values
+
+    rtype = T.JSONB if name.startswith("jsonb") else T.JSON
+    if rtype is T.JSON:
+        return Typed(lambda r: T.format_jsonb(run(r)), rtype, name=name)
+    return Typed(run, rtype, name=name)

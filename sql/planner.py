@@ -380,12 +380,13 @@ class _Agg:
         self.count = 0
         self.acc: Any = None
         self.items: list[Any] = []
+        self.pending: list[tuple[tuple[Any, ...], Any]] = []
 
     def add(self, v: Any) -> None:
         if self.name == "count_star":
             self.count += 1
             return
-        if v is None:
+        if v is None and self.name != "array_agg":
             return
         if self.distinct:
             key = repr(v) if isinstance(v, list | dict) else v
@@ -405,7 +406,22 @@ class _Agg:
         elif n == "bool_or":
             self.acc = v if self.acc is None else (self.acc or v)
         elif n in ("array_agg", "string_agg", "json_agg", "jsonb_agg"):
-            self.items.append(v)
+            self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
+
+    def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
+        """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""
+        self.pending.append((key, v))
+
+    def replay_ordered(self, keys: list[SortKey]) -> None:
+        cmp = _compare_rows(keys)
+
+        def by_key(a: tuple[Row, Any], b: tuple[Row, Any]) -> int:
+            return cmp(a[0], b[0])
+
+        self.pending.sort(key=functools.cmp_to_key(by_key))
+        for _, v in self.pending:
+            self.add(v)
+        self.pending = []
 
     def result(self, sep: str = ",") -> Any:
         n = self.name
@@ -438,6 +454,7 @@ class AggSpec:
     rtype: SqlType
     sep: Typed | None = None
     filter: Typed | None = None
+    order: list[tuple[Typed, bool, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -459,12 +476,22 @@ class Aggregate(Node):
             for spec, st in zip(self.aggs, states, strict=True):
                 if spec.filter is not None and spec.filter.fn(row) is not True:
                     continue
+                if spec.order:
+                    st.add_ordered(
+                        tuple(k.fn(row) for k, _, _ in spec.order),
+                        spec.arg.fn(row) if spec.arg is not None else None,
+                    )
+                    continue
                 st.add(spec.arg.fn(row) if spec.arg is not None else None)
         if not groups and not self.has_group_by:
             groups[()] = [_Agg(a.name, a.distinct, a.rtype) for a in self.aggs]
         for key, states in groups.items():
             values = []
             for spec, st in zip(self.aggs, states, strict=True):
+                if spec.order:
+                    st.replay_ordered(
+                        [SortKey(i, d, nf) for i, (_, d, nf) in enumerate(spec.order)]
+                    )
                 sep = spec.sep.fn(()) if spec.sep is not None else ","
                 values.append(st.result(sep))
             yield tuple(_unhashable(k) for k in key) + tuple(values)
@@ -591,6 +618,96 @@ class Distinct(Node):
 
     def children(self) -> list[Node]:
         return [self.child]
+
+
+@dataclass
+class ProjectSet(Node):
+    child: Node
+    makers: list[Callable[[Row], list[Any]]]
+    scope: Scope
+
+    def rows(self, ex: Exec) -> Iterator[Row]:
+        for row in self.child.rows(ex):
+            results = [m(row) for m in self.makers]
+            n = max((len(r) for r in results), default=0)
+            for i in range(n):
+                yield row + tuple(r[i] if i < len(r) else None for r in results)
+
+    def explain(self) -> list[str]:
+        return ["ProjectSet"]
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+
+SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"}
+
+
+def _srf_name(e: exp.Expr) -> str | None:
+    if isinstance(e, exp.Explode | exp.Unnest):
+        return "unnest"
+    if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
+        return "generate_series"
+    if isinstance(e, exp.Anonymous) and str(e.this).lower() in SRF_NAMES:
+        return str(e.this).lower()
+    return None
+
+
+def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
+    found: list[exp.Expr] = []
+
+    def walk(node: exp.Expr) -> None:
+        if isinstance(node, exp.Subquery | exp.Select):
+            return
+        if _srf_name(node) is not None:
+            found.append(node)
+            return
+        for child in node.iter_expressions():
+            walk(child)
+
+    walk(e)
+    return found
+
+
+def _compile_srf(comp: Compiler, call: exp.Expr) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    name = _srf_name(call)
+    if isinstance(call, exp.Anonymous):
+        args = list(call.expressions)
+    elif isinstance(call, exp.Explode):
+        args = [call.this]
+    elif isinstance(call, exp.Unnest):
+        args = list(call.expressions)
+    else:
+        args = [
+            a
+            for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
+            if a is not None
+        ]
+    typed = [comp.compile(a) for a in args]
+    if name == "unnest":
+        arr = typed[0]
+        elem = arr.type.element or T.TEXT
+        return (lambda r: list(arr.fn(r) or [])), elem
+    if name == "generate_subscripts":
+        arr = typed[0]
+        return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4
+    t = unify([a.type for a in typed])
+    t = T.INT4 if t.name in ("unknown", "smallint") else t
+    vals = [coerce_to(a, t) for a in typed]
+
+    def series(r: Row) -> list[Any]:
+        start, stop = vals[0].fn(r), vals[1].fn(r)
+        step = vals[2].fn(r) if len(vals) > 2 else 1
+        if start is None or stop is None or not step:
+            return []
+        out = []
+        v = start
+        while (v <= stop) if step > 0 else (v >= stop):
+            out.append(v)
+            v += step
+        return out
+
+    return series, t
 
 
 @dataclass
@@ -1275,6 +1392,9 @@ class Planner:
             windows += [w for o in order.expressions for w in _find_windows(o.this)]
         if windows:
             node, post_scope = self._window(node, post_scope, windows)
+        srfs = [s for e in exprs for s in _find_srfs(e)]
+        if srfs:
+            node, post_scope = self._project_set(node, post_scope, srfs)
         comp = self.compiler(post_scope)
         outs = [comp.compile(e) for e in exprs]
         out_cols = [
@@ -1552,6 +1672,13 @@ class Planner:
             call = call.this
         name = _agg_name(call) or "?"
         arg_e = call.this
+        order_keys: list[tuple[Typed, bool, bool]] = []
+        if isinstance(arg_e, exp.Order):
+            for o in arg_e.expressions:
+                desc = bool(o.args.get("desc"))
+                nf = o.args.get("nulls_first")
+                order_keys.append((comp.compile(o.this), desc, desc if nf is None else bool(nf)))
+            arg_e = arg_e.this
         distinct = False
         if isinstance(arg_e, exp.Distinct):
             distinct = True
@@ -1606,7 +1733,7 @@ class Planner:
             rtype = T.TEXT
         else:
             rtype = t
-        return AggSpec(name, arg, distinct, rtype, sep, filt)
+        return AggSpec(name, arg, distinct, rtype, sep, filt, order_keys)
 
     def _window(self, node: Node, scope: Scope, windows: list[exp.Window]) -> tuple[Node, Scope]:
         comp = self.compiler(scope)
@@ -1662,6 +1789,28 @@ class Planner:
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
         return Window(node, specs, post), post
+
+    def _project_set(self, node: Node, scope: Scope, srfs: list[exp.Expr]) -> tuple[Node, Scope]:
+        """Set-returning functions in the select list (unnest, generate_series,
+        generate_subscripts): each input row becomes as many rows as the longest result,
+        shorter results padded with NULLs, as PostgreSQL's ProjectSet does."""
+        comp = self.compiler(scope)
+        slots = dict(self.ctx.agg_slots or {})
+        makers: list[Callable[[Row], list[Any]]] = []
+        cols = list(scope.columns)
+        for call in srfs:
+            text = call.sql(dialect="postgres")
+            if text in slots:
+                continue
+            maker, rtype = _compile_srf(comp, call)
+            slots[text] = (len(cols), rtype)
+            cols.append(ScopeColumn(None, expr_name(call), rtype))
+            makers.append(maker)
+        self.ctx.agg_slots = slots
+        post = Scope(
+            cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
+        )
+        return ProjectSet(node, makers, post), post
 
     def _setop(self, q: exp.Expr, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
         left = self.plan_query(q.this, scope.outer)

@@ -57,14 +57,14 @@ def index_def(table: TableDef, index: Any) -> str:
     return f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} USING btree ({cols})"
 
 
-def constraint_def(con: Any) -> str:
+def constraint_def(con: Any, pretty: bool = False) -> str:
     cols = ", ".join(con.columns)
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
         return f"UNIQUE ({cols})"
     if con.kind == "c":
-        return f"CHECK (({con.check}))"
+        return f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
     if con.kind == "f":
         ref = (con.ref_table or "").split(".")[-1]
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
@@ -332,10 +332,10 @@ PG_INDEX_COLS = [
     ("indisready", BOOL),
     ("indislive", BOOL),
     ("indisreplident", BOOL),
-    ("indkey", TXT),
+    ("indkey", T.INT2VECTOR),
     ("indcollation", TXT),
-    ("indclass", TXT),
-    ("indoption", TXT),
+    ("indclass", T.OIDVECTOR),
+    ("indoption", T.INT2VECTOR),
     ("indexprs", TXT),
     ("indpred", TXT),
 ]
@@ -346,7 +346,7 @@ def pg_index(c: Catalog) -> Rows:
     for t in _tables(c):
         names = [col.name for col in t.live_columns]
         for i in t.indexes:
-            keys = " ".join(str(names.index(col) + 1) for col in i.columns)
+            keys = [names.index(col) + 1 for col in i.columns]
             rows.append(
                 _row(
                     PG_INDEX_COLS,
@@ -361,7 +361,8 @@ def pg_index(c: Catalog) -> Rows:
                     indisready=True,
                     indislive=True,
                     indkey=keys,
-                    indoption=" ".join("0" for _ in i.columns),
+                    indclass=[opclass_oid(t.column(col).type) for col in i.columns],
+                    indoption=[1 if d else 0 for d in i.descending] or [0] * len(i.columns),
                 )
             )
     return rows
@@ -385,24 +386,23 @@ def pg_constraint(c: Catalog) -> Rows:
             index = t.index(con.index) if con.index else None
             action = {"CASCADE": "c", "SET NULL": "n", "RESTRICT": "r", "SET DEFAULT": "d"}
             rows.append(
-                (
-                    con.oid,
-                    con.name,
-                    _ns(c, t.schema),
-                    con.kind,
-                    False,
-                    False,
-                    True,
-                    t.id,
-                    index.oid if index else 0,
-                    ref_oid,
-                    "a",
-                    action.get(con.on_delete, "a") if con.kind == "f" else " ",
-                    "s" if con.kind == "f" else " ",
-                    T.format_array(keys, I2) if keys else None,
-                    T.format_array(fkeys, I2) if fkeys else None,
-                    con.check,
-                    constraint_def(con),
+                _row(
+                    PG_CONSTRAINT_COLS,
+                    oid=con.oid,
+                    conname=con.name,
+                    connamespace=_ns(c, t.schema),
+                    contype=con.kind,
+                    convalidated=True,
+                    conrelid=t.id,
+                    conindid=index.oid if index else 0,
+                    confrelid=ref_oid,
+                    confupdtype="a" if con.kind == "f" else " ",
+                    confdeltype=action.get(con.on_delete, "a") if con.kind == "f" else " ",
+                    confmatchtype="s" if con.kind == "f" else " ",
+                    conkey=keys or None,
+                    confkey=fkeys or None,
+                    consrc=con.check,
+                    condef=constraint_def(con),
                 )
             )
     return rows
@@ -417,13 +417,14 @@ PG_CONSTRAINT_COLS = [
     ("condeferred", BOOL),
     ("convalidated", BOOL),
     ("conrelid", OIDT),
+    ("contypid", OIDT),
     ("conindid", OIDT),
     ("confrelid", OIDT),
     ("confupdtype", CHR),
     ("confdeltype", CHR),
     ("confmatchtype", CHR),
-    ("conkey", TXT),
-    ("confkey", TXT),
+    ("conkey", I2.array_of()),
+    ("confkey", I2.array_of()),
     ("consrc", TXT),
     ("condef", TXT),
 ]
@@ -521,6 +522,22 @@ def pg_sequence(c: Catalog) -> Rows:
         )
         for t in _tables(c)
         if t.kind == "sequence"
+    ]
+
+
+OPCLASS_BASE = 100_000
+
+
+def opclass_oid(t: SqlType) -> int:
+    """The default btree operator class of a type (a synthetic oid per type)."""
+    return OPCLASS_BASE + t.oid
+
+
+def pg_opclass(c: Catalog) -> Rows:
+    return [
+        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid)
+        for oid, t in sorted(T.BY_OID.items())
+        if t.element is None
     ]
 
 
@@ -763,6 +780,18 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_inherits"): (
         [("inhrelid", OIDT), ("inhparent", OIDT), ("inhseqno", I4), ("inhdetachpending", BOOL)],
         empty,
+        False,
+    ),
+    ("pg_catalog", "pg_opclass"): (
+        [
+            ("oid", OIDT),
+            ("opcmethod", OIDT),
+            ("opcname", NAME),
+            ("opcnamespace", OIDT),
+            ("opcdefault", BOOL),
+            ("opcintype", OIDT),
+        ],
+        pg_opclass,
         False,
     ),
     ("pg_catalog", "pg_statistic_ext"): (

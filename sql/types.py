@@ -44,6 +44,8 @@ class SqlType:
     @property
     def typname(self) -> str:
         """pg_type.typname: the short internal name (int4, varchar, timestamptz...)."""
+        if self.name in ("int2vector", "oidvector"):
+            return self.name
         if self.element is not None:
             return "_" + self.element.typname
         return _TYPNAMES.get(self.name, self.name)
@@ -105,8 +107,8 @@ REGTYPE = SqlType("regtype", 2206, 2211, 4, "N")
 CHAR = SqlType('"char"', 18, 1002, 1, "S")
 REGNAMESPACE = SqlType("regnamespace", 4089, 4090, 4, "N")
 REGPROC = SqlType("regproc", 24, 1008, 4, "N")
-INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A")
-OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A")
+INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
+OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 
 SCALARS = [
@@ -685,6 +687,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
     """The text PostgreSQL's output function prints for ``v`` (None stays NULL)."""
     if v is None:
         return None
+    if t.name in ("int2vector", "oidvector"):
+        return " ".join(str(x) for x in v)
     if t.element is not None:
         return format_array(v, t.element)
     if isinstance(v, bool):
