@@ -203,6 +203,50 @@ class IndexScan(Node):
 
 
 @dataclass
+class IndexRangeScan(Node):
+    """Rows whose leading indexed column lies between bounds, fetched through the index."""
+
+    codec: RowCodec
+    scope: Scope
+    index: IndexDef
+    lower: list[tuple[Typed, bool]]
+    upper: list[tuple[Typed, bool]]
+    cond: str = ""
+
+    def rows(self, ex: Exec) -> Iterator[Row]:
+        codec = self.codec
+        t = codec.types[codec.index_columns(self.index)[0]]
+        prefix = codec.index_bounds(self.index, [])
+        lo, hi = prefix, prefix_end(prefix)
+        for typed, inclusive in self.lower:
+            v = typed.fn(())
+            if v is None:
+                return
+            at = codec.index_bounds(self.index, [to_storage(v, t)])
+            lo = max(lo, at if inclusive else prefix_end(at))
+        for typed, inclusive in self.upper:
+            v = typed.fn(())
+            if v is None:
+                return
+            at = codec.index_bounds(self.index, [to_storage(v, t)])
+            hi = min(hi, prefix_end(at) if inclusive else at)
+        if lo >= hi:
+            return
+        keys = [codec.pk_from_index(self.index, k, v) for k, v in ex.txn.iter_scan(lo, hi)]
+        found = ex.txn.batch_get(keys) if keys else {}
+        for key in keys:
+            raw = found.get(key)
+            if raw is not None:
+                yield codec.decode_value(raw)
+
+    def explain(self) -> list[str]:
+        return [
+            f"Index Scan using {self.index.name} on {self.codec.table.name}",
+            f"Index Cond: {self.cond}",
+        ]
+
+
+@dataclass
 class Materialized(Node):
     """Rows computed elsewhere: a CTE, VALUES, a function, a virtual catalog table."""
 
@@ -1607,6 +1651,20 @@ class Planner:
             )
             # Keep the predicates: the index compares stored forms, the filter SQL semantics.
             return iscan, conds
+        for index in table.indexes:
+            if index.primary or not index.columns or any(index.descending):
+                continue
+            ranged = [b for b in bounds if b[1] == index.columns[0]]
+            if ranged:
+                irange: Node = IndexRangeScan(
+                    scan.codec,
+                    scan.scope,
+                    index,
+                    [(b[2], b[4]) for b in ranged if b[3]],
+                    [(b[2], b[4]) for b in ranged if not b[3]],
+                    " AND ".join(b[0].sql(dialect="postgres") for b in ranged),
+                )
+                return irange, conds
         return scan, conds
 
     def _aggregate(
