@@ -105,9 +105,17 @@ _PG_FUNC_NAMES = {
     "Ceil": "ceil",
     "StrPosition": "strpos",
     "ExplodingGenerateSeries": "generate_series",
+    "Hex": "to_hex",
     "TimestampTrunc": "date_trunc",
     "Extract": "extract",
 }
+
+
+def pg_function_name(e: exp.Expr) -> str | None:
+    """PostgreSQL's name for a function sqlglot parsed into one of its own classes."""
+    if isinstance(e, exp.Pad):
+        return "lpad" if e.args.get("is_left") else "rpad"
+    return _PG_FUNC_NAMES.get(type(e).__name__)
 
 
 def expr_name(e: exp.Expr) -> str:
@@ -133,7 +141,7 @@ def expr_name(e: exp.Expr) -> str:
         e, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract | exp.JSONBExtractScalar
     ):
         return "?column?"
-    pg_name = _PG_FUNC_NAMES.get(type(e).__name__)
+    pg_name = pg_function_name(e)
     if pg_name:
         return pg_name
     if isinstance(e, exp.Func):

@@ -61,6 +61,32 @@ def _num_type(args: list[SqlType]) -> SqlType:
 
 
 # name -> (arg types or None to keep, result type or function of arg types, impl, strict)
+def _split_part(s: str, sep: str, n: int) -> str:
+    if n == 0:
+        raise InvalidParameterValue("field position must not be zero")
+    parts = s.split(sep) if sep else [s]
+    if n < 0:
+        n = len(parts) + n + 1
+    return parts[n - 1] if 1 <= n <= len(parts) else ""
+
+
+def _pad(s: str, n: int, fill: str, left: bool) -> str:
+    if n <= len(s):
+        return s[:n]
+    if not fill:
+        return s
+    pad = (fill * n)[: n - len(s)]
+    return pad + s if left else s + pad
+
+
+def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
+    import re as _re
+
+    py_repl = _re.sub(r"\\(\d)", r"\\g<\1>", repl)
+    count = 0 if "g" in flags else 1
+    return _re.sub(pattern, py_repl, s, count=count, flags=_re.IGNORECASE if "i" in flags else 0)
+
+
 FUNCTIONS: dict[
     str, tuple[list[SqlType] | None, SqlType | Callable[[list[SqlType]], SqlType], Impl, bool]
 ] = {
@@ -114,6 +140,29 @@ FUNCTIONS: dict[
         True,
     ),
     "replace": ([T.TEXT, T.TEXT, T.TEXT], T.TEXT, lambda s, a, b: s.replace(a, b), True),
+    "split_part": ([T.TEXT, T.TEXT, T.INT4], T.TEXT, _split_part, True),
+    "lpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, True), True),
+    "rpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, False), True),
+    "starts_with": ([T.TEXT, T.TEXT], T.BOOL, lambda s, p: s.startswith(p), True),
+    "regexp_replace": ([T.TEXT, T.TEXT, T.TEXT, T.TEXT], T.TEXT, _regexp_replace, True),
+    "translate": (
+        [T.TEXT, T.TEXT, T.TEXT],
+        T.TEXT,
+        lambda s, a, b: s.translate(
+            {ord(c): (b[i] if i < len(b) else None) for i, c in reversed(list(enumerate(a)))}
+        ),
+        True,
+    ),
+    "chr": ([T.INT4], T.TEXT, chr, True),
+    "ascii": ([T.TEXT], T.INT4, lambda s: ord(s[0]) if s else 0, True),
+    "string_to_array": (
+        [T.TEXT, T.TEXT],
+        T.TEXT.array_of(),
+        lambda s, d: s.split(d) if d else list(s),
+        True,
+    ),
+    "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
+    "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
     "repeat": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s * max(n, 0), True),
     "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
@@ -162,7 +211,9 @@ def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
         name = str(e.this).lower()
         raw_args = list(e.expressions)
     elif isinstance(e, exp.Func):
-        name = e.sql_name().lower()
+        from sql.expr import pg_function_name
+
+        name = pg_function_name(e) or e.sql_name().lower()
         raw_args = [a for a in e.args.values() if isinstance(a, exp.Expr)]
         raw_args += [x for v in e.args.values() if isinstance(v, list) for x in v]
     else:

@@ -29,3 +29,6 @@ SELECT pg_typeof(1), pg_typeof('a'::text), pg_typeof(1.5), pg_typeof(d) FROM ty 
 SELECT format_type(23, -1), format_type(1043, 24), format_type(1700, 655366);
 SELECT current_setting('search_path'), quote_ident('Abc'), quote_ident('abc'), array_to_string(ARRAY[1, 2], '-');
 SELECT pg_catalog.current_setting('standard_conforming_strings');
+SELECT split_part('a,b,c', ',', 2), split_part('a,b,c', ',', 5), lpad('7', 3, '0'), rpad('ab', 4, 'xy'), lpad('hello', 2);
+SELECT starts_with('hello', 'he'), regexp_replace('a1b22c', '[0-9]+', '#', 'g'), regexp_replace('abc', 'B', 'x', 'i'), translate('hello', 'el', 'ip');
+SELECT chr(65), ascii('A'), string_to_array('a-b-c', '-'), to_hex(255), trunc(2.789);
