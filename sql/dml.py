@@ -399,6 +399,61 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     return Result(f"INSERT 0 {count}")
 
 
+def _hint_param(ctx: Context, e: exp.Expr, t: T.SqlType) -> None:
+    """A bare $n assigned to a column takes the column's type (INSERT VALUES, UPDATE SET)."""
+    if isinstance(e, exp.Parameter) and str(e.name).isdigit():
+        n = int(e.name)
+        while len(ctx.param_types) < n:
+            ctx.param_types.append(None)
+        if ctx.param_types[n - 1] is None:
+            ctx.param_types[n - 1] = t
+
+
+def describe_dml(
+    session: Session, tree: exp.Expr, ctx: Context
+) -> list[tuple[str, T.SqlType]] | None:
+    """Parameter types and RETURNING columns of a DML statement, without running it."""
+    table = _table_of(session, tree.this)
+    planner = Planner(session, session.catalog(), ctx)
+    if isinstance(tree, exp.Insert):
+        target = tree.this
+        names = (
+            [i.name for i in target.expressions]
+            if isinstance(target, exp.Schema)
+            else [c.name for c in table.live_columns]
+        )
+        source = tree.expression
+        if isinstance(source, exp.Values):
+            for tup in source.expressions:
+                items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
+                for n, item in zip(names, items, strict=False):
+                    _hint_param(ctx, item, table.column(n).type)
+                comp = planner.compiler(Scope([]))
+                for item in items:
+                    if not (
+                        isinstance(item, exp.Var | exp.Column) and item.name.upper() == "DEFAULT"
+                    ):
+                        comp.compile(item)
+        elif source is not None:
+            planner.plan_query(source)
+    else:
+        alias = tree.this.alias or None
+        scope = _base_scope(planner, table, tree, alias)
+        comp = planner.compiler(scope)
+        for s in tree.expressions if isinstance(tree, exp.Update) else []:
+            if isinstance(s, exp.EQ):
+                _hint_param(ctx, s.expression, table.column(s.this.name).type)
+                if not (
+                    isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
+                ):
+                    comp.compile(s.expression)
+        where = tree.args.get("where")
+        if where is not None:
+            comp._bool(where.this)
+    returning = _returning(session, table, tree, ctx, tree.this.alias or None)
+    return returning[0] if returning else None
+
+
 class _Default:
     def __repr__(self) -> str:
         return "DEFAULT"

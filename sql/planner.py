@@ -1583,6 +1583,7 @@ class Planner:
                         and table.has_column(col.name)
                     ) or _mentions_columns(other, scope):
                         continue
+                    const._type_param(other, table.column(col.name).type)
                     try:
                         value = const.compile(other)
                     except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
@@ -1603,6 +1604,7 @@ class Planner:
                     and table.has_column(col.name)
                     and not _mentions_columns(other, scope)
                 ):
+                    const._type_param(other, table.column(col.name).type)
                     try:
                         value = const.compile(other)
                     except (UndefinedColumn, UndefinedTable, FeatureNotSupported):

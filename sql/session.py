@@ -91,6 +91,15 @@ class Result:
 
 
 @dataclass
+class Prepared:
+    """A parsed statement with its parameter types and result columns (None: no rows)."""
+
+    stmt: Statement | None  # None for an empty query string
+    param_types: list[SqlType]
+    columns: list[tuple[str, SqlType]] | None
+
+
+@dataclass
 class Database:
     """One database (a key prefix) and what its sessions share."""
 
@@ -300,6 +309,77 @@ class Session:
 
     def close(self) -> None:
         self._abort_txn()
+
+    # -- the extended protocol: prepare once, describe, execute many times ------------------
+
+    def prepare(self, sql: str, param_oids: list[int] | None = None) -> Prepared:
+        stmts = split_statements(sql)
+        if len(stmts) > 1:
+            raise SyntaxError_("cannot insert multiple commands into a prepared statement")
+        declared = [T.BY_OID.get(o) if o else None for o in param_oids or []]
+        if not stmts:
+            return Prepared(None, [t or T.TEXT for t in declared], None)
+        stmt = stmts[0]
+        if stmt.utility is not None:
+            kind = stmt.utility[0]
+            cols: list[tuple[str, SqlType]] | None = None
+            if kind == "show":
+                words = stmt.utility[1]
+                name = " ".join(w.lower() for w in words[1:])
+                cols = (
+                    [(name.replace(" ", "_"), T.TEXT)]
+                    if name != "all"
+                    else [("name", T.TEXT), ("setting", T.TEXT), ("description", T.TEXT)]
+                )
+            elif kind == "explain":
+                cols = [("QUERY PLAN", T.TEXT)]
+            return Prepared(stmt, [t or T.TEXT for t in declared], cols)
+        if self.failed:
+            raise InFailedTransaction(_ABORTED)
+        tree = self.parse(stmt)
+        own = self.txn is None
+        if own:
+            self.txn = self.client.begin()
+        try:
+            columns, types = self._describe(tree, declared)
+        except Db9Error:
+            if not own and self.in_block:
+                self.failed = True
+            raise
+        finally:
+            if own and self.txn is not None:
+                self.txn.rollback()
+                self.txn = None
+        return Prepared(
+            stmt, [t if t is not None and t.name != "unknown" else T.TEXT for t in types], columns
+        )
+
+    def _describe(
+        self, tree: exp.Expr, declared: list[SqlType | None]
+    ) -> tuple[list[tuple[str, SqlType]] | None, list[SqlType | None]]:
+        from sql.planner import Planner
+
+        ctx = Context(params=[], param_types=list(declared))
+        planner = Planner(self, self.catalog(), ctx)
+        columns: list[tuple[str, SqlType]] | None = None
+        if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+            plan = planner.plan_query(tree)
+            columns = [(c.name, c.type) for c in plan.columns]
+        elif isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+            from sql.dml import describe_dml
+
+            columns = describe_dml(self, tree, ctx)
+        n = max(
+            [len(ctx.param_types)]
+            + [int(p.name) for p in tree.find_all(exp.Parameter) if str(p.name).isdigit()]
+        )
+        types = list(ctx.param_types) + [None] * (n - len(ctx.param_types))
+        return columns, types
+
+    def execute_prepared(self, prepared: Prepared, params: list[Any]) -> Result:
+        if prepared.stmt is None:
+            return Result("EMPTY")
+        return self.run_statement(prepared.stmt, params, list(prepared.param_types))
 
     # -- transaction control -------------------------------------------------------------------
 
