@@ -56,6 +56,7 @@ class Exec:
 
     txn: Transaction
     ctes: dict[int, list[Row]] = field(default_factory=dict)
+    cancel: Callable[[], None] | None = None  # raises QueryCanceled when the client cancels
 
 
 class Node:
@@ -103,7 +104,10 @@ class TableScan(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         decode = self.codec.decode_value
-        for _, raw in ex.txn.iter_scan(self.start, self.end):
+        cancel = ex.cancel
+        for n, (_, raw) in enumerate(ex.txn.iter_scan(self.start, self.end)):
+            if cancel is not None and not n & 1023:
+                cancel()
             yield decode(raw)
 
     def explain(self) -> list[str]:
@@ -953,12 +957,17 @@ class Plan:
     def correlated(self) -> bool:
         return self.scope.correlated[0]
 
-    def run(self, outer_row: Row | None = None, limit: int | None = None) -> list[Row]:
+    def run(
+        self,
+        outer_row: Row | None = None,
+        limit: int | None = None,
+        cancel: Callable[[], None] | None = None,
+    ) -> list[Row]:
         assert self.run_txn is not None
         saved = self.scope.outer_cell[0]
         self.scope.outer_cell[0] = outer_row
         try:
-            it = self.node.rows(Exec(self.run_txn()))
+            it = self.node.rows(Exec(self.run_txn(), cancel=cancel))
             return list(itertools.islice(it, limit)) if limit is not None else list(it)
         finally:
             self.scope.outer_cell[0] = saved

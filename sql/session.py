@@ -182,8 +182,16 @@ class Session:
         self._stmt_time: dt.datetime | None = None
         self._txn_time: dt.datetime | None = None
         self.last_values: dict[int, int] = {}  # currval per sequence id
+        self.cancel_requested = False  # set by a CancelRequest from another connection
 
     # -- things expressions ask for ------------------------------------------------------------
+
+    def check_cancel(self) -> None:
+        if self.cancel_requested:
+            self.cancel_requested = False
+            from sql.errors import QueryCanceled
+
+            raise QueryCanceled("canceling statement due to user request")
 
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
@@ -242,6 +250,7 @@ class Session:
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
+        self.cancel_requested = False
         try:
             self._start_statement()
             result = self._dispatch(stmt, params, param_types)
@@ -508,7 +517,7 @@ class Session:
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
-            rows = plan.run()
+            rows = plan.run(cancel=self.check_cancel)
             return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
         if self.read_only and isinstance(
             tree,

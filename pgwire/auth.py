@@ -1,0 +1,164 @@
+"""Who may log in, and the SCRAM-SHA-256 exchange (RFC 5802/7677).
+
+Users are ``<tenant_id>.<role>``; the tenant picks the database. A login succeeds with the
+role's password or with any unexpired connect token of that role. SCRAM never shows the
+server the password, so the server keeps, per role, one salt and iteration count and a list
+of verifiers (StoredKey, ServerKey) — the password's and each live token's, all derived with
+that same salt — and accepts a client proof that matches any of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from scramp import ScramMechanism
+
+from kv.errors import Db9Error
+
+MECHANISM = "SCRAM-SHA-256"
+ITERATIONS = 4096
+
+
+class AuthFailed(Db9Error):
+    sqlstate = "28P01"  # invalid_password
+
+
+class InvalidAuthorization(Db9Error):
+    sqlstate = "28000"  # invalid_authorization_specification
+
+
+@dataclass
+class Verifier:
+    stored_key: bytes
+    server_key: bytes
+    expires_at: float | None = None  # None: a password that does not expire
+
+
+@dataclass
+class Role:
+    """One login role's SCRAM material."""
+
+    database: Any  # sql.session.Database the tenant's connections use
+    salt: bytes
+    iterations: int
+    verifiers: list[Verifier] = field(default_factory=list)
+
+    def live(self, now: float) -> list[Verifier]:
+        return [v for v in self.verifiers if v.expires_at is None or v.expires_at > now]
+
+
+def make_verifier(secret: str, salt: bytes, iterations: int,
+                  expires_at: float | None = None) -> Verifier:  # fmt: skip
+    _, stored, server, _ = ScramMechanism(MECHANISM).make_auth_info(
+        secret, iteration_count=iterations, salt=salt
+    )
+    return Verifier(stored, server, expires_at)
+
+
+class Authenticator(Protocol):
+    def role(self, user: str) -> Role | None: ...
+
+
+class StaticAuthenticator:
+    """Roles held in memory: the dev server's, and the tests'."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, Role] = {}
+
+    def add(self, user: str, database: Any, password: str) -> Role:
+        salt = secrets.token_bytes(16)
+        role = Role(database, salt, ITERATIONS, [make_verifier(password, salt, ITERATIONS)])
+        self.roles[user] = role
+        return role
+
+    def add_token(self, user: str, token: str, ttl_s: float) -> None:
+        role = self.roles[user]
+        role.verifiers.append(make_verifier(token, role.salt, role.iterations,
+                                            time.time() + ttl_s))  # fmt: skip
+
+    def role(self, user: str) -> Role | None:
+        return self.roles.get(user)
+
+
+def _attributes(message: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in message.split(","):
+        if len(part) < 2 or part[1] != "=":
+            raise InvalidAuthorization("malformed SCRAM message")
+        out[part[0]] = part[2:]
+    return out
+
+
+class ScramExchange:
+    """Server side of one SCRAM-SHA-256 login (RFC 5802/7677), tried against every live
+    verifier of a role.
+
+    The exchange is written here on hmac/hashlib rather than with scramp's server: libpq
+    always sends an empty SCRAM user name ("n=", the user comes from the startup packet, as
+    PostgreSQL specifies), which scramp's server rejects. scramp still builds the verifiers.
+    """
+
+    def __init__(self, role: Role | None) -> None:
+        # An unknown user runs the same exchange against a random verifier, so a client
+        # cannot tell unknown users from wrong passwords.
+        if role is None or not role.live(time.time()):
+            self.salt = secrets.token_bytes(16)
+            self.iterations = ITERATIONS
+            self.candidates = [make_verifier(secrets.token_hex(16), self.salt, ITERATIONS)]
+        else:
+            self.salt, self.iterations = role.salt, role.iterations
+            self.candidates = role.live(time.time())
+        self.nonce = ""
+        self.client_first_bare = ""
+        self.server_first = ""
+        self.gs2_header = ""
+
+    def first(self, client_first: str) -> str:
+        if client_first.startswith("p="):
+            raise InvalidAuthorization("SCRAM channel binding is not supported")
+        if not client_first.startswith(("n,", "y,")):
+            raise InvalidAuthorization("malformed SCRAM message: bad GS2 header")
+        comma = client_first.find(",", 2)
+        if comma < 0:
+            raise InvalidAuthorization("malformed SCRAM message: bad GS2 header")
+        self.gs2_header = client_first[: comma + 1]
+        self.client_first_bare = client_first[comma + 1 :]
+        attrs = _attributes(self.client_first_bare)
+        client_nonce = attrs.get("r", "")
+        if not client_nonce or "n" not in attrs:
+            raise InvalidAuthorization("malformed SCRAM message: missing nonce or user")
+        self.nonce = client_nonce + secrets.token_urlsafe(18)
+        salt = base64.b64encode(self.salt).decode()
+        self.server_first = f"r={self.nonce},s={salt},i={self.iterations}"
+        return self.server_first
+
+    def final_message(self, client_final: str) -> str:
+        proof_at = client_final.rfind(",p=")
+        if proof_at < 0:
+            raise InvalidAuthorization("malformed SCRAM message: missing proof")
+        without_proof = client_final[:proof_at]
+        attrs = _attributes(without_proof)
+        if attrs.get("r") != self.nonce:
+            raise AuthFailed("SCRAM nonce mismatch")
+        if attrs.get("c") != base64.b64encode(self.gs2_header.encode()).decode():
+            raise AuthFailed("SCRAM channel binding mismatch")
+        try:
+            proof = base64.b64decode(client_final[proof_at + 3 :], validate=True)
+        except ValueError:
+            raise InvalidAuthorization("malformed SCRAM message: bad proof") from None
+        auth_message = f"{self.client_first_bare},{self.server_first},{without_proof}".encode()
+        for v in self.candidates:
+            signature = hmac.new(v.stored_key, auth_message, hashlib.sha256).digest()
+            if len(proof) != len(signature):
+                continue
+            client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
+            if hmac.compare_digest(hashlib.sha256(client_key).digest(), v.stored_key):
+                server_sig = hmac.new(v.server_key, auth_message, hashlib.sha256).digest()
+                return "v=" + base64.b64encode(server_sig).decode()
+        raise AuthFailed("password authentication failed")

@@ -1,0 +1,411 @@
+"""One client connection: the protocol state machine from startup to Terminate.
+
+Bytes come in through an asyncio stream and are decoded by ``messages``; SQL runs in a worker
+thread (``asyncio.to_thread``) so a slow statement never blocks other connections; results
+go out as encoded messages. Errors in a statement become ErrorResponse and the session goes
+on; malformed messages end only this connection, with 08P01.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import secrets
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kv.errors import Db9Error
+from pgwire import messages as M
+from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
+from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
+from sql.session import Prepared, Result, Session
+from sql.types import SqlType
+
+if TYPE_CHECKING:
+    from pgwire.server import PgServer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_I32 = struct.Struct("!i")
+
+
+class Closed(Exception):
+    """The client went away, or we are ending the connection."""
+
+
+@dataclass
+class Portal:
+    prepared: Prepared
+    params: list[Any]
+    formats: list[int]
+    result: Result | None = None
+    pos: int = 0
+
+
+@dataclass
+class ConnState:
+    statements: dict[str, Prepared] = field(default_factory=dict)
+    portals: dict[str, Portal] = field(default_factory=dict)
+    skipping: bool = False  # after an error in the extended protocol, until Sync
+
+
+def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Field]:
+    out = []
+    for i, (name, t) in enumerate(columns):
+        fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
+        mod = -1
+        if t.length is not None:
+            mod = t.length + 4
+        elif t.precision is not None:
+            mod = ((t.precision << 16) | (t.scale or 0)) + 4
+        out.append(M.Field(name, t.oid, t.typlen if t.typlen > 0 else -1, mod, fmt))
+    return out
+
+
+class PgConnection:
+    def __init__(self, server: PgServer, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter) -> None:  # fmt: skip
+        self.server = server
+        self.reader = reader
+        self.writer = writer
+        self.session: Session | None = None
+        self.tls = False
+        self.pid = 0
+        self.secret = secrets.randbits(31)
+        self.state = ConnState()
+        self.out: list[bytes] = []
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        self.out.append(data)
+
+    async def flush(self) -> None:
+        if self.out:
+            self.writer.write(b"".join(self.out))
+            self.out.clear()
+        await self.writer.drain()
+
+    async def _read(self, n: int) -> bytes:
+        try:
+            return await asyncio.wait_for(self.reader.readexactly(n), self.server.idle_timeout)
+        except TimeoutError:
+            self.send(
+                M.error_response(
+                    M.Notice("FATAL", "57P05", "terminating connection due to idle-session timeout")
+                )
+            )
+            await self.flush()
+            raise Closed from None
+        except (asyncio.IncompleteReadError, ConnectionError):
+            raise Closed from None
+
+    async def read_message(self) -> tuple[bytes, bytes]:
+        header = await self._read(5)
+        kind, length = header[:1], _I32.unpack(header[1:])[0]
+        if length < 4 or length > M.MAX_MESSAGE:
+            raise M.ProtocolViolation(f"invalid message length {length}")
+        return kind, await self._read(length - 4)
+
+    async def run_sql(self, fn: Callable[[], T]) -> T:
+        return await asyncio.to_thread(fn)
+
+    # -- the connection's life -----------------------------------------------------------------
+
+    async def serve(self) -> None:
+        try:
+            if not await self.startup():
+                return
+            await self.loop()
+        except M.ProtocolViolation as exc:
+            self.send(M.error_response(M.Notice("FATAL", exc.sqlstate, exc.message)))
+            with contextlib.suppress(ConnectionError):
+                await self.flush()
+        except (Closed, ConnectionError):
+            pass
+        except Exception:  # a bug of ours: end this connection only
+            log.exception("pgwire connection failed")
+        finally:
+            if self.session is not None:
+                session = self.session
+                self.session = None
+                await asyncio.to_thread(session.close)
+            self.server.forget(self)
+            with contextlib.suppress(Exception):  # the transport may already be gone
+                self.writer.close()
+
+    async def startup(self) -> bool:
+        while True:
+            length = _I32.unpack(await self._read(4))[0]
+            if length < 8 or length > 10_000:
+                raise M.ProtocolViolation(f"invalid startup packet length {length}")
+            msg = M.decode_startup(await self._read(length - 4))
+            if isinstance(msg, M.SSLRequest):
+                if self.server.tls_context is None or self.tls:
+                    self.writer.write(b"N")
+                    await self.writer.drain()
+                    continue
+                self.writer.write(b"S")
+                await self.writer.drain()
+                await self.writer.start_tls(self.server.tls_context)
+                self.tls = True
+                continue
+            if isinstance(msg, M.GSSENCRequest):
+                self.writer.write(b"N")
+                await self.writer.drain()
+                continue
+            if isinstance(msg, M.CancelRequest):
+                self.server.cancel(msg.pid, msg.secret)
+                return False
+            return await self.authenticate(msg.params)
+
+    async def fatal(self, code: str, message: str) -> bool:
+        self.send(M.error_response(M.Notice("FATAL", code, message)))
+        await self.flush()
+        return False
+
+    async def authenticate(self, params: dict[str, str]) -> bool:
+        user = params.get("user", "")
+        if not user:
+            return await self.fatal("28000", "no PostgreSQL user name specified in startup packet")
+        if self.server.require_tls and not self.tls:
+            return await self.fatal("28000", f'connection for user "{user}" requires TLS '
+                                             "(use sslmode=require)")  # fmt: skip
+        if not self.server.admit(self):
+            return await self.fatal("53300", "sorry, too many clients already")
+        role = self.server.authenticator.role(user)
+        exchange = ScramExchange(role)
+        self.send(M.auth_sasl(["SCRAM-SHA-256"]))
+        await self.flush()
+        try:
+            kind, body = await self.read_message()
+            if kind != b"p":
+                raise M.ProtocolViolation("expected SASLInitialResponse")
+            r = M.Reader(body)
+            mechanism = r.cstring()
+            if mechanism != "SCRAM-SHA-256":
+                raise InvalidAuthorization(f"SASL mechanism {mechanism} is not supported")
+            n = r.int32()
+            first = r.bytes_(n).decode("utf-8", "replace")
+            self.send(M.auth_sasl_continue(exchange.first(first).encode()))
+            await self.flush()
+            kind, body = await self.read_message()
+            if kind != b"p":
+                raise M.ProtocolViolation("expected SASLResponse")
+            final = exchange.final_message(body.decode("utf-8", "replace"))
+        except AuthFailed:
+            return await self.fatal("28P01", f'password authentication failed for user "{user}"')
+        except InvalidAuthorization as exc:
+            return await self.fatal(exc.sqlstate, exc.message)
+        if role is None:  # the exchange cannot succeed for an unknown user; be safe anyway
+            return await self.fatal("28P01", f'password authentication failed for user "{user}"')
+        self.send(M.auth_sasl_final(final.encode()))
+        self.send(M.auth_ok())
+        role_name = user.split(".", 1)[1] if "." in user else user
+        self.session = Session(role.database, user=role_name)
+        if params.get("application_name"):
+            self.session.settings["application_name"] = params["application_name"]
+        for name in (
+            "server_version",
+            "server_encoding",
+            "client_encoding",
+            "DateStyle",
+            "IntervalStyle",
+            "TimeZone",
+            "integer_datetimes",
+            "standard_conforming_strings",
+            "application_name",
+            "is_superuser",
+        ):
+            self.send(M.parameter_status(name, self.session.settings.get(name.lower(), "")))
+        self.pid = self.server.register(self)
+        self.send(M.backend_key_data(self.pid, self.secret))
+        self.send(M.ready_for_query("I"))
+        await self.flush()
+        return True
+
+    # -- after login ---------------------------------------------------------------------------
+
+    async def loop(self) -> None:
+        while True:
+            kind, body = await self.read_message()
+            msg = M.decode(kind, body)
+            if isinstance(msg, M.Terminate):
+                return
+            if isinstance(msg, M.Query):
+                await self.simple_query(msg.sql)
+                continue
+            if isinstance(msg, M.Sync):
+                self.state.skipping = False
+                self.send(M.ready_for_query(self._status()))
+                await self.flush()
+                continue
+            if isinstance(msg, M.Flush):
+                await self.flush()
+                continue
+            if self.state.skipping:
+                continue
+            try:
+                await self.extended(msg)
+            except Db9Error as exc:
+                self.send_error(exc)
+                self.state.skipping = True
+
+    def _status(self) -> str:
+        return self.session.status if self.session else "I"
+
+    def send_error(self, exc: Db9Error) -> None:
+        position = getattr(exc, "position", None)
+        self.send(M.error_response(M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail,
+                                            position=position)))  # fmt: skip
+
+    def send_notices(self) -> None:
+        assert self.session is not None
+        for text in self.session.notices:
+            self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))
+        self.session.notices.clear()
+
+    def send_rows(self, result: Result, formats: list[int], start: int, stop: int | None) -> int:
+        assert result.columns is not None
+        cols = result.columns
+        encoders = []
+        for i, (_, t) in enumerate(cols):
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
+            encoders.append((encode_binary if fmt == 1 else encode_text, t))
+        rows = result.rows or []
+        end = len(rows) if stop is None else min(stop, len(rows))
+        for row in rows[start:end]:
+            self.send(M.data_row([enc(v, t) for v, (enc, t) in zip(row, encoders, strict=True)]))
+        return end
+
+    async def simple_query(self, sql: str) -> None:
+        session = self.session
+        assert session is not None
+        from sql.session import split_statements
+
+        try:
+            stmts = split_statements(sql)
+        except Db9Error as exc:
+            self.send_error(exc)
+            stmts = None
+        if stmts is not None and not stmts:
+            self.send(M.empty_query())
+        for stmt in stmts or []:
+            try:
+                result = await self.run_sql(functools.partial(session.run_statement, stmt, []))
+            except Db9Error as exc:
+                self.send_notices()
+                self.send_error(exc)
+                break
+            self.send_notices()
+            if result.columns is not None:
+                self.send(M.row_description(_fields(result.columns, [])))
+                self.send_rows(result, [], 0, None)
+            self.send(M.command_complete(result.tag))
+        self.send(M.ready_for_query(self._status()))
+        await self.flush()
+
+    def _decode_params(self, prepared: Prepared, bind: M.Bind) -> list[Any]:
+        n = len(bind.params)
+        if n != len(prepared.param_types):
+            raise M.ProtocolViolation(
+                f"bind message supplies {n} parameters, but prepared statement requires "
+                f"{len(prepared.param_types)}"
+            )
+        formats = bind.param_formats
+        out: list[Any] = []
+        for i, (raw, t) in enumerate(zip(bind.params, prepared.param_types, strict=True)):
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
+            if raw is None:
+                out.append(None)
+            elif fmt == 1:
+                out.append(decode_binary(raw, t))
+            else:
+                out.append(decode_text(raw, t))
+        return out
+
+    async def extended(self, msg: M.Frontend) -> None:
+        session = self.session
+        assert session is not None
+        st = self.state
+        if isinstance(msg, M.Parse):
+            prepared = await self.run_sql(lambda: session.prepare(msg.sql, msg.param_oids))
+            if msg.name and msg.name in st.statements:
+                from sql.errors import DuplicateObject
+
+                raise DuplicateObject(f'prepared statement "{msg.name}" already exists')
+            st.statements[msg.name] = prepared
+            self.send(M.parse_complete())
+        elif isinstance(msg, M.Bind):
+            prepared = self._statement(msg.statement)
+            params = self._decode_params(prepared, msg)
+            st.portals[msg.portal] = Portal(prepared, params, msg.result_formats)
+            self.send(M.bind_complete())
+        elif isinstance(msg, M.Describe):
+            if msg.kind == "S":
+                prepared = self._statement(msg.name)
+                self.send(M.parameter_description([t.oid for t in prepared.param_types]))
+                cols, formats = prepared.columns, []
+            else:
+                portal = self._portal(msg.name)
+                cols, formats = portal.prepared.columns, portal.formats
+            self.send(M.row_description(_fields(cols, formats)) if cols else M.no_data())
+        elif isinstance(msg, M.Execute):
+            await self.execute(msg)
+        elif isinstance(msg, M.Close):
+            (st.statements if msg.kind == "S" else st.portals).pop(msg.name, None)
+            self.send(M.close_complete())
+        else:
+            raise M.ProtocolViolation(f"unexpected message {type(msg).__name__}")
+
+    def _statement(self, name: str) -> Prepared:
+        prepared = self.state.statements.get(name)
+        if prepared is None:
+            from sql.errors import SqlError
+
+            err = SqlError(f'prepared statement "{name}" does not exist')
+            err.sqlstate = "26000"
+            raise err
+        return prepared
+
+    def _portal(self, name: str) -> Portal:
+        portal = self.state.portals.get(name)
+        if portal is None:
+            from sql.errors import SqlError
+
+            err = SqlError(f'portal "{name}" does not exist')
+            err.sqlstate = "34000"
+            raise err
+        return portal
+
+    async def execute(self, msg: M.Execute) -> None:
+        session = self.session
+        assert session is not None
+        portal = self._portal(msg.portal)
+        if portal.prepared.stmt is None:
+            self.send(M.empty_query())
+            return
+        if portal.result is None:
+            try:
+                portal.result = await self.run_sql(
+                    lambda: session.execute_prepared(portal.prepared, portal.params)
+                )
+            finally:
+                self.send_notices()
+        result = portal.result
+        if result.columns is None:
+            self.send(M.command_complete(result.tag))
+            return
+        stop = portal.pos + msg.max_rows if msg.max_rows > 0 else None
+        portal.pos = self.send_rows(result, portal.formats, portal.pos, stop)
+        if portal.pos < len(result.rows or []):
+            self.send(M.portal_suspended())
+        else:
+            tag = result.tag
+            if tag.startswith("SELECT"):
+                tag = f"SELECT {portal.pos}"
+            self.send(M.command_complete(tag))

@@ -1,0 +1,92 @@
+"""The pgwire server: an asyncio listener (5433 by default) that owns its connections.
+
+It enforces the connection limit (1000 per server, as the product documents), hands out
+backend keys for CancelRequest, and optionally requires TLS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import ssl
+from dataclasses import dataclass
+
+from pgwire.auth import Authenticator
+from pgwire.connection import PgConnection
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5433
+MAX_CONNECTIONS = 1000
+
+
+@dataclass
+class PgServerConfig:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    max_connections: int = MAX_CONNECTIONS
+    idle_timeout_s: float = 3600.0
+    require_tls: bool = False
+
+
+class PgServer:
+    def __init__(self, authenticator: Authenticator, config: PgServerConfig | None = None,
+                 tls_context: ssl.SSLContext | None = None) -> None:  # fmt: skip
+        self.authenticator = authenticator
+        self.config = config or PgServerConfig()
+        self.tls_context = tls_context
+        self.require_tls = self.config.require_tls
+        self.idle_timeout = self.config.idle_timeout_s
+        self._pids = itertools.count(1000)
+        self._by_pid: dict[int, PgConnection] = {}
+        self._admitted: set[PgConnection] = set()
+        self._all: set[PgConnection] = set()
+        self._server: asyncio.Server | None = None
+        self.port = self.config.port
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._on_client, self.config.host, self.config.port, limit=1 << 20
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("pgwire listening on %s:%s", self.config.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for conn in list(self._all):
+            conn.writer.close()
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = PgConnection(self, reader, writer)
+        self._all.add(conn)
+        await conn.serve()
+
+    # bookkeeping used by connections
+
+    def admit(self, conn: PgConnection) -> bool:
+        if len(self._admitted) >= self.config.max_connections:
+            return False
+        self._admitted.add(conn)
+        return True
+
+    def register(self, conn: PgConnection) -> int:
+        pid = next(self._pids)
+        self._by_pid[pid] = conn
+        return pid
+
+    def forget(self, conn: PgConnection) -> None:
+        self._all.discard(conn)
+        self._admitted.discard(conn)
+        self._by_pid.pop(conn.pid, None)
+
+    def cancel(self, pid: int, secret: int) -> None:
+        conn = self._by_pid.get(pid)
+        if conn is not None and conn.secret == secret and conn.session is not None:
+            conn.session.cancel_requested = True
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._admitted)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kv.client import TxnClient
+from pgwire.auth import StaticAuthenticator
+from pgwire.server import PgServer, PgServerConfig
+from pgwire.tls import ensure_self_signed, server_context
+from sql.session import Database
+from tests.kv.conftest import local_kv
+
+PASSWORD = "s3cret-pass"
+USER = "tenant1.admin"
+
+
+@dataclass
+class Running:
+    server: PgServer
+    loop: asyncio.AbstractEventLoop
+    auth: StaticAuthenticator
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def dsn(self, *, sslmode: str = "require", password: str = PASSWORD, user: str = USER) -> str:
+        return (
+            f"host=127.0.0.1 port={self.port} dbname=postgres user={user} "
+            f"password={password} sslmode={sslmode}"
+        )
+
+
+def start_server(tmp: Path, **config: object) -> Iterator[Running]:
+    cert, key = str(tmp / "server.crt"), str(tmp / "server.key")
+    ensure_self_signed(cert, key)
+    auth = StaticAuthenticator()
+    auth.add(USER, Database(TxnClient(local_kv()), b"\x00\x09"), PASSWORD)
+    server = PgServer(auth, PgServerConfig(port=0, **config), server_context(cert, key))  # type: ignore[arg-type]
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    try:
+        yield Running(server, loop, auth)
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+@pytest.fixture
+def pg(tmp_path: Path) -> Iterator[Running]:
+    yield from start_server(tmp_path)

@@ -1,0 +1,84 @@
+"""psycopg 3 against db9 over TLS with SCRAM-SHA-256: a realistic session."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import psycopg
+import pytest
+
+from tests.pgwire.conftest import Running
+
+
+def test_psycopg_session_over_tls_with_prepared_statements_and_transactions(pg: Running) -> None:
+    with psycopg.connect(pg.dsn()) as conn:
+        assert conn.info.parameter_status("server_version") == "16.0"
+        assert conn.pgconn.ssl_in_use
+        with conn.cursor() as cur:
+            cur.execute(
+                "CREATE TABLE acct (id serial PRIMARY KEY, owner text NOT NULL, "
+                "balance numeric(12,2) DEFAULT 0)"
+            )
+            cur.executemany(
+                "INSERT INTO acct (owner, balance) VALUES (%s, %s)",
+                [("ann", Decimal("10.50")), ("bob", Decimal("3"))],
+            )
+            cur.execute("SELECT id, owner, balance FROM acct WHERE owner = %s", ("ann",))
+            assert cur.fetchall() == [(1, "ann", Decimal("10.50"))]
+            for _ in range(6):  # psycopg prepares server-side after 5 executions
+                cur.execute("SELECT balance FROM acct WHERE id = %s", (2,))
+                assert cur.fetchone() == (Decimal("3.00"),)
+        conn.commit()
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("UPDATE acct SET balance = balance - 1 WHERE id = 1 RETURNING balance")
+            assert cur.fetchone() == (Decimal("9.50"),)
+        with conn.cursor() as cur:
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                cur.execute("INSERT INTO acct (id, owner) VALUES (1, 'dup')")
+            conn.rollback()
+            cur.execute("SELECT count(*) FROM acct")
+            assert cur.fetchone() == (2,)
+
+
+def test_binary_results_round_trip_common_types(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn, conn.cursor(binary=True) as cur:
+        cur.execute(
+            "SELECT 1::int2, 2::int4, 3::int8, 1.5::float8, true, 'x'::text, "
+            "12.340::numeric, '2024-02-29'::date, '\\xdead'::bytea"
+        )
+        assert cur.fetchone() == (
+            1,
+            2,
+            3,
+            1.5,
+            True,
+            "x",
+            Decimal("12.340"),
+            __import__("datetime").date(2024, 2, 29),
+            b"\xde\xad",
+        )
+
+
+def test_wrong_password_is_refused_with_28p01(pg: Running) -> None:
+    with pytest.raises(psycopg.OperationalError) as info:
+        psycopg.connect(pg.dsn(password="wrong"))
+    assert "password authentication failed" in str(info.value)
+
+
+def test_serializable_notice_reaches_the_client(pg: Running) -> None:
+    notices: list[str] = []
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+        conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        assert conn.execute("SHOW transaction_isolation").fetchone() == ("serializable",)
+        conn.execute("COMMIT")
+    assert any("snapshot isolation" in n for n in notices)
+
+
+def test_errors_carry_sqlstate_and_the_connection_goes_on(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("SELECT * FROM nosuch")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute("SELEC 1")
+        assert conn.execute("SELECT 40 + 2").fetchone() == (42,)
