@@ -18,10 +18,23 @@ class ServerConfig:
     sync: bool = True  # fsync every commit (LMDB durability)
     gc_life_time_s: float = 600.0  # how far back reads (and branches --at) may go
     gc_interval_s: float = 60.0
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5433
+    tls_cert: str = ""  # default: <data_dir>/tls/server.crt, self-signed on first start
+    tls_key: str = ""
+    require_tls: bool = False
+    tenant: str = "local"  # the dev server's tenant: users are <tenant>.<role>
+    password: str = ""  # the admin role's password; generated and saved on first start
+    idle_timeout_s: float = 3600.0
+    max_connections: int = 1000
 
     def __post_init__(self) -> None:
         if not self.data_dir:
             self.data_dir = default_data_dir()
+        if not self.tls_cert:
+            self.tls_cert = os.path.join(self.data_dir, "tls", "server.crt")
+        if not self.tls_key:
+            self.tls_key = os.path.join(self.data_dir, "tls", "server.key")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> ServerConfig:

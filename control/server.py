@@ -1,17 +1,19 @@
 """db9-server: one db9 node.
 
-Today a node owns its storage: it opens the LMDB store in its data directory (creating it on
-first start), runs the timestamp oracle and the GC worker, and shuts down cleanly on SIGINT or
-SIGTERM. The SQL front end (pgwire on 5433), the REST API and Raft replication attach here as
-their layers land.
+A node owns its storage (the LMDB store in its data directory, the timestamp oracle, the GC
+worker) and serves SQL over the PostgreSQL protocol on port 5433, with TLS (a self-signed
+certificate is made on first start) and SCRAM-SHA-256. The REST API and Raft replication
+attach here as their layers land.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
 import signal
 import sys
-import threading
 
 import click
 
@@ -19,8 +21,28 @@ from control.config import ServerConfig
 from kv.client import LocalKv, TxnClient
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
+from pgwire.auth import StaticAuthenticator
+from pgwire.server import PgServer, PgServerConfig
+from pgwire.tls import ensure_self_signed, server_context
+from sql.layout import DEFAULT_DATABASE_ID, database_prefix
+from sql.session import Database
 
 log = logging.getLogger("db9.server")
+
+
+def admin_password(config: ServerConfig) -> str:
+    """The configured password, or the one generated on first start and kept in the data dir."""
+    if config.password:
+        return config.password
+    path = os.path.join(config.data_dir, "admin-password")
+    if os.path.exists(path):
+        with open(path) as f:
+            return f.read().strip()
+    password = secrets.token_urlsafe(18)
+    with open(path, "w") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write(password + "\n")
+    return password
 
 
 class Node:
@@ -34,39 +56,72 @@ class Node:
             interval_s=config.gc_interval_s,
             min_active_ts=self.client.min_active_ts,
         )
-        self.stopped = threading.Event()
+        self.database = Database(self.client, database_prefix(DEFAULT_DATABASE_ID))
+        self.user = f"{config.tenant}.admin"
+        self.password = admin_password(config)
+        self.auth = StaticAuthenticator()
+        self.auth.add(self.user, self.database, self.password)
+        ensure_self_signed(config.tls_cert, config.tls_key)
+        self.pg = PgServer(
+            self.auth,
+            PgServerConfig(
+                host=config.pg_host,
+                port=config.pg_port,
+                max_connections=config.max_connections,
+                idle_timeout_s=config.idle_timeout_s,
+                require_tls=config.require_tls,
+            ),
+            server_context(config.tls_cert, config.tls_key),
+        )
 
-    def start(self) -> None:
+    async def serve(self, stop: asyncio.Event) -> None:
         self.gc.start()
-
-    def stop(self) -> None:
+        await self.pg.start()
+        host = "127.0.0.1" if self.config.pg_host in ("0.0.0.0", "") else self.config.pg_host
+        click.echo(f"db9 node {self.config.node_id}: data in {self.config.data_dir}")
+        click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} (TLS, SCRAM-SHA-256)")
+        click.echo("connect with:")
+        click.echo(f'  psql "postgresql://{self.user}:{self.password}@{host}:{self.pg.port}'
+                   '/postgres?sslmode=require"')  # fmt: skip
+        await stop.wait()
+        await self.pg.stop()
         self.gc.stop()
         self.kv.close()
-        self.stopped.set()
 
 
 @click.command()
 @click.option("--node-id", type=int, default=None, help="Node id (DB9_NODE_ID).")
 @click.option("--data-dir", default=None, help="Data directory (DB9_DATA_DIR).")
+@click.option("--pg-host", default=None, help="pgwire listen address (DB9_PG_HOST).")
+@click.option("--pg-port", type=int, default=None, help="pgwire port, default 5433 (DB9_PG_PORT).")
+@click.option("--require-tls", is_flag=True, default=None, help="Refuse non-TLS logins.")
 @click.option("--no-sync", "no_sync", is_flag=True, default=False, help="Skip fsync on commit.")
-def main(node_id: int | None, data_dir: str | None, no_sync: bool) -> None:
+def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port: int | None,
+         require_tls: bool | None, no_sync: bool) -> None:  # fmt: skip
     """Run a db9 node."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         config = ServerConfig.from_env(
-            node_id=node_id, data_dir=data_dir, sync=False if no_sync else None
-        )
+            node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
+            require_tls=require_tls, sync=False if no_sync else None,
+        )  # fmt: skip
+        os.makedirs(config.data_dir, exist_ok=True)
         node = Node(config)
-    except (Db9Error, ValueError) as exc:
+    except (Db9Error, ValueError, OSError) as exc:
         click.echo(f"db9-server: {exc}", err=True)
         sys.exit(1)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    node.start()
-    stats = node.kv.engine.stats()
-    click.echo(f"db9 node {config.node_id}: storage at {config.data_dir} ({stats.entries} entries)")
-    click.echo("The KV store is open; press Ctrl-C to stop.")
-    stop.wait()
-    click.echo("db9-server: shutting down")
-    node.stop()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await node.serve(stop)
+        except OSError as exc:
+            click.echo(f"db9-server: {exc}", err=True)
+            node.kv.close()
+            sys.exit(1)
+
+    asyncio.run(run())
+    click.echo("db9-server: stopped")
