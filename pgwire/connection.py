@@ -133,7 +133,7 @@ class PgConnection:
             if self.session is not None:
                 session = self.session
                 self.session = None
-                await asyncio.to_thread(session.close)
+                session.close()  # drops the transaction buffer: no I/O, safe on the loop
             self.server.forget(self)
             with contextlib.suppress(Exception):  # the transport may already be gone
                 self.writer.close()
@@ -302,12 +302,67 @@ class PgConnection:
                 self.send_error(exc)
                 break
             self.send_notices()
+            if result.copy is not None:
+                try:
+                    result = await self.copy(result)
+                except Db9Error as exc:
+                    self.send_error(exc)
+                    break
             if result.columns is not None:
                 self.send(M.row_description(_fields(result.columns, [])))
                 self.send_rows(result, [], 0, None)
             self.send(M.command_complete(result.tag))
         self.send(M.ready_for_query(self._status()))
         await self.flush()
+
+    async def copy(self, request: Result) -> Result:
+        """The COPY sub-protocol: stream data in (CopyData until CopyDone) or out."""
+        session = self.session
+        assert session is not None
+        spec = request.copy
+        ncols = spec.ncols
+        if spec.direction == "out":
+            lines, result = await self.run_sql(lambda: session.copy_out(spec))
+            self.send(M.copy_out_response(ncols))
+            for line in lines:
+                self.send(M.copy_data(line.encode("utf-8")))
+                if len(self.out) >= 512:
+                    await self.flush()
+            self.send(M.copy_done())
+            return result
+        self.send(M.copy_in_response(ncols))
+        await self.flush()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            kind, body = await self.read_message()
+            msg = M.decode(kind, body)
+            if isinstance(msg, M.CopyData):
+                chunks.append(msg.data)
+                size += len(msg.data)
+                if size > self.server.max_copy_bytes:
+                    from sql.errors import ProgramLimitExceeded
+
+                    await self._drain_copy()
+                    raise ProgramLimitExceeded("COPY data exceeds the server's limit")
+            elif isinstance(msg, M.CopyDone):
+                break
+            elif isinstance(msg, M.CopyFail):
+                from sql.errors import QueryCanceled
+
+                raise QueryCanceled(f"COPY from stdin failed: {msg.message}")
+            elif isinstance(msg, M.Flush | M.Sync):
+                continue
+            else:
+                raise M.ProtocolViolation(f"unexpected message during COPY: {type(msg).__name__}")
+        data = b"".join(chunks)
+        return await self.run_sql(lambda: session.copy_in(spec, data))
+
+    async def _drain_copy(self) -> None:
+        while True:
+            kind, _body = await self.read_message()
+            if kind in (b"c", b"f"):
+                return
 
     def _decode_params(self, prepared: Prepared, bind: M.Bind) -> list[Any]:
         n = len(bind.params)
@@ -397,6 +452,8 @@ class PgConnection:
             finally:
                 self.send_notices()
         result = portal.result
+        if result.copy is not None:
+            portal.result = result = await self.copy(result)
         if result.columns is None:
             self.send(M.command_complete(result.tag))
             return

@@ -28,6 +28,7 @@ class PgServerConfig:
     max_connections: int = MAX_CONNECTIONS
     idle_timeout_s: float = 3600.0
     require_tls: bool = False
+    max_copy_bytes: int = 1 << 30  # one COPY FROM STDIN is buffered whole
 
 
 class PgServer:
@@ -38,11 +39,13 @@ class PgServer:
         self.tls_context = tls_context
         self.require_tls = self.config.require_tls
         self.idle_timeout = self.config.idle_timeout_s
+        self.max_copy_bytes = self.config.max_copy_bytes
         self._pids = itertools.count(1000)
         self._by_pid: dict[int, PgConnection] = {}
         self._admitted: set[PgConnection] = set()
         self._all: set[PgConnection] = set()
         self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.port = self.config.port
 
     async def start(self) -> None:
@@ -55,13 +58,21 @@ class PgServer:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
         for conn in list(self._all):
             conn.writer.close()
+        tasks = [t for t in self._tasks if not t.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        if self._server is not None:
+            await self._server.wait_closed()
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = PgConnection(self, reader, writer)
         self._all.add(conn)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         await conn.serve()
 
     # bookkeeping used by connections

@@ -201,3 +201,7 @@ class LockNotAvailable(SqlError):
 
 class InternalError(SqlError):
     sqlstate = "XX000"
+
+
+class BadCopyFileFormat(SqlError):
+    sqlstate = "22P04"

@@ -88,6 +88,7 @@ class Result:
     tag: str
     columns: list[tuple[str, SqlType]] | None = None
     rows: list[tuple[Any, ...]] | None = None
+    copy: Any = None  # a sql.copy.CopySpec: the client must now send or receive COPY data
 
 
 @dataclass
@@ -140,6 +141,7 @@ _UTILITY_HEADS = {
     "LISTEN",
     "UNLISTEN",
     "NOTIFY",
+    "COPY",
 }
 
 
@@ -249,11 +251,17 @@ class Session:
                 return self._begin(stmt.utility[1])
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
+        return self._guarded(lambda: self._dispatch(stmt, params, param_types))
+
+    def _guarded(self, action: Callable[[], Result]) -> Result:
+        """Run one statement's work with PostgreSQL's transaction rules around it."""
+        if self.failed:
+            raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
         self.cancel_requested = False
         try:
             self._start_statement()
-            result = self._dispatch(stmt, params, param_types)
+            result = action()
             if autocommit:
                 self._commit()
             return result
@@ -264,7 +272,7 @@ class Session:
             self._fail(autocommit, None)
             raise FeatureNotSupported("statement is too deeply nested") from None
         except Exception as exc:  # a bug of ours: fail the statement, keep the session
-            log.exception("internal error in %r", stmt.text[:200])
+            log.exception("internal error in a statement")
             self._fail(autocommit, None)
             raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from None
 
@@ -573,9 +581,105 @@ class Session:
             return Result("RESET")
         if kind == "explain":
             return self._explain(stmt)
+        if kind == "copy":
+            from sql.copy import parse_copy
+
+            spec = parse_copy(words, stmt.text)
+            # Resolve the table now: a bad name fails before the client sends any data.
+            spec.ncols = len(self._copy_columns(spec))
+            return Result("COPY", copy=spec)
         if kind in ("discard", "deallocate", "listen", "unlisten", "notify"):
             return Result(kind.upper() + (" ALL" if "all" in lower else ""))
         raise FeatureNotSupported(f"{kind.upper()} is not supported")
+
+    # -- COPY ----------------------------------------------------------------------------------
+
+    def _copy_columns(self, spec: Any) -> list[tuple[str, SqlType]]:
+        if spec.query is not None:
+            from sql.planner import Planner
+
+            plan = Planner(self, self.catalog(), Context()).plan_query(
+                self.parse(Statement(spec.query, 0, None))
+            )
+            return [(c.name, c.type) for c in plan.columns]
+        table = self.catalog().table(spec.table, spec.schema, self.search_path())
+        names = spec.columns or [c.name for c in table.live_columns]
+        return [(n, table.column(n).type) for n in names]
+
+    def copy_in(self, spec: Any, data: bytes) -> Result:
+        """Apply the rows of a COPY FROM STDIN, as one statement of this session."""
+        return self._guarded(lambda: self._copy_in(spec, data))
+
+    def _copy_in(self, spec: Any, data: bytes) -> Result:
+        from sql.copy import parse_rows
+        from sql.dml import TableWriter, _rowid_seq, default_value
+        from sql.errors import BadCopyFileFormat
+
+        table = self.catalog().table(spec.table, spec.schema, self.search_path())
+        if self.read_only:
+            from sql.errors import ReadOnlySqlTransaction
+
+            raise ReadOnlySqlTransaction("cannot execute COPY FROM in a read-only transaction")
+        live = table.live_columns
+        names = spec.columns or [c.name for c in live]
+        positions = [next(i for i, c in enumerate(live) if c.name == n) for n in names]
+        types = [table.column(n).type for n in names]
+        ctx = Context()
+        defaults = {
+            i: default_value(self, table, c.name, ctx)
+            for i, c in enumerate(live)
+            if c.name not in names
+        }
+        writer = TableWriter(self, table, ctx)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            from sql.errors import InvalidTextRepresentation
+
+            raise InvalidTextRepresentation('invalid byte sequence for encoding "UTF8"') from None
+        count = 0
+        for line_no, fields in enumerate(parse_rows(spec, text), 1):
+            if len(fields) != len(names):
+                what = (
+                    "missing data for column"
+                    if len(fields) < len(names)
+                    else "extra data after last expected column"
+                )
+                raise BadCopyFileFormat(what, detail=f"COPY {table.name}, line {line_no}")
+            row: list[Any] = [None] * len(live)
+            for pos, t, value in zip(positions, types, fields, strict=True):
+                row[pos] = None if value is None else T.parse_text(value, t)
+            for i, d in defaults.items():
+                row[i] = d.fn(())
+            full = tuple(row)
+            if not table.primary_key:
+                full = (*full, self.database.sequences.nextval(_rowid_seq(self, table)))
+            writer.insert(full)
+            count += 1
+        return Result(f"COPY {count}")
+
+    def copy_out(self, spec: Any) -> tuple[list[str], Result]:
+        """The lines of a COPY TO STDOUT, run as one statement of this session."""
+        lines: list[str] = []
+        result = self._guarded(lambda: self._copy_out(spec, lines))
+        return lines, result
+
+    def _copy_out(self, spec: Any, lines: list[str]) -> Result:
+        from sql.copy import format_row, header_line
+
+        query = spec.query
+        if query is None:
+            cols = ", ".join(f'"{c}"' for c, _ in self._copy_columns(spec))
+            target = f'"{spec.schema}"."{spec.table}"' if spec.schema else f'"{spec.table}"'
+            query = f"SELECT {cols} FROM {target}"
+        result = self.run_tree(self.parse(Statement(query, 0, None)), [], [])
+        assert result.columns is not None
+        types = [t for _, t in result.columns]
+        if spec.header:
+            lines.append(header_line(spec, [n for n, _ in result.columns]))
+        for row in result.rows or []:
+            lines.append(format_row(spec, list(row), types))
+        return Result(f"COPY {len(result.rows or [])}")
 
     def _show(self, name: str) -> Result:
         name = name.strip()

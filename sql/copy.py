@@ -1,0 +1,282 @@
+"""COPY ... FROM STDIN and COPY ... TO STDOUT in text and CSV formats.
+
+The statement is parsed from sqlglot's tokens (its COPY grammar misses PostgreSQL's option
+forms); the data itself flows through the wire protocol's copy sub-protocol, so this module
+only turns bytes into rows and rows into bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sql import types as T
+from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
+from sql.types import SqlType
+
+
+@dataclass
+class CopySpec:
+    direction: str  # "in" (FROM STDIN) or "out" (TO STDOUT)
+    table: str | None = None
+    schema: str | None = None
+    columns: list[str] = field(default_factory=list)
+    query: str | None = None  # COPY (query) TO STDOUT
+    format: str = "text"
+    delimiter: str = "\t"
+    null: str = "\\N"
+    header: bool = False
+    quote: str = '"'
+    escape: str = '"'
+    ncols: int = 0  # filled in once the table or query is resolved
+
+
+def parse_copy(words: list[str], raw_text: str) -> CopySpec:
+    """``words`` are the statement's token texts, ``raw_text`` the statement itself."""
+    upper = [w.upper() for w in words]
+    i = 1
+    spec = CopySpec("in")
+    if i < len(words) and words[i] == "(":
+        depth, j = 0, i
+        while j < len(words):
+            depth += words[j] == "("
+            depth -= words[j] == ")"
+            if depth == 0:
+                break
+            j += 1
+        start = raw_text.find("(")
+        end = _matching_paren(raw_text, start)
+        spec.query = raw_text[start + 1 : end].strip()
+        i = j + 1
+    else:
+        if i >= len(words):
+            raise SyntaxError_("syntax error at end of input")
+        name = words[i]
+        i += 1
+        if i + 1 < len(words) and words[i] == ".":
+            spec.schema, name = name, words[i + 1]
+            i += 2
+        spec.table = name
+        if i < len(words) and words[i] == "(":
+            i += 1
+            while i < len(words) and words[i] != ")":
+                if words[i] != ",":
+                    spec.columns.append(words[i])
+                i += 1
+            i += 1
+    if i >= len(upper) or upper[i] not in ("FROM", "TO"):
+        raise SyntaxError_("syntax error: expected FROM STDIN or TO STDOUT")
+    spec.direction = "in" if upper[i] == "FROM" else "out"
+    target = upper[i + 1] if i + 1 < len(upper) else ""
+    if (spec.direction, target) not in (("in", "STDIN"), ("out", "STDOUT")):
+        raise FeatureNotSupported("COPY supports only FROM STDIN and TO STDOUT")
+    if spec.query is not None and spec.direction == "in":
+        raise SyntaxError_("COPY (query) FROM is not allowed")
+    _options(spec, words[i + 2 :])
+    return spec
+
+
+def _matching_paren(text: str, start: int) -> int:
+    depth, quote = 0, None
+    for k in range(start, len(text)):
+        c = text[k]
+        if quote:
+            if c == quote:
+                quote = None
+            continue
+        if c in ("'", '"'):
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return k
+    raise SyntaxError_("unbalanced parentheses in COPY")
+
+
+def _options(spec: CopySpec, words: list[str]) -> None:
+    w = [x for x in words if x not in (",",)]
+    if w and w[0].upper() == "WITH":
+        w = w[1:]
+    if w and w[0] == "(":
+        w = [x for x in w[1:] if x != ")"]
+    i = 0
+    while i < len(w):
+        key = w[i].upper()
+        val = w[i + 1] if i + 1 < len(w) else None
+        if key == "FORMAT" and val:
+            spec.format = val.lower()
+            i += 2
+        elif key in ("CSV", "TEXT", "BINARY"):
+            spec.format = key.lower()
+            i += 1
+        elif key == "HEADER":
+            if val is not None and val.upper() in ("TRUE", "ON", "1", "FALSE", "OFF", "0"):
+                spec.header = val.upper() in ("TRUE", "ON", "1")
+                i += 2
+            else:
+                spec.header = True
+                i += 1
+        elif key in ("DELIMITER", "NULL", "QUOTE", "ESCAPE"):
+            j = i + 1
+            if j < len(w) and w[j].upper() == "AS":
+                j += 1
+            if j >= len(w):
+                raise SyntaxError_(f"COPY option {key} needs a value")
+            setattr(spec, key.lower(), w[j])
+            i = j + 1
+        elif key in ("FREEZE",):
+            i += 2 if val is not None and val.upper() in ("TRUE", "ON", "FALSE", "OFF") else 1
+        else:
+            raise SyntaxError_(f'option "{w[i]}" not recognized')
+    if spec.format not in ("text", "csv"):
+        raise FeatureNotSupported(f"COPY format {spec.format} is not supported")
+    if spec.format == "csv":
+        if spec.delimiter == "\t":
+            spec.delimiter = ","
+        if spec.null == "\\N":
+            spec.null = ""
+    if len(spec.delimiter) != 1:
+        raise InvalidParameterValue("COPY delimiter must be a single one-byte character")
+
+
+# -- text format -------------------------------------------------------------------------------
+
+_UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+
+
+def _unescape_text(field_: str) -> str:
+    if "\\" not in field_:
+        return field_
+    out, i = [], 0
+    while i < len(field_):
+        c = field_[i]
+        if c == "\\" and i + 1 < len(field_):
+            nxt = field_[i + 1]
+            if nxt in _UNESCAPE:
+                out.append(_UNESCAPE[nxt])
+                i += 2
+                continue
+            out.append(nxt)
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _escape_text(value: str, delimiter: str) -> str:
+    return (value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+            .replace("\t", "\\t").replace(delimiter, "\\" + delimiter))  # fmt: skip
+
+
+def parse_rows(spec: CopySpec, data: str) -> Iterator[list[str | None]]:
+    """Fields of each input line; None for NULL."""
+    if spec.format == "csv":
+        first = True
+        for rec in _csv_records(data, spec):
+            if first and spec.header:
+                first = False
+                continue
+            first = False
+            if rec == [("\\.", False)]:
+                break
+            # NULL is the null string unquoted; a quoted "" is an empty string
+            yield [None if (v == spec.null and not quoted) else v for v, quoted in rec]
+        return
+    lines = data.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for n, line in enumerate(lines):
+        if n == 0 and spec.header:
+            continue
+        if line == "\\.":
+            break
+        if line.endswith("\r"):
+            line = line[:-1]
+        yield [None if f == spec.null else _unescape_text(f) for f in line.split(spec.delimiter)]
+
+
+def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
+    """CSV records as (value, was_quoted) pairs: PostgreSQL tells NULL (an unquoted empty
+    field) from '' (a quoted one), which the csv module cannot report."""
+    delim, quote, esc = spec.delimiter, spec.quote, spec.escape
+    i, n = 0, len(data)
+    while i < n:
+        record: list[tuple[str, bool]] = []
+        while True:
+            buf: list[str] = []
+            quoted = False
+            if i < n and data[i] == quote:
+                quoted = True
+                i += 1
+                while True:
+                    if i >= n:
+                        from sql.errors import BadCopyFileFormat
+
+                        raise BadCopyFileFormat("unterminated CSV quoted field")
+                    c = data[i]
+                    if c == esc and i + 1 < n and data[i + 1] == quote:
+                        buf.append(quote)
+                        i += 2
+                    elif c == quote:
+                        i += 1
+                        break
+                    else:
+                        buf.append(c)
+                        i += 1
+            while i < n and data[i] not in (delim, "\n", "\r"):
+                buf.append(data[i])
+                i += 1
+            record.append(("".join(buf), quoted))
+            if i < n and data[i] == delim:
+                i += 1
+                continue
+            if i < n and data[i] == "\r":
+                i += 1
+            if i < n and data[i] == "\n":
+                i += 1
+            break
+        yield record
+
+
+def format_row(spec: CopySpec, values: list[Any], types: list[SqlType]) -> str:
+    texts = [T.format_value(v, t) for v, t in zip(values, types, strict=True)]
+    if spec.format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=spec.delimiter, quotechar=spec.quote,
+                            lineterminator="\n", quoting=csv.QUOTE_MINIMAL)  # fmt: skip
+        writer.writerow(["" if t is None else t for t in texts])
+        line = buf.getvalue()
+        # NULL is an unquoted empty field; an empty string must be quoted to differ from it
+        fields = [spec.null if t is None else ('""' if t == "" else None) for t in texts]
+        if any(f is not None for f in fields):
+            parts = []
+            for t, f in zip(texts, fields, strict=True):
+                if f is not None:
+                    parts.append(f)
+                else:
+                    b = io.StringIO()
+                    csv.writer(b, delimiter=spec.delimiter, quotechar=spec.quote,
+                               lineterminator="").writerow([t])  # fmt: skip
+                    parts.append(b.getvalue())
+            line = spec.delimiter.join(parts) + "\n"
+        return line
+    return (
+        spec.delimiter.join(
+            spec.null if t is None else _escape_text(t, spec.delimiter) for t in texts
+        )
+        + "\n"
+    )
+
+
+def header_line(spec: CopySpec, names: list[str]) -> str:
+    if spec.format == "csv":
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=spec.delimiter, lineterminator="\n").writerow(names)
+        return buf.getvalue()
+    return spec.delimiter.join(names) + "\n"
