@@ -7,13 +7,16 @@ transaction; dropping a table deletes its rows and index entries.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from kv.errors import AlreadyExists
 from sql import types as T
 from sql.catalog import (
     SYSTEM_SCHEMAS,
+    Catalog,
     ColumnDef,
     ConstraintDef,
     IndexDef,
@@ -42,6 +45,12 @@ if TYPE_CHECKING:
     from sql.session import Result, Session
 
 
+def _catalog(session: Session) -> Catalog:
+    """A private copy of the catalog: DDL edits table definitions before writing them back,
+    and must never touch the cached copy other statements and sessions share."""
+    return copy.deepcopy(session.catalog())
+
+
 def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
     from sql.session import Result
 
@@ -60,7 +69,7 @@ def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
         return drop(session, tree)
     if isinstance(tree, exp.TruncateTable):
         for t in tree.expressions:
-            table = session.catalog().table(t.name, t.db or None, session.search_path())
+            table = _catalog(session).table(t.name, t.db or None, session.search_path())
             _delete_data(session, table)
         return Result("TRUNCATE TABLE")
     if isinstance(tree, exp.Alter):
@@ -71,7 +80,7 @@ def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
 def _schema_of(session: Session, t: exp.Table) -> str:
     if t.db:
         return t.db
-    catalog = session.catalog()
+    catalog = _catalog(session)
     for s in session.search_path():
         if s in catalog.schemas and s not in SYSTEM_SCHEMAS:
             return s
@@ -183,7 +192,7 @@ def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
     t = schema_e.this
     store = session.database.catalogs
     txn = session.current_txn()
-    catalog = session.catalog()
+    catalog = _catalog(session)
     schema = _schema_of(session, t)
     if catalog.find(t.name, schema, []) is not None:
         if tree.args.get("exists"):
@@ -294,7 +303,7 @@ def create_index(session: Session, tree: exp.Create) -> Result:
 
     idx = tree.this
     t = idx.args["table"]
-    table = session.catalog().table(t.name, t.db or None, session.search_path())
+    table = _catalog(session).table(t.name, t.db or None, session.search_path())
     cols, desc = [], []
     for o in idx.args["params"].args.get("columns") or []:
         e = o.this if isinstance(o, exp.Ordered) else o
@@ -304,7 +313,7 @@ def create_index(session: Session, tree: exp.Create) -> Result:
         cols.append(e.name)
         desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
     name = idx.name or f"{table.name}_{'_'.join(cols)}_idx"
-    catalog = session.catalog()
+    catalog = _catalog(session)
     if any(i.name == name for tb in catalog.all_tables() for i in tb.indexes):
         if tree.args.get("exists"):
             session.notices.append(f'relation "{name}" already exists, skipping')
@@ -361,7 +370,7 @@ def drop(session: Session, tree: exp.Drop) -> Result:
     kind = (tree.args.get("kind") or "").upper()
     store = session.database.catalogs
     txn = session.current_txn()
-    catalog = session.catalog()
+    catalog = _catalog(session)
     exists = bool(tree.args.get("exists"))
     if kind == "SCHEMA":
         for t in tree.args.get("tables") or tree.expressions or [tree.this]:
@@ -434,7 +443,7 @@ def drop(session: Session, tree: exp.Drop) -> Result:
 def _drop_table(session: Session, table: TableDef) -> None:
     store = session.database.catalogs
     txn = session.current_txn()
-    catalog = session.catalog()
+    catalog = _catalog(session)
     if table.kind == "table":
         _delete_data(session, table)
         for col in table.columns:
@@ -449,7 +458,7 @@ def create_schema(session: Session, tree: exp.Create) -> Result:
     from sql.session import Result
 
     name = tree.this.db or tree.this.name
-    catalog = session.catalog()
+    catalog = _catalog(session)
     if name in catalog.schemas and tree.args.get("exists"):
         session.notices.append(f'schema "{name}" already exists, skipping')
         return Result("CREATE SCHEMA")
@@ -461,7 +470,7 @@ def create_sequence(session: Session, tree: exp.Create) -> Result:
     from sql.session import Result
 
     t = tree.this
-    catalog = session.catalog()
+    catalog = _catalog(session)
     schema = _schema_of(session, t)
     if catalog.find(t.name, schema, []) is not None:
         if tree.args.get("exists"):
@@ -493,7 +502,7 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
     from sql.session import Result
 
     t = tree.this
-    catalog = session.catalog()
+    catalog = _catalog(session)
     table = catalog.find(t.name, t.db or None, session.search_path())
     if table is None or table.kind != "table":
         if tree.args.get("exists"):
@@ -569,10 +578,14 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
         elif isinstance(action, exp.AddConstraint):
             for item in action.expressions:
                 before = len(table.indexes)
+                old_def = TableDef.from_json(table.to_json())
                 _table_constraint(session, table, item)
                 _finish_constraints(table)
+                if table.primary_key and not old_def.primary_key:
+                    _rekey(session, old_def, table)
                 for index in table.indexes[before:]:
-                    _backfill(session, table, index)
+                    if not index.primary:
+                        _backfill(session, table, index)
                 _validate_new_constraints(session, table, ctx)
         elif isinstance(action, exp.AlterColumn):
             col = table.column(action.this.name)
@@ -599,6 +612,40 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
             )
     store.put_table(txn, table, catalog, new=False)
     return Result("ALTER TABLE")
+
+
+def _rekey(session: Session, old: TableDef, new: TableDef) -> None:
+    """A table gains a primary key: move every row from its hidden row id to its key, and
+    rebuild the indexes, whose entries end with the row key."""
+    from sql.errors import NotNullViolation
+
+    txn = session.current_txn()
+    old_codec, new_codec = RowCodec(session.db, old), RowCodec(session.db, new)
+    lo = old_codec.prefix
+    rows = [(key, old_codec.decode_value(raw)) for key, raw in txn.iter_scan(lo, prefix_end(lo))]
+    for key, _ in rows:
+        txn.delete(key)
+    for _, row in rows:
+        values = row[:-1]  # drop the row id
+        for i in new_codec.pk_idx:
+            if values[i] is None:
+                column = new_codec.live[i].name
+                raise NotNullViolation(
+                    f'column "{column}" of relation "{new.name}" contains null values'
+                )
+        try:
+            txn.insert(new_codec.key(values), new_codec.encode_value(values))
+        except AlreadyExists:
+            name = next(i.name for i in new.indexes if i.primary)
+            raise UniqueViolation(
+                f'could not create unique index "{name}"', detail="Key is duplicated."
+            ) from None
+    for index in old.indexes:
+        ilo = index_prefix(session.db, old.id, index.id)
+        _delete_range(session, ilo, prefix_end(ilo))
+    for index in new.indexes:
+        if not index.primary:
+            _backfill(session, new, index)
 
 
 def _rewrite_with_new_column(

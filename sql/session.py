@@ -142,6 +142,9 @@ _UTILITY_HEADS = {
     "UNLISTEN",
     "NOTIFY",
     "COPY",
+    "VACUUM",
+    "ANALYZE",
+    "CHECKPOINT",
 }
 
 
@@ -581,6 +584,24 @@ class Session:
             return Result("RESET")
         if kind == "explain":
             return self._explain(stmt)
+        if kind in ("vacuum", "analyze", "checkpoint"):
+            # Storage reclaims old versions through the GC worker and keeps no planner
+            # statistics, so these only check their arguments, as clients expect them to work.
+            if kind == "vacuum" and self.in_block:
+                from sql.errors import ActiveSqlTransaction
+
+                raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
+            # sqlglot's tokenizer may hand back the rest of the command as one token
+            parts = [p for w in words[1:] for p in w.replace(",", " ").split()]
+            names = [
+                w
+                for w in parts
+                if w.upper()
+                not in ("ANALYZE", "VERBOSE", "FULL", "FREEZE", "(", ")", "SKIP_LOCKED")
+            ]
+            for name in names:
+                self.catalog().table(name, None, self.search_path())
+            return Result(kind.upper())
         if kind == "copy":
             from sql.copy import parse_copy
 
