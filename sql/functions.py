@@ -613,6 +613,9 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             schema, _, rel = str(v[0]).rpartition(".")
             found = catalog().find(rel, schema or None, session.search_path())
             return found.name if found else None
+        if name == "to_regtype":
+            found = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
+            return found.display() if found else None
         if name == "quote_ident":
             s = str(v[0])
             return s if s.isidentifier() and s.islower() else '"' + s.replace('"', '""') + '"'
@@ -661,6 +664,7 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "pg_encoding_to_char": T.NAME,
         "pg_typeof": T.REGTYPE,
         "to_regclass": T.REGCLASS,
+        "to_regtype": T.REGTYPE,
         "pg_relation_is_publishable": T.BOOL,
         "array_upper": T.INT4,
         "array_lower": T.INT4,
@@ -785,6 +789,7 @@ def _sequence_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
 
 CATALOG_FUNCTIONS |= {
+    "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",
     "array_upper",
