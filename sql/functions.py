@@ -614,8 +614,8 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             found = catalog().find(rel, schema or None, session.search_path())
             return found.name if found else None
         if name == "to_regtype":
-            found = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
-            return found.display() if found else None
+            regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
+            return regtype.display() if regtype else None
         if name == "quote_ident":
             s = str(v[0])
             return s if s.isidentifier() and s.islower() else '"' + s.replace('"', '""') + '"'

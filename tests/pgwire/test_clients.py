@@ -33,13 +33,18 @@ def test_psql_describe_commands_and_copy(pg: Running, tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("1,ann\n2,bob\n")
     out = tmp_path / "out.csv"
-    script = "\n".join([
-        "CREATE TABLE people (id int PRIMARY KEY, name text UNIQUE);",
-        f"\\copy people FROM '{src}' WITH (FORMAT csv)",
-        "\\dt", "\\d people", "\\di", "\\l",
-        f"\\copy (SELECT * FROM people ORDER BY id) TO '{out}' WITH (FORMAT csv)",
-        "SELECT count(*) FROM people;",
-    ])  # fmt: skip
+    script = "\n".join(
+        [
+            "CREATE TABLE people (id int PRIMARY KEY, name text UNIQUE);",
+            f"\\copy people FROM '{src}' WITH (FORMAT csv)",
+            "\\dt",
+            "\\d people",
+            "\\di",
+            "\\l",
+            f"\\copy (SELECT * FROM people ORDER BY id) TO '{out}' WITH (FORMAT csv)",
+            "SELECT count(*) FROM people;",
+        ]
+    )
     res = run_client(pg, "psql", conninfo(pg), "-X", "-v", "ON_ERROR_STOP=1", stdin=script)
     assert res.returncode == 0, res.stderr
     assert "COPY 2" in res.stdout
@@ -58,8 +63,7 @@ def test_pgbench_initialises_and_runs_without_errors(pg: Running) -> None:
     tpcb = run_client(pg, "pgbench", "-c", "1", "-t", "50", conninfo(pg))
     assert tpcb.returncode == 0, tpcb.stderr
     assert "number of failed transactions: 0" in tpcb.stdout
-    select = run_client(pg, "pgbench", "-S", "-M", "prepared", "-c", "4", "-t", "100",
-                        conninfo(pg))  # fmt: skip
+    select = run_client(pg, "pgbench", "-S", "-M", "prepared", "-c", "4", "-t", "100", conninfo(pg))
     assert select.returncode == 0, select.stderr
     assert "number of transactions actually processed: 400/400" in select.stdout
 
@@ -68,8 +72,14 @@ def test_asyncpg_session(pg: Running) -> None:
     import asyncpg
 
     async def session() -> None:
-        conn = await asyncpg.connect(host="127.0.0.1", port=pg.port, user=USER,
-                                     password=PASSWORD, database="postgres", ssl="require")  # fmt: skip
+        conn = await asyncpg.connect(
+            host="127.0.0.1",
+            port=pg.port,
+            user=USER,
+            password=PASSWORD,
+            database="postgres",
+            ssl="require",
+        )
         try:
             await conn.execute(
                 "CREATE TABLE a (id bigint PRIMARY KEY, name text, "
