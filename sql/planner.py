@@ -349,7 +349,10 @@ class NestedLoopJoin(Node):
         nl = len(self.left.scope.columns)
         matched_right: set[int] = set()
         cond = self.cond.fn if self.cond else None
+        cancel = ex.cancel
         for lrow in self.left.rows(ex):
+            if cancel is not None:
+                cancel()
             hit = False
             for i, rrow in enumerate(right_rows):
                 row = lrow + rrow
@@ -1271,7 +1274,7 @@ class Planner:
             args = [coerce_to(a, t) for a in args]
             col = alias or "generate_series"
 
-            def run(_ex: Exec) -> list[Row]:
+            def run(ex: Exec) -> list[Row]:
                 start, stop = args[0].fn(()), args[1].fn(())
                 step = args[2].fn(()) if len(args) > 2 else 1
                 if start is None or stop is None or step is None:
@@ -1285,6 +1288,8 @@ class Planner:
                 while (v <= stop) if step > 0 else (v >= stop):
                     out.append((v,))
                     v += step
+                    if ex.cancel is not None and not len(out) & 0xFFFF:
+                        ex.cancel()
                     if len(out) > 10_000_000:
                         raise FeatureNotSupported("generate_series: too many rows")
                 return out

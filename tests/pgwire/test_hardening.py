@@ -1,0 +1,164 @@
+"""Bad input ends only the offending connection; limits, timeouts and cancel behave."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pgwire import messages as M
+from tests.pgwire.conftest import Running, start_server
+
+
+def raw_connection(pg: Running) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", pg.port), timeout=5)
+
+
+def read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return b"".join(chunks)
+
+
+def assert_still_serving(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\x00\x00\x00\x08\x00\x04\x00\x00",  # protocol 4.0
+        b"\x00\x00\x00\x03",  # length too short
+        b"\xff\xff\xff\xff" + b"x" * 10,  # absurd length
+        struct.pack("!ii", 12, 196608) + b"user",  # unterminated parameter
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    ],
+)
+def test_malformed_startup_gets_an_error_and_the_server_keeps_serving(
+    pg: Running, payload: bytes
+) -> None:
+    with raw_connection(pg) as sock:
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)
+        reply = read_all(sock)
+    assert reply == b"" or reply.startswith(b"E")
+    if reply:
+        assert b"08P01" in reply
+    assert_still_serving(pg)
+
+
+def test_truncated_message_after_login_gets_08p01(pg: Running) -> None:
+    conn = psycopg.connect(pg.dsn(sslmode="disable"), autocommit=True)
+    sock = socket.socket(fileno=conn.pgconn.socket)
+    sock.settimeout(5)
+    try:
+        sock.sendall(b"Q\x00\x00\x00\x02")  # a length that cannot hold itself
+        reply = read_all(sock)
+        assert b"08P01" in reply
+    finally:
+        sock.detach()
+        conn.close()
+    assert_still_serving(pg)
+
+
+@given(st.sampled_from(list(b"QPBDECSHXpdcf")), st.binary(max_size=64))
+@settings(max_examples=300, deadline=None)
+def test_message_decoder_raises_only_protocol_violations(kind: int, body: bytes) -> None:
+    with contextlib.suppress(M.ProtocolViolation):
+        M.decode(bytes([kind]), body)
+
+
+@given(st.binary(max_size=64))
+@settings(max_examples=300, deadline=None)
+def test_startup_decoder_raises_only_protocol_violations(body: bytes) -> None:
+    with contextlib.suppress(M.ProtocolViolation):
+        M.decode_startup(body)
+
+
+@given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=5))
+@settings(max_examples=25, deadline=None)
+def test_live_server_survives_random_messages_after_login(
+    pg_module: Running, blobs: list[bytes]
+) -> None:
+    conn = psycopg.connect(pg_module.dsn(sslmode="disable"), autocommit=True)
+    sock = socket.socket(fileno=conn.pgconn.socket)
+    sock.settimeout(2)
+    try:
+        for blob in blobs:
+            sock.sendall(blob[:1] + struct.pack("!i", len(blob) + 3) + blob[1:])
+        sock.sendall(b"X\x00\x00\x00\x04")
+        read_all(sock)
+    except OSError:
+        pass
+    finally:
+        sock.detach()
+        conn.close()
+    assert_still_serving(pg_module)
+
+
+@pytest.fixture(scope="module")
+def pg_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    yield from start_server(tmp_path_factory.mktemp("fuzz"))
+
+
+def test_connection_limit_refuses_with_53300(tmp_path: Path) -> None:
+    for pg in start_server(tmp_path, max_connections=2):
+        held = [psycopg.connect(pg.dsn()) for _ in range(2)]
+        with pytest.raises(psycopg.OperationalError) as info:
+            psycopg.connect(pg.dsn())
+        assert "too many clients" in str(info.value)
+        held[0].close()
+        assert_still_serving(pg)
+        held[1].close()
+
+
+def test_idle_connection_is_closed_after_the_timeout(tmp_path: Path) -> None:
+    for pg in start_server(tmp_path, idle_timeout_s=0.3):
+        conn = psycopg.connect(pg.dsn(), autocommit=True)
+        deadline = time.monotonic() + 10
+        while not conn.closed and time.monotonic() < deadline:
+            try:
+                conn.execute("SELECT 1")
+                time.sleep(0.5)  # idle longer than the timeout; the server must act alone
+            except psycopg.OperationalError:
+                break
+        with pytest.raises(psycopg.OperationalError):
+            conn.execute("SELECT 1")
+        conn.close()
+
+
+def test_require_tls_refuses_plaintext_logins_with_28000(tmp_path: Path) -> None:
+    for pg in start_server(tmp_path, require_tls=True):
+        with pytest.raises(psycopg.OperationalError) as info:
+            psycopg.connect(pg.dsn(sslmode="disable"))
+        assert "requires TLS" in str(info.value)
+        assert_still_serving(pg)
+
+
+def test_cancel_request_stops_a_running_query(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE big (id int PRIMARY KEY)")
+        conn.execute("INSERT INTO big SELECT g FROM generate_series(1, 3000) g")
+        timer = threading.Timer(0.5, lambda: conn.cancel_safe(timeout=10))
+        timer.start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT count(*) FROM big a, big b, big c")
+        timer.join()
+        assert conn.execute("SELECT count(*) FROM big").fetchone() == (3000,)
