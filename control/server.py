@@ -125,3 +125,7 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
 
     asyncio.run(run())
     click.echo("db9-server: stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -188,6 +188,9 @@ class Session:
         self._txn_time: dt.datetime | None = None
         self.last_values: dict[int, int] = {}  # currval per sequence id
         self.cancel_requested = False  # set by a CancelRequest from another connection
+        # Compiled plans hold closures bound to this session (its transaction, its
+        # settings), so they are cached per session, never shared.
+        self.plan_cache: dict[tuple[Any, ...], tuple[Any, Context]] = {}
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -490,8 +493,23 @@ class Session:
     ) -> Result:
         if stmt.utility is not None:
             return self._utility(stmt)
+        # Queries reuse their plan while the catalog is unchanged: the statement text, the
+        # parameter types and the catalog version pick it.
+        key = (
+            stmt.text,
+            tuple(t.oid if t else 0 for t in param_types or []),
+            self.database.catalogs.version(self.current_txn()),
+        )
+        cached = self.plan_cache.get(key)
+        if cached is not None:
+            plan, ctx = cached
+            ctx.params[:] = params
+            ctx.session = self
+            plan.run_txn = self.current_txn
+            rows = plan.run(cancel=self.check_cancel)
+            return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
         tree = self.parse(stmt)
-        return self.run_tree(tree, params, param_types or [])
+        return self.run_tree(tree, params, param_types or [], cache_key=key)
 
     def parse(self, stmt: Statement) -> exp.Expr:
         cache = self.database.parse_cache
@@ -517,7 +535,11 @@ class Session:
         return hit[0].copy()
 
     def run_tree(
-        self, tree: exp.Expr, params: list[Any], param_types: list[SqlType | None]
+        self,
+        tree: exp.Expr,
+        params: list[Any],
+        param_types: list[SqlType | None],
+        cache_key: tuple[Any, ...] | None = None,
     ) -> Result:
         from sql import ddl, dml
         from sql.planner import Planner
@@ -529,6 +551,11 @@ class Session:
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
             rows = plan.run(cancel=self.check_cancel)
+            if cache_key is not None and _cacheable(tree):
+                cache = self.plan_cache
+                if len(cache) > 2000:
+                    cache.clear()
+                cache[cache_key] = (plan, ctx)
             return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
         if self.read_only and isinstance(
             tree,
@@ -804,6 +831,40 @@ class Session:
             raise FeatureNotSupported("EXPLAIN supports queries only")
         plan = Planner(self, self.catalog(), Context()).plan_query(tree)
         return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in plan.explain()])
+
+
+def _cacheable(tree: exp.Expr) -> bool:
+    """Plans whose compiled form holds values fixed at plan time (now(), nextval) or
+    sessions' state are not shared."""
+    volatile = {
+        "now",
+        "current_timestamp",
+        "current_date",
+        "localtimestamp",
+        "nextval",
+        "currval",
+        "setval",
+        "random",
+        "gen_random_uuid",
+        "current_setting",
+        "current_user",
+        "session_user",
+        "current_schema",
+        "user",
+        "statement_timestamp",
+        "transaction_timestamp",
+    }
+    for node in tree.walk():
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() in volatile:
+            return False
+        if isinstance(
+            node,
+            exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentUser | exp.CurrentSchema | exp.Rand,
+        ):
+            return False
+        if isinstance(node, exp.Func) and node.sql_name().lower() in volatile:
+            return False
+    return True
 
 
 def _unquote(v: str) -> str:

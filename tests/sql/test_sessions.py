@@ -127,3 +127,15 @@ def test_explain_shows_a_point_get_for_primary_key_equality(db: Database) -> Non
     rows = Session(db).execute("EXPLAIN SELECT v FROM kv WHERE k = 1")[0].rows
     assert rows is not None
     assert any("Index Scan using kv_pkey" in r[0] for r in rows)
+
+
+def test_cached_plans_follow_parameters_and_schema_changes(db: Database) -> None:
+    s = Session(db)
+    p = s.prepare("SELECT * FROM kv WHERE k = $1")
+    assert s.execute_prepared(p, [1]).rows == [(1, 10)]
+    assert s.execute_prepared(p, [2]).rows == [(2, 20)]
+    assert len(s.plan_cache) == 1
+    Session(db).execute("ALTER TABLE kv ADD COLUMN note text DEFAULT 'n'")
+    assert s.execute_prepared(p, [2]).rows == [(2, 20, "n")]
+    assert s.execute("SELECT now() = now()")[0].rows == [(True,)]
+    assert len(s.plan_cache) == 2  # now() is not cached: its value is fixed at plan time
