@@ -154,3 +154,76 @@ def test_sqlalchemy_orm_and_reflection(pg: Running, driver: str) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def test_pg8000_session(pg: Running) -> None:
+    import ssl
+
+    import pg8000.native
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = pg8000.native.Connection(USER, host="127.0.0.1", port=pg.port, password=PASSWORD,
+                                    database="postgres", ssl_context=ctx)  # fmt: skip
+    try:
+        conn.run("CREATE TABLE p8 (id int PRIMARY KEY, v text)")
+        conn.run("INSERT INTO p8 VALUES (:id, :v)", id=1, v="one")
+        assert conn.run("SELECT v FROM p8 WHERE id = :id", id=1) == [["one"]]
+        with pytest.raises(pg8000.native.DatabaseError) as info:
+            conn.run("INSERT INTO p8 VALUES (1, 'dup')")
+        assert info.value.args[0]["C"] == "23505"
+    finally:
+        conn.close()
+
+
+def test_row_limited_execute_suspends_and_resumes_the_portal(pg: Running) -> None:
+    import asyncpg
+
+    async def run() -> list[int]:
+        conn = await asyncpg.connect(
+            host="127.0.0.1",
+            port=pg.port,
+            user=USER,
+            password=PASSWORD,
+            database="postgres",
+            ssl="require",
+        )
+        try:
+            await conn.execute("CREATE TABLE many (id int PRIMARY KEY)")
+            await conn.execute("INSERT INTO many SELECT g FROM generate_series(1, 25) g")
+            async with conn.transaction():  # asyncpg's cursor: Execute with a row limit of 10
+                return [
+                    r["id"]
+                    async for r in conn.cursor("SELECT id FROM many ORDER BY id", prefetch=10)
+                ]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == list(range(1, 26))
+
+
+def test_pipeline_mode_batches_statements(pg: Running) -> None:
+    import psycopg
+
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE pipe (id int PRIMARY KEY)")
+        with conn.pipeline():
+            for i in range(20):
+                conn.execute("INSERT INTO pipe VALUES (%s)", (i,))
+            cur = conn.execute("SELECT count(*) FROM pipe")
+        assert cur.fetchone() == (20,)
+
+
+def test_a_stuck_client_does_not_block_others(pg: Running) -> None:
+    import socket
+
+    import psycopg
+
+    stuck = socket.create_connection(("127.0.0.1", pg.port))
+    stuck.sendall(b"\x00\x00\x00\x50")  # promises an 80-byte startup packet, never sends it
+    try:
+        with psycopg.connect(pg.dsn(), autocommit=True, connect_timeout=5) as conn:
+            assert conn.execute("SELECT 7").fetchone() == (7,)
+    finally:
+        stuck.close()
