@@ -115,6 +115,40 @@ class TableScan(Node):
         return [head] + ([f"Index Cond: {self.cond}"] if self.cond else [])
 
 
+def _key_range(
+    lo: bytes,
+    hi: bytes,
+    lower: list[tuple[Typed, bool]],
+    upper: list[tuple[Typed, bool]],
+    key_of: Callable[[Any], bytes],
+) -> tuple[bytes, bytes] | None:
+    """Narrow ``[lo, hi)`` by bounds evaluated now; None when a bound is NULL (no rows)."""
+    for typed, inclusive in lower:
+        v = typed.fn(())
+        if v is None:
+            return None
+        at = key_of(v)
+        lo = max(lo, at if inclusive else prefix_end(at))
+    for typed, inclusive in upper:
+        v = typed.fn(())
+        if v is None:
+            return None
+        at = key_of(v)
+        hi = min(hi, prefix_end(at) if inclusive else at)
+    return (lo, hi) if lo < hi else None
+
+
+def _rows_through_index(ex: Exec, codec: RowCodec, index: IndexDef, lo: bytes,
+                        hi: bytes) -> Iterator[Row]:  # fmt: skip
+    """The rows that the index entries in ``[lo, hi)`` point at, fetched in one batch."""
+    keys = [codec.pk_from_index(index, k, v) for k, v in ex.txn.iter_scan(lo, hi)]
+    found = ex.txn.batch_get(keys) if keys else {}
+    for key in keys:
+        raw = found.get(key)
+        if raw is not None:
+            yield codec.decode_value(raw)
+
+
 @dataclass
 class RangeScan(Node):
     """Rows whose leading primary-key column lies between bounds computed at run time."""
@@ -128,23 +162,12 @@ class RangeScan(Node):
     def rows(self, ex: Exec) -> Iterator[Row]:
         prefix = self.codec.prefix
         t = self.codec.types[self.codec.pk_idx[0]]
-        lo, hi = prefix, prefix_end(prefix)
-        for typed, inclusive in self.lower:
-            v = typed.fn(())
-            if v is None:
-                return
-            at = prefix + encode_key(to_storage(v, t))
-            lo = max(lo, at if inclusive else prefix_end(at))
-        for typed, inclusive in self.upper:
-            v = typed.fn(())
-            if v is None:
-                return
-            at = prefix + encode_key(to_storage(v, t))
-            hi = min(hi, prefix_end(at) if inclusive else at)
-        if lo >= hi:
+        bounds = _key_range(prefix, prefix_end(prefix), self.lower, self.upper,
+                            lambda v: prefix + encode_key(to_storage(v, t)))  # fmt: skip
+        if bounds is None:
             return
         decode = self.codec.decode_value
-        for _, raw in ex.txn.iter_scan(lo, hi):
+        for _, raw in ex.txn.iter_scan(*bounds):
             yield decode(raw)
 
     def explain(self) -> list[str]:
@@ -189,15 +212,7 @@ class IndexScan(Node):
         types = [self.codec.types[i] for i in self.codec.index_columns(self.index)]
         stored = [to_storage(v, t) for v, t in zip(vals, types, strict=False)]
         lo = self.codec.index_bounds(self.index, stored)
-        keys = [
-            self.codec.pk_from_index(self.index, k, v)
-            for k, v in ex.txn.iter_scan(lo, prefix_end(lo))
-        ]
-        found = ex.txn.batch_get(keys) if keys else {}
-        for key in keys:
-            raw = found.get(key)
-            if raw is not None:
-                yield self.codec.decode_value(raw)
+        yield from _rows_through_index(ex, self.codec, self.index, lo, prefix_end(lo))
 
     def explain(self) -> list[str]:
         return [
@@ -218,30 +233,13 @@ class IndexRangeScan(Node):
     cond: str = ""
 
     def rows(self, ex: Exec) -> Iterator[Row]:
-        codec = self.codec
-        t = codec.types[codec.index_columns(self.index)[0]]
-        prefix = codec.index_bounds(self.index, [])
-        lo, hi = prefix, prefix_end(prefix)
-        for typed, inclusive in self.lower:
-            v = typed.fn(())
-            if v is None:
-                return
-            at = codec.index_bounds(self.index, [to_storage(v, t)])
-            lo = max(lo, at if inclusive else prefix_end(at))
-        for typed, inclusive in self.upper:
-            v = typed.fn(())
-            if v is None:
-                return
-            at = codec.index_bounds(self.index, [to_storage(v, t)])
-            hi = min(hi, prefix_end(at) if inclusive else at)
-        if lo >= hi:
-            return
-        keys = [codec.pk_from_index(self.index, k, v) for k, v in ex.txn.iter_scan(lo, hi)]
-        found = ex.txn.batch_get(keys) if keys else {}
-        for key in keys:
-            raw = found.get(key)
-            if raw is not None:
-                yield codec.decode_value(raw)
+        codec, index = self.codec, self.index
+        t = codec.types[codec.index_columns(index)[0]]
+        prefix = codec.index_bounds(index, [])
+        bounds = _key_range(prefix, prefix_end(prefix), self.lower, self.upper,
+                            lambda v: codec.index_bounds(index, [to_storage(v, t)]))  # fmt: skip
+        if bounds is not None:
+            yield from _rows_through_index(ex, codec, index, *bounds)
 
     def explain(self) -> list[str]:
         return [
