@@ -853,35 +853,28 @@ class Compiler:
             )
         return t
 
-    def c_And(self, e: exp.And) -> Typed:
+    def _logic(self, e: exp.Binary, decisive: bool) -> Typed:
+        """AND (decisive=False) and OR (decisive=True) with SQL's three-valued logic: the
+        decisive value wins, otherwise NULL if either side is NULL."""
         a, b = self._bool(e.this), self._bool(e.expression)
         fa, fb = a.fn, b.fn
 
         def run(r: Row) -> Any:
             x = fa(r)
-            if x is False:
-                return False
+            if x is decisive:
+                return decisive
             y = fb(r)
-            if y is False:
-                return False
-            return None if x is None or y is None else True
+            if y is decisive:
+                return decisive
+            return None if x is None or y is None else not decisive
 
         return Typed(run, T.BOOL, a.const and b.const)
+
+    def c_And(self, e: exp.And) -> Typed:
+        return self._logic(e, False)
 
     def c_Or(self, e: exp.Or) -> Typed:
-        a, b = self._bool(e.this), self._bool(e.expression)
-        fa, fb = a.fn, b.fn
-
-        def run(r: Row) -> Any:
-            x = fa(r)
-            if x is True:
-                return True
-            y = fb(r)
-            if y is True:
-                return True
-            return None if x is None or y is None else False
-
-        return Typed(run, T.BOOL, a.const and b.const)
+        return self._logic(e, True)
 
     def c_Not(self, e: exp.Not) -> Typed:
         a = self._bool(e.this)
