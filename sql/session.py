@@ -778,9 +778,7 @@ class Session:
             if values and values[0].lower() in ("=", "to"):
                 values = values[1:]
         value = (
-            ",".join(_unquote(v) for v in values if v != ",")
-            if name == "search_path"
-            else " ".join(_unquote(v) for v in values)
+            ",".join(v for v in values if v != ",") if name == "search_path" else " ".join(values)
         )
         if value.lower() == "default":
             value = DEFAULT_SETTINGS.get(name, "")
@@ -865,10 +863,6 @@ def _cacheable(tree: exp.Expr) -> bool:
         if isinstance(node, exp.Func) and node.sql_name().lower() in volatile:
             return False
     return True
-
-
-def _unquote(v: str) -> str:
-    return v
 
 
 def _position(text: str, err: dict[str, Any]) -> int:
