@@ -90,9 +90,16 @@ class PgConnection:
             self.out.clear()
         await self.writer.drain()
 
-    async def _read(self, n: int) -> bytes:
+    async def _read(self, n: int, *, idle: bool = False) -> bytes:
+        """``n`` bytes; ``idle`` marks the wait for a new message (and every read before
+        login), where the idle timeout applies. Inside a message a plain read is used: a
+        timeout per read costs more than the read, and a client stalling mid-message holds
+        only its own connection."""
         try:
-            return await asyncio.wait_for(self.reader.readexactly(n), self.server.idle_timeout)
+            if not idle and self.session is not None:
+                return await self.reader.readexactly(n)
+            async with asyncio.timeout(self.server.idle_timeout):
+                return await self.reader.readexactly(n)
         except TimeoutError:
             self.send(
                 M.error_response(
@@ -105,7 +112,7 @@ class PgConnection:
             raise Closed from None
 
     async def read_message(self) -> tuple[bytes, bytes]:
-        header = await self._read(5)
+        header = await self._read(5, idle=True)
         kind, length = header[:1], _I32.unpack(header[1:])[0]
         if length < 4 or length > M.MAX_MESSAGE:
             raise M.ProtocolViolation(f"invalid message length {length}")
