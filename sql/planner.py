@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -333,6 +333,36 @@ class OneRow(Node):
         return ["Result"]
 
 
+def _join(
+    ex: Exec,
+    node: NestedLoopJoin | HashJoin,
+    right_rows: list[Row],
+    candidates: Callable[[Row], Iterable[tuple[int, Row]]],
+    cond: Callable[[Row], Any] | None,
+) -> Iterator[Row]:
+    """Rows of a join: each left row with its matching right rows, then the NULL-padded
+    rows that LEFT, RIGHT and FULL joins add for rows without a match."""
+    nl, nr = len(node.left.scope.columns), len(node.right.scope.columns)
+    matched: set[int] = set()
+    cancel = ex.cancel
+    for lrow in node.left.rows(ex):
+        if cancel is not None:
+            cancel()
+        hit = False
+        for i, rrow in candidates(lrow):
+            row = lrow + rrow
+            if cond is None or cond(row) is True:
+                hit = True
+                matched.add(i)
+                yield row
+        if not hit and node.kind in ("left", "full"):
+            yield lrow + (None,) * nr
+    if node.kind in ("right", "full"):
+        for i, rrow in enumerate(right_rows):
+            if i not in matched:
+                yield (None,) * nl + rrow
+
+
 @dataclass
 class NestedLoopJoin(Node):
     left: Node
@@ -343,27 +373,9 @@ class NestedLoopJoin(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         right_rows = list(self.right.rows(ex))
-        nr = len(self.right.scope.columns)
-        nl = len(self.left.scope.columns)
-        matched_right: set[int] = set()
-        cond = self.cond.fn if self.cond else None
-        cancel = ex.cancel
-        for lrow in self.left.rows(ex):
-            if cancel is not None:
-                cancel()
-            hit = False
-            for i, rrow in enumerate(right_rows):
-                row = lrow + rrow
-                if cond is None or cond(row) is True:
-                    hit = True
-                    matched_right.add(i)
-                    yield row
-            if not hit and self.kind in ("left", "full"):
-                yield lrow + (None,) * nr
-        if self.kind in ("right", "full"):
-            for i, rrow in enumerate(right_rows):
-                if i not in matched_right:
-                    yield (None,) * nl + rrow
+        pairs = list(enumerate(right_rows))
+        yield from _join(ex, self, right_rows, lambda _lrow: pairs,
+                         self.cond.fn if self.cond else None)  # fmt: skip
 
     def explain(self) -> list[str]:
         kind = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
@@ -390,27 +402,16 @@ class HashJoin(Node):
         rk = [k.fn for k in self.right_keys]
         for i, rrow in enumerate(right_rows):
             key = tuple(f(rrow) for f in rk)
-            if None not in key:
+            if None not in key:  # NULL never equals anything
                 table.setdefault(key, []).append((i, rrow))
-        nr, nl = len(self.right.scope.columns), len(self.left.scope.columns)
         lk = [k.fn for k in self.left_keys]
-        residual = self.residual.fn if self.residual else None
-        matched: set[int] = set()
-        for lrow in self.left.rows(ex):
+
+        def candidates(lrow: Row) -> Iterable[tuple[int, Row]]:
             key = tuple(f(lrow) for f in lk)
-            hit = False
-            for i, rrow in table.get(key, ()) if None not in key else ():
-                row = lrow + rrow
-                if residual is None or residual(row) is True:
-                    hit = True
-                    matched.add(i)
-                    yield row
-            if not hit and self.kind in ("left", "full"):
-                yield lrow + (None,) * nr
-        if self.kind in ("right", "full"):
-            for i, rrow in enumerate(right_rows):
-                if i not in matched:
-                    yield (None,) * nl + rrow
+            return () if None in key else table.get(key, ())
+
+        yield from _join(ex, self, right_rows, candidates,
+                         self.residual.fn if self.residual else None)  # fmt: skip
 
     def explain(self) -> list[str]:
         kind = {"inner": "", "left": "Left ", "right": "Right ", "full": "Full "}[self.kind]
