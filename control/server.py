@@ -22,7 +22,7 @@ from kv.client import LocalKv, TxnClient
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
 from pgwire.auth import StaticAuthenticator
-from pgwire.server import PgServer, PgServerConfig
+from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
 from sql.layout import DEFAULT_DATABASE_ID, database_prefix
 from sql.session import Database
@@ -123,7 +123,8 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
             node.kv.close()
             sys.exit(1)
 
-    asyncio.run(run())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(run())
     click.echo("db9-server: stopped")
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
 
+from kv import nowait
 from kv.engine.base import Engine
 from kv.errors import (
     AlreadyExists,
@@ -36,6 +37,10 @@ T = TypeVar("T")
 
 class KvBackend(Protocol):
     """The Percolator command set, as the single-node store and the cluster client offer it."""
+
+    # True when reads are local memory-mapped lookups that may run on an event-loop thread
+    # under ``kv.nowait.nonblocking()``; a backend doing network calls says False.
+    inline_reads: bool
 
     def get_ts(self, count: int = 1) -> int: ...
     def get(self, key: bytes, ts: int) -> bytes | None: ...
@@ -76,6 +81,8 @@ class KvBackend(Protocol):
 
 class LocalKv:
     """A ``KvBackend`` on one local engine: Storage for the commands, the TSO for timestamps."""
+
+    inline_reads = True
 
     def __init__(self, engine: Engine, tso: TimestampOracle | None = None) -> None:
         self.engine = engine
@@ -245,6 +252,7 @@ class Transaction:
         try:
             return self._backend.get(key, self.start_ts)
         except KeyIsLocked:
+            nowait.check()  # resolving a lock writes, and may wait for its owner
             return self._read(lambda: self._backend.get(key, self.start_ts))
 
     def batch_get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:

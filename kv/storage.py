@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from kv import nowait
 from kv.engine.base import Engine, WriteBatch
 from kv.errors import InvalidArgument, LimitExceeded, SnapshotTooOld
 from kv.mvcc import keys as K
@@ -54,6 +55,7 @@ class Storage:
         inflight = self._inflight
         if inflight is not None and touches(inflight):
             # The 1PC holding the latch may commit below ``ts``; wait until its batch landed.
+            nowait.check()
             with self._latch:
                 pass
 
@@ -107,6 +109,7 @@ class Storage:
     # -- writes ------------------------------------------------------------------------------
 
     def _execute(self, command: Callable[[MvccReader, MvccWriter], T]) -> T:
+        nowait.check()  # every write takes the latch and syncs
         with self._latch:
             return self._execute_latched(command)
 
@@ -154,6 +157,7 @@ class Storage:
         touch them wait for the latch (see ``_before_read``).
         """
         self._check_sizes(mutations)
+        nowait.check()
         with self._latch:
             self._inflight = frozenset(m.key for m in mutations)
             try:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from kv import nowait
 from kv.engine.base import Engine, WriteBatch
 from kv.errors import InvalidArgument
 from kv.mvcc.keys import meta_key
@@ -43,7 +44,9 @@ class TimestampOracle:
         """Reserve ``count`` consecutive timestamps and return the first."""
         if not 1 <= count <= MAX_BATCH:
             raise InvalidArgument(f"timestamp batch must be 1..{MAX_BATCH}")
-        with self._lock:
+        if not self._lock.acquire(blocking=not nowait.active()):
+            raise nowait.WouldBlock
+        try:
             now = compose(self._clock_ms())
             first = max(now, self._last + 1)
             # Never let a batch straddle a physical millisecond's logical space.
@@ -58,6 +61,8 @@ class TimestampOracle:
                 self._limit = limit
             self._last = last
             return first
+        finally:
+            self._lock.release()
 
     @property
     def last(self) -> int:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _I32 = struct.Struct("!i")
+_WRITE_HIGH_WATER = 1 << 16
 
 
 class Closed(Exception):
@@ -42,6 +43,7 @@ class Portal:
     prepared: Prepared
     params: list[Any]
     formats: list[int]
+    statement: str = ""  # the name it was bound from
     result: Result | None = None
     pos: int = 0
 
@@ -51,6 +53,9 @@ class ConnState:
     statements: dict[str, Prepared] = field(default_factory=dict)
     portals: dict[str, Portal] = field(default_factory=dict)
     skipping: bool = False  # after an error in the extended protocol, until Sync
+    # Encoded RowDescriptions by (statement name, result formats): libpq describes the
+    # portal on every execution of a prepared statement.
+    row_descriptions: dict[tuple[str, tuple[int, ...]], bytes] = field(default_factory=dict)
 
 
 def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Field]:
@@ -78,6 +83,12 @@ class PgConnection:
         self.secret = secrets.randbits(31)
         self.state = ConnState()
         self.out: list[bytes] = []
+        self.ev = asyncio.get_running_loop()
+        self.buf = bytearray()  # bytes read from the socket and not yet parsed
+        self.pos = 0
+        self.at_message_start = False
+        self.waiting_since: float | None = None  # loop time when an idle wait began
+        self.idle_timer: asyncio.TimerHandle | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -88,35 +99,96 @@ class PgConnection:
         if self.out:
             self.writer.write(b"".join(self.out))
             self.out.clear()
-        await self.writer.drain()
+        # Wait only when the kernel is not keeping up: a reply to a small query goes out
+        # at once, and drain() costs a coroutine switch per message otherwise.
+        if self.writer.transport.get_write_buffer_size() > _WRITE_HIGH_WATER:
+            await self.writer.drain()
 
-    async def _read(self, n: int, *, idle: bool = False) -> bytes:
-        """``n`` bytes; ``idle`` marks the wait for a new message (and every read before
-        login), where the idle timeout applies. Inside a message a plain read is used: a
-        timeout per read costs more than the read, and a client stalling mid-message holds
-        only its own connection."""
-        try:
-            if not idle and self.session is not None:
-                return await self.reader.readexactly(n)
-            async with asyncio.timeout(self.server.idle_timeout):
-                return await self.reader.readexactly(n)
-        except TimeoutError:
-            self.send(
-                M.error_response(
-                    M.Notice("FATAL", "57P05", "terminating connection due to idle-session timeout")
-                )
+    async def _fill(self, need: int) -> None:
+        """Read until ``need`` unread bytes are buffered. A client's Bind, Execute and Sync
+        usually arrive in one packet, so most messages are parsed with no socket read."""
+        while len(self.buf) - self.pos < need:
+            if self.pos:
+                del self.buf[: self.pos]
+                self.pos = 0
+            idle = self.session is None or self.at_message_start
+            if idle:
+                self.waiting_since = self.ev.time()
+                self._arm_idle_timer()
+            try:
+                data = await self.reader.read(1 << 16)
+            except ConnectionError:
+                raise Closed from None
+            finally:
+                self.waiting_since = None
+            if not data:
+                raise Closed
+            self.buf += data
+
+    def _arm_idle_timer(self) -> None:
+        """One timer per connection, re-armed lazily when it fires: cheaper than a timeout
+        around every read, and a silent client is still cut off on time."""
+        if self.idle_timer is None:
+            self.idle_timer = self.ev.call_later(self.server.idle_timeout, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self.idle_timer = None
+        since = self.waiting_since
+        if since is None:
+            return  # busy now; the next wait re-arms the timer
+        left = since + self.server.idle_timeout - self.ev.time()
+        if left > 0:
+            self.idle_timer = self.ev.call_later(left, self._idle_check)
+            return
+        self.send(
+            M.error_response(
+                M.Notice("FATAL", "57P05", "terminating connection due to idle-session timeout")
             )
-            await self.flush()
-            raise Closed from None
-        except (asyncio.IncompleteReadError, ConnectionError):
-            raise Closed from None
+        )
+        self.writer.write(b"".join(self.out))
+        self.out.clear()
+        self.writer.close()  # the pending read ends with EOF and the connection unwinds
+
+    async def _read(self, n: int) -> bytes:
+        if len(self.buf) - self.pos < n:
+            await self._fill(n)
+        start = self.pos
+        self.pos = start + n
+        return bytes(self.buf[start : start + n])
+
+    def _take(self) -> tuple[bytes, bytes] | None:
+        """The next message if it is wholly buffered (the common case), without awaiting."""
+        buf, pos = self.buf, self.pos
+        if len(buf) - pos < 5:
+            return None
+        length = _I32.unpack_from(buf, pos + 1)[0]
+        end = pos + 1 + length
+        if len(buf) < end or length < 4 or length > M.MAX_MESSAGE:
+            return None  # read_message waits for the rest, or reports the bad length
+        self.pos = end
+        return bytes(buf[pos : pos + 1]), bytes(buf[pos + 5 : end])
 
     async def read_message(self) -> tuple[bytes, bytes]:
-        header = await self._read(5, idle=True)
-        kind, length = header[:1], _I32.unpack(header[1:])[0]
+        buf = self.buf
+        if len(buf) - self.pos < 5:
+            self.at_message_start = True
+            try:
+                await self._fill(5)
+            finally:
+                self.at_message_start = False
+            buf = self.buf
+        pos = self.pos
+        kind = bytes(buf[pos : pos + 1])
+        length = _I32.unpack_from(buf, pos + 1)[0]
         if length < 4 or length > M.MAX_MESSAGE:
             raise M.ProtocolViolation(f"invalid message length {length}")
-        return kind, await self._read(length - 4)
+        end = pos + 1 + length
+        if len(buf) < end:
+            await self._fill(1 + length)
+            buf, pos = self.buf, self.pos
+            end = pos + 1 + length
+        self.pos = end
+        return kind, bytes(buf[pos + 5 : end])
 
     async def run_sql(self, fn: Callable[[], T]) -> T:
         return await asyncio.to_thread(fn)
@@ -137,6 +209,8 @@ class PgConnection:
         except Exception:  # a bug of ours: end this connection only
             log.exception("pgwire connection failed")
         finally:
+            if self.idle_timer is not None:
+                self.idle_timer.cancel()
             if self.session is not None:
                 session = self.session
                 self.session = None
@@ -156,6 +230,10 @@ class PgConnection:
                     self.writer.write(b"N")
                     await self.writer.drain()
                     continue
+                if self.pos < len(self.buf):
+                    # Bytes sent before the handshake would be taken as if encrypted
+                    # (CVE-2021-23214): refuse them.
+                    raise M.ProtocolViolation("received unencrypted data after SSL request")
                 self.writer.write(b"S")
                 await self.writer.drain()
                 await self.writer.start_tls(self.server.tls_context)
@@ -238,29 +316,47 @@ class PgConnection:
     # -- after login ---------------------------------------------------------------------------
 
     async def loop(self) -> None:
+        handlers: dict[bytes, Callable[[bytes], None]] = {
+            b"B": lambda body: self.bind(M.decode_bind(body)),
+            b"D": lambda body: self.describe(M.decode(b"D", body)),  # type: ignore[arg-type]
+            b"C": lambda body: self.close_message(M.decode(b"C", body)),  # type: ignore[arg-type]
+        }
+        state = self.state
         while True:
-            kind, body = await self.read_message()
-            msg = M.decode(kind, body)
-            if isinstance(msg, M.Terminate):
-                return
-            if isinstance(msg, M.Query):
-                await self.simple_query(msg.sql)
-                continue
-            if isinstance(msg, M.Sync):
-                self.state.skipping = False
+            kind, body = self._take() or await self.read_message()
+            if kind == b"S":
+                if body:
+                    raise M.ProtocolViolation("message has trailing bytes")
+                state.skipping = False
                 self.send(M.ready_for_query(self._status()))
                 await self.flush()
                 continue
-            if isinstance(msg, M.Flush):
-                await self.flush()
-                continue
-            if self.state.skipping:
+            handler = handlers.get(kind)
+            if handler is None:
+                msg = M.decode(kind, body)
+                if isinstance(msg, M.Terminate):
+                    return
+                if isinstance(msg, M.Query):
+                    await self.simple_query(msg.sql)
+                    continue
+                if isinstance(msg, M.Flush):
+                    await self.flush()
+                    continue
+            if state.skipping:  # after an error, until Sync
                 continue
             try:
-                await self.extended(msg)
+                if handler is not None:
+                    handler(body)
+                elif isinstance(msg, M.Execute):
+                    if not self.execute_inline(msg):
+                        await self.execute(msg)
+                elif isinstance(msg, M.Parse):
+                    await self.parse(msg)
+                else:
+                    raise M.ProtocolViolation(f"unexpected message {type(msg).__name__}")
             except Db9Error as exc:
                 self.send_error(exc)
-                self.state.skipping = True
+                state.skipping = True
 
     def _status(self) -> str:
         return self.session.status if self.session else "I"
@@ -390,39 +486,57 @@ class PgConnection:
                 out.append(decode_text(raw, t))
         return out
 
-    async def extended(self, msg: M.Frontend) -> None:
+    async def parse(self, msg: M.Parse) -> None:
         session = self.session
         assert session is not None
         st = self.state
-        if isinstance(msg, M.Parse):
-            prepared = await self.run_sql(lambda: session.prepare(msg.sql, msg.param_oids))
-            if msg.name and msg.name in st.statements:
-                from sql.errors import DuplicateObject
+        prepared = await self.run_sql(lambda: session.prepare(msg.sql, msg.param_oids))
+        if msg.name and msg.name in st.statements:
+            from sql.errors import DuplicateObject
 
-                raise DuplicateObject(f'prepared statement "{msg.name}" already exists')
-            st.statements[msg.name] = prepared
-            self.send(M.parse_complete())
-        elif isinstance(msg, M.Bind):
-            prepared = self._statement(msg.statement)
-            params = self._decode_params(prepared, msg)
-            st.portals[msg.portal] = Portal(prepared, params, msg.result_formats)
-            self.send(M.bind_complete())
-        elif isinstance(msg, M.Describe):
-            if msg.kind == "S":
-                prepared = self._statement(msg.name)
-                self.send(M.parameter_description([t.oid for t in prepared.param_types]))
-                cols, formats = prepared.columns, []
-            else:
-                portal = self._portal(msg.name)
-                cols, formats = portal.prepared.columns, portal.formats
-            self.send(M.row_description(_fields(cols, formats)) if cols else M.no_data())
-        elif isinstance(msg, M.Execute):
-            await self.execute(msg)
-        elif isinstance(msg, M.Close):
-            (st.statements if msg.kind == "S" else st.portals).pop(msg.name, None)
-            self.send(M.close_complete())
+            raise DuplicateObject(f'prepared statement "{msg.name}" already exists')
+        st.statements[msg.name] = prepared
+        self._forget_descriptions(msg.name)
+        self.send(M.parse_complete())
+
+    def bind(self, msg: M.Bind) -> None:
+        prepared = self._statement(msg.statement)
+        params = self._decode_params(prepared, msg)
+        self.state.portals[msg.portal] = Portal(prepared, params, msg.result_formats,
+                                                msg.statement)  # fmt: skip
+        self.send(M.bind_complete())
+
+    def describe(self, msg: M.Describe) -> None:
+        st = self.state
+        if msg.kind == "S":
+            prepared = self._statement(msg.name)
+            self.send(M.parameter_description([t.oid for t in prepared.param_types]))
+            cols = prepared.columns
+            self.send(M.row_description(_fields(cols, [])) if cols else M.no_data())
+            return
+        portal = self._portal(msg.name)
+        key = (portal.statement, tuple(portal.formats))
+        cached = st.row_descriptions.get(key)
+        if cached is None:
+            cols = portal.prepared.columns
+            cached = M.row_description(_fields(cols, portal.formats)) if cols else M.no_data()
+            if portal.prepared is st.statements.get(portal.statement):
+                st.row_descriptions[key] = cached
+        self.send(cached)
+
+    def close_message(self, msg: M.Close) -> None:
+        st = self.state
+        if msg.kind == "S":
+            st.statements.pop(msg.name, None)
+            self._forget_descriptions(msg.name)
         else:
-            raise M.ProtocolViolation(f"unexpected message {type(msg).__name__}")
+            st.portals.pop(msg.name, None)
+        self.send(M.close_complete())
+
+    def _forget_descriptions(self, statement: str) -> None:
+        cache = self.state.row_descriptions
+        for key in [k for k in cache if k[0] == statement]:
+            del cache[key]
 
     def _statement(self, name: str) -> Prepared:
         prepared = self.state.statements.get(name)
@@ -444,6 +558,25 @@ class PgConnection:
             raise err
         return portal
 
+    def execute_inline(self, msg: M.Execute) -> bool:
+        """Execute a portal whose statement is a cached point read, on the loop thread;
+        False if it must go through ``execute`` (a worker thread) instead."""
+        session = self.session
+        assert session is not None
+        portal = self._portal(msg.portal)
+        if portal.result is None and portal.prepared.stmt is not None:
+            try:
+                portal.result = session.execute_inline(portal.prepared, portal.params)
+            finally:
+                if session.notices:
+                    self.send_notices()
+            if portal.result is None:
+                return False
+        if portal.result is None or portal.result.copy is not None:
+            return False
+        self.send_result(portal, msg)
+        return True
+
     async def execute(self, msg: M.Execute) -> None:
         session = self.session
         assert session is not None
@@ -461,6 +594,11 @@ class PgConnection:
         result = portal.result
         if result.copy is not None:
             portal.result = result = await self.copy(result)
+        self.send_result(portal, msg)
+
+    def send_result(self, portal: Portal, msg: M.Execute) -> None:
+        result = portal.result
+        assert result is not None
         if result.columns is None:
             self.send(M.command_complete(result.tag))
             return

@@ -31,40 +31,40 @@ class ProtocolViolation(Db9Error):
 # -- frontend messages ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Startup:
     params: dict[str, str]
 
 
-@dataclass
+@dataclass(slots=True)
 class SSLRequest:
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class GSSENCRequest:
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class CancelRequest:
     pid: int
     secret: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Query:
     sql: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Parse:
     name: str
     sql: str
     param_oids: list[int]
 
 
-@dataclass
+@dataclass(slots=True)
 class Bind:
     portal: str
     statement: str
@@ -73,57 +73,57 @@ class Bind:
     result_formats: list[int]
 
 
-@dataclass
+@dataclass(slots=True)
 class Describe:
     kind: str  # "S" statement or "P" portal
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Execute:
     portal: str
     max_rows: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Close:
     kind: str
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Sync:
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Flush:
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Terminate:
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class PasswordData:
     """'p' messages: a password, or a SASL initial/continuation response (by auth state)."""
 
     data: bytes
 
 
-@dataclass
+@dataclass(slots=True)
 class CopyData:
     data: bytes
 
 
-@dataclass
+@dataclass(slots=True)
 class CopyDone:
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class CopyFail:
     message: str
 
@@ -211,8 +211,58 @@ def decode_startup(body: bytes) -> Startup | SSLRequest | GSSENCRequest | Cancel
     return Startup(params)
 
 
+def _cstring_at(body: bytes, pos: int) -> tuple[str, int]:
+    end = body.find(b"\x00", pos)
+    if end < 0:
+        raise ProtocolViolation("string is not terminated")
+    try:
+        return body[pos:end].decode("utf-8"), end + 1
+    except UnicodeDecodeError:
+        raise ProtocolViolation("invalid UTF-8 in message") from None
+
+
+def decode_bind(body: bytes) -> Bind:
+    """Bind is parsed with offsets rather than a Reader: it comes with every execution."""
+    portal, pos = _cstring_at(body, 0)
+    statement, pos = _cstring_at(body, pos)
+    size = len(body)
+    try:
+        (nf,) = _I16.unpack_from(body, pos)
+        if nf < 0:
+            raise ProtocolViolation("negative count in Bind")
+        formats = list(struct.unpack_from(f"!{nf}h", body, pos + 2))
+        pos += 2 + 2 * nf
+        (np_,) = _I16.unpack_from(body, pos)
+        if np_ < 0:
+            raise ProtocolViolation("negative count in Bind")
+        pos += 2
+        params: list[bytes | None] = []
+        for _ in range(np_):
+            (n,) = _I32.unpack_from(body, pos)
+            pos += 4
+            if n == -1:
+                params.append(None)
+                continue
+            if n < 0 or pos + n > size:
+                raise ProtocolViolation("message is truncated")
+            params.append(body[pos : pos + n])
+            pos += n
+        (nr,) = _I16.unpack_from(body, pos)
+        if nr < 0:
+            raise ProtocolViolation("negative count in Bind")
+        result_formats = list(struct.unpack_from(f"!{nr}h", body, pos + 2))
+        pos += 2 + 2 * nr
+    except struct.error:
+        raise ProtocolViolation("message is truncated") from None
+    if pos != size:
+        raise ProtocolViolation("message has trailing bytes")
+    return Bind(portal, statement, formats, params, result_formats)
+
+
 def decode(kind: bytes, body: bytes) -> Frontend:
     """A typed frontend message from its type byte and body."""
+    if kind == b"B":
+        return decode_bind(body)
     r = Reader(body)
     msg: Frontend
     if kind == b"Q":
@@ -223,21 +273,6 @@ def decode(kind: bytes, body: bytes) -> Frontend:
         if n < 0:
             raise ProtocolViolation("negative parameter count")
         msg = Parse(name, sql, [r.int32() for _ in range(n)])
-    elif kind == b"B":
-        portal, statement = r.cstring(), r.cstring()
-        nf = r.int16()
-        formats = [r.int16() for _ in range(max(nf, 0))]
-        np_ = r.int16()
-        if nf < 0 or np_ < 0:
-            raise ProtocolViolation("negative count in Bind")
-        params: list[bytes | None] = []
-        for _ in range(np_):
-            size = r.int32()
-            params.append(None if size == -1 else r.bytes_(size))
-        nr = r.int16()
-        if nr < 0:
-            raise ProtocolViolation("negative count in Bind")
-        msg = Bind(portal, statement, formats, params, [r.int16() for _ in range(nr)])
     elif kind == b"D":
         which = r.bytes_(1).decode("latin-1")
         if which not in ("S", "P"):
@@ -309,11 +344,14 @@ def backend_key_data(pid: int, secret: int) -> bytes:
     return _msg(b"K", _I32.pack(pid) + _I32.pack(secret))
 
 
+_READY = {s: b"Z\x00\x00\x00\x05" + s.encode() for s in "ITE"}
+
+
 def ready_for_query(status: str) -> bytes:
-    return _msg(b"Z", status.encode())
+    return _READY[status]
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
     name: str
     type_oid: int
@@ -357,7 +395,7 @@ def parse_complete() -> bytes:
 
 
 def bind_complete() -> bytes:
-    return _msg(b"2", b"")
+    return b"2\x00\x00\x00\x04"
 
 
 def close_complete() -> bytes:
@@ -376,7 +414,7 @@ def parameter_description(oids: Sequence[int]) -> bytes:
     return _msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o) for o in oids))
 
 
-@dataclass
+@dataclass(slots=True)
 class Notice:
     severity: str
     sqlstate: str

@@ -948,6 +948,14 @@ class Window(Node):
 # -- the plan of one query ---------------------------------------------------------------------
 
 
+def is_point_read(node: Node) -> bool:
+    """A plan that reads at most one row by primary key (projected, filtered, limited):
+    bounded work, cheap enough to run on the caller's thread."""
+    while isinstance(node, Project | Filter | Limit):
+        node = node.child
+    return isinstance(node, PointGet)
+
+
 @dataclass
 class Plan:
     node: Node

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kv.codec import decode, decode_prefix, encode, encode_key
+from kv.codec import decode_prefix, decode_tuple, encode, encode_key
 from sql import layout
 from sql.catalog import IndexDef, TableDef
-from sql.types import from_storage, to_storage
+from sql.types import from_storage, stored_as_is, to_storage
 
 ROWID = "ctid"  # the hidden key column of a table without a primary key
 
@@ -26,6 +26,12 @@ class RowCodec:
         self.by_name = by_name
         self.pk_idx = [by_name[c] for c in table.primary_key]
         self.prefix = layout.table_prefix(db, table.id)
+        # Columns whose stored form needs no conversion are copied straight out of a row.
+        self.plain = (
+            bool(table.primary_key)
+            and all(stored_as_is(t) for t in self.types)
+            and self.positions == list(range(len(self.positions)))
+        )
 
     # rows: a "row" is a tuple of live column values in attnum order, plus the hidden row id
     # (last) for tables without a primary key.
@@ -39,8 +45,10 @@ class RowCodec:
         return encode(tuple(stored))
 
     def decode_value(self, raw: bytes) -> tuple[Any, ...]:
-        stored = decode(raw)
+        stored = decode_tuple(raw)
         n = len(stored)
+        if self.plain and n == len(self.positions):
+            return stored
         out = [
             from_storage(stored[pos], t) if pos < n else None
             for pos, t in zip(self.positions, self.types, strict=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
+from kv import nowait
 from kv.client import Transaction, TxnClient
 from kv.errors import AlreadyExists, Db9Error
 from sql import types as T
@@ -185,12 +187,15 @@ class Session:
         self.savepoints: list[tuple[str, int]] = []
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
-        self._txn_time: dt.datetime | None = None
+        self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
         self.cancel_requested = False  # set by a CancelRequest from another connection
         # Compiled plans hold closures bound to this session (its transaction, its
         # settings), so they are cached per session, never shared.
-        self.plan_cache: dict[tuple[Any, ...], tuple[Any, Context]] = {}
+        # (plan, its context, its result columns) by (text, parameter oids, catalog version)
+        self.plan_cache: dict[tuple[Any, ...], tuple[Any, Context, list[tuple[str, SqlType]]]] = {}
+        # Statement texts whose cached plan is a primary-key point read (see execute_inline).
+        self.point_reads: set[str] = set()
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -206,7 +211,9 @@ class Session:
         return self.txn
 
     def statement_time(self) -> dt.datetime:
-        return self._txn_time or dt.datetime.now(dt.UTC)
+        if self._txn_time is None:
+            return dt.datetime.now(dt.UTC)
+        return dt.datetime.fromtimestamp(self._txn_time, dt.UTC)
 
     def search_path(self) -> list[str]:
         out = []
@@ -271,6 +278,12 @@ class Session:
             if autocommit:
                 self._commit()
             return result
+        except nowait.WouldBlock:
+            # Only reads ran: drop an autocommit snapshot; a block's transaction is untouched.
+            if autocommit and self.txn is not None:
+                self.txn.rollback()
+                self.txn = None
+            raise
         except Db9Error as exc:
             self._fail(autocommit, exc)
             raise self._translate(exc) from None
@@ -294,10 +307,9 @@ class Session:
             self.failed = True
 
     def _start_statement(self) -> None:
-        now = dt.datetime.now(dt.UTC)
         if self.txn is None:
             self.txn = self.client.begin()
-            self._txn_time = now
+            self._txn_time = time.time()
         elif (
             self.isolation == "read committed"
             and self.in_block
@@ -305,8 +317,9 @@ class Session:
             and not self.savepoints
         ):
             # READ COMMITTED: a new snapshot per statement while nothing was written.
+            fresh = self.client.begin()  # first, so a WouldBlock here changes nothing
             self.txn.rollback()
-            self.txn = self.client.begin()
+            self.txn = fresh
 
     def _commit(self) -> None:
         txn, self.txn = self.txn, None
@@ -404,6 +417,26 @@ class Session:
             return Result("EMPTY")
         return self.run_statement(prepared.stmt, params, list(prepared.param_types))
 
+    def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
+        """Run a cached point read on the calling thread (an event loop) if nothing on its
+        path would wait; None means: run ``execute_prepared`` in a worker thread instead.
+        A hop to a worker thread costs more than such a read."""
+        stmt = prepared.stmt
+        if (
+            stmt is None
+            or stmt.text not in self.point_reads
+            or not self.client.backend.inline_reads
+            or self.failed
+        ):
+            return None
+        types = prepared.param_types
+        try:
+            with nowait.nonblocking():
+                # run_statement's checks hold for a cached SELECT: no utility, not failed.
+                return self._guarded(lambda: self._dispatch(stmt, params, types))
+        except nowait.WouldBlock:
+            return None
+
     # -- transaction control -------------------------------------------------------------------
 
     def _isolation_from(self, words: list[str]) -> str | None:
@@ -430,7 +463,7 @@ class Session:
         self.in_block = True
         self.failed = False
         self.txn = self.client.begin()
-        self._txn_time = dt.datetime.now(dt.UTC)
+        self._txn_time = time.time()
         level = self._isolation_from(words)
         self._set_isolation(level or self.settings["default_transaction_isolation"])
         self.read_only = "read only" in " ".join(w.lower() for w in words)
@@ -489,7 +522,7 @@ class Session:
     # -- dispatch ------------------------------------------------------------------------------
 
     def _dispatch(
-        self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None
+        self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
         if stmt.utility is not None:
             return self._utility(stmt)
@@ -497,19 +530,21 @@ class Session:
         # parameter types and the catalog version pick it.
         key = (
             stmt.text,
-            tuple(t.oid if t else 0 for t in param_types or []),
+            tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
             self.database.catalogs.version(self.current_txn()),
         )
         cached = self.plan_cache.get(key)
         if cached is not None:
-            plan, ctx = cached
+            plan, ctx, columns = cached
             ctx.params[:] = params
             ctx.session = self
             plan.run_txn = self.current_txn
             rows = plan.run(cancel=self.check_cancel)
-            return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
+            return Result(f"SELECT {len(rows)}", columns, rows)
+        # Planning anew (the catalog changed) may pick a plan of any size: not inline.
+        nowait.check()
         tree = self.parse(stmt)
-        return self.run_tree(tree, params, param_types or [], cache_key=key)
+        return self.run_tree(tree, params, list(param_types or []), cache_key=key)
 
     def parse(self, stmt: Statement) -> exp.Expr:
         cache = self.database.parse_cache
@@ -542,7 +577,7 @@ class Session:
         cache_key: tuple[Any, ...] | None = None,
     ) -> Result:
         from sql import ddl, dml
-        from sql.planner import Planner
+        from sql.planner import Planner, is_point_read
 
         ctx = Context(params=params, param_types=list(param_types))
         if isinstance(tree, exp.Command):
@@ -555,7 +590,14 @@ class Session:
                 cache = self.plan_cache
                 if len(cache) > 2000:
                     cache.clear()
-                cache[cache_key] = (plan, ctx)
+                    self.point_reads.clear()
+                cache[cache_key] = (plan, ctx, [(c.name, c.type) for c in plan.columns])
+                if is_point_read(plan.node) and not any(
+                    s is not tree for s in tree.find_all(exp.Select)
+                ):
+                    self.point_reads.add(cache_key[0])
+                else:
+                    self.point_reads.discard(cache_key[0])
             return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
         if self.read_only and isinstance(
             tree,

@@ -279,6 +279,9 @@ def check_int(value: int, t: SqlType) -> int:
     return value
 
 
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
 def parse_text(text: str, t: SqlType) -> Any:
     """A value of type ``t`` from its text form, as the type's input function reads it."""
     name = t.name
@@ -286,7 +289,7 @@ def parse_text(text: str, t: SqlType) -> Any:
     if t.element is not None:
         return parse_array(text, t.element)
     if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):
-        if not re.fullmatch(r"[+-]?\d+", s):
+        if not _INT_TEXT.fullmatch(s):
             raise _bad(t, text)
         return check_int(int(s), t)
     if name in ("real", "double precision"):
@@ -761,6 +764,17 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
     if name == "jsonb":
         return format_jsonb(v)
     return v
+
+
+_CONVERTED_ON_LOAD = frozenset(
+    ["date", "timestamp without time zone", "timestamp with time zone", "interval", "uuid",
+     "jsonb", "numeric"]
+)  # fmt: skip
+
+
+def stored_as_is(t: SqlType) -> bool:
+    """True if ``from_storage`` returns this type's stored values unchanged."""
+    return t.element is None and t.name not in _CONVERTED_ON_LOAD
 
 
 def from_storage(v: Any, t: SqlType) -> Any:

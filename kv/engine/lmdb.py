@@ -19,6 +19,7 @@ from typing import Any
 
 import lmdb
 
+from kv import nowait
 from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch
 from kv.errors import LimitExceeded, StorageError
 
@@ -44,6 +45,9 @@ class _Gate:
     def enter(self) -> None:
         self._open.append(None)
         if self._resizing:
+            if nowait.active():
+                self._open.pop()
+                raise nowait.WouldBlock
             self._wait()
 
     def _wait(self) -> None:
@@ -192,6 +196,7 @@ class LmdbEngine(Engine):
     def write_batch(self, batch: WriteBatch) -> None:
         if not batch.ops:
             return
+        nowait.check()
         for key, _ in batch.ops:
             if not key or len(key) > self.max_key_size:
                 raise LimitExceeded(f"engine key of {len(key)} bytes (limit {self.max_key_size})")

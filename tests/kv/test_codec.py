@@ -18,6 +18,7 @@ from kv.codec import (
     decode,
     decode_key,
     decode_prefix,
+    decode_tuple,
     encode,
     encode_key,
     escape_bytes,
@@ -149,6 +150,27 @@ def test_decoding_garbage_raises_only_codec_error(data: bytes) -> None:
         decode(data)
     with contextlib.suppress(CodecError):
         decode_key(data)
+    with contextlib.suppress(CodecError):
+        decode_tuple(data)
+
+
+@given(st.lists(values, max_size=8).map(tuple), st.binary(max_size=3))
+def test_row_decoder_agrees_with_the_general_one(row: tuple[Any, ...], tail: bytes) -> None:
+    """decode_tuple is decode's fast path for rows: same values, same refusals."""
+    data = encode(row)
+    assert same(decode_tuple(data), decode(data))
+    for broken in (data + tail, data[:-1]):
+        try:
+            expected: Any = decode(broken)
+        except CodecError:
+            expected = CodecError
+        try:
+            got: Any = decode_tuple(broken)
+        except CodecError:
+            got = CodecError
+        assert (got is CodecError) == (expected is CodecError)
+        if got is not CodecError:
+            assert same(got, expected)
 
 
 def test_out_of_range_int_and_unknown_types_are_rejected() -> None:

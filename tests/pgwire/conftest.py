@@ -10,7 +10,7 @@ import pytest
 
 from kv.client import TxnClient
 from pgwire.auth import StaticAuthenticator
-from pgwire.server import PgServer, PgServerConfig
+from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
 from sql.session import Database
 from tests.kv.conftest import local_kv
@@ -42,7 +42,7 @@ def start_server(tmp: Path, **config: object) -> Iterator[Running]:
     auth = StaticAuthenticator()
     auth.add(USER, Database(TxnClient(local_kv()), b"\x00\x09"), PASSWORD)
     server = PgServer(auth, PgServerConfig(port=0, **config), server_context(cert, key))  # type: ignore[arg-type]
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop()
     started = threading.Event()
 
     def run() -> None:

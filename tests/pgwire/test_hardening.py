@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgwire import messages as M
-from tests.pgwire.conftest import Running, start_server
+from tests.pgwire.conftest import USER, Running, start_server
 
 
 def raw_connection(pg: Running) -> socket.socket:
@@ -162,3 +162,66 @@ def test_cancel_request_stops_a_running_query(pg: Running) -> None:
             conn.execute("SELECT count(*) FROM big a, big b, big c")
         timer.join()
         assert conn.execute("SELECT count(*) FROM big").fetchone() == (3000,)
+
+
+def test_bytes_sent_with_an_ssl_request_are_refused(pg: Running) -> None:
+    """Data queued behind SSLRequest would be read as if it came over TLS (CVE-2021-23214)."""
+    with raw_connection(pg) as sock:
+        startup = struct.pack("!ii", 8, M.SSL_REQUEST)
+        sock.sendall(startup + b"Q\x00\x00\x00\x0dSELECT 1\x00")
+        reply = read_all(sock)
+    assert b"08P01" in reply
+    assert_still_serving(pg)
+
+
+def test_a_read_waiting_for_a_lock_does_not_hold_up_other_connections(pg: Running) -> None:
+    """Point reads run on the event loop only while nothing would wait; one that meets a
+    live lock moves to a worker thread, and the other connections keep being served."""
+    from kv.mvcc.records import Mutation, Op
+    from sql.rows import RowCodec
+    from sql.session import Session
+
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE acct (id int PRIMARY KEY, balance int)")
+        conn.execute("INSERT INTO acct VALUES (1, 100), (2, 200)")
+    role = pg.auth.role(USER)
+    assert role is not None
+    db = role.database
+    s = Session(db)
+    s.execute("BEGIN")
+    key = RowCodec(db.db, s.catalog().table("acct", None, s.search_path())).key_for_pk((2,))
+    s.execute("ROLLBACK")
+    backend = db.client.backend
+    start_ts = backend.get_ts()
+    backend.prewrite([Mutation(Op.PUT, key, b"")], key, start_ts, lock_ttl_ms=60_000)
+
+    query = "SELECT balance FROM acct WHERE id = %s"
+    waiting = psycopg.connect(pg.dsn(), autocommit=True)
+    waiting.execute(query, (1,), prepare=True)  # planned: later runs are inline candidates
+    result: list[object] = []
+    reader = threading.Thread(
+        target=lambda: result.append(waiting.execute(query, (2,), prepare=True).fetchone())
+    )
+    reader.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not _executing_in_a_worker(pg) and time.monotonic() < deadline:
+            time.sleep(0.01)  # polls an observable state; no timing is assumed
+        assert _executing_in_a_worker(pg), "the locked read never reached a worker thread"
+        with psycopg.connect(pg.dsn(), autocommit=True) as other:
+            for _ in range(20):
+                assert other.execute(query, (1,), prepare=True).fetchone() == (100,)
+        assert reader.is_alive() and not result  # still waiting for the lock
+    finally:
+        backend.rollback([key], start_ts)
+        reader.join(10)
+        waiting.close()
+    assert result == [(200,)]
+
+
+def _executing_in_a_worker(pg: Running) -> bool:
+    return any(
+        portal.result is None and conn.session is not None and conn.session.txn is not None
+        for conn in list(pg.server._all)
+        for portal in list(conn.state.portals.values())
+    )

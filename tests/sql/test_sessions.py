@@ -139,3 +139,64 @@ def test_cached_plans_follow_parameters_and_schema_changes(db: Database) -> None
     assert s.execute_prepared(p, [2]).rows == [(2, 20, "n")]
     assert s.execute("SELECT now() = now()")[0].rows == [(True,)]
     assert len(s.plan_cache) == 2  # now() is not cached: its value is fixed at plan time
+
+
+def _lock_row(db: Database, k: int) -> tuple[bytes, int]:
+    """Prewrite a lock on row ``k`` of kv, as a live 2PC transaction would; (key, start_ts)."""
+    from kv.mvcc.records import Mutation, Op
+    from sql.rows import RowCodec
+
+    s = Session(db)
+    s.execute("BEGIN")
+    table = s.catalog().table("kv", None, s.search_path())
+    s.execute("ROLLBACK")
+    key = RowCodec(db.db, table).key_for_pk((k,))
+    backend = db.client.backend
+    start_ts = backend.get_ts()
+    backend.prewrite([Mutation(Op.PUT, key, b"")], key, start_ts, lock_ttl_ms=60_000)
+    return key, start_ts
+
+
+def test_point_reads_run_inline_and_hand_over_when_they_would_wait(db: Database) -> None:
+    s = Session(db)
+    p = s.prepare("SELECT v FROM kv WHERE k = $1")
+    assert s.execute_inline(p, [1]) is None  # not planned yet: planning is not inline work
+    assert s.execute_prepared(p, [1]).rows == [(10,)]
+    result = s.execute_inline(p, [1])
+    assert result is not None and result.rows == [(10,)]
+    key, start_ts = _lock_row(db, 2)
+    # Reading row 2 would wait for the lock's owner: inline refuses and leaves no trace.
+    assert s.execute_inline(p, [2]) is None
+    assert s.txn is None and s.status == "I"
+    s.execute("BEGIN")
+    assert s.execute_inline(p, [2]) is None
+    assert s.status == "T" and not s.failed  # the block goes on; nothing was aborted
+    result = s.execute_inline(p, [1])
+    assert result is not None and result.rows == [(10,)]
+    db.client.backend.rollback([key], start_ts)
+    assert s.execute_prepared(p, [2]).rows == [(20,)]
+    s.execute("COMMIT")
+
+
+def test_point_read_after_a_schema_change_is_planned_again_off_the_loop(db: Database) -> None:
+    s = Session(db)
+    p = s.prepare("SELECT * FROM kv WHERE k = $1")
+    s.execute_prepared(p, [1])
+    assert s.execute_inline(p, [1]) is not None
+    Session(db).execute("ALTER TABLE kv ADD COLUMN note text DEFAULT 'n'")
+    assert s.execute_inline(p, [1]) is None
+    assert s.execute_prepared(p, [1]).rows == [(1, 10, "n")]
+    result = s.execute_inline(p, [1])
+    assert result is not None and result.rows == [(1, 10, "n")]
+
+
+def test_only_primary_key_point_reads_are_inline(db: Database) -> None:
+    s = Session(db)
+    for sql, params in [
+        ("SELECT v FROM kv WHERE v = $1", [10]),  # a scan
+        ("SELECT (SELECT count(*) FROM kv) FROM kv WHERE k = $1", [1]),  # a subquery
+        ("UPDATE kv SET v = v WHERE k = $1", [1]),  # a write
+    ]:
+        p = s.prepare(sql)
+        s.execute_prepared(p, params)
+        assert s.execute_inline(p, params) is None, sql
