@@ -23,6 +23,12 @@ def main() -> None:
     """db9: databases, branches and their data."""
 
 
+def _register_cluster() -> None:
+    from control.cluster_cli import cluster
+
+    main.add_command(cluster)
+
+
 @main.group()
 def kv() -> None:
     """Read and write the local KV store directly (the node must be stopped)."""
@@ -187,3 +193,6 @@ def kv_gc(life_time: float, data_dir: str | None) -> None:
             c.backend, compose(max(0, physical_ms(now) - int(life_time * 1000)))
         )
         click.echo(json.dumps(report.__dict__))
+
+
+_register_cluster()

@@ -27,6 +27,19 @@ class ServerConfig:
     password: str = ""  # the admin role's password; generated and saved on first start
     idle_timeout_s: float = 3600.0
     max_connections: int = 1000
+    # Cluster mode (all three set): this node's Raft address, every member's Raft address
+    # (comma separated, this node's included), the gRPC Kv service address.
+    raft_addr: str = ""
+    peers: str = ""
+    grpc_addr: str = ""
+    cluster_secret: str = ""  # authenticates and encrypts Raft traffic; same on every node
+
+    @property
+    def clustered(self) -> bool:
+        return bool(self.raft_addr)
+
+    def peer_list(self) -> list[str]:
+        return [p.strip() for p in self.peers.split(",") if p.strip()]
 
     def __post_init__(self) -> None:
         if not self.data_dir:

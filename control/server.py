@@ -14,11 +14,13 @@ import os
 import secrets
 import signal
 import sys
+from collections.abc import Callable
 
 import click
 
+from cluster.node import ClusterConfig, ClusterNode
 from control.config import ServerConfig
-from kv.client import LocalKv, TxnClient
+from kv.client import KvBackend, LocalKv, TxnClient
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
 from pgwire.auth import StaticAuthenticator
@@ -48,13 +50,25 @@ def admin_password(config: ServerConfig) -> str:
 class Node:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.kv = LocalKv.open(config.data_dir, sync=config.sync)
+        self.cluster: ClusterNode | None = None
+        self.kv: KvBackend
+        if config.clustered:
+            self.cluster = ClusterNode(ClusterConfig(
+                node_id=config.node_id, data_dir=config.data_dir, raft_addr=config.raft_addr,
+                peers=config.peer_list(), grpc_addr=config.grpc_addr or "127.0.0.1:7100",
+                secret=config.cluster_secret, sync=config.sync))  # fmt: skip
+            self.kv = self.cluster.kv
+            leader_only: Callable[[], bool] = self.cluster.is_leader
+        else:
+            self.kv = LocalKv.open(config.data_dir, sync=config.sync)
+            leader_only = lambda: True  # noqa: E731
         self.client = TxnClient(self.kv)
         self.gc = GcWorker(
             self.kv,
             life_time_s=config.gc_life_time_s,
             interval_s=config.gc_interval_s,
             min_active_ts=self.client.min_active_ts,
+            active=leader_only,
         )
         self.database = Database(self.client, database_prefix(DEFAULT_DATABASE_ID))
         self.user = f"{config.tenant}.admin"
@@ -79,6 +93,10 @@ class Node:
         await self.pg.start()
         host = "127.0.0.1" if self.config.pg_host in ("0.0.0.0", "") else self.config.pg_host
         click.echo(f"db9 node {self.config.node_id}: data in {self.config.data_dir}")
+        if self.cluster is not None:
+            cfg = self.cluster.config
+            click.echo(f"raft on {cfg.raft_addr} (members {', '.join(cfg.peers)}), "
+                       f"gRPC on {cfg.grpc_addr}")  # fmt: skip
         click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} (TLS, SCRAM-SHA-256)")
         click.echo("connect with:")
         click.echo(f'  psql "postgresql://{self.user}:{self.password}@{host}:{self.pg.port}'
@@ -86,7 +104,13 @@ class Node:
         await stop.wait()
         await self.pg.stop()
         self.gc.stop()
-        self.kv.close()
+        self.close()
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
+        elif isinstance(self.kv, LocalKv):
+            self.kv.close()
 
 
 @click.command()
@@ -96,14 +120,20 @@ class Node:
 @click.option("--pg-port", type=int, default=None, help="pgwire port, default 5433 (DB9_PG_PORT).")
 @click.option("--require-tls", is_flag=True, default=None, help="Refuse non-TLS logins.")
 @click.option("--no-sync", "no_sync", is_flag=True, default=False, help="Skip fsync on commit.")
+@click.option("--raft-addr", default=None, help="This node's Raft host:port; enables cluster mode.")
+@click.option("--peers", default=None, help="Every member's Raft host:port, comma separated.")
+@click.option("--grpc-addr", default=None, help="gRPC Kv service host:port (DB9_GRPC_ADDR).")
 def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port: int | None,
-         require_tls: bool | None, no_sync: bool) -> None:  # fmt: skip
-    """Run a db9 node."""
+         require_tls: bool | None, no_sync: bool, raft_addr: str | None, peers: str | None,
+         grpc_addr: str | None) -> None:  # fmt: skip
+    """Run a db9 node (a single-node store, or a member of a Raft cluster with --raft-addr)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("pysyncobj").setLevel(logging.WARNING)
     try:
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
-            require_tls=require_tls, sync=False if no_sync else None,
+            require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,
+            peers=peers, grpc_addr=grpc_addr,
         )  # fmt: skip
         os.makedirs(config.data_dir, exist_ok=True)
         node = Node(config)
@@ -120,7 +150,7 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
             await node.serve(stop)
         except OSError as exc:
             click.echo(f"db9-server: {exc}", err=True)
-            node.kv.close()
+            node.close()
             sys.exit(1)
 
     with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -59,12 +59,14 @@ class GcWorker:
         interval_s: float = 60.0,
         min_active_ts: Callable[[], int | None] = lambda: None,
         retain: Callable[[], Sequence[RetainPoint]] = lambda: (),
+        active: Callable[[], bool] = lambda: True,
     ) -> None:
         self.backend = backend
         self.life_time_s = life_time_s
         self.interval_s = interval_s
         self.min_active_ts = min_active_ts
         self.retain = retain
+        self.active = active  # in a cluster only the Raft leader collects
         self.last_report: GcReport | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -84,6 +86,8 @@ class GcWorker:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
+            if not self.active():
+                continue
             started = time.monotonic()
             try:
                 report = self.run_once()

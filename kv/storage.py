@@ -32,6 +32,18 @@ _SAFEPOINT = "gc_safepoint"
 _U64 = struct.Struct(">Q")
 
 
+SAFEPOINT_KEY = K.meta_key(_SAFEPOINT)
+
+
+def check_sizes(mutations: Sequence[Mutation], max_key: int) -> None:
+    """Refuse keys the engine cannot hold (``max_key`` less the MVCC suffix) and huge values."""
+    for m in mutations:
+        if len(m.key) * 2 + 2 > max_key and len(K.enc(m.key)) > max_key:
+            raise LimitExceeded(f"key of {len(m.key)} bytes is too long")
+        if len(m.value) > MAX_VALUE_BYTES:
+            raise LimitExceeded(f"value of {len(m.value)} bytes exceeds {MAX_VALUE_BYTES}")
+
+
 class Storage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -122,11 +134,7 @@ class Storage:
         return result
 
     def _check_sizes(self, mutations: Sequence[Mutation]) -> None:
-        for m in mutations:
-            if len(m.key) * 2 + 2 > self._max_key and len(K.enc(m.key)) > self._max_key:
-                raise LimitExceeded(f"key of {len(m.key)} bytes is too long")
-            if len(m.value) > MAX_VALUE_BYTES:
-                raise LimitExceeded(f"value of {len(m.value)} bytes exceeds {MAX_VALUE_BYTES}")
+        check_sizes(mutations, self._max_key)
 
     def prewrite(
         self,

@@ -10,12 +10,13 @@ never run their own latches and timestamp oracles over the same files.
 from __future__ import annotations
 
 import collections
+import contextlib
 import fcntl
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import lmdb
 
@@ -23,6 +24,7 @@ from kv import nowait
 from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch
 from kv.errors import LimitExceeded, StorageError
 
+T = TypeVar("T")
 DEFAULT_MAP_SIZE = 1 << 30  # grows by doubling on demand
 MAX_MAP_SIZE = 1 << 42  # 4 TiB of address space
 GATE_DRAIN_TIMEOUT_S = 30.0
@@ -159,6 +161,58 @@ class LmdbSnapshot(Snapshot):
             self._engine._gate._open.pop()
 
 
+class LmdbWriteView(Snapshot):
+    """A write transaction seen as a snapshot that reads its own writes, plus ``apply``.
+
+    The Raft state machine runs every command of a log entry against one of these, so a
+    later command in the entry sees an earlier one's locks and writes, and the entry (with
+    the applied index) commits as one LMDB transaction.
+    """
+
+    __slots__ = ("_max_key", "_txn")
+
+    def __init__(self, txn: Any, max_key: int) -> None:
+        self._txn = txn
+        self._max_key = max_key
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self._txn.get(key)
+        return value
+
+    def scan(
+        self,
+        start: bytes = b"",
+        end: bytes | None = None,
+        *,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[bytes, bytes]]:
+        # Materialised: a caller may write while iterating, which would move a live cursor.
+        return iter(list(_scan_cursor(self._txn, start, end, reverse, limit)))
+
+    def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
+        cur = self._txn.cursor()
+        if not cur.set_range(start):
+            return None
+        item: tuple[bytes, bytes] = cur.item()
+        if end is not None and item[0] >= end:
+            return None
+        return item
+
+    def apply(self, batch: WriteBatch) -> None:
+        for key, _ in batch.ops:
+            if not key or len(key) > self._max_key:
+                raise LimitExceeded(f"engine key of {len(key)} bytes (limit {self._max_key})")
+        for key, value in batch.ops:
+            if value is None:
+                self._txn.delete(key)
+            else:
+                self._txn.put(key, value)
+
+    def close(self) -> None:
+        pass
+
+
 class LmdbEngine(Engine):
     """LMDB in ``path`` (a directory); ``sync=False`` trades power-loss durability for speed."""
 
@@ -189,6 +243,7 @@ class LmdbEngine(Engine):
             self._lockfile.close()
             raise StorageError(f"cannot open LMDB at {path}: {exc}") from exc
         self._gate = _Gate()
+        self._sync = sync
         self._write_lock = threading.Lock()
         self.max_key_size: int = self._env.max_key_size()
         self._closed = False
@@ -218,6 +273,57 @@ class LmdbEngine(Engine):
                 finally:
                     self._gate.leave()
                 self._grow()
+
+    def transact(self, fn: Callable[[LmdbWriteView], T]) -> T:
+        """Run ``fn`` in one write transaction that commits (and syncs) when it returns.
+
+        If the map fills, the transaction is dropped, the map grows and ``fn`` runs again
+        from the start: it must depend only on what it reads through the view.
+        """
+        nowait.check()
+        with self._write_lock:
+            while True:
+                self._gate.enter()
+                try:
+                    with self._env.begin(write=True) as txn:
+                        return fn(LmdbWriteView(txn, self.max_key_size))
+                except lmdb.MapFullError:
+                    pass
+                except lmdb.Error as exc:
+                    raise StorageError(f"LMDB write failed: {exc}") from exc
+                finally:
+                    self._gate.leave()
+                self._grow()
+
+    def replace_with(self, source_dir: str) -> None:
+        """Swap the whole store for the LMDB copy in ``source_dir`` (an installed snapshot).
+
+        Readers are held at the gate and writers at the write lock while the files move.
+        """
+        src = os.path.join(source_dir, "data.mdb")
+        if not os.path.isfile(src):
+            raise StorageError(f"no LMDB data file in {source_dir}")
+
+        def swap() -> None:
+            self._env.close()
+            for name in ("data.mdb", "lock.mdb"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self.path, name))
+            os.replace(src, os.path.join(self.path, "data.mdb"))
+            size = max(DEFAULT_MAP_SIZE, 2 * os.path.getsize(os.path.join(self.path, "data.mdb")))
+            self._env = lmdb.open(
+                self.path,
+                map_size=size,
+                subdir=True,
+                sync=self._sync,
+                metasync=self._sync,
+                max_readers=2048,
+                max_dbs=0,
+                lock=True,
+            )
+
+        with self._write_lock:
+            self._gate.exclusive(swap)
 
     def _grow(self) -> None:
         new_size = self._env.info()["map_size"] * 2

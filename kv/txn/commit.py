@@ -54,6 +54,13 @@ def one_pc(
     the batch landing (see ``Storage.one_pc``).
     """
     validate(mutations, start_ts)
+    first = next((m for m in mutations if m.op != Op.CHECK_NOT_EXISTS), None)
+    if first is not None:
+        # A replay of a 1PC that was already applied (a retry after an unknown outcome, or
+        # a Raft log replayed): report its commit instead of a conflict with itself.
+        record = reader.txn_record(K.enc(first.key), start_ts)
+        if record is not None and record[1].kind != WriteKind.ROLLBACK:
+            return record[0]
     todo: list[tuple[Mutation, bytes]] = []
     for m in mutations:
         key_enc = K.enc(m.key)

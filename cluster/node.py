@@ -1,0 +1,132 @@
+"""One cluster node: the Raft member, its group-commit proposer, RaftKv and the gRPC service."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import grpc
+
+from cluster.convert import Unavailable
+from cluster.proposer import Proposer
+from cluster.proto import db9kv_pb2 as pb
+from cluster.raft_kv import RaftKv
+from cluster.service import KvService, start_grpc
+from cluster.state_machine import KvStateMachine, RaftOptions
+from kv.engine.lmdb import LmdbEngine
+
+log = logging.getLogger(__name__)
+
+_STATES = {0: "follower", 1: "candidate", 2: "leader"}
+
+
+@dataclass
+class ClusterConfig:
+    node_id: int
+    data_dir: str
+    raft_addr: str
+    peers: list[str]
+    grpc_addr: str
+    secret: str
+    sync: bool = True
+
+
+class ClusterNode:
+    def __init__(self, config: ClusterConfig, options: RaftOptions | None = None) -> None:
+        if not config.secret:
+            raise ValueError("a cluster needs a shared secret (DB9_CLUSTER_SECRET)")
+        if config.raft_addr not in config.peers:
+            config.peers = [config.raft_addr, *config.peers]
+        self.config = config
+        self.engine = LmdbEngine(config.data_dir, sync=config.sync)
+        opts = options or RaftOptions(password=config.secret, sync=config.sync)
+        opts.password = config.secret
+        self.leader_changed = threading.Event()
+        self.machine = KvStateMachine(
+            self.engine,
+            config.raft_addr,
+            config.peers,
+            config.data_dir,
+            opts,
+            on_state_changed=self.leader_changed.set,
+        )
+        self.proposer = Proposer(self.machine)
+        self.kv = RaftKv(self.machine, self.proposer)
+        self.service = KvService(self.kv, self.status, self.add_node, self.remove_node)
+        try:
+            self.grpc: grpc.Server = start_grpc(self.service, config.grpc_addr)
+        except (OSError, RuntimeError) as exc:
+            self.close()
+            raise OSError(f"cannot serve gRPC on {config.grpc_addr}: {exc}") from None
+
+    def is_leader(self) -> bool:
+        return bool(self.machine._isLeader())
+
+    def status(self) -> pb.StatusResponse:
+        s = self.machine.status()
+        leader = s.get("leader")
+        peers = []
+        for node in self.config.peers:
+            if node == self.config.raft_addr:
+                continue
+            peers.append(
+                pb.PeerStatus(
+                    raft_addr=node,
+                    connected=s.get(f"partner_node_status_server_{node}", 0) == 2,
+                    match_index=s.get(f"match_idx_server_{node}", 0) or 0,
+                    next_index=s.get(f"next_node_idx_server_{node}", 0) or 0,
+                )
+            )
+        return pb.StatusResponse(
+            node_id=self.config.node_id,
+            raft_addr=self.config.raft_addr,
+            grpc_addr=self.config.grpc_addr,
+            state=_STATES.get(int(s.get("state", 0)), str(s.get("state"))),
+            leader=str(getattr(leader, "id", leader) or ""),
+            term=int(s.get("raft_term", 0)),
+            commit_index=int(s.get("commit_idx", 0)),
+            applied_index=int(self.machine.applied_index),
+            log_length=int(s.get("log_len", 0)),
+            tso_last=int(self.machine.tso_last),
+            peers=peers,
+        )
+
+    def _membership(self, action: str, raft_addr: str) -> None:
+        done = threading.Event()
+        outcome: list[object] = []
+
+        def callback(result: object, err: object) -> None:
+            outcome.append(err)
+            done.set()
+
+        if action == "add":
+            self.machine.addNodeToCluster(raft_addr, callback=callback)
+        else:
+            self.machine.removeNodeFromCluster(raft_addr, callback=callback)
+        if not done.wait(10) or outcome[0] != 0:
+            raise Unavailable(
+                f"could not {action} node {raft_addr} (reason {outcome or 'timeout'})"
+            )
+        if action == "add" and raft_addr not in self.config.peers:
+            self.config.peers.append(raft_addr)
+        if action == "remove" and raft_addr in self.config.peers:
+            self.config.peers.remove(raft_addr)
+
+    def add_node(self, raft_addr: str) -> None:
+        self._membership("add", raft_addr)
+
+    def remove_node(self, raft_addr: str) -> None:
+        self._membership("remove", raft_addr)
+
+    def close(self) -> None:
+        grpc_server = getattr(self, "grpc", None)
+        if grpc_server is not None:
+            grpc_server.stop(grace=2).wait(5)
+        proposer = getattr(self, "proposer", None)
+        if proposer is not None:
+            proposer.stop()
+        machine = getattr(self, "machine", None)
+        if machine is not None:
+            machine.close()
+        self.engine.close()

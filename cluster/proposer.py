@@ -1,0 +1,155 @@
+"""Group commit: the commands of concurrent transactions travel in one Raft entry.
+
+Callers block in ``submit``; one thread drains the queue into a ``RaftBatch`` (up to
+``max_batch_bytes``), proposes it and keeps up to ``max_inflight`` batches in the log at
+once. While those are being replicated the next batch fills up, so under load each entry
+(one LMDB write, one fsync per node) carries many transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pysyncobj import FAIL_REASON
+
+from cluster.convert import OutcomeUnknown, Unavailable
+from cluster.proto import db9kv_pb2 as pb
+from cluster.state_machine import KvStateMachine
+from kv.errors import Db9Error
+
+log = logging.getLogger(__name__)
+
+# Failures after which the command certainly did not reach the log.
+_NOT_APPLIED = {
+    FAIL_REASON.QUEUE_FULL,
+    FAIL_REASON.MISSING_LEADER,
+    FAIL_REASON.DISCARDED,
+    FAIL_REASON.NOT_LEADER,
+    FAIL_REASON.REQUEST_DENIED,
+}
+
+
+@dataclass
+class _Pending:
+    command: pb.Command
+    size: int
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: Db9Error | None = None
+
+
+@dataclass
+class _Batch:
+    items: list[_Pending]
+    deadline: float
+
+
+class Proposer:
+    def __init__(
+        self,
+        machine: KvStateMachine,
+        *,
+        max_batch_bytes: int = 4 << 20,
+        max_inflight: int = 2,
+        batch_timeout_s: float = 5.0,
+    ) -> None:
+        self.machine = machine
+        self.max_batch_bytes = max_batch_bytes
+        self.max_inflight = max_inflight
+        self.batch_timeout_s = batch_timeout_s
+        self._queue: list[_Pending] = []
+        self._inflight: dict[int, _Batch] = {}
+        self._ids = 0
+        self._cond = threading.Condition()
+        self._stopped = False
+        self.batches = 0  # entries proposed, for status and the benchmark
+        self.commands = 0
+        self._thread = threading.Thread(target=self._run, name="raft-proposer", daemon=True)
+        self._thread.start()
+
+    def submit(self, command: pb.Command, timeout_s: float) -> Any:
+        """Propose ``command`` and return its result, raising its error.
+
+        Raises Unavailable if it surely was not applied, OutcomeUnknown if it may have been.
+        """
+        item = _Pending(command, command.ByteSize())
+        with self._cond:
+            if self._stopped:
+                raise Unavailable("node is shutting down")
+            self._queue.append(item)
+            self._cond.notify_all()
+        if not item.done.wait(timeout_s):
+            raise OutcomeUnknown("no answer from the Raft log in time")
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            pending = self._queue
+            self._queue = []
+            self._cond.notify_all()
+        for item in pending:
+            item.error = Unavailable("node is shutting down")
+            item.done.set()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and (not self._queue or self._busy()):
+                    self._cond.wait(0.05)
+                if self._stopped:
+                    return
+                items: list[_Pending] = []
+                size = 0
+                while self._queue and (
+                    not items or size + self._queue[0].size <= self.max_batch_bytes
+                ):
+                    item = self._queue.pop(0)
+                    items.append(item)
+                    size += item.size
+                self._ids += 1
+                batch_id = self._ids
+                self._inflight[batch_id] = _Batch(items, time.monotonic() + self.batch_timeout_s)
+            payload = pb.RaftBatch(
+                clock_ms=time.time_ns() // 1_000_000, commands=[i.command for i in items]
+            ).SerializeToString()
+            self.batches += 1
+            self.commands += len(items)
+            try:
+                self.machine.apply_batch(
+                    payload, callback=lambda res, err, b=batch_id: self._finished(b, res, err)
+                )
+            except Exception as exc:  # the library refused the call outright
+                log.warning("proposing a batch failed: %s", exc)
+                self._finished(batch_id, None, FAIL_REASON.QUEUE_FULL)
+
+    def _busy(self) -> bool:
+        now = time.monotonic()
+        for key in [k for k, b in self._inflight.items() if b.deadline < now]:
+            del self._inflight[key]  # its callers time out on their own
+        return len(self._inflight) >= self.max_inflight
+
+    def _finished(self, batch_id: int, results: Any, err: int) -> None:
+        with self._cond:
+            batch = self._inflight.pop(batch_id, None)
+            self._cond.notify_all()
+        if batch is None:
+            return
+        for i, item in enumerate(batch.items):
+            if err == FAIL_REASON.SUCCESS and results is not None:
+                value = results[i]
+                if isinstance(value, Db9Error):
+                    item.error = value
+                else:
+                    item.result = value
+            elif err in _NOT_APPLIED:
+                item.error = Unavailable(f"Raft did not take the command (reason {err})")
+            else:
+                item.error = OutcomeUnknown(f"the Raft leader changed (reason {err})")
+            item.done.set()

@@ -1,0 +1,224 @@
+"""RaftKv: the ``KvBackend`` of a cluster node, over the replicated store.
+
+Writes and timestamps are Raft commands (see ``state_machine``); reads are served from this
+node's LMDB once it has applied the entry that drew the read's timestamp, which is what makes
+them linearizable on any node. Commands that fail because of an election are retried until
+``retry_s`` runs out: each command is idempotent (prewrite, commit, rollback and lock
+resolution by start_ts; one-phase commit detects its own earlier application).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from cluster.convert import (
+    OutcomeUnknown,
+    Unavailable,
+    mutations_to_pb,
+    retain_to_pb,
+)
+from cluster.proposer import Proposer
+from cluster.proto import db9kv_pb2 as pb
+from cluster.state_machine import KvStateMachine
+from kv.errors import SnapshotTooOld
+from kv.mvcc.reader import MvccReader, mvcc_get
+from kv.mvcc.records import Lock, Mutation
+from kv.storage import check_sizes
+from kv.txn.cleanup import TxnStatus
+from kv.txn.gc import GcProgress, RetainPoint
+
+# A deliberately broken build for the fault tests: serve reads without waiting for the
+# entry that drew their timestamp. The Jepsen checkers must catch it.
+UNSAFE_READS = os.environ.get("DB9_UNSAFE_FOLLOWER_READS") == "1"
+
+
+class RaftKv:
+    inline_reads = False  # reads may wait for replication: never on an event loop
+
+    def __init__(
+        self,
+        machine: KvStateMachine,
+        proposer: Proposer,
+        *,
+        retry_s: float = 10.0,
+        read_wait_s: float = 5.0,
+    ) -> None:
+        self.machine = machine
+        self.proposer = proposer
+        self.engine = machine.engine
+        self.retry_s = retry_s
+        self.read_wait_s = read_wait_s
+        self._max_key = self.engine.max_key_size - 10
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def _propose(self, command: pb.Command) -> Any:
+        deadline = time.monotonic() + self.retry_s
+        backoff = 0.02
+        unknown = False
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return self.proposer.submit(command, max(left, 0.5))
+            except (Unavailable, OutcomeUnknown) as exc:
+                unknown = unknown or isinstance(exc, OutcomeUnknown)
+                if time.monotonic() + backoff >= deadline:
+                    if unknown:
+                        raise OutcomeUnknown(
+                            "the cluster did not confirm the command in time; it may or may "
+                            "not have been applied"
+                        ) from None
+                    raise Unavailable("no Raft leader is reachable") from None
+                time.sleep(backoff)  # an election takes ~1 s: back off, then propose again
+                backoff = min(backoff * 2, 0.5)
+
+    def get_ts(self, count: int = 1) -> int:
+        return int(self._propose(pb.Command(tso=pb.TsoRequest(count=count))))
+
+    def prewrite(
+        self,
+        mutations: Sequence[Mutation],
+        primary: bytes,
+        start_ts: int,
+        lock_ttl_ms: int,
+        txn_size: int = 0,
+    ) -> None:
+        check_sizes(mutations, self._max_key)
+        self._propose(
+            pb.Command(
+                prewrite=pb.PrewriteRequest(
+                    mutations=mutations_to_pb(mutations),
+                    primary=primary,
+                    start_ts=start_ts,
+                    lock_ttl_ms=lock_ttl_ms,
+                    txn_size=txn_size,
+                )
+            )
+        )
+
+    def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
+        self._propose(
+            pb.Command(
+                commit=pb.CommitRequest(keys=list(keys), start_ts=start_ts, commit_ts=commit_ts)
+            )
+        )
+
+    def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
+        check_sizes(mutations, self._max_key)
+        return int(
+            self._propose(
+                pb.Command(
+                    one_pc=pb.OnePcRequest(mutations=mutations_to_pb(mutations), start_ts=start_ts)
+                )
+            )
+        )
+
+    def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
+        self._propose(pb.Command(rollback=pb.RollbackRequest(keys=list(keys), start_ts=start_ts)))
+
+    def check_txn_status(
+        self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True
+    ) -> TxnStatus:
+        result: TxnStatus = self._propose(
+            pb.Command(
+                check_txn_status=pb.CheckTxnStatusRequest(
+                    primary=primary,
+                    lock_ts=lock_ts,
+                    current_ts=current_ts,
+                    rollback_if_not_exist=rollback_if_not_exist,
+                )
+            )
+        )
+        return result
+
+    def txn_heart_beat(self, primary: bytes, start_ts: int, ttl_ms: int) -> int:
+        return int(
+            self._propose(
+                pb.Command(
+                    heart_beat=pb.HeartBeatRequest(
+                        primary=primary, start_ts=start_ts, ttl_ms=ttl_ms
+                    )
+                )
+            )
+        )
+
+    def resolve_lock(
+        self, start_ts: int, commit_ts: int, keys: Sequence[bytes] | None = None
+    ) -> int:
+        req = pb.ResolveLockRequest(
+            start_ts=start_ts, commit_ts=commit_ts, all_keys=keys is None, keys=list(keys or [])
+        )
+        return int(self._propose(pb.Command(resolve_lock=req)))
+
+    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress:
+        points = retain_to_pb(retain)
+        self._propose(pb.Command(set_safepoint=pb.GcRequest(safepoint=safepoint, retain=points)))
+        total = GcProgress()
+        start = b""
+        while True:
+            step: GcProgress = self._propose(
+                pb.Command(
+                    gc_chunk=pb.GcChunk(
+                        safepoint=safepoint, retain=points, start_key_enc=start, max_keys=1000
+                    )
+                )
+            )
+            total.keys_scanned += step.keys_scanned
+            total.versions_deleted += step.versions_deleted
+            if step.next_key_enc is None:
+                return total
+            start = step.next_key_enc
+
+    def safepoint(self) -> int:
+        return self.machine.safepoint
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def _before_read(self, ts: int) -> None:
+        if not UNSAFE_READS and not self.machine.wait_applied_ts(ts, self.read_wait_s):
+            raise Unavailable(
+                "this node has not caught up with the read's timestamp; try another node"
+            )
+        if ts < self.machine.safepoint:
+            raise SnapshotTooOld(ts, self.machine.safepoint)
+
+    def get(self, key: bytes, ts: int) -> bytes | None:
+        self._before_read(ts)
+        with self.engine.snapshot() as snap:
+            return mvcc_get(snap, key, ts)
+
+    def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
+        self._before_read(ts)
+        out: dict[bytes, bytes] = {}
+        with self.engine.snapshot() as snap:
+            reader = MvccReader(snap)
+            for key in keys:
+                value = reader.get(key, ts)
+                if value is not None:
+                    out[key] = value
+        return out
+
+    def scan(
+        self,
+        start: bytes,
+        end: bytes | None,
+        ts: int,
+        *,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[bytes, bytes]]:
+        if end is not None and end <= start:
+            return []
+        self._before_read(ts)
+        with self.engine.snapshot() as snap:
+            return MvccReader(snap).scan(start, end, ts, limit=limit, reverse=reverse)
+
+    def scan_locks(
+        self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None
+    ) -> list[Lock]:
+        self._before_read(max_ts)
+        with self.engine.snapshot() as snap:
+            return MvccReader(snap).scan_locks(start, end, max_ts=max_ts, limit=limit)

@@ -1,0 +1,172 @@
+"""The gRPC Kv service of one node: every RPC is the node's RaftKv call of the same name.
+
+Any node answers any request: reads are served locally once caught up, and writes are
+forwarded by Raft to the leader. Errors travel in the response's ``error`` field (as
+``KvError``), so a client gets back the same kv.errors exception the store raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any, TypeVar
+
+import grpc
+
+from cluster.convert import (
+    error_to_pb,
+    lock_to_pb,
+    mutations_from_pb,
+    retain_from_pb,
+    status_to_pb,
+)
+from cluster.proto import db9kv_pb2 as pb
+from cluster.proto import db9kv_pb2_grpc as pb_grpc
+from cluster.raft_kv import RaftKv
+from kv.errors import Db9Error
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+
+def _answer(response: type[R], fn: Callable[[], Any]) -> R:
+    """Run ``fn``; its dict result fills the response, a Db9Error its ``error`` field."""
+    try:
+        fields = fn() or {}
+    except Db9Error as exc:
+        return response(error=error_to_pb(exc))  # type: ignore[call-arg]
+    return response(**fields)
+
+
+class KvService(pb_grpc.KvServicer):
+    def __init__(
+        self,
+        kv: RaftKv,
+        status: Callable[[], pb.StatusResponse],
+        add_node: Callable[[str], None],
+        remove_node: Callable[[str], None],
+    ) -> None:
+        self.kv = kv
+        self._status = status
+        self._add = add_node
+        self._remove = remove_node
+
+    def KvGet(self, req: pb.GetRequest, ctx: Any) -> pb.GetResponse:
+        def run() -> dict[str, Any]:
+            value = self.kv.get(req.key, req.ts)
+            return {"found": value is not None, "value": value or b""}
+
+        return _answer(pb.GetResponse, run)
+
+    def KvBatchGet(self, req: pb.BatchGetRequest, ctx: Any) -> pb.PairsResponse:
+        def run() -> dict[str, Any]:
+            found = self.kv.batch_get(list(req.keys), req.ts)
+            return {"pairs": [pb.KvPair(key=k, value=v) for k, v in found.items()]}
+
+        return _answer(pb.PairsResponse, run)
+
+    def KvScan(self, req: pb.ScanRequest, ctx: Any) -> pb.PairsResponse:
+        def run() -> dict[str, Any]:
+            rows = self.kv.scan(
+                req.start,
+                req.end if req.has_end else None,
+                req.ts,
+                limit=req.limit or None,
+                reverse=req.reverse,
+            )
+            return {"pairs": [pb.KvPair(key=k, value=v) for k, v in rows]}
+
+        return _answer(pb.PairsResponse, run)
+
+    def KvScanLock(self, req: pb.ScanLocksRequest, ctx: Any) -> pb.LocksResponse:
+        def run() -> dict[str, Any]:
+            locks = self.kv.scan_locks(
+                req.max_ts, req.start, req.end if req.has_end else None, req.limit or None
+            )
+            return {"locks": [lock_to_pb(lk) for lk in locks]}
+
+        return _answer(pb.LocksResponse, run)
+
+    def KvPrewrite(self, req: pb.PrewriteRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(
+            pb.EmptyResponse,
+            lambda: self.kv.prewrite(
+                mutations_from_pb(req.mutations),
+                req.primary,
+                req.start_ts,
+                req.lock_ttl_ms,
+                req.txn_size,
+            ),
+        )
+
+    def KvCommit(self, req: pb.CommitRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(
+            pb.EmptyResponse, lambda: self.kv.commit(list(req.keys), req.start_ts, req.commit_ts)
+        )
+
+    def KvOnePc(self, req: pb.OnePcRequest, ctx: Any) -> pb.TsResponse:
+        return _answer(
+            pb.TsResponse,
+            lambda: {"ts": self.kv.one_pc(mutations_from_pb(req.mutations), req.start_ts)},
+        )
+
+    def KvBatchRollback(self, req: pb.RollbackRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(pb.EmptyResponse, lambda: self.kv.rollback(list(req.keys), req.start_ts))
+
+    def KvCheckTxnStatus(self, req: pb.CheckTxnStatusRequest, ctx: Any) -> pb.TxnStatusResponse:
+        try:
+            status = self.kv.check_txn_status(
+                req.primary,
+                req.lock_ts,
+                req.current_ts,
+                rollback_if_not_exist=req.rollback_if_not_exist,
+            )
+        except Db9Error as exc:
+            return pb.TxnStatusResponse(error=error_to_pb(exc))
+        return status_to_pb(status)
+
+    def KvTxnHeartBeat(self, req: pb.HeartBeatRequest, ctx: Any) -> pb.CountResponse:
+        return _answer(
+            pb.CountResponse,
+            lambda: {"count": self.kv.txn_heart_beat(req.primary, req.start_ts, req.ttl_ms)},
+        )
+
+    def KvResolveLock(self, req: pb.ResolveLockRequest, ctx: Any) -> pb.CountResponse:
+        keys = None if req.all_keys else list(req.keys)
+        return _answer(
+            pb.CountResponse,
+            lambda: {"count": self.kv.resolve_lock(req.start_ts, req.commit_ts, keys)},
+        )
+
+    def KvGC(self, req: pb.GcRequest, ctx: Any) -> pb.GcResponse:
+        def run() -> dict[str, Any]:
+            p = self.kv.gc(req.safepoint, retain_from_pb(req.retain))
+            return {"keys_scanned": p.keys_scanned, "versions_deleted": p.versions_deleted}
+
+        return _answer(pb.GcResponse, run)
+
+    def KvSafepoint(self, req: pb.StatusRequest, ctx: Any) -> pb.TsResponse:
+        return pb.TsResponse(ts=self.kv.safepoint())
+
+    def Tso(self, req: pb.TsoRequest, ctx: Any) -> pb.TsResponse:
+        return _answer(pb.TsResponse, lambda: {"ts": self.kv.get_ts(req.count or 1)})
+
+    def ClusterStatus(self, req: pb.StatusRequest, ctx: Any) -> pb.StatusResponse:
+        return self._status()
+
+    def AddNode(self, req: pb.MembershipRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(pb.EmptyResponse, lambda: self._add(req.raft_addr))
+
+    def RemoveNode(self, req: pb.MembershipRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(pb.EmptyResponse, lambda: self._remove(req.raft_addr))
+
+
+def start_grpc(service: KvService, addr: str, workers: int = 32) -> grpc.Server:
+    """Serve ``service`` on ``addr`` (host:port); raises OSError if the port is taken."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"))
+    pb_grpc.add_KvServicer_to_server(service, server)  # type: ignore[no-untyped-call]
+    if server.add_insecure_port(addr) == 0:
+        raise OSError(f"cannot listen for gRPC on {addr}")
+    server.start()
+    return server

@@ -1,0 +1,313 @@
+"""The replicated MVCC store: a pysyncobj Raft member whose state machine is LMDB.
+
+Each Raft entry is a ``RaftBatch`` of commands from many transactions (group commit). It is
+applied in one LMDB write transaction that also stores the entry's index, the timestamp
+oracle's high-water mark and the GC safepoint, so a replay after kill -9 (pysyncobj starts
+applying at index 1 again) skips what was applied and repeats nothing.
+
+Timestamps are drawn while applying (``Tso`` commands and the commit_ts of one-phase
+commits), from the proposer's clock carried in the batch: every node computes the same
+values, a deposed leader cannot hand one out (its entry never commits), and they never go
+back across leader changes. A node serves a read at ``ts`` once it has applied the entry
+that drew ``ts``: everything committed before that is then in its LMDB.
+
+Snapshots for log compaction are consistent LMDB copies (``env.copy``), streamed by
+pysyncobj to followers that are too far behind, and swapped in under the engine's gate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import struct
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pysyncobj.pickle as ps_pickle
+from pysyncobj import SyncObj, SyncObjConf, replicated
+
+from cluster import raft_fixes
+from cluster.convert import mutations_from_pb, retain_from_pb
+from cluster.proto import db9kv_pb2 as pb
+from kv.engine.lmdb import LmdbEngine, LmdbWriteView
+from kv.errors import Db9Error, InvalidArgument
+from kv.mvcc import keys as K
+from kv.mvcc.reader import MvccReader
+from kv.mvcc.writer import MvccWriter
+from kv.storage import SAFEPOINT_KEY, check_sizes
+from kv.timestamp import LOGICAL_BITS, LOGICAL_MASK, compose
+from kv.txn import cleanup, commit, gc, prewrite
+
+raft_fixes.apply()
+log = logging.getLogger(__name__)
+
+_U64 = struct.Struct(">Q")
+APPLIED_KEY = K.meta_key("raft_applied")
+TSO_KEY = K.meta_key("tso_last")
+SNAPSHOT_MAGIC = b"DB9SNAP1"
+MAX_TSO_BATCH = 1 << 16
+
+
+@dataclass
+class RaftOptions:
+    """Timeouts and sizes; the defaults elect a new leader within about 1.5 s."""
+
+    password: str  # encrypts and authenticates Raft traffic (pysyncobj unpickles it)
+    min_timeout_s: float = 0.4
+    max_timeout_s: float = 1.4
+    # A leader that has not heard from a majority for this long steps down. Below the
+    # election timeout, so an isolated leader stops before a new one is elected.
+    leader_fallback_s: float = 0.35
+    append_period_s: float = 0.05
+    compaction_min_entries: int = 20_000
+    compaction_min_time_s: float = 600.0
+    sync: bool = True
+
+
+def _u64(view: LmdbWriteView | None, raw: bytes | None) -> int:
+    return _U64.unpack(raw)[0] if raw else 0
+
+
+class KvStateMachine(SyncObj):  # type: ignore[misc]
+    def __init__(
+        self,
+        engine: LmdbEngine,
+        self_addr: str,
+        peers: list[str],
+        data_dir: str,
+        options: RaftOptions,
+        on_state_changed: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.data_dir = data_dir
+        self._cond = threading.Condition()
+        self._load_meta()
+        self._on_state_changed = on_state_changed
+        conf = SyncObjConf(
+            password=options.password,
+            journalFile=os.path.join(data_dir, "raft.journal"),
+            fullDumpFile=os.path.join(data_dir, "raft.snapshot"),
+            serializer=self._save_snapshot,
+            deserializer=self._load_snapshot,
+            dynamicMembershipChange=True,
+            raftMinTimeout=options.min_timeout_s,
+            raftMaxTimeout=options.max_timeout_s,
+            leaderFallbackTimeout=options.leader_fallback_s,
+            appendEntriesPeriod=options.append_period_s,
+            appendEntriesUseBatch=False,  # send at once (and wake the tick thread): latency
+            appendEntriesBatchSizeBytes=64 << 20,  # never the library's chunked transmission
+            logCompactionMinEntries=options.compaction_min_entries,
+            logCompactionMinTime=options.compaction_min_time_s,
+            commandsWaitLeader=True,
+            connectionRetryTime=1.0,
+            onStateChanged=lambda old, new: self._state_changed(),
+        )
+        super().__init__(self_addr, [p for p in peers if p != self_addr], conf)
+
+    # -- state kept in LMDB -----------------------------------------------------------------
+
+    def _load_meta(self) -> None:
+        self.applied_index = _u64(None, self.engine.get(APPLIED_KEY))
+        self.tso_last = _u64(None, self.engine.get(TSO_KEY))
+        self.safepoint = _u64(None, self.engine.get(SAFEPOINT_KEY))
+
+    def _state_changed(self) -> None:
+        if self._on_state_changed is not None:
+            self._on_state_changed()
+
+    # -- applying ---------------------------------------------------------------------------
+
+    @replicated  # type: ignore[untyped-decorator]
+    def apply_batch(self, payload: bytes) -> list[Any] | None:
+        index = self.raftLastApplied + 1  # see pysyncobj's __applyLogEntries
+        if index <= self.applied_index:
+            return None  # applied before a restart; its effects are in LMDB already
+        batch = pb.RaftBatch.FromString(payload)
+        results, tso_last, safepoint = self.engine.transact(
+            lambda view: self._apply(view, batch, index)
+        )
+        with self._cond:
+            self.applied_index = index
+            self.tso_last = tso_last
+            self.safepoint = safepoint
+            self._cond.notify_all()
+        return results
+
+    def _apply(
+        self, view: LmdbWriteView, batch: pb.RaftBatch, index: int
+    ) -> tuple[list[Any], int, int]:
+        state = _ApplyState(
+            tso_last=_u64(view, view.get(TSO_KEY)),
+            safepoint=_u64(view, view.get(SAFEPOINT_KEY)),
+            clock_ms=batch.clock_ms,
+            max_key=self.engine.max_key_size - 10,
+        )
+        reader = MvccReader(view)
+        results: list[Any] = []
+        for command in batch.commands:
+            writer = MvccWriter()
+            try:
+                results.append(state.run(command, reader, writer))
+            except Db9Error as exc:
+                results.append(exc)  # the command fails alone, with nothing written
+                continue
+            view.apply(writer.batch)
+        meta = MvccWriter()
+        meta.batch.put(APPLIED_KEY, _U64.pack(index))
+        meta.batch.put(TSO_KEY, _U64.pack(state.tso_last))
+        meta.batch.put(SAFEPOINT_KEY, _U64.pack(state.safepoint))
+        view.apply(meta.batch)
+        return results, state.tso_last, state.safepoint
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def wait_applied_ts(self, ts: int, timeout_s: float) -> bool:
+        """Wait until the entry that drew ``ts`` is applied here; False on timeout."""
+        if self.tso_last >= ts:
+            return True
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self.tso_last < ts:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def _save_snapshot(self, filename: str, raft_data: Any) -> None:
+        """pysyncobj's serializer hook: its own data, then a consistent copy of LMDB.
+
+        Called on the thread that applies entries, so the copy is exactly the applied state.
+        """
+        with tempfile.TemporaryDirectory(dir=self.data_dir, prefix="snap-out-") as tmp:
+            self.engine.copy_to(tmp, compact=True)
+            head = ps_pickle.dumps(raft_data)
+            with open(filename, "wb") as out, open(os.path.join(tmp, "data.mdb"), "rb") as db:
+                out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
+                shutil.copyfileobj(db, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+        log.info("raft snapshot written at index %d", self.applied_index)
+
+    def _load_snapshot(self, filename: str) -> Any:
+        """pysyncobj's deserializer hook: install the LMDB copy if it is ahead of ours."""
+        with open(filename, "rb") as f:
+            if f.read(len(SNAPSHOT_MAGIC)) != SNAPSHOT_MAGIC:
+                raise InvalidArgument(f"{filename} is not a db9 raft snapshot")
+            (n,) = _U64.unpack(f.read(8))
+            raft_data = ps_pickle.loads(f.read(n))
+            index = raft_data[0][1]  # the last applied entry: (command, index, term)
+            if index > self.applied_index:
+                incoming = os.path.join(self.data_dir, "snap-in")
+                shutil.rmtree(incoming, ignore_errors=True)
+                os.makedirs(incoming)
+                with open(os.path.join(incoming, "data.mdb"), "wb") as db:
+                    shutil.copyfileobj(f, db, 1 << 20)
+                self.engine.replace_with(incoming)
+                shutil.rmtree(incoming, ignore_errors=True)
+                with self._cond:
+                    self._load_meta()
+                    self._cond.notify_all()
+                log.info("installed raft snapshot at index %d", index)
+        return tuple(raft_data)
+
+    # -- status -----------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        return dict(self.getStatus())
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.destroy_synchronous()
+
+
+@dataclass
+class _ApplyState:
+    tso_last: int
+    safepoint: int
+    clock_ms: int
+    max_key: int
+
+    def next_ts(self, count: int = 1) -> int:
+        if not 1 <= count <= MAX_TSO_BATCH:
+            raise InvalidArgument(f"timestamp batch must be 1..{MAX_TSO_BATCH}")
+        first = max(self.tso_last + 1, compose(self.clock_ms))
+        if (first & LOGICAL_MASK) + count > LOGICAL_MASK:
+            first = ((first >> LOGICAL_BITS) + 1) << LOGICAL_BITS
+        self.tso_last = first + count - 1
+        return first
+
+    def run(self, c: pb.Command, r: MvccReader, w: MvccWriter) -> Any:
+        kind = c.WhichOneof("cmd")
+        if kind == "tso":
+            return self.next_ts(c.tso.count or 1)
+        if kind == "prewrite":
+            p = c.prewrite
+            muts = mutations_from_pb(p.mutations)
+            check_sizes(muts, self.max_key)
+            self._check_read_ts(p.start_ts)
+            prewrite.prewrite(r, w, muts, p.primary, p.start_ts, p.lock_ttl_ms, p.txn_size)
+            return None
+        if kind == "commit":
+            m = c.commit
+            commit.commit(r, w, list(m.keys), m.start_ts, m.commit_ts)
+            return None
+        if kind == "one_pc":
+            o = c.one_pc
+            muts = mutations_from_pb(o.mutations)
+            check_sizes(muts, self.max_key)
+            self._check_read_ts(o.start_ts)
+            return commit.one_pc(r, w, muts, o.start_ts, self.next_ts)
+        if kind == "rollback":
+            cleanup.rollback(r, w, list(c.rollback.keys), c.rollback.start_ts)
+            return None
+        if kind == "check_txn_status":
+            s = c.check_txn_status
+            return cleanup.check_txn_status(
+                r,
+                w,
+                s.primary,
+                s.lock_ts,
+                s.current_ts,
+                rollback_if_not_exist=s.rollback_if_not_exist,
+            )
+        if kind == "heart_beat":
+            h = c.heart_beat
+            return cleanup.txn_heart_beat(r, w, h.primary, h.start_ts, h.ttl_ms)
+        if kind == "resolve_lock":
+            x = c.resolve_lock
+            keys = None if x.all_keys else list(x.keys)
+            return cleanup.resolve_lock(r, w, x.start_ts, x.commit_ts, keys)
+        if kind == "set_safepoint":
+            sp = c.set_safepoint.safepoint
+            if sp < self.safepoint:
+                raise InvalidArgument(f"GC safepoint {sp} is below the current {self.safepoint}")
+            self.safepoint = sp
+            return sp
+        if kind == "gc_chunk":
+            g = c.gc_chunk
+            if g.safepoint > self.safepoint:
+                raise InvalidArgument("GC chunk above the safepoint")
+            return gc.gc_chunk(
+                r,
+                w,
+                safepoint=g.safepoint,
+                retain=retain_from_pb(g.retain),
+                start_key_enc=g.start_key_enc,
+                max_keys=g.max_keys or 1000,
+            )
+        raise InvalidArgument(f"unknown command {kind!r}")
+
+    def _check_read_ts(self, ts: int) -> None:
+        if ts < self.safepoint:
+            from kv.errors import SnapshotTooOld
+
+            raise SnapshotTooOld(ts, self.safepoint)
