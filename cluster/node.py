@@ -33,7 +33,9 @@ class ClusterConfig:
 
 
 class ClusterNode:
-    def __init__(self, config: ClusterConfig, options: RaftOptions | None = None) -> None:
+    def __init__(
+        self, config: ClusterConfig, options: RaftOptions | None = None, *, retry_s: float = 10.0
+    ) -> None:
         if not config.secret:
             raise ValueError("a cluster needs a shared secret (DB9_CLUSTER_SECRET)")
         if config.raft_addr not in config.peers:
@@ -52,7 +54,7 @@ class ClusterNode:
             on_state_changed=self.leader_changed.set,
         )
         self.proposer = Proposer(self.machine)
-        self.kv = RaftKv(self.machine, self.proposer)
+        self.kv = RaftKv(self.machine, self.proposer, retry_s=retry_s)
         self.service = KvService(self.kv, self.status, self.add_node, self.remove_node)
         try:
             self.grpc: grpc.Server = start_grpc(self.service, config.grpc_addr)

@@ -196,3 +196,7 @@ def kv_gc(life_time: float, data_dir: str | None) -> None:
 
 
 _register_cluster()
+
+
+if __name__ == "__main__":
+    main()

@@ -33,6 +33,8 @@ class ServerConfig:
     peers: str = ""
     grpc_addr: str = ""
     cluster_secret: str = ""  # authenticates and encrypts Raft traffic; same on every node
+    raft_compaction_entries: int = 20_000  # snapshot the store once the log holds this many
+    raft_retry_s: float = 10.0  # how long a command is retried across elections
 
     @property
     def clustered(self) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import click
 
 from cluster.node import ClusterConfig, ClusterNode
+from cluster.state_machine import RaftOptions
 from control.config import ServerConfig
 from kv.client import KvBackend, LocalKv, TxnClient
 from kv.errors import Db9Error
@@ -56,7 +57,10 @@ class Node:
             self.cluster = ClusterNode(ClusterConfig(
                 node_id=config.node_id, data_dir=config.data_dir, raft_addr=config.raft_addr,
                 peers=config.peer_list(), grpc_addr=config.grpc_addr or "127.0.0.1:7100",
-                secret=config.cluster_secret, sync=config.sync))  # fmt: skip
+                secret=config.cluster_secret, sync=config.sync),
+                RaftOptions(password=config.cluster_secret, sync=config.sync,
+                            compaction_min_entries=config.raft_compaction_entries),
+                retry_s=config.raft_retry_s)  # fmt: skip
             self.kv = self.cluster.kv
             leader_only: Callable[[], bool] = self.cluster.is_leader
         else:

@@ -1,0 +1,178 @@
+"""Real db9-server processes forming a local cluster, for multi-node tests and benchmarks.
+
+Each node is a separate process (``python -m control.server --raft-addr ...``) on loopback
+ports picked free, with its own data directory. Faults are real: SIGKILL, SIGSTOP/SIGCONT,
+restart with the same data, or with an empty directory (a new node).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cluster.client import RemoteKv
+
+PASSWORD = "cluster-test-password"
+SECRET = "cluster-test-secret"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_ports(n: int) -> list[int]:
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+@dataclass
+class NodeProc:
+    node_id: int
+    data_dir: Path
+    raft_addr: str
+    grpc_addr: str
+    pg_port: int
+    proc: subprocess.Popen[bytes] | None = None
+    stopped: bool = False  # SIGSTOPped
+
+    def dsn(self) -> str:
+        return (f"host=127.0.0.1 port={self.pg_port} dbname=postgres user=local.admin "
+                f"password={PASSWORD} sslmode=disable connect_timeout=10")  # fmt: skip
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+@dataclass
+class LocalCluster:
+    base: Path
+    nodes: list[NodeProc] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, base: Path, n: int = 3, **env: str) -> LocalCluster:
+        ports = free_ports(3 * n)
+        cluster = cls(base, env={k.upper(): v for k, v in env.items()})
+        for i in range(n):
+            cluster.nodes.append(NodeProc(
+                node_id=i + 1, data_dir=base / f"node{i + 1}",
+                raft_addr=f"127.0.0.1:{ports[3 * i]}", grpc_addr=f"127.0.0.1:{ports[3 * i + 1]}",
+                pg_port=ports[3 * i + 2]))  # fmt: skip
+        return cluster
+
+    def peers(self) -> str:
+        return ",".join(n.raft_addr for n in self.nodes)
+
+    def start(self, node: NodeProc, peers: str | None = None) -> None:
+        node.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "DB9_PASSWORD": PASSWORD, "DB9_CLUSTER_SECRET": SECRET,
+               "DB9_GC_INTERVAL_S": "3600", **self.env}  # fmt: skip
+        cmd = [sys.executable, "-m", "control.server", "--node-id", str(node.node_id),
+               "--data-dir", str(node.data_dir), "--raft-addr", node.raft_addr,
+               "--peers", peers or self.peers(), "--grpc-addr", node.grpc_addr,
+               "--pg-port", str(node.pg_port)]  # fmt: skip
+        log = open(node.data_dir / "server.log", "ab")  # noqa: SIM115 - owned by the child
+        node.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        node.stopped = False
+
+    def start_all(self) -> None:
+        for node in self.nodes:
+            self.start(node)
+
+    def kill(self, node: NodeProc) -> None:
+        assert node.proc is not None
+        if node.stopped:
+            node.proc.send_signal(signal.SIGCONT)
+        node.proc.kill()
+        node.proc.wait(10)
+
+    def pause(self, node: NodeProc) -> None:
+        assert node.proc is not None
+        node.proc.send_signal(signal.SIGSTOP)
+        node.stopped = True
+
+    def resume(self, node: NodeProc) -> None:
+        assert node.proc is not None
+        node.proc.send_signal(signal.SIGCONT)
+        node.stopped = False
+
+    def stop_all(self) -> None:
+        for node in self.nodes:
+            if node.proc is None or node.proc.poll() is not None:
+                continue
+            if node.stopped:
+                node.proc.send_signal(signal.SIGCONT)
+            node.proc.terminate()
+        for node in self.nodes:
+            if node.proc is not None:
+                try:
+                    node.proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    node.proc.kill()
+                    node.proc.wait(5)
+
+    def client(self, nodes: list[NodeProc] | None = None, retry_s: float = 15.0) -> RemoteKv:
+        return RemoteKv([n.grpc_addr for n in (nodes or self.nodes)], retry_s=retry_s)
+
+    def status(self, node: NodeProc) -> dict[str, object] | None:
+        """The node's own view, or None if it does not answer."""
+        kv = RemoteKv([node.grpc_addr], retry_s=0.1, rpc_timeout_s=1.0)
+        try:
+            s = kv.status(0)
+        except Exception:
+            return None
+        finally:
+            kv.close()
+        return {"state": s.state, "leader": s.leader, "term": s.term,
+                "commit": s.commit_index, "applied": s.applied_index}  # fmt: skip
+
+    def wait_leader(self, among: list[NodeProc] | None = None, timeout_s: float = 30.0) -> NodeProc:
+        """Poll until exactly one of ``among`` says it leads and it can commit a command."""
+        among = among or [n for n in self.nodes if n.alive and not n.stopped]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            leaders = [n for n in among if (self.status(n) or {}).get("state") == "leader"]
+            if len(leaders) == 1:
+                kv = RemoteKv([leaders[0].grpc_addr], retry_s=2.0)
+                try:
+                    kv.get_ts()
+                    return leaders[0]
+                except Exception:
+                    pass
+                finally:
+                    kv.close()
+            time.sleep(0.1)
+        raise AssertionError(f"no leader among {[n.raft_addr for n in among]} in {timeout_s}s")
+
+    def wait_applied(self, node: NodeProc, index: int, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            s = self.status(node)
+            if s is not None and int(s["applied"]) >= index:  # type: ignore[call-overload]
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"node {node.node_id} did not apply index {index} in {timeout_s}s")
+
+
+@contextlib.contextmanager
+def running_cluster(base: Path, n: int = 3, **env: str) -> Iterator[LocalCluster]:
+    cluster = LocalCluster.create(base, n, **env)
+    cluster.start_all()
+    try:
+        cluster.wait_leader()
+        yield cluster
+    finally:
+        cluster.stop_all()
