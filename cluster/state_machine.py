@@ -105,6 +105,8 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             logCompactionMinEntries=options.compaction_min_entries,
             logCompactionMinTime=options.compaction_min_time_s,
             commandsWaitLeader=True,
+            # Alone, nothing but the tick wakes the loop to commit what it appended: tick often.
+            autoTickPeriod=0.05 if len(set(peers) - {self_addr}) else 0.002,
             connectionRetryTime=1.0,
             onStateChanged=lambda old, new: self._state_changed(),
         )

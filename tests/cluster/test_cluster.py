@@ -174,3 +174,34 @@ def test_a_fourth_node_joins_then_leaves_while_the_cluster_serves(tmp_path: Path
         cluster.kill(extra)
         write_keys(client, "m2/", 20)  # three members again; a majority of them commits
         assert count_keys(client, "m2/") == 20
+
+
+def test_a_non_member_cannot_inject_raft_messages(tmp_path: Path) -> None:
+    """Raft traffic is encrypted with the cluster secret: a crafted pickle sent to a node's
+    Raft port is never unpickled (it would create a file) and the cluster keeps serving."""
+    import pickle
+    import socket
+    import struct
+
+    marker = tmp_path / "injected"
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            import os
+
+            return (os.system, (f"touch {marker}",))
+
+    with running_cluster(tmp_path / "c") as cluster:
+        payload = pickle.dumps({"type": "append_entries", "evil": Evil()})
+        for node in cluster.nodes:
+            host, port = node.raft_addr.rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                for frame in (payload, struct.pack("!I", len(payload)) + payload):
+                    try:
+                        sock.sendall(frame)
+                    except OSError:
+                        break  # the node hung up on us, as it should
+        client = TxnClient(cluster.client())
+        write_keys(client, "after-injection/", 10)
+        assert count_keys(client, "after-injection/") == 10
+        assert not marker.exists()
