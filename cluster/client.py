@@ -26,6 +26,7 @@ from cluster.convert import (
 )
 from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
+from kv.mvcc.branches import BranchLink
 from kv.mvcc.records import Lock, Mutation
 from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
@@ -190,6 +191,16 @@ class RemoteKv:
 
     def safepoint(self) -> int:
         return int(self._call("KvSafepoint", pb.StatusRequest()).ts)
+
+    def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None:
+        self._call("KvSetBranch", pb.SetBranchRequest(child=child, parent=parent, fork_ts=fork_ts))
+
+    def drop_prefix(self, prefix: bytes) -> int:
+        return int(self._call("KvDropPrefix", pb.DropPrefixChunk(prefix=prefix)).count)
+
+    def branch_links(self) -> dict[bytes, BranchLink]:
+        r = self._call("KvBranchLinks", pb.StatusRequest())
+        return {m.child: BranchLink(m.parent, m.fork_ts) for m in r.links}
 
     # -- cluster ----------------------------------------------------------------------------
 

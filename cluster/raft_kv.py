@@ -24,6 +24,8 @@ from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
 from kv.errors import SnapshotTooOld
+from kv.mvcc import keys as K
+from kv.mvcc.branches import BranchLink
 from kv.mvcc.reader import MvccReader, mvcc_get
 from kv.mvcc.records import Lock, Mutation
 from kv.storage import check_sizes
@@ -175,6 +177,22 @@ class RaftKv:
     def safepoint(self) -> int:
         return self.machine.safepoint
 
+    def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None:
+        self._propose(
+            pb.Command(set_branch=pb.SetBranchRequest(child=child, parent=parent, fork_ts=fork_ts))
+        )
+
+    def drop_prefix(self, prefix: bytes) -> int:
+        removed = 0
+        while True:
+            n, done = self._propose(pb.Command(drop_prefix=pb.DropPrefixChunk(prefix=prefix)))
+            removed += int(n)
+            if done:
+                return removed
+
+    def branch_links(self) -> dict[bytes, BranchLink]:
+        return dict(self.machine.links)
+
     # -- reads ------------------------------------------------------------------------------
 
     def _before_read(self, ts: int) -> None:
@@ -187,14 +205,17 @@ class RaftKv:
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         self._before_read(ts)
+        links = self.machine.links
         with self.engine.snapshot() as snap:
+            if links and key[: K.PREFIX_LEN] in links:
+                return MvccReader(snap, links).get(key, ts)
             return mvcc_get(snap, key, ts)
 
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
         self._before_read(ts)
         out: dict[bytes, bytes] = {}
         with self.engine.snapshot() as snap:
-            reader = MvccReader(snap)
+            reader = MvccReader(snap, self.machine.links)
             for key in keys:
                 value = reader.get(key, ts)
                 if value is not None:
@@ -214,7 +235,9 @@ class RaftKv:
             return []
         self._before_read(ts)
         with self.engine.snapshot() as snap:
-            return MvccReader(snap).scan(start, end, ts, limit=limit, reverse=reverse)
+            return MvccReader(snap, self.machine.links).scan(
+                start, end, ts, limit=limit, reverse=reverse
+            )
 
     def scan_locks(
         self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None

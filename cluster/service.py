@@ -152,6 +152,23 @@ class KvService(pb_grpc.KvServicer):
     def Tso(self, req: pb.TsoRequest, ctx: Any) -> pb.TsResponse:
         return _answer(pb.TsResponse, lambda: {"ts": self.kv.get_ts(req.count or 1)})
 
+    def KvSetBranch(self, req: pb.SetBranchRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(
+            pb.EmptyResponse, lambda: self.kv.set_branch(req.child, req.parent, req.fork_ts)
+        )
+
+    def KvDropPrefix(self, req: pb.DropPrefixChunk, ctx: Any) -> pb.CountResponse:
+        return _answer(pb.CountResponse, lambda: {"count": self.kv.drop_prefix(req.prefix)})
+
+    def KvBranchLinks(self, req: pb.StatusRequest, ctx: Any) -> pb.LinksResponse:
+        links = self.kv.branch_links()
+        return pb.LinksResponse(
+            links=[
+                pb.BranchLinkInfo(child=c, parent=lk.parent, fork_ts=lk.fork_ts)
+                for c, lk in links.items()
+            ]
+        )
+
     def ClusterStatus(self, req: pb.StatusRequest, ctx: Any) -> pb.StatusResponse:
         return self._status()
 

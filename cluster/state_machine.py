@@ -37,7 +37,9 @@ from cluster.convert import mutations_from_pb, retain_from_pb
 from cluster.proto import db9kv_pb2 as pb
 from kv.engine.lmdb import LmdbEngine, LmdbWriteView
 from kv.errors import Db9Error, InvalidArgument
+from kv.mvcc import branches
 from kv.mvcc import keys as K
+from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader
 from kv.mvcc.writer import MvccWriter
 from kv.storage import SAFEPOINT_KEY, check_sizes
@@ -118,6 +120,9 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         self.applied_index = _u64(None, self.engine.get(APPLIED_KEY))
         self.tso_last = _u64(None, self.engine.get(TSO_KEY))
         self.safepoint = _u64(None, self.engine.get(SAFEPOINT_KEY))
+        with self.engine.snapshot() as snap:
+            self.links: dict[bytes, BranchLink] = load_links(MvccReader(snap))
+        self._pending_links: dict[bytes, BranchLink] | None = None
 
     def _state_changed(self) -> None:
         if self._on_state_changed is not None:
@@ -138,6 +143,8 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             self.applied_index = index
             self.tso_last = tso_last
             self.safepoint = safepoint
+            if self._pending_links is not None:
+                self.links, self._pending_links = self._pending_links, None
             self._cond.notify_all()
         return results
 
@@ -150,7 +157,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             clock_ms=batch.clock_ms,
             max_key=self.engine.max_key_size - 10,
         )
-        reader = MvccReader(view)
+        reader = MvccReader(view, self.links)
         results: list[Any] = []
         for command in batch.commands:
             writer = MvccWriter()
@@ -165,6 +172,8 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         meta.batch.put(TSO_KEY, _U64.pack(state.tso_last))
         meta.batch.put(SAFEPOINT_KEY, _U64.pack(state.safepoint))
         view.apply(meta.batch)
+        if state.links_changed:
+            self._pending_links = load_links(MvccReader(view))
         return results, state.tso_last, state.safepoint
 
     # -- reads ------------------------------------------------------------------------------
@@ -237,6 +246,7 @@ class _ApplyState:
     safepoint: int
     clock_ms: int
     max_key: int
+    links_changed: bool = False
 
     def next_ts(self, count: int = 1) -> int:
         if not 1 <= count <= MAX_TSO_BATCH:
@@ -294,6 +304,16 @@ class _ApplyState:
                 raise InvalidArgument(f"GC safepoint {sp} is below the current {self.safepoint}")
             self.safepoint = sp
             return sp
+        if kind == "set_branch":
+            b = c.set_branch
+            branches.set_branch(r, w, b.child, b.parent, b.fork_ts, self.safepoint)
+            self.links_changed = True
+            return None
+        if kind == "drop_prefix":
+            d = c.drop_prefix
+            n, done = branches.drop_prefix_chunk(r, w, d.prefix, d.max_keys or 1000)
+            self.links_changed = self.links_changed or done
+            return (n, done)
         if kind == "gc_chunk":
             g = c.gc_chunk
             if g.safepoint > self.safepoint:

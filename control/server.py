@@ -24,6 +24,7 @@ from control.config import ServerConfig
 from kv.client import KvBackend, LocalKv, TxnClient
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
+from kv.txn.gc import RetainPoint
 from pgwire.auth import StaticAuthenticator
 from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
@@ -73,6 +74,7 @@ class Node:
             interval_s=config.gc_interval_s,
             min_active_ts=self.client.min_active_ts,
             active=leader_only,
+            retain=self._retain_points,
         )
         self.database = Database(self.client, database_prefix(DEFAULT_DATABASE_ID))
         self.user = f"{config.tenant}.admin"
@@ -91,6 +93,11 @@ class Node:
             ),
             server_context(config.tls_cert, config.tls_key),
         )
+
+    def _retain_points(self) -> list[RetainPoint]:
+        """GC keeps each branch's view of its parent (the versions as of the fork)."""
+        links = self.kv.branch_links()
+        return [RetainPoint(link.parent, link.fork_ts) for link in links.values()]
 
     async def serve(self, stop: asyncio.Event) -> None:
         self.gc.start()

@@ -26,6 +26,7 @@ from kv.errors import (
     KeyIsLocked,
     TxnLockNotFound,
 )
+from kv.mvcc.branches import BranchLink
 from kv.mvcc.records import Lock, Mutation, Op
 from kv.storage import Storage
 from kv.tso import TimestampOracle
@@ -77,6 +78,9 @@ class KvBackend(Protocol):
     ) -> list[Lock]: ...
     def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress: ...
     def safepoint(self) -> int: ...
+    def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None: ...
+    def drop_prefix(self, prefix: bytes) -> int: ...
+    def branch_links(self) -> dict[bytes, BranchLink]: ...
 
 
 class LocalKv:
@@ -162,6 +166,15 @@ class LocalKv:
 
     def safepoint(self) -> int:
         return self.storage.safepoint
+
+    def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None:
+        self.storage.set_branch(child, parent, fork_ts)
+
+    def drop_prefix(self, prefix: bytes) -> int:
+        return self.storage.drop_prefix(prefix)
+
+    def branch_links(self) -> dict[bytes, BranchLink]:
+        return dict(self.storage.links)
 
 
 @dataclass

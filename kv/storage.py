@@ -17,7 +17,9 @@ from typing import TypeVar
 from kv import nowait
 from kv.engine.base import Engine, WriteBatch
 from kv.errors import InvalidArgument, LimitExceeded, SnapshotTooOld
+from kv.mvcc import branches
 from kv.mvcc import keys as K
+from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader, mvcc_get
 from kv.mvcc.records import Lock, Mutation
 from kv.mvcc.writer import MvccWriter
@@ -54,6 +56,8 @@ class Storage:
         self._safepoint = _U64.unpack(raw)[0] if raw else 0
         self._snapshot = engine.snapshot
         self._max_key = getattr(engine, "max_key_size", 1 << 30) - 10
+        with engine.snapshot() as snap:
+            self.links: dict[bytes, BranchLink] = load_links(MvccReader(snap))
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -76,6 +80,8 @@ class Storage:
             self._before_read(ts, lambda keys: key in keys)
         snap = self._snapshot()
         try:
+            if self.links and key[: K.PREFIX_LEN] in self.links:
+                return MvccReader(snap, self.links).get(key, ts)
             return mvcc_get(snap, key, ts)
         finally:
             snap.close()
@@ -84,7 +90,7 @@ class Storage:
         self._before_read(ts, lambda inflight: not inflight.isdisjoint(keys))
         out: dict[bytes, bytes] = {}
         with self.engine.snapshot() as snap:
-            reader = MvccReader(snap)
+            reader = MvccReader(snap, self.links)
             for key in keys:
                 value = reader.get(key, ts)
                 if value is not None:
@@ -106,7 +112,7 @@ class Storage:
             ts, lambda keys: any(start <= k and (end is None or k < end) for k in keys)
         )
         with self.engine.snapshot() as snap:
-            return MvccReader(snap).scan(start, end, ts, limit=limit, reverse=reverse)
+            return MvccReader(snap, self.links).scan(start, end, ts, limit=limit, reverse=reverse)
 
     def scan_locks(
         self,
@@ -128,7 +134,7 @@ class Storage:
     def _execute_latched(self, command: Callable[[MvccReader, MvccWriter], T]) -> T:
         writer = MvccWriter()
         with self.engine.snapshot() as snap:
-            result = command(MvccReader(snap), writer)
+            result = command(MvccReader(snap, self.links), writer)
         # The snapshot is closed first: a write may need to grow the map.
         self.engine.write_batch(writer.batch)
         return result
@@ -194,6 +200,30 @@ class Storage:
         self, start_ts: int, commit_ts: int, keys: Sequence[bytes] | None = None
     ) -> int:
         return self._execute(lambda r, w: cleanup.resolve_lock(r, w, start_ts, commit_ts, keys))
+
+    # -- branches ----------------------------------------------------------------------------
+
+    def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None:
+        """Make ``child`` a copy-on-write branch of ``parent`` as of ``fork_ts``."""
+        with self._latch:
+            link = self._execute_latched(
+                lambda r, w: branches.set_branch(r, w, child, parent, fork_ts, self._safepoint)
+            )
+            self.links = {**self.links, child: link}
+
+    def drop_prefix(self, prefix: bytes, *, chunk_keys: int = 1000) -> int:
+        """Delete every version, lock and branch link under ``prefix`` (a dropped database);
+        refused while another branch reads through it."""
+        removed = 0
+        while True:
+            with self._latch:
+                n, done = self._execute_latched(
+                    lambda r, w: branches.drop_prefix_chunk(r, w, prefix, chunk_keys)
+                )
+                removed += n
+                if done:
+                    self.links = {k: v for k, v in self.links.items() if k != prefix}
+                    return removed
 
     # -- garbage collection ------------------------------------------------------------------
 

@@ -172,8 +172,26 @@ class GcChunk(_message.Message):
     max_keys: int
     def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., start_key_enc: _Optional[bytes] = ..., max_keys: _Optional[int] = ...) -> None: ...
 
+class SetBranchRequest(_message.Message):
+    __slots__ = ("child", "parent", "fork_ts")
+    CHILD_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    FORK_TS_FIELD_NUMBER: _ClassVar[int]
+    child: bytes
+    parent: bytes
+    fork_ts: int
+    def __init__(self, child: _Optional[bytes] = ..., parent: _Optional[bytes] = ..., fork_ts: _Optional[int] = ...) -> None: ...
+
+class DropPrefixChunk(_message.Message):
+    __slots__ = ("prefix", "max_keys")
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    MAX_KEYS_FIELD_NUMBER: _ClassVar[int]
+    prefix: bytes
+    max_keys: int
+    def __init__(self, prefix: _Optional[bytes] = ..., max_keys: _Optional[int] = ...) -> None: ...
+
 class Command(_message.Message):
-    __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk")
+    __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk", "set_branch", "drop_prefix")
     PREWRITE_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     ONE_PC_FIELD_NUMBER: _ClassVar[int]
@@ -184,6 +202,8 @@ class Command(_message.Message):
     TSO_FIELD_NUMBER: _ClassVar[int]
     SET_SAFEPOINT_FIELD_NUMBER: _ClassVar[int]
     GC_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    SET_BRANCH_FIELD_NUMBER: _ClassVar[int]
+    DROP_PREFIX_FIELD_NUMBER: _ClassVar[int]
     prewrite: PrewriteRequest
     commit: CommitRequest
     one_pc: OnePcRequest
@@ -194,7 +214,9 @@ class Command(_message.Message):
     tso: TsoRequest
     set_safepoint: GcRequest
     gc_chunk: GcChunk
-    def __init__(self, prewrite: _Optional[_Union[PrewriteRequest, _Mapping]] = ..., commit: _Optional[_Union[CommitRequest, _Mapping]] = ..., one_pc: _Optional[_Union[OnePcRequest, _Mapping]] = ..., rollback: _Optional[_Union[RollbackRequest, _Mapping]] = ..., check_txn_status: _Optional[_Union[CheckTxnStatusRequest, _Mapping]] = ..., heart_beat: _Optional[_Union[HeartBeatRequest, _Mapping]] = ..., resolve_lock: _Optional[_Union[ResolveLockRequest, _Mapping]] = ..., tso: _Optional[_Union[TsoRequest, _Mapping]] = ..., set_safepoint: _Optional[_Union[GcRequest, _Mapping]] = ..., gc_chunk: _Optional[_Union[GcChunk, _Mapping]] = ...) -> None: ...
+    set_branch: SetBranchRequest
+    drop_prefix: DropPrefixChunk
+    def __init__(self, prewrite: _Optional[_Union[PrewriteRequest, _Mapping]] = ..., commit: _Optional[_Union[CommitRequest, _Mapping]] = ..., one_pc: _Optional[_Union[OnePcRequest, _Mapping]] = ..., rollback: _Optional[_Union[RollbackRequest, _Mapping]] = ..., check_txn_status: _Optional[_Union[CheckTxnStatusRequest, _Mapping]] = ..., heart_beat: _Optional[_Union[HeartBeatRequest, _Mapping]] = ..., resolve_lock: _Optional[_Union[ResolveLockRequest, _Mapping]] = ..., tso: _Optional[_Union[TsoRequest, _Mapping]] = ..., set_safepoint: _Optional[_Union[GcRequest, _Mapping]] = ..., gc_chunk: _Optional[_Union[GcChunk, _Mapping]] = ..., set_branch: _Optional[_Union[SetBranchRequest, _Mapping]] = ..., drop_prefix: _Optional[_Union[DropPrefixChunk, _Mapping]] = ...) -> None: ...
 
 class RaftBatch(_message.Message):
     __slots__ = ("clock_ms", "commands")
@@ -329,6 +351,24 @@ class LocksResponse(_message.Message):
 class StatusRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class BranchLinkInfo(_message.Message):
+    __slots__ = ("child", "parent", "fork_ts")
+    CHILD_FIELD_NUMBER: _ClassVar[int]
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    FORK_TS_FIELD_NUMBER: _ClassVar[int]
+    child: bytes
+    parent: bytes
+    fork_ts: int
+    def __init__(self, child: _Optional[bytes] = ..., parent: _Optional[bytes] = ..., fork_ts: _Optional[int] = ...) -> None: ...
+
+class LinksResponse(_message.Message):
+    __slots__ = ("error", "links")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    links: _containers.RepeatedCompositeFieldContainer[BranchLinkInfo]
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., links: _Optional[_Iterable[_Union[BranchLinkInfo, _Mapping]]] = ...) -> None: ...
 
 class PeerStatus(_message.Message):
     __slots__ = ("raft_addr", "connected", "match_index", "next_index")

@@ -104,6 +104,21 @@ class KvStub:
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.TsoRequest.SerializeToString,
                 response_deserializer=cluster_dot_proto_dot_db9kv__pb2.TsResponse.FromString,
                 _registered_method=True)
+        self.KvSetBranch = channel.unary_unary(
+                '/db9.kv.Kv/KvSetBranch',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.FromString,
+                _registered_method=True)
+        self.KvDropPrefix = channel.unary_unary(
+                '/db9.kv.Kv/KvDropPrefix',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.DropPrefixChunk.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.CountResponse.FromString,
+                _registered_method=True)
+        self.KvBranchLinks = channel.unary_unary(
+                '/db9.kv.Kv/KvBranchLinks',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.LinksResponse.FromString,
+                _registered_method=True)
         self.ClusterStatus = channel.unary_unary(
                 '/db9.kv.Kv/ClusterStatus',
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
@@ -208,6 +223,24 @@ class KvServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def KvSetBranch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def KvDropPrefix(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def KvBranchLinks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClusterStatus(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -298,6 +331,21 @@ def add_KvServicer_to_server(servicer, server):
                     servicer.Tso,
                     request_deserializer=cluster_dot_proto_dot_db9kv__pb2.TsoRequest.FromString,
                     response_serializer=cluster_dot_proto_dot_db9kv__pb2.TsResponse.SerializeToString,
+            ),
+            'KvSetBranch': grpc.unary_unary_rpc_method_handler(
+                    servicer.KvSetBranch,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.SerializeToString,
+            ),
+            'KvDropPrefix': grpc.unary_unary_rpc_method_handler(
+                    servicer.KvDropPrefix,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.DropPrefixChunk.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.CountResponse.SerializeToString,
+            ),
+            'KvBranchLinks': grpc.unary_unary_rpc_method_handler(
+                    servicer.KvBranchLinks,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.LinksResponse.SerializeToString,
             ),
             'ClusterStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.ClusterStatus,
@@ -693,6 +741,87 @@ class Kv:
             '/db9.kv.Kv/Tso',
             cluster_dot_proto_dot_db9kv__pb2.TsoRequest.SerializeToString,
             cluster_dot_proto_dot_db9kv__pb2.TsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KvSetBranch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/KvSetBranch',
+            cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KvDropPrefix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/KvDropPrefix',
+            cluster_dot_proto_dot_db9kv__pb2.DropPrefixChunk.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.CountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KvBranchLinks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/KvBranchLinks',
+            cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.LinksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,6 +22,10 @@ WRITE = b"W"
 DATA = b"D"
 META = b"M"
 
+# Databases and branches are key prefixes of this many bytes (sql.layout: b"d" + be32 id);
+# the store knows only that much of the layout, to let a branch read through to its parent.
+PREFIX_LEN = 5
+
 _U64 = struct.Struct(">Q")
 _MASK = (1 << 64) - 1
 # Eight 0xff bytes follow every versioned key's last possible timestamp byte; one more byte

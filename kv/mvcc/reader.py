@@ -8,10 +8,17 @@ with ``commit_ts <= ts`` is the answer; ROLLBACK and LOCK records are skipped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
+from typing import TYPE_CHECKING
+
 from kv.engine.base import Snapshot
 from kv.errors import KeyIsLocked
 from kv.mvcc import keys as K
 from kv.mvcc.records import Lock, Write, WriteKind
+
+if TYPE_CHECKING:
+    from kv.mvcc.branches import BranchLink
 
 _DATA_KINDS = (WriteKind.PUT, WriteKind.DELETE)
 _PUT = int(WriteKind.PUT)
@@ -19,8 +26,12 @@ _DELETE = int(WriteKind.DELETE)
 
 
 class MvccReader:
-    def __init__(self, snap: Snapshot) -> None:
+    """Reads of one snapshot. ``links`` maps a branch's key prefix to its parent and fork
+    timestamp: reads of a branch key that finds no version fall through to the parent."""
+
+    def __init__(self, snap: Snapshot, links: Mapping[bytes, BranchLink] | None = None) -> None:
         self.snap = snap
+        self.links: Mapping[bytes, BranchLink] = links or {}
 
     # -- locks -------------------------------------------------------------------------------
 
@@ -103,6 +114,10 @@ class MvccReader:
     # -- user reads --------------------------------------------------------------------------
 
     def get(self, key: bytes, ts: int) -> bytes | None:
+        if self.links and key[: K.PREFIX_LEN] in self.links:
+            from kv.mvcc.branches import overlay_get
+
+            return overlay_get(self, key, ts)
         return mvcc_get(self.snap, key, ts)
 
     def scan(
@@ -115,8 +130,32 @@ class MvccReader:
         reverse: bool = False,
     ) -> list[tuple[bytes, bytes]]:
         """Live (key, value) pairs at ``ts`` in ``[start, end)``, ascending or descending."""
+        if self.links:
+            from kv.mvcc.branches import linked_prefix, overlay_scan
+
+            prefix = linked_prefix(self.links, start, end)
+            if prefix is not None:
+                return overlay_scan(self, prefix, start, end, ts, limit, reverse)
+        found = self.own_scan(start, end, ts, limit=limit, reverse=reverse)
+        return [(k, v) for k, v in found if v is not None]
+
+    def own_scan(
+        self,
+        start: bytes,
+        end: bytes | None,
+        ts: int,
+        *,
+        limit: int | None = None,
+        reverse: bool = False,
+        tombstones: bool = False,
+    ) -> list[tuple[bytes, bytes | None]]:
+        """Versions visible at ``ts`` stored under these very keys (no branch fall-through);
+        with ``tombstones``, keys whose visible version is a delete come as (key, None)."""
         lo, hi = K.cf_range(K.WRITE, start, end)
-        out = self._scan_reverse(lo, hi, ts, limit) if reverse else self._scan(lo, hi, ts, limit)
+        if reverse:
+            out = self._scan_reverse(lo, hi, ts, limit, tombstones)
+        else:
+            out = self._scan(lo, hi, ts, limit, tombstones)
         # Locks only matter within the part of the range we actually covered.
         if limit is not None and len(out) >= limit:
             last = out[-1][0]
@@ -128,8 +167,10 @@ class MvccReader:
                 raise KeyIsLocked(lock)
         return out
 
-    def _scan(self, lo: bytes, hi: bytes, ts: int, limit: int | None) -> list[tuple[bytes, bytes]]:
-        out: list[tuple[bytes, bytes]] = []
+    def _scan(
+        self, lo: bytes, hi: bytes, ts: int, limit: int | None, tombstones: bool
+    ) -> list[tuple[bytes, bytes | None]]:
+        out: list[tuple[bytes, bytes | None]] = []
         current = b""
         done = True
         # Compare inverted timestamps as bytes: commit_ts <= ts  <=>  ~commit_ts >= ~ts.
@@ -147,24 +188,33 @@ class MvccReader:
             if kind == _PUT:
                 value = raw[10:] if len(raw) > 9 else self.load_value(key_enc, Write.decode(raw))
                 out.append((K.dec(key_enc), value))
-                if limit is not None and len(out) >= limit:
-                    break
+            elif tombstones:
+                out.append((K.dec(key_enc), None))
+            else:
+                continue
+            if limit is not None and len(out) >= limit:
+                break
         return out
 
     def _scan_reverse(
-        self, lo: bytes, hi: bytes, ts: int, limit: int | None
-    ) -> list[tuple[bytes, bytes]]:
+        self, lo: bytes, hi: bytes, ts: int, limit: int | None, tombstones: bool
+    ) -> list[tuple[bytes, bytes | None]]:
         # Versions of one key arrive oldest first; the answer is the last visible data record
         # seen before the key changes.
-        out: list[tuple[bytes, bytes]] = []
+        out: list[tuple[bytes, bytes | None]] = []
         current = b""
         best: Write | None = None
 
         def flush() -> bool:
-            if best is not None and best.kind == WriteKind.PUT:
+            if best is None:
+                return False
+            if best.kind == WriteKind.PUT:
                 out.append((K.dec(current), self.load_value(current, best)))
-                return limit is not None and len(out) >= limit
-            return False
+            elif tombstones:
+                out.append((K.dec(current), None))
+            else:
+                return False
+            return limit is not None and len(out) >= limit
 
         for ek, raw in self.snap.scan(lo, hi, reverse=True):
             key_enc, commit_ts = K.split_versioned(ek)
@@ -181,12 +231,25 @@ class MvccReader:
         return out
 
 
-def mvcc_get(snap: Snapshot, key: bytes, ts: int) -> bytes | None:
-    """The value of ``key`` at ``ts``: the hottest path of the store.
+class Absent(Enum):
+    """No version of the key is visible at all (a DELETE is a visible version: None)."""
 
-    It reads the write record's bytes in place (kind at [0], start_ts at [1:9], the inline
-    value after [9]) instead of decoding a ``Write``.
-    """
+    ABSENT = 0
+
+
+ABSENT = Absent.ABSENT
+
+
+def mvcc_get(snap: Snapshot, key: bytes, ts: int) -> bytes | None:
+    """The value of ``key`` at ``ts``: the hottest path of the store."""
+    value = mvcc_lookup(snap, key, ts)
+    return None if value is ABSENT else value
+
+
+def mvcc_lookup(snap: Snapshot, key: bytes, ts: int) -> bytes | Absent | None:
+    """The value at ``ts``, None for a visible delete, ABSENT when no version is visible
+    (a branch then reads its parent). Reads the write record's bytes in place (kind at [0],
+    start_ts at [1:9], the inline value after [9]) instead of decoding a ``Write``."""
     key_enc = K.enc(key)
     raw_lock = snap.get(K.LOCK + key_enc)
     if raw_lock is not None:
@@ -199,7 +262,7 @@ def mvcc_get(snap: Snapshot, key: bytes, ts: int) -> bytes | None:
     while True:
         found = snap.seek(at, hi)
         if found is None:
-            return None
+            return ABSENT
         ek, raw = found
         kind = raw[0]
         if kind == _PUT:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from kv.errors import AlreadyExists, InvalidArgument, KeyIsLocked, TxnAborted, WriteConflict
 from kv.mvcc import keys as K
+from kv.mvcc.branches import overlay_exists
 from kv.mvcc.reader import MvccReader
 from kv.mvcc.records import SHORT_VALUE_MAX, Lock, Mutation, Op, Write, WriteKind
 from kv.mvcc.writer import MvccWriter
@@ -39,6 +40,8 @@ def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: in
             if newest[1].start_ts == start_ts:
                 return False  # our own, already committed: a retried request
             raise AlreadyExists(m.key)
+        if newest is None and reader.links and overlay_exists(reader, m.key):
+            raise AlreadyExists(m.key)  # a branch inherits its parent's rows
     lo, _ = K.versions_range(K.WRITE, key_enc)
     hi = K.write_key(key_enc, start_ts) + b"\x00"  # every record with commit_ts >= start_ts
     for ek, raw in reader.snap.scan(lo, hi):
