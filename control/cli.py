@@ -24,9 +24,11 @@ def main() -> None:
 
 
 def _register_cluster() -> None:
+    from control.cloud_cli import register
     from control.cluster_cli import cluster
 
     main.add_command(cluster)
+    register(main)
 
 
 @main.group()

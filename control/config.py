@@ -33,6 +33,9 @@ class ServerConfig:
     peers: str = ""
     grpc_addr: str = ""
     cluster_secret: str = ""  # authenticates and encrypts Raft traffic; same on every node
+    api_host: str = "127.0.0.1"  # the REST API's listen address
+    api_port: int = 8080  # 0: no REST API
+    advertise_host: str = ""  # host put in connection strings; default: pg_host or 127.0.0.1
     raft_compaction_entries: int = 20_000  # snapshot the store once the log holds this many
     raft_retry_s: float = 10.0  # how long a command is retried across elections
 

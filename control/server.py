@@ -9,27 +9,31 @@ attach here as their layers land.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import signal
+import socket
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 
 import click
+import uvicorn
 
 from cluster.node import ClusterConfig, ClusterNode
 from cluster.state_machine import RaftOptions
+from control.api import build_app
 from control.config import ServerConfig
+from control.plane import ControlPlane, RegistryAuthenticator
+from control.tokens import load_or_create_key
 from kv.client import KvBackend, LocalKv, TxnClient
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
 from kv.txn.gc import RetainPoint
-from pgwire.auth import StaticAuthenticator
 from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
-from sql.layout import DEFAULT_DATABASE_ID, database_prefix
-from sql.session import Database
 
 log = logging.getLogger("db9.server")
 
@@ -47,6 +51,15 @@ def admin_password(config: ServerConfig) -> str:
         os.fchmod(f.fileno(), 0o600)
         f.write(password + "\n")
     return password
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn in the node's event loop; the node owns SIGTERM/SIGINT, so uvicorn must not
+    replace their handlers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class Node:
@@ -76,11 +89,18 @@ class Node:
             active=leader_only,
             retain=self._retain_points,
         )
-        self.database = Database(self.client, database_prefix(DEFAULT_DATABASE_ID))
         self.user = f"{config.tenant}.admin"
         self.password = admin_password(config)
-        self.auth = StaticAuthenticator()
-        self.auth.add(self.user, self.database, self.password)
+        self.host = config.advertise_host or (
+            "127.0.0.1" if config.pg_host in ("0.0.0.0", "") else config.pg_host
+        )
+        self.plane = ControlPlane(
+            self.client, self.kv, host=self.host, pg_port=config.pg_port,
+            key=load_or_create_key(os.path.join(config.data_dir, "connect-token.key")),
+            active=leader_only,
+        )  # fmt: skip
+        self.auth = RegistryAuthenticator(self.plane)
+        self.api_token: str | None = None
         ensure_self_signed(config.tls_cert, config.tls_key)
         self.pg = PgServer(
             self.auth,
@@ -99,11 +119,56 @@ class Node:
         links = self.kv.branch_links()
         return [RetainPoint(link.parent, link.fork_ts) for link in links.values()]
 
+    def bootstrap(self) -> None:
+        """Register the default database and the local account; retried until the store
+        takes writes (in a cluster, until a leader is elected)."""
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                _, token = self.plane.bootstrap(self.password, self.config.tenant)
+                break
+            except Db9Error as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.info("waiting for the store to take writes: %s", exc.message)
+                time.sleep(0.5)
+        path = os.path.join(self.config.data_dir, "api-token")
+        if token is not None:
+            with open(path, "w") as f:
+                os.fchmod(f.fileno(), 0o600)
+                f.write(token + "\n")
+        if os.path.exists(path):
+            with open(path) as f:
+                self.api_token = f.read().strip()
+
     async def serve(self, stop: asyncio.Event) -> None:
+        await asyncio.to_thread(self.bootstrap)
         self.gc.start()
+        self.plane.start()
         await self.pg.start()
-        host = "127.0.0.1" if self.config.pg_host in ("0.0.0.0", "") else self.config.pg_host
+        api_task = None
+        if self.config.api_port:
+            api = _ApiServer(uvicorn.Config(
+                build_app(self.plane), host=self.config.api_host, port=self.config.api_port,
+                log_level="warning", lifespan="off"))  # fmt: skip
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:  # bound here, so a busy port is our OSError, not uvicorn's sys.exit
+                sock.bind((self.config.api_host, self.config.api_port))
+            except OSError as exc:
+                sock.close()
+                raise OSError(
+                    f"cannot serve the REST API on {self.config.api_host}:"
+                    f"{self.config.api_port}: {exc.strerror}"
+                ) from None
+            api_task = asyncio.create_task(api.serve(sockets=[sock]))
+        host = self.host
         click.echo(f"db9 node {self.config.node_id}: data in {self.config.data_dir}")
+        if self.config.api_port:
+            url = f"http://{self.config.api_host}:{self.config.api_port}"
+            click.echo(
+                f"REST API on {url} (docs at /docs); API token in {self.config.data_dir}/api-token"
+            )
         if self.cluster is not None:
             cfg = self.cluster.config
             click.echo(f"raft on {cfg.raft_addr} (members {', '.join(cfg.peers)}), "
@@ -113,7 +178,11 @@ class Node:
         click.echo(f'  psql "postgresql://{self.user}:{self.password}@{host}:{self.pg.port}'
                    '/postgres?sslmode=require"')  # fmt: skip
         await stop.wait()
+        if api_task is not None:
+            api.should_exit = True
+            await api_task
         await self.pg.stop()
+        self.plane.stop()
         self.gc.stop()
         self.close()
 

@@ -79,7 +79,7 @@ class LocalCluster:
     def start(self, node: NodeProc, peers: str | None = None) -> None:
         node.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "DB9_PASSWORD": PASSWORD, "DB9_CLUSTER_SECRET": SECRET,
-               "DB9_GC_INTERVAL_S": "3600", **self.env}  # fmt: skip
+               "DB9_GC_INTERVAL_S": "3600", "DB9_API_PORT": "0", **self.env}  # fmt: skip
         cmd = [sys.executable, "-m", "control.server", "--node-id", str(node.node_id),
                "--data-dir", str(node.data_dir), "--raft-addr", node.raft_addr,
                "--peers", peers or self.peers(), "--grpc-addr", node.grpc_addr,

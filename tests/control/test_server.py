@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 def start(data: Path, port: int) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "DB9_PASSWORD": "pw-for-tests"}
+    env = {**os.environ, "DB9_PASSWORD": "pw-for-tests", "DB9_API_PORT": "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "control.server", "--data-dir", str(data), "--pg-port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -58,7 +58,7 @@ def test_server_refuses_a_busy_port_with_one_line(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = {**os.environ, "DB9_PASSWORD": "x"}
+        env = {**os.environ, "DB9_PASSWORD": "x", "DB9_API_PORT": "0"}
         res = subprocess.run(
             [sys.executable, "-m", "control.server", "--data-dir", str(tmp_path / "n"),
              "--pg-port", str(port)],

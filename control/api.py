@@ -1,0 +1,158 @@
+"""The REST API of a node (FastAPI; the OpenAPI document is at /openapi.json, docs at /docs).
+
+Every route but /v1/health and anonymous sign-up needs an API token
+(``Authorization: Bearer <token>`` or ``X-API-Key``) and sees only its account's databases.
+Errors are JSON ``{"error": ..., "code": ...}`` with a fitting HTTP status: 400 bad input,
+401 no or bad token, 403 over the anonymous limit, 404 unknown, 409 name taken or wrong
+state, 429 too many branch creations at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from control.plane import ControlPlane
+from control.registry import Account, ControlError, Unauthorized
+from control.tokens import DEFAULT_TTL_MIN
+from kv.errors import Db9Error
+
+
+class CreateDatabase(BaseModel):
+    name: str
+
+
+class CreateBranch(BaseModel):
+    name: str
+    at: int | None = Field(
+        default=None, description="fork timestamp (a TSO value) in the GC window"
+    )
+
+
+class SqlRequest(BaseModel):
+    query: str
+
+
+class TokenRequest(BaseModel):
+    name: str
+    expires_in_days: float | None = None
+
+
+class ConnectTokenRequest(BaseModel):
+    ttl_minutes: float = DEFAULT_TTL_MIN
+
+
+def current_account(
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Account:
+    secret = x_api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        secret = authorization[7:].strip()
+    if not secret:
+        raise Unauthorized("an API token is required (DB9_TOKEN or DB9_API_KEY)")
+    plane: ControlPlane = request.app.state.plane
+    return plane.registry.authenticate(secret)
+
+
+# Routes name it in their signatures; module level, so FastAPI can resolve the annotation.
+Acct = Annotated[Account, Depends(current_account)]
+
+
+def build_app(plane: ControlPlane) -> FastAPI:
+    app = FastAPI(title="db9", version="1", description="db9 control plane")
+
+    @app.exception_handler(ControlError)
+    async def control_error(request: Request, exc: ControlError) -> JSONResponse:
+        return JSONResponse({"error": exc.message, "code": type(exc).__name__},
+                            status_code=exc.status)  # fmt: skip
+
+    @app.exception_handler(Db9Error)
+    async def db9_error(request: Request, exc: Db9Error) -> JSONResponse:
+        return JSONResponse({"error": exc.message, "code": "SqlError", "sqlstate": exc.sqlstate,
+                             "detail": exc.detail}, status_code=400)  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}",
+                             "code": "BadRequest"}, status_code=400)  # fmt: skip
+
+    app.state.plane = plane
+
+    @app.get("/v1/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/accounts/anonymous", status_code=201)
+    def anonymous() -> dict[str, Any]:
+        acct = plane.registry.create_account("anonymous", anonymous=True)
+        secret, token = plane.registry.create_token(acct.id, "anonymous")
+        return {"account_id": acct.id, "anonymous": True, "token": secret, "token_id": token.id}
+
+    @app.post("/v1/claim")
+    def claim(acct: Acct) -> dict[str, Any]:
+        claimed = plane.registry.claim(acct.id)
+        return {"account_id": claimed.id, "anonymous": claimed.anonymous}
+
+    @app.get("/v1/databases")
+    def list_databases(acct: Acct) -> list[dict[str, Any]]:
+        return [plane.describe(d) for d in plane.registry.databases(acct.id)]
+
+    @app.post("/v1/databases", status_code=201)
+    def create_database(body: CreateDatabase, acct: Acct) -> dict[str, Any]:
+        return plane.describe(plane.create(acct, body.name))
+
+    @app.get("/v1/databases/{name}")
+    def get_database(name: str, acct: Acct) -> dict[str, Any]:
+        return plane.describe(plane.registry.database(acct.id, name))
+
+    @app.delete("/v1/databases/{name}", status_code=202)
+    def delete_database(name: str, acct: Acct) -> dict[str, Any]:
+        return plane.describe(plane.delete(acct, name))
+
+    @app.post("/v1/databases/{name}/branches", status_code=202)
+    def create_branch(name: str, body: CreateBranch, acct: Acct) -> dict[str, Any]:
+        return plane.describe(plane.branch(acct, name, body.name, body.at))
+
+    @app.get("/v1/databases/{name}/branches")
+    def list_branches(name: str, acct: Acct) -> list[dict[str, Any]]:
+        parent = plane.registry.database(acct.id, name)
+        return [plane.describe(d) for d in plane.registry.databases(acct.id)
+                if d.parent_id == parent.id]  # fmt: skip
+
+    @app.post("/v1/databases/{name}/sql")
+    def run_sql(name: str, body: SqlRequest, acct: Acct) -> dict[str, Any]:
+        return {"results": plane.sql(acct, name, body.query)}
+
+    @app.post("/v1/databases/{name}/connect-token")
+    def connect_token(
+        name: str, acct: Acct, body: ConnectTokenRequest | None = None
+    ) -> dict[str, Any]:
+        ttl = body.ttl_minutes if body is not None else DEFAULT_TTL_MIN
+        return plane.connect_token(acct, name, ttl)
+
+    @app.post("/v1/databases/{name}/reset-password")
+    def reset_password(name: str, acct: Acct) -> dict[str, Any]:
+        return plane.describe(plane.reset_password(acct, name))
+
+    @app.post("/v1/tokens", status_code=201)
+    def create_token(body: TokenRequest, acct: Acct) -> dict[str, Any]:
+        secret, token = plane.registry.create_token(acct.id, body.name, body.expires_in_days)
+        return {**token.public(), "token": secret}
+
+    @app.get("/v1/tokens")
+    def list_tokens(acct: Acct) -> list[dict[str, Any]]:
+        return [t.public() for t in plane.registry.tokens(acct.id)]
+
+    @app.delete("/v1/tokens/{token_id}")
+    def revoke_token(token_id: str, acct: Acct) -> dict[str, Any]:
+        return plane.registry.revoke_token(acct.id, token_id).public()
+
+    return app

@@ -1,0 +1,248 @@
+"""The ``db9`` commands that talk to the REST API: databases, branches, tokens, SQL.
+
+The API is at ``DB9_API_URL`` (default http://127.0.0.1:8080, the local server) and the API
+token comes from ``DB9_TOKEN`` or ``DB9_API_KEY``, else from the local server's data
+directory. Every failure is one line on stderr and a non-zero exit; ``--json`` prints what a
+script parses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, NoReturn
+
+import click
+import httpx
+
+from control.config import default_data_dir
+
+
+class Api:
+    def __init__(self) -> None:
+        self.url = os.environ.get("DB9_API_URL", "http://127.0.0.1:8080").rstrip("/")
+        self.token = os.environ.get("DB9_TOKEN") or os.environ.get("DB9_API_KEY") or _local_token()
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            r = httpx.request(method, self.url + path, json=body, headers=headers, timeout=60)
+        except httpx.HTTPError as exc:
+            fail(f"cannot reach the db9 API at {self.url}: {exc}")
+        if r.status_code >= 400:
+            try:
+                message = r.json().get("error", r.text)
+            except ValueError:
+                message = r.text.strip() or r.reason_phrase
+            fail(f"{message} (HTTP {r.status_code})")
+        return r.json() if r.content else None
+
+
+def _local_token() -> str | None:
+    path = os.path.join(os.environ.get("DB9_DATA_DIR") or default_data_dir(), "api-token")
+    try:
+        with open(path) as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"db9: {message}", err=True)
+    sys.exit(1)
+
+
+def emit(value: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(value, indent=2) if as_json else text)
+
+
+def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    widths = [max(len(c), *(len(str(r.get(c) or "")) for r in rows)) for c in cols]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(cols, widths, strict=True))]
+    for r in rows:
+        lines.append(
+            "  ".join(str(r.get(c) or "").ljust(w) for c, w in zip(cols, widths, strict=True))
+        )
+    return "\n".join(lines)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(create)
+    main.add_command(list_databases)
+    main.add_command(delete)
+    main.add_command(claim)
+    main.add_command(db)
+    main.add_command(branch)
+    main.add_command(token)
+
+
+@click.command("create")
+@click.option("--name", required=True, help="Database name (lowercase letters, digits, - _).")
+@click.option("--show-connection-string", is_flag=True, help="Print the connection string.")
+@click.option("--json", "as_json", is_flag=True)
+def create(name: str, show_connection_string: bool, as_json: bool) -> None:
+    """Create an empty database (synchronous: ready when this returns)."""
+    rec = Api().call("POST", "/v1/databases", {"name": name})
+    text = f"created {rec['name']} (id {rec['id']}, state {rec['state']})"
+    if show_connection_string:
+        text += "\n" + rec["connection_string"]
+    emit(rec, as_json, text)
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_databases(as_json: bool) -> None:
+    """List this account's databases and branches."""
+    rows = Api().call("GET", "/v1/databases")
+    emit(rows, as_json, _table(rows, ["name", "id", "state", "parent", "created_at"]))
+
+
+@click.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete(name: str, yes: bool) -> None:
+    """Delete a database or branch and all its data (permanent)."""
+    if not yes and not click.confirm(f'Delete database "{name}" and all its data?'):
+        fail("not deleted")
+    rec = Api().call("DELETE", f"/v1/databases/{name}")
+    click.echo(f"deleting {rec['name']}")
+
+
+@click.command("claim")
+def claim() -> None:
+    """Turn an anonymous account into a regular one (removes the 5-database limit)."""
+    Api().call("POST", "/v1/claim")
+    click.echo("account claimed")
+
+
+@click.group("db")
+def db() -> None:
+    """Work with one database: status, SQL, credentials."""
+
+
+@db.command("status")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def status(name: str, as_json: bool) -> None:
+    """State (CREATING, ACTIVE, CREATE_FAILED, DELETING) and connection details."""
+    rec = Api().call("GET", f"/v1/databases/{name}")
+    text = "\n".join(f"{k}: {v}" for k, v in rec.items() if v is not None)
+    emit(rec, as_json, text)
+
+
+@db.command("sql")
+@click.argument("name")
+@click.option("-q", "--query", default=None, help="SQL to run.")
+@click.option("-f", "--file", "file", type=click.File("r"), default=None, help="SQL file.")
+@click.option("--json", "as_json", is_flag=True)
+def sql(name: str, query: str | None, file: Any, as_json: bool) -> None:
+    """Run SQL against a database."""
+    if (query is None) == (file is None):
+        fail("give exactly one of -q QUERY or -f FILE")
+    text = query if query is not None else file.read()
+    out = Api().call("POST", f"/v1/databases/{name}/sql", {"query": text})
+    if as_json:
+        emit(out, True, "")
+        return
+    for res in out["results"]:
+        if res["columns"] is not None:
+            rows = [dict(zip(res["columns"], r, strict=True)) for r in res["rows"]]
+            click.echo(_table(rows, res["columns"]) if rows else " | ".join(res["columns"]))
+            click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+        else:
+            click.echo(res["tag"])
+
+
+@db.command("connect-token")
+@click.argument("name")
+@click.option(
+    "--ttl",
+    "ttl",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Lifetime in minutes (5 to 15).",
+)
+def connect_token(name: str, ttl: float) -> None:
+    """A short-lived RS256 token to use as the PostgreSQL password (JSON)."""
+    out = Api().call("POST", f"/v1/databases/{name}/connect-token", {"ttl_minutes": ttl})
+    click.echo(json.dumps(out, indent=2))
+
+
+@db.command("reset-password")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def reset_password(name: str, as_json: bool) -> None:
+    """Give the admin role a new static password."""
+    rec = Api().call("POST", f"/v1/databases/{name}/reset-password")
+    emit(rec, as_json, rec["connection_string"])
+
+
+@click.group("branch")
+def branch() -> None:
+    """Copy-on-write branches of a database."""
+
+
+@branch.command("create")
+@click.argument("parent")
+@click.option("--name", required=True)
+@click.option("--at", type=int, default=None, help="Fork at this timestamp (in the GC window).")
+@click.option("--json", "as_json", is_flag=True)
+def branch_create(parent: str, name: str, at: int | None, as_json: bool) -> None:
+    """Start creating a branch (asynchronous: poll db status until ACTIVE)."""
+    body: dict[str, Any] = {"name": name}
+    if at is not None:
+        body["at"] = at
+    rec = Api().call("POST", f"/v1/databases/{parent}/branches", body)
+    emit(rec, as_json, f"creating branch {rec['name']} of {parent} (state {rec['state']})")
+
+
+@branch.command("list")
+@click.argument("parent")
+@click.option("--json", "as_json", is_flag=True)
+def branch_list(parent: str, as_json: bool) -> None:
+    """List the branches of a database."""
+    rows = Api().call("GET", f"/v1/databases/{parent}/branches")
+    emit(rows, as_json, _table(rows, ["name", "id", "state", "created_at"]))
+
+
+@branch.command("delete")
+@click.argument("name")
+def branch_delete(name: str) -> None:
+    """Delete a branch."""
+    rec = Api().call("DELETE", f"/v1/databases/{name}")
+    click.echo(f"deleting {rec['name']}")
+
+
+@click.group("token")
+def token() -> None:
+    """API tokens for automation."""
+
+
+@token.command("create")
+@click.option("--name", required=True)
+@click.option("--expires-in-days", type=float, default=None)
+@click.option("--json", "as_json", is_flag=True)
+def token_create(name: str, expires_in_days: float | None, as_json: bool) -> None:
+    """Create an API token (shown once)."""
+    out = Api().call("POST", "/v1/tokens", {"name": name, "expires_in_days": expires_in_days})
+    emit(out, as_json, out["token"])
+
+
+@token.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def token_list(as_json: bool) -> None:
+    """List API tokens (never their secrets)."""
+    rows = Api().call("GET", "/v1/tokens")
+    emit(rows, as_json, _table(rows, ["id", "name", "created_at", "expires_at", "revoked"]))
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    """Revoke an API token by id or name."""
+    out = Api().call("DELETE", f"/v1/tokens/{token_id}")
+    click.echo(f"revoked {out['name']} ({out['id']})")

@@ -1,0 +1,315 @@
+"""The control plane of one node: databases, branches, tokens, SQL, on top of the registry.
+
+``ControlPlane`` is what the REST API calls; ``RegistryAuthenticator`` is how pgwire finds
+a tenant's database and checks its password or connect tokens. Branch creations and
+deletions are asynchronous (CREATING -> ACTIVE or CREATE_FAILED, DELETING -> gone) and are
+finished by the reconciler thread, which also fails creations stuck past the timeout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from control.registry import (
+    Account,
+    Conflict,
+    ControlError,
+    DatabaseRecord,
+    Registry,
+)
+from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
+from kv.client import KvBackend, TxnClient
+from kv.errors import Db9Error
+from pgwire.auth import ITERATIONS, Role, Verifier, make_verifier
+from sql.layout import DEFAULT_DATABASE_ID, database_prefix
+from sql.session import Database, Session
+
+log = logging.getLogger(__name__)
+BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout
+
+
+class ControlPlane:
+    def __init__(
+        self,
+        client: TxnClient,
+        kv: KvBackend,
+        *,
+        host: str,
+        pg_port: int,
+        key: rsa.RSAPrivateKey,
+        active: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.client = client
+        self.kv = kv
+        self.registry = Registry(client)
+        self.host = host
+        self.pg_port = pg_port
+        self.key = key
+        self.active = active  # in a cluster only the Raft leader reconciles
+        self._databases: dict[int, Database] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- bootstrap ---------------------------------------------------------------------------
+
+    def bootstrap(self, password: str, tenant: str = "local") -> tuple[Account, str | None]:
+        """The local account, its first API token (None if it existed), and the default
+        database (id 1) registered under ``tenant`` with the admin ``password``."""
+        existing = self.registry.by_tenant(tenant)
+        if existing is not None:
+            if existing.admin_password != password:
+                self.registry.update(existing, admin_password=password)
+            return self.registry.account(existing.account_id), None
+        account = self.registry.create_account("local")
+        secret, _ = self.registry.create_token(account.id, "bootstrap")
+        rec = self.registry.create_database(
+            account, "default", tenant_id=tenant, db_id=DEFAULT_DATABASE_ID
+        )
+        self.registry.update(rec, admin_password=password)
+        return account, secret
+
+    # -- databases ---------------------------------------------------------------------------
+
+    def database_for(self, rec: DatabaseRecord) -> Database:
+        with self._lock:
+            db = self._databases.get(rec.id)
+            if db is None:
+                db = self._databases[rec.id] = Database(self.client, database_prefix(rec.id))
+            return db
+
+    def connection_string(self, rec: DatabaseRecord) -> str:
+        return (
+            f"postgresql://{rec.user}:{rec.admin_password}@{self.host}:{self.pg_port}"
+            "/postgres?sslmode=require"
+        )
+
+    def describe(self, rec: DatabaseRecord) -> dict[str, Any]:
+        return {
+            "id": str(rec.id),
+            "name": rec.name,
+            "state": rec.state,
+            "state_reason": rec.state_reason,
+            "tenant_id": rec.tenant_id,
+            "host": self.host,
+            "port": self.pg_port,
+            "database": "postgres",
+            "user": rec.user,
+            "connection_string": self.connection_string(rec),
+            "parent": rec.parent_name,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rec.created_at)),
+        }
+
+    def create(self, account: Account, name: str) -> DatabaseRecord:
+        return self.registry.create_database(account, name)
+
+    def branch(
+        self, account: Account, parent_name: str, name: str, at: int | None = None
+    ) -> DatabaseRecord:
+        parent = self.registry.database(account.id, parent_name)
+        if parent.state != "ACTIVE":
+            raise Conflict(f'database "{parent_name}" is {parent.state}, not ACTIVE')
+        fork_ts = at if at is not None else self.kv.get_ts()
+        if fork_ts < self.kv.safepoint():
+            raise ControlError(f"--at {fork_ts} is older than the GC window allows")
+        rec = self.registry.create_database(
+            account, name, state="CREATING", parent=parent, fork_ts=fork_ts
+        )
+        self._wake.set()
+        return rec
+
+    def delete(self, account: Account, name: str) -> DatabaseRecord:
+        rec = self.registry.database(account.id, name)
+        children = [d for d in self.registry.databases(account.id) if d.parent_id == rec.id]
+        if children:
+            raise Conflict(
+                f'database "{name}" has branches: '
+                f"{', '.join(c.name for c in children)}; delete them first"
+            )
+        if rec.id == DEFAULT_DATABASE_ID:
+            raise ControlError("the default database cannot be deleted")
+        rec = self.registry.update(rec, state="DELETING")
+        self._wake.set()
+        return rec
+
+    def reset_password(self, account: Account, name: str) -> DatabaseRecord:
+        rec = self.registry.database(account.id, name)
+        return self.registry.update(rec, admin_password=secrets.token_urlsafe(18))
+
+    def active_record(self, account: Account, name: str) -> DatabaseRecord:
+        rec = self.registry.database(account.id, name)
+        if rec.state != "ACTIVE":
+            raise Conflict(f'database "{name}" is {rec.state}')
+        return rec
+
+    # -- connect tokens ---------------------------------------------------------------------
+
+    def connect_token(
+        self, account: Account, name: str, ttl_minutes: float = DEFAULT_TTL_MIN
+    ) -> dict[str, Any]:
+        if not MIN_TTL_MIN <= ttl_minutes <= MAX_TTL_MIN:
+            raise ControlError(
+                f"connect token lifetime must be {MIN_TTL_MIN} to {MAX_TTL_MIN} minutes"
+            )
+        rec = self.active_record(account, name)
+        now = int(time.time())
+        expires = now + int(ttl_minutes * 60)
+        jti = secrets.token_hex(8)
+        claims = {
+            "iss": "db9",
+            "sub": rec.user,
+            "tenant": rec.tenant_id,
+            "role": "admin",
+            "iat": now,
+            "exp": expires,
+            "jti": jti,
+        }
+        token = jwt.encode(claims, self.key, algorithm="RS256")
+        v = make_verifier(token, tenant_salt(rec.tenant_id), ITERATIONS, expires)
+        self.registry.add_login(
+            rec.tenant_id,
+            jti,
+            {
+                "stored_key": v.stored_key.hex(),
+                "server_key": v.server_key.hex(),
+                "expires_at": expires,
+            },
+        )
+        return {
+            "token": token,
+            "host": self.host,
+            "port": self.pg_port,
+            "user": rec.user,
+            "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
+        }
+
+    # -- SQL ---------------------------------------------------------------------------------
+
+    def sql(self, account: Account, name: str, query: str) -> list[dict[str, Any]]:
+        rec = self.active_record(account, name)
+        session = Session(self.database_for(rec), user="admin")
+        out = []
+        try:
+            for r in session.execute(query):
+                cols = [c for c, _ in r.columns] if r.columns is not None else None
+                rows = [[_jsonable(v) for v in row] for row in (r.rows or [])]
+                out.append({"tag": r.tag, "columns": cols, "rows": rows if cols else None})
+        finally:
+            session.close()
+        return out
+
+    # -- reconciler --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(1.0)
+            self._wake.clear()
+            if self._stop.is_set() or not self.active():
+                continue
+            try:
+                self.reconcile()
+            except Db9Error as exc:
+                log.warning("reconciler: %s", exc)
+
+    def reconcile(self) -> None:
+        """Finish pending branch creations and deletions; fail those stuck too long."""
+        for rec in self.registry.databases():
+            if rec.state == "CREATING":
+                self._finish_branch(rec)
+            elif rec.state == "DELETING":
+                self.kv.drop_prefix(rec.prefix)
+                self.registry.forget(rec)
+                with self._lock:
+                    self._databases.pop(rec.id, None)
+
+    def _finish_branch(self, rec: DatabaseRecord) -> None:
+        if time.time() - rec.created_at > BRANCH_TIMEOUT_S:
+            self.registry.update(
+                rec,
+                state="CREATE_FAILED",
+                state_reason=f"branch creation timed out after {BRANCH_TIMEOUT_S:.0f}s",
+            )
+            return
+        assert rec.parent_id is not None and rec.fork_ts is not None
+        parent = database_prefix(rec.parent_id)
+        try:
+            link = self.kv.branch_links().get(rec.prefix)
+            if link is None:  # not done by an earlier, interrupted attempt
+                self.kv.set_branch(rec.prefix, parent, rec.fork_ts)
+        except Db9Error as exc:
+            self.registry.update(rec, state="CREATE_FAILED", state_reason=exc.message)
+            return
+        self.registry.update(rec, state="ACTIVE", state_reason=None)
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, bytes):
+        return "\\x" + v.hex()
+    return str(v)
+
+
+def tenant_salt(tenant_id: str) -> bytes:
+    """The SCRAM salt of a tenant's admin role: its password and connect tokens share it."""
+    return hashlib.sha256(b"db9-scram-salt:" + tenant_id.encode()).digest()[:16]
+
+
+class RegistryAuthenticator:
+    """pgwire's Authenticator over the registry: ``<tenant_id>.admin`` logs in to that
+    tenant's database with its admin password or a live connect token, nothing else."""
+
+    def __init__(self, plane: ControlPlane) -> None:
+        self.plane = plane
+        self._verifiers: dict[tuple[str, str], Verifier] = {}
+
+    def role(self, user: str) -> Role | None:
+        tenant, dot, role = user.partition(".")
+        if not dot or role != "admin" or not tenant:
+            return None
+        try:
+            rec = self.plane.registry.by_tenant(tenant)
+        except Db9Error:
+            return None
+        if rec is None or rec.state != "ACTIVE":
+            return None
+        salt = tenant_salt(tenant)
+        key = (tenant, rec.admin_password)
+        verifier = self._verifiers.get(key)
+        if verifier is None:
+            verifier = make_verifier(rec.admin_password, salt, ITERATIONS)
+            if len(self._verifiers) > 10_000:
+                self._verifiers.clear()
+            self._verifiers[key] = verifier
+        verifiers = [verifier]
+        for login in self.plane.registry.logins(tenant):
+            verifiers.append(
+                Verifier(
+                    bytes.fromhex(login["stored_key"]),
+                    bytes.fromhex(login["server_key"]),
+                    float(login["expires_at"]),
+                )
+            )
+        return Role(self.plane.database_for(rec), salt, ITERATIONS, verifiers)

@@ -1,0 +1,363 @@
+"""The control plane's records, kept in the KV store under the system prefix (database id 0).
+
+    accounts       who owns databases; API tokens belong to one; anonymous ones are capped
+    databases      name, tenant id, key prefix (its id), state, parent and fork timestamp
+    api tokens     stored as SHA-256 digests, with name, expiry and revocation
+    token logins   SCRAM verifiers of issued connect tokens, until they expire
+
+Records are JSON values written in KV transactions, so they replicate with the cluster and
+every node sees the same databases. Names are unique per account; tenant ids (what users
+log in as: ``<tenant_id>.admin``) are random and unique across the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kv.client import Transaction, TxnClient
+from kv.errors import Db9Error
+from sql.layout import database_prefix
+
+SYSTEM = database_prefix(0)
+_U32 = struct.Struct(">I")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+ANONYMOUS_DATABASE_LIMIT = 5
+MAX_BRANCHES_IN_FLIGHT = 2
+
+
+class ControlError(Db9Error):
+    """An error the API reports with an HTTP status (``status``) and a JSON body."""
+
+    status = 400
+
+
+class NotFound(ControlError):
+    status = 404
+
+
+class Conflict(ControlError):
+    status = 409
+
+
+class TooManyRequests(ControlError):
+    status = 429
+
+
+class Forbidden(ControlError):
+    status = 403
+
+
+class Unauthorized(ControlError):
+    status = 401
+
+
+@dataclass
+class Account:
+    id: str
+    name: str
+    anonymous: bool = False
+    created_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class ApiToken:
+    id: str
+    account_id: str
+    name: str
+    digest: str
+    created_at: float
+    expires_at: float | None
+    revoked: bool = False
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": _iso(self.created_at),
+            "expires_at": _iso(self.expires_at) if self.expires_at else None,
+            "revoked": self.revoked,
+        }
+
+
+@dataclass
+class DatabaseRecord:
+    id: int
+    name: str
+    account_id: str
+    tenant_id: str
+    admin_password: str
+    state: str  # ACTIVE, CREATING, CREATE_FAILED, DELETING
+    created_at: float
+    state_reason: str | None = None
+    parent_id: int | None = None
+    parent_name: str | None = None
+    fork_ts: int | None = None
+    state_changed_at: float = field(default_factory=time.time)
+
+    @property
+    def prefix(self) -> bytes:
+        return database_prefix(self.id)
+
+    @property
+    def user(self) -> str:
+        return f"{self.tenant_id}.admin"
+
+
+def _iso(t: float | None) -> str | None:
+    if t is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _key(kind: str, name: str | bytes) -> bytes:
+    raw = name if isinstance(name, bytes) else name.encode()
+    return SYSTEM + kind.encode() + b"/" + raw
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Registry:
+    """Reads and writes control-plane records, each call in its own KV transaction."""
+
+    def __init__(self, client: TxnClient) -> None:
+        self.client = client
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _txn(self) -> Transaction:
+        return self.client.begin()
+
+    def _get(self, txn: Transaction, kind: str, name: str | bytes) -> dict[str, Any] | None:
+        raw = txn.get(_key(kind, name))
+        return None if raw is None else dict(json.loads(raw))
+
+    def _put(self, txn: Transaction, kind: str, name: str | bytes, value: Any) -> None:
+        txn.put(_key(kind, name), json.dumps(value, sort_keys=True).encode())
+
+    def _scan(self, txn: Transaction, kind: str) -> Iterator[dict[str, Any]]:
+        lo = _key(kind, b"")
+        for _, raw in txn.iter_scan(lo, lo[:-1] + b"0"):  # "/" + 1 == "0"
+            yield dict(json.loads(raw))
+
+    def _commit(self, txn: Transaction) -> None:
+        try:
+            txn.commit()
+        except Exception:
+            txn.rollback()
+            raise
+
+    # -- accounts and API tokens -------------------------------------------------------------
+
+    def create_account(self, name: str, *, anonymous: bool = False) -> Account:
+        account = Account(secrets.token_hex(6), name, anonymous)
+        txn = self._txn()
+        self._put(txn, "acct", account.id, asdict(account))
+        self._commit(txn)
+        return account
+
+    def account(self, account_id: str) -> Account:
+        txn = self._txn()
+        rec = self._get(txn, "acct", account_id)
+        txn.rollback()
+        if rec is None:
+            raise NotFound(f"account {account_id} not found")
+        return Account(**rec)
+
+    def claim(self, account_id: str) -> Account:
+        txn = self._txn()
+        rec = self._get(txn, "acct", account_id)
+        if rec is None:
+            txn.rollback()
+            raise NotFound(f"account {account_id} not found")
+        rec["anonymous"] = False
+        self._put(txn, "acct", account_id, rec)
+        self._commit(txn)
+        return Account(**rec)
+
+    def create_token(
+        self, account_id: str, name: str, expires_in_days: float | None = None
+    ) -> tuple[str, ApiToken]:
+        if expires_in_days is not None and not 0 < expires_in_days <= 3650:
+            raise ControlError("expires-in-days must be between 1 and 3650")
+        secret = "db9_" + secrets.token_urlsafe(32)
+        now = time.time()
+        token = ApiToken(
+            secrets.token_hex(6),
+            account_id,
+            name,
+            digest(secret),
+            now,
+            now + expires_in_days * 86400 if expires_in_days else None,
+        )
+        txn = self._txn()
+        self._put(txn, "token", token.digest, asdict(token))
+        self._commit(txn)
+        return secret, token
+
+    def authenticate(self, secret: str) -> Account:
+        txn = self._txn()
+        rec = self._get(txn, "token", digest(secret))
+        acct = self._get(txn, "acct", rec["account_id"]) if rec else None
+        txn.rollback()
+        if rec is None or acct is None:
+            raise Unauthorized("invalid API token")
+        token = ApiToken(**rec)
+        if token.revoked:
+            raise Unauthorized("API token was revoked")
+        if token.expires_at is not None and token.expires_at < time.time():
+            raise Unauthorized("API token expired")
+        return Account(**acct)
+
+    def tokens(self, account_id: str) -> list[ApiToken]:
+        txn = self._txn()
+        out = [ApiToken(**r) for r in self._scan(txn, "token") if r["account_id"] == account_id]
+        txn.rollback()
+        return sorted(out, key=lambda t: t.created_at)
+
+    def revoke_token(self, account_id: str, token_id: str) -> ApiToken:
+        txn = self._txn()
+        for rec in self._scan(txn, "token"):
+            if rec["account_id"] == account_id and (
+                rec["id"] == token_id or rec["name"] == token_id
+            ):
+                rec["revoked"] = True
+                self._put(txn, "token", rec["digest"], rec)
+                self._commit(txn)
+                return ApiToken(**rec)
+        txn.rollback()
+        raise NotFound(f"token {token_id} not found")
+
+    # -- databases ---------------------------------------------------------------------------
+
+    def _next_id(self, txn: Transaction) -> int:
+        raw = txn.get(_key("seq", "database"))
+        nxt = (_U32.unpack(raw)[0] if raw else 1) + 1  # 0 is the system, 1 the default
+        txn.put(_key("seq", "database"), _U32.pack(nxt))
+        return nxt
+
+    def databases(self, account_id: str | None = None) -> list[DatabaseRecord]:
+        txn = self._txn()
+        out = [DatabaseRecord(**r) for r in self._scan(txn, "db")]
+        txn.rollback()
+        if account_id is not None:
+            out = [d for d in out if d.account_id == account_id]
+        return sorted(out, key=lambda d: d.id)
+
+    def database(self, account_id: str | None, name: str) -> DatabaseRecord:
+        txn = self._txn()
+        rec = self._get(txn, "db", self._db_key(account_id, name)) if account_id else None
+        txn.rollback()
+        if rec is None:
+            raise NotFound(f'database "{name}" not found')
+        return DatabaseRecord(**rec)
+
+    def by_tenant(self, tenant_id: str) -> DatabaseRecord | None:
+        txn = self._txn()
+        ref = txn.get(_key("tenant", tenant_id))
+        rec = self._get(txn, "db", ref) if ref else None
+        txn.rollback()
+        return None if rec is None else DatabaseRecord(**rec)
+
+    @staticmethod
+    def _db_key(account_id: str, name: str) -> str:
+        return f"{account_id}/{name}"
+
+    def create_database(
+        self,
+        account: Account,
+        name: str,
+        *,
+        state: str = "ACTIVE",
+        parent: DatabaseRecord | None = None,
+        fork_ts: int | None = None,
+        tenant_id: str | None = None,
+        db_id: int | None = None,
+    ) -> DatabaseRecord:
+        if not NAME_RE.fullmatch(name):
+            raise ControlError(
+                f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"'
+            )
+        txn = self._txn()
+        try:
+            if self._get(txn, "db", self._db_key(account.id, name)) is not None:
+                raise Conflict(f'database "{name}" already exists')
+            mine = [r for r in self._scan(txn, "db") if r["account_id"] == account.id]
+            if account.anonymous and len(mine) >= ANONYMOUS_DATABASE_LIMIT:
+                raise Forbidden(
+                    f"anonymous accounts are limited to {ANONYMOUS_DATABASE_LIMIT} databases "
+                    "(branches included); run db9 claim to remove the limit"
+                )
+            if parent is not None:
+                creating = [r for r in mine if r["state"] == "CREATING"]
+                if len(creating) >= MAX_BRANCHES_IN_FLIGHT:
+                    raise TooManyRequests(
+                        f"at most {MAX_BRANCHES_IN_FLIGHT} branch creations may be in progress; "
+                        "retry after they finish"
+                    )
+            now = time.time()
+            rec = DatabaseRecord(
+                id=db_id if db_id is not None else self._next_id(txn),
+                name=name,
+                account_id=account.id,
+                tenant_id=tenant_id or secrets.token_hex(6),
+                admin_password=secrets.token_urlsafe(18),
+                state=state,
+                created_at=now,
+                parent_id=parent.id if parent else None,
+                parent_name=parent.name if parent else None,
+                fork_ts=fork_ts,
+            )
+            if txn.get(_key("tenant", rec.tenant_id)) is not None:
+                raise Conflict(f"tenant {rec.tenant_id} already exists")
+            db_key = self._db_key(account.id, name)
+            self._put(txn, "db", db_key, asdict(rec))
+            txn.put(_key("tenant", rec.tenant_id), db_key.encode())
+        except BaseException:
+            txn.rollback()
+            raise
+        self._commit(txn)
+        return rec
+
+    def update(self, rec: DatabaseRecord, **changes: Any) -> DatabaseRecord:
+        txn = self._txn()
+        current = self._get(txn, "db", self._db_key(rec.account_id, rec.name))
+        if current is None:
+            txn.rollback()
+            raise NotFound(f'database "{rec.name}" not found')
+        current.update(changes)
+        if "state" in changes:
+            current["state_changed_at"] = time.time()
+        self._put(txn, "db", self._db_key(rec.account_id, rec.name), current)
+        self._commit(txn)
+        return DatabaseRecord(**current)
+
+    def forget(self, rec: DatabaseRecord) -> None:
+        txn = self._txn()
+        txn.delete(_key("db", self._db_key(rec.account_id, rec.name)))
+        txn.delete(_key("tenant", rec.tenant_id))
+        self._commit(txn)
+
+    # -- connect-token logins ----------------------------------------------------------------
+
+    def add_login(self, tenant_id: str, jti: str, verifier: dict[str, Any]) -> None:
+        txn = self._txn()
+        self._put(txn, "login", f"{tenant_id}/{jti}", verifier)
+        self._commit(txn)
+
+    def logins(self, tenant_id: str) -> list[dict[str, Any]]:
+        txn = self._txn()
+        lo = _key("login", f"{tenant_id}/")
+        rows = [dict(json.loads(v)) for _, v in txn.iter_scan(lo, lo[:-1] + b"0")]
+        txn.rollback()
+        now = time.time()
+        return [r for r in rows if r.get("expires_at", 0) > now]

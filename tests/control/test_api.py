@@ -1,0 +1,202 @@
+"""The REST API and control plane in-process (FastAPI TestClient over an in-memory store):
+databases, branch lifecycle and limits, tokens, accounts, tenant isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi.testclient import TestClient
+
+from control import plane as plane_module
+from control.api import build_app
+from control.plane import ControlPlane, RegistryAuthenticator
+from kv.client import TxnClient
+from tests.kv.conftest import local_kv
+
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def setup() -> Iterator[tuple[TestClient, ControlPlane, str]]:
+    kv = local_kv()
+    plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=5433, key=KEY)
+    _, token = plane.bootstrap("admin-pw")
+    assert token is not None
+    with TestClient(build_app(plane)) as client:
+        yield client, plane, token
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(
+    client: TestClient, token: str, method: str, path: str, body: Any = None, status: int = 200
+) -> Any:
+    r = client.request(method, path, json=body, headers=auth(token))
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def test_create_list_status_and_delete(setup: Any) -> None:
+    client, plane, token = setup
+    rec = call(client, token, "POST", "/v1/databases", {"name": "ci-1"}, 201)
+    assert rec["state"] == "ACTIVE" and rec["connection_string"].startswith("postgresql://")
+    assert (
+        rec["user"] == f"{rec['tenant_id']}.admin"
+        and ":5433/postgres?sslmode=require" in (rec["connection_string"])
+    )
+    names = [d["name"] for d in call(client, token, "GET", "/v1/databases")]
+    assert names == ["default", "ci-1"]
+    err = call(client, token, "POST", "/v1/databases", {"name": "ci-1"}, 409)
+    assert err["code"] == "Conflict" and "already exists" in err["error"]
+    assert call(client, token, "POST", "/v1/databases", {"name": "Bad Name!"}, 400)["error"]
+    assert call(client, token, "POST", "/v1/databases", {}, 400)["code"] == "BadRequest"
+    assert call(client, token, "GET", "/v1/databases/ci-1")["state"] == "ACTIVE"
+    assert call(client, token, "DELETE", "/v1/databases/ci-1", None, 202)["state"] == "DELETING"
+    plane.reconcile()
+    assert call(client, token, "GET", "/v1/databases/ci-1", None, 404)["code"] == "NotFound"
+
+
+def test_sql_and_branches_copy_on_write(setup: Any) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "staging"}, 201)
+    call(
+        client,
+        token,
+        "POST",
+        "/v1/databases/staging/sql",
+        {
+            "query": "CREATE TABLE t (id int PRIMARY KEY, v text);"
+            "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 50) g"
+        },
+    )
+    b = call(client, token, "POST", "/v1/databases/staging/branches", {"name": "pr-1"}, 202)
+    assert b["state"] == "CREATING" and b["parent"] == "staging"
+    plane.reconcile()
+    assert call(client, token, "GET", "/v1/databases/pr-1")["state"] == "ACTIVE"
+    q = "SELECT count(*) FROM t"
+    out = call(client, token, "POST", "/v1/databases/pr-1/sql", {"query": q})
+    assert out["results"][0]["rows"] == [[50]]
+    call(client, token, "POST", "/v1/databases/pr-1/sql", {"query": "DELETE FROM t WHERE id > 10"})
+    for name, count in (("pr-1", 10), ("staging", 50)):
+        out = call(client, token, "POST", f"/v1/databases/{name}/sql", {"query": q})
+        assert out["results"][0]["rows"] == [[count]]
+    err = call(
+        client,
+        token,
+        "POST",
+        "/v1/databases/pr-1/sql",
+        {"query": "INSERT INTO t VALUES (1, 'dup')"},
+        400,
+    )
+    assert err["sqlstate"] == "23505"
+    kids = call(client, token, "GET", "/v1/databases/staging/branches")
+    assert [k["name"] for k in kids] == ["pr-1"]
+    assert call(client, token, "DELETE", "/v1/databases/staging", None, 409)["code"] == "Conflict"
+    call(client, token, "DELETE", "/v1/databases/pr-1", None, 202)
+    plane.reconcile()
+    call(client, token, "DELETE", "/v1/databases/staging", None, 202)
+
+
+def test_at_most_two_branch_creations_in_flight_and_names_are_unique(setup: Any) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    for n in ("b1", "b2"):
+        call(client, token, "POST", "/v1/databases/main/branches", {"name": n}, 202)
+    err = call(client, token, "POST", "/v1/databases/main/branches", {"name": "b3"}, 429)
+    assert err["code"] == "TooManyRequests"
+    plane.reconcile()
+    call(client, token, "POST", "/v1/databases/main/branches", {"name": "b3"}, 202)
+    assert call(client, token, "POST", "/v1/databases/main/branches", {"name": "b1"}, 409)
+
+
+def test_a_stuck_creation_fails_with_a_reason(setup: Any, monkeypatch: Any) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    call(client, token, "POST", "/v1/databases/main/branches", {"name": "slow"}, 202)
+    monkeypatch.setattr(plane_module, "BRANCH_TIMEOUT_S", -1.0)
+    plane.reconcile()
+    rec = call(client, token, "GET", "/v1/databases/slow")
+    assert rec["state"] == "CREATE_FAILED" and "timed out" in rec["state_reason"]
+
+
+def test_tokens_create_list_revoke_and_unauthorized(setup: Any) -> None:
+    client, _, token = setup
+    assert client.get("/v1/databases").status_code == 401
+    assert client.get("/v1/databases", headers=auth("db9_bogus")).status_code == 401
+    new = call(client, token, "POST", "/v1/tokens", {"name": "ci", "expires_in_days": 90}, 201)
+    assert new["token"].startswith("db9_") and new["expires_at"]
+    listed = call(client, token, "GET", "/v1/tokens")
+    assert {t["name"] for t in listed} == {"bootstrap", "ci"} and "token" not in listed[0]
+    assert client.get("/v1/databases", headers={"X-API-Key": new["token"]}).status_code == 200
+    call(client, token, "DELETE", f"/v1/tokens/{new['id']}")
+    r = client.get("/v1/databases", headers=auth(new["token"]))
+    assert r.status_code == 401 and "revoked" in r.json()["error"]
+    assert call(client, token, "POST", "/v1/tokens", {"name": "x", "expires_in_days": -1}, 400)
+
+
+def test_anonymous_accounts_are_limited_to_five_databases_until_claimed(setup: Any) -> None:
+    client, _, _ = setup
+    anon = client.post("/v1/accounts/anonymous").json()["token"]
+    for i in range(5):
+        call(client, anon, "POST", "/v1/databases", {"name": f"d{i}"}, 201)
+    err = call(client, anon, "POST", "/v1/databases", {"name": "d5"}, 403)
+    assert "5 databases" in err["error"]
+    call(client, anon, "POST", "/v1/claim")
+    call(client, anon, "POST", "/v1/databases", {"name": "d5"}, 201)
+
+
+def test_accounts_and_tenants_are_isolated(setup: Any) -> None:
+    client, plane, token = setup
+    mine = call(client, token, "POST", "/v1/databases", {"name": "secret"}, 201)
+    other = client.post("/v1/accounts/anonymous").json()["token"]
+    assert call(client, other, "GET", "/v1/databases") == []
+    for method, path, body in (
+        ("GET", "/v1/databases/secret", None),
+        ("POST", "/v1/databases/secret/sql", {"query": "SELECT 1"}),
+        ("DELETE", "/v1/databases/secret", None),
+        ("POST", "/v1/databases/secret/branches", {"name": "steal"}),
+    ):
+        assert call(client, other, method, path, body, 404)["code"] == "NotFound"
+    # The same name in another account is another database.
+    theirs = call(client, other, "POST", "/v1/databases", {"name": "secret"}, 201)
+    assert theirs["tenant_id"] != mine["tenant_id"]
+    authn = RegistryAuthenticator(plane)
+    role = authn.role(mine["user"])
+    assert (
+        role is not None
+        and role.database.db
+        == plane.database_for(plane.registry.database(mine_account(plane, mine), "secret")).db
+    )
+    for crafted in (
+        "",
+        ".admin",
+        mine["tenant_id"],
+        f"{mine['tenant_id']}.reader",
+        f"{mine['tenant_id']}.admin.x",
+        f"{mine['tenant_id']}x.admin",
+        "local.admin\x00",
+        "../local.admin",
+    ):
+        assert authn.role(crafted) is None, crafted
+
+
+def mine_account(plane: ControlPlane, rec: dict[str, Any]) -> str:
+    found = plane.registry.by_tenant(rec["tenant_id"])
+    assert found is not None
+    return found.account_id
+
+
+def test_connect_token_lifetime_and_registration(setup: Any) -> None:
+    client, plane, token = setup
+    rec = call(client, token, "POST", "/v1/databases", {"name": "app"}, 201)
+    tok = call(client, token, "POST", "/v1/databases/app/connect-token", {})
+    assert tok["user"] == rec["user"] and tok["port"] == 5433 and tok["expires_at"].endswith("Z")
+    role = RegistryAuthenticator(plane).role(rec["user"])
+    assert role is not None and len(role.verifiers) == 2  # password + the token
+    for ttl in (4, 16):
+        call(client, token, "POST", "/v1/databases/app/connect-token", {"ttl_minutes": ttl}, 400)
