@@ -157,6 +157,18 @@ class LocalCluster:
             time.sleep(0.1)
         raise AssertionError(f"no leader among {[n.raft_addr for n in among]} in {timeout_s}s")
 
+    def wait_pgwire(self, node: NodeProc, timeout_s: float = 60.0) -> None:
+        """Poll until the node's pgwire port accepts connections (it opens after the node
+        has registered its default database, which needs a leader)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", node.pg_port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"node {node.node_id} never opened pgwire")
+
     def wait_applied(self, node: NodeProc, index: int, timeout_s: float = 60.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -173,6 +185,8 @@ def running_cluster(base: Path, n: int = 3, **env: str) -> Iterator[LocalCluster
     cluster.start_all()
     try:
         cluster.wait_leader()
+        for node in cluster.nodes:
+            cluster.wait_pgwire(node)
         yield cluster
     finally:
         cluster.stop_all()
