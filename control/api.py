@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
 from control.plane import ControlPlane
@@ -69,20 +70,30 @@ def build_app(plane: ControlPlane) -> FastAPI:
 
     @app.exception_handler(ControlError)
     async def control_error(request: Request, exc: ControlError) -> JSONResponse:
-        return JSONResponse({"error": exc.message, "code": type(exc).__name__},
-                            status_code=exc.status)  # fmt: skip
+        return JSONResponse(
+            {"error": exc.message, "code": type(exc).__name__}, status_code=exc.status
+        )
 
     @app.exception_handler(Db9Error)
     async def db9_error(request: Request, exc: Db9Error) -> JSONResponse:
-        return JSONResponse({"error": exc.message, "code": "SqlError", "sqlstate": exc.sqlstate,
-                             "detail": exc.detail}, status_code=400)  # fmt: skip
+        return JSONResponse(
+            {
+                "error": exc.message,
+                "code": "SqlError",
+                "sqlstate": exc.sqlstate,
+                "detail": exc.detail,
+            },
+            status_code=400,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}",
-                             "code": "BadRequest"}, status_code=400)  # fmt: skip
+        return JSONResponse(
+            {"error": f"{where}: {first.get('msg', 'invalid request')}", "code": "BadRequest"},
+            status_code=400,
+        )
 
     app.state.plane = plane
 
@@ -124,8 +135,9 @@ def build_app(plane: ControlPlane) -> FastAPI:
     @app.get("/v1/databases/{name}/branches")
     def list_branches(name: str, acct: Acct) -> list[dict[str, Any]]:
         parent = plane.registry.database(acct.id, name)
-        return [plane.describe(d) for d in plane.registry.databases(acct.id)
-                if d.parent_id == parent.id]  # fmt: skip
+        return [
+            plane.describe(d) for d in plane.registry.databases(acct.id) if d.parent_id == parent.id
+        ]
 
     @app.post("/v1/databases/{name}/sql")
     def run_sql(name: str, body: SqlRequest, acct: Acct) -> dict[str, Any]:
@@ -141,6 +153,18 @@ def build_app(plane: ControlPlane) -> FastAPI:
     @app.post("/v1/databases/{name}/reset-password")
     def reset_password(name: str, acct: Acct) -> dict[str, Any]:
         return plane.describe(plane.reset_password(acct, name))
+
+    @app.get("/v1/databases/{name}/inspect")
+    def inspect(name: str, acct: Acct, what: str = "summary") -> dict[str, Any]:
+        return plane.inspect(acct, name, what)
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
+        """Prometheus text format: db9_queries_total, db9_transactions_total,
+        db9_query_seconds per database (unauthenticated: keep the API port private)."""
+        return PlainTextResponse(
+            generate_latest(plane.prom.registry).decode(), media_type=CONTENT_TYPE_LATEST
+        )
 
     @app.post("/v1/tokens", status_code=201)
     def create_token(body: TokenRequest, acct: Acct) -> dict[str, Any]:

@@ -181,6 +181,32 @@ def reset_password(name: str, as_json: bool) -> None:
     emit(rec, as_json, rec["connection_string"])
 
 
+@db.command("inspect")
+@click.argument("name")
+@click.argument(
+    "what",
+    required=False,
+    default="summary",
+    type=click.Choice(
+        ["summary", "queries", "report", "schemas", "tables", "indexes", "slow-queries"]
+    ),
+)
+@click.option("--json", "as_json", is_flag=True)
+def inspect(name: str, what: str, as_json: bool) -> None:
+    """Live metrics (QPS, TPS, latency, connections), query samples, slow queries, schema."""
+    out = Api().call("GET", f"/v1/databases/{name}/inspect?what={what}")
+    if as_json:
+        emit(out, True, "")
+        return
+    scalars = {k: v for k, v in out.items() if not isinstance(v, list)}
+    for k, v in scalars.items():
+        click.echo(f"{k}: {v}")
+    for k, v in out.items():
+        if isinstance(v, list):
+            click.echo(f"{k}:")
+            click.echo(_table(v, list(v[0]) if v else []))
+
+
 @click.group("branch")
 def branch() -> None:
     """Copy-on-write branches of a database."""

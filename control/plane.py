@@ -19,6 +19,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from control.metrics import SLOW_QUERY_S, DbMetrics, PromMetrics
 from control.registry import (
     Account,
     Conflict,
@@ -56,6 +57,10 @@ class ControlPlane:
         self.key = key
         self.active = active  # in a cluster only the Raft leader reconciles
         self._databases: dict[int, Database] = {}
+        self.prom = PromMetrics()
+        self._metrics: dict[int, DbMetrics] = {}
+        # Active pgwire sessions per database prefix; the node plugs its server in here.
+        self.connections: Callable[[], dict[bytes, int]] = dict
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -86,6 +91,7 @@ class ControlPlane:
             db = self._databases.get(rec.id)
             if db is None:
                 db = self._databases[rec.id] = Database(self.client, database_prefix(rec.id))
+                db.observer = self._metrics.setdefault(rec.id, DbMetrics(rec.name, self.prom))
             return db
 
     def connection_string(self, rec: DatabaseRecord) -> str:
@@ -208,6 +214,55 @@ class ControlPlane:
             session.close()
         return out
 
+    # -- inspect ---------------------------------------------------------------------------
+
+    INSPECT_QUERIES = {
+        "schemas": "SELECT schema_name FROM information_schema.schemata "
+        "WHERE schema_name NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+        "tables": "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+        "indexes": "SELECT schemaname, tablename, indexname, indexdef FROM pg_indexes "
+        "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3",
+    }
+    INSPECT_VIEWS = ("summary", "queries", "report", "slow-queries", *INSPECT_QUERIES)
+
+    def inspect(self, account: Account, name: str, what: str = "summary") -> dict[str, Any]:
+        if what not in self.INSPECT_VIEWS:
+            raise ControlError(
+                f"unknown inspect view {what!r}; one of {', '.join(self.INSPECT_VIEWS)}"
+            )
+        rec = self.active_record(account, name)
+        self.database_for(rec)
+        metrics = self._metrics[rec.id]
+        summary = metrics.summary(self.connections().get(rec.prefix, 0))
+        samples = [s.as_json() for s in reversed(metrics.samples)]
+        if what == "summary":
+            return summary
+        if what == "queries":
+            return {"queries": samples}
+        if what == "report":
+            return {**summary, "queries": samples}
+        if what == "slow-queries":
+            return {
+                "threshold_ms": SLOW_QUERY_S * 1000,
+                "queries": [s.as_json() for s in reversed(metrics.slow)],
+            }
+        # Catalog views run in a session of their own, outside the metrics they report.
+        session = Session(Database(self.client, rec.prefix), user="admin")
+        try:
+            result = session.execute(self.INSPECT_QUERIES[what])[-1]
+        finally:
+            session.close()
+        cols = [c for c, _ in result.columns or []]
+        rows = [dict(zip(cols, map(_jsonable, row), strict=True)) for row in result.rows or []]
+        if what == "tables":
+            for row in rows:
+                count = session_count(
+                    self.client, rec.prefix, row["table_schema"], row["table_name"]
+                )
+                row["rows"] = count
+        return {what: rows}
+
     # -- reconciler --------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -260,6 +315,19 @@ class ControlPlane:
             self.registry.update(rec, state="CREATE_FAILED", state_reason=exc.message)
             return
         self.registry.update(rec, state="ACTIVE", state_reason=None)
+
+
+def session_count(client: TxnClient, prefix: bytes, schema: str, table: str) -> int | None:
+    session = Session(Database(client, prefix), user="admin")
+    try:
+        quoted = '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+        rows = session.execute(f"SELECT count(*) FROM {quoted}")[-1].rows or [(None,)]
+        value = rows[0][0]
+        return int(value) if value is not None else None
+    except Db9Error:
+        return None
+    finally:
+        session.close()
 
 
 def _jsonable(v: Any) -> Any:

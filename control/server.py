@@ -113,6 +113,7 @@ class Node:
             ),
             server_context(config.tls_cert, config.tls_key),
         )
+        self.plane.connections = self.pg.sessions_by_database
 
     def _retain_points(self) -> list[RetainPoint]:
         """GC keeps each branch's view of its parent (the versions as of the fork)."""

@@ -109,6 +109,15 @@ class PgServer:
         if conn is not None and conn.secret == secret and conn.session is not None:
             conn.session.cancel_requested = True
 
+    def sessions_by_database(self) -> dict[bytes, int]:
+        """Logged-in connections per database key prefix (for inspect)."""
+        out: dict[bytes, int] = {}
+        for conn in list(self._admitted):
+            session = conn.session
+            if session is not None:
+                out[session.db] = out.get(session.db, 0) + 1
+        return out
+
     @property
     def connection_count(self) -> int:
         return len(self._admitted)

@@ -116,6 +116,9 @@ class Database:
         self.catalogs = CatalogStore(self.db)
         self.sequences = Sequences(self.client, self.db)
         self.parse_cache: dict[str, list[exp.Expr | None]] = {}
+        # Told of every statement: (text, seconds, error sqlstate or None, committed). The
+        # control plane's inspect metrics hang here; the SQL layer only reports.
+        self.observer: Callable[[str, float, str | None, bool], None] | None = None
 
 
 @dataclass
@@ -252,6 +255,26 @@ class Session:
         return results
 
     def run_statement(
+        self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None = None
+    ) -> Result:
+        observer = self.database.observer
+        if observer is None:
+            return self._run_statement(stmt, params, param_types)
+        started = time.perf_counter()
+        in_block = self.in_block
+        try:
+            result = self._run_statement(stmt, params, param_types)
+        except Db9Error as exc:
+            observer(stmt.text, time.perf_counter() - started, exc.sqlstate, False)
+            raise
+        # A transaction ended: COMMIT of a block, or a statement that ran on its own.
+        committed = result.tag == "COMMIT" or (
+            not in_block and not self.in_block and stmt.utility is None
+        )
+        observer(stmt.text, time.perf_counter() - started, None, committed)
+        return result
+
+    def _run_statement(
         self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None = None
     ) -> Result:
         if stmt.utility is not None:
@@ -430,12 +453,22 @@ class Session:
         ):
             return None
         types = prepared.param_types
+        started = time.perf_counter()
         try:
             with nowait.nonblocking():
                 # run_statement's checks hold for a cached SELECT: no utility, not failed.
-                return self._guarded(lambda: self._dispatch(stmt, params, types))
+                result = self._guarded(lambda: self._dispatch(stmt, params, types))
         except nowait.WouldBlock:
             return None
+        except Db9Error as exc:
+            if self.database.observer is not None:
+                self.database.observer(stmt.text, time.perf_counter() - started, exc.sqlstate,
+                                       False)  # fmt: skip
+            raise
+        if self.database.observer is not None:
+            self.database.observer(stmt.text, time.perf_counter() - started, None,
+                                   self.txn is None)  # fmt: skip
+        return result
 
     # -- transaction control -------------------------------------------------------------------
 

@@ -200,3 +200,40 @@ def test_connect_token_lifetime_and_registration(setup: Any) -> None:
     assert role is not None and len(role.verifiers) == 2  # password + the token
     for ttl in (4, 16):
         call(client, token, "POST", "/v1/databases/app/connect-token", {"ttl_minutes": ttl}, 400)
+
+
+def test_inspect_reports_rates_latency_samples_slow_queries_and_schema(setup: Any) -> None:
+    client, _, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "obs"}, 201)
+    call(
+        client,
+        token,
+        "POST",
+        "/v1/databases/obs/sql",
+        {
+            "query": "CREATE TABLE t (id int PRIMARY KEY); CREATE INDEX t_idx ON t (id);"
+            "INSERT INTO t VALUES (1), (2)"
+        },
+    )
+    call(client, token, "POST", "/v1/databases/obs/sql", {"query": "SELECT * FROM nope"}, 400)
+    summary = call(client, token, "GET", "/v1/databases/obs/inspect")
+    assert summary["queries"] == 4 and summary["transactions"] == 3  # the failed one did not
+    assert summary["qps"] > 0 and summary["avg_latency_ms"] > 0
+    assert summary["p99_latency_ms"] >= summary["avg_latency_ms"] * 0.5
+    samples = call(client, token, "GET", "/v1/databases/obs/inspect?what=queries")["queries"]
+    assert samples[0]["query"] == "SELECT * FROM nope" and samples[0]["error"] == "42P01"
+    tables = call(client, token, "GET", "/v1/databases/obs/inspect?what=tables")["tables"]
+    assert tables == [
+        {"table_schema": "public", "table_name": "t", "table_type": "BASE TABLE", "rows": 2}
+    ]
+    idx = call(client, token, "GET", "/v1/databases/obs/inspect?what=indexes")["indexes"]
+    assert {i["indexname"] for i in idx} == {"t_pkey", "t_idx"}
+    assert (
+        "slow-queries"
+        and call(client, token, "GET", "/v1/databases/obs/inspect?what=slow-queries")["queries"]
+        == []
+    )
+    assert call(client, token, "GET", "/v1/databases/obs/inspect?what=bogus", None, 400)
+    metrics = client.get("/metrics").text
+    assert 'db9_queries_total{database="obs"} 4.0' in metrics
+    assert "db9_query_seconds_bucket" in metrics
