@@ -17,10 +17,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
+from control.dump import dump
 from control.plane import ControlPlane
 from control.registry import Account, ControlError, Unauthorized
 from control.tokens import DEFAULT_TTL_MIN
 from kv.errors import Db9Error
+from sql.session import Database
 
 
 class CreateDatabase(BaseModel):
@@ -157,6 +159,13 @@ def build_app(plane: ControlPlane) -> FastAPI:
     @app.get("/v1/databases/{name}/inspect")
     def inspect(name: str, acct: Acct, what: str = "summary") -> dict[str, Any]:
         return plane.inspect(acct, name, what)
+
+    @app.get("/v1/databases/{name}/dump", response_class=PlainTextResponse)
+    def dump_database(name: str, acct: Acct) -> PlainTextResponse:
+        """The database as SQL; at most 50,000 rows and 16 MB (413 beyond)."""
+        rec = plane.active_record(acct, name)
+        text = "\n".join(dump(Database(plane.client, rec.prefix), name)) + "\n"
+        return PlainTextResponse(text, media_type="application/sql")
 
     @app.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> PlainTextResponse:

@@ -24,7 +24,7 @@ class Api:
         self.url = os.environ.get("DB9_API_URL", "http://127.0.0.1:8080").rstrip("/")
         self.token = os.environ.get("DB9_TOKEN") or os.environ.get("DB9_API_KEY") or _local_token()
 
-    def call(self, method: str, path: str, body: Any = None) -> Any:
+    def call(self, method: str, path: str, body: Any = None, *, text: bool = False) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
             r = httpx.request(method, self.url + path, json=body, headers=headers, timeout=60)
@@ -36,6 +36,8 @@ class Api:
             except ValueError:
                 message = r.text.strip() or r.reason_phrase
             fail(f"{message} (HTTP {r.status_code})")
+        if text:
+            return r.text
         return r.json() if r.content else None
 
 
@@ -205,6 +207,14 @@ def inspect(name: str, what: str, as_json: bool) -> None:
         if isinstance(v, list):
             click.echo(f"{k}:")
             click.echo(_table(v, list(v[0]) if v else []))
+
+
+@db.command("dump")
+@click.argument("name")
+@click.option("-o", "--output", type=click.File("w"), default="-", help="File (default stdout).")
+def dump_cmd(name: str, output: Any) -> None:
+    """The database as SQL (schema and rows; at most 50,000 rows / 16 MB: use COPY beyond)."""
+    output.write(Api().call("GET", f"/v1/databases/{name}/dump", text=True))
 
 
 @click.group("branch")

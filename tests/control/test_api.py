@@ -237,3 +237,40 @@ def test_inspect_reports_rates_latency_samples_slow_queries_and_schema(setup: An
     metrics = client.get("/metrics").text
     assert 'db9_queries_total{database="obs"} 4.0' in metrics
     assert "db9_query_seconds_bucket" in metrics
+
+
+def test_dump_restores_into_postgresql_shape_and_enforces_the_row_limit(
+    setup: Any, monkeypatch: Any
+) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "src"}, 201)
+    call(
+        client,
+        token,
+        "POST",
+        "/v1/databases/src/sql",
+        {
+            "query": "CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL UNIQUE, "
+            "price numeric(8,2) DEFAULT 0, tags text[]);"
+            "CREATE INDEX items_price ON items (price);"
+            "INSERT INTO items (name, price, tags) VALUES ('a''b', 1.50, '{x,y}'), "
+            "('c', NULL, NULL)"
+        },
+    )
+    r = client.get("/v1/databases/src/dump", headers=auth(token))
+    assert r.status_code == 200, r.text
+    text = r.text
+    assert 'CREATE TABLE "public"."items"' in text and "CREATE INDEX" in text
+    # The dump replays into a fresh database and gives the same rows.
+    call(client, token, "POST", "/v1/databases", {"name": "copy"}, 201)
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    call(client, token, "POST", "/v1/databases/copy/sql", {"query": body})
+    q = {"query": "SELECT id, name, price, tags FROM items ORDER BY id"}
+    assert call(client, token, "POST", "/v1/databases/copy/sql", q) == call(
+        client, token, "POST", "/v1/databases/src/sql", q
+    )
+    from control import dump as dump_module
+
+    monkeypatch.setattr(dump_module, "MAX_ROWS", 1)
+    r = client.get("/v1/databases/src/dump", headers=auth(token))
+    assert r.status_code == 413 and "COPY" in r.json()["error"]
