@@ -242,7 +242,7 @@ def test_inspect_reports_rates_latency_samples_slow_queries_and_schema(setup: An
 def test_dump_restores_into_postgresql_shape_and_enforces_the_row_limit(
     setup: Any, monkeypatch: Any
 ) -> None:
-    client, plane, token = setup
+    client, _, token = setup
     call(client, token, "POST", "/v1/databases", {"name": "src"}, 201)
     call(
         client,
