@@ -202,6 +202,9 @@ class RemoteKv:
         r = self._call("KvBranchLinks", pb.StatusRequest())
         return {m.child: BranchLink(m.parent, m.fork_ts) for m in r.links}
 
+    def reset_branch(self, child: bytes, fork_ts: int) -> None:
+        self._call("KvResetBranch", pb.SetBranchRequest(child=child, fork_ts=fork_ts))
+
     # -- cluster ----------------------------------------------------------------------------
 
     def status(self, addr_index: int | None = None) -> pb.StatusResponse:

@@ -23,7 +23,7 @@ from cluster.convert import (
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
-from kv.errors import SnapshotTooOld
+from kv.errors import InvalidArgument, SnapshotTooOld
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.reader import MvccReader, mvcc_get
@@ -192,6 +192,24 @@ class RaftKv:
 
     def branch_links(self) -> dict[bytes, BranchLink]:
         return dict(self.machine.links)
+
+    def reset_branch(self, child: bytes, fork_ts: int) -> None:
+        link = self.machine.links.get(child)
+        if link is None:
+            raise InvalidArgument(f"prefix {child!r} is not a branch")
+        while True:
+            _, done = self._propose(
+                pb.Command(drop_prefix=pb.DropPrefixChunk(prefix=child, keep_link=True))
+            )
+            if done:
+                break
+        self._propose(
+            pb.Command(
+                set_branch=pb.SetBranchRequest(
+                    child=child, parent=link.parent, fork_ts=fork_ts, replace=True
+                )
+            )
+        )
 
     # -- reads ------------------------------------------------------------------------------
 

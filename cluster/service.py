@@ -169,6 +169,9 @@ class KvService(pb_grpc.KvServicer):
             ]
         )
 
+    def KvResetBranch(self, req: pb.SetBranchRequest, ctx: Any) -> pb.EmptyResponse:
+        return _answer(pb.EmptyResponse, lambda: self.kv.reset_branch(req.child, req.fork_ts))
+
     def ClusterStatus(self, req: pb.StatusRequest, ctx: Any) -> pb.StatusResponse:
         return self._status()
 

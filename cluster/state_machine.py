@@ -306,12 +306,16 @@ class _ApplyState:
             return sp
         if kind == "set_branch":
             b = c.set_branch
-            branches.set_branch(r, w, b.child, b.parent, b.fork_ts, self.safepoint)
+            branches.set_branch(
+                r, w, b.child, b.parent, b.fork_ts, self.safepoint, replace=b.replace
+            )
             self.links_changed = True
             return None
         if kind == "drop_prefix":
             d = c.drop_prefix
-            n, done = branches.drop_prefix_chunk(r, w, d.prefix, d.max_keys or 1000)
+            n, done = branches.drop_prefix_chunk(
+                r, w, d.prefix, d.max_keys or 1000, keep_link=d.keep_link
+            )
             self.links_changed = self.links_changed or done
             return (n, done)
         if kind == "gc_chunk":

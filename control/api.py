@@ -141,6 +141,14 @@ def build_app(plane: ControlPlane) -> FastAPI:
             plane.describe(d) for d in plane.registry.databases(acct.id) if d.parent_id == parent.id
         ]
 
+    @app.post("/v1/databases/{name}/reset")
+    def reset_branch(name: str, acct: Acct) -> dict[str, Any]:
+        return plane.describe(plane.reset_branch(acct, name))
+
+    @app.get("/v1/databases/{name}/diff")
+    def diff_branch(name: str, acct: Acct) -> dict[str, Any]:
+        return plane.diff(acct, name)
+
     @app.post("/v1/databases/{name}/sql")
     def run_sql(name: str, body: SqlRequest, acct: Acct) -> dict[str, Any]:
         return {"results": plane.sql(acct, name, body.query)}

@@ -253,6 +253,30 @@ def branch_delete(name: str) -> None:
     click.echo(f"deleting {rec['name']}")
 
 
+@branch.command("reset")
+@click.argument("name")
+def branch_reset(name: str) -> None:
+    """Discard a branch's changes and re-fork it from its parent's present."""
+    Api().call("POST", f"/v1/databases/{name}/reset")
+    click.echo(f"reset {name} to its parent's present")
+
+
+@branch.command("diff")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def branch_diff(name: str, as_json: bool) -> None:
+    """Tables added, removed and changed (row counts) against the parent."""
+    out = Api().call("GET", f"/v1/databases/{name}/diff")
+    lines = [f"{name} vs {out['parent']}:"]
+    lines += [f"  + {t}" for t in out["added_tables"]]
+    lines += [f"  - {t}" for t in out["removed_tables"]]
+    lines += [
+        f"  ~ {c['table']}: {c['parent_rows']} -> {c['branch_rows']} rows"
+        for c in out["changed_tables"]
+    ]
+    emit(out, as_json, "\n".join(lines) if len(lines) > 1 else f"{name}: no changes")
+
+
 @click.group("token")
 def token() -> None:
     """API tokens for automation."""

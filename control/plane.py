@@ -30,6 +30,7 @@ from control.registry import (
 from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.client import KvBackend, TxnClient
 from kv.errors import Db9Error
+from kv.timestamp import compose, physical_ms
 from pgwire.auth import ITERATIONS, Role, Verifier, make_verifier
 from sql.layout import DEFAULT_DATABASE_ID, database_prefix
 from sql.session import Database, Session
@@ -48,6 +49,7 @@ class ControlPlane:
         pg_port: int,
         key: rsa.RSAPrivateKey,
         active: Callable[[], bool] = lambda: True,
+        gc_life_time_s: float = 600.0,
     ) -> None:
         self.client = client
         self.kv = kv
@@ -56,6 +58,7 @@ class ControlPlane:
         self.pg_port = pg_port
         self.key = key
         self.active = active  # in a cluster only the Raft leader reconciles
+        self.gc_life_time_s = gc_life_time_s  # how far back --at may go
         self._databases: dict[int, Database] = {}
         self.prom = PromMetrics()
         self._metrics: dict[int, DbMetrics] = {}
@@ -125,9 +128,18 @@ class ControlPlane:
         parent = self.registry.database(account.id, parent_name)
         if parent.state != "ACTIVE":
             raise Conflict(f'database "{parent_name}" is {parent.state}, not ACTIVE')
-        fork_ts = at if at is not None else self.kv.get_ts()
-        if fork_ts < self.kv.safepoint():
-            raise ControlError(f"--at {fork_ts} is older than the GC window allows")
+        now = self.kv.get_ts()
+        fork_ts = at if at is not None else now
+        oldest = max(
+            self.kv.safepoint(), compose(physical_ms(now) - int(self.gc_life_time_s * 1000))
+        )
+        if fork_ts < oldest:
+            raise ControlError(
+                f"--at {fork_ts} is older than the GC window "
+                f"({self.gc_life_time_s:.0f}s; oldest usable {oldest})"
+            )
+        if fork_ts > now:
+            raise ControlError(f"--at {fork_ts} is in the future (now {now})")
         rec = self.registry.create_database(
             account, name, state="CREATING", parent=parent, fork_ts=fork_ts
         )
@@ -147,6 +159,43 @@ class ControlPlane:
         rec = self.registry.update(rec, state="DELETING")
         self._wake.set()
         return rec
+
+    def reset_branch(self, account: Account, name: str) -> DatabaseRecord:
+        """Throw away a branch's changes and re-fork it from its parent's present. Open
+        connections to the branch should reconnect (their caches knew the old state)."""
+        rec = self.active_record(account, name)
+        if rec.parent_id is None:
+            raise ControlError(f'"{name}" is not a branch')
+        children = [d for d in self.registry.databases(account.id) if d.parent_id == rec.id]
+        if children:
+            raise Conflict(f'branch "{name}" has branches of its own; delete them first')
+        fork_ts = self.kv.get_ts()
+        self.kv.reset_branch(rec.prefix, fork_ts)
+        with self._lock:
+            self._databases.pop(rec.id, None)
+        return self.registry.update(rec, fork_ts=fork_ts)
+
+    def diff(self, account: Account, name: str) -> dict[str, Any]:
+        """Tables added, removed and changed (row counts) in a branch against its parent."""
+        rec = self.active_record(account, name)
+        if rec.parent_id is None or rec.parent_name is None:
+            raise ControlError(f'"{name}" is not a branch')
+        parent = self.registry.database(account.id, rec.parent_name)
+        mine, theirs = (
+            _table_counts(self.client, rec.prefix),
+            _table_counts(self.client, parent.prefix),
+        )
+        return {
+            "branch": name,
+            "parent": parent.name,
+            "added_tables": sorted(set(mine) - set(theirs)),
+            "removed_tables": sorted(set(theirs) - set(mine)),
+            "changed_tables": [
+                {"table": t, "parent_rows": theirs[t], "branch_rows": mine[t]}
+                for t in sorted(set(mine) & set(theirs))
+                if mine[t] != theirs[t]
+            ],
+        }
 
     def reset_password(self, account: Account, name: str) -> DatabaseRecord:
         rec = self.registry.database(account.id, name)
@@ -315,6 +364,21 @@ class ControlPlane:
             self.registry.update(rec, state="CREATE_FAILED", state_reason=exc.message)
             return
         self.registry.update(rec, state="ACTIVE", state_reason=None)
+
+
+def _table_counts(client: TxnClient, prefix: bytes) -> dict[str, int | None]:
+    session = Session(Database(client, prefix), user="admin")
+    try:
+        tables = (
+            session.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema "
+                "NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'"
+            )[-1].rows
+            or []
+        )
+    finally:
+        session.close()
+    return {f"{s}.{t}": session_count(client, prefix, s, t) for s, t in tables}
 
 
 def session_count(client: TxnClient, prefix: bytes, schema: str, table: str) -> int | None:

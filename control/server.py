@@ -97,7 +97,7 @@ class Node:
         self.plane = ControlPlane(
             self.client, self.kv, host=self.host, pg_port=config.pg_port,
             key=load_or_create_key(os.path.join(config.data_dir, "connect-token.key")),
-            active=leader_only,
+            active=leader_only, gc_life_time_s=config.gc_life_time_s,
         )  # fmt: skip
         self.auth = RegistryAuthenticator(self.plane)
         self.api_token: str | None = None

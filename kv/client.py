@@ -81,6 +81,7 @@ class KvBackend(Protocol):
     def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None: ...
     def drop_prefix(self, prefix: bytes) -> int: ...
     def branch_links(self) -> dict[bytes, BranchLink]: ...
+    def reset_branch(self, child: bytes, fork_ts: int) -> None: ...
 
 
 class LocalKv:
@@ -175,6 +176,9 @@ class LocalKv:
 
     def branch_links(self) -> dict[bytes, BranchLink]:
         return dict(self.storage.links)
+
+    def reset_branch(self, child: bytes, fork_ts: int) -> None:
+        self.storage.reset_branch(child, fork_ts)
 
 
 @dataclass

@@ -211,18 +211,35 @@ class Storage:
             )
             self.links = {**self.links, child: link}
 
-    def drop_prefix(self, prefix: bytes, *, chunk_keys: int = 1000) -> int:
+    def reset_branch(self, child: bytes, fork_ts: int) -> None:
+        """Drop a branch's own data and re-fork it from its parent at ``fork_ts``."""
+        link = self.links.get(child)
+        if link is None:
+            raise InvalidArgument(f"prefix {child!r} is not a branch")
+        self.drop_prefix(child, keep_link=True)
+        with self._latch:
+            new = self._execute_latched(
+                lambda r, w: branches.set_branch(
+                    r, w, child, link.parent, fork_ts, self._safepoint, replace=True
+                )
+            )
+            self.links = {**self.links, child: new}
+
+    def drop_prefix(self, prefix: bytes, *, chunk_keys: int = 1000, keep_link: bool = False) -> int:
         """Delete every version, lock and branch link under ``prefix`` (a dropped database);
         refused while another branch reads through it."""
         removed = 0
         while True:
             with self._latch:
                 n, done = self._execute_latched(
-                    lambda r, w: branches.drop_prefix_chunk(r, w, prefix, chunk_keys)
+                    lambda r, w: branches.drop_prefix_chunk(
+                        r, w, prefix, chunk_keys, keep_link=keep_link
+                    )
                 )
                 removed += n
                 if done:
-                    self.links = {k: v for k, v in self.links.items() if k != prefix}
+                    if not keep_link:
+                        self.links = {k: v for k, v in self.links.items() if k != prefix}
                     return removed
 
     # -- garbage collection ------------------------------------------------------------------

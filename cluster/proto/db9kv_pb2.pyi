@@ -173,22 +173,26 @@ class GcChunk(_message.Message):
     def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., start_key_enc: _Optional[bytes] = ..., max_keys: _Optional[int] = ...) -> None: ...
 
 class SetBranchRequest(_message.Message):
-    __slots__ = ("child", "parent", "fork_ts")
+    __slots__ = ("child", "parent", "fork_ts", "replace")
     CHILD_FIELD_NUMBER: _ClassVar[int]
     PARENT_FIELD_NUMBER: _ClassVar[int]
     FORK_TS_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_FIELD_NUMBER: _ClassVar[int]
     child: bytes
     parent: bytes
     fork_ts: int
-    def __init__(self, child: _Optional[bytes] = ..., parent: _Optional[bytes] = ..., fork_ts: _Optional[int] = ...) -> None: ...
+    replace: bool
+    def __init__(self, child: _Optional[bytes] = ..., parent: _Optional[bytes] = ..., fork_ts: _Optional[int] = ..., replace: _Optional[bool] = ...) -> None: ...
 
 class DropPrefixChunk(_message.Message):
-    __slots__ = ("prefix", "max_keys")
+    __slots__ = ("prefix", "max_keys", "keep_link")
     PREFIX_FIELD_NUMBER: _ClassVar[int]
     MAX_KEYS_FIELD_NUMBER: _ClassVar[int]
+    KEEP_LINK_FIELD_NUMBER: _ClassVar[int]
     prefix: bytes
     max_keys: int
-    def __init__(self, prefix: _Optional[bytes] = ..., max_keys: _Optional[int] = ...) -> None: ...
+    keep_link: bool
+    def __init__(self, prefix: _Optional[bytes] = ..., max_keys: _Optional[int] = ..., keep_link: _Optional[bool] = ...) -> None: ...
 
 class Command(_message.Message):
     __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk", "set_branch", "drop_prefix")

@@ -119,6 +119,11 @@ class KvStub:
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
                 response_deserializer=cluster_dot_proto_dot_db9kv__pb2.LinksResponse.FromString,
                 _registered_method=True)
+        self.KvResetBranch = channel.unary_unary(
+                '/db9.kv.Kv/KvResetBranch',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.FromString,
+                _registered_method=True)
         self.ClusterStatus = channel.unary_unary(
                 '/db9.kv.Kv/ClusterStatus',
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
@@ -241,6 +246,12 @@ class KvServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def KvResetBranch(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClusterStatus(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -346,6 +357,11 @@ def add_KvServicer_to_server(servicer, server):
                     servicer.KvBranchLinks,
                     request_deserializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.FromString,
                     response_serializer=cluster_dot_proto_dot_db9kv__pb2.LinksResponse.SerializeToString,
+            ),
+            'KvResetBranch': grpc.unary_unary_rpc_method_handler(
+                    servicer.KvResetBranch,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.SerializeToString,
             ),
             'ClusterStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.ClusterStatus,
@@ -822,6 +838,33 @@ class Kv:
             '/db9.kv.Kv/KvBranchLinks',
             cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
             cluster_dot_proto_dot_db9kv__pb2.LinksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KvResetBranch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/KvResetBranch',
+            cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.FromString,
             options,
             channel_credentials,
             insecure,

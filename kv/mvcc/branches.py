@@ -159,14 +159,18 @@ def set_branch(
     parent: bytes,
     fork_ts: int,
     safepoint: int,
+    *,
+    replace: bool = False,
 ) -> BranchLink:
+    """Link ``child`` to ``parent`` as of ``fork_ts``. ``replace`` re-forks an existing
+    branch whose own data was just dropped (a reset)."""
     if len(child) != K.PREFIX_LEN or len(parent) != K.PREFIX_LEN:
         raise InvalidArgument(f"branch prefixes are {K.PREFIX_LEN} bytes")
     if child == parent:
         raise InvalidArgument("a branch cannot be its own parent")
     if fork_ts < safepoint:
         raise SnapshotTooOld(fork_ts, safepoint)
-    if reader.snap.get(link_key(child)) is not None:
+    if reader.snap.get(link_key(child)) is not None and not replace:
         raise InvalidArgument(f"prefix {child!r} is already a branch")
     lo, hi = K.cf_range(K.WRITE, child, next_prefix(child))
     if reader.snap.seek(lo, hi) is not None:
@@ -183,9 +187,15 @@ def set_branch(
 
 
 def drop_prefix_chunk(
-    reader: MvccReader, writer: MvccWriter, prefix: bytes, max_keys: int
+    reader: MvccReader,
+    writer: MvccWriter,
+    prefix: bytes,
+    max_keys: int,
+    *,
+    keep_link: bool = False,
 ) -> tuple[int, bool]:
-    """Delete up to ``max_keys`` engine keys under ``prefix``; (deleted, finished)."""
+    """Delete up to ``max_keys`` engine keys under ``prefix``; (deleted, finished). With
+    ``keep_link`` a branch keeps its link (a reset re-forks it afterwards)."""
     children = [c for c, link in reader.links.items() if link.parent == prefix]
     if children:
         raise InvalidArgument(f"prefix {prefix!r} still has {len(children)} branch(es)")
@@ -197,5 +207,6 @@ def drop_prefix_chunk(
             n += 1
         if n >= max_keys:
             return n, False
-    writer.batch.delete(link_key(prefix))
+    if not keep_link:
+        writer.batch.delete(link_key(prefix))
     return n, True

@@ -274,3 +274,40 @@ def test_dump_restores_into_postgresql_shape_and_enforces_the_row_limit(
     monkeypatch.setattr(dump_module, "MAX_ROWS", 1)
     r = client.get("/v1/databases/src/dump", headers=auth(token))
     assert r.status_code == 413 and "COPY" in r.json()["error"]
+
+
+def test_branch_diff_reset_and_fork_at_a_past_timestamp(setup: Any) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "p"}, 201)
+    sql = "/v1/databases/{}/sql"
+    call(
+        client,
+        token,
+        "POST",
+        sql.format("p"),
+        {"query": "CREATE TABLE a (id int PRIMARY KEY);INSERT INTO a VALUES (1), (2)"},
+    )
+    before = plane.kv.get_ts()
+    call(client, token, "POST", sql.format("p"), {"query": "INSERT INTO a VALUES (3)"})
+    call(client, token, "POST", "/v1/databases/p/branches", {"name": "old", "at": before}, 202)
+    call(client, token, "POST", "/v1/databases/p/branches", {"name": "now"}, 202)
+    plane.reconcile()
+    count = {"query": "SELECT count(*) FROM a"}
+    assert call(client, token, "POST", sql.format("old"), count)["results"][0]["rows"] == [[2]]
+    call(
+        client,
+        token,
+        "POST",
+        sql.format("now"),
+        {"query": "CREATE TABLE b (x int);DELETE FROM a WHERE id = 1"},
+    )
+    diff = call(client, token, "GET", "/v1/databases/now/diff")
+    assert diff["added_tables"] == ["public.b"] and diff["removed_tables"] == []
+    assert diff["changed_tables"] == [{"table": "public.a", "parent_rows": 3, "branch_rows": 2}]
+    call(client, token, "POST", sql.format("p"), {"query": "INSERT INTO a VALUES (4)"})
+    call(client, token, "POST", "/v1/databases/now/reset")
+    assert call(client, token, "GET", "/v1/databases/now/diff")["changed_tables"] == []
+    assert call(client, token, "POST", sql.format("now"), count)["results"][0]["rows"] == [[4]]
+    assert call(client, token, "POST", "/v1/databases/p/reset", None, 400)["error"]
+    too_old = {"name": "ancient", "at": 1}
+    call(client, token, "POST", "/v1/databases/p/branches", too_old, 400)
