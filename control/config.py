@@ -25,7 +25,8 @@ class ServerConfig:
     require_tls: bool = False
     tenant: str = "local"  # the dev server's tenant: users are <tenant>.<role>
     password: str = ""  # the admin role's password; generated and saved on first start
-    idle_timeout_s: float = 3600.0
+    idle_timeout_s: float = 300.0  # idle connections are evicted after 5 minutes
+    tenant_qps_limit: float = 0.0  # statements/s per tenant; 0 disables the limit
     max_connections: int = 1000
     # Cluster mode (all three set): this node's Raft address, every member's Raft address
     # (comma separated, this node's included), the gRPC Kv service address.

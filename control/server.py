@@ -109,6 +109,7 @@ class Node:
                 port=config.pg_port,
                 max_connections=config.max_connections,
                 idle_timeout_s=config.idle_timeout_s,
+                tenant_qps_limit=config.tenant_qps_limit,
                 require_tls=config.require_tls,
             ),
             server_context(config.tls_cert, config.tls_key),

@@ -72,8 +72,9 @@ def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Fi
 
 
 class PgConnection:
-    def __init__(self, server: PgServer, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:  # fmt: skip
+    def __init__(
+        self, server: PgServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.server = server
         self.reader = reader
         self.writer = writer
@@ -258,8 +259,9 @@ class PgConnection:
         if not user:
             return await self.fatal("28000", "no PostgreSQL user name specified in startup packet")
         if self.server.require_tls and not self.tls:
-            return await self.fatal("28000", f'connection for user "{user}" requires TLS '
-                                             "(use sslmode=require)")  # fmt: skip
+            return await self.fatal(
+                "28000", f'connection for user "{user}" requires TLS (use sslmode=require)'
+            )
         if not self.server.admit(self):
             return await self.fatal("53300", "sorry, too many clients already")
         role = self.server.authenticator.role(user)
@@ -337,6 +339,10 @@ class PgConnection:
                 if isinstance(msg, M.Terminate):
                     return
                 if isinstance(msg, M.Query):
+                    if self._over_limit():
+                        self.send(M.ready_for_query(self._status()))
+                        await self.flush()
+                        continue
                     await self.simple_query(msg.sql)
                     continue
                 if isinstance(msg, M.Flush):
@@ -348,7 +354,9 @@ class PgConnection:
                 if handler is not None:
                     handler(body)
                 elif isinstance(msg, M.Execute):
-                    if not self.execute_inline(msg):
+                    if self._over_limit():
+                        state.skipping = True
+                    elif not self.execute_inline(msg):
                         await self.execute(msg)
                 elif isinstance(msg, M.Parse):
                     await self.parse(msg)
@@ -358,13 +366,34 @@ class PgConnection:
                 self.send_error(exc)
                 state.skipping = True
 
+    def _over_limit(self) -> bool:
+        """True (after sending the error) when the tenant's QPS limit refuses a statement."""
+        session = self.session
+        if session is None or self.server.admit_statement(session.db):
+            return False
+        limit = self.server.config.tenant_qps_limit
+        self.send(
+            M.error_response(
+                M.Notice(
+                    "ERROR",
+                    "53400",
+                    "tenant query rate limit exceeded",
+                    f"at most {limit:g} statements per second",
+                )
+            )
+        )
+        return True
+
     def _status(self) -> str:
         return self.session.status if self.session else "I"
 
     def send_error(self, exc: Db9Error) -> None:
         position = getattr(exc, "position", None)
-        self.send(M.error_response(M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail,
-                                            position=position)))  # fmt: skip
+        self.send(
+            M.error_response(
+                M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail, position=position)
+            )
+        )
 
     def send_notices(self) -> None:
         assert self.session is not None
@@ -502,8 +531,7 @@ class PgConnection:
     def bind(self, msg: M.Bind) -> None:
         prepared = self._statement(msg.statement)
         params = self._decode_params(prepared, msg)
-        self.state.portals[msg.portal] = Portal(prepared, params, msg.result_formats,
-                                                msg.statement)  # fmt: skip
+        self.state.portals[msg.portal] = Portal(prepared, params, msg.result_formats, msg.statement)
         self.send(M.bind_complete())
 
     def describe(self, msg: M.Describe) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import logging
 import ssl
+import time
 from dataclasses import dataclass
 
 from pgwire.auth import Authenticator
@@ -37,7 +38,8 @@ class PgServerConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
     max_connections: int = MAX_CONNECTIONS
-    idle_timeout_s: float = 3600.0
+    idle_timeout_s: float = 300.0  # idle sessions are evicted after 5 minutes, as documented
+    tenant_qps_limit: float = 0.0  # statements per second per database; 0: no limit
     require_tls: bool = False
     max_copy_bytes: int = 1 << 30  # one COPY FROM STDIN is buffered whole
 
@@ -50,6 +52,7 @@ class PgServer:
         self.tls_context = tls_context
         self.require_tls = self.config.require_tls
         self.idle_timeout = self.config.idle_timeout_s
+        self._buckets: dict[bytes, list[float]] = {}  # db prefix -> [tokens, last refill]
         self.max_copy_bytes = self.config.max_copy_bytes
         self._pids = itertools.count(1000)
         self._by_pid: dict[int, PgConnection] = {}
@@ -108,6 +111,22 @@ class PgServer:
         conn = self._by_pid.get(pid)
         if conn is not None and conn.secret == secret and conn.session is not None:
             conn.session.cancel_requested = True
+
+    def admit_statement(self, db: bytes) -> bool:
+        """Per-tenant QPS limit: a token bucket per database (burst of one second's worth)."""
+        limit = self.config.tenant_qps_limit
+        if limit <= 0:
+            return True
+        now = time.monotonic()
+        bucket = self._buckets.get(db)
+        if bucket is None:
+            bucket = self._buckets[db] = [limit, now]
+        bucket[0] = min(limit, bucket[0] + (now - bucket[1]) * limit)
+        bucket[1] = now
+        if bucket[0] < 1:
+            return False
+        bucket[0] -= 1
+        return True
 
     def sessions_by_database(self) -> dict[bytes, int]:
         """Logged-in connections per database key prefix (for inspect)."""

@@ -225,3 +225,27 @@ def _executing_in_a_worker(pg: Running) -> bool:
         for conn in list(pg.server._all)
         for portal in list(conn.state.portals.values())
     )
+
+
+def test_tenant_qps_limit_refuses_excess_statements_with_53400(tmp_path: Path) -> None:
+    for pg in start_server(tmp_path, tenant_qps_limit=5.0):
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            codes = []
+            for _ in range(12):  # far faster than 5 per second
+                try:
+                    conn.execute("SELECT 1")
+                    codes.append("ok")
+                except psycopg.errors.ConfigurationLimitExceeded as exc:
+                    codes.append(exc.sqlstate or "")
+            assert codes.count("ok") <= 6 and "53400" in codes
+            assert codes[0] == "ok"  # a burst of one second's worth is allowed
+            # The connection stays usable once the rate drops.
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    assert conn.execute("SELECT 2").fetchone() == (2,)
+                    break
+                except psycopg.errors.ConfigurationLimitExceeded:
+                    time.sleep(0.05)  # the bucket refills with time itself
+            else:
+                raise AssertionError("the limit never let a statement through again")
