@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import Any, NoReturn
 
 import click
@@ -226,14 +227,25 @@ def branch() -> None:
 @click.argument("parent")
 @click.option("--name", required=True)
 @click.option("--at", type=int, default=None, help="Fork at this timestamp (in the GC window).")
+@click.option("--wait", is_flag=True, help="Wait (with a progress bar) until ACTIVE.")
 @click.option("--json", "as_json", is_flag=True)
-def branch_create(parent: str, name: str, at: int | None, as_json: bool) -> None:
-    """Start creating a branch (asynchronous: poll db status until ACTIVE)."""
+def branch_create(parent: str, name: str, at: int | None, wait: bool, as_json: bool) -> None:
+    """Start creating a branch (asynchronous: poll db status until ACTIVE, or use --wait)."""
     body: dict[str, Any] = {"name": name}
     if at is not None:
         body["at"] = at
-    rec = Api().call("POST", f"/v1/databases/{parent}/branches", body)
-    emit(rec, as_json, f"creating branch {rec['name']} of {parent} (state {rec['state']})")
+    api = Api()
+    rec = api.call("POST", f"/v1/databases/{parent}/branches", body)
+    if wait:
+        deadline = time.monotonic() + 300  # the product's branch clone timeout
+        with click.progressbar(length=300, label=f"creating {name}", file=sys.stderr) as bar:
+            while rec["state"] == "CREATING" and time.monotonic() < deadline:
+                time.sleep(0.5)
+                bar.update(1)
+                rec = api.call("GET", f"/v1/databases/{name}")
+        if rec["state"] != "ACTIVE":
+            fail(f"branch {name} is {rec['state']}: {rec.get('state_reason') or 'timed out'}")
+    emit(rec, as_json, f"branch {rec['name']} of {parent}: {rec['state']}")
 
 
 @branch.command("list")
