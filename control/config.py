@@ -36,7 +36,9 @@ class ServerConfig:
     cluster_secret: str = ""  # authenticates and encrypts Raft traffic; same on every node
     api_host: str = "127.0.0.1"  # the REST API's listen address
     api_port: int = 8080  # 0: no REST API
+    api_token: str = ""  # an operator-chosen API token for the local account (every node)
     advertise_host: str = ""  # host put in connection strings; default: pg_host or 127.0.0.1
+    advertise_port: int = 0  # port put in connection strings (e.g. a published one); 0: pg_port
     raft_compaction_entries: int = 20_000  # snapshot the store once the log holds this many
     raft_retry_s: float = 10.0  # how long a command is retried across elections
 

@@ -185,11 +185,16 @@ class Registry:
         return Account(**rec)
 
     def create_token(
-        self, account_id: str, name: str, expires_in_days: float | None = None
+        self,
+        account_id: str,
+        name: str,
+        expires_in_days: float | None = None,
+        secret: str | None = None,
     ) -> tuple[str, ApiToken]:
+        """A new API token; ``secret`` registers a given one (an operator's DB9_API_TOKEN)."""
         if expires_in_days is not None and not 0 < expires_in_days <= 3650:
             raise ControlError("expires-in-days must be between 1 and 3650")
-        secret = "db9_" + secrets.token_urlsafe(32)
+        secret = secret or "db9_" + secrets.token_urlsafe(32)
         now = time.time()
         token = ApiToken(
             secrets.token_hex(6),
@@ -203,6 +208,12 @@ class Registry:
         self._put(txn, "token", token.digest, asdict(token))
         self._commit(txn)
         return secret, token
+
+    def has_token(self, secret: str) -> bool:
+        txn = self._txn()
+        found = self._get(txn, "token", digest(secret)) is not None
+        txn.rollback()
+        return found
 
     def authenticate(self, secret: str) -> Account:
         txn = self._txn()

@@ -95,7 +95,7 @@ class Node:
             "127.0.0.1" if config.pg_host in ("0.0.0.0", "") else config.pg_host
         )
         self.plane = ControlPlane(
-            self.client, self.kv, host=self.host, pg_port=config.pg_port,
+            self.client, self.kv, host=self.host, pg_port=config.advertise_port or config.pg_port,
             key=load_or_create_key(os.path.join(config.data_dir, "connect-token.key")),
             active=leader_only, gc_life_time_s=config.gc_life_time_s,
         )  # fmt: skip
@@ -127,7 +127,9 @@ class Node:
         deadline = time.monotonic() + 120
         while True:
             try:
-                _, token = self.plane.bootstrap(self.password, self.config.tenant)
+                _, token = self.plane.bootstrap(
+                    self.password, self.config.tenant, self.config.api_token or None
+                )
                 break
             except Db9Error as exc:
                 if time.monotonic() > deadline:
@@ -205,9 +207,11 @@ class Node:
 @click.option("--raft-addr", default=None, help="This node's Raft host:port; enables cluster mode.")
 @click.option("--peers", default=None, help="Every member's Raft host:port, comma separated.")
 @click.option("--grpc-addr", default=None, help="gRPC Kv service host:port (DB9_GRPC_ADDR).")
+@click.option("--api-host", default=None, help="REST API listen address (DB9_API_HOST).")
+@click.option("--api-port", type=int, default=None, help="REST API port, 8080; 0: none.")
 def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port: int | None,
          require_tls: bool | None, no_sync: bool, raft_addr: str | None, peers: str | None,
-         grpc_addr: str | None) -> None:  # fmt: skip
+         grpc_addr: str | None, api_host: str | None, api_port: int | None) -> None:  # fmt: skip
     """Run a db9 node (a single-node store, or a member of a Raft cluster with --raft-addr)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pysyncobj").setLevel(logging.WARNING)
@@ -215,7 +219,7 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
             require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,
-            peers=peers, grpc_addr=grpc_addr,
+            peers=peers, grpc_addr=grpc_addr, api_host=api_host, api_port=api_port,
         )  # fmt: skip
         os.makedirs(config.data_dir, exist_ok=True)
         node = Node(config)

@@ -70,6 +70,7 @@ def wait_for(fn, timeout_s: float, what: str):  # type: ignore[no-untyped-def]
 def test_compose_cluster_elects_replicates_and_survives_the_leader_stopping() -> None:
     compose = compose_cmd()
     env = {**os.environ, "DB9_PASSWORD": PASSWORD, "DB9_CLUSTER_SECRET": "compose-test-secret",
+           "DB9_API_TOKEN": "compose-test-api-token",
            "COMPOSE_PROJECT_NAME": "db9test"}  # fmt: skip
     if not os.environ.get("DB9_BASE_IMAGE"):
         run([str(ROOT / "deploy" / "build-base-image.sh")], env)
@@ -85,6 +86,19 @@ def test_compose_cluster_elects_replicates_and_survives_the_leader_stopping() ->
             c1.execute("INSERT INTO t VALUES (1, 'through node1')")
         with wait_for(lambda: psycopg.connect(dsn(35433), autocommit=True), 60, "node3") as c3:
             assert c3.execute("SELECT v FROM t WHERE id = 1").fetchone() == ("through node1",)
+        # The REST API of node2 creates a database whose connection string works from here.
+        import httpx
+
+        token = env["DB9_API_TOKEN"]
+        created = httpx.post(
+            "http://127.0.0.1:28080/v1/databases",
+            json={"name": "viaapi"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert created.status_code == 201, created.text
+        with psycopg.connect(created.json()["connection_string"], connect_timeout=10) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
         leader_service = "node" + str(leader).split(":")[0].removeprefix("node")
         run([*base, "stop", leader_service], env)
         survivor = next(p for s, p in (("node1", 15433), ("node2", 25433), ("node3", 35433))

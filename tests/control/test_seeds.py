@@ -65,6 +65,29 @@ def test_ci_ephemeral_database_guide_runs_as_written(tmp_path: Path) -> None:
         )
         assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
         assert "seed workflow OK" in res.stdout
+        check_tenant_isolation_over_sql(run_env["DB9_API_URL"], token)
     finally:
         server.terminate()
         server.wait(30)
+
+
+def check_tenant_isolation_over_sql(api: str, token: str) -> None:
+    """Two tenants' databases: neither sees the other's tables, nor logs in with its password."""
+    import httpx
+    import psycopg
+
+    headers = {"Authorization": f"Bearer {token}"}
+    a = httpx.post(f"{api}/v1/databases", json={"name": "tenant-a"}, headers=headers).json()
+    b = httpx.post(f"{api}/v1/databases", json={"name": "tenant-b"}, headers=headers).json()
+    with psycopg.connect(a["connection_string"], autocommit=True) as ca:
+        ca.execute("CREATE TABLE secret (v text)")
+        ca.execute("INSERT INTO secret VALUES ('only a')")
+    with psycopg.connect(b["connection_string"], autocommit=True) as cb:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            cb.execute("SELECT * FROM secret")
+        assert cb.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'secret'"
+        ).fetchone() == (0,)
+    stolen = b["connection_string"].replace(b["user"], a["user"], 1)  # A's user, B's password
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(stolen)
