@@ -1,0 +1,72 @@
+"""A Jepsen-style history: every client operation as an invocation and a completion.
+
+``type`` is "invoke", then one of "ok" (it happened), "fail" (it surely did not) or "info"
+(unknown: a timeout or a lost connection; it may or may not have happened, at any time
+after its invocation). Times are seconds since the run started.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Op:
+    process: int
+    type: str  # invoke, ok, fail, info
+    f: str
+    value: Any
+    time: float
+    error: str | None = None
+
+
+@dataclass
+class History:
+    ops: list[Op] = field(default_factory=list)
+    faults: list[tuple[float, float, str]] = field(default_factory=list)  # start, end, what
+    started: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def now(self) -> float:
+        return time.monotonic() - self.started
+
+    def add(self, process: int, type_: str, f: str, value: Any, error: str | None = None) -> Op:
+        op = Op(process, type_, f, value, self.now(), error)
+        with self._lock:
+            self.ops.append(op)
+        return op
+
+    def pairs(self) -> Iterator[tuple[Op, Op | None]]:
+        """(invocation, completion or None if the run ended first), in invocation order."""
+        open_: dict[int, Op] = {}
+        done: list[tuple[Op, Op | None]] = []
+        for op in self.ops:
+            if op.type == "invoke":
+                open_[op.process] = op
+            else:
+                inv = open_.pop(op.process, None)
+                if inv is not None:
+                    done.append((inv, op))
+        done.extend((inv, None) for inv in open_.values())
+        done.sort(key=lambda p: p[0].time)
+        return iter(done)
+
+    def dump(self, path: str) -> None:
+        with open(path, "w") as f:
+            for op in self.ops:
+                f.write(json.dumps(asdict(op)) + "\n")
+            for start, end, what in self.faults:
+                f.write(json.dumps({"fault": what, "start": start, "end": end}) + "\n")
+
+
+def history_of(*rows: tuple[int, str, str, Any]) -> History:
+    """A hand-made history for checker tests: (process, type, f, value), one time step each."""
+    h = History()
+    for i, (p, t, f, v) in enumerate(rows):
+        h.ops.append(Op(p, t, f, v, float(i)))
+    return h
