@@ -10,6 +10,7 @@ resolution by start_ts; one-phase commit detects its own earlier application).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -29,11 +30,13 @@ from kv.mvcc.branches import BranchLink
 from kv.mvcc.reader import MvccReader, mvcc_get
 from kv.mvcc.records import Lock, Mutation
 from kv.storage import check_sizes
+from kv.timestamp import compose
 from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
 
-# A deliberately broken build for the fault tests: serve reads without waiting for the
-# entry that drew their timestamp. The Jepsen checkers must catch it.
+# A deliberately broken build for the fault tests: a node takes timestamps from its own
+# clock instead of the replicated oracle, and serves reads without waiting to have applied
+# everything committed before them (no barrier). The Jepsen checkers must catch it.
 UNSAFE_READS = os.environ.get("DB9_UNSAFE_FOLLOWER_READS") == "1"
 
 
@@ -54,6 +57,8 @@ class RaftKv:
         self.retry_s = retry_s
         self.read_wait_s = read_wait_s
         self._max_key = self.engine.max_key_size - 10
+        self._unsafe_lock = threading.Lock()
+        self._unsafe_last = 0
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -78,6 +83,15 @@ class RaftKv:
                 backoff = min(backoff * 2, 0.5)
 
     def get_ts(self, count: int = 1) -> int:
+        if UNSAFE_READS:
+            with self._unsafe_lock:
+                ts = max(
+                    compose(time.time_ns() // 1_000_000),
+                    self.machine.tso_last + 1,
+                    self._unsafe_last + 1,
+                )
+                self._unsafe_last = ts + count - 1
+                return ts
         return int(self._propose(pb.Command(tso=pb.TsoRequest(count=count))))
 
     def prewrite(
