@@ -20,6 +20,7 @@ from pysyncobj import FAIL_REASON
 from cluster.convert import OutcomeUnknown, Unavailable
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
+from kv.clock import wall_ms
 from kv.errors import Db9Error
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class Proposer:
                 batch_id = self._ids
                 self._inflight[batch_id] = _Batch(items, time.monotonic() + self.batch_timeout_s)
             payload = pb.RaftBatch(
-                clock_ms=time.time_ns() // 1_000_000, commands=[i.command for i in items]
+                clock_ms=wall_ms(), commands=[i.command for i in items]
             ).SerializeToString()
             self.batches += 1
             self.commands += len(items)

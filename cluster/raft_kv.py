@@ -24,6 +24,7 @@ from cluster.convert import (
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
+from kv.clock import wall_ms
 from kv.errors import InvalidArgument, SnapshotTooOld
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink
@@ -86,7 +87,7 @@ class RaftKv:
         if UNSAFE_READS:
             with self._unsafe_lock:
                 ts = max(
-                    compose(time.time_ns() // 1_000_000),
+                    compose(wall_ms()),
                     self.machine.tso_last + 1,
                     self._unsafe_last + 1,
                 )

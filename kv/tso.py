@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import struct
 import threading
-import time
 from collections.abc import Callable
 
 from kv import nowait
+from kv.clock import wall_ms
 from kv.engine.base import Engine, WriteBatch
 from kv.errors import InvalidArgument
 from kv.mvcc.keys import meta_key
@@ -29,7 +29,7 @@ class TimestampOracle:
         engine: Engine,
         *,
         window_ms: int = 3000,
-        clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+        clock_ms: Callable[[], int] = wall_ms,
     ) -> None:
         self._engine = engine
         self._window_ms = window_ms

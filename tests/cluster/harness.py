@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cluster.client import RemoteKv
+from tests.cluster.netns import Netns
 
 PASSWORD = "cluster-test-password"
 SECRET = "cluster-test-secret"
@@ -44,11 +45,13 @@ class NodeProc:
     raft_addr: str
     grpc_addr: str
     pg_port: int
+    host: str = "127.0.0.1"  # where its pgwire listens
+    prefix: list[str] = field(default_factory=list)  # e.g. ip netns exec <ns>
     proc: subprocess.Popen[bytes] | None = None
     stopped: bool = False  # SIGSTOPped
 
     def dsn(self) -> str:
-        return (f"host=127.0.0.1 port={self.pg_port} dbname=postgres user=local.admin "
+        return (f"host={self.host} port={self.pg_port} dbname=postgres user=local.admin "
                 f"password={PASSWORD} sslmode=disable connect_timeout=10")  # fmt: skip
 
     @property
@@ -61,16 +64,20 @@ class LocalCluster:
     base: Path
     nodes: list[NodeProc] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    net: Netns | None = None  # one network namespace per node, when partitions are wanted
 
     @classmethod
-    def create(cls, base: Path, n: int = 3, **env: str) -> LocalCluster:
+    def create(cls, base: Path, n: int = 3, net: Netns | None = None, **env: str) -> LocalCluster:
+        """Nodes on loopback, or each in its namespace of ``net`` (already created, n nodes)."""
         ports = free_ports(3 * n)
-        cluster = cls(base, env={k.upper(): v for k, v in env.items()})
+        cluster = cls(base, env={k.upper(): v for k, v in env.items()}, net=net)
         for i in range(n):
+            host = net.ip(i + 1) if net else "127.0.0.1"
             cluster.nodes.append(NodeProc(
                 node_id=i + 1, data_dir=base / f"node{i + 1}",
-                raft_addr=f"127.0.0.1:{ports[3 * i]}", grpc_addr=f"127.0.0.1:{ports[3 * i + 1]}",
-                pg_port=ports[3 * i + 2]))  # fmt: skip
+                raft_addr=f"{host}:{ports[3 * i]}", grpc_addr=f"{host}:{ports[3 * i + 1]}",
+                pg_port=ports[3 * i + 2], host=host,
+                prefix=net.exec_prefix(i + 1) if net else []))  # fmt: skip
         return cluster
 
     def peers(self) -> str:
@@ -78,12 +85,14 @@ class LocalCluster:
 
     def start(self, node: NodeProc, peers: str | None = None) -> None:
         node.data_dir.mkdir(parents=True, exist_ok=True)
+        clock_file = str(node.data_dir / "clock_offset_ms")  # see skew_clock
         env = {**os.environ, "DB9_PASSWORD": PASSWORD, "DB9_CLUSTER_SECRET": SECRET,
-               "DB9_GC_INTERVAL_S": "3600", "DB9_API_PORT": "0", **self.env}  # fmt: skip
-        cmd = [sys.executable, "-m", "control.server", "--node-id", str(node.node_id),
+               "DB9_GC_INTERVAL_S": "3600", "DB9_API_PORT": "0",
+               "DB9_FAULT_CLOCK_FILE": clock_file, **self.env}  # fmt: skip
+        cmd = [*node.prefix, sys.executable, "-m", "control.server", "--node-id", str(node.node_id),
                "--data-dir", str(node.data_dir), "--raft-addr", node.raft_addr,
                "--peers", peers or self.peers(), "--grpc-addr", node.grpc_addr,
-               "--pg-port", str(node.pg_port)]  # fmt: skip
+               "--pg-host", node.host, "--pg-port", str(node.pg_port)]  # fmt: skip
         log = open(node.data_dir / "server.log", "ab")  # noqa: SIM115 - owned by the child
         node.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         node.stopped = False
@@ -108,6 +117,13 @@ class LocalCluster:
         assert node.proc is not None
         node.proc.send_signal(signal.SIGCONT)
         node.stopped = False
+
+    def skew_clock(self, node: NodeProc, offset_ms: int) -> None:
+        """Make the node's clock run ``offset_ms`` ahead (negative: behind); see kv/clock.py."""
+        path = node.data_dir / "clock_offset_ms"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(f"{offset_ms}\n")
+        tmp.replace(path)
 
     def stop_all(self) -> None:
         for node in self.nodes:
@@ -163,7 +179,7 @@ class LocalCluster:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", node.pg_port), timeout=1).close()
+                socket.create_connection((node.host, node.pg_port), timeout=1).close()
                 return
             except OSError:
                 time.sleep(0.1)

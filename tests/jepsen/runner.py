@@ -4,8 +4,10 @@ history, check it, write a report (text and PNG plots with the fault windows sha
 Workloads: ``register`` (read/write/CAS on the KV API over gRPC, linearizability),
 ``list-append`` (SQL transactions over pgwire, Elle-style), ``bank`` (SQL transfers, totals),
 ``set`` (SQL inserts, nothing acknowledged lost). Nemeses: ``kill`` (kill -9 a random node or
-the leader, restart it), ``pause`` (SIGSTOP/SIGCONT), ``membership`` (remove a follower and
-add it back).
+the leader, restart it), ``pause`` (SIGSTOP/SIGCONT), ``partition`` (isolate the leader, a
+majority/minority split, or a bridge, with nftables between per-node network namespaces),
+``clock`` (a node's clock jumps up to 8 s ahead or behind), ``membership`` (remove a follower
+and add it back).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from cluster.client import RemoteKv
 from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
+from tests.cluster import netns
 from tests.cluster.harness import LocalCluster, NodeProc
+from tests.cluster.netns import Netns
 from tests.jepsen.checkers import bank, list_append, register, sets
 from tests.jepsen.history import History
 
 WORKLOADS = ("register", "list-append", "bank", "set")
-NEMESES = ("kill", "pause", "membership")
+NEMESES = ("kill", "pause", "partition", "clock", "membership")
 
 
 @dataclass
@@ -277,6 +281,18 @@ def nemesis(run: Run, rng: random.Random) -> None:
             cluster.pause(target)
             run.stop.wait(cfg.fault_s)
             cluster.resume(target)
+        elif kind == "partition" and cluster.net is not None:
+            what = partition(run, rng, leader)
+            run.stop.wait(2 * cfg.fault_s)  # long enough for the cut-off side to notice
+            cluster.net.heal()
+        elif kind == "clock":
+            offset = rng.choice([-1, 1]) * rng.randint(200, 8000)
+            what = f"clock {offset:+d} ms on node{target.node_id}" + (
+                " (leader)" if target is leader else ""
+            )
+            cluster.skew_clock(target, offset)
+            run.stop.wait(cfg.fault_s)
+            cluster.skew_clock(target, 0)
         elif kind == "membership" and target is not leader and leader is not None:
             admin = RemoteKv([leader.grpc_addr], retry_s=5)
             try:
@@ -290,12 +306,35 @@ def nemesis(run: Run, rng: random.Random) -> None:
         h.faults.append((start, h.now(), what))
 
 
+def partition(run: Run, rng: random.Random, leader: NodeProc | None) -> str:
+    """Cut links between nodes (never between clients and nodes); returns what was done."""
+    net, ids = run.cluster.net, [n.node_id for n in run.cluster.nodes]
+    assert net is not None
+    shape = rng.choice(["isolate-leader", "majority-minority", "bridge"])
+    by_leader = shape == "isolate-leader" and leader is not None
+    alone = leader.node_id if by_leader and leader is not None else rng.choice(ids)
+    if shape == "bridge":
+        # Two halves that cannot see each other, and one node that sees both.
+        rest = [i for i in ids if i != alone]
+        rng.shuffle(rest)
+        left, right = rest[: len(rest) // 2], rest[len(rest) // 2 :]
+        net.partition([(a, b) for a in left for b in right])
+        return f"bridge via node{alone}: {left} | {right}"
+    net.partition([(alone, i) for i in ids if i != alone])
+    if by_leader:
+        return f"isolate leader node{alone}"
+    return f"partition node{alone} | rest"
+
+
 # -- a whole run ----------------------------------------------------------------------------
 
 
 def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     env = {"db9_unsafe_follower_reads": "1"} if cfg.unsafe_reads else {}
-    cluster = LocalCluster.create(base, 3, **env)
+    net = Netns(3).create() if netns.available() else None
+    if net is None and "partition" in cfg.nemeses:
+        raise SystemExit("the partition nemesis needs network namespaces: run as root with ip, nft")
+    cluster = LocalCluster.create(base, 3, net=net, **env)
     cluster.start_all()
     run = Run(cfg, cluster)
     rng = random.Random(cfg.seed)
@@ -326,8 +365,12 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         nem.join(60)
         for t in threads:
             t.join(30)
-        # Heal: every node up and caught up before the final reads.
+        # Heal: links restored, clocks reset, every node up before the final reads.
+        if net is not None:
+            net.heal()
         for node in cluster.nodes:
+            if node.alive:
+                cluster.skew_clock(node, 0)
             if node.stopped:
                 cluster.resume(node)
             if not node.alive:
@@ -335,6 +378,8 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         final_reads(run)
     finally:
         cluster.stop_all()
+        if net is not None:
+            net.close()
     return check(run), run.history
 
 
