@@ -1,8 +1,10 @@
 """python -m tests.jepsen --workload register --nemesis kill,pause --time 60 [--runs 10]
 
-Starts a local 3-node cluster per run, drives the workload while the nemesis injects faults,
+Starts a local 3-node cluster per run (each node in its own network namespace when run as
+root, which the partition nemesis needs), drives the workload while the nemesis injects faults,
 checks the history and writes a report per run under --out (summary.json, history.jsonl,
-timeline.png), plus one line per run on stdout. Exit status 1 if any run found an anomaly.
+timeline.png), one line per run on stdout, and a table of all runs in --out/runs.md.
+Exit status 1 if any run found an anomaly.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tests.jepsen.runner import NEMESES, WORKLOADS, RunConfig, execute, report
@@ -17,15 +20,18 @@ from tests.jepsen.runner import NEMESES, WORKLOADS, RunConfig, execute, report
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m tests.jepsen")
-    ap.add_argument("--workload", choices=WORKLOADS, required=True)
+    ap.add_argument("--workload", choices=[*WORKLOADS, "all"], required=True)
     ap.add_argument(
         "--nemesis",
         default="kill,pause",
-        help=f"comma separated, from {', '.join(NEMESES)}; 'none' for no faults",
+        help=f"comma separated, from {', '.join(NEMESES)}; 'all'; 'none' for no faults",
     )
     ap.add_argument("--time", type=float, default=30.0, help="seconds of load per run")
-    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=1, help="runs per workload")
     ap.add_argument("--clients", type=int, default=5)
+    ap.add_argument("--interval", type=float, default=3.0, help="seconds between fault starts")
+    ap.add_argument("--fault-time", type=float, default=2.0, help="seconds a fault lasts")
+    ap.add_argument("--seed", type=int, default=0, help="run i uses seed + i")
     ap.add_argument("--out", default="jepsen-results")
     ap.add_argument(
         "--unsafe-reads",
@@ -33,27 +39,54 @@ def main() -> None:
         help="the deliberately broken build: reads skip the replication barrier",
     )
     args = ap.parse_args()
-    nemeses = [] if args.nemesis == "none" else args.nemesis.split(",")
+    if args.nemesis == "none":
+        nemeses = []
+    elif args.nemesis == "all":
+        nemeses = list(NEMESES)
+    else:
+        nemeses = args.nemesis.split(",")
     for n in nemeses:
         if n not in NEMESES:
             ap.error(f"unknown nemesis {n!r}")
+    if args.runs < 1 or args.time <= 0:
+        ap.error("--runs and --time must be positive")
+    workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = [
+        "| run | valid | ok | fail | info | faults | seconds |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
     failed = 0
-    for i in range(args.runs):
-        cfg = RunConfig(
-            args.workload, nemeses, args.time, args.clients, unsafe_reads=args.unsafe_reads, seed=i
-        )
-        with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:
-            result, history = execute(Path(tmp), cfg)
-        out = Path(args.out) / f"{args.workload}-{i + 1}"
-        report(result, history, out)
-        counts = result.get("op_counts", {})
-        print(
-            f"run {i + 1}: {'valid' if result['valid'] else 'INVALID'}  ok={counts.get('ok', 0)} "
-            f"fail={counts.get('fail', 0)} info={counts.get('info', 0)}  "
-            f"faults={len(result['faults'])}  report={out}",
-            flush=True,
-        )
-        failed += not result["valid"]
+    for workload in workloads:
+        for i in range(args.runs):
+            cfg = RunConfig(
+                workload,
+                nemeses,
+                args.time,
+                args.clients,
+                interval_s=args.interval,
+                fault_s=args.fault_time,
+                unsafe_reads=args.unsafe_reads,
+                seed=args.seed + i,
+            )
+            began = time.monotonic()
+            with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:
+                result, history = execute(Path(tmp), cfg)
+            name = f"{workload}-{i + 1}"
+            report(result, history, out / name)
+            c = result.get("op_counts", {})
+            verdict = "valid" if result["valid"] else "INVALID"
+            line = (
+                f"| {name} | {verdict} | {c.get('ok', 0)} | {c.get('fail', 0)} | "
+                f"{c.get('info', 0)} | {len(result['faults'])} | {time.monotonic() - began:.0f} |"
+            )
+            table.append(line)
+            (out / "runs.md").write_text("\n".join(table) + "\n")
+            print(f"{name}: {verdict}  ok={c.get('ok', 0)} fail={c.get('fail', 0)} "
+                  f"info={c.get('info', 0)}  faults={len(result['faults'])}  report={out / name}",
+                  flush=True)  # fmt: skip
+            failed += not result["valid"]
     sys.exit(1 if failed else 0)
 
 

@@ -1,0 +1,39 @@
+"""The short version of the fault tests, for CI: each workload for a few nemesis cycles against
+a real 3-node cluster must check out valid, and the deliberately broken build (reads skip the
+replication barrier) must be caught. The long run is ``python -m tests.jepsen`` (see
+tests/jepsen/README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cluster import netns
+from tests.jepsen.runner import RunConfig, execute, report
+
+NEMESES = ["kill", "pause", "clock"] + (["partition"] if netns.available() else [])
+
+
+@pytest.mark.parametrize("workload", ["register", "list-append", "bank", "set"])
+def test_workload_valid_under_faults(workload: str, tmp_path: Path) -> None:
+    cfg = RunConfig(workload, NEMESES, seconds=14, interval_s=2.5, seed=7)
+    result, history = execute(tmp_path / "run", cfg)
+    report(result, history, tmp_path / "report")
+    assert result["valid"], result
+    assert (tmp_path / "report" / "timeline.png").stat().st_size > 0
+    assert len(result["faults"]) >= 3, result["faults"]  # the nemesis really struck
+    assert result["op_counts"].get("ok", 0) > 100, result["op_counts"]
+    if workload == "set":
+        assert result["lost"] == [] and result["acknowledged"] > 100, result
+
+
+@pytest.mark.skipif(not netns.available(), reason="partitions need root, ip and nft")
+def test_broken_build_is_caught(tmp_path: Path) -> None:
+    """With DB9_UNSAFE_FOLLOWER_READS a node cut off from the leader keeps serving reads from its
+    own, stale copy; the linearizability checker must say so."""
+    cfg = RunConfig("register", ["partition"], seconds=12, interval_s=2.0, unsafe_reads=True)
+    result, _ = execute(tmp_path / "run", cfg)
+    assert not result["valid"], result
+    assert result["non_linearizable_keys"], result
