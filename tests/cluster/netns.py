@@ -15,8 +15,10 @@ import os
 import random
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 def available() -> bool:
@@ -28,6 +30,26 @@ def available() -> bool:
     if ok:
         _run(["ip", "netns", "del", probe], check=False)
     return ok
+
+
+def sweep_stale(min_age_s: float = 600.0) -> None:
+    """Remove what runs killed before their cleanup left behind: db9 namespaces without
+    processes that are older than ``min_age_s``, and bridges with no namespace left."""
+    root, now = Path("/var/run/netns"), time.time()
+    names = [p for p in root.glob("db9-*-n*")] if root.is_dir() else []
+    for path in names:
+        pids = subprocess.run(["ip", "netns", "pids", path.name], capture_output=True, text=True)
+        if not pids.stdout.strip() and now - path.stat().st_mtime > min_age_s:
+            _run(["ip", "netns", "del", path.name], check=False)
+    tags = {p.name.split("-")[1] for p in root.glob("db9-*-n*")} if root.is_dir() else set()
+    links = subprocess.run(["ip", "-o", "link", "show", "type", "bridge"], capture_output=True,
+                           text=True).stdout  # fmt: skip
+    for line in links.splitlines():
+        name = line.split(":")[1].strip().split("@")[0]
+        if name.startswith("db9b") and name[4:] not in tags:
+            _run(["ip", "link", "del", name], check=False)
+            rule = ["FORWARD", "-i", name, "-o", name, "-j", "ACCEPT"]
+            _run(["iptables", "-w", "-D", *rule], check=False)
 
 
 def _run(cmd: list[str], *, check: bool = True, stdin: str | None = None) -> int:
@@ -70,6 +92,7 @@ class Netns:
         return ["ip", "netns", "exec", self.name(i)]
 
     def create(self) -> Netns:
+        sweep_stale()
         used = _used_subnets()
         while not self.subnet or self.subnet in used:
             self.subnet = f"10.{random.randrange(100, 250)}.{random.randrange(256)}"

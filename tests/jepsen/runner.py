@@ -55,6 +55,7 @@ class Run:
     cluster: LocalCluster
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
+    removed: set[int] = field(default_factory=set)  # node ids the membership nemesis removed
 
 
 # -- workloads ------------------------------------------------------------------------------
@@ -293,17 +294,36 @@ def nemesis(run: Run, rng: random.Random) -> None:
             cluster.skew_clock(target, offset)
             run.stop.wait(cfg.fault_s)
             cluster.skew_clock(target, 0)
-        elif kind == "membership" and target is not leader and leader is not None:
-            admin = RemoteKv([leader.grpc_addr], retry_s=5)
-            try:
-                admin.remove_node(target.raft_addr)
+        elif kind == "membership":
+            followers = [n for n in live if n is not leader]
+            if leader is None or not followers:
+                what = "membership: skipped, no leader to ask"
+            else:
+                target = rng.choice(followers)
+                what = f"membership: remove node{target.node_id}, add it back"
+                what += change_membership(run, leader, target, "remove")
                 run.stop.wait(cfg.fault_s)
-                admin.add_node(target.raft_addr)
-            except Db9Error as exc:
-                what += f" ({exc.message})"
-            finally:
-                admin.close()
+                what += change_membership(run, leader, target, "add")
         h.faults.append((start, h.now(), what))
+
+
+def change_membership(run: Run, leader: NodeProc, node: NodeProc, how: str) -> str:
+    """Remove ``node`` from the Raft configuration or add it back, through any node that
+    answers (the leader first). Remembers removed nodes so that the heal can re-add them;
+    returns "" or a note of what went wrong."""
+    admin = RemoteKv([n.grpc_addr for n in [leader, *run.cluster.nodes]], retry_s=5)
+    try:
+        if how == "remove":
+            admin.remove_node(node.raft_addr)
+            run.removed.add(node.node_id)
+        else:
+            admin.add_node(node.raft_addr)
+            run.removed.discard(node.node_id)
+        return ""
+    except Db9Error as exc:
+        return f" ({how} failed: {exc.message})"
+    finally:
+        admin.close()
 
 
 def partition(run: Run, rng: random.Random, leader: NodeProc | None) -> str:
@@ -375,6 +395,11 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
                 cluster.resume(node)
             if not node.alive:
                 cluster.start(node)
+        for node_id in sorted(run.removed):
+            leader = cluster.wait_leader()
+            note = change_membership(run, leader, cluster.nodes[node_id - 1], "add")
+            if note:
+                raise RuntimeError(f"could not heal the membership change:{note}")
         final_reads(run)
     finally:
         cluster.stop_all()
@@ -408,10 +433,31 @@ def check(run: Run) -> dict[str, Any]:
     }
 
 
+def summary_text(result: dict[str, Any]) -> str:
+    """The verdict and figures of one run, for people."""
+    counts = result.get("op_counts", {})
+    broken = " (broken build: unsafe reads)" if result["unsafe_reads"] else ""
+    lines = [
+        f"{result['workload']} under {', '.join(result['nemeses']) or 'no faults'} for "
+        f"{result['seconds']:.0f} s{broken}",
+        f"verdict: {'VALID' if result['valid'] else 'INVALID'}",
+        f"operations: {counts.get('ok', 0)} ok, {counts.get('fail', 0)} failed, "
+        f"{counts.get('info', 0)} unknown",
+    ]
+    skip = {"workload", "nemeses", "seconds", "unsafe_reads", "valid", "op_counts", "faults"}
+    lines += [
+        f"{k}: {json.dumps(v, default=str)[:300]}" for k, v in result.items() if k not in skip
+    ]
+    lines.append("faults:")
+    lines += [f"  {f}" for f in result.get("faults", [])]
+    return "\n".join(lines) + "\n"
+
+
 def report(run_result: dict[str, Any], history: History, out: Path) -> None:
     """summary.json, history.jsonl and latency/throughput plots with faults shaded."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(run_result, indent=2, default=str) + "\n")
+    (out / "summary.txt").write_text(summary_text(run_result))
     history.dump(str(out / "history.jsonl"))
     import matplotlib
 
