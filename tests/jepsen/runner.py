@@ -467,12 +467,16 @@ def report(run_result: dict[str, Any], history: History, out: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     colors = {"ok": "tab:blue", "fail": "tab:red", "info": "tab:orange"}
     buckets: dict[int, int] = {}
+    points: dict[str, tuple[list[float], list[float]]] = {t: ([], []) for t in colors}
     for inv, done in history.pairs():
-        if done is None:
+        if done is None or done.type not in points:
             continue
-        ax1.scatter(inv.time, (done.time - inv.time) * 1000, s=4, c=colors.get(done.type, "k"))
+        points[done.type][0].append(inv.time)
+        points[done.type][1].append((done.time - inv.time) * 1000)
         if done.type == "ok":
             buckets[int(done.time)] = buckets.get(int(done.time), 0) + 1
+    for kind, (xs_, ys_) in points.items():
+        ax1.scatter(xs_, ys_, s=4, c=colors[kind])
     xs = sorted(buckets)
     ax2.plot(xs, [buckets[x] for x in xs], "-", color="tab:blue")
     for start, end, what in history.faults:
