@@ -11,11 +11,12 @@ whether this machine has them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
+import signal
 import subprocess
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,24 +33,38 @@ def available() -> bool:
     return ok
 
 
-def sweep_stale(min_age_s: float = 600.0) -> None:
-    """Remove what runs killed before their cleanup left behind: db9 namespaces without
-    processes that are older than ``min_age_s``, and bridges with no namespace left."""
-    root, now = Path("/var/run/netns"), time.time()
-    names = [p for p in root.glob("db9-*-n*")] if root.is_dir() else []
-    for path in names:
+MARKS = Path("/run/db9-netns")  # <tag> -> pid of the process that made that network
+
+
+def _owner_alive(tag: str) -> bool:
+    try:
+        os.kill(int((MARKS / tag).read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def sweep_stale() -> None:
+    """Remove what runs killed before their cleanup left behind: the namespaces, processes and
+    bridges of networks whose creating process is gone."""
+    root = Path("/var/run/netns")
+    for path in root.glob("db9-*-n*") if root.is_dir() else []:
+        if _owner_alive(path.name.split("-")[1]):
+            continue
         pids = subprocess.run(["ip", "netns", "pids", path.name], capture_output=True, text=True)
-        if not pids.stdout.strip() and now - path.stat().st_mtime > min_age_s:
-            _run(["ip", "netns", "del", path.name], check=False)
-    tags = {p.name.split("-")[1] for p in root.glob("db9-*-n*")} if root.is_dir() else set()
+        for pid in pids.stdout.split():
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)  # an orphaned node of that run
+        _run(["ip", "netns", "del", path.name], check=False)
     links = subprocess.run(["ip", "-o", "link", "show", "type", "bridge"], capture_output=True,
                            text=True).stdout  # fmt: skip
     for line in links.splitlines():
         name = line.split(":")[1].strip().split("@")[0]
-        if name.startswith("db9b") and name[4:] not in tags:
+        if name.startswith("db9b") and not _owner_alive(name[4:]):
             _run(["ip", "link", "del", name], check=False)
             rule = ["FORWARD", "-i", name, "-o", name, "-j", "ACCEPT"]
             _run(["iptables", "-w", "-D", *rule], check=False)
+            (MARKS / name[4:]).unlink(missing_ok=True)
 
 
 def _run(cmd: list[str], *, check: bool = True, stdin: str | None = None) -> int:
@@ -93,6 +108,8 @@ class Netns:
 
     def create(self) -> Netns:
         sweep_stale()
+        MARKS.mkdir(parents=True, exist_ok=True)
+        (MARKS / self.tag).write_text(str(os.getpid()))  # before anything a sweep could take
         used = _used_subnets()
         while not self.subnet or self.subnet in used:
             self.subnet = f"10.{random.randrange(100, 250)}.{random.randrange(256)}"
@@ -155,3 +172,4 @@ class Netns:
         if self._forward_rule:
             _run(["iptables", "-w", "-D", *self._forward_rule], check=False)
             self._forward_rule = []
+        (MARKS / self.tag).unlink(missing_ok=True)

@@ -270,6 +270,9 @@ def nemesis(run: Run, rng: random.Random) -> None:
     while not run.stop.wait(cfg.interval_s):
         kind = rng.choice(cfg.nemeses)
         live = [n for n in cluster.nodes if n.alive and not n.stopped]
+        if not live:  # every node down: only a crash gets here, and the checkers will tell
+            h.faults.append((h.now(), h.now(), "nemesis: no live node"))
+            continue
         leader = next((n for n in live if (cluster.status(n) or {}).get("state") == "leader"), None)
         target = leader if leader is not None and rng.random() < 0.5 else rng.choice(live)
         start = h.now()
