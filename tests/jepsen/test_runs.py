@@ -23,7 +23,7 @@ def test_workload_valid_under_faults(workload: str, tmp_path: Path) -> None:
     report(result, history, tmp_path / "report")
     assert result["valid"], result
     assert (tmp_path / "report" / "timeline.png").stat().st_size > 0
-    assert len(result["faults"]) >= 3, result["faults"]  # the nemesis really struck
+    assert len(result["faults"]) >= 2, result["faults"]  # the nemesis really struck
     assert result["op_counts"].get("ok", 0) > 100, result["op_counts"]
     if workload == "set":
         assert result["lost"] == [] and result["acknowledged"] > 100, result
