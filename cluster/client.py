@@ -75,8 +75,8 @@ class RemoteKv:
                 last = exc
             if time.monotonic() + backoff >= deadline:
                 if unknown:
-                    raise OutcomeUnknown(f"no node confirmed {name} in time: {last}")
-                raise Unavailable(f"no cluster node could serve {name}: {last}")
+                    raise OutcomeUnknown(f"no node confirmed {name} in time: {_describe(last)}")
+                raise Unavailable(f"no cluster node could serve {name}: {_describe(last)}")
             self._current = (self._current + 1) % len(self._stubs)
             time.sleep(backoff)
             backoff = min(backoff * 2, 0.5)
@@ -222,3 +222,10 @@ class RemoteKv:
 
     def remove_node(self, raft_addr: str) -> None:
         self._call("RemoveNode", pb.MembershipRequest(raft_addr=raft_addr))
+
+
+def _describe(exc: Exception | None) -> str:
+    """One readable line for the last failure (gRPC errors print as several lines)."""
+    if isinstance(exc, grpc.RpcError) and isinstance(exc, grpc.Call):
+        return f"{exc.code().name.lower()}: {exc.details()}"
+    return str(exc)

@@ -307,7 +307,7 @@ def nemesis(run: Run, rng: random.Random) -> None:
                 what += change_membership(run, leader, target, "remove")
                 run.stop.wait(cfg.fault_s)
                 what += change_membership(run, leader, target, "add")
-        h.faults.append((start, h.now(), what))
+        h.faults.append((start, h.now(), " ".join(what.split())[:160]))
 
 
 def change_membership(run: Run, leader: NodeProc, node: NodeProc, how: str) -> str:
