@@ -69,9 +69,10 @@ class ClusterNode:
         s = self.machine.status()
         leader = s.get("leader")
         peers = []
-        for node in self.config.peers:
-            if node == self.config.raft_addr:
-                continue
+        # The Raft configuration as this node holds it (membership changes included), not the
+        # --peers it was started with.
+        prefix = "partner_node_status_server_"
+        for node in sorted(k[len(prefix) :] for k in s if k.startswith(prefix)):
             peers.append(
                 pb.PeerStatus(
                     raft_addr=node,

@@ -153,7 +153,8 @@ class LocalCluster:
         finally:
             kv.close()
         return {"state": s.state, "leader": s.leader, "term": s.term,
-                "commit": s.commit_index, "applied": s.applied_index}  # fmt: skip
+                "commit": s.commit_index, "applied": s.applied_index,
+                "peers": [p.raft_addr for p in s.peers]}  # fmt: skip
 
     def wait_leader(self, among: list[NodeProc] | None = None, timeout_s: float = 30.0) -> NodeProc:
         """Poll until exactly one of ``among`` says it leads and it can commit a command."""

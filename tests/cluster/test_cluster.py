@@ -182,7 +182,9 @@ def test_a_fourth_node_joins_then_leaves_while_the_cluster_serves(tmp_path: Path
         leader = cluster.wait_leader(cluster.nodes[:3])
         cluster.wait_applied(extra, int(cluster.status(leader)["commit"]))  # type: ignore[index,call-overload]
         assert count_keys(TxnClient(cluster.client([extra])), "m/") == 100
+        assert extra.raft_addr in cluster.status(leader)["peers"]  # type: ignore[index,operator]
         kv.remove_node(extra.raft_addr)
+        assert extra.raft_addr not in cluster.status(leader)["peers"]  # type: ignore[index,operator]
         cluster.kill(extra)
         write_keys(client, "m2/", 20)  # three members again; a majority of them commits
         assert count_keys(client, "m2/") == 20

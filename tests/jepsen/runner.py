@@ -55,7 +55,6 @@ class Run:
     cluster: LocalCluster
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
-    removed: set[int] = field(default_factory=set)  # node ids the membership nemesis removed
 
 
 # -- workloads ------------------------------------------------------------------------------
@@ -312,21 +311,36 @@ def nemesis(run: Run, rng: random.Random) -> None:
 
 def change_membership(run: Run, leader: NodeProc, node: NodeProc, how: str) -> str:
     """Remove ``node`` from the Raft configuration or add it back, through any node that
-    answers (the leader first). Remembers removed nodes so that the heal can re-add them;
-    returns "" or a note of what went wrong."""
-    admin = RemoteKv([n.grpc_addr for n in [leader, *run.cluster.nodes]], retry_s=5)
+    answers (the leader first); returns "" or a note of what went wrong."""
+    # Generous: a change waits for the previous one to commit, and for an election if the
+    # last fault deposed the leader.
+    admin = RemoteKv([n.grpc_addr for n in [leader, *run.cluster.nodes]], retry_s=15)
     try:
         if how == "remove":
             admin.remove_node(node.raft_addr)
-            run.removed.add(node.node_id)
         else:
             admin.add_node(node.raft_addr)
-            run.removed.discard(node.node_id)
         return ""
     except Db9Error as exc:
         return f" ({how} failed: {exc.message})"
     finally:
         admin.close()
+
+
+def heal_membership(run: Run) -> None:
+    """Add back every node the leader's configuration lacks (a removal may have taken effect
+    even when its call timed out)."""
+    cluster = run.cluster
+    for _ in range(len(cluster.nodes)):
+        leader = cluster.wait_leader()
+        members = {leader.raft_addr, *(cluster.status(leader) or {}).get("peers", [])}  # type: ignore[misc]
+        missing = [n for n in cluster.nodes if n.raft_addr not in members]
+        if not missing:
+            return
+        note = change_membership(run, leader, missing[0], "add")
+        if note:
+            raise RuntimeError(f"could not heal the membership change:{note}")
+    raise RuntimeError("membership did not heal")
 
 
 def partition(run: Run, rng: random.Random, leader: NodeProc | None) -> str:
@@ -398,11 +412,7 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
                 cluster.resume(node)
             if not node.alive:
                 cluster.start(node)
-        for node_id in sorted(run.removed):
-            leader = cluster.wait_leader()
-            note = change_membership(run, leader, cluster.nodes[node_id - 1], "add")
-            if note:
-                raise RuntimeError(f"could not heal the membership change:{note}")
+        heal_membership(run)
         final_reads(run)
     finally:
         cluster.stop_all()
