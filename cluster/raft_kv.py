@@ -246,14 +246,8 @@ class RaftKv:
 
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
         self._before_read(ts)
-        out: dict[bytes, bytes] = {}
         with self.engine.snapshot() as snap:
-            reader = MvccReader(snap, self.machine.links)
-            for key in keys:
-                value = reader.get(key, ts)
-                if value is not None:
-                    out[key] = value
-        return out
+            return MvccReader(snap, self.machine.links).get_many(keys, ts)
 
     def scan(
         self,

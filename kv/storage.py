@@ -88,14 +88,8 @@ class Storage:
 
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
         self._before_read(ts, lambda inflight: not inflight.isdisjoint(keys))
-        out: dict[bytes, bytes] = {}
         with self.engine.snapshot() as snap:
-            reader = MvccReader(snap, self.links)
-            for key in keys:
-                value = reader.get(key, ts)
-                if value is not None:
-                    out[key] = value
-        return out
+            return MvccReader(snap, self.links).get_many(keys, ts)
 
     def scan(
         self,

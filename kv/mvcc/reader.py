@@ -8,7 +8,7 @@ with ``commit_ts <= ts`` is the answer; ROLLBACK and LOCK records are skipped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -119,6 +119,15 @@ class MvccReader:
 
             return overlay_get(self, key, ts)
         return mvcc_get(self.snap, key, ts)
+
+    def get_many(self, keys: Iterable[bytes], ts: int) -> dict[bytes, bytes]:
+        """The keys that have a live value at ``ts``, with their values."""
+        out: dict[bytes, bytes] = {}
+        for key in keys:
+            value = self.get(key, ts)
+            if value is not None:
+                out[key] = value
+        return out
 
     def scan(
         self,
