@@ -48,8 +48,8 @@ def main() -> None:
     for n in nemeses:
         if n not in NEMESES:
             ap.error(f"unknown nemesis {n!r}")
-    if args.runs < 1 or args.time <= 0:
-        ap.error("--runs and --time must be positive")
+    if min(args.runs, args.clients) < 1 or min(args.time, args.interval, args.fault_time) <= 0:
+        ap.error("--runs, --clients, --time, --interval and --fault-time must be positive")
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
