@@ -110,7 +110,7 @@ class PgServer:
     def cancel(self, pid: int, secret: int) -> None:
         conn = self._by_pid.get(pid)
         if conn is not None and conn.secret == secret and conn.session is not None:
-            conn.session.cancel_requested = True
+            conn.session.cancel()
 
     def admit_statement(self, db: bytes) -> bool:
         """Per-tenant QPS limit: a token bucket per database (burst of one second's worth)."""

@@ -21,7 +21,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from kv import nowait
+from kv import interrupt, nowait
 from kv.client import Transaction, TxnClient
 from kv.errors import AlreadyExists, Db9Error
 from sql import types as T
@@ -192,7 +192,9 @@ class Session:
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
-        self.cancel_requested = False  # set by a CancelRequest from another connection
+        # The running statement's stop signal and budget; None between statements, so a
+        # cancel that arrives while idle is dropped (kv/interrupt.py).
+        self.running: interrupt.Control | None = None
         # Compiled plans hold closures bound to this session (its transaction, its
         # settings), so they are cached per session, never shared.
         # (plan, its context, its result columns) by (text, parameter oids, catalog version)
@@ -203,11 +205,19 @@ class Session:
     # -- things expressions ask for ------------------------------------------------------------
 
     def check_cancel(self) -> None:
-        if self.cancel_requested:
-            self.cancel_requested = False
-            from sql.errors import QueryCanceled
+        interrupt.check()
 
-            raise QueryCanceled("canceling statement due to user request")
+    def cancel(self, reason: interrupt.Reason = interrupt.Reason.CANCEL) -> None:
+        """Stop the running statement, if any (from any thread)."""
+        control = self.running
+        if control is not None:
+            control.interrupt(reason)
+
+    def _new_control(self) -> interrupt.Control:
+        return interrupt.Control(
+            timeout_s=_seconds(self.settings.get("statement_timeout", "0")),
+            lock_timeout_s=_seconds(self.settings.get("lock_timeout", "0")),
+        )
 
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
@@ -294,12 +304,13 @@ class Session:
         if self.failed:
             raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
-        self.cancel_requested = False
+        control = self.running = self._new_control()
         try:
-            self._start_statement()
-            result = action()
-            if autocommit:
-                self._commit()
+            with interrupt.running(control):
+                self._start_statement()
+                result = action()
+                if autocommit:
+                    self._commit()
             return result
         except nowait.WouldBlock:
             # Only reads ran: drop an autocommit snapshot; a block's transaction is untouched.
@@ -317,6 +328,8 @@ class Session:
             log.exception("internal error in a statement")
             self._fail(autocommit, None)
             raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from None
+        finally:
+            self.running = None
 
     def _translate(self, exc: Db9Error) -> Db9Error:
         if isinstance(exc, AlreadyExists):
@@ -938,6 +951,19 @@ def _cacheable(tree: exp.Expr) -> bool:
         if isinstance(node, exp.Func) and node.sql_name().lower() in volatile:
             return False
     return True
+
+
+def _seconds(value: str) -> float:
+    """A time setting (milliseconds when it has no unit, as PostgreSQL reads them) in
+    seconds; 0 for anything unreadable."""
+    text = value.strip().strip("'").lower()
+    units = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+    num = text.rstrip("abcdefghijklmnopqrstuvwxyz ")
+    unit = text[len(num) :].strip() or "ms"
+    try:
+        return max(0.0, float(num) * units[unit])
+    except (ValueError, KeyError):
+        return 0.0
 
 
 def _position(text: str, err: dict[str, Any]) -> int:
