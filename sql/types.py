@@ -20,12 +20,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sql.errors import (
+    ArraySubscriptError,
     DatetimeFieldOverflow,
     FeatureNotSupported,
     InvalidDatetimeFormat,
     InvalidTextRepresentation,
     NumericValueOutOfRange,
+    ProgramLimitExceeded,
+    StatementTooComplex,
     StringDataRightTruncation,
+    UntranslatableCharacter,
 )
 
 
@@ -65,6 +69,10 @@ class SqlType:
         return self.name
 
     def array_of(self) -> SqlType:
+        """The array type of this type; an array type is its own (int[][] is int[]: the
+        number of dimensions belongs to a value, as in PostgreSQL)."""
+        if self.element is not None and self.name.endswith("[]"):
+            return self
         return SqlType(self.name + "[]", self.array_oid, 0, -1, "A", element=self)
 
 
@@ -347,21 +355,62 @@ def parse_text(text: str, t: SqlType) -> Any:
         except ValueError:
             raise _bad(t, text) from None
     if name == "json":
-        try:
-            json.loads(text)
-        except ValueError:
-            raise InvalidTextRepresentation("invalid input syntax for type json") from None
+        parse_json(text, jsonb=False)
         return text
     if name == "jsonb":
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except ValueError:
-            raise InvalidTextRepresentation("invalid input syntax for type json") from None
+        return parse_json(text, jsonb=True)
     if name in ("oid", "regclass", "regtype", "regnamespace", "regproc"):
         if re.fullmatch(r"\d+", s):
             return int(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python accepts NaN and Infinity; JSON does not
+
+
+def _json_int(text: str) -> int | Decimal:
+    # int() refuses more than 4300 digits; JSON numbers have no such limit.
+    return int(text) if len(text) < 4000 else Decimal(text)
+
+
+def parse_json(text: str, *, jsonb: bool) -> Any:
+    """A JSON document as PostgreSQL's json/jsonb input reads it: NaN and Infinity are not
+    JSON (22P02), and nesting deeper than the stack allows is 54001. ``jsonb`` (also for json
+    values being de-escaped, as ``->>`` does) refuses unpaired surrogate escapes (22P02) and
+    ``\\u0000`` (22P05); json itself keeps its text, escapes and all."""
+    try:
+        doc = json.loads(
+            text, parse_float=Decimal, parse_int=_json_int, parse_constant=_json_constant
+        )
+    except RecursionError:
+        raise StatementTooComplex("stack depth limit exceeded") from None
+    except ValueError:
+        raise InvalidTextRepresentation("invalid input syntax for type json") from None
+    if jsonb:
+        stack = [doc]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, dict):
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+            elif isinstance(v, str):
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidTextRepresentation(
+                        "invalid input syntax for type json",
+                        detail="Unicode surrogate escapes must come in pairs.",
+                    ) from None
+                if "\x00" in v:
+                    raise UntranslatableCharacter(
+                        "unsupported Unicode escape sequence",
+                        detail="\\u0000 cannot be converted to text.",
+                    )
+    return doc
 
 
 def round_float4(v: float) -> float:
@@ -555,33 +604,207 @@ def parse_interval(s: str) -> Interval:
     return -iv if ago else iv
 
 
-def parse_array(text: str, element: SqlType) -> list[Any]:
-    s = text.strip()
-    if not (s.startswith("{") and s.endswith("}")):
-        raise InvalidTextRepresentation(f'malformed array literal: "{text}"')
-    items: list[Any] = []
-    body = s[1:-1]
-    i = 0
-    while i < len(body):
-        if body[i] in " ,":
-            i += 1
-            continue
-        if body[i] == '"':
-            j, buf = i + 1, []
-            while j < len(body) and body[j] != '"':
-                if body[j] == "\\":
-                    j += 1
-                buf.append(body[j])
-                j += 1
-            items.append(parse_text("".join(buf), element))
-            i = j + 1
+MAX_ARRAY_DIMS = 6  # PostgreSQL's MAXDIM
+
+
+def is_subarray(item: Any, element: SqlType) -> bool:
+    """True if ``item``, an item of an array of ``element``, is a sub-array (one more
+    dimension) rather than an element. A multidimensional array is a list of equal-length
+    lists; jsonb elements are themselves lists at times, so jsonb arrays have one dimension."""
+    return isinstance(item, list | tuple) and element.name != "jsonb"
+
+
+def array_dims(items: Any, element: SqlType) -> list[int]:
+    """The dimensions of an array value; 2202E if its sub-arrays are not all of one shape."""
+    if not items:
+        return []
+    subs = [is_subarray(x, element) for x in items]
+    if not any(subs):
+        return [len(items)]
+    if not all(subs):
+        raise ArraySubscriptError(
+            "multidimensional arrays must have array expressions with matching dimensions"
+        )
+    inner = array_dims(items[0], element)
+    for x in items[1:]:
+        if array_dims(x, element) != inner:
+            raise ArraySubscriptError(
+                "multidimensional arrays must have array expressions with matching dimensions"
+            )
+    if not inner:
+        return []  # an array of empty arrays is empty, as in PostgreSQL
+    if len(inner) + 1 > MAX_ARRAY_DIMS:
+        raise ProgramLimitExceeded(
+            f"number of array dimensions ({len(inner) + 1}) exceeds the maximum allowed "
+            f"({MAX_ARRAY_DIMS})"
+        )
+    return [len(items), *inner]
+
+
+def array_elements(items: Any, element: SqlType) -> list[Any]:
+    """The elements of an array value in storage order, all dimensions flattened."""
+    out: list[Any] = []
+    stack = [iter(items)]
+    while stack:
+        for x in stack[-1]:
+            if is_subarray(x, element):
+                stack.append(iter(x))
+                break
+            out.append(x)
         else:
-            j = body.find(",", i)
-            j = len(body) if j < 0 else j
-            tok = body[i:j].strip()
-            items.append(None if tok.upper() == "NULL" else parse_text(tok, element))
-            i = j
-    return items
+            stack.pop()
+    return out
+
+
+def array_from_elements(elements: list[Any], dims: list[int]) -> list[Any]:
+    """Nested lists of shape ``dims`` holding ``elements`` in order."""
+    if len(dims) <= 1:
+        return list(elements)
+    step = len(elements) // dims[0] if dims[0] else 0
+    return [
+        array_from_elements(elements[i * step : (i + 1) * step], dims[1:]) for i in range(dims[0])
+    ]
+
+
+class _Braces(list):  # type: ignore[type-arg]
+    """A sub-array read from text, told apart from an element value that is a list."""
+
+
+_ARRAY_DIMS_RE = re.compile(r"\s*((?:\[\s*[+-]?\d+\s*(?::\s*[+-]?\d+\s*)?\]\s*)+)=")
+
+
+def parse_array(text: str, element: SqlType) -> list[Any]:
+    """An array from its text form (array_in): nested braces for dimensions, elements
+    quoted or not, backslash escapes, NULL; an optional ``[1:n]=`` decoration."""
+
+    def malformed(detail: str) -> InvalidTextRepresentation:
+        return InvalidTextRepresentation(f'malformed array literal: "{text}"', detail=detail)
+
+    pos = 0
+    declared: list[int] | None = None
+    m = _ARRAY_DIMS_RE.match(text)
+    if m:
+        declared = []
+        for lo_hi in re.findall(r"\[([^\]]*)\]", m[1]):
+            lo, _, hi = lo_hi.partition(":")
+            lower, upper = (int(lo), int(hi)) if hi else (1, int(lo))
+            if lower != 1:
+                raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
+            if upper < lower - 1:
+                raise ArraySubscriptError(
+                    "upper bound cannot be less than lower bound"
+                )  # fmt: skip
+            declared.append(upper - lower + 1)
+        pos = m.end()
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    if pos >= n or text[pos] != "{":
+        raise malformed('Array value must start with "{" or dimension information.')
+    root: list[Any] = []
+    stack: list[list[Any]] = []
+    current = root
+    pos += 1
+    stack.append(root)
+    expect_item = True  # after "{" or ","
+    closed = False
+    while pos < n:
+        c = text[pos]
+        if c.isspace():
+            pos += 1
+            continue
+        if closed:
+            raise malformed("Junk after closing right brace.")
+        if c == "{":
+            if not expect_item:
+                raise malformed('Unexpected "{" character.')
+            if len(stack) >= MAX_ARRAY_DIMS:
+                raise ProgramLimitExceeded(
+                    f"number of array dimensions ({len(stack) + 1}) exceeds the maximum "
+                    f"allowed ({MAX_ARRAY_DIMS})"
+                )
+            sub: list[Any] = _Braces()
+            current.append(sub)
+            stack.append(sub)
+            current = sub
+            pos += 1
+            continue
+        if c == "}":
+            if expect_item and current:
+                raise malformed('Unexpected "}" character.')
+            stack.pop()
+            pos += 1
+            expect_item = False
+            if not stack:
+                closed = True
+            else:
+                current = stack[-1]
+            continue
+        if c == ",":
+            if expect_item:
+                raise malformed('Unexpected "," character.')
+            expect_item = True
+            pos += 1
+            continue
+        if not expect_item:
+            raise malformed('Expected "," or "}".')
+        # one element, quoted or not
+        buf: list[str] = []
+        quoted = c == '"'
+        if quoted:
+            pos += 1
+            while True:
+                if pos >= n:
+                    raise malformed("Unexpected end of input.")
+                ch = text[pos]
+                if ch == "\\":
+                    if pos + 1 >= n:
+                        raise malformed("Unexpected end of input.")
+                    buf.append(text[pos + 1])
+                    pos += 2
+                elif ch == '"':
+                    pos += 1
+                    break
+                else:
+                    buf.append(ch)
+                    pos += 1
+            value: Any = parse_text("".join(buf), element)
+        else:
+            escaped = False
+            while pos < n and text[pos] not in ',{}"':
+                ch = text[pos]
+                if ch == "\\":
+                    if pos + 1 >= n:
+                        raise malformed("Unexpected end of input.")
+                    buf.append(text[pos + 1])
+                    escaped = True
+                    pos += 2
+                else:
+                    buf.append(ch)
+                    pos += 1
+            if pos < n and text[pos] in '{"':
+                raise malformed(f'Unexpected "{text[pos]}" character.')
+            token = "".join(buf).strip()
+            value = None if token.upper() == "NULL" and not escaped else parse_text(token, element)
+        if any(isinstance(x, _Braces) for x in current):
+            raise malformed(
+                "Multidimensional arrays must have sub-arrays with matching dimensions."
+            )
+        current.append(value)
+        expect_item = False
+    if not closed:
+        raise malformed("Unexpected end of input.")
+    if any(isinstance(x, _Braces) for x in root) and not all(isinstance(x, _Braces) for x in root):
+        raise malformed("Multidimensional arrays must have sub-arrays with matching dimensions.")
+    try:
+        dims = array_dims(root, element)
+    except ArraySubscriptError:
+        raise malformed(
+            "Multidimensional arrays must have sub-arrays with matching dimensions."
+        ) from None
+    if declared is not None and declared != dims:
+        raise malformed("Specified array dimensions do not match array contents.")
+    return root if dims else []
 
 
 # -- text output: what PostgreSQL prints -------------------------------------------------------
@@ -720,16 +943,25 @@ def format_value(v: Any, t: SqlType) -> str | None:
 
 
 def format_array(items: list[Any], element: SqlType) -> str:
-    out = []
-    for item in items:
-        if item is None:
-            out.append("NULL")
-            continue
-        text = format_value(item, element) or ""
-        if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        out.append(text)
-    return "{" + ",".join(out) + "}"
+    """array_out: nested braces, one level per dimension (2202E for a ragged value)."""
+    array_dims(items, element)
+
+    def level(xs: Any) -> str:
+        out = []
+        for item in xs:
+            if item is None:
+                out.append("NULL")
+                continue
+            if is_subarray(item, element):
+                out.append(level(item))
+                continue
+            text = format_value(item, element) or ""
+            if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
+                text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            out.append(text)
+        return "{" + ",".join(out) + "}"
+
+    return level(items)
 
 
 # -- storage: codec-encodable forms ---------------------------------------------------------------
@@ -747,7 +979,9 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
     if v is None:
         return None
     if t.element is not None:
-        return tuple(to_storage(x, t.element, exact=exact) for x in v)
+        return tuple(
+            to_storage(x, t if is_subarray(x, t.element) else t.element, exact=exact) for x in v
+        )
     name = t.name
     if exact and name == "numeric":
         return str(v)
@@ -781,7 +1015,7 @@ def from_storage(v: Any, t: SqlType) -> Any:
     if v is None:
         return None
     if t.element is not None:
-        return [from_storage(x, t.element) for x in v]
+        return [from_storage(x, t if is_subarray(x, t.element) else t.element) for x in v]
     name = t.name
     if name == "date":
         return dt.date.fromordinal(v)
