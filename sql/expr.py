@@ -1150,7 +1150,7 @@ class Compiler:
 
     def c_Bracket(self, e: exp.Bracket) -> Typed:
         # a[i][j] arrives as Bracket(Bracket(a, i), j): one subscript per dimension.
-        subscripts = []
+        subscripts: list[exp.Expr] = []
         base: exp.Expr = e
         while isinstance(base, exp.Bracket):
             if len(base.expressions) != 1 or isinstance(base.expressions[0], exp.Slice):

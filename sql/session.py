@@ -36,6 +36,7 @@ from sql.errors import (
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
+    from_python,
 )
 from sql.expr import Context
 from sql.sequences import Sequences
@@ -287,9 +288,9 @@ class Session:
                 return self._begin(stmt.utility[1])
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
-        return self._guarded(lambda: self._dispatch(stmt, params, param_types))
+        return self._guarded(lambda: self._dispatch(stmt, params, param_types), stmt.text)
 
-    def _guarded(self, action: Callable[[], Result]) -> Result:
+    def _guarded(self, action: Callable[[], Result], sql: str = "") -> Result:
         """Run one statement's work with PostgreSQL's transaction rules around it."""
         if self.failed:
             raise InFailedTransaction(_ABORTED)
@@ -310,12 +311,12 @@ class Session:
         except Db9Error as exc:
             self._fail(autocommit, exc)
             raise self._translate(exc) from None
-        except RecursionError:
-            self._fail(autocommit, None)
-            raise FeatureNotSupported("statement is too deeply nested") from None
         except Exception as exc:  # a bug of ours: fail the statement, keep the session
-            log.exception("internal error in a statement")
             self._fail(autocommit, None)
+            known = from_python(exc)  # too deep, out of range, out of memory
+            if known is not None:
+                raise known from None
+            log.exception("internal error in statement %r", sql)
             raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from None
 
     def _translate(self, exc: Db9Error) -> Db9Error:
@@ -457,7 +458,7 @@ class Session:
         try:
             with nowait.nonblocking():
                 # run_statement's checks hold for a cached SELECT: no utility, not failed.
-                result = self._guarded(lambda: self._dispatch(stmt, params, types))
+                result = self._guarded(lambda: self._dispatch(stmt, params, types), stmt.text)
         except nowait.WouldBlock:
             return None
         except Db9Error as exc:
