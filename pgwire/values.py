@@ -224,8 +224,8 @@ def _array_recv(buf: _In, t: SqlType) -> list[Any]:
         if n == -1:
             elements.append(None)
             continue
-        if n < -1:
-            raise ProtocolViolation("insufficient data left in message")
+        if n < -1 or n > len(buf.data) - buf.pos:
+            raise InvalidBinaryRepresentation("insufficient data left in message")
         item = _In(buf.take(n))
         elements.append(_recv(item, elem))
         if not item.done():

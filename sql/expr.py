@@ -226,6 +226,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d in ("text", "name"):
         if isinstance(v, str):
             return v
+        if isinstance(v, bool):  # boolean's cast to text spells it out, unlike boolout
+            return "true" if v else "false"
         return T.format_value(v, src)
     if d in ("character varying", "character"):
         text = v if isinstance(v, str) else (T.format_value(v, src) or "")

@@ -14,6 +14,7 @@ import functools
 import json
 import math
 import re
+import string
 import uuid
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -24,6 +25,7 @@ from sql.errors import (
     DatetimeFieldOverflow,
     FeatureNotSupported,
     InvalidDatetimeFormat,
+    InvalidParameterValue,
     InvalidTextRepresentation,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
@@ -316,9 +318,11 @@ def parse_text(text: str, t: SqlType) -> Any:
             v = float(s)
         except ValueError:
             raise _bad(t, text) from None
+        if name == "real":
+            v = round_float4(v)
         if math.isinf(v):
             raise NumericValueOutOfRange(f'"{s}" is out of range for type {name}')
-        return round_float4(v) if name == "real" else v
+        return v
     if name == "numeric":
         low = s.lower()
         if low in ("nan", "infinity", "+infinity", "-infinity"):
@@ -462,7 +466,12 @@ def parse_bytea(text: str) -> bytes:
         try:
             return bytes.fromhex(text[2:])
         except ValueError:
-            raise InvalidTextRepresentation("invalid hexadecimal data") from None
+            bad = next((c for c in text[2:] if c not in string.hexdigits + " "), None)
+            if bad is None:
+                raise InvalidParameterValue(
+                    "invalid hexadecimal data: odd number of digits"
+                ) from None
+            raise InvalidParameterValue(f'invalid hexadecimal digit: "{bad}"') from None
     out = bytearray()
     i = 0
     while i < len(text):
@@ -836,17 +845,27 @@ def _shortest_float4(v: float) -> str:
 
 
 def format_interval(iv: Interval) -> str:
+    """IntervalStyle postgres: a field after a negative one carries its sign, even '+'."""
     parts = []
+    before_negative = False
+
+    def part(value: int, unit: str) -> None:
+        nonlocal before_negative
+        sign = "+" if before_negative and value > 0 else ""
+        parts.append(f"{sign}{value} {unit}{'s' if value != 1 else ''}")
+        before_negative = value < 0
+
     years, months = divmod(abs(iv.months), 12)
-    sign_m = "-" if iv.months < 0 else ""
+    if iv.months < 0:
+        years, months = -years, -months
     if years:
-        parts.append(f"{sign_m}{years} year{'s' if years != 1 else ''}")
+        part(years, "year")
     if months:
-        parts.append(f"{sign_m}{months} mon{'s' if months != 1 else ''}")
+        part(months, "mon")
     if iv.days:
-        parts.append(f"{iv.days} day{'s' if abs(iv.days) != 1 else ''}")
+        part(iv.days, "day")
     if iv.micros or not parts:
-        sign = "-" if iv.micros < 0 else ""
+        sign = "-" if iv.micros < 0 else ("+" if before_negative else "")
         total = abs(iv.micros)
         secs, us = divmod(total, 1_000_000)
         h, rem = divmod(secs, 3600)
@@ -854,13 +873,12 @@ def format_interval(iv: Interval) -> str:
         clock = f"{sign}{h:02d}:{mnt:02d}:{sec:02d}"
         if us:
             clock += f".{us:06d}".rstrip("0")
-        if iv.micros or not parts:
-            parts.append(clock)
+        parts.append(clock)
     return " ".join(parts)
 
 
 def format_timestamp(v: dt.datetime) -> str:
-    text = v.strftime("%Y-%m-%d %H:%M:%S")
+    text = f"{v.year:04d}-" + v.strftime("%m-%d %H:%M:%S")
     if v.microsecond:
         text += f".{v.microsecond:06d}".rstrip("0")
     if v.tzinfo is not None:
