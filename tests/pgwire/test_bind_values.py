@@ -638,3 +638,43 @@ def test_psycopg_binary_parameters_of_every_type(db9: Running, pg_dsn: str) -> N
             answers.append(conn.execute(sql, params, binary=True).fetchone())
             assert conn.execute("SELECT 1").fetchone() == (1,)
     assert answers[0] == answers[1]
+
+
+# -- results: values SQL produces, fetched in text and binary ---------------------------------
+
+RESULTS = [
+    "SELECT ARRAY[[1,2],[3,4]] || ARRAY[5,6]",
+    "SELECT ARRAY[[1,2],[3,4]] || ARRAY[5,6,7]",
+    "SELECT ARRAY[[1,2],[3,4]] || 5",
+    "SELECT ARRAY[[1,2],[3]]",
+    "SELECT ARRAY[1,NULL,3], '{}'::int[], ARRAY['a b', NULL, 'NULL', '']",
+    "SELECT '{{1,2},{3,4}}'::int[], (ARRAY[[1,2],[3,4]])[2][1]",
+    "SELECT 'NaN'::numeric, 'Infinity'::numeric, ARRAY[1.5, 'NaN']::numeric[]",
+    "SELECT 'NaN'::float8, '-Infinity'::float4, 1e308::float8",
+    "SELECT 2^1024",
+    "SELECT 9223372036854775807::int8 + 1",
+    "SELECT chr(55296)",
+    "SELECT '\"\\ud800\"'::jsonb",
+    "SELECT '\"\\u0000\"'::jsonb",
+    "SELECT '{\"a\": NaN}'::jsonb",
+    "SELECT '[123456789012345678901234567890]'::jsonb, ARRAY['{\"a\":1}'::jsonb]",
+    "SELECT ARRAY['2020-01-01'::date], '0001-01-01 00:00'::timestamp",
+    "SELECT '-3 days 7 us'::interval, '-1 year 2 mons'::interval",
+    "SELECT true::text, false::text",
+]
+
+
+@pytest.mark.parametrize("sql", RESULTS)
+@pytest.mark.parametrize("binary", [False, True])
+def test_result_values_match_postgres_in_text_and_binary(
+    db9: Running, pg_dsn: str, sql: str, binary: bool
+) -> None:
+    answers = []
+    for dsn in (db9.dsn(sslmode="disable"), pg_dsn):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            try:
+                answers.append(repr(conn.cursor(binary=binary).execute(sql).fetchall()))
+            except psycopg.Error as exc:
+                answers.append(str(exc.sqlstate))
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert answers[0] == answers[1]
