@@ -886,45 +886,46 @@ def format_timestamp(v: dt.datetime) -> str:
     return text
 
 
-def _jsonb_sort(v: Any) -> Any:
-    if isinstance(v, dict):
-        keys = sorted(v, key=lambda k: (len(k.encode()), k.encode()))
-        return {k: _jsonb_sort(v[k]) for k in keys}
-    if isinstance(v, list):
-        return [_jsonb_sort(x) for x in v]
-    return v
-
-
-class _JsonbEncoder(json.JSONEncoder):
-    def default(self, o: Any) -> Any:
-        if isinstance(o, Decimal):
-            return float(o)
-        return super().default(o)
+def _jsonb_scalar(x: Any) -> str:
+    if isinstance(x, Decimal):
+        return format(x, "f") if x == x.to_integral_value() or "E" not in str(x) else str(x)
+    if x is True:
+        return "true"
+    if x is False:
+        return "false"
+    if x is None:
+        return "null"
+    return json.dumps(x, ensure_ascii=False)
 
 
 def format_jsonb(v: Any) -> str:
-    def enc(x: Any) -> str:
-        if isinstance(x, dict):
-            return (
-                "{"
-                + ", ".join(
-                    f"{json.dumps(k, ensure_ascii=False)}: {enc(val)}" for k, val in x.items()
-                )
-                + "}"
-            )
-        if isinstance(x, list):
-            return "[" + ", ".join(enc(i) for i in x) + "]"
-        if isinstance(x, Decimal):
-            return format(x, "f") if x == x.to_integral_value() or "E" not in str(x) else str(x)
-        if x is True:
-            return "true"
-        if x is False:
-            return "false"
-        if x is None:
-            return "null"
-        return json.dumps(x, ensure_ascii=False)
-
-    return enc(_jsonb_sort(v))
+    """jsonb_out: keys ordered as jsonb stores them (shorter first, then bytewise). Written
+    with an explicit stack: a document nested as deep as its parser allows prints."""
+    out: list[str] = []
+    stack: list[tuple[bool, Any]] = [(False, v)]  # (is literal text, item)
+    while stack:
+        literal, x = stack.pop()
+        if literal:
+            out.append(x)
+        elif isinstance(x, dict):
+            keys = sorted(x, key=lambda k: (len(k.encode()), k.encode()))
+            stack.append((True, "}"))
+            for i in range(len(keys) - 1, -1, -1):
+                stack.append((False, x[keys[i]]))
+                stack.append((True, json.dumps(keys[i], ensure_ascii=False) + ": "))
+                if i:
+                    stack.append((True, ", "))
+            stack.append((True, "{"))
+        elif isinstance(x, list):
+            stack.append((True, "]"))
+            for i in range(len(x) - 1, -1, -1):
+                stack.append((False, x[i]))
+                if i:
+                    stack.append((True, ", "))
+            stack.append((True, "["))
+        else:
+            out.append(_jsonb_scalar(x))
+    return "".join(out)
 
 
 def format_value(v: Any, t: SqlType) -> str | None:

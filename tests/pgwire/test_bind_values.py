@@ -270,6 +270,7 @@ BINARY: dict[str, tuple[int, list[bytes]]] = {
             b'\x01"\\u0000"',
             b"\x01" + b"1" * 5000,
             b"\x01[" + b"[" * 500 + b"]" * 501,
+            b"\x01" + b"[" * 5000 + b"]" * 5000,
         ],
     ),
     "oid": (26, [struct.pack("!I", 0), struct.pack("!I", (1 << 32) - 1), b"\x00\x00"]),
@@ -323,7 +324,7 @@ DEVIATIONS = {
     ("timestamptz", i8(252455616000000000)): "22008",
     ("date[]", array(1, 0, 1082, [(1, 1)], i4(2921940))): "22008",
     # JSON nested deeper than Python's stack allows (PostgreSQL's limit is higher).
-    ("jsonb", b"\x01[" + b"[" * 500 + b"]" * 501): "54001",
+    ("jsonb", b"\x01" + b"[" * 5000 + b"]" * 5000): "54001",
     # PostgreSQL answers XX000 (an elog) for an unknown jsonb version.
     ("jsonb", b"\x02{}"): "22P03",
     ("jsonb", b"\x00{}"): "22P03",
