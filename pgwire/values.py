@@ -125,7 +125,8 @@ def _numeric_send(d: Decimal) -> bytes:
     if d.is_nan():
         return _NUMERIC_HEAD.pack(0, 0, _NUMERIC_NAN, 0)
     if d.is_infinite():
-        return _NUMERIC_HEAD.pack(0, 0, _NUMERIC_PINF if d > 0 else _NUMERIC_NINF, 0)
+        # PostgreSQL sends a display scale of 32 here: bits of its short header read as one.
+        return _NUMERIC_HEAD.pack(0, 0, _NUMERIC_PINF if d > 0 else _NUMERIC_NINF, 32)
     sign, digits, exp = d.as_tuple()
     assert isinstance(exp, int)
     dscale = max(-exp, 0)

@@ -376,6 +376,10 @@ class Session:
         stmts = split_statements(sql)
         if len(stmts) > 1:
             raise SyntaxError_("cannot insert multiple commands into a prepared statement")
+        for oid in param_oids or []:
+            if oid and oid != T.UNKNOWN.oid and oid not in T.BY_OID:
+                # Taking it as text would read a binary value of that type as garbage text.
+                raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
         declared = [T.BY_OID.get(o) if o else None for o in param_oids or []]
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)

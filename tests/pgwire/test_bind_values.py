@@ -679,3 +679,32 @@ def test_result_values_match_postgres_in_text_and_binary(
                 answers.append(str(exc.sqlstate))
             assert conn.execute("SELECT 1").fetchone() == (1,)
     assert answers[0] == answers[1]
+
+
+def test_parameter_of_a_type_db9_lacks_is_refused_not_read_as_text(
+    clients: tuple[RawClient, RawClient],
+) -> None:
+    ours, _ = clients
+    time_oid = 1083  # time: a binary value of it read as text would be garbage
+    reply = ours.bind_value(time_oid, struct.pack("!q", 3_600_000_000), 1)
+    assert reply.sqlstate == "0A000" and reply.kinds.endswith("Z"), reply
+    ours.assert_alive()
+
+
+@pytest.mark.parametrize(
+    ("name", "oid", "raw"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_binary_parameter_echoed_in_binary_is_postgres_bytes(
+    clients: tuple[RawClient, RawClient], name: str, oid: int, raw: bytes
+) -> None:
+    """The value goes in through recv and comes back through send, both binary."""
+    ours, theirs = clients
+    message = parse("SELECT $1", (oid,)) + bind([raw], 1, 1) + EXECUTE + SYNC
+    mine = ours.run(message)
+    ours.assert_alive()
+    if (name, raw) in DEVIATIONS:
+        assert mine.sqlstate == DEVIATIONS[name, raw], mine
+        return
+    pg = theirs.run(message)
+    theirs.assert_alive()
+    assert _same_answer(mine, pg), (mine, pg)
