@@ -216,8 +216,11 @@ class PgConnection:
                 await self.flush()
         except (Closed, ConnectionError):
             pass
-        except Exception:  # a bug of ours: end this connection only
+        except Exception as exc:  # a bug of ours outside any message (startup): end this one
             log.exception("pgwire connection failed")
+            self.send(M.error_response(M.Notice("FATAL", "XX000", f"internal error: {exc!r}")))
+            with contextlib.suppress(Exception):
+                await self.flush()
         finally:
             if self.idle_timer is not None:
                 self.idle_timer.cancel()

@@ -238,8 +238,10 @@ def from_python(exc: BaseException) -> SqlError | None:
         return StatementTooComplex("stack depth limit exceeded")
     if isinstance(exc, OverflowError):
         if "date" in str(exc):  # datetime arithmetic past year 9999 or before year 1
-            return DatetimeFieldOverflow("date/time value out of range")
+            return DatetimeFieldOverflow("timestamp out of range")
         return NumericValueOutOfRange("value out of range: overflow")
+    if isinstance(exc, ValueError) and str(exc).startswith("year ") and "out of range" in str(exc):
+        return DatetimeFieldOverflow("timestamp out of range")  # datetime(year=...) refused it
     if isinstance(exc, MemoryError):
         return OutOfMemory("out of memory")
     return None
