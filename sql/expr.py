@@ -542,12 +542,12 @@ class Compiler:
         text = e.this
         if e.is_string:
             return Typed(lambda _r: text, T.UNKNOWN, True)
-        if re.fullmatch(r"\d+", text):
+        if re.fullmatch(r"\d{1,19}", text):
             n = int(text)
             t = T.INT4 if n < 2**31 else T.INT8 if n < 2**63 else T.NUMERIC
             value: Any = n if t is not T.NUMERIC else Decimal(n)
-        else:
-            value, t = Decimal(text), T.NUMERIC
+        else:  # numeric's input function: its range and no limit on digits
+            value, t = T.parse_text(text, T.NUMERIC), T.NUMERIC
         return Typed(lambda _r: value, t, True)
 
     def c_ByteString(self, e: exp.ByteString) -> Typed:

@@ -761,21 +761,24 @@ class Session:
         writer = TableWriter(self, table, ctx)
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            from sql.errors import InvalidTextRepresentation
+        except UnicodeDecodeError as exc:
+            from sql.errors import CharacterNotInRepertoire
 
-            raise InvalidTextRepresentation('invalid byte sequence for encoding "UTF8"') from None
+            shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end])
+            raise CharacterNotInRepertoire(
+                f'invalid byte sequence for encoding "UTF8": {shown}'
+            ) from None
         count = 0
         for line_no, fields in enumerate(parse_rows(spec, text), 1):
-            if len(fields) != len(names):
-                what = (
-                    "missing data for column"
-                    if len(fields) < len(names)
-                    else "extra data after last expected column"
-                )
-                raise BadCopyFileFormat(what, detail=f"COPY {table.name}, line {line_no}")
+            where = f"COPY {table.name}, line {line_no}"
+            if len(fields) > len(names):
+                raise BadCopyFileFormat("extra data after last expected column", detail=where)
             row: list[Any] = [None] * len(live)
-            for pos, t, value in zip(positions, types, fields, strict=True):
+            # Field by field, as PostgreSQL: a bad value before a missing one is reported.
+            for i, (pos, t) in enumerate(zip(positions, types, strict=True)):
+                if i >= len(fields):
+                    raise BadCopyFileFormat(f'missing data for column "{names[i]}"', detail=where)
+                value = fields[i]
                 row[pos] = None if value is None else T.parse_text(value, t)
             for i, d in defaults.items():
                 row[i] = d.fn(())

@@ -301,6 +301,8 @@ def parse_text(text: str, t: SqlType) -> Any:
     if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):
         if not _INT_TEXT.fullmatch(s):
             raise _bad(t, text)
+        if len(s.lstrip("+-0")) > 20:  # past any integer type (and int()'s digit limit)
+            raise NumericValueOutOfRange(f'value "{s}" is out of range for type {name}')
         return check_int(int(s), t)
     if name in ("real", "double precision"):
         low = s.lower()
@@ -329,7 +331,11 @@ def parse_text(text: str, t: SqlType) -> Any:
             return Decimal(low.replace("+", ""))
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", low):
             raise _bad(t, text)
-        return coerce_numeric(Decimal(s), t)
+        d = Decimal(s)
+        # PostgreSQL's numeric holds 131072 digits before the point and 16383 after.
+        if (d and d.adjusted() >= 131072) or int(d.as_tuple().exponent) < -16383:
+            raise NumericValueOutOfRange("value overflows numeric format")
+        return coerce_numeric(d, t)
     if name == "boolean":
         low = s.lower()
         if low in _BOOL_TRUE:

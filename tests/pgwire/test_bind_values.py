@@ -668,6 +668,11 @@ RESULTS = [
     "SELECT 10::numeric ^ 1000000",
     "SELECT '{1,2'::int[]",
     "SELECT (repeat('[', 3000) || repeat(']', 3000))::jsonb",
+    "SELECT 1e-20000",
+    "SELECT '0e-20000'::numeric",
+    "SELECT '1e131072'::numeric",
+    "SELECT " + "1" * 5000 + " > 0",
+    "SELECT '" + "1" * 5000 + "'::int",
 ]
 # Values PostgreSQL has and db9 cannot hold: years past 9999, JSON nested past Python's stack.
 RESULT_DEVIATIONS = {
@@ -764,3 +769,25 @@ def test_any_text_parameter_never_ends_the_session(
     if reply.error is not None:
         assert reply.sqlstate is not None and reply.sqlstate.startswith(ALLOWED), reply
     ours.assert_alive()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'1\t{"a":1}\t1.5\n2\tNaN\tx\n', b"1\t\xff\t1\n", b"1\t[1]\t1e999999\n", b"x\n", b"1\t2\n"],
+)
+def test_bad_copy_data_gets_postgres_sqlstate_and_session_survives(
+    db9: Running, pg_dsn: str, data: bytes
+) -> None:
+    answers = []
+    for dsn in (db9.dsn(sslmode="disable"), pg_dsn):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS copied")
+            conn.execute("CREATE TABLE copied (a int, b jsonb, c numeric)")
+            try:
+                with conn.cursor().copy("COPY copied FROM STDIN") as copy:
+                    copy.write(data)
+                answers.append("ok")
+            except psycopg.Error as exc:
+                answers.append(str(exc.sqlstate))
+            assert conn.execute("SELECT count(*) FROM copied").fetchone() == (0,)
+    assert answers[0] == answers[1]
