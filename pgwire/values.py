@@ -185,6 +185,10 @@ def _numeric_recv(buf: _In) -> Decimal:
 # -- arrays: PostgreSQL's array_send / array_recv ----------------------------------------------
 
 
+def _lower_bound(t: SqlType) -> int:
+    return 0 if t.name in ("int2vector", "oidvector") else 1  # the vectors count from 0
+
+
 def _array_recv(buf: _In, t: SqlType) -> list[Any]:
     elem = t.element
     assert elem is not None
@@ -209,7 +213,7 @@ def _array_recv(buf: _In, t: SqlType) -> list[Any]:
         size, lower = buf.unpack(_I4), buf.unpack(_I4)
         if size < 0 or lower + size - 1 > _I4_MAX:
             raise ProgramLimitExceeded("array size exceeds the maximum allowed")
-        if lower != 1 and size:
+        if lower != _lower_bound(t) and size:
             raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
         dims.append(size)
     count = 1
@@ -241,7 +245,7 @@ def _array_send(items: list[Any], t: SqlType) -> bytes:
     elements = T.array_elements(items, elem) if dims else []
     has_null = any(x is None for x in elements)
     parts = [struct.pack("!iiI", len(dims), int(has_null), elem.oid)]
-    parts += [struct.pack("!ii", size, 1) for size in dims]
+    parts += [struct.pack("!ii", size, _lower_bound(t)) for size in dims]
     for x in elements:
         if x is None:
             parts.append(b"\xff\xff\xff\xff")
@@ -263,7 +267,7 @@ def _int_send(s: struct.Struct, v: Any, t: SqlType) -> bytes:
 
 
 def _send(v: Any, t: SqlType) -> bytes:
-    if t.element is not None and t.name not in ("int2vector", "oidvector"):
+    if t.element is not None:  # int2vector and oidvector too: they travel as arrays
         return _array_send(v, t)
     name = t.name
     if name == "smallint":

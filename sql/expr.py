@@ -209,7 +209,7 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     s, d = src.name, dst.name
     if dst.element is not None:
         if isinstance(v, str):
-            return T.parse_array(v, dst.element)
+            return T.parse_text(v, dst)
         return [
             cast_value(x, src, dst, explicit=explicit)
             if T.is_subarray(x, dst.element)

@@ -296,6 +296,8 @@ def parse_text(text: str, t: SqlType) -> Any:
     """A value of type ``t`` from its text form, as the type's input function reads it."""
     name = t.name
     s = text.strip()
+    if name in ("int2vector", "oidvector"):  # space-separated, as their output
+        return [parse_text(x, t.element) for x in s.split()] if t.element else []
     if t.element is not None:
         return parse_array(text, t.element)
     if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):

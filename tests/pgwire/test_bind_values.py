@@ -673,6 +673,7 @@ RESULTS = [
     "SELECT '1e131072'::numeric",
     "SELECT " + "1" * 5000 + " > 0",
     "SELECT '" + "1" * 5000 + "'::int",
+    "SELECT '1 2'::int2vector, '3 4'::oidvector",
 ]
 # Values PostgreSQL has and db9 cannot hold: years past 9999, JSON nested past Python's stack.
 RESULT_DEVIATIONS = {
