@@ -2,8 +2,10 @@
 
 Bytes come in through an asyncio stream and are decoded by ``messages``; SQL runs in a worker
 thread (``asyncio.to_thread``) so a slow statement never blocks other connections; results
-go out as encoded messages. Errors in a statement become ErrorResponse and the session goes
-on; malformed messages end only this connection, with 08P01.
+go out as encoded messages. Any error while handling a message, a bug of ours included
+(XX000, logged with its statement), becomes an ErrorResponse and the session goes on; in the
+extended protocol the messages up to Sync are skipped. Only a broken stream (a bad message
+length or type) ends the connection, with FATAL 08P01.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kv.errors import Db9Error
 from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
+from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
 from sql.session import Prepared, Result, Session
 from sql.types import SqlType
 
@@ -69,6 +72,12 @@ def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Fi
             mod = ((t.precision << 16) | (t.scale or 0)) + 4
         out.append(M.Field(name, t.oid, t.typlen if t.typlen > 0 else -1, mod, fmt))
     return out
+
+
+def _check_formats(formats: list[int]) -> None:
+    for f in formats:
+        if f not in (0, 1):
+            raise InvalidParameterValue(f"unsupported format code: {f}")
 
 
 class PgConnection:
@@ -182,7 +191,7 @@ class PgConnection:
         kind = bytes(buf[pos : pos + 1])
         length = _I32.unpack_from(buf, pos + 1)[0]
         if length < 4 or length > M.MAX_MESSAGE:
-            raise M.ProtocolViolation(f"invalid message length {length}")
+            raise M.FramingError(f"invalid message length {length}")
         end = pos + 1 + length
         if len(buf) < end:
             await self._fill(1 + length)
@@ -207,8 +216,11 @@ class PgConnection:
                 await self.flush()
         except (Closed, ConnectionError):
             pass
-        except Exception:  # a bug of ours: end this connection only
+        except Exception as exc:  # a bug of ours outside any message (startup): end this one
             log.exception("pgwire connection failed")
+            self.send(M.error_response(M.Notice("FATAL", "XX000", f"internal error: {exc!r}")))
+            with contextlib.suppress(Exception):
+                await self.flush()
         finally:
             if self.idle_timer is not None:
                 self.idle_timer.cancel()
@@ -327,15 +339,28 @@ class PgConnection:
         while True:
             kind, body = self._take() or await self.read_message()
             if kind == b"S":
-                if body:
-                    raise M.ProtocolViolation("message has trailing bytes")
+                if body:  # answered as PostgreSQL does: an error, then ReadyForQuery
+                    self.send_error(M.ProtocolViolation("invalid message format"))
                 state.skipping = False
                 self.send(M.ready_for_query(self._status()))
                 await self.flush()
                 continue
             handler = handlers.get(kind)
             if handler is None:
-                msg = M.decode(kind, body)
+                if state.skipping and kind not in b"QXH":
+                    continue  # after an error, until Sync: not even decoded
+                try:
+                    msg = M.decode(kind, body)
+                except M.FramingError:
+                    raise
+                except M.ProtocolViolation as exc:  # a bad body in a good frame
+                    self.send_error(exc)
+                    if kind in b"QF":  # a cycle of its own: it ends with ReadyForQuery
+                        self.send(M.ready_for_query(self._status()))
+                    else:
+                        state.skipping = True
+                    await self.flush()
+                    continue
                 if isinstance(msg, M.Terminate):
                     return
                 if isinstance(msg, M.Query):
@@ -343,11 +368,27 @@ class PgConnection:
                         self.send(M.ready_for_query(self._status()))
                         await self.flush()
                         continue
-                    await self.simple_query(msg.sql)
+                    try:
+                        await self.simple_query(msg.sql)
+                    except (Closed, ConnectionError, M.FramingError):
+                        raise
+                    except Exception as exc:  # past simple_query's own handling
+                        self.send_error(self._unexpected(exc, msg.sql))
+                        self.send(M.ready_for_query(self._status()))
+                        await self.flush()
                     continue
                 if isinstance(msg, M.Flush):
                     await self.flush()
                     continue
+                if isinstance(msg, M.FunctionCall):
+                    self.send_error(
+                        FeatureNotSupported("the function call protocol is not supported")
+                    )
+                    self.send(M.ready_for_query(self._status()))
+                    await self.flush()
+                    continue
+                if isinstance(msg, M.CopyData | M.CopyDone | M.CopyFail):
+                    continue  # left over from a COPY that failed: PostgreSQL ignores them
             if state.skipping:  # after an error, until Sync
                 continue
             try:
@@ -362,9 +403,41 @@ class PgConnection:
                     await self.parse(msg)
                 else:
                     raise M.ProtocolViolation(f"unexpected message {type(msg).__name__}")
+            except (Closed, ConnectionError, M.FramingError):
+                raise
             except Db9Error as exc:
                 self.send_error(exc)
                 state.skipping = True
+            except Exception as exc:  # a bug of ours: fail this message, keep the session
+                self.send_error(self._unexpected(exc, self._sql_of(kind, body)))
+                state.skipping = True
+
+    def _unexpected(self, exc: Exception, sql: str) -> Db9Error:
+        """The error to answer for a non-db9 exception: a range or resource failure by its
+        SQLSTATE, anything else an internal error, logged here once with its statement."""
+        known = from_python(exc)
+        if known is not None:
+            return known
+        log.error("internal error in statement %r", sql, exc_info=exc)
+        return InternalError(f"internal error: {type(exc).__name__}: {exc}")
+
+    def _sql_of(self, kind: bytes, body: bytes) -> str:
+        """The statement a message was about, for the log."""
+        try:
+            msg = M.decode(kind, body)
+        except Db9Error:
+            return ""
+        prepared = None
+        if isinstance(msg, M.Parse):
+            return msg.sql
+        if isinstance(msg, M.Bind):
+            prepared = self.state.statements.get(msg.statement)
+        elif isinstance(msg, M.Execute | M.Describe | M.Close):
+            name = msg.portal if isinstance(msg, M.Execute) else msg.name
+            portal = self.state.portals.get(name)
+            prepared = portal.prepared if portal is not None else self.state.statements.get(name)
+        stmt = prepared.stmt if prepared is not None else None
+        return stmt.text if stmt is not None else ""
 
     def _over_limit(self) -> bool:
         """True (after sending the error) when the tenant's QPS limit refuses a statement."""
@@ -388,6 +461,11 @@ class PgConnection:
         return self.session.status if self.session else "I"
 
     def send_error(self, exc: Db9Error) -> None:
+        """Answer an error. In a transaction block any error fails the block, as in
+        PostgreSQL: one raised outside the SQL layer too (a bad parameter, a bad message)."""
+        session = self.session
+        if session is not None and session.in_block:
+            session.failed = True
         position = getattr(exc, "position", None)
         self.send(
             M.error_response(
@@ -504,13 +582,18 @@ class PgConnection:
                 f"{len(prepared.param_types)}"
             )
         formats = bind.param_formats
+        if len(formats) > 1 and len(formats) != n:
+            raise M.ProtocolViolation(
+                f"bind message has {len(formats)} parameter formats but {n} parameters"
+            )
+        _check_formats(formats)
         out: list[Any] = []
         for i, (raw, t) in enumerate(zip(bind.params, prepared.param_types, strict=True)):
             fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
             if raw is None:
                 out.append(None)
             elif fmt == 1:
-                out.append(decode_binary(raw, t))
+                out.append(decode_binary(raw, t, i + 1))
             else:
                 out.append(decode_text(raw, t))
         return out
@@ -531,6 +614,13 @@ class PgConnection:
     def bind(self, msg: M.Bind) -> None:
         prepared = self._statement(msg.statement)
         params = self._decode_params(prepared, msg)
+        ncols = len(prepared.columns or [])
+        if len(msg.result_formats) > 1 and len(msg.result_formats) != ncols:
+            raise M.ProtocolViolation(
+                f"bind message has {len(msg.result_formats)} result formats but query has "
+                f"{ncols} columns"
+            )
+        _check_formats(msg.result_formats)
         self.state.portals[msg.portal] = Portal(prepared, params, msg.result_formats, msg.statement)
         self.send(M.bind_complete())
 

@@ -25,7 +25,15 @@ _U32 = struct.Struct("!I")
 
 
 class ProtocolViolation(Db9Error):
+    """A message the server cannot act on (08P01). The stream is still in step: the
+    message is answered with an ERROR and the session goes on, as in PostgreSQL."""
+
     sqlstate = "08P01"
+
+
+class FramingError(ProtocolViolation):
+    """The stream of messages itself is broken (a bad length or type byte): nothing after
+    it can be read, so the connection ends with FATAL."""
 
 
 # -- frontend messages ---------------------------------------------------------------------
@@ -107,6 +115,13 @@ class Terminate:
 
 
 @dataclass(slots=True)
+class FunctionCall:
+    """'F': the fast-path function call, which db9 does not offer."""
+
+    body: bytes
+
+
+@dataclass(slots=True)
 class PasswordData:
     """'p' messages: a password, or a SASL initial/continuation response (by auth state)."""
 
@@ -130,7 +145,7 @@ class CopyFail:
 
 Frontend = (
     Query | Parse | Bind | Describe | Execute | Close | Sync | Flush | Terminate
-    | PasswordData | CopyData | CopyDone | CopyFail
+    | PasswordData | CopyData | CopyDone | CopyFail | FunctionCall
 )  # fmt: skip
 
 
@@ -143,14 +158,14 @@ class Reader:
 
     def int16(self) -> int:
         if self.pos + 2 > len(self.body):
-            raise ProtocolViolation("message is truncated")
+            raise ProtocolViolation("insufficient data left in message")
         (v,) = _I16.unpack_from(self.body, self.pos)
         self.pos += 2
         return int(v)
 
     def int32(self) -> int:
         if self.pos + 4 > len(self.body):
-            raise ProtocolViolation("message is truncated")
+            raise ProtocolViolation("insufficient data left in message")
         (v,) = _I32.unpack_from(self.body, self.pos)
         self.pos += 4
         return int(v)
@@ -158,7 +173,7 @@ class Reader:
     def cstring(self) -> str:
         end = self.body.find(b"\x00", self.pos)
         if end < 0:
-            raise ProtocolViolation("string is not terminated")
+            raise ProtocolViolation("invalid string in message")
         raw = self.body[self.pos : end]
         self.pos = end + 1
         try:
@@ -168,7 +183,7 @@ class Reader:
 
     def bytes_(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.body):
-            raise ProtocolViolation("message is truncated")
+            raise ProtocolViolation("insufficient data left in message")
         raw = self.body[self.pos : self.pos + n]
         self.pos += n
         return raw
@@ -180,7 +195,7 @@ class Reader:
 
     def done(self) -> None:
         if self.pos != len(self.body):
-            raise ProtocolViolation("message has trailing bytes")
+            raise ProtocolViolation("invalid message format")
 
 
 def decode_startup(body: bytes) -> Startup | SSLRequest | GSSENCRequest | CancelRequest:
@@ -214,7 +229,7 @@ def decode_startup(body: bytes) -> Startup | SSLRequest | GSSENCRequest | Cancel
 def _cstring_at(body: bytes, pos: int) -> tuple[str, int]:
     end = body.find(b"\x00", pos)
     if end < 0:
-        raise ProtocolViolation("string is not terminated")
+        raise ProtocolViolation("invalid string in message")
     try:
         return body[pos:end].decode("utf-8"), end + 1
     except UnicodeDecodeError:
@@ -244,7 +259,7 @@ def decode_bind(body: bytes) -> Bind:
                 params.append(None)
                 continue
             if n < 0 or pos + n > size:
-                raise ProtocolViolation("message is truncated")
+                raise ProtocolViolation("insufficient data left in message")
             params.append(body[pos : pos + n])
             pos += n
         (nr,) = _I16.unpack_from(body, pos)
@@ -253,9 +268,9 @@ def decode_bind(body: bytes) -> Bind:
         result_formats = list(struct.unpack_from(f"!{nr}h", body, pos + 2))
         pos += 2 + 2 * nr
     except struct.error:
-        raise ProtocolViolation("message is truncated") from None
+        raise ProtocolViolation("insufficient data left in message") from None
     if pos != size:
-        raise ProtocolViolation("message has trailing bytes")
+        raise ProtocolViolation("invalid message format")
     return Bind(portal, statement, formats, params, result_formats)
 
 
@@ -299,8 +314,10 @@ def decode(kind: bytes, body: bytes) -> Frontend:
         msg = CopyDone()
     elif kind == b"f":
         msg = CopyFail(r.cstring())
+    elif kind == b"F":
+        msg = FunctionCall(r.rest())
     else:
-        raise ProtocolViolation(f"invalid frontend message type {kind!r}")
+        raise FramingError(f"invalid frontend message type {kind[0] if kind else 0}")
     r.done()
     return msg
 

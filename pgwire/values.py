@@ -1,43 +1,121 @@
 """Values on the wire: PostgreSQL's text and binary formats for the types db9 serves.
 
 Text format is the types' output/input functions (sql.types). Binary format follows
-PostgreSQL's send/recv functions for the common types; a type without a binary form is
-refused with 0A000 rather than sent wrong.
+PostgreSQL's send/recv functions, arrays included; a type without a binary form is refused
+with 0A000 rather than sent wrong.
+
+Decoding raises only SQL errors, with the SQLSTATE PostgreSQL gives the same bytes: 08P01
+for a value shorter than its type needs, 22P03 for bytes its type cannot hold (bad digits,
+trailing bytes), 22021 for text that is not UTF-8, 22008 for dates out of range. Encoding
+raises 22003/22008 for a value the format cannot carry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import struct
 import uuid
 from decimal import Decimal
 from typing import Any
 
+from pgwire.messages import ProtocolViolation
 from sql import types as T
-from sql.errors import FeatureNotSupported, InvalidTextRepresentation
+from sql.errors import (
+    CharacterNotInRepertoire,
+    DatatypeMismatch,
+    DatetimeFieldOverflow,
+    FeatureNotSupported,
+    InvalidBinaryRepresentation,
+    NumericValueOutOfRange,
+    ProgramLimitExceeded,
+    UntranslatableCharacter,
+)
 from sql.types import Interval, SqlType
 
 _EPOCH_DATE = dt.date(2000, 1, 1).toordinal()
 _EPOCH = dt.datetime(2000, 1, 1)
 _EPOCH_TZ = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _I2, _I4, _I8 = struct.Struct("!h"), struct.Struct("!i"), struct.Struct("!q")
+_U4 = struct.Struct("!I")
 _F4, _F8 = struct.Struct("!f"), struct.Struct("!d")
+_INTERVAL = struct.Struct("!qii")
+_NUMERIC_HEAD = struct.Struct("!HhHH")
+_I4_MIN, _I4_MAX = -(1 << 31), (1 << 31) - 1
+_I8_MIN, _I8_MAX = -(1 << 63), (1 << 63) - 1
+_NUMERIC_POS, _NUMERIC_NEG, _NUMERIC_NAN = 0x0000, 0x4000, 0xC000
+_NUMERIC_PINF, _NUMERIC_NINF = 0xD000, 0xF000
+_NUMERIC_DSCALE_MAX = 0x3FFF
+_OID_TYPES = ("oid", "regclass", "regtype", "regnamespace", "regproc")
+_TEXT_TYPES = ("text", "character varying", "character", "name", "unknown")
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError | None) -> CharacterNotInRepertoire:
+    bad = raw[exc.start : exc.end] if exc is not None else b"\x00"
+    shown = " ".join(f"0x{b:02x}" for b in bad)
+    return CharacterNotInRepertoire(f'invalid byte sequence for encoding "UTF8": {shown}')
+
+
+def utf8(raw: bytes) -> str:
+    """Client text as the server takes it: UTF-8 without NUL bytes (22021 otherwise)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(raw, exc) from None
+    if "\x00" in text:
+        raise _not_utf8(raw, None)
+    return text
 
 
 def encode_text(v: Any, t: SqlType) -> bytes | None:
     text = T.format_value(v, t)
-    return None if text is None else text.encode("utf-8")
+    if text is None:
+        return None
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 form exists
+        raise UntranslatableCharacter(
+            'character has no equivalent in encoding "UTF8"'
+        ) from None  # fmt: skip
 
 
 def decode_text(raw: bytes, t: SqlType) -> Any:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidTextRepresentation('invalid byte sequence for encoding "UTF8"') from None
+    text = utf8(raw)
     if t.name in ("unknown", "text"):
         return text
     return T.parse_text(text, t)
+
+
+# -- reading one binary value ----------------------------------------------------------------
+
+
+class _In:
+    """A binary value being read; reading past its end is PostgreSQL's 08P01."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.data):
+            raise ProtocolViolation("insufficient data left in message")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def unpack(self, s: struct.Struct) -> Any:
+        if self.pos + s.size > len(self.data):
+            raise ProtocolViolation("insufficient data left in message")
+        v = s.unpack_from(self.data, self.pos)
+        self.pos += s.size
+        return v[0] if len(v) == 1 else v
+
+    def rest(self) -> bytes:
+        return self.take(len(self.data) - self.pos)
+
+    def done(self) -> bool:
+        return self.pos == len(self.data)
 
 
 # -- numeric's binary form: base-10000 digits with weight, sign and display scale -------------
@@ -45,9 +123,10 @@ def decode_text(raw: bytes, t: SqlType) -> Any:
 
 def _numeric_send(d: Decimal) -> bytes:
     if d.is_nan():
-        return struct.pack("!hhHH", 0, 0, 0xC000, 0)
+        return _NUMERIC_HEAD.pack(0, 0, _NUMERIC_NAN, 0)
     if d.is_infinite():
-        return struct.pack("!hhHH", 0, 0, 0xD000 if d > 0 else 0xF000, 0)
+        # PostgreSQL sends a display scale of 32 here: bits of its short header read as one.
+        return _NUMERIC_HEAD.pack(0, 0, _NUMERIC_PINF if d > 0 else _NUMERIC_NINF, 32)
     sign, digits, exp = d.as_tuple()
     assert isinstance(exp, int)
     dscale = max(-exp, 0)
@@ -70,49 +149,153 @@ def _numeric_send(d: Decimal) -> bytes:
         groups.pop()
     if not groups:
         weight = 0
-    head = struct.pack("!hhHH", len(groups), weight, 0x4000 if sign else 0, dscale)
-    return head + b"".join(struct.pack("!H", g) for g in groups)
+    if dscale > _NUMERIC_DSCALE_MAX or not -(1 << 15) <= weight < (1 << 15):
+        raise NumericValueOutOfRange("value overflows numeric format")
+    head = _NUMERIC_HEAD.pack(len(groups), weight, _NUMERIC_NEG if sign else _NUMERIC_POS, dscale)
+    return head + struct.pack(f"!{len(groups)}H", *groups)
 
 
-def _numeric_recv(raw: bytes) -> Decimal:
-    ndigits, weight, sign, dscale = struct.unpack_from("!hhHH", raw)
-    if sign == 0xC000:
+def _numeric_recv(buf: _In) -> Decimal:
+    """numeric_recv: digits past the display scale are cut off, as PostgreSQL does. The
+    value is built from its digits, exactly: no decimal context rounds it."""
+    ndigits, weight, sign, dscale = buf.unpack(_NUMERIC_HEAD)
+    if sign not in (_NUMERIC_POS, _NUMERIC_NEG, _NUMERIC_NAN, _NUMERIC_PINF, _NUMERIC_NINF):
+        raise InvalidBinaryRepresentation('invalid sign in external "numeric" value')
+    if dscale > _NUMERIC_DSCALE_MAX:
+        raise InvalidBinaryRepresentation('invalid scale in external "numeric" value')
+    groups = struct.unpack(f"!{ndigits}H", buf.take(2 * ndigits))
+    if any(g >= 10000 for g in groups):
+        raise InvalidBinaryRepresentation('invalid digit in external "numeric" value')
+    if sign == _NUMERIC_NAN:
         return Decimal("NaN")
-    if sign in (0xD000, 0xF000):
-        return Decimal("Infinity" if sign == 0xD000 else "-Infinity")
-    groups = struct.unpack_from(f"!{ndigits}H", raw, 8)
-    value = Decimal(0)
-    for i, g in enumerate(groups):
-        value += Decimal(g).scaleb(4 * (weight - i))
-    if sign == 0x4000:
-        value = -value
-    return value.quantize(Decimal(1).scaleb(-dscale)) if dscale else value
+    if sign in (_NUMERIC_PINF, _NUMERIC_NINF):
+        return Decimal("Infinity" if sign == _NUMERIC_PINF else "-Infinity")
+    text = "".join(f"{g:04d}" for g in groups)
+    exp = 4 * (weight + 1 - ndigits)  # the exponent of the last digit
+    if exp < -dscale:
+        text = text[: len(text) - (-dscale - exp)]
+        exp = -dscale
+    elif exp > -dscale:
+        text += "0" * (exp + dscale)
+        exp = -dscale
+    digits = tuple(int(c) for c in text.lstrip("0")) or (0,)
+    return Decimal((1 if sign == _NUMERIC_NEG else 0, digits, exp))
 
 
-def encode_binary(v: Any, t: SqlType) -> bytes | None:
-    if v is None:
-        return None
+# -- arrays: PostgreSQL's array_send / array_recv ----------------------------------------------
+
+
+def _lower_bound(t: SqlType) -> int:
+    return 0 if t.name in ("int2vector", "oidvector") else 1  # the vectors count from 0
+
+
+def _array_recv(buf: _In, t: SqlType) -> list[Any]:
+    elem = t.element
+    assert elem is not None
+    ndim, flags, elem_oid = buf.unpack(_I4), buf.unpack(_I4), buf.unpack(_U4)
+    if ndim < 0:
+        raise InvalidBinaryRepresentation(f"invalid number of dimensions: {ndim}")
+    if ndim > T.MAX_ARRAY_DIMS:
+        raise ProgramLimitExceeded(
+            f"number of array dimensions ({ndim}) exceeds the maximum allowed ({T.MAX_ARRAY_DIMS})"
+        )
+    if flags not in (0, 1):
+        raise InvalidBinaryRepresentation("invalid array flags")
+    if elem_oid != elem.oid:
+        found = T.BY_OID.get(elem_oid)
+        raise DatatypeMismatch(
+            f"binary data has array element type {elem_oid} "
+            f"({found.display() if found else '???'}) instead of expected {elem.oid} "
+            f"({elem.display()})"
+        )
+    dims = []
+    for _ in range(ndim):
+        size, lower = buf.unpack(_I4), buf.unpack(_I4)
+        if size < 0 or lower + size - 1 > _I4_MAX:
+            raise ProgramLimitExceeded("array size exceeds the maximum allowed")
+        if lower != _lower_bound(t) and size:
+            raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
+        dims.append(size)
+    count = 1
+    for size in dims:
+        count *= size
+    if not dims or count == 0:
+        return []
+    if count > len(buf.data):  # each element takes at least its 4-byte length
+        raise ProtocolViolation("insufficient data left in message")
+    elements: list[Any] = []
+    for i in range(count):
+        n = buf.unpack(_I4)
+        if n == -1:
+            elements.append(None)
+            continue
+        if n < -1 or n > len(buf.data) - buf.pos:
+            raise InvalidBinaryRepresentation("insufficient data left in message")
+        item = _In(buf.take(n))
+        elements.append(_recv(item, elem))
+        if not item.done():
+            raise InvalidBinaryRepresentation(f"improper binary format in array element {i + 1}")
+    return T.array_from_elements(elements, dims)
+
+
+def _array_send(items: list[Any], t: SqlType) -> bytes:
+    elem = t.element
+    assert elem is not None
+    dims = T.array_dims(items, elem)
+    elements = T.array_elements(items, elem) if dims else []
+    has_null = any(x is None for x in elements)
+    parts = [struct.pack("!iiI", len(dims), int(has_null), elem.oid)]
+    parts += [struct.pack("!ii", size, _lower_bound(t)) for size in dims]
+    for x in elements:
+        if x is None:
+            parts.append(b"\xff\xff\xff\xff")
+            continue
+        data = _send(x, elem)
+        parts.append(_I4.pack(len(data)))
+        parts.append(data)
+    return b"".join(parts)
+
+
+# -- the types -------------------------------------------------------------------------------
+
+
+def _int_send(s: struct.Struct, v: Any, t: SqlType) -> bytes:
+    try:
+        return s.pack(v)
+    except struct.error:
+        raise NumericValueOutOfRange(f"{t.name} out of range") from None
+
+
+def _send(v: Any, t: SqlType) -> bytes:
+    if t.element is not None:  # int2vector and oidvector too: they travel as arrays
+        return _array_send(v, t)
     name = t.name
     if name == "smallint":
-        return _I2.pack(v)
-    if name in ("integer",):
-        return _I4.pack(v)
-    if name in ("oid", "regclass", "regtype", "regnamespace", "regproc"):
-        return struct.pack("!I", v) if isinstance(v, int) else str(v).encode()
+        return _int_send(_I2, v, t)
+    if name == "integer":
+        return _int_send(_I4, v, t)
     if name == "bigint":
-        return _I8.pack(v)
+        return _int_send(_I8, v, t)
+    if name in _OID_TYPES:
+        if not isinstance(v, int):  # a name that stands for the object (regclass 'pg_class')
+            raise FeatureNotSupported(f"binary output of a {t.display()} given by name")
+        return _int_send(_U4, v, t)
     if name == "real":
-        return _F4.pack(v)
+        try:
+            return _F4.pack(v)
+        except OverflowError:
+            raise NumericValueOutOfRange("value out of range: overflow") from None
     if name == "double precision":
         return _F8.pack(v)
     if name == "boolean":
         return b"\x01" if v else b"\x00"
     if name == "bytea":
         return bytes(v)
-    if name in ("text", "character varying", "character", "name", '"char"', "unknown", "json"):
-        return (v if isinstance(v, str) else T.format_value(v, t) or "").encode()
+    if name in (*_TEXT_TYPES, '"char"', "json"):
+        text = v if isinstance(v, str) else (T.format_value(v, t) or "")
+        return encode_text(text, T.TEXT) or b""
     if name == "jsonb":
-        return b"\x01" + T.format_jsonb(v).encode()
+        return b"\x01" + (encode_text(T.format_jsonb(v), T.TEXT) or b"")
     if name == "uuid":
         return v.bytes  # type: ignore[no-any-return]
     if name == "date":
@@ -122,48 +305,86 @@ def encode_binary(v: Any, t: SqlType) -> bytes | None:
     if name == "timestamp with time zone":
         return _I8.pack((v - _EPOCH_TZ) // dt.timedelta(microseconds=1))
     if name == "interval":
-        return struct.pack("!qii", v.micros, v.days, v.months)
+        try:
+            return _INTERVAL.pack(v.micros, v.days, v.months)
+        except struct.error:
+            raise DatetimeFieldOverflow("interval out of range") from None
     if name == "numeric":
         return _numeric_send(Decimal(v))
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
-def decode_binary(raw: bytes, t: SqlType) -> Any:
+def encode_binary(v: Any, t: SqlType) -> bytes | None:
+    return None if v is None else _send(v, t)
+
+
+def _recv(buf: _In, t: SqlType) -> Any:
+    if t.element is not None:
+        return _array_recv(buf, t)
     name = t.name
-    try:
-        if name == "smallint":
-            return _I2.unpack(raw)[0]
-        if name in ("integer", "oid"):
-            return _I4.unpack(raw)[0] if name == "integer" else struct.unpack("!I", raw)[0]
-        if name == "bigint":
-            return _I8.unpack(raw)[0]
-        if name == "real":
-            return _F4.unpack(raw)[0]
-        if name == "double precision":
-            return _F8.unpack(raw)[0]
-        if name == "boolean":
-            return raw != b"\x00"
-        if name == "bytea":
-            return raw
-        if name in ("text", "character varying", "character", "name", "unknown", "json"):
-            return raw.decode("utf-8")
-        if name == "jsonb":
-            return json.loads(raw[1:].decode("utf-8"), parse_float=Decimal)
-        if name == "uuid":
-            return uuid.UUID(bytes=raw)
-        if name == "date":
-            return dt.date.fromordinal(_I4.unpack(raw)[0] + _EPOCH_DATE)
-        if name == "timestamp without time zone":
-            return _EPOCH + dt.timedelta(microseconds=_I8.unpack(raw)[0])
-        if name == "timestamp with time zone":
-            return _EPOCH_TZ + dt.timedelta(microseconds=_I8.unpack(raw)[0])
-        if name == "interval":
-            micros, days, months = struct.unpack("!qii", raw)
-            return Interval(months, days, micros)
-        if name == "numeric":
-            return _numeric_recv(raw)
-    except (struct.error, ValueError, UnicodeDecodeError) as exc:
-        raise InvalidTextRepresentation(
-            f"invalid binary value for type {t.display()}: {exc}"
-        ) from None
+    if name == "smallint":
+        return buf.unpack(_I2)
+    if name == "integer":
+        return buf.unpack(_I4)
+    if name in _OID_TYPES:
+        return buf.unpack(_U4)
+    if name == "bigint":
+        return buf.unpack(_I8)
+    if name == "real":
+        return buf.unpack(_F4)
+    if name == "double precision":
+        return buf.unpack(_F8)
+    if name == "boolean":
+        return buf.take(1) != b"\x00"
+    if name == "bytea":
+        return buf.rest()
+    if name in _TEXT_TYPES:
+        return utf8(buf.rest())
+    if name == '"char"':
+        (c,) = buf.take(1)
+        return chr(c) if c < 0x80 else f"\\{c:03o}"  # charout's form of a non-ASCII byte
+    if name == "json":
+        text = utf8(buf.rest())
+        T.parse_json(text, jsonb=False)
+        return text
+    if name == "jsonb":
+        version = buf.take(1)[0]
+        if version != 1:
+            raise InvalidBinaryRepresentation(f"unsupported jsonb version number {version}")
+        return T.parse_json(utf8(buf.rest()), jsonb=True)
+    if name == "uuid":
+        return uuid.UUID(bytes=buf.take(16))
+    if name == "date":
+        days = buf.unpack(_I4)
+        if days in (_I4_MIN, _I4_MAX):
+            raise FeatureNotSupported("infinite dates are not supported")
+        try:
+            return dt.date.fromordinal(days + _EPOCH_DATE)
+        except (ValueError, OverflowError):
+            raise DatetimeFieldOverflow("date out of range") from None
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        micros = buf.unpack(_I8)
+        if micros in (_I8_MIN, _I8_MAX):
+            raise FeatureNotSupported("infinite timestamps are not supported")
+        try:
+            epoch = _EPOCH if name == "timestamp without time zone" else _EPOCH_TZ
+            return epoch + dt.timedelta(microseconds=micros)
+        except OverflowError:
+            raise DatetimeFieldOverflow("timestamp out of range") from None
+    if name == "interval":
+        micros, days, months = buf.unpack(_INTERVAL)
+        return Interval(months, days, micros)
+    if name == "numeric":
+        return _numeric_recv(buf)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
+
+
+def decode_binary(raw: bytes, t: SqlType, param: int = 1) -> Any:
+    """The value of bind parameter number ``param`` sent in binary as type ``t``."""
+    buf = _In(raw)
+    value = _recv(buf, t)
+    if not buf.done():
+        raise InvalidBinaryRepresentation(
+            f"incorrect binary data format in bind parameter {param}"
+        )  # fmt: skip
+    return value

@@ -205,3 +205,43 @@ class InternalError(SqlError):
 
 class BadCopyFileFormat(SqlError):
     sqlstate = "22P04"
+
+
+class InvalidBinaryRepresentation(SqlError):
+    sqlstate = "22P03"
+
+
+class CharacterNotInRepertoire(SqlError):
+    sqlstate = "22021"
+
+
+class UntranslatableCharacter(SqlError):
+    sqlstate = "22P05"
+
+
+class ArraySubscriptError(SqlError):
+    sqlstate = "2202E"
+
+
+class StatementTooComplex(SqlError):
+    sqlstate = "54001"
+
+
+class OutOfMemory(SqlError):
+    sqlstate = "53200"
+
+
+def from_python(exc: BaseException) -> SqlError | None:
+    """The SQL error a Python exception from evaluation stands for, if it is one of the
+    resource or range failures every layer can hit; None for a bug (an internal error)."""
+    if isinstance(exc, RecursionError):
+        return StatementTooComplex("stack depth limit exceeded")
+    if isinstance(exc, OverflowError):
+        if "date" in str(exc):  # datetime arithmetic past year 9999 or before year 1
+            return DatetimeFieldOverflow("timestamp out of range")
+        return NumericValueOutOfRange("value out of range: overflow")
+    if isinstance(exc, ValueError) and str(exc).startswith("year ") and "out of range" in str(exc):
+        return DatetimeFieldOverflow("timestamp out of range")  # datetime(year=...) refused it
+    if isinstance(exc, MemoryError):
+        return OutOfMemory("out of memory")
+    return None

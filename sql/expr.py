@@ -22,7 +22,9 @@ from sqlglot import exp
 from sql import types as T
 from sql.errors import (
     AmbiguousColumn,
+    ArraySubscriptError,
     CardinalityViolation,
+    DataException,
     DatatypeMismatch,
     DivisionByZero,
     FeatureNotSupported,
@@ -207,8 +209,13 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     s, d = src.name, dst.name
     if dst.element is not None:
         if isinstance(v, str):
-            return T.parse_array(v, dst.element)
-        return [cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit) for x in v]
+            return T.parse_text(v, dst)
+        return [
+            cast_value(x, src, dst, explicit=explicit)
+            if T.is_subarray(x, dst.element)
+            else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
+            for x in v
+        ]
     if d in ("regclass", "regtype") and isinstance(v, str):
         return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
@@ -219,6 +226,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d in ("text", "name"):
         if isinstance(v, str):
             return v
+        if isinstance(v, bool):  # boolean's cast to text spells it out, unlike boolout
+            return "true" if v else "false"
         return T.format_value(v, src)
     if d in ("character varying", "character"):
         text = v if isinstance(v, str) else (T.format_value(v, src) or "")
@@ -533,12 +542,12 @@ class Compiler:
         text = e.this
         if e.is_string:
             return Typed(lambda _r: text, T.UNKNOWN, True)
-        if re.fullmatch(r"\d+", text):
+        if re.fullmatch(r"\d{1,19}", text):
             n = int(text)
             t = T.INT4 if n < 2**31 else T.INT8 if n < 2**63 else T.NUMERIC
             value: Any = n if t is not T.NUMERIC else Decimal(n)
-        else:
-            value, t = Decimal(text), T.NUMERIC
+        else:  # numeric's input function: its range and no limit on digits
+            value, t = T.parse_text(text, T.NUMERIC), T.NUMERIC
         return Typed(lambda _r: value, t, True)
 
     def c_ByteString(self, e: exp.ByteString) -> Typed:
@@ -700,8 +709,6 @@ class Compiler:
         return [self.compile(path).fn(())]
 
     def _json_get(self, e: exp.Expr, as_text: bool) -> Typed:
-        import json as _json
-
         doc = self.compile(e.this)
         if doc.type.name not in ("json", "jsonb"):
             op = "->>" if as_text else "->"
@@ -716,7 +723,7 @@ class Compiler:
             if v is None:
                 return None
             if is_text:
-                v = _json.loads(v, parse_float=Decimal)
+                v = T.parse_json(v, jsonb=True)
             for step in steps:
                 if isinstance(step, str) and isinstance(v, dict):
                     if step not in v:
@@ -820,16 +827,19 @@ class Compiler:
         a, b = self.compile(e.this), self.compile(e.expression)
         if a.type.element is not None or b.type.element is not None:
             arr = a.type if a.type.element is not None else b.type
-
-            def cat(r: Row) -> Any:
-                x, y = a.fn(r), b.fn(r)
-                if x is None:
-                    return y if isinstance(y, list) else [y]
-                if y is None:
-                    return x if isinstance(x, list) else [x]
-                return (x if isinstance(x, list) else [x]) + (y if isinstance(y, list) else [y])
-
-            return Typed(cat, arr)
+            # An untyped literal on the other side is an array (array_cat), as in PostgreSQL.
+            if a.type.name == "unknown":
+                a = coerce_to(a, arr)
+            if b.type.name == "unknown":
+                b = coerce_to(b, arr)
+            fa, fb = a.fn, b.fn
+            elem = arr.element
+            assert elem is not None
+            if a.type.element is not None and b.type.element is not None:
+                return Typed(lambda r: array_cat(fa(r), fb(r), elem), arr)
+            if a.type.element is not None:
+                return Typed(lambda r: array_append(fa(r), fb(r), elem), arr)
+            return Typed(lambda r: array_prepend(fa(r), fb(r), elem), arr)
         ta = coerce_to(a, T.TEXT, explicit=True)
         tb = coerce_to(b, T.TEXT, explicit=True)
 
@@ -1141,18 +1151,28 @@ class Compiler:
         return self.compile(e.this)  # one collation (C): COLLATE changes nothing
 
     def c_Bracket(self, e: exp.Bracket) -> Typed:
-        arr = self.compile(e.this)
-        if len(e.expressions) != 1:
-            raise FeatureNotSupported("array slices are not supported")
+        # a[i][j] arrives as Bracket(Bracket(a, i), j): one subscript per dimension.
+        subscripts: list[exp.Expr] = []
+        base: exp.Expr = e
+        while isinstance(base, exp.Bracket):
+            if len(base.expressions) != 1 or isinstance(base.expressions[0], exp.Slice):
+                raise FeatureNotSupported("array slices are not supported")
+            subscripts.insert(0, base.expressions[0])
+            base = base.this
+        arr = self.compile(base)
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
-        idx = coerce_to(self.compile(e.expressions[0]), T.INT4)
+        idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
         elem = arr.type.element or T.TEXT
 
         def run(r: Row) -> Any:
-            items, i = arr.fn(r), idx.fn(r)
-            if items is None or i is None or not 0 <= i < len(items):
-                return None
-            return items[i]
+            v = arr.fn(r)
+            for idx in idxs:
+                i = idx(r)
+                if not isinstance(v, list) or i is None or not 0 <= i < len(v):
+                    return None
+                v = v[i]
+            # Fewer subscripts than dimensions: NULL, as in PostgreSQL.
+            return None if T.is_subarray(v, elem) else v
 
         return Typed(run, elem)
 
@@ -1178,10 +1198,76 @@ class Compiler:
         items = [self.compile(x) for x in e.expressions]
         t = unify([i.type for i in items]) if items else T.TEXT
         fns = [coerce_to(i, t).fn for i in items]
-        return Typed(lambda r: [f(r) for f in fns], t.array_of(), name="array")
+        if t.element is None:
+            return Typed(lambda r: [f(r) for f in fns], t.array_of(), name="array")
+        elem = t.element
+
+        def nested(r: Row) -> list[Any]:
+            # ARRAY[ARRAY[..], ...]: one more dimension. NULL sub-arrays are skipped and
+            # the sub-arrays must all have one shape, as PostgreSQL's ARRAY[] has it.
+            subs = [v for v in (f(r) for f in fns) if v is not None]
+            T.array_dims(subs, elem)
+            return subs if any(subs) else []
+
+        return Typed(nested, t, name="array")
 
     def c_Any(self, e: exp.Any) -> Typed:
         raise FeatureNotSupported("ANY outside a comparison")
+
+
+def _incompatible(detail: str) -> ArraySubscriptError:
+    return ArraySubscriptError("cannot concatenate incompatible arrays", detail=detail)
+
+
+def array_cat(x: list[Any] | None, y: list[Any] | None, elem: SqlType) -> list[Any] | None:
+    """``array || array`` (array_cat): arrays of n and n dimensions join along the first;
+    an array of n-1 dimensions is added as one more item of the first dimension."""
+    if x is None:
+        return y
+    if y is None:
+        return x
+    dx, dy = T.array_dims(x, elem), T.array_dims(y, elem)
+    if not dx:
+        return y
+    if not dy:
+        return x
+    if len(dx) == len(dy):
+        if dx[1:] != dy[1:]:
+            raise _incompatible(
+                "Arrays with differing element dimensions are not compatible for concatenation."
+            )
+        return x + y
+    if len(dx) == len(dy) + 1:
+        if dx[1:] != dy:
+            raise _incompatible(
+                "Arrays with differing dimensions are not compatible for concatenation."
+            )
+        return [*x, y]
+    if len(dy) == len(dx) + 1:
+        if dy[1:] != dx:
+            raise _incompatible(
+                "Arrays with differing dimensions are not compatible for concatenation."
+            )
+        return [x, *y]
+    raise _incompatible(
+        f"Arrays of {len(dx)} and {len(dy)} dimensions are not compatible for concatenation."
+    )
+
+
+def _one_dimensional(x: list[Any], elem: SqlType) -> list[Any]:
+    if len(T.array_dims(x, elem)) > 1:
+        raise DataException("argument must be empty or one-dimensional array")
+    return x
+
+
+def array_append(x: list[Any] | None, v: Any, elem: SqlType) -> list[Any]:
+    """``array || element``: only for an empty or one-dimensional array."""
+    return [*_one_dimensional(x or [], elem), v]
+
+
+def array_prepend(v: Any, x: list[Any] | None, elem: SqlType) -> list[Any]:
+    """``element || array``: only for an empty or one-dimensional array."""
+    return [v, *_one_dimensional(x or [], elem)]
 
 
 def _equals(x: Fn, y: Fn) -> Fn:

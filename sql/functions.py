@@ -16,13 +16,29 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from sql import types as T
-from sql.errors import DatatypeMismatch, InvalidParameterValue, UndefinedFunction
+from sql.errors import (
+    DatatypeMismatch,
+    InvalidParameterValue,
+    ProgramLimitExceeded,
+    UndefinedFunction,
+)
 from sql.types import Interval, SqlType
 
 if TYPE_CHECKING:
     from sql.expr import Compiler, Typed
 
 Impl = Callable[..., Any]
+
+
+def _chr(n: int) -> str:
+    """chr(): a code point of UTF-8; NUL, surrogates and beyond U+10FFFF are not."""
+    if n == 0:
+        raise ProgramLimitExceeded("null character not permitted")
+    if n < 0:
+        raise ProgramLimitExceeded("character number must be positive")
+    if 0xD800 <= n <= 0xDFFF or n > 0x10FFFF:
+        raise ProgramLimitExceeded(f"requested character not valid for encoding: {n}")
+    return chr(n)
 
 
 def _round(x: Any, digits: int = 0) -> Any:
@@ -153,7 +169,7 @@ FUNCTIONS: dict[
         ),
         True,
     ),
-    "chr": ([T.INT4], T.TEXT, chr, True),
+    "chr": ([T.INT4], T.TEXT, lambda n: _chr(n), True),
     "ascii": ([T.TEXT], T.INT4, lambda s: ord(s[0]) if s else 0, True),
     "string_to_array": (
         [T.TEXT, T.TEXT],

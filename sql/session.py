@@ -36,6 +36,7 @@ from sql.errors import (
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
+    from_python,
 )
 from sql.expr import Context
 from sql.sequences import Sequences
@@ -297,9 +298,9 @@ class Session:
                 return self._begin(stmt.utility[1])
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
-        return self._guarded(lambda: self._dispatch(stmt, params, param_types))
+        return self._guarded(lambda: self._dispatch(stmt, params, param_types), stmt.text)
 
-    def _guarded(self, action: Callable[[], Result]) -> Result:
+    def _guarded(self, action: Callable[[], Result], sql: str = "") -> Result:
         """Run one statement's work with PostgreSQL's transaction rules around it."""
         if self.failed:
             raise InFailedTransaction(_ABORTED)
@@ -321,12 +322,12 @@ class Session:
         except Db9Error as exc:
             self._fail(autocommit, exc)
             raise self._translate(exc) from None
-        except RecursionError:
-            self._fail(autocommit, None)
-            raise FeatureNotSupported("statement is too deeply nested") from None
         except Exception as exc:  # a bug of ours: fail the statement, keep the session
-            log.exception("internal error in a statement")
             self._fail(autocommit, None)
+            known = from_python(exc)  # too deep, out of range, out of memory
+            if known is not None:
+                raise known from None
+            log.exception("internal error in statement %r", sql)
             raise InternalError(f"internal error: {type(exc).__name__}: {exc}") from None
         finally:
             self.running = None
@@ -388,6 +389,10 @@ class Session:
         stmts = split_statements(sql)
         if len(stmts) > 1:
             raise SyntaxError_("cannot insert multiple commands into a prepared statement")
+        for oid in param_oids or []:
+            if oid and oid != T.UNKNOWN.oid and oid not in T.BY_OID:
+                # Taking it as text would read a binary value of that type as garbage text.
+                raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
         declared = [T.BY_OID.get(o) if o else None for o in param_oids or []]
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
@@ -470,7 +475,7 @@ class Session:
         try:
             with nowait.nonblocking():
                 # run_statement's checks hold for a cached SELECT: no utility, not failed.
-                result = self._guarded(lambda: self._dispatch(stmt, params, types))
+                result = self._guarded(lambda: self._dispatch(stmt, params, types), stmt.text)
         except nowait.WouldBlock:
             return None
         except Db9Error as exc:
@@ -769,21 +774,24 @@ class Session:
         writer = TableWriter(self, table, ctx)
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            from sql.errors import InvalidTextRepresentation
+        except UnicodeDecodeError as exc:
+            from sql.errors import CharacterNotInRepertoire
 
-            raise InvalidTextRepresentation('invalid byte sequence for encoding "UTF8"') from None
+            shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end])
+            raise CharacterNotInRepertoire(
+                f'invalid byte sequence for encoding "UTF8": {shown}'
+            ) from None
         count = 0
         for line_no, fields in enumerate(parse_rows(spec, text), 1):
-            if len(fields) != len(names):
-                what = (
-                    "missing data for column"
-                    if len(fields) < len(names)
-                    else "extra data after last expected column"
-                )
-                raise BadCopyFileFormat(what, detail=f"COPY {table.name}, line {line_no}")
+            where = f"COPY {table.name}, line {line_no}"
+            if len(fields) > len(names):
+                raise BadCopyFileFormat("extra data after last expected column", detail=where)
             row: list[Any] = [None] * len(live)
-            for pos, t, value in zip(positions, types, fields, strict=True):
+            # Field by field, as PostgreSQL: a bad value before a missing one is reported.
+            for i, (pos, t) in enumerate(zip(positions, types, strict=True)):
+                if i >= len(fields):
+                    raise BadCopyFileFormat(f'missing data for column "{names[i]}"', detail=where)
+                value = fields[i]
                 row[pos] = None if value is None else T.parse_text(value, t)
             for i, d in defaults.items():
                 row[i] = d.fn(())

@@ -14,18 +14,24 @@ import functools
 import json
 import math
 import re
+import string
 import uuid
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sql.errors import (
+    ArraySubscriptError,
     DatetimeFieldOverflow,
     FeatureNotSupported,
     InvalidDatetimeFormat,
+    InvalidParameterValue,
     InvalidTextRepresentation,
     NumericValueOutOfRange,
+    ProgramLimitExceeded,
+    StatementTooComplex,
     StringDataRightTruncation,
+    UntranslatableCharacter,
 )
 
 
@@ -65,6 +71,10 @@ class SqlType:
         return self.name
 
     def array_of(self) -> SqlType:
+        """The array type of this type; an array type is its own (int[][] is int[]: the
+        number of dimensions belongs to a value, as in PostgreSQL)."""
+        if self.element is not None and self.name.endswith("[]"):
+            return self
         return SqlType(self.name + "[]", self.array_oid, 0, -1, "A", element=self)
 
 
@@ -286,11 +296,15 @@ def parse_text(text: str, t: SqlType) -> Any:
     """A value of type ``t`` from its text form, as the type's input function reads it."""
     name = t.name
     s = text.strip()
+    if name in ("int2vector", "oidvector"):  # space-separated, as their output
+        return [parse_text(x, t.element) for x in s.split()] if t.element else []
     if t.element is not None:
         return parse_array(text, t.element)
     if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):
         if not _INT_TEXT.fullmatch(s):
             raise _bad(t, text)
+        if len(s.lstrip("+-0")) > 20:  # past any integer type (and int()'s digit limit)
+            raise NumericValueOutOfRange(f'value "{s}" is out of range for type {name}')
         return check_int(int(s), t)
     if name in ("real", "double precision"):
         low = s.lower()
@@ -308,16 +322,22 @@ def parse_text(text: str, t: SqlType) -> Any:
             v = float(s)
         except ValueError:
             raise _bad(t, text) from None
+        if name == "real":
+            v = round_float4(v)
         if math.isinf(v):
             raise NumericValueOutOfRange(f'"{s}" is out of range for type {name}')
-        return round_float4(v) if name == "real" else v
+        return v
     if name == "numeric":
         low = s.lower()
         if low in ("nan", "infinity", "+infinity", "-infinity"):
             return Decimal(low.replace("+", ""))
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", low):
             raise _bad(t, text)
-        return coerce_numeric(Decimal(s), t)
+        d = Decimal(s)
+        # PostgreSQL's numeric holds 131072 digits before the point and 16383 after.
+        if (d and d.adjusted() >= 131072) or int(d.as_tuple().exponent) < -16383:
+            raise NumericValueOutOfRange("value overflows numeric format")
+        return coerce_numeric(d, t)
     if name == "boolean":
         low = s.lower()
         if low in _BOOL_TRUE:
@@ -347,21 +367,62 @@ def parse_text(text: str, t: SqlType) -> Any:
         except ValueError:
             raise _bad(t, text) from None
     if name == "json":
-        try:
-            json.loads(text)
-        except ValueError:
-            raise InvalidTextRepresentation("invalid input syntax for type json") from None
+        parse_json(text, jsonb=False)
         return text
     if name == "jsonb":
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except ValueError:
-            raise InvalidTextRepresentation("invalid input syntax for type json") from None
+        return parse_json(text, jsonb=True)
     if name in ("oid", "regclass", "regtype", "regnamespace", "regproc"):
         if re.fullmatch(r"\d+", s):
             return int(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python accepts NaN and Infinity; JSON does not
+
+
+def _json_int(text: str) -> int | Decimal:
+    # int() refuses more than 4300 digits; JSON numbers have no such limit.
+    return int(text) if len(text) < 4000 else Decimal(text)
+
+
+def parse_json(text: str, *, jsonb: bool) -> Any:
+    """A JSON document as PostgreSQL's json/jsonb input reads it: NaN and Infinity are not
+    JSON (22P02), and nesting deeper than the stack allows is 54001. ``jsonb`` (also for json
+    values being de-escaped, as ``->>`` does) refuses unpaired surrogate escapes (22P02) and
+    ``\\u0000`` (22P05); json itself keeps its text, escapes and all."""
+    try:
+        doc = json.loads(
+            text, parse_float=Decimal, parse_int=_json_int, parse_constant=_json_constant
+        )
+    except RecursionError:
+        raise StatementTooComplex("stack depth limit exceeded") from None
+    except ValueError:
+        raise InvalidTextRepresentation("invalid input syntax for type json") from None
+    if jsonb:
+        stack = [doc]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, dict):
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            elif isinstance(v, list):
+                stack.extend(v)
+            elif isinstance(v, str):
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidTextRepresentation(
+                        "invalid input syntax for type json",
+                        detail="Unicode surrogate escapes must come in pairs.",
+                    ) from None
+                if "\x00" in v:
+                    raise UntranslatableCharacter(
+                        "unsupported Unicode escape sequence",
+                        detail="\\u0000 cannot be converted to text.",
+                    )
+    return doc
 
 
 def round_float4(v: float) -> float:
@@ -413,7 +474,12 @@ def parse_bytea(text: str) -> bytes:
         try:
             return bytes.fromhex(text[2:])
         except ValueError:
-            raise InvalidTextRepresentation("invalid hexadecimal data") from None
+            bad = next((c for c in text[2:] if c not in string.hexdigits + " "), None)
+            if bad is None:
+                raise InvalidParameterValue(
+                    "invalid hexadecimal data: odd number of digits"
+                ) from None
+            raise InvalidParameterValue(f'invalid hexadecimal digit: "{bad}"') from None
     out = bytearray()
     i = 0
     while i < len(text):
@@ -555,33 +621,207 @@ def parse_interval(s: str) -> Interval:
     return -iv if ago else iv
 
 
-def parse_array(text: str, element: SqlType) -> list[Any]:
-    s = text.strip()
-    if not (s.startswith("{") and s.endswith("}")):
-        raise InvalidTextRepresentation(f'malformed array literal: "{text}"')
-    items: list[Any] = []
-    body = s[1:-1]
-    i = 0
-    while i < len(body):
-        if body[i] in " ,":
-            i += 1
-            continue
-        if body[i] == '"':
-            j, buf = i + 1, []
-            while j < len(body) and body[j] != '"':
-                if body[j] == "\\":
-                    j += 1
-                buf.append(body[j])
-                j += 1
-            items.append(parse_text("".join(buf), element))
-            i = j + 1
+MAX_ARRAY_DIMS = 6  # PostgreSQL's MAXDIM
+
+
+def is_subarray(item: Any, element: SqlType) -> bool:
+    """True if ``item``, an item of an array of ``element``, is a sub-array (one more
+    dimension) rather than an element. A multidimensional array is a list of equal-length
+    lists; jsonb elements are themselves lists at times, so jsonb arrays have one dimension."""
+    return isinstance(item, list | tuple) and element.name != "jsonb"
+
+
+def array_dims(items: Any, element: SqlType) -> list[int]:
+    """The dimensions of an array value; 2202E if its sub-arrays are not all of one shape."""
+    if not items:
+        return []
+    subs = [is_subarray(x, element) for x in items]
+    if not any(subs):
+        return [len(items)]
+    if not all(subs):
+        raise ArraySubscriptError(
+            "multidimensional arrays must have array expressions with matching dimensions"
+        )
+    inner = array_dims(items[0], element)
+    for x in items[1:]:
+        if array_dims(x, element) != inner:
+            raise ArraySubscriptError(
+                "multidimensional arrays must have array expressions with matching dimensions"
+            )
+    if not inner:
+        return []  # an array of empty arrays is empty, as in PostgreSQL
+    if len(inner) + 1 > MAX_ARRAY_DIMS:
+        raise ProgramLimitExceeded(
+            f"number of array dimensions ({len(inner) + 1}) exceeds the maximum allowed "
+            f"({MAX_ARRAY_DIMS})"
+        )
+    return [len(items), *inner]
+
+
+def array_elements(items: Any, element: SqlType) -> list[Any]:
+    """The elements of an array value in storage order, all dimensions flattened."""
+    out: list[Any] = []
+    stack = [iter(items)]
+    while stack:
+        for x in stack[-1]:
+            if is_subarray(x, element):
+                stack.append(iter(x))
+                break
+            out.append(x)
         else:
-            j = body.find(",", i)
-            j = len(body) if j < 0 else j
-            tok = body[i:j].strip()
-            items.append(None if tok.upper() == "NULL" else parse_text(tok, element))
-            i = j
-    return items
+            stack.pop()
+    return out
+
+
+def array_from_elements(elements: list[Any], dims: list[int]) -> list[Any]:
+    """Nested lists of shape ``dims`` holding ``elements`` in order."""
+    if len(dims) <= 1:
+        return list(elements)
+    step = len(elements) // dims[0] if dims[0] else 0
+    return [
+        array_from_elements(elements[i * step : (i + 1) * step], dims[1:]) for i in range(dims[0])
+    ]
+
+
+class _Braces(list):  # type: ignore[type-arg]
+    """A sub-array read from text, told apart from an element value that is a list."""
+
+
+_ARRAY_DIMS_RE = re.compile(r"\s*((?:\[\s*[+-]?\d+\s*(?::\s*[+-]?\d+\s*)?\]\s*)+)=")
+
+
+def parse_array(text: str, element: SqlType) -> list[Any]:
+    """An array from its text form (array_in): nested braces for dimensions, elements
+    quoted or not, backslash escapes, NULL; an optional ``[1:n]=`` decoration."""
+
+    def malformed(detail: str) -> InvalidTextRepresentation:
+        return InvalidTextRepresentation(f'malformed array literal: "{text}"', detail=detail)
+
+    pos = 0
+    declared: list[int] | None = None
+    m = _ARRAY_DIMS_RE.match(text)
+    if m:
+        declared = []
+        for lo_hi in re.findall(r"\[([^\]]*)\]", m[1]):
+            lo, _, hi = lo_hi.partition(":")
+            lower, upper = (int(lo), int(hi)) if hi else (1, int(lo))
+            if lower != 1:
+                raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
+            if upper < lower - 1:
+                raise ArraySubscriptError(
+                    "upper bound cannot be less than lower bound"
+                )  # fmt: skip
+            declared.append(upper - lower + 1)
+        pos = m.end()
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    if pos >= n or text[pos] != "{":
+        raise malformed('Array value must start with "{" or dimension information.')
+    root: list[Any] = []
+    stack: list[list[Any]] = []
+    current = root
+    pos += 1
+    stack.append(root)
+    expect_item = True  # after "{" or ","
+    closed = False
+    while pos < n:
+        c = text[pos]
+        if c.isspace():
+            pos += 1
+            continue
+        if closed:
+            raise malformed("Junk after closing right brace.")
+        if c == "{":
+            if not expect_item:
+                raise malformed('Unexpected "{" character.')
+            if len(stack) >= MAX_ARRAY_DIMS:
+                raise ProgramLimitExceeded(
+                    f"number of array dimensions ({len(stack) + 1}) exceeds the maximum "
+                    f"allowed ({MAX_ARRAY_DIMS})"
+                )
+            sub: list[Any] = _Braces()
+            current.append(sub)
+            stack.append(sub)
+            current = sub
+            pos += 1
+            continue
+        if c == "}":
+            if expect_item and current:
+                raise malformed('Unexpected "}" character.')
+            stack.pop()
+            pos += 1
+            expect_item = False
+            if not stack:
+                closed = True
+            else:
+                current = stack[-1]
+            continue
+        if c == ",":
+            if expect_item:
+                raise malformed('Unexpected "," character.')
+            expect_item = True
+            pos += 1
+            continue
+        if not expect_item:
+            raise malformed('Expected "," or "}".')
+        # one element, quoted or not
+        buf: list[str] = []
+        quoted = c == '"'
+        if quoted:
+            pos += 1
+            while True:
+                if pos >= n:
+                    raise malformed("Unexpected end of input.")
+                ch = text[pos]
+                if ch == "\\":
+                    if pos + 1 >= n:
+                        raise malformed("Unexpected end of input.")
+                    buf.append(text[pos + 1])
+                    pos += 2
+                elif ch == '"':
+                    pos += 1
+                    break
+                else:
+                    buf.append(ch)
+                    pos += 1
+            value: Any = parse_text("".join(buf), element)
+        else:
+            escaped = False
+            while pos < n and text[pos] not in ',{}"':
+                ch = text[pos]
+                if ch == "\\":
+                    if pos + 1 >= n:
+                        raise malformed("Unexpected end of input.")
+                    buf.append(text[pos + 1])
+                    escaped = True
+                    pos += 2
+                else:
+                    buf.append(ch)
+                    pos += 1
+            if pos < n and text[pos] in '{"':
+                raise malformed(f'Unexpected "{text[pos]}" character.')
+            token = "".join(buf).strip()
+            value = None if token.upper() == "NULL" and not escaped else parse_text(token, element)
+        if any(isinstance(x, _Braces) for x in current):
+            raise malformed(
+                "Multidimensional arrays must have sub-arrays with matching dimensions."
+            )
+        current.append(value)
+        expect_item = False
+    if not closed:
+        raise malformed("Unexpected end of input.")
+    if any(isinstance(x, _Braces) for x in root) and not all(isinstance(x, _Braces) for x in root):
+        raise malformed("Multidimensional arrays must have sub-arrays with matching dimensions.")
+    try:
+        dims = array_dims(root, element)
+    except ArraySubscriptError:
+        raise malformed(
+            "Multidimensional arrays must have sub-arrays with matching dimensions."
+        ) from None
+    if declared is not None and declared != dims:
+        raise malformed("Specified array dimensions do not match array contents.")
+    return root if dims else []
 
 
 # -- text output: what PostgreSQL prints -------------------------------------------------------
@@ -613,17 +853,27 @@ def _shortest_float4(v: float) -> str:
 
 
 def format_interval(iv: Interval) -> str:
+    """IntervalStyle postgres: a field after a negative one carries its sign, even '+'."""
     parts = []
+    before_negative = False
+
+    def part(value: int, unit: str) -> None:
+        nonlocal before_negative
+        sign = "+" if before_negative and value > 0 else ""
+        parts.append(f"{sign}{value} {unit}{'s' if value != 1 else ''}")
+        before_negative = value < 0
+
     years, months = divmod(abs(iv.months), 12)
-    sign_m = "-" if iv.months < 0 else ""
+    if iv.months < 0:
+        years, months = -years, -months
     if years:
-        parts.append(f"{sign_m}{years} year{'s' if years != 1 else ''}")
+        part(years, "year")
     if months:
-        parts.append(f"{sign_m}{months} mon{'s' if months != 1 else ''}")
+        part(months, "mon")
     if iv.days:
-        parts.append(f"{iv.days} day{'s' if abs(iv.days) != 1 else ''}")
+        part(iv.days, "day")
     if iv.micros or not parts:
-        sign = "-" if iv.micros < 0 else ""
+        sign = "-" if iv.micros < 0 else ("+" if before_negative else "")
         total = abs(iv.micros)
         secs, us = divmod(total, 1_000_000)
         h, rem = divmod(secs, 3600)
@@ -631,13 +881,12 @@ def format_interval(iv: Interval) -> str:
         clock = f"{sign}{h:02d}:{mnt:02d}:{sec:02d}"
         if us:
             clock += f".{us:06d}".rstrip("0")
-        if iv.micros or not parts:
-            parts.append(clock)
+        parts.append(clock)
     return " ".join(parts)
 
 
 def format_timestamp(v: dt.datetime) -> str:
-    text = v.strftime("%Y-%m-%d %H:%M:%S")
+    text = f"{v.year:04d}-" + v.strftime("%m-%d %H:%M:%S")
     if v.microsecond:
         text += f".{v.microsecond:06d}".rstrip("0")
     if v.tzinfo is not None:
@@ -645,45 +894,46 @@ def format_timestamp(v: dt.datetime) -> str:
     return text
 
 
-def _jsonb_sort(v: Any) -> Any:
-    if isinstance(v, dict):
-        keys = sorted(v, key=lambda k: (len(k.encode()), k.encode()))
-        return {k: _jsonb_sort(v[k]) for k in keys}
-    if isinstance(v, list):
-        return [_jsonb_sort(x) for x in v]
-    return v
-
-
-class _JsonbEncoder(json.JSONEncoder):
-    def default(self, o: Any) -> Any:
-        if isinstance(o, Decimal):
-            return float(o)
-        return super().default(o)
+def _jsonb_scalar(x: Any) -> str:
+    if isinstance(x, Decimal):
+        return format(x, "f") if x == x.to_integral_value() or "E" not in str(x) else str(x)
+    if x is True:
+        return "true"
+    if x is False:
+        return "false"
+    if x is None:
+        return "null"
+    return json.dumps(x, ensure_ascii=False)
 
 
 def format_jsonb(v: Any) -> str:
-    def enc(x: Any) -> str:
-        if isinstance(x, dict):
-            return (
-                "{"
-                + ", ".join(
-                    f"{json.dumps(k, ensure_ascii=False)}: {enc(val)}" for k, val in x.items()
-                )
-                + "}"
-            )
-        if isinstance(x, list):
-            return "[" + ", ".join(enc(i) for i in x) + "]"
-        if isinstance(x, Decimal):
-            return format(x, "f") if x == x.to_integral_value() or "E" not in str(x) else str(x)
-        if x is True:
-            return "true"
-        if x is False:
-            return "false"
-        if x is None:
-            return "null"
-        return json.dumps(x, ensure_ascii=False)
-
-    return enc(_jsonb_sort(v))
+    """jsonb_out: keys ordered as jsonb stores them (shorter first, then bytewise). Written
+    with an explicit stack: a document nested as deep as its parser allows prints."""
+    out: list[str] = []
+    stack: list[tuple[bool, Any]] = [(False, v)]  # (is literal text, item)
+    while stack:
+        literal, x = stack.pop()
+        if literal:
+            out.append(x)
+        elif isinstance(x, dict):
+            keys = sorted(x, key=lambda k: (len(k.encode()), k.encode()))
+            stack.append((True, "}"))
+            for i in range(len(keys) - 1, -1, -1):
+                stack.append((False, x[keys[i]]))
+                stack.append((True, json.dumps(keys[i], ensure_ascii=False) + ": "))
+                if i:
+                    stack.append((True, ", "))
+            stack.append((True, "{"))
+        elif isinstance(x, list):
+            stack.append((True, "]"))
+            for i in range(len(x) - 1, -1, -1):
+                stack.append((False, x[i]))
+                if i:
+                    stack.append((True, ", "))
+            stack.append((True, "["))
+        else:
+            out.append(_jsonb_scalar(x))
+    return "".join(out)
 
 
 def format_value(v: Any, t: SqlType) -> str | None:
@@ -720,16 +970,25 @@ def format_value(v: Any, t: SqlType) -> str | None:
 
 
 def format_array(items: list[Any], element: SqlType) -> str:
-    out = []
-    for item in items:
-        if item is None:
-            out.append("NULL")
-            continue
-        text = format_value(item, element) or ""
-        if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
-            text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        out.append(text)
-    return "{" + ",".join(out) + "}"
+    """array_out: nested braces, one level per dimension (2202E for a ragged value)."""
+    array_dims(items, element)
+
+    def level(xs: Any) -> str:
+        out = []
+        for item in xs:
+            if item is None:
+                out.append("NULL")
+                continue
+            if is_subarray(item, element):
+                out.append(level(item))
+                continue
+            text = format_value(item, element) or ""
+            if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
+                text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            out.append(text)
+        return "{" + ",".join(out) + "}"
+
+    return level(items)
 
 
 # -- storage: codec-encodable forms ---------------------------------------------------------------
@@ -747,7 +1006,9 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
     if v is None:
         return None
     if t.element is not None:
-        return tuple(to_storage(x, t.element, exact=exact) for x in v)
+        return tuple(
+            to_storage(x, t if is_subarray(x, t.element) else t.element, exact=exact) for x in v
+        )
     name = t.name
     if exact and name == "numeric":
         return str(v)
@@ -781,7 +1042,7 @@ def from_storage(v: Any, t: SqlType) -> Any:
     if v is None:
         return None
     if t.element is not None:
-        return [from_storage(x, t.element) for x in v]
+        return [from_storage(x, t if is_subarray(x, t.element) else t.element) for x in v]
     name = t.name
     if name == "date":
         return dt.date.fromordinal(v)
