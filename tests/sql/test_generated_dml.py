@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kv.errors import Db9Error
@@ -123,7 +123,12 @@ def assignment(draw: st.DrawFn, table: str, q: str = "") -> tuple[str, str]:
     ints = [c for c in COLUMNS[table] if c not in TEXT_COLUMNS]
     expr = draw(
         st.sampled_from(
-            [value(draw, col), f"{q}{col} + 1", f"{q}{col} + 10", f"{q}{draw(st.sampled_from(ints))}"]
+            [
+                value(draw, col),
+                f"{q}{col} + 1",
+                f"{q}{col} + 10",
+                f"{q}{draw(st.sampled_from(ints))}",
+            ]
         )
     )
     return col, expr
@@ -221,7 +226,9 @@ def statements(draw: st.DrawFn, schema: Schema) -> Statement:
         "\t".join(copy_value(draw, c) for c in copy_cols) + "\n"
         for _ in range(draw(st.integers(1, 3)))
     ]
-    head = f"COPY {table} ({', '.join(copy_cols)}) FROM STDIN" if named else f"COPY {table} FROM STDIN"
+    head = (
+        f"COPY {table} ({', '.join(copy_cols)}) FROM STDIN" if named else f"COPY {table} FROM STDIN"
+    )
     return Statement(head, copy="".join(lines))
 
 
@@ -271,14 +278,19 @@ def check_indexes(differ: Differ) -> None:
         catalog = session.database.catalogs.load(txn)
         for table in catalog.all_tables():
             codec = RowCodec(session.db, table)
-            rows = [codec.decode_value(raw) for _, raw in txn.iter_scan(codec.prefix, prefix_end(codec.prefix))]
+            rows = [
+                codec.decode_value(raw)
+                for _, raw in txn.iter_scan(codec.prefix, prefix_end(codec.prefix))
+            ]
             for index in table.indexes:
                 if index.primary:
                     continue
                 lo = index_prefix(session.db, table.id, index.id)
                 have = sorted(txn.iter_scan(lo, prefix_end(lo)))
                 want = sorted(codec.index_entry(index, r)[:2] for r in rows)
-                assert have == want, f"index {index.name} of {table.name} is out of step with its rows"
+                assert have == want, (
+                    f"index {index.name} of {table.name} is out of step with its rows"
+                )
     finally:
         txn.rollback()
 
@@ -315,10 +327,13 @@ def step(differ: Differ, stmt: Statement, log: list[str]) -> None:
 
 
 EXAMPLES = int(os.environ.get("DB9_DML_EXAMPLES", "40"))
+# DB9_DML_SHRINK=0 reports the first failing sequence as found (shrinking one can take minutes).
+PHASES = [p for p in Phase if os.environ.get("DB9_DML_SHRINK", "1") != "0" or p != Phase.shrink]
 
 
 @settings(
     max_examples=EXAMPLES,
+    phases=PHASES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
