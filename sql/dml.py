@@ -100,6 +100,14 @@ class TableWriter:
         )
 
     def check(self, row: Row) -> None:
+        """Every constraint of a stored row, foreign keys included, checked now (for DDL
+        that adds constraints to a table with rows)."""
+        self.check_row(row)
+        for fk in self.fks:
+            if all(v is not None for v in self._values(row, fk.columns)):
+                self._check_parent(fk, row)
+
+    def check_row(self, row: Row) -> None:
         """NOT NULL and CHECK constraints of a new row version."""
         for i, col in enumerate(self.live):
             if col.not_null and row[i] is None:
@@ -126,12 +134,15 @@ class TableWriter:
                 continue  # MATCH SIMPLE: a key with a NULL references nothing
             if old is not None and self._values(old, fk.columns) == values:
                 continue
-            self.after.append(lambda fk=fk, row=row: self._check_parent(fk, row))
+            self.after.append(lambda fk=fk, row=row: self._check_live_parent(fk, row))
+
+    def _check_live_parent(self, fk: ConstraintDef, row: Row) -> None:
+        raw = self.txn.get(self.codec.key(row))
+        if raw is not None and self.codec.decode_value(raw) == row:
+            self._check_parent(fk, row)
+        # else this row version was deleted or updated again later in the statement
 
     def _check_parent(self, fk: ConstraintDef, row: Row) -> None:
-        raw = self.txn.get(self.codec.key(row))
-        if raw is None or self.codec.decode_value(raw) != row:
-            return  # this row version was deleted or updated again later in the statement
         values = self._values(row, fk.columns)
         schema, _, name = (fk.ref_table or "").partition(".")
         parent = TableWriter(self.session, self.catalog.table(name, schema, []), self.ctx)
@@ -240,7 +251,7 @@ class TableWriter:
         return None
 
     def insert(self, row: Row) -> None:
-        self.check(row)
+        self.check_row(row)
         table = self.table
         try:
             self.txn.insert(self.codec.key(row), self.codec.encode_value(row))
@@ -274,7 +285,7 @@ class TableWriter:
         self._queue_child_actions(row, None)
 
     def update(self, old: Row, new: Row) -> None:
-        self.check(new)
+        self.check_row(new)
         old_key, new_key = self.codec.key(old), self.codec.key(new)
         # Every old entry goes before any new one is claimed, so a row may take over a
         # unique value it held itself.
@@ -306,8 +317,10 @@ class TableWriter:
                     raise self._unique_error(index.name, index.columns, new) from None
             else:
                 self.txn.put(nk, nv)
-        self._queue_parent_checks(new, old)
+        # PostgreSQL fires a row's RI triggers by name: the referenced side's actions
+        # ("RI_ConstraintTrigger_a_*") before the referencing side's checks ("..._c_*").
         self._queue_child_actions(old, new)
+        self._queue_parent_checks(new, old)
 
 
 def _lookup_unique(txn: Any, codec: RowCodec, cols: list[str], values: list[Any]) -> Row | None:
@@ -462,7 +475,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                 full[i] = defaults[c.name].fn(())
         row = writer.complete(tuple(full))
         if conflict is not None:
-            writer.check(row)
+            writer.check_row(row)
             existing = writer.conflicts(row, arbiters)
             if existing is not None:
                 if do_nothing:

@@ -778,7 +778,7 @@ class Session:
             # As PostgreSQL's buffered COPY: constraints of each row as it is read, unique
             # indexes and foreign keys when a batch of rows is written.
             full = writer.complete(tuple(row))
-            writer.check(full)
+            writer.check_row(full)
             batch.append(full)
             if len(batch) == 1000:
                 count += _flush(writer, batch)
