@@ -168,11 +168,13 @@ def _fk(
         raise InvalidTableDefinition(
             f'there is no primary key for referenced table "{parent.name}"'
         )
-    on_delete = "NO ACTION"
+    on_delete = on_update = "NO ACTION"
     text = ref.sql(dialect="postgres").upper()
     for action in ("CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"):
         if f"ON DELETE {action}" in text:
             on_delete = action
+        if f"ON UPDATE {action}" in text:
+            on_update = action
     return ConstraintDef(
         name,
         "f",
@@ -180,6 +182,7 @@ def _fk(
         ref_table=f"{parent.schema}.{parent.name}",
         ref_columns=ref_cols,
         on_delete=on_delete,
+        on_update=on_update,
     )
 
 

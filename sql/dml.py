@@ -7,6 +7,7 @@ too), FOREIGN KEY by looking the parent up in the same snapshot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
@@ -14,8 +15,9 @@ from sqlglot import exp
 
 from kv.errors import AlreadyExists
 from sql import types as T
-from sql.catalog import ConstraintDef, TableDef
+from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.errors import (
+    CardinalityViolation,
     CheckViolation,
     FeatureNotSupported,
     ForeignKeyViolation,
@@ -23,10 +25,12 @@ from sql.errors import (
     InvalidColumnReference,
     NotNullViolation,
     SyntaxError_,
+    UndefinedObject,
     UniqueViolation,
 )
 from sql.expr import Compiler, Context, Scope, ScopeColumn, Typed, coerce_to
-from sql.planner import Planner, table_scope
+from sql.layout import prefix_end
+from sql.planner import Exec, Node, Planner, table_scope
 from sql.rows import ROWID, RowCodec
 
 if TYPE_CHECKING:
@@ -36,7 +40,15 @@ Row = tuple[Any, ...]
 
 
 class TableWriter:
-    """Writes rows of one table, keeping indexes and constraints."""
+    """Writes rows of one table, keeping indexes and constraints, with PostgreSQL's timing:
+    NOT NULL, CHECK and uniqueness are checked as each row is written; foreign keys (both the
+    child's parent lookup and the parent's ON DELETE / ON UPDATE action) are queued and run by
+    ``finish`` at the end of the statement, as PostgreSQL's RI triggers are.
+
+    A row is the tuple ``RowCodec`` decodes: live columns, then the hidden row id of a table
+    without a primary key. Rows handed to ``update`` and ``delete`` must be stored rows (as a
+    scan of this table returns them), never rows rebuilt from a projection.
+    """
 
     def __init__(self, session: Session, table: TableDef, ctx: Context) -> None:
         self.session = session
@@ -54,6 +66,28 @@ class TableWriter:
         ]
         self.fks = [c for c in table.constraints if c.kind == "f"]
         self.live = table.live_columns
+        qualified = f"{table.schema}.{table.name}"
+        self.referencing = [  # (child table, its FK) for every FK that points at this table
+            (child, fk)
+            for child in self.catalog.all_tables()
+            for fk in child.constraints
+            if fk.kind == "f" and fk.ref_table == qualified
+        ]
+        self.after: list[Callable[[], None]] = []  # foreign-key work for the statement's end
+
+    def complete(self, values: Row) -> Row:
+        """A new stored row from live column values: a fresh row id when there is no PK."""
+        if self.table.primary_key:
+            return values
+        return (
+            *values,
+            self.session.database.sequences.nextval(_rowid_seq(self.session, self.table)),
+        )
+
+    def finish(self) -> None:
+        """Run the queued foreign-key checks and actions, in the order they were queued."""
+        while self.after:
+            self.after.pop(0)()
 
     def _row_text(self, row: Row) -> str:
         return (
@@ -66,6 +100,15 @@ class TableWriter:
         )
 
     def check(self, row: Row) -> None:
+        """Every constraint of a stored row, foreign keys included, checked now (for DDL
+        that adds constraints to a table with rows)."""
+        self.check_row(row)
+        for fk in self.fks:
+            if all(v is not None for v in self._values(row, fk.columns)):
+                self._check_parent(fk, row)
+
+    def check_row(self, row: Row) -> None:
+        """NOT NULL and CHECK constraints of a new row version."""
         for i, col in enumerate(self.live):
             if col.not_null and row[i] is None:
                 raise NotNullViolation(
@@ -80,28 +123,93 @@ class TableWriter:
                     f'"{con.name}"',
                     detail=f"Failing row contains {self._row_text(row)}.",
                 )
+
+    def _values(self, row: Row, cols: list[str]) -> list[Any]:
+        return [row[self.codec.by_name[c]] for c in cols]
+
+    def _queue_parent_checks(self, row: Row, old: Row | None) -> None:
         for fk in self.fks:
+            values = self._values(row, fk.columns)
+            if any(v is None for v in values):
+                continue  # MATCH SIMPLE: a key with a NULL references nothing
+            if old is not None and self._values(old, fk.columns) == values:
+                continue
+            self.after.append(lambda fk=fk, row=row: self._check_live_parent(fk, row))
+
+    def _check_live_parent(self, fk: ConstraintDef, row: Row) -> None:
+        raw = self.txn.get(self.codec.key(row))
+        if raw is not None and self.codec.decode_value(raw) == row:
             self._check_parent(fk, row)
+        # else this row version was deleted or updated again later in the statement
 
     def _check_parent(self, fk: ConstraintDef, row: Row) -> None:
-        values = [row[self.codec.by_name[c]] for c in fk.columns]
-        if any(v is None for v in values):
-            return
+        values = self._values(row, fk.columns)
         schema, _, name = (fk.ref_table or "").partition(".")
-        parent = self.catalog.table(name, schema, [])
-        pcodec = RowCodec(self.session.db, parent)
-        if fk.ref_columns == parent.primary_key:
-            found = self.txn.get(pcodec.key_for_pk(tuple(values))) is not None
-        else:
-            found = _lookup_unique(self.txn, pcodec, fk.ref_columns, values) is not None
-        if not found:
+        parent = TableWriter(self.session, self.catalog.table(name, schema, []), self.ctx)
+        if not parent.has_key(fk.ref_columns, values):
             cols = ", ".join(fk.columns)
             vals = ", ".join(str(v) for v in values)
             raise ForeignKeyViolation(
                 f'insert or update on table "{self.table.name}" violates foreign key constraint '
                 f'"{fk.name}"',
-                detail=f'Key ({cols})=({vals}) is not present in table "{parent.name}".',
+                detail=f'Key ({cols})=({vals}) is not present in table "{parent.table.name}".',
             )
+
+    def has_key(self, cols: list[str], values: list[Any]) -> bool:
+        """Whether a row with these values in the PK or a unique index's columns exists."""
+        if cols == self.table.primary_key:
+            return self.txn.get(self.codec.key_for_pk(tuple(values))) is not None
+        return _lookup_unique(self.txn, self.codec, cols, values) is not None
+
+    def _queue_child_actions(self, old: Row, new: Row | None) -> None:
+        for child, fk in self.referencing:
+            before = self._values(old, fk.ref_columns)
+            if any(v is None for v in before):
+                continue
+            after = None if new is None else self._values(new, fk.ref_columns)
+            if after == before:
+                continue
+            self.after.append(
+                lambda child=child, fk=fk, before=before, after=after: self._act_on_children(
+                    child, fk, before, after
+                )
+            )
+
+    def _act_on_children(
+        self, child: TableDef, fk: ConstraintDef, before: list[Any], after: list[Any] | None
+    ) -> None:
+        """A referenced key went away (deleted, or updated to ``after``): refuse, cascade,
+        set NULL or set the default in the rows that referenced it."""
+        action = fk.on_delete if after is None else fk.on_update
+        if action == "NO ACTION" and self.has_key(fk.ref_columns, before):
+            return  # another row holds the key again by now
+        writer = TableWriter(self.session, child, self.ctx)
+        hits = _rows_matching(writer, fk.columns, before)
+        if not hits:
+            return
+        if action in ("NO ACTION", "RESTRICT"):
+            cols = ", ".join(fk.ref_columns)
+            vals = ", ".join(str(v) for v in before)
+            raise ForeignKeyViolation(
+                f'update or delete on table "{self.table.name}" violates foreign key '
+                f'constraint "{fk.name}" on table "{child.name}"',
+                detail=f'Key ({cols})=({vals}) is still referenced from table "{child.name}".',
+            )
+        for hit in hits:
+            if action == "CASCADE" and after is None:
+                writer.delete(hit)
+                continue
+            new = list(hit)
+            for n, c in enumerate(fk.columns):
+                i = writer.codec.by_name[c]
+                if action == "CASCADE":
+                    new[i] = (after or [])[n]
+                elif action == "SET NULL":
+                    new[i] = None
+                else:  # SET DEFAULT
+                    new[i] = default_value(self.session, child, c, self.ctx).fn(())
+            writer.update(hit, tuple(new))
+        writer.finish()
 
     def _unique_error(self, index_name: str, cols: list[str], row: Row) -> UniqueViolation:
         vals = ", ".join(
@@ -113,25 +221,37 @@ class TableWriter:
             detail=f"Key ({', '.join(cols)})=({vals}) already exists.",
         )
 
-    def conflicts(self, row: Row) -> Row | None:
-        """The existing row that ``row`` would collide with on a PK or unique index."""
-        if self.table.primary_key:
-            raw = self.txn.get(self.codec.key(row))
-            if raw is not None:
-                return self.codec.decode_value(raw)
-        for index in self.table.indexes:
-            if index.unique and not index.primary:
-                key, _, unique = self.codec.index_entry(index, row)
-                if unique:
-                    pk = self.txn.get(key)
-                    if pk is not None:
-                        raw = self.txn.get(self.codec.prefix + pk)
-                        if raw is not None:
-                            return self.codec.decode_value(raw)
+    def arbiters(self, cols: list[str] | None) -> list[IndexDef]:
+        """The unique indexes an ON CONFLICT (cols) clause names: all of them without cols."""
+        unique = [i for i in self.table.indexes if i.unique or i.primary]
+        if cols is None:
+            return unique
+        found = [i for i in unique if set(i.columns) == set(cols)]
+        if not found:
+            raise InvalidColumnReference(
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification"
+            )
+        return found
+
+    def conflicts(self, row: Row, arbiters: list[IndexDef]) -> Row | None:
+        """The stored row that ``row`` would collide with on one of ``arbiters``."""
+        for index in arbiters:
+            if index.primary:
+                raw = self.txn.get(self.codec.key(row))
+                if raw is not None:
+                    return self.codec.decode_value(raw)
+                continue
+            key, _, unique = self.codec.index_entry(index, row)
+            if unique:
+                pk = self.txn.get(key)
+                if pk is not None:
+                    raw = self.txn.get(self.codec.prefix + pk)
+                    if raw is not None:
+                        return self.codec.decode_value(raw)
         return None
 
     def insert(self, row: Row) -> None:
-        self.check(row)
+        self.check_row(row)
         table = self.table
         try:
             self.txn.insert(self.codec.key(row), self.codec.encode_value(row))
@@ -139,6 +259,7 @@ class TableWriter:
             pk = next(i for i in table.indexes if i.primary)
             raise self._unique_error(pk.name, table.primary_key, row) from None
         self._add_index_entries(row)
+        self._queue_parent_checks(row, None)
 
     def _add_index_entries(self, row: Row) -> None:
         for index in self.table.indexes:
@@ -159,23 +280,18 @@ class TableWriter:
                 self.txn.delete(self.codec.index_entry(index, row)[0])
 
     def delete(self, row: Row) -> None:
-        self._check_children(row)
         self.txn.delete(self.codec.key(row))
         self._remove_index_entries(row)
+        self._queue_child_actions(row, None)
 
     def update(self, old: Row, new: Row) -> None:
-        self.check(new)
+        self.check_row(new)
         old_key, new_key = self.codec.key(old), self.codec.key(new)
+        # Every old entry goes before any new one is claimed, so a row may take over a
+        # unique value it held itself.
         if old_key != new_key:
-            self._check_children(old)
             self.txn.delete(old_key)
-            try:
-                self.txn.insert(new_key, self.codec.encode_value(new))
-            except AlreadyExists:
-                pk = next(i for i in self.table.indexes if i.primary)
-                raise self._unique_error(pk.name, self.table.primary_key, new) from None
-        else:
-            self.txn.put(new_key, self.codec.encode_value(new))
+        entries = []
         for index in self.table.indexes:
             if index.primary:
                 continue
@@ -184,6 +300,16 @@ class TableWriter:
             if ok == nk and old_key == new_key:
                 continue
             self.txn.delete(ok)
+            entries.append((index, nk, nv, unique))
+        if old_key != new_key:
+            try:
+                self.txn.insert(new_key, self.codec.encode_value(new))
+            except AlreadyExists:
+                pk = next(i for i in self.table.indexes if i.primary)
+                raise self._unique_error(pk.name, self.table.primary_key, new) from None
+        else:
+            self.txn.put(new_key, self.codec.encode_value(new))
+        for index, nk, nv, unique in entries:
             if unique:
                 try:
                     self.txn.insert(nk, nv)
@@ -191,38 +317,10 @@ class TableWriter:
                     raise self._unique_error(index.name, index.columns, new) from None
             else:
                 self.txn.put(nk, nv)
-
-    def _check_children(self, row: Row) -> None:
-        """Rows of other tables referencing this one: refuse, cascade, or set NULL."""
-        for child in self.catalog.all_tables():
-            for fk in child.constraints:
-                if fk.kind != "f" or fk.ref_table != f"{self.table.schema}.{self.table.name}":
-                    continue
-                values = [row[self.codec.by_name[c]] for c in fk.ref_columns]
-                if any(v is None for v in values):
-                    continue
-                writer = TableWriter(self.session, child, self.ctx)
-                hits = _rows_matching(writer, fk.columns, values)
-                if not hits:
-                    continue
-                if fk.on_delete == "CASCADE":
-                    for hit in hits:
-                        writer.delete(hit)
-                elif fk.on_delete == "SET NULL":
-                    for hit in hits:
-                        new = list(hit)
-                        for c in fk.columns:
-                            new[writer.codec.by_name[c]] = None
-                        writer.update(hit, tuple(new))
-                else:
-                    cols = ", ".join(fk.ref_columns)
-                    vals = ", ".join(str(v) for v in values)
-                    raise ForeignKeyViolation(
-                        f'update or delete on table "{self.table.name}" violates foreign key '
-                        f'constraint "{fk.name}" on table "{child.name}"',
-                        detail=f"Key ({cols})=({vals}) is still referenced from table "
-                        f'"{child.name}".',
-                    )
+        # PostgreSQL fires a row's RI triggers by name: the referenced side's actions
+        # ("RI_ConstraintTrigger_a_*") before the referencing side's checks ("..._c_*").
+        self._queue_child_actions(old, new)
+        self._queue_parent_checks(new, old)
 
 
 def _lookup_unique(txn: Any, codec: RowCodec, cols: list[str], values: list[Any]) -> Row | None:
@@ -241,11 +339,10 @@ def _lookup_unique(txn: Any, codec: RowCodec, cols: list[str], values: list[Any]
 
 
 def _rows_matching(writer: TableWriter, cols: list[str], values: list[Any]) -> list[Row]:
+    """The stored rows of the writer's table whose ``cols`` equal ``values``."""
     codec = writer.codec
     idx = [codec.by_name[c] for c in cols]
     out = []
-    from sql.layout import prefix_end
-
     for _, raw in writer.txn.iter_scan(codec.prefix, prefix_end(codec.prefix)):
         row = codec.decode_value(raw)
         if all(row[i] == v for i, v in zip(idx, values, strict=True)):
@@ -273,13 +370,15 @@ def default_value(session: Session, table: TableDef, col_name: str, ctx: Context
 
 
 def _returning(
-    session: Session, table: TableDef, tree: exp.Expr, ctx: Context, alias: str | None
+    session: Session, table: TableDef, tree: exp.Expr, ctx: Context, scope: Scope | None
 ) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:
+    """RETURNING's columns and functions over rows of ``scope`` (the target table alone when
+    None; UPDATE ... FROM and DELETE ... USING rows also hold the other items' columns)."""
     ret = tree.args.get("returning")
     if ret is None:
         return None
     planner = Planner(session, session.catalog(), ctx)
-    scope = table_scope(table, alias)
+    scope = scope or table_scope(table, None)
     exprs = planner._expand_stars(ret.expressions, scope)
     comp = planner.compiler(scope)
     from sql.expr import expr_name
@@ -361,8 +460,11 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     else:  # DEFAULT VALUES
         rows_in.append([_DEFAULT] * len(names))
     conflict = tree.args.get("conflict")
+    arbiters = _arbiters(writer, conflict) if conflict is not None else []
+    do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
     returning = _returning(session, table, tree, ctx, None)
     out_rows = []
+    touched: set[bytes] = set()  # rows this statement inserted or updated
     count = 0
     for values in rows_in:
         full: list[Any] = [_DEFAULT] * len(live)
@@ -371,32 +473,57 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
         for i, c in enumerate(live):
             if full[i] is _DEFAULT:
                 full[i] = defaults[c.name].fn(())
-        row: tuple[Any, ...] = tuple(full)
-        if not table.primary_key:
-            row = (*row, session.database.sequences.nextval(_rowid_seq(session, table)))
+        row = writer.complete(tuple(full))
         if conflict is not None:
-            existing = writer.conflicts(row)
+            writer.check_row(row)
+            existing = writer.conflicts(row, arbiters)
             if existing is not None:
-                if (
-                    conflict.args.get("action")
-                    and "NOTHING" in str(conflict.args.get("action")).upper()
-                ) or conflict.args.get("nothing"):
+                if do_nothing:
                     continue
-                updated = _on_conflict_update(session, table, writer, conflict, existing, row, ctx)
+                if writer.codec.key(existing) in touched:
+                    raise CardinalityViolation(
+                        "ON CONFLICT DO UPDATE command cannot affect row a second time"
+                    )
+                updated = _on_conflict_update(table, writer, conflict, existing, row, ctx)
                 if updated is None:
                     continue
                 row = updated
-                count += 1
-                if returning:
-                    out_rows.append(tuple(f(row) for f in returning[1]))
-                continue
-        writer.insert(row)
+            else:
+                writer.insert(row)
+        else:
+            writer.insert(row)
+        touched.add(writer.codec.key(row))
         count += 1
         if returning:
             out_rows.append(tuple(f(row) for f in returning[1]))
+    writer.finish()
+    tag = f"INSERT 0 {count}"
     if returning:
-        return Result(f"INSERT 0 {count}", returning[0], out_rows)
-    return Result(f"INSERT 0 {count}")
+        return Result(tag, returning[0], out_rows)
+    return Result(tag)
+
+
+def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:
+    """The unique indexes whose conflicts ON CONFLICT handles (PostgreSQL's arbiter indexes)."""
+    name = conflict.args.get("constraint")
+    if name is not None:
+        for con in writer.table.constraints:
+            if con.name == name.name and con.kind in ("p", "u"):
+                return [i for i in writer.table.indexes if i.name == con.index]
+        raise UndefinedObject(
+            f'constraint "{name.name}" for table "{writer.table.name}" does not exist'
+        )
+    keys = conflict.args.get("conflict_keys")
+    if not keys:
+        if "NOTHING" not in str(conflict.args.get("action")).upper():
+            raise SyntaxError_(
+                "ON CONFLICT DO UPDATE requires inference specification or constraint name"
+            )
+        return writer.arbiters(None)
+    cols = [(k.this if isinstance(k, exp.Ordered) else k).name for k in keys]
+    for c in cols:
+        writer.table.column(c)
+    return writer.arbiters(cols)
 
 
 def _hint_param(ctx: Context, e: exp.Expr, t: T.SqlType) -> None:
@@ -438,7 +565,7 @@ def describe_dml(
             planner.plan_query(source)
     else:
         alias = tree.this.alias or None
-        scope = _base_scope(planner, table, tree, alias)
+        _, scope, _ = _targets(planner, tree, table, alias)
         comp = planner.compiler(scope)
         for s in tree.expressions if isinstance(tree, exp.Update) else []:
             if isinstance(s, exp.EQ):
@@ -450,7 +577,10 @@ def describe_dml(
         where = tree.args.get("where")
         if where is not None:
             comp._bool(where.this)
-    returning = _returning(session, table, tree, ctx, tree.this.alias or None)
+    if isinstance(tree, exp.Insert):
+        returning = _returning(session, table, tree, ctx, None)
+    else:
+        returning = _returning(session, table, tree, ctx, scope)
     return returning[0] if returning else None
 
 
@@ -475,7 +605,6 @@ def _rowid_seq(session: Session, table: TableDef) -> TableDef:
 
 
 def _on_conflict_update(
-    session: Session,
     table: TableDef,
     writer: TableWriter,
     conflict: exp.Expr,
@@ -483,9 +612,13 @@ def _on_conflict_update(
     proposed: Row,
     ctx: Context,
 ) -> Row | None:
+    """DO UPDATE of the stored row ``existing``; None when its WHERE leaves the row alone."""
     sets = conflict.args.get("expressions") or []
+    for col in conflict.find_all(exp.Column):
+        if col.table.lower() == "excluded" and not col.args["table"].quoted:
+            col.set("table", exp.to_identifier("excluded"))
     scope = table_scope(table, None)
-    excl = [ScopeColumn("excluded", c.name, c.type) for c in scope.columns]
+    excl = [ScopeColumn("excluded", c.name, c.type, hidden=c.hidden) for c in scope.columns]
     full = Scope(scope.columns + excl)
     comp = Compiler(full, ctx)
     combined = existing + proposed
@@ -506,52 +639,39 @@ def _on_conflict_update(
     return row
 
 
-def _matching_rows(
-    session: Session, tree: exp.Expr, table: TableDef, ctx: Context, alias: str | None
-) -> tuple[list[Row], Scope, Planner]:
-    """The target rows (joined with FROM/USING rows for UPDATE ... FROM), materialised."""
-    select = exp.Select(expressions=[exp.Star()])
-    target = tree.this
-    select.set("from_", exp.From(this=target.copy()))
+def _targets(
+    planner: Planner, tree: exp.Expr, table: TableDef, alias: str | None
+) -> tuple[Node, Scope, int]:
+    """The rows UPDATE / DELETE act on, unprojected, and their scope: each row starts with a
+    stored row of the target (all its columns, the hidden row id included, as its scan
+    decoded it) and goes on with the FROM / USING items' columns. The int is the target's
+    width."""
+    select = exp.Select()
+    select.set("from_", exp.From(this=tree.this.copy()))
     extra = tree.args.get("from_") or tree.args.get("from") or tree.args.get("using")
-    if extra:
-        items = (
-            [extra.this]
-            if isinstance(extra, exp.From)
-            else list(
-                extra.expressions
-                if hasattr(extra, "expressions") and extra.expressions
-                else [extra]
-            )
-        )
-        select.set("joins", [exp.Join(this=i.copy(), kind="CROSS") for i in items])
+    items = [extra.this] if isinstance(extra, exp.From) else list(extra or [])
+    joins = []
+    for item in items:
+        item = item.copy()
+        inner = item.args.pop("joins", None) or []
+        joins.append(exp.Join(this=item, kind="CROSS"))
+        joins += inner
+    select.set("joins", joins)
     where = tree.args.get("where")
     if where is not None:
         select.set("where", where.copy())
-    planner = Planner(session, session.catalog(), ctx)
-    plan = planner.plan_query(select)
-    scope = Scope(list(plan.node.scope.columns))
-    rows = list(plan.node.rows(_exec(session)))
-    return rows, scope, planner
+    node, scope = planner.source(select, Scope([]))
+    target = table_scope(table, alias).columns
+    width = len(target)
+    assert [(c.table, c.name) for c in scope.columns[:width]] == [
+        (c.table, c.name) for c in target
+    ], "the target's scan must come first"
+    return node, scope, width
 
 
-def _exec(session: Session) -> Any:
-    from sql.planner import Exec
-
-    return Exec(session.current_txn())
-
-
-def _base_scope(planner: Planner, table: TableDef, tree: exp.Expr, alias: str | None) -> Scope:
-    """The scope of the joined rows (target first, then FROM items) before projection."""
-    select = exp.Select(expressions=[exp.Star()])
-    select.set("from_", exp.From(this=tree.this.copy()))
-    extra = tree.args.get("from_") or tree.args.get("from") or tree.args.get("using")
-    node = planner._from_item(tree.this, None)
-    if extra:
-        items = [extra.this] if isinstance(extra, exp.From) else [extra]
-        for i in items:
-            node = planner._join(node, exp.Join(this=i.copy(), kind="CROSS"), None)
-    return node.scope
+def _run(session: Session, node: Node) -> list[Row]:
+    """All rows of ``node``, read before the statement writes anything."""
+    return list(node.rows(Exec(session.current_txn(), cancel=session.check_cancel)))
 
 
 def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
@@ -560,9 +680,8 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
-    scope = _base_scope(planner, table, tree, alias)
+    node, scope, width = _targets(planner, tree, table, alias)
     writer = TableWriter(session, table, ctx)
-    width = len(table_scope(table, alias).columns)
     comp = planner.compiler(scope)
     assigns = []
     for s in tree.expressions:
@@ -571,29 +690,25 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
         target = s.this
         name = target.name
         col = table.column(name)
-        if col.identity == "always":
-            from sql.errors import GeneratedAlways as GA
-
-            value_e = s.expression
-            if not (isinstance(value_e, exp.Column) and value_e.name.upper() == "DEFAULT"):
-                raise GA(f'column "{name}" can only be updated to DEFAULT')
         value_e = s.expression
-        if (
+        is_default = (
             isinstance(value_e, exp.Column)
             and value_e.name.upper() == "DEFAULT"
             and not value_e.table
-        ):
+        )
+        if col.identity == "always" and not is_default:
+            raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
+        if is_default:
             typed = default_value(session, table, name, ctx)
         else:
             typed = coerce_to(comp.compile(value_e), col.type)
         assigns.append((writer.codec.by_name[name], typed))
     if len({a[0] for a in assigns}) != len(assigns):
         raise InvalidColumnReference("multiple assignments to same column")
-    rows, _, _ = _matching_rows(session, tree, table, ctx, alias)
-    returning = _returning(session, table, tree, ctx, alias)
+    returning = _returning(session, table, tree, ctx, scope)
     out_rows = []
     done: set[bytes] = set()
-    for joined in rows:
+    for joined in _run(session, node):
         old = joined[:width]
         key = writer.codec.key(old)
         if key in done:
@@ -604,7 +719,8 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
             new[idx] = typed.fn(joined)
         writer.update(old, tuple(new))
         if returning:
-            out_rows.append(tuple(f(tuple(new)) for f in returning[1]))
+            out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
+    writer.finish()
     if returning:
         return Result(f"UPDATE {len(done)}", returning[0], out_rows)
     return Result(f"UPDATE {len(done)}")
@@ -615,13 +731,13 @@ def delete(session: Session, tree: exp.Delete, ctx: Context) -> Result:
 
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
+    planner = Planner(session, session.catalog(), ctx)
+    node, scope, width = _targets(planner, tree, table, alias)
     writer = TableWriter(session, table, ctx)
-    width = len(table_scope(table, alias).columns)
-    rows, _, _ = _matching_rows(session, tree, table, ctx, alias)
-    returning = _returning(session, table, tree, ctx, alias)
+    returning = _returning(session, table, tree, ctx, scope)
     out_rows = []
     done: set[bytes] = set()
-    for joined in rows:
+    for joined in _run(session, node):
         old = joined[:width]
         key = writer.codec.key(old)
         if key in done:
@@ -629,7 +745,8 @@ def delete(session: Session, tree: exp.Delete, ctx: Context) -> Result:
         done.add(key)
         writer.delete(old)
         if returning:
-            out_rows.append(tuple(f(old) for f in returning[1]))
+            out_rows.append(tuple(f(joined) for f in returning[1]))
+    writer.finish()
     if returning:
         return Result(f"DELETE {len(done)}", returning[0], out_rows)
     return Result(f"DELETE {len(done)}")

@@ -1419,7 +1419,10 @@ class Planner:
         finally:
             self.ctx.agg_slots, self.ctx.group_slots = saved
 
-    def _select_block(self, q: exp.Select, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
+    def source(self, q: exp.Select, scope: Scope) -> tuple[Node, Scope]:
+        """The FROM items of ``q`` joined and filtered by its WHERE, before any projection:
+        a row holds every column of every FROM item in order, hidden row ids included
+        (UPDATE and DELETE take the stored target row from the front of it)."""
         outer = scope.outer
         from_ = q.args.get("from_") or q.args.get("from")
         if from_ is not None:
@@ -1435,7 +1438,10 @@ class Planner:
             outer_cell=scope.outer_cell,
             correlated=scope.correlated,
         )
-        node = self._where(node, q.args.get("where"), base)
+        return self._where(node, q.args.get("where"), base), base
+
+    def _select_block(self, q: exp.Select, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
+        node, base = self.source(q, scope)
         exprs = self._expand_stars(q.expressions, base)
         having = q.args.get("having")
         group = q.args.get("group")

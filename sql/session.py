@@ -753,7 +753,7 @@ class Session:
 
     def _copy_in(self, spec: Any, data: bytes) -> Result:
         from sql.copy import parse_rows
-        from sql.dml import TableWriter, _rowid_seq, default_value
+        from sql.dml import TableWriter, default_value
         from sql.errors import BadCopyFileFormat
 
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
@@ -782,6 +782,7 @@ class Session:
                 f'invalid byte sequence for encoding "UTF8": {shown}'
             ) from None
         count = 0
+        batch: list[tuple[Any, ...]] = []
         for line_no, fields in enumerate(parse_rows(spec, text), 1):
             where = f"COPY {table.name}, line {line_no}"
             if len(fields) > len(names):
@@ -795,11 +796,15 @@ class Session:
                 row[pos] = None if value is None else T.parse_text(value, t)
             for i, d in defaults.items():
                 row[i] = d.fn(())
-            full = tuple(row)
-            if not table.primary_key:
-                full = (*full, self.database.sequences.nextval(_rowid_seq(self, table)))
-            writer.insert(full)
-            count += 1
+            # As PostgreSQL's buffered COPY: constraints of each row as it is read, unique
+            # indexes and foreign keys when a batch of rows is written.
+            full = writer.complete(tuple(row))
+            writer.check_row(full)
+            batch.append(full)
+            if len(batch) == 1000:
+                count += _flush(writer, batch)
+        count += _flush(writer, batch)
+        writer.finish()
         return Result(f"COPY {count}")
 
     def copy_out(self, spec: Any) -> tuple[list[str], Result]:
@@ -925,6 +930,15 @@ class Session:
             raise FeatureNotSupported("EXPLAIN supports queries only")
         plan = Planner(self, self.catalog(), Context()).plan_query(tree)
         return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in plan.explain()])
+
+
+def _flush(writer: Any, batch: list[tuple[Any, ...]]) -> int:
+    """Write COPY's buffered rows; returns how many."""
+    for row in batch:
+        writer.insert(row)
+    n = len(batch)
+    batch.clear()
+    return n
 
 
 def _cacheable(tree: exp.Expr) -> bool:

@@ -68,6 +68,8 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
     if con.kind == "f":
         ref = (con.ref_table or "").split(".")[-1]
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
+        if con.on_update != "NO ACTION":
+            out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
             out += f" ON DELETE {con.on_delete}"
         return out
@@ -396,7 +398,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     conrelid=t.id,
                     conindid=index.oid if index else 0,
                     confrelid=ref_oid,
-                    confupdtype="a" if con.kind == "f" else " ",
+                    confupdtype=action.get(con.on_update, "a") if con.kind == "f" else " ",
                     confdeltype=action.get(con.on_delete, "a") if con.kind == "f" else " ",
                     confmatchtype="s" if con.kind == "f" else " ",
                     conkey=keys or None,
