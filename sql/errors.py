@@ -13,10 +13,16 @@ class SqlError(Db9Error):
     sqlstate = "XX000"
 
     def __init__(
-        self, message: str, *, detail: str | None = None, position: int | None = None
+        self,
+        message: str,
+        *,
+        detail: str | None = None,
+        position: int | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message, detail=detail)
         self.position = position
+        self.hint = hint
 
 
 class SyntaxError_(SqlError):
@@ -205,3 +211,11 @@ class InternalError(SqlError):
 
 class BadCopyFileFormat(SqlError):
     sqlstate = "22P04"
+
+
+class InvalidCursorName(SqlError):
+    sqlstate = "34000"
+
+
+class InvalidSqlStatementName(SqlError):
+    sqlstate = "26000"
