@@ -325,13 +325,22 @@ def create_index(session: Session, tree: exp.Create) -> Result:
 
     idx = tree.this
     t = idx.args["table"]
-    table = relations.for_use(
-        _catalog(session), "TABLE", relations.Name(t.db or None, t.name), session.search_path()
-    ).table
+    target = relations.Name(t.db or None, t.name)
+    rel = relations.lookup(_catalog(session), target, session.search_path())
+    if rel is None:
+        raise UndefinedTable(f'relation "{target}" does not exist')
+    if rel.kind == "INDEX":
+        raise WrongObjectType(f'"{t.name}" is an index')
+    if rel.kind != "TABLE":
+        raise WrongObjectType(
+            f'cannot create index on relation "{t.name}"',
+            detail=f"This operation is not supported for {rel.plural}.",
+        )
+    table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
     if using is not None and str(using.name).lower() != "btree":
-        raise FeatureNotSupported(f"access method \"{using.name}\" is not supported")
+        raise FeatureNotSupported(f'access method "{using.name}" is not supported')
     if params.args.get("where") is not None:
         raise FeatureNotSupported("partial indexes are not supported")
     for unsupported in ("include", "with_storage", "partition_by"):
@@ -399,6 +408,7 @@ def _delete_data(session: Session, table: TableDef) -> None:
 
 # -- statements routed by their command name (see sql.commands), read from their tokens ------
 
+
 def run_named(session: Session, command: str, tokens: list[Any]) -> Result | None:
     """Run a statement sqlglot cannot be trusted to read (it parses DROP MATERIALIZED VIEW as
     DROP VIEW, DROP INDEX a, b not at all); None: resolved and checked, let sqlglot's tree run
@@ -463,9 +473,7 @@ def _drop_index(session: Session, catalog: Catalog, tb: TableDef, index: IndexDe
     session.database.catalogs.put_table(session.current_txn(), tb, catalog, new=False)
 
 
-def _drop_table_checked(
-    session: Session, catalog: Catalog, table: TableDef, cascade: bool
-) -> None:
+def _drop_table_checked(session: Session, catalog: Catalog, table: TableDef, cascade: bool) -> None:
     store = session.database.catalogs
     txn = session.current_txn()
     key = f"{table.schema}.{table.name}"
@@ -669,9 +677,7 @@ def _check_objects(
             if rel is None:
                 raise UndefinedTable(f'relation "{n.schema}" does not exist')
             if not rel.table.has_column(n.name) or rel.kind != "TABLE":
-                raise UndefinedColumn(
-                    f'column "{n.name}" of relation "{n.schema}" does not exist'
-                )
+                raise UndefinedColumn(f'column "{n.name}" of relation "{n.schema}" does not exist')
         elif grant:
             rel = relations.lookup(catalog, n, path)
             if rel is None:

@@ -1008,17 +1008,22 @@ class Session:
 
     def _explain(self, stmt: Statement) -> Result:
         assert stmt.utility is not None
-        words = stmt.utility[1]
-        body = stmt.text
-        idx = 1
-        while idx < len(words) and words[idx].upper() in ("ANALYZE", "VERBOSE", "COSTS"):
-            idx += 1
-        # find the offset of the inner statement in the text
-        inner_text = body
-        for w in words[:idx]:
-            pos = inner_text.upper().find(w.upper())
-            inner_text = inner_text[pos + len(w) :]
-        inner = Statement(inner_text.strip(), stmt.start, None)
+        text = stmt.text.strip()[len("EXPLAIN") :].lstrip()
+        while text:
+            if text.startswith("("):
+                close = text.find(")")
+                options = text[1:close].upper().replace(",", " ").split()
+                if close < 0 or ("FORMAT" in options and "TEXT" not in options):
+                    raise FeatureNotSupported(
+                        "EXPLAIN (FORMAT ...) other than TEXT is not supported"
+                    )
+                text = text[close + 1 :].lstrip()
+                continue
+            word = text.split(None, 1)[0].upper()
+            if word not in ("ANALYZE", "ANALYSE", "VERBOSE"):
+                break
+            text = text[len(word) :].lstrip()
+        inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
         tree = self.parse(inner)
         from sql.planner import Planner
 
