@@ -391,8 +391,14 @@ class PgConnection:
         position = getattr(exc, "position", None)
         self.send(
             M.error_response(
-                M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail,
-                         getattr(exc, "hint", None), position=position)  # fmt: skip
+                M.Notice(
+                    "ERROR",
+                    exc.sqlstate,
+                    exc.message,
+                    exc.detail,
+                    getattr(exc, "hint", None),
+                    position=position,
+                )
             )
         )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
+from sql import relations
 from sql import types as T
 from sql.catalog import (
     SYSTEM_SCHEMAS,
@@ -37,7 +38,6 @@ from sql.errors import (
     UniqueViolation,
     WrongObjectType,
 )
-from sql import relations
 from sql.expr import Context, datatype_to_sql
 from sql.layout import index_prefix, prefix_end, table_prefix
 from sql.rows import RowCodec

@@ -75,10 +75,6 @@ def lookup(catalog: Catalog, name: Name, search_path: list[str]) -> Relation | N
     return None
 
 
-def wrong_kind(name: Name, wanted: str, *, hint: bool) -> WrongObjectType:
-    return WrongObjectType(f'"{name.name}" is not {KINDS[wanted][0]}')
-
-
 def for_drop(
     catalog: Catalog, kind: str, name: Name, search_path: list[str], notices: list[str]
 ) -> Relation | None:

@@ -269,7 +269,8 @@ CASES: list[Case] = [
     Case("CREATE SERVER srv1 FOREIGN DATA WRAPPER nofdw", UNSUPPORTED),
     Case("CREATE STATISTICS st1 ON id, v FROM t", UNSUPPORTED),
     Case(
-        "CREATE SUBSCRIPTION sub1 CONNECTION 'dbname=nodb' PUBLICATION p WITH (connect = false, slot_name = NONE, enabled = false, create_slot = false)",
+        "CREATE SUBSCRIPTION sub1 CONNECTION 'dbname=nodb' PUBLICATION p WITH "
+        "(connect = false, slot_name = NONE, enabled = false, create_slot = false)",
         UNSUPPORTED,
     ),
     Case("CREATE TABLE n1 (a int)", SAME),
@@ -291,7 +292,8 @@ CASES: list[Case] = [
     Case("CREATE TEXT SEARCH CONFIGURATION tsc1 (COPY = english)", UNSUPPORTED),
     Case("CREATE TEXT SEARCH DICTIONARY tsd1 (TEMPLATE = simple)", UNSUPPORTED),
     Case(
-        "CREATE TEXT SEARCH PARSER tsp1 (START = nofn, GETTOKEN = nofn, END = nofn, LEXTYPES = nofn)",
+        "CREATE TEXT SEARCH PARSER tsp1 "
+        "(START = nofn, GETTOKEN = nofn, END = nofn, LEXTYPES = nofn)",
         UNSUPPORTED,
     ),
     Case("CREATE TEXT SEARCH TEMPLATE tst1 (LEXIZE = dsimple_lexize)", UNSUPPORTED),
@@ -559,7 +561,10 @@ class Run:
 
         changed = "db9-changed " if self.ours_after != self.ours_before else ""
         effect = "" if self.ours_after == self.theirs_after else "effect-differs "
-        return f"{self.sql}\n    db9: {show(self.ours)}\n    pg:  {show(self.theirs)}\n    {changed}{effect}"
+        return (
+            f"{self.sql}\n    db9: {show(self.ours)}\n    pg:  {show(self.theirs)}\n"
+            f"    {changed}{effect}"
+        )
 
 
 class World:
