@@ -233,11 +233,28 @@ def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
     return Result("CREATE TABLE")
 
 
+# PostgreSQL's table storage parameters (CREATE TABLE ... WITH): tuning db9 has no use for.
+_STORAGE_PARAMETERS = {
+    "fillfactor", "toast_tuple_target", "parallel_workers", "autovacuum_enabled",
+    "vacuum_index_cleanup", "vacuum_truncate", "autovacuum_vacuum_threshold",
+    "autovacuum_vacuum_scale_factor", "autovacuum_vacuum_insert_threshold",
+    "autovacuum_vacuum_insert_scale_factor", "autovacuum_analyze_threshold",
+    "autovacuum_analyze_scale_factor", "autovacuum_vacuum_cost_delay",
+    "autovacuum_vacuum_cost_limit", "autovacuum_freeze_min_age", "autovacuum_freeze_max_age",
+    "autovacuum_freeze_table_age", "autovacuum_multixact_freeze_min_age",
+    "autovacuum_multixact_freeze_max_age", "autovacuum_multixact_freeze_table_age",
+    "log_autovacuum_min_duration", "user_catalog_table",
+}  # fmt: skip
+
+
 def _refuse_properties(tree: exp.Create, what: str) -> None:
-    """Refuse the clauses db9 would otherwise ignore (TEMP, PARTITION BY, INHERITS, ...):
-    only UNLOGGED (durability, invisible to queries) and sequence options are kept."""
+    """Refuse the clauses db9 would otherwise ignore (TEMP, PARTITION BY, INHERITS, ...).
+    UNLOGGED and storage parameters (WITH (fillfactor = ...)) tune storage only and are
+    accepted without effect; sequence options are read by the caller."""
     props = tree.args.get("properties")
     for p in props.expressions if props is not None else []:
+        if type(p) is exp.Property and str(p.name).lower() in _STORAGE_PARAMETERS:
+            continue
         if not isinstance(p, exp.UnloggedProperty | exp.SequenceProperties):
             raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
@@ -532,6 +549,8 @@ def _alter_named(session: Session, kind: str, tokens: list[Any]) -> Result | Non
     if len(names) != 1:
         raise SyntaxError_('syntax error at or near ","')
     rename = relations.words_at(tokens, i, "RENAME", "TO") and len(tokens) == i + 3
+    if kind == "INDEX" and relations.words_at(tokens, i, "SET", "SCHEMA"):
+        raise SyntaxError_('syntax error at or near "SCHEMA"')  # not in ALTER INDEX's grammar
     catalog = _catalog(session)
     notices = relations.notices_or_raise(if_exists, session.notices)
     rel = relations.for_alter(catalog, kind, names[0], session.search_path(), notices,
@@ -543,6 +562,13 @@ def _alter_named(session: Session, kind: str, tokens: list[Any]) -> Result | Non
         return Result(f"ALTER {kind}")
     if kind == "TABLE" and rel.kind != "TABLE":
         action = " ".join(str(t.text).upper() for t in tokens[i : i + 2])
+        if action == "SET SCHEMA" and rel.kind == "INDEX":
+            raise WrongObjectType(
+                f'cannot change schema of index "{rel.name}"',
+                hint="Change the schema of the table instead.",
+            )
+        if action in ("SET SCHEMA", "OWNER TO"):
+            raise FeatureNotSupported(f"ALTER TABLE {action} is not supported")
         raise WrongObjectType(
             f'ALTER action {action} cannot be performed on relation "{rel.name}"',
             detail=f"This operation is not supported for {rel.plural}.",
@@ -610,6 +636,11 @@ def _rename_table(
 
 # COMMENT ON / GRANT / REVOKE name a relation kind after ON (or TABLE by default for GRANT).
 _ON_KINDS = ("MATERIALIZED VIEW", "FOREIGN TABLE", "TABLE", "SEQUENCE", "INDEX", "VIEW")
+# Object types GRANT and REVOKE name that db9 does not have.
+_OTHER_OBJECTS = {
+    "ALL", "DATABASE", "DOMAIN", "FOREIGN", "FUNCTION", "LANGUAGE", "LARGE", "PARAMETER",
+    "PROCEDURE", "ROUTINE", "TABLESPACE", "TYPE",
+}  # fmt: skip
 
 
 def _on_object(session: Session, command: str, tokens: list[Any]) -> None:
@@ -632,6 +663,8 @@ def _on_object(session: Session, command: str, tokens: list[Any]) -> None:
         _check_objects(session, catalog, kind, names, path)
         return
     kind = next((k for k in _ON_KINDS if relations.words_at(tokens, i, *k.split())), None)
+    if kind is None and upper[i] in _OTHER_OBJECTS:
+        raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")
     if relations.words_at(tokens, i, "SCHEMA"):
         names, _ = relations.read_names(tokens, i + 1)
         _check_objects(session, catalog, "SCHEMA", names, path)

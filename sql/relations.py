@@ -116,7 +116,12 @@ def for_alter(
     ALTER TABLE takes any relation (its actions check further), ALTER INDEX any relation
     for RENAME only, the other kinds only their own."""
     missing_ok = notices is not _RAISE
-    rel = lookup(catalog, name, search_path)
+    try:
+        rel = lookup(catalog, name, search_path)
+    except InvalidSchemaName:
+        if not missing_ok:
+            raise
+        rel = None
     if rel is None:
         if not missing_ok:
             raise UndefinedTable(f'relation "{name.name}" does not exist')

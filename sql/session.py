@@ -579,10 +579,12 @@ class Session:
         if stmt.command in commands.NAMED:
             from sql import ddl
 
-            if self.read_only and stmt.command not in ("GRANT", "REVOKE", "COMMENT"):
+            if self.read_only:
                 from sql.errors import ReadOnlySqlTransaction
 
-                raise ReadOnlySqlTransaction("cannot execute statement in a read-only transaction")
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
             done = ddl.run_named(self, stmt.command, stmt.tokens)
             if done is not None:
                 return done
@@ -778,7 +780,7 @@ class Session:
             raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
         # The tokenizer may hand back the rest of the command as one token: read it again.
         head = stmt.tokens[0]
-        tokens, i = [head, *_DIALECT.tokenize(stmt.text[head.end + 1 :])], 1
+        tokens, i = [head, *_DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
         options = {"VERBOSE", "FULL", "FREEZE", "ANALYZE", "ANALYSE", "SKIP_LOCKED"}
         if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
             while i < len(tokens) and tokens[i].token_type != TokenType.R_PAREN:
