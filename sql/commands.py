@@ -67,12 +67,16 @@ _SUPPORTED_LIST = """
 SUPPORTED = frozenset(" ".join(c.split()) for c in _SUPPORTED_LIST.split(";"))
 assert SUPPORTED <= COMMANDS, SUPPORTED - COMMANDS
 
-# Accepted and answered with PostgreSQL's tag, with no effect in db9: single-node storage
-# with no planner statistics, no privileges beyond the session user, no object comments, no
-# asynchronous notifications and no cursors (so CLOSE ALL has nothing to close).
+# Accepted and answered with PostgreSQL's tag after checking the objects they name, with no
+# effect in db9: storage with no planner statistics and old versions reclaimed by the GC
+# worker (VACUUM, ANALYZE, CHECKPOINT); no privileges beyond the session user (GRANT,
+# REVOKE); no object comments (COMMENT); no asynchronous notifications (LISTEN, NOTIFY,
+# UNLISTEN); no cursors, so CLOSE ALL has nothing to close; no deferrable constraints (SET
+# CONSTRAINTS); no SQL-level prepared statements, and DEALLOCATE of a name is left to the
+# statements a driver prepared with the protocol (psycopg deallocates those with SQL).
 NO_OPS = frozenset(
-    {"ANALYZE", "ANALYSE", "CHECKPOINT", "CLOSE", "COMMENT", "GRANT", "LISTEN", "NOTIFY",
-     "REVOKE", "SET CONSTRAINTS", "UNLISTEN", "VACUUM"}
+    {"ANALYZE", "ANALYSE", "CHECKPOINT", "CLOSE", "COMMENT", "DEALLOCATE", "GRANT", "LISTEN",
+     "NOTIFY", "REVOKE", "SET CONSTRAINTS", "UNLISTEN", "VACUUM"}
 )  # fmt: skip
 
 # Commands run from their tokens (sql.ddl.run_named), never from sqlglot's reading of them:

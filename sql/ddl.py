@@ -73,18 +73,51 @@ def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
         kind = (tree.args.get("kind") or "").upper()
         raise FeatureNotSupported(f"DROP {kind} is not supported")
     if isinstance(tree, exp.TruncateTable):
-        catalog = _catalog(session)
-        tables = [
-            relations.for_use(catalog, "TABLE", relations.Name(t.db or None, t.name),
-                              session.search_path()).table
-            for t in tree.expressions
-        ]  # fmt: skip
-        for table in tables:
-            _delete_data(session, table)
-        return Result("TRUNCATE TABLE")
+        return truncate(session, tree)
     if isinstance(tree, exp.Alter) and (tree.args.get("kind") or "TABLE").upper() == "TABLE":
         return alter_table(session, tree, ctx)
     raise FeatureNotSupported(f"{type(tree).__name__.upper()} is not supported")
+
+
+def truncate(session: Session, tree: exp.TruncateTable) -> Result:
+    """TRUNCATE: every named table must be a table; tables whose foreign keys reference one
+    go too with CASCADE, and otherwise refuse it, as in PostgreSQL."""
+    from sql.session import Result
+
+    if str(tree.args.get("identity") or "").upper() == "RESTART":
+        # Sequence values are not transactional in db9 (sql.sequences); a restart could not
+        # roll back with the TRUNCATE.
+        raise FeatureNotSupported("TRUNCATE ... RESTART IDENTITY is not supported")
+    catalog = _catalog(session)
+    tables = [
+        relations.for_use(catalog, "TABLE", relations.Name(t.db or None, t.name),
+                          session.search_path()).table
+        for t in tree.expressions
+    ]  # fmt: skip
+    cascade = str(tree.args.get("option") or "").upper() == "CASCADE"
+    chosen = {f"{t.schema}.{t.name}": t for t in tables}
+    grew = True
+    while grew:
+        grew = False
+        for child in catalog.all_tables():
+            key = f"{child.schema}.{child.name}"
+            refs = [c for c in child.constraints if c.kind == "f" and c.ref_table in chosen]
+            if not refs or key in chosen:
+                continue
+            if not cascade:
+                parent = chosen[refs[0].ref_table]
+                raise FeatureNotSupported(
+                    "cannot truncate a table referenced in a foreign key constraint",
+                    detail=f'Table "{child.name}" references "{parent.name}".',
+                    hint=f'Truncate table "{child.name}" at the same time, or use TRUNCATE ...'
+                    " CASCADE.",
+                )
+            session.notices.append(f'truncate cascades to table "{child.name}"')
+            chosen[key] = child
+            grew = True
+    for table in chosen.values():
+        _delete_data(session, table)
+    return Result("TRUNCATE TABLE")
 
 
 def _schema_of(session: Session, t: exp.Table) -> str:
@@ -465,6 +498,7 @@ def _drop_named(session: Session, kind: str, tokens: list[Any]) -> Result:
     notices = relations.notices_or_raise(if_exists, session.notices)
     # Resolve every name before dropping any, as PostgreSQL does: one bad name drops nothing.
     found = [relations.for_drop(catalog, kind, n, session.search_path(), notices) for n in names]
+    dropping = {r.table.id for r in found if r is not None and r.kind == "TABLE"}
     for rel in found:
         if rel is None:
             continue
@@ -472,7 +506,7 @@ def _drop_named(session: Session, kind: str, tokens: list[Any]) -> Result:
             assert rel.index is not None
             _drop_index(session, catalog, rel.table, rel.index)
         elif rel.kind == "TABLE":
-            _drop_table_checked(session, catalog, rel.table, cascade)
+            _drop_table_checked(session, catalog, rel.table, cascade, dropping)
         else:
             _drop_table(session, rel.table)
     return Result(f"DROP {kind}")
@@ -490,12 +524,16 @@ def _drop_index(session: Session, catalog: Catalog, tb: TableDef, index: IndexDe
     session.database.catalogs.put_table(session.current_txn(), tb, catalog, new=False)
 
 
-def _drop_table_checked(session: Session, catalog: Catalog, table: TableDef, cascade: bool) -> None:
+def _drop_table_checked(
+    session: Session, catalog: Catalog, table: TableDef, cascade: bool, dropping: set[int]
+) -> None:
+    """Drop ``table``; foreign keys of other tables referencing it block the drop unless
+    CASCADE (which drops those constraints) or their table is dropped too."""
     store = session.database.catalogs
     txn = session.current_txn()
     key = f"{table.schema}.{table.name}"
     for child in catalog.all_tables():
-        if child.id == table.id:
+        if child.id == table.id or child.id in dropping:
             continue
         refs = [c for c in child.constraints if c.kind == "f" and c.ref_table == key]
         if refs and not cascade:
@@ -532,8 +570,13 @@ def _drop_schemas(session: Session, names: list[str], if_exists: bool, cascade: 
             raise DependentObjectsStillExist(
                 f"cannot drop schema {name} because other objects depend on it"
             )
+        in_schema = {tb.id for tb in tables}
         for tb in tables:
-            _drop_table(session, tb)
+            if tb.kind == "table":
+                # Foreign keys from other schemas lose their constraint, as CASCADE does.
+                _drop_table_checked(session, catalog, tb, True, in_schema)
+            else:
+                _drop_table(session, tb)
         store.drop_schema(txn, name)
     return Result("DROP SCHEMA")
 

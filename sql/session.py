@@ -606,6 +606,9 @@ class Session:
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         tree = self.parse(stmt)
+        if isinstance(tree, exp.Command) and stmt.command:
+            # sqlglot gave up on the text: db9 runs nothing it cannot read.
+            raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
 
     def parse(self, stmt: Statement) -> exp.Expr:

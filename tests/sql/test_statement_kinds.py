@@ -31,9 +31,11 @@ SETUP = [
     "CREATE TABLE t (id int PRIMARY KEY, v text)",
     "CREATE TABLE u (a int, b text)",
     "CREATE TABLE s.st (x int)",
+    "CREATE TABLE c (id int PRIMARY KEY, t_id int REFERENCES t (id))",
     "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
     "INSERT INTO u VALUES (1, 'x'), (5, 'y')",
     "INSERT INTO s.st VALUES (7)",
+    "INSERT INTO c VALUES (10, 1)",
     "CREATE INDEX t_v_idx ON t (v)",
     "CREATE SEQUENCE sq",
 ]
@@ -64,6 +66,7 @@ SNAPSHOT = [
     "SELECT * FROM t ORDER BY 1",
     "SELECT * FROM u ORDER BY 1",
     "SELECT * FROM s.st ORDER BY 1",
+    "SELECT * FROM c ORDER BY 1",
 ]
 
 # Objects outside the schemas that statements below may create on PostgreSQL.
@@ -383,6 +386,12 @@ CASES: list[Case] = [
     Case("DROP RULE norule ON t", UNSUPPORTED),
     Case("DROP SCHEMA s", SAME),
     Case("DROP SCHEMA s CASCADE", SAME),
+    Case("CREATE TABLE s.sr (a int REFERENCES t (id)); DROP TABLE t CASCADE", SAME),
+    Case(
+        "ALTER TABLE s.st ADD PRIMARY KEY (x); "
+        "CREATE TABLE r2 (x int REFERENCES s.st (x)); DROP SCHEMA s CASCADE",
+        SAME,
+    ),
     Case("DROP SCHEMA nosch", SAME),
     Case("DROP SCHEMA IF EXISTS nosch", SAME),
     Case("DROP SCHEMA t", SAME),
@@ -407,6 +416,9 @@ CASES: list[Case] = [
     Case("DROP TABLE u, s.st", SAME),
     Case("DROP TABLE t CASCADE", SAME),
     Case("DROP TABLE u RESTRICT", SAME),
+    Case("DROP TABLE t", SAME),
+    Case("DROP TABLE t, c", SAME),
+    Case("DROP TABLE c", SAME),
     Case("DROP TABLE s", SAME),
     Case("DROP TABLE IF EXISTS sq", SAME),
     Case("DROP TABLE nosch.x", SAME),
@@ -516,8 +528,11 @@ CASES: list[Case] = [
     Case("TRUNCATE notab", SAME),
     Case("TRUNCATE u, notab", SAME),
     Case("TRUNCATE TABLE t, u", SAME),
-    Case("TRUNCATE t RESTART IDENTITY", SAME),
+    Case("TRUNCATE t RESTART IDENTITY", UNSUPPORTED),
     Case("TRUNCATE t CASCADE", SAME),
+    Case("TRUNCATE c", SAME),
+    Case("TRUNCATE t, c", SAME),
+    Case("TRUNCATE ONLY u CONTINUE IDENTITY RESTRICT", SAME),
     Case("UNLISTEN ch", NOOP),
     Case("UNLISTEN *", NOOP),
     Case("UPDATE t SET v = 'z' WHERE id = 1", SAME),
@@ -785,3 +800,43 @@ def test_drop_or_alter_of_another_kind_answers_as_postgres(world: World, sql: st
         assert theirs.sqlstate is None, run.line()
         assert ours.tag == theirs.tag, run.line()
         assert run.ours_after == run.theirs_after, run.line()
+
+
+def _session() -> Session:
+    return Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+
+
+def _error(session: Session, sql: str) -> Db9Error:
+    with pytest.raises(Db9Error) as info:
+        session.execute(sql)
+    return info.value
+
+
+def test_drop_database_is_refused_and_never_touches_a_table() -> None:
+    s = _session()
+    s.execute("CREATE TABLE foo (id int); INSERT INTO foo VALUES (1)")
+    for sql in ("DROP DATABASE foo", "DROP DATABASE IF EXISTS foo", "CREATE DATABASE foo"):
+        err = _error(s, sql)
+        assert err.sqlstate == "0A000" and "db9 create" in (getattr(err, "hint", "") or ""), sql
+    assert s.execute("SELECT id FROM foo")[-1].rows == [(1,)]
+
+
+def test_drop_view_of_a_table_answers_wrong_object_type_and_keeps_it() -> None:
+    s = _session()
+    s.execute("CREATE TABLE foo3 (id int); INSERT INTO foo3 VALUES (1)")
+    err = _error(s, "DROP VIEW foo3")
+    assert (err.sqlstate, err.message, getattr(err, "hint", None)) == (
+        "42809",
+        '"foo3" is not a view',
+        "Use DROP TABLE to remove a table.",
+    )
+    assert s.execute("SELECT id FROM foo3")[-1].rows == [(1,)]
+
+
+def test_a_refused_statement_fails_the_transaction_block_and_changes_nothing() -> None:
+    s = _session()
+    s.execute("CREATE TABLE t (id int); BEGIN; INSERT INTO t VALUES (1)")
+    assert _error(s, "COMMIT PREPARED 'x'").sqlstate == "0A000"  # not a COMMIT
+    assert _error(s, "SELECT 1").sqlstate == "25P02"
+    s.execute("ROLLBACK")
+    assert s.execute("SELECT count(*) FROM t")[-1].rows == [(0,)]
