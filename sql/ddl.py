@@ -54,7 +54,6 @@ def _catalog(session: Session) -> Catalog:
 
 
 def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
-    from sql.session import Result
 
     if isinstance(tree, exp.Create):
         kind = (tree.args.get("kind") or "").upper()
@@ -105,7 +104,7 @@ def truncate(session: Session, tree: exp.TruncateTable) -> Result:
             if not refs or key in chosen:
                 continue
             if not cascade:
-                parent = chosen[refs[0].ref_table]
+                parent = chosen[refs[0].ref_table or ""]
                 raise FeatureNotSupported(
                     "cannot truncate a table referenced in a foreign key constraint",
                     detail=f'Table "{child.name}" references "{parent.name}".',
