@@ -54,7 +54,6 @@ def _catalog(session: Session) -> Catalog:
 
 
 def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
-
     if isinstance(tree, exp.Create):
         kind = (tree.args.get("kind") or "").upper()
         if kind == "TABLE":
