@@ -840,3 +840,15 @@ def test_a_refused_statement_fails_the_transaction_block_and_changes_nothing() -
     assert _error(s, "SELECT 1").sqlstate == "25P02"
     s.execute("ROLLBACK")
     assert s.execute("SELECT count(*) FROM t")[-1].rows == [(0,)]
+
+
+def test_not_like_and_not_ilike_negate(differ: Any) -> None:
+    """Found by this audit's catalog snapshot: NOT LIKE answered as LIKE."""
+    differ.check("CREATE TABLE l (s text)")
+    differ.check("INSERT INTO l VALUES ('pg_x'), ('abc'), ('ABC'), (NULL)")
+    for sql in (
+        "SELECT s FROM l WHERE s NOT LIKE 'pg\\_%'",
+        "SELECT s FROM l WHERE s NOT ILIKE 'abc'",
+        "SELECT s, s NOT LIKE s || '%', s NOT LIKE 'a%' FROM l",
+    ):
+        differ.check(sql)
