@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kv.client import TxnClient
+from kv.engine.memory import MemoryEngine
 from kv.errors import Db9Error
 from sql.session import Database, Session
 from sql.types import format_value
@@ -596,11 +597,19 @@ class World:
         self.pg_initial: list[Any] | None = None
         self.db9_initial: list[Any] | None = None
         self.parse_cache: dict[str, Any] = {}  # shared by the fresh databases: parsing is slow
+        self.template: MemoryEngine | None = None
 
     def reset_db9(self) -> None:
-        self.database = Database(TxnClient(local_kv()), b"\x00\x01")
+        """A fresh database holding SETUP: a copy of the engine SETUP was first run on (its
+        writes replace its lists, never change them, so sharing them is a copy)."""
+        engine = MemoryEngine()
+        if self.template is None:
+            self.template = engine
+            self.database = Database(TxnClient(local_kv(engine)), b"\x00\x01")
+            Session(self.database).execute(";".join(SETUP))
+        engine._keys, engine._data = self.template._keys, self.template._data
+        self.database = Database(TxnClient(local_kv(engine)), b"\x00\x01")
         self.database.parse_cache = self.parse_cache
-        Session(self.database).execute(";".join(SETUP))
 
     def reset_pg(self) -> None:
         pg = self.pg
