@@ -469,7 +469,14 @@ class PgConnection:
         position = getattr(exc, "position", None)
         self.send(
             M.error_response(
-                M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail, position=position)
+                M.Notice(
+                    "ERROR",
+                    exc.sqlstate,
+                    exc.message,
+                    exc.detail,
+                    getattr(exc, "hint", None),
+                    position=position,
+                )
             )
         )
 

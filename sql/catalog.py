@@ -19,9 +19,11 @@ from sql import layout
 from sql.errors import (
     DuplicateSchema,
     DuplicateTable,
+    FeatureNotSupported,
     InvalidSchemaName,
     UndefinedColumn,
     UndefinedTable,
+    WrongObjectType,
 )
 from sql.types import SqlType, type_by_name, with_modifiers
 
@@ -146,6 +148,14 @@ class Catalog:
 
     def table(self, name: str, schema: str | None, search_path: list[str]) -> TableDef:
         t = self.find(name, schema, search_path)
+        if t is not None and t.kind == "sequence":
+            raise FeatureNotSupported(
+                f'"{name}" is a sequence: db9 reads and changes it only through nextval, '
+                "currval and setval"
+            )
+        schemas = [schema] if schema is not None else search_path
+        if t is None and any(x.index(name) for x in self.tables.values() if x.schema in schemas):
+            raise WrongObjectType(f'"{name}" is an index')
         if t is None or t.kind != "table":
             shown = f"{schema}.{name}" if schema else name
             raise UndefinedTable(f'relation "{shown}" does not exist')

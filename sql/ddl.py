@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
+from sql import relations
 from sql import types as T
 from sql.catalog import (
     SYSTEM_SCHEMAS,
@@ -35,6 +36,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
     UniqueViolation,
+    WrongObjectType,
 )
 from sql.expr import Context, datatype_to_sql
 from sql.layout import index_prefix, prefix_end, table_prefix
@@ -52,8 +54,6 @@ def _catalog(session: Session) -> Catalog:
 
 
 def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
-    from sql.session import Result
-
     if isinstance(tree, exp.Create):
         kind = (tree.args.get("kind") or "").upper()
         if kind == "TABLE":
@@ -66,15 +66,56 @@ def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
             return create_sequence(session, tree)
         raise FeatureNotSupported(f"CREATE {kind} is not supported")
     if isinstance(tree, exp.Drop):
-        return drop(session, tree)
+        # DROP of relations and schemas went through run_named; sqlglot may read any other
+        # DROP as one of these (DROP DATABASE foo as DROP TABLE foo), so nothing else runs.
+        kind = (tree.args.get("kind") or "").upper()
+        raise FeatureNotSupported(f"DROP {kind} is not supported")
     if isinstance(tree, exp.TruncateTable):
-        for t in tree.expressions:
-            table = _catalog(session).table(t.name, t.db or None, session.search_path())
-            _delete_data(session, table)
-        return Result("TRUNCATE TABLE")
-    if isinstance(tree, exp.Alter):
+        return truncate(session, tree)
+    if isinstance(tree, exp.Alter) and (tree.args.get("kind") or "TABLE").upper() == "TABLE":
         return alter_table(session, tree, ctx)
-    raise FeatureNotSupported(f"{type(tree).__name__} is not supported")
+    raise FeatureNotSupported(f"{type(tree).__name__.upper()} is not supported")
+
+
+def truncate(session: Session, tree: exp.TruncateTable) -> Result:
+    """TRUNCATE: every named table must be a table; tables whose foreign keys reference one
+    go too with CASCADE, and otherwise refuse it, as in PostgreSQL."""
+    from sql.session import Result
+
+    if str(tree.args.get("identity") or "").upper() == "RESTART":
+        # Sequence values are not transactional in db9 (sql.sequences); a restart could not
+        # roll back with the TRUNCATE.
+        raise FeatureNotSupported("TRUNCATE ... RESTART IDENTITY is not supported")
+    catalog = _catalog(session)
+    tables = [
+        relations.for_use(catalog, "TABLE", relations.Name(t.db or None, t.name),
+                          session.search_path()).table
+        for t in tree.expressions
+    ]  # fmt: skip
+    cascade = str(tree.args.get("option") or "").upper() == "CASCADE"
+    chosen = {f"{t.schema}.{t.name}": t for t in tables}
+    grew = True
+    while grew:
+        grew = False
+        for child in catalog.all_tables():
+            key = f"{child.schema}.{child.name}"
+            refs = [c for c in child.constraints if c.kind == "f" and c.ref_table in chosen]
+            if not refs or key in chosen:
+                continue
+            if not cascade:
+                parent = chosen[refs[0].ref_table or ""]
+                raise FeatureNotSupported(
+                    "cannot truncate a table referenced in a foreign key constraint",
+                    detail=f'Table "{child.name}" references "{parent.name}".',
+                    hint=f'Truncate table "{child.name}" at the same time, or use TRUNCATE ...'
+                    " CASCADE.",
+                )
+            session.notices.append(f'truncate cascades to table "{child.name}"')
+            chosen[key] = child
+            grew = True
+    for table in chosen.values():
+        _delete_data(session, table)
+    return Result("TRUNCATE TABLE")
 
 
 def _schema_of(session: Session, t: exp.Table) -> str:
@@ -170,6 +211,8 @@ def _fk(
         )
     on_delete = on_update = "NO ACTION"
     text = ref.sql(dialect="postgres").upper()
+    if "DEFERRABLE" in text.replace("NOT DEFERRABLE", "") or "INITIALLY DEFERRED" in text:
+        raise FeatureNotSupported("deferrable constraints are not supported")
     for action in ("CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"):
         if f"ON DELETE {action}" in text:
             on_delete = action
@@ -192,12 +235,13 @@ def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
     schema_e = tree.this
     if not isinstance(schema_e, exp.Schema):
         raise FeatureNotSupported("CREATE TABLE AS is not supported")
+    _refuse_properties(tree, "CREATE TABLE")
     t = schema_e.this
     store = session.database.catalogs
     txn = session.current_txn()
     catalog = _catalog(session)
     schema = _schema_of(session, t)
-    if catalog.find(t.name, schema, []) is not None:
+    if relations.lookup(catalog, relations.Name(schema, t.name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{t.name}" already exists, skipping')
             return Result("CREATE TABLE")
@@ -221,6 +265,32 @@ def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
         store.put_table(txn, seq, catalog, new=True)
     store.put_table(txn, table, catalog, new=True)
     return Result("CREATE TABLE")
+
+
+# PostgreSQL's table storage parameters (CREATE TABLE ... WITH): tuning db9 has no use for.
+_STORAGE_PARAMETERS = {
+    "fillfactor", "toast_tuple_target", "parallel_workers", "autovacuum_enabled",
+    "vacuum_index_cleanup", "vacuum_truncate", "autovacuum_vacuum_threshold",
+    "autovacuum_vacuum_scale_factor", "autovacuum_vacuum_insert_threshold",
+    "autovacuum_vacuum_insert_scale_factor", "autovacuum_analyze_threshold",
+    "autovacuum_analyze_scale_factor", "autovacuum_vacuum_cost_delay",
+    "autovacuum_vacuum_cost_limit", "autovacuum_freeze_min_age", "autovacuum_freeze_max_age",
+    "autovacuum_freeze_table_age", "autovacuum_multixact_freeze_min_age",
+    "autovacuum_multixact_freeze_max_age", "autovacuum_multixact_freeze_table_age",
+    "log_autovacuum_min_duration", "user_catalog_table",
+}  # fmt: skip
+
+
+def _refuse_properties(tree: exp.Create, what: str) -> None:
+    """Refuse the clauses db9 would otherwise ignore (TEMP, PARTITION BY, INHERITS, ...).
+    UNLOGGED and storage parameters (WITH (fillfactor = ...)) tune storage only and are
+    accepted without effect; sequence options are read by the caller."""
+    props = tree.args.get("properties")
+    for p in props.expressions if props is not None else []:
+        if type(p) is exp.Property and str(p.name).lower() in _STORAGE_PARAMETERS:
+            continue
+        if not isinstance(p, exp.UnloggedProperty | exp.SequenceProperties):
+            raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
 
 def _table_constraint(session: Session, table: TableDef, item: exp.Expr) -> None:
@@ -306,7 +376,27 @@ def create_index(session: Session, tree: exp.Create) -> Result:
 
     idx = tree.this
     t = idx.args["table"]
-    table = _catalog(session).table(t.name, t.db or None, session.search_path())
+    target = relations.Name(t.db or None, t.name)
+    rel = relations.lookup(_catalog(session), target, session.search_path())
+    if rel is None:
+        raise UndefinedTable(f'relation "{target}" does not exist')
+    if rel.kind == "INDEX":
+        raise WrongObjectType(f'"{t.name}" is an index')
+    if rel.kind != "TABLE":
+        raise WrongObjectType(
+            f'cannot create index on relation "{t.name}"',
+            detail=f"This operation is not supported for {rel.plural}.",
+        )
+    table = rel.table
+    params = idx.args["params"]
+    using = params.args.get("using")
+    if using is not None and str(using.name).lower() != "btree":
+        raise FeatureNotSupported(f'access method "{using.name}" is not supported')
+    if params.args.get("where") is not None:
+        raise FeatureNotSupported("partial indexes are not supported")
+    for unsupported in ("include", "with_storage", "partition_by"):
+        if params.args.get(unsupported):
+            raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
     cols, desc = [], []
     for o in idx.args["params"].args.get("columns") or []:
         e = o.this if isinstance(o, exp.Ordered) else o
@@ -317,7 +407,7 @@ def create_index(session: Session, tree: exp.Create) -> Result:
         desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
     name = idx.name or f"{table.name}_{'_'.join(cols)}_idx"
     catalog = _catalog(session)
-    if any(i.name == name for tb in catalog.all_tables() for i in tb.indexes):
+    if relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{name}" already exists, skipping')
             return Result("CREATE INDEX")
@@ -367,80 +457,314 @@ def _delete_data(session: Session, table: TableDef) -> None:
         _delete_range(session, ilo, prefix_end(ilo))
 
 
-def drop(session: Session, tree: exp.Drop) -> Result:
+# -- statements routed by their command name (see sql.commands), read from their tokens ------
+
+
+def run_named(session: Session, command: str, tokens: list[Any]) -> Result | None:
+    """Run a statement sqlglot cannot be trusted to read (it parses DROP MATERIALIZED VIEW as
+    DROP VIEW, DROP INDEX a, b not at all); None: resolved and checked, let sqlglot's tree run
+    it (ALTER TABLE on a table)."""
     from sql.session import Result
 
-    kind = (tree.args.get("kind") or "").upper()
+    if command.startswith("DROP "):
+        return _drop_named(session, command[5:], tokens)
+    if command.startswith("ALTER "):
+        return _alter_named(session, command[6:], tokens)
+    if command == "SECURITY LABEL":
+        # PostgreSQL answers this when no label provider is loaded; db9 has none.
+        from sql.errors import InvalidParameterValue
+
+        raise InvalidParameterValue("no security label providers have been loaded")
+    _on_object(session, command, tokens)
+    return Result(command)
+
+
+def _drop_named(session: Session, kind: str, tokens: list[Any]) -> Result:
+    from sql.session import Result
+
+    i = len(kind.split()) + 1
+    concurrently = relations.words_at(tokens, i, "CONCURRENTLY")
+    i += concurrently
+    if_exists = relations.words_at(tokens, i, "IF", "EXISTS")
+    i += 2 * if_exists
+    names, i = relations.read_names(tokens, i)
+    tail = [str(tok.text).upper() for tok in tokens[i:]]
+    if tail not in ([], ["CASCADE"], ["RESTRICT"]) or (concurrently and kind != "INDEX"):
+        raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
+    cascade = tail == ["CASCADE"]
+    if kind == "SCHEMA":
+        return _drop_schemas(session, [n.name if n.schema is None else str(n) for n in names],
+                             if_exists, cascade)  # fmt: skip
+    catalog = _catalog(session)
+    notices = relations.notices_or_raise(if_exists, session.notices)
+    # Resolve every name before dropping any, as PostgreSQL does: one bad name drops nothing.
+    found = [relations.for_drop(catalog, kind, n, session.search_path(), notices) for n in names]
+    dropping = {r.table.id for r in found if r is not None and r.kind == "TABLE"}
+    for rel in found:
+        if rel is None:
+            continue
+        if rel.kind == "INDEX":
+            assert rel.index is not None
+            _drop_index(session, catalog, rel.table, rel.index)
+        elif rel.kind == "TABLE":
+            _drop_table_checked(session, catalog, rel.table, cascade, dropping)
+        else:
+            _drop_table(session, rel.table)
+    return Result(f"DROP {kind}")
+
+
+def _drop_index(session: Session, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:
+    if index.primary or any(c.index == index.name for c in tb.constraints):
+        raise DependentObjectsStillExist(
+            f"cannot drop index {index.name} because constraint {index.name} on table "
+            f"{tb.name} requires it"
+        )
+    ilo = index_prefix(session.db, tb.id, index.id)
+    _delete_range(session, ilo, prefix_end(ilo))
+    tb.indexes = [i for i in tb.indexes if i.name != index.name]
+    session.database.catalogs.put_table(session.current_txn(), tb, catalog, new=False)
+
+
+def _drop_table_checked(
+    session: Session, catalog: Catalog, table: TableDef, cascade: bool, dropping: set[int]
+) -> None:
+    """Drop ``table``; foreign keys of other tables referencing it block the drop unless
+    CASCADE (which drops those constraints) or their table is dropped too."""
+    store = session.database.catalogs
+    txn = session.current_txn()
+    key = f"{table.schema}.{table.name}"
+    for child in catalog.all_tables():
+        if child.id == table.id or child.id in dropping:
+            continue
+        refs = [c for c in child.constraints if c.kind == "f" and c.ref_table == key]
+        if refs and not cascade:
+            raise DependentObjectsStillExist(
+                f"cannot drop table {table.name} because other objects depend on it",
+                detail=f"constraint {refs[0].name} on table {child.name} depends on "
+                f"table {table.name}",
+            )
+        if refs:
+            child.constraints = [c for c in child.constraints if c not in refs]
+            store.put_table(txn, child, catalog, new=False)
+    _drop_table(session, table)
+
+
+def _drop_schemas(session: Session, names: list[str], if_exists: bool, cascade: bool) -> Result:
+    from sql.session import Result
+
     store = session.database.catalogs
     txn = session.current_txn()
     catalog = _catalog(session)
-    exists = bool(tree.args.get("exists"))
-    if kind == "SCHEMA":
-        for t in tree.args.get("tables") or tree.expressions or [tree.this]:
-            name = t.name if not t.db else t.db
-            if name not in catalog.schemas:
-                if exists:
-                    session.notices.append(f'schema "{name}" does not exist, skipping')
-                    continue
-                raise InvalidSchemaName(f'schema "{name}" does not exist')
-            tables = [tb for tb in catalog.all_tables() if tb.schema == name]
-            if tables and not tree.args.get("cascade"):
-                raise DependentObjectsStillExist(
-                    f"cannot drop schema {name} because other objects depend on it"
-                )
-            for tb in tables:
-                _drop_table(session, tb)
-            store.drop_schema(txn, name)
-        return Result("DROP SCHEMA")
-    targets = tree.args.get("tables") or tree.expressions or [tree.this]
-    for t in targets:
-        if kind == "INDEX":
-            found = next(
-                ((tb, i) for tb in catalog.all_tables() for i in tb.indexes if i.name == t.name),
-                None,
-            )
-            if found is None:
-                if exists:
-                    session.notices.append(f'index "{t.name}" does not exist, skipping')
-                    continue
-                raise UndefinedObject(f'index "{t.name}" does not exist')
-            tb, index = found
-            if index.primary or any(c.index == index.name for c in tb.constraints):
-                raise DependentObjectsStillExist(
-                    f"cannot drop index {index.name} because constraint {index.name} on table "
-                    f"{tb.name} requires it"
-                )
-            ilo = index_prefix(session.db, tb.id, index.id)
-            _delete_range(session, ilo, prefix_end(ilo))
-            tb.indexes = [i for i in tb.indexes if i.name != index.name]
-            store.put_table(txn, tb, catalog, new=False)
-            continue
-        table = catalog.find(t.name, t.db or None, session.search_path())
-        want = "sequence" if kind == "SEQUENCE" else "table"
-        if table is None or table.kind != want:
-            if exists:
-                session.notices.append(f'{want} "{t.name}" does not exist, skipping')
+    for name in names:
+        if name not in catalog.schemas:
+            if if_exists:
+                session.notices.append(f'schema "{name}" does not exist, skipping')
                 continue
-            if kind == "SEQUENCE":
-                raise UndefinedTable(f'sequence "{t.name}" does not exist')
-            raise UndefinedTable(f'table "{t.name}" does not exist')
-        if want == "table":
-            key = f"{table.schema}.{table.name}"
-            for child in catalog.all_tables():
-                if child.id == table.id:
-                    continue
-                refs = [c for c in child.constraints if c.kind == "f" and c.ref_table == key]
-                if refs and not tree.args.get("cascade"):
-                    raise DependentObjectsStillExist(
-                        f"cannot drop table {table.name} because other objects depend on it",
-                        detail=f"constraint {refs[0].name} on table {child.name} depends on "
-                        f"table {table.name}",
-                    )
-                if refs:
-                    child.constraints = [c for c in child.constraints if c not in refs]
-                    store.put_table(txn, child, catalog, new=False)
-        _drop_table(session, table)
-    return Result(f"DROP {kind}")
+            raise InvalidSchemaName(f'schema "{name}" does not exist')
+        if name in SYSTEM_SCHEMAS:
+            raise FeatureNotSupported(f"cannot drop schema {name}")
+    for name in names:
+        if name not in catalog.schemas:
+            continue
+        tables = [tb for tb in catalog.all_tables() if tb.schema == name]
+        if tables and not cascade:
+            raise DependentObjectsStillExist(
+                f"cannot drop schema {name} because other objects depend on it"
+            )
+        in_schema = {tb.id for tb in tables}
+        for tb in tables:
+            if tb.kind == "table":
+                # Foreign keys from other schemas lose their constraint, as CASCADE does.
+                _drop_table_checked(session, catalog, tb, True, in_schema)
+            else:
+                _drop_table(session, tb)
+        store.drop_schema(txn, name)
+    return Result("DROP SCHEMA")
+
+
+def _alter_named(session: Session, kind: str, tokens: list[Any]) -> Result | None:
+    from sql.session import Result
+
+    i = len(kind.split()) + 1
+    if_exists = relations.words_at(tokens, i, "IF", "EXISTS")
+    i += 2 * if_exists
+    i += relations.words_at(tokens, i, "ONLY")
+    names, i = relations.read_names(tokens, i)
+    if len(names) != 1:
+        raise SyntaxError_('syntax error at or near ","')
+    rename = relations.words_at(tokens, i, "RENAME", "TO") and len(tokens) == i + 3
+    if kind == "INDEX" and relations.words_at(tokens, i, "SET", "SCHEMA"):
+        raise SyntaxError_('syntax error at or near "SCHEMA"')  # not in ALTER INDEX's grammar
+    catalog = _catalog(session)
+    notices = relations.notices_or_raise(if_exists, session.notices)
+    rel = relations.for_alter(catalog, kind, names[0], session.search_path(), notices,
+                              rename=rename)  # fmt: skip
+    if rel is None:
+        return Result(f"ALTER {kind}")
+    if rename:
+        _rename_relation(session, catalog, rel, relations.ident(tokens[i + 2]))
+        return Result(f"ALTER {kind}")
+    if kind == "TABLE" and rel.kind != "TABLE":
+        action = " ".join(str(t.text).upper() for t in tokens[i : i + 2])
+        if action == "SET SCHEMA" and rel.kind == "INDEX":
+            raise WrongObjectType(
+                f'cannot change schema of index "{rel.name}"',
+                hint="Change the schema of the table instead.",
+            )
+        if action in ("SET SCHEMA", "OWNER TO"):
+            raise FeatureNotSupported(f"ALTER TABLE {action} is not supported")
+        raise WrongObjectType(
+            f'ALTER action {action} cannot be performed on relation "{rel.name}"',
+            detail=f"This operation is not supported for {rel.plural}.",
+        )
+    if kind == "TABLE":
+        return None  # the table's own actions, read from sqlglot's tree
+    raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _rename_relation(session: Session, catalog: Catalog, rel: relations.Relation, new: str) -> None:
+    store = session.database.catalogs
+    txn = session.current_txn()
+    table = rel.table
+    if relations.lookup(catalog, relations.Name(table.schema, new), []) is not None:
+        raise DuplicateTable(f'relation "{new}" already exists')
+    if rel.index is not None:
+        old = rel.index.name
+        rel.index.name = new
+        for con in table.constraints:
+            if con.index == old:
+                con.index = new
+                con.name = new if con.name == old else con.name
+        store.put_table(txn, table, catalog, new=False)
+        return
+    old_name = table.name
+    store.rename_table(txn, table, old_name)
+    table.name = new
+    if table.kind == "sequence":
+        # Columns name their sequence; serial defaults call it by name.
+        for other in catalog.all_tables():
+            changed = False
+            for col in other.columns:
+                if col.sequence == old_name and other.schema == table.schema:
+                    col.sequence = new
+                    if col.default is not None:
+                        col.default = col.default.replace(f"'{old_name}'", f"'{new}'")
+                        col.default = col.default.replace(f".{old_name}'", f".{new}'")
+                    changed = True
+            if changed:
+                store.put_table(txn, other, catalog, new=False)
+        store.put_table(txn, table, catalog, new=False)
+        return
+    _rename_table(session, catalog, table, old_name, new)
+    store.put_table(txn, table, catalog, new=False)
+
+
+def _rename_table(
+    session: Session, catalog: Catalog, table: TableDef, old_name: str, new: str
+) -> None:
+    """Point foreign keys at the table's new name (the caller writes ``table`` itself)."""
+    store = session.database.catalogs
+    txn = session.current_txn()
+    old_ref, new_ref = f"{table.schema}.{old_name}", f"{table.schema}.{new}"
+    for other in catalog.all_tables():
+        changed = False
+        for con in other.constraints:
+            if con.kind == "f" and con.ref_table == old_ref:
+                con.ref_table = new_ref
+                changed = True
+        if changed and other.id != table.id:
+            store.put_table(txn, other, catalog, new=False)
+        elif changed:
+            table.constraints = other.constraints
+
+
+# COMMENT ON / GRANT / REVOKE name a relation kind after ON (or TABLE by default for GRANT).
+_ON_KINDS = ("MATERIALIZED VIEW", "FOREIGN TABLE", "TABLE", "SEQUENCE", "INDEX", "VIEW")
+# Object types GRANT and REVOKE name that db9 does not have.
+_OTHER_OBJECTS = {
+    "ALL", "DATABASE", "DOMAIN", "FOREIGN", "FUNCTION", "LANGUAGE", "LARGE", "PARAMETER",
+    "PROCEDURE", "ROUTINE", "TABLESPACE", "TYPE",
+}  # fmt: skip
+
+
+def _on_object(session: Session, command: str, tokens: list[Any]) -> None:
+    """Check the objects a COMMENT, GRANT or REVOKE names, as PostgreSQL does before it records
+    the comment or privilege (db9 records neither: see sql.commands.NO_OPS)."""
+    upper = [str(t.text).upper() for t in tokens]
+    catalog = _catalog(session)
+    path = session.search_path()
+    if "ON" not in upper:
+        if command == "COMMENT":
+            raise SyntaxError_(f'syntax error at or near "{tokens[-1].text}"')
+        raise FeatureNotSupported(f"{command} of roles is not supported")
+    i = upper.index("ON") + 1
+    if command == "COMMENT":
+        kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA") if relations.words_at(
+            tokens, i, *k.split())), None)  # fmt: skip
+        if kind is None:
+            raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
+        names, _ = relations.read_names(tokens, i + len(kind.split()))
+        _check_objects(session, catalog, kind, names, path)
+        return
+    kind = next((k for k in _ON_KINDS if relations.words_at(tokens, i, *k.split())), None)
+    if kind is None and upper[i] in _OTHER_OBJECTS:
+        raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")
+    if relations.words_at(tokens, i, "SCHEMA"):
+        names, _ = relations.read_names(tokens, i + 1)
+        _check_objects(session, catalog, "SCHEMA", names, path)
+    elif kind in (None, "TABLE", "SEQUENCE") and upper[i] != "ALL":
+        start = i + (1 if kind else 0)
+        names, _ = relations.read_names(tokens, start)
+        _check_objects(session, catalog, kind or "TABLE", names, path, grant=True)
+    else:
+        raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")
+    to = "TO" if command == "GRANT" else "FROM"
+    if to in upper:
+        j = upper.index(to) + 1
+        for tok in tokens[j:]:
+            word = str(tok.text).upper()
+            if word in (",", "GROUP", "CASCADE", "RESTRICT", "GRANTED", "BY", "WITH"):
+                if word in ("GRANTED", "WITH"):
+                    break
+                continue
+            name = relations.ident(tok)
+            if word not in ("PUBLIC", "CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (
+                name != session.user
+            ):
+                raise UndefinedObject(f'role "{name}" does not exist')
+
+
+def _check_objects(
+    session: Session,
+    catalog: Catalog,
+    kind: str,
+    names: list[relations.Name],
+    path: list[str],
+    *,
+    grant: bool = False,
+) -> None:
+    for n in names:
+        if kind == "SCHEMA":
+            if n.name not in catalog.schemas:
+                raise InvalidSchemaName(f'schema "{n.name}" does not exist')
+        elif kind == "COLUMN":
+            if n.schema is None:
+                raise SyntaxError_("column name must be qualified")
+            rel = relations.lookup(catalog, relations.Name(None, n.schema), path)
+            if rel is None:
+                raise UndefinedTable(f'relation "{n.schema}" does not exist')
+            if not rel.table.has_column(n.name) or rel.kind != "TABLE":
+                raise UndefinedColumn(f'column "{n.name}" of relation "{n.schema}" does not exist')
+        elif grant:
+            rel = relations.lookup(catalog, n, path)
+            if rel is None:
+                raise UndefinedTable(f'relation "{n}" does not exist')
+            if rel.kind == "INDEX":
+                raise WrongObjectType(f'"{n.name}" is an index')
+            if kind == "SEQUENCE" and rel.kind != "SEQUENCE":
+                raise WrongObjectType(f'"{n.name}" is not a sequence')
+        else:
+            relations.for_use(catalog, kind, n, path)
 
 
 def _drop_table(session: Session, table: TableDef) -> None:
@@ -475,8 +799,10 @@ def create_sequence(session: Session, tree: exp.Create) -> Result:
     t = tree.this
     catalog = _catalog(session)
     schema = _schema_of(session, t)
-    if catalog.find(t.name, schema, []) is not None:
+    _refuse_properties(tree, "CREATE SEQUENCE")
+    if relations.lookup(catalog, relations.Name(schema, t.name), []) is not None:
         if tree.args.get("exists"):
+            session.notices.append(f'relation "{t.name}" already exists, skipping')
             return Result("CREATE SEQUENCE")
         raise DuplicateTable(f'relation "{t.name}" already exists')
     props: dict[str, Any] = {}
@@ -563,21 +889,11 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
             col.name = new
         elif isinstance(action, exp.AlterRename):
             new = action.this.name
-            if catalog.find(new, table.schema, []) is not None:
+            if relations.lookup(catalog, relations.Name(table.schema, new), []) is not None:
                 raise DuplicateTable(f'relation "{new}" already exists')
             store.rename_table(txn, table, old_name)
             table.name = new
-            old_ref, new_ref = f"{table.schema}.{old_name}", f"{table.schema}.{new}"
-            for other in catalog.all_tables():
-                changed = False
-                for con in other.constraints:
-                    if con.kind == "f" and con.ref_table == old_ref:
-                        con.ref_table = new_ref
-                        changed = True
-                if changed and other.id != table.id:
-                    store.put_table(txn, other, catalog, new=False)
-                elif changed:
-                    table.constraints = other.constraints
+            _rename_table(session, catalog, table, old_name, new)
         elif isinstance(action, exp.AddConstraint):
             for item in action.expressions:
                 before = len(table.indexes)

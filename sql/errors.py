@@ -13,10 +13,16 @@ class SqlError(Db9Error):
     sqlstate = "XX000"
 
     def __init__(
-        self, message: str, *, detail: str | None = None, position: int | None = None
+        self,
+        message: str,
+        *,
+        detail: str | None = None,
+        position: int | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message, detail=detail)
         self.position = position
+        self.hint = hint
 
 
 class SyntaxError_(SqlError):
@@ -245,3 +251,11 @@ def from_python(exc: BaseException) -> SqlError | None:
     if isinstance(exc, MemoryError):
         return OutOfMemory("out of memory")
     return None
+
+
+class InvalidCursorName(SqlError):
+    sqlstate = "34000"
+
+
+class InvalidSqlStatementName(SqlError):
+    sqlstate = "26000"

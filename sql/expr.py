@@ -964,12 +964,15 @@ class Compiler:
         if escape is not None:
             esc = self.compile(escape).fn(()) or ""
         flags = re.IGNORECASE if ci else 0
+        negate = bool(e.args.get("negate"))  # sqlglot reads NOT LIKE as Like(negate=True)
         if pat.const:
             pv = pat.fn(())
             rx = None if pv is None else re.compile(like_to_regex(pv, esc).pattern, flags)
             fa = a.fn
             return Typed(
-                lambda r: None if rx is None or (x := fa(r)) is None else bool(rx.fullmatch(x)),
+                lambda r: (
+                    None if rx is None or (x := fa(r)) is None else bool(rx.fullmatch(x)) != negate
+                ),
                 T.BOOL,
             )
 
@@ -977,7 +980,7 @@ class Compiler:
             x, p = a.fn(r), pat.fn(r)
             if x is None or p is None:
                 return None
-            return bool(re.compile(like_to_regex(p, esc).pattern, flags).fullmatch(x))
+            return bool(re.compile(like_to_regex(p, esc).pattern, flags).fullmatch(x)) != negate
 
         return Typed(run, T.BOOL)
 

@@ -24,6 +24,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction, TxnClient
 from kv.errors import AlreadyExists, Db9Error
+from sql import commands
 from sql import types as T
 from sql.catalog import Catalog, CatalogStore
 from sql.errors import (
@@ -35,6 +36,7 @@ from sql.errors import (
     NoActiveSqlTransaction,
     SyntaxError_,
     UndefinedObject,
+    UndefinedTable,
     UniqueViolation,
     from_python,
 )
@@ -127,6 +129,8 @@ class Statement:
     text: str
     start: int  # offset of the statement in the query string (for error positions)
     utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
+    command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
+    tokens: list[Any] = field(default_factory=list)
 
 
 _UTILITY_HEADS = {
@@ -150,7 +154,11 @@ _UTILITY_HEADS = {
     "COPY",
     "VACUUM",
     "ANALYZE",
+    "ANALYSE",
     "CHECKPOINT",
+    "CLOSE",
+    "FETCH",
+    "MOVE",
 }
 
 
@@ -169,7 +177,8 @@ def split_statements(sql: str) -> list[Statement]:
                 words = [t.text for t in current]
                 head = words[0].upper()
                 utility = (head.lower(), words) if head in _UTILITY_HEADS else None
-                out.append(Statement(sql[start:end], start, utility))
+                command = commands.command_name(words)
+                out.append(Statement(sql[start:end], start, utility, command, current))
             current = []
         else:
             current.append(tok)
@@ -288,6 +297,10 @@ class Session:
     def _run_statement(
         self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None = None
     ) -> Result:
+        if stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS:
+            # Refused by name before anything reads it as some other statement (COMMIT
+            # PREPARED is no COMMIT); in a block it fails the block, as any error does.
+            return self._guarded(lambda: _refuse(stmt.command))
         if stmt.utility is not None:
             kind = stmt.utility[0]
             if kind in ("commit", "end", "rollback", "abort"):
@@ -397,6 +410,10 @@ class Session:
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
         stmt = stmts[0]
+        if stmt.command in commands.NAMED or (
+            stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS
+        ):
+            return Prepared(stmt, [t or T.TEXT for t in declared], None)  # no rows, no params
         if stmt.utility is not None:
             kind = stmt.utility[0]
             cols: list[tuple[str, SqlType]] | None = None
@@ -577,6 +594,18 @@ class Session:
     ) -> Result:
         if stmt.utility is not None:
             return self._utility(stmt)
+        if stmt.command in commands.NAMED:
+            from sql import ddl
+
+            if self.read_only:
+                from sql.errors import ReadOnlySqlTransaction
+
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            done = ddl.run_named(self, stmt.command, stmt.tokens)
+            if done is not None:
+                return done
         # Queries reuse their plan while the catalog is unchanged: the statement text, the
         # parameter types and the catalog version pick it.
         key = (
@@ -595,6 +624,9 @@ class Session:
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         tree = self.parse(stmt)
+        if isinstance(tree, exp.Command) and stmt.command:
+            # sqlglot gave up on the text: db9 runs nothing it cannot read.
+            raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
 
     def parse(self, stmt: Statement) -> exp.Expr:
@@ -633,6 +665,8 @@ class Session:
         ctx = Context(params=params, param_types=list(param_types))
         if isinstance(tree, exp.Command):
             raise FeatureNotSupported(f"statement {tree.this} is not supported")
+        if isinstance(tree, exp.Select) and tree.args.get("into") is not None:
+            raise FeatureNotSupported("SELECT INTO is not supported")
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
@@ -687,6 +721,14 @@ class Session:
         assert stmt.utility is not None
         kind, words = stmt.utility
         lower = [w.lower() for w in words]
+        if kind == "set" and lower[1:2] == ["constraints"]:
+            return self._set_constraints(lower[2:])
+        if kind == "set" and (lower[1:2] == ["role"] or lower[1:3] == ["session", "authorization"]):
+            # The session user is the only role: becoming it (or NONE/DEFAULT) changes nothing.
+            name = lower[-1].strip("'\"")
+            if name not in ("none", "default", self.user):
+                raise InvalidParameterValue(f'role "{name}" does not exist')
+            return Result("SET")
         if kind == "savepoint":
             return self._savepoint(words[-1])
         if kind == "release":
@@ -704,24 +746,15 @@ class Session:
             return Result("RESET")
         if kind == "explain":
             return self._explain(stmt)
-        if kind in ("vacuum", "analyze", "checkpoint"):
-            # Storage reclaims old versions through the GC worker and keeps no planner
-            # statistics, so these only check their arguments, as clients expect them to work.
-            if kind == "vacuum" and self.in_block:
-                from sql.errors import ActiveSqlTransaction
+        if kind in ("vacuum", "analyze", "analyse", "checkpoint"):
+            return self._maintenance(stmt)
+        if kind in ("close", "fetch", "move"):
+            # db9 has no cursors (DECLARE is refused), so every name is unknown.
+            from sql.errors import InvalidCursorName
 
-                raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
-            # sqlglot's tokenizer may hand back the rest of the command as one token
-            parts = [p for w in words[1:] for p in w.replace(",", " ").split()]
-            names = [
-                w
-                for w in parts
-                if w.upper()
-                not in ("ANALYZE", "VERBOSE", "FULL", "FREEZE", "(", ")", "SKIP_LOCKED")
-            ]
-            for name in names:
-                self.catalog().table(name, None, self.search_path())
-            return Result(kind.upper())
+            if lower[1:] == ["all"] and kind == "close":
+                return Result("CLOSE CURSOR ALL")
+            raise InvalidCursorName(f'cursor "{lower[-1].strip(chr(34))}" does not exist')
         if kind == "copy":
             from sql.copy import parse_copy
 
@@ -729,9 +762,103 @@ class Session:
             # Resolve the table now: a bad name fails before the client sends any data.
             spec.ncols = len(self._copy_columns(spec))
             return Result("COPY", copy=spec)
-        if kind in ("discard", "deallocate", "listen", "unlisten", "notify"):
-            return Result(kind.upper() + (" ALL" if "all" in lower else ""))
+        if kind == "discard":
+            return self._discard(lower[1:])
+        if kind in ("deallocate", "listen", "unlisten", "notify"):
+            # Accepted no-ops (sql.commands.NO_OPS): no notifications are delivered, and
+            # DEALLOCATE of a name is left to the protocol's own statements (drivers such as
+            # psycopg send it for statements they prepared with Parse).
+            return Result(kind.upper() + (" ALL" if lower[1:] == ["all"] else ""))
         raise FeatureNotSupported(f"{kind.upper()} is not supported")
+
+    def _discard(self, what: list[str]) -> Result:
+        if what not in (["all"], ["plans"], ["sequences"], ["temp"], ["temporary"]):
+            raise SyntaxError_(f'syntax error at or near "{" ".join(what) or "DISCARD"}"')
+        if what == ["all"] and self.in_block:
+            from sql.errors import ActiveSqlTransaction
+
+            raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
+        if what in (["all"], ["plans"]):
+            self.plan_cache.clear()
+            self.point_reads.clear()
+        if what in (["all"], ["sequences"]):
+            self.last_values.clear()
+        if what == ["all"]:
+            self.settings = dict(DEFAULT_SETTINGS)
+        return Result("DISCARD " + {"temporary": "TEMP"}.get(what[0], what[0].upper()))
+
+    def _maintenance(self, stmt: Statement) -> Result:
+        """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker
+        and keeps no planner statistics, so these check their arguments and do nothing else
+        (accepted no-ops, sql.commands.NO_OPS)."""
+        from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+        from sql import relations
+        from sql.errors import ActiveSqlTransaction
+
+        kind = stmt.command
+        if kind == "VACUUM" and self.in_block:
+            raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
+        # The tokenizer may hand back the rest of the command as one token: read it again.
+        head = stmt.tokens[0]
+        tokens, i = [head, *_DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
+        options = {"VERBOSE", "FULL", "FREEZE", "ANALYZE", "ANALYSE", "SKIP_LOCKED"}
+        if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
+            while i < len(tokens) and tokens[i].token_type != TokenType.R_PAREN:
+                i += 1
+            i += 1
+        while i < len(tokens) and str(tokens[i].text).upper() in options:
+            i += 1
+        if kind == "CHECKPOINT" and i < len(tokens):
+            raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
+        catalog = self.catalog()
+        while i < len(tokens):
+            names, i = relations.read_names(tokens, i)
+            name = names[0]
+            rel = relations.lookup(catalog, name, self.search_path())
+            if rel is None:
+                raise UndefinedTable(f'relation "{name}" does not exist')
+            if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
+                j = i + 1
+                while j < len(tokens) and tokens[j].token_type != TokenType.R_PAREN:
+                    col = relations.ident(tokens[j])
+                    if tokens[j].token_type != TokenType.COMMA and not (
+                        rel.kind == "TABLE" and rel.table.has_column(col)
+                    ):
+                        from sql.errors import UndefinedColumn
+
+                        raise UndefinedColumn(
+                            f'column "{col}" of relation "{name.name}" does not exist'
+                        )
+                    j += 1
+                i = j + 1
+            if i < len(tokens) and tokens[i].token_type == TokenType.COMMA:
+                i += 1
+            if rel.kind != "TABLE":
+                self.notices.append(
+                    f'skipping "{name.name}" --- cannot {kind.lower()} non-tables or '
+                    "special system tables"
+                )
+        return Result("ANALYZE" if kind == "ANALYSE" else kind)
+
+    def _set_constraints(self, rest: list[str]) -> Result:
+        """SET CONSTRAINTS: db9 has no deferrable constraints (CREATE refuses DEFERRABLE), so
+        ALL is a no-op and a named constraint is unknown or not deferrable, as PostgreSQL says."""
+        from sql.errors import WrongObjectType
+
+        if not rest or rest[-1] not in ("deferred", "immediate"):
+            raise SyntaxError_("syntax error at end of input")
+        names = [w for w in rest[:-1] if w != ","]
+        if names != ["all"]:
+            catalog = self.catalog()
+            for name in names:
+                bare = name.split(".")[-1].strip('"')
+                if not any(c.name == bare for t in catalog.all_tables() for c in t.constraints):
+                    raise UndefinedObject(f'constraint "{bare}" does not exist')
+                raise WrongObjectType(f'constraint "{bare}" is not deferrable')
+        if not self.in_block:
+            self.notices.append("SET CONSTRAINTS can only be used in transaction blocks")
+        return Result("SET CONSTRAINTS")
 
     # -- COPY ----------------------------------------------------------------------------------
 
@@ -912,17 +1039,22 @@ class Session:
 
     def _explain(self, stmt: Statement) -> Result:
         assert stmt.utility is not None
-        words = stmt.utility[1]
-        body = stmt.text
-        idx = 1
-        while idx < len(words) and words[idx].upper() in ("ANALYZE", "VERBOSE", "COSTS"):
-            idx += 1
-        # find the offset of the inner statement in the text
-        inner_text = body
-        for w in words[:idx]:
-            pos = inner_text.upper().find(w.upper())
-            inner_text = inner_text[pos + len(w) :]
-        inner = Statement(inner_text.strip(), stmt.start, None)
+        text = stmt.text.strip()[len("EXPLAIN") :].lstrip()
+        while text:
+            if text.startswith("("):
+                close = text.find(")")
+                options = text[1:close].upper().replace(",", " ").split()
+                if close < 0 or ("FORMAT" in options and "TEXT" not in options):
+                    raise FeatureNotSupported(
+                        "EXPLAIN (FORMAT ...) other than TEXT is not supported"
+                    )
+                text = text[close + 1 :].lstrip()
+                continue
+            word = text.split(None, 1)[0].upper()
+            if word not in ("ANALYZE", "ANALYSE", "VERBOSE"):
+                break
+            text = text[len(word) :].lstrip()
+        inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
         tree = self.parse(inner)
         from sql.planner import Planner
 
@@ -939,6 +1071,11 @@ def _flush(writer: Any, batch: list[tuple[Any, ...]]) -> int:
     n = len(batch)
     batch.clear()
     return n
+
+
+def _refuse(command: str) -> Result:
+    commands.check_supported(command)
+    raise AssertionError(f"{command} is supported")
 
 
 def _cacheable(tree: exp.Expr) -> bool:

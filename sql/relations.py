@@ -1,0 +1,190 @@
+"""Relation names resolved against the kind of relation a statement names.
+
+Tables, sequences and indexes share one namespace per schema, as in PostgreSQL. A statement
+names a kind (DROP VIEW, ALTER SEQUENCE, TRUNCATE, COMMENT ON INDEX) and must fail with 42809
+and PostgreSQL's message when the name is a relation of another kind, and change nothing.
+Every statement that acts on a relation by name resolves it here, so that check exists once.
+Views, materialized views and foreign tables are kinds db9 cannot create: statements naming
+them resolve all the same and answer "does not exist" or "is not a view", as PostgreSQL would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sql.catalog import Catalog, IndexDef, TableDef
+from sql.errors import (
+    InvalidSchemaName,
+    SqlError,
+    SyntaxError_,
+    UndefinedObject,
+    UndefinedTable,
+    WrongObjectType,
+)
+
+# Kind as a statement names it -> (noun with its article, error for a missing name on DROP)
+KINDS: dict[str, tuple[str, type[SqlError]]] = {
+    "TABLE": ("a table", UndefinedTable),
+    "SEQUENCE": ("a sequence", UndefinedTable),
+    "VIEW": ("a view", UndefinedTable),
+    "MATERIALIZED VIEW": ("a materialized view", UndefinedTable),
+    "INDEX": ("an index", UndefinedObject),
+    "FOREIGN TABLE": ("a foreign table", UndefinedObject),
+}
+
+
+@dataclass
+class Relation:
+    """A resolved relation: a table or sequence, or an index with the table it belongs to."""
+
+    kind: str  # "TABLE", "SEQUENCE" or "INDEX"
+    table: TableDef
+    index: IndexDef | None = None
+
+    @property
+    def name(self) -> str:
+        return self.index.name if self.index is not None else self.table.name
+
+    @property
+    def plural(self) -> str:
+        return {"TABLE": "tables", "SEQUENCE": "sequences", "INDEX": "indexes"}[self.kind]
+
+
+@dataclass(frozen=True)
+class Name:
+    schema: str | None
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+def lookup(catalog: Catalog, name: Name, search_path: list[str]) -> Relation | None:
+    """The relation ``name`` denotes, or None; 3F000 when its explicit schema is missing."""
+    if name.schema is not None and name.schema not in catalog.schemas:
+        raise InvalidSchemaName(f'schema "{name.schema}" does not exist')
+    for schema in [name.schema] if name.schema is not None else search_path:
+        table = catalog.find(name.name, schema, [])
+        if table is not None:
+            return Relation("SEQUENCE" if table.kind == "sequence" else "TABLE", table)
+        for t in catalog.all_tables():
+            index = t.index(name.name) if t.schema == schema else None
+            if index is not None:
+                return Relation("INDEX", t, index)
+    return None
+
+
+def for_drop(
+    catalog: Catalog, kind: str, name: Name, search_path: list[str], notices: list[str]
+) -> Relation | None:
+    """Resolve a DROP <kind> target as PostgreSQL's RemoveRelations does; None: skipped
+    (IF EXISTS is the caller's: it passes ``notices`` only then)."""
+    missing_ok = notices is not _RAISE
+    noun = kind.lower()
+    try:
+        rel = lookup(catalog, name, search_path)
+    except InvalidSchemaName:
+        if not missing_ok:
+            raise
+        notices.append(f'schema "{name.schema}" does not exist, skipping')
+        return None
+    if rel is None:
+        if not missing_ok:
+            raise KINDS[kind][1](f'{noun} "{name.name}" does not exist')
+        notices.append(f'{noun} "{name.name}" does not exist, skipping')
+        return None
+    if rel.kind != kind:
+        article = KINDS[rel.kind][0]
+        raise WrongObjectType(
+            f'"{name.name}" is not {KINDS[kind][0]}',
+            hint=f"Use DROP {rel.kind} to remove {article}.",
+        )
+    return rel
+
+
+def for_alter(
+    catalog: Catalog,
+    kind: str,
+    name: Name,
+    search_path: list[str],
+    notices: list[str],
+    *,
+    rename: bool,
+) -> Relation | None:
+    """Resolve an ALTER <kind> target as PostgreSQL's RangeVarCallbackForAlterRelation does:
+    ALTER TABLE takes any relation (its actions check further), ALTER INDEX any relation
+    for RENAME only, the other kinds only their own."""
+    missing_ok = notices is not _RAISE
+    try:
+        rel = lookup(catalog, name, search_path)
+    except InvalidSchemaName:
+        if not missing_ok:
+            raise
+        rel = None
+    if rel is None:
+        if not missing_ok:
+            raise UndefinedTable(f'relation "{name.name}" does not exist')
+        notices.append(f'relation "{name.name}" does not exist, skipping')
+        return None
+    if kind == "TABLE" or rel.kind == kind or (kind == "INDEX" and rename):
+        return rel
+    raise WrongObjectType(f'"{name.name}" is not {KINDS[kind][0]}')
+
+
+def for_use(catalog: Catalog, kind: str, name: Name, search_path: list[str]) -> Relation:
+    """Resolve a relation a statement acts on without IF EXISTS (TRUNCATE, COMMENT ON, GRANT
+    ON): 42P01 when missing, 42809 when of another kind."""
+    rel = lookup(catalog, name, search_path)
+    if rel is None:
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    if rel.kind != kind:
+        raise WrongObjectType(f'"{name.name}" is not {KINDS[kind][0]}')
+    return rel
+
+
+# Passed as ``notices`` to mean: no IF EXISTS, a missing name is an error.
+_RAISE: list[str] = []
+
+
+def notices_or_raise(if_exists: bool, notices: list[str]) -> list[str]:
+    return notices if if_exists else _RAISE
+
+
+# -- names in a statement's tokens -----------------------------------------------------------
+
+
+def ident(tok: Any) -> str:
+    """An identifier as PostgreSQL folds it: unquoted lower-cased, quoted kept."""
+    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+    return str(tok.text) if tok.token_type == TokenType.IDENTIFIER else str(tok.text).lower()
+
+
+def read_names(tokens: list[Any], i: int) -> tuple[list[Name], int]:
+    """Comma-separated, possibly schema-qualified names from ``tokens[i]``; returns them and
+    the index after the last."""
+    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+    names: list[Name] = []
+    while True:
+        if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):
+            raise SyntaxError_("syntax error at end of input")
+        first = ident(tokens[i])
+        i += 1
+        if i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+            names.append(Name(first, ident(tokens[i + 1])))
+            i += 2
+        else:
+            names.append(Name(None, first))
+        if i < len(tokens) and tokens[i].token_type == TokenType.COMMA:
+            i += 1
+            continue
+        return names, i
+
+
+def words_at(tokens: list[Any], i: int, *words: str) -> bool:
+    """Whether the tokens from ``i`` are the keywords ``words``."""
+    return len(tokens) >= i + len(words) and all(
+        str(tokens[i + k].text).upper() == w for k, w in enumerate(words)
+    )
