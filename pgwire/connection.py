@@ -388,12 +388,9 @@ class PgConnection:
         return self.session.status if self.session else "I"
 
     def send_error(self, exc: Db9Error) -> None:
-        position = getattr(exc, "position", None)
-        self.send(
-            M.error_response(
-                M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail, position=position)
-            )
-        )
+        position, hint = getattr(exc, "position", None), getattr(exc, "hint", None)
+        notice = M.Notice("ERROR", exc.sqlstate, exc.message, exc.detail, hint, position=position)
+        self.send(M.error_response(notice))
 
     def send_notices(self) -> None:
         assert self.session is not None
