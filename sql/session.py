@@ -207,9 +207,6 @@ class Session:
 
     # -- things expressions ask for ------------------------------------------------------------
 
-    def check_cancel(self) -> None:
-        interrupt.check()
-
     def cancel(self, reason: interrupt.Reason = interrupt.Reason.CANCEL) -> None:
         """Stop the running statement, if any (from any thread)."""
         control = self.running
@@ -603,7 +600,7 @@ class Session:
             ctx.params[:] = params
             ctx.session = self
             plan.run_txn = self.current_txn
-            rows = plan.run(cancel=self.check_cancel)
+            rows = plan.run()
             return Result(f"SELECT {len(rows)}", columns, rows)
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
@@ -649,7 +646,7 @@ class Session:
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
-            rows = plan.run(cancel=self.check_cancel)
+            rows = plan.run()
             if cache_key is not None and _cacheable(tree):
                 cache = self.plan_cache
                 if len(cache) > 2000:
