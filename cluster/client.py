@@ -26,6 +26,7 @@ from cluster.convert import (
 )
 from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
+from kv import interrupt
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.records import Lock, Mutation
 from kv.txn.cleanup import TxnStatus
@@ -78,6 +79,8 @@ class RemoteKv:
                     raise OutcomeUnknown(f"no node confirmed {name} in time: {_describe(last)}")
                 raise Unavailable(f"no cluster node could serve {name}: {_describe(last)}")
             self._current = (self._current + 1) % len(self._stubs)
+            if not unknown:  # a cancel must not hide a request that may have been applied
+                interrupt.check()
             time.sleep(backoff)
             backoff = min(backoff * 2, 0.5)
 

@@ -24,6 +24,7 @@ from cluster.convert import (
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
+from kv import interrupt
 from kv.clock import wall_ms
 from kv.errors import InvalidArgument, SnapshotTooOld
 from kv.mvcc import keys as K
@@ -80,6 +81,8 @@ class RaftKv:
                             "not have been applied"
                         ) from None
                     raise Unavailable("no Raft leader is reachable") from None
+                if not unknown:  # a cancel must not hide a command that may have been applied
+                    interrupt.check()
                 time.sleep(backoff)  # an election takes ~1 s: back off, then propose again
                 backoff = min(backoff * 2, 0.5)
 

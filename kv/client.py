@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
 
-from kv import nowait
+from kv import interrupt, nowait
 from kv.engine.base import Engine
 from kv.errors import (
     AlreadyExists,
@@ -224,8 +224,12 @@ class LockResolver:
         return all(done.values())
 
     def retry_locked(self, action: Callable[[], T], wait_s: float) -> T:
-        """Run ``action``, resolving locks it meets, waiting up to ``wait_s`` for live ones."""
-        deadline = time.monotonic() + wait_s
+        """Run ``action``, resolving locks it meets, waiting up to ``wait_s`` for live ones
+        (the running statement's lock_timeout instead, if it has one: past it, 55P03). The
+        statement's cancel and statement_timeout are checked between sleeps."""
+        control = interrupt.current()
+        lock_timeout = control.lock_timeout_s if control is not None else 0.0
+        deadline = time.monotonic() + (lock_timeout or wait_s)
         backoff = 0.002
         while True:
             try:
@@ -233,10 +237,14 @@ class LockResolver:
             except KeyIsLocked as exc:
                 if self.resolve([exc.lock]):
                     continue
-                if time.monotonic() >= deadline:
+                interrupt.check()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    if lock_timeout:
+                        raise interrupt.Interrupted(interrupt.Reason.LOCK_TIMEOUT) from None
                     raise
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 0.1)
+                time.sleep(min(backoff, left))
+                backoff = min(backoff * 2, 0.05)
 
 
 class Transaction:
@@ -251,6 +259,7 @@ class Transaction:
         self.state = TxnPhase.ACTIVE
         self._buffer: dict[bytes, Mutation] = {}
         self._savepoints: list[dict[bytes, Mutation]] = []
+        self._writes = 0  # for an interrupt check every 256 writes (DML, COPY, index builds)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -325,6 +334,7 @@ class Transaction:
         page = self._opts.scan_page
         lo, hi = start, end
         while True:
+            interrupt.check()  # a page at a time: every scan stops when its statement is asked to
             rows = self._read(
                 functools.partial(
                     self._backend.scan, lo, hi, self.start_ts, limit=page, reverse=reverse
@@ -355,15 +365,21 @@ class Transaction:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def put(self, key: bytes, value: bytes) -> None:
+    def _check_writable(self) -> None:
         self._check_active()
+        self._writes += 1
+        if not self._writes & 255:
+            interrupt.check()
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._check_writable()
         if not key:
             raise InvalidArgument("empty key")
         self._buffer[key] = Mutation(Op.PUT, key, bytes(value))
 
     def insert(self, key: bytes, value: bytes) -> None:
         """Put that fails with AlreadyExists if the key has a live value (now or at commit)."""
-        self._check_active()
+        self._check_writable()
         prior = self._buffer.get(key)
         if prior is not None and prior.op in (Op.PUT, Op.INSERT):
             raise AlreadyExists(key)
@@ -377,7 +393,7 @@ class Transaction:
         self._buffer[key] = Mutation(Op.INSERT, key, bytes(value))
 
     def delete(self, key: bytes) -> None:
-        self._check_active()
+        self._check_writable()
         if not key:
             raise InvalidArgument("empty key")
         prior = self._buffer.get(key)
@@ -465,6 +481,8 @@ class Transaction:
         deadline = time.monotonic() + ttl / 2000
         try:
             for batch in batches:
+                # Until the primary commits, stopping is safe: the prewrites are rolled back.
+                interrupt.check()
                 resolver.retry_locked(
                     functools.partial(
                         self._backend.prewrite, batch, primary, self.start_ts, ttl, len(mutations)

@@ -24,6 +24,7 @@ from kv.errors import Db9Error
 from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
+from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
 from sql.session import Prepared, Result, Session
 from sql.types import SqlType
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _I32 = struct.Struct("!i")
 _WRITE_HIGH_WATER = 1 << 16
+_IDLE_SESSION = "terminating connection due to idle-session timeout"
+_IDLE_TXN = "terminating connection due to idle-in-transaction timeout"
 
 
 class Closed(Exception):
@@ -135,26 +138,44 @@ class PgConnection:
                 raise Closed
             self.buf += data
 
+    def _idle_limit(self) -> tuple[float, str, str]:
+        """How long this connection may wait for the client now, and how it ends past that:
+        the server's idle timeout, or the session's idle_in_transaction_session_timeout
+        (inside a block) or idle_session_timeout (outside one), whichever is shorter."""
+        limit = (self.server.idle_timeout, "57P05", _IDLE_SESSION)
+        session = self.session
+        if session is not None and self.at_message_start:
+            if session.in_block:
+                name, sqlstate, message = "idle_in_transaction_session_timeout", "25P03", _IDLE_TXN
+            else:
+                name, sqlstate, message = "idle_session_timeout", "57P05", _IDLE_SESSION
+            own = (guc.seconds(session.settings, name), sqlstate, message)
+            if 0 < own[0] < limit[0]:
+                limit = own
+        return limit
+
     def _arm_idle_timer(self) -> None:
         """One timer per connection, re-armed lazily when it fires: cheaper than a timeout
-        around every read, and a silent client is still cut off on time."""
+        around every read, and a silent client is still cut off on time. It is moved
+        earlier when a session's own timeout is shorter than the time it has left."""
+        due = self.ev.time() + self._idle_limit()[0]
+        if self.idle_timer is not None and self.idle_timer.when() > due:
+            self.idle_timer.cancel()
+            self.idle_timer = None
         if self.idle_timer is None:
-            self.idle_timer = self.ev.call_later(self.server.idle_timeout, self._idle_check)
+            self.idle_timer = self.ev.call_at(due, self._idle_check)
 
     def _idle_check(self) -> None:
         self.idle_timer = None
         since = self.waiting_since
         if since is None:
             return  # busy now; the next wait re-arms the timer
-        left = since + self.server.idle_timeout - self.ev.time()
+        limit, sqlstate, message = self._idle_limit()
+        left = since + limit - self.ev.time()
         if left > 0:
             self.idle_timer = self.ev.call_later(left, self._idle_check)
             return
-        self.send(
-            M.error_response(
-                M.Notice("FATAL", "57P05", "terminating connection due to idle-session timeout")
-            )
-        )
+        self.send(M.error_response(M.Notice("FATAL", sqlstate, message)))
         self.writer.write(b"".join(self.out))
         self.out.clear()
         self.writer.close()  # the pending read ends with EOF and the connection unwinds

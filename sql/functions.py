@@ -621,8 +621,7 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 raise UndefinedObject(f'unrecognized configuration parameter "{v[0]}"')
             return session.settings[key]
         if name == "set_config":
-            session.settings[str(v[0]).lower()] = v[1]
-            return v[1]
+            return session.set_config(str(v[0]).lower(), str(v[1]), local=v[2] is True)
         if name == "pg_typeof":
             return types[0].display() if types[0].name != "unknown" else "unknown"
         if name == "to_regclass":

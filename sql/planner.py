@@ -6,6 +6,11 @@
 Single-table predicates on the primary key become point gets or key ranges, equality on an
 indexed column an index scan; equi-joins are hash joins. Every node can describe itself for
 EXPLAIN.
+
+Stopping (kv/interrupt.py): KV reads and writes check for a cancel or timeout every page, so
+every loop fed by a scan stops; loops over rows already in memory (materialised sources,
+join builds and pairs, sorts, windows, aggregate results, recursive CTE rounds) call
+``interrupt.check()`` themselves every ``_EVERY`` rows.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from kv import interrupt
 from kv.client import Transaction
 from kv.codec import encode_key
 from sql import types as T
@@ -49,6 +55,35 @@ from sql.layout import prefix_end
 from sql.rows import ROWID, RowCodec
 from sql.types import SqlType, to_storage
 
+_EVERY = 1024  # rows between two interrupt checks in a loop over rows in memory
+
+
+def _checked(rows: list[Row]) -> Iterator[Row]:
+    """Yield ``rows``, checking for a cancel or timeout between slices of ``_EVERY``."""
+    if len(rows) <= _EVERY:
+        yield from rows
+        return
+    check = interrupt.check
+    for i in range(0, len(rows), _EVERY):
+        check()
+        yield from rows[i : i + _EVERY]
+
+
+def _checked_cmp(cmp: Callable[[Any, Any], int]) -> Any:
+    """A sort key from ``cmp`` that checks for a cancel or timeout every 4096 comparisons,
+    so a long sort (O(n log n) comparisons in Python) stops when asked."""
+    count = 0
+    check = interrupt.check
+
+    def counted(a: Any, b: Any) -> int:
+        nonlocal count
+        count += 1
+        if not count & 4095:
+            check()
+        return cmp(a, b)
+
+    return functools.cmp_to_key(counted)
+
 
 @dataclass
 class Exec:
@@ -56,7 +91,6 @@ class Exec:
 
     txn: Transaction
     ctes: dict[int, list[Row]] = field(default_factory=dict)
-    cancel: Callable[[], None] | None = None  # raises QueryCanceled when the client cancels
 
 
 class Node:
@@ -104,10 +138,7 @@ class TableScan(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         decode = self.codec.decode_value
-        cancel = ex.cancel
-        for n, (_, raw) in enumerate(ex.txn.iter_scan(self.start, self.end)):
-            if cancel is not None and not n & 1023:
-                cancel()
+        for _, raw in ex.txn.iter_scan(self.start, self.end):
             yield decode(raw)
 
     def explain(self) -> list[str]:
@@ -257,7 +288,7 @@ class Materialized(Node):
     label: str
 
     def rows(self, ex: Exec) -> Iterator[Row]:
-        yield from self.source(ex)
+        yield from _checked(self.source(ex))
 
     def explain(self) -> list[str]:
         return [self.label]
@@ -344,12 +375,13 @@ def _join(
     rows that LEFT, RIGHT and FULL joins add for rows without a match."""
     nl, nr = len(node.left.scope.columns), len(node.right.scope.columns)
     matched: set[int] = set()
-    cancel = ex.cancel
+    check = interrupt.check
     for lrow in node.left.rows(ex):
-        if cancel is not None:
-            cancel()
+        check()
         hit = False
         for i, rrow in candidates(lrow):
+            if not i & 1023:
+                check()
             row = lrow + rrow
             if cond is None or cond(row) is True:
                 hit = True
@@ -401,6 +433,8 @@ class HashJoin(Node):
         right_rows = list(self.right.rows(ex))
         rk = [k.fn for k in self.right_keys]
         for i, rrow in enumerate(right_rows):
+            if not i & 1023:
+                interrupt.check()
             key = tuple(f(rrow) for f in rk)
             if None not in key:  # NULL never equals anything
                 table.setdefault(key, []).append((i, rrow))
@@ -468,7 +502,7 @@ class _Agg:
         def by_key(a: tuple[Row, Any], b: tuple[Row, Any]) -> int:
             return cmp(a[0], b[0])
 
-        self.pending.sort(key=functools.cmp_to_key(by_key))
+        self.pending.sort(key=_checked_cmp(by_key))
         for _, v in self.pending:
             self.add(v)
         self.pending = []
@@ -535,7 +569,9 @@ class Aggregate(Node):
                 st.add(spec.arg.fn(row) if spec.arg is not None else None)
         if not groups and not self.has_group_by:
             groups[()] = [_Agg(a.name, a.distinct, a.rtype) for a in self.aggs]
-        for key, states in groups.items():
+        for n, (key, states) in enumerate(groups.items()):
+            if not n & 1023:
+                interrupt.check()
             values = []
             for spec, st in zip(self.aggs, states, strict=True):
                 if spec.order:
@@ -605,8 +641,8 @@ class Sort(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         rows = list(self.child.rows(ex))
-        rows.sort(key=functools.cmp_to_key(_compare_rows(self.keys)))
-        yield from rows
+        rows.sort(key=_checked_cmp(_compare_rows(self.keys)))
+        yield from _checked(rows)
 
     def explain(self) -> list[str]:
         return ["Sort", f"Sort Key: {self.text}"]
@@ -681,6 +717,8 @@ class ProjectSet(Node):
             results = [m(row) for m in self.makers]
             n = max((len(r) for r in results), default=0)
             for i in range(n):
+                if not i & 1023:
+                    interrupt.check()
                 yield row + tuple(r[i] if i < len(r) else None for r in results)
 
     def explain(self) -> list[str]:
@@ -755,6 +793,8 @@ def _compile_srf(comp: Compiler, call: exp.Expr) -> tuple[Callable[[Row], list[A
         while (v <= stop) if step > 0 else (v >= stop):
             out.append(v)
             v += step
+            if not len(out) & 1023:
+                interrupt.check()
         return out
 
     return series, t
@@ -874,6 +914,8 @@ class Window(Node):
         for si, spec in enumerate(self.specs):
             parts: dict[tuple[Any, ...], list[int]] = {}
             for i, row in enumerate(rows):
+                if not i & 1023:
+                    interrupt.check()
                 key = tuple(_hashable(p.fn(row)) for p in spec.partition)
                 parts.setdefault(key, []).append(i)
             for idxs in parts.values():
@@ -885,7 +927,7 @@ class Window(Node):
                     result: int = c(a[0], b[0])
                     return result
 
-                decorated.sort(key=functools.cmp_to_key(by_key))
+                decorated.sort(key=_checked_cmp(by_key))
                 self._fill(spec, si, decorated, rows, extra, cmp)
         for row, more in zip(rows, extra, strict=True):
             yield row + tuple(more)
@@ -904,6 +946,8 @@ class Window(Node):
         prev: Row | None = None
         # peers: rows equal on the ORDER BY keys share a rank and (for aggregates) a frame end
         for pos, (okey, i) in enumerate(ordered):
+            if not pos & 1023:
+                interrupt.check()
             new_peer = prev is None or cmp(prev, okey) != 0
             if new_peer:
                 rank = pos + 1
@@ -928,6 +972,7 @@ class Window(Node):
             return
         pos = 0
         while pos < len(ordered):
+            interrupt.check()
             end = pos
             while end + 1 < len(ordered) and cmp(ordered[end + 1][0], ordered[pos][0]) == 0:
                 end += 1
@@ -967,17 +1012,12 @@ class Plan:
     def correlated(self) -> bool:
         return self.scope.correlated[0]
 
-    def run(
-        self,
-        outer_row: Row | None = None,
-        limit: int | None = None,
-        cancel: Callable[[], None] | None = None,
-    ) -> list[Row]:
+    def run(self, outer_row: Row | None = None, limit: int | None = None) -> list[Row]:
         assert self.run_txn is not None
         saved = self.scope.outer_cell[0]
         self.scope.outer_cell[0] = outer_row
         try:
-            it = self.node.rows(Exec(self.run_txn(), cancel=cancel))
+            it = self.node.rows(Exec(self.run_txn()))
             return list(itertools.islice(it, limit)) if limit is not None else list(it)
         finally:
             self.scope.outer_cell[0] = saved
@@ -1186,6 +1226,7 @@ class Planner:
             seen = {tuple(_hashable(v) for v in r) for r in result} if distinct else set()
             frontier = result
             for _ in range(100_000):
+                interrupt.check()
                 work["rows"] = frontier
                 new = []
                 for row in step.node.rows(ex):
@@ -1295,8 +1336,8 @@ class Planner:
                 while (v <= stop) if step > 0 else (v >= stop):
                     out.append((v,))
                     v += step
-                    if ex.cancel is not None and not len(out) & 0xFFFF:
-                        ex.cancel()
+                    if not len(out) & 1023:
+                        interrupt.check()
                     if len(out) > 10_000_000:
                         raise FeatureNotSupported("generate_series: too many rows")
                 return out

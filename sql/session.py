@@ -25,6 +25,7 @@ from kv import interrupt, nowait
 from kv.client import Transaction, TxnClient
 from kv.errors import AlreadyExists, Db9Error
 from sql import commands
+from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, CatalogStore
 from sql.errors import (
@@ -74,6 +75,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "statement_timeout": "0",
     "lock_timeout": "0",
     "idle_in_transaction_session_timeout": "0",
+    "idle_session_timeout": "0",
     "extra_float_digits": "1",
     "max_identifier_length": "63",
     "is_superuser": "on",
@@ -192,6 +194,7 @@ class Session:
         self.client = database.client
         self.user = user
         self.settings = dict(DEFAULT_SETTINGS)
+        self.scopes = guc.Scopes(self.settings)  # what SET changes, and when it reverts
         self.txn: Transaction | None = None
         self.in_block = False
         self.failed = False
@@ -214,9 +217,6 @@ class Session:
 
     # -- things expressions ask for ------------------------------------------------------------
 
-    def check_cancel(self) -> None:
-        interrupt.check()
-
     def cancel(self, reason: interrupt.Reason = interrupt.Reason.CANCEL) -> None:
         """Stop the running statement, if any (from any thread)."""
         control = self.running
@@ -225,9 +225,18 @@ class Session:
 
     def _new_control(self) -> interrupt.Control:
         return interrupt.Control(
-            timeout_s=_seconds(self.settings.get("statement_timeout", "0")),
-            lock_timeout_s=_seconds(self.settings.get("lock_timeout", "0")),
+            timeout_s=guc.seconds(self.settings, "statement_timeout"),
+            lock_timeout_s=guc.seconds(self.settings, "lock_timeout"),
         )
+
+    def set_config(self, name: str, value: str, *, local: bool = False) -> str:
+        """SET ``name`` (validated, stored as SHOW prints it); returns the stored value."""
+        if local and not self.in_block:
+            self.notices.append("SET LOCAL can only be used in transaction blocks")
+            return self.settings.get(name, value)
+        value = guc.normalise(name, value)
+        self.scopes.set(name, value, local=local)
+        return value
 
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
@@ -390,6 +399,7 @@ class Session:
         self.savepoints.clear()
         self._txn_time = None
         self.read_only = False
+        self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
         self.isolation = self.settings["default_transaction_isolation"]
         self.settings["transaction_isolation"] = self.isolation
 
@@ -530,6 +540,7 @@ class Session:
             return Result("BEGIN")
         self.in_block = True
         self.failed = False
+        self.scopes.begin()
         self.txn = self.client.begin()
         self._txn_time = time.time()
         level = self._isolation_from(words)
@@ -550,6 +561,7 @@ class Session:
             return Result("ROLLBACK")
         try:
             self._commit()
+            self.scopes.commit()
         finally:
             self._abort_txn()
         return Result("COMMIT")
@@ -559,6 +571,7 @@ class Session:
             raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
         token = self.current_txn().savepoint()
         self.savepoints.append((name.lower(), token))
+        self.scopes.savepoint()
         return Result("SAVEPOINT")
 
     def _find_savepoint(self, name: str) -> int:
@@ -576,6 +589,7 @@ class Session:
         i = self._find_savepoint(name)
         self.current_txn().rollback_to(self.savepoints[i][1])
         del self.savepoints[i + 1 :]
+        self.scopes.rollback_to(i + 1)
         self.failed = False
         return Result("ROLLBACK")
 
@@ -585,6 +599,7 @@ class Session:
         i = self._find_savepoint(name)
         self.current_txn().release(self.savepoints[i][1])
         del self.savepoints[i:]
+        self.scopes.release(i + 1)
         return Result("RELEASE")
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -619,7 +634,7 @@ class Session:
             ctx.params[:] = params
             ctx.session = self
             plan.run_txn = self.current_txn
-            rows = plan.run(cancel=self.check_cancel)
+            rows = plan.run()
             return Result(f"SELECT {len(rows)}", columns, rows)
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
@@ -670,7 +685,7 @@ class Session:
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
-            rows = plan.run(cancel=self.check_cancel)
+            rows = plan.run()
             if cache_key is not None and _cacheable(tree):
                 cache = self.plan_cache
                 if len(cache) > 2000:
@@ -736,13 +751,13 @@ class Session:
         if kind == "show":
             return self._show(" ".join(lower[1:]))
         if kind == "set":
-            return self._set(words)
+            return self._set(words, stmt.text)
         if kind == "reset":
             name = lower[1] if len(lower) > 1 else ""
             if name == "all":
-                self.settings = dict(DEFAULT_SETTINGS)
+                self.scopes.reset_all(DEFAULT_SETTINGS)
             elif name in DEFAULT_SETTINGS:
-                self.settings[name] = DEFAULT_SETTINGS[name]
+                self.scopes.set(name, DEFAULT_SETTINGS[name])
             return Result("RESET")
         if kind == "explain":
             return self._explain(stmt)
@@ -977,17 +992,19 @@ class Session:
             raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
         return Result("SHOW", [(key, T.TEXT)], [(value,)])
 
-    def _set(self, words: list[str]) -> Result:
+    def _set(self, words: list[str], source: str = "") -> Result:
         lower = [w.lower() for w in words]
         rest = lower[1:]
+        local = False
         if rest and rest[0] in ("session", "local") and rest[1:2] != ["characteristics"]:
+            local = rest[0] == "local"
             words, lower, rest = words[1:], lower[1:], rest[1:]
         text = " ".join(rest)
         if text.startswith("transaction") or text.startswith("session characteristics"):
             level = self._isolation_from(words)
             if text.startswith("session characteristics"):
                 if level:
-                    self.settings["default_transaction_isolation"] = level
+                    self.scopes.set("default_transaction_isolation", level)
                     if level == "serializable":
                         self.notices.append(SERIALIZABLE_NOTICE)
                 return Result("SET")
@@ -1008,6 +1025,8 @@ class Session:
         value = (
             ",".join(v for v in values if v != ",") if name == "search_path" else " ".join(values)
         )
+        if name in guc.TIME_SETTINGS:
+            value = _set_value(name, source or " ".join(words))
         if value.lower() == "default":
             value = DEFAULT_SETTINGS.get(name, "")
         if name in ("transaction_isolation", "default_transaction_isolation"):
@@ -1031,7 +1050,7 @@ class Session:
             "'UTC'",
         ):
             self.notices.append(f"time zone {value} is shown as UTC: db9 keeps timestamptz in UTC")
-        self.settings[name] = value
+        self.set_config(name, value, local=local)
         return Result("SET")
 
     def _set_tree(self, tree: exp.Set) -> Result:
@@ -1112,17 +1131,37 @@ def _cacheable(tree: exp.Expr) -> bool:
     return True
 
 
-def _seconds(value: str) -> float:
-    """A time setting (milliseconds when it has no unit, as PostgreSQL reads them) in
-    seconds; 0 for anything unreadable."""
-    text = value.strip().strip("'").lower()
-    units = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-    num = text.rstrip("abcdefghijklmnopqrstuvwxyz ")
-    unit = text[len(num) :].strip() or "ms"
-    try:
-        return max(0.0, float(num) * units[unit])
-    except (ValueError, KeyError):
-        return 0.0
+def _set_value(name: str, source: str) -> str:
+    """The one value of ``SET name = value`` as PostgreSQL's grammar reads it: a string's
+    contents, a signed number's text, a word (lower-cased), or ``default``."""
+    tokens = _DIALECT.tokenize(source)
+    at = next(i for i, t in enumerate(tokens) if t.text.lower() == name) + 1
+    if at < len(tokens) and (
+        tokens[at].token_type == TokenType.EQ or tokens[at].text.upper() == "TO"
+    ):
+        at += 1
+    values = tokens[at:]
+    if any(t.token_type == TokenType.COMMA for t in values):
+        raise InvalidParameterValue(f"SET {name} takes only one argument")
+    if not values:
+        raise SyntaxError_("syntax error at end of input")
+    sign = ""
+    if values[0].token_type in (TokenType.DASH, TokenType.PLUS) and len(values) > 1:
+        sign = "-" if values[0].token_type == TokenType.DASH else ""
+        values = values[1:]
+    first = values[0]
+    if (
+        first.token_type == TokenType.NUMBER
+        and len(values) > 1
+        and values[1].start == first.end + 1
+    ):
+        junk = first.text + values[1].text
+        raise SyntaxError_(f'trailing junk after numeric literal at or near "{junk}"')
+    if len(values) > 1:
+        raise SyntaxError_(f'syntax error at or near "{values[1].text}"')
+    if first.token_type in (TokenType.STRING, TokenType.NUMBER):
+        return sign + first.text
+    return first.text.lower()
 
 
 def _position(text: str, err: dict[str, Any]) -> int:

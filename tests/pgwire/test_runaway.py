@@ -1,0 +1,258 @@
+"""Runaway statements stop: statement_timeout (57014) and a CancelRequest reach every loop that
+can run long, lock_timeout bounds a lock wait (55P03), and idle_in_transaction_session_timeout
+ends a session idle inside a block (FATAL 25P03), dropping its transaction."""
+
+from __future__ import annotations
+
+import io
+import select
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.pgwire.conftest import USER, Running, start_server
+
+ROWS = 3000  # t: a cross join of t with itself is 9M rows, seconds of work for any shape
+BIG = 20000  # big: enough rows that indexing or updating all of them takes over a second
+
+# Each statement runs for seconds when nothing stops it; each stresses one kind of loop.
+SHAPES = {
+    "cross join": "SELECT count(*) FROM t a, t b",
+    "hash join": "SELECT count(*) FROM t a JOIN t b ON a.g = b.g",
+    "exists": "SELECT count(*) FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.v = a.v + 0.5)",
+    "not exists": "SELECT count(*) FROM t a WHERE NOT EXISTS "
+    "(SELECT 1 FROM t b WHERE b.v = a.v + 0.5)",
+    "range scan per row": "SELECT count(*) FROM t a WHERE EXISTS "
+    "(SELECT 1 FROM t b WHERE b.k > a.k AND b.v < 0)",
+    "uncorrelated in": "SELECT 1 WHERE 0 IN (SELECT a.k * b.k + 1 FROM t a, t b)",
+    "uncorrelated scalar": "SELECT (SELECT count(*) FROM t a, t b)",
+    "correlated scalar": "SELECT sum((SELECT count(*) FROM t b WHERE b.v > a.v)) FROM t a",
+    "cte": "WITH c AS (SELECT a.k FROM t a, t b) SELECT count(*) FROM c",
+    "recursive cte": "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT (n * 7 + 3) % 1000003 "
+    "FROM r) SELECT count(*) FROM r",
+    "nested recursive cte": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + "
+    "(WITH RECURSIVE s(m) AS (SELECT 1 UNION ALL SELECT m + 1 FROM s WHERE m < 100) "
+    "SELECT count(*) FROM s)::int FROM r WHERE n < 100000000) SELECT count(*) FROM r",
+    "sort": "SELECT x FROM generate_series(1, 1000000) x ORDER BY x DESC LIMIT 1",
+    "aggregate": "SELECT a.g, count(*), sum(b.v) FROM t a, t b GROUP BY a.g",
+    "string_agg": "SELECT length(string_agg(repeat('x', 10), ',')) FROM t a, t b",
+    "window": "SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY x DESC) r "
+    "FROM generate_series(1, 1000000) x) s",
+    "distinct": "SELECT count(*) FROM (SELECT DISTINCT a.k, b.g FROM t a, t b) s",
+    "union": "SELECT count(*) FROM (SELECT a.k FROM t a, t b UNION SELECT 0) s",
+    "except": "SELECT count(*) FROM (SELECT a.k * b.k FROM t a, t b EXCEPT SELECT 0) s",
+    "generate_series": "SELECT count(*) FROM generate_series(1, 10000000)",
+    "srf in select list": "SELECT count(*) FROM (SELECT generate_series(1, k * 1000) FROM t) s",
+    "insert select": "INSERT INTO sink SELECT a.k, b.k FROM t a, t b",
+    "update": "UPDATE big SET v = v + 1",
+    "delete": "DELETE FROM big WHERE k IN (SELECT a.k FROM t a, t b WHERE a.k = -b.k)",
+    "create index": "CREATE INDEX big_v ON big (v)",
+}
+
+
+@pytest.fixture(scope="module")
+def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    for running in start_server(tmp_path_factory.mktemp("runaway")):
+        with psycopg.connect(running.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (k int PRIMARY KEY, v float8, g int)")
+            conn.execute(f"INSERT INTO t SELECT x, x, x % 7 FROM generate_series(1, {ROWS}) x")
+            conn.execute("CREATE TABLE big (k int PRIMARY KEY, v int)")
+            conn.execute(f"INSERT INTO big SELECT x, x FROM generate_series(1, {BIG}) x")
+            conn.execute("CREATE TABLE sink (a int, b int)")
+        yield running
+
+
+def _session_of(pg: Running, conn: psycopg.Connection[Any]) -> Any:
+    return pg.server._by_pid[conn.info.backend_pid].session
+
+
+def _assert_usable(conn: psycopg.Connection[Any]) -> None:
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (ROWS,)
+    assert conn.execute("SELECT count(*) FROM big").fetchone() == (BIG,)
+    assert conn.execute("SELECT count(*) FROM sink").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_statement_timeout_stops_every_long_loop(pg: Running, shape: str) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("SET statement_timeout = '300ms'")
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled) as info:
+            conn.execute(SHAPES[shape])
+        took = time.monotonic() - started
+        assert info.value.diag.message_primary == "canceling statement due to statement timeout"
+        assert 0.3 <= took < 2.0, f"{shape}: stopped after {took:.2f}s"
+        _assert_usable(conn)  # the statement changed nothing; the session goes on
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_cancel_request_stops_every_long_loop(pg: Running, shape: str) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        session = _session_of(pg, conn)
+        outcome: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                conn.execute(SHAPES[shape])
+            except BaseException as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while session.running is None and time.monotonic() < deadline:
+            time.sleep(0.005)  # polls the server's state: the statement has started
+        assert session.running is not None
+        cancelled = time.monotonic()
+        conn.cancel_safe(timeout=5)
+        worker.join(10)
+        took = time.monotonic() - cancelled
+        assert not worker.is_alive()
+        assert outcome and isinstance(outcome[0], psycopg.errors.QueryCanceled), outcome
+        assert outcome[0].diag.message_primary == "canceling statement due to user request"
+        assert took < 1.5, f"{shape}: stopped {took:.2f}s after the cancel"
+        _assert_usable(conn)
+
+
+def _copy_data(rows: int) -> bytes:
+    return b"".join(b"%d\t%d\n" % (i, i) for i in range(rows))
+
+
+def test_statement_timeout_stops_copy_in_and_copy_out(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("SET statement_timeout = '300ms'")
+        started = time.monotonic()
+        with (
+            pytest.raises(psycopg.errors.QueryCanceled) as info,
+            conn.cursor().copy("COPY sink FROM STDIN") as copy,
+        ):
+            copy.write(_copy_data(300_000))
+        assert info.value.diag.message_primary == "canceling statement due to statement timeout"
+        assert time.monotonic() - started < 4
+        started = time.monotonic()
+        query = "COPY (SELECT a.k, b.k FROM t a, t b) TO STDOUT"
+        with pytest.raises(psycopg.errors.QueryCanceled), conn.cursor().copy(query) as copy:
+            out = io.BytesIO()
+            for chunk in copy:
+                out.write(chunk)
+        assert time.monotonic() - started < 2
+        _assert_usable(conn)
+
+
+def _plant_lock(pg: Running, key_of_row: int) -> tuple[Any, bytes, int]:
+    """A transaction stuck between prewrite and commit holding row ``key_of_row`` of t (as a
+    client that died mid-commit leaves it): readers and writers of that row must wait."""
+    from kv.mvcc.records import Mutation, Op
+    from sql.rows import RowCodec
+    from sql.session import Session
+
+    role = pg.auth.role(USER)
+    assert role is not None
+    db = role.database
+    s = Session(db)
+    s.execute("BEGIN")
+    key = RowCodec(db.db, s.catalog().table("t", None, s.search_path())).key_for_pk((key_of_row,))
+    s.execute("ROLLBACK")
+    backend = db.client.backend
+    start_ts = backend.get_ts()
+    backend.prewrite([Mutation(Op.PUT, key, b"")], key, start_ts, lock_ttl_ms=60_000)
+    return backend, key, start_ts
+
+
+@pytest.mark.parametrize(
+    ("setting", "sqlstate", "message"),
+    [
+        ("lock_timeout", "55P03", "canceling statement due to lock timeout"),
+        ("statement_timeout", "57014", "canceling statement due to statement timeout"),
+    ],
+)
+def test_a_lock_wait_ends_at_lock_timeout_or_statement_timeout(
+    pg: Running, setting: str, sqlstate: str, message: str
+) -> None:
+    backend, key, start_ts = _plant_lock(pg, 5)
+    try:
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            conn.execute(f"SET {setting} = '200ms'")
+            for sql in ("UPDATE t SET v = 0 WHERE k = 5", "SELECT v FROM t WHERE k >= 5"):
+                started = time.monotonic()
+                with pytest.raises(psycopg.Error) as info:
+                    conn.execute(sql)
+                took = time.monotonic() - started
+                assert (info.value.sqlstate, info.value.diag.message_primary) == (
+                    sqlstate,
+                    message,
+                )
+                assert 0.2 <= took < 1.5, f"{sql}: waited {took:.2f}s"
+            conn.execute("RESET ALL")
+            assert conn.execute("SELECT v FROM t WHERE k = 6").fetchone() == (6.0,)
+    finally:
+        backend.rollback([key], start_ts)
+
+
+def test_a_cancel_request_ends_a_lock_wait(pg: Running) -> None:
+    backend, key, start_ts = _plant_lock(pg, 7)
+    try:
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            session = _session_of(pg, conn)
+            outcome: list[BaseException] = []
+
+            def run() -> None:
+                try:
+                    conn.execute("UPDATE t SET v = 0 WHERE k = 7")
+                except BaseException as exc:
+                    outcome.append(exc)
+
+            worker = threading.Thread(target=run)
+            worker.start()
+            deadline = time.monotonic() + 10
+            while session.running is None and time.monotonic() < deadline:
+                time.sleep(0.005)
+            conn.cancel_safe(timeout=5)
+            worker.join(3)
+            assert not worker.is_alive()
+            assert outcome and isinstance(outcome[0], psycopg.errors.QueryCanceled)
+    finally:
+        backend.rollback([key], start_ts)
+
+
+def _server_speaks_within(conn: psycopg.Connection[Any], timeout: float) -> bool:
+    """Wait, sending nothing, until the server writes to an idle connection (or closes it)."""
+    readable, _, _ = select.select([conn.fileno()], [], [], timeout)
+    return bool(readable)
+
+
+def test_idle_in_transaction_timeout_ends_the_session_and_drops_its_transaction(
+    pg: Running,
+) -> None:
+    idle = psycopg.connect(pg.dsn(), autocommit=True)
+    idle.execute("SET idle_in_transaction_session_timeout = '300ms'")
+    assert not _server_speaks_within(idle, 0.6)  # idle outside a block: no timeout there
+    idle.execute("BEGIN")
+    idle.execute("UPDATE t SET v = -1 WHERE k = 2")
+    started = time.monotonic()
+    assert _server_speaks_within(idle, 5), "the server never ended the idle session"
+    assert 0.3 <= time.monotonic() - started < 2
+    with pytest.raises(psycopg.Error) as info:
+        idle.execute("SELECT 1")
+    assert info.value.sqlstate == "25P03"
+    assert "terminating connection due to idle-in-transaction timeout" in str(info.value)
+    assert idle.closed
+    with psycopg.connect(pg.dsn(), autocommit=True) as other:
+        other.execute("UPDATE t SET v = 2.5 WHERE k = 2")  # no conflict with the dropped block
+        assert other.execute("SELECT v FROM t WHERE k = 2").fetchone() == (2.5,)
+        other.execute("UPDATE t SET v = 2 WHERE k = 2")
+
+
+def test_idle_session_timeout_ends_an_idle_session(tmp_path: Path) -> None:
+    for pg in start_server(tmp_path):
+        conn = psycopg.connect(pg.dsn(), autocommit=True)
+        conn.execute("SET idle_session_timeout = '300ms'")
+        assert _server_speaks_within(conn, 5)
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute("SELECT 1")
+        assert info.value.sqlstate == "57P05"
