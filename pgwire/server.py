@@ -13,8 +13,10 @@ import ssl
 import time
 from dataclasses import dataclass
 
+from kv.interrupt import Reason
 from pgwire.auth import Authenticator
 from pgwire.connection import PgConnection
+from pgwire.slots import StatementSlots
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class PgServerConfig:
     tenant_qps_limit: float = 0.0  # statements per second per database; 0: no limit
     require_tls: bool = False
     max_copy_bytes: int = 1 << 30  # one COPY FROM STDIN is buffered whole
+    max_statements: int = 0  # statements running at once; 0: twice the cores, at least 8
+    max_tenant_statements: int = 0  # of those, one database's share; 0: three quarters
+    shutdown_grace_s: float = 3.0  # how long stop() waits for sessions to end
 
 
 class PgServer:
@@ -61,6 +66,8 @@ class PgServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = self.config.port
+        #: where every statement runs (shared with the REST API in a node)
+        self.slots = StatementSlots(self.config.max_statements, self.config.max_tenant_statements)
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -70,13 +77,22 @@ class PgServer:
         log.info("pgwire listening on %s:%s", self.config.host, self.port)
 
     async def stop(self) -> None:
+        """PostgreSQL's fast shutdown: stop accepting, interrupt every statement, end every
+        session with FATAL 57P01 (a busy one once its statement stops), and wait for them;
+        whatever is still open after ``shutdown_grace_s`` is cut."""
         if self._server is not None:
             self._server.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.shutdown_grace_s
         for conn in list(self._all):
-            conn.writer.close()
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=5)
+            conn.terminate()
+        while (tasks := [t for t in self._tasks if not t.done()]) and loop.time() < deadline:
+            await asyncio.wait(tasks, timeout=min(0.1, max(0.0, deadline - loop.time())))
+            for conn in list(self._all):  # again: it can land just before a statement starts
+                conn.interrupt(Reason.SHUTDOWN)
+        for conn in list(self._all):
+            log.warning("pgwire: connection %s did not end in time; closing it", conn.pid)
+            conn.writer.transport.abort()
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -109,8 +125,8 @@ class PgServer:
 
     def cancel(self, pid: int, secret: int) -> None:
         conn = self._by_pid.get(pid)
-        if conn is not None and conn.secret == secret and conn.session is not None:
-            conn.session.cancel()
+        if conn is not None and conn.secret == secret:
+            conn.interrupt(Reason.CANCEL)
 
     def admit_statement(self, db: bytes) -> bool:
         """Per-tenant QPS limit: a token bucket per database (burst of one second's worth)."""
