@@ -255,9 +255,7 @@ class ControlPlane:
 
     # -- SQL ---------------------------------------------------------------------------------
 
-    def sql_session(
-        self, account: Account, name: str, statement_timeout_s: float = 0.0
-    ) -> Session:
+    def sql_session(self, account: Account, name: str, statement_timeout_s: float = 0.0) -> Session:
         """A session on an active database for the REST API; ``statement_timeout_s`` (0:
         none) is its statement_timeout unless its statements SET another."""
         session = Session(self.database_for(self.active_record(account, name)), user="admin")

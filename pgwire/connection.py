@@ -217,7 +217,7 @@ class PgConnection:
             if reason is not None:
                 if reason is Reason.SHUTDOWN:
                     self.end_with(*reason.value)
-                raise Closed  # noqa: B012 -- the connection ends whatever the statement did
+                raise Closed  # the connection ends whatever the statement did
 
     async def _watch_client(self) -> None:
         """While a statement runs: read ahead what the client sends (up to a bound); at EOF

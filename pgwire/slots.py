@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import os
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,10 @@ from kv.interrupt import Interrupted, Reason
 T = TypeVar("T")
 
 _NEW, _QUEUED, _GRANTED, _DONE = range(4)
+# The event loop takes the GIL many times per request, and at Python's default interval (5 ms)
+# it waits up to one interval per busy statement thread each time: six CPU-bound statements
+# made /v1/health take up to a second. At 1 ms a short request stays well under 100 ms.
+SWITCH_INTERVAL_S = 0.001
 
 
 def default_limit() -> int:
@@ -65,6 +70,8 @@ class StatementSlots:
         share = per_tenant if per_tenant > 0 else default_tenant_share(self.limit)
         self.per_tenant = min(share, self.limit)
         self.closed: Reason | None = None  # set by close(): new statements are refused
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._lock = threading.Lock()
         self._held: dict[bytes, int] = {}  # slots held per tenant
         self._total = 0
@@ -145,10 +152,7 @@ class StatementSlots:
                 self._threads += 1
                 threading.Thread(target=self._work, name="statement", daemon=True).start()
             self._jobs.put((ticket, fn, post))
-        try:
-            return await done
-        finally:
-            del post, resolve  # a result holding a traceback must not keep this frame alive
+        return await done
 
     def interrupt(self, ticket: Ticket, reason: Reason) -> None:
         """Stop a statement from any thread: a queued one leaves the queue and its ``run``
@@ -223,13 +227,12 @@ class StatementSlots:
     def _dispatch(self) -> None:
         """Grant free slots to waiters, one tenant at a time in round-robin order."""
         while self._total < self.limit and self._queues:
-            for tenant, q in self._queues.items():
-                if self._held.get(tenant, 0) < self.per_tenant:
-                    break
-            else:
+            held, share = self._held, self.per_tenant
+            tenant = next((t for t in self._queues if held.get(t, 0) < share), None)
+            if tenant is None:
                 return  # every waiting tenant is at its share
+            q = self._queues.pop(tenant)  # re-inserted at the end: the next grant goes elsewhere
             ticket = q.popleft()
-            del self._queues[tenant]  # re-inserted at the end: the next grant goes elsewhere
             if q:
                 self._queues[tenant] = q
             self._grant(ticket)

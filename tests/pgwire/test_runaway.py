@@ -112,9 +112,7 @@ def test_one_tenant_cannot_starve_another(small: Running) -> None:
     flood = [Slow(small.dsn(sslmode="disable")) for _ in range(8)]
     try:
         wait_until(lambda: slots.running == 3 and slots.queued == 5)
-        with psycopg.connect(
-            small.dsn(sslmode="disable", user=OTHER), autocommit=True
-        ) as other:
+        with psycopg.connect(small.dsn(sslmode="disable", user=OTHER), autocommit=True) as other:
             for _ in range(5):
                 start = time.monotonic()
                 assert other.execute("SELECT 1").fetchall() == [(1,)]
