@@ -9,6 +9,7 @@ attach here as their layers land.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -16,6 +17,7 @@ import secrets
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -152,8 +154,35 @@ class Node:
             with open(path) as f:
                 self.api_token = f.read().strip()
 
+    async def _bootstrapped(self, stop: asyncio.Event) -> bool:
+        """``bootstrap`` in a daemon thread, until it ends (True) or ``stop`` is set first
+        (False): a cluster node without a quorum retries for minutes, and SIGTERM must not
+        wait for that."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                self.bootstrap()
+            except BaseException as exc:  # handed to the event loop
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+        threading.Thread(target=run, name="bootstrap", daemon=True).start()
+        booted = asyncio.wrap_future(done)
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({booted, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not booted.done():
+            return False
+        booted.result()
+        return True
+
     async def serve(self, stop: asyncio.Event) -> None:
-        await asyncio.to_thread(self.bootstrap)
+        if not await self._bootstrapped(stop):
+            log.info("stopped before the store took writes")
+            self.close()
+            return
         self.gc.start()
         self.plane.start()
         await self.pg.start()
@@ -198,7 +227,8 @@ class Node:
         closed only once no statement thread can still touch it."""
         started = time.monotonic()
         log.info("shutting down: interrupting %d running statements", self.pg.slots.running)
-        self.pg.slots.close(Reason.SHUTDOWN)
+        self.pg.close()  # first: a session must end with FATAL, not an ERROR and go on
+        self.pg.slots.close(Reason.SHUTDOWN)  # and the REST API's statements
         if api is not None and api_task is not None:
             api.should_exit = True
         await asyncio.gather(self.pg.stop(), *([api_task] if api_task is not None else []))
@@ -243,6 +273,9 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
     """Run a db9 node (a single-node store, or a member of a Raft cluster with --raft-addr)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pysyncobj").setLevel(logging.WARNING)
+    early: list[int] = []  # a stop signal that came while the node was being built
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: early.append(signum))
     try:
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
@@ -261,6 +294,8 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if early:
+            stop.set()
         try:
             await node.serve(stop)
         except OSError as exc:

@@ -65,6 +65,7 @@ class PgServer:
         self._all: set[PgConnection] = set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.closing = False  # close() was called: sessions are being ended
         self.port = self.config.port
         #: where every statement runs (shared with the REST API in a node)
         self.slots = StatementSlots(self.config.max_statements, self.config.max_tenant_statements)
@@ -76,16 +77,21 @@ class PgServer:
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("pgwire listening on %s:%s", self.config.host, self.port)
 
-    async def stop(self) -> None:
-        """PostgreSQL's fast shutdown: stop accepting, interrupt every statement, end every
-        session with FATAL 57P01 (a busy one once its statement stops), and wait for them;
-        whatever is still open after ``shutdown_grace_s`` is cut."""
+    def close(self) -> None:
+        """Stop accepting and tell every session to end: an idle one gets FATAL 57P01 now, a
+        busy one once its statement, interrupted, has stopped. Idempotent."""
+        self.closing = True
         if self._server is not None:
             self._server.close()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.shutdown_grace_s
         for conn in list(self._all):
             conn.terminate()
+
+    async def stop(self) -> None:
+        """PostgreSQL's fast shutdown: ``close``, then wait for the sessions to end; whatever
+        is still open after ``shutdown_grace_s`` is cut."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.shutdown_grace_s
+        self.close()
         while (tasks := [t for t in self._tasks if not t.done()]) and loop.time() < deadline:
             await asyncio.wait(tasks, timeout=min(0.1, max(0.0, deadline - loop.time())))
             for conn in list(self._all):  # again: it can land just before a statement starts
@@ -98,6 +104,9 @@ class PgServer:
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = PgConnection(self, reader, writer)
+        if self.closing:  # accepted just before the listener closed
+            conn.end_with(*Reason.SHUTDOWN.value)
+            return
         self._all.add(conn)
         task = asyncio.current_task()
         if task is not None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.cluster.harness import LocalCluster
 from tests.control.test_server import ROOT, free_port
 
 SLOW = "SELECT count(*) FROM generate_series(1, 20000) a, generate_series(1, 20000) b"
@@ -146,3 +147,25 @@ def test_second_signal_during_shutdown_does_not_hang(node: Node) -> None:
 def _ignore(fn: object, *args: object) -> None:
     with contextlib.suppress(psycopg.Error):
         fn(*args)  # type: ignore[operator]
+
+
+def test_sigterm_before_a_cluster_node_has_a_quorum_ends_it(tmp_path: Path) -> None:
+    """A node whose peers are down retries its bootstrap for minutes: SIGTERM must not wait."""
+    cluster = LocalCluster.create(tmp_path, 3)
+    node = cluster.nodes[0]
+    cluster.start(node)
+    assert node.proc is not None
+    try:
+        host, port = node.raft_addr.rsplit(":", 1)
+        deadline = time.monotonic() + 30
+        while True:  # Raft is listening: the node is up and bootstrapping, with no quorum
+            with contextlib.suppress(OSError), socket.create_connection((host, int(port)), 1):
+                break
+            assert time.monotonic() < deadline and node.proc.poll() is None
+            time.sleep(0.05)
+        start = time.monotonic()
+        node.proc.send_signal(signal.SIGTERM)
+        assert node.proc.wait(5) == 0
+        assert time.monotonic() - start < 5.0
+    finally:
+        cluster.stop_all()
