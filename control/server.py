@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 import uvicorn
@@ -169,8 +170,8 @@ class Node:
                 done.set_result(None)
 
         threading.Thread(target=run, name="bootstrap", daemon=True).start()
-        booted = asyncio.wrap_future(done)
-        stopped = asyncio.ensure_future(stop.wait())
+        booted: asyncio.Future[Any] = asyncio.wrap_future(done)
+        stopped: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         await asyncio.wait({booted, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
         if not booted.done():
