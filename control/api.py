@@ -9,6 +9,8 @@ state, 429 too many branch creations at once.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -16,13 +18,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from control.dump import dump
 from control.plane import ControlPlane
 from control.registry import Account, ControlError, Unauthorized
 from control.tokens import DEFAULT_TTL_MIN
 from kv.errors import Db9Error
+from kv.interrupt import Reason
+from pgwire.slots import StatementSlots, Ticket
 from sql.session import Database
+
+SQL_TIMEOUT_S = 30.0  # the REST /sql endpoint's statement_timeout unless configured
 
 
 class CreateDatabase(BaseModel):
@@ -67,8 +74,24 @@ def current_account(
 Acct = Annotated[Account, Depends(current_account)]
 
 
-def build_app(plane: ControlPlane) -> FastAPI:
+async def _cancel_on_disconnect(request: Request, slots: StatementSlots, ticket: Ticket) -> None:
+    """Interrupt the request's statement once its client disconnects, again every 100 ms
+    until the statement ends (an interrupt between two statements of one query is dropped)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+    while True:
+        slots.interrupt(ticket, Reason.CLIENT_GONE)
+        await asyncio.sleep(0.1)
+
+
+def build_app(
+    plane: ControlPlane, slots: StatementSlots | None = None, sql_timeout_s: float = SQL_TIMEOUT_S
+) -> FastAPI:
+    """The API over ``plane``. SQL runs in ``slots`` (in a node, the ones pgwire uses, so the
+    bound on running statements and each tenant's share cover both), never in the threadpool
+    the other routes need."""
     app = FastAPI(title="db9", version="1", description="db9 control plane")
+    statement_slots = slots if slots is not None else StatementSlots()
 
     @app.exception_handler(ControlError)
     async def control_error(request: Request, exc: ControlError) -> JSONResponse:
@@ -85,7 +108,7 @@ def build_app(plane: ControlPlane) -> FastAPI:
                 "sqlstate": exc.sqlstate,
                 "detail": exc.detail,
             },
-            status_code=400,
+            status_code=503 if exc.sqlstate == Reason.SHUTDOWN.value[0] else 400,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -100,7 +123,7 @@ def build_app(plane: ControlPlane) -> FastAPI:
     app.state.plane = plane
 
     @app.get("/v1/health")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # on the event loop: needs no pool thread
         return {"status": "ok"}
 
     @app.post("/v1/accounts/anonymous", status_code=201)
@@ -150,8 +173,17 @@ def build_app(plane: ControlPlane) -> FastAPI:
         return plane.diff(acct, name)
 
     @app.post("/v1/databases/{name}/sql")
-    def run_sql(name: str, body: SqlRequest, acct: Acct) -> dict[str, Any]:
-        return {"results": plane.sql(acct, name, body.query)}
+    async def run_sql(name: str, body: SqlRequest, acct: Acct, request: Request) -> dict[str, Any]:
+        """Run the statements of ``query`` in one session, under the server's statement
+        timeout; when the client disconnects, the running statement is cancelled."""
+        session = await run_in_threadpool(plane.sql_session, acct, name, sql_timeout_s)
+        ticket = Ticket(session.db, session.cancel)
+        watcher = asyncio.create_task(_cancel_on_disconnect(request, statement_slots, ticket))
+        try:
+            work = functools.partial(plane.sql, session, body.query)
+            return {"results": await statement_slots.run(ticket, work)}
+        finally:
+            watcher.cancel()
 
     @app.post("/v1/databases/{name}/connect-token")
     def connect_token(
@@ -176,11 +208,20 @@ def build_app(plane: ControlPlane) -> FastAPI:
         return PlainTextResponse(text, media_type="application/sql")
 
     @app.get("/metrics", response_class=PlainTextResponse)
-    def metrics() -> PlainTextResponse:
+    async def metrics() -> PlainTextResponse:
         """Prometheus text format: db9_queries_total, db9_transactions_total,
-        db9_query_seconds per database (unauthenticated: keep the API port private)."""
+        db9_query_seconds per database, db9_statements_running and _queued for the server
+        (unauthenticated: keep the API port private)."""
+        gauges = (
+            "# HELP db9_statements_running SQL statements holding a slot (pgwire and REST)\n"
+            "# TYPE db9_statements_running gauge\n"
+            f"db9_statements_running {statement_slots.running}\n"
+            "# HELP db9_statements_queued SQL statements waiting for a slot\n"
+            "# TYPE db9_statements_queued gauge\n"
+            f"db9_statements_queued {statement_slots.queued}\n"
+        )
         return PlainTextResponse(
-            generate_latest(plane.prom.registry).decode(), media_type=CONTENT_TYPE_LATEST
+            generate_latest(plane.prom.registry).decode() + gauges, media_type=CONTENT_TYPE_LATEST
         )
 
     @app.post("/v1/tokens", status_code=201)

@@ -28,6 +28,9 @@ class ServerConfig:
     idle_timeout_s: float = 300.0  # idle connections are evicted after 5 minutes
     tenant_qps_limit: float = 0.0  # statements/s per tenant; 0 disables the limit
     max_connections: int = 1000
+    max_statements: int = 0  # statements running at once (pgwire and REST); 0: 2 x cores, >= 8
+    max_tenant_statements: int = 0  # one database's share of those; 0: three quarters
+    api_statement_timeout_s: float = 30.0  # statement_timeout of REST /sql; 0: none
     # Cluster mode (all three set): this node's Raft address, every member's Raft address
     # (comma separated, this node's included), the gRPC Kv service address.
     raft_addr: str = ""

@@ -255,9 +255,18 @@ class ControlPlane:
 
     # -- SQL ---------------------------------------------------------------------------------
 
-    def sql(self, account: Account, name: str, query: str) -> list[dict[str, Any]]:
-        rec = self.active_record(account, name)
-        session = Session(self.database_for(rec), user="admin")
+    def sql_session(self, account: Account, name: str, statement_timeout_s: float = 0.0) -> Session:
+        """A session on an active database for the REST API; ``statement_timeout_s`` (0:
+        none) is its statement_timeout unless its statements SET another."""
+        session = Session(self.database_for(self.active_record(account, name)), user="admin")
+        if statement_timeout_s > 0:
+            session.settings["statement_timeout"] = str(round(statement_timeout_s * 1000))
+        return session
+
+    @staticmethod
+    def sql(session: Session, query: str) -> list[dict[str, Any]]:
+        """Run every statement of ``query`` on ``session`` (stopping at the first error) as
+        JSON-ready results, then close the session (an open transaction is rolled back)."""
         out = []
         try:
             for r in session.execute(query):

@@ -9,6 +9,7 @@ attach here as their layers land.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -16,8 +17,10 @@ import secrets
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 import uvicorn
@@ -31,11 +34,15 @@ from control.tokens import load_or_create_key
 from kv.client import KvBackend, LocalKv, TxnClient
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
+from kv.interrupt import Reason
 from kv.txn.gc import RetainPoint
 from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
 
 log = logging.getLogger("db9.server")
+# SIGTERM must end the process within 5 s: sessions get this long to end once their statements
+# are interrupted, the REST API as long, then the store closes.
+SHUTDOWN_GRACE_S = 2.0
 
 
 def admin_password(config: ServerConfig) -> str:
@@ -111,6 +118,9 @@ class Node:
                 idle_timeout_s=config.idle_timeout_s,
                 tenant_qps_limit=config.tenant_qps_limit,
                 require_tls=config.require_tls,
+                max_statements=config.max_statements,
+                max_tenant_statements=config.max_tenant_statements,
+                shutdown_grace_s=SHUTDOWN_GRACE_S,
             ),
             server_context(config.tls_cert, config.tls_key),
         )
@@ -145,16 +155,44 @@ class Node:
             with open(path) as f:
                 self.api_token = f.read().strip()
 
+    async def _bootstrapped(self, stop: asyncio.Event) -> bool:
+        """``bootstrap`` in a daemon thread, until it ends (True) or ``stop`` is set first
+        (False): a cluster node without a quorum retries for minutes, and SIGTERM must not
+        wait for that."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                self.bootstrap()
+            except BaseException as exc:  # handed to the event loop
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+        threading.Thread(target=run, name="bootstrap", daemon=True).start()
+        booted: asyncio.Future[Any] = asyncio.wrap_future(done)
+        stopped: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({booted, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not booted.done():
+            return False
+        booted.result()
+        return True
+
     async def serve(self, stop: asyncio.Event) -> None:
-        await asyncio.to_thread(self.bootstrap)
+        if not await self._bootstrapped(stop):
+            log.info("stopped before the store took writes")
+            self.close()
+            return
         self.gc.start()
         self.plane.start()
         await self.pg.start()
         api_task = None
         if self.config.api_port:
+            app = build_app(self.plane, self.pg.slots, self.config.api_statement_timeout_s)
             api = _ApiServer(uvicorn.Config(
-                build_app(self.plane), host=self.config.api_host, port=self.config.api_port,
-                log_level="warning", lifespan="off"))  # fmt: skip
+                app, host=self.config.api_host, port=self.config.api_port, log_level="warning",
+                lifespan="off", timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S)))  # fmt: skip
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:  # bound here, so a busy port is our OSError, not uvicorn's sys.exit
@@ -182,13 +220,27 @@ class Node:
         click.echo(f'  psql "postgresql://{self.user}:{self.password}@{host}:{self.pg.port}'
                    '/postgres?sslmode=require"')  # fmt: skip
         await stop.wait()
-        if api_task is not None:
+        await self.shutdown(api if api_task is not None else None, api_task)
+
+    async def shutdown(self, api: _ApiServer | None, api_task: asyncio.Task[None] | None) -> None:
+        """Fast shutdown, bounded: refuse and interrupt every statement (57P01), end the
+        pgwire sessions and the REST API, then stop the reconciler, GC and Raft. The store is
+        closed only once no statement thread can still touch it."""
+        started = time.monotonic()
+        log.info("shutting down: interrupting %d running statements", self.pg.slots.running)
+        self.pg.close()  # first: a session must end with FATAL, not an ERROR and go on
+        self.pg.slots.close(Reason.SHUTDOWN)  # and the REST API's statements
+        if api is not None and api_task is not None:
             api.should_exit = True
-            await api_task
-        await self.pg.stop()
+        await asyncio.gather(self.pg.stop(), *([api_task] if api_task is not None else []))
+        idle = await self.pg.slots.wait_idle(0.5)
         self.plane.stop()
         self.gc.stop()
-        self.close()
+        if idle:
+            self.close()
+        else:  # LMDB is crash-safe; closing it under a running reader is not
+            log.warning("statements still running after shutdown; leaving the store open")
+        log.info("stopped in %.2fs", time.monotonic() - started)
 
     def close(self) -> None:
         if self.cluster is not None:
@@ -209,17 +261,28 @@ class Node:
 @click.option("--grpc-addr", default=None, help="gRPC Kv service host:port (DB9_GRPC_ADDR).")
 @click.option("--api-host", default=None, help="REST API listen address (DB9_API_HOST).")
 @click.option("--api-port", type=int, default=None, help="REST API port, 8080; 0: none.")
+@click.option("--max-statements", type=int, default=None,
+              help="Statements running at once; default 2 x cores, at least 8 "
+                   "(DB9_MAX_STATEMENTS).")  # fmt: skip
+@click.option("--max-tenant-statements", type=int, default=None,
+              help="One database's share of them; default three quarters "
+                   "(DB9_MAX_TENANT_STATEMENTS).")  # fmt: skip
 def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port: int | None,
          require_tls: bool | None, no_sync: bool, raft_addr: str | None, peers: str | None,
-         grpc_addr: str | None, api_host: str | None, api_port: int | None) -> None:  # fmt: skip
+         grpc_addr: str | None, api_host: str | None, api_port: int | None,
+         max_statements: int | None, max_tenant_statements: int | None) -> None:  # fmt: skip
     """Run a db9 node (a single-node store, or a member of a Raft cluster with --raft-addr)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pysyncobj").setLevel(logging.WARNING)
+    early: list[int] = []  # a stop signal that came while the node was being built
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: early.append(signum))
     try:
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
             require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,
             peers=peers, grpc_addr=grpc_addr, api_host=api_host, api_port=api_port,
+            max_statements=max_statements, max_tenant_statements=max_tenant_statements,
         )  # fmt: skip
         os.makedirs(config.data_dir, exist_ok=True)
         node = Node(config)
@@ -232,6 +295,8 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if early:
+            stop.set()
         try:
             await node.serve(stop)
         except OSError as exc:

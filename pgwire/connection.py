@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kv.errors import Db9Error
+from kv.interrupt import Reason
 from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
+from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
 from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
@@ -38,6 +40,7 @@ _I32 = struct.Struct("!i")
 _WRITE_HIGH_WATER = 1 << 16
 _IDLE_SESSION = "terminating connection due to idle-session timeout"
 _IDLE_TXN = "terminating connection due to idle-in-transaction timeout"
+_READ_AHEAD = 1 << 20  # what a client may send while its statement runs, before back-pressure
 
 
 class Closed(Exception):
@@ -102,6 +105,10 @@ class PgConnection:
         self.at_message_start = False
         self.waiting_since: float | None = None  # loop time when an idle wait began
         self.idle_timer: asyncio.TimerHandle | None = None
+        self.ticket: Ticket | None = None  # the statement running in a slot, if any
+        # Why the connection is ending (CLIENT_GONE, SHUTDOWN); it ends once the statement stops.
+        self.stop_reason: Reason | None = None
+        self.fatal_sent = False
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -222,7 +229,71 @@ class PgConnection:
         return kind, bytes(buf[pos + 5 : end])
 
     async def run_sql(self, fn: Callable[[], T]) -> T:
-        return await asyncio.to_thread(fn)
+        """Run ``fn`` (a statement's work) in one of the server's statement slots, watching
+        the socket meanwhile. If the client goes away or the server shuts down, the statement
+        is interrupted, and once it has stopped (its transaction still open for ``serve`` to
+        roll back) the connection ends with ``Closed``."""
+        session = self.session
+        ticket = Ticket(session.db, session.cancel) if session is not None else Ticket(b"")
+        self.ticket = ticket
+        watcher = self.ev.create_task(self._watch_client())
+        try:
+            return await self.server.slots.run(ticket, fn)
+        finally:
+            self.ticket = None
+            watcher.cancel()
+            await asyncio.wait({watcher})  # its read must end before the next one starts
+            reason = self.stop_reason
+            if reason is not None:
+                if reason is Reason.SHUTDOWN:
+                    self.end_with(*reason.value)
+                raise Closed  # the connection ends whatever the statement did
+
+    async def _watch_client(self) -> None:
+        """While a statement runs: read ahead what the client sends (up to a bound); at EOF
+        or a reset, interrupt the statement, again every 100 ms until it stops (an interrupt
+        can land just before the statement installs its control)."""
+        try:
+            while len(self.buf) - self.pos < _READ_AHEAD:
+                data = await self.reader.read(1 << 16)
+                if not data:
+                    break
+                self.buf += data
+            else:
+                return  # the client is sending a lot: stop reading (back-pressure)
+        except ConnectionError:
+            pass
+        while True:
+            self.interrupt(Reason.CLIENT_GONE)
+            await asyncio.sleep(0.1)
+
+    def interrupt(self, reason: Reason) -> None:
+        """Stop the running (or queued) statement; CLIENT_GONE and SHUTDOWN also end the
+        connection when it has stopped. Called on the event loop."""
+        if reason is not Reason.CANCEL and self.stop_reason is None:
+            self.stop_reason = reason
+        ticket = self.ticket
+        if ticket is not None:
+            self.server.slots.interrupt(ticket, reason)
+
+    def terminate(self) -> None:
+        """Server shutdown: an idle connection gets FATAL 57P01 now, a busy one as soon as its
+        statement has stopped (``run_sql``)."""
+        self.interrupt(Reason.SHUTDOWN)
+        if self.ticket is None:
+            self.end_with(*Reason.SHUTDOWN.value)
+
+    def end_with(self, code: str, message: str) -> None:
+        """Send what is pending and a FATAL error, and close: an ending decided outside the
+        connection's own reads (its pending read then sees EOF and the connection unwinds)."""
+        if self.fatal_sent:
+            return
+        self.fatal_sent = True
+        self.send(M.error_response(M.Notice("FATAL", code, message)))
+        with contextlib.suppress(Exception):  # the transport may already be gone
+            self.writer.write(b"".join(self.out))
+            self.writer.close()
+        self.out.clear()
 
     # -- the connection's life -----------------------------------------------------------------
 

@@ -13,8 +13,10 @@ import ssl
 import time
 from dataclasses import dataclass
 
+from kv.interrupt import Reason
 from pgwire.auth import Authenticator
 from pgwire.connection import PgConnection
+from pgwire.slots import StatementSlots
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,9 @@ class PgServerConfig:
     tenant_qps_limit: float = 0.0  # statements per second per database; 0: no limit
     require_tls: bool = False
     max_copy_bytes: int = 1 << 30  # one COPY FROM STDIN is buffered whole
+    max_statements: int = 0  # statements running at once; 0: twice the cores, at least 8
+    max_tenant_statements: int = 0  # of those, one database's share; 0: three quarters
+    shutdown_grace_s: float = 3.0  # how long stop() waits for sessions to end
 
 
 class PgServer:
@@ -60,7 +65,10 @@ class PgServer:
         self._all: set[PgConnection] = set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.closing = False  # close() was called: sessions are being ended
         self.port = self.config.port
+        #: where every statement runs (shared with the REST API in a node)
+        self.slots = StatementSlots(self.config.max_statements, self.config.max_tenant_statements)
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -69,19 +77,36 @@ class PgServer:
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("pgwire listening on %s:%s", self.config.host, self.port)
 
-    async def stop(self) -> None:
+    def close(self) -> None:
+        """Stop accepting and tell every session to end: an idle one gets FATAL 57P01 now, a
+        busy one once its statement, interrupted, has stopped. Idempotent."""
+        self.closing = True
         if self._server is not None:
             self._server.close()
         for conn in list(self._all):
-            conn.writer.close()
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.wait(tasks, timeout=5)
+            conn.terminate()
+
+    async def stop(self) -> None:
+        """PostgreSQL's fast shutdown: ``close``, then wait for the sessions to end; whatever
+        is still open after ``shutdown_grace_s`` is cut."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.shutdown_grace_s
+        self.close()
+        while (tasks := [t for t in self._tasks if not t.done()]) and loop.time() < deadline:
+            await asyncio.wait(tasks, timeout=min(0.1, max(0.0, deadline - loop.time())))
+            for conn in list(self._all):  # again: it can land just before a statement starts
+                conn.interrupt(Reason.SHUTDOWN)
+        for conn in list(self._all):
+            log.warning("pgwire: connection %s did not end in time; closing it", conn.pid)
+            conn.writer.transport.abort()
         if self._server is not None:
             await self._server.wait_closed()
 
     async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = PgConnection(self, reader, writer)
+        if self.closing:  # accepted just before the listener closed
+            conn.end_with(*Reason.SHUTDOWN.value)
+            return
         self._all.add(conn)
         task = asyncio.current_task()
         if task is not None:
@@ -109,8 +134,8 @@ class PgServer:
 
     def cancel(self, pid: int, secret: int) -> None:
         conn = self._by_pid.get(pid)
-        if conn is not None and conn.secret == secret and conn.session is not None:
-            conn.session.cancel()
+        if conn is not None and conn.secret == secret:
+            conn.interrupt(Reason.CANCEL)
 
     def admit_statement(self, db: bytes) -> bool:
         """Per-tenant QPS limit: a token bucket per database (burst of one second's worth)."""
