@@ -861,3 +861,32 @@ def test_not_like_and_not_ilike_negate(differ: Any) -> None:
         "SELECT s, s NOT LIKE s || '%', s NOT LIKE 'a%' FROM l",
     ):
         differ.check(sql)
+
+
+def test_wrong_kind_errors_reach_a_client_with_their_hint(tmp_path: Any) -> None:
+    """Over the wire, simple and extended protocol: SQLSTATE, message and HINT as PostgreSQL
+    sends them, and the session goes on."""
+    from tests.pgwire.conftest import start_server
+
+    servers = start_server(tmp_path)
+    running = next(servers)
+    try:
+        dsn = running.dsn()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE foo3 (id int)")
+            for prepare in (False, True):
+                with pytest.raises(psycopg.Error) as info:
+                    conn.execute("DROP VIEW foo3", prepare=prepare)
+                diag = info.value.diag
+                assert (diag.sqlstate, diag.message_primary, diag.message_hint) == (
+                    "42809",
+                    '"foo3" is not a view',
+                    "Use DROP TABLE to remove a table.",
+                )
+                with pytest.raises(psycopg.Error) as info:
+                    conn.execute("DROP DATABASE foo3", prepare=prepare)
+                assert info.value.sqlstate == "0A000"
+                assert "db9 create" in (info.value.diag.message_hint or "")
+            assert conn.execute("SELECT count(*) FROM foo3").fetchall() == [(0,)]
+    finally:
+        next(servers, None)
