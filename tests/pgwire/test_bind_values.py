@@ -801,3 +801,39 @@ def test_bad_copy_data_gets_postgres_sqlstate_and_session_survives(
                 answers.append(str(exc.sqlstate))
             assert conn.execute("SELECT count(*) FROM copied").fetchone() == (0,)
     assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("depth", [30, 20000])
+def test_deeply_nested_statement_in_parse_keeps_the_session(
+    clients: tuple[RawClient, RawClient], depth: int
+) -> None:
+    """A statement too deep to parse is an error in Parse as in a simple query (PostgreSQL:
+    42601 from its parser's stack; db9: 54001), and the session goes on."""
+    sql = "SELECT " + "(" * depth + "1" + ")" * depth
+    too_deep = {"54001", "42601"}
+    for client in clients:
+        reply = client.run(parse(sql) + bind([], 0) + EXECUTE + SYNC)
+        if depth == 30:
+            assert reply.error is None and reply.rows == [[b"1"]], reply
+        else:
+            assert reply.sqlstate in too_deep, reply
+        client.assert_alive()
+        reply = client.run(_msg(b"Q", _cstr(sql)))
+        assert reply.sqlstate is None if depth == 30 else reply.sqlstate in too_deep, reply
+        client.assert_alive()
+
+
+def test_internal_error_in_parse_is_xx000_and_the_session_goes_on(
+    clients: tuple[RawClient, RawClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sql.session import Session
+
+    def broken(self: Session, sql: str, oids: list[int] | None = None) -> None:
+        raise KeyError("boom")
+
+    ours, _ = clients
+    monkeypatch.setattr(Session, "prepare", broken)
+    reply = ours.run(parse("SELECT 1") + bind([], 0) + EXECUTE + SYNC)
+    monkeypatch.undo()
+    assert reply.kinds == "EZ" and reply.sqlstate == "XX000", reply  # the rest skipped to Sync
+    ours.assert_alive()
