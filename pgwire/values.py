@@ -379,8 +379,15 @@ def _recv(buf: _In, t: SqlType) -> Any:
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
 
 
+_FIXED = {"smallint": _I2, "integer": _I4, "bigint": _I8, "real": _F4, "double precision": _F8}
+_FIXED.update(dict.fromkeys(_OID_TYPES, _U4))
+
+
 def decode_binary(raw: bytes, t: SqlType, param: int = 1) -> Any:
     """The value of bind parameter number ``param`` sent in binary as type ``t``."""
+    fixed = _FIXED.get(t.name)
+    if fixed is not None and len(raw) == fixed.size:  # the common case, without a reader
+        return fixed.unpack(raw)[0]
     buf = _In(raw)
     value = _recv(buf, t)
     if not buf.done():
