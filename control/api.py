@@ -180,7 +180,7 @@ def build_app(
         ticket = Ticket(session.db, session.cancel)
         watcher = asyncio.create_task(_cancel_on_disconnect(request, statement_slots, ticket))
         try:
-            work = functools.partial(plane.sql, session, body.query)
+            work = functools.partial(plane.run_sql, session, body.query)
             return {"results": await statement_slots.run(ticket, work)}
         finally:
             watcher.cancel()

@@ -263,8 +263,13 @@ class ControlPlane:
             session.settings["statement_timeout"] = str(round(statement_timeout_s * 1000))
         return session
 
+    def sql(self, account: Account, name: str, query: str) -> list[dict[str, Any]]:
+        """Run ``query`` on the named database (no statement timeout, no slot: for callers
+        in-process; the REST API runs ``run_sql`` in the statement slots)."""
+        return self.run_sql(self.sql_session(account, name), query)
+
     @staticmethod
-    def sql(session: Session, query: str) -> list[dict[str, Any]]:
+    def run_sql(session: Session, query: str) -> list[dict[str, Any]]:
         """Run every statement of ``query`` on ``session`` (stopping at the first error) as
         JSON-ready results, then close the session (an open transaction is rolled back)."""
         out = []
