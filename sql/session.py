@@ -828,7 +828,9 @@ class Session:
         types = [t for _, t in result.columns]
         if spec.header:
             lines.append(header_line(spec, [n for n, _ in result.columns]))
-        for row in result.rows or []:
+        for n, row in enumerate(result.rows or []):
+            if not n & 1023:
+                interrupt.check()
             lines.append(format_row(spec, list(row), types))
         return Result(f"COPY {len(result.rows or [])}")
 
