@@ -220,12 +220,11 @@ class Session:
         )
 
     def set_config(self, name: str, value: str, *, local: bool = False) -> str:
-        """SET ``name`` (validated, stored as SHOW prints it); returns the stored value."""
-        if local and not self.in_block:
-            self.notices.append("SET LOCAL can only be used in transaction blocks")
-            return self.settings.get(name, value)
+        """SET ``name`` (validated, stored as SHOW prints it); returns the value as SHOW
+        prints it. Outside a block a local value would end with the statement: not stored."""
         value = guc.normalise(name, value)
-        self.scopes.set(name, value, local=local)
+        if not local or self.in_block:
+            self.scopes.set(name, value, local=local)
         return value
 
     def current_txn(self) -> Transaction:
@@ -912,6 +911,8 @@ class Session:
             "'UTC'",
         ):
             self.notices.append(f"time zone {value} is shown as UTC: db9 keeps timestamptz in UTC")
+        if local and not self.in_block:
+            self.notices.append("SET LOCAL can only be used in transaction blocks")
         self.set_config(name, value, local=local)
         return Result("SET")
 
