@@ -256,3 +256,17 @@ def test_idle_session_timeout_ends_an_idle_session(tmp_path: Path) -> None:
         with pytest.raises(psycopg.Error) as info:
             conn.execute("SELECT 1")
         assert info.value.sqlstate == "57P05"
+
+
+def test_a_bad_time_setting_answers_22023_with_the_hint_and_changes_nothing(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 1500")
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as info:
+            conn.execute("SET statement_timeout = '5 parsecs'")
+        assert info.value.diag.message_primary == (
+            'invalid value for parameter "statement_timeout": "5 parsecs"'
+        )
+        assert info.value.diag.message_hint == (
+            'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".'
+        )
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("1500ms",)

@@ -110,6 +110,8 @@ def _set_and_show(differ: Differ, name: str, value: str) -> None:
     _same(differ, f"SET {name} = {value}")
     _same(differ, f"SHOW {name}")
     _same(differ, f"SELECT current_setting('{name}')")
+    _same(differ, f"SELECT setting, unit, vartype, min_val, max_val FROM pg_settings "
+                  f"WHERE name = '{name}'")  # fmt: skip
     _same(differ, f"RESET {name}")
 
 
