@@ -738,6 +738,13 @@ class Session:
             # Resolve the table now: a bad name fails before the client sends any data.
             spec.ncols = len(self._copy_columns(spec))
             return Result("COPY", copy=spec)
+        if kind == "discard" and lower[1:] == ["all"]:
+            # A pooler's reset between clients: no setting may leak to the next one.
+            if self.in_block:
+                from sql.errors import ActiveSqlTransaction
+
+                raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
+            self.scopes.reset_all(DEFAULT_SETTINGS)
         if kind in ("discard", "deallocate", "listen", "unlisten", "notify"):
             return Result(kind.upper() + (" ALL" if "all" in lower else ""))
         raise FeatureNotSupported(f"{kind.upper()} is not supported")

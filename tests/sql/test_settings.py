@@ -200,6 +200,13 @@ def test_set_in_a_rolled_back_transaction_reverts_and_set_local_ends_with_it(
         "SELECT set_config('lock_timeout', 'abc', false)",
         "SELECT set_config('lock_timeout', '2min', true)",  # outside a block: this statement only
         "SHOW lock_timeout",
+        "BEGIN",
+        "DISCARD ALL",
+        "ROLLBACK",
+        "SHOW statement_timeout",
+        "DISCARD ALL",  # what a connection pooler sends between clients
+        "SHOW statement_timeout",
+        "SHOW lock_timeout",
     ]
     for sql in script:
         _same(differ, sql)
