@@ -18,12 +18,12 @@ import pytest
 from tests.pgwire.conftest import USER, Running, start_server
 
 ROWS = 3000  # t: a cross join of t with itself is 9M rows, seconds of work for any shape
-BIG = 20000  # big: enough rows that indexing or updating all of them takes over a second
+BIG = 60000  # big: enough rows that indexing or updating all of them takes over a second
 
 # Each statement runs for seconds when nothing stops it; each stresses one kind of loop.
 SHAPES = {
     "cross join": "SELECT count(*) FROM t a, t b",
-    "hash join": "SELECT count(*) FROM t a JOIN t b ON a.g = b.g",
+    "hash join": "SELECT count(*) FROM t a JOIN t b ON a.g = b.g JOIN t c ON b.g = c.g",
     "exists": "SELECT count(*) FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.v = a.v + 0.5)",
     "not exists": "SELECT count(*) FROM t a WHERE NOT EXISTS "
     "(SELECT 1 FROM t b WHERE b.v = a.v + 0.5)",
@@ -72,6 +72,7 @@ def _session_of(pg: Running, conn: psycopg.Connection[Any]) -> Any:
 
 
 def _assert_usable(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("RESET statement_timeout")
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (ROWS,)
     assert conn.execute("SELECT count(*) FROM big").fetchone() == (BIG,)
     assert conn.execute("SELECT count(*) FROM sink").fetchone() == (0,)
