@@ -1,9 +1,11 @@
 """Stopping a running statement from outside its thread, and bounding what it may use.
 
-A statement runs in one thread inside ``running(control)``. Every loop that can run long (scans,
-joins, sorts, aggregates, subqueries, CTEs, lock waits, COPY, functions that build large values)
-calls ``check()``; another thread (the event loop on a CancelRequest or a closed socket, the
-server on shutdown) calls ``control.interrupt(reason)``. The next ``check()`` in the statement's
+A statement runs in one thread inside ``running(control)``. Every loop that can run long calls
+``check()``: the KV transaction once per scan page, every 256 writes, between 2PC prewrite
+batches and between the sleeps of a lock wait (which also ends at ``lock_timeout_s``); the SQL
+layer in loops over rows already in memory (sorts, windows, joins, CTEs, COPY). Another
+thread (the event loop on a CancelRequest or a closed socket, the server on shutdown) calls
+``control.interrupt(reason)``. The next ``check()`` in the statement's
 thread raises ``Interrupted`` with the SQLSTATE and message PostgreSQL uses for that reason. A
 deadline (statement_timeout) needs no timer: ``check()`` compares the clock itself, so every wait
 must be a loop that calls ``check()`` between short sleeps, never one long blocking call.

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kv import interrupt
 from sql import types as T
 from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
 from sql.types import SqlType
@@ -192,6 +193,8 @@ def parse_rows(spec: CopySpec, data: str) -> Iterator[list[str | None]]:
     if lines and lines[-1] == "":
         lines.pop()
     for n, line in enumerate(lines):
+        if not n & 1023:
+            interrupt.check()
         if n == 0 and spec.header:
             continue
         if line == "\\.":
@@ -207,6 +210,7 @@ def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
     delim, quote, esc = spec.delimiter, spec.quote, spec.escape
     i, n = 0, len(data)
     while i < n:
+        interrupt.check()
         record: list[tuple[str, bool]] = []
         while True:
             buf: list[str] = []
@@ -220,6 +224,8 @@ def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
 
                         raise BadCopyFileFormat("unterminated CSV quoted field")
                     c = data[i]
+                    if not i & 0xFFFF:
+                        interrupt.check()  # one quoted field may be as long as the input
                     if c == esc and i + 1 < n and data[i + 1] == quote:
                         buf.append(quote)
                         i += 2

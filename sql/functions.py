@@ -91,7 +91,7 @@ def _pad(s: str, n: int, fill: str, left: bool) -> str:
         return s[:n]
     if not fill:
         return s
-    pad = (fill * n)[: n - len(s)]
+    pad = (fill * ((n - len(s)) // len(fill) + 1))[: n - len(s)]
     return pad + s if left else s + pad
 
 

@@ -230,12 +230,11 @@ class Session:
         )
 
     def set_config(self, name: str, value: str, *, local: bool = False) -> str:
-        """SET ``name`` (validated, stored as SHOW prints it); returns the stored value."""
-        if local and not self.in_block:
-            self.notices.append("SET LOCAL can only be used in transaction blocks")
-            return self.settings.get(name, value)
+        """SET ``name`` (validated, stored as SHOW prints it); returns the value as SHOW
+        prints it. Outside a block a local value would end with the statement: not stored."""
         value = guc.normalise(name, value)
-        self.scopes.set(name, value, local=local)
+        if not local or self.in_block:
+            self.scopes.set(name, value, local=local)
         return value
 
     def current_txn(self) -> Transaction:
@@ -799,7 +798,8 @@ class Session:
         if what in (["all"], ["sequences"]):
             self.last_values.clear()
         if what == ["all"]:
-            self.settings = dict(DEFAULT_SETTINGS)
+            # A pooler's reset between clients: no setting may leak to the next one.
+            self.scopes.reset_all(DEFAULT_SETTINGS)
         return Result("DISCARD " + {"temporary": "TEMP"}.get(what[0], what[0].upper()))
 
     def _maintenance(self, stmt: Statement) -> Result:
@@ -968,7 +968,9 @@ class Session:
         types = [t for _, t in result.columns]
         if spec.header:
             lines.append(header_line(spec, [n for n, _ in result.columns]))
-        for row in result.rows or []:
+        for n, row in enumerate(result.rows or []):
+            if not n & 1023:
+                interrupt.check()
             lines.append(format_row(spec, list(row), types))
         return Result(f"COPY {len(result.rows or [])}")
 
@@ -1050,6 +1052,8 @@ class Session:
             "'UTC'",
         ):
             self.notices.append(f"time zone {value} is shown as UTC: db9 keeps timestamptz in UTC")
+        if local and not self.in_block:
+            self.notices.append("SET LOCAL can only be used in transaction blocks")
         self.set_config(name, value, local=local)
         return Result("SET")
 

@@ -490,10 +490,17 @@ PG_ROLES_COLS = [
 
 
 def pg_settings(c: Catalog, session: Any) -> Rows:
-    return [
-        (k, v, None, "Ungrouped", "", "user", "string", "default", None, None)
-        for k, v in sorted(session.settings.items())
-    ]
+    from sql.settings import TIME_SETTINGS, parse_time_ms
+
+    rows: Rows = []
+    for k, v in sorted(session.settings.items()):
+        if k in TIME_SETTINGS:  # the raw number in its unit, as PostgreSQL lists it
+            ms = str(parse_time_ms(k, v))
+            rows.append((k, ms, "ms", "Ungrouped", "", "user", "integer", "default", "0",
+                         "2147483647"))  # fmt: skip
+        else:
+            rows.append((k, v, None, "Ungrouped", "", "user", "string", "default", None, None))
+    return rows
 
 
 def pg_tables(c: Catalog) -> Rows:

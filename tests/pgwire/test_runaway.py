@@ -18,12 +18,12 @@ import pytest
 from tests.pgwire.conftest import USER, Running, start_server
 
 ROWS = 3000  # t: a cross join of t with itself is 9M rows, seconds of work for any shape
-BIG = 20000  # big: enough rows that indexing or updating all of them takes over a second
+BIG = 60000  # big: enough rows that indexing or updating all of them takes over a second
 
 # Each statement runs for seconds when nothing stops it; each stresses one kind of loop.
 SHAPES = {
     "cross join": "SELECT count(*) FROM t a, t b",
-    "hash join": "SELECT count(*) FROM t a JOIN t b ON a.g = b.g",
+    "hash join": "SELECT count(*) FROM t a JOIN t b ON a.g = b.g JOIN t c ON b.g = c.g",
     "exists": "SELECT count(*) FROM t a WHERE EXISTS (SELECT 1 FROM t b WHERE b.v = a.v + 0.5)",
     "not exists": "SELECT count(*) FROM t a WHERE NOT EXISTS "
     "(SELECT 1 FROM t b WHERE b.v = a.v + 0.5)",
@@ -72,6 +72,7 @@ def _session_of(pg: Running, conn: psycopg.Connection[Any]) -> Any:
 
 
 def _assert_usable(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("RESET statement_timeout")
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (ROWS,)
     assert conn.execute("SELECT count(*) FROM big").fetchone() == (BIG,)
     assert conn.execute("SELECT count(*) FROM sink").fetchone() == (0,)
@@ -233,8 +234,8 @@ def test_idle_in_transaction_timeout_ends_the_session_and_drops_its_transaction(
     idle.execute("SET idle_in_transaction_session_timeout = '300ms'")
     assert not _server_speaks_within(idle, 0.6)  # idle outside a block: no timeout there
     idle.execute("BEGIN")
+    started = time.monotonic()  # before the last reply: the server's idle time is shorter
     idle.execute("UPDATE t SET v = -1 WHERE k = 2")
-    started = time.monotonic()
     assert _server_speaks_within(idle, 5), "the server never ended the idle session"
     assert 0.3 <= time.monotonic() - started < 2
     with pytest.raises(psycopg.Error) as info:
@@ -256,3 +257,17 @@ def test_idle_session_timeout_ends_an_idle_session(tmp_path: Path) -> None:
         with pytest.raises(psycopg.Error) as info:
             conn.execute("SELECT 1")
         assert info.value.sqlstate == "57P05"
+
+
+def test_a_bad_time_setting_answers_22023_with_the_hint_and_changes_nothing(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 1500")
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as info:
+            conn.execute("SET statement_timeout = '5 parsecs'")
+        assert info.value.diag.message_primary == (
+            'invalid value for parameter "statement_timeout": "5 parsecs"'
+        )
+        assert info.value.diag.message_hint == (
+            'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".'
+        )
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("1500ms",)

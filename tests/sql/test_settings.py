@@ -82,6 +82,9 @@ VALUES = [
 ]
 
 
+TINY = ("1.5", "'2.5'", "'3.5'", "'1.5ms'", "'1500us'", "'0x10'", "'010'")
+
+
 def _pg(conn: psycopg.Connection[Any], sql: str) -> tuple[Any, ...]:
     try:
         cur = conn.execute(sql.encode())
@@ -107,6 +110,8 @@ def _set_and_show(differ: Differ, name: str, value: str) -> None:
     _same(differ, f"SET {name} = {value}")
     _same(differ, f"SHOW {name}")
     _same(differ, f"SELECT current_setting('{name}')")
+    _same(differ, f"SELECT setting, unit, vartype, min_val, max_val FROM pg_settings "
+                  f"WHERE name = '{name}'")  # fmt: skip
     _same(differ, f"RESET {name}")
 
 
@@ -114,8 +119,8 @@ def _set_and_show(differ: Differ, name: str, value: str) -> None:
 def test_time_settings_read_and_print_as_postgresql(differ: Differ, name: str) -> None:
     differ.pg.autocommit = True
     for value in VALUES:
-        if name == "statement_timeout" and value in ("1.5", "'2.5'", "'3.5'", "'1.5ms'"):
-            continue  # a 2 ms statement_timeout cancels the SHOW that follows, on both sides
+        if name in ("statement_timeout", "idle_session_timeout") and value in TINY:
+            continue  # 2 ms cancels the next statement (or ends the session) on both sides
         _set_and_show(differ, name, value)
     _same(differ, f"SET {name} TO '3s'")
     _same(differ, f"SET SESSION {name} TO DEFAULT")
@@ -193,6 +198,15 @@ def test_set_in_a_rolled_back_transaction_reverts_and_set_local_ends_with_it(
         "SHOW lock_timeout",
         "SHOW statement_timeout",
         "SELECT set_config('lock_timeout', 'abc', false)",
+        "SELECT set_config('lock_timeout', '2min', true)",  # outside a block: this statement only
+        "SHOW lock_timeout",
+        "BEGIN",
+        "DISCARD ALL",
+        "ROLLBACK",
+        "SHOW statement_timeout",
+        "DISCARD ALL",  # what a connection pooler sends between clients
+        "SHOW statement_timeout",
+        "SHOW lock_timeout",
     ]
     for sql in script:
         _same(differ, sql)
