@@ -8,6 +8,7 @@ too), FOREIGN KEY by looking the parent up in the same snapshot.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
@@ -134,7 +135,7 @@ class TableWriter:
                 continue  # MATCH SIMPLE: a key with a NULL references nothing
             if old is not None and self._values(old, fk.columns) == values:
                 continue
-            self.after.append(lambda fk=fk, row=row: self._check_live_parent(fk, row))
+            self.after.append(partial(self._check_live_parent, fk, row))
 
     def _check_live_parent(self, fk: ConstraintDef, row: Row) -> None:
         raw = self.txn.get(self.codec.key(row))
@@ -169,11 +170,7 @@ class TableWriter:
             after = None if new is None else self._values(new, fk.ref_columns)
             if after == before:
                 continue
-            self.after.append(
-                lambda child=child, fk=fk, before=before, after=after: self._act_on_children(
-                    child, fk, before, after
-                )
-            )
+            self.after.append(partial(self._act_on_children, child, fk, before, after))
 
     def _act_on_children(
         self, child: TableDef, fk: ConstraintDef, before: list[Any], after: list[Any] | None
@@ -400,6 +397,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     table = _table_of(session, target)
+    alias = (target.this if isinstance(target, exp.Schema) else target).alias or None
     if table.kind != "table":
         raise FeatureNotSupported(f'cannot insert into "{table.name}"')
     live = table.live_columns
@@ -462,7 +460,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     conflict = tree.args.get("conflict")
     arbiters = _arbiters(writer, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
-    returning = _returning(session, table, tree, ctx, None)
+    returning = _returning(session, table, tree, ctx, table_scope(table, alias))
     out_rows = []
     touched: set[bytes] = set()  # rows this statement inserted or updated
     count = 0
@@ -484,7 +482,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                     raise CardinalityViolation(
                         "ON CONFLICT DO UPDATE command cannot affect row a second time"
                     )
-                updated = _on_conflict_update(table, writer, conflict, existing, row, ctx)
+                updated = _on_conflict_update(writer, conflict, existing, row, ctx, alias)
                 if updated is None:
                     continue
                 row = updated
@@ -567,13 +565,12 @@ def describe_dml(
         alias = tree.this.alias or None
         _, scope, _ = _targets(planner, tree, table, alias)
         comp = planner.compiler(scope)
-        for s in tree.expressions if isinstance(tree, exp.Update) else []:
-            if isinstance(s, exp.EQ):
-                _hint_param(ctx, s.expression, table.column(s.this.name).type)
-                if not (
-                    isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
-                ):
-                    comp.compile(s.expression)
+        for s in _assignments(tree.expressions) if isinstance(tree, exp.Update) else []:
+            _hint_param(ctx, s.expression, table.column(s.this.name).type)
+            if not (
+                isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
+            ):
+                comp.compile(s.expression)
         where = tree.args.get("where")
         if where is not None:
             comp._bool(where.this)
@@ -605,19 +602,20 @@ def _rowid_seq(session: Session, table: TableDef) -> TableDef:
 
 
 def _on_conflict_update(
-    table: TableDef,
     writer: TableWriter,
     conflict: exp.Expr,
     existing: Row,
     proposed: Row,
     ctx: Context,
+    alias: str | None,
 ) -> Row | None:
     """DO UPDATE of the stored row ``existing``; None when its WHERE leaves the row alone."""
     sets = conflict.args.get("expressions") or []
     for col in conflict.find_all(exp.Column):
         if col.table.lower() == "excluded" and not col.args["table"].quoted:
             col.set("table", exp.to_identifier("excluded"))
-    scope = table_scope(table, None)
+    table = writer.table
+    scope = table_scope(table, alias)
     excl = [ScopeColumn("excluded", c.name, c.type, hidden=c.hidden) for c in scope.columns]
     full = Scope(scope.columns + excl)
     comp = Compiler(full, ctx)
@@ -630,13 +628,36 @@ def _on_conflict_update(
     ):
         return None
     new = list(existing)
-    for s in sets:
+    for s in _assignments(sets):
         col = s.this.name
         c = table.column(col)
         new[writer.codec.by_name[col]] = coerce_to(comp.compile(s.expression), c.type).fn(combined)
     row = tuple(new)
     writer.update(existing, row)
     return row
+
+
+def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
+    """SET items as ``column = value``, a ``(a, b) = (x, y)`` item taken apart."""
+    out = []
+    for s in items:
+        if not isinstance(s, exp.EQ):
+            raise SyntaxError_("invalid SET clause")
+        if isinstance(s.this, exp.Tuple | exp.Paren):
+            cols = s.this.expressions if isinstance(s.this, exp.Tuple) else [s.this.this]
+            value = s.expression
+            if isinstance(value, exp.Paren):
+                values = [value.this]
+            elif isinstance(value, exp.Tuple):
+                values = list(value.expressions)
+            else:
+                raise FeatureNotSupported("SET (columns) = (sub-SELECT) is not supported")
+            if len(values) != len(cols):
+                raise SyntaxError_("number of columns does not match number of values")
+            out += [exp.EQ(this=c, expression=v) for c, v in zip(cols, values, strict=True)]
+        else:
+            out.append(s)
+    return out
 
 
 def _targets(
@@ -684,9 +705,7 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
     writer = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
     assigns = []
-    for s in tree.expressions:
-        if not isinstance(s, exp.EQ):
-            raise SyntaxError_("invalid SET clause")
+    for s in _assignments(tree.expressions):
         target = s.this
         name = target.name
         col = table.column(name)
@@ -703,8 +722,11 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
         else:
             typed = coerce_to(comp.compile(value_e), col.type)
         assigns.append((writer.codec.by_name[name], typed))
-    if len({a[0] for a in assigns}) != len(assigns):
-        raise InvalidColumnReference("multiple assignments to same column")
+    seen: set[str] = set()
+    for s in _assignments(tree.expressions):
+        if s.this.name in seen:
+            raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
+        seen.add(s.this.name)
     returning = _returning(session, table, tree, ctx, scope)
     out_rows = []
     done: set[bytes] = set()
