@@ -7,6 +7,7 @@ too), FOREIGN KEY by looking the parent up in the same snapshot.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -74,7 +75,8 @@ class TableWriter:
             for fk in child.constraints
             if fk.kind == "f" and fk.ref_table == qualified
         ]
-        self.after: list[Callable[[], None]] = []  # foreign-key work for the statement's end
+        self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
+        self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
 
     def complete(self, values: Row) -> Row:
         """A new stored row from live column values: a fresh row id when there is no PK."""
@@ -88,7 +90,14 @@ class TableWriter:
     def finish(self) -> None:
         """Run the queued foreign-key checks and actions, in the order they were queued."""
         while self.after:
-            self.after.pop(0)()
+            self.after.popleft()()
+
+    def _writer(self, table: TableDef) -> TableWriter:
+        """A writer of another table in this statement (made once: it compiles checks)."""
+        writer = self._others.get(table.id)
+        if writer is None:
+            writer = self._others[table.id] = TableWriter(self.session, table, self.ctx)
+        return writer
 
     def _row_text(self, row: Row) -> str:
         return (
@@ -146,7 +155,7 @@ class TableWriter:
     def _check_parent(self, fk: ConstraintDef, row: Row) -> None:
         values = self._values(row, fk.columns)
         schema, _, name = (fk.ref_table or "").partition(".")
-        parent = TableWriter(self.session, self.catalog.table(name, schema, []), self.ctx)
+        parent = self._writer(self.catalog.table(name, schema, []))
         if not parent.has_key(fk.ref_columns, values):
             cols = ", ".join(fk.columns)
             vals = ", ".join(str(v) for v in values)
@@ -180,8 +189,9 @@ class TableWriter:
         action = fk.on_delete if after is None else fk.on_update
         if action == "NO ACTION" and self.has_key(fk.ref_columns, before):
             return  # another row holds the key again by now
-        writer = TableWriter(self.session, child, self.ctx)
-        hits = _rows_matching(writer, fk.columns, before)
+        writer = self._writer(child)
+        types = [self.codec.types[self.codec.by_name[c]] for c in fk.ref_columns]
+        hits = _rows_matching(writer, fk.columns, before, types)
         if not hits:
             return
         if action in ("NO ACTION", "RESTRICT"):
@@ -335,10 +345,23 @@ def _lookup_unique(txn: Any, codec: RowCodec, cols: list[str], values: list[Any]
     return None
 
 
-def _rows_matching(writer: TableWriter, cols: list[str], values: list[Any]) -> list[Row]:
-    """The stored rows of the writer's table whose ``cols`` equal ``values``."""
+def _rows_matching(
+    writer: TableWriter, cols: list[str], values: list[Any], types: list[T.SqlType]
+) -> list[Row]:
+    """The stored rows of the writer's table whose ``cols`` equal ``values`` (of ``types``):
+    through an index that starts with ``cols`` when one does and the types are the same (so
+    the encoded keys are too), else by a scan."""
     codec = writer.codec
     idx = [codec.by_name[c] for c in cols]
+    if [codec.types[i] for i in idx] == types:
+        for index in codec.table.indexes:
+            if not index.primary and index.columns[: len(cols)] == cols:
+                stored = [T.to_storage(v, t) for v, t in zip(values, types, strict=True)]
+                lo = codec.index_bounds(index, stored)
+                entries = writer.txn.iter_scan(lo, prefix_end(lo))
+                keys = [codec.pk_from_index(index, k, v) for k, v in entries]
+                found = writer.txn.batch_get(keys) if keys else {}
+                return [codec.decode_value(found[k]) for k in keys if found.get(k) is not None]
     out = []
     for _, raw in writer.txn.iter_scan(codec.prefix, prefix_end(codec.prefix)):
         row = codec.decode_value(raw)
