@@ -45,13 +45,16 @@ def schemas(draw: st.DrawFn) -> Schema:
     self_fk = draw(st.sampled_from([None, None, "CASCADE", "SET NULL", "RESTRICT", "NO ACTION"]))
     self_update = draw(st.sampled_from(["CASCADE", "SET NULL", "NO ACTION"]))
     p_id = " PRIMARY KEY" if p_pk else (" UNIQUE" if fk_delete or self_fk else "")
+    v_extra = draw(
+        st.sampled_from(["", "", " DEFAULT 'd'", " NOT NULL DEFAULT 'n'", " CHECK (v <> 'c')"])
+    )
     k_ref = f" REFERENCES p (id) ON DELETE {self_fk} ON UPDATE {self_update}" if self_fk else ""
     c_id = " PRIMARY KEY" if c_pk else ""
     ref = ""
     if fk_delete:
         ref = f" REFERENCES p (id) ON DELETE {fk_delete} ON UPDATE {fk_update}"
     ddl = [
-        f"CREATE TABLE p (id integer{p_id}, k integer{k_ref}, v text)",
+        f"CREATE TABLE p (id integer{p_id}, k integer{k_ref}, v text{v_extra})",
         f"CREATE TABLE c (id integer{c_id}, pid integer{ref}, w text)",
     ]
     unique: dict[str, list[list[str]]] = {"p": [], "c": []}
@@ -123,7 +126,9 @@ def returning(draw: st.DrawFn, table: str, joined: bool = False, alias: str | No
 def assignment(draw: st.DrawFn, table: str, q: str = "") -> tuple[str, str]:
     col = draw(st.sampled_from(COLUMNS[table]))
     if col in TEXT_COLUMNS:
-        other = draw(st.sampled_from(["'z'", "NULL", f"{q}{col} || 'x'", value(draw, col)]))
+        other = draw(
+            st.sampled_from(["'z'", "NULL", "DEFAULT", f"{q}{col} || 'x'", value(draw, col)])
+        )
         return col, other
     ints = [c for c in COLUMNS[table] if c not in TEXT_COLUMNS]
     expr = draw(
