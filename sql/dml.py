@@ -598,7 +598,8 @@ def describe_dml(
         if where is not None:
             comp._bool(where.this)
     if isinstance(tree, exp.Insert):
-        returning = _returning(session, table, tree, ctx, None)
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        returning = _returning(session, table, tree, ctx, table_scope(table, target.alias or None))
     else:
         returning = _returning(session, table, tree, ctx, scope)
     return returning[0] if returning else None
