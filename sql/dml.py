@@ -485,7 +485,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
     returning = _returning(session, table, tree, ctx, table_scope(table, alias))
     out_rows = []
-    touched: set[bytes] = set()  # rows this statement inserted or updated
+    touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
     count = 0
     for values in rows_in:
         full: list[Any] = [_DEFAULT] * len(live)
@@ -513,7 +513,8 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                 writer.insert(row)
         else:
             writer.insert(row)
-        touched.add(writer.codec.key(row))
+        if conflict is not None and not do_nothing:
+            touched.add(writer.codec.key(row))
         count += 1
         if returning:
             out_rows.append(tuple(f(row) for f in returning[1]))
@@ -653,12 +654,25 @@ def _on_conflict_update(
         return None
     new = list(existing)
     for s in _assignments(sets):
-        col = s.this.name
-        c = table.column(col)
-        new[writer.codec.by_name[col]] = coerce_to(comp.compile(s.expression), c.type).fn(combined)
+        value = _set_value(writer.session, table, s, comp, ctx)
+        new[writer.codec.by_name[s.this.name]] = value.fn(combined)
     row = tuple(new)
     writer.update(existing, row)
     return row
+
+
+def _set_value(session: Session, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context) -> Typed:
+    """The new value of one ``column = value`` of UPDATE or ON CONFLICT DO UPDATE."""
+    name, value = s.this.name, s.expression
+    col = table.column(name)
+    is_default = (
+        isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table
+    )
+    if col.identity == "always" and not is_default:
+        raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
+    if is_default:
+        return default_value(session, table, name, ctx)
+    return coerce_to(comp.compile(value), col.type)
 
 
 def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
@@ -730,22 +744,8 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
     comp = planner.compiler(scope)
     assigns = []
     for s in _assignments(tree.expressions):
-        target = s.this
-        name = target.name
-        col = table.column(name)
-        value_e = s.expression
-        is_default = (
-            isinstance(value_e, exp.Column)
-            and value_e.name.upper() == "DEFAULT"
-            and not value_e.table
-        )
-        if col.identity == "always" and not is_default:
-            raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
-        if is_default:
-            typed = default_value(session, table, name, ctx)
-        else:
-            typed = coerce_to(comp.compile(value_e), col.type)
-        assigns.append((writer.codec.by_name[name], typed))
+        value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
+        assigns.append((writer.codec.by_name[s.this.name], value))
     seen: set[str] = set()
     for s in _assignments(tree.expressions):
         if s.this.name in seen:

@@ -314,34 +314,50 @@ def check_indexes(differ: Differ) -> None:
         txn.rollback()
 
 
-def step(differ: Differ, stmt: Statement, log: list[str]) -> None:
-    log.append(stmt.sql + (f"  <- {stmt.copy!r}" if stmt.copy else ""))
-    if stmt.assigns_unique:
-        # PostgreSQL checks uniqueness row by row, in heap order: whether a statement that
-        # rewrites unique keys of several rows fails can depend on that order. Run it in a
-        # block and drop it when only that order-dependent failure differs.
-        differ.db9("BEGIN")
-        differ.postgres("BEGIN")
-    ours, theirs = run(differ, stmt)
-    same = key(ours) == key(theirs)
-    if stmt.assigns_unique:
-        # The side that met a transient duplicate stopped before the end-of-statement checks
-        # (foreign keys) the other side went on to.
-        tolerated = not same and "23505" in (ours.sqlstate, theirs.sqlstate)
-        end = "ROLLBACK" if tolerated else "COMMIT"
-        differ.db9(end)
-        differ.postgres(end)
-        if tolerated:
-            log[-1] += "  (order-dependent, rolled back)"
-            same = True
-    history = "\n  ".join(log)
-    assert same, f"after:\n  {history}\ndb9:        {ours}\npostgresql: {theirs}"
+def both(differ: Differ, sql: str, log: list[str]) -> None:
+    """A transaction-control statement that must succeed on both sides."""
+    log.append(sql)
+    ours, theirs = differ.db9(sql), differ.postgres(sql)
+    assert ours.sqlstate is None and theirs.sqlstate is None, f"{sql}: {ours} / {theirs}"
+
+
+def compare_tables(differ: Differ, log: list[str]) -> None:
     for table in ("p", "c"):
         try:
             contents(differ, table)
         except AssertionError as exc:
+            history = "\n  ".join(log)
             raise AssertionError(f"after:\n  {history}\n{exc}") from None
-    check_indexes(differ)
+
+
+def step(differ: Differ, stmt: Statement, log: list[str], in_block: bool = False) -> None:
+    """Run one statement on both sides and compare; in a block, each statement runs under a
+    savepoint that a failed statement is rolled back to (as a client must)."""
+    if stmt.assigns_unique and not in_block:
+        # PostgreSQL checks uniqueness row by row, in heap order: whether a statement that
+        # rewrites unique keys of several rows fails can depend on that order. Run it in a
+        # block and drop it when only that order-dependent failure differs.
+        both(differ, "BEGIN", log)
+    elif in_block:
+        both(differ, "SAVEPOINT s", log)
+    log.append(stmt.sql + (f"  <- {stmt.copy!r}" if stmt.copy else ""))
+    ours, theirs = run(differ, stmt)
+    same = key(ours) == key(theirs)
+    # The side that met a transient duplicate stopped before the end-of-statement checks
+    # (foreign keys) the other side went on to.
+    tolerated = stmt.assigns_unique and not same and "23505" in (ours.sqlstate, theirs.sqlstate)
+    if tolerated:
+        log[-1] += "  (order-dependent, rolled back)"
+    history = "\n  ".join(log)
+    assert same or tolerated, f"after:\n  {history}\ndb9:        {ours}\npostgresql: {theirs}"
+    if in_block:
+        failed = tolerated or ours.sqlstate is not None
+        both(differ, "ROLLBACK TO SAVEPOINT s" if failed else "RELEASE SAVEPOINT s", log)
+    elif stmt.assigns_unique:
+        both(differ, "ROLLBACK" if tolerated else "COMMIT", log)
+    compare_tables(differ, log)
+    if not in_block:
+        check_indexes(differ)
 
 
 EXAMPLES = int(os.environ.get("DB9_DML_EXAMPLES", "100"))
@@ -358,13 +374,22 @@ PHASES = [p for p in Phase if os.environ.get("DB9_DML_SHRINK", "1") != "0" or p 
 @given(data=st.data())
 def test_generated_dml_sequences_match_postgres(differ: Differ, data: st.DataObject) -> None:
     schema = data.draw(schemas(), label="schema")
+    differ.postgres("ROLLBACK")  # a failed example may have left a block open
     differ.reset()
     log = list(schema.ddl)
     for ddl in schema.ddl:
         ours, theirs = differ.db9(ddl), differ.postgres(ddl)
         assert key(ours) == key(theirs), f"{ddl}\ndb9: {ours}\npostgresql: {theirs}"
     for _ in range(data.draw(st.integers(4, 14), label="length")):
-        step(differ, data.draw(statements(schema)), log)
+        if data.draw(st.integers(0, 5), label="block") > 0:
+            step(differ, data.draw(statements(schema)), log)
+            continue
+        both(differ, "BEGIN", log)
+        for _ in range(data.draw(st.integers(1, 3), label="block length")):
+            step(differ, data.draw(statements(schema)), log, in_block=True)
+        both(differ, data.draw(st.sampled_from(["COMMIT", "ROLLBACK"])), log)
+        compare_tables(differ, log)
+        check_indexes(differ)
 
 
 def test_update_of_table_without_primary_key_keeps_one_row_each(differ: Differ) -> None:
