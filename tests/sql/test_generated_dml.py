@@ -4,7 +4,7 @@ statement db9 must report what PostgreSQL reports (command tag, SQLSTATE, RETURN
 hold the same rows, and every db9 index must hold exactly one entry per row.
 
 Value domains are tiny so that duplicates, conflicts and foreign-key hits happen often.
-``DB9_DML_EXAMPLES`` sets the number of generated schemas+sequences (default 100).
+``DB9_DML_EXAMPLES`` sets the number of generated schemas+sequences (default 200).
 """
 
 from __future__ import annotations
@@ -360,7 +360,7 @@ def step(differ: Differ, stmt: Statement, log: list[str], in_block: bool = False
         check_indexes(differ)
 
 
-EXAMPLES = int(os.environ.get("DB9_DML_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("DB9_DML_EXAMPLES", "200"))
 # DB9_DML_SHRINK=0 reports the first failing sequence as found (shrinking one can take minutes).
 PHASES = [p for p in Phase if os.environ.get("DB9_DML_SHRINK", "1") != "0" or p != Phase.shrink]
 
