@@ -7,7 +7,9 @@ too), FOREIGN KEY by looking the parent up in the same snapshot.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
@@ -73,7 +75,8 @@ class TableWriter:
             for fk in child.constraints
             if fk.kind == "f" and fk.ref_table == qualified
         ]
-        self.after: list[Callable[[], None]] = []  # foreign-key work for the statement's end
+        self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
+        self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
 
     def complete(self, values: Row) -> Row:
         """A new stored row from live column values: a fresh row id when there is no PK."""
@@ -87,7 +90,14 @@ class TableWriter:
     def finish(self) -> None:
         """Run the queued foreign-key checks and actions, in the order they were queued."""
         while self.after:
-            self.after.pop(0)()
+            self.after.popleft()()
+
+    def _writer(self, table: TableDef) -> TableWriter:
+        """A writer of another table in this statement (made once: it compiles checks)."""
+        writer = self._others.get(table.id)
+        if writer is None:
+            writer = self._others[table.id] = TableWriter(self.session, table, self.ctx)
+        return writer
 
     def _row_text(self, row: Row) -> str:
         return (
@@ -134,7 +144,7 @@ class TableWriter:
                 continue  # MATCH SIMPLE: a key with a NULL references nothing
             if old is not None and self._values(old, fk.columns) == values:
                 continue
-            self.after.append(lambda fk=fk, row=row: self._check_live_parent(fk, row))
+            self.after.append(partial(self._check_live_parent, fk, row))
 
     def _check_live_parent(self, fk: ConstraintDef, row: Row) -> None:
         raw = self.txn.get(self.codec.key(row))
@@ -145,7 +155,7 @@ class TableWriter:
     def _check_parent(self, fk: ConstraintDef, row: Row) -> None:
         values = self._values(row, fk.columns)
         schema, _, name = (fk.ref_table or "").partition(".")
-        parent = TableWriter(self.session, self.catalog.table(name, schema, []), self.ctx)
+        parent = self._writer(self.catalog.table(name, schema, []))
         if not parent.has_key(fk.ref_columns, values):
             cols = ", ".join(fk.columns)
             vals = ", ".join(str(v) for v in values)
@@ -169,11 +179,7 @@ class TableWriter:
             after = None if new is None else self._values(new, fk.ref_columns)
             if after == before:
                 continue
-            self.after.append(
-                lambda child=child, fk=fk, before=before, after=after: self._act_on_children(
-                    child, fk, before, after
-                )
-            )
+            self.after.append(partial(self._act_on_children, child, fk, before, after))
 
     def _act_on_children(
         self, child: TableDef, fk: ConstraintDef, before: list[Any], after: list[Any] | None
@@ -183,8 +189,9 @@ class TableWriter:
         action = fk.on_delete if after is None else fk.on_update
         if action == "NO ACTION" and self.has_key(fk.ref_columns, before):
             return  # another row holds the key again by now
-        writer = TableWriter(self.session, child, self.ctx)
-        hits = _rows_matching(writer, fk.columns, before)
+        writer = self._writer(child)
+        types = [self.codec.types[self.codec.by_name[c]] for c in fk.ref_columns]
+        hits = _rows_matching(writer, fk.columns, before, types)
         if not hits:
             return
         if action in ("NO ACTION", "RESTRICT"):
@@ -338,10 +345,23 @@ def _lookup_unique(txn: Any, codec: RowCodec, cols: list[str], values: list[Any]
     return None
 
 
-def _rows_matching(writer: TableWriter, cols: list[str], values: list[Any]) -> list[Row]:
-    """The stored rows of the writer's table whose ``cols`` equal ``values``."""
+def _rows_matching(
+    writer: TableWriter, cols: list[str], values: list[Any], types: list[T.SqlType]
+) -> list[Row]:
+    """The stored rows of the writer's table whose ``cols`` equal ``values`` (of ``types``):
+    through an index that starts with ``cols`` when one does and the types are the same (so
+    the encoded keys are too), else by a scan."""
     codec = writer.codec
     idx = [codec.by_name[c] for c in cols]
+    if [codec.types[i] for i in idx] == types:
+        for index in codec.table.indexes:
+            if not index.primary and index.columns[: len(cols)] == cols:
+                stored = [T.to_storage(v, t) for v, t in zip(values, types, strict=True)]
+                lo = codec.index_bounds(index, stored)
+                entries = writer.txn.iter_scan(lo, prefix_end(lo))
+                keys = [codec.pk_from_index(index, k, v) for k, v in entries]
+                found = writer.txn.batch_get(keys) if keys else {}
+                return [codec.decode_value(found[k]) for k in keys if found.get(k) is not None]
     out = []
     for _, raw in writer.txn.iter_scan(codec.prefix, prefix_end(codec.prefix)):
         row = codec.decode_value(raw)
@@ -400,6 +420,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     table = _table_of(session, target)
+    alias = (target.this if isinstance(target, exp.Schema) else target).alias or None
     if table.kind != "table":
         raise FeatureNotSupported(f'cannot insert into "{table.name}"')
     live = table.live_columns
@@ -462,9 +483,9 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
     conflict = tree.args.get("conflict")
     arbiters = _arbiters(writer, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
-    returning = _returning(session, table, tree, ctx, None)
+    returning = _returning(session, table, tree, ctx, table_scope(table, alias))
     out_rows = []
-    touched: set[bytes] = set()  # rows this statement inserted or updated
+    touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
     count = 0
     for values in rows_in:
         full: list[Any] = [_DEFAULT] * len(live)
@@ -484,7 +505,7 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                     raise CardinalityViolation(
                         "ON CONFLICT DO UPDATE command cannot affect row a second time"
                     )
-                updated = _on_conflict_update(table, writer, conflict, existing, row, ctx)
+                updated = _on_conflict_update(writer, conflict, existing, row, ctx, alias)
                 if updated is None:
                     continue
                 row = updated
@@ -492,7 +513,8 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                 writer.insert(row)
         else:
             writer.insert(row)
-        touched.add(writer.codec.key(row))
+        if conflict is not None and not do_nothing:
+            touched.add(writer.codec.key(row))
         count += 1
         if returning:
             out_rows.append(tuple(f(row) for f in returning[1]))
@@ -567,18 +589,18 @@ def describe_dml(
         alias = tree.this.alias or None
         _, scope, _ = _targets(planner, tree, table, alias)
         comp = planner.compiler(scope)
-        for s in tree.expressions if isinstance(tree, exp.Update) else []:
-            if isinstance(s, exp.EQ):
-                _hint_param(ctx, s.expression, table.column(s.this.name).type)
-                if not (
-                    isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
-                ):
-                    comp.compile(s.expression)
+        for s in _assignments(tree.expressions) if isinstance(tree, exp.Update) else []:
+            _hint_param(ctx, s.expression, table.column(s.this.name).type)
+            if not (
+                isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
+            ):
+                comp.compile(s.expression)
         where = tree.args.get("where")
         if where is not None:
             comp._bool(where.this)
     if isinstance(tree, exp.Insert):
-        returning = _returning(session, table, tree, ctx, None)
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        returning = _returning(session, table, tree, ctx, table_scope(table, target.alias or None))
     else:
         returning = _returning(session, table, tree, ctx, scope)
     return returning[0] if returning else None
@@ -605,19 +627,20 @@ def _rowid_seq(session: Session, table: TableDef) -> TableDef:
 
 
 def _on_conflict_update(
-    table: TableDef,
     writer: TableWriter,
     conflict: exp.Expr,
     existing: Row,
     proposed: Row,
     ctx: Context,
+    alias: str | None,
 ) -> Row | None:
     """DO UPDATE of the stored row ``existing``; None when its WHERE leaves the row alone."""
     sets = conflict.args.get("expressions") or []
     for col in conflict.find_all(exp.Column):
         if col.table.lower() == "excluded" and not col.args["table"].quoted:
             col.set("table", exp.to_identifier("excluded"))
-    scope = table_scope(table, None)
+    table = writer.table
+    scope = table_scope(table, alias)
     excl = [ScopeColumn("excluded", c.name, c.type, hidden=c.hidden) for c in scope.columns]
     full = Scope(scope.columns + excl)
     comp = Compiler(full, ctx)
@@ -630,13 +653,49 @@ def _on_conflict_update(
     ):
         return None
     new = list(existing)
-    for s in sets:
-        col = s.this.name
-        c = table.column(col)
-        new[writer.codec.by_name[col]] = coerce_to(comp.compile(s.expression), c.type).fn(combined)
+    for s in _assignments(sets):
+        value = _set_value(writer.session, table, s, comp, ctx)
+        new[writer.codec.by_name[s.this.name]] = value.fn(combined)
     row = tuple(new)
     writer.update(existing, row)
     return row
+
+
+def _set_value(session: Session, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context) -> Typed:
+    """The new value of one ``column = value`` of UPDATE or ON CONFLICT DO UPDATE."""
+    name, value = s.this.name, s.expression
+    col = table.column(name)
+    is_default = (
+        isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table
+    )
+    if col.identity == "always" and not is_default:
+        raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
+    if is_default:
+        return default_value(session, table, name, ctx)
+    return coerce_to(comp.compile(value), col.type)
+
+
+def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
+    """SET items as ``column = value``, a ``(a, b) = (x, y)`` item taken apart."""
+    out = []
+    for s in items:
+        if not isinstance(s, exp.EQ):
+            raise SyntaxError_("invalid SET clause")
+        if isinstance(s.this, exp.Tuple | exp.Paren):
+            cols = s.this.expressions if isinstance(s.this, exp.Tuple) else [s.this.this]
+            value = s.expression
+            if isinstance(value, exp.Paren):
+                values = [value.this]
+            elif isinstance(value, exp.Tuple):
+                values = list(value.expressions)
+            else:
+                raise FeatureNotSupported("SET (columns) = (sub-SELECT) is not supported")
+            if len(values) != len(cols):
+                raise SyntaxError_("number of columns does not match number of values")
+            out += [exp.EQ(this=c, expression=v) for c, v in zip(cols, values, strict=True)]
+        else:
+            out.append(s)
+    return out
 
 
 def _targets(
@@ -684,27 +743,14 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
     writer = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
     assigns = []
-    for s in tree.expressions:
-        if not isinstance(s, exp.EQ):
-            raise SyntaxError_("invalid SET clause")
-        target = s.this
-        name = target.name
-        col = table.column(name)
-        value_e = s.expression
-        is_default = (
-            isinstance(value_e, exp.Column)
-            and value_e.name.upper() == "DEFAULT"
-            and not value_e.table
-        )
-        if col.identity == "always" and not is_default:
-            raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
-        if is_default:
-            typed = default_value(session, table, name, ctx)
-        else:
-            typed = coerce_to(comp.compile(value_e), col.type)
-        assigns.append((writer.codec.by_name[name], typed))
-    if len({a[0] for a in assigns}) != len(assigns):
-        raise InvalidColumnReference("multiple assignments to same column")
+    for s in _assignments(tree.expressions):
+        value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
+        assigns.append((writer.codec.by_name[s.this.name], value))
+    seen: set[str] = set()
+    for s in _assignments(tree.expressions):
+        if s.this.name in seen:
+            raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
+        seen.add(s.this.name)
     returning = _returning(session, table, tree, ctx, scope)
     out_rows = []
     done: set[bytes] = set()

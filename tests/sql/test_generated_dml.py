@@ -4,7 +4,7 @@ statement db9 must report what PostgreSQL reports (command tag, SQLSTATE, RETURN
 hold the same rows, and every db9 index must hold exactly one entry per row.
 
 Value domains are tiny so that duplicates, conflicts and foreign-key hits happen often.
-``DB9_DML_EXAMPLES`` sets the number of generated schemas+sequences (default 40).
+``DB9_DML_EXAMPLES`` sets the number of generated schemas+sequences (default 200).
 """
 
 from __future__ import annotations
@@ -45,13 +45,16 @@ def schemas(draw: st.DrawFn) -> Schema:
     self_fk = draw(st.sampled_from([None, None, "CASCADE", "SET NULL", "RESTRICT", "NO ACTION"]))
     self_update = draw(st.sampled_from(["CASCADE", "SET NULL", "NO ACTION"]))
     p_id = " PRIMARY KEY" if p_pk else (" UNIQUE" if fk_delete or self_fk else "")
+    v_extra = draw(
+        st.sampled_from(["", "", " DEFAULT 'd'", " NOT NULL DEFAULT 'n'", " CHECK (v <> 'c')"])
+    )
     k_ref = f" REFERENCES p (id) ON DELETE {self_fk} ON UPDATE {self_update}" if self_fk else ""
     c_id = " PRIMARY KEY" if c_pk else ""
     ref = ""
     if fk_delete:
         ref = f" REFERENCES p (id) ON DELETE {fk_delete} ON UPDATE {fk_update}"
     ddl = [
-        f"CREATE TABLE p (id integer{p_id}, k integer{k_ref}, v text)",
+        f"CREATE TABLE p (id integer{p_id}, k integer{k_ref}, v text{v_extra})",
         f"CREATE TABLE c (id integer{c_id}, pid integer{ref}, w text)",
     ]
     unique: dict[str, list[list[str]]] = {"p": [], "c": []}
@@ -123,7 +126,9 @@ def returning(draw: st.DrawFn, table: str, joined: bool = False, alias: str | No
 def assignment(draw: st.DrawFn, table: str, q: str = "") -> tuple[str, str]:
     col = draw(st.sampled_from(COLUMNS[table]))
     if col in TEXT_COLUMNS:
-        other = draw(st.sampled_from(["'z'", "NULL", f"{q}{col} || 'x'", value(draw, col)]))
+        other = draw(
+            st.sampled_from(["'z'", "NULL", "DEFAULT", f"{q}{col} || 'x'", value(draw, col)])
+        )
         return col, other
     ints = [c for c in COLUMNS[table] if c not in TEXT_COLUMNS]
     expr = draw(
@@ -309,37 +314,53 @@ def check_indexes(differ: Differ) -> None:
         txn.rollback()
 
 
-def step(differ: Differ, stmt: Statement, log: list[str]) -> None:
-    log.append(stmt.sql + (f"  <- {stmt.copy!r}" if stmt.copy else ""))
-    if stmt.assigns_unique:
-        # PostgreSQL checks uniqueness row by row, in heap order: whether a statement that
-        # rewrites unique keys of several rows fails can depend on that order. Run it in a
-        # block and drop it when only that order-dependent failure differs.
-        differ.db9("BEGIN")
-        differ.postgres("BEGIN")
-    ours, theirs = run(differ, stmt)
-    same = key(ours) == key(theirs)
-    if stmt.assigns_unique:
-        # The side that met a transient duplicate stopped before the end-of-statement checks
-        # (foreign keys) the other side went on to.
-        tolerated = not same and "23505" in (ours.sqlstate, theirs.sqlstate)
-        end = "ROLLBACK" if tolerated else "COMMIT"
-        differ.db9(end)
-        differ.postgres(end)
-        if tolerated:
-            log[-1] += "  (order-dependent, rolled back)"
-            same = True
-    history = "\n  ".join(log)
-    assert same, f"after:\n  {history}\ndb9:        {ours}\npostgresql: {theirs}"
+def both(differ: Differ, sql: str, log: list[str]) -> None:
+    """A transaction-control statement that must succeed on both sides."""
+    log.append(sql)
+    ours, theirs = differ.db9(sql), differ.postgres(sql)
+    assert ours.sqlstate is None and theirs.sqlstate is None, f"{sql}: {ours} / {theirs}"
+
+
+def compare_tables(differ: Differ, log: list[str]) -> None:
     for table in ("p", "c"):
         try:
             contents(differ, table)
         except AssertionError as exc:
+            history = "\n  ".join(log)
             raise AssertionError(f"after:\n  {history}\n{exc}") from None
-    check_indexes(differ)
 
 
-EXAMPLES = int(os.environ.get("DB9_DML_EXAMPLES", "40"))
+def step(differ: Differ, stmt: Statement, log: list[str], in_block: bool = False) -> None:
+    """Run one statement on both sides and compare; in a block, each statement runs under a
+    savepoint that a failed statement is rolled back to (as a client must)."""
+    if stmt.assigns_unique and not in_block:
+        # PostgreSQL checks uniqueness row by row, in heap order: whether a statement that
+        # rewrites unique keys of several rows fails can depend on that order. Run it in a
+        # block and drop it when only that order-dependent failure differs.
+        both(differ, "BEGIN", log)
+    elif in_block:
+        both(differ, "SAVEPOINT s", log)
+    log.append(stmt.sql + (f"  <- {stmt.copy!r}" if stmt.copy else ""))
+    ours, theirs = run(differ, stmt)
+    same = key(ours) == key(theirs)
+    # The side that met a transient duplicate stopped before the end-of-statement checks
+    # (foreign keys) the other side went on to.
+    tolerated = stmt.assigns_unique and not same and "23505" in (ours.sqlstate, theirs.sqlstate)
+    if tolerated:
+        log[-1] += "  (order-dependent, rolled back)"
+    history = "\n  ".join(log)
+    assert same or tolerated, f"after:\n  {history}\ndb9:        {ours}\npostgresql: {theirs}"
+    if in_block:
+        failed = tolerated or ours.sqlstate is not None
+        both(differ, "ROLLBACK TO SAVEPOINT s" if failed else "RELEASE SAVEPOINT s", log)
+    elif stmt.assigns_unique:
+        both(differ, "ROLLBACK" if tolerated else "COMMIT", log)
+    compare_tables(differ, log)
+    if not in_block:
+        check_indexes(differ)
+
+
+EXAMPLES = int(os.environ.get("DB9_DML_EXAMPLES", "200"))
 # DB9_DML_SHRINK=0 reports the first failing sequence as found (shrinking one can take minutes).
 PHASES = [p for p in Phase if os.environ.get("DB9_DML_SHRINK", "1") != "0" or p != Phase.shrink]
 
@@ -353,13 +374,22 @@ PHASES = [p for p in Phase if os.environ.get("DB9_DML_SHRINK", "1") != "0" or p 
 @given(data=st.data())
 def test_generated_dml_sequences_match_postgres(differ: Differ, data: st.DataObject) -> None:
     schema = data.draw(schemas(), label="schema")
+    differ.postgres("ROLLBACK")  # a failed example may have left a block open
     differ.reset()
     log = list(schema.ddl)
     for ddl in schema.ddl:
         ours, theirs = differ.db9(ddl), differ.postgres(ddl)
         assert key(ours) == key(theirs), f"{ddl}\ndb9: {ours}\npostgresql: {theirs}"
     for _ in range(data.draw(st.integers(4, 14), label="length")):
-        step(differ, data.draw(statements(schema)), log)
+        if data.draw(st.integers(0, 5), label="block") > 0:
+            step(differ, data.draw(statements(schema)), log)
+            continue
+        both(differ, "BEGIN", log)
+        for _ in range(data.draw(st.integers(1, 3), label="block length")):
+            step(differ, data.draw(statements(schema)), log, in_block=True)
+        both(differ, data.draw(st.sampled_from(["COMMIT", "ROLLBACK"])), log)
+        compare_tables(differ, log)
+        check_indexes(differ)
 
 
 def test_update_of_table_without_primary_key_keeps_one_row_each(differ: Differ) -> None:
