@@ -730,7 +730,7 @@ def _targets(
 
 def _run(session: Session, node: Node) -> list[Row]:
     """All rows of ``node``, read before the statement writes anything."""
-    return list(node.rows(Exec(session.current_txn(), cancel=session.check_cancel)))
+    return list(node.rows(Exec(session.current_txn())))
 
 
 def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
