@@ -201,7 +201,7 @@ def session() -> Session:
 MATERIALISING = [
     "SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC LIMIT 1",  # Sort
     "SELECT g % 100000, count(*) FROM generate_series(1, 200000) g GROUP BY 1 LIMIT 1",  # groups
-    "SELECT array_length(array_agg(g), 1) FROM generate_series(1, 200000) g",  # array_agg
+    "SELECT (array_agg(g))[200000] FROM generate_series(1, 200000) g",  # array_agg
     "SELECT length(string_agg(g::text, ',')) FROM generate_series(1, 200000) g",  # string_agg
     "SELECT count(DISTINCT g) FROM generate_series(1, 200000) g",  # DISTINCT aggregate
     "SELECT count(*) FROM (SELECT DISTINCT g FROM generate_series(1, 200000) g) s",  # Distinct
@@ -213,7 +213,8 @@ MATERIALISING = [
     "FROM generate_series(1, 200000) g) s",  # Window partition
     "WITH c AS MATERIALIZED (SELECT g FROM generate_series(1, 200000) g) "
     "SELECT count(*) FROM c a, (SELECT 1) b",  # CTE result
-    "SELECT count(*) FROM (SELECT unnest(array_fill(1, ARRAY[200000]))) s",  # array value
+    "SELECT (ARRAY(SELECT g FROM generate_series(1, 200000) g))[5]",  # ARRAY(subquery)
+    "SELECT count(*) FROM (SELECT generate_series(1, 200000)) s",  # set-returning function
 ]
 
 
