@@ -129,6 +129,7 @@ class RowStream:
         self.done = False
         self.tag: str | None = None  # the command tag, once the stream has ended
         self.error: Db9Error | None = None  # raised by the next fetch
+        self.closed = False  # ended by close() before its last row
         self.text = ""  # for the observer
         self.started = time.perf_counter()
         self.observed = False
@@ -179,7 +180,7 @@ class RowStream:
             out += self.fetch(4096)
         return out
 
-    def _end(self, error: Db9Error | None) -> None:
+    def _end(self, error: Db9Error | None, commit: bool = True) -> None:
         """The statement is over: commit or roll back what it owns, tell the observer."""
         if self.done:
             return
@@ -195,7 +196,9 @@ class RowStream:
             committed = False
             if error is None:
                 self.tag = f"{self.verb} {self.count}"
-                if self.owns_txn and txn is not None:
+                if self.owns_txn and txn is not None and not commit:
+                    txn.rollback()  # a query's transaction wrote nothing: no I/O either way
+                elif self.owns_txn and txn is not None:
                     try:
                         txn.commit()
                         committed = True
@@ -214,19 +217,13 @@ class RowStream:
             s._after_statement()
 
     def close(self) -> None:
-        """Stop producing rows (a dropped portal, Sync, the end of its transaction)."""
+        """Stop producing rows (a dropped portal, Sync, the end of its transaction). No store
+        I/O: safe on the event loop."""
         if self.done:
             return
-        s = self.session
-        saved = s.running
-        s.running = self.control
-        try:
-            with interrupt.running(self.control):
-                self._end(None)
-        except Db9Error:
-            pass  # a read-only transaction's commit: nothing of the client's is lost
-        finally:
-            s.running = saved
+        self.closed = True
+        with interrupt.running(self.control):
+            self._end(None, commit=False)
 
 
 @dataclass
@@ -653,10 +650,12 @@ class Session:
         types = list(ctx.param_types) + [None] * (n - len(ctx.param_types))
         return columns, types
 
-    def execute_prepared(self, prepared: Prepared, params: list[Any]) -> Result:
+    def execute_prepared(
+        self, prepared: Prepared, params: list[Any], stream: bool = False
+    ) -> Result:
         if prepared.stmt is None:
             return Result("EMPTY")
-        return self.run_statement(prepared.stmt, params, list(prepared.param_types))
+        return self.run_statement(prepared.stmt, params, list(prepared.param_types), stream)
 
     def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
         """Run a cached point read on the calling thread (an event loop) if nothing on its
