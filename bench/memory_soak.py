@@ -50,7 +50,7 @@ _TENK_ROWS = (
     "INSERT INTO {table} SELECT u1, i, u1 % 2, u1 % 4, u1 % 10, u1 % 20, u1 % 100, u1 % 1000, "
     "u1 % 2000, u1 % 5000, u1 % 10000, (u1 % 100) * 2 + 1, (u1 % 100) * 2, "
     "'A' || u1::text, 'B' || i::text, 'OOOOxx' "
-    "FROM (SELECT i, (i * 7919) % {n} AS u1 FROM generate_series(0, {last}) AS g(i)) AS s"
+    "FROM (SELECT g AS i, (g * 7919) % {n} AS u1 FROM generate_series(0, {last}) AS g) AS s"
 )
 _DATA = {
     "onek": _TENK_ROWS.format(table="onek", n=1000, last=999),
@@ -64,12 +64,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> dict[str, float]:
+    """VmRSS and its parts: RssAnon (the heap) and RssFile (mapped files: LMDB's pages)."""
+    out = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                out[key] = round(int(line.split()[1]) / 1024, 1)
+    return {"rss_mb": out["VmRSS"], "anon_mb": out["RssAnon"], "file_mb": out["RssFile"]}
 
 
 def statements(path: Path) -> list[str]:
@@ -77,15 +80,25 @@ def statements(path: Path) -> list[str]:
     data file becomes an INSERT of generated rows."""
     from sql.session import split_statements
 
-    text = "\n".join(
-        line for line in path.read_text().splitlines() if not line.lstrip().startswith("\\")
-    )
+    lines, in_copy = [], False
+    for line in path.read_text().splitlines():
+        if in_copy:  # inline COPY data, up to \.
+            in_copy = line.strip() != "\\."
+            continue
+        if re.match(r"\s*COPY\b.*\bFROM\s+STDIN", line, re.IGNORECASE):
+            in_copy = True
+            continue
+        if not line.lstrip().startswith("\\"):
+            lines.append(line)
+    text = "\n".join(lines)
     try:
         parts = [s.text for s in split_statements(text)]
     except Exception:  # the tokenizer gave up on the file: split naively
         parts = [p.strip() for p in re.split(r";\s*\n", text) if p.strip()]
     out = []
     for stmt in parts:
+        if re.match(r"\s*COPY\b.*\b(STDIN|STDOUT)\b", stmt, re.IGNORECASE | re.DOTALL):
+            continue  # the client's copy protocol is not what this measures
         m = re.match(r"COPY\s+(\w+)\s+FROM\s+:", stmt, re.IGNORECASE)
         if m:
             if m.group(1).lower() in _DATA:
@@ -133,7 +146,8 @@ class Client(threading.Thread):
         super().__init__(daemon=True)
         self.n, self.url, self.scripts, self.stop = n, url, scripts, stop
         self.stmt_timeout = stmt_timeout
-        self.ok = self.failed = self.cancelled = self.loops = 0
+        self.ok = self.failed = self.cancelled = self.loops = self.dropped = 0
+        self.last_drop = ""
         self.conn: psycopg.Connection | None = None
         self.started: float | None = None  # monotonic start of the running statement
 
@@ -145,8 +159,10 @@ class Client(threading.Thread):
             i += 1
             try:
                 self.one_loop(name, f"soak_{self.n}_{self.loops}")
-            except psycopg.OperationalError:
-                time.sleep(0.5)  # the connection broke: start over with a new one
+            except psycopg.OperationalError as exc:
+                self.dropped += 1  # the connection broke: start over with a new one
+                self.last_drop = str(exc)[:200]
+                time.sleep(0.5)
             self.loops += 1
 
     def one_loop(self, script: str, schema: str) -> None:
@@ -174,10 +190,10 @@ class Client(threading.Thread):
             self.ok += 1
         except psycopg.errors.QueryCanceled:
             self.cancelled += 1
-        except psycopg.OperationalError:
-            raise
         except psycopg.Error:
-            self.failed += 1
+            if conn.closed or conn.broken:
+                raise psycopg.OperationalError("the connection was lost") from None
+            self.failed += 1  # e.g. 40001 (an OperationalError too): the statement failed
         finally:
             self.started = None
 
@@ -212,8 +228,7 @@ def main() -> None:
     t0 = time.monotonic()
 
     def sample(phase: str) -> None:
-        samples.append({"t_s": round(time.monotonic() - t0, 1), "rss_mb": round(rss_mb(pid), 1),
-                        "phase": phase})  # fmt: skip
+        samples.append({"t_s": round(time.monotonic() - t0, 1), **rss_mb(pid), "phase": phase})
 
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp) / "node", free_port())
@@ -265,6 +280,8 @@ def main() -> None:
     five = at_minute(min(5.0, args.minutes))
     final = float(load[-1]["rss_mb"])
     after = float(samples[-1]["rss_mb"])
+    anon_five = float(min(load, key=lambda s: abs(float(s["t_s"]) - float(load_t0)
+                                                  - min(5.0, args.minutes) * 60))["anon_mb"])
     summary = {
         "minutes": args.minutes,
         "clients": args.clients,
@@ -272,6 +289,8 @@ def main() -> None:
         "statements_failed": sum(c.failed for c in clients),
         "statements_cancelled": sum(c.cancelled for c in clients),
         "loops": sum(c.loops for c in clients),
+        "connections_dropped": sum(c.dropped for c in clients),
+        "last_drop": next((c.last_drop for c in clients if c.last_drop), ""),
         "baseline_mb": baseline,
         "minute5_mb": five,
         "end_of_load_mb": final,
@@ -279,6 +298,14 @@ def main() -> None:
         "after_clients_left_mb": after,
         "growth_5_to_end_pct": round((final - five) / five * 100, 1),
         "after_over_baseline_mb": round(after - baseline, 1),
+        "anon_baseline_mb": float(samples[0]["anon_mb"]),
+        "anon_minute5_mb": anon_five,
+        "anon_end_of_load_mb": float(load[-1]["anon_mb"]),
+        "anon_after_mb": float(samples[-1]["anon_mb"]),
+        "file_after_mb": float(samples[-1]["file_mb"]),
+        "anon_growth_5_to_end_pct": round(
+            (float(load[-1]["anon_mb"]) - anon_five) / anon_five * 100, 1
+        ),
         "command": " ".join(sys.argv),
         "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
@@ -287,7 +314,7 @@ def main() -> None:
     out.with_suffix(".json").write_text(json.dumps({"summary": summary, "samples": samples},
                                                    indent=1))  # fmt: skip
     with out.with_suffix(".csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["t_s", "rss_mb", "phase"])
+        w = csv.DictWriter(f, fieldnames=["t_s", "rss_mb", "anon_mb", "file_mb", "phase"])
         w.writeheader()
         w.writerows(samples)
     plot(samples, summary, out.with_suffix(".png"))
@@ -303,8 +330,11 @@ def plot(samples: list[dict[str, float | str]], summary: dict[str, object], path
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for phase, color in (("baseline", "grey"), ("load", "tab:blue"), ("after", "tab:green")):
         pts = [s for s in samples if s["phase"] == phase]
-        ax.plot([float(s["t_s"]) / 60 for s in pts], [float(s["rss_mb"]) for s in pts], ".-",
-                color=color, label=phase, markersize=3)  # fmt: skip
+        xs = [float(s["t_s"]) / 60 for s in pts]
+        ax.plot(xs, [float(s["rss_mb"]) for s in pts], ".-", color=color,
+                label=f"RSS ({phase})", markersize=3)  # fmt: skip
+        ax.plot(xs, [float(s["anon_mb"]) for s in pts], ":", color=color,
+                label=f"anonymous (heap) ({phase})")  # fmt: skip
     ax.set_xlabel("minutes since server start")
     ax.set_ylabel("server RSS (MB)")
     ax.set_ylim(bottom=0)

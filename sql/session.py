@@ -261,6 +261,11 @@ class Statement:
     utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
 
 
+# Caches are bounded: parsed trees are ~6 kB each (shared by the database's sessions), a
+# compiled plan holds closures over its session (one cache per session).
+_PARSE_CACHE_SIZE = 2000
+_PLAN_CACHE_SIZE = 500
+
 _UTILITY_HEADS = {
     "BEGIN",
     "START",
@@ -825,8 +830,8 @@ class Session:
                 ) from None
             except TokenError as exc:
                 raise SyntaxError_(f"syntax error: {exc}") from None
-            if len(cache) > 10_000:
-                cache.clear()
+            if len(cache) >= _PARSE_CACHE_SIZE:
+                del cache[next(iter(cache))]  # the oldest: a FIFO bound, not a cliff
             cache[stmt.text] = hit = trees
         if not hit or hit[0] is None:
             raise SyntaxError_("empty statement")
@@ -851,7 +856,7 @@ class Session:
             rows = self._rows_of(plan)
             if cache_key is not None and _cacheable(tree) and cache_key not in self.plan_cache:
                 cache = self.plan_cache
-                if len(cache) > 2000:
+                if len(cache) >= _PLAN_CACHE_SIZE:
                     cache.clear()
                     self.point_reads.clear()
                 cache[cache_key] = (plan, ctx, [(c.name, c.type) for c in plan.columns])
