@@ -266,7 +266,8 @@ class PgConnection:
                 session.close()  # drops the transaction buffer: no I/O, safe on the loop
                 # What the session's statements freed goes back to the OS (glibc keeps it in
                 # its arenas otherwise); a few ms, off the loop.
-                self.ev.run_in_executor(None, memory.trim)
+                with contextlib.suppress(RuntimeError):  # the loop's executor is shut down
+                    self.ev.run_in_executor(None, memory.trim)
             self.server.forget(self)
             with contextlib.suppress(Exception):  # the transport may already be gone
                 self.writer.close()

@@ -146,6 +146,7 @@ class RowStream:
         saved = s.txn, s._txn_time, s.running
         s.txn, s._txn_time, s.running = self.txn, self.txn_time, self.control
         out: list[tuple[Any, ...]] = []
+        out_counted = False
         try:
             with interrupt.running(self.control):
                 rows = self.rows
@@ -153,6 +154,8 @@ class RowStream:
                     try:
                         out.append(next(rows))
                     except StopIteration:
+                        self.count += len(out)
+                        out_counted = True
                         self._end(None)
                         break
         except Db9Error as exc:
@@ -168,7 +171,8 @@ class RowStream:
             self.error = err
         finally:
             s.txn, s._txn_time, s.running = saved
-        self.count += len(out)
+        if not out_counted:
+            self.count += len(out)
         if self.error is not None and not out:
             err, self.error = self.error, None
             raise err
