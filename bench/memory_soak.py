@@ -1,6 +1,6 @@
 """Server memory under a long mixed load: PostgreSQL's regression scripts in a loop.
 
-    .venv/bin/python -m bench.memory_soak --minutes 30 [--clients 4] [--out bench/results/memory_soak]
+    .venv/bin/python -m bench.memory_soak --minutes 30 [--clients 4] [--out <path prefix>]
 
 A real ``db9-server`` runs in a subprocess. Each client connection loops: a fresh schema,
 ``test_setup.sql`` (with generated rows for the tables it loads from data files), one script of
@@ -14,6 +14,7 @@ after the clients leave back near the baseline. Writes <out>.json, <out>.csv and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -32,16 +33,53 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared/pg-regress beside the checkout (or beside the worktrees' folder)
 REGRESS = next(
-    (p for p in (ROOT.parent / "shared" / "pg-regress", ROOT.parent.parent / "shared" / "pg-regress")
-     if p.exists()),
+    (
+        p
+        for p in (
+            ROOT.parent / "shared" / "pg-regress",
+            ROOT.parent.parent / "shared" / "pg-regress",
+        )
+        if p.exists()
+    ),
     ROOT.parent / "shared" / "pg-regress",
 )
-CORE = (
-    "boolean int4 int8 numeric float8 text strings varchar char case select select_distinct "
-    "select_having select_implicit insert update delete join aggregates union subselect with "
-    "window arrays json create_table constraints sequence transactions limit namespace "
-    "create_index truncate returning prepare"
-).split()
+CORE = [
+    "boolean",
+    "int4",
+    "int8",
+    "numeric",
+    "float8",
+    "text",
+    "strings",
+    "varchar",
+    "char",
+    "case",
+    "select",
+    "select_distinct",
+    "select_having",
+    "select_implicit",
+    "insert",
+    "update",
+    "delete",
+    "join",
+    "aggregates",
+    "union",
+    "subselect",
+    "with",
+    "window",
+    "arrays",
+    "json",
+    "create_table",
+    "constraints",
+    "sequence",
+    "transactions",
+    "limit",
+    "namespace",
+    "create_index",
+    "truncate",
+    "returning",
+    "prepare",
+]
 PASSWORD = "soak-password"
 
 # Rows for the tables test_setup.sql loads from data files (onek, tenk1): the same layout,
@@ -199,12 +237,13 @@ class Client(threading.Thread):
 
     def watchdog(self) -> None:
         started, conn = self.started, self.conn
-        if started is not None and conn is not None:
-            if time.monotonic() - started > self.stmt_timeout * 2:
-                try:
-                    conn.cancel_safe(timeout=2)
-                except Exception:
-                    pass
+        if (
+            conn is not None
+            and started is not None
+            and time.monotonic() - started > (self.stmt_timeout * 2)
+        ):
+            with contextlib.suppress(Exception):
+                conn.cancel_safe(timeout=2)
 
 
 def main() -> None:
@@ -280,8 +319,11 @@ def main() -> None:
     five = at_minute(min(5.0, args.minutes))
     final = float(load[-1]["rss_mb"])
     after = float(samples[-1]["rss_mb"])
-    anon_five = float(min(load, key=lambda s: abs(float(s["t_s"]) - float(load_t0)
-                                                  - min(5.0, args.minutes) * 60))["anon_mb"])
+    anon_five = float(
+        min(
+            load, key=lambda s: abs(float(s["t_s"]) - float(load_t0) - min(5.0, args.minutes) * 60)
+        )["anon_mb"]
+    )
     summary = {
         "minutes": args.minutes,
         "clients": args.clients,

@@ -567,7 +567,6 @@ class PgConnection:
         session = self.session
         assert session is not None
         spec = request.copy
-        ncols = spec.ncols
         if spec.direction == "out":
             return await self._copy_out(spec)
         return await self._copy_in(spec)
@@ -823,6 +822,7 @@ class PgConnection:
             finally:
                 self.send_notices()
         result = portal.result
+        assert result is not None
         if result.copy is not None:
             portal.result = result = await self.copy(result)
         stream = result.stream

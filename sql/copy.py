@@ -200,7 +200,8 @@ def parse_rows(spec: CopySpec, chunks: Iterable[bytes]) -> Iterator[list[str | N
             raise InvalidTextRepresentation('invalid byte sequence for encoding "UTF8"') from None
         if spec.format == "csv":
             end = 0
-            for rec, end in _csv_records(text, spec, final):
+            for rec, after in _csv_records(text, spec, final):
+                end = after
                 if skip_header:
                     skip_header = False
                     continue
@@ -222,7 +223,9 @@ def parse_rows(spec: CopySpec, chunks: Iterable[bytes]) -> Iterator[list[str | N
                 return
             if line.endswith("\r"):
                 line = line[:-1]
-            yield [None if f == spec.null else _unescape_text(f) for f in line.split(spec.delimiter)]
+            yield [
+                None if f == spec.null else _unescape_text(f) for f in line.split(spec.delimiter)
+            ]
 
 
 def _csv_records(

@@ -125,7 +125,7 @@ def parse_kb(name: str, value: str) -> int:
     num = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ").strip()
     unit = text[len(num) :].strip().lower() or "kb"
     try:
-        kb = int(round(float(num) * _UNITS[unit]))
+        kb = round(float(num) * _UNITS[unit])
     except (ValueError, KeyError):
         raise InvalidParameterValue(f'invalid value for parameter "{name}": "{text}"',
                                     detail=_HINT_UNITS if num else None) from None  # fmt: skip

@@ -115,8 +115,15 @@ class RowStream:
     A stream that owns its transaction leaves the session free to run other statements while
     it is suspended."""
 
-    def __init__(self, session: Session, result: Result, control: interrupt.Control,
-                 txn: Transaction | None, owns_txn: bool, txn_time: float | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        session: Session,
+        result: Result,
+        control: interrupt.Control,
+        txn: Transaction | None,
+        owns_txn: bool,
+        txn_time: float | None,
+    ) -> None:
         self.session = session
         self.rows: Any = result.pending
         self.verb = result.tag.split(" ")[0]

@@ -107,10 +107,13 @@ def test_a_value_over_one_gigabyte_fails_with_54000_and_rss_stays_bounded(server
             "SELECT lpad('x', 1500000000)",
             "SELECT rpad('x', 1500000000, 'ab')",
         ):
-            peak, _ = server.peak_while(
-                lambda sql=sql: pytest.raises(psycopg.errors.ProgramLimitExceeded, conn.execute,
-                                              sql)  # fmt: skip
-            )
+
+            def fail(sql: str = sql) -> None:
+                with pytest.raises(psycopg.errors.ProgramLimitExceeded) as info:
+                    conn.execute(sql)
+                assert info.value.diag.message_primary == "requested length too large"
+
+            peak, _ = server.peak_while(fail)
             assert peak - before < 100 * MB, (sql, (peak - before) // MB)
         # a value under the cap but over the statement's limit: 53200, not a 200 MB string
         conn.execute("SET db9.statement_mem_limit = '64MB'")
@@ -153,11 +156,10 @@ def test_an_error_mid_stream_follows_the_rows_sent_and_the_session_goes_on(
 ) -> None:
     with psycopg.connect(server.url, autocommit=True) as conn:
         got = []
-        with pytest.raises(psycopg.errors.DivisionByZero):
-            with conn.cursor() as cur:
-                for row in cur.stream("SELECT 100000 / (300000 - g) FROM generate_series(1, "
-                                      "400000) g"):  # fmt: skip
-                    got.append(row)
+        with pytest.raises(psycopg.errors.DivisionByZero), conn.cursor() as cur:
+            for row in cur.stream("SELECT 100000 / (300000 - g) FROM generate_series(1, "
+                                  "400000) g"):  # fmt: skip
+                got.append(row)
         # PostgreSQL sends the rows computed before the error, then the ErrorResponse
         assert len(got) >= 1000
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
@@ -168,8 +170,14 @@ def test_row_limited_portal_fetches_batches_without_materialising(pg: Running) -
     import asyncpg
 
     async def run() -> tuple[list[int], list[int], int]:
-        conn = await asyncpg.connect(host="127.0.0.1", port=pg.port, user=USER,
-                                     password=PASSWORD, database="postgres", ssl="require")  # fmt: skip
+        conn = await asyncpg.connect(
+            host="127.0.0.1",
+            port=pg.port,
+            user=USER,
+            password=PASSWORD,
+            database="postgres",
+            ssl="require",
+        )
         try:
             async with conn.transaction():
                 # 50 million rows: materialised, this would not finish (or would exhaust memory)
@@ -252,3 +260,22 @@ def test_memory_settings_read_and_show_as_postgresql_does(session: Session) -> N
     with pytest.raises(InvalidParameterValue):
         session.execute("SET work_mem = 'lots'")
     assert session.execute("SHOW db9.statement_mem_limit")[-1].rows == [("1GB",)]
+
+
+def test_copy_from_is_applied_as_it_arrives_and_a_bad_row_changes_nothing(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE big (id int PRIMARY KEY, v text)")
+        with conn.cursor().copy("COPY big FROM STDIN") as copy:
+            data = "".join(f"{j}\tvalue {j}\n" for j in range(100_000)).encode()
+            for k in range(0, len(data), 4099):  # pieces that split rows
+                copy.write(data[k : k + 4099])
+        assert conn.execute("SELECT count(*), max(id) FROM big").fetchone() == (100_000, 99_999)
+        with (
+            pytest.raises(psycopg.errors.InvalidTextRepresentation),
+            conn.cursor().copy("COPY big FROM STDIN") as copy,
+        ):
+            for i in range(200_000, 260_000, 1000):
+                rows = "".join(f"{j}\tv\n" for j in range(i, i + 1000))
+                copy.write(rows if i != 250_000 else "oops\tbad\n" + rows)
+        assert conn.execute("SELECT count(*) FROM big").fetchone() == (100_000,)
+        assert conn.execute("SELECT 1").fetchone() == (1,)

@@ -5,6 +5,8 @@ the implicit one, at Sync) ends."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from kv.client import TxnClient
@@ -98,3 +100,53 @@ def test_an_error_mid_stream_comes_after_the_rows_before_it(session: Session) ->
         st.drain()
     assert session.status == "E"  # an error in a block's portal aborts the block
     session.execute("ROLLBACK")
+
+
+# -- COPY FROM, piece by piece -----------------------------------------------------------------
+
+_ROWS = [
+    (1, "plain"),
+    (2, "tab\tand\\backslash"),
+    (3, 'new\nline, "quoted"'),
+    (4, "ünïcødé €"),
+    (5, None),
+    (6, ""),
+]
+
+
+def _copy_text(fmt: str) -> bytes:
+    from sql.copy import CopySpec, format_row
+    from sql.types import INT4, TEXT
+
+    spec = CopySpec("in", format=fmt, delimiter="," if fmt == "csv" else "\t",
+                    null="" if fmt == "csv" else "\\N")  # fmt: skip
+    head = "id,v\n" if fmt == "csv" else ""
+    body = "".join(format_row(spec, list(r), [INT4, TEXT]) for r in _ROWS)
+    return (head + body).encode()
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv"])
+def test_copy_from_gives_the_same_rows_however_the_input_is_cut(session: Session, fmt: str) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sql.copy import parse_copy
+
+    data = _copy_text(fmt)
+    options = "(FORMAT csv, HEADER true)" if fmt == "csv" else ""
+    sql = f"COPY c FROM STDIN {options}"
+    (stmt,) = split_statements(sql)
+    assert stmt.utility is not None
+    session.execute("CREATE TABLE c (id int PRIMARY KEY, v text)")
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.integers(0, len(data)), max_size=12))
+    def check(cuts: list[int]) -> None:
+        bounds = [0, *sorted(cuts), len(data)]
+        pieces = [data[a:b] for a, b in itertools.pairwise(bounds)]
+        spec = parse_copy(stmt.utility[1], stmt.text)  # type: ignore[index]
+        session.execute("DELETE FROM c")
+        assert session.copy_in(spec, iter(pieces)).tag == f"COPY {len(_ROWS)}"
+        assert session.execute("SELECT id, v FROM c ORDER BY id")[-1].rows == _ROWS
+
+    check()
