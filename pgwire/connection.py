@@ -16,19 +16,21 @@ import functools
 import logging
 import secrets
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kv import interrupt
 from kv.errors import Db9Error
 from kv.interrupt import Reason
 from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
+from sql import memory
 from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
-from sql.session import Prepared, Result, Session
+from sql.session import Prepared, Result, RowStream, Session
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -41,6 +43,12 @@ _WRITE_HIGH_WATER = 1 << 16
 _IDLE_SESSION = "terminating connection due to idle-session timeout"
 _IDLE_TXN = "terminating connection due to idle-in-transaction timeout"
 _READ_AHEAD = 1 << 20  # what a client may send while its statement runs, before back-pressure
+# Rows go out in batches: each is fetched and encoded in a worker thread (one hop), then
+# written; a batch ends after _BATCH_BYTES of encoded rows, so memory holds about two of them.
+_FETCH_ROWS = 256
+_BATCH_BYTES = 1 << 18
+_NO_LIMIT = 1 << 62
+_COPY_QUEUE = 16  # CopyData messages read ahead of the statement applying them
 
 
 class Closed(Exception):
@@ -53,8 +61,14 @@ class Portal:
     params: list[Any]
     formats: list[int]
     statement: str = ""  # the name it was bound from
-    result: Result | None = None
+    result: Result | None = None  # rows as a list (materialised) or a stream (still running)
     pos: int = 0
+    encode: Callable[[tuple[Any, ...]], bytes] | None = None  # DataRow of a streamed row
+
+    def close(self) -> None:
+        """Release a suspended query (its transaction, its plan's memory)."""
+        if self.result is not None and self.result.stream is not None:
+            self.result.stream.close()
 
 
 @dataclass
@@ -65,6 +79,41 @@ class ConnState:
     # Encoded RowDescriptions by (statement name, result formats): libpq describes the
     # portal on every execution of a prepared statement.
     row_descriptions: dict[tuple[str, tuple[int, ...]], bytes] = field(default_factory=dict)
+
+
+def _row_encoder(
+    columns: list[tuple[str, SqlType]], formats: list[int]
+) -> Callable[[tuple[Any, ...]], bytes]:
+    encoders = []
+    for i, (_, t) in enumerate(columns):
+        fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
+        encoders.append((encode_binary if fmt == 1 else encode_text, t))
+
+    def encode(row: tuple[Any, ...]) -> bytes:
+        return M.data_row([enc(v, t) for v, (enc, t) in zip(row, encoders, strict=True)])
+
+    return encode
+
+
+def _next_batch(
+    stream: RowStream, encode: Callable[[tuple[Any, ...]], bytes], limit: int
+) -> list[bytes]:
+    """DataRows of up to ``limit`` more rows (about _BATCH_BYTES); runs in a worker thread,
+    as fetching reads the store. Raises the statement's error only when no row came first."""
+    out: list[bytes] = []
+    size = 0
+    try:
+        while len(out) < limit and size < _BATCH_BYTES:
+            for row in stream.fetch(min(_FETCH_ROWS, limit - len(out))):
+                data = encode(row)
+                out.append(data)
+                size += len(data)
+            if stream.done or stream.error is not None:
+                break
+    except BaseException:
+        stream.close()  # a row that cannot be encoded ends the statement too
+        raise
+    return out
 
 
 def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Field]:
@@ -320,6 +369,10 @@ class PgConnection:
                 session = self.session
                 self.session = None
                 session.close()  # drops the transaction buffer: no I/O, safe on the loop
+                # What the session's statements freed goes back to the OS (glibc keeps it in
+                # its arenas otherwise); a few ms, off the loop.
+                with contextlib.suppress(RuntimeError):  # the loop's executor is shut down
+                    self.ev.run_in_executor(None, memory.trim)
             self.server.forget(self)
             with contextlib.suppress(Exception):  # the transport may already be gone
                 self.writer.close()
@@ -434,6 +487,8 @@ class PgConnection:
                 if body:  # answered as PostgreSQL does: an error, then ReadyForQuery
                     self.send_error(M.ProtocolViolation("invalid message format"))
                 state.skipping = False
+                if self.session is not None and self.session.streams:
+                    self._end_implicit_transaction()
                 self.send(M.ready_for_query(self._status()))
                 await self.flush()
                 continue
@@ -578,6 +633,50 @@ class PgConnection:
             self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))
         self.session.notices.clear()
 
+    def _end_implicit_transaction(self) -> None:
+        """Sync outside a block ends the implicit transaction: its suspended portals go."""
+        assert self.session is not None
+        closed = self.session.end_implicit_transaction()
+        if closed:
+            portals = self.state.portals
+            for name in [n for n, p in portals.items()
+                         if p.result is not None and p.result.stream in closed]:  # fmt: skip
+                del portals[name]
+
+    def _first_batch(
+        self, run: Callable[[], Result], formats: list[int], limit: int | None
+    ) -> tuple[Result, list[bytes]]:
+        """Run a statement and encode its first rows in the same worker-thread hop (most
+        results fit in one batch)."""
+        result = run()
+        stream = result.stream
+        if stream is None or result.columns is None:
+            return result, []
+        encode = _row_encoder(result.columns, formats)
+        return result, _next_batch(stream, encode, limit or _NO_LIMIT)
+
+    async def send_stream(
+        self,
+        stream: RowStream,
+        encode: Callable[[tuple[Any, ...]], bytes],
+        batch: list[bytes] | None,
+        limit: int | None,
+    ) -> int:
+        """Send rows until the stream ends or ``limit`` rows went out; the number sent. An
+        error is raised after the rows before it were sent, as PostgreSQL does."""
+        sent = 0
+        while True:
+            if batch is None:
+                want = _NO_LIMIT if limit is None else limit - sent
+                batch = await self.run_sql(functools.partial(_next_batch, stream, encode, want))
+            for data in batch:
+                self.send(data)
+            sent += len(batch)
+            batch = None
+            await self.flush()
+            if (stream.done and stream.error is None) or (limit is not None and sent >= limit):
+                return sent
+
     def send_rows(self, result: Result, formats: list[int], start: int, stop: int | None) -> int:
         assert result.columns is not None
         cols = result.columns
@@ -604,8 +703,11 @@ class PgConnection:
         if stmts is not None and not stmts:
             self.send(M.empty_query())
         for stmt in stmts or []:
+            run = functools.partial(session.run_statement, stmt, [], stream=True)
             try:
-                result = await self.run_sql(functools.partial(session.run_statement, stmt, []))
+                result, first = await self.run_sql(
+                    functools.partial(self._first_batch, run, [], None)
+                )
             except Db9Error as exc:
                 self.send_notices()
                 self.send_error(exc)
@@ -617,10 +719,24 @@ class PgConnection:
                 except Db9Error as exc:
                     self.send_error(exc)
                     break
+            tag = result.tag
             if result.columns is not None:
                 self.send(M.row_description(_fields(result.columns, [])))
-                self.send_rows(result, [], 0, None)
-            self.send(M.command_complete(result.tag))
+                if result.stream is not None:
+                    try:
+                        await self.send_stream(
+                            result.stream, _row_encoder(result.columns, []), first, None
+                        )
+                    except Db9Error as exc:
+                        self.send_notices()
+                        self.send_error(exc)
+                        break
+                    finally:
+                        result.stream.close()  # a no-op once it ended
+                    tag = result.stream.tag or tag
+                else:
+                    self.send_rows(result, [], 0, None)
+            self.send(M.command_complete(tag))
         self.send(M.ready_for_query(self._status()))
         await self.flush()
 
@@ -629,43 +745,116 @@ class PgConnection:
         session = self.session
         assert session is not None
         spec = request.copy
-        ncols = spec.ncols
         if spec.direction == "out":
-            lines, result = await self.run_sql(lambda: session.copy_out(spec))
-            self.send(M.copy_out_response(ncols))
-            for line in lines:
-                self.send(M.copy_data(line.encode("utf-8")))
-                if len(self.out) >= 512:
-                    await self.flush()
-            self.send(M.copy_done())
-            return result
-        self.send(M.copy_in_response(ncols))
+            return await self._copy_out(spec)
+        return await self._copy_in(spec)
+
+    async def _copy_out(self, spec: Any) -> Result:
+        """COPY TO STDOUT: lines formatted in worker threads, a batch at a time."""
+        from sql.copy import format_row, header_line
+
+        session = self.session
+        assert session is not None
+        result = await self.run_sql(lambda: session.copy_out(spec))
+        stream, columns = result.stream, result.columns
+        assert stream is not None and columns is not None
+        types = [t for _, t in columns]
+
+        def encode(row: tuple[Any, ...]) -> bytes:
+            return M.copy_data(format_row(spec, list(row), types).encode("utf-8"))
+
+        self.send(M.copy_out_response(spec.ncols))
+        if spec.header:
+            self.send(M.copy_data(header_line(spec, [n for n, _ in columns]).encode("utf-8")))
+        try:
+            await self.send_stream(stream, encode, None, None)
+        finally:
+            stream.close()
+        self.send(M.copy_done())
+        return Result(stream.tag or "COPY 0")
+
+    async def _copy_in(self, spec: Any) -> Result:
+        """COPY FROM STDIN: the statement runs in a worker thread from the start, taking the
+        CopyData pieces from a queue as they arrive; reading stops while it is _COPY_QUEUE
+        pieces behind, so the input is never held whole."""
+        import queue
+
+        from sql.errors import ProgramLimitExceeded, QueryCanceled
+
+        session = self.session
+        assert session is not None
+        pieces: queue.Queue[bytes | Db9Error | None] = queue.Queue()
+        room = asyncio.Event()
+        loop = self.ev
+
+        def taken() -> None:
+            loop.call_soon_threadsafe(room.set)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                while True:
+                    while True:
+                        try:
+                            item = pieces.get(timeout=0.1)
+                            break
+                        except queue.Empty:
+                            interrupt.check()  # the statement's: COPY runs in its scope
+                    taken()
+                    if item is None:
+                        return
+                    if isinstance(item, Db9Error):
+                        raise item
+                    yield item
+            finally:
+                taken()
+
+        self.send(M.copy_in_response(spec.ncols))
         await self.flush()
-        chunks: list[bytes] = []
+        task = asyncio.ensure_future(self.run_sql(lambda: session.copy_in(spec, chunks())))
         size = 0
-        while True:
-            kind, body = await self.read_message()
-            msg = M.decode(kind, body)
-            if isinstance(msg, M.CopyData):
-                chunks.append(msg.data)
-                size += len(msg.data)
-                if size > self.server.max_copy_bytes:
-                    from sql.errors import ProgramLimitExceeded
-
-                    await self._drain_copy()
-                    raise ProgramLimitExceeded("COPY data exceeds the server's limit")
-            elif isinstance(msg, M.CopyDone):
-                break
-            elif isinstance(msg, M.CopyFail):
-                from sql.errors import QueryCanceled
-
-                raise QueryCanceled(f"COPY from stdin failed: {msg.message}")
-            elif isinstance(msg, M.Flush | M.Sync):
-                continue
-            else:
-                raise M.ProtocolViolation(f"unexpected message during COPY: {type(msg).__name__}")
-        data = b"".join(chunks)
-        return await self.run_sql(lambda: session.copy_in(spec, data))
+        failure: Db9Error | None = None
+        try:
+            while True:
+                kind, body = await self.read_message()
+                msg = M.decode(kind, body)
+                if isinstance(msg, M.CopyData):
+                    if task.done():
+                        continue  # it failed (or saw the end marker): the rest is read and dropped
+                    size += len(msg.data)
+                    if size > self.server.max_copy_bytes:
+                        failure = ProgramLimitExceeded("COPY data exceeds the server's limit")
+                        pieces.put(failure)
+                        continue
+                    pieces.put(msg.data)
+                    while pieces.qsize() > _COPY_QUEUE and not task.done():
+                        room.clear()
+                        await asyncio.wait([task, asyncio.ensure_future(room.wait())],
+                                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                elif isinstance(msg, M.CopyDone):
+                    pieces.put(None)
+                    break
+                elif isinstance(msg, M.CopyFail):
+                    failure = QueryCanceled(f"COPY from stdin failed: {msg.message}")
+                    pieces.put(failure)
+                    break
+                elif isinstance(msg, M.Flush | M.Sync):
+                    continue
+                else:
+                    pieces.put(QueryCanceled("COPY from stdin failed: protocol violation"))
+                    raise M.ProtocolViolation(
+                        f"unexpected message during COPY: {type(msg).__name__}"
+                    )
+        except BaseException:
+            pieces.put(QueryCanceled("COPY from stdin failed: the connection ended"))
+            with contextlib.suppress(BaseException):
+                await task
+            raise
+        try:
+            return await task
+        except Db9Error:
+            if failure is not None:
+                raise failure from None
+            raise
 
     async def _drain_copy(self) -> None:
         while True:
@@ -720,6 +909,9 @@ class PgConnection:
                 f"{ncols} columns"
             )
         _check_formats(msg.result_formats)
+        old = self.state.portals.get(msg.portal)
+        if old is not None:
+            old.close()
         self.state.portals[msg.portal] = Portal(prepared, params, msg.result_formats, msg.statement)
         self.send(M.bind_complete())
 
@@ -747,7 +939,9 @@ class PgConnection:
             st.statements.pop(msg.name, None)
             self._forget_descriptions(msg.name)
         else:
-            st.portals.pop(msg.name, None)
+            portal = st.portals.pop(msg.name, None)
+            if portal is not None:
+                portal.close()
         self.send(M.close_complete())
 
     def _forget_descriptions(self, statement: str) -> None:
@@ -789,7 +983,11 @@ class PgConnection:
                     self.send_notices()
             if portal.result is None:
                 return False
-        if portal.result is None or portal.result.copy is not None:
+        if (
+            portal.result is None
+            or portal.result.copy is not None
+            or portal.result.stream is not None
+        ):
             return False
         self.send_result(portal, msg)
         return True
@@ -801,17 +999,41 @@ class PgConnection:
         if portal.prepared.stmt is None:
             self.send(M.empty_query())
             return
+        limit = msg.max_rows if msg.max_rows > 0 else None
+        first: list[bytes] | None = None
         if portal.result is None:
+            run = functools.partial(
+                session.execute_prepared, portal.prepared, portal.params, stream=True
+            )
             try:
-                portal.result = await self.run_sql(
-                    lambda: session.execute_prepared(portal.prepared, portal.params)
+                portal.result, first = await self.run_sql(
+                    functools.partial(self._first_batch, run, portal.formats, limit)
                 )
             finally:
                 self.send_notices()
         result = portal.result
+        assert result is not None
         if result.copy is not None:
             portal.result = result = await self.copy(result)
-        self.send_result(portal, msg)
+        stream = result.stream
+        if stream is None:
+            self.send_result(portal, msg)
+            return
+        if stream.closed:  # its transaction ended: PostgreSQL has dropped the portal
+            self.state.portals.pop(msg.portal, None)
+            self._portal(msg.portal)  # raises 34000
+        assert result.columns is not None
+        if portal.encode is None:
+            portal.encode = _row_encoder(result.columns, portal.formats)
+        try:
+            sent = await self.send_stream(stream, portal.encode, first, limit)
+        except BaseException:
+            stream.close()
+            raise
+        if stream.done:
+            self.send(M.command_complete(f"{stream.verb} {sent}"))
+        else:
+            self.send(M.portal_suspended())
 
     def send_result(self, portal: Portal, msg: M.Execute) -> None:
         result = portal.result

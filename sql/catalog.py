@@ -165,6 +165,9 @@ class Catalog:
         return sorted(self.tables.values(), key=lambda t: t.id)
 
 
+_CACHED_VERSIONS = 4
+
+
 class CatalogStore:
     """Reads and writes catalog entries inside a KV transaction, for one database prefix."""
 
@@ -200,6 +203,10 @@ class CatalogStore:
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
             self._cache[version] = catalog
+            # Only the newest versions are worth keeping: every DDL makes one, and an old
+            # snapshot that needs an evicted one reads it again.
+            while len(self._cache) > _CACHED_VERSIONS:
+                del self._cache[min(self._cache)]
         return catalog
 
     def _bump(self, txn: Transaction) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,38 +176,70 @@ def _escape_text(value: str, delimiter: str) -> str:
             .replace("\t", "\\t").replace(delimiter, "\\" + delimiter))  # fmt: skip
 
 
-def parse_rows(spec: CopySpec, data: str) -> Iterator[list[str | None]]:
-    """Fields of each input line; None for NULL."""
-    if spec.format == "csv":
-        first = True
-        for rec in _csv_records(data, spec):
-            if first and spec.header:
-                first = False
+def parse_rows(spec: CopySpec, chunks: Iterable[bytes]) -> Iterator[list[str | None]]:
+    """Fields of each input row (None for NULL), from the data in pieces of any size, as the
+    client sends it: only complete rows are decoded and parsed, so a row (or a UTF-8
+    character) may span pieces and the whole input is never held at once. Stops at ``\\.``."""
+    skip_header = spec.header
+    pending = b""
+    for chunk in itertools.chain(chunks, [None]):
+        if chunk is None:
+            data, pending, final = pending, b"", True
+        else:
+            pending += chunk
+            cut = pending.rfind(b"\n") + 1
+            if not cut:
                 continue
-            first = False
-            if rec == [("\\.", False)]:
-                break
-            # NULL is the null string unquoted; a quoted "" is an empty string
-            yield [None if (v == spec.null and not quoted) else v for v, quoted in rec]
-        return
-    lines = data.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    for n, line in enumerate(lines):
-        if not n & 1023:
-            interrupt.check()
-        if n == 0 and spec.header:
+            data, pending, final = pending[:cut], pending[cut:], False
+        if not data:
             continue
-        if line == "\\.":
-            break
-        if line.endswith("\r"):
-            line = line[:-1]
-        yield [None if f == spec.null else _unescape_text(f) for f in line.split(spec.delimiter)]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            from sql.errors import CharacterNotInRepertoire
+
+            shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end])
+            raise CharacterNotInRepertoire(
+                f'invalid byte sequence for encoding "UTF8": {shown}'
+            ) from None
+        if spec.format == "csv":
+            end = 0
+            for rec, after in _csv_records(text, spec, final):
+                end = after
+                if skip_header:
+                    skip_header = False
+                    continue
+                if rec == [("\\.", False)]:
+                    return
+                # NULL is the null string unquoted; a quoted "" is an empty string
+                yield [None if (v == spec.null and not quoted) else v for v, quoted in rec]
+            if end < len(text):  # a quoted field goes on in the next piece
+                pending = text[end:].encode("utf-8") + pending
+            continue
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        for n, line in enumerate(lines):
+            if not n & 1023:
+                interrupt.check()
+            if skip_header:
+                skip_header = False
+                continue
+            if line == "\\.":
+                return
+            if line.endswith("\r"):
+                line = line[:-1]
+            yield [
+                None if f == spec.null else _unescape_text(f) for f in line.split(spec.delimiter)
+            ]
 
 
-def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
-    """CSV records as (value, was_quoted) pairs: PostgreSQL tells NULL (an unquoted empty
-    field) from '' (a quoted one), which the csv module cannot report."""
+def _csv_records(
+    data: str, spec: CopySpec, final: bool = True
+) -> Iterator[tuple[list[tuple[str, bool]], int]]:
+    """CSV records as (value, was_quoted) pairs with the offset just past each: PostgreSQL
+    tells NULL (an unquoted empty field) from '' (a quoted one), which the csv module cannot
+    report. Unless ``final``, a record whose quoted field runs to the end is left unread."""
     delim, quote, esc = spec.delimiter, spec.quote, spec.escape
     i, n = 0, len(data)
     while i < n:
@@ -220,6 +253,8 @@ def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
                 i += 1
                 while True:
                     if i >= n:
+                        if not final:
+                            return
                         from sql.errors import BadCopyFileFormat
 
                         raise BadCopyFileFormat("unterminated CSV quoted field")
@@ -229,6 +264,8 @@ def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
                     if c == esc and i + 1 < n and data[i + 1] == quote:
                         buf.append(quote)
                         i += 2
+                    elif c == esc and i + 1 == n and esc != quote and not final:
+                        return  # the escaped character is in the next piece
                     elif c == quote:
                         i += 1
                         break
@@ -247,7 +284,7 @@ def _csv_records(data: str, spec: CopySpec) -> Iterator[list[tuple[str, bool]]]:
             if i < n and data[i] == "\n":
                 i += 1
             break
-        yield record
+        yield record, i
 
 
 def format_row(spec: CopySpec, values: list[Any], types: list[SqlType]) -> str:

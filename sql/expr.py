@@ -848,7 +848,13 @@ class Compiler:
             if x is None:
                 return None
             y = tb.fn(r)
-            return None if y is None else x + y
+            if y is None:
+                return None
+            if len(x) + len(y) > 1 << 16:  # a large value: it must fit (sql/memory.py)
+                from sql.memory import check_concat
+
+                check_concat(len(x), len(y))
+            return x + y
 
         return Typed(run, T.TEXT, a.const and b.const)
 

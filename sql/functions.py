@@ -22,6 +22,7 @@ from sql.errors import (
     ProgramLimitExceeded,
     UndefinedFunction,
 )
+from sql.memory import check_concat, check_value
 from sql.types import Interval, SqlType
 
 if TYPE_CHECKING:
@@ -91,8 +92,21 @@ def _pad(s: str, n: int, fill: str, left: bool) -> str:
         return s[:n]
     if not fill:
         return s
+    check_value(n)
     pad = (fill * ((n - len(s)) // len(fill) + 1))[: n - len(s)]
     return pad + s if left else s + pad
+
+
+def _repeat(s: str, n: int) -> str:
+    check_value(len(s) * max(n, 0))  # before building it: PostgreSQL's 1 GB limit, the cap
+    return s * max(n, 0)
+
+
+def _concat_values(parts: list[str]) -> str:
+    total = sum(map(len, parts))
+    if total > 1 << 16:
+        check_concat(total - len(parts[-1]), len(parts[-1]))
+    return "".join(parts)
 
 
 def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
@@ -180,7 +194,7 @@ FUNCTIONS: dict[
     "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
-    "repeat": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s * max(n, 0), True),
+    "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
     "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
     "right": (
         [T.TEXT, T.INT4],
@@ -359,7 +373,9 @@ def _concat(c: Compiler, e: exp.Expr) -> Typed:
 
     args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
     return Typed(
-        lambda r: "".join(v for a in args if (v := a.fn(r)) is not None), T.TEXT, name="concat"
+        lambda r: _concat_values([v for a in args if (v := a.fn(r)) is not None]),
+        T.TEXT,
+        name="concat",
     )
 
 

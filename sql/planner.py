@@ -52,14 +52,21 @@ from sql.expr import (
     unify,
 )
 from sql.layout import prefix_end
+from sql.memory import SAMPLE, Held, check_value, fits, row_size
 from sql.rows import ROWID, RowCodec
 from sql.types import SqlType, to_storage
 
 _EVERY = 1024  # rows between two interrupt checks in a loop over rows in memory
 
 
-def _checked(rows: list[Row]) -> Iterator[Row]:
-    """Yield ``rows``, checking for a cancel or timeout between slices of ``_EVERY``."""
+def _checked(rows: Iterable[Row]) -> Iterator[Row]:
+    """Yield ``rows``, checking for a cancel or timeout every ``_EVERY`` of them."""
+    if not isinstance(rows, list):
+        for i, row in enumerate(rows):
+            if not i % _EVERY:
+                interrupt.check()
+            yield row
+        return
     if len(rows) <= _EVERY:
         yield from rows
         return
@@ -91,6 +98,11 @@ class Exec:
 
     txn: Transaction
     ctes: dict[int, list[Row]] = field(default_factory=dict)
+    held: Held = field(default_factory=Held)  # what the CTE results hold, until close()
+
+    def close(self) -> None:
+        self.ctes.clear()
+        self.held.close()
 
 
 class Node:
@@ -284,7 +296,7 @@ class Materialized(Node):
     """Rows computed elsewhere: a CTE, VALUES, a function, a virtual catalog table."""
 
     scope: Scope
-    source: Callable[[Exec], list[Row]]
+    source: Callable[[Exec], Iterable[Row]]
     label: str
 
     def rows(self, ex: Exec) -> Iterator[Row]:
@@ -404,10 +416,14 @@ class NestedLoopJoin(Node):
     scope: Scope
 
     def rows(self, ex: Exec) -> Iterator[Row]:
-        right_rows = list(self.right.rows(ex))
-        pairs = list(enumerate(right_rows))
-        yield from _join(ex, self, right_rows, lambda _lrow: pairs,
-                         self.cond.fn if self.cond else None)  # fmt: skip
+        held = Held()
+        try:
+            right_rows = held.collect(self.right.rows(ex), factor=2)
+            pairs = list(enumerate(right_rows))
+            yield from _join(ex, self, right_rows, lambda _lrow: pairs,
+                             self.cond.fn if self.cond else None)  # fmt: skip
+        finally:
+            held.close()
 
     def explain(self) -> list[str]:
         kind = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
@@ -430,22 +446,27 @@ class HashJoin(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         table: dict[tuple[Any, ...], list[tuple[int, Row]]] = {}
-        right_rows = list(self.right.rows(ex))
-        rk = [k.fn for k in self.right_keys]
-        for i, rrow in enumerate(right_rows):
-            if not i & 1023:
-                interrupt.check()
-            key = tuple(f(rrow) for f in rk)
-            if None not in key:  # NULL never equals anything
-                table.setdefault(key, []).append((i, rrow))
-        lk = [k.fn for k in self.left_keys]
+        held = Held()
+        try:
+            # the build side: its rows, and a key, a list and an entry per row in the table
+            right_rows = held.collect(self.right.rows(ex), factor=3)
+            rk = [k.fn for k in self.right_keys]
+            for i, rrow in enumerate(right_rows):
+                if not i & 1023:
+                    interrupt.check()
+                key = tuple(f(rrow) for f in rk)
+                if None not in key:  # NULL never equals anything
+                    table.setdefault(key, []).append((i, rrow))
+            lk = [k.fn for k in self.left_keys]
 
-        def candidates(lrow: Row) -> Iterable[tuple[int, Row]]:
-            key = tuple(f(lrow) for f in lk)
-            return () if None in key else table.get(key, ())
+            def candidates(lrow: Row) -> Iterable[tuple[int, Row]]:
+                key = tuple(f(lrow) for f in lk)
+                return () if None in key else table.get(key, ())
 
-        yield from _join(ex, self, right_rows, candidates,
-                         self.residual.fn if self.residual else None)  # fmt: skip
+            yield from _join(ex, self, right_rows, candidates,
+                             self.residual.fn if self.residual else None)  # fmt: skip
+        finally:
+            held.close()
 
     def explain(self) -> list[str]:
         kind = {"inner": "", "left": "Left ", "right": "Right ", "full": "Full "}[self.kind]
@@ -526,8 +547,14 @@ class _Agg:
         if n == "array_agg":
             return self.items if self.count else None
         if n == "string_agg":
-            return sep.join(self.items) if self.count else None
+            if not self.count:
+                return None
+            check_value(sum(map(len, self.items)) + len(sep) * len(self.items), "out of memory")
+            return sep.join(self.items)
         return self.acc
+
+
+_KEEPS_INPUT = {"array_agg", "string_agg", "json_agg", "jsonb_agg"}
 
 
 @dataclass
@@ -550,13 +577,30 @@ class Aggregate(Node):
     has_group_by: bool
 
     def rows(self, ex: Exec) -> Iterator[Row]:
+        held = Held()
+        try:
+            yield from self._rows(ex, held)
+        finally:
+            held.close()
+
+    def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
         groups: dict[tuple[Any, ...], list[_Agg]] = {}
         keyfns = [k.fn for k in self.keys]
+        # a group: its dict entry, its key and one state per aggregate; aggregates that keep
+        # their inputs (array_agg, DISTINCT, ORDER BY) hold about the rows they were given
+        per_group = 100 + 600 * len(self.aggs)
+        keeps = any(a.distinct or a.order or a.name in _KEEPS_INPUT for a in self.aggs)
+        n = 0
         for row in self.child.rows(ex):
             key = tuple(_hashable(f(row)) for f in keyfns)
             states = groups.get(key)
             if states is None:
                 states = groups[key] = [_Agg(a.name, a.distinct, a.rtype) for a in self.aggs]
+                held.add(per_group + row_size(key))
+            if keeps:
+                n += 1
+                if not n % SAMPLE:
+                    held.add(row_size(row) * SAMPLE)
             for spec, st in zip(self.aggs, states, strict=True):
                 if spec.filter is not None and spec.filter.fn(row) is not True:
                     continue
@@ -640,9 +684,13 @@ class Sort(Node):
         return self.child.scope
 
     def rows(self, ex: Exec) -> Iterator[Row]:
-        rows = list(self.child.rows(ex))
-        rows.sort(key=_checked_cmp(_compare_rows(self.keys)))
-        yield from _checked(rows)
+        held = Held()
+        try:
+            rows = held.collect(self.child.rows(ex), factor=2)  # the rows, and the sort's keys
+            rows.sort(key=_checked_cmp(_compare_rows(self.keys)))
+            yield from _checked(rows)
+        finally:
+            held.close()
 
     def explain(self) -> list[str]:
         return ["Sort", f"Sort Key: {self.text}"]
@@ -693,11 +741,17 @@ class Distinct(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         seen: set[Any] = set()
-        for row in self.child.rows(ex):
-            key = tuple(_hashable(v) for v in row[: self.width])
-            if key not in seen:
-                seen.add(key)
-                yield row
+        held = Held()
+        try:
+            for row in self.child.rows(ex):
+                key = tuple(_hashable(v) for v in row[: self.width])
+                if key not in seen:
+                    seen.add(key)
+                    if not len(seen) % SAMPLE:
+                        held.add((row_size(key) + 40) * SAMPLE)
+                    yield row
+        finally:
+            held.close()
 
     def explain(self) -> list[str]:
         return ["HashAggregate (distinct)"]
@@ -716,10 +770,17 @@ class ProjectSet(Node):
         for row in self.child.rows(ex):
             results = [m(row) for m in self.makers]
             n = max((len(r) for r in results), default=0)
-            for i in range(n):
-                if not i & 1023:
-                    interrupt.check()
-                yield row + tuple(r[i] if i < len(r) else None for r in results)
+            held = Held()
+            try:
+                if n > SAMPLE:  # the set-returning functions' lists, while this row expands
+                    held.add(sum(len(r) for r in results) * 40)
+                    held.flush()
+                for i in range(n):
+                    if not i & 1023:
+                        interrupt.check()
+                    yield row + tuple(r[i] if i < len(r) else None for r in results)
+            finally:
+                held.close()
 
     def explain(self) -> list[str]:
         return ["ProjectSet"]
@@ -795,6 +856,8 @@ def _compile_srf(comp: Compiler, call: exp.Expr) -> tuple[Callable[[Row], list[A
             v += step
             if not len(out) & 1023:
                 interrupt.check()
+            if not len(out) & 0xFFFF:
+                fits(len(out) * 40)
         return out
 
     return series, t
@@ -813,11 +876,17 @@ class DistinctOn(Node):
 
     def rows(self, ex: Exec) -> Iterator[Row]:
         seen: set[Any] = set()
-        for row in self.child.rows(ex):
-            key = tuple(_hashable(row[i]) for i in self.keys)
-            if key not in seen:
-                seen.add(key)
-                yield row
+        held = Held()
+        try:
+            for row in self.child.rows(ex):
+                key = tuple(_hashable(row[i]) for i in self.keys)
+                if key not in seen:
+                    seen.add(key)
+                    if not len(seen) % SAMPLE:
+                        held.add((row_size(key) + 40) * SAMPLE)
+                    yield row
+        finally:
+            held.close()
 
     def explain(self) -> list[str]:
         return ["Unique"]
@@ -848,6 +917,13 @@ class SetOp(Node):
             )
 
     def rows(self, ex: Exec) -> Iterator[Row]:
+        held = Held()
+        try:
+            yield from self._rows(ex, held)
+        finally:
+            held.close()
+
+    def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
         left = self._cast(self.left.rows(ex), 0)
         right = self._cast(self.right.rows(ex), 1)
         if self.kind == "union":
@@ -860,12 +936,16 @@ class SetOp(Node):
                 key = tuple(_hashable(v) for v in row)
                 if key not in seen:
                     seen.add(key)
+                    if not len(seen) % SAMPLE:
+                        held.add((row_size(key) + 40) * SAMPLE)
                     yield row
             return
         counts: dict[Any, int] = {}
         for row in right:
             key = tuple(_hashable(v) for v in row)
             counts[key] = counts.get(key, 0) + 1
+            if not len(counts) % SAMPLE:
+                held.add((row_size(key) + 80) * SAMPLE)
         emitted: set[Any] = set()
         for row in left:
             key = tuple(_hashable(v) for v in row)
@@ -909,7 +989,15 @@ class Window(Node):
     scope: Scope
 
     def rows(self, ex: Exec) -> Iterator[Row]:
-        rows = list(self.child.rows(ex))
+        held = Held()
+        try:
+            yield from self._rows(ex, held)
+        finally:
+            held.close()
+
+    def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
+        # the rows, each row's window values, its partition entry and its sort key
+        rows = held.collect(self.child.rows(ex), factor=3)
         extra: list[list[Any]] = [[None] * len(self.specs) for _ in rows]
         for si, spec in enumerate(self.specs):
             parts: dict[tuple[Any, ...], list[int]] = {}
@@ -1016,11 +1104,31 @@ class Plan:
         assert self.run_txn is not None
         saved = self.scope.outer_cell[0]
         self.scope.outer_cell[0] = outer_row
+        ex = Exec(self.run_txn())
         try:
-            it = self.node.rows(Exec(self.run_txn()))
-            return list(itertools.islice(it, limit)) if limit is not None else list(it)
+            it = self.node.rows(ex)
+            if limit is not None:
+                return list(itertools.islice(it, limit))
+            held = Held()  # the list is the caller's; it must fit while it is built
+            try:
+                return held.collect(it)
+            finally:
+                held.close()
         finally:
+            ex.close()
             self.scope.outer_cell[0] = saved
+
+    def iterate(self) -> Iterator[Row]:
+        """The rows of a top-level query, produced as they are consumed. The transaction is
+        taken now; what the plan holds is given back when the iterator ends or is closed."""
+        assert self.run_txn is not None
+        return self._iterate(Exec(self.run_txn()))
+
+    def _iterate(self, ex: Exec) -> Iterator[Row]:
+        try:
+            yield from self.node.rows(ex)
+        finally:
+            ex.close()
 
     def explain(self) -> list[str]:
         return _explain_tree(self.node)
@@ -1238,6 +1346,8 @@ class Planner:
                     new.append(row)
                 if not new:
                     return result
+                ex.held.add(row_size(new[0]) * len(new))
+                ex.held.flush()
                 result.extend(new)
                 frontier = new
             raise FeatureNotSupported("recursive query did not terminate")
@@ -1302,7 +1412,7 @@ class Planner:
 
         def source(ex: Exec) -> list[Row]:
             if cid not in ex.ctes:
-                ex.ctes[cid] = list(plan.node.rows(ex))
+                ex.ctes[cid] = ex.held.collect(plan.node.rows(ex))
             return ex.ctes[cid]
 
         return Materialized(scope, source, f"CTE Scan on {alias}")
@@ -1322,25 +1432,23 @@ class Planner:
             args = [coerce_to(a, t) for a in args]
             col = alias or "generate_series"
 
-            def run(ex: Exec) -> list[Row]:
+            def run(ex: Exec) -> Iterator[Row]:  # one row at a time: never a list
                 start, stop = args[0].fn(()), args[1].fn(())
                 step = args[2].fn(()) if len(args) > 2 else 1
                 if start is None or stop is None or step is None:
-                    return []
+                    return
                 if step == 0:
                     from sql.errors import InvalidParameterValue
 
                     raise InvalidParameterValue("step size cannot equal zero")
-                out: list[Row] = []
                 v = start
+                n = 0
                 while (v <= stop) if step > 0 else (v >= stop):
-                    out.append((v,))
+                    yield (v,)
                     v += step
-                    if not len(out) & 1023:
+                    n += 1
+                    if not n & 1023:
                         interrupt.check()
-                    if len(out) > 10_000_000:
-                        raise FeatureNotSupported("generate_series: too many rows")
-                return out
 
             return Materialized(
                 Scope([ScopeColumn(col, col, t)]), run, "Function Scan on generate_series"

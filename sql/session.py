@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction, TxnClient
 from kv.errors import AlreadyExists, Db9Error
-from sql import commands
+from sql import commands, memory
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, CatalogStore
@@ -85,17 +85,159 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "lc_collate": "C",
     "lc_ctype": "C",
     "synchronous_commit": "on",
+    "work_mem": "4MB",
+    # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
+    "db9.statement_mem_limit": "1GB",
 }
 
 
 @dataclass
 class Result:
-    """One statement's outcome: a command tag, and for queries the columns and rows."""
+    """One statement's outcome: a command tag, and for queries the columns and rows.
+
+    A query's rows are produced lazily: the statement hands back ``pending`` (an iterator not
+    yet started), and ``Session`` either drains it into ``rows`` (in-process callers) or wraps
+    it in a ``RowStream`` (``stream``) that the wire protocol consumes in batches; then ``tag``
+    is final only once the stream has ended (``stream.tag``)."""
 
     tag: str
     columns: list[tuple[str, SqlType]] | None = None
     rows: list[tuple[Any, ...]] | None = None
     copy: Any = None  # a sql.copy.CopySpec: the client must now send or receive COPY data
+    pending: Any = None  # an iterator of rows with close(), until drained or streamed
+    stream: RowStream | None = None
+
+
+class RowStream:
+    """The rows of a query that is still running, fetched in batches.
+
+    Each ``fetch`` runs in the calling (worker) thread inside the statement's interrupt scope,
+    with the statement's transaction swapped in as the session's. The statement ends when the
+    last row has been fetched (an autocommit transaction, which the stream owns, commits then),
+    when a row fails (rows fetched before the error are returned first, the error is raised by
+    the next ``fetch``), or on ``close`` (the portal was dropped, or its transaction ended).
+    A stream that owns its transaction leaves the session free to run other statements while
+    it is suspended."""
+
+    def __init__(
+        self,
+        session: Session,
+        result: Result,
+        control: interrupt.Control,
+        txn: Transaction | None,
+        owns_txn: bool,
+        txn_time: float | None,
+    ) -> None:
+        self.session = session
+        self.rows: Any = result.pending
+        self.verb = result.tag.split(" ")[0]
+        self.control = control
+        self.txn = txn
+        self.owns_txn = owns_txn  # commit or roll back at the end (autocommit)
+        self.in_block = session.in_block  # a portal of a transaction block: closed with it
+        self.txn_time = txn_time
+        self.count = 0
+        self.done = False
+        self.tag: str | None = None  # the command tag, once the stream has ended
+        self.error: Db9Error | None = None  # raised by the next fetch
+        self.closed = False  # ended by close() before its last row
+        self.text = ""  # for the observer
+        self.started = time.perf_counter()
+        self.observed = False
+        session.streams.append(self)
+
+    def fetch(self, n: int) -> list[tuple[Any, ...]]:
+        """Up to ``n`` more rows; fewer only at the end (then ``done``) or before an error."""
+        if self.error is not None:
+            err, self.error = self.error, None
+            raise err
+        if self.done:
+            return []
+        s = self.session
+        saved = s.txn, s._txn_time, s.running
+        s.txn, s._txn_time, s.running = self.txn, self.txn_time, self.control
+        out: list[tuple[Any, ...]] = []
+        out_counted = False
+        try:
+            with interrupt.running(self.control):
+                rows = self.rows
+                for _ in range(n):
+                    try:
+                        out.append(next(rows))
+                    except StopIteration:
+                        self.count += len(out)
+                        out_counted = True
+                        self._end(None)
+                        break
+        except Db9Error as exc:
+            self._end(exc)
+            self.error = s._translate(exc)
+        except Exception as exc:  # as in Session._guarded: keep the session
+            known = from_python(exc)  # too deep, out of range, out of memory
+            if known is None:  # a bug of ours
+                log.exception("internal error in statement %r", self.text)
+            err = known or InternalError(f"internal error: {type(exc).__name__}: {exc}")
+            self._end(err)
+            self.error = err
+        finally:
+            s.txn, s._txn_time, s.running = saved
+        if not out_counted:
+            self.count += len(out)
+        if self.error is not None and not out:
+            err, self.error = self.error, None
+            raise err
+        return out
+
+    def drain(self) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        while not self.done or self.error is not None:
+            out += self.fetch(4096)
+        return out
+
+    def _end(self, error: Db9Error | None, commit: bool = True) -> None:
+        """The statement is over: commit or roll back what it owns, tell the observer."""
+        if self.done:
+            return
+        self.done = True
+        s = self.session
+        if self in s.streams:
+            s.streams.remove(self)
+        try:
+            self.rows.close()
+        finally:
+            self.rows = iter(())
+            txn, self.txn = self.txn, None
+            committed = False
+            if error is None:
+                self.tag = f"{self.verb} {self.count}"
+                if self.owns_txn and txn is not None and not commit:
+                    txn.rollback()  # a query's transaction wrote nothing: no I/O either way
+                elif self.owns_txn and txn is not None:
+                    try:
+                        txn.commit()
+                        committed = True
+                    except AlreadyExists:
+                        raise UniqueViolation(
+                            "duplicate key value violates unique constraint"
+                        ) from None
+            elif self.owns_txn and txn is not None:
+                txn.rollback()
+            elif s.in_block:
+                s.failed = True  # an error in a block's portal aborts the block
+            if s.database.observer is not None and not self.observed and self.text:
+                self.observed = True
+                s.database.observer(self.text, time.perf_counter() - self.started,
+                                    error.sqlstate if error else None, committed)  # fmt: skip
+            s._after_statement()
+
+    def close(self) -> None:
+        """Stop producing rows (a dropped portal, Sync, the end of its transaction). No store
+        I/O: safe on the event loop."""
+        if self.done:
+            return
+        self.closed = True
+        with interrupt.running(self.control):
+            self._end(None, commit=False)
 
 
 @dataclass
@@ -134,6 +276,11 @@ class Statement:
     command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
     tokens: list[Any] = field(default_factory=list)
 
+
+# Caches are bounded: parsed trees are ~6 kB each (shared by the database's sessions), a
+# compiled plan holds closures over its session (one cache per session).
+_PARSE_CACHE_SIZE = 2000
+_PLAN_CACHE_SIZE = 500
 
 _UTILITY_HEADS = {
     "BEGIN",
@@ -214,6 +361,10 @@ class Session:
         self.plan_cache: dict[tuple[Any, ...], tuple[Any, Context, list[tuple[str, SqlType]]]] = {}
         # Statement texts whose cached plan is a primary-key point read (see execute_inline).
         self.point_reads: set[str] = set()
+        # Queries whose rows are still being fetched (suspended portals), oldest first.
+        self.streams: list[RowStream] = []
+        # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
+        self._plans_in_use: dict[int, int] = {}
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -227,6 +378,7 @@ class Session:
         return interrupt.Control(
             timeout_s=guc.seconds(self.settings, "statement_timeout"),
             lock_timeout_s=guc.seconds(self.settings, "lock_timeout"),
+            mem_limit=memory.setting_bytes(self.settings, "db9.statement_mem_limit"),
         )
 
     def set_config(self, name: str, value: str, *, local: bool = False) -> str:
@@ -236,6 +388,10 @@ class Session:
         if not local or self.in_block:
             self.scopes.set(name, value, local=local)
         return value
+
+    def _after_statement(self) -> None:
+        """Hand memory back to the OS after a statement that held more than work_mem."""
+        memory.maybe_trim(memory.setting_bytes(self.settings, "work_mem"))
 
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
@@ -276,25 +432,35 @@ class Session:
     # -- running statements --------------------------------------------------------------------
 
     def execute(self, sql: str, params: list[Any] | None = None) -> list[Result]:
-        """Run every statement of ``sql``; stop at the first error (raised)."""
+        """Run every statement of ``sql``; stop at the first error (raised). Each result's
+        rows are a list (drained before the next statement runs)."""
         results = []
         for stmt in split_statements(sql):
             results.append(self.run_statement(stmt, params or []))
         return results
 
     def run_statement(
-        self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None = None
+        self,
+        stmt: Statement,
+        params: list[Any],
+        param_types: list[SqlType | None] | None = None,
+        stream: bool = False,
     ) -> Result:
+        """Run one statement. With ``stream`` a query's rows come as ``result.stream`` (the
+        statement still running), else as the list ``result.rows``."""
         observer = self.database.observer
         if observer is None:
-            return self._run_statement(stmt, params, param_types)
+            return self._run_statement(stmt, params, param_types, stream)
         started = time.perf_counter()
         in_block = self.in_block
         try:
-            result = self._run_statement(stmt, params, param_types)
+            result = self._run_statement(stmt, params, param_types, stream)
         except Db9Error as exc:
             observer(stmt.text, time.perf_counter() - started, exc.sqlstate, False)
             raise
+        if result.stream is not None:  # told when the stream ends
+            result.stream.text, result.stream.started = stmt.text, started
+            return result
         # A transaction ended: COMMIT of a block, or a statement that ran on its own.
         committed = result.tag == "COMMIT" or (
             not in_block and not self.in_block and stmt.utility is None
@@ -303,7 +469,11 @@ class Session:
         return result
 
     def _run_statement(
-        self, stmt: Statement, params: list[Any], param_types: list[SqlType | None] | None = None
+        self,
+        stmt: Statement,
+        params: list[Any],
+        param_types: list[SqlType | None] | None = None,
+        stream: bool = False,
     ) -> Result:
         if stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS:
             # Refused by name before anything reads it as some other statement (COMMIT
@@ -319,20 +489,44 @@ class Session:
                 return self._begin(stmt.utility[1])
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
-        return self._guarded(lambda: self._dispatch(stmt, params, param_types), stmt.text)
+        return self._guarded(lambda: self._dispatch(stmt, params, param_types), stmt.text, stream)
 
-    def _guarded(self, action: Callable[[], Result], sql: str = "") -> Result:
-        """Run one statement's work with PostgreSQL's transaction rules around it."""
+    def _guarded(self, action: Callable[[], Result], sql: str = "", stream: bool = False) -> Result:
+        """Run one statement's work with PostgreSQL's transaction rules around it. A query's
+        pending rows are drained here, or (``stream``) handed on in a ``RowStream``, which
+        then ends the statement."""
         if self.failed:
             raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
         control = self.running = self._new_control()
+        pending = None
         try:
             with interrupt.running(control):
                 self._start_statement()
                 result = action()
+                pending = result.pending
+                if pending is not None:
+                    if stream:
+                        txn, txn_time = self.txn, self._txn_time
+                        if autocommit:  # the stream owns the transaction from here
+                            self.txn, self._txn_time = None, None
+                        result.stream = RowStream(self, result, control, txn, autocommit,
+                                                  txn_time)  # fmt: skip
+                        result.pending = pending = None
+                        return result
+                    try:
+                        held = memory.Held()
+                        try:
+                            result.rows = held.collect(pending)
+                        finally:
+                            held.close()
+                    finally:
+                        pending.close()
+                        result.pending = pending = None
+                    result.tag = f"{result.tag} {len(result.rows)}"
                 if autocommit:
                     self._commit()
+            self._after_statement()
             return result
         except nowait.WouldBlock:
             # Only reads ran: drop an autocommit snapshot; a block's transaction is untouched.
@@ -376,7 +570,11 @@ class Session:
         ):
             # READ COMMITTED: a new snapshot per statement while nothing was written.
             fresh = self.client.begin()  # first, so a WouldBlock here changes nothing
-            self.txn.rollback()
+            reader = next((st for st in self.streams if st.txn is self.txn), None)
+            if reader is not None:
+                reader.owns_txn = True  # a suspended portal still reads the old snapshot
+            else:
+                self.txn.rollback()
             self.txn = fresh
 
     def _commit(self) -> None:
@@ -389,7 +587,14 @@ class Session:
             except AlreadyExists:
                 raise UniqueViolation("duplicate key value violates unique constraint") from None
 
+    def _close_streams(self, block_only: bool) -> None:
+        """End suspended queries: a block's when it ends (PostgreSQL closes its portals)."""
+        for st in list(self.streams):
+            if st.in_block or not block_only:
+                st.close()
+
     def _abort_txn(self) -> None:
+        self._close_streams(block_only=True)
         if self.txn is not None:
             self.txn.rollback()
         self.txn = None
@@ -403,7 +608,18 @@ class Session:
         self.settings["transaction_isolation"] = self.isolation
 
     def close(self) -> None:
+        self._close_streams(block_only=False)
         self._abort_txn()
+
+    def end_implicit_transaction(self) -> list[RowStream]:
+        """Sync outside a block: close the suspended queries of the implicit transaction,
+        as PostgreSQL drops their portals; returns them."""
+        if self.in_block:
+            return []
+        closed = [st for st in self.streams if not st.in_block]
+        for st in closed:
+            st.close()
+        return closed
 
     # -- the extended protocol: prepare once, describe, execute many times ------------------
 
@@ -479,10 +695,12 @@ class Session:
         types = list(ctx.param_types) + [None] * (n - len(ctx.param_types))
         return columns, types
 
-    def execute_prepared(self, prepared: Prepared, params: list[Any]) -> Result:
+    def execute_prepared(
+        self, prepared: Prepared, params: list[Any], stream: bool = False
+    ) -> Result:
         if prepared.stmt is None:
             return Result("EMPTY")
-        return self.run_statement(prepared.stmt, params, list(prepared.param_types))
+        return self.run_statement(prepared.stmt, params, list(prepared.param_types), stream)
 
     def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
         """Run a cached point read on the calling thread (an event loop) if nothing on its
@@ -558,6 +776,7 @@ class Session:
         if head in ("ROLLBACK", "ABORT") or self.failed:
             self._abort_txn()
             return Result("ROLLBACK")
+        self._close_streams(block_only=True)
         try:
             self._commit()
             self.scopes.commit()
@@ -628,13 +847,12 @@ class Session:
             self.database.catalogs.version(self.current_txn()),
         )
         cached = self.plan_cache.get(key)
-        if cached is not None:
+        if cached is not None and id(cached[0]) not in self._plans_in_use:
             plan, ctx, columns = cached
             ctx.params[:] = params
             ctx.session = self
             plan.run_txn = self.current_txn
-            rows = plan.run()
-            return Result(f"SELECT {len(rows)}", columns, rows)
+            return Result("SELECT", columns, pending=self._rows_of(plan))
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         tree = self.parse(stmt)
@@ -642,6 +860,19 @@ class Session:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
+
+    def _rows_of(self, plan: Any) -> _PlanRows:
+        """The plan's rows, produced as they are consumed; the plan (and its ctx.params) is
+        this execution's until the rows are closed."""
+        key = id(plan)
+        self._plans_in_use[key] = self._plans_in_use.get(key, 0) + 1
+
+        def release() -> None:
+            n = self._plans_in_use.pop(key, 1) - 1
+            if n > 0:
+                self._plans_in_use[key] = n
+
+        return _PlanRows(plan.iterate(), release)
 
     def parse(self, stmt: Statement) -> exp.Expr:
         cache = self.database.parse_cache
@@ -659,8 +890,8 @@ class Session:
                 ) from None
             except TokenError as exc:
                 raise SyntaxError_(f"syntax error: {exc}") from None
-            if len(cache) > 10_000:
-                cache.clear()
+            if len(cache) >= _PARSE_CACHE_SIZE:
+                del cache[next(iter(cache))]  # the oldest: a FIFO bound, not a cliff
             cache[stmt.text] = hit = trees
         if not hit or hit[0] is None:
             raise SyntaxError_("empty statement")
@@ -684,10 +915,10 @@ class Session:
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
-            rows = plan.run()
-            if cache_key is not None and _cacheable(tree):
+            rows = self._rows_of(plan)
+            if cache_key is not None and _cacheable(tree) and cache_key not in self.plan_cache:
                 cache = self.plan_cache
-                if len(cache) > 2000:
+                if len(cache) >= _PLAN_CACHE_SIZE:
                     cache.clear()
                     self.point_reads.clear()
                 cache[cache_key] = (plan, ctx, [(c.name, c.type) for c in plan.columns])
@@ -697,7 +928,7 @@ class Session:
                     self.point_reads.add(cache_key[0])
                 else:
                     self.point_reads.discard(cache_key[0])
-            return Result(f"SELECT {len(rows)}", [(c.name, c.type) for c in plan.columns], rows)
+            return Result("SELECT", [(c.name, c.type) for c in plan.columns], pending=rows)
         if self.read_only and isinstance(
             tree,
             exp.Insert
@@ -734,6 +965,8 @@ class Session:
     def _utility(self, stmt: Statement) -> Result:
         assert stmt.utility is not None
         kind, words = stmt.utility
+        if kind in ("set", "show", "reset"):
+            words = _join_dotted(words)
         lower = [w.lower() for w in words]
         if kind == "set" and lower[1:2] == ["constraints"]:
             return self._set_constraints(lower[2:])
@@ -889,11 +1122,14 @@ class Session:
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
 
-    def copy_in(self, spec: Any, data: bytes) -> Result:
-        """Apply the rows of a COPY FROM STDIN, as one statement of this session."""
-        return self._guarded(lambda: self._copy_in(spec, data))
+    def copy_in(self, spec: Any, data: bytes | Iterable[bytes]) -> Result:
+        """Apply the rows of a COPY FROM STDIN, as one statement of this session. ``data`` may
+        be the pieces as they arrive (an iterator that waits for them): rows are parsed and
+        written piece by piece, never holding the whole input."""
+        chunks = [data] if isinstance(data, bytes | bytearray) else data
+        return self._guarded(lambda: self._copy_in(spec, chunks))
 
-    def _copy_in(self, spec: Any, data: bytes) -> Result:
+    def _copy_in(self, spec: Any, chunks: Iterable[bytes]) -> Result:
         from sql.copy import parse_rows
         from sql.dml import TableWriter, default_value
         from sql.errors import BadCopyFileFormat
@@ -914,18 +1150,9 @@ class Session:
             if c.name not in names
         }
         writer = TableWriter(self, table, ctx)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            from sql.errors import CharacterNotInRepertoire
-
-            shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end])
-            raise CharacterNotInRepertoire(
-                f'invalid byte sequence for encoding "UTF8": {shown}'
-            ) from None
         count = 0
         batch: list[tuple[Any, ...]] = []
-        for line_no, fields in enumerate(parse_rows(spec, text), 1):
+        for line_no, fields in enumerate(parse_rows(spec, chunks), 1):
             where = f"COPY {table.name}, line {line_no}"
             if len(fields) > len(names):
                 raise BadCopyFileFormat("extra data after last expected column", detail=where)
@@ -949,30 +1176,20 @@ class Session:
         writer.finish()
         return Result(f"COPY {count}")
 
-    def copy_out(self, spec: Any) -> tuple[list[str], Result]:
-        """The lines of a COPY TO STDOUT, run as one statement of this session."""
-        lines: list[str] = []
-        result = self._guarded(lambda: self._copy_out(spec, lines))
-        return lines, result
+    def copy_out(self, spec: Any) -> Result:
+        """A COPY TO STDOUT, run as one statement of this session: its columns, and its rows
+        as ``result.stream`` (to be formatted with ``sql.copy.format_row``); the tag, once
+        the stream has ended, is ``COPY n``."""
+        return self._guarded(lambda: self._copy_out(spec), stream=True)
 
-    def _copy_out(self, spec: Any, lines: list[str]) -> Result:
-        from sql.copy import format_row, header_line
-
+    def _copy_out(self, spec: Any) -> Result:
         query = spec.query
         if query is None:
             cols = ", ".join(f'"{c}"' for c, _ in self._copy_columns(spec))
             target = f'"{spec.schema}"."{spec.table}"' if spec.schema else f'"{spec.table}"'
             query = f"SELECT {cols} FROM {target}"
         result = self.run_tree(self.parse(Statement(query, 0, None)), [], [])
-        assert result.columns is not None
-        types = [t for _, t in result.columns]
-        if spec.header:
-            lines.append(header_line(spec, [n for n, _ in result.columns]))
-        for n, row in enumerate(result.rows or []):
-            if not n & 1023:
-                interrupt.check()
-            lines.append(format_row(spec, list(row), types))
-        return Result(f"COPY {len(result.rows or [])}")
+        return Result("COPY", result.columns, pending=result.pending)
 
     def _show(self, name: str) -> Result:
         name = name.strip()
@@ -1042,6 +1259,8 @@ class Session:
                 return Result("SET")
         if name == "search_path":
             value = ", ".join(p.strip() for p in value.split(","))
+        if name in memory.MEMORY_SETTINGS:
+            value = memory.format_kb(memory.parse_kb(name, value))
         if name == "timezone" and value.upper() not in (
             "UTC",
             "GMT",
@@ -1099,6 +1318,30 @@ def _flush(writer: Any, batch: list[tuple[Any, ...]]) -> int:
 def _refuse(command: str) -> Result:
     commands.check_supported(command)
     raise AssertionError(f"{command} is supported")
+
+
+class _PlanRows:
+    """An iterator of a plan's rows whose ``close`` also frees the plan for reuse (even if the
+    rows were never started, when a generator's ``finally`` would not run)."""
+
+    __slots__ = ("release", "rows")
+
+    def __init__(self, rows: Any, release: Callable[[], None]) -> None:
+        self.rows, self.release = rows, release
+
+    def __iter__(self) -> _PlanRows:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self.rows)
+
+    def close(self) -> None:
+        release, self.release = self.release, None  # type: ignore[assignment]
+        try:
+            self.rows.close()
+        finally:
+            if release is not None:
+                release()
 
 
 def _cacheable(tree: exp.Expr) -> bool:
@@ -1166,6 +1409,20 @@ def _set_value(name: str, source: str) -> str:
     if first.token_type in (TokenType.STRING, TokenType.NUMBER):
         return sign + first.text
     return first.text.lower()
+
+
+def _join_dotted(words: list[str]) -> list[str]:
+    """``db9 . statement_mem_limit`` (three tokens) as one setting name."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] == "." and out and i + 1 < len(words):
+            out[-1] = f"{out[-1]}.{words[i + 1]}"
+            i += 2
+            continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 def _position(text: str, err: dict[str, Any]) -> int:
