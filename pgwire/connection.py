@@ -645,26 +645,32 @@ class PgConnection:
 
     def _first_batch(
         self, run: Callable[[], Result], formats: list[int], limit: int | None
-    ) -> tuple[Result, list[bytes]]:
+    ) -> tuple[Result, list[bytes] | Exception]:
         """Run a statement and encode its first rows in the same worker-thread hop (most
-        results fit in one batch)."""
+        results fit in one batch). A failure while producing or encoding those rows is
+        returned, not raised: as in PostgreSQL it reaches the client after RowDescription."""
         result = run()
         stream = result.stream
         if stream is None or result.columns is None:
             return result, []
         encode = _row_encoder(result.columns, formats)
-        return result, _next_batch(stream, encode, limit or _NO_LIMIT)
+        try:
+            return result, _next_batch(stream, encode, limit or _NO_LIMIT)
+        except Exception as exc:  # _next_batch has ended the statement
+            return result, exc
 
     async def send_stream(
         self,
         stream: RowStream,
         encode: Callable[[tuple[Any, ...]], bytes],
-        batch: list[bytes] | None,
+        batch: list[bytes] | Exception | None,
         limit: int | None,
     ) -> int:
         """Send rows until the stream ends or ``limit`` rows went out; the number sent. An
         error is raised after the rows before it were sent, as PostgreSQL does."""
         sent = 0
+        if isinstance(batch, Exception):
+            raise batch
         while True:
             if batch is None:
                 want = _NO_LIMIT if limit is None else limit - sent
@@ -727,9 +733,12 @@ class PgConnection:
                         await self.send_stream(
                             result.stream, _row_encoder(result.columns, []), first, None
                         )
-                    except Db9Error as exc:
+                    except (Closed, ConnectionError):
+                        raise
+                    except Exception as exc:
                         self.send_notices()
-                        self.send_error(exc)
+                        known = exc if isinstance(exc, Db9Error) else None
+                        self.send_error(known or self._unexpected(exc, stmt.text))
                         break
                     finally:
                         result.stream.close()  # a no-op once it ended
@@ -1000,7 +1009,7 @@ class PgConnection:
             self.send(M.empty_query())
             return
         limit = msg.max_rows if msg.max_rows > 0 else None
-        first: list[bytes] | None = None
+        first: list[bytes] | Exception | None = None
         if portal.result is None:
             run = functools.partial(
                 session.execute_prepared, portal.prepared, portal.params, stream=True
