@@ -53,11 +53,20 @@ def schemas(draw: st.DrawFn) -> Schema:
     ref = ""
     if fk_delete:
         ref = f" REFERENCES p (id) ON DELETE {fk_delete} ON UPDATE {fk_update}"
+    # A two-column key: c (pid, w) references p (k, v), NULL in either part matching nothing.
+    pair_fk = draw(st.sampled_from([None, None, None, "CASCADE", "SET NULL", "NO ACTION"]))
+    pair_update = draw(st.sampled_from(["CASCADE", "SET NULL", "NO ACTION"]))
+    p_pair = ", UNIQUE (k, v)" if pair_fk else ""
+    c_pair = (
+        f", FOREIGN KEY (pid, w) REFERENCES p (k, v) ON DELETE {pair_fk} ON UPDATE {pair_update}"
+        if pair_fk
+        else ""
+    )
     ddl = [
-        f"CREATE TABLE p (id integer{p_id}, k integer{k_ref}, v text{v_extra})",
-        f"CREATE TABLE c (id integer{c_id}, pid integer{ref}, w text)",
+        f"CREATE TABLE p (id integer{p_id}, k integer{k_ref}, v text{v_extra}{p_pair})",
+        f"CREATE TABLE c (id integer{c_id}, pid integer{ref}, w text{c_pair})",
     ]
-    unique: dict[str, list[list[str]]] = {"p": [], "c": []}
+    unique: dict[str, list[list[str]]] = {"p": [["k", "v"]] if pair_fk else [], "c": []}
     if p_id:
         unique["p"].append(["id"])
     if c_id:
@@ -76,7 +85,8 @@ def schemas(draw: st.DrawFn) -> Schema:
     c_index = draw(st.sampled_from([None, "pid", "w, pid DESC"]))
     if c_index:
         ddl.append(f"CREATE INDEX c_i ON c ({c_index})")
-    return Schema(ddl, unique, "id", has_fk=bool(fk_delete or self_fk), p_id_unique=bool(p_id))
+    has_fk = bool(fk_delete or self_fk or pair_fk)
+    return Schema(ddl, unique, "id", has_fk=has_fk, p_id_unique=bool(p_id))
 
 
 def value(draw: st.DrawFn, column: str, null: bool = True) -> str:
