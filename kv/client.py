@@ -403,7 +403,9 @@ class Transaction:
         self._buffer[key] = Mutation(Op.DELETE, key)
 
     def lock_key(self, key: bytes) -> None:
-        """Include ``key`` in the commit without changing it (SELECT ... FOR UPDATE)."""
+        """Include ``key`` in the commit without changing it: a claim that the key exists
+        (a foreign key's parent), so a transaction deleting it concurrently fails
+        (kv/txn/prewrite.py)."""
         self._check_active()
         self._buffer.setdefault(key, Mutation(Op.LOCK, key))
 

@@ -166,10 +166,18 @@ class TableWriter:
             )
 
     def has_key(self, cols: list[str], values: list[Any]) -> bool:
-        """Whether a row with these values in the PK or a unique index's columns exists."""
+        """Whether a row with these values in the PK or a unique index's columns exists. The
+        key found is locked until commit (a KV LOCK, kv/txn/prewrite.py): a concurrent delete
+        of it, or of its unique value, then fails one of the two transactions, as
+        PostgreSQL's FOR KEY SHARE does, instead of leaving a child without its parent."""
         if cols == self.table.primary_key:
-            return self.txn.get(self.codec.key_for_pk(tuple(values))) is not None
-        return _lookup_unique(self.txn, self.codec, cols, values) is not None
+            key = self.codec.key_for_pk(tuple(values))
+            found = self.txn.get(key) is not None
+        else:
+            key, found = _unique_entry(self.txn, self.codec, cols, values)
+        if found:
+            self.txn.lock_key(key)
+        return found
 
     def _queue_child_actions(self, old: Row, new: Row | None) -> None:
         for child, fk in self.referencing:
@@ -330,19 +338,21 @@ class TableWriter:
         self._queue_parent_checks(new, old)
 
 
-def _lookup_unique(txn: Any, codec: RowCodec, cols: list[str], values: list[Any]) -> Row | None:
+def _unique_entry(
+    txn: Any, codec: RowCodec, cols: list[str], values: list[Any]
+) -> tuple[bytes, bool]:
+    """The key of the unique index entry for ``values`` in ``cols``, and whether it points at
+    a live row."""
     for index in codec.table.indexes:
         if index.unique and index.columns == cols:
             stored = [
                 T.to_storage(v, codec.types[codec.by_name[c]])
                 for v, c in zip(values, cols, strict=True)
             ]
-            pk = txn.get(codec.index_bounds(index, stored))
-            if pk is None:
-                return None
-            raw = txn.get(codec.prefix + pk)
-            return codec.decode_value(raw) if raw is not None else None
-    return None
+            key = codec.index_bounds(index, stored)
+            pk = txn.get(key)
+            return key, pk is not None and txn.get(codec.prefix + pk) is not None
+    return b"", False
 
 
 def _rows_matching(

@@ -3,6 +3,12 @@
 A key cannot be prewritten while another transaction holds its lock (the caller resolves that
 lock and retries), nor when a PUT/DELETE was committed at or after our start_ts: the first
 committer wins, which is what snapshot isolation demands.
+
+A committed LOCK record is a transaction's claim that the key existed when it committed (the
+parent row a foreign key points at, as PostgreSQL's FOR KEY SHARE): a DELETE of the key
+conflicts with a LOCK committed at or after its start_ts, so a child row and the removal of
+its parent cannot both commit. A PUT (the parent's other columns changing) and other LOCKs do
+not conflict with it; a LOCK itself conflicts only with a newer DELETE.
 """
 
 from __future__ import annotations
@@ -51,7 +57,13 @@ def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: in
             if write.kind == WriteKind.ROLLBACK:
                 raise TxnAborted(start_ts, f"rolled back before prewrite of {m.key!r}")
             return False  # already committed: a retried request
-        if write.kind in (WriteKind.PUT, WriteKind.DELETE):
+        if m.op == Op.LOCK:
+            conflict = write.kind == WriteKind.DELETE  # only the key vanishing matters
+        else:
+            conflict = write.kind in (WriteKind.PUT, WriteKind.DELETE) or (
+                write.kind == WriteKind.LOCK and m.op == Op.DELETE
+            )
+        if conflict:
             raise WriteConflict(m.key, start_ts, commit_ts)
     return True
 

@@ -80,6 +80,27 @@ def test_prewrite_after_a_newer_commit_is_a_write_conflict(st: Storage) -> None:
     assert st.scan_locks(max_ts=ts(100)) == []
 
 
+def test_a_committed_lock_conflicts_with_a_later_delete_only(st: Storage) -> None:
+    """A LOCK says the key existed when its transaction committed (a foreign key's parent):
+    a transaction that started before it may not delete the key, but may still change its
+    value; other lockers may lock it too, unless the key was deleted after they started."""
+    write(st, b"k", b"v", ts(1), ts(2))
+    st.prewrite([Mutation(Op.LOCK, b"k")], b"k", ts(3), 3000)
+    st.commit([b"k"], ts(3), ts(5))
+    with pytest.raises(WriteConflict):
+        st.prewrite([Mutation(Op.DELETE, b"k")], b"k", ts(4), 3000)
+    st.prewrite([Mutation(Op.LOCK, b"k")], b"k", ts(4), 3000)  # a second locker: fine
+    st.commit([b"k"], ts(4), ts(6))
+    write(st, b"k", b"v2", ts(4, 1), ts(7))  # a new value for the key: fine
+    assert st.get(b"k", ts(7)) == b"v2"
+    st.prewrite([Mutation(Op.LOCK, b"k")], b"k", ts(4, 2), 3000)  # the key still exists
+    st.commit([b"k"], ts(4, 2), ts(8))
+    write(st, b"k", None, ts(9), ts(10))  # a delete that started after every lock: fine
+    assert st.get(b"k", ts(10)) is None
+    with pytest.raises(WriteConflict):  # a lock taken before the key vanished
+        st.prewrite([Mutation(Op.LOCK, b"k")], b"k", ts(8, 1), 3000)
+
+
 def test_failed_prewrite_writes_nothing_for_any_key(st: Storage) -> None:
     write(st, b"b", b"theirs", ts(2), ts(3))
     with pytest.raises(WriteConflict):
