@@ -1047,6 +1047,10 @@ class Compiler:
     def _subquery_values(self, query: exp.Expr, *, single_column: bool) -> Callable[[Row], Any]:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
+        while isinstance(query, exp.Subquery) and not query.alias:
+            # Planned as a derived table, its outer references would read a scope that
+            # ``plan.run`` never fills: plan the query itself.
+            query = query.this
         plan = self.ctx.plan_subquery(query, self.scope)
         if single_column and len(plan.columns) != 1:
             raise DatatypeMismatch("subquery has too many columns")
