@@ -179,6 +179,7 @@ class RaftKv:
         total = GcProgress()
         start = b""
         while True:
+            interrupt.check()  # stopping between chunks is safe: the next pass starts over
             step: GcProgress = self._propose(
                 pb.Command(
                     gc_chunk=pb.GcChunk(

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from kv import interrupt
 from kv.client import KvBackend, LockResolver
 from kv.errors import Db9Error
 from kv.timestamp import compose, physical_ms
@@ -69,6 +70,7 @@ class GcWorker:
         self.active = active  # in a cluster only the Raft leader collects
         self.last_report: GcReport | None = None
         self._stop = threading.Event()
+        self._control = interrupt.Control()  # what stop() interrupts; passes check it
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> GcReport:
@@ -90,12 +92,18 @@ class GcWorker:
                 continue
             started = time.monotonic()
             try:
-                report = self.run_once()
+                with interrupt.running(self._control):
+                    report = self.run_once()
                 log.info("gc: %s in %.2fs", report, time.monotonic() - started)
+            except interrupt.Interrupted:
+                log.info("gc: stopped between chunks")
             except Db9Error as exc:
                 log.warning("gc failed: %s", exc)
 
     def stop(self) -> None:
+        """Stop the worker; a pass in progress ends at its next chunk (a node's shutdown
+        must not wait for a pass over the whole keyspace)."""
         self._stop.set()
+        self._control.interrupt(interrupt.Reason.SHUTDOWN)
         if self._thread is not None:
             self._thread.join()

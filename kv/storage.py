@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kv import nowait
+from kv import interrupt, nowait
 from kv.engine.base import Engine, WriteBatch
 from kv.errors import InvalidArgument, LimitExceeded, SnapshotTooOld
 from kv.mvcc import branches
@@ -254,6 +254,7 @@ class Storage:
         total = GcProgress()
         start = b""
         while True:
+            interrupt.check()  # stopping between chunks is safe: the next pass starts over
             with self._latch:
                 step = self._execute_latched(
                     functools.partial(

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from kv import interrupt
 from kv.gc_worker import GcWorker, collect_garbage
 from kv.mvcc.records import Mutation, Op
 from tests.kv.conftest import client, local_kv
@@ -47,3 +54,41 @@ def test_worker_never_passes_the_oldest_running_transaction() -> None:
     report = worker.run_once()
     assert report.versions_deleted == 2
     assert c.begin().get(b"k") == b"2"
+
+
+def test_a_gc_pass_stops_between_chunks_when_interrupted() -> None:
+    kv = local_kv()
+    c = client(kv)
+    for i in range(3):
+        t = c.begin()
+        for k in range(1500):  # more keys than one chunk holds
+            t.put(b"k%05d" % k, b"%d" % i)
+        t.commit()
+    control = interrupt.Control()
+    control.interrupt(interrupt.Reason.SHUTDOWN)
+    with interrupt.running(control), pytest.raises(interrupt.Interrupted):
+        kv.gc(kv.get_ts())
+    report = collect_garbage(kv, kv.get_ts())  # the next pass does the whole work
+    assert report.versions_deleted == 2 * 1500
+
+
+def test_stopping_the_worker_does_not_wait_for_a_pass_to_finish() -> None:
+    """A node's shutdown stops its GC worker: a pass over a large keyspace (seconds to
+    minutes) must end at its next chunk, not run to the end."""
+    kv = local_kv()
+    started = threading.Event()
+    real_gc = kv.gc
+
+    def endless_gc(safepoint: int, retain: Any = ()) -> Any:
+        started.set()
+        while True:  # a pass that never ends on its own, checking between chunks
+            interrupt.check()
+            real_gc(safepoint, retain)
+
+    kv.gc = endless_gc  # type: ignore[method-assign]
+    worker = GcWorker(kv, life_time_s=0, interval_s=0.01)
+    worker.start()
+    assert started.wait(10)
+    begun = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - begun < 1.0
