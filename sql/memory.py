@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kv import interrupt
-from sql.errors import InvalidParameterValue, ProgramLimitExceeded
+from sql.errors import ProgramLimitExceeded
 
 MAX_VALUE = (1 << 30) - 1  # PostgreSQL's MaxAllocSize
 SAMPLE = 64  # rows per size sample
@@ -106,50 +106,6 @@ def check_concat(held: int, more: int) -> None:
             detail=f"Cannot enlarge string buffer containing {held} bytes by {more} more bytes.",
         )
     check_value(held + more)
-
-
-# -- settings ----------------------------------------------------------------------------------
-
-# name -> (minimum, maximum) in kB, PostgreSQL's ranges (db9.statement_mem_limit: 0 = no cap)
-MEMORY_SETTINGS = {
-    "work_mem": (64, 2147483647),
-    "db9.statement_mem_limit": (0, 2147483647),
-}
-_UNITS = {"b": 1 / 1024, "kb": 1, "mb": 1024, "gb": 1 << 20, "tb": 1 << 30}
-_HINT_UNITS = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".'
-
-
-def parse_kb(name: str, value: str) -> int:
-    """A memory setting's value in kB (a bare number is kB, as in PostgreSQL), range-checked."""
-    text = value.strip().strip("'").strip()
-    num = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ").strip()
-    unit = text[len(num) :].strip().lower() or "kb"
-    try:
-        kb = round(float(num) * _UNITS[unit])
-    except (ValueError, KeyError):
-        raise InvalidParameterValue(f'invalid value for parameter "{name}": "{text}"',
-                                    detail=_HINT_UNITS if num else None) from None  # fmt: skip
-    lo, hi = MEMORY_SETTINGS[name]
-    if not lo <= kb <= hi:
-        raise InvalidParameterValue(
-            f'{kb} kB is outside the valid range for parameter "{name}" ({lo} .. {hi})'
-        )
-    return kb
-
-
-def format_kb(kb: int) -> str:
-    """As SHOW prints it: the largest unit that divides the value."""
-    for unit, size in (("TB", 1 << 30), ("GB", 1 << 20), ("MB", 1024)):
-        if kb and kb % size == 0:
-            return f"{kb // size}{unit}"
-    return f"{kb}kB"
-
-
-def setting_bytes(settings: dict[str, str], name: str) -> int:
-    try:
-        return parse_kb(name, settings.get(name, "0")) * 1024
-    except InvalidParameterValue:
-        return 0
 
 
 # -- handing memory back ----------------------------------------------------------------------

@@ -378,7 +378,7 @@ class Session:
         return interrupt.Control(
             timeout_s=guc.seconds(self.settings, "statement_timeout"),
             lock_timeout_s=guc.seconds(self.settings, "lock_timeout"),
-            mem_limit=memory.setting_bytes(self.settings, "db9.statement_mem_limit"),
+            mem_limit=guc.memory_bytes(self.settings, "db9.statement_mem_limit"),
         )
 
     def set_config(self, name: str, value: str, *, local: bool = False) -> str:
@@ -391,7 +391,7 @@ class Session:
 
     def _after_statement(self) -> None:
         """Hand memory back to the OS after a statement that held more than work_mem."""
-        memory.maybe_trim(memory.setting_bytes(self.settings, "work_mem"))
+        memory.maybe_trim(guc.memory_bytes(self.settings, "work_mem"))
 
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
@@ -1259,8 +1259,6 @@ class Session:
                 return Result("SET")
         if name == "search_path":
             value = ", ".join(p.strip() for p in value.split(","))
-        if name in memory.MEMORY_SETTINGS:
-            value = memory.format_kb(memory.parse_kb(name, value))
         if name == "timezone" and value.upper() not in (
             "UTC",
             "GMT",

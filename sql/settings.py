@@ -110,11 +110,59 @@ def show_time_ms(ms: int) -> str:
     raise AssertionError("ms divides every value")
 
 
+# Memory settings hold kB, read as guc.c does (units case-sensitive, rounded to a whole kB);
+# name -> (minimum, maximum). db9.statement_mem_limit is db9's per-statement cap, 0: none.
+MEMORY_SETTINGS = {"work_mem": (64, _INT_MAX), "db9.statement_mem_limit": (0, _INT_MAX)}
+_MEMORY_UNITS = (("TB", 1 << 30), ("GB", 1 << 20), ("MB", 1024), ("kB", 1))
+_MEMORY_HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".'
+
+
+def parse_kb(name: str, value: str) -> int:
+    """``value`` as a kB count for memory setting ``name``; 22023 if PostgreSQL refuses it."""
+    invalid = f'invalid value for parameter "{name}": "{value}"'
+    parsed = _parse_number(value)
+    if parsed is None:
+        raise InvalidSetting(invalid)
+    val, rest = parsed
+    rest = rest.lstrip(_SPACE)
+    if rest:
+        unit = re.match(r"[^ \t\n\v\f\r]{0,2}", rest).group(0)  # type: ignore[union-attr]
+        mult = {**dict(_MEMORY_UNITS), "B": 1 / 1024}.get(unit)
+        if mult is None or rest[len(unit) :].strip(_SPACE):
+            raise InvalidSetting(invalid, _MEMORY_HINT)
+        val *= mult
+    val = round(val)
+    if not -(2**31) <= val <= _INT_MAX:
+        raise InvalidSetting(invalid, "Value exceeds integer range.")
+    lo, hi = MEMORY_SETTINGS[name]
+    if not lo <= val <= hi:
+        raise InvalidSetting(
+            f'{val} kB is outside the valid range for parameter "{name}" ({lo} .. {hi})'
+        )
+    return int(val)
+
+
+def show_kb(kb: int) -> str:
+    """How SHOW prints a kB setting: in the largest unit that divides it."""
+    for unit, size in _MEMORY_UNITS:
+        if kb and kb % size == 0:
+            return f"{kb // size}{unit}"
+    return f"{kb}kB"
+
+
 def normalise(name: str, value: str) -> str:
-    """The stored (SHOW) form of ``value`` for ``name``; raises 22023 for a bad time value."""
+    """The stored (SHOW) form of ``value`` for ``name``; raises 22023 for a bad time or
+    memory value."""
     if name in TIME_SETTINGS:
         return show_time_ms(parse_time_ms(name, value))
+    if name in MEMORY_SETTINGS:
+        return show_kb(parse_kb(name, value))
     return value
+
+
+def memory_bytes(settings: dict[str, str], name: str) -> int:
+    """A memory setting in bytes (0: off). Stored values are always valid."""
+    return parse_kb(name, settings.get(name, "0")) * 1024
 
 
 def seconds(settings: dict[str, str], name: str) -> float:
