@@ -97,12 +97,50 @@ class Exec:
     """What running a plan needs: the transaction, and CTE results of this execution."""
 
     txn: Transaction
-    ctes: dict[int, list[Row]] = field(default_factory=dict)
+    ctes: dict[int, Spool] = field(default_factory=dict)
     held: Held = field(default_factory=Held)  # what the CTE results hold, until close()
 
     def close(self) -> None:
+        for spool in self.ctes.values():
+            spool.close()
         self.ctes.clear()
         self.held.close()
+
+
+class Spool:
+    """A CTE's rows, computed only as far as its readers go (as PostgreSQL's CTE tuplestore):
+    the first reader to need a row pulls it from the CTE's plan, later readers replay it. A
+    query that stops early (LIMIT, EXISTS) never computes the rest, so a recursive CTE under a
+    LIMIT ends."""
+
+    def __init__(self, source: Iterator[Row], held: Held) -> None:
+        self.rows: list[Row] = []
+        self.source: Iterator[Row] | None = source
+        self.held = held
+
+    def reader(self) -> Iterator[Row]:
+        rows = self.rows
+        i = 0
+        while True:
+            if i < len(rows):
+                yield rows[i]
+                i += 1
+                continue
+            if self.source is None:
+                return
+            try:
+                row = next(self.source)
+            except StopIteration:
+                self.source = None
+                return
+            rows.append(row)
+            if not len(rows) % SAMPLE:
+                self.held.add(row_size(row) * SAMPLE)
+
+    def close(self) -> None:
+        source, self.source = self.source, None
+        if source is not None and hasattr(source, "close"):
+            source.close()
 
 
 class Node:
@@ -1329,28 +1367,37 @@ class Planner:
         step = self.plan_query(body.expression, outer)
         distinct = bool(body.args.get("distinct"))
 
-        def run(ex: Exec) -> list[Row]:
-            result = list(anchor.node.rows(ex))
-            seen = {tuple(_hashable(v) for v in r) for r in result} if distinct else set()
-            frontier = result
-            for _ in range(100_000):
-                interrupt.check()
-                work["rows"] = frontier
-                new = []
-                for row in step.node.rows(ex):
-                    if distinct:
-                        key = tuple(_hashable(v) for v in row)
-                        if key in seen:
-                            continue
-                        seen.add(key)
-                    new.append(row)
-                if not new:
-                    return result
-                ex.held.add(row_size(new[0]) * len(new))
-                ex.held.flush()
-                result.extend(new)
-                frontier = new
-            raise FeatureNotSupported("recursive query did not terminate")
+        def run(ex: Exec) -> Iterator[Row]:
+            # Round by round, each row yielded as it is made: only the last round (the
+            # working table) and, for UNION, the rows seen are held, and a reader that stops
+            # early stops the recursion. An endless one runs until cancelled or timed out,
+            # as in PostgreSQL.
+            seen: set[tuple[Any, ...]] = set()
+            held = Held()
+            try:
+                frontier: list[Row] = []
+                rows: Iterable[Row] = anchor.node.rows(ex)
+                while True:
+                    interrupt.check()
+                    new: list[Row] = []
+                    for row in rows:
+                        if distinct:
+                            key = tuple(_hashable(v) for v in row)
+                            if key in seen:
+                                continue
+                            seen.add(key)
+                        new.append(row)
+                        yield row
+                    if not new:
+                        return
+                    held.close()  # the previous round's rows go
+                    held.add(row_size(new[0]) * len(new) * (2 if distinct else 1))
+                    held.flush()
+                    frontier = new
+                    work["rows"] = frontier
+                    rows = step.node.rows(ex)
+            finally:
+                held.close()
 
         node = Materialized(Scope(list(anchor.columns)), run, f"Recursive Union ({name})")
         return Plan(node, anchor.columns, Scope([]))
@@ -1410,10 +1457,11 @@ class Planner:
                 scope, lambda ex: list(plan.node.rows(ex)), f"WorkTable Scan on {alias}"
             )
 
-        def source(ex: Exec) -> list[Row]:
-            if cid not in ex.ctes:
-                ex.ctes[cid] = ex.held.collect(plan.node.rows(ex))
-            return ex.ctes[cid]
+        def source(ex: Exec) -> Iterator[Row]:
+            spool = ex.ctes.get(cid)
+            if spool is None:
+                spool = ex.ctes[cid] = Spool(plan.node.rows(ex), ex.held)
+            return spool.reader()
 
         return Materialized(scope, source, f"CTE Scan on {alias}")
 
