@@ -277,21 +277,23 @@ class PgConnection:
         self.pos = end
         return kind, bytes(buf[pos + 5 : end])
 
-    async def run_sql(self, fn: Callable[[], T]) -> T:
+    async def run_sql(self, fn: Callable[[], T], *, watch: bool = True) -> T:
         """Run ``fn`` (a statement's work) in one of the server's statement slots, watching
         the socket meanwhile. If the client goes away or the server shuts down, the statement
         is interrupted, and once it has stopped (its transaction still open for ``serve`` to
-        roll back) the connection ends with ``Closed``."""
+        roll back) the connection ends with ``Closed``. A caller that reads the socket itself
+        while ``fn`` runs (COPY FROM) passes ``watch=False``: one reader at a time."""
         session = self.session
         ticket = Ticket(session.db, session.cancel) if session is not None else Ticket(b"")
         self.ticket = ticket
-        watcher = self.ev.create_task(self._watch_client())
+        watcher = self.ev.create_task(self._watch_client()) if watch else None
         try:
             return await self.server.slots.run(ticket, fn)
         finally:
             self.ticket = None
-            watcher.cancel()
-            await asyncio.wait({watcher})  # its read must end before the next one starts
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.wait({watcher})  # its read must end before the next one starts
             reason = self.stop_reason
             if reason is not None:
                 if reason is Reason.SHUTDOWN:
@@ -819,7 +821,10 @@ class PgConnection:
 
         self.send(M.copy_in_response(spec.ncols))
         await self.flush()
-        task = asyncio.ensure_future(self.run_sql(lambda: session.copy_in(spec, chunks())))
+        # This loop reads the socket while the statement runs (and sees the client leave).
+        task = asyncio.ensure_future(
+            self.run_sql(lambda: session.copy_in(spec, chunks()), watch=False)
+        )
         size = 0
         failure: Db9Error | None = None
         try:
