@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kv.client import LocalKv, TxnClient
+from kv.client import TxnClient
 from kv.errors import AlreadyExists, InvalidArgument
 from kv.gc_worker import collect_garbage
 from kv.mvcc.records import Mutation, Op
 from kv.txn.gc import RetainPoint
-from tests.kv.conftest import client, local_kv
+from tests.kv.conftest import Backend, client, local_kv
 
 ROOT = b"d\x00\x00\x00\x01"
 B1 = b"d\x00\x00\x00\x02"
@@ -80,8 +80,7 @@ def test_branch_chain_reads_match_the_model(
             assert read_all(c, prefix, reverse, page) == expected(model, reverse, page)
 
 
-def test_creating_a_branch_writes_one_record_whatever_the_parent_size() -> None:
-    kv = local_kv()
+def test_creating_a_branch_writes_one_record_whatever_the_parent_size(kv: Backend) -> None:
     c = client(kv)
     for i in range(0, 2000, 500):
         txn = c.begin()
@@ -93,8 +92,7 @@ def test_creating_a_branch_writes_one_record_whatever_the_parent_size() -> None:
     assert kv.engine.stats().entries == before + 1
 
 
-def test_unique_checks_see_inherited_keys_and_deletes_in_the_branch() -> None:
-    kv = local_kv()
+def test_unique_checks_see_inherited_keys_and_deletes_in_the_branch(kv: Backend) -> None:
     c = client(kv)
     txn = c.begin()
     txn.put(ROOT + b"k", b"1")
@@ -110,8 +108,7 @@ def test_unique_checks_see_inherited_keys_and_deletes_in_the_branch() -> None:
     assert txn.get(B1 + b"k") == b"3" and txn.get(ROOT + b"k") == b"1"
 
 
-def test_gc_keeps_what_a_branch_sees_and_dropping_frees_the_branch() -> None:
-    kv = local_kv()
+def test_gc_keeps_what_a_branch_sees_and_dropping_frees_the_branch(kv: Backend) -> None:
     c = client(kv)
     for v in (b"old", b"forked", b"new"):
         txn = c.begin()
@@ -136,8 +133,7 @@ def test_gc_keeps_what_a_branch_sees_and_dropping_frees_the_branch() -> None:
     assert txn.get(ROOT + b"k") == b"new"
 
 
-def test_bad_links_are_refused() -> None:
-    kv: LocalKv = local_kv()
+def test_bad_links_are_refused(kv: Backend) -> None:
     kv.set_branch(B1, ROOT, kv.get_ts())
     with pytest.raises(InvalidArgument):
         kv.set_branch(B1, ROOT, kv.get_ts())  # already a branch
@@ -145,3 +141,16 @@ def test_bad_links_are_refused() -> None:
         kv.set_branch(ROOT, B1, kv.get_ts())  # a cycle
     with pytest.raises(InvalidArgument):
         kv.set_branch(b"abc", ROOT, kv.get_ts())
+
+
+def test_reset_branch_drops_its_own_writes_and_reforks_from_the_parent(kv: Backend) -> None:
+    c = client(kv)
+    apply(c, ROOT, [("put", b"a", b"1")], {})
+    kv.set_branch(B1, ROOT, kv.get_ts())
+    apply(c, B1, [("put", b"b", b"own"), ("delete", b"a", b"")], {})
+    apply(c, ROOT, [("put", b"c", b"3")], {})
+    kv.reset_branch(B1, kv.get_ts())
+    assert read_all(c, B1) == expected({b"a": b"1", b"c": b"3"})
+    assert kv.branch_links()[B1].parent == ROOT
+    with pytest.raises(InvalidArgument):
+        kv.reset_branch(B2, kv.get_ts())  # not a branch

@@ -11,11 +11,10 @@ import pytest
 from kv import interrupt
 from kv.gc_worker import GcWorker, collect_garbage
 from kv.mvcc.records import Mutation, Op
-from tests.kv.conftest import client, local_kv
+from tests.kv.conftest import Backend, client, local_kv
 
 
-def test_gc_resolves_a_committed_primary_before_deleting_its_record() -> None:
-    kv = local_kv()
+def test_gc_resolves_a_committed_primary_before_deleting_its_record(kv: Backend) -> None:
     start = kv.get_ts()
     kv.prewrite([Mutation(Op.PUT, k, b"v1") for k in (b"p", b"s")], b"p", start, 0)
     kv.commit([b"p"], start, kv.get_ts())  # secondary "s" is still locked
@@ -29,8 +28,7 @@ def test_gc_resolves_a_committed_primary_before_deleting_its_record() -> None:
     assert r.get(b"p") == b"v2"
 
 
-def test_live_lock_holds_the_safepoint_below_its_transaction() -> None:
-    kv = local_kv()
+def test_live_lock_holds_the_safepoint_below_its_transaction(kv: Backend) -> None:
     start = kv.get_ts()
     kv.prewrite([Mutation(Op.PUT, b"k", b"v")], b"k", start, 3_600_000)
     report = collect_garbage(kv, kv.get_ts())
@@ -38,8 +36,7 @@ def test_live_lock_holds_the_safepoint_below_its_transaction() -> None:
     assert kv.safepoint() < start
 
 
-def test_worker_never_passes_the_oldest_running_transaction() -> None:
-    kv = local_kv()
+def test_worker_never_passes_the_oldest_running_transaction(kv: Backend) -> None:
     c = client(kv)
     old = c.begin()
     for i in range(3):
@@ -56,8 +53,9 @@ def test_worker_never_passes_the_oldest_running_transaction() -> None:
     assert c.begin().get(b"k") == b"2"
 
 
-def test_a_gc_pass_stops_between_chunks_when_interrupted() -> None:
-    kv = local_kv()
+# Over gRPC the pass runs in the server, out of reach of the caller's interrupt.
+@pytest.mark.parametrize("kv", ["local", "raft"], indirect=True)
+def test_a_gc_pass_stops_between_chunks_when_interrupted(kv: Backend) -> None:
     c = client(kv)
     for i in range(3):
         t = c.begin()

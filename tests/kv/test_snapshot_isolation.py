@@ -1,10 +1,12 @@
 """Model-based proof of snapshot isolation: random interleavings of transactions against a plain
 Python model in which each transaction reads the state committed before it began, and the first
 committer wins on every key it writes. Transactions can also crash half-way through 2PC; their
-locks must then be resolved to exactly what the primary key decided."""
+locks must then be resolved to exactly what the primary key decided. It runs on every backend
+(local, single-node Raft, gRPC), with fewer examples on the slower two."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from hypothesis import settings
@@ -14,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 from kv.client import Transaction
 from kv.errors import WriteConflict
 from kv.gc_worker import collect_garbage
-from tests.kv.conftest import client, local_kv
+from tests.kv.conftest import client, open_backend
 
 KEYS = [b"a", b"b", b"b\x00", b"c", b"d"]
 VALUES = st.one_of(st.binary(max_size=6), st.just(b"L" * 300))  # 300 bytes: data column
@@ -38,10 +40,16 @@ class ModelTxn:
 
 
 class SnapshotIsolation(RuleBasedStateMachine):
+    backend = "local"
+    # How long a reader waits for a crashed transaction's lock (TTL 0) to count as expired:
+    # the local store's test clock steps 10 ms a reading, a Raft node reads the wall clock.
+    lock_wait_s = 0.0
+
     def __init__(self) -> None:
         super().__init__()
-        self.kv = local_kv()
-        self.client = client(self.kv, lock_wait_s=0.0, one_pc_max_keys=2, batch_keys=2)
+        self.stack = contextlib.ExitStack()
+        self.kv = self.stack.enter_context(open_backend(self.backend))
+        self.client = client(self.kv, lock_wait_s=self.lock_wait_s, one_pc_max_keys=2, batch_keys=2)
         self.committed: dict[bytes, bytes] = {}
         self.log: list[set[bytes]] = []  # keys written by each commit, in commit order
         self.open: list[ModelTxn] = []
@@ -172,6 +180,25 @@ class SnapshotIsolation(RuleBasedStateMachine):
         assert dict(t.scan(b"", None)) == self.committed
         t.rollback()
 
+    def teardown(self) -> None:
+        self.stack.close()
+
+
+class RaftSnapshotIsolation(SnapshotIsolation):
+    backend = "raft"
+    lock_wait_s = 2.0
+
+
+class GrpcSnapshotIsolation(SnapshotIsolation):
+    backend = "grpc"
+    lock_wait_s = 2.0
+
 
 TestSnapshotIsolation = SnapshotIsolation.TestCase
 TestSnapshotIsolation.settings = settings(max_examples=300, stateful_step_count=50, deadline=None)
+# Each example starts a Raft node: fewer of them (about 10 s each).
+FEWER = settings(max_examples=25, stateful_step_count=50, deadline=None)
+TestSnapshotIsolationRaft = RaftSnapshotIsolation.TestCase
+TestSnapshotIsolationRaft.settings = FEWER
+TestSnapshotIsolationGrpc = GrpcSnapshotIsolation.TestCase
+TestSnapshotIsolationGrpc.settings = FEWER
