@@ -24,14 +24,13 @@ from cluster.convert import (
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
-from kv import interrupt
+from kv import commands, interrupt
 from kv.clock import wall_ms
-from kv.errors import InvalidArgument, SnapshotTooOld
+from kv.commands import check_sizes
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.reader import MvccReader, mvcc_get
 from kv.mvcc.records import Lock, Mutation
-from kv.storage import check_sizes
 from kv.timestamp import compose
 from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
@@ -175,23 +174,16 @@ class RaftKv:
 
     def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress:
         points = retain_to_pb(retain)
-        self._propose(pb.Command(set_safepoint=pb.GcRequest(safepoint=safepoint, retain=points)))
-        total = GcProgress()
-        start = b""
-        while True:
-            interrupt.check()  # stopping between chunks is safe: the next pass starts over
-            step: GcProgress = self._propose(
+        return commands.gc_pass(
+            lambda: self._propose(
+                pb.Command(set_safepoint=pb.GcRequest(safepoint=safepoint, retain=points))
+            ),
+            lambda start: self._propose(
                 pb.Command(
-                    gc_chunk=pb.GcChunk(
-                        safepoint=safepoint, retain=points, start_key_enc=start, max_keys=1000
-                    )
+                    gc_chunk=pb.GcChunk(safepoint=safepoint, retain=points, start_key_enc=start)
                 )
-            )
-            total.keys_scanned += step.keys_scanned
-            total.versions_deleted += step.versions_deleted
-            if step.next_key_enc is None:
-                return total
-            start = step.next_key_enc
+            ),
+        )
 
     def safepoint(self) -> int:
         return self.machine.safepoint
@@ -201,33 +193,29 @@ class RaftKv:
             pb.Command(set_branch=pb.SetBranchRequest(child=child, parent=parent, fork_ts=fork_ts))
         )
 
+    def _drop_chunk(self, prefix: bytes, *, keep_link: bool = False) -> tuple[int, bool]:
+        req = pb.DropPrefixChunk(prefix=prefix, keep_link=keep_link)
+        n, done = self._propose(pb.Command(drop_prefix=req))
+        return int(n), bool(done)
+
     def drop_prefix(self, prefix: bytes) -> int:
-        removed = 0
-        while True:
-            n, done = self._propose(pb.Command(drop_prefix=pb.DropPrefixChunk(prefix=prefix)))
-            removed += int(n)
-            if done:
-                return removed
+        return commands.drop_prefix(lambda: self._drop_chunk(prefix))
 
     def branch_links(self) -> dict[bytes, BranchLink]:
         return dict(self.machine.links)
 
     def reset_branch(self, child: bytes, fork_ts: int) -> None:
-        link = self.machine.links.get(child)
-        if link is None:
-            raise InvalidArgument(f"prefix {child!r} is not a branch")
-        while True:
-            _, done = self._propose(
-                pb.Command(drop_prefix=pb.DropPrefixChunk(prefix=child, keep_link=True))
-            )
-            if done:
-                break
-        self._propose(
-            pb.Command(
-                set_branch=pb.SetBranchRequest(
-                    child=child, parent=link.parent, fork_ts=fork_ts, replace=True
+        commands.reset_branch(
+            self.machine.links,
+            child,
+            lambda: self._drop_chunk(child, keep_link=True),
+            lambda link: self._propose(
+                pb.Command(
+                    set_branch=pb.SetBranchRequest(
+                        child=child, parent=link.parent, fork_ts=fork_ts, replace=True
+                    )
                 )
-            )
+            ),
         )
 
     # -- reads ------------------------------------------------------------------------------
@@ -237,8 +225,7 @@ class RaftKv:
             raise Unavailable(
                 "this node has not caught up with the read's timestamp; try another node"
             )
-        if ts < self.machine.safepoint:
-            raise SnapshotTooOld(ts, self.machine.safepoint)
+        commands.check_snapshot(ts, self.machine.safepoint)
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         self._before_read(ts)

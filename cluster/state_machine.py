@@ -35,16 +35,15 @@ from pysyncobj import SyncObj, SyncObjConf, replicated
 from cluster import raft_fixes
 from cluster.convert import mutations_from_pb, retain_from_pb
 from cluster.proto import db9kv_pb2 as pb
+from kv import commands
+from kv.commands import SAFEPOINT_KEY, StoreState
 from kv.engine.lmdb import LmdbEngine, LmdbWriteView
 from kv.errors import Db9Error, InvalidArgument
-from kv.mvcc import branches
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader
 from kv.mvcc.writer import MvccWriter
-from kv.storage import SAFEPOINT_KEY, check_sizes
-from kv.timestamp import LOGICAL_BITS, LOGICAL_MASK, compose
-from kv.txn import cleanup, commit, gc, prewrite
+from kv.timestamp import draw
 
 raft_fixes.apply()
 log = logging.getLogger(__name__)
@@ -53,7 +52,6 @@ _U64 = struct.Struct(">Q")
 APPLIED_KEY = K.meta_key("raft_applied")
 TSO_KEY = K.meta_key("tso_last")
 SNAPSHOT_MAGIC = b"DB9SNAP1"
-MAX_TSO_BATCH = 1 << 16
 
 
 @dataclass
@@ -240,50 +238,42 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             self.destroy_synchronous()
 
 
-@dataclass
-class _ApplyState:
+@dataclass(kw_only=True)
+class _ApplyState(StoreState):
+    """The store's state while one entry is applied, plus the timestamp oracle's."""
+
     tso_last: int
-    safepoint: int
-    clock_ms: int
-    max_key: int
-    links_changed: bool = False
+    clock_ms: int  # the proposer's clock, carried in the entry: every replica draws alike
 
     def next_ts(self, count: int = 1) -> int:
-        if not 1 <= count <= MAX_TSO_BATCH:
-            raise InvalidArgument(f"timestamp batch must be 1..{MAX_TSO_BATCH}")
-        first = max(self.tso_last + 1, compose(self.clock_ms))
-        if (first & LOGICAL_MASK) + count > LOGICAL_MASK:
-            first = ((first >> LOGICAL_BITS) + 1) << LOGICAL_BITS
+        first = draw(self.tso_last, self.clock_ms, count)
         self.tso_last = first + count - 1
         return first
 
     def run(self, c: pb.Command, r: MvccReader, w: MvccWriter) -> Any:
+        """Decode one command and run it with ``kv.commands``, as a single node would."""
         kind = c.WhichOneof("cmd")
         if kind == "tso":
             return self.next_ts(c.tso.count or 1)
         if kind == "prewrite":
             p = c.prewrite
             muts = mutations_from_pb(p.mutations)
-            check_sizes(muts, self.max_key)
-            self._check_read_ts(p.start_ts)
-            prewrite.prewrite(r, w, muts, p.primary, p.start_ts, p.lock_ttl_ms, p.txn_size)
-            return None
+            return commands.prewrite(
+                self, r, w, muts, p.primary, p.start_ts, p.lock_ttl_ms, p.txn_size
+            )
         if kind == "commit":
             m = c.commit
-            commit.commit(r, w, list(m.keys), m.start_ts, m.commit_ts)
-            return None
+            return commands.commit(self, r, w, list(m.keys), m.start_ts, m.commit_ts)
         if kind == "one_pc":
             o = c.one_pc
             muts = mutations_from_pb(o.mutations)
-            check_sizes(muts, self.max_key)
-            self._check_read_ts(o.start_ts)
-            return commit.one_pc(r, w, muts, o.start_ts, self.next_ts)
+            return commands.one_pc(self, r, w, muts, o.start_ts, self.next_ts)
         if kind == "rollback":
-            cleanup.rollback(r, w, list(c.rollback.keys), c.rollback.start_ts)
-            return None
+            return commands.rollback(self, r, w, list(c.rollback.keys), c.rollback.start_ts)
         if kind == "check_txn_status":
             s = c.check_txn_status
-            return cleanup.check_txn_status(
+            return commands.check_txn_status(
+                self,
                 r,
                 w,
                 s.primary,
@@ -293,47 +283,31 @@ class _ApplyState:
             )
         if kind == "heart_beat":
             h = c.heart_beat
-            return cleanup.txn_heart_beat(r, w, h.primary, h.start_ts, h.ttl_ms)
+            return commands.txn_heart_beat(self, r, w, h.primary, h.start_ts, h.ttl_ms)
         if kind == "resolve_lock":
             x = c.resolve_lock
             keys = None if x.all_keys else list(x.keys)
-            return cleanup.resolve_lock(r, w, x.start_ts, x.commit_ts, keys)
+            return commands.resolve_lock(self, r, w, x.start_ts, x.commit_ts, keys)
         if kind == "set_safepoint":
-            sp = c.set_safepoint.safepoint
-            if sp < self.safepoint:
-                raise InvalidArgument(f"GC safepoint {sp} is below the current {self.safepoint}")
-            self.safepoint = sp
-            return sp
+            return commands.raise_safepoint(self, r, w, c.set_safepoint.safepoint)
         if kind == "set_branch":
             b = c.set_branch
-            branches.set_branch(
-                r, w, b.child, b.parent, b.fork_ts, self.safepoint, replace=b.replace
-            )
-            self.links_changed = True
+            commands.set_branch(self, r, w, b.child, b.parent, b.fork_ts, replace=b.replace)
             return None
         if kind == "drop_prefix":
             d = c.drop_prefix
-            n, done = branches.drop_prefix_chunk(
-                r, w, d.prefix, d.max_keys or 1000, keep_link=d.keep_link
+            return commands.drop_prefix_chunk(
+                self, r, w, d.prefix, d.max_keys or commands.CHUNK_KEYS, keep_link=d.keep_link
             )
-            self.links_changed = self.links_changed or done
-            return (n, done)
         if kind == "gc_chunk":
             g = c.gc_chunk
-            if g.safepoint > self.safepoint:
-                raise InvalidArgument("GC chunk above the safepoint")
-            return gc.gc_chunk(
+            return commands.gc_chunk(
+                self,
                 r,
                 w,
-                safepoint=g.safepoint,
-                retain=retain_from_pb(g.retain),
-                start_key_enc=g.start_key_enc,
-                max_keys=g.max_keys or 1000,
+                g.safepoint,
+                retain_from_pb(g.retain),
+                g.start_key_enc,
+                g.max_keys or commands.CHUNK_KEYS,
             )
         raise InvalidArgument(f"unknown command {kind!r}")
-
-    def _check_read_ts(self, ts: int) -> None:
-        if ts < self.safepoint:
-            from kv.errors import SnapshotTooOld
-
-            raise SnapshotTooOld(ts, self.safepoint)

@@ -6,6 +6,8 @@ without consulting a clock, which keeps every MVCC command deterministic (needed
 
 from __future__ import annotations
 
+from kv.errors import InvalidArgument
+
 LOGICAL_BITS = 18
 LOGICAL_MASK = (1 << LOGICAL_BITS) - 1
 MAX_TS = (1 << 64) - 1
@@ -21,3 +23,20 @@ def physical_ms(ts: int) -> int:
 
 def logical(ts: int) -> int:
     return ts & LOGICAL_MASK
+
+
+MAX_BATCH = 1 << 16
+
+
+def draw(last: int, now_ms: int, count: int = 1) -> int:
+    """The first of ``count`` consecutive new timestamps after ``last``, at ``now_ms`` or later.
+
+    The rule of both oracles (the local TSO and the Raft state machine's). A batch never
+    straddles a physical millisecond's logical space, so each stays readable as (ms, n).
+    """
+    if not 1 <= count <= MAX_BATCH:
+        raise InvalidArgument(f"timestamp batch must be 1..{MAX_BATCH}")
+    first = max(last + 1, compose(now_ms))
+    if (first & LOGICAL_MASK) + count > LOGICAL_MASK:
+        first = ((first >> LOGICAL_BITS) + 1) << LOGICAL_BITS
+    return first

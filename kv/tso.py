@@ -14,13 +14,11 @@ from collections.abc import Callable
 from kv import nowait
 from kv.clock import wall_ms
 from kv.engine.base import Engine, WriteBatch
-from kv.errors import InvalidArgument
 from kv.mvcc.keys import meta_key
-from kv.timestamp import LOGICAL_BITS, LOGICAL_MASK, compose
+from kv.timestamp import LOGICAL_BITS, compose, draw
 
 _LIMIT_KEY = meta_key("tso_limit")
 _U64 = struct.Struct(">Q")
-MAX_BATCH = 1 << 16
 
 
 class TimestampOracle:
@@ -42,16 +40,10 @@ class TimestampOracle:
 
     def get_ts(self, count: int = 1) -> int:
         """Reserve ``count`` consecutive timestamps and return the first."""
-        if not 1 <= count <= MAX_BATCH:
-            raise InvalidArgument(f"timestamp batch must be 1..{MAX_BATCH}")
         if not self._lock.acquire(blocking=not nowait.active()):
             raise nowait.WouldBlock
         try:
-            now = compose(self._clock_ms())
-            first = max(now, self._last + 1)
-            # Never let a batch straddle a physical millisecond's logical space.
-            if (first & LOGICAL_MASK) + count > LOGICAL_MASK:
-                first = ((first >> LOGICAL_BITS) + 1) << LOGICAL_BITS
+            first = draw(self._last, self._clock_ms(), count)
             last = first + count - 1
             if last >= self._limit:
                 limit = compose((last >> LOGICAL_BITS) + self._window_ms)

@@ -1,0 +1,280 @@
+"""The KV write commands, written once for every backend.
+
+``kv.storage.Storage`` (one node) runs each command under its latch against a fresh snapshot;
+the Raft state machine (``cluster/state_machine.py``) decodes the commands of a log entry and
+runs each inside the LMDB transaction that applies the entry. Either way a command reads
+through an ``MvccReader``, collects its writes in an ``MvccWriter`` (which the caller applies
+all-or-nothing, or drops if the command raised) and reads or changes the store's own state in a
+``StoreState``. The guards (key and value sizes, the GC safepoint) are here, so the backends
+cannot drift apart; a replicated command must be deterministic, so nothing here reads a clock.
+
+GC, dropping a prefix and resetting a branch take many commands, one atomic chunk each; their
+loops are written here once over a callable that runs one chunk (under the latch locally, as a
+Raft proposal in a cluster).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from kv import interrupt
+from kv.errors import InvalidArgument, LimitExceeded, SnapshotTooOld
+from kv.mvcc import branches
+from kv.mvcc import keys as K
+from kv.mvcc.branches import BranchLink
+from kv.mvcc.reader import MvccReader
+from kv.mvcc.records import Mutation
+from kv.mvcc.writer import MvccWriter
+from kv.txn import cleanup, gc
+from kv.txn import commit as commit_
+from kv.txn import prewrite as prewrite_
+from kv.txn.cleanup import TxnStatus
+from kv.txn.gc import GcProgress, RetainPoint
+
+MAX_VALUE_BYTES = 64 << 20
+CHUNK_KEYS = 1000  # keys per GC or drop-prefix chunk: one LMDB transaction, one Raft command
+SAFEPOINT_KEY = K.meta_key("gc_safepoint")
+_U64 = struct.Struct(">Q")
+
+
+@dataclass(kw_only=True)
+class StoreState:
+    """The store's state that commands read and change besides MVCC data.
+
+    A caller hands each command (or each Raft entry) its own copy and adopts it only once the
+    command's writes have landed, so a failed command leaves it as it was.
+    """
+
+    safepoint: int  # GC has run up to here: no read or transaction may start below it
+    max_key: int  # the longest encoded key the engine holds, less the MVCC suffix
+    links_changed: bool = False  # a branch link was written or deleted: reload the links
+
+
+def load_safepoint(raw: bytes | None) -> int:
+    return _U64.unpack(raw)[0] if raw else 0
+
+
+def check_sizes(mutations: Sequence[Mutation], max_key: int) -> None:
+    """Refuse keys the engine cannot hold (``max_key`` less the MVCC suffix) and huge values."""
+    for m in mutations:
+        if len(m.key) * 2 + 2 > max_key and len(K.enc(m.key)) > max_key:
+            raise LimitExceeded(f"key of {len(m.key)} bytes is too long")
+        if len(m.value) > MAX_VALUE_BYTES:
+            raise LimitExceeded(f"value of {len(m.value)} bytes exceeds {MAX_VALUE_BYTES}")
+
+
+def check_snapshot(ts: int, safepoint: int) -> None:
+    """Refuse a read, or a transaction, at a timestamp below the GC safepoint.
+
+    For a transaction this is a correctness rule, not only a read rule: GC may have deleted
+    the newer versions its prewrite would conflict with, so it could commit over them.
+    """
+    if ts < safepoint:
+        raise SnapshotTooOld(ts, safepoint)
+
+
+# -- Percolator commands ------------------------------------------------------------------------
+
+
+def prewrite(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    mutations: Sequence[Mutation],
+    primary: bytes,
+    start_ts: int,
+    lock_ttl_ms: int,
+    txn_size: int = 0,
+) -> None:
+    check_sizes(mutations, state.max_key)
+    check_snapshot(start_ts, state.safepoint)
+    prewrite_.prewrite(reader, writer, mutations, primary, start_ts, lock_ttl_ms, txn_size)
+
+
+def commit(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    keys: Sequence[bytes],
+    start_ts: int,
+    commit_ts: int,
+) -> None:
+    commit_.commit(reader, writer, keys, start_ts, commit_ts)
+
+
+def one_pc(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    mutations: Sequence[Mutation],
+    start_ts: int,
+    next_ts: Callable[[], int],
+) -> int:
+    """Commit in one step; the commit_ts is drawn from ``next_ts`` while the command runs."""
+    check_sizes(mutations, state.max_key)
+    check_snapshot(start_ts, state.safepoint)
+    return commit_.one_pc(reader, writer, mutations, start_ts, next_ts)
+
+
+def rollback(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    keys: Sequence[bytes],
+    start_ts: int,
+) -> None:
+    cleanup.rollback(reader, writer, keys, start_ts)
+
+
+def check_txn_status(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    primary: bytes,
+    lock_ts: int,
+    current_ts: int,
+    *,
+    rollback_if_not_exist: bool = True,
+) -> TxnStatus:
+    return cleanup.check_txn_status(
+        reader, writer, primary, lock_ts, current_ts, rollback_if_not_exist=rollback_if_not_exist
+    )
+
+
+def txn_heart_beat(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    primary: bytes,
+    start_ts: int,
+    ttl_ms: int,
+) -> int:
+    return cleanup.txn_heart_beat(reader, writer, primary, start_ts, ttl_ms)
+
+
+def resolve_lock(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    start_ts: int,
+    commit_ts: int,
+    keys: Sequence[bytes] | None = None,
+) -> int:
+    return cleanup.resolve_lock(reader, writer, start_ts, commit_ts, keys)
+
+
+# -- GC and branches ----------------------------------------------------------------------------
+
+
+def raise_safepoint(
+    state: StoreState, reader: MvccReader, writer: MvccWriter, safepoint: int
+) -> int:
+    """Move the GC safepoint up (never down) and persist it with the command's writes."""
+    if safepoint < state.safepoint:
+        raise InvalidArgument(f"GC safepoint {safepoint} is below the current {state.safepoint}")
+    state.safepoint = safepoint
+    writer.batch.put(SAFEPOINT_KEY, _U64.pack(safepoint))
+    return safepoint
+
+
+def gc_chunk(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    safepoint: int,
+    retain: Sequence[RetainPoint],
+    start_key_enc: bytes,
+    max_keys: int = CHUNK_KEYS,
+) -> GcProgress:
+    """One chunk of a GC pass; refused above the safepoint (readers may still be there)."""
+    if safepoint > state.safepoint:
+        raise InvalidArgument("GC chunk above the safepoint")
+    return gc.gc_chunk(
+        reader,
+        writer,
+        safepoint=safepoint,
+        retain=retain,
+        start_key_enc=start_key_enc,
+        max_keys=max_keys,
+    )
+
+
+def set_branch(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    child: bytes,
+    parent: bytes,
+    fork_ts: int,
+    *,
+    replace: bool = False,
+) -> BranchLink:
+    link = branches.set_branch(
+        reader, writer, child, parent, fork_ts, state.safepoint, replace=replace
+    )
+    state.links_changed = True
+    return link
+
+
+def drop_prefix_chunk(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    prefix: bytes,
+    max_keys: int = CHUNK_KEYS,
+    *,
+    keep_link: bool = False,
+) -> tuple[int, bool]:
+    """One chunk of dropping ``prefix``: (keys deleted, finished)."""
+    n, done = branches.drop_prefix_chunk(reader, writer, prefix, max_keys, keep_link=keep_link)
+    state.links_changed = state.links_changed or done
+    return n, done
+
+
+# -- the loops of chunks ------------------------------------------------------------------------
+
+
+def gc_pass(raise_to: Callable[[], object], chunk: Callable[[bytes], GcProgress]) -> GcProgress:
+    """Raise the safepoint, then GC chunk by chunk (``chunk`` runs one, from a key).
+
+    A pass may be interrupted between chunks: what was collected stays collected and the next
+    pass starts over.
+    """
+    raise_to()
+    total = GcProgress()
+    start = b""
+    while True:
+        interrupt.check()
+        step = chunk(start)
+        total.keys_scanned += step.keys_scanned
+        total.versions_deleted += step.versions_deleted
+        if step.next_key_enc is None:
+            return total
+        start = step.next_key_enc
+
+
+def drop_prefix(chunk: Callable[[], tuple[int, bool]]) -> int:
+    """Run drop-prefix chunks until one reports the prefix empty; the keys deleted."""
+    removed = 0
+    while True:
+        n, done = chunk()
+        removed += n
+        if done:
+            return removed
+
+
+def reset_branch(
+    links: Mapping[bytes, BranchLink],
+    child: bytes,
+    drop_chunk: Callable[[], tuple[int, bool]],
+    refork: Callable[[BranchLink], object],
+) -> None:
+    """Drop a branch's own data (keeping its link), then fork it again (``refork`` gets the
+    old link, for its parent)."""
+    link = links.get(child)
+    if link is None:
+        raise InvalidArgument(f"prefix {child!r} is not a branch")
+    drop_prefix(drop_chunk)
+    refork(link)
