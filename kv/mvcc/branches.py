@@ -149,7 +149,7 @@ def overlay_scan(
     return out
 
 
-# -- commands (run by kv.storage and the Raft state machine) ----------------------------------
+# -- commands (run through kv.commands, by kv.storage and the Raft state machine) ------------
 
 
 def set_branch(
