@@ -279,7 +279,7 @@ def _collect(
             now = time.monotonic()
             first_failure = first_failure if first_failure is not None else now
             if now - first_failure >= grace_s or now >= deadline:
-                detail = f"{exc.code().name.lower()}: {exc.details()}"  # type: ignore[attr-defined]
+                detail = f"{exc.code().name.lower()}: {exc.details()}"
                 return MemberHash(addr, "unreachable", detail=detail)
             time.sleep(0.2)
             continue

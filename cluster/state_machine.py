@@ -244,7 +244,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         here is the same logical state on every replica. A replay (after a restart) of an
         entry whose successors are already in LMDB hashes nothing.
         """
-        index = self.raftLastApplied + 1  # see apply_batch
+        index = int(self.raftLastApplied) + 1  # see apply_batch
         if index > self.applied_index:
             self.hashes.start(index, max(0, min(chunk_bits, MAX_CHUNK_BITS)))
         return index
@@ -260,7 +260,9 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
 
         self.compute_hash(chunk_bits, callback=callback)
         if not done.wait(timeout_s) or outcome[1] != 0:
-            raise Unavailable(f"the hash entry was not committed (reason {outcome[1:] or 'timeout'})")
+            raise Unavailable(
+                f"the hash entry was not committed (reason {outcome[1:] or 'timeout'})"
+            )
         return int(outcome[0])
 
     def hash_status(self, index: int, wait_s: float) -> tuple[str, HashResult | None]:

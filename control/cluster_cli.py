@@ -202,12 +202,28 @@ def up(nodes: int, base_dir: str, base_port: int) -> None:
 
 
 @cluster.command("check")
-@click.option("--grpc", "grpc_addrs", default=DEFAULT_GRPC, show_default=True,
-              help="gRPC addresses of every member, comma separated (DB9_GRPC_ADDRS).")
-@click.option("--chunk-keys", type=click.IntRange(1, 1 << 24), default=1024, show_default=True,
-              help="About this many keys per compared range: smaller ranges, longer answers.")
-@click.option("--timeout", "timeout_s", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for every member to apply and hash the check's entry.")
+@click.option(
+    "--grpc",
+    "grpc_addrs",
+    default=DEFAULT_GRPC,
+    show_default=True,
+    help="gRPC addresses of every member, comma separated (DB9_GRPC_ADDRS).",
+)
+@click.option(
+    "--chunk-keys",
+    type=click.IntRange(1, 1 << 24),
+    default=1024,
+    show_default=True,
+    help="About this many keys per compared range: smaller ranges, longer answers.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for every member to apply and hash the check's entry.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def check(grpc_addrs: str, chunk_keys: int, timeout_s: float, as_json: bool) -> None:  # fmt: skip
     """Compare the members' stores at one Raft index (exit 1: they differ; 3: unchecked).
