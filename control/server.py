@@ -141,12 +141,13 @@ class Node:
                     self.password, self.config.tenant, self.config.api_token or None
                 )
                 break
-            except Db9Error as exc:
+            except Db9Error as exc:  # no leader yet, or another node bootstrapping at once
                 if time.monotonic() > deadline:
                     raise
-                log.info("waiting for the store to take writes: %s", exc.message)
+                log.info("bootstrap not done yet, retrying: %s", exc.message)
                 time.sleep(0.5)
         path = os.path.join(self.config.data_dir, "api-token")
+        token = token or self.config.api_token or None  # an operator token: on every node
         if token is not None:
             with open(path, "w") as f:
                 os.fchmod(f.fileno(), 0o600)
