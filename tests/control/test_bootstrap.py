@@ -46,11 +46,11 @@ def test_nodes_bootstrapping_at_once_leave_the_operator_token_on_the_default_dat
         planes = [_plane(kv) for _ in range(3)]
         start = threading.Barrier(len(planes))
 
-        def node(p: ControlPlane) -> None:
+        def node(p: ControlPlane, start: threading.Barrier) -> None:
             start.wait()
             _bootstrap(p)
 
-        threads = [threading.Thread(target=node, args=(p,)) for p in planes]
+        threads = [threading.Thread(target=node, args=(p, start)) for p in planes]
         for t in threads:
             t.start()
         for t in threads:
