@@ -249,7 +249,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             self.hashes.start(index, max(0, min(chunk_bits, MAX_CHUNK_BITS)))
         return index
 
-    def request_hash(self, chunk_bits: int, timeout_s: float = 10.0) -> int:
+    def request_hash(self, chunk_bits: int, timeout_s: float = 5.0) -> int:
         """Propose ``compute_hash`` (from any member) and return its index."""
         done = threading.Event()
         outcome: list[Any] = []
