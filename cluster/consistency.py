@@ -202,7 +202,8 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches and not self.unchecked
+        """Every member checked, at least two, and no difference."""
+        return not self.mismatches and not self.unchecked and len(self.members) >= 2
 
 
 def compare(members: dict[str, list[Chunk]]) -> list[Mismatch]:
@@ -261,10 +262,29 @@ def run_check(
             _collect(client, i, addr, index, deadline, unreachable_grace_s)
             for i, addr in enumerate(addrs)
         ]
+        members += _not_asked(client, members)
     finally:
         client.close()
     done = {m.addr: m.chunks for m in members if m.state == "done"}
     return CheckReport(index, members, compare(done))
+
+
+def _not_asked(client: RemoteKv, members: list[MemberHash]) -> list[MemberHash]:
+    """Members of the Raft configuration that the check did not reach through ``addrs``: a
+    check of some replicas must not read as a check of all."""
+    try:
+        status = client.status()
+    except Exception:  # the hashes are the answer; this is a courtesy
+        return []
+    config = {status.raft_addr, *(p.raft_addr for p in status.peers)}
+    unmatched = sorted(config - {m.raft_addr for m in members if m.raft_addr})
+    unreachable = sum(1 for m in members if not m.raft_addr)
+    if len(unmatched) <= unreachable:
+        return []  # the unreachable addresses given may well be these members
+    return [
+        MemberHash(f"raft {r}", "not asked", raft_addr=r, detail="add its gRPC address to --grpc")
+        for r in unmatched
+    ]
 
 
 def _collect(

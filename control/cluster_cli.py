@@ -396,6 +396,8 @@ def check(grpc_addrs: str, chunk_keys: int, timeout_s: float, as_json: bool) -> 
                        f"keys {keys}")  # fmt: skip
         if report.ok:
             click.echo("OK: every member holds the same data")
+        elif len(report.members) < 2:
+            click.echo("nothing to compare: a single member")
         elif not report.mismatches:
             click.echo("no difference among the members checked; some were not checked")
-    sys.exit(1 if report.mismatches else 3 if report.unchecked else 0)
+    sys.exit(1 if report.mismatches else 0 if report.ok else 3)

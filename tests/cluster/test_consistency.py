@@ -124,7 +124,11 @@ def test_cluster_check_is_ok_after_writes_and_names_the_range_of_a_corrupted_rep
         assert keys[n3.grpc_addr] == keys[cluster.nodes[0].grpc_addr] + 1
         assert {x["state"] for x in report["members"]} == {"done"}
 
-        # A member that is down is reported as unchecked, not as equal.
+        # A member left out of --grpc, or down, is reported as unchecked, not as equal.
+        partial = _check(",".join(n.grpc_addr for n in cluster.nodes[:2]))
+        assert partial.returncode == 3, partial.stdout + partial.stderr
+        assert "UNCHECKED (not asked: add its gRPC address" in partial.stdout
+        assert n3.raft_addr in partial.stdout
         cluster.kill(n3)
         down = _check(grpc)
         assert down.returncode == 3, down.stdout + down.stderr
