@@ -136,9 +136,10 @@ def test_compose_cluster_elects_replicates_and_survives_the_leader_stopping() ->
         assert wait_for(write_after_stop, 60, "a write after stopping the leader")
         run([*base, "start", leader_service], env)
         # The restarted node catches up, and all three hold the same data.
-        checked = run([*base, "exec", "-T", "node1", "/opt/db9/bin/db9", "cluster", "check",
-                       "--grpc", "node1:7100,node2:7100,node3:7100"], env, 180)  # fmt: skip
-        assert "OK: every member holds the same data" in checked, checked
+        check = [*base, "exec", "-T", "node1", "/opt/db9/bin/db9", "cluster", "check",
+                 "--grpc", "node1:7100,node2:7100,node3:7100"]  # fmt: skip
+        wait_for(lambda: "OK: every member holds the same data" in run(check, env, 180), 180,
+                 "a consistency check of all three nodes")  # fmt: skip
     finally:
         subprocess.run([*base, "logs", "--tail", "30"], cwd=ROOT, env=env)
         run([*base, "down", "-v"], env)
