@@ -202,3 +202,20 @@ print("every node ok")
             up.kill()
             raise
     assert up.returncode == 0, "".join(out)
+
+
+def test_cluster_up_names_the_flag_that_moves_a_busy_port(tmp_path: Path) -> None:
+    flags, _ = _port_flags()  # every other port free
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        res = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "db9"), "cluster", "up", "--nodes", "2",
+             "--base-dir", str(tmp_path / "c"), *flags[:4], "--api-base-port", str(port - 2)],
+            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert res.returncode == 1
+    assert f"port {port} (node 2's REST API) is in use: choose others with --api-base-port" in (
+        res.stderr
+    )
+    assert not (tmp_path / "c" / "node1").exists()  # nothing was started
