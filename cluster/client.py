@@ -226,6 +226,19 @@ class RemoteKv:
     def remove_node(self, raft_addr: str) -> None:
         self._call("RemoveNode", pb.MembershipRequest(raft_addr=raft_addr))
 
+    # -- consistency check (cluster/consistency.py) -----------------------------------------
+
+    def compute_hash(self, chunk_bits: int) -> int:
+        """Propose a compute_hash entry through any member; its Raft index."""
+        return int(self._call("ComputeHash", pb.ComputeHashRequest(chunk_bits=chunk_bits)).index)
+
+    def get_hash(self, addr_index: int, index: int, wait_s: float) -> pb.HashResponse:
+        """The hash at ``index`` of the node at ``addr_index``, waiting up to ``wait_s``."""
+        answer: pb.HashResponse = self._stubs[addr_index].GetHash(
+            pb.HashRequest(index=index, wait_ms=int(wait_s * 1000)), timeout=wait_s + 5
+        )
+        return answer
+
 
 def _describe(exc: Exception | None) -> str:
     """One readable line for the last failure (gRPC errors print as several lines)."""

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from cluster.consistency import DEFAULT_CHUNK_BITS, hash_response
 from cluster.convert import (
     error_to_pb,
     lock_to_pb,
@@ -180,6 +181,23 @@ class KvService(pb_grpc.KvServicer):
 
     def RemoveNode(self, req: pb.MembershipRequest, ctx: Any) -> pb.EmptyResponse:
         return _answer(pb.EmptyResponse, lambda: self._remove(req.raft_addr))
+
+    # -- consistency check (cluster/consistency.py) -----------------------------------------
+
+    def ComputeHash(self, req: pb.ComputeHashRequest, ctx: Any) -> pb.ComputeHashResponse:
+        bits = req.chunk_bits or DEFAULT_CHUNK_BITS
+        return _answer(
+            pb.ComputeHashResponse, lambda: {"index": self.kv.machine.request_hash(bits)}
+        )
+
+    def GetHash(self, req: pb.HashRequest, ctx: Any) -> pb.HashResponse:
+        machine = self.kv.machine
+        state, result = machine.hash_status(req.index, min(req.wait_ms, 30_000) / 1000)
+        answer = hash_response(state, result, req.index)
+        status = self._status()
+        answer.node_id, answer.raft_addr = status.node_id, status.raft_addr
+        answer.applied_index = int(machine.raftLastApplied)
+        return answer
 
 
 def start_grpc(service: KvService, addr: str, workers: int = 32) -> grpc.Server:

@@ -33,7 +33,8 @@ import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
 from cluster import raft_fixes
-from cluster.convert import mutations_from_pb, retain_from_pb
+from cluster.consistency import MAX_CHUNK_BITS, HashResult, HashStore
+from cluster.convert import Unavailable, mutations_from_pb, retain_from_pb
 from cluster.proto import db9kv_pb2 as pb
 from kv import commands
 from kv.commands import SAFEPOINT_KEY, StoreState
@@ -52,6 +53,8 @@ _U64 = struct.Struct(">Q")
 APPLIED_KEY = K.meta_key("raft_applied")
 TSO_KEY = K.meta_key("tso_last")
 SNAPSHOT_MAGIC = b"DB9SNAP1"
+# Keys that differ between replicas by design; the consistency check skips them.
+NODE_LOCAL_KEYS = frozenset({APPLIED_KEY})
 
 
 @dataclass
@@ -87,6 +90,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         self.engine = engine
         self.data_dir = data_dir
         self._cond = threading.Condition()
+        self.hashes = HashStore(engine, NODE_LOCAL_KEYS)  # the consistency check's results
         self._load_meta()
         self._on_state_changed = on_state_changed
         conf = SyncObjConf(
@@ -227,6 +231,41 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
                     self._cond.notify_all()
                 log.info("installed raft snapshot at index %d", index)
         return tuple(raft_data)
+
+    # -- consistency check (cluster/consistency.py) -----------------------------------------
+
+    @replicated  # type: ignore[untyped-decorator]
+    def compute_hash(self, chunk_bits: int) -> int:
+        """Hash the store as of this entry, on every replica; returns the entry's index.
+
+        Runs on the applying thread, between two entries' transactions: the snapshot taken
+        here is the same logical state on every replica. A replay (after a restart) of an
+        entry whose successors are already in LMDB hashes nothing.
+        """
+        index = int(self.raftLastApplied) + 1  # see apply_batch
+        if index > self.applied_index:
+            self.hashes.start(index, max(0, min(chunk_bits, MAX_CHUNK_BITS)))
+        return index
+
+    def request_hash(self, chunk_bits: int, timeout_s: float = 5.0) -> int:
+        """Propose ``compute_hash`` (from any member) and return its index."""
+        done = threading.Event()
+        outcome: list[Any] = []
+
+        def callback(result: Any, err: Any) -> None:
+            outcome.extend((result, err))
+            done.set()
+
+        self.compute_hash(chunk_bits, callback=callback)
+        if not done.wait(timeout_s) or outcome[1] != 0:
+            raise Unavailable(
+                f"the hash entry was not committed (reason {outcome[1:] or 'timeout'})"
+            )
+        return int(outcome[0])
+
+    def hash_status(self, index: int, wait_s: float) -> tuple[str, HashResult | None]:
+        """This replica's hash at ``index`` (see ``HashStore.wait``)."""
+        return self.hashes.wait(index, wait_s, lambda: int(self.raftLastApplied))
 
     # -- status -----------------------------------------------------------------------------
 

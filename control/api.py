@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -85,11 +86,15 @@ async def _cancel_on_disconnect(request: Request, slots: StatementSlots, ticket:
 
 
 def build_app(
-    plane: ControlPlane, slots: StatementSlots | None = None, sql_timeout_s: float = SQL_TIMEOUT_S
+    plane: ControlPlane,
+    slots: StatementSlots | None = None,
+    sql_timeout_s: float = SQL_TIMEOUT_S,
+    ready: Callable[[], Awaitable[str | None]] | None = None,
 ) -> FastAPI:
     """The API over ``plane``. SQL runs in ``slots`` (in a node, the ones pgwire uses, so the
     bound on running statements and each tenant's share cover both), never in the threadpool
-    the other routes need."""
+    the other routes need. ``/v1/health`` answers 200 only when ``ready`` says None (the node
+    serves SQL), else 503 with its reason."""
     app = FastAPI(title="db9", version="1", description="db9 control plane")
     statement_slots = slots if slots is not None else StatementSlots()
 
@@ -122,8 +127,11 @@ def build_app(
 
     app.state.plane = plane
 
-    @app.get("/v1/health")
-    async def health() -> dict[str, str]:  # on the event loop: needs no pool thread
+    @app.get("/v1/health", response_model=None)
+    async def health() -> dict[str, str] | JSONResponse:  # on the loop: needs no pool thread
+        reason = await ready() if ready is not None else None
+        if reason is not None:
+            return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return {"status": "ok"}
 
     @app.post("/v1/accounts/anonymous", status_code=201)

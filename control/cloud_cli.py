@@ -80,6 +80,26 @@ def register(main: click.Group) -> None:
     main.add_command(db)
     main.add_command(branch)
     main.add_command(token)
+    main.add_command(health)
+
+
+@click.command("health")
+@click.option("--url", default=None, help="The node's REST API (DB9_API_URL; default :8080).")
+def health(url: str | None) -> None:
+    """Exit 0 once the node serves SQL: its pgwire answers and, in a cluster, a leader is known
+    (the node's /v1/health; the compose healthcheck)."""
+    base = (url or os.environ.get("DB9_API_URL", "http://127.0.0.1:8080")).rstrip("/")
+    try:
+        r = httpx.get(base + "/v1/health", timeout=10)
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the db9 API at {base}: {exc}")
+    if r.status_code != 200:
+        try:
+            reason = r.json().get("reason", r.text)
+        except ValueError:
+            reason = r.text.strip() or r.reason_phrase
+        fail(f"not ready: {reason} (HTTP {r.status_code})")
+    click.echo("ok")
 
 
 @click.command("create")

@@ -77,20 +77,7 @@ class ControlPlane:
         """The local account, its first API token (None if it existed), and the default
         database (id 1) registered under ``tenant`` with the admin ``password``. A given
         ``api_token`` (DB9_API_TOKEN, the same on every node) is registered for the account."""
-        existing = self.registry.by_tenant(tenant)
-        if existing is not None:
-            if existing.admin_password != password:
-                self.registry.update(existing, admin_password=password)
-            if api_token and not self.registry.has_token(api_token):
-                self.registry.create_token(existing.account_id, "operator", secret=api_token)
-            return self.registry.account(existing.account_id), None
-        account = self.registry.create_account("local")
-        secret, _ = self.registry.create_token(account.id, "bootstrap", secret=api_token)
-        rec = self.registry.create_database(
-            account, "default", tenant_id=tenant, db_id=DEFAULT_DATABASE_ID
-        )
-        self.registry.update(rec, admin_password=password)
-        return account, secret
+        return self.registry.bootstrap(tenant, DEFAULT_DATABASE_ID, password, api_token)
 
     # -- databases ---------------------------------------------------------------------------
 

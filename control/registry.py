@@ -248,6 +248,71 @@ class Registry:
         txn.rollback()
         raise NotFound(f"token {token_id} not found")
 
+    # -- bootstrap ---------------------------------------------------------------------------
+
+    def bootstrap(
+        self, tenant: str, db_id: int, password: str, api_token: str | None
+    ) -> tuple[Account, str | None]:
+        """The account owning ``tenant``'s default database, and a new API token if this call
+        created them (``api_token``, the operator's, or a generated one).
+
+        One transaction: cluster nodes start at once, and each used to create its own
+        account and register the operator token for it in separate steps; the token ended up
+        on an account without the database ("tenant local already exists" on the others).
+        Now one node's transaction wins and the others fail with a conflict and retry. An
+        operator token found on another account (that race, in an older store) is moved to
+        the owner.
+        """
+        txn = self._txn()
+        try:
+            ref = txn.get(_key("tenant", tenant))
+            rec = self._get(txn, "db", ref) if ref else None
+            if rec is None:
+                account = Account(secrets.token_hex(6), "local")
+                self._put(txn, "acct", account.id, asdict(account))
+                secret = self._put_token(txn, account.id, "bootstrap", api_token)
+                db = DatabaseRecord(
+                    id=db_id,
+                    name="default",
+                    account_id=account.id,
+                    tenant_id=tenant,
+                    admin_password=password,
+                    state="ACTIVE",
+                    created_at=time.time(),
+                )
+                db_key = self._db_key(account.id, db.name)
+                self._put(txn, "db", db_key, asdict(db))
+                txn.put(_key("tenant", tenant), db_key.encode())
+                self._commit(txn)
+                return account, secret
+            acct = self._get(txn, "acct", rec["account_id"])
+            if acct is None:
+                raise NotFound(f"account {rec['account_id']} of tenant {tenant} not found")
+            changed = False
+            if rec["admin_password"] != password:
+                rec["admin_password"] = password
+                self._put(txn, "db", self._db_key(rec["account_id"], rec["name"]), rec)
+                changed = True
+            if api_token:
+                token = self._get(txn, "token", digest(api_token))
+                if token is None or token["account_id"] != acct["id"]:
+                    self._put_token(txn, acct["id"], "operator", api_token)
+                    changed = True
+        except BaseException:
+            txn.rollback()
+            raise
+        if changed:
+            self._commit(txn)
+        else:
+            txn.rollback()
+        return Account(**acct), None
+
+    def _put_token(self, txn: Transaction, account_id: str, name: str, secret: str | None) -> str:
+        secret = secret or "db9_" + secrets.token_urlsafe(32)
+        token = ApiToken(secrets.token_hex(6), account_id, name, digest(secret), time.time(), None)
+        self._put(txn, "token", token.digest, asdict(token))
+        return secret
+
     # -- databases ---------------------------------------------------------------------------
 
     def _next_id(self, txn: Transaction) -> int:

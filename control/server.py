@@ -36,7 +36,7 @@ from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
 from kv.interrupt import Reason
 from kv.txn.gc import RetainPoint
-from pgwire.server import PgServer, PgServerConfig, new_event_loop
+from pgwire.server import PgServer, PgServerConfig, new_event_loop, probe
 from pgwire.tls import ensure_self_signed, server_context
 
 log = logging.getLogger("db9.server")
@@ -141,12 +141,13 @@ class Node:
                     self.password, self.config.tenant, self.config.api_token or None
                 )
                 break
-            except Db9Error as exc:
+            except Db9Error as exc:  # no leader yet, or another node bootstrapping at once
                 if time.monotonic() > deadline:
                     raise
-                log.info("waiting for the store to take writes: %s", exc.message)
+                log.info("bootstrap not done yet, retrying: %s", exc.message)
                 time.sleep(0.5)
         path = os.path.join(self.config.data_dir, "api-token")
+        token = token or self.config.api_token or None  # an operator token: on every node
         if token is not None:
             with open(path, "w") as f:
                 os.fchmod(f.fileno(), 0o600)
@@ -179,6 +180,14 @@ class Node:
         booted.result()
         return True
 
+    async def ready(self) -> str | None:
+        """Why clients cannot use this node yet, or None: in a cluster a Raft leader is known,
+        and pgwire answers on its own port. ``/v1/health`` (the compose healthcheck) says so."""
+        if self.cluster is not None and not self.cluster.machine._getLeader():
+            return "no Raft leader known"
+        host = self.config.pg_host
+        return await probe("127.0.0.1" if host in ("0.0.0.0", "") else host, self.pg.port)
+
     async def serve(self, stop: asyncio.Event) -> None:
         if not await self._bootstrapped(stop):
             log.info("stopped before the store took writes")
@@ -189,7 +198,9 @@ class Node:
         await self.pg.start()
         api_task = None
         if self.config.api_port:
-            app = build_app(self.plane, self.pg.slots, self.config.api_statement_timeout_s)
+            app = build_app(
+                self.plane, self.pg.slots, self.config.api_statement_timeout_s, self.ready
+            )
             api = _ApiServer(uvicorn.Config(
                 app, host=self.config.api_host, port=self.config.api_port, log_level="warning",
                 lifespan="off", timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S)))  # fmt: skip

@@ -10,15 +10,18 @@ import asyncio
 import itertools
 import logging
 import ssl
+import struct
 import time
 from dataclasses import dataclass
 
 from kv.interrupt import Reason
 from pgwire.auth import Authenticator
 from pgwire.connection import PgConnection
+from pgwire.messages import GSSENC_REQUEST
 from pgwire.slots import StatementSlots
 
 log = logging.getLogger(__name__)
+_I32X2 = struct.Struct("!ii")
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -165,3 +168,22 @@ class PgServer:
     @property
     def connection_count(self) -> int:
         return len(self._admitted)
+
+
+async def probe(host: str, port: int, timeout_s: float = 2.0) -> str | None:
+    """None if a pgwire server on ``host:port`` answers the first step of a connection (a
+    GSSENCRequest, which it refuses with "N" and no TLS), else why not. Health checks use it:
+    a listening socket alone does not show that connections are being served."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout_s)
+    except (OSError, TimeoutError) as exc:
+        return f"pgwire on {host}:{port} does not accept connections: {exc or 'timeout'}"
+    try:
+        writer.write(_I32X2.pack(8, GSSENC_REQUEST))
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.readexactly(1), timeout_s)
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+        return f"pgwire on {host}:{port} does not answer: {exc or 'timeout'}"
+    finally:
+        writer.close()
+    return None if answer == b"N" else f"pgwire on {host}:{port} answered {answer!r}"

@@ -434,3 +434,55 @@ class RegisterRequest(_message.Message):
     raft_addr: str
     grpc_addr: str
     def __init__(self, raft_addr: _Optional[str] = ..., grpc_addr: _Optional[str] = ...) -> None: ...
+
+class ComputeHashRequest(_message.Message):
+    __slots__ = ("chunk_bits",)
+    CHUNK_BITS_FIELD_NUMBER: _ClassVar[int]
+    chunk_bits: int
+    def __init__(self, chunk_bits: _Optional[int] = ...) -> None: ...
+
+class ComputeHashResponse(_message.Message):
+    __slots__ = ("error", "index")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    index: int
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., index: _Optional[int] = ...) -> None: ...
+
+class HashRequest(_message.Message):
+    __slots__ = ("index", "wait_ms")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    wait_ms: int
+    def __init__(self, index: _Optional[int] = ..., wait_ms: _Optional[int] = ...) -> None: ...
+
+class HashChunk(_message.Message):
+    __slots__ = ("start", "keys", "digest")
+    START_FIELD_NUMBER: _ClassVar[int]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    start: bytes
+    keys: int
+    digest: bytes
+    def __init__(self, start: _Optional[bytes] = ..., keys: _Optional[int] = ..., digest: _Optional[bytes] = ...) -> None: ...
+
+class HashResponse(_message.Message):
+    __slots__ = ("error", "state", "index", "applied_index", "chunks", "detail", "node_id", "raft_addr")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    RAFT_ADDR_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    state: str
+    index: int
+    applied_index: int
+    chunks: _containers.RepeatedCompositeFieldContainer[HashChunk]
+    detail: str
+    node_id: int
+    raft_addr: str
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., state: _Optional[str] = ..., index: _Optional[int] = ..., applied_index: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[HashChunk, _Mapping]]] = ..., detail: _Optional[str] = ..., node_id: _Optional[int] = ..., raft_addr: _Optional[str] = ...) -> None: ...

@@ -139,6 +139,16 @@ class KvStub:
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.MembershipRequest.SerializeToString,
                 response_deserializer=cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.FromString,
                 _registered_method=True)
+        self.ComputeHash = channel.unary_unary(
+                '/db9.kv.Kv/ComputeHash',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.ComputeHashRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.ComputeHashResponse.FromString,
+                _registered_method=True)
+        self.GetHash = channel.unary_unary(
+                '/db9.kv.Kv/GetHash',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.HashRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.HashResponse.FromString,
+                _registered_method=True)
 
 
 class KvServicer:
@@ -270,6 +280,18 @@ class KvServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ComputeHash(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHash(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KvServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -377,6 +399,16 @@ def add_KvServicer_to_server(servicer, server):
                     servicer.RemoveNode,
                     request_deserializer=cluster_dot_proto_dot_db9kv__pb2.MembershipRequest.FromString,
                     response_serializer=cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.SerializeToString,
+            ),
+            'ComputeHash': grpc.unary_unary_rpc_method_handler(
+                    servicer.ComputeHash,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.ComputeHashRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.ComputeHashResponse.SerializeToString,
+            ),
+            'GetHash': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHash,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.HashRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.HashResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -946,6 +978,60 @@ class Kv:
             '/db9.kv.Kv/RemoveNode',
             cluster_dot_proto_dot_db9kv__pb2.MembershipRequest.SerializeToString,
             cluster_dot_proto_dot_db9kv__pb2.EmptyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ComputeHash(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/ComputeHash',
+            cluster_dot_proto_dot_db9kv__pb2.ComputeHashRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.ComputeHashResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHash(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/GetHash',
+            cluster_dot_proto_dot_db9kv__pb2.HashRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.HashResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -334,6 +334,10 @@ class LmdbEngine(Engine):
     def snapshot(self) -> LmdbSnapshot:
         return LmdbSnapshot(self)
 
+    def resize_waiting(self) -> bool:
+        """True while a map resize waits for open snapshots: long readers should close."""
+        return self._gate._resizing
+
     def get(self, key: bytes) -> bytes | None:
         self._gate.enter()
         try:

@@ -198,6 +198,8 @@ class LocalCluster:
 
 @contextlib.contextmanager
 def running_cluster(base: Path, n: int = 3, **env: str) -> Iterator[LocalCluster]:
+    """A started cluster; a test that ends with every node running ends with the replicas'
+    consistency check (``db9 cluster check``): whatever the faults, they hold the same data."""
     cluster = LocalCluster.create(base, n, **env)
     cluster.start_all()
     try:
@@ -205,5 +207,19 @@ def running_cluster(base: Path, n: int = 3, **env: str) -> Iterator[LocalCluster
         for node in cluster.nodes:
             cluster.wait_pgwire(node)
         yield cluster
+        if all(node.alive and not node.stopped for node in cluster.nodes):
+            assert_replicas_equal(cluster)
     finally:
         cluster.stop_all()
+
+
+def assert_replicas_equal(cluster: LocalCluster, timeout_s: float = 60.0) -> None:
+    from cluster.consistency import describe_key, run_check
+
+    report = run_check([node.grpc_addr for node in cluster.nodes], timeout_s=timeout_s)
+    assert report.ok, (
+        f"replicas differ at raft index {report.index}: "
+        + "; ".join(f"[{describe_key(x.start)} .. {describe_key(x.end)}) keys {x.keys}"
+                    for x in report.mismatches)
+        + "; unchecked: " + "; ".join(f"{m.addr} {m.state} {m.detail}" for m in report.unchecked)
+    )  # fmt: skip

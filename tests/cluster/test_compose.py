@@ -1,5 +1,6 @@
-"""deploy/compose.yml really starts a cluster: a leader is elected, a write through node1
-is served by node3, and the cluster survives `compose stop` of the leader.
+"""deploy/compose.yml really starts a cluster: every node turns healthy only once it serves SQL
+and the operator token sees the default database on each; a write through node1 is served by
+node3, and the cluster survives `compose stop` of the leader.
 
 Builds images (a local Debian base when no registry is reachable), so it runs only with
 DB9_TEST_COMPOSE=1:  DB9_TEST_COMPOSE=1 .venv/bin/python -m pytest tests/cluster/test_compose.py
@@ -53,6 +54,15 @@ def cluster_status(compose: list[str], env: dict[str, str], service: str) -> dic
     return dict(json.loads(out))
 
 
+def all_healthy(compose: list[str], env: dict[str, str]) -> bool:
+    for service in ("node1", "node2", "node3"):
+        cid = run([*compose, "-f", str(COMPOSE_FILE), "ps", "-q", service], env, 60).strip()
+        state = run(["docker", "inspect", "--format", "{{.State.Health.Status}}", cid], env, 60)
+        if state.strip() != "healthy":
+            return False
+    return True
+
+
 def wait_for(fn, timeout_s: float, what: str):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     last: Exception | None = None
@@ -79,6 +89,20 @@ def test_compose_cluster_elects_replicates_and_survives_the_leader_stopping() ->
     run([*base, "down", "-v"], env)
     try:
         run([*base, "up", "-d", "--build"], env, timeout=1800)
+        # "healthy" means the node serves SQL: connect at once, no retry, and the operator
+        # token sees the default database through every node's API.
+        wait_for(lambda: all_healthy(compose, env), 180, "every node healthy")
+        import httpx
+
+        for pg_port, api_port in ((15433, 18080), (25433, 28080), (35433, 38080)):
+            with psycopg.connect(dsn(pg_port), autocommit=True) as c:
+                assert c.execute("SELECT 1").fetchone() == (1,)
+            listed = httpx.get(
+                f"http://127.0.0.1:{api_port}/v1/databases",
+                timeout=30,
+                headers={"Authorization": f"Bearer {env['DB9_API_TOKEN']}"},
+            )
+            assert "default" in [d["name"] for d in listed.json()], listed.text
         leader = wait_for(lambda: cluster_status(compose, env, "node1").get("leader"), 120,
                           "leader election")  # fmt: skip
         with wait_for(lambda: psycopg.connect(dsn(15433), autocommit=True), 60, "node1") as c1:
@@ -111,6 +135,11 @@ def test_compose_cluster_elects_replicates_and_survives_the_leader_stopping() ->
 
         assert wait_for(write_after_stop, 60, "a write after stopping the leader")
         run([*base, "start", leader_service], env)
+        # The restarted node catches up, and all three hold the same data.
+        check = [*base, "exec", "-T", "node1", "/opt/db9/bin/db9", "cluster", "check",
+                 "--grpc", "node1:7100,node2:7100,node3:7100"]  # fmt: skip
+        wait_for(lambda: "OK: every member holds the same data" in run(check, env, 180), 180,
+                 "a consistency check of all three nodes")  # fmt: skip
     finally:
         subprocess.run([*base, "logs", "--tail", "30"], cwd=ROOT, env=env)
         run([*base, "down", "-v"], env)

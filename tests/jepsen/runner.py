@@ -24,6 +24,7 @@ from typing import Any
 import psycopg
 
 from cluster.client import RemoteKv
+from cluster.consistency import describe_key, run_check
 from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
@@ -55,6 +56,7 @@ class Run:
     cluster: LocalCluster
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
+    consistency: dict[str, Any] | None = None  # consistency_check's verdict, at the end
 
 
 # -- workloads ------------------------------------------------------------------------------
@@ -259,6 +261,25 @@ def final_reads(run: Run) -> None:
     run.history.add(999, "ok", "read", [r[0] for r in rows])
 
 
+def consistency_check(run: Run) -> dict[str, Any]:
+    """After the final reads: every replica, hashed at one Raft index, holds the same data
+    (``db9 cluster check``). A replica that cannot be checked fails the run too."""
+    try:
+        report = run_check([n.grpc_addr for n in run.cluster.nodes], timeout_s=60)
+    except Db9Error as exc:
+        return {"ok": False, "error": f"the check could not start: {exc.message}"}
+    return {
+        "ok": report.ok,
+        "index": report.index,
+        "keys": {m.addr: m.keys for m in report.members},
+        "unchecked": [f"{m.addr} {m.state}: {m.detail}" for m in report.unchecked],
+        "mismatches": [
+            f"[{describe_key(x.start)} .. {describe_key(x.end)}) keys {x.keys}"
+            for x in report.mismatches
+        ],
+    }
+
+
 # -- nemeses --------------------------------------------------------------------------------
 
 
@@ -414,6 +435,7 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
                 cluster.start(node)
         heal_membership(run)
         final_reads(run)
+        run.consistency = consistency_check(run)
     finally:
         cluster.stop_all()
         if net is not None:
@@ -437,6 +459,9 @@ def check(run: Run) -> dict[str, Any]:
             counts[op.type] = counts.get(op.type, 0) + 1
     result["op_counts"] = counts
     result["faults"] = [f"{s:.1f}-{e:.1f}s {w}" for s, e, w in h.faults]
+    if run.consistency is not None:
+        result["consistency"] = run.consistency
+        result["valid"] = bool(result["valid"] and run.consistency["ok"])
     return {
         "workload": wl,
         "nemeses": run.config.nemeses,

@@ -162,3 +162,18 @@ def test_set_checker_finds_lost_and_unexpected_elements() -> None:
         (1, "ok", "read", [1]),
     )
     assert sets.check(clean)["valid"]
+
+
+def test_a_run_whose_replicas_differ_is_invalid_even_if_its_history_checks_out() -> None:
+    from pathlib import Path
+
+    from tests.cluster.harness import LocalCluster
+    from tests.jepsen.runner import Run, RunConfig, check
+
+    run = Run(RunConfig("set", []), LocalCluster(Path(".")))
+    run.history.add(999, "invoke", "read", None)
+    run.history.add(999, "ok", "read", [])
+    assert check(run)["valid"]
+    run.consistency = {"ok": False, "mismatches": ["[write 'k' @1 .. (end)) keys {...}"]}
+    result = check(run)
+    assert not result["valid"] and result["consistency"]["mismatches"]

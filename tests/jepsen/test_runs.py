@@ -22,6 +22,7 @@ def test_workload_valid_under_faults(workload: str, tmp_path: Path) -> None:
     result, history = execute(tmp_path / "run", cfg)
     report(result, history, tmp_path / "report")
     assert result["valid"], result
+    assert result["consistency"]["ok"], result["consistency"]  # replicas hold the same data
     assert (tmp_path / "report" / "timeline.png").stat().st_size > 0
     assert len(result["faults"]) >= 2, result["faults"]  # the nemesis really struck
     assert result["op_counts"].get("ok", 0) > 100, result["op_counts"]
