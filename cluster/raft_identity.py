@@ -335,9 +335,9 @@ class IdentityGuard:
         """Catch the learner at ``addr`` up and make it a voter; returns what it says of itself
         once it is one. Raises Unavailable on a node that is not the leader."""
         deadline = time.monotonic() + timeout_s
-        if addr == self.self_addr:
-            raise InvalidArgument(f"{addr} is this node, the leader: it is a voter")
         self._require_leader()
+        if addr == self.self_addr:
+            raise InvalidArgument(f"{addr} is the leader: it is a voter")
         if addr not in self.configuration():
             raise InvalidArgument(
                 f"{addr} is not a member of the Raft configuration (add it with add-node)"
