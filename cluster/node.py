@@ -17,6 +17,7 @@ from cluster.raft_kv import RaftKv
 from cluster.service import KvService, start_grpc
 from cluster.state_machine import APPLIED_KEY, KvStateMachine, RaftOptions
 from kv.engine.lmdb import LmdbEngine
+from kv.errors import Db9Error
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,10 @@ class ClusterNode:
             self.config.peers.remove(raft_addr)
         guard = self.machine.identity_guard
         if action == "remove" and guard is not None:
-            guard.forget(raft_addr)  # a new node at this address is not a wiped member
+            try:  # so that a new node at this address is not taken for a wiped member
+                guard.forget(raft_addr)
+            except Db9Error as exc:
+                log.warning("removed %s, but its identity record stays: %s", raft_addr, exc)
 
     def add_node(self, raft_addr: str) -> None:
         self._membership("add", raft_addr)

@@ -65,7 +65,6 @@ EXIT_DIVERGED = 3
 LEARNER_TIMEOUT_S = 3600.0  # a learner's election timer: never, in practice
 PROPOSE_EVERY_S = 2.0  # a registry change not yet applied is proposed again after this
 UNSAFE_WIPED_VOTES = os.environ.get("DB9_UNSAFE_WIPED_VOTES") == "1"
-_STAMP = ("_db9_cid", "_db9_from", "_db9_role", "_db9_to")
 
 
 @dataclass(frozen=True)
@@ -450,7 +449,6 @@ def _patch_receive() -> None:
         if guard is not None and isinstance(message, dict):
             if not guard.admit(self, str(node.id), message):
                 return
-            message = {k: v for k, v in message.items() if k not in _STAMP}
         inner(self, node, message)
 
     syncobj.SyncObj._SyncObj__onMessageReceived = on_message

@@ -68,10 +68,12 @@ def lose_b_while_c_was_paused(
     a = cluster.wait_leader()
     b, c = (n for n in cluster.nodes if n is not a)
     everyone = {n.raft_addr for n in cluster.nodes}
-    # C must have applied every member's registration before it is paused.
-    wait_for("C to record every member",
-             lambda: (r := identity(c)) is not None
-             and {m.raft_addr for m in r.members if m.registered_uuid} == everyone)  # fmt: skip
+    # C must have applied every member's registration before it is paused (a build without
+    # identities does not answer IdentityStatus: the scenario then shows the old behaviour).
+    if identity(a) is not None:
+        wait_for("C to record every member",
+                 lambda: (r := identity(c)) is not None
+                 and {m.raft_addr for m in r.members if m.registered_uuid} == everyone)  # fmt: skip
     with psycopg.connect(a.dsn(), autocommit=True) as conn:
         conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
     cluster.wait_applied(c, int(cluster.status(a)["commit"]))  # type: ignore[index,call-overload]
@@ -146,7 +148,7 @@ def test_a_node_that_would_lose_applied_entries_stops_instead_of_diverging(
         try:
             code = a.proc.wait(60)
         except subprocess.TimeoutExpired:
-            raise AssertionError("A kept running on a log that differs from the leader's")
+            raise AssertionError("A kept running on a log that differs from the leader's") from None
         assert code == 3
         text = (a.data_dir / "server.log").read_text()
         assert "diverged: the leader's log differs from this node's at index" in text
