@@ -446,9 +446,12 @@ def _patch_receive() -> None:
 
     def on_message(self: Any, node: Any, message: Any) -> None:
         guard = _guard(self)
-        if guard is not None and isinstance(message, dict):
-            if not guard.admit(self, str(node.id), message):
-                return
+        if (
+            guard is not None
+            and isinstance(message, dict)
+            and not guard.admit(self, str(node.id), message)
+        ):
+            return
         inner(self, node, message)
 
     syncobj.SyncObj._SyncObj__onMessageReceived = on_message
