@@ -25,7 +25,9 @@ What this module adds (``apply()`` installs the patches; ``raft_fixes.apply()`` 
    own registration, so it holds every entry before it.
 6. Divergence. An append-entries message whose first entry that differs from this node's log
    is at or below the index this node has applied (LMDB's applied index counts: pysyncobj
-   forgets its own on restart) makes the node log the reason and exit with EXIT_DIVERGED.
+   forgets its own on restart), or a leader's snapshot whose last entry contradicts an entry
+   this node applied, makes the node log the reason and exit with EXIT_DIVERGED, leaving its
+   log as it was (a restart finds the same conflict again).
 
 Remaining hole: a wiped node that votes before anything tells it its address had a member
 before (its record not yet registered, or no stamp or entry from a node that has the record
@@ -40,6 +42,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import struct
 import sys
 import threading
 import time
@@ -48,6 +51,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pysyncobj.pickle as ps_pickle
 import pysyncobj.syncobj as syncobj
 import pysyncobj.transport as transport
 
@@ -278,15 +282,32 @@ class IdentityGuard:
             list(message.get("entries", [])),
         )
         applied = max(int(sync.raftLastApplied), int(self.machine.applied_index))
-        if idx is None or idx > applied:
+        if idx is not None and idx <= applied:
+            self._halt(f"the leader's log differs from this node's at index {idx}", applied)
+
+    def check_snapshot(self, sync: Any, path: str) -> None:
+        """Before a snapshot from the leader (in ``path``) replaces the log: its last entry
+        must match ours if we have applied past it (the store keeps what it has applied, and
+        the entries after the snapshot would then be skipped as already applied)."""
+        last = snapshot_last_entry(path)
+        if last is None:
             return
+        idx, term = last
+        applied = max(int(sync.raftLastApplied), int(self.machine.applied_index))
+        own = sync._SyncObj__getEntries(idx, 1)
+        if idx <= applied and own and own[0][2] != term:
+            # Out of the way, or a restart would load it and clear the log that shows the
+            # divergence.
+            os.replace(path, path + ".diverged")
+            self._halt(f"the leader's snapshot ends at index {idx} in term {term}", applied)
+
+    def _halt(self, what: str, applied: int) -> None:
         self.halted = True
         reason = (
-            f"diverged: the leader's log differs from this node's at index {idx}, which this "
-            f"node has already applied (applied index {applied}, term {message['term']}); "
-            "stopping instead of truncating applied entries. This member's data cannot be "
-            "reconciled: wipe its data directory and run `db9 cluster readmit "
-            f"{self.self_addr}` once the cluster has a leader."
+            f"diverged: {what}, which this node has already applied differently (applied "
+            f"index {applied}); stopping instead of dropping or skipping applied entries. "
+            "This member's data cannot be reconciled: wipe its data directory, start it, and "
+            f"run `db9 cluster readmit {self.self_addr}` once the cluster has a leader."
         )
         log.critical(reason)
         on_diverged(reason)
@@ -419,6 +440,7 @@ def apply() -> None:
     _patch_send()
     _patch_receive()
     _patch_election_timeout()
+    _patch_snapshot_install()
     _applied = True
 
 
@@ -455,6 +477,36 @@ def _patch_receive() -> None:
         inner(self, node, message)
 
     syncobj.SyncObj._SyncObj__onMessageReceived = on_message
+
+
+def snapshot_last_entry(path: str) -> tuple[int, int] | None:
+    """(index, term) of the last entry a db9 snapshot file covers; None if not readable as
+    one (see KvStateMachine._save_snapshot for the format)."""
+    from cluster.state_machine import SNAPSHOT_MAGIC  # the format's owner imports this module
+
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(SNAPSHOT_MAGIC)) != SNAPSHOT_MAGIC:
+                return None
+            (n,) = struct.unpack(">Q", f.read(8))
+            last = ps_pickle.loads(f.read(n))[0]  # (command, index, term)
+    except (OSError, ValueError, IndexError, TypeError, struct.error):
+        return None
+    return int(last[1]), int(last[2])
+
+
+def _patch_snapshot_install() -> None:
+    inner = syncobj.SyncObj._SyncObj__loadDumpFile
+
+    def load_dump(self: Any, clearJournal: bool) -> None:
+        guard = _guard(self)
+        if guard is not None and clearJournal:  # a snapshot sent by the leader
+            guard.check_snapshot(self, self.conf.fullDumpFile)
+            if guard.halted:
+                return
+        inner(self, clearJournal)
+
+    syncobj.SyncObj._SyncObj__loadDumpFile = load_dump
 
 
 def _patch_election_timeout() -> None:

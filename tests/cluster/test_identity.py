@@ -158,3 +158,32 @@ def test_a_conflict_past_the_applied_index_is_ordinary_raft(
     msg = {"type": "append_entries", "term": 2, "commit_index": 3, "prevLogIdx": 2,
            "prevLogTerm": 1, "entries": entries((3, 2))}  # fmt: skip
     assert g.admit(node, "c:1", msg) is True and not stopped
+
+
+def write_snapshot(path: Path, last: tuple[int, int]) -> None:
+    """A db9 snapshot file's head (KvStateMachine._save_snapshot's format), no LMDB data."""
+    import struct
+
+    import pysyncobj.pickle as ps_pickle
+
+    from cluster.state_machine import SNAPSHOT_MAGIC
+
+    head = ps_pickle.dumps(((b"c", last[0], last[1]), (b"c", last[0] - 1, last[1]), None, []))
+    path.write_bytes(SNAPSHOT_MAGIC + struct.pack(">Q", len(head)) + head)
+
+
+def test_a_snapshot_that_contradicts_applied_entries_stops_the_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped: list[str] = []
+    monkeypatch.setattr(raft_identity, "on_diverged", stopped.append)
+    node = FakeNode(entries((1, 0), (2, 1), (3, 1), (4, 1)), applied=4, term=3)
+    g = guard(tmp_path, node, role="voter")
+    snap = tmp_path / "raft.snapshot"
+    write_snapshot(snap, (3, 1))  # agrees with what was applied: fine
+    g.check_snapshot(node, str(snap))
+    assert not stopped and snap.exists()
+    write_snapshot(snap, (3, 2))  # index 3 was applied in term 1 here
+    g.check_snapshot(node, str(snap))
+    assert len(stopped) == 1 and "snapshot ends at index 3 in term 2" in stopped[0]
+    assert not snap.exists() and (tmp_path / "raft.snapshot.diverged").exists()
