@@ -207,9 +207,9 @@ class IdentityGuard:
         """The registry as of this node's applied index (re-read when that moves)."""
         at = int(self.machine.applied_index)
         if at != self._registry_at:
-            raw = self.machine.engine.get(REGISTRY_KEY)
-            self.registry, self._registry_at = Registry.decode(raw), at
-            self._after_registry_change()
+            self.registry = Registry.decode(self.machine.engine.get(REGISTRY_KEY))
+            self._after_registry_change()  # a failed role change is tried again next tick
+            self._registry_at = at
         return self.registry
 
     def _after_registry_change(self) -> None:
@@ -319,7 +319,7 @@ class IdentityGuard:
             return
         try:
             reg = self.current_registry()
-        except Db9Error as exc:  # the store is closing or swapping a snapshot in
+        except Exception as exc:  # the store is closing (LMDB's own errors): try next tick
             log.debug("registry not readable: %s", exc)
             return
         if not self.machine._isLeader():
