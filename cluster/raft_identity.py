@@ -362,7 +362,14 @@ class IdentityGuard:
             raise InvalidArgument(
                 f"{addr} is not a member of the Raft configuration (add it with add-node)"
             )
-        peer = self._wait(deadline, lambda: self.seen.get(addr), f"{addr} to answer the leader")
+        started = time.monotonic()
+
+        def answered() -> PeerView | None:
+            # Heard since the request began: not the last words of a dead incarnation.
+            now = self.seen.get(addr)
+            return now if now is not None and now.at >= started else None
+
+        peer: PeerView = self._wait(deadline, answered, f"{addr} to answer the leader")
         target = int(self.machine.raftCommitIndex)
         self._wait(
             deadline,
