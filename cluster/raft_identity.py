@@ -183,7 +183,7 @@ class IdentityGuard:
         self.halted = False
         self._proposed: dict[str, float] = {}
         self._foreign: set[str] = set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # role changes: the tick thread, readmit's gRPC thread
 
     # -- roles ------------------------------------------------------------------------------
 
@@ -191,9 +191,10 @@ class IdentityGuard:
         return self.identity.role == "learner"
 
     def _become_learner(self, why: str) -> None:
-        if self.identity.role != "new" or UNSAFE_WIPED_VOTES:
-            return
-        self.identity.update(role="learner")
+        with self._lock:
+            if self.identity.role != "new" or UNSAFE_WIPED_VOTES:
+                return
+            self.identity.update(role="learner")
         # An election timer already running would still fire: push it out now.
         self.machine._SyncObj__raftElectionDeadline = time.monotonic() + LEARNER_TIMEOUT_S
         log.warning(
@@ -205,12 +206,13 @@ class IdentityGuard:
 
     def current_registry(self) -> Registry:
         """The registry as of this node's applied index (re-read when that moves)."""
-        at = int(self.machine.applied_index)
-        if at != self._registry_at:
-            self.registry = Registry.decode(self.machine.engine.get(REGISTRY_KEY))
-            self._after_registry_change()  # a failed role change is tried again next tick
-            self._registry_at = at
-        return self.registry
+        with self._lock:
+            at = int(self.machine.applied_index)
+            if at != self._registry_at:
+                self.registry = Registry.decode(self.machine.engine.get(REGISTRY_KEY))
+                self._after_registry_change()  # a failed role change is tried again next tick
+                self._registry_at = at
+            return self.registry
 
     def _after_registry_change(self) -> None:
         reg, ident = self.registry, self.identity
@@ -332,10 +334,18 @@ class IdentityGuard:
                 f"claim {self.self_addr}",
                 change("claim", addr=self.self_addr, uuid=self.identity.node_uuid),
             )
-        members = set(self.configuration())
-        for addr, peer in list(self.seen.items()):
-            if addr in members and addr not in reg.members and peer.role != "learner":
-                self._propose_once(f"claim {addr}", change("claim", addr=addr, uuid=peer.node_uuid))
+        unknown = {
+            addr: peer
+            for addr, peer in self.seen.copy().items()
+            if addr not in reg.members and peer.role != "learner"
+        }
+        if unknown:
+            members = set(self.configuration())
+            for addr, peer in unknown.items():
+                if addr in members:
+                    self._propose_once(
+                        f"claim {addr}", change("claim", addr=addr, uuid=peer.node_uuid)
+                    )
 
     def _propose_once(self, key: str, payload: bytes) -> None:
         now = time.monotonic()
@@ -369,14 +379,14 @@ class IdentityGuard:
             now = self.seen.get(addr)
             return now if now is not None and now.at >= started else None
 
-        peer: PeerView = self._wait(deadline, answered, f"{addr} to answer the leader")
+        peer: PeerView = self._wait(deadline, answered, lambda: f"{addr} to answer the leader")
         target = int(self.machine.raftCommitIndex)
         self._wait(
             deadline,
             lambda: self._match_index(addr) >= target or None,
-            f"{addr} to catch up to index {target} (at {self._match_index(addr)})",
+            lambda: f"{addr} to catch up to index {target} (it is at {self._match_index(addr)})",
         )
-        if self.current_registry().members.get(addr) != peer.node_uuid:
+        if self.registry.members.get(addr) != peer.node_uuid:
             self._propose_sync(
                 change("register", addr=addr, uuid=peer.node_uuid), deadline, f"register {addr}"
             )
@@ -386,7 +396,9 @@ class IdentityGuard:
             ok = now is not None and now.node_uuid == peer.node_uuid and now.role == "voter"
             return now if ok else None
 
-        result: PeerView = self._wait(deadline, promoted, f"{addr} to apply its registration")
+        result: PeerView = self._wait(
+            deadline, promoted, lambda: f"{addr} to apply its registration"
+        )
         return result
 
     def forget(self, addr: str, timeout_s: float = 5.0) -> None:
@@ -401,14 +413,15 @@ class IdentityGuard:
     def _match_index(self, addr: str) -> int:
         return int(self.machine.status().get(f"match_idx_server_{addr}", 0) or 0)
 
-    def _wait(self, deadline: float, ready: Callable[[], Any], what: str) -> Any:
+    def _wait(self, deadline: float, ready: Callable[[], Any], what: Callable[[], str]) -> Any:
+        """Poll ``ready`` until it returns something true, while this node leads."""
         while True:
             value = ready()
             if value:
                 return value
             self._require_leader()
             if time.monotonic() > deadline:
-                raise Db9Error(f"readmit timed out waiting for {what}")
+                raise Db9Error(f"readmit timed out waiting for {what()}")
             time.sleep(0.1)
 
     def _propose_sync(self, payload: bytes, deadline: float, what: str) -> None:
@@ -429,9 +442,9 @@ class IdentityGuard:
 
     def members(self) -> Iterator[tuple[str, str, PeerView | None]]:
         """(address, uuid on record, what the member last said) for every address known."""
-        reg = self.registry
-        for addr in sorted(set(reg.members) | set(self.seen) | set(self.configuration())):
-            yield addr, reg.members.get(addr, ""), self.seen.get(addr)
+        reg, seen = self.registry, self.seen.copy()
+        for addr in sorted(set(reg.members) | set(seen) | set(self.configuration())):
+            yield addr, reg.members.get(addr, ""), seen.get(addr)
 
 
 # -- pysyncobj patches ------------------------------------------------------------------------
