@@ -16,8 +16,8 @@ What this module adds (``apply()`` installs the patches; ``raft_fixes.apply()`` 
    record is never replaced by a leader on its own: only ``readmit`` does that.
 3. Wiped members. A ``new`` node (fresh directory) told by a stamp, or by the registry it
    applies, that its address is on record under another uuid becomes a ``learner``, durably.
-4. The vote gate. A learner sends no vote-related message, ignores vote requests and never
-   times out into an election. It still takes and acknowledges entries: it stays in the
+4. The vote gate. A learner sends no vote-related message, ignores vote requests and
+   leadership transfers, and never times out into an election. It still takes and acknowledges entries: it stays in the
    configuration's denominator while abstaining, so every election quorum is made of voters
    and meets every commit quorum in a voter that holds the entry.
 5. Readmission. ``readmit`` (run on the leader) waits for the learner's match index to reach
@@ -262,8 +262,8 @@ class IdentityGuard:
         if to and to != self.identity.node_uuid:
             self._become_learner(f"{peer} has {self.self_addr} on record as member {to}")
         kind = str(message.get("type", ""))
-        if self.abstains() and "vote" in kind:
-            self.votes_withheld += 1
+        if self.abstains() and ("vote" in kind or kind == "timeout_now"):
+            self.votes_withheld += 1  # (a leadership transfer would make it campaign)
             return False
         if kind == "append_entries":
             self._check_divergence(sync, message)
