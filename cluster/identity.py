@@ -4,8 +4,9 @@
 journal exists, and rewritten crash-atomically (write, fsync, rename, fsync the directory)
 whenever it changes. The node uuid is drawn then; the cluster id is added when the node
 applies the entry that set it (the first leader's first registry change), since a node that
-bootstraps a cluster cannot know it earlier. A data directory without it is new, so a wiped member is recognisable:
-it comes back under a new uuid, at an address the cluster has on record under the old one.
+bootstraps a cluster cannot know it earlier. A data directory without the file is new, so a
+wiped member is recognisable: it comes back under a new uuid, at an address the cluster has
+on record under the old one.
 
 Roles (``cluster.raft_identity`` enforces them):
 

@@ -17,9 +17,10 @@ What this module adds (``apply()`` installs the patches; ``raft_fixes.apply()`` 
 3. Wiped members. A ``new`` node (fresh directory) told by a stamp, or by the registry it
    applies, that its address is on record under another uuid becomes a ``learner``, durably.
 4. The vote gate. A learner sends no vote-related message, ignores vote requests and
-   leadership transfers, and never times out into an election. It still takes and acknowledges entries: it stays in the
-   configuration's denominator while abstaining, so every election quorum is made of voters
-   and meets every commit quorum in a voter that holds the entry.
+   leadership transfers, and never times out into an election. It still takes and
+   acknowledges entries: it stays in the configuration's denominator while abstaining, so
+   every election quorum is made of voters and meets every commit quorum in a voter that
+   holds the entry.
 5. Readmission. ``readmit`` (run on the leader) waits for the learner's match index to reach
    the commit index, then registers its uuid; the learner becomes a voter when it applies its
    own registration, so it holds every entry before it.
