@@ -13,22 +13,26 @@ Roles (``cluster.raft_identity`` enforces them):
 - ``new``: a fresh directory and nothing heard yet that says the address had another member
   before. It votes and campaigns: that is how a cluster bootstraps and how ``add-node`` grows it.
 - ``learner``: a fresh directory at an address the cluster has on record under another uuid,
-  i.e. a member that lost its state. It receives and acknowledges entries but never votes or
-  campaigns, until ``db9 cluster readmit`` has it caught up and registers its uuid.
+  i.e. a member that lost its state (or a voter's file found without its log and store: it
+  takes a new uuid). It receives and acknowledges entries but never votes or campaigns,
+  until ``db9 cluster readmit`` has it caught up and registers its uuid.
 - ``voter``: its own uuid is on record in the replicated registry it has applied, or it
   started with Raft state written before identities existed.
 
-Invariant: a role only moves ``new -> learner``, ``new -> voter`` or ``learner -> voter``, and
-each move is durable before it takes effect.
+Invariant: a role only moves ``new -> learner``, ``new -> voter`` or ``learner -> voter`` (or
+``voter -> learner`` with a new uuid, when the state is gone), and each move is durable before
+it takes effect.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from dataclasses import asdict, dataclass
 
+log = logging.getLogger(__name__)
 FILE_NAME = "identity.json"
 ROLES = ("new", "learner", "voter")
 
@@ -58,7 +62,19 @@ class NodeIdentity:
         role = raw.get("role")
         if role not in ROLES or not raw.get("node_uuid"):
             raise ValueError(f"{path} is damaged ({raw!r}); it names this member of the cluster")
-        return cls(str(raw["node_uuid"]), raw.get("cluster_id") or None, str(role), path)
+        ident = cls(str(raw["node_uuid"]), raw.get("cluster_id") or None, str(role), path)
+        if role == "voter" and not has_state:
+            # The store and the journal were deleted, this file was not: the member lost its
+            # state all the same, and must not vote under its old name.
+            log.warning(
+                "%s names member %s, but its Raft log and store are gone: it starts again as "
+                "a learner under a new uuid",
+                path,
+                ident.node_uuid,
+            )
+            ident = cls(str(uuid.uuid4()), ident.cluster_id, "learner", path)
+            ident.save()
+        return ident
 
     def update(self, *, role: str | None = None, cluster_id: str | None = None) -> None:
         """Change the role and/or cluster id, durably, before the change takes effect."""

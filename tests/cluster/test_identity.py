@@ -187,3 +187,16 @@ def test_a_snapshot_that_contradicts_applied_entries_stops_the_node(
     g.check_snapshot(node, str(snap))
     assert len(stopped) == 1 and "snapshot ends at index 3 in term 2" in stopped[0]
     assert not snap.exists() and (tmp_path / "raft.snapshot.diverged").exists()
+
+
+def test_a_voter_whose_log_and_store_were_deleted_comes_back_as_a_learner(
+    tmp_path: Path,
+) -> None:
+    ident = NodeIdentity.load_or_create(str(tmp_path), has_state=False)
+    ident.update(role="voter", cluster_id="c1")
+    back = NodeIdentity.load_or_create(str(tmp_path), has_state=False)
+    assert back.role == "learner" and back.node_uuid != ident.node_uuid
+    assert back.cluster_id == "c1"
+    assert NodeIdentity.load_or_create(str(tmp_path), has_state=False).role == "learner"
+    kept = NodeIdentity.load_or_create(str(tmp_path), has_state=True)
+    assert kept.node_uuid == back.node_uuid
