@@ -30,10 +30,15 @@ What this module adds (``apply()`` installs the patches; ``raft_fixes.apply()`` 
    this node applied, makes the node log the reason and exit with EXIT_DIVERGED, leaving its
    log as it was (a restart finds the same conflict again).
 
-Remaining hole: a wiped node that votes before anything tells it its address had a member
-before (its record not yet registered, or no stamp or entry from a node that has the record
-reached it first) still votes once. Registration happens within a tick of a member's first
-answer to a leader, so the window is the cluster's first seconds.
+Remaining holes. A fresh node decides from what it receives: if the candidate asking for its
+vote has not applied the registration of the member that used to be at this address (that
+member was wiped before it was ever registered, or the candidate lagged behind the
+registration) and nothing else reached the fresh node first, it votes. Registration happens
+within a tick of a member's first answer to a leader, so this needs a wipe or a lag within
+a cluster's first seconds. And if a majority of the members lost their state, no leader can
+be elected until they are readmitted, which needs a leader: the survivor's data is safe but
+the cluster stays down (there is no forced recovery command; starting them with
+``DB9_UNSAFE_WIPED_VOTES=1`` lets them vote again, knowingly).
 ``DB9_UNSAFE_WIPED_VOTES=1`` turns detection (3) off: the deliberately broken build the tests
 use to check rule 6.
 """
