@@ -2,6 +2,8 @@
 
 convert.py       Python values <-> protobuf messages, errors included
 raft_fixes.py    corrections to pysyncobj 0.3.17 applied at import
+identity.py      a member's durable identity file (node uuid, cluster id, role)
+raft_identity.py wiped members do not vote until readmitted; diverged members stop
 state_machine.py the replicated MVCC store: applies command batches to LMDB
 proposer.py      group commit: many callers' commands in one Raft entry
 raft_kv.py       the KvBackend a node's SQL layer uses

@@ -239,6 +239,21 @@ class RemoteKv:
         )
         return answer
 
+    def identity(self, addr_index: int) -> pb.IdentityResponse:
+        """The node's identity and role, and the members as it knows them."""
+        r: pb.IdentityResponse = self._stubs[addr_index].IdentityStatus(
+            pb.StatusRequest(), timeout=3
+        )
+        raise_if_error(r.error)
+        return r
+
+    def readmit(self, raft_addr: str, timeout_s: int) -> pb.IdentityResponse:
+        """Have the leader catch the learner at ``raft_addr`` up and make it a voter."""
+        r: pb.IdentityResponse = self._call(
+            "Readmit", pb.ReadmitRequest(raft_addr=raft_addr, timeout_s=timeout_s)
+        )
+        return r
+
 
 def _describe(exc: Exception | None) -> str:
     """One readable line for the last failure (gRPC errors print as several lines)."""

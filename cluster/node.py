@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 
 import grpc
 
 from cluster.convert import Unavailable
+from cluster.identity import NodeIdentity
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.raft_kv import RaftKv
 from cluster.service import KvService, start_grpc
-from cluster.state_machine import KvStateMachine, RaftOptions
+from cluster.state_machine import APPLIED_KEY, KvStateMachine, RaftOptions
 from kv.engine.lmdb import LmdbEngine
+from kv.errors import Db9Error
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,11 @@ class ClusterNode:
             config.peers = [config.raft_addr, *config.peers]
         self.config = config
         self.engine = LmdbEngine(config.data_dir, sync=config.sync)
+        self.identity = NodeIdentity.load_or_create(
+            config.data_dir,
+            has_state=self.engine.get(APPLIED_KEY) is not None
+            or os.path.exists(os.path.join(config.data_dir, "raft.journal")),
+        )
         opts = options or RaftOptions(password=config.secret, sync=config.sync)
         opts.password = config.secret
         self.leader_changed = threading.Event()
@@ -52,10 +60,12 @@ class ClusterNode:
             config.data_dir,
             opts,
             on_state_changed=self.leader_changed.set,
+            identity=self.identity,
         )
         self.proposer = Proposer(self.machine)
         self.kv = RaftKv(self.machine, self.proposer, retry_s=retry_s)
         self.service = KvService(self.kv, self.status, self.add_node, self.remove_node)
+        self.service.identity = self.machine.identity_guard
         try:
             self.grpc: grpc.Server = start_grpc(self.service, config.grpc_addr)
         except (OSError, RuntimeError) as exc:
@@ -115,6 +125,12 @@ class ClusterNode:
             self.config.peers.append(raft_addr)
         if action == "remove" and raft_addr in self.config.peers:
             self.config.peers.remove(raft_addr)
+        guard = self.machine.identity_guard
+        if action == "remove" and guard is not None:
+            try:  # so that a new node at this address is not taken for a wiped member
+                guard.forget(raft_addr)
+            except Db9Error as exc:
+                log.warning("removed %s, but its identity record stays: %s", raft_addr, exc)
 
     def add_node(self, raft_addr: str) -> None:
         self._membership("add", raft_addr)

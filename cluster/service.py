@@ -24,6 +24,7 @@ from cluster.convert import (
 )
 from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
+from cluster.raft_identity import IdentityGuard
 from cluster.raft_kv import RaftKv
 from kv.errors import Db9Error
 
@@ -198,6 +199,43 @@ class KvService(pb_grpc.KvServicer):
         answer.node_id, answer.raft_addr = status.node_id, status.raft_addr
         answer.applied_index = int(machine.raftLastApplied)
         return answer
+
+    # -- member identities (cluster.raft_identity) ------------------------------------------
+
+    identity: IdentityGuard | None = None  # set by ClusterNode
+
+    def IdentityStatus(self, req: pb.StatusRequest, ctx: Any) -> pb.IdentityResponse:
+        return _answer(pb.IdentityResponse, lambda: identity_fields(self.identity))
+
+    def Readmit(self, req: pb.ReadmitRequest, ctx: Any) -> pb.IdentityResponse:
+        def run() -> dict[str, Any]:
+            if self.identity is None:
+                raise Db9Error("this node keeps no member identities")
+            self.identity.readmit(req.raft_addr, float(req.timeout_s or 300))
+            return identity_fields(self.identity)
+
+        return _answer(pb.IdentityResponse, run)
+
+
+def identity_fields(guard: IdentityGuard | None) -> dict[str, Any]:
+    if guard is None:
+        return {}
+    ident = guard.identity
+    return {
+        "node_uuid": ident.node_uuid,
+        "cluster_id": ident.cluster_id or guard.registry.cluster_id or "",
+        "role": ident.role,
+        "votes_withheld": guard.votes_withheld,
+        "members": [
+            pb.MemberIdentity(
+                raft_addr=addr,
+                registered_uuid=registered,
+                node_uuid=seen.node_uuid if seen else "",
+                role=seen.role if seen else "",
+            )
+            for addr, registered, seen in guard.members()
+        ],
+    }
 
 
 def start_grpc(service: KvService, addr: str, workers: int = 32) -> grpc.Server:

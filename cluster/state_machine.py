@@ -32,9 +32,10 @@ from typing import Any
 import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
-from cluster import raft_fixes
+from cluster import raft_fixes, raft_identity
 from cluster.consistency import MAX_CHUNK_BITS, HashResult, HashStore
 from cluster.convert import Unavailable, mutations_from_pb, retain_from_pb
+from cluster.identity import NodeIdentity
 from cluster.proto import db9kv_pb2 as pb
 from kv import commands
 from kv.commands import SAFEPOINT_KEY, StoreState
@@ -86,6 +87,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         data_dir: str,
         options: RaftOptions,
         on_state_changed: Callable[[], None] | None = None,
+        identity: NodeIdentity | None = None,
     ) -> None:
         self.engine = engine
         self.data_dir = data_dir
@@ -114,7 +116,13 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             connectionRetryTime=1.0,
             onStateChanged=lambda old, new: self._state_changed(),
         )
+        # Before the Raft thread starts: no message may be handled without the vote gate.
+        self.identity_guard = (
+            raft_identity.IdentityGuard(identity, self_addr, self) if identity else None
+        )
         super().__init__(self_addr, [p for p in peers if p != self_addr], conf)
+        if self.identity_guard is not None:
+            self.addOnTickCallback(self.identity_guard.on_tick)
 
     # -- state kept in LMDB -----------------------------------------------------------------
 
@@ -177,6 +185,27 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         if state.links_changed:
             self._pending_links = load_links(MvccReader(view))
         return results, state.tso_last, state.safepoint
+
+    # -- member identities (see cluster.raft_identity) --------------------------------------
+
+    @replicated  # type: ignore[untyped-decorator]
+    def apply_identity(self, payload: bytes) -> bool:
+        """A change to the member registry, in the same LMDB transaction as the applied index."""
+        index = self.raftLastApplied + 1  # see apply_batch
+        if index <= self.applied_index:
+            return False
+
+        def run(view: LmdbWriteView) -> None:
+            raft_identity.apply_change(view, payload)
+            meta = MvccWriter()
+            meta.batch.put(APPLIED_KEY, _U64.pack(index))
+            view.apply(meta.batch)
+
+        self.engine.transact(run)
+        with self._cond:
+            self.applied_index = index
+            self._cond.notify_all()
+        return True
 
     # -- reads ------------------------------------------------------------------------------
 

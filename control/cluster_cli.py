@@ -4,6 +4,7 @@ db9 cluster status [--grpc HOST:PORT,...] [--json]
 db9 cluster up --nodes 3 [--base-dir DIR]       # local processes, for development
 db9 cluster add-node RAFT_ADDR / remove-node RAFT_ADDR
 db9 cluster check [--grpc ...]                  # replicas hold the same data?
+db9 cluster readmit RAFT_ADDR                   # a member that lost its data directory
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def _status_dict(addrs: list[str]) -> dict[str, Any]:
                     "commit_index": s.commit_index,
                     "applied_index": s.applied_index,
                     "log_length": s.log_length,
+                    **_identity(client, i),
                     "peers": [
                         {
                             "raft_addr": p.raft_addr,
@@ -101,7 +103,7 @@ def status(grpc_addrs: str, as_json: bool) -> None:
             click.echo(
                 f"  node {n['node_id']} {n['raft_addr']:<20} {n['state']:<9} term {n['term']}"
                 f"  commit {n['commit_index']}  applied {n['applied_index']}"
-                f"  lag {n.get('lag', '?')}"
+                f"  lag {n.get('lag', '?')}  {_role_text(n)}"
             )
     healthy = any(n.get("reachable") for n in info["nodes"]) and info["leader"] is not None
     sys.exit(0 if healthy else 1)
@@ -132,6 +134,41 @@ def add_node(raft_addr: str, grpc_addrs: str) -> None:
 def remove_node(raft_addr: str, grpc_addrs: str) -> None:
     """Remove a member; stop its process afterwards."""
     _membership("remove", raft_addr, grpc_addrs)
+
+
+def _identity(client: RemoteKv, i: int) -> dict[str, Any]:
+    """The node's role: voter, learner (lost its state; awaiting readmit) or new."""
+    try:
+        r = client.identity(i)
+    except Exception:  # a node of a version without identities
+        return {}
+    return {"node_uuid": r.node_uuid, "cluster_id": r.cluster_id, "role": r.role}
+
+
+def _role_text(n: dict[str, Any]) -> str:
+    role = n.get("role")
+    if role == "learner":
+        return f"LEARNER: lost its state, not voting; run db9 cluster readmit {n['raft_addr']}"
+    return str(role or "")
+
+
+@cluster.command("readmit")
+@click.argument("raft_addr")
+@click.option("--grpc", "grpc_addrs", default=DEFAULT_GRPC, show_default=True)
+@click.option("--timeout", "timeout_s", type=int, default=300, show_default=True)
+def readmit(raft_addr: str, grpc_addrs: str, timeout_s: int) -> None:
+    """Make a member that lost its data a voter again: the leader waits until it has caught
+    up (from a snapshot if the log was compacted), then registers its new identity."""
+    addrs = [a.strip() for a in grpc_addrs.split(",") if a.strip()]
+    client = RemoteKv(addrs, retry_s=timeout_s + 15, rpc_timeout_s=timeout_s + 15)
+    try:
+        r = client.readmit(raft_addr, timeout_s)
+    except Db9Error as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        client.close()
+    member = next((m for m in r.members if m.raft_addr == raft_addr), None)
+    click.echo(f"readmitted {raft_addr} as a voter (node {member.node_uuid if member else '?'})")
 
 
 @cluster.command("up")

@@ -486,3 +486,39 @@ class HashResponse(_message.Message):
     node_id: int
     raft_addr: str
     def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., state: _Optional[str] = ..., index: _Optional[int] = ..., applied_index: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[HashChunk, _Mapping]]] = ..., detail: _Optional[str] = ..., node_id: _Optional[int] = ..., raft_addr: _Optional[str] = ...) -> None: ...
+
+class MemberIdentity(_message.Message):
+    __slots__ = ("raft_addr", "registered_uuid", "node_uuid", "role")
+    RAFT_ADDR_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_UUID_FIELD_NUMBER: _ClassVar[int]
+    NODE_UUID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    raft_addr: str
+    registered_uuid: str
+    node_uuid: str
+    role: str
+    def __init__(self, raft_addr: _Optional[str] = ..., registered_uuid: _Optional[str] = ..., node_uuid: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class IdentityResponse(_message.Message):
+    __slots__ = ("error", "node_uuid", "cluster_id", "role", "members", "votes_withheld")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    NODE_UUID_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    VOTES_WITHHELD_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    node_uuid: str
+    cluster_id: str
+    role: str
+    members: _containers.RepeatedCompositeFieldContainer[MemberIdentity]
+    votes_withheld: int
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., node_uuid: _Optional[str] = ..., cluster_id: _Optional[str] = ..., role: _Optional[str] = ..., members: _Optional[_Iterable[_Union[MemberIdentity, _Mapping]]] = ..., votes_withheld: _Optional[int] = ...) -> None: ...
+
+class ReadmitRequest(_message.Message):
+    __slots__ = ("raft_addr", "timeout_s")
+    RAFT_ADDR_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    raft_addr: str
+    timeout_s: int
+    def __init__(self, raft_addr: _Optional[str] = ..., timeout_s: _Optional[int] = ...) -> None: ...

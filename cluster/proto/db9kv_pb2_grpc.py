@@ -149,6 +149,16 @@ class KvStub:
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.HashRequest.SerializeToString,
                 response_deserializer=cluster_dot_proto_dot_db9kv__pb2.HashResponse.FromString,
                 _registered_method=True)
+        self.IdentityStatus = channel.unary_unary(
+                '/db9.kv.Kv/IdentityStatus',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.IdentityResponse.FromString,
+                _registered_method=True)
+        self.Readmit = channel.unary_unary(
+                '/db9.kv.Kv/Readmit',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.ReadmitRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.IdentityResponse.FromString,
+                _registered_method=True)
 
 
 class KvServicer:
@@ -292,6 +302,18 @@ class KvServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IdentityStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Readmit(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_KvServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -409,6 +431,16 @@ def add_KvServicer_to_server(servicer, server):
                     servicer.GetHash,
                     request_deserializer=cluster_dot_proto_dot_db9kv__pb2.HashRequest.FromString,
                     response_serializer=cluster_dot_proto_dot_db9kv__pb2.HashResponse.SerializeToString,
+            ),
+            'IdentityStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.IdentityStatus,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.StatusRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.IdentityResponse.SerializeToString,
+            ),
+            'Readmit': grpc.unary_unary_rpc_method_handler(
+                    servicer.Readmit,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.ReadmitRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.IdentityResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1032,6 +1064,60 @@ class Kv:
             '/db9.kv.Kv/GetHash',
             cluster_dot_proto_dot_db9kv__pb2.HashRequest.SerializeToString,
             cluster_dot_proto_dot_db9kv__pb2.HashResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IdentityStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/IdentityStatus',
+            cluster_dot_proto_dot_db9kv__pb2.StatusRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.IdentityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Readmit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/Readmit',
+            cluster_dot_proto_dot_db9kv__pb2.ReadmitRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.IdentityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,7 +2,8 @@
 
 Each node is a separate process (``python -m control.server --raft-addr ...``) on loopback
 ports picked free, with its own data directory. Faults are real: SIGKILL, SIGSTOP/SIGCONT,
-restart with the same data, or with an empty directory (a new node).
+restart with the same data, or with an empty directory (a member that lost its state: a
+learner until ``db9 cluster readmit``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from cluster.client import RemoteKv
 from cluster.convert import OutcomeUnknown, Unavailable
 from kv.client import TxnClient
 from tests.cluster.harness import LocalCluster, running_cluster
@@ -136,7 +137,8 @@ def test_a_new_node_catches_up_from_a_snapshot(tmp_path: Path) -> None:
         while not (leader.data_dir / "raft.snapshot").exists() and time.monotonic() < deadline:
             write_keys(client, "more/", 20, threads=4)  # compaction runs on the Raft tick
         assert (leader.data_dir / "raft.snapshot").exists(), "the leader never compacted its log"
-        # Wipe the follower: it returns as an empty node and must be sent the snapshot.
+        # Wipe the follower: it returns as an empty node, is sent the snapshot, and, having
+        # lost its state, does not vote until it is readmitted (issue 13).
         cluster.kill(follower)
         for p in sorted(follower.data_dir.rglob("*"), reverse=True):
             if p.is_file() and p.name != "server.log":
@@ -146,6 +148,11 @@ def test_a_new_node_catches_up_from_a_snapshot(tmp_path: Path) -> None:
         alone = TxnClient(cluster.client([follower]))
         assert count_keys(alone, "snap/") == 1500
         assert "installed raft snapshot" in (follower.data_dir / "server.log").read_text()
+        kv = RemoteKv([n.grpc_addr for n in cluster.nodes], retry_s=120, rpc_timeout_s=120)
+        assert kv.identity(cluster.nodes.index(follower)).role == "learner"
+        kv.readmit(follower.raft_addr, 90)
+        assert kv.identity(cluster.nodes.index(follower)).role == "voter"
+        kv.close()
 
 
 def test_a_minority_cannot_commit_and_the_majority_heals_it(tmp_path: Path) -> None:

@@ -7,7 +7,8 @@ Workloads: ``register`` (read/write/CAS on the KV API over gRPC, linearizability
 the leader, restart it), ``pause`` (SIGSTOP/SIGCONT), ``partition`` (isolate the leader, a
 majority/minority split, or a bridge, with nftables between per-node network namespaces),
 ``clock`` (a node's clock jumps up to 8 s ahead or behind), ``membership`` (remove a follower
-and add it back).
+and add it back), ``wipe`` (a node loses its data directory, comes back empty as a learner
+and is readmitted with ``db9 cluster readmit``'s call).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from tests.jepsen.checkers import bank, list_append, register, sets
 from tests.jepsen.history import History
 
 WORKLOADS = ("register", "list-append", "bank", "set")
-NEMESES = ("kill", "pause", "partition", "clock", "membership")
+NEMESES = ("kill", "pause", "partition", "clock", "membership", "wipe")
 
 
 @dataclass
@@ -327,7 +328,30 @@ def nemesis(run: Run, rng: random.Random) -> None:
                 what += change_membership(run, leader, target, "remove")
                 run.stop.wait(cfg.fault_s)
                 what += change_membership(run, leader, target, "add")
+        elif kind == "wipe":
+            what += wipe_member(run, target)
         h.faults.append((start, h.now(), " ".join(what.split())[:160]))
+
+
+def wipe_member(run: Run, node: NodeProc) -> str:
+    """kill -9 ``node``, empty its data directory and start it: it comes back as a learner
+    (it lost its state, so it must not vote). After the fault, readmit it as a voter; returns
+    "" or a note of what went wrong."""
+    cluster = run.cluster
+    cluster.kill(node)
+    for p in sorted(node.data_dir.rglob("*"), reverse=True):
+        if p.name != "server.log":
+            p.rmdir() if p.is_dir() else p.unlink()
+    cluster.start(node)
+    run.stop.wait(run.config.fault_s)
+    admin = RemoteKv([n.grpc_addr for n in cluster.nodes], retry_s=60, rpc_timeout_s=60)
+    try:
+        admin.readmit(node.raft_addr, 45)
+        return ""
+    except Db9Error as exc:
+        return f" (readmit failed: {exc.message})"
+    finally:
+        admin.close()
 
 
 def change_membership(run: Run, leader: NodeProc, node: NodeProc, how: str) -> str:

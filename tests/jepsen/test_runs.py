@@ -30,6 +30,16 @@ def test_workload_valid_under_faults(workload: str, tmp_path: Path) -> None:
         assert result["lost"] == [] and result["acknowledged"] > 100, result
 
 
+def test_acknowledged_inserts_survive_wiped_members(tmp_path: Path) -> None:
+    """Members lose their data directories (and others are killed) while inserts run: a
+    wiped member does not vote until readmitted, so nothing acknowledged is lost (issue 13)."""
+    cfg = RunConfig("set", ["wipe", "kill"], seconds=14, interval_s=3.0, seed=13)
+    result, _ = execute(tmp_path / "run", cfg)
+    assert result["valid"] and result["lost"] == [], result
+    wipes = [f for f in result["faults"] if "wipe" in str(f)]
+    assert wipes and not any("failed" in str(f) for f in wipes), result["faults"]
+
+
 @pytest.mark.skipif(not netns.available(), reason="partitions need root, ip and nft")
 def test_broken_build_is_caught(tmp_path: Path) -> None:
     """With DB9_UNSAFE_FOLLOWER_READS a node cut off from the leader keeps serving reads from its
