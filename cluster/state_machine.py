@@ -32,11 +32,11 @@ from typing import Any
 import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
-from cluster import raft_fixes
+from cluster import raft_fixes, raft_journal
 from cluster.convert import mutations_from_pb, retain_from_pb
 from cluster.proto import db9kv_pb2 as pb
 from kv.engine.lmdb import LmdbEngine, LmdbWriteView
-from kv.errors import Db9Error, InvalidArgument
+from kv.errors import Db9Error, DiskFull, InvalidArgument
 from kv.mvcc import branches
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
@@ -69,6 +69,9 @@ class RaftOptions:
     append_period_s: float = 0.05
     compaction_min_entries: int = 20_000
     compaction_min_time_s: float = 600.0
+    # Also compact once the log holds more than this many entries and more than one per
+    # 4 KiB of data: a new or wiped member's catch-up is then bounded by the data size.
+    catchup_min_entries: int = raft_journal.CATCHUP_MIN_ENTRIES
     sync: bool = True
 
 
@@ -91,6 +94,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         self._cond = threading.Condition()
         self._load_meta()
         self._on_state_changed = on_state_changed
+        self.catchup_min_entries = options.catchup_min_entries
         conf = SyncObjConf(
             password=options.password,
             journalFile=os.path.join(data_dir, "raft.journal"),
@@ -136,9 +140,12 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         if index <= self.applied_index:
             return None  # applied before a restart; its effects are in LMDB already
         batch = pb.RaftBatch.FromString(payload)
-        results, tso_last, safepoint = self.engine.transact(
-            lambda view: self._apply(view, batch, index)
-        )
+        try:
+            results, tso_last, safepoint = self.engine.transact(
+                lambda view: self._apply(view, batch, index)
+            )
+        except DiskFull as exc:
+            self._apply_blocked(index, exc)
         with self._cond:
             self.applied_index = index
             self.tso_last = tso_last
@@ -176,6 +183,25 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             self._pending_links = load_links(MvccReader(view))
         return results, state.tso_last, state.safepoint
 
+    # -- disk full ----------------------------------------------------------------------------
+
+    @property
+    def disk(self) -> raft_journal.DiskGuard | None:
+        """This node's disk-full state (None before the Raft journal is open)."""
+        return raft_journal.guard_of(self)
+
+    def _apply_blocked(self, index: int, exc: DiskFull) -> None:
+        """Entry ``index`` could not be written: nothing of it is in LMDB (the transaction
+        aborted). Applying stops here and retries it; it is never skipped."""
+        guard = self.disk
+        if guard is not None:
+            guard.report(f"applying Raft entry {index}", exc)
+        raise raft_journal.ApplyBlocked(str(exc)) from None
+
+    def data_bytes(self) -> int:
+        """Bytes of live LMDB pages: what a snapshot of this node costs to send."""
+        return int(self.engine.stats().data_bytes)
+
     # -- reads ------------------------------------------------------------------------------
 
     def wait_applied_ts(self, ts: int, timeout_s: float) -> bool:
@@ -198,14 +224,23 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
 
         Called on the thread that applies entries, so the copy is exactly the applied state.
         """
-        with tempfile.TemporaryDirectory(dir=self.data_dir, prefix="snap-out-") as tmp:
-            self.engine.copy_to(tmp, compact=True)
-            head = ps_pickle.dumps(raft_data)
-            with open(filename, "wb") as out, open(os.path.join(tmp, "data.mdb"), "rb") as db:
-                out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
-                shutil.copyfileobj(db, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
+        try:
+            with tempfile.TemporaryDirectory(dir=self.data_dir, prefix="snap-out-") as tmp:
+                self.engine.copy_to(tmp, compact=True)
+                head = ps_pickle.dumps(raft_data)
+                with (
+                    open(filename, "wb") as out,
+                    open(os.path.join(tmp, "data.mdb"), "rb") as db,
+                ):
+                    out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
+                    shutil.copyfileobj(db, out, 1 << 20)
+                    out.flush()
+                    os.fsync(out.fileno())
+        except OSError as exc:  # the library keeps the old snapshot and the whole log
+            guard = self.disk
+            if guard is not None and raft_journal.is_space_error(exc):
+                guard.report("writing a Raft snapshot", exc)
+            raise
         log.info("raft snapshot written at index %d", self.applied_index)
 
     def _load_snapshot(self, filename: str) -> Any:
