@@ -52,7 +52,8 @@ _U32 = struct.Struct("<I")
 _IDX_TERM = struct.Struct("<QQ")
 MIN_CHUNK = 1 << 20  # journal space is reserved this much (or a quarter of the file) ahead
 MAX_CHUNK = 64 << 20
-RESUME_FREE_BYTES = 4 << 20  # free space at which a full node tries again
+RESERVE_BYTES = 8 << 20  # kept free for the log and the Raft term file (see DiskGuard)
+RESUME_FREE_BYTES = 8 << 20  # free space, besides the reserve, at which a full node resumes
 PROBE_PERIOD_S = 1.0
 # Compaction for catch-up: keep at most this many entries, or one per this many bytes of
 # data when the store is large (a snapshot then costs about as much as replaying the log).
@@ -85,10 +86,23 @@ class ApplyBlocked(Exception):
 
 
 class DiskGuard:
-    """Whether the disk under one data directory is full, as the node last found out."""
+    """Whether the disk under one data directory is full, as the node last found out.
 
-    def __init__(self, path: str, resume_free_bytes: int = RESUME_FREE_BYTES) -> None:
+    The node keeps a reserve file (``disk-reserve``) there. Entering the full state deletes
+    it, so that the log line saying so, and the term and vote Raft must store to take part
+    in elections, still find room when the disk filled up with everything else; it is made
+    again before the node resumes.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        reserve_bytes: int = RESERVE_BYTES,
+        resume_free_bytes: int = RESUME_FREE_BYTES,
+    ) -> None:
         self.path = path
+        self.reserve_path = os.path.join(path, "disk-reserve")
+        self.reserve_bytes = reserve_bytes
         self.resume_free_bytes = resume_free_bytes
         self.reason = ""  # empty while the disk is fine
         self.episodes = 0
@@ -98,10 +112,36 @@ class DiskGuard:
     def full(self) -> bool:
         return bool(self.reason)
 
+    def keep_reserve(self) -> bool:
+        """Make sure the reserve file exists; False if there is no room for it."""
+        if self.reserve_bytes <= 0:
+            return True
+        try:
+            if os.path.getsize(self.reserve_path) >= self.reserve_bytes:
+                return True
+        except OSError:
+            pass
+        try:
+            fd = os.open(self.reserve_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                os.posix_fallocate(fd, 0, self.reserve_bytes)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            if exc.errno not in _SPACE_ERRNOS:
+                raise
+            with contextlib.suppress(OSError):
+                os.unlink(self.reserve_path)
+            return False
+        return True
+
     def report(self, what: str, exc: BaseException) -> None:
         """Enter the disk-full state; logged once per episode, however often it repeats."""
         if self.reason:
             return
+        with contextlib.suppress(OSError):
+            os.unlink(self.reserve_path)
         self.reason = f"{what}: {exc}"
         self.episodes += 1
         self._next_probe = time.monotonic() + PROBE_PERIOD_S
@@ -110,7 +150,7 @@ class DiskGuard:
             "%d MiB are free",
             self.path,
             self.reason,
-            self.resume_free_bytes >> 20,
+            (self.resume_free_bytes + self.reserve_bytes) >> 20,
         )
 
     def free_bytes(self) -> int:
@@ -127,9 +167,9 @@ class DiskGuard:
         self._next_probe = now + PROBE_PERIOD_S
         try:
             free = self.free_bytes()
+            if free < self.resume_free_bytes + self.reserve_bytes or not self.keep_reserve():
+                return False
         except OSError:
-            return False
-        if free < self.resume_free_bytes:
             return False
         log.warning("disk space is back under %s (%d MiB free): resuming", self.path, free >> 20)
         self.reason = ""
@@ -233,6 +273,8 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
     # -- the Journal interface ----------------------------------------------------------------
 
     def add(self, command: bytes, idx: int, term: int) -> None:
+        if self.guard.full:  # no entry is stored (nor acknowledged) until space is back
+            raise DiskFull(f"the disk under {self.guard.path} is full")
         record = self._record(command, idx, term)
         end = self._end + len(record)
         self._reserve(end)
@@ -427,8 +469,9 @@ def _patch_load_dump() -> None:
 
 def _patch_apply_entries() -> None:
     """The library's apply loop, except that an entry the state machine cannot apply now
-    (``ApplyBlocked``) stays unapplied, with its callers still waiting, and is retried once a
-    second; the library dropped the callers and re-raised into its tick every tick."""
+    (``ApplyBlocked``) stays unapplied, with its callers still waiting, and is retried once
+    the disk has room (the library dropped the callers and re-raised into its tick every
+    tick, logging each time)."""
     wrong_version = syncobj.SyncObjExceptionWrongVer
 
     def apply_entries(self: Any) -> bool:
@@ -436,6 +479,9 @@ def _patch_apply_entries() -> None:
         last = self._SyncObj__raftLastApplied
         if commit <= last or time.monotonic() < getattr(self, "_db9_apply_retry_at", 0.0):
             return False
+        guard = guard_of(self)
+        if guard is not None and guard.full:
+            return False  # paused until the disk has room again
         waiting = self._SyncObj__commandsWaitingCommit
         for entry in self._SyncObj__getEntries(last + 1, commit - last):
             try:

@@ -73,6 +73,13 @@ class RaftKv:
             left = deadline - time.monotonic()
             try:
                 return self.proposer.submit(command, max(left, 0.5))
+            except DiskFull:
+                if unknown:  # an earlier attempt may have been logged before the disk filled
+                    raise OutcomeUnknown(
+                        "this node's disk filled while the command was in flight; it may or "
+                        "may not have been applied"
+                    ) from None
+                raise
             except (Unavailable, OutcomeUnknown) as exc:
                 unknown = unknown or isinstance(exc, OutcomeUnknown)
                 if time.monotonic() + backoff >= deadline:

@@ -117,6 +117,8 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             onStateChanged=lambda old, new: self._state_changed(),
         )
         super().__init__(self_addr, [p for p in peers if p != self_addr], conf)
+        if self.disk is not None:
+            self.disk.keep_reserve()
 
     # -- state kept in LMDB -----------------------------------------------------------------
 

@@ -1,0 +1,152 @@
+"""A node whose disk fills up (a small tmpfs holding its data directory and its log):
+no SIGBUS, SQLSTATE 53100 to its SQL and gRPC clients, reads still served, the leader
+steps down, one log line and ``cluster status`` say so, and once space returns the node
+resumes by itself and catches up without losing an acknowledged write. Needs root (mount).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from control.cluster_cli import _status_dict
+from kv.errors import DiskFull
+from tests.cluster.harness import LocalCluster, NodeProc
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root"
+)
+TMPFS_MB = 96
+
+
+@contextlib.contextmanager
+def tmpfs_cluster(base: Path) -> Iterator[LocalCluster]:
+    """Three nodes, each data directory its own tmpfs (any one may become the leader)."""
+    cluster = LocalCluster.create(base, 3)
+    mounted: list[Path] = []
+    try:
+        for node in cluster.nodes:
+            node.data_dir.mkdir(parents=True)
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_MB}m", "tmpfs", str(node.data_dir)],
+                check=True,
+            )
+            mounted.append(node.data_dir)
+        cluster.start_all()
+        yield cluster
+    finally:
+        cluster.stop_all()
+        for path in mounted:  # keep the logs for a failed run to be read
+            with contextlib.suppress(OSError):
+                shutil.copy(path / "server.log", base / f"{path.name}-server.log")
+            subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill(path: Path) -> Path:
+    """Write a file into ``path`` until the disk has no room left."""
+    filler = path / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 20, 4096):  # megabytes, then the last partial one
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def sql(node: NodeProc, query: str, *args: object) -> list[tuple[object, ...]]:
+    with psycopg.connect(node.dsn(), autocommit=True) as conn:
+        cur = conn.execute(query, args or None)
+        return cur.fetchall() if cur.description else []
+
+
+def status_of(cluster: LocalCluster, node: NodeProc) -> dict[str, object]:
+    info = _status_dict([node.grpc_addr])
+    return dict(info["nodes"][0])
+
+
+def wait_until(what: str, check: object, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+def test_a_full_disk_refuses_writes_with_53100_serves_reads_and_resumes(tmp_path: Path) -> None:
+    with tmpfs_cluster(tmp_path) as cluster:
+        leader = cluster.wait_leader(timeout_s=60)
+        others = [n for n in cluster.nodes if n is not leader]
+        for node in cluster.nodes:
+            cluster.wait_pgwire(node)
+        sql(leader, "CREATE TABLE t (k int PRIMARY KEY, v text)")
+        acked: set[int] = set()
+        for k in range(20):
+            sql(leader, "INSERT INTO t VALUES (%s, 'x')", k)
+            acked.add(k)
+
+        filler = fill(leader.data_dir)
+        refused = None
+        deadline = time.monotonic() + 90
+        k = 100
+        while refused is None and time.monotonic() < deadline:
+            try:
+                sql(leader, "INSERT INTO t VALUES (%s, 'y')", k)
+                acked.add(k)
+            except psycopg.Error as exc:
+                if exc.sqlstate == "53100":
+                    refused = exc
+                # 40003: a write in flight when the disk filled; its outcome is unknown
+            k += 1
+        assert refused is not None, "no write was refused with 53100"
+        assert leader.alive, "the node died (SIGBUS?) when its disk filled"
+
+        # Refused at once from now on, over SQL and over gRPC.
+        t0 = time.monotonic()
+        with pytest.raises(psycopg.Error) as again:
+            sql(leader, "INSERT INTO t VALUES (-1, 'z')")
+        assert again.value.sqlstate == "53100"
+        assert time.monotonic() - t0 < 5
+        grpc_client = cluster.client([leader], retry_s=5)
+        try:
+            with pytest.raises(DiskFull):
+                grpc_client.get_ts()
+        finally:
+            grpc_client.close()
+
+        # It steps down; the other two elect a leader and go on taking writes.
+        wait_until("the full node stepped down", lambda: status_of(cluster, leader)["state"] != "leader")
+        new_leader = cluster.wait_leader(among=others, timeout_s=60)
+        for k in range(200, 230):
+            sql(new_leader, "INSERT INTO t VALUES (%s, 'w')", k)
+            acked.add(k)
+
+        # Reads are still served by the full node (as of when its disk filled).
+        (count,) = sql(leader, "SELECT count(*) FROM t WHERE k < 20")[0]
+        assert count == 20
+        status = status_of(cluster, leader)
+        assert status["disk_full"], status
+        log = (leader.data_dir / "server.log").read_text(errors="replace")
+        assert log.count("disk full under") == 1, log[-3000:]
+        assert "Fatal Python error" not in log
+
+        # Space returns: the node resumes by itself and catches up.
+        filler.unlink()
+        wait_until("the node cleared its disk-full state", lambda: not status_of(cluster, leader)["disk_full"])
+        commit = int(cluster.status(new_leader)["commit"])  # type: ignore[index,call-overload]
+        cluster.wait_applied(leader, commit, timeout_s=90)
+        rows = {int(r[0]) for r in sql(leader, "SELECT k FROM t")}  # type: ignore[call-overload]
+        assert acked <= rows, f"acknowledged rows lost: {sorted(acked - rows)[:10]}"
+        sql(leader, "INSERT INTO t VALUES (-2, 'back')")  # it takes writes again
+        assert leader.alive
