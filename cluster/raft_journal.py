@@ -250,25 +250,23 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
         os.fdatasync(self._fd)
 
     def _reserve(self, needed: int) -> None:
-        """Make sure the file has blocks up to ``needed``; DiskFull (nothing changed) if not."""
+        """Make sure the file has blocks up to ``needed`` (and a chunk more when there is
+        room); DiskFull, with nothing changed, if not even ``needed`` fits."""
         if needed <= self._allocated:
             return
         chunk = max(MIN_CHUNK, min(MAX_CHUNK, self._allocated // 4))
-        try:
-            os.posix_fallocate(self._fd, self._allocated, needed + chunk - self._allocated)
-            self._allocated = needed + chunk
+        for target in (needed + chunk, needed):
+            try:
+                os.posix_fallocate(self._fd, self._allocated, target - self._allocated)
+            except OSError as exc:
+                if exc.errno not in _SPACE_ERRNOS:
+                    raise
+                continue
+            self._allocated = target
             return
-        except OSError as exc:
-            if exc.errno not in _SPACE_ERRNOS:
-                raise
-            self.guard.report("reserving Raft journal space", exc)
-        try:  # no room for the reserve: this record alone, if it fits
-            os.posix_fallocate(self._fd, self._allocated, needed - self._allocated)
-            self._allocated = needed
-        except OSError as exc:
-            if exc.errno not in _SPACE_ERRNOS:
-                raise
-            raise DiskFull(f"no space for the Raft journal in {self.guard.path}") from None
+        exc = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.guard.report("reserving Raft journal space", exc)
+        raise DiskFull(f"no space for the Raft journal in {self.guard.path}")
 
     # -- the Journal interface ----------------------------------------------------------------
 
@@ -570,8 +568,12 @@ def _patch_tick() -> None:
 
     def on_tick(self: Any, timeToWait: float = 0.0) -> None:
         guard = guard_of(self)
-        if guard is not None and guard.full and not guard.probe():
-            _sit_out(self)
+        if guard is not None and guard.full:
+            if guard.probe():  # back: take part in elections again, as a follower would
+                timeout = self._SyncObj__generateRaftTimeout()
+                self._SyncObj__raftElectionDeadline = time.monotonic() + timeout
+            else:
+                _sit_out(self)
         original(self, timeToWait)
         _catchup_compaction(self)
 

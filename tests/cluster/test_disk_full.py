@@ -71,6 +71,7 @@ def sql(node: NodeProc, query: str, *args: object) -> list[tuple[object, ...]]:
 
 
 def status_of(cluster: LocalCluster, node: NodeProc) -> dict[str, object]:
+    """The node as ``db9 cluster status`` shows it."""
     info = _status_dict([node.grpc_addr])
     return dict(info["nodes"][0])
 
@@ -126,7 +127,9 @@ def test_a_full_disk_refuses_writes_with_53100_serves_reads_and_resumes(tmp_path
             grpc_client.close()
 
         # It steps down; the other two elect a leader and go on taking writes.
-        wait_until("the full node stepped down", lambda: status_of(cluster, leader)["state"] != "leader")
+        wait_until(
+            "the full node stepped down", lambda: status_of(cluster, leader)["state"] != "leader"
+        )
         new_leader = cluster.wait_leader(among=others, timeout_s=60)
         for k in range(200, 230):
             sql(new_leader, "INSERT INTO t VALUES (%s, 'w')", k)
@@ -143,7 +146,10 @@ def test_a_full_disk_refuses_writes_with_53100_serves_reads_and_resumes(tmp_path
 
         # Space returns: the node resumes by itself and catches up.
         filler.unlink()
-        wait_until("the node cleared its disk-full state", lambda: not status_of(cluster, leader)["disk_full"])
+        wait_until(
+            "the node cleared its disk-full state",
+            lambda: not status_of(cluster, leader)["disk_full"],
+        )
         commit = int(cluster.status(new_leader)["commit"])  # type: ignore[index,call-overload]
         cluster.wait_applied(leader, commit, timeout_s=90)
         rows = {int(r[0]) for r in sql(leader, "SELECT k FROM t")}  # type: ignore[call-overload]
