@@ -264,8 +264,8 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
                 continue
             self._allocated = target
             return
-        exc = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.guard.report("reserving Raft journal space", exc)
+        no_space = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.guard.report("reserving Raft journal space", no_space)
         raise DiskFull(f"no space for the Raft journal in {self.guard.path}")
 
     # -- the Journal interface ----------------------------------------------------------------
