@@ -13,12 +13,16 @@ keeping the library's file format (journals written before load unchanged):
   and syncs the directory: a crash leaves the old journal or the new one.
 - The term/vote file is synced before it replaces the old one (Raft needs it durable
   before a vote is sent); snapshot files are synced, renamed, and their directory synced.
+- On restart the journal's entries after the snapshot are kept: the library cleared the
+  whole journal unless compaction had already trimmed it to the snapshot.
 - On load, records are checked (length before and after each) and a torn tail is dropped.
 
-A node whose disk is full (``DiskGuard``): says so once in its log and in its status,
-refuses writes with SQLSTATE 53100, stops applying at the entry it could not apply (that
-entry is retried, never skipped; results wait for it), steps down if it leads and stands
-in no election, and resumes by itself once free space is back.
+A node whose disk is full (``DiskGuard``): says so once in its log (a reserve file it
+deletes then leaves room for the line) and in its status, refuses writes with SQLSTATE
+53100, stores and applies no entries (the one it could not apply is retried, never
+skipped, and its callers keep waiting), steps down if it leads and stands in no election,
+serves reads as of the moment its disk filled (``RaftKv._stale_read_ts``), and resumes by
+itself once free space is back.
 
 Catch-up: a log longer than the data warrants is compacted (``_catchup_compaction``), so
 a new or wiped member gets a snapshot and a short tail, not the whole history.
@@ -204,6 +208,8 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
             os.fdatasync(self._fd)
             size = _HEADER
         self._end = self._load(size)
+        with contextlib.suppress(OSError):  # a journal grown sparse by the library's mmap
+            os.posix_fallocate(self._fd, 0, size)
         self._allocated = size
 
     # -- file ---------------------------------------------------------------------------------
