@@ -216,3 +216,67 @@ def test_a_crash_between_snapshot_and_journal_trim_keeps_the_entries_after_it(
     finally:
         machine.close()  # type: ignore[attr-defined]
         machine.engine.close()  # type: ignore[attr-defined]
+
+
+# A child swaps an installed snapshot's LMDB copy in (LmdbEngine.replace_with, as
+# KvStateMachine._load_snapshot does), with os._exit(0) at step STEP (each unlink, rename,
+# or sync counts).
+INSTALL_CHILD = """
+import os, sys
+sys.path.insert(0, {root!r})
+from kv.engine.base import WriteBatch
+from kv.engine.lmdb import LmdbEngine
+data, incoming, step = sys.argv[1], sys.argv[2], int(sys.argv[3])
+new = LmdbEngine(incoming + "-src")
+batch = WriteBatch()
+batch.put(b"which", b"new")
+new.write_batch(batch)
+new.copy_to(incoming, compact=True)
+new.close()
+engine = LmdbEngine(data)
+count = [0]
+def counted(fn):
+    def run(*a, **k):
+        count[0] += 1
+        if count[0] == step:
+            os._exit(0)
+        return fn(*a, **k)
+    return run
+for name in ("unlink", "replace", "rename", "fsync"):
+    setattr(os, name, counted(getattr(os, name)))
+engine.replace_with(incoming)
+print("done", flush=True)
+"""
+
+
+def test_a_crash_at_any_step_of_a_snapshot_install_leaves_the_old_or_the_new_store(
+    tmp_path: Path,
+) -> None:
+    from kv.engine.base import WriteBatch
+    from kv.engine.lmdb import LmdbEngine
+
+    script = textwrap.dedent(INSTALL_CHILD.format(root=str(ROOT)))
+    seen = set()
+    for step in range(1, 20):
+        data = tmp_path / f"data{step}"
+        old = LmdbEngine(str(data))
+        batch = WriteBatch()
+        batch.put(b"which", b"old")
+        old.write_batch(batch)
+        old.close()
+        run = subprocess.run(
+            [sys.executable, "-c", script, str(data), str(tmp_path / f"in{step}"), str(step)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+        assert run.returncode == 0, run.stderr
+        engine = LmdbEngine(str(data))
+        which = engine.get(b"which")
+        engine.close()
+        assert which in (b"old", b"new"), f"crash at step {step} left {which!r}"
+        seen.add(which)
+        if "done" in run.stdout:
+            break
+    assert seen == {b"old", b"new"}
