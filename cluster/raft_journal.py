@@ -277,8 +277,6 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
     # -- the Journal interface ----------------------------------------------------------------
 
     def add(self, command: bytes, idx: int, term: int) -> None:
-        if self.guard.full:  # no entry is stored (nor acknowledged) until space is back
-            raise DiskFull(f"the disk under {self.guard.path} is full")
         record = self._record(command, idx, term)
         end = self._end + len(record)
         self._reserve(end)
@@ -453,13 +451,11 @@ def _patch_load_dump() -> None:
 
         def aligned() -> Any:
             data = deserialize()
-            if not clearJournal and isinstance(raft_log, DurableJournal):
+            if not clearJournal and isinstance(raft_log, DurableJournal) and len(raft_log):
                 before, last = tuple(data[2]), tuple(data[1])
-                for i in range(len(raft_log) - 1):
-                    if raft_log[i][1] == before[1]:
-                        if tuple(raft_log[i]) == before and tuple(raft_log[i + 1]) == last:
-                            raft_log.deleteEntriesTo(i)
-                        break
+                i = before[1] - raft_log[0][1]  # where the snapshot's next-to-last entry is
+                if 0 < i < len(raft_log) - 1 and raft_log[i : i + 2] == [before, last]:
+                    raft_log.deleteEntriesTo(i)
             return data
 
         serializer.deserialize = aligned
@@ -509,16 +505,24 @@ def _patch_apply_entries() -> None:
 
 def _patch_messages() -> None:
     """A follower that cannot store what the leader sends does not acknowledge it (the leader
-    sends it again); the failure is reported, not raised into the tick."""
+    sends it again); the failure is reported, not raised into the tick. While the disk is
+    full, entries and snapshots are not even tried; heartbeats still are."""
     original = syncobj.SyncObj._SyncObj__onMessageReceived
 
     def on_message(self: Any, node: Any, message: dict[str, Any]) -> None:
+        guard = guard_of(self)
+        if (
+            guard is not None
+            and guard.full
+            and message.get("type") == "append_entries"
+            and any(message.get(k) for k in ("entries", "serialized", "transmission"))
+        ):
+            return  # stores nothing while full (the reserve stays for the term and vote)
         try:
             original(self, node, message)
         except (DiskFull, OSError) as exc:
             if not is_space_error(exc):
                 raise
-            guard = guard_of(self)
             if guard is not None:
                 guard.report("storing Raft entries", exc)
 
