@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 from control.cluster_cli import _status_dict
 from kv.errors import DiskFull
-from tests.cluster.harness import LocalCluster, NodeProc
+from tests.cluster.harness import LocalCluster, NodeProc, fill_disk, tmpfs_data_dirs
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mounting a tmpfs needs root"
@@ -31,37 +29,9 @@ TMPFS_MB = 96
 def tmpfs_cluster(base: Path) -> Iterator[LocalCluster]:
     """Three nodes, each data directory its own tmpfs (any one may become the leader)."""
     cluster = LocalCluster.create(base, 3)
-    mounted: list[Path] = []
-    try:
-        for node in cluster.nodes:
-            node.data_dir.mkdir(parents=True)
-            subprocess.run(
-                ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_MB}m", "tmpfs", str(node.data_dir)],
-                check=True,
-            )
-            mounted.append(node.data_dir)
+    with tmpfs_data_dirs(cluster, TMPFS_MB):
         cluster.start_all()
         yield cluster
-    finally:
-        cluster.stop_all()
-        for path in mounted:  # keep the logs for a failed run to be read
-            with contextlib.suppress(OSError):
-                shutil.copy(path / "server.log", base / f"{path.name}-server.log")
-            subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-def fill(path: Path) -> Path:
-    """Write a file into ``path`` until the disk has no room left."""
-    filler = path / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (1 << 20, 4096):  # megabytes, then the last partial one
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * size)
-    finally:
-        os.close(fd)
-    return filler
 
 
 def sql(node: NodeProc, query: str, *args: object) -> list[tuple[object, ...]]:
@@ -103,7 +73,7 @@ def test_a_full_disk_refuses_writes_with_53100_serves_reads_and_resumes(
             sql(full, "INSERT INTO t VALUES (%s, 'x')", k)
             acked.add(k)
 
-        filler = fill(full.data_dir)
+        filler = fill_disk(full.data_dir)
         refused = None
         deadline = time.monotonic() + 90
         k = 100
