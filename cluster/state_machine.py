@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
@@ -192,7 +192,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         """This node's disk-full state (None before the Raft journal is open)."""
         return raft_journal.guard_of(self)
 
-    def _apply_blocked(self, index: int, exc: DiskFull) -> None:
+    def _apply_blocked(self, index: int, exc: DiskFull) -> NoReturn:
         """Entry ``index`` could not be written: nothing of it is in LMDB (the transaction
         aborted). Applying stops here and retries it; it is never skipped."""
         guard = self.disk
