@@ -122,6 +122,7 @@ def error_from_pb(m: pb.KvError) -> E.Db9Error:
     simple: dict[str, type[E.Db9Error]] = {
         "LimitExceeded": E.LimitExceeded,
         "StorageError": E.StorageError,
+        "DiskFull": E.DiskFull,
         "InvalidArgument": E.InvalidArgument,
         "Unavailable": Unavailable,
         "OutcomeUnknown": OutcomeUnknown,

@@ -103,6 +103,7 @@ class ClusterNode:
             log_length=int(s.get("log_len", 0)),
             tso_last=int(self.machine.tso_last),
             peers=peers,
+            disk_full=self.kv.disk_full(),
         )
 
     def _membership(self, action: str, raft_addr: str) -> None:

@@ -21,7 +21,7 @@ from cluster.convert import OutcomeUnknown, Unavailable
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
 from kv.clock import wall_ms
-from kv.errors import Db9Error
+from kv.errors import Db9Error, DiskFull
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,12 @@ class Proposer:
     def submit(self, command: pb.Command, timeout_s: float) -> Any:
         """Propose ``command`` and return its result, raising its error.
 
-        Raises Unavailable if it surely was not applied, OutcomeUnknown if it may have been.
+        Raises Unavailable if it surely was not applied, OutcomeUnknown if it may have been,
+        DiskFull (53100) at once while this node's disk is full.
         """
+        full = self._disk_full()
+        if full:
+            raise DiskFull(f"this node's disk is full ({full}); no writes until space returns")
         item = _Pending(command, command.ByteSize())
         with self._cond:
             if self._stopped:
@@ -89,6 +93,10 @@ class Proposer:
         if item.error is not None:
             raise item.error
         return item.result
+
+    def _disk_full(self) -> str:
+        guard = self.machine.disk
+        return guard.reason if guard is not None else ""
 
     def stop(self) -> None:
         with self._cond:
@@ -150,6 +158,8 @@ class Proposer:
                     item.error = value
                 else:
                     item.result = value
+            elif err in _NOT_APPLIED and self._disk_full():
+                item.error = DiskFull("this node's disk is full; the command was not logged")
             elif err in _NOT_APPLIED:
                 item.error = Unavailable(f"Raft did not take the command (reason {err})")
             else:

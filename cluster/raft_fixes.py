@@ -10,9 +10,9 @@
    message that brings nothing new is answered without touching the log. The commit
    index taken from the message is capped at the last entry the message covers, as Raft
    requires (the follower's tail past it may be a stale term's).
-2. Durability. Journal appends go to an mmap that the library never syncs; entries are
-   now flushed (msync) after every append, before the node acknowledges them, and the
-   term/vote file is fsynced before it replaces the old one.
+2. Durability and disk space: the journal, snapshot files and disk-full behaviour are
+   ``cluster.raft_journal``'s (a journal that reserves space and syncs each append,
+   crash-atomic compaction and snapshots).
 
 The library version is pinned in pyproject.toml; ``apply()`` refuses another version
 rather than patch code it has not been checked against.
@@ -20,16 +20,12 @@ rather than patch code it has not been checked against.
 
 from __future__ import annotations
 
-import os
-import shutil
 from typing import Any
 
-import pysyncobj.journal as journal
-import pysyncobj.pickle as ps_pickle
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
-from cluster import raft_identity
+from cluster import raft_identity, raft_journal
 
 CHECKED_VERSION = "0.3.17"
 _applied = False
@@ -44,7 +40,7 @@ def apply() -> None:
             f"cluster.raft_fixes was checked against pysyncobj {CHECKED_VERSION}, found {VERSION}"
         )
     _patch_append_entries()
-    _patch_journal()
+    raft_journal.apply()
     raft_identity.apply()
     _applied = True
 
@@ -106,36 +102,3 @@ def _trim(self: Any, message: dict[str, Any]) -> tuple[dict[str, Any], int | Non
         message["prevLogIdx"], message["prevLogTerm"] = base[1], base[2]
         message["entries"] = entries[first_new:]
     return message, None
-
-
-# -- 2. durability ------------------------------------------------------------------------------
-
-
-def _patch_journal() -> None:
-    add = journal.FileJournal.add
-    delete_from = journal.FileJournal.deleteEntriesFrom
-
-    def synced_add(self: Any, command: bytes, idx: int, term: int) -> None:
-        add(self, command, idx, term)
-        self.flush()
-
-    def synced_delete_from(self: Any, entry_from: int) -> None:
-        delete_from(self, entry_from)
-        self.flush()
-
-    def store_meta(self: Any, meta: dict[str, Any]) -> None:
-        path = self.getPath()
-        with open(path + ".tmp", "wb") as f:
-            f.write(ps_pickle.dumps(meta))
-            f.flush()
-            os.fsync(f.fileno())
-        shutil.move(path + ".tmp", path)
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    journal.FileJournal.add = synced_add
-    journal.FileJournal.deleteEntriesFrom = synced_delete_from
-    journal.MetaStorer.storeMeta = store_meta

@@ -27,6 +27,7 @@ from cluster.state_machine import KvStateMachine
 from kv import commands, interrupt
 from kv.clock import wall_ms
 from kv.commands import check_sizes
+from kv.errors import DiskFull
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.reader import MvccReader, mvcc_get
@@ -60,6 +61,7 @@ class RaftKv:
         self._max_key = self.engine.max_key_size - 10
         self._unsafe_lock = threading.Lock()
         self._unsafe_last = 0
+        self._stale_ts: set[int] = set()  # read timestamps handed out while the disk was full
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -71,6 +73,13 @@ class RaftKv:
             left = deadline - time.monotonic()
             try:
                 return self.proposer.submit(command, max(left, 0.5))
+            except DiskFull:
+                if unknown:  # an earlier attempt may have been logged before the disk filled
+                    raise OutcomeUnknown(
+                        "this node's disk filled while the command was in flight; it may or "
+                        "may not have been applied"
+                    ) from None
+                raise
             except (Unavailable, OutcomeUnknown) as exc:
                 unknown = unknown or isinstance(exc, OutcomeUnknown)
                 if time.monotonic() + backoff >= deadline:
@@ -95,7 +104,36 @@ class RaftKv:
                 )
                 self._unsafe_last = ts + count - 1
                 return ts
+        if self.disk_full():
+            return self._stale_read_ts()
         return int(self._propose(pb.Command(tso=pb.TsoRequest(count=count))))
+
+    # -- disk full --------------------------------------------------------------------------
+
+    def disk_full(self) -> str:
+        """Why this node's disk is full; empty while it is not."""
+        guard = self.machine.disk
+        return guard.reason if guard is not None else ""
+
+    def _stale_read_ts(self) -> int:
+        """The read timestamp of a node whose disk is full: the last one it applied.
+
+        Such a node cannot apply the entry that would draw a new timestamp, so its reads see
+        the store as of the moment its disk filled: a consistent snapshot (every commit at
+        or below it is applied here, or its lock is, which the reader then meets), but not a
+        fresh one. The timestamp may be another transaction's start_ts, so writes that
+        start from it are refused (``_check_not_stale``).
+        """
+        ts = int(self.machine.tso_last)
+        with self._unsafe_lock:
+            self._stale_ts.add(ts)
+        return ts
+
+    def _check_not_stale(self, start_ts: int) -> None:
+        if start_ts in self._stale_ts:
+            raise DiskFull(
+                "this transaction began while this node's disk was full: it can only read"
+            )
 
     def prewrite(
         self,
@@ -106,6 +144,7 @@ class RaftKv:
         txn_size: int = 0,
     ) -> None:
         check_sizes(mutations, self._max_key)
+        self._check_not_stale(start_ts)
         self._propose(
             pb.Command(
                 prewrite=pb.PrewriteRequest(
@@ -127,6 +166,7 @@ class RaftKv:
 
     def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
         check_sizes(mutations, self._max_key)
+        self._check_not_stale(start_ts)
         return int(
             self._propose(
                 pb.Command(
@@ -221,6 +261,10 @@ class RaftKv:
     # -- reads ------------------------------------------------------------------------------
 
     def _before_read(self, ts: int) -> None:
+        if ts > self.machine.tso_last and self.disk_full():
+            raise Unavailable(
+                "this node's disk is full and it cannot catch up with the read; try another node"
+            )
         if not UNSAFE_READS and not self.machine.wait_applied_ts(ts, self.read_wait_s):
             raise Unavailable(
                 "this node has not caught up with the read's timestamp; try another node"

@@ -26,7 +26,7 @@ from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
 from cluster.raft_identity import IdentityGuard
 from cluster.raft_kv import RaftKv
-from kv.errors import Db9Error
+from kv.errors import Db9Error, DiskFull
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -152,7 +152,13 @@ class KvService(pb_grpc.KvServicer):
         return pb.TsResponse(ts=self.kv.safepoint())
 
     def Tso(self, req: pb.TsoRequest, ctx: Any) -> pb.TsResponse:
-        return _answer(pb.TsResponse, lambda: {"ts": self.kv.get_ts(req.count or 1)})
+        def run() -> dict[str, Any]:
+            full = self.kv.disk_full()
+            if full:  # a remote client would write with it: no stale timestamps over gRPC
+                raise DiskFull(f"this node's disk is full ({full})")
+            return {"ts": self.kv.get_ts(req.count or 1)}
+
+        return _answer(pb.TsResponse, run)
 
     def KvSetBranch(self, req: pb.SetBranchRequest, ctx: Any) -> pb.EmptyResponse:
         return _answer(

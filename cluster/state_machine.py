@@ -27,12 +27,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
-from cluster import raft_fixes, raft_identity
+from cluster import raft_fixes, raft_identity, raft_journal
 from cluster.consistency import MAX_CHUNK_BITS, HashResult, HashStore
 from cluster.convert import Unavailable, mutations_from_pb, retain_from_pb
 from cluster.identity import NodeIdentity
@@ -40,7 +40,7 @@ from cluster.proto import db9kv_pb2 as pb
 from kv import commands
 from kv.commands import SAFEPOINT_KEY, StoreState
 from kv.engine.lmdb import LmdbEngine, LmdbWriteView
-from kv.errors import Db9Error, InvalidArgument
+from kv.errors import Db9Error, DiskFull, InvalidArgument
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader
@@ -71,6 +71,9 @@ class RaftOptions:
     append_period_s: float = 0.05
     compaction_min_entries: int = 20_000
     compaction_min_time_s: float = 600.0
+    # Also compact once the log holds more than this many entries and more than one per
+    # 4 KiB of data: a new or wiped member's catch-up is then bounded by the data size.
+    catchup_min_entries: int = raft_journal.CATCHUP_MIN_ENTRIES
     sync: bool = True
 
 
@@ -95,6 +98,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         self.hashes = HashStore(engine, NODE_LOCAL_KEYS)  # the consistency check's results
         self._load_meta()
         self._on_state_changed = on_state_changed
+        self.catchup_min_entries = options.catchup_min_entries
         conf = SyncObjConf(
             password=options.password,
             journalFile=os.path.join(data_dir, "raft.journal"),
@@ -123,6 +127,8 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         super().__init__(self_addr, [p for p in peers if p != self_addr], conf)
         if self.identity_guard is not None:
             self.addOnTickCallback(self.identity_guard.on_tick)
+        if self.disk is not None:
+            self.disk.keep_reserve()
 
     # -- state kept in LMDB -----------------------------------------------------------------
 
@@ -146,9 +152,12 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         if index <= self.applied_index:
             return None  # applied before a restart; its effects are in LMDB already
         batch = pb.RaftBatch.FromString(payload)
-        results, tso_last, safepoint = self.engine.transact(
-            lambda view: self._apply(view, batch, index)
-        )
+        try:
+            results, tso_last, safepoint = self.engine.transact(
+                lambda view: self._apply(view, batch, index)
+            )
+        except DiskFull as exc:
+            self._apply_blocked(index, exc)
         with self._cond:
             self.applied_index = index
             self.tso_last = tso_last
@@ -207,6 +216,25 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             self._cond.notify_all()
         return True
 
+    # -- disk full ----------------------------------------------------------------------------
+
+    @property
+    def disk(self) -> raft_journal.DiskGuard | None:
+        """This node's disk-full state (None before the Raft journal is open)."""
+        return raft_journal.guard_of(self)
+
+    def _apply_blocked(self, index: int, exc: DiskFull) -> NoReturn:
+        """Entry ``index`` could not be written: nothing of it is in LMDB (the transaction
+        aborted). Applying stops here and retries it; it is never skipped."""
+        guard = self.disk
+        if guard is not None:
+            guard.report(f"applying Raft entry {index}", exc)
+        raise raft_journal.ApplyBlocked(str(exc)) from None
+
+    def data_bytes(self) -> int:
+        """Bytes of live LMDB pages: what a snapshot of this node costs to send."""
+        return int(self.engine.stats().data_bytes)
+
     # -- reads ------------------------------------------------------------------------------
 
     def wait_applied_ts(self, ts: int, timeout_s: float) -> bool:
@@ -229,14 +257,23 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
 
         Called on the thread that applies entries, so the copy is exactly the applied state.
         """
-        with tempfile.TemporaryDirectory(dir=self.data_dir, prefix="snap-out-") as tmp:
-            self.engine.copy_to(tmp, compact=True)
-            head = ps_pickle.dumps(raft_data)
-            with open(filename, "wb") as out, open(os.path.join(tmp, "data.mdb"), "rb") as db:
-                out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
-                shutil.copyfileobj(db, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
+        try:
+            with tempfile.TemporaryDirectory(dir=self.data_dir, prefix="snap-out-") as tmp:
+                self.engine.copy_to(tmp, compact=True)
+                head = ps_pickle.dumps(raft_data)
+                with (
+                    open(filename, "wb") as out,
+                    open(os.path.join(tmp, "data.mdb"), "rb") as db,
+                ):
+                    out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
+                    shutil.copyfileobj(db, out, 1 << 20)
+                    out.flush()
+                    os.fsync(out.fileno())
+        except OSError as exc:  # the library keeps the old snapshot and the whole log
+            guard = self.disk
+            if guard is not None and raft_journal.is_space_error(exc):
+                guard.report("writing a Raft snapshot", exc)
+            raise
         log.info("raft snapshot written at index %d", self.applied_index)
 
     def _load_snapshot(self, filename: str) -> Any:

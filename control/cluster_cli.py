@@ -55,6 +55,7 @@ def _status_dict(addrs: list[str]) -> dict[str, Any]:
                     "applied_index": s.applied_index,
                     "log_length": s.log_length,
                     **_identity(client, i),
+                    "disk_full": s.disk_full,
                     "peers": [
                         {
                             "raft_addr": p.raft_addr,
@@ -104,6 +105,7 @@ def status(grpc_addrs: str, as_json: bool) -> None:
                 f"  node {n['node_id']} {n['raft_addr']:<20} {n['state']:<9} term {n['term']}"
                 f"  commit {n['commit_index']}  applied {n['applied_index']}"
                 f"  lag {n.get('lag', '?')}  {_role_text(n)}"
+                + (f"  DISK FULL: {n['disk_full']}" if n.get("disk_full") else "")
             )
     healthy = any(n.get("reachable") for n in info["nodes"]) and info["leader"] is not None
     sys.exit(0 if healthy else 1)

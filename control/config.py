@@ -43,6 +43,8 @@ class ServerConfig:
     advertise_host: str = ""  # host put in connection strings; default: pg_host or 127.0.0.1
     advertise_port: int = 0  # port put in connection strings (e.g. a published one); 0: pg_port
     raft_compaction_entries: int = 20_000  # snapshot the store once the log holds this many
+    # ... or once it holds this many and more than one per 4 KiB of data (bounds catch-up)
+    raft_catchup_entries: int = 1000
     raft_retry_s: float = 10.0  # how long a command is retried across elections
 
     @property

@@ -80,7 +80,8 @@ class Node:
                 peers=config.peer_list(), grpc_addr=config.grpc_addr or "127.0.0.1:7100",
                 secret=config.cluster_secret, sync=config.sync),
                 RaftOptions(password=config.cluster_secret, sync=config.sync,
-                            compaction_min_entries=config.raft_compaction_entries),
+                            compaction_min_entries=config.raft_compaction_entries,
+                            catchup_min_entries=config.raft_catchup_entries),
                 retry_s=config.raft_retry_s)  # fmt: skip
             self.kv = self.cluster.kv
             leader_only: Callable[[], bool] = self.cluster.is_leader

@@ -113,6 +113,12 @@ class StorageError(Db9Error):
     sqlstate = "58000"  # system_error
 
 
+class DiskFull(StorageError):
+    """This node is out of disk space: it takes no writes until space returns (reads go on)."""
+
+    sqlstate = "53100"  # disk_full
+
+
 class InvalidArgument(Db9Error):
     """A caller passed something the store cannot act on (bad range, bad timestamp)."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import fcntl
 import os
 import threading
@@ -22,12 +23,21 @@ import lmdb
 
 from kv import nowait
 from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch
-from kv.errors import LimitExceeded, StorageError
+from kv.errors import DiskFull, LimitExceeded, StorageError
 
 T = TypeVar("T")
 DEFAULT_MAP_SIZE = 1 << 30  # grows by doubling on demand
 MAX_MAP_SIZE = 1 << 42  # 4 TiB of address space
 GATE_DRAIN_TIMEOUT_S = 30.0
+# How a full disk shows through LMDB: ENOSPC, or EIO when a page write comes up short.
+_DISK_ERRORS = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EDQUOT, errno.EIO))
+
+
+def _write_failed(exc: lmdb.Error) -> StorageError:
+    text = str(exc)
+    if any(e in text for e in _DISK_ERRORS):
+        return DiskFull(f"LMDB write failed: {text}")
+    return StorageError(f"LMDB write failed: {text}")
 
 
 class _Gate:
@@ -269,7 +279,7 @@ class LmdbEngine(Engine):
                 except lmdb.MapFullError:
                     pass
                 except lmdb.Error as exc:
-                    raise StorageError(f"LMDB write failed: {exc}") from exc
+                    raise _write_failed(exc) from exc
                 finally:
                     self._gate.leave()
                 self._grow()
@@ -290,7 +300,7 @@ class LmdbEngine(Engine):
                 except lmdb.MapFullError:
                     pass
                 except lmdb.Error as exc:
-                    raise StorageError(f"LMDB write failed: {exc}") from exc
+                    raise _write_failed(exc) from exc
                 finally:
                     self._gate.leave()
                 self._grow()
@@ -299,17 +309,28 @@ class LmdbEngine(Engine):
         """Swap the whole store for the LMDB copy in ``source_dir`` (an installed snapshot).
 
         Readers are held at the gate and writers at the write lock while the files move.
+        Crash-atomic: the copy is synced, then renamed over the old file (never deleted
+        first), then the directory is synced, so a crash leaves the old store or the new one.
         """
         src = os.path.join(source_dir, "data.mdb")
         if not os.path.isfile(src):
             raise StorageError(f"no LMDB data file in {source_dir}")
+        fd = os.open(src, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
         def swap() -> None:
             self._env.close()
-            for name in ("data.mdb", "lock.mdb"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(os.path.join(self.path, name))
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self.path, "lock.mdb"))
             os.replace(src, os.path.join(self.path, "data.mdb"))
+            dir_fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
             size = max(DEFAULT_MAP_SIZE, 2 * os.path.getsize(os.path.join(self.path, "data.mdb")))
             self._env = lmdb.open(
                 self.path,

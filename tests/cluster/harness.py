@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -224,3 +225,45 @@ def assert_replicas_equal(cluster: LocalCluster, timeout_s: float = 60.0) -> Non
                     for x in report.mismatches)
         + "; unchecked: " + "; ".join(f"{m.addr} {m.state} {m.detail}" for m in report.unchecked)
     )  # fmt: skip
+
+
+# -- full disks (root only) -------------------------------------------------------------------
+
+FILLER = "disk-filler"
+
+
+@contextlib.contextmanager
+def tmpfs_data_dirs(cluster: LocalCluster, size_mb: int) -> Iterator[None]:
+    """Each node's data directory (and so its server.log) on its own tmpfs of ``size_mb``,
+    which ``fill_disk`` can fill up. Call before the nodes start; the logs are copied out
+    next to the directories before the tmpfs go."""
+    mounted: list[Path] = []
+    try:
+        for node in cluster.nodes:
+            node.data_dir.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(node.data_dir)],
+                check=True,
+            )
+            mounted.append(node.data_dir)
+        yield
+    finally:
+        cluster.stop_all()
+        for path in mounted:
+            with contextlib.suppress(OSError):
+                shutil.copy(path / "server.log", path.parent / f"{path.name}-server.log")
+            subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill_disk(path: Path) -> Path:
+    """Write a file into ``path`` until its file system has no room left; return the file."""
+    filler = path / FILLER
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 20, 4096):  # megabytes, then the last partial one
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+    finally:
+        os.close(fd)
+    return filler

@@ -13,7 +13,9 @@ and is readmitted with ``db9 cluster readmit``'s call).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import threading
 import time
@@ -30,13 +32,14 @@ from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
 from tests.cluster import netns
-from tests.cluster.harness import LocalCluster, NodeProc
+from tests.cluster.harness import FILLER, LocalCluster, NodeProc, fill_disk, tmpfs_data_dirs
 from tests.cluster.netns import Netns
 from tests.jepsen.checkers import bank, list_append, register, sets
 from tests.jepsen.history import History
 
 WORKLOADS = ("register", "list-append", "bank", "set")
-NEMESES = ("kill", "pause", "partition", "clock", "membership", "wipe")
+NEMESES = ("kill", "pause", "partition", "clock", "membership", "wipe", "disk")
+DISK_MB = 128  # each node's tmpfs under the disk nemesis
 
 
 @dataclass
@@ -318,6 +321,10 @@ def nemesis(run: Run, rng: random.Random) -> None:
             cluster.skew_clock(target, offset)
             run.stop.wait(cfg.fault_s)
             cluster.skew_clock(target, 0)
+        elif kind == "disk":
+            filler = fill_disk(target.data_dir)
+            run.stop.wait(cfg.fault_s)
+            filler.unlink()
         elif kind == "membership":
             followers = [n for n in live if n is not leader]
             if leader is None or not followers:
@@ -416,7 +423,12 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     net = Netns(3).create() if netns.available() else None
     if net is None and "partition" in cfg.nemeses:
         raise SystemExit("the partition nemesis needs network namespaces: run as root with ip, nft")
+    if "disk" in cfg.nemeses and os.geteuid() != 0:
+        raise SystemExit("the disk nemesis mounts a tmpfs per node: run as root")
     cluster = LocalCluster.create(base, 3, net=net, **env)
+    disks = contextlib.ExitStack()
+    if "disk" in cfg.nemeses:
+        disks.enter_context(tmpfs_data_dirs(cluster, DISK_MB))
     cluster.start_all()
     run = Run(cfg, cluster)
     rng = random.Random(cfg.seed)
@@ -451,6 +463,7 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         if net is not None:
             net.heal()
         for node in cluster.nodes:
+            (node.data_dir / FILLER).unlink(missing_ok=True)
             if node.alive:
                 cluster.skew_clock(node, 0)
             if node.stopped:
@@ -462,6 +475,7 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         run.consistency = consistency_check(run)
     finally:
         cluster.stop_all()
+        disks.close()
         if net is not None:
             net.close()
     return check(run), run.history
