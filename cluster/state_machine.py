@@ -210,7 +210,10 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             meta.batch.put(APPLIED_KEY, _U64.pack(index))
             view.apply(meta.batch)
 
-        self.engine.transact(run)
+        try:
+            self.engine.transact(run)
+        except DiskFull as exc:
+            self._apply_blocked(index, exc)
         with self._cond:
             self.applied_index = index
             self._cond.notify_all()
