@@ -29,6 +29,8 @@ import pysyncobj.pickle as ps_pickle
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
+from cluster import raft_prevote
+
 CHECKED_VERSION = "0.3.17"
 _applied = False
 
@@ -43,6 +45,7 @@ def apply() -> None:
         )
     _patch_append_entries()
     _patch_journal()
+    raft_prevote.apply()
     _applied = True
 
 
