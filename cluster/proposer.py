@@ -100,6 +100,21 @@ class Proposer:
             item.error = Unavailable("node is shutting down")
             item.done.set()
 
+    def abandon_inflight(self, reason: str) -> None:
+        """Fail the batches in flight with OutcomeUnknown (they may still commit) and free
+        their slots. Called when this node stops leading or loses its leader: an entry of
+        the old term is settled only when this node applies that index under the new
+        leader, which a deposed or paused leader may reach late; the commands are
+        idempotent, so ``RaftKv`` proposes them again through the new leader."""
+        with self._cond:
+            batches = list(self._inflight.values())
+            self._inflight.clear()
+            self._cond.notify_all()
+        for batch in batches:
+            for item in batch.items:
+                item.error = OutcomeUnknown(reason)
+                item.done.set()
+
     def _run(self) -> None:
         while True:
             with self._cond:

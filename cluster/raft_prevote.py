@@ -21,6 +21,15 @@ cluster went from term 4 to 8 on one follower restart. The rules added here:
    it answers such a message with ``db9_higher_term``, and the sender adopts the term and
    steps down, as a Raft leader does on any reply with a higher term.
 
+5. Peer names are re-resolved. pysyncobj caches a name's address for 600 s, and a failed
+   lookup (the peer's container is down) keeps the old one for another 600 s. Compose gives
+   a restarted container a new address, so the members that dial it (the one with the
+   greater address dials) kept dialling the old one: the restarted member heard only part
+   of the cluster, could not learn the leader, and every write it tried (its bootstrap)
+   waited out the 10 s "did not confirm" retry budget while it ran elections. The resolver
+   below answers from its cache at once and refreshes a name in the background once its
+   answer is ``REFRESH_S`` old, so the tick thread never waits on DNS after a first lookup.
+
 Each patch wraps what it finds (the identity patch wraps the same handler), so the order
 of ``apply`` calls only decides which wrapper sees a message first.
 """
@@ -28,15 +37,20 @@ of ``apply`` calls only decides which wrapper sees a message first.
 from __future__ import annotations
 
 import math
+import random
+import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import pysyncobj.dns_resolver as dns_resolver
 import pysyncobj.syncobj as syncobj
 from pysyncobj.monotonic import monotonic
 
 PRE_VOTE = "db9_pre_vote"
 PRE_VOTE_REPLY = "db9_pre_vote_reply"
 HIGHER_TERM = "db9_higher_term"
+REFRESH_S = 2.0
 
 _FOLLOWER, _CANDIDATE, _LEADER = 0, 1, 2
 _applied = False
@@ -68,6 +82,7 @@ def apply() -> None:
         return
     _patch_tick()
     _patch_messages()
+    dns_resolver._g_resolver = RefreshingResolver()
     _applied = True
 
 
@@ -87,7 +102,7 @@ def _in_lease(sync: Any, now: float) -> bool:
     the leader: CheckQuorum steps it down once it stops hearing from a majority)."""
     if _get(sync, "raftState") == _LEADER:
         return True
-    return now - state(sync).leader_seen < sync.conf.raftMinTimeout
+    return bool(now - state(sync).leader_seen < sync.conf.raftMinTimeout)
 
 
 def _log_ok(sync: Any, message: dict[str, Any]) -> bool:
@@ -103,7 +118,7 @@ def _log_ok(sync: Any, message: dict[str, Any]) -> bool:
 def _patch_tick() -> None:
     inner = syncobj.SyncObj._onTick
 
-    def on_tick(self: Any, timeToWait: float = 0.0) -> None:  # noqa: N803 - library's name
+    def on_tick(self: Any, timeToWait: float = 0.0) -> None:
         _maybe_pre_vote(self)
         inner(self, timeToWait)
 
@@ -156,10 +171,14 @@ def _patch_messages() -> None:
         if kind == HIGHER_TERM:
             _on_higher_term(self, message)
             return
-        if kind == "request_vote" and _get(self, "selfNode") is not None:
-            if message["term"] > _get(self, "raftCurrentTerm") and _in_lease(self, monotonic()):
-                state(self).refused_votes += 1
-                return  # a live leader is known: this candidate would only disrupt it
+        if (
+            kind == "request_vote"
+            and _get(self, "selfNode") is not None
+            and message["term"] > _get(self, "raftCurrentTerm")
+            and _in_lease(self, monotonic())
+        ):
+            state(self).refused_votes += 1
+            return  # a live leader is known: this candidate would only disrupt it
         if kind == "append_entries":
             term = _get(self, "raftCurrentTerm")
             if message["term"] < term:
@@ -178,7 +197,11 @@ def _on_pre_vote(self: Any, node: Any, message: dict[str, Any]) -> None:
         _get(self, "selfNode") is not None
         and (
             asked > term
-            or (asked == term and _get(self, "votedForNodeId") is None and _get(self, "raftLeader") is None)
+            or (
+                asked == term
+                and _get(self, "votedForNodeId") is None
+                and _get(self, "raftLeader") is None
+            )
         )
         and _log_ok(self, message)
         and not _in_lease(self, monotonic())
@@ -217,3 +240,56 @@ def _adopt_term(self: Any, term: int) -> None:
     if _get(self, "raftState") != _FOLLOWER:
         _get(self, "setState")(_FOLLOWER)
     _set(self, "raftLeader", None)
+
+
+# -- 5. peer names ------------------------------------------------------------------------------
+
+
+class RefreshingResolver:
+    """Stands in for pysyncobj's ``DnsCachingResolver`` (same three methods)."""
+
+    def __init__(self, refresh_s: float = REFRESH_S) -> None:
+        self.refresh_s = refresh_s
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, list[str]]] = {}
+        self._refreshing: set[str] = set()
+        self._family: int | None = socket.AF_INET
+
+    def setTimeouts(self, cacheTime: float, failCacheTime: float) -> None:
+        """The library passes its 600/30 s here; ``refresh_s`` governs instead."""
+
+    def setPreferredAddrFamily(self, family: Any) -> None:
+        self._family = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}.get(family, family)
+
+    def resolve(self, hostname: str) -> str | None:
+        now = monotonic()
+        with self._lock:
+            entry = self._cache.get(hostname)
+            stale = entry is not None and now - entry[0] > self.refresh_s
+            if stale and hostname not in self._refreshing:
+                self._refreshing.add(hostname)
+                threading.Thread(
+                    target=self._refresh, args=(hostname,), name="raft-dns", daemon=True
+                ).start()
+        if entry is None:
+            ips = self._lookup(hostname)  # the first lookup of a name waits, as the library's
+            with self._lock:
+                self._cache[hostname] = (monotonic(), ips)
+        else:
+            ips = entry[1]
+        return random.choice(ips) if ips else None
+
+    def _refresh(self, hostname: str) -> None:
+        ips = self._lookup(hostname)
+        with self._lock:
+            old = self._cache.get(hostname, (0.0, []))[1]
+            self._cache[hostname] = (monotonic(), ips or old)  # a failed lookup keeps the last
+            self._refreshing.discard(hostname)
+
+    def _lookup(self, hostname: str) -> list[str]:
+        try:
+            addrs = socket.getaddrinfo(hostname, None)
+        except (OSError, UnicodeError):
+            return []
+        ips = [str(a[4][0]) for a in addrs if self._family is None or a[0] == self._family]
+        return sorted(set(ips or [str(a[4][0]) for a in addrs]))
