@@ -14,7 +14,9 @@ import psycopg
 import pytest
 
 from cluster import raft_prevote
+from tests.cluster import netns
 from tests.cluster.harness import LocalCluster, NodeProc, running_cluster
+from tests.cluster.netns import Netns
 
 
 def _wait(predicate: object, timeout_s: float, what: str) -> float:
@@ -167,3 +169,33 @@ def test_peer_names_are_resolved_again_after_the_refresh_interval(
     _wait(lambda: len(lookups) >= 2, 2, "a background lookup")
     answers["peer"] = "10.0.0.7"  # up again, elsewhere
     _wait(lambda: resolver.resolve("peer") == "10.0.0.7", 2, "the new address")
+
+
+# -- one link cut ------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not netns.available(), reason="needs root, ip and nft")
+def test_a_follower_cut_off_from_the_leader_alone_does_not_depose_it(tmp_path: Path) -> None:
+    """The shape of the compose restart: one member cannot reach the leader (there, the
+    leader kept dialling the member's old address) but reaches the other follower."""
+    net = Netns(3).create()
+    cluster = LocalCluster.create(tmp_path, 3, net=net)
+    try:
+        cluster.start_all()
+        leader = cluster.wait_leader()
+        before = _leader_view(cluster, leader)
+        for node in cluster.nodes:
+            _wait(lambda n=node: _leader_view(cluster, n) == before, 30, "all follow the leader")
+        cut, other = [n for n in cluster.nodes if n is not leader]
+        net.partition([(leader.node_id, cut.node_id)])
+        deadline = time.monotonic() + 6  # four election timeouts and more
+        while time.monotonic() < deadline:
+            for node in (leader, other):
+                assert _leader_view(cluster, node) == before, (node.node_id, cluster.status(node))
+            time.sleep(0.2)
+        net.heal()
+        _wait(lambda: _leader_view(cluster, cut) == before, 20, "the cut follower rejoined")
+        assert _leader_view(cluster, leader) == before
+    finally:
+        cluster.stop_all()
+        net.close()
