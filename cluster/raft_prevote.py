@@ -30,6 +30,13 @@ cluster went from term 4 to 8 on one follower restart. The rules added here:
    below answers from its cache at once and refreshes a name in the background once its
    answer is ``REFRESH_S`` old, so the tick thread never waits on DNS after a first lookup.
 
+6. Commands forwarded to a leader whose connection then drops. pysyncobj answers them
+   only when the leader changes, so their callers waited out their whole retry budget
+   (10 s, "did not confirm") although the leader stayed. They are now failed as on a leader
+   change (outcome unknown: the leader may have taken them) when the connection to the
+   leader drops; RaftKv proposes them again once it is back (cluster/proposer.py waits for
+   a reachable leader).
+
 Each patch wraps what it finds (the identity patch wraps the same handler), so the order
 of ``apply`` calls only decides which wrapper sees a message first.
 """
@@ -82,6 +89,7 @@ def apply() -> None:
         return
     _patch_tick()
     _patch_messages()
+    _patch_disconnect()
     dns_resolver._g_resolver = RefreshingResolver()
     _applied = True
 
@@ -293,3 +301,17 @@ class RefreshingResolver:
             return []
         ips = [str(a[4][0]) for a in addrs if self._family is None or a[0] == self._family]
         return sorted(set(ips or [str(a[4][0]) for a in addrs]))
+
+
+# -- 6. the connection to the leader drops ------------------------------------------------------
+
+
+def _patch_disconnect() -> None:
+    inner = syncobj.SyncObj._SyncObj__onNodeDisconnected
+
+    def on_disconnected(self: Any, node: Any) -> None:
+        inner(self, node)
+        if node == _get(self, "raftLeader") and node != _get(self, "selfNode"):
+            _get(self, "onLeaderChanged")()  # fails the commands waiting for its reply
+
+    syncobj.SyncObj._SyncObj__onNodeDisconnected = on_disconnected

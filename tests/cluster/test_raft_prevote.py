@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pysyncobj.syncobj as syncobj
 from pysyncobj.monotonic import monotonic
 
 from cluster import raft_prevote as pv
@@ -97,3 +98,17 @@ def test_a_won_pre_vote_lets_the_election_start_and_a_refusal_with_a_higher_term
     behind._SyncObj__setState = lambda s: setattr(behind, "_SyncObj__raftState", s)
     pv._on_pre_vote_reply(behind, _Node("b"), {"term": 4, "granted": False, "current_term": 5})
     assert behind._SyncObj__raftCurrentTerm == 5
+
+
+def test_losing_the_connection_to_the_leader_fails_the_commands_forwarded_to_it() -> None:
+    pv.apply()
+    member = _Member()
+    leader = _Node("b")
+    member._SyncObj__raftLeader = leader
+    member._SyncObj__connectedNodes = {leader, _Node("c")}
+    changed: list[bool] = []
+    member._SyncObj__onLeaderChanged = lambda: changed.append(True)
+    syncobj.SyncObj._SyncObj__onNodeDisconnected(member, _Node("c"))
+    assert not changed, "another member's connection"
+    syncobj.SyncObj._SyncObj__onNodeDisconnected(member, leader)
+    assert changed and leader not in member._SyncObj__connectedNodes
