@@ -128,10 +128,11 @@ def test_a_restarted_or_paused_follower_does_not_depose_the_leader(tmp_path: Pat
         assert _leader_view(cluster, leader) == before
         assert serves < 8, f"the restarted follower served SQL only after {serves:.1f}s"
 
-        # Paused for longer than the election timeout (1.4 s): its timer fires on resume.
+        # Paused for longer than the election timeout (1.4 s) and than pysyncobj's connection
+        # timeout (3.5 s: no leader's message waits in its socket): its timer fires on resume.
         paused = followers[1]
         cluster.pause(paused)
-        time.sleep(3)  # the fault itself, not synchronisation
+        time.sleep(5)  # the fault itself, not synchronisation
         cluster.resume(paused)
         _wait(lambda: _leader_view(cluster, paused) == before, 10, "the paused follower rejoined")
         time.sleep(1.5)  # an election it started would show by now
