@@ -59,7 +59,7 @@ class ClusterNode:
             config.peers,
             config.data_dir,
             opts,
-            on_state_changed=self.leader_changed.set,
+            on_state_changed=self._state_changed,
             identity=self.identity,
         )
         self.proposer = Proposer(self.machine)
@@ -71,6 +71,14 @@ class ClusterNode:
         except (OSError, RuntimeError) as exc:
             self.close()
             raise OSError(f"cannot serve gRPC on {config.grpc_addr}: {exc}") from None
+
+    def _state_changed(self) -> None:
+        """From the Raft tick thread: a node that is no longer leader settles its batches
+        in flight at once (see ``Proposer.abandon_inflight``)."""
+        self.leader_changed.set()
+        machine, proposer = getattr(self, "machine", None), getattr(self, "proposer", None)
+        if machine is not None and proposer is not None and not machine._isLeader():
+            proposer.abandon_inflight("the Raft leader changed while the command was in flight")
 
     def is_leader(self) -> bool:
         return bool(self.machine._isLeader())

@@ -35,7 +35,7 @@ _NOT_APPLIED = {
 }
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: a caller looks for its own item in the queue
 class _Pending:
     command: pb.Command
     size: int
@@ -89,6 +89,12 @@ class Proposer:
             self._queue.append(item)
             self._cond.notify_all()
         if not item.done.wait(timeout_s):
+            with self._cond:
+                if item in self._queue:  # never handed to Raft: surely not applied
+                    self._queue.remove(item)
+                    raise Unavailable(
+                        "no Raft leader was reachable in time; the command was not sent"
+                    )
             raise OutcomeUnknown("no answer from the Raft log in time")
         if item.error is not None:
             raise item.error
@@ -108,10 +114,27 @@ class Proposer:
             item.error = Unavailable("node is shutting down")
             item.done.set()
 
+    def abandon_inflight(self, reason: str) -> None:
+        """Fail the batches in flight with OutcomeUnknown (they may still commit) and free
+        their slots. Called when this node stops leading or loses its leader: an entry of
+        the old term is settled only when this node applies that index under the new
+        leader, which a deposed or paused leader may reach late; the commands are
+        idempotent, so ``RaftKv`` proposes them again through the new leader."""
+        with self._cond:
+            batches = list(self._inflight.values())
+            self._inflight.clear()
+            self._cond.notify_all()
+        for batch in batches:
+            for item in batch.items:
+                item.error = OutcomeUnknown(reason)
+                item.done.set()
+
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._stopped and (not self._queue or self._busy()):
+                while not self._stopped and (
+                    not self._queue or self._busy() or not self._leader_reachable()
+                ):
                     self._cond.wait(0.05)
                 if self._stopped:
                     return
@@ -138,6 +161,16 @@ class Proposer:
             except Exception as exc:  # the library refused the call outright
                 log.warning("proposing a batch failed: %s", exc)
                 self._finished(batch_id, None, FAIL_REASON.QUEUE_FULL)
+
+    def _leader_reachable(self) -> bool:
+        """Batches wait here, not in pysyncobj's queue, while no leader is known or the
+        connection to it is down: from here a caller that gives up knows its command was
+        never sent (Unavailable, not OutcomeUnknown), and pysyncobj drops a forwarded
+        command silently when the connection is down (its caller would wait out its time)."""
+        leader = self.machine._getLeader()
+        return leader is not None and (
+            leader == self.machine.selfNode or bool(self.machine.isNodeConnected(leader))
+        )
 
     def _busy(self) -> bool:
         now = time.monotonic()

@@ -25,7 +25,7 @@ from typing import Any
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
-from cluster import raft_identity, raft_journal
+from cluster import raft_identity, raft_journal, raft_prevote
 
 CHECKED_VERSION = "0.3.17"
 _applied = False
@@ -42,6 +42,7 @@ def apply() -> None:
     _patch_append_entries()
     raft_journal.apply()
     raft_identity.apply()
+    raft_prevote.apply()
     _applied = True
 
 
