@@ -34,7 +34,7 @@ PUBLIC_OID = 2200
 SYSTEM_SCHEMA_OIDS = {"pg_catalog": 11, "information_schema": 13181}
 
 
-@dataclass
+@dataclass(slots=True)
 class ColumnDef:
     name: str
     type_name: str  # base type name, as type_by_name reads it
@@ -55,7 +55,7 @@ class ColumnDef:
         return t.array_of() if self.array else t
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexDef:
     id: int
     name: str
@@ -66,7 +66,7 @@ class IndexDef:
     oid: int = 0  # pg_class oid, unique in the database
 
 
-@dataclass
+@dataclass(slots=True)
 class ConstraintDef:
     name: str
     kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "n" not null
@@ -80,7 +80,7 @@ class ConstraintDef:
     oid: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class TableDef:
     id: int
     schema: str
@@ -125,7 +125,7 @@ class TableDef:
         return cls(**d)
 
 
-@dataclass
+@dataclass(slots=True)
 class Catalog:
     """An immutable picture of one database's catalog at one version."""
 
@@ -133,6 +133,7 @@ class Catalog:
     schemas: list[str]
     tables: dict[int, TableDef]
     schema_oids: dict[str, int] = field(default_factory=dict)
+    _by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._by_name = {(t.schema, t.name): t for t in self.tables.values()}

@@ -8,6 +8,7 @@ transaction; dropping a table deletes its rows and index entries.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -427,7 +428,7 @@ def create_index(session: Session, tree: exp.Create) -> Result:
 
 def _backfill(session: Session, table: TableDef, index: IndexDef) -> None:
     txn = session.current_txn()
-    probe = TableDef(**{**table.__dict__, "indexes": [*table.indexes, index]})
+    probe = dataclasses.replace(table, indexes=[*table.indexes, index])
     codec = RowCodec(session.db, probe)
     lo = codec.prefix
     for _, raw in txn.iter_scan(lo, prefix_end(lo)):
@@ -977,7 +978,7 @@ def _rewrite_with_new_column(
 
     txn = session.current_txn()
     old = RowCodec(session.db, table)
-    newdef = TableDef(**{**table.__dict__, "columns": [*table.columns, col]})
+    newdef = dataclasses.replace(table, columns=[*table.columns, col])
     new = RowCodec(session.db, newdef)
     default = None
     if col.default is not None:
