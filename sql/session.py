@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv import interrupt, nowait
 from kv.client import Transaction, TxnClient
-from kv.errors import AlreadyExists, Db9Error
+from kv.errors import AlreadyExists, Db9Error, RetryableError
 from sql import commands, memory
 from sql import settings as guc
 from sql import types as T
@@ -280,6 +281,9 @@ class Statement:
 # Caches are bounded: parsed trees are ~6 kB each (shared by the database's sessions), a
 # compiled plan holds closures over its session (one cache per session).
 _PARSE_CACHE_SIZE = 2000
+# Runs of a statement outside a block that keeps losing write races (40001) before the
+# client sees the 40001: about 10 s of growing pauses, unless statement_timeout ends it first.
+AUTOCOMMIT_ATTEMPTS = 100
 _PLAN_CACHE_SIZE = 500
 
 _UTILITY_HEADS = {
@@ -489,16 +493,55 @@ class Session:
                 return self._begin(stmt.utility[1])
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
-        return self._guarded(lambda: self._dispatch(stmt, params, param_types), stmt.text, stream)
 
-    def _guarded(self, action: Callable[[], Result], sql: str = "", stream: bool = False) -> Result:
+        def action() -> Result:
+            return self._dispatch(stmt, params, param_types)
+
+        if self.in_block:
+            return self._guarded(action, stmt.text, stream)
+        return self._autocommit(action, stmt.text, stream)
+
+    def _autocommit(self, action: Callable[[], Result], sql: str, stream: bool) -> Result:
+        """A statement outside a block is a transaction of its own. When it loses a write
+        race (40001: a newer commit or a live lock on a key it writes), nothing of it has
+        reached the client, so it runs again on a fresh snapshot, as PostgreSQL's statement
+        would have waited for the other transaction and gone on. One control spans the
+        attempts: statement_timeout and a cancel end the retries too."""
+        control = self._new_control()
+        notices = len(self.notices)
+        for attempt in range(AUTOCOMMIT_ATTEMPTS):
+            try:
+                return self._guarded(action, sql, stream, control)
+            except RetryableError:
+                if attempt == AUTOCOMMIT_ATTEMPTS - 1:
+                    raise
+            del self.notices[notices:]  # the next attempt says again what it has to say
+            self.running = control  # a cancel during the pause reaches the statement
+            try:
+                pause = min(0.1, 0.002 * 2**attempt) * (0.5 + random.random())
+                while pause > 0:
+                    control.check()
+                    time.sleep(min(pause, 0.02))
+                    pause -= 0.02
+                control.check()
+            finally:
+                self.running = None
+        raise AssertionError("unreachable")
+
+    def _guarded(
+        self,
+        action: Callable[[], Result],
+        sql: str = "",
+        stream: bool = False,
+        control: interrupt.Control | None = None,
+    ) -> Result:
         """Run one statement's work with PostgreSQL's transaction rules around it. A query's
         pending rows are drained here, or (``stream``) handed on in a ``RowStream``, which
         then ends the statement."""
         if self.failed:
             raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
-        control = self.running = self._new_control()
+        control = self.running = control or self._new_control()
         pending = None
         try:
             with interrupt.running(control):
