@@ -31,11 +31,12 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
-# ../shared/pg-regress beside the checkout (or beside the worktrees' folder)
+# $DB9_PG_REGRESS, else ../shared/pg-regress beside the checkout (or beside its folder)
 REGRESS = next(
     (
         p
         for p in (
+            Path(os.environ.get("DB9_PG_REGRESS", "/nonexistent")),
             ROOT.parent / "shared" / "pg-regress",
             ROOT.parent.parent / "shared" / "pg-regress",
         )

@@ -24,7 +24,7 @@ from bench import memory_soak as soak
 SECONDS = float(os.environ.get("DB9_SURVIVE_SECONDS", "90"))
 
 
-@pytest.mark.skipif(not soak.REGRESS.exists(), reason="needs ../shared/pg-regress")
+@pytest.mark.skipif(not soak.REGRESS.exists(), reason="no pg-regress scripts")
 def test_server_survives_concurrent_regression_scripts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
