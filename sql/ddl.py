@@ -510,7 +510,7 @@ def _drop_named(session: Session, kind: str, tokens: list[Any]) -> Result:
         elif rel.kind == "TABLE":
             _drop_table_checked(session, catalog, rel.table, cascade, dropping)
         else:
-            _drop_table(session, rel.table)
+            _drop_table(session, rel.table, catalog)
     return Result(f"DROP {kind}")
 
 
@@ -547,7 +547,7 @@ def _drop_table_checked(
         if refs:
             child.constraints = [c for c in child.constraints if c not in refs]
             store.put_table(txn, child, catalog, new=False)
-    _drop_table(session, table)
+    _drop_table(session, table, catalog)
 
 
 def _drop_schemas(session: Session, names: list[str], if_exists: bool, cascade: bool) -> Result:
@@ -578,7 +578,7 @@ def _drop_schemas(session: Session, names: list[str], if_exists: bool, cascade: 
                 # Foreign keys from other schemas lose their constraint, as CASCADE does.
                 _drop_table_checked(session, catalog, tb, True, in_schema)
             else:
-                _drop_table(session, tb)
+                _drop_table(session, tb, catalog)
         store.drop_schema(txn, name)
     return Result("DROP SCHEMA")
 
@@ -768,10 +768,11 @@ def _check_objects(
             relations.for_use(catalog, kind, n, path)
 
 
-def _drop_table(session: Session, table: TableDef) -> None:
+def _drop_table(session: Session, table: TableDef, catalog: Catalog) -> None:
+    """Drop ``table`` (its rows, index entries and owned sequences); ``catalog`` is the
+    statement's picture, only read here: no copy per dropped table."""
     store = session.database.catalogs
     txn = session.current_txn()
-    catalog = _catalog(session)
     if table.kind == "table":
         _delete_data(session, table)
         for col in table.columns:
