@@ -602,11 +602,12 @@ class World:
     def reset_db9(self) -> None:
         """A fresh database holding SETUP: a copy of the engine SETUP was first run on (its
         writes replace its lists, never change them, so sharing them is a copy)."""
+        if self.template is None:  # SETUP runs once, on an engine no statement ever gets
+            self.template = MemoryEngine()
+            Session(Database(TxnClient(local_kv(self.template)), b"\x00\x01")).execute(
+                ";".join(SETUP)
+            )
         engine = MemoryEngine()
-        if self.template is None:
-            self.template = engine
-            self.database = Database(TxnClient(local_kv(engine)), b"\x00\x01")
-            Session(self.database).execute(";".join(SETUP))
         engine._keys, engine._data = self.template._keys, self.template._data
         self.database = Database(TxnClient(local_kv(engine)), b"\x00\x01")
         self.database.parse_cache = self.parse_cache
