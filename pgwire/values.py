@@ -173,7 +173,7 @@ def _numeric_recv(buf: _In) -> Decimal:
     text = "".join(f"{g:04d}" for g in groups)
     exp = 4 * (weight + 1 - ndigits)  # the exponent of the last digit
     if exp < -dscale:
-        text = text[: len(text) - (-dscale - exp)]
+        text = text[: max(0, len(text) - (-dscale - exp))]  # all of it may go: 0
         exp = -dscale
     elif exp > -dscale:
         text += "0" * (exp + dscale)

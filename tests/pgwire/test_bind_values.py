@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.pgwire.conftest import PASSWORD, USER, Running, start_server
@@ -751,6 +751,9 @@ def test_binary_parameter_echoed_in_binary_is_postgres_bytes(
         )
     )
 )
+# the scale hides more digits than the value has: 0.00001000 with dscale 1 is 0.0
+@example(parts=(1, -2, 0, 1, [1000]))
+@example(parts=(2, -3, 0x4000, 2, [1, 9999]))
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
