@@ -156,6 +156,21 @@ class Node:
         return []
 
 
+class HoldingNode(Node):
+    """A node that keeps rows while it runs (groups, set operations, window partitions):
+    ``_rows`` charges what it keeps to ``held``, released however the iteration ends."""
+
+    def rows(self, ex: Exec) -> Iterator[Row]:
+        held = Held()
+        try:
+            yield from self._rows(ex, held)
+        finally:
+            held.close()
+
+    def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
+        raise NotImplementedError
+
+
 def _explain_tree(node: Node, depth: int = 0) -> list[str]:
     lines = node.explain()
     pad = "  " * depth
@@ -607,19 +622,12 @@ class AggSpec:
 
 
 @dataclass
-class Aggregate(Node):
+class Aggregate(HoldingNode):
     child: Node
     keys: list[Typed]
     aggs: list[AggSpec]
     scope: Scope
     has_group_by: bool
-
-    def rows(self, ex: Exec) -> Iterator[Row]:
-        held = Held()
-        try:
-            yield from self._rows(ex, held)
-        finally:
-            held.close()
 
     def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
         groups: dict[tuple[Any, ...], list[_Agg]] = {}
@@ -934,7 +942,7 @@ class DistinctOn(Node):
 
 
 @dataclass
-class SetOp(Node):
+class SetOp(HoldingNode):
     kind: str  # union, intersect, except
     all: bool
     left: Node
@@ -953,13 +961,6 @@ class SetOp(Node):
             yield tuple(
                 cast_value(v, s, d, explicit=False) for v, (s, d) in zip(row, plan, strict=True)
             )
-
-    def rows(self, ex: Exec) -> Iterator[Row]:
-        held = Held()
-        try:
-            yield from self._rows(ex, held)
-        finally:
-            held.close()
 
     def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
         left = self._cast(self.left.rows(ex), 0)
@@ -1021,17 +1022,10 @@ class WindowSpec:
 
 
 @dataclass
-class Window(Node):
+class Window(HoldingNode):
     child: Node
     specs: list[WindowSpec]
     scope: Scope
-
-    def rows(self, ex: Exec) -> Iterator[Row]:
-        held = Held()
-        try:
-            yield from self._rows(ex, held)
-        finally:
-            held.close()
 
     def _rows(self, ex: Exec, held: Held) -> Iterator[Row]:
         # the rows, each row's window values, its partition entry and its sort key

@@ -69,18 +69,29 @@ def _parse_number(text: str) -> tuple[float, str] | None:
     return val, text[end:]
 
 
-def parse_time_ms(name: str, value: str) -> int:
-    """``value`` as a millisecond count for setting ``name``; 22023 if PostgreSQL refuses it."""
-    invalid = f'invalid value for parameter "{name}": "{value}"'
+def _number_and_unit(
+    invalid: str, value: str, unit_len: int, hint: str
+) -> tuple[float | int, str | None]:
+    """A setting's number and the unit after it (None: no unit), as guc.c's parse_int reads
+    them: the unit is the next ``unit_len`` non-space characters, nothing may follow it."""
     parsed = _parse_number(value)
     if parsed is None:
         raise InvalidSetting(invalid)
     val, rest = parsed
     rest = rest.lstrip(_SPACE)
-    if rest:
-        unit = re.match(r"[^ \t\n\v\f\r]{0,3}", rest).group(0)  # type: ignore[union-attr]
-        if rest[len(unit) :].strip(_SPACE):
-            raise InvalidSetting(invalid, _TIME_HINT)
+    if not rest:
+        return val, None
+    unit = re.match(rf"[^ \t\n\v\f\r]{{0,{unit_len}}}", rest).group(0)  # type: ignore[union-attr]
+    if rest[len(unit) :].strip(_SPACE):
+        raise InvalidSetting(invalid, hint)
+    return val, unit
+
+
+def parse_time_ms(name: str, value: str) -> int:
+    """``value`` as a millisecond count for setting ``name``; 22023 if PostgreSQL refuses it."""
+    invalid = f'invalid value for parameter "{name}": "{value}"'
+    val, unit = _number_and_unit(invalid, value, 3, _TIME_HINT)
+    if unit is not None:
         for i, (u, mult) in enumerate(_UNITS):
             if u == unit:
                 val *= mult
@@ -120,15 +131,10 @@ _MEMORY_HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "T
 def parse_kb(name: str, value: str) -> int:
     """``value`` as a kB count for memory setting ``name``; 22023 if PostgreSQL refuses it."""
     invalid = f'invalid value for parameter "{name}": "{value}"'
-    parsed = _parse_number(value)
-    if parsed is None:
-        raise InvalidSetting(invalid)
-    val, rest = parsed
-    rest = rest.lstrip(_SPACE)
-    if rest:
-        unit = re.match(r"[^ \t\n\v\f\r]{0,2}", rest).group(0)  # type: ignore[union-attr]
+    val, unit = _number_and_unit(invalid, value, 2, _MEMORY_HINT)
+    if unit is not None:
         mult = {**dict(_MEMORY_UNITS), "B": 1 / 1024}.get(unit)
-        if mult is None or rest[len(unit) :].strip(_SPACE):
+        if mult is None:
             raise InvalidSetting(invalid, _MEMORY_HINT)
         val *= mult
     val = round(val)
