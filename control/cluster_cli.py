@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -161,7 +162,16 @@ def _role_text(n: dict[str, Any]) -> str:
 def readmit(raft_addr: str, grpc_addrs: str, timeout_s: int) -> None:
     """Make a member that lost its data a voter again: the leader waits until it has caught
     up (from a snapshot if the log was compacted), then registers its new identity."""
+    if not re.fullmatch(r"[^\s:,]+:\d{1,5}", raft_addr):
+        raise click.UsageError(f"RAFT_ADDR must be HOST:PORT, got {raft_addr!r}")
     addrs = [a.strip() for a in grpc_addrs.split(",") if a.strip()]
+    probe = RemoteKv(addrs, retry_s=10)  # an unreachable cluster fails in seconds, not minutes
+    try:
+        probe.status()
+    except Db9Error as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        probe.close()
     client = RemoteKv(addrs, retry_s=timeout_s + 15, rpc_timeout_s=timeout_s + 15)
     try:
         r = client.readmit(raft_addr, timeout_s)

@@ -73,3 +73,20 @@ def test_sql_error_is_one_line_with_its_sqlstate(tmp_path: Path) -> None:
     assert out == ""
     assert code == 1
     assert err.strip() == 'Error: column "nosuch" does not exist (SQLSTATE 42703)'
+
+
+def test_cluster_commands_answer_bad_input_with_one_line_and_an_exit_code() -> None:
+    import socket
+    import time
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{s.getsockname()[1]}"
+    code, _, err = run("cluster", "readmit", "garbage", "--grpc", dead)
+    assert code == 2 and "RAFT_ADDR must be HOST:PORT" in err
+    started = time.monotonic()
+    code, _, err = run("cluster", "readmit", "127.0.0.1:7002", "--grpc", dead)
+    assert code == 1 and "no cluster node could serve" in err
+    assert time.monotonic() - started < 30  # not the 300 s catch-up budget
+    code, _, err = run("cluster", "check", "--grpc", dead)
+    assert code == 1 and "cannot start the check" in err
