@@ -27,6 +27,7 @@ import uvicorn
 
 from cluster.node import ClusterConfig, ClusterNode
 from cluster.state_machine import RaftOptions
+from control import allocator
 from control.api import build_app
 from control.config import ServerConfig
 from control.plane import ControlPlane, RegistryAuthenticator
@@ -290,6 +291,7 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, _frame: early.append(signum))
     try:
+        allocator.use_jemalloc()  # re-executes the process; before any thread starts
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
             require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,

@@ -18,8 +18,9 @@ image="${DB9_LOCAL_BASE_IMAGE:-db9-base:bookworm}"
 suite=bookworm
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # python for the venv; ca-certificates for pip over https; iproute2/iptables/procps for the
-# fault tests (tc, ip, partitions, ps/pkill inside containers).
-packages=python3,python3-venv,python3-pip,ca-certificates,iproute2,iptables,procps
+# fault tests (tc, ip, partitions, ps/pkill inside containers); libjemalloc2 for the server's
+# allocator (control/allocator.py).
+packages=python3,python3-venv,python3-pip,ca-certificates,iproute2,iptables,procps,libjemalloc2
 force=0
 host_ca=1
 host_ca_dir=/usr/local/share/ca-certificates

@@ -19,6 +19,7 @@ from pgwire.auth import Authenticator
 from pgwire.connection import PgConnection
 from pgwire.messages import GSSENC_REQUEST
 from pgwire.slots import StatementSlots
+from sql import memory
 
 log = logging.getLogger(__name__)
 _I32X2 = struct.Struct("!ii")
@@ -71,7 +72,9 @@ class PgServer:
         self.closing = False  # close() was called: sessions are being ended
         self.port = self.config.port
         #: where every statement runs (shared with the REST API in a node)
-        self.slots = StatementSlots(self.config.max_statements, self.config.max_tenant_statements)
+        self.slots = StatementSlots(
+            self.config.max_statements, self.config.max_tenant_statements, memory.release
+        )
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(

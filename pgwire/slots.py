@@ -12,6 +12,10 @@ granted, so a waiter is queued only while its tenant is at its share or the serv
 slot is released when the work ends in its thread, not when the awaiting coroutine resumes, so
 busy threads never outnumber ``limit``; worker threads are daemons, so a statement that never
 reaches an interrupt check cannot hold the process at exit.
+
+``on_idle`` (if given) runs in a thread of its own once no statement has run for ``IDLE_S``
+after some did: where the server hands memory back after a load. It starts only while no
+statement runs, once per quiet period.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ _NEW, _QUEUED, _GRANTED, _DONE = range(4)
 # it waits up to one interval per busy statement thread each time: six CPU-bound statements
 # made /v1/health take up to a second. At 1 ms a short request stays well under 100 ms.
 SWITCH_INTERVAL_S = 0.001
+IDLE_S = 1.0  # quiet seconds after the last statement before ``on_idle`` runs
 
 
 def default_limit() -> int:
@@ -65,7 +70,9 @@ class Ticket:
 
 
 class StatementSlots:
-    def __init__(self, limit: int = 0, per_tenant: int = 0) -> None:
+    def __init__(
+        self, limit: int = 0, per_tenant: int = 0, on_idle: Callable[[], None] | None = None
+    ) -> None:
         self.limit = limit if limit > 0 else default_limit()
         share = per_tenant if per_tenant > 0 else default_tenant_share(self.limit)
         self.per_tenant = min(share, self.limit)
@@ -82,6 +89,11 @@ class StatementSlots:
         self._threads = 0
         self._busy = 0  # jobs submitted and not finished
         self._idle_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._worked = threading.Event()  # a statement ended since the idle watch last looked
+        if on_idle is not None:
+            threading.Thread(
+                target=self._watch_idle, args=(on_idle,), name="idle-release", daemon=True
+            ).start()
 
     # -- what the server reports -------------------------------------------------------------
 
@@ -173,6 +185,7 @@ class StatementSlots:
         with self._lock:
             self.closed = reason
             tickets = [*self._granted, *(t for q in self._queues.values() for t in q)]
+        self._worked.set()  # the idle watch sees ``closed`` and ends
         for ticket in tickets:
             self.interrupt(ticket, reason)
 
@@ -263,6 +276,19 @@ class StatementSlots:
                 self._release(ticket)
             post(result, error)
             del ticket, fn, post, result, error
+            self._worked.set()
+
+    def _watch_idle(self, on_idle: Callable[[], None]) -> None:
+        while True:
+            self._worked.wait()
+            self._worked.clear()
+            # Quiet means: no statement ended for IDLE_S and none is running now.
+            while self.closed is None and (self._worked.wait(IDLE_S) or self._busy):
+                self._worked.clear()
+            if self.closed is not None:
+                return
+            with contextlib.suppress(Exception):  # a failed release must not end the watch
+                on_idle()
 
 
 def _settle(fut: asyncio.Future[None], exc: BaseException | None) -> None:

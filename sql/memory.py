@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -143,6 +144,18 @@ def trim() -> None:
     statements that held more than work_mem, not after every one."""
     if _malloc_trim is not None:
         _malloc_trim(0)
+
+
+def release() -> None:
+    """Free what the statements left behind and hand it to the OS: for a server gone quiet.
+
+    Much of a statement's garbage is cyclic (sqlglot trees link children to parents; plans,
+    closures and tracebacks point back at their owners) and waits for CPython's full
+    collection, which runs only as new objects pile up, so an idle server would keep it for
+    good: after the regression scripts from four sessions, 23,000 such objects held ~110 MB.
+    A full collection takes ~0.1 s for a few hundred thousand objects."""
+    gc.collect()
+    trim()
 
 
 def fits(nbytes: int) -> None:

@@ -117,3 +117,43 @@ def test_close_interrupts_running_and_refuses_new_statements() -> None:
         assert await slots.wait_idle(1.0)
 
     asyncio.run(main())
+
+
+def test_on_idle_runs_once_the_slots_go_quiet_and_never_while_one_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The server hands memory back when it goes quiet (issue 12): ``on_idle`` runs once no
+    statement has ended for IDLE_S and none runs, once per quiet period, and not at all
+    after close."""
+    monkeypatch.setattr("pgwire.slots.IDLE_S", 0.05)
+    calls: list[int] = []  # statements running when on_idle was called
+    idle = threading.Event()
+
+    async def main() -> None:
+        slots: StatementSlots
+
+        def on_idle() -> None:
+            calls.append(slots.running)
+            idle.set()
+
+        slots = StatementSlots(2, 2, on_idle)
+        assert not idle.wait(0.2), "on_idle ran before any statement"
+        gate = Gate()
+        long = asyncio.create_task(slots.run(Ticket(b"t"), gate.work("long")))
+        await until(lambda: gate.started == ["long"])
+        await slots.run(Ticket(b"t"), lambda: "short")  # ends while "long" still runs
+        assert not await asyncio.to_thread(idle.wait, 0.3), "on_idle ran while one ran"
+        gate.events["long"].set()
+        await long
+        assert await asyncio.to_thread(idle.wait, 5)
+        assert calls == [0]
+        idle.clear()
+        assert not await asyncio.to_thread(idle.wait, 0.3), "twice in one quiet period"
+        await slots.run(Ticket(b"t"), lambda: "again")
+        assert await asyncio.to_thread(idle.wait, 5)
+        assert calls == [0, 0]
+        idle.clear()
+        slots.close()
+        assert not await asyncio.to_thread(idle.wait, 0.3), "on_idle ran after close"
+
+    asyncio.run(main())
