@@ -9,14 +9,15 @@ a transaction that is still alive holds the safepoint back.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kv import interrupt
-from kv.client import KvBackend, LockResolver
+from kv import dropped, interrupt
+from kv.client import KvBackend, LockResolver, TxnClient
 from kv.errors import Db9Error
 from kv.timestamp import compose, physical_ms
 from kv.txn.gc import RetainPoint
@@ -30,6 +31,7 @@ class GcReport:
     locks_resolved: int
     keys_scanned: int
     versions_deleted: int
+    prefixes_destroyed: int = 0  # dropped tables' key prefixes removed (kv.dropped)
 
 
 def collect_garbage(
@@ -79,7 +81,10 @@ class GcWorker:
         oldest = self.min_active_ts()
         if oldest is not None:
             safepoint = min(safepoint, oldest - 1)
-        self.last_report = collect_garbage(self.backend, safepoint, self.retain())
+        retain = self.retain()
+        report = collect_garbage(self.backend, safepoint, retain)
+        destroyed = dropped.destroy_due(TxnClient(self.backend), report.safepoint, retain)
+        self.last_report = dataclasses.replace(report, prefixes_destroyed=len(destroyed))
         return self.last_report
 
     def start(self) -> None:

@@ -68,6 +68,11 @@ def row_key(db: bytes, table_id: int, pk: tuple[object, ...]) -> bytes:
     return table_prefix(db, table_id) + encode_key(*pk)
 
 
+def table_indexes_prefix(db: bytes, table_id: int) -> bytes:
+    """Every index entry of table ``table_id``, whichever index."""
+    return db + b"x" + _U32.pack(table_id)
+
+
 def index_prefix(db: bytes, table_id: int, index_id: int) -> bytes:
     return db + b"x" + _U32.pack(table_id) + _U32.pack(index_id)
 
