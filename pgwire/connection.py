@@ -30,7 +30,8 @@ from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
 from sql import memory
 from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
-from sql.session import Prepared, Result, RowStream, Session
+from sql.result import Result, Stream
+from sql.session import Prepared, Session
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def _row_encoder(
 
 
 def _next_batch(
-    stream: RowStream, encode: Callable[[tuple[Any, ...]], bytes], limit: int
+    stream: Stream, encode: Callable[[tuple[Any, ...]], bytes], limit: int
 ) -> list[bytes]:
     """DataRows of up to ``limit`` more rows (about _BATCH_BYTES); runs in a worker thread,
     as fetching reads the store. Raises the statement's error only when no row came first."""
@@ -663,7 +664,7 @@ class PgConnection:
 
     async def send_stream(
         self,
-        stream: RowStream,
+        stream: Stream,
         encode: Callable[[tuple[Any, ...]], bytes],
         batch: list[bytes] | Exception | None,
         limit: int | None,

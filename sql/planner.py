@@ -29,31 +29,25 @@ from kv import interrupt
 from kv.client import Transaction
 from kv.codec import encode_key
 from sql import types as T
+from sql.casts import cast_value, coerce_to, comparable, numeric_div, unify
 from sql.catalog import Catalog, IndexDef, TableDef
 from sql.errors import (
     DatatypeMismatch,
     FeatureNotSupported,
     GroupingError,
     InvalidColumnReference,
+    InvalidParameterValue,
     SyntaxError_,
     UndefinedColumn,
     UndefinedTable,
 )
-from sql.expr import (
-    Compiler,
-    Context,
-    Row,
-    Scope,
-    ScopeColumn,
-    Typed,
-    coerce_to,
-    comparable,
-    expr_name,
-    unify,
-)
-from sql.layout import prefix_end
+from sql.expr import Compiler, expr_name
+from sql.layout import prefix_end, table_prefix
 from sql.memory import SAMPLE, Held, check_value, fits, row_size
 from sql.rows import ROWID, RowCodec
+from sql.scope import Context, Row, Scope, ScopeColumn, Typed
+from sql.session_api import SessionApi
+from sql.system_catalog import SYSTEM_RELATIONS, system_relation
 from sql.types import SqlType, to_storage
 
 _EVERY = 1024  # rows between two interrupt checks in a loop over rows in memory
@@ -590,9 +584,8 @@ class _Agg:
                 return None
             if isinstance(self.acc, float):
                 return self.acc / self.count
-            from sql.expr import _numeric_div
 
-            return _numeric_div(Decimal(self.acc), Decimal(self.count))
+            return numeric_div(Decimal(self.acc), Decimal(self.count))
         if n == "sum":
             if self.acc is not None and self.rtype.name == "numeric":
                 return Decimal(self.acc)
@@ -759,12 +752,8 @@ class Limit(Node):
         off = self.offset.fn(()) if self.offset else 0
         lim = self.limit.fn(()) if self.limit else None
         if off is not None and off < 0:
-            from sql.errors import InvalidParameterValue
-
             raise InvalidParameterValue("OFFSET must not be negative")
         if lim is not None and lim < 0:
-            from sql.errors import InvalidParameterValue
-
             raise InvalidParameterValue("LIMIT must not be negative")
         stop = None if lim is None else (off or 0) + lim
         yield from itertools.islice(self.child.rows(ex), off or 0, stop)
@@ -951,8 +940,6 @@ class SetOp(HoldingNode):
     casts: list[tuple[SqlType, SqlType, SqlType]]  # (left type, right type, result type)
 
     def _cast(self, rows: Iterator[Row], side: int) -> Iterator[Row]:
-        from sql.expr import cast_value
-
         plan = [(c[side], c[2]) for c in self.casts]
         if all(src == dst for src, dst in plan):
             yield from rows
@@ -1263,7 +1250,7 @@ def _and_all(parts: list[exp.Expr]) -> exp.Expr | None:
 class Planner:
     """Plans queries against one catalog snapshot for one session."""
 
-    def __init__(self, session: Any, catalog: Catalog, ctx: Context) -> None:
+    def __init__(self, session: SessionApi, catalog: Catalog, ctx: Context) -> None:
         self.session = session
         self.catalog = catalog
         self.ctx = ctx
@@ -1417,10 +1404,7 @@ class Planner:
                 and self.catalog.find(name, None, self.session.search_path()) is None
                 and _is_system_relation(name)
             ):
-                from sql.system_catalog import system_relation
-
-                node: Node = system_relation(self, name, schema, alias)
-                return node
+                return self._system_scan(name, schema, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
             codec = RowCodec(self.db, table)
             lo = codec.prefix
@@ -1443,6 +1427,12 @@ class Planner:
         if isinstance(item, exp.Values):
             return self._values(item, Scope([], outer=outer), alias)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
+
+    def _system_scan(self, name: str, schema: str | None, alias: str | None) -> Node:
+        cols, source = system_relation(self.session, name, schema)
+        label = alias or name
+        scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
+        return Materialized(scope, lambda _ex: source(), f"Function Scan on {name}")
 
     def _cte_scan(self, plan: Plan, cid: int, alias: str) -> Node:
         scope = Scope([ScopeColumn(alias, c.name, c.type) for c in plan.columns])
@@ -1480,8 +1470,6 @@ class Planner:
                 if start is None or stop is None or step is None:
                     return
                 if step == 0:
-                    from sql.errors import InvalidParameterValue
-
                     raise InvalidParameterValue("step size cannot equal zero")
                 v = start
                 n = 0
@@ -2173,14 +2161,10 @@ def _same_family(a: SqlType, b: SqlType) -> bool:
 
 
 def _is_system_relation(name: str) -> bool:
-    from sql.system_catalog import SYSTEM_RELATIONS
-
     return name in SYSTEM_RELATIONS
 
 
 def row_key_range(db: bytes, table: TableDef) -> tuple[bytes, bytes]:
-    from sql.layout import table_prefix
-
     lo = table_prefix(db, table.id)
     return lo, prefix_end(lo)
 

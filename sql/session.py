@@ -25,24 +25,34 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction, TxnClient
 from kv.errors import AlreadyExists, Db9Error, RetryableError
-from sql import commands, memory
+from sql import commands, ddl, dml, memory, relations
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, CatalogStore
+from sql.copy import parse_copy, parse_rows
+from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
+    ActiveSqlTransaction,
+    BadCopyFileFormat,
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
+    InvalidCursorName,
     InvalidParameterValue,
     InvalidSavepoint,
     NoActiveSqlTransaction,
+    ReadOnlySqlTransaction,
     SyntaxError_,
+    UndefinedColumn,
     UndefinedObject,
     UndefinedTable,
     UniqueViolation,
+    WrongObjectType,
     from_python,
 )
-from sql.expr import Context
+from sql.planner import Planner, is_point_read
+from sql.result import Result
+from sql.scope import Context
 from sql.sequences import Sequences
 from sql.types import SqlType
 
@@ -90,23 +100,6 @@ DEFAULT_SETTINGS: dict[str, str] = {
     # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
     "db9.statement_mem_limit": "1GB",
 }
-
-
-@dataclass
-class Result:
-    """One statement's outcome: a command tag, and for queries the columns and rows.
-
-    A query's rows are produced lazily: the statement hands back ``pending`` (an iterator not
-    yet started), and ``Session`` either drains it into ``rows`` (in-process callers) or wraps
-    it in a ``RowStream`` (``stream``) that the wire protocol consumes in batches; then ``tag``
-    is final only once the stream has ended (``stream.tag``)."""
-
-    tag: str
-    columns: list[tuple[str, SqlType]] | None = None
-    rows: list[tuple[Any, ...]] | None = None
-    copy: Any = None  # a sql.copy.CopySpec: the client must now send or receive COPY data
-    pending: Any = None  # an iterator of rows with close(), until drained or streamed
-    stream: RowStream | None = None
 
 
 class RowStream:
@@ -719,8 +712,6 @@ class Session:
     def _describe(
         self, tree: exp.Expr, declared: list[SqlType | None]
     ) -> tuple[list[tuple[str, SqlType]] | None, list[SqlType | None]]:
-        from sql.planner import Planner
-
         ctx = Context(params=[], param_types=list(declared))
         planner = Planner(self, self.catalog(), ctx)
         columns: list[tuple[str, SqlType]] | None = None
@@ -728,8 +719,6 @@ class Session:
             plan = planner.plan_query(tree)
             columns = [(c.name, c.type) for c in plan.columns]
         elif isinstance(tree, exp.Insert | exp.Update | exp.Delete):
-            from sql.dml import describe_dml
-
             columns = describe_dml(self, tree, ctx)
         n = max(
             [len(ctx.param_types)]
@@ -871,11 +860,7 @@ class Session:
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in commands.NAMED:
-            from sql import ddl
-
             if self.read_only:
-                from sql.errors import ReadOnlySqlTransaction
-
                 raise ReadOnlySqlTransaction(
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
@@ -947,9 +932,6 @@ class Session:
         param_types: list[SqlType | None],
         cache_key: tuple[Any, ...] | None = None,
     ) -> Result:
-        from sql import ddl, dml
-        from sql.planner import Planner, is_point_read
-
         ctx = Context(params=params, param_types=list(param_types))
         if isinstance(tree, exp.Command):
             raise FeatureNotSupported(f"statement {tree.this} is not supported")
@@ -982,8 +964,6 @@ class Session:
             | exp.Alter
             | exp.TruncateTable,
         ):
-            from sql.errors import ReadOnlySqlTransaction
-
             raise ReadOnlySqlTransaction("cannot execute statement in a read-only transaction")
         if isinstance(tree, exp.Insert):
             return dml.insert(self, tree, ctx)
@@ -1040,14 +1020,11 @@ class Session:
             return self._maintenance(stmt)
         if kind in ("close", "fetch", "move"):
             # db9 has no cursors (DECLARE is refused), so every name is unknown.
-            from sql.errors import InvalidCursorName
 
             if lower[1:] == ["all"] and kind == "close":
                 return Result("CLOSE CURSOR ALL")
             raise InvalidCursorName(f'cursor "{lower[-1].strip(chr(34))}" does not exist')
         if kind == "copy":
-            from sql.copy import parse_copy
-
             spec = parse_copy(words, stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.
             spec.ncols = len(self._copy_columns(spec))
@@ -1065,8 +1042,6 @@ class Session:
         if what not in (["all"], ["plans"], ["sequences"], ["temp"], ["temporary"]):
             raise SyntaxError_(f'syntax error at or near "{" ".join(what) or "DISCARD"}"')
         if what == ["all"] and self.in_block:
-            from sql.errors import ActiveSqlTransaction
-
             raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
         if what in (["all"], ["plans"]):
             self.plan_cache.clear()
@@ -1082,11 +1057,6 @@ class Session:
         """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker
         and keeps no planner statistics, so these check their arguments and do nothing else
         (accepted no-ops, sql.commands.NO_OPS)."""
-        from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
-
-        from sql import relations
-        from sql.errors import ActiveSqlTransaction
-
         kind = stmt.command
         if kind == "VACUUM" and self.in_block:
             raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
@@ -1116,8 +1086,6 @@ class Session:
                     if tokens[j].token_type != TokenType.COMMA and not (
                         rel.kind == "TABLE" and rel.table.has_column(col)
                     ):
-                        from sql.errors import UndefinedColumn
-
                         raise UndefinedColumn(
                             f'column "{col}" of relation "{name.name}" does not exist'
                         )
@@ -1135,8 +1103,6 @@ class Session:
     def _set_constraints(self, rest: list[str]) -> Result:
         """SET CONSTRAINTS: db9 has no deferrable constraints (CREATE refuses DEFERRABLE), so
         ALL is a no-op and a named constraint is unknown or not deferrable, as PostgreSQL says."""
-        from sql.errors import WrongObjectType
-
         if not rest or rest[-1] not in ("deferred", "immediate"):
             raise SyntaxError_("syntax error at end of input")
         names = [w for w in rest[:-1] if w != ","]
@@ -1155,8 +1121,6 @@ class Session:
 
     def _copy_columns(self, spec: Any) -> list[tuple[str, SqlType]]:
         if spec.query is not None:
-            from sql.planner import Planner
-
             plan = Planner(self, self.catalog(), Context()).plan_query(
                 self.parse(Statement(spec.query, 0, None))
             )
@@ -1173,14 +1137,8 @@ class Session:
         return self._guarded(lambda: self._copy_in(spec, chunks))
 
     def _copy_in(self, spec: Any, chunks: Iterable[bytes]) -> Result:
-        from sql.copy import parse_rows
-        from sql.dml import TableWriter, default_value
-        from sql.errors import BadCopyFileFormat
-
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         if self.read_only:
-            from sql.errors import ReadOnlySqlTransaction
-
             raise ReadOnlySqlTransaction("cannot execute COPY FROM in a read-only transaction")
         live = table.live_columns
         names = spec.columns or [c.name for c in live]
@@ -1339,7 +1297,6 @@ class Session:
             text = text[len(word) :].lstrip()
         inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
         tree = self.parse(inner)
-        from sql.planner import Planner
 
         if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
             raise FeatureNotSupported("EXPLAIN supports queries only")
