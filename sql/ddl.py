@@ -46,7 +46,7 @@ from sql.errors import (
 )
 from sql.expr import Compiler, datatype_to_sql
 from sql.layout import index_prefix, prefix_end, table_prefix
-from sql.planner import Planner
+from sql.plan.binder import Planner
 from sql.result import Result
 from sql.rows import RowCodec
 from sql.scope import Context, Scope

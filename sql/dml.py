@@ -31,9 +31,11 @@ from sql.errors import (
     UndefinedObject,
     UniqueViolation,
 )
+from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, expr_name
 from sql.layout import prefix_end
-from sql.planner import Exec, Node, Planner, table_scope
+from sql.plan.binder import Planner, table_scope
+from sql.plan.nodes import Node
 from sql.result import Result
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Scope, ScopeColumn, Typed
@@ -478,7 +480,7 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
                 else "INSERT has more target columns than expressions"
             )
 
-        for got in plan.run():
+        for got in run_plan(plan):
             rows_in.append(
                 [
                     cast_value(v, c.type, t, explicit=False)
@@ -739,7 +741,7 @@ def _targets(
 
 def _run(session: SessionApi, node: Node) -> list[Row]:
     """All rows of ``node``, read before the statement writes anything."""
-    return list(node.rows(Exec(session.current_txn())))
+    return list(start(session.current_txn()).rows(node))
 
 
 def update(session: SessionApi, tree: exp.Update, ctx: Context) -> Result:

@@ -43,6 +43,7 @@ from sql.errors import (
     UndefinedParameter,
     UndefinedTable,
 )
+from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.memory import check_concat
 from sql.scope import Context, Fn, Row, Scope, Typed
@@ -756,7 +757,7 @@ class Compiler:
         def values(r: Row) -> Any:
             if not plan.correlated and "v" in cache:
                 return cache["v"]
-            rows = plan.run(r)
+            rows = run_plan(plan, r)
             result = {row[0] for row in rows} if single_column else rows
             if not plan.correlated:
                 cache["v"] = result
@@ -775,7 +776,7 @@ class Compiler:
         def run(r: Row) -> Any:
             if not plan.correlated and "v" in cache:
                 return cache["v"]
-            rows = plan.run(r, limit=2)
+            rows = run_plan(plan, r, limit=2)
             if len(rows) > 1:
                 raise CardinalityViolation(
                     "more than one row returned by a subquery used as an expression"
@@ -791,7 +792,7 @@ class Compiler:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
         plan = self.ctx.plan_subquery(e.this, self.scope)
-        return Typed(lambda r: bool(plan.run(r, limit=1)), T.BOOL, name="exists")
+        return Typed(lambda r: bool(run_plan(plan, r, limit=1)), T.BOOL, name="exists")
 
     def c_Interval(self, e: exp.Interval) -> Typed:
         text = self.compile(e.this).fn(())
@@ -899,7 +900,7 @@ class Compiler:
             if len(plan.columns) != 1:
                 raise DatatypeMismatch("subquery must return only one column")
             return Typed(
-                lambda r: [row[0] for row in plan.run(r)],
+                lambda r: [row[0] for row in run_plan(plan, r)],
                 plan.columns[0].type.array_of(),
                 name="array",
             )

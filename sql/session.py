@@ -50,7 +50,10 @@ from sql.errors import (
     WrongObjectType,
     from_python,
 )
-from sql.planner import Planner, is_point_read
+from sql.executor.execute import iterate_plan
+from sql.plan.binder import Planner
+from sql.plan.explain import explain_plan
+from sql.plan.nodes import is_point_read
 from sql.result import Result
 from sql.scope import Context
 from sql.sequences import Sequences
@@ -900,7 +903,7 @@ class Session:
             if n > 0:
                 self._plans_in_use[key] = n
 
-        return _PlanRows(plan.iterate(), release)
+        return _PlanRows(iterate_plan(plan), release)
 
     def parse(self, stmt: Statement) -> exp.Expr:
         cache = self.database.parse_cache
@@ -1301,7 +1304,7 @@ class Session:
         if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
             raise FeatureNotSupported("EXPLAIN supports queries only")
         plan = Planner(self, self.catalog(), Context()).plan_query(tree)
-        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in plan.explain()])
+        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in explain_plan(plan)])
 
 
 def _flush(writer: Any, batch: list[tuple[Any, ...]]) -> int:

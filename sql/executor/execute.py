@@ -1,0 +1,176 @@
+"""Running a plan: ``execute`` dispatches each node to its runner, ``run_plan`` and
+``iterate_plan`` run a whole query (a subquery's rows as a list, a top-level query's as they
+are consumed).
+
+Every runner is a generator: nothing runs until the first row is asked for, and closing the
+iterator stops the plan and gives back what it holds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from kv import interrupt
+from kv.client import Transaction
+from sql.errors import InvalidParameterValue
+from sql.executor import aggregates, joins, scans, sorts
+from sql.executor.context import Exec, holding
+from sql.memory import SAMPLE, Held
+from sql.plan.nodes import (
+    Aggregate,
+    CteScan,
+    Distinct,
+    DistinctOn,
+    Filter,
+    HashJoin,
+    IndexRangeScan,
+    IndexScan,
+    Limit,
+    Materialized,
+    NestedLoopJoin,
+    Node,
+    OneRow,
+    Plan,
+    PointGet,
+    Project,
+    ProjectSet,
+    RangeScan,
+    RecursiveUnion,
+    SeriesScan,
+    SetOp,
+    Sort,
+    SubqueryScan,
+    TableScan,
+    ValuesScan,
+    Window,
+    WorkTableScan,
+)
+from sql.scope import Row
+
+
+def _filter(node: Filter, ex: Exec) -> Iterator[Row]:
+    f = node.pred.fn
+    for row in ex.rows(node.child):
+        if f(row) is True:
+            yield row
+
+
+def _project(node: Project, ex: Exec) -> Iterator[Row]:
+    fns = node.fns
+    for row in ex.rows(node.child):
+        yield tuple(f(row) for f in fns)
+
+
+def _one_row(node: OneRow, ex: Exec) -> Iterator[Row]:
+    yield ()
+
+
+def _limit(node: Limit, ex: Exec) -> Iterator[Row]:
+    off = node.offset.fn(()) if node.offset else 0
+    lim = node.limit.fn(()) if node.limit else None
+    if off is not None and off < 0:
+        raise InvalidParameterValue("OFFSET must not be negative")
+    if lim is not None and lim < 0:
+        raise InvalidParameterValue("LIMIT must not be negative")
+    stop = None if lim is None else (off or 0) + lim
+    yield from itertools.islice(ex.rows(node.child), off or 0, stop)
+
+
+def _project_set(node: ProjectSet, ex: Exec) -> Iterator[Row]:
+    for row in ex.rows(node.child):
+        results = [m(row) for m in node.makers]
+        n = max((len(r) for r in results), default=0)
+        held = Held()
+        try:
+            if n > SAMPLE:  # the set-returning functions' lists, while this row expands
+                held.add(sum(len(r) for r in results) * 40)
+                held.flush()
+            for i in range(n):
+                if not i & 1023:
+                    interrupt.check()
+                yield row + tuple(r[i] if i < len(r) else None for r in results)
+        finally:
+            held.close()
+
+
+Runner = Callable[[Any, Exec], Iterator[Row]]
+
+
+def _holding(run: Callable[[Any, Exec, Held], Iterator[Row]]) -> Runner:
+    """The runner of a node that keeps rows while it runs (sql.executor.context.holding)."""
+    return lambda node, ex: holding(lambda held: run(node, ex, held))
+
+
+RUNNERS: dict[type[Node], Runner] = {
+    TableScan: scans.table_scan,
+    RangeScan: scans.range_scan,
+    PointGet: scans.point_get,
+    IndexScan: scans.index_scan,
+    IndexRangeScan: scans.index_range_scan,
+    Materialized: scans.materialized,
+    ValuesScan: scans.values_scan,
+    SeriesScan: scans.series_scan,
+    CteScan: scans.cte_scan,
+    WorkTableScan: scans.work_table_scan,
+    RecursiveUnion: scans.recursive_union,
+    SubqueryScan: scans.subquery_scan,
+    Filter: _filter,
+    Project: _project,
+    OneRow: _one_row,
+    NestedLoopJoin: joins.nested_loop_join,
+    HashJoin: joins.hash_join,
+    Aggregate: _holding(aggregates.aggregate),
+    Window: _holding(aggregates.window),
+    Sort: sorts.sort,
+    Limit: _limit,
+    Distinct: sorts.distinct,
+    DistinctOn: sorts.distinct_on,
+    ProjectSet: _project_set,
+    SetOp: _holding(sorts.set_op),
+}
+
+
+def execute(node: Node, ex: Exec) -> Iterator[Row]:
+    """The rows of ``node``, produced as they are consumed."""
+    return RUNNERS[type(node)](node, ex)
+
+
+def start(txn: Transaction) -> Exec:
+    """A new execution in ``txn``; its ``close`` gives back what its CTE results hold."""
+    return Exec(txn, execute)
+
+
+def run_plan(plan: Plan, outer_row: Row | None = None, limit: int | None = None) -> list[Row]:
+    """The rows of a subquery (for ``outer_row`` of the enclosing query), at most ``limit``."""
+    assert plan.run_txn is not None
+    saved = plan.scope.outer_cell[0]
+    plan.scope.outer_cell[0] = outer_row
+    ex = start(plan.run_txn())
+    try:
+        it = ex.rows(plan.node)
+        if limit is not None:
+            return list(itertools.islice(it, limit))
+        held = Held()  # the list is the caller's; it must fit while it is built
+        try:
+            return held.collect(it)
+        finally:
+            held.close()
+    finally:
+        ex.close()
+        plan.scope.outer_cell[0] = saved
+
+
+def iterate_plan(plan: Plan) -> Iterator[Row]:
+    """The rows of a top-level query, produced as they are consumed. The transaction is
+    taken now; what the plan holds is given back when the iterator ends or is closed."""
+    assert plan.run_txn is not None
+    return _iterate(plan.node, start(plan.run_txn()))
+
+
+def _iterate(node: Node, ex: Exec) -> Iterator[Row]:
+    try:
+        yield from ex.rows(node)
+    finally:
+        ex.close()
