@@ -18,56 +18,28 @@ from sql.errors import InvalidParameterValue
 from sql.executor import aggregates, joins, scans, sorts
 from sql.executor.context import Exec, holding
 from sql.memory import SAMPLE, Held
-from sql.plan.nodes import (
-    Aggregate,
-    CteScan,
-    Distinct,
-    DistinctOn,
-    Filter,
-    HashJoin,
-    IndexRangeScan,
-    IndexScan,
-    Limit,
-    Materialized,
-    NestedLoopJoin,
-    Node,
-    OneRow,
-    Plan,
-    PointGet,
-    Project,
-    ProjectSet,
-    RangeScan,
-    RecursiveUnion,
-    SeriesScan,
-    SetOp,
-    Sort,
-    SubqueryScan,
-    TableScan,
-    ValuesScan,
-    Window,
-    WorkTableScan,
-)
+from sql.plan import nodes as N
 from sql.scope import Row
 
 
-def _filter(node: Filter, ex: Exec) -> Iterator[Row]:
+def _filter(node: N.Filter, ex: Exec) -> Iterator[Row]:
     f = node.pred.fn
     for row in ex.rows(node.child):
         if f(row) is True:
             yield row
 
 
-def _project(node: Project, ex: Exec) -> Iterator[Row]:
+def _project(node: N.Project, ex: Exec) -> Iterator[Row]:
     fns = node.fns
     for row in ex.rows(node.child):
         yield tuple(f(row) for f in fns)
 
 
-def _one_row(node: OneRow, ex: Exec) -> Iterator[Row]:
+def _one_row(node: N.OneRow, ex: Exec) -> Iterator[Row]:
     yield ()
 
 
-def _limit(node: Limit, ex: Exec) -> Iterator[Row]:
+def _limit(node: N.Limit, ex: Exec) -> Iterator[Row]:
     off = node.offset.fn(()) if node.offset else 0
     lim = node.limit.fn(()) if node.limit else None
     if off is not None and off < 0:
@@ -78,7 +50,7 @@ def _limit(node: Limit, ex: Exec) -> Iterator[Row]:
     yield from itertools.islice(ex.rows(node.child), off or 0, stop)
 
 
-def _project_set(node: ProjectSet, ex: Exec) -> Iterator[Row]:
+def _project_set(node: N.ProjectSet, ex: Exec) -> Iterator[Row]:
     for row in ex.rows(node.child):
         results = [m(row) for m in node.makers]
         n = max((len(r) for r in results), default=0)
@@ -103,36 +75,36 @@ def _holding(run: Callable[[Any, Exec, Held], Iterator[Row]]) -> Runner:
     return lambda node, ex: holding(lambda held: run(node, ex, held))
 
 
-RUNNERS: dict[type[Node], Runner] = {
-    TableScan: scans.table_scan,
-    RangeScan: scans.range_scan,
-    PointGet: scans.point_get,
-    IndexScan: scans.index_scan,
-    IndexRangeScan: scans.index_range_scan,
-    Materialized: scans.materialized,
-    ValuesScan: scans.values_scan,
-    SeriesScan: scans.series_scan,
-    CteScan: scans.cte_scan,
-    WorkTableScan: scans.work_table_scan,
-    RecursiveUnion: scans.recursive_union,
-    SubqueryScan: scans.subquery_scan,
-    Filter: _filter,
-    Project: _project,
-    OneRow: _one_row,
-    NestedLoopJoin: joins.nested_loop_join,
-    HashJoin: joins.hash_join,
-    Aggregate: _holding(aggregates.aggregate),
-    Window: _holding(aggregates.window),
-    Sort: sorts.sort,
-    Limit: _limit,
-    Distinct: sorts.distinct,
-    DistinctOn: sorts.distinct_on,
-    ProjectSet: _project_set,
-    SetOp: _holding(sorts.set_op),
+RUNNERS: dict[type[N.Node], Runner] = {
+    N.TableScan: scans.table_scan,
+    N.RangeScan: scans.range_scan,
+    N.PointGet: scans.point_get,
+    N.IndexScan: scans.index_scan,
+    N.IndexRangeScan: scans.index_range_scan,
+    N.Materialized: scans.materialized,
+    N.ValuesScan: scans.values_scan,
+    N.SeriesScan: scans.series_scan,
+    N.CteScan: scans.cte_scan,
+    N.WorkTableScan: scans.work_table_scan,
+    N.RecursiveUnion: scans.recursive_union,
+    N.SubqueryScan: scans.subquery_scan,
+    N.Filter: _filter,
+    N.Project: _project,
+    N.OneRow: _one_row,
+    N.NestedLoopJoin: joins.nested_loop_join,
+    N.HashJoin: joins.hash_join,
+    N.Aggregate: _holding(aggregates.aggregate),
+    N.Window: _holding(aggregates.window),
+    N.Sort: sorts.sort,
+    N.Limit: _limit,
+    N.Distinct: sorts.distinct,
+    N.DistinctOn: sorts.distinct_on,
+    N.ProjectSet: _project_set,
+    N.SetOp: _holding(sorts.set_op),
 }
 
 
-def execute(node: Node, ex: Exec) -> Iterator[Row]:
+def execute(node: N.Node, ex: Exec) -> Iterator[Row]:
     """The rows of ``node``, produced as they are consumed."""
     return RUNNERS[type(node)](node, ex)
 
@@ -142,7 +114,7 @@ def start(txn: Transaction) -> Exec:
     return Exec(txn, execute)
 
 
-def run_plan(plan: Plan, outer_row: Row | None = None, limit: int | None = None) -> list[Row]:
+def run_plan(plan: N.Plan, outer_row: Row | None = None, limit: int | None = None) -> list[Row]:
     """The rows of a subquery (for ``outer_row`` of the enclosing query), at most ``limit``."""
     assert plan.run_txn is not None
     saved = plan.scope.outer_cell[0]
@@ -162,14 +134,14 @@ def run_plan(plan: Plan, outer_row: Row | None = None, limit: int | None = None)
         plan.scope.outer_cell[0] = saved
 
 
-def iterate_plan(plan: Plan) -> Iterator[Row]:
+def iterate_plan(plan: N.Plan) -> Iterator[Row]:
     """The rows of a top-level query, produced as they are consumed. The transaction is
     taken now; what the plan holds is given back when the iterator ends or is closed."""
     assert plan.run_txn is not None
     return _iterate(plan.node, start(plan.run_txn()))
 
 
-def _iterate(node: Node, ex: Exec) -> Iterator[Row]:
+def _iterate(node: N.Node, ex: Exec) -> Iterator[Row]:
     try:
         yield from ex.rows(node)
     finally:

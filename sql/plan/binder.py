@@ -93,12 +93,20 @@ def _srf_name(e: exp.Expr) -> str | None:
 
 
 def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
+    return _outermost(e, lambda node: _srf_name(node) is not None, (exp.Subquery, exp.Select))
+
+
+def _outermost(
+    e: exp.Expr, matches: Callable[[exp.Expr], bool], opaque: tuple[type[exp.Expr], ...]
+) -> list[exp.Expr]:
+    """The outermost nodes of ``e`` that ``matches``, not looking inside ``opaque`` ones
+    (subqueries, which are planned on their own)."""
     found: list[exp.Expr] = []
 
     def walk(node: exp.Expr) -> None:
-        if isinstance(node, exp.Subquery | exp.Select):
+        if isinstance(node, opaque):
             return
-        if _srf_name(node) is not None:
+        if matches(node):
             found.append(node)
             return
         for child in node.iter_expressions():
@@ -168,25 +176,24 @@ AGGREGATES = {
 WINDOW_ONLY = {"row_number", "rank", "dense_rank"}
 
 
+# sqlglot's classes for aggregate calls, and PostgreSQL's names for them (checked in order)
+_AGG_CLASSES: tuple[tuple[type[exp.Expr], str], ...] = (
+    (exp.Count, "count"),
+    (exp.Sum, "sum"),
+    (exp.Avg, "avg"),
+    (exp.Min, "min"),
+    (exp.Max, "max"),
+    (exp.ArrayAgg, "array_agg"),
+    (exp.GroupConcat, "string_agg"),
+    (exp.LogicalAnd, "bool_and"),
+    (exp.LogicalOr, "bool_or"),
+)
+
+
 def _agg_name(e: exp.Expr) -> str | None:
-    if isinstance(e, exp.Count):
-        return "count"
-    if isinstance(e, exp.Sum):
-        return "sum"
-    if isinstance(e, exp.Avg):
-        return "avg"
-    if isinstance(e, exp.Min):
-        return "min"
-    if isinstance(e, exp.Max):
-        return "max"
-    if isinstance(e, exp.ArrayAgg):
-        return "array_agg"
-    if isinstance(e, exp.GroupConcat):
-        return "string_agg"
-    if isinstance(e, exp.LogicalAnd):
-        return "bool_and"
-    if isinstance(e, exp.LogicalOr):
-        return "bool_or"
+    for cls, name in _AGG_CLASSES:
+        if isinstance(e, cls):
+            return name
     if isinstance(e, exp.Anonymous) and str(e.this).lower() in AGGREGATES:
         return str(e.this).lower()
     return None
@@ -194,38 +201,18 @@ def _agg_name(e: exp.Expr) -> str | None:
 
 def _find_aggs(e: exp.Expr) -> list[exp.Expr]:
     """Aggregate calls in ``e``, not looking into subqueries or window functions."""
-    found: list[exp.Expr] = []
 
-    def walk(node: exp.Expr) -> None:
-        if isinstance(node, exp.Subquery | exp.Select | exp.Window):
-            return
+    def is_agg(node: exp.Expr) -> bool:
         if isinstance(node, exp.Filter) and _agg_name(node.this):
-            found.append(node)
-            return
-        if _agg_name(node) is not None:
-            found.append(node)
-            return
-        for child in node.iter_expressions():
-            walk(child)
+            return True
+        return _agg_name(node) is not None
 
-    walk(e)
-    return found
+    return _outermost(e, is_agg, (exp.Subquery, exp.Select, exp.Window))
 
 
 def _find_windows(e: exp.Expr) -> list[exp.Window]:
-    found: list[exp.Window] = []
-
-    def walk(node: exp.Expr) -> None:
-        if isinstance(node, exp.Subquery | exp.Select):
-            return
-        if isinstance(node, exp.Window):
-            found.append(node)
-            return
-        for child in node.iter_expressions():
-            walk(child)
-
-    walk(e)
-    return found
+    found = _outermost(e, lambda node: isinstance(node, exp.Window), (exp.Subquery, exp.Select))
+    return [w for w in found if isinstance(w, exp.Window)]
 
 
 class Planner:
@@ -561,17 +548,20 @@ class Planner:
             node = Sort(node, keys, ", ".join(texts))
         if on_keys:
             node = DistinctOn(node, on_keys)
-        limit, offset = q.args.get("limit"), q.args.get("offset")
-        if limit is not None or offset is not None:
-            const = self.compiler(Scope([]))
-            lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
-            off = (
-                coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
-            )
-            node = Limit(node, lim, off)
+        node = self._limit(node, q)
         if len(fns) > width:
             node = Project(node, [operator.itemgetter(i) for i in range(width)], Scope(out_cols))
         return node, out_cols
+
+    def _limit(self, node: Node, q: exp.Expr) -> Node:
+        """``node`` under the query's LIMIT and OFFSET (constants, bigint), if it has any."""
+        limit, offset = q.args.get("limit"), q.args.get("offset")
+        if limit is None and offset is None:
+            return node
+        const = self.compiler(Scope([]))
+        lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
+        off = coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
+        return Limit(node, lim, off)
 
     def _expand_stars(self, exprs: list[exp.Expr], scope: Scope) -> list[exp.Expr]:
         out: list[exp.Expr] = []
@@ -864,14 +854,7 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 keys.append(SortKey(idx, desc, desc if nf is None else bool(nf)))
             node = Sort(node, keys, "")
-        limit, offset = q.args.get("limit"), q.args.get("offset")
-        if limit is not None or offset is not None:
-            const = self.compiler(Scope([]))
-            lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
-            off = (
-                coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
-            )
-            node = Limit(node, lim, off)
+        node = self._limit(node, q)
         return node, cols
 
 

@@ -31,6 +31,23 @@ class Node:
         return []
 
 
+class Unary(Node):
+    """A node over one input, ``child``."""
+
+    child: Node
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+
+class SameRows(Unary):
+    """A node whose rows are rows of its input (filtered, reordered, cut): the same scope."""
+
+    @property
+    def scope(self) -> Scope:  # type: ignore[override]
+        return self.child.scope
+
+
 # -- scans -------------------------------------------------------------------------------------
 
 
@@ -168,7 +185,7 @@ class SubqueryScan(Node):
 
 
 @dataclass
-class Where(Node):
+class Where(SameRows):
     """Logical: a WHERE clause's conditions, not yet compiled. The rules decide which of
     them a scan below can use (sql.plan.rules); the binder compiles the rest into a Filter."""
 
@@ -176,26 +193,12 @@ class Where(Node):
     conds: list[exp.Expr]
     bound_in: Scope  # the scope the conditions are compiled in (with the enclosing query's)
 
-    @property
-    def scope(self) -> Scope:  # type: ignore[override]
-        return self.child.scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
-
 
 @dataclass
-class Filter(Node):
+class Filter(SameRows):
     child: Node
     pred: Typed
     text: str
-
-    @property
-    def scope(self) -> Scope:  # type: ignore[override]
-        return self.child.scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
 
 
 @dataclass
@@ -269,7 +272,7 @@ class AggSpec:
 
 
 @dataclass
-class Aggregate(Node):
+class Aggregate(Unary):
     """Rows of (group keys..., aggregate results...): one per group, or one in all when
     there is no GROUP BY."""
 
@@ -278,9 +281,6 @@ class Aggregate(Node):
     aggs: list[AggSpec]
     scope: Scope
     has_group_by: bool
-
-    def children(self) -> list[Node]:
-        return [self.child]
 
 
 @dataclass
@@ -291,48 +291,27 @@ class SortKey:
 
 
 @dataclass
-class Sort(Node):
+class Sort(SameRows):
     child: Node
     keys: list[SortKey]
     text: str
 
-    @property
-    def scope(self) -> Scope:  # type: ignore[override]
-        return self.child.scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
-
 
 @dataclass
-class Limit(Node):
+class Limit(SameRows):
     child: Node
     limit: Typed | None
     offset: Typed | None
 
-    @property
-    def scope(self) -> Scope:  # type: ignore[override]
-        return self.child.scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
-
 
 @dataclass
-class Distinct(Node):
+class Distinct(SameRows):
     child: Node
     width: int  # leading columns that define distinctness
 
-    @property
-    def scope(self) -> Scope:  # type: ignore[override]
-        return self.child.scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
-
 
 @dataclass
-class ProjectSet(Node):
+class ProjectSet(Unary):
     """Set-returning functions in the select list: each input row becomes as many rows as
     the longest result, shorter results padded with NULLs."""
 
@@ -340,23 +319,13 @@ class ProjectSet(Node):
     makers: list[Callable[[Row], list[Any]]]
     scope: Scope
 
-    def children(self) -> list[Node]:
-        return [self.child]
-
 
 @dataclass
-class DistinctOn(Node):
+class DistinctOn(SameRows):
     """SELECT DISTINCT ON: the first row (in ORDER BY order) of each group of equal keys."""
 
     child: Node
     keys: list[int]
-
-    @property
-    def scope(self) -> Scope:  # type: ignore[override]
-        return self.child.scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
 
 
 @dataclass
@@ -382,15 +351,12 @@ class WindowSpec:
 
 
 @dataclass
-class Window(Node):
+class Window(Unary):
     """Each input row with one more column per window function."""
 
     child: Node
     specs: list[WindowSpec]
     scope: Scope
-
-    def children(self) -> list[Node]:
-        return [self.child]
 
 
 # -- the plan of one query ---------------------------------------------------------------------

@@ -4,6 +4,8 @@ Where) are gone from every plan it hands on."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlglot
 
 from kv.client import TxnClient
@@ -22,7 +24,7 @@ def _node_kinds() -> set[type[nodes.Node]]:
     return {
         v
         for v in vars(nodes).values()
-        if isinstance(v, type) and issubclass(v, nodes.Node) and v is not nodes.Node
+        if isinstance(v, type) and issubclass(v, nodes.Node) and dataclasses.is_dataclass(v)
     }
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sql.casts import coerce_to
+from sql.catalog import TableDef
 from sql.errors import FeatureNotSupported, UndefinedColumn, UndefinedTable
+from sql.expr import Compiler
 from sql.plan.nodes import IndexRangeScan, IndexScan, Node, PointGet, RangeScan, TableScan, Where
 from sql.plan.rule import Binding
 from sql.scope import Scope, Typed
@@ -54,42 +56,19 @@ def _access_path(
                 (c.this, c.expression, type(c)),
                 (c.expression, c.this, flip[type(c)]),
             ):
-                if not (
-                    isinstance(col, exp.Column)
-                    and (not col.table or col.table == alias)
-                    and table.has_column(col.name)
-                ) or _mentions_columns(other, scope):
-                    continue
-                const._type_param(other, table.column(col.name).type)
-                try:
-                    value = const.compile(other)
-                except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
-                    continue
-                ctype = table.column(col.name).type
-                if not _lossless(value.type, ctype):
+                value = _key_value(const, table, alias, col, other, scope)
+                if value is None:
                     continue
                 lower = kind in (exp.GT, exp.GTE)
                 inclusive = kind in (exp.GTE, exp.LTE)
-                bounds.append((c, col.name, coerce_to(value, ctype), lower, inclusive))
+                bounds.append((c, col.name, value, lower, inclusive))
                 break
         if not isinstance(c, exp.EQ):
             continue
         for col, other in ((c.this, c.expression), (c.expression, c.this)):
-            if (
-                isinstance(col, exp.Column)
-                and (not col.table or col.table == alias)
-                and table.has_column(col.name)
-                and not _mentions_columns(other, scope)
-            ):
-                const._type_param(other, table.column(col.name).type)
-                try:
-                    value = const.compile(other)
-                except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
-                    continue
-                ctype = table.column(col.name).type
-                if not _lossless(value.type, ctype):
-                    continue
-                eqs[col.name] = (c, coerce_to(value, ctype))
+            value = _key_value(const, table, alias, col, other, scope)
+            if value is not None:
+                eqs[col.name] = (c, value)
                 break
     pk = table.primary_key
     if pk and all(k in eqs for k in pk):
@@ -145,6 +124,34 @@ def _access_path(
             )
             return irange, conds
     return scan, conds
+
+
+def _key_value(
+    const: Compiler,
+    table: TableDef,
+    alias: str | None,
+    col: exp.Expr,
+    other: exp.Expr,
+    scope: Scope,
+) -> Typed | None:
+    """``other`` compiled as a key value of column ``col`` of the scanned table, or None when
+    ``col`` is not such a column, ``other`` mentions a column of the query, cannot be compiled
+    here, or would select other rows in the column's type."""
+    if not (
+        isinstance(col, exp.Column)
+        and (not col.table or col.table == alias)
+        and table.has_column(col.name)
+    ) or _mentions_columns(other, scope):
+        return None
+    const._type_param(other, table.column(col.name).type)
+    try:
+        value = const.compile(other)
+    except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
+        return None
+    ctype = table.column(col.name).type
+    if not _lossless(value.type, ctype):
+        return None
+    return coerce_to(value, ctype)
 
 
 def _mentions_columns(e: exp.Expr, scope: Scope) -> bool:
