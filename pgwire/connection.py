@@ -32,6 +32,7 @@ from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
 from sql.result import Result, Stream
 from sql.session import Prepared, Session
+from sql.statements import split_statements
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -702,7 +703,6 @@ class PgConnection:
     async def simple_query(self, sql: str) -> None:
         session = self.session
         assert session is not None
-        from sql.session import split_statements
 
         try:
             stmts = split_statements(sql)

@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
@@ -23,13 +23,14 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv import interrupt, nowait
-from kv.client import Transaction, TxnClient
+from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError
 from sql import commands, ddl, dml, memory, relations
 from sql import settings as guc
 from sql import types as T
-from sql.catalog import Catalog, CatalogStore
+from sql.catalog import Catalog
 from sql.copy import parse_copy, parse_rows
+from sql.database import Database
 from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
     ActiveSqlTransaction,
@@ -56,12 +57,18 @@ from sql.plan.explain import explain_plan
 from sql.plan.nodes import is_point_read
 from sql.result import Result
 from sql.scope import Context
-from sql.sequences import Sequences
+from sql.statements import (
+    DIALECT,
+    Statement,
+    error_position,
+    join_dotted,
+    set_value,
+    split_statements,
+)
 from sql.types import SqlType
 
 log = logging.getLogger(__name__)
 
-_DIALECT = sqlglot.Dialect.get_or_raise("postgres")
 
 ISOLATION_LEVELS = ("read uncommitted", "read committed", "repeatable read", "serializable")
 _ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
@@ -246,34 +253,6 @@ class Prepared:
     columns: list[tuple[str, SqlType]] | None
 
 
-@dataclass
-class Database:
-    """One database (a key prefix) and what its sessions share."""
-
-    client: TxnClient
-    db: bytes
-    name: str = "postgres"
-    catalogs: CatalogStore = field(init=False)
-    sequences: Sequences = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.catalogs = CatalogStore(self.db)
-        self.sequences = Sequences(self.client, self.db)
-        self.parse_cache: dict[str, list[exp.Expr | None]] = {}
-        # Told of every statement: (text, seconds, error sqlstate or None, committed). The
-        # control plane's inspect metrics hang here; the SQL layer only reports.
-        self.observer: Callable[[str, float, str | None, bool], None] | None = None
-
-
-@dataclass
-class Statement:
-    text: str
-    start: int  # offset of the statement in the query string (for error positions)
-    utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
-    command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
-    tokens: list[Any] = field(default_factory=list)
-
-
 # Caches are bounded: parsed trees are ~6 kB each (shared by the database's sessions), a
 # compiled plan holds closures over its session (one cache per session).
 _PARSE_CACHE_SIZE = 2000
@@ -281,57 +260,6 @@ _PARSE_CACHE_SIZE = 2000
 # client sees the 40001: about 10 s of growing pauses, unless statement_timeout ends it first.
 AUTOCOMMIT_ATTEMPTS = 100
 _PLAN_CACHE_SIZE = 500
-
-_UTILITY_HEADS = {
-    "BEGIN",
-    "START",
-    "COMMIT",
-    "END",
-    "ROLLBACK",
-    "ABORT",
-    "SAVEPOINT",
-    "RELEASE",
-    "SHOW",
-    "SET",
-    "RESET",
-    "EXPLAIN",
-    "DISCARD",
-    "DEALLOCATE",
-    "LISTEN",
-    "UNLISTEN",
-    "NOTIFY",
-    "COPY",
-    "VACUUM",
-    "ANALYZE",
-    "ANALYSE",
-    "CHECKPOINT",
-    "CLOSE",
-    "FETCH",
-    "MOVE",
-}
-
-
-def split_statements(sql: str) -> list[Statement]:
-    """Split on top-level semicolons with sqlglot's tokenizer (quotes and $$ respected)."""
-    try:
-        tokens = _DIALECT.tokenize(sql)
-    except TokenError as exc:
-        raise SyntaxError_(f"syntax error: {exc}") from None
-    out: list[Statement] = []
-    current: list[Any] = []
-    for tok in [*tokens, None]:
-        if tok is None or tok.token_type == TokenType.SEMICOLON:
-            if current:
-                start, end = current[0].start, current[-1].end + 1
-                words = [t.text for t in current]
-                head = words[0].upper()
-                utility = (head.lower(), words) if head in _UTILITY_HEADS else None
-                command = commands.command_name(words)
-                out.append(Statement(sql[start:end], start, utility, command, current))
-            current = []
-        else:
-            current.append(tok)
-    return out
 
 
 class Session:
@@ -917,7 +845,7 @@ class Session:
                     f'syntax error at or near "{err.get("highlight", "")}"'
                     if err.get("highlight")
                     else "syntax error",
-                    position=stmt.start + _position(stmt.text, err),
+                    position=stmt.start + error_position(stmt.text, err),
                 ) from None
             except TokenError as exc:
                 raise SyntaxError_(f"syntax error: {exc}") from None
@@ -992,7 +920,7 @@ class Session:
         assert stmt.utility is not None
         kind, words = stmt.utility
         if kind in ("set", "show", "reset"):
-            words = _join_dotted(words)
+            words = join_dotted(words)
         lower = [w.lower() for w in words]
         if kind == "set" and lower[1:2] == ["constraints"]:
             return self._set_constraints(lower[2:])
@@ -1065,7 +993,7 @@ class Session:
             raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
         # The tokenizer may hand back the rest of the command as one token: read it again.
         head = stmt.tokens[0]
-        tokens, i = [head, *_DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
+        tokens, i = [head, *DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
         options = {"VERBOSE", "FULL", "FREEZE", "ANALYZE", "ANALYSE", "SKIP_LOCKED"}
         if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
             while i < len(tokens) and tokens[i].token_type != TokenType.R_PAREN:
@@ -1249,7 +1177,7 @@ class Session:
             ",".join(v for v in values if v != ",") if name == "search_path" else " ".join(values)
         )
         if name in guc.TIME_SETTINGS:
-            value = _set_value(name, source or " ".join(words))
+            value = set_value(name, source or " ".join(words))
         if value.lower() == "default":
             value = DEFAULT_SETTINGS.get(name, "")
         if name in ("transaction_isolation", "default_transaction_isolation"):
@@ -1377,62 +1305,6 @@ def _cacheable(tree: exp.Expr) -> bool:
         if isinstance(node, exp.Func) and node.sql_name().lower() in volatile:
             return False
     return True
-
-
-def _set_value(name: str, source: str) -> str:
-    """The one value of ``SET name = value`` as PostgreSQL's grammar reads it: a string's
-    contents, a signed number's text, a word (lower-cased), or ``default``."""
-    tokens = _DIALECT.tokenize(source)
-    at = next(i for i, t in enumerate(tokens) if t.text.lower() == name) + 1
-    if at < len(tokens) and (
-        tokens[at].token_type == TokenType.EQ or tokens[at].text.upper() == "TO"
-    ):
-        at += 1
-    values = tokens[at:]
-    if any(t.token_type == TokenType.COMMA for t in values):
-        raise InvalidParameterValue(f"SET {name} takes only one argument")
-    if not values:
-        raise SyntaxError_("syntax error at end of input")
-    sign = ""
-    if values[0].token_type in (TokenType.DASH, TokenType.PLUS) and len(values) > 1:
-        sign = "-" if values[0].token_type == TokenType.DASH else ""
-        values = values[1:]
-    first = values[0]
-    if (
-        first.token_type == TokenType.NUMBER
-        and len(values) > 1
-        and values[1].start == first.end + 1
-    ):
-        junk = first.text + values[1].text
-        raise SyntaxError_(f'trailing junk after numeric literal at or near "{junk}"')
-    if len(values) > 1:
-        raise SyntaxError_(f'syntax error at or near "{values[1].text}"')
-    if first.token_type in (TokenType.STRING, TokenType.NUMBER):
-        return sign + first.text
-    return first.text.lower()
-
-
-def _join_dotted(words: list[str]) -> list[str]:
-    """``db9 . statement_mem_limit`` (three tokens) as one setting name."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        if words[i] == "." and out and i + 1 < len(words):
-            out[-1] = f"{out[-1]}.{words[i + 1]}"
-            i += 2
-            continue
-        out.append(words[i])
-        i += 1
-    return out
-
-
-def _position(text: str, err: dict[str, Any]) -> int:
-    line, col = err.get("line"), err.get("col")
-    if not line or not col:
-        return 1
-    lines = text.split("\n")
-    before = sum(len(x) + 1 for x in lines[: int(line) - 1])
-    return int(before + max(int(col) - len(err.get("highlight") or "") + 1, 1))
 
 
 Runner = Callable[[str], list[Result]]

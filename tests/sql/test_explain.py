@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from kv.client import TxnClient
-from sql.session import Database, Session
+from sql.database import Database
+from sql.session import Session
 from tests.kv.conftest import local_kv
 
 CASES = [

@@ -9,12 +9,13 @@ import dataclasses
 import sqlglot
 
 from kv.client import TxnClient
+from sql.database import Database
 from sql.executor.execute import RUNNERS
 from sql.plan import nodes
 from sql.plan.binder import Planner
 from sql.plan.explain import DESCRIBE
 from sql.scope import Context
-from sql.session import Database, Session
+from sql.session import Session
 from tests.kv.conftest import local_kv
 
 LOGICAL = {nodes.Join, nodes.Where}
