@@ -757,6 +757,7 @@ class PgConnection:
         session = self.session
         assert session is not None
         spec = request.copy
+        assert spec is not None, "only a COPY result starts the COPY sub-protocol"
         if spec.direction == "out":
             return await self._copy_out(spec)
         return await self._copy_in(spec)

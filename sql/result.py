@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kv.errors import Db9Error
+from sql.copy import CopySpec
 from sql.types import SqlType
 
 
@@ -48,6 +49,6 @@ class Result:
     tag: str
     columns: list[tuple[str, SqlType]] | None = None
     rows: list[tuple[Any, ...]] | None = None
-    copy: Any = None  # a sql.copy.CopySpec: the client must now send or receive COPY data
+    copy: CopySpec | None = None  # the client must now send or receive COPY data
     pending: Any = None  # an iterator of rows with close(), until drained or streamed
     stream: Stream | None = None

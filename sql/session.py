@@ -29,7 +29,7 @@ from sql import commands, ddl, dml, memory, relations
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog
-from sql.copy import parse_copy, parse_rows
+from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
 from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
@@ -54,7 +54,7 @@ from sql.errors import (
 from sql.executor.execute import iterate_plan
 from sql.plan.binder import Planner
 from sql.plan.explain import explain_plan
-from sql.plan.nodes import is_point_read
+from sql.plan.nodes import Plan, is_point_read
 from sql.result import Result
 from sql.scope import Context
 from sql.statements import (
@@ -286,7 +286,7 @@ class Session:
         # Compiled plans hold closures bound to this session (its transaction, its
         # settings), so they are cached per session, never shared.
         # (plan, its context, its result columns) by (text, parameter oids, catalog version)
-        self.plan_cache: dict[tuple[Any, ...], tuple[Any, Context, list[tuple[str, SqlType]]]] = {}
+        self.plan_cache: dict[tuple[Any, ...], tuple[Plan, Context, list[tuple[str, SqlType]]]] = {}
         # Statement texts whose cached plan is a primary-key point read (see execute_inline).
         self.point_reads: set[str] = set()
         # Queries whose rows are still being fetched (suspended portals), oldest first.
@@ -820,7 +820,7 @@ class Session:
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
 
-    def _rows_of(self, plan: Any) -> _PlanRows:
+    def _rows_of(self, plan: Plan) -> _PlanRows:
         """The plan's rows, produced as they are consumed; the plan (and its ctx.params) is
         this execution's until the rows are closed."""
         key = id(plan)
@@ -1050,12 +1050,13 @@ class Session:
 
     # -- COPY ----------------------------------------------------------------------------------
 
-    def _copy_columns(self, spec: Any) -> list[tuple[str, SqlType]]:
+    def _copy_columns(self, spec: CopySpec) -> list[tuple[str, SqlType]]:
         if spec.query is not None:
             plan = Planner(self, self.catalog(), Context()).plan_query(
                 self.parse(Statement(spec.query, 0, None))
             )
             return [(c.name, c.type) for c in plan.columns]
+        assert spec.table is not None, "COPY names a table or a query"
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
@@ -1108,13 +1109,13 @@ class Session:
         writer.finish()
         return Result(f"COPY {count}")
 
-    def copy_out(self, spec: Any) -> Result:
+    def copy_out(self, spec: CopySpec) -> Result:
         """A COPY TO STDOUT, run as one statement of this session: its columns, and its rows
         as ``result.stream`` (to be formatted with ``sql.copy.format_row``); the tag, once
         the stream has ended, is ``COPY n``."""
         return self._guarded(lambda: self._copy_out(spec), stream=True)
 
-    def _copy_out(self, spec: Any) -> Result:
+    def _copy_out(self, spec: CopySpec) -> Result:
         query = spec.query
         if query is None:
             cols = ", ".join(f'"{c}"' for c, _ in self._copy_columns(spec))
@@ -1235,7 +1236,7 @@ class Session:
         return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in explain_plan(plan)])
 
 
-def _flush(writer: Any, batch: list[tuple[Any, ...]]) -> int:
+def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:
     """Write COPY's buffered rows; returns how many."""
     for row in batch:
         writer.insert(row)
