@@ -1,4 +1,5 @@
-"""Scalar functions and date/time arithmetic, looked up by name after the operators.
+"""Scalar functions and date/time arithmetic, looked up by name after the operators, and the
+set-returning functions of a select list (unnest, generate_series, generate_subscripts).
 
 Each entry maps a PostgreSQL function name to (argument coercion, result type, Python
 implementation). Functions are strict unless marked: a NULL argument gives NULL.
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from kv import interrupt
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -28,8 +30,8 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.memory import check_concat, check_value
-from sql.scope import ExprCompiler, Typed
+from sql.memory import check_concat, check_value, fits
+from sql.scope import ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
 from sql.types import Interval, SqlType
@@ -854,3 +856,68 @@ def _json_build(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     if rtype is T.JSON:
         return Typed(lambda r: T.format_jsonb(run(r)), rtype, name=name)
     return Typed(run, rtype, name=name)
+
+
+# -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
+
+
+SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"}
+
+
+def srf_name(e: exp.Expr) -> str | None:
+    """The set-returning function ``e`` calls (unnest, generate_series, generate_subscripts),
+    or None."""
+    if isinstance(e, exp.Explode | exp.Unnest):
+        return "unnest"
+    if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
+        return "generate_series"
+    if isinstance(e, exp.Anonymous) and str(e.this).lower() in SRF_NAMES:
+        return str(e.this).lower()
+    return None
+
+
+def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    """A set-returning function call in a select list: a function from a row to the list of
+    values it returns there, and their type."""
+    name = srf_name(call)
+    if isinstance(call, exp.Anonymous):
+        args = list(call.expressions)
+    elif isinstance(call, exp.Explode):
+        args = [call.this]
+    elif isinstance(call, exp.Unnest):
+        args = list(call.expressions)
+    else:
+        args = [
+            a
+            for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
+            if a is not None
+        ]
+    typed = [comp.compile(a) for a in args]
+    if name == "unnest":
+        arr = typed[0]
+        elem = arr.type.element or T.TEXT
+        return (lambda r: list(arr.fn(r) or [])), elem
+    if name == "generate_subscripts":
+        arr = typed[0]
+        return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4
+    t = unify([a.type for a in typed])
+    t = T.INT4 if t.name in ("unknown", "smallint") else t
+    vals = [coerce_to(a, t) for a in typed]
+
+    def series(r: Row) -> list[Any]:
+        start, stop = vals[0].fn(r), vals[1].fn(r)
+        step = vals[2].fn(r) if len(vals) > 2 else 1
+        if start is None or stop is None or not step:
+            return []
+        out = []
+        v = start
+        while (v <= stop) if step > 0 else (v >= stop):
+            out.append(v)
+            v += step
+            if not len(out) & 1023:
+                interrupt.check()
+            if not len(out) & 0xFFFF:
+                fits(len(out) * 40)
+        return out
+
+    return series, t

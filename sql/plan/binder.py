@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlglot import exp
 
-from kv import interrupt
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -31,8 +30,8 @@ from sql.errors import (
     UndefinedTable,
 )
 from sql.expr import Compiler, expr_name
+from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
-from sql.memory import fits
 from sql.plan.nodes import (
     Aggregate,
     AggSpec,
@@ -79,21 +78,8 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     return Scope(cols)
 
 
-SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"}
-
-
-def _srf_name(e: exp.Expr) -> str | None:
-    if isinstance(e, exp.Explode | exp.Unnest):
-        return "unnest"
-    if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
-        return "generate_series"
-    if isinstance(e, exp.Anonymous) and str(e.this).lower() in SRF_NAMES:
-        return str(e.this).lower()
-    return None
-
-
 def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
-    return _outermost(e, lambda node: _srf_name(node) is not None, (exp.Subquery, exp.Select))
+    return _outermost(e, lambda node: srf_name(node) is not None, (exp.Subquery, exp.Select))
 
 
 def _outermost(
@@ -114,51 +100,6 @@ def _outermost(
 
     walk(e)
     return found
-
-
-def _compile_srf(comp: Compiler, call: exp.Expr) -> tuple[Callable[[Row], list[Any]], SqlType]:
-    name = _srf_name(call)
-    if isinstance(call, exp.Anonymous):
-        args = list(call.expressions)
-    elif isinstance(call, exp.Explode):
-        args = [call.this]
-    elif isinstance(call, exp.Unnest):
-        args = list(call.expressions)
-    else:
-        args = [
-            a
-            for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
-            if a is not None
-        ]
-    typed = [comp.compile(a) for a in args]
-    if name == "unnest":
-        arr = typed[0]
-        elem = arr.type.element or T.TEXT
-        return (lambda r: list(arr.fn(r) or [])), elem
-    if name == "generate_subscripts":
-        arr = typed[0]
-        return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4
-    t = unify([a.type for a in typed])
-    t = T.INT4 if t.name in ("unknown", "smallint") else t
-    vals = [coerce_to(a, t) for a in typed]
-
-    def series(r: Row) -> list[Any]:
-        start, stop = vals[0].fn(r), vals[1].fn(r)
-        step = vals[2].fn(r) if len(vals) > 2 else 1
-        if start is None or stop is None or not step:
-            return []
-        out = []
-        v = start
-        while (v <= stop) if step > 0 else (v >= stop):
-            out.append(v)
-            v += step
-            if not len(out) & 1023:
-                interrupt.check()
-            if not len(out) & 0xFFFF:
-                fits(len(out) * 40)
-        return out
-
-    return series, t
 
 
 AGGREGATES = {
@@ -809,7 +750,7 @@ class Planner:
             text = call.sql(dialect="postgres")
             if text in slots:
                 continue
-            maker, rtype = _compile_srf(comp, call)
+            maker, rtype = compile_srf(comp, call)
             slots[text] = (len(cols), rtype)
             cols.append(ScopeColumn(None, expr_name(call), rtype))
             makers.append(maker)
