@@ -28,8 +28,9 @@ from typing import Any
 import click
 
 from kv.client import LocalKv, TxnClient
+from sql.database import Database
 from sql.layout import database_prefix
-from sql.session import Database, Session
+from sql.session import Session
 
 ROW_BYTES = 1000
 POINT_READS = 2000

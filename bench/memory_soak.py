@@ -119,7 +119,7 @@ def rss_mb(pid: int) -> dict[str, float]:
 def statements(path: Path) -> list[str]:
     """The SQL statements of a regression script, psql meta-commands dropped; a COPY from a
     data file becomes an INSERT of generated rows."""
-    from sql.session import split_statements
+    from sql.statements import split_statements
 
     lines, in_copy = [], False
     for line in path.read_text().splitlines():

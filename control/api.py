@@ -28,7 +28,7 @@ from control.tokens import DEFAULT_TTL_MIN
 from kv.errors import Db9Error
 from kv.interrupt import Reason
 from pgwire.slots import StatementSlots, Ticket
-from sql.session import Database
+from sql.database import Database
 
 SQL_TIMEOUT_S = 30.0  # the REST /sql endpoint's statement_timeout unless configured
 

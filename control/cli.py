@@ -145,8 +145,9 @@ def sql_command(
     command: str | None, file: click.utils.LazyFile | None, data_dir: str | None
 ) -> None:
     """Run SQL against the local store's default database (the node must be stopped)."""
+    from sql.database import Database
     from sql.layout import DEFAULT_DATABASE_ID, database_prefix
-    from sql.session import Database, Session
+    from sql.session import Session
     from sql.types import format_value
 
     text = command if command is not None else (file.read() if file is not None else None)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from control.registry import ControlError
 from sql import layout
 from sql.catalog import TableDef
-from sql.session import Database, Session
+from sql.database import Database
+from sql.session import Session
 from sql.types import format_value
 
 MAX_ROWS = 50_000

@@ -32,8 +32,9 @@ from kv.client import KvBackend, TxnClient
 from kv.errors import Db9Error
 from kv.timestamp import compose, physical_ms
 from pgwire.auth import ITERATIONS, Role, Verifier, make_verifier
+from sql.database import Database
 from sql.layout import DEFAULT_DATABASE_ID, database_prefix
-from sql.session import Database, Session
+from sql.session import Session
 
 log = logging.getLogger(__name__)
 BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout

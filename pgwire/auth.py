@@ -44,7 +44,7 @@ class Verifier:
 class Role:
     """One login role's SCRAM material."""
 
-    database: Any  # sql.session.Database the tenant's connections use
+    database: Any  # sql.database.Database the tenant's connections use
     salt: bytes
     iterations: int
     verifiers: list[Verifier] = field(default_factory=list)

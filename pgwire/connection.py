@@ -30,7 +30,9 @@ from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
 from sql import memory
 from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
-from sql.session import Prepared, Result, RowStream, Session
+from sql.result import Result, Stream
+from sql.session import Prepared, Session
+from sql.statements import split_statements
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -96,7 +98,7 @@ def _row_encoder(
 
 
 def _next_batch(
-    stream: RowStream, encode: Callable[[tuple[Any, ...]], bytes], limit: int
+    stream: Stream, encode: Callable[[tuple[Any, ...]], bytes], limit: int
 ) -> list[bytes]:
     """DataRows of up to ``limit`` more rows (about _BATCH_BYTES); runs in a worker thread,
     as fetching reads the store. Raises the statement's error only when no row came first."""
@@ -663,7 +665,7 @@ class PgConnection:
 
     async def send_stream(
         self,
-        stream: RowStream,
+        stream: Stream,
         encode: Callable[[tuple[Any, ...]], bytes],
         batch: list[bytes] | Exception | None,
         limit: int | None,
@@ -701,7 +703,6 @@ class PgConnection:
     async def simple_query(self, sql: str) -> None:
         session = self.session
         assert session is not None
-        from sql.session import split_statements
 
         try:
             stmts = split_statements(sql)
@@ -756,6 +757,7 @@ class PgConnection:
         session = self.session
         assert session is not None
         spec = request.copy
+        assert spec is not None, "only a COPY result starts the COPY sub-protocol"
         if spec.direction == "out":
             return await self._copy_out(spec)
         return await self._copy_in(spec)

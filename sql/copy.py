@@ -16,7 +16,13 @@ from typing import Any
 
 from kv import interrupt
 from sql import types as T
-from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
+from sql.errors import (
+    BadCopyFileFormat,
+    CharacterNotInRepertoire,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    SyntaxError_,
+)
 from sql.types import SqlType
 
 
@@ -196,8 +202,6 @@ def parse_rows(spec: CopySpec, chunks: Iterable[bytes]) -> Iterator[list[str | N
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            from sql.errors import CharacterNotInRepertoire
-
             shown = " ".join(f"0x{b:02x}" for b in data[exc.start : exc.end])
             raise CharacterNotInRepertoire(
                 f'invalid byte sequence for encoding "UTF8": {shown}'
@@ -255,7 +259,6 @@ def _csv_records(
                     if i >= n:
                         if not final:
                             return
-                        from sql.errors import BadCopyFileFormat
 
                         raise BadCopyFileFormat("unterminated CSV quoted field")
                     c = data[i]

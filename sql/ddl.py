@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from kv import dropped
 from kv.errors import AlreadyExists
 from sql import relations
 from sql import types as T
+from sql.casts import coerce_to
 from sql.catalog import (
     SYSTEM_SCHEMAS,
     Catalog,
@@ -25,14 +27,17 @@ from sql.catalog import (
     IndexDef,
     TableDef,
 )
+from sql.dml import TableWriter
 from sql.errors import (
     DependentObjectsStillExist,
     DuplicateColumn,
     DuplicateObject,
     DuplicateTable,
     FeatureNotSupported,
+    InvalidParameterValue,
     InvalidSchemaName,
     InvalidTableDefinition,
+    NotNullViolation,
     SyntaxError_,
     UndefinedColumn,
     UndefinedObject,
@@ -40,22 +45,23 @@ from sql.errors import (
     UniqueViolation,
     WrongObjectType,
 )
-from sql.expr import Context, datatype_to_sql
+from sql.expr import Compiler, datatype_to_sql
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
+from sql.plan.binder import Planner
+from sql.result import Result
 from sql.rows import RowCodec
+from sql.scope import Context, Scope
 from sql.sequences import seq_options
-
-if TYPE_CHECKING:
-    from sql.session import Result, Session
+from sql.session_api import SessionApi
 
 
-def _catalog(session: Session) -> Catalog:
+def _catalog(session: SessionApi) -> Catalog:
     """A private copy of the catalog: DDL edits table definitions before writing them back,
     and must never touch the cached copy other statements and sessions share."""
     return copy.deepcopy(session.catalog())
 
 
-def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
+def run(session: SessionApi, tree: exp.Expr, ctx: Context) -> Result:
     if isinstance(tree, exp.Create):
         kind = (tree.args.get("kind") or "").upper()
         if kind == "TABLE":
@@ -79,11 +85,9 @@ def run(session: Session, tree: exp.Expr, ctx: Context) -> Result:
     raise FeatureNotSupported(f"{type(tree).__name__.upper()} is not supported")
 
 
-def truncate(session: Session, tree: exp.TruncateTable) -> Result:
+def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
     """TRUNCATE: every named table must be a table; tables whose foreign keys reference one
     go too with CASCADE, and otherwise refuse it, as in PostgreSQL."""
-    from sql.session import Result
-
     if str(tree.args.get("identity") or "").upper() == "RESTART":
         # Sequence values are not transactional in db9 (sql.sequences); a restart could not
         # roll back with the TRUNCATE.
@@ -120,7 +124,7 @@ def truncate(session: Session, tree: exp.TruncateTable) -> Result:
     return Result("TRUNCATE TABLE")
 
 
-def _schema_of(session: Session, t: exp.Table) -> str:
+def _schema_of(session: SessionApi, t: exp.Table) -> str:
     if t.db:
         return t.db
     catalog = _catalog(session)
@@ -131,7 +135,7 @@ def _schema_of(session: Session, t: exp.Table) -> str:
 
 
 def _column_def(
-    session: Session, table: TableDef, cd: exp.ColumnDef, attnum: int, seqs: list[TableDef]
+    session: SessionApi, table: TableDef, cd: exp.ColumnDef, attnum: int, seqs: list[TableDef]
 ) -> ColumnDef:
     kind = cd.args.get("kind")
     if kind is None:
@@ -196,7 +200,7 @@ def _column_def(
 
 
 def _fk(
-    session: Session, table: TableDef, cols: list[str], ref: exp.Reference, name: str
+    session: SessionApi, table: TableDef, cols: list[str], ref: exp.Reference, name: str
 ) -> ConstraintDef:
     target = ref.this
     ref_table_e = target.this if isinstance(target, exp.Schema) else target
@@ -231,9 +235,7 @@ def _fk(
     )
 
 
-def create_table(session: Session, tree: exp.Create, ctx: Context) -> Result:
-    from sql.session import Result
-
+def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     schema_e = tree.this
     if not isinstance(schema_e, exp.Schema):
         raise FeatureNotSupported("CREATE TABLE AS is not supported")
@@ -295,7 +297,7 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
             raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
 
-def _table_constraint(session: Session, table: TableDef, item: exp.Expr) -> None:
+def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> None:
     name = None
     if isinstance(item, exp.Constraint):
         name = item.name
@@ -373,9 +375,7 @@ def _next_index_id(table: TableDef) -> int:
     return max((i.id for i in table.indexes), default=0) + 1
 
 
-def create_index(session: Session, tree: exp.Create) -> Result:
-    from sql.session import Result
-
+def create_index(session: SessionApi, tree: exp.Create) -> Result:
     idx = tree.this
     t = idx.args["table"]
     target = relations.Name(t.db or None, t.name)
@@ -427,7 +427,7 @@ def create_index(session: Session, tree: exp.Create) -> Result:
     return Result("CREATE INDEX")
 
 
-def _backfill(session: Session, table: TableDef, index: IndexDef) -> None:
+def _backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
     txn = session.current_txn()
     probe = dataclasses.replace(table, indexes=[*table.indexes, index])
     codec = RowCodec(session.db, probe)
@@ -445,13 +445,13 @@ def _backfill(session: Session, table: TableDef, index: IndexDef) -> None:
             txn.put(key, value)
 
 
-def _delete_range(session: Session, lo: bytes, hi: bytes) -> None:
+def _delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
     txn = session.current_txn()
     for key, _ in list(txn.iter_scan(lo, hi)):
         txn.delete(key)
 
 
-def _delete_data(session: Session, table: TableDef) -> None:
+def _delete_data(session: SessionApi, table: TableDef) -> None:
     lo = table_prefix(session.db, table.id)
     _delete_range(session, lo, prefix_end(lo))
     for index in table.indexes:
@@ -462,28 +462,23 @@ def _delete_data(session: Session, table: TableDef) -> None:
 # -- statements routed by their command name (see sql.commands), read from their tokens ------
 
 
-def run_named(session: Session, command: str, tokens: list[Any]) -> Result | None:
+def run_named(session: SessionApi, command: str, tokens: list[Any]) -> Result | None:
     """Run a statement sqlglot cannot be trusted to read (it parses DROP MATERIALIZED VIEW as
     DROP VIEW, DROP INDEX a, b not at all); None: resolved and checked, let sqlglot's tree run
     it (ALTER TABLE on a table)."""
-    from sql.session import Result
-
     if command.startswith("DROP "):
         return _drop_named(session, command[5:], tokens)
     if command.startswith("ALTER "):
         return _alter_named(session, command[6:], tokens)
     if command == "SECURITY LABEL":
         # PostgreSQL answers this when no label provider is loaded; db9 has none.
-        from sql.errors import InvalidParameterValue
 
         raise InvalidParameterValue("no security label providers have been loaded")
     _on_object(session, command, tokens)
     return Result(command)
 
 
-def _drop_named(session: Session, kind: str, tokens: list[Any]) -> Result:
-    from sql.session import Result
-
+def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     i = len(kind.split()) + 1
     concurrently = relations.words_at(tokens, i, "CONCURRENTLY")
     i += concurrently
@@ -515,7 +510,7 @@ def _drop_named(session: Session, kind: str, tokens: list[Any]) -> Result:
     return Result(f"DROP {kind}")
 
 
-def _drop_index(session: Session, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:
+def _drop_index(session: SessionApi, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:
     if index.primary or any(c.index == index.name for c in tb.constraints):
         raise DependentObjectsStillExist(
             f"cannot drop index {index.name} because constraint {index.name} on table "
@@ -528,7 +523,7 @@ def _drop_index(session: Session, catalog: Catalog, tb: TableDef, index: IndexDe
 
 
 def _drop_table_checked(
-    session: Session, catalog: Catalog, table: TableDef, cascade: bool, dropping: set[int]
+    session: SessionApi, catalog: Catalog, table: TableDef, cascade: bool, dropping: set[int]
 ) -> None:
     """Drop ``table``; foreign keys of other tables referencing it block the drop unless
     CASCADE (which drops those constraints) or their table is dropped too."""
@@ -551,9 +546,7 @@ def _drop_table_checked(
     _drop_table(session, table, catalog)
 
 
-def _drop_schemas(session: Session, names: list[str], if_exists: bool, cascade: bool) -> Result:
-    from sql.session import Result
-
+def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascade: bool) -> Result:
     store = session.database.catalogs
     txn = session.current_txn()
     catalog = _catalog(session)
@@ -584,9 +577,7 @@ def _drop_schemas(session: Session, names: list[str], if_exists: bool, cascade: 
     return Result("DROP SCHEMA")
 
 
-def _alter_named(session: Session, kind: str, tokens: list[Any]) -> Result | None:
-    from sql.session import Result
-
+def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | None:
     i = len(kind.split()) + 1
     if_exists = relations.words_at(tokens, i, "IF", "EXISTS")
     i += 2 * if_exists
@@ -624,7 +615,9 @@ def _alter_named(session: Session, kind: str, tokens: list[Any]) -> Result | Non
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
 
 
-def _rename_relation(session: Session, catalog: Catalog, rel: relations.Relation, new: str) -> None:
+def _rename_relation(
+    session: SessionApi, catalog: Catalog, rel: relations.Relation, new: str
+) -> None:
     store = session.database.catalogs
     txn = session.current_txn()
     table = rel.table
@@ -662,7 +655,7 @@ def _rename_relation(session: Session, catalog: Catalog, rel: relations.Relation
 
 
 def _rename_table(
-    session: Session, catalog: Catalog, table: TableDef, old_name: str, new: str
+    session: SessionApi, catalog: Catalog, table: TableDef, old_name: str, new: str
 ) -> None:
     """Point foreign keys at the table's new name (the caller writes ``table`` itself)."""
     store = session.database.catalogs
@@ -689,7 +682,7 @@ _OTHER_OBJECTS = {
 }  # fmt: skip
 
 
-def _on_object(session: Session, command: str, tokens: list[Any]) -> None:
+def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
     """Check the objects a COMMENT, GRANT or REVOKE names, as PostgreSQL does before it records
     the comment or privilege (db9 records neither: see sql.commands.NO_OPS)."""
     upper = [str(t.text).upper() for t in tokens]
@@ -737,7 +730,7 @@ def _on_object(session: Session, command: str, tokens: list[Any]) -> None:
 
 
 def _check_objects(
-    session: Session,
+    session: SessionApi,
     catalog: Catalog,
     kind: str,
     names: list[relations.Name],
@@ -769,7 +762,7 @@ def _check_objects(
             relations.for_use(catalog, kind, n, path)
 
 
-def _drop_table(session: Session, table: TableDef, catalog: Catalog) -> None:
+def _drop_table(session: SessionApi, table: TableDef, catalog: Catalog) -> None:
     """Drop ``table`` (its rows, index entries and owned sequences); ``catalog`` is the
     statement's picture, only read here: no copy per dropped table. The rows and index
     entries are not touched: their prefixes go to GC (``kv.dropped``), in constant time
@@ -787,9 +780,7 @@ def _drop_table(session: Session, table: TableDef, catalog: Catalog) -> None:
     store.drop_table(txn, table)
 
 
-def create_schema(session: Session, tree: exp.Create) -> Result:
-    from sql.session import Result
-
+def create_schema(session: SessionApi, tree: exp.Create) -> Result:
     name = tree.this.db or tree.this.name
     catalog = _catalog(session)
     if name in catalog.schemas and tree.args.get("exists"):
@@ -799,9 +790,7 @@ def create_schema(session: Session, tree: exp.Create) -> Result:
     return Result("CREATE SCHEMA")
 
 
-def create_sequence(session: Session, tree: exp.Create) -> Result:
-    from sql.session import Result
-
+def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
     t = tree.this
     catalog = _catalog(session)
     schema = _schema_of(session, t)
@@ -833,9 +822,7 @@ def create_sequence(session: Session, tree: exp.Create) -> Result:
     return Result("CREATE SEQUENCE")
 
 
-def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
-    from sql.session import Result
-
+def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
     t = tree.this
     catalog = _catalog(session)
     table = catalog.find(t.name, t.db or None, session.search_path())
@@ -939,11 +926,9 @@ def alter_table(session: Session, tree: exp.Alter, ctx: Context) -> Result:
     return Result("ALTER TABLE")
 
 
-def _rekey(session: Session, old: TableDef, new: TableDef) -> None:
+def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
     """A table gains a primary key: move every row from its hidden row id to its key, and
     rebuild the indexes, whose entries end with the row key."""
-    from sql.errors import NotNullViolation
-
     txn = session.current_txn()
     old_codec, new_codec = RowCodec(session.db, old), RowCodec(session.db, new)
     lo = old_codec.prefix
@@ -974,21 +959,15 @@ def _rekey(session: Session, old: TableDef, new: TableDef) -> None:
 
 
 def _rewrite_with_new_column(
-    session: Session, table: TableDef, col: ColumnDef, ctx: Context
+    session: SessionApi, table: TableDef, col: ColumnDef, ctx: Context
 ) -> None:
     """Existing rows get the new column's default (evaluated per row, like PostgreSQL)."""
-    import sqlglot
-
-    from sql.expr import Compiler, Scope, coerce_to
-
     txn = session.current_txn()
     old = RowCodec(session.db, table)
     newdef = dataclasses.replace(table, columns=[*table.columns, col])
     new = RowCodec(session.db, newdef)
     default = None
     if col.default is not None:
-        from sql.planner import Planner
-
         planner = Planner(session, session.catalog(), ctx)
         default = coerce_to(
             planner.compiler(Scope([])).compile(sqlglot.parse_one(col.default, read="postgres")),
@@ -999,8 +978,6 @@ def _rewrite_with_new_column(
         row = old.decode_value(raw)
         value = default.fn(()) if default else None
         if value is None and col.not_null:
-            from sql.errors import NotNullViolation
-
             raise NotNullViolation(
                 f'column "{col.name}" of relation "{table.name}" contains null values'
             )
@@ -1010,9 +987,7 @@ def _rewrite_with_new_column(
     _ = Compiler
 
 
-def _validate_new_constraints(session: Session, table: TableDef, ctx: Context) -> None:
-    from sql.dml import TableWriter
-
+def _validate_new_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
     writer = TableWriter(session, table, ctx)
     lo = writer.codec.prefix
     for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
 from sql import types as T
+from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.errors import (
     CardinalityViolation,
@@ -30,13 +31,15 @@ from sql.errors import (
     UndefinedObject,
     UniqueViolation,
 )
-from sql.expr import Compiler, Context, Scope, ScopeColumn, Typed, coerce_to
+from sql.executor.execute import run_plan, start
+from sql.expr import Compiler, expr_name
 from sql.layout import prefix_end
-from sql.planner import Exec, Node, Planner, table_scope
+from sql.plan.binder import Planner, table_scope
+from sql.plan.nodes import Node
+from sql.result import Result
 from sql.rows import ROWID, RowCodec
-
-if TYPE_CHECKING:
-    from sql.session import Result, Session
+from sql.scope import Context, Scope, ScopeColumn, Typed
+from sql.session_api import SessionApi
 
 Row = tuple[Any, ...]
 
@@ -52,7 +55,7 @@ class TableWriter:
     scan of this table returns them), never rows rebuilt from a projection.
     """
 
-    def __init__(self, session: Session, table: TableDef, ctx: Context) -> None:
+    def __init__(self, session: SessionApi, table: TableDef, ctx: Context) -> None:
         self.session = session
         self.table = table
         self.codec = RowCodec(session.db, table)
@@ -383,14 +386,14 @@ def _rows_matching(
 # -- statements ---------------------------------------------------------------------------------
 
 
-def _table_of(session: Session, t: exp.Expr) -> TableDef:
+def _table_of(session: SessionApi, t: exp.Expr) -> TableDef:
     if isinstance(t, exp.Schema):
         t = t.this
     assert isinstance(t, exp.Table)
     return session.catalog().table(t.name, t.db or None, session.search_path())
 
 
-def default_value(session: Session, table: TableDef, col_name: str, ctx: Context) -> Typed:
+def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Context) -> Typed:
     col = table.column(col_name)
     if col.default is None:
         return Typed(lambda _r: None, col.type, True)
@@ -400,7 +403,7 @@ def default_value(session: Session, table: TableDef, col_name: str, ctx: Context
 
 
 def _returning(
-    session: Session, table: TableDef, tree: exp.Expr, ctx: Context, scope: Scope | None
+    session: SessionApi, table: TableDef, tree: exp.Expr, ctx: Context, scope: Scope | None
 ) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:
     """RETURNING's columns and functions over rows of ``scope`` (the target table alone when
     None; UPDATE ... FROM and DELETE ... USING rows also hold the other items' columns)."""
@@ -411,7 +414,6 @@ def _returning(
     scope = scope or table_scope(table, None)
     exprs = planner._expand_stars(ret.expressions, scope)
     comp = planner.compiler(scope)
-    from sql.expr import expr_name
 
     typed = [comp.compile(e) for e in exprs]
     cols = [
@@ -424,9 +426,7 @@ def _returning(
     return cols, [t.fn for t in typed]
 
 
-def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
-    from sql.session import Result
-
+def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     table = _table_of(session, target)
@@ -479,9 +479,8 @@ def insert(session: Session, tree: exp.Insert, ctx: Context) -> Result:
                 if len(plan.columns) > len(names)
                 else "INSERT has more target columns than expressions"
             )
-        from sql.expr import cast_value
 
-        for got in plan.run():
+        for got in run_plan(plan):
             rows_in.append(
                 [
                     cast_value(v, c.type, t, explicit=False)
@@ -569,7 +568,7 @@ def _hint_param(ctx: Context, e: exp.Expr, t: T.SqlType) -> None:
 
 
 def describe_dml(
-    session: Session, tree: exp.Expr, ctx: Context
+    session: SessionApi, tree: exp.Expr, ctx: Context
 ) -> list[tuple[str, T.SqlType]] | None:
     """Parameter types and RETURNING columns of a DML statement, without running it."""
     table = _table_of(session, tree.this)
@@ -624,7 +623,7 @@ class _Default:
 _DEFAULT: Any = _Default()
 
 
-def _rowid_seq(session: Session, table: TableDef) -> TableDef:
+def _rowid_seq(session: SessionApi, table: TableDef) -> TableDef:
     # Tables without a primary key number their rows from a sequence with the table's id.
     return TableDef(
         id=table.id,
@@ -671,7 +670,9 @@ def _on_conflict_update(
     return row
 
 
-def _set_value(session: Session, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context) -> Typed:
+def _set_value(
+    session: SessionApi, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context
+) -> Typed:
     """The new value of one ``column = value`` of UPDATE or ON CONFLICT DO UPDATE."""
     name, value = s.this.name, s.expression
     col = table.column(name)
@@ -738,14 +739,12 @@ def _targets(
     return node, scope, width
 
 
-def _run(session: Session, node: Node) -> list[Row]:
+def _run(session: SessionApi, node: Node) -> list[Row]:
     """All rows of ``node``, read before the statement writes anything."""
-    return list(node.rows(Exec(session.current_txn())))
+    return list(start(session.current_txn()).rows(node))
 
 
-def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
-    from sql.session import Result
-
+def update(session: SessionApi, tree: exp.Update, ctx: Context) -> Result:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
@@ -782,9 +781,7 @@ def update(session: Session, tree: exp.Update, ctx: Context) -> Result:
     return Result(f"UPDATE {len(done)}")
 
 
-def delete(session: Session, tree: exp.Delete, ctx: Context) -> Result:
-    from sql.session import Result
-
+def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)

@@ -7,21 +7,27 @@ types. At run time a row flows through plain closures; no AST is walked per row.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from decimal import DivisionByZero as DecDivZero
 from typing import Any
 
 from sqlglot import exp
 
 from sql import types as T
+from sql.casts import (
+    as_decimal,
+    base_type,
+    coerce_to,
+    comparable,
+    numeric_div,
+    numeric_result,
+    unify,
+)
 from sql.errors import (
-    AmbiguousColumn,
     ArraySubscriptError,
     CardinalityViolation,
     DataException,
@@ -30,94 +36,18 @@ from sql.errors import (
     FeatureNotSupported,
     GroupingError,
     InvalidParameterValue,
+    InvalidRegularExpression,
     NumericValueOutOfRange,
     UndefinedColumn,
     UndefinedFunction,
     UndefinedParameter,
+    UndefinedTable,
 )
+from sql.executor.execute import run_plan
+from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.memory import check_concat
+from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
-
-Row = tuple[Any, ...]
-Fn = Callable[[Row], Any]
-
-
-@dataclass(frozen=True)
-class ScopeColumn:
-    table: str | None  # the alias or table name that qualifies it
-    name: str
-    type: SqlType
-    hidden: bool = False  # not expanded by *
-
-
-@dataclass
-class Scope:
-    """The columns of the rows an expression sees, in tuple order."""
-
-    columns: list[ScopeColumn]
-    outer: Scope | None = None  # for correlated subqueries: the enclosing query's row
-    # The enclosing row is placed here at run time before the subquery runs; a compiled
-    # outer reference reads it, and marks the subquery correlated (not cacheable).
-    outer_cell: list[Any] = field(default_factory=lambda: [None])
-    correlated: list[bool] = field(default_factory=lambda: [False])
-
-    def resolve(self, name: str, table: str | None) -> tuple[int, SqlType] | None:
-        hits = [
-            i
-            for i, c in enumerate(self.columns)
-            if c.name == name and (table is None or c.table == table)
-        ]
-        if len(hits) > 1:
-            raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
-        if hits:
-            return hits[0], self.columns[hits[0]].type
-        return None
-
-    def has_table(self, table: str) -> bool:
-        return any(c.table == table for c in self.columns)
-
-
-@dataclass
-class Typed:
-    fn: Fn
-    type: SqlType
-    const: bool = False  # depends on no column (can be evaluated once)
-    name: str = "?column?"
-
-
-@dataclass
-class Context:
-    """What compiling needs beyond the scope: parameters, subquery planning, aggregates."""
-
-    params: list[Any] = field(default_factory=list)
-    param_types: list[SqlType | None] = field(default_factory=list)
-    plan_subquery: Callable[[exp.Expr, Scope], Any] | None = None
-    # Aggregate calls already computed by an Aggregate node: expression sql -> tuple index.
-    agg_slots: dict[str, tuple[int, SqlType]] | None = None
-    group_slots: dict[str, tuple[int, SqlType]] | None = None
-    session: Any = None
-
-
-_PG_FUNC_NAMES = {
-    "GroupConcat": "string_agg",
-    "LogicalAnd": "bool_and",
-    "LogicalOr": "bool_or",
-    "ArrayAgg": "array_agg",
-    "CurrentTimestamp": "current_timestamp",
-    "CurrentDate": "current_date",
-    "Ceil": "ceil",
-    "StrPosition": "strpos",
-    "ExplodingGenerateSeries": "generate_series",
-    "Hex": "to_hex",
-    "TimestampTrunc": "date_trunc",
-    "Extract": "extract",
-}
-
-
-def pg_function_name(e: exp.Expr) -> str | None:
-    """PostgreSQL's name for a function sqlglot parsed into one of its own classes."""
-    if isinstance(e, exp.Pad):
-        return "lpad" if e.args.get("is_left") else "rpad"
-    return _PG_FUNC_NAMES.get(type(e).__name__)
 
 
 def expr_name(e: exp.Expr) -> str:
@@ -163,195 +93,6 @@ def expr_name(e: exp.Expr) -> str:
     return "?column?"
 
 
-# -- type helpers ----------------------------------------------------------------------------
-
-
-def numeric_result(a: SqlType, b: SqlType) -> SqlType:
-    ra, rb = T.NUMERIC_RANK.get(a.name, 0), T.NUMERIC_RANK.get(b.name, 0)
-    if a.name == "unknown":
-        return b if rb else T.NUMERIC
-    if b.name == "unknown":
-        return a if ra else T.NUMERIC
-    if not ra or not rb:
-        raise UndefinedFunction(f"operator does not exist: {a.name} + {b.name}")
-    top = a if ra >= rb else b
-    if top.name == "real" and max(ra, rb) == 5 and min(ra, rb) <= 4:
-        return T.FLOAT8 if min(ra, rb) == 4 else T.FLOAT4
-    if top.name == "smallint":
-        return T.INT4  # PostgreSQL promotes smallint arithmetic
-    return T.SqlType(top.name, top.oid, top.array_oid, top.typlen, top.category)
-
-
-def unify(types: Sequence[SqlType]) -> SqlType:
-    """The common type of CASE branches, UNION columns, COALESCE arguments."""
-    known = [t for t in types if t.name != "unknown"]
-    if not known:
-        return T.TEXT
-    first = known[0]
-    if all(t.name == first.name for t in known):
-        return first
-    if all(t.name in T.NUMERIC_RANK for t in known):
-        best = max(known, key=lambda t: T.NUMERIC_RANK[t.name])
-        return T.INT4 if best.name == "smallint" else best
-    if all(t.category == "S" for t in known):
-        return T.TEXT
-    if all(t.category == "D" for t in known):
-        return T.TIMESTAMPTZ if any(t.oid == 1184 for t in known) else T.TIMESTAMP
-    raise DatatypeMismatch(
-        f"types {known[0].display()} and {known[-1].display()} cannot be matched"
-    )
-
-
-def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Any:
-    """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
-    if v is None:
-        return None
-    s, d = src.name, dst.name
-    if dst.element is not None:
-        if isinstance(v, str):
-            return T.parse_text(v, dst)
-        return [
-            cast_value(x, src, dst, explicit=explicit)
-            if T.is_subarray(x, dst.element)
-            else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
-            for x in v
-        ]
-    if d in ("regclass", "regtype") and isinstance(v, str):
-        return v  # a relation or type name, resolved by whoever uses it
-    text_types = ("text", "character varying", "character", "name")
-    if isinstance(v, str) and d not in text_types:
-        return T.parse_text(v, dst)
-    if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):
-        v = v.rstrip(" ")  # bpchar's padding is not significant, and casts drop it
-    if d in ("text", "name"):
-        if isinstance(v, str):
-            return v
-        if isinstance(v, bool):  # boolean's cast to text spells it out, unlike boolout
-            return "true" if v else "false"
-        return T.format_value(v, src)
-    if d in ("character varying", "character"):
-        text = v if isinstance(v, str) else (T.format_value(v, src) or "")
-        return T.coerce_string(text, dst, explicit=explicit)
-    if d in ("smallint", "integer", "bigint", "oid", "regclass", "regtype"):
-        if isinstance(v, bool):
-            if not explicit and s == "boolean":
-                raise DatatypeMismatch("cannot cast type boolean to integer implicitly")
-            return int(v)
-        if isinstance(v, float):
-            if math.isnan(v) or math.isinf(v):
-                raise NumericValueOutOfRange(f"{d} out of range")
-            v = round(v)  # banker's rounding, as rint()
-        elif isinstance(v, Decimal):
-            if not v.is_finite():
-                raise NumericValueOutOfRange(f"cannot convert {v} to {d}")
-            v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-        return T.check_int(int(v), dst)
-    if d in ("real", "double precision"):
-        if isinstance(v, bool):
-            raise DatatypeMismatch(f"cannot cast type boolean to {d}")
-        f = float(v)
-        return T.round_float4(f) if d == "real" else f
-    if d == "numeric":
-        if isinstance(v, bool):
-            raise DatatypeMismatch("cannot cast type boolean to numeric")
-        if isinstance(v, float):
-            if math.isnan(v):
-                return Decimal("NaN")
-            if math.isinf(v):
-                return Decimal("Infinity") if v > 0 else Decimal("-Infinity")
-            v = Decimal(repr(v))
-        return T.coerce_numeric(Decimal(v), dst)
-    if d == "boolean":
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, int) and s in ("integer", "bigint", "smallint"):
-            return v != 0
-    if d == "date":
-        if isinstance(v, dt.datetime):
-            return v.date()
-        if isinstance(v, dt.date):
-            return v
-    if d in ("timestamp without time zone", "timestamp with time zone"):
-        if isinstance(v, dt.datetime):
-            if d == "timestamp with time zone" and v.tzinfo is None:
-                return v.replace(tzinfo=dt.UTC)
-            if d == "timestamp without time zone" and v.tzinfo is not None:
-                return v.astimezone(dt.UTC).replace(tzinfo=None)
-            return v
-        if isinstance(v, dt.date):
-            out = dt.datetime(v.year, v.month, v.day)
-            return out.replace(tzinfo=dt.UTC) if d.endswith("with time zone") else out
-    if d in ("json", "jsonb") and s in ("json", "jsonb"):
-        if d == "jsonb" and isinstance(v, str):
-            return T.parse_text(v, dst)
-        if d == "json" and s == "jsonb":
-            return T.format_jsonb(v)
-        return v
-    if s == d:
-        return v
-    raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
-
-
-def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
-    if t.type == dst or (
-        t.type.name == dst.name
-        and dst.length is None
-        and dst.precision is None
-        and dst.element is None
-    ):
-        return t
-    fn, src = t.fn, t.type
-
-    def run(row: Row) -> Any:
-        return cast_value(fn(row), src, dst, explicit=explicit)
-
-    if t.const:
-        value = run(())
-        return Typed(lambda _r: value, dst, True, t.name)
-    return Typed(run, dst, False, t.name)
-
-
-def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
-    """Bring two operands to a common type (an untyped literal takes the other's type)."""
-    ta, tb = a.type, b.type
-    if "character" in (ta.name, tb.name):
-        # character(n) compares without its trailing blanks
-        return _unpadded(a), _unpadded(b)
-    if ta.name == "unknown" and tb.name != "unknown":
-        return coerce_to(a, _base(tb)), b
-    if tb.name == "unknown" and ta.name != "unknown":
-        return a, coerce_to(b, _base(ta))
-    if ta.name in T.NUMERIC_RANK and tb.name in T.NUMERIC_RANK:
-        return a, b
-    if ta.category == "S" and tb.category == "S":
-        return a, b
-    if ta.category == "D" and tb.category == "D":
-        if ta.name == "date" and tb.name != "date":
-            return coerce_to(a, tb), b
-        if tb.name == "date" and ta.name != "date":
-            return a, coerce_to(b, ta)
-        return a, b
-    if ta.name != tb.name and not (ta.element and tb.element):
-        raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
-    return a, b
-
-
-def _unpadded(t: Typed) -> Typed:
-    if t.type.category not in ("S", "X"):
-        return coerce_to(t, T.TEXT, explicit=True)
-    f = t.fn
-    return Typed(lambda r: None if (v := f(r)) is None else v.rstrip(" "), T.TEXT, t.const, t.name)
-
-
-def _base(t: SqlType) -> SqlType:
-    """The type an untyped literal becomes next to ``t`` (varchar(5) -> text, not truncating)."""
-    if t.category == "S":
-        return T.TEXT
-    if t.name == "numeric":
-        return T.NUMERIC
-    return t
-
-
 # -- the compiler ----------------------------------------------------------------------------
 
 
@@ -390,7 +131,7 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
         r = abs(a) % abs(b)
         return r if a >= 0 else -r
     if t.name == "numeric":
-        a, b = _dec(a), _dec(b)
+        a, b = as_decimal(a), as_decimal(b)
         try:
             if op == "+":
                 return a + b
@@ -401,7 +142,7 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
             if b == 0:
                 raise DivisionByZero("division by zero")
             if op == "/":
-                return _numeric_div(a, b)
+                return numeric_div(a, b)
             return a % b
         except (InvalidOperation, DecDivZero):
             raise DivisionByZero("division by zero") from None
@@ -419,41 +160,6 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
     if math.isinf(r) and not (math.isinf(a) or math.isinf(b)):
         raise NumericValueOutOfRange("value out of range: overflow")
     return T.round_float4(r) if t.name == "real" else r
-
-
-def _dec(v: Any) -> Decimal:
-    if isinstance(v, Decimal):
-        return v
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    return Decimal(v)
-
-
-def _numeric_div(a: Decimal, b: Decimal) -> Decimal:
-    """PostgreSQL's numeric division and its result scale (select_div_scale in numeric.c):
-    about 16 significant digits, never fewer decimals than either input has."""
-    if not a.is_finite() or not b.is_finite():
-        return a / b
-
-    def weight_and_first(x: Decimal) -> tuple[int, int]:
-        if x == 0:
-            return 0, 0
-        w = x.adjusted() // 4  # base-10000 digit position
-        return w, int(abs(x).scaleb(-4 * w))
-
-    w1, f1 = weight_and_first(a)
-    w2, f2 = weight_and_first(b)
-    qweight = w1 - w2 - (1 if f1 <= f2 else 0)
-    scale = max(16 - qweight * 4, -_exp(a), -_exp(b), 0)
-    scale = min(scale, 1000)
-    with localcontext() as lc:
-        lc.prec = 2000
-        return (a / b).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-
-
-def _exp(d: Decimal) -> int:
-    e = d.as_tuple().exponent
-    return e if isinstance(e, int) else 0
 
 
 def like_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
@@ -487,8 +193,6 @@ class Compiler:
                 return Typed(lambda r: r[idx], t, name=expr_name(e))
         method = getattr(self, "c_" + type(e).__name__, None)
         if method is None:
-            from sql.functions import compile_function
-
             found = compile_function(self, e)
             if found is None:
                 raise FeatureNotSupported(
@@ -533,8 +237,6 @@ class Compiler:
                 return Typed(lambda _r: cell[0][idx], t, name=name)
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
-            from sql.errors import UndefinedTable
-
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         raise UndefinedColumn(f'column "{shown}" does not exist')
 
@@ -623,10 +325,10 @@ class Compiler:
     def _binary_operands(self, e: exp.Binary) -> tuple[Typed, Typed]:
         a, b = self.compile(e.this), self.compile(e.expression)
         if a.type.name == "unknown" and not a.const and b.type.name != "unknown":
-            self._type_param(e.this, _base(b.type))
+            self._type_param(e.this, base_type(b.type))
             a = self.compile(e.this)
         if b.type.name == "unknown" and not b.const and a.type.name != "unknown":
-            self._type_param(e.expression, _base(a.type))
+            self._type_param(e.expression, base_type(a.type))
             b = self.compile(e.expression)
         return a, b
 
@@ -768,15 +470,13 @@ class Compiler:
         ta, tb = a.type, b.type
         # date/time arithmetic
         if ta.category in ("D", "T") or tb.category in ("D", "T"):
-            from sql.functions import datetime_arith
-
             return datetime_arith(op, a, b)
         if ta.name == "unknown" and tb.name == "unknown":
             a, b = coerce_to(a, T.NUMERIC), coerce_to(b, T.NUMERIC)
         elif ta.name == "unknown":
-            a = coerce_to(a, _base(tb))
+            a = coerce_to(a, base_type(tb))
         elif tb.name == "unknown":
-            b = coerce_to(b, _base(ta))
+            b = coerce_to(b, base_type(ta))
         t = numeric_result(a.type, b.type)
         fa, fb = a.fn, b.fn
 
@@ -851,8 +551,6 @@ class Compiler:
             if y is None:
                 return None
             if len(x) + len(y) > 1 << 16:  # a large value: it must fit (sql/memory.py)
-                from sql.memory import check_concat
-
                 check_concat(len(x), len(y))
             return x + y
 
@@ -1059,7 +757,7 @@ class Compiler:
         def values(r: Row) -> Any:
             if not plan.correlated and "v" in cache:
                 return cache["v"]
-            rows = plan.run(r)
+            rows = run_plan(plan, r)
             result = {row[0] for row in rows} if single_column else rows
             if not plan.correlated:
                 cache["v"] = result
@@ -1078,7 +776,7 @@ class Compiler:
         def run(r: Row) -> Any:
             if not plan.correlated and "v" in cache:
                 return cache["v"]
-            rows = plan.run(r, limit=2)
+            rows = run_plan(plan, r, limit=2)
             if len(rows) > 1:
                 raise CardinalityViolation(
                     "more than one row returned by a subquery used as an expression"
@@ -1094,7 +792,7 @@ class Compiler:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
         plan = self.ctx.plan_subquery(e.this, self.scope)
-        return Typed(lambda r: bool(plan.run(r, limit=1)), T.BOOL, name="exists")
+        return Typed(lambda r: bool(run_plan(plan, r, limit=1)), T.BOOL, name="exists")
 
     def c_Interval(self, e: exp.Interval) -> Typed:
         text = self.compile(e.this).fn(())
@@ -1118,8 +816,6 @@ class Compiler:
                 try:
                     rx = cache[p] = re.compile(p, flags)
                 except re.error as exc:
-                    from sql.errors import InvalidRegularExpression
-
                     raise InvalidRegularExpression(f"invalid regular expression: {exc}") from None
             return (rx.search(x) is not None) != negate
 
@@ -1204,7 +900,7 @@ class Compiler:
             if len(plan.columns) != 1:
                 raise DatatypeMismatch("subquery must return only one column")
             return Typed(
-                lambda r: [row[0] for row in plan.run(r)],
+                lambda r: [row[0] for row in run_plan(plan, r)],
                 plan.columns[0].type.array_of(),
                 name="array",
             )

@@ -1,4 +1,5 @@
-"""Scalar functions and date/time arithmetic, looked up by name after the operators.
+"""Scalar functions and date/time arithmetic, looked up by name after the operators, and the
+set-returning functions of a select list (unnest, generate_series, generate_subscripts).
 
 Each entry maps a PostgreSQL function name to (argument coercion, result type, Python
 implementation). Functions are strict unless marked: a NULL argument gives NULL.
@@ -6,27 +7,57 @@ implementation). Functions are strict unless marked: a NULL argument gives NULL.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
+import re
 import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlglot import exp
 
+from kv import interrupt
 from sql import types as T
+from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
     InvalidParameterValue,
+    ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
     UndefinedFunction,
+    UndefinedObject,
+    UndefinedTable,
 )
-from sql.memory import check_concat, check_value
+from sql.memory import check_concat, check_value, fits
+from sql.scope import ExprCompiler, Row, Typed
+from sql.session_api import SessionApi
+from sql.system_catalog import constraint_def, index_def
 from sql.types import Interval, SqlType
 
-if TYPE_CHECKING:
-    from sql.expr import Compiler, Typed
+_PG_FUNC_NAMES = {
+    "GroupConcat": "string_agg",
+    "LogicalAnd": "bool_and",
+    "LogicalOr": "bool_or",
+    "ArrayAgg": "array_agg",
+    "CurrentTimestamp": "current_timestamp",
+    "CurrentDate": "current_date",
+    "Ceil": "ceil",
+    "StrPosition": "strpos",
+    "ExplodingGenerateSeries": "generate_series",
+    "Hex": "to_hex",
+    "TimestampTrunc": "date_trunc",
+    "Extract": "extract",
+}
+
+
+def pg_function_name(e: exp.Expr) -> str | None:
+    """PostgreSQL's name for a function sqlglot parsed into one of its own classes."""
+    if isinstance(e, exp.Pad):
+        return "lpad" if e.args.get("is_left") else "rpad"
+    return _PG_FUNC_NAMES.get(type(e).__name__)
+
 
 Impl = Callable[..., Any]
 
@@ -110,11 +141,9 @@ def _concat_values(parts: list[str]) -> str:
 
 
 def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
-    import re as _re
-
-    py_repl = _re.sub(r"\\(\d)", r"\\g<\1>", repl)
+    py_repl = re.sub(r"\\(\d)", r"\\g<\1>", repl)
     count = 0 if "g" in flags else 1
-    return _re.sub(pattern, py_repl, s, count=count, flags=_re.IGNORECASE if "i" in flags else 0)
+    return re.sub(pattern, py_repl, s, count=count, flags=re.IGNORECASE if "i" in flags else 0)
 
 
 FUNCTIONS: dict[
@@ -228,21 +257,15 @@ FUNCTIONS: dict[
 }
 
 
-def _text_args(c: Compiler, args: list[Typed], n: int | None = None) -> list[Typed]:
-    from sql.expr import coerce_to
-
+def _text_args(c: ExprCompiler, args: list[Typed], n: int | None = None) -> list[Typed]:
     return [coerce_to(a, T.TEXT, explicit=True) for a in args[: n or len(args)]]
 
 
-def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
-    from sql.expr import Typed, coerce_to, unify
-
+def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if isinstance(e, exp.Anonymous):
         name = str(e.this).lower()
         raw_args = list(e.expressions)
     elif isinstance(e, exp.Func):
-        from sql.expr import pg_function_name
-
         name = pg_function_name(e) or e.sql_name().lower()
         raw_args = [a for a in e.args.values() if isinstance(a, exp.Expr)]
         raw_args += [x for v in e.args.values() if isinstance(v, list) for x in v]
@@ -271,8 +294,8 @@ def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
         "current_role",
     ):
         session = c.ctx.session
-        value = session.info(name) if session else None
-        return Typed(lambda _r: value, T.NAME, True, name)
+        info = session.info(name) if session else None
+        return Typed(lambda _r: info, T.NAME, True, name)
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
@@ -317,9 +340,7 @@ def compile_function(c: Compiler, e: exp.Expr) -> Typed | None:
     return Typed(run, rtype, False, name)
 
 
-def _substring(c: Compiler, e: exp.Substring) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _substring(c: ExprCompiler, e: exp.Substring) -> Typed:
     s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
     start = coerce_to(c.compile(e.args["start"]), T.INT4) if e.args.get("start") else None
     length = coerce_to(c.compile(e.args["length"]), T.INT4) if e.args.get("length") else None
@@ -335,9 +356,7 @@ def _substring(c: Compiler, e: exp.Substring) -> Typed:
     return Typed(run, T.TEXT, name="substring")
 
 
-def _trim_fn(c: Compiler, e: exp.Trim) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _trim_fn(c: ExprCompiler, e: exp.Trim) -> Typed:
     s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
     chars = coerce_to(c.compile(e.expression), T.TEXT) if e.expression is not None else None
     side = (e.args.get("position") or "both").lower()
@@ -350,9 +369,7 @@ def _trim_fn(c: Compiler, e: exp.Trim) -> Typed:
     return Typed(run, T.TEXT, name="btrim" if side == "both" else side[0] + "trim")
 
 
-def _round_fn(c: Compiler, e: exp.Round) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
     x = c.compile(e.this)
     if x.type.name == "unknown" or x.type.name in ("smallint", "integer", "bigint"):
         x = coerce_to(x, T.NUMERIC)
@@ -368,9 +385,7 @@ def _round_fn(c: Compiler, e: exp.Round) -> Typed:
     return Typed(run, x.type, name="round")
 
 
-def _concat(c: Compiler, e: exp.Expr) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
     args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
     return Typed(
         lambda r: _concat_values([v for a in args if (v := a.fn(r)) is not None]),
@@ -379,9 +394,7 @@ def _concat(c: Compiler, e: exp.Expr) -> Typed:
     )
 
 
-def _concat_ws(c: Compiler, e: exp.Expr) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _concat_ws(c: ExprCompiler, e: exp.Expr) -> Typed:
     args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
     sep, rest = args[0], args[1:]
 
@@ -394,14 +407,10 @@ def _concat_ws(c: Compiler, e: exp.Expr) -> Typed:
     return Typed(run, T.TEXT, name="concat_ws")
 
 
-def _extract(c: Compiler, e: exp.Extract) -> Typed:
-    from sql.expr import Typed
-
+def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
     unit = e.this.name.lower()
     src = c.compile(e.expression)
     if src.type.name == "unknown":
-        from sql.expr import coerce_to
-
         src = coerce_to(src, T.TIMESTAMP)
 
     is_timestamp = src.type.name.startswith("timestamp") or src.type.name == "interval"
@@ -501,9 +510,7 @@ def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
     return v.replace(**reset)
 
 
-def _date_trunc(c: Compiler, e: exp.TimestampTrunc) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _date_trunc(c: ExprCompiler, e: exp.TimestampTrunc) -> Typed:
     unit = e.args["unit"].name.lower()
     src = c.compile(e.this)
     if src.type.name in ("unknown", "date"):
@@ -517,7 +524,7 @@ def _date_trunc(c: Compiler, e: exp.TimestampTrunc) -> Typed:
     )
 
 
-_SPECIAL: dict[type[exp.Expr], Callable[[Compiler, Any], Typed]] = {
+_SPECIAL: dict[type[exp.Expr], Callable[[ExprCompiler, Any], Typed]] = {
     exp.Substring: _substring,
     exp.Trim: _trim_fn,
     exp.Round: _round_fn,
@@ -564,17 +571,20 @@ CATALOG_FUNCTIONS = {
 }
 
 
-def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
+def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     """Functions clients call while introspecting (psql, SQLAlchemy, asyncpg, pg_dump)."""
-    from sql.expr import Typed, coerce_to
+    in_session = c.ctx.session
 
-    session = c.ctx.session
+    def session() -> SessionApi:
+        assert in_session is not None, "catalog functions run in a session"
+        return in_session
+
     args = [c.compile(a) for a in raw_args]
     fns = [a.fn for a in args]
     types = [a.type for a in args]
 
     def catalog() -> Any:
-        return session.catalog()
+        return session().catalog()
 
     def find_index(oid: int) -> tuple[Any, Any] | None:
         for t in catalog().all_tables():
@@ -584,8 +594,6 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         return None
 
     def impl(*v: Any) -> Any:
-        from sql.system_catalog import constraint_def, index_def
-
         if name == "format_type":
             t = T.BY_OID.get(v[0]) if v[0] is not None else None
             if t is None:
@@ -617,7 +625,7 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         ):
             return True
         if name == "pg_get_userbyid":
-            return session.user
+            return session().user
         if name in (
             "obj_description",
             "col_description",
@@ -631,18 +639,16 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return "UTF8"
         if name == "current_setting":
             key = str(v[0]).lower()
-            if key not in session.settings:
-                from sql.errors import UndefinedObject
-
+            if key not in session().settings:
                 raise UndefinedObject(f'unrecognized configuration parameter "{v[0]}"')
-            return session.settings[key]
+            return session().settings[key]
         if name == "set_config":
-            return session.set_config(str(v[0]).lower(), str(v[1]), local=v[2] is True)
+            return session().set_config(str(v[0]).lower(), str(v[1]), local=v[2] is True)
         if name == "pg_typeof":
             return types[0].display() if types[0].name != "unknown" else "unknown"
         if name == "to_regclass":
             schema, _, rel = str(v[0]).rpartition(".")
-            found = catalog().find(rel, schema or None, session.search_path())
+            found = catalog().find(rel, schema or None, session().search_path())
             return found.name if found else None
         if name == "to_regtype":
             regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
@@ -668,7 +674,7 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "array_lower":
             return 1 if v[0] else None
         if name == "pg_get_serial_sequence":
-            t = catalog().find(str(v[0]).split(".")[-1], None, session.search_path())
+            t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
             col = t.column(v[1]) if t else None
             return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
         if name in ("pg_relation_size", "pg_total_relation_size"):
@@ -720,8 +726,6 @@ def _catalog_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
 
 def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
-    from sql.expr import Typed, coerce_to
-
     ta, tb = a.type, b.type
     if ta.name == "unknown":
         a = coerce_to(a, T.INTERVAL if tb.category == "D" else T.TIMESTAMP)
@@ -768,17 +772,12 @@ def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
     ts = _as_ts(x)
     months = ts.month - 1 + sign * iv.months
     year, month = ts.year + months // 12, months % 12 + 1
-    import calendar
-
     day = min(ts.day, calendar.monthrange(year, month)[1])
     ts = ts.replace(year=year, month=month, day=day)
     return ts + sign * dt.timedelta(days=iv.days, microseconds=iv.micros)
 
 
-def _sequence_fn(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
-    from sql.errors import ObjectNotInPrerequisiteState, UndefinedTable
-    from sql.expr import Typed, coerce_to
-
+def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     session = c.ctx.session
     if session is None or not raw_args:
         raise UndefinedFunction(f"function {name}() does not exist")
@@ -828,9 +827,7 @@ CATALOG_FUNCTIONS |= {
 }
 
 
-def _json_build(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
-    from sql.expr import Typed, coerce_to
-
+def _json_build(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     args = [c.compile(a) for a in raw_args]
     args = [coerce_to(a, T.TEXT) if a.type.name == "unknown" else a for a in args]
     is_object = name.endswith("object")
@@ -859,3 +856,68 @@ def _json_build(c: Compiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     if rtype is T.JSON:
         return Typed(lambda r: T.format_jsonb(run(r)), rtype, name=name)
     return Typed(run, rtype, name=name)
+
+
+# -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
+
+
+SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"}
+
+
+def srf_name(e: exp.Expr) -> str | None:
+    """The set-returning function ``e`` calls (unnest, generate_series, generate_subscripts),
+    or None."""
+    if isinstance(e, exp.Explode | exp.Unnest):
+        return "unnest"
+    if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
+        return "generate_series"
+    if isinstance(e, exp.Anonymous) and str(e.this).lower() in SRF_NAMES:
+        return str(e.this).lower()
+    return None
+
+
+def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    """A set-returning function call in a select list: a function from a row to the list of
+    values it returns there, and their type."""
+    name = srf_name(call)
+    if isinstance(call, exp.Anonymous):
+        args = list(call.expressions)
+    elif isinstance(call, exp.Explode):
+        args = [call.this]
+    elif isinstance(call, exp.Unnest):
+        args = list(call.expressions)
+    else:
+        args = [
+            a
+            for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
+            if a is not None
+        ]
+    typed = [comp.compile(a) for a in args]
+    if name == "unnest":
+        arr = typed[0]
+        elem = arr.type.element or T.TEXT
+        return (lambda r: list(arr.fn(r) or [])), elem
+    if name == "generate_subscripts":
+        arr = typed[0]
+        return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4
+    t = unify([a.type for a in typed])
+    t = T.INT4 if t.name in ("unknown", "smallint") else t
+    vals = [coerce_to(a, t) for a in typed]
+
+    def series(r: Row) -> list[Any]:
+        start, stop = vals[0].fn(r), vals[1].fn(r)
+        step = vals[2].fn(r) if len(vals) > 2 else 1
+        if start is None or stop is None or not step:
+            return []
+        out = []
+        v = start
+        while (v <= stop) if step > 0 else (v >= stop):
+            out.append(v)
+            v += step
+            if not len(out) & 1023:
+                interrupt.check()
+            if not len(out) & 0xFFFF:
+                fits(len(out) * 40)
+        return out
+
+    return series, t

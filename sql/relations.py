@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
 from sql.catalog import Catalog, IndexDef, TableDef
 from sql.errors import (
     InvalidSchemaName,
@@ -156,16 +158,12 @@ def notices_or_raise(if_exists: bool, notices: list[str]) -> list[str]:
 
 def ident(tok: Any) -> str:
     """An identifier as PostgreSQL folds it: unquoted lower-cased, quoted kept."""
-    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
-
     return str(tok.text) if tok.token_type == TokenType.IDENTIFIER else str(tok.text).lower()
 
 
 def read_names(tokens: list[Any], i: int) -> tuple[list[Name], int]:
     """Comma-separated, possibly schema-qualified names from ``tokens[i]``; returns them and
     the index after the last."""
-    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
-
     names: list[Name] = []
     while True:
         if i >= len(tokens) or tokens[i].token_type in (TokenType.COMMA, TokenType.SEMICOLON):

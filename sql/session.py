@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
@@ -23,32 +23,52 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv import interrupt, nowait
-from kv.client import Transaction, TxnClient
+from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError
-from sql import commands, memory
+from sql import commands, ddl, dml, memory, relations
 from sql import settings as guc
 from sql import types as T
-from sql.catalog import Catalog, CatalogStore
+from sql.catalog import Catalog
+from sql.copy import CopySpec, parse_copy, parse_rows
+from sql.database import Database
+from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
+    ActiveSqlTransaction,
+    BadCopyFileFormat,
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
+    InvalidCursorName,
     InvalidParameterValue,
     InvalidSavepoint,
     NoActiveSqlTransaction,
+    ReadOnlySqlTransaction,
     SyntaxError_,
+    UndefinedColumn,
     UndefinedObject,
     UndefinedTable,
     UniqueViolation,
+    WrongObjectType,
     from_python,
 )
-from sql.expr import Context
-from sql.sequences import Sequences
+from sql.executor.execute import iterate_plan
+from sql.plan.binder import Planner
+from sql.plan.explain import explain_plan
+from sql.plan.nodes import Plan, is_point_read
+from sql.result import Result
+from sql.scope import Context
+from sql.statements import (
+    DIALECT,
+    Statement,
+    error_position,
+    join_dotted,
+    set_value,
+    split_statements,
+)
 from sql.types import SqlType
 
 log = logging.getLogger(__name__)
 
-_DIALECT = sqlglot.Dialect.get_or_raise("postgres")
 
 ISOLATION_LEVELS = ("read uncommitted", "read committed", "repeatable read", "serializable")
 _ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
@@ -90,23 +110,6 @@ DEFAULT_SETTINGS: dict[str, str] = {
     # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
     "db9.statement_mem_limit": "1GB",
 }
-
-
-@dataclass
-class Result:
-    """One statement's outcome: a command tag, and for queries the columns and rows.
-
-    A query's rows are produced lazily: the statement hands back ``pending`` (an iterator not
-    yet started), and ``Session`` either drains it into ``rows`` (in-process callers) or wraps
-    it in a ``RowStream`` (``stream``) that the wire protocol consumes in batches; then ``tag``
-    is final only once the stream has ended (``stream.tag``)."""
-
-    tag: str
-    columns: list[tuple[str, SqlType]] | None = None
-    rows: list[tuple[Any, ...]] | None = None
-    copy: Any = None  # a sql.copy.CopySpec: the client must now send or receive COPY data
-    pending: Any = None  # an iterator of rows with close(), until drained or streamed
-    stream: RowStream | None = None
 
 
 class RowStream:
@@ -250,34 +253,6 @@ class Prepared:
     columns: list[tuple[str, SqlType]] | None
 
 
-@dataclass
-class Database:
-    """One database (a key prefix) and what its sessions share."""
-
-    client: TxnClient
-    db: bytes
-    name: str = "postgres"
-    catalogs: CatalogStore = field(init=False)
-    sequences: Sequences = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.catalogs = CatalogStore(self.db)
-        self.sequences = Sequences(self.client, self.db)
-        self.parse_cache: dict[str, list[exp.Expr | None]] = {}
-        # Told of every statement: (text, seconds, error sqlstate or None, committed). The
-        # control plane's inspect metrics hang here; the SQL layer only reports.
-        self.observer: Callable[[str, float, str | None, bool], None] | None = None
-
-
-@dataclass
-class Statement:
-    text: str
-    start: int  # offset of the statement in the query string (for error positions)
-    utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
-    command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
-    tokens: list[Any] = field(default_factory=list)
-
-
 # Caches are bounded: parsed trees are ~6 kB each (shared by the database's sessions), a
 # compiled plan holds closures over its session (one cache per session).
 _PARSE_CACHE_SIZE = 2000
@@ -285,57 +260,6 @@ _PARSE_CACHE_SIZE = 2000
 # client sees the 40001: about 10 s of growing pauses, unless statement_timeout ends it first.
 AUTOCOMMIT_ATTEMPTS = 100
 _PLAN_CACHE_SIZE = 500
-
-_UTILITY_HEADS = {
-    "BEGIN",
-    "START",
-    "COMMIT",
-    "END",
-    "ROLLBACK",
-    "ABORT",
-    "SAVEPOINT",
-    "RELEASE",
-    "SHOW",
-    "SET",
-    "RESET",
-    "EXPLAIN",
-    "DISCARD",
-    "DEALLOCATE",
-    "LISTEN",
-    "UNLISTEN",
-    "NOTIFY",
-    "COPY",
-    "VACUUM",
-    "ANALYZE",
-    "ANALYSE",
-    "CHECKPOINT",
-    "CLOSE",
-    "FETCH",
-    "MOVE",
-}
-
-
-def split_statements(sql: str) -> list[Statement]:
-    """Split on top-level semicolons with sqlglot's tokenizer (quotes and $$ respected)."""
-    try:
-        tokens = _DIALECT.tokenize(sql)
-    except TokenError as exc:
-        raise SyntaxError_(f"syntax error: {exc}") from None
-    out: list[Statement] = []
-    current: list[Any] = []
-    for tok in [*tokens, None]:
-        if tok is None or tok.token_type == TokenType.SEMICOLON:
-            if current:
-                start, end = current[0].start, current[-1].end + 1
-                words = [t.text for t in current]
-                head = words[0].upper()
-                utility = (head.lower(), words) if head in _UTILITY_HEADS else None
-                command = commands.command_name(words)
-                out.append(Statement(sql[start:end], start, utility, command, current))
-            current = []
-        else:
-            current.append(tok)
-    return out
 
 
 class Session:
@@ -362,7 +286,7 @@ class Session:
         # Compiled plans hold closures bound to this session (its transaction, its
         # settings), so they are cached per session, never shared.
         # (plan, its context, its result columns) by (text, parameter oids, catalog version)
-        self.plan_cache: dict[tuple[Any, ...], tuple[Any, Context, list[tuple[str, SqlType]]]] = {}
+        self.plan_cache: dict[tuple[Any, ...], tuple[Plan, Context, list[tuple[str, SqlType]]]] = {}
         # Statement texts whose cached plan is a primary-key point read (see execute_inline).
         self.point_reads: set[str] = set()
         # Queries whose rows are still being fetched (suspended portals), oldest first.
@@ -719,8 +643,6 @@ class Session:
     def _describe(
         self, tree: exp.Expr, declared: list[SqlType | None]
     ) -> tuple[list[tuple[str, SqlType]] | None, list[SqlType | None]]:
-        from sql.planner import Planner
-
         ctx = Context(params=[], param_types=list(declared))
         planner = Planner(self, self.catalog(), ctx)
         columns: list[tuple[str, SqlType]] | None = None
@@ -728,8 +650,6 @@ class Session:
             plan = planner.plan_query(tree)
             columns = [(c.name, c.type) for c in plan.columns]
         elif isinstance(tree, exp.Insert | exp.Update | exp.Delete):
-            from sql.dml import describe_dml
-
             columns = describe_dml(self, tree, ctx)
         n = max(
             [len(ctx.param_types)]
@@ -871,11 +791,7 @@ class Session:
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in commands.NAMED:
-            from sql import ddl
-
             if self.read_only:
-                from sql.errors import ReadOnlySqlTransaction
-
                 raise ReadOnlySqlTransaction(
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
@@ -904,7 +820,7 @@ class Session:
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
 
-    def _rows_of(self, plan: Any) -> _PlanRows:
+    def _rows_of(self, plan: Plan) -> _PlanRows:
         """The plan's rows, produced as they are consumed; the plan (and its ctx.params) is
         this execution's until the rows are closed."""
         key = id(plan)
@@ -915,7 +831,7 @@ class Session:
             if n > 0:
                 self._plans_in_use[key] = n
 
-        return _PlanRows(plan.iterate(), release)
+        return _PlanRows(iterate_plan(plan), release)
 
     def parse(self, stmt: Statement) -> exp.Expr:
         cache = self.database.parse_cache
@@ -929,7 +845,7 @@ class Session:
                     f'syntax error at or near "{err.get("highlight", "")}"'
                     if err.get("highlight")
                     else "syntax error",
-                    position=stmt.start + _position(stmt.text, err),
+                    position=stmt.start + error_position(stmt.text, err),
                 ) from None
             except TokenError as exc:
                 raise SyntaxError_(f"syntax error: {exc}") from None
@@ -947,9 +863,6 @@ class Session:
         param_types: list[SqlType | None],
         cache_key: tuple[Any, ...] | None = None,
     ) -> Result:
-        from sql import ddl, dml
-        from sql.planner import Planner, is_point_read
-
         ctx = Context(params=params, param_types=list(param_types))
         if isinstance(tree, exp.Command):
             raise FeatureNotSupported(f"statement {tree.this} is not supported")
@@ -982,8 +895,6 @@ class Session:
             | exp.Alter
             | exp.TruncateTable,
         ):
-            from sql.errors import ReadOnlySqlTransaction
-
             raise ReadOnlySqlTransaction("cannot execute statement in a read-only transaction")
         if isinstance(tree, exp.Insert):
             return dml.insert(self, tree, ctx)
@@ -1009,7 +920,7 @@ class Session:
         assert stmt.utility is not None
         kind, words = stmt.utility
         if kind in ("set", "show", "reset"):
-            words = _join_dotted(words)
+            words = join_dotted(words)
         lower = [w.lower() for w in words]
         if kind == "set" and lower[1:2] == ["constraints"]:
             return self._set_constraints(lower[2:])
@@ -1040,14 +951,11 @@ class Session:
             return self._maintenance(stmt)
         if kind in ("close", "fetch", "move"):
             # db9 has no cursors (DECLARE is refused), so every name is unknown.
-            from sql.errors import InvalidCursorName
 
             if lower[1:] == ["all"] and kind == "close":
                 return Result("CLOSE CURSOR ALL")
             raise InvalidCursorName(f'cursor "{lower[-1].strip(chr(34))}" does not exist')
         if kind == "copy":
-            from sql.copy import parse_copy
-
             spec = parse_copy(words, stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.
             spec.ncols = len(self._copy_columns(spec))
@@ -1065,8 +973,6 @@ class Session:
         if what not in (["all"], ["plans"], ["sequences"], ["temp"], ["temporary"]):
             raise SyntaxError_(f'syntax error at or near "{" ".join(what) or "DISCARD"}"')
         if what == ["all"] and self.in_block:
-            from sql.errors import ActiveSqlTransaction
-
             raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
         if what in (["all"], ["plans"]):
             self.plan_cache.clear()
@@ -1082,17 +988,12 @@ class Session:
         """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker
         and keeps no planner statistics, so these check their arguments and do nothing else
         (accepted no-ops, sql.commands.NO_OPS)."""
-        from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
-
-        from sql import relations
-        from sql.errors import ActiveSqlTransaction
-
         kind = stmt.command
         if kind == "VACUUM" and self.in_block:
             raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
         # The tokenizer may hand back the rest of the command as one token: read it again.
         head = stmt.tokens[0]
-        tokens, i = [head, *_DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
+        tokens, i = [head, *DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
         options = {"VERBOSE", "FULL", "FREEZE", "ANALYZE", "ANALYSE", "SKIP_LOCKED"}
         if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
             while i < len(tokens) and tokens[i].token_type != TokenType.R_PAREN:
@@ -1116,8 +1017,6 @@ class Session:
                     if tokens[j].token_type != TokenType.COMMA and not (
                         rel.kind == "TABLE" and rel.table.has_column(col)
                     ):
-                        from sql.errors import UndefinedColumn
-
                         raise UndefinedColumn(
                             f'column "{col}" of relation "{name.name}" does not exist'
                         )
@@ -1135,8 +1034,6 @@ class Session:
     def _set_constraints(self, rest: list[str]) -> Result:
         """SET CONSTRAINTS: db9 has no deferrable constraints (CREATE refuses DEFERRABLE), so
         ALL is a no-op and a named constraint is unknown or not deferrable, as PostgreSQL says."""
-        from sql.errors import WrongObjectType
-
         if not rest or rest[-1] not in ("deferred", "immediate"):
             raise SyntaxError_("syntax error at end of input")
         names = [w for w in rest[:-1] if w != ","]
@@ -1153,14 +1050,13 @@ class Session:
 
     # -- COPY ----------------------------------------------------------------------------------
 
-    def _copy_columns(self, spec: Any) -> list[tuple[str, SqlType]]:
+    def _copy_columns(self, spec: CopySpec) -> list[tuple[str, SqlType]]:
         if spec.query is not None:
-            from sql.planner import Planner
-
             plan = Planner(self, self.catalog(), Context()).plan_query(
                 self.parse(Statement(spec.query, 0, None))
             )
             return [(c.name, c.type) for c in plan.columns]
+        assert spec.table is not None, "COPY names a table or a query"
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
@@ -1173,14 +1069,8 @@ class Session:
         return self._guarded(lambda: self._copy_in(spec, chunks))
 
     def _copy_in(self, spec: Any, chunks: Iterable[bytes]) -> Result:
-        from sql.copy import parse_rows
-        from sql.dml import TableWriter, default_value
-        from sql.errors import BadCopyFileFormat
-
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         if self.read_only:
-            from sql.errors import ReadOnlySqlTransaction
-
             raise ReadOnlySqlTransaction("cannot execute COPY FROM in a read-only transaction")
         live = table.live_columns
         names = spec.columns or [c.name for c in live]
@@ -1219,13 +1109,13 @@ class Session:
         writer.finish()
         return Result(f"COPY {count}")
 
-    def copy_out(self, spec: Any) -> Result:
+    def copy_out(self, spec: CopySpec) -> Result:
         """A COPY TO STDOUT, run as one statement of this session: its columns, and its rows
         as ``result.stream`` (to be formatted with ``sql.copy.format_row``); the tag, once
         the stream has ended, is ``COPY n``."""
         return self._guarded(lambda: self._copy_out(spec), stream=True)
 
-    def _copy_out(self, spec: Any) -> Result:
+    def _copy_out(self, spec: CopySpec) -> Result:
         query = spec.query
         if query is None:
             cols = ", ".join(f'"{c}"' for c, _ in self._copy_columns(spec))
@@ -1288,7 +1178,7 @@ class Session:
             ",".join(v for v in values if v != ",") if name == "search_path" else " ".join(values)
         )
         if name in guc.TIME_SETTINGS:
-            value = _set_value(name, source or " ".join(words))
+            value = set_value(name, source or " ".join(words))
         if value.lower() == "default":
             value = DEFAULT_SETTINGS.get(name, "")
         if name in ("transaction_isolation", "default_transaction_isolation"):
@@ -1339,15 +1229,14 @@ class Session:
             text = text[len(word) :].lstrip()
         inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
         tree = self.parse(inner)
-        from sql.planner import Planner
 
         if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
             raise FeatureNotSupported("EXPLAIN supports queries only")
         plan = Planner(self, self.catalog(), Context()).plan_query(tree)
-        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in plan.explain()])
+        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in explain_plan(plan)])
 
 
-def _flush(writer: Any, batch: list[tuple[Any, ...]]) -> int:
+def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:
     """Write COPY's buffered rows; returns how many."""
     for row in batch:
         writer.insert(row)
@@ -1417,62 +1306,6 @@ def _cacheable(tree: exp.Expr) -> bool:
         if isinstance(node, exp.Func) and node.sql_name().lower() in volatile:
             return False
     return True
-
-
-def _set_value(name: str, source: str) -> str:
-    """The one value of ``SET name = value`` as PostgreSQL's grammar reads it: a string's
-    contents, a signed number's text, a word (lower-cased), or ``default``."""
-    tokens = _DIALECT.tokenize(source)
-    at = next(i for i, t in enumerate(tokens) if t.text.lower() == name) + 1
-    if at < len(tokens) and (
-        tokens[at].token_type == TokenType.EQ or tokens[at].text.upper() == "TO"
-    ):
-        at += 1
-    values = tokens[at:]
-    if any(t.token_type == TokenType.COMMA for t in values):
-        raise InvalidParameterValue(f"SET {name} takes only one argument")
-    if not values:
-        raise SyntaxError_("syntax error at end of input")
-    sign = ""
-    if values[0].token_type in (TokenType.DASH, TokenType.PLUS) and len(values) > 1:
-        sign = "-" if values[0].token_type == TokenType.DASH else ""
-        values = values[1:]
-    first = values[0]
-    if (
-        first.token_type == TokenType.NUMBER
-        and len(values) > 1
-        and values[1].start == first.end + 1
-    ):
-        junk = first.text + values[1].text
-        raise SyntaxError_(f'trailing junk after numeric literal at or near "{junk}"')
-    if len(values) > 1:
-        raise SyntaxError_(f'syntax error at or near "{values[1].text}"')
-    if first.token_type in (TokenType.STRING, TokenType.NUMBER):
-        return sign + first.text
-    return first.text.lower()
-
-
-def _join_dotted(words: list[str]) -> list[str]:
-    """``db9 . statement_mem_limit`` (three tokens) as one setting name."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        if words[i] == "." and out and i + 1 < len(words):
-            out[-1] = f"{out[-1]}.{words[i + 1]}"
-            i += 2
-            continue
-        out.append(words[i])
-        i += 1
-    return out
-
-
-def _position(text: str, err: dict[str, Any]) -> int:
-    line, col = err.get("line"), err.get("col")
-    if not line or not col:
-        return 1
-    lines = text.split("\n")
-    before = sum(len(x) + 1 for x in lines[: int(line) - 1])
-    return int(before + max(int(col) - len(err.get("highlight") or "") + 1, 1))
 
 
 Runner = Callable[[str], list[Result]]

@@ -8,15 +8,14 @@ sees, so they are as transactional as the catalog itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
+from sql.session_api import SessionApi
+from sql.settings import TIME_SETTINGS, parse_time_ms
 from sql.types import SqlType
-
-if TYPE_CHECKING:
-    from sql.planner import Exec, Node, Planner
 
 Rows = list[tuple[Any, ...]]
 I2, I4, I8, TXT, BOOL, OIDT, NAME, CHR = (
@@ -449,7 +448,7 @@ PG_DATABASE_COLS = [
 ]
 
 
-def pg_database(c: Catalog, session: Any) -> Rows:
+def pg_database(c: Catalog, session: SessionApi) -> Rows:
     return [
         _row(
             PG_DATABASE_COLS,
@@ -466,7 +465,7 @@ def pg_database(c: Catalog, session: Any) -> Rows:
     ]
 
 
-def pg_roles(c: Catalog, session: Any) -> Rows:
+def pg_roles(c: Catalog, session: SessionApi) -> Rows:
     return [
         (OWNER, session.user, True, True, True, True, True, False, -1, "********", None, True, None)
     ]
@@ -489,9 +488,7 @@ PG_ROLES_COLS = [
 ]
 
 
-def pg_settings(c: Catalog, session: Any) -> Rows:
-    from sql.settings import TIME_SETTINGS, parse_time_ms
-
+def pg_settings(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for k, v in sorted(session.settings.items()):
         if k in TIME_SETTINGS:  # the raw number in its unit, as PostgreSQL lists it
@@ -567,7 +564,7 @@ def _data_type(t: SqlType) -> str:
     return t.name
 
 
-def is_tables(c: Catalog, session: Any) -> Rows:
+def is_tables(c: Catalog, session: SessionApi) -> Rows:
     return [
         (session.database.name, t.schema, t.name, "BASE TABLE", "YES", "NO")
         for t in _tables(c)
@@ -575,7 +572,7 @@ def is_tables(c: Catalog, session: Any) -> Rows:
     ]
 
 
-def is_columns(c: Catalog, session: Any) -> Rows:
+def is_columns(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         if t.kind != "table":
@@ -640,7 +637,7 @@ IS_COLUMNS_COLS = [
 _CONTYPE = {"p": "PRIMARY KEY", "u": "UNIQUE", "f": "FOREIGN KEY", "c": "CHECK"}
 
 
-def is_table_constraints(c: Catalog, session: Any) -> Rows:
+def is_table_constraints(c: Catalog, session: SessionApi) -> Rows:
     return [
         (
             session.database.name,
@@ -660,7 +657,7 @@ def is_table_constraints(c: Catalog, session: Any) -> Rows:
     ]
 
 
-def is_key_column_usage(c: Catalog, session: Any) -> Rows:
+def is_key_column_usage(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         for con in t.constraints:
@@ -683,11 +680,11 @@ def is_key_column_usage(c: Catalog, session: Any) -> Rows:
     return rows
 
 
-def is_schemata(c: Catalog, session: Any) -> Rows:
+def is_schemata(c: Catalog, session: SessionApi) -> Rows:
     return [(session.database.name, s, "postgres") for s in c.schemas]
 
 
-def is_sequences(c: Catalog, session: Any) -> Rows:
+def is_sequences(c: Catalog, session: SessionApi) -> Rows:
     return [
         (
             session.database.name,
@@ -950,22 +947,20 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 
-def system_relation(planner: Planner, name: str, schema: str | None, alias: str | None) -> Node:
-    from sql.expr import Scope, ScopeColumn
-    from sql.planner import Materialized
-
+def system_relation(
+    session: SessionApi, name: str, schema: str | None
+) -> tuple[list[tuple[str, SqlType]], Callable[[], Rows]]:
+    """The columns of a virtual relation, and what computes its rows (from the catalog the
+    session's transaction sees when it is called). Raises UndefinedTable for an unknown name."""
     key = (schema or "pg_catalog", name)
     entry = RELATIONS.get(key)
     if entry is None:
         shown = f"{schema}.{name}" if schema else name
         raise UndefinedTable(f'relation "{shown}" does not exist')
     cols, build, wants_session = entry
-    label = alias or name
-    scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
-    session = planner.session
 
-    def source(_ex: Exec) -> Rows:
+    def source() -> Rows:
         catalog = session.catalog()
         return build(catalog, session) if wants_session else build(catalog)
 
-    return Materialized(scope, source, f"Function Scan on {name}")
+    return cols, source

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import string
+import struct
 import uuid
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -426,8 +427,6 @@ def parse_json(text: str, *, jsonb: bool) -> Any:
 
 
 def round_float4(v: float) -> float:
-    import struct
-
     try:
         return float(struct.unpack("f", struct.pack("f", v))[0])
     except OverflowError:

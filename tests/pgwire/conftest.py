@@ -12,7 +12,7 @@ from kv.client import TxnClient
 from pgwire.auth import StaticAuthenticator
 from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
-from sql.session import Database
+from sql.database import Database
 from tests.kv.conftest import local_kv
 
 PASSWORD = "s3cret-pass"

@@ -16,7 +16,8 @@ import psycopg
 import pytest
 
 from kv.client import TxnClient
-from sql.session import Database, Session
+from sql.database import Database
+from sql.session import Session
 from tests.kv.conftest import local_kv
 from tests.pgwire.conftest import PASSWORD, Running, start_server
 

@@ -25,7 +25,8 @@ import pytest
 
 from control import allocator
 from kv.client import TxnClient
-from sql.session import Database, Session
+from sql.database import Database
+from sql.session import Session
 from tests.kv.conftest import local_kv
 from tests.pgwire.conftest import PASSWORD, USER, Running
 

@@ -11,7 +11,9 @@ import psycopg
 
 from kv.client import TxnClient
 from kv.errors import Db9Error
-from sql.session import Database, Session, split_statements
+from sql.database import Database
+from sql.session import Session
+from sql.statements import split_statements
 from sql.types import format_value
 from tests.kv.conftest import local_kv
 

@@ -10,7 +10,8 @@ import pytest
 
 from kv.client import TxnClient
 from kv.errors import Db9Error
-from sql.session import Database, Session
+from sql.database import Database
+from sql.session import Session
 from tests.kv.conftest import local_kv
 
 

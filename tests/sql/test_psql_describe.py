@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sql.session import split_statements
+from sql.statements import split_statements
 from tests.sql.differential import Differ
 
 QUERIES = (Path(__file__).parent / "psql" / "describe_queries.sql").read_text()

@@ -7,7 +7,8 @@ import pytest
 
 from kv.client import TxnClient
 from kv.errors import Db9Error
-from sql.session import SERIALIZABLE_NOTICE, Database, Session
+from sql.database import Database
+from sql.session import SERIALIZABLE_NOTICE, Session
 from tests.kv.conftest import local_kv
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sql.session import split_statements
+from sql.statements import split_statements
 from tests.sql.differential import Differ, Outcome
 
 QUERIES = (Path(__file__).parent / "sqlalchemy" / "reflection_queries.sql").read_text()

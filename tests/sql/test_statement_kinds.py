@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from kv.client import TxnClient
 from kv.engine.memory import MemoryEngine
 from kv.errors import Db9Error
-from sql.session import Database, Session
+from sql.database import Database
+from sql.session import Session
 from sql.types import format_value
 from tests.kv.conftest import local_kv
 

@@ -10,7 +10,9 @@ import itertools
 import pytest
 
 from kv.client import TxnClient
-from sql.session import Database, Session, split_statements
+from sql.database import Database
+from sql.session import Session
+from sql.statements import split_statements
 from tests.kv.conftest import local_kv
 
 

@@ -1,0 +1,238 @@
+"""How typed values convert and combine: PostgreSQL's casts, the common type of several
+expressions, the operand types of a comparison or an arithmetic operator, and the scale
+of a numeric division.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+from sql import types as T
+from sql.errors import DatatypeMismatch, NumericValueOutOfRange, UndefinedFunction
+from sql.scope import Row, Typed
+from sql.types import SqlType
+
+
+def numeric_result(a: SqlType, b: SqlType) -> SqlType:
+    ra, rb = T.NUMERIC_RANK.get(a.name, 0), T.NUMERIC_RANK.get(b.name, 0)
+    if a.name == "unknown":
+        return b if rb else T.NUMERIC
+    if b.name == "unknown":
+        return a if ra else T.NUMERIC
+    if not ra or not rb:
+        raise UndefinedFunction(f"operator does not exist: {a.name} + {b.name}")
+    top = a if ra >= rb else b
+    if top.name == "real" and max(ra, rb) == 5 and min(ra, rb) <= 4:
+        return T.FLOAT8 if min(ra, rb) == 4 else T.FLOAT4
+    if top.name == "smallint":
+        return T.INT4  # PostgreSQL promotes smallint arithmetic
+    return T.SqlType(top.name, top.oid, top.array_oid, top.typlen, top.category)
+
+
+def unify(types: Sequence[SqlType]) -> SqlType:
+    """The common type of CASE branches, UNION columns, COALESCE arguments."""
+    known = [t for t in types if t.name != "unknown"]
+    if not known:
+        return T.TEXT
+    first = known[0]
+    if all(t.name == first.name for t in known):
+        return first
+    if all(t.name in T.NUMERIC_RANK for t in known):
+        best = max(known, key=lambda t: T.NUMERIC_RANK[t.name])
+        return T.INT4 if best.name == "smallint" else best
+    if all(t.category == "S" for t in known):
+        return T.TEXT
+    if all(t.category == "D" for t in known):
+        return T.TIMESTAMPTZ if any(t.oid == 1184 for t in known) else T.TIMESTAMP
+    raise DatatypeMismatch(
+        f"types {known[0].display()} and {known[-1].display()} cannot be matched"
+    )
+
+
+def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Any:
+    """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
+    if v is None:
+        return None
+    s, d = src.name, dst.name
+    if dst.element is not None:
+        if isinstance(v, str):
+            return T.parse_text(v, dst)
+        return [
+            cast_value(x, src, dst, explicit=explicit)
+            if T.is_subarray(x, dst.element)
+            else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
+            for x in v
+        ]
+    if d in ("regclass", "regtype") and isinstance(v, str):
+        return v  # a relation or type name, resolved by whoever uses it
+    text_types = ("text", "character varying", "character", "name")
+    if isinstance(v, str) and d not in text_types:
+        return T.parse_text(v, dst)
+    if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):
+        v = v.rstrip(" ")  # bpchar's padding is not significant, and casts drop it
+    if d in ("text", "name"):
+        if isinstance(v, str):
+            return v
+        if isinstance(v, bool):  # boolean's cast to text spells it out, unlike boolout
+            return "true" if v else "false"
+        return T.format_value(v, src)
+    if d in ("character varying", "character"):
+        text = v if isinstance(v, str) else (T.format_value(v, src) or "")
+        return T.coerce_string(text, dst, explicit=explicit)
+    if d in ("smallint", "integer", "bigint", "oid", "regclass", "regtype"):
+        if isinstance(v, bool):
+            if not explicit and s == "boolean":
+                raise DatatypeMismatch("cannot cast type boolean to integer implicitly")
+            return int(v)
+        if isinstance(v, float):
+            if math.isnan(v) or math.isinf(v):
+                raise NumericValueOutOfRange(f"{d} out of range")
+            v = round(v)  # banker's rounding, as rint()
+        elif isinstance(v, Decimal):
+            if not v.is_finite():
+                raise NumericValueOutOfRange(f"cannot convert {v} to {d}")
+            v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+        return T.check_int(int(v), dst)
+    if d in ("real", "double precision"):
+        if isinstance(v, bool):
+            raise DatatypeMismatch(f"cannot cast type boolean to {d}")
+        f = float(v)
+        return T.round_float4(f) if d == "real" else f
+    if d == "numeric":
+        if isinstance(v, bool):
+            raise DatatypeMismatch("cannot cast type boolean to numeric")
+        if isinstance(v, float):
+            if math.isnan(v):
+                return Decimal("NaN")
+            if math.isinf(v):
+                return Decimal("Infinity") if v > 0 else Decimal("-Infinity")
+            v = Decimal(repr(v))
+        return T.coerce_numeric(Decimal(v), dst)
+    if d == "boolean":
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, int) and s in ("integer", "bigint", "smallint"):
+            return v != 0
+    if d == "date":
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+    if d in ("timestamp without time zone", "timestamp with time zone"):
+        if isinstance(v, dt.datetime):
+            if d == "timestamp with time zone" and v.tzinfo is None:
+                return v.replace(tzinfo=dt.UTC)
+            if d == "timestamp without time zone" and v.tzinfo is not None:
+                return v.astimezone(dt.UTC).replace(tzinfo=None)
+            return v
+        if isinstance(v, dt.date):
+            out = dt.datetime(v.year, v.month, v.day)
+            return out.replace(tzinfo=dt.UTC) if d.endswith("with time zone") else out
+    if d in ("json", "jsonb") and s in ("json", "jsonb"):
+        if d == "jsonb" and isinstance(v, str):
+            return T.parse_text(v, dst)
+        if d == "json" and s == "jsonb":
+            return T.format_jsonb(v)
+        return v
+    if s == d:
+        return v
+    raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
+
+
+def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
+    if t.type == dst or (
+        t.type.name == dst.name
+        and dst.length is None
+        and dst.precision is None
+        and dst.element is None
+    ):
+        return t
+    fn, src = t.fn, t.type
+
+    def run(row: Row) -> Any:
+        return cast_value(fn(row), src, dst, explicit=explicit)
+
+    if t.const:
+        value = run(())
+        return Typed(lambda _r: value, dst, True, t.name)
+    return Typed(run, dst, False, t.name)
+
+
+def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
+    """Bring two operands to a common type (an untyped literal takes the other's type)."""
+    ta, tb = a.type, b.type
+    if "character" in (ta.name, tb.name):
+        # character(n) compares without its trailing blanks
+        return _unpadded(a), _unpadded(b)
+    if ta.name == "unknown" and tb.name != "unknown":
+        return coerce_to(a, base_type(tb)), b
+    if tb.name == "unknown" and ta.name != "unknown":
+        return a, coerce_to(b, base_type(ta))
+    if ta.name in T.NUMERIC_RANK and tb.name in T.NUMERIC_RANK:
+        return a, b
+    if ta.category == "S" and tb.category == "S":
+        return a, b
+    if ta.category == "D" and tb.category == "D":
+        if ta.name == "date" and tb.name != "date":
+            return coerce_to(a, tb), b
+        if tb.name == "date" and ta.name != "date":
+            return a, coerce_to(b, ta)
+        return a, b
+    if ta.name != tb.name and not (ta.element and tb.element):
+        raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
+    return a, b
+
+
+def _unpadded(t: Typed) -> Typed:
+    if t.type.category not in ("S", "X"):
+        return coerce_to(t, T.TEXT, explicit=True)
+    f = t.fn
+    return Typed(lambda r: None if (v := f(r)) is None else v.rstrip(" "), T.TEXT, t.const, t.name)
+
+
+def base_type(t: SqlType) -> SqlType:
+    """The type an untyped literal becomes next to ``t`` (varchar(5) -> text, not truncating)."""
+    if t.category == "S":
+        return T.TEXT
+    if t.name == "numeric":
+        return T.NUMERIC
+    return t
+
+
+def as_decimal(v: Any) -> Decimal:
+    if isinstance(v, Decimal):
+        return v
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    return Decimal(v)
+
+
+def numeric_div(a: Decimal, b: Decimal) -> Decimal:
+    """PostgreSQL's numeric division and its result scale (select_div_scale in numeric.c):
+    about 16 significant digits, never fewer decimals than either input has."""
+    if not a.is_finite() or not b.is_finite():
+        return a / b
+
+    def weight_and_first(x: Decimal) -> tuple[int, int]:
+        if x == 0:
+            return 0, 0
+        w = x.adjusted() // 4  # base-10000 digit position
+        return w, int(abs(x).scaleb(-4 * w))
+
+    w1, f1 = weight_and_first(a)
+    w2, f2 = weight_and_first(b)
+    qweight = w1 - w2 - (1 if f1 <= f2 else 0)
+    scale = max(16 - qweight * 4, -_exp(a), -_exp(b), 0)
+    scale = min(scale, 1000)
+    with localcontext() as lc:
+        lc.prec = 2000
+        return (a / b).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+
+
+def _exp(d: Decimal) -> int:
+    e = d.as_tuple().exponent
+    return e if isinstance(e, int) else 0

@@ -1,0 +1,32 @@
+"""One database: a key prefix in the store, and what all its sessions share (its catalog
+and sequences, parsed statements, the observer told of every statement)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from kv.client import TxnClient
+from sql.catalog import CatalogStore
+from sql.sequences import Sequences
+
+
+@dataclass
+class Database:
+    """One database (a key prefix) and what its sessions share."""
+
+    client: TxnClient
+    db: bytes
+    name: str = "postgres"
+    catalogs: CatalogStore = field(init=False)
+    sequences: Sequences = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalogs = CatalogStore(self.db)
+        self.sequences = Sequences(self.client, self.db)
+        self.parse_cache: dict[str, list[exp.Expr | None]] = {}
+        # Told of every statement: (text, seconds, error sqlstate or None, committed). The
+        # control plane's inspect metrics hang here; the SQL layer only reports.
+        self.observer: Callable[[str, float, str | None, bool], None] | None = None

@@ -1,0 +1,219 @@
+"""Running aggregates and window functions.
+
+An aggregate keeps one running state per group and aggregate call; values of an aggregate
+with ORDER BY are buffered and fed in order at the end. A window function sorts each
+partition by its ORDER BY; rows equal on those keys (peers) share a rank and, for aggregate
+window functions, a frame end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from kv import interrupt
+from sql.casts import numeric_div
+from sql.executor.context import Exec, checked_cmp, hashable, unhashable
+from sql.executor.sorts import compare_rows
+from sql.memory import SAMPLE, Held, check_value, row_size
+from sql.plan.nodes import Aggregate, SortKey, Window, WindowSpec
+from sql.scope import Row
+from sql.types import SqlType
+
+_KEEPS_INPUT = {"array_agg", "string_agg", "json_agg", "jsonb_agg"}
+
+
+class AggState:
+    """One aggregate's running state."""
+
+    def __init__(self, name: str, distinct: bool, rtype: SqlType) -> None:
+        self.name, self.distinct, self.rtype = name, distinct, rtype
+        self.seen: set[Any] = set()
+        self.count = 0
+        self.acc: Any = None
+        self.items: list[Any] = []
+        self.pending: list[tuple[tuple[Any, ...], Any]] = []
+
+    def add(self, v: Any) -> None:
+        if self.name == "count_star":
+            self.count += 1
+            return
+        if v is None and self.name != "array_agg":
+            return
+        if self.distinct:
+            key = repr(v) if isinstance(v, list | dict) else v
+            if key in self.seen:
+                return
+            self.seen.add(key)
+        self.count += 1
+        n = self.name
+        if n in ("sum", "avg"):
+            self.acc = v if self.acc is None else self.acc + v
+        elif n == "min":
+            self.acc = v if self.acc is None or v < self.acc else self.acc
+        elif n == "max":
+            self.acc = v if self.acc is None or v > self.acc else self.acc
+        elif n == "bool_and":
+            self.acc = v if self.acc is None else (self.acc and v)
+        elif n == "bool_or":
+            self.acc = v if self.acc is None else (self.acc or v)
+        elif n in ("array_agg", "string_agg", "json_agg", "jsonb_agg"):
+            self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
+
+    def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
+        """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""
+        self.pending.append((key, v))
+
+    def replay_ordered(self, keys: list[SortKey]) -> None:
+        cmp = compare_rows(keys)
+
+        def by_key(a: tuple[Row, Any], b: tuple[Row, Any]) -> int:
+            return cmp(a[0], b[0])
+
+        self.pending.sort(key=checked_cmp(by_key))
+        for _, v in self.pending:
+            self.add(v)
+        self.pending = []
+
+    def result(self, sep: str = ",") -> Any:
+        n = self.name
+        if n in ("count", "count_star"):
+            return self.count
+        if n == "avg":
+            if self.count == 0:
+                return None
+            if isinstance(self.acc, float):
+                return self.acc / self.count
+            return numeric_div(Decimal(self.acc), Decimal(self.count))
+        if n == "sum":
+            if self.acc is not None and self.rtype.name == "numeric":
+                return Decimal(self.acc)
+            return self.acc
+        if n == "array_agg":
+            return self.items if self.count else None
+        if n == "string_agg":
+            if not self.count:
+                return None
+            check_value(sum(map(len, self.items)) + len(sep) * len(self.items), "out of memory")
+            return sep.join(self.items)
+        return self.acc
+
+
+def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:
+    groups: dict[tuple[Any, ...], list[AggState]] = {}
+    keyfns = [k.fn for k in node.keys]
+    # a group: its dict entry, its key and one state per aggregate; aggregates that keep
+    # their inputs (array_agg, DISTINCT, ORDER BY) hold about the rows they were given
+    per_group = 100 + 600 * len(node.aggs)
+    keeps = any(a.distinct or a.order or a.name in _KEEPS_INPUT for a in node.aggs)
+    n = 0
+    for row in ex.rows(node.child):
+        key = tuple(hashable(f(row)) for f in keyfns)
+        states = groups.get(key)
+        if states is None:
+            states = groups[key] = [AggState(a.name, a.distinct, a.rtype) for a in node.aggs]
+            held.add(per_group + row_size(key))
+        if keeps:
+            n += 1
+            if not n % SAMPLE:
+                held.add(row_size(row) * SAMPLE)
+        for spec, st in zip(node.aggs, states, strict=True):
+            if spec.filter is not None and spec.filter.fn(row) is not True:
+                continue
+            if spec.order:
+                st.add_ordered(
+                    tuple(k.fn(row) for k, _, _ in spec.order),
+                    spec.arg.fn(row) if spec.arg is not None else None,
+                )
+                continue
+            st.add(spec.arg.fn(row) if spec.arg is not None else None)
+    if not groups and not node.has_group_by:
+        groups[()] = [AggState(a.name, a.distinct, a.rtype) for a in node.aggs]
+    for n, (key, states) in enumerate(groups.items()):
+        if not n & 1023:
+            interrupt.check()
+        values = []
+        for spec, st in zip(node.aggs, states, strict=True):
+            if spec.order:
+                st.replay_ordered([SortKey(i, d, nf) for i, (_, d, nf) in enumerate(spec.order)])
+            sep = spec.sep.fn(()) if spec.sep is not None else ","
+            values.append(st.result(sep))
+        yield tuple(unhashable(k) for k in key) + tuple(values)
+
+
+def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
+    # the rows, each row's window values, its partition entry and its sort key
+    rows = held.collect(ex.rows(node.child), factor=3)
+    extra: list[list[Any]] = [[None] * len(node.specs) for _ in rows]
+    for si, spec in enumerate(node.specs):
+        parts: dict[tuple[Any, ...], list[int]] = {}
+        for i, row in enumerate(rows):
+            if not i & 1023:
+                interrupt.check()
+            key = tuple(hashable(p.fn(row)) for p in spec.partition)
+            parts.setdefault(key, []).append(i)
+        for idxs in parts.values():
+            okeys = [SortKey(n, d, nf) for n, (_, d, nf) in enumerate(spec.order)]
+            decorated = [(tuple(o.fn(rows[i]) for o, _, _ in spec.order), i) for i in idxs]
+            cmp = compare_rows(okeys)
+
+            def by_key(a: tuple[Row, int], b: tuple[Row, int], c: Any = cmp) -> int:
+                result: int = c(a[0], b[0])
+                return result
+
+            decorated.sort(key=checked_cmp(by_key))
+            _fill(spec, si, decorated, rows, extra, cmp)
+    for row, more in zip(rows, extra, strict=True):
+        yield row + tuple(more)
+
+
+def _fill(
+    spec: WindowSpec,
+    si: int,
+    ordered: list[tuple[Row, int]],
+    rows: list[Row],
+    extra: list[list[Any]],
+    cmp: Callable[[Row, Row], int],
+) -> None:
+    name = spec.name
+    rank = dense = 0
+    prev: Row | None = None
+    # peers: rows equal on the ORDER BY keys share a rank and (for aggregates) a frame end
+    for pos, (okey, i) in enumerate(ordered):
+        if not pos & 1023:
+            interrupt.check()
+        new_peer = prev is None or cmp(prev, okey) != 0
+        if new_peer:
+            rank = pos + 1
+            dense += 1
+        prev = okey
+        if name == "row_number":
+            extra[i][si] = pos + 1
+        elif name == "rank":
+            extra[i][si] = rank
+        elif name == "dense_rank":
+            extra[i][si] = dense
+    if name in ("row_number", "rank", "dense_rank"):
+        return
+    agg_name = "count_star" if name == "count" and spec.arg is None else name
+    state = AggState(agg_name, False, spec.rtype)
+    if not spec.order:
+        for _, i in ordered:
+            state.add(spec.arg.fn(rows[i]) if spec.arg else None)
+        value = state.result()
+        for _, i in ordered:
+            extra[i][si] = value
+        return
+    pos = 0
+    while pos < len(ordered):
+        interrupt.check()
+        end = pos
+        while end + 1 < len(ordered) and cmp(ordered[end + 1][0], ordered[pos][0]) == 0:
+            end += 1
+        for _, i in ordered[pos : end + 1]:
+            state.add(spec.arg.fn(rows[i]) if spec.arg else None)
+        value = state.result()
+        for _, i in ordered[pos : end + 1]:
+            extra[i][si] = value
+        pos = end + 1

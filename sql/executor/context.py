@@ -1,0 +1,140 @@
+"""What one execution of a plan shares, and the interrupt checks of loops over rows in memory.
+
+Stopping (kv/interrupt.py): KV reads and writes check for a cancel or timeout every page, so
+every loop fed by a scan stops; loops over rows already in memory (materialised sources,
+join builds and pairs, sorts, windows, aggregate results, recursive CTE rounds) call
+``interrupt.check()`` themselves every ``EVERY`` rows.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kv import interrupt
+from kv.client import Transaction
+from sql.memory import SAMPLE, Held, row_size
+from sql.plan.nodes import Node
+from sql.scope import Row
+
+EVERY = 1024  # rows between two interrupt checks in a loop over rows in memory
+
+
+def checked(rows: Iterable[Row]) -> Iterator[Row]:
+    """Yield ``rows``, checking for a cancel or timeout every ``EVERY`` of them."""
+    if not isinstance(rows, list):
+        for i, row in enumerate(rows):
+            if not i % EVERY:
+                interrupt.check()
+            yield row
+        return
+    if len(rows) <= EVERY:
+        yield from rows
+        return
+    check = interrupt.check
+    for i in range(0, len(rows), EVERY):
+        check()
+        yield from rows[i : i + EVERY]
+
+
+def checked_cmp(cmp: Callable[[Any, Any], int]) -> Any:
+    """A sort key from ``cmp`` that checks for a cancel or timeout every 4096 comparisons,
+    so a long sort (O(n log n) comparisons in Python) stops when asked."""
+    count = 0
+    check = interrupt.check
+
+    def counted(a: Any, b: Any) -> int:
+        nonlocal count
+        count += 1
+        if not count & 4095:
+            check()
+        return cmp(a, b)
+
+    return functools.cmp_to_key(counted)
+
+
+@dataclass
+class Exec:
+    """What running a plan needs: the transaction, and CTE results of this execution.
+
+    ``run`` runs a node (sql.executor.execute.execute); a node's runner calls ``rows`` on its
+    children, so the modules that run nodes need not import one another."""
+
+    txn: Transaction
+    run: Callable[[Node, Exec], Iterator[Row]]
+    ctes: dict[int, Spool] = field(default_factory=dict)
+    held: Held = field(default_factory=Held)  # what the CTE results hold, until close()
+
+    def rows(self, node: Node) -> Iterator[Row]:
+        return self.run(node, self)
+
+    def close(self) -> None:
+        for spool in self.ctes.values():
+            spool.close()
+        self.ctes.clear()
+        self.held.close()
+
+
+class Spool:
+    """A CTE's rows, computed only as far as its readers go (as PostgreSQL's CTE tuplestore):
+    the first reader to need a row pulls it from the CTE's plan, later readers replay it. A
+    query that stops early (LIMIT, EXISTS) never computes the rest, so a recursive CTE under a
+    LIMIT ends."""
+
+    def __init__(self, source: Iterator[Row], held: Held) -> None:
+        self.rows: list[Row] = []
+        self.source: Iterator[Row] | None = source
+        self.held = held
+
+    def reader(self) -> Iterator[Row]:
+        rows = self.rows
+        i = 0
+        while True:
+            if i < len(rows):
+                yield rows[i]
+                i += 1
+                continue
+            if self.source is None:
+                return
+            try:
+                row = next(self.source)
+            except StopIteration:
+                self.source = None
+                return
+            rows.append(row)
+            if not len(rows) % SAMPLE:
+                self.held.add(row_size(row) * SAMPLE)
+
+    def close(self) -> None:
+        source, self.source = self.source, None
+        if source is not None and hasattr(source, "close"):
+            source.close()
+
+
+def holding(rows: Callable[[Held], Iterator[Row]]) -> Iterator[Row]:
+    """Rows of a node that keeps rows while it runs (groups, set operations, window
+    partitions): ``rows`` charges what it keeps to the ``Held`` it is given, released however
+    the iteration ends."""
+    held = Held()
+    try:
+        yield from rows(held)
+    finally:
+        held.close()
+
+
+def hashable(v: Any) -> Any:
+    """A value as a dict key or set member (arrays and JSON objects are not hashable)."""
+    if isinstance(v, list):
+        return ("__list__", tuple(hashable(x) for x in v))
+    if isinstance(v, dict):
+        return ("__dict__", repr(v))
+    return v
+
+
+def unhashable(v: Any) -> Any:
+    """The value ``hashable`` was given (an array back from its tuple form)."""
+    if isinstance(v, tuple) and len(v) == 2 and v[0] == "__list__":
+        return [unhashable(x) for x in v[1]]
+    return v

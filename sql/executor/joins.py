@@ -1,0 +1,82 @@
+"""Running joins. The right side is read into memory first (a list for a nested loop, a hash
+table on the join keys for a hash join); the left side streams past it. LEFT, RIGHT and FULL
+joins add NULL-padded rows for the rows without a match; a NULL key matches nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from kv import interrupt
+from sql.executor.context import Exec
+from sql.memory import Held
+from sql.plan.nodes import HashJoin, NestedLoopJoin
+from sql.scope import Row
+
+
+def _join(
+    ex: Exec,
+    node: NestedLoopJoin | HashJoin,
+    right_rows: list[Row],
+    candidates: Callable[[Row], Iterable[tuple[int, Row]]],
+    cond: Callable[[Row], Any] | None,
+) -> Iterator[Row]:
+    """Rows of a join: each left row with its matching right rows, then the NULL-padded
+    rows that LEFT, RIGHT and FULL joins add for rows without a match."""
+    nl, nr = len(node.left.scope.columns), len(node.right.scope.columns)
+    matched: set[int] = set()
+    check = interrupt.check
+    for lrow in ex.rows(node.left):
+        check()
+        hit = False
+        for i, rrow in candidates(lrow):
+            if not i & 1023:
+                check()
+            row = lrow + rrow
+            if cond is None or cond(row) is True:
+                hit = True
+                matched.add(i)
+                yield row
+        if not hit and node.kind in ("left", "full"):
+            yield lrow + (None,) * nr
+    if node.kind in ("right", "full"):
+        for i, rrow in enumerate(right_rows):
+            if i not in matched:
+                yield (None,) * nl + rrow
+
+
+def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
+    held = Held()
+    try:
+        right_rows = held.collect(ex.rows(node.right), factor=2)
+        pairs = list(enumerate(right_rows))
+        yield from _join(ex, node, right_rows, lambda _lrow: pairs,
+                         node.cond.fn if node.cond else None)  # fmt: skip
+    finally:
+        held.close()
+
+
+def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
+    table: dict[tuple[Any, ...], list[tuple[int, Row]]] = {}
+    held = Held()
+    try:
+        # the build side: its rows, and a key, a list and an entry per row in the table
+        right_rows = held.collect(ex.rows(node.right), factor=3)
+        rk = [k.fn for k in node.right_keys]
+        for i, rrow in enumerate(right_rows):
+            if not i & 1023:
+                interrupt.check()
+            key = tuple(f(rrow) for f in rk)
+            if None not in key:  # NULL never equals anything
+                table.setdefault(key, []).append((i, rrow))
+        lk = [k.fn for k in node.left_keys]
+
+        def candidates(lrow: Row) -> Iterable[tuple[int, Row]]:
+            key = tuple(f(lrow) for f in lk)
+            return () if None in key else table.get(key, ())
+
+        yield from _join(ex, node, right_rows, candidates,
+                         node.residual.fn if node.residual else None)  # fmt: skip
+    finally:
+        held.close()

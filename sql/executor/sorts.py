@@ -1,0 +1,128 @@
+"""Running the operators that order rows or compare whole rows: ORDER BY, DISTINCT,
+DISTINCT ON and the set operations (UNION, INTERSECT, EXCEPT).
+
+NULLs sort last ascending and first descending unless NULLS FIRST/LAST says otherwise; equal
+keys keep their input order (the sort is stable).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sql.casts import cast_value
+from sql.executor.context import Exec, checked, checked_cmp, hashable
+from sql.memory import SAMPLE, Held, row_size
+from sql.plan.nodes import Distinct, DistinctOn, SetOp, Sort, SortKey
+from sql.scope import Row
+
+
+def compare_rows(keys: list[SortKey]) -> Callable[[Row, Row], int]:
+    def cmp(a: Row, b: Row) -> int:
+        for k in keys:
+            x, y = a[k.index], b[k.index]
+            if x is None or y is None:
+                if x is None and y is None:
+                    continue
+                first = -1 if k.nulls_first else 1
+                return first if x is None else -first
+            if x == y:
+                continue
+            less = x < y
+            r = -1 if less else 1
+            return -r if k.desc else r
+        return 0
+
+    return cmp
+
+
+def sort(node: Sort, ex: Exec) -> Iterator[Row]:
+    held = Held()
+    try:
+        rows = held.collect(ex.rows(node.child), factor=2)  # the rows, and the sort's keys
+        rows.sort(key=checked_cmp(compare_rows(node.keys)))
+        yield from checked(rows)
+    finally:
+        held.close()
+
+
+def _first_of_each(rows: Iterator[Row], key_of: Callable[[Row], tuple[Any, ...]]) -> Iterator[Row]:
+    """The first row of each distinct key, as the rows come."""
+    seen: set[Any] = set()
+    held = Held()
+    try:
+        for row in rows:
+            key = key_of(row)
+            if key not in seen:
+                seen.add(key)
+                if not len(seen) % SAMPLE:
+                    held.add((row_size(key) + 40) * SAMPLE)
+                yield row
+    finally:
+        held.close()
+
+
+def distinct(node: Distinct, ex: Exec) -> Iterator[Row]:
+    width = node.width
+    yield from _first_of_each(ex.rows(node.child), lambda r: tuple(hashable(v) for v in r[:width]))
+
+
+def distinct_on(node: DistinctOn, ex: Exec) -> Iterator[Row]:
+    keys = node.keys
+    yield from _first_of_each(ex.rows(node.child), lambda r: tuple(hashable(r[i]) for i in keys))
+
+
+def _cast(node: SetOp, rows: Iterator[Row], side: int) -> Iterator[Row]:
+    plan = [(c[side], c[2]) for c in node.casts]
+    if all(src == dst for src, dst in plan):
+        yield from rows
+        return
+    for row in rows:
+        yield tuple(
+            cast_value(v, s, d, explicit=False) for v, (s, d) in zip(row, plan, strict=True)
+        )
+
+
+def set_op(node: SetOp, ex: Exec, held: Held) -> Iterator[Row]:
+    left = _cast(node, ex.rows(node.left), 0)
+    right = _cast(node, ex.rows(node.right), 1)
+    if node.kind == "union":
+        if node.all:
+            yield from left
+            yield from right
+            return
+        seen: set[Any] = set()
+        for row in itertools.chain(left, right):
+            key = tuple(hashable(v) for v in row)
+            if key not in seen:
+                seen.add(key)
+                if not len(seen) % SAMPLE:
+                    held.add((row_size(key) + 40) * SAMPLE)
+                yield row
+        return
+    counts: dict[Any, int] = {}
+    for row in right:
+        key = tuple(hashable(v) for v in row)
+        counts[key] = counts.get(key, 0) + 1
+        if not len(counts) % SAMPLE:
+            held.add((row_size(key) + 80) * SAMPLE)
+    emitted: set[Any] = set()
+    for row in left:
+        key = tuple(hashable(v) for v in row)
+        n = counts.get(key, 0)
+        if node.kind == "intersect":
+            if n > 0 and (node.all or key not in emitted):
+                emitted.add(key)
+                if node.all:
+                    counts[key] = n - 1
+                yield row
+        else:
+            if node.all:
+                if n > 0:
+                    counts[key] = n - 1
+                else:
+                    yield row
+            elif n == 0 and key not in emitted:
+                emitted.add(key)
+                yield row

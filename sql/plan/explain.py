@@ -1,0 +1,68 @@
+"""A plan as EXPLAIN prints it: one line per node (plus detail lines such as ``Index Cond``),
+children indented under their parent with ``->``, in PostgreSQL's words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sql.plan import nodes as N
+
+_JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
+
+
+def _table_scan(n: N.TableScan) -> list[str]:
+    head = f"{n.label} on {n.codec.table.name}"
+    return [head] + ([f"Index Cond: {n.cond}"] if n.cond else [])
+
+
+def _pkey_scan(n: N.RangeScan | N.PointGet) -> list[str]:
+    name = n.codec.table.name
+    return [f"Index Scan using {name}_pkey on {name}", f"Index Cond: {n.cond}"]
+
+
+def _index_scan(n: N.IndexScan | N.IndexRangeScan) -> list[str]:
+    return [f"Index Scan using {n.index.name} on {n.codec.table.name}", f"Index Cond: {n.cond}"]
+
+
+DESCRIBE: dict[type[N.Node], Callable[[Any], list[str]]] = {
+    N.TableScan: _table_scan,
+    N.RangeScan: _pkey_scan,
+    N.PointGet: _pkey_scan,
+    N.IndexScan: _index_scan,
+    N.IndexRangeScan: _index_scan,
+    N.Materialized: lambda n: [n.label],
+    N.ValuesScan: lambda n: ["Values Scan"],
+    N.SeriesScan: lambda n: ["Function Scan on generate_series"],
+    N.CteScan: lambda n: [n.label],
+    N.WorkTableScan: lambda n: [n.label],
+    N.RecursiveUnion: lambda n: [n.label],
+    N.SubqueryScan: lambda n: ["Subquery Scan"],
+    N.Filter: lambda n: [f"Filter: {n.text}"],
+    N.Project: lambda n: ["Result" if isinstance(n.child, N.OneRow) else "Project"],
+    N.OneRow: lambda n: ["Result"],
+    N.NestedLoopJoin: lambda n: [f"Nested Loop {_JOIN_KIND[n.kind]}Join".replace("  ", " ")],
+    N.HashJoin: lambda n: [f"Hash {_JOIN_KIND[n.kind]}Join", f"Hash Cond: {n.text}"],
+    N.Aggregate: lambda n: ["HashAggregate" if n.has_group_by else "Aggregate"],
+    N.Sort: lambda n: ["Sort", f"Sort Key: {n.text}"],
+    N.Limit: lambda n: ["Limit"],
+    N.Distinct: lambda n: ["HashAggregate (distinct)"],
+    N.ProjectSet: lambda n: ["ProjectSet"],
+    N.DistinctOn: lambda n: ["Unique"],
+    N.SetOp: lambda n: [f"{'Append' if n.kind == 'union' else 'SetOp ' + n.kind.title()}"],
+    N.Window: lambda n: ["WindowAgg"],
+}
+
+
+def explain_node(node: N.Node, depth: int = 0) -> list[str]:
+    lines = DESCRIBE[type(node)](node)
+    pad = "  " * depth
+    out = [(pad + ("->  " if depth else "") + lines[0])]
+    out += [pad + ("      " if depth else "  ") + extra for extra in lines[1:]]
+    for child in node.children():
+        out += explain_node(child, depth + 1)
+    return out
+
+
+def explain_plan(plan: N.Plan) -> list[str]:
+    return explain_node(plan.node)

@@ -1,0 +1,382 @@
+"""Plan nodes: a query plan is a tree of these dataclasses, and they hold only data.
+
+A node holds its children, compiled expressions (``Typed``, closures over a row tuple),
+table and index definitions, key bounds and sort keys, and the ``scope`` naming the columns
+of the rows it produces. Running a node is sql.executor's; describing it for EXPLAIN is
+sql.plan.explain's; building one from a query is sql.plan.binder's.
+
+``Join`` and ``Where`` are logical nodes: the binder makes them and the optimizer's rules
+(sql.plan.rules) replace them before the plan runs; they never reach the executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from kv.client import Transaction
+from sql.catalog import IndexDef
+from sql.rows import RowCodec
+from sql.scope import Row, Scope, ScopeColumn, Typed
+from sql.types import SqlType
+
+
+class Node:
+    scope: Scope  # the columns of the rows the node produces, in tuple order
+
+    def children(self) -> list[Node]:
+        return []
+
+
+class Unary(Node):
+    """A node over one input, ``child``."""
+
+    child: Node
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+
+class SameRows(Unary):
+    """A node whose rows are rows of its input (filtered, reordered, cut): the same scope."""
+
+    @property
+    def scope(self) -> Scope:  # type: ignore[override]
+        return self.child.scope
+
+
+# -- scans -------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableScan(Node):
+    """Every row of a table (``start``/``end``: its key range)."""
+
+    codec: RowCodec
+    scope: Scope
+    start: bytes
+    end: bytes
+    label: str = "Seq Scan"
+    cond: str = ""
+
+
+@dataclass
+class RangeScan(Node):
+    """Rows whose leading primary-key column lies between bounds computed at run time."""
+
+    codec: RowCodec
+    scope: Scope
+    lower: list[tuple[Typed, bool]]  # (value, inclusive)
+    upper: list[tuple[Typed, bool]]
+    cond: str = ""
+
+
+@dataclass
+class PointGet(Node):
+    """The row with the given primary key, if any."""
+
+    codec: RowCodec
+    scope: Scope
+    keys: list[Typed]  # pk values, in pk column order
+    cond: str = ""
+
+
+@dataclass
+class IndexScan(Node):
+    """Rows whose leading indexed columns equal ``values``, fetched through the index."""
+
+    codec: RowCodec
+    scope: Scope
+    index: IndexDef
+    values: list[Typed]
+    cond: str = ""
+
+
+@dataclass
+class IndexRangeScan(Node):
+    """Rows whose leading indexed column lies between bounds, fetched through the index."""
+
+    codec: RowCodec
+    scope: Scope
+    index: IndexDef
+    lower: list[tuple[Typed, bool]]
+    upper: list[tuple[Typed, bool]]
+    cond: str = ""
+
+
+@dataclass
+class Materialized(Node):
+    """Rows computed elsewhere when the node runs (a virtual catalog table)."""
+
+    scope: Scope
+    source: Callable[[], Iterable[Row]]
+    label: str
+
+
+@dataclass
+class ValuesScan(Node):
+    """A VALUES list: one row of constant expressions each."""
+
+    scope: Scope
+    rows: list[list[Typed]]
+
+
+@dataclass
+class SeriesScan(Node):
+    """generate_series(start, stop[, step]) in FROM, one row at a time (never a list)."""
+
+    scope: Scope
+    args: list[Typed]  # constants: start, stop and maybe step, of the result type
+
+
+@dataclass
+class CteScan(Node):
+    """A reader of a (non-recursive) CTE's rows. The CTE is computed once per execution,
+    as far as its readers go, and shared by all of them (``cid`` names it)."""
+
+    scope: Scope
+    plan: Plan
+    cid: int
+    label: str
+
+
+@dataclass
+class WorkTable:
+    """A recursive CTE's working table: the rows of its last round."""
+
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class WorkTableScan(Node):
+    """The rows of a recursive CTE's previous round, as its recursive term reads them."""
+
+    scope: Scope
+    work: WorkTable
+    label: str
+
+
+@dataclass
+class RecursiveUnion(Node):
+    """WITH RECURSIVE: ``anchor``, then ``step`` run over the previous round (``work``) until
+    a round adds nothing; with ``distinct`` (UNION) rows seen before are dropped."""
+
+    scope: Scope
+    anchor: Node
+    step: Node
+    work: WorkTable
+    distinct: bool
+    label: str
+
+
+@dataclass
+class SubqueryScan(Node):
+    plan: Plan
+    scope: Scope
+
+    def children(self) -> list[Node]:
+        return [self.plan.node]
+
+
+# -- relational operators ---------------------------------------------------------------------
+
+
+@dataclass
+class Where(SameRows):
+    """Logical: a WHERE clause's conditions, not yet compiled. The rules decide which of
+    them a scan below can use (sql.plan.rules); the binder compiles the rest into a Filter."""
+
+    child: Node
+    conds: list[exp.Expr]
+    bound_in: Scope  # the scope the conditions are compiled in (with the enclosing query's)
+
+
+@dataclass
+class Filter(SameRows):
+    child: Node
+    pred: Typed
+    text: str
+
+
+@dataclass
+class Project(Node):
+    child: Node
+    fns: list[Callable[[Row], Any]]
+    scope: Scope
+
+    def children(self) -> list[Node]:
+        return [] if isinstance(self.child, OneRow) else [self.child]
+
+
+@dataclass
+class OneRow(Node):
+    scope: Scope = field(default_factory=lambda: Scope([]))
+
+
+@dataclass
+class Join(Node):
+    """Logical: a join as written (USING already turned into ON), its method not yet chosen
+    (sql.plan.rules.join_order)."""
+
+    left: Node
+    right: Node
+    kind: str  # inner, left, right, full, cross
+    on: exp.Expr | None
+    scope: Scope
+
+    def children(self) -> list[Node]:
+        return [self.left, self.right]
+
+
+@dataclass
+class NestedLoopJoin(Node):
+    left: Node
+    right: Node
+    kind: str  # inner, left, right, full, cross
+    cond: Typed | None
+    scope: Scope
+
+    def children(self) -> list[Node]:
+        return [self.left, self.right]
+
+
+@dataclass
+class HashJoin(Node):
+    """An equi-join: the right side is built into a hash table on ``right_keys``."""
+
+    left: Node
+    right: Node
+    kind: str
+    left_keys: list[Typed]
+    right_keys: list[Typed]
+    residual: Typed | None
+    scope: Scope
+    text: str
+
+    def children(self) -> list[Node]:
+        return [self.left, self.right]
+
+
+@dataclass
+class AggSpec:
+    name: str
+    arg: Typed | None
+    distinct: bool
+    rtype: SqlType
+    sep: Typed | None = None
+    filter: Typed | None = None
+    order: list[tuple[Typed, bool, bool]] = field(default_factory=list)
+
+
+@dataclass
+class Aggregate(Unary):
+    """Rows of (group keys..., aggregate results...): one per group, or one in all when
+    there is no GROUP BY."""
+
+    child: Node
+    keys: list[Typed]
+    aggs: list[AggSpec]
+    scope: Scope
+    has_group_by: bool
+
+
+@dataclass
+class SortKey:
+    index: int
+    desc: bool
+    nulls_first: bool
+
+
+@dataclass
+class Sort(SameRows):
+    child: Node
+    keys: list[SortKey]
+    text: str
+
+
+@dataclass
+class Limit(SameRows):
+    child: Node
+    limit: Typed | None
+    offset: Typed | None
+
+
+@dataclass
+class Distinct(SameRows):
+    child: Node
+    width: int  # leading columns that define distinctness
+
+
+@dataclass
+class ProjectSet(Unary):
+    """Set-returning functions in the select list: each input row becomes as many rows as
+    the longest result, shorter results padded with NULLs."""
+
+    child: Node
+    makers: list[Callable[[Row], list[Any]]]
+    scope: Scope
+
+
+@dataclass
+class DistinctOn(SameRows):
+    """SELECT DISTINCT ON: the first row (in ORDER BY order) of each group of equal keys."""
+
+    child: Node
+    keys: list[int]
+
+
+@dataclass
+class SetOp(Node):
+    kind: str  # union, intersect, except
+    all: bool
+    left: Node
+    right: Node
+    scope: Scope
+    casts: list[tuple[SqlType, SqlType, SqlType]]  # (left type, right type, result type)
+
+    def children(self) -> list[Node]:
+        return [self.left, self.right]
+
+
+@dataclass
+class WindowSpec:
+    name: str
+    arg: Typed | None
+    partition: list[Typed]
+    order: list[tuple[Typed, bool, bool]]  # expr, desc, nulls_first
+    rtype: SqlType
+
+
+@dataclass
+class Window(Unary):
+    """Each input row with one more column per window function."""
+
+    child: Node
+    specs: list[WindowSpec]
+    scope: Scope
+
+
+# -- the plan of one query ---------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    node: Node
+    columns: list[ScopeColumn]
+    scope: Scope  # the scope the query was planned in (its outer cell, correlation flag)
+    run_txn: Callable[[], Transaction] | None = None
+
+    @property
+    def correlated(self) -> bool:
+        return self.scope.correlated[0]
+
+
+def is_point_read(node: Node) -> bool:
+    """A plan that reads at most one row by primary key (projected, filtered, limited):
+    bounded work, cheap enough to run on the caller's thread."""
+    while isinstance(node, Project | Filter | Limit):
+        node = node.child
+    return isinstance(node, PointGet)

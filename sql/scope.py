@@ -1,0 +1,85 @@
+"""What a compiled expression is and what it sees: the columns of its input rows (``Scope``),
+the compiled closure with its SQL type (``Typed``), and the planning context (``Context``).
+
+A row is a plain tuple; a ``Scope`` maps column names to positions in it, once, at plan time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlglot import exp
+
+from sql.errors import AmbiguousColumn
+from sql.session_api import SessionApi
+from sql.types import SqlType
+
+Row = tuple[Any, ...]
+Fn = Callable[[Row], Any]
+
+
+@dataclass(frozen=True)
+class ScopeColumn:
+    table: str | None  # the alias or table name that qualifies it
+    name: str
+    type: SqlType
+    hidden: bool = False  # not expanded by *
+
+
+@dataclass
+class Scope:
+    """The columns of the rows an expression sees, in tuple order."""
+
+    columns: list[ScopeColumn]
+    outer: Scope | None = None  # for correlated subqueries: the enclosing query's row
+    # The enclosing row is placed here at run time before the subquery runs; a compiled
+    # outer reference reads it, and marks the subquery correlated (not cacheable).
+    outer_cell: list[Any] = field(default_factory=lambda: [None])
+    correlated: list[bool] = field(default_factory=lambda: [False])
+
+    def resolve(self, name: str, table: str | None) -> tuple[int, SqlType] | None:
+        hits = [
+            i
+            for i, c in enumerate(self.columns)
+            if c.name == name and (table is None or c.table == table)
+        ]
+        if len(hits) > 1:
+            raise AmbiguousColumn(f'column reference "{name}" is ambiguous')
+        if hits:
+            return hits[0], self.columns[hits[0]].type
+        return None
+
+    def has_table(self, table: str) -> bool:
+        return any(c.table == table for c in self.columns)
+
+
+@dataclass
+class Typed:
+    fn: Fn
+    type: SqlType
+    const: bool = False  # depends on no column (can be evaluated once)
+    name: str = "?column?"
+
+
+@dataclass
+class Context:
+    """What compiling needs beyond the scope: parameters, subquery planning, aggregates."""
+
+    params: list[Any] = field(default_factory=list)
+    param_types: list[SqlType | None] = field(default_factory=list)
+    plan_subquery: Callable[[exp.Expr, Scope], Any] | None = None
+    # Aggregate calls already computed by an Aggregate node: expression sql -> tuple index.
+    agg_slots: dict[str, tuple[int, SqlType]] | None = None
+    group_slots: dict[str, tuple[int, SqlType]] | None = None
+    session: SessionApi | None = None
+
+
+class ExprCompiler(Protocol):
+    """What SQL functions need of the expression compiler (sql.expr.Compiler): their
+    arguments compiled in the caller's scope, and the planning context."""
+
+    ctx: Context
+
+    def compile(self, e: exp.Expr) -> Typed: ...

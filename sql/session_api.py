@@ -1,0 +1,56 @@
+"""What statements need from the session that runs them, as typed Protocols.
+
+dml, ddl, copy, the planner, the system catalog and SQL functions are handed a session;
+they use only what ``SessionApi`` names, so they depend on this module and not on
+sql.session (which imports them). ``sql.session.Session`` satisfies it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+from kv.client import Transaction
+from sql.catalog import Catalog, CatalogStore
+from sql.sequences import Sequences
+
+
+class DatabaseApi(Protocol):
+    """The database a session is connected to, shared by its sessions."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def catalogs(self) -> CatalogStore: ...
+
+    @property
+    def sequences(self) -> Sequences: ...
+
+
+class SessionApi(Protocol):
+    """One client's session, as a running statement sees it.
+
+    ``current_txn`` is the statement's transaction (there always is one while a statement
+    runs); ``catalog`` is the catalog that transaction sees."""
+
+    db: bytes  # the database's key prefix
+    user: str
+    settings: dict[str, str]  # current values, as SHOW prints them
+    notices: list[str]  # sent to the client after the statement
+    last_values: dict[int, int]  # currval() per sequence id
+
+    @property
+    def database(self) -> DatabaseApi: ...
+
+    def current_txn(self) -> Transaction: ...
+
+    def catalog(self) -> Catalog: ...
+
+    def search_path(self) -> list[str]: ...
+
+    def statement_time(self) -> dt.datetime: ...
+
+    def info(self, name: str) -> Any: ...
+
+    def set_config(self, name: str, value: str, *, local: bool = False) -> str: ...

@@ -1,0 +1,136 @@
+"""A query string as statements: split on top-level semicolons with sqlglot's tokenizer
+(quotes and $$ respected), each classified (a utility command db9 reads word by word, or SQL
+for sqlglot; its PostgreSQL command name), and the pieces of utility commands read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlglot
+from sqlglot.errors import TokenError
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+from sql import commands
+from sql.errors import InvalidParameterValue, SyntaxError_
+
+DIALECT = sqlglot.Dialect.get_or_raise("postgres")
+
+
+@dataclass
+class Statement:
+    text: str
+    start: int  # offset of the statement in the query string (for error positions)
+    utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
+    command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
+    tokens: list[Any] = field(default_factory=list)
+
+
+_UTILITY_HEADS = {
+    "BEGIN",
+    "START",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "ABORT",
+    "SAVEPOINT",
+    "RELEASE",
+    "SHOW",
+    "SET",
+    "RESET",
+    "EXPLAIN",
+    "DISCARD",
+    "DEALLOCATE",
+    "LISTEN",
+    "UNLISTEN",
+    "NOTIFY",
+    "COPY",
+    "VACUUM",
+    "ANALYZE",
+    "ANALYSE",
+    "CHECKPOINT",
+    "CLOSE",
+    "FETCH",
+    "MOVE",
+}
+
+
+def split_statements(sql: str) -> list[Statement]:
+    """Split on top-level semicolons with sqlglot's tokenizer (quotes and $$ respected)."""
+    try:
+        tokens = DIALECT.tokenize(sql)
+    except TokenError as exc:
+        raise SyntaxError_(f"syntax error: {exc}") from None
+    out: list[Statement] = []
+    current: list[Any] = []
+    for tok in [*tokens, None]:
+        if tok is None or tok.token_type == TokenType.SEMICOLON:
+            if current:
+                start, end = current[0].start, current[-1].end + 1
+                words = [t.text for t in current]
+                head = words[0].upper()
+                utility = (head.lower(), words) if head in _UTILITY_HEADS else None
+                command = commands.command_name(words)
+                out.append(Statement(sql[start:end], start, utility, command, current))
+            current = []
+        else:
+            current.append(tok)
+    return out
+
+
+def set_value(name: str, source: str) -> str:
+    """The one value of ``SET name = value`` as PostgreSQL's grammar reads it: a string's
+    contents, a signed number's text, a word (lower-cased), or ``default``."""
+    tokens = DIALECT.tokenize(source)
+    at = next(i for i, t in enumerate(tokens) if t.text.lower() == name) + 1
+    if at < len(tokens) and (
+        tokens[at].token_type == TokenType.EQ or tokens[at].text.upper() == "TO"
+    ):
+        at += 1
+    values = tokens[at:]
+    if any(t.token_type == TokenType.COMMA for t in values):
+        raise InvalidParameterValue(f"SET {name} takes only one argument")
+    if not values:
+        raise SyntaxError_("syntax error at end of input")
+    sign = ""
+    if values[0].token_type in (TokenType.DASH, TokenType.PLUS) and len(values) > 1:
+        sign = "-" if values[0].token_type == TokenType.DASH else ""
+        values = values[1:]
+    first = values[0]
+    if (
+        first.token_type == TokenType.NUMBER
+        and len(values) > 1
+        and values[1].start == first.end + 1
+    ):
+        junk = first.text + values[1].text
+        raise SyntaxError_(f'trailing junk after numeric literal at or near "{junk}"')
+    if len(values) > 1:
+        raise SyntaxError_(f'syntax error at or near "{values[1].text}"')
+    if first.token_type in (TokenType.STRING, TokenType.NUMBER):
+        return sign + first.text
+    return first.text.lower()
+
+
+def join_dotted(words: list[str]) -> list[str]:
+    """``db9 . statement_mem_limit`` (three tokens) as one setting name."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] == "." and out and i + 1 < len(words):
+            out[-1] = f"{out[-1]}.{words[i + 1]}"
+            i += 2
+            continue
+        out.append(words[i])
+        i += 1
+    return out
+
+
+def error_position(text: str, err: dict[str, Any]) -> int:
+    """The 1-based offset in ``text`` of a sqlglot parse error (``err``: one of its errors)."""
+    line, col = err.get("line"), err.get("col")
+    if not line or not col:
+        return 1
+    lines = text.split("\n")
+    before = sum(len(x) + 1 for x in lines[: int(line) - 1])
+    return int(before + max(int(col) - len(err.get("highlight") or "") + 1, 1))
