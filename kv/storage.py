@@ -1,9 +1,10 @@
 """Storage: the single-node store, running the ``kv.commands`` atomically on one engine.
 
 Writes are group-committed, as PostgreSQL flushes its WAL: a writer queues its command; the
-first writer to find no group committing becomes the leader, takes up to ``MAX_GROUP`` queued
-commands and runs them one after another in one engine write transaction (each sees the
-earlier ones' writes, as in one Raft entry), commits and syncs once, then wakes every writer
+first writer to find no group committing becomes the leader, takes the queued commands (up
+to ``MAX_GROUP`` of them and ``MAX_GROUP_KEYS`` keys) and runs them one after another in one
+engine write transaction (each sees the earlier ones' writes, as in one Raft entry, and runs
+under its own writer's ``interrupt`` control), commits and syncs once, then wakes every writer
 of the group with its own result or exception. Writers that arrive meanwhile queue for the
 next group, so a lone writer commits at once and groups grow only while a commit syncs.
 
@@ -38,22 +39,37 @@ from kv.txn.gc import GcProgress, RetainPoint
 
 T = TypeVar("T")
 P = ParamSpec("P")
-# Commands per group: bounds one write transaction, and what a writer waits behind.
+# A group takes at most this many commands, and no more keys than MAX_GROUP_KEYS unless it
+# is one command: bounds one write transaction, what a writer waits behind, and the in-flight
+# key set a reader checks while the group commits.
 MAX_GROUP = 64
+MAX_GROUP_KEYS = 4096
 
 
 class _Request:
     """One queued command and, once ``done``, its outcome."""
 
-    __slots__ = ("call", "commit_ts", "control", "done", "draw_ts", "error", "keys", "result")
+    __slots__ = (
+        "call",
+        "commit_ts",
+        "control",
+        "done",
+        "draw_ts",
+        "error",
+        "keys",
+        "result",
+        "size",
+    )
 
     def __init__(
         self,
         call: Callable[[StoreState, MvccReader, MvccWriter], Any],
+        size: int,
         keys: frozenset[bytes] | None = None,
         draw_ts: Callable[[], int] | None = None,
     ) -> None:
         self.call = call
+        self.size = size  # keys the command may write, for the group's bound
         self.keys = keys  # a 1PC's keys: readers touching them wait while its group commits
         self.draw_ts = draw_ts  # a 1PC's commit_ts source, drawn before its group runs
         self.commit_ts = 0
@@ -148,11 +164,17 @@ class Storage:
 
     def _execute(
         self,
+        size: int,
         command: Callable[Concatenate[StoreState, MvccReader, MvccWriter, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        result: T = self._submit(_Request(lambda s, r, w: command(s, r, w, *args, **kwargs)))
+        """Run ``command`` (writing at most about ``size`` keys) in a group commit."""
+
+        def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> T:
+            return command(state, reader, writer, *args, **kwargs)
+
+        result: T = self._submit(_Request(call, size))
         return result
 
     def _submit(self, req: _Request) -> Any:
@@ -168,8 +190,7 @@ class Storage:
                 if req.done:
                     break
                 self._leading = True
-                queue = self._queue
-                group = [queue.popleft() for _ in range(min(len(queue), MAX_GROUP))]
+                group = self._take_group()
             try:
                 self._commit_group(group)  # raises nothing: the outcomes are in the requests
             finally:
@@ -181,6 +202,15 @@ class Storage:
         if req.error is not None:
             raise req.error
         return req.result
+
+    def _take_group(self) -> list[_Request]:
+        queue = self._queue
+        group = [queue.popleft()]
+        size = group[0].size
+        while queue and len(group) < MAX_GROUP and size + queue[0].size <= MAX_GROUP_KEYS:
+            size += queue[0].size
+            group.append(queue.popleft())
+        return group
 
     def _commit_group(self, group: list[_Request]) -> None:
         """Run ``group``'s commands in one write transaction, commit it, adopt the state.
@@ -252,10 +282,12 @@ class Storage:
         lock_ttl_ms: int,
         txn_size: int = 0,
     ) -> None:
-        self._execute(commands.prewrite, mutations, primary, start_ts, lock_ttl_ms, txn_size)
+        self._execute(
+            len(mutations), commands.prewrite, mutations, primary, start_ts, lock_ttl_ms, txn_size
+        )
 
     def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
-        self._execute(commands.commit, keys, start_ts, commit_ts)
+        self._execute(len(keys), commands.commit, keys, start_ts, commit_ts)
 
     def one_pc(
         self, mutations: Sequence[Mutation], start_ts: int, next_commit_ts: Callable[[], int]
@@ -271,6 +303,7 @@ class Storage:
         """
         req = _Request(
             lambda s, r, w: commands.one_pc(s, r, w, mutations, start_ts, lambda: req.commit_ts),
+            len(mutations),
             keys=frozenset(m.key for m in mutations),
             draw_ts=next_commit_ts,
         )
@@ -278,12 +311,13 @@ class Storage:
         return commit_ts
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
-        self._execute(commands.rollback, keys, start_ts)
+        self._execute(len(keys), commands.rollback, keys, start_ts)
 
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True
     ) -> TxnStatus:
         return self._execute(
+            1,
             commands.check_txn_status,
             primary,
             lock_ts,
@@ -292,27 +326,30 @@ class Storage:
         )
 
     def txn_heart_beat(self, primary: bytes, start_ts: int, ttl_ms: int) -> int:
-        return self._execute(commands.txn_heart_beat, primary, start_ts, ttl_ms)
+        return self._execute(1, commands.txn_heart_beat, primary, start_ts, ttl_ms)
 
     def resolve_lock(
         self, start_ts: int, commit_ts: int, keys: Sequence[bytes] | None = None
     ) -> int:
-        return self._execute(commands.resolve_lock, start_ts, commit_ts, keys)
+        size = commands.CHUNK_KEYS if keys is None else len(keys)
+        return self._execute(size, commands.resolve_lock, start_ts, commit_ts, keys)
 
     # -- branches ----------------------------------------------------------------------------
 
     def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None:
         """Make ``child`` a copy-on-write branch of ``parent`` as of ``fork_ts``."""
-        self._execute(commands.set_branch, child, parent, fork_ts)
+        self._execute(1, commands.set_branch, child, parent, fork_ts)
 
     def reset_branch(self, child: bytes, fork_ts: int) -> None:
         """Drop a branch's own data and re-fork it from its parent at ``fork_ts``."""
         commands.reset_branch(
             self.links,
             child,
-            lambda: self._execute(commands.drop_prefix_chunk, child, keep_link=True),
+            lambda: self._execute(
+                commands.CHUNK_KEYS, commands.drop_prefix_chunk, child, keep_link=True
+            ),
             lambda link: self._execute(
-                commands.set_branch, child, link.parent, fork_ts, replace=True
+                1, commands.set_branch, child, link.parent, fork_ts, replace=True
             ),
         )
 
@@ -320,7 +357,7 @@ class Storage:
         """Delete every version, lock and branch link under ``prefix`` (a dropped database);
         refused while another branch reads through it."""
         return commands.drop_prefix(
-            lambda: self._execute(commands.drop_prefix_chunk, prefix, chunk_keys)
+            lambda: self._execute(chunk_keys, commands.drop_prefix_chunk, prefix, chunk_keys)
         )
 
     # -- garbage collection ------------------------------------------------------------------
@@ -334,6 +371,8 @@ class Storage:
     ) -> GcProgress:
         """Raise the safepoint (never lower it) and delete versions no reader can need."""
         return commands.gc_pass(
-            lambda: self._execute(commands.raise_safepoint, safepoint),
-            lambda start: self._execute(commands.gc_chunk, safepoint, retain, start, chunk_keys),
+            lambda: self._execute(1, commands.raise_safepoint, safepoint),
+            lambda start: self._execute(
+                chunk_keys, commands.gc_chunk, safepoint, retain, start, chunk_keys
+            ),
         )

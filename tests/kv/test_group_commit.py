@@ -13,14 +13,16 @@ from typing import TypeVar
 
 import pytest
 
-from kv import nowait
+from kv import interrupt, nowait, storage
 from kv.client import LocalKv, TxnClient
+from kv.commands import StoreState
 from kv.engine.base import WriteView
 from kv.engine.lmdb import LmdbEngine
 from kv.errors import TxnLockNotFound
 from kv.mvcc import keys as K
 from kv.mvcc.reader import MvccReader
 from kv.mvcc.records import Mutation, Op
+from kv.mvcc.writer import MvccWriter
 from kv.tso import TimestampOracle
 from tests.kv.conftest import WAIT_S, HeldLmdbEngine, wait_for
 
@@ -83,6 +85,76 @@ def test_writers_queued_behind_a_commit_share_the_next_commit(tmp_path: Path) ->
     ts = kv.get_ts()
     assert all(kv.get(f"w{i}".encode(), ts) == b"v" for i in range(7))
     assert kv.get(b"first", ts) == b"1"
+    kv.close()
+
+
+def test_a_group_is_bounded_in_commands_and_in_keys(tmp_path: Path) -> None:
+    kv = open_kv(tmp_path)
+    engine = kv.engine
+    assert isinstance(engine, HeldLmdbEngine)
+    put(kv, b"warm", b"0")  # the oracle's first window is written
+    writers = Writers()
+
+    def queue_behind_a_held_commit(writes: dict[str, list[bytes]]) -> int:
+        """Commits taken by ``writes`` (name: keys, one 1PC each) queued behind a held one."""
+        before = engine.commits
+        engine.hold_next()
+        writers.start("lead", lambda: put(kv, b"lead", b"1"))
+        assert engine.held.wait(WAIT_S)
+        for name, keys in writes.items():
+            muts = [Mutation(Op.PUT, k, b"v") for k in keys]
+            writers.start(name, lambda m=muts: kv.one_pc(m, kv.get_ts()))  # type: ignore[misc]
+        wait_for(lambda: kv.storage.queued == len(writes))
+        engine.release.set()
+        writers.join()
+        assert all(isinstance(r, int) for r in writers.results.values()), writers.results
+        return engine.commits - before - 1
+
+    assert storage.MAX_GROUP == 64
+    assert queue_behind_a_held_commit({f"w{i}": [b"w%d" % i] for i in range(70)}) == 2
+    assert storage.MAX_GROUP_KEYS == 4096
+    big = {f"b{i}": [b"b%d-%04d" % (i, j) for j in range(2000)] for i in range(3)}
+    assert queue_behind_a_held_commit(big) == 2  # 2000 + 2000 keys, then 2000
+    kv.close()
+
+
+def test_each_command_in_a_group_runs_under_its_own_writers_interrupt_control(
+    tmp_path: Path,
+) -> None:
+    """Whoever leads the group, a cancelled writer's command sees its cancel and another
+    writer's command does not."""
+    kv = open_kv(tmp_path)
+    engine = kv.engine
+    assert isinstance(engine, HeldLmdbEngine)
+
+    def checked_put(key: bytes) -> Callable[[StoreState, MvccReader, MvccWriter], None]:
+        def command(state: StoreState, reader: MvccReader, writer: MvccWriter) -> None:
+            interrupt.check()
+            writer.batch.put(key, b"v")
+
+        return command
+
+    def writer(key: bytes, cancelled: bool) -> None:
+        control = interrupt.Control()
+        with interrupt.running(control):
+            if cancelled:
+                control.interrupt(interrupt.Reason.CANCEL)
+            kv.storage._execute(1, checked_put(key))
+
+    put(kv, b"warm", b"0")
+    engine.hold_next()
+    writers = Writers()
+    writers.start("lead", lambda: put(kv, b"lead", b"1"))
+    assert engine.held.wait(WAIT_S)
+    writers.start("cancelled", lambda: writer(b"cancelled", True))
+    wait_for(lambda: kv.storage.queued == 1)
+    writers.start("live", lambda: writer(b"live", False))
+    wait_for(lambda: kv.storage.queued == 2)
+    engine.release.set()
+    writers.join()
+    assert isinstance(writers.results["cancelled"], interrupt.Interrupted)
+    assert writers.results["live"] is None
+    assert engine.get(b"live") == b"v" and engine.get(b"cancelled") is None
     kv.close()
 
 
