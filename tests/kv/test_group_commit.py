@@ -158,6 +158,31 @@ def test_each_command_in_a_group_runs_under_its_own_writers_interrupt_control(
     kv.close()
 
 
+def test_a_group_that_fills_the_map_runs_again_whole_after_it_grows(tmp_path: Path) -> None:
+    kv = open_kv(tmp_path, HeldLmdbEngine(str(tmp_path / "db"), map_size=1 << 20))
+    engine = kv.engine
+    assert isinstance(engine, HeldLmdbEngine)
+    put(kv, b"warm", b"0")
+    before = engine.commits
+    engine.hold_next()
+    writers = Writers()
+    writers.start("lead", lambda: put(kv, b"lead", b"1"))
+    assert engine.held.wait(WAIT_S)
+    for i in range(3):  # 600 KB each: the three overflow the 1 MB map
+        muts = [Mutation(Op.PUT, b"big%d-%03d" % (i, j), b"x" * 2000) for j in range(300)]
+        writers.start(f"big{i}", lambda m=muts: kv.one_pc(m, kv.get_ts()))  # type: ignore[misc]
+        wait_for(lambda i=i: kv.storage.queued == i + 1)  # type: ignore[misc]
+    engine.release.set()
+    writers.join()
+    assert engine.commits - before == 2
+    assert engine.stats().map_bytes > 1 << 20  # it did grow
+    commit_ts = [writers.results[f"big{i}"] for i in range(3)]
+    assert all(isinstance(ts, int) for ts in commit_ts) and len(set(commit_ts)) == 3
+    ts = kv.get_ts()
+    assert len(kv.scan(b"big", b"bih", ts)) == 900
+    kv.close()
+
+
 def test_a_failing_command_in_a_group_writes_nothing_and_the_others_land(tmp_path: Path) -> None:
     kv = open_kv(tmp_path)
     engine = kv.engine
