@@ -1,37 +1,43 @@
-"""pgbench -S (select-only, prepared, 4 clients) against db9 and PostgreSQL in one run.
+"""pgbench against db9 and PostgreSQL 15 in one run, both on this machine over TCP loopback.
 
-    .venv/bin/python -m bench.pgbench_bench [--seconds 10]
+    .venv/bin/python -m bench.pgbench_bench [--seconds 10]            # -S, 4 clients (issue 4)
+    .venv/bin/python -m bench.pgbench_bench --writes [--scale 10] [--rounds 3] [--seconds 10]
 
-Both servers run on this machine over TCP on loopback without TLS, initialised with
-`pgbench -i -s 1`. Goal (issue 4): db9 >= 20% of PostgreSQL's TPS.
+The default run initialises both with `pgbench -i -s 1` and runs select-only with prepared
+statements (goal of issue 4: db9 >= 20% of PostgreSQL's TPS). ``--writes`` (issue 14) runs
+the write workloads, simple-update (-N) and TPC-B-like, at 1 and 8 clients, each cell once
+per round on each server, PostgreSQL and db9 alternating, and reports the median of the rounds
+and the ratio. PostgreSQL runs with default settings and fsync on, db9 with its defaults
+(fsync on every commit). ``--compare-root DIR`` adds a third server, db9 run from another
+checkout (e.g. the commit before a change), to every round. Ports: ``--port-base``
+(PostgreSQL on it, db9 on it + 1, the compared db9 on it + 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
-import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.sql.pg import postgres_server
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+WRITE_CELLS = (("-N", 1), ("-N", 8), ("tpcb", 1), ("tpcb", 8))
 
 
 def pgbench(conninfo: str, password: str, *args: str) -> str:
     env = {**os.environ, "PGPASSWORD": password}
     res = subprocess.run(["pgbench", *args, conninfo], env=env, capture_output=True, text=True)
-    if res.returncode != 0:
+    if res.returncode != 0 and "tps = " not in res.stdout:
         raise SystemExit(f"pgbench {' '.join(args)} failed: {res.stderr.strip()[-500:]}")
     return res.stdout
 
@@ -43,7 +49,35 @@ def tps(output: str) -> float:
     return float(m.group(1))
 
 
-def run(name: str, conninfo: str, password: str, seconds: int) -> float:
+def failed(output: str) -> int:
+    m = re.search(r"number of failed transactions: (\d+)", output)
+    return int(m.group(1)) if m else 0
+
+
+@contextmanager
+def db9_server(port: int, root: str | None = None) -> Iterator[str]:
+    """A fresh single-node db9 server on ``port`` (no REST API), run from the checkout at
+    ``root`` (default: this one); yields its conninfo."""
+    data = tempfile.mkdtemp(prefix="db9-bench-")
+    # No GC pass during the runs: one over a million keys takes seconds of CPU (issue 14) and
+    # would land in whichever server's cell happens to be running.
+    env = {**os.environ, "DB9_PASSWORD": "bench", "DB9_API_PORT": "0", "DB9_GC_INTERVAL_S": "3600"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "control.server", "--data-dir", data, "--pg-port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "connect with" in line:
+                break
+        yield f"host=127.0.0.1 port={port} user=local.admin dbname=postgres sslmode=disable"
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def run_select(name: str, conninfo: str, password: str, seconds: int) -> float:
     pgbench(conninfo, password, "-i", "-s", "1", "-q")
     out = pgbench(conninfo, password, "-S", "-M", "prepared", "-c", "4", "-j", "2",
                   "-T", str(seconds))  # fmt: skip
@@ -52,32 +86,13 @@ def run(name: str, conninfo: str, password: str, seconds: int) -> float:
     return value
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--out", default="bench/results/pgbench.json")
-    args = ap.parse_args()
-    pg_port = free_port()
+def select_only(args: argparse.Namespace) -> None:
+    pg_port, db9_port = args.port_base, args.port_base + 1
     with postgres_server(f"-c listen_addresses=127.0.0.1 -p {pg_port}"):
-        pg = run("postgresql", f"host=127.0.0.1 port={pg_port} user=postgres dbname=postgres",
-                 "", args.seconds)  # fmt: skip
-    port = free_port()
-    data = tempfile.mkdtemp(prefix="db9-bench-")
-    env = {**os.environ, "DB9_PASSWORD": "bench"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "control.server", "--data-dir", data, "--pg-port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        for line in server.stdout:
-            if "connect with" in line:
-                break
-        db9 = run("db9", f"host=127.0.0.1 port={port} user=local.admin dbname=postgres "
-                  "sslmode=disable", "bench", args.seconds)  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(30)
+        pg = run_select("postgresql", f"host=127.0.0.1 port={pg_port} user=postgres "
+                        "dbname=postgres", "", args.seconds)  # fmt: skip
+    with db9_server(db9_port) as conninfo:
+        db9 = run_select("db9", conninfo, "bench", args.seconds)
     ratio = db9 / pg
     print(f"db9 / PostgreSQL = {ratio:.1%} (goal >= 20%)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +100,81 @@ def main() -> None:
         "when": time.strftime("%Y-%m-%d"), "seconds": args.seconds, "postgresql_tps": round(pg),
         "db9_tps": round(db9), "ratio": round(ratio, 3),
     }, indent=2) + "\n")  # fmt: skip
+
+
+def write_cell(conninfo: str, password: str, workload: str, clients: int, seconds: int) -> str:
+    mode = ["-N"] if workload == "-N" else []
+    return pgbench(conninfo, password, *mode, "-M", "prepared", "-c", str(clients),
+                   "-j", str(min(clients, 2)), "-T", str(seconds))  # fmt: skip
+
+
+def writes(args: argparse.Namespace) -> None:
+    pg_port = args.port_base
+    names = ["postgresql", "db9"] + (["db9-base"] if args.compare_root else [])
+    results: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+    fails = dict.fromkeys(names, 0)
+    pg_options = f"-c listen_addresses=127.0.0.1 -p {pg_port} -c fsync=on"
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(postgres_server(pg_options))
+        servers = {
+            "postgresql": (f"host=127.0.0.1 port={pg_port} user=postgres dbname=postgres", ""),
+            "db9": (stack.enter_context(db9_server(pg_port + 1)), "bench"),
+        }
+        if args.compare_root:
+            base = stack.enter_context(db9_server(pg_port + 2, args.compare_root))
+            servers["db9-base"] = (base, "bench")
+        for name, (conninfo, password) in servers.items():
+            t0 = time.monotonic()
+            pgbench(conninfo, password, "-i", "-s", str(args.scale), "-q")
+            print(f"{name}: pgbench -i -s {args.scale} took {time.monotonic() - t0:.1f} s")
+        for round_ in range(args.rounds):
+            order = names[round_ % len(names) :] + names[: round_ % len(names)]
+            for workload, clients in WRITE_CELLS:
+                cell = f"{workload} c{clients}"
+                for name in order:
+                    conninfo, password = servers[name]
+                    out = write_cell(conninfo, password, workload, clients, args.seconds)
+                    results[name].setdefault(cell, []).append(tps(out))
+                    fails[name] += failed(out)
+                    print(f"round {round_ + 1} {cell:<8} {name:<12}{tps(out):>10,.0f} tps"
+                          f"  failed {failed(out)}", flush=True)  # fmt: skip
+    print(f"\nmedians of {args.rounds} rounds, scale {args.scale}, {args.seconds} s each:")
+    summary: dict[str, dict[str, float]] = {}
+    for workload, clients in WRITE_CELLS:
+        cell = f"{workload} c{clients}"
+        pg = statistics.median(results["postgresql"][cell])
+        summary[cell] = {"postgresql_tps": round(pg)}
+        line = f"{cell:<8} postgresql {pg:>9,.0f}"
+        for name in names[1:]:
+            value = statistics.median(results[name][cell])
+            summary[cell][f"{name}_tps"] = round(value)
+            summary[cell][f"{name}_ratio"] = round(value / pg, 4)
+            line += f"  {name} {value:>8,.0f} ({value / pg:6.1%})"
+        print(line)
+    print(f"failed transactions: {fails}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({
+        "when": time.strftime("%Y-%m-%d %H:%M"), "scale": args.scale, "rounds": args.rounds,
+        "seconds": args.seconds, "summary": summary, "rounds_tps": results, "failed": fails,
+    }, indent=2) + "\n")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--writes", action="store_true", help="-N and TPC-B-like at 1 and 8 clients")
+    ap.add_argument("--scale", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--port-base", type=int, default=17100)
+    ap.add_argument("--compare-root", default="", help="also run db9 from this checkout")
+    ap.add_argument("--out", default="")
+    args = ap.parse_args()
+    if args.writes:
+        args.out = args.out or "bench/results/pgbench_writes.json"
+        writes(args)
+    else:
+        args.out = args.out or "bench/results/pgbench.json"
+        select_only(args)
 
 
 if __name__ == "__main__":

@@ -63,8 +63,7 @@ import pysyncobj.transport as transport
 
 from cluster.convert import Unavailable
 from cluster.identity import NodeIdentity
-from kv.engine.base import WriteBatch
-from kv.engine.lmdb import LmdbWriteView
+from kv.engine.base import WriteBatch, WriteView
 from kv.errors import Db9Error, InvalidArgument
 from kv.mvcc import keys as K
 
@@ -102,7 +101,7 @@ def change(op: str, **fields: str) -> bytes:
     return json.dumps({"op": op, **fields}, sort_keys=True).encode()
 
 
-def apply_change(view: LmdbWriteView, payload: bytes) -> Registry:
+def apply_change(view: WriteView, payload: bytes) -> Registry:
     """Apply one registry change inside the entry's LMDB transaction.
 
     ``cluster_id``: the first one applied wins (every leader may propose one at bootstrap).

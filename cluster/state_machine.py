@@ -39,7 +39,8 @@ from cluster.identity import NodeIdentity
 from cluster.proto import db9kv_pb2 as pb
 from kv import commands
 from kv.commands import SAFEPOINT_KEY, StoreState
-from kv.engine.lmdb import LmdbEngine, LmdbWriteView
+from kv.engine.base import WriteView
+from kv.engine.lmdb import LmdbEngine
 from kv.errors import Db9Error, DiskFull, InvalidArgument
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
@@ -77,7 +78,7 @@ class RaftOptions:
     sync: bool = True
 
 
-def _u64(view: LmdbWriteView | None, raw: bytes | None) -> int:
+def _u64(view: WriteView | None, raw: bytes | None) -> int:
     return _U64.unpack(raw)[0] if raw else 0
 
 
@@ -168,7 +169,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         return results
 
     def _apply(
-        self, view: LmdbWriteView, batch: pb.RaftBatch, index: int
+        self, view: WriteView, batch: pb.RaftBatch, index: int
     ) -> tuple[list[Any], int, int]:
         state = _ApplyState(
             tso_last=_u64(view, view.get(TSO_KEY)),
@@ -204,7 +205,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         if index <= self.applied_index:
             return False
 
-        def run(view: LmdbWriteView) -> None:
+        def run(view: WriteView) -> None:
             raft_identity.apply_change(view, payload)
             meta = MvccWriter()
             meta.batch.put(APPLIED_KEY, _U64.pack(index))

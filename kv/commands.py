@@ -1,15 +1,16 @@
 """The KV write commands, written once for every backend.
 
-``kv.storage.Storage`` (one node) runs each command under its latch against a fresh snapshot;
-the Raft state machine (``cluster/state_machine.py``) decodes the commands of a log entry and
-runs each inside the LMDB transaction that applies the entry. Either way a command reads
+``kv.storage.Storage`` (one node) runs the commands of a commit group one after another in
+one engine write transaction; the Raft state machine (``cluster/state_machine.py``) decodes the
+commands of a log entry and runs each inside the LMDB transaction that applies the entry.
+Either way a later command sees an earlier one's writes, and a command reads
 through an ``MvccReader``, collects its writes in an ``MvccWriter`` (which the caller applies
 all-or-nothing, or drops if the command raised) and reads or changes the store's own state in a
 ``StoreState``. The guards (key and value sizes, the GC safepoint) are here, so the backends
 cannot drift apart; a replicated command must be deterministic, so nothing here reads a clock.
 
 GC, dropping a prefix and resetting a branch take many commands, one atomic chunk each; their
-loops are written here once over a callable that runs one chunk (under the latch locally, as a
+loops are written here once over a callable that runs one chunk (a write command locally, a
 Raft proposal in a cluster).
 """
 

@@ -123,15 +123,16 @@ def release(nbytes: int) -> None:
 
 
 class running:
-    """Inside this block, ``check``/``charge`` on this thread act on ``control``. Blocks nest
-    (an inner statement, e.g. a control-plane call, restores the outer one on exit)."""
+    """Inside this block, ``check``/``charge`` on this thread act on ``control`` (None: on no
+    statement). Blocks nest (an inner statement, e.g. a control-plane call, restores the outer
+    one on exit)."""
 
     __slots__ = ("_control", "_prev")
 
-    def __init__(self, control: Control) -> None:
+    def __init__(self, control: Control | None) -> None:
         self._control = control
 
-    def __enter__(self) -> Control:
+    def __enter__(self) -> Control | None:
         self._prev = getattr(_state, "control", None)
         _state.control = self._control
         return self._control

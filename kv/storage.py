@@ -1,22 +1,34 @@
 """Storage: the single-node store, running the ``kv.commands`` atomically on one engine.
 
-Write commands run one at a time under a latch (LMDB has a single writer anyway): each reads
-through a fresh snapshot, collects its writes in one batch and applies it, so a command is
-all-or-nothing. Reads take no latch. The commands and their guards are the ones the Raft state
-machine runs (``kv/commands.py``); Storage adds the latch, the in-flight 1PC rule for readers
-and the state it keeps in memory. It knows nothing of clients, retries or timestamps' origin.
+Writes are group-committed, as PostgreSQL flushes its WAL: a writer queues its command; the
+first writer to find no group committing becomes the leader, takes the queued commands (up
+to ``MAX_GROUP`` of them and ``MAX_GROUP_KEYS`` keys) and runs them one after another in one
+engine write transaction (each sees the earlier ones' writes, as in one Raft entry, and runs
+under its own writer's ``interrupt`` control), commits and syncs once, then wakes every writer
+of the group with its own result or exception. Writers that arrive meanwhile queue for the
+next group, so a lone writer commits at once and groups grow only while a commit syncs.
+
+Invariants: a command is all-or-nothing (a command that raises has its batch dropped, the
+rest of its group commits without it); no writer returns before the transaction holding its
+writes committed; readers see a group whole or not at all (one LMDB transaction); a 1PC's
+commit_ts is drawn after its keys are published in ``_inflight`` and readers touching them wait
+until its group landed (see ``one_pc``). The commands and their guards are the ones the Raft
+state machine runs (``kv/commands.py``). Storage knows nothing of clients, retries or where
+timestamps come from.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import threading
 from collections.abc import Callable, Sequence
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from kv import commands, nowait
+from kv import commands, interrupt, nowait
 from kv.commands import StoreState
-from kv.engine.base import Engine
+from kv.engine.base import Engine, WriteView
+from kv.errors import LimitExceeded
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader, mvcc_get
@@ -27,14 +39,56 @@ from kv.txn.gc import GcProgress, RetainPoint
 
 T = TypeVar("T")
 P = ParamSpec("P")
+# A group takes at most this many commands, and no more keys than MAX_GROUP_KEYS unless it
+# is one command: bounds one write transaction, what a writer waits behind, and the in-flight
+# key set a reader checks while the group commits.
+MAX_GROUP = 64
+MAX_GROUP_KEYS = 4096
+
+
+class _Request:
+    """One queued command and, once ``done``, its outcome."""
+
+    __slots__ = (
+        "call",
+        "commit_ts",
+        "control",
+        "done",
+        "draw_ts",
+        "error",
+        "keys",
+        "result",
+        "size",
+    )
+
+    def __init__(
+        self,
+        call: Callable[[StoreState, MvccReader, MvccWriter], Any],
+        size: int,
+        keys: frozenset[bytes] | None = None,
+        draw_ts: Callable[[], int] | None = None,
+    ) -> None:
+        self.call = call
+        self.size = size  # keys the command may write, for the group's bound
+        self.keys = keys  # a 1PC's keys: readers touching them wait while its group commits
+        self.draw_ts = draw_ts  # a 1PC's commit_ts source, drawn before its group runs
+        self.commit_ts = 0
+        self.control = interrupt.current()  # the writer's statement, for its command's checks
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
 
 
 class Storage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Held by the leader while its group runs and commits (readers of _inflight wait on it).
         self._latch = threading.Lock()
-        # Keys of the one-phase commit being written, visible to readers (see one_pc).
+        # Keys of the one-phase commits in the group being written, visible to readers.
         self._inflight: frozenset[bytes] | None = None
+        self._queue: collections.deque[_Request] = collections.deque()
+        self._cond = threading.Condition(threading.Lock())  # guards _queue and _leading
+        self._leading = False
         self._state = StoreState(
             safepoint=commands.load_safepoint(engine.get(commands.SAFEPOINT_KEY)),
             max_key=getattr(engine, "max_key_size", 1 << 30) - 10,
@@ -53,7 +107,7 @@ class Storage:
         commands.check_snapshot(ts, self._state.safepoint)
         inflight = self._inflight
         if inflight is not None and touches(inflight):
-            # The 1PC holding the latch may commit below ``ts``; wait until its batch landed.
+            # A 1PC in the group holding the latch may commit below ``ts``: wait until it landed.
             nowait.check()
             with self._latch:
                 pass
@@ -103,36 +157,122 @@ class Storage:
 
     # -- writes ------------------------------------------------------------------------------
 
+    @property
+    def queued(self) -> int:
+        """Commands waiting for the next group (the one committing now excluded)."""
+        return len(self._queue)
+
     def _execute(
         self,
+        size: int,
         command: Callable[Concatenate[StoreState, MvccReader, MvccWriter, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        nowait.check()  # every write takes the latch and syncs
-        with self._latch:
-            return self._execute_latched(command, *args, **kwargs)
+        """Run ``command`` (writing at most about ``size`` keys) in a group commit."""
 
-    def _execute_latched(
-        self,
-        command: Callable[Concatenate[StoreState, MvccReader, MvccWriter, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """Run one ``kv.commands`` command on a fresh snapshot and apply its writes in one
-        batch; its changes to the store's state are kept only once the batch landed."""
-        state = dataclasses.replace(self._state, links_changed=False)
-        writer = MvccWriter()
-        with self.engine.snapshot() as snap:
-            result = command(state, MvccReader(snap, self.links), writer, *args, **kwargs)
-        # The snapshot is closed first: a write may need to grow the map.
-        self.engine.write_batch(writer.batch)
-        if state.links_changed:
-            state.links_changed = False
-            with self.engine.snapshot() as snap:
-                self.links = load_links(MvccReader(snap))
-        self._state = state
+        def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> T:
+            return command(state, reader, writer, *args, **kwargs)
+
+        result: T = self._submit(_Request(call, size))
         return result
+
+    def _submit(self, req: _Request) -> Any:
+        """Queue ``req``, lead groups until it is done or wait for the leader; its outcome."""
+        nowait.check()  # every write waits for a commit and its sync
+        cond = self._cond
+        with cond:
+            self._queue.append(req)
+        while True:
+            with cond:
+                while not req.done and self._leading:
+                    cond.wait()
+                if req.done:
+                    break
+                self._leading = True
+                group = self._take_group()
+            try:
+                self._commit_group(group)  # raises nothing: the outcomes are in the requests
+            finally:
+                with cond:
+                    for r in group:
+                        r.done = True
+                    self._leading = False
+                    cond.notify_all()
+        if req.error is not None:
+            raise req.error
+        return req.result
+
+    def _take_group(self) -> list[_Request]:
+        queue = self._queue
+        group = [queue.popleft()]
+        size = group[0].size
+        while queue and len(group) < MAX_GROUP and size + queue[0].size <= MAX_GROUP_KEYS:
+            size += queue[0].size
+            group.append(queue.popleft())
+        return group
+
+    def _commit_group(self, group: list[_Request]) -> None:
+        """Run ``group``'s commands in one write transaction, commit it, adopt the state.
+
+        Every request leaves with a result or an error: its own if its command failed, the
+        transaction's if the commit failed (then nothing of the group landed).
+        """
+        with self._latch:
+            one_pc_keys = [r.keys for r in group if r.keys is not None]
+            if one_pc_keys:
+                self._inflight = frozenset().union(*one_pc_keys)
+            try:
+                # After _inflight is published, in group order (the order they commit in).
+                for r in group:
+                    if r.draw_ts is not None:
+                        try:
+                            r.commit_ts = r.draw_ts()
+                        except Exception as exc:
+                            r.error = exc
+                todo = [r for r in group if r.error is None]
+                if not todo:
+                    return
+                state, links = self.engine.transact(lambda view: self._run(view, todo))
+            except BaseException as exc:  # handed to the group's writers, the leader's too
+                for r in group:
+                    if r.error is None:
+                        r.error = exc
+                return
+            finally:
+                self._inflight = None
+            self._state = state
+            if links is not None:
+                self.links = links
+
+    def _run(
+        self, view: WriteView, group: list[_Request]
+    ) -> tuple[StoreState, dict[bytes, BranchLink] | None]:
+        """Each command on the state and writes the earlier ones left; a command that raises
+        has its batch dropped. May run again from the start (see ``Engine.transact``)."""
+        state = self._state
+        links = self.links
+        changed: dict[bytes, BranchLink] | None = None
+        for r in group:
+            trial = dataclasses.replace(state, links_changed=False)
+            writer = MvccWriter()
+            r.error = None
+            try:
+                with interrupt.running(r.control):
+                    r.result = r.call(trial, MvccReader(view, links), writer)
+            except Exception as exc:  # the command's own failure: its batch is dropped
+                r.error = exc
+                continue
+            try:
+                view.apply(writer.batch)
+            except LimitExceeded as exc:  # raised before any op of the batch is written
+                r.error = exc
+                continue
+            if trial.links_changed:
+                trial.links_changed = False
+                links = changed = load_links(MvccReader(view))
+            state = trial
+        return state, changed
 
     def prewrite(
         self,
@@ -142,36 +282,42 @@ class Storage:
         lock_ttl_ms: int,
         txn_size: int = 0,
     ) -> None:
-        self._execute(commands.prewrite, mutations, primary, start_ts, lock_ttl_ms, txn_size)
+        self._execute(
+            len(mutations), commands.prewrite, mutations, primary, start_ts, lock_ttl_ms, txn_size
+        )
 
     def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
-        self._execute(commands.commit, keys, start_ts, commit_ts)
+        self._execute(len(keys), commands.commit, keys, start_ts, commit_ts)
 
     def one_pc(
         self, mutations: Sequence[Mutation], start_ts: int, next_commit_ts: Callable[[], int]
     ) -> int:
-        """Commit in one batch, with a commit_ts drawn from ``next_commit_ts`` under the latch.
+        """Commit in one batch, with a commit_ts drawn from ``next_commit_ts`` by the leader.
 
         No lock is written, so a reader that got a timestamp after our commit_ts could read
-        the key before the batch lands and again after: a non-repeatable read. The keys are
+        the key before the group lands and again after: a non-repeatable read. The keys are
         therefore published in ``_inflight`` before the commit_ts is drawn, and readers that
-        touch them wait for the latch (see ``_before_read``).
+        touch them wait for the latch (see ``_before_read``). The commit_ts is drawn before
+        the group runs (the oracle may write to the engine, which the group's transaction
+        holds), so a 1PC that then fails its checks leaves an unused timestamp behind.
         """
-        nowait.check()
-        with self._latch:
-            self._inflight = frozenset(m.key for m in mutations)
-            try:
-                return self._execute_latched(commands.one_pc, mutations, start_ts, next_commit_ts)
-            finally:
-                self._inflight = None
+        req = _Request(
+            lambda s, r, w: commands.one_pc(s, r, w, mutations, start_ts, lambda: req.commit_ts),
+            len(mutations),
+            keys=frozenset(m.key for m in mutations),
+            draw_ts=next_commit_ts,
+        )
+        commit_ts: int = self._submit(req)
+        return commit_ts
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
-        self._execute(commands.rollback, keys, start_ts)
+        self._execute(len(keys), commands.rollback, keys, start_ts)
 
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True
     ) -> TxnStatus:
         return self._execute(
+            1,
             commands.check_txn_status,
             primary,
             lock_ts,
@@ -180,27 +326,30 @@ class Storage:
         )
 
     def txn_heart_beat(self, primary: bytes, start_ts: int, ttl_ms: int) -> int:
-        return self._execute(commands.txn_heart_beat, primary, start_ts, ttl_ms)
+        return self._execute(1, commands.txn_heart_beat, primary, start_ts, ttl_ms)
 
     def resolve_lock(
         self, start_ts: int, commit_ts: int, keys: Sequence[bytes] | None = None
     ) -> int:
-        return self._execute(commands.resolve_lock, start_ts, commit_ts, keys)
+        size = commands.CHUNK_KEYS if keys is None else len(keys)
+        return self._execute(size, commands.resolve_lock, start_ts, commit_ts, keys)
 
     # -- branches ----------------------------------------------------------------------------
 
     def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None:
         """Make ``child`` a copy-on-write branch of ``parent`` as of ``fork_ts``."""
-        self._execute(commands.set_branch, child, parent, fork_ts)
+        self._execute(1, commands.set_branch, child, parent, fork_ts)
 
     def reset_branch(self, child: bytes, fork_ts: int) -> None:
         """Drop a branch's own data and re-fork it from its parent at ``fork_ts``."""
         commands.reset_branch(
             self.links,
             child,
-            lambda: self._execute(commands.drop_prefix_chunk, child, keep_link=True),
+            lambda: self._execute(
+                commands.CHUNK_KEYS, commands.drop_prefix_chunk, child, keep_link=True
+            ),
             lambda link: self._execute(
-                commands.set_branch, child, link.parent, fork_ts, replace=True
+                1, commands.set_branch, child, link.parent, fork_ts, replace=True
             ),
         )
 
@@ -208,7 +357,7 @@ class Storage:
         """Delete every version, lock and branch link under ``prefix`` (a dropped database);
         refused while another branch reads through it."""
         return commands.drop_prefix(
-            lambda: self._execute(commands.drop_prefix_chunk, prefix, chunk_keys)
+            lambda: self._execute(chunk_keys, commands.drop_prefix_chunk, prefix, chunk_keys)
         )
 
     # -- garbage collection ------------------------------------------------------------------
@@ -222,6 +371,8 @@ class Storage:
     ) -> GcProgress:
         """Raise the safepoint (never lower it) and delete versions no reader can need."""
         return commands.gc_pass(
-            lambda: self._execute(commands.raise_safepoint, safepoint),
-            lambda start: self._execute(commands.gc_chunk, safepoint, retain, start, chunk_keys),
+            lambda: self._execute(1, commands.raise_safepoint, safepoint),
+            lambda start: self._execute(
+                chunk_keys, commands.gc_chunk, safepoint, retain, start, chunk_keys
+            ),
         )

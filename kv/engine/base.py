@@ -7,10 +7,12 @@ half-open ``[start, end)`` with ``end=None`` meaning "to the end of the keyspace
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -87,12 +89,37 @@ class Snapshot(Reader):
         self.close()
 
 
+class WriteView(Snapshot):
+    """An open write transaction seen as a snapshot that reads its own writes, plus ``apply``.
+
+    What ``apply`` writes lands when the transaction commits, all of it or none; until then
+    no other reader sees any of it.
+    """
+
+    @abstractmethod
+    def apply(self, batch: WriteBatch) -> None:
+        """Write ``batch`` into the transaction; a key the engine refuses raises before any
+        op of the batch is written."""
+
+
 class Engine(Reader):
     """An ordered key/value store with atomic batches and consistent snapshots."""
+
+    #: write transactions committed so far (one sync each when the engine syncs)
+    commits: int = 0
 
     @abstractmethod
     def write_batch(self, batch: WriteBatch) -> None:
         """Apply every op of ``batch`` or none of them; durable on return if the engine syncs."""
+
+    @abstractmethod
+    def transact(self, fn: Callable[[WriteView], T]) -> T:
+        """Run ``fn`` in one write transaction that commits (and syncs) when it returns.
+
+        If ``fn`` raises, nothing it applied lands. An engine may drop the transaction and run
+        ``fn`` again from the start (LMDB does when its map must grow): ``fn`` must depend only
+        on what it reads through the view and on values fixed before the call.
+        """
 
     @abstractmethod
     def snapshot(self) -> Snapshot: ...

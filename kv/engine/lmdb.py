@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 import lmdb
 
 from kv import nowait
-from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch
+from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch, WriteView
 from kv.errors import DiskFull, LimitExceeded, StorageError
 
 T = TypeVar("T")
 DEFAULT_MAP_SIZE = 1 << 30  # grows by doubling on demand
 MAX_MAP_SIZE = 1 << 42  # 4 TiB of address space
 GATE_DRAIN_TIMEOUT_S = 30.0
+WRITE_SCAN_PAGE = 256  # items a scan inside a write transaction reads at a time
 # How a full disk shows through LMDB: ENOSPC, or EIO when a page write comes up short.
 _DISK_ERRORS = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EDQUOT, errno.EIO))
 
@@ -125,6 +126,28 @@ def _scan_cursor(
                 return
 
 
+def _scan_paged(
+    txn: Any, start: bytes, end: bytes | None, reverse: bool, limit: int | None
+) -> Iterator[tuple[bytes, bytes]]:
+    """``_scan_cursor`` a page at a time, each page read whole before it is yielded: a caller
+    may write while iterating (which would move a live cursor), and a long scan (a GC chunk
+    over the whole keyspace) is not materialised in one list."""
+    n = 0
+    while True:
+        want = WRITE_SCAN_PAGE if limit is None else min(WRITE_SCAN_PAGE, limit - n)
+        if want <= 0:
+            return
+        page = list(_scan_cursor(txn, start, end, reverse, want))
+        yield from page
+        if len(page) < want:
+            return
+        n += len(page)
+        if reverse:
+            end = page[-1][0]
+        else:
+            start = page[-1][0] + b"\x00"  # the next key after the page's last
+
+
 class LmdbSnapshot(Snapshot):
     """A read transaction; holds the gate until closed, so close it promptly."""
 
@@ -171,12 +194,12 @@ class LmdbSnapshot(Snapshot):
             self._engine._gate._open.pop()
 
 
-class LmdbWriteView(Snapshot):
-    """A write transaction seen as a snapshot that reads its own writes, plus ``apply``.
+class LmdbWriteView(WriteView):
+    """An LMDB write transaction seen as a snapshot that reads its own writes, plus ``apply``.
 
-    The Raft state machine runs every command of a log entry against one of these, so a
-    later command in the entry sees an earlier one's locks and writes, and the entry (with
-    the applied index) commits as one LMDB transaction.
+    The Raft state machine runs every command of a log entry against one of these, and the
+    single-node store every command of a commit group, so a later command sees an earlier
+    one's locks and writes, and the entry or group commits as one LMDB transaction.
     """
 
     __slots__ = ("_max_key", "_txn")
@@ -197,8 +220,7 @@ class LmdbWriteView(Snapshot):
         reverse: bool = False,
         limit: int | None = None,
     ) -> Iterator[tuple[bytes, bytes]]:
-        # Materialised: a caller may write while iterating, which would move a live cursor.
-        return iter(list(_scan_cursor(self._txn, start, end, reverse, limit)))
+        return _scan_paged(self._txn, start, end, reverse, limit)
 
     def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
         cur = self._txn.cursor()
@@ -275,6 +297,7 @@ class LmdbEngine(Engine):
                                 txn.delete(key)
                             else:
                                 txn.put(key, value)
+                    self.commits += 1
                     return
                 except lmdb.MapFullError:
                     pass
@@ -284,7 +307,7 @@ class LmdbEngine(Engine):
                     self._gate.leave()
                 self._grow()
 
-    def transact(self, fn: Callable[[LmdbWriteView], T]) -> T:
+    def transact(self, fn: Callable[[WriteView], T]) -> T:
         """Run ``fn`` in one write transaction that commits (and syncs) when it returns.
 
         If the map fills, the transaction is dropped, the map grows and ``fn`` runs again
@@ -296,7 +319,9 @@ class LmdbEngine(Engine):
                 self._gate.enter()
                 try:
                     with self._env.begin(write=True) as txn:
-                        return fn(LmdbWriteView(txn, self.max_key_size))
+                        result = fn(LmdbWriteView(txn, self.max_key_size))
+                    self.commits += 1
+                    return result
                 except lmdb.MapFullError:
                     pass
                 except lmdb.Error as exc:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
-from kv.engine.base import Engine, EngineStats, Reader, Snapshot, WriteBatch
+from kv.engine.base import Engine, EngineStats, Reader, Snapshot, WriteBatch, WriteView
+
+T = TypeVar("T")
 
 
 class _SortedView(Reader):
@@ -40,6 +43,39 @@ class MemorySnapshot(_SortedView, Snapshot):
         pass
 
 
+class _MemoryWriteView(_SortedView, WriteView):
+    """Private copies of the engine's lists, published whole when the transaction commits."""
+
+    def scan(
+        self,
+        start: bytes = b"",
+        end: bytes | None = None,
+        *,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[bytes, bytes]]:
+        # Materialised: a caller may write while iterating.
+        return iter(list(super().scan(start, end, reverse=reverse, limit=limit)))
+
+    def apply(self, batch: WriteBatch) -> None:
+        _apply(self._keys, self._data, batch)
+
+    def close(self) -> None:
+        pass
+
+
+def _apply(keys: list[bytes], data: dict[bytes, bytes], batch: WriteBatch) -> None:
+    for key, value in batch.ops:
+        if value is None:
+            if key in data:
+                del data[key]
+                keys.pop(bisect.bisect_left(keys, key))
+        else:
+            if key not in data:
+                bisect.insort(keys, key)
+            data[key] = bytes(value)
+
+
 class MemoryEngine(_SortedView, Engine):
     """Not durable, not for production: a stand-in that makes MVCC unit tests fast."""
 
@@ -48,20 +84,16 @@ class MemoryEngine(_SortedView, Engine):
         self._lock = threading.Lock()
 
     def write_batch(self, batch: WriteBatch) -> None:
+        self.transact(lambda view: view.apply(batch))
+
+    def transact(self, fn: Callable[[WriteView], T]) -> T:
         with self._lock:
             # Copy-on-write so snapshots that share the old lists are never disturbed.
-            keys = list(self._keys)
-            data = dict(self._data)
-            for key, value in batch.ops:
-                if value is None:
-                    if key in data:
-                        del data[key]
-                        keys.pop(bisect.bisect_left(keys, key))
-                else:
-                    if key not in data:
-                        bisect.insort(keys, key)
-                    data[key] = bytes(value)
-            self._keys, self._data = keys, data
+            view = _MemoryWriteView(list(self._keys), dict(self._data))
+            result = fn(view)
+            self._keys, self._data = view._keys, view._data
+            self.commits += 1
+            return result
 
     def snapshot(self) -> Snapshot:
         with self._lock:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
-from typing import Protocol
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
@@ -15,13 +17,16 @@ from cluster.client import RemoteKv
 from cluster.node import ClusterConfig, ClusterNode
 from cluster.state_machine import RaftOptions
 from kv.client import KvBackend, LocalKv, TxnClient, TxnOptions
-from kv.engine.base import Engine
+from kv.engine.base import Engine, WriteView
+from kv.engine.lmdb import LmdbEngine
 from kv.engine.memory import MemoryEngine
 from kv.tso import TimestampOracle
 from tests.cluster.harness import free_ports
 
 BACKENDS = ("local", "raft", "grpc")
 SECRET = "kv-contract-secret"
+T = TypeVar("T")
+WAIT_S = 10.0
 
 
 class SteppingClock:
@@ -33,6 +38,51 @@ class SteppingClock:
     def __call__(self) -> int:
         self.now_ms += 10
         return self.now_ms
+
+
+class HoldCommits:
+    """An engine mixin that can hold its next write transaction open after its commands ran,
+    before it commits, until the test sets ``release``: writers arriving meanwhile queue,
+    and form the next group commit together."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._hold_next = False
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def hold_next(self) -> None:
+        self.held.clear()
+        self.release.clear()
+        self._hold_next = True
+
+    def transact(self, fn: Callable[[WriteView], T]) -> T:
+        hold, self._hold_next = self._hold_next, False
+
+        def run(view: WriteView) -> T:
+            result = fn(view)
+            if hold:
+                self.held.set()
+                assert self.release.wait(WAIT_S), "the test never released the commit"
+            return result
+
+        return super().transact(run)  # type: ignore[misc]
+
+
+class HeldLmdbEngine(HoldCommits, LmdbEngine):
+    pass
+
+
+class HeldMemoryEngine(HoldCommits, MemoryEngine):
+    pass
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    """Wait for a state of the store that no event announces (writers queued)."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.001)
 
 
 def local_kv(engine: Engine | None = None) -> LocalKv:

@@ -10,15 +10,17 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from kv.client import LocalKv, TxnClient, TxnOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_and_kill(path: Path, first: int, commits_before_kill: int) -> dict[int, int]:
+def run_and_kill(path: Path, first: int, commits_before_kill: int, threads: int) -> dict[int, int]:
     """Start the writer, wait for some commits, SIGKILL it; return the commits it reported."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.kv.crash_writer", str(path), str(first)],
+        [sys.executable, "-m", "tests.kv.crash_writer", str(path), str(first), str(threads)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -39,12 +41,17 @@ def run_and_kill(path: Path, first: int, commits_before_kill: int) -> dict[int, 
     return reported
 
 
-def test_kill_9_loses_no_committed_transaction_and_leaves_none_partial(tmp_path: Path) -> None:
+@pytest.mark.parametrize("threads", [1, 8], ids=["one-writer", "concurrent-writers"])
+def test_kill_9_loses_no_committed_transaction_and_leaves_none_partial(
+    tmp_path: Path, threads: int
+) -> None:
+    """With concurrent writers the kill lands inside group commits: every transaction a
+    writer was told committed survives, whichever group it shared."""
     path = tmp_path / "db"
     reported: dict[int, int] = {}
     first = 0
     for round_, n in enumerate([150, 97, 211]):
-        reported.update(run_and_kill(path, first, n))
+        reported.update(run_and_kill(path, first, n, threads))
         kv = LocalKv.open(str(path))
         # Wait out the dead writer's lock TTL (300 ms) rather than failing on its locks.
         client = TxnClient(kv, TxnOptions(lock_wait_s=5.0))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kv.engine.base import Engine, WriteBatch
+from kv.engine.base import Engine, WriteBatch, WriteView
 from kv.engine.lmdb import LmdbEngine
 from kv.engine.memory import MemoryEngine
 from kv.errors import LimitExceeded, StorageError
@@ -70,6 +70,46 @@ def test_batch_applies_ops_in_order(engine: Engine) -> None:
     assert engine.get(b"k") is None
     assert engine.get(b"j") == b"2"
     assert engine.stats().entries == 1
+
+
+def test_a_write_transaction_reads_its_own_writes_and_lands_whole(engine: Engine) -> None:
+    keys = [b"k%04d" % i for i in range(700)]  # more than one page of a write view's scan
+    put_all(engine, dict.fromkeys(keys, b"old"))
+    before = engine.commits
+
+    def body(view: WriteView) -> list[bytes]:
+        seen = []
+        for key, _ in view.scan(b"k", b"l"):
+            seen.append(key)
+            batch = WriteBatch()
+            batch.delete(key)  # writing while the scan runs
+            batch.put(b"m" + key, b"new")  # outside the scanned range
+            view.apply(batch)
+        assert view.get(keys[0]) is None and view.get(b"m" + keys[0]) == b"new"
+        assert engine.get(keys[0]) == b"old"  # others see nothing before the commit
+        return seen
+
+    assert engine.transact(body) == keys
+    assert engine.commits == before + 1
+    assert engine.get(keys[0]) is None
+    assert [k for k, _ in engine.scan(b"k", b"n")] == [b"m" + k for k in keys]
+
+    def reverse(view: WriteView) -> list[bytes]:
+        return [k for k, _ in view.scan(b"mk0100", b"mk0690", reverse=True, limit=300)]
+
+    assert engine.transact(reverse) == [b"m" + k for k in reversed(keys[390:690])]
+
+
+def test_a_write_transaction_that_raises_leaves_nothing(engine: Engine) -> None:
+    def body(view: WriteView) -> None:
+        batch = WriteBatch()
+        batch.put(b"a", b"1")
+        view.apply(batch)
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        engine.transact(body)
+    assert engine.get(b"a") is None
 
 
 def test_lmdb_map_grows_when_full(tmp_path: Path) -> None:
