@@ -91,6 +91,7 @@ class TableDef:
     constraints: list[ConstraintDef] = field(default_factory=list)
     kind: str = "table"  # "table" or "sequence"
     seq: dict[str, int] = field(default_factory=dict)  # sequences: start, increment, min, max
+    index_seq: int = 0  # the highest index id given out: never reused (see kv.dropped)
 
     @property
     def live_columns(self) -> list[ColumnDef]:

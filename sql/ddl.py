@@ -372,7 +372,10 @@ def _finish_constraints(table: TableDef) -> None:
 
 
 def _next_index_id(table: TableDef) -> int:
-    return max((i.id for i in table.indexes), default=0) + 1
+    """A new index id for ``table``, never one an earlier index had: a dropped index's entries
+    are left for GC to destroy (``kv.dropped``) and must not be read as the new index's."""
+    table.index_seq = max([table.index_seq, *(i.id for i in table.indexes)]) + 1
+    return table.index_seq
 
 
 def create_index(session: SessionApi, tree: exp.Create) -> Result:
@@ -516,8 +519,7 @@ def _drop_index(session: SessionApi, catalog: Catalog, tb: TableDef, index: Inde
             f"cannot drop index {index.name} because constraint {index.name} on table "
             f"{tb.name} requires it"
         )
-    ilo = index_prefix(session.db, tb.id, index.id)
-    _delete_range(session, ilo, prefix_end(ilo))
+    dropped.schedule(session.current_txn(), index_prefix(session.db, tb.id, index.id))
     tb.indexes = [i for i in tb.indexes if i.name != index.name]
     session.database.catalogs.put_table(session.current_txn(), tb, catalog, new=False)
 
@@ -865,8 +867,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     )
                 table.column(c.name).dropped = True
                 for index in [i for i in table.indexes if c.name in i.columns]:
-                    ilo = index_prefix(session.db, table.id, index.id)
-                    _delete_range(session, ilo, prefix_end(ilo))
+                    dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
                 table.indexes = [i for i in table.indexes if c.name not in i.columns]
                 table.constraints = [k for k in table.constraints if c.name not in k.columns]
         elif isinstance(action, exp.RenameColumn):

@@ -13,7 +13,7 @@ from kv import dropped
 from kv.client import LocalKv, TxnClient
 from kv.gc_worker import GcWorker
 from kv.mvcc import keys as K
-from sql.layout import table_indexes_prefix, table_prefix
+from sql.layout import index_prefix, table_indexes_prefix, table_prefix
 from sql.session import Database, Session
 from tests.kv.conftest import local_kv
 
@@ -81,3 +81,27 @@ def test_drop_writes_catalog_keys_only_and_gc_destroys_the_rows(drop: str) -> No
     s.execute("CREATE SCHEMA IF NOT EXISTS s")
     s.execute(f"CREATE TABLE {schema}big(id int)")  # the name is free, the old id is not reused
     assert s.execute(f"SELECT count(*) FROM {schema}big")[-1].rows == [(0,)]
+
+
+@pytest.mark.parametrize("drop", ["DROP INDEX big_a_idx", "ALTER TABLE big DROP COLUMN a"])
+def test_dropping_an_index_writes_catalog_keys_only_and_ids_are_never_reused(drop: str) -> None:
+    kv = local_kv()
+    client = TxnClient(kv)
+    s = Session(Database(client, DB))
+    s.execute("CREATE TABLE big(id int PRIMARY KEY, a int, b text)")
+    s.execute("CREATE INDEX big_a_idx ON big(a)")
+    s.execute("INSERT INTO big SELECT g, g % 7, 'x' || g FROM generate_series(1, 3000) g")
+    table_id = s.execute("SELECT oid FROM pg_class WHERE relname = 'big'")[-1].rows[0][0]
+    old_entries = index_prefix(DB, table_id, 2)  # the primary key is index 1
+    assert _engine_keys(kv, old_entries) >= 3000
+    counting = Counting(kv)
+    s.execute(drop)
+    assert counting.sizes and max(counting.sizes) < 30, counting.sizes
+    # A new index on the same table gets a new id, so the old entries are never its own.
+    s.execute("ALTER TABLE big ADD COLUMN IF NOT EXISTS a int")
+    s.execute("CREATE INDEX big_b_idx ON big(b)")
+    GcWorker(kv, life_time_s=0, min_active_ts=client.min_active_ts).run_once()
+    assert _engine_keys(kv, old_entries) == 0
+    assert _engine_keys(kv, index_prefix(DB, table_id, 3)) >= 3000
+    assert s.execute("SELECT count(*) FROM big WHERE b = 'x42'")[-1].rows == [(1,)]
+    assert s.execute("SELECT count(*) FROM big")[-1].rows == [(3000,)]
