@@ -260,6 +260,7 @@ def drop_prefix(chunk: Callable[[], tuple[int, bool]]) -> int:
     """Run drop-prefix chunks until one reports the prefix empty; the keys deleted."""
     removed = 0
     while True:
+        interrupt.check()  # between chunks, as a GC pass: a node's shutdown need not wait
         n, done = chunk()
         removed += n
         if done:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from kv import interrupt
 from kv.client import KvBackend, TxnClient
 from kv.txn.gc import RetainPoint
 
@@ -56,6 +57,7 @@ def destroy_due(
     already empty prefix again on the next pass."""
     done = []
     for prefix in pending(client.backend, safepoint):
+        interrupt.check()  # the GC worker's stop ends it between prefixes (and chunks)
         if any(prefix.startswith(r.prefix) or r.prefix.startswith(prefix) for r in retain):
             continue
         client.backend.drop_prefix(prefix)

@@ -4,7 +4,9 @@ every backend (one node, Raft, gRPC)."""
 
 from __future__ import annotations
 
-from kv import dropped
+import pytest
+
+from kv import dropped, interrupt
 from kv.gc_worker import GcWorker
 from kv.mvcc import keys as K
 from kv.txn.gc import RetainPoint
@@ -74,3 +76,22 @@ def test_a_drop_that_rolls_back_schedules_nothing(kv: Backend) -> None:
     drop.rollback()
     assert GcWorker(kv, life_time_s=0).run_once().prefixes_destroyed == 0
     assert _engine_keys(kv, TABLE) > 0
+
+
+def test_destroying_stops_between_prefixes_when_the_worker_is_stopped(kv: Backend) -> None:
+    """A node's shutdown stops the GC worker between chunks; destroying dropped prefixes
+    must not hold it either."""
+    _fill(kv, 5)
+    c = client(kv)
+    drop = c.begin()
+    for n in range(3):
+        dropped.schedule(drop, TABLE + bytes([n]))
+    drop.commit()
+    sp = kv.get_ts()
+    kv.gc(sp)
+    control = interrupt.Control()
+    control.interrupt(interrupt.Reason.SHUTDOWN)
+    with interrupt.running(control), pytest.raises(interrupt.Interrupted):
+        dropped.destroy_due(c, sp)
+    assert len(dropped.pending(kv, kv.get_ts())) == 3
+    assert len(dropped.destroy_due(c, sp)) == 3  # the next pass does it all
