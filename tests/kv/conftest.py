@@ -20,6 +20,7 @@ from kv.client import KvBackend, LocalKv, TxnClient, TxnOptions
 from kv.engine.base import Engine, WriteView
 from kv.engine.lmdb import LmdbEngine
 from kv.engine.memory import MemoryEngine
+from kv.mvcc import keys as K
 from kv.tso import TimestampOracle
 from tests.cluster.harness import free_ports
 
@@ -99,6 +100,15 @@ class Backend(KvBackend, Protocol):
 
     @property
     def engine(self) -> Engine: ...
+
+
+def engine_keys(kv: Backend | LocalKv, prefix: bytes) -> int:
+    """Every engine key (lock, write record, data) of user keys under ``prefix``."""
+    end = prefix[:-1] + bytes([prefix[-1] + 1])
+    with kv.engine.snapshot() as snap:
+        return sum(
+            len(list(snap.scan(*K.cf_range(tag, prefix, end)))) for tag in (K.LOCK, K.WRITE, K.DATA)
+        )
 
 
 @contextlib.contextmanager

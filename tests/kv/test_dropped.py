@@ -8,20 +8,10 @@ import pytest
 
 from kv import dropped, interrupt
 from kv.gc_worker import GcWorker
-from kv.mvcc import keys as K
 from kv.txn.gc import RetainPoint
-from tests.kv.conftest import Backend, client
+from tests.kv.conftest import Backend, client, engine_keys
 
 TABLE = b"dA\x00r\x00\x00\x00\x07"  # the keys of one table of database b"dA\x00"
-
-
-def _engine_keys(kv: Backend, prefix: bytes) -> int:
-    """Every engine key (lock, write record, data) of user keys under ``prefix``."""
-    end = prefix[:-1] + bytes([prefix[-1] + 1])
-    with kv.engine.snapshot() as snap:
-        return sum(
-            len(list(snap.scan(*K.cf_range(tag, prefix, end)))) for tag in (K.LOCK, K.WRITE, K.DATA)
-        )
 
 
 def _fill(kv: Backend, n: int) -> None:
@@ -43,10 +33,10 @@ def test_a_dropped_prefix_stays_for_older_snapshots_then_gc_destroys_it(kv: Back
     assert len(old.scan(TABLE, TABLE + b"\xff")) == 50  # nothing deleted row by row
     worker = GcWorker(kv, life_time_s=0, min_active_ts=c.min_active_ts)
     assert worker.run_once().prefixes_destroyed == 0  # ``old`` holds the safepoint back
-    assert _engine_keys(kv, TABLE) > 0
+    assert engine_keys(kv, TABLE) > 0
     old.rollback()
     assert worker.run_once().prefixes_destroyed == 1
-    assert _engine_keys(kv, TABLE) == 0
+    assert engine_keys(kv, TABLE) == 0
     assert dropped.pending(kv, kv.get_ts()) == []
     assert c.begin().get(b"dA\x00other") == b"kept"
     assert worker.run_once().prefixes_destroyed == 0
@@ -63,9 +53,9 @@ def test_a_branch_forked_before_the_drop_holds_the_prefix_back(kv: Backend) -> N
     kv.gc(sp)
     branch = [RetainPoint(b"dA\x00", fork)]
     assert dropped.destroy_due(c, sp, branch) == []
-    assert _engine_keys(kv, TABLE) > 0
+    assert engine_keys(kv, TABLE) > 0
     assert dropped.destroy_due(c, sp, []) == [TABLE]  # the branch was deleted
-    assert _engine_keys(kv, TABLE) == 0
+    assert engine_keys(kv, TABLE) == 0
 
 
 def test_a_drop_that_rolls_back_schedules_nothing(kv: Backend) -> None:
@@ -75,7 +65,7 @@ def test_a_drop_that_rolls_back_schedules_nothing(kv: Backend) -> None:
     dropped.schedule(drop, TABLE)
     drop.rollback()
     assert GcWorker(kv, life_time_s=0).run_once().prefixes_destroyed == 0
-    assert _engine_keys(kv, TABLE) > 0
+    assert engine_keys(kv, TABLE) > 0
 
 
 def test_destroying_stops_between_prefixes_when_the_worker_is_stopped(kv: Backend) -> None:

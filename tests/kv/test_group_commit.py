@@ -57,6 +57,12 @@ class Writers:
         thread.start()
         self.threads.append(thread)
 
+    def start_held(self, engine: HeldLmdbEngine, name: str, fn: Callable[[], object]) -> None:
+        """Start ``fn`` as the writer whose commit the engine holds (the others queue)."""
+        engine.hold_next()
+        self.start(name, fn)
+        assert engine.held.wait(WAIT_S)
+
     def join(self) -> None:
         for thread in self.threads:
             thread.join(WAIT_S)
@@ -69,10 +75,8 @@ def test_writers_queued_behind_a_commit_share_the_next_commit(tmp_path: Path) ->
     assert isinstance(engine, HeldLmdbEngine)
     put(kv, b"warm", b"0")
     before = engine.commits
-    engine.hold_next()
     writers = Writers()
-    writers.start("first", lambda: put(kv, b"first", b"1"))
-    assert engine.held.wait(WAIT_S)
+    writers.start_held(engine, "first", lambda: put(kv, b"first", b"1"))
     for i in range(7):
         writers.start(f"w{i}", lambda i=i: put(kv, f"w{i}".encode(), b"v"))  # type: ignore[misc]
     wait_for(lambda: kv.storage.queued == 7)
@@ -98,9 +102,7 @@ def test_a_group_is_bounded_in_commands_and_in_keys(tmp_path: Path) -> None:
     def queue_behind_a_held_commit(writes: dict[str, list[bytes]]) -> int:
         """Commits taken by ``writes`` (name: keys, one 1PC each) queued behind a held one."""
         before = engine.commits
-        engine.hold_next()
-        writers.start("lead", lambda: put(kv, b"lead", b"1"))
-        assert engine.held.wait(WAIT_S)
+        writers.start_held(engine, "lead", lambda: put(kv, b"lead", b"1"))
         for name, keys in writes.items():
             muts = [Mutation(Op.PUT, k, b"v") for k in keys]
             writers.start(name, lambda m=muts: kv.one_pc(m, kv.get_ts()))  # type: ignore[misc]
@@ -142,10 +144,8 @@ def test_each_command_in_a_group_runs_under_its_own_writers_interrupt_control(
             kv.storage._execute(1, checked_put(key))
 
     put(kv, b"warm", b"0")
-    engine.hold_next()
     writers = Writers()
-    writers.start("lead", lambda: put(kv, b"lead", b"1"))
-    assert engine.held.wait(WAIT_S)
+    writers.start_held(engine, "lead", lambda: put(kv, b"lead", b"1"))
     writers.start("cancelled", lambda: writer(b"cancelled", True))
     wait_for(lambda: kv.storage.queued == 1)
     writers.start("live", lambda: writer(b"live", False))
@@ -164,10 +164,8 @@ def test_a_group_that_fills_the_map_runs_again_whole_after_it_grows(tmp_path: Pa
     assert isinstance(engine, HeldLmdbEngine)
     put(kv, b"warm", b"0")
     before = engine.commits
-    engine.hold_next()
     writers = Writers()
-    writers.start("lead", lambda: put(kv, b"lead", b"1"))
-    assert engine.held.wait(WAIT_S)
+    writers.start_held(engine, "lead", lambda: put(kv, b"lead", b"1"))
     for i in range(3):  # 600 KB each: the three overflow the 1 MB map
         muts = [Mutation(Op.PUT, b"big%d-%03d" % (i, j), b"x" * 2000) for j in range(300)]
         writers.start(f"big{i}", lambda m=muts: kv.one_pc(m, kv.get_ts()))  # type: ignore[misc]
@@ -193,10 +191,8 @@ def test_a_failing_command_in_a_group_writes_nothing_and_the_others_land(tmp_pat
     kv.prewrite([Mutation(Op.PUT, b"x", b"x1")], b"x", start, 60_000)
     commit_ts = kv.get_ts()
     before = engine.commits
-    engine.hold_next()
     writers = Writers()
-    writers.start("lead", lambda: put(kv, b"lead", b"1"))
-    assert engine.held.wait(WAIT_S)
+    writers.start_held(engine, "lead", lambda: put(kv, b"lead", b"1"))
     writers.start("a", lambda: put(kv, b"a", b"1"))
     wait_for(lambda: kv.storage.queued == 1)
     writers.start("bad", lambda: kv.commit([b"x", b"y"], start, commit_ts))
@@ -284,10 +280,8 @@ def test_a_reader_waits_for_a_one_phase_commit_whose_timestamp_it_follows(
     engine = kv.engine
     assert isinstance(engine, HeldLmdbEngine)
     put(kv, b"k", b"old")
-    engine.hold_next()
     writers = Writers()
-    writers.start("w", lambda: put(kv, b"k", b"new"))
-    assert engine.held.wait(WAIT_S)
+    writers.start_held(engine, "w", lambda: put(kv, b"k", b"new"))
     ts = kv.get_ts()
     with nowait.nonblocking():
         with pytest.raises(nowait.WouldBlock):

@@ -12,10 +12,9 @@ import pytest
 from kv import dropped
 from kv.client import LocalKv, TxnClient
 from kv.gc_worker import GcWorker
-from kv.mvcc import keys as K
 from sql.layout import index_prefix, table_indexes_prefix, table_prefix
 from sql.session import Database, Session
-from tests.kv.conftest import local_kv
+from tests.kv.conftest import engine_keys, local_kv
 
 DB = b"d\x00\x00\x00\x09"
 
@@ -35,14 +34,6 @@ class Counting:
             setattr(kv, name, wrapped)
 
 
-def _engine_keys(kv: LocalKv, prefix: bytes) -> int:
-    end = prefix[:-1] + bytes([prefix[-1] + 1])
-    with kv.engine.snapshot() as snap:
-        return sum(
-            len(list(snap.scan(*K.cf_range(tag, prefix, end)))) for tag in (K.LOCK, K.WRITE, K.DATA)
-        )
-
-
 @pytest.mark.parametrize(
     "drop", ["DROP TABLE big", "DROP SCHEMA s CASCADE", "DROP TABLE big, small"]
 )
@@ -59,7 +50,7 @@ def test_drop_writes_catalog_keys_only_and_gc_destroys_the_rows(drop: str) -> No
     s.execute(f"INSERT INTO {schema}big SELECT g, g % 7, 'x' || g FROM generate_series(1, 3000) g")
     table_id = s.execute("SELECT oid FROM pg_class WHERE relname = 'big'")[-1].rows[0][0]
     rows, entries = table_prefix(DB, table_id), table_indexes_prefix(DB, table_id)
-    assert _engine_keys(kv, rows) >= 3000 and _engine_keys(kv, entries) >= 3000
+    assert engine_keys(kv, rows) >= 3000 and engine_keys(kv, entries) >= 3000
 
     reader = Session(Database(client, DB))
     reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -71,10 +62,10 @@ def test_drop_writes_catalog_keys_only_and_gc_destroys_the_rows(drop: str) -> No
     assert reader.execute(f"SELECT count(*) FROM {schema}big WHERE a = 3")[-1].rows == [(429,)]
     worker = GcWorker(kv, life_time_s=0, min_active_ts=client.min_active_ts)
     worker.run_once()
-    assert _engine_keys(kv, rows) > 0  # the reader holds the safepoint back
+    assert engine_keys(kv, rows) > 0  # the reader holds the safepoint back
     reader.execute("COMMIT")
     worker.run_once()
-    assert _engine_keys(kv, rows) == 0 and _engine_keys(kv, entries) == 0
+    assert engine_keys(kv, rows) == 0 and engine_keys(kv, entries) == 0
     assert dropped.pending(kv, kv.get_ts()) == []
     with pytest.raises(Exception, match="does not exist"):
         s.execute(f"SELECT * FROM {schema}big")
@@ -93,7 +84,7 @@ def test_dropping_an_index_writes_catalog_keys_only_and_ids_are_never_reused(dro
     s.execute("INSERT INTO big SELECT g, g % 7, 'x' || g FROM generate_series(1, 3000) g")
     table_id = s.execute("SELECT oid FROM pg_class WHERE relname = 'big'")[-1].rows[0][0]
     old_entries = index_prefix(DB, table_id, 2)  # the primary key is index 1
-    assert _engine_keys(kv, old_entries) >= 3000
+    assert engine_keys(kv, old_entries) >= 3000
     counting = Counting(kv)
     s.execute(drop)
     assert counting.sizes and max(counting.sizes) < 30, counting.sizes
@@ -101,7 +92,7 @@ def test_dropping_an_index_writes_catalog_keys_only_and_ids_are_never_reused(dro
     s.execute("ALTER TABLE big ADD COLUMN IF NOT EXISTS a int")
     s.execute("CREATE INDEX big_b_idx ON big(b)")
     GcWorker(kv, life_time_s=0, min_active_ts=client.min_active_ts).run_once()
-    assert _engine_keys(kv, old_entries) == 0
-    assert _engine_keys(kv, index_prefix(DB, table_id, 3)) >= 3000
+    assert engine_keys(kv, old_entries) == 0
+    assert engine_keys(kv, index_prefix(DB, table_id, 3)) >= 3000
     assert s.execute("SELECT count(*) FROM big WHERE b = 'x42'")[-1].rows == [(1,)]
     assert s.execute("SELECT count(*) FROM big")[-1].rows == [(3000,)]
