@@ -176,6 +176,28 @@ def like_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
+class _PerExecution:
+    """A value remembered for one execution of a statement (``SessionApi.executions``): a
+    cached plan runs again, and its uncorrelated subqueries must be evaluated again."""
+
+    __slots__ = ("ctx", "run", "value")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.run: int | None = None
+        self.value: Any = None
+
+    def _current(self) -> int:
+        session = self.ctx.session
+        return session.executions if session is not None else 0
+
+    def has(self) -> bool:
+        return self.run is not None and self.run == self._current()
+
+    def keep(self, value: Any) -> None:
+        self.run, self.value = self._current(), value
+
+
 class Compiler:
     def __init__(self, scope: Scope, ctx: Context) -> None:
         self.scope = scope
@@ -742,6 +764,9 @@ class Compiler:
 
     # subqueries
 
+    def _once(self) -> _PerExecution:
+        return _PerExecution(self.ctx)
+
     def _subquery_values(self, query: exp.Expr, *, single_column: bool) -> Callable[[Row], Any]:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
@@ -752,15 +777,15 @@ class Compiler:
         plan = self.ctx.plan_subquery(query, self.scope)
         if single_column and len(plan.columns) != 1:
             raise DatatypeMismatch("subquery has too many columns")
-        cache: dict[str, Any] = {}
+        once = self._once()
 
         def values(r: Row) -> Any:
-            if not plan.correlated and "v" in cache:
-                return cache["v"]
+            if not plan.correlated and once.has():
+                return once.value
             rows = run_plan(plan, r)
             result = {row[0] for row in rows} if single_column else rows
             if not plan.correlated:
-                cache["v"] = result
+                once.keep(result)
             return result
 
         return values
@@ -771,11 +796,11 @@ class Compiler:
         plan = self.ctx.plan_subquery(e.this, self.scope)
         if len(plan.columns) != 1:
             raise DatatypeMismatch("subquery must return only one column")
-        cache: dict[str, Any] = {}
+        once = self._once()
 
         def run(r: Row) -> Any:
-            if not plan.correlated and "v" in cache:
-                return cache["v"]
+            if not plan.correlated and once.has():
+                return once.value
             rows = run_plan(plan, r, limit=2)
             if len(rows) > 1:
                 raise CardinalityViolation(
@@ -783,7 +808,7 @@ class Compiler:
                 )
             v = rows[0][0] if rows else None
             if not plan.correlated:
-                cache["v"] = v
+                once.keep(v)
             return v
 
         return Typed(run, plan.columns[0].type, name=plan.columns[0].name)
