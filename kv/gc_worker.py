@@ -35,16 +35,21 @@ class GcReport:
 
 
 def collect_garbage(
-    backend: KvBackend, safepoint: int, retain: Sequence[RetainPoint] = ()
+    backend: KvBackend,
+    safepoint: int,
+    retain: Sequence[RetainPoint] = (),
+    *,
+    full: bool = False,
 ) -> GcReport:
-    """Resolve locks at or below ``safepoint``, then GC; the safepoint used may be lower."""
+    """Resolve locks at or below ``safepoint``, then GC (the keys written since the last pass,
+    or with ``full`` every key); the safepoint used may be lower."""
     safepoint = max(safepoint, backend.safepoint())
     resolver = LockResolver(backend)
     locks = backend.scan_locks(max_ts=safepoint)
     alive = [lk for lk in locks if not resolver.resolve([lk])]
     if alive:
         safepoint = max(backend.safepoint(), min(lk.start_ts for lk in alive) - 1)
-    progress = backend.gc(safepoint, retain)
+    progress = backend.gc(safepoint, retain, full=full)
     return GcReport(
         safepoint, len(locks) - len(alive), progress.keys_scanned, progress.versions_deleted
     )
@@ -52,7 +57,12 @@ def collect_garbage(
 
 class GcWorker:
     """Runs ``collect_garbage`` every ``interval_s`` with a safepoint ``life_time_s`` back,
-    never past the oldest transaction still running (``min_active_ts``)."""
+    never past the oldest transaction still running (``min_active_ts``).
+
+    A pass visits the keys written since the last one (``kv.txn.gc``), except a full pass over
+    every key: the worker's first (the store may predate the GC log, or a branch may have gone
+    while no worker ran) and any after a retain point went away (the versions it kept are
+    garbage though nothing was written). A full pass interrupted is asked for again."""
 
     def __init__(
         self,
@@ -71,6 +81,8 @@ class GcWorker:
         self.retain = retain
         self.active = active  # in a cluster only the Raft leader collects
         self.last_report: GcReport | None = None
+        # The retain points of the last pass that completed; None: the next pass is full.
+        self._retained: frozenset[RetainPoint] | None = None
         self._stop = threading.Event()
         self._control = interrupt.Control()  # what stop() interrupts; passes check it
         self._thread: threading.Thread | None = None
@@ -82,7 +94,10 @@ class GcWorker:
         if oldest is not None:
             safepoint = min(safepoint, oldest - 1)
         retain = self.retain()
-        report = collect_garbage(self.backend, safepoint, retain)
+        full = self._retained is None or not self._retained <= set(retain)
+        self._retained = None  # until this pass completes
+        report = collect_garbage(self.backend, safepoint, retain, full=full)
+        self._retained = frozenset(retain)
         destroyed = dropped.destroy_due(TxnClient(self.backend), report.safepoint, retain)
         self.last_report = dataclasses.replace(report, prefixes_destroyed=len(destroyed))
         return self.last_report
