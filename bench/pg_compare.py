@@ -21,6 +21,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.compare import analytic, bulk, gc, load, pgbench_cells, sargable
 from bench.compare.rows import Context, Row, Section
@@ -70,7 +71,7 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> dict[str, object]:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SECTIONS)}")
     ap.add_argument("--scale", type=int, default=10)
