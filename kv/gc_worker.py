@@ -106,14 +106,23 @@ class GcWorker:
         self._thread = threading.Thread(target=self._loop, name="gc-worker", daemon=True)
         self._thread.start()
 
+    def tick(self) -> GcReport | None:
+        """One turn of the worker's loop: a pass if this node collects (in a cluster, the Raft
+        leader). A turn without one forgets the last retain points: another node's worker
+        may have kept versions for a point that has gone since, so the next pass is full."""
+        if not self.active():
+            self._retained = None
+            return None
+        return self.run_once()
+
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
-            if not self.active():
-                continue
             started, cpu = time.monotonic(), time.thread_time()
             try:
                 with interrupt.running(self._control):
-                    report = self.run_once()
+                    report = self.tick()
+                if report is None:
+                    continue
                 log.info(  # bench/compare/gc.py reads these lines
                     "gc: %s in %.2fs, cpu %.3fs",
                     report,

@@ -111,6 +111,21 @@ def test_the_worker_runs_a_full_pass_first_and_when_a_retain_point_goes() -> Non
     assert worker.run_once().keys_scanned == 100
 
 
+def test_a_worker_that_sat_out_a_pass_runs_a_full_one_next() -> None:
+    """In a cluster only the leader collects; while another node led, its worker may have kept
+    versions for a retain point that has gone since, which this worker never saw."""
+    kv = local_kv()
+    load(kv, 100)
+    leader = [True]
+    worker = GcWorker(kv, life_time_s=0.0, active=lambda: leader[0])
+    assert worker.tick() is not None
+    assert worker.tick().keys_scanned == 0  # type: ignore[union-attr]
+    leader[0] = False
+    assert worker.tick() is None
+    leader[0] = True
+    assert worker.tick().keys_scanned == 100  # type: ignore[union-attr]
+
+
 # -- GC removes every collectable version, whatever the history ------------------------------
 
 KEYS = [b"a", b"b", b"c"]
