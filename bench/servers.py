@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,8 +84,9 @@ def db9_server(
 ) -> Iterator[Server]:
     """A fresh single-node db9 server on ``port`` (no REST API), run from the checkout at
     ``root`` (default: this one), its environment extended by ``env``; its output goes to
-    ``<data dir>/server.log``. GC passes are off unless ``env`` sets ``DB9_GC_INTERVAL_S``:
-    a pass would land in whichever server's cell happens to be running."""
+    ``<data dir>/server.log`` (the data directory is removed when the server stops). GC
+    passes are off unless ``env`` sets ``DB9_GC_INTERVAL_S``: a pass would land in
+    whichever server's cell is running."""
     data = tempfile.mkdtemp(prefix="db9-bench-")
     full_env = {
         **os.environ,
@@ -113,6 +115,7 @@ def db9_server(
     finally:
         server.terminate()
         server.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from kv import dropped, interrupt
 from kv.client import KvBackend, LockResolver, TxnClient
 from kv.errors import Db9Error
+from kv.mvcc.records import Lock
 from kv.timestamp import compose, physical_ms
 from kv.txn.gc import RetainPoint
 
@@ -46,13 +47,16 @@ def collect_garbage(
     safepoint = max(safepoint, backend.safepoint())
     resolver = LockResolver(backend)
     locks = backend.scan_locks(max_ts=safepoint)
-    alive = [lk for lk in locks if not resolver.resolve([lk])]
+    # One status check per transaction (a bulk load holds many locks), each a write command.
+    per_txn: dict[int, list[Lock]] = {}
+    for lk in locks:
+        per_txn.setdefault(lk.start_ts, []).append(lk)
+    alive = [start for start, lks in per_txn.items() if not resolver.resolve(lks[:1])]
     if alive:
-        safepoint = max(backend.safepoint(), min(lk.start_ts for lk in alive) - 1)
+        safepoint = max(backend.safepoint(), min(alive) - 1)
+    resolved = len(locks) - sum(len(per_txn[start]) for start in alive)
     progress = backend.gc(safepoint, retain, full=full)
-    return GcReport(
-        safepoint, len(locks) - len(alive), progress.keys_scanned, progress.versions_deleted
-    )
+    return GcReport(safepoint, resolved, progress.keys_scanned, progress.versions_deleted)
 
 
 class GcWorker:

@@ -8,12 +8,14 @@ versions it kept become garbage with nothing written) and for a worker's first p
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kv.gc_worker import GcWorker, collect_garbage
 from kv.mvcc import keys as K
-from kv.mvcc.records import Write, WriteKind
+from kv.mvcc.records import Mutation, Op, Write, WriteKind
 from kv.txn.gc import RetainPoint
 from tests.kv.conftest import Backend, client, local_kv
 
@@ -174,3 +176,23 @@ def test_logged_passes_leave_what_a_full_pass_leaves(history: list[tuple[str, by
     assert {k: r.get(k) for k in KEYS} == {k: model.get(k) for k in KEYS}
     # Nothing collectable is left: one live PUT per key at most, no tombstone, no other kind.
     assert sorted((k, kind) for k, _, kind in logged) == sorted((k, WriteKind.PUT) for k in model)
+
+
+def test_a_live_transactions_locks_cost_one_status_check_per_pass() -> None:
+    """A bulk load holds a million locks while it runs; the pass asks its primary once, not
+    once per lock (each check is a write command)."""
+    kv = local_kv()
+    start = kv.get_ts()
+    muts = [Mutation(Op.PUT, b"k%05d" % i, b"v") for i in range(500)]
+    kv.prewrite(muts, muts[0].key, start, 3_600_000)
+    checks = []
+    real = kv.check_txn_status
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        checks.append(args)
+        return real(*args, **kwargs)
+
+    kv.check_txn_status = counted  # type: ignore[method-assign]
+    report = collect_garbage(kv, kv.get_ts())
+    assert report.safepoint < start
+    assert len(checks) == 1
