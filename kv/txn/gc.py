@@ -69,11 +69,17 @@ def _keep_points(key_enc: bytes, safepoint: int, retain: Sequence[RetainPoint]) 
     return [safepoint, *reversed(extra)]
 
 
+def _in_branch(reader: MvccReader, key_enc: bytes) -> bool:
+    """Whether the key is a branch's, whose reads fall through to a parent."""
+    return bool(reader.links) and K.dec(key_enc)[: K.PREFIX_LEN] in reader.links
+
+
 def _gc_one_key(
     writer: MvccWriter,
     key_enc: bytes,
     versions: list[tuple[int, Write]],
     points: list[int],
+    in_branch: bool = False,
 ) -> int:
     """Decide one key's versions (newest first); ``points`` are descending keep-timestamps."""
     pending = list(points)
@@ -91,8 +97,9 @@ def _gc_one_key(
             pending.pop(0)
             needed = True
         (kept_below if needed else doomed).append((commit_ts, write))
-    # A tombstone that hides nothing older is itself garbage.
-    while kept_below and kept_below[-1][1].kind == WriteKind.DELETE:
+    # A tombstone that hides nothing older is itself garbage, except in a branch, where it
+    # hides the parent's version of the key.
+    while not in_branch and kept_below and kept_below[-1][1].kind == WriteKind.DELETE:
         doomed.append(kept_below.pop())
     for commit_ts, write in doomed:
         writer.delete_write(key_enc, commit_ts)
@@ -120,7 +127,8 @@ def gc_chunk(
         if current is None:
             return
         points = _keep_points(current, safepoint, retain)
-        progress.versions_deleted += _gc_one_key(writer, current, versions, points)
+        branch = _in_branch(reader, current)
+        progress.versions_deleted += _gc_one_key(writer, current, versions, points, branch)
         progress.keys_scanned += 1
 
     for ek, raw in reader.snap.scan(lo, hi):
@@ -164,6 +172,7 @@ def gc_log_chunk(
             (K.split_versioned(k)[1], Write.decode(raw)) for k, raw in reader.snap.scan(lo, hi)
         ]
         points = _keep_points(key_enc, safepoint, retain)
-        progress.versions_deleted += _gc_one_key(writer, key_enc, versions, points)
+        branch = _in_branch(reader, key_enc)
+        progress.versions_deleted += _gc_one_key(writer, key_enc, versions, points, branch)
         progress.keys_scanned += 1
     return progress
