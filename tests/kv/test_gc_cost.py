@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kv.gc_worker import GcWorker, collect_garbage
 from kv.mvcc import keys as K
-from kv.mvcc.records import Mutation, Op, Write, WriteKind
+from kv.mvcc.records import Lock, Mutation, Op, Write, WriteKind
 from kv.txn.gc import RetainPoint
 from tests.kv.conftest import Backend, client, local_kv
 
@@ -196,3 +196,17 @@ def test_a_live_transactions_locks_cost_one_status_check_per_pass() -> None:
     report = collect_garbage(kv, kv.get_ts())
     assert report.safepoint < start
     assert len(checks) == 1
+
+
+@given(
+    start_ts=st.integers(0, 2**64 - 1),
+    kind=st.sampled_from([WriteKind.PUT, WriteKind.DELETE, WriteKind.LOCK]),
+    short=st.none() | st.binary(max_size=8),
+)
+def test_a_locks_start_ts_reads_without_decoding_it(
+    start_ts: int, kind: WriteKind, short: bytes | None
+) -> None:
+    """GC's lock scan filters a bulk load's locks on start_ts alone (``Lock.start_ts_of``)."""
+    lock = Lock(b"k", b"primary", start_ts, 3000, kind, short, 7)
+    assert Lock.start_ts_of(lock.encode()) == start_ts
+    assert Lock.decode(b"k", lock.encode()) == lock
