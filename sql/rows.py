@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kv.codec import decode_prefix, decode_tuple, encode, encode_key
+from kv.codec import decode_key, decode_prefix, decode_tuple, encode, encode_key
 from sql import layout
 from sql.catalog import IndexDef, TableDef
 from sql.types import from_storage, stored_as_is, to_storage
@@ -107,3 +107,18 @@ class RowCodec:
                 key, off, descending=bool(index.descending and index.descending[n])
             )
         return self.prefix + key[off:]
+
+    def row_from_index(self, index: IndexDef, key: bytes, value: bytes) -> tuple[Any, ...]:
+        """A row holding only what an index entry holds, its indexed and primary-key columns
+        (the others NULL): for a plan that reads no other column (an index-only scan)."""
+        out: list[Any] = [None] * len(self.live)
+        off = len(layout.index_prefix(self.db, self.table.id, index.id))
+        for n, i in enumerate(self.index_columns(index)):
+            v, off = decode_prefix(
+                key, off, descending=bool(index.descending and index.descending[n])
+            )
+            out[i] = from_storage(v, self.types[i])
+        pk = decode_key(value) if value else decode_key(key, off)
+        for i, v in zip(self.pk_idx, pk, strict=True):
+            out[i] = from_storage(v, self.types[i])
+        return tuple(out)
