@@ -240,7 +240,8 @@ class NestedLoopJoin(Node):
 
 @dataclass
 class HashJoin(Node):
-    """An equi-join: the right side is built into a hash table on ``right_keys``."""
+    """An equi-join: the right side (the left with ``build_left``) is built into a hash
+    table on its keys, the other side streams past it."""
 
     left: Node
     right: Node
@@ -250,6 +251,7 @@ class HashJoin(Node):
     residual: Typed | None
     scope: Scope
     text: str
+    build_left: bool = False  # an inner join whose left side is estimated smaller: hash it
 
     def children(self) -> list[Node]:
         return [self.left, self.right]

@@ -23,6 +23,7 @@ SCHEMA = [
     "CREATE INDEX s_c ON s (c)",
     "CREATE INDEX s_de ON s (d, e)",
     "CREATE INDEX s_e ON s (e DESC)",
+    "CREATE UNIQUE INDEX s_bc ON s (b, c)",
     "INSERT INTO s SELECT i % 7, i, CASE WHEN i % 5 = 0 THEN NULL ELSE 'k' || (i % 13) END, "
     "CASE WHEN i % 6 = 0 THEN NULL ELSE (i % 9) / 2.0 END, "
     "CASE WHEN i % 4 = 0 THEN NULL ELSE i % 11 END FROM generate_series(1, 300) i",
@@ -66,12 +67,23 @@ FORMS = [
     ("SELECT * FROM s WHERE e IN (3, 7)", "Index Scan using s_e on s"),
     ("SELECT * FROM s WHERE e = 2.5", "Seq Scan on s"),
     ("SELECT * FROM s WHERE a BETWEEN 1.5 AND 3", "Seq Scan on s"),
-    ("SELECT * FROM s WHERE a BETWEEN 1::bigint AND 2", "Seq Scan on s"),
+    ("SELECT * FROM s WHERE a BETWEEN 1::bigint AND 2", "Index Scan using s_pkey on s"),
+    ("SELECT * FROM s WHERE a = 6 AND b > -3000000000", "Index Scan using s_pkey on s"),
+    ("SELECT * FROM s WHERE a = 2147483647::bigint + 1", "Index Scan using s_pkey on s"),
+    ("SELECT * FROM s WHERE a = 6 AND b = 13::bigint", "Index Scan using s_pkey on s"),
+    ("SELECT * FROM s WHERE e = ANY(ARRAY[3, 5000000000])", "Index Scan using s_e on s"),
+    ("SELECT * FROM s WHERE e <= 5000000000 AND e >= 10", "Index Scan using s_e on s"),
     ("SELECT * FROM s WHERE d BETWEEN 1 AND 2", "Index Scan using s_de on s"),
     ("SELECT c, a, b FROM s WHERE c LIKE 'k2%'", "Index Only Scan using s_c on s"),
     ("SELECT count(*) FROM s WHERE c IS NULL", "Index Only Scan using s_c on s"),
     ("SELECT e, a, b FROM s WHERE e IN (3, 7) OR e IS NULL", "Index Only Scan using s_e on s"),
     ("SELECT d, e FROM s WHERE d = 2 AND e > 3", "Index Scan using s_de on s"),
+    (
+        "SELECT b, c FROM s WHERE b BETWEEN 10 AND 30 AND c <> 'k3'",
+        "Index Only Scan using s_bc on s",
+    ),
+    ("SELECT a, b, c FROM s WHERE b IN (15, 16, 20)", "Index Only Scan using s_bc on s"),
+    ("SELECT b FROM s WHERE (b, c) >= (295, 'k6')", "Index Only Scan using s_bc on s"),
     ("SELECT a, b FROM s WHERE a = 2 AND b < 30 ORDER BY b DESC", "Index Scan using s_pkey on s"),
 ]
 
@@ -142,7 +154,8 @@ def _lit(kind: str, draw: st.DrawFn) -> str:
     if draw(st.integers(0, 9)) == 0:
         return "NULL"
     if kind == "int":
-        return str(draw(st.integers(-2, 13)))
+        n = draw(st.sampled_from([*range(-2, 14), 3_000_000_000, -3_000_000_000, 2**31 - 1]))
+        return f"{n}::bigint" if draw(st.integers(0, 4)) == 0 else str(n)
     if kind == "num":
         return draw(st.sampled_from(["0", "1", "1.5", "2.25", "3", "4", "2.5"]))
     return "'" + draw(st.sampled_from(["k", "k1", "k10", "k12", "k2", "k9", "l", ""])) + "'"
@@ -199,3 +212,15 @@ def test_random_sargable_predicates_match_postgres(differ: Differ, data: st.Data
         pred = data.draw(sargable())
         select = data.draw(st.sampled_from(["*", "a, b", "c, a", "d, e, b", "count(*)"]))
         differ.check(f"SELECT {select} FROM s WHERE {pred}")
+
+
+def test_an_inner_hash_join_hashes_the_side_analyze_finds_smaller(differ: Differ) -> None:
+    setup(differ)
+    differ.check("CREATE TABLE tiny (k int PRIMARY KEY, label text)")
+    differ.check("INSERT INTO tiny VALUES (1, 'one'), (3, 'three')")
+    differ.check("ANALYZE")
+    query = "SELECT tiny.label, s.b, s.c FROM tiny JOIN s ON s.a = tiny.k AND s.b < 100"
+    differ.check(query)
+    differ.check("SELECT t.label, s.b FROM s JOIN tiny t ON s.a = t.k WHERE s.b > 250")
+    plan = [r[0].strip(" ->") for r in differ.session.execute("EXPLAIN " + query)[0].rows or []]
+    assert "Hashed: left side" in plan, plan

@@ -18,7 +18,8 @@ most columns wins (points before a range, the primary key on ties); with statist
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +77,9 @@ class _Sargs:
     const: Compiler
     table: TableDef
     alias: str | None
+    # Values clamped into a narrower integer column's range: a bound of the key range
+    # (then inclusive), never of a point get (its conditions leave the filter).
+    inexact: set[int] = field(default_factory=set)
 
     def column(self, e: exp.Expr) -> str | None:
         while isinstance(e, exp.Paren):
@@ -98,6 +102,12 @@ class _Sargs:
             value = self.const.compile(other)
         except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
             return None
+        clamp = _clamp(value.type, ctype)
+        if clamp is not None:
+            f = value.fn
+            clamped = Typed(lambda r: None if (x := f(r)) is None else clamp(x), ctype, value.const)
+            self.inexact.add(id(clamped))
+            return clamped
         if not _lossless(value.type, ctype):
             return None
         return coerce_to(value, ctype)
@@ -113,11 +123,19 @@ class _Sargs:
         except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
             return None
         elem = arr.type.element
-        if elem is None or not _lossless(elem, ctype):
+        if elem is None:
             return None
+        clamp = _clamp(elem, ctype)
         if elem.name == ctype.name:
             return arr
-        conv = coerce_to(Typed(lambda r: r[0], elem), ctype).fn
+        conv: Callable[[tuple[Any, ...]], Any]
+        if clamp is not None:
+            move = clamp
+            conv = lambda r: None if r[0] is None else move(r[0])  # noqa: E731
+        elif _lossless(elem, ctype):
+            conv = coerce_to(Typed(lambda r: r[0], elem), ctype).fn
+        else:
+            return None
         fa = arr.fn
         return Typed(lambda r: None if (xs := fa(r)) is None else [conv((x,)) for x in xs],
                      ctype.array_of())  # fmt: skip
@@ -158,7 +176,7 @@ class _Sargs:
                     return None
                 if kind is exp.EQ:
                     return [KeyAlt("eq", v)]
-                bound = ([v], kind in (exp.GTE, exp.LTE))
+                bound = ([v], kind in (exp.GTE, exp.LTE) or id(v) in self.inexact)
                 lower = kind in (exp.GT, exp.GTE)
                 return [KeyAlt("range", lower=[bound] if lower else [],
                                upper=[] if lower else [bound])]  # fmt: skip
@@ -217,7 +235,11 @@ class _Sargs:
             values.append(v)
         if not values:
             return None
-        inclusive = kind in (exp.GTE, exp.LTE) or len(values) < len(cols)
+        inclusive = (
+            kind in (exp.GTE, exp.LTE)
+            or len(values) < len(cols)
+            or any(id(v) in self.inexact for v in values)
+        )
         bound = (values, inclusive)
         if kind in (exp.GT, exp.GTE):
             return [KeyAlt("range", lower=[bound])]
@@ -286,7 +308,10 @@ def _access_path(
             key.index is None
             and len(alts) == len(pk) == len(used)
             and all(
-                len(a) == 1 and a[0].kind == "eq" and isinstance(_bare(u), exp.EQ)
+                len(a) == 1
+                and a[0].kind == "eq"
+                and isinstance(_bare(u), exp.EQ)
+                and id(a[0].value) not in sargs.inexact
                 for a, u in zip(alts, used, strict=True)
             )
         ):
@@ -412,6 +437,19 @@ def index_only(node: Node, needed: set[str] | None) -> Node:
     ):
         return node
     return replace(node, covering=True)
+
+
+_INT_RANGE = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+
+
+def _clamp(value: SqlType, column: SqlType) -> Callable[[int], int] | None:
+    """For an integer value wider than the integer column (a bigint parameter on an integer
+    key): its value moved into the column's range, where it selects the same rows or, at an
+    end of the range, more (the filter keeps the condition)."""
+    vr, cr = _INT_RANGE.get(value.name), _INT_RANGE.get(column.name)
+    if vr is None or cr is None or vr <= cr:
+        return None
+    return lambda x: min(max(x, -cr), cr - 1)
 
 
 def _lossless(value: SqlType, column: SqlType) -> bool:
