@@ -38,8 +38,9 @@ from sql.stats import ColumnStats, TableStats
 from sql.types import SqlType
 
 _FLIP: dict[type, type] = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
-# Types whose key form converts back to the exact value (an index-only scan may show it).
-_EXACT_IN_KEYS = {
+# Types whose key form converts back to the exact value (an index-only scan may show it)
+# and whose key order and equality are SQL's (a key range may replace the condition).
+_EXACT_KEYS = {
     "smallint",
     "integer",
     "bigint",
@@ -80,6 +81,7 @@ class _Sargs:
     # Values clamped into a narrower integer column's range: a bound of the key range
     # (then inclusive), never of a point get (its conditions leave the filter).
     inexact: set[int] = field(default_factory=set)
+    exact: set[int] = field(default_factory=set)  # conditions whose values are all kept
 
     def column(self, e: exp.Expr) -> str | None:
         while isinstance(e, exp.Paren):
@@ -137,11 +139,25 @@ class _Sargs:
         else:
             return None
         fa = arr.fn
-        return Typed(lambda r: None if (xs := fa(r)) is None else [conv((x,)) for x in xs],
-                     ctype.array_of())  # fmt: skip
+        listed = Typed(lambda r: None if (xs := fa(r)) is None else [conv((x,)) for x in xs],
+                       ctype.array_of())  # fmt: skip
+        if clamp is not None:
+            self.inexact.add(id(listed))
+        return listed
 
     def sarg(self, c: exp.Expr, key: _Key, n: int) -> list[KeyAlt] | None:
         """The alternatives condition ``c`` gives column ``n`` of ``key``, or None."""
+        alts = self._sarg(c, key, n)
+        if alts is not None and all(self._kept(a) for a in alts):
+            self.exact.add(id(c))
+        return alts
+
+    def _kept(self, alt: KeyAlt) -> bool:
+        """Are ``alt``'s values the condition's own (none clamped)?"""
+        values = [alt.value] + [v for vs, _ in alt.lower + alt.upper for v in vs]
+        return all(id(v) not in self.inexact for v in values if v is not None)
+
+    def _sarg(self, c: exp.Expr, key: _Key, n: int) -> list[KeyAlt] | None:
         while isinstance(c, exp.Paren):
             c = c.this
         col = key.columns[n]
@@ -193,7 +209,10 @@ class _Sargs:
             if not items or any(i is None for i in items):
                 return None
             fns = [i.fn for i in items if i is not None]
-            return [KeyAlt("in", Typed(lambda r: [f(r) for f in fns], items[0].type))]  # type: ignore[union-attr]
+            listed = Typed(lambda r: [f(r) for f in fns], items[0].type)  # type: ignore[union-attr]
+            if any(id(i) in self.inexact for i in items):
+                self.inexact.add(id(listed))
+            return [KeyAlt("in", listed)]
         if isinstance(c, exp.Is) and isinstance(c.expression, exp.Null):
             if self.column(c.this) == col and not c.args.get("negate"):
                 return [KeyAlt("null")]
@@ -208,6 +227,23 @@ class _Sargs:
             pattern = self.value(col, c.expression)
             return None if pattern is None else [KeyAlt("range", pattern)]
         return None
+
+    def answered(self, c: exp.Expr, col: str) -> bool:
+        """Does the key range of condition ``c`` on ``col`` hold exactly the rows for which
+        ``c`` is true? Yes for =, <, <=, >, >=, BETWEEN, IN, = ANY and IS NULL with values
+        kept exactly, on a type whose key order and equality are SQL's (not numeric's 1.50
+        and 1.5, float's -0 and 0, LIKE or row comparisons)."""
+        if id(c) not in self.exact or self.table.column(col).type.name not in _EXACT_KEYS:
+            return False
+        c = _bare(c)
+        if isinstance(c, exp.Is):
+            return True
+        if isinstance(c, exp.EQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
+            if isinstance(c.this, exp.Tuple) or isinstance(c.expression, exp.Tuple):
+                return False
+        elif not isinstance(c, exp.Between | exp.In):
+            return False
+        return True
 
     def row_bound(self, c: exp.Expr, key: _Key, n: int) -> list[KeyAlt] | None:
         """``(a, b, ...) op (x, y, ...)`` over key columns ``n``, ``n+1``, ... (as many as
@@ -299,8 +335,9 @@ def _access_path(
     ]
     stats = TableStats.of(table)
     best: tuple[float, Node] | None = None
+    best_exact: list[exp.Expr] = []
     for key in keys:
-        alts, used = _key_alts(sargs, conds, key)
+        alts, used, exact = _key_alts(sargs, conds, key)
         if not alts:
             continue
         text = " AND ".join(u.sql(dialect="postgres") for u in used)
@@ -321,10 +358,10 @@ def _access_path(
         node = KeyScan(scan.codec, scan.scope, key.index, alts, text, estimate=rows)
         cost = _cost(key, alts, rows)
         if best is None or cost < best[0]:
-            best = (cost, node)
+            best, best_exact = (cost, node), exact
     if best is None or (stats is not None and best[0] >= stats.rows):
         return scan, conds
-    return best[1], conds
+    return best[1], [c for c in conds if all(c is not e for e in best_exact)]
 
 
 def _bare(e: exp.Expr) -> exp.Expr:
@@ -335,18 +372,22 @@ def _bare(e: exp.Expr) -> exp.Expr:
 
 def _key_alts(
     sargs: _Sargs, conds: list[exp.Expr], key: _Key
-) -> tuple[list[list[KeyAlt]], list[exp.Expr]]:
+) -> tuple[list[list[KeyAlt]], list[exp.Expr], list[exp.Expr]]:
+    """The key's alternatives per leading column, the conditions they come from, and those
+    of them the key ranges answer exactly (no filter needed)."""
     alts: list[list[KeyAlt]] = []
     used: list[exp.Expr] = []
+    exact: list[exp.Expr] = []
     for n in range(len(key.columns)):
         found = sargs.combine(conds, key, n)
         if found is None:
             break
         alts.append(found[0])
         used += [c for c in found[1] if all(c is not u for u in used)]
+        exact += [c for c in found[1] if sargs.answered(c, key.columns[n])]
         if any(a.kind == "range" for a in found[0]):
             break
-    return alts, used
+    return alts, used, exact
 
 
 def _estimate(stats: TableStats, key: _Key, alts: list[list[KeyAlt]]) -> float:
@@ -433,7 +474,7 @@ def index_only(node: Node, needed: set[str] | None) -> Node:
     if (
         not table.primary_key
         or not needed <= held
-        or any(table.column(c).type.name not in _EXACT_IN_KEYS for c in needed)
+        or any(table.column(c).type.name not in _EXACT_KEYS for c in needed)
     ):
         return node
     return replace(node, covering=True)
