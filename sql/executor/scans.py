@@ -59,14 +59,13 @@ def key_scan(node: KeyScan, ex: Exec) -> Iterator[Row]:
         cols = codec.index_columns(index)
         desc = [bool(index.descending and index.descending[n]) for n in range(len(cols))]
     types = [codec.types[i] for i in cols]
-    ranges = key_ranges(node.alts, types, desc)
     if (
         index is None
         and len(node.alts) == len(cols)
         and all(a.kind != "range" for a in node.alts[-1])
     ):
         # Every key column is a point: whole primary keys, one batch of gets in key order.
-        keys = [head + lo for lo, _ in ranges]
+        keys = [head + k for k in key_points(node.alts, types, desc)]
         found = ex.txn.batch_get(keys) if keys else {}
         decode = codec.decode_value
         for key in keys:
@@ -74,6 +73,7 @@ def key_scan(node: KeyScan, ex: Exec) -> Iterator[Row]:
             if raw is not None:
                 yield decode(raw)
         return
+    ranges = key_ranges(node.alts, types, desc)
     if index is None:
         decode = codec.decode_value
         for lo, hi in ranges:
@@ -92,29 +92,33 @@ def key_scan(node: KeyScan, ex: Exec) -> Iterator[Row]:
             yield codec.decode_value(raw)
 
 
+def key_points(alts: list[list[KeyAlt]], types: list[SqlType], desc: list[bool]) -> list[bytes]:
+    """The keys (bytes after the key's prefix) whose columns take the point alternatives
+    ``alts`` give now: their cartesian product, sorted, each once."""
+    keys = [b""]
+    for n, column in enumerate(alts):
+        points: set[bytes] = set()
+        for alt in column:
+            points.update(_points(alt, types[n], desc[n]))
+        keys = [k + e for k in keys for e in sorted(points)]
+    return keys
+
+
 def key_ranges(alts: list[list[KeyAlt]], types: list[SqlType],
                desc: list[bool]) -> list[tuple[bytes, bytes]]:  # fmt: skip
     """The key ranges ``alts`` select now (bytes after the key's prefix), sorted, with
-    overlapping ones merged: each key is read once."""
-    prefixes = [b""]
-    spans: list[tuple[bytes, bytes]] = []
-    for n, column in enumerate(alts):
-        last = n == len(alts) - 1
-        points: set[bytes] = set()
-        rel: list[tuple[bytes, bytes]] = []
-        for alt in column:
-            if alt.kind == "range":
-                r = _range(alt, types[n:], desc[n:])
-                if r is not None:
-                    rel.append(r)
-            else:
-                points.update(_points(alt, types[n], desc[n]))
-        if not last:
-            prefixes = [p + e for p in prefixes for e in sorted(points)]
-            continue
-        rel += [(e, prefix_end(e)) for e in points]
-        spans = [(p + lo, p + hi) for p in prefixes for lo, hi in rel]
-    spans.sort()
+    overlapping and adjacent ones merged: each key is read once."""
+    prefixes = key_points(alts[:-1], types, desc)
+    n = len(alts) - 1
+    rel: list[tuple[bytes, bytes]] = []
+    for alt in alts[-1]:
+        if alt.kind == "range":
+            r = _range(alt, types[n:], desc[n:])
+            if r is not None:
+                rel.append(r)
+        else:
+            rel += [(e, prefix_end(e)) for e in _points(alt, types[n], desc[n])]
+    spans = sorted((p + lo, p + hi) for p in prefixes for lo, hi in rel)
     merged: list[tuple[bytes, bytes]] = []
     for lo, hi in spans:
         if merged and lo <= merged[-1][1]:

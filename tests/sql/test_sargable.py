@@ -38,6 +38,10 @@ FORMS = [
     ("SELECT * FROM s WHERE a IN (1, 3, 3, 40) AND b < 50", "Index Scan using s_pkey on s"),
     ("SELECT * FROM s WHERE a = 3 AND b IN (3, 10, 17, 10, 5)", "Index Scan using s_pkey on s"),
     ("SELECT * FROM s WHERE a = ANY(ARRAY[2, 1, 2]) AND b < 40", "Index Scan using s_pkey on s"),
+    (
+        "SELECT * FROM s WHERE a IN (1, 2) AND b IN (8, 9, 15, 16, 22, 23)",
+        "Index Scan using s_pkey on s",
+    ),
     ("SELECT * FROM s WHERE a IN (1, NULL)", "Index Scan using s_pkey on s"),
     ("SELECT * FROM s WHERE a BETWEEN 2 AND NULL", "Index Scan using s_pkey on s"),
     ("SELECT * FROM s WHERE a = 1 OR a = 4 OR a > 5", "Index Scan using s_pkey on s"),
@@ -115,6 +119,7 @@ def test_cached_plan_evaluates_bounds_at_each_execution() -> None:
     anyk = s.prepare("SELECT k FROM t WHERE k = ANY($1) ORDER BY k")
     assert s.execute_prepared(anyk, [[7, 2, 7, 99]]).rows == [(2,), (7,)]
     assert s.execute_prepared(anyk, [[]]).rows == []
+    assert s.execute_prepared(anyk, [[5, 3, 4, 4]]).rows == [(3,), (4,), (5,)]
     like = s.prepare("SELECT k FROM t WHERE v LIKE $1 ORDER BY k")
     assert s.execute_prepared(like, ["v4%"]).rows == [(4,)] + [(k,) for k in range(40, 50)]
     assert s.execute_prepared(like, ["%5"]).rows == [(5,), (15,), (25,), (35,), (45,)]
@@ -165,7 +170,7 @@ def _lit(kind: str, draw: st.DrawFn) -> str:
 def sargable(draw: st.DrawFn, depth: int = 0) -> str:
     col = draw(st.sampled_from(sorted(COLS)))
     kind = COLS[col]
-    form = draw(st.integers(0, 9 if depth < 2 else 6))
+    form = draw(st.integers(0, 10 if depth < 2 else 6))
     if form == 0:
         return f"{col} IS {'NOT ' if draw(st.booleans()) else ''}NULL"
     if form == 1:
@@ -191,6 +196,10 @@ def sargable(draw: st.DrawFn, depth: int = 0) -> str:
     if form == 6:
         op = draw(st.sampled_from(["<", ">="]))
         return f"(d, e) {op} ({_lit('num', draw)}, {_lit('int', draw)})"
+    if form == 10:  # whole primary keys: point gets
+        a_in = ", ".join(_lit("int", draw) for _ in range(draw(st.integers(1, 3))))
+        b_in = ", ".join(_lit("int", draw) for _ in range(draw(st.integers(1, 4))))
+        return f"a IN ({a_in}) AND b IN ({b_in})"
     left, right = draw(sargable(depth + 1)), draw(sargable(depth + 1))
     return f"({left}) {'OR' if form == 7 else 'AND'} ({right})"
 
