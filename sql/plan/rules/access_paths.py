@@ -80,8 +80,8 @@ class _Sargs:
     alias: str | None
     # Values clamped into a narrower integer column's range: a bound of the key range
     # (then inclusive), never of a point get (its conditions leave the filter).
-    inexact: set[int] = field(default_factory=set)
-    exact: set[int] = field(default_factory=set)  # conditions whose values are all kept
+    inexact: dict[int, Typed] = field(default_factory=dict)  # by id; kept alive
+    exact: dict[int, exp.Expr] = field(default_factory=dict)  # conditions, values all kept
 
     def column(self, e: exp.Expr) -> str | None:
         while isinstance(e, exp.Paren):
@@ -108,7 +108,7 @@ class _Sargs:
         if clamp is not None:
             f = value.fn
             clamped = Typed(lambda r: None if (x := f(r)) is None else clamp(x), ctype, value.const)
-            self.inexact.add(id(clamped))
+            self.inexact[id(clamped)] = clamped
             return clamped
         if not _lossless(value.type, ctype):
             return None
@@ -142,14 +142,14 @@ class _Sargs:
         listed = Typed(lambda r: None if (xs := fa(r)) is None else [conv((x,)) for x in xs],
                        ctype.array_of())  # fmt: skip
         if clamp is not None:
-            self.inexact.add(id(listed))
+            self.inexact[id(listed)] = listed
         return listed
 
     def sarg(self, c: exp.Expr, key: _Key, n: int) -> list[KeyAlt] | None:
         """The alternatives condition ``c`` gives column ``n`` of ``key``, or None."""
         alts = self._sarg(c, key, n)
         if alts is not None and all(self._kept(a) for a in alts):
-            self.exact.add(id(c))
+            self.exact[id(c)] = c
         return alts
 
     def _kept(self, alt: KeyAlt) -> bool:
@@ -211,7 +211,7 @@ class _Sargs:
             fns = [i.fn for i in items if i is not None]
             listed = Typed(lambda r: [f(r) for f in fns], items[0].type)  # type: ignore[union-attr]
             if any(id(i) in self.inexact for i in items):
-                self.inexact.add(id(listed))
+                self.inexact[id(listed)] = listed
             return [KeyAlt("in", listed)]
         if isinstance(c, exp.Is) and isinstance(c.expression, exp.Null):
             if self.column(c.this) == col and not c.args.get("negate"):
