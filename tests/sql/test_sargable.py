@@ -150,6 +150,19 @@ def test_analyze_makes_a_range_over_most_of_the_table_a_seq_scan() -> None:
     assert [r[0].lstrip(" ->") for r in s.execute(wide)[0].rows or []][-1] == "Seq Scan on t"
     plan = [r[0].lstrip(" ->") for r in s.execute(narrow)[0].rows or []]
     assert "Index Scan using t_v on t" in plan
+    # A primary-key range reads a subset of what a scan would, however wide.
+    pk = "EXPLAIN SELECT * FROM t WHERE k > 10"
+    assert "Index Scan using t_pkey on t" in [r[0].lstrip(" ->") for r in s.execute(pk)[0].rows]
+
+
+def test_statistics_of_an_empty_table_do_not_turn_ranges_into_scans() -> None:
+    s = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+    s.execute("CREATE TABLE t (k int PRIMARY KEY, v int)")
+    s.execute("CREATE INDEX t_v ON t (v)")
+    s.execute("ANALYZE t")
+    s.execute("INSERT INTO t SELECT i, i FROM generate_series(1, 1000) i")
+    plan = s.execute("EXPLAIN SELECT * FROM t WHERE v BETWEEN 10 AND 20")[0].rows or []
+    assert "Index Scan using t_v on t" in [r[0].lstrip(" ->") for r in plan]
 
 
 COLS = {"a": "int", "b": "int", "c": "txt", "d": "num", "e": "int"}

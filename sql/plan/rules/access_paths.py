@@ -13,7 +13,10 @@ Equality on every primary-key column is a point get, whose conditions leave the 
 every other condition stays in the filter, since keys compare stored forms and ranges may
 be wider than the conditions (a LIKE prefix). Without statistics the key constraining the
 most columns wins (points before a range, the primary key on ties); with statistics
-(sql.stats, ANALYZE) the estimated cheapest of the keys and a sequential scan wins.
+(sql.stats, ANALYZE) the estimated cheapest key wins, and a sequential scan wins over a
+secondary index whose rows would cost more to fetch one by one. A primary-key range reads
+a subset of what a sequential scan reads, in the same way, so it is always taken (stale
+statistics cannot make a narrow range a full scan).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sql.scope import Scope, Typed
 from sql.stats import ColumnStats, TableStats
 from sql.types import SqlType
 
+_FEW_ROWS = 100
 _FLIP: dict[type, type] = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
 # Types whose key form converts back to the exact value (an index-only scan may show it)
 # and whose key order and equality are SQL's (a key range may replace the condition).
@@ -334,7 +338,9 @@ def _access_path(
         if not i.primary and i.columns
     ]
     stats = TableStats.of(table)
-    best: tuple[float, Node] | None = None
+    if stats is not None and stats.rows < _FEW_ROWS:
+        stats = None  # analyzed when (nearly) empty: no guide to its size now
+    best: tuple[float, KeyScan] | None = None
     best_exact: list[exp.Expr] = []
     for key in keys:
         alts, used, exact = _key_alts(sargs, conds, key)
@@ -359,9 +365,12 @@ def _access_path(
         cost = _cost(key, alts, rows)
         if best is None or cost < best[0]:
             best, best_exact = (cost, node), exact
-    if best is None or (stats is not None and best[0] >= stats.rows):
+    if best is None:
         return scan, conds
-    return best[1], [c for c in conds if all(c is not e for e in best_exact)]
+    cost, chosen = best
+    if chosen.index is not None and stats is not None and cost >= stats.rows:
+        return scan, conds  # fetching the rows one by one would cost more than a scan
+    return chosen, [c for c in conds if all(c is not e for e in best_exact)]
 
 
 def _bare(e: exp.Expr) -> exp.Expr:
