@@ -57,9 +57,10 @@ def gather(
             if v is None:
                 nulls[i] += 1
                 continue
-            if isinstance(v, list | dict):
-                v = repr(v)
-            seen[i].add(v)
+            try:
+                seen[i].add(v)
+            except TypeError:  # unhashable (arrays, json): counted by their text
+                seen[i].add(repr(v))
             if numeric[i] and isinstance(v, int | float | Decimal):
                 f = float(v)
                 cur_lo, cur_hi = lo[i], hi[i]

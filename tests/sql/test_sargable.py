@@ -246,3 +246,18 @@ def test_an_inner_hash_join_hashes_the_side_analyze_finds_smaller(differ: Differ
     differ.check("SELECT t.label, s.b FROM s JOIN tiny t ON s.a = t.k WHERE s.b > 250")
     plan = [r[0].strip(" ->") for r in differ.session.execute("EXPLAIN " + query)[0].rows or []]
     assert "Hashed: left side" in plan, plan
+
+
+def test_analyze_reads_every_column_type() -> None:
+    s = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+    s.execute(
+        "CREATE TABLE t (k int PRIMARY KEY, i interval, j jsonb, a int[], f float8, n numeric, "
+        "d date, b bytea, u uuid)"
+    )
+    s.execute(
+        "INSERT INTO t VALUES (1, '1 day', '{\"x\": [1]}', '{1,2}', 'NaN', 'NaN', '2020-01-01', "
+        "'\\x00', '00000000-0000-0000-0000-000000000001'), (2, NULL, NULL, NULL, NULL, NULL, NULL, "
+        "NULL, NULL)"
+    )
+    assert s.execute("ANALYZE t")[0].tag == "ANALYZE"
+    assert s.execute("SELECT k FROM t WHERE k BETWEEN 1 AND 2 ORDER BY k")[0].rows == [(1,), (2,)]
