@@ -38,6 +38,7 @@ from sql.errors import (
     InvalidParameterValue,
     InvalidRegularExpression,
     NumericValueOutOfRange,
+    SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
     UndefinedParameter,
@@ -45,6 +46,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
@@ -160,20 +162,6 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
     if math.isinf(r) and not (math.isinf(a) or math.isinf(b)):
         raise NumericValueOutOfRange("value out of range: overflow")
     return T.round_float4(r) if t.name == "real" else r
-
-
-def like_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if escape and c == escape and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
 
 
 class _PerExecution:
@@ -363,6 +351,8 @@ class Compiler:
             quantifier, inner = str(rhs.this).lower(), rhs.expressions[0]
         if quantifier is not None:
             return self._quantified(e, quantifier, inner)
+        if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
+            return self._row_compare(e, e.this.expressions, rhs.expressions)
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
@@ -379,6 +369,46 @@ class Compiler:
         return Typed(run, T.BOOL, a.const and b.const)
 
     c_EQ = c_NEQ = c_LT = c_LTE = c_GT = c_GTE = _compare
+
+    def _row_compare(self, e: exp.Binary, xs: list[exp.Expr], ys: list[exp.Expr]) -> Typed:
+        """``(a, b) op (x, y)``: =/<> pair by pair; an ordering compares the first pair that
+        is not equal, NULL if either of that pair is NULL (PostgreSQL's row comparison)."""
+        if len(xs) != len(ys):
+            raise SyntaxError_("unequal number of entries in row expressions")
+        pairs = [
+            comparable(*self._binary_operands(type(e)(this=x, expression=y)))
+            for x, y in zip(xs, ys, strict=True)
+        ]
+        fns = [(a.fn, b.fn) for a, b in pairs]
+        const = all(a.const and b.const for a, b in pairs)
+        kind = type(e)
+        if kind in (exp.EQ, exp.NEQ):
+            decisive = kind is exp.NEQ  # the result of one unequal pair
+
+            def equal(r: Row) -> Any:
+                saw_null = False
+                for fa, fb in fns:
+                    x, y = fa(r), fb(r)
+                    if x is None or y is None:
+                        saw_null = True
+                    elif x != y:
+                        return decisive
+                return None if saw_null else not decisive
+
+            return Typed(equal, T.BOOL, const)
+        op = _CMP[kind]
+        on_equal = kind in (exp.LTE, exp.GTE)
+
+        def order(r: Row) -> Any:
+            for fa, fb in fns:
+                x, y = fa(r), fb(r)
+                if x is None or y is None:
+                    return None
+                if x != y:
+                    return op(x, y)
+            return on_equal
+
+        return Typed(order, T.BOOL, const)
 
     def _quantified(self, e: exp.Binary, quantifier: str, inner: exp.Expr) -> Typed:
         """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules."""

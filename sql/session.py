@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlglot
@@ -25,10 +25,10 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError
-from sql import commands, ddl, dml, memory, relations
+from sql import commands, ddl, dml, memory, relations, stats
 from sql import settings as guc
 from sql import types as T
-from sql.catalog import Catalog
+from sql.catalog import Catalog, TableDef
 from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
 from sql.dml import TableWriter, default_value, describe_dml
@@ -1047,10 +1047,11 @@ class Session:
         return Result("DISCARD " + {"temporary": "TEMP"}.get(what[0], what[0].upper()))
 
     def _maintenance(self, stmt: Statement) -> Result:
-        """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker
-        and keeps no planner statistics, so these check their arguments and do nothing else
-        (accepted no-ops, sql.commands.NO_OPS)."""
+        """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker,
+        so these check their arguments; ANALYZE also gathers the named tables' (or every
+        table's) planner statistics (sql.stats)."""
         kind = stmt.command
+        analyzed: list[TableDef] = []
         if kind == "VACUUM" and self.in_block:
             raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
         # The tokenizer may hand back the rest of the command as one token: read it again.
@@ -1086,11 +1087,21 @@ class Session:
                 i = j + 1
             if i < len(tokens) and tokens[i].token_type == TokenType.COMMA:
                 i += 1
-            if rel.kind != "TABLE":
+            if rel.kind == "TABLE":
+                analyzed.append(rel.table)
+            else:
                 self.notices.append(
                     f'skipping "{name.name}" --- cannot {kind.lower()} non-tables or '
                     "special system tables"
                 )
+        if kind in ("ANALYZE", "ANALYSE"):
+            if not analyzed and i <= 1:
+                analyzed = [t for t in catalog.all_tables() if t.kind == "table"]
+            txn = self.current_txn()
+            for table in analyzed:
+                found = stats.analyze(txn, self.database.db, table)
+                self.database.catalogs.put_table(txn, replace(table, stats=found), catalog,
+                                                 new=False)  # fmt: skip
         return Result("ANALYZE" if kind == "ANALYSE" else kind)
 
     def _set_constraints(self, rest: list[str]) -> Result:

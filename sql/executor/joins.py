@@ -58,6 +58,9 @@ def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
 
 
 def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
+    if node.build_left:
+        yield from _hash_join_built_left(node, ex)
+        return
     table: dict[tuple[Any, ...], list[tuple[int, Row]]] = {}
     held = Held()
     try:
@@ -78,5 +81,35 @@ def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
 
         yield from _join(ex, node, right_rows, candidates,
                          node.residual.fn if node.residual else None)  # fmt: skip
+    finally:
+        held.close()
+
+
+def _hash_join_built_left(node: HashJoin, ex: Exec) -> Iterator[Row]:
+    """An inner hash join whose left side is the hash table: the same rows (left columns
+    first), read in the right side's order."""
+    assert node.kind == "inner"
+    table: dict[tuple[Any, ...], list[Row]] = {}
+    held = Held()
+    try:
+        lk = [k.fn for k in node.left_keys]
+        for i, lrow in enumerate(held.collect(ex.rows(node.left), factor=3)):
+            if not i & 1023:
+                interrupt.check()
+            key = tuple(f(lrow) for f in lk)
+            if None not in key:
+                table.setdefault(key, []).append(lrow)
+        rk = [k.fn for k in node.right_keys]
+        cond = node.residual.fn if node.residual else None
+        check = interrupt.check
+        for rrow in ex.rows(node.right):
+            check()
+            key = tuple(f(rrow) for f in rk)
+            if None in key:
+                continue
+            for lrow in table.get(key, ()):
+                row = lrow + rrow
+                if cond is None or cond(row) is True:
+                    yield row
     finally:
         held.close()
