@@ -58,6 +58,11 @@ class Reader(ABC):
     ) -> Iterator[tuple[bytes, bytes]]:
         """Items with ``start <= key < end`` in key order (descending when ``reverse``)."""
 
+    def iter_from(self, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Every item with ``start <= key``, in order, for a caller that stops by itself (no
+        bound to check per item); valid while the reader is open."""
+        return self.scan(start)
+
     def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
         """The first item with ``start <= key < end``: the hot path of an MVCC point read."""
         for item in self.scan(start, end, limit=1):

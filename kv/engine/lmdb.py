@@ -178,6 +178,13 @@ class LmdbSnapshot(Snapshot):
     ) -> Iterator[tuple[bytes, bytes]]:
         return _scan_cursor(self._txn, start, end, reverse, limit)
 
+    def iter_from(self, start: bytes) -> Iterator[tuple[bytes, bytes]]:
+        cur = self._txn.cursor()
+        if not cur.set_range(start):
+            return iter(())
+        items: Iterator[tuple[bytes, bytes]] = cur.iternext()
+        return items
+
     def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
         cur = self._txn.cursor()
         if not cur.set_range(start):

@@ -7,14 +7,15 @@ read the index entries of their range, then fetch the rows they point at in one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kv import interrupt
-from kv.codec import encode_key
 from sql.catalog import IndexDef
 from sql.errors import InvalidParameterValue
+from sql.executor.batches import range_scan_batches, rows_of, table_scan_batches
 from sql.executor.context import Exec, Spool, checked, hashable
+from sql.executor.ranges import key_range
 from sql.layout import prefix_end
 from sql.memory import Held, row_size
 from sql.plan.nodes import (
@@ -37,32 +38,7 @@ from sql.types import to_storage
 
 
 def table_scan(node: TableScan, ex: Exec) -> Iterator[Row]:
-    decode = node.codec.decode_value
-    for _, raw in ex.txn.iter_scan(node.start, node.end):
-        yield decode(raw)
-
-
-def _key_range(
-    lo: bytes,
-    hi: bytes,
-    lower: list[tuple[Typed, bool]],
-    upper: list[tuple[Typed, bool]],
-    key_of: Callable[[Any], bytes],
-) -> tuple[bytes, bytes] | None:
-    """Narrow ``[lo, hi)`` by bounds evaluated now; None when a bound is NULL (no rows)."""
-    for typed, inclusive in lower:
-        v = typed.fn(())
-        if v is None:
-            return None
-        at = key_of(v)
-        lo = max(lo, at if inclusive else prefix_end(at))
-    for typed, inclusive in upper:
-        v = typed.fn(())
-        if v is None:
-            return None
-        at = key_of(v)
-        hi = min(hi, prefix_end(at) if inclusive else at)
-    return (lo, hi) if lo < hi else None
+    return rows_of(table_scan_batches(node, ex))
 
 
 def _rows_through_index(ex: Exec, codec: RowCodec, index: IndexDef, lo: bytes,
@@ -77,15 +53,7 @@ def _rows_through_index(ex: Exec, codec: RowCodec, index: IndexDef, lo: bytes,
 
 
 def range_scan(node: RangeScan, ex: Exec) -> Iterator[Row]:
-    prefix = node.codec.prefix
-    t = node.codec.types[node.codec.pk_idx[0]]
-    bounds = _key_range(prefix, prefix_end(prefix), node.lower, node.upper,
-                        lambda v: prefix + encode_key(to_storage(v, t)))  # fmt: skip
-    if bounds is None:
-        return
-    decode = node.codec.decode_value
-    for _, raw in ex.txn.iter_scan(*bounds):
-        yield decode(raw)
+    return rows_of(range_scan_batches(node, ex))
 
 
 def point_get(node: PointGet, ex: Exec) -> Iterator[Row]:
@@ -111,7 +79,7 @@ def index_range_scan(node: IndexRangeScan, ex: Exec) -> Iterator[Row]:
     codec, index = node.codec, node.index
     t = codec.types[codec.index_columns(index)[0]]
     prefix = codec.index_bounds(index, [])
-    bounds = _key_range(prefix, prefix_end(prefix), node.lower, node.upper,
+    bounds = key_range(prefix, prefix_end(prefix), node.lower, node.upper,
                         lambda v: codec.index_bounds(index, [to_storage(v, t)]))  # fmt: skip
     if bounds is not None:
         yield from _rows_through_index(ex, codec, index, *bounds)

@@ -7,6 +7,7 @@ keys keep their input order (the sort is stable).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -45,6 +46,53 @@ def sort(node: Sort, ex: Exec) -> Iterator[Row]:
         yield from checked(rows)
     finally:
         held.close()
+
+
+TOP_N_MAX = 1000  # a LIMIT above this sorts all rows
+
+
+def top_n(node: Sort, n: int, ex: Exec) -> Iterator[Row]:
+    """The first ``n`` rows in ``node``'s order (as ``sort`` would yield them, ties in input
+    order), keeping only ``n`` rows while the input streams past in batches."""
+    if n <= 0:
+        return
+    key = _tuple_key(node) or checked_cmp(compare_rows(node.keys))
+    best: list[Row] = []
+    for batch in ex.batches(node.child):
+        # earlier rows first: nsmallest is stable, as sorted(...)[:n] is
+        best = heapq.nsmallest(n, itertools.chain(best, batch), key=key)
+    yield from best
+
+
+_INTEGERS = {"smallint", "integer", "bigint"}
+_TEXTS = {"text", "character varying"}
+
+
+def _tuple_key(node: Sort) -> Callable[[Row], tuple[Any, ...]] | None:
+    """A sort key ordering rows as ``compare_rows(node.keys)`` does, as a plain tuple that
+    Python compares natively, for keys of integer (either direction) and text (ascending)
+    columns; None for other keys."""
+    parts: list[tuple[int, bool, int, Any]] = []  # (index, negate, rank of NULL, placeholder)
+    for k in node.keys:
+        name = node.scope.columns[k.index].type.name
+        if name in _INTEGERS:
+            parts.append((k.index, k.desc, 0 if k.nulls_first else 2, 0))
+        elif name in _TEXTS and not k.desc:
+            parts.append((k.index, False, 0 if k.nulls_first else 2, ""))
+        else:
+            return None
+
+    def key(row: Row) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for i, negate, null_rank, placeholder in parts:
+            v = row[i]
+            if v is None:
+                out += (null_rank, placeholder)
+            else:
+                out += (1, -v if negate else v)
+        return tuple(out)
+
+    return key
 
 
 def _first_of_each(rows: Iterator[Row], key_of: Callable[[Row], tuple[Any, ...]]) -> Iterator[Row]:

@@ -61,6 +61,7 @@ class TableScan(Node):
     end: bytes
     label: str = "Seq Scan"
     cond: str = ""
+    want: bytes | None = None  # live column i is decoded iff want[i] (None: all); else None
 
 
 @dataclass
@@ -72,6 +73,7 @@ class RangeScan(Node):
     lower: list[tuple[Typed, bool]]  # (value, inclusive)
     upper: list[tuple[Typed, bool]]
     cond: str = ""
+    want: bytes | None = None  # as TableScan's
 
 
 @dataclass

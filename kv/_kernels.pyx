@@ -1,0 +1,139 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Compiled ``kv.kernels``: the same functions, the same results (tests run both)."""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.long cimport PyLong_FromLongLong
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport int64_t, uint64_t
+from libc.string cimport memcmp, memchr
+
+from kv.codec import CodecError, _decode, skip_value
+from kv.mvcc.records import WriteKind
+
+cdef int _PUT = int(WriteKind.PUT)
+cdef int _DELETE = int(WriteKind.DELETE)
+
+
+def visible_values(items, bytes hi, bytes inv_ts, Py_ssize_t limit, list values, load):
+    cdef bytes ek, raw, current = b"", key_enc
+    cdef bint done = True
+    cdef Py_ssize_t n = 0, elen, clen = 0, hlen = PyBytes_GET_SIZE(hi), rlen
+    cdef const char* ep
+    cdef const char* hp = PyBytes_AS_STRING(hi)
+    cdef const char* tp = PyBytes_AS_STRING(inv_ts)
+    cdef int kind, c
+    for ek, raw in items:
+        ep = PyBytes_AS_STRING(ek)
+        elen = PyBytes_GET_SIZE(ek)
+        c = memcmp(ep, hp, elen if elen < hlen else hlen)
+        if c > 0 or (c == 0 and elen >= hlen):
+            return None
+        if elen - 9 != clen or memcmp(ep + 1, PyBytes_AS_STRING(current), clen) != 0:
+            current = ek[1:elen - 8]
+            clen = elen - 9
+            done = False
+        if done or memcmp(ep + elen - 8, tp, 8) < 0:
+            continue
+        rlen = PyBytes_GET_SIZE(raw)
+        kind = <unsigned char>PyBytes_AS_STRING(raw)[0]
+        if kind != _PUT and kind != _DELETE:
+            continue
+        done = True
+        if kind == _PUT:
+            if rlen > 9:
+                values.append(PyBytes_FromStringAndSize(PyBytes_AS_STRING(raw) + 10, rlen - 10))
+            else:
+                values.append(load(current, raw))
+            n += 1
+            if n >= limit:
+                return current
+    return None
+
+
+cdef inline int64_t _be_int(const unsigned char* p):
+    cdef uint64_t u = 0
+    cdef int i
+    for i in range(8):
+        u = (u << 8) | p[i]
+    return <int64_t>(u ^ (<uint64_t>1 << 63))
+
+
+cdef object _str_at(bytes data, const unsigned char* p, Py_ssize_t off, Py_ssize_t n, Py_ssize_t* end):
+    """A text value whose bytes start at ``off`` (after the tag); sets ``end`` past it."""
+    cdef const unsigned char* q = <const unsigned char*>memchr(p + off, 0, n - off)
+    if q != NULL and q - p + 1 < n and q[1] == 1:
+        end[0] = q - p + 2
+        return PyUnicode_DecodeUTF8(<const char*>(p + off), q - p - off, "surrogatepass")
+    return None  # escaped NULs or malformed: the Python decoder decides
+
+
+cdef Py_ssize_t _skip_escaped(const unsigned char* p, Py_ssize_t off, Py_ssize_t n) except -1:
+    """The offset past the escaped bytes at ``off`` (their 00 01 terminator)."""
+    cdef const unsigned char* q
+    while off < n:
+        q = <const unsigned char*>memchr(p + off, 0, n - off)
+        if q == NULL or q - p + 1 >= n:
+            break
+        if q[1] == 1:
+            return q - p + 2
+        off = q - p + 2
+    raise CodecError("unterminated escaped bytes")
+
+
+def decode_row(bytes data, want):
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data), off = 1, end = 0, i = 0
+    cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(data)
+    cdef const unsigned char* w
+    cdef Py_ssize_t nwant
+    cdef bytes wb = bytes(want)
+    cdef unsigned char tag
+    w = <const unsigned char*>PyBytes_AS_STRING(wb)
+    nwant = PyBytes_GET_SIZE(wb)
+    if n == 0 or p[0] != 0x09:
+        raise CodecError("not an encoded tuple")
+    items = []
+    while True:
+        if off >= n:
+            raise CodecError("unterminated tuple")
+        tag = p[off]
+        if tag == 0x00:
+            if off + 1 != n:
+                raise CodecError(f"{n - off - 1} trailing bytes after the encoded value")
+            return tuple(items)
+        if i < nwant and not w[i]:
+            items.append(None)
+            if tag == 0x04 or tag == 0x05:
+                if off + 9 > n:
+                    raise CodecError("truncated value")
+                off += 9
+            elif tag == 0x07 or tag == 0x08:
+                off = _skip_escaped(p, off + 1, n)
+            elif 0x01 <= tag <= 0x03:
+                off += 1
+            else:
+                off = skip_value(data, off)
+        elif tag == 0x04 and off + 9 <= n:
+            items.append(PyLong_FromLongLong(_be_int(p + off + 1)))
+            off += 9
+        elif tag == 0x01:
+            items.append(None)
+            off += 1
+        else:
+            v = None
+            if tag == 0x07:
+                try:
+                    v = _str_at(data, p, off + 1, n, &end)
+                except UnicodeDecodeError:
+                    v = None  # the Python decoder raises the codec's error
+            if v is not None:
+                items.append(v)
+                off = end
+            else:
+                v, off = _decode(data, off, 1)
+                items.append(v)
+        i += 1
+
+
+def decode_rows(raws, want):
+    cdef bytes wb = bytes(want)
+    return [decode_row(raw, wb) for raw in raws]
