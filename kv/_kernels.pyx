@@ -14,26 +14,29 @@ cdef int _PUT = int(WriteKind.PUT)
 cdef int _DELETE = int(WriteKind.DELETE)
 
 
-def visible_values(items, bytes hi, bytes inv_ts, Py_ssize_t limit, list values, load):
-    cdef bytes ek, raw, current = b"", key_enc
+def visible_values(keys, value, bytes hi, bytes inv_ts, Py_ssize_t limit, list values, load):
+    # ``first`` is the engine key of the current user key's first version seen: the user key
+    # is compared in place (bytes 1 .. len - 8), not sliced out of every entry.
+    cdef bytes ek, raw, first = b"\x00" * 9
     cdef bint done = True
     cdef Py_ssize_t n = 0, elen, clen = 0, hlen = PyBytes_GET_SIZE(hi), rlen
     cdef const char* ep
     cdef const char* hp = PyBytes_AS_STRING(hi)
     cdef const char* tp = PyBytes_AS_STRING(inv_ts)
     cdef int kind, c
-    for ek, raw in items:
+    for ek in keys:
         ep = PyBytes_AS_STRING(ek)
         elen = PyBytes_GET_SIZE(ek)
         c = memcmp(ep, hp, elen if elen < hlen else hlen)
         if c > 0 or (c == 0 and elen >= hlen):
             return None
-        if elen - 9 != clen or memcmp(ep + 1, PyBytes_AS_STRING(current), clen) != 0:
-            current = ek[1:elen - 8]
+        if elen - 9 != clen or memcmp(ep + 1, PyBytes_AS_STRING(first) + 1, clen) != 0:
+            first = ek
             clen = elen - 9
             done = False
         if done or memcmp(ep + elen - 8, tp, 8) < 0:
             continue
+        raw = value()
         rlen = PyBytes_GET_SIZE(raw)
         kind = <unsigned char>PyBytes_AS_STRING(raw)[0]
         if kind != _PUT and kind != _DELETE:
@@ -43,10 +46,10 @@ def visible_values(items, bytes hi, bytes inv_ts, Py_ssize_t limit, list values,
             if rlen > 9:
                 values.append(PyBytes_FromStringAndSize(PyBytes_AS_STRING(raw) + 10, rlen - 10))
             else:
-                values.append(load(current, raw))
+                values.append(load(ek[1:elen - 8], raw))
             n += 1
             if n >= limit:
-                return current
+                return ek[1:elen - 8]
     return None
 
 

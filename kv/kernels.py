@@ -26,7 +26,8 @@ Load = Callable[[bytes, bytes], bytes]  # (key_enc, write record) -> value from 
 
 
 def visible_values(
-    items: Iterable[tuple[bytes, bytes]],
+    keys: Iterable[bytes],
+    value: Callable[[], bytes],
     hi: bytes,
     inv_ts: bytes,
     limit: int,
@@ -34,15 +35,16 @@ def visible_values(
     load: Load,
 ) -> bytes | None:
     """Append to ``values`` the value of each key's newest PUT visible at the timestamp whose
-    inverted bytes are ``inv_ts``, reading write-CF entries ``(W <esc(key)> <~commit_ts>,
-    record)`` from ``items`` until a key ``>= hi``. A key whose newest visible data record is a
-    DELETE adds nothing; ROLLBACK and LOCK records are skipped. Values too big to inline come
-    from ``load``. Stops after ``limit`` values and returns the last one's ``esc(key)`` (the scan
+    inverted bytes are ``inv_ts``, reading write-CF keys ``W <esc(key)> <~commit_ts>`` from
+    ``keys`` until one ``>= hi``, and the record of the key last read from ``value()`` (only
+    for versions that may be the answer). A key whose newest visible data record is a DELETE
+    adds nothing; ROLLBACK and LOCK records are skipped. Values too big to inline come from
+    ``load``. Stops after ``limit`` values and returns the last one's ``esc(key)`` (the scan
     resumes after it); returns None when the range is exhausted."""
     current = b""
     done = True
     n = 0
-    for ek, raw in items:
+    for ek in keys:
         if ek >= hi:
             return None
         key_enc = ek[1:-8]
@@ -51,6 +53,7 @@ def visible_values(
         # commit_ts <= ts  <=>  ~commit_ts >= ~ts, compared as bytes
         if done or ek[-8:] < inv_ts:
             continue
+        raw = value()
         kind = raw[0]
         if kind != _PUT and kind != _DELETE:
             continue

@@ -50,7 +50,10 @@ class RowCodec:
 
     def stored_mask(self, want: bytes | None) -> bytes:
         """Which items of a stored row to decode for the live columns ``want`` selects (all
-        if None): dropped columns never; the hidden row id, stored last, always."""
+        if None): dropped columns never. Without a primary key every item is: the hidden row
+        id is stored last, at the width the table had when the row was written."""
+        if not self.table.primary_key:
+            return b""
         mask = bytearray(self.width)
         for i, pos in enumerate(self.positions):
             mask[pos] = want is None or want[i]
@@ -78,6 +81,8 @@ class RowCodec:
         n = len(stored)
         if self.plain and n == len(self.positions):
             return stored
+        if not self.table.primary_key:
+            n -= 1  # the row id, after the columns the row was written with
         out = [
             from_storage(stored[pos], t) if pos < n and (want is None or want[i]) else None
             for i, (pos, t) in enumerate(zip(self.positions, self.types, strict=True))

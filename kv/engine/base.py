@@ -58,10 +58,19 @@ class Reader(ABC):
     ) -> Iterator[tuple[bytes, bytes]]:
         """Items with ``start <= key < end`` in key order (descending when ``reverse``)."""
 
-    def iter_from(self, start: bytes) -> Iterator[tuple[bytes, bytes]]:
-        """Every item with ``start <= key``, in order, for a caller that stops by itself (no
-        bound to check per item); valid while the reader is open."""
-        return self.scan(start)
+    def iter_keys_from(self, start: bytes) -> tuple[Iterator[bytes], Callable[[], bytes]]:
+        """Every key with ``start <= key``, in order, and a function giving the value of the
+        key last yielded (read only when asked for: a scan skipping most items, as MVCC's old
+        versions, never copies their values); for a caller that stops by itself, while the
+        reader is open."""
+        current = [b""]
+
+        def keys() -> Iterator[bytes]:
+            for key, value in self.scan(start):
+                current[0] = value
+                yield key
+
+        return keys(), lambda: current[0]
 
     def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
         """The first item with ``start <= key < end``: the hot path of an MVCC point read."""

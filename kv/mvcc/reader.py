@@ -161,9 +161,8 @@ class MvccReader:
             return [v for _, v in pairs], resume
         lo, hi = K.cf_range(K.WRITE, start, end)
         values: list[bytes] = []
-        last = visible_values(
-            self.snap.iter_from(lo), hi, K.inverted_ts(ts), limit, values, self._load_raw
-        )
+        keys, value = self.snap.iter_keys_from(lo)
+        last = visible_values(keys, value, hi, K.inverted_ts(ts), limit, values, self._load_raw)
         resume = None if last is None else K.dec(last) + b"\x00"
         # Locks only matter within the part of the range covered, as in own_scan.
         for lock in self.scan_locks(start, end if resume is None else resume, max_ts=ts):

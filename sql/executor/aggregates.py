@@ -212,7 +212,7 @@ def _fold(st: AggState, spec: AggSpec, rows: list[Row]) -> None:
         return
     assert spec.arg is not None
     f = spec.arg.fn
-    values = [v for v in [f(r) for r in rows] if v is not None]
+    values = [v for v in map(f, rows) if v is not None]
     if not values:
         return
     st.count += len(values)

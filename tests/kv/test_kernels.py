@@ -120,8 +120,9 @@ def test_visible_values_pages_equal_the_reader_scan(
             got: list[bytes] = []
             lo, hi = K.cf_range(K.WRITE, b"", None)
             while True:
-                last = impl.visible_values(snap.iter_from(lo), hi, K.inverted_ts(ts), limit,
-                                           got, reader._load_raw)  # fmt: skip
+                keys, value = snap.iter_keys_from(lo)
+                last = impl.visible_values(keys, value, hi, K.inverted_ts(ts), limit, got,
+                                           reader._load_raw)  # fmt: skip
                 if last is None:
                     break
                 lo = K.WRITE + last + K.VERSIONS_END
