@@ -3,6 +3,8 @@
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_FromLongLong
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 from libc.stdint cimport int64_t, uint64_t
 from libc.string cimport memcmp, memchr
@@ -83,18 +85,45 @@ cdef Py_ssize_t _skip_escaped(const unsigned char* p, Py_ssize_t off, Py_ssize_t
     raise CodecError("unterminated escaped bytes")
 
 
-def decode_row(bytes data, want):
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(data), off = 1, end = 0, i = 0
+cdef object _item(bytes data, const unsigned char* p, Py_ssize_t* off, Py_ssize_t n):
+    """The value at ``off[0]`` (a present item), advancing ``off`` past it."""
+    cdef unsigned char tag = p[off[0]]
+    cdef Py_ssize_t end = 0
+    if tag == 0x04 and off[0] + 9 <= n:
+        v = PyLong_FromLongLong(_be_int(p + off[0] + 1))
+        off[0] += 9
+        return v
+    if tag == 0x01:
+        off[0] += 1
+        return None
+    if tag == 0x07:
+        try:
+            v = _str_at(data, p, off[0] + 1, n, &end)
+        except UnicodeDecodeError:
+            v = None  # the Python decoder raises the codec's error
+        if v is not None:
+            off[0] = end
+            return v
+    v, o = _decode(data, off[0], 1)
+    off[0] = o
+    return v
+
+
+cdef tuple _decode_row(bytes data, const unsigned char* w, Py_ssize_t nwant):
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data), off = 1, i = 0
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(data)
-    cdef const unsigned char* w
-    cdef Py_ssize_t nwant
-    cdef bytes wb = bytes(want)
     cdef unsigned char tag
-    w = <const unsigned char*>PyBytes_AS_STRING(wb)
-    nwant = PyBytes_GET_SIZE(wb)
+    cdef list items = None
+    cdef tuple row
     if n == 0 or p[0] != 0x09:
         raise CodecError("not an encoded tuple")
-    items = []
+    # Most rows have one item per mask position: fill a tuple of that size in place, and
+    # fall back to a list for rows of another width.
+    row = PyTuple_New(nwant)
+    for i in range(nwant):
+        Py_INCREF(None)
+        PyTuple_SET_ITEM(row, i, None)
+    i = 0
     while True:
         if off >= n:
             raise CodecError("unterminated tuple")
@@ -102,9 +131,13 @@ def decode_row(bytes data, want):
         if tag == 0x00:
             if off + 1 != n:
                 raise CodecError(f"{n - off - 1} trailing bytes after the encoded value")
-            return tuple(items)
+            if items is not None:
+                return tuple(items)
+            if i == nwant:
+                return row
+            return row[:i]
         if i < nwant and not w[i]:
-            items.append(None)
+            v = None
             if tag == 0x04 or tag == 0x05:
                 if off + 9 > n:
                     raise CodecError("truncated value")
@@ -115,28 +148,28 @@ def decode_row(bytes data, want):
                 off += 1
             else:
                 off = skip_value(data, off)
-        elif tag == 0x04 and off + 9 <= n:
-            items.append(PyLong_FromLongLong(_be_int(p + off + 1)))
-            off += 9
-        elif tag == 0x01:
-            items.append(None)
-            off += 1
         else:
-            v = None
-            if tag == 0x07:
-                try:
-                    v = _str_at(data, p, off + 1, n, &end)
-                except UnicodeDecodeError:
-                    v = None  # the Python decoder raises the codec's error
+            v = _item(data, p, &off, n)
+        if items is None and i < nwant:
             if v is not None:
-                items.append(v)
-                off = end
-            else:
-                v, off = _decode(data, off, 1)
-                items.append(v)
+                Py_INCREF(v)
+                Py_DECREF(None)
+                PyTuple_SET_ITEM(row, i, v)
+        else:
+            if items is None:
+                items = list(row)
+            items.append(v)
         i += 1
+
+
+def decode_row(bytes data, want):
+    cdef bytes wb = bytes(want)
+    return _decode_row(data, <const unsigned char*>PyBytes_AS_STRING(wb), PyBytes_GET_SIZE(wb))
 
 
 def decode_rows(raws, want):
     cdef bytes wb = bytes(want)
-    return [decode_row(raw, wb) for raw in raws]
+    cdef const unsigned char* w = <const unsigned char*>PyBytes_AS_STRING(wb)
+    cdef Py_ssize_t nwant = PyBytes_GET_SIZE(wb)
+    cdef bytes raw
+    return [_decode_row(raw, w, nwant) for raw in raws]

@@ -179,21 +179,24 @@ def _simple_groups(node: Aggregate, ex: Exec, held: Held) -> dict[tuple[Any, ...
     # keys that are never arrays or JSON objects need no hashable()
     plain_keys = all(k.type.element is None and k.type.name not in _JSON for k in node.keys)
     for batch in ex.batches(node.child):
-        if keyfns:
-            if len(keyfns) == 1 and plain_keys:
-                f = keyfns[0]
-                keys = [(f(r),) for r in batch]
+        parts: dict[Any, list[Row]]
+        if not keyfns:
+            parts = {(): batch}
+        else:
+            single = len(keyfns) == 1 and plain_keys  # grouped by the value itself
+            if single:
+                keys: list[Any] = list(map(keyfns[0], batch))
             else:
                 keys = [tuple([hashable(f(r)) for f in keyfns]) for r in batch]
-            parts: dict[tuple[Any, ...], list[Row]] = {}
-            for key, row in zip(keys, batch, strict=True):
-                rows = parts.get(key)
+            parts = {}
+            for k, row in zip(keys, batch, strict=True):
+                rows = parts.get(k)
                 if rows is None:
-                    parts[key] = [row]
+                    parts[k] = [row]
                 else:
                     rows.append(row)
-        else:
-            parts = {(): batch}
+            if single:
+                parts = {(k,): rows for k, rows in parts.items()}
         for key, rows in parts.items():
             states = groups.get(key)
             if states is None:

@@ -10,12 +10,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kv import interrupt, kernels
 from kv.client import TxnClient, TxnOptions
 from sql.database import Database
+from sql.plan.binder import Planner
+from sql.plan.nodes import Node, TableScan
+from sql.plan.rules.columns import prune_columns
+from sql.scope import Context
 from sql.session import Session
 from tests.kv.conftest import local_kv
 from tests.kv.test_kernels import REFERENCE
@@ -140,6 +145,8 @@ def test_aggregates_top_n_and_joins_over_batches_match_postgres(
         "SELECT t.id, u.name FROM t JOIN u ON t.g = u.g WHERE t.v % 2 = 0 AND u.name < 't' "
         "ORDER BY t.id",
         "SELECT t.id, u.name FROM t LEFT JOIN u ON t.g = u.g WHERE u.name IS NULL ORDER BY t.id",
+        "SELECT t.id, u.name FROM t, u WHERE t.g = u.g AND t.id > 2 AND u.g < 3 ORDER BY 1, 2",
+        "SELECT count(*) FROM t CROSS JOIN u WHERE t.v IS NULL AND u.name <> 'two'",
     ]:
         differ.check(sql)
 
@@ -222,3 +229,55 @@ def test_a_column_added_to_a_table_without_a_key_is_null_in_older_rows(
     differ.check("ALTER TABLE t ADD COLUMN extra integer")
     differ.check("SELECT id, extra, a FROM t ORDER BY id")
     differ.check("SELECT count(extra) FROM t")
+
+
+def _plan(session: Session, sql: str) -> Node:
+    tree = sqlglot.parse_one(sql, read="postgres")
+    plan = Planner(session, session.catalog(), Context()).plan_query(tree)
+    prune_columns(tree, plan.node)
+    return plan.node
+
+
+def _scans(node: Node) -> list[TableScan]:
+    found = [node] if isinstance(node, TableScan) else []
+    for child in node.children():
+        found += _scans(child)
+    return found
+
+
+def test_scans_decode_only_the_columns_the_statement_names() -> None:
+    s = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+    s.execute("CREATE TABLE t (id int PRIMARY KEY, a int, b text, c text)")
+    s.execute("CREATE TABLE u (a int PRIMARY KEY, name text)")
+    s.execute("BEGIN")
+    s.execute("SELECT 1")
+    wants = {
+        "SELECT count(*) FROM t": [b"\x00\x00\x00\x00"],
+        "SELECT a, sum(id) FROM t GROUP BY a": [b"\x01\x01\x00\x00"],
+        "SELECT b FROM t WHERE c > 'x' ORDER BY b LIMIT 1": [b"\x00\x00\x01\x01"],
+        # a name counts for every table that has such a column
+        "SELECT t.c, u.name FROM t JOIN u ON t.a = u.a": [b"\x00\x01\x00\x01", b"\x01\x01"],
+        "SELECT * FROM t": [None],
+        "SELECT t.* FROM t": [None],
+    }
+    for sql, want in wants.items():
+        assert [scan.want for scan in _scans(_plan(s, sql))] == want, sql
+    s.execute("ROLLBACK")
+
+
+def test_one_sided_conditions_go_below_an_inner_join_and_stay_above_an_outer_one() -> None:
+    s = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+    s.execute("CREATE TABLE t (id int PRIMARY KEY, g int)")
+    s.execute("CREATE TABLE u (g int PRIMARY KEY, name text)")
+    inner = s.execute(
+        "EXPLAIN SELECT * FROM t JOIN u ON t.g = u.g WHERE t.id % 2 = 0 AND u.g < 5 "
+        "AND t.id < u.g AND abs(t.g) >= 0"
+    )[-1].rows
+    lines = [line.strip() for (line,) in inner or []]
+    # the two-sided condition and the function call stay above the join, the rest go below
+    assert lines.index("->  Filter: t.id < u.g AND ABS(t.g) >= 0") < lines.index("->  Hash Join")
+    assert lines.index("->  Hash Join") < lines.index("->  Filter: t.id % 2 = 0")
+    assert not any("u.g < 5" in line for line in lines[: lines.index("->  Hash Join")])
+    outer = s.execute("EXPLAIN SELECT * FROM t LEFT JOIN u ON t.g = u.g WHERE t.id > 1")[-1]
+    assert outer.rows is not None
+    assert [line.strip() for (line,) in outer.rows][:2] == ["Project", "->  Filter: t.id > 1"]

@@ -1,9 +1,9 @@
 """Filter pushdown. A WHERE's condition is split into its conjuncts (ANDs and parentheses
 flattened), so that the rules after this one can take single conditions down into the scan
-below (sql.plan.rules.access_paths). A conjunct over an inner join that reads the columns of
-one side only, and is deterministic (``_MOVABLE``: no function calls, no subqueries), is
-moved below the join onto that side, where a scan can use it or filter its rows before they
-are joined.
+below (sql.plan.rules.access_paths). A conjunct over an inner (or cross) join that reads the
+columns of one side only, and is deterministic (``_MOVABLE``: no function calls, no
+subqueries), is moved below the join onto that side, where a scan can use it or filter its
+rows before they are joined.
 """
 
 from __future__ import annotations
@@ -72,13 +72,13 @@ def _side(cond: exp.Expr, scope: Scope, nleft: int) -> str | None:
 
 
 def push_below_joins(node: Node, binding: Binding) -> Node:
-    """``Where`` over an inner join: its one-sided deterministic conjuncts go below the join,
-    onto the side they read (as a ``Where`` offered to the access paths there, then a
+    """``Where`` over an inner or cross join: its one-sided deterministic conjuncts go below
+    the join, onto the side they read (as a ``Where`` offered to the access paths there, then a
     ``Filter``); other nodes stay as they are."""
     if not isinstance(node, Where) or not isinstance(node.child, HashJoin | NestedLoopJoin):
         return node
     join = node.child
-    if join.kind != "inner" or node.bound_in.columns != join.scope.columns:
+    if join.kind not in ("inner", "cross") or node.bound_in.columns != join.scope.columns:
         return node
     nleft = len(join.left.scope.columns)
     moved: dict[str, list[exp.Expr]] = {"left": [], "right": []}
