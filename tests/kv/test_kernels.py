@@ -4,6 +4,7 @@ reference (kv.kernels), and the reference agrees with the codec and the MVCC rea
 from __future__ import annotations
 
 import importlib.util
+import os
 from types import ModuleType
 from typing import Any
 
@@ -37,6 +38,7 @@ if importlib.util.find_spec("kv._kernels") is not None:
 IMPLS = pytest.mark.parametrize("impl", IMPLEMENTATIONS, ids=lambda m: m.__name__)
 
 
+@pytest.mark.skipif(bool(os.environ.get("DB9_PURE_PYTHON")), reason="the Python kernels asked for")
 def test_the_compiled_kernels_are_built_and_used() -> None:
     assert kernels.COMPILED, "kv._kernels is not built: run pip install -e ."
 
