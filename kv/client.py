@@ -159,6 +159,11 @@ class LocalKv:
     ) -> int:
         return self.storage.resolve_lock(start_ts, commit_ts, keys)
 
+    def scan_values(
+        self, start: bytes, end: bytes | None, ts: int, limit: int
+    ) -> tuple[list[bytes], bytes | None]:
+        return self.storage.scan_values(start, end, ts, limit)
+
     def scan_locks(
         self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None
     ) -> list[Lock]:
@@ -194,6 +199,7 @@ class TxnOptions:
     one_pc_max_bytes: int = 4 << 20
     batch_keys: int = 512  # keys per prewrite/commit request in 2PC
     scan_page: int = 256
+    value_batch: int = 4096  # values per batch of iter_values, after a first page of scan_page
 
 
 class TxnPhase(Enum):
@@ -331,6 +337,36 @@ class Transaction:
                 assert nxt is not None
                 yield nxt
                 nxt = next(remote, None)
+
+    def iter_values(self, start: bytes, end: bytes | None) -> Iterator[list[bytes]]:
+        """The values of ``iter_scan(start, end)`` in batches: a table scan's read. The first
+        batch is a page (a LIMIT may need no more), later ones grow to ``value_batch``."""
+        self._check_active()
+        if end is not None and end <= start:
+            return
+        backend = self._backend
+        if not isinstance(backend, LocalKv) or any(
+            start <= k and (end is None or k < end) for k in self._buffer
+        ):  # own writes to merge, or a remote store: batches of the pairs' scan
+            batch: list[bytes] = []
+            for _, value in self.iter_scan(start, end):
+                batch.append(value)
+                if len(batch) >= self._opts.value_batch:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+            return
+        page = self._opts.scan_page
+        at: bytes | None = start
+        while at is not None:
+            interrupt.check()  # a batch at a time: the scan stops when its statement is asked to
+            values, at = self._read(
+                functools.partial(backend.scan_values, at, end, self.start_ts, page)
+            )
+            if values:
+                yield values
+            page = self._opts.value_batch
 
     def _iter_remote(
         self, start: bytes, end: bytes | None, reverse: bool

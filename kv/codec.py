@@ -277,6 +277,44 @@ def decode_tuple(data: bytes) -> tuple[Value, ...]:
             append(item)
 
 
+def skip_value(data: bytes, off: int) -> int:
+    """The offset just past the value encoded at ``off``, found without decoding it."""
+    if off >= len(data):
+        raise CodecError("truncated value")
+    tag = data[off]
+    off += 1
+    if tag in (T_INT, T_FLOAT):
+        end = off + 8
+    elif tag in (T_STR, T_BYTES):
+        end = data.find(b"\x00\x01", off) + 2
+        if end < 2:
+            raise CodecError("unterminated escaped bytes")
+    elif tag == T_DECIMAL:
+        if off >= len(data):
+            raise CodecError("truncated decimal")
+        sub = data[off]
+        off += 1
+        if sub != D_POS and sub != D_NEG:
+            return off
+        end = data.find(b"\xff" if sub == D_NEG else b"\x00", off + 8) + 1
+        if end < 1:
+            raise CodecError("truncated decimal")
+    elif tag == T_TUPLE:
+        while True:
+            if off >= len(data):
+                raise CodecError("unterminated tuple")
+            if data[off] == T_END:
+                return off + 1
+            off = skip_value(data, off)
+    elif T_NULL <= tag <= T_TRUE:
+        return off
+    else:
+        raise CodecError(f"invalid type tag 0x{tag:02x}")
+    if end > len(data):
+        raise CodecError("truncated value")
+    return end
+
+
 def decode_key(data: bytes, offset: int = 0) -> tuple[Value, ...]:
     items: list[Value] = []
     while offset < len(data):

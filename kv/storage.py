@@ -145,6 +145,18 @@ class Storage:
         with self.engine.snapshot() as snap:
             return MvccReader(snap, self.links).scan(start, end, ts, limit=limit, reverse=reverse)
 
+    def scan_values(
+        self, start: bytes, end: bytes | None, ts: int, limit: int
+    ) -> tuple[list[bytes], bytes | None]:
+        """MvccReader.scan_values in one snapshot."""
+        if end is not None and end <= start:
+            return [], None
+        self._before_read(
+            ts, lambda keys: any(start <= k and (end is None or k < end) for k in keys)
+        )
+        with self.engine.snapshot() as snap:
+            return MvccReader(snap, self.links).scan_values(start, end, ts, limit)
+
     def scan_locks(
         self,
         max_ts: int,

@@ -236,7 +236,8 @@ class Compiler:
         found = self.scope.resolve(name, table)
         if found is not None:
             idx, t = found
-            return Typed(lambda r: r[idx], t, name=name)
+            # an itemgetter, not a lambda: a C call, and batch projections see the position
+            return Typed(operator.itemgetter(idx), t, name=name)
         outer = self.scope.outer
         if outer is not None:
             hit = outer.resolve(name, table)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kv.codec import decode_key, decode_prefix, decode_tuple, encode, encode_key
+from kv.codec import decode_key, decode_prefix, encode, encode_key
+from kv.kernels import decode_row, decode_rows
 from sql import layout
 from sql.catalog import IndexDef, TableDef
 from sql.types import from_storage, stored_as_is, to_storage
@@ -33,6 +34,9 @@ class RowCodec:
             and all(stored_as_is(t) for t in self.types)
             and self.positions == list(range(len(self.positions)))
         )
+        self.all_columns = self.stored_mask(None)
+        self._masks: dict[bytes | None, bytes] = {None: self.all_columns}
+        self._nothing = (None,) * len(self.positions)
 
     # rows: a "row" is a tuple of live column values in attnum order, plus the hidden row id
     # (last) for tables without a primary key.
@@ -45,14 +49,44 @@ class RowCodec:
             stored.append(("rowid", row[-1]))
         return encode(tuple(stored))
 
+    def stored_mask(self, want: bytes | None) -> bytes:
+        """Which items of a stored row to decode for the live columns ``want`` selects (all
+        if None): dropped columns never. Without a primary key every item is: the hidden row
+        id is stored last, at the width the table had when the row was written."""
+        if not self.table.primary_key:
+            return b""
+        mask = bytearray(self.width)
+        for i, pos in enumerate(self.positions):
+            mask[pos] = want is None or want[i]
+        return bytes(mask)
+
     def decode_value(self, raw: bytes) -> tuple[Any, ...]:
-        stored = decode_tuple(raw)
+        return self._convert(decode_row(raw, self.all_columns), None)
+
+    def decode_values(self, raws: list[bytes], want: bytes | None = None) -> list[tuple[Any, ...]]:
+        """``decode_value`` of each stored row, but a live column that ``want`` does not
+        select (``want[i]`` false) is left undecoded: None."""
+        mask = self._masks.get(want)
+        if mask is None:
+            mask = self._masks[want] = self.stored_mask(want)
+        if self.plain and not any(mask):  # count(*) and the like: nothing to decode
+            return [self._nothing] * len(raws)
+        stored = decode_rows(raws, mask)
+        if self.plain:
+            k = len(self.positions)
+            return [r if len(r) == k else r + (None,) * (k - len(r)) for r in stored]
+        return [self._convert(r, want) for r in stored]
+
+    def _convert(self, stored: tuple[Any, ...], want: bytes | None) -> tuple[Any, ...]:
+        """A row from its stored items (columns added after it was written are NULL)."""
         n = len(stored)
         if self.plain and n == len(self.positions):
             return stored
+        if not self.table.primary_key:
+            n -= 1  # the row id, after the columns the row was written with
         out = [
-            from_storage(stored[pos], t) if pos < n else None
-            for pos, t in zip(self.positions, self.types, strict=True)
+            from_storage(stored[pos], t) if pos < n and (want is None or want[i]) else None
+            for i, (pos, t) in enumerate(zip(self.positions, self.types, strict=True))
         ]
         if not self.table.primary_key:
             out.append(stored[-1][1])

@@ -55,6 +55,7 @@ from sql.executor.execute import iterate_plan
 from sql.plan.binder import Planner
 from sql.plan.explain import explain_plan
 from sql.plan.nodes import Plan, is_point_read
+from sql.plan.rules.columns import prune_columns
 from sql.result import Result
 from sql.scope import Context
 from sql.statements import (
@@ -918,6 +919,7 @@ class Session:
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
+            prune_columns(tree, plan.node)
             rows = self._rows_of(plan)
             if cache_key is not None and _cacheable(tree) and cache_key not in self.plan_cache:
                 cache = self.plan_cache

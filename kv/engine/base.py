@@ -58,6 +58,20 @@ class Reader(ABC):
     ) -> Iterator[tuple[bytes, bytes]]:
         """Items with ``start <= key < end`` in key order (descending when ``reverse``)."""
 
+    def iter_keys_from(self, start: bytes) -> tuple[Iterator[bytes], Callable[[], bytes]]:
+        """Every key with ``start <= key``, in order, and a function giving the value of the
+        key last yielded (read only when asked for: a scan skipping most items, as MVCC's old
+        versions, never copies their values); for a caller that stops by itself, while the
+        reader is open."""
+        current = [b""]
+
+        def keys() -> Iterator[bytes]:
+            for key, value in self.scan(start):
+                current[0] = value
+                yield key
+
+        return keys(), lambda: current[0]
+
     def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
         """The first item with ``start <= key < end``: the hot path of an MVCC point read."""
         for item in self.scan(start, end, limit=1):

@@ -178,6 +178,13 @@ class LmdbSnapshot(Snapshot):
     ) -> Iterator[tuple[bytes, bytes]]:
         return _scan_cursor(self._txn, start, end, reverse, limit)
 
+    def iter_keys_from(self, start: bytes) -> tuple[Iterator[bytes], Callable[[], bytes]]:
+        cur = self._txn.cursor()
+        if not cur.set_range(start):
+            return iter(()), cur.value
+        keys: Iterator[bytes] = cur.iternext(values=False)
+        return keys, cur.value
+
     def seek(self, start: bytes, end: bytes | None = None) -> tuple[bytes, bytes] | None:
         cur = self._txn.cursor()
         if not cur.set_range(start):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from kv.engine.base import Snapshot
 from kv.errors import KeyIsLocked
+from kv.kernels import visible_values
 from kv.mvcc import keys as K
 from kv.mvcc.records import Lock, Write, WriteKind
 
@@ -149,6 +150,30 @@ class MvccReader:
                 return overlay_scan(self, prefix, start, end, ts, limit, reverse)
         found = self.own_scan(start, end, ts, limit=limit, reverse=reverse)
         return [(k, v) for k, v in found if v is not None]
+
+    def scan_values(
+        self, start: bytes, end: bytes | None, ts: int, limit: int
+    ) -> tuple[list[bytes], bytes | None]:
+        """The values of ``scan(start, end, ts, limit=limit)`` without their keys, and the key
+        to resume at (None once the range is done): the batch read of a table scan, whose
+        visibility loop runs in kv.kernels."""
+        if self.links:  # a branch's range reads through to its parent: the pairs' scan
+            pairs = self.scan(start, end, ts, limit=limit)
+            resume = pairs[-1][0] + b"\x00" if len(pairs) >= limit else None
+            return [v for _, v in pairs], resume
+        lo, hi = K.cf_range(K.WRITE, start, end)
+        values: list[bytes] = []
+        keys, value = self.snap.iter_keys_from(lo)
+        last = visible_values(keys, value, hi, K.inverted_ts(ts), limit, values, self._load_raw)
+        resume = None if last is None else K.dec(last) + b"\x00"
+        # Locks only matter within the part of the range covered, as in own_scan.
+        for lock in self.scan_locks(start, end if resume is None else resume, max_ts=ts):
+            if lock.kind != WriteKind.LOCK:
+                raise KeyIsLocked(lock)
+        return values, resume
+
+    def _load_raw(self, key_enc: bytes, raw: bytes) -> bytes:
+        return self.load_value(key_enc, Write.decode(raw))
 
     def own_scan(
         self,

@@ -8,6 +8,9 @@ window functions, a frame end.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,7 +20,7 @@ from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
 from sql.memory import SAMPLE, Held, check_value, row_size
-from sql.plan.nodes import Aggregate, SortKey, Window, WindowSpec
+from sql.plan.nodes import Aggregate, AggSpec, SortKey, Window, WindowSpec
 from sql.scope import Row
 from sql.types import SqlType
 
@@ -101,11 +104,35 @@ class AggState:
 
 
 def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:
+    if all(_is_simple(a) for a in node.aggs):
+        groups = _simple_groups(node, ex, held)
+    else:
+        groups = _general_groups(node, ex, held)
+    if not groups and not node.has_group_by:
+        groups[()] = [AggState(a.name, a.distinct, a.rtype) for a in node.aggs]
+    for n, (key, states) in enumerate(groups.items()):
+        if not n & 1023:
+            interrupt.check()
+        values = []
+        for spec, st in zip(node.aggs, states, strict=True):
+            if spec.order:
+                st.replay_ordered([SortKey(i, d, nf) for i, (_, d, nf) in enumerate(spec.order)])
+            sep = spec.sep.fn(()) if spec.sep is not None else ","
+            values.append(st.result(sep))
+        yield tuple(unhashable(k) for k in key) + tuple(values)
+
+
+# A group: its dict entry, its key and one state per aggregate.
+def _per_group(node: Aggregate) -> int:
+    return 100 + 600 * len(node.aggs)
+
+
+def _general_groups(node: Aggregate, ex: Exec, held: Held) -> dict[tuple[Any, ...], list[AggState]]:
     groups: dict[tuple[Any, ...], list[AggState]] = {}
     keyfns = [k.fn for k in node.keys]
-    # a group: its dict entry, its key and one state per aggregate; aggregates that keep
-    # their inputs (array_agg, DISTINCT, ORDER BY) hold about the rows they were given
-    per_group = 100 + 600 * len(node.aggs)
+    per_group = _per_group(node)
+    # aggregates that keep their inputs (array_agg, DISTINCT, ORDER BY) hold about the rows
+    # they were given
     keeps = any(a.distinct or a.order or a.name in _KEEPS_INPUT for a in node.aggs)
     n = 0
     for row in ex.rows(node.child):
@@ -128,18 +155,83 @@ def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:
                 )
                 continue
             st.add(spec.arg.fn(row) if spec.arg is not None else None)
-    if not groups and not node.has_group_by:
-        groups[()] = [AggState(a.name, a.distinct, a.rtype) for a in node.aggs]
-    for n, (key, states) in enumerate(groups.items()):
-        if not n & 1023:
-            interrupt.check()
-        values = []
-        for spec, st in zip(node.aggs, states, strict=True):
-            if spec.order:
-                st.replay_ordered([SortKey(i, d, nf) for i, (_, d, nf) in enumerate(spec.order)])
-            sep = spec.sep.fn(()) if spec.sep is not None else ","
-            values.append(st.result(sep))
-        yield tuple(unhashable(k) for k in key) + tuple(values)
+    return groups
+
+
+_SIMPLE = {"count_star", "count", "sum", "avg", "min", "max"}
+_JSON = {"json", "jsonb"}
+_INTEGERS = {"smallint", "integer", "bigint"}
+
+
+def _is_simple(spec: AggSpec) -> bool:
+    return spec.name in _SIMPLE and not spec.distinct and not spec.order and spec.filter is None
+
+
+def _simple_groups(node: Aggregate, ex: Exec, held: Held) -> dict[tuple[Any, ...], list[AggState]]:
+    """The groups of count/sum/avg/min/max without DISTINCT, ORDER BY or FILTER, a batch of
+    rows at a time: each batch's argument columns are computed in one pass, then folded into
+    the running states in input order, as ``AggState.add`` would (so float and numeric sums
+    round alike)."""
+    groups: dict[tuple[Any, ...], list[AggState]] = {}
+    keyfns = [k.fn for k in node.keys]
+    per_group = _per_group(node)
+    aggs = node.aggs
+    # keys that are never arrays or JSON objects need no hashable()
+    plain_keys = all(k.type.element is None and k.type.name not in _JSON for k in node.keys)
+    for batch in ex.batches(node.child):
+        parts: dict[Any, list[Row]]
+        if not keyfns:
+            parts = {(): batch}
+        else:
+            single = len(keyfns) == 1 and plain_keys  # grouped by the value itself
+            if single:
+                keys: list[Any] = list(map(keyfns[0], batch))
+            else:
+                keys = [tuple([hashable(f(r)) for f in keyfns]) for r in batch]
+            parts = {}
+            for k, row in zip(keys, batch, strict=True):
+                rows = parts.get(k)
+                if rows is None:
+                    parts[k] = [row]
+                else:
+                    rows.append(row)
+            if single:
+                parts = {(k,): rows for k, rows in parts.items()}
+        for key, rows in parts.items():
+            states = groups.get(key)
+            if states is None:
+                states = groups[key] = [AggState(a.name, a.distinct, a.rtype) for a in aggs]
+                held.add(per_group + row_size(key))
+            for spec, st in zip(aggs, states, strict=True):
+                _fold(st, spec, rows)
+    return groups
+
+
+def _fold(st: AggState, spec: AggSpec, rows: list[Row]) -> None:
+    """``st.add`` of the aggregate's argument over ``rows``, in one pass."""
+    name = st.name
+    if name == "count_star":
+        st.count += len(rows)
+        return
+    assert spec.arg is not None
+    f = spec.arg.fn
+    values = [v for v in map(f, rows) if v is not None]
+    if not values:
+        return
+    st.count += len(values)
+    if name == "count":
+        return
+    acc = st.acc
+    if name == "min":
+        st.acc = min(values) if acc is None else min(itertools.chain((acc,), values))
+    elif name == "max":
+        st.acc = max(values) if acc is None else max(itertools.chain((acc,), values))
+    elif spec.arg.type.name in _INTEGERS:  # exact: any order of additions gives one sum
+        st.acc = sum(values, acc or 0)
+    elif acc is None:  # sum, avg: left to right from the first value, as add() does
+        st.acc = functools.reduce(operator.add, values)
+    else:
+        st.acc = functools.reduce(operator.add, values, acc)
 
 
 def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:

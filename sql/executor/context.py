@@ -59,16 +59,22 @@ def checked_cmp(cmp: Callable[[Any, Any], int]) -> Any:
 class Exec:
     """What running a plan needs: the transaction, and CTE results of this execution.
 
-    ``run`` runs a node (sql.executor.execute.execute); a node's runner calls ``rows`` on its
-    children, so the modules that run nodes need not import one another."""
+    ``run`` runs a node (sql.executor.execute.execute), ``run_batches`` runs it a batch of rows
+    at a time; a node's runner calls ``rows`` or ``batches`` on its children, so the modules
+    that run nodes need not import one another."""
 
     txn: Transaction
     run: Callable[[Node, Exec], Iterator[Row]]
+    run_batches: Callable[[Node, Exec], Iterator[list[Row]]]
     ctes: dict[int, Spool] = field(default_factory=dict)
     held: Held = field(default_factory=Held)  # what the CTE results hold, until close()
 
     def rows(self, node: Node) -> Iterator[Row]:
         return self.run(node, self)
+
+    def batches(self, node: Node) -> Iterator[list[Row]]:
+        """The rows of ``node`` in batches (sql.executor.batches), for a consumer of all."""
+        return self.run_batches(node, self)
 
     def close(self) -> None:
         for spool in self.ctes.values():

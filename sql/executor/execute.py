@@ -15,7 +15,7 @@ from typing import Any
 from kv import interrupt
 from kv.client import Transaction
 from sql.errors import InvalidParameterValue
-from sql.executor import aggregates, joins, scans, sorts
+from sql.executor import aggregates, batches, joins, scans, sorts
 from sql.executor.context import Exec, holding
 from sql.memory import SAMPLE, Held
 from sql.plan import nodes as N
@@ -47,7 +47,11 @@ def _limit(node: N.Limit, ex: Exec) -> Iterator[Row]:
     if lim is not None and lim < 0:
         raise InvalidParameterValue("LIMIT must not be negative")
     stop = None if lim is None else (off or 0) + lim
-    yield from itertools.islice(ex.rows(node.child), off or 0, stop)
+    if isinstance(node.child, N.Sort) and stop is not None and stop <= sorts.TOP_N_MAX:
+        rows = sorts.top_n(node.child, stop, ex)  # ORDER BY ... LIMIT: keep only the top
+    else:
+        rows = ex.rows(node.child)
+    yield from itertools.islice(rows, off or 0, stop)
 
 
 def _project_set(node: N.ProjectSet, ex: Exec) -> Iterator[Row]:
@@ -109,7 +113,7 @@ def execute(node: N.Node, ex: Exec) -> Iterator[Row]:
 
 def start(txn: Transaction) -> Exec:
     """A new execution in ``txn``; its ``close`` gives back what its CTE results hold."""
-    return Exec(txn, execute)
+    return Exec(txn, execute, batches.execute_batches)
 
 
 def run_plan(plan: N.Plan, outer_row: Row | None = None, limit: int | None = None) -> list[Row]:

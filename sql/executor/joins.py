@@ -57,22 +57,30 @@ def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
         held.close()
 
 
+def _hash_table(
+    node: HashJoin, ex: Exec, held: Held
+) -> tuple[list[Row], dict[tuple[Any, ...], list[tuple[int, Row]]]]:
+    """The build side's rows, and them by join key (rows with a NULL key left out)."""
+    table: dict[tuple[Any, ...], list[tuple[int, Row]]] = {}
+    # the build side: its rows, and a key, a list and an entry per row in the table
+    right_rows = held.collect(ex.rows(node.right), factor=3)
+    rk = [k.fn for k in node.right_keys]
+    for i, rrow in enumerate(right_rows):
+        if not i & 1023:
+            interrupt.check()
+        key = tuple(f(rrow) for f in rk)
+        if None not in key:  # NULL never equals anything
+            table.setdefault(key, []).append((i, rrow))
+    return right_rows, table
+
+
 def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
     if node.build_left:
         yield from _hash_join_built_left(node, ex)
         return
-    table: dict[tuple[Any, ...], list[tuple[int, Row]]] = {}
     held = Held()
     try:
-        # the build side: its rows, and a key, a list and an entry per row in the table
-        right_rows = held.collect(ex.rows(node.right), factor=3)
-        rk = [k.fn for k in node.right_keys]
-        for i, rrow in enumerate(right_rows):
-            if not i & 1023:
-                interrupt.check()
-            key = tuple(f(rrow) for f in rk)
-            if None not in key:  # NULL never equals anything
-                table.setdefault(key, []).append((i, rrow))
+        right_rows, table = _hash_table(node, ex, held)
         lk = [k.fn for k in node.left_keys]
 
         def candidates(lrow: Row) -> Iterable[tuple[int, Row]]:
@@ -111,5 +119,30 @@ def _hash_join_built_left(node: HashJoin, ex: Exec) -> Iterator[Row]:
                 row = lrow + rrow
                 if cond is None or cond(row) is True:
                     yield row
+    finally:
+        held.close()
+
+
+def inner_hash_join_batches(node: HashJoin, ex: Exec) -> Iterator[list[Row]]:
+    """The rows of an inner ``hash_join``, in the same order, a batch of the probe side at a
+    time."""
+    assert node.kind == "inner" and not node.build_left
+    held = Held()
+    try:
+        _, table = _hash_table(node, ex, held)
+        lk = [k.fn for k in node.left_keys]
+        cond = node.residual.fn if node.residual else None
+        for batch in ex.batches(node.left):
+            interrupt.check()
+            keys = [tuple([f(r) for f in lk]) for r in batch]
+            out = [
+                lrow + rrow
+                for key, lrow in zip(keys, batch, strict=True)
+                for _, rrow in table.get(key, ())
+            ]
+            if cond is not None:
+                out = [row for row in out if cond(row) is True]
+            if out:
+                yield out
     finally:
         held.close()

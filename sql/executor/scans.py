@@ -14,6 +14,7 @@ from typing import Any
 from kv import interrupt
 from kv.codec import encode
 from sql.errors import InvalidParameterValue
+from sql.executor.batches import rows_of, table_scan_batches
 from sql.executor.context import Exec, Spool, checked, hashable
 from sql.layout import prefix_end
 from sql.like import like_prefix
@@ -36,9 +37,7 @@ from sql.types import SqlType, to_storage
 
 
 def table_scan(node: TableScan, ex: Exec) -> Iterator[Row]:
-    decode = node.codec.decode_value
-    for _, raw in ex.txn.iter_scan(node.start, node.end):
-        yield decode(raw)
+    return rows_of(table_scan_batches(node, ex))
 
 
 def point_get(node: PointGet, ex: Exec) -> Iterator[Row]:

@@ -7,7 +7,9 @@ keys keep their input order (the sort is stable).
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -45,6 +47,70 @@ def sort(node: Sort, ex: Exec) -> Iterator[Row]:
         yield from checked(rows)
     finally:
         held.close()
+
+
+TOP_N_MAX = 1000  # a LIMIT above this sorts all rows
+
+
+def top_n(node: Sort, n: int, ex: Exec) -> Iterator[Row]:
+    """The first ``n`` rows in ``node``'s order (as ``sort`` would yield them, ties in input
+    order), keeping only ``n`` rows while the input streams past in batches."""
+    if n <= 0:
+        return
+    parts = _key_parts(node)
+    if parts is None:
+        cmp_key = checked_cmp(compare_rows(node.keys))
+        rows: list[Row] = []
+        for batch in ex.batches(node.child):
+            # earlier rows first: nsmallest is stable, as sorted(...)[:n] is
+            rows = heapq.nsmallest(n, itertools.chain(rows, batch), key=cmp_key)
+        yield from rows
+        return
+    first = operator.itemgetter(0)
+    best: list[tuple[tuple[Any, ...], Row]] = []
+    for batch in ex.batches(node.child):
+        keyed = zip(_batch_keys(parts, batch), batch, strict=True)
+        best = heapq.nsmallest(n, itertools.chain(best, keyed), key=first)
+    for _, row in best:
+        yield row
+
+
+_INTEGERS = {"smallint", "integer", "bigint"}
+_TEXTS = {"text", "character varying"}
+
+KeyPart = tuple[int, bool, int, Any]  # (column, negate, rank of NULL, NULL's placeholder)
+
+
+def _key_parts(node: Sort) -> list[KeyPart] | None:
+    """How to make a plain tuple that Python compares as ``compare_rows(node.keys)`` orders
+    rows: for keys of integer columns (either direction) and text (ascending) columns, each a
+    (rank, value) pair, NULL ranked first or last; None for other keys."""
+    parts: list[KeyPart] = []
+    for k in node.keys:
+        name = node.scope.columns[k.index].type.name
+        if name in _INTEGERS:
+            parts.append((k.index, k.desc, 0 if k.nulls_first else 2, 0))
+        elif name in _TEXTS and not k.desc:
+            parts.append((k.index, False, 0 if k.nulls_first else 2, ""))
+        else:
+            return None
+    return parts
+
+
+def _batch_keys(parts: list[KeyPart], batch: list[Row]) -> list[tuple[Any, ...]]:
+    """The sort keys of ``batch``'s rows, built a column at a time."""
+    cols: list[list[Any]] = []
+    for i, negate, null_rank, placeholder in parts:
+        col = list(map(operator.itemgetter(i), batch))
+        if None in col:
+            ranks = [1 if v is not None else null_rank for v in col]
+            col = [v if v is not None else placeholder for v in col]
+        else:
+            ranks = [1] * len(col)
+        if negate:
+            col = list(map(operator.neg, col))
+        cols += (ranks, col)
+    return list(zip(*cols, strict=True))
 
 
 def _first_of_each(rows: Iterator[Row], key_of: Callable[[Row], tuple[Any, ...]]) -> Iterator[Row]:

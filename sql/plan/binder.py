@@ -32,6 +32,7 @@ from sql.errors import (
 from sql.expr import Compiler, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
+from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
     AggSpec,
@@ -63,7 +64,6 @@ from sql.plan.nodes import (
 )
 from sql.plan.optimizer import optimize
 from sql.plan.rules.access_paths import index_only
-from sql.plan.rules.pushdown import and_all
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi

@@ -61,6 +61,7 @@ class TableScan(Node):
     end: bytes
     label: str = "Seq Scan"
     cond: str = ""
+    want: bytes | None = None  # live column i is decoded iff want[i] (None: all); else None
 
 
 @dataclass

@@ -61,6 +61,21 @@ def test_snapshot_does_not_see_later_writes(engine: Engine) -> None:
     assert engine.get(b"k") == b"new"
 
 
+def test_a_snapshot_lists_keys_and_reads_the_value_of_the_last_one_on_demand(
+    engine: Engine,
+) -> None:
+    put_all(engine, {bytes([c]): bytes([c]) * 2 for c in b"abcd"})
+    with engine.snapshot() as snap:
+        keys, value = snap.iter_keys_from(b"bb")
+        seen = []
+        for key in keys:
+            if key != b"c":  # a value is read only when asked for
+                seen.append((key, value()))
+        assert seen == [(b"d", b"dd")]
+        keys, _ = snap.iter_keys_from(b"e")
+        assert list(keys) == []
+
+
 def test_batch_applies_ops_in_order(engine: Engine) -> None:
     batch = WriteBatch()
     batch.put(b"k", b"1")

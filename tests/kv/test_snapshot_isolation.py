@@ -54,7 +54,9 @@ class SnapshotIsolation(RuleBasedStateMachine):
             self.kv = local_kv(self.engine)
         else:
             self.kv = self.stack.enter_context(open_backend(self.backend))
-        self.client = client(self.kv, lock_wait_s=self.lock_wait_s, one_pc_max_keys=2, batch_keys=2)
+        # Pages of 2 and batches of 3 values: scans over the five keys cross page boundaries.
+        self.client = client(self.kv, lock_wait_s=self.lock_wait_s, one_pc_max_keys=2,
+                             batch_keys=2, scan_page=2, value_batch=3)  # fmt: skip
         self.committed: dict[bytes, bytes] = {}
         self.log: list[set[bytes]] = []  # keys written by each commit, in commit order
         self.open: list[ModelTxn] = []
@@ -109,6 +111,15 @@ class SnapshotIsolation(RuleBasedStateMachine):
         if limit is not None:
             expected = expected[:limit]
         assert t.real.scan(lo, hi, limit=limit, reverse=reverse) == expected
+
+    @precondition(lambda self: self.open)
+    @rule(i=st.integers(0, 3), lo=st.sampled_from([b"", *KEYS]), hi=st.sampled_from([None, *KEYS]))
+    def scan_values_in_batches(self, i: int, lo: bytes, hi: bytes | None) -> None:
+        t = self.pick(i)
+        expected = [v for k, v in sorted(t.view().items()) if k >= lo and (hi is None or k < hi)]
+        batches = list(t.real.iter_values(lo, hi))
+        assert all(batches)
+        assert [v for b in batches for v in b] == expected
 
     @precondition(lambda self: self.open)
     @rule(i=st.integers(0, 3), key=st.sampled_from(KEYS), value=VALUES)

@@ -33,9 +33,9 @@ from sql.casts import coerce_to
 from sql.catalog import IndexDef, TableDef
 from sql.errors import FeatureNotSupported, UndefinedColumn, UndefinedTable
 from sql.expr import Compiler
+from sql.plan.conjuncts import conjuncts
 from sql.plan.nodes import Filter, KeyAlt, KeyScan, Node, PointGet, TableScan, Where
 from sql.plan.rule import Binding
-from sql.plan.rules.pushdown import conjuncts
 from sql.scope import Scope, Typed
 from sql.stats import ColumnStats, TableStats
 from sql.types import SqlType

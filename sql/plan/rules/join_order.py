@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sql.casts import comparable
+from sql.plan.conjuncts import and_all, conjuncts
 from sql.plan.nodes import (
     Filter,
     HashJoin,
@@ -23,7 +24,6 @@ from sql.plan.nodes import (
     Where,
 )
 from sql.plan.rule import Binding
-from sql.plan.rules.pushdown import and_all, conjuncts
 from sql.scope import Scope, Typed
 from sql.stats import TableStats
 
