@@ -188,7 +188,9 @@ class TxnOptions:
     lock_wait_s: float = 5.0  # how long a read waits for a live lock before giving up
     one_pc_max_keys: int = 1024
     one_pc_max_bytes: int = 4 << 20
-    batch_keys: int = 512  # keys per prewrite/commit request in 2PC
+    # Keys per prewrite/commit request in 2PC: one LMDB write transaction (and fsync) or one
+    # Raft command each, so a bulk load pays few commits; bounds how long one holds the writer.
+    batch_keys: int = 4096
     scan_page: int = 256
 
 
@@ -391,6 +393,37 @@ class Transaction:
         if self.get(key) is not None:
             raise AlreadyExists(key)
         self._buffer[key] = Mutation(Op.INSERT, key, bytes(value))
+
+    def insert_many(self, pairs: Sequence[tuple[bytes, bytes]]) -> int:
+        """``insert`` of each pair in order, with one batched read for the keys this
+        transaction has not written: returns -1 when all were buffered, else the index of the
+        first pair whose key is taken (a live value, or an earlier pair), the pairs before it
+        buffered and none from it on."""
+        self._check_active()
+        interrupt.check()
+        buffer = self._buffer
+        unseen = [k for k, _ in pairs if (m := buffer.get(k)) is None or m.op == Op.LOCK]
+        taken = self.batch_get(unseen).keys() if unseen else set()
+        for i, (key, value) in enumerate(pairs):
+            prior = buffer.get(key)
+            if prior is not None and prior.op in (Op.PUT, Op.INSERT):
+                return i
+            if prior is not None and prior.op == Op.DELETE:
+                buffer[key] = Mutation(Op.PUT, key, value)
+            elif key in taken:
+                return i
+            else:
+                buffer[key] = Mutation(Op.INSERT, key, value)
+        self._writes += len(pairs)
+        return -1
+
+    def put_many(self, pairs: Sequence[tuple[bytes, bytes]]) -> None:
+        """``put`` of each pair (keys already checked non-empty by the caller's encoding)."""
+        self._check_active()
+        buffer = self._buffer
+        for key, value in pairs:
+            buffer[key] = Mutation(Op.PUT, key, value)
+        self._writes += len(pairs)
 
     def delete(self, key: bytes) -> None:
         self._check_writable()

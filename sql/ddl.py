@@ -15,7 +15,6 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from kv.errors import AlreadyExists
 from sql import relations
 from sql import types as T
 from sql.casts import coerce_to
@@ -431,21 +430,32 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
 
 
 def _backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
+    """Write ``index``'s entry of every row, a batch at a time. A new index's id was never
+    used in this table (``TableDef.index_seq``), so the only entries under it are the ones
+    written here (or deleted by this transaction, as a rekey does): a unique index's
+    duplicates are found among them, without a read per entry."""
     txn = session.current_txn()
     probe = dataclasses.replace(table, indexes=[*table.indexes, index])
     codec = RowCodec(session.db, probe)
     lo = codec.prefix
+    seen: set[bytes] = set()
+    batch: list[tuple[bytes, bytes]] = []
     for _, raw in txn.iter_scan(lo, prefix_end(lo)):
-        row = codec.decode_value(raw)
-        key, value, unique = codec.index_entry(index, row)
+        key, value, unique = codec.index_entry(index, codec.decode_value(raw))
         if unique:
-            if txn.get(key) is not None:
+            if key in seen:
                 raise UniqueViolation(
                     f'could not create unique index "{index.name}"', detail="Key is duplicated."
                 )
-            txn.put(key, value)
-        else:
-            txn.put(key, value)
+            seen.add(key)
+        batch.append((key, value))
+        if len(batch) >= _BATCH:
+            txn.put_many(batch)
+            batch.clear()
+    txn.put_many(batch)
+
+
+_BATCH = 1000  # entries or rows a DDL rewrite buffers per call
 
 
 def _delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
@@ -936,21 +946,29 @@ def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
     rows = [(key, old_codec.decode_value(raw)) for key, raw in txn.iter_scan(lo, prefix_end(lo))]
     for key, _ in rows:
         txn.delete(key)
-    for _, row in rows:
-        values = row[:-1]  # drop the row id
-        for i in new_codec.pk_idx:
-            if values[i] is None:
-                column = new_codec.live[i].name
-                raise NotNullViolation(
-                    f'column "{column}" of relation "{new.name}" contains null values'
-                )
-        try:
-            txn.insert(new_codec.key(values), new_codec.encode_value(values))
-        except AlreadyExists:
+    # As PostgreSQL: the unique index is built first (NULL keys left out), then NOT NULL is
+    # checked over every row.
+    nulls = False
+    for at in range(0, len(rows), _BATCH):
+        pairs = []
+        for _, row in rows[at : at + _BATCH]:
+            values = row[:-1]  # drop the row id
+            if any(values[i] is None for i in new_codec.pk_idx):
+                nulls = True
+                continue
+            pairs.append((new_codec.key(values), new_codec.encode_value(values)))
+        if txn.insert_many(pairs) >= 0:
             name = next(i.name for i in new.indexes if i.primary)
             raise UniqueViolation(
                 f'could not create unique index "{name}"', detail="Key is duplicated."
-            ) from None
+            )
+    if nulls:
+        column = next(
+            new_codec.live[i].name
+            for i in new_codec.pk_idx
+            if any(row[i] is None for _, row in rows)
+        )
+        raise NotNullViolation(f'column "{column}" of relation "{new.name}" contains null values')
     for index in old.indexes:
         ilo = index_prefix(session.db, old.id, index.id)
         _delete_range(session, ilo, prefix_end(ilo))

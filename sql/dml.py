@@ -90,6 +90,15 @@ class TableWriter:
             self.session.database.sequences.nextval(_rowid_seq(self.session, self.table)),
         )
 
+    def complete_many(self, rows: list[Row]) -> list[Row]:
+        """``complete`` of a batch: its row ids reserved in one sequence transaction."""
+        if self.table.primary_key:
+            return rows
+        ids = self.session.database.sequences.nextvals(
+            _rowid_seq(self.session, self.table), len(rows)
+        )
+        return [(*r, i) for r, i in zip(rows, ids, strict=True)]
+
     def finish(self) -> None:
         """Run the queued foreign-key checks and actions, in the order they were queued."""
         while self.after:
@@ -278,6 +287,47 @@ class TableWriter:
             raise self._unique_error(pk.name, table.primary_key, row) from None
         self._add_index_entries(row)
         self._queue_parent_checks(row, None)
+
+    def insert_many(self, rows: list[Row], *, checked: bool = False) -> None:
+        """``insert`` of each row, in order and with the same errors (the first row that
+        breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
+        and buffering done a batch at a time instead of a KV call per key. ``checked``: the
+        rows passed ``check_row`` already (COPY checks each as it is read)."""
+        if not checked:
+            for n, row in enumerate(rows):
+                try:
+                    self.check_row(row)
+                except Exception:
+                    self.insert_many(rows[:n], checked=True)  # an earlier row's unique
+                    raise  # violation comes first
+        codec, txn = self.codec, self.txn
+        indexes = [i for i in self.table.indexes if not i.primary]
+        # Row-major claims: each row's key, then its unique entries, so the first pair taken
+        # belongs to the first row (and, within it, the first index) PostgreSQL reports.
+        claims: list[tuple[bytes, bytes]] = []
+        owners: list[tuple[Row, IndexDef | None]] = []
+        plain: list[tuple[bytes, bytes]] = []
+        for row in rows:
+            claims.append((codec.key(row), codec.encode_value(row)))
+            owners.append((row, None))
+            for index in indexes:
+                key, value, unique = codec.index_entry(index, row)
+                if unique:
+                    claims.append((key, value))
+                    owners.append((row, index))
+                else:
+                    plain.append((key, value))
+        bad = txn.insert_many(claims)
+        if bad >= 0:
+            row, taken = owners[bad]
+            if taken is None:
+                pk = next(i for i in self.table.indexes if i.primary)
+                raise self._unique_error(pk.name, self.table.primary_key, row)
+            raise self._unique_error(taken.name, taken.columns, row)
+        txn.put_many(plain)
+        if self.fks:
+            for row in rows:
+                self._queue_parent_checks(row, None)
 
     def _add_index_entries(self, row: Row) -> None:
         for index in self.table.indexes:
@@ -493,6 +543,8 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
     arbiters = _arbiters(writer, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
     returning = _returning(session, table, tree, ctx, table_scope(table, alias))
+    if conflict is None:
+        return _insert_all(writer, rows_in, names, positions, defaults, returning)
     out_rows = []
     touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
     count = 0
@@ -532,6 +584,51 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
     if returning:
         return Result(tag, returning[0], out_rows)
     return Result(tag)
+
+
+def _insert_all(
+    writer: TableWriter,
+    rows_in: list[list[Any]],
+    names: list[str],
+    positions: dict[str, int],
+    defaults: dict[str, Typed],
+    returning: tuple[list[tuple[str, T.SqlType]], list[Callable[[Row], Any]]] | None,
+) -> Result:
+    """A plain INSERT (no ON CONFLICT): rows completed and written ``INSERT_BATCH`` at a time."""
+    live = writer.live
+    slots = [positions[n] for n in names]
+    direct = slots == list(range(len(live)))
+    # A default that calls a function (nextval above all) runs row by row, as PostgreSQL's
+    # does: a statement failing at row n has drawn n values, not a batch's worth.
+    step = 1 if any(c.default and "(" in c.default for c in live) else INSERT_BATCH
+    count = 0
+    out_rows: list[Row] = []
+    for at in range(0, len(rows_in), step):
+        batch: list[Row] = []
+        for values in rows_in[at : at + step]:
+            if direct and _DEFAULT not in values:
+                batch.append(tuple(values))
+                continue
+            full: list[Any] = [_DEFAULT] * len(live)
+            for i, v in zip(slots, values, strict=True):
+                full[i] = v
+            for i, c in enumerate(live):
+                if full[i] is _DEFAULT:
+                    full[i] = defaults[c.name].fn(())
+            batch.append(tuple(full))
+        rows = writer.complete_many(batch)
+        writer.insert_many(rows)
+        count += len(rows)
+        if returning:
+            out_rows.extend(tuple(f(row) for f in returning[1]) for row in rows)
+    writer.finish()
+    tag = f"INSERT 0 {count}"
+    if returning:
+        return Result(tag, returning[0], out_rows)
+    return Result(tag)
+
+
+INSERT_BATCH = 1000
 
 
 def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kv.codec import decode_prefix, decode_tuple, encode, encode_key
+from kv.codec import decode_prefix, decode_tuple, encode, encode_fast, encode_key
 from sql import layout
 from sql.catalog import IndexDef, TableDef
 from sql.types import from_storage, stored_as_is, to_storage
 
 ROWID = "ctid"  # the hidden key column of a table without a primary key
+_ROWID_HEAD = b"\x09" + encode("rowid")  # the stored ("rowid", id) pair, less its id and end
 
 
 class RowCodec:
@@ -33,16 +34,39 @@ class RowCodec:
             and self.positions == list(range(len(self.positions)))
         )
 
+        # Per stored slot: the live column whose value goes there (None: a dropped column),
+        # and whether its value is stored as it is (no ``to_storage`` call).
+        slot_of: list[int | None] = [None] * self.width
+        for i, pos in enumerate(self.positions):
+            slot_of[pos] = i
+        self._slots = [(i, i is not None and stored_as_is(self.types[i])) for i in slot_of]
+        # The row's index when the key is one value stored as it is (the row id included).
+        self._single_plain_pk: int | None = None
+        if not table.primary_key:
+            self._single_plain_pk = -1
+        elif len(self.pk_idx) == 1 and stored_as_is(self.types[self.pk_idx[0]]):
+            self._single_plain_pk = self.pk_idx[0]
+
     # rows: a "row" is a tuple of live column values in attnum order, plus the hidden row id
     # (last) for tables without a primary key.
 
     def encode_value(self, row: tuple[Any, ...]) -> bytes:
-        stored: list[Any] = [None] * self.width
-        for pos, t, v in zip(self.positions, self.types, row, strict=False):
-            stored[pos] = to_storage(v, t, exact=True)
+        """``encode`` of the stored tuple (values by attnum, NULL for dropped columns, the
+        row id last), built from each value's encoding: the tuple's bytes are its items'
+        between a tag and a terminator (kv/codec.py)."""
+        types = self.types
+        parts = [b"\x09"]
+        for i, plain in self._slots:
+            if i is None:
+                parts.append(b"\x01")
+            elif plain:
+                parts.append(encode_fast(row[i]))
+            else:
+                parts.append(encode(to_storage(row[i], types[i], exact=True)))
         if not self.table.primary_key:
-            stored.append(("rowid", row[-1]))
-        return encode(tuple(stored))
+            parts += (_ROWID_HEAD, encode_fast(row[-1]), b"\x00")
+        parts.append(b"\x00")
+        return b"".join(parts)
 
     def decode_value(self, raw: bytes) -> tuple[Any, ...]:
         stored = decode_tuple(raw)
@@ -63,6 +87,8 @@ class RowCodec:
         return tuple(to_storage(row[i], self.types[i]) for i in self.pk_idx)
 
     def key(self, row: tuple[Any, ...]) -> bytes:
+        if self._single_plain_pk is not None:
+            return self.prefix + encode_fast(row[self._single_plain_pk])
         return self.prefix + encode_key(*self.pk_values(row))
 
     def key_for_pk(self, pk: tuple[Any, ...]) -> bytes:

@@ -38,6 +38,12 @@ def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: in
         if lock.start_ts == start_ts:
             return False
         raise KeyIsLocked(lock)
+    lo, hi = K.versions_range(K.WRITE, key_enc)
+    if reader.snap.seek(lo, hi) is None:  # never written (a bulk load's keys): one seek
+        inserts = m.op in (Op.INSERT, Op.CHECK_NOT_EXISTS)
+        if inserts and reader.links and overlay_exists(reader, m.key):
+            raise AlreadyExists(m.key)  # a branch inherits its parent's rows
+        return True
     if m.op in (Op.INSERT, Op.CHECK_NOT_EXISTS):
         # Uniqueness is checked against the newest committed value, not our snapshot: as in
         # PostgreSQL, a concurrent insert of the same key is a unique violation.
@@ -48,7 +54,6 @@ def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: in
             raise AlreadyExists(m.key)
         if newest is None and reader.links and overlay_exists(reader, m.key):
             raise AlreadyExists(m.key)  # a branch inherits its parent's rows
-    lo, _ = K.versions_range(K.WRITE, key_enc)
     hi = K.write_key(key_enc, start_ts) + b"\x00"  # every record with commit_ts >= start_ts
     for ek, raw in reader.snap.scan(lo, hi):
         commit_ts = K.split_versioned(ek)[1]
