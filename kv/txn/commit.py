@@ -7,7 +7,15 @@ from collections.abc import Callable, Sequence
 from kv.errors import InvalidArgument, TxnLockNotFound
 from kv.mvcc import keys as K
 from kv.mvcc.reader import MvccReader
-from kv.mvcc.records import SHORT_VALUE_MAX, Mutation, Op, Write, WriteKind
+from kv.mvcc.records import (
+    SHORT_VALUE_MAX,
+    Mutation,
+    Op,
+    Write,
+    WriteKind,
+    committed_write,
+    lock_start_ts,
+)
 from kv.mvcc.writer import MvccWriter
 from kv.txn.prewrite import check_mutation, validate
 
@@ -27,11 +35,12 @@ def commit(
     """
     if commit_ts <= start_ts:
         raise InvalidArgument(f"commit_ts {commit_ts} must be greater than start_ts {start_ts}")
+    get, put = reader.snap.get, writer.batch.put
     for key in keys:
         key_enc = K.enc(key)
-        lock = reader.load_lock(key, key_enc)
-        if lock is not None and lock.start_ts == start_ts:
-            writer.put_write(key_enc, commit_ts, Write(lock.kind, start_ts, lock.short_value))
+        raw = get(K.LOCK + key_enc)
+        if raw is not None and lock_start_ts(raw) == start_ts:
+            put(K.write_key(key_enc, commit_ts), committed_write(raw))
             writer.unlock(key_enc)
             continue
         record = reader.txn_record(key_enc, start_ts)

@@ -95,6 +95,14 @@ def prewrite(
     txn_size: int = 0,
 ) -> None:
     validate(mutations, start_ts)
+    # Every lock of the request shares its head (kind aside): encoded once per kind, a lock is
+    # its head plus the short value's tail, as ``Lock.encode`` lays it out.
+    heads: dict[WriteKind, bytes] = {
+        kind: Lock(b"", primary, start_ts, lock_ttl_ms, kind, None, txn_size).encode()
+        for kind in WriteKind
+        if kind != WriteKind.ROLLBACK
+    }
+    put = writer.batch.put
     for m in mutations:
         key_enc = K.enc(m.key)
         if not check_mutation(reader, m, key_enc, start_ts):
@@ -102,10 +110,10 @@ def prewrite(
         if m.op == Op.CHECK_NOT_EXISTS:
             continue
         kind = _LOCK_KIND[m.op]
-        short: bytes | None = None
-        if kind == WriteKind.PUT:
-            if len(m.value) <= SHORT_VALUE_MAX:
-                short = m.value
-            else:
-                writer.put_value(key_enc, start_ts, m.value)
-        writer.put_lock(key_enc, Lock(m.key, primary, start_ts, lock_ttl_ms, kind, short, txn_size))
+        if kind != WriteKind.PUT:
+            put(K.LOCK + key_enc, heads[kind])
+        elif len(m.value) <= SHORT_VALUE_MAX:
+            put(K.LOCK + key_enc, heads[kind] + b"\x01" + m.value)
+        else:
+            writer.put_value(key_enc, start_ts, m.value)
+            put(K.LOCK + key_enc, heads[kind])
