@@ -3,11 +3,19 @@ PostgreSQL: the same rows, and on a failure part-way the same SQLSTATE with noth
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
 import psycopg
 import pytest
 
+from kv.client import LocalKv, TxnClient, TxnOptions
 from kv.errors import Db9Error
 from sql.copy import parse_copy
+from sql.database import Database
+from sql.errors import QueryCanceled, UniqueViolation
+from sql.session import Session
 from sql.statements import split_statements
 from tests.sql.differential import Differ, Outcome
 
@@ -199,3 +207,117 @@ def test_every_type_round_trips_through_copy(differ: Differ, type_: str, values:
             copy.write(data.encode())
         differ.check("SELECT i, v FROM t ORDER BY i")
         differ.check("DELETE FROM t")
+
+
+# -- large transactions: writes spilled to disk, visible only at commit ------------------------
+
+
+def _spilling_session(tmp_path: Path, spill_keys: int = 1000) -> Session:
+    options = TxnOptions(spill_keys=spill_keys, spill_dir=str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir(parents=True)
+    kv = LocalKv.open(str(tmp_path / "store"), sync=False)
+    s = Session(Database(TxnClient(kv, options), b"\x00\x0f"))
+    s.execute("CREATE TABLE m (id int PRIMARY KEY, k int UNIQUE, note text)")
+    return s
+
+
+def _copy_pieces(rows: range, bad_at: int | None = None) -> Iterator[bytes]:
+    """COPY data made as it is sent, 500 rows a piece (never held whole)."""
+    for at in range(rows.start, rows.stop, 500):
+        lines = []
+        for i in range(at, min(at + 500, rows.stop)):
+            k = "x" if i == bad_at else str(i)
+            lines.append(f"{i}\t{k}\tnote number {i:06d} {'.' * 60}\n")
+        yield "".join(lines).encode()
+
+
+def _copy_m(s: Session, pieces: Iterable[bytes]) -> str:
+    (stmt,) = split_statements("COPY m FROM STDIN")
+    assert stmt.utility is not None
+    return s.copy_in(parse_copy(stmt.utility[1], stmt.text), pieces).tag
+
+
+def _peak_copy(tmp_path: Path, rows: int) -> int:
+    s = _spilling_session(tmp_path)
+    tracemalloc.start()
+    try:
+        assert _copy_m(s, _copy_pieces(range(rows))) == f"COPY {rows}"
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_large_copy_holds_a_bounded_amount_of_memory(tmp_path: Path) -> None:
+    small = _peak_copy(tmp_path / "a", 5_000)
+    large = _peak_copy(tmp_path / "b", 40_000)
+    # Eight times the rows: a buffered transaction holds eight times the writes; a spilling
+    # one holds the same at most (a spill's worth, a commit batch) plus a little.
+    assert large < 1.5 * small, (small, large)
+
+
+def test_readers_never_see_a_spilled_copy_before_it_commits(tmp_path: Path) -> None:
+    s = _spilling_session(tmp_path)
+    reader = Session(s.database)
+    seen: list[object] = []
+
+    def pieces() -> Iterator[bytes]:
+        for n, piece in enumerate(_copy_pieces(range(10_000))):
+            if n == 15:  # 7,500 rows written: spilled 7 times
+                assert s.current_txn().write_count >= 7_000
+                seen.append(reader.execute("SELECT count(*) FROM m")[-1].rows)
+                seen.append(reader.execute("SELECT * FROM m WHERE id = 10")[-1].rows)
+            yield piece
+
+    assert _copy_m(s, pieces()) == "COPY 10000"
+    assert seen == [[(0,)], []]
+    assert reader.execute("SELECT count(*), count(DISTINCT k) FROM m")[-1].rows == [
+        (10_000, 10_000)
+    ]
+    assert not any((tmp_path / "spill").iterdir())  # the spill went with the transaction
+
+
+@pytest.mark.parametrize(
+    ("failure", "sqlstate"),
+    [("bad value", "22P02"), ("duplicate", "23505"), ("cancel", "57014")],
+)
+def test_a_spilled_copy_failing_late_keeps_nothing(
+    tmp_path: Path, failure: str, sqlstate: str
+) -> None:
+    s = _spilling_session(tmp_path)
+    s.execute("INSERT INTO m VALUES (1, 1, 'kept')")
+
+    def pieces() -> Iterator[bytes]:
+        yield from _copy_pieces(range(2, 9_000), bad_at=8_500 if failure == "bad value" else None)
+        if failure == "duplicate":
+            yield b"9000\t3\tk=3 was taken 9,000 rows ago\n"
+        if failure == "cancel":
+            raise QueryCanceled("COPY from stdin failed: cancelled by the client")
+
+    with pytest.raises(Db9Error) as info:
+        _copy_m(s, pieces())
+    assert info.value.sqlstate == sqlstate
+    assert s.execute("SELECT id, k, note FROM m")[-1].rows == [(1, 1, "kept")]
+    assert not any((tmp_path / "spill").iterdir())
+    assert _copy_m(s, _copy_pieces(range(2, 3_000))) == "COPY 2998"  # the keys are free
+    assert s.execute("SELECT count(*) FROM m")[-1].rows == [(2999,)]
+
+
+def test_a_spilled_transaction_reads_its_own_writes(tmp_path: Path) -> None:
+    s = _spilling_session(tmp_path, spill_keys=100)
+    s.execute("BEGIN")
+    _copy_m(s, _copy_pieces(range(3_000)))
+    s.execute("DELETE FROM m WHERE id % 2 = 0")
+    s.execute("UPDATE m SET note = 'odd' WHERE id < 1000")
+    s.execute("INSERT INTO m SELECT id + 1, k + 1, 'even again' FROM m WHERE id >= 1000")
+    with pytest.raises(UniqueViolation):
+        s.execute("INSERT INTO m VALUES (5, 99999, 'taken')")
+    s.execute("ROLLBACK")
+    s.execute("BEGIN")
+    _copy_m(s, _copy_pieces(range(3_000)))
+    s.execute("DELETE FROM m WHERE id % 2 = 0")
+    s.execute("UPDATE m SET note = 'odd' WHERE id < 1000")
+    s.execute("INSERT INTO m SELECT id + 1, k + 1, 'even again' FROM m WHERE id >= 1000")
+    s.execute("COMMIT")
+    got = s.execute("SELECT count(*), sum(id), count(*) FILTER (WHERE note = 'odd') FROM m")
+    # the odd rows, and the even ones from 1002 on inserted again
+    assert got[-1].rows == [(2_500, sum(range(1, 3000, 2)) + sum(range(1002, 3001, 2)), 500)]
