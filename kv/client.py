@@ -458,11 +458,11 @@ class Transaction:
         if not key:
             raise InvalidArgument("empty key")
         prior = self._own(key)
-        if prior is not None and prior.op == Op.INSERT:
-            # inserted and deleted in this transaction: nothing to do
-            if self._buffer.pop(key, None) is None and self._spill is not None:
-                self._spill.discard(key)
+        if prior is not None and prior.op == Op.INSERT and key in self._buffer:
+            del self._buffer[key]  # inserted and deleted in this transaction: nothing to do
             return
+        # (A spilled insert is shadowed by a delete instead: the spill is never changed in
+        # place, so rolling back to a savepoint restores the buffer alone.)
         self._buffer[key] = Mutation(Op.DELETE, key)
         self._maybe_spill()
 

@@ -41,12 +41,6 @@ class SpilledWrites:
         self._engine.write_batch(batch)
         self.count = self._engine.stats().entries
 
-    def discard(self, key: bytes) -> None:
-        batch = WriteBatch()
-        batch.delete(key)
-        self._engine.write_batch(batch)
-        self.count = self._engine.stats().entries
-
     def get(self, key: bytes) -> Mutation | None:
         raw = self._engine.get(key)
         return None if raw is None else Mutation(Op(raw[0]), key, raw[1:])

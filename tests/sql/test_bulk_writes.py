@@ -321,3 +321,21 @@ def test_a_spilled_transaction_reads_its_own_writes(tmp_path: Path) -> None:
     got = s.execute("SELECT count(*), sum(id), count(*) FILTER (WHERE note = 'odd') FROM m")
     # the odd rows, and the even ones from 1002 on inserted again
     assert got[-1].rows == [(2_500, sum(range(1, 3000, 2)) + sum(range(1002, 3001, 2)), 500)]
+
+
+def test_rolling_back_to_a_savepoint_after_a_spill_restores_the_spilled_rows(
+    tmp_path: Path,
+) -> None:
+    s = _spilling_session(tmp_path, spill_keys=100)
+    s.execute("BEGIN")
+    _copy_m(s, _copy_pieces(range(1_000)))
+    s.execute("SAVEPOINT a")
+    s.execute("DELETE FROM m WHERE id < 500")
+    s.execute("INSERT INTO m SELECT id + 1000, k + 1000, 'more' FROM m")  # no spill: a savepoint
+    assert s.execute("SELECT count(*) FROM m")[-1].rows == [(1_000,)]
+    s.execute("ROLLBACK TO SAVEPOINT a")
+    assert s.execute("SELECT count(*), sum(id) FROM m")[-1].rows == [(1_000, sum(range(1_000)))]
+    s.execute("RELEASE SAVEPOINT a")
+    s.execute("DELETE FROM m WHERE id >= 900")
+    s.execute("COMMIT")
+    assert s.execute("SELECT count(*), sum(id) FROM m")[-1].rows == [(900, sum(range(900)))]
