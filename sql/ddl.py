@@ -939,36 +939,46 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
 
 def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
     """A table gains a primary key: move every row from its hidden row id to its key, and
-    rebuild the indexes, whose entries end with the row key."""
+    rebuild the indexes, whose entries end with the row key.
+
+    Rows are moved as they are scanned (the scan reads the transaction's writes as they were
+    when it began). Old and new keys share the table's prefix, so a key may be both: an old
+    key already holding a moved row is not deleted, and a new row replaces whatever it finds.
+    Every row of the table is one of the old rows, so a new key is taken only by another new
+    one (a row committed meanwhile by someone else fails the prewrite).
+    """
     txn = session.current_txn()
     old_codec, new_codec = RowCodec(session.db, old), RowCodec(session.db, new)
     lo = old_codec.prefix
-    rows = [(key, old_codec.decode_value(raw)) for key, raw in txn.iter_scan(lo, prefix_end(lo))]
-    for key, _ in rows:
-        txn.delete(key)
-    # As PostgreSQL: the unique index is built first (NULL keys left out), then NOT NULL is
-    # checked over every row.
-    nulls = False
-    for at in range(0, len(rows), _BATCH):
-        pairs = []
-        for _, row in rows[at : at + _BATCH]:
-            values = row[:-1]  # drop the row id
-            if any(values[i] is None for i in new_codec.pk_idx):
-                nulls = True
-                continue
-            pairs.append((new_codec.key(values), new_codec.encode_value(values)))
-        if txn.insert_many(pairs) >= 0:
+    moved: set[bytes] = set()
+    null_column: str | None = None
+    batch: list[tuple[bytes, bytes]] = []
+    for key, raw in txn.iter_scan(lo, prefix_end(lo)):
+        values = old_codec.decode_value(raw)[:-1]  # drop the row id
+        if key not in moved:
+            txn.delete(key)
+        # As PostgreSQL: the unique index is built first (NULL keys left out), then NOT NULL
+        # is checked.
+        nulls = [i for i in new_codec.pk_idx if values[i] is None]
+        if nulls:
+            null_column = null_column or new_codec.live[nulls[0]].name
+            continue
+        new_key = new_codec.key(values)
+        if new_key in moved:
             name = next(i.name for i in new.indexes if i.primary)
             raise UniqueViolation(
                 f'could not create unique index "{name}"', detail="Key is duplicated."
             )
-    if nulls:
-        column = next(
-            new_codec.live[i].name
-            for i in new_codec.pk_idx
-            if any(row[i] is None for _, row in rows)
+        moved.add(new_key)
+        batch.append((new_key, new_codec.encode_value(values)))
+        if len(batch) >= _BATCH:
+            txn.put_many(batch)
+            batch.clear()
+    txn.put_many(batch)
+    if null_column is not None:
+        raise NotNullViolation(
+            f'column "{null_column}" of relation "{new.name}" contains null values'
         )
-        raise NotNullViolation(f'column "{column}" of relation "{new.name}" contains null values')
     for index in old.indexes:
         ilo = index_prefix(session.db, old.id, index.id)
         _delete_range(session, ilo, prefix_end(ilo))

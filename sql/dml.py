@@ -79,6 +79,8 @@ class TableWriter:
             if fk.kind == "f" and fk.ref_table == qualified
         ]
         self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
+        self._ids = range(0)  # row ids reserved and not yet used (complete_many)
+        self._block = 0
         self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
 
     def complete(self, values: Row) -> Row:
@@ -91,12 +93,20 @@ class TableWriter:
         )
 
     def complete_many(self, rows: list[Row]) -> list[Row]:
-        """``complete`` of a batch: its row ids reserved in one sequence transaction."""
+        """``complete`` of a batch. Row ids are reserved a block at a time, each block twice
+        the last (up to ``ROWID_BLOCK_MAX``): one sequence commit per block, not per batch;
+        the ones a statement leaves unused are never used (row ids need not be dense)."""
         if self.table.primary_key:
             return rows
-        ids = self.session.database.sequences.nextvals(
-            _rowid_seq(self.session, self.table), len(rows)
-        )
+        n = len(rows)
+        if len(self._ids) < n:
+            self._block = min(ROWID_BLOCK_MAX, max(n, 2 * self._block))
+            seq = _rowid_seq(self.session, self.table)
+            fresh = self.session.database.sequences.nextvals(seq, max(n, self._block))
+            if self._ids and self._ids.stop == fresh.start:
+                fresh = range(self._ids.start, fresh.stop)
+            self._ids = fresh
+        ids, self._ids = self._ids[:n], self._ids[n:]
         return [(*r, i) for r, i in zip(rows, ids, strict=True)]
 
     def finish(self) -> None:
@@ -307,9 +317,14 @@ class TableWriter:
         claims: list[tuple[bytes, bytes]] = []
         owners: list[tuple[Row, IndexDef | None]] = []
         plain: list[tuple[bytes, bytes]] = []
+        # A row id is fresh from its sequence, never handed out twice: its key needs no claim.
+        keyed = bool(self.table.primary_key)
         for row in rows:
-            claims.append((codec.key(row), codec.encode_value(row)))
-            owners.append((row, None))
+            if keyed:
+                claims.append((codec.key(row), codec.encode_value(row)))
+                owners.append((row, None))
+            else:
+                plain.append((codec.key(row), codec.encode_value(row)))
             for index in indexes:
                 key, value, unique = codec.index_entry(index, row)
                 if unique:
@@ -629,6 +644,7 @@ def _insert_all(
 
 
 INSERT_BATCH = 1000
+ROWID_BLOCK_MAX = 1 << 16
 
 
 def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:

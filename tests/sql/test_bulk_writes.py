@@ -339,3 +339,16 @@ def test_rolling_back_to_a_savepoint_after_a_spill_restores_the_spilled_rows(
     s.execute("DELETE FROM m WHERE id >= 900")
     s.execute("COMMIT")
     assert s.execute("SELECT count(*), sum(id) FROM m")[-1].rows == [(900, sum(range(900)))]
+
+
+def test_a_primary_key_added_in_the_transaction_that_loaded_the_rows(differ: Differ) -> None:
+    # Row ids and keys overlap (both count from 1, reversed here): every old key is a new one.
+    differ.check(
+        "BEGIN; CREATE TABLE r (a int NOT NULL, b text); "
+        "INSERT INTO r SELECT 3001 - g, 'b' || g FROM generate_series(1, 3000) g; "
+        "DELETE FROM r WHERE a % 10 = 0; UPDATE r SET b = 'u' WHERE a % 7 = 0; "
+        "ALTER TABLE r ADD PRIMARY KEY (a); INSERT INTO r VALUES (3001, 'x'); COMMIT"
+    )
+    differ.check("SELECT count(*), sum(a), count(*) FILTER (WHERE b = 'u') FROM r")
+    assert differ.check("INSERT INTO r VALUES (7, 'dup')").sqlstate == "23505"
+    differ.check("SELECT a, b FROM r WHERE a BETWEEN 5 AND 15 ORDER BY a")
