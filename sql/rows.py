@@ -40,6 +40,8 @@ class RowCodec:
         for i, pos in enumerate(self.positions):
             slot_of[pos] = i
         self._slots = [(i, i is not None and stored_as_is(self.types[i])) for i in slot_of]
+        # Per index id: (the index, its key prefix, its columns' row positions, fast path).
+        self._index_shapes: dict[int, tuple[IndexDef, bytes, list[int], bool]] = {}
         # The row's index when the key is one value stored as it is (the row id included).
         self._single_plain_pk: int | None = None
         if not table.primary_key:
@@ -103,17 +105,29 @@ class RowCodec:
 
     def index_entry(self, index: IndexDef, row: tuple[Any, ...]) -> tuple[bytes, bytes, bool]:
         """(key, value, unique_check): unique entries without NULLs omit the pk from the key."""
-        cols = self.index_columns(index)
-        values = [to_storage(row[i], self.types[i]) for i in cols]
-        prefix = layout.index_prefix(self.db, self.table.id, index.id)
-        head = b"".join(
-            encode(v, descending=bool(index.descending and index.descending[n]))
-            for n, v in enumerate(values)
-        )
-        pk = encode_key(*self.pk_values(row))
+        shape = self._index_shapes.get(index.id)
+        if shape is None or shape[0] is not index:
+            shape = self._index_shapes[index.id] = self._index_shape(index)
+        _, prefix, cols, fast = shape
+        if fast:  # ascending columns stored as they are: encode_fast of the values
+            values = [row[i] for i in cols]
+            head = b"".join([encode_fast(v) for v in values])
+        else:
+            values = [to_storage(row[i], self.types[i]) for i in cols]
+            head = b"".join(
+                encode(v, descending=bool(index.descending and index.descending[n]))
+                for n, v in enumerate(values)
+            )
+        single = self._single_plain_pk
+        pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
         if index.unique and None not in values:
             return prefix + head, pk, True
         return prefix + head + pk, b"", False
+
+    def _index_shape(self, index: IndexDef) -> tuple[IndexDef, bytes, list[int], bool]:
+        cols = self.index_columns(index)
+        fast = not any(index.descending or ()) and all(stored_as_is(self.types[i]) for i in cols)
+        return index, layout.index_prefix(self.db, self.table.id, index.id), cols, fast
 
     def index_bounds(self, index: IndexDef, values: list[Any]) -> bytes:
         """Key prefix of the entries whose leading columns equal ``values`` (storage form)."""
