@@ -545,13 +545,16 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
                 else "INSERT has more target columns than expressions"
             )
 
-        for got in run_plan(plan):
-            rows_in.append(
-                [
-                    cast_value(v, c.type, t, explicit=False)
-                    for v, c, t in zip(got, plan.columns, types, strict=True)
-                ]
-            )
+        # A column already of its target type needs no cast (INSERT ... SELECT of a copy).
+        casts = [
+            None if c.type == t else partial(_assign, c.type, t)
+            for c, t in zip(plan.columns, types, strict=True)
+        ]
+        if not any(casts):
+            rows_in.extend(list(got) for got in run_plan(plan))
+        else:
+            for got in run_plan(plan):
+                rows_in.append([v if f is None else f(v) for v, f in zip(got, casts, strict=True)])
     else:  # DEFAULT VALUES
         rows_in.append([_DEFAULT] * len(names))
     conflict = tree.args.get("conflict")
@@ -599,6 +602,10 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
     if returning:
         return Result(tag, returning[0], out_rows)
     return Result(tag)
+
+
+def _assign(src: T.SqlType, dst: T.SqlType, v: Any) -> Any:
+    return cast_value(v, src, dst, explicit=False)
 
 
 def _insert_all(
