@@ -28,6 +28,7 @@ from kv.errors import (
 )
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.records import Lock, Mutation, Op
+from kv.spill import SpilledWrites
 from kv.storage import Storage
 from kv.tso import TimestampOracle
 from kv.txn.cleanup import TxnState, TxnStatus
@@ -197,7 +198,13 @@ class TxnOptions:
     lock_wait_s: float = 5.0  # how long a read waits for a live lock before giving up
     one_pc_max_keys: int = 1024
     one_pc_max_bytes: int = 4 << 20
-    batch_keys: int = 512  # keys per prewrite/commit request in 2PC
+    # Keys per prewrite/commit request in 2PC: one LMDB write transaction (and fsync) or one
+    # Raft command each, so a bulk load pays few commits; bounds how long one holds the writer.
+    batch_keys: int = 4096
+    # Buffered keys past which a transaction moves its writes to a local file (kv/spill.py),
+    # so a bulk load's memory does not grow with its input; where (None: the temp directory).
+    spill_keys: int = 50_000
+    spill_dir: str | None = None
     scan_page: int = 256
     value_batch: int = 4096  # values per batch of iter_values, after a first page of scan_page
 
@@ -268,6 +275,9 @@ class Transaction:
         self.commit_ts = 0
         self.state = TxnPhase.ACTIVE
         self._buffer: dict[bytes, Mutation] = {}
+        # Writes moved out of memory when the buffer grew past ``spill_keys`` (kv/spill.py);
+        # ``_buffer`` shadows them (a key's newer mutation is in the buffer).
+        self._spill: SpilledWrites | None = None
         self._savepoints: list[dict[bytes, Mutation]] = []
         self._writes = 0  # for an interrupt check every 256 writes (DML, COPY, index builds)
 
@@ -280,9 +290,16 @@ class Transaction:
     def _read(self, action: Callable[[], T]) -> T:
         return self._client.resolver.retry_locked(action, self._opts.lock_wait_s)
 
+    def _own(self, key: bytes) -> Mutation | None:
+        """This transaction's buffered mutation of ``key``, in memory or spilled."""
+        m = self._buffer.get(key)
+        if m is None and self._spill is not None:
+            m = self._spill.get(key)
+        return m
+
     def get(self, key: bytes) -> bytes | None:
         self._check_active()
-        m = self._buffer.get(key)
+        m = self._own(key)
         if m is not None and m.op != Op.LOCK:
             return None if m.op == Op.DELETE else m.value
         try:
@@ -296,7 +313,7 @@ class Transaction:
         out: dict[bytes, bytes] = {}
         remote: list[bytes] = []
         for key in keys:
-            m = self._buffer.get(key)
+            m = self._own(key)
             if m is None or m.op == Op.LOCK:
                 remote.append(key)
             elif m.op != Op.DELETE:
@@ -312,21 +329,18 @@ class Transaction:
         self._check_active()
         if end is not None and end <= start:
             return
-        local = sorted(k for k in self._buffer if k >= start and (end is None or k < end))
-        if reverse:
-            local.reverse()
+        local = self._own_range(start, end, reverse)
+        own = next(local, None)
         remote = self._iter_remote(start, end, reverse)
-        li = 0
         nxt = next(remote, None)
-        while nxt is not None or li < len(local):
-            if li < len(local) and (
-                nxt is None or (local[li] < nxt[0]) != reverse or local[li] == nxt[0]
+        while nxt is not None or own is not None:
+            if own is not None and (
+                nxt is None or (own.key < nxt[0]) != reverse or own.key == nxt[0]
             ):
-                key = local[li]
-                li += 1
+                m, key = own, own.key
+                own = next(local, None)
                 if nxt is not None and nxt[0] == key:
                     nxt = next(remote, None)
-                m = self._buffer[key]
                 if m.op == Op.LOCK:
                     value = self.get(key)
                     if value is not None:
@@ -345,8 +359,10 @@ class Transaction:
         if end is not None and end <= start:
             return
         backend = self._backend
-        if not isinstance(backend, LocalKv) or any(
-            start <= k and (end is None or k < end) for k in self._buffer
+        if (
+            not isinstance(backend, LocalKv)
+            or self._spill is not None
+            or any(start <= k and (end is None or k < end) for k in self._buffer)
         ):  # own writes to merge, or a remote store: batches of the pairs' scan
             batch: list[bytes] = []
             for _, value in self.iter_scan(start, end):
@@ -367,6 +383,18 @@ class Transaction:
             if values:
                 yield values
             page = self._opts.value_batch
+
+    def _own_range(self, start: bytes, end: bytes | None, reverse: bool) -> Iterator[Mutation]:
+        """This transaction's mutations in ``[start, end)`` in key order (or reversed), as
+        they were when the scan began, the in-memory ones shadowing spilled ones."""
+        mem = sorted(k for k in self._buffer if k >= start and (end is None or k < end))
+        if reverse:
+            mem.reverse()
+        snapshot = [self._buffer[k] for k in mem]
+        if self._spill is None:
+            yield from snapshot
+            return
+        yield from _merge(iter(snapshot), self._spill.scan(start, end, reverse=reverse), reverse)
 
     def _iter_remote(
         self, start: bytes, end: bytes | None, reverse: bool
@@ -416,11 +444,12 @@ class Transaction:
         if not key:
             raise InvalidArgument("empty key")
         self._buffer[key] = Mutation(Op.PUT, key, bytes(value))
+        self._maybe_spill()
 
     def insert(self, key: bytes, value: bytes) -> None:
         """Put that fails with AlreadyExists if the key has a live value (now or at commit)."""
         self._check_writable()
-        prior = self._buffer.get(key)
+        prior = self._own(key)
         if prior is not None and prior.op in (Op.PUT, Op.INSERT):
             raise AlreadyExists(key)
         if prior is not None and prior.op == Op.DELETE:
@@ -431,31 +460,89 @@ class Transaction:
         if self.get(key) is not None:
             raise AlreadyExists(key)
         self._buffer[key] = Mutation(Op.INSERT, key, bytes(value))
+        self._maybe_spill()
+
+    def insert_many(self, pairs: Sequence[tuple[bytes, bytes]]) -> int:
+        """``insert`` of each pair in order, with one batched read for the keys this
+        transaction has not written: returns -1 when all were buffered, else the index of the
+        first pair whose key is taken (a live value, or an earlier pair), the pairs before it
+        buffered and none from it on."""
+        self._check_active()
+        interrupt.check()
+        buffer, own = self._buffer, self._own
+        unseen = [k for k, _ in pairs if (m := own(k)) is None or m.op == Op.LOCK]
+        taken = self.batch_get(unseen).keys() if unseen else set()
+        for i, (key, value) in enumerate(pairs):
+            prior = own(key)
+            if prior is not None and prior.op in (Op.PUT, Op.INSERT):
+                return i
+            if prior is not None and prior.op == Op.DELETE:
+                buffer[key] = Mutation(Op.PUT, key, value)
+            elif key in taken:
+                return i
+            else:
+                buffer[key] = Mutation(Op.INSERT, key, value)
+        self._writes += len(pairs)
+        self._maybe_spill()
+        return -1
+
+    def put_many(self, pairs: Sequence[tuple[bytes, bytes]]) -> None:
+        """``put`` of each pair (keys already checked non-empty by the caller's encoding)."""
+        self._check_active()
+        buffer = self._buffer
+        for key, value in pairs:
+            buffer[key] = Mutation(Op.PUT, key, value)
+        self._writes += len(pairs)
+        self._maybe_spill()
 
     def delete(self, key: bytes) -> None:
         self._check_writable()
         if not key:
             raise InvalidArgument("empty key")
-        prior = self._buffer.get(key)
-        if prior is not None and prior.op == Op.INSERT:
+        prior = self._own(key)
+        if prior is not None and prior.op == Op.INSERT and key in self._buffer:
             del self._buffer[key]  # inserted and deleted in this transaction: nothing to do
             return
+        # (A spilled insert is shadowed by a delete instead: the spill is never changed in
+        # place, so rolling back to a savepoint restores the buffer alone.)
         self._buffer[key] = Mutation(Op.DELETE, key)
+        self._maybe_spill()
 
     def lock_key(self, key: bytes) -> None:
         """Include ``key`` in the commit without changing it: a claim that the key exists
         (a foreign key's parent), so a transaction deleting it concurrently fails
         (kv/txn/prewrite.py)."""
         self._check_active()
-        self._buffer.setdefault(key, Mutation(Op.LOCK, key))
+        if self._own(key) is None:
+            self._buffer[key] = Mutation(Op.LOCK, key)
 
     @property
     def write_count(self) -> int:
-        return len(self._buffer)
+        """Keys written (a key written again after a spill may count twice)."""
+        return len(self._buffer) + (self._spill.count if self._spill is not None else 0)
 
     def mutations(self) -> list[Mutation]:
         """The buffered writes in key order, as commit will send them."""
-        return sorted(self._buffer.values(), key=lambda m: m.key)
+        return list(self._ordered())
+
+    def _ordered(self) -> Iterator[Mutation]:
+        """``mutations`` one at a time (a spilled transaction's never all in memory)."""
+        return self._own_range(b"", None, False)
+
+    def _maybe_spill(self) -> None:
+        """Move the buffer to disk once it holds ``spill_keys`` keys, unless a savepoint needs
+        the buffer as it is (rolling back to it restores the in-memory part only)."""
+        if len(self._buffer) < self._opts.spill_keys or self._savepoints:
+            return
+        if self._spill is None:
+            self._spill = SpilledWrites(self._opts.spill_dir)
+        self._spill.add(self._buffer.values())
+        self._buffer = {}
+
+    def _drop_spill(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
 
     # -- savepoints --------------------------------------------------------------------------
 
@@ -481,27 +568,33 @@ class Transaction:
         if self.state == TxnPhase.ACTIVE:
             self.state = TxnPhase.ROLLED_BACK
             self._buffer.clear()
+            self._drop_spill()
             self._client._finished(self)
 
     def commit(self) -> int:
         """Commit and return the commit timestamp (``start_ts`` for a read-only transaction)."""
         self._check_active()
         try:
-            mutations = self.mutations()
-            if not mutations:
-                self.commit_ts = self.start_ts
-            elif self._fits_one_pc(mutations):
-                self.commit_ts = self._client.resolver.retry_locked(
-                    lambda: self._backend.one_pc(mutations, self.start_ts), self._opts.lock_wait_s
-                )
+            if self._spill is not None and next(self._ordered(), None) is not None:
+                self.commit_ts = self._two_phase(self.write_count)
             else:
-                self.commit_ts = self._two_phase(mutations)
+                mutations = self.mutations()
+                if not mutations:
+                    self.commit_ts = self.start_ts
+                elif self._fits_one_pc(mutations):
+                    self.commit_ts = self._client.resolver.retry_locked(
+                        lambda: self._backend.one_pc(mutations, self.start_ts),
+                        self._opts.lock_wait_s,
+                    )
+                else:
+                    self.commit_ts = self._two_phase(len(mutations))
             self.state = TxnPhase.COMMITTED
             return self.commit_ts
         except BaseException:
             self.state = TxnPhase.ROLLED_BACK
             raise
         finally:
+            self._drop_spill()
             self._client._finished(self)
 
     def _fits_one_pc(self, mutations: Sequence[Mutation]) -> bool:
@@ -510,24 +603,28 @@ class Transaction:
         size = sum(len(m.key) + len(m.value) for m in mutations)
         return size <= self._opts.one_pc_max_bytes
 
-    def _two_phase(self, mutations: list[Mutation]) -> int:
+    def _batches(self) -> Iterator[list[Mutation]]:
+        """The buffered writes in key order, ``batch_keys`` at a time, read afresh per call
+        (a spilled transaction's are never all in memory at once)."""
+        return _chunks(self._ordered(), self._opts.batch_keys)
+
+    def _two_phase(self, count: int) -> int:
+        """Prewrite every batch, commit the primary (the first key), then the secondaries."""
         opts = self._opts
-        primary = mutations[0].key
+        batches = self._batches
+        primary = next(self._ordered()).key
         # Bigger transactions take longer between prewrite and commit: a longer TTL keeps
         # readers from rolling them back while they are still alive.
-        ttl = min(opts.max_lock_ttl_ms, opts.lock_ttl_ms + len(mutations) // 100)
-        batches = [
-            mutations[i : i + opts.batch_keys] for i in range(0, len(mutations), opts.batch_keys)
-        ]
+        ttl = min(opts.max_lock_ttl_ms, opts.lock_ttl_ms + count // 100)
         resolver = self._client.resolver
         deadline = time.monotonic() + ttl / 2000
         try:
-            for batch in batches:
+            for batch in batches():
                 # Until the primary commits, stopping is safe: the prewrites are rolled back.
                 interrupt.check()
                 resolver.retry_locked(
                     functools.partial(
-                        self._backend.prewrite, batch, primary, self.start_ts, ttl, len(mutations)
+                        self._backend.prewrite, batch, primary, self.start_ts, ttl, count
                     ),
                     opts.lock_wait_s,
                 )
@@ -536,16 +633,16 @@ class Transaction:
                     self._backend.txn_heart_beat(primary, self.start_ts, ttl)
                     deadline = time.monotonic() + ttl / 2000
         except Db9Error:
-            self._abandon(mutations)
+            self._abandon()
             raise
         commit_ts = self._backend.get_ts()
         try:
             self._backend.commit([primary], self.start_ts, commit_ts)
         except TxnLockNotFound:
-            self._abandon(mutations)
+            self._abandon()
             raise
         # The transaction is committed; secondaries left locked are committed by readers.
-        for batch in batches:
+        for batch in batches():
             keys = [m.key for m in batch if m.key != primary]
             if keys:
                 try:
@@ -554,10 +651,37 @@ class Transaction:
                     break
         return commit_ts
 
-    def _abandon(self, mutations: Sequence[Mutation]) -> None:
+    def _abandon(self) -> None:
         # If this fails too, the locks expire and are rolled back by whoever meets them.
         with contextlib.suppress(Db9Error):
-            self._backend.rollback([m.key for m in mutations], self.start_ts)
+            for batch in self._batches():
+                self._backend.rollback([m.key for m in batch], self.start_ts)
+
+
+def _chunks(items: Iterator[Mutation], size: int) -> Iterator[list[Mutation]]:
+    batch: list[Mutation] = []
+    for m in items:
+        batch.append(m)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _merge(mem: Iterator[Mutation], disk: Iterator[Mutation], reverse: bool) -> Iterator[Mutation]:
+    """Two key-ordered runs of mutations as one; on equal keys ``mem``'s (the newer) wins."""
+    a, b = next(mem, None), next(disk, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and (a.key == b.key or (a.key < b.key) != reverse)):
+            assert a is not None
+            if b is not None and a.key == b.key:
+                b = next(disk, None)
+            yield a
+            a = next(mem, None)
+        else:
+            yield b
+            b = next(disk, None)
 
 
 class TxnClient:

@@ -50,7 +50,8 @@ _READ_AHEAD = 1 << 20  # what a client may send while its statement runs, before
 _FETCH_ROWS = 256
 _BATCH_BYTES = 1 << 18
 _NO_LIMIT = 1 << 62
-_COPY_QUEUE = 16  # CopyData messages read ahead of the statement applying them
+_COPY_QUEUE = 16  # CopyData pieces read ahead of the statement applying them
+_COPY_PIECE = 1 << 16  # bytes of buffered CopyData messages joined into one piece
 
 
 class Closed(Exception):
@@ -244,6 +245,23 @@ class PgConnection:
         start = self.pos
         self.pos = start + n
         return bytes(self.buf[start : start + n])
+
+    def _more_copy_data(self, first: bytes) -> bytes:
+        """``first`` and the data of the CopyData messages wholly buffered after it, up to
+        _COPY_PIECE bytes; the first other message stays unread."""
+        buf, pos = self.buf, self.pos
+        parts = [first]
+        size = len(first)
+        while size < _COPY_PIECE and len(buf) - pos >= 5 and buf[pos] == 0x64:  # b"d"
+            length = _I32.unpack_from(buf, pos + 1)[0]
+            end = pos + 1 + length
+            if len(buf) < end or length < 4 or length > M.MAX_MESSAGE:
+                break  # read_message waits for the rest, or reports the bad length
+            parts.append(bytes(buf[pos + 5 : end]))
+            size += length - 4
+            pos = end
+        self.pos = pos
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _take(self) -> tuple[bytes, bytes] | None:
         """The next message if it is wholly buffered (the common case), without awaiting."""
@@ -836,12 +854,15 @@ class PgConnection:
                 if isinstance(msg, M.CopyData):
                     if task.done():
                         continue  # it failed (or saw the end marker): the rest is read and dropped
-                    size += len(msg.data)
+                    # The CopyData messages already read join this one (a client such as
+                    # pgbench sends one per row): one hand-over to the statement per read.
+                    data = self._more_copy_data(msg.data)
+                    size += len(data)
                     if size > self.server.max_copy_bytes:
                         failure = ProgramLimitExceeded("COPY data exceeds the server's limit")
                         pieces.put(failure)
                         continue
-                    pieces.put(msg.data)
+                    pieces.put(data)
                     while pieces.qsize() > _COPY_QUEUE and not task.done():
                         room.clear()
                         await asyncio.wait([task, asyncio.ensure_future(room.wait())],

@@ -15,7 +15,6 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from kv.errors import AlreadyExists
 from sql import relations
 from sql import types as T
 from sql.casts import coerce_to
@@ -431,21 +430,32 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
 
 
 def _backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
+    """Write ``index``'s entry of every row, a batch at a time. A new index's id was never
+    used in this table (``TableDef.index_seq``), so the only entries under it are the ones
+    written here (or deleted by this transaction, as a rekey does): a unique index's
+    duplicates are found among them, without a read per entry."""
     txn = session.current_txn()
     probe = dataclasses.replace(table, indexes=[*table.indexes, index])
     codec = RowCodec(session.db, probe)
     lo = codec.prefix
+    seen: set[bytes] = set()
+    batch: list[tuple[bytes, bytes]] = []
     for _, raw in txn.iter_scan(lo, prefix_end(lo)):
-        row = codec.decode_value(raw)
-        key, value, unique = codec.index_entry(index, row)
+        key, value, unique = codec.index_entry(index, codec.decode_value(raw))
         if unique:
-            if txn.get(key) is not None:
+            if key in seen:
                 raise UniqueViolation(
                     f'could not create unique index "{index.name}"', detail="Key is duplicated."
                 )
-            txn.put(key, value)
-        else:
-            txn.put(key, value)
+            seen.add(key)
+        batch.append((key, value))
+        if len(batch) >= _BATCH:
+            txn.put_many(batch)
+            batch.clear()
+    txn.put_many(batch)
+
+
+_BATCH = 1000  # entries or rows a DDL rewrite buffers per call
 
 
 def _delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
@@ -929,28 +939,46 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
 
 def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
     """A table gains a primary key: move every row from its hidden row id to its key, and
-    rebuild the indexes, whose entries end with the row key."""
+    rebuild the indexes, whose entries end with the row key.
+
+    Rows are moved as they are scanned (the scan reads the transaction's writes as they were
+    when it began). Old and new keys share the table's prefix, so a key may be both: an old
+    key already holding a moved row is not deleted, and a new row replaces whatever it finds.
+    Every row of the table is one of the old rows, so a new key is taken only by another new
+    one (a row committed meanwhile by someone else fails the prewrite).
+    """
     txn = session.current_txn()
     old_codec, new_codec = RowCodec(session.db, old), RowCodec(session.db, new)
     lo = old_codec.prefix
-    rows = [(key, old_codec.decode_value(raw)) for key, raw in txn.iter_scan(lo, prefix_end(lo))]
-    for key, _ in rows:
-        txn.delete(key)
-    for _, row in rows:
-        values = row[:-1]  # drop the row id
-        for i in new_codec.pk_idx:
-            if values[i] is None:
-                column = new_codec.live[i].name
-                raise NotNullViolation(
-                    f'column "{column}" of relation "{new.name}" contains null values'
-                )
-        try:
-            txn.insert(new_codec.key(values), new_codec.encode_value(values))
-        except AlreadyExists:
+    moved: set[bytes] = set()
+    null_column: str | None = None
+    batch: list[tuple[bytes, bytes]] = []
+    for key, raw in txn.iter_scan(lo, prefix_end(lo)):
+        values = old_codec.decode_value(raw)[:-1]  # drop the row id
+        if key not in moved:
+            txn.delete(key)
+        # As PostgreSQL: the unique index is built first (NULL keys left out), then NOT NULL
+        # is checked.
+        nulls = [i for i in new_codec.pk_idx if values[i] is None]
+        if nulls:
+            null_column = null_column or new_codec.live[nulls[0]].name
+            continue
+        new_key = new_codec.key(values)
+        if new_key in moved:
             name = next(i.name for i in new.indexes if i.primary)
             raise UniqueViolation(
                 f'could not create unique index "{name}"', detail="Key is duplicated."
-            ) from None
+            )
+        moved.add(new_key)
+        batch.append((new_key, new_codec.encode_value(values)))
+        if len(batch) >= _BATCH:
+            txn.put_many(batch)
+            batch.clear()
+    txn.put_many(batch)
+    if null_column is not None:
+        raise NotNullViolation(
+            f'column "{null_column}" of relation "{new.name}" contains null values'
+        )
     for index in old.indexes:
         ilo = index_prefix(session.db, old.id, index.id)
         _delete_range(session, ilo, prefix_end(ilo))

@@ -81,6 +81,8 @@ class TableWriter:
             if fk.kind == "f" and fk.ref_table == qualified
         ]
         self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
+        self._ids = range(0)  # row ids reserved and not yet used (complete_many)
+        self._block = 0
         self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
 
     def fresh(self) -> TableWriter:
@@ -101,6 +103,23 @@ class TableWriter:
             *values,
             self.session.database.sequences.nextval(_rowid_seq(self.session, self.table)),
         )
+
+    def complete_many(self, rows: list[Row]) -> list[Row]:
+        """``complete`` of a batch. Row ids are reserved a block at a time, each block twice
+        the last (up to ``ROWID_BLOCK_MAX``): one sequence commit per block, not per batch;
+        the ones a statement leaves unused are never used (row ids need not be dense)."""
+        if self.table.primary_key:
+            return rows
+        n = len(rows)
+        if len(self._ids) < n:
+            self._block = min(ROWID_BLOCK_MAX, max(n, 2 * self._block))
+            seq = _rowid_seq(self.session, self.table)
+            fresh = self.session.database.sequences.nextvals(seq, max(n, self._block))
+            if self._ids and self._ids.stop == fresh.start:
+                fresh = range(self._ids.start, fresh.stop)
+            self._ids = fresh
+        ids, self._ids = self._ids[:n], self._ids[n:]
+        return [(*r, i) for r, i in zip(rows, ids, strict=True)]
 
     def finish(self) -> None:
         """Run the queued foreign-key checks and actions, in the order they were queued."""
@@ -291,6 +310,52 @@ class TableWriter:
         self._add_index_entries(row)
         self._queue_parent_checks(row, None)
 
+    def insert_many(self, rows: list[Row], *, checked: bool = False) -> None:
+        """``insert`` of each row, in order and with the same errors (the first row that
+        breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
+        and buffering done a batch at a time instead of a KV call per key. ``checked``: the
+        rows passed ``check_row`` already (COPY checks each as it is read)."""
+        if not checked:
+            for n, row in enumerate(rows):
+                try:
+                    self.check_row(row)
+                except Exception:
+                    self.insert_many(rows[:n], checked=True)  # an earlier row's unique
+                    raise  # violation comes first
+        codec, txn = self.codec, self.txn
+        indexes = [i for i in self.table.indexes if not i.primary]
+        # Row-major claims: each row's key, then its unique entries, so the first pair taken
+        # belongs to the first row (and, within it, the first index) PostgreSQL reports.
+        claims: list[tuple[bytes, bytes]] = []
+        owners: list[tuple[Row, IndexDef | None]] = []
+        plain: list[tuple[bytes, bytes]] = []
+        # A row id is fresh from its sequence, never handed out twice: its key needs no claim.
+        keyed = bool(self.table.primary_key)
+        for row in rows:
+            if keyed:
+                claims.append((codec.key(row), codec.encode_value(row)))
+                owners.append((row, None))
+            else:
+                plain.append((codec.key(row), codec.encode_value(row)))
+            for index in indexes:
+                key, value, unique = codec.index_entry(index, row)
+                if unique:
+                    claims.append((key, value))
+                    owners.append((row, index))
+                else:
+                    plain.append((key, value))
+        bad = txn.insert_many(claims)
+        if bad >= 0:
+            row, taken = owners[bad]
+            if taken is None:
+                pk = next(i for i in self.table.indexes if i.primary)
+                raise self._unique_error(pk.name, self.table.primary_key, row)
+            raise self._unique_error(taken.name, taken.columns, row)
+        txn.put_many(plain)
+        if self.fks:
+            for row in rows:
+                self._queue_parent_checks(row, None)
+
     def _add_index_entries(self, row: Row) -> None:
         for index in self.table.indexes:
             if index.primary:
@@ -479,6 +544,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     types = [table.column(n).type for n in names]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
     query: Plan | None = None
+    casts: list[Callable[[Any], Any] | None] = []  # per column of the query: its assignment
     if isinstance(source, exp.Values):
         comp = planner.compiler(Scope([]))
         for tup in source.expressions:
@@ -511,6 +577,11 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                 if len(query.columns) > len(names)
                 else "INSERT has more target columns than expressions"
             )
+        # A column already of its target type needs no cast (INSERT ... SELECT of a copy).
+        casts = [
+            None if c.type == t else partial(_assign, c.type, t)
+            for c, t in zip(query.columns, types, strict=True)
+        ]
     else:  # DEFAULT VALUES
         values_in.append([None] * len(names))
     conflict = tree.args.get("conflict")
@@ -521,15 +592,17 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     def rows_in() -> list[list[Any]]:
         if query is None:
             return [[_DEFAULT if v is None else v.fn(()) for v in vs] for vs in values_in]
-        assert query is not None
+        if not any(casts):
+            return [list(got) for got in run_plan(query)]
         return [
-            [cast_value(v, c.type, t, explicit=False)
-             for v, c, t in zip(got, query.columns, types, strict=True)]
+            [v if f is None else f(v) for v, f in zip(got, casts, strict=True)]
             for got in run_plan(query)
-        ]  # fmt: skip
+        ]
 
     def run() -> Result:
         writer = base.fresh()
+        if conflict is None:
+            return _insert_all(writer, rows_in(), positions, defaults, returning)
         out_rows = []
         touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
         count = 0
@@ -577,6 +650,55 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and not (conflict is not None and base.referencing)
     )
     return DmlPlan(run, point)
+
+
+def _assign(src: T.SqlType, dst: T.SqlType, v: Any) -> Any:
+    return cast_value(v, src, dst, explicit=False)
+
+
+def _insert_all(
+    writer: TableWriter,
+    rows_in: list[list[Any]],
+    slots: list[int],
+    defaults: list[Typed],
+    returning: tuple[list[tuple[str, T.SqlType]], list[Callable[[Row], Any]]] | None,
+) -> Result:
+    """A plain INSERT (no ON CONFLICT): rows completed and written ``INSERT_BATCH`` at a time.
+    ``slots``: each input value's column position; ``defaults``: each column's default."""
+    live = writer.live
+    direct = slots == list(range(len(live)))
+    # A default that calls a function (nextval above all) runs row by row, as PostgreSQL's
+    # does: a statement failing at row n has drawn n values, not a batch's worth.
+    step = 1 if any(c.default and "(" in c.default for c in live) else INSERT_BATCH
+    count = 0
+    out_rows: list[Row] = []
+    for at in range(0, len(rows_in), step):
+        batch: list[Row] = []
+        for values in rows_in[at : at + step]:
+            if direct and _DEFAULT not in values:
+                batch.append(tuple(values))
+                continue
+            full: list[Any] = [_DEFAULT] * len(live)
+            for i, v in zip(slots, values, strict=True):
+                full[i] = v
+            for i, v in enumerate(full):
+                if v is _DEFAULT:
+                    full[i] = defaults[i].fn(())
+            batch.append(tuple(full))
+        rows = writer.complete_many(batch)
+        writer.insert_many(rows)
+        count += len(rows)
+        if returning:
+            out_rows.extend(tuple(f(row) for f in returning[1]) for row in rows)
+    writer.finish()
+    tag = f"INSERT 0 {count}"
+    if returning:
+        return Result(tag, returning[0], out_rows)
+    return Result(tag)
+
+
+INSERT_BATCH = 1000
+ROWID_BLOCK_MAX = 1 << 16
 
 
 def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from kv.codec import decode_key, decode_prefix, encode, encode_key
+from kv.codec import decode_key, decode_prefix, encode, encode_fast, encode_key
 from kv.kernels import decode_row, decode_rows
 from sql import layout
 from sql.catalog import IndexDef, TableDef
 from sql.types import from_storage, stored_as_is, to_storage
 
 ROWID = "ctid"  # the hidden key column of a table without a primary key
+_ROWID_HEAD = b"\x09" + encode("rowid")  # the stored ("rowid", id) pair, less its id and end
 
 
 class RowCodec:
@@ -38,16 +39,41 @@ class RowCodec:
         self._masks: dict[bytes | None, bytes] = {None: self.all_columns}
         self._nothing = (None,) * len(self.positions)
 
+        # Per stored slot: the live column whose value goes there (None: a dropped column),
+        # and whether its value is stored as it is (no ``to_storage`` call).
+        slot_of: list[int | None] = [None] * self.width
+        for i, pos in enumerate(self.positions):
+            slot_of[pos] = i
+        self._slots = [(i, i is not None and stored_as_is(self.types[i])) for i in slot_of]
+        # Per index id: (the index, its key prefix, its columns' row positions, fast path).
+        self._index_shapes: dict[int, tuple[IndexDef, bytes, list[int], bool]] = {}
+        # The row's index when the key is one value stored as it is (the row id included).
+        self._single_plain_pk: int | None = None
+        if not table.primary_key:
+            self._single_plain_pk = -1
+        elif len(self.pk_idx) == 1 and stored_as_is(self.types[self.pk_idx[0]]):
+            self._single_plain_pk = self.pk_idx[0]
+
     # rows: a "row" is a tuple of live column values in attnum order, plus the hidden row id
     # (last) for tables without a primary key.
 
     def encode_value(self, row: tuple[Any, ...]) -> bytes:
-        stored: list[Any] = [None] * self.width
-        for pos, t, v in zip(self.positions, self.types, row, strict=False):
-            stored[pos] = to_storage(v, t, exact=True)
+        """``encode`` of the stored tuple (values by attnum, NULL for dropped columns, the
+        row id last), built from each value's encoding: the tuple's bytes are its items'
+        between a tag and a terminator (kv/codec.py)."""
+        types = self.types
+        parts = [b"\x09"]
+        for i, plain in self._slots:
+            if i is None:
+                parts.append(b"\x01")
+            elif plain:
+                parts.append(encode_fast(row[i]))
+            else:
+                parts.append(encode(to_storage(row[i], types[i], exact=True)))
         if not self.table.primary_key:
-            stored.append(("rowid", row[-1]))
-        return encode(tuple(stored))
+            parts += (_ROWID_HEAD, encode_fast(row[-1]), b"\x00")
+        parts.append(b"\x00")
+        return b"".join(parts)
 
     def stored_mask(self, want: bytes | None) -> bytes:
         """Which items of a stored row to decode for the live columns ``want`` selects (all
@@ -98,6 +124,8 @@ class RowCodec:
         return tuple(to_storage(row[i], self.types[i]) for i in self.pk_idx)
 
     def key(self, row: tuple[Any, ...]) -> bytes:
+        if self._single_plain_pk is not None:
+            return self.prefix + encode_fast(row[self._single_plain_pk])
         return self.prefix + encode_key(*self.pk_values(row))
 
     def key_for_pk(self, pk: tuple[Any, ...]) -> bytes:
@@ -112,17 +140,29 @@ class RowCodec:
 
     def index_entry(self, index: IndexDef, row: tuple[Any, ...]) -> tuple[bytes, bytes, bool]:
         """(key, value, unique_check): unique entries without NULLs omit the pk from the key."""
-        cols = self.index_columns(index)
-        values = [to_storage(row[i], self.types[i]) for i in cols]
-        prefix = layout.index_prefix(self.db, self.table.id, index.id)
-        head = b"".join(
-            encode(v, descending=bool(index.descending and index.descending[n]))
-            for n, v in enumerate(values)
-        )
-        pk = encode_key(*self.pk_values(row))
+        shape = self._index_shapes.get(index.id)
+        if shape is None or shape[0] is not index:
+            shape = self._index_shapes[index.id] = self._index_shape(index)
+        _, prefix, cols, fast = shape
+        if fast:  # ascending columns stored as they are: encode_fast of the values
+            values = [row[i] for i in cols]
+            head = b"".join([encode_fast(v) for v in values])
+        else:
+            values = [to_storage(row[i], self.types[i]) for i in cols]
+            head = b"".join(
+                encode(v, descending=bool(index.descending and index.descending[n]))
+                for n, v in enumerate(values)
+            )
+        single = self._single_plain_pk
+        pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
         if index.unique and None not in values:
             return prefix + head, pk, True
         return prefix + head + pk, b"", False
+
+    def _index_shape(self, index: IndexDef) -> tuple[IndexDef, bytes, list[int], bool]:
+        cols = self.index_columns(index)
+        fast = not any(index.descending or ()) and all(stored_as_is(self.types[i]) for i in cols)
+        return index, layout.index_prefix(self.db, self.table.id, index.id), cols, fast
 
     def index_bounds(self, index: IndexDef, values: list[Any]) -> bytes:
         """Key prefix of the entries whose leading columns equal ``values`` (storage form)."""

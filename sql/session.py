@@ -263,6 +263,7 @@ AUTOCOMMIT_ATTEMPTS = 100
 # A block's point write runs on the caller's event loop only while the transaction holds at
 # most this many writes (taking them back if it must wait copies them).
 INLINE_WRITES_MAX = 64
+COPY_BATCH = 1000  # COPY rows written at a time, as PostgreSQL's multi-insert buffer
 _PLAN_CACHE_SIZE = 500
 
 
@@ -1158,27 +1159,48 @@ class Session:
             if c.name not in names
         }
         writer = TableWriter(self, table, ctx)
+        parsers = [T.text_parser(t) for t in types]
+        width, nlive = len(names), len(live)
+        # A row built straight in table order when COPY names every column in that order.
+        direct = positions == list(range(nlive))
+        fills = list(defaults.items())
+        check_row = writer.check_row
         count = 0
         batch: list[tuple[Any, ...]] = []
         for line_no, fields in enumerate(parse_rows(spec, chunks), 1):
-            where = f"COPY {table.name}, line {line_no}"
-            if len(fields) > len(names):
-                raise BadCopyFileFormat("extra data after last expected column", detail=where)
-            row: list[Any] = [None] * len(live)
-            # Field by field, as PostgreSQL: a bad value before a missing one is reported.
-            for i, (pos, t) in enumerate(zip(positions, types, strict=True)):
-                if i >= len(fields):
-                    raise BadCopyFileFormat(f'missing data for column "{names[i]}"', detail=where)
-                value = fields[i]
-                row[pos] = None if value is None else T.parse_text(value, t)
-            for i, d in defaults.items():
+            if len(fields) != width:
+                where = f"COPY {table.name}, line {line_no}"
+                if len(fields) > width:
+                    raise BadCopyFileFormat("extra data after last expected column", detail=where)
+            try:
+                values = [
+                    None if v is None else parse(v)
+                    for v, parse in zip(fields, parsers, strict=True)
+                ]
+            except ValueError:  # fewer fields than columns: a bad value before them is reported
+                values = []
+                for i, parse in enumerate(parsers):
+                    if i >= len(fields):
+                        raise BadCopyFileFormat(
+                            f'missing data for column "{names[i]}"',
+                            detail=f"COPY {table.name}, line {line_no}",
+                        ) from None
+                    v = fields[i]
+                    values.append(None if v is None else parse(v))
+            if direct:
+                row: list[Any] = values
+            else:
+                row = [None] * nlive
+                for pos, v in zip(positions, values, strict=True):
+                    row[pos] = v
+            for i, d in fills:
                 row[i] = d.fn(())
             # As PostgreSQL's buffered COPY: constraints of each row as it is read, unique
             # indexes and foreign keys when a batch of rows is written.
-            full = writer.complete(tuple(row))
-            writer.check_row(full)
+            full = tuple(row)
+            check_row(full)
             batch.append(full)
-            if len(batch) == 1000:
+            if len(batch) == COPY_BATCH:
                 count += _flush(writer, batch)
         count += _flush(writer, batch)
         writer.finish()
@@ -1312,9 +1334,10 @@ class Session:
 
 
 def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:
-    """Write COPY's buffered rows; returns how many."""
-    for row in batch:
-        writer.insert(row)
+    """Write COPY's buffered rows (each already checked for NOT NULL and CHECK, without its
+    row id yet); returns how many."""
+    if batch:
+        writer.insert_many(writer.complete_many(batch), checked=True)
     n = len(batch)
     batch.clear()
     return n

@@ -75,6 +75,25 @@ class Lock:
         return cls(key, primary, start_ts, ttl, WriteKind(kind), short, size)
 
 
+def lock_start_ts(data: bytes) -> int:
+    """The start_ts of an encoded lock, without decoding the rest."""
+    start_ts: int = _TS_AT_1.unpack_from(data, 1)[0]
+    return start_ts
+
+
+def committed_write(data: bytes) -> bytes:
+    """The encoded ``Write`` an encoded lock becomes when its transaction commits: the same
+    kind, start_ts and short value, which both encodings hold in the same places (the kind
+    and start_ts first, the short value last): ``Write(lock.kind, lock.start_ts,
+    lock.short_value).encode()`` without decoding the lock."""
+    plen = _PLEN_AT_25.unpack_from(data, 25)[0]
+    return data[:9] + data[Lock._HEAD.size + plen :]
+
+
+_TS_AT_1 = struct.Struct(">Q")
+_PLEN_AT_25 = struct.Struct(">I")
+
+
 @dataclass(frozen=True, slots=True)
 class Write:
     kind: WriteKind

@@ -7,9 +7,17 @@ from collections.abc import Callable, Sequence
 from kv.errors import InvalidArgument, TxnLockNotFound
 from kv.mvcc import keys as K
 from kv.mvcc.reader import MvccReader
-from kv.mvcc.records import SHORT_VALUE_MAX, Mutation, Op, Write, WriteKind
+from kv.mvcc.records import (
+    SHORT_VALUE_MAX,
+    Mutation,
+    Op,
+    Write,
+    WriteKind,
+    committed_write,
+    lock_start_ts,
+)
 from kv.mvcc.writer import MvccWriter
-from kv.txn.gc import put_version
+from kv.txn.gc import put_encoded_version, put_version
 from kv.txn.prewrite import check_mutation, validate
 
 
@@ -28,13 +36,12 @@ def commit(
     """
     if commit_ts <= start_ts:
         raise InvalidArgument(f"commit_ts {commit_ts} must be greater than start_ts {start_ts}")
+    get = reader.snap.get
     for key in keys:
         key_enc = K.enc(key)
-        lock = reader.load_lock(key, key_enc)
-        if lock is not None and lock.start_ts == start_ts:
-            put_version(
-                reader, writer, key_enc, commit_ts, Write(lock.kind, start_ts, lock.short_value)
-            )
+        raw = get(K.LOCK + key_enc)
+        if raw is not None and lock_start_ts(raw) == start_ts:
+            put_encoded_version(reader, writer, key_enc, commit_ts, committed_write(raw))
             writer.unlock(key_enc)
             continue
         record = reader.txn_record(key_enc, start_ts)

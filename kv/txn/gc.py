@@ -51,9 +51,16 @@ def put_version(
     reader: MvccReader, writer: MvccWriter, key_enc: bytes, commit_ts: int, write: Write
 ) -> None:
     """Write a version (a write record) and, unless it is the key's first and a PUT, log it
-    for GC. Every write record goes through here."""
-    writer.put_write(key_enc, commit_ts, write)
-    if write.kind == WriteKind.PUT:
+    for GC. Every write record goes through here or ``put_encoded_version``."""
+    put_encoded_version(reader, writer, key_enc, commit_ts, write.encode())
+
+
+def put_encoded_version(
+    reader: MvccReader, writer: MvccWriter, key_enc: bytes, commit_ts: int, encoded: bytes
+) -> None:
+    """``put_version`` of a write record already encoded (its kind is its first byte)."""
+    writer.batch.put(K.write_key(key_enc, commit_ts), encoded)
+    if encoded[0] == WriteKind.PUT:
         lo, hi = K.versions_range(K.WRITE, key_enc)
         if reader.snap.seek(lo, hi) is None:
             return

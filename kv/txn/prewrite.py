@@ -38,6 +38,12 @@ def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: in
         if lock.start_ts == start_ts:
             return False
         raise KeyIsLocked(lock)
+    lo, hi = K.versions_range(K.WRITE, key_enc)
+    if reader.snap.seek(lo, hi) is None:  # never written (a bulk load's keys): one seek
+        inserts = m.op in (Op.INSERT, Op.CHECK_NOT_EXISTS)
+        if inserts and reader.links and overlay_exists(reader, m.key):
+            raise AlreadyExists(m.key)  # a branch inherits its parent's rows
+        return True
     if m.op in (Op.INSERT, Op.CHECK_NOT_EXISTS):
         # Uniqueness is checked against the newest committed value, not our snapshot: as in
         # PostgreSQL, a concurrent insert of the same key is a unique violation.
@@ -48,7 +54,6 @@ def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: in
             raise AlreadyExists(m.key)
         if newest is None and reader.links and overlay_exists(reader, m.key):
             raise AlreadyExists(m.key)  # a branch inherits its parent's rows
-    lo, _ = K.versions_range(K.WRITE, key_enc)
     hi = K.write_key(key_enc, start_ts) + b"\x00"  # every record with commit_ts >= start_ts
     for ek, raw in reader.snap.scan(lo, hi):
         commit_ts = K.split_versioned(ek)[1]
@@ -90,6 +95,14 @@ def prewrite(
     txn_size: int = 0,
 ) -> None:
     validate(mutations, start_ts)
+    # Every lock of the request shares its head (kind aside): encoded once per kind, a lock is
+    # its head plus the short value's tail, as ``Lock.encode`` lays it out.
+    heads: dict[WriteKind, bytes] = {
+        kind: Lock(b"", primary, start_ts, lock_ttl_ms, kind, None, txn_size).encode()
+        for kind in WriteKind
+        if kind != WriteKind.ROLLBACK
+    }
+    put = writer.batch.put
     for m in mutations:
         key_enc = K.enc(m.key)
         if not check_mutation(reader, m, key_enc, start_ts):
@@ -97,10 +110,10 @@ def prewrite(
         if m.op == Op.CHECK_NOT_EXISTS:
             continue
         kind = _LOCK_KIND[m.op]
-        short: bytes | None = None
-        if kind == WriteKind.PUT:
-            if len(m.value) <= SHORT_VALUE_MAX:
-                short = m.value
-            else:
-                writer.put_value(key_enc, start_ts, m.value)
-        writer.put_lock(key_enc, Lock(m.key, primary, start_ts, lock_ttl_ms, kind, short, txn_size))
+        if kind != WriteKind.PUT:
+            put(K.LOCK + key_enc, heads[kind])
+        elif len(m.value) <= SHORT_VALUE_MAX:
+            put(K.LOCK + key_enc, heads[kind] + b"\x01" + m.value)
+        else:
+            writer.put_value(key_enc, start_ts, m.value)
+            put(K.LOCK + key_enc, heads[kind])
