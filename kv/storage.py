@@ -22,7 +22,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from kv import commands, interrupt, nowait
@@ -36,6 +36,7 @@ from kv.mvcc.records import Lock, Mutation
 from kv.mvcc.writer import MvccWriter
 from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
+from kv.txn.pessimistic import RowLocks, check_for_update
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -94,6 +95,9 @@ class Storage:
             max_key=getattr(engine, "max_key_size", 1 << 30) - 10,
         )
         self._snapshot = engine.snapshot
+        # Pessimistic row locks (kv/txn/pessimistic.py): taken under _latch, so no group's
+        # command runs between a lock's checks and its taking.
+        self.row_locks = RowLocks()
         with engine.snapshot() as snap:
             self.links: dict[bytes, BranchLink] = load_links(MvccReader(snap))
 
@@ -199,6 +203,7 @@ class Storage:
                         r.done = True
                     self._leading = False
                     cond.notify_all()
+                self.row_locks.bump()  # a lock someone waits for may be gone
         if req.error is not None:
             raise req.error
         return req.result
@@ -282,9 +287,15 @@ class Storage:
         lock_ttl_ms: int,
         txn_size: int = 0,
     ) -> None:
-        self._execute(
-            len(mutations), commands.prewrite, mutations, primary, start_ts, lock_ttl_ms, txn_size
-        )
+        row_locks = self.row_locks
+
+        def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> None:
+            locked = row_locks.committable(mutations, start_ts)
+            commands.prewrite(
+                state, reader, writer, mutations, primary, start_ts, lock_ttl_ms, txn_size, locked
+            )
+
+        self._submit(_Request(call, len(mutations)))
 
     def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
         self._execute(len(keys), commands.commit, keys, start_ts, commit_ts)
@@ -301,8 +312,16 @@ class Storage:
         the group runs (the oracle may write to the engine, which the group's transaction
         holds), so a 1PC that then fails its checks leaves an unused timestamp behind.
         """
+        row_locks = self.row_locks
+
+        def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> int:
+            locked = row_locks.committable(mutations, start_ts)
+            return commands.one_pc(
+                state, reader, writer, mutations, start_ts, lambda: req.commit_ts, locked
+            )
+
         req = _Request(
-            lambda s, r, w: commands.one_pc(s, r, w, mutations, start_ts, lambda: req.commit_ts),
+            call,
             len(mutations),
             keys=frozenset(m.key for m in mutations),
             draw_ts=next_commit_ts,
@@ -312,6 +331,34 @@ class Storage:
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
         self._execute(len(keys), commands.rollback, keys, start_ts)
+
+    # -- pessimistic row locks -------------------------------------------------------------
+
+    def acquire_pessimistic_lock(
+        self,
+        keys: Sequence[bytes],
+        primary: bytes,
+        start_ts: int,
+        for_update_ts: int,
+        deleting: Collection[bytes] = (),
+    ) -> int:
+        """Lock ``keys`` for transaction ``start_ts``, all or none: ``KeyIsLocked`` if another
+        transaction holds one (in memory or in the store). Returns the newest commit_ts after
+        ``for_update_ts`` among them, 0 if none (see ``check_for_update``). ``deleting``: the
+        keys it deletes (a foreign key's claim on them must wait)."""
+        commands.check_snapshot(for_update_ts, self._state.safepoint)
+        # On an event loop (kv.nowait) only if no group commits: no waiting for its sync.
+        if not self._latch.acquire(blocking=not nowait.active()):
+            raise nowait.WouldBlock
+        try:
+            self.row_locks.owned(keys, start_ts)
+            with self.engine.snapshot() as snap:
+                reader = MvccReader(snap, self.links)
+                newer = max(check_for_update(reader, key, start_ts, for_update_ts) for key in keys)
+            self.row_locks.add(keys, primary, start_ts, deleting)
+        finally:
+            self._latch.release()
+        return newer
 
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True

@@ -4,7 +4,10 @@ Outside a transaction block each statement runs in its own KV transaction (autoc
 BEGIN opens a block; a failed statement inside it puts the block in the aborted state, where
 everything but ROLLBACK fails with 25P02, as PostgreSQL does. REPEATABLE READ and
 SERIALIZABLE both run as snapshot isolation (SERIALIZABLE with a notice saying so); READ
-COMMITTED takes a fresh snapshot for each statement until the transaction first writes.
+COMMITTED takes a fresh snapshot for each statement. On a single node a READ COMMITTED block
+locks the rows each statement writes (``_locking``): a second writer of a row waits for the
+first transaction to end, then runs its statement again on the newest version, as
+PostgreSQL's does, instead of failing at commit with 40001 (a cluster still does).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv import interrupt, nowait
 from kv.client import Transaction
-from kv.errors import AlreadyExists, Db9Error, RetryableError
+from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
 from sql import commands, ddl, dml, memory, relations
 from sql import settings as guc
 from sql import types as T
@@ -262,6 +265,8 @@ AUTOCOMMIT_ATTEMPTS = 100
 # A block's point write runs on the caller's event loop only while the transaction holds at
 # most this many writes (taking them back if it must wait copies them).
 INLINE_WRITES_MAX = 64
+# Statements a READ COMMITTED block runs again when a row they wrote changed meanwhile.
+_RERUNNABLE = frozenset({"INSERT", "UPDATE", "DELETE", "SELECT", "WITH"})
 _PLAN_CACHE_SIZE = 500
 
 
@@ -430,8 +435,44 @@ class Session:
             return self._dispatch(stmt, params, param_types)
 
         if self.in_block:
-            return self._guarded(action, stmt.text, stream)
+            return self._guarded(self._in_block(action, stmt), stmt.text, stream)
         return self._autocommit(action, stmt.text, stream)
+
+    def _in_block(self, action: Callable[[], Result], stmt: Statement) -> Callable[[], Result]:
+        """``action`` as a statement of this block: locking its rows at READ COMMITTED on a
+        single node (``_locking``), as it is otherwise."""
+        if self.isolation == "read committed" and self.client.row_locks:
+            return self._locking(action, stmt)
+        return action
+
+    def _locking(self, action: Callable[[], Result], stmt: Statement) -> Callable[[], Result]:
+        """``action`` as a READ COMMITTED statement that locks the rows it writes when it
+        ends. Meeting a version committed after its snapshot (it waited for that writer's
+        lock, or the writer committed meanwhile), a DML statement takes its writes back and
+        runs again on a fresh snapshot: PostgreSQL's EvalPlanQual, as a rerun of the whole
+        statement (nothing of it has reached the client yet); any other statement fails
+        with the 40001."""
+
+        def run() -> Result:
+            txn = self.current_txn()
+            notices = len(self.notices)
+            while True:
+                txn.begin_statement(txn.read_ts)
+                try:
+                    result = action()
+                    txn.lock_statement()
+                    return result
+                except WriteConflict:
+                    txn.undo_statement()
+                    if stmt.command not in _RERUNNABLE:
+                        raise
+                except BaseException:
+                    txn.end_statement()
+                    raise
+                del self.notices[notices:]  # the next run says again what it has to say
+                txn.read_ts = self.client.backend.get_ts()
+
+        return run
 
     def _autocommit(self, action: Callable[[], Result], sql: str, stream: bool) -> Result:
         """A statement outside a block is a transaction of its own. When it loses a write
@@ -548,6 +589,9 @@ class Session:
             self._abort_txn()
         else:
             self.failed = True
+            if self.txn is not None and not self.savepoints:
+                # Only ROLLBACK can follow: its row locks go now, as PostgreSQL's do.
+                self.txn.release_row_locks()
 
     def _start_statement(self) -> None:
         if self.txn is None:
@@ -567,6 +611,15 @@ class Session:
             else:
                 self.txn.rollback()
             self.txn = fresh
+        elif (
+            self.isolation == "read committed"
+            and self.in_block
+            and self.client.row_locks
+            and not any(st.txn is self.txn for st in self.streams)
+        ):
+            # It wrote: a fresh snapshot for its reads, its rows locked (see _locking). Not
+            # while a suspended portal pages through the transaction's snapshot.
+            self.txn.read_ts = self.client.backend.get_ts()
 
     def _commit(self) -> None:
         txn, self.txn = self.txn, None
@@ -718,7 +771,9 @@ class Session:
                 # run_statement's checks hold for a cached SELECT or DML: no utility, not
                 # failed.
                 result = self._guarded(
-                    lambda: self._dispatch(stmt, params, types), stmt.text, undo=undo
+                    self._in_block(lambda: self._dispatch(stmt, params, types), stmt),
+                    stmt.text,
+                    undo=undo,
                 )
         except nowait.WouldBlock:
             return None
