@@ -12,7 +12,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
@@ -289,6 +289,10 @@ class Transaction:
         # The running statement's undo log (key -> its buffered mutation before the
         # statement), while a READ COMMITTED statement runs; see begin_statement.
         self._undo: dict[bytes, Mutation | None] | None = None
+        # SELECT ... FOR UPDATE: keys under this prefix the statement read, to lock with its
+        # writes (see record_reads).
+        self._read_prefix: bytes | None = None
+        self._reads: list[bytes] = []
         self._row_locked = False  # holds row locks: released when it ends
         self.commit_ts = 0
         self.state = TxnPhase.ACTIVE
@@ -311,10 +315,18 @@ class Transaction:
         if m is not None and m.op != Op.LOCK:
             return None if m.op == Op.DELETE else m.value
         try:
-            return self._backend.get(key, self.read_ts)
+            value = self._backend.get(key, self.read_ts)
         except KeyIsLocked:
             nowait.check()  # resolving a lock writes, and may wait for its owner
-            return self._read(lambda: self._backend.get(key, self.read_ts))
+            value = self._read(lambda: self._backend.get(key, self.read_ts))
+        if self._read_prefix is not None and value is not None:
+            self._record([key])
+        return value
+
+    def _record(self, keys: Iterable[bytes]) -> None:
+        prefix = self._read_prefix
+        assert prefix is not None
+        self._reads.extend(k for k in keys if k.startswith(prefix))
 
     def batch_get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         self._check_active()
@@ -327,7 +339,10 @@ class Transaction:
             elif m.op != Op.DELETE:
                 out[key] = m.value
         if remote:
-            out.update(self._read(lambda: self._backend.batch_get(remote, self.read_ts)))
+            found = self._read(lambda: self._backend.batch_get(remote, self.read_ts))
+            if self._read_prefix is not None:
+                self._record(found)
+            out.update(found)
         return out
 
     def iter_scan(
@@ -375,6 +390,8 @@ class Transaction:
                     self._backend.scan, lo, hi, self.read_ts, limit=page, reverse=reverse
                 )
             )
+            if self._read_prefix is not None:
+                self._record(k for k, _ in rows)
             yield from rows
             if len(rows) < page:
                 return
@@ -480,21 +497,30 @@ class Transaction:
         undo = self._undo
         if undo is None:
             return
-        keys = sorted(
+        written = {
             key
             for key in undo
             if (m := self._buffer.get(key)) is not None and m.op in _ROW_LOCKED_OPS
-        )
+        }
+        keys = sorted(written.union(self._reads))
+        self._read_prefix, self._reads = None, []
         if keys:
-            deleting = {k for k in keys if self._buffer[k].op == Op.DELETE}
+            deleting = {k for k in written if self._buffer[k].op == Op.DELETE}
             newer = self._client.lock_rows(keys, self.start_ts, self.read_ts, deleting)
             self._row_locked = True
             if newer:
                 raise WriteConflict(keys[0], self.read_ts, newer)
         self._undo = None
 
+    def record_reads(self, prefix: bytes) -> None:
+        """The running statement (SELECT ... FOR UPDATE) also locks the keys under
+        ``prefix`` it reads (rows of every table it scans: more than it returns, if a
+        filter drops some, which is safe) when ``lock_statement`` locks its writes."""
+        self._read_prefix, self._reads = prefix, []
+
     def undo_statement(self) -> None:
         """Take back every write of the running statement."""
+        self._read_prefix, self._reads = None, []
         undo, self._undo = self._undo, None
         for key, prior in (undo or {}).items():
             if prior is None:
@@ -505,6 +531,7 @@ class Transaction:
     def end_statement(self) -> None:
         """The statement failed: its writes stay (a savepoint may take them back) unlocked."""
         self._undo = None
+        self._read_prefix, self._reads = None, []
 
     def release_row_locks(self) -> None:
         """Let other transactions have this one's rows (it will not commit: a failed block)."""

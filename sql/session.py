@@ -13,6 +13,7 @@ PostgreSQL's does, instead of failing at commit with 40001 (a cluster still does
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import random
 import time
@@ -267,6 +268,7 @@ AUTOCOMMIT_ATTEMPTS = 100
 INLINE_WRITES_MAX = 64
 # Statements a READ COMMITTED block runs again when a row they wrote changed meanwhile.
 _RERUNNABLE = frozenset({"INSERT", "UPDATE", "DELETE", "SELECT", "WITH"})
+_RERUNS = 100  # runs of one such statement before its 40001 reaches the client
 _PLAN_CACHE_SIZE = 500
 
 
@@ -453,24 +455,36 @@ class Session:
         statement (nothing of it has reached the client yet); any other statement fails
         with the 40001."""
 
+        for_update = _locks_rows(stmt)
+
         def run() -> Result:
             txn = self.current_txn()
             notices = len(self.notices)
-            while True:
+            for attempt in range(_RERUNS):
                 txn.begin_statement(txn.read_ts)
                 try:
                     result = action()
+                    if for_update and result.pending is not None:
+                        # The rows it reads are what it locks: read them all now.
+                        txn.record_reads(self.db + b"r")
+                        pending = result.pending
+                        try:
+                            rows = list(pending)
+                        finally:
+                            pending.close()
+                        result.pending = _PlanRows((r for r in rows), _nothing)
                     txn.lock_statement()
                     return result
                 except WriteConflict:
                     txn.undo_statement()
-                    if stmt.command not in _RERUNNABLE:
+                    if stmt.command not in _RERUNNABLE or attempt == _RERUNS - 1:
                         raise
                 except BaseException:
                     txn.end_statement()
                     raise
                 del self.notices[notices:]  # the next run says again what it has to say
                 txn.read_ts = self.client.backend.get_ts()
+            raise AssertionError("unreachable")
 
         return run
 
@@ -1360,6 +1374,22 @@ def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:
     n = len(batch)
     batch.clear()
     return n
+
+
+def _locks_rows(stmt: Statement) -> bool:
+    """Whether ``stmt`` is a query with a locking clause: FOR UPDATE, FOR NO KEY UPDATE,
+    FOR SHARE or FOR KEY SHARE."""
+    if stmt.command not in ("SELECT", "WITH"):
+        return False
+    words = [t.text.upper() for t in stmt.tokens]
+    return any(
+        w == "FOR" and nxt in ("UPDATE", "SHARE", "NO", "KEY")
+        for w, nxt in itertools.pairwise(words)
+    )
+
+
+def _nothing() -> None:
+    pass
 
 
 def _refuse(command: str) -> Result:

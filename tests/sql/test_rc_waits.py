@@ -221,3 +221,20 @@ def test_statement_timeout_ends_a_row_lock_wait(db: Database) -> None:
 
 def test_cancel_ends_a_row_lock_wait(db: Database) -> None:
     assert _blocked(db, "SET lock_timeout = 0", lambda b: b.cancel()) == "57014"
+
+
+def test_select_for_update_waits_for_the_writer_and_reads_its_commit(db: Database) -> None:
+    """The lock-then-compute pattern loses no update: the second SELECT ... FOR UPDATE waits,
+    then reads what the first transaction committed."""
+    a, b = Session(db), Session(db)
+    a.execute("BEGIN")
+    assert one(a, "SELECT v FROM kv WHERE k = 1 FOR UPDATE") == 10
+    b.execute("BEGIN")
+    second = Background(lambda: b.execute("SELECT v FROM kv WHERE k = 1 FOR UPDATE"))
+    waiting(db)
+    a.execute("UPDATE kv SET v = 11 WHERE k = 1")
+    a.execute("COMMIT")
+    assert second.result()[0].rows == [(11,)]
+    b.execute("UPDATE kv SET v = 12 WHERE k = 1")
+    b.execute("COMMIT")
+    assert one(Session(db), "SELECT v FROM kv WHERE k = 1") == 12
