@@ -533,6 +533,11 @@ class Transaction:
         self._undo = None
         self._read_prefix, self._reads = None, []
 
+    @property
+    def row_locked(self) -> bool:
+        """Whether it holds row locks (from writes, or SELECT ... FOR UPDATE)."""
+        return self._row_locked
+
     def release_row_locks(self) -> None:
         """Let other transactions have this one's rows (it will not commit: a failed block)."""
         if self._row_locked:

@@ -615,6 +615,7 @@ class Session:
             self.isolation == "read committed"
             and self.in_block
             and not self.txn.write_count
+            and not self.txn.row_locked
             and not self.savepoints
         ):
             # READ COMMITTED: a new snapshot per statement while nothing was written.

@@ -229,6 +229,7 @@ def test_select_for_update_waits_for_the_writer_and_reads_its_commit(db: Databas
     a, b = Session(db), Session(db)
     a.execute("BEGIN")
     assert one(a, "SELECT v FROM kv WHERE k = 1 FOR UPDATE") == 10
+    assert one(a, "SELECT v FROM kv WHERE k = 2") == 20  # a statement more keeps the lock
     b.execute("BEGIN")
     second = Background(lambda: b.execute("SELECT v FROM kv WHERE k = 1 FOR UPDATE"))
     waiting(db)
