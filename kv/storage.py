@@ -58,6 +58,7 @@ class _Request:
         "draw_ts",
         "error",
         "keys",
+        "landing",
         "result",
         "size",
     )
@@ -78,6 +79,9 @@ class _Request:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
+        # A prewrite's or 1PC's mutations, landing (RowLocks.committable) until its group is
+        # committed.
+        self.landing: Sequence[Mutation] | None = None
 
 
 class Storage:
@@ -95,7 +99,8 @@ class Storage:
             max_key=getattr(engine, "max_key_size", 1 << 30) - 10,
         )
         self._snapshot = engine.snapshot
-        # Pessimistic row locks (kv/txn/pessimistic.py): taken under _latch, so no group's
+        # Pessimistic row locks (kv/txn/pessimistic.py): taken without _latch (a lock does
+        # not wait for a group's sync) but never on a key a group is committing.
         # command runs between a lock's checks and its taking.
         self.row_locks = RowLocks()
         with engine.snapshot() as snap:
@@ -198,6 +203,9 @@ class Storage:
             try:
                 self._commit_group(group)  # raises nothing: the outcomes are in the requests
             finally:
+                for r in group:
+                    if r.landing is not None:
+                        self.row_locks.landed(r.landing)
                 with cond:
                     for r in group:
                         r.done = True
@@ -287,15 +295,24 @@ class Storage:
         lock_ttl_ms: int,
         txn_size: int = 0,
     ) -> None:
-        row_locks = self.row_locks
-
         def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> None:
-            locked = row_locks.committable(mutations, start_ts)
+            locked = self._committable(req, mutations, start_ts)
             commands.prewrite(
                 state, reader, writer, mutations, primary, start_ts, lock_ttl_ms, txn_size, locked
             )
 
-        self._submit(_Request(call, len(mutations)))
+        req = _Request(call, len(mutations))
+        self._submit(req)
+
+    def _committable(
+        self, req: _Request, mutations: Sequence[Mutation], start_ts: int
+    ) -> frozenset[bytes]:
+        """The keys ``start_ts`` holds row locks on (see ``RowLocks.committable``); the keys
+        count as landing until ``req``'s group committed (once: a command may run again,
+        see ``Engine.transact``)."""
+        locked = self.row_locks.committable(mutations, start_ts, count=req.landing is None)
+        req.landing = mutations
+        return locked
 
     def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
         self._execute(len(keys), commands.commit, keys, start_ts, commit_ts)
@@ -312,10 +329,9 @@ class Storage:
         the group runs (the oracle may write to the engine, which the group's transaction
         holds), so a 1PC that then fails its checks leaves an unused timestamp behind.
         """
-        row_locks = self.row_locks
 
         def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> int:
-            locked = row_locks.committable(mutations, start_ts)
+            locked = self._committable(req, mutations, start_ts)
             return commands.one_pc(
                 state, reader, writer, mutations, start_ts, lambda: req.commit_ts, locked
             )
@@ -347,18 +363,19 @@ class Storage:
         ``for_update_ts`` among them, 0 if none (see ``check_for_update``). ``deleting``: the
         keys it deletes (a foreign key's claim on them must wait)."""
         commands.check_snapshot(for_update_ts, self._state.safepoint)
-        # On an event loop (kv.nowait) only if no group commits: no waiting for its sync.
-        if not self._latch.acquire(blocking=not nowait.active()):
-            raise nowait.WouldBlock
-        try:
-            self.row_locks.owned(keys, start_ts)
+
+        def newer() -> int:
             with self.engine.snapshot() as snap:
                 reader = MvccReader(snap, self.links)
-                newer = max(check_for_update(reader, key, start_ts, for_update_ts) for key in keys)
-            self.row_locks.add(keys, primary, start_ts, deleting)
-        finally:
-            self._latch.release()
-        return newer
+                return max(check_for_update(reader, key, start_ts, for_update_ts) for key in keys)
+
+        while True:
+            found = self.row_locks.acquire(keys, primary, start_ts, deleting, newer)
+            if found is not None:
+                return found
+            nowait.check()  # a commit of one of the keys is landing: wait for its group
+            with self._latch:
+                pass
 
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True

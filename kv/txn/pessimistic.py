@@ -17,6 +17,11 @@ the store (and syncing) would buy nothing. Readers ignore them (a row lock hides
 prewrite and one-phase commit of every transaction treat another's row lock as a live lock,
 and skip the write-conflict check on keys the committing transaction holds itself.
 
+A lock is taken without waiting for the store's group commit (its sync): under the table's
+mutex, which prewrite and one-phase commit also take to check for row locks, and never on a
+key such a command is writing in a group not yet visible (``committable`` .. ``landed``), so
+the store it checks for newer versions is never behind a commit of the key.
+
 Invariants: a key has at most one owner; a transaction's keys are released at once, when it
 ends (after its commit landed), which wakes the transactions waiting for it; every group
 commit of the store (which may remove a store lock someone waits for) bumps ``generation``
@@ -27,7 +32,7 @@ wait-for graph, and a wait that would close a cycle raises ``Deadlock`` (40P01) 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from kv.errors import Deadlock, KeyIsLocked, TxnAborted
 from kv.mvcc import keys as K
@@ -69,6 +74,7 @@ class RowLocks:
         self._owner: dict[bytes, Lock] = {}
         self._held: dict[int, list[bytes]] = {}  # start_ts -> its keys
         self._deleting: set[bytes] = set()  # held keys their holder deletes
+        self._landing: dict[bytes, int] = {}  # keys of commits not yet visible (committable)
         self._waits_for: dict[int, int] = {}  # waiting start_ts -> the owner it waits for
         self._ended: dict[int, threading.Event] = {}  # owner start_ts -> set when it releases
         self._store_waiters = 0  # transactions waiting for a store lock (see bump)
@@ -76,47 +82,75 @@ class RowLocks:
 
     # -- for the store's commands (run under its latch) ----------------------------------
 
-    def owned(self, keys: Iterable[bytes], start_ts: int) -> None:
-        """``KeyIsLocked`` if a transaction other than ``start_ts`` holds one of ``keys``."""
-        owner = self._owner
-        if owner:
+    def acquire(
+        self,
+        keys: Sequence[bytes],
+        primary: bytes,
+        start_ts: int,
+        deleting: Collection[bytes],
+        newer: Callable[[], int],
+    ) -> int | None:
+        """Give ``keys`` to ``start_ts``, all or none; ``deleting``: those it deletes, as its
+        writes stand now. ``KeyIsLocked`` if another transaction holds one. ``newer()`` (run
+        under the mutex, so no commit can slip between it and the taking) checks the store
+        and returns what ``check_for_update`` does. None: a commit writing one of the keys is
+        landing (``committable`` registered it); try again once it landed."""
+        with self._cond:
+            owner = self._owner
             for key in keys:
                 lock = owner.get(key)
                 if lock is not None and lock.start_ts != start_ts:
                     raise KeyIsLocked(lock)
-
-    def committable(self, mutations: Iterable[Mutation], start_ts: int) -> frozenset[bytes]:
-        """The keys of ``mutations`` that ``start_ts`` holds; ``KeyIsLocked`` if another
-        transaction holds one, but for a LOCK (a foreign key's claim on its parent, which
-        conflicts only with the key going away) of a row its holder does not delete."""
-        owner = self._owner
-        if not owner:
-            return frozenset()
-        mine = []
-        for m in mutations:
-            lock = owner.get(m.key)
-            if lock is not None:
-                if lock.start_ts == start_ts:
-                    mine.append(m.key)
-                elif m.op != Op.LOCK or m.key in self._deleting:
-                    raise KeyIsLocked(lock)
-        return frozenset(mine)
-
-    def add(
-        self, keys: Sequence[bytes], primary: bytes, start_ts: int, deleting: Collection[bytes]
-    ) -> None:
-        """Give ``keys`` to ``start_ts`` (checked by ``owned``); ``deleting``: those of them
-        it deletes, as its writes stand now."""
-        with self._cond:
+            if self._landing and any(key in self._landing for key in keys):
+                return None
+            found = newer()
             held = self._held.setdefault(start_ts, [])
             for key in keys:
-                if key not in self._owner:
-                    self._owner[key] = Lock(key, primary, start_ts, MAX_TS, WriteKind.PESSIMISTIC)
+                if key not in owner:
+                    owner[key] = Lock(key, primary, start_ts, MAX_TS, WriteKind.PESSIMISTIC)
                     held.append(key)
                 if key in deleting:
                     self._deleting.add(key)
                 else:
                     self._deleting.discard(key)
+            return found
+
+    def committable(
+        self, mutations: Sequence[Mutation], start_ts: int, *, count: bool = True
+    ) -> frozenset[bytes]:
+        """For a prewrite or one-phase commit of ``start_ts`` about to write: the keys of
+        ``mutations`` it holds. ``KeyIsLocked`` if another transaction holds one, but for a
+        LOCK (a foreign key's claim on its parent, which conflicts only with the key going
+        away) of a row its holder does not delete. Otherwise (``count``) the keys count as
+        landing until ``landed`` (the caller's group commit is visible): no lock is taken on
+        them before, from a snapshot that cannot see the commit yet."""
+        with self._cond:
+            mine = []
+            owner = self._owner
+            if owner:
+                for m in mutations:
+                    lock = owner.get(m.key)
+                    if lock is not None:
+                        if lock.start_ts == start_ts:
+                            mine.append(m.key)
+                        elif m.op != Op.LOCK or m.key in self._deleting:
+                            raise KeyIsLocked(lock)
+            if count:
+                landing = self._landing
+                for m in mutations:
+                    landing[m.key] = landing.get(m.key, 0) + 1
+            return frozenset(mine)
+
+    def landed(self, mutations: Sequence[Mutation]) -> None:
+        """The commit ``committable`` let through is visible (or failed)."""
+        with self._cond:
+            landing = self._landing
+            for m in mutations:
+                n = landing[m.key] - 1
+                if n:
+                    landing[m.key] = n
+                else:
+                    del landing[m.key]
 
     # -- releasing and waking --------------------------------------------------------------
 

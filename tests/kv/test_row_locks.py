@@ -6,14 +6,20 @@ foreign key's claim passes a row lock that does not delete, and a wait cycle is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
-from kv.engine.memory import MemoryEngine
+from kv import nowait
+from kv.engine.base import Snapshot, WriteView
+from kv.engine.memory import MemoryEngine, MemorySnapshot
 from kv.errors import Deadlock, KeyIsLocked
 from kv.mvcc.records import Mutation, Op
 from kv.storage import Storage
 from tests.kv.test_percolator import put, ts, write
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -84,3 +90,32 @@ def test_a_wait_that_closes_a_cycle_is_a_deadlock(store: Storage) -> None:
     store.row_locks.release(b)  # b gives up: a's wait ends
     waiter.join(10)
     assert not waiter.is_alive()
+
+
+def test_no_row_lock_is_taken_on_a_key_whose_commit_is_still_landing() -> None:
+    """A row lock is taken without the group-commit latch, so a 1PC of the key whose command
+    ran but whose group is not yet visible must make it wait (else it would miss that commit).
+    """
+    tried: list[str] = []
+
+    class Landing(MemoryEngine):
+        def transact(self, fn: Callable[[WriteView], T]) -> T:
+            def run(view: WriteView) -> T:
+                result = fn(view)  # the 1PC's command ran; nothing is visible yet
+                try:
+                    with nowait.nonblocking():
+                        store.acquire_pessimistic_lock([b"k"], b"k", ts(3), ts(3))
+                except nowait.WouldBlock:
+                    tried.append("waits")
+                return result
+
+            return super().transact(run)
+
+        def snapshot(self) -> Snapshot:  # what is visible, without waiting for transact
+            return MemorySnapshot(self._keys, self._data)
+
+    store = Storage(Landing())
+    store.one_pc([put(b"k", b"v1")], ts(1), lambda: ts(2))
+    assert tried == ["waits"]
+    assert store.acquire_pessimistic_lock([b"k"], b"k", ts(3), ts(3)) == 0
+    assert store.get(b"k", ts(4)) == b"v1"
