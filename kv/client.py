@@ -12,7 +12,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, TypeVar
@@ -25,9 +25,10 @@ from kv.errors import (
     InvalidArgument,
     KeyIsLocked,
     TxnLockNotFound,
+    WriteConflict,
 )
 from kv.mvcc.branches import BranchLink
-from kv.mvcc.records import Lock, Mutation, Op
+from kv.mvcc.records import Lock, Mutation, Op, WriteKind
 from kv.spill import SpilledWrites
 from kv.storage import Storage
 from kv.tso import TimestampOracle
@@ -35,6 +36,9 @@ from kv.txn.cleanup import TxnState, TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
 
 T = TypeVar("T")
+# The longest a lock wait sleeps between checks of its statement's cancel and deadlines (a
+# released lock wakes it at once).
+_WAIT_SLICE_S = 0.1
 
 
 class KvBackend(Protocol):
@@ -196,6 +200,9 @@ class TxnOptions:
     lock_ttl_ms: int = 3000
     max_lock_ttl_ms: int = 120_000
     lock_wait_s: float = 5.0  # how long a read waits for a live lock before giving up
+    # How long a statement waits for a row lock when lock_timeout is 0 (PostgreSQL waits
+    # forever; a bound ends waits in cycles the wait-for graph cannot see): then 55P03.
+    row_lock_wait_s: float = 60.0
     one_pc_max_keys: int = 1024
     one_pc_max_bytes: int = 4 << 20
     # Keys per prewrite/commit request in 2PC: one LMDB write transaction (and fsync) or one
@@ -220,12 +227,17 @@ class LockResolver:
 
     def __init__(self, backend: KvBackend) -> None:
         self.backend = backend
+        # Row locks are waited for by event on a single node (none in a cluster).
+        self.row_locks = backend.storage.row_locks if isinstance(backend, LocalKv) else None
 
     def resolve(self, locks: Sequence[Lock]) -> bool:
         """True if every lock's transaction was finished; False if one is still alive."""
         done: dict[int, bool] = {}
         for lock in locks:
             if lock.start_ts in done:
+                continue
+            if lock.kind == WriteKind.PESSIMISTIC:
+                done[lock.start_ts] = False  # a row lock lives until its transaction ends
                 continue
             status = self.backend.check_txn_status(
                 lock.primary, lock.start_ts, self.backend.get_ts()
@@ -248,30 +260,57 @@ class LockResolver:
         lock_timeout = control.lock_timeout_s if control is not None else 0.0
         deadline = time.monotonic() + (lock_timeout or wait_s)
         backoff = 0.002
-        while True:
-            try:
-                return action()
-            except KeyIsLocked as exc:
-                if self.resolve([exc.lock]):
-                    continue
-                interrupt.check()
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    if lock_timeout:
-                        raise interrupt.Interrupted(interrupt.Reason.LOCK_TIMEOUT) from None
-                    raise
-                time.sleep(min(backoff, left))
-                backoff = min(backoff * 2, 0.05)
+        row_locks = self.row_locks
+        with contextlib.ExitStack() as waiting:
+            parked = False
+            while True:
+                generation = row_locks.generation if row_locks is not None else 0
+                try:
+                    return action()
+                except KeyIsLocked as exc:
+                    if self.resolve([exc.lock]):
+                        continue
+                    interrupt.check()
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        if lock_timeout:
+                            raise interrupt.Interrupted(interrupt.Reason.LOCK_TIMEOUT) from None
+                        raise
+                    if row_locks is not None and exc.lock.kind == WriteKind.PESSIMISTIC:
+                        if not parked:  # held as long as a transaction may: park
+                            waiting.enter_context(interrupt.parked())
+                            parked = True
+                        row_locks.wait(exc.lock, 0, generation, min(left, _WAIT_SLICE_S))
+                        continue
+                    time.sleep(min(backoff, left))
+                    backoff = min(backoff * 2, 0.05)
 
 
 class Transaction:
-    """A snapshot-isolated transaction: reads at ``start_ts``, writes buffered until commit."""
+    """A snapshot-isolated transaction: reads at ``start_ts``, writes buffered until commit.
+
+    A READ COMMITTED block moves ``read_ts`` forward for each statement and locks the keys a
+    statement wrote when it ends (``lock_statement``): pessimistic row locks, so a second
+    writer waits for this transaction instead of one of them failing at commit. Keys so
+    locked commit without the write-conflict check against ``start_ts`` (nobody could commit
+    to them since the lock was taken after checking for newer commits); every other write
+    (a foreign key's claim on its parent) is checked against ``start_ts`` as ever.
+    """
 
     def __init__(self, client: TxnClient, start_ts: int) -> None:
         self._client = client
         self._backend = client.backend
         self._opts = client.options
         self.start_ts = start_ts
+        self.read_ts = start_ts  # the snapshot reads see: start_ts but in a READ COMMITTED block
+        # The running statement's undo log (key -> its buffered mutation before the
+        # statement), while a READ COMMITTED statement runs; see begin_statement.
+        self._undo: dict[bytes, Mutation | None] | None = None
+        # SELECT ... FOR UPDATE: keys under this prefix the statement read, to lock with its
+        # writes (see record_reads).
+        self._read_prefix: bytes | None = None
+        self._reads: list[bytes] = []
+        self._row_locked = False  # holds row locks: released when it ends
         self.commit_ts = 0
         self.state = TxnPhase.ACTIVE
         self._buffer: dict[bytes, Mutation] = {}
@@ -303,10 +342,18 @@ class Transaction:
         if m is not None and m.op != Op.LOCK:
             return None if m.op == Op.DELETE else m.value
         try:
-            return self._backend.get(key, self.start_ts)
+            value = self._backend.get(key, self.read_ts)
         except KeyIsLocked:
             nowait.check()  # resolving a lock writes, and may wait for its owner
-            return self._read(lambda: self._backend.get(key, self.start_ts))
+            value = self._read(lambda: self._backend.get(key, self.read_ts))
+        if self._read_prefix is not None and value is not None:
+            self._record([key])
+        return value
+
+    def _record(self, keys: Iterable[bytes]) -> None:
+        prefix = self._read_prefix
+        assert prefix is not None
+        self._reads.extend(k for k in keys if k.startswith(prefix))
 
     def batch_get(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
         self._check_active()
@@ -319,7 +366,10 @@ class Transaction:
             elif m.op != Op.DELETE:
                 out[key] = m.value
         if remote:
-            out.update(self._read(lambda: self._backend.batch_get(remote, self.start_ts)))
+            found = self._read(lambda: self._backend.batch_get(remote, self.read_ts))
+            if self._read_prefix is not None:
+                self._record(found)
+            out.update(found)
         return out
 
     def iter_scan(
@@ -378,7 +428,7 @@ class Transaction:
         while at is not None:
             interrupt.check()  # a batch at a time: the scan stops when its statement is asked to
             values, at = self._read(
-                functools.partial(backend.scan_values, at, end, self.start_ts, page)
+                functools.partial(backend.scan_values, at, end, self.read_ts, page)
             )
             if values:
                 yield values
@@ -405,9 +455,11 @@ class Transaction:
             interrupt.check()  # a page at a time: every scan stops when its statement is asked to
             rows = self._read(
                 functools.partial(
-                    self._backend.scan, lo, hi, self.start_ts, limit=page, reverse=reverse
+                    self._backend.scan, lo, hi, self.read_ts, limit=page, reverse=reverse
                 )
             )
+            if self._read_prefix is not None:
+                self._record(k for k, _ in rows)
             yield from rows
             if len(rows) < page:
                 return
@@ -439,10 +491,16 @@ class Transaction:
         if not self._writes & 255:
             interrupt.check()
 
+    def _remember(self, key: bytes) -> None:
+        undo = self._undo
+        if undo is not None and key not in undo:
+            undo[key] = self._buffer.get(key)
+
     def put(self, key: bytes, value: bytes) -> None:
         self._check_writable()
         if not key:
             raise InvalidArgument("empty key")
+        self._remember(key)
         self._buffer[key] = Mutation(Op.PUT, key, bytes(value))
         self._maybe_spill()
 
@@ -452,6 +510,7 @@ class Transaction:
         prior = self._own(key)
         if prior is not None and prior.op in (Op.PUT, Op.INSERT):
             raise AlreadyExists(key)
+        self._remember(key)
         if prior is not None and prior.op == Op.DELETE:
             # Deleted earlier in this transaction: the committed value may exist, so a
             # plain put replaces it.
@@ -469,7 +528,7 @@ class Transaction:
         buffered and none from it on."""
         self._check_active()
         interrupt.check()
-        buffer, own = self._buffer, self._own
+        buffer, own, remember = self._buffer, self._own, self._remember
         unseen = [k for k, _ in pairs if (m := own(k)) is None or m.op == Op.LOCK]
         taken = self.batch_get(unseen).keys() if unseen else set()
         for i, (key, value) in enumerate(pairs):
@@ -477,10 +536,12 @@ class Transaction:
             if prior is not None and prior.op in (Op.PUT, Op.INSERT):
                 return i
             if prior is not None and prior.op == Op.DELETE:
+                remember(key)
                 buffer[key] = Mutation(Op.PUT, key, value)
             elif key in taken:
                 return i
             else:
+                remember(key)
                 buffer[key] = Mutation(Op.INSERT, key, value)
         self._writes += len(pairs)
         self._maybe_spill()
@@ -489,8 +550,9 @@ class Transaction:
     def put_many(self, pairs: Sequence[tuple[bytes, bytes]]) -> None:
         """``put`` of each pair (keys already checked non-empty by the caller's encoding)."""
         self._check_active()
-        buffer = self._buffer
+        buffer, remember = self._buffer, self._remember
         for key, value in pairs:
+            remember(key)
             buffer[key] = Mutation(Op.PUT, key, value)
         self._writes += len(pairs)
         self._maybe_spill()
@@ -499,6 +561,7 @@ class Transaction:
         self._check_writable()
         if not key:
             raise InvalidArgument("empty key")
+        self._remember(key)
         prior = self._own(key)
         if prior is not None and prior.op == Op.INSERT and key in self._buffer:
             del self._buffer[key]  # inserted and deleted in this transaction: nothing to do
@@ -514,6 +577,7 @@ class Transaction:
         (kv/txn/prewrite.py)."""
         self._check_active()
         if self._own(key) is None:
+            self._remember(key)
             self._buffer[key] = Mutation(Op.LOCK, key)
 
     @property
@@ -530,9 +594,10 @@ class Transaction:
         return self._own_range(b"", None, False)
 
     def _maybe_spill(self) -> None:
-        """Move the buffer to disk once it holds ``spill_keys`` keys, unless a savepoint needs
-        the buffer as it is (rolling back to it restores the in-memory part only)."""
-        if len(self._buffer) < self._opts.spill_keys or self._savepoints:
+        """Move the buffer to disk once it holds ``spill_keys`` keys, unless a savepoint or a
+        READ COMMITTED statement's undo log needs the buffer as it is (rolling back to it, or
+        undoing the statement, restores the in-memory part only)."""
+        if len(self._buffer) < self._opts.spill_keys or self._savepoints or self._undo is not None:
             return
         if self._spill is None:
             self._spill = SpilledWrites(self._opts.spill_dir)
@@ -543,6 +608,71 @@ class Transaction:
         if self._spill is not None:
             self._spill.close()
             self._spill = None
+
+    # -- READ COMMITTED statements: row locks ------------------------------------------------
+
+    def begin_statement(self, read_ts: int) -> None:
+        """A READ COMMITTED statement starts: it reads at ``read_ts`` and its writes are
+        logged, to be locked (``lock_statement``) or undone (``undo_statement``)."""
+        self._check_active()
+        self.read_ts = read_ts
+        self._undo = {}
+
+    def lock_statement(self) -> None:
+        """Lock the keys the statement wrote, waiting while another transaction holds one
+        (event-driven; lock_timeout, statement_timeout and a cancel end the wait).
+        ``WriteConflict``: one has a version newer than ``read_ts``, and the statement must
+        run again on a newer snapshot (after ``undo_statement``), holding the keys already;
+        ``Deadlock`` (40P01)."""
+        undo = self._undo
+        if undo is None:
+            return
+        written = {
+            key
+            for key in undo
+            if (m := self._buffer.get(key)) is not None and m.op in _ROW_LOCKED_OPS
+        }
+        keys = sorted(written.union(self._reads))
+        self._read_prefix, self._reads = None, []
+        if keys:
+            deleting = {k for k in written if self._buffer[k].op == Op.DELETE}
+            newer = self._client.lock_rows(keys, self.start_ts, self.read_ts, deleting)
+            self._row_locked = True
+            if newer:
+                raise WriteConflict(keys[0], self.read_ts, newer)
+        self._undo = None
+
+    def record_reads(self, prefix: bytes) -> None:
+        """The running statement (SELECT ... FOR UPDATE) also locks the keys under
+        ``prefix`` it reads (rows of every table it scans: more than it returns, if a
+        filter drops some, which is safe) when ``lock_statement`` locks its writes."""
+        self._read_prefix, self._reads = prefix, []
+
+    def undo_statement(self) -> None:
+        """Take back every write of the running statement."""
+        self._read_prefix, self._reads = None, []
+        undo, self._undo = self._undo, None
+        for key, prior in (undo or {}).items():
+            if prior is None:
+                self._buffer.pop(key, None)
+            else:
+                self._buffer[key] = prior
+
+    def end_statement(self) -> None:
+        """The statement failed: its writes stay (a savepoint may take them back) unlocked."""
+        self._undo = None
+        self._read_prefix, self._reads = None, []
+
+    @property
+    def row_locked(self) -> bool:
+        """Whether it holds row locks (from writes, or SELECT ... FOR UPDATE)."""
+        return self._row_locked
+
+    def release_row_locks(self) -> None:
+        """Let other transactions have this one's rows (it will not commit: a failed block)."""
+        if self._row_locked:
+            self._row_locked = False
+            self._client.release_row_locks(self.start_ts)
 
     # -- savepoints --------------------------------------------------------------------------
 
@@ -569,6 +699,7 @@ class Transaction:
             self.state = TxnPhase.ROLLED_BACK
             self._buffer.clear()
             self._drop_spill()
+            self.release_row_locks()
             self._client._finished(self)
 
     def commit(self) -> int:
@@ -595,6 +726,7 @@ class Transaction:
             raise
         finally:
             self._drop_spill()
+            self.release_row_locks()  # after the commit landed: a waiter sees it
             self._client._finished(self)
 
     def _fits_one_pc(self, mutations: Sequence[Mutation]) -> bool:
@@ -684,6 +816,9 @@ def _merge(mem: Iterator[Mutation], disk: Iterator[Mutation], reverse: bool) -> 
             b = next(disk, None)
 
 
+_ROW_LOCKED_OPS = (Op.PUT, Op.DELETE, Op.INSERT)
+
+
 class TxnClient:
     """Hands out transactions and knows the oldest active one (the GC may not pass it)."""
 
@@ -693,6 +828,58 @@ class TxnClient:
         self.resolver = LockResolver(backend)
         self._active: dict[int, int] = {}
         self._mutex = threading.Lock()
+
+    @property
+    def row_locks(self) -> bool:
+        """Whether transactions can lock rows (a single node; a cluster runs optimistic)."""
+        return self.resolver.row_locks is not None
+
+    def lock_rows(
+        self,
+        keys: Sequence[bytes],
+        start_ts: int,
+        for_update_ts: int,
+        deleting: Collection[bytes] = (),
+    ) -> int:
+        """Lock ``keys`` for ``start_ts`` (see ``Transaction.lock_statement``); the newest
+        commit_ts after ``for_update_ts`` among them (0: none)."""
+        backend = self.backend
+        assert isinstance(backend, LocalKv), "row locks need the single-node store"
+        storage = backend.storage
+        row_locks = storage.row_locks
+        control = interrupt.current()
+        lock_timeout = control.lock_timeout_s if control is not None else 0.0
+        now = time.monotonic()
+        deadline = now + (lock_timeout or self.options.row_lock_wait_s)
+        with contextlib.ExitStack() as waiting:
+            parked = False
+            while True:
+                generation = row_locks.generation
+                try:
+                    return storage.acquire_pessimistic_lock(
+                        keys, keys[0], start_ts, for_update_ts, deleting
+                    )
+                except KeyIsLocked as exc:
+                    nowait.check()  # resolving writes, waiting waits
+                    if self.resolver.resolve([exc.lock]):
+                        continue  # a finished transaction's store lock, now cleaned up
+                    interrupt.check()
+                    now = time.monotonic()
+                    left = deadline - now
+                    if left <= 0:
+                        raise interrupt.Interrupted(interrupt.Reason.LOCK_TIMEOUT) from None
+                    wait = min(left, _WAIT_SLICE_S)
+                    if control is not None and control.deadline is not None:
+                        wait = min(wait, max(0.0, control.deadline - now) + 0.001)
+                    if not parked:  # the holder may need this statement's slot: park
+                        waiting.enter_context(interrupt.parked())
+                        parked = True
+                    row_locks.wait(exc.lock, start_ts, generation, wait)
+                    interrupt.check()
+
+    def release_row_locks(self, start_ts: int) -> None:
+        if self.resolver.row_locks is not None:
+            self.resolver.row_locks.release(start_ts)
 
     def begin(self, *, start_ts: int | None = None) -> Transaction:
         ts = self.backend.get_ts() if start_ts is None else start_ts

@@ -88,10 +88,12 @@ def prewrite(
     start_ts: int,
     lock_ttl_ms: int,
     txn_size: int = 0,
+    locked: frozenset[bytes] = frozenset(),
 ) -> None:
+    """``locked``: keys the transaction holds pessimistic row locks on (single node only)."""
     check_sizes(mutations, state.max_key)
     check_snapshot(start_ts, state.safepoint)
-    prewrite_.prewrite(reader, writer, mutations, primary, start_ts, lock_ttl_ms, txn_size)
+    prewrite_.prewrite(reader, writer, mutations, primary, start_ts, lock_ttl_ms, txn_size, locked)
 
 
 def commit(
@@ -112,11 +114,13 @@ def one_pc(
     mutations: Sequence[Mutation],
     start_ts: int,
     next_ts: Callable[[], int],
+    locked: frozenset[bytes] = frozenset(),
 ) -> int:
-    """Commit in one step; the commit_ts is drawn from ``next_ts`` while the command runs."""
+    """Commit in one step; the commit_ts is drawn from ``next_ts`` while the command runs.
+    ``locked`` as for ``prewrite``."""
     check_sizes(mutations, state.max_key)
     check_snapshot(start_ts, state.safepoint)
-    return commit_.one_pc(reader, writer, mutations, start_ts, next_ts)
+    return commit_.one_pc(reader, writer, mutations, start_ts, next_ts, locked)
 
 
 def rollback(

@@ -69,6 +69,19 @@ class TxnLockNotFound(TxnAborted):
         self.key = key
 
 
+class Deadlock(Db9Error):
+    """Waiting for a row lock would close a cycle of transactions waiting for each other."""
+
+    sqlstate = "40P01"  # deadlock_detected
+
+    def __init__(self, start_ts: int, holder_ts: int, key: bytes) -> None:
+        super().__init__(
+            "deadlock detected",
+            detail=f"transaction {start_ts} waits for transaction {holder_ts} on key {key!r}, "
+            "which waits for it",
+        )
+
+
 class AlreadyExists(Db9Error):
     """An insert-if-absent mutation found a live value (the basis of UNIQUE and PRIMARY KEY)."""
 

@@ -13,6 +13,10 @@ must be a loop that calls ``check()`` between short sleeps, never one long block
 Memory: ``charge(nbytes)`` counts what a statement holds (materialised rows, sort buffers, large
 values); past the statement's cap it raises 53200 out_of_memory. ``release`` gives bytes back.
 
+Waiting for another transaction (a row lock): ``parked()`` around the wait tells whoever runs
+the thread (``set_park_hook``: pgwire's statement slots) that the statement uses no CPU until
+it ends, so its slot may go to another statement meanwhile; the lock's holder may need one.
+
 Invariants: a Control belongs to one statement and is never reused, so a cancel that arrives
 between statements is dropped, as in PostgreSQL; ``interrupt`` only sets a field (safe from any
 thread, no lock); outside ``running`` both ``check`` and ``charge`` cost one attribute read.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from enum import Enum
 
 from kv.errors import Db9Error
@@ -139,3 +144,23 @@ class running:
 
     def __exit__(self, *exc: object) -> None:
         _state.control = self._prev
+
+
+def set_park_hook(hook: Callable[[bool], None] | None) -> None:
+    """Have ``parked()`` on this thread call ``hook(True)`` before a wait, ``hook(False)`` after."""
+    _state.park = hook
+
+
+class parked:
+    """Around a wait for another transaction to end (see the module docstring)."""
+
+    __slots__ = ("_hook",)
+
+    def __enter__(self) -> None:
+        self._hook: Callable[[bool], None] | None = getattr(_state, "park", None)
+        if self._hook is not None:
+            self._hook(True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._hook is not None:
+            self._hook(False)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from kv import commands, interrupt, nowait
@@ -36,6 +36,7 @@ from kv.mvcc.records import Lock, Mutation
 from kv.mvcc.writer import MvccWriter
 from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
+from kv.txn.pessimistic import RowLocks, check_for_update
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -57,6 +58,7 @@ class _Request:
         "draw_ts",
         "error",
         "keys",
+        "landing",
         "result",
         "size",
     )
@@ -77,6 +79,13 @@ class _Request:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
+        # A prewrite's or 1PC's mutations, landing (RowLocks.committable) until its group is
+        # committed.
+        self.landing: Sequence[Mutation] | None = None
+
+
+def _spent(state: StoreState, reader: MvccReader, writer: MvccWriter) -> Any:
+    raise AssertionError("a request's command ran after its group committed")
 
 
 class Storage:
@@ -94,6 +103,10 @@ class Storage:
             max_key=getattr(engine, "max_key_size", 1 << 30) - 10,
         )
         self._snapshot = engine.snapshot
+        # Pessimistic row locks (kv/txn/pessimistic.py): taken without _latch (a lock does
+        # not wait for a group's sync) but never on a key a group is committing.
+        # command runs between a lock's checks and its taking.
+        self.row_locks = RowLocks()
         with engine.snapshot() as snap:
             self.links: dict[bytes, BranchLink] = load_links(MvccReader(snap))
 
@@ -206,11 +219,19 @@ class Storage:
             try:
                 self._commit_group(group)  # raises nothing: the outcomes are in the requests
             finally:
+                for r in group:
+                    if r.landing is not None:
+                        self.row_locks.landed(r.landing)
+                        r.landing = ()
+                    # A command's closure may refer to its request: a cycle that only the
+                    # cyclic GC frees, which must not keep a bulk load's batches alive.
+                    r.call = _spent
                 with cond:
                     for r in group:
                         r.done = True
                     self._leading = False
                     cond.notify_all()
+                self.row_locks.bump()  # a lock someone waits for may be gone
         if req.error is not None:
             raise req.error
         return req.result
@@ -294,9 +315,24 @@ class Storage:
         lock_ttl_ms: int,
         txn_size: int = 0,
     ) -> None:
-        self._execute(
-            len(mutations), commands.prewrite, mutations, primary, start_ts, lock_ttl_ms, txn_size
-        )
+        def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> None:
+            locked = self._committable(req, mutations, start_ts)
+            commands.prewrite(
+                state, reader, writer, mutations, primary, start_ts, lock_ttl_ms, txn_size, locked
+            )
+
+        req = _Request(call, len(mutations))
+        self._submit(req)
+
+    def _committable(
+        self, req: _Request, mutations: Sequence[Mutation], start_ts: int
+    ) -> frozenset[bytes]:
+        """The keys ``start_ts`` holds row locks on (see ``RowLocks.committable``); the keys
+        count as landing until ``req``'s group committed (once: a command may run again,
+        see ``Engine.transact``)."""
+        locked = self.row_locks.committable(mutations, start_ts, count=req.landing is None)
+        req.landing = mutations
+        return locked
 
     def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None:
         self._execute(len(keys), commands.commit, keys, start_ts, commit_ts)
@@ -313,8 +349,15 @@ class Storage:
         the group runs (the oracle may write to the engine, which the group's transaction
         holds), so a 1PC that then fails its checks leaves an unused timestamp behind.
         """
+
+        def call(state: StoreState, reader: MvccReader, writer: MvccWriter) -> int:
+            locked = self._committable(req, mutations, start_ts)
+            return commands.one_pc(
+                state, reader, writer, mutations, start_ts, lambda: req.commit_ts, locked
+            )
+
         req = _Request(
-            lambda s, r, w: commands.one_pc(s, r, w, mutations, start_ts, lambda: req.commit_ts),
+            call,
             len(mutations),
             keys=frozenset(m.key for m in mutations),
             draw_ts=next_commit_ts,
@@ -324,6 +367,35 @@ class Storage:
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
         self._execute(len(keys), commands.rollback, keys, start_ts)
+
+    # -- pessimistic row locks -------------------------------------------------------------
+
+    def acquire_pessimistic_lock(
+        self,
+        keys: Sequence[bytes],
+        primary: bytes,
+        start_ts: int,
+        for_update_ts: int,
+        deleting: Collection[bytes] = (),
+    ) -> int:
+        """Lock ``keys`` for transaction ``start_ts``, all or none: ``KeyIsLocked`` if another
+        transaction holds one (in memory or in the store). Returns the newest commit_ts after
+        ``for_update_ts`` among them, 0 if none (see ``check_for_update``). ``deleting``: the
+        keys it deletes (a foreign key's claim on them must wait)."""
+        commands.check_snapshot(for_update_ts, self._state.safepoint)
+
+        def newer() -> int:
+            with self.engine.snapshot() as snap:
+                reader = MvccReader(snap, self.links)
+                return max(check_for_update(reader, key, start_ts, for_update_ts) for key in keys)
+
+        while True:
+            found = self.row_locks.acquire(keys, primary, start_ts, deleting, newer)
+            if found is not None:
+                return found
+            nowait.check()  # a commit of one of the keys is landing: wait for its group
+            with self._latch:
+                pass
 
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True

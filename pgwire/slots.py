@@ -7,11 +7,16 @@ one tenant (a database's key prefix): with ``per_tenant < limit`` another tenant
 always finds a slot without waiting for anyone's slow statement. Waiting statements queue per
 tenant, and freed slots go to the tenants round-robin, FIFO within a tenant.
 
+A statement waiting for another transaction's row lock is parked (``kv.interrupt.parked``): it
+gives its slot back while it waits and takes it again, without queueing, when the wait ends,
+so statements waiting for a lock can never take every slot from the transaction holding it.
+
 Invariants: all state changes happen under one lock and end with every waiter that fits
 granted, so a waiter is queued only while its tenant is at its share or the server is full; a
 slot is released when the work ends in its thread, not when the awaiting coroutine resumes, so
-busy threads never outnumber ``limit``; worker threads are daemons, so a statement that never
-reaches an interrupt check cannot hold the process at exit.
+busy threads never outnumber ``limit`` (but for those just back from a lock wait); worker
+threads are daemons, so a statement that never reaches an interrupt check cannot hold the
+process at exit.
 
 ``on_idle`` (if given) runs in a thread of its own once no statement has run for ``IDLE_S``
 after some did: where the server hands memory back after a load. It starts only while no
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import queue
 import sys
@@ -30,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kv.interrupt import Interrupted, Reason
+from kv.interrupt import Interrupted, Reason, set_park_hook
 
 T = TypeVar("T")
 
@@ -265,18 +271,32 @@ class StatementSlots:
             ticket, fn, post = self._jobs.get()
             result: Any = None
             error: BaseException | None = None
+            set_park_hook(functools.partial(self._park, ticket))
             try:
                 if ticket.reason is not None:  # interrupted between grant and start
                     raise Interrupted(ticket.reason)
                 result = fn()
             except BaseException as exc:  # handed to the awaiting coroutine
                 error = exc
+            set_park_hook(None)
             with self._lock:
                 self._busy -= 1
                 self._release(ticket)
             post(result, error)
             del ticket, fn, post, result, error
             self._worked.set()
+
+    def _park(self, ticket: Ticket, parked: bool) -> None:
+        """The statement of ``ticket`` starts (True) or ends (False) a wait for a lock."""
+        with self._lock:
+            held = self._held.get(ticket.tenant, 0) + (-1 if parked else 1)
+            if held:
+                self._held[ticket.tenant] = held
+            else:
+                del self._held[ticket.tenant]
+            self._total += -1 if parked else 1
+            if parked:
+                self._dispatch()
 
     def _watch_idle(self, on_idle: Callable[[], None]) -> None:
         while True:

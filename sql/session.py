@@ -4,12 +4,16 @@ Outside a transaction block each statement runs in its own KV transaction (autoc
 BEGIN opens a block; a failed statement inside it puts the block in the aborted state, where
 everything but ROLLBACK fails with 25P02, as PostgreSQL does. REPEATABLE READ and
 SERIALIZABLE both run as snapshot isolation (SERIALIZABLE with a notice saying so); READ
-COMMITTED takes a fresh snapshot for each statement until the transaction first writes.
+COMMITTED takes a fresh snapshot for each statement. On a single node a READ COMMITTED block
+locks the rows each statement writes (``_locking``): a second writer of a row waits for the
+first transaction to end, then runs its statement again on the newest version, as
+PostgreSQL's does, instead of failing at commit with 40001 (a cluster still does).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import random
 import time
@@ -24,7 +28,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv import interrupt, nowait
 from kv.client import Transaction
-from kv.errors import AlreadyExists, Db9Error, RetryableError
+from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
 from sql import commands, ddl, dml, memory, relations, stats
 from sql import settings as guc
 from sql import types as T
@@ -264,6 +268,9 @@ AUTOCOMMIT_ATTEMPTS = 100
 # most this many writes (taking them back if it must wait copies them).
 INLINE_WRITES_MAX = 64
 COPY_BATCH = 1000  # COPY rows written at a time, as PostgreSQL's multi-insert buffer
+# Statements a READ COMMITTED block runs again when a row they wrote changed meanwhile.
+_RERUNNABLE = frozenset({"INSERT", "UPDATE", "DELETE", "SELECT", "WITH"})
+_RERUNS = 100  # runs of one such statement before its 40001 reaches the client
 _PLAN_CACHE_SIZE = 500
 
 
@@ -432,8 +439,56 @@ class Session:
             return self._dispatch(stmt, params, param_types)
 
         if self.in_block:
-            return self._guarded(action, stmt.text, stream)
+            return self._guarded(self._in_block(action, stmt), stmt.text, stream)
         return self._autocommit(action, stmt.text, stream)
+
+    def _in_block(self, action: Callable[[], Result], stmt: Statement) -> Callable[[], Result]:
+        """``action`` as a statement of this block: locking its rows at READ COMMITTED on a
+        single node (``_locking``), as it is otherwise."""
+        if self.isolation == "read committed" and self.client.row_locks:
+            return self._locking(action, stmt)
+        return action
+
+    def _locking(self, action: Callable[[], Result], stmt: Statement) -> Callable[[], Result]:
+        """``action`` as a READ COMMITTED statement that locks the rows it writes when it
+        ends. Meeting a version committed after its snapshot (it waited for that writer's
+        lock, or the writer committed meanwhile), a DML statement takes its writes back and
+        runs again on a fresh snapshot: PostgreSQL's EvalPlanQual, as a rerun of the whole
+        statement (nothing of it has reached the client yet); any other statement fails
+        with the 40001."""
+
+        for_update = _locks_rows(stmt)
+
+        def run() -> Result:
+            txn = self.current_txn()
+            notices = len(self.notices)
+            for attempt in range(_RERUNS):
+                txn.begin_statement(txn.read_ts)
+                try:
+                    result = action()
+                    if for_update and result.pending is not None:
+                        # The rows it reads are what it locks: read them all now.
+                        txn.record_reads(self.db + b"r")
+                        pending = result.pending
+                        try:
+                            rows = list(pending)
+                        finally:
+                            pending.close()
+                        result.pending = _PlanRows((r for r in rows), _nothing)
+                    txn.lock_statement()
+                    return result
+                except WriteConflict:
+                    txn.undo_statement()
+                    if stmt.command not in _RERUNNABLE or attempt == _RERUNS - 1:
+                        raise
+                except BaseException:
+                    txn.end_statement()
+                    raise
+                del self.notices[notices:]  # the next run says again what it has to say
+                txn.read_ts = self.client.backend.get_ts()
+            raise AssertionError("unreachable")
+
+        return run
 
     def _autocommit(self, action: Callable[[], Result], sql: str, stream: bool) -> Result:
         """A statement outside a block is a transaction of its own. When it loses a write
@@ -550,6 +605,9 @@ class Session:
             self._abort_txn()
         else:
             self.failed = True
+            if self.txn is not None and not self.savepoints:
+                # Only ROLLBACK can follow: its row locks go now, as PostgreSQL's do.
+                self.txn.release_row_locks()
 
     def _start_statement(self) -> None:
         if self.txn is None:
@@ -559,6 +617,7 @@ class Session:
             self.isolation == "read committed"
             and self.in_block
             and not self.txn.write_count
+            and not self.txn.row_locked
             and not self.savepoints
         ):
             # READ COMMITTED: a new snapshot per statement while nothing was written.
@@ -569,6 +628,15 @@ class Session:
             else:
                 self.txn.rollback()
             self.txn = fresh
+        elif (
+            self.isolation == "read committed"
+            and self.in_block
+            and self.client.row_locks
+            and not any(st.txn is self.txn for st in self.streams)
+        ):
+            # It wrote: a fresh snapshot for its reads, its rows locked (see _locking). Not
+            # while a suspended portal pages through the transaction's snapshot.
+            self.txn.read_ts = self.client.backend.get_ts()
 
     def _commit(self) -> None:
         txn, self.txn = self.txn, None
@@ -714,13 +782,19 @@ class Session:
         if not undo and stmt.text not in self.point_reads:
             return None
         types = prepared.param_types
+
+        def action() -> Result:
+            return self._dispatch(stmt, params, types)
+
         started = time.perf_counter()
         try:
             with nowait.nonblocking():
                 # run_statement's checks hold for a cached SELECT or DML: no utility, not
-                # failed.
+                # failed; in a block it runs as run_statement runs it (its rows locked).
                 result = self._guarded(
-                    lambda: self._dispatch(stmt, params, types), stmt.text, undo=undo
+                    self._in_block(action, stmt) if self.in_block else action,
+                    stmt.text,
+                    undo=undo,
                 )
         except nowait.WouldBlock:
             return None
@@ -1341,6 +1415,22 @@ def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:
     n = len(batch)
     batch.clear()
     return n
+
+
+def _locks_rows(stmt: Statement) -> bool:
+    """Whether ``stmt`` is a query with a locking clause: FOR UPDATE, FOR NO KEY UPDATE,
+    FOR SHARE or FOR KEY SHARE."""
+    if stmt.command not in ("SELECT", "WITH"):
+        return False
+    words = [t.text.upper() for t in stmt.tokens]
+    return any(
+        w == "FOR" and nxt in ("UPDATE", "SHARE", "NO", "KEY")
+        for w, nxt in itertools.pairwise(words)
+    )
+
+
+def _nothing() -> None:
+    pass
 
 
 def _refuse(command: str) -> Result:

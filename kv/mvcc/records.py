@@ -30,6 +30,7 @@ class WriteKind(IntEnum):
     DELETE = 2
     LOCK = 3
     ROLLBACK = 4
+    PESSIMISTIC = 5  # only ever a Lock's kind: a row lock held in memory (kv/txn/pessimistic.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ def one_pc(
     mutations: Sequence[Mutation],
     start_ts: int,
     next_commit_ts: Callable[[], int],
+    locked: frozenset[bytes] = frozenset(),
 ) -> int:
     """Check every mutation as prewrite would, then write committed versions directly.
 
@@ -74,7 +75,10 @@ def one_pc(
     todo: list[tuple[Mutation, bytes]] = []
     for m in mutations:
         key_enc = K.enc(m.key)
-        if check_mutation(reader, m, key_enc, start_ts) and m.op != Op.CHECK_NOT_EXISTS:
+        if (
+            check_mutation(reader, m, key_enc, start_ts, m.key in locked)
+            and m.op != Op.CHECK_NOT_EXISTS
+        ):
             todo.append((m, key_enc))
     commit_ts = next_commit_ts()
     if commit_ts <= start_ts:

@@ -31,13 +31,22 @@ _LOCK_KIND = {
 }
 
 
-def check_mutation(reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: int) -> bool:
-    """Raise if ``m`` cannot be applied for ``start_ts``; False if it already was (a retry)."""
+def check_mutation(
+    reader: MvccReader, m: Mutation, key_enc: bytes, start_ts: int, locked: bool = False
+) -> bool:
+    """Raise if ``m`` cannot be applied for ``start_ts``; False if it already was (a retry).
+
+    ``locked``: the transaction holds a pessimistic row lock on the key, taken after checking
+    for newer commits (kv/txn/pessimistic.py); nobody could commit to it since, so only a
+    retry's own lock is looked for.
+    """
     lock = reader.load_lock(m.key, key_enc)
     if lock is not None:
         if lock.start_ts == start_ts:
             return False
         raise KeyIsLocked(lock)
+    if locked:
+        return True
     lo, hi = K.versions_range(K.WRITE, key_enc)
     if reader.snap.seek(lo, hi) is None:  # never written (a bulk load's keys): one seek
         inserts = m.op in (Op.INSERT, Op.CHECK_NOT_EXISTS)
@@ -93,6 +102,7 @@ def prewrite(
     start_ts: int,
     lock_ttl_ms: int,
     txn_size: int = 0,
+    locked: frozenset[bytes] = frozenset(),
 ) -> None:
     validate(mutations, start_ts)
     # Every lock of the request shares its head (kind aside): encoded once per kind, a lock is
@@ -105,7 +115,7 @@ def prewrite(
     put = writer.batch.put
     for m in mutations:
         key_enc = K.enc(m.key)
-        if not check_mutation(reader, m, key_enc, start_ts):
+        if not check_mutation(reader, m, key_enc, start_ts, m.key in locked):
             continue
         if m.op == Op.CHECK_NOT_EXISTS:
             continue

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from kv import interrupt
 from kv.interrupt import Interrupted, Reason
 from pgwire.slots import StatementSlots, Ticket, default_tenant_share
 
@@ -155,5 +156,29 @@ def test_on_idle_runs_once_the_slots_go_quiet_and_never_while_one_runs(
         idle.clear()
         slots.close()
         assert not await asyncio.to_thread(idle.wait, 0.3), "on_idle ran after close"
+
+    asyncio.run(main())
+
+
+def test_a_statement_waiting_for_a_lock_lends_its_slot_and_takes_it_back() -> None:
+    """A statement parked on a row lock (kv.interrupt.parked) gives its slot to the next one,
+    which may be the lock's holder; back from the wait it runs on without queueing."""
+
+    async def main() -> None:
+        slots = StatementSlots(1, 1)
+        parked, resume = threading.Event(), threading.Event()
+
+        def waiter() -> str:
+            with interrupt.parked():
+                parked.set()
+                assert resume.wait(10)
+            return "waiter"
+
+        first = asyncio.create_task(slots.run(Ticket(b"a"), waiter))
+        await until(parked.is_set)
+        assert await slots.run(Ticket(b"a"), lambda: "holder") == "holder"
+        resume.set()
+        assert await first == "waiter"
+        assert slots.running == 0
 
     asyncio.run(main())

@@ -103,9 +103,11 @@ def test_ddl_rolls_back_with_its_transaction(db: Database) -> None:
 
 
 def test_concurrent_inserts_of_one_key_report_a_unique_violation(db: Database) -> None:
+    """At REPEATABLE READ the second insert runs on and fails at commit (at READ COMMITTED
+    it waits for the first: tests/sql/test_rc_waits.py)."""
     a, b = Session(db), Session(db)
-    a.execute("BEGIN")
-    b.execute("BEGIN")
+    a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    b.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
     a.execute("INSERT INTO kv VALUES (9, 1)")
     b.execute("INSERT INTO kv VALUES (9, 2)")
     a.execute("COMMIT")
