@@ -261,3 +261,27 @@ def test_analyze_reads_every_column_type() -> None:
     )
     assert s.execute("ANALYZE t")[0].tag == "ANALYZE"
     assert s.execute("SELECT k FROM t WHERE k BETWEEN 1 AND 2 ORDER BY k")[0].rows == [(1,), (2,)]
+
+
+def test_descending_text_index_serves_like_ranges_and_nulls(differ: Differ) -> None:
+    differ.check("CREATE TABLE w (k int PRIMARY KEY, t text, n int)")
+    differ.check("CREATE INDEX w_tn ON w (t DESC, n DESC)")
+    differ.check(
+        "INSERT INTO w SELECT i, CASE WHEN i % 9 = 0 THEN NULL ELSE 'w' || (i % 37) END, "
+        "CASE WHEN i % 4 = 0 THEN NULL ELSE i % 5 END FROM generate_series(1, 200) i"
+    )
+    for pred in [
+        "t LIKE 'w1%'",
+        "t LIKE 'w3_'",
+        "t > 'w30' AND t <= 'w5'",
+        "t IS NULL AND n > 2",
+        "t = 'w7' AND n IS NULL",
+        "t IN ('w2', 'w20') AND n BETWEEN 1 AND 3",
+        "(t, n) > ('w35', 2)",
+        "(t, n) <= ('w10', 1)",
+        "t = 'w8' AND (n = 0 OR n >= 4)",
+    ]:
+        query = f"SELECT k, t, n FROM w WHERE {pred}"
+        differ.check(query)
+        plan = [r[0].strip(" ->") for r in differ.session.execute("EXPLAIN " + query)[0].rows or []]
+        assert any(line.startswith("Index") and "using w_tn" in line for line in plan), plan
