@@ -7,6 +7,8 @@ between an index and a sequential scan."""
 from __future__ import annotations
 
 import os
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -285,3 +287,29 @@ def test_descending_text_index_serves_like_ranges_and_nulls(differ: Differ) -> N
         differ.check(query)
         plan = [r[0].strip(" ->") for r in differ.session.execute("EXPLAIN " + query)[0].rows or []]
         assert any(line.startswith("Index") and "using w_tn" in line for line in plan), plan
+
+
+PREPARED = [
+    ("SELECT a, b FROM s WHERE a BETWEEN $1 AND $2", [(1, 2), (3, None), (5, 4), (0, 0)]),
+    ("SELECT a, b FROM s WHERE a = $1 AND b > $2", [(2, 290), (6, 0), (None, 1)]),
+    ("SELECT b, c FROM s WHERE c LIKE $1", [("k1%",), ("k12",), ("%",), ("k_",), (None,)]),
+    ("SELECT b FROM s WHERE e = ANY($1)", [([3, 7],), ([],), ([None, 2],), (None,)]),
+    ("SELECT a, b FROM s WHERE (a, b) > ($1, $2)", [(5, 290), (6, None), (None, 3)]),
+    ("SELECT a, b FROM s WHERE a IN ($1, $2) AND b < $3", [(1, 1, 40), (2, None, 30)]),
+    ("SELECT b FROM s WHERE d = $1 AND e IS NULL", [(Decimal("1.5"),), (Decimal("2"),)]),
+]
+
+
+@pytest.mark.parametrize(("query", "runs"), PREPARED, ids=[q for q, _ in PREPARED])
+def test_a_prepared_statement_reuses_its_plan_with_new_bounds(
+    differ: Differ, query: str, runs: list[tuple[Any, ...]]
+) -> None:
+    setup(differ)
+    prepared = differ.session.prepare(query)
+    pg_query = query
+    for n in range(3, 0, -1):
+        pg_query = pg_query.replace(f"${n}", "%s")
+    for params in runs:
+        ours = differ.session.execute_prepared(prepared, list(params)).rows or []
+        theirs = differ.pg.execute(pg_query.encode(), params).fetchall()
+        assert sorted(ours, key=repr) == sorted(theirs, key=repr), (query, params)
