@@ -7,6 +7,8 @@ between an index and a sequential scan."""
 from __future__ import annotations
 
 import os
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -261,3 +263,53 @@ def test_analyze_reads_every_column_type() -> None:
     )
     assert s.execute("ANALYZE t")[0].tag == "ANALYZE"
     assert s.execute("SELECT k FROM t WHERE k BETWEEN 1 AND 2 ORDER BY k")[0].rows == [(1,), (2,)]
+
+
+def test_descending_text_index_serves_like_ranges_and_nulls(differ: Differ) -> None:
+    differ.check("CREATE TABLE w (k int PRIMARY KEY, t text, n int)")
+    differ.check("CREATE INDEX w_tn ON w (t DESC, n DESC)")
+    differ.check(
+        "INSERT INTO w SELECT i, CASE WHEN i % 9 = 0 THEN NULL ELSE 'w' || (i % 37) END, "
+        "CASE WHEN i % 4 = 0 THEN NULL ELSE i % 5 END FROM generate_series(1, 200) i"
+    )
+    for pred in [
+        "t LIKE 'w1%'",
+        "t LIKE 'w3_'",
+        "t > 'w30' AND t <= 'w5'",
+        "t IS NULL AND n > 2",
+        "t = 'w7' AND n IS NULL",
+        "t IN ('w2', 'w20') AND n BETWEEN 1 AND 3",
+        "(t, n) > ('w35', 2)",
+        "(t, n) <= ('w10', 1)",
+        "t = 'w8' AND (n = 0 OR n >= 4)",
+    ]:
+        query = f"SELECT k, t, n FROM w WHERE {pred}"
+        differ.check(query)
+        plan = [r[0].strip(" ->") for r in differ.session.execute("EXPLAIN " + query)[0].rows or []]
+        assert any(line.startswith("Index") and "using w_tn" in line for line in plan), plan
+
+
+PREPARED = [
+    ("SELECT a, b FROM s WHERE a BETWEEN $1 AND $2", [(1, 2), (3, None), (5, 4), (0, 0)]),
+    ("SELECT a, b FROM s WHERE a = $1 AND b > $2", [(2, 290), (6, 0), (None, 1)]),
+    ("SELECT b, c FROM s WHERE c LIKE $1", [("k1%",), ("k12",), ("%",), ("k_",), (None,)]),
+    ("SELECT b FROM s WHERE e = ANY($1)", [([3, 7],), ([],), ([None, 2],), (None,)]),
+    ("SELECT a, b FROM s WHERE (a, b) > ($1, $2)", [(5, 290), (6, None), (None, 3)]),
+    ("SELECT a, b FROM s WHERE a IN ($1, $2) AND b < $3", [(1, 1, 40), (2, None, 30)]),
+    ("SELECT b FROM s WHERE d = $1 AND e IS NULL", [(Decimal("1.5"),), (Decimal("2"),)]),
+]
+
+
+@pytest.mark.parametrize(("query", "runs"), PREPARED, ids=[q for q, _ in PREPARED])
+def test_a_prepared_statement_reuses_its_plan_with_new_bounds(
+    differ: Differ, query: str, runs: list[tuple[Any, ...]]
+) -> None:
+    setup(differ)
+    prepared = differ.session.prepare(query)
+    pg_query = query
+    for n in range(3, 0, -1):
+        pg_query = pg_query.replace(f"${n}", "%s")
+    for params in runs:
+        ours = differ.session.execute_prepared(prepared, list(params)).rows or []
+        theirs = differ.pg.execute(pg_query.encode(), params).fetchall()
+        assert sorted(ours, key=repr) == sorted(theirs, key=repr), (query, params)
