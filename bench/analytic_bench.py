@@ -56,13 +56,17 @@ def run(port_base: int, scale: int, rounds: int = 5, compare_root: str = "") -> 
                 stack.enter_context(db9_server(port_base + 2, compare_root)),
                 "bench",
             )
-        conns = {}
         for name, (conninfo, password) in servers.items():
             started = time.perf_counter()
             pgbench(conninfo, password, "-i", "-s", str(scale), "-q")
             print(f"{name}: pgbench -i -s {scale} in {time.perf_counter() - started:.1f} s")
-            conn = psycopg.connect(conninfo, password=password or None, autocommit=True)
-            conns[name] = stack.enter_context(conn)
+        # connected once every server is loaded: a session idle that long may be ended
+        conns = {
+            name: stack.enter_context(
+                psycopg.connect(conninfo, password=password or None, autocommit=True)
+            )
+            for name, (conninfo, password) in servers.items()
+        }
         times: dict[str, dict[str, list[float]]] = {n: {q: [] for q in QUERIES} for n in conns}
         for r in range(rounds):
             for q, sql in QUERIES.items():

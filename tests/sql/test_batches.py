@@ -281,3 +281,12 @@ def test_one_sided_conditions_go_below_an_inner_join_and_stay_above_an_outer_one
     outer = s.execute("EXPLAIN SELECT * FROM t LEFT JOIN u ON t.g = u.g WHERE t.id > 1")[-1]
     assert outer.rows is not None
     assert [line.strip() for (line,) in outer.rows][:2] == ["Project", "->  Filter: t.id > 1"]
+
+
+def test_order_by_limit_holds_only_the_top_rows() -> None:
+    # A whole sort of 200k rows is over a 2 MB cap (tests/pgwire/test_memory.py); the top-N
+    # of ORDER BY ... LIMIT keeps as many rows as the limit, as PostgreSQL's bounded sort.
+    s = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+    s.execute("SET db9.statement_mem_limit = '2MB'")
+    sql = "SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC LIMIT 2 OFFSET 1"
+    assert s.execute(sql)[-1].rows == [(199999,), (199998,)]
