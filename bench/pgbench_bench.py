@@ -18,81 +18,30 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import re
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from tests.sql.pg import postgres_server
+from bench.servers import Server, db9_server, failed, pg_server, pgbench, tps
 
 WRITE_CELLS = (("-N", 1), ("-N", 8), ("tpcb", 1), ("tpcb", 8))
 
 
-def pgbench(conninfo: str, password: str, *args: str) -> str:
-    env = {**os.environ, "PGPASSWORD": password}
-    res = subprocess.run(["pgbench", *args, conninfo], env=env, capture_output=True, text=True)
-    if res.returncode != 0 and "tps = " not in res.stdout:
-        raise SystemExit(f"pgbench {' '.join(args)} failed: {res.stderr.strip()[-500:]}")
-    return res.stdout
-
-
-def tps(output: str) -> float:
-    m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", output)
-    if not m:
-        raise SystemExit(f"no tps in pgbench output:\n{output}")
-    return float(m.group(1))
-
-
-def failed(output: str) -> int:
-    m = re.search(r"number of failed transactions: (\d+)", output)
-    return int(m.group(1)) if m else 0
-
-
-@contextmanager
-def db9_server(port: int, root: str | None = None) -> Iterator[str]:
-    """A fresh single-node db9 server on ``port`` (no REST API), run from the checkout at
-    ``root`` (default: this one); yields its conninfo."""
-    data = tempfile.mkdtemp(prefix="db9-bench-")
-    # No GC pass during the runs: one over a million keys takes seconds of CPU (issue 14) and
-    # would land in whichever server's cell happens to be running.
-    env = {**os.environ, "DB9_PASSWORD": "bench", "DB9_API_PORT": "0", "DB9_GC_INTERVAL_S": "3600"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "control.server", "--data-dir", data, "--pg-port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        for line in server.stdout:
-            if "connect with" in line:
-                break
-        yield f"host=127.0.0.1 port={port} user=local.admin dbname=postgres sslmode=disable"
-    finally:
-        server.terminate()
-        server.wait(30)
-
-
-def run_select(name: str, conninfo: str, password: str, seconds: int) -> float:
-    pgbench(conninfo, password, "-i", "-s", "1", "-q")
-    out = pgbench(conninfo, password, "-S", "-M", "prepared", "-c", "4", "-j", "2",
+def run_select(server: Server, seconds: int) -> float:
+    pgbench(server, "-i", "-s", "1", "-q")
+    out = pgbench(server, "-S", "-M", "prepared", "-c", "4", "-j", "2",
                   "-T", str(seconds))  # fmt: skip
     value = tps(out)
-    print(f"{name:<12}{value:>12,.0f} tps")
+    print(f"{server.name:<12}{value:>12,.0f} tps")
     return value
 
 
 def select_only(args: argparse.Namespace) -> None:
     pg_port, db9_port = args.port_base, args.port_base + 1
-    with postgres_server(f"-c listen_addresses=127.0.0.1 -p {pg_port}"):
-        pg = run_select("postgresql", f"host=127.0.0.1 port={pg_port} user=postgres "
-                        "dbname=postgres", "", args.seconds)  # fmt: skip
-    with db9_server(db9_port) as conninfo:
-        db9 = run_select("db9", conninfo, "bench", args.seconds)
+    with pg_server(pg_port) as pg_srv:
+        pg = run_select(pg_srv, args.seconds)
+    with db9_server(db9_port) as db9_srv:
+        db9 = run_select(db9_srv, args.seconds)
     ratio = db9 / pg
     print(f"db9 / PostgreSQL = {ratio:.1%} (goal >= 20%)")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -102,9 +51,9 @@ def select_only(args: argparse.Namespace) -> None:
     }, indent=2) + "\n")  # fmt: skip
 
 
-def write_cell(conninfo: str, password: str, workload: str, clients: int, seconds: int) -> str:
+def write_cell(server: Server, workload: str, clients: int, seconds: int) -> str:
     mode = ["-N"] if workload == "-N" else []
-    return pgbench(conninfo, password, *mode, "-M", "prepared", "-c", str(clients),
+    return pgbench(server, *mode, "-M", "prepared", "-c", str(clients),
                    "-j", str(min(clients, 2)), "-T", str(seconds))  # fmt: skip
 
 
@@ -113,27 +62,23 @@ def writes(args: argparse.Namespace) -> None:
     names = ["postgresql", "db9"] + (["db9-base"] if args.compare_root else [])
     results: dict[str, dict[str, list[float]]] = {name: {} for name in names}
     fails = dict.fromkeys(names, 0)
-    pg_options = f"-c listen_addresses=127.0.0.1 -p {pg_port} -c fsync=on"
     with contextlib.ExitStack() as stack:
-        stack.enter_context(postgres_server(pg_options))
         servers = {
-            "postgresql": (f"host=127.0.0.1 port={pg_port} user=postgres dbname=postgres", ""),
-            "db9": (stack.enter_context(db9_server(pg_port + 1)), "bench"),
+            "postgresql": stack.enter_context(pg_server(pg_port)),
+            "db9": stack.enter_context(db9_server(pg_port + 1)),
         }
         if args.compare_root:
-            base = stack.enter_context(db9_server(pg_port + 2, args.compare_root))
-            servers["db9-base"] = (base, "bench")
-        for name, (conninfo, password) in servers.items():
+            servers["db9-base"] = stack.enter_context(db9_server(pg_port + 2, args.compare_root))
+        for name, server in servers.items():
             t0 = time.monotonic()
-            pgbench(conninfo, password, "-i", "-s", str(args.scale), "-q")
+            pgbench(server, "-i", "-s", str(args.scale), "-q")
             print(f"{name}: pgbench -i -s {args.scale} took {time.monotonic() - t0:.1f} s")
         for round_ in range(args.rounds):
             order = names[round_ % len(names) :] + names[: round_ % len(names)]
             for workload, clients in WRITE_CELLS:
                 cell = f"{workload} c{clients}"
                 for name in order:
-                    conninfo, password = servers[name]
-                    out = write_cell(conninfo, password, workload, clients, args.seconds)
+                    out = write_cell(servers[name], workload, clients, args.seconds)
                     results[name].setdefault(cell, []).append(tps(out))
                     fails[name] += failed(out)
                     print(f"round {round_ + 1} {cell:<8} {name:<12}{tps(out):>10,.0f} tps"

@@ -188,8 +188,11 @@ class RemoteKv:
         )
         return int(r.count)
 
-    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress:
-        r = self._call("KvGC", pb.GcRequest(safepoint=safepoint, retain=retain_to_pb(retain)))
+    def gc(
+        self, safepoint: int, retain: Sequence[RetainPoint] = (), *, full: bool = False
+    ) -> GcProgress:
+        req = pb.GcRequest(safepoint=safepoint, retain=retain_to_pb(retain), full=full)
+        r = self._call("KvGC", req)
         return GcProgress(r.keys_scanned, r.versions_deleted, None)
 
     def safepoint(self) -> int:

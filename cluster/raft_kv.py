@@ -212,7 +212,9 @@ class RaftKv:
         )
         return int(self._propose(pb.Command(resolve_lock=req)))
 
-    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress:
+    def gc(
+        self, safepoint: int, retain: Sequence[RetainPoint] = (), *, full: bool = False
+    ) -> GcProgress:
         points = retain_to_pb(retain)
         return commands.gc_pass(
             lambda: self._propose(
@@ -223,6 +225,10 @@ class RaftKv:
                     gc_chunk=pb.GcChunk(safepoint=safepoint, retain=points, start_key_enc=start)
                 )
             ),
+            lambda: self._propose(
+                pb.Command(gc_chunk=pb.GcChunk(safepoint=safepoint, retain=points, from_log=True))
+            ),
+            full=full,
         )
 
     def safepoint(self) -> int:

@@ -143,7 +143,7 @@ class KvService(pb_grpc.KvServicer):
 
     def KvGC(self, req: pb.GcRequest, ctx: Any) -> pb.GcResponse:
         def run() -> dict[str, Any]:
-            p = self.kv.gc(req.safepoint, retain_from_pb(req.retain))
+            p = self.kv.gc(req.safepoint, retain_from_pb(req.retain), full=req.full)
             return {"keys_scanned": p.keys_scanned, "versions_deleted": p.versions_deleted}
 
         return _answer(pb.GcResponse, run)

@@ -410,6 +410,11 @@ class _ApplyState(StoreState):
             )
         if kind == "gc_chunk":
             g = c.gc_chunk
+            if g.from_log:
+                return commands.gc_log_chunk(
+                    self, r, w, g.safepoint, retain_from_pb(g.retain),
+                    g.max_keys or commands.CHUNK_KEYS,
+                )  # fmt: skip
             return commands.gc_chunk(
                 self,
                 r,

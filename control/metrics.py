@@ -53,6 +53,12 @@ class DbMetrics:
         default_factory=lambda: collections.deque(maxlen=SAMPLES)
     )
 
+    def __post_init__(self) -> None:
+        # This database's series, looked up once: labels() costs more than the update.
+        self._queries_total = self.prom.queries.labels(self.name)
+        self._transactions_total = self.prom.transactions.labels(self.name)
+        self._latency = self.prom.latency.labels(self.name)
+
     def __call__(self, query: str, seconds: float, error: str | None, committed: bool) -> None:
         now = time.time()
         second = int(now)
@@ -69,10 +75,10 @@ class DbMetrics:
                 for s in [s for s in self._queries if s < second - WINDOW_S]:
                     self._queries.pop(s, None)
                     self._commits.pop(s, None)
-        self.prom.queries.labels(self.name).inc()
+        self._queries_total.inc()
         if committed:
-            self.prom.transactions.labels(self.name).inc()
-        self.prom.latency.labels(self.name).observe(seconds)
+            self._transactions_total.inc()
+        self._latency.observe(seconds)
 
     def summary(self, active_connections: int) -> dict[str, Any]:
         now = time.time()

@@ -76,7 +76,9 @@ class KvBackend(Protocol):
     def scan_locks(
         self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None
     ) -> list[Lock]: ...
-    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress: ...
+    def gc(
+        self, safepoint: int, retain: Sequence[RetainPoint] = (), *, full: bool = False
+    ) -> GcProgress: ...
     def safepoint(self) -> int: ...
     def set_branch(self, child: bytes, parent: bytes, fork_ts: int) -> None: ...
     def drop_prefix(self, prefix: bytes) -> int: ...
@@ -167,8 +169,10 @@ class LocalKv:
     ) -> list[Lock]:
         return self.storage.scan_locks(max_ts, start, end, limit)
 
-    def gc(self, safepoint: int, retain: Sequence[RetainPoint] = ()) -> GcProgress:
-        return self.storage.gc(safepoint, retain)
+    def gc(
+        self, safepoint: int, retain: Sequence[RetainPoint] = (), *, full: bool = False
+    ) -> GcProgress:
+        return self.storage.gc(safepoint, retain, full=full)
 
     def safepoint(self) -> int:
         return self.storage.safepoint

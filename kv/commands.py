@@ -202,6 +202,20 @@ def gc_chunk(
     )
 
 
+def gc_log_chunk(
+    state: StoreState,
+    reader: MvccReader,
+    writer: MvccWriter,
+    safepoint: int,
+    retain: Sequence[RetainPoint],
+    max_entries: int = CHUNK_KEYS,
+) -> GcProgress:
+    """One chunk of a pass over the GC log (the keys written since the last pass)."""
+    if safepoint > state.safepoint:
+        raise InvalidArgument("GC chunk above the safepoint")
+    return gc.gc_log_chunk(reader, writer, safepoint, retain, max_entries)
+
+
 def set_branch(
     state: StoreState,
     reader: MvccReader,
@@ -237,23 +251,39 @@ def drop_prefix_chunk(
 # -- the loops of chunks ------------------------------------------------------------------------
 
 
-def gc_pass(raise_to: Callable[[], object], chunk: Callable[[bytes], GcProgress]) -> GcProgress:
-    """Raise the safepoint, then GC chunk by chunk (``chunk`` runs one, from a key).
+def gc_pass(
+    raise_to: Callable[[], object],
+    chunk: Callable[[bytes], GcProgress],
+    log_chunk: Callable[[], GcProgress],
+    *,
+    full: bool = False,
+) -> GcProgress:
+    """Raise the safepoint, then GC chunk by chunk: with ``full`` every key (``chunk`` runs one
+    chunk from a key), then the keys the GC log names (``log_chunk``), whose entries it
+    consumes (a full pass covers them, but leaves them behind otherwise).
 
     A pass may be interrupted between chunks: what was collected stays collected and the next
-    pass starts over.
+    pass starts over (a full pass must then be asked for again: see ``GcWorker``).
     """
     raise_to()
     total = GcProgress()
-    start = b""
-    while True:
-        interrupt.check()
-        step = chunk(start)
+
+    def add(step: GcProgress) -> bool:
         total.keys_scanned += step.keys_scanned
         total.versions_deleted += step.versions_deleted
-        if step.next_key_enc is None:
-            return total
+        return step.next_key_enc is not None
+
+    start: bytes | None = b"" if full else None
+    while start is not None:
+        interrupt.check()
+        step = chunk(start)
+        add(step)
         start = step.next_key_enc
+    more = True
+    while more:
+        interrupt.check()
+        more = add(log_chunk())
+    return total
 
 
 def drop_prefix(chunk: Callable[[], tuple[int, bool]]) -> int:

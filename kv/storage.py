@@ -379,12 +379,16 @@ class Storage:
         safepoint: int,
         retain: Sequence[RetainPoint] = (),
         *,
+        full: bool = False,
         chunk_keys: int = commands.CHUNK_KEYS,
     ) -> GcProgress:
-        """Raise the safepoint (never lower it) and delete versions no reader can need."""
+        """Raise the safepoint (never lower it) and delete versions no reader can need: of
+        the keys written since the last pass, or with ``full`` of every key."""
         return commands.gc_pass(
             lambda: self._execute(1, commands.raise_safepoint, safepoint),
             lambda start: self._execute(
                 chunk_keys, commands.gc_chunk, safepoint, retain, start, chunk_keys
             ),
+            lambda: self._execute(chunk_keys, commands.gc_log_chunk, safepoint, retain, chunk_keys),
+            full=full,
         )

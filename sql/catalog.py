@@ -92,6 +92,7 @@ class TableDef:
     kind: str = "table"  # "table" or "sequence"
     seq: dict[str, int] = field(default_factory=dict)  # sequences: start, increment, min, max
     index_seq: int = 0  # the highest index id given out: never reused (see kv.dropped)
+    stats: dict[str, Any] = field(default_factory=dict)  # ANALYZE's numbers (sql.stats)
 
     @property
     def live_columns(self) -> list[ColumnDef]:

@@ -7,8 +7,10 @@ too), FOREIGN KEY by looking the parent up in the same snapshot.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -35,7 +37,7 @@ from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, expr_name
 from sql.layout import prefix_end
 from sql.plan.binder import Planner, table_scope
-from sql.plan.nodes import Node
+from sql.plan.nodes import Node, Plan, is_point_read
 from sql.result import Result
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Scope, ScopeColumn, Typed
@@ -80,6 +82,16 @@ class TableWriter:
         ]
         self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
         self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
+
+    def fresh(self) -> TableWriter:
+        """A writer for one more run of the same statement: the compiled constraints and the
+        tables referencing this one are shared; the transaction is the session's current one
+        and nothing is queued."""
+        writer = copy.copy(self)
+        writer.txn = self.session.current_txn()
+        writer.after = deque()
+        writer._others = {}
+        return writer
 
     def complete(self, values: Row) -> Row:
         """A new stored row from live column values: a fresh row id when there is no PK."""
@@ -426,7 +438,26 @@ def _returning(
     return cols, [t.fn for t in typed]
 
 
+@dataclass(frozen=True, slots=True)
+class DmlPlan:
+    """A compiled INSERT, UPDATE or DELETE. ``run`` runs it once more in the session's current
+    transaction, with the values in its context's ``params`` at the time of the call. It holds
+    what planning resolved (tables, columns, constraints, the search path's choices), so it is
+    valid only while the catalog and the session's search path are as they were.
+
+    ``point``: it touches at most one row, found by its key, and reads nothing else but
+    single rows by key (no subquery, no query source, no foreign-key action on other tables):
+    work small enough to run on a caller's event loop."""
+
+    run: Callable[[], Result]
+    point: bool
+
+
 def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
+    return plan_insert(session, tree, ctx).run()
+
+
+def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     table = _table_of(session, target)
@@ -439,28 +470,29 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
         table.column(n)
     if len(set(names)) != len(names):
         raise SyntaxError_("column specified more than once")
-    positions = {c.name: i for i, c in enumerate(live)}
+    positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
     planner = Planner(session, session.catalog(), ctx)
     source = tree.expression
-    writer = TableWriter(session, table, ctx)
-    defaults = {c.name: default_value(session, table, c.name, ctx) for c in live if True}
+    base = TableWriter(session, table, ctx)
+    defaults = [default_value(session, table, c.name, ctx) for c in live]
     types = [table.column(n).type for n in names]
-    rows_in: list[list[Any]] = []
+    values_in: list[list[Typed | None]] = []  # None: DEFAULT
+    query: Plan | None = None
     if isinstance(source, exp.Values):
         comp = planner.compiler(Scope([]))
         for tup in source.expressions:
             items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
             if len(items) > len(names):
                 raise SyntaxError_("INSERT has more expressions than target columns")
-            values = []
+            values: list[Typed | None] = []
             for n, item, t in zip(names, items, types, strict=False):
                 if (isinstance(item, exp.Var) and item.name.upper() == "DEFAULT") or (
                     isinstance(item, exp.Column)
                     and item.name.upper() == "DEFAULT"
                     and not item.table
                 ):
-                    values.append(_DEFAULT)
+                    values.append(None)
                     continue
                 col = table.column(n)
                 if col.identity == "always" and not overriding:
@@ -468,70 +500,83 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
                         f'cannot insert a non-DEFAULT value into column "{n}"',
                         detail=f'Column "{n}" is an identity column defined as GENERATED ALWAYS.',
                     )
-                values.append(coerce_to(comp.compile(item), t).fn(()))
-            values += [_DEFAULT] * (len(names) - len(values))
-            rows_in.append(values)
+                values.append(coerce_to(comp.compile(item), t))
+            values += [None] * (len(names) - len(values))
+            values_in.append(values)
     elif source is not None:
-        plan = planner.plan_query(source)
-        if len(plan.columns) != len(names):
+        query = planner.plan_query(source)
+        if len(query.columns) != len(names):
             raise SyntaxError_(
                 "INSERT has more expressions than target columns"
-                if len(plan.columns) > len(names)
+                if len(query.columns) > len(names)
                 else "INSERT has more target columns than expressions"
             )
-
-        for got in run_plan(plan):
-            rows_in.append(
-                [
-                    cast_value(v, c.type, t, explicit=False)
-                    for v, c, t in zip(got, plan.columns, types, strict=True)
-                ]
-            )
     else:  # DEFAULT VALUES
-        rows_in.append([_DEFAULT] * len(names))
+        values_in.append([None] * len(names))
     conflict = tree.args.get("conflict")
-    arbiters = _arbiters(writer, conflict) if conflict is not None else []
+    arbiters = _arbiters(base, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
     returning = _returning(session, table, tree, ctx, table_scope(table, alias))
-    out_rows = []
-    touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
-    count = 0
-    for values in rows_in:
-        full: list[Any] = [_DEFAULT] * len(live)
-        for n, v in zip(names, values, strict=True):
-            full[positions[n]] = v
-        for i, c in enumerate(live):
-            if full[i] is _DEFAULT:
-                full[i] = defaults[c.name].fn(())
-        row = writer.complete(tuple(full))
-        if conflict is not None:
-            writer.check_row(row)
-            existing = writer.conflicts(row, arbiters)
-            if existing is not None:
-                if do_nothing:
-                    continue
-                if writer.codec.key(existing) in touched:
-                    raise CardinalityViolation(
-                        "ON CONFLICT DO UPDATE command cannot affect row a second time"
-                    )
-                updated = _on_conflict_update(writer, conflict, existing, row, ctx, alias)
-                if updated is None:
-                    continue
-                row = updated
+
+    def rows_in() -> list[list[Any]]:
+        if query is None:
+            return [[_DEFAULT if v is None else v.fn(()) for v in vs] for vs in values_in]
+        assert query is not None
+        return [
+            [cast_value(v, c.type, t, explicit=False)
+             for v, c, t in zip(got, query.columns, types, strict=True)]
+            for got in run_plan(query)
+        ]  # fmt: skip
+
+    def run() -> Result:
+        writer = base.fresh()
+        out_rows = []
+        touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
+        count = 0
+        for values in rows_in():
+            full: list[Any] = [_DEFAULT] * len(live)
+            for i, v in zip(positions, values, strict=True):
+                full[i] = v
+            for i, v in enumerate(full):
+                if v is _DEFAULT:
+                    full[i] = defaults[i].fn(())
+            row = writer.complete(tuple(full))
+            if conflict is not None:
+                writer.check_row(row)
+                existing = writer.conflicts(row, arbiters)
+                if existing is not None:
+                    if do_nothing:
+                        continue
+                    if writer.codec.key(existing) in touched:
+                        raise CardinalityViolation(
+                            "ON CONFLICT DO UPDATE command cannot affect row a second time"
+                        )
+                    updated = _on_conflict_update(writer, conflict, existing, row, ctx, alias)
+                    if updated is None:
+                        continue
+                    row = updated
+                else:
+                    writer.insert(row)
             else:
                 writer.insert(row)
-        else:
-            writer.insert(row)
-        if conflict is not None and not do_nothing:
-            touched.add(writer.codec.key(row))
-        count += 1
+            if conflict is not None and not do_nothing:
+                touched.add(writer.codec.key(row))
+            count += 1
+            if returning:
+                out_rows.append(tuple(f(row) for f in returning[1]))
+        writer.finish()
+        tag = f"INSERT 0 {count}"
         if returning:
-            out_rows.append(tuple(f(row) for f in returning[1]))
-    writer.finish()
-    tag = f"INSERT 0 {count}"
-    if returning:
-        return Result(tag, returning[0], out_rows)
-    return Result(tag)
+            return Result(tag, returning[0], out_rows)
+        return Result(tag)
+
+    point = (
+        query is None
+        and len(values_in) == 1
+        and tree.find(exp.Select) is None
+        and not (conflict is not None and base.referencing)
+    )
+    return DmlPlan(run, point)
 
 
 def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:
@@ -745,64 +790,96 @@ def _run(session: SessionApi, node: Node) -> list[Row]:
 
 
 def update(session: SessionApi, tree: exp.Update, ctx: Context) -> Result:
+    return plan_update(session, tree, ctx).run()
+
+
+def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
+    """UPDATE / DELETE of at most one row by key, with nothing else to read (DmlPlan.point)."""
+    return is_point_read(node) and tree.find(exp.Select) is None and not writer.referencing
+
+
+def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
     node, scope, width = _targets(planner, tree, table, alias)
-    writer = TableWriter(session, table, ctx)
+    base = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
     assigns = []
     for s in _assignments(tree.expressions):
         value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
-        assigns.append((writer.codec.by_name[s.this.name], value))
+        assigns.append((base.codec.by_name[s.this.name], value))
     seen: set[str] = set()
     for s in _assignments(tree.expressions):
         if s.this.name in seen:
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
     returning = _returning(session, table, tree, ctx, scope)
-    out_rows = []
-    done: set[bytes] = set()
-    for joined in _run(session, node):
-        old = joined[:width]
-        key = writer.codec.key(old)
-        if key in done:
-            continue  # UPDATE ... FROM: a row matched twice is updated once, as in PostgreSQL
-        done.add(key)
-        new = list(old)
-        for idx, typed in assigns:
-            new[idx] = typed.fn(joined)
-        writer.update(old, tuple(new))
+
+    def run() -> Result:
+        writer = base.fresh()
+        out_rows = []
+        done: set[bytes] = set()
+        for joined in _run(session, node):
+            old = joined[:width]
+            key = writer.codec.key(old)
+            if key in done:
+                continue  # UPDATE ... FROM: a row matched twice is updated once, as in PG
+            done.add(key)
+            new = list(old)
+            for idx, typed in assigns:
+                new[idx] = typed.fn(joined)
+            writer.update(old, tuple(new))
+            if returning:
+                out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
+        writer.finish()
         if returning:
-            out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
-    writer.finish()
-    if returning:
-        return Result(f"UPDATE {len(done)}", returning[0], out_rows)
-    return Result(f"UPDATE {len(done)}")
+            return Result(f"UPDATE {len(done)}", returning[0], out_rows)
+        return Result(f"UPDATE {len(done)}")
+
+    return DmlPlan(run, _point(tree, node, base))
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
+    return plan_delete(session, tree, ctx).run()
+
+
+def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
     node, scope, width = _targets(planner, tree, table, alias)
-    writer = TableWriter(session, table, ctx)
+    base = TableWriter(session, table, ctx)
     returning = _returning(session, table, tree, ctx, scope)
-    out_rows = []
-    done: set[bytes] = set()
-    for joined in _run(session, node):
-        old = joined[:width]
-        key = writer.codec.key(old)
-        if key in done:
-            continue
-        done.add(key)
-        writer.delete(old)
+
+    def run() -> Result:
+        writer = base.fresh()
+        out_rows = []
+        done: set[bytes] = set()
+        for joined in _run(session, node):
+            old = joined[:width]
+            key = writer.codec.key(old)
+            if key in done:
+                continue
+            done.add(key)
+            writer.delete(old)
+            if returning:
+                out_rows.append(tuple(f(joined) for f in returning[1]))
+        writer.finish()
         if returning:
-            out_rows.append(tuple(f(joined) for f in returning[1]))
-    writer.finish()
-    if returning:
-        return Result(f"DELETE {len(done)}", returning[0], out_rows)
-    return Result(f"DELETE {len(done)}")
+            return Result(f"DELETE {len(done)}", returning[0], out_rows)
+        return Result(f"DELETE {len(done)}")
+
+    return DmlPlan(run, _point(tree, node, base))
 
 
-__all__ = ["ROWID", "delete", "insert", "update"]
+__all__ = [
+    "ROWID",
+    "DmlPlan",
+    "delete",
+    "insert",
+    "plan_delete",
+    "plan_insert",
+    "plan_update",
+    "update",
+]

@@ -38,6 +38,7 @@ from sql.errors import (
     InvalidParameterValue,
     InvalidRegularExpression,
     NumericValueOutOfRange,
+    SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
     UndefinedParameter,
@@ -45,6 +46,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
@@ -162,18 +164,26 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
     return T.round_float4(r) if t.name == "real" else r
 
 
-def like_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
-    out = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if escape and c == escape and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
+class _PerExecution:
+    """A value remembered for one execution of a statement (``SessionApi.executions``): a
+    cached plan runs again, and its uncorrelated subqueries must be evaluated again."""
+
+    __slots__ = ("ctx", "run", "value")
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.run: int | None = None
+        self.value: Any = None
+
+    def _current(self) -> int:
+        session = self.ctx.session
+        return session.executions if session is not None else 0
+
+    def has(self) -> bool:
+        return self.run is not None and self.run == self._current()
+
+    def keep(self, value: Any) -> None:
+        self.run, self.value = self._current(), value
 
 
 class Compiler:
@@ -342,6 +352,8 @@ class Compiler:
             quantifier, inner = str(rhs.this).lower(), rhs.expressions[0]
         if quantifier is not None:
             return self._quantified(e, quantifier, inner)
+        if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
+            return self._row_compare(e, e.this.expressions, rhs.expressions)
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
@@ -358,6 +370,46 @@ class Compiler:
         return Typed(run, T.BOOL, a.const and b.const)
 
     c_EQ = c_NEQ = c_LT = c_LTE = c_GT = c_GTE = _compare
+
+    def _row_compare(self, e: exp.Binary, xs: list[exp.Expr], ys: list[exp.Expr]) -> Typed:
+        """``(a, b) op (x, y)``: =/<> pair by pair; an ordering compares the first pair that
+        is not equal, NULL if either of that pair is NULL (PostgreSQL's row comparison)."""
+        if len(xs) != len(ys):
+            raise SyntaxError_("unequal number of entries in row expressions")
+        pairs = [
+            comparable(*self._binary_operands(type(e)(this=x, expression=y)))
+            for x, y in zip(xs, ys, strict=True)
+        ]
+        fns = [(a.fn, b.fn) for a, b in pairs]
+        const = all(a.const and b.const for a, b in pairs)
+        kind = type(e)
+        if kind in (exp.EQ, exp.NEQ):
+            decisive = kind is exp.NEQ  # the result of one unequal pair
+
+            def equal(r: Row) -> Any:
+                saw_null = False
+                for fa, fb in fns:
+                    x, y = fa(r), fb(r)
+                    if x is None or y is None:
+                        saw_null = True
+                    elif x != y:
+                        return decisive
+                return None if saw_null else not decisive
+
+            return Typed(equal, T.BOOL, const)
+        op = _CMP[kind]
+        on_equal = kind in (exp.LTE, exp.GTE)
+
+        def order(r: Row) -> Any:
+            for fa, fb in fns:
+                x, y = fa(r), fb(r)
+                if x is None or y is None:
+                    return None
+                if x != y:
+                    return op(x, y)
+            return on_equal
+
+        return Typed(order, T.BOOL, const)
 
     def _quantified(self, e: exp.Binary, quantifier: str, inner: exp.Expr) -> Typed:
         """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules."""
@@ -743,6 +795,9 @@ class Compiler:
 
     # subqueries
 
+    def _once(self) -> _PerExecution:
+        return _PerExecution(self.ctx)
+
     def _subquery_values(self, query: exp.Expr, *, single_column: bool) -> Callable[[Row], Any]:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
@@ -753,15 +808,15 @@ class Compiler:
         plan = self.ctx.plan_subquery(query, self.scope)
         if single_column and len(plan.columns) != 1:
             raise DatatypeMismatch("subquery has too many columns")
-        cache: dict[str, Any] = {}
+        once = self._once()
 
         def values(r: Row) -> Any:
-            if not plan.correlated and "v" in cache:
-                return cache["v"]
+            if not plan.correlated and once.has():
+                return once.value
             rows = run_plan(plan, r)
             result = {row[0] for row in rows} if single_column else rows
             if not plan.correlated:
-                cache["v"] = result
+                once.keep(result)
             return result
 
         return values
@@ -772,11 +827,11 @@ class Compiler:
         plan = self.ctx.plan_subquery(e.this, self.scope)
         if len(plan.columns) != 1:
             raise DatatypeMismatch("subquery must return only one column")
-        cache: dict[str, Any] = {}
+        once = self._once()
 
         def run(r: Row) -> Any:
-            if not plan.correlated and "v" in cache:
-                return cache["v"]
+            if not plan.correlated and once.has():
+                return once.value
             rows = run_plan(plan, r, limit=2)
             if len(rows) > 1:
                 raise CardinalityViolation(
@@ -784,7 +839,7 @@ class Compiler:
                 )
             v = rows[0][0] if rows else None
             if not plan.correlated:
-                cache["v"] = v
+                once.keep(v)
             return v
 
         return Typed(run, plan.columns[0].type, name=plan.columns[0].name)

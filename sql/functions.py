@@ -31,7 +31,7 @@ from sql.errors import (
     UndefinedTable,
 )
 from sql.memory import check_concat, check_value, fits
-from sql.scope import ExprCompiler, Row, Typed
+from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
 from sql.types import Interval, SqlType
@@ -261,6 +261,16 @@ def _text_args(c: ExprCompiler, args: list[Typed], n: int | None = None) -> list
     return [coerce_to(a, T.TEXT, explicit=True) for a in args[: n or len(args)]]
 
 
+def _transaction_start(ctx: Context) -> Callable[[], dt.datetime]:
+    """now(): the start of the running statement's transaction in its session."""
+
+    def now() -> dt.datetime:
+        session = ctx.session
+        return session.statement_time() if session is not None else dt.datetime.now(dt.UTC)
+
+    return now
+
+
 def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if isinstance(e, exp.Anonymous):
         name = str(e.this).lower()
@@ -275,16 +285,14 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if special is not None:
         return special(c, e)
     if name in ("current_timestamp", "now", "localtimestamp", "transaction_timestamp"):
-        session = c.ctx.session
-        ts = session.statement_time() if session else dt.datetime.now(dt.UTC)
-        t = T.TIMESTAMP if name == "localtimestamp" else T.TIMESTAMPTZ
-        value = ts.replace(tzinfo=None) if t is T.TIMESTAMP else ts
-        return Typed(lambda _r: value, t, True, "now" if name == "now" else name)
+        # Read when evaluated, not when compiled: a cached plan runs in later transactions.
+        now = _transaction_start(c.ctx)
+        if name == "localtimestamp":
+            return Typed(lambda _r: now().replace(tzinfo=None), T.TIMESTAMP, False, name)
+        return Typed(lambda _r: now(), T.TIMESTAMPTZ, False, "now" if name == "now" else name)
     if name == "current_date":
-        session = c.ctx.session
-        ts = session.statement_time() if session else dt.datetime.now(dt.UTC)
-        d = ts.date()
-        return Typed(lambda _r: d, T.DATE, True, "current_date")
+        now = _transaction_start(c.ctx)
+        return Typed(lambda _r: now().date(), T.DATE, False, "current_date")
     if name in (
         "current_schema",
         "current_database",

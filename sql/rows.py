@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kv.codec import decode_prefix, encode, encode_key
+from kv.codec import decode_key, decode_prefix, encode, encode_key
 from kv.kernels import decode_row, decode_rows
 from sql import layout
 from sql.catalog import IndexDef, TableDef
@@ -27,6 +27,7 @@ class RowCodec:
         self.by_name = by_name
         self.pk_idx = [by_name[c] for c in table.primary_key]
         self.prefix = layout.table_prefix(db, table.id)
+        self.index_head = len(layout.index_prefix(db, table.id, 0))  # the same for every index
         # Columns whose stored form needs no conversion are copied straight out of a row.
         self.plain = (
             bool(table.primary_key)
@@ -135,9 +136,29 @@ class RowCodec:
         """The row key an index entry points at."""
         if value:
             return self.prefix + value
-        off = len(layout.index_prefix(self.db, self.table.id, index.id))
+        off = self.index_head
         for n in range(len(index.columns)):
             _, off = decode_prefix(
                 key, off, descending=bool(index.descending and index.descending[n])
             )
         return self.prefix + key[off:]
+
+    def row_from_index(self, index: IndexDef, key: bytes, value: bytes) -> tuple[Any, ...]:
+        """A row holding only what an index entry holds, its indexed and primary-key columns
+        (the others NULL): for a plan that reads no other column (an index-only scan)."""
+        off = self.index_head
+        if any(index.descending):
+            values: list[Any] = []
+            for n in range(len(index.columns)):
+                v, off = decode_prefix(key, off, descending=index.descending[n])
+                values.append(v)
+            values += decode_key(value) if value else decode_key(key, off)
+        else:  # the indexed values then the pk, or the pk in the value (unique entries)
+            values = (
+                [*decode_key(key, off), *decode_key(value)] if value else [*decode_key(key, off)]
+            )
+        out: list[Any] = [None] * len(self.live)
+        types = self.types
+        for i, v in zip(self.index_columns(index) + self.pk_idx, values, strict=True):
+            out[i] = v if v is None or stored_as_is(types[i]) else from_storage(v, types[i])
+        return tuple(out)

@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlglot
@@ -25,10 +25,10 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError
-from sql import commands, ddl, dml, memory, relations
+from sql import commands, ddl, dml, memory, relations, stats
 from sql import settings as guc
 from sql import types as T
-from sql.catalog import Catalog
+from sql.catalog import Catalog, TableDef
 from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
 from sql.dml import TableWriter, default_value, describe_dml
@@ -260,6 +260,9 @@ _PARSE_CACHE_SIZE = 2000
 # Runs of a statement outside a block that keeps losing write races (40001) before the
 # client sees the 40001: about 10 s of growing pauses, unless statement_timeout ends it first.
 AUTOCOMMIT_ATTEMPTS = 100
+# A block's point write runs on the caller's event loop only while the transaction holds at
+# most this many writes (taking them back if it must wait copies them).
+INLINE_WRITES_MAX = 64
 _PLAN_CACHE_SIZE = 500
 
 
@@ -281,6 +284,7 @@ class Session:
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
+        self.executions = 0  # statements begun (SessionApi.executions)
         # The running statement's stop signal and budget; None between statements, so a
         # cancel that arrives while idle is dropped (kv/interrupt.py).
         self.running: interrupt.Control | None = None
@@ -288,6 +292,10 @@ class Session:
         # settings), so they are cached per session, never shared.
         # (plan, its context, its result columns) by (text, parameter oids, catalog version)
         self.plan_cache: dict[tuple[Any, ...], tuple[Plan, Context, list[tuple[str, SqlType]]]] = {}
+        # Compiled INSERT / UPDATE / DELETE statements, by the same keys (dml.DmlRun).
+        self.dml_cache: dict[tuple[Any, ...], tuple[dml.DmlPlan, Context]] = {}
+        # Statement texts whose cached plan is a DmlPlan.point write (see execute_inline).
+        self.point_writes: set[str] = set()
         # Statement texts whose cached plan is a primary-key point read (see execute_inline).
         self.point_reads: set[str] = set()
         # Queries whose rows are still being fetched (suspended portals), oldest first.
@@ -459,19 +467,27 @@ class Session:
         sql: str = "",
         stream: bool = False,
         control: interrupt.Control | None = None,
+        undo: bool = False,
     ) -> Result:
         """Run one statement's work with PostgreSQL's transaction rules around it. A query's
         pending rows are drained here, or (``stream``) handed on in a ``RowStream``, which
-        then ends the statement."""
+        then ends the statement. With ``undo``, a statement that would wait (WouldBlock)
+        leaves the block's transaction as it found it, its writes so far taken back."""
         if self.failed:
             raise InFailedTransaction(_ABORTED)
         autocommit = not self.in_block
         control = self.running = control or self._new_control()
         pending = None
+        mark = 0
         try:
             with interrupt.running(control):
                 self._start_statement()
+                if undo and not autocommit:
+                    mark = self.current_txn().savepoint()
                 result = action()
+                if mark:
+                    self.current_txn().release(mark)
+                    mark = 0
                 pending = result.pending
                 if pending is not None:
                     if stream:
@@ -497,15 +513,23 @@ class Session:
             self._after_statement()
             return result
         except nowait.WouldBlock:
-            # Only reads ran: drop an autocommit snapshot; a block's transaction is untouched.
+            # Drop an autocommit snapshot (only reads ran); a block's transaction is as it
+            # was: only reads ran, or (undo) the statement's writes are taken back.
             if autocommit and self.txn is not None:
                 self.txn.rollback()
                 self.txn = None
+            elif mark and self.txn is not None:
+                self.txn.rollback_to(mark)
+                self.txn.release(mark)
             raise
         except Db9Error as exc:
+            if mark and self.txn is not None:
+                self.txn.release(mark)  # the block fails; the mark must not outlive it
             self._fail(autocommit, exc)
             raise self._translate(exc) from None
         except Exception as exc:  # a bug of ours: fail the statement, keep the session
+            if mark and self.txn is not None:
+                self.txn.release(mark)
             self._fail(autocommit, None)
             known = from_python(exc)  # too deep, out of range, out of memory
             if known is not None:
@@ -667,23 +691,36 @@ class Session:
         return self.run_statement(prepared.stmt, params, list(prepared.param_types), stream)
 
     def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
-        """Run a cached point read on the calling thread (an event loop) if nothing on its
-        path would wait; None means: run ``execute_prepared`` in a worker thread instead.
-        A hop to a worker thread costs more than such a read."""
+        """Run a statement of bounded work on the calling thread (an event loop) if nothing
+        on its path would wait; None means: run ``execute_prepared`` in a worker thread
+        instead. A hop to a worker thread costs more than such a statement. Bounded work is
+        BEGIN, a cached point read, and, inside a block, a cached point write (its writes
+        stay in the transaction's buffer until COMMIT, which always runs in a worker)."""
         stmt = prepared.stmt
-        if (
-            stmt is None
-            or stmt.text not in self.point_reads
-            or not self.client.backend.inline_reads
-            or self.failed
-        ):
+        if stmt is None or not self.client.backend.inline_reads or self.failed:
+            return None
+        if stmt.utility is not None and stmt.utility[0] in ("begin", "start"):
+            try:
+                with nowait.nonblocking():
+                    return self.run_statement(stmt, params)
+            except nowait.WouldBlock:
+                return None  # _begin changes nothing before its snapshot is taken
+        undo = (
+            self.in_block
+            and stmt.text in self.point_writes
+            and (self.txn is None or self.txn.write_count <= INLINE_WRITES_MAX)
+        )
+        if not undo and stmt.text not in self.point_reads:
             return None
         types = prepared.param_types
         started = time.perf_counter()
         try:
             with nowait.nonblocking():
-                # run_statement's checks hold for a cached SELECT: no utility, not failed.
-                result = self._guarded(lambda: self._dispatch(stmt, params, types), stmt.text)
+                # run_statement's checks hold for a cached SELECT or DML: no utility, not
+                # failed.
+                result = self._guarded(
+                    lambda: self._dispatch(stmt, params, types), stmt.text, undo=undo
+                )
         except nowait.WouldBlock:
             return None
         except Db9Error as exc:
@@ -719,10 +756,11 @@ class Session:
         if self.in_block:
             self.notices.append("there is already a transaction in progress")
             return Result("BEGIN")
+        txn = self.client.begin()  # first: a WouldBlock here leaves the session unchanged
         self.in_block = True
         self.failed = False
         self.scopes.begin()
-        self.txn = self.client.begin()
+        self.txn = txn
         self._txn_time = time.time()
         level = self._isolation_from(words)
         self._set_isolation(level or self.settings["default_transaction_isolation"])
@@ -789,6 +827,7 @@ class Session:
     def _dispatch(
         self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
+        self.executions += 1
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in commands.NAMED:
@@ -799,12 +838,14 @@ class Session:
             done = ddl.run_named(self, stmt.command, stmt.tokens)
             if done is not None:
                 return done
-        # Queries reuse their plan while the catalog is unchanged: the statement text, the
-        # parameter types and the catalog version pick it.
+        # Statements reuse their plan while what planning resolved is unchanged: the
+        # statement text, the parameter types, the catalog version and the search path
+        # (which names resolve to which tables) pick it.
         key = (
             stmt.text,
             tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
             self.database.catalogs.version(self.current_txn()),
+            self.settings["search_path"],
         )
         cached = self.plan_cache.get(key)
         if cached is not None and id(cached[0]) not in self._plans_in_use:
@@ -813,6 +854,12 @@ class Session:
             ctx.session = self
             plan.run_txn = self.current_txn
             return Result("SELECT", columns, pending=self._rows_of(plan))
+        written = self.dml_cache.get(key)
+        if written is not None:
+            dml_plan, ctx = written
+            ctx.params[:] = params
+            ctx.session = self
+            return dml_plan.run()
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         tree = self.parse(stmt)
@@ -898,12 +945,25 @@ class Session:
             | exp.TruncateTable,
         ):
             raise ReadOnlySqlTransaction("cannot execute statement in a read-only transaction")
-        if isinstance(tree, exp.Insert):
-            return dml.insert(self, tree, ctx)
-        if isinstance(tree, exp.Update):
-            return dml.update(self, tree, ctx)
-        if isinstance(tree, exp.Delete):
-            return dml.delete(self, tree, ctx)
+        if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+            plan_dml = (
+                dml.plan_insert
+                if isinstance(tree, exp.Insert)
+                else dml.plan_update
+                if isinstance(tree, exp.Update)
+                else dml.plan_delete
+            )
+            dml_plan = plan_dml(self, tree, ctx)  # type: ignore[arg-type]
+            if cache_key is not None and _cacheable(tree):
+                if len(self.dml_cache) >= _PLAN_CACHE_SIZE:
+                    self.dml_cache.clear()
+                    self.point_writes.clear()
+                self.dml_cache[cache_key] = (dml_plan, ctx)
+                if dml_plan.point:
+                    self.point_writes.add(cache_key[0])
+                else:
+                    self.point_writes.discard(cache_key[0])
+            return dml_plan.run()
         if isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable):
             return ddl.run(self, tree, ctx)
         if isinstance(tree, exp.Set):
@@ -978,6 +1038,8 @@ class Session:
             raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
         if what in (["all"], ["plans"]):
             self.plan_cache.clear()
+            self.dml_cache.clear()
+            self.point_writes.clear()
             self.point_reads.clear()
         if what in (["all"], ["sequences"]):
             self.last_values.clear()
@@ -987,10 +1049,11 @@ class Session:
         return Result("DISCARD " + {"temporary": "TEMP"}.get(what[0], what[0].upper()))
 
     def _maintenance(self, stmt: Statement) -> Result:
-        """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker
-        and keeps no planner statistics, so these check their arguments and do nothing else
-        (accepted no-ops, sql.commands.NO_OPS)."""
+        """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker,
+        so these check their arguments; ANALYZE also gathers the named tables' (or every
+        table's) planner statistics (sql.stats)."""
         kind = stmt.command
+        analyzed: list[TableDef] = []
         if kind == "VACUUM" and self.in_block:
             raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
         # The tokenizer may hand back the rest of the command as one token: read it again.
@@ -1026,11 +1089,21 @@ class Session:
                 i = j + 1
             if i < len(tokens) and tokens[i].token_type == TokenType.COMMA:
                 i += 1
-            if rel.kind != "TABLE":
+            if rel.kind == "TABLE":
+                analyzed.append(rel.table)
+            else:
                 self.notices.append(
                     f'skipping "{name.name}" --- cannot {kind.lower()} non-tables or '
                     "special system tables"
                 )
+        if kind in ("ANALYZE", "ANALYSE"):
+            if not analyzed and i <= 1:
+                analyzed = [t for t in catalog.all_tables() if t.kind == "table"]
+            txn = self.current_txn()
+            for table in analyzed:
+                found = stats.analyze(txn, self.database.db, table)
+                self.database.catalogs.put_table(txn, replace(table, stats=found), catalog,
+                                                 new=False)  # fmt: skip
         return Result("ANALYZE" if kind == "ANALYSE" else kind)
 
     def _set_constraints(self, rest: list[str]) -> Result:
@@ -1277,13 +1350,9 @@ class _PlanRows:
 
 
 def _cacheable(tree: exp.Expr) -> bool:
-    """Plans whose compiled form holds values fixed at plan time (now(), nextval) or
-    sessions' state are not shared."""
+    """Plans whose compiled form holds values fixed at plan time (nextval, random) or
+    sessions' state are not reused (now() and its kin are read when evaluated)."""
     volatile = {
-        "now",
-        "current_timestamp",
-        "current_date",
-        "localtimestamp",
         "nextval",
         "currval",
         "setval",
@@ -1295,14 +1364,13 @@ def _cacheable(tree: exp.Expr) -> bool:
         "current_schema",
         "user",
         "statement_timestamp",
-        "transaction_timestamp",
     }
     for node in tree.walk():
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in volatile:
             return False
         if isinstance(
             node,
-            exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentUser | exp.CurrentSchema | exp.Rand,
+            exp.CurrentUser | exp.CurrentSchema | exp.Rand,
         ):
             return False
         if isinstance(node, exp.Func) and node.sql_name().lower() in volatile:

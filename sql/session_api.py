@@ -39,6 +39,9 @@ class SessionApi(Protocol):
     settings: dict[str, str]  # current values, as SHOW prints them
     notices: list[str]  # sent to the client after the statement
     last_values: dict[int, int]  # currval() per sequence id
+    # Counts the statements the session has begun: what an uncorrelated subquery's result
+    # is remembered for (one evaluation per execution of its statement, cached plans too).
+    executions: int
 
     @property
     def database(self) -> DatabaseApi: ...

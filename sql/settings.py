@@ -15,6 +15,7 @@ SET LOCAL only warns.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -87,6 +88,7 @@ def _number_and_unit(
     return val, unit
 
 
+@functools.lru_cache(maxsize=256)  # pure; every statement reads its timeouts
 def parse_time_ms(name: str, value: str) -> int:
     """``value`` as a millisecond count for setting ``name``; 22023 if PostgreSQL refuses it."""
     invalid = f'invalid value for parameter "{name}": "{value}"'
@@ -128,6 +130,7 @@ _MEMORY_UNITS = (("TB", 1 << 30), ("GB", 1 << 20), ("MB", 1024), ("kB", 1))
 _MEMORY_HINT = 'Valid units for this parameter are "B", "kB", "MB", "GB", and "TB".'
 
 
+@functools.lru_cache(maxsize=256)  # pure; every statement reads work_mem
 def parse_kb(name: str, value: str) -> int:
     """``value`` as a kB count for memory setting ``name``; 22023 if PostgreSQL refuses it."""
     invalid = f'invalid value for parameter "{name}": "{value}"'

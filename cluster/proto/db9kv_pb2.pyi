@@ -153,24 +153,28 @@ class TsoRequest(_message.Message):
     def __init__(self, count: _Optional[int] = ...) -> None: ...
 
 class GcRequest(_message.Message):
-    __slots__ = ("safepoint", "retain")
+    __slots__ = ("safepoint", "retain", "full")
     SAFEPOINT_FIELD_NUMBER: _ClassVar[int]
     RETAIN_FIELD_NUMBER: _ClassVar[int]
+    FULL_FIELD_NUMBER: _ClassVar[int]
     safepoint: int
     retain: _containers.RepeatedCompositeFieldContainer[RetainPoint]
-    def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ...) -> None: ...
+    full: bool
+    def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., full: _Optional[bool] = ...) -> None: ...
 
 class GcChunk(_message.Message):
-    __slots__ = ("safepoint", "retain", "start_key_enc", "max_keys")
+    __slots__ = ("safepoint", "retain", "start_key_enc", "max_keys", "from_log")
     SAFEPOINT_FIELD_NUMBER: _ClassVar[int]
     RETAIN_FIELD_NUMBER: _ClassVar[int]
     START_KEY_ENC_FIELD_NUMBER: _ClassVar[int]
     MAX_KEYS_FIELD_NUMBER: _ClassVar[int]
+    FROM_LOG_FIELD_NUMBER: _ClassVar[int]
     safepoint: int
     retain: _containers.RepeatedCompositeFieldContainer[RetainPoint]
     start_key_enc: bytes
     max_keys: int
-    def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., start_key_enc: _Optional[bytes] = ..., max_keys: _Optional[int] = ...) -> None: ...
+    from_log: bool
+    def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., start_key_enc: _Optional[bytes] = ..., max_keys: _Optional[int] = ..., from_log: _Optional[bool] = ...) -> None: ...
 
 class SetBranchRequest(_message.Message):
     __slots__ = ("child", "parent", "fork_ts", "replace")

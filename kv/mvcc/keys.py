@@ -4,6 +4,8 @@
     write CF  b"W" <esc(key)> <be64(~commit_ts)>   -> Write record (one per committed version)
     data CF   b"D" <esc(key)> <be64(~start_ts)>    -> value bytes  (only values too big to inline)
     meta      b"M" <name>                          -> store metadata (TSO limit, GC safepoint, ...)
+    GC log    b"G" <be64(commit_ts)> <esc(key)>    -> b""  (a write record that may leave
+                                                       garbage once the safepoint passes it)
 
 ``esc`` is the codec's escaped, self-delimiting byte encoding, so no user key's encoding is a
 prefix of another's and every version of a key sits in one contiguous run. Timestamps are stored
@@ -21,6 +23,7 @@ LOCK = b"L"
 WRITE = b"W"
 DATA = b"D"
 META = b"M"
+GC_LOG = b"G"
 
 # Databases and branches are key prefixes of this many bytes (sql.layout: b"d" + be32 id);
 # the store knows only that much of the layout, to let a branch read through to its parent.
@@ -73,6 +76,20 @@ def cf_range(tag: bytes, start: bytes, end: bytes | None) -> tuple[bytes, bytes]
     lo = tag + escape_bytes(start)
     hi = tag + escape_bytes(end) if end is not None else bytes([tag[0] + 1])
     return lo, hi
+
+
+def gc_log_key(commit_ts: int, key_enc: bytes) -> bytes:
+    return GC_LOG + _U64.pack(commit_ts) + key_enc
+
+
+def gc_log_end(ts: int) -> bytes:
+    """The end of the GC log's entries at or below ``ts``."""
+    return GC_LOG + _U64.pack(ts + 1)
+
+
+def split_gc_log(engine_key: bytes) -> tuple[int, bytes]:
+    """(commit_ts, esc(key)) of a GC log entry."""
+    return _U64.unpack_from(engine_key, 1)[0], engine_key[9:]
 
 
 def meta_key(name: str) -> bytes:

@@ -50,6 +50,7 @@ class Lock:
     txn_size: int = 0
 
     _HEAD = struct.Struct(">BQQQI")
+    _START_TS = struct.Struct(">Q")  # after the kind byte
 
     def encode(self) -> bytes:
         head = self._HEAD.pack(
@@ -57,6 +58,12 @@ class Lock:
         )
         tail = b"" if self.short_value is None else b"\x01" + self.short_value
         return head + self.primary + tail
+
+    @classmethod
+    def start_ts_of(cls, data: bytes) -> int:
+        """The start_ts of an encoded lock, without decoding the rest."""
+        ts: int = cls._START_TS.unpack_from(data, 1)[0]
+        return ts
 
     @classmethod
     def decode(cls, key: bytes, data: bytes) -> Lock:

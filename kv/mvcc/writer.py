@@ -25,6 +25,9 @@ class MvccWriter:
     def delete_write(self, key_enc: bytes, commit_ts: int) -> None:
         self.batch.delete(K.write_key(key_enc, commit_ts))
 
+    def log_gc(self, key_enc: bytes, commit_ts: int) -> None:
+        self.batch.put(K.gc_log_key(commit_ts, key_enc), b"")
+
     def put_value(self, key_enc: bytes, start_ts: int, value: bytes) -> None:
         self.batch.put(K.data_key(key_enc, start_ts), value)
 

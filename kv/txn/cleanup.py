@@ -18,6 +18,7 @@ from kv.mvcc.reader import MvccReader
 from kv.mvcc.records import Lock, Write, WriteKind
 from kv.mvcc.writer import MvccWriter
 from kv.timestamp import physical_ms
+from kv.txn.gc import put_version
 
 
 class TxnState(Enum):
@@ -54,7 +55,7 @@ def _rollback_key(
                 return
             raise AlreadyCommitted(start_ts, record[0])
     # The rollback record stops a prewrite of this transaction that arrives late.
-    writer.put_write(key_enc, start_ts, Write(WriteKind.ROLLBACK, start_ts))
+    put_version(reader, writer, key_enc, start_ts, Write(WriteKind.ROLLBACK, start_ts))
 
 
 def rollback(reader: MvccReader, writer: MvccWriter, keys: Sequence[bytes], start_ts: int) -> None:
@@ -84,7 +85,7 @@ def check_txn_status(
             return TxnStatus(TxnState.ROLLED_BACK, reason="rolled back")
         return TxnStatus(TxnState.COMMITTED, commit_ts=record[0])
     if rollback_if_not_exist:
-        writer.put_write(key_enc, lock_ts, Write(WriteKind.ROLLBACK, lock_ts))
+        put_version(reader, writer, key_enc, lock_ts, Write(WriteKind.ROLLBACK, lock_ts))
         return TxnStatus(TxnState.ROLLED_BACK, reason="primary lock not found")
     return TxnStatus(TxnState.NOT_FOUND)
 
@@ -110,7 +111,8 @@ def resolve_lock(
     for lock in locks:
         key_enc = K.enc(lock.key)
         if commit_ts:
-            writer.put_write(key_enc, commit_ts, Write(lock.kind, start_ts, lock.short_value))
+            write = Write(lock.kind, start_ts, lock.short_value)
+            put_version(reader, writer, key_enc, commit_ts, write)
             writer.unlock(key_enc)
         else:
             _rollback_key(reader, writer, lock.key, key_enc, start_ts)

@@ -9,6 +9,7 @@ from kv.mvcc import keys as K
 from kv.mvcc.reader import MvccReader
 from kv.mvcc.records import SHORT_VALUE_MAX, Mutation, Op, Write, WriteKind
 from kv.mvcc.writer import MvccWriter
+from kv.txn.gc import put_version
 from kv.txn.prewrite import check_mutation, validate
 
 
@@ -31,7 +32,9 @@ def commit(
         key_enc = K.enc(key)
         lock = reader.load_lock(key, key_enc)
         if lock is not None and lock.start_ts == start_ts:
-            writer.put_write(key_enc, commit_ts, Write(lock.kind, start_ts, lock.short_value))
+            put_version(
+                reader, writer, key_enc, commit_ts, Write(lock.kind, start_ts, lock.short_value)
+            )
             writer.unlock(key_enc)
             continue
         record = reader.txn_record(key_enc, start_ts)
@@ -80,5 +83,5 @@ def one_pc(
             write = Write(WriteKind.DELETE, start_ts)
         else:
             write = Write(WriteKind.LOCK, start_ts)
-        writer.put_write(key_enc, commit_ts, write)
+        put_version(reader, writer, key_enc, commit_ts, write)
     return commit_ts

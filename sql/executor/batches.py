@@ -16,8 +16,7 @@ from typing import Any
 
 from sql.executor.context import Exec
 from sql.executor.joins import inner_hash_join_batches
-from sql.executor.ranges import pk_range
-from sql.plan.nodes import Filter, HashJoin, Node, Project, RangeScan, TableScan
+from sql.plan.nodes import Filter, HashJoin, Node, Project, TableScan
 from sql.scope import Row
 
 CHUNK = 1024  # rows per batch cut from a node that produces rows one at a time
@@ -31,17 +30,8 @@ def table_scan_batches(node: TableScan, ex: Exec) -> Batches:
         yield decode(raws, want)
 
 
-def range_scan_batches(node: RangeScan, ex: Exec) -> Batches:
-    bounds = pk_range(node)
-    if bounds is None:
-        return
-    decode, want = node.codec.decode_values, node.want
-    for raws in ex.txn.iter_values(*bounds):
-        yield decode(raws, want)
-
-
 def hash_join_batches(node: HashJoin, ex: Exec) -> Batches:
-    if node.kind == "inner":
+    if node.kind == "inner" and not node.build_left:
         return inner_hash_join_batches(node, ex)
     return _chunks(ex.rows(node))
 
@@ -82,7 +72,6 @@ def _positions(fns: list[Callable[[Row], Any]]) -> list[int] | None:
 
 BATCH_RUNNERS: dict[type[Node], Callable[[Any, Exec], Batches]] = {
     TableScan: table_scan_batches,
-    RangeScan: range_scan_batches,
     HashJoin: hash_join_batches,
     Filter: filter_batches,
     Project: project_batches,

@@ -81,10 +81,8 @@ def _holding(run: Callable[[Any, Exec, Held], Iterator[Row]]) -> Runner:
 
 RUNNERS: dict[type[N.Node], Runner] = {
     N.TableScan: scans.table_scan,
-    N.RangeScan: scans.range_scan,
     N.PointGet: scans.point_get,
-    N.IndexScan: scans.index_scan,
-    N.IndexRangeScan: scans.index_range_scan,
+    N.KeyScan: scans.key_scan,
     N.Materialized: scans.materialized,
     N.ValuesScan: scans.values_scan,
     N.SeriesScan: scans.series_scan,

@@ -75,6 +75,9 @@ def _hash_table(
 
 
 def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
+    if node.build_left:
+        yield from _hash_join_built_left(node, ex)
+        return
     held = Held()
     try:
         right_rows, table = _hash_table(node, ex, held)
@@ -90,10 +93,40 @@ def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
         held.close()
 
 
+def _hash_join_built_left(node: HashJoin, ex: Exec) -> Iterator[Row]:
+    """An inner hash join whose left side is the hash table: the same rows (left columns
+    first), read in the right side's order."""
+    assert node.kind == "inner"
+    table: dict[tuple[Any, ...], list[Row]] = {}
+    held = Held()
+    try:
+        lk = [k.fn for k in node.left_keys]
+        for i, lrow in enumerate(held.collect(ex.rows(node.left), factor=3)):
+            if not i & 1023:
+                interrupt.check()
+            key = tuple(f(lrow) for f in lk)
+            if None not in key:
+                table.setdefault(key, []).append(lrow)
+        rk = [k.fn for k in node.right_keys]
+        cond = node.residual.fn if node.residual else None
+        check = interrupt.check
+        for rrow in ex.rows(node.right):
+            check()
+            key = tuple(f(rrow) for f in rk)
+            if None in key:
+                continue
+            for lrow in table.get(key, ()):
+                row = lrow + rrow
+                if cond is None or cond(row) is True:
+                    yield row
+    finally:
+        held.close()
+
+
 def inner_hash_join_batches(node: HashJoin, ex: Exec) -> Iterator[list[Row]]:
     """The rows of an inner ``hash_join``, in the same order, a batch of the probe side at a
     time."""
-    assert node.kind == "inner"
+    assert node.kind == "inner" and not node.build_left
     held = Held()
     try:
         _, table = _hash_table(node, ex, held)

@@ -2,7 +2,8 @@
 in memory (VALUES, generate_series, CTEs, recursive CTEs, virtual catalog tables).
 
 Key bounds are evaluated when the scan starts; a NULL bound selects no rows. Index scans
-read the index entries of their range, then fetch the rows they point at in one batch.
+read the index entries of their ranges, then fetch the rows they point at in one batch (an
+index-only scan builds the rows from the entries instead).
 """
 
 from __future__ import annotations
@@ -11,20 +12,19 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kv import interrupt
-from sql.catalog import IndexDef
+from kv.codec import encode
 from sql.errors import InvalidParameterValue
-from sql.executor.batches import range_scan_batches, rows_of, table_scan_batches
+from sql.executor.batches import rows_of, table_scan_batches
 from sql.executor.context import Exec, Spool, checked, hashable
-from sql.executor.ranges import key_range
 from sql.layout import prefix_end
+from sql.like import like_prefix
 from sql.memory import Held, row_size
 from sql.plan.nodes import (
     CteScan,
-    IndexRangeScan,
-    IndexScan,
+    KeyAlt,
+    KeyScan,
     Materialized,
     PointGet,
-    RangeScan,
     RecursiveUnion,
     SeriesScan,
     SubqueryScan,
@@ -32,28 +32,12 @@ from sql.plan.nodes import (
     ValuesScan,
     WorkTableScan,
 )
-from sql.rows import RowCodec
 from sql.scope import Row, Typed
-from sql.types import to_storage
+from sql.types import SqlType, to_storage
 
 
 def table_scan(node: TableScan, ex: Exec) -> Iterator[Row]:
     return rows_of(table_scan_batches(node, ex))
-
-
-def _rows_through_index(ex: Exec, codec: RowCodec, index: IndexDef, lo: bytes,
-                        hi: bytes) -> Iterator[Row]:  # fmt: skip
-    """The rows that the index entries in ``[lo, hi)`` point at, fetched in one batch."""
-    keys = [codec.pk_from_index(index, k, v) for k, v in ex.txn.iter_scan(lo, hi)]
-    found = ex.txn.batch_get(keys) if keys else {}
-    for key in keys:
-        raw = found.get(key)
-        if raw is not None:
-            yield codec.decode_value(raw)
-
-
-def range_scan(node: RangeScan, ex: Exec) -> Iterator[Row]:
-    return rows_of(range_scan_batches(node, ex))
 
 
 def point_get(node: PointGet, ex: Exec) -> Iterator[Row]:
@@ -65,24 +49,132 @@ def point_get(node: PointGet, ex: Exec) -> Iterator[Row]:
         yield node.codec.decode_value(raw)
 
 
-def index_scan(node: IndexScan, ex: Exec) -> Iterator[Row]:
-    vals = [v.fn(()) for v in node.values]
-    if any(v is None for v in vals):
-        return
-    types = [node.codec.types[i] for i in node.codec.index_columns(node.index)]
-    stored = [to_storage(v, t) for v, t in zip(vals, types, strict=False)]
-    lo = node.codec.index_bounds(node.index, stored)
-    yield from _rows_through_index(ex, node.codec, node.index, lo, prefix_end(lo))
-
-
-def index_range_scan(node: IndexRangeScan, ex: Exec) -> Iterator[Row]:
+def key_scan(node: KeyScan, ex: Exec) -> Iterator[Row]:
     codec, index = node.codec, node.index
-    t = codec.types[codec.index_columns(index)[0]]
-    prefix = codec.index_bounds(index, [])
-    bounds = key_range(prefix, prefix_end(prefix), node.lower, node.upper,
-                        lambda v: codec.index_bounds(index, [to_storage(v, t)]))  # fmt: skip
-    if bounds is not None:
-        yield from _rows_through_index(ex, codec, index, *bounds)
+    if index is None:
+        head, cols, desc = codec.prefix, codec.pk_idx, [False] * len(codec.pk_idx)
+    else:
+        head = codec.index_bounds(index, [])
+        cols = codec.index_columns(index)
+        desc = [bool(index.descending and index.descending[n]) for n in range(len(cols))]
+    types = [codec.types[i] for i in cols]
+    if (
+        index is None
+        and len(node.alts) == len(cols)
+        and all(a.kind != "range" for a in node.alts[-1])
+    ):
+        # Every key column is a point: whole primary keys, one batch of gets in key order.
+        keys = [head + k for k in key_points(node.alts, types, desc)]
+        found = ex.txn.batch_get(keys) if keys else {}
+        decode = codec.decode_value
+        for key in keys:
+            raw = found.get(key)
+            if raw is not None:
+                yield decode(raw)
+        return
+    ranges = key_ranges(node.alts, types, desc)
+    if index is None:
+        decode = codec.decode_value
+        for lo, hi in ranges:
+            for _, raw in ex.txn.iter_scan(head + lo, head + hi):
+                yield decode(raw)
+        return
+    entries = (e for lo, hi in ranges for e in ex.txn.iter_scan(head + lo, head + hi))
+    if node.covering:
+        yield from (codec.row_from_index(index, k, v) for k, v in entries)
+        return
+    keys = [codec.pk_from_index(index, k, v) for k, v in entries]
+    found = ex.txn.batch_get(keys) if keys else {}
+    for key in keys:
+        raw = found.get(key)
+        if raw is not None:
+            yield codec.decode_value(raw)
+
+
+def key_points(alts: list[list[KeyAlt]], types: list[SqlType], desc: list[bool]) -> list[bytes]:
+    """The keys (bytes after the key's prefix) whose columns take the point alternatives
+    ``alts`` give now: their cartesian product, sorted, each once."""
+    keys = [b""]
+    for n, column in enumerate(alts):
+        points: set[bytes] = set()
+        for alt in column:
+            points.update(_points(alt, types[n], desc[n]))
+        keys = [k + e for k in keys for e in sorted(points)]
+    return keys
+
+
+def key_ranges(alts: list[list[KeyAlt]], types: list[SqlType],
+               desc: list[bool]) -> list[tuple[bytes, bytes]]:  # fmt: skip
+    """The key ranges ``alts`` select now (bytes after the key's prefix), sorted, with
+    overlapping and adjacent ones merged: each key is read once."""
+    prefixes = key_points(alts[:-1], types, desc)
+    n = len(alts) - 1
+    rel: list[tuple[bytes, bytes]] = []
+    for alt in alts[-1]:
+        if alt.kind == "range":
+            r = _range(alt, types[n:], desc[n:])
+            if r is not None:
+                rel.append(r)
+        else:
+            rel += [(e, prefix_end(e)) for e in _points(alt, types[n], desc[n])]
+    spans = sorted((p + lo, p + hi) for p in prefixes for lo, hi in rel)
+    merged: list[tuple[bytes, bytes]] = []
+    for lo, hi in spans:
+        if merged and lo <= merged[-1][1]:
+            if hi > merged[-1][1]:
+                merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _points(alt: KeyAlt, t: SqlType, desc: bool) -> list[bytes]:
+    if alt.kind == "null":
+        return [encode(None, descending=desc)]
+    assert alt.value is not None
+    v = alt.value.fn(())
+    if alt.kind == "eq":
+        return [] if v is None else [encode(to_storage(v, t), descending=desc)]
+    return [encode(to_storage(x, t), descending=desc) for x in _flat(v or []) if x is not None]
+
+
+def _flat(items: list[Any]) -> Iterator[Any]:
+    for x in items:
+        if isinstance(x, list):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _range(alt: KeyAlt, types: list[SqlType], desc: list[bool]) -> tuple[bytes, bytes] | None:
+    """The bytes of the column values within ``alt``'s bounds, NULL excluded; None: none."""
+    lo, hi = (b"\x00", b"\xfe") if desc[0] else (b"\x02", b"\xff")
+    for bounds, is_lower in ((alt.lower, True), (alt.upper, False)):
+        for typed, inclusive in bounds:
+            values = [x.fn(()) for x in typed]
+            if values[0] is None:
+                return None
+            if None in values:  # (a, b) > (1, NULL): rows with a = 1 compare as NULL
+                values, inclusive = values[: values.index(None)], False
+            at = b"".join(encode(to_storage(v, t), descending=d)
+                          for v, t, d in zip(values, types, desc, strict=False))  # fmt: skip
+            # A descending column's keys run from the highest value down.
+            if is_lower != desc[0]:
+                lo = max(lo, at if inclusive else prefix_end(at))
+            else:
+                hi = min(hi, prefix_end(at) if inclusive else at)
+    if alt.value is not None:
+        pattern = alt.value.fn(())
+        if pattern is None:
+            return None
+        fixed, exact = like_prefix(pattern)
+        if exact:
+            at = encode(fixed, descending=desc[0])
+            lo, hi = max(lo, at), min(hi, prefix_end(at))
+        elif fixed:
+            at = encode(fixed, descending=desc[0])[:-2]  # no terminator: every extension
+            lo, hi = max(lo, at), min(hi, prefix_end(at))
+    return (lo, hi) if lo < hi else None
 
 
 def materialized(node: Materialized, ex: Exec) -> Iterator[Row]:

@@ -32,6 +32,7 @@ from sql.errors import (
 from sql.expr import Compiler, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
+from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
     AggSpec,
@@ -62,7 +63,7 @@ from sql.plan.nodes import (
     WorkTableScan,
 )
 from sql.plan.optimizer import optimize
-from sql.plan.rules.pushdown import and_all
+from sql.plan.rules.access_paths import index_only
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi
@@ -416,6 +417,7 @@ class Planner:
 
     def _select_block(self, q: exp.Select, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
         node, base = self.source(q, scope)
+        node = index_only(node, _columns_read(q))
         exprs = self._expand_stars(q.expressions, base)
         having = q.args.get("having")
         group = q.args.get("group")
@@ -810,6 +812,21 @@ class _PostAggScope(Scope):
 
     def resolve(self, name: str, table: str | None) -> tuple[int, SqlType] | None:
         return self.pre.resolve(name, table)
+
+
+def _columns_read(q: exp.Expr) -> set[str] | None:
+    """The names of the columns ``q`` reads anywhere (its subqueries included), None when
+    it reads whole rows (``*``, ``t.*``)."""
+    names = set()
+    for c in q.find_all(exp.Column, exp.Star):
+        if isinstance(c, exp.Star):
+            if not isinstance(c.parent, exp.Count):
+                return None
+        elif isinstance(c.this, exp.Star):
+            return None
+        else:
+            names.add(c.name)
+    return names
 
 
 def _is_system_relation(name: str) -> bool:

@@ -16,21 +16,22 @@ def _table_scan(n: N.TableScan) -> list[str]:
     return [head] + ([f"Index Cond: {n.cond}"] if n.cond else [])
 
 
-def _pkey_scan(n: N.RangeScan | N.PointGet) -> list[str]:
+def _point_get(n: N.PointGet) -> list[str]:
     name = n.codec.table.name
     return [f"Index Scan using {name}_pkey on {name}", f"Index Cond: {n.cond}"]
 
 
-def _index_scan(n: N.IndexScan | N.IndexRangeScan) -> list[str]:
-    return [f"Index Scan using {n.index.name} on {n.codec.table.name}", f"Index Cond: {n.cond}"]
+def _key_scan(n: N.KeyScan) -> list[str]:
+    table = n.codec.table.name
+    index = n.index.name if n.index is not None else f"{table}_pkey"
+    kind = "Index Only Scan" if n.covering else "Index Scan"
+    return [f"{kind} using {index} on {table}", f"Index Cond: {n.cond}"]
 
 
 DESCRIBE: dict[type[N.Node], Callable[[Any], list[str]]] = {
     N.TableScan: _table_scan,
-    N.RangeScan: _pkey_scan,
-    N.PointGet: _pkey_scan,
-    N.IndexScan: _index_scan,
-    N.IndexRangeScan: _index_scan,
+    N.PointGet: _point_get,
+    N.KeyScan: _key_scan,
     N.Materialized: lambda n: [n.label],
     N.ValuesScan: lambda n: ["Values Scan"],
     N.SeriesScan: lambda n: ["Function Scan on generate_series"],
@@ -42,7 +43,10 @@ DESCRIBE: dict[type[N.Node], Callable[[Any], list[str]]] = {
     N.Project: lambda n: ["Result" if isinstance(n.child, N.OneRow) else "Project"],
     N.OneRow: lambda n: ["Result"],
     N.NestedLoopJoin: lambda n: [f"Nested Loop {_JOIN_KIND[n.kind]}Join".replace("  ", " ")],
-    N.HashJoin: lambda n: [f"Hash {_JOIN_KIND[n.kind]}Join", f"Hash Cond: {n.text}"],
+    N.HashJoin: lambda n: (
+        [f"Hash {_JOIN_KIND[n.kind]}Join", f"Hash Cond: {n.text}"]
+        + (["Hashed: left side"] if n.build_left else [])
+    ),
     N.Aggregate: lambda n: ["HashAggregate" if n.has_group_by else "Aggregate"],
     N.Sort: lambda n: ["Sort", f"Sort Key: {n.text}"],
     N.Limit: lambda n: ["Limit"],

@@ -65,18 +65,6 @@ class TableScan(Node):
 
 
 @dataclass
-class RangeScan(Node):
-    """Rows whose leading primary-key column lies between bounds computed at run time."""
-
-    codec: RowCodec
-    scope: Scope
-    lower: list[tuple[Typed, bool]]  # (value, inclusive)
-    upper: list[tuple[Typed, bool]]
-    cond: str = ""
-    want: bytes | None = None  # as TableScan's
-
-
-@dataclass
 class PointGet(Node):
     """The row with the given primary key, if any."""
 
@@ -87,26 +75,32 @@ class PointGet(Node):
 
 
 @dataclass
-class IndexScan(Node):
-    """Rows whose leading indexed columns equal ``values``, fetched through the index."""
+class KeyAlt:
+    """One alternative for a key column: ``eq`` one value, ``in`` any of a list's values
+    (NULLs never match), ``null`` IS NULL, or ``range``: bounds and a LIKE prefix. A range
+    bound holds values for this column and maybe the next ones (a row comparison)."""
 
-    codec: RowCodec
-    scope: Scope
-    index: IndexDef
-    values: list[Typed]
-    cond: str = ""
+    kind: str  # eq, in, null, range
+    value: Typed | None = None  # eq: the value; in: the list; range: a LIKE pattern
+    lower: list[tuple[list[Typed], bool]] = field(default_factory=list)  # (values, inclusive)
+    upper: list[tuple[list[Typed], bool]] = field(default_factory=list)
 
 
 @dataclass
-class IndexRangeScan(Node):
-    """Rows whose leading indexed column lies between bounds, fetched through the index."""
+class KeyScan(Node):
+    """Rows whose key (the primary key, or ``index``) lies in the key ranges that ``alts``
+    give when the scan starts: per leading key column its alternatives, ORed; the columns'
+    alternatives combine as a cartesian product. Only the last column may hold ranges.
+    The ranges are read in key order, overlapping ones merged, so no row comes twice.
+    ``covering``: the index entries hold every column the query reads (no row fetch)."""
 
     codec: RowCodec
     scope: Scope
-    index: IndexDef
-    lower: list[tuple[Typed, bool]]
-    upper: list[tuple[Typed, bool]]
+    index: IndexDef | None  # None: the primary key
+    alts: list[list[KeyAlt]]
     cond: str = ""
+    covering: bool = False
+    estimate: float | None = None  # rows, when statistics give one
 
 
 @dataclass
@@ -247,7 +241,8 @@ class NestedLoopJoin(Node):
 
 @dataclass
 class HashJoin(Node):
-    """An equi-join: the right side is built into a hash table on ``right_keys``."""
+    """An equi-join: the right side (the left with ``build_left``) is built into a hash
+    table on its keys, the other side streams past it."""
 
     left: Node
     right: Node
@@ -257,6 +252,7 @@ class HashJoin(Node):
     residual: Typed | None
     scope: Scope
     text: str
+    build_left: bool = False  # an inner join whose left side is estimated smaller: hash it
 
     def children(self) -> list[Node]:
         return [self.left, self.right]

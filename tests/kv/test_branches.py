@@ -154,3 +154,21 @@ def test_reset_branch_drops_its_own_writes_and_reforks_from_the_parent(kv: Backe
     assert kv.branch_links()[B1].parent == ROOT
     with pytest.raises(InvalidArgument):
         kv.reset_branch(B2, kv.get_ts())  # not a branch
+
+
+def test_gc_keeps_a_branch_tombstone_that_hides_the_parents_row(kv: Backend) -> None:
+    """A branch's delete of an inherited row is a tombstone with nothing older of its own key;
+    it still hides the parent's version, so GC must not take it for garbage."""
+    c = client(kv)
+    txn = c.begin()
+    txn.put(ROOT + b"k", b"parent")
+    txn.commit()
+    kv.set_branch(B1, ROOT, kv.get_ts())
+    txn = c.begin()
+    txn.delete(B1 + b"k")
+    txn.commit()
+    retain = [RetainPoint(link.parent, link.fork_ts) for link in kv.branch_links().values()]
+    collect_garbage(kv, kv.get_ts(), retain)
+    collect_garbage(kv, kv.get_ts(), retain, full=True)
+    txn = c.begin()
+    assert txn.get(B1 + b"k") is None and txn.get(ROOT + b"k") == b"parent"

@@ -77,11 +77,11 @@ def test_stopping_the_worker_does_not_wait_for_a_pass_to_finish() -> None:
     started = threading.Event()
     real_gc = kv.gc
 
-    def endless_gc(safepoint: int, retain: Any = ()) -> Any:
+    def endless_gc(safepoint: int, retain: Any = (), *, full: bool = False) -> Any:
         started.set()
         while True:  # a pass that never ends on its own, checking between chunks
             interrupt.check()
-            real_gc(safepoint, retain)
+            real_gc(safepoint, retain, full=full)
 
     kv.gc = endless_gc  # type: ignore[method-assign]
     worker = GcWorker(kv, life_time_s=0, interval_s=0.01)

@@ -1,7 +1,9 @@
 """Join order and method. Joins run in the order the query writes them (left-deep, as the
 FROM clause nests them); the method is chosen per join: an equi-join (ON conditions that
 compare a column of each side with =) is a hash join on those columns, the other ON
-conditions checked on each matching pair; any other join is a nested loop.
+conditions checked on each matching pair; any other join is a nested loop. An inner hash
+join hashes the side estimated smaller (statistics, sql.stats): the right one unless the
+left is known to be under half its size.
 """
 
 from __future__ import annotations
@@ -9,10 +11,21 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sql.casts import comparable
-from sql.plan.nodes import HashJoin, Join, NestedLoopJoin, Node
+from sql.plan.conjuncts import and_all, conjuncts
+from sql.plan.nodes import (
+    Filter,
+    HashJoin,
+    Join,
+    KeyScan,
+    NestedLoopJoin,
+    Node,
+    PointGet,
+    TableScan,
+    Where,
+)
 from sql.plan.rule import Binding
-from sql.plan.rules.pushdown import and_all, conjuncts
 from sql.scope import Scope, Typed
+from sql.stats import TableStats
 
 
 def choose_join_method(node: Node, binding: Binding) -> Node:
@@ -51,17 +64,30 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
     residual_e = and_all(rest)
     residual = comp._bool(residual_e) if residual_e is not None else None
     if lkeys:
-        return HashJoin(
-            left,
-            right,
-            kind if kind != "cross" else "inner",
-            lkeys,
-            rkeys,
-            residual,
-            scope,
-            " AND ".join(texts),
-        )
+        kind = kind if kind != "cross" else "inner"
+        lrows, rrows = estimated_rows(left), estimated_rows(right)
+        build_left = kind == "inner" and lrows is not None and rrows is not None
+        return HashJoin(left, right, kind, lkeys, rkeys, residual, scope, " AND ".join(texts),
+                        build_left and lrows * 2 < rrows)  # type: ignore[operator]  # fmt: skip
     return NestedLoopJoin(left, right, kind, residual, scope)
+
+
+def estimated_rows(node: Node) -> float | None:
+    """How many rows ``node`` is estimated to produce, if statistics say."""
+    if isinstance(node, PointGet):
+        return 1.0
+    if isinstance(node, KeyScan):
+        return node.estimate
+    if isinstance(node, TableScan):
+        stats = TableStats.of(node.codec.table)
+        return stats.rows if stats is not None else None
+    if isinstance(node, Filter | Where):
+        below = estimated_rows(node.child)
+        return None if below is None else below / 3  # PostgreSQL's default selectivity
+    if isinstance(node, HashJoin | NestedLoopJoin):
+        sides = [estimated_rows(node.left), estimated_rows(node.right)]
+        return None if None in sides else max(sides)  # type: ignore[type-var]
+    return None
 
 
 def _side(col: exp.Column, left: Scope, right: Scope) -> str | None:

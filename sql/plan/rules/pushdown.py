@@ -13,29 +13,11 @@ import dataclasses
 from sqlglot import exp
 
 from sql.errors import SqlError
+from sql.plan.conjuncts import and_all, conjuncts
 from sql.plan.nodes import Filter, HashJoin, NestedLoopJoin, Node, Where
 from sql.plan.rule import Binding
 from sql.plan.rules.access_paths import choose_access_path
 from sql.scope import Scope
-
-
-def conjuncts(e: exp.Expr | None) -> list[exp.Expr]:
-    if e is None:
-        return []
-    if isinstance(e, exp.And):
-        return conjuncts(e.this) + conjuncts(e.expression)
-    if isinstance(e, exp.Paren):
-        return conjuncts(e.this)
-    return [e]
-
-
-def and_all(parts: list[exp.Expr]) -> exp.Expr | None:
-    if not parts:
-        return None
-    out = parts[0]
-    for p in parts[1:]:
-        out = exp.And(this=out, expression=p)
-    return out
 
 
 def split_conjuncts(node: Node, binding: Binding) -> Node:

@@ -1,0 +1,60 @@
+"""A ratchet on ``python -m bench.pg_compare --quick`` (scale 1, 2-second cells, one round):
+a few db9 / PostgreSQL ratios may not fall below the floor measured when this test was written
+(2026-11-30 on a shared 2-core machine), less a wide margin for a noisy CI machine. Raise a
+floor when a change lifts its row for good; never lower one to let a change through."""
+
+from __future__ import annotations
+
+import random
+import socket
+from pathlib import Path
+
+import pytest
+
+from bench import pg_compare
+
+# workload -> (bound, "min" for ratios that must stay at least this, "max" for at most this).
+# Measured with --quick on 2026-11-30 (in brackets), bounds with margin for a noisy machine.
+FLOORS = {
+    "pgbench -S, 8 clients": (0.08, "min"),  # [25.5%]
+    "pgbench -N, 8 clients": (0.04, "min"),  # [12.2%]
+    "count(*), 100,000 rows": (300.0, "max"),  # [87x]
+    "100-row range by multi-column prefix": (100.0, "max"),  # [18x]
+    "100-row range by BETWEEN": (5000.0, "max"),  # [1,337x: a full scan]
+    "GC CPU, no writes, 100,000 rows": (5.0, "max"),  # [14% of a core before the GC log]
+}
+
+
+def free_base(count: int) -> int:
+    """The first of ``count`` consecutive free TCP ports on 127.0.0.1."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
+@pytest.mark.timeout(290)
+def test_quick_comparison_stays_above_todays_floors(tmp_path: Path) -> None:
+    out = tmp_path / "pg_compare.json"
+    report = pg_compare.main(["--quick", "--only", "analytic,sargable,pgbench,gc",
+                              "--port-base", str(free_base(4)), "--out", str(out)])  # fmt: skip
+    assert out.exists()
+    rows = {r["workload"]: r for r in report["rows"]}
+    low = []
+    for workload, (bound, kind) in FLOORS.items():
+        ratio = rows[workload]["ratio"]
+        assert ratio is not None, f"{workload}: not measured ({rows[workload]['note']})"
+        if (kind == "min" and ratio < bound) or (kind == "max" and ratio > bound):
+            low.append(f"{workload}: {ratio:.3g} (bound {kind} {bound:g})")
+    assert not low, "below today's floor:\n" + "\n".join(low)
