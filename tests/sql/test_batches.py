@@ -18,7 +18,7 @@ from kv import interrupt, kernels
 from kv.client import TxnClient, TxnOptions
 from sql.database import Database
 from sql.plan.binder import Planner
-from sql.plan.nodes import Node, TableScan
+from sql.plan.nodes import KeyScan, Node, TableScan
 from sql.plan.rules.columns import prune_columns
 from sql.scope import Context
 from sql.session import Session
@@ -238,8 +238,8 @@ def _plan(session: Session, sql: str) -> Node:
     return plan.node
 
 
-def _scans(node: Node) -> list[TableScan]:
-    found = [node] if isinstance(node, TableScan) else []
+def _scans(node: Node) -> list[TableScan | KeyScan]:
+    found = [node] if isinstance(node, TableScan | KeyScan) else []
     for child in node.children():
         found += _scans(child)
     return found
@@ -257,6 +257,7 @@ def test_scans_decode_only_the_columns_the_statement_names() -> None:
         "SELECT b FROM t WHERE c > 'x' ORDER BY b LIMIT 1": [b"\x00\x00\x01\x01"],
         # a name counts for every table that has such a column
         "SELECT t.c, u.name FROM t JOIN u ON t.a = u.a": [b"\x00\x01\x00\x01", b"\x01\x01"],
+        "SELECT b FROM t WHERE id BETWEEN 2 AND 5": [b"\x01\x00\x01\x00"],
         "SELECT * FROM t": [None],
         "SELECT t.* FROM t": [None],
     }
