@@ -3,11 +3,12 @@ each <= 10x PostgreSQL's time).
 
     .venv/bin/python -m bench.analytic_bench [--scale 10] [--rounds 5] [--compare-root DIR]
 
-Both servers get ``pgbench -i -s SCALE`` (1M accounts at scale 10), then each round runs every
-query once on each server, interleaved (PostgreSQL, db9, then the compared db9 if any), over
-one connection per server; the report is the median of the rounds' wall times as the client
-sees them (rows fetched). PostgreSQL runs with default settings (parallel workers allowed);
-db9 with its defaults and no GC pass during the run. ``run(port_base, scale)`` is the entry
+Both servers get ``pgbench -i -s SCALE`` (1M accounts at scale 10), then each round runs
+every query of bench.compare.analytic (the four pg_compare runs) once on each server,
+interleaved (PostgreSQL, db9, then the compared db9 if any), over one connection per server;
+the report is the median of the rounds' wall times as the client sees them (rows fetched).
+PostgreSQL runs with default settings (parallel workers allowed); db9 with its defaults and
+no GC pass during the run. ``run(port_base, scale)`` is the entry
 point for bench.pg_compare. Ports: PostgreSQL on ``port_base``, db9 on ``port_base + 1``, the
 compared db9 on ``port_base + 2``.
 """
@@ -24,17 +25,9 @@ from typing import Any
 
 import psycopg
 
-from bench.pgbench_bench import db9_server, pgbench
-from tests.sql.pg import postgres_server
+from bench.compare.analytic import QUERIES
+from bench.servers import Server, db9_server, pg_server, pgbench
 
-QUERIES = {
-    "count": "SELECT count(*) FROM pgbench_accounts",
-    "sum_group_by": "SELECT bid, sum(abalance) FROM pgbench_accounts GROUP BY bid ORDER BY bid",
-    "order_by_limit": "SELECT aid, abalance FROM pgbench_accounts "
-    "ORDER BY abalance DESC, aid LIMIT 10",
-    "join_filter": "SELECT count(*) FROM pgbench_accounts a JOIN pgbench_branches b "
-    "ON a.bid = b.bid WHERE a.aid % 10 = 0",
-}
 GOAL = 10.0  # db9 / PostgreSQL time
 
 
@@ -47,22 +40,22 @@ def _time(conn: psycopg.Connection[Any], sql: str) -> tuple[float, list[Any]]:
 def run(port_base: int, scale: int, rounds: int = 5, compare_root: str = "") -> dict[str, Any]:
     """Medians (ms) of ``rounds`` interleaved runs of every query on PostgreSQL and db9."""
     with contextlib.ExitStack() as stack:
-        stack.enter_context(postgres_server(f"-c listen_addresses=127.0.0.1 -p {port_base}"))
-        servers = {"postgresql": (f"host=127.0.0.1 port={port_base} user=postgres "
-                                  "dbname=postgres sslmode=disable", "")}  # fmt: skip
-        servers["db9"] = (stack.enter_context(db9_server(port_base + 1)), "bench")
+        servers: dict[str, Server] = {
+            "postgresql": stack.enter_context(pg_server(port_base)),
+            "db9": stack.enter_context(db9_server(port_base + 1)),
+        }
         if compare_root:
-            servers["db9_compared"] = (
-                stack.enter_context(db9_server(port_base + 2, compare_root)),
-                "bench",
-            )
-        conns = {}
-        for name, (conninfo, password) in servers.items():
+            servers["db9_compared"] = stack.enter_context(db9_server(port_base + 2, compare_root))
+        for name, server in servers.items():
             started = time.perf_counter()
-            pgbench(conninfo, password, "-i", "-s", str(scale), "-q")
+            pgbench(server, "-i", "-s", str(scale), "-q")
             print(f"{name}: pgbench -i -s {scale} in {time.perf_counter() - started:.1f} s")
-            conn = psycopg.connect(conninfo, password=password or None, autocommit=True)
-            conns[name] = stack.enter_context(conn)
+        # connected once every server is loaded: a session idle that long may be ended
+        conns = {
+            name: stack.enter_context(psycopg.connect(
+                server.conninfo, password=server.password or None, autocommit=True))
+            for name, server in servers.items()
+        }  # fmt: skip
         times: dict[str, dict[str, list[float]]] = {n: {q: [] for q in QUERIES} for n in conns}
         for r in range(rounds):
             for q, sql in QUERIES.items():
@@ -70,9 +63,9 @@ def run(port_base: int, scale: int, rounds: int = 5, compare_root: str = "") -> 
                 for name, conn in conns.items():
                     seconds, answers[name] = _time(conn, sql)
                     times[name][q].append(seconds)
-                if len({repr(a) for a in answers.values()}) != 1:
+                if len({repr(sorted(a)) for a in answers.values()}) != 1:
                     raise SystemExit(f"answers differ on {q}: {answers}")
-            print(f"round {r + 1}/{rounds} done")
+            print(f"round {r + 1}/{rounds} done", flush=True)
     result: dict[str, Any] = {"when": time.strftime("%Y-%m-%d"), "scale": scale,
                               "rounds": rounds, "queries": {}}  # fmt: skip
     for q, sql in QUERIES.items():
@@ -97,7 +90,7 @@ def main() -> None:
     result = run(args.port_base, args.scale, args.rounds, args.compare_root)
     for q, cell in result["queries"].items():
         extra = f"  (compared: {cell['db9_compared_ms']:,.0f} ms)" if args.compare_root else ""
-        print(f"{q:<16}{cell['postgresql_ms']:>10,.1f} ms{cell['db9_ms']:>10,.0f} ms"
+        print(f"{q:<20}{cell['postgresql_ms']:>10,.1f} ms{cell['db9_ms']:>10,.0f} ms"
               f"{cell['ratio']:>8.1f}x (goal <= {GOAL:.0f}x){extra}")  # fmt: skip
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")

@@ -6,6 +6,10 @@ sql.plan.rules.columns) and hands whole batches to the filters and projections a
 aggregates (sql.executor.aggregates), so those run one list comprehension per batch instead of
 a generator call chain per row. A node without a batch runner is read as chunks of its rows.
 The store checks for a cancel or timeout before every batch (kv/interrupt.py).
+
+Only consumers that read every row ask for batches (aggregates, top-N): evaluating a filter or
+projection ahead for a whole batch then computes nothing a row-at-a-time run would not (no
+extra errors or volatile calls); under a plain LIMIT rows are still pulled one at a time.
 """
 
 from __future__ import annotations

@@ -125,24 +125,36 @@ def _hash_join_built_left(node: HashJoin, ex: Exec) -> Iterator[Row]:
 
 def inner_hash_join_batches(node: HashJoin, ex: Exec) -> Iterator[list[Row]]:
     """The rows of an inner ``hash_join``, in the same order, a batch of the probe side at a
-    time."""
+    time. A batch's output is cut every ``_OUT`` rows, with an interrupt check: a probe row
+    may match many (a join on a key shared by thousands of rows)."""
     assert node.kind == "inner" and not node.build_left
     held = Held()
     try:
         _, table = _hash_table(node, ex, held)
         lk = [k.fn for k in node.left_keys]
         cond = node.residual.fn if node.residual else None
+        check = interrupt.check
         for batch in ex.batches(node.left):
-            interrupt.check()
+            check()
             keys = [tuple([f(r) for f in lk]) for r in batch]
-            out = [
-                lrow + rrow
-                for key, lrow in zip(keys, batch, strict=True)
-                for _, rrow in table.get(key, ())
-            ]
-            if cond is not None:
-                out = [row for row in out if cond(row) is True]
+            out: list[Row] = []
+            for key, lrow in zip(keys, batch, strict=True):
+                matches = table.get(key)
+                if not matches:
+                    continue
+                for at in range(0, len(matches), _OUT):
+                    joined = [lrow + rrow for _, rrow in matches[at : at + _OUT]]
+                    if cond is not None:
+                        joined = [row for row in joined if cond(row) is True]
+                    out += joined
+                    if len(out) >= _OUT:
+                        check()
+                        yield out
+                        out = []
             if out:
                 yield out
     finally:
         held.close()
+
+
+_OUT = 4096  # rows of join output per batch, at most

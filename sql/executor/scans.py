@@ -73,11 +73,10 @@ def key_scan(node: KeyScan, ex: Exec) -> Iterator[Row]:
                 yield decode(raw)
         return
     ranges = key_ranges(node.alts, types, desc)
-    if index is None:
-        decode = codec.decode_value
+    if index is None:  # the rows themselves, a batch at a time (sql.executor.batches)
         for lo, hi in ranges:
-            for _, raw in ex.txn.iter_scan(head + lo, head + hi):
-                yield decode(raw)
+            for raws in ex.txn.iter_values(head + lo, head + hi):
+                yield from codec.decode_values(raws, node.want)
         return
     entries = (e for lo, hi in ranges for e in ex.txn.iter_scan(head + lo, head + hi))
     if node.covering:

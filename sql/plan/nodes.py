@@ -101,6 +101,7 @@ class KeyScan(Node):
     cond: str = ""
     covering: bool = False
     estimate: float | None = None  # rows, when statistics give one
+    want: bytes | None = None  # as TableScan's, for rows read from a primary-key range
 
 
 @dataclass

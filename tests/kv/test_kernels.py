@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kv import kernels
@@ -91,6 +91,7 @@ history = st.lists(
 
 
 @IMPLS
+@settings(deadline=None)  # an LMDB environment per example: slow on a loaded machine
 @given(
     histories=st.lists(history, min_size=0, max_size=6),
     ts=st.integers(1, 12),

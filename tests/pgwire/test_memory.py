@@ -178,8 +178,9 @@ def _mixed_load(url: str, worker: int, seconds: float) -> int:
                 " FROM generate_series(1, 3000) g"
             )
             conn.execute(f"SELECT b, count(*) FROM {t} GROUP BY b ORDER BY 2 DESC, 1").fetchall()
-            conn.execute(
-                "SELECT g::text AS s FROM generate_series(1, 100000) g ORDER BY s DESC LIMIT 3"
+            conn.execute(  # an OFFSET past a top-N's reach (sql.executor.sorts): a whole sort
+                "SELECT g::text AS s FROM generate_series(1, 100000) g ORDER BY s DESC"
+                " LIMIT 3 OFFSET 2000"
             ).fetchall()
             conn.execute(f"DROP TABLE {t}")
             loops += 1
@@ -277,7 +278,8 @@ def session() -> Session:
 
 # Each statement makes one materialising node hold ~100k rows; the cap lets none of them.
 MATERIALISING = [
-    "SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC LIMIT 1",  # Sort
+    # Sort (an OFFSET past what a top-N keeps: ORDER BY ... LIMIT 1 holds one row)
+    "SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC LIMIT 1 OFFSET 199998",
     "SELECT g % 100000, count(*) FROM generate_series(1, 200000) g GROUP BY 1 LIMIT 1",  # groups
     "SELECT (array_agg(g))[200000] FROM generate_series(1, 200000) g",  # array_agg
     "SELECT length(string_agg(g::text, ',')) FROM generate_series(1, 200000) g",  # string_agg

@@ -18,7 +18,7 @@ from kv import interrupt, kernels
 from kv.client import TxnClient, TxnOptions
 from sql.database import Database
 from sql.plan.binder import Planner
-from sql.plan.nodes import Node, TableScan
+from sql.plan.nodes import KeyScan, Node, TableScan
 from sql.plan.rules.columns import prune_columns
 from sql.scope import Context
 from sql.session import Session
@@ -238,8 +238,8 @@ def _plan(session: Session, sql: str) -> Node:
     return plan.node
 
 
-def _scans(node: Node) -> list[TableScan]:
-    found = [node] if isinstance(node, TableScan) else []
+def _scans(node: Node) -> list[TableScan | KeyScan]:
+    found = [node] if isinstance(node, TableScan | KeyScan) else []
     for child in node.children():
         found += _scans(child)
     return found
@@ -257,6 +257,7 @@ def test_scans_decode_only_the_columns_the_statement_names() -> None:
         "SELECT b FROM t WHERE c > 'x' ORDER BY b LIMIT 1": [b"\x00\x00\x01\x01"],
         # a name counts for every table that has such a column
         "SELECT t.c, u.name FROM t JOIN u ON t.a = u.a": [b"\x00\x01\x00\x01", b"\x01\x01"],
+        "SELECT b FROM t WHERE id BETWEEN 2 AND 5": [b"\x01\x00\x01\x00"],
         "SELECT * FROM t": [None],
         "SELECT t.* FROM t": [None],
     }
@@ -281,3 +282,12 @@ def test_one_sided_conditions_go_below_an_inner_join_and_stay_above_an_outer_one
     outer = s.execute("EXPLAIN SELECT * FROM t LEFT JOIN u ON t.g = u.g WHERE t.id > 1")[-1]
     assert outer.rows is not None
     assert [line.strip() for (line,) in outer.rows][:2] == ["Project", "->  Filter: t.id > 1"]
+
+
+def test_order_by_limit_holds_only_the_top_rows() -> None:
+    # A whole sort of 200k rows is over a 2 MB cap (tests/pgwire/test_memory.py); the top-N
+    # of ORDER BY ... LIMIT keeps as many rows as the limit, as PostgreSQL's bounded sort.
+    s = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
+    s.execute("SET db9.statement_mem_limit = '2MB'")
+    sql = "SELECT g FROM generate_series(1, 200000) g ORDER BY g DESC LIMIT 2 OFFSET 1"
+    assert s.execute(sql)[-1].rows == [(199999,), (199998,)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sql.plan.nodes import Node, TableScan
+from sql.plan.nodes import KeyScan, Node, TableScan
 
 
 def referenced_names(tree: exp.Expr) -> tuple[set[str], set[str]] | None:
@@ -40,7 +40,7 @@ def prune_columns(tree: exp.Expr, node: Node) -> None:
     while stack:
         n = stack.pop()
         stack.extend(n.children())
-        if isinstance(n, TableScan):
+        if isinstance(n, TableScan | KeyScan):
             table = n.codec.table
             labels = {str(c.table).lower() for c in n.scope.columns} | {table.name.lower()}
             if labels & columns:
