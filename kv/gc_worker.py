@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -59,14 +60,49 @@ def collect_garbage(
     return GcReport(safepoint, resolved, progress.keys_scanned, progress.versions_deleted)
 
 
+# The retain points of the last completed pass; outside every database's prefix (b"d" + id).
+RETAINED_KEY = b"~gc/retained"
+_POINT = struct.Struct(">QI")  # ts, prefix length; then the prefix
+
+
+def load_retained(client: TxnClient) -> frozenset[RetainPoint] | None:
+    txn = client.begin()
+    try:
+        raw = txn.get(RETAINED_KEY)
+    finally:
+        txn.rollback()
+    if raw is None:
+        return None
+    points, off = [], 0
+    while off < len(raw):
+        ts, n = _POINT.unpack_from(raw, off)
+        off += _POINT.size
+        points.append(RetainPoint(raw[off : off + n], ts))
+        off += n
+    return frozenset(points)
+
+
+def store_retained(client: TxnClient, retain: frozenset[RetainPoint]) -> None:
+    raw = b"".join(_POINT.pack(r.ts, len(r.prefix)) + r.prefix for r in sorted(retain))
+    txn = client.begin()
+    try:
+        txn.put(RETAINED_KEY, raw)
+        txn.commit()
+    except BaseException:
+        txn.rollback()
+        raise
+
+
 class GcWorker:
     """Runs ``collect_garbage`` every ``interval_s`` with a safepoint ``life_time_s`` back,
     never past the oldest transaction still running (``min_active_ts``).
 
     A pass visits the keys written since the last one (``kv.txn.gc``), except a full pass over
-    every key: the worker's first (the store may predate the GC log, or a branch may have gone
-    while no worker ran) and any after a retain point went away (the versions it kept are
-    garbage though nothing was written). A full pass interrupted is asked for again."""
+    every key when a retain point of the last completed pass went away (the versions it kept
+    are garbage though nothing was written) or no pass completed yet (the store may predate
+    the GC log). Those retain points are stored under ``RETAINED_KEY`` once a pass completes,
+    so a restart or another node's worker (a new Raft leader) compares with them, and a full
+    pass interrupted is asked for again."""
 
     def __init__(
         self,
@@ -85,8 +121,6 @@ class GcWorker:
         self.retain = retain
         self.active = active  # in a cluster only the Raft leader collects
         self.last_report: GcReport | None = None
-        # The retain points of the last pass that completed; None: the next pass is full.
-        self._retained: frozenset[RetainPoint] | None = None
         self._stop = threading.Event()
         self._control = interrupt.Control()  # what stop() interrupts; passes check it
         self._thread: threading.Thread | None = None
@@ -97,12 +131,14 @@ class GcWorker:
         oldest = self.min_active_ts()
         if oldest is not None:
             safepoint = min(safepoint, oldest - 1)
-        retain = self.retain()
-        full = self._retained is None or not self._retained <= set(retain)
-        self._retained = None  # until this pass completes
-        report = collect_garbage(self.backend, safepoint, retain, full=full)
-        self._retained = frozenset(retain)
-        destroyed = dropped.destroy_due(TxnClient(self.backend), report.safepoint, retain)
+        retain = frozenset(self.retain())
+        client = TxnClient(self.backend)
+        last = load_retained(client)
+        full = last is None or not last <= retain
+        report = collect_garbage(self.backend, safepoint, sorted(retain), full=full)
+        if last != retain:
+            store_retained(client, retain)
+        destroyed = dropped.destroy_due(client, report.safepoint, sorted(retain))
         self.last_report = dataclasses.replace(report, prefixes_destroyed=len(destroyed))
         return self.last_report
 
@@ -112,12 +148,8 @@ class GcWorker:
 
     def tick(self) -> GcReport | None:
         """One turn of the worker's loop: a pass if this node collects (in a cluster, the Raft
-        leader). A turn without one forgets the last retain points: another node's worker
-        may have kept versions for a point that has gone since, so the next pass is full."""
-        if not self.active():
-            self._retained = None
-            return None
-        return self.run_once()
+        leader)."""
+        return self.run_once() if self.active() else None
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

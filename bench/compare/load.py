@@ -22,5 +22,5 @@ def run(ctx: Context) -> Section:
         print(f"  pgbench -i -s {ctx.scale} {server.name:<11}{took[server.name]:>8.2f} s",
               flush=True)  # fmt: skip
     row = Row("load", f"`pgbench -i -s {ctx.scale}`", "s", took["postgresql"], took["db9"],
-              Goal(at_most=5.0), note="one run each (it is also the setup)")  # fmt: skip
+              Goal(at_most=5.0), note="one run each; also the setup")  # fmt: skip
     return Section([row], {"seconds": took})

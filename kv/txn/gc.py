@@ -28,7 +28,7 @@ from kv.mvcc.records import Write, WriteKind
 from kv.mvcc.writer import MvccWriter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class RetainPoint:
     """Keep, for keys starting with ``prefix``, the newest version at or below ``ts``.
 
