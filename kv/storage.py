@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import functools
 import threading
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -384,18 +385,28 @@ class Storage:
         keys it deletes (a foreign key's claim on them must wait)."""
         commands.check_snapshot(for_update_ts, self._state.safepoint)
 
-        def newer() -> int:
-            with self.engine.snapshot() as snap:
-                reader = MvccReader(snap, self.links)
-                return max(check_for_update(reader, key, start_ts, for_update_ts) for key in keys)
+        row_locks = self.row_locks
+
+        def newer(reader: MvccReader) -> int:
+            return max(check_for_update(reader, k, start_ts, for_update_ts) for k in keys)
 
         while True:
-            found = self.row_locks.acquire(keys, primary, start_ts, deleting, newer)
+            seq = row_locks.landed_seq  # before the snapshot: see RowLocks.acquire
+            with self.engine.snapshot() as snap:
+                found = row_locks.acquire(
+                    keys,
+                    primary,
+                    start_ts,
+                    deleting,
+                    functools.partial(newer, MvccReader(snap, self.links)),
+                    seq,
+                )
             if found is not None:
                 return found
-            nowait.check()  # a commit of one of the keys is landing: wait for its group
-            with self._latch:
-                pass
+            if row_locks.landing(keys):
+                nowait.check()  # a commit of one of the keys is landing: wait for its group
+                with self._latch:
+                    pass
 
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True

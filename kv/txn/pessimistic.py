@@ -18,9 +18,10 @@ prewrite and one-phase commit of every transaction treat another's row lock as a
 and skip the write-conflict check on keys the committing transaction holds itself.
 
 A lock is taken without waiting for the store's group commit (its sync): under the table's
-mutex, which prewrite and one-phase commit also take to check for row locks, and never on a
-key such a command is writing in a group not yet visible (``committable`` .. ``landed``), so
-the store it checks for newer versions is never behind a commit of the key.
+mutex, which prewrite and one-phase commit also take to check for row locks, never on a key
+such a command is writing in a group not yet visible (``committable`` .. ``landed``), and
+only if no such commit landed since the snapshot it checked was opened (``landed_seq``), so
+that snapshot is never behind a commit of the key.
 
 Invariants: a key has at most one owner; a transaction's keys are released at once, when it
 ends (after its commit landed), which wakes the transactions waiting for it; every group
@@ -75,6 +76,7 @@ class RowLocks:
         self._held: dict[int, list[bytes]] = {}  # start_ts -> its keys
         self._deleting: set[bytes] = set()  # held keys their holder deletes
         self._landing: dict[bytes, int] = {}  # keys of commits not yet visible (committable)
+        self.landed_seq = 0  # bumped as each of those commits lands
         self._waits_for: dict[int, int] = {}  # waiting start_ts -> the owner it waits for
         self._ended: dict[int, threading.Event] = {}  # owner start_ts -> set when it releases
         self._store_waiters = 0  # transactions waiting for a store lock (see bump)
@@ -89,19 +91,24 @@ class RowLocks:
         start_ts: int,
         deleting: Collection[bytes],
         newer: Callable[[], int],
+        landed_seq: int,
     ) -> int | None:
         """Give ``keys`` to ``start_ts``, all or none; ``deleting``: those it deletes, as its
-        writes stand now. ``KeyIsLocked`` if another transaction holds one. ``newer()`` (run
-        under the mutex, so no commit can slip between it and the taking) checks the store
-        and returns what ``check_for_update`` does. None: a commit writing one of the keys is
-        landing (``committable`` registered it); try again once it landed."""
+        writes stand now. ``KeyIsLocked`` if another transaction holds one. ``newer()`` checks
+        a store snapshot opened after ``landed_seq`` was read and returns what
+        ``check_for_update`` does. None: try again (once ``landing(keys)`` is over): a commit
+        of one of the keys is landing (``committable`` counted it), or one landed since
+        ``landed_seq``, which the snapshot may not see. (The snapshot is opened outside the
+        mutex: an engine may hold its own lock while a group's commands take this mutex.)"""
         with self._cond:
             owner = self._owner
             for key in keys:
                 lock = owner.get(key)
                 if lock is not None and lock.start_ts != start_ts:
                     raise KeyIsLocked(lock)
-            if self._landing and any(key in self._landing for key in keys):
+            if self.landed_seq != landed_seq or (
+                self._landing and any(key in self._landing for key in keys)
+            ):
                 return None
             found = newer()
             held = self._held.setdefault(start_ts, [])
@@ -141,9 +148,15 @@ class RowLocks:
                     landing[m.key] = landing.get(m.key, 0) + 1
             return frozenset(mine)
 
+    def landing(self, keys: Sequence[bytes]) -> bool:
+        """Whether a commit of one of ``keys`` is landing."""
+        with self._cond:
+            return any(key in self._landing for key in keys)
+
     def landed(self, mutations: Sequence[Mutation]) -> None:
         """The commit ``committable`` let through is visible (or failed)."""
         with self._cond:
+            self.landed_seq += 1
             landing = self._landing
             for m in mutations:
                 n = landing[m.key] - 1
