@@ -208,6 +208,7 @@ class TxnOptions:
     # Keys per prewrite/commit request in 2PC: one LMDB write transaction (and fsync) or one
     # Raft command each, so a bulk load pays few commits; bounds how long one holds the writer.
     batch_keys: int = 4096
+    batch_bytes: int = 1 << 20  # and about this many bytes (a gRPC message holds 4 MB)
     # Buffered keys past which a transaction moves its writes to a local file (kv/spill.py),
     # so a bulk load's memory does not grow with its input; where (None: the temp directory).
     spill_keys: int = 50_000
@@ -738,7 +739,7 @@ class Transaction:
     def _batches(self) -> Iterator[list[Mutation]]:
         """The buffered writes in key order, ``batch_keys`` at a time, read afresh per call
         (a spilled transaction's are never all in memory at once)."""
-        return _chunks(self._ordered(), self._opts.batch_keys)
+        return _chunks(self._ordered(), self._opts.batch_keys, self._opts.batch_bytes)
 
     def _two_phase(self, count: int) -> int:
         """Prewrite every batch, commit the primary (the first key), then the secondaries."""
@@ -790,13 +791,16 @@ class Transaction:
                 self._backend.rollback([m.key for m in batch], self.start_ts)
 
 
-def _chunks(items: Iterator[Mutation], size: int) -> Iterator[list[Mutation]]:
+def _chunks(items: Iterator[Mutation], keys: int, nbytes: int) -> Iterator[list[Mutation]]:
+    """Runs of at most ``keys`` mutations and about ``nbytes`` bytes (at least one each)."""
     batch: list[Mutation] = []
+    size = 0
     for m in items:
         batch.append(m)
-        if len(batch) == size:
+        size += len(m.key) + len(m.value)
+        if len(batch) == keys or size >= nbytes:
             yield batch
-            batch = []
+            batch, size = [], 0
     if batch:
         yield batch
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 
 from kv.engine.base import WriteBatch
@@ -32,6 +33,8 @@ class SpilledWrites:
         self.path = tempfile.mkdtemp(prefix="db9-spill-", dir=directory)
         self._engine = LmdbEngine(self.path, sync=False, map_size=_MAP_SIZE)
         self.count = 0  # entries held
+        # A transaction dropped without commit or rollback still takes its file with it.
+        self._remove = weakref.finalize(self, _remove, self._engine, self.path)
 
     def add(self, mutations: Iterable[Mutation]) -> None:
         """Store ``mutations``, replacing what is held for their keys."""
@@ -55,5 +58,9 @@ class SpilledWrites:
                 yield Mutation(Op(raw[0]), key, raw[1:])
 
     def close(self) -> None:
-        self._engine.close()
-        shutil.rmtree(self.path, ignore_errors=True)
+        self._remove()
+
+
+def _remove(engine: LmdbEngine, path: str) -> None:
+    engine.close()
+    shutil.rmtree(path, ignore_errors=True)

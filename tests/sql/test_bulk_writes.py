@@ -3,6 +3,7 @@ PostgreSQL: the same rows, and on a failure part-way the same SQLSTATE with noth
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -352,3 +353,13 @@ def test_a_primary_key_added_in_the_transaction_that_loaded_the_rows(differ: Dif
     differ.check("SELECT count(*), sum(a), count(*) FILTER (WHERE b = 'u') FROM r")
     assert differ.check("INSERT INTO r VALUES (7, 'dup')").sqlstate == "23505"
     differ.check("SELECT a, b FROM r WHERE a BETWEEN 5 AND 15 ORDER BY a")
+
+
+def test_a_transaction_dropped_without_ending_takes_its_spill_with_it(tmp_path: Path) -> None:
+    s = _spilling_session(tmp_path, spill_keys=100)
+    s.execute("BEGIN")
+    _copy_m(s, _copy_pieces(range(1_000)))
+    assert any((tmp_path / "spill").iterdir())
+    del s
+    gc.collect()
+    assert not any((tmp_path / "spill").iterdir())
