@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -549,8 +550,11 @@ class Transaction:
         return -1
 
     def put_many(self, pairs: Sequence[tuple[bytes, bytes]]) -> None:
-        """``put`` of each pair (keys already checked non-empty by the caller's encoding)."""
+        """``put`` of each pair (keys already checked non-empty by the caller's encoding);
+        a batch at a time, the statement's cancel and timeout are checked (as ``put`` does
+        every 256 writes)."""
         self._check_active()
+        interrupt.check()
         buffer, remember = self._buffer, self._remember
         for key, value in pairs:
             remember(key)
@@ -751,10 +755,12 @@ class Transaction:
         ttl = min(opts.max_lock_ttl_ms, opts.lock_ttl_ms + count // 100)
         resolver = self._client.resolver
         deadline = time.monotonic() + ttl / 2000
+        sent = 0  # batches whose prewrite was sent (and may have landed)
         try:
             for batch in batches():
                 # Until the primary commits, stopping is safe: the prewrites are rolled back.
                 interrupt.check()
+                sent += 1
                 resolver.retry_locked(
                     functools.partial(
                         self._backend.prewrite, batch, primary, self.start_ts, ttl, count
@@ -766,13 +772,13 @@ class Transaction:
                     self._backend.txn_heart_beat(primary, self.start_ts, ttl)
                     deadline = time.monotonic() + ttl / 2000
         except Db9Error:
-            self._abandon()
+            self._abandon(sent)
             raise
         commit_ts = self._backend.get_ts()
         try:
             self._backend.commit([primary], self.start_ts, commit_ts)
         except TxnLockNotFound:
-            self._abandon()
+            self._abandon(sent)
             raise
         # The transaction is committed; secondaries left locked are committed by readers.
         for batch in batches():
@@ -784,10 +790,12 @@ class Transaction:
                     break
         return commit_ts
 
-    def _abandon(self) -> None:
-        # If this fails too, the locks expire and are rolled back by whoever meets them.
+    def _abandon(self, sent: int) -> None:
+        """Roll back the first ``sent`` batches: those whose prewrite was sent (a batch never
+        sent holds no lock, and nothing can prewrite it later). If this fails too, the locks
+        expire and are rolled back by whoever meets them."""
         with contextlib.suppress(Db9Error):
-            for batch in self._batches():
+            for batch in itertools.islice(self._batches(), sent):
                 self._backend.rollback([m.key for m in batch], self.start_ts)
 
 
