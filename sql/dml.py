@@ -111,6 +111,10 @@ class TableWriter:
         if self.table.primary_key:
             return rows
         n = len(rows)
+        if n < SMALL_BATCH and len(self._ids) < n:
+            # A few rows (a single-row INSERT above all): the sequence's shared block, one
+            # commit per ``sequences.BLOCK`` rows across statements and sessions.
+            return [self.complete(r) for r in rows]
         if len(self._ids) < n:
             self._block = min(ROWID_BLOCK_MAX, max(n, 2 * self._block))
             seq = _rowid_seq(self.session, self.table)
@@ -698,6 +702,7 @@ def _insert_all(
 
 
 INSERT_BATCH = 1000
+SMALL_BATCH = 32  # fewer rows than this take their row ids one by one (complete_many)
 ROWID_BLOCK_MAX = 1 << 16
 
 
