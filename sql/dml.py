@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -916,6 +916,20 @@ def _run(session: SessionApi, node: Node) -> list[Row]:
     return list(start(session.current_txn()).rows(node))
 
 
+def _targets_once(
+    session: SessionApi, node: Node, width: int, writer: TableWriter, done: set[bytes]
+) -> Iterator[tuple[Row, Row]]:
+    """(stored target row, joined row) of UPDATE / DELETE, each target row once (``done``
+    collects their keys): with FROM / USING a row matched twice is acted on once, as in
+    PostgreSQL."""
+    for joined in _run(session, node):
+        old = joined[:width]
+        key = writer.codec.key(old)
+        if key not in done:
+            done.add(key)
+            yield old, joined
+
+
 def update(session: SessionApi, tree: exp.Update, ctx: Context) -> Result:
     return plan_update(session, tree, ctx).run()
 
@@ -947,12 +961,7 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
         writer = base.fresh()
         out_rows = []
         done: set[bytes] = set()
-        for joined in _run(session, node):
-            old = joined[:width]
-            key = writer.codec.key(old)
-            if key in done:
-                continue  # UPDATE ... FROM: a row matched twice is updated once, as in PG
-            done.add(key)
+        for old, joined in _targets_once(session, node, width, writer, done):
             new = list(old)
             for idx, typed in assigns:
                 new[idx] = typed.fn(joined)
@@ -983,12 +992,7 @@ def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
         writer = base.fresh()
         out_rows = []
         done: set[bytes] = set()
-        for joined in _run(session, node):
-            old = joined[:width]
-            key = writer.codec.key(old)
-            if key in done:
-                continue
-            done.add(key)
+        for old, joined in _targets_once(session, node, width, writer, done):
             writer.delete(old)
             if returning:
                 out_rows.append(tuple(f(joined) for f in returning[1]))

@@ -6,6 +6,10 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from kv.client import TxnClient
+from sql.database import Database
+from sql.session import Session
+from tests.kv.conftest import local_kv
 from tests.sql.differential import Differ
 from tests.sql.pg import connect, postgres_server
 
@@ -27,3 +31,13 @@ def differ(pg_conninfo: str) -> Iterator[Differ]:
         with contextlib.suppress(psycopg.Error):
             conn.execute("ROLLBACK")
         conn.close()
+
+
+@pytest.fixture
+def db() -> Database:
+    """A database holding kv (k int PRIMARY KEY, v int) = (1, 10), (2, 20)."""
+    database = Database(TxnClient(local_kv()), b"\x00\x07")
+    s = Session(database)
+    s.execute("CREATE TABLE kv (k int PRIMARY KEY, v int)")
+    s.execute("INSERT INTO kv VALUES (1, 10), (2, 20)")
+    return database

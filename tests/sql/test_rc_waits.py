@@ -15,27 +15,12 @@ from typing import Any
 
 import pytest
 
-from kv.client import LocalKv, TxnClient
+from kv.client import LocalKv
 from kv.errors import Db9Error
 from sql.database import Database
 from sql.result import Result
 from sql.session import Session
-from tests.kv.conftest import local_kv
-
-
-@pytest.fixture
-def db() -> Database:
-    database = Database(TxnClient(local_kv()), b"\x00\x07")
-    s = Session(database)
-    s.execute("CREATE TABLE kv (k int PRIMARY KEY, v int)")
-    s.execute("INSERT INTO kv VALUES (1, 10), (2, 20)")
-    return database
-
-
-def one(s: Session, sql: str) -> object:
-    rows = s.execute(sql)[-1].rows
-    assert rows is not None
-    return rows[0][0]
+from tests.sql.sessions import one
 
 
 class Background:

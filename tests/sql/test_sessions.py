@@ -5,26 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from kv.client import TxnClient
 from kv.errors import Db9Error
 from sql.database import Database
 from sql.session import SERIALIZABLE_NOTICE, Session
-from tests.kv.conftest import local_kv
-
-
-@pytest.fixture
-def db() -> Database:
-    database = Database(TxnClient(local_kv()), b"\x00\x07")
-    s = Session(database)
-    s.execute("CREATE TABLE kv (k int PRIMARY KEY, v int)")
-    s.execute("INSERT INTO kv VALUES (1, 10), (2, 20)")
-    return database
-
-
-def one(s: Session, sql: str) -> object:
-    rows = s.execute(sql)[-1].rows
-    assert rows is not None
-    return rows[0][0]
+from tests.sql.sessions import one
 
 
 def test_concurrent_updates_of_one_row_fail_the_second_committer_with_40001(db: Database) -> None:
