@@ -303,6 +303,8 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
         inner = item.expressions[0]
     else:
         inner = item
+    if name and any(c.name == name for c in table.constraints):
+        raise DuplicateObject(f'constraint "{name}" for relation "{table.name}" already exists')
     if isinstance(inner, exp.PrimaryKey):
         if table.primary_key:
             raise InvalidTableDefinition(

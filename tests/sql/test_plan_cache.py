@@ -230,3 +230,12 @@ def test_single_row_inserts_share_row_id_blocks(monkeypatch: pytest.MonkeyPatch)
         s.execute_prepared(ins, [i, i])
     assert len(reserved) <= 100 // BLOCK + 1, reserved
     assert s.execute("SELECT count(*), count(DISTINCT ctid) FROM hist")[0].rows == [(100, 100)]
+
+
+def test_a_constraint_name_is_taken_once(differ: Differ) -> None:
+    """ADD CONSTRAINT with a name the table already has is 42710, as in PostgreSQL (found by
+    the hypothesis test above: db9 added a second constraint of the same name)."""
+    _fresh(differ)
+    differ.check("ALTER TABLE t ADD CONSTRAINT small CHECK (v < 1000)")
+    differ.check("ALTER TABLE t ADD CONSTRAINT small CHECK (v < 2000)")
+    differ.check("ALTER TABLE t ADD CONSTRAINT small UNIQUE (w)")
