@@ -403,7 +403,14 @@ class Compiler:
         self._type_param(e, base_type(context))
         return self.compile(e)
 
-    def _binary_operands(self, e: exp.Binary) -> tuple[Typed, Typed]:
+    def common(self, es: list[exp.Expr]) -> list[Typed]:
+        """``es`` compiled and converted to their common type (CASE results, COALESCE,
+        ARRAY[], greatest): untyped literals and parameters take it; text if all are."""
+        ts = [self.compile(x) for x in es]
+        t = unify([x.type for x in ts])
+        return [coerce_to(self._typed_like(x, y, t), t) for x, y in zip(es, ts, strict=True)]
+
+    def _binary_operands(self, e: exp.Expr) -> tuple[Typed, Typed]:
         a, b = self.compile(e.this), self.compile(e.expression)
         a = self._typed_like(e.this, a, b.type)
         b = self._typed_like(e.expression, b, a.type)
@@ -889,18 +896,22 @@ class Compiler:
 
     def c_Case(self, e: exp.Case) -> Typed:
         subject = self.compile(e.this) if e.this is not None else None
-        branches = []
-        for w in e.args.get("ifs") or []:
+        ifs = e.args.get("ifs") or []
+        conds = []
+        for w in ifs:
             if subject is not None:
-                cond_l, cond_r = comparable(subject, self.compile(w.this))
-                cond = Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL)
+                value = self._typed_like(w.this, self.compile(w.this), subject.type)
+                cond_l, cond_r = comparable(subject, value)
+                conds.append(Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL))
             else:
-                cond = self._bool(w.this)
-            branches.append((cond, self.compile(w.args["true"])))
-        default = self.compile(e.args["default"]) if e.args.get("default") is not None else None
-        rtype = unify([b.type for _, b in branches] + ([default.type] if default else []))
-        branches = [(c, coerce_to(v, rtype)) for c, v in branches]
-        dfn = coerce_to(default, rtype).fn if default else (lambda _r: None)
+                conds.append(self._bool(w.this))
+        has_default = e.args.get("default") is not None
+        results = self.common(
+            [w.args["true"] for w in ifs] + ([e.args["default"]] if has_default else [])
+        )
+        rtype = results[0].type if results else T.TEXT
+        branches = list(zip(conds, results, strict=False))
+        dfn = results[-1].fn if has_default else (lambda _r: None)
 
         def run(r: Row) -> Any:
             for cond, value in branches:
@@ -911,9 +922,9 @@ class Compiler:
         return Typed(run, rtype, name="case")
 
     def c_Coalesce(self, e: exp.Coalesce) -> Typed:
-        args = [self.compile(e.this), *(self.compile(x) for x in e.expressions)]
-        t = unify([a.type for a in args])
-        fns = [coerce_to(a, t).fn for a in args]
+        args = self.common([e.this, *e.expressions])
+        t = args[0].type
+        fns = [a.fn for a in args]
 
         def run(r: Row) -> Any:
             for f in fns:
@@ -925,7 +936,7 @@ class Compiler:
         return Typed(run, t, name="coalesce")
 
     def c_Nullif(self, e: exp.Nullif) -> Typed:
-        a, b = comparable(self.compile(e.this), self.compile(e.expression))
+        a, b = comparable(*self._binary_operands(e))
         return Typed(lambda r: None if (x := a.fn(r)) == b.fn(r) else x, a.type, name="nullif")
 
     # subqueries
@@ -1095,19 +1106,28 @@ class Compiler:
                 plan.columns[0].type.array_of(),
                 name="array",
             )
-        items = [self.compile(x) for x in e.expressions]
-        t = unify([i.type for i in items]) if items else T.TEXT
-        fns = [coerce_to(i, t).fn for i in items]
+        items = self.common(list(e.expressions))
+        t = items[0].type if items else T.TEXT
+        fns = [i.fn for i in items]
         if t.element is None:
             return Typed(lambda r: [f(r) for f in fns], t.array_of(), name="array")
         elem = t.element
 
         def nested(r: Row) -> list[Any]:
-            # ARRAY[ARRAY[..], ...]: one more dimension. NULL sub-arrays are skipped and
-            # the sub-arrays must all have one shape, as PostgreSQL's ARRAY[] has it.
-            subs = [v for v in (f(r) for f in fns) if v is not None]
+            # ARRAY[ARRAY[..], ...]: one more dimension; the sub-arrays must all have one
+            # shape. NULL and empty ones make an empty array if all are, else an error, as
+            # PostgreSQL's ARRAY[] has it.
+            values = [f(r) for f in fns]
+            subs = [v for v in values if v]
+            if len(subs) != len(values):
+                if subs:
+                    raise ArraySubscriptError(
+                        "multidimensional arrays must have array expressions with matching "
+                        "dimensions"
+                    )
+                return []
             T.array_dims(subs, elem)
-            return subs if any(subs) else []
+            return subs
 
         return Typed(nested, t, name="array")
 

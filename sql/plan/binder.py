@@ -778,6 +778,13 @@ class Planner:
             t = unify([lc.type, rc.type])
             casts.append((lc.type, rc.type, t))
             cols.append(ScopeColumn(None, lc.name, t))
+        comp = self.compiler(scope)
+        for arm, plan in ((q.this, left), (q.expression, right)):
+            # A parameter of unspecified type as an arm's column takes the column's type.
+            if isinstance(arm, exp.Select) and len(arm.expressions) == len(cols):
+                for x, own, col in zip(arm.expressions, plan.columns, cols, strict=True):
+                    if own.type.name == "unknown":
+                        comp._type_param(x.this if isinstance(x, exp.Alias) else x, col.type)
         kinds: dict[type, str] = {
             exp.Union: "union",
             exp.Intersect: "intersect",

@@ -157,13 +157,36 @@ def test_untyped_literals_take_their_context_type_as_in_postgres(
         differ.check(f"SELECT k, p FROM {table} WHERE {data.draw(condition(t, col))}")
     lit = literal(t)
     x, y, z = data.draw(lit), data.draw(lit), data.draw(lit)
-    dml = [
-        f"INSERT INTO {table} (k, p) VALUES ({x}, {y})",
-        f"INSERT INTO {table} VALUES ({x}, NULL), ({y}, {z}) RETURNING p",
-        f"UPDATE {table} SET p = {x} WHERE k = {y} RETURNING k, p",
-        f"SELECT p FROM {table} UNION SELECT {x}",
+    differ.check(
+        data.draw(
+            st.sampled_from(
+                [
+                    f"INSERT INTO {table} (k, p) VALUES ({x}, {y})",
+                    f"INSERT INTO {table} VALUES ({x}, NULL), ({y}, {z}) RETURNING p",
+                    f"UPDATE {table} SET p = {x} WHERE k = {y} RETURNING k, p",
+                    *(q.replace("%s", x) for q in in_expressions(t)),
+                ]
+            )
+        )
+    )
+
+
+def in_expressions(t: str) -> list[str]:
+    """Queries of the table of type ``t`` with a ``%s`` for an untyped value where an
+    expression gives it a type: the common type of CASE, COALESCE, ARRAY[], greatest and
+    UNION, the operands of NULLIF and of a simple CASE's comparison."""
+    table = _table(t)
+    queries = [
+        f"SELECT k, NULLIF(p, %s) FROM {table}",
+        f"SELECT k, COALESCE(p, %s) FROM {table}",
+        f"SELECT k, CASE p WHEN %s THEN 1 ELSE 0 END FROM {table}",
+        f"SELECT k, CASE WHEN p IS NULL THEN %s ELSE p END AS c FROM {table}",
+        f"SELECT k, ARRAY[p, %s] FROM {table}",
+        f"SELECT p FROM {table} UNION SELECT %s",
     ]
-    differ.check(data.draw(st.sampled_from(dml)))
+    if t not in ARRAYS:
+        queries.append(f"SELECT k, greatest(p, %s) FROM {table}")
+    return queries
 
 
 @pytest.mark.parametrize(
@@ -267,3 +290,5 @@ def test_untyped_parameters_take_their_context_type_as_in_postgres(
     col = data.draw(st.sampled_from(["k", "p"]))
     cond, params = data.draw(parameterised(t, col))
     wire.check(f"SELECT k, p FROM {_table(t)} WHERE {cond}", params)
+    value = data.draw(st.one_of(value_text(t), st.none()))
+    wire.check(data.draw(st.sampled_from(in_expressions(t))), [value])
