@@ -240,6 +240,9 @@ class RowStream:
                                     error.sqlstate if error else None, committed)  # fmt: skip
             s._after_statement()
 
+    def interrupt(self, reason: interrupt.Reason) -> None:
+        self.control.interrupt(reason)
+
     def close(self) -> None:
         """Stop producing rows (a dropped portal, Sync, the end of its transaction). No store
         I/O: safe on the event loop."""
