@@ -29,7 +29,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ddl, dml, memory, relations, stats
+from sql import commands, ddl, dml, lexer, memory, relations, stats
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -961,7 +961,10 @@ class Session:
         hit = cache.get(stmt.text)
         if hit is None:
             try:
-                trees = sqlglot.parse(stmt.text, read="postgres")
+                trees = [
+                    t if t is None else lexer.plain_literals(t)
+                    for t in sqlglot.parse(stmt.text, read="postgres")
+                ]
             except ParseError as exc:
                 err = exc.errors[0] if exc.errors else {}
                 raise SyntaxError_(

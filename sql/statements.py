@@ -1,6 +1,6 @@
-"""A query string as statements: split on top-level semicolons with sqlglot's tokenizer
-(quotes and $$ respected), each classified (a utility command db9 reads word by word, or SQL
-for sqlglot; its PostgreSQL command name), and the pieces of utility commands read here.
+"""A query string as statements: split where psql splits (sql.lexer), each classified (a
+utility command db9 reads word by word, or SQL for sqlglot; its PostgreSQL command name), and
+the pieces of utility commands read here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import commands
+from sql import commands, lexer
 from sql.errors import InvalidParameterValue, SyntaxError_
 
 DIALECT = sqlglot.Dialect.get_or_raise("postgres")
@@ -57,25 +57,25 @@ _UTILITY_HEADS = {
 
 
 def split_statements(sql: str) -> list[Statement]:
-    """Split on top-level semicolons with sqlglot's tokenizer (quotes and $$ respected)."""
-    try:
-        tokens = DIALECT.tokenize(sql)
-    except TokenError as exc:
-        raise SyntaxError_(f"syntax error: {exc}") from None
+    """The statements of ``sql`` at psql's boundaries (sql.lexer), each as the text sqlglot
+    reads as PostgreSQL means it; token offsets are the statement's offset plus their offset
+    in that text."""
     out: list[Statement] = []
-    current: list[Any] = []
-    for tok in [*tokens, None]:
-        if tok is None or tok.token_type == TokenType.SEMICOLON:
-            if current:
-                start, end = current[0].start, current[-1].end + 1
-                words = [t.text for t in current]
-                head = words[0].upper()
-                utility = (head.lower(), words) if head in _UTILITY_HEADS else None
-                command = commands.command_name(words)
-                out.append(Statement(sql[start:end], start, utility, command, current))
-            current = []
-        else:
-            current.append(tok)
+    for piece in lexer.split(sql):
+        try:
+            tokens = DIALECT.tokenize(piece.sql)
+        except TokenError as exc:
+            raise SyntaxError_(f"syntax error: {exc}") from None
+        if not tokens:
+            continue
+        for tok in tokens:
+            tok.start += piece.start
+            tok.end += piece.start
+        words = [t.text for t in tokens]
+        head = words[0].upper()
+        utility = (head.lower(), words) if head in _UTILITY_HEADS else None
+        command = commands.command_name(words)
+        out.append(Statement(piece.sql, piece.start, utility, command, tokens))
     return out
 
 

@@ -1,0 +1,99 @@
+"""Statement and query forms db9 must read as PostgreSQL does, against a live PostgreSQL:
+lexical forms (dollar quoting, E'' / U&'' strings, placeholders, nested comments, literal
+continuation), statement boundaries, and the query forms of the regression suite."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.sql.differential import Differ
+
+LEXICAL = [
+    "SELECT $$abc$$",
+    "SELECT $$abc$$ AS x, $tag$a$$b$tag$ AS y",
+    "SELECT $q$it's \\ here$q$",
+    "SELECT $$a$$::text || 'b'",
+    "SELECT length($$x$$)",
+    "SELECT 'abcd\\' AS f4, 'ab\\''cd' AS f5, '\\\\' AS f6",
+    "SELECT E'a\\nb', E'\\x41\\102\\u00e9\\U0001F600', E'it\\'s', E'\\\\'",
+    "SELECT E'\\q\\.'",
+    "SELECT U&'d\\0061t\\+000061' AS a, U&'d!0061t!+000061' UESCAPE '!' AS b",
+    'SELECT 1 AS U&"d\\0061t"',
+    "SELECT 1 AS U&\"d*0061t\" UESCAPE '*'",
+    "SELECT 'a'\n'b' AS c",
+    "SELECT 'a' -- c\n 'b' AS c",
+    "SELECT 'a' 'b'",
+    "SELECT 1 /* a /* nested */ comment */ + 2 AS x",
+    "SELECT /* only ; not a boundary */ 3",
+    'SELECT \'x;y\', $$;$$, "a;b" FROM (SELECT 1 AS "a;b") s',
+    "SELECT E'\\u00'",
+    "SELECT U&'\\00zz'",
+    "SELECT 'unterminated",
+    "SELECT $$unterminated",
+    "SELECT 1 /* unterminated",
+    "SELECT E'\\xff'",
+]
+
+
+@pytest.mark.parametrize("sql", LEXICAL)
+def test_lexical_forms_match_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
+
+
+def test_placeholders_need_no_space_before_them(differ: Differ) -> None:
+    differ.check("CREATE TABLE p (a int, b text)")
+    s = differ.session
+    s.execute_prepared(s.prepare("INSERT INTO p VALUES ($1,$2)", [23, 25]), [1, "x"])
+    got = s.execute_prepared(s.prepare("SELECT $1::int,$2::int+$1", [23, 23]), [3, 4])
+    assert got.rows == [(3, 7)]
+    differ.pg.execute("INSERT INTO p VALUES (1, 'x')")
+    differ.check("SELECT * FROM p")
+
+
+def test_statement_boundaries_are_psql_s() -> None:
+    from sql.lexer import split
+
+    text = "select 'a;b' ; select $x$;$x$;\n-- c;\nselect (1;2); /* ; /* ; */ ; */ select 3;;"
+    assert [p.text for p in split(text)] == [
+        "select 'a;b'",
+        "select $x$;$x$",
+        "select (1;2)",
+        "select 3",
+    ]
+
+
+def _quoted(content: str, form: int) -> str:
+    if form == 0:
+        return "'" + content.replace("'", "''") + "'"
+    if form == 1:
+        return "$z$" + content + "$z$"
+    if form == 2:
+        body = "".join(
+            "\\\\" if c == "\\" else "\\'" if c == "'" else f"\\u{ord(c):04x}" if ord(c) > 127
+            else c for c in content
+        )  # fmt: skip
+        return "E'" + body + "'"
+    body = "".join("\\\\" if c == "\\" else f"\\+{ord(c):06x}" if ord(c) > 127 else c
+                   for c in content)  # fmt: skip
+    return "U&'" + body.replace("'", "''") + "'"
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    content=st.text(
+        st.characters(blacklist_categories=["Cs", "Cc"], blacklist_characters="$")
+        | st.sampled_from(["\\", "'", "\n", "$"]),
+        max_size=12,
+    ),
+    form=st.integers(0, 3),
+)
+def test_any_string_in_any_quoting_reads_as_postgres_reads_it(
+    differ: Differ, content: str, form: int
+) -> None:
+    if form == 1 and "$z" in content + "$":
+        content = content.replace("$", "")
+    lit = _quoted(content, form)
+    differ.check(f"SELECT {lit} AS s, length({lit}) AS n")
