@@ -7,7 +7,8 @@ Invariants:
 - Standard strings take backslashes literally; ``E'...'`` strings decode PostgreSQL's
   backslash escapes; ``U&'...'`` strings and ``U&"..."`` identifiers decode ``\\XXXX``,
   ``\\+XXXXXX`` (or the ``UESCAPE`` character); ``$tag$...$tag$`` strings are taken verbatim;
-  string literals separated only by whitespace holding a newline are one literal.
+  string literals separated only by whitespace holding a newline are one literal;
+  ``USING <`` / ``USING >`` (only ORDER BY takes an operator after USING) are ASC / DESC.
 - A rewritten statement holds each such string as a plain ``'...'`` literal, or as a
   ``$d9$...$d9$`` string (sqlglot's RawString) when its content holds a backslash (sqlglot
   reads ``\\'`` as an escape); ``plain_literals`` turns those back into string literals.
@@ -27,6 +28,7 @@ _IDENT_START = re.compile(r"[A-Za-z_\x80-\U0010ffff]")
 _IDENT = re.compile(r"[A-Za-z_0-9$\x80-\U0010ffff]*")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$")
 _SPACE = " \t\n\r\f\v"
+_ORDER_USING = re.compile(r"using\s*([<>])(?![-+*/<>=~!@#%^&|`?])", re.IGNORECASE)
 
 
 @dataclass
@@ -367,6 +369,11 @@ def split(src: str) -> list[Piece]:
             m = _IDENT.match(src, i + 1)
             assert m is not None
             sc.i = m.end()
+            order = _ORDER_USING.match(src, i) if src[i : m.end()].lower() == "using" else None
+            if order:  # ORDER BY x USING < / >: sqlglot reads only ASC / DESC
+                out.append(src[last:i] + ("ASC" if order.group(1) == "<" else "DESC"))
+                sc.i = last = order.end()
+                changed = True
             continue
         if c.isdigit() or c == ".":
             m = re.compile(r"[0-9.]*([eE][+-]?[0-9]+)?[A-Za-z_0-9]*").match(src, i + 1)

@@ -10,6 +10,7 @@ built, which chooses the join method and the scan's access path.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import operator
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
 from sql.errors import (
+    AmbiguousColumn,
     DatatypeMismatch,
     FeatureNotSupported,
     GroupingError,
@@ -70,6 +72,8 @@ from sql.session_api import SessionApi
 from sql.system_catalog import SYSTEM_RELATIONS, system_relation
 from sql.types import SqlType
 
+_ORDER_LIMIT = ("order", "limit", "offset")
+
 
 def table_scope(table: TableDef, alias: str | None) -> Scope:
     name = alias or table.name
@@ -77,6 +81,18 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     if not table.primary_key:
         cols.append(ScopeColumn(name, ROWID, T.INT8, hidden=True))
     return Scope(cols)
+
+
+def _is_join_tree(item: exp.Expr) -> bool:
+    """A parenthesised join (sqlglot: a Subquery around a Table or another such tree)."""
+    return isinstance(item, exp.Subquery) and (
+        isinstance(item.this, exp.Table) or bool(item.args.get("joins")) or _is_join_tree(item.this)
+    )
+
+
+def _visible(scope: Scope) -> list[ScopeColumn]:
+    """The columns a bare * expands to."""
+    return [c for c in scope.columns if not c.hidden and not c.qualified_only]
 
 
 def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
@@ -201,6 +217,14 @@ class Planner:
             elif isinstance(q, exp.Subquery):
                 inner = self.plan_query(q.this, outer)
                 node, cols = inner.node, inner.columns
+            elif isinstance(q, exp.Values) and any(q.args.get(k) for k in _ORDER_LIMIT):
+                # VALUES ... ORDER BY / LIMIT: as SELECT * FROM (VALUES ...) "*VALUES*"
+                rows = exp.Values(expressions=q.expressions)
+                select = exp.select("*").from_(exp.alias_(rows, "*VALUES*", table=True))
+                for k in _ORDER_LIMIT:
+                    if q.args.get(k) is not None:
+                        select.set(k, q.args[k])
+                node, cols = self._select(select, scope)
             elif isinstance(q, exp.Values):
                 node = self._values(q, scope)
                 cols = node.scope.columns
@@ -287,6 +311,9 @@ class Planner:
             codec = RowCodec(self.db, table)
             lo = codec.prefix
             return TableScan(codec, table_scope(table, alias), lo, prefix_end(lo))
+        if _is_join_tree(item):
+            assert isinstance(item, exp.Subquery)
+            return self._join_as_table(item, outer)
         if isinstance(item, exp.Subquery):
             plan = self.plan_query(item.this, outer)
             cols = plan.columns
@@ -305,6 +332,33 @@ class Planner:
         if isinstance(item, exp.Values):
             return self._values(item, Scope([], outer=outer), alias)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
+
+    def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
+        """A parenthesised join used as a FROM item. With an alias its visible columns are
+        the alias's (renamed by its column list) and the tables inside are hidden."""
+        inner = item.this
+        node = self._from_item(inner, outer)
+        for join in inner.args.get("joins") or []:
+            node = self._join(node, join, outer)
+        for join in item.args.get("joins") or []:
+            node = self._join(node, join, outer)
+        alias = item.args.get("alias")
+        if alias is None or not alias.name:
+            return node
+        names = [c.name for c in alias.columns or []]
+        cols, k = [], 0
+        for c in node.scope.columns:
+            if c.hidden or c.qualified_only:
+                cols.append(dataclasses.replace(c, table=None, qualified_only=True))
+                continue
+            cols.append(ScopeColumn(alias.name, names[k] if k < len(names) else c.name, c.type))
+            k += 1
+        if len(names) > k:
+            raise InvalidColumnReference(
+                f'table "{alias.name}" has {k} columns available but {len(names)} columns specified'
+            )
+        keep = [operator.itemgetter(i) for i in range(len(cols))]
+        return Project(node, keep, Scope(cols))
 
     def _system_scan(self, name: str, schema: str | None, alias: str | None) -> Node:
         cols, source = system_relation(self.session, name, schema)
@@ -367,22 +421,79 @@ class Planner:
         kind = side if side in ("left", "right", "full") else "inner"
         if (join.kind or "").upper() == "CROSS":
             kind = "cross"
-        scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
         on = join.args.get("on")
-        using = join.args.get("using")
-        if using:
-            parts: list[exp.Expr] = []
-            for ident in using:
-                col = ident.name
-                lt = next((c.table for c in left.scope.columns if c.name == col), None)
-                rt = next((c.table for c in right.scope.columns if c.name == col), None)
-                if lt is None or rt is None:
+        names = [i.name for i in join.args.get("using") or []]
+        if (join.method or "").upper() == "NATURAL":
+            theirs = {c.name for c in _visible(right.scope)}
+            names = [c.name for c in _visible(left.scope) if c.name in theirs]
+            kind = "cross" if not names and kind == "inner" else kind
+        if not names:
+            scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
+            return optimize(Join(left, right, kind, on, scope), self)
+        # USING: each side's column of a name is labelled so the condition names it alone.
+        sides = []
+        for node, label in ((left, "?left"), (right, "?right")):
+            cols = list(node.scope.columns)
+            at = []
+            for col in names:
+                hits = [i for i, c in enumerate(cols) if c.name == col and not c.qualified_only]
+                if not hits:
+                    side = "left" if label == "?left" else "right"
                     raise UndefinedColumn(
-                        f'column "{col}" specified in USING clause does not exist'
+                        f'column "{col}" specified in USING clause does not exist in {side} table'
                     )
-                parts.append(exp.EQ(this=exp.column(col, lt), expression=exp.column(col, rt)))
-            on = and_all(parts)
-        return optimize(Join(left, right, kind, on, scope), self)
+                if len(hits) > 1:
+                    raise AmbiguousColumn(
+                        f'common column name "{col}" appears more than once in '
+                        f"{'left' if label == '?left' else 'right'} table"
+                    )
+                at.append(hits[0])
+            sides.append(at)
+        lcols, rcols = left.scope.columns, right.scope.columns
+        label = [ScopeColumn(f"?l{i}", c.name, c.type) if i in sides[0] else c
+                 for i, c in enumerate(lcols)]  # fmt: skip
+        label += [ScopeColumn(f"?r{i}", c.name, c.type) if i in sides[1] else c
+                  for i, c in enumerate(rcols)]  # fmt: skip
+        on = and_all([exp.EQ(this=exp.column(n, f"?l{li}"), expression=exp.column(n, f"?r{ri}"))
+                      for n, li, ri in zip(names, sides[0], sides[1], strict=True)])  # fmt: skip
+        joined = optimize(Join(left, right, kind, on, Scope(label, outer=outer)), self)
+        return self._merge_using(
+            joined, lcols + rcols, names, sides, len(lcols), kind, join.args.get("alias")
+        )
+
+    def _merge_using(
+        self,
+        joined: Node,
+        original: list[ScopeColumn],
+        names: list[str],
+        sides: list[list[int]],
+        width: int,
+        kind: str,
+        alias: exp.Expr | None,
+    ) -> Node:
+        """A USING join's rows as PostgreSQL shows them: one column per USING name first
+        (the left value, the right one for RIGHT JOIN, COALESCE of both for FULL JOIN, in
+        the two sides' common type), then every column of both sides; a side's own column
+        of a USING name resolves only qualified (``a.x``)."""
+        cols = joined.scope.columns
+        fns: list[Callable[[Row], Any]] = []
+        merged = []
+        table = alias.name if alias is not None else None
+        for name, li, ri in zip(names, sides[0], sides[1], strict=True):
+            lt, rt = cols[li].type, cols[width + ri].type
+            t = unify([lt, rt])
+            lf = coerce_to(Typed(operator.itemgetter(li), lt), t).fn
+            rf = coerce_to(Typed(operator.itemgetter(width + ri), rt), t).fn
+            if kind == "full":
+                fns.append(lambda r, lf=lf, rf=rf: v if (v := lf(r)) is not None else rf(r))
+            else:
+                fns.append(rf if kind == "right" else lf)
+            merged.append(ScopeColumn(table, name, t))
+        using_at = set(sides[0]) | {width + i for i in sides[1]}
+        rest = [dataclasses.replace(c, qualified_only=True) if i in using_at else c
+                for i, c in enumerate(original)]  # fmt: skip
+        fns += [operator.itemgetter(i) for i in range(len(cols))]
+        return Project(joined, fns, Scope(merged + rest))
 
     # SELECT
 
@@ -514,8 +625,7 @@ class Planner:
                     raise SyntaxError_("SELECT * with no tables specified is not valid")
                 out += [
                     exp.column(c.name, c.table) if c.table else exp.column(c.name)
-                    for c in scope.columns
-                    if not c.hidden
+                    for c in _visible(scope)
                 ]
             elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
                 table = e.table

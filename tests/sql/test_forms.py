@@ -97,3 +97,44 @@ def test_any_string_in_any_quoting_reads_as_postgres_reads_it(
         content = content.replace("$", "")
     lit = _quoted(content, form)
     differ.check(f"SELECT {lit} AS s, length({lit}) AS n")
+
+
+JOIN_SETUP = [
+    "CREATE TABLE a (x int, y text)",
+    "CREATE TABLE b (x bigint, z text)",
+    "INSERT INTO a VALUES (1, 'a1'), (2, 'a2'), (NULL, 'an')",
+    "INSERT INTO b VALUES (2, 'b2'), (3, 'b3'), (NULL, 'bn')",
+]
+
+QUERY_FORMS = [
+    "SELECT * FROM a JOIN b USING (x) ORDER BY x",
+    "SELECT * FROM a LEFT JOIN b USING (x) ORDER BY x, y",
+    "SELECT * FROM a RIGHT JOIN b USING (x) ORDER BY x, z",
+    "SELECT * FROM a FULL JOIN b USING (x) ORDER BY x, y, z",
+    "SELECT x, a.x AS ax, b.x AS bx, y, z FROM a FULL JOIN b USING (x) ORDER BY 1, 4, 5",
+    "SELECT a.*, b.* FROM a FULL JOIN b USING (x) ORDER BY 1, 2, 3",
+    "SELECT pg_typeof(x) FROM a FULL JOIN b USING (x) LIMIT 1",
+    "SELECT * FROM a NATURAL FULL JOIN b ORDER BY x, y, z",
+    "SELECT * FROM a FULL JOIN b USING (x) FULL JOIN a a2 USING (x) ORDER BY x, 2, 3, 4",
+    "SELECT * FROM a JOIN b USING (y)",
+    "SELECT * FROM a JOIN b USING (nope)",
+    "SELECT * FROM (a JOIN b USING (x))",
+    "SELECT * FROM (a FULL JOIN b USING (x)) AS q WHERE q.x > 1 ORDER BY 1",
+    "SELECT * FROM (a JOIN b USING (x)) AS q(p1, p2)",
+    "SELECT * FROM (a JOIN b USING (x)) AS q(p1, p2, p3, p4)",
+    "SELECT a.x FROM (a JOIN b USING (x)) AS q",
+    "SELECT count(*) FROM ((a JOIN b USING (x)) JOIN a a3 USING (x))",
+    "SELECT x FROM a ORDER BY x USING <",
+    "SELECT x FROM a ORDER BY x USING >",
+    "SELECT x FROM a ORDER BY x USING > NULLS LAST, y",
+    "VALUES (3), (1), (2) ORDER BY 1",
+    "VALUES (3, 'c'), (1, 'a'), (2, 'b') ORDER BY column1 DESC LIMIT 2 OFFSET 1",
+    "TABLE a ORDER BY x",
+]
+
+
+@pytest.mark.parametrize("sql", QUERY_FORMS)
+def test_query_forms_match_postgres(differ: Differ, sql: str) -> None:
+    for stmt in JOIN_SETUP:
+        differ.check(stmt)
+    differ.check(sql)
