@@ -83,6 +83,14 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     return Scope(cols)
 
 
+def _coalesce(first: Callable[[Row], Any], second: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    def fn(row: Row) -> Any:
+        v = first(row)
+        return v if v is not None else second(row)
+
+    return fn
+
+
 def _is_join_tree(item: exp.Expr) -> bool:
     """A parenthesised join (sqlglot: a Subquery around a Table or another such tree)."""
     return isinstance(item, exp.Subquery) and (
@@ -357,7 +365,7 @@ class Planner:
             raise InvalidColumnReference(
                 f'table "{alias.name}" has {k} columns available but {len(names)} columns specified'
             )
-        keep = [operator.itemgetter(i) for i in range(len(cols))]
+        keep: list[Callable[[Row], Any]] = [operator.itemgetter(i) for i in range(len(cols))]
         return Project(node, keep, Scope(cols))
 
     def _system_scan(self, name: str, schema: str | None, alias: str | None) -> Node:
@@ -450,13 +458,13 @@ class Planner:
                 at.append(hits[0])
             sides.append(at)
         lcols, rcols = left.scope.columns, right.scope.columns
-        label = [ScopeColumn(f"?l{i}", c.name, c.type) if i in sides[0] else c
-                 for i, c in enumerate(lcols)]  # fmt: skip
-        label += [ScopeColumn(f"?r{i}", c.name, c.type) if i in sides[1] else c
-                  for i, c in enumerate(rcols)]  # fmt: skip
+        labelled = [ScopeColumn(f"?l{i}", c.name, c.type) if i in sides[0] else c
+                    for i, c in enumerate(lcols)]  # fmt: skip
+        labelled += [ScopeColumn(f"?r{i}", c.name, c.type) if i in sides[1] else c
+                     for i, c in enumerate(rcols)]  # fmt: skip
         on = and_all([exp.EQ(this=exp.column(n, f"?l{li}"), expression=exp.column(n, f"?r{ri}"))
                       for n, li, ri in zip(names, sides[0], sides[1], strict=True)])  # fmt: skip
-        joined = optimize(Join(left, right, kind, on, Scope(label, outer=outer)), self)
+        joined = optimize(Join(left, right, kind, on, Scope(labelled, outer=outer)), self)
         return self._merge_using(
             joined, lcols + rcols, names, sides, len(lcols), kind, join.args.get("alias")
         )
@@ -485,7 +493,7 @@ class Planner:
             lf = coerce_to(Typed(operator.itemgetter(li), lt), t).fn
             rf = coerce_to(Typed(operator.itemgetter(width + ri), rt), t).fn
             if kind == "full":
-                fns.append(lambda r, lf=lf, rf=rf: v if (v := lf(r)) is not None else rf(r))
+                fns.append(_coalesce(lf, rf))
             else:
                 fns.append(rf if kind == "right" else lf)
             merged.append(ScopeColumn(table, name, t))
