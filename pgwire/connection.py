@@ -960,6 +960,12 @@ class PgConnection:
             cols = prepared.columns
             self.send(M.row_description(_fields(cols, [])) if cols else M.no_data())
             return
+        if msg.name not in st.portals and self.session is not None:
+            # A SQL cursor is a portal too (psycopg describes its named cursors so).
+            columns = self.session.cursors.columns(msg.name)
+            if columns is not None:
+                self.send(M.row_description(_fields(columns, [])) if columns else M.no_data())
+                return
         portal = self._portal(msg.name)
         key = (portal.statement, tuple(portal.formats))
         cached = st.row_descriptions.get(key)

@@ -257,5 +257,9 @@ class InvalidCursorName(SqlError):
     sqlstate = "34000"
 
 
+class DuplicateCursor(SqlError):
+    sqlstate = "42P03"
+
+
 class InvalidSqlStatementName(SqlError):
     sqlstate = "26000"

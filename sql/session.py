@@ -29,7 +29,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ddl, dml, lexer, memory, relations, stats
+from sql import commands, cursors, ddl, dml, lexer, memory, relations, stats
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -42,7 +42,6 @@ from sql.errors import (
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
-    InvalidCursorName,
     InvalidParameterValue,
     InvalidSavepoint,
     NoActiveSqlTransaction,
@@ -308,6 +307,7 @@ class Session:
         self.point_reads: set[str] = set()
         # Queries whose rows are still being fetched (suspended portals), oldest first.
         self.streams: list[RowStream] = []
+        self.cursors = cursors.Cursors()
         # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
         self._plans_in_use: dict[int, int] = {}
 
@@ -656,6 +656,7 @@ class Session:
 
     def _abort_txn(self) -> None:
         self._close_streams(block_only=True)
+        self.cursors.end_transaction(committed=self.txn is None)
         if self.txn is not None:
             self.txn.rollback()
         self.txn = None
@@ -700,7 +701,12 @@ class Session:
             stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS
         ):
             return Prepared(stmt, [t or T.TEXT for t in declared], None)  # no rows, no params
-        if stmt.utility is not None:
+        if stmt.command == "FETCH":
+            return Prepared(stmt, [], cursors.fetch_columns(self, stmt))
+        described = stmt
+        if stmt.command == "DECLARE":  # its parameters are its query's
+            described = cursors.query_of(stmt)[0]
+        elif stmt.utility is not None:
             kind = stmt.utility[0]
             cols: list[tuple[str, SqlType]] | None = None
             if kind == "show":
@@ -716,12 +722,14 @@ class Session:
             return Prepared(stmt, [t or T.TEXT for t in declared], cols)
         if self.failed:
             raise InFailedTransaction(_ABORTED)
-        tree = self.parse(stmt)
+        tree = self.parse(described)
         own = self.txn is None
         if own:
             self.txn = self.client.begin()
         try:
             columns, types = self._describe(tree, declared)
+            if described is not stmt:
+                columns = None
         except Db9Error:
             if not own and self.in_block:
                 self.failed = True
@@ -903,6 +911,8 @@ class Session:
         self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
         self.executions += 1
+        if stmt.command in cursors.COMMANDS:
+            return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in commands.NAMED:
@@ -1089,12 +1099,6 @@ class Session:
             return self._explain(stmt)
         if kind in ("vacuum", "analyze", "analyse", "checkpoint"):
             return self._maintenance(stmt)
-        if kind in ("close", "fetch", "move"):
-            # db9 has no cursors (DECLARE is refused), so every name is unknown.
-
-            if lower[1:] == ["all"] and kind == "close":
-                return Result("CLOSE CURSOR ALL")
-            raise InvalidCursorName(f'cursor "{lower[-1].strip(chr(34))}" does not exist')
         if kind == "copy":
             spec = parse_copy(words, stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.

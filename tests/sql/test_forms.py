@@ -138,3 +138,81 @@ def test_query_forms_match_postgres(differ: Differ, sql: str) -> None:
     for stmt in JOIN_SETUP:
         differ.check(stmt)
     differ.check(sql)
+
+
+CURSOR_SCRIPTS = [
+    # every direction over one scrollable cursor
+    [
+        "BEGIN",
+        "DECLARE c SCROLL CURSOR FOR SELECT g, g * 10 AS t FROM generate_series(1, 6) g",
+        "FETCH c",
+        "FETCH NEXT FROM c",
+        "FETCH 2 IN c",
+        "FETCH PRIOR FROM c",
+        "FETCH FIRST FROM c",
+        "FETCH LAST FROM c",
+        "FETCH NEXT FROM c",
+        "FETCH NEXT FROM c",
+        "FETCH BACKWARD 2 FROM c",
+        "FETCH ABSOLUTE 3 FROM c",
+        "FETCH ABSOLUTE -2 FROM c",
+        "FETCH ABSOLUTE 0 FROM c",
+        "FETCH ABSOLUTE 9 FROM c",
+        "FETCH RELATIVE -2 FROM c",
+        "FETCH RELATIVE 0 FROM c",
+        "FETCH RELATIVE 3 FROM c",
+        "FETCH FORWARD 0 FROM c",
+        "FETCH -2 FROM c",
+        "FETCH FORWARD ALL FROM c",
+        "FETCH BACKWARD ALL FROM c",
+        "MOVE 2 IN c",
+        "MOVE FORWARD ALL IN c",
+        "MOVE BACKWARD 3 IN c",
+        "MOVE ABSOLUTE 2 IN c",
+        "FETCH ALL FROM c",
+        "CLOSE c",
+        "FETCH c",
+    ],
+    # the snapshot of DECLARE, names, NO SCROLL, closing at transaction end
+    [
+        "CREATE TABLE t (a int)",
+        "INSERT INTO t VALUES (1), (2), (3)",
+        "DECLARE outside CURSOR FOR SELECT 1",
+        "BEGIN",
+        'DECLARE "Mixed" NO SCROLL CURSOR FOR SELECT a FROM t ORDER BY a',
+        "INSERT INTO t VALUES (4)",
+        'FETCH 2 FROM "Mixed"',
+        'FETCH PRIOR FROM "Mixed"',
+        "ROLLBACK",
+        "BEGIN",
+        "DECLARE c CURSOR FOR TABLE t",
+        "DECLARE c CURSOR FOR SELECT 2",
+        "ROLLBACK",
+        "BEGIN",
+        "DECLARE c CURSOR FOR SELECT a FROM t ORDER BY a",
+        "DECLARE h CURSOR WITH HOLD FOR SELECT a FROM t ORDER BY a DESC",
+        "FETCH c",
+        "COMMIT",
+        "FETCH c",
+        "FETCH 2 FROM h",
+        "SELECT name, statement, is_holdable, is_binary, is_scrollable FROM pg_cursors",
+        "CLOSE ALL",
+        "FETCH h",
+        "CLOSE nope",
+        "BEGIN",
+        "DECLARE d CURSOR FOR INSERT INTO t VALUES (5)",
+        "ROLLBACK",
+        "BEGIN",
+        "DECLARE d CURSOR FOR SELECT a FROM t ORDER BY a",
+        "MOVE LAST IN d",
+        "FETCH BACKWARD 1 FROM d",
+        "COMMIT",
+    ],
+]
+
+
+@pytest.mark.parametrize("script", CURSOR_SCRIPTS, ids=["directions", "lifetime"])
+def test_cursors_match_postgres(differ: Differ, script: list[str]) -> None:
+    differ.pg.autocommit = True
+    for sql in script:
+        differ.check(sql)
