@@ -56,7 +56,7 @@ from sql.errors import (
 )
 from sql.executor.execute import iterate_plan
 from sql.plan.binder import Planner
-from sql.plan.explain import explain_plan
+from sql.plan.explain import analyzed, explain_options, explain_plan
 from sql.plan.nodes import Plan, is_point_read
 from sql.plan.rules.columns import prune_columns
 from sql.result import Result
@@ -1390,28 +1390,34 @@ class Session:
 
     def _explain(self, stmt: Statement) -> Result:
         assert stmt.utility is not None
-        text = stmt.text.strip()[len("EXPLAIN") :].lstrip()
-        while text:
-            if text.startswith("("):
-                close = text.find(")")
-                options = text[1:close].upper().replace(",", " ").split()
-                if close < 0 or ("FORMAT" in options and "TEXT" not in options):
-                    raise FeatureNotSupported(
-                        "EXPLAIN (FORMAT ...) other than TEXT is not supported"
-                    )
-                text = text[close + 1 :].lstrip()
-                continue
-            word = text.split(None, 1)[0].upper()
-            if word not in ("ANALYZE", "ANALYSE", "VERBOSE"):
-                break
-            text = text[len(word) :].lstrip()
+        after = stmt.text.strip()[len("EXPLAIN") :]
+        opts, text = explain_options(after)
         inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
         tree = self.parse(inner)
-
-        if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
-            raise FeatureNotSupported("EXPLAIN supports queries only")
-        plan = Planner(self, self.catalog(), Context()).plan_query(tree)
-        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in explain_plan(plan)])
+        started = time.perf_counter()
+        if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+            kind = type(tree).__name__
+            target = tree.find(exp.Table)
+            lines = [f"{kind} on {target.name if target is not None else '?'}"]
+        elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+            lines = explain_plan(Planner(self, self.catalog(), Context()).plan_query(tree))
+        else:
+            raise FeatureNotSupported("EXPLAIN supports queries, INSERT, UPDATE and DELETE only")
+        if opts.get("analyze"):  # runs the statement, as PostgreSQL's does
+            planned = time.perf_counter()
+            result = self.run_tree(tree, [], [])
+            rows = len(result.rows or [])
+            if result.pending is not None:
+                try:
+                    rows = sum(1 for _ in result.pending)
+                finally:
+                    result.pending.close()
+            if result.columns is None:
+                rows = 0
+            done = time.perf_counter()
+            lines = analyzed(lines, opts, rows, (planned - started) * 1000,
+                             (done - planned) * 1000)  # fmt: skip
+        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
 
 
 def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:

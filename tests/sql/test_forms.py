@@ -216,3 +216,35 @@ def test_cursors_match_postgres(differ: Differ, script: list[str]) -> None:
     differ.pg.autocommit = True
     for sql in script:
         differ.check(sql)
+
+
+EXPLAIN_ERRORS = [
+    "EXPLAIN (BOGUS) SELECT 1",
+    "EXPLAIN (ANALYZE maybe) SELECT 1",
+    "EXPLAIN (FORMAT nonsense) SELECT 1",
+    "EXPLAIN (TIMING) SELECT 1",
+    "EXPLAIN (WAL) SELECT 1",
+]
+
+
+@pytest.mark.parametrize("sql", EXPLAIN_ERRORS)
+def test_bad_explain_options_fail_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
+
+
+def test_explain_analyze_runs_the_statement(differ: Differ) -> None:
+    differ.check("CREATE TABLE e (a int)")
+    for sql in [
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) INSERT INTO e VALUES (1), (2)",
+        "EXPLAIN ANALYZE UPDATE e SET a = a + 10",
+        "EXPLAIN (COSTS OFF) DELETE FROM e",
+        "EXPLAIN (ANALYZE, VERBOSE, BUFFERS, SETTINGS, COSTS OFF, FORMAT TEXT) SELECT * FROM e",
+    ]:
+        assert differ.db9(sql).sqlstate is None, sql
+        differ.postgres(sql)
+    differ.check("SELECT a FROM e ORDER BY a")
+    quiet = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM e"
+    plan = [r[0] for r in differ.session.execute(quiet)[0].rows or []]
+    assert plan[0].endswith(" (actual rows=2 loops=1)") and not plan[-1].startswith("Execution")
+    plan = [r[0] for r in differ.session.execute("EXPLAIN ANALYZE SELECT * FROM e")[0].rows or []]
+    assert plan[-2].startswith("Planning Time: ") and plan[-1].startswith("Execution Time: ")
