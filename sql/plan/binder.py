@@ -43,6 +43,7 @@ from sql.plan.nodes import (
     DistinctOn,
     Filter,
     Join,
+    LateralJoin,
     Limit,
     Materialized,
     Node,
@@ -319,6 +320,16 @@ class Planner:
             codec = RowCodec(self.db, table)
             lo = codec.prefix
             return TableScan(codec, table_scope(table, alias), lo, prefix_end(lo))
+        if isinstance(item, exp.Lateral):  # first in FROM: nothing to its left to read
+            inner = item.this
+            if isinstance(inner, exp.Subquery | exp.Query):
+                sub = (
+                    inner if isinstance(inner, exp.Subquery) else exp.Subquery(this=inner)
+                ).copy()
+                if item.args.get("alias") is not None:
+                    sub.set("alias", item.args["alias"].copy())
+                return self._from_item(sub, outer)
+            return self._function_scan(inner, alias, outer)
         if _is_join_tree(item):
             assert isinstance(item, exp.Subquery)
             return self._join_as_table(item, outer)
@@ -381,10 +392,20 @@ class Planner:
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
-    def _function_scan(self, fn: exp.Expr, alias: str | None, outer: Scope | None) -> Node:
+    def _function_scan(
+        self,
+        fn: exp.Expr,
+        alias: str | None,
+        outer: Scope | None,
+        cell: list[Any] | None = None,
+    ) -> Node:
+        """A function in FROM; its arguments read the outer row from ``cell`` (LATERAL)."""
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
-            comp = self.compiler(Scope([], outer=outer))
+            args_scope = Scope([], outer=outer)
+            if cell is not None:
+                args_scope.outer_cell = cell
+            comp = self.compiler(args_scope)
             if isinstance(fn, exp.Anonymous):
                 raw = list(fn.expressions)
             else:
@@ -424,11 +445,22 @@ class Planner:
         return ValuesScan(Scope(cols), rows)
 
     def _join(self, left: Node, join: exp.Join, outer: Scope | None) -> Node:
-        right = self._from_item(join.this, outer)
         side = (join.side or "").lower()
         kind = side if side in ("left", "right", "full") else "inner"
         if (join.kind or "").upper() == "CROSS":
             kind = "cross"
+        item = join.this
+        if (
+            isinstance(item, exp.Table)
+            and isinstance(item.this, exp.Func)
+            and item.this.find(exp.Column) is not None
+        ):  # a function in FROM reads the items to its left: LATERAL without the word
+            lateral = exp.Lateral(this=item.this.copy(), alias=item.args.get("alias"))
+            join = join.copy()
+            join.set("this", lateral)
+        if isinstance(join.this, exp.Lateral):
+            return self._lateral(left, join, kind, outer)
+        right = self._from_item(join.this, outer)
         on = join.args.get("on")
         names = [i.name for i in join.args.get("using") or []]
         if (join.method or "").upper() == "NATURAL":
@@ -468,6 +500,35 @@ class Planner:
         return self._merge_using(
             joined, lcols + rcols, names, sides, len(lcols), kind, join.args.get("alias")
         )
+
+    def _lateral(self, left: Node, join: exp.Join, kind: str, outer: Scope | None) -> Node:
+        """``left JOIN LATERAL item``: the item planned with the left row as its outer row
+        (sql.plan.nodes.LateralJoin)."""
+        if kind in ("right", "full"):
+            raise InvalidColumnReference(
+                "The combining JOIN type must be INNER or LEFT for a LATERAL reference."
+            )
+        lateral = join.this
+        left_scope = Scope(list(left.scope.columns), outer=outer)
+        item = lateral.this
+        alias = lateral.args.get("alias")
+        if isinstance(item, exp.Subquery | exp.Query):
+            sub = item if isinstance(item, exp.Subquery) else exp.Subquery(this=item)
+            sub = sub.copy()
+            if alias is not None:
+                sub.set("alias", alias.copy())
+            right = self._from_item(sub, left_scope)
+            assert isinstance(right, SubqueryScan)
+            plan = Plan(right, right.scope.columns, right.plan.scope)
+        else:
+            cell: list[Any] = [None]
+            right = self._function_scan(item, alias.name if alias else None, left_scope, cell)
+            plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
+        plan.run_txn = self.session.current_txn
+        scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
+        on = join.args.get("on")
+        cond = self.compiler(scope)._bool(on) if on is not None else None
+        return LateralJoin(left, plan, "left" if kind == "left" else "inner", cond, scope)
 
     def _merge_using(
         self,

@@ -44,6 +44,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Any], list[str]]] = {
     N.Project: lambda n: ["Result" if isinstance(n.child, N.OneRow) else "Project"],
     N.OneRow: lambda n: ["Result"],
     N.NestedLoopJoin: lambda n: [f"Nested Loop {_JOIN_KIND[n.kind]}Join".replace("  ", " ")],
+    N.LateralJoin: lambda n: [f"Nested Loop {_JOIN_KIND[n.kind]}Join".replace("  ", " ")],
     N.HashJoin: lambda n: (
         [f"Hash {_JOIN_KIND[n.kind]}Join", f"Hash Cond: {n.text}"]
         + (["Hashed: left side"] if n.build_left else [])

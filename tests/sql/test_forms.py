@@ -248,3 +248,25 @@ def test_explain_analyze_runs_the_statement(differ: Differ) -> None:
     assert plan[0].endswith(" (actual rows=2 loops=1)") and not plan[-1].startswith("Execution")
     plan = [r[0] for r in differ.session.execute("EXPLAIN ANALYZE SELECT * FROM e")[0].rows or []]
     assert plan[-2].startswith("Planning Time: ") and plan[-1].startswith("Execution Time: ")
+
+
+LATERAL_FORMS = [
+    "SELECT * FROM a, LATERAL (SELECT a.x + 1 AS w) s ORDER BY x",
+    "SELECT * FROM a CROSS JOIN LATERAL (SELECT b.z FROM b WHERE b.x = a.x) s",
+    "SELECT * FROM a LEFT JOIN LATERAL (SELECT b.z FROM b WHERE b.x = a.x) s ON true ORDER BY y",
+    "SELECT a.y, s.n FROM a, LATERAL (SELECT count(*) AS n FROM b WHERE b.x >= a.x) s ORDER BY 1",
+    "SELECT * FROM a JOIN LATERAL (SELECT a.x AS q) s ON s.q = a.x ORDER BY q",
+    "SELECT * FROM a, LATERAL generate_series(1, a.x) g ORDER BY 1, 3",
+    "SELECT * FROM a, generate_series(1, a.x) g ORDER BY 1, 3",
+    "SELECT * FROM a LEFT JOIN LATERAL generate_series(2, a.x) g ON true ORDER BY 2, 3",
+    "SELECT * FROM LATERAL (SELECT 1 AS one) s",
+    "SELECT * FROM a FULL JOIN LATERAL (SELECT a.x AS q) s ON true",
+    "SELECT * FROM a, LATERAL (SELECT nope.x) s",
+]
+
+
+@pytest.mark.parametrize("sql", LATERAL_FORMS)
+def test_lateral_matches_postgres(differ: Differ, sql: str) -> None:
+    for stmt in JOIN_SETUP:
+        differ.check(stmt)
+    differ.check(sql)
