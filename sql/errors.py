@@ -141,6 +141,10 @@ class InvalidEscapeSequence(SqlError):
     sqlstate = "22025"
 
 
+class InvalidUseOfEscapeCharacter(SqlError):
+    sqlstate = "2200C"
+
+
 class CardinalityViolation(SqlError):
     sqlstate = "21000"
 

@@ -8,7 +8,8 @@ Invariants:
   backslash escapes; ``U&'...'`` strings and ``U&"..."`` identifiers decode ``\\XXXX``,
   ``\\+XXXXXX`` (or the ``UESCAPE`` character); ``$tag$...$tag$`` strings are taken verbatim;
   string literals separated only by whitespace holding a newline are one literal;
-  ``USING <`` / ``USING >`` (only ORDER BY takes an operator after USING) are ASC / DESC.
+  ``USING <`` / ``USING >`` (only ORDER BY takes an operator after USING) are ASC / DESC;
+  ``SUBSTRING(x SIMILAR p ESCAPE e)`` is written ``SUBSTRING(x FROM p FOR e)``.
 - A rewritten statement holds each such string as a plain ``'...'`` literal, or as a
   ``$d9$...$d9$`` string (sqlglot's RawString) when its content holds a backslash (sqlglot
   reads ``\\'`` as an escape); ``plain_literals`` turns those back into string literals.
@@ -299,6 +300,7 @@ def split(src: str) -> list[Piece]:
     last = 0  # end of the last copied source
     changed = False
     depth = 0
+    substring: list[int] = []  # paren depths of open SUBSTRING( calls
 
     def flush(end: int) -> None:
         nonlocal out, start, last, changed
@@ -337,6 +339,8 @@ def split(src: str) -> list[Piece]:
         if c == "(":
             depth += 1
         elif c == ")":
+            if substring and substring[-1] == depth:
+                substring.pop()
             depth = max(depth - 1, 0)
         found = _string_at(sc)
         if found is not None:
@@ -369,7 +373,18 @@ def split(src: str) -> list[Piece]:
             m = _IDENT.match(src, i + 1)
             assert m is not None
             sc.i = m.end()
-            order = _ORDER_USING.match(src, i) if src[i : m.end()].lower() == "using" else None
+            word = src[i : m.end()].lower()
+            if word == "substring" and re.match(r"\s*\(", src[m.end() :]):
+                substring.append(depth + 1)
+            elif (
+                word in ("similar", "escape")
+                and substring
+                and substring[-1] == depth
+                and (word == "escape" or not re.match(r"\s+to\b", src[m.end() :], re.I))
+            ):  # SUBSTRING(x SIMILAR p ESCAPE e) is SUBSTRING(x FROM p FOR e) to sqlglot
+                out.append(src[last:i] + ("FROM" if word == "similar" else "FOR"))
+                last, changed = m.end(), True
+            order = _ORDER_USING.match(src, i) if word == "using" else None
             if order:  # ORDER BY x USING < / >: sqlglot reads only ASC / DESC
                 out.append(src[last:i] + ("ASC" if order.group(1) == "<" else "DESC"))
                 sc.i = last = order.end()

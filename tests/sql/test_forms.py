@@ -270,3 +270,25 @@ def test_lateral_matches_postgres(differ: Differ, sql: str) -> None:
     for stmt in JOIN_SETUP:
         differ.check(stmt)
     differ.check(sql)
+
+
+SIMILAR_SUBSTRINGS = [
+    "SELECT SUBSTRING('abcdefg' SIMILAR 'a#\"(b_d)#\"%' ESCAPE '#')",
+    "SELECT SUBSTRING('abcdefg' FROM 'a#\"(b_d)#\"%' FOR '#')",
+    "SELECT SUBSTRING('foobar' SIMILAR '%#\"o_b#\"%' ESCAPE '#')",
+    "SELECT SUBSTRING('foobar' SIMILAR '#\"o_b#\"%' ESCAPE '#')",
+    "SELECT SUBSTRING('abcdefg' SIMILAR 'a*#\"%#\"g' ESCAPE '#')",
+    "SELECT SUBSTRING('abcdefg' SIMILAR 'a|b#\"%#\"g' ESCAPE '#')",
+    "SELECT SUBSTRING('abcdefg' SIMILAR 'a#\"%g' ESCAPE '#')",
+    "SELECT SUBSTRING('abcdefg' SIMILAR 'a#\"%#\"g#\"x' ESCAPE '#')",
+    "SELECT SUBSTRING('abcdefg' SIMILAR 'a%g' ESCAPE '##')",
+    "SELECT SUBSTRING('abcdefg' SIMILAR '[a-c]%' ESCAPE '')",
+    "SELECT SUBSTRING('abc.efg' SIMILAR '%#\".#\"%' ESCAPE '#')",
+    "SELECT SUBSTRING(NULL SIMILAR 'a' ESCAPE '#')",
+    "SELECT substring(x SIMILAR '%#\"_#\"' ESCAPE '#') FROM (VALUES ('hello')) v(x)",
+]
+
+
+@pytest.mark.parametrize("sql", SIMILAR_SUBSTRINGS)
+def test_similar_substring_matches_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
