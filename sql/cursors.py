@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlglot import exp
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
@@ -31,8 +31,19 @@ from sql.result import Result
 from sql.statements import DIALECT, Statement
 from sql.types import SqlType
 
-if TYPE_CHECKING:
-    from sql.session import Session
+
+class Session(Protocol):
+    """What cursors need of the session (sql.session.Session)."""
+
+    in_block: bool
+    cursors: Cursors
+
+    def parse(self, stmt: Statement) -> exp.Expr: ...
+
+    def run_tree(
+        self, tree: exp.Expr, params: list[Any], param_types: list[SqlType | None]
+    ) -> Result: ...
+
 
 COMMANDS = frozenset({"DECLARE", "FETCH", "MOVE", "CLOSE"})
 _QUERIES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values)

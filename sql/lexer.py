@@ -9,7 +9,8 @@ Invariants:
   ``\\+XXXXXX`` (or the ``UESCAPE`` character); ``$tag$...$tag$`` strings are taken verbatim;
   string literals separated only by whitespace holding a newline are one literal;
   ``USING <`` / ``USING >`` (only ORDER BY takes an operator after USING) are ASC / DESC;
-  ``SUBSTRING(x SIMILAR p ESCAPE e)`` is written ``SUBSTRING(x FROM p FOR e)``.
+  ``SUBSTRING(x SIMILAR p ESCAPE e)`` is written ``SUBSTRING(x FROM p FOR e)``;
+  ``USING (a) AS j`` is written ``USING (a, "<USING_ALIAS>j")``.
 - A rewritten statement holds each such string as a plain ``'...'`` literal, or as a
   ``$d9$...$d9$`` string (sqlglot's RawString) when its content holds a backslash (sqlglot
   reads ``\\'`` as an escape); ``plain_literals`` turns those back into string literals.
@@ -29,6 +30,12 @@ _IDENT_START = re.compile(r"[A-Za-z_\x80-\U0010ffff]")
 _IDENT = re.compile(r"[A-Za-z_0-9$\x80-\U0010ffff]*")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$")
 _SPACE = " \t\n\r\f\v"
+_WORD = r'(?:[A-Za-z_][A-Za-z_0-9$]*|"[^"]+")'
+_USING_AS = re.compile(
+    rf"using\s*\(\s*({_WORD}(?:\s*,\s*{_WORD})*)\s*\)\s*as\s+([A-Za-z_][A-Za-z_0-9$]*)\b",
+    re.IGNORECASE,
+)
+USING_ALIAS = "?using as "  # the name of the USING-list entry that carries its alias
 _ORDER_USING = re.compile(r"using\s*([<>])(?![-+*/<>=~!@#%^&|`?])", re.IGNORECASE)
 
 
@@ -385,6 +392,14 @@ def split(src: str) -> list[Piece]:
                 out.append(src[last:i] + ("FROM" if word == "similar" else "FOR"))
                 last, changed = m.end(), True
             order = _ORDER_USING.match(src, i) if word == "using" else None
+            named = _USING_AS.match(src, i) if word == "using" and not order else None
+            if named:  # JOIN ... USING (a, b) AS j: the alias rides in the list (sql.plan)
+                out.append(
+                    f'{src[last:i]}USING ({named.group(1)}, "{USING_ALIAS}{named.group(2)}")'
+                )
+                sc.i = last = named.end()
+                changed = True
+                continue
             if order:  # ORDER BY x USING < / >: sqlglot reads only ASC / DESC
                 out.append(src[last:i] + ("ASC" if order.group(1) == "<" else "DESC"))
                 sc.i = last = order.end()

@@ -34,6 +34,7 @@ from sql.errors import (
 from sql.expr import Compiler, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
+from sql.lexer import USING_ALIAS
 from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
@@ -463,6 +464,9 @@ class Planner:
         right = self._from_item(join.this, outer)
         on = join.args.get("on")
         names = [i.name for i in join.args.get("using") or []]
+        using_alias = None
+        if names and names[-1].startswith(USING_ALIAS):  # USING (...) AS j (sql.lexer)
+            using_alias = names.pop()[len(USING_ALIAS) :].lower()
         if (join.method or "").upper() == "NATURAL":
             theirs = {c.name for c in _visible(right.scope)}
             names = [c.name for c in _visible(left.scope) if c.name in theirs]
@@ -497,9 +501,8 @@ class Planner:
         on = and_all([exp.EQ(this=exp.column(n, f"?l{li}"), expression=exp.column(n, f"?r{ri}"))
                       for n, li, ri in zip(names, sides[0], sides[1], strict=True)])  # fmt: skip
         joined = optimize(Join(left, right, kind, on, Scope(labelled, outer=outer)), self)
-        return self._merge_using(
-            joined, lcols + rcols, names, sides, len(lcols), kind, join.args.get("alias")
-        )
+        return self._merge_using(joined, lcols + rcols, names, sides, len(lcols), kind,
+                                 using_alias)  # fmt: skip
 
     def _lateral(self, left: Node, join: exp.Join, kind: str, outer: Scope | None) -> Node:
         """``left JOIN LATERAL item``: the item planned with the left row as its outer row
@@ -538,7 +541,7 @@ class Planner:
         sides: list[list[int]],
         width: int,
         kind: str,
-        alias: exp.Expr | None,
+        alias: str | None,
     ) -> Node:
         """A USING join's rows as PostgreSQL shows them: one column per USING name first
         (the left value, the right one for RIGHT JOIN, COALESCE of both for FULL JOIN, in
@@ -547,7 +550,7 @@ class Planner:
         cols = joined.scope.columns
         fns: list[Callable[[Row], Any]] = []
         merged = []
-        table = alias.name if alias is not None else None
+        table = alias
         for name, li, ri in zip(names, sides[0], sides[1], strict=True):
             lt, rt = cols[li].type, cols[width + ri].type
             t = unify([lt, rt])

@@ -130,6 +130,10 @@ QUERY_FORMS = [
     "VALUES (3), (1), (2) ORDER BY 1",
     "VALUES (3, 'c'), (1, 'a'), (2, 'b') ORDER BY column1 DESC LIMIT 2 OFFSET 1",
     "TABLE a ORDER BY x",
+    "SELECT * FROM a JOIN b USING (x) AS j",
+    "SELECT j.x FROM a LEFT JOIN b USING (x) AS j ORDER BY 1",
+    "SELECT j.y FROM a JOIN b USING (x) AS j",
+    "SELECT j.* FROM a FULL JOIN b USING (x) AS j ORDER BY 1",
 ]
 
 
