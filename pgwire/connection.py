@@ -32,7 +32,6 @@ from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
 from sql.result import Result, Stream
 from sql.session import Prepared, Session
-from sql.statements import split_statements
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -723,7 +722,7 @@ class PgConnection:
         assert session is not None
 
         try:
-            stmts = split_statements(sql)
+            stmts = session.split(sql)
         except Db9Error as exc:
             self.send_error(exc)
             stmts = None

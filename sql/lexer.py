@@ -3,7 +3,8 @@ boundaries as psql finds them, and each statement rewritten into text sqlglot re
 PostgreSQL means it.
 
 Invariants:
-- A statement ends at a semicolon outside quotes, comments and parentheses (psql's rule).
+- A statement ends at a semicolon outside quotes, comments, parentheses and BEGIN (or CASE)
+  ... END pairs after its first word (psql's rule, for BEGIN ATOMIC function bodies).
 - Standard strings take backslashes literally; ``E'...'`` strings decode PostgreSQL's
   backslash escapes; ``U&'...'`` strings and ``U&"..."`` identifiers decode ``\\XXXX``,
   ``\\+XXXXXX`` (or the ``UESCAPE`` character); ``$tag$...$tag$`` strings are taken verbatim;
@@ -24,7 +25,12 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from sql.errors import CharacterNotInRepertoire, InvalidEscapeSequence, SyntaxError_
+from sql.errors import (
+    CharacterNotInRepertoire,
+    InvalidEscapeSequence,
+    SqlError,
+    SyntaxError_,
+)
 
 _IDENT_START = re.compile(r"[A-Za-z_\x80-\U0010ffff]")
 _IDENT = re.compile(r"[A-Za-z_0-9$\x80-\U0010ffff]*")
@@ -46,12 +52,14 @@ class Piece:
     text: str
     start: int
     sql: str
+    error: SqlError | None = None  # a lexical error in it (PostgreSQL rejects the string)
 
 
 class _Scanner:
     def __init__(self, src: str) -> None:
         self.src = src
         self.i = 0
+        self.standard = True  # standard_conforming_strings
 
     def error(self, message: str, at: int) -> SyntaxError_:
         return SyntaxError_(message, position=at + 1)
@@ -268,7 +276,7 @@ def _string_at(sc: _Scanner) -> tuple[str, str] | None:
     first = src[i : i + 1]
     if first == "'" or (head[:1] in ("e", "n", "b", "x") and src[i + 1 : i + 2] == "'"):
         kind = {"b": "bit", "x": "hex"}.get(head[:1], "text") if first != "'" else "text"
-        extended = first in "eE"
+        extended = first in "eE" or (first == "'" and not sc.standard)
         parts = []
         while True:
             if first != "'":
@@ -298,9 +306,11 @@ def _string_at(sc: _Scanner) -> tuple[str, str] | None:
     return None
 
 
-def split(src: str) -> list[Piece]:
-    """The statements of ``src`` (psql's boundaries), each with the text sqlglot reads."""
+def split(src: str, standard: bool = True) -> list[Piece]:
+    """The statements of ``src`` (psql's boundaries), each with the text sqlglot reads;
+    ``standard``: standard_conforming_strings (off: backslashes escape in '...' too)."""
     sc = _Scanner(src)
+    sc.standard = standard
     pieces: list[Piece] = []
     out: list[str] = []  # the rewritten current statement
     start = -1  # where the current statement's first token is
@@ -309,13 +319,27 @@ def split(src: str) -> list[Piece]:
     depth = 0
     substring: list[int] = []  # paren depths of open SUBSTRING( calls
 
+    error: SqlError | None = None
+    block = [0, 0]  # psql's count of the statement's words, and its BEGIN/CASE ... END depth
+
     def flush(end: int) -> None:
-        nonlocal out, start, last, changed
+        nonlocal out, start, last, changed, error
         if start >= 0:
             text = src[start:end].rstrip(_SPACE)
             sql = ("".join(out) + src[last:end]).strip(_SPACE) if changed else text
-            pieces.append(Piece(text, start, sql))
-        out, start, last, changed = [], -1, end, False
+            pieces.append(Piece(text, start, text if error else sql, error))
+        out, start, last, changed, error = [], -1, end, False, None
+        block[:] = [0, 0]
+
+    def failed(exc: SqlError, at: int) -> None:
+        """A lexical error: the statement's, found where psql still finds its end (after the
+        literal; at the end of input when a quote or comment is never closed)."""
+        nonlocal error, start, last
+        error = error or exc
+        if start < 0:
+            start = last = at
+        if sc.i <= at:
+            sc.i = len(src)
 
     while sc.i < len(src):
         i = sc.i
@@ -325,7 +349,11 @@ def split(src: str) -> list[Piece]:
             continue
         if src.startswith("/*", i):
             nested = src.find("/*", i + 2)
-            sc.skip_comment()
+            try:
+                sc.skip_comment()
+            except SqlError as exc:
+                failed(exc, i)
+                continue
             if 0 <= nested < sc.i or start < 0:  # sqlglot does not nest comments
                 if start >= 0:
                     out.append(src[last:i] + " ")
@@ -337,7 +365,7 @@ def split(src: str) -> list[Piece]:
             if start < 0:
                 last = sc.i
             continue
-        if c == ";" and depth == 0:
+        if c == ";" and depth == 0 and block[1] == 0:
             flush(i)
             sc.i = last = i + 1
             continue
@@ -349,7 +377,14 @@ def split(src: str) -> list[Piece]:
             if substring and substring[-1] == depth:
                 substring.pop()
             depth = max(depth - 1, 0)
-        found = _string_at(sc)
+        try:
+            found = _string_at(sc)
+            if found is None and c == '"':
+                sc.quoted('"')
+                continue
+        except SqlError as exc:
+            failed(exc, i)
+            continue
         if found is not None:
             kind, content = found
             written = src[i : sc.i]
@@ -365,9 +400,6 @@ def split(src: str) -> list[Piece]:
                 out.append(src[last:i] + new)
                 last, changed = sc.i, True
             continue
-        if c == '"':
-            sc.quoted('"')
-            continue
         if c == "$" and re.match(r"\$\d", src[i : i + 2]):
             m = re.match(r"\$\d+", src[i:])
             assert m is not None
@@ -381,6 +413,11 @@ def split(src: str) -> list[Piece]:
             assert m is not None
             sc.i = m.end()
             word = src[i : m.end()].lower()
+            block[0] += 1
+            if word in ("begin", "case") and block[0] > 1:  # BEGIN ATOMIC ... END bodies
+                block[1] += 1
+            elif word == "end" and block[1] > 0:
+                block[1] -= 1
             if word == "substring" and re.match(r"\s*\(", src[m.end() :]):
                 substring.append(depth + 1)
             elif (

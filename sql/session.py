@@ -376,11 +376,15 @@ class Session:
 
     # -- running statements --------------------------------------------------------------------
 
+    def split(self, sql: str) -> list[Statement]:
+        """``sql``'s statements, read under this session's standard_conforming_strings."""
+        return split_statements(sql, standard=self.settings["standard_conforming_strings"] != "off")
+
     def execute(self, sql: str, params: list[Any] | None = None) -> list[Result]:
         """Run every statement of ``sql``; stop at the first error (raised). Each result's
         rows are a list (drained before the next statement runs)."""
         results = []
-        for stmt in split_statements(sql):
+        for stmt in self.split(sql):
             results.append(self.run_statement(stmt, params or []))
         return results
 
@@ -686,7 +690,7 @@ class Session:
     # -- the extended protocol: prepare once, describe, execute many times ------------------
 
     def prepare(self, sql: str, param_oids: list[int] | None = None) -> Prepared:
-        stmts = split_statements(sql)
+        stmts = self.split(sql)
         if len(stmts) > 1:
             raise SyntaxError_("cannot insert multiple commands into a prepared statement")
         for oid in param_oids or []:

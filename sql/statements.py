@@ -13,7 +13,7 @@ from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql import commands, lexer
-from sql.errors import InvalidParameterValue, SyntaxError_
+from sql.errors import InvalidParameterValue, SqlError, SyntaxError_
 
 DIALECT = sqlglot.Dialect.get_or_raise("postgres")
 
@@ -25,6 +25,7 @@ class Statement:
     utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
     command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
     tokens: list[Any] = field(default_factory=list)
+    error: SqlError | None = None  # a lexical error (split_statements' lenient mode)
 
 
 _UTILITY_HEADS = {
@@ -56,12 +57,19 @@ _UTILITY_HEADS = {
 }
 
 
-def split_statements(sql: str) -> list[Statement]:
+def split_statements(sql: str, lenient: bool = False, standard: bool = True) -> list[Statement]:
     """The statements of ``sql`` at psql's boundaries (sql.lexer), each as the text sqlglot
     reads as PostgreSQL means it; token offsets are the statement's offset plus their offset
-    in that text."""
+    in that text. A lexical error in any statement rejects the whole string, as PostgreSQL
+    does, unless ``lenient`` (psql's view: each statement on its own, the error its own).
+    ``standard``: standard_conforming_strings is on."""
     out: list[Statement] = []
-    for piece in lexer.split(sql):
+    for piece in lexer.split(sql, standard):
+        if piece.error is not None:
+            if not lenient:
+                raise piece.error
+            out.append(Statement(piece.text, piece.start, None, "", [], piece.error))
+            continue
         try:
             tokens = DIALECT.tokenize(piece.sql)
         except TokenError as exc:

@@ -296,3 +296,27 @@ SIMILAR_SUBSTRINGS = [
 @pytest.mark.parametrize("sql", SIMILAR_SUBSTRINGS)
 def test_similar_substring_matches_postgres(differ: Differ, sql: str) -> None:
     differ.check(sql)
+
+
+def test_strings_follow_standard_conforming_strings(differ: Differ) -> None:
+    differ.check("SET standard_conforming_strings = off")
+    differ.check("SELECT 'a\\bcd' AS f1, 'a\\b\\'cd' AS f2, 'abcd\\\\' AS f4, '\\\\' AS f6")
+    differ.check("SELECT 'a;b\\';c' AS x")
+    differ.check("SET standard_conforming_strings = on")
+    differ.check("SELECT 'a\\bcd' AS f1, 'abcd\\' AS f4")
+
+
+def test_begin_atomic_bodies_are_one_statement() -> None:
+    from sql.lexer import split
+
+    text = (
+        "CREATE FUNCTION f() RETURNS int LANGUAGE SQL BEGIN ATOMIC SELECT 1; SELECT "
+        "CASE WHEN true THEN 2 END; END; BEGIN; SELECT 3; END;"
+    )
+    assert [p.text for p in split(text)] == [
+        "CREATE FUNCTION f() RETURNS int LANGUAGE SQL BEGIN ATOMIC SELECT 1; SELECT "
+        "CASE WHEN true THEN 2 END; END",
+        "BEGIN",
+        "SELECT 3",
+        "END",
+    ]
