@@ -212,8 +212,15 @@ class Planner:
 
     # entry
 
-    def plan_query(self, q: exp.Expr, outer: Scope | None = None) -> Plan:
+    def plan_query(
+        self, q: exp.Expr, outer: Scope | None = None, share: Scope | None = None
+    ) -> Plan:
+        """``q``'s plan; with ``share``, its outer references read the outer row from (and
+        mark correlated) ``share``'s cell: the branches of a set operation and a
+        parenthesised query run as the query they are part of."""
         scope = Scope([], outer=outer)
+        if share is not None:
+            scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
         with_ = q.args.get("with_") or q.args.get("with")
         pushed = False
         if with_ is not None:
@@ -225,7 +232,7 @@ class Planner:
             elif isinstance(q, exp.Union | exp.Intersect | exp.Except):
                 node, cols = self._setop(q, scope)
             elif isinstance(q, exp.Subquery):
-                inner = self.plan_query(q.this, outer)
+                inner = self.plan_query(q.this, outer, scope)
                 node, cols = inner.node, inner.columns
             elif isinstance(q, exp.Values) and any(q.args.get(k) for k in _ORDER_LIMIT):
                 # VALUES ... ORDER BY / LIMIT: as SELECT * FROM (VALUES ...) "*VALUES*"
@@ -297,7 +304,9 @@ class Planner:
 
     # FROM
 
-    def _from_item(self, item: exp.Expr, outer: Scope | None) -> Node:
+    def _from_item(self, item: exp.Expr, outer: Scope | None, share: Scope | None = None) -> Node:
+        """A FROM item; a derived table in it reads the outer row from ``share``'s cell (the
+        query it is part of: plan_query)."""
         alias = item.alias or None
         if isinstance(item, exp.Table):
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
@@ -335,7 +344,7 @@ class Planner:
             assert isinstance(item, exp.Subquery)
             return self._join_as_table(item, outer)
         if isinstance(item, exp.Subquery):
-            plan = self.plan_query(item.this, outer)
+            plan = self.plan_query(item.this, outer, share)
             cols = plan.columns
             names = (
                 [c.name for c in item.args["alias"].columns]
@@ -445,7 +454,9 @@ class Planner:
         ]
         return ValuesScan(Scope(cols), rows)
 
-    def _join(self, left: Node, join: exp.Join, outer: Scope | None) -> Node:
+    def _join(
+        self, left: Node, join: exp.Join, outer: Scope | None, share: Scope | None = None
+    ) -> Node:
         side = (join.side or "").lower()
         kind = side if side in ("left", "right", "full") else "inner"
         if (join.kind or "").upper() == "CROSS":
@@ -461,7 +472,7 @@ class Planner:
             join.set("this", lateral)
         if isinstance(join.this, exp.Lateral):
             return self._lateral(left, join, kind, outer)
-        right = self._from_item(join.this, outer)
+        right = self._from_item(join.this, outer, share)
         on = join.args.get("on")
         names = [i.name for i in join.args.get("using") or []]
         using_alias = None
@@ -584,9 +595,9 @@ class Planner:
         outer = scope.outer
         from_ = q.args.get("from_") or q.args.get("from")
         if from_ is not None:
-            node = self._from_item(from_.this, outer)
+            node = self._from_item(from_.this, outer, scope)
             for join in q.args.get("joins") or []:
-                node = self._join(node, join, outer)
+                node = self._join(node, join, outer, scope)
         else:
             node = OneRow()
         # share one correlation cell between the FROM scope and the query's scope
@@ -945,8 +956,8 @@ class Planner:
         return ProjectSet(node, makers, post), post
 
     def _setop(self, q: exp.Expr, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
-        left = self.plan_query(q.this, scope.outer)
-        right = self.plan_query(q.expression, scope.outer)
+        left = self.plan_query(q.this, scope.outer, scope)
+        right = self.plan_query(q.expression, scope.outer, scope)
         if len(left.columns) != len(right.columns):
             kind = type(q).__name__.upper()
             raise SyntaxError_(f"each {kind} query must have the same number of columns")
