@@ -397,6 +397,8 @@ class Session:
     ) -> Result:
         """Run one statement. With ``stream`` a query's rows come as ``result.stream`` (the
         statement still running), else as the list ``result.rows``."""
+        if stmt.error is not None:  # a lexical error (split_statements' lenient mode)
+            raise stmt.error
         observer = self.database.observer
         if observer is None:
             return self._run_statement(stmt, params, param_types, stream)

@@ -73,7 +73,11 @@ def split_statements(sql: str, lenient: bool = False, standard: bool = True) -> 
         try:
             tokens = DIALECT.tokenize(piece.sql)
         except TokenError as exc:
-            raise SyntaxError_(f"syntax error: {exc}") from None
+            error = SyntaxError_(f"syntax error: {exc}")
+            if not lenient:
+                raise error from None
+            out.append(Statement(piece.text, piece.start, None, "", [], error))
+            continue
         if not tokens:
             continue
         for tok in tokens:
