@@ -32,7 +32,6 @@ from sql import settings as guc
 from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
 from sql.result import Result, Stream
 from sql.session import Prepared, Session
-from sql.statements import split_statements
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -732,7 +731,7 @@ class PgConnection:
         assert session is not None
 
         try:
-            stmts = split_statements(sql)
+            stmts = session.split(sql)
         except Db9Error as exc:
             self.send_error(exc)
             stmts = None
@@ -969,6 +968,12 @@ class PgConnection:
             cols = prepared.columns
             self.send(M.row_description(_fields(cols, [])) if cols else M.no_data())
             return
+        if msg.name not in st.portals and self.session is not None:
+            # A SQL cursor is a portal too (psycopg describes its named cursors so).
+            columns = self.session.cursors.columns(msg.name)
+            if columns is not None:
+                self.send(M.row_description(_fields(columns, [])) if columns else M.no_data())
+                return
         portal = self._portal(msg.name)
         key = (portal.statement, tuple(portal.formats))
         cached = st.row_descriptions.get(key)

@@ -145,6 +145,10 @@ class InvalidEscapeSequence(SqlError):
     sqlstate = "22025"
 
 
+class InvalidUseOfEscapeCharacter(SqlError):
+    sqlstate = "2200C"
+
+
 class CardinalityViolation(SqlError):
     sqlstate = "21000"
 
@@ -259,6 +263,10 @@ def from_python(exc: BaseException) -> SqlError | None:
 
 class InvalidCursorName(SqlError):
     sqlstate = "34000"
+
+
+class DuplicateCursor(SqlError):
+    sqlstate = "42P03"
 
 
 class InvalidSqlStatementName(SqlError):

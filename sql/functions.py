@@ -30,6 +30,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.like import similar_substring
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
@@ -347,8 +348,26 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     return Typed(run, rtype, False, name)
 
 
+def _similar_substring(s: Typed, pattern: Typed, escape: Typed) -> Typed:
+    """substring(text FROM pattern FOR escape), SUBSTRING(text SIMILAR pattern ESCAPE
+    escape): the SQL regular expression form (sql.like.similar_substring)."""
+    p, esc = coerce_to(pattern, T.TEXT), coerce_to(escape, T.TEXT)
+
+    def run(r: Any) -> Any:
+        v, pv, ev = s.fn(r), p.fn(r), esc.fn(r)
+        if v is None or pv is None or ev is None:
+            return None
+        return similar_substring(v, pv, ev or None)
+
+    return Typed(run, T.TEXT, name="substring")
+
+
 def _substring(c: ExprCompiler, e: exp.Substring) -> Typed:
     s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
+    if e.args.get("start") and e.args.get("length"):
+        pattern = c.compile(e.args["start"])
+        if pattern.type.name in ("text", "unknown", "character varying"):
+            return _similar_substring(s, pattern, c.compile(e.args["length"]))
     start = coerce_to(c.compile(e.args["start"]), T.INT4) if e.args.get("start") else None
     length = coerce_to(c.compile(e.args["length"]), T.INT4) if e.args.get("length") else None
 

@@ -26,6 +26,9 @@ class ScopeColumn:
     name: str
     type: SqlType
     hidden: bool = False  # not expanded by *
+    # Resolved only qualified (``a.x``) and not expanded by a bare *: a side's own copy of a
+    # column that JOIN USING merged, or a column an aliased join hides (table None: never).
+    qualified_only: bool = False
 
 
 @dataclass
@@ -43,7 +46,7 @@ class Scope:
         hits = [
             i
             for i, c in enumerate(self.columns)
-            if c.name == name and (table is None or c.table == table)
+            if c.name == name and (c.table == table if table is not None else not c.qualified_only)
         ]
         if len(hits) > 1:
             raise AmbiguousColumn(f'column reference "{name}" is ambiguous')

@@ -30,7 +30,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ddl, dml, memory, relations, stats
+from sql import commands, cursors, ddl, dml, lexer, memory, relations, stats
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -43,7 +43,6 @@ from sql.errors import (
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
-    InvalidCursorName,
     InvalidParameterValue,
     InvalidSavepoint,
     NoActiveSqlTransaction,
@@ -58,7 +57,7 @@ from sql.errors import (
 )
 from sql.executor.execute import iterate_plan
 from sql.plan.binder import Planner
-from sql.plan.explain import explain_plan
+from sql.plan.explain import analyzed, explain_options, explain_plan
 from sql.plan.nodes import Plan, is_point_read
 from sql.plan.rules.columns import prune_columns
 from sql.result import Result
@@ -312,6 +311,7 @@ class Session:
         self.point_reads: set[str] = set()
         # Queries whose rows are still being fetched (suspended portals), oldest first.
         self.streams: list[RowStream] = []
+        self.cursors = cursors.Cursors()
         # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
         self._plans_in_use: dict[int, int] = {}
 
@@ -380,11 +380,15 @@ class Session:
 
     # -- running statements --------------------------------------------------------------------
 
+    def split(self, sql: str) -> list[Statement]:
+        """``sql``'s statements, read under this session's standard_conforming_strings."""
+        return split_statements(sql, standard=self.settings["standard_conforming_strings"] != "off")
+
     def execute(self, sql: str, params: list[Any] | None = None) -> list[Result]:
         """Run every statement of ``sql``; stop at the first error (raised). Each result's
         rows are a list (drained before the next statement runs)."""
         results = []
-        for stmt in split_statements(sql):
+        for stmt in self.split(sql):
             results.append(self.run_statement(stmt, params or []))
         return results
 
@@ -397,6 +401,8 @@ class Session:
     ) -> Result:
         """Run one statement. With ``stream`` a query's rows come as ``result.stream`` (the
         statement still running), else as the list ``result.rows``."""
+        if stmt.error is not None:  # a lexical error (split_statements' lenient mode)
+            raise stmt.error
         observer = self.database.observer
         if observer is None:
             return self._run_statement(stmt, params, param_types, stream)
@@ -660,6 +666,7 @@ class Session:
 
     def _abort_txn(self) -> None:
         self._close_streams(block_only=True)
+        self.cursors.end_transaction(committed=self.txn is None)
         if self.txn is not None:
             self.txn.rollback()
         self.txn = None
@@ -689,7 +696,7 @@ class Session:
     # -- the extended protocol: prepare once, describe, execute many times ------------------
 
     def prepare(self, sql: str, param_oids: list[int] | None = None) -> Prepared:
-        stmts = split_statements(sql)
+        stmts = self.split(sql)
         if len(stmts) > 1:
             raise SyntaxError_("cannot insert multiple commands into a prepared statement")
         for oid in param_oids or []:
@@ -704,7 +711,12 @@ class Session:
             stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS
         ):
             return Prepared(stmt, [t or T.TEXT for t in declared], None)  # no rows, no params
-        if stmt.utility is not None:
+        if stmt.command == "FETCH":
+            return Prepared(stmt, [], cursors.fetch_columns(self, stmt))
+        described = stmt
+        if stmt.command == "DECLARE":  # its parameters are its query's
+            described = cursors.query_of(stmt)[0]
+        elif stmt.utility is not None:
             kind = stmt.utility[0]
             cols: list[tuple[str, SqlType]] | None = None
             if kind == "show":
@@ -720,12 +732,14 @@ class Session:
             return Prepared(stmt, [t or T.TEXT for t in declared], cols)
         if self.failed:
             raise InFailedTransaction(_ABORTED)
-        tree = self.parse(stmt)
+        tree = self.parse(described)
         own = self.txn is None
         if own:
             self.txn = self.client.begin()
         try:
             columns, types = self._describe(tree, declared)
+            if described is not stmt:
+                columns = None
         except Db9Error:
             if not own and self.in_block:
                 self.failed = True
@@ -907,6 +921,8 @@ class Session:
         self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
         self.executions += 1
+        if stmt.command in cursors.COMMANDS:
+            return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in commands.NAMED:
@@ -968,7 +984,9 @@ class Session:
                 # Unquoted identifiers fold to lower case, as PostgreSQL's lexer folds them;
                 # quoted ones keep their case. Done once, on the tree the cache keeps.
                 trees = [
-                    None if t is None else normalize_identifiers(t, dialect="postgres")
+                    None
+                    if t is None
+                    else normalize_identifiers(lexer.plain_literals(t), dialect="postgres")
                     for t in sqlglot.parse(stmt.text, read="postgres")
                 ]
             except ParseError as exc:
@@ -1095,12 +1113,6 @@ class Session:
             return self._explain(stmt)
         if kind in ("vacuum", "analyze", "analyse", "checkpoint"):
             return self._maintenance(stmt)
-        if kind in ("close", "fetch", "move"):
-            # db9 has no cursors (DECLARE is refused), so every name is unknown.
-
-            if lower[1:] == ["all"] and kind == "close":
-                return Result("CLOSE CURSOR ALL")
-            raise InvalidCursorName(f'cursor "{lower[-1].strip(chr(34))}" does not exist')
         if kind == "copy":
             spec = parse_copy(words, stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.
@@ -1392,28 +1404,34 @@ class Session:
 
     def _explain(self, stmt: Statement) -> Result:
         assert stmt.utility is not None
-        text = stmt.text.strip()[len("EXPLAIN") :].lstrip()
-        while text:
-            if text.startswith("("):
-                close = text.find(")")
-                options = text[1:close].upper().replace(",", " ").split()
-                if close < 0 or ("FORMAT" in options and "TEXT" not in options):
-                    raise FeatureNotSupported(
-                        "EXPLAIN (FORMAT ...) other than TEXT is not supported"
-                    )
-                text = text[close + 1 :].lstrip()
-                continue
-            word = text.split(None, 1)[0].upper()
-            if word not in ("ANALYZE", "ANALYSE", "VERBOSE"):
-                break
-            text = text[len(word) :].lstrip()
+        after = stmt.text.strip()[len("EXPLAIN") :]
+        opts, text = explain_options(after)
         inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
         tree = self.parse(inner)
-
-        if not isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except):
-            raise FeatureNotSupported("EXPLAIN supports queries only")
-        plan = Planner(self, self.catalog(), Context()).plan_query(tree)
-        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in explain_plan(plan)])
+        started = time.perf_counter()
+        if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+            kind = type(tree).__name__
+            target = tree.find(exp.Table)
+            lines = [f"{kind} on {target.name if target is not None else '?'}"]
+        elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+            lines = explain_plan(Planner(self, self.catalog(), Context()).plan_query(tree))
+        else:
+            raise FeatureNotSupported("EXPLAIN supports queries, INSERT, UPDATE and DELETE only")
+        if opts.get("analyze"):  # runs the statement, as PostgreSQL's does
+            planned = time.perf_counter()
+            result = self.run_tree(tree, [], [])
+            rows = len(result.rows or [])
+            if result.pending is not None:
+                try:
+                    rows = sum(1 for _ in result.pending)
+                finally:
+                    result.pending.close()
+            if result.columns is None:
+                rows = 0
+            done = time.perf_counter()
+            lines = analyzed(lines, opts, rows, (planned - started) * 1000,
+                             (done - planned) * 1000)  # fmt: skip
+        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
 
 
 def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:

@@ -8,11 +8,14 @@ sql.session (which imports them). ``sql.session.Session`` satisfies it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kv.client import Transaction
 from sql.catalog import Catalog, CatalogStore
 from sql.sequences import Sequences
+
+if TYPE_CHECKING:
+    from sql.cursors import Cursors
 
 
 class DatabaseApi(Protocol):
@@ -42,6 +45,7 @@ class SessionApi(Protocol):
     # Counts the statements the session has begun: what an uncorrelated subquery's result
     # is remembered for (one evaluation per execution of its statement, cached plans too).
     executions: int
+    cursors: Cursors  # the session's open SQL cursors (pg_cursors)
 
     @property
     def database(self) -> DatabaseApi: ...

@@ -1,6 +1,6 @@
-"""A query string as statements: split on top-level semicolons with sqlglot's tokenizer
-(quotes and $$ respected), each classified (a utility command db9 reads word by word, or SQL
-for sqlglot; its PostgreSQL command name), and the pieces of utility commands read here.
+"""A query string as statements: split where psql splits (sql.lexer), each classified (a
+utility command db9 reads word by word, or SQL for sqlglot; its PostgreSQL command name), and
+the pieces of utility commands read here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import commands
-from sql.errors import InvalidParameterValue, SyntaxError_
+from sql import commands, lexer
+from sql.errors import InvalidParameterValue, SqlError, SyntaxError_
 
 DIALECT = sqlglot.Dialect.get_or_raise("postgres")
 
@@ -25,6 +25,7 @@ class Statement:
     utility: tuple[str, list[str]] | None  # ("begin", words) etc., handled without sqlglot
     command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
     tokens: list[Any] = field(default_factory=list)
+    error: SqlError | None = None  # a lexical error (split_statements' lenient mode)
 
 
 _UTILITY_HEADS = {
@@ -56,26 +57,37 @@ _UTILITY_HEADS = {
 }
 
 
-def split_statements(sql: str) -> list[Statement]:
-    """Split on top-level semicolons with sqlglot's tokenizer (quotes and $$ respected)."""
-    try:
-        tokens = DIALECT.tokenize(sql)
-    except TokenError as exc:
-        raise SyntaxError_(f"syntax error: {exc}") from None
+def split_statements(sql: str, lenient: bool = False, standard: bool = True) -> list[Statement]:
+    """The statements of ``sql`` at psql's boundaries (sql.lexer), each as the text sqlglot
+    reads as PostgreSQL means it; token offsets are the statement's offset plus their offset
+    in that text. A lexical error in any statement rejects the whole string, as PostgreSQL
+    does, unless ``lenient`` (psql's view: each statement on its own, the error its own).
+    ``standard``: standard_conforming_strings is on."""
     out: list[Statement] = []
-    current: list[Any] = []
-    for tok in [*tokens, None]:
-        if tok is None or tok.token_type == TokenType.SEMICOLON:
-            if current:
-                start, end = current[0].start, current[-1].end + 1
-                words = [t.text for t in current]
-                head = words[0].upper()
-                utility = (head.lower(), words) if head in _UTILITY_HEADS else None
-                command = commands.command_name(words)
-                out.append(Statement(sql[start:end], start, utility, command, current))
-            current = []
-        else:
-            current.append(tok)
+    for piece in lexer.split(sql, standard):
+        if piece.error is not None:
+            if not lenient:
+                raise piece.error
+            out.append(Statement(piece.text, piece.start, None, "", [], piece.error))
+            continue
+        try:
+            tokens = DIALECT.tokenize(piece.sql)
+        except TokenError as exc:
+            error = SyntaxError_(f"syntax error: {exc}")
+            if not lenient:
+                raise error from None
+            out.append(Statement(piece.text, piece.start, None, "", [], error))
+            continue
+        if not tokens:
+            continue
+        for tok in tokens:
+            tok.start += piece.start
+            tok.end += piece.start
+        words = [t.text for t in tokens]
+        head = words[0].upper()
+        utility = (head.lower(), words) if head in _UTILITY_HEADS else None
+        command = commands.command_name(words)
+        out.append(Statement(piece.sql, piece.start, utility, command, tokens))
     return out
 
 

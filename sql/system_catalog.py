@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sql import cursors
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -488,6 +489,10 @@ PG_ROLES_COLS = [
 ]
 
 
+def pg_cursors_rows(c: Catalog, session: SessionApi) -> Rows:
+    return cursors.pg_cursors(session.cursors)
+
+
 def pg_settings(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for k, v in sorted(session.settings.items()):
@@ -722,6 +727,18 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_cursors"): (
+        [
+            ("name", TXT),
+            ("statement", TXT),
+            ("is_holdable", BOOL),
+            ("is_binary", BOOL),
+            ("is_scrollable", BOOL),
+            ("creation_time", T.TIMESTAMPTZ),
+        ],
+        pg_cursors_rows,
+        True,
+    ),
     ("pg_catalog", "pg_settings"): (
         [
             ("name", TXT),

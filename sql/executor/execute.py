@@ -71,6 +71,23 @@ def _project_set(node: N.ProjectSet, ex: Exec) -> Iterator[Row]:
             held.close()
 
 
+def _lateral_join(node: N.LateralJoin, ex: Exec) -> Iterator[Row]:
+    """Each left row with the rows its LATERAL right side gives for it (NULLs for none, in
+    a LEFT join)."""
+    pad = (None,) * len(node.plan.columns)
+    cond = node.cond.fn if node.cond is not None else None
+    for lrow in ex.rows(node.left):
+        interrupt.check()
+        hit = False
+        for rrow in run_plan(node.plan, lrow):
+            row = lrow + rrow
+            if cond is None or cond(row) is True:
+                hit = True
+                yield row
+        if not hit and node.kind == "left":
+            yield lrow + pad
+
+
 Runner = Callable[[Any, Exec], Iterator[Row]]
 
 
@@ -95,6 +112,7 @@ RUNNERS: dict[type[N.Node], Runner] = {
     N.OneRow: _one_row,
     N.NestedLoopJoin: joins.nested_loop_join,
     N.HashJoin: joins.hash_join,
+    N.LateralJoin: _lateral_join,
     N.Aggregate: _holding(aggregates.aggregate),
     N.Window: _holding(aggregates.window),
     N.Sort: sorts.sort,

@@ -10,6 +10,7 @@ built, which chooses the join method and the scan's access path.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import operator
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
 from sql.errors import (
+    AmbiguousColumn,
     DatatypeMismatch,
     FeatureNotSupported,
     GroupingError,
@@ -32,6 +34,7 @@ from sql.errors import (
 from sql.expr import Compiler, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
+from sql.lexer import USING_ALIAS
 from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
@@ -41,6 +44,7 @@ from sql.plan.nodes import (
     DistinctOn,
     Filter,
     Join,
+    LateralJoin,
     Limit,
     Materialized,
     Node,
@@ -70,6 +74,8 @@ from sql.session_api import SessionApi
 from sql.system_catalog import SYSTEM_RELATIONS, system_relation
 from sql.types import SqlType
 
+_ORDER_LIMIT = ("order", "limit", "offset")
+
 
 def table_scope(table: TableDef, alias: str | None) -> Scope:
     name = alias or table.name
@@ -77,6 +83,26 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     if not table.primary_key:
         cols.append(ScopeColumn(name, ROWID, T.INT8, hidden=True))
     return Scope(cols)
+
+
+def _coalesce(first: Callable[[Row], Any], second: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    def fn(row: Row) -> Any:
+        v = first(row)
+        return v if v is not None else second(row)
+
+    return fn
+
+
+def _is_join_tree(item: exp.Expr) -> bool:
+    """A parenthesised join (sqlglot: a Subquery around a Table or another such tree)."""
+    return isinstance(item, exp.Subquery) and (
+        isinstance(item.this, exp.Table) or bool(item.args.get("joins")) or _is_join_tree(item.this)
+    )
+
+
+def _visible(scope: Scope) -> list[ScopeColumn]:
+    """The columns a bare * expands to."""
+    return [c for c in scope.columns if not c.hidden and not c.qualified_only]
 
 
 def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
@@ -186,11 +212,21 @@ class Planner:
 
     # entry
 
-    def plan_query(self, q: exp.Expr, outer: Scope | None = None, arm: bool = False) -> Plan:
-        """``q`` planned. An ``arm`` of a set operation keeps its untyped literals' columns
-        of type unknown, for the set operation to resolve (``SELECT 1 UNION SELECT '2'``);
-        elsewhere they are text."""
+    def plan_query(
+        self,
+        q: exp.Expr,
+        outer: Scope | None = None,
+        share: Scope | None = None,
+        arm: bool = False,
+    ) -> Plan:
+        """``q``'s plan; with ``share``, its outer references read the outer row from (and
+        mark correlated) ``share``'s cell: the branches of a set operation and a
+        parenthesised query run as the query they are part of. An ``arm`` of a set
+        operation keeps its untyped literals' columns of type unknown, for the set operation
+        to resolve (``SELECT 1 UNION SELECT '2'``); elsewhere they are text."""
         scope = Scope([], outer=outer)
+        if share is not None:
+            scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
         with_ = q.args.get("with_") or q.args.get("with")
         pushed = False
         if with_ is not None:
@@ -202,8 +238,16 @@ class Planner:
             elif isinstance(q, exp.Union | exp.Intersect | exp.Except):
                 node, cols = self._setop(q, scope)
             elif isinstance(q, exp.Subquery):
-                inner = self.plan_query(q.this, outer, arm)
+                inner = self.plan_query(q.this, outer, scope, arm)
                 node, cols = inner.node, inner.columns
+            elif isinstance(q, exp.Values) and any(q.args.get(k) for k in _ORDER_LIMIT):
+                # VALUES ... ORDER BY / LIMIT: as SELECT * FROM (VALUES ...) "*VALUES*"
+                rows = exp.Values(expressions=q.expressions)
+                select = exp.select("*").from_(exp.alias_(rows, "*VALUES*", table=True))
+                for k in _ORDER_LIMIT:
+                    if q.args.get(k) is not None:
+                        select.set(k, q.args[k])
+                node, cols = self._select(select, scope)
             elif isinstance(q, exp.Values):
                 node = self._values(q, scope)
                 cols = node.scope.columns
@@ -266,7 +310,9 @@ class Planner:
 
     # FROM
 
-    def _from_item(self, item: exp.Expr, outer: Scope | None) -> Node:
+    def _from_item(self, item: exp.Expr, outer: Scope | None, share: Scope | None = None) -> Node:
+        """A FROM item; a derived table in it reads the outer row from ``share``'s cell (the
+        query it is part of: plan_query)."""
         alias = item.alias or None
         if isinstance(item, exp.Table):
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
@@ -290,8 +336,21 @@ class Planner:
             codec = RowCodec(self.db, table)
             lo = codec.prefix
             return TableScan(codec, table_scope(table, alias), lo, prefix_end(lo))
+        if isinstance(item, exp.Lateral):  # first in FROM: nothing to its left to read
+            inner = item.this
+            if isinstance(inner, exp.Subquery | exp.Query):
+                sub = (
+                    inner if isinstance(inner, exp.Subquery) else exp.Subquery(this=inner)
+                ).copy()
+                if item.args.get("alias") is not None:
+                    sub.set("alias", item.args["alias"].copy())
+                return self._from_item(sub, outer)
+            return self._function_scan(inner, alias, outer)
+        if _is_join_tree(item):
+            assert isinstance(item, exp.Subquery)
+            return self._join_as_table(item, outer)
         if isinstance(item, exp.Subquery):
-            plan = self.plan_query(item.this, outer)
+            plan = self.plan_query(item.this, outer, share)
             cols = plan.columns
             names = (
                 [c.name for c in item.args["alias"].columns]
@@ -309,6 +368,33 @@ class Planner:
             return self._values(item, Scope([], outer=outer), alias)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
+    def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
+        """A parenthesised join used as a FROM item. With an alias its visible columns are
+        the alias's (renamed by its column list) and the tables inside are hidden."""
+        inner = item.this
+        node = self._from_item(inner, outer)
+        for join in inner.args.get("joins") or []:
+            node = self._join(node, join, outer)
+        for join in item.args.get("joins") or []:
+            node = self._join(node, join, outer)
+        alias = item.args.get("alias")
+        if alias is None or not alias.name:
+            return node
+        names = [c.name for c in alias.columns or []]
+        cols, k = [], 0
+        for c in node.scope.columns:
+            if c.hidden or c.qualified_only:
+                cols.append(dataclasses.replace(c, table=None, qualified_only=True))
+                continue
+            cols.append(ScopeColumn(alias.name, names[k] if k < len(names) else c.name, c.type))
+            k += 1
+        if len(names) > k:
+            raise InvalidColumnReference(
+                f'table "{alias.name}" has {k} columns available but {len(names)} columns specified'
+            )
+        keep: list[Callable[[Row], Any]] = [operator.itemgetter(i) for i in range(len(cols))]
+        return Project(node, keep, Scope(cols))
+
     def _system_scan(self, name: str, schema: str | None, alias: str | None) -> Node:
         cols, source = system_relation(self.session, name, schema)
         label = alias or name
@@ -322,10 +408,20 @@ class Planner:
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
-    def _function_scan(self, fn: exp.Expr, alias: str | None, outer: Scope | None) -> Node:
+    def _function_scan(
+        self,
+        fn: exp.Expr,
+        alias: str | None,
+        outer: Scope | None,
+        cell: list[Any] | None = None,
+    ) -> Node:
+        """A function in FROM; its arguments read the outer row from ``cell`` (LATERAL)."""
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
-            comp = self.compiler(Scope([], outer=outer))
+            args_scope = Scope([], outer=outer)
+            if cell is not None:
+                args_scope.outer_cell = cell
+            comp = self.compiler(args_scope)
             if isinstance(fn, exp.Anonymous):
                 raw = list(fn.expressions)
             else:
@@ -364,28 +460,129 @@ class Planner:
         ]
         return ValuesScan(Scope(cols), rows)
 
-    def _join(self, left: Node, join: exp.Join, outer: Scope | None) -> Node:
-        right = self._from_item(join.this, outer)
+    def _join(
+        self, left: Node, join: exp.Join, outer: Scope | None, share: Scope | None = None
+    ) -> Node:
         side = (join.side or "").lower()
         kind = side if side in ("left", "right", "full") else "inner"
         if (join.kind or "").upper() == "CROSS":
             kind = "cross"
+        item = join.this
+        if (
+            isinstance(item, exp.Table)
+            and isinstance(item.this, exp.Func)
+            and item.this.find(exp.Column) is not None
+        ):  # a function in FROM reads the items to its left: LATERAL without the word
+            lateral = exp.Lateral(this=item.this.copy(), alias=item.args.get("alias"))
+            join = join.copy()
+            join.set("this", lateral)
+        if isinstance(join.this, exp.Lateral):
+            return self._lateral(left, join, kind, outer)
+        right = self._from_item(join.this, outer, share)
+        on = join.args.get("on")
+        names = [i.name for i in join.args.get("using") or []]
+        using_alias = None
+        if names and names[-1].startswith(USING_ALIAS):  # USING (...) AS j (sql.lexer)
+            using_alias = names.pop()[len(USING_ALIAS) :].lower()
+        if (join.method or "").upper() == "NATURAL":
+            theirs = {c.name for c in _visible(right.scope)}
+            names = [c.name for c in _visible(left.scope) if c.name in theirs]
+            kind = "cross" if not names and kind == "inner" else kind
+        if not names:
+            scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
+            return optimize(Join(left, right, kind, on, scope), self)
+        # USING: each side's column of a name is labelled so the condition names it alone.
+        sides = []
+        for node, label in ((left, "?left"), (right, "?right")):
+            cols = list(node.scope.columns)
+            at = []
+            for col in names:
+                hits = [i for i, c in enumerate(cols) if c.name == col and not c.qualified_only]
+                if not hits:
+                    side = "left" if label == "?left" else "right"
+                    raise UndefinedColumn(
+                        f'column "{col}" specified in USING clause does not exist in {side} table'
+                    )
+                if len(hits) > 1:
+                    raise AmbiguousColumn(
+                        f'common column name "{col}" appears more than once in '
+                        f"{'left' if label == '?left' else 'right'} table"
+                    )
+                at.append(hits[0])
+            sides.append(at)
+        lcols, rcols = left.scope.columns, right.scope.columns
+        labelled = [ScopeColumn(f"?l{i}", c.name, c.type) if i in sides[0] else c
+                    for i, c in enumerate(lcols)]  # fmt: skip
+        labelled += [ScopeColumn(f"?r{i}", c.name, c.type) if i in sides[1] else c
+                     for i, c in enumerate(rcols)]  # fmt: skip
+        on = and_all([exp.EQ(this=exp.column(n, f"?l{li}"), expression=exp.column(n, f"?r{ri}"))
+                      for n, li, ri in zip(names, sides[0], sides[1], strict=True)])  # fmt: skip
+        joined = optimize(Join(left, right, kind, on, Scope(labelled, outer=outer)), self)
+        return self._merge_using(joined, lcols + rcols, names, sides, len(lcols), kind,
+                                 using_alias)  # fmt: skip
+
+    def _lateral(self, left: Node, join: exp.Join, kind: str, outer: Scope | None) -> Node:
+        """``left JOIN LATERAL item``: the item planned with the left row as its outer row
+        (sql.plan.nodes.LateralJoin)."""
+        if kind in ("right", "full"):
+            raise InvalidColumnReference(
+                "The combining JOIN type must be INNER or LEFT for a LATERAL reference."
+            )
+        lateral = join.this
+        left_scope = Scope(list(left.scope.columns), outer=outer)
+        item = lateral.this
+        alias = lateral.args.get("alias")
+        if isinstance(item, exp.Subquery | exp.Query):
+            sub = item if isinstance(item, exp.Subquery) else exp.Subquery(this=item)
+            sub = sub.copy()
+            if alias is not None:
+                sub.set("alias", alias.copy())
+            right = self._from_item(sub, left_scope)
+            assert isinstance(right, SubqueryScan)
+            plan = Plan(right, right.scope.columns, right.plan.scope)
+        else:
+            cell: list[Any] = [None]
+            right = self._function_scan(item, alias.name if alias else None, left_scope, cell)
+            plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
+        plan.run_txn = self.session.current_txn
         scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
         on = join.args.get("on")
-        using = join.args.get("using")
-        if using:
-            parts: list[exp.Expr] = []
-            for ident in using:
-                col = ident.name
-                lt = next((c.table for c in left.scope.columns if c.name == col), None)
-                rt = next((c.table for c in right.scope.columns if c.name == col), None)
-                if lt is None or rt is None:
-                    raise UndefinedColumn(
-                        f'column "{col}" specified in USING clause does not exist'
-                    )
-                parts.append(exp.EQ(this=exp.column(col, lt), expression=exp.column(col, rt)))
-            on = and_all(parts)
-        return optimize(Join(left, right, kind, on, scope), self)
+        cond = self.compiler(scope)._bool(on) if on is not None else None
+        return LateralJoin(left, plan, "left" if kind == "left" else "inner", cond, scope)
+
+    def _merge_using(
+        self,
+        joined: Node,
+        original: list[ScopeColumn],
+        names: list[str],
+        sides: list[list[int]],
+        width: int,
+        kind: str,
+        alias: str | None,
+    ) -> Node:
+        """A USING join's rows as PostgreSQL shows them: one column per USING name first
+        (the left value, the right one for RIGHT JOIN, COALESCE of both for FULL JOIN, in
+        the two sides' common type), then every column of both sides; a side's own column
+        of a USING name resolves only qualified (``a.x``)."""
+        cols = joined.scope.columns
+        fns: list[Callable[[Row], Any]] = []
+        merged = []
+        table = alias
+        for name, li, ri in zip(names, sides[0], sides[1], strict=True):
+            lt, rt = cols[li].type, cols[width + ri].type
+            t = unify([lt, rt])
+            lf = coerce_to(Typed(operator.itemgetter(li), lt), t).fn
+            rf = coerce_to(Typed(operator.itemgetter(width + ri), rt), t).fn
+            if kind == "full":
+                fns.append(_coalesce(lf, rf))
+            else:
+                fns.append(rf if kind == "right" else lf)
+            merged.append(ScopeColumn(table, name, t))
+        using_at = set(sides[0]) | {width + i for i in sides[1]}
+        rest = [dataclasses.replace(c, qualified_only=True) if i in using_at else c
+                for i, c in enumerate(original)]  # fmt: skip
+        fns += [operator.itemgetter(i) for i in range(len(cols))]
+        return Project(joined, fns, Scope(merged + rest))
 
     # SELECT
 
@@ -406,9 +603,9 @@ class Planner:
         outer = scope.outer
         from_ = q.args.get("from_") or q.args.get("from")
         if from_ is not None:
-            node = self._from_item(from_.this, outer)
+            node = self._from_item(from_.this, outer, scope)
             for join in q.args.get("joins") or []:
-                node = self._join(node, join, outer)
+                node = self._join(node, join, outer, scope)
         else:
             node = OneRow()
         # share one correlation cell between the FROM scope and the query's scope
@@ -518,8 +715,7 @@ class Planner:
                     raise SyntaxError_("SELECT * with no tables specified is not valid")
                 out += [
                     exp.column(c.name, c.table) if c.table else exp.column(c.name)
-                    for c in scope.columns
-                    if not c.hidden
+                    for c in _visible(scope)
                 ]
             elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
                 table = e.table
@@ -767,8 +963,8 @@ class Planner:
         return ProjectSet(node, makers, post), post
 
     def _setop(self, q: exp.Expr, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
-        left = self.plan_query(q.this, scope.outer, arm=True)
-        right = self.plan_query(q.expression, scope.outer, arm=True)
+        left = self.plan_query(q.this, scope.outer, scope, arm=True)
+        right = self.plan_query(q.expression, scope.outer, scope, arm=True)
         if len(left.columns) != len(right.columns):
             kind = type(q).__name__.upper()
             raise SyntaxError_(f"each {kind} query must have the same number of columns")

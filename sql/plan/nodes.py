@@ -243,6 +243,21 @@ class NestedLoopJoin(Node):
 
 
 @dataclass
+class LateralJoin(Node):
+    """A join whose right side reads the left row (LATERAL): ``plan`` runs once per left
+    row, that row as its outer row; INNER (or CROSS) and LEFT only."""
+
+    left: Node
+    plan: Plan
+    kind: str  # inner, left, cross
+    cond: Typed | None
+    scope: Scope
+
+    def children(self) -> list[Node]:
+        return [self.left, self.plan.node]
+
+
+@dataclass
 class HashJoin(Node):
     """An equi-join: the right side (the left with ``build_left``) is built into a hash
     table on its keys, the other side streams past it."""
