@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import relations
+from sql import relations, table_alter
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -133,6 +133,15 @@ def _schema_of(session: SessionApi, t: exp.Table) -> str:
     raise InvalidSchemaName("no schema has been selected to create in")
 
 
+def type_fields(t: T.SqlType) -> tuple[str, list[int], bool]:
+    """A ``ColumnDef``'s type_name, modifiers and array flag for the type ``t``."""
+    if t.element is not None:
+        return t.element.name, [], True
+    if t.name == "numeric" and t.precision is not None:
+        return t.name, [t.precision, t.scale or 0], False
+    return t.name, [m for m in (t.length, t.precision, t.scale) if m is not None], False
+
+
 def _column_def(
     session: SessionApi, table: TableDef, cd: exp.ColumnDef, attnum: int, seqs: list[TableDef]
 ) -> ColumnDef:
@@ -143,18 +152,11 @@ def _column_def(
     serial = next(
         (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
     )
-    t = datatype_to_sql(kind)
-    col = ColumnDef(
-        cd.name,
-        t.element.name if t.element else t.name,
-        attnum,
-        [m for m in (t.length, t.precision, t.scale) if m is not None] if t.element is None else [],
-        array=t.element is not None,
-    )
-    if t.name == "numeric" and t.precision is not None:
-        col.modifiers = [t.precision, t.scale or 0]
+    name, modifiers, array = type_fields(datatype_to_sql(kind))
+    col = ColumnDef(cd.name, name, attnum, modifiers, array=array)
     for c in cd.constraints:
         k = c.kind
+        named = c.name or None  # CONSTRAINT name before the column constraint
         if isinstance(k, exp.NotNullColumnConstraint):
             col.not_null = not k.args.get("allow_null")
         elif isinstance(k, exp.DefaultColumnConstraint):
@@ -166,12 +168,16 @@ def _column_def(
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             table.primary_key = [cd.name]
             col.not_null = True
+            if named:
+                table.constraints.append(ConstraintDef(named, "p", [cd.name]))
         elif isinstance(k, exp.UniqueColumnConstraint):
-            table.constraints.append(ConstraintDef(f"{table.name}_{cd.name}_key", "u", [cd.name]))
+            table.constraints.append(
+                ConstraintDef(named or f"{table.name}_{cd.name}_key", "u", [cd.name])
+            )
         elif isinstance(k, exp.CheckColumnConstraint):
             table.constraints.append(
                 ConstraintDef(
-                    f"{table.name}_{cd.name}_check",
+                    named or f"{table.name}_{cd.name}_check",
                     "c",
                     [cd.name],
                     check=k.this.sql(dialect="postgres"),
@@ -179,7 +185,7 @@ def _column_def(
             )
         elif isinstance(k, exp.Reference):
             table.constraints.append(
-                _fk(session, table, [cd.name], k, f"{table.name}_{cd.name}_fkey")
+                _fk(session, table, [cd.name], k, named or f"{table.name}_{cd.name}_fkey")
             )
     if serial:
         seq = TableDef(
@@ -425,13 +431,13 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         unique=bool(tree.args.get("unique")),
         descending=desc if any(desc) else [],
     )
-    _backfill(session, table, index)
+    backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
     return Result("CREATE INDEX")
 
 
-def _backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
+def backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
     """Write ``index``'s entry of every row, a batch at a time. A new index's id was never
     used in this table (``TableDef.index_seq``), so the only entries under it are the ones
     written here (or deleted by this transaction, as a rekey does): a unique index's
@@ -460,7 +466,7 @@ def _backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
 _BATCH = 1000  # entries or rows a DDL rewrite buffers per call
 
 
-def _delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
+def delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
     txn = session.current_txn()
     for key, _ in list(txn.iter_scan(lo, hi)):
         txn.delete(key)
@@ -468,10 +474,10 @@ def _delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
 
 def _delete_data(session: SessionApi, table: TableDef) -> None:
     lo = table_prefix(session.db, table.id)
-    _delete_range(session, lo, prefix_end(lo))
+    delete_range(session, lo, prefix_end(lo))
     for index in table.indexes:
         ilo = index_prefix(session.db, table.id, index.id)
-        _delete_range(session, ilo, prefix_end(ilo))
+        delete_range(session, ilo, prefix_end(ilo))
 
 
 # -- statements routed by their command name (see sql.commands), read from their tokens ------
@@ -624,9 +630,71 @@ def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | 
             f'ALTER action {action} cannot be performed on relation "{rel.name}"',
             detail=f"This operation is not supported for {rel.plural}.",
         )
+    if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
+        _check_role(session, tokens[i + 2])
+        return Result(f"ALTER {kind}")
+    if kind == "TABLE" and relations.words_at(tokens, i, "RENAME", "CONSTRAINT"):
+        if len(tokens) != i + 5 or not relations.words_at(tokens, i + 3, "TO"):
+            raise SyntaxError_(
+                f'syntax error at or near "{tokens[min(i + 3, len(tokens) - 1)].text}"'
+            )
+        old, new = relations.ident(tokens[i + 2]), relations.ident(tokens[i + 4])
+        table_alter.rename_constraint(rel.table, old, new, catalog)
+        session.database.catalogs.put_table(session.current_txn(), rel.table, catalog, new=False)
+        return Result("ALTER TABLE")
+    if kind == "SEQUENCE" and relations.words_at(tokens, i, "OWNED", "BY"):
+        _owned_by(session, catalog, rel.table, tokens[i + 2 :])
+        return Result("ALTER SEQUENCE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _check_role(session: SessionApi, tok: Any) -> None:
+    """A role named in OWNER TO: db9's one role is the session user."""
+    word = str(tok.text).upper()
+    if word not in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (
+        relations.ident(tok) != session.user
+    ):
+        raise UndefinedObject(f'role "{relations.ident(tok)}" does not exist')
+
+
+def _owned_by(session: SessionApi, catalog: Catalog, seq: TableDef, tokens: list[Any]) -> None:
+    """ALTER SEQUENCE ... OWNED BY table.column | NONE: the column's table then drops the
+    sequence with it (``ColumnDef.sequence``)."""
+    store, txn = session.database.catalogs, session.current_txn()
+    owner: tuple[TableDef, ColumnDef] | None = None
+    if not (len(tokens) == 1 and str(tokens[0].text).upper() == "NONE"):
+        names, end = relations.read_names(tokens, 0)
+        if len(names) != 1 or end != len(tokens) or names[0].schema is None:
+            raise SyntaxError_(
+                "invalid OWNED BY option", hint="Specify OWNED BY table.column or OWNED BY NONE."
+            )
+        column = names[0].name
+        rel = relations.lookup(
+            catalog, relations.Name(None, names[0].schema), session.search_path()
+        )
+        if rel is None:
+            raise UndefinedTable(f'relation "{names[0].schema}" does not exist')
+        if rel.kind != "TABLE":
+            raise WrongObjectType(f'sequence cannot be owned by relation "{rel.name}"')
+        if rel.table.schema != seq.schema:
+            raise FeatureNotSupported(
+                "a sequence owned by a table in another schema is not supported"
+            )
+        owner = (rel.table, rel.table.column(column))
+    for other in catalog.all_tables():
+        for col in other.columns:
+            if (
+                col.sequence == seq.name
+                and other.schema == seq.schema
+                and (owner is None or col is not owner[1])
+            ):
+                col.sequence = None
+                store.put_table(txn, other, catalog, new=False)
+    if owner is not None:
+        owner[1].sequence = seq.name
+        store.put_table(txn, owner[0], catalog, new=False)
 
 
 def _rename_relation(
@@ -910,8 +978,12 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     _rekey(session, old_def, table)
                 for index in table.indexes[before:]:
                     if not index.primary:
-                        _backfill(session, table, index)
-                _validate_new_constraints(session, table, ctx)
+                        backfill(session, table, index)
+                validate_constraints(session, table, ctx)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
+            "CONSTRAINT"
+        ):
+            table_alter.drop_constraint(session, table, action, catalog)
         elif isinstance(action, exp.AlterColumn):
             col = table.column(action.this.name)
             if (
@@ -926,7 +998,9 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 col.not_null = False
             elif "SET NOT NULL" in action.sql(dialect="postgres").upper():
                 col.not_null = True
-                _validate_new_constraints(session, table, ctx)
+                validate_constraints(session, table, ctx)
+            elif action.args.get("dtype") is not None:
+                table_alter.alter_column_type(session, table, action, ctx)
             else:
                 raise FeatureNotSupported(
                     f"ALTER COLUMN {action.sql(dialect='postgres')} is not supported"
@@ -983,10 +1057,10 @@ def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
         )
     for index in old.indexes:
         ilo = index_prefix(session.db, old.id, index.id)
-        _delete_range(session, ilo, prefix_end(ilo))
+        delete_range(session, ilo, prefix_end(ilo))
     for index in new.indexes:
         if not index.primary:
-            _backfill(session, new, index)
+            backfill(session, new, index)
 
 
 def _rewrite_with_new_column(
@@ -1018,7 +1092,7 @@ def _rewrite_with_new_column(
     _ = Compiler
 
 
-def _validate_new_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
+def validate_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
     writer = TableWriter(session, table, ctx)
     lo = writer.codec.prefix
     for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):

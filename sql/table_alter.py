@@ -1,0 +1,174 @@
+"""ALTER TABLE actions that rewrite or rename what a table holds: ALTER COLUMN ... TYPE,
+DROP CONSTRAINT, RENAME CONSTRAINT, and the ownership forms (db9 has one role, so OWNER TO
+that role and ALTER SEQUENCE ... OWNED BY change nothing but are checked as PostgreSQL does).
+
+ALTER COLUMN ... TYPE computes every new row before writing any, so a bad value fails the
+statement with nothing changed; then rows are rewritten under the new definition and every
+index is rebuilt from them (uniqueness checked as CREATE UNIQUE INDEX does).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlglot import exp
+
+from kv import dropped
+from sql import ddl, relations
+from sql.casts import coerce_to
+from sql.catalog import TableDef
+from sql.errors import (
+    DatatypeMismatch,
+    DependentObjectsStillExist,
+    DuplicateObject,
+    DuplicateTable,
+    FeatureNotSupported,
+    UndefinedObject,
+    UniqueViolation,
+)
+from sql.expr import Compiler, datatype_to_sql
+from sql.layout import index_prefix, prefix_end
+from sql.plan.binder import table_scope
+from sql.rows import RowCodec
+from sql.scope import Context
+from sql.session_api import SessionApi
+from sql.types import SqlType
+
+_STRINGS = ("text", "character varying", "character", "name")
+_NUMBERS = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
+_DATETIMES = ("date", "timestamp without time zone", "timestamp with time zone")
+
+
+def _assignable(src: SqlType, dst: SqlType) -> bool:
+    """Whether PostgreSQL has an implicit or assignment cast from ``src`` to ``dst`` (what
+    ALTER COLUMN TYPE without USING needs)."""
+    if src.element is not None or dst.element is not None:
+        return (
+            src.element is not None
+            and dst.element is not None
+            and _assignable(src.element, dst.element)
+        )
+    s, d = src.name, dst.name
+    return (
+        s == d
+        or d in _STRINGS
+        or (s in _NUMBERS and d in _NUMBERS)
+        or (s in _DATETIMES and d in _DATETIMES)
+    )
+
+
+def alter_column_type(
+    session: SessionApi, table: TableDef, action: exp.AlterColumn, ctx: Context
+) -> None:
+    """Change a column's type, rewriting its rows through ``USING`` (or the column itself)
+    assigned to the new type; ``table`` is changed in place for the caller to store."""
+    col = table.column(action.this.name)
+    new_type = datatype_to_sql(action.args["dtype"])
+    using = action.args.get("using")
+    if not using and not _assignable(col.type, new_type):
+        shown = new_type.display()
+        raise DatatypeMismatch(
+            f'column "{col.name}" cannot be cast automatically to type {shown}',
+            hint=f'You might need to specify "USING {col.name}::{shown}".',
+        )
+    source = using or exp.column(col.name)
+    compiled = coerce_to(Compiler(table_scope(table, None), ctx).compile(source), new_type)
+    pos = [c.name for c in table.live_columns].index(col.name)
+    new = copy.deepcopy(table)
+    name, modifiers, array = ddl.type_fields(new_type)
+    target = new.column(col.name)
+    target.type_name, target.modifiers, target.array = name, modifiers, array
+    old_codec, new_codec = RowCodec(session.db, table), RowCodec(session.db, new)
+    txn = session.current_txn()
+    rows: list[tuple[bytes, tuple[Any, ...]]] = []
+    lo = old_codec.prefix
+    for key, raw in txn.iter_scan(lo, prefix_end(lo)):
+        row = old_codec.decode_value(raw)
+        rows.append((key, (*row[:pos], compiled.fn(row), *row[pos + 1 :])))
+    pk = next((i for i in table.indexes if i.primary), None)
+    if pk is not None and col.name in pk.columns:
+        keys = [new_codec.key(r) for _, r in rows]
+        if len(set(keys)) != len(keys):
+            raise UniqueViolation(
+                f'could not create unique index "{pk.name}"', detail="Key is duplicated."
+            )
+    else:
+        keys = [k for k, _ in rows]
+    for key, _ in rows:
+        txn.delete(key)
+    for index in table.indexes:
+        ilo = index_prefix(session.db, table.id, index.id)
+        ddl.delete_range(session, ilo, prefix_end(ilo))
+    txn.put_many([(k, new_codec.encode_value(r)) for k, (_, r) in zip(keys, rows, strict=True)])
+    for index in new.indexes:
+        if not index.primary:
+            ddl.backfill(session, new, index)
+    ddl.validate_constraints(session, new, ctx)
+    col.type_name, col.modifiers, col.array = name, modifiers, array
+
+
+def drop_constraint(session: SessionApi, table: TableDef, action: exp.Drop, catalog: Any) -> None:
+    """Drop a named constraint (and the index enforcing a UNIQUE one); a primary key or
+    unique constraint that another table's foreign key references needs CASCADE, which
+    drops those foreign keys too."""
+    store, txn = session.database.catalogs, session.current_txn()
+    for target in action.args.get("tables") or action.expressions:
+        con = next((c for c in table.constraints if c.name == target.name), None)
+        if con is None:
+            message = f'constraint "{target.name}" of relation "{table.name}" does not exist'
+            if action.args.get("exists"):
+                session.notices.append(message + ", skipping")
+                continue
+            raise UndefinedObject(message)
+        qualified = f"{table.schema}.{table.name}"
+        dependents = [
+            (other, fk)
+            for other in catalog.all_tables()
+            for fk in other.constraints
+            if con.kind in ("p", "u") and fk.kind == "f" and fk.ref_table == qualified
+            and sorted(fk.ref_columns or table.primary_key) == sorted(con.columns
+                                                                      or table.primary_key)
+        ]  # fmt: skip
+        if dependents and not action.args.get("cascade"):
+            other, fk = dependents[0]
+            raise DependentObjectsStillExist(
+                f"cannot drop constraint {con.name} on table {table.name} because other "
+                "objects depend on it",
+                detail=f"constraint {fk.name} on table {other.name} depends on index "
+                f"{con.index or con.name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.",
+            )
+        for other, fk in dependents:
+            holder = table if other.id == table.id else other
+            holder.constraints = [
+                c for c in holder.constraints if c is not fk and c.name != fk.name
+            ]
+            if holder is not table:
+                store.put_table(txn, holder, catalog, new=False)
+        if con.kind == "p":
+            # The primary key is the row's storage key: db9 cannot fall back to row ids.
+            raise FeatureNotSupported("dropping a primary key constraint is not supported")
+        table.constraints = [c for c in table.constraints if c is not con]
+        index = table.index(con.index) if con.index else None
+        if index is not None:
+            dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
+            table.indexes = [i for i in table.indexes if i is not index]
+
+
+def rename_constraint(table: TableDef, old: str, new: str, catalog: Any) -> None:
+    """Rename a constraint (and the index of a PRIMARY KEY or UNIQUE one, as PostgreSQL
+    does); the caller stores ``table``."""
+    con = next((c for c in table.constraints if c.name == old), None)
+    if con is None:
+        raise UndefinedObject(f'constraint "{old}" for table "{table.name}" does not exist')
+    if any(c.name == new for c in table.constraints):
+        raise DuplicateObject(f'constraint "{new}" for relation "{table.name}" already exists')
+    if con.index is not None:
+        if relations.lookup(catalog, relations.Name(table.schema, new), []) is not None:
+            raise DuplicateTable(f'relation "{new}" already exists')
+        index = table.index(con.index)
+        if index is not None:
+            index.name = new
+        con.index = new
+    con.name = new
