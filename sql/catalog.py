@@ -64,6 +64,9 @@ class IndexDef:
     primary: bool = False
     descending: list[bool] = field(default_factory=list)
     oid: int = 0  # pg_class oid, unique in the database
+    opclasses: list[str] = field(default_factory=list)  # per column, "" for the default
+    include: list[str] = field(default_factory=list)  # INCLUDE columns: shown, not keyed
+    method: str = "btree"  # as CREATE INDEX named it ("hash" is kept as a btree)
 
 
 @dataclass(slots=True)

@@ -45,6 +45,7 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql
+from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
 from sql.plan.binder import Planner
 from sql.result import Result
@@ -402,22 +403,35 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
-    if using is not None and str(using.name).lower() != "btree":
+    method = str(using.name).lower() if using is not None else "btree"
+    if method not in ("btree", "hash"):
         raise FeatureNotSupported(f'access method "{using.name}" is not supported')
     if params.args.get("where") is not None:
         raise FeatureNotSupported("partial indexes are not supported")
-    for unsupported in ("include", "with_storage", "partition_by"):
+    for unsupported in ("with_storage", "partition_by"):
         if params.args.get(unsupported):
             raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
-    cols, desc = [], []
+    cols, desc, opclasses = [], [], []
     for o in idx.args["params"].args.get("columns") or []:
         e = o.this if isinstance(o, exp.Ordered) else o
+        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
+        e = e.this if isinstance(e, exp.Opclass) else e
         if not isinstance(e, exp.Column):
             raise FeatureNotSupported("expression indexes are not supported")
-        table.column(e.name)
+        column = table.column(e.name)
         cols.append(e.name)
         desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
-    name = idx.name or f"{table.name}_{'_'.join(cols)}_idx"
+        opclasses.append(check_opclass(opclass, column.type) if opclass else "")
+    if method == "hash":
+        # A hash index answers equality only: db9 keeps it as a btree, which does too.
+        if tree.args.get("unique"):
+            raise FeatureNotSupported('access method "hash" does not support unique indexes')
+        if len(cols) > 1:
+            raise FeatureNotSupported('access method "hash" does not support multicolumn indexes')
+    include = [i.name for i in params.args.get("include") or []]
+    for c in include:
+        table.column(c)
+    name = idx.name or f"{table.name}_{'_'.join([*cols, *include])}_idx"
     catalog = _catalog(session)
     if relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
         if tree.args.get("exists"):
@@ -430,6 +444,9 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         cols,
         unique=bool(tree.args.get("unique")),
         descending=desc if any(desc) else [],
+        opclasses=opclasses if any(opclasses) else [],
+        include=include,
+        method=method,
     )
     backfill(session, table, index)
     table.indexes.append(index)
@@ -946,9 +963,10 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                         "objects depend on it"
                     )
                 table.column(c.name).dropped = True
-                for index in [i for i in table.indexes if c.name in i.columns]:
+                gone = [i for i in table.indexes if c.name in (*i.columns, *i.include)]
+                for index in gone:
                     dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
-                table.indexes = [i for i in table.indexes if c.name not in i.columns]
+                table.indexes = [i for i in table.indexes if i not in gone]
                 table.constraints = [k for k in table.constraints if c.name not in k.columns]
         elif isinstance(action, exp.RenameColumn):
             col = table.column(action.this.name)
@@ -957,6 +975,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 raise DuplicateColumn(f'column "{new}" of relation "{table.name}" already exists')
             for index in table.indexes:
                 index.columns = [new if c == col.name else c for c in index.columns]
+                index.include = [new if c == col.name else c for c in index.include]
             for con in table.constraints:
                 con.columns = [new if c == col.name else c for c in con.columns]
             table.primary_key = [new if c == col.name else c for c in table.primary_key]

@@ -49,11 +49,17 @@ def _tables(catalog: Catalog) -> list[TableDef]:
 
 def index_def(table: TableDef, index: Any) -> str:
     cols = ", ".join(
-        c + (" DESC" if index.descending and index.descending[i] else "")
+        c
+        + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
+        + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
     )
     unique = "UNIQUE " if index.unique else ""
-    return f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} USING btree ({cols})"
+    include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    return (
+        f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
+        f"USING {index.method} ({cols}){include}"
+    )
 
 
 def constraint_def(con: Any, pretty: bool = False) -> str:
@@ -353,7 +359,7 @@ def pg_index(c: Catalog) -> Rows:
                     PG_INDEX_COLS,
                     indexrelid=i.oid,
                     indrelid=t.id,
-                    indnatts=len(i.columns),
+                    indnatts=len(i.columns) + len(i.include),
                     indnkeyatts=len(i.columns),
                     indisunique=i.unique,
                     indisprimary=i.primary,
