@@ -67,6 +67,15 @@ class IndexDef:
     opclasses: list[str] = field(default_factory=list)  # per column, "" for the default
     include: list[str] = field(default_factory=list)  # INCLUDE columns: shown, not keyed
     method: str = "btree"  # as CREATE INDEX named it ("hash" is kept as a btree)
+    # Expression keys: per position the SQL of the key ("" for the plain column named in
+    # ``columns``, which holds "" at an expression's position); empty when all are plain.
+    exprs: list[str] = field(default_factory=list)
+    predicate: str | None = None  # a partial index's WHERE, as SQL
+
+    @property
+    def computed(self) -> bool:
+        """Keys or membership computed by expressions: kept and enforced, never scanned."""
+        return bool(self.exprs) or self.predicate is not None
 
 
 @dataclass(slots=True)

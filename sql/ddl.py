@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import relations, table_alter
+from sql import index_exprs, relations, table_alter
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -47,7 +47,7 @@ from sql.errors import (
 from sql.expr import Compiler, datatype_to_sql
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
-from sql.plan.binder import Planner
+from sql.plan.binder import Planner, table_scope
 from sql.result import Result
 from sql.rows import RowCodec
 from sql.scope import Context, Scope
@@ -406,22 +406,33 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     method = str(using.name).lower() if using is not None else "btree"
     if method not in ("btree", "hash"):
         raise FeatureNotSupported(f'access method "{using.name}" is not supported')
-    if params.args.get("where") is not None:
-        raise FeatureNotSupported("partial indexes are not supported")
     for unsupported in ("with_storage", "partition_by"):
         if params.args.get(unsupported):
             raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
-    cols, desc, opclasses = [], [], []
+    cols, desc, opclasses, exprs, names = [], [], [], [], []
     for o in idx.args["params"].args.get("columns") or []:
         e = o.this if isinstance(o, exp.Ordered) else o
         opclass = e.expression.name if isinstance(e, exp.Opclass) else None
         e = e.this if isinstance(e, exp.Opclass) else e
-        if not isinstance(e, exp.Column):
-            raise FeatureNotSupported("expression indexes are not supported")
-        column = table.column(e.name)
-        cols.append(e.name)
+        e = e.this if isinstance(e, exp.Paren) else e
+        if isinstance(e, exp.Column) and not e.table:
+            key_type = table.column(e.name).type
+            cols.append(e.name)
+            exprs.append("")
+            names.append(e.name)
+        else:
+            key_type = Compiler(table_scope(table, None), Context()).compile(e).type
+            cols.append("")
+            exprs.append(e.sql(dialect="postgres"))
+            names.append(index_exprs.key_name(e))
         desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
-        opclasses.append(check_opclass(opclass, column.type) if opclass else "")
+        opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+    where = params.args.get("where")
+    predicate = None
+    if where is not None:
+        cond = where.this if isinstance(where, exp.Where) else where
+        Compiler(table_scope(table, None), Context())._bool(cond)
+        predicate = cond.sql(dialect="postgres")
     if method == "hash":
         # A hash index answers equality only: db9 keeps it as a btree, which does too.
         if tree.args.get("unique"):
@@ -431,7 +442,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     include = [i.name for i in params.args.get("include") or []]
     for c in include:
         table.column(c)
-    name = idx.name or f"{table.name}_{'_'.join([*cols, *include])}_idx"
+    name = idx.name or f"{table.name}_{'_'.join([*names, *include])}_idx"
     catalog = _catalog(session)
     if relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
         if tree.args.get("exists"):
@@ -447,6 +458,8 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         opclasses=opclasses if any(opclasses) else [],
         include=include,
         method=method,
+        exprs=exprs if any(exprs) else [],
+        predicate=predicate,
     )
     backfill(session, table, index)
     table.indexes.append(index)
@@ -466,7 +479,10 @@ def backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
     seen: set[bytes] = set()
     batch: list[tuple[bytes, bytes]] = []
     for _, raw in txn.iter_scan(lo, prefix_end(lo)):
-        key, value, unique = codec.index_entry(index, codec.decode_value(raw))
+        entry = codec.index_entry(index, codec.decode_value(raw))
+        if entry is None:
+            continue
+        key, value, unique = entry
         if unique:
             if key in seen:
                 raise UniqueViolation(
@@ -963,7 +979,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                         "objects depend on it"
                     )
                 table.column(c.name).dropped = True
-                gone = [i for i in table.indexes if c.name in (*i.columns, *i.include)]
+                gone = [i for i in table.indexes if c.name in index_exprs.referenced_columns(i)]
                 for index in gone:
                     dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
                 table.indexes = [i for i in table.indexes if i not in gone]
@@ -976,6 +992,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             for index in table.indexes:
                 index.columns = [new if c == col.name else c for c in index.columns]
                 index.include = [new if c == col.name else c for c in index.include]
+                index_exprs.rename_column(index, col.name, new)
             for con in table.constraints:
                 con.columns = [new if c == col.name else c for c in con.columns]
             table.primary_key = [new if c == col.name else c for c in table.primary_key]

@@ -47,6 +47,7 @@ class RowCodec:
         self._slots = [(i, i is not None and stored_as_is(self.types[i])) for i in slot_of]
         # Per index id: (the index, its key prefix, its columns' row positions, fast path).
         self._index_shapes: dict[int, tuple[IndexDef, bytes, list[int], bool]] = {}
+        self._computed: dict[int, tuple[IndexDef, list[tuple[Any, Any]], Any]] = {}
         # The row's index when the key is one value stored as it is (the row id included).
         self._single_plain_pk: int | None = None
         if not table.primary_key:
@@ -138,8 +139,13 @@ class RowCodec:
     def index_columns(self, index: IndexDef) -> list[int]:
         return [self.by_name[c] for c in index.columns]
 
-    def index_entry(self, index: IndexDef, row: tuple[Any, ...]) -> tuple[bytes, bytes, bool]:
-        """(key, value, unique_check): unique entries without NULLs omit the pk from the key."""
+    def index_entry(
+        self, index: IndexDef, row: tuple[Any, ...]
+    ) -> tuple[bytes, bytes, bool] | None:
+        """(key, value, unique_check): unique entries without NULLs omit the pk from the key.
+        None: the row has no entry (a partial index whose predicate it fails)."""
+        if index.computed:
+            return self._computed_entry(index, row)
         shape = self._index_shapes.get(index.id)
         if shape is None or shape[0] is not index:
             shape = self._index_shapes[index.id] = self._index_shape(index)
@@ -155,6 +161,30 @@ class RowCodec:
             )
         single = self._single_plain_pk
         pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
+        if index.unique and None not in values:
+            return prefix + head, pk, True
+        return prefix + head + pk, b"", False
+
+    def _computed_entry(
+        self, index: IndexDef, row: tuple[Any, ...]
+    ) -> tuple[bytes, bytes, bool] | None:
+        compiled = self._computed.get(index.id)
+        if compiled is None or compiled[0] is not index:
+            # Compiling needs sql.expr, which reads rows through this module.
+            from sql.index_exprs import compile_index
+
+            compiled = self._computed[index.id] = (index, *compile_index(self.table, index))
+        _, keys, pred = compiled
+        if pred is not None and pred(row) is not True:
+            return None
+        values = [to_storage(fn(row), t) for fn, t in keys]
+        head = b"".join(
+            encode(v, descending=bool(index.descending and index.descending[n]))
+            for n, v in enumerate(values)
+        )
+        single = self._single_plain_pk
+        pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
+        prefix = layout.index_prefix(self.db, self.table.id, index.id)
         if index.unique and None not in values:
             return prefix + head, pk, True
         return prefix + head + pk, b"", False

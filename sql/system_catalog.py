@@ -49,7 +49,7 @@ def _tables(catalog: Catalog) -> list[TableDef]:
 
 def index_def(table: TableDef, index: Any) -> str:
     cols = ", ".join(
-        c
+        (f"({index.exprs[i]})" if index.exprs and index.exprs[i] else c)
         + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
         + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
@@ -59,6 +59,7 @@ def index_def(table: TableDef, index: Any) -> str:
     return (
         f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
         f"USING {index.method} ({cols}){include}"
+        + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
 
 
@@ -215,6 +216,8 @@ def pg_attribute(c: Catalog) -> Rows:
             )
         for i in t.indexes:
             for n, name in enumerate(i.columns):
+                if not name:  # an expression key (sql.index_exprs): not shown
+                    continue
                 ty = t.column(name).type
                 rows.append(
                     (
@@ -353,7 +356,7 @@ def pg_index(c: Catalog) -> Rows:
     for t in _tables(c):
         names = [col.name for col in t.live_columns]
         for i in t.indexes:
-            keys = [names.index(col) + 1 for col in i.columns]
+            keys = [names.index(col) + 1 if col else 0 for col in i.columns]
             rows.append(
                 _row(
                     PG_INDEX_COLS,
@@ -368,7 +371,9 @@ def pg_index(c: Catalog) -> Rows:
                     indisready=True,
                     indislive=True,
                     indkey=keys,
-                    indclass=[opclass_oid(t.column(col).type) for col in i.columns],
+                    indclass=[opclass_oid(t.column(col).type) if col else 0 for col in i.columns],
+                    indexprs=", ".join(e for e in i.exprs if e) or None,
+                    indpred=i.predicate,
                     indoption=[1 if d else 0 for d in i.descending] or [0] * len(i.columns),
                 )
             )
