@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import index_exprs, relations, table_alter
+from sql import comments, index_exprs, relations, table_alter
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -26,8 +26,8 @@ from sql.catalog import (
     IndexDef,
     TableDef,
 )
-from sql.dml import TableWriter
 from sql.errors import (
+    ActiveSqlTransaction,
     DependentObjectsStillExist,
     DuplicateColumn,
     DuplicateObject,
@@ -53,6 +53,7 @@ from sql.rows import RowCodec
 from sql.scope import Context, Scope
 from sql.sequences import seq_options
 from sql.session_api import SessionApi
+from sql.table_data import BATCH, backfill, delete_range, type_fields, validate_constraints
 
 
 def _catalog(session: SessionApi) -> Catalog:
@@ -132,15 +133,6 @@ def _schema_of(session: SessionApi, t: exp.Table) -> str:
         if s in catalog.schemas and s not in SYSTEM_SCHEMAS:
             return s
     raise InvalidSchemaName("no schema has been selected to create in")
-
-
-def type_fields(t: T.SqlType) -> tuple[str, list[int], bool]:
-    """A ``ColumnDef``'s type_name, modifiers and array flag for the type ``t``."""
-    if t.element is not None:
-        return t.element.name, [], True
-    if t.name == "numeric" and t.precision is not None:
-        return t.name, [t.precision, t.scale or 0], False
-    return t.name, [m for m in (t.length, t.precision, t.scale) if m is not None], False
 
 
 def _column_def(
@@ -388,6 +380,12 @@ def _next_index_id(table: TableDef) -> int:
 
 def create_index(session: SessionApi, tree: exp.Create) -> Result:
     idx = tree.this
+    if tree.args.get("exists") and not idx.name:
+        raise SyntaxError_('syntax error at or near "ON"')  # IF NOT EXISTS needs a name
+    if tree.args.get("concurrently") and session.in_block:
+        raise ActiveSqlTransaction(
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+        )
     t = idx.args["table"]
     target = relations.Name(t.db or None, t.name)
     rel = relations.lookup(_catalog(session), target, session.search_path())
@@ -467,44 +465,6 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     return Result("CREATE INDEX")
 
 
-def backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
-    """Write ``index``'s entry of every row, a batch at a time. A new index's id was never
-    used in this table (``TableDef.index_seq``), so the only entries under it are the ones
-    written here (or deleted by this transaction, as a rekey does): a unique index's
-    duplicates are found among them, without a read per entry."""
-    txn = session.current_txn()
-    probe = dataclasses.replace(table, indexes=[*table.indexes, index])
-    codec = RowCodec(session.db, probe)
-    lo = codec.prefix
-    seen: set[bytes] = set()
-    batch: list[tuple[bytes, bytes]] = []
-    for _, raw in txn.iter_scan(lo, prefix_end(lo)):
-        entry = codec.index_entry(index, codec.decode_value(raw))
-        if entry is None:
-            continue
-        key, value, unique = entry
-        if unique:
-            if key in seen:
-                raise UniqueViolation(
-                    f'could not create unique index "{index.name}"', detail="Key is duplicated."
-                )
-            seen.add(key)
-        batch.append((key, value))
-        if len(batch) >= _BATCH:
-            txn.put_many(batch)
-            batch.clear()
-    txn.put_many(batch)
-
-
-_BATCH = 1000  # entries or rows a DDL rewrite buffers per call
-
-
-def delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
-    txn = session.current_txn()
-    for key, _ in list(txn.iter_scan(lo, hi)):
-        txn.delete(key)
-
-
 def _delete_data(session: SessionApi, table: TableDef) -> None:
     lo = table_prefix(session.db, table.id)
     delete_range(session, lo, prefix_end(lo))
@@ -543,6 +503,17 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     if tail not in ([], ["CASCADE"], ["RESTRICT"]) or (concurrently and kind != "INDEX"):
         raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
     cascade = tail == ["CASCADE"]
+    if concurrently:
+        if session.in_block:
+            raise ActiveSqlTransaction(
+                "DROP INDEX CONCURRENTLY cannot run inside a transaction block"
+            )
+        if len(names) > 1:
+            raise FeatureNotSupported(
+                "DROP INDEX CONCURRENTLY does not support dropping multiple objects"
+            )
+        if cascade:
+            raise FeatureNotSupported("DROP INDEX CONCURRENTLY does not support CASCADE")
     if kind == "SCHEMA":
         return _drop_schemas(session, [n.name if n.schema is None else str(n) for n in names],
                              if_exists, cascade)  # fmt: skip
@@ -809,12 +780,14 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         raise FeatureNotSupported(f"{command} of roles is not supported")
     i = upper.index("ON") + 1
     if command == "COMMENT":
-        kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA") if relations.words_at(
-            tokens, i, *k.split())), None)  # fmt: skip
+        kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA", "CONSTRAINT") if
+            relations.words_at(tokens, i, *k.split())), None)  # fmt: skip
         if kind is None:
             raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
-        names, _ = relations.read_names(tokens, i + len(kind.split()))
-        _check_objects(session, catalog, kind, names, path)
+        if kind != "CONSTRAINT":
+            names, _ = relations.read_names(tokens, i + len(kind.split()))
+            _check_objects(session, catalog, kind, names, path)
+        comments.record(session, catalog, kind, tokens, i + len(kind.split()))
         return
     kind = next((k for k in _ON_KINDS if relations.words_at(tokens, i, *k.split())), None)
     if kind is None and upper[i] in _OTHER_OBJECTS:
@@ -1029,9 +1002,9 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             ):
                 col.default = None
             elif action.args.get("default") is not None:
-                col.default = action.args["default"].sql(dialect="postgres")
+                table_alter.set_default(session, table, col.name, action.args["default"], ctx)
             elif "DROP NOT NULL" in action.sql(dialect="postgres").upper():
-                col.not_null = False
+                table_alter.drop_not_null(table, col.name)
             elif "SET NOT NULL" in action.sql(dialect="postgres").upper():
                 col.not_null = True
                 validate_constraints(session, table, ctx)
@@ -1083,7 +1056,7 @@ def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
             )
         moved.add(new_key)
         batch.append((new_key, new_codec.encode_value(values)))
-        if len(batch) >= _BATCH:
+        if len(batch) >= BATCH:
             txn.put_many(batch)
             batch.clear()
     txn.put_many(batch)
@@ -1126,13 +1099,6 @@ def _rewrite_with_new_column(
         full = (*row[:pos], value, *row[pos:])
         txn.put(key, new.encode_value(full))
     _ = Compiler
-
-
-def validate_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
-    writer = TableWriter(session, table, ctx)
-    lo = writer.codec.prefix
-    for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):
-        writer.check(writer.codec.decode_value(raw))
 
 
 __all__ = ["DuplicateObject", "T", "run"]

@@ -12,6 +12,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from sql import rows
 from sql.catalog import IndexDef, TableDef
 from sql.expr import Compiler
 from sql.plan.binder import table_scope
@@ -33,6 +34,9 @@ def compile_index(table: TableDef, index: IndexDef) -> tuple[list[tuple[Fn, SqlT
     if index.predicate:
         pred = comp._bool(sqlglot.parse_one(index.predicate, read="postgres")).fn
     return keys, pred
+
+
+rows.index_compiler = compile_index
 
 
 def referenced_columns(index: IndexDef) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kv.codec import decode_key, decode_prefix, encode, encode_fast, encode_key
@@ -12,6 +13,12 @@ from sql.types import from_storage, stored_as_is, to_storage
 
 ROWID = "ctid"  # the hidden key column of a table without a primary key
 _ROWID_HEAD = b"\x09" + encode("rowid")  # the stored ("rowid", id) pair, less its id and end
+
+
+# Compiles an expression or partial index's keys and predicate: set by sql.index_exprs, as
+# the expression compiler sits above this module (which it reads rows through).
+IndexCompiler = Callable[[TableDef, IndexDef], tuple[list[tuple[Any, Any]], Any]]
+index_compiler: IndexCompiler | None = None
 
 
 class RowCodec:
@@ -170,10 +177,8 @@ class RowCodec:
     ) -> tuple[bytes, bytes, bool] | None:
         compiled = self._computed.get(index.id)
         if compiled is None or compiled[0] is not index:
-            # Compiling needs sql.expr, which reads rows through this module.
-            from sql.index_exprs import compile_index
-
-            compiled = self._computed[index.id] = (index, *compile_index(self.table, index))
+            assert index_compiler is not None, "sql.index_exprs is not loaded"
+            compiled = self._computed[index.id] = (index, *index_compiler(self.table, index))
         _, keys, pred = compiled
         if pred is not None and pred(row) is not True:
             return None

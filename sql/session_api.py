@@ -42,6 +42,7 @@ class SessionApi(Protocol):
     # Counts the statements the session has begun: what an uncorrelated subquery's result
     # is remembered for (one evaluation per execution of its statement, cached plans too).
     executions: int
+    in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
 
     @property
     def database(self) -> DatabaseApi: ...

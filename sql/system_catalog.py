@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sql import comments
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -791,7 +792,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
     ("pg_catalog", "pg_description"): (
         [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("description", TXT)],
-        empty,
+        comments.descriptions,
         False,
     ),
     ("pg_catalog", "pg_inherits"): (

@@ -15,7 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import dropped
-from sql import ddl, relations
+from sql import dml, relations
 from sql.casts import coerce_to
 from sql.catalog import TableDef
 from sql.errors import (
@@ -24,6 +24,7 @@ from sql.errors import (
     DuplicateObject,
     DuplicateTable,
     FeatureNotSupported,
+    InvalidTableDefinition,
     UndefinedObject,
     UniqueViolation,
 )
@@ -33,6 +34,7 @@ from sql.plan.binder import table_scope
 from sql.rows import RowCodec
 from sql.scope import Context
 from sql.session_api import SessionApi
+from sql.table_data import backfill, delete_range, type_fields, validate_constraints
 from sql.types import SqlType
 
 _STRINGS = ("text", "character varying", "character", "name")
@@ -72,11 +74,12 @@ def alter_column_type(
             f'column "{col.name}" cannot be cast automatically to type {shown}',
             hint=f'You might need to specify "USING {col.name}::{shown}".',
         )
+    _check_foreign_keys(session, table, col.name, new_type)
     source = using or exp.column(col.name)
     compiled = coerce_to(Compiler(table_scope(table, None), ctx).compile(source), new_type)
     pos = [c.name for c in table.live_columns].index(col.name)
     new = copy.deepcopy(table)
-    name, modifiers, array = ddl.type_fields(new_type)
+    name, modifiers, array = type_fields(new_type)
     target = new.column(col.name)
     target.type_name, target.modifiers, target.array = name, modifiers, array
     old_codec, new_codec = RowCodec(session.db, table), RowCodec(session.db, new)
@@ -99,13 +102,58 @@ def alter_column_type(
         txn.delete(key)
     for index in table.indexes:
         ilo = index_prefix(session.db, table.id, index.id)
-        ddl.delete_range(session, ilo, prefix_end(ilo))
+        delete_range(session, ilo, prefix_end(ilo))
     txn.put_many([(k, new_codec.encode_value(r)) for k, (_, r) in zip(keys, rows, strict=True)])
     for index in new.indexes:
         if not index.primary:
-            ddl.backfill(session, new, index)
-    ddl.validate_constraints(session, new, ctx)
+            backfill(session, new, index)
+    validate_constraints(session, new, ctx)
     col.type_name, col.modifiers, col.array = name, modifiers, array
+
+
+_SAME_STORAGE = (
+    frozenset({"smallint", "integer", "bigint"}),
+    frozenset({"text", "character varying"}),
+)
+
+
+def _check_foreign_keys(
+    session: SessionApi, table: TableDef, column: str, new_type: SqlType
+) -> None:
+    """A column in a foreign key must stay comparable with the other side: 42804 across type
+    categories, as PostgreSQL; within one, db9 takes only types whose values compare as
+    stored (integers with integers, text with varchar), else 0A000."""
+    qualified = f"{table.schema}.{table.name}"
+    pairs = []  # (constraint, the other side's type)
+    for other in session.catalog().all_tables():
+        for fk in other.constraints:
+            if fk.kind != "f":
+                continue
+            ref = fk.ref_columns or []
+            if other.id == table.id and column in fk.columns:
+                schema, _, parent_name = (fk.ref_table or "").partition(".")
+                parent = session.catalog().find(parent_name, schema, [])
+                if parent is not None:
+                    name = ref[fk.columns.index(column)] if ref else parent.primary_key[0]
+                    pairs.append((fk.name, parent.column(name).type))
+            if fk.ref_table == qualified and column in (ref or table.primary_key):
+                idx = (ref or table.primary_key).index(column)
+                pairs.append((fk.name, other.column(fk.columns[idx]).type))
+    for name, other_type in pairs:
+        if other_type.category != new_type.category:
+            raise DatatypeMismatch(
+                f'foreign key constraint "{name}" cannot be implemented',
+                detail=f"Key columns are of incompatible types: {new_type.display()} and "
+                f"{other_type.display()}.",
+            )
+        same = other_type.name == new_type.name or any(
+            {other_type.name, new_type.name} <= group for group in _SAME_STORAGE
+        )
+        if not same:
+            raise FeatureNotSupported(
+                f'changing a column of foreign key "{name}" to type {new_type.display()} '
+                "is not supported"
+            )
 
 
 def drop_constraint(session: SessionApi, table: TableDef, action: exp.Drop, catalog: Any) -> None:
@@ -172,3 +220,29 @@ def rename_constraint(table: TableDef, old: str, new: str, catalog: Any) -> None
             index.name = new
         con.index = new
     con.name = new
+
+
+def set_default(
+    session: SessionApi, table: TableDef, column: str, e: exp.Expr, ctx: Context
+) -> None:
+    """ALTER COLUMN ... SET DEFAULT: checked as PostgreSQL checks a default (no subquery,
+    no column reference, of a type assignable to the column; a constant is evaluated now, so
+    a bad literal fails here), then recorded."""
+    if e.find(exp.Subquery, exp.Select):
+        raise FeatureNotSupported("cannot use subquery in DEFAULT expression")
+    if e.find(exp.Column):
+        raise FeatureNotSupported("cannot use column reference in default expression")
+    col = table.column(column)
+    probe = copy.deepcopy(table)
+    probe.column(column).default = e.sql(dialect="postgres")
+    typed = dml.default_value(session, probe, column, ctx)
+    if typed.const:
+        typed.fn(())
+    col.default = e.sql(dialect="postgres")
+
+
+def drop_not_null(table: TableDef, column: str) -> None:
+    col = table.column(column)
+    if col.name in table.primary_key:
+        raise InvalidTableDefinition(f'column "{col.name}" is in a primary key')
+    col.not_null = False

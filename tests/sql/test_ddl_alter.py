@@ -124,3 +124,46 @@ def test_constraint_and_owner_forms(differ: Differ, steps: list[str]) -> None:
         "SELECT conname, contype FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid "
         "WHERE r.relname IN ('p', 'ch') ORDER BY 1"
     )
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        "ALTER TABLE d ALTER COLUMN a DROP NOT NULL",  # primary key: 42P16
+        "ALTER TABLE d ALTER COLUMN x SET NOT NULL",  # a NULL: 23502
+        "ALTER TABLE d ALTER COLUMN n SET DEFAULT 'abc'",  # 22P02 now
+        "ALTER TABLE d ALTER COLUMN n SET DEFAULT 1.5",
+        "ALTER TABLE d ALTER COLUMN n SET DEFAULT (SELECT 1)",  # 0A000
+        "ALTER TABLE d ALTER COLUMN n SET DEFAULT n + 1",  # 0A000
+        "ALTER TABLE d ALTER COLUMN nope SET DEFAULT 1",
+        "ALTER TABLE d ALTER COLUMN nope DROP NOT NULL",
+        "ALTER TABLE d ALTER COLUMN n SET DEFAULT 7, ALTER COLUMN x SET DEFAULT 'q'",
+        "ALTER TABLE d ALTER COLUMN n DROP DEFAULT",
+    ],
+)
+def test_default_and_not_null_checks(differ: Differ, alter: str) -> None:
+    differ.check("CREATE TABLE d (a int PRIMARY KEY, x text, n int DEFAULT 3)")
+    differ.check("INSERT INTO d VALUES (1, NULL, NULL)")
+    differ.check(alter)
+    differ.check("INSERT INTO d (a) VALUES (2)")
+    differ.check("SELECT * FROM d ORDER BY a")
+
+
+@pytest.mark.parametrize(
+    "alter",
+    [
+        "ALTER TABLE fp ALTER COLUMN id TYPE bigint",
+        "ALTER TABLE fc ALTER COLUMN pid TYPE bigint",
+        "ALTER TABLE fc ALTER COLUMN pid TYPE text",  # 42804
+        "ALTER TABLE fp ALTER COLUMN id TYPE text USING id::text",  # 42804
+    ],
+)
+def test_alter_type_of_foreign_key_columns(differ: Differ, alter: str) -> None:
+    differ.check("CREATE TABLE fp (id int PRIMARY KEY)")
+    differ.check("CREATE TABLE fc (id int PRIMARY KEY, pid int REFERENCES fp)")
+    differ.check("INSERT INTO fp VALUES (1), (2); INSERT INTO fc VALUES (1, 1)")
+    differ.check(alter)
+    differ.check("INSERT INTO fc VALUES (2, 2)")
+    differ.check("INSERT INTO fc VALUES (3, 3)")
+    differ.check("DELETE FROM fp WHERE id = 1")
+    differ.check("SELECT * FROM fc ORDER BY id")

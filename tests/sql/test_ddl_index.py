@@ -100,3 +100,24 @@ def test_expression_index_follows_column_changes(differ: Differ) -> None:
     differ.check("ALTER TABLE t DROP COLUMN yy")
     differ.check("SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1")
     differ.check("SELECT * FROM t ORDER BY a")
+
+
+def test_concurrently_and_if_not_exists_forms(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in [
+        "CREATE INDEX IF NOT EXISTS ON t (x)",
+        "CREATE INDEX CONCURRENTLY ci ON t (x)",
+        "CREATE INDEX IF NOT EXISTS ci ON t (y)",
+        "DROP INDEX CONCURRENTLY IF EXISTS ci, nope",
+        "DROP INDEX CONCURRENTLY ci CASCADE",
+        "BEGIN",
+        "DROP INDEX CONCURRENTLY ci",
+        "ROLLBACK",
+        "BEGIN",
+        "CREATE INDEX CONCURRENTLY cj ON t (y)",
+        "ROLLBACK",
+        "DROP INDEX CONCURRENTLY ci",
+        "DROP INDEX CONCURRENTLY IF EXISTS ci",
+        "SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1",
+    ]:
+        differ.check(stmt)
