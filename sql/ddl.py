@@ -407,6 +407,12 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     for unsupported in ("with_storage", "partition_by"):
         if params.args.get(unsupported):
             raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
+    system = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"} - {
+        c.name for c in table.live_columns
+    }
+    for node in params.find_all(exp.Column):
+        if node.name in system:
+            raise FeatureNotSupported("index creation on system columns is not supported")
     cols, desc, opclasses, exprs, names = [], [], [], [], []
     for o in idx.args["params"].args.get("columns") or []:
         e = o.this if isinstance(o, exp.Ordered) else o
@@ -930,14 +936,29 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     f'column "{action.name}" of relation "{table.name}" already exists'
                 )
             seqs: list[TableDef] = []
+            old_pk, before = list(table.primary_key), len(table.indexes)
             col = _column_def(session, table, action, table.width + 1, seqs)
+            new_pk, table.primary_key = table.primary_key, old_pk
+            if new_pk != old_pk and old_pk:
+                raise InvalidTableDefinition(
+                    f'multiple primary keys for table "{table.name}" are not allowed'
+                )
+            for seq in seqs:  # first: the rewrite below takes the new rows' values from it
+                seq.id = store.next_id(txn)
+                store.put_table(txn, seq, catalog, new=True)
             if seqs or col.default is not None or col.not_null:
                 _rewrite_with_new_column(session, table, col, ctx)
             table.columns.append(col)
-            for seq in seqs:
-                seq.id = store.next_id(txn)
-                store.put_table(txn, seq, catalog, new=True)
-            _finish_constraints(table)
+            if new_pk != old_pk:
+                # The new column is the key: rows move from their row ids to it.
+                old_def = TableDef.from_json(table.to_json())
+                table.primary_key = new_pk
+                _finish_constraints(table)
+                _rekey(session, old_def, table)
+            else:
+                _finish_constraints(table)
+                for index in table.indexes[before:]:
+                    backfill(session, table, index)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for c in action.args.get("tables") or action.expressions:
                 if not table.has_column(c.name):

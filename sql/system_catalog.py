@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlglot
+from sqlglot import exp
+
 from sql import comments
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
@@ -48,9 +51,21 @@ def _tables(catalog: Catalog) -> list[TableDef]:
     return catalog.all_tables()
 
 
+def _index_expr(text: str) -> str:
+    """An expression key as pg_get_indexdef prints it: a function call bare, anything else
+    in parentheses (PostgreSQL's own deparsing of the inside may differ in casts)."""
+    e = sqlglot.parse_one(text, read="postgres")
+    shown = e.sql(dialect="postgres", normalize_functions="lower")
+    if isinstance(e, exp.Func) and not isinstance(e, exp.Binary | exp.Cast):
+        return str(shown)
+    if isinstance(e, exp.Binary):
+        return f"(({shown}))"
+    return f"({shown})"
+
+
 def index_def(table: TableDef, index: Any) -> str:
     cols = ", ".join(
-        (f"({index.exprs[i]})" if index.exprs and index.exprs[i] else c)
+        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else c)
         + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
         + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)

@@ -195,13 +195,40 @@ def drop_constraint(session: SessionApi, table: TableDef, action: exp.Drop, cata
             if holder is not table:
                 store.put_table(txn, holder, catalog, new=False)
         if con.kind == "p":
-            # The primary key is the row's storage key: db9 cannot fall back to row ids.
-            raise FeatureNotSupported("dropping a primary key constraint is not supported")
+            _drop_primary_key(session, table)
         table.constraints = [c for c in table.constraints if c is not con]
         index = table.index(con.index) if con.index else None
         if index is not None:
             dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
             table.indexes = [i for i in table.indexes if i is not index]
+
+
+def _drop_primary_key(session: SessionApi, table: TableDef) -> None:
+    """Rows are keyed by the primary key: without it each row moves to a fresh hidden row id,
+    and the other indexes (whose entries end with the row key) are rebuilt. The key
+    columns keep NOT NULL, as in PostgreSQL; ``table`` is changed in place."""
+    pk = next(i for i in table.indexes if i.primary)
+    new = copy.deepcopy(table)
+    new.primary_key = []
+    new.indexes = [i for i in new.indexes if not i.primary]
+    old_codec, new_codec = RowCodec(session.db, table), RowCodec(session.db, new)
+    txn = session.current_txn()
+    lo = old_codec.prefix
+    stored = list(txn.iter_scan(lo, prefix_end(lo)))
+    rows = dml.TableWriter(session, new, Context()).complete_many(
+        [old_codec.decode_value(raw) for _, raw in stored]
+    )
+    for key, _ in stored:
+        txn.delete(key)
+    for index in table.indexes:
+        ilo = index_prefix(session.db, table.id, index.id)
+        delete_range(session, ilo, prefix_end(ilo))
+    txn.put_many([(new_codec.key(r), new_codec.encode_value(r)) for r in rows])
+    for index in new.indexes:
+        backfill(session, new, index)
+    dropped.schedule(txn, index_prefix(session.db, table.id, pk.id))
+    table.primary_key = []
+    table.indexes = [i for i in table.indexes if not i.primary]
 
 
 def rename_constraint(table: TableDef, old: str, new: str, catalog: Any) -> None:

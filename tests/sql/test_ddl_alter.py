@@ -98,6 +98,11 @@ INSERT INTO p VALUES (1, 1, 1)"""
          "INSERT INTO p VALUES (2, 1, 1)"],
         ["ALTER TABLE ch DROP CONSTRAINT ch_fk", "INSERT INTO ch VALUES (1, 99)"],
         ["ALTER TABLE p DROP CONSTRAINT p_pkey"],  # ch_fk depends on it: 2BP01
+        ["ALTER TABLE p DROP CONSTRAINT p_pkey CASCADE", "INSERT INTO p VALUES (1, 2, 2)",
+         "INSERT INTO p VALUES (NULL, 3, 3)", "INSERT INTO ch VALUES (5, 77)",
+         "SELECT * FROM p WHERE u = 2", "SELECT * FROM p ORDER BY id, u"],
+        ["ALTER TABLE ch DROP CONSTRAINT ch_pkey", "INSERT INTO ch VALUES (1, 1), (1, 1)",
+         "SELECT * FROM ch"],
         ["ALTER TABLE p RENAME CONSTRAINT c_pos TO c_positive",
          "INSERT INTO p VALUES (2, 2, -1)",
          "SELECT conname FROM pg_constraint WHERE conname IN ('c_pos', 'c_positive') ORDER BY 1"],
@@ -167,3 +172,30 @@ def test_alter_type_of_foreign_key_columns(differ: Differ, alter: str) -> None:
     differ.check("INSERT INTO fc VALUES (3, 3)")
     differ.check("DELETE FROM fp WHERE id = 1")
     differ.check("SELECT * FROM fc ORDER BY id")
+
+
+@pytest.mark.parametrize(
+    "add",
+    [
+        "ALTER TABLE ac ADD COLUMN k int PRIMARY KEY",  # NULLs: 23502
+        "ALTER TABLE ac ADD COLUMN k int DEFAULT 0 PRIMARY KEY",  # two rows: 23505
+        "ALTER TABLE ac ADD COLUMN k serial PRIMARY KEY",
+        "ALTER TABLE ac ADD COLUMN u int UNIQUE",
+        "ALTER TABLE ac ADD COLUMN u int DEFAULT 1 UNIQUE",  # 23505
+        "ALTER TABLE ac ADD COLUMN u serial UNIQUE",
+    ],
+)
+def test_add_column_with_a_key(differ: Differ, add: str) -> None:
+    differ.check("CREATE TABLE ac (a int)")
+    differ.check("INSERT INTO ac VALUES (1), (2)")
+    differ.check(add)
+    differ.check("SELECT * FROM ac ORDER BY a")
+    differ.check("SELECT a FROM ac WHERE u IS NULL OR u = 1 ORDER BY a")
+    differ.check("SELECT a FROM ac WHERE k = 2 ORDER BY a")
+    differ.check("INSERT INTO ac VALUES (3, 1)")
+    differ.check("SELECT * FROM ac ORDER BY a")
+
+
+def test_add_second_primary_key(differ: Differ) -> None:
+    differ.check("CREATE TABLE ac (a int PRIMARY KEY)")
+    differ.check("ALTER TABLE ac ADD COLUMN k int PRIMARY KEY")
