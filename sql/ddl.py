@@ -153,7 +153,7 @@ def _column_def(
         if isinstance(k, exp.NotNullColumnConstraint):
             col.not_null = not k.args.get("allow_null")
         elif isinstance(k, exp.DefaultColumnConstraint):
-            col.default = k.this.sql(dialect="postgres")
+            col.default = table_alter.check_default(session, col, k.this, Context())
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
             col.identity = "always" if k.this else "by default"
             col.not_null = True

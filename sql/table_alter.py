@@ -10,6 +10,7 @@ index is rebuilt from them (uniqueness checked as CREATE UNIQUE INDEX does).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from sqlglot import exp
@@ -17,20 +18,22 @@ from sqlglot import exp
 from kv import dropped
 from sql import dml, relations
 from sql.casts import coerce_to
-from sql.catalog import TableDef
+from sql.catalog import ColumnDef, TableDef
 from sql.errors import (
     DatatypeMismatch,
     DependentObjectsStillExist,
     DuplicateObject,
     DuplicateTable,
     FeatureNotSupported,
+    GroupingError,
     InvalidTableDefinition,
     UndefinedObject,
     UniqueViolation,
+    WindowingError,
 )
 from sql.expr import Compiler, datatype_to_sql
 from sql.layout import index_prefix, prefix_end
-from sql.plan.binder import table_scope
+from sql.plan.binder import contains_aggregate, table_scope
 from sql.rows import RowCodec
 from sql.scope import Context
 from sql.session_api import SessionApi
@@ -249,23 +252,32 @@ def rename_constraint(table: TableDef, old: str, new: str, catalog: Any) -> None
     con.name = new
 
 
+def check_default(session: SessionApi, col: ColumnDef, e: exp.Expr, ctx: Context) -> str:
+    """A column default checked as PostgreSQL checks one (no column reference, subquery,
+    aggregate or window; of a type assignable to the column; a constant is evaluated now, so
+    a bad literal fails here); returns its SQL to record."""
+    if e.find(exp.Column):
+        raise FeatureNotSupported("cannot use column reference in default expression")
+    if e.find(exp.Subquery, exp.Select):
+        raise FeatureNotSupported("cannot use subquery in DEFAULT expression")
+    if contains_aggregate(e):
+        raise GroupingError("aggregate functions are not allowed in DEFAULT expressions")
+    if e.find(exp.Window):
+        raise WindowingError("window functions are not allowed in DEFAULT expressions")
+    text = str(e.sql(dialect="postgres"))
+    probe = TableDef(0, "", "", [dataclasses.replace(col, default=text, dropped=False)])
+    typed = dml.default_value(session, probe, col.name, ctx)
+    if typed.const:
+        typed.fn(())
+    return text
+
+
 def set_default(
     session: SessionApi, table: TableDef, column: str, e: exp.Expr, ctx: Context
 ) -> None:
-    """ALTER COLUMN ... SET DEFAULT: checked as PostgreSQL checks a default (no subquery,
-    no column reference, of a type assignable to the column; a constant is evaluated now, so
-    a bad literal fails here), then recorded."""
-    if e.find(exp.Subquery, exp.Select):
-        raise FeatureNotSupported("cannot use subquery in DEFAULT expression")
-    if e.find(exp.Column):
-        raise FeatureNotSupported("cannot use column reference in default expression")
+    """ALTER COLUMN ... SET DEFAULT, checked as ``check_default``."""
     col = table.column(column)
-    probe = copy.deepcopy(table)
-    probe.column(column).default = e.sql(dialect="postgres")
-    typed = dml.default_value(session, probe, column, ctx)
-    if typed.const:
-        typed.fn(())
-    col.default = e.sql(dialect="postgres")
+    col.default = check_default(session, col, e, ctx)
 
 
 def drop_not_null(table: TableDef, column: str) -> None:

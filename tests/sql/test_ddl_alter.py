@@ -199,3 +199,21 @@ def test_add_column_with_a_key(differ: Differ, add: str) -> None:
 def test_add_second_primary_key(differ: Differ) -> None:
     differ.check("CREATE TABLE ac (a int PRIMARY KEY)")
     differ.check("ALTER TABLE ac ADD COLUMN k int PRIMARY KEY")
+
+
+@pytest.mark.parametrize(
+    "create",
+    [
+        "CREATE TABLE cd (id int DEFAULT (id))",  # 0A000
+        "CREATE TABLE cd (id int DEFAULT (avg(1)))",  # 42803
+        "CREATE TABLE cd (id int DEFAULT (avg(nope)))",  # column reference first: 0A000
+        "CREATE TABLE cd (id int DEFAULT 'abc')",  # 22P02
+        "CREATE TABLE cd (id int DEFAULT (SELECT 1))",  # 0A000
+        "CREATE TABLE cd (id int DEFAULT (row_number() OVER ()))",  # 42P20
+        "CREATE TABLE cd (id int DEFAULT 2.5, t timestamptz DEFAULT now(), u text DEFAULT 'x')",
+    ],
+)
+def test_create_table_defaults_are_checked(differ: Differ, create: str) -> None:
+    differ.check(create)
+    differ.check("INSERT INTO cd (id) VALUES (DEFAULT)")
+    differ.check("SELECT id FROM cd")
