@@ -446,8 +446,15 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     include = [i.name for i in params.args.get("include") or []]
     for c in include:
         table.column(c)
-    name = idx.name or f"{table.name}_{'_'.join([*names, *include])}_idx"
     catalog = _catalog(session)
+    name = idx.name
+    if not name:
+        # As PostgreSQL's ChooseRelationName: the first of t_x_idx, t_x_idx1, ... not taken.
+        base = f"{table.name}_{'_'.join([*names, *include])}_idx"
+        name, n = base, 0
+        while relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
+            n += 1
+            name = f"{base}{n}"
     if relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{name}" already exists, skipping')

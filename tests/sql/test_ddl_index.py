@@ -121,3 +121,16 @@ def test_concurrently_and_if_not_exists_forms(differ: Differ) -> None:
         "SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1",
     ]:
         differ.check(stmt)
+
+
+def test_unnamed_indexes_take_the_next_free_name(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in [
+        "CREATE INDEX ON t (x)",
+        "CREATE INDEX ON t (x)",
+        "CREATE UNIQUE INDEX ON t (x)",
+        "CREATE INDEX ON t ((lower(x)))",
+        "CREATE INDEX ON t ((lower(x)))",
+        "SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1",
+    ]:
+        differ.check(stmt)
