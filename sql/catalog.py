@@ -46,6 +46,7 @@ class ColumnDef:
     identity: str | None = None  # "always" / "by default" for GENERATED ... AS IDENTITY
     sequence: str | None = None  # the sequence feeding a serial/identity column
     dropped: bool = False
+    comment: str | None = None  # COMMENT ON (sql.comments)
 
     @property
     def type(self) -> SqlType:
@@ -64,6 +65,19 @@ class IndexDef:
     primary: bool = False
     descending: list[bool] = field(default_factory=list)
     oid: int = 0  # pg_class oid, unique in the database
+    opclasses: list[str] = field(default_factory=list)  # per column, "" for the default
+    include: list[str] = field(default_factory=list)  # INCLUDE columns: shown, not keyed
+    method: str = "btree"  # as CREATE INDEX named it ("hash" is kept as a btree)
+    # Expression keys: per position the SQL of the key ("" for the plain column named in
+    # ``columns``, which holds "" at an expression's position); empty when all are plain.
+    exprs: list[str] = field(default_factory=list)
+    predicate: str | None = None  # a partial index's WHERE, as SQL
+    comment: str | None = None  # COMMENT ON (sql.comments)
+
+    @property
+    def computed(self) -> bool:
+        """Keys or membership computed by expressions: kept and enforced, never scanned."""
+        return bool(self.exprs) or self.predicate is not None
 
 
 @dataclass(slots=True)
@@ -78,6 +92,7 @@ class ConstraintDef:
     on_update: str = "NO ACTION"
     index: str | None = None  # the index enforcing a "p"/"u" constraint
     oid: int = 0
+    comment: str | None = None  # COMMENT ON (sql.comments)
 
 
 @dataclass(slots=True)
@@ -93,6 +108,7 @@ class TableDef:
     seq: dict[str, int] = field(default_factory=dict)  # sequences: start, increment, min, max
     index_seq: int = 0  # the highest index id given out: never reused (see kv.dropped)
     stats: dict[str, Any] = field(default_factory=dict)  # ANALYZE's numbers (sql.stats)
+    comment: str | None = None  # COMMENT ON (sql.comments)
 
     @property
     def live_columns(self) -> list[ColumnDef]:

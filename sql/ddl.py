@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import relations
+from sql import comments, index_exprs, relations, table_alter
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -26,8 +26,8 @@ from sql.catalog import (
     IndexDef,
     TableDef,
 )
-from sql.dml import TableWriter
 from sql.errors import (
+    ActiveSqlTransaction,
     DependentObjectsStillExist,
     DuplicateColumn,
     DuplicateObject,
@@ -45,13 +45,15 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql
+from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
-from sql.plan.binder import Planner
+from sql.plan.binder import Planner, table_scope
 from sql.result import Result
 from sql.rows import RowCodec
 from sql.scope import Context, Scope
 from sql.sequences import seq_options
 from sql.session_api import SessionApi
+from sql.table_data import BATCH, backfill, delete_range, type_fields, validate_constraints
 
 
 def _catalog(session: SessionApi) -> Catalog:
@@ -143,22 +145,15 @@ def _column_def(
     serial = next(
         (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
     )
-    t = datatype_to_sql(kind)
-    col = ColumnDef(
-        cd.name,
-        t.element.name if t.element else t.name,
-        attnum,
-        [m for m in (t.length, t.precision, t.scale) if m is not None] if t.element is None else [],
-        array=t.element is not None,
-    )
-    if t.name == "numeric" and t.precision is not None:
-        col.modifiers = [t.precision, t.scale or 0]
+    name, modifiers, array = type_fields(datatype_to_sql(kind))
+    col = ColumnDef(cd.name, name, attnum, modifiers, array=array)
     for c in cd.constraints:
         k = c.kind
+        named = c.name or None  # CONSTRAINT name before the column constraint
         if isinstance(k, exp.NotNullColumnConstraint):
             col.not_null = not k.args.get("allow_null")
         elif isinstance(k, exp.DefaultColumnConstraint):
-            col.default = k.this.sql(dialect="postgres")
+            col.default = table_alter.check_default(session, col, k.this, Context())
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
             col.identity = "always" if k.this else "by default"
             col.not_null = True
@@ -166,12 +161,16 @@ def _column_def(
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             table.primary_key = [cd.name]
             col.not_null = True
+            if named:
+                table.constraints.append(ConstraintDef(named, "p", [cd.name]))
         elif isinstance(k, exp.UniqueColumnConstraint):
-            table.constraints.append(ConstraintDef(f"{table.name}_{cd.name}_key", "u", [cd.name]))
+            table.constraints.append(
+                ConstraintDef(named or f"{table.name}_{cd.name}_key", "u", [cd.name])
+            )
         elif isinstance(k, exp.CheckColumnConstraint):
             table.constraints.append(
                 ConstraintDef(
-                    f"{table.name}_{cd.name}_check",
+                    named or f"{table.name}_{cd.name}_check",
                     "c",
                     [cd.name],
                     check=k.this.sql(dialect="postgres"),
@@ -179,7 +178,7 @@ def _column_def(
             )
         elif isinstance(k, exp.Reference):
             table.constraints.append(
-                _fk(session, table, [cd.name], k, f"{table.name}_{cd.name}_fkey")
+                _fk(session, table, [cd.name], k, named or f"{table.name}_{cd.name}_fkey")
             )
     if serial:
         seq = TableDef(
@@ -381,6 +380,12 @@ def _next_index_id(table: TableDef) -> int:
 
 def create_index(session: SessionApi, tree: exp.Create) -> Result:
     idx = tree.this
+    if tree.args.get("exists") and not idx.name:
+        raise SyntaxError_('syntax error at or near "ON"')  # IF NOT EXISTS needs a name
+    if tree.args.get("concurrently") and session.in_block:
+        raise ActiveSqlTransaction(
+            "CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+        )
     t = idx.args["table"]
     target = relations.Name(t.db or None, t.name)
     rel = relations.lookup(_catalog(session), target, session.search_path())
@@ -396,23 +401,60 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
-    if using is not None and str(using.name).lower() != "btree":
+    method = str(using.name).lower() if using is not None else "btree"
+    if method not in ("btree", "hash"):
         raise FeatureNotSupported(f'access method "{using.name}" is not supported')
-    if params.args.get("where") is not None:
-        raise FeatureNotSupported("partial indexes are not supported")
-    for unsupported in ("include", "with_storage", "partition_by"):
+    for unsupported in ("with_storage", "partition_by"):
         if params.args.get(unsupported):
             raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
-    cols, desc = [], []
+    system = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"} - {
+        c.name for c in table.live_columns
+    }
+    for node in params.find_all(exp.Column):
+        if node.name in system:
+            raise FeatureNotSupported("index creation on system columns is not supported")
+    cols, desc, opclasses, exprs, names = [], [], [], [], []
     for o in idx.args["params"].args.get("columns") or []:
         e = o.this if isinstance(o, exp.Ordered) else o
-        if not isinstance(e, exp.Column):
-            raise FeatureNotSupported("expression indexes are not supported")
-        table.column(e.name)
-        cols.append(e.name)
+        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
+        e = e.this if isinstance(e, exp.Opclass) else e
+        e = e.this if isinstance(e, exp.Paren) else e
+        if isinstance(e, exp.Column) and not e.table:
+            key_type = table.column(e.name).type
+            cols.append(e.name)
+            exprs.append("")
+            names.append(e.name)
+        else:
+            key_type = Compiler(table_scope(table, None), Context()).compile(e).type
+            cols.append("")
+            exprs.append(e.sql(dialect="postgres"))
+            names.append(index_exprs.key_name(e))
         desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
-    name = idx.name or f"{table.name}_{'_'.join(cols)}_idx"
+        opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+    where = params.args.get("where")
+    predicate = None
+    if where is not None:
+        cond = where.this if isinstance(where, exp.Where) else where
+        Compiler(table_scope(table, None), Context())._bool(cond)
+        predicate = cond.sql(dialect="postgres")
+    if method == "hash":
+        # A hash index answers equality only: db9 keeps it as a btree, which does too.
+        if tree.args.get("unique"):
+            raise FeatureNotSupported('access method "hash" does not support unique indexes')
+        if len(cols) > 1:
+            raise FeatureNotSupported('access method "hash" does not support multicolumn indexes')
+    include = [i.name for i in params.args.get("include") or []]
+    for c in include:
+        table.column(c)
     catalog = _catalog(session)
+    name = idx.name
+    if not name:
+        # As PostgreSQL's ChooseRelationName: the first of t_x_idx, t_x_idx1, ... not taken.
+        base = f"{table.name}_{'_'.join([*names, *include])}_idx"
+        name, n = base, 0
+        while relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
+            n += 1
+            name = f"{base}{n}"
     if relations.lookup(catalog, relations.Name(table.schema, name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{name}" already exists, skipping')
@@ -424,54 +466,24 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         cols,
         unique=bool(tree.args.get("unique")),
         descending=desc if any(desc) else [],
+        opclasses=opclasses if any(opclasses) else [],
+        include=include,
+        method=method,
+        exprs=exprs if any(exprs) else [],
+        predicate=predicate,
     )
-    _backfill(session, table, index)
+    backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
     return Result("CREATE INDEX")
 
 
-def _backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
-    """Write ``index``'s entry of every row, a batch at a time. A new index's id was never
-    used in this table (``TableDef.index_seq``), so the only entries under it are the ones
-    written here (or deleted by this transaction, as a rekey does): a unique index's
-    duplicates are found among them, without a read per entry."""
-    txn = session.current_txn()
-    probe = dataclasses.replace(table, indexes=[*table.indexes, index])
-    codec = RowCodec(session.db, probe)
-    lo = codec.prefix
-    seen: set[bytes] = set()
-    batch: list[tuple[bytes, bytes]] = []
-    for _, raw in txn.iter_scan(lo, prefix_end(lo)):
-        key, value, unique = codec.index_entry(index, codec.decode_value(raw))
-        if unique:
-            if key in seen:
-                raise UniqueViolation(
-                    f'could not create unique index "{index.name}"', detail="Key is duplicated."
-                )
-            seen.add(key)
-        batch.append((key, value))
-        if len(batch) >= _BATCH:
-            txn.put_many(batch)
-            batch.clear()
-    txn.put_many(batch)
-
-
-_BATCH = 1000  # entries or rows a DDL rewrite buffers per call
-
-
-def _delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
-    txn = session.current_txn()
-    for key, _ in list(txn.iter_scan(lo, hi)):
-        txn.delete(key)
-
-
 def _delete_data(session: SessionApi, table: TableDef) -> None:
     lo = table_prefix(session.db, table.id)
-    _delete_range(session, lo, prefix_end(lo))
+    delete_range(session, lo, prefix_end(lo))
     for index in table.indexes:
         ilo = index_prefix(session.db, table.id, index.id)
-        _delete_range(session, ilo, prefix_end(ilo))
+        delete_range(session, ilo, prefix_end(ilo))
 
 
 # -- statements routed by their command name (see sql.commands), read from their tokens ------
@@ -504,6 +516,17 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     if tail not in ([], ["CASCADE"], ["RESTRICT"]) or (concurrently and kind != "INDEX"):
         raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
     cascade = tail == ["CASCADE"]
+    if concurrently:
+        if session.in_block:
+            raise ActiveSqlTransaction(
+                "DROP INDEX CONCURRENTLY cannot run inside a transaction block"
+            )
+        if len(names) > 1:
+            raise FeatureNotSupported(
+                "DROP INDEX CONCURRENTLY does not support dropping multiple objects"
+            )
+        if cascade:
+            raise FeatureNotSupported("DROP INDEX CONCURRENTLY does not support CASCADE")
     if kind == "SCHEMA":
         return _drop_schemas(session, [n.name if n.schema is None else str(n) for n in names],
                              if_exists, cascade)  # fmt: skip
@@ -624,9 +647,71 @@ def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | 
             f'ALTER action {action} cannot be performed on relation "{rel.name}"',
             detail=f"This operation is not supported for {rel.plural}.",
         )
+    if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
+        _check_role(session, tokens[i + 2])
+        return Result(f"ALTER {kind}")
+    if kind == "TABLE" and relations.words_at(tokens, i, "RENAME", "CONSTRAINT"):
+        if len(tokens) != i + 5 or not relations.words_at(tokens, i + 3, "TO"):
+            raise SyntaxError_(
+                f'syntax error at or near "{tokens[min(i + 3, len(tokens) - 1)].text}"'
+            )
+        old, new = relations.ident(tokens[i + 2]), relations.ident(tokens[i + 4])
+        table_alter.rename_constraint(rel.table, old, new, catalog)
+        session.database.catalogs.put_table(session.current_txn(), rel.table, catalog, new=False)
+        return Result("ALTER TABLE")
+    if kind == "SEQUENCE" and relations.words_at(tokens, i, "OWNED", "BY"):
+        _owned_by(session, catalog, rel.table, tokens[i + 2 :])
+        return Result("ALTER SEQUENCE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _check_role(session: SessionApi, tok: Any) -> None:
+    """A role named in OWNER TO: db9's one role is the session user."""
+    word = str(tok.text).upper()
+    if word not in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (
+        relations.ident(tok) != session.user
+    ):
+        raise UndefinedObject(f'role "{relations.ident(tok)}" does not exist')
+
+
+def _owned_by(session: SessionApi, catalog: Catalog, seq: TableDef, tokens: list[Any]) -> None:
+    """ALTER SEQUENCE ... OWNED BY table.column | NONE: the column's table then drops the
+    sequence with it (``ColumnDef.sequence``)."""
+    store, txn = session.database.catalogs, session.current_txn()
+    owner: tuple[TableDef, ColumnDef] | None = None
+    if not (len(tokens) == 1 and str(tokens[0].text).upper() == "NONE"):
+        names, end = relations.read_names(tokens, 0)
+        if len(names) != 1 or end != len(tokens) or names[0].schema is None:
+            raise SyntaxError_(
+                "invalid OWNED BY option", hint="Specify OWNED BY table.column or OWNED BY NONE."
+            )
+        column = names[0].name
+        rel = relations.lookup(
+            catalog, relations.Name(None, names[0].schema), session.search_path()
+        )
+        if rel is None:
+            raise UndefinedTable(f'relation "{names[0].schema}" does not exist')
+        if rel.kind != "TABLE":
+            raise WrongObjectType(f'sequence cannot be owned by relation "{rel.name}"')
+        if rel.table.schema != seq.schema:
+            raise FeatureNotSupported(
+                "a sequence owned by a table in another schema is not supported"
+            )
+        owner = (rel.table, rel.table.column(column))
+    for other in catalog.all_tables():
+        for col in other.columns:
+            if (
+                col.sequence == seq.name
+                and other.schema == seq.schema
+                and (owner is None or col is not owner[1])
+            ):
+                col.sequence = None
+                store.put_table(txn, other, catalog, new=False)
+    if owner is not None:
+        owner[1].sequence = seq.name
+        store.put_table(txn, owner[0], catalog, new=False)
 
 
 def _rename_relation(
@@ -708,12 +793,14 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         raise FeatureNotSupported(f"{command} of roles is not supported")
     i = upper.index("ON") + 1
     if command == "COMMENT":
-        kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA") if relations.words_at(
-            tokens, i, *k.split())), None)  # fmt: skip
+        kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA", "CONSTRAINT") if
+            relations.words_at(tokens, i, *k.split())), None)  # fmt: skip
         if kind is None:
             raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
-        names, _ = relations.read_names(tokens, i + len(kind.split()))
-        _check_objects(session, catalog, kind, names, path)
+        if kind != "CONSTRAINT":
+            names, _ = relations.read_names(tokens, i + len(kind.split()))
+            _check_objects(session, catalog, kind, names, path)
+        comments.record(session, catalog, kind, tokens, i + len(kind.split()))
         return
     kind = next((k for k in _ON_KINDS if relations.words_at(tokens, i, *k.split())), None)
     if kind is None and upper[i] in _OTHER_OBJECTS:
@@ -856,14 +943,29 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     f'column "{action.name}" of relation "{table.name}" already exists'
                 )
             seqs: list[TableDef] = []
+            old_pk, before = list(table.primary_key), len(table.indexes)
             col = _column_def(session, table, action, table.width + 1, seqs)
+            new_pk, table.primary_key = table.primary_key, old_pk
+            if new_pk != old_pk and old_pk:
+                raise InvalidTableDefinition(
+                    f'multiple primary keys for table "{table.name}" are not allowed'
+                )
+            for seq in seqs:  # first: the rewrite below takes the new rows' values from it
+                seq.id = store.next_id(txn)
+                store.put_table(txn, seq, catalog, new=True)
             if seqs or col.default is not None or col.not_null:
                 _rewrite_with_new_column(session, table, col, ctx)
             table.columns.append(col)
-            for seq in seqs:
-                seq.id = store.next_id(txn)
-                store.put_table(txn, seq, catalog, new=True)
-            _finish_constraints(table)
+            if new_pk != old_pk:
+                # The new column is the key: rows move from their row ids to it.
+                old_def = TableDef.from_json(table.to_json())
+                table.primary_key = new_pk
+                _finish_constraints(table)
+                _rekey(session, old_def, table)
+            else:
+                _finish_constraints(table)
+                for index in table.indexes[before:]:
+                    backfill(session, table, index)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for c in action.args.get("tables") or action.expressions:
                 if not table.has_column(c.name):
@@ -878,9 +980,10 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                         "objects depend on it"
                     )
                 table.column(c.name).dropped = True
-                for index in [i for i in table.indexes if c.name in i.columns]:
+                gone = [i for i in table.indexes if c.name in index_exprs.referenced_columns(i)]
+                for index in gone:
                     dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
-                table.indexes = [i for i in table.indexes if c.name not in i.columns]
+                table.indexes = [i for i in table.indexes if i not in gone]
                 table.constraints = [k for k in table.constraints if c.name not in k.columns]
         elif isinstance(action, exp.RenameColumn):
             col = table.column(action.this.name)
@@ -889,6 +992,8 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 raise DuplicateColumn(f'column "{new}" of relation "{table.name}" already exists')
             for index in table.indexes:
                 index.columns = [new if c == col.name else c for c in index.columns]
+                index.include = [new if c == col.name else c for c in index.include]
+                index_exprs.rename_column(index, col.name, new)
             for con in table.constraints:
                 con.columns = [new if c == col.name else c for c in con.columns]
             table.primary_key = [new if c == col.name else c for c in table.primary_key]
@@ -910,8 +1015,12 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     _rekey(session, old_def, table)
                 for index in table.indexes[before:]:
                     if not index.primary:
-                        _backfill(session, table, index)
-                _validate_new_constraints(session, table, ctx)
+                        backfill(session, table, index)
+                validate_constraints(session, table, ctx)
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
+            "CONSTRAINT"
+        ):
+            table_alter.drop_constraint(session, table, action, catalog)
         elif isinstance(action, exp.AlterColumn):
             col = table.column(action.this.name)
             if (
@@ -921,12 +1030,14 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             ):
                 col.default = None
             elif action.args.get("default") is not None:
-                col.default = action.args["default"].sql(dialect="postgres")
+                table_alter.set_default(session, table, col.name, action.args["default"], ctx)
             elif "DROP NOT NULL" in action.sql(dialect="postgres").upper():
-                col.not_null = False
+                table_alter.drop_not_null(table, col.name)
             elif "SET NOT NULL" in action.sql(dialect="postgres").upper():
                 col.not_null = True
-                _validate_new_constraints(session, table, ctx)
+                validate_constraints(session, table, ctx)
+            elif action.args.get("dtype") is not None:
+                table_alter.alter_column_type(session, table, action, ctx)
             else:
                 raise FeatureNotSupported(
                     f"ALTER COLUMN {action.sql(dialect='postgres')} is not supported"
@@ -973,7 +1084,7 @@ def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
             )
         moved.add(new_key)
         batch.append((new_key, new_codec.encode_value(values)))
-        if len(batch) >= _BATCH:
+        if len(batch) >= BATCH:
             txn.put_many(batch)
             batch.clear()
     txn.put_many(batch)
@@ -983,10 +1094,10 @@ def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:
         )
     for index in old.indexes:
         ilo = index_prefix(session.db, old.id, index.id)
-        _delete_range(session, ilo, prefix_end(ilo))
+        delete_range(session, ilo, prefix_end(ilo))
     for index in new.indexes:
         if not index.primary:
-            _backfill(session, new, index)
+            backfill(session, new, index)
 
 
 def _rewrite_with_new_column(
@@ -1016,13 +1127,6 @@ def _rewrite_with_new_column(
         full = (*row[:pos], value, *row[pos:])
         txn.put(key, new.encode_value(full))
     _ = Compiler
-
-
-def _validate_new_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
-    writer = TableWriter(session, table, ctx)
-    lo = writer.codec.prefix
-    for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):
-        writer.check(writer.codec.decode_value(raw))
 
 
 __all__ = ["DuplicateObject", "T", "run"]

@@ -265,6 +265,8 @@ class TableWriter:
         writer.finish()
 
     def _unique_error(self, index_name: str, cols: list[str], row: Row) -> UniqueViolation:
+        if "" in cols:  # an expression index: its key is not a list of columns
+            return UniqueViolation(f'duplicate key value violates unique constraint "{index_name}"')
         vals = ", ".join(
             T.format_value(row[self.codec.by_name[c]], self.table.column(c).type) or "null"
             for c in cols
@@ -279,7 +281,7 @@ class TableWriter:
         unique = [i for i in self.table.indexes if i.unique or i.primary]
         if cols is None:
             return unique
-        found = [i for i in unique if set(i.columns) == set(cols)]
+        found = [i for i in unique if not i.computed and set(i.columns) == set(cols)]
         if not found:
             raise InvalidColumnReference(
                 "there is no unique or exclusion constraint matching the ON CONFLICT specification"
@@ -294,9 +296,9 @@ class TableWriter:
                 if raw is not None:
                     return self.codec.decode_value(raw)
                 continue
-            key, _, unique = self.codec.index_entry(index, row)
-            if unique:
-                pk = self.txn.get(key)
+            entry = self.codec.index_entry(index, row)
+            if entry is not None and entry[2]:
+                pk = self.txn.get(entry[0])
                 if pk is not None:
                     raw = self.txn.get(self.codec.prefix + pk)
                     if raw is not None:
@@ -342,7 +344,10 @@ class TableWriter:
             else:
                 plain.append((codec.key(row), codec.encode_value(row)))
             for index in indexes:
-                key, value, unique = codec.index_entry(index, row)
+                entry = codec.index_entry(index, row)
+                if entry is None:
+                    continue
+                key, value, unique = entry
                 if unique:
                     claims.append((key, value))
                     owners.append((row, index))
@@ -364,7 +369,10 @@ class TableWriter:
         for index in self.table.indexes:
             if index.primary:
                 continue
-            key, value, unique = self.codec.index_entry(index, row)
+            entry = self.codec.index_entry(index, row)
+            if entry is None:
+                continue
+            key, value, unique = entry
             if unique:
                 try:
                     self.txn.insert(key, value)
@@ -375,8 +383,9 @@ class TableWriter:
 
     def _remove_index_entries(self, row: Row) -> None:
         for index in self.table.indexes:
-            if not index.primary:
-                self.txn.delete(self.codec.index_entry(index, row)[0])
+            entry = None if index.primary else self.codec.index_entry(index, row)
+            if entry is not None:
+                self.txn.delete(entry[0])
 
     def delete(self, row: Row) -> None:
         self.txn.delete(self.codec.key(row))
@@ -394,12 +403,19 @@ class TableWriter:
         for index in self.table.indexes:
             if index.primary:
                 continue
-            ok, _, _ = self.codec.index_entry(index, old)
-            nk, nv, unique = self.codec.index_entry(index, new)
-            if ok == nk and old_key == new_key:
+            before = self.codec.index_entry(index, old)
+            after = self.codec.index_entry(index, new)
+            if (
+                before is not None
+                and after is not None
+                and before[0] == after[0]
+                and (old_key == new_key)
+            ):
                 continue
-            self.txn.delete(ok)
-            entries.append((index, nk, nv, unique))
+            if before is not None:
+                self.txn.delete(before[0])
+            if after is not None:
+                entries.append((index, *after))
         if old_key != new_key:
             try:
                 self.txn.insert(new_key, self.codec.encode_value(new))
@@ -428,7 +444,7 @@ def _unique_entry(
     """The key of the unique index entry for ``values`` in ``cols``, and whether it points at
     a live row."""
     for index in codec.table.indexes:
-        if index.unique and index.columns == cols:
+        if index.unique and not index.computed and index.columns == cols:
             stored = [
                 T.to_storage(v, codec.types[codec.by_name[c]])
                 for v, c in zip(values, cols, strict=True)
@@ -449,7 +465,7 @@ def _rows_matching(
     idx = [codec.by_name[c] for c in cols]
     if [codec.types[i] for i in idx] == types:
         for index in codec.table.indexes:
-            if not index.primary and index.columns[: len(cols)] == cols:
+            if not index.primary and not index.computed and index.columns[: len(cols)] == cols:
                 stored = [T.to_storage(v, t) for v, t in zip(values, types, strict=True)]
                 lo = codec.index_bounds(index, stored)
                 entries = writer.txn.iter_scan(lo, prefix_end(lo))

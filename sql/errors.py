@@ -81,6 +81,10 @@ class GroupingError(SqlError):
     sqlstate = "42803"
 
 
+class WindowingError(SqlError):
+    sqlstate = "42P20"
+
+
 class DatatypeMismatch(SqlError):
     sqlstate = "42804"
 

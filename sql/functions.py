@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
+from sql import comments
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -652,6 +653,14 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return True
         if name == "pg_get_userbyid":
             return session().user
+        if name == "obj_description" and v[0] is not None:
+            classoid = {"pg_class": comments.PG_CLASS, "pg_constraint": comments.PG_CONSTRAINT}
+            kind = classoid.get(str(v[1]), -1) if len(v) > 1 else None
+            return comments.description(catalog(), v[0], kind, 0, session().search_path())
+        if name == "col_description" and None not in v:
+            return comments.description(
+                catalog(), v[0], comments.PG_CLASS, v[1], session().search_path()
+            )
         if name in (
             "obj_description",
             "col_description",

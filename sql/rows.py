@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kv.codec import decode_key, decode_prefix, encode, encode_fast, encode_key
@@ -12,6 +13,12 @@ from sql.types import from_storage, stored_as_is, to_storage
 
 ROWID = "ctid"  # the hidden key column of a table without a primary key
 _ROWID_HEAD = b"\x09" + encode("rowid")  # the stored ("rowid", id) pair, less its id and end
+
+
+# Compiles an expression or partial index's keys and predicate: set by sql.index_exprs, as
+# the expression compiler sits above this module (which it reads rows through).
+IndexCompiler = Callable[[TableDef, IndexDef], tuple[list[tuple[Any, Any]], Any]]
+index_compiler: IndexCompiler | None = None
 
 
 class RowCodec:
@@ -47,6 +54,7 @@ class RowCodec:
         self._slots = [(i, i is not None and stored_as_is(self.types[i])) for i in slot_of]
         # Per index id: (the index, its key prefix, its columns' row positions, fast path).
         self._index_shapes: dict[int, tuple[IndexDef, bytes, list[int], bool]] = {}
+        self._computed: dict[int, tuple[IndexDef, list[tuple[Any, Any]], Any]] = {}
         # The row's index when the key is one value stored as it is (the row id included).
         self._single_plain_pk: int | None = None
         if not table.primary_key:
@@ -138,8 +146,13 @@ class RowCodec:
     def index_columns(self, index: IndexDef) -> list[int]:
         return [self.by_name[c] for c in index.columns]
 
-    def index_entry(self, index: IndexDef, row: tuple[Any, ...]) -> tuple[bytes, bytes, bool]:
-        """(key, value, unique_check): unique entries without NULLs omit the pk from the key."""
+    def index_entry(
+        self, index: IndexDef, row: tuple[Any, ...]
+    ) -> tuple[bytes, bytes, bool] | None:
+        """(key, value, unique_check): unique entries without NULLs omit the pk from the key.
+        None: the row has no entry (a partial index whose predicate it fails)."""
+        if index.computed:
+            return self._computed_entry(index, row)
         shape = self._index_shapes.get(index.id)
         if shape is None or shape[0] is not index:
             shape = self._index_shapes[index.id] = self._index_shape(index)
@@ -155,6 +168,28 @@ class RowCodec:
             )
         single = self._single_plain_pk
         pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
+        if index.unique and None not in values:
+            return prefix + head, pk, True
+        return prefix + head + pk, b"", False
+
+    def _computed_entry(
+        self, index: IndexDef, row: tuple[Any, ...]
+    ) -> tuple[bytes, bytes, bool] | None:
+        compiled = self._computed.get(index.id)
+        if compiled is None or compiled[0] is not index:
+            assert index_compiler is not None, "sql.index_exprs is not loaded"
+            compiled = self._computed[index.id] = (index, *index_compiler(self.table, index))
+        _, keys, pred = compiled
+        if pred is not None and pred(row) is not True:
+            return None
+        values = [to_storage(fn(row), t) for fn, t in keys]
+        head = b"".join(
+            encode(v, descending=bool(index.descending and index.descending[n]))
+            for n, v in enumerate(values)
+        )
+        single = self._single_plain_pk
+        pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
+        prefix = layout.index_prefix(self.db, self.table.id, index.id)
         if index.unique and None not in values:
             return prefix + head, pk, True
         return prefix + head + pk, b"", False

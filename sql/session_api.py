@@ -46,6 +46,7 @@ class SessionApi(Protocol):
     # is remembered for (one evaluation per execution of its statement, cached plans too).
     executions: int
     cursors: Cursors  # the session's open SQL cursors (pg_cursors)
+    in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
 
     @property
     def database(self) -> DatabaseApi: ...

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sql import cursors
+import sqlglot
+from sqlglot import exp
+
+from sql import comments, cursors
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -48,13 +51,32 @@ def _tables(catalog: Catalog) -> list[TableDef]:
     return catalog.all_tables()
 
 
+def _index_expr(text: str) -> str:
+    """An expression key as pg_get_indexdef prints it: a function call bare, anything else
+    in parentheses (PostgreSQL's own deparsing of the inside may differ in casts)."""
+    e = sqlglot.parse_one(text, read="postgres")
+    shown = e.sql(dialect="postgres", normalize_functions="lower")
+    if isinstance(e, exp.Func) and not isinstance(e, exp.Binary | exp.Cast):
+        return str(shown)
+    if isinstance(e, exp.Binary):
+        return f"(({shown}))"
+    return f"({shown})"
+
+
 def index_def(table: TableDef, index: Any) -> str:
     cols = ", ".join(
-        c + (" DESC" if index.descending and index.descending[i] else "")
+        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else c)
+        + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
+        + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
     )
     unique = "UNIQUE " if index.unique else ""
-    return f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} USING btree ({cols})"
+    include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    return (
+        f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
+        f"USING {index.method} ({cols}){include}"
+        + (f" WHERE ({index.predicate})" if index.predicate else "")
+    )
 
 
 def constraint_def(con: Any, pretty: bool = False) -> str:
@@ -210,6 +232,8 @@ def pg_attribute(c: Catalog) -> Rows:
             )
         for i in t.indexes:
             for n, name in enumerate(i.columns):
+                if not name:  # an expression key (sql.index_exprs): not shown
+                    continue
                 ty = t.column(name).type
                 rows.append(
                     (
@@ -348,13 +372,13 @@ def pg_index(c: Catalog) -> Rows:
     for t in _tables(c):
         names = [col.name for col in t.live_columns]
         for i in t.indexes:
-            keys = [names.index(col) + 1 for col in i.columns]
+            keys = [names.index(col) + 1 if col else 0 for col in i.columns]
             rows.append(
                 _row(
                     PG_INDEX_COLS,
                     indexrelid=i.oid,
                     indrelid=t.id,
-                    indnatts=len(i.columns),
+                    indnatts=len(i.columns) + len(i.include),
                     indnkeyatts=len(i.columns),
                     indisunique=i.unique,
                     indisprimary=i.primary,
@@ -363,7 +387,9 @@ def pg_index(c: Catalog) -> Rows:
                     indisready=True,
                     indislive=True,
                     indkey=keys,
-                    indclass=[opclass_oid(t.column(col).type) for col in i.columns],
+                    indclass=[opclass_oid(t.column(col).type) if col else 0 for col in i.columns],
+                    indexprs=", ".join(e for e in i.exprs if e) or None,
+                    indpred=i.predicate,
                     indoption=[1 if d else 0 for d in i.descending] or [0] * len(i.columns),
                 )
             )
@@ -797,7 +823,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
     ("pg_catalog", "pg_description"): (
         [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("description", TXT)],
-        empty,
+        comments.descriptions,
         False,
     ),
     ("pg_catalog", "pg_inherits"): (

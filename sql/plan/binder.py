@@ -178,6 +178,11 @@ def _find_aggs(e: exp.Expr) -> list[exp.Expr]:
     return _outermost(e, is_agg, (exp.Subquery, exp.Select, exp.Window))
 
 
+def contains_aggregate(e: exp.Expr) -> bool:
+    """Whether ``e`` calls an aggregate outside any subquery or window."""
+    return bool(_find_aggs(e))
+
+
 def _find_windows(e: exp.Expr) -> list[exp.Window]:
     found = _outermost(e, lambda node: isinstance(node, exp.Window), (exp.Subquery, exp.Select))
     return [w for w in found if isinstance(w, exp.Window)]

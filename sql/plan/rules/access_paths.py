@@ -339,7 +339,7 @@ def _access_path(
             [bool(i.descending and i.descending[n]) for n in range(len(i.columns))],
         )
         for i in table.indexes
-        if not i.primary and i.columns
+        if not i.primary and i.columns and not i.computed
     ]
     stats = TableStats.of(table)
     if stats is not None and stats.rows < _FEW_ROWS:

@@ -1,0 +1,68 @@
+"""Whole-table work DDL shares: building an index from a table's rows, deleting a key range,
+checking every row against a table's constraints, and a column type's catalog fields."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sql import types as T
+from sql.catalog import IndexDef, TableDef
+from sql.dml import TableWriter
+from sql.errors import UniqueViolation
+from sql.layout import prefix_end
+from sql.rows import RowCodec
+from sql.scope import Context
+from sql.session_api import SessionApi
+
+BATCH = 1000  # entries or rows a DDL rewrite buffers per call
+
+
+def type_fields(t: T.SqlType) -> tuple[str, list[int], bool]:
+    """A ``ColumnDef``'s type_name, modifiers and array flag for the type ``t``."""
+    if t.element is not None:
+        return t.element.name, [], True
+    if t.name == "numeric" and t.precision is not None:
+        return t.name, [t.precision, t.scale or 0], False
+    return t.name, [m for m in (t.length, t.precision, t.scale) if m is not None], False
+
+
+def backfill(session: SessionApi, table: TableDef, index: IndexDef) -> None:
+    """Write ``index``'s entry of every row, a batch at a time. A new index's id was never
+    used in this table (``TableDef.index_seq``), so the only entries under it are the ones
+    written here (or deleted by this transaction, as a rekey does): a unique index's
+    duplicates are found among them, without a read per entry."""
+    txn = session.current_txn()
+    probe = dataclasses.replace(table, indexes=[*table.indexes, index])
+    codec = RowCodec(session.db, probe)
+    lo = codec.prefix
+    seen: set[bytes] = set()
+    batch: list[tuple[bytes, bytes]] = []
+    for _, raw in txn.iter_scan(lo, prefix_end(lo)):
+        entry = codec.index_entry(index, codec.decode_value(raw))
+        if entry is None:
+            continue
+        key, value, unique = entry
+        if unique:
+            if key in seen:
+                raise UniqueViolation(
+                    f'could not create unique index "{index.name}"', detail="Key is duplicated."
+                )
+            seen.add(key)
+        batch.append((key, value))
+        if len(batch) >= BATCH:
+            txn.put_many(batch)
+            batch.clear()
+    txn.put_many(batch)
+
+
+def delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
+    txn = session.current_txn()
+    for key, _ in list(txn.iter_scan(lo, hi)):
+        txn.delete(key)
+
+
+def validate_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
+    writer = TableWriter(session, table, ctx)
+    lo = writer.codec.prefix
+    for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):
+        writer.check(writer.codec.decode_value(raw))
