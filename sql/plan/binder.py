@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from sql import jsonb
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -272,7 +273,7 @@ class Planner:
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
                 item.this, exp.Identifier
             ):
-                return self._function_scan(item.this, alias, outer)
+                return self._function_scan(item.this, alias, outer, item)
             name = item.name
             schema = item.db or None
             if schema is None:
@@ -322,8 +323,27 @@ class Planner:
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
-    def _function_scan(self, fn: exp.Expr, alias: str | None, outer: Scope | None) -> Node:
+    def _function_scan(
+        self, fn: exp.Expr, alias: str | None, outer: Scope | None, item: exp.Expr | None = None
+    ) -> Node:
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
+        if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
+            comp = self.compiler(Scope([], outer=outer))
+            rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
+            given = item.args.get("alias") if item is not None else None
+            renames = [c.name for c in given.columns] if given and given.columns else []
+            if len(renames) > len(cols):
+                raise SyntaxError_(  # PostgreSQL: 42601 too
+                    f'table "{alias}" has {len(cols)} columns available but '
+                    f"{len(renames)} columns specified"
+                )
+            label = alias or name
+            names = [c for c, _ in cols]
+            if len(cols) == 1 and alias and names[0] == name:
+                names = [alias]  # a function of a base type: the column is named as the alias
+            names[: len(renames)] = renames
+            scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
+            return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
             comp = self.compiler(Scope([], outer=outer))
             if isinstance(fn, exp.Anonymous):
