@@ -77,9 +77,9 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()
         return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
-    if isinstance(e, exp.JSONExtract) and e.args.get("only_json_types") is False:
+    if isinstance(e, exp.JSONExtract) and jsonb.is_function_form(e):
         return "json_extract_path"  # the function, which sqlglot parses as the operator
-    if isinstance(e, exp.JSONExtractScalar) and e.args.get("only_json_types") is False:
+    if isinstance(e, exp.JSONExtractScalar) and jsonb.is_function_form(e):
         return "json_extract_path_text"
     if isinstance(
         e,
@@ -334,6 +334,14 @@ class Compiler:
         else:  # numeric's input function: its range and no limit on digits
             value, t = T.parse_text(text, T.NUMERIC), T.NUMERIC
         return Typed(lambda _r: value, t, True)
+
+    def c_RawString(self, e: exp.RawString) -> Typed:
+        """A dollar-quoted string ($$...$$): an untyped literal, as a quoted one is."""
+        return self.c_Literal(exp.Literal.string(e.this))
+
+    def c_ParseJSON(self, e: exp.ParseJSON) -> Typed:
+        """``json '...'``, which sqlglot reads as a call: a typed literal."""
+        return self.compile(exp.Cast(this=e.this, to=exp.DataType.build("json")))
 
     def c_ByteString(self, e: exp.ByteString) -> Typed:
         text = str(e.this)  # E'...': sqlglot has already processed the escapes

@@ -21,9 +21,11 @@ from kv.errors import Db9Error
 from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import (
+    ArraySubscriptError,
     FeatureNotSupported,
     InvalidParameterValue,
     InvalidTextRepresentation,
+    NullValueNotAllowed,
     SyntaxError_,
     UndefinedFunction,
 )
@@ -343,6 +345,11 @@ def _operand(c: ExprCompiler, a: Typed, other: SqlType) -> Typed:
     return a
 
 
+def is_function_form(e: exp.Expr) -> bool:
+    """Whether sqlglot's JSONExtract(Scalar) ``e`` is json_extract_path(_text), not -> (->>)."""
+    return e.args.get("only_json_types") is False or bool(e.args.get("expressions"))
+
+
 def compile_get(c: ExprCompiler, e: exp.Expr, text_out: bool, path_op: bool) -> Typed:
     """``->``/``->>`` (one key or index) and ``#>``/``#>>`` (a text[] path) on json and jsonb."""
     doc = c.compile(e.this)
@@ -353,8 +360,11 @@ def compile_get(c: ExprCompiler, e: exp.Expr, text_out: bool, path_op: bool) -> 
         raise UndefinedFunction(f"operator does not exist: {doc.type.display()} {op} unknown")
     is_json = doc.type.name == "json"
     path_expr = e.expression
-    text_index = path_op or e.args.get("only_json_types") is False
-    if isinstance(path_expr, exp.JSONPath):
+    function_form = is_function_form(e)
+    text_index = path_op or function_form
+    if function_form and not isinstance(path_expr, exp.JSONPath):
+        path = _variadic_text(c, [path_expr, *e.expressions])
+    elif isinstance(path_expr, exp.JSONPath):
         steps: list[Any] = []
         for p in path_expr.expressions:
             if isinstance(p, exp.JSONPathKey):
@@ -762,23 +772,23 @@ def _object(c: ExprCompiler, name: str, raw: list[exp.Expr], jt: SqlType) -> Typ
     def pairs_of(v: Any, w: Any = None) -> Any:
         if w is not None:
             if _depth(v) > 1 or _depth(w) > 1:
-                raise InvalidParameterValue("wrong number of array subscripts")
+                raise ArraySubscriptError("wrong number of array subscripts")
             if len(v) != len(w):
-                raise InvalidParameterValue("mismatched array dimensions")
+                raise ArraySubscriptError("mismatched array dimensions")
             pairs = list(zip(v, w, strict=True))
         elif v and isinstance(v[0], list):
             if _depth(v) != 2 or any(len(x) != 2 for x in v):
-                raise InvalidParameterValue("array must have two columns")
+                raise ArraySubscriptError("array must have two columns")
             pairs = [(x[0], x[1]) for x in v]
         else:
             if _depth(v) > 2:
-                raise InvalidParameterValue("wrong number of array subscripts")
+                raise ArraySubscriptError("wrong number of array subscripts")
             if len(v) % 2:
-                raise InvalidParameterValue("array must have even number of elements")
+                raise ArraySubscriptError("array must have even number of elements")
             pairs = list(zip(v[::2], v[1::2], strict=True))
         for k, _ in pairs:
             if k is None:
-                raise InvalidParameterValue("null value not allowed for object key")
+                raise NullValueNotAllowed("null value not allowed for object key")
         if jt is T.JSONB:
             return dict(pairs)
         return (
@@ -813,7 +823,7 @@ def _build(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
             v = af(r)
             if v is None:
                 return None
-            return _assemble(name, [(x, elem) for x in v], is_obj)
+            return _assemble(name, [(x, elem) for x in _flat(v, elem)], is_obj)
 
         return Typed(spread, T.JSONB if name.startswith("jsonb") else T.JSON, name=name)
     args = [c.compile(a) for a in raw]
@@ -858,7 +868,20 @@ def _assemble(name: str, vals: list[tuple[Any, SqlType]], is_object: bool) -> An
     return "[" + ", ".join(to_json_text(v, t) for v, t in vals) + "]"
 
 
+def _flat(v: list[Any], elem: SqlType) -> list[Any]:
+    """The elements of a (maybe multi-dimensional) array in storage order."""
+    out: list[Any] = []
+    for x in v:
+        if T.is_subarray(x, elem):
+            out.extend(_flat(x, elem))
+        else:
+            out.append(x)
+    return out
+
+
 def _key_text(k: Any, t: SqlType) -> str:
+    if t.element is not None or t.name in ("json", "jsonb"):
+        raise InvalidParameterValue("key value must be scalar, not array, composite, or json")
     if isinstance(k, str):
         return k
     text = T.format_value(k, t)
