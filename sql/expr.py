@@ -178,6 +178,7 @@ _CMP: dict[type[exp.Expr], Callable[[Any, Any], bool]] = {
     exp.GT: lambda x, y: x > y,
     exp.GTE: lambda x, y: x >= y,
 }
+_OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 
 
 def _int_result(v: int, t: SqlType) -> int:
@@ -445,6 +446,10 @@ class Compiler:
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
+        if a.type.name == "json" and b.type.name == "json":
+            raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
+        if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
+            fa, fb = jsonb.keyed(fa), jsonb.keyed(fb)
 
         def run(r: Row) -> Any:
             x = fa(r)

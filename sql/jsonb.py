@@ -232,6 +232,38 @@ def contains(a: Any, b: Any, top: bool = True) -> bool:
     return ka == kb and _scalar_eq(a, b)
 
 
+def sort_key(v: Any) -> tuple[Any, ...]:
+    """A tuple Python orders as PostgreSQL's btree orders jsonb values: object > array >
+    boolean > number > string > null; arrays by length, then element by element; objects by
+    their number of pairs, then pair by pair in stored key order. A whole scalar value is
+    stored as a one-element array, which sorts before the one-element arrays (and after
+    ``[]``)."""
+    d = T.jsonb_doc(v)
+    if isinstance(d, dict | list):
+        return _key(d)
+    return (4, 1, 0, (_key(d),))
+
+
+def _key(d: Any) -> tuple[Any, ...]:
+    if d is None:
+        return (0,)
+    if isinstance(d, str):
+        return (1, d)
+    if isinstance(d, bool):
+        return (3, d)
+    if isinstance(d, int | Decimal):
+        return (2, d)
+    if isinstance(d, list):
+        return (4, len(d), 1, tuple(_key(x) for x in d))
+    keys = sorted(d, key=lambda k: (len(k.encode()), k.encode()))
+    return (5, len(d), tuple((k, _key(d[k])) for k in keys))
+
+
+def keyed(f: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """``f`` (of jsonb values) giving their sort keys, NULL staying NULL."""
+    return lambda r: None if (v := f(r)) is None else sort_key(v)
+
+
 def has_key(d: Any, key: str) -> bool:
     """jsonb ``?``: a top-level key, or a string element of a top-level array (or the string
     itself)."""

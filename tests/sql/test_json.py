@@ -200,3 +200,19 @@ def test_jsonb_null_and_documents_round_trip_through_a_table(differ: Differ) -> 
     differ.check("SELECT id, d -> 'a', t -> 'a', d #> '{a,k}', t #>> '{b,1}' FROM j ORDER BY id")
     differ.check("""SELECT id FROM j WHERE d @> '{"a":{}}' ORDER BY id""")
     differ.check("SELECT j.id, e.* FROM j, jsonb_array_elements('[1,2]') e ORDER BY 1, 2")
+
+
+@settings(
+    max_examples=int(os.environ.get("DB9_SQL_EXAMPLES", "100")) // 4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(docs=st.lists(DOCS, min_size=1, max_size=6))
+def test_jsonb_orders_and_compares_as_postgres(differ: Differ, docs: list[object]) -> None:
+    differ.reset()
+    differ.check("CREATE TABLE o (id int PRIMARY KEY, d jsonb)")
+    rows = ", ".join(f"({i}, {_lit(_dump(d, False))})" for i, d in enumerate(docs))
+    differ.check(f"INSERT INTO o VALUES {rows}")
+    differ.check("SELECT id, d FROM o ORDER BY d, id")
+    differ.check("SELECT id, d FROM o ORDER BY d DESC, id LIMIT 3")
+    differ.check("SELECT a.id, b.id, a.d < b.d, a.d = b.d, a.d >= b.d FROM o a, o b ORDER BY 1, 2")
