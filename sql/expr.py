@@ -96,7 +96,7 @@ def expr_name(e: exp.Expr) -> str:
         | exp.ArrayOverlaps,
     ):  # operators, to sqlglot functions
         return "?column?"
-    pg_name = pg_function_name(e)
+    pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
         return pg_name
     if isinstance(e, exp.Func):

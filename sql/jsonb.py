@@ -32,6 +32,17 @@ from sql.errors import (
 from sql.scope import ExprCompiler, Row, Typed
 from sql.types import SqlType
 
+# PostgreSQL's names of the json calls sqlglot parses into classes of its own
+PG_NAMES = {
+    "JSONArrayAgg": "json_agg",
+    "JSONObjectAgg": "json_object_agg",
+    "JSONBObjectAgg": "jsonb_object_agg",
+    "ParseJSON": "json",
+    "JSONStripNulls": "json_strip_nulls",
+    "JSONBExists": "jsonb_exists",
+    "JSONBContains": "jsonb_contains",
+}
+
 MISSING = object()  # no such key or element (the operators give SQL NULL)
 
 # -- json text, read in place -----------------------------------------------------------------
@@ -1029,3 +1040,49 @@ def compile_set(
         return [] if v is None else [(value(x),) for _, x in members(v, "array")]
 
     return elements, [("value", value_type)]
+
+
+# -- aggregates -------------------------------------------------------------------------------
+
+AGGREGATES = frozenset(["json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"])
+
+
+def aggregate_input(name: str, args: list[Typed]) -> tuple[Typed, SqlType]:
+    """What a json aggregate collects per row (never None, so NULL inputs count) and its
+    result type: json_agg keeps each value's json text, the others documents or pairs."""
+    want = 2 if "object" in name else 1
+    if len(args) != want:
+        raise UndefinedFunction(f"function {name} with {len(args)} arguments does not exist")
+    args = [coerce_to(a, T.TEXT) if a.type.name == "unknown" else a for a in args]
+    fns = [(a.fn, a.type) for a in args]
+    rtype = T.JSONB if name.startswith("jsonb") else T.JSON
+    if want == 1:
+        ((f, t),) = fns
+        if rtype is T.JSON:
+            structured = t.element is not None
+            return Typed(lambda r: [structured, to_json_text(f(r), t)], T.JSON), rtype
+        return Typed(lambda r: [to_doc(f(r), t)], T.JSONB), rtype
+    (fk, tk), (fv, tv) = fns
+
+    def pair(r: Row) -> list[Any]:
+        k = fk(r)
+        if k is None:
+            raise InvalidParameterValue("field name must not be null")
+        key = _key_text(k, tk) if tk.element is None else T.format_value(k, tk)
+        v = fv(r)
+        return [key, to_json_text(v, tv) if rtype is T.JSON else to_doc(v, tv)]
+
+    return Typed(pair, rtype), rtype
+
+
+def aggregate_result(name: str, items: list[list[Any]]) -> Any:
+    """The value of a json aggregate over what ``aggregate_input`` collected, in order."""
+    if name == "json_agg":
+        parts = [("\n " if structured and i else "") + text
+                 for i, (structured, text) in enumerate(items)]  # fmt: skip
+        return "[" + ", ".join(parts) + "]"
+    if name == "jsonb_agg":
+        return [d for (d,) in items]
+    if name == "json_object_agg":
+        return "{ " + ", ".join(f"{_quote(k)} : {v}" for k, v in items) + " }"
+    return {k: v for k, v in items}

@@ -115,6 +115,7 @@ AGGREGATES = {
     "array_agg",
     "string_agg",
     "every",
+    *jsonb.AGGREGATES,
 }
 WINDOW_ONLY = {"row_number", "rank", "dense_rank"}
 
@@ -130,6 +131,9 @@ _AGG_CLASSES: tuple[tuple[type[exp.Expr], str], ...] = (
     (exp.GroupConcat, "string_agg"),
     (exp.LogicalAnd, "bool_and"),
     (exp.LogicalOr, "bool_or"),
+    (exp.JSONArrayAgg, "json_agg"),
+    (exp.JSONObjectAgg, "json_object_agg"),
+    (exp.JSONBObjectAgg, "jsonb_object_agg"),
 )
 
 
@@ -645,13 +649,12 @@ class Planner:
             )
             call = call.this
         name = _agg_name(call) or "?"
+        if name in jsonb.AGGREGATES:
+            return self._json_agg_spec(name, call, comp, filt)
         arg_e = call.this
         order_keys: list[tuple[Typed, bool, bool]] = []
         if isinstance(arg_e, exp.Order):
-            for o in arg_e.expressions:
-                desc = bool(o.args.get("desc"))
-                nf = o.args.get("nulls_first")
-                order_keys.append((comp.compile(o.this), desc, desc if nf is None else bool(nf)))
+            order_keys = self._agg_order(arg_e, comp)
             arg_e = arg_e.this
         distinct = False
         if isinstance(arg_e, exp.Distinct):
@@ -708,6 +711,40 @@ class Planner:
         else:
             rtype = t
         return AggSpec(name, arg, distinct, rtype, sep, filt, order_keys)
+
+    @staticmethod
+    def _agg_order(order: exp.Order, comp: Compiler) -> list[tuple[Typed, bool, bool]]:
+        """An aggregate's ORDER BY: (key, descending, nulls first) each."""
+        keys = []
+        for o in order.expressions:
+            desc = bool(o.args.get("desc"))
+            nf = o.args.get("nulls_first")
+            keys.append((comp.compile(o.this), desc, desc if nf is None else bool(nf)))
+        return keys
+
+    def _json_agg_spec(
+        self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None
+    ) -> AggSpec:
+        """json_agg, jsonb_agg, json(b)_object_agg, however sqlglot spelled the call."""
+        if isinstance(call, exp.Anonymous):
+            raw = list(call.expressions)
+        elif isinstance(call, exp.JSONBObjectAgg):
+            raw = [call.this, call.expression]
+        elif isinstance(call, exp.JSONObjectAgg):
+            raw = list(call.expressions)
+        else:
+            raw = [call.this]
+        order_keys: list[tuple[Typed, bool, bool]] = []
+        if raw and isinstance(raw[-1], exp.Order):
+            order_keys = self._agg_order(raw[-1], comp)
+            raw[-1] = raw[-1].this
+        distinct = bool(raw) and isinstance(raw[0], exp.Distinct)
+        if distinct:
+            raw[0] = raw[0].expressions[0]
+        if any(_find_aggs(a) for a in raw):
+            raise GroupingError("aggregate function calls cannot be nested")
+        arg, rtype = jsonb.aggregate_input(name, [comp.compile(a) for a in raw])
+        return AggSpec(name, arg, distinct, rtype, None, filt, order_keys)
 
     def _window(self, node: Node, scope: Scope, windows: list[exp.Window]) -> tuple[Node, Scope]:
         comp = self.compiler(scope)

@@ -216,3 +216,24 @@ def test_jsonb_orders_and_compares_as_postgres(differ: Differ, docs: list[object
     differ.check("SELECT id, d FROM o ORDER BY d, id")
     differ.check("SELECT id, d FROM o ORDER BY d DESC, id LIMIT 3")
     differ.check("SELECT a.id, b.id, a.d < b.d, a.d = b.d, a.d >= b.d FROM o a, o b ORDER BY 1, 2")
+
+
+AGGREGATE_CASES = [
+    "SELECT json_agg(x), jsonb_agg(x), json_agg(ARRAY[x]) FROM (VALUES (1), (2), (NULL)) v(x)",
+    "SELECT json_object_agg(k, v), jsonb_object_agg(k, v) "
+    "FROM (VALUES ('a', 1), ('b', NULL)) t(k, v)",
+    "SELECT jsonb_object_agg(k, v) FROM (VALUES ('a', 1), ('bb', 2), ('a', 3)) t(k, v)",
+    "SELECT json_agg(x ORDER BY x DESC), jsonb_agg(DISTINCT x) FROM (VALUES (1), (2), (1)) v(x)",
+    "SELECT json_agg(x) FILTER (WHERE x > 1), json_agg(x) FROM generate_series(1, 0) x",
+    "SELECT g, json_agg(x ORDER BY x) FROM (VALUES (1, 'a'), (1, 'b'), (2, 'c')) t(g, x) "
+    "GROUP BY g ORDER BY g",
+    "SELECT json_object_agg(x, json '{\"a\": 1}'), json_agg(json '[1,  2]') "
+    "FROM generate_series(1, 2) x",
+    "SELECT json_object_agg(NULL::text, 1)",
+    "SELECT jsonb_object_agg(k, v) FROM (VALUES ('a', 1), (NULL, 2)) t(k, v)",
+]
+
+
+@pytest.mark.parametrize("sql", AGGREGATE_CASES)
+def test_json_aggregate_matches_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
