@@ -1086,3 +1086,64 @@ def aggregate_result(name: str, items: list[list[Any]]) -> Any:
     if name == "json_object_agg":
         return "{ " + ", ".join(f"{_quote(k)} : {v}" for k, v in items) + " }"
     return {k: v for k, v in items}
+
+
+# -- json(b)_to_record(set), json(b)_populate_record(set) --------------------------------------
+
+RECORD_SRFS = frozenset(
+    f"{p}_{base}"
+    for p in ("json", "jsonb")
+    for base in ("to_record", "to_recordset", "populate_record", "populate_recordset")
+)
+
+
+def compile_records(
+    c: ExprCompiler, name: str, doc_expr: exp.Expr, columns: list[tuple[str, SqlType]]
+) -> Callable[[Row], list[tuple[Any, ...]]]:
+    """The rows of json(b)_to_record(set) (and populate_record(set) of a NULL base record)
+    as ``columns``: each object's member of a column's name, as that column's type."""
+    jt = T.JSONB if name.startswith("jsonb") else T.JSON
+    doc = _doc_arg(c.compile(doc_expr), jt)
+    many = name.endswith("set")
+    f = doc.fn
+
+    def record(d: Any) -> tuple[Any, ...]:
+        if not isinstance(d, dict):
+            raise InvalidParameterValue(
+                f"cannot call {name} on {'a scalar' if not isinstance(d, list) else 'an array'}"
+                if not many
+                else "argument of json_populate_recordset must be an array of objects"
+            )
+        return tuple(_column_value(d.get(col, None), t) for col, t in columns)
+
+    def rows(r: Row) -> list[tuple[Any, ...]]:
+        v = f(r)
+        if v is None:
+            return [] if many else [tuple(None for _ in columns)]
+        d = doc_of(v, jt)
+        if not many:
+            return [record(d)]
+        if not isinstance(d, list):
+            what = "an object" if isinstance(d, dict) else "a scalar"
+            raise InvalidParameterValue(f"cannot call {name} on {what}")
+        return [record(x) for x in d]
+
+    return rows
+
+
+def _column_value(d: Any, t: SqlType) -> Any:
+    """A JSON member as a column of type ``t``: null is NULL, json/jsonb keep it, a string's
+    text and other scalars' JSON text go through ``t``'s input function, arrays element-wise."""
+    if d is None:
+        return None
+    if t.name == "json":
+        return compact(d) if isinstance(d, dict | list) else T.format_jsonb(d)
+    if t.name == "jsonb":
+        return T.jsonb_value(d)
+    if t.element is not None and isinstance(d, list):
+        return [_column_value(x, t if isinstance(x, list) else t.element) for x in d]
+    if isinstance(d, dict | list):
+        if t.element is not None:
+            raise InvalidTextRepresentation("expected JSON array", hint="")
+        return T.parse_text(compact(d), t)
+    return T.parse_text(d if isinstance(d, str) else T.format_jsonb(d), t)

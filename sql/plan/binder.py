@@ -28,9 +28,11 @@ from sql.errors import (
     InvalidColumnReference,
     SyntaxError_,
     UndefinedColumn,
+    UndefinedFunction,
+    UndefinedObject,
     UndefinedTable,
 )
-from sql.expr import Compiler, expr_name
+from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.plan.conjuncts import and_all
@@ -331,6 +333,8 @@ class Planner:
         self, fn: exp.Expr, alias: str | None, outer: Scope | None, item: exp.Expr | None = None
     ) -> Node:
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
+        if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
+            return self._json_records(name, fn, alias, outer, item)
         if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
             comp = self.compiler(Scope([], outer=outer))
             rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
@@ -362,6 +366,52 @@ class Planner:
             col = alias or "generate_series"
             return SeriesScan(Scope([ScopeColumn(col, col, t)]), args)
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
+
+    def _json_records(
+        self,
+        name: str,
+        fn: exp.Anonymous,
+        alias: str | None,
+        outer: Scope | None,
+        item: exp.Expr | None,
+    ) -> Node:
+        """json(b)_to_record(set) with a column definition list, json(b)_populate_record(set)
+        of NULL::<a table's row type>."""
+        given = item.args.get("alias") if item is not None else None
+        defs = [c for c in given.columns if isinstance(c, exp.ColumnDef)] if given else []
+        args = list(fn.expressions)
+        if "populate" in name:
+            if len(args) != 2:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            base = args[0]
+            if not (isinstance(base, exp.Cast) and isinstance(base.this, exp.Null)):
+                raise FeatureNotSupported(f"{name} of a base record other than NULL::<table> "
+                                          "is not supported")  # fmt: skip
+            to = base.to
+            type_name = (
+                (to.args.get("kind") or to).name if to.this == exp.DataType.Type.USERDEFINED else ""
+            )
+            if not type_name:
+                raise FeatureNotSupported(f"{name} of a {to.sql()} record is not supported")
+            table = self.catalog.find(type_name, None, self.session.search_path())
+            if table is None:
+                raise UndefinedObject(f'type "{type_name}" does not exist')
+            cols = [(c.name, c.type) for c in table.live_columns]
+            doc_arg = args[1]
+        else:
+            if len(args) != 1:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            if not defs:
+                raise SyntaxError_(
+                    'a column definition list is required for functions returning "record"'
+                )
+            cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
+            doc_arg = args[0]
+        comp = self.compiler(Scope([], outer=outer))
+        rows = jsonb.compile_records(comp, name, doc_arg, cols)
+        label = alias or name
+        scope = Scope([ScopeColumn(label, n, t) for n, t in cols])
+        return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
 
     def _values(self, v: exp.Values, scope: Scope, alias: str | None = None) -> Node:
         comp = self.compiler(scope)

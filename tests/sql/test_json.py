@@ -237,3 +237,34 @@ AGGREGATE_CASES = [
 @pytest.mark.parametrize("sql", AGGREGATE_CASES)
 def test_json_aggregate_matches_postgres(differ: Differ, sql: str) -> None:
     differ.check(sql)
+
+
+RECORD_CASES = [
+    """SELECT * FROM json_to_record('{"a":1,"b":"foo","c":"bar"}') AS x(a int, b text, d text)""",
+    """SELECT * FROM json_to_recordset('[{"a":1,"b":{"d":"foo"},"c":true},{"a":2,"c":false}]')
+       AS x(a int, b json, c boolean)""",
+    """SELECT *, c IS NULL AS c_null FROM jsonb_to_record('{"a":1, "b":{"c":16, "d":2}, "x":8,
+       "ca": ["1 2", 3], "ia": [[1,2],[3,4]]}') AS t(a int, b jsonb, c text, x int,
+       ca char(5)[], ia int[][])""",
+    """SELECT * FROM jsonb_to_recordset('[{"a":"2012-01-20 10:42:53","b":null}]')
+       AS x(a timestamp, b int)""",
+    """SELECT * FROM json_to_record('{"a":"x"}') AS x(a int)""",
+    """SELECT * FROM json_to_recordset('{"a":1}') AS x(a int)""",
+    """SELECT * FROM json_to_record('[1]') AS x(a int)""",
+    """SELECT * FROM json_to_record('{"a":1}')""",
+]
+
+
+@pytest.mark.parametrize("sql", RECORD_CASES)
+def test_json_to_record_matches_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
+
+
+def test_json_populate_record_of_a_tables_row_type(differ: Differ) -> None:
+    differ.check("CREATE TABLE jpop (a text, b int, c timestamp)")
+    differ.check("""SELECT * FROM json_populate_record(NULL::jpop, '{"a":"blurfl","x":43.2}') q""")
+    differ.check(
+        """SELECT * FROM jsonb_populate_recordset(NULL::jpop,
+        '[{"a":"blurfl","x":43.2},{"b":3,"c":"2012-01-20 10:42:53"}]') q"""
+    )
+    differ.check("""SELECT * FROM json_populate_record(NULL::nosuchtype, '{}') q""")
