@@ -103,6 +103,8 @@ def expr_name(e: exp.Expr) -> str:
         return e.sql_name().lower()
     if isinstance(e, exp.Case):
         return "case"
+    if isinstance(e, exp.Bracket | exp.Paren):  # a subscript is named by what it subscripts
+        return expr_name(e.this)
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
     if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
@@ -1070,6 +1072,8 @@ class Compiler:
             subscripts.insert(0, base.expressions[0])
             base = base.this
         arr = self.compile(base)
+        if arr.type.name == "jsonb":
+            return jsonb.compile_subscript(self, arr, e)
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
         idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
         elem = arr.type.element or T.TEXT

@@ -268,3 +268,34 @@ def test_json_populate_record_of_a_tables_row_type(differ: Differ) -> None:
         '[{"a":"blurfl","x":43.2},{"b":3,"c":"2012-01-20 10:42:53"}]') q"""
     )
     differ.check("""SELECT * FROM json_populate_record(NULL::nosuchtype, '{}') q""")
+
+
+SUBSCRIPT_CASES = [
+    """SELECT ('{"a":[1,2]}'::jsonb)['a'][1], ('[1,2]'::jsonb)[-1], ('[1,2]'::jsonb)[0]""",
+    """SELECT ('{"a":1}'::jsonb)['a']['b'], ('1'::jsonb)[0], ('{"a":1}'::jsonb)['b']""",
+    """SELECT (ARRAY[1,2])[1], (ARRAY[[1,2]])[1][2]""",
+]
+
+
+@pytest.mark.parametrize("sql", SUBSCRIPT_CASES)
+def test_jsonb_subscript_matches_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
+
+
+def test_jsonb_subscript_of_a_column_and_an_expression_index(differ: Differ) -> None:
+    differ.check("CREATE TABLE s (id int PRIMARY KEY, d jsonb, i int)")
+    differ.check("""INSERT INTO s VALUES (1, '{"a":[10,20,30]}', 0), (2, '[5,6]', 1)""")
+    differ.check("SELECT id, d['a'][i], d[i], d['a'][2] FROM s ORDER BY id")
+
+
+def test_jsonb_groups_and_distinct_by_value(differ: Differ) -> None:
+    differ.check("CREATE TABLE g (id int PRIMARY KEY, d jsonb)")
+    differ.check(
+        """INSERT INTO g VALUES (1, '{"a":1,"b":[1]}'), (2, '{"b":[1],"a":1}'), (3, '[1]'),
+        (4, 'null'), (5, NULL), (6, '{"a":{"c":1}}')"""
+    )
+    differ.check("SELECT d, count(*) FROM g GROUP BY d ORDER BY d")
+    differ.check("SELECT DISTINCT d FROM g ORDER BY d")
+    differ.check(
+        """SELECT DISTINCT x FROM (VALUES ('{"a":1,"b":2}'::jsonb), ('{"b":2,"a":1}')) v(x)"""
+    )
