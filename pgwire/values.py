@@ -351,7 +351,7 @@ def _recv(buf: _In, t: SqlType) -> Any:
         version = buf.take(1)[0]
         if version != 1:
             raise InvalidBinaryRepresentation(f"unsupported jsonb version number {version}")
-        return T.parse_json(utf8(buf.rest()), jsonb=True)
+        return T.jsonb_value(T.parse_json(utf8(buf.rest()), jsonb=True))
     if name == "uuid":
         return uuid.UUID(bytes=buf.take(16))
     if name == "date":

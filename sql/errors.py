@@ -241,6 +241,10 @@ class ArraySubscriptError(SqlError):
     sqlstate = "2202E"
 
 
+class NullValueNotAllowed(SqlError):
+    sqlstate = "22004"
+
+
 class StatementTooComplex(SqlError):
     sqlstate = "54001"
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from sql import jsonb
 from sql import types as T
 from sql.casts import (
     as_decimal,
@@ -63,8 +64,10 @@ def expr_name(e: exp.Expr) -> str:
         return e.name
     if isinstance(e, exp.Cast):
         inner = e.this
-        if isinstance(inner, exp.Column | exp.Cast | exp.Func):
-            return expr_name(inner)
+        while isinstance(inner, exp.Cast):  # a cast's own name is weaker than a column's
+            inner = inner.this
+        if isinstance(inner, exp.Column | exp.Func):
+            return expr_name(e.this)
         try:
             return datatype_to_sql(e.to).typname
         except Exception:  # an unknown type fails later, with its own error
@@ -74,10 +77,18 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()
         return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
+    if isinstance(e, exp.JSONExtract) and jsonb.is_function_form(e):
+        return "json_extract_path"  # the function, which sqlglot parses as the operator
+    if isinstance(e, exp.JSONExtractScalar) and jsonb.is_function_form(e):
+        return "json_extract_path_text"
     if isinstance(
         e,
         exp.JSONExtract
         | exp.JSONExtractScalar
+        | exp.JSONBContainsTopKey
+        | exp.JSONBContainsAnyTopKeys
+        | exp.JSONBContainsAllTopKeys
+        | exp.JSONBDeleteAtPath
         | exp.JSONBExtract
         | exp.JSONBExtractScalar
         | exp.ArrayContainsAll
@@ -85,13 +96,15 @@ def expr_name(e: exp.Expr) -> str:
         | exp.ArrayOverlaps,
     ):  # operators, to sqlglot functions
         return "?column?"
-    pg_name = pg_function_name(e)
+    pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
         return pg_name
     if isinstance(e, exp.Func):
         return e.sql_name().lower()
     if isinstance(e, exp.Case):
         return "case"
+    if isinstance(e, exp.Bracket | exp.Paren):  # a subscript is named by what it subscripts
+        return expr_name(e.this)
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
     if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
@@ -167,6 +180,7 @@ _CMP: dict[type[exp.Expr], Callable[[Any, Any], bool]] = {
     exp.GT: lambda x, y: x > y,
     exp.GTE: lambda x, y: x >= y,
 }
+_OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 
 
 def _int_result(v: int, t: SqlType) -> int:
@@ -324,6 +338,14 @@ class Compiler:
             value, t = T.parse_text(text, T.NUMERIC), T.NUMERIC
         return Typed(lambda _r: value, t, True)
 
+    def c_RawString(self, e: exp.RawString) -> Typed:
+        """A dollar-quoted string ($$...$$): an untyped literal, as a quoted one is."""
+        return self.c_Literal(exp.Literal.string(e.this))
+
+    def c_ParseJSON(self, e: exp.ParseJSON) -> Typed:
+        """``json '...'``, which sqlglot reads as a call: a typed literal."""
+        return self.compile(exp.Cast(this=e.this, to=exp.DataType.build("json")))
+
     def c_ByteString(self, e: exp.ByteString) -> Typed:
         text = str(e.this)  # E'...': sqlglot has already processed the escapes
         return Typed(lambda _r: text, T.UNKNOWN, True)
@@ -426,6 +448,10 @@ class Compiler:
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
+        if a.type.name == "json" and b.type.name == "json":
+            raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
+        if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
+            fa, fb = jsonb.keyed(fa), jsonb.keyed(fb)
 
         def run(r: Row) -> Any:
             x = fa(r)
@@ -537,64 +563,31 @@ class Compiler:
 
         return Typed(run, T.BOOL)
 
-    def _json_path(self, e: exp.Expr) -> list[Any]:
-        path = e.expression
-        if isinstance(path, exp.JSONPath):
-            steps: list[Any] = []
-            for p in path.expressions:
-                if isinstance(p, exp.JSONPathKey):
-                    steps.append(str(p.this))
-                elif isinstance(p, exp.JSONPathSubscript):
-                    steps.append(int(p.this))
-            return steps
-        return [self.compile(path).fn(())]
-
-    def _json_get(self, e: exp.Expr, as_text: bool) -> Typed:
-        doc = self.compile(e.this)
-        if doc.type.name not in ("json", "jsonb"):
-            op = "->>" if as_text else "->"
-            raise UndefinedFunction(f"operator does not exist: {doc.type.display()} {op} unknown")
-        steps = self._json_path(e)
-        is_text = doc.type.name == "json"
-        out_type = T.TEXT if as_text else doc.type
-        f = doc.fn
-
-        def run(r: Row) -> Any:
-            v = f(r)
-            if v is None:
-                return None
-            if is_text:
-                v = T.parse_json(v, jsonb=True)
-            for step in steps:
-                if isinstance(step, str) and isinstance(v, dict):
-                    if step not in v:
-                        return None
-                    v = v[step]
-                elif isinstance(step, int) and isinstance(v, list):
-                    if not -len(v) <= step < len(v):
-                        return None
-                    v = v[step]
-                else:
-                    return None
-            if as_text:
-                if v is None:
-                    return None
-                return v if isinstance(v, str) else T.format_jsonb(v)
-            return T.format_jsonb(v) if is_text else v
-
-        return Typed(run, out_type, name="?column?")
+    # json and jsonb operators: sql.jsonb owns them (sqlglot names #> and #>> JSONB*)
 
     def c_JSONExtract(self, e: exp.JSONExtract) -> Typed:
-        return self._json_get(e, False)
+        return jsonb.compile_get(self, e, False, False)
 
     def c_JSONExtractScalar(self, e: exp.JSONExtractScalar) -> Typed:
-        return self._json_get(e, True)
+        return jsonb.compile_get(self, e, True, False)
 
     def c_JSONBExtract(self, e: exp.JSONBExtract) -> Typed:
-        return self._json_get(e, False)
+        return jsonb.compile_get(self, e, False, True)
 
     def c_JSONBExtractScalar(self, e: exp.JSONBExtractScalar) -> Typed:
-        return self._json_get(e, True)
+        return jsonb.compile_get(self, e, True, True)
+
+    def c_JSONBContainsTopKey(self, e: exp.JSONBContainsTopKey) -> Typed:
+        return jsonb.compile_operator(self, e, "?")
+
+    def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
+        return jsonb.compile_operator(self, e, "?|")
+
+    def c_JSONBContainsAllTopKeys(self, e: exp.JSONBContainsAllTopKeys) -> Typed:
+        return jsonb.compile_operator(self, e, "?&")
+
+    def c_JSONBDeleteAtPath(self, e: exp.JSONBDeleteAtPath) -> Typed:
+        return jsonb.compile_operator(self, e, "#-")
 
     def _array_operator(self, e: exp.Binary, op: str, contains: bool) -> Typed:
         """``a @> b`` (``contains``: b's elements all in a), ``a <@ b`` (flipped before
@@ -633,9 +626,13 @@ class Compiler:
         return Typed(run, T.BOOL, a.const and b.const)
 
     def c_ArrayContainsAll(self, e: exp.ArrayContainsAll) -> Typed:
+        if jsonb.is_jsonb_operation(self, e):
+            return jsonb.compile_operator(self, e, "@>")
         return self._array_operator(e, "@>", True)
 
     def c_ArrayContainedBy(self, e: exp.ArrayContainedBy) -> Typed:
+        if jsonb.is_jsonb_operation(self, e):
+            return jsonb.compile_operator(self, e, "<@")
         flipped = exp.ArrayContainsAll(this=e.expression, expression=e.this)
         return self._array_operator(flipped, "<@", True)
 
@@ -680,6 +677,8 @@ class Compiler:
         return self._arith_op(e, "+")
 
     def c_Sub(self, e: exp.Sub) -> Typed:
+        if jsonb.is_jsonb_operation(self, e, left_only=True):
+            return jsonb.compile_operator(self, e, "-")
         return self._arith_op(e, "-")
 
     def c_Mul(self, e: exp.Mul) -> Typed:
@@ -709,6 +708,8 @@ class Compiler:
         return Typed(run, t, a.const)
 
     def c_DPipe(self, e: exp.DPipe) -> Typed:
+        if jsonb.is_jsonb_operation(self, e):
+            return jsonb.compile_operator(self, e, "||")
         a, b = self.compile(e.this), self.compile(e.expression)
         if a.type.element is not None or b.type.element is not None:
             arr = a.type if a.type.element is not None else b.type
@@ -1071,6 +1072,8 @@ class Compiler:
             subscripts.insert(0, base.expressions[0])
             base = base.this
         arr = self.compile(base)
+        if arr.type.name == "jsonb":
+            return jsonb.compile_subscript(self, arr, e)
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
         idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
         elem = arr.type.element or T.TEXT

@@ -19,11 +19,12 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments
+from sql import comments, jsonb
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
+    FeatureNotSupported,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
@@ -310,8 +311,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
-    if name in ("json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"):
-        return _json_build(c, name, raw_args)
+    if name in jsonb.FUNCTIONS:
+        return jsonb.compile_call(c, name, raw_args)
     entry = FUNCTIONS.get(name)
     if entry is None:
         raise UndefinedFunction(f"function {name}() does not exist")
@@ -862,37 +863,6 @@ CATALOG_FUNCTIONS |= {
 }
 
 
-def _json_build(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
-    args = [c.compile(a) for a in raw_args]
-    args = [coerce_to(a, T.TEXT) if a.type.name == "unknown" else a for a in args]
-    is_object = name.endswith("object")
-    if is_object and len(args) % 2:
-        raise InvalidParameterValue("argument list must have even number of elements")
-
-    def jsonable(v: Any, t: SqlType) -> Any:
-        if v is None or isinstance(v, bool | int | str | list | dict):
-            return v
-        if isinstance(v, float | Decimal):
-            return v
-        return T.format_value(v, t)
-
-    def run(r: Any) -> Any:
-        values = [jsonable(a.fn(r), a.type) for a in args]
-        if is_object:
-            obj = {}
-            for k, v in zip(values[::2], values[1::2], strict=True):
-                if k is None:
-                    raise InvalidParameterValue("null value not allowed for object key")
-                obj[str(k)] = v
-            return obj
-        return values
-
-    rtype = T.JSONB if name.startswith("jsonb") else T.JSON
-    if rtype is T.JSON:
-        return Typed(lambda r: T.format_jsonb(run(r)), rtype, name=name)
-    return Typed(run, rtype, name=name)
-
-
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
@@ -906,7 +876,9 @@ def srf_name(e: exp.Expr) -> str | None:
         return "unnest"
     if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
         return "generate_series"
-    if isinstance(e, exp.Anonymous) and str(e.this).lower() in SRF_NAMES:
+    if isinstance(e, exp.Anonymous) and (
+        str(e.this).lower() in SRF_NAMES or str(e.this).lower() in jsonb.SRFS
+    ):
         return str(e.this).lower()
     return None
 
@@ -927,6 +899,11 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
             if a is not None
         ]
+    if name in jsonb.SRFS:
+        rows, cols = jsonb.compile_set(comp, name, args)
+        if len(cols) != 1:
+            raise FeatureNotSupported(f"{name} in a select list (a record) is not supported")
+        return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
     if name == "unnest":
         arr = typed[0]

@@ -372,7 +372,7 @@ def parse_text(text: str, t: SqlType) -> Any:
         parse_json(text, jsonb=False)
         return text
     if name == "jsonb":
-        return parse_json(text, jsonb=True)
+        return jsonb_value(parse_json(text, jsonb=True))
     if name in ("oid", "regclass", "regtype", "regnamespace", "regproc"):
         if re.fullmatch(r"\d+", s):
             return int(s)
@@ -422,6 +422,32 @@ def _json_constant(name: str) -> Any:
 def _json_int(text: str) -> int | Decimal:
     # int() refuses more than 4300 digits; JSON numbers have no such limit.
     return int(text) if len(text) < 4000 else Decimal(text)
+
+
+class _JsonNull:
+    """The JSON null as a whole jsonb value ('null'::jsonb): not SQL NULL. Inside a document a
+    JSON null is Python None; only a whole value needs telling apart from SQL NULL."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "JSON_NULL"
+
+    def __reduce__(self) -> str:
+        return "JSON_NULL"
+
+
+JSON_NULL = _JsonNull()
+
+
+def jsonb_value(doc: Any) -> Any:
+    """A parsed document as a jsonb value: a JSON null is JSON_NULL, not SQL NULL."""
+    return JSON_NULL if doc is None else doc
+
+
+def jsonb_doc(v: Any) -> Any:
+    """The document of a (non-NULL) jsonb value: JSON_NULL is the JSON null, None."""
+    return None if v is JSON_NULL else v
 
 
 def parse_json(text: str, *, jsonb: bool) -> Any:
@@ -948,6 +974,8 @@ def format_timestamp(v: dt.datetime) -> str:
 
 
 def _jsonb_scalar(x: Any) -> str:
+    if x is JSON_NULL:
+        return "null"
     if isinstance(x, Decimal):
         return format(x, "f") if x == x.to_integral_value() or "E" not in str(x) else str(x)
     if x is True:
@@ -997,6 +1025,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return " ".join(str(x) for x in v)
     if t.element is not None:
         return format_array(v, t.element)
+    if t.name == "jsonb":
+        return format_jsonb(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
@@ -1017,8 +1047,6 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return v.isoformat()
     if isinstance(v, Interval):
         return format_interval(v)
-    if t.name == "jsonb":
-        return format_jsonb(v)
     return str(v)
 
 
@@ -1108,7 +1136,7 @@ def from_storage(v: Any, t: SqlType) -> Any:
     if name == "uuid":
         return uuid.UUID(bytes=v)
     if name == "jsonb":
-        return json.loads(v, parse_float=Decimal)
+        return jsonb_value(json.loads(v, parse_float=Decimal))
     if name == "numeric" and isinstance(v, str):
         return Decimal(v)
     return v

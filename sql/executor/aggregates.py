@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from kv import interrupt
+from sql import jsonb
 from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
@@ -24,7 +25,7 @@ from sql.plan.nodes import Aggregate, AggSpec, SortKey, Window, WindowSpec
 from sql.scope import Row
 from sql.types import SqlType
 
-_KEEPS_INPUT = {"array_agg", "string_agg", "json_agg", "jsonb_agg"}
+_KEEPS_INPUT = {"array_agg", "string_agg", *jsonb.AGGREGATES}
 
 
 class AggState:
@@ -61,7 +62,7 @@ class AggState:
             self.acc = v if self.acc is None else (self.acc and v)
         elif n == "bool_or":
             self.acc = v if self.acc is None else (self.acc or v)
-        elif n in ("array_agg", "string_agg", "json_agg", "jsonb_agg"):
+        elif n in ("array_agg", "string_agg") or n in jsonb.AGGREGATES:
             self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
 
     def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
@@ -95,6 +96,8 @@ class AggState:
             return self.acc
         if n == "array_agg":
             return self.items if self.count else None
+        if n in jsonb.AGGREGATES:
+            return jsonb.aggregate_result(n, self.items) if self.count else None
         if n == "string_agg":
             if not self.count:
                 return None

@@ -134,8 +134,8 @@ def hashable(v: Any) -> Any:
     """A value as a dict key or set member (arrays and JSON objects are not hashable)."""
     if isinstance(v, list):
         return ("__list__", tuple(hashable(x) for x in v))
-    if isinstance(v, dict):
-        return ("__dict__", repr(v))
+    if isinstance(v, dict):  # a jsonb object: equal whatever order its keys came in
+        return ("__dict__", tuple(sorted((k, hashable(x)) for k, x in v.items())))
     return v
 
 
@@ -143,4 +143,6 @@ def unhashable(v: Any) -> Any:
     """The value ``hashable`` was given (an array back from its tuple form)."""
     if isinstance(v, tuple) and len(v) == 2 and v[0] == "__list__":
         return [unhashable(x) for x in v[1]]
+    if isinstance(v, tuple) and len(v) == 2 and v[0] == "__dict__":
+        return {k: unhashable(x) for k, x in v[1]}
     return v

@@ -13,17 +13,26 @@ import operator
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sql import jsonb
 from sql.casts import cast_value
 from sql.executor.context import Exec, checked, checked_cmp, hashable
 from sql.memory import SAMPLE, Held, row_size
 from sql.plan.nodes import Distinct, DistinctOn, SetOp, Sort, SortKey
 from sql.scope import Row
+from sql.types import SqlType
 
 
-def compare_rows(keys: list[SortKey]) -> Callable[[Row, Row], int]:
+def compare_rows(
+    keys: list[SortKey], types: list[SqlType] | None = None
+) -> Callable[[Row, Row], int]:
+    """``types`` (of the rows' columns) lets jsonb keys compare as PostgreSQL orders them."""
+    by_key = {k.index for k in keys if types is not None and types[k.index].name == "jsonb"}
+
     def cmp(a: Row, b: Row) -> int:
         for k in keys:
             x, y = a[k.index], b[k.index]
+            if k.index in by_key and x is not None and y is not None:
+                x, y = jsonb.sort_key(x), jsonb.sort_key(y)
             if x is None or y is None:
                 if x is None and y is None:
                     continue
@@ -43,7 +52,7 @@ def sort(node: Sort, ex: Exec) -> Iterator[Row]:
     held = Held()
     try:
         rows = held.collect(ex.rows(node.child), factor=2)  # the rows, and the sort's keys
-        rows.sort(key=checked_cmp(compare_rows(node.keys)))
+        rows.sort(key=checked_cmp(compare_rows(node.keys, [c.type for c in node.scope.columns])))
         yield from checked(rows)
     finally:
         held.close()
@@ -59,7 +68,7 @@ def top_n(node: Sort, n: int, ex: Exec) -> Iterator[Row]:
         return
     parts = _key_parts(node)
     if parts is None:
-        cmp_key = checked_cmp(compare_rows(node.keys))
+        cmp_key = checked_cmp(compare_rows(node.keys, [c.type for c in node.scope.columns]))
         rows: list[Row] = []
         for batch in ex.batches(node.child):
             # earlier rows first: nsmallest is stable, as sorted(...)[:n] is

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from sql import jsonb
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -29,9 +30,11 @@ from sql.errors import (
     InvalidColumnReference,
     SyntaxError_,
     UndefinedColumn,
+    UndefinedFunction,
+    UndefinedObject,
     UndefinedTable,
 )
-from sql.expr import Compiler, expr_name
+from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
@@ -140,6 +143,7 @@ AGGREGATES = {
     "array_agg",
     "string_agg",
     "every",
+    *jsonb.AGGREGATES,
 }
 WINDOW_ONLY = {"row_number", "rank", "dense_rank"}
 
@@ -155,6 +159,9 @@ _AGG_CLASSES: tuple[tuple[type[exp.Expr], str], ...] = (
     (exp.GroupConcat, "string_agg"),
     (exp.LogicalAnd, "bool_and"),
     (exp.LogicalOr, "bool_or"),
+    (exp.JSONArrayAgg, "json_agg"),
+    (exp.JSONObjectAgg, "json_object_agg"),
+    (exp.JSONBObjectAgg, "jsonb_object_agg"),
 )
 
 
@@ -323,7 +330,7 @@ class Planner:
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
                 item.this, exp.Identifier
             ):
-                return self._function_scan(item.this, alias, outer)
+                return self._function_scan(item.this, alias, outer, item)
             name = item.name
             schema = item.db or None
             if schema is None:
@@ -418,10 +425,31 @@ class Planner:
         fn: exp.Expr,
         alias: str | None,
         outer: Scope | None,
+        item: exp.Expr | None = None,
         cell: list[Any] | None = None,
     ) -> Node:
-        """A function in FROM; its arguments read the outer row from ``cell`` (LATERAL)."""
+        """A function in FROM (``item``: its FROM item, for column aliases); its arguments
+        read the outer row from ``cell`` (LATERAL)."""
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
+        if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
+            return self._json_records(name, fn, alias, outer, item)
+        if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
+            comp = self.compiler(Scope([], outer=outer))
+            rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
+            given = item.args.get("alias") if item is not None else None
+            renames = [c.name for c in given.columns] if given and given.columns else []
+            if len(renames) > len(cols):
+                raise SyntaxError_(  # PostgreSQL: 42601 too
+                    f'table "{alias}" has {len(cols)} columns available but '
+                    f"{len(renames)} columns specified"
+                )
+            label = alias or name
+            names = [c for c, _ in cols]
+            if len(cols) == 1 and alias and names[0] == name:
+                names = [alias]  # a function of a base type: the column is named as the alias
+            names[: len(renames)] = renames
+            scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
+            return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
             args_scope = Scope([], outer=outer)
             if cell is not None:
@@ -439,6 +467,52 @@ class Planner:
             col = alias or "generate_series"
             return SeriesScan(Scope([ScopeColumn(col, col, t)]), args)
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
+
+    def _json_records(
+        self,
+        name: str,
+        fn: exp.Anonymous,
+        alias: str | None,
+        outer: Scope | None,
+        item: exp.Expr | None,
+    ) -> Node:
+        """json(b)_to_record(set) with a column definition list, json(b)_populate_record(set)
+        of NULL::<a table's row type>."""
+        given = item.args.get("alias") if item is not None else None
+        defs = [c for c in given.columns if isinstance(c, exp.ColumnDef)] if given else []
+        args = list(fn.expressions)
+        if "populate" in name:
+            if len(args) != 2:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            base = args[0]
+            if not (isinstance(base, exp.Cast) and isinstance(base.this, exp.Null)):
+                raise FeatureNotSupported(f"{name} of a base record other than NULL::<table> "
+                                          "is not supported")  # fmt: skip
+            to = base.to
+            type_name = (
+                (to.args.get("kind") or to).name if to.this == exp.DataType.Type.USERDEFINED else ""
+            )
+            if not type_name:
+                raise FeatureNotSupported(f"{name} of a {to.sql()} record is not supported")
+            table = self.catalog.find(type_name, None, self.session.search_path())
+            if table is None:
+                raise UndefinedObject(f'type "{type_name}" does not exist')
+            cols = [(c.name, c.type) for c in table.live_columns]
+            doc_arg = args[1]
+        else:
+            if len(args) != 1:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            if not defs:
+                raise SyntaxError_(
+                    'a column definition list is required for functions returning "record"'
+                )
+            cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
+            doc_arg = args[0]
+        comp = self.compiler(Scope([], outer=outer))
+        rows = jsonb.compile_records(comp, name, doc_arg, cols)
+        label = alias or name
+        scope = Scope([ScopeColumn(label, n, t) for n, t in cols])
+        return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
 
     def _values(self, v: exp.Values, scope: Scope, alias: str | None = None) -> Node:
         comp = self.compiler(scope)
@@ -547,7 +621,7 @@ class Planner:
             plan = Plan(right, right.scope.columns, right.plan.scope)
         else:
             cell: list[Any] = [None]
-            right = self._function_scan(item, alias.name if alias else None, left_scope, cell)
+            right = self._function_scan(item, alias.name if alias else None, left_scope, cell=cell)
             plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
         plan.run_txn = self.session.current_txn
         scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
@@ -826,13 +900,12 @@ class Planner:
             )
             call = call.this
         name = _agg_name(call) or "?"
+        if name in jsonb.AGGREGATES:
+            return self._json_agg_spec(name, call, comp, filt)
         arg_e = call.this
         order_keys: list[tuple[Typed, bool, bool]] = []
         if isinstance(arg_e, exp.Order):
-            for o in arg_e.expressions:
-                desc = bool(o.args.get("desc"))
-                nf = o.args.get("nulls_first")
-                order_keys.append((comp.compile(o.this), desc, desc if nf is None else bool(nf)))
+            order_keys = self._agg_order(arg_e, comp)
             arg_e = arg_e.this
         distinct = False
         if isinstance(arg_e, exp.Distinct):
@@ -889,6 +962,40 @@ class Planner:
         else:
             rtype = t
         return AggSpec(name, arg, distinct, rtype, sep, filt, order_keys)
+
+    @staticmethod
+    def _agg_order(order: exp.Order, comp: Compiler) -> list[tuple[Typed, bool, bool]]:
+        """An aggregate's ORDER BY: (key, descending, nulls first) each."""
+        keys = []
+        for o in order.expressions:
+            desc = bool(o.args.get("desc"))
+            nf = o.args.get("nulls_first")
+            keys.append((comp.compile(o.this), desc, desc if nf is None else bool(nf)))
+        return keys
+
+    def _json_agg_spec(
+        self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None
+    ) -> AggSpec:
+        """json_agg, jsonb_agg, json(b)_object_agg, however sqlglot spelled the call."""
+        if isinstance(call, exp.Anonymous):
+            raw = list(call.expressions)
+        elif isinstance(call, exp.JSONBObjectAgg):
+            raw = [call.this, call.expression]
+        elif isinstance(call, exp.JSONObjectAgg):
+            raw = list(call.expressions)
+        else:
+            raw = [call.this]
+        order_keys: list[tuple[Typed, bool, bool]] = []
+        if raw and isinstance(raw[-1], exp.Order):
+            order_keys = self._agg_order(raw[-1], comp)
+            raw[-1] = raw[-1].this
+        distinct = bool(raw) and isinstance(raw[0], exp.Distinct)
+        if distinct:
+            raw[0] = raw[0].expressions[0]
+        if any(_find_aggs(a) for a in raw):
+            raise GroupingError("aggregate function calls cannot be nested")
+        arg, rtype = jsonb.aggregate_input(name, [comp.compile(a) for a in raw])
+        return AggSpec(name, arg, distinct, rtype, None, filt, order_keys)
 
     def _window(self, node: Node, scope: Scope, windows: list[exp.Window]) -> tuple[Node, Scope]:
         comp = self.compiler(scope)
