@@ -189,6 +189,14 @@ class DataException(SqlError):
     sqlstate = "22000"
 
 
+class NullValueNotAllowed(SqlError):
+    sqlstate = "22004"
+
+
+class InvalidArgumentForWidthBucket(SqlError):
+    sqlstate = "2201G"
+
+
 class QueryCanceled(SqlError):
     sqlstate = "57014"
 

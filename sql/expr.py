@@ -48,6 +48,8 @@ from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.like import like_to_regex
 from sql.memory import check_concat
+from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
+from sql.operators import compile_operator
 from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
 
@@ -74,6 +76,8 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(
         e, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract | exp.JSONBExtractScalar
     ):
+        return "?column?"
+    if type(e) in OPERATOR_SYMBOLS:
         return "?column?"
     pg_name = pg_function_name(e)
     if pg_name:
@@ -203,6 +207,10 @@ class Compiler:
                 return Typed(lambda r: r[idx], t, name=expr_name(e))
         method = getattr(self, "c_" + type(e).__name__, None)
         if method is None:
+            symbol = OPERATOR_SYMBOLS.get(type(e))
+            if symbol is not None:
+                operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
+                return compile_operator(symbol, [self.compile(x) for x in operands])
             found = compile_function(self, e)
             if found is None:
                 raise FeatureNotSupported(
@@ -265,6 +273,10 @@ class Compiler:
 
     def c_ByteString(self, e: exp.ByteString) -> Typed:
         text = str(e.this)  # E'...': sqlglot has already processed the escapes
+        return Typed(lambda _r: text, T.UNKNOWN, True)
+
+    def c_RawString(self, e: exp.RawString) -> Typed:
+        text = str(e.this)  # $tag$...$tag$: the text as written
         return Typed(lambda _r: text, T.UNKNOWN, True)
 
     def c_Null(self, e: exp.Null) -> Typed:

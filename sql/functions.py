@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-import re
 import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,6 +29,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.functions_text import BUILDERS, TEXT_SRFS, text_srf
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
@@ -44,7 +44,7 @@ _PG_FUNC_NAMES = {
     "CurrentTimestamp": "current_timestamp",
     "CurrentDate": "current_date",
     "Ceil": "ceil",
-    "StrPosition": "strpos",
+    "StrPosition": "position",
     "ExplodingGenerateSeries": "generate_series",
     "Hex": "to_hex",
     "TimestampTrunc": "date_trunc",
@@ -120,7 +120,7 @@ def _split_part(s: str, sep: str, n: int) -> str:
 
 def _pad(s: str, n: int, fill: str, left: bool) -> str:
     if n <= len(s):
-        return s[:n]
+        return s[: max(n, 0)]
     if not fill:
         return s
     check_value(n)
@@ -138,12 +138,6 @@ def _concat_values(parts: list[str]) -> str:
     if total > 1 << 16:
         check_concat(total - len(parts[-1]), len(parts[-1]))
     return "".join(parts)
-
-
-def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
-    py_repl = re.sub(r"\\(\d)", r"\\g<\1>", repl)
-    count = 0 if "g" in flags else 1
-    return re.sub(pattern, py_repl, s, count=count, flags=re.IGNORECASE if "i" in flags else 0)
 
 
 FUNCTIONS: dict[
@@ -203,7 +197,6 @@ FUNCTIONS: dict[
     "lpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, True), True),
     "rpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, False), True),
     "starts_with": ([T.TEXT, T.TEXT], T.BOOL, lambda s, p: s.startswith(p), True),
-    "regexp_replace": ([T.TEXT, T.TEXT, T.TEXT, T.TEXT], T.TEXT, _regexp_replace, True),
     "translate": (
         [T.TEXT, T.TEXT, T.TEXT],
         T.TEXT,
@@ -220,7 +213,6 @@ FUNCTIONS: dict[
         lambda s, d: s.split(d) if d else list(s),
         True,
     ),
-    "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
     "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
@@ -232,15 +224,13 @@ FUNCTIONS: dict[
         True,
     ),
     "strpos": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
-    "position": ([T.TEXT, T.TEXT], T.INT4, lambda sub, s: s.find(sub) + 1, True),
+    # position(sub IN s): sqlglot's StrPosition holds (s, sub)
+    "position": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
     "ltrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.lstrip(c), True),
     "rtrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.rstrip(c), True),
     "btrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.strip(c), True),
-    "initcap": ([T.TEXT], T.TEXT, lambda s: s.title(), True),
-    "md5": ([T.TEXT], T.TEXT, lambda s: __import__("hashlib").md5(s.encode()).hexdigest(), True),
     "gen_random_uuid": ([], T.UUID, uuid.uuid4, False),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
-    "version": ([], T.TEXT, lambda: "PostgreSQL 16.0 (db9 0.1.0) on x86_64-pc-linux-gnu", False),
     "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
     "greatest": (
         None,
@@ -308,6 +298,14 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
+    build = BUILDERS.get(name)
+    if build is not None:
+        return build(name, [c.compile(a) for a in raw_args])
+    if name == "version":
+        session = c.ctx.session
+        server = session.settings.get("server_version") if session is not None else None
+        text = f"PostgreSQL {server or '15'} (db9) on x86_64-pc-linux-gnu, 64-bit"
+        return Typed(lambda _r: text, T.TEXT, False, name)
     if name in ("json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"):
         return _json_build(c, name, raw_args)
     entry = FUNCTIONS.get(name)
@@ -562,7 +560,6 @@ CATALOG_FUNCTIONS = {
     "set_config",
     "pg_typeof",
     "to_regclass",
-    "quote_ident",
     "array_to_string",
     "array_length",
     "cardinality",
@@ -661,9 +658,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "to_regtype":
             regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
             return regtype.display() if regtype else None
-        if name == "quote_ident":
-            s = str(v[0])
-            return s if s.isidentifier() and s.islower() else '"' + s.replace('"', '""') + '"'
         if name == "array_to_string":
             if v[0] is None:
                 return None
@@ -869,7 +863,7 @@ def _json_build(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
-SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"}
+SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"} | TEXT_SRFS
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -901,6 +895,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             if a is not None
         ]
     typed = [comp.compile(a) for a in args]
+    if name in TEXT_SRFS:
+        return text_srf(name, typed)
     if name == "unnest":
         arr = typed[0]
         elem = arr.type.element or T.TEXT

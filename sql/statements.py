@@ -8,14 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql import commands
 from sql.errors import InvalidParameterValue, SyntaxError_
-
-DIALECT = sqlglot.Dialect.get_or_raise("postgres")
+from sql.pg_dialect import DIALECT
 
 
 @dataclass
