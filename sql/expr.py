@@ -36,7 +36,6 @@ from sql.errors import (
     FeatureNotSupported,
     GroupingError,
     InvalidParameterValue,
-    InvalidRegularExpression,
     NumericValueOutOfRange,
     SyntaxError_,
     UndefinedColumn,
@@ -46,6 +45,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_text import pg_regex
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
@@ -873,19 +873,13 @@ class Compiler:
     def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
         a = coerce_to(self.compile(e), T.TEXT, explicit=True)
         pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
-        cache: dict[str, re.Pattern[str]] = {}
+        letters = "i" if flags & re.IGNORECASE else ""
 
         def run(r: Row) -> Any:
             x, p = a.fn(r), pat.fn(r)
             if x is None or p is None:
                 return None
-            rx = cache.get(p)
-            if rx is None:
-                try:
-                    rx = cache[p] = re.compile(p, flags)
-                except re.error as exc:
-                    raise InvalidRegularExpression(f"invalid regular expression: {exc}") from None
-            return (rx.search(x) is not None) != negate
+            return (pg_regex(p, letters).search(x) is not None) != negate
 
         return Typed(run, T.BOOL)
 

@@ -29,7 +29,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.functions_text import BUILDERS, TEXT_SRFS, text_srf
+from sql.functions_text import BUILDERS, TEXT_SRFS, output_text, text_srf
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
@@ -392,7 +392,7 @@ def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
 
 
 def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
-    args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
+    args = output_text([c.compile(a) for a in e.expressions])
     return Typed(
         lambda r: _concat_values([v for a in args if (v := a.fn(r)) is not None]),
         T.TEXT,
@@ -401,7 +401,7 @@ def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
 
 
 def _concat_ws(c: ExprCompiler, e: exp.Expr) -> Typed:
-    args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
+    args = output_text([c.compile(a) for a in e.expressions])
     sep, rest = args[0], args[1:]
 
     def run(r: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import re
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from sql import formatting
 from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import (
@@ -439,7 +441,9 @@ def quote_literal(s: str) -> str:
     return "'" + body + "'"
 
 
-def _as_text(name: str, args: list[Typed]) -> list[Typed]:
+def output_text(args: list[Typed]) -> list[Typed]:
+    """The arguments as their output functions print them (true is 't', as concat and
+    format show it)."""
     return [
         a
         if a.type is T.TEXT
@@ -451,7 +455,7 @@ def _as_text(name: str, args: list[Typed]) -> list[Typed]:
 def _quote_literal(name: str, args: list[Typed]) -> Typed:
     if len(args) != 1:
         raise _no_such(name, args)
-    (arg,) = _as_text(name, args)
+    (arg,) = output_text(args)
     if name == "quote_nullable":
         f = arg.fn
         return Typed(
@@ -573,7 +577,7 @@ def format_text(fmt: str, args: list[str | None]) -> str:
 def _format(name: str, args: list[Typed]) -> Typed:
     if not args:
         raise _no_such(name, args)
-    texts = _as_text(name, args)
+    texts = output_text(args)
     fmt, rest = texts[0].fn, [a.fn for a in texts[1:]]
 
     def run(r: Row) -> Any:
@@ -897,7 +901,41 @@ def _simple(arg_types: list[SqlType], rtype: SqlType, impl: Callable[..., Any]) 
     return build
 
 
+def _to_char(name: str, args: list[Typed]) -> Typed:
+    if len(args) != 2:
+        raise _no_such(name, args)
+    value, fmt = args[0], coerce_to(args[1], T.TEXT)
+    if value.type.category == "D":
+        return strict_call(name, [value, fmt], T.TEXT, formatting.datetime_to_char)
+    if value.type.category != "N" and value.type.name != "unknown":
+        raise _no_such(name, args)
+    if value.type.name == "unknown":
+        value = coerce_to(value, T.NUMERIC)
+    return strict_call(name, [value, fmt], T.TEXT, formatting.number_to_char)
+
+
+def _to_timestamp(name: str, args: list[Typed]) -> Typed:
+    if len(args) == 1:
+        epoch = coerce_to(args[0], T.FLOAT8)
+        start = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        return strict_call(name, [epoch], T.TIMESTAMPTZ, lambda s: start + dt.timedelta(seconds=s))
+    if len(args) != 2:
+        raise _no_such(name, args)
+    return strict_call(
+        name,
+        _texts(args),
+        T.TIMESTAMPTZ,
+        lambda s, f: formatting.parse_datetime(s, f, name).replace(tzinfo=dt.UTC),
+    )
+
+
 BUILDERS: dict[str, Builder] = {
+    "to_char": _to_char,
+    "to_number": _simple([T.TEXT, T.TEXT], T.NUMERIC, formatting.to_number),
+    "to_date": _simple(
+        [T.TEXT, T.TEXT], T.DATE, lambda s, f: formatting.parse_datetime(s, f, "to_date").date()
+    ),
+    "to_timestamp": _to_timestamp,
     "format": _format,
     "quote_literal": _quote_literal,
     "quote_nullable": _quote_literal,

@@ -5,6 +5,8 @@ bad input, the SQLSTATE."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -187,3 +189,78 @@ def test_regexp_replace_matches_postgres(
         return "'" + x.replace("'", "''") + "'"
 
     differ.check(f"select regexp_replace({lit(s)}, {lit(pattern)}, {lit(repl)}, {lit(flags)})")
+
+
+_NUM_FORMATS = [
+    "9G999G999G999G999G999",
+    "9,999,999,999,999,999.999,999",
+    "9999999999999999PR",
+    "9999999999999999.999PR",
+    "9999999999999999S",
+    "S9999999999999999",
+    "MI9999999999999999",
+    "FMS9999999999999999",
+    "FM9999999999999999THPR",
+    "SG9999999999999999th",
+    "0999999999999999",
+    "S0999999999999999",
+    "FM0999999999999999",
+    "FM9999999999999999.000",
+    "FM9999999999999999.999",
+    "999999SG9999999999",
+    "FM9999999999990999.990999999999999",
+    "FM999.9",
+    "FM999.",
+    "foo999",
+    "999.99",
+    "0.99",
+    "99",
+    "RN",
+    "FMRN",
+    "9.999EEEE",
+    "MI99.99",
+    "99V99",
+    "PL999",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.decimals(min_value=-(10**7), max_value=10**7, places=3, allow_nan=False),
+    fmt=st.sampled_from(_NUM_FORMATS),
+)
+def test_number_to_char_matches_postgres(differ: Differ, value: object, fmt: str) -> None:
+    differ.check(f"select to_char({value}::numeric, '{fmt}'), to_char({value}::float8, '{fmt}')")
+
+
+_DATE_FORMATS = [
+    "YYYY-MM-DD HH24:MI:SS.US",
+    "Day DD Month YYYY",
+    "FMDay FMDD FMMonth",
+    "DY dy Mon MON mon",
+    "HH12:MI AM a.m.",
+    "YYYY Q WW IW IYYY DDD D ID J",
+    "DDth FMDDth MMTH",
+    "CC Y,YYY YY Y RM",
+    'YYYY "text" MM',
+]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ts=st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    fmt=st.sampled_from(_DATE_FORMATS),
+)
+def test_datetime_to_char_round_trips_with_postgres(
+    differ: Differ, ts: dt.datetime, fmt: str
+) -> None:
+    text = f"{ts.year:04d}-{ts:%m-%d %H:%M:%S.%f}"
+    differ.check(
+        f"select to_char(timestamp '{text}', '{fmt}'), "
+        f"to_timestamp('{text}', 'YYYY-MM-DD HH24:MI:SS.US')::timestamp, "
+        f"to_date('{ts.year:04d}{ts:%m%d}', 'YYYYMMDD')"
+    )
