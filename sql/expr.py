@@ -605,6 +605,16 @@ class Compiler:
             if a.type.element is not None:
                 return Typed(lambda r: array_append(fa(r), fb(r), elem), arr)
             return Typed(lambda r: array_prepend(fa(r), fb(r), elem), arr)
+        if a.type.name == b.type.name == "bytea":
+            return Typed(
+                lambda r: None if (x := a.fn(r)) is None or (y := b.fn(r)) is None else x + y,
+                T.BYTEA,
+                a.const and b.const,
+            )
+        if all(t.category != "S" and t.name != "unknown" for t in (a.type, b.type)):
+            raise UndefinedFunction(
+                f"operator does not exist: {a.type.display()} || {b.type.display()}"
+            )
         ta = coerce_to(a, T.TEXT, explicit=True)
         tb = coerce_to(b, T.TEXT, explicit=True)
 

@@ -29,7 +29,15 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.functions_text import BUILDERS, TEXT_SRFS, output_text, text_srf
+from sql.functions_text import (
+    BUILDERS,
+    TEXT_SRFS,
+    compile_variadic,
+    output_text,
+    substring_call,
+    text_srf,
+    trim_call,
+)
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
@@ -84,25 +92,6 @@ def _round(x: Any, digits: int = 0) -> Any:
     return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def _substr(s: str, start: int, length: int | None = None) -> str:
-    if length is not None and length < 0:
-        raise InvalidParameterValue("negative substring length not allowed")
-    begin = max(start, 1)
-    end = None if length is None else start + length
-    if end is not None and end <= begin:
-        return ""
-    return s[begin - 1 : None if end is None else end - 1]
-
-
-def _trim(s: str, chars: str | None = None, side: str = "both") -> str:
-    chars = " " if chars is None else chars
-    if side == "leading":
-        return s.lstrip(chars)
-    if side == "trailing":
-        return s.rstrip(chars)
-    return s.strip(chars)
-
-
 def _num_type(args: list[SqlType]) -> SqlType:
     t = args[0]
     return T.NUMERIC if t.name in ("unknown",) else (T.INT4 if t.name == "smallint" else t)
@@ -145,10 +134,8 @@ FUNCTIONS: dict[
 ] = {
     "upper": ([T.TEXT], T.TEXT, str.upper, True),
     "lower": ([T.TEXT], T.TEXT, str.lower, True),
-    "length": ([T.TEXT], T.INT4, len, True),
     "char_length": ([T.TEXT], T.INT4, len, True),
     "character_length": ([T.TEXT], T.INT4, len, True),
-    "octet_length": ([T.TEXT], T.INT4, lambda s: len(s.encode()), True),
     "abs": (None, _num_type, abs, True),
     "sign": (None, _num_type, lambda x: (x > 0) - (x < 0), True),
     "ceil": (
@@ -226,9 +213,6 @@ FUNCTIONS: dict[
     "strpos": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
     # position(sub IN s): sqlglot's StrPosition holds (s, sub)
     "position": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
-    "ltrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.lstrip(c), True),
-    "rtrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.rstrip(c), True),
-    "btrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.strip(c), True),
     "gen_random_uuid": ([], T.UUID, uuid.uuid4, False),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
     "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
@@ -298,6 +282,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
+    if raw_args and isinstance(raw_args[-1], exp.Variadic):
+        fixed = [c.compile(a) for a in raw_args[:-1]]
+        return compile_variadic(name, fixed, c.compile(raw_args[-1].this))
     build = BUILDERS.get(name)
     if build is not None:
         return build(name, [c.compile(a) for a in raw_args])
@@ -314,6 +301,11 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]
     if arg_types is not None:
+        for a, want in zip(args, arg_types, strict=False):
+            # no implicit cast to text from other categories (length(42) does not exist)
+            if want is T.TEXT and a.type.category not in ("S", "P") and a.type.name != "unknown":
+                types = ", ".join(x.type.display() for x in args)
+                raise UndefinedFunction(f"function {name}({types}) does not exist")
         args = [
             coerce_to(
                 a, arg_types[min(i, len(arg_types) - 1)] if arg_types else a.type, explicit=True
@@ -347,32 +339,15 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
 
 
 def _substring(c: ExprCompiler, e: exp.Substring) -> Typed:
-    s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
-    start = coerce_to(c.compile(e.args["start"]), T.INT4) if e.args.get("start") else None
-    length = coerce_to(c.compile(e.args["length"]), T.INT4) if e.args.get("length") else None
-
-    def run(r: Any) -> Any:
-        v = s.fn(r)
-        st = start.fn(r) if start else 1
-        ln = length.fn(r) if length else None
-        if v is None or st is None or (length is not None and ln is None):
-            return None
-        return _substr(v, st, ln)
-
-    return Typed(run, T.TEXT, name="substring")
+    parts = [e.this, e.args.get("start"), e.args.get("length")]
+    return substring_call("substring", [c.compile(a) for a in parts if a is not None])
 
 
 def _trim_fn(c: ExprCompiler, e: exp.Trim) -> Typed:
-    s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
-    chars = coerce_to(c.compile(e.expression), T.TEXT) if e.expression is not None else None
     side = (e.args.get("position") or "both").lower()
-
-    def run(r: Any) -> Any:
-        v = s.fn(r)
-        ch = chars.fn(r) if chars else " "
-        return None if v is None or ch is None else _trim(v, ch, side)
-
-    return Typed(run, T.TEXT, name="btrim" if side == "both" else side[0] + "trim")
+    name = {"leading": "ltrim", "trailing": "rtrim"}.get(side, "btrim")
+    parts = [e.this] + ([e.expression] if e.expression is not None else [])
+    return trim_call(name, [c.compile(a) for a in parts])
 
 
 def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
@@ -392,6 +367,9 @@ def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
 
 
 def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
+    if e.expressions and isinstance(e.expressions[-1], exp.Variadic):
+        *fixed, last = e.expressions
+        return compile_variadic("concat", [c.compile(a) for a in fixed], c.compile(last.this))
     args = output_text([c.compile(a) for a in e.expressions])
     return Typed(
         lambda r: _concat_values([v for a in args if (v := a.fn(r)) is not None]),
@@ -401,6 +379,9 @@ def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
 
 
 def _concat_ws(c: ExprCompiler, e: exp.Expr) -> Typed:
+    if e.expressions and isinstance(e.expressions[-1], exp.Variadic):
+        *fixed, last = e.expressions
+        return compile_variadic("concat_ws", [c.compile(a) for a in fixed], c.compile(last.this))
     args = output_text([c.compile(a) for a in e.expressions])
     sep, rest = args[0], args[1:]
 

@@ -23,6 +23,9 @@ from sql import formatting
 from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import (
+    ArraySubscriptError,
+    DatatypeMismatch,
+    FeatureNotSupported,
     InvalidArgumentForWidthBucket,
     InvalidParameterValue,
     InvalidRegularExpression,
@@ -394,6 +397,7 @@ def _positional(types: list[SqlType]) -> Builder:
 
 _POSITIONAL_IMPLS: dict[str, tuple[Callable[..., Any], SqlType]] = {
     "regexp_count": (_regexp_count, T.INT4),
+    "regexp_like": (lambda *a: _regexp_like(*a), T.BOOL),
     "regexp_instr": (_regexp_instr, T.INT4),
     "regexp_substr": (_regexp_substr, T.TEXT),
     "regexp_match": (_regexp_match, T.TEXT.array_of()),
@@ -525,6 +529,7 @@ def format_text(fmt: str, args: list[str | None]) -> str:
                     )
                 i += m.end()
                 width_arg = k - 1
+                next_arg = k
             else:
                 width_arg = next_arg
                 next_arg += 1
@@ -572,6 +577,40 @@ def format_text(fmt: str, args: list[str | None]) -> str:
             text = text.ljust(width) if left else text.rjust(width)
         out.append(text)
     return "".join(out)
+
+
+def compile_variadic(name: str, fixed: list[Typed], array: Typed) -> Typed:
+    """format, concat or concat_ws with VARIADIC array: the array's elements are the last
+    arguments (none for a NULL array, which makes concat and concat_ws NULL)."""
+    elem = array.type.element
+    if elem is None:
+        if array.type.name != "unknown":
+            raise DatatypeMismatch("VARIADIC argument must be an array")
+        array, elem = coerce_to(array, T.TEXT.array_of()), T.TEXT
+    if name not in ("format", "concat", "concat_ws") or (name != "concat" and not fixed):
+        raise _no_such(name, [*fixed, array])
+    fns = [a.fn for a in output_text(fixed)]
+    spread = array.fn
+
+    def run(r: Row) -> Any:
+        values = [f(r) for f in fns]
+        items = spread(r)
+        extra = [T.format_value(x, elem) for x in _flat_items(items or [])]
+        if name == "format":
+            return None if values[0] is None else format_text(values[0], values[1:] + extra)
+        if items is None:
+            return None
+        if name == "concat":
+            return "".join(v for v in values + extra if v is not None)
+        if values[0] is None:
+            return None
+        return values[0].join(v for v in values[1:] + extra if v is not None)
+
+    return Typed(run, T.TEXT, False, name)
+
+
+def _flat_items(x: list[Any]) -> list[Any]:
+    return [y for v in x for y in (_flat_items(v) if isinstance(v, list) else [v])]
 
 
 def _format(name: str, args: list[Typed]) -> Typed:
@@ -929,7 +968,119 @@ def _to_timestamp(name: str, args: list[Typed]) -> Typed:
     )
 
 
+def _regexp_like(s: str, p: str, flags: str = "") -> bool:
+    letters, _ = _regex_flags(flags, "regexp_like", allow_global=False)
+    return pg_regex(p, letters).search(s) is not None
+
+
+def _byte_index(b: bytes, n: int, limit: int) -> None:
+    if not 0 <= n < limit:
+        raise ArraySubscriptError(f"index {n} out of valid range, 0..{limit - 1}")
+
+
+def _get_bit(b: bytes, n: int) -> int:
+    _byte_index(b, n, len(b) * 8)
+    return (b[n // 8] >> (n % 8)) & 1
+
+
+def _set_bit(b: bytes, n: int, v: int) -> bytes:
+    _byte_index(b, n, len(b) * 8)
+    if v not in (0, 1):
+        raise InvalidParameterValue("new bit must be 0 or 1")
+    out = bytearray(b)
+    out[n // 8] = (out[n // 8] & ~(1 << (n % 8))) | (v << (n % 8))
+    return bytes(out)
+
+
+def _get_byte(b: bytes, n: int) -> int:
+    _byte_index(b, n, len(b))
+    return b[n]
+
+
+def _set_byte(b: bytes, n: int, v: int) -> bytes:
+    _byte_index(b, n, len(b))
+    out = bytearray(b)
+    out[n] = v & 0xFF
+    return bytes(out)
+
+
+def substr(s: Any, start: int, length: int | None = None) -> Any:
+    """substring(s FROM start FOR length) of text or bytea: positions before 1 count
+    towards the length."""
+    if length is not None and length < 0:
+        raise InvalidParameterValue("negative substring length not allowed")
+    begin = max(start, 1)
+    end = None if length is None else start + length
+    if end is not None and end <= begin:
+        return s[:0]
+    return s[begin - 1 : None if end is None else end - 1]
+
+
+def _regex_substring(s: str, pattern: str) -> str | None:
+    """substring(text FROM pattern): the first parenthesized group's match (or the whole
+    match without groups), NULL without a match."""
+    m = pg_regex(pattern).search(s)
+    if m is None:
+        return None
+    return m.group(1) if m.re.groups else m.group(0)
+
+
+def substring_call(name: str, args: list[Typed]) -> Typed:
+    """substring/substr by argument types: (text|bytea, int [, int]) positions, or
+    (text, text) a POSIX regular expression."""
+    if not 2 <= len(args) <= 3:
+        raise _no_such(name, args)
+    subject, start = args[0], args[1]
+    if start.type.category == "S" or (start.type.name == "unknown" and len(args) == 2):
+        if len(args) == 3:
+            raise FeatureNotSupported("substring with a SQL regular expression is not supported")
+        return strict_call(name, _texts(args), T.TEXT, _regex_substring)
+    t = T.BYTEA if subject.type.name == "bytea" else T.TEXT
+    if t is T.TEXT and subject.type.category not in ("S", "U") and subject.type.name != "unknown":
+        raise _no_such(name, args)
+    parts = [coerce_to(subject, t, explicit=True)] + [coerce_to(a, T.INT4) for a in args[1:]]
+    return strict_call(name, parts, t, substr)
+
+
+def trim_call(name: str, args: list[Typed]) -> Typed:
+    """btrim/ltrim/rtrim (and TRIM): characters of text, or bytes of bytea, removed from
+    the named side(s); text trims spaces by default."""
+    if not 1 <= len(args) <= 2:
+        raise _no_such(name, args)
+    t = T.BYTEA if args[0].type.name == "bytea" else T.TEXT
+    if t is T.BYTEA and len(args) == 1:
+        raise _no_such(name, args)
+    parts = [coerce_to(args[0], t, explicit=True)] + [coerce_to(a, t) for a in args[1:]]
+    strip = {"btrim": "strip", "ltrim": "lstrip", "rtrim": "rstrip"}[name]
+    return strict_call(name, parts, t, lambda v, chars=" ": getattr(v, strip)(chars))
+
+
+def _length(name: str, args: list[Typed]) -> Typed:
+    """length/octet_length of text (characters/UTF-8 bytes) or of bytea (bytes)."""
+    if len(args) != 1:
+        raise _no_such(name, args)
+    (a,) = args
+    if a.type.name == "bytea":
+        return strict_call(name, [a], T.INT4, len)
+    if a.type.category != "S" and a.type.name != "unknown":
+        raise _no_such(name, args)
+    count = len if name == "length" else (lambda v: len(v.encode()))
+    return strict_call(name, [coerce_to(a, T.TEXT, explicit=True)], T.INT4, count)
+
+
 BUILDERS: dict[str, Builder] = {
+    "length": _length,
+    "octet_length": _length,
+    "btrim": trim_call,
+    "ltrim": trim_call,
+    "rtrim": trim_call,
+    "substr": substring_call,
+    "regexp_like": _positional([_X, _X, _X]),
+    "get_bit": _simple([T.BYTEA, T.INT8], T.INT4, _get_bit),
+    "set_bit": _simple([T.BYTEA, T.INT8, T.INT4], T.BYTEA, _set_bit),
+    "get_byte": _simple([T.BYTEA, T.INT4], T.INT4, _get_byte),
+    "set_byte": _simple([T.BYTEA, T.INT4, T.INT4], T.BYTEA, _set_byte),
+    "bit_count": _simple([T.BYTEA], T.INT8, lambda b: sum(bin(x).count("1") for x in b)),
     "to_char": _to_char,
     "to_number": _simple([T.TEXT, T.TEXT], T.NUMERIC, formatting.to_number),
     "to_date": _simple(

@@ -117,6 +117,32 @@ NUMBERS = [
     "select concat(1,2,3,'hello',true, false, to_date('20100309','YYYYMMDD'))",
 ]
 
+BY_ARGUMENT_TYPES = [
+    "select substr('abcdef', 2, 3), substr('abcdef', -1, 3), substring('abcdef' from 3)",
+    "SELECT SUBSTRING('1234567890'::bytea FROM 4 FOR 3), substr('string'::bytea, 2)",
+    "SELECT SUBSTRING('abcdefg' FROM 'b(.*)f'), SUBSTRING('abcdefg' FROM 'c.e')",
+    "SELECT SUBSTRING('foo' FROM 'foo(bar)?') IS NULL AS t",
+    "SELECT trim(E'\\\\000'::bytea from E'\\\\000Tom\\\\000'::bytea)",
+    "SELECT btrim(E'\\\\000trim\\\\000'::bytea, ''::bytea), rtrim('xaxx', 'x')",
+    "select trim(leading 'x' from 'xxaxx'), trim(trailing 'x' from 'xxaxx'), trim('  a ')",
+    "select length(42)",
+    "select length('ab'::bytea), octet_length('ab'::bytea), length('abc'::char(5))",
+    "select 3 || 4.0",
+    "select 3 || 'a', 'a' || 3, '\\x01'::bytea || '\\x02'::bytea",
+    "select concat(variadic array[1,2,3]), concat_ws(',', variadic array[1,2,3])",
+    "select concat_ws(',', variadic NULL::int[]), concat(variadic NULL::int[]) is NULL",
+    "select concat_ws(',', variadic 10)",
+    "select format('%s, %s', variadic array[true, false]), format('Hello', variadic NULL::int[])",
+    "select format('%2$s, %1$s', variadic array['first', 'second'])",
+    "select format('>>%*1$s<<', 10, 'Hello')",
+    "SELECT regexp_like('Steven', '^Ste(v|ph)en$'), regexp_like('a' || chr(10) || 'd', 'a.d', 'n')",
+    "SELECT regexp_like('abc', 'a.c', 'g')",
+    "SELECT get_bit('\\x1234567890abcdef00'::bytea, 43), get_byte('\\x1234'::bytea, 1)",
+    "SELECT set_bit('\\x1234567890abcdef00'::bytea, 43, 0), set_byte('\\x1234'::bytea, 0, 11)",
+    "SELECT get_bit('\\x1234567890abcdef00'::bytea, 99)",
+    "SELECT bit_count('\\x1234567890'::bytea)",
+]
+
 OTHER = [
     "select version() like 'PostgreSQL 15.%'",
     "select pg_sleep(0)",
@@ -136,7 +162,7 @@ ERRORS = [
 
 @pytest.mark.parametrize(
     "sql",
-    FORMAT + QUOTING + REGEXP + STRINGS + NUMBERS + OTHER + ERRORS,
+    FORMAT + QUOTING + REGEXP + STRINGS + NUMBERS + BY_ARGUMENT_TYPES + OTHER + ERRORS,
 )
 def test_function_matches_postgres(differ: Differ, sql: str) -> None:
     differ.check(sql)
