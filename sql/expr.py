@@ -736,8 +736,11 @@ class Compiler:
         return Typed(run, T.BOOL)
 
     def _like(self, e: exp.Expr, ci: bool) -> Typed:
-        a = coerce_to(self.compile(e.this), T.TEXT, explicit=True)
-        pat = self.compile(e.expression)
+        subject, pat = self.compile(e.this), self.compile(e.expression)
+        if subject.type.name == "bytea" or pat.type.name == "bytea":
+            # bytea LIKE bytea: one latin-1 character per byte, matched as text
+            subject, pat = (_bytes_as_chars(coerce_to(x, T.BYTEA)) for x in (subject, pat))
+        a = coerce_to(subject, T.TEXT, explicit=True)
         escape = e.args.get("escape")
         esc = "\\"
         if escape is not None:
@@ -994,6 +997,11 @@ class Compiler:
 
     def c_Any(self, e: exp.Any) -> Typed:
         raise FeatureNotSupported("ANY outside a comparison")
+
+
+def _bytes_as_chars(t: Typed) -> Typed:
+    f = t.fn
+    return Typed(lambda r: None if (v := f(r)) is None else v.decode("latin-1"), T.TEXT, t.const)
 
 
 def _incompatible(detail: str) -> ArraySubscriptError:

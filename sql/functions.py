@@ -296,8 +296,14 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if name in ("json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"):
         return _json_build(c, name, raw_args)
     entry = FUNCTIONS.get(name)
+    if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
+        # float8(x), int4(x), text(x): a type's name called as a function is a cast
+        return c.compile(
+            exp.Cast(this=raw_args[0], to=exp.DataType.build(name, dialect="postgres"))
+        )
     if entry is None:
-        raise UndefinedFunction(f"function {name}() does not exist")
+        types = ", ".join(c.compile(a).type.display() for a in raw_args)
+        raise UndefinedFunction(f"function {name}({types}) does not exist")
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]
     if arg_types is not None:

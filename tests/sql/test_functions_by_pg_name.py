@@ -144,6 +144,8 @@ BY_ARGUMENT_TYPES = [
 ]
 
 OTHER = [
+    "select random() < 1, random() >= 0",
+    "select float8(3), int4('12'), text(5)",
     "select version() like 'PostgreSQL 15.%'",
     "select pg_sleep(0)",
     "select length(gen_random_uuid()::text)",
