@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -245,7 +246,7 @@ def number_to_char(value: Any, fmt: str) -> str:
         value = value * 10**multiplier if isinstance(value, float) else d
         post = 0
     if "EEEE" in pats:
-        return _scientific(d, post, fm)
+        return _scientific(value if isinstance(value, float) else d, post, fm)
     negative = d < 0 if d.is_finite() else d.is_signed()
     if d.is_finite():
         rounded = abs(d).quantize(Decimal(1).scaleb(-post), rounding=ROUND_HALF_UP)
@@ -387,12 +388,18 @@ def number_to_char(value: Any, fmt: str) -> str:
     return "".join(out)
 
 
-def _scientific(d: Decimal, post: int, fm: bool) -> str:
-    if not d.is_finite():
+def _scientific(d: Decimal | float, post: int, fm: bool) -> str:
+    """n.nnne+xx, as C's printf writes it (a float8 keeps its binary value)."""
+    if not (math.isfinite(d) if isinstance(d, float) else d.is_finite()):
         return " #." + "#" * post + "####"
-    text = f"{d:.{post}e}"
-    mant, _, expo = text.partition("e")
-    e = int(expo)
+    if isinstance(d, Decimal) and d != 0:
+        # numeric: the exponent of the unrounded value, then the mantissa rounded (so
+        # 9999500 is 10.000e+06, as PostgreSQL's numeric_to_char writes it)
+        e = d.adjusted()
+        mant = format(d.scaleb(-e).quantize(Decimal(1).scaleb(-post), ROUND_HALF_UP), "f")
+    else:
+        mant, _, expo = f"{float(d):.{post}e}".partition("e")
+        e = int(expo)
     s = f"{mant}e{'+' if e >= 0 else '-'}{abs(e):02d}"
     return s if d < 0 or fm else " " + s
 
