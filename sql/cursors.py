@@ -27,8 +27,9 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     SyntaxError_,
 )
+from sql.pg_dialect import DIALECT
 from sql.result import Result
-from sql.statements import DIALECT, Statement
+from sql.statements import Statement
 from sql.types import SqlType
 
 

@@ -47,6 +47,7 @@ from sql.errors import (
 from sql.expr import Compiler, datatype_to_sql
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
+from sql.pg_dialect import DIALECT
 from sql.plan.binder import Planner, table_scope
 from sql.result import Result
 from sql.rows import RowCodec
@@ -1112,7 +1113,7 @@ def _rewrite_with_new_column(
     if col.default is not None:
         planner = Planner(session, session.catalog(), ctx)
         default = coerce_to(
-            planner.compiler(Scope([])).compile(sqlglot.parse_one(col.default, read="postgres")),
+            planner.compiler(Scope([])).compile(sqlglot.parse_one(col.default, read=DIALECT)),
             col.type,
         )
     lo = old.prefix

@@ -36,6 +36,7 @@ from sql.errors import (
 from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, expr_name
 from sql.layout import prefix_end
+from sql.pg_dialect import DIALECT
 from sql.plan.binder import Planner, table_scope
 from sql.plan.nodes import Node, Plan, is_point_read
 from sql.result import Result
@@ -67,7 +68,7 @@ class TableWriter:
         scope = table_scope(table, None)
         comp = Compiler(scope, ctx)
         self.checks: list[tuple[ConstraintDef, Typed]] = [
-            (c, comp._bool(sqlglot.parse_one(c.check or "true", read="postgres")))
+            (c, comp._bool(sqlglot.parse_one(c.check or "true", read=DIALECT)))
             for c in table.constraints
             if c.kind == "c"
         ]
@@ -495,7 +496,7 @@ def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Cont
     if col.default is None:
         return Typed(lambda _r: None, col.type, True)
     planner = Planner(session, session.catalog(), ctx)
-    e = sqlglot.parse_one(col.default, read="postgres")
+    e = sqlglot.parse_one(col.default, read=DIALECT)
     return coerce_to(planner.compiler(Scope([])).compile(e), col.type)
 
 

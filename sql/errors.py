@@ -201,6 +201,14 @@ class DataException(SqlError):
     sqlstate = "22000"
 
 
+class NullValueNotAllowed(SqlError):
+    sqlstate = "22004"
+
+
+class InvalidArgumentForWidthBucket(SqlError):
+    sqlstate = "2201G"
+
+
 class QueryCanceled(SqlError):
     sqlstate = "57014"
 
@@ -239,10 +247,6 @@ class UntranslatableCharacter(SqlError):
 
 class ArraySubscriptError(SqlError):
     sqlstate = "2202E"
-
-
-class NullValueNotAllowed(SqlError):
-    sqlstate = "22004"
 
 
 class StatementTooComplex(SqlError):

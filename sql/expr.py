@@ -38,7 +38,6 @@ from sql.errors import (
     FeatureNotSupported,
     GroupingError,
     InvalidParameterValue,
-    InvalidRegularExpression,
     NumericValueOutOfRange,
     SyntaxError_,
     UndefinedColumn,
@@ -50,8 +49,11 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_text import pg_regex
 from sql.like import like_to_regex
 from sql.memory import check_concat
+from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
+from sql.operators import compile_operator
 from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
 
@@ -95,6 +97,8 @@ def expr_name(e: exp.Expr) -> str:
         | exp.ArrayContainedBy
         | exp.ArrayOverlaps,
     ):  # operators, to sqlglot functions
+        return "?column?"
+    if type(e) in OPERATOR_SYMBOLS:
         return "?column?"
     pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
@@ -278,6 +282,10 @@ class Compiler:
                 return Typed(lambda r: r[idx], t, name=expr_name(e))
         method = getattr(self, "c_" + type(e).__name__, None)
         if method is None:
+            symbol = OPERATOR_SYMBOLS.get(type(e))
+            if symbol is not None:
+                operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
+                return compile_operator(symbol, [self.compile(x) for x in operands])
             found = compile_function(self, e)
             if found is None:
                 raise FeatureNotSupported(
@@ -726,6 +734,16 @@ class Compiler:
             if a.type.element is not None:
                 return Typed(lambda r: array_append(fa(r), fb(r), elem), arr)
             return Typed(lambda r: array_prepend(fa(r), fb(r), elem), arr)
+        if a.type.name == b.type.name == "bytea":
+            return Typed(
+                lambda r: None if (x := a.fn(r)) is None or (y := b.fn(r)) is None else x + y,
+                T.BYTEA,
+                a.const and b.const,
+            )
+        if all(t.category != "S" and t.name != "unknown" for t in (a.type, b.type)):
+            raise UndefinedFunction(
+                f"operator does not exist: {a.type.display()} || {b.type.display()}"
+            )
         ta = coerce_to(a, T.TEXT, explicit=True)
         tb = coerce_to(b, T.TEXT, explicit=True)
 
@@ -857,8 +875,11 @@ class Compiler:
         return Typed(run, T.BOOL)
 
     def _like(self, e: exp.Expr, ci: bool) -> Typed:
-        a = coerce_to(self.compile(e.this), T.TEXT, explicit=True)
-        pat = self.compile(e.expression)
+        subject, pat = self.compile(e.this), self.compile(e.expression)
+        if subject.type.name == "bytea" or pat.type.name == "bytea":
+            # bytea LIKE bytea: one latin-1 character per byte, matched as text
+            subject, pat = (_bytes_as_chars(coerce_to(x, T.BYTEA)) for x in (subject, pat))
+        a = coerce_to(subject, T.TEXT, explicit=True)
         escape = e.args.get("escape")
         esc = "\\"
         if escape is not None:
@@ -1008,19 +1029,13 @@ class Compiler:
     def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
         a = coerce_to(self.compile(e), T.TEXT, explicit=True)
         pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
-        cache: dict[str, re.Pattern[str]] = {}
+        letters = "i" if flags & re.IGNORECASE else ""
 
         def run(r: Row) -> Any:
             x, p = a.fn(r), pat.fn(r)
             if x is None or p is None:
                 return None
-            rx = cache.get(p)
-            if rx is None:
-                try:
-                    rx = cache[p] = re.compile(p, flags)
-                except re.error as exc:
-                    raise InvalidRegularExpression(f"invalid regular expression: {exc}") from None
-            return (rx.search(x) is not None) != negate
+            return (pg_regex(p, letters).search(x) is not None) != negate
 
         return Typed(run, T.BOOL)
 
@@ -1136,6 +1151,11 @@ class Compiler:
 
     def c_Any(self, e: exp.Any) -> Typed:
         raise FeatureNotSupported("ANY outside a comparison")
+
+
+def _bytes_as_chars(t: Typed) -> Typed:
+    f = t.fn
+    return Typed(lambda r: None if (v := f(r)) is None else v.decode("latin-1"), T.TEXT, t.const)
 
 
 def _incompatible(detail: str) -> ArraySubscriptError:

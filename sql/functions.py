@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-import re
 import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +31,15 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.functions_text import (
+    BUILDERS,
+    TEXT_SRFS,
+    compile_variadic,
+    output_text,
+    substring_call,
+    text_srf,
+    trim_call,
+)
 from sql.like import similar_substring
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
@@ -47,7 +55,7 @@ _PG_FUNC_NAMES = {
     "CurrentTimestamp": "current_timestamp",
     "CurrentDate": "current_date",
     "Ceil": "ceil",
-    "StrPosition": "strpos",
+    "StrPosition": "position",
     "ExplodingGenerateSeries": "generate_series",
     "Hex": "to_hex",
     "TimestampTrunc": "date_trunc",
@@ -87,25 +95,6 @@ def _round(x: Any, digits: int = 0) -> Any:
     return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def _substr(s: str, start: int, length: int | None = None) -> str:
-    if length is not None and length < 0:
-        raise InvalidParameterValue("negative substring length not allowed")
-    begin = max(start, 1)
-    end = None if length is None else start + length
-    if end is not None and end <= begin:
-        return ""
-    return s[begin - 1 : None if end is None else end - 1]
-
-
-def _trim(s: str, chars: str | None = None, side: str = "both") -> str:
-    chars = " " if chars is None else chars
-    if side == "leading":
-        return s.lstrip(chars)
-    if side == "trailing":
-        return s.rstrip(chars)
-    return s.strip(chars)
-
-
 def _num_type(args: list[SqlType]) -> SqlType:
     t = args[0]
     return T.NUMERIC if t.name in ("unknown",) else (T.INT4 if t.name == "smallint" else t)
@@ -123,7 +112,7 @@ def _split_part(s: str, sep: str, n: int) -> str:
 
 def _pad(s: str, n: int, fill: str, left: bool) -> str:
     if n <= len(s):
-        return s[:n]
+        return s[: max(n, 0)]
     if not fill:
         return s
     check_value(n)
@@ -143,21 +132,13 @@ def _concat_values(parts: list[str]) -> str:
     return "".join(parts)
 
 
-def _regexp_replace(s: str, pattern: str, repl: str, flags: str = "") -> str:
-    py_repl = re.sub(r"\\(\d)", r"\\g<\1>", repl)
-    count = 0 if "g" in flags else 1
-    return re.sub(pattern, py_repl, s, count=count, flags=re.IGNORECASE if "i" in flags else 0)
-
-
 FUNCTIONS: dict[
     str, tuple[list[SqlType] | None, SqlType | Callable[[list[SqlType]], SqlType], Impl, bool]
 ] = {
     "upper": ([T.TEXT], T.TEXT, str.upper, True),
     "lower": ([T.TEXT], T.TEXT, str.lower, True),
-    "length": ([T.TEXT], T.INT4, len, True),
     "char_length": ([T.TEXT], T.INT4, len, True),
     "character_length": ([T.TEXT], T.INT4, len, True),
-    "octet_length": ([T.TEXT], T.INT4, lambda s: len(s.encode()), True),
     "abs": (None, _num_type, abs, True),
     "sign": (None, _num_type, lambda x: (x > 0) - (x < 0), True),
     "ceil": (
@@ -206,7 +187,6 @@ FUNCTIONS: dict[
     "lpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, True), True),
     "rpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, False), True),
     "starts_with": ([T.TEXT, T.TEXT], T.BOOL, lambda s, p: s.startswith(p), True),
-    "regexp_replace": ([T.TEXT, T.TEXT, T.TEXT, T.TEXT], T.TEXT, _regexp_replace, True),
     "translate": (
         [T.TEXT, T.TEXT, T.TEXT],
         T.TEXT,
@@ -223,7 +203,6 @@ FUNCTIONS: dict[
         lambda s, d: s.split(d) if d else list(s),
         True,
     ),
-    "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
     "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
@@ -235,15 +214,10 @@ FUNCTIONS: dict[
         True,
     ),
     "strpos": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
-    "position": ([T.TEXT, T.TEXT], T.INT4, lambda sub, s: s.find(sub) + 1, True),
-    "ltrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.lstrip(c), True),
-    "rtrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.rstrip(c), True),
-    "btrim": ([T.TEXT], T.TEXT, lambda s, c=" ": s.strip(c), True),
-    "initcap": ([T.TEXT], T.TEXT, lambda s: s.title(), True),
-    "md5": ([T.TEXT], T.TEXT, lambda s: __import__("hashlib").md5(s.encode()).hexdigest(), True),
+    # position(sub IN s): sqlglot's StrPosition holds (s, sub)
+    "position": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
     "gen_random_uuid": ([], T.UUID, uuid.uuid4, False),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
-    "version": ([], T.TEXT, lambda: "PostgreSQL 16.0 (db9 0.1.0) on x86_64-pc-linux-gnu", False),
     "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
     "greatest": (
         None,
@@ -313,12 +287,34 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _catalog_fn(c, name, raw_args)
     if name in jsonb.FUNCTIONS:
         return jsonb.compile_call(c, name, raw_args)
+    if raw_args and isinstance(raw_args[-1], exp.Variadic):
+        fixed = [c.compile(a) for a in raw_args[:-1]]
+        return compile_variadic(name, fixed, c.compile(raw_args[-1].this))
+    build = BUILDERS.get(name)
+    if build is not None:
+        return build(name, [c.compile(a) for a in raw_args])
+    if name == "version":
+        session = c.ctx.session
+        server = session.settings.get("server_version") if session is not None else None
+        text = f"PostgreSQL {server or '15'} (db9) on x86_64-pc-linux-gnu, 64-bit"
+        return Typed(lambda _r: text, T.TEXT, False, name)
     entry = FUNCTIONS.get(name)
+    if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
+        # float8(x), int4(x), text(x): a type's name called as a function is a cast
+        return c.compile(
+            exp.Cast(this=raw_args[0], to=exp.DataType.build(name, dialect="postgres"))
+        )
     if entry is None:
-        raise UndefinedFunction(f"function {name}() does not exist")
+        types = ", ".join(c.compile(a).type.display() for a in raw_args)
+        raise UndefinedFunction(f"function {name}({types}) does not exist")
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]
     if arg_types is not None:
+        for a, want in zip(args, arg_types, strict=False):
+            # no implicit cast to text from other categories (length(42) does not exist)
+            if want is T.TEXT and a.type.category not in ("S", "P") and a.type.name != "unknown":
+                types = ", ".join(x.type.display() for x in args)
+                raise UndefinedFunction(f"function {name}({types}) does not exist")
         args = [
             coerce_to(
                 a, arg_types[min(i, len(arg_types) - 1)] if arg_types else a.type, explicit=True
@@ -365,36 +361,20 @@ def _similar_substring(s: Typed, pattern: Typed, escape: Typed) -> Typed:
 
 
 def _substring(c: ExprCompiler, e: exp.Substring) -> Typed:
-    s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
     if e.args.get("start") and e.args.get("length"):
         pattern = c.compile(e.args["start"])
         if pattern.type.name in ("text", "unknown", "character varying"):
+            s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
             return _similar_substring(s, pattern, c.compile(e.args["length"]))
-    start = coerce_to(c.compile(e.args["start"]), T.INT4) if e.args.get("start") else None
-    length = coerce_to(c.compile(e.args["length"]), T.INT4) if e.args.get("length") else None
-
-    def run(r: Any) -> Any:
-        v = s.fn(r)
-        st = start.fn(r) if start else 1
-        ln = length.fn(r) if length else None
-        if v is None or st is None or (length is not None and ln is None):
-            return None
-        return _substr(v, st, ln)
-
-    return Typed(run, T.TEXT, name="substring")
+    parts = [e.this, e.args.get("start"), e.args.get("length")]
+    return substring_call("substring", [c.compile(a) for a in parts if a is not None])
 
 
 def _trim_fn(c: ExprCompiler, e: exp.Trim) -> Typed:
-    s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
-    chars = coerce_to(c.compile(e.expression), T.TEXT) if e.expression is not None else None
     side = (e.args.get("position") or "both").lower()
-
-    def run(r: Any) -> Any:
-        v = s.fn(r)
-        ch = chars.fn(r) if chars else " "
-        return None if v is None or ch is None else _trim(v, ch, side)
-
-    return Typed(run, T.TEXT, name="btrim" if side == "both" else side[0] + "trim")
+    name = {"leading": "ltrim", "trailing": "rtrim"}.get(side, "btrim")
+    parts = [e.this] + ([e.expression] if e.expression is not None else [])
+    return trim_call(name, [c.compile(a) for a in parts])
 
 
 def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
@@ -414,7 +394,10 @@ def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
 
 
 def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
-    args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
+    if e.expressions and isinstance(e.expressions[-1], exp.Variadic):
+        *fixed, last = e.expressions
+        return compile_variadic("concat", [c.compile(a) for a in fixed], c.compile(last.this))
+    args = output_text([c.compile(a) for a in e.expressions])
     return Typed(
         lambda r: _concat_values([v for a in args if (v := a.fn(r)) is not None]),
         T.TEXT,
@@ -423,7 +406,10 @@ def _concat(c: ExprCompiler, e: exp.Expr) -> Typed:
 
 
 def _concat_ws(c: ExprCompiler, e: exp.Expr) -> Typed:
-    args = [coerce_to(c.compile(a), T.TEXT, explicit=True) for a in e.expressions]
+    if e.expressions and isinstance(e.expressions[-1], exp.Variadic):
+        *fixed, last = e.expressions
+        return compile_variadic("concat_ws", [c.compile(a) for a in fixed], c.compile(last.this))
+    args = output_text([c.compile(a) for a in e.expressions])
     sep, rest = args[0], args[1:]
 
     def run(r: Any) -> Any:
@@ -582,7 +568,6 @@ CATALOG_FUNCTIONS = {
     "set_config",
     "pg_typeof",
     "to_regclass",
-    "quote_ident",
     "array_to_string",
     "array_length",
     "cardinality",
@@ -689,9 +674,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "to_regtype":
             regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
             return regtype.display() if regtype else None
-        if name == "quote_ident":
-            s = str(v[0])
-            return s if s.isidentifier() and s.islower() else '"' + s.replace('"', '""') + '"'
         if name == "array_to_string":
             if v[0] is None:
                 return None
@@ -866,7 +848,7 @@ CATALOG_FUNCTIONS |= {
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
-SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"}
+SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"} | TEXT_SRFS
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -905,6 +887,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             raise FeatureNotSupported(f"{name} in a select list (a record) is not supported")
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
+    if name in TEXT_SRFS:
+        return text_srf(name, typed)
     if name == "unnest":
         arr = typed[0]
         elem = arr.type.element or T.TEXT

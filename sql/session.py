@@ -56,6 +56,7 @@ from sql.errors import (
     from_python,
 )
 from sql.executor.execute import iterate_plan
+from sql.pg_dialect import DIALECT
 from sql.plan.binder import Planner
 from sql.plan.explain import analyzed, explain_options, explain_plan
 from sql.plan.nodes import Plan, is_point_read
@@ -63,7 +64,6 @@ from sql.plan.rules.columns import prune_columns
 from sql.result import Result
 from sql.scope import Context
 from sql.statements import (
-    DIALECT,
     Statement,
     error_position,
     join_dotted,
@@ -83,8 +83,8 @@ SERIALIZABLE_NOTICE = (
 )
 
 DEFAULT_SETTINGS: dict[str, str] = {
-    "server_version": "16.0",
-    "server_version_num": "160000",
+    "server_version": "15.4",
+    "server_version_num": "150004",
     "server_encoding": "UTF8",
     "client_encoding": "UTF8",
     "datestyle": "ISO, MDY",
@@ -987,7 +987,7 @@ class Session:
                     None
                     if t is None
                     else normalize_identifiers(lexer.plain_literals(t), dialect="postgres")
-                    for t in sqlglot.parse(stmt.text, read="postgres")
+                    for t in sqlglot.parse(stmt.text, read=DIALECT)
                 ]
             except ParseError as exc:
                 err = exc.errors[0] if exc.errors else {}

@@ -8,19 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlglot
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql import commands, lexer
 from sql.errors import InvalidParameterValue, SqlError, SyntaxError_
-
-DIALECT = sqlglot.Dialect.get_or_raise("postgres")
-# PostgreSQL 15's json_object is a plain function (text[] of pairs, or keys and values); the
-# SQL/JSON JSON_OBJECT(k VALUE v) form sqlglot parses it as is PostgreSQL 16's.
-DIALECT.parser_class.FUNCTION_PARSERS = {
-    k: v for k, v in DIALECT.parser_class.FUNCTION_PARSERS.items() if k != "JSON_OBJECT"
-}
+from sql.pg_dialect import DIALECT
 
 
 @dataclass

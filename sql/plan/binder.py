@@ -466,6 +466,15 @@ class Planner:
             args = [coerce_to(a, t) for a in args]
             col = alias or "generate_series"
             return SeriesScan(Scope([ScopeColumn(col, col, t)]), args)
+        if srf_name(fn) is not None:
+            # Any other set-returning function: its values, computed when the scan runs.
+            maker, rtype = compile_srf(self.compiler(Scope([], outer=outer)), fn)
+            col = alias or name
+            return Materialized(
+                Scope([ScopeColumn(col, col, rtype)]),
+                lambda: [(v,) for v in maker(())],
+                f"Function Scan on {name}",
+            )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
     def _json_records(
