@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import relations
+from sql import relations, views
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -71,6 +71,8 @@ def run(session: SessionApi, tree: exp.Expr, ctx: Context) -> Result:
             return create_schema(session, tree)
         if kind == "SEQUENCE":
             return create_sequence(session, tree)
+        if kind == "VIEW":
+            return views.create_view(session, tree, ctx)
         raise FeatureNotSupported(f"CREATE {kind} is not supported")
     if isinstance(tree, exp.Drop):
         # DROP of relations and schemas went through run_named; sqlglot may read any other
@@ -511,10 +513,12 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     notices = relations.notices_or_raise(if_exists, session.notices)
     # Resolve every name before dropping any, as PostgreSQL does: one bad name drops nothing.
     found = [relations.for_drop(catalog, kind, n, session.search_path(), notices) for n in names]
-    dropping = {r.table.id for r in found if r is not None and r.kind == "TABLE"}
+    dropping = {r.table.id for r in found if r is not None and r.kind in ("TABLE", "VIEW")}
     for rel in found:
         if rel is None:
             continue
+        if rel.kind in ("TABLE", "VIEW"):
+            views.drop_dependents(session, catalog, rel.table, cascade, dropping)
         if rel.kind == "INDEX":
             assert rel.index is not None
             _drop_index(session, catalog, rel.table, rel.index)
@@ -666,6 +670,7 @@ def _rename_relation(
         return
     _rename_table(session, catalog, table, old_name, new)
     store.put_table(txn, table, catalog, new=False)
+    views.rename_references(session, catalog, table, old_name)
 
 
 def _rename_table(

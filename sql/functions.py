@@ -35,6 +35,7 @@ from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
 from sql.types import Interval, SqlType
+from sql.views import view_definition
 
 _PG_FUNC_NAMES = {
     "GroupConcat": "string_agg",
@@ -631,13 +632,14 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             "has_database_privilege",
         ):
             return True
+        if name == "pg_get_viewdef":
+            return view_definition(catalog(), session().search_path(), v[0])
         if name == "pg_get_userbyid":
             return session().user
         if name in (
             "obj_description",
             "col_description",
             "shobj_description",
-            "pg_get_viewdef",
             "pg_get_function_result",
             "pg_get_function_arguments",
         ):

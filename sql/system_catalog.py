@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sql import types as T
+from sql import views
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
 from sql.session_api import SessionApi
@@ -148,7 +149,7 @@ def pg_class(c: Catalog) -> Rows:
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
                 relpersistence="p",
-                relkind="r" if t.kind == "table" else "S",
+                relkind={"table": "r", "view": "v"}.get(t.kind, "S"),
                 relnatts=len(t.live_columns),
                 relchecks=checks,
                 relispopulated=True,
@@ -183,7 +184,7 @@ def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
 def pg_attribute(c: Catalog) -> Rows:
     rows: Rows = []
     for t in _tables(c):
-        if t.kind != "table":
+        if t.kind not in ("table", "view"):
             continue
         for num, col in _attrs(t):
             ty = col.type
@@ -565,17 +566,32 @@ def _data_type(t: SqlType) -> str:
 
 
 def is_tables(c: Catalog, session: SessionApi) -> Rows:
+    kinds = {"table": ("BASE TABLE", "YES", "NO"), "view": ("VIEW", "NO", "NO")}
     return [
-        (session.database.name, t.schema, t.name, "BASE TABLE", "YES", "NO")
+        (session.database.name, t.schema, t.name, *kinds[t.kind])
         for t in _tables(c)
-        if t.kind == "table"
+        if t.kind in kinds
     ]
+
+
+def is_views(c: Catalog, session: SessionApi) -> Rows:
+    return [
+        (session.database.name, t.schema, t.name, views.definition(t), "NONE", "NO", "NO",
+         "NO", "NO", "NO")
+        for t in _tables(c)
+        if t.kind == "view"
+    ]  # fmt: skip
+
+
+def pg_views(c: Catalog) -> Rows:
+    return [(t.schema, t.name, "postgres", views.definition(t)) for t in _tables(c)
+            if t.kind == "view"]  # fmt: skip
 
 
 def is_columns(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
-        if t.kind != "table":
+        if t.kind not in ("table", "view"):
             continue
         for num, col in _attrs(t):
             ty = col.type
@@ -892,6 +908,27 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         True,
     ),
     ("information_schema", "columns"): (IS_COLUMNS_COLS, is_columns, True),
+    ("information_schema", "views"): (
+        [
+            ("table_catalog", NAME),
+            ("table_schema", NAME),
+            ("table_name", NAME),
+            ("view_definition", TXT),
+            ("check_option", TXT),
+            ("is_updatable", TXT),
+            ("is_insertable_into", TXT),
+            ("is_trigger_updatable", TXT),
+            ("is_trigger_deletable", TXT),
+            ("is_trigger_insertable_into", TXT),
+        ],
+        is_views,
+        True,
+    ),
+    ("pg_catalog", "pg_views"): (
+        [("schemaname", NAME), ("viewname", NAME), ("viewowner", NAME), ("definition", TXT)],
+        pg_views,
+        False,
+    ),
     ("information_schema", "table_constraints"): (
         [
             ("constraint_catalog", NAME),

@@ -18,6 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from sql import types as T
+from sql import views
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
 from sql.errors import (
@@ -286,6 +287,9 @@ class Planner:
                 and _is_system_relation(name)
             ):
                 return self._system_scan(name, schema, alias)
+            found = self.catalog.find(name, schema, self.session.search_path())
+            if found is not None and found.kind == "view":
+                return views.scan(self, found, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
             codec = RowCodec(self.db, table)
             lo = codec.prefix

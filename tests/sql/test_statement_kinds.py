@@ -318,8 +318,8 @@ CASES: list[Case] = [
     Case("CREATE TYPE t AS (a int)", UNSUPPORTED),
     Case("CREATE USER u1", UNSUPPORTED),
     Case("CREATE USER MAPPING FOR postgres SERVER nosrv", UNSUPPORTED),
-    Case("CREATE VIEW v1 AS SELECT * FROM t", UNSUPPORTED),
-    Case("CREATE OR REPLACE VIEW t AS SELECT 1 AS x", UNSUPPORTED),
+    Case("CREATE VIEW v1 AS SELECT * FROM t", SAME),
+    Case("CREATE OR REPLACE VIEW t AS SELECT 1 AS x", SAME),
     Case(
         "DEALLOCATE nop", KNOWN
     ),  # accepted: drivers DEALLOCATE statements they prepared with the protocol
