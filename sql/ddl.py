@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import relations, views
+from sql import ctas, relations, temp, views
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -125,12 +125,20 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
     return Result("TRUNCATE TABLE")
 
 
-def _schema_of(session: SessionApi, t: exp.Table) -> str:
+def _schema_of(session: SessionApi, t: exp.Table, persistence: str | None = None) -> str:
+    """The schema a relation named ``t`` is created in; a temporary one's (``persistence``
+    not None) is made now if need be."""
+    if persistence is not None:
+        schema = temp.schema_for(session, t)
+        temp.ensure_schema(session, _catalog(session))
+        return schema
+    if temp.is_temp_schema(t.db):
+        return _schema_of(session, t, temp.ON_COMMIT_PRESERVE)
     if t.db:
         return t.db
     catalog = _catalog(session)
     for s in session.search_path():
-        if s in catalog.schemas and s not in SYSTEM_SCHEMAS:
+        if s in catalog.schemas and s not in SYSTEM_SCHEMAS and not temp.is_temp_schema(s):
             return s
     raise InvalidSchemaName("no schema has been selected to create in")
 
@@ -237,15 +245,18 @@ def _fk(
 
 
 def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
+    if tree.expression is not None:
+        return ctas.create_table_as(session, tree, ctx)
     schema_e = tree.this
     if not isinstance(schema_e, exp.Schema):
-        raise FeatureNotSupported("CREATE TABLE AS is not supported")
+        raise SyntaxError_("syntax error at end of input")
     _refuse_properties(tree, "CREATE TABLE")
+    persistence = temp.persistence_of(tree)
     t = schema_e.this
     store = session.database.catalogs
     txn = session.current_txn()
+    schema = _schema_of(session, t, persistence)
     catalog = _catalog(session)
-    schema = _schema_of(session, t)
     if relations.lookup(catalog, relations.Name(schema, t.name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{t.name}" already exists, skipping')
@@ -269,6 +280,8 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         seq.id = store.next_id(txn)
         store.put_table(txn, seq, catalog, new=True)
     store.put_table(txn, table, catalog, new=True)
+    if persistence is not None:
+        temp.register(session, table, persistence)
     return Result("CREATE TABLE")
 
 
@@ -294,6 +307,8 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
     for p in props.expressions if props is not None else []:
         if type(p) is exp.Property and str(p.name).lower() in _STORAGE_PARAMETERS:
             continue
+        if temp.is_temp_property(p):
+            continue  # read by sql.temp.persistence_of
         if not isinstance(p, exp.UnloggedProperty | exp.SequenceProperties):
             raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
@@ -811,9 +826,9 @@ def create_schema(session: SessionApi, tree: exp.Create) -> Result:
 
 def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
     t = tree.this
-    catalog = _catalog(session)
-    schema = _schema_of(session, t)
     _refuse_properties(tree, "CREATE SEQUENCE")
+    schema = _schema_of(session, t, temp.persistence_of(tree))
+    catalog = _catalog(session)
     if relations.lookup(catalog, relations.Name(schema, t.name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{t.name}" already exists, skipping')

@@ -42,6 +42,7 @@ class SessionApi(Protocol):
     # Counts the statements the session has begun: what an uncorrelated subquery's result
     # is remembered for (one evaluation per execution of its statement, cached plans too).
     executions: int
+    temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
 
     @property
     def database(self) -> DatabaseApi: ...

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sql import temp, views
 from sql import types as T
-from sql import views
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
 from sql.session_api import SessionApi
@@ -148,7 +148,7 @@ def pg_class(c: Catalog) -> Rows:
                 relfilenode=t.id,
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
-                relpersistence="p",
+                relpersistence="t" if temp.is_temp_schema(t.schema) else "p",
                 relkind={"table": "r", "view": "v"}.get(t.kind, "S"),
                 relnatts=len(t.live_columns),
                 relchecks=checks,
@@ -568,10 +568,12 @@ def _data_type(t: SqlType) -> str:
 def is_tables(c: Catalog, session: SessionApi) -> Rows:
     kinds = {"table": ("BASE TABLE", "YES", "NO"), "view": ("VIEW", "NO", "NO")}
     return [
-        (session.database.name, t.schema, t.name, *kinds[t.kind])
+        (session.database.name, t.schema, t.name,
+         "LOCAL TEMPORARY" if temp.is_temp_schema(t.schema)
+         else kinds[t.kind][0], *kinds[t.kind][1:])
         for t in _tables(c)
-        if t.kind in kinds
-    ]
+        if t.kind in kinds and not temp.is_other_sessions(session, t.schema)
+    ]  # fmt: skip
 
 
 def is_views(c: Catalog, session: SessionApi) -> Rows:

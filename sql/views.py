@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
+from sql import temp
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import (
     DependentObjectsStillExist,
@@ -105,9 +106,15 @@ def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         names = [i.name for i in target.expressions]
         target = target.this
     query = _query_of(tree).copy()
+    schema = _schema_of(session, target, temp.persistence_of(tree))
     catalog = _catalog(session)
-    schema = _schema_of(session, target)
     depends = qualify(session, catalog, query)
+    if not temp.is_temp_schema(schema) and any(
+        temp.is_temp_schema(catalog.tables[d].schema) for d in depends
+    ):
+        session.notices.append(f'view "{target.name}" will be a temporary view')
+        schema = _schema_of(session, target, temp.ON_COMMIT_PRESERVE)
+        catalog = _catalog(session)
     plan = Planner(session, session.catalog(), ctx).plan_query(query)
     columns = column_defs(renamed([(c.name, c.type) for c in plan.columns], names))
     store = session.database.catalogs

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from sql import temp, views
 from sql import types as T
-from sql import views
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
 from sql.errors import (
@@ -275,7 +275,7 @@ class Planner:
             ):
                 return self._function_scan(item.this, alias, outer)
             name = item.name
-            schema = item.db or None
+            schema = temp.check_access(self.session, item.db or None)
             if schema is None:
                 for frame in reversed(self.ctes):
                     if name in frame:
