@@ -13,13 +13,15 @@ from sqlglot import exp
 
 from sql import dml, temp, views
 from sql.catalog import TableDef
-from sql.errors import DuplicateTable, FeatureNotSupported
+from sql.errors import DuplicateTable, SyntaxError_
 from sql.result import Result
 from sql.scope import Context
 from sql.session_api import SessionApi
 
 
 def create_table_as(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
+    from sql.ddl import _refuse_properties
+
     target = tree.this
     names: list[str] = []
     if isinstance(target, exp.Schema):
@@ -31,11 +33,11 @@ def create_table_as(session: SessionApi, tree: exp.Create, ctx: Context) -> Resu
     for p in props.expressions if props is not None else []:
         if isinstance(p, exp.WithDataProperty):
             no_data = bool(p.args.get("no"))
-        elif not temp.is_temp_property(p) and not isinstance(p, exp.UnloggedProperty):
-            raise FeatureNotSupported(
-                f"CREATE TABLE AS ... {p.sql(dialect='postgres')} is not supported"
-            )
+        elif not temp.is_temp_property(p):
+            _refuse_properties(exp.Create(properties=exp.Properties(expressions=[p.copy()])),
+                               "CREATE TABLE AS")  # fmt: skip
     query = tree.expression
+    refuse_into(query)
     if isinstance(query, exp.Table):  # CREATE TABLE ... AS TABLE t
         query = exp.select("*").from_(query.copy())
     exists = bool(tree.args.get("exists"))
@@ -43,8 +45,16 @@ def create_table_as(session: SessionApi, tree: exp.Create, ctx: Context) -> Resu
                    persistence=persistence)  # fmt: skip
 
 
+def refuse_into(tree: exp.Expr, top: exp.Expr | None = None) -> None:
+    """SELECT ... INTO anywhere in ``tree`` but its top (``top``) is PostgreSQL's 42601."""
+    for q in tree.find_all(exp.Select):
+        if q is not top and q.args.get("into") is not None:
+            raise SyntaxError_("SELECT ... INTO is not allowed here")
+
+
 def select_into(session: SessionApi, tree: exp.Select, ctx: Context) -> Result:
     into = tree.args["into"]
+    refuse_into(tree, tree)
     query = tree.copy()
     query.set("into", None)
     persistence = temp.ON_COMMIT_PRESERVE if into.args.get("temporary") else None

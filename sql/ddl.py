@@ -249,7 +249,8 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         return ctas.create_table_as(session, tree, ctx)
     schema_e = tree.this
     if not isinstance(schema_e, exp.Schema):
-        raise SyntaxError_("syntax error at end of input")
+        _refuse_properties(tree, "CREATE TABLE")  # PARTITION OF, AS EXECUTE, ...
+        raise FeatureNotSupported("this form of CREATE TABLE is not supported")
     _refuse_properties(tree, "CREATE TABLE")
     persistence = temp.persistence_of(tree)
     t = schema_e.this

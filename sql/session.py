@@ -1023,6 +1023,8 @@ class Session:
                     "cannot execute SELECT INTO in a read-only transaction"
                 )
             return ctas.select_into(self, tree, ctx)
+        if isinstance(tree, exp.Query | exp.Insert | exp.Update | exp.Delete):
+            ctas.refuse_into(tree)
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)

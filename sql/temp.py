@@ -94,6 +94,9 @@ def persistence_of(tree: exp.Create) -> str | None:
     temporary = any(isinstance(p, exp.TemporaryProperty) for p in found) or (
         isinstance(target, exp.Table) and is_temp_schema(target.db)
     )
+    if temporary and any(isinstance(p, exp.UnloggedProperty) for p in found):
+        raise InvalidTableDefinition("only temporary relations may be created in temporary "
+                                     "schemas")  # fmt: skip
     if not temporary:
         if action is not None:
             raise InvalidTableDefinition("ON COMMIT can only be used on temporary tables")

@@ -22,6 +22,7 @@ from sql.errors import (
     DuplicateColumn,
     DuplicateTable,
     FeatureNotSupported,
+    InvalidParameterValue,
     InvalidTableDefinition,
     SyntaxError_,
     WrongObjectType,
@@ -90,6 +91,8 @@ def qualify(session: SessionApi, catalog: Catalog, query: exp.Expr) -> list[int]
 
 def _query_of(tree: exp.Create) -> exp.Expr:
     query = tree.expression
+    if any(q.args.get("into") is not None for q in query.find_all(exp.Select)):
+        raise FeatureNotSupported("views must not contain SELECT INTO")
     if not isinstance(query, exp.Query):
         raise FeatureNotSupported(f"CREATE VIEW ... AS {query.sql(dialect='postgres')[:40]}")
     return query
@@ -99,6 +102,7 @@ def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     from sql.ddl import _catalog, _refuse_properties, _schema_of
     from sql.plan.binder import Planner
 
+    _view_options(tree)
     _refuse_properties(tree, "CREATE VIEW")
     target = tree.this
     names = []
@@ -134,6 +138,31 @@ def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
                     kind="view", query=text, depends=depends)  # fmt: skip
     store.put_table(txn, view, catalog, new=True)
     return Result("CREATE VIEW")
+
+
+# View options with no effect in db9: one user, no leaky functions to guard against.
+_BOOLEAN_OPTIONS = ("security_barrier", "security_invoker")
+
+
+def _view_options(tree: exp.Create) -> None:
+    """Check and drop CREATE VIEW ... WITH (option = value, ...) as PostgreSQL checks them."""
+    props = tree.args.get("properties")
+    for p in list(props.expressions) if props is not None else []:
+        if type(p) is not exp.Property:
+            continue
+        name, value = str(p.name).lower(), p.args.get("value")
+        text = value.sql(dialect="postgres").strip("'").lower() if value is not None else "true"
+        if name in _BOOLEAN_OPTIONS:
+            if text not in ("true", "false", "on", "off", "1", "0", "yes", "no"):
+                raise InvalidParameterValue(f'invalid value for boolean option "{name}": {text}')
+        elif name == "check_option":
+            if text not in ("local", "cascaded"):
+                raise InvalidParameterValue('invalid value for enum option "check_option": '
+                                            f"{text}")  # fmt: skip
+            raise FeatureNotSupported("WITH CHECK OPTION is not supported")
+        else:
+            raise InvalidParameterValue(f'unrecognized parameter "{name}"')
+        p.pop()
 
 
 def _check_replacement(old: TableDef, new: list[ColumnDef]) -> None:
