@@ -13,15 +13,15 @@ from sqlglot import exp
 
 from sql import dml, temp, views
 from sql.catalog import TableDef
+from sql.ddl import _catalog, _refuse_properties, _schema_of
 from sql.errors import DuplicateTable, SyntaxError_
+from sql.plan.binder import Planner
 from sql.result import Result
 from sql.scope import Context
 from sql.session_api import SessionApi
 
 
 def create_table_as(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
-    from sql.ddl import _refuse_properties
-
     target = tree.this
     names: list[str] = []
     if isinstance(target, exp.Schema):
@@ -73,9 +73,6 @@ def _create(
     if_not_exists: bool,
     persistence: str | None,
 ) -> Result:
-    from sql.ddl import _catalog, _schema_of
-    from sql.plan.binder import Planner
-
     schema = _schema_of(session, target, persistence)
     catalog = _catalog(session)
     if catalog.find(target.name, schema, []) is not None:

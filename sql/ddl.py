@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import ctas, relations, temp, views
+from sql import relations, temp, views
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -71,8 +71,6 @@ def run(session: SessionApi, tree: exp.Expr, ctx: Context) -> Result:
             return create_schema(session, tree)
         if kind == "SEQUENCE":
             return create_sequence(session, tree)
-        if kind == "VIEW":
-            return views.create_view(session, tree, ctx)
         raise FeatureNotSupported(f"CREATE {kind} is not supported")
     if isinstance(tree, exp.Drop):
         # DROP of relations and schemas went through run_named; sqlglot may read any other
@@ -245,8 +243,6 @@ def _fk(
 
 
 def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
-    if tree.expression is not None:
-        return ctas.create_table_as(session, tree, ctx)
     schema_e = tree.this
     if not isinstance(schema_e, exp.Schema):
         _refuse_properties(tree, "CREATE TABLE")  # PARTITION OF, AS EXECUTE, ...
@@ -534,7 +530,7 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
         if rel is None:
             continue
         if rel.kind in ("TABLE", "VIEW"):
-            views.drop_dependents(session, catalog, rel.table, cascade, dropping)
+            views.drop_dependents(session, catalog, rel.table, cascade, dropping, _drop_table)
         if rel.kind == "INDEX":
             assert rel.index is not None
             _drop_index(session, catalog, rel.table, rel.index)

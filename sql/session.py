@@ -30,7 +30,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ctas, ddl, dml, memory, relations, stats, temp
+from sql import commands, ctas, ddl, dml, memory, relations, stats, temp, view_ddl
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -356,7 +356,7 @@ class Session:
             if name == "$user":
                 name = self.user
             out.append(name)
-        return [*temp.search_first(self.temp), *out, "pg_catalog"]
+        return [*temp.search_path(self.temp, out), "pg_catalog"]
 
     def info(self, name: str) -> Any:
         if name == "current_schema":
@@ -642,7 +642,7 @@ class Session:
 
     def _commit(self) -> None:
         if self.txn is not None and self.temp.on_commit:
-            temp.at_commit(self)
+            temp.at_commit(self, ddl._drop_table, ddl._delete_data)
         txn, self.txn = self.txn, None
         self.savepoints.clear()
         self._txn_time = None
@@ -684,7 +684,7 @@ class Session:
         if own:
             self.txn = self.client.begin()
         try:
-            temp.drop_all(self)
+            temp.drop_all(self, ddl._drop_table)
             if own:
                 self._commit()
         except Db9Error:
@@ -1073,6 +1073,12 @@ class Session:
                 else:
                     self.point_writes.discard(cache_key[0])
             return dml_plan.run()
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "VIEW":
+            return view_ddl.create_view(self, tree, ctx)
+        if isinstance(tree, exp.Create) and tree.args.get("expression") is not None and (
+            str(tree.args.get("kind")).upper() == "TABLE"
+        ):
+            return ctas.create_table_as(self, tree, ctx)
         if isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable):
             return ddl.run(self, tree, ctx)
         if isinstance(tree, exp.Set):

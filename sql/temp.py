@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -127,9 +128,16 @@ def register(session: SessionApi, table: TableDef, persistence: str) -> None:
         session.temp.on_commit[table.id] = persistence
 
 
-def search_first(state: TempState) -> list[str]:
-    """What the session searches before its search_path: its temporary schema, once used."""
-    return [state.schema] if state.used else []
+def search_path(state: TempState, names: list[str]) -> list[str]:
+    """The schemas a session searches for relations, from its search_path ``names``: its
+    temporary schema (once used) where ``pg_temp`` is listed, else first."""
+    own = [state.schema] if state.used else []
+    if "pg_temp" not in names:
+        return [*own, *names]
+    out: list[str] = []
+    for n in names:
+        out += own if n == "pg_temp" else [n]
+    return out
 
 
 def check_access(session: SessionApi, schema: str | None) -> str | None:
@@ -142,36 +150,37 @@ def check_access(session: SessionApi, schema: str | None) -> str | None:
     return schema
 
 
-def at_commit(session: SessionApi) -> None:
-    """Run the ON COMMIT actions in the committing transaction."""
-    from sql.ddl import _catalog, _delete_data, _drop_table
+# How a table is dropped, and its rows deleted (sql.ddl's, passed in by the session).
+Drop = Callable[[SessionApi, TableDef, Catalog], None]
+Delete = Callable[[SessionApi, TableDef], None]
 
+
+def at_commit(session: SessionApi, drop: Drop, delete: Delete) -> None:
+    """Run the ON COMMIT actions in the committing transaction."""
     state: TempState = session.temp
     if not state.on_commit:
         return
-    catalog = _catalog(session)
+    catalog = session.catalog()
     for tid, action in list(state.on_commit.items()):
         table = catalog.tables.get(tid)
         if table is None:
             del state.on_commit[tid]  # dropped, or its creation rolled back
         elif action == ON_COMMIT_DROP:
-            _drop_table(session, table, catalog)
+            drop(session, table, catalog)
             del state.on_commit[tid]
         else:
-            _delete_data(session, table)
+            delete(session, table)
 
 
-def drop_all(session: SessionApi) -> None:
+def drop_all(session: SessionApi, drop: Drop) -> None:
     """Drop the session's temporary schema and all in it (in the current transaction)."""
-    from sql.ddl import _catalog, _drop_table
-
     state: TempState = session.temp
     if not state.used:
         return
-    catalog = _catalog(session)
+    catalog = session.catalog()
     for table in catalog.all_tables():
         if table.schema == state.schema:
-            _drop_table(session, table, catalog)
+            drop(session, table, catalog)
     if state.schema in catalog.schemas:
         session.database.catalogs.drop_schema(session.current_txn(), state.schema)
     state.on_commit.clear()

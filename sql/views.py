@@ -10,30 +10,24 @@ A view is inlined as a subquery where it is named (``scan``); it is read-only (0
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import sqlglot
 from sqlglot import exp
 
-from sql import temp
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import (
     DependentObjectsStillExist,
     DuplicateColumn,
-    DuplicateTable,
     FeatureNotSupported,
-    InvalidParameterValue,
-    InvalidTableDefinition,
     SyntaxError_,
-    WrongObjectType,
 )
-from sql.result import Result
-from sql.scope import Context, Scope, ScopeColumn
+from sql.scope import Scope, ScopeColumn
 from sql.session_api import SessionApi
 from sql.types import SqlType
 
 if TYPE_CHECKING:
-    from sql.plan.binder import Planner
     from sql.plan.nodes import Node
 
 _PARSED: dict[str, exp.Expr] = {}
@@ -89,101 +83,9 @@ def qualify(session: SessionApi, catalog: Catalog, query: exp.Expr) -> list[int]
     return depends
 
 
-def _query_of(tree: exp.Create) -> exp.Expr:
-    query = tree.expression
-    if any(q.args.get("into") is not None for q in query.find_all(exp.Select)):
-        raise FeatureNotSupported("views must not contain SELECT INTO")
-    if not isinstance(query, exp.Query):
-        raise FeatureNotSupported(f"CREATE VIEW ... AS {query.sql(dialect='postgres')[:40]}")
-    return query
-
-
-def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
-    from sql.ddl import _catalog, _refuse_properties, _schema_of
-    from sql.plan.binder import Planner
-
-    _view_options(tree)
-    _refuse_properties(tree, "CREATE VIEW")
-    target = tree.this
-    names = []
-    if isinstance(target, exp.Schema):
-        names = [i.name for i in target.expressions]
-        target = target.this
-    query = _query_of(tree).copy()
-    schema = _schema_of(session, target, temp.persistence_of(tree))
-    catalog = _catalog(session)
-    depends = qualify(session, catalog, query)
-    if not temp.is_temp_schema(schema) and any(
-        temp.is_temp_schema(catalog.tables[d].schema) for d in depends
-    ):
-        session.notices.append(f'view "{target.name}" will be a temporary view')
-        schema = _schema_of(session, target, temp.ON_COMMIT_PRESERVE)
-        catalog = _catalog(session)
-    plan = Planner(session, session.catalog(), ctx).plan_query(query)
-    columns = column_defs(renamed([(c.name, c.type) for c in plan.columns], names))
-    store = session.database.catalogs
-    txn = session.current_txn()
-    old = catalog.find(target.name, schema, [])
-    text = query.sql(dialect="postgres")
-    if old is not None:
-        if old.kind != "view" or not tree.args.get("replace"):
-            if old.kind == "view" or not tree.args.get("replace"):
-                raise DuplicateTable(f'relation "{target.name}" already exists')
-            raise WrongObjectType(f'"{target.name}" is not a view')
-        _check_replacement(old, columns)
-        old.columns, old.query, old.depends = columns, text, depends
-        store.put_table(txn, old, catalog, new=False)
-        return Result("CREATE VIEW")
-    view = TableDef(id=store.next_id(txn), schema=schema, name=target.name, columns=columns,
-                    kind="view", query=text, depends=depends)  # fmt: skip
-    store.put_table(txn, view, catalog, new=True)
-    return Result("CREATE VIEW")
-
-
-# View options with no effect in db9: one user, no leaky functions to guard against.
-_BOOLEAN_OPTIONS = ("security_barrier", "security_invoker")
-
-
-def _view_options(tree: exp.Create) -> None:
-    """Check and drop CREATE VIEW ... WITH (option = value, ...) as PostgreSQL checks them."""
-    props = tree.args.get("properties")
-    for p in list(props.expressions) if props is not None else []:
-        if type(p) is not exp.Property:
-            continue
-        name, value = str(p.name).lower(), p.args.get("value")
-        text = value.sql(dialect="postgres").strip("'").lower() if value is not None else "true"
-        if name in _BOOLEAN_OPTIONS:
-            if text not in ("true", "false", "on", "off", "1", "0", "yes", "no"):
-                raise InvalidParameterValue(f'invalid value for boolean option "{name}": {text}')
-        elif name == "check_option":
-            if text not in ("local", "cascaded"):
-                raise InvalidParameterValue('invalid value for enum option "check_option": '
-                                            f"{text}")  # fmt: skip
-            raise FeatureNotSupported("WITH CHECK OPTION is not supported")
-        else:
-            raise InvalidParameterValue(f'unrecognized parameter "{name}"')
-        p.pop()
-
-
-def _check_replacement(old: TableDef, new: list[ColumnDef]) -> None:
-    """CREATE OR REPLACE VIEW may only add columns at the end, as in PostgreSQL."""
-    if len(new) < len(old.columns):
-        raise InvalidTableDefinition("cannot drop columns from view")
-    for o, n in zip(old.columns, new, strict=False):
-        if o.name != n.name:
-            raise InvalidTableDefinition(
-                f'cannot change name of view column "{o.name}" to "{n.name}"',
-                hint="Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.",
-            )
-        if o.type != n.type:
-            raise InvalidTableDefinition(
-                f'cannot change data type of view column "{o.name}" from '
-                f"{o.type.display()} to {n.type.display()}"
-            )
-
-
-def scan(planner: Planner, view: TableDef, alias: str | None) -> Node:
-    """The view ``view`` as a subquery named ``alias`` (or its name)."""
+def scan(planner: Any, view: TableDef, alias: str | None) -> Node:
+    """The view ``view`` as a subquery named ``alias`` (or its name), planned by ``planner``
+    (sql.plan.binder's Planner, which calls this)."""
     from sql.plan.nodes import SubqueryScan
     from sql.plan.rules.columns import prune_columns
 
@@ -213,12 +115,15 @@ def dependents(catalog: Catalog, table: TableDef) -> list[TableDef]:
 
 
 def drop_dependents(
-    session: SessionApi, catalog: Catalog, table: TableDef, cascade: bool, dropping: set[int]
+    session: SessionApi,
+    catalog: Catalog,
+    table: TableDef,
+    cascade: bool,
+    dropping: set[int],
+    drop: Callable[[SessionApi, TableDef, Catalog], None],
 ) -> None:
     """Before ``table`` (a table or view) is dropped: refuse when views not being dropped
-    too depend on it, or with CASCADE drop them (and the views on them)."""
-    from sql.ddl import _drop_table
-
+    too depend on it, or with CASCADE drop them (and the views on them) with ``drop``."""
     noun = "view" if table.kind == "view" else "table"
     for view in dependents(catalog, table):
         if view.id in dropping:
@@ -231,8 +136,8 @@ def drop_dependents(
             )
         session.notices.append(f"drop cascades to view {view.name}")
         dropping.add(view.id)
-        drop_dependents(session, catalog, view, cascade, dropping)
-        _drop_table(session, view, catalog)
+        drop_dependents(session, catalog, view, cascade, dropping, drop)
+        drop(session, view, catalog)
 
 
 def rename_references(
@@ -257,14 +162,6 @@ def definition(view: TableDef) -> str:
     """pg_get_viewdef's text: the stored query, pretty-printed."""
     text = view.query or ""
     return " " + sqlglot.transpile(text, read="postgres", write="postgres", pretty=True)[0] + ";"
-
-
-def read_only(view: TableDef, verb: str) -> FeatureNotSupported:
-    return FeatureNotSupported(
-        f'cannot {verb} view "{view.name}"',
-        detail="db9 views are read-only: views that are not automatically updatable in "
-        "db9 include every view.",
-    )
 
 
 def view_definition(catalog: Catalog, search_path: list[str], rel: object) -> str | None:

@@ -62,6 +62,11 @@ SCRIPT = [
     "SELECT table_name, table_type FROM information_schema.tables "
     "WHERE table_name IN ('t', 'tt', 'tv') ORDER BY 1, 2",
     "SELECT pg_my_temp_schema() <> 0",
+    "SET search_path = public, pg_temp",
+    "SELECT * FROM t ORDER BY a",
+    "SET search_path = pg_temp, public",
+    "SELECT * FROM t ORDER BY a",
+    "RESET search_path",
     "CREATE TEMP TABLE public.bad (a int)",
     "CREATE TEMP TABLE t (a int)",
     "DROP TABLE t",
