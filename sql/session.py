@@ -673,13 +673,16 @@ class Session:
         self.settings["transaction_isolation"] = self.isolation
 
     def close(self) -> None:
+        """End the session without store I/O (safe on an event loop); a session that made
+        temporary relations is to be followed by ``drop_temp``."""
         self._close_streams(block_only=False)
         self._abort_txn()
-        if self.temp.used:
-            self._drop_temp()
 
-    def _drop_temp(self) -> None:
-        """Drop the session's temporary relations, in a transaction of its own."""
+    def drop_temp(self) -> None:
+        """Drop the session's temporary relations (store I/O), in a transaction of its own
+        unless one is open (DISCARD TEMP)."""
+        if not self.temp.used:
+            return
         own = self.txn is None
         if own:
             self.txn = self.client.begin()
@@ -1158,8 +1161,8 @@ class Session:
             self.point_reads.clear()
         if what in (["all"], ["sequences"]):
             self.last_values.clear()
-        if what in (["all"], ["temp"], ["temporary"]) and self.temp.used:
-            self._drop_temp()
+        if what in (["all"], ["temp"], ["temporary"]):
+            self.drop_temp()
         if what == ["all"]:
             # A pooler's reset between clients: no setting may leak to the next one.
             self.scopes.reset_all(DEFAULT_SETTINGS)

@@ -115,6 +115,7 @@ def test_temp_tables_are_private_and_end_with_the_session(database: Database) ->
     assert tables == [("mine",)]  # b's own only
     assert one(b, "SELECT pg_my_temp_schema() <> 0") is True
     a.close()
+    a.drop_temp()  # what the server does after close, off its event loop
     c = Session(database)
     assert one(c, f"SELECT count(*) FROM pg_class WHERE relnamespace = "
                   f"(SELECT oid FROM pg_namespace WHERE nspname = '{schema}')") == 0  # fmt: skip
