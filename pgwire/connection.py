@@ -395,6 +395,9 @@ class PgConnection:
                 session = self.session
                 self.session = None
                 session.close()  # drops the transaction buffer: no I/O, safe on the loop
+                if session.temp.used:  # its temporary tables go, off the loop
+                    with contextlib.suppress(RuntimeError):
+                        self.ev.run_in_executor(None, session.drop_temp)
                 # What the session's statements freed goes back to the OS (glibc keeps it in
                 # its arenas otherwise); a few ms, off the loop.
                 with contextlib.suppress(RuntimeError):  # the loop's executor is shut down

@@ -104,11 +104,13 @@ class TableDef:
     primary_key: list[str] = field(default_factory=list)  # empty: a hidden row id is the key
     indexes: list[IndexDef] = field(default_factory=list)
     constraints: list[ConstraintDef] = field(default_factory=list)
-    kind: str = "table"  # "table" or "sequence"
+    kind: str = "table"  # "table", "sequence" or "view"
     seq: dict[str, int] = field(default_factory=dict)  # sequences: start, increment, min, max
     index_seq: int = 0  # the highest index id given out: never reused (see kv.dropped)
     stats: dict[str, Any] = field(default_factory=dict)  # ANALYZE's numbers (sql.stats)
     comment: str | None = None  # COMMENT ON (sql.comments)
+    query: str | None = None  # a view's query, relation names qualified (sql.views)
+    depends: list[int] = field(default_factory=list)  # ids of the relations a view reads
 
     @property
     def live_columns(self) -> list[ColumnDef]:
@@ -167,6 +169,8 @@ class Catalog:
 
     def table(self, name: str, schema: str | None, search_path: list[str]) -> TableDef:
         t = self.find(name, schema, search_path)
+        if t is not None and t.kind == "view":
+            raise FeatureNotSupported(f'cannot change view "{name}": db9 views are read-only')
         if t is not None and t.kind == "sequence":
             raise FeatureNotSupported(
                 f'"{name}" is a sequence: db9 reads and changes it only through nextval, '

@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import comments, index_exprs, relations, table_alter
+from sql import comments, index_exprs, relations, table_alter, temp, views
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -126,12 +126,20 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
     return Result("TRUNCATE TABLE")
 
 
-def _schema_of(session: SessionApi, t: exp.Table) -> str:
+def _schema_of(session: SessionApi, t: exp.Table, persistence: str | None = None) -> str:
+    """The schema a relation named ``t`` is created in; a temporary one's (``persistence``
+    not None) is made now if need be."""
+    if persistence is not None:
+        schema = temp.schema_for(session, t)
+        temp.ensure_schema(session, _catalog(session))
+        return schema
+    if temp.is_temp_schema(t.db):
+        return _schema_of(session, t, temp.ON_COMMIT_PRESERVE)
     if t.db:
         return t.db
     catalog = _catalog(session)
     for s in session.search_path():
-        if s in catalog.schemas and s not in SYSTEM_SCHEMAS:
+        if s in catalog.schemas and s not in SYSTEM_SCHEMAS and not temp.is_temp_schema(s):
             return s
     raise InvalidSchemaName("no schema has been selected to create in")
 
@@ -237,13 +245,15 @@ def _fk(
 def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     schema_e = tree.this
     if not isinstance(schema_e, exp.Schema):
-        raise FeatureNotSupported("CREATE TABLE AS is not supported")
+        _refuse_properties(tree, "CREATE TABLE")  # PARTITION OF, AS EXECUTE, ...
+        raise FeatureNotSupported("this form of CREATE TABLE is not supported")
     _refuse_properties(tree, "CREATE TABLE")
+    persistence = temp.persistence_of(tree)
     t = schema_e.this
     store = session.database.catalogs
     txn = session.current_txn()
+    schema = _schema_of(session, t, persistence)
     catalog = _catalog(session)
-    schema = _schema_of(session, t)
     if relations.lookup(catalog, relations.Name(schema, t.name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{t.name}" already exists, skipping')
@@ -267,6 +277,8 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         seq.id = store.next_id(txn)
         store.put_table(txn, seq, catalog, new=True)
     store.put_table(txn, table, catalog, new=True)
+    if persistence is not None:
+        temp.register(session, table, persistence)
     return Result("CREATE TABLE")
 
 
@@ -292,6 +304,8 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
     for p in props.expressions if props is not None else []:
         if type(p) is exp.Property and str(p.name).lower() in _STORAGE_PARAMETERS:
             continue
+        if temp.is_temp_property(p):
+            continue  # read by sql.temp.persistence_of
         if not isinstance(p, exp.UnloggedProperty | exp.SequenceProperties):
             raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
@@ -535,10 +549,12 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     notices = relations.notices_or_raise(if_exists, session.notices)
     # Resolve every name before dropping any, as PostgreSQL does: one bad name drops nothing.
     found = [relations.for_drop(catalog, kind, n, session.search_path(), notices) for n in names]
-    dropping = {r.table.id for r in found if r is not None and r.kind == "TABLE"}
+    dropping = {r.table.id for r in found if r is not None and r.kind in ("TABLE", "VIEW")}
     for rel in found:
         if rel is None:
             continue
+        if rel.kind in ("TABLE", "VIEW"):
+            views.drop_dependents(session, catalog, rel.table, cascade, dropping, _drop_table)
         if rel.kind == "INDEX":
             assert rel.index is not None
             _drop_index(session, catalog, rel.table, rel.index)
@@ -752,6 +768,7 @@ def _rename_relation(
         return
     _rename_table(session, catalog, table, old_name, new)
     store.put_table(txn, table, catalog, new=False)
+    views.rename_references(session, catalog, table, old_name)
 
 
 def _rename_table(
@@ -894,9 +911,9 @@ def create_schema(session: SessionApi, tree: exp.Create) -> Result:
 
 def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
     t = tree.this
-    catalog = _catalog(session)
-    schema = _schema_of(session, t)
     _refuse_properties(tree, "CREATE SEQUENCE")
+    schema = _schema_of(session, t, temp.persistence_of(tree))
+    catalog = _catalog(session)
     if relations.lookup(catalog, relations.Name(schema, t.name), []) is not None:
         if tree.args.get("exists"):
             session.notices.append(f'relation "{t.name}" already exists, skipping')

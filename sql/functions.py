@@ -46,6 +46,7 @@ from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
 from sql.types import Interval, SqlType
+from sql.views import view_definition
 
 _PG_FUNC_NAMES = {
     "GroupConcat": "string_agg",
@@ -578,6 +579,7 @@ CATALOG_FUNCTIONS = {
     "pg_size_pretty",
     "date_part",
     "pg_get_viewdef",
+    "pg_my_temp_schema",
     "pg_function_is_visible",
     "pg_get_function_result",
     "pg_get_function_arguments",
@@ -637,6 +639,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             "has_database_privilege",
         ):
             return True
+        if name == "pg_my_temp_schema":
+            own = session().temp
+            return catalog().schema_oids.get(own.schema, 0) if own.used else 0
+        if name == "pg_get_viewdef":
+            return view_definition(catalog(), session().search_path(), v[0])
         if name == "pg_get_userbyid":
             return session().user
         if name == "obj_description" and v[0] is not None:
@@ -651,7 +658,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             "obj_description",
             "col_description",
             "shobj_description",
-            "pg_get_viewdef",
             "pg_get_function_result",
             "pg_get_function_arguments",
         ):
@@ -711,6 +717,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "has_schema_privilege": T.BOOL,
         "has_database_privilege": T.BOOL,
         "pg_is_in_recovery": T.BOOL,
+        "pg_my_temp_schema": T.OID,
         "array_length": T.INT4,
         "cardinality": T.INT4,
         "pg_relation_size": T.INT8,

@@ -40,7 +40,7 @@ KINDS: dict[str, tuple[str, type[SqlError]]] = {
 class Relation:
     """A resolved relation: a table or sequence, or an index with the table it belongs to."""
 
-    kind: str  # "TABLE", "SEQUENCE" or "INDEX"
+    kind: str  # "TABLE", "SEQUENCE", "VIEW" or "INDEX"
     table: TableDef
     index: IndexDef | None = None
 
@@ -50,7 +50,8 @@ class Relation:
 
     @property
     def plural(self) -> str:
-        return {"TABLE": "tables", "SEQUENCE": "sequences", "INDEX": "indexes"}[self.kind]
+        return {"TABLE": "tables", "SEQUENCE": "sequences", "INDEX": "indexes",
+                "VIEW": "views"}[self.kind]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def lookup(catalog: Catalog, name: Name, search_path: list[str]) -> Relation | N
     for schema in [name.schema] if name.schema is not None else search_path:
         table = catalog.find(name.name, schema, [])
         if table is not None:
-            return Relation("SEQUENCE" if table.kind == "sequence" else "TABLE", table)
+            kind = {"sequence": "SEQUENCE", "view": "VIEW"}.get(table.kind, "TABLE")
+            return Relation(kind, table)
         for t in catalog.all_tables():
             index = t.index(name.name) if t.schema == schema else None
             if index is not None:

@@ -30,7 +30,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, cursors, ddl, dml, lexer, memory, relations, stats
+from sql import commands, ctas, cursors, ddl, dml, lexer, memory, relations, stats, temp, view_ddl
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -314,6 +314,7 @@ class Session:
         self.cursors = cursors.Cursors()
         # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
         self._plans_in_use: dict[int, int] = {}
+        self.temp = temp.TempState()  # its temporary schema and ON COMMIT actions (sql.temp)
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -358,7 +359,7 @@ class Session:
             if name == "$user":
                 name = self.user
             out.append(name)
-        return [*out, "pg_catalog"]
+        return [*temp.search_path(self.temp, out), "pg_catalog"]
 
     def info(self, name: str) -> Any:
         if name == "current_schema":
@@ -649,6 +650,8 @@ class Session:
             self.txn.read_ts = self.client.backend.get_ts()
 
     def _commit(self) -> None:
+        if self.txn is not None and self.temp.on_commit:
+            temp.at_commit(self, ddl._drop_table, ddl._delete_data)
         txn, self.txn = self.txn, None
         self.savepoints.clear()
         self._txn_time = None
@@ -680,8 +683,27 @@ class Session:
         self.settings["transaction_isolation"] = self.isolation
 
     def close(self) -> None:
+        """End the session without store I/O (safe on an event loop); a session that made
+        temporary relations is to be followed by ``drop_temp``."""
         self._close_streams(block_only=False)
         self._abort_txn()
+
+    def drop_temp(self) -> None:
+        """Drop the session's temporary relations (store I/O), in a transaction of its own
+        unless one is open (DISCARD TEMP)."""
+        if not self.temp.used:
+            return
+        own = self.txn is None
+        if own:
+            self.txn = self.client.begin()
+        try:
+            temp.drop_all(self, ddl._drop_table)
+            if own:
+                self._commit()
+        except Db9Error:
+            log.warning("temporary relations of a closed session were left", exc_info=True)
+            if own:
+                self._abort_txn()
 
     def end_implicit_transaction(self) -> list[RowStream]:
         """Sync outside a block: close the suspended queries of the implicit transaction,
@@ -957,7 +979,10 @@ class Session:
             return dml_plan.run()
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
+        stmt, on_commit = temp.split_on_commit(stmt)
         tree = self.parse(stmt)
+        if on_commit is not None:
+            tree.meta["on_commit"] = on_commit
         if isinstance(tree, exp.Command) and stmt.command:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
@@ -1017,7 +1042,13 @@ class Session:
         if isinstance(tree, exp.Command):
             raise FeatureNotSupported(f"statement {tree.this} is not supported")
         if isinstance(tree, exp.Select) and tree.args.get("into") is not None:
-            raise FeatureNotSupported("SELECT INTO is not supported")
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    "cannot execute SELECT INTO in a read-only transaction"
+                )
+            return ctas.select_into(self, tree, ctx)
+        if isinstance(tree, exp.Query | exp.Insert | exp.Update | exp.Delete):
+            ctas.refuse_into(tree)
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
@@ -1066,6 +1097,14 @@ class Session:
                 else:
                     self.point_writes.discard(cache_key[0])
             return dml_plan.run()
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "VIEW":
+            return view_ddl.create_view(self, tree, ctx)
+        if (
+            isinstance(tree, exp.Create)
+            and tree.args.get("expression") is not None
+            and (str(tree.args.get("kind")).upper() == "TABLE")
+        ):
+            return ctas.create_table_as(self, tree, ctx)
         if isinstance(tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable):
             return ddl.run(self, tree, ctx)
         if isinstance(tree, exp.Set):
@@ -1139,6 +1178,8 @@ class Session:
             self.point_reads.clear()
         if what in (["all"], ["sequences"]):
             self.last_values.clear()
+        if what in (["all"], ["temp"], ["temporary"]):
+            self.drop_temp()
         if what == ["all"]:
             # A pooler's reset between clients: no setting may leak to the next one.
             self.scopes.reset_all(DEFAULT_SETTINGS)

@@ -47,6 +47,7 @@ class SessionApi(Protocol):
     executions: int
     cursors: Cursors  # the session's open SQL cursors (pg_cursors)
     in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
+    temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
 
     @property
     def database(self) -> DatabaseApi: ...

@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql import comments, cursors
+from sql import comments, cursors, temp, views
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -170,8 +170,8 @@ def pg_class(c: Catalog) -> Rows:
                 relfilenode=t.id,
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
-                relpersistence="p",
-                relkind="r" if t.kind == "table" else "S",
+                relpersistence="t" if temp.is_temp_schema(t.schema) else "p",
+                relkind={"table": "r", "view": "v"}.get(t.kind, "S"),
                 relnatts=len(t.live_columns),
                 relchecks=checks,
                 relispopulated=True,
@@ -206,7 +206,7 @@ def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
 def pg_attribute(c: Catalog) -> Rows:
     rows: Rows = []
     for t in _tables(c):
-        if t.kind != "table":
+        if t.kind not in ("table", "view"):
             continue
         for num, col in _attrs(t):
             ty = col.type
@@ -596,17 +596,34 @@ def _data_type(t: SqlType) -> str:
 
 
 def is_tables(c: Catalog, session: SessionApi) -> Rows:
+    kinds = {"table": ("BASE TABLE", "YES", "NO"), "view": ("VIEW", "NO", "NO")}
     return [
-        (session.database.name, t.schema, t.name, "BASE TABLE", "YES", "NO")
+        (session.database.name, t.schema, t.name,
+         "LOCAL TEMPORARY" if temp.is_temp_schema(t.schema)
+         else kinds[t.kind][0], *kinds[t.kind][1:])
         for t in _tables(c)
-        if t.kind == "table"
-    ]
+        if t.kind in kinds and not temp.is_other_sessions(session, t.schema)
+    ]  # fmt: skip
+
+
+def is_views(c: Catalog, session: SessionApi) -> Rows:
+    return [
+        (session.database.name, t.schema, t.name, views.definition(t), "NONE", "NO", "NO",
+         "NO", "NO", "NO")
+        for t in _tables(c)
+        if t.kind == "view"
+    ]  # fmt: skip
+
+
+def pg_views(c: Catalog) -> Rows:
+    return [(t.schema, t.name, "postgres", views.definition(t)) for t in _tables(c)
+            if t.kind == "view"]  # fmt: skip
 
 
 def is_columns(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
-        if t.kind != "table":
+        if t.kind not in ("table", "view"):
             continue
         for num, col in _attrs(t):
             ty = col.type
@@ -935,6 +952,27 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         True,
     ),
     ("information_schema", "columns"): (IS_COLUMNS_COLS, is_columns, True),
+    ("information_schema", "views"): (
+        [
+            ("table_catalog", NAME),
+            ("table_schema", NAME),
+            ("table_name", NAME),
+            ("view_definition", TXT),
+            ("check_option", TXT),
+            ("is_updatable", TXT),
+            ("is_insertable_into", TXT),
+            ("is_trigger_updatable", TXT),
+            ("is_trigger_deletable", TXT),
+            ("is_trigger_insertable_into", TXT),
+        ],
+        is_views,
+        True,
+    ),
+    ("pg_catalog", "pg_views"): (
+        [("schemaname", NAME), ("viewname", NAME), ("viewowner", NAME), ("definition", TXT)],
+        pg_views,
+        False,
+    ),
     ("information_schema", "table_constraints"): (
         [
             ("constraint_catalog", NAME),

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import jsonb
+from sql import jsonb, temp, views
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -332,7 +332,7 @@ class Planner:
             ):
                 return self._function_scan(item.this, alias, outer, item)
             name = item.name
-            schema = item.db or None
+            schema = temp.check_access(self.session, item.db or None)
             if schema is None:
                 for frame in reversed(self.ctes):
                     if name in frame:
@@ -344,6 +344,9 @@ class Planner:
                 and _is_system_relation(name)
             ):
                 return self._system_scan(name, schema, alias)
+            found = self.catalog.find(name, schema, self.session.search_path())
+            if found is not None and found.kind == "view":
+                return views.scan(self, found, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
             codec = RowCodec(self.db, table)
             lo = codec.prefix

@@ -175,6 +175,7 @@ class RecursiveUnion(Node):
 class SubqueryScan(Node):
     plan: Plan
     scope: Scope
+    view: bool = False  # a view's query: its scans' columns were pruned by its own text
 
     def children(self) -> list[Node]:
         return [self.plan.node]

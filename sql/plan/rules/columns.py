@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sql.plan.nodes import KeyScan, Node, TableScan
+from sql.plan.nodes import KeyScan, Node, SubqueryScan, TableScan
 
 
 def referenced_names(tree: exp.Expr) -> tuple[set[str], set[str]] | None:
@@ -39,6 +39,8 @@ def prune_columns(tree: exp.Expr, node: Node) -> None:
     stack = [node]
     while stack:
         n = stack.pop()
+        if isinstance(n, SubqueryScan) and n.view:
+            continue  # pruned by the view's own query (sql.views)
         stack.extend(n.children())
         if isinstance(n, TableScan | KeyScan):
             table = n.codec.table
