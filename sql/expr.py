@@ -7,23 +7,21 @@ types. At run time a row flows through plain closures; no AST is walked per row.
 
 from __future__ import annotations
 
-import math
 import operator
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
-from decimal import DivisionByZero as DecDivZero
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
+from sql import numeric as N
 from sql import types as T
 from sql.casts import (
     as_decimal,
     base_type,
     coerce_to,
     comparable,
-    numeric_div,
     numeric_result,
     unify,
 )
@@ -46,6 +44,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_numeric import bitwise, float_arith
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.scope import Context, Fn, Row, Scope, Typed
@@ -133,35 +132,14 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
         r = abs(a) % abs(b)
         return r if a >= 0 else -r
     if t.name == "numeric":
-        a, b = as_decimal(a), as_decimal(b)
-        try:
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if b == 0:
-                raise DivisionByZero("division by zero")
-            if op == "/":
-                return numeric_div(a, b)
-            return a % b
-        except (InvalidOperation, DecDivZero):
-            raise DivisionByZero("division by zero") from None
-    a, b = float(a), float(b)
-    if op == "+":
-        r = a + b
-    elif op == "-":
-        r = a - b
-    elif op == "*":
-        r = a * b
-    else:
-        if b == 0:
-            raise DivisionByZero("division by zero")
-        r = a / b if op == "/" else math.fmod(a, b)
-    if math.isinf(r) and not (math.isinf(a) or math.isinf(b)):
-        raise NumericValueOutOfRange("value out of range: overflow")
+        return _NUMERIC_OPS[op](as_decimal(a), as_decimal(b))
+    if op == "%":
+        raise UndefinedFunction(f"operator does not exist: {t.display()} % {t.display()}")
+    r = float_arith(op, float(a), float(b))
     return T.round_float4(r) if t.name == "real" else r
+
+
+_NUMERIC_OPS = {"+": N.add, "-": N.sub, "*": N.mul, "/": N.div, "%": N.mod}
 
 
 class _PerExecution:
@@ -558,6 +536,24 @@ class Compiler:
 
     def c_Mod(self, e: exp.Mod) -> Typed:
         return self._arith_op(e, "%")
+
+    def c_BitwiseAnd(self, e: exp.BitwiseAnd) -> Typed:
+        return bitwise("&", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseOr(self, e: exp.BitwiseOr) -> Typed:
+        return bitwise("|", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseXor(self, e: exp.BitwiseXor) -> Typed:
+        return bitwise("#", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseLeftShift(self, e: exp.BitwiseLeftShift) -> Typed:
+        return bitwise("<<", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseRightShift(self, e: exp.BitwiseRightShift) -> Typed:
+        return bitwise(">>", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseNot(self, e: exp.BitwiseNot) -> Typed:
+        return bitwise("~", self.compile(e.this), None)
 
     def c_Neg(self, e: exp.Neg) -> Typed:
         a = self.compile(e.this)

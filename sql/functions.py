@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 import re
 import uuid
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -30,6 +29,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.functions_numeric import OVERLOADS, compile_math, float_round, num_round
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
@@ -74,14 +74,7 @@ def _chr(n: int) -> str:
 
 
 def _round(x: Any, digits: int = 0) -> Any:
-    if isinstance(x, float):
-        return (
-            float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-            if math.isfinite(x)
-            else x
-        )
-    d = Decimal(x)
-    return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float_round(x) if isinstance(x, float) else num_round(Decimal(x), digits)
 
 
 def _substr(s: str, start: int, length: int | None = None) -> str:
@@ -101,11 +94,6 @@ def _trim(s: str, chars: str | None = None, side: str = "both") -> str:
     if side == "trailing":
         return s.rstrip(chars)
     return s.strip(chars)
-
-
-def _num_type(args: list[SqlType]) -> SqlType:
-    t = args[0]
-    return T.NUMERIC if t.name in ("unknown",) else (T.INT4 if t.name == "smallint" else t)
 
 
 # name -> (arg types or None to keep, result type or function of arg types, impl, strict)
@@ -155,49 +143,6 @@ FUNCTIONS: dict[
     "char_length": ([T.TEXT], T.INT4, len, True),
     "character_length": ([T.TEXT], T.INT4, len, True),
     "octet_length": ([T.TEXT], T.INT4, lambda s: len(s.encode()), True),
-    "abs": (None, _num_type, abs, True),
-    "sign": (None, _num_type, lambda x: (x > 0) - (x < 0), True),
-    "ceil": (
-        None,
-        _num_type,
-        lambda x: (
-            type(x)(math.ceil(x))
-            if not isinstance(x, Decimal)
-            else x.to_integral_value("ROUND_CEILING")
-        ),
-        True,
-    ),
-    "ceiling": (
-        None,
-        _num_type,
-        lambda x: (
-            type(x)(math.ceil(x))
-            if not isinstance(x, Decimal)
-            else x.to_integral_value("ROUND_CEILING")
-        ),
-        True,
-    ),
-    "floor": (
-        None,
-        _num_type,
-        lambda x: (
-            type(x)(math.floor(x))
-            if not isinstance(x, Decimal)
-            else x.to_integral_value("ROUND_FLOOR")
-        ),
-        True,
-    ),
-    "sqrt": ([T.FLOAT8], T.FLOAT8, math.sqrt, True),
-    "power": ([T.FLOAT8, T.FLOAT8], T.FLOAT8, math.pow, True),
-    "pow": ([T.FLOAT8, T.FLOAT8], T.FLOAT8, math.pow, True),
-    "ln": ([T.FLOAT8], T.FLOAT8, math.log, True),
-    "exp": ([T.FLOAT8], T.FLOAT8, math.exp, True),
-    "mod": (
-        None,
-        _num_type,
-        lambda a, b: int(math.fmod(a, b)) if isinstance(a, int) else math.fmod(a, b),
-        True,
-    ),
     "replace": ([T.TEXT, T.TEXT, T.TEXT], T.TEXT, lambda s, a, b: s.replace(a, b), True),
     "split_part": ([T.TEXT, T.TEXT, T.INT4], T.TEXT, _split_part, True),
     "lpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, True), True),
@@ -221,7 +166,6 @@ FUNCTIONS: dict[
         True,
     ),
     "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
-    "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
     "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
     "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
@@ -310,6 +254,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _catalog_fn(c, name, raw_args)
     if name in ("json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"):
         return _json_build(c, name, raw_args)
+    if name in OVERLOADS:
+        return compile_math(name, [c.compile(a) for a in raw_args])
     entry = FUNCTIONS.get(name)
     if entry is None:
         raise UndefinedFunction(f"function {name}() does not exist")
@@ -379,9 +325,11 @@ def _trim_fn(c: ExprCompiler, e: exp.Trim) -> Typed:
 
 def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
     x = c.compile(e.this)
-    if x.type.name == "unknown" or x.type.name in ("smallint", "integer", "bigint"):
-        x = coerce_to(x, T.NUMERIC)
     digits = coerce_to(c.compile(e.args["decimals"]), T.INT4) if e.args.get("decimals") else None
+    if x.type.name == "unknown" or x.type.name in ("smallint", "integer", "bigint"):
+        x = coerce_to(x, T.NUMERIC if digits is not None else T.FLOAT8)
+    elif x.type.name == "real":
+        x = coerce_to(x, T.FLOAT8)
     if digits is not None and x.type.name != "numeric":
         raise UndefinedFunction(f"function round({x.type.display()}, integer) does not exist")
 

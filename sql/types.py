@@ -35,6 +35,7 @@ from sql.errors import (
     StringDataRightTruncation,
     UntranslatableCharacter,
 )
+from sql.numeric import EXACT
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,13 @@ def _bad(t: SqlType, text: str) -> InvalidTextRepresentation:
     return InvalidTextRepresentation(f'invalid input syntax for type {t.name}: "{text}"')
 
 
+_NUMERIC_SPECIAL = {
+    "nan": Decimal("NaN"),
+    **{f"{sign}{word}": Decimal(f"{'-' if sign == '-' else ''}Infinity")
+       for sign in ("", "+", "-") for word in ("inf", "infinity")},
+}  # fmt: skip
+
+
 def check_int(value: int, t: SqlType) -> int:
     lo, hi = _INT_RANGE.get(t.name, _INT_RANGE["bigint"])
     if not lo <= value <= hi:
@@ -331,8 +339,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return v
     if name == "numeric":
         low = s.lower()
-        if low in ("nan", "infinity", "+infinity", "-infinity"):
-            return Decimal(low.replace("+", ""))
+        if low in _NUMERIC_SPECIAL:
+            return coerce_numeric(_NUMERIC_SPECIAL[low], t)
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", low):
             raise _bad(t, text)
         d = Decimal(s)
@@ -470,11 +478,17 @@ def round_float4(v: float) -> float:
 
 
 def coerce_numeric(d: Decimal, t: SqlType) -> Decimal:
-    if t.precision is None or not d.is_finite():
+    if t.precision is None or d.is_nan():
         return d
     scale = t.scale or 0
+    if d.is_infinite():
+        raise NumericValueOutOfRange(
+            "numeric field overflow",
+            detail=f"A field with precision {t.precision}, scale {scale} cannot hold an "
+            "infinite value.",
+        )
     try:
-        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=EXACT)
     except InvalidOperation:
         raise NumericValueOutOfRange("numeric field overflow") from None
     digits_before = len(q.as_tuple().digits) + int(q.as_tuple().exponent) if q else 0
