@@ -12,7 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from sql import types as T
-from sql.errors import DatatypeMismatch, NumericValueOutOfRange, UndefinedFunction
+from sql.errors import (
+    DatatypeMismatch,
+    FeatureNotSupported,
+    NumericValueOutOfRange,
+    UndefinedFunction,
+)
 from sql.scope import Row, Typed
 from sql.types import SqlType
 
@@ -94,7 +99,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             v = round(v)  # banker's rounding, as rint()
         elif isinstance(v, Decimal):
             if not v.is_finite():
-                raise NumericValueOutOfRange(f"cannot convert {v} to {d}")
+                what = "NaN" if v.is_nan() else "infinity"
+                raise FeatureNotSupported(f"cannot convert {what} to {dst.typname}")
             v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
         return T.check_int(int(v), dst)
     if d in ("real", "double precision"):

@@ -7,6 +7,7 @@ types. At run time a row flows through plain closures; no AST is walked per row.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable
@@ -44,7 +45,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
-from sql.functions_numeric import bitwise, float_arith
+from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.scope import Context, Fn, Row, Scope, Typed
@@ -136,7 +137,10 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
     if op == "%":
         raise UndefinedFunction(f"operator does not exist: {t.display()} % {t.display()}")
     r = float_arith(op, float(a), float(b))
-    return T.round_float4(r) if t.name == "real" else r
+    if t.name != "real":
+        return r
+    # Rounded to float4 a finite double can overflow and a non-zero one underflow.
+    return checked_float(T.round_float4(r), math.isinf(r), r == 0.0)
 
 
 _NUMERIC_OPS = {"+": N.add, "-": N.sub, "*": N.mul, "/": N.div, "%": N.mod}

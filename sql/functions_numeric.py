@@ -94,10 +94,6 @@ def _fsqrt(x: float) -> float:
     return math.sqrt(x)
 
 
-def _fcbrt(x: float) -> float:
-    return math.copysign(abs(x) ** (1 / 3), x) if math.isfinite(x) and x else x
-
-
 def _flog(x: float, f: Callable[[float], float]) -> float:
     if x == 0:
         raise InvalidArgumentForLog("cannot take logarithm of zero")
@@ -522,13 +518,13 @@ def _num_abs(x: Decimal) -> Decimal:
 
 
 def _keep_pg_names() -> None:
-    """sqlglot rewrites div(a, b) into casts of a / b and log10(x) into log(10, x), losing
-    PostgreSQL's functions (div truncates; log10(float8) exists, log(10, float8) does not):
-    keep them as the calls they are."""
+    """sqlglot rewrites div(a, b) into casts of a / b, log10(x) into log(10, x) and mod(a, b)
+    into a % b, losing PostgreSQL's functions (div truncates; log10(float8) exists,
+    log(10, float8) does not; mod() names its column): keep them as the calls they are."""
     from sqlglot import exp
     from sqlglot.dialects.postgres import Postgres
 
-    for name in ("div", "log10"):
+    for name in ("div", "log10", "mod"):
         Postgres.Parser.FUNCTIONS[name.upper()] = lambda args, n=name: exp.Anonymous(
             this=n, expressions=args
         )
@@ -550,7 +546,7 @@ def _float_unary(f: Callable[[float], float]) -> Overload:
 
 OVERLOADS: dict[str, list[Overload]] = {
     "sqrt": [_float_unary(_fsqrt), ((NUM,), NUM, N.sqrt)],
-    "cbrt": [_float_unary(_fcbrt)],
+    "cbrt": [_float_unary(math.cbrt)],
     "ln": [_float_unary(lambda x: _flog(x, math.log)), ((NUM,), NUM, N.ln)],
     "log": [
         _float_unary(lambda x: _flog(x, math.log10)),
