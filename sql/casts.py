@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
+from sql import numeric as N
 from sql import types as T
 from sql.errors import (
     DatatypeMismatch,
@@ -218,25 +219,8 @@ def as_decimal(v: Any) -> Decimal:
 
 
 def numeric_div(a: Decimal, b: Decimal) -> Decimal:
-    """PostgreSQL's numeric division and its result scale (select_div_scale in numeric.c):
-    about 16 significant digits, never fewer decimals than either input has."""
-    if not a.is_finite() or not b.is_finite():
-        return a / b
-
-    def weight_and_first(x: Decimal) -> tuple[int, int]:
-        if x == 0:
-            return 0, 0
-        w = x.adjusted() // 4  # base-10000 digit position
-        return w, int(abs(x).scaleb(-4 * w))
-
-    w1, f1 = weight_and_first(a)
-    w2, f2 = weight_and_first(b)
-    qweight = w1 - w2 - (1 if f1 <= f2 else 0)
-    scale = max(16 - qweight * 4, -_exp(a), -_exp(b), 0)
-    scale = min(scale, 1000)
-    with localcontext() as lc:
-        lc.prec = 2000
-        return (a / b).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    """PostgreSQL's numeric division and its result scale (see sql.numeric.div)."""
+    return N.div(a, b)
 
 
 def _exp(d: Decimal) -> int:

@@ -45,7 +45,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
-from sql.functions_numeric import bitwise, checked_float, float_arith
+from sql.functions_numeric import PowerOperator, bitwise, checked_float, float_arith
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.scope import Context, Fn, Row, Scope, Typed
@@ -60,7 +60,9 @@ def expr_name(e: exp.Expr) -> str:
         return e.name
     if isinstance(e, exp.Cast):
         inner = e.this
-        if isinstance(inner, exp.Column | exp.Cast | exp.Func):
+        while isinstance(inner, exp.Cast):  # 'x'::int2::int8 is int8, a::int2::int8 is a
+            inner = inner.this
+        if isinstance(inner, exp.Column | exp.Func):
             return expr_name(inner)
         try:
             return datatype_to_sql(e.to).typname
@@ -68,6 +70,8 @@ def expr_name(e: exp.Expr) -> str:
             return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, PowerOperator):
+        return "?column?"
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()
         return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
@@ -98,13 +102,15 @@ def expr_name(e: exp.Expr) -> str:
 # -- the compiler ----------------------------------------------------------------------------
 
 
+# NaN (float or numeric; the only value unequal to itself) equals NaN and sorts above every
+# other value, as in PostgreSQL.
 _CMP: dict[type[exp.Expr], Callable[[Any, Any], bool]] = {
-    exp.EQ: lambda x, y: x == y,
-    exp.NEQ: lambda x, y: x != y,
-    exp.LT: lambda x, y: x < y,
-    exp.LTE: lambda x, y: x <= y,
-    exp.GT: lambda x, y: x > y,
-    exp.GTE: lambda x, y: x >= y,
+    exp.EQ: lambda x, y: x == y or (x != x and y != y),
+    exp.NEQ: lambda x, y: x != y and (x == x or y == y),
+    exp.LT: lambda x, y: x < y if x == x and y == y else (x == x and y != y),
+    exp.LTE: lambda x, y: x <= y if x == x and y == y else y != y,
+    exp.GT: lambda x, y: x > y if x == x and y == y else (x != x and y == y),
+    exp.GTE: lambda x, y: x >= y if x == x and y == y else x != x,
 }
 
 
@@ -572,6 +578,8 @@ class Compiler:
                 return None
             if isinstance(x, int) and not isinstance(x, bool):
                 return _int_result(-x, t)
+            if isinstance(x, Decimal):
+                return x if x.is_zero() or x.is_nan() else x.copy_negate()  # exact
             return -x
 
         return Typed(run, t, a.const)

@@ -29,7 +29,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.functions_numeric import OVERLOADS, compile_math, float_round, num_round
+from sql.functions_numeric import OVERLOADS, TYPE_FUNCTIONS, compile_math, float_round, num_round
 from sql.memory import check_concat, check_value, fits
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
@@ -254,7 +254,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _catalog_fn(c, name, raw_args)
     if name in ("json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"):
         return _json_build(c, name, raw_args)
-    if name in OVERLOADS:
+    if name in OVERLOADS or name in TYPE_FUNCTIONS:
         return compile_math(name, [c.compile(a) for a in raw_args])
     entry = FUNCTIONS.get(name)
     if entry is None:

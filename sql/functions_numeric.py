@@ -12,6 +12,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from sqlglot import exp
+
 from sql import numeric as N
 from sql import types as T
 from sql.casts import coerce_to
@@ -374,35 +376,24 @@ def _width_bucket_float(op: float, lo: float, hi: float, n: int) -> int:
         )  # fmt: skip
     if math.isinf(lo) or math.isinf(hi):
         raise InvalidArgumentForWidthBucket("lower and upper bounds must be finite")
-    return _bucket(op, lo, hi, n, lambda a, b: a - b)
+    return _bucket(op, lo, hi, n)
 
 
-def _bucket(op: Any, lo: Any, hi: Any, n: int, minus: Callable[[Any, Any], Any]) -> int:
+def _bucket(op: Any, lo: Any, hi: Any, n: int) -> int:
+    """width_bucket's bucket of ``op`` (floats or exact Decimals), 0 and n + 1 outside."""
     if lo == hi:
         raise InvalidArgumentForWidthBucket("lower bound cannot equal upper bound")
-    if lo < hi:
-        if op < lo:
-            return 0
-        if op >= hi:
-            if n == (1 << 31) - 1:
-                raise NumericValueOutOfRange("integer out of range")
-            return n + 1
-        return (
-            int(n * minus(op, lo) / minus(hi, lo)) + 1
-            if not isinstance(op, Decimal)
-            else (int(N.EXACT.divide(N.EXACT.multiply(Decimal(n), op - lo), hi - lo)) + 1)
-        )
-    if op > lo:
+    below, above = (op < lo, op >= hi) if lo < hi else (op > lo, op <= hi)
+    if below:
         return 0
-    if op <= hi:
+    if above:
         if n == (1 << 31) - 1:
             raise NumericValueOutOfRange("integer out of range")
         return n + 1
-    return (
-        int(n * minus(lo, op) / minus(lo, hi)) + 1
-        if not isinstance(op, Decimal)
-        else (int(N.EXACT.divide(N.EXACT.multiply(Decimal(n), lo - op), lo - hi)) + 1)
-    )
+    if isinstance(op, Decimal):
+        frac = N.EXACT.divide(N.EXACT.multiply(Decimal(n), N.sub(op, lo)), N.sub(hi, lo))
+        return int(frac) + 1
+    return int(n * (op - lo) / (hi - lo)) + 1
 
 
 def _width_bucket_numeric(op: Decimal, lo: Decimal, hi: Decimal, n: int) -> int:
@@ -414,7 +405,7 @@ def _width_bucket_numeric(op: Decimal, lo: Decimal, hi: Decimal, n: int) -> int:
         )  # fmt: skip
     if lo.is_infinite() or hi.is_infinite():
         raise InvalidArgumentForWidthBucket("lower and upper bounds must be finite")
-    return _bucket(op, lo, hi, n, lambda a, b: a - b)
+    return _bucket(op, lo, hi, n)
 
 
 # -- numeric-only functions ------------------------------------------------------------------
@@ -517,13 +508,18 @@ def _num_abs(x: Decimal) -> Decimal:
     return x.copy_abs()
 
 
+class PowerOperator(exp.Pow):
+    """``a ^ b``: power() under another name (its column is ?column?, not power)."""
+
+
 def _keep_pg_names() -> None:
     """sqlglot rewrites div(a, b) into casts of a / b, log10(x) into log(10, x) and mod(a, b)
     into a % b, losing PostgreSQL's functions (div truncates; log10(float8) exists,
     log(10, float8) does not; mod() names its column): keep them as the calls they are."""
-    from sqlglot import exp
     from sqlglot.dialects.postgres import Postgres
+    from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
+    Postgres.Parser.EXPONENT = {**Postgres.Parser.EXPONENT, TokenType.CARET: PowerOperator}
     for name in ("div", "log10", "mod"):
         Postgres.Parser.FUNCTIONS[name.upper()] = lambda args, n=name: exp.Anonymous(
             this=n, expressions=args
@@ -642,8 +638,15 @@ def resolve(name: str, types: list[SqlType]) -> Overload | None:
     return best
 
 
+# Function-style casts to a numeric type: float8(x) is x::float8.
+TYPE_FUNCTIONS = {"int2": I2, "int4": I4, "int8": I8, "float4": F4, "float8": F8, "numeric": NUM}
+
+
 def compile_math(name: str, args: list[Typed]) -> Typed | None:
     """A call of one of OVERLOADS' functions, or None for a name that is not one of them."""
+    if name in TYPE_FUNCTIONS and len(args) == 1:
+        cast = coerce_to(args[0], TYPE_FUNCTIONS[name], explicit=True)
+        return Typed(cast.fn, cast.type, cast.const, name)
     if name not in OVERLOADS:
         return None
     types = [a.type for a in args]

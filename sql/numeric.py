@@ -17,6 +17,7 @@ from decimal import (
     Context,
     Decimal,
 )
+from typing import Any
 
 from sql.errors import (
     DivisionByZero,
@@ -30,6 +31,7 @@ EXACT = Context(prec=1_000_000, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
 MIN_SIG_DIGITS = 16  # NUMERIC_MIN_SIG_DIGITS
 MAX_DISPLAY_SCALE = 1000  # NUMERIC_MAX_DISPLAY_SCALE
 MAX_RESULT_SCALE = 2000  # NUMERIC_MAX_RESULT_SCALE
+MAX_DSCALE = 16383  # NUMERIC_DSCALE_MAX
 _WEIGHT_LIMIT = 131072  # decimal digits before the point
 NAN = Decimal("NaN")
 PINF = Decimal("Infinity")
@@ -95,14 +97,21 @@ def add(a: Decimal, b: Decimal) -> Decimal:
     return checked(EXACT.add(a, b))  # inf + -inf is NaN (no trap), as in PostgreSQL
 
 
+def plus(a: Any, b: Any) -> Any:
+    """a + b for any numbers: exact (and NaN for inf + -inf) when numeric."""
+    return add(a, b) if isinstance(a, Decimal) or isinstance(b, Decimal) else a + b
+
+
 def sub(a: Decimal, b: Decimal) -> Decimal:
     return checked(EXACT.subtract(a, b))
 
 
 def mul(a: Decimal, b: Decimal) -> Decimal:
+    """The exact product, rounded to numeric's largest display scale if past it."""
     if a.is_infinite() or b.is_infinite():
         return EXACT.multiply(a, b)  # inf * 0 is NaN
-    return checked(EXACT.multiply(a, b))
+    p = EXACT.multiply(a, b)
+    return checked(round_to(p, MAX_DSCALE) if dscale(p) > MAX_DSCALE else p)
 
 
 def div(a: Decimal, b: Decimal) -> Decimal:
@@ -308,7 +317,7 @@ def power(a: Decimal, b: Decimal) -> Decimal:
     if a.is_zero():
         return Decimal("0E-16")
     negative = s1 < 0 and int(b) % 2 == 1
-    base = abs(a)
+    base = a.copy_abs()
     ln_dweight = _ln_dweight(base)
     local = max(8 - ln_dweight, 0)
     val = float(round_to(_ctx(local + 30).ln(base), local) * b)
@@ -322,7 +331,7 @@ def power(a: Decimal, b: Decimal) -> Decimal:
     sig = max(rscale + int(val), 0)
     ctx = _ctx(sig + abs(ln_dweight) + abs(b.adjusted()) + 30)
     result = _exp_rounded(ctx.multiply(ctx.ln(base), b), rscale)
-    return -result if negative and not result.is_zero() else result
+    return result.copy_negate() if negative and not result.is_zero() else result
 
 
 def _power_int(a: Decimal, n: int) -> Decimal:

@@ -26,7 +26,7 @@ FUNCTION_VALUES = [
     "SELECT power('inf'::numeric, -2), power('-inf'::numeric, 3), power('-inf'::numeric, 2)",
     "SELECT power(0.5::numeric, 'inf'), power(2::numeric, '-inf'), power('nan'::numeric, 0)",
     "SELECT power(1::numeric, 'nan'), power(-1::numeric, 'inf'), power(0::numeric, 'inf')",
-    "SELECT 2.0 ^ 10 AS a, 10.0 ^ -3 AS b, 2 ^ 0.5 AS c",
+    "SELECT 2.0 ^ 10, 10.0 ^ -3, 2 ^ 0.5, 2 ^ 3 ^ 2",
     "SELECT div(7.5, 2), div(-7.5, 2), mod(7.5, 2), mod(-7.5, 2), 7.5 % -2",
     "SELECT div('inf'::numeric, 2), div(2, 'inf'::numeric), mod('inf'::numeric, 2)",
     "SELECT mod(2.5, 'inf'), mod('-inf'::numeric, 'inf')",
