@@ -114,6 +114,10 @@ _CMP: dict[type[exp.Expr], Callable[[Any, Any], bool]] = {
 }
 
 
+# Categories with no implicit cast to text (numbers, booleans, dates and times).
+_NOT_TEXT = frozenset("NBDT")
+
+
 def _int_result(v: int, t: SqlType) -> int:
     lo, hi = {"smallint": (-(1 << 15), (1 << 15) - 1), "integer": (-(1 << 31), (1 << 31) - 1)}.get(
         t.name, (-(1 << 63), (1 << 63) - 1)
@@ -601,6 +605,11 @@ class Compiler:
             if a.type.element is not None:
                 return Typed(lambda r: array_append(fa(r), fb(r), elem), arr)
             return Typed(lambda r: array_prepend(fa(r), fb(r), elem), arr)
+        if a.type.category in _NOT_TEXT and b.type.category in _NOT_TEXT:
+            # text || anything needs one text side; 3 || 4.0 has none, as in PostgreSQL.
+            raise UndefinedFunction(
+                f"operator does not exist: {a.type.display()} || {b.type.display()}"
+            )
         ta = coerce_to(a, T.TEXT, explicit=True)
         tb = coerce_to(b, T.TEXT, explicit=True)
 
@@ -722,8 +731,13 @@ class Compiler:
         return Typed(run, T.BOOL)
 
     def _like(self, e: exp.Expr, ci: bool) -> Typed:
-        a = coerce_to(self.compile(e.this), T.TEXT, explicit=True)
-        pat = self.compile(e.expression)
+        subject, pat = self.compile(e.this), self.compile(e.expression)
+        if subject.type.category in _NOT_TEXT or pat.type.category in _NOT_TEXT:
+            op = "~~*" if ci else "~~"
+            raise UndefinedFunction(
+                f"operator does not exist: {subject.type.display()} {op} {pat.type.display()}"
+            )
+        a = coerce_to(subject, T.TEXT, explicit=True)
         escape = e.args.get("escape")
         esc = "\\"
         if escape is not None:

@@ -262,6 +262,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]
     if arg_types is not None:
+        _check_text_args(name, args, arg_types)
         args = [
             coerce_to(
                 a, arg_types[min(i, len(arg_types) - 1)] if arg_types else a.type, explicit=True
@@ -294,8 +295,24 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     return Typed(run, rtype, False, name)
 
 
+def _check_text_args(name: str, args: list[Typed], params: list[SqlType]) -> None:
+    """A text parameter takes only strings and untyped literals: PostgreSQL has no implicit
+    cast to text from numbers, booleans or dates (length(42) is 42883)."""
+    for i, a in enumerate(args):
+        param = params[min(i, len(params) - 1)] if params else a.type
+        if param is T.TEXT and a.type.category in "NBDT":
+            shown = ", ".join(x.type.display() for x in args)
+            raise UndefinedFunction(
+                f"function {name}({shown}) does not exist",
+                hint="No function matches the given name and argument types. You might need "
+                "to add explicit type casts.",
+            )
+
+
 def _substring(c: ExprCompiler, e: exp.Substring) -> Typed:
-    s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
+    subject = c.compile(e.this)
+    _check_text_args("substring", [subject], [T.TEXT])
+    s = coerce_to(subject, T.TEXT, explicit=True)
     start = coerce_to(c.compile(e.args["start"]), T.INT4) if e.args.get("start") else None
     length = coerce_to(c.compile(e.args["length"]), T.INT4) if e.args.get("length") else None
 
@@ -311,7 +328,9 @@ def _substring(c: ExprCompiler, e: exp.Substring) -> Typed:
 
 
 def _trim_fn(c: ExprCompiler, e: exp.Trim) -> Typed:
-    s = coerce_to(c.compile(e.this), T.TEXT, explicit=True)
+    subject = c.compile(e.this)
+    _check_text_args("btrim", [subject], [T.TEXT])
+    s = coerce_to(subject, T.TEXT, explicit=True)
     chars = coerce_to(c.compile(e.expression), T.TEXT) if e.expression is not None else None
     side = (e.args.get("position") or "both").lower()
 

@@ -82,7 +82,9 @@ def float_arith(op: str, a: float, b: float) -> float:
         return checked_float(a - b, inf_in, True)
     if op == "*":
         return checked_float(a * b, inf_in, a == 0.0 or b == 0.0)
-    if b == 0.0 and not math.isnan(a):
+    if b == 0.0:
+        if math.isnan(a):
+            return a  # NaN / 0 is NaN, the one division by zero PostgreSQL allows
         raise DivisionByZero("division by zero")
     return checked_float(a / b, inf_in, a == 0.0 or math.isinf(b))
 
@@ -120,16 +122,16 @@ def _fexp(x: float) -> float:
 
 def _fpow(x: float, y: float) -> float:
     """dpow: POSIX pow() with PostgreSQL's errors."""
-    if x == 0 and y < 0:
-        raise InvalidArgumentForPower("zero raised to a negative power is undefined")
-    if x < 0 and (math.isnan(y) or (math.isfinite(y) and math.floor(y) != y)):
-        raise InvalidArgumentForPower(
-            "a negative number raised to a non-integer power yields a complex result"
-        )
     if math.isnan(x):
         return 1.0 if y == 0 else x
     if math.isnan(y):
         return 1.0 if x == 1.0 else y
+    if x == 0 and y < 0:
+        raise InvalidArgumentForPower("zero raised to a negative power is undefined")
+    if x < 0 and math.isfinite(y) and math.floor(y) != y:
+        raise InvalidArgumentForPower(
+            "a negative number raised to a non-integer power yields a complex result"
+        )
     if math.isinf(y):
         ax = abs(x)
         if ax == 1.0:
@@ -515,12 +517,13 @@ class PowerOperator(exp.Pow):
 def _keep_pg_names() -> None:
     """sqlglot rewrites div(a, b) into casts of a / b, log10(x) into log(10, x) and mod(a, b)
     into a % b, losing PostgreSQL's functions (div truncates; log10(float8) exists,
-    log(10, float8) does not; mod() names its column): keep them as the calls they are."""
+    log(10, float8) does not; mod(), ceiling() and pow() name their columns): keep them as
+    the calls they are."""
     from sqlglot.dialects.postgres import Postgres
     from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
     Postgres.Parser.EXPONENT = {**Postgres.Parser.EXPONENT, TokenType.CARET: PowerOperator}
-    for name in ("div", "log10", "mod"):
+    for name in ("div", "log10", "mod", "ceiling", "pow"):
         Postgres.Parser.FUNCTIONS[name.upper()] = lambda args, n=name: exp.Anonymous(
             this=n, expressions=args
         )

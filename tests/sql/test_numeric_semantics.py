@@ -37,6 +37,7 @@ FUNCTION_VALUES = [
     "SELECT 'inf'::numeric, '-inf'::numeric, '+inf'::numeric, '-Infinity'::numeric, 'NaN'::numeric",
     "SELECT round(2.5), round(-2.5), round(1234.5678, 2), round(1234.5678, -2), round(2.5::float8)",
     "SELECT trunc(1234.5678, 2), trunc(1234.5678, -2), trunc(-2.7), ceil(-2.5), floor(-2.5)",
+    "SELECT ceiling(-2.5), ceiling(2.5::float8), pow(2, 3), pow(2.0, 3)",
     "SELECT round(1e-30::numeric * 3, 40), round(12345678901234567890123456789.5)",
     "SELECT scale(1.500), min_scale(1.500), trim_scale(1.500), trim_scale(100), scale(0)",
     "SELECT gcd(12, 18), lcm(12, 18), gcd(1.5, 2.25), lcm(1.5, 2.25), gcd(0, 0), factorial(20)",
@@ -46,10 +47,18 @@ FUNCTION_VALUES = [
     "SELECT sind(30), cosd(60), tand(45), cotd(45), asind(0.5), acosd(0.5), atand(1)",
     "SELECT sinh(1), cosh(1), tanh(1), asinh(1), acosh(2), atanh(0.5), degrees(1), radians(1)",
     "SELECT power('nan'::float8, 0), power(1::float8, 'nan'), power('-inf'::float8, 3)",
+    "SELECT 'nan'::float8 / 0, power(-1::float8, 'nan'), 'nan'::float8 * 0",
     "SELECT power(2::float8, '-inf'), power(0.5::float8, '-inf'), exp('-inf'::float8)",
     "SELECT width_bucket(5.35, 0.024, 10.06, 5), width_bucket(5::float8, 0, 10, 4)",
     "SELECT 12 & 10, 12 | 10, 12 # 10, ~12, 1 << 4, -16 >> 2, (-1::int4 << 31)::text",
     "SELECT (-1::int8 << 63)::text, 5::int2 & 3::int2, 7::int8 | 1",
+    "SELECT x FROM (VALUES ('nan'::numeric), (1), ('inf'), ('-inf'), ('nan')) t(x) ORDER BY x",
+    "SELECT x FROM (VALUES ('nan'::float8), (1), ('-inf'), ('nan')) t(x) ORDER BY x DESC",
+    "SELECT x FROM (VALUES ('nan'::numeric), (1), (-1)) t(x) WHERE x = 'nan' OR x > 0",
+    "SELECT x FROM (VALUES ('nan'::numeric), (1), (-1)) t(x) WHERE x < 'nan' AND x <> 'nan'",
+    "SELECT -1.000000000000000000000000000000000000001, -(2.5 ^ 100)",
+    "SELECT sum(x), avg(x) FROM (VALUES (1.0000000000000000000000000000000001), (1)) t(x)",
+    "SELECT '42'::int2::int8, 'NaN'::float8::numeric, float8(3), int4(2.5), int8(7.5::float4)",
     "SELECT 3.0::float8 * 1e-200, 1e300::float8 + 1e300, '-0'::float8, 0.1::float4 + 0.2::float4",
 ]
 
@@ -110,6 +119,21 @@ ERRORS = [
     "SELECT 1.5::float8 % 2",
     "SELECT gcd(1.5::float8, 2)",
     "SELECT log(10::float8, 2)",
+    "SELECT length(42)",
+    "SELECT upper(1.5)",
+    "SELECT substr(1234, 2)",
+    "SELECT substring(1234 from 2)",
+    "SELECT btrim(now())",
+    "SELECT 3 || 4.0",
+    "SELECT true || 1",
+    "SELECT 1 LIKE 1",
+    "SELECT 'a' + 1",
+    "SELECT 1 = true",
+]
+
+IMPLICIT_OK = [
+    "SELECT length('42'), 'x' || 1, 1 || 'x', NULL || 2, '1' + 1, 2.5 * '2', 'ab' LIKE 'a%'",
+    "SELECT length('abc'::varchar), upper('x'::char(3)), substr('abcd', 2) AS s, 3 || ''",
 ]
 
 
@@ -122,6 +146,11 @@ def test_math_values_match_postgres(differ: Differ, sql: str) -> None:
 def test_bad_input_raises_postgres_sqlstate(differ: Differ, sql: str) -> None:
     outcome = differ.check(sql)
     assert outcome.sqlstate is not None and outcome.sqlstate != "XX000"
+
+
+@pytest.mark.parametrize("sql", IMPLICIT_OK)
+def test_untyped_literals_take_the_other_sides_type(differ: Differ, sql: str) -> None:
+    differ.check(sql)
 
 
 def test_numeric_columns_round_to_typmod(differ: Differ) -> None:
