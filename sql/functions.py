@@ -29,8 +29,16 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.functions_numeric import OVERLOADS, TYPE_FUNCTIONS, compile_math, float_round, num_round
+from sql.functions_numeric import (
+    OVERLOADS,
+    TYPE_FUNCTIONS,
+    check_series_bounds,
+    compile_math,
+    float_round,
+    num_round,
+)
 from sql.memory import check_concat, check_value, fits
+from sql.numeric import plus
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
@@ -882,13 +890,14 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
     def series(r: Row) -> list[Any]:
         start, stop = vals[0].fn(r), vals[1].fn(r)
         step = vals[2].fn(r) if len(vals) > 2 else 1
-        if start is None or stop is None or not step:
+        if start is None or stop is None or step is None:
             return []
+        check_series_bounds(start, stop, step)
         out = []
         v = start
         while (v <= stop) if step > 0 else (v >= stop):
             out.append(v)
-            v += step
+            v = plus(v, step)
             if not len(out) & 1023:
                 interrupt.check()
             if not len(out) & 0xFFFF:

@@ -22,6 +22,7 @@ from sql.errors import (
     InvalidArgumentForLog,
     InvalidArgumentForPower,
     InvalidArgumentForWidthBucket,
+    InvalidParameterValue,
     NumericValueOutOfRange,
     UndefinedFunction,
 )
@@ -429,7 +430,9 @@ def _trim_scale(x: Decimal) -> Decimal:
     if x.is_zero():
         return Decimal(0)
     t = x.normalize(N.EXACT)
-    return t if N.dscale(t) > 0 or t.as_tuple().exponent == 0 else t.quantize(N.ONE)
+    return (
+        t if N.dscale(t) > 0 or t.as_tuple().exponent == 0 else t.quantize(N.ONE, context=N.EXACT)
+    )
 
 
 def _gcd_numeric(a: Decimal, b: Decimal) -> Decimal:
@@ -611,6 +614,17 @@ OVERLOADS: dict[str, list[Overload]] = {
     "acosh": [_float_unary(_facosh)],
     "atanh": [_float_unary(_fatanh)],
 }
+
+
+def check_series_bounds(start: Any, stop: Any, step: Any) -> None:
+    """generate_series' argument errors (22023): a zero step, and NaN or infinite numerics."""
+    for what, v in (("start value", start), ("stop value", stop), ("step size", step)):
+        if isinstance(v, Decimal) and v.is_nan():
+            raise InvalidParameterValue(f"{what} cannot be NaN")
+        if isinstance(v, Decimal) and v.is_infinite():
+            raise InvalidParameterValue(f"{what} cannot be infinity")
+    if step == 0:
+        raise InvalidParameterValue("step size cannot equal zero")
 
 
 def _int_mod(a: int, b: int) -> int:

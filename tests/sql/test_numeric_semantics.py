@@ -40,6 +40,9 @@ FUNCTION_VALUES = [
     "SELECT ceiling(-2.5), ceiling(2.5::float8), pow(2, 3), pow(2.0, 3)",
     "SELECT round(1e-30::numeric * 3, 40), round(12345678901234567890123456789.5)",
     "SELECT scale(1.500), min_scale(1.500), trim_scale(1.500), trim_scale(100), scale(0)",
+    "SELECT min_scale(1e100), trim_scale(1e100), trim_scale(-0.000), scale('nan'::numeric)",
+    f"SELECT generate_series(1.{'0' * 32}1, 1.{'0' * 32}3, 0.{'0' * 32}1) AS s",
+    f"SELECT * FROM generate_series(1.{'0' * 32}1, 1.{'0' * 30}1, 0.{'0' * 31}1)",
     "SELECT gcd(12, 18), lcm(12, 18), gcd(1.5, 2.25), lcm(1.5, 2.25), gcd(0, 0), factorial(20)",
     "SELECT abs(-7.5), abs(-7), sign(-7.5), sign(-3), sign(0::float8), abs('-inf'::numeric)",
     "SELECT sqrt(2), sqrt(2::float8), ln(2), exp(2), power(2, 10), cbrt(27)",
@@ -129,6 +132,11 @@ ERRORS = [
     "SELECT 1 LIKE 1",
     "SELECT 'a' + 1",
     "SELECT 1 = true",
+    "SELECT * FROM generate_series(-100::numeric, 100::numeric, 'nan'::numeric)",
+    "SELECT * FROM generate_series('inf'::numeric, 'inf'::numeric, 10::numeric)",
+    "SELECT * FROM generate_series(0::numeric, 42::numeric, '-inf'::numeric)",
+    "SELECT * FROM generate_series(1, 5, 0)",
+    "SELECT generate_series(1.5, 5, 0)",
 ]
 
 IMPLICIT_OK = [
