@@ -102,12 +102,14 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             if not v.is_finite():
                 what = "NaN" if v.is_nan() else "infinity"
                 raise FeatureNotSupported(f"cannot convert {what} to {dst.typname}")
-            v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+            v = int(N.round_to(v, 0))
         return T.check_int(int(v), dst)
     if d in ("real", "double precision"):
         if isinstance(v, bool):
             raise DatatypeMismatch(f"cannot cast type boolean to {d}")
         f = float(v)
+        if isinstance(v, Decimal) and v.is_finite() and (math.isinf(f) or (f == 0 and v)):
+            raise NumericValueOutOfRange(f'"{v}" is out of range for type {d}')
         return T.round_float4(f) if d == "real" else f
     if d == "numeric":
         if isinstance(v, bool):
@@ -117,7 +119,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
                 return Decimal("NaN")
             if math.isinf(v):
                 return Decimal("Infinity") if v > 0 else Decimal("-Infinity")
-            v = Decimal(repr(v))
+            # float8_numeric: the float's first 15 digits (6 for real), as %g prints them
+            v = Decimal(f"{v:.{6 if s == 'real' else 15}g}")
         return T.coerce_numeric(Decimal(v), dst)
     if d == "boolean":
         if isinstance(v, bool):

@@ -474,10 +474,17 @@ def parse_json(text: str, *, jsonb: bool) -> Any:
 
 
 def round_float4(v: float) -> float:
+    """``v`` rounded to float4; 22003 if a finite value overflows or a non-zero one
+    underflows to zero (as float8 to float4 and float4 arithmetic check)."""
     try:
-        return float(struct.unpack("f", struct.pack("f", v))[0])
+        f = float(struct.unpack("f", struct.pack("f", v))[0])
     except OverflowError:
         raise NumericValueOutOfRange("value out of range: overflow") from None
+    if math.isinf(f) and not math.isinf(v):
+        raise NumericValueOutOfRange("value out of range: overflow")
+    if f == 0 and v != 0:
+        raise NumericValueOutOfRange("value out of range: underflow")
+    return f
 
 
 def _float4_from_text(text: str, as_double: float) -> float:
