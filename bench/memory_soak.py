@@ -30,57 +30,9 @@ from pathlib import Path
 
 import psycopg
 
+from bench.regress.script import CORE, REGRESS, Meta, items, set_value
+
 ROOT = Path(__file__).resolve().parents[1]
-# $DB9_PG_REGRESS, else ../shared/pg-regress beside the checkout (or beside its folder)
-REGRESS = next(
-    (
-        p
-        for p in (
-            Path(os.environ.get("DB9_PG_REGRESS", "/nonexistent")),
-            ROOT.parent / "shared" / "pg-regress",
-            ROOT.parent.parent / "shared" / "pg-regress",
-        )
-        if p.exists()
-    ),
-    ROOT.parent / "shared" / "pg-regress",
-)
-CORE = [
-    "boolean",
-    "int4",
-    "int8",
-    "numeric",
-    "float8",
-    "text",
-    "strings",
-    "varchar",
-    "char",
-    "case",
-    "select",
-    "select_distinct",
-    "select_having",
-    "select_implicit",
-    "insert",
-    "update",
-    "delete",
-    "join",
-    "aggregates",
-    "union",
-    "subselect",
-    "with",
-    "window",
-    "arrays",
-    "json",
-    "create_table",
-    "constraints",
-    "sequence",
-    "transactions",
-    "limit",
-    "namespace",
-    "create_index",
-    "truncate",
-    "returning",
-    "prepare",
-]
 PASSWORD = "soak-password"
 
 # Rows for the tables test_setup.sql loads from data files (onek, tenk1): the same layout,
@@ -117,30 +69,22 @@ def rss_mb(pid: int) -> dict[str, float]:
 
 
 def statements(path: Path) -> list[str]:
-    """The SQL statements of a regression script, psql meta-commands dropped; a COPY from a
-    data file becomes an INSERT of generated rows."""
-    from sql.statements import split_statements
-
-    lines, in_copy = [], False
-    for line in path.read_text().splitlines():
-        if in_copy:  # inline COPY data, up to \.
-            in_copy = line.strip() != "\\."
-            continue
-        if re.match(r"\s*COPY\b.*\bFROM\s+STDIN", line, re.IGNORECASE):
-            in_copy = True
-            continue
-        if not line.lstrip().startswith("\\"):
-            lines.append(line)
-    text = "\n".join(lines)
-    try:
-        parts = [s.text for s in split_statements(text)]
-    except Exception:  # the tokenizer gave up on the file: split naively
-        parts = [p.strip() for p in re.split(r";\s*\n", text) if p.strip()]
+    """The SQL statements of a regression script as psql reads them (meta-commands dropped,
+    inline COPY data skipped); a COPY from a data file becomes an INSERT of generated rows."""
+    variables: dict[str, str] = {}
     out = []
-    for stmt in parts:
+    for item in items(path.read_text(), variables):
+        if isinstance(item, Meta):
+            if item.name == "set":
+                name, value = set_value(item.args, variables)
+                variables[name] = value
+            elif item.name == "getenv" and item.args:
+                variables[item.args.split()[0]] = "/pg-regress"
+            continue
+        stmt = item.sql
         if re.match(r"\s*COPY\b.*\b(STDIN|STDOUT)\b", stmt, re.IGNORECASE | re.DOTALL):
             continue  # the client's copy protocol is not what this measures
-        m = re.match(r"COPY\s+(\w+)\s+FROM\s+:", stmt, re.IGNORECASE)
+        m = re.match(r"COPY\s+(\w+)\s+FROM\s+'", stmt, re.IGNORECASE)
         if m:
             if m.group(1).lower() in _DATA:
                 out.append(_DATA[m.group(1).lower()])

@@ -8,8 +8,10 @@ on, db9 with its defaults (fsync on every commit) unless a caller overrides its 
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -123,3 +125,22 @@ def pg_server(port: int) -> Iterator[Server]:
     """A private PostgreSQL 15 on ``port`` with default settings and fsync on."""
     with postgres_server(f"-c listen_addresses=127.0.0.1 -p {port} -c fsync=on"):
         yield Server("postgresql", f"host=127.0.0.1 port={port} user=postgres dbname=postgres", "")
+
+
+def free_base(count: int) -> int:
+    """The first of ``count`` consecutive free TCP ports on 127.0.0.1."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free port range")

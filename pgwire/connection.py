@@ -158,6 +158,9 @@ class PgConnection:
         self.waiting_since: float | None = None  # loop time when an idle wait began
         self.idle_timer: asyncio.TimerHandle | None = None
         self.ticket: Ticket | None = None  # the statement running in a slot, if any
+        # The statement whose rows are being sent: between two batches no ticket runs, and a
+        # cancel or shutdown must still reach it.
+        self.sending: Stream | None = None
         # Why the connection is ending (CLIENT_GONE, SHUTDOWN); it ends once the statement stops.
         self.stop_reason: Reason | None = None
         self.fatal_sent = False
@@ -346,6 +349,8 @@ class PgConnection:
         ticket = self.ticket
         if ticket is not None:
             self.server.slots.interrupt(ticket, reason)
+        if self.sending is not None:
+            self.sending.interrupt(reason)
 
     def terminate(self) -> None:
         """Server shutdown: an idle connection gets FATAL 57P01 now, a busy one as soon as its
@@ -693,17 +698,21 @@ class PgConnection:
         sent = 0
         if isinstance(batch, Exception):
             raise batch
-        while True:
-            if batch is None:
-                want = _NO_LIMIT if limit is None else limit - sent
-                batch = await self.run_sql(functools.partial(_next_batch, stream, encode, want))
-            for data in batch:
-                self.send(data)
-            sent += len(batch)
-            batch = None
-            await self.flush()
-            if (stream.done and stream.error is None) or (limit is not None and sent >= limit):
-                return sent
+        self.sending = stream
+        try:
+            while True:
+                if batch is None:
+                    want = _NO_LIMIT if limit is None else limit - sent
+                    batch = await self.run_sql(functools.partial(_next_batch, stream, encode, want))
+                for data in batch:
+                    self.send(data)
+                sent += len(batch)
+                batch = None
+                await self.flush()
+                if (stream.done and stream.error is None) or (limit is not None and sent >= limit):
+                    return sent
+        finally:
+            self.sending = None
 
     def send_rows(self, result: Result, formats: list[int], start: int, stop: int | None) -> int:
         assert result.columns is not None

@@ -43,6 +43,10 @@ class UndefinedFunction(SqlError):
     sqlstate = "42883"
 
 
+class AmbiguousFunction(SqlError):
+    sqlstate = "42725"
+
+
 class UndefinedObject(SqlError):
     sqlstate = "42704"
 

@@ -27,6 +27,7 @@ from sql.casts import (
     unify,
 )
 from sql.errors import (
+    AmbiguousFunction,
     ArraySubscriptError,
     CardinalityViolation,
     DataException,
@@ -40,8 +41,10 @@ from sql.errors import (
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
+    UndefinedObject,
     UndefinedParameter,
     UndefinedTable,
+    WrongObjectType,
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
@@ -76,8 +79,15 @@ def expr_name(e: exp.Expr) -> str:
         pos = (e.args.get("position") or "").lower()
         return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
     if isinstance(
-        e, exp.JSONExtract | exp.JSONExtractScalar | exp.JSONBExtract | exp.JSONBExtractScalar
-    ):
+        e,
+        exp.JSONExtract
+        | exp.JSONExtractScalar
+        | exp.JSONBExtract
+        | exp.JSONBExtractScalar
+        | exp.ArrayContainsAll
+        | exp.ArrayContainedBy
+        | exp.ArrayOverlaps,
+    ):  # operators, to sqlglot functions
         return "?column?"
     pg_name = pg_function_name(e)
     if pg_name:
@@ -100,6 +110,57 @@ def expr_name(e: exp.Expr) -> str:
 
 
 # -- the compiler ----------------------------------------------------------------------------
+
+
+def quantified(rhs: exp.Expr) -> tuple[str, exp.Expr] | None:
+    """``ANY (x)``, ``SOME (x)`` or ``ALL (x)`` (the right side of a comparison): ("any" or
+    "all", x without its parentheses); None for any other expression."""
+    if isinstance(rhs, exp.Any):
+        quantifier, inner = "any", rhs.this
+    elif (
+        isinstance(rhs, exp.Anonymous)
+        and str(rhs.this).lower() in ("all", "any", "some")
+        and len(rhs.expressions) == 1
+    ):
+        quantifier = "all" if str(rhs.this).lower() == "all" else "any"
+        inner = rhs.expressions[0]
+    else:
+        return None
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    return quantifier, inner
+
+
+def array_operand(left: SqlType, arr: Typed) -> Typed:
+    """The array of ``left op ANY/ALL (arr)``: an untyped literal is an array of ``left``'s
+    type, or of text if ``left`` is untyped too (PostgreSQL's resolution of the operator)."""
+    if arr.type.name == "unknown":
+        elem = T.TEXT if left.name == "unknown" else base_type(left)
+        if elem.element is not None:
+            raise UndefinedObject(f"could not find array type for data type {elem.display()}")
+        return coerce_to(arr, elem.array_of())
+    if arr.type.element is None:
+        raise WrongObjectType("op ANY/ALL (array) requires array on right side")
+    return arr
+
+
+def _members(xs: list[Any]) -> set[Any] | list[Any]:
+    """``xs`` for fast membership tests; a list if its elements are unhashable (jsonb)."""
+    try:
+        return set(xs)
+    except TypeError:
+        return xs
+
+
+def flatten(items: list[Any], elem: SqlType) -> list[Any]:
+    """The elements of an array of ``elem``, a multidimensional one's in storage order."""
+    out: list[Any] = []
+    for x in items:
+        if T.is_subarray(x, elem):
+            out += flatten(x, elem)
+        else:
+            out.append(x)
+    return out
 
 
 # NaN (float or numeric; the only value unequal to itself) equals NaN and sorts above every
@@ -325,25 +386,33 @@ class Compiler:
 
     # operators
 
-    def _binary_operands(self, e: exp.Binary) -> tuple[Typed, Typed]:
+    def _typed_like(self, e: exp.Expr, t: Typed, context: SqlType) -> Typed:
+        """``t``, compiled from ``e``; if it is a parameter of unspecified type, it takes
+        ``context``'s type (``col = $1``: the column's, varchar(5) as text) and is compiled
+        again. A literal keeps type unknown here: the operator's resolution converts it."""
+        if t.type.name != "unknown" or t.const or context.name == "unknown":
+            return t
+        self._type_param(e, base_type(context))
+        return self.compile(e)
+
+    def common(self, es: list[exp.Expr]) -> list[Typed]:
+        """``es`` compiled and converted to their common type (CASE results, COALESCE,
+        ARRAY[], greatest): untyped literals and parameters take it; text if all are."""
+        ts = [self.compile(x) for x in es]
+        t = unify([x.type for x in ts])
+        return [coerce_to(self._typed_like(x, y, t), t) for x, y in zip(es, ts, strict=True)]
+
+    def _binary_operands(self, e: exp.Expr) -> tuple[Typed, Typed]:
         a, b = self.compile(e.this), self.compile(e.expression)
-        if a.type.name == "unknown" and not a.const and b.type.name != "unknown":
-            self._type_param(e.this, base_type(b.type))
-            a = self.compile(e.this)
-        if b.type.name == "unknown" and not b.const and a.type.name != "unknown":
-            self._type_param(e.expression, base_type(a.type))
-            b = self.compile(e.expression)
+        a = self._typed_like(e.this, a, b.type)
+        b = self._typed_like(e.expression, b, a.type)
         return a, b
 
     def _compare(self, e: exp.Binary) -> Typed:
         rhs = e.expression
-        quantifier = None
-        if isinstance(rhs, exp.Any):
-            quantifier, inner = "any", rhs.this
-        elif isinstance(rhs, exp.Anonymous) and str(rhs.this).lower() in ("all", "any", "some"):
-            quantifier, inner = str(rhs.this).lower(), rhs.expressions[0]
-        if quantifier is not None:
-            return self._quantified(e, quantifier, inner)
+        found = quantified(rhs)
+        if found is not None:
+            return self._quantified(e, *found)
         if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
             return self._row_compare(e, e.this.expressions, rhs.expressions)
         a, b = comparable(*self._binary_operands(e))
@@ -404,20 +473,35 @@ class Compiler:
         return Typed(order, T.BOOL, const)
 
     def _quantified(self, e: exp.Binary, quantifier: str, inner: exp.Expr) -> Typed:
-        """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules."""
-        while isinstance(inner, exp.Paren):
-            inner = inner.this
+        """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules; the elements
+        of a multidimensional array are all compared."""
         if isinstance(inner, exp.Select | exp.Subquery | exp.Union):
             values = self._subquery_values(
                 inner if not isinstance(inner, exp.Subquery) else inner.this, single_column=True
             )
             arr = Typed(lambda r: list(values(r)), T.TEXT.array_of())
+            a = self.compile(e.this)
+            elem = T.UNKNOWN
+            if a.type.name == "unknown":
+                a = coerce_to(a, T.TEXT)
         else:
-            arr = self.compile(inner)
-        a = self.compile(e.this)
-        elem = arr.type.element or T.UNKNOWN
-        if a.type.name == "unknown" and elem.name != "unknown":
-            a = coerce_to(a, elem)
+            a, arr = self.compile(e.this), self.compile(inner)
+            if a.type.name != "unknown" and a.type.element is None:
+                arr = self._typed_like(inner, arr, base_type(a.type).array_of())
+            a = self._typed_like(e.this, a, arr.type.element or T.UNKNOWN)
+            arr = array_operand(a.type, arr)
+            elem = arr.type.element or T.UNKNOWN
+            placeholder = Typed(operator.itemgetter(0), elem)
+            a, item = comparable(a, placeholder)
+            if item is not placeholder:  # the elements convert, as the right operand would
+                conv = item.fn
+                farr0 = arr.fn
+                arr = Typed(
+                    lambda r: None if (xs := farr0(r)) is None else [conv((x,)) for x in xs],
+                    item.type.array_of(),
+                    arr.const,
+                )
+                elem = item.type
         op = _CMP[type(e)]
         want_all = quantifier == "all"
         fa, farr = a.fn, arr.fn
@@ -427,6 +511,8 @@ class Compiler:
             items = farr(r)
             if items is None:
                 return None
+            if items and T.is_subarray(items[0], elem):
+                items = flatten(items, elem)
             saw_null = x is None and bool(items)
             for item in items:
                 if x is None or item is None:
@@ -501,6 +587,52 @@ class Compiler:
 
     def c_JSONBExtractScalar(self, e: exp.JSONBExtractScalar) -> Typed:
         return self._json_get(e, True)
+
+    def _array_operator(self, e: exp.Binary, op: str, contains: bool) -> Typed:
+        """``a @> b`` (``contains``: b's elements all in a), ``a <@ b`` (flipped before
+        here) and ``a && b`` (an element in common). An untyped literal takes the other
+        side's array type; NULL elements match nothing; dimensions do not matter."""
+        a, b = self._binary_operands(e)
+        if a.type.name == "unknown" and b.type.name != "unknown":
+            a = coerce_to(a, base_type(b.type))
+        elif b.type.name == "unknown" and a.type.name != "unknown":
+            b = coerce_to(b, base_type(a.type))
+        ta, tb = a.type, b.type
+        if ta.name == "unknown" and tb.name == "unknown":
+            raise AmbiguousFunction(f"operator is not unique: unknown {op} unknown")
+        if (
+            ta.element is None
+            or tb.element is None
+            or base_type(ta.element).name != base_type(tb.element).name
+        ):
+            raise UndefinedFunction(f"operator does not exist: {ta.display()} {op} {tb.display()}")
+        ea, eb = ta.element, tb.element
+        fa, fb = a.fn, b.fn
+
+        def run(r: Row) -> Any:
+            x = fa(r)
+            if x is None:
+                return None
+            y = fb(r)
+            if y is None:
+                return None
+            have = _members([v for v in flatten(x, ea) if v is not None])
+            wanted = flatten(y, eb)
+            if contains:
+                return all(v is not None and v in have for v in wanted)
+            return any(v is not None and v in have for v in wanted)
+
+        return Typed(run, T.BOOL, a.const and b.const)
+
+    def c_ArrayContainsAll(self, e: exp.ArrayContainsAll) -> Typed:
+        return self._array_operator(e, "@>", True)
+
+    def c_ArrayContainedBy(self, e: exp.ArrayContainedBy) -> Typed:
+        flipped = exp.ArrayContainsAll(this=e.expression, expression=e.this)
+        return self._array_operator(flipped, "<@", True)
+
+    def c_ArrayOverlaps(self, e: exp.ArrayOverlaps) -> Typed:
+        return self._array_operator(e, "&&", False)
 
     def c_NullSafeEQ(self, e: exp.NullSafeEQ) -> Typed:
         a, b = comparable(*self._binary_operands(e))
@@ -678,9 +810,17 @@ class Compiler:
         raise FeatureNotSupported(f"IS {target.sql()} is not supported")
 
     def c_Between(self, e: exp.Between) -> Typed:
-        lo = exp.GTE(this=e.this, expression=e.args["low"])
-        hi = exp.LTE(this=e.this, expression=e.args["high"])
-        return self.compile(exp.And(this=lo, expression=hi))
+        """``x BETWEEN a AND b`` is ``x >= a AND x <= b``; SYMMETRIC is that or the same
+        with a and b swapped (PostgreSQL's own expansion, NULLs included)."""
+        low, high = e.args["low"], e.args["high"]
+        lo = exp.GTE(this=e.this, expression=low)
+        hi = exp.LTE(this=e.this, expression=high)
+        ordered = exp.And(this=lo, expression=hi)
+        if not e.args.get("symmetric"):
+            return self.compile(ordered)
+        lo2 = exp.GTE(this=e.this.copy(), expression=high.copy())
+        hi2 = exp.LTE(this=e.this.copy(), expression=low.copy())
+        return self.compile(exp.Or(this=ordered, expression=exp.And(this=lo2, expression=hi2)))
 
     def c_In(self, e: exp.In) -> Typed:
         a = self.compile(e.this)
@@ -699,9 +839,11 @@ class Compiler:
                 return None if None in values else False
 
             return Typed(run_sub, T.BOOL)
-        items = [self.compile(i) for i in e.expressions]
+        items = [self._typed_like(i, self.compile(i), a.type) for i in e.expressions]
+        typed = next((i.type for i in items if i.type.name != "unknown"), T.UNKNOWN)
+        a = self._typed_like(e.this, a, typed)
         pairs = [comparable(a, i) for i in items]
-        if all(p[1].const for p in pairs) and pairs:
+        if all(p[1].const for p in pairs) and pairs and pairs[0][0].type.element is None:
             consts = [p[1].fn(()) for p in pairs]
             has_null = None in consts
             lookup = {c for c in consts if c is not None and not isinstance(c, list)}
@@ -776,18 +918,22 @@ class Compiler:
 
     def c_Case(self, e: exp.Case) -> Typed:
         subject = self.compile(e.this) if e.this is not None else None
-        branches = []
-        for w in e.args.get("ifs") or []:
+        ifs = e.args.get("ifs") or []
+        conds = []
+        for w in ifs:
             if subject is not None:
-                cond_l, cond_r = comparable(subject, self.compile(w.this))
-                cond = Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL)
+                value = self._typed_like(w.this, self.compile(w.this), subject.type)
+                cond_l, cond_r = comparable(subject, value)
+                conds.append(Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL))
             else:
-                cond = self._bool(w.this)
-            branches.append((cond, self.compile(w.args["true"])))
-        default = self.compile(e.args["default"]) if e.args.get("default") is not None else None
-        rtype = unify([b.type for _, b in branches] + ([default.type] if default else []))
-        branches = [(c, coerce_to(v, rtype)) for c, v in branches]
-        dfn = coerce_to(default, rtype).fn if default else (lambda _r: None)
+                conds.append(self._bool(w.this))
+        has_default = e.args.get("default") is not None
+        results = self.common(
+            [w.args["true"] for w in ifs] + ([e.args["default"]] if has_default else [])
+        )
+        rtype = results[0].type if results else T.TEXT
+        branches = list(zip(conds, results, strict=False))
+        dfn = results[-1].fn if has_default else (lambda _r: None)
 
         def run(r: Row) -> Any:
             for cond, value in branches:
@@ -798,9 +944,9 @@ class Compiler:
         return Typed(run, rtype, name="case")
 
     def c_Coalesce(self, e: exp.Coalesce) -> Typed:
-        args = [self.compile(e.this), *(self.compile(x) for x in e.expressions)]
-        t = unify([a.type for a in args])
-        fns = [coerce_to(a, t).fn for a in args]
+        args = self.common([e.this, *e.expressions])
+        t = args[0].type
+        fns = [a.fn for a in args]
 
         def run(r: Row) -> Any:
             for f in fns:
@@ -812,7 +958,7 @@ class Compiler:
         return Typed(run, t, name="coalesce")
 
     def c_Nullif(self, e: exp.Nullif) -> Typed:
-        a, b = comparable(self.compile(e.this), self.compile(e.expression))
+        a, b = comparable(*self._binary_operands(e))
         return Typed(lambda r: None if (x := a.fn(r)) == b.fn(r) else x, a.type, name="nullif")
 
     # subqueries
@@ -982,19 +1128,28 @@ class Compiler:
                 plan.columns[0].type.array_of(),
                 name="array",
             )
-        items = [self.compile(x) for x in e.expressions]
-        t = unify([i.type for i in items]) if items else T.TEXT
-        fns = [coerce_to(i, t).fn for i in items]
+        items = self.common(list(e.expressions))
+        t = items[0].type if items else T.TEXT
+        fns = [i.fn for i in items]
         if t.element is None:
             return Typed(lambda r: [f(r) for f in fns], t.array_of(), name="array")
         elem = t.element
 
         def nested(r: Row) -> list[Any]:
-            # ARRAY[ARRAY[..], ...]: one more dimension. NULL sub-arrays are skipped and
-            # the sub-arrays must all have one shape, as PostgreSQL's ARRAY[] has it.
-            subs = [v for v in (f(r) for f in fns) if v is not None]
+            # ARRAY[ARRAY[..], ...]: one more dimension; the sub-arrays must all have one
+            # shape. NULL and empty ones make an empty array if all are, else an error, as
+            # PostgreSQL's ARRAY[] has it.
+            values = [f(r) for f in fns]
+            subs = [v for v in values if v]
+            if len(subs) != len(values):
+                if subs:
+                    raise ArraySubscriptError(
+                        "multidimensional arrays must have array expressions with matching "
+                        "dimensions"
+                    )
+                return []
             T.array_dims(subs, elem)
-            return subs if any(subs) else []
+            return subs
 
         return Typed(nested, t, name="array")
 

@@ -285,8 +285,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         ):
             args = [coerce_to(a, T.NUMERIC) for a in args]
         if name in ("greatest", "least") and args:
-            ut = unify([a.type for a in args])
-            args = [coerce_to(a, ut) for a in args]
+            args = c.common(raw_args)
     rtype = result([a.type for a in args]) if callable(result) else result
     fns = [a.fn for a in args]
     const = all(a.const for a in args) and strict

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kv.errors import Db9Error
+from kv.interrupt import Reason
 from sql.copy import CopySpec
 from sql.types import SqlType
 
@@ -35,6 +36,10 @@ class Stream(Protocol):
     def drain(self) -> list[tuple[Any, ...]]: ...
 
     def close(self) -> None: ...
+
+    def interrupt(self, reason: Reason) -> None:
+        """Stop the statement from any thread, also between two fetches (its rows waiting
+        for the client): the next fetch raises."""
 
 
 @dataclass

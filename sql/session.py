@@ -24,6 +24,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from kv import interrupt, nowait
@@ -238,6 +239,9 @@ class RowStream:
                 s.database.observer(self.text, time.perf_counter() - self.started,
                                     error.sqlstate if error else None, committed)  # fmt: skip
             s._after_statement()
+
+    def interrupt(self, reason: interrupt.Reason) -> None:
+        self.control.interrupt(reason)
 
     def close(self) -> None:
         """Stop producing rows (a dropped portal, Sync, the end of its transaction). No store
@@ -961,7 +965,12 @@ class Session:
         hit = cache.get(stmt.text)
         if hit is None:
             try:
-                trees = sqlglot.parse(stmt.text, read="postgres")
+                # Unquoted identifiers fold to lower case, as PostgreSQL's lexer folds them;
+                # quoted ones keep their case. Done once, on the tree the cache keeps.
+                trees = [
+                    None if t is None else normalize_identifiers(t, dialect="postgres")
+                    for t in sqlglot.parse(stmt.text, read="postgres")
+                ]
             except ParseError as exc:
                 err = exc.errors[0] if exc.errors else {}
                 raise SyntaxError_(

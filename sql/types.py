@@ -766,7 +766,9 @@ _ARRAY_DIMS_RE = re.compile(r"\s*((?:\[\s*[+-]?\d+\s*(?::\s*[+-]?\d+\s*)?\]\s*)+
 
 def parse_array(text: str, element: SqlType) -> list[Any]:
     """An array from its text form (array_in): nested braces for dimensions, elements
-    quoted or not, backslash escapes, NULL; an optional ``[1:n]=`` decoration."""
+    quoted or not, backslash escapes, NULL; an optional ``[1:n]=`` decoration. As in
+    PostgreSQL, the whole text is checked (malformed array literal) before any element is
+    read by its type's input function."""
 
     def malformed(detail: str) -> InvalidTextRepresentation:
         return InvalidTextRepresentation(f'malformed array literal: "{text}"', detail=detail)
@@ -859,7 +861,7 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
                 else:
                     buf.append(ch)
                     pos += 1
-            value: Any = parse_text("".join(buf), element)
+            value: Any = _Element("".join(buf))
         else:
             escaped = False
             while pos < n and text[pos] not in ',{}"':
@@ -876,7 +878,7 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
             if pos < n and text[pos] in '{"':
                 raise malformed(f'Unexpected "{text[pos]}" character.')
             token = "".join(buf).strip()
-            value = None if token.upper() == "NULL" and not escaped else parse_text(token, element)
+            value = None if token.upper() == "NULL" and not escaped else _Element(token)
         if any(isinstance(x, _Braces) for x in current):
             raise malformed(
                 "Multidimensional arrays must have sub-arrays with matching dimensions."
@@ -895,7 +897,23 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
         ) from None
     if declared is not None and declared != dims:
         raise malformed("Specified array dimensions do not match array contents.")
-    return root if dims else []
+    return _read_elements(root, element) if dims else []
+
+
+class _Element(str):
+    """An array element's text, read by its type's input function once the array's
+    structure has been checked."""
+
+
+def _read_elements(items: list[Any], element: SqlType) -> list[Any]:
+    return [
+        parse_text(x, element)
+        if isinstance(x, _Element)
+        else _read_elements(x, element)
+        if isinstance(x, _Braces)
+        else x
+        for x in items
+    ]
 
 
 # -- text output: what PostgreSQL prints -------------------------------------------------------

@@ -135,15 +135,7 @@ def _points(alt: KeyAlt, t: SqlType, desc: bool) -> list[bytes]:
     v = alt.value.fn(())
     if alt.kind == "eq":
         return [] if v is None else [encode(to_storage(v, t), descending=desc)]
-    return [encode(to_storage(x, t), descending=desc) for x in _flat(v or []) if x is not None]
-
-
-def _flat(items: list[Any]) -> Iterator[Any]:
-    for x in items:
-        if isinstance(x, list):
-            yield from _flat(x)
-        else:
-            yield x
+    return [encode(to_storage(x, t), descending=desc) for x in v or [] if x is not None]
 
 
 def _range(alt: KeyAlt, types: list[SqlType], desc: list[bool]) -> tuple[bytes, bytes] | None:

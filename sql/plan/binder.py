@@ -186,7 +186,10 @@ class Planner:
 
     # entry
 
-    def plan_query(self, q: exp.Expr, outer: Scope | None = None) -> Plan:
+    def plan_query(self, q: exp.Expr, outer: Scope | None = None, arm: bool = False) -> Plan:
+        """``q`` planned. An ``arm`` of a set operation keeps its untyped literals' columns
+        of type unknown, for the set operation to resolve (``SELECT 1 UNION SELECT '2'``);
+        elsewhere they are text."""
         scope = Scope([], outer=outer)
         with_ = q.args.get("with_") or q.args.get("with")
         pushed = False
@@ -195,11 +198,11 @@ class Planner:
             pushed = True
         try:
             if isinstance(q, exp.Select):
-                node, cols = self._select(q, scope)
+                node, cols = self._select(q, scope, arm)
             elif isinstance(q, exp.Union | exp.Intersect | exp.Except):
                 node, cols = self._setop(q, scope)
             elif isinstance(q, exp.Subquery):
-                inner = self.plan_query(q.this, outer)
+                inner = self.plan_query(q.this, outer, arm)
                 node, cols = inner.node, inner.columns
             elif isinstance(q, exp.Values):
                 node = self._values(q, scope)
@@ -386,11 +389,13 @@ class Planner:
 
     # SELECT
 
-    def _select(self, q: exp.Select, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
+    def _select(
+        self, q: exp.Select, scope: Scope, arm: bool = False
+    ) -> tuple[Node, list[ScopeColumn]]:
         saved = self.ctx.agg_slots, self.ctx.group_slots
         self.ctx.agg_slots = self.ctx.group_slots = None
         try:
-            return self._select_block(q, scope)
+            return self._select_block(q, scope, arm)
         finally:
             self.ctx.agg_slots, self.ctx.group_slots = saved
 
@@ -415,7 +420,9 @@ class Planner:
         )
         return self._where(node, q.args.get("where"), base), base
 
-    def _select_block(self, q: exp.Select, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
+    def _select_block(
+        self, q: exp.Select, scope: Scope, arm: bool
+    ) -> tuple[Node, list[ScopeColumn]]:
         node, base = self.source(q, scope)
         node = index_only(node, _columns_read(q))
         exprs = self._expand_stars(q.expressions, base)
@@ -444,15 +451,12 @@ class Planner:
             node, post_scope = self._project_set(node, post_scope, srfs)
         comp = self.compiler(post_scope)
         outs = [comp.compile(e) for e in exprs]
+        if not arm:
+            outs = [coerce_to(t, T.TEXT) if t.type.name == "unknown" else t for t in outs]
         out_cols = [
-            ScopeColumn(
-                None,
-                expr_name(e) if not isinstance(e, exp.Column) else e.name,
-                T.TEXT if t.type.name == "unknown" else t.type,
-            )
+            ScopeColumn(None, expr_name(e) if not isinstance(e, exp.Column) else e.name, t.type)
             for e, t in zip(exprs, outs, strict=True)
         ]
-        outs = [coerce_to(t, T.TEXT) if t.type.name == "unknown" else t for t in outs]
         fns = [t.fn for t in outs]
         keys: list[SortKey] = []
         texts = []
@@ -763,8 +767,8 @@ class Planner:
         return ProjectSet(node, makers, post), post
 
     def _setop(self, q: exp.Expr, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
-        left = self.plan_query(q.this, scope.outer)
-        right = self.plan_query(q.expression, scope.outer)
+        left = self.plan_query(q.this, scope.outer, arm=True)
+        right = self.plan_query(q.expression, scope.outer, arm=True)
         if len(left.columns) != len(right.columns):
             kind = type(q).__name__.upper()
             raise SyntaxError_(f"each {kind} query must have the same number of columns")
@@ -774,6 +778,13 @@ class Planner:
             t = unify([lc.type, rc.type])
             casts.append((lc.type, rc.type, t))
             cols.append(ScopeColumn(None, lc.name, t))
+        comp = self.compiler(scope)
+        for arm, plan in ((q.this, left), (q.expression, right)):
+            # A parameter of unspecified type as an arm's column takes the column's type.
+            if isinstance(arm, exp.Select) and len(arm.expressions) == len(cols):
+                for x, own, col in zip(arm.expressions, plan.columns, cols, strict=True):
+                    if own.type.name == "unknown":
+                        comp._type_param(x.this if isinstance(x, exp.Alias) else x, col.type)
         kinds: dict[type, str] = {
             exp.Union: "union",
             exp.Intersect: "intersect",

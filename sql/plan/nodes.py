@@ -81,7 +81,9 @@ class KeyAlt:
     bound holds values for this column and maybe the next ones (a row comparison)."""
 
     kind: str  # eq, in, null, range
-    value: Typed | None = None  # eq: the value; in: the list; range: a LIKE pattern
+    # eq: the value; in: the list, one value per item (a multidimensional array's elements
+    # flattened, an array column's arrays whole); range: a LIKE pattern
+    value: Typed | None = None
     lower: list[tuple[list[Typed], bool]] = field(default_factory=list)  # (values, inclusive)
     upper: list[tuple[list[Typed], bool]] = field(default_factory=list)
 

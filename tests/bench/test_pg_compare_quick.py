@@ -5,13 +5,12 @@ floor when a change lifts its row for good; never lower one to let a change thro
 
 from __future__ import annotations
 
-import random
-import socket
 from pathlib import Path
 
 import pytest
 
 from bench import pg_compare
+from bench.servers import free_base
 
 # workload -> (bound, "min" for ratios that must stay at least this, "max" for at most this).
 # Measured with --quick on 2026-11-30 (in brackets), bounds with margin for a noisy machine.
@@ -23,25 +22,6 @@ FLOORS = {
     "100-row range by BETWEEN": (5000.0, "max"),  # [1,337x: a full scan]
     "GC CPU, no writes, 100,000 rows": (5.0, "max"),  # [14% of a core before the GC log]
 }
-
-
-def free_base(count: int) -> int:
-    """The first of ``count`` consecutive free TCP ports on 127.0.0.1."""
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000)
-        socks = []
-        try:
-            for port in range(base, base + count):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free port range")
 
 
 @pytest.mark.timeout(290)

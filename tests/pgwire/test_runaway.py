@@ -271,3 +271,55 @@ def test_a_bad_time_setting_answers_22023_with_the_hint_and_changes_nothing(pg: 
             'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".'
         )
         assert conn.execute("SHOW statement_timeout").fetchone() == ("1500ms",)
+
+
+def _blocked_on_send(pg: Running, conn: psycopg.Connection[Any], deadline: float) -> None:
+    """Wait until the server holds more of ``conn``'s rows than the socket takes: its
+    statement is between batches, waiting for the client to read."""
+    server_conn = pg.server._by_pid[conn.info.backend_pid]
+    while server_conn.writer.transport.get_write_buffer_size() == 0 or server_conn.ticket:
+        assert time.monotonic() < deadline, "the server never filled the socket"
+        time.sleep(0.01)  # polls the server's state
+
+
+def _rows_until_error(conn: psycopg.Connection[Any], deadline: float) -> str:
+    """Read the streamed rows until the statement's end; its SQLSTATE. Never blocks inside
+    libpq (which holds the interpreter lock there, and the server runs in this process)."""
+    pgconn = conn.pgconn
+    while True:
+        assert time.monotonic() < deadline, "the statement did not stop"
+        if pgconn.is_busy():
+            select.select([pgconn.socket], [], [], 0.1)
+            pgconn.consume_input()
+            continue
+        res = pgconn.get_result()
+        assert res is not None, "the statement ended without an error"
+        if res.status == psycopg.pq.ExecStatus.FATAL_ERROR:
+            state = res.error_field(psycopg.pq.DiagnosticField.SQLSTATE)
+            while pgconn.get_result() is not None:
+                pass
+            return (state or b"").decode()
+        assert res.status == psycopg.pq.ExecStatus.SINGLE_TUPLE, res.status
+
+
+@pytest.mark.parametrize("stop", ["cancel", "statement_timeout"])
+def test_a_statement_whose_client_reads_slowly_still_stops(pg: Running, stop: str) -> None:
+    """A cancel or a timeout that lands while the rows wait for the client (between two
+    batches, no statement code running) stops the statement; the cancel was lost there."""
+    conn = psycopg.connect(pg.dsn(), autocommit=True)
+    try:
+        if stop == "statement_timeout":
+            conn.execute("SET statement_timeout = '1s'")
+        pgconn = conn.pgconn
+        pgconn.send_query(b"SELECT x, repeat('x', 100) FROM generate_series(1, 100000000) x")
+        pgconn.set_single_row_mode()
+        deadline = time.monotonic() + 20
+        _blocked_on_send(pg, conn, deadline)
+        if stop == "cancel":
+            conn.cancel_safe(timeout=5)
+        else:
+            time.sleep(1.2)  # the timeout's own clock: let it pass while the client reads nothing
+        assert _rows_until_error(conn, deadline) == "57014"
+        _assert_usable(conn)
+    finally:
+        conn.pgconn.finish()  # not close(): on a failure the rows would still be streaming

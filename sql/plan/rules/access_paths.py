@@ -29,10 +29,10 @@ from typing import Any
 from sqlglot import exp
 
 from kv.errors import Db9Error
-from sql.casts import coerce_to
+from sql.casts import base_type, coerce_to
 from sql.catalog import IndexDef, TableDef
 from sql.errors import FeatureNotSupported, UndefinedColumn, UndefinedTable
-from sql.expr import Compiler
+from sql.expr import Compiler, array_operand, flatten, quantified
 from sql.plan.conjuncts import conjuncts
 from sql.plan.nodes import Filter, KeyAlt, KeyScan, Node, PointGet, TableScan, Where
 from sql.plan.rule import Binding
@@ -103,7 +103,7 @@ class _Sargs:
         if any(True for _ in other.find_all(exp.Column, exp.Subquery, exp.Select)):
             return None
         ctype = self.table.column(col).type
-        self.const._type_param(other, ctype)
+        self.const._type_param(other, base_type(ctype))
         try:
             value = self.const.compile(other)
         except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
@@ -123,14 +123,18 @@ class _Sargs:
         if any(True for _ in other.find_all(exp.Column, exp.Subquery, exp.Select)):
             return None
         ctype = self.table.column(col).type
-        self.const._type_param(other, ctype.array_of())
+        if ctype.element is not None:
+            return None
+        self.const._type_param(other, base_type(ctype).array_of())
         try:
-            arr = self.const.compile(other)
+            arr = array_operand(ctype, self.const.compile(other))
         except (UndefinedColumn, UndefinedTable, FeatureNotSupported):
             return None
         elem = arr.type.element
-        if elem is None:
-            return None
+        assert elem is not None
+        nested = arr.fn  # a multidimensional array's elements are the values
+        arr = Typed(lambda r: None if (xs := nested(r)) is None else flatten(xs, elem),
+                    arr.type, arr.const)  # fmt: skip
         clamp = _clamp(elem, ctype)
         if elem.name == ctype.name:
             return arr
@@ -185,11 +189,11 @@ class _Sargs:
             for this, other, kind in sides:
                 if self.column(this) != col:
                     continue
-                if isinstance(other, exp.Any) and kind is exp.EQ:
-                    inner = other.this.this if isinstance(other.this, exp.Paren) else other.this
-                    arr = self.array(col, inner)
+                found = quantified(other)
+                if found is not None and found[0] == "any" and kind is exp.EQ:
+                    arr = self.array(col, found[1])
                     return None if arr is None else [KeyAlt("in", arr)]
-                if isinstance(other, exp.Any):
+                if found is not None:
                     return None
                 v = self.value(col, other)
                 if v is None:
