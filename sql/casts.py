@@ -8,11 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
+from sql import numeric as N
 from sql import types as T
-from sql.errors import DatatypeMismatch, NumericValueOutOfRange, UndefinedFunction
+from sql.errors import (
+    DatatypeMismatch,
+    FeatureNotSupported,
+    NumericValueOutOfRange,
+    UndefinedFunction,
+)
 from sql.scope import Row, Typed
 from sql.types import SqlType
 
@@ -94,13 +100,16 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             v = round(v)  # banker's rounding, as rint()
         elif isinstance(v, Decimal):
             if not v.is_finite():
-                raise NumericValueOutOfRange(f"cannot convert {v} to {d}")
-            v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+                what = "NaN" if v.is_nan() else "infinity"
+                raise FeatureNotSupported(f"cannot convert {what} to {dst.typname}")
+            v = int(N.round_to(v, 0))
         return T.check_int(int(v), dst)
     if d in ("real", "double precision"):
         if isinstance(v, bool):
             raise DatatypeMismatch(f"cannot cast type boolean to {d}")
         f = float(v)
+        if isinstance(v, Decimal) and v.is_finite() and (math.isinf(f) or (f == 0 and v)):
+            raise NumericValueOutOfRange(f'"{v}" is out of range for type {d}')
         return T.round_float4(f) if d == "real" else f
     if d == "numeric":
         if isinstance(v, bool):
@@ -110,7 +119,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
                 return Decimal("NaN")
             if math.isinf(v):
                 return Decimal("Infinity") if v > 0 else Decimal("-Infinity")
-            v = Decimal(repr(v))
+            # float8_numeric: the float's first 15 digits (6 for real), as %g prints them
+            v = Decimal(f"{v:.{6 if s == 'real' else 15}g}")
         return T.coerce_numeric(Decimal(v), dst)
     if d == "boolean":
         if isinstance(v, bool):
@@ -212,25 +222,8 @@ def as_decimal(v: Any) -> Decimal:
 
 
 def numeric_div(a: Decimal, b: Decimal) -> Decimal:
-    """PostgreSQL's numeric division and its result scale (select_div_scale in numeric.c):
-    about 16 significant digits, never fewer decimals than either input has."""
-    if not a.is_finite() or not b.is_finite():
-        return a / b
-
-    def weight_and_first(x: Decimal) -> tuple[int, int]:
-        if x == 0:
-            return 0, 0
-        w = x.adjusted() // 4  # base-10000 digit position
-        return w, int(abs(x).scaleb(-4 * w))
-
-    w1, f1 = weight_and_first(a)
-    w2, f2 = weight_and_first(b)
-    qweight = w1 - w2 - (1 if f1 <= f2 else 0)
-    scale = max(16 - qweight * 4, -_exp(a), -_exp(b), 0)
-    scale = min(scale, 1000)
-    with localcontext() as lc:
-        lc.prec = 2000
-        return (a / b).quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    """PostgreSQL's numeric division and its result scale (see sql.numeric.div)."""
+    return N.div(a, b)
 
 
 def _exp(d: Decimal) -> int:

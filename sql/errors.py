@@ -6,6 +6,8 @@ and ``position``; these classes only name the states so code reads as what went 
 
 from __future__ import annotations
 
+import decimal
+
 from kv.errors import Db9Error
 
 
@@ -145,6 +147,18 @@ class InvalidParameterValue(SqlError):
     sqlstate = "22023"
 
 
+class InvalidArgumentForLog(SqlError):
+    sqlstate = "2201E"
+
+
+class InvalidArgumentForPower(SqlError):
+    sqlstate = "2201F"
+
+
+class InvalidArgumentForWidthBucket(SqlError):
+    sqlstate = "2201G"
+
+
 class InvalidEscapeSequence(SqlError):
     sqlstate = "22025"
 
@@ -203,10 +217,6 @@ class DataException(SqlError):
 
 class NullValueNotAllowed(SqlError):
     sqlstate = "22004"
-
-
-class InvalidArgumentForWidthBucket(SqlError):
-    sqlstate = "2201G"
 
 
 class QueryCanceled(SqlError):
@@ -270,6 +280,12 @@ def from_python(exc: BaseException) -> SqlError | None:
         return DatetimeFieldOverflow("timestamp out of range")  # datetime(year=...) refused it
     if isinstance(exc, MemoryError):
         return OutOfMemory("out of memory")
+    if isinstance(exc, ZeroDivisionError | decimal.DivisionByZero):
+        return DivisionByZero("division by zero")
+    if isinstance(exc, decimal.Overflow):
+        return NumericValueOutOfRange("value overflows numeric format")
+    if isinstance(exc, ValueError) and str(exc) == "math domain error":
+        return NumericValueOutOfRange("input is out of range")
     return None
 
 

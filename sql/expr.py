@@ -11,20 +11,19 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
-from decimal import DivisionByZero as DecDivZero
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
 from sql import jsonb
+from sql import numeric as N
 from sql import types as T
 from sql.casts import (
     as_decimal,
     base_type,
     coerce_to,
     comparable,
-    numeric_div,
     numeric_result,
     unify,
 )
@@ -49,11 +48,13 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator
+from sql.pg_dialect import PowerOperator
 from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
 
@@ -66,16 +67,18 @@ def expr_name(e: exp.Expr) -> str:
         return e.name
     if isinstance(e, exp.Cast):
         inner = e.this
-        while isinstance(inner, exp.Cast):  # a cast's own name is weaker than a column's
+        while isinstance(inner, exp.Cast):  # 'x'::int2::int8 is int8, a::int2::int8 is a
             inner = inner.this
         if isinstance(inner, exp.Column | exp.Func):
-            return expr_name(e.this)
+            return expr_name(inner)
         try:
             return datatype_to_sql(e.to).typname
         except Exception:  # an unknown type fails later, with its own error
             return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, PowerOperator):
+        return "?column?"
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()
         return {"leading": "ltrim", "trailing": "rtrim"}.get(pos, "btrim")
@@ -176,15 +179,21 @@ def flatten(items: list[Any], elem: SqlType) -> list[Any]:
     return out
 
 
+# NaN (float or numeric; the only value unequal to itself) equals NaN and sorts above every
+# other value, as in PostgreSQL.
 _CMP: dict[type[exp.Expr], Callable[[Any, Any], bool]] = {
-    exp.EQ: lambda x, y: x == y,
-    exp.NEQ: lambda x, y: x != y,
-    exp.LT: lambda x, y: x < y,
-    exp.LTE: lambda x, y: x <= y,
-    exp.GT: lambda x, y: x > y,
-    exp.GTE: lambda x, y: x >= y,
+    exp.EQ: lambda x, y: x == y or (x != x and y != y),
+    exp.NEQ: lambda x, y: x != y and (x == x or y == y),
+    exp.LT: lambda x, y: x < y if x == x and y == y else (x == x and y != y),
+    exp.LTE: lambda x, y: x <= y if x == x and y == y else y != y,
+    exp.GT: lambda x, y: x > y if x == x and y == y else (x != x and y == y),
+    exp.GTE: lambda x, y: x >= y if x == x and y == y else x != x,
 }
 _OP_NAMES = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+
+
+# Categories with no implicit cast to text (numbers, booleans, dates and times).
+_NOT_TEXT = frozenset("NBDT")
 
 
 def _int_result(v: int, t: SqlType) -> int:
@@ -212,35 +221,17 @@ def _arith(op: str, a: Any, b: Any, t: SqlType) -> Any:
         r = abs(a) % abs(b)
         return r if a >= 0 else -r
     if t.name == "numeric":
-        a, b = as_decimal(a), as_decimal(b)
-        try:
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if b == 0:
-                raise DivisionByZero("division by zero")
-            if op == "/":
-                return numeric_div(a, b)
-            return a % b
-        except (InvalidOperation, DecDivZero):
-            raise DivisionByZero("division by zero") from None
-    a, b = float(a), float(b)
-    if op == "+":
-        r = a + b
-    elif op == "-":
-        r = a - b
-    elif op == "*":
-        r = a * b
-    else:
-        if b == 0:
-            raise DivisionByZero("division by zero")
-        r = a / b if op == "/" else math.fmod(a, b)
-    if math.isinf(r) and not (math.isinf(a) or math.isinf(b)):
-        raise NumericValueOutOfRange("value out of range: overflow")
-    return T.round_float4(r) if t.name == "real" else r
+        return _NUMERIC_OPS[op](as_decimal(a), as_decimal(b))
+    if op == "%":
+        raise UndefinedFunction(f"operator does not exist: {t.display()} % {t.display()}")
+    r = float_arith(op, float(a), float(b))
+    if t.name != "real":
+        return r
+    # Rounded to float4 a finite double can overflow and a non-zero one underflow.
+    return checked_float(T.round_float4(r), math.isinf(r), r == 0.0)
+
+
+_NUMERIC_OPS = {"+": N.add, "-": N.sub, "*": N.mul, "/": N.div, "%": N.mod}
 
 
 class _PerExecution:
@@ -698,6 +689,24 @@ class Compiler:
     def c_Mod(self, e: exp.Mod) -> Typed:
         return self._arith_op(e, "%")
 
+    def c_BitwiseAnd(self, e: exp.BitwiseAnd) -> Typed:
+        return bitwise("&", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseOr(self, e: exp.BitwiseOr) -> Typed:
+        return bitwise("|", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseXor(self, e: exp.BitwiseXor) -> Typed:
+        return bitwise("#", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseLeftShift(self, e: exp.BitwiseLeftShift) -> Typed:
+        return bitwise("<<", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseRightShift(self, e: exp.BitwiseRightShift) -> Typed:
+        return bitwise(">>", self.compile(e.this), self.compile(e.expression))
+
+    def c_BitwiseNot(self, e: exp.BitwiseNot) -> Typed:
+        return bitwise("~", self.compile(e.this), None)
+
     def c_Neg(self, e: exp.Neg) -> Typed:
         a = self.compile(e.this)
         if a.type.name == "unknown":
@@ -711,6 +720,8 @@ class Compiler:
                 return None
             if isinstance(x, int) and not isinstance(x, bool):
                 return _int_result(-x, t)
+            if isinstance(x, Decimal):
+                return x if x.is_zero() or x.is_nan() else x.copy_negate()  # exact
             return -x
 
         return Typed(run, t, a.const)
@@ -740,7 +751,8 @@ class Compiler:
                 T.BYTEA,
                 a.const and b.const,
             )
-        if all(t.category != "S" and t.name != "unknown" for t in (a.type, b.type)):
+        if a.type.category in _NOT_TEXT and b.type.category in _NOT_TEXT:
+            # text || anything needs one text side; 3 || 4.0 has none, as in PostgreSQL.
             raise UndefinedFunction(
                 f"operator does not exist: {a.type.display()} || {b.type.display()}"
             )
@@ -879,6 +891,11 @@ class Compiler:
         if subject.type.name == "bytea" or pat.type.name == "bytea":
             # bytea LIKE bytea: one latin-1 character per byte, matched as text
             subject, pat = (_bytes_as_chars(coerce_to(x, T.BYTEA)) for x in (subject, pat))
+        if subject.type.category in _NOT_TEXT or pat.type.category in _NOT_TEXT:
+            op = "~~*" if ci else "~~"
+            raise UndefinedFunction(
+                f"operator does not exist: {subject.type.display()} {op} {pat.type.display()}"
+            )
         a = coerce_to(subject, T.TEXT, explicit=True)
         escape = e.args.get("escape")
         esc = "\\"

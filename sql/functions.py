@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 import uuid
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -31,6 +30,14 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.functions_numeric import (
+    OVERLOADS,
+    TYPE_FUNCTIONS,
+    check_series_bounds,
+    compile_math,
+    float_round,
+    num_round,
+)
 from sql.functions_text import (
     BUILDERS,
     TEXT_SRFS,
@@ -42,6 +49,7 @@ from sql.functions_text import (
 )
 from sql.like import similar_substring
 from sql.memory import check_concat, check_value, fits
+from sql.numeric import plus
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
@@ -86,14 +94,7 @@ def _chr(n: int) -> str:
 
 
 def _round(x: Any, digits: int = 0) -> Any:
-    if isinstance(x, float):
-        return (
-            float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-            if math.isfinite(x)
-            else x
-        )
-    d = Decimal(x)
-    return d.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float_round(x) if isinstance(x, float) else num_round(Decimal(x), digits)
 
 
 def _num_type(args: list[SqlType]) -> SqlType:
@@ -140,49 +141,7 @@ FUNCTIONS: dict[
     "lower": ([T.TEXT], T.TEXT, str.lower, True),
     "char_length": ([T.TEXT], T.INT4, len, True),
     "character_length": ([T.TEXT], T.INT4, len, True),
-    "abs": (None, _num_type, abs, True),
-    "sign": (None, _num_type, lambda x: (x > 0) - (x < 0), True),
-    "ceil": (
-        None,
-        _num_type,
-        lambda x: (
-            type(x)(math.ceil(x))
-            if not isinstance(x, Decimal)
-            else x.to_integral_value("ROUND_CEILING")
-        ),
-        True,
-    ),
-    "ceiling": (
-        None,
-        _num_type,
-        lambda x: (
-            type(x)(math.ceil(x))
-            if not isinstance(x, Decimal)
-            else x.to_integral_value("ROUND_CEILING")
-        ),
-        True,
-    ),
-    "floor": (
-        None,
-        _num_type,
-        lambda x: (
-            type(x)(math.floor(x))
-            if not isinstance(x, Decimal)
-            else x.to_integral_value("ROUND_FLOOR")
-        ),
-        True,
-    ),
-    "sqrt": ([T.FLOAT8], T.FLOAT8, math.sqrt, True),
-    "power": ([T.FLOAT8, T.FLOAT8], T.FLOAT8, math.pow, True),
-    "pow": ([T.FLOAT8, T.FLOAT8], T.FLOAT8, math.pow, True),
-    "ln": ([T.FLOAT8], T.FLOAT8, math.log, True),
-    "exp": ([T.FLOAT8], T.FLOAT8, math.exp, True),
-    "mod": (
-        None,
-        _num_type,
-        lambda a, b: int(math.fmod(a, b)) if isinstance(a, int) else math.fmod(a, b),
-        True,
-    ),
+    "octet_length": ([T.TEXT], T.INT4, lambda s: len(s.encode()), True),
     "replace": ([T.TEXT, T.TEXT, T.TEXT], T.TEXT, lambda s, a, b: s.replace(a, b), True),
     "split_part": ([T.TEXT, T.TEXT, T.INT4], T.TEXT, _split_part, True),
     "lpad": ([T.TEXT, T.INT4, T.TEXT], T.TEXT, lambda s, n, f=" ": _pad(s, n, f, True), True),
@@ -205,6 +164,7 @@ FUNCTIONS: dict[
         True,
     ),
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
+    "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
     "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
     "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
@@ -286,6 +246,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
+    if name in OVERLOADS or name in TYPE_FUNCTIONS:
+        return compile_math(name, [c.compile(a) for a in raw_args])
     if name in jsonb.FUNCTIONS:
         return jsonb.compile_call(c, name, raw_args)
     if raw_args and isinstance(raw_args[-1], exp.Variadic):
@@ -311,11 +273,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]
     if arg_types is not None:
-        for a, want in zip(args, arg_types, strict=False):
-            # no implicit cast to text from other categories (length(42) does not exist)
-            if want is T.TEXT and a.type.category not in ("S", "P") and a.type.name != "unknown":
-                types = ", ".join(x.type.display() for x in args)
-                raise UndefinedFunction(f"function {name}({types}) does not exist")
+        _check_text_args(name, args, arg_types)
         args = [
             coerce_to(
                 a, arg_types[min(i, len(arg_types) - 1)] if arg_types else a.type, explicit=True
@@ -345,6 +303,20 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         value = run(())
         return Typed(lambda _r: value, rtype, True, name)
     return Typed(run, rtype, False, name)
+
+
+def _check_text_args(name: str, args: list[Typed], params: list[SqlType]) -> None:
+    """A text parameter takes only strings and untyped literals: PostgreSQL has no implicit
+    cast to text from numbers, booleans or dates (length(42) is 42883)."""
+    for i, a in enumerate(args):
+        param = params[min(i, len(params) - 1)] if params else a.type
+        if param is T.TEXT and a.type.category in "NBDT":
+            shown = ", ".join(x.type.display() for x in args)
+            raise UndefinedFunction(
+                f"function {name}({shown}) does not exist",
+                hint="No function matches the given name and argument types. You might need "
+                "to add explicit type casts.",
+            )
 
 
 def _similar_substring(s: Typed, pattern: Typed, escape: Typed) -> Typed:
@@ -380,9 +352,11 @@ def _trim_fn(c: ExprCompiler, e: exp.Trim) -> Typed:
 
 def _round_fn(c: ExprCompiler, e: exp.Round) -> Typed:
     x = c.compile(e.this)
-    if x.type.name == "unknown" or x.type.name in ("smallint", "integer", "bigint"):
-        x = coerce_to(x, T.NUMERIC)
     digits = coerce_to(c.compile(e.args["decimals"]), T.INT4) if e.args.get("decimals") else None
+    if x.type.name == "unknown" or x.type.name in ("smallint", "integer", "bigint"):
+        x = coerce_to(x, T.NUMERIC if digits is not None else T.FLOAT8)
+    elif x.type.name == "real":
+        x = coerce_to(x, T.FLOAT8)
     if digits is not None and x.type.name != "numeric":
         raise UndefinedFunction(f"function round({x.type.display()}, integer) does not exist")
 
@@ -910,13 +884,14 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
     def series(r: Row) -> list[Any]:
         start, stop = vals[0].fn(r), vals[1].fn(r)
         step = vals[2].fn(r) if len(vals) > 2 else 1
-        if start is None or stop is None or not step:
+        if start is None or stop is None or step is None:
             return []
+        check_series_bounds(start, stop, step)
         out = []
         v = start
         while (v <= stop) if step > 0 else (v >= stop):
             out.append(v)
-            v += step
+            v = plus(v, step)
             if not len(out) & 1023:
                 interrupt.check()
             if not len(out) & 0xFFFF:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.parsers.postgres import PostgresParser
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 # Calls db9 compiles from sqlglot's node (sql.expr, sql.functions._SPECIAL, sql.plan.binder).
 KEPT_BUILDERS = frozenset(
@@ -25,7 +27,7 @@ KEPT_BUILDERS = frozenset(
         "GROUP_CONCAT", "BOOL_AND", "BOOL_OR", "LOGICAL_AND", "LOGICAL_OR", "ROW_NUMBER",
         # forms that are syntax in PostgreSQL, or nodes compiled by class
         "ARRAY", "CASE", "CAST", "TRY_CAST", "EXISTS", "IF", "COALESCE", "NULLIF", "CONCAT",
-        "CONCAT_WS", "ROUND", "MOD", "GENERATE_SERIES", "EXPLODING_GENERATE_SERIES", "UNNEST",
+        "CONCAT_WS", "ROUND", "GENERATE_SERIES", "EXPLODING_GENERATE_SERIES", "UNNEST",
         "EXPLODE", "DATE_TRUNC", "EXTRACT", "SUBSTRING", "TRIM", "LIKE", "GLOB",
         "JSON_EXTRACT_PATH", "JSON_EXTRACT_PATH_TEXT", "JSONB_EXTRACT", "JSONB_EXTRACT_SCALAR",
         "JSON_EXTRACT", "JSON_EXTRACT_SCALAR", "GREATEST", "LEAST",
@@ -41,8 +43,16 @@ KEPT_BUILDERS = frozenset(
 _PLAIN_CALLS = frozenset({"DECODE", "CHR", "CHAR", "INITCAP", "DATE_PART", "JSON_OBJECT"})
 
 
+class PowerOperator(exp.Pow):
+    """``a ^ b``: power() under another name (its column is ?column?, not power)."""
+
+
 class Db9Postgres(Postgres):
     class Parser(PostgresParser):
+        EXPONENT: ClassVar[dict[Any, Any]] = {
+            **PostgresParser.EXPONENT,
+            TokenType.CARET: PowerOperator,
+        }
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: build for name, build in PostgresParser.FUNCTIONS.items() if name in KEPT_BUILDERS
         }

@@ -19,7 +19,7 @@ import struct
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from sql.errors import (
@@ -35,6 +35,7 @@ from sql.errors import (
     StringDataRightTruncation,
     UntranslatableCharacter,
 )
+from sql.numeric import EXACT
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,13 @@ def _bad(t: SqlType, text: str) -> InvalidTextRepresentation:
     return InvalidTextRepresentation(f'invalid input syntax for type {t.name}: "{text}"')
 
 
+_NUMERIC_SPECIAL = {
+    "nan": Decimal("NaN"),
+    **{f"{sign}{word}": Decimal(f"{'-' if sign == '-' else ''}Infinity")
+       for sign in ("", "+", "-") for word in ("inf", "infinity")},
+}  # fmt: skip
+
+
 def check_int(value: int, t: SqlType) -> int:
     lo, hi = _INT_RANGE.get(t.name, _INT_RANGE["bigint"])
     if not lo <= value <= hi:
@@ -316,23 +324,26 @@ def parse_text(text: str, t: SqlType) -> Any:
             "+infinity": math.inf,
             "-infinity": -math.inf,
             "inf": math.inf,
+            "+inf": math.inf,
             "-inf": -math.inf,
         }
         if low in special:
             return special[low]
+        if "_" in s or "n" in low:  # Python's float() reads 1_000 and "nan" spellings
+            raise _bad(t, text)
         try:
             v = float(s)
         except ValueError:
             raise _bad(t, text) from None
         if name == "real":
-            v = round_float4(v)
-        if math.isinf(v):
+            v = _float4_from_text(s, v)
+        if math.isinf(v) or (v == 0 and re.search(r"[1-9]", low.split("e")[0])):
             raise NumericValueOutOfRange(f'"{s}" is out of range for type {name}')
         return v
     if name == "numeric":
         low = s.lower()
-        if low in ("nan", "infinity", "+infinity", "-infinity"):
-            return Decimal(low.replace("+", ""))
+        if low in _NUMERIC_SPECIAL:
+            return coerce_numeric(_NUMERIC_SPECIAL[low], t)
         if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", low):
             raise _bad(t, text)
         d = Decimal(s)
@@ -489,18 +500,46 @@ def parse_json(text: str, *, jsonb: bool) -> Any:
 
 
 def round_float4(v: float) -> float:
+    """``v`` rounded to float4; 22003 if a finite value overflows or a non-zero one
+    underflows to zero (as float8 to float4 and float4 arithmetic check)."""
     try:
-        return float(struct.unpack("f", struct.pack("f", v))[0])
+        f = float(struct.unpack("f", struct.pack("f", v))[0])
     except OverflowError:
         raise NumericValueOutOfRange("value out of range: overflow") from None
+    if math.isinf(f) and not math.isinf(v):
+        raise NumericValueOutOfRange("value out of range: overflow")
+    if f == 0 and v != 0:
+        raise NumericValueOutOfRange("value out of range: underflow")
+    return f
+
+
+def _float4_from_text(text: str, as_double: float) -> float:
+    """strtof: the float4 nearest the decimal text itself (through a double first, a text
+    near a float4 midpoint could round twice and land on the wrong side)."""
+    f = round_float4(as_double)
+    if not math.isfinite(f) or f == as_double:
+        return f
+    exact = Decimal(text)
+    lo, hi = _neighbours(f, True)
+    best = f
+    for c in (lo, hi):
+        if math.isfinite(c) and abs(Decimal(c) - exact) < abs(Decimal(best) - exact):
+            best = c
+    return best
 
 
 def coerce_numeric(d: Decimal, t: SqlType) -> Decimal:
-    if t.precision is None or not d.is_finite():
+    if t.precision is None or d.is_nan():
         return d
     scale = t.scale or 0
+    if d.is_infinite():
+        raise NumericValueOutOfRange(
+            "numeric field overflow",
+            detail=f"A field with precision {t.precision}, scale {scale} cannot hold an "
+            "infinite value.",
+        )
     try:
-        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        q = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=EXACT)
     except InvalidOperation:
         raise NumericValueOutOfRange("numeric field overflow") from None
     digits_before = len(q.as_tuple().digits) + int(q.as_tuple().exponent) if q else 0
@@ -907,28 +946,63 @@ def _read_elements(items: list[Any], element: SqlType) -> list[Any]:
 
 
 def format_float(v: float, t: SqlType) -> str:
+    """float4out/float8out with extra_float_digits 1: the shortest text that reads back as
+    the same value, in exponent form below 1e-4 and from 1e6 (real) or 1e15 (double)."""
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
         return "Infinity" if v > 0 else "-Infinity"
-    text = repr(float(v)) if t.name != "real" else _shortest_float4(v)
-    if text.endswith(".0"):
-        text = text[:-2]
-    if "e" in text:
-        mant, exp = text.split("e")
-        if mant.endswith(".0"):
-            mant = mant[:-2]
-        sign = "-" if exp.startswith("-") else "+"
-        text = f"{mant}e{sign}{exp.lstrip('+-').rjust(2, '0')}"
-    return text
+    if v == 0:
+        return "-0" if math.copysign(1.0, v) < 0 else "0"
+    shortest = _shortest(v, t.name == "real")
+    sign, digit_tuple, _ = shortest.as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
+    exp10 = shortest.adjusted()
+    minus = "-" if sign else ""
+    if exp10 < -4 or exp10 >= (6 if t.name == "real" else 15):
+        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{minus}{mant}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
+    if exp10 < 0:
+        return f"{minus}0.{'0' * (-exp10 - 1)}{digits}"
+    whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
+    frac = digits[exp10 + 1 :]
+    return f"{minus}{whole}.{frac}" if frac else f"{minus}{whole}"
 
 
-def _shortest_float4(v: float) -> str:
-    for digits in range(1, 10):
-        text = f"{v:.{digits}g}"
-        if round_float4(float(text)) == v:
-            return repr(float(text))
-    return repr(v)
+def _neighbours(v: float, single: bool) -> tuple[float, float]:
+    """The representable values just below and just above ``v`` (not zero)."""
+    fmt, ifmt = ("f", "i") if single else ("d", "q")
+    bits = struct.unpack(ifmt, struct.pack(fmt, abs(v)))[0]
+    smaller = struct.unpack(fmt, struct.pack(ifmt, bits - 1))[0]
+    larger = struct.unpack(fmt, struct.pack(ifmt, bits + 1))[0]
+    return (smaller, larger) if v > 0 else (-larger, -smaller)
+
+
+def _shortest(v: float, single: bool) -> Decimal:
+    """The fewest significant digits that lie strictly between ``v``'s midpoints with its
+    neighbours (Ryu, as PostgreSQL prints floats: a digit string exactly on a midpoint that
+    would read back by round-half-even is not taken, unlike Python's repr)."""
+    if not single:
+        d = Decimal(repr(v))
+        _, digits, p = d.as_tuple()
+        assert isinstance(p, int)
+        # Only a binary fraction can be a midpoint: a decimal that is not one is repr's.
+        if (p < 0 and int("".join(map(str, digits))) % 5 ** (-p)) or d == Decimal(v):
+            return d
+    lo_nb, hi_nb = _neighbours(v, single)
+    exact = Decimal(v)
+    with localcontext() as ctx:
+        ctx.prec = 1200
+        lo = (exact + Decimal(lo_nb)) / 2 if math.isfinite(lo_nb) else None
+        hi = (exact + Decimal(hi_nb)) / 2 if math.isfinite(hi_nb) else None
+        # The largest finite values: the gap above is as wide as the one below.
+        lo = lo if lo is not None else exact - (hi - exact)  # type: ignore[operator]
+        hi = hi if hi is not None else exact + (exact - lo)
+    for n in range(1, 18):
+        d = Decimal(f"{v:.{n - 1}e}")
+        if lo < d < hi:
+            return d
+    return Decimal(repr(v))
 
 
 def format_interval(iv: Interval) -> str:

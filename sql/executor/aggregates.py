@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import operator
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
 from sql.memory import SAMPLE, Held, check_value, row_size
+from sql.numeric import plus
 from sql.plan.nodes import Aggregate, AggSpec, SortKey, Window, WindowSpec
 from sql.scope import Row
 from sql.types import SqlType
@@ -53,7 +53,7 @@ class AggState:
         self.count += 1
         n = self.name
         if n in ("sum", "avg"):
-            self.acc = v if self.acc is None else self.acc + v
+            self.acc = v if self.acc is None else plus(self.acc, v)
         elif n == "min":
             self.acc = v if self.acc is None or v < self.acc else self.acc
         elif n == "max":
@@ -232,9 +232,9 @@ def _fold(st: AggState, spec: AggSpec, rows: list[Row]) -> None:
     elif spec.arg.type.name in _INTEGERS:  # exact: any order of additions gives one sum
         st.acc = sum(values, acc or 0)
     elif acc is None:  # sum, avg: left to right from the first value, as add() does
-        st.acc = functools.reduce(operator.add, values)
+        st.acc = functools.reduce(plus, values)
     else:
-        st.acc = functools.reduce(operator.add, values, acc)
+        st.acc = functools.reduce(plus, values, acc)
 
 
 def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:

@@ -13,12 +13,13 @@ from typing import Any
 
 from kv import interrupt
 from kv.codec import encode
-from sql.errors import InvalidParameterValue
 from sql.executor.batches import rows_of, table_scan_batches
 from sql.executor.context import Exec, Spool, checked, hashable
+from sql.functions_numeric import check_series_bounds
 from sql.layout import prefix_end
 from sql.like import like_prefix
 from sql.memory import Held, row_size
+from sql.numeric import plus
 from sql.plan.nodes import (
     CteScan,
     KeyAlt,
@@ -185,13 +186,12 @@ def _series(args: list[Typed]) -> Iterator[Row]:
     step = args[2].fn(()) if len(args) > 2 else 1
     if start is None or stop is None or step is None:
         return
-    if step == 0:
-        raise InvalidParameterValue("step size cannot equal zero")
+    check_series_bounds(start, stop, step)
     v = start
     n = 0
     while (v <= stop) if step > 0 else (v >= stop):
         yield (v,)
-        v += step
+        v = plus(v, step)
         n += 1
         if not n & 1023:
             interrupt.check()

@@ -40,7 +40,12 @@ def compare_rows(
                 return first if x is None else -first
             if x == y:
                 continue
-            less = x < y
+            if x != x or y != y:  # NaN: equal to NaN, above every other value
+                if x != x and y != y:
+                    continue
+                less = x == x
+            else:
+                less = x < y
             r = -1 if less else 1
             return -r if k.desc else r
         return 0
