@@ -1050,6 +1050,8 @@ def trim_call(name: str, args: list[Typed]) -> Typed:
     t = T.BYTEA if args[0].type.name == "bytea" else T.TEXT
     if t is T.BYTEA and len(args) == 1:
         raise _no_such(name, args)
+    if any(a.type.category in "NBDT" for a in args):  # no implicit cast to text from these
+        raise _no_such(name, args)
     parts = [coerce_to(args[0], t, explicit=True)] + [coerce_to(a, t) for a in args[1:]]
     strip = {"btrim": "strip", "ltrim": "lstrip", "rtrim": "rstrip"}[name]
     return strict_call(name, parts, t, lambda v, chars=" ": getattr(v, strip)(chars))
