@@ -57,8 +57,10 @@ SCRIPT = [
     "SELECT * FROM tv ORDER BY d",
     "CREATE VIEW pv AS SELECT * FROM tt",
     "SELECT * FROM pv ORDER BY d",
-    "SELECT relname, relpersistence, relkind FROM pg_class "
-    "WHERE relname IN ('t', 'tt', 'ts', 'tv', 'pv', 'ser') ORDER BY 1, 2",
+    # this session's relations only: other tests leave tables named t in other schemas
+    "SELECT relname, relpersistence, relkind FROM pg_class c JOIN pg_namespace n "
+    "ON n.oid = c.relnamespace WHERE relname IN ('t', 'tt', 'ts', 'tv', 'pv', 'ser') "
+    "AND (n.nspname = 'public' OR n.oid = pg_my_temp_schema()) ORDER BY 1, 2",
     "SELECT table_name, table_type FROM information_schema.tables "
     "WHERE table_name IN ('t', 'tt', 'tv') ORDER BY 1, 2",
     "SELECT pg_my_temp_schema() <> 0",
