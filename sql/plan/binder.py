@@ -273,6 +273,10 @@ class Planner:
         return plan
 
     def _plan_ctes(self, with_: exp.With, outer: Scope | None) -> dict[str, tuple[Plan, int]]:
+        search = with_.args.get("search")
+        if search is not None:  # ignoring CYCLE would loop for ever, SEARCH misorder
+            kind = str(search.args.get("kind") or "SEARCH").upper()
+            raise FeatureNotSupported(f"WITH RECURSIVE ... {kind} is not supported")
         out: dict[str, tuple[Plan, int]] = {}
         self.ctes.append(out)
         try:
