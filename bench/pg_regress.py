@@ -160,6 +160,9 @@ def main() -> None:
     files = args.files.split(",") if args.files else list(QUICK if args.quick else CORE)
     if not args.files and not args.quick:
         files = ["test_setup", *files]
+    missing = [f for f in files if not (REGRESS / f"{f}.sql").exists()]
+    if missing:
+        raise SystemExit(f"no regression script {', '.join(missing)} in {REGRESS}")
     results = run(files, args.port_base, args.timeout)
     print()
     print(table(results))

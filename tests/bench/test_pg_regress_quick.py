@@ -9,6 +9,8 @@ The scripts live outside the project (../shared/pg-regress); without them this i
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,3 +35,11 @@ def test_quick_regression_files_agree_at_least_as_often_as_recorded() -> None:
                      for v in r.verdicts if not v.agree]  # fmt: skip
             low.append(f"{r.name}: {r.agreed} agree, floor {floors[r.name]}\n" + "\n".join(wrong))
     assert not low, "below the recorded agreement:\n" + "\n".join(low)
+
+
+@pytest.mark.skipif(not REGRESS.exists(), reason="no pg-regress scripts (set DB9_PG_REGRESS)")
+def test_an_unknown_script_name_is_one_line_and_exit_1() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.pg_regress", "--files", "no_such_file"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [f"no regression script no_such_file in {REGRESS}"]
