@@ -15,7 +15,16 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import comments, index_exprs, relations, table_alter, temp, views
+from sql import (
+    comments,
+    index_exprs,
+    inheritance,
+    partitions,
+    relations,
+    table_alter,
+    temp,
+    views,
+)
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -33,6 +42,7 @@ from sql.errors import (
     DuplicateObject,
     DuplicateTable,
     FeatureNotSupported,
+    InvalidObjectDefinition,
     InvalidParameterValue,
     InvalidSchemaName,
     InvalidTableDefinition,
@@ -100,6 +110,8 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
                           session.search_path()).table
         for t in tree.expressions
     ]  # fmt: skip
+    tables += [d for t, e in zip(list(tables), tree.expressions, strict=True)
+               if not e.args.get("only") for d in catalog.descendants(t)]  # fmt: skip
     cascade = str(tree.args.get("option") or "").upper() == "CASCADE"
     chosen = {f"{t.schema}.{t.name}": t for t in tables}
     grew = True
@@ -243,13 +255,25 @@ def _fk(
 
 
 def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
+    props = tree.args.get("properties")
+    found = props.expressions if props is not None else []
+    inherits = next((p for p in found if isinstance(p, exp.InheritsProperty)), None)
+    part_by = next((p for p in found if isinstance(p, exp.PartitionedByProperty)), None)
+    part_of = next((p for p in found if isinstance(p, exp.PartitionedOfProperty)), None)
     schema_e = tree.this
-    if not isinstance(schema_e, exp.Schema):
-        _refuse_properties(tree, "CREATE TABLE")  # PARTITION OF, AS EXECUTE, ...
+    if part_of is not None and isinstance(part_of.this, exp.Schema):
+        items = list(part_of.this.expressions)
+        parent_e = part_of.this.this
+    elif part_of is not None:
+        items, parent_e = [], part_of.this
+    elif isinstance(schema_e, exp.Schema):
+        items, parent_e = list(schema_e.expressions), None
+    else:
+        _refuse_properties(tree, "CREATE TABLE")  # AS EXECUTE, ...
         raise FeatureNotSupported("this form of CREATE TABLE is not supported")
     _refuse_properties(tree, "CREATE TABLE")
     persistence = temp.persistence_of(tree)
-    t = schema_e.this
+    t = schema_e.this if isinstance(schema_e, exp.Schema) else schema_e
     store = session.database.catalogs
     txn = session.current_txn()
     schema = _schema_of(session, t, persistence)
@@ -259,20 +283,55 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
             session.notices.append(f'relation "{t.name}" already exists, skipping')
             return Result("CREATE TABLE")
         raise DuplicateTable(f'relation "{t.name}" already exists')
+    parents = _parents(session, catalog, inherits, parent_e, persistence)
+    if part_by is not None and inherits is not None:
+        raise InvalidObjectDefinition("cannot create partitioned table as inheritance child")
     table = TableDef(id=store.next_id(txn), schema=schema, name=t.name, columns=[])
     seqs: list[TableDef] = []
     attnum = 0
-    for item in schema_e.expressions:
+    own: list[ColumnDef] = []
+    options: list[exp.ColumnDef] = []  # PARTITION OF's column options
+    for item in items:
         if isinstance(item, exp.ColumnDef):
-            if table.has_column(item.name):
+            if any(c.name == item.name for c in own) or any(o.name == item.name for o in options):
                 raise DuplicateColumn(f'column "{item.name}" specified more than once')
+            if part_of is not None and item.args.get("kind") is None:
+                options.append(item)
+                continue
             attnum += 1
-            table.columns.append(_column_def(session, table, item, attnum, seqs))
+            col = _column_def(session, table, item, attnum, seqs)
+            own.append(col)
+            table.columns.append(col)
         else:
             _table_constraint(session, table, item)
-    if not table.columns and not schema_e.expressions:
-        pass
+    if parents:
+        table.columns = inheritance.merge_parents(
+            table, parents, own, partition=part_of is not None
+        )
+        table.parents = [p.id for p in parents]
+        inherited = inheritance.inherited_checks(parents, table)
+        names = {i.name for i in inherited}
+        table.constraints = [*inherited, *(c for c in table.constraints if c.name not in names)]
+    for item in options:
+        _column_options(session, table, item, seqs)
+    if part_of is not None:
+        parent = parents[0]
+        if not table.primary_key and parent.primary_key:
+            table.primary_key = list(parent.primary_key)
+        for con in parent.constraints:
+            if con.kind == "u" and all(c.columns != con.columns for c in table.constraints):
+                table.constraints.append(
+                    ConstraintDef(
+                        f"{table.name}_{'_'.join(con.columns)}_key", "u", list(con.columns)
+                    )
+                )
+        table.bound = partitions.parse_bound(parent, table.name, part_of.expression)
+        partitions.check_overlap(catalog, parent, table.name, table.bound)
+        partitions.check_default_rows(session, catalog, parent, table)
     _finish_constraints(table)
+    if part_by is not None:
+        table.partkey = partitions.parse_key(table, part_by)
+        partitions.check_unique_keys(table)
     for seq in seqs:
         seq.id = store.next_id(txn)
         store.put_table(txn, seq, catalog, new=True)
@@ -280,6 +339,60 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     if persistence is not None:
         temp.register(session, table, persistence)
     return Result("CREATE TABLE")
+
+
+def _parents(
+    session: SessionApi,
+    catalog: Catalog,
+    inherits: exp.Expr | None,
+    parent_e: exp.Expr | None,
+    persistence: str | None,
+) -> list[TableDef]:
+    """The tables a new table inherits from (INHERITS) or is a partition of (PARTITION OF)."""
+    out: list[TableDef] = []
+    names = list(inherits.expressions) if inherits is not None else []
+    if parent_e is not None:
+        names = [parent_e]
+    for e in names:
+        parent = relations.for_use(
+            catalog, "TABLE", relations.Name(e.db or None, e.name), session.search_path()
+        ).table
+        if any(p.id == parent.id for p in out):
+            raise DuplicateTable(f'relation "{parent.name}" would be inherited from more than once')
+        inheritance.check_parent(parent, partition=parent_e is not None)
+        if parent_e is not None and parent.partkey is None:
+            raise WrongObjectType(f'table "{parent.name}" is not partitioned')
+        is_temp = temp.is_temp_schema(parent.schema)
+        if is_temp and persistence is None:
+            raise WrongObjectType(
+                f"cannot create a permanent relation as partition of temporary relation "
+                f'"{parent.name}"'
+                if parent_e is not None
+                else f'cannot inherit from temporary relation "{parent.name}"'
+            )
+        if not is_temp and persistence is not None and parent_e is not None:
+            raise WrongObjectType(
+                f"cannot create a temporary relation as partition of permanent relation "
+                f'"{parent.name}"'
+            )
+        out.append(parent)
+    return out
+
+
+def _column_options(
+    session: SessionApi, table: TableDef, item: exp.ColumnDef, seqs: list[TableDef]
+) -> None:
+    """PARTITION OF's ``column WITH OPTIONS NOT NULL DEFAULT ...`` on an inherited column."""
+    if not table.has_column(item.name):
+        raise UndefinedColumn(f'column "{item.name}" does not exist')
+    col = table.column(item.name)
+    probe = exp.ColumnDef(this=item.this.copy(), kind=exp.DataType.build(col.type_name),
+                          constraints=[c.copy() for c in item.constraints])  # fmt: skip
+    made = _column_def(session, table, probe, col.attnum, seqs)
+    col.not_null = col.not_null or made.not_null
+    if made.default is not None:
+        col.default = made.default
+    col.local = True
 
 
 # PostgreSQL's table storage parameters (CREATE TABLE ... WITH): tuning db9 has no use for.
@@ -306,7 +419,14 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
             continue
         if temp.is_temp_property(p):
             continue  # read by sql.temp.persistence_of
-        if not isinstance(p, exp.UnloggedProperty | exp.SequenceProperties):
+        if not isinstance(
+            p,
+            exp.UnloggedProperty
+            | exp.SequenceProperties
+            | exp.InheritsProperty
+            | exp.PartitionedByProperty
+            | exp.PartitionedOfProperty,
+        ):
             raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
 
@@ -583,6 +703,19 @@ def _drop_table_checked(
     CASCADE (which drops those constraints) or their table is dropped too."""
     store = session.database.catalogs
     txn = session.current_txn()
+    kids = [c for c in catalog.children(table) if c.id not in dropping]
+    if kids and table.partkey is None and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop table {table.name} because other objects depend on it",
+            detail="\n".join(f"table {k.name} depends on table {table.name}" for k in kids),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.",
+        )
+    for kid in kids:
+        if table.partkey is None:
+            session.notices.append(f"drop cascades to table {kid.name}")
+        dropping.add(kid.id)
+        views.drop_dependents(session, catalog, kid, cascade, dropping, _drop_table)
+        _drop_table_checked(session, catalog, kid, cascade, dropping)
     key = f"{table.schema}.{table.name}"
     for child in catalog.all_tables():
         if child.id == table.id or child.id in dropping:

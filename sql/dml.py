@@ -18,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
+from sql import partitions
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -85,6 +86,12 @@ class TableWriter:
         self._ids = range(0)  # row ids reserved and not yet used (complete_many)
         self._block = 0
         self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
+        # Partitioning (sql.partitions): a partitioned table's rows go to leaf writers; a
+        # partition's own rows must satisfy its bound (``routed``: the router chose it).
+        partitioned = table.partkey is not None or table.bound is not None
+        self.router = partitions.Router(self.catalog) if partitioned else None
+        self.routed = False
+        self._leaves: dict[int, TableWriter] = {}
 
     def fresh(self) -> TableWriter:
         """A writer for one more run of the same statement: the compiled constraints and the
@@ -94,6 +101,7 @@ class TableWriter:
         writer.txn = self.session.current_txn()
         writer.after = deque()
         writer._others = {}
+        writer._leaves = {}
         return writer
 
     def complete(self, values: Row) -> Row:
@@ -128,8 +136,27 @@ class TableWriter:
 
     def finish(self) -> None:
         """Run the queued foreign-key checks and actions, in the order they were queued."""
+        for leaf in self._leaves.values():
+            leaf.finish()
         while self.after:
             self.after.popleft()()
+
+    def by_name(self, row: Row) -> dict[str, Any]:
+        return {c.name: v for c, v in zip(self.live, row, strict=False)}
+
+    def route(self, values: dict[str, Any]) -> None:
+        """Insert a row of a partitioned table (``values`` by column name) into its leaf."""
+        assert self.router is not None
+        leaf = self.router.leaf(self.table, values)
+        writer = self._leaves.get(leaf.id)
+        if writer is None:
+            writer = self._leaves[leaf.id] = TableWriter(self.session, leaf, self.ctx)
+            writer.routed = True
+        writer.insert(writer.complete(tuple(values.get(c.name) for c in writer.live)))
+
+    def fits(self, row: Row) -> bool:
+        """Whether a new version of a partition's row still satisfies its bound."""
+        return self.router is None or self.router.fits(self.table, self.by_name(row))
 
     def _writer(self, table: TableDef) -> TableWriter:
         """A writer of another table in this statement (made once: it compiles checks)."""
@@ -172,6 +199,11 @@ class TableWriter:
                     f'"{con.name}"',
                     detail=f"Failing row contains {self._row_text(row)}.",
                 )
+        if self.table.bound is not None and not self.routed and not self.fits(row):
+            raise CheckViolation(
+                f'new row for relation "{self.table.name}" violates partition constraint',
+                detail=f"Failing row contains {self._row_text(row)}.",
+            )
 
     def _values(self, row: Row, cols: list[str]) -> list[Any]:
         return [row[self.codec.by_name[c]] for c in cols]
@@ -307,6 +339,10 @@ class TableWriter:
         return None
 
     def insert(self, row: Row) -> None:
+        if self.table.partkey is not None:
+            self.check_row(row)
+            self.route(self.by_name(row))
+            return
         self.check_row(row)
         table = self.table
         try:
@@ -322,6 +358,12 @@ class TableWriter:
         breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
         and buffering done a batch at a time instead of a KV call per key. ``checked``: the
         rows passed ``check_row`` already (COPY checks each as it is read)."""
+        if self.table.partkey is not None:
+            for row in rows:
+                if not checked:
+                    self.check_row(row)
+                self.route(self.by_name(row))
+            return
         if not checked:
             for n, row in enumerate(rows):
                 try:
@@ -919,6 +961,8 @@ def _targets(
     where = tree.args.get("where")
     if where is not None:
         select.set("where", where.copy())
+    if any(c.name.lower() == "tableoid" for c in tree.find_all(exp.Column)):
+        select.set("expressions", [exp.column("tableoid")])  # the scan carries it (binder)
     node, scope = planner.source(select, Scope([]))
     target = table_scope(table, alias).columns
     width = len(target)
@@ -958,6 +1002,23 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
 
 def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
+    if not tree.this.args.get("only") and session.catalog().children(table):
+        return _each_member(session, tree, ctx, table, _plan_update)
+    return _plan_update(session, tree, ctx, table, None)
+
+
+def _plan_update(
+    session: SessionApi,
+    tree: exp.Update,
+    ctx: Context,
+    root: TableDef,
+    moved: list[tuple[Row, TableWriter]] | None,
+) -> DmlPlan:
+    """UPDATE of one table. A partition's row whose new version leaves its bound moves:
+    deleted here and inserted through ``root`` (the table the statement names) into its
+    new leaf, at the end of the statement (``moved`` collects them when the statement
+    updates several tables: sql.inheritance)."""
+    table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
     node, scope, width = _targets(planner, tree, table, alias)
@@ -973,24 +1034,94 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
     returning = _returning(session, table, tree, ctx, scope)
+    mover = TableWriter(session, root, ctx) if root.partkey is not None else None
 
     def run() -> Result:
         writer = base.fresh()
         out_rows = []
         done: set[bytes] = set()
+        later: list[tuple[Row, TableWriter]] = [] if moved is None else moved
+        root_writer = mover.fresh() if mover is not None else None
         for old, joined in _targets_once(session, node, width, writer, done):
             new = list(old)
             for idx, typed in assigns:
                 new[idx] = typed.fn(joined)
-            writer.update(old, tuple(new))
+            if root_writer is not None and table.bound is not None and not writer.fits(tuple(new)):
+                writer.delete(old)
+                values = writer.by_name(tuple(new))
+                later.append((tuple(values.get(c.name) for c in root_writer.live), root_writer))
+            else:
+                writer.update(old, tuple(new))
             if returning:
                 out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
+        if moved is None:
+            _move(later)
         writer.finish()
         if returning:
             return Result(f"UPDATE {len(done)}", returning[0], out_rows)
         return Result(f"UPDATE {len(done)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return DmlPlan(run, _point(tree, node, base) and mover is None)
+
+
+def _move(rows: list[tuple[Row, TableWriter]]) -> None:
+    """Insert the rows an UPDATE moved out of their partitions, through their root."""
+    for values, writer in rows:
+        writer.insert(writer.complete(values))
+    for writer in {id(w): w for _, w in rows}.values():
+        writer.finish()
+
+
+def _each_member(
+    session: SessionApi,
+    tree: exp.Expr,
+    ctx: Context,
+    table: TableDef,
+    plan_one: Callable[..., DmlPlan],
+) -> DmlPlan:
+    """UPDATE / DELETE of ``table`` and of every table inheriting from it: the statement
+    planned for each as ``ONLY`` that table under the parent's name, run one after the other
+    in the statement's transaction, the counts and RETURNING rows added up."""
+    catalog = session.catalog()
+    alias = tree.this.alias or table.name
+    plans = []
+    moved: list[tuple[Row, TableWriter]] = []
+    for member in [table, *catalog.descendants(table)]:
+        if member.partkey is not None:
+            continue  # a partitioned table holds no rows
+        one = tree.copy()
+        ret = one.args.get("returning")
+        if ret is not None:  # RETURNING * is the parent's columns
+            ret.set("expressions", [e2 for e in ret.expressions for e2 in (
+                [exp.column(c.name, quoted=True) for c in table.live_columns]
+                if isinstance(e, exp.Star) else [e])])  # fmt: skip
+        target = exp.Table(
+            this=exp.to_identifier(member.name, quoted=True),
+            db=exp.to_identifier(member.schema, quoted=True),
+            only=True,
+            alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
+        )
+        one.set("this", target)
+        plans.append(plan_one(session, one, ctx, table, moved))
+    verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+
+    def run() -> Result:
+        moved.clear()
+        count = 0
+        columns = None
+        rows: list[Row] = []
+        for plan in plans:
+            got = plan.run()
+            count += int(got.tag.split()[-1])
+            if got.columns is not None:
+                columns = got.columns
+                rows += got.rows or []
+        _move(moved)
+        if columns is not None:
+            return Result(f"{verb} {count}", columns, rows)
+        return Result(f"{verb} {count}")
+
+    return DmlPlan(run, False)
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
@@ -998,6 +1129,15 @@ def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
 
 
 def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
+    table = _table_of(session, tree.this)
+    if not tree.this.args.get("only") and session.catalog().children(table):
+        return _each_member(session, tree, ctx, table, _plan_delete)
+    return _plan_delete(session, tree, ctx, table, None)
+
+
+def _plan_delete(
+    session: SessionApi, tree: exp.Delete, ctx: Context, root: TableDef, moved: Any
+) -> DmlPlan:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)

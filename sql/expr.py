@@ -392,6 +392,9 @@ class Compiler:
         if inner.type.name == "unknown" and not inner.const and dst.name != "unknown":
             self._type_param(e.this, dst)
             inner = self.compile(e.this)
+        session = self.ctx.session
+        if dst.name == "regclass" and inner.type.name in ("oid", "integer", "bigint") and session:
+            return Typed(_oid_to_regclass(session, inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -1284,3 +1287,17 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
 def check_param_count(n: int) -> None:
     if n > 65535:
         raise InvalidParameterValue("too many parameters")
+
+
+def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """oid::regclass: db9's regclass values are relation names; an oid of no relation
+    stays its number, as PostgreSQL prints it."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None:
+            return None
+        table = session.catalog().tables.get(v)
+        return table.name if table is not None else str(v)
+
+    return cast
