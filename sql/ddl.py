@@ -19,6 +19,7 @@ from sql import (
     comments,
     index_exprs,
     inheritance,
+    inheritance_ddl,
     partitions,
     relations,
     table_alter,
@@ -624,14 +625,16 @@ def _delete_data(session: SessionApi, table: TableDef) -> None:
 # -- statements routed by their command name (see sql.commands), read from their tokens ------
 
 
-def run_named(session: SessionApi, command: str, tokens: list[Any]) -> Result | None:
+def run_named(
+    session: SessionApi, command: str, tokens: list[Any], text: str = ""
+) -> Result | None:
     """Run a statement sqlglot cannot be trusted to read (it parses DROP MATERIALIZED VIEW as
     DROP VIEW, DROP INDEX a, b not at all); None: resolved and checked, let sqlglot's tree run
     it (ALTER TABLE on a table)."""
     if command.startswith("DROP "):
         return _drop_named(session, command[5:], tokens)
     if command.startswith("ALTER "):
-        return _alter_named(session, command[6:], tokens)
+        return _alter_named(session, command[6:], tokens, text)
     if command == "SECURITY LABEL":
         # PostgreSQL answers this when no label provider is loaded; db9 has none.
 
@@ -764,7 +767,9 @@ def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascad
     return Result("DROP SCHEMA")
 
 
-def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | None:
+def _alter_named(
+    session: SessionApi, kind: str, tokens: list[Any], text: str = ""
+) -> Result | None:
     i = len(kind.split()) + 1
     if_exists = relations.words_at(tokens, i, "IF", "EXISTS")
     i += 2 * if_exists
@@ -812,9 +817,39 @@ def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | 
     if kind == "SEQUENCE" and relations.words_at(tokens, i, "OWNED", "BY"):
         _owned_by(session, catalog, rel.table, tokens[i + 2 :])
         return Result("ALTER SEQUENCE")
+    if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
+        return Result("ALTER TABLE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _inheritance_action(
+    session: SessionApi, catalog: Catalog, table: TableDef, tokens: list[Any], i: int, text: str
+) -> bool:
+    """ATTACH / DETACH PARTITION, INHERIT, NO INHERIT (sql.inheritance_ddl); False for any
+    other action."""
+    attach = relations.words_at(tokens, i, "ATTACH", "PARTITION")
+    detach = relations.words_at(tokens, i, "DETACH", "PARTITION")
+    no = relations.words_at(tokens, i, "NO", "INHERIT")
+    if not (attach or detach or no or relations.words_at(tokens, i, "INHERIT")):
+        return False
+    names, j = relations.read_names(tokens, i + (1 if not no else 2) + (attach or detach))
+    other = relations.for_use(catalog, "TABLE", names[0], session.search_path()).table
+    if attach:
+        rest = text[tokens[j].start - tokens[0].start :] if j < len(tokens) else ""
+        inheritance_ddl.attach_partition(session, catalog, table, other, rest)
+    elif detach:
+        if j < len(tokens) and session.in_block and str(tokens[j].text).upper() == "CONCURRENTLY":
+            raise ActiveSqlTransaction(
+                "ALTER TABLE ... DETACH CONCURRENTLY cannot run inside a transaction block"
+            )
+        inheritance_ddl.detach_partition(session, catalog, table, other)
+    elif no:
+        inheritance_ddl.no_inherit(session, catalog, table, other)
+    else:
+        inheritance_ddl.inherit(session, catalog, table, other)
+    return True
 
 
 def _check_role(session: SessionApi, tok: Any) -> None:
