@@ -362,7 +362,7 @@ def _parents(
             raise DuplicateTable(f'relation "{parent.name}" would be inherited from more than once')
         inheritance.check_parent(parent, partition=parent_e is not None)
         if parent_e is not None and parent.partkey is None:
-            raise WrongObjectType(f'table "{parent.name}" is not partitioned')
+            raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
         is_temp = temp.is_temp_schema(parent.schema)
         if is_temp and persistence is None:
             raise WrongObjectType(
@@ -467,10 +467,11 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             )
         )
     elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
+        # PostgreSQL names it after its column when it reads exactly one
+        cols = {c.name for c in inner.this.find_all(exp.Column)}
+        default = f"{table.name}_{cols.pop()}_check" if len(cols) == 1 else f"{table.name}_check"
         table.constraints.append(
-            ConstraintDef(
-                name or f"{table.name}_check", "c", check=inner.this.sql(dialect="postgres")
-            )
+            ConstraintDef(name or default, "c", check=inner.this.sql(dialect="postgres"))
         )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")

@@ -450,6 +450,16 @@ class Compiler:
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
+        session = self.ctx.session
+        if session is not None and {a.type.name, b.type.name} in (
+            {"regclass", "oid"},
+            {"regclass", "integer"},
+        ):
+            # db9's regclass values are names: compared with an oid, the name's oid
+            if a.type.name == "regclass":
+                fa = _regclass_to_oid(session, fa)
+            else:
+                fb = _regclass_to_oid(session, fb)
         if a.type.name == "json" and b.type.name == "json":
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
@@ -1299,5 +1309,21 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
             return None
         table = session.catalog().tables.get(v)
         return table.name if table is not None else str(v)
+
+    return cast
+
+
+def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """A regclass (a relation's name) as its oid, to compare with an oid column."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if not isinstance(v, str):
+            return v
+        schema, _, name = v.rpartition(".")
+        table = session.catalog().find(name.strip('"'), schema or None, session.search_path())
+        if table is None:
+            raise UndefinedTable(f'relation "{v}" does not exist')
+        return table.id
 
     return cast

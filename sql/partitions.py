@@ -33,7 +33,6 @@ from sql.errors import (
     UndefinedColumn,
     UndefinedObject,
     WindowingError,
-    WrongObjectType,
 )
 from sql.executor.execute import start
 from sql.expr import Compiler
@@ -120,7 +119,7 @@ def parse_bound(parent: TableDef, name: str, spec: exp.Expr) -> dict[str, Any]:
     """FOR VALUES ... / DEFAULT of a new partition ``name`` of ``parent``, its values read
     as the key's types and checked as PostgreSQL checks them."""
     if parent.partkey is None:
-        raise WrongObjectType(f'table "{parent.name}" is not partitioned')
+        raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
     strategy = parent.partkey["strategy"]
     types = key_types(parent)
     if isinstance(spec, exp.Var) and spec.name.upper() == "DEFAULT":
@@ -309,14 +308,14 @@ def check_overlap(catalog: Catalog, parent: TableDef, name: str, bound: dict[str
             if _cmp_bounds(lo, ohi, True, False) < 0 and _cmp_bounds(olo, hi, True, False) < 0:
                 _overlap(name, sib)
         else:
-            m, r = bound["modulus"], bound["remainder"]
-            om, orr = other["modulus"], other["remainder"]
-            big, small = max(m, om), min(m, om)
-            if big % small:
+            (ms, rs), (mb, rb) = sorted(
+                [(bound["modulus"], bound["remainder"]), (other["modulus"], other["remainder"])]
+            )
+            if mb % ms:
                 raise InvalidObjectDefinition(
                     "every hash partition modulus must be a factor of the next larger modulus"
                 )
-            if (r if m == small else orr) == (r if m == big else orr) % small:
+            if rb % ms == rs:
                 _overlap(name, sib)
 
 

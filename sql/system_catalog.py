@@ -807,7 +807,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("partstrat", CHR),
             ("partnatts", I2),
             ("partdefid", OIDT),
-            ("partattrs", I2.array_of()),
+            ("partattrs", T.INT2VECTOR),
         ],
         pg_partitioned_table,
         False,
