@@ -303,6 +303,14 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
             col = _column_def(session, table, item, attnum, seqs)
             own.append(col)
             table.columns.append(col)
+        elif isinstance(item, exp.LikeProperty):
+            for col in _like(session, catalog, table, item):
+                if any(c.name == col.name for c in own):
+                    raise DuplicateColumn(f'column "{col.name}" specified more than once')
+                attnum += 1
+                col.attnum = attnum
+                own.append(col)
+                table.columns.append(col)
         else:
             _table_constraint(session, table, item)
     if parents:
@@ -340,6 +348,44 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     if persistence is not None:
         temp.register(session, table, persistence)
     return Result("CREATE TABLE")
+
+
+def _like(
+    session: SessionApi, catalog: Catalog, table: TableDef, like: exp.LikeProperty
+) -> list[ColumnDef]:
+    """LIKE source [INCLUDING ... | EXCLUDING ...]: the source's columns (NOT NULL always;
+    defaults and CHECK constraints when included)."""
+    src_e = like.this
+    source = relations.lookup(
+        catalog, relations.Name(src_e.db or None, src_e.name), session.search_path()
+    )
+    if source is None:
+        raise UndefinedTable(f'relation "{src_e.name}" does not exist')
+    included: set[str] = set()
+    for opt in like.expressions:
+        what = str(opt.args.get("value") or "").upper()
+        names = _LIKE_ALL if what == "ALL" else {what}
+        if str(opt.name).upper() == "INCLUDING":
+            included |= names
+        else:
+            included -= names
+    cols = []
+    for c in source.table.live_columns:
+        col = ColumnDef(c.name, c.type_name, 0, list(c.modifiers), array=c.array,
+                        not_null=c.not_null)  # fmt: skip
+        if "DEFAULTS" in included and not c.sequence:
+            col.default = c.default
+        cols.append(col)
+    if "CONSTRAINTS" in included:
+        for con in source.table.constraints:
+            if con.kind == "c":
+                table.constraints.append(ConstraintDef(con.name, "c", list(con.columns),
+                                                       check=con.check))  # fmt: skip
+    return cols
+
+
+_LIKE_ALL = {"COMMENTS", "COMPRESSION", "CONSTRAINTS", "DEFAULTS", "GENERATED", "IDENTITY",
+             "INDEXES", "STATISTICS", "STORAGE"}  # fmt: skip
 
 
 def _parents(
@@ -1234,7 +1280,56 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 f"ALTER TABLE {action.sql(dialect='postgres')} is not supported"
             )
     store.put_table(txn, table, catalog, new=False)
+    if not tree.args.get("only"):
+        for kid in catalog.children(table):
+            _alter_child(session, tree, kid, ctx)
     return Result("ALTER TABLE")
+
+
+def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Context) -> None:
+    """ALTER TABLE of a parent, done to a child as PostgreSQL recurses it: a column the
+    child has already is merged (its inheritance count goes up), a dropped column goes only
+    where nothing else defines it; the table's own rename stays with the parent."""
+    actions, merged, kept = [], [], []
+    for action in tree.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename):
+            continue
+        if isinstance(action, exp.ColumnDef) and kid.has_column(action.name):
+            merged.append(action.name)
+            continue
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            names = [c.name for c in action.args.get("tables") or action.expressions]
+            going = [n for n in names if kid.has_column(n)
+                     and kid.column(n).inherited <= 1 and not kid.column(n).local]  # fmt: skip
+            kept += [n for n in names if kid.has_column(n) and n not in going]
+            if not going:
+                continue
+            action = action.copy()
+            action.set("expressions", [exp.column(n) for n in going])
+            action.set("tables", None)
+        actions.append(action.copy())
+    if actions:
+        child = tree.copy()
+        child.set("this", exp.Table(this=exp.to_identifier(kid.name, quoted=True),
+                                    db=exp.to_identifier(kid.schema, quoted=True)))  # fmt: skip
+        child.set("actions", actions)
+        alter_table(session, child, ctx)
+    catalog = _catalog(session)
+    fresh = catalog.tables[kid.id]
+    for action in actions:
+        if isinstance(action, exp.ColumnDef) and fresh.has_column(action.name):
+            col = fresh.column(action.name)
+            col.inherited, col.local = 1, False
+        if isinstance(action, exp.AddConstraint):
+            for con in fresh.constraints:
+                if con.kind == "c" and con.name in {i.name for i in action.expressions}:
+                    con.inherited = True
+    for name in merged:
+        fresh.column(name).inherited += 1
+    for name in kept:
+        fresh.column(name).inherited = max(0, fresh.column(name).inherited - 1)
+        fresh.column(name).local = True
+    session.database.catalogs.put_table(session.current_txn(), fresh, catalog, new=False)
 
 
 def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:

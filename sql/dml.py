@@ -650,7 +650,9 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     conflict = tree.args.get("conflict")
     arbiters = _arbiters(base, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
-    returning = _returning(session, table, tree, ctx, table_scope(table, alias))
+    returning = _returning(session, table, tree, ctx, _with_tableoid(table_scope(table, alias)))
+    if returning is not None:  # each row's tableoid: its leaf partition's when routed
+        returning = (returning[0], [_tableoid_fed(base, f) for f in returning[1]])
 
     def rows_in() -> list[list[Any]]:
         if query is None:
@@ -713,6 +715,24 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and not (conflict is not None and base.referencing)
     )
     return DmlPlan(run, point)
+
+
+def _with_tableoid(scope: Scope) -> Scope:
+    label = scope.columns[0].table if scope.columns else None
+    return Scope([*scope.columns, ScopeColumn(label, "tableoid", T.OID, hidden=True)])
+
+
+def _tableoid_fed(writer: TableWriter, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """A RETURNING function of INSERT over a stored row, fed the row's table oid too."""
+    table = writer.table
+
+    def run(row: Row) -> Any:
+        oid = table.id
+        if writer.router is not None and table.partkey is not None:
+            oid = writer.router.leaf(table, writer.by_name(row)).id
+        return fn((*row, oid))
+
+    return run
 
 
 def _assign(src: T.SqlType, dst: T.SqlType, v: Any) -> Any:

@@ -110,7 +110,10 @@ def member_scan(db: bytes, member: TableDef, cols: list[ColumnDef], label: str) 
     own = _own_scope(member, label)
     scan_node = TableScan(codec, own, codec.prefix, prefix_end(codec.prefix))
     at = {c.name: i for i, c in enumerate(own.columns)}
-    fns: list[Callable[[Row], Any]] = [operator.itemgetter(at[c.name]) for c in cols]
+    # A column the member lacks (ALTER TABLE ONLY added it to the parent) reads as NULL.
+    fns: list[Callable[[Row], Any]] = [
+        operator.itemgetter(at[c.name]) if c.name in at else _null for c in cols
+    ]
     oid = member.id
     fns.append(lambda _r: oid)
     scope = Scope(
@@ -118,6 +121,10 @@ def member_scan(db: bytes, member: TableDef, cols: list[ColumnDef], label: str) 
         + [ScopeColumn(label, TABLEOID, OID, hidden=True)]
     )
     return Project(scan_node, fns, scope)
+
+
+def _null(_row: Row) -> None:
+    return None
 
 
 def with_tableoid(node: TableScan, table: TableDef) -> Node:
