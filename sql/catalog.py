@@ -95,7 +95,8 @@ class ConstraintDef:
     index: str | None = None  # the index enforcing a "p"/"u" constraint
     oid: int = 0
     comment: str | None = None  # COMMENT ON (sql.comments)
-    inherited: bool = False  # copied from a parent (conislocal false): NO INHERIT keeps it
+    inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone
+    local: bool = True  # the table defined it itself too (conislocal)
 
 
 @dataclass(slots=True)

@@ -320,6 +320,9 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         table.parents = [p.id for p in parents]
         inherited = inheritance.inherited_checks(parents, table)
         names = {i.name for i in inherited}
+        for con in inherited:  # one the child declares too is merged (a partition's is
+            # the parent's alone, as PostgreSQL keeps it)
+            con.local = part_of is None and any(c.name == con.name for c in table.constraints)
         table.constraints = [*inherited, *(c for c in table.constraints if c.name not in names)]
     for item in options:
         _column_options(session, table, item, seqs)
@@ -1169,6 +1172,8 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
     old_name = table.name
     for action in tree.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
+            if tree.args.get("only") and catalog.children(table):
+                raise InvalidTableDefinition("column must be added to child tables too")
             if table.has_column(action.name):
                 if action.args.get("exists"):
                     continue
@@ -1239,10 +1244,17 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             table.name = new
             _rename_table(session, catalog, table, old_name, new)
         elif isinstance(action, exp.AddConstraint):
+            named = []
             for item in action.expressions:
                 before = len(table.indexes)
                 old_def = TableDef.from_json(table.to_json())
                 _table_constraint(session, table, item)
+                added = [c for c in table.constraints if c not in old_def.constraints]
+                if not isinstance(item, exp.Constraint) and added and added[-1].kind == "c":
+                    # children get the parent's name for it, as PostgreSQL names them
+                    item = exp.Constraint(this=exp.to_identifier(added[-1].name),
+                                          expressions=[item.copy()])  # fmt: skip
+                named.append(item)
                 _finish_constraints(table)
                 if table.primary_key and not old_def.primary_key:
                     _rekey(session, old_def, table)
@@ -1250,6 +1262,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     if not index.primary:
                         backfill(session, table, index)
                 validate_constraints(session, table, ctx)
+            action.set("expressions", named)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
             "CONSTRAINT"
         ):
@@ -1291,9 +1304,42 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
     child has already is merged (its inheritance count goes up), a dropped column goes only
     where nothing else defines it; the table's own rename stays with the parent."""
     actions, merged, kept = [], [], []
+    store, txn = session.database.catalogs, session.current_txn()
     for action in tree.args.get("actions") or []:
         if isinstance(action, exp.AlterRename):
             continue
+        if isinstance(action, exp.AddConstraint):
+            mine = {c.name: c for c in kid.constraints}
+            same = [i for i in action.expressions if i.name and i.name in mine]
+            for item in same:  # the child's own constraint of that name is merged
+                mine[item.name].inherited = True
+                mine[item.name].local = mine[item.name].local and kid.bound is None
+            if same:
+                store.put_table(txn, kid, _catalog(session), new=False)
+                rest = [i.copy() for i in action.expressions if i not in same]
+                if not rest:
+                    continue
+                action = action.copy()
+                action.set("expressions", rest)
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
+            "CONSTRAINT"
+        ):
+            names = {c.name for c in action.args.get("tables") or action.expressions}
+            local = []
+            for con in kid.constraints:
+                if con.name in names:
+                    con.inherited = False  # the parent's goes: the child's may go too
+                    if con.local:
+                        local.append(con.name)
+            store.put_table(txn, kid, _catalog(session), new=False)
+            going = [
+                n for n in names if n not in local and any(c.name == n for c in kid.constraints)
+            ]
+            if not going:
+                continue
+            action = action.copy()
+            action.set("expressions", [exp.to_identifier(n) for n in sorted(going)])
+            action.set("tables", None)
         if isinstance(action, exp.ColumnDef) and kid.has_column(action.name):
             merged.append(action.name)
             continue
@@ -1323,7 +1369,7 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
         if isinstance(action, exp.AddConstraint):
             for con in fresh.constraints:
                 if con.kind == "c" and con.name in {i.name for i in action.expressions}:
-                    con.inherited = True
+                    con.inherited, con.local = True, False
     for name in merged:
         fresh.column(name).inherited += 1
     for name in kept:

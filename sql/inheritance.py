@@ -77,7 +77,7 @@ def inherited_checks(parents: list[TableDef], table: TableDef) -> list[Constrain
         for con in parent.constraints:
             if con.kind == "c" and all(o.name != con.name for o in out):
                 out.append(ConstraintDef(con.name, "c", list(con.columns), check=con.check,
-                                         inherited=True))  # fmt: skip
+                                         inherited=True, local=False))  # fmt: skip
     return out
 
 

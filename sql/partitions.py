@@ -26,10 +26,10 @@ from sql.errors import (
     DatatypeMismatch,
     FeatureNotSupported,
     GroupingError,
-    InvalidColumnReference,
     InvalidObjectDefinition,
     InvalidParameterValue,
     InvalidTableDefinition,
+    SyntaxError_,
     UndefinedColumn,
     UndefinedObject,
     WindowingError,
@@ -82,6 +82,10 @@ def parse_key(table: TableDef, prop: exp.Expr) -> dict[str, Any]:
                     "window functions are not allowed in partition key expressions"
                 )
             raise GroupingError("aggregate functions are not allowed in partition key expressions")
+        if _returns_set(e):
+            raise FeatureNotSupported(
+                "set-returning functions are not allowed in partition key expressions"
+            )
         if e.find(exp.Column) is None:
             raise InvalidObjectDefinition("cannot use constant expression as partition key")
         keys.append(e.sql(dialect="postgres"))
@@ -155,6 +159,8 @@ def parse_bound(parent: TableDef, name: str, spec: exp.Expr) -> dict[str, Any]:
             raise InvalidTableDefinition("remainder for hash partition must be less than modulus")
         return {"kind": "hash", "modulus": modulus, "remainder": remainder}
     if kind == "list":
+        if not values:
+            raise SyntaxError_('syntax error at or near ")"')
         out = []
         for v in values or []:
             text = _bound_value(v, types[0], parent.partkey["keys"][0])
@@ -221,7 +227,9 @@ def _range_side(
 def _bound_value(e: exp.Expr, ty: T.SqlType, key: str) -> str | None:
     """One bound value as text of the key's type (None for NULL)."""
     if e.find(exp.Column) is not None and not isinstance(e, exp.Var):
-        raise InvalidColumnReference("cannot use column reference in partition bound expression")
+        raise FeatureNotSupported("cannot use column reference in partition bound expression")
+    if _returns_set(e):
+        raise FeatureNotSupported("set-returning functions are not allowed in partition bound")
     if any(isinstance(x, exp.AggFunc) for x in e.find_all(exp.AggFunc)):
         raise GroupingError("aggregate functions are not allowed in partition bound")
     if e.find(exp.Select) is not None:
@@ -233,6 +241,20 @@ def _bound_value(e: exp.Expr, ty: T.SqlType, key: str) -> str | None:
         )
     value = coerce_to(typed, ty, explicit=True).fn(())
     return None if value is None else T.format_value(value, ty)
+
+
+_SET_RETURNING = {
+    "generate_series", "unnest", "generate_subscripts", "regexp_matches", "json_each",
+    "jsonb_each", "json_array_elements", "jsonb_array_elements",
+}  # fmt: skip
+
+
+def _returns_set(e: exp.Expr) -> bool:
+    return any(
+        (isinstance(f, exp.Anonymous) and f.name.lower() in _SET_RETURNING)
+        or isinstance(f, exp.Explode | exp.Unnest | exp.GenerateSeries)
+        for f in e.find_all(exp.Func)
+    )
 
 
 def _decode_range(side: list[Any], types: list[T.SqlType]) -> list[tuple[int, Any]]:

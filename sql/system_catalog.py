@@ -439,7 +439,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     confkey=fkeys or None,
                     consrc=con.check,
                     condef=constraint_def(con),
-                    conislocal=not con.inherited,
+                    conislocal=con.local,
                     coninhcount=int(con.inherited),
                 )
             )

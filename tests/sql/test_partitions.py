@@ -154,3 +154,51 @@ def test_inheritance_script(differ: Differ) -> None:
 def test_partition_script(differ: Differ) -> None:
     for stmt in PARTITIONS:
         differ.check(stmt)
+
+
+ALTERING = [
+    "CREATE TABLE parted (a text, b int NOT NULL DEFAULT 0, "
+    "CONSTRAINT check_a CHECK (length(a) > 0)) PARTITION BY LIST (a)",
+    "CREATE TABLE part_b PARTITION OF parted (CONSTRAINT check_a CHECK (length(a) > 0), "
+    "CONSTRAINT check_b CHECK (b >= 0)) FOR VALUES IN ('b')",
+    "SELECT conname, conislocal, coninhcount FROM pg_constraint "
+    "WHERE conrelid = 'part_b'::regclass ORDER BY 1",
+    "ALTER TABLE parted ADD CONSTRAINT check_b CHECK (b >= 0)",
+    "SELECT conname, conislocal, coninhcount FROM pg_constraint "
+    "WHERE conrelid = 'part_b'::regclass ORDER BY 1",
+    "ALTER TABLE part_b DROP CONSTRAINT check_a",
+    "ALTER TABLE parted DROP CONSTRAINT check_a, DROP CONSTRAINT check_b",
+    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'part_b'::regclass",
+    "ALTER TABLE parted ADD COLUMN c int",
+    "INSERT INTO parted VALUES ('b', 1, 7) RETURNING tableoid::regclass, *",
+    "SELECT tableoid::regclass, * FROM parted",
+    "ALTER TABLE parted DROP COLUMN c",
+    "SELECT * FROM part_b",
+    "CREATE TABLE p (a int, b text)",
+    "CREATE TABLE c (b text, x int) INHERITS (p)",
+    "SELECT attname, attislocal, attinhcount FROM pg_attribute "
+    "WHERE attrelid = 'c'::regclass AND attnum > 0 ORDER BY attnum",
+    "ALTER TABLE p ADD COLUMN z int",
+    "ALTER TABLE ONLY p ADD COLUMN w int",
+    "ALTER TABLE p DROP COLUMN b",
+    "SELECT attname, attislocal, attinhcount FROM pg_attribute "
+    "WHERE attrelid = 'c'::regclass AND attnum > 0 ORDER BY attnum",
+    "INSERT INTO c (a, b, x, z) VALUES (1, 'q', 2, 3)",
+    "SELECT * FROM p",
+    "CREATE TABLE l (LIKE c)",
+    "SELECT attname FROM pg_attribute WHERE attrelid = 'l'::regclass AND attnum > 0 "
+    "ORDER BY attnum",
+    "CREATE TABLE lp (a int) PARTITION BY LIST (a)",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN (somename)",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN (sum(1))",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN (generate_series(4, 6))",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN ()",
+    "CREATE TABLE lpd PARTITION OF lp DEFAULT",
+    "INSERT INTO lp VALUES (5)",
+    "CREATE TABLE lp5 PARTITION OF lp FOR VALUES IN (4, 5)",
+]
+
+
+def test_altering_a_tree(differ: Differ) -> None:
+    for stmt in ALTERING:
+        differ.check(stmt)
