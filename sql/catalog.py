@@ -204,6 +204,18 @@ class Catalog:
         """The tables inheriting directly from ``table`` (a partitioned table's partitions)."""
         return [t for t in self.all_tables() if table.id in t.parents]
 
+    def ancestors(self, table: TableDef) -> list[TableDef]:
+        """The partitioned tables above a partition, nearest first (a partition's rows are
+        its ancestors' rows: what references them references it)."""
+        out: list[TableDef] = []
+        while table.bound is not None and table.parents:
+            parent = self.tables.get(table.parents[0])
+            if parent is None:
+                break
+            out.append(parent)
+            table = parent
+        return out
+
     def descendants(self, table: TableDef) -> list[TableDef]:
         """Every table below ``table`` in its inheritance tree, each once, parents first."""
         out: list[TableDef] = []

@@ -114,7 +114,18 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
     tables += [d for t, e in zip(list(tables), tree.expressions, strict=True)
                if not e.args.get("only") for d in catalog.descendants(t)]  # fmt: skip
     cascade = str(tree.args.get("option") or "").upper() == "CASCADE"
+    for t, e in zip(list(tables), tree.expressions, strict=False):
+        if e.args.get("only") and t.partkey is not None:
+            raise WrongObjectType(
+                "cannot truncate only a partitioned table",
+                hint="Do not specify the ONLY keyword, or use TRUNCATE ONLY on the partitions "
+                "directly.",
+            )
     chosen = {f"{t.schema}.{t.name}": t for t in tables}
+    # a partition's rows are its ancestors' too: what references those references it
+    for t in list(tables):
+        for up in catalog.ancestors(t):
+            chosen.setdefault(f"{up.schema}.{up.name}", up)
     grew = True
     while grew:
         grew = False
@@ -133,6 +144,8 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
                 )
             session.notices.append(f'truncate cascades to table "{child.name}"')
             chosen[key] = child
+            for below in catalog.descendants(child):
+                chosen.setdefault(f"{below.schema}.{below.name}", below)
             grew = True
     for table in chosen.values():
         _delete_data(session, table)
@@ -331,6 +344,9 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         if not table.primary_key and parent.primary_key:
             table.primary_key = list(parent.primary_key)
         for con in parent.constraints:
+            if con.kind == "f" and all(c.name != con.name for c in table.constraints):
+                table.constraints.append(dataclasses.replace(con, oid=0, inherited=True,
+                                                             local=False))  # fmt: skip
             if con.kind == "u" and all(c.columns != con.columns for c in table.constraints):
                 table.constraints.append(
                     ConstraintDef(
@@ -771,7 +787,11 @@ def _drop_table_checked(
         _drop_table_checked(session, catalog, kid, cascade, dropping)
     key = f"{table.schema}.{table.name}"
     for child in catalog.all_tables():
-        if child.id == table.id or child.id in dropping:
+        if (
+            child.id == table.id
+            or child.id in dropping
+            or any(up.id in dropping for up in catalog.ancestors(child))
+        ):
             continue
         refs = [c for c in child.constraints if c.kind == "f" and c.ref_table == key]
         if refs and not cascade:

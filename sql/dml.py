@@ -75,12 +75,13 @@ class TableWriter:
         ]
         self.fks = [c for c in table.constraints if c.kind == "f"]
         self.live = table.live_columns
-        qualified = f"{table.schema}.{table.name}"
+        # A partition's rows are its ancestors' too: FKs to them point at it as well.
+        qualified = {f"{t.schema}.{t.name}" for t in [table, *self.catalog.ancestors(table)]}
         self.referencing = [  # (child table, its FK) for every FK that points at this table
             (child, fk)
             for child in self.catalog.all_tables()
             for fk in child.constraints
-            if fk.kind == "f" and fk.ref_table == qualified
+            if fk.kind == "f" and fk.ref_table in qualified and child.partkey is None
         ]
         self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
         self._ids = range(0)  # row ids reserved and not yet used (complete_many)
@@ -241,6 +242,13 @@ class TableWriter:
         key found is locked until commit (a KV LOCK, kv/txn/prewrite.py): a concurrent delete
         of it, or of its unique value, then fails one of the two transactions, as
         PostgreSQL's FOR KEY SHARE does, instead of leaving a child without its parent."""
+        if self.table.partkey is not None:  # the key's partition holds it, if any does
+            assert self.router is not None
+            try:
+                leaf = self.router.leaf(self.table, dict(zip(cols, values, strict=True)))
+            except CheckViolation:
+                return False
+            return self._writer(leaf).has_key(cols, values)
         if cols == self.table.primary_key:
             key = self.codec.key_for_pk(tuple(values))
             found = self.txn.get(key) is not None

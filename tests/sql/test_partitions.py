@@ -202,3 +202,37 @@ ALTERING = [
 def test_altering_a_tree(differ: Differ) -> None:
     for stmt in ALTERING:
         differ.check(stmt)
+
+
+FOREIGN_KEYS = [
+    "CREATE TABLE ta (a int PRIMARY KEY) PARTITION BY RANGE (a)",
+    "CREATE TABLE ta1 PARTITION OF ta FOR VALUES FROM (0) TO (10)",
+    "CREATE TABLE ta2 PARTITION OF ta FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (a)",
+    "CREATE TABLE ta21 PARTITION OF ta2 FOR VALUES FROM (10) TO (12)",
+    "CREATE TABLE ta2d PARTITION OF ta2 DEFAULT",
+    "INSERT INTO ta VALUES (0), (5), (10), (15)",
+    "CREATE TABLE rb (b int PRIMARY KEY, a int REFERENCES ta (a) ON DELETE CASCADE)",
+    "INSERT INTO rb VALUES (10, 0), (50, 5), (100, 10), (150, 15)",
+    "INSERT INTO rb VALUES (1, 99)",
+    "TRUNCATE ta1",
+    "TRUNCATE ONLY ta",
+    "TRUNCATE ta1 CASCADE",
+    "SELECT a FROM rb",
+    "DROP TABLE rb",
+    "CREATE TABLE rc (c int PRIMARY KEY, a int REFERENCES ta (a) ON DELETE CASCADE) "
+    "PARTITION BY RANGE (c)",
+    "CREATE TABLE rc1 PARTITION OF rc FOR VALUES FROM (100) TO (200)",
+    "INSERT INTO ta VALUES (1)",
+    "INSERT INTO rc VALUES (100, 10), (150, 15), (160, 1)",
+    "DELETE FROM ta WHERE a = 1",
+    "SELECT * FROM rc ORDER BY c",
+    "TRUNCATE ta21 CASCADE",
+    "SELECT count(*) FROM rc",
+    "SELECT a FROM ta ORDER BY a",
+    "DROP TABLE ta, rc",
+]
+
+
+def test_foreign_keys_and_truncate_through_partitions(differ: Differ) -> None:
+    for stmt in FOREIGN_KEYS:
+        differ.check(stmt)
