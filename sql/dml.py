@@ -147,13 +147,18 @@ class TableWriter:
 
     def route(self, values: dict[str, Any]) -> None:
         """Insert a row of a partitioned table (``values`` by column name) into its leaf."""
+        writer = self.leaf_for(values)
+        writer.insert(writer.complete(tuple(values.get(c.name) for c in writer.live)))
+
+    def leaf_for(self, values: dict[str, Any]) -> TableWriter:
+        """The writer of the leaf partition a row (by column name) belongs in."""
         assert self.router is not None
         leaf = self.router.leaf(self.table, values)
         writer = self._leaves.get(leaf.id)
         if writer is None:
             writer = self._leaves[leaf.id] = TableWriter(self.session, leaf, self.ctx)
             writer.routed = True
-        writer.insert(writer.complete(tuple(values.get(c.name) for c in writer.live)))
+        return writer
 
     def fits(self, row: Row) -> bool:
         """Whether a new version of a partition's row still satisfies its bound."""
@@ -677,7 +682,9 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         if conflict is None:
             return _insert_all(writer, rows_in(), positions, defaults, returning)
         out_rows = []
-        touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
+        touched: set[tuple[int, bytes]] = (
+            set()
+        )  # rows this ON CONFLICT DO UPDATE inserted or updated
         count = 0
         for values in rows_in():
             full: list[Any] = [_DEFAULT] * len(live)
@@ -688,25 +695,41 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                     full[i] = defaults[i].fn(())
             row = writer.complete(tuple(full))
             if conflict is not None:
+                # a partitioned table's conflicts are its leaf partition's
+                target, trow, found = writer, row, arbiters
                 writer.check_row(row)
-                existing = writer.conflicts(row, arbiters)
+                if table.partkey is not None:
+                    values = writer.by_name(row)
+                    target = writer.leaf_for(values)
+                    trow = target.complete(tuple(values.get(c.name) for c in target.live))
+                    found = [i for i in target.table.indexes if (i.unique or i.primary)
+                             and any(a.columns == i.columns for a in arbiters)]  # fmt: skip
+                    target.check_row(trow)
+                existing = target.conflicts(trow, found)
                 if existing is not None:
                     if do_nothing:
                         continue
-                    if writer.codec.key(existing) in touched:
+                    if (target.table.id, target.codec.key(existing)) in touched:
                         raise CardinalityViolation(
                             "ON CONFLICT DO UPDATE command cannot affect row a second time"
                         )
-                    updated = _on_conflict_update(writer, conflict, existing, row, ctx, alias)
+                    updated = _on_conflict_update(
+                        target, conflict, existing, trow, ctx, alias or table.name
+                    )
                     if updated is None:
                         continue
-                    row = updated
+                    trow = updated
                 else:
-                    writer.insert(row)
+                    target.insert(trow)
+                if target is not writer:
+                    values = target.by_name(trow)
+                    row = (*(values.get(c.name) for c in live), *row[len(live) :])
+                else:
+                    row = trow
+                if not do_nothing:
+                    touched.add((target.table.id, target.codec.key(trow)))
             else:
                 writer.insert(row)
-            if conflict is not None and not do_nothing:
-                touched.add(writer.codec.key(row))
             count += 1
             if returning:
                 out_rows.append(tuple(f(row) for f in returning[1]))
@@ -1032,20 +1055,28 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, _plan_update)
-    return _plan_update(session, tree, ctx, table, None)
+    return _plan_update(session, tree, ctx, table).plan()
 
 
-def _plan_update(
-    session: SessionApi,
-    tree: exp.Update,
-    ctx: Context,
-    root: TableDef,
-    moved: list[tuple[Row, TableWriter]] | None,
-) -> DmlPlan:
+@dataclass(frozen=True, slots=True)
+class _Phases:
+    """UPDATE / DELETE of one table in two steps: ``fetch`` reads the rows it acts on
+    ((stored row, joined row) pairs), ``apply`` writes. A statement over an inheritance tree
+    fetches every member's rows before it writes any, so a row an UPDATE moves into another
+    partition is not seen (and updated) there again, as PostgreSQL's snapshot hides it."""
+
+    fetch: Callable[[], list[tuple[Row, Row]]]
+    apply: Callable[[list[tuple[Row, Row]]], Result]
+    point: bool
+
+    def plan(self) -> DmlPlan:
+        return DmlPlan(lambda: self.apply(self.fetch()), self.point)
+
+
+def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: TableDef) -> _Phases:
     """UPDATE of one table. A partition's row whose new version leaves its bound moves:
-    deleted here and inserted through ``root`` (the table the statement names) into its
-    new leaf, at the end of the statement (``moved`` collects them when the statement
-    updates several tables: sql.inheritance)."""
+    deleted there and inserted through ``root`` (the table the statement names) into its
+    new leaf partition."""
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
@@ -1063,41 +1094,39 @@ def _plan_update(
         seen.add(s.this.name)
     returning = _returning(session, table, tree, ctx, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
+    oid_at = next((i for i, c in enumerate(scope.columns)
+                   if i >= width and c.name == "tableoid"), None)  # fmt: skip
 
-    def run() -> Result:
+    def fetch() -> list[tuple[Row, Row]]:
+        return list(_targets_once(session, node, width, base, set()))
+
+    def apply(targets: list[tuple[Row, Row]]) -> Result:
         writer = base.fresh()
         out_rows = []
-        done: set[bytes] = set()
-        later: list[tuple[Row, TableWriter]] = [] if moved is None else moved
         root_writer = mover.fresh() if mover is not None else None
-        for old, joined in _targets_once(session, node, width, writer, done):
+        for old, joined in targets:
             new = list(old)
             for idx, typed in assigns:
                 new[idx] = typed.fn(joined)
             if root_writer is not None and table.bound is not None and not writer.fits(tuple(new)):
                 writer.delete(old)
                 values = writer.by_name(tuple(new))
-                later.append((tuple(values.get(c.name) for c in root_writer.live), root_writer))
+                leaf = root_writer.leaf_for(values)
+                leaf.insert(leaf.complete(tuple(values.get(c.name) for c in leaf.live)))
+                if oid_at is not None:  # RETURNING tableoid: the partition it moved to
+                    joined = (*joined[:oid_at], leaf.table.id, *joined[oid_at + 1 :])
             else:
                 writer.update(old, tuple(new))
             if returning:
                 out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
-        if moved is None:
-            _move(later)
+        if root_writer is not None:
+            root_writer.finish()
         writer.finish()
         if returning:
-            return Result(f"UPDATE {len(done)}", returning[0], out_rows)
-        return Result(f"UPDATE {len(done)}")
+            return Result(f"UPDATE {len(targets)}", returning[0], out_rows)
+        return Result(f"UPDATE {len(targets)}")
 
-    return DmlPlan(run, _point(tree, node, base) and mover is None)
-
-
-def _move(rows: list[tuple[Row, TableWriter]]) -> None:
-    """Insert the rows an UPDATE moved out of their partitions, through their root."""
-    for values, writer in rows:
-        writer.insert(writer.complete(values))
-    for writer in {id(w): w for _, w in rows}.values():
-        writer.finish()
+    return _Phases(fetch, apply, _point(tree, node, base) and mover is None)
 
 
 def _each_member(
@@ -1105,15 +1134,15 @@ def _each_member(
     tree: exp.Expr,
     ctx: Context,
     table: TableDef,
-    plan_one: Callable[..., DmlPlan],
+    plan_one: Callable[..., _Phases],
 ) -> DmlPlan:
     """UPDATE / DELETE of ``table`` and of every table inheriting from it: the statement
-    planned for each as ``ONLY`` that table under the parent's name, run one after the other
-    in the statement's transaction, the counts and RETURNING rows added up."""
+    planned for each as ``ONLY`` that table under the parent's name; every member's rows are
+    read, then written, in the statement's transaction, the counts and RETURNING rows added
+    up."""
     catalog = session.catalog()
     alias = tree.this.alias or table.name
     plans = []
-    moved: list[tuple[Row, TableWriter]] = []
     for member in [table, *catalog.descendants(table)]:
         if member.partkey is not None:
             continue  # a partitioned table holds no rows
@@ -1130,21 +1159,20 @@ def _each_member(
             alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
         )
         one.set("this", target)
-        plans.append(plan_one(session, one, ctx, table, moved))
+        plans.append(plan_one(session, one, ctx, table))
     verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
 
     def run() -> Result:
-        moved.clear()
+        fetched = [plan.fetch() for plan in plans]
         count = 0
         columns = None
         rows: list[Row] = []
-        for plan in plans:
-            got = plan.run()
-            count += int(got.tag.split()[-1])
+        for plan, targets in zip(plans, fetched, strict=True):
+            got = plan.apply(targets)
+            count += len(targets)
             if got.columns is not None:
                 columns = got.columns
                 rows += got.rows or []
-        _move(moved)
         if columns is not None:
             return Result(f"{verb} {count}", columns, rows)
         return Result(f"{verb} {count}")
@@ -1160,12 +1188,10 @@ def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, _plan_delete)
-    return _plan_delete(session, tree, ctx, table, None)
+    return _plan_delete(session, tree, ctx, table).plan()
 
 
-def _plan_delete(
-    session: SessionApi, tree: exp.Delete, ctx: Context, root: TableDef, moved: Any
-) -> DmlPlan:
+def _plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context, root: TableDef) -> _Phases:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
@@ -1173,20 +1199,22 @@ def _plan_delete(
     base = TableWriter(session, table, ctx)
     returning = _returning(session, table, tree, ctx, scope)
 
-    def run() -> Result:
+    def fetch() -> list[tuple[Row, Row]]:
+        return list(_targets_once(session, node, width, base, set()))
+
+    def apply(targets: list[tuple[Row, Row]]) -> Result:
         writer = base.fresh()
         out_rows = []
-        done: set[bytes] = set()
-        for old, joined in _targets_once(session, node, width, writer, done):
+        for old, joined in targets:
             writer.delete(old)
             if returning:
                 out_rows.append(tuple(f(joined) for f in returning[1]))
         writer.finish()
         if returning:
-            return Result(f"DELETE {len(done)}", returning[0], out_rows)
-        return Result(f"DELETE {len(done)}")
+            return Result(f"DELETE {len(targets)}", returning[0], out_rows)
+        return Result(f"DELETE {len(targets)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return _Phases(fetch, apply, _point(tree, node, base))
 
 
 __all__ = [

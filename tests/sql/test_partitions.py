@@ -236,3 +236,27 @@ FOREIGN_KEYS = [
 def test_foreign_keys_and_truncate_through_partitions(differ: Differ) -> None:
     for stmt in FOREIGN_KEYS:
         differ.check(stmt)
+
+
+UPSERTS_AND_MOVES = [
+    "CREATE TABLE up (a int PRIMARY KEY, b text) PARTITION BY LIST (a)",
+    "CREATE TABLE up1 PARTITION OF up FOR VALUES IN (1)",
+    "CREATE TABLE up2 (b text, a int NOT NULL)",
+    "ALTER TABLE up2 ADD PRIMARY KEY (a)",
+    "ALTER TABLE up ATTACH PARTITION up2 FOR VALUES IN (2)",
+    "INSERT INTO up VALUES (1, 'x'), (2, 'y')",
+    "INSERT INTO up VALUES (2, 'z') ON CONFLICT (a) DO UPDATE SET b = excluded.b || up.b "
+    "RETURNING *, tableoid::regclass",
+    "INSERT INTO up VALUES (1, 'z') ON CONFLICT DO NOTHING",
+    "INSERT INTO up VALUES (1, 'q'), (1, 'r') ON CONFLICT (a) DO UPDATE SET b = excluded.b",
+    "SELECT tableoid::regclass, * FROM up ORDER BY a",
+    "UPDATE up SET a = 3 - a RETURNING *, tableoid::regclass",
+    "SELECT tableoid::regclass, * FROM up ORDER BY a",
+    "UPDATE up SET a = 3 WHERE a = 1",
+    "UPDATE up1 SET a = 2",
+]
+
+
+def test_upserts_and_moves_through_partitions(differ: Differ) -> None:
+    for stmt in UPSERTS_AND_MOVES:
+        differ.check(stmt)
