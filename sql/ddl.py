@@ -533,8 +533,8 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
         )
     elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
         # PostgreSQL names it after its column when it reads exactly one
-        cols = {c.name for c in inner.this.find_all(exp.Column)}
-        default = f"{table.name}_{cols.pop()}_check" if len(cols) == 1 else f"{table.name}_check"
+        read = {c.name for c in inner.this.find_all(exp.Column)}
+        default = f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
         table.constraints.append(
             ConstraintDef(name or default, "c", check=inner.this.sql(dialect="postgres"))
         )
@@ -1344,16 +1344,16 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
         if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
             "CONSTRAINT"
         ):
-            names = {c.name for c in action.args.get("tables") or action.expressions}
+            dropping = {c.name for c in action.args.get("tables") or action.expressions}
             local = []
             for con in kid.constraints:
-                if con.name in names:
+                if con.name in dropping:
                     con.inherited = False  # the parent's goes: the child's may go too
                     if con.local:
                         local.append(con.name)
             store.put_table(txn, kid, _catalog(session), new=False)
             going = [
-                n for n in names if n not in local and any(c.name == n for c in kid.constraints)
+                n for n in dropping if n not in local and any(c.name == n for c in kid.constraints)
             ]
             if not going:
                 continue

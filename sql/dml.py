@@ -699,9 +699,9 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                 target, trow, found = writer, row, arbiters
                 writer.check_row(row)
                 if table.partkey is not None:
-                    values = writer.by_name(row)
-                    target = writer.leaf_for(values)
-                    trow = target.complete(tuple(values.get(c.name) for c in target.live))
+                    named = writer.by_name(row)
+                    target = writer.leaf_for(named)
+                    trow = target.complete(tuple(named.get(c.name) for c in target.live))
                     found = [i for i in target.table.indexes if (i.unique or i.primary)
                              and any(a.columns == i.columns for a in arbiters)]  # fmt: skip
                     target.check_row(trow)
@@ -722,8 +722,8 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                 else:
                     target.insert(trow)
                 if target is not writer:
-                    values = target.by_name(trow)
-                    row = (*(values.get(c.name) for c in live), *row[len(live) :])
+                    named = target.by_name(trow)
+                    row = (*(named.get(c.name) for c in live), *row[len(live) :])
                 else:
                     row = trow
                 if not do_nothing:

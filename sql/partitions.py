@@ -270,7 +270,7 @@ def _decode_range(side: list[Any], types: list[T.SqlType]) -> list[tuple[int, An
 
 
 def _cmp(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def _cmp_bounds(
