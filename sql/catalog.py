@@ -46,6 +46,8 @@ class ColumnDef:
     identity: str | None = None  # "always" / "by default" for GENERATED ... AS IDENTITY
     sequence: str | None = None  # the sequence feeding a serial/identity column
     dropped: bool = False
+    inherited: int = 0  # parents the column comes from (attinhcount)
+    local: bool = True  # defined by the table itself too (attislocal)
     comment: str | None = None  # COMMENT ON (sql.comments)
 
     @property
@@ -93,6 +95,8 @@ class ConstraintDef:
     index: str | None = None  # the index enforcing a "p"/"u" constraint
     oid: int = 0
     comment: str | None = None  # COMMENT ON (sql.comments)
+    inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone
+    local: bool = True  # the table defined it itself too (conislocal)
 
 
 @dataclass(slots=True)
@@ -111,6 +115,15 @@ class TableDef:
     comment: str | None = None  # COMMENT ON (sql.comments)
     query: str | None = None  # a view's query, relation names qualified (sql.views)
     depends: list[int] = field(default_factory=list)  # ids of the relations a view reads
+    # Inheritance (sql.inheritance): the parents' ids in INHERITS order; a partition has one.
+    parents: list[int] = field(default_factory=list)
+    # A partitioned table's key (sql.partitions): {"strategy": "list"|"range"|"hash",
+    # "keys": [SQL of each key, a column name for a plain column], "opclasses": [...]}.
+    partkey: dict[str, Any] | None = None
+    # A partition's bound (sql.partitions): {"kind": "list", "values": [...]}, {"kind":
+    # "range", "from": [...], "to": [...]}, {"kind": "hash", "modulus": m, "remainder": r}
+    # or {"kind": "default"}; values are SQL literals ("MINVALUE"/"MAXVALUE" in a range).
+    bound: dict[str, Any] | None = None
 
     @property
     def live_columns(self) -> list[ColumnDef]:
@@ -186,6 +199,33 @@ class Catalog:
 
     def all_tables(self) -> list[TableDef]:
         return sorted(self.tables.values(), key=lambda t: t.id)
+
+    def children(self, table: TableDef) -> list[TableDef]:
+        """The tables inheriting directly from ``table`` (a partitioned table's partitions)."""
+        return [t for t in self.all_tables() if table.id in t.parents]
+
+    def ancestors(self, table: TableDef) -> list[TableDef]:
+        """The partitioned tables above a partition, nearest first (a partition's rows are
+        its ancestors' rows: what references them references it)."""
+        out: list[TableDef] = []
+        while table.bound is not None and table.parents:
+            parent = self.tables.get(table.parents[0])
+            if parent is None:
+                break
+            out.append(parent)
+            table = parent
+        return out
+
+    def descendants(self, table: TableDef) -> list[TableDef]:
+        """Every table below ``table`` in its inheritance tree, each once, parents first."""
+        out: list[TableDef] = []
+        todo = self.children(table)
+        while todo:
+            t = todo.pop(0)
+            if all(t.id != o.id for o in out):
+                out.append(t)
+                todo += self.children(t)
+        return out
 
 
 _CACHED_VERSIONS = 4

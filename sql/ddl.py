@@ -15,7 +15,17 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import comments, index_exprs, relations, table_alter, temp, views
+from sql import (
+    comments,
+    index_exprs,
+    inheritance,
+    inheritance_ddl,
+    partitions,
+    relations,
+    table_alter,
+    temp,
+    views,
+)
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -33,6 +43,7 @@ from sql.errors import (
     DuplicateObject,
     DuplicateTable,
     FeatureNotSupported,
+    InvalidObjectDefinition,
     InvalidParameterValue,
     InvalidSchemaName,
     InvalidTableDefinition,
@@ -100,8 +111,21 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
                           session.search_path()).table
         for t in tree.expressions
     ]  # fmt: skip
+    tables += [d for t, e in zip(list(tables), tree.expressions, strict=True)
+               if not e.args.get("only") for d in catalog.descendants(t)]  # fmt: skip
     cascade = str(tree.args.get("option") or "").upper() == "CASCADE"
+    for t, e in zip(list(tables), tree.expressions, strict=False):
+        if e.args.get("only") and t.partkey is not None:
+            raise WrongObjectType(
+                "cannot truncate only a partitioned table",
+                hint="Do not specify the ONLY keyword, or use TRUNCATE ONLY on the partitions "
+                "directly.",
+            )
     chosen = {f"{t.schema}.{t.name}": t for t in tables}
+    # a partition's rows are its ancestors' too: what references those references it
+    for t in list(tables):
+        for up in catalog.ancestors(t):
+            chosen.setdefault(f"{up.schema}.{up.name}", up)
     grew = True
     while grew:
         grew = False
@@ -120,6 +144,8 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
                 )
             session.notices.append(f'truncate cascades to table "{child.name}"')
             chosen[key] = child
+            for below in catalog.descendants(child):
+                chosen.setdefault(f"{below.schema}.{below.name}", below)
             grew = True
     for table in chosen.values():
         _delete_data(session, table)
@@ -243,13 +269,25 @@ def _fk(
 
 
 def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
+    props = tree.args.get("properties")
+    found = props.expressions if props is not None else []
+    inherits = next((p for p in found if isinstance(p, exp.InheritsProperty)), None)
+    part_by = next((p for p in found if isinstance(p, exp.PartitionedByProperty)), None)
+    part_of = next((p for p in found if isinstance(p, exp.PartitionedOfProperty)), None)
     schema_e = tree.this
-    if not isinstance(schema_e, exp.Schema):
-        _refuse_properties(tree, "CREATE TABLE")  # PARTITION OF, AS EXECUTE, ...
+    if part_of is not None and isinstance(part_of.this, exp.Schema):
+        items = list(part_of.this.expressions)
+        parent_e = part_of.this.this
+    elif part_of is not None:
+        items, parent_e = [], part_of.this
+    elif isinstance(schema_e, exp.Schema):
+        items, parent_e = list(schema_e.expressions), None
+    else:
+        _refuse_properties(tree, "CREATE TABLE")  # AS EXECUTE, ...
         raise FeatureNotSupported("this form of CREATE TABLE is not supported")
     _refuse_properties(tree, "CREATE TABLE")
     persistence = temp.persistence_of(tree)
-    t = schema_e.this
+    t = schema_e.this if isinstance(schema_e, exp.Schema) else schema_e
     store = session.database.catalogs
     txn = session.current_txn()
     schema = _schema_of(session, t, persistence)
@@ -259,20 +297,69 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
             session.notices.append(f'relation "{t.name}" already exists, skipping')
             return Result("CREATE TABLE")
         raise DuplicateTable(f'relation "{t.name}" already exists')
+    parents = _parents(session, catalog, inherits, parent_e, persistence)
+    if part_by is not None and inherits is not None:
+        raise InvalidObjectDefinition("cannot create partitioned table as inheritance child")
     table = TableDef(id=store.next_id(txn), schema=schema, name=t.name, columns=[])
     seqs: list[TableDef] = []
     attnum = 0
-    for item in schema_e.expressions:
+    own: list[ColumnDef] = []
+    options: list[exp.ColumnDef] = []  # PARTITION OF's column options
+    for item in items:
         if isinstance(item, exp.ColumnDef):
-            if table.has_column(item.name):
+            if any(c.name == item.name for c in own) or any(o.name == item.name for o in options):
                 raise DuplicateColumn(f'column "{item.name}" specified more than once')
+            if part_of is not None and item.args.get("kind") is None:
+                options.append(item)
+                continue
             attnum += 1
-            table.columns.append(_column_def(session, table, item, attnum, seqs))
+            col = _column_def(session, table, item, attnum, seqs)
+            own.append(col)
+            table.columns.append(col)
+        elif isinstance(item, exp.LikeProperty):
+            for col in _like(session, catalog, table, item):
+                if any(c.name == col.name for c in own):
+                    raise DuplicateColumn(f'column "{col.name}" specified more than once')
+                attnum += 1
+                col.attnum = attnum
+                own.append(col)
+                table.columns.append(col)
         else:
             _table_constraint(session, table, item)
-    if not table.columns and not schema_e.expressions:
-        pass
+    if parents:
+        table.columns = inheritance.merge_parents(
+            table, parents, own, partition=part_of is not None
+        )
+        table.parents = [p.id for p in parents]
+        inherited = inheritance.inherited_checks(parents, table)
+        names = {i.name for i in inherited}
+        for con in inherited:  # one the child declares too is merged (a partition's is
+            # the parent's alone, as PostgreSQL keeps it)
+            con.local = part_of is None and any(c.name == con.name for c in table.constraints)
+        table.constraints = [*inherited, *(c for c in table.constraints if c.name not in names)]
+    for item in options:
+        _column_options(session, table, item, seqs)
+    if part_of is not None:
+        parent = parents[0]
+        if not table.primary_key and parent.primary_key:
+            table.primary_key = list(parent.primary_key)
+        for con in parent.constraints:
+            if con.kind == "f" and all(c.name != con.name for c in table.constraints):
+                table.constraints.append(dataclasses.replace(con, oid=0, inherited=True,
+                                                             local=False))  # fmt: skip
+            if con.kind == "u" and all(c.columns != con.columns for c in table.constraints):
+                table.constraints.append(
+                    ConstraintDef(
+                        f"{table.name}_{'_'.join(con.columns)}_key", "u", list(con.columns)
+                    )
+                )
+        table.bound = partitions.parse_bound(parent, table.name, part_of.expression)
+        partitions.check_overlap(catalog, parent, table.name, table.bound)
+        partitions.check_default_rows(session, catalog, parent, table)
     _finish_constraints(table)
+    if part_by is not None:
+        table.partkey = partitions.parse_key(table, part_by)
+        partitions.check_unique_keys(table)
     for seq in seqs:
         seq.id = store.next_id(txn)
         store.put_table(txn, seq, catalog, new=True)
@@ -280,6 +367,98 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     if persistence is not None:
         temp.register(session, table, persistence)
     return Result("CREATE TABLE")
+
+
+def _like(
+    session: SessionApi, catalog: Catalog, table: TableDef, like: exp.LikeProperty
+) -> list[ColumnDef]:
+    """LIKE source [INCLUDING ... | EXCLUDING ...]: the source's columns (NOT NULL always;
+    defaults and CHECK constraints when included)."""
+    src_e = like.this
+    source = relations.lookup(
+        catalog, relations.Name(src_e.db or None, src_e.name), session.search_path()
+    )
+    if source is None:
+        raise UndefinedTable(f'relation "{src_e.name}" does not exist')
+    included: set[str] = set()
+    for opt in like.expressions:
+        what = str(opt.args.get("value") or "").upper()
+        names = _LIKE_ALL if what == "ALL" else {what}
+        if str(opt.name).upper() == "INCLUDING":
+            included |= names
+        else:
+            included -= names
+    cols = []
+    for c in source.table.live_columns:
+        col = ColumnDef(c.name, c.type_name, 0, list(c.modifiers), array=c.array,
+                        not_null=c.not_null)  # fmt: skip
+        if "DEFAULTS" in included and not c.sequence:
+            col.default = c.default
+        cols.append(col)
+    if "CONSTRAINTS" in included:
+        for con in source.table.constraints:
+            if con.kind == "c":
+                table.constraints.append(ConstraintDef(con.name, "c", list(con.columns),
+                                                       check=con.check))  # fmt: skip
+    return cols
+
+
+_LIKE_ALL = {"COMMENTS", "COMPRESSION", "CONSTRAINTS", "DEFAULTS", "GENERATED", "IDENTITY",
+             "INDEXES", "STATISTICS", "STORAGE"}  # fmt: skip
+
+
+def _parents(
+    session: SessionApi,
+    catalog: Catalog,
+    inherits: exp.Expr | None,
+    parent_e: exp.Expr | None,
+    persistence: str | None,
+) -> list[TableDef]:
+    """The tables a new table inherits from (INHERITS) or is a partition of (PARTITION OF)."""
+    out: list[TableDef] = []
+    names = list(inherits.expressions) if inherits is not None else []
+    if parent_e is not None:
+        names = [parent_e]
+    for e in names:
+        parent = relations.for_use(
+            catalog, "TABLE", relations.Name(e.db or None, e.name), session.search_path()
+        ).table
+        if any(p.id == parent.id for p in out):
+            raise DuplicateTable(f'relation "{parent.name}" would be inherited from more than once')
+        inheritance.check_parent(parent, partition=parent_e is not None)
+        if parent_e is not None and parent.partkey is None:
+            raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
+        is_temp = temp.is_temp_schema(parent.schema)
+        if is_temp and persistence is None:
+            raise WrongObjectType(
+                f"cannot create a permanent relation as partition of temporary relation "
+                f'"{parent.name}"'
+                if parent_e is not None
+                else f'cannot inherit from temporary relation "{parent.name}"'
+            )
+        if not is_temp and persistence is not None and parent_e is not None:
+            raise WrongObjectType(
+                f"cannot create a temporary relation as partition of permanent relation "
+                f'"{parent.name}"'
+            )
+        out.append(parent)
+    return out
+
+
+def _column_options(
+    session: SessionApi, table: TableDef, item: exp.ColumnDef, seqs: list[TableDef]
+) -> None:
+    """PARTITION OF's ``column WITH OPTIONS NOT NULL DEFAULT ...`` on an inherited column."""
+    if not table.has_column(item.name):
+        raise UndefinedColumn(f'column "{item.name}" does not exist')
+    col = table.column(item.name)
+    probe = exp.ColumnDef(this=item.this.copy(), kind=exp.DataType.build(col.type_name),
+                          constraints=[c.copy() for c in item.constraints])  # fmt: skip
+    made = _column_def(session, table, probe, col.attnum, seqs)
+    col.not_null = col.not_null or made.not_null
+    if made.default is not None:
+        col.default = made.default
+    col.local = True
 
 
 # PostgreSQL's table storage parameters (CREATE TABLE ... WITH): tuning db9 has no use for.
@@ -306,7 +485,14 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
             continue
         if temp.is_temp_property(p):
             continue  # read by sql.temp.persistence_of
-        if not isinstance(p, exp.UnloggedProperty | exp.SequenceProperties):
+        if not isinstance(
+            p,
+            exp.UnloggedProperty
+            | exp.SequenceProperties
+            | exp.InheritsProperty
+            | exp.PartitionedByProperty
+            | exp.PartitionedOfProperty,
+        ):
             raise FeatureNotSupported(f"{what} ... {p.sql(dialect='postgres')} is not supported")
 
 
@@ -346,10 +532,11 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             )
         )
     elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
+        # PostgreSQL names it after its column when it reads exactly one
+        read = {c.name for c in inner.this.find_all(exp.Column)}
+        default = f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
         table.constraints.append(
-            ConstraintDef(
-                name or f"{table.name}_check", "c", check=inner.this.sql(dialect="postgres")
-            )
+            ConstraintDef(name or default, "c", check=inner.this.sql(dialect="postgres"))
         )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
@@ -504,14 +691,16 @@ def _delete_data(session: SessionApi, table: TableDef) -> None:
 # -- statements routed by their command name (see sql.commands), read from their tokens ------
 
 
-def run_named(session: SessionApi, command: str, tokens: list[Any]) -> Result | None:
+def run_named(
+    session: SessionApi, command: str, tokens: list[Any], text: str = ""
+) -> Result | None:
     """Run a statement sqlglot cannot be trusted to read (it parses DROP MATERIALIZED VIEW as
     DROP VIEW, DROP INDEX a, b not at all); None: resolved and checked, let sqlglot's tree run
     it (ALTER TABLE on a table)."""
     if command.startswith("DROP "):
         return _drop_named(session, command[5:], tokens)
     if command.startswith("ALTER "):
-        return _alter_named(session, command[6:], tokens)
+        return _alter_named(session, command[6:], tokens, text)
     if command == "SECURITY LABEL":
         # PostgreSQL answers this when no label provider is loaded; db9 has none.
 
@@ -583,9 +772,26 @@ def _drop_table_checked(
     CASCADE (which drops those constraints) or their table is dropped too."""
     store = session.database.catalogs
     txn = session.current_txn()
+    kids = [c for c in catalog.children(table) if c.id not in dropping]
+    if kids and table.partkey is None and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop table {table.name} because other objects depend on it",
+            detail="\n".join(f"table {k.name} depends on table {table.name}" for k in kids),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.",
+        )
+    for kid in kids:
+        if table.partkey is None:
+            session.notices.append(f"drop cascades to table {kid.name}")
+        dropping.add(kid.id)
+        views.drop_dependents(session, catalog, kid, cascade, dropping, _drop_table)
+        _drop_table_checked(session, catalog, kid, cascade, dropping)
     key = f"{table.schema}.{table.name}"
     for child in catalog.all_tables():
-        if child.id == table.id or child.id in dropping:
+        if (
+            child.id == table.id
+            or child.id in dropping
+            or any(up.id in dropping for up in catalog.ancestors(child))
+        ):
             continue
         refs = [c for c in child.constraints if c.kind == "f" and c.ref_table == key]
         if refs and not cascade:
@@ -631,7 +837,9 @@ def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascad
     return Result("DROP SCHEMA")
 
 
-def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | None:
+def _alter_named(
+    session: SessionApi, kind: str, tokens: list[Any], text: str = ""
+) -> Result | None:
     i = len(kind.split()) + 1
     if_exists = relations.words_at(tokens, i, "IF", "EXISTS")
     i += 2 * if_exists
@@ -679,9 +887,39 @@ def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | 
     if kind == "SEQUENCE" and relations.words_at(tokens, i, "OWNED", "BY"):
         _owned_by(session, catalog, rel.table, tokens[i + 2 :])
         return Result("ALTER SEQUENCE")
+    if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
+        return Result("ALTER TABLE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _inheritance_action(
+    session: SessionApi, catalog: Catalog, table: TableDef, tokens: list[Any], i: int, text: str
+) -> bool:
+    """ATTACH / DETACH PARTITION, INHERIT, NO INHERIT (sql.inheritance_ddl); False for any
+    other action."""
+    attach = relations.words_at(tokens, i, "ATTACH", "PARTITION")
+    detach = relations.words_at(tokens, i, "DETACH", "PARTITION")
+    no = relations.words_at(tokens, i, "NO", "INHERIT")
+    if not (attach or detach or no or relations.words_at(tokens, i, "INHERIT")):
+        return False
+    names, j = relations.read_names(tokens, i + (1 if not no else 2) + (attach or detach))
+    other = relations.for_use(catalog, "TABLE", names[0], session.search_path()).table
+    if attach:
+        rest = text[tokens[j].start - tokens[0].start :] if j < len(tokens) else ""
+        inheritance_ddl.attach_partition(session, catalog, table, other, rest)
+    elif detach:
+        if j < len(tokens) and session.in_block and str(tokens[j].text).upper() == "CONCURRENTLY":
+            raise ActiveSqlTransaction(
+                "ALTER TABLE ... DETACH CONCURRENTLY cannot run inside a transaction block"
+            )
+        inheritance_ddl.detach_partition(session, catalog, table, other)
+    elif no:
+        inheritance_ddl.no_inherit(session, catalog, table, other)
+    else:
+        inheritance_ddl.inherit(session, catalog, table, other)
+    return True
 
 
 def _check_role(session: SessionApi, tok: Any) -> None:
@@ -954,6 +1192,8 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
     old_name = table.name
     for action in tree.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
+            if tree.args.get("only") and catalog.children(table):
+                raise InvalidTableDefinition("column must be added to child tables too")
             if table.has_column(action.name):
                 if action.args.get("exists"):
                     continue
@@ -1024,10 +1264,17 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             table.name = new
             _rename_table(session, catalog, table, old_name, new)
         elif isinstance(action, exp.AddConstraint):
+            named = []
             for item in action.expressions:
                 before = len(table.indexes)
                 old_def = TableDef.from_json(table.to_json())
                 _table_constraint(session, table, item)
+                added = [c for c in table.constraints if c not in old_def.constraints]
+                if not isinstance(item, exp.Constraint) and added and added[-1].kind == "c":
+                    # children get the parent's name for it, as PostgreSQL names them
+                    item = exp.Constraint(this=exp.to_identifier(added[-1].name),
+                                          expressions=[item.copy()])  # fmt: skip
+                named.append(item)
                 _finish_constraints(table)
                 if table.primary_key and not old_def.primary_key:
                     _rekey(session, old_def, table)
@@ -1035,6 +1282,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     if not index.primary:
                         backfill(session, table, index)
                 validate_constraints(session, table, ctx)
+            action.set("expressions", named)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
             "CONSTRAINT"
         ):
@@ -1065,7 +1313,89 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 f"ALTER TABLE {action.sql(dialect='postgres')} is not supported"
             )
     store.put_table(txn, table, catalog, new=False)
+    if not tree.args.get("only"):
+        for kid in catalog.children(table):
+            _alter_child(session, tree, kid, ctx)
     return Result("ALTER TABLE")
+
+
+def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Context) -> None:
+    """ALTER TABLE of a parent, done to a child as PostgreSQL recurses it: a column the
+    child has already is merged (its inheritance count goes up), a dropped column goes only
+    where nothing else defines it; the table's own rename stays with the parent."""
+    actions, merged, kept = [], [], []
+    store, txn = session.database.catalogs, session.current_txn()
+    for action in tree.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename):
+            continue
+        if isinstance(action, exp.AddConstraint):
+            mine = {c.name: c for c in kid.constraints}
+            same = [i for i in action.expressions if i.name and i.name in mine]
+            for item in same:  # the child's own constraint of that name is merged
+                mine[item.name].inherited = True
+                mine[item.name].local = mine[item.name].local and kid.bound is None
+            if same:
+                store.put_table(txn, kid, _catalog(session), new=False)
+                rest = [i.copy() for i in action.expressions if i not in same]
+                if not rest:
+                    continue
+                action = action.copy()
+                action.set("expressions", rest)
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
+            "CONSTRAINT"
+        ):
+            dropping = {c.name for c in action.args.get("tables") or action.expressions}
+            local = []
+            for con in kid.constraints:
+                if con.name in dropping:
+                    con.inherited = False  # the parent's goes: the child's may go too
+                    if con.local:
+                        local.append(con.name)
+            store.put_table(txn, kid, _catalog(session), new=False)
+            going = [
+                n for n in dropping if n not in local and any(c.name == n for c in kid.constraints)
+            ]
+            if not going:
+                continue
+            action = action.copy()
+            action.set("expressions", [exp.to_identifier(n) for n in sorted(going)])
+            action.set("tables", None)
+        if isinstance(action, exp.ColumnDef) and kid.has_column(action.name):
+            merged.append(action.name)
+            continue
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            names = [c.name for c in action.args.get("tables") or action.expressions]
+            going = [n for n in names if kid.has_column(n)
+                     and kid.column(n).inherited <= 1 and not kid.column(n).local]  # fmt: skip
+            kept += [n for n in names if kid.has_column(n) and n not in going]
+            if not going:
+                continue
+            action = action.copy()
+            action.set("expressions", [exp.column(n) for n in going])
+            action.set("tables", None)
+        actions.append(action.copy())
+    if actions:
+        child = tree.copy()
+        child.set("this", exp.Table(this=exp.to_identifier(kid.name, quoted=True),
+                                    db=exp.to_identifier(kid.schema, quoted=True)))  # fmt: skip
+        child.set("actions", actions)
+        alter_table(session, child, ctx)
+    catalog = _catalog(session)
+    fresh = catalog.tables[kid.id]
+    for action in actions:
+        if isinstance(action, exp.ColumnDef) and fresh.has_column(action.name):
+            col = fresh.column(action.name)
+            col.inherited, col.local = 1, False
+        if isinstance(action, exp.AddConstraint):
+            for con in fresh.constraints:
+                if con.kind == "c" and con.name in {i.name for i in action.expressions}:
+                    con.inherited, con.local = True, False
+    for name in merged:
+        fresh.column(name).inherited += 1
+    for name in kept:
+        fresh.column(name).inherited = max(0, fresh.column(name).inherited - 1)
+        fresh.column(name).local = True
+    session.database.catalogs.put_table(session.current_txn(), fresh, catalog, new=False)
 
 
 def _rekey(session: SessionApi, old: TableDef, new: TableDef) -> None:

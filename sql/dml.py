@@ -18,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
+from sql import partitions
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -74,17 +75,24 @@ class TableWriter:
         ]
         self.fks = [c for c in table.constraints if c.kind == "f"]
         self.live = table.live_columns
-        qualified = f"{table.schema}.{table.name}"
+        # A partition's rows are its ancestors' too: FKs to them point at it as well.
+        qualified = {f"{t.schema}.{t.name}" for t in [table, *self.catalog.ancestors(table)]}
         self.referencing = [  # (child table, its FK) for every FK that points at this table
             (child, fk)
             for child in self.catalog.all_tables()
             for fk in child.constraints
-            if fk.kind == "f" and fk.ref_table == qualified
+            if fk.kind == "f" and fk.ref_table in qualified and child.partkey is None
         ]
         self.after: deque[Callable[[], None]] = deque()  # foreign-key work for the end
         self._ids = range(0)  # row ids reserved and not yet used (complete_many)
         self._block = 0
         self._others: dict[int, TableWriter] = {}  # writers of the tables FKs lead to
+        # Partitioning (sql.partitions): a partitioned table's rows go to leaf writers; a
+        # partition's own rows must satisfy its bound (``routed``: the router chose it).
+        partitioned = table.partkey is not None or table.bound is not None
+        self.router = partitions.Router(self.catalog) if partitioned else None
+        self.routed = False
+        self._leaves: dict[int, TableWriter] = {}
 
     def fresh(self) -> TableWriter:
         """A writer for one more run of the same statement: the compiled constraints and the
@@ -94,6 +102,7 @@ class TableWriter:
         writer.txn = self.session.current_txn()
         writer.after = deque()
         writer._others = {}
+        writer._leaves = {}
         return writer
 
     def complete(self, values: Row) -> Row:
@@ -128,8 +137,32 @@ class TableWriter:
 
     def finish(self) -> None:
         """Run the queued foreign-key checks and actions, in the order they were queued."""
+        for leaf in self._leaves.values():
+            leaf.finish()
         while self.after:
             self.after.popleft()()
+
+    def by_name(self, row: Row) -> dict[str, Any]:
+        return {c.name: v for c, v in zip(self.live, row, strict=False)}
+
+    def route(self, values: dict[str, Any]) -> None:
+        """Insert a row of a partitioned table (``values`` by column name) into its leaf."""
+        writer = self.leaf_for(values)
+        writer.insert(writer.complete(tuple(values.get(c.name) for c in writer.live)))
+
+    def leaf_for(self, values: dict[str, Any]) -> TableWriter:
+        """The writer of the leaf partition a row (by column name) belongs in."""
+        assert self.router is not None
+        leaf = self.router.leaf(self.table, values)
+        writer = self._leaves.get(leaf.id)
+        if writer is None:
+            writer = self._leaves[leaf.id] = TableWriter(self.session, leaf, self.ctx)
+            writer.routed = True
+        return writer
+
+    def fits(self, row: Row) -> bool:
+        """Whether a new version of a partition's row still satisfies its bound."""
+        return self.router is None or self.router.fits(self.table, self.by_name(row))
 
     def _writer(self, table: TableDef) -> TableWriter:
         """A writer of another table in this statement (made once: it compiles checks)."""
@@ -172,6 +205,11 @@ class TableWriter:
                     f'"{con.name}"',
                     detail=f"Failing row contains {self._row_text(row)}.",
                 )
+        if self.table.bound is not None and not self.routed and not self.fits(row):
+            raise CheckViolation(
+                f'new row for relation "{self.table.name}" violates partition constraint',
+                detail=f"Failing row contains {self._row_text(row)}.",
+            )
 
     def _values(self, row: Row, cols: list[str]) -> list[Any]:
         return [row[self.codec.by_name[c]] for c in cols]
@@ -209,6 +247,13 @@ class TableWriter:
         key found is locked until commit (a KV LOCK, kv/txn/prewrite.py): a concurrent delete
         of it, or of its unique value, then fails one of the two transactions, as
         PostgreSQL's FOR KEY SHARE does, instead of leaving a child without its parent."""
+        if self.table.partkey is not None:  # the key's partition holds it, if any does
+            assert self.router is not None
+            try:
+                leaf = self.router.leaf(self.table, dict(zip(cols, values, strict=True)))
+            except CheckViolation:
+                return False
+            return self._writer(leaf).has_key(cols, values)
         if cols == self.table.primary_key:
             key = self.codec.key_for_pk(tuple(values))
             found = self.txn.get(key) is not None
@@ -307,6 +352,10 @@ class TableWriter:
         return None
 
     def insert(self, row: Row) -> None:
+        if self.table.partkey is not None:
+            self.check_row(row)
+            self.route(self.by_name(row))
+            return
         self.check_row(row)
         table = self.table
         try:
@@ -322,6 +371,12 @@ class TableWriter:
         breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
         and buffering done a batch at a time instead of a KV call per key. ``checked``: the
         rows passed ``check_row`` already (COPY checks each as it is read)."""
+        if self.table.partkey is not None:
+            for row in rows:
+                if not checked:
+                    self.check_row(row)
+                self.route(self.by_name(row))
+            return
         if not checked:
             for n, row in enumerate(rows):
                 try:
@@ -608,7 +663,9 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     conflict = tree.args.get("conflict")
     arbiters = _arbiters(base, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
-    returning = _returning(session, table, tree, ctx, table_scope(table, alias))
+    returning = _returning(session, table, tree, ctx, _with_tableoid(table_scope(table, alias)))
+    if returning is not None:  # each row's tableoid: its leaf partition's when routed
+        returning = (returning[0], [_tableoid_fed(base, f) for f in returning[1]])
 
     def rows_in() -> list[list[Any]]:
         if query is None:
@@ -625,7 +682,9 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         if conflict is None:
             return _insert_all(writer, rows_in(), positions, defaults, returning)
         out_rows = []
-        touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
+        touched: set[tuple[int, bytes]] = (
+            set()
+        )  # rows this ON CONFLICT DO UPDATE inserted or updated
         count = 0
         for values in rows_in():
             full: list[Any] = [_DEFAULT] * len(live)
@@ -636,25 +695,41 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                     full[i] = defaults[i].fn(())
             row = writer.complete(tuple(full))
             if conflict is not None:
+                # a partitioned table's conflicts are its leaf partition's
+                target, trow, found = writer, row, arbiters
                 writer.check_row(row)
-                existing = writer.conflicts(row, arbiters)
+                if table.partkey is not None:
+                    named = writer.by_name(row)
+                    target = writer.leaf_for(named)
+                    trow = target.complete(tuple(named.get(c.name) for c in target.live))
+                    found = [i for i in target.table.indexes if (i.unique or i.primary)
+                             and any(a.columns == i.columns for a in arbiters)]  # fmt: skip
+                    target.check_row(trow)
+                existing = target.conflicts(trow, found)
                 if existing is not None:
                     if do_nothing:
                         continue
-                    if writer.codec.key(existing) in touched:
+                    if (target.table.id, target.codec.key(existing)) in touched:
                         raise CardinalityViolation(
                             "ON CONFLICT DO UPDATE command cannot affect row a second time"
                         )
-                    updated = _on_conflict_update(writer, conflict, existing, row, ctx, alias)
+                    updated = _on_conflict_update(
+                        target, conflict, existing, trow, ctx, alias or table.name
+                    )
                     if updated is None:
                         continue
-                    row = updated
+                    trow = updated
                 else:
-                    writer.insert(row)
+                    target.insert(trow)
+                if target is not writer:
+                    named = target.by_name(trow)
+                    row = (*(named.get(c.name) for c in live), *row[len(live) :])
+                else:
+                    row = trow
+                if not do_nothing:
+                    touched.add((target.table.id, target.codec.key(trow)))
             else:
                 writer.insert(row)
-            if conflict is not None and not do_nothing:
-                touched.add(writer.codec.key(row))
             count += 1
             if returning:
                 out_rows.append(tuple(f(row) for f in returning[1]))
@@ -671,6 +746,24 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and not (conflict is not None and base.referencing)
     )
     return DmlPlan(run, point)
+
+
+def _with_tableoid(scope: Scope) -> Scope:
+    label = scope.columns[0].table if scope.columns else None
+    return Scope([*scope.columns, ScopeColumn(label, "tableoid", T.OID, hidden=True)])
+
+
+def _tableoid_fed(writer: TableWriter, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """A RETURNING function of INSERT over a stored row, fed the row's table oid too."""
+    table = writer.table
+
+    def run(row: Row) -> Any:
+        oid = table.id
+        if writer.router is not None and table.partkey is not None:
+            oid = writer.router.leaf(table, writer.by_name(row)).id
+        return fn((*row, oid))
+
+    return run
 
 
 def _assign(src: T.SqlType, dst: T.SqlType, v: Any) -> Any:
@@ -919,6 +1012,8 @@ def _targets(
     where = tree.args.get("where")
     if where is not None:
         select.set("where", where.copy())
+    if any(c.name.lower() == "tableoid" for c in tree.find_all(exp.Column)):
+        select.set("expressions", [exp.column("tableoid")])  # the scan carries it (binder)
     node, scope = planner.source(select, Scope([]))
     target = table_scope(table, alias).columns
     width = len(target)
@@ -958,6 +1053,31 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
 
 def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
+    if not tree.this.args.get("only") and session.catalog().children(table):
+        return _each_member(session, tree, ctx, table, _plan_update)
+    return _plan_update(session, tree, ctx, table).plan()
+
+
+@dataclass(frozen=True, slots=True)
+class _Phases:
+    """UPDATE / DELETE of one table in two steps: ``fetch`` reads the rows it acts on
+    ((stored row, joined row) pairs), ``apply`` writes. A statement over an inheritance tree
+    fetches every member's rows before it writes any, so a row an UPDATE moves into another
+    partition is not seen (and updated) there again, as PostgreSQL's snapshot hides it."""
+
+    fetch: Callable[[], list[tuple[Row, Row]]]
+    apply: Callable[[list[tuple[Row, Row]]], Result]
+    point: bool
+
+    def plan(self) -> DmlPlan:
+        return DmlPlan(lambda: self.apply(self.fetch()), self.point)
+
+
+def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: TableDef) -> _Phases:
+    """UPDATE of one table. A partition's row whose new version leaves its bound moves:
+    deleted there and inserted through ``root`` (the table the statement names) into its
+    new leaf partition."""
+    table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
     node, scope, width = _targets(planner, tree, table, alias)
@@ -973,24 +1093,91 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
     returning = _returning(session, table, tree, ctx, scope)
+    mover = TableWriter(session, root, ctx) if root.partkey is not None else None
+    oid_at = next((i for i, c in enumerate(scope.columns)
+                   if i >= width and c.name == "tableoid"), None)  # fmt: skip
 
-    def run() -> Result:
+    def fetch() -> list[tuple[Row, Row]]:
+        return list(_targets_once(session, node, width, base, set()))
+
+    def apply(targets: list[tuple[Row, Row]]) -> Result:
         writer = base.fresh()
         out_rows = []
-        done: set[bytes] = set()
-        for old, joined in _targets_once(session, node, width, writer, done):
+        root_writer = mover.fresh() if mover is not None else None
+        for old, joined in targets:
             new = list(old)
             for idx, typed in assigns:
                 new[idx] = typed.fn(joined)
-            writer.update(old, tuple(new))
+            if root_writer is not None and table.bound is not None and not writer.fits(tuple(new)):
+                writer.delete(old)
+                values = writer.by_name(tuple(new))
+                leaf = root_writer.leaf_for(values)
+                leaf.insert(leaf.complete(tuple(values.get(c.name) for c in leaf.live)))
+                if oid_at is not None:  # RETURNING tableoid: the partition it moved to
+                    joined = (*joined[:oid_at], leaf.table.id, *joined[oid_at + 1 :])
+            else:
+                writer.update(old, tuple(new))
             if returning:
                 out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
+        if root_writer is not None:
+            root_writer.finish()
         writer.finish()
         if returning:
-            return Result(f"UPDATE {len(done)}", returning[0], out_rows)
-        return Result(f"UPDATE {len(done)}")
+            return Result(f"UPDATE {len(targets)}", returning[0], out_rows)
+        return Result(f"UPDATE {len(targets)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return _Phases(fetch, apply, _point(tree, node, base) and mover is None)
+
+
+def _each_member(
+    session: SessionApi,
+    tree: exp.Expr,
+    ctx: Context,
+    table: TableDef,
+    plan_one: Callable[..., _Phases],
+) -> DmlPlan:
+    """UPDATE / DELETE of ``table`` and of every table inheriting from it: the statement
+    planned for each as ``ONLY`` that table under the parent's name; every member's rows are
+    read, then written, in the statement's transaction, the counts and RETURNING rows added
+    up."""
+    catalog = session.catalog()
+    alias = tree.this.alias or table.name
+    plans = []
+    for member in [table, *catalog.descendants(table)]:
+        if member.partkey is not None:
+            continue  # a partitioned table holds no rows
+        one = tree.copy()
+        ret = one.args.get("returning")
+        if ret is not None:  # RETURNING * is the parent's columns
+            ret.set("expressions", [e2 for e in ret.expressions for e2 in (
+                [exp.column(c.name, quoted=True) for c in table.live_columns]
+                if isinstance(e, exp.Star) else [e])])  # fmt: skip
+        target = exp.Table(
+            this=exp.to_identifier(member.name, quoted=True),
+            db=exp.to_identifier(member.schema, quoted=True),
+            only=True,
+            alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
+        )
+        one.set("this", target)
+        plans.append(plan_one(session, one, ctx, table))
+    verb = "UPDATE" if isinstance(tree, exp.Update) else "DELETE"
+
+    def run() -> Result:
+        fetched = [plan.fetch() for plan in plans]
+        count = 0
+        columns = None
+        rows: list[Row] = []
+        for plan, targets in zip(plans, fetched, strict=True):
+            got = plan.apply(targets)
+            count += len(targets)
+            if got.columns is not None:
+                columns = got.columns
+                rows += got.rows or []
+        if columns is not None:
+            return Result(f"{verb} {count}", columns, rows)
+        return Result(f"{verb} {count}")
+
+    return DmlPlan(run, False)
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
@@ -999,26 +1186,35 @@ def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
 
 def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
     table = _table_of(session, tree.this)
+    if not tree.this.args.get("only") and session.catalog().children(table):
+        return _each_member(session, tree, ctx, table, _plan_delete)
+    return _plan_delete(session, tree, ctx, table).plan()
+
+
+def _plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context, root: TableDef) -> _Phases:
+    table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
     returning = _returning(session, table, tree, ctx, scope)
 
-    def run() -> Result:
+    def fetch() -> list[tuple[Row, Row]]:
+        return list(_targets_once(session, node, width, base, set()))
+
+    def apply(targets: list[tuple[Row, Row]]) -> Result:
         writer = base.fresh()
         out_rows = []
-        done: set[bytes] = set()
-        for old, joined in _targets_once(session, node, width, writer, done):
+        for old, joined in targets:
             writer.delete(old)
             if returning:
                 out_rows.append(tuple(f(joined) for f in returning[1]))
         writer.finish()
         if returning:
-            return Result(f"DELETE {len(done)}", returning[0], out_rows)
-        return Result(f"DELETE {len(done)}")
+            return Result(f"DELETE {len(targets)}", returning[0], out_rows)
+        return Result(f"DELETE {len(targets)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return _Phases(fetch, apply, _point(tree, node, base))
 
 
 __all__ = [

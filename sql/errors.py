@@ -299,3 +299,7 @@ class DuplicateCursor(SqlError):
 
 class InvalidSqlStatementName(SqlError):
     sqlstate = "26000"
+
+
+class InvalidObjectDefinition(SqlError):
+    sqlstate = "42P17"

@@ -392,6 +392,9 @@ class Compiler:
         if inner.type.name == "unknown" and not inner.const and dst.name != "unknown":
             self._type_param(e.this, dst)
             inner = self.compile(e.this)
+        session = self.ctx.session
+        if dst.name == "regclass" and inner.type.name in ("oid", "integer", "bigint") and session:
+            return Typed(_oid_to_regclass(session, inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -447,6 +450,16 @@ class Compiler:
         a, b = comparable(*self._binary_operands(e))
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
+        session = self.ctx.session
+        if session is not None and {a.type.name, b.type.name} in (
+            {"regclass", "oid"},
+            {"regclass", "integer"},
+        ):
+            # db9's regclass values are names: compared with an oid, the name's oid
+            if a.type.name == "regclass":
+                fa = _regclass_to_oid(session, fa)
+            else:
+                fb = _regclass_to_oid(session, fb)
         if a.type.name == "json" and b.type.name == "json":
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
@@ -1284,3 +1297,33 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
 def check_param_count(n: int) -> None:
     if n > 65535:
         raise InvalidParameterValue("too many parameters")
+
+
+def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """oid::regclass: db9's regclass values are relation names; an oid of no relation
+    stays its number, as PostgreSQL prints it."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None:
+            return None
+        table = session.catalog().tables.get(v)
+        return table.name if table is not None else str(v)
+
+    return cast
+
+
+def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """A regclass (a relation's name) as its oid, to compare with an oid column."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if not isinstance(v, str):
+            return v
+        schema, _, name = v.rpartition(".")
+        table = session.catalog().find(name.strip('"'), schema or None, session.search_path())
+        if table is None:
+            raise UndefinedTable(f'relation "{v}" does not exist')
+        return table.id
+
+    return cast

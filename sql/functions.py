@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, jsonb
+from sql import comments, jsonb, partition_text
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -553,6 +553,7 @@ CATALOG_FUNCTIONS = {
     "pg_size_pretty",
     "date_part",
     "pg_get_viewdef",
+    "pg_get_partkeydef",
     "pg_my_temp_schema",
     "pg_function_is_visible",
     "pg_get_function_result",
@@ -618,6 +619,13 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return catalog().schema_oids.get(own.schema, 0) if own.used else 0
         if name == "pg_get_viewdef":
             return view_definition(catalog(), session().search_path(), v[0])
+        if name == "pg_get_partkeydef":
+            if isinstance(v[0], int):
+                rel = catalog().tables.get(v[0])
+            else:
+                schema, _, rel_name = str(v[0]).rpartition(".")
+                rel = catalog().find(rel_name, schema or None, session().search_path())
+            return partition_text.key_sql(rel) if rel is not None and rel.partkey else None
         if name == "pg_get_userbyid":
             return session().user
         if name == "obj_description" and v[0] is not None:

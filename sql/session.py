@@ -952,7 +952,7 @@ class Session:
                 raise ReadOnlySqlTransaction(
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
-            done = ddl.run_named(self, stmt.command, stmt.tokens)
+            done = ddl.run_named(self, stmt.command, stmt.tokens, stmt.text)
             if done is not None:
                 return done
         # Statements reuse their plan while what planning resolved is unchanged: the

@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql import comments, cursors, temp, views
+from sql import comments, cursors, partition_text, temp, views
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -171,9 +171,14 @@ def pg_class(c: Catalog) -> Rows:
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
                 relpersistence="t" if temp.is_temp_schema(t.schema) else "p",
-                relkind={"table": "r", "view": "v"}.get(t.kind, "S"),
+                relkind="p"
+                if t.partkey is not None
+                else {"table": "r", "view": "v"}.get(t.kind, "S"),
                 relnatts=len(t.live_columns),
                 relchecks=checks,
+                relhassubclass=any(t.id in o.parents for o in c.tables.values()),
+                relispartition=t.bound is not None,
+                relpartbound=partition_text.bound_sql(t.bound) if t.bound is not None else None,
                 relispopulated=True,
                 relreplident="d",
             )
@@ -226,8 +231,9 @@ def pg_attribute(c: Catalog) -> Rows:
                     "",
                     1 if ty.element else 0,
                     0,
+                    col.local,
                     True,
-                    True,
+                    col.inherited,
                 )
             )
         for i in t.indexes:
@@ -252,6 +258,7 @@ def pg_attribute(c: Catalog) -> Rows:
                         0,
                         True,
                         True,
+                        0,
                     )
                 )
     return rows
@@ -273,6 +280,7 @@ PG_ATTRIBUTE_COLS = [
     ("attcollation", OIDT),
     ("attislocal", BOOL),
     ("attisvisible", BOOL),
+    ("attinhcount", I4),
 ]
 
 
@@ -431,6 +439,8 @@ def pg_constraint(c: Catalog) -> Rows:
                     confkey=fkeys or None,
                     consrc=con.check,
                     condef=constraint_def(con),
+                    conislocal=con.local,
+                    coninhcount=int(con.inherited),
                 )
             )
     return rows
@@ -455,7 +465,26 @@ PG_CONSTRAINT_COLS = [
     ("confkey", I2.array_of()),
     ("consrc", TXT),
     ("condef", TXT),
+    ("conislocal", BOOL),
+    ("coninhcount", I4),
+    ("connoinherit", BOOL),
 ]
+
+
+def pg_inherits(c: Catalog) -> Rows:
+    return [(t.id, parent, n + 1, False) for t in _tables(c) for n, parent in enumerate(t.parents)]
+
+
+def pg_partitioned_table(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        if t.partkey is None:
+            continue
+        names = [col.name for col in t.live_columns]
+        attrs = [names.index(k) + 1 if k in names else 0 for k in t.partkey["keys"]]
+        default = next((o.id for o in c.children(t) if (o.bound or {}).get("kind") == "default"), 0)
+        rows.append((t.id, t.partkey["strategy"][0], len(attrs), default, attrs))
+    return rows
 
 
 PG_DATABASE_COLS = [
@@ -767,6 +796,22 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_type"): (PG_TYPE_COLS, pg_type, False),
     ("pg_catalog", "pg_index"): (PG_INDEX_COLS, pg_index, False),
     ("pg_catalog", "pg_constraint"): (PG_CONSTRAINT_COLS, pg_constraint, False),
+    ("pg_catalog", "pg_inherits"): (
+        [("inhrelid", OIDT), ("inhparent", OIDT), ("inhseqno", I4), ("inhdetachpending", BOOL)],
+        pg_inherits,
+        False,
+    ),
+    ("pg_catalog", "pg_partitioned_table"): (
+        [
+            ("partrelid", OIDT),
+            ("partstrat", CHR),
+            ("partnatts", I2),
+            ("partdefid", OIDT),
+            ("partattrs", T.INT2VECTOR),
+        ],
+        pg_partitioned_table,
+        False,
+    ),
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
@@ -841,11 +886,6 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_description"): (
         [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("description", TXT)],
         comments.descriptions,
-        False,
-    ),
-    ("pg_catalog", "pg_inherits"): (
-        [("inhrelid", OIDT), ("inhparent", OIDT), ("inhseqno", I4), ("inhdetachpending", BOOL)],
-        empty,
         False,
     ),
     ("pg_catalog", "pg_opclass"): (

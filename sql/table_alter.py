@@ -172,6 +172,10 @@ def drop_constraint(session: SessionApi, table: TableDef, action: exp.Drop, cata
                 session.notices.append(message + ", skipping")
                 continue
             raise UndefinedObject(message)
+        if con.inherited:
+            raise InvalidTableDefinition(
+                f'cannot drop inherited constraint "{con.name}" of relation "{table.name}"'
+            )
         qualified = f"{table.schema}.{table.name}"
         dependents = [
             (other, fk)

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import jsonb, temp, views
+from sql import inheritance, jsonb, temp, views
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -352,9 +352,14 @@ class Planner:
             if found is not None and found.kind == "view":
                 return views.scan(self, found, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
+            if not item.args.get("only") and self.catalog.children(table):
+                return inheritance.scan(self.db, self.catalog, table, alias)
             codec = RowCodec(self.db, table)
             lo = codec.prefix
-            return TableScan(codec, table_scope(table, alias), lo, prefix_end(lo))
+            scan = TableScan(codec, table_scope(table, alias), lo, prefix_end(lo))
+            if _reads_tableoid(item):
+                return inheritance.with_tableoid(scan, table)
+            return scan
         if isinstance(item, exp.Lateral):  # first in FROM: nothing to its left to read
             inner = item.this
             if isinstance(inner, exp.Subquery | exp.Query):
@@ -1162,6 +1167,11 @@ def _columns_read(q: exp.Expr) -> set[str] | None:
         else:
             names.add(c.name)
     return names
+
+
+def _reads_tableoid(item: exp.Expr) -> bool:
+    """Whether the statement ``item`` is part of names the system column tableoid."""
+    return any(c.name.lower() == inheritance.TABLEOID for c in item.root().find_all(exp.Column))
 
 
 def _is_system_relation(name: str) -> bool:

@@ -1,0 +1,262 @@
+"""Table inheritance and declarative partitioning against a live PostgreSQL: INHERITS and
+its column merging, reads of a parent (ONLY, tableoid), UPDATE / DELETE / TRUNCATE / DROP
+over a tree, PARTITION BY LIST / RANGE / HASH with PARTITION OF, routing of INSERT and of
+UPDATE that moves rows, ATTACH / DETACH PARTITION, and the errors PostgreSQL gives."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+INHERITANCE = [
+    "CREATE TABLE person (name text, age int4 NOT NULL, location text, CHECK (age >= 0))",
+    "CREATE TABLE emp (salary int4, manager name) INHERITS (person)",
+    "CREATE TABLE student (gpa float8) INHERITS (person)",
+    "CREATE TABLE stud_emp (percent int4) INHERITS (emp, student)",
+    "INSERT INTO person VALUES ('ann', 30, 'x')",
+    "INSERT INTO emp VALUES ('bob', 40, 'y', 100, 'ann')",
+    "INSERT INTO student VALUES ('cy', 20, 'z', 3.5)",
+    "INSERT INTO stud_emp VALUES ('di', 25, 'w', 10, 'bob', 3.9, 50)",
+    "INSERT INTO emp VALUES ('eve', -1, 'y', 1, 'x')",
+    "INSERT INTO student (name) VALUES ('nobody')",
+    "SELECT * FROM person ORDER BY name",
+    "SELECT tableoid::regclass, name FROM person ORDER BY name",
+    "SELECT * FROM ONLY person",
+    "SELECT name, salary FROM emp ORDER BY name",
+    "SELECT * FROM stud_emp",
+    "SELECT count(*) FROM person p WHERE p.age > 21",
+    "SELECT attname, attislocal, attinhcount FROM pg_attribute "
+    "WHERE attrelid = 'stud_emp'::regclass AND attnum > 0 ORDER BY attnum",
+    "SELECT c.relname, p.relname, i.inhseqno FROM pg_inherits i "
+    "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent ORDER BY 1, 3",
+    "UPDATE person SET age = age + 1 WHERE name <> 'cy' RETURNING *",
+    "SELECT name, age FROM person ORDER BY name",
+    "UPDATE ONLY person SET age = 0",
+    "DELETE FROM person WHERE age = 41",
+    "SELECT tableoid::regclass, name, age FROM person ORDER BY name",
+    "CREATE TABLE bad (age text) INHERITS (person)",
+    "CREATE TABLE bad2 () INHERITS (person, person)",
+    "CREATE TABLE bad3 () INHERITS (nothing)",
+    "DROP TABLE person",
+    "DROP TABLE student",
+    "TRUNCATE ONLY person",
+    "SELECT count(*) FROM person",
+    "TRUNCATE person",
+    "SELECT count(*) FROM person",
+    "CREATE TABLE loner (name text, age int4 NOT NULL, location text)",
+    "ALTER TABLE loner INHERIT person",
+    "ALTER TABLE loner ADD CONSTRAINT person_age_check CHECK (age >= 0)",
+    "ALTER TABLE loner INHERIT person",
+    "INSERT INTO loner VALUES ('lo', 1, 'q')",
+    "SELECT tableoid::regclass, * FROM person",
+    "ALTER TABLE loner NO INHERIT person",
+    "ALTER TABLE loner NO INHERIT person",
+    "SELECT count(*) FROM person",
+    "DROP TABLE person CASCADE",
+    "SELECT relname FROM pg_class WHERE relname IN ('person', 'emp', 'student', 'stud_emp')",
+]
+
+PARTITIONS = [
+    "CREATE TABLE lp (a int, b text) PARTITION BY LIST (a)",
+    "CREATE TABLE lp1 PARTITION OF lp FOR VALUES IN (1, 2)",
+    "CREATE TABLE lp2 PARTITION OF lp FOR VALUES IN ('3')",
+    "CREATE TABLE lpn PARTITION OF lp FOR VALUES IN (NULL)",
+    "CREATE TABLE lp_bad PARTITION OF lp FOR VALUES IN (2)",
+    "CREATE TABLE lp_bad PARTITION OF lp FOR VALUES FROM (1) TO (2)",
+    "CREATE TABLE lp_bad PARTITION OF lp FOR VALUES IN ('x')",
+    "INSERT INTO lp VALUES (1, 'one'), (3, 'three'), (NULL, 'null')",
+    "INSERT INTO lp VALUES (7, 'seven')",
+    "CREATE TABLE lpd PARTITION OF lp DEFAULT",
+    "CREATE TABLE lpd2 PARTITION OF lp DEFAULT",
+    "INSERT INTO lp VALUES (7, 'seven')",
+    "CREATE TABLE lp7 PARTITION OF lp FOR VALUES IN (7)",
+    "INSERT INTO lp1 VALUES (3, 'wrong')",
+    "INSERT INTO lpd VALUES (1, 'wrong')",
+    "SELECT tableoid::regclass, * FROM lp ORDER BY a",
+    "SELECT relname, relkind, relispartition, pg_get_expr(relpartbound, oid) FROM pg_class "
+    "WHERE relname LIKE 'lp%' ORDER BY 1",
+    "SELECT pg_get_partkeydef('lp'::regclass)",
+    "UPDATE lp SET a = 2 WHERE a = 3",
+    "UPDATE lp1 SET a = 3",
+    "UPDATE lp SET a = 9 WHERE a = 7 RETURNING *",
+    "SELECT tableoid::regclass, * FROM lp ORDER BY a",
+    "DELETE FROM lp WHERE a = 2",
+    "SELECT tableoid::regclass, * FROM lp ORDER BY a",
+    "CREATE TABLE rp (a int, b int, c text) PARTITION BY RANGE (a, b)",
+    "CREATE TABLE rp1 PARTITION OF rp FOR VALUES FROM (MINVALUE, MINVALUE) TO (10, 5)",
+    "CREATE TABLE rp2 PARTITION OF rp FOR VALUES FROM (10, 5) TO (20, MAXVALUE)",
+    "CREATE TABLE rp_bad PARTITION OF rp FOR VALUES FROM (15, 0) TO (30, 0)",
+    "CREATE TABLE rp_bad PARTITION OF rp FOR VALUES FROM (30, 0) TO (25, 0)",
+    "CREATE TABLE rp_bad PARTITION OF rp FOR VALUES FROM (30) TO (40)",
+    "CREATE TABLE rp_bad PARTITION OF rp FOR VALUES FROM (NULL, 1) TO (40, 1)",
+    "CREATE TABLE rp_bad PARTITION OF rp FOR VALUES FROM (MAXVALUE, 1) TO (MAXVALUE, 2)",
+    "INSERT INTO rp VALUES (1, 1, 'a'), (10, 4, 'b'), (10, 5, 'c'), (19, 100, 'd')",
+    "INSERT INTO rp VALUES (20, 0, 'e')",
+    "INSERT INTO rp VALUES (NULL, 0, 'e')",
+    "SELECT tableoid::regclass, * FROM rp ORDER BY a, b",
+    "UPDATE rp SET a = a + 5 WHERE c IN ('a', 'b')",
+    "SELECT tableoid::regclass, * FROM rp ORDER BY a, b",
+    "UPDATE rp SET a = 100",
+    "CREATE TABLE rp3 (c text, b int, a int)",
+    "INSERT INTO rp3 VALUES ('x', 1, 25), ('y', 1, 45)",
+    "ALTER TABLE rp ATTACH PARTITION rp3 FOR VALUES FROM (20, 0) TO (40, 0)",
+    "DELETE FROM rp3 WHERE a = 45",
+    "ALTER TABLE rp ATTACH PARTITION rp3 FOR VALUES FROM (20, 0) TO (40, 0)",
+    "SELECT tableoid::regclass, * FROM rp ORDER BY a, b",
+    "ALTER TABLE rp DETACH PARTITION rp3",
+    "ALTER TABLE rp DETACH PARTITION rp3",
+    "SELECT count(*) FROM rp",
+    "SELECT count(*) FROM rp3",
+    "CREATE TABLE sub (a int, b int) PARTITION BY LIST (a)",
+    "CREATE TABLE sub1 PARTITION OF sub FOR VALUES IN (1) PARTITION BY RANGE (b)",
+    "CREATE TABLE sub1_lo PARTITION OF sub1 FOR VALUES FROM (0) TO (10)",
+    "INSERT INTO sub VALUES (1, 5)",
+    "INSERT INTO sub VALUES (1, 50)",
+    "INSERT INTO sub VALUES (2, 5)",
+    "SELECT tableoid::regclass, * FROM sub",
+    "CREATE TABLE hp (a int) PARTITION BY HASH (a)",
+    "CREATE TABLE hp0 PARTITION OF hp FOR VALUES WITH (MODULUS 2, REMAINDER 0)",
+    "CREATE TABLE hp1 PARTITION OF hp FOR VALUES WITH (MODULUS 2, REMAINDER 1)",
+    "CREATE TABLE hp_bad PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 1)",
+    "CREATE TABLE hp_bad PARTITION OF hp FOR VALUES WITH (MODULUS 0, REMAINDER 1)",
+    "CREATE TABLE hp_bad PARTITION OF hp DEFAULT",
+    "INSERT INTO hp SELECT generate_series(1, 20)",
+    "SELECT count(*) FROM hp",
+    "CREATE TABLE bad (a int) PARTITION BY LIST (a, a)",
+    "CREATE TABLE bad (a int) PARTITION BY RANGE (b)",
+    "CREATE TABLE bad (a int) PARTITION BY MAGIC (a)",
+    "CREATE TABLE bad (a int) PARTITION BY RANGE ((42))",
+    "CREATE TABLE bad (a int PRIMARY KEY, b int) PARTITION BY RANGE (b)",
+    "CREATE TABLE bad PARTITION OF rp3 FOR VALUES IN (1)",
+    "CREATE TABLE bad () INHERITS (lp)",
+    "CREATE TABLE pk (a int PRIMARY KEY, b text) PARTITION BY RANGE (a)",
+    "CREATE TABLE pk1 PARTITION OF pk FOR VALUES FROM (0) TO (100)",
+    "INSERT INTO pk VALUES (1, 'x')",
+    "INSERT INTO pk VALUES (1, 'y')",
+    "SELECT partstrat, partnatts, partattrs FROM pg_partitioned_table "
+    "WHERE partrelid = 'rp'::regclass",
+    "BEGIN",
+    "INSERT INTO lp VALUES (1, 'rolled back')",
+    "UPDATE lp SET a = 1 WHERE a = 9",
+    "ROLLBACK",
+    "SELECT tableoid::regclass, * FROM lp ORDER BY a",
+    "TRUNCATE lp",
+    "SELECT count(*) FROM lp",
+    "DROP TABLE lp",
+    "SELECT count(*) FROM pg_class WHERE relname LIKE 'lp%'",
+]
+
+
+def test_inheritance_script(differ: Differ) -> None:
+    for stmt in INHERITANCE:
+        differ.check(stmt)
+
+
+def test_partition_script(differ: Differ) -> None:
+    for stmt in PARTITIONS:
+        differ.check(stmt)
+
+
+ALTERING = [
+    "CREATE TABLE parted (a text, b int NOT NULL DEFAULT 0, "
+    "CONSTRAINT check_a CHECK (length(a) > 0)) PARTITION BY LIST (a)",
+    "CREATE TABLE part_b PARTITION OF parted (CONSTRAINT check_a CHECK (length(a) > 0), "
+    "CONSTRAINT check_b CHECK (b >= 0)) FOR VALUES IN ('b')",
+    "SELECT conname, conislocal, coninhcount FROM pg_constraint "
+    "WHERE conrelid = 'part_b'::regclass ORDER BY 1",
+    "ALTER TABLE parted ADD CONSTRAINT check_b CHECK (b >= 0)",
+    "SELECT conname, conislocal, coninhcount FROM pg_constraint "
+    "WHERE conrelid = 'part_b'::regclass ORDER BY 1",
+    "ALTER TABLE part_b DROP CONSTRAINT check_a",
+    "ALTER TABLE parted DROP CONSTRAINT check_a, DROP CONSTRAINT check_b",
+    "SELECT count(*) FROM pg_constraint WHERE conrelid = 'part_b'::regclass",
+    "ALTER TABLE parted ADD COLUMN c int",
+    "INSERT INTO parted VALUES ('b', 1, 7) RETURNING tableoid::regclass, *",
+    "SELECT tableoid::regclass, * FROM parted",
+    "ALTER TABLE parted DROP COLUMN c",
+    "SELECT * FROM part_b",
+    "CREATE TABLE p (a int, b text)",
+    "CREATE TABLE c (b text, x int) INHERITS (p)",
+    "SELECT attname, attislocal, attinhcount FROM pg_attribute "
+    "WHERE attrelid = 'c'::regclass AND attnum > 0 ORDER BY attnum",
+    "ALTER TABLE p ADD COLUMN z int",
+    "ALTER TABLE ONLY p ADD COLUMN w int",
+    "ALTER TABLE p DROP COLUMN b",
+    "SELECT attname, attislocal, attinhcount FROM pg_attribute "
+    "WHERE attrelid = 'c'::regclass AND attnum > 0 ORDER BY attnum",
+    "INSERT INTO c (a, b, x, z) VALUES (1, 'q', 2, 3)",
+    "SELECT * FROM p",
+    "CREATE TABLE l (LIKE c)",
+    "SELECT attname FROM pg_attribute WHERE attrelid = 'l'::regclass AND attnum > 0 "
+    "ORDER BY attnum",
+    "CREATE TABLE lp (a int) PARTITION BY LIST (a)",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN (somename)",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN (sum(1))",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN (generate_series(4, 6))",
+    "CREATE TABLE x PARTITION OF lp FOR VALUES IN ()",
+    "CREATE TABLE lpd PARTITION OF lp DEFAULT",
+    "INSERT INTO lp VALUES (5)",
+    "CREATE TABLE lp5 PARTITION OF lp FOR VALUES IN (4, 5)",
+]
+
+
+def test_altering_a_tree(differ: Differ) -> None:
+    for stmt in ALTERING:
+        differ.check(stmt)
+
+
+FOREIGN_KEYS = [
+    "CREATE TABLE ta (a int PRIMARY KEY) PARTITION BY RANGE (a)",
+    "CREATE TABLE ta1 PARTITION OF ta FOR VALUES FROM (0) TO (10)",
+    "CREATE TABLE ta2 PARTITION OF ta FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (a)",
+    "CREATE TABLE ta21 PARTITION OF ta2 FOR VALUES FROM (10) TO (12)",
+    "CREATE TABLE ta2d PARTITION OF ta2 DEFAULT",
+    "INSERT INTO ta VALUES (0), (5), (10), (15)",
+    "CREATE TABLE rb (b int PRIMARY KEY, a int REFERENCES ta (a) ON DELETE CASCADE)",
+    "INSERT INTO rb VALUES (10, 0), (50, 5), (100, 10), (150, 15)",
+    "INSERT INTO rb VALUES (1, 99)",
+    "TRUNCATE ta1",
+    "TRUNCATE ONLY ta",
+    "TRUNCATE ta1 CASCADE",
+    "SELECT a FROM rb",
+    "DROP TABLE rb",
+    "CREATE TABLE rc (c int PRIMARY KEY, a int REFERENCES ta (a) ON DELETE CASCADE) "
+    "PARTITION BY RANGE (c)",
+    "CREATE TABLE rc1 PARTITION OF rc FOR VALUES FROM (100) TO (200)",
+    "INSERT INTO ta VALUES (1)",
+    "INSERT INTO rc VALUES (100, 10), (150, 15), (160, 1)",
+    "DELETE FROM ta WHERE a = 1",
+    "SELECT * FROM rc ORDER BY c",
+    "TRUNCATE ta21 CASCADE",
+    "SELECT count(*) FROM rc",
+    "SELECT a FROM ta ORDER BY a",
+    "DROP TABLE ta, rc",
+]
+
+
+def test_foreign_keys_and_truncate_through_partitions(differ: Differ) -> None:
+    for stmt in FOREIGN_KEYS:
+        differ.check(stmt)
+
+
+UPSERTS_AND_MOVES = [
+    "CREATE TABLE up (a int PRIMARY KEY, b text) PARTITION BY LIST (a)",
+    "CREATE TABLE up1 PARTITION OF up FOR VALUES IN (1)",
+    "CREATE TABLE up2 (b text, a int NOT NULL)",
+    "ALTER TABLE up2 ADD PRIMARY KEY (a)",
+    "ALTER TABLE up ATTACH PARTITION up2 FOR VALUES IN (2)",
+    "INSERT INTO up VALUES (1, 'x'), (2, 'y')",
+    "INSERT INTO up VALUES (2, 'z') ON CONFLICT (a) DO UPDATE SET b = excluded.b || up.b "
+    "RETURNING *, tableoid::regclass",
+    "INSERT INTO up VALUES (1, 'z') ON CONFLICT DO NOTHING",
+    "INSERT INTO up VALUES (1, 'q'), (1, 'r') ON CONFLICT (a) DO UPDATE SET b = excluded.b",
+    "SELECT tableoid::regclass, * FROM up ORDER BY a",
+    "UPDATE up SET a = 3 - a RETURNING *, tableoid::regclass",
+    "SELECT tableoid::regclass, * FROM up ORDER BY a",
+    "UPDATE up SET a = 3 WHERE a = 1",
+    "UPDATE up1 SET a = 2",
+]
+
+
+def test_upserts_and_moves_through_partitions(differ: Differ) -> None:
+    for stmt in UPSERTS_AND_MOVES:
+        differ.check(stmt)
