@@ -43,6 +43,7 @@ from sql.result import Result
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi
+from sql.triggers import Firing
 
 Row = tuple[Any, ...]
 
@@ -622,8 +623,11 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
 
     def run() -> Result:
         writer = base.fresh()
+        fire = Firing.of(session, table, "insert", ctx)
+        if fire is not None:
+            fire.statement("before")
         if conflict is None:
-            return _insert_all(writer, rows_in(), positions, defaults, returning)
+            return _insert_all(writer, rows_in(), positions, defaults, returning, fire)
         out_rows = []
         touched: set[bytes] = set()  # rows this ON CONFLICT DO UPDATE inserted or updated
         count = 0
@@ -635,6 +639,11 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                 if v is _DEFAULT:
                     full[i] = defaults[i].fn(())
             row = writer.complete(tuple(full))
+            if fire is not None:
+                fired = fire.before_row(None, row)
+                if fired is None:
+                    continue
+                row = fired
             if conflict is not None:
                 writer.check_row(row)
                 existing = writer.conflicts(row, arbiters)
@@ -653,12 +662,16 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                     writer.insert(row)
             else:
                 writer.insert(row)
+            if fire is not None:
+                fire.after_row(None, row)
             if conflict is not None and not do_nothing:
                 touched.add(writer.codec.key(row))
             count += 1
             if returning:
                 out_rows.append(tuple(f(row) for f in returning[1]))
         writer.finish()
+        if fire is not None:
+            fire.finish()
         tag = f"INSERT 0 {count}"
         if returning:
             return Result(tag, returning[0], out_rows)
@@ -669,6 +682,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and len(values_in) == 1
         and tree.find(exp.Select) is None
         and not (conflict is not None and base.referencing)
+        and not table.triggers
     )
     return DmlPlan(run, point)
 
@@ -683,14 +697,16 @@ def _insert_all(
     slots: list[int],
     defaults: list[Typed],
     returning: tuple[list[tuple[str, T.SqlType]], list[Callable[[Row], Any]]] | None,
+    fire: Firing | None = None,
 ) -> Result:
     """A plain INSERT (no ON CONFLICT): rows completed and written ``INSERT_BATCH`` at a time.
-    ``slots``: each input value's column position; ``defaults``: each column's default."""
+    ``slots``: each input value's column position; ``defaults``: each column's default;
+    ``fire``: the table's triggers (then rows go one at a time)."""
     live = writer.live
     direct = slots == list(range(len(live)))
     # A default that calls a function (nextval above all) runs row by row, as PostgreSQL's
     # does: a statement failing at row n has drawn n values, not a batch's worth.
-    step = 1 if any(c.default and "(" in c.default for c in live) else INSERT_BATCH
+    step = 1 if fire or any(c.default and "(" in c.default for c in live) else INSERT_BATCH
     count = 0
     out_rows: list[Row] = []
     for at in range(0, len(rows_in), step):
@@ -707,11 +723,18 @@ def _insert_all(
                     full[i] = defaults[i].fn(())
             batch.append(tuple(full))
         rows = writer.complete_many(batch)
+        if fire is not None:
+            rows = [r for r in (fire.before_row(None, row) for row in rows) if r is not None]
         writer.insert_many(rows)
+        if fire is not None:
+            for row in rows:
+                fire.after_row(None, row)
         count += len(rows)
         if returning:
             out_rows.extend(tuple(f(row) for f in returning[1]) for row in rows)
     writer.finish()
+    if fire is not None:
+        fire.finish()
     tag = f"INSERT 0 {count}"
     if returning:
         return Result(tag, returning[0], out_rows)
@@ -953,7 +976,12 @@ def update(session: SessionApi, tree: exp.Update, ctx: Context) -> Result:
 
 def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
     """UPDATE / DELETE of at most one row by key, with nothing else to read (DmlPlan.point)."""
-    return is_point_read(node) and tree.find(exp.Select) is None and not writer.referencing
+    return (
+        is_point_read(node)
+        and tree.find(exp.Select) is None
+        and not writer.referencing
+        and not writer.table.triggers  # a trigger runs statements of its own
+    )
 
 
 def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
@@ -978,17 +1006,33 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
         writer = base.fresh()
         out_rows = []
         done: set[bytes] = set()
+        fire = Firing.of(session, table, "update", ctx, sorted(seen))
+        if fire is not None:
+            fire.statement("before")
+        skipped = 0
         for old, joined in _targets_once(session, node, width, writer, done):
             new = list(old)
             for idx, typed in assigns:
                 new[idx] = typed.fn(joined)
-            writer.update(old, tuple(new))
+            row: Row | None = tuple(new)
+            if fire is not None:
+                row = fire.before_row(old, row)
+                if row is None:
+                    skipped += 1
+                    continue
+            assert row is not None
+            writer.update(old, row)
+            if fire is not None:
+                fire.after_row(old, row)
             if returning:
-                out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
+                out_rows.append(tuple(f(row + joined[width:]) for f in returning[1]))
         writer.finish()
+        if fire is not None:
+            fire.finish()
+        tag = f"UPDATE {len(done) - skipped}"
         if returning:
-            return Result(f"UPDATE {len(done)}", returning[0], out_rows)
-        return Result(f"UPDATE {len(done)}")
+            return Result(tag, returning[0], out_rows)
+        return Result(tag)
 
     return DmlPlan(run, _point(tree, node, base))
 
@@ -1009,14 +1053,26 @@ def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
         writer = base.fresh()
         out_rows = []
         done: set[bytes] = set()
+        fire = Firing.of(session, table, "delete", ctx)
+        if fire is not None:
+            fire.statement("before")
+        skipped = 0
         for old, joined in _targets_once(session, node, width, writer, done):
+            if fire is not None and fire.before_row(old, None) is None:
+                skipped += 1
+                continue
             writer.delete(old)
+            if fire is not None:
+                fire.after_row(old, None)
             if returning:
                 out_rows.append(tuple(f(joined) for f in returning[1]))
         writer.finish()
+        if fire is not None:
+            fire.finish()
+        tag = f"DELETE {len(done) - skipped}"
         if returning:
-            return Result(f"DELETE {len(done)}", returning[0], out_rows)
-        return Result(f"DELETE {len(done)}")
+            return Result(tag, returning[0], out_rows)
+        return Result(tag)
 
     return DmlPlan(run, _point(tree, node, base))
 

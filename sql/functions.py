@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, jsonb
+from sql import comments, jsonb, routine_call
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -262,6 +262,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         text = f"PostgreSQL {server or '15'} (db9) on x86_64-pc-linux-gnu, 64-bit"
         return Typed(lambda _r: text, T.TEXT, False, name)
     entry = FUNCTIONS.get(name)
+    if entry is None:
+        user = routine_call.compile_call(c, name, raw_args)
+        if user is not None:
+            return user
     if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
         # float8(x), int4(x), text(x): a type's name called as a function is a cast
         return c.compile(

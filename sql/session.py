@@ -30,7 +30,20 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ctas, cursors, ddl, dml, lexer, memory, relations, stats, temp, view_ddl
+from sql import (
+    commands,
+    ctas,
+    cursors,
+    ddl,
+    dml,
+    lexer,
+    memory,
+    relations,
+    routine_ddl,
+    stats,
+    temp,
+    view_ddl,
+)
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -315,6 +328,7 @@ class Session:
         # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
         self._plans_in_use: dict[int, int] = {}
         self.temp = temp.TempState()  # its temporary schema and ON COMMIT actions (sql.temp)
+        self.routine_depth = 0  # routines running inside one another (sql.routine_call)
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -947,6 +961,18 @@ class Session:
             return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
+        if stmt.command in routine_ddl.COMMANDS:
+            if self.read_only and stmt.command not in ("DO", "CALL"):
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return routine_ddl.run(self, stmt.command, stmt.text)
+        if stmt.command == "ALTER TABLE" and any(
+            str(t.text).upper() == "TRIGGER" for t in stmt.tokens
+        ):
+            done = routine_ddl.enable_trigger(self, stmt.text)
+            if done is not None:
+                return done
         if stmt.command in commands.NAMED:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -987,6 +1013,10 @@ class Session:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
+
+    def run_nested(self, stmt: Statement) -> Result:
+        """A statement a routine runs that is no query or DML, in the caller's statement."""
+        return self._dispatch(stmt, [], None)
 
     def _rows_of(self, plan: Plan) -> _PlanRows:
         """The plan's rows, produced as they are consumed; the plan (and its ctx.params) is

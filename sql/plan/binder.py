@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import jsonb, temp, views
+from sql import jsonb, routine_call, temp, views
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -482,6 +482,18 @@ class Planner:
                 lambda: [(v,) for v in maker(())],
                 f"Function Scan on {name}",
             )
+        user = routine_call.from_item(self.compiler(Scope([], outer=outer)), fn)
+        if user is not None:
+            cols, user_rows = user
+            given = item.args.get("alias") if item is not None else None
+            names = [c for c, _ in cols]
+            if len(cols) == 1 and alias:
+                names = [alias]
+            renames = [c.name for c in given.columns] if given and given.columns else []
+            names[: len(renames)] = renames
+            label = alias or name
+            scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
+            return Materialized(scope, user_rows, f"Function Scan on {name}")
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
     def _json_records(
