@@ -86,7 +86,8 @@ TRIGGERS = [
     "DROP FUNCTION upper_b()",
     "CREATE TRIGGER t_bad BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION fact(3)",
     "CREATE TRIGGER t_bad BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION nosuch()",
-    "CREATE PROCEDURE put(x int, y text) LANGUAGE sql AS $$ INSERT INTO log VALUES ('call', x, y) $$",
+    "CREATE PROCEDURE put(x int, y text) LANGUAGE sql AS\n"
+    "  $$ INSERT INTO log VALUES ('call', x, y) $$",
     "CALL put(7, 'seven')",
     "SELECT * FROM log WHERE op = 'call'",
     "SELECT put(1, 'x')",
