@@ -854,6 +854,10 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
     """A set-returning function call in a select list: a function from a row to the list of
     values it returns there, and their type."""
     name = srf_name(call)
+    if name is None:
+        user = routine_call.compile_srf(comp, call)
+        if user is not None:
+            return user
     if isinstance(call, exp.Anonymous):
         args = list(call.expressions)
     elif isinstance(call, exp.Explode):

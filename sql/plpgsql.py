@@ -331,7 +331,7 @@ class _Frame:
                 raise SqlError(f'"{body.get("refname")}" is not a record').with_state("42809")
             return value.get(fld)
         if isinstance(value, Rec):
-            return _record_text(value), T.TEXT
+            return record_text(value), T.TEXT
         return value, self.types[dno]
 
     def assign(self, dno: int, value: Any, src: T.SqlType | None, fld: str | None = None) -> None:
@@ -896,12 +896,12 @@ def _text(v: Any, t: T.SqlType | None) -> str:
     if v is None:
         return "<NULL>"
     if isinstance(v, Rec):
-        return _record_text(v)
+        return record_text(v)
     text = T.format_value(v, t or T.TEXT)
     return "<NULL>" if text is None else text
 
 
-def _record_text(rec: Rec) -> str:
+def record_text(rec: Rec) -> str:
     """A record as record_out prints it: (a,b,"c d")."""
     parts = []
     for v, t in zip(rec.values, rec.types, strict=True):

@@ -22,6 +22,7 @@ from sql.errors import (
     UndefinedFunction,
     WrongObjectType,
 )
+from sql.plpgsql import Rec
 from sql.result import Result
 from sql.routine_types import (
     arg_type,
@@ -140,9 +141,48 @@ def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed 
             raise FeatureNotSupported(
                 "a set-returning user function in an expression is not supported"
             )
+        if isinstance(out, tuple):
+            cols = result_columns(routine)
+            return plpgsql.record_text(Rec([n for n, _ in cols], [t for _, t in cols], list(out)))
         return out
 
     return Typed(run, rtype, False, name)
+
+
+def returns_set(session: SessionApi | None, node: exp.Expr) -> bool:
+    """Is ``node`` a call of a user function that RETURNS SETOF (by its name)?"""
+    if session is None or not isinstance(node, exp.Anonymous):
+        return False
+    found = session.catalog().routines_named(str(node.this).lower(), None, session.search_path())
+    return any(r.retset for r in found)
+
+
+def compile_srf(
+    c: ExprCompiler, call: exp.Expr
+) -> tuple[Callable[[Any], list[Any]], T.SqlType] | None:
+    """A user SETOF function in a select list: a function from a row to its values."""
+    if not isinstance(call, exp.Anonymous) or c.ctx.session is None:
+        return None
+    args = [c.compile(a) for a in call.expressions]
+    routine = resolve(c.ctx.session, str(call.this).lower(), None, [a.type for a in args])
+    if routine is None or not routine.retset:
+        return None
+    bound = _bind(c, routine, args)
+    ctx = c.ctx
+    cols = result_columns(routine)
+
+    def values(r: Any) -> list[Any]:
+        vals = [a.fn(r) for a in bound]
+        if routine.strict and any(v is None for v in vals):
+            return []
+        assert ctx.session is not None
+        out = invoke(ctx.session, routine, vals)
+        if len(cols) > 1:
+            return [plpgsql.record_text(Rec([n for n, _ in cols], [t for _, t in cols], list(v)))
+                    if isinstance(v, tuple) else v for v in out]  # fmt: skip
+        return list(out)
+
+    return values, (cols[0][1] if len(cols) == 1 else T.TEXT)
 
 
 def _bind(c: ExprCompiler, routine: RoutineDef, args: list[Typed]) -> list[Typed]:

@@ -108,8 +108,13 @@ def _visible(scope: Scope) -> list[ScopeColumn]:
     return [c for c in scope.columns if not c.hidden and not c.qualified_only]
 
 
-def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
-    return _outermost(e, lambda node: srf_name(node) is not None, (exp.Subquery, exp.Select))
+def _find_srfs(e: exp.Expr, session: SessionApi | None = None) -> list[exp.Expr]:
+    """The set-returning calls of ``e``: built-in ones, and user functions RETURNS SETOF."""
+    return _outermost(
+        e,
+        lambda node: srf_name(node) is not None or routine_call.returns_set(session, node),
+        (exp.Subquery, exp.Select),
+    )
 
 
 def _outermost(
@@ -750,7 +755,7 @@ class Planner:
             windows += [w for o in order.expressions for w in _find_windows(o.this)]
         if windows:
             node, post_scope = self._window(node, post_scope, windows)
-        srfs = [s for e in exprs for s in _find_srfs(e)]
+        srfs = [s for e in exprs for s in _find_srfs(e, self.session)]
         if srfs:
             node, post_scope = self._project_set(node, post_scope, srfs)
         comp = self.compiler(post_scope)
