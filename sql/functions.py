@@ -242,6 +242,11 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         session = c.ctx.session
         info = session.info(name) if session else None
         return Typed(lambda _r: info, T.NAME, True, name)
+    if name == "pg_trigger_depth" and not raw_args:
+        ctx = c.ctx
+        return Typed(
+            lambda _r: ctx.session.trigger_depth if ctx.session else 0, T.INT4, False, name
+        )
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:

@@ -208,6 +208,24 @@ def is_set_target(node: exp.Column) -> bool:
     )
 
 
+def row_distinct(node: exp.Expr) -> exp.Expr:
+    """``(a, b) IS [NOT] DISTINCT FROM (c, d)`` as the test of each pair (db9 compares rows
+    with = and <>, not with IS DISTINCT FROM)."""
+    if (
+        isinstance(node, exp.NullSafeNEQ | exp.NullSafeEQ)
+        and isinstance(node.this, exp.Tuple)
+        and isinstance(node.expression, exp.Tuple)
+        and len(node.this.expressions) == len(node.expression.expressions)
+    ):
+        pairs = [
+            type(node)(this=a, expression=b)
+            for a, b in zip(node.this.expressions, node.expression.expressions, strict=True)
+        ]
+        join = exp.or_ if isinstance(node, exp.NullSafeNEQ) else exp.and_
+        return exp.Paren(this=join(*pairs))
+    return node
+
+
 def _type_of(typname: str) -> T.SqlType | None:
     if not typname or typname in ("record", "UNKNOWN"):
         return None
@@ -329,6 +347,8 @@ class _Frame:
                 ).with_state("55000")
             if not isinstance(value, Rec):
                 raise SqlError(f'"{body.get("refname")}" is not a record').with_state("42809")
+            if fld == "*":
+                return record_text(value), T.TEXT
             return value.get(fld)
         if isinstance(value, Rec):
             return record_text(value), T.TEXT
@@ -414,6 +434,16 @@ class _Frame:
                 index[key] = len(refs)
             return exp.Parameter(this=exp.Literal.number(index[key]))
 
+        def fields(node: exp.Expr) -> list[exp.Expr] | None:
+            """``rec.*`` as the parameters of the record's fields; None: no such record."""
+            if not (isinstance(node, exp.Column) and isinstance(node.this, exp.Star)):
+                return None
+            dno = self.names.get(node.table)
+            rec = self.values[dno] if dno is not None else None
+            if dno is None or not isinstance(rec, Rec):
+                return None
+            return [param((dno, n)) for n in rec.names]
+
         def swap(node: exp.Expr) -> exp.Expr:
             if (
                 isinstance(node, exp.Bracket)
@@ -426,7 +456,17 @@ class _Frame:
                 inner = node.expressions[0].transform(swap)
                 index = exp.Add(this=exp.Paren(this=inner), expression=exp.Literal.number(1))
                 return exp.Bracket(this=swap(node.this), expressions=[index], shifted=True)
-            if not isinstance(node, exp.Column) or isinstance(node.this, exp.Star):
+            if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
+                # ROW(a, rec.*): a row of the values, each field of a record its own item.
+                items = [y for x in node.expressions for y in fields(x) or [x.transform(swap)]]
+                return exp.Tuple(expressions=items)
+            if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
+                if isinstance(node.parent, exp.Cast):
+                    dno = self.names.get(node.table)
+                    return node if dno is None else param((dno, "*"))
+                star = fields(node)
+                return node if star is None else exp.Tuple(expressions=star)
+            if not isinstance(node, exp.Column):
                 return node
             if is_set_target(node):
                 return node
@@ -439,7 +479,7 @@ class _Frame:
                 return param((self.names[name], None))
             return node
 
-        tree = tree.transform(swap)
+        tree = tree.transform(swap).transform(row_distinct)
         if len(self.exprs) < 256:
             self.exprs[text] = (tree, refs)
         return tree.copy(), None, refs

@@ -233,19 +233,19 @@ def from_item(
 def invoke(session: SessionApi, routine: RoutineDef, values: list[Any], trigger: Any = None) -> Any:
     """Run ``routine`` with argument ``values``: its result (a list of them for SETOF, a
     tuple for several OUT columns)."""
-    depth = getattr(session, "routine_depth", 0)
+    depth = session.routine_depth
     if depth >= MAX_DEPTH:
         raise SqlError(
             "stack depth limit exceeded",
             hint='Increase the configuration parameter "max_stack_depth".',
         ).with_state("54001")
-    session.routine_depth = depth + 1  # type: ignore[attr-defined]
+    session.routine_depth = depth + 1
     try:
         if routine.language == "plpgsql":
             return plpgsql.run(session, routine, values, trigger)
         return _run_sql(session, routine, values)
     finally:
-        session.routine_depth = depth  # type: ignore[attr-defined]
+        session.routine_depth = depth
 
 
 def bind_names(tree: exp.Expr, names: dict[str, int], qualifier: str) -> exp.Expr:

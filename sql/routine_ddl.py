@@ -5,6 +5,7 @@ definition kept in the catalog (sql.catalog's RoutineDef and TriggerDef).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pglast
@@ -14,7 +15,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 
 from sql import routine_call, routine_types
-from sql.catalog import ArgDef, RoutineDef, TriggerDef
+from sql.catalog import ArgDef, RoutineDef, TableDef, TriggerDef
 from sql.errors import (
     DuplicateObject,
     FeatureNotSupported,
@@ -30,7 +31,7 @@ from sql.session_api import SessionApi
 
 COMMANDS = frozenset(
     {"CREATE FUNCTION", "CREATE PROCEDURE", "DROP FUNCTION", "DROP PROCEDURE", "DROP ROUTINE",
-     "DO", "CALL", "CREATE TRIGGER", "DROP TRIGGER"}
+     "DO", "CALL", "CREATE TRIGGER", "DROP TRIGGER", "ALTER TRIGGER"}
 )  # fmt: skip
 
 _MODES = {
@@ -88,6 +89,8 @@ def run(session: SessionApi, command: str, text: str) -> Result:
         return routine_call.call(session, stmt.funccall, text)
     if isinstance(stmt, ast.CreateTrigStmt):
         return _create_trigger(session, stmt)
+    if command == "ALTER TRIGGER":
+        return rename_trigger(session, text)
     raise FeatureNotSupported(f"this form of {command} is not supported")
 
 
@@ -230,10 +233,34 @@ def _drop_routines(session: SessionApi, stmt: Any, command: str) -> Result:
                 hint="Use DROP ... CASCADE to drop the dependent objects too.",
             ).with_state("2BP01")
         for t, tr in users:
-            t.triggers.remove(tr)
+            t = _own(t)
+            t.triggers = [x for x in t.triggers if x.oid != tr.oid]
             session.database.catalogs.put_table(session.current_txn(), t, catalog, new=False)
         session.database.catalogs.drop_routine(session.current_txn(), r)
     return Result(command)
+
+
+def _own(table: TableDef) -> TableDef:
+    """A copy of a catalog's table to change (the catalog may be shared by sessions)."""
+    return TableDef.from_json(table.to_json())
+
+
+def rename_trigger(session: SessionApi, text: str) -> Result:
+    """ALTER TRIGGER name ON table RENAME TO new."""
+    stmt: Any = parse(text)
+    if not isinstance(stmt, ast.RenameStmt):
+        raise FeatureNotSupported("this form of ALTER TRIGGER is not supported")
+    table = _own(_table(session, stmt.relation))
+    trigger = next((t for t in table.triggers if t.name == stmt.subname), None)
+    if trigger is None:
+        raise UndefinedObject(f'trigger "{stmt.subname}" for table "{table.name}" does not exist')
+    if any(t.name == stmt.newname for t in table.triggers):
+        raise DuplicateObject(
+            f'trigger "{stmt.newname}" for relation "{table.name}" already exists'
+        )
+    trigger.name = str(stmt.newname)
+    session.database.catalogs.put_table(session.current_txn(), table, session.catalog(), new=False)
+    return Result("ALTER TRIGGER")
 
 
 def _table(session: SessionApi, rel: Any) -> Any:
@@ -249,6 +276,7 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
     table = catalog.find(rel.relname, rel.schemaname, session.search_path())
     if table is None:
         raise SqlError(f'relation "{rel.relname}" does not exist').with_state("42P01")
+    table = _own(table)
     names = [n.sval for n in stmt.funcname]
     found = [
         r
@@ -269,6 +297,10 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
             f'"{table.name}" is a view',
             detail="Views cannot have row-level BEFORE or AFTER triggers.",
         )
+    if table.kind == "view" and stmt.transitionRels:
+        raise WrongObjectType(
+            f'"{table.name}" is a view', detail="Triggers on views cannot have transition tables."
+        )
     if table.kind == "table" and timing == "instead":
         raise WrongObjectType(
             f'"{table.name}" is a table',
@@ -279,15 +311,22 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
     if "truncate" in events and stmt.row:
         raise FeatureNotSupported("TRUNCATE FOR EACH ROW triggers are not supported")
     when = RawStream()(stmt.whenClause) if stmt.whenClause is not None else None
-    if when is not None and not stmt.row:
-        raise FeatureNotSupported(
+    refs = re.findall(r"\b(new|old)\.", when.lower()) if when else []
+    if timing == "instead" and when is not None:
+        raise FeatureNotSupported("INSTEAD OF triggers cannot have WHEN conditions")
+    if timing == "instead" and stmt.columns:
+        raise FeatureNotSupported("INSTEAD OF triggers cannot have column lists")
+    if stmt.transitionRels:
+        raise FeatureNotSupported("triggers with transition tables (REFERENCING) are not supported")
+    if refs and not stmt.row:
+        raise SqlError(
             "statement trigger's WHEN condition cannot reference column values"
-        )
-    if when is not None and "insert" in events and "old." in when.lower():
+        ).with_state("42P17")
+    if "insert" in events and "old" in refs:
         raise SqlError("INSERT trigger's WHEN condition cannot reference OLD values").with_state(
             "42P17"
         )
-    if when is not None and "delete" in events and "new." in when.lower():
+    if "delete" in events and "new" in refs:
         raise SqlError("DELETE trigger's WHEN condition cannot reference NEW values").with_state(
             "42P17"
         )
@@ -297,8 +336,10 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
             f'trigger "{stmt.trigname}" for relation "{table.name}" already exists'
         )
     columns = [c.sval for c in stmt.columns or ()]
-    for c in columns:
+    for i, c in enumerate(columns):
         table.column(c)
+        if c in columns[:i]:
+            raise SqlError(f'column "{c}" specified more than once').with_state("42701")
     trigger = TriggerDef(
         stmt.trigname,
         existing.oid if existing else session.database.catalogs.next_id(session.current_txn()),
@@ -329,6 +370,7 @@ def _drop_trigger(session: SessionApi, stmt: Any) -> Result:
                 session.notices.append(f'relation "{rel[-1]}" does not exist, skipping')
                 continue
             raise SqlError(f'relation "{rel[-1]}" does not exist').with_state("42P01")
+        table = _own(table)
         trigger = next((t for t in table.triggers if t.name == name), None)
         if trigger is None:
             if stmt.missing_ok:
@@ -355,7 +397,7 @@ def enable_trigger(session: SessionApi, text: str) -> Result | None:
              "AT_EnableReplicaTrig"}  # fmt: skip
     if not all(c.subtype.name in kinds for c in stmt.cmds):
         return None
-    table = _table(session, stmt.relation)
+    table = _own(_table(session, stmt.relation))
     for cmd in stmt.cmds:
         on = "Enable" in cmd.subtype.name
         if cmd.subtype.name.endswith(("All", "User")):

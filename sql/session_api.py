@@ -53,6 +53,8 @@ class SessionApi(Protocol):
     cursors: Cursors  # the session's open SQL cursors (pg_cursors)
     in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
     temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
+    routine_depth: int  # user routines running inside one another (sql.routine_call)
+    trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
 
     @property
     def database(self) -> DatabaseApi: ...

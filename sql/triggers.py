@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlglot
+from sqlglot import exp
 
 from sql import routine_call
 from sql.catalog import TableDef, TriggerDef
 from sql.errors import FeatureNotSupported, SqlError
 from sql.pg_dialect import DIALECT
-from sql.plpgsql import Rec, TriggerCall
+from sql.plpgsql import Rec, TriggerCall, row_distinct
 from sql.scope import Context, Row, Scope, ScopeColumn
 from sql.session_api import SessionApi
 
@@ -51,8 +52,23 @@ class Firing:
             comp = Compiler(Scope(cols), ctx)
             for t in triggers:
                 if t.when:
-                    tree = sqlglot.parse_one(t.when, read=DIALECT)
+                    tree = sqlglot.parse_one(t.when, read=DIALECT).transform(self._expand)
+                    tree = tree.transform(row_distinct)
                     self.conditions[t.name] = comp._bool(tree).fn
+
+    def _expand(self, node: exp.Expr) -> exp.Expr:
+        """NEW.* / OLD.* (alone or in ROW(...)) as the row of their columns."""
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
+            items = [y for x in node.expressions for y in self._star(x) or [x]]
+            return exp.Tuple(expressions=items)
+        star = self._star(node)
+        return node if star is None else exp.Tuple(expressions=star)
+
+    def _star(self, node: exp.Expr) -> list[exp.Expr] | None:
+        if not (isinstance(node, exp.Column) and isinstance(node.this, exp.Star)):
+            return None
+        side = node.table.lower()
+        return [exp.column(c.name, side) for c in self.live]
 
     @classmethod
     def of(
@@ -98,7 +114,11 @@ class Firing:
             self._rec(new),
             self._rec(old),
         )
-        return routine_call.invoke(self.session, routine, [], call)
+        self.session.trigger_depth += 1
+        try:
+            return routine_call.invoke(self.session, routine, [], call)
+        finally:
+            self.session.trigger_depth -= 1
 
     def _fires(self, t: TriggerDef, old: Row | None, new: Row | None) -> bool:
         cond = self.conditions.get(t.name)

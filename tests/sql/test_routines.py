@@ -96,6 +96,25 @@ TRIGGERS = [
     "SELECT count(*) FROM log WHERE op = 'do'",
     "SELECT proname, prokind, proretset FROM pg_proc WHERE proname IN ('evens', 'put', 'fact')"
     " ORDER BY 1",
+    # Rows of NEW / OLD compared whole, in the function and in WHEN.
+    "CREATE FUNCTION changed() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  IF row(old.*) = row(new.*) THEN\n    INSERT INTO log VALUES ('same', new.a, NULL);\n"
+    "  ELSE\n    INSERT INTO log VALUES ('changed', new.a, new.*::text);\n  END IF;\n"
+    "  INSERT INTO log VALUES ('depth', pg_trigger_depth(), NULL);\n  RETURN new;\nEND $$",
+    "CREATE TRIGGER t_changed BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION changed()",
+    "CREATE TRIGGER t_distinct AFTER UPDATE ON t FOR EACH ROW"
+    " WHEN (old.* IS DISTINCT FROM new.*) EXECUTE FUNCTION log_it('distinct')",
+    "UPDATE t SET b = b WHERE a = 4",
+    "UPDATE t SET b = NULL WHERE a = 4",
+    "SELECT * FROM log WHERE op IN ('same', 'changed', 'depth', 'UPDATE:distinct') ORDER BY 1, 2",
+    "SELECT pg_trigger_depth()",
+    "ALTER TRIGGER t_changed ON t RENAME TO t_changed2",
+    "DROP TRIGGER t_changed ON t",
+    "CREATE TRIGGER t_twice BEFORE UPDATE OF a, a ON t FOR EACH ROW EXECUTE FUNCTION changed()",
+    "CREATE TRIGGER t_stmt AFTER DELETE ON t FOR EACH STATEMENT WHEN (true)"
+    " EXECUTE FUNCTION log_it('stmt')",
+    "CREATE TRIGGER t_stmt2 AFTER DELETE ON t FOR EACH STATEMENT WHEN (old.a > 1)"
+    " EXECUTE FUNCTION log_it('stmt')",
 ]
 
 
