@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, jsonb, routine_call
+from sql import comments, jsonb, routine_call, routine_types
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -566,6 +566,7 @@ CATALOG_FUNCTIONS = {
     "pg_function_is_visible",
     "pg_get_function_result",
     "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
 }
 
 
@@ -638,12 +639,19 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 catalog(), v[0], comments.PG_CLASS, v[1], session().search_path()
             )
         if name in (
-            "obj_description",
-            "col_description",
-            "shobj_description",
             "pg_get_function_result",
             "pg_get_function_arguments",
+            "pg_get_function_identity_arguments",
         ):
+            routine = catalog().routines.get(v[0])
+            if routine is None:
+                return None
+            if name == "pg_get_function_result":
+                return routine_types.describe_result(routine)
+            return routine_types.describe_arguments(
+                routine, defaults=name == "pg_get_function_arguments"
+            )
+        if name in ("obj_description", "col_description", "shobj_description"):
             return None
         if name == "pg_encoding_to_char":
             return "UTF8"

@@ -49,6 +49,36 @@ def arg_type(text: str) -> T.SqlType:
     return base
 
 
+def describe_result(r: RoutineDef) -> str | None:
+    """pg_get_function_result: ``integer``, ``SETOF text``, ``TABLE(a integer)``."""
+    if r.kind == "p":
+        return None
+    table = [a for a in r.args if a.mode == "t"]
+    if table:
+        cols = ", ".join(f"{a.name} {arg_type(a.type).display()}" for a in table)
+        return f"TABLE({cols})"
+    if r.returns in ("trigger", "void", "record"):
+        text = r.returns
+    else:
+        text = arg_type(r.returns).display()
+    return f"SETOF {text}" if r.retset else text
+
+
+def describe_arguments(r: RoutineDef, *, defaults: bool = True) -> str:
+    """pg_get_function_arguments (``defaults``) / pg_get_function_identity_arguments."""
+    modes = {"o": "OUT ", "b": "INOUT ", "v": "VARIADIC ", "i": "IN " if r.kind == "p" else ""}
+    parts = []
+    for a in r.args:
+        if a.mode == "t" or (not defaults and a.mode == "o"):
+            continue
+        text = modes.get(a.mode, "") + (f"{a.name} " if a.name else "")
+        text += arg_type(a.type).display()
+        if defaults and a.default is not None:
+            text += f" DEFAULT {a.default}"
+        parts.append(text)
+    return ", ".join(parts)
+
+
 def in_types(r: RoutineDef) -> list[T.SqlType]:
     return [arg_type(a.type) for a in r.in_args]
 

@@ -118,6 +118,38 @@ TRIGGERS = [
 ]
 
 
+# psql 15's \\df (psql -E).
+PSQL_DF = """SELECT n.nspname as "Schema",
+  p.proname as "Name",
+  pg_catalog.pg_get_function_result(p.oid) as "Result data type",
+  pg_catalog.pg_get_function_arguments(p.oid) as "Argument data types",
+ CASE p.prokind
+  WHEN 'a' THEN 'agg'
+  WHEN 'w' THEN 'window'
+  WHEN 'p' THEN 'proc'
+  ELSE 'func'
+ END as "Type"
+FROM pg_catalog.pg_proc p
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE pg_catalog.pg_function_is_visible(p.oid)
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname <> 'information_schema'
+ORDER BY 1, 2, 4;"""
+
+
+def test_psql_df_lists_user_functions(differ: Differ) -> None:
+    for stmt in [
+        "CREATE FUNCTION f1(a int, b text) RETURNS SETOF text LANGUAGE sql AS $$ SELECT b $$",
+        "CREATE FUNCTION f2(x numeric, OUT y int, OUT z text) LANGUAGE sql AS $$ SELECT 1, 'a' $$",
+        "CREATE FUNCTION f3(n int) RETURNS TABLE(i int, s varchar) LANGUAGE sql"
+        " AS $$ SELECT 1, 'x'::varchar $$",
+        "CREATE FUNCTION f4() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE PROCEDURE p1(a int, b int) LANGUAGE sql AS $$ SELECT 1 $$",
+        PSQL_DF,
+    ]:
+        differ.check(stmt)
+
+
 def test_functions_as_postgresql_runs_them(differ: Differ) -> None:
     differ.check(SETUP)
     for stmt in FUNCTIONS:
