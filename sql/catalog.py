@@ -100,6 +100,67 @@ class ConstraintDef:
 
 
 @dataclass(slots=True)
+class TriggerDef:
+    """CREATE TRIGGER: ``function`` (a routine's oid) runs ``timing`` ("before", "after",
+    "instead") the ``events`` ("insert", "update", "delete", "truncate") for each row or
+    once per statement."""
+
+    name: str
+    oid: int
+    function: int
+    timing: str
+    events: list[str]
+    row: bool
+    columns: list[str] = field(default_factory=list)  # UPDATE OF
+    when: str | None = None  # WHEN (...), as SQL over NEW and OLD
+    args: list[str] = field(default_factory=list)  # TG_ARGV
+    enabled: bool = True
+
+
+@dataclass(slots=True)
+class ArgDef:
+    name: str  # "" when unnamed
+    type: str  # SQL of its type, as CREATE FUNCTION spelt it
+    mode: str = "i"  # PostgreSQL's proargmodes: i, o, b (inout), v (variadic), t (table)
+    default: str | None = None  # SQL
+
+
+@dataclass(slots=True)
+class RoutineDef:
+    """CREATE FUNCTION / CREATE PROCEDURE (pg_proc)."""
+
+    oid: int
+    schema: str
+    name: str
+    kind: str  # "f" function, "p" procedure
+    args: list[ArgDef]
+    returns: str  # SQL of the result type: a type, "void", "trigger" or "record"
+    retset: bool
+    language: str  # "sql" or "plpgsql"
+    body: str  # the source (prosrc); a BEGIN ATOMIC body's statements are in ``atomic``
+    strict: bool = False
+    volatility: str = "v"  # i, s, v
+    atomic: list[str] = field(default_factory=list)
+
+    @property
+    def in_args(self) -> list[ArgDef]:
+        return [a for a in self.args if a.mode in ("i", "b", "v")]
+
+    @property
+    def out_args(self) -> list[ArgDef]:
+        return [a for a in self.args if a.mode in ("o", "b", "t")]
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> RoutineDef:
+        d: dict[str, Any] = json.loads(raw)
+        d["args"] = [ArgDef(**a) for a in d["args"]]
+        return cls(**d)
+
+
+@dataclass(slots=True)
 class TableDef:
     id: int
     schema: str
@@ -124,6 +185,7 @@ class TableDef:
     # "range", "from": [...], "to": [...]}, {"kind": "hash", "modulus": m, "remainder": r}
     # or {"kind": "default"}; values are SQL literals ("MINVALUE"/"MAXVALUE" in a range).
     bound: dict[str, Any] | None = None
+    triggers: list[TriggerDef] = field(default_factory=list)
 
     @property
     def live_columns(self) -> list[ColumnDef]:
@@ -155,6 +217,7 @@ class TableDef:
         d["columns"] = [ColumnDef(**c) for c in d["columns"]]
         d["indexes"] = [IndexDef(**i) for i in d["indexes"]]
         d["constraints"] = [ConstraintDef(**c) for c in d["constraints"]]
+        d["triggers"] = [TriggerDef(**t) for t in d.get("triggers", [])]
         return cls(**d)
 
 
@@ -166,6 +229,7 @@ class Catalog:
     schemas: list[str]
     tables: dict[int, TableDef]
     schema_oids: dict[str, int] = field(default_factory=dict)
+    routines: dict[int, RoutineDef] = field(default_factory=dict)
     _by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -227,6 +291,18 @@ class Catalog:
                 todo += self.children(t)
         return out
 
+    def routines_named(
+        self, name: str, schema: str | None, search_path: list[str]
+    ) -> list[RoutineDef]:
+        """The routines called ``name``: of ``schema``, else of the first schema on the
+        search path that has any."""
+        schemas = [schema] if schema is not None else search_path
+        for s in schemas:
+            found = [r for r in self.routines.values() if r.name == name and r.schema == s]
+            if found:
+                return found
+        return []
+
 
 _CACHED_VERSIONS = 4
 
@@ -262,7 +338,12 @@ class CatalogStore:
         if "public" not in schemas and version == 0:
             schemas.append("public")
             oids["public"] = PUBLIC_OID
-        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables, oids)
+        flo, fhi = layout.routines_range(self.db)
+        routines = {}
+        for _, raw in txn.iter_scan(flo, fhi):
+            r = RoutineDef.from_json(raw)
+            routines[r.oid] = r
+        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines)
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
             self._cache[version] = catalog
@@ -316,6 +397,15 @@ class CatalogStore:
 
     def rename_table(self, txn: Transaction, table: TableDef, old_name: str) -> None:
         txn.delete(layout.name_key(self.db, table.schema, old_name))
+
+    def put_routine(self, txn: Transaction, routine: RoutineDef) -> None:
+        self.ensure_public(txn)
+        txn.put(layout.routine_key(self.db, routine.oid), routine.to_json())
+        self._bump(txn)
+
+    def drop_routine(self, txn: Transaction, routine: RoutineDef) -> None:
+        txn.delete(layout.routine_key(self.db, routine.oid))
+        self._bump(txn)
 
     def drop_table(self, txn: Transaction, table: TableDef) -> None:
         txn.delete(layout.table_def_key(self.db, table.id))

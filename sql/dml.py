@@ -44,6 +44,7 @@ from sql.result import Result
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi
+from sql.triggers import Firing
 
 Row = tuple[Any, ...]
 
@@ -679,8 +680,11 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
 
     def run() -> Result:
         writer = base.fresh()
+        fire = Firing.of(session, table, "insert", ctx)
+        if fire is not None:
+            fire.statement("before")
         if conflict is None:
-            return _insert_all(writer, rows_in(), positions, defaults, returning)
+            return _insert_all(writer, rows_in(), positions, defaults, returning, fire)
         out_rows = []
         touched: set[tuple[int, bytes]] = (
             set()
@@ -694,6 +698,11 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                 if v is _DEFAULT:
                     full[i] = defaults[i].fn(())
             row = writer.complete(tuple(full))
+            if fire is not None:
+                fired = fire.before_row(None, row)
+                if fired is None:
+                    continue
+                row = fired
             if conflict is not None:
                 # a partitioned table's conflicts are its leaf partition's
                 target, trow, found = writer, row, arbiters
@@ -730,10 +739,14 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
                     touched.add((target.table.id, target.codec.key(trow)))
             else:
                 writer.insert(row)
+            if fire is not None:
+                fire.after_row(None, row)
             count += 1
             if returning:
                 out_rows.append(tuple(f(row) for f in returning[1]))
         writer.finish()
+        if fire is not None:
+            fire.finish()
         tag = f"INSERT 0 {count}"
         if returning:
             return Result(tag, returning[0], out_rows)
@@ -744,6 +757,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and len(values_in) == 1
         and tree.find(exp.Select) is None
         and not (conflict is not None and base.referencing)
+        and not table.triggers
     )
     return DmlPlan(run, point)
 
@@ -776,14 +790,16 @@ def _insert_all(
     slots: list[int],
     defaults: list[Typed],
     returning: tuple[list[tuple[str, T.SqlType]], list[Callable[[Row], Any]]] | None,
+    fire: Firing | None = None,
 ) -> Result:
     """A plain INSERT (no ON CONFLICT): rows completed and written ``INSERT_BATCH`` at a time.
-    ``slots``: each input value's column position; ``defaults``: each column's default."""
+    ``slots``: each input value's column position; ``defaults``: each column's default;
+    ``fire``: the table's triggers (then rows go one at a time)."""
     live = writer.live
     direct = slots == list(range(len(live)))
     # A default that calls a function (nextval above all) runs row by row, as PostgreSQL's
     # does: a statement failing at row n has drawn n values, not a batch's worth.
-    step = 1 if any(c.default and "(" in c.default for c in live) else INSERT_BATCH
+    step = 1 if fire or any(c.default and "(" in c.default for c in live) else INSERT_BATCH
     count = 0
     out_rows: list[Row] = []
     for at in range(0, len(rows_in), step):
@@ -800,11 +816,18 @@ def _insert_all(
                     full[i] = defaults[i].fn(())
             batch.append(tuple(full))
         rows = writer.complete_many(batch)
+        if fire is not None:
+            rows = [r for r in (fire.before_row(None, row) for row in rows) if r is not None]
         writer.insert_many(rows)
+        if fire is not None:
+            for row in rows:
+                fire.after_row(None, row)
         count += len(rows)
         if returning:
             out_rows.extend(tuple(f(row) for f in returning[1]) for row in rows)
     writer.finish()
+    if fire is not None:
+        fire.finish()
     tag = f"INSERT 0 {count}"
     if returning:
         return Result(tag, returning[0], out_rows)
@@ -1048,7 +1071,12 @@ def update(session: SessionApi, tree: exp.Update, ctx: Context) -> Result:
 
 def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
     """UPDATE / DELETE of at most one row by key, with nothing else to read (DmlPlan.point)."""
-    return is_point_read(node) and tree.find(exp.Select) is None and not writer.referencing
+    return (
+        is_point_read(node)
+        and tree.find(exp.Select) is None
+        and not writer.referencing
+        and not writer.table.triggers  # a trigger runs statements of its own
+    )
 
 
 def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
@@ -1104,27 +1132,42 @@ def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: Tabl
         writer = base.fresh()
         out_rows = []
         root_writer = mover.fresh() if mover is not None else None
+        fire = Firing.of(session, table, "update", ctx, sorted(seen))
+        if fire is not None:
+            fire.statement("before")
+        count = 0
         for old, joined in targets:
             new = list(old)
             for idx, typed in assigns:
                 new[idx] = typed.fn(joined)
-            if root_writer is not None and table.bound is not None and not writer.fits(tuple(new)):
+            row: Row | None = tuple(new)
+            if fire is not None:
+                row = fire.before_row(old, row)
+                if row is None:
+                    continue
+            assert row is not None
+            if root_writer is not None and table.bound is not None and not writer.fits(row):
                 writer.delete(old)
-                values = writer.by_name(tuple(new))
+                values = writer.by_name(row)
                 leaf = root_writer.leaf_for(values)
                 leaf.insert(leaf.complete(tuple(values.get(c.name) for c in leaf.live)))
                 if oid_at is not None:  # RETURNING tableoid: the partition it moved to
                     joined = (*joined[:oid_at], leaf.table.id, *joined[oid_at + 1 :])
             else:
-                writer.update(old, tuple(new))
+                writer.update(old, row)
+            if fire is not None:
+                fire.after_row(old, row)
+            count += 1
             if returning:
-                out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
+                out_rows.append(tuple(f(row + joined[width:]) for f in returning[1]))
         if root_writer is not None:
             root_writer.finish()
         writer.finish()
+        if fire is not None:
+            fire.finish()
         if returning:
-            return Result(f"UPDATE {len(targets)}", returning[0], out_rows)
-        return Result(f"UPDATE {len(targets)}")
+            return Result(f"UPDATE {count}", returning[0], out_rows)
+        return Result(f"UPDATE {count}")
 
     return _Phases(fetch, apply, _point(tree, node, base) and mover is None)
 
@@ -1169,7 +1212,7 @@ def _each_member(
         rows: list[Row] = []
         for plan, targets in zip(plans, fetched, strict=True):
             got = plan.apply(targets)
-            count += len(targets)
+            count += int(got.tag.rsplit(" ", 1)[1])  # rows a BEFORE trigger skipped not counted
             if got.columns is not None:
                 columns = got.columns
                 rows += got.rows or []
@@ -1205,14 +1248,25 @@ def _plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context, root: Tabl
     def apply(targets: list[tuple[Row, Row]]) -> Result:
         writer = base.fresh()
         out_rows = []
+        fire = Firing.of(session, table, "delete", ctx)
+        if fire is not None:
+            fire.statement("before")
+        count = 0
         for old, joined in targets:
+            if fire is not None and fire.before_row(old, None) is None:
+                continue
+            count += 1
             writer.delete(old)
+            if fire is not None:
+                fire.after_row(old, None)
             if returning:
                 out_rows.append(tuple(f(joined) for f in returning[1]))
         writer.finish()
+        if fire is not None:
+            fire.finish()
         if returning:
-            return Result(f"DELETE {len(targets)}", returning[0], out_rows)
-        return Result(f"DELETE {len(targets)}")
+            return Result(f"DELETE {count}", returning[0], out_rows)
+        return Result(f"DELETE {count}")
 
     return _Phases(fetch, apply, _point(tree, node, base))
 

@@ -26,6 +26,12 @@ class SqlError(Db9Error):
         self.position = position
         self.hint = hint
 
+    def with_state(self, sqlstate: str) -> SqlError:
+        """This error answering ``sqlstate``: for states no class here names (a PL/pgSQL
+        RAISE's own code, a state said once)."""
+        self.sqlstate = sqlstate
+        return self
+
 
 class SyntaxError_(SqlError):
     sqlstate = "42601"

@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, jsonb, partition_text
+from sql import comments, jsonb, partition_text, routine_call, routine_types
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -242,6 +242,11 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         session = c.ctx.session
         info = session.info(name) if session else None
         return Typed(lambda _r: info, T.NAME, True, name)
+    if name == "pg_trigger_depth" and not raw_args:
+        ctx = c.ctx
+        return Typed(
+            lambda _r: ctx.session.trigger_depth if ctx.session else 0, T.INT4, False, name
+        )
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
@@ -262,6 +267,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         text = f"PostgreSQL {server or '15'} (db9) on x86_64-pc-linux-gnu, 64-bit"
         return Typed(lambda _r: text, T.TEXT, False, name)
     entry = FUNCTIONS.get(name)
+    if entry is None:
+        user = routine_call.compile_call(c, name, raw_args)
+        if user is not None:
+            return user
     if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
         # float8(x), int4(x), text(x): a type's name called as a function is a cast
         return c.compile(
@@ -558,6 +567,7 @@ CATALOG_FUNCTIONS = {
     "pg_function_is_visible",
     "pg_get_function_result",
     "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
 }
 
 
@@ -637,12 +647,19 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 catalog(), v[0], comments.PG_CLASS, v[1], session().search_path()
             )
         if name in (
-            "obj_description",
-            "col_description",
-            "shobj_description",
             "pg_get_function_result",
             "pg_get_function_arguments",
+            "pg_get_function_identity_arguments",
         ):
+            routine = catalog().routines.get(v[0])
+            if routine is None:
+                return None
+            if name == "pg_get_function_result":
+                return routine_types.describe_result(routine)
+            return routine_types.describe_arguments(
+                routine, defaults=name == "pg_get_function_arguments"
+            )
+        if name in ("obj_description", "col_description", "shobj_description"):
             return None
         if name == "pg_encoding_to_char":
             return "UTF8"
@@ -858,6 +875,10 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
     """A set-returning function call in a select list: a function from a row to the list of
     values it returns there, and their type."""
     name = srf_name(call)
+    if name is None:
+        user = routine_call.compile_srf(comp, call)
+        if user is not None:
+            return user
     if isinstance(call, exp.Anonymous):
         args = list(call.expressions)
     elif isinstance(call, exp.Explode):

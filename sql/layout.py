@@ -7,6 +7,7 @@ Every database (tenant, branch) owns a key prefix; below it:
     <db> b"n" <codec(schema, name)>                    catalog: a relation name -> its id
     <db> b"s" <codec(schema_name)>                     catalog: a schema
     <db> b"q" <codec(sequence_id)>                     a sequence's current value
+    <db> b"f" <codec(oid)>                             catalog: a function or procedure (JSON)
     <db> b"r" <be32 table_id> <codec(pk values...)>    a row: codec(tuple of column values)
     <db> b"x" <be32 table_id> <be32 index_id> <codec(index values...)> [<codec(pk values...)>]
                                                        an index entry; unique entries without
@@ -54,6 +55,14 @@ def schema_key(db: bytes, schema: str) -> bytes:
 
 def schemas_range(db: bytes) -> tuple[bytes, bytes]:
     return db + b"s", db + b"t"
+
+
+def routine_key(db: bytes, oid: int) -> bytes:
+    return db + b"f" + encode_key(oid)
+
+
+def routines_range(db: bytes) -> tuple[bytes, bytes]:
+    return db + b"f", db + b"g"
 
 
 def sequence_key(db: bytes, seq_id: int) -> bytes:

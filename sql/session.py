@@ -30,7 +30,20 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ctas, cursors, ddl, dml, lexer, memory, relations, stats, temp, view_ddl
+from sql import (
+    commands,
+    ctas,
+    cursors,
+    ddl,
+    dml,
+    lexer,
+    memory,
+    relations,
+    routine_ddl,
+    stats,
+    temp,
+    view_ddl,
+)
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -70,6 +83,7 @@ from sql.statements import (
     set_value,
     split_statements,
 )
+from sql.triggers import Firing
 from sql.types import SqlType
 
 log = logging.getLogger(__name__)
@@ -315,6 +329,8 @@ class Session:
         # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
         self._plans_in_use: dict[int, int] = {}
         self.temp = temp.TempState()  # its temporary schema and ON COMMIT actions (sql.temp)
+        self.routine_depth = 0  # routines running inside one another (sql.routine_call)
+        self.trigger_depth = 0  # pg_trigger_depth()
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -947,6 +963,18 @@ class Session:
             return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
+        if stmt.command in routine_ddl.COMMANDS:
+            if self.read_only and stmt.command not in ("DO", "CALL"):
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return routine_ddl.run(self, stmt.command, stmt.text)
+        if stmt.command == "ALTER TABLE" and any(
+            str(t.text).upper() == "TRIGGER" for t in stmt.tokens
+        ):
+            done = routine_ddl.enable_trigger(self, stmt.text)
+            if done is not None:
+                return done
         if stmt.command in commands.NAMED:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -987,6 +1015,10 @@ class Session:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
+
+    def run_nested(self, stmt: Statement) -> Result:
+        """A statement a routine runs that is no query or DML, in the caller's statement."""
+        return self._dispatch(stmt, [], None)
 
     def _rows_of(self, plan: Plan) -> _PlanRows:
         """The plan's rows, produced as they are consumed; the plan (and its ctx.params) is
@@ -1295,6 +1327,9 @@ class Session:
             if c.name not in names
         }
         writer = TableWriter(self, table, ctx)
+        fire = Firing.of(self, table, "insert", ctx)  # COPY FROM fires INSERT triggers
+        if fire is not None:
+            fire.statement("before")
         parsers = [T.text_parser(t) for t in types]
         width, nlive = len(names), len(live)
         # A row built straight in table order when COPY names every column in that order.
@@ -1336,10 +1371,12 @@ class Session:
             full = tuple(row)
             check_row(full)
             batch.append(full)
-            if len(batch) == COPY_BATCH:
-                count += _flush(writer, batch)
-        count += _flush(writer, batch)
+            if len(batch) == COPY_BATCH or fire is not None:
+                count += _flush(writer, batch, fire)
+        count += _flush(writer, batch, fire)
         writer.finish()
+        if fire is not None:
+            fire.finish()
         return Result(f"COPY {count}")
 
     def copy_out(self, spec: CopySpec) -> Result:
@@ -1475,14 +1512,22 @@ class Session:
         return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
 
 
-def _flush(writer: TableWriter, batch: list[tuple[Any, ...]]) -> int:
+def _flush(writer: TableWriter, batch: list[tuple[Any, ...]], fire: Firing | None = None) -> int:
     """Write COPY's buffered rows (each already checked for NOT NULL and CHECK, without its
-    row id yet); returns how many."""
-    if batch:
-        writer.insert_many(writer.complete_many(batch), checked=True)
-    n = len(batch)
+    row id yet); returns how many. With triggers (``fire``) each row goes through them: one
+    a BEFORE trigger skips is not written, one it changes is checked again."""
+    if not batch:
+        return 0
+    rows = writer.complete_many(batch)
     batch.clear()
-    return n
+    if fire is None:
+        writer.insert_many(rows, checked=True)
+        return len(rows)
+    rows = [r for r in (fire.before_row(None, row) for row in rows) if r is not None]
+    writer.insert_many(rows)
+    for row in rows:
+        fire.after_row(None, row)
+    return len(rows)
 
 
 def _locks_rows(stmt: Statement) -> bool:

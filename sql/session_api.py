@@ -15,7 +15,12 @@ from sql.catalog import Catalog, CatalogStore
 from sql.sequences import Sequences
 
 if TYPE_CHECKING:
+    from sqlglot import exp
+
     from sql.cursors import Cursors
+    from sql.result import Result
+    from sql.statements import Statement
+    from sql.types import SqlType
 
 
 class DatabaseApi(Protocol):
@@ -48,6 +53,8 @@ class SessionApi(Protocol):
     cursors: Cursors  # the session's open SQL cursors (pg_cursors)
     in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
     temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
+    routine_depth: int  # user routines running inside one another (sql.routine_call)
+    trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
 
     @property
     def database(self) -> DatabaseApi: ...
@@ -63,3 +70,20 @@ class SessionApi(Protocol):
     def info(self, name: str) -> Any: ...
 
     def set_config(self, name: str, value: str, *, local: bool = False) -> str: ...
+
+    # Statements a routine runs (sql.routine_call, sql.plpgsql), in the caller's transaction.
+    def split(self, sql: str) -> list[Statement]: ...
+
+    def parse(self, stmt: Statement) -> exp.Expr: ...
+
+    def run_tree(
+        self,
+        tree: exp.Expr,
+        params: list[Any],
+        param_types: list[SqlType | None],
+        cache_key: tuple[Any, ...] | None = None,
+    ) -> Result: ...
+
+    def run_nested(self, stmt: Statement) -> Result:
+        """A statement of a routine that is no query or DML (SET, CREATE TABLE ...)."""
+        ...

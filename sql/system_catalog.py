@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql import comments, cursors, partition_text, temp, views
+from sql import comments, cursors, partition_text, routine_types, temp, views
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -611,6 +611,117 @@ def pg_am(c: Catalog) -> Rows:
     return [(403, "btree", "i"), (2, "heap", "t")]
 
 
+PG_PROC_COLS = [
+    ("oid", OIDT),
+    ("proname", NAME),
+    ("pronamespace", OIDT),
+    ("proowner", OIDT),
+    ("prolang", OIDT),
+    ("procost", T.FLOAT4),
+    ("prorows", T.FLOAT4),
+    ("provariadic", OIDT),
+    ("prosupport", OIDT),
+    ("prokind", CHR),
+    ("prosecdef", BOOL),
+    ("proleakproof", BOOL),
+    ("proisstrict", BOOL),
+    ("proretset", BOOL),
+    ("provolatile", CHR),
+    ("proparallel", CHR),
+    ("pronargs", I2),
+    ("pronargdefaults", I2),
+    ("prorettype", OIDT),
+    ("proargtypes", T.OIDVECTOR),
+    ("proallargtypes", OIDT.array_of()),
+    ("proargmodes", CHR.array_of()),
+    ("proargnames", TXT.array_of()),
+    ("prosrc", TXT),
+    ("probin", TXT),
+]
+_LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13576}
+
+
+def pg_proc(c: Catalog) -> Rows:
+    """User-defined functions and procedures (db9's built-in functions have no rows)."""
+    rows: Rows = []
+    for r in sorted(c.routines.values(), key=lambda r: r.oid):
+        ins = routine_types.in_types(r)
+        all_types = [routine_types.arg_type(a.type).oid for a in r.args]
+        modes = [a.mode for a in r.args]
+        rows.append(
+            _row(
+                PG_PROC_COLS,
+                oid=r.oid,
+                proname=r.name,
+                pronamespace=_ns(c, r.schema),
+                proowner=OWNER,
+                prolang=_LANGUAGE_OIDS.get(r.language, 14),
+                procost=100.0,
+                prorows=1000.0 if r.retset else 0.0,
+                prokind=r.kind,
+                proisstrict=r.strict,
+                proretset=r.retset,
+                provolatile=r.volatility,
+                proparallel="u",
+                pronargs=len(ins),
+                pronargdefaults=sum(1 for a in r.in_args if a.default is not None),
+                prorettype=routine_types.result_type(r).oid if r.returns != "trigger" else 2279,
+                proargtypes=[t.oid for t in ins],
+                proallargtypes=all_types if any(m != "i" for m in modes) else None,
+                proargmodes=modes if any(m != "i" for m in modes) else None,
+                proargnames=[a.name for a in r.args] if any(a.name for a in r.args) else None,
+                prosrc=r.body if not r.atomic else "",
+            )
+        )
+    return rows
+
+
+PG_TRIGGER_COLS = [
+    ("oid", OIDT),
+    ("tgrelid", OIDT),
+    ("tgparentid", OIDT),
+    ("tgname", NAME),
+    ("tgfoid", OIDT),
+    ("tgtype", I2),
+    ("tgenabled", CHR),
+    ("tgisinternal", BOOL),
+    ("tgconstrrelid", OIDT),
+    ("tgconstrindid", OIDT),
+    ("tgconstraint", OIDT),
+    ("tgdeferrable", BOOL),
+    ("tginitdeferred", BOOL),
+    ("tgnargs", I2),
+    ("tgattr", T.INT2VECTOR),
+    ("tgqual", TXT),
+]
+# PostgreSQL's TRIGGER_TYPE_* bits of pg_trigger.tgtype.
+_TG_BITS = {"row": 1, "before": 2, "insert": 4, "delete": 8, "update": 16, "truncate": 32,
+            "instead": 64}  # fmt: skip
+
+
+def pg_trigger(c: Catalog) -> Rows:
+    rows: Rows = []
+    for t in _tables(c):
+        attnums = {col.name: col.attnum for col in t.columns}
+        for tr in t.triggers:
+            bits = sum(_TG_BITS[e] for e in tr.events) | _TG_BITS.get(tr.timing, 0)
+            rows.append(
+                _row(
+                    PG_TRIGGER_COLS,
+                    oid=tr.oid,
+                    tgrelid=t.id,
+                    tgname=tr.name,
+                    tgfoid=tr.function,
+                    tgtype=bits | (_TG_BITS["row"] if tr.row else 0),
+                    tgenabled="O" if tr.enabled else "D",
+                    tgnargs=len(tr.args),
+                    tgattr=[attnums[n] for n in tr.columns if n in attnums],
+                    tgqual=tr.when,
+                )
+            )
+    return rows
+
+
 def empty(_c: Catalog) -> Rows:
     return []
 
@@ -950,11 +1061,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         empty,
         False,
     ),
-    ("pg_catalog", "pg_trigger"): (
-        [("oid", OIDT), ("tgrelid", OIDT), ("tgname", NAME), ("tgisinternal", BOOL)],
-        empty,
-        False,
-    ),
+    ("pg_catalog", "pg_trigger"): (PG_TRIGGER_COLS, pg_trigger, False),
     ("pg_catalog", "pg_policy"): (
         [
             ("oid", OIDT),
@@ -974,11 +1081,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         empty,
         False,
     ),
-    ("pg_catalog", "pg_proc"): (
-        [("oid", OIDT), ("proname", NAME), ("pronamespace", OIDT), ("prorettype", OIDT)],
-        empty,
-        False,
-    ),
+    ("pg_catalog", "pg_proc"): (PG_PROC_COLS, pg_proc, False),
     ("information_schema", "tables"): (
         [
             ("table_catalog", NAME),

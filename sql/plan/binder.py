@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import inheritance, jsonb, temp, views
+from sql import inheritance, jsonb, routine_call, temp, views
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -108,8 +108,13 @@ def _visible(scope: Scope) -> list[ScopeColumn]:
     return [c for c in scope.columns if not c.hidden and not c.qualified_only]
 
 
-def _find_srfs(e: exp.Expr) -> list[exp.Expr]:
-    return _outermost(e, lambda node: srf_name(node) is not None, (exp.Subquery, exp.Select))
+def _find_srfs(e: exp.Expr, session: SessionApi | None = None) -> list[exp.Expr]:
+    """The set-returning calls of ``e``: built-in ones, and user functions RETURNS SETOF."""
+    return _outermost(
+        e,
+        lambda node: srf_name(node) is not None or routine_call.returns_set(session, node),
+        (exp.Subquery, exp.Select),
+    )
 
 
 def _outermost(
@@ -487,6 +492,18 @@ class Planner:
                 lambda: [(v,) for v in maker(())],
                 f"Function Scan on {name}",
             )
+        user = routine_call.from_item(self.compiler(Scope([], outer=outer)), fn)
+        if user is not None:
+            cols, user_rows = user
+            given = item.args.get("alias") if item is not None else None
+            names = [c for c, _ in cols]
+            if len(cols) == 1 and alias:
+                names = [alias]
+            renames = [c.name for c in given.columns] if given and given.columns else []
+            names[: len(renames)] = renames
+            label = alias or name
+            scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
+            return Materialized(scope, user_rows, f"Function Scan on {name}")
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
     def _json_records(
@@ -743,7 +760,7 @@ class Planner:
             windows += [w for o in order.expressions for w in _find_windows(o.this)]
         if windows:
             node, post_scope = self._window(node, post_scope, windows)
-        srfs = [s for e in exprs for s in _find_srfs(e)]
+        srfs = [s for e in exprs for s in _find_srfs(e, self.session)]
         if srfs:
             node, post_scope = self._project_set(node, post_scope, srfs)
         comp = self.compiler(post_scope)

@@ -1,0 +1,130 @@
+"""The types of user-defined routines: their arguments' and results' SqlTypes from the
+type text CREATE FUNCTION gave, and the values routines hand to statements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from sql import types as T
+from sql.catalog import RoutineDef
+from sql.errors import SqlError
+from sql.result import Result
+
+VOID = T.SqlType("void", 2278, 0, 4, "P")
+RECORD = T.SqlType("record", 2249, 2287, -1, "P")
+_ALIASES = {
+    "int": "integer",
+    "decimal": "numeric",
+    "float": "double precision",
+    "timestamp": "timestamp without time zone",
+    "time": "time without time zone",
+}
+
+
+def arg_type(text: str) -> T.SqlType:
+    """The SqlType a routine's argument or result type text names."""
+    low = text.lower()
+    if low == "void":
+        return VOID
+    if low in ("record", "trigger"):
+        return RECORD
+    if low in ("anyelement", "anynonarray", "anycompatible", "any"):
+        return T.UNKNOWN
+    m = re.fullmatch(r"\s*(.+?)\s*(?:\(([\d,\s]+)\))?\s*((?:\[\d*\])*)\s*", low)
+    base = T.type_by_name(m[1]) if m else None
+    if base is None and m:
+        base = T.type_by_name(_ALIASES.get(m[1], m[1]))
+    if m is None or base is None:
+        raise SqlError(f'type "{text}" does not exist').with_state("42704")
+    if m[2]:
+        base = T.with_modifiers(base, [int(x) for x in m[2].split(",")])
+    elif base.name == "character" and not m[2]:
+        base = T.with_modifiers(base, [])
+    for _ in range(m[3].count("[")):
+        base = base.array_of()
+    return base
+
+
+def describe_result(r: RoutineDef) -> str | None:
+    """pg_get_function_result: ``integer``, ``SETOF text``, ``TABLE(a integer)``."""
+    if r.kind == "p":
+        return None
+    table = [a for a in r.args if a.mode == "t"]
+    if table:
+        cols = ", ".join(f"{a.name} {arg_type(a.type).display()}" for a in table)
+        return f"TABLE({cols})"
+    if r.returns in ("trigger", "void", "record"):
+        text = r.returns
+    else:
+        text = arg_type(r.returns).display()
+    return f"SETOF {text}" if r.retset else text
+
+
+def describe_arguments(r: RoutineDef, *, defaults: bool = True) -> str:
+    """pg_get_function_arguments (``defaults``) / pg_get_function_identity_arguments."""
+    modes = {"o": "OUT ", "b": "INOUT ", "v": "VARIADIC ", "i": "IN " if r.kind == "p" else ""}
+    parts = []
+    for a in r.args:
+        if a.mode == "t" or (not defaults and a.mode == "o"):
+            continue
+        text = modes.get(a.mode, "") + (f"{a.name} " if a.name else "")
+        text += arg_type(a.type).display()
+        if defaults and a.default is not None:
+            text += f" DEFAULT {a.default}"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def in_types(r: RoutineDef) -> list[T.SqlType]:
+    return [arg_type(a.type) for a in r.in_args]
+
+
+def result_type(routine: RoutineDef) -> T.SqlType:
+    outs = routine.out_args
+    if routine.returns == "record" and len(outs) == 1:
+        return arg_type(outs[0].type)
+    return arg_type(routine.returns)
+
+
+def result_columns(routine: RoutineDef) -> list[tuple[str, T.SqlType]]:
+    """A routine's result as FROM sees it: its OUT / TABLE columns, else one column."""
+    outs = routine.out_args
+    if outs:
+        return [(a.name or f"column{i + 1}", arg_type(a.type)) for i, a in enumerate(outs)]
+    return [(routine.name, result_type(routine))]
+
+
+def value_type(v: Any) -> T.SqlType | None:
+    """The type of a Python value handed to a statement as a parameter."""
+    if isinstance(v, bool):
+        return T.BOOL
+    if isinstance(v, int):
+        return T.INT4 if -(2**31) <= v < 2**31 else T.INT8
+    if isinstance(v, Decimal):
+        return T.NUMERIC
+    if isinstance(v, float):
+        return T.FLOAT8
+    if isinstance(v, str):
+        return T.TEXT
+    if isinstance(v, dt.datetime):
+        return T.TIMESTAMPTZ if v.tzinfo else T.TIMESTAMP
+    if isinstance(v, dt.date):
+        return T.DATE
+    return None
+
+
+def drain(result: Result | None) -> list[tuple[Any, ...]]:
+    """A nested statement's rows, read to the end."""
+    if result is None:
+        return []
+    if result.pending is not None:
+        pending = result.pending
+        try:
+            return list(pending)
+        finally:
+            pending.close()
+    return list(result.rows or [])

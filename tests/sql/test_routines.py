@@ -1,0 +1,183 @@
+"""User-defined functions, procedures and triggers against a live PostgreSQL: CREATE
+FUNCTION in SQL and PL/pgSQL, overloading, STRICT, SETOF and TABLE functions in FROM,
+DROP FUNCTION, DO, CALL, and BEFORE / AFTER triggers that change, skip or log rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.sql.differential import Differ
+
+SETUP = """
+CREATE TABLE t (a int PRIMARY KEY, b text);
+CREATE TABLE log (op text, a int, b text)
+"""
+
+FUNCTIONS = [
+    "CREATE FUNCTION add1(x int) RETURNS int AS $$ SELECT x + 1 $$ LANGUAGE sql STRICT",
+    "SELECT add1(41), add1(NULL)",
+    "CREATE FUNCTION add1(x text) RETURNS text AS 'SELECT x || $1' LANGUAGE sql",
+    "SELECT add1('ab'::text), add1(1)",
+    "CREATE FUNCTION add1(x int) RETURNS int AS $$ SELECT 0 $$ LANGUAGE sql",
+    "CREATE OR REPLACE FUNCTION add1(x int) RETURNS int AS $$ SELECT x + 2 $$ LANGUAGE sql",
+    "SELECT add1(1)",
+    "CREATE OR REPLACE FUNCTION add1(x int) RETURNS text AS $$ SELECT 'a' $$ LANGUAGE sql",
+    "SELECT nosuch(1)",
+    "SELECT add1(1, 2)",
+    "CREATE FUNCTION fact(n int) RETURNS numeric LANGUAGE plpgsql IMMUTABLE AS $$\n"
+    "DECLARE r numeric := 1;\nBEGIN\n  FOR i IN 2..n LOOP r := r * i; END LOOP;\n"
+    "  RETURN r;\nEND $$",
+    "SELECT fact(20), fact(1)",
+    "CREATE FUNCTION evens(n int) RETURNS SETOF int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  FOR i IN 1..n LOOP\n    CONTINUE WHEN i % 2 = 1;\n    RETURN NEXT i;\n"
+    "  END LOOP;\n  RETURN;\nEND $$",
+    "SELECT * FROM evens(7)",
+    "SELECT e * 10 AS x FROM evens(4) AS e ORDER BY x DESC",
+    "CREATE FUNCTION pairs(n int) RETURNS TABLE(i int, sq bigint) LANGUAGE sql AS $$\n"
+    "  SELECT g, (g * g)::bigint FROM generate_series(1, n) g $$",
+    "SELECT * FROM pairs(3)",
+    "SELECT sq FROM pairs(4) WHERE i > 2",
+    "CREATE FUNCTION safe_div(a int, b int) RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RETURN a / b;\nEXCEPTION WHEN division_by_zero THEN\n  RETURN -1;\nEND $$",
+    "SELECT safe_div(7, 2), safe_div(1, 0)",
+    "CREATE FUNCTION boom(code text) RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  RAISE EXCEPTION 'bad %', code USING ERRCODE = code;\nEND $$",
+    "SELECT boom('22012')",
+    "SELECT boom('P0001')",
+    "CREATE FUNCTION grade(n int) RETURNS text LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  IF n >= 90 THEN RETURN 'A';\n  ELSIF n >= 80 THEN RETURN 'B';\n"
+    "  ELSE RETURN 'C';\n  END IF;\nEND $$",
+    "SELECT grade(95), grade(85), grade(10)",
+    "DROP FUNCTION add1(text)",
+    "DROP FUNCTION add1(text)",
+    "DROP FUNCTION IF EXISTS add1(text)",
+    "DROP FUNCTION add1",
+    "SELECT add1('x'::text)",
+    "CREATE FUNCTION c_fn(int) RETURNS int AS 'nosuchlib', 'f' LANGUAGE C",
+]
+
+TRIGGERS = [
+    "CREATE FUNCTION upper_b() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  IF NEW.a < 0 THEN\n    RETURN NULL;\n  END IF;\n"
+    "  NEW.b := upper(NEW.b);\n  RETURN NEW;\nEND $$",
+    "CREATE TRIGGER t_upper BEFORE INSERT OR UPDATE ON t FOR EACH ROW EXECUTE FUNCTION upper_b()",
+    "INSERT INTO t VALUES (1, 'one'), (-1, 'skipped'), (2, 'two') RETURNING *",
+    "SELECT * FROM t ORDER BY a",
+    "UPDATE t SET b = 'uno' WHERE a = 1",
+    "CREATE FUNCTION log_it() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  IF TG_OP = 'DELETE' THEN\n"
+    "    INSERT INTO log VALUES (TG_OP || ':' || TG_ARGV[0], OLD.a, OLD.b);\n    RETURN OLD;\n"
+    "  END IF;\n  INSERT INTO log VALUES (TG_OP || ':' || TG_ARGV[0], NEW.a, NEW.b);\n"
+    "  RETURN NEW;\nEND $$",
+    "CREATE TRIGGER t_log AFTER INSERT OR UPDATE OR DELETE ON t FOR EACH ROW"
+    " WHEN (true) EXECUTE FUNCTION log_it('row')",
+    "INSERT INTO t VALUES (3, 'three')",
+    "UPDATE t SET b = b || '!' WHERE a >= 2",
+    "DELETE FROM t WHERE a = 1",
+    "SELECT * FROM log ORDER BY op, a",
+    "SELECT * FROM t ORDER BY a",
+    "ALTER TABLE t DISABLE TRIGGER t_upper",
+    "INSERT INTO t VALUES (4, 'four')",
+    "SELECT b FROM t WHERE a = 4",
+    "SELECT tgname, tgenabled FROM pg_trigger ORDER BY tgname",
+    "DROP TRIGGER t_log ON t",
+    "DROP TRIGGER t_log ON t",
+    "DROP TRIGGER IF EXISTS t_log ON t",
+    "DROP FUNCTION upper_b()",
+    "CREATE TRIGGER t_bad BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION fact(3)",
+    "CREATE TRIGGER t_bad BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION nosuch()",
+    "CREATE PROCEDURE put(x int, y text) LANGUAGE sql AS\n"
+    "  $$ INSERT INTO log VALUES ('call', x, y) $$",
+    "CALL put(7, 'seven')",
+    "SELECT * FROM log WHERE op = 'call'",
+    "SELECT put(1, 'x')",
+    "CALL add1(1)",
+    "DO $$ BEGIN INSERT INTO log VALUES ('do', 1, NULL); END $$",
+    "SELECT count(*) FROM log WHERE op = 'do'",
+    "SELECT proname, prokind, proretset FROM pg_proc WHERE proname IN ('evens', 'put', 'fact')"
+    " ORDER BY 1",
+    # Rows of NEW / OLD compared whole, in the function and in WHEN.
+    "CREATE FUNCTION changed() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  IF row(old.*) = row(new.*) THEN\n    INSERT INTO log VALUES ('same', new.a, NULL);\n"
+    "  ELSE\n    INSERT INTO log VALUES ('changed', new.a, new.*::text);\n  END IF;\n"
+    "  INSERT INTO log VALUES ('depth', pg_trigger_depth(), NULL);\n  RETURN new;\nEND $$",
+    "CREATE TRIGGER t_changed BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION changed()",
+    "CREATE TRIGGER t_distinct AFTER UPDATE ON t FOR EACH ROW"
+    " WHEN (old.* IS DISTINCT FROM new.*) EXECUTE FUNCTION log_it('distinct')",
+    "UPDATE t SET b = b WHERE a = 4",
+    "UPDATE t SET b = NULL WHERE a = 4",
+    "SELECT * FROM log WHERE op IN ('same', 'changed', 'depth', 'UPDATE:distinct') ORDER BY 1, 2",
+    "SELECT pg_trigger_depth()",
+    "ALTER TRIGGER t_changed ON t RENAME TO t_changed2",
+    "DROP TRIGGER t_changed ON t",
+    "CREATE TRIGGER t_twice BEFORE UPDATE OF a, a ON t FOR EACH ROW EXECUTE FUNCTION changed()",
+    "CREATE TRIGGER t_stmt AFTER DELETE ON t FOR EACH STATEMENT WHEN (true)"
+    " EXECUTE FUNCTION log_it('stmt')",
+    "CREATE TRIGGER t_stmt2 AFTER DELETE ON t FOR EACH STATEMENT WHEN (old.a > 1)"
+    " EXECUTE FUNCTION log_it('stmt')",
+]
+
+
+# psql 15's \\df (psql -E).
+PSQL_DF = """SELECT n.nspname as "Schema",
+  p.proname as "Name",
+  pg_catalog.pg_get_function_result(p.oid) as "Result data type",
+  pg_catalog.pg_get_function_arguments(p.oid) as "Argument data types",
+ CASE p.prokind
+  WHEN 'a' THEN 'agg'
+  WHEN 'w' THEN 'window'
+  WHEN 'p' THEN 'proc'
+  ELSE 'func'
+ END as "Type"
+FROM pg_catalog.pg_proc p
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE pg_catalog.pg_function_is_visible(p.oid)
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname <> 'information_schema'
+ORDER BY 1, 2, 4;"""
+
+
+def test_psql_df_lists_user_functions(differ: Differ) -> None:
+    for stmt in [
+        "CREATE FUNCTION f1(a int, b text) RETURNS SETOF text LANGUAGE sql AS $$ SELECT b $$",
+        "CREATE FUNCTION f2(x numeric, OUT y int, OUT z text) LANGUAGE sql AS $$ SELECT 1, 'a' $$",
+        "CREATE FUNCTION f3(n int) RETURNS TABLE(i int, s varchar) LANGUAGE sql"
+        " AS $$ SELECT 1, 'x'::varchar $$",
+        "CREATE FUNCTION f4() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE PROCEDURE p1(a int, b int) LANGUAGE sql AS $$ SELECT 1 $$",
+        PSQL_DF,
+    ]:
+        differ.check(stmt)
+
+
+def test_functions_as_postgresql_runs_them(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in FUNCTIONS:
+        differ.check(stmt)
+
+
+def test_triggers_and_procedures_as_postgresql_runs_them(differ: Differ) -> None:
+    differ.check(SETUP)
+    differ.check(FUNCTIONS[10])  # fact, for the trigger that names a non-trigger function
+    for stmt in TRIGGERS:
+        differ.check(stmt)
+
+
+def test_raise_notice_reaches_the_client_as_postgresql_words_it(differ: Differ) -> None:
+    body = (
+        "DO $$ DECLARE r record; BEGIN\n"
+        "  RAISE NOTICE 'n=% s=% null=% pct=%%', 42, 'x', NULL;\n"
+        "  SELECT 1 AS a, 'two words' AS b INTO r;\n"
+        "  RAISE NOTICE 'row %', r;\n"
+        "  RAISE WARNING 'careful';\n"
+        "END $$"
+    )
+    seen: list[str] = []
+
+    def keep(diag: Any) -> None:
+        seen.append(diag.message_primary)
+
+    differ.pg.add_notice_handler(keep)
+    differ.check(body)
+    ours = differ.session.notices
+    assert ours == seen, (ours, seen)
