@@ -1,16 +1,14 @@
-"""Running aggregates and window functions.
+"""Running aggregates.
 
 An aggregate keeps one running state per group and aggregate call; values of an aggregate
-with ORDER BY are buffered and fed in order at the end. A window function sorts each
-partition by its ORDER BY; rows equal on those keys (peers) share a rank and, for aggregate
-window functions, a frame end.
+with ORDER BY are buffered and fed in order at the end (window functions: sql.executor.windows).
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +19,7 @@ from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
 from sql.memory import SAMPLE, Held, check_value, row_size
 from sql.numeric import plus
-from sql.plan.nodes import Aggregate, AggSpec, SortKey, Window, WindowSpec
+from sql.plan.nodes import Aggregate, AggSpec, SortKey
 from sql.scope import Row
 from sql.types import SqlType
 
@@ -235,80 +233,3 @@ def _fold(st: AggState, spec: AggSpec, rows: list[Row]) -> None:
         st.acc = functools.reduce(plus, values)
     else:
         st.acc = functools.reduce(plus, values, acc)
-
-
-def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
-    # the rows, each row's window values, its partition entry and its sort key
-    rows = held.collect(ex.rows(node.child), factor=3)
-    extra: list[list[Any]] = [[None] * len(node.specs) for _ in rows]
-    for si, spec in enumerate(node.specs):
-        parts: dict[tuple[Any, ...], list[int]] = {}
-        for i, row in enumerate(rows):
-            if not i & 1023:
-                interrupt.check()
-            key = tuple(hashable(p.fn(row)) for p in spec.partition)
-            parts.setdefault(key, []).append(i)
-        for idxs in parts.values():
-            okeys = [SortKey(n, d, nf) for n, (_, d, nf) in enumerate(spec.order)]
-            decorated = [(tuple(o.fn(rows[i]) for o, _, _ in spec.order), i) for i in idxs]
-            cmp = compare_rows(okeys)
-
-            def by_key(a: tuple[Row, int], b: tuple[Row, int], c: Any = cmp) -> int:
-                result: int = c(a[0], b[0])
-                return result
-
-            decorated.sort(key=checked_cmp(by_key))
-            _fill(spec, si, decorated, rows, extra, cmp)
-    for row, more in zip(rows, extra, strict=True):
-        yield row + tuple(more)
-
-
-def _fill(
-    spec: WindowSpec,
-    si: int,
-    ordered: list[tuple[Row, int]],
-    rows: list[Row],
-    extra: list[list[Any]],
-    cmp: Callable[[Row, Row], int],
-) -> None:
-    name = spec.name
-    rank = dense = 0
-    prev: Row | None = None
-    # peers: rows equal on the ORDER BY keys share a rank and (for aggregates) a frame end
-    for pos, (okey, i) in enumerate(ordered):
-        if not pos & 1023:
-            interrupt.check()
-        new_peer = prev is None or cmp(prev, okey) != 0
-        if new_peer:
-            rank = pos + 1
-            dense += 1
-        prev = okey
-        if name == "row_number":
-            extra[i][si] = pos + 1
-        elif name == "rank":
-            extra[i][si] = rank
-        elif name == "dense_rank":
-            extra[i][si] = dense
-    if name in ("row_number", "rank", "dense_rank"):
-        return
-    agg_name = "count_star" if name == "count" and spec.arg is None else name
-    state = AggState(agg_name, False, spec.rtype)
-    if not spec.order:
-        for _, i in ordered:
-            state.add(spec.arg.fn(rows[i]) if spec.arg else None)
-        value = state.result()
-        for _, i in ordered:
-            extra[i][si] = value
-        return
-    pos = 0
-    while pos < len(ordered):
-        interrupt.check()
-        end = pos
-        while end + 1 < len(ordered) and cmp(ordered[end + 1][0], ordered[pos][0]) == 0:
-            end += 1
-        for _, i in ordered[pos : end + 1]:
-            state.add(spec.arg.fn(rows[i]) if spec.arg else None)
-        value = state.result()
-        for _, i in ordered[pos : end + 1]:
-            extra[i][si] = value
-        pos = end + 1
