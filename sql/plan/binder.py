@@ -34,6 +34,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.executor.aggregates import STATISTICS
 from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
@@ -145,6 +146,7 @@ AGGREGATES = {
     "string_agg",
     "every",
     *jsonb.AGGREGATES,
+    *STATISTICS,
 }
 
 
@@ -986,6 +988,10 @@ class Planner:
             rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
             if t.name not in T.NUMERIC_RANK:
                 raise DatatypeMismatch(f"function avg({t.display()}) does not exist")
+        elif name in STATISTICS:
+            if t.name not in T.NUMERIC_RANK:
+                raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
+            rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
         elif name in ("bool_and", "bool_or", "every"):
             name = "bool_and" if name == "every" else name
             rtype = T.BOOL
