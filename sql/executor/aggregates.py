@@ -102,7 +102,8 @@ class AggState:
             count, _, sxx = self.acc
             var = sxx / (count - 1.0 if sample else count)
             return math.sqrt(var) if root else var
-        return variance(self.count, *self.acc, sample, root)
+        sum_x, sum_x2 = self.acc
+        return variance(self.count, sum_x, sum_x2, sample, root)
 
     def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
         """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""

@@ -85,6 +85,8 @@ def _sorted(spec: WindowSpec, rows: list[Row]) -> list[int]:
 
 
 def _partitions(spec: WindowSpec, rows: list[Row], order: list[int]) -> Iterator[list[int]]:
+    if not rows:
+        return
     if not spec.partition:
         yield order
         return
@@ -319,7 +321,7 @@ def _nth(spec: WindowSpec, row: Row, segs: list[tuple[int, int]]) -> int | None:
         return segs[0][0]
     if spec.name == "last_value":
         return segs[-1][1] - 1
-    k = spec.args[1].fn(row)
+    k: int | None = spec.args[1].fn(row)
     if k is None:
         return None
     if k <= 0:

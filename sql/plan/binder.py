@@ -963,6 +963,8 @@ class Planner:
             raise FeatureNotSupported(f"aggregate {name} needs an argument")
         if not window and _find_aggs(arg_e):
             raise GroupingError("aggregate function calls cannot be nested")
+        if _find_windows(arg_e):
+            raise GroupingError("aggregate function calls cannot contain window function calls")
         arg = comp.compile(arg_e)
         t = arg.type
         if t.name == "unknown":

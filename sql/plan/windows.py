@@ -15,7 +15,6 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     FeatureNotSupported,
-    GroupingError,
     InvalidColumnReference,
     UndefinedFunction,
     UndefinedObject,
@@ -130,7 +129,7 @@ class Windows:
             name = ""
         if name not in WINDOW_FUNCTIONS:
             if not self.is_aggregate(call):
-                shown = name or call.sql_name().lower()
+                shown = name or (call.sql_name().lower() if isinstance(call, exp.Func) else "?")
                 raise WrongObjectType(
                     f"OVER specified, but {shown} is not a window function nor an "
                     "aggregate function"
@@ -146,8 +145,6 @@ class Windows:
                 raise WrongObjectType(
                     "count(*) must be used to call a parameterless aggregate function"
                 )
-            if any(isinstance(x, exp.Window) for x in call.find_all(exp.Window)):
-                raise GroupingError("aggregate function calls cannot contain window function calls")
             agg = self.agg_spec(fn, self.comp)
             return agg.name, [], agg.rtype, agg
         if isinstance(fn, exp.Filter):
@@ -210,11 +207,18 @@ class Windows:
         if text == "CURRENT ROW":
             return FrameBound("current")
         assert isinstance(value, exp.Expr)
-        if any(
-            c.find_ancestor(exp.Subquery, exp.Select) is None for c in value.find_all(exp.Column)
-        ):
+        if _has_column(value):
             raise InvalidColumnReference("argument of ROWS must not contain variables")
         return FrameBound(str(side).lower(), self.comp.compile(value))
+
+
+def _has_column(e: exp.Expr) -> bool:
+    """Whether ``e`` reads a column of the query (a subquery's own columns do not count)."""
+    if isinstance(e, exp.Column):
+        return True
+    if isinstance(e, exp.Subquery | exp.Select):
+        return False
+    return any(_has_column(c) for c in e.iter_expressions())
 
 
 def _window_function(name: str, args: list[Typed]) -> tuple[list[Typed], SqlType, None]:
