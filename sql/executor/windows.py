@@ -13,6 +13,7 @@ afresh for each distinct frame, as PostgreSQL restarts an aggregate without an i
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,6 +24,7 @@ from sql.casts import numeric_div
 from sql.errors import NullValueNotAllowed, SqlError
 from sql.executor.aggregates import AggState
 from sql.executor.context import Exec, checked_cmp
+from sql.executor.pg_qsort import pg_qsort
 from sql.executor.sorts import compare_rows
 from sql.memory import Held
 from sql.numeric import EXACT
@@ -42,16 +44,26 @@ class InvalidPrecedingOrFollowingSize(SqlError):
     sqlstate = "22013"
 
 
+# up to this many rows a window's sort orders peers as PostgreSQL's does; above, Python's
+# (faster) sort keeps them in input order
+PG_ORDER_MAX = 50_000
+
+
 def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
     rows = held.collect(ex.rows(node.child), factor=3)
     extra: list[list[Any]] = [[None] * len(node.specs) for _ in rows]
     windows: dict[str, list[int]] = {}
     for si, spec in enumerate(node.specs):
         windows.setdefault(spec.window, []).append(si)
+    runs = sorted(windows.values(), key=functools.cmp_to_key(lambda a, b: _run_first(node, a, b)))
     order = list(range(len(rows)))
-    for calls in windows.values():
+    done: list[tuple[int, bool, bool]] | None = None  # the keys the rows are sorted on
+    for calls in runs:
         first = node.specs[calls[0]]
-        order = _sorted(first, rows)
+        keys = first.sort_refs
+        if done is None or keys != done[: len(keys)]:
+            order = _sorted(first, rows, order)
+            done = keys
         for part in _partitions(first, rows, order):
             peers = _Peers(first, rows, part)
             for si in calls:
@@ -63,24 +75,43 @@ def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
         yield rows[i] + tuple(extra[i])
 
 
-def _sorted(spec: WindowSpec, rows: list[Row]) -> list[int]:
-    """Row indexes sorted by the partition keys, then the order keys."""
+def _run_first(node: Window, a: list[int], b: list[int]) -> int:
+    """PostgreSQL's common_prefix_cmp: which of two windows runs first (negative for
+    ``a``). Key by key, the higher sort group reference first, then descending before
+    ascending and NULLS FIRST before NULLS LAST; a window whose keys start another's runs
+    after it, so that the other's sort serves both."""
+    ka, kb = node.specs[a[0]].sort_refs, node.specs[b[0]].sort_refs
+    for (ra, da, na), (rb, db, nb) in zip(ka, kb, strict=False):
+        if ra != rb:
+            return -1 if ra > rb else 1
+        if da != db:
+            return -1 if da else 1
+        if na != nb:
+            return -1 if na else 1
+    return len(kb) - len(ka)
+
+
+def _sorted(spec: WindowSpec, rows: list[Row], order: list[int]) -> list[int]:
+    """The row indexes ``order`` sorted by the partition keys, then the order keys."""
     keys = [(p, False, False) for p in spec.partition] + spec.order
     if not keys:
-        return list(range(len(rows)))
+        return order
     cmp = compare_rows([SortKey(n, d, nf) for n, (_, d, nf) in enumerate(keys)])
     fns = [k.fn for k, _, _ in keys]
     decorated = []
-    for i, row in enumerate(rows):
-        if not i & 1023:
+    for n, i in enumerate(order):
+        if not n & 1023:
             interrupt.check()
-        decorated.append((tuple(f(row) for f in fns), i))
+        decorated.append((tuple(f(rows[i]) for f in fns), i))
 
     def by_key(a: tuple[Row, int], b: tuple[Row, int]) -> int:
         result: int = cmp(a[0], b[0])
         return result
 
-    decorated.sort(key=checked_cmp(by_key))
+    if len(decorated) <= PG_ORDER_MAX:
+        pg_qsort(decorated, by_key)  # peers in the order PostgreSQL's sort leaves them
+    else:
+        decorated.sort(key=checked_cmp(by_key))
     return [i for _, i in decorated]
 
 

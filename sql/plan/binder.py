@@ -208,6 +208,24 @@ def contains_aggregate(e: exp.Expr) -> bool:
     return bool(_find_aggs(e))
 
 
+def _sort_group_exprs(q: exp.Select, exprs: list[exp.Expr]) -> list[exp.Expr]:
+    """The expressions of ``q``'s ORDER BY, then its GROUP BY, as PostgreSQL numbers them
+    for sorting and grouping before it numbers any window's keys (positions and output
+    names stand for the select list's expressions)."""
+    out = []
+    order, group = q.args.get("order"), q.args.get("group")
+    items = [o.this for o in order.expressions] if order is not None else []
+    items += list(group.expressions) if group is not None else []
+    for e in items:
+        if isinstance(e, exp.Literal) and not e.is_string and e.this.isdigit():
+            n = int(e.this)
+            e = exprs[n - 1] if 1 <= n <= len(exprs) else e
+        elif isinstance(e, exp.Column) and not e.table:
+            e = next((x for x in exprs if isinstance(x, exp.Alias) and x.alias == e.name), e)
+        out.append(e.this if isinstance(e, exp.Alias) else e)
+    return out
+
+
 def _find_windows(e: exp.Expr) -> list[exp.Window]:
     found = _outermost(e, lambda node: isinstance(node, exp.Window), (exp.Subquery, exp.Select))
     return [w for w in found if isinstance(w, exp.Window)]
@@ -756,7 +774,8 @@ class Planner:
             windows += [w for o in order.expressions for w in _find_windows(o.this)]
         named = q.args.get("windows") or []
         if windows or named:
-            node, post_scope = self._window(node, post_scope, windows, named)
+            sorted_first = _sort_group_exprs(q, exprs)
+            node, post_scope = self._window(node, post_scope, windows, named, sorted_first)
         srfs = [s for e in exprs for s in _find_srfs(e)]
         if srfs:
             node, post_scope = self._project_set(node, post_scope, srfs)
@@ -1041,10 +1060,16 @@ class Planner:
         return AggSpec(name, arg, distinct, rtype, None, filt, order_keys)
 
     def _window(
-        self, node: Node, scope: Scope, windows: list[exp.Window], named: list[exp.Window]
+        self,
+        node: Node,
+        scope: Scope,
+        windows: list[exp.Window],
+        named: list[exp.Window],
+        sorted_first: list[exp.Expr],
     ) -> tuple[Node, Scope]:
         binder = Windows(
             named,
+            sorted_first,
             self.compiler(scope),
             lambda call, comp: self._agg_spec(call, comp, window=True),
             lambda e: _agg_name(e) is not None,

@@ -397,6 +397,9 @@ class WindowSpec:
     frame: Frame
     window: str = ""
     agg: AggSpec | None = None
+    # the window's sort keys as PostgreSQL numbers them (sort group reference, descending,
+    # nulls first), partition keys first, repeats dropped: which window runs first
+    sort_refs: list[tuple[int, bool, bool]] = field(default_factory=list)
 
 
 @dataclass

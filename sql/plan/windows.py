@@ -60,6 +60,7 @@ class Windows:
     def __init__(
         self,
         named: list[exp.Window],
+        sorted_first: list[exp.Expr],
         comp: Compiler,
         agg_spec: Callable[[exp.Expr, Compiler], AggSpec],
         is_aggregate: Callable[[exp.Expr], bool],
@@ -68,12 +69,36 @@ class Windows:
         self.agg_spec = agg_spec
         self.is_aggregate = is_aggregate
         self.named: dict[str, _Def] = {}
+        # PostgreSQL's sort group references: ORDER BY and GROUP BY expressions first,
+        # then each window's keys as its definition comes
+        self.refs: dict[str, int] = {}
+        for e in sorted_first:
+            self._ref(e)
         for w in named:
             name = w.this.name.lower() if isinstance(w.this, exp.Identifier) else str(w.this)
             if name in self.named:
                 raise WindowingError(f'window "{name}" is already defined')
             self.named[name] = self._definition(w)
             self._keys(self.named[name])  # its expressions must bind, used or not
+            self._sort_refs(self.named[name])
+
+    def _ref(self, e: exp.Expr) -> int:
+        return self.refs.setdefault(e.sql(dialect="postgres"), len(self.refs) + 1)
+
+    def _sort_refs(self, d: _Def) -> list[tuple[int, bool, bool]]:
+        out: list[tuple[int, bool, bool]] = []
+        seen: set[int] = set()
+        keys = [(p, False, False) for p in d.partition]
+        for o in d.order.expressions if d.order is not None else []:
+            desc = bool(o.args.get("desc"))
+            nf = o.args.get("nulls_first")
+            keys.append((o.this, desc, desc if nf is None else bool(nf)))
+        for e, desc, nulls_first in keys:
+            ref = self._ref(e)
+            if ref not in seen:
+                seen.add(ref)
+                out.append((ref, desc, nulls_first))
+        return out
 
     def _definition(self, w: exp.Window) -> _Def:
         """``w``'s own clauses merged onto the window it names (``OVER (w ORDER BY x)``)."""
@@ -115,7 +140,8 @@ class Windows:
             + ([d.order.sql(dialect="postgres")] if d.order is not None else [])
         )
         name, args, rtype, agg = self._function(w.this)
-        return WindowSpec(name, args, part, order, rtype, frame, key, agg)
+        refs = self._sort_refs(d)
+        return WindowSpec(name, args, part, order, rtype, frame, key, agg, refs)
 
     # the function
 

@@ -103,6 +103,16 @@ ERRORS = [
 ]
 
 
+# peers (rows equal on the window's ORDER BY) are numbered in the order PostgreSQL's
+# quicksort leaves them, not in input order
+PEER_ORDER = [
+    "SELECT id, row_number() OVER (ORDER BY g), first_value(id) OVER (ORDER BY g ROWS"
+    " BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM w",
+    "SELECT i, row_number() OVER (ORDER BY i % 3), row_number() OVER (PARTITION BY i % 2"
+    " ORDER BY i % 5 DESC) FROM generate_series(1, 300) i",
+]
+
+
 @pytest.fixture
 def table(differ: Differ) -> Differ:
     differ.check(SETUP)
@@ -111,6 +121,11 @@ def table(differ: Differ) -> Differ:
 
 @pytest.mark.parametrize("sql", QUERIES)
 def test_window_queries_match_postgres(table: Differ, sql: str) -> None:
+    table.check(sql)
+
+
+@pytest.mark.parametrize("sql", PEER_ORDER)
+def test_peers_come_in_postgres_sort_order(table: Differ, sql: str) -> None:
     table.check(sql)
 
 
