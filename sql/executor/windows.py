@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,8 @@ def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
     windows: dict[str, list[int]] = {}
     for si, spec in enumerate(node.specs):
         windows.setdefault(spec.window, []).append(si)
-    runs = sorted(windows.values(), key=functools.cmp_to_key(lambda a, b: _run_first(node, a, b)))
+    run_first: Callable[[list[int], list[int]], int] = functools.partial(_run_first, node)
+    runs = sorted(windows.values(), key=functools.cmp_to_key(run_first))
     order = list(range(len(rows)))
     done: list[tuple[int, bool, bool]] | None = None  # the keys the rows are sorted on
     for calls in runs:
