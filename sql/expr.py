@@ -44,6 +44,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedParameter,
     UndefinedTable,
+    WindowingError,
     WrongObjectType,
 )
 from sql.executor.execute import run_plan
@@ -285,6 +286,11 @@ class Compiler:
             return found
         result: Typed = method(e)
         return result
+
+    def c_Window(self, e: exp.Window) -> Typed:
+        # a window call the SELECT list, ORDER BY or a window's own clauses did not bind
+        # (WHERE, JOIN ON, GROUP BY, another window's PARTITION BY / ORDER BY, RETURNING)
+        raise WindowingError("window functions are not allowed here")
 
     # leaves
 

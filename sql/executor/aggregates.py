@@ -1,16 +1,15 @@
-"""Running aggregates and window functions.
+"""Running aggregates.
 
 An aggregate keeps one running state per group and aggregate call; values of an aggregate
-with ORDER BY are buffered and fed in order at the end. A window function sorts each
-partition by its ORDER BY; rows equal on those keys (peers) share a rank and, for aggregate
-window functions, a frame end.
+with ORDER BY are buffered and fed in order at the end (window functions: sql.executor.windows).
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +19,13 @@ from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
 from sql.memory import SAMPLE, Held, check_value, row_size
-from sql.numeric import plus
-from sql.plan.nodes import Aggregate, AggSpec, SortKey, Window, WindowSpec
+from sql.numeric import EXACT, plus, variance
+from sql.plan.nodes import Aggregate, AggSpec, SortKey
 from sql.scope import Row
 from sql.types import SqlType
 
+# the variance family: numeric for integer and numeric input, double precision for floats
+STATISTICS = {"var_pop", "var_samp", "variance", "stddev", "stddev_pop", "stddev_samp"}
 _KEEPS_INPUT = {"array_agg", "string_agg", *jsonb.AGGREGATES}
 
 
@@ -64,6 +65,45 @@ class AggState:
             self.acc = v if self.acc is None else (self.acc or v)
         elif n in ("array_agg", "string_agg") or n in jsonb.AGGREGATES:
             self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
+        elif n in STATISTICS:
+            self._accumulate(v)
+
+    def _accumulate(self, v: Any) -> None:
+        """The running state of the variance family: exact sums of x and x^2 for integers
+        and numeric; for floats PostgreSQL's float8_accum (Youngs-Cramer: N, Sx, Sxx)."""
+        if isinstance(v, float):
+            n, sx, sxx = self.acc or (0.0, 0.0, 0.0)
+            old_n, n, sx = n, n + 1.0, sx + v
+            if old_n > 0.0:
+                tmp = v * n - sx
+                sxx += tmp * tmp / (n * old_n)
+                if math.isinf(sx) or math.isinf(sxx):
+                    sxx = math.nan
+            elif math.isnan(v) or math.isinf(v):
+                sxx = math.nan
+            self.acc = (n, sx, sxx)
+            return
+        d = Decimal(v)
+        if not d.is_finite():
+            self.acc = "nan"
+        elif self.acc != "nan":
+            sx, sx2 = self.acc or (Decimal(0), Decimal(0))
+            self.acc = (EXACT.add(sx, d), EXACT.add(sx2, EXACT.multiply(d, d)))
+
+    def _statistic(self) -> Any:
+        n = self.name
+        sample = n in ("var_samp", "variance", "stddev", "stddev_samp")
+        root = n.startswith("stddev")
+        if self.count < (2 if sample else 1):
+            return None
+        if self.acc == "nan":
+            return Decimal("NaN")
+        if len(self.acc) == 3:
+            count, _, sxx = self.acc
+            var = sxx / (count - 1.0 if sample else count)
+            return math.sqrt(var) if root else var
+        sum_x, sum_x2 = self.acc
+        return variance(self.count, sum_x, sum_x2, sample, root)
 
     def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
         """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""
@@ -98,6 +138,8 @@ class AggState:
             return self.items if self.count else None
         if n in jsonb.AGGREGATES:
             return jsonb.aggregate_result(n, self.items) if self.count else None
+        if n in STATISTICS:
+            return self._statistic()
         if n == "string_agg":
             if not self.count:
                 return None
@@ -235,80 +277,3 @@ def _fold(st: AggState, spec: AggSpec, rows: list[Row]) -> None:
         st.acc = functools.reduce(plus, values)
     else:
         st.acc = functools.reduce(plus, values, acc)
-
-
-def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
-    # the rows, each row's window values, its partition entry and its sort key
-    rows = held.collect(ex.rows(node.child), factor=3)
-    extra: list[list[Any]] = [[None] * len(node.specs) for _ in rows]
-    for si, spec in enumerate(node.specs):
-        parts: dict[tuple[Any, ...], list[int]] = {}
-        for i, row in enumerate(rows):
-            if not i & 1023:
-                interrupt.check()
-            key = tuple(hashable(p.fn(row)) for p in spec.partition)
-            parts.setdefault(key, []).append(i)
-        for idxs in parts.values():
-            okeys = [SortKey(n, d, nf) for n, (_, d, nf) in enumerate(spec.order)]
-            decorated = [(tuple(o.fn(rows[i]) for o, _, _ in spec.order), i) for i in idxs]
-            cmp = compare_rows(okeys)
-
-            def by_key(a: tuple[Row, int], b: tuple[Row, int], c: Any = cmp) -> int:
-                result: int = c(a[0], b[0])
-                return result
-
-            decorated.sort(key=checked_cmp(by_key))
-            _fill(spec, si, decorated, rows, extra, cmp)
-    for row, more in zip(rows, extra, strict=True):
-        yield row + tuple(more)
-
-
-def _fill(
-    spec: WindowSpec,
-    si: int,
-    ordered: list[tuple[Row, int]],
-    rows: list[Row],
-    extra: list[list[Any]],
-    cmp: Callable[[Row, Row], int],
-) -> None:
-    name = spec.name
-    rank = dense = 0
-    prev: Row | None = None
-    # peers: rows equal on the ORDER BY keys share a rank and (for aggregates) a frame end
-    for pos, (okey, i) in enumerate(ordered):
-        if not pos & 1023:
-            interrupt.check()
-        new_peer = prev is None or cmp(prev, okey) != 0
-        if new_peer:
-            rank = pos + 1
-            dense += 1
-        prev = okey
-        if name == "row_number":
-            extra[i][si] = pos + 1
-        elif name == "rank":
-            extra[i][si] = rank
-        elif name == "dense_rank":
-            extra[i][si] = dense
-    if name in ("row_number", "rank", "dense_rank"):
-        return
-    agg_name = "count_star" if name == "count" and spec.arg is None else name
-    state = AggState(agg_name, False, spec.rtype)
-    if not spec.order:
-        for _, i in ordered:
-            state.add(spec.arg.fn(rows[i]) if spec.arg else None)
-        value = state.result()
-        for _, i in ordered:
-            extra[i][si] = value
-        return
-    pos = 0
-    while pos < len(ordered):
-        interrupt.check()
-        end = pos
-        while end + 1 < len(ordered) and cmp(ordered[end + 1][0], ordered[pos][0]) == 0:
-            end += 1
-        for _, i in ordered[pos : end + 1]:
-            state.add(spec.arg.fn(rows[i]) if spec.arg else None)
-        value = state.result()
-        for _, i in ordered[pos : end + 1]:
-            extra[i][si] = value
-        pos = end + 1

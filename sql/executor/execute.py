@@ -15,7 +15,7 @@ from typing import Any
 from kv import interrupt
 from kv.client import Transaction
 from sql.errors import InvalidParameterValue
-from sql.executor import aggregates, batches, joins, scans, sorts
+from sql.executor import aggregates, batches, joins, scans, sorts, windows
 from sql.executor.context import Exec, holding
 from sql.memory import SAMPLE, Held
 from sql.plan import nodes as N
@@ -114,7 +114,7 @@ RUNNERS: dict[type[N.Node], Runner] = {
     N.HashJoin: joins.hash_join,
     N.LateralJoin: _lateral_join,
     N.Aggregate: _holding(aggregates.aggregate),
-    N.Window: _holding(aggregates.window),
+    N.Window: _holding(windows.window),
     N.Sort: sorts.sort,
     N.Limit: _limit,
     N.Distinct: sorts.distinct,

@@ -34,6 +34,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.executor.aggregates import STATISTICS
 from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
@@ -71,6 +72,7 @@ from sql.plan.nodes import (
 )
 from sql.plan.optimizer import optimize
 from sql.plan.rules.access_paths import index_only
+from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi
@@ -149,8 +151,8 @@ AGGREGATES = {
     "string_agg",
     "every",
     *jsonb.AGGREGATES,
+    *STATISTICS,
 }
-WINDOW_ONLY = {"row_number", "rank", "dense_rank"}
 
 
 # sqlglot's classes for aggregate calls, and PostgreSQL's names for them (checked in order)
@@ -187,12 +189,46 @@ def _find_aggs(e: exp.Expr) -> list[exp.Expr]:
             return True
         return _agg_name(node) is not None
 
-    return _outermost(e, is_agg, (exp.Subquery, exp.Select, exp.Window))
+    found: list[exp.Expr] = []
+    for node in _outermost(
+        e, lambda n: isinstance(n, exp.Window) or is_agg(n), (exp.Subquery, exp.Select)
+    ):
+        if not isinstance(node, exp.Window):
+            found.append(node)
+            continue
+        # a window call's arguments, FILTER and window clauses run over the grouped rows
+        fn = node.this
+        call = fn.this if isinstance(fn, exp.Filter) else fn
+        inner = list(call.iter_expressions()) + list(node.args.get("partition_by") or [])
+        inner += [x for x in (node.args.get("order"),) if x is not None]
+        if isinstance(fn, exp.Filter):
+            inner.append(fn.expression)
+        for x in inner:
+            found += _find_aggs(x)
+    return found
 
 
 def contains_aggregate(e: exp.Expr) -> bool:
     """Whether ``e`` calls an aggregate outside any subquery or window."""
     return bool(_find_aggs(e))
+
+
+def _sort_group_exprs(q: exp.Select, exprs: list[exp.Expr]) -> list[exp.Expr]:
+    """The expressions of ``q``'s ORDER BY, then its GROUP BY, as PostgreSQL numbers them
+    for sorting and grouping before it numbers any window's keys (positions and output
+    names stand for the select list's expressions)."""
+    out = []
+    order, group = q.args.get("order"), q.args.get("group")
+    items = [o.this for o in order.expressions] if order is not None else []
+    items += list(group.expressions) if group is not None else []
+    for e in items:
+        if isinstance(e, exp.Literal) and not e.is_string and e.this.isdigit():
+            n = int(e.this)
+            e = exprs[n - 1] if 1 <= n <= len(exprs) else e
+        elif isinstance(e, exp.Column) and not e.table:
+            e = next((x for x in exprs if isinstance(x, exp.Alias) and x.alias == e.name), e)
+        out.append(e.this if isinstance(e, exp.Alias) else e)
+    return out
 
 
 def _find_windows(e: exp.Expr) -> list[exp.Window]:
@@ -758,8 +794,10 @@ class Planner:
         windows = [w for e in exprs for w in _find_windows(e)]
         if order is not None:
             windows += [w for o in order.expressions for w in _find_windows(o.this)]
-        if windows:
-            node, post_scope = self._window(node, post_scope, windows)
+        named = q.args.get("windows") or []
+        if windows or named:
+            sorted_first = _sort_group_exprs(q, exprs)
+            node, post_scope = self._window(node, post_scope, windows, named, sorted_first)
         srfs = [s for e in exprs for s in _find_srfs(e, self.session)]
         if srfs:
             node, post_scope = self._project_set(node, post_scope, srfs)
@@ -930,7 +968,9 @@ class Planner:
         # Column references after grouping must be grouped: the compiler checks group_slots.
         return Aggregate(node, keys, specs, post, group is not None), _PostAggScope(post, scope)
 
-    def _agg_spec(self, call: exp.Expr, comp: Compiler) -> AggSpec:
+    def _agg_spec(self, call: exp.Expr, comp: Compiler, window: bool = False) -> AggSpec:
+        """An aggregate call's spec; ``window`` for one under OVER, whose argument may hold
+        the query's plain aggregates (``sum(sum(x)) OVER ()``)."""
         filt = None
         if isinstance(call, exp.Filter):
             filt = comp._bool(
@@ -962,8 +1002,10 @@ class Planner:
             return AggSpec("count_star", None, False, T.INT8, filter=filt)
         if arg_e is None:
             raise FeatureNotSupported(f"aggregate {name} needs an argument")
-        if _find_aggs(arg_e):
+        if not window and _find_aggs(arg_e):
             raise GroupingError("aggregate function calls cannot be nested")
+        if _find_windows(arg_e):
+            raise GroupingError("aggregate function calls cannot contain window function calls")
         arg = comp.compile(arg_e)
         t = arg.type
         if t.name == "unknown":
@@ -989,6 +1031,10 @@ class Planner:
             rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
             if t.name not in T.NUMERIC_RANK:
                 raise DatatypeMismatch(f"function avg({t.display()}) does not exist")
+        elif name in STATISTICS:
+            if t.name not in T.NUMERIC_RANK:
+                raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
+            rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
         elif name in ("bool_and", "bool_or", "every"):
             name = "bool_and" if name == "every" else name
             rtype = T.BOOL
@@ -1035,8 +1081,23 @@ class Planner:
         arg, rtype = jsonb.aggregate_input(name, [comp.compile(a) for a in raw])
         return AggSpec(name, arg, distinct, rtype, None, filt, order_keys)
 
-    def _window(self, node: Node, scope: Scope, windows: list[exp.Window]) -> tuple[Node, Scope]:
-        comp = self.compiler(scope)
+    def _window(
+        self,
+        node: Node,
+        scope: Scope,
+        windows: list[exp.Window],
+        named: list[exp.Window],
+        sorted_first: list[exp.Expr],
+    ) -> tuple[Node, Scope]:
+        binder = Windows(
+            named,
+            sorted_first,
+            self.compiler(scope),
+            lambda call, comp: self._agg_spec(call, comp, window=True),
+            lambda e: _agg_name(e) is not None,
+        )
+        if not windows:  # WINDOW definitions no call uses: checked, nothing to run
+            return node, scope
         specs: list[WindowSpec] = []
         slots = dict(self.ctx.agg_slots or {})
         width = len(scope.columns)
@@ -1045,45 +1106,10 @@ class Planner:
             text = w.sql(dialect="postgres")
             if text in slots:
                 continue
-            fn = w.this
-            name = _agg_name(fn) or (
-                str(fn.this).lower() if isinstance(fn, exp.Anonymous) else fn.sql_name().lower()
-            )
-            if isinstance(fn, exp.RowNumber):
-                name = "row_number"
-            arg = None
-            if name not in WINDOW_ONLY:
-                a = (
-                    fn.this
-                    if not isinstance(fn, exp.Anonymous)
-                    else (fn.expressions[0] if fn.expressions else None)
-                )
-                if a is not None and not isinstance(a, exp.Star):
-                    arg = comp.compile(a)
-            part = [comp.compile(p) for p in w.args.get("partition_by") or []]
-            order = []
-            ob = w.args.get("order")
-            for o in ob.expressions if ob is not None else []:
-                desc = bool(o.args.get("desc"))
-                nf = o.args.get("nulls_first")
-                order.append((comp.compile(o.this), desc, desc if nf is None else bool(nf)))
-            if name in WINDOW_ONLY or name == "count":
-                rtype = T.INT8
-            elif name == "sum" and arg is not None:
-                rtype = {"smallint": T.INT8, "integer": T.INT8}.get(
-                    arg.type.name, arg.type if arg.type.name != "bigint" else T.NUMERIC
-                )
-            elif name == "avg" and arg is not None:
-                rtype = T.FLOAT8 if arg.type.name in ("real", "double precision") else T.NUMERIC
-            elif arg is not None:
-                rtype = arg.type
-            else:
-                raise FeatureNotSupported(f"window function {name} is not supported")
-            if name not in WINDOW_ONLY | {"count", "sum", "avg", "min", "max"}:
-                raise FeatureNotSupported(f"window function {name} is not supported")
-            slots[text] = (width + len(specs), rtype)
-            specs.append(WindowSpec(name, arg, part, order, rtype))
-            cols.append(ScopeColumn(None, name, rtype))
+            spec = binder.bind(w)
+            slots[text] = (width + len(specs), spec.rtype)
+            specs.append(spec)
+            cols.append(ScopeColumn(None, spec.name, spec.rtype))
         self.ctx.agg_slots = slots
         post = Scope(
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated

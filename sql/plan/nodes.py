@@ -359,12 +359,47 @@ class SetOp(Node):
 
 
 @dataclass
+class FrameBound:
+    """One end of a window frame: ``unbounded`` (preceding for a start, following for an
+    end), ``current``, ``preceding`` or ``following`` (with ``offset``, evaluated once per
+    partition)."""
+
+    kind: str
+    offset: Typed | None = None
+
+
+@dataclass
+class Frame:
+    """A window frame: ROWS, RANGE or GROUPS between two bounds, less the rows EXCLUDE names
+    (``current``, ``group``, ``ties`` or ``""``). Without ORDER BY every row of a partition
+    is a peer of every other. ``in_range`` (RANGE with an offset) says whether a row's sort
+    value ``val`` lies on the inner side of ``base`` moved by ``offset``: PostgreSQL's
+    in_range(val, base, offset, sub, less)."""
+
+    mode: str
+    start: FrameBound
+    end: FrameBound
+    exclude: str = ""
+    in_range: Callable[[Any, Any, Any, bool, bool], bool] | None = None
+
+
+@dataclass
 class WindowSpec:
+    """One window function call: its name, arguments, window (partition keys, order keys,
+    frame; ``window`` names the window so that calls over the same one share a sort) and,
+    for an aggregate, the aggregate's spec."""
+
     name: str
-    arg: Typed | None
+    args: list[Typed]
     partition: list[Typed]
     order: list[tuple[Typed, bool, bool]]  # expr, desc, nulls_first
     rtype: SqlType
+    frame: Frame
+    window: str = ""
+    agg: AggSpec | None = None
+    # the window's sort keys as PostgreSQL numbers them (sort group reference, descending,
+    # nulls first), partition keys first, repeats dropped: which window runs first
+    sort_refs: list[tuple[int, bool, bool]] = field(default_factory=list)
 
 
 @dataclass
