@@ -299,3 +299,11 @@ class DuplicateCursor(SqlError):
 
 class InvalidSqlStatementName(SqlError):
     sqlstate = "26000"
+
+
+class SequenceGeneratorLimitExceeded(SqlError):
+    sqlstate = "2200H"
+
+
+class DuplicatePreparedStatement(SqlError):
+    sqlstate = "42P05"

@@ -983,6 +983,8 @@ class Session:
         tree = self.parse(stmt)
         if on_commit is not None:
             tree.meta["on_commit"] = on_commit
+        if stmt.command == "CREATE SEQUENCE":  # its options are read from its tokens
+            tree.meta["tokens"] = stmt.tokens
         if isinstance(tree, exp.Command) and stmt.command:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")

@@ -545,17 +545,21 @@ def pg_indexes(c: Catalog) -> Rows:
     ]
 
 
+_SEQ_TYPE_OIDS = {"smallint": 21, "integer": 23, "bigint": 20}
+_SEQ_PRECISION = {"smallint": 16, "integer": 32, "bigint": 64}
+
+
 def pg_sequence(c: Catalog) -> Rows:
     return [
         (
             t.id,
-            20,
+            _SEQ_TYPE_OIDS[t.seq.get("type", "bigint")],
             t.seq.get("start", 1),
             t.seq.get("increment", 1),
             t.seq.get("max"),
             t.seq.get("min"),
-            1,
-            False,
+            t.seq.get("cache", 1),
+            bool(t.seq.get("cycle")),
         )
         for t in _tables(c)
         if t.kind == "sequence"
@@ -738,12 +742,15 @@ def is_sequences(c: Catalog, session: SessionApi) -> Rows:
             session.database.name,
             t.schema,
             t.name,
-            "bigint",
+            t.seq.get("type", "bigint"),
+            _SEQ_PRECISION[t.seq.get("type", "bigint")],
+            2,
+            0,
             str(t.seq.get("start", 1)),
             str(t.seq.get("min")),
             str(t.seq.get("max")),
             str(t.seq.get("increment", 1)),
-            "NO",
+            "YES" if t.seq.get("cycle") else "NO",
         )
         for t in _tables(c)
         if t.kind == "sequence"
@@ -1015,6 +1022,9 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("sequence_schema", NAME),
             ("sequence_name", NAME),
             ("data_type", TXT),
+            ("numeric_precision", I4),
+            ("numeric_precision_radix", I4),
+            ("numeric_scale", I4),
             ("start_value", TXT),
             ("minimum_value", TXT),
             ("maximum_value", TXT),
