@@ -515,6 +515,14 @@ PG_ROLES_COLS = [
 ]
 
 
+def pg_prepared_statements(c: Catalog, session: SessionApi) -> Rows:
+    """The session's named prepared statements (sql.prepared.Prepared)."""
+    return [
+        (name, p.text, p.prepared_at, [t.display() for t in p.param_types], p.from_sql, 0, 0)
+        for name, p in session.prepared.items()
+    ]
+
+
 def pg_cursors_rows(c: Catalog, session: SessionApi) -> Rows:
     return cursors.pg_cursors(session.cursors)
 
@@ -777,6 +785,19 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_prepared_statements"): (
+        [
+            ("name", TXT),
+            ("statement", TXT),
+            ("prepare_time", T.TIMESTAMPTZ),
+            ("parameter_types", T.REGTYPE.array_of()),
+            ("from_sql", BOOL),
+            ("generic_plans", I8),
+            ("custom_plans", I8),
+        ],
+        pg_prepared_statements,
+        True,
+    ),
     ("pg_catalog", "pg_cursors"): (
         [
             ("name", TXT),
