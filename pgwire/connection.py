@@ -28,10 +28,18 @@ from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
 from sql import memory
+from sql import prepared as prep
 from sql import settings as guc
-from sql.errors import FeatureNotSupported, InternalError, InvalidParameterValue, from_python
+from sql.errors import (
+    FeatureNotSupported,
+    InternalError,
+    InvalidParameterValue,
+    InvalidSqlStatementName,
+    from_python,
+)
+from sql.prepared import Prepared
 from sql.result import Result, Stream
-from sql.session import Prepared, Session
+from sql.session import Session
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -75,12 +83,16 @@ class Portal:
 
 @dataclass
 class ConnState:
+    # The unnamed statement; named ones are the session's (Session.prepared, shared with
+    # SQL's PREPARE and DEALLOCATE).
     statements: dict[str, Prepared] = field(default_factory=dict)
     portals: dict[str, Portal] = field(default_factory=dict)
     skipping: bool = False  # after an error in the extended protocol, until Sync
-    # Encoded RowDescriptions by (statement name, result formats): libpq describes the
-    # portal on every execution of a prepared statement.
-    row_descriptions: dict[tuple[str, tuple[int, ...]], bytes] = field(default_factory=dict)
+    # Encoded RowDescriptions by (statement name, result formats), with the statement they
+    # describe: libpq describes the portal on every execution of a prepared statement.
+    row_descriptions: dict[tuple[str, tuple[int, ...]], tuple[Prepared, bytes]] = field(
+        default_factory=dict
+    )
 
 
 def _row_encoder(
@@ -607,11 +619,11 @@ class PgConnection:
         if isinstance(msg, M.Parse):
             return msg.sql
         if isinstance(msg, M.Bind):
-            prepared = self.state.statements.get(msg.statement)
+            prepared = self._find_statement(msg.statement)
         elif isinstance(msg, M.Execute | M.Describe | M.Close):
             name = msg.portal if isinstance(msg, M.Execute) else msg.name
             portal = self.state.portals.get(name)
-            prepared = portal.prepared if portal is not None else self.state.statements.get(name)
+            prepared = portal.prepared if portal is not None else self._find_statement(name)
         stmt = prepared.stmt if prepared is not None else None
         return stmt.text if stmt is not None else ""
 
@@ -939,11 +951,11 @@ class PgConnection:
         assert session is not None
         st = self.state
         prepared = await self.run_sql(lambda: session.prepare(msg.sql, msg.param_oids))
-        if msg.name and msg.name in st.statements:
-            from sql.errors import DuplicateObject
-
-            raise DuplicateObject(f'prepared statement "{msg.name}" already exists')
-        st.statements[msg.name] = prepared
+        prepared.text = msg.sql
+        if msg.name:
+            prep.add(session, msg.name, prepared)
+        else:
+            st.statements[msg.name] = prepared
         self._forget_descriptions(msg.name)
         self.send(M.parse_complete())
 
@@ -979,17 +991,21 @@ class PgConnection:
                 return
         portal = self._portal(msg.name)
         key = (portal.statement, tuple(portal.formats))
-        cached = st.row_descriptions.get(key)
-        if cached is None:
+        found = st.row_descriptions.get(key)
+        if found is not None and found[0] is portal.prepared:
+            cached = found[1]
+        else:
             cols = portal.prepared.columns
             cached = M.row_description(_fields(cols, portal.formats)) if cols else M.no_data()
-            if portal.prepared is st.statements.get(portal.statement):
-                st.row_descriptions[key] = cached
+            if portal.prepared is self._find_statement(portal.statement):
+                st.row_descriptions[key] = (portal.prepared, cached)
         self.send(cached)
 
     def close_message(self, msg: M.Close) -> None:
         st = self.state
         if msg.kind == "S":
+            if msg.name and self.session is not None:
+                self.session.prepared.pop(msg.name, None)
             st.statements.pop(msg.name, None)
             self._forget_descriptions(msg.name)
         else:
@@ -1003,14 +1019,15 @@ class PgConnection:
         for key in [k for k in cache if k[0] == statement]:
             del cache[key]
 
-    def _statement(self, name: str) -> Prepared:
-        prepared = self.state.statements.get(name)
-        if prepared is None:
-            from sql.errors import SqlError
+    def _find_statement(self, name: str) -> Prepared | None:
+        if not name:
+            return self.state.statements.get(name)
+        return self.session.prepared.get(name) if self.session is not None else None
 
-            err = SqlError(f'prepared statement "{name}" does not exist')
-            err.sqlstate = "26000"
-            raise err
+    def _statement(self, name: str) -> Prepared:
+        prepared = self._find_statement(name)
+        if prepared is None:
+            raise InvalidSqlStatementName(f'prepared statement "{name}" does not exist')
         return prepared
 
     def _portal(self, name: str) -> Portal:

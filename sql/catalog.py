@@ -170,7 +170,8 @@ class TableDef:
     indexes: list[IndexDef] = field(default_factory=list)
     constraints: list[ConstraintDef] = field(default_factory=list)
     kind: str = "table"  # "table", "sequence" or "view"
-    seq: dict[str, int] = field(default_factory=dict)  # sequences: start, increment, min, max
+    # sequences: start, increment, min, max, cache (ints), type (its name), cycle (bool)
+    seq: dict[str, Any] = field(default_factory=dict)
     index_seq: int = 0  # the highest index id given out: never reused (see kv.dropped)
     stats: dict[str, Any] = field(default_factory=dict)  # ANALYZE's numbers (sql.stats)
     comment: str | None = None  # COMMENT ON (sql.comments)

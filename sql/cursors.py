@@ -27,9 +27,8 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     SyntaxError_,
 )
-from sql.pg_dialect import DIALECT
 from sql.result import Result
-from sql.statements import Statement
+from sql.statements import Statement, command_tokens
 from sql.types import SqlType
 
 
@@ -82,24 +81,6 @@ class Cursors:
             c.in_txn = False
 
 
-def _tokens(stmt: Statement) -> list[Any]:
-    """The statement's tokens; sqlglot hands back the rest of a command it does not parse
-    (DECLARE, FETCH, ...) as one string token: read that again."""
-    toks = stmt.tokens
-    if (
-        len(toks) == 2
-        and toks[1].token_type == TokenType.STRING
-        and stmt.text[toks[1].start - stmt.start] != "'"
-    ):
-        base = toks[0].end + 1
-        rest = DIALECT.tokenize(stmt.text[base - stmt.start :])
-        for t in rest:
-            t.start += base
-            t.end += base
-        return [toks[0], *rest]
-    return toks
-
-
 def _name(tok: Any) -> str:
     text = str(tok.text)
     return text if tok.token_type == TokenType.IDENTIFIER else text.lower()
@@ -107,7 +88,7 @@ def _name(tok: Any) -> str:
 
 def query_of(stmt: Statement) -> tuple[Statement, dict[str, Any]]:
     """DECLARE's query as a statement of its own, and the cursor's name and options."""
-    toks = _tokens(stmt)
+    toks = command_tokens(stmt)
     if len(toks) < 2:
         raise SyntaxError_("syntax error at end of input")
     opts: dict[str, Any] = {"name": _name(toks[1]), "hold": False, "scroll": True,
@@ -258,7 +239,7 @@ def _before(cur: Cursor) -> list[tuple[Any, ...]]:
 
 
 def fetch(session: Session, stmt: Statement) -> Result:
-    kind, toks = stmt.command, _tokens(stmt)
+    kind, toks = stmt.command, command_tokens(stmt)
     words = [str(t.text) for t in toks]
     direction, count, at = _direction(words, toks)
     name = _name(toks[at])
@@ -286,13 +267,13 @@ def fetch(session: Session, stmt: Statement) -> Result:
 
 def fetch_columns(session: Session, stmt: Statement) -> list[tuple[str, SqlType]] | None:
     """The columns FETCH answers with (None: no such cursor, for Execute to report)."""
-    toks = _tokens(stmt)
+    toks = command_tokens(stmt)
     _, _, at = _direction([str(t.text) for t in toks], toks)
     return session.cursors.columns(_name(toks[at]))
 
 
 def close(session: Session, stmt: Statement) -> Result:
-    toks = _tokens(stmt)
+    toks = command_tokens(stmt)
     if len(toks) != 2:
         raise SyntaxError_(
             f'syntax error at or near "{toks[2].text if len(toks) > 2 else "CLOSE"}"'

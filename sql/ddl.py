@@ -48,6 +48,7 @@ from sql.errors import (
     InvalidSchemaName,
     InvalidTableDefinition,
     NotNullViolation,
+    ObjectNotInPrerequisiteState,
     SyntaxError_,
     UndefinedColumn,
     UndefinedObject,
@@ -63,7 +64,7 @@ from sql.plan.binder import Planner, table_scope
 from sql.result import Result
 from sql.rows import RowCodec
 from sql.scope import Context, Scope
-from sql.sequences import seq_options
+from sql.sequences import SEQUENCE_TYPES, apply_options, read_options, restart_value, seq_options
 from sql.session_api import SessionApi
 from sql.table_data import BATCH, backfill, delete_range, type_fields, validate_constraints
 
@@ -180,7 +181,8 @@ def _column_def(
     serial = next(
         (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
     )
-    name, modifiers, array = type_fields(datatype_to_sql(kind))
+    sql_type = datatype_to_sql(kind)
+    name, modifiers, array = type_fields(sql_type)
     col = ColumnDef(cd.name, name, attnum, modifiers, array=array)
     for c in cd.constraints:
         k = c.kind
@@ -222,7 +224,8 @@ def _column_def(
             name=f"{table.name}_{cd.name}_seq",
             columns=[],
             kind="sequence",
-            seq=seq_options({}),
+            # A serial's sequence has its column's type (smallserial: AS smallint).
+            seq=seq_options({"type": sql_type.name} if sql_type.name in SEQUENCE_TYPES else {}),
         )
         seqs.append(seq)
         col.sequence = seq.name
@@ -884,8 +887,15 @@ def _alter_named(
         table_alter.rename_constraint(rel.table, old, new, catalog)
         session.database.catalogs.put_table(session.current_txn(), rel.table, catalog, new=False)
         return Result("ALTER TABLE")
-    if kind == "SEQUENCE" and relations.words_at(tokens, i, "OWNED", "BY"):
-        _owned_by(session, catalog, rel.table, tokens[i + 2 :])
+    if kind == "SEQUENCE" and (
+        relations.words_at(tokens, i, "SET", "LOGGED")
+        or relations.words_at(tokens, i, "SET", "UNLOGGED")
+    ):
+        if len(tokens) != i + 2:
+            raise SyntaxError_(f'syntax error at or near "{tokens[i + 2].text}"')
+        return Result("ALTER SEQUENCE")  # db9 logs every relation's writes alike
+    if kind == "SEQUENCE" and i < len(tokens) and str(tokens[i].text).upper() != "SET":
+        _alter_sequence(session, catalog, rel.table, read_options(tokens, i))
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
@@ -931,6 +941,25 @@ def _check_role(session: SessionApi, tok: Any) -> None:
         raise UndefinedObject(f'role "{relations.ident(tok)}" does not exist')
 
 
+def _alter_sequence(
+    session: SessionApi, catalog: Catalog, seq: TableDef, opts: dict[str, Any]
+) -> None:
+    """ALTER SEQUENCE's options (sql.sequences.read_options): the new ones checked against
+    the kept ones, RESTART moving the sequence on, OWNED BY its owner."""
+    changed = {k: v for k, v in opts.items() if k not in ("owned", "restart")}
+    new = apply_options(seq.seq, opts)
+    sequences = session.database.sequences
+    sequences.give_back(seq)  # with the old increment: the next value follows the last one
+    if changed:
+        seq.seq = new
+        session.database.catalogs.put_table(session.current_txn(), seq, catalog, new=False)
+    restart = restart_value(new, opts)
+    if restart is not None:
+        sequences.setval(seq, restart, is_called=False)
+    if "owned" in opts:
+        _owned_by(session, catalog, seq, opts["owned"])
+
+
 def _owned_by(session: SessionApi, catalog: Catalog, seq: TableDef, tokens: list[Any]) -> None:
     """ALTER SEQUENCE ... OWNED BY table.column | NONE: the column's table then drops the
     sequence with it (``ColumnDef.sequence``)."""
@@ -951,8 +980,8 @@ def _owned_by(session: SessionApi, catalog: Catalog, seq: TableDef, tokens: list
         if rel.kind != "TABLE":
             raise WrongObjectType(f'sequence cannot be owned by relation "{rel.name}"')
         if rel.table.schema != seq.schema:
-            raise FeatureNotSupported(
-                "a sequence owned by a table in another schema is not supported"
+            raise ObjectNotInPrerequisiteState(
+                "sequence must be in same schema as table it is linked to"
             )
         owner = (rel.table, rel.table.column(column))
     for other in catalog.all_tables():
@@ -1157,14 +1186,7 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
             session.notices.append(f'relation "{t.name}" already exists, skipping')
             return Result("CREATE SEQUENCE")
         raise DuplicateTable(f'relation "{t.name}" already exists')
-    props: dict[str, Any] = {}
-    properties = tree.args.get("properties")
-    for p in properties.expressions if properties is not None else []:
-        if isinstance(p, exp.SequenceProperties):
-            for k in ("start", "increment", "minvalue", "maxvalue"):
-                v = p.args.get(k)
-                if v is not None:
-                    props[{"minvalue": "min", "maxvalue": "max"}.get(k, k)] = int(v.sql())
+    opts = read_options(*_sequence_options_at(tree.meta.get("tokens") or []))
     store = session.database.catalogs
     txn = session.current_txn()
     seq = TableDef(
@@ -1173,10 +1195,19 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
         name=t.name,
         columns=[],
         kind="sequence",
-        seq=seq_options(props),
+        seq=apply_options(None, opts),
     )
     store.put_table(txn, seq, catalog, new=True)
+    if "owned" in opts:
+        _owned_by(session, _catalog(session), seq, opts["owned"])
     return Result("CREATE SEQUENCE")
+
+
+def _sequence_options_at(tokens: list[Any]) -> tuple[list[Any], int]:
+    """CREATE SEQUENCE's tokens and where its options start (after the name)."""
+    i = next((k for k, tok in enumerate(tokens) if str(tok.text).upper() == "SEQUENCE"), 0) + 1
+    i += 3 * relations.words_at(tokens, i, "IF", "NOT", "EXISTS")
+    return tokens, relations.read_names(tokens, i)[1] if i < len(tokens) else i
 
 
 def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:

@@ -309,3 +309,9 @@ class InvalidSqlStatementName(SqlError):
 
 class InvalidObjectDefinition(SqlError):
     sqlstate = "42P17"
+class SequenceGeneratorLimitExceeded(SqlError):
+    sqlstate = "2200H"
+
+
+class DuplicatePreparedStatement(SqlError):
+    sqlstate = "42P05"

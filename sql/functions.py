@@ -249,6 +249,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         )
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
+    if name == "lastval" and not raw_args:
+        return _lastval(c)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
     if name in OVERLOADS or name in TYPE_FUNCTIONS:
@@ -801,6 +803,22 @@ def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
     return ts + sign * dt.timedelta(days=iv.days, microseconds=iv.micros)
 
 
+def _lastval(c: ExprCompiler) -> Typed:
+    """lastval(): the value nextval (or setval) last gave in this session."""
+    session = c.ctx.session
+
+    def run(_r: Any) -> Any:
+        if session is None or not session.last_values:
+            raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
+        values = session.last_values
+        seq_id = next(reversed(values))
+        if not any(t.id == seq_id for t in session.catalog().all_tables()):
+            raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
+        return values[seq_id]
+
+    return Typed(run, T.INT8, False, "lastval")
+
+
 def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     session = c.ctx.session
     if session is None or not raw_args:
@@ -826,6 +844,7 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         sequences = session.database.sequences
         if name == "nextval":
             value = sequences.nextval(seq)
+            session.last_values.pop(seq.id, None)  # the last entry is lastval()'s
             session.last_values[seq.id] = value
             return value
         if name == "currval":
@@ -836,8 +855,16 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return session.last_values[seq.id]
         value = rest[0].fn(r)
         called = rest[1].fn(r) if len(rest) > 1 else True
-        session.last_values[seq.id] = value
-        return sequences.setval(seq, value, called)
+        sequences.setval(seq, value, called)
+        values = session.last_values
+        if called and seq.id in values:
+            values[seq.id] = value
+        elif called:  # currval's now, but lastval stays with the sequence nextval last used
+            rest_values = dict(values)
+            values.clear()
+            values[seq.id] = value
+            values.update(rest_values)
+        return value
 
     return Typed(run, T.INT8, False, name)
 

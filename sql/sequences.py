@@ -1,9 +1,11 @@
-"""Sequences: nextval/currval/setval. As in PostgreSQL, nextval is not transactional: values
-are handed out in their own small KV transactions (a block at a time) and never reused,
-even when the caller's transaction rolls back."""
+"""Sequences: their options (CREATE / ALTER SEQUENCE, checked as PostgreSQL's init_params
+checks them) and nextval/currval/setval. As in PostgreSQL, nextval is not transactional:
+values are handed out in their own small KV transactions (a block at a time) and never
+reused, even when the caller's transaction rolls back."""
 
 from __future__ import annotations
 
+import re
 import struct
 import threading
 from typing import Any
@@ -11,8 +13,15 @@ from typing import Any
 from kv.client import TxnClient
 from kv.errors import RetryableError
 from sql import layout
+from sql import types as T
 from sql.catalog import TableDef
-from sql.errors import NumericValueOutOfRange, ObjectNotInPrerequisiteState
+from sql.errors import (
+    InvalidParameterValue,
+    NumericValueOutOfRange,
+    SequenceGeneratorLimitExceeded,
+    SyntaxError_,
+    UndefinedObject,
+)
 
 _I64 = struct.Struct(">q")
 BLOCK = 32
@@ -28,20 +37,26 @@ class Sequences:
     def nextval(self, seq: TableDef) -> int:
         opts = seq.seq
         inc = opts.get("increment", 1)
-        with self._mutex:
-            block = self._blocks.get(seq.id)
-            if block is None or (block[0] > block[1] if inc > 0 else block[0] < block[1]):
-                first = self._reserve(seq, BLOCK)
-                block = [first, first + inc * (BLOCK - 1)]
-                self._blocks[seq.id] = block
-            value = block[0]
-            block[0] += inc
         lo, hi = opts.get("min", 1), opts.get("max", (1 << 63) - 1)
-        if not lo <= value <= hi:
-            raise NumericValueOutOfRange(
-                f'nextval: reached maximum value of sequence "{seq.name}" ({hi})'
-            )
-        return value
+        for _ in range(2):
+            with self._mutex:
+                block = self._blocks.get(seq.id)
+                if block is None or (block[0] > block[1] if inc > 0 else block[0] < block[1]):
+                    first = self._reserve(seq, BLOCK)
+                    block = [first, first + inc * (BLOCK - 1)]
+                    self._blocks[seq.id] = block
+                value = block[0]
+                block[0] += inc
+            if lo <= value <= hi:
+                return value
+            if not opts.get("cycle"):
+                which, bound = ("maximum", hi) if inc > 0 else ("minimum", lo)
+                raise SequenceGeneratorLimitExceeded(
+                    f'nextval: reached {which} value of sequence "{seq.name}" ({bound})'
+                )
+            # CYCLE: the next value is the other end of the range.
+            self.setval(seq, lo if inc > 0 else hi, is_called=False)
+        raise SequenceGeneratorLimitExceeded(f'nextval: sequence "{seq.name}" has no values')
 
     def nextvals(self, seq: TableDef, n: int) -> range:
         """``n`` fresh values at once, reserved in one KV transaction (a bulk write's row ids:
@@ -59,7 +74,7 @@ class Sequences:
             try:
                 raw = txn.get(key)
                 last = _I64.unpack(raw)[0] if raw else seq.seq.get("start", 1) - inc
-                first = last + inc
+                first: int = last + inc
                 txn.put(key, _I64.pack(last + inc * n))
                 txn.commit()
                 return first
@@ -69,6 +84,11 @@ class Sequences:
 
     def setval(self, seq: TableDef, value: int, is_called: bool = True) -> int:
         inc = seq.seq.get("increment", 1)
+        lo, hi = seq.seq.get("min", 1), seq.seq.get("max", (1 << 63) - 1)
+        if not lo <= value <= hi:
+            raise NumericValueOutOfRange(
+                f'setval: value {value} is out of bounds for sequence "{seq.name}" ({lo}..{hi})'
+            )
         with self._mutex:
             self._blocks.pop(seq.id, None)
             txn = self.client.begin()
@@ -78,16 +98,202 @@ class Sequences:
             txn.commit()
         return value
 
+    def give_back(self, seq: TableDef) -> None:
+        """Return this process's unused reserved values of ``seq`` (before its options
+        change: the next nextval continues from the last value handed out, as PostgreSQL's
+        does), unless someone reserved values after them."""
+        inc = seq.seq.get("increment", 1)
+        with self._mutex:
+            block = self._blocks.pop(seq.id, None)
+            if block is None:
+                return
+            key = layout.sequence_key(self.db, seq.id)
+            txn = self.client.begin()
+            try:
+                raw = txn.get(key)
+                if raw is not None and _I64.unpack(raw)[0] == block[1]:
+                    txn.put(key, _I64.pack(block[0] - inc))
+                    txn.commit()
+                else:
+                    txn.rollback()
+            except RetryableError:
+                txn.rollback()
+
     def forget(self, seq_id: int) -> None:
         with self._mutex:
             self._blocks.pop(seq_id, None)
 
 
-def seq_options(props: dict[str, Any]) -> dict[str, int]:
-    inc = int(props.get("increment", 1))
+# A sequence's data type: its name and range.
+_TYPES = {"smallint": 16, "integer": 32, "bigint": 64}
+SEQUENCE_TYPES = frozenset(_TYPES)
+_TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int": "integer", "int8": "bigint"}
+_ALIASES = {"varchar": "character varying", "char": "character", "float8": "double precision",
+            "float4": "real", "bool": "boolean", "decimal": "numeric"}  # fmt: skip
+_OPTION_WORDS = {"AS", "CACHE", "CYCLE", "NO", "INCREMENT", "MAXVALUE", "MINVALUE", "OWNED",
+                 "START", "RESTART"}  # fmt: skip
+
+
+def _type_range(name: str) -> tuple[int, int]:
+    bits = _TYPES[name]
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def read_options(tokens: list[Any], i: int) -> dict[str, Any]:
+    """PostgreSQL's SeqOptElem list from ``tokens[i:]``: "type", "increment", "min" / "max"
+    (None: NO MINVALUE / NO MAXVALUE), "start", "restart" (None: RESTART alone), "cache",
+    "cycle", "owned" (the tokens after OWNED BY). 42601 for a word out of place or an option
+    given twice."""
+    out: dict[str, Any] = {}
+
+    def word(k: int) -> str:
+        return str(tokens[k].text).upper() if k < len(tokens) else ""
+
+    def number(k: int) -> tuple[int, int]:
+        sign = 1
+        if word(k) in ("-", "+"):
+            sign = -1 if word(k) == "-" else 1
+            k += 1
+        text = str(tokens[k].text) if k < len(tokens) else ""
+        if not re.fullmatch(r"\d+", text):
+            raise SyntaxError_(f'syntax error at or near "{text}"' if text else
+                               "syntax error at end of input")  # fmt: skip
+        return sign * int(text), k + 1
+
+    def put(key: str, value: Any) -> None:
+        if key in out:
+            raise SyntaxError_("conflicting or redundant options")
+        out[key] = value
+
+    while i < len(tokens):
+        w = word(i)
+        if w == "AS":
+            k = i + 1
+            parts = []
+            while k < len(tokens) and word(k) not in _OPTION_WORDS:
+                parts.append(str(tokens[k].text).lower())
+                k += 1
+            put("type", " ".join(parts).replace(" . ", ".").replace("pg_catalog.", ""))
+            i = k
+        elif w == "INCREMENT":
+            i += 1 + (word(i + 1) == "BY")
+            value, i = number(i)
+            put("increment", value)
+        elif w in ("MINVALUE", "MAXVALUE"):
+            value, i = number(i + 1)
+            put(w[:3].lower(), value)
+        elif w == "NO" and word(i + 1) in ("MINVALUE", "MAXVALUE", "CYCLE"):
+            put("cycle" if word(i + 1) == "CYCLE" else word(i + 1)[:3].lower(),
+                False if word(i + 1) == "CYCLE" else None)  # fmt: skip
+            i += 2
+        elif w == "CYCLE":
+            put("cycle", True)
+            i += 1
+        elif w == "START":
+            i += 1 + (word(i + 1) == "WITH")
+            value, i = number(i)
+            put("start", value)
+        elif w == "RESTART":
+            i += 1
+            if word(i) == "WITH" or (i < len(tokens) and word(i) not in _OPTION_WORDS):
+                value, i = number(i + (word(i) == "WITH"))
+                put("restart", value)
+            else:
+                put("restart", None)
+        elif w == "CACHE":
+            value, i = number(i + 1)
+            put("cache", value)
+        elif w == "OWNED" and word(i + 1) == "BY":
+            k = i + 2
+            while k < len(tokens) and word(k) not in _OPTION_WORDS:
+                k += 1
+            put("owned", tokens[i + 2 : k])
+            i = k
+        else:
+            raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
+    return out
+
+
+def apply_options(old: dict[str, Any] | None, opts: dict[str, Any]) -> dict[str, Any]:
+    """The options of a sequence created (``old`` None) or altered with ``opts``
+    (read_options), checked as PostgreSQL's init_params checks them (22023)."""
+    new = dict(old or {"type": "bigint", "increment": 1, "cycle": False, "cache": 1})
+    new.setdefault("type", "bigint")
+    reset_max = reset_min = old is None
+    if "type" in opts:
+        name = _TYPE_NAMES.get(opts["type"], opts["type"])
+        if name not in _TYPES:
+            base = re.sub(r"\s*\(.*", "", name)
+            if T.type_by_name(_ALIASES.get(base, base)) is None:
+                raise UndefinedObject(f'type "{name}" does not exist')
+            raise InvalidParameterValue("sequence type must be smallint, integer, or bigint")
+        if old is not None and name != new["type"]:
+            lo, hi = _type_range(new["type"])
+            reset_max = new.get("max") == hi
+            reset_min = new.get("min") == lo
+        new["type"] = name
+    if "increment" in opts:
+        new["increment"] = opts["increment"]
+    inc = new["increment"]
     if inc == 0:
-        raise ObjectNotInPrerequisiteState("INCREMENT must not be zero")
-    lo = int(props.get("min", 1 if inc > 0 else -(1 << 63)))
-    hi = int(props.get("max", (1 << 63) - 1 if inc > 0 else -1))
-    start = int(props.get("start", lo if inc > 0 else hi))
-    return {"increment": inc, "min": lo, "max": hi, "start": start}
+        raise InvalidParameterValue("INCREMENT must not be zero")
+    if "cycle" in opts:
+        new["cycle"] = opts["cycle"]
+    tlo, thi = _type_range(new["type"])
+    if opts.get("max", 0) is not None and "max" in opts:
+        new["max"] = opts["max"]
+    elif "max" in opts or reset_max:
+        new["max"] = thi if inc > 0 else -1
+    if opts.get("min", 0) is not None and "min" in opts:
+        new["min"] = opts["min"]
+    elif "min" in opts or reset_min:
+        new["min"] = 1 if inc > 0 else tlo
+    lo, hi = new["min"], new["max"]
+    type_name = new["type"]
+    if not tlo <= hi <= thi:
+        raise InvalidParameterValue(
+            f"MAXVALUE ({hi}) is out of range for sequence data type {type_name}"
+        )
+    if not tlo <= lo <= thi:
+        raise InvalidParameterValue(
+            f"MINVALUE ({lo}) is out of range for sequence data type {type_name}"
+        )
+    if lo >= hi:
+        raise InvalidParameterValue(f"MINVALUE ({lo}) must be less than MAXVALUE ({hi})")
+    if "start" in opts:
+        new["start"] = opts["start"]
+    elif old is None:
+        new["start"] = lo if inc > 0 else hi
+    start = new["start"]
+    if start < lo:
+        raise InvalidParameterValue(f"START value ({start}) cannot be less than MINVALUE ({lo})")
+    if start > hi:
+        raise InvalidParameterValue(f"START value ({start}) cannot be greater than MAXVALUE ({hi})")
+    if "restart" in opts:
+        restart = start if opts["restart"] is None else opts["restart"]
+        if restart < lo:
+            raise InvalidParameterValue(
+                f"RESTART value ({restart}) cannot be less than MINVALUE ({lo})"
+            )
+        if restart > hi:
+            raise InvalidParameterValue(
+                f"RESTART value ({restart}) cannot be greater than MAXVALUE ({hi})"
+            )
+    if "cache" in opts:
+        if opts["cache"] < 1:
+            raise InvalidParameterValue(f"CACHE ({opts['cache']}) must be greater than zero")
+        new["cache"] = opts["cache"]
+    return new
+
+
+def restart_value(seq: dict[str, Any], opts: dict[str, Any]) -> int | None:
+    """The value ALTER SEQUENCE ... RESTART makes the next nextval return, or None."""
+    if "restart" not in opts:
+        return None
+    return int(seq["start"]) if opts["restart"] is None else int(opts["restart"])
+
+
+def seq_options(props: dict[str, Any]) -> dict[str, Any]:
+    """A sequence's options from plain values (``increment``, ``min``, ``max``, ``start``,
+    ``type``), e.g. a serial column's."""
+    return apply_options(None, props)

@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import sqlglot
@@ -44,6 +44,7 @@ from sql import (
     temp,
     view_ddl,
 )
+from sql import prepared as prep
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -74,6 +75,7 @@ from sql.plan.binder import Planner
 from sql.plan.explain import analyzed, explain_options, explain_plan
 from sql.plan.nodes import Plan, is_point_read
 from sql.plan.rules.columns import prune_columns
+from sql.prepared import Prepared
 from sql.result import Result
 from sql.scope import Context
 from sql.statements import (
@@ -266,15 +268,6 @@ class RowStream:
             self._end(None, commit=False)
 
 
-@dataclass
-class Prepared:
-    """A parsed statement with its parameter types and result columns (None: no rows)."""
-
-    stmt: Statement | None  # None for an empty query string
-    param_types: list[SqlType]
-    columns: list[tuple[str, SqlType]] | None
-
-
 # Caches are bounded: parsed trees are ~6 kB each (shared by the database's sessions), a
 # compiled plan holds closures over its session (one cache per session).
 _PARSE_CACHE_SIZE = 2000
@@ -326,6 +319,8 @@ class Session:
         # Queries whose rows are still being fetched (suspended portals), oldest first.
         self.streams: list[RowStream] = []
         self.cursors = cursors.Cursors()
+        # Named prepared statements, SQL's and the protocol's (sql.prepared).
+        self.prepared: dict[str, Prepared] = {}
         # Cached plans a stream is running: ctx.params belongs to that execution until it ends.
         self._plans_in_use: dict[int, int] = {}
         self.temp = temp.TempState()  # its temporary schema and ON COMMIT actions (sql.temp)
@@ -751,6 +746,9 @@ class Session:
             return Prepared(stmt, [t or T.TEXT for t in declared], None)  # no rows, no params
         if stmt.command == "FETCH":
             return Prepared(stmt, [], cursors.fetch_columns(self, stmt))
+        if stmt.command in ("PREPARE", "EXECUTE"):
+            named = prep.columns_of_execute(self, stmt) if stmt.command == "EXECUTE" else None
+            return Prepared(stmt, [t or T.TEXT for t in declared], named)
         described = stmt
         if stmt.command == "DECLARE":  # its parameters are its query's
             described = cursors.query_of(stmt)[0]
@@ -807,6 +805,12 @@ class Session:
         )
         types = list(ctx.param_types) + [None] * (n - len(ctx.param_types))
         return columns, types
+
+    def run_prepared(self, named: Prepared, params: list[Any]) -> Result:
+        """EXECUTE of a named prepared statement: it runs as part of the EXECUTE statement."""
+        if named.stmt is None:
+            return Result("EMPTY")
+        return self._dispatch(named.stmt, params, list(named.param_types))
 
     def execute_prepared(
         self, prepared: Prepared, params: list[Any], stream: bool = False
@@ -961,6 +965,12 @@ class Session:
         self.executions += 1
         if stmt.command in cursors.COMMANDS:
             return cursors.run(self, stmt, params, list(param_types or []))
+        if stmt.command == "PREPARE":
+            return prep.prepare(self, stmt)
+        if stmt.command == "EXECUTE":
+            ctx = Context(params=params, param_types=list(param_types or []))
+            ctx.session = self
+            return prep.execute(self, stmt, ctx)
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in routine_ddl.COMMANDS:
@@ -1011,6 +1021,8 @@ class Session:
         tree = self.parse(stmt)
         if on_commit is not None:
             tree.meta["on_commit"] = on_commit
+        if stmt.command == "CREATE SEQUENCE":  # its options are read from its tokens
+            tree.meta["tokens"] = stmt.tokens
         if isinstance(tree, exp.Command) and stmt.command:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
@@ -1191,11 +1203,11 @@ class Session:
             return Result("COPY", copy=spec)
         if kind == "discard":
             return self._discard(lower[1:])
-        if kind in ("deallocate", "listen", "unlisten", "notify"):
-            # Accepted no-ops (sql.commands.NO_OPS): no notifications are delivered, and
-            # DEALLOCATE of a name is left to the protocol's own statements (drivers such as
-            # psycopg send it for statements they prepared with Parse).
-            return Result(kind.upper() + (" ALL" if lower[1:] == ["all"] else ""))
+        if kind == "deallocate":
+            return prep.deallocate(self, words)
+        if kind in ("listen", "unlisten", "notify"):
+            # Accepted no-ops (sql.commands.NO_OPS): no notifications are delivered.
+            return Result(kind.upper())
         raise FeatureNotSupported(f"{kind.upper()} is not supported")
 
     def _discard(self, what: list[str]) -> Result:
@@ -1210,6 +1222,8 @@ class Session:
             self.point_reads.clear()
         if what in (["all"], ["sequences"]):
             self.last_values.clear()
+        if what == ["all"]:
+            self.prepared.clear()
         if what in (["all"], ["temp"], ["temporary"]):
             self.drop_temp()
         if what == ["all"]:

@@ -51,6 +51,7 @@ class SessionApi(Protocol):
     # is remembered for (one evaluation per execution of its statement, cached plans too).
     executions: int
     cursors: Cursors  # the session's open SQL cursors (pg_cursors)
+    prepared: dict[str, Any]  # its named prepared statements (sql.prepared.Prepared)
     in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
     temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
     routine_depth: int  # user routines running inside one another (sql.routine_call)

@@ -24,6 +24,7 @@ class Statement:
     command: str = ""  # the PostgreSQL command it is, e.g. "DROP VIEW" (sql.commands)
     tokens: list[Any] = field(default_factory=list)
     error: SqlError | None = None  # a lexical error (split_statements' lenient mode)
+    query: str = ""  # the whole query string it came in (pg_prepared_statements shows it)
 
 
 _UTILITY_HEADS = {
@@ -84,9 +85,31 @@ def split_statements(sql: str, lenient: bool = False, standard: bool = True) -> 
         words = [t.text for t in tokens]
         head = words[0].upper()
         utility = (head.lower(), words) if head in _UTILITY_HEADS else None
-        command = commands.command_name(words)
-        out.append(Statement(piece.sql, piece.start, utility, command, tokens))
+        stmt = Statement(piece.sql, piece.start, utility, "", tokens, query=sql)
+        # A command sqlglot does not parse keeps its rest as one string: named by its words.
+        stmt.command = commands.command_name([t.text for t in command_tokens(stmt)])
+        out.append(stmt)
     return out
+
+
+def command_tokens(stmt: Statement) -> list[Any]:
+    """The statement's tokens; sqlglot hands back the rest of a command it does not parse
+    (DECLARE, FETCH, ...) as one string token: read that again."""
+    toks = stmt.tokens
+    if (
+        len(toks) == 2
+        and toks[1].token_type == TokenType.STRING
+        and (
+            toks[0].token_type == TokenType.COMMAND or stmt.text[toks[1].start - stmt.start] != "'"
+        )
+    ):
+        base = toks[0].end + 1
+        rest = DIALECT.tokenize(stmt.text[base - stmt.start :])
+        for t in rest:
+            t.start += base
+            t.end += base
+        return [toks[0], *rest]
+    return toks
 
 
 def set_value(name: str, source: str) -> str:

@@ -544,6 +544,14 @@ PG_ROLES_COLS = [
 ]
 
 
+def pg_prepared_statements(c: Catalog, session: SessionApi) -> Rows:
+    """The session's named prepared statements (sql.prepared.Prepared)."""
+    return [
+        (name, p.text, p.prepared_at, [t.display() for t in p.param_types], p.from_sql, 0, 0)
+        for name, p in session.prepared.items()
+    ]
+
+
 def pg_cursors_rows(c: Catalog, session: SessionApi) -> Rows:
     return cursors.pg_cursors(session.cursors)
 
@@ -574,17 +582,21 @@ def pg_indexes(c: Catalog) -> Rows:
     ]
 
 
+_SEQ_TYPE_OIDS = {"smallint": 21, "integer": 23, "bigint": 20}
+_SEQ_PRECISION = {"smallint": 16, "integer": 32, "bigint": 64}
+
+
 def pg_sequence(c: Catalog) -> Rows:
     return [
         (
             t.id,
-            20,
+            _SEQ_TYPE_OIDS[t.seq.get("type", "bigint")],
             t.seq.get("start", 1),
             t.seq.get("increment", 1),
             t.seq.get("max"),
             t.seq.get("min"),
-            1,
-            False,
+            t.seq.get("cache", 1),
+            bool(t.seq.get("cycle")),
         )
         for t in _tables(c)
         if t.kind == "sequence"
@@ -878,12 +890,15 @@ def is_sequences(c: Catalog, session: SessionApi) -> Rows:
             session.database.name,
             t.schema,
             t.name,
-            "bigint",
+            t.seq.get("type", "bigint"),
+            _SEQ_PRECISION[t.seq.get("type", "bigint")],
+            2,
+            0,
             str(t.seq.get("start", 1)),
             str(t.seq.get("min")),
             str(t.seq.get("max")),
             str(t.seq.get("increment", 1)),
-            "NO",
+            "YES" if t.seq.get("cycle") else "NO",
         )
         for t in _tables(c)
         if t.kind == "sequence"
@@ -926,6 +941,19 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_prepared_statements"): (
+        [
+            ("name", TXT),
+            ("statement", TXT),
+            ("prepare_time", T.TIMESTAMPTZ),
+            ("parameter_types", T.REGTYPE.array_of()),
+            ("from_sql", BOOL),
+            ("generic_plans", I8),
+            ("custom_plans", I8),
+        ],
+        pg_prepared_statements,
+        True,
+    ),
     ("pg_catalog", "pg_cursors"): (
         [
             ("name", TXT),
@@ -1158,6 +1186,9 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("sequence_schema", NAME),
             ("sequence_name", NAME),
             ("data_type", TXT),
+            ("numeric_precision", I4),
+            ("numeric_precision_radix", I4),
+            ("numeric_scale", I4),
             ("start_value", TXT),
             ("minimum_value", TXT),
             ("maximum_value", TXT),

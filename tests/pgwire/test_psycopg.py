@@ -82,3 +82,21 @@ def test_errors_carry_sqlstate_and_the_connection_goes_on(pg: Running) -> None:
         with pytest.raises(psycopg.errors.SyntaxError):
             conn.execute("SELEC 1")
         assert conn.execute("SELECT 40 + 2").fetchone() == (42,)
+
+
+def test_protocol_and_sql_prepared_statements_share_one_namespace(pg: Running) -> None:
+    """A statement psycopg prepared with Parse is listed in pg_prepared_statements (from_sql
+    false) and dropped by SQL's DEALLOCATE, as psycopg does when its cache evicts it; a SQL
+    PREPARE's name is taken for the protocol too."""
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("SELECT %s::int", (1,), prepare=True)
+        rows = conn.execute("SELECT name, from_sql FROM pg_prepared_statements").fetchall()
+        assert [from_sql for _, from_sql in rows] == [False]
+        conn.execute(f"DEALLOCATE {rows[0][0]}")
+        assert conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone() == (0,)
+        conn.execute("PREPARE mine (int) AS SELECT $1 + 1 AS n")
+        assert conn.execute("EXECUTE mine(41)").fetchone() == (42,)
+        with pytest.raises(psycopg.errors.DuplicatePreparedStatement):
+            conn.execute("PREPARE mine AS SELECT 1")
+        with pytest.raises(psycopg.errors.InvalidSqlStatementName):
+            conn.execute("DEALLOCATE nosuch")

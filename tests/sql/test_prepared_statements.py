@@ -1,0 +1,59 @@
+"""SQL's PREPARE, EXECUTE and DEALLOCATE and pg_prepared_statements as PostgreSQL runs them,
+each statement against a live PostgreSQL: declared and inferred parameter types, EXECUTE's
+argument checks (42601 count, 42804 type), 42P05 for a taken name, 26000 for a missing one,
+and the statements' life outside transactions."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+SCRIPT = [
+    "SELECT name, statement, parameter_types FROM pg_prepared_statements",
+    "PREPARE q1 AS SELECT 1 AS a",
+    "EXECUTE q1",
+    "SELECT name, statement, parameter_types, from_sql FROM pg_prepared_statements",
+    "PREPARE q1 AS SELECT 2",
+    "DEALLOCATE q1",
+    "PREPARE q1 AS SELECT 2",
+    "EXECUTE q1",
+    "DEALLOCATE PREPARE q1",
+    "DEALLOCATE PREPARE q1",
+    "EXECUTE nosuch",
+    "CREATE TABLE t (a int, b text, c float8)",
+    "INSERT INTO t VALUES (1, 'x', 1.5), (2, 'y', 2.5)",
+    "PREPARE q3(text, int, float, boolean, smallint) AS SELECT * FROM t WHERE b = $1"
+    " AND (a = $2 OR c = $3::bigint OR true = $4 OR a = $5::int) ORDER BY a",
+    "EXECUTE q3('x', 5::smallint, 10.5::float, false, 4::bigint)",
+    "EXECUTE q3('bool')",
+    "EXECUTE q3('bytea', 5::smallint, 10.5::float, false, 4::bigint, true)",
+    "EXECUTE q3(5::smallint, 10.5::float, false, 4::bigint, 'bytea')",
+    "PREPARE q4(nonexistenttype) AS SELECT $1",
+    "PREPARE q6 AS SELECT * FROM t WHERE a = $1 AND b = $2",
+    "EXECUTE q6(1, 'x')",
+    "PREPARE q7(unknown) AS SELECT * FROM t WHERE b = $1",
+    "EXECUTE q7('y')",
+    "PREPARE q8(int, text) AS INSERT INTO t VALUES ($1, $2) RETURNING *",
+    "EXECUTE q8(3, 'z')",
+    "PREPARE q9(int) AS UPDATE t SET a = a + $1",
+    "EXECUTE q9(10)",
+    "PREPARE q10 AS DELETE FROM t WHERE a > 11",
+    "EXECUTE q10",
+    "SELECT * FROM t ORDER BY a",
+    "SELECT name, statement, parameter_types FROM pg_prepared_statements ORDER BY name",
+    "DEALLOCATE ALL",
+    "SELECT name FROM pg_prepared_statements",
+    "PREPARE q11 AS BEGIN",
+    "PREPARE q12(varchar(3), numeric(5,2)) AS SELECT $1, $2",
+    "EXECUTE q12('ab', 1.234)",
+    "EXECUTE q12('abcd', 1.234)",
+    "SELECT parameter_types FROM pg_prepared_statements",
+    "BEGIN",
+    "PREPARE q13 AS SELECT 1",
+    "ROLLBACK",
+    "EXECUTE q13",
+]
+
+
+def test_prepare_execute_deallocate_as_in_postgres(differ: Differ) -> None:
+    for sql in SCRIPT:
+        differ.check(sql)

@@ -1,0 +1,77 @@
+"""Sequence options as PostgreSQL reads and checks them (CREATE / ALTER SEQUENCE: AS, INCREMENT,
+MINVALUE / MAXVALUE, START, RESTART, CACHE, CYCLE), nextval at the ends of the range, setval's
+bounds and lastval(), each statement against a live PostgreSQL."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+OPTION_ERRORS = [
+    "CREATE SEQUENCE s INCREMENT BY 0",
+    "CREATE SEQUENCE s INCREMENT BY -1 MINVALUE 20",
+    "CREATE SEQUENCE s INCREMENT BY 1 MAXVALUE -20",
+    "CREATE SEQUENCE s INCREMENT BY -1 START 10",
+    "CREATE SEQUENCE s INCREMENT BY 1 START -10",
+    "CREATE SEQUENCE s CACHE 0",
+    "CREATE SEQUENCE s AS text",
+    "CREATE SEQUENCE s AS nosuchtype",
+    "CREATE SEQUENCE s AS smallint MAXVALUE 100000",
+    "CREATE SEQUENCE s AS smallint MINVALUE -100000",
+    "CREATE SEQUENCE s INCREMENT 1 INCREMENT 2",
+    "CREATE SEQUENCE s START WITH x",
+]
+
+
+def test_bad_sequence_options_fail_as_in_postgres(differ: Differ) -> None:
+    for sql in OPTION_ERRORS:
+        differ.check(sql)
+
+
+def test_alter_sequence_options_as_in_postgres(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE s2 START 24 INCREMENT BY 4 MAXVALUE 36 MINVALUE 5 CYCLE",
+        "SELECT nextval('s2'), nextval('s2'), nextval('s2'), nextval('s2')",
+        "ALTER SEQUENCE s2 RESTART WITH 24 NO CYCLE",
+        "SELECT nextval('s2'), nextval('s2'), nextval('s2'), nextval('s2')",
+        "SELECT nextval('s2')",
+        "ALTER SEQUENCE s2 RESTART WITH 0",
+        "ALTER SEQUENCE s2 RESTART",
+        "SELECT nextval('s2')",
+        "SELECT setval('s2', 100)",
+        "SELECT setval('s2', 30)",
+        "SELECT currval('s2'), lastval()",
+        "CREATE SEQUENCE s3 AS integer MAXVALUE 100000",
+        "ALTER SEQUENCE s3 AS smallint",
+        "ALTER SEQUENCE s3 AS smallint MAXVALUE 20000",
+        "CREATE SEQUENCE s4 AS integer",
+        "ALTER SEQUENCE s4 AS smallint",
+        "SELECT seqtypid, seqmax, seqmin, seqcache, seqcycle FROM pg_sequence ORDER BY seqmax",
+        "SELECT nextval('s4')",
+        "ALTER SEQUENCE s4 INCREMENT BY 10",
+        "SELECT nextval('s4'), lastval()",
+        "ALTER SEQUENCE s4 SET UNLOGGED",
+        "CREATE SEQUENCE s5 INCREMENT BY -1 MAXVALUE -20 MINVALUE -22",
+        "SELECT nextval('s5'), nextval('s5'), nextval('s5')",
+        "SELECT nextval('s5')",
+        "CREATE SEQUENCE s6 MINVALUE 1 MAXVALUE 3 CYCLE CACHE 2",
+        "SELECT nextval('s6') FROM generate_series(1, 7)",
+        "DROP SEQUENCE s6",
+        "SELECT lastval()",
+    ]:
+        differ.check(sql)
+
+
+def test_lastval_before_any_nextval_is_55000(differ: Differ) -> None:
+    differ.check("SELECT lastval()")
+
+
+def test_serial2_and_smallserial_take_a_smallint_sequence(differ: Differ) -> None:
+    for sql in [
+        "CREATE TABLE st (f1 text, f2 serial, f3 smallserial, f4 serial2, f5 serial8)",
+        "INSERT INTO st (f1, f3) VALUES ('bogus', 32768)",
+        "INSERT INTO st (f1) VALUES ('a')",
+        "SELECT * FROM st",
+        "SELECT sequence_name, data_type, maximum_value FROM information_schema.sequences"
+        " ORDER BY sequence_name",
+    ]:
+        differ.check(sql)
