@@ -154,7 +154,7 @@ def _column_def(
     serial = next(
         (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
     )
-    name, modifiers, array = type_fields(datatype_to_sql(kind))
+    name, modifiers, array = type_fields(datatype_to_sql(kind), cd.name)
     col = ColumnDef(cd.name, name, attnum, modifiers, array=array)
     for c in cd.constraints:
         k = c.kind

@@ -1246,7 +1246,7 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     if isinstance(dtype, exp.ObjectIdentifier):
         found = T.type_by_name(dtype.name.lower())
         if found is None:
-            raise FeatureNotSupported(f'type "{dtype.name.lower()}" does not exist')
+            raise UndefinedObject(f'type "{dtype.name.lower()}" does not exist')
         return found
     if dtype.this == exp.DataType.Type.ARRAY:
         inner = dtype.expressions[0] if dtype.expressions else None
@@ -1277,7 +1277,7 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     name = aliases.get(name, name)
     base = T.type_by_name(name)
     if base is None:
-        raise FeatureNotSupported(f'type "{name}" does not exist')
+        raise UndefinedObject(f'type "{name}" does not exist')
     return T.with_modifiers(base, mods)
 
 

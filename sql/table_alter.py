@@ -82,7 +82,7 @@ def alter_column_type(
     compiled = coerce_to(Compiler(table_scope(table, None), ctx).compile(source), new_type)
     pos = [c.name for c in table.live_columns].index(col.name)
     new = copy.deepcopy(table)
-    name, modifiers, array = type_fields(new_type)
+    name, modifiers, array = type_fields(new_type, col.name)
     target = new.column(col.name)
     target.type_name, target.modifiers, target.array = name, modifiers, array
     old_codec, new_codec = RowCodec(session.db, table), RowCodec(session.db, new)
