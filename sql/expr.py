@@ -49,11 +49,11 @@ from sql.errors import (
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_numeric import bitwise, checked_float, float_arith
-from sql.functions_text import pg_regex
+from sql.functions_text import pg_regex, strict_call
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
-from sql.operators import compile_operator
+from sql.operators import compile_operator, geometric_comparison, geometric_subscript
 from sql.pg_dialect import PowerOperator
 from sql.scope import Context, Fn, Row, Scope, Typed
 from sql.types import SqlType
@@ -445,6 +445,8 @@ class Compiler:
         if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
             return self._row_compare(e, e.this.expressions, rhs.expressions)
         a, b = comparable(*self._binary_operands(e))
+        if a.type.category == "G":
+            return geometric_comparison(_OP_NAMES[type(e)], a, b)
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
         if a.type.name == "json" and b.type.name == "json":
@@ -580,6 +582,9 @@ class Compiler:
         return jsonb.compile_operator(self, e, "?")
 
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
+        a = self.compile(e.this)
+        if a.type.category == "G":  # ?| is also "vertical" for points
+            return compile_operator("?|", [a, self.compile(e.expression)])
         return jsonb.compile_operator(self, e, "?|")
 
     def c_JSONBContainsAllTopKeys(self, e: exp.JSONBContainsAllTopKeys) -> Typed:
@@ -593,6 +598,8 @@ class Compiler:
         here) and ``a && b`` (an element in common). An untyped literal takes the other
         side's array type; NULL elements match nothing; dimensions do not matter."""
         a, b = self._binary_operands(e)
+        if a.type.category == "G" or b.type.category == "G":  # (a <@ b arrives flipped)
+            return compile_operator("@>" if contains else "&&", [a, b])
         if a.type.name == "unknown" and b.type.name != "unknown":
             a = coerce_to(a, base_type(b.type))
         elif b.type.name == "unknown" and a.type.name != "unknown":
@@ -649,6 +656,8 @@ class Compiler:
     def _arith_op(self, e: exp.Binary, op: str) -> Typed:
         a, b = self._binary_operands(e)
         ta, tb = a.type, b.type
+        if ta.category == "G" or tb.category == "G":
+            return compile_operator(op, [a, b])
         # date/time arithmetic
         if ta.category in ("D", "T") or tb.category in ("D", "T"):
             return datetime_arith(op, a, b)
@@ -699,10 +708,17 @@ class Compiler:
         return bitwise("#", self.compile(e.this), self.compile(e.expression))
 
     def c_BitwiseLeftShift(self, e: exp.BitwiseLeftShift) -> Typed:
-        return bitwise("<<", self.compile(e.this), self.compile(e.expression))
+        return self._shift(e, "<<")
 
     def c_BitwiseRightShift(self, e: exp.BitwiseRightShift) -> Typed:
-        return bitwise(">>", self.compile(e.this), self.compile(e.expression))
+        return self._shift(e, ">>")
+
+    def _shift(self, e: exp.Binary, op: str) -> Typed:
+        """``<<`` / ``>>``: an integer shift, or left of / right of for points."""
+        a, b = self.compile(e.this), self.compile(e.expression)
+        if a.type.category == "G" or b.type.category == "G":
+            return compile_operator(op, [a, b])
+        return bitwise(op, a, b)
 
     def c_BitwiseNot(self, e: exp.BitwiseNot) -> Typed:
         return bitwise("~", self.compile(e.this), None)
@@ -1106,6 +1122,14 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
+        if arr.type.category == "G" and len(subscripts) == 1:
+            # PostgreSQL's point/lseg/box subscripts are 0-based; sqlglot made the subscript
+            # one less unless it typed the base as a non-array itself.
+            known = base.type
+            shifted = known is None or known.this in (exp.DType.ARRAY, exp.DType.UNKNOWN)
+            at = coerce_to(self.compile(subscripts[0]), T.INT4)
+            rtype, impl = geometric_subscript(arr.type, 1 if shifted else 0)
+            return strict_call(expr_name(base), [arr, at], rtype, impl)
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
         idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
         elem = arr.type.element or T.TEXT

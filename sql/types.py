@@ -19,9 +19,10 @@ import struct
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from sql import geometry
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -35,6 +36,7 @@ from sql.errors import (
     StringDataRightTruncation,
     UntranslatableCharacter,
 )
+from sql.float_text import format_float, neighbours
 from sql.numeric import EXACT
 
 
@@ -123,6 +125,13 @@ REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
+POINT = SqlType("point", 600, 1017, 16, "G")
+LSEG = SqlType("lseg", 601, 1018, 32, "G")
+PATH = SqlType("path", 602, 1019, -1, "G")
+BOX = SqlType("box", 603, 1020, 32, "G")
+POLYGON = SqlType("polygon", 604, 1027, -1, "G")
+LINE = SqlType("line", 628, 629, 24, "G")
+CIRCLE = SqlType("circle", 718, 719, 24, "G")
 
 SCALARS = [
     INT2,
@@ -152,6 +161,13 @@ SCALARS = [
     REGPROC,
     INT2VECTOR,
     OIDVECTOR,
+    POINT,
+    LSEG,
+    PATH,
+    BOX,
+    POLYGON,
+    LINE,
+    CIRCLE,
 ]
 BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
 for _t in SCALARS:
@@ -222,6 +238,7 @@ _NAMES = {
     "oidvector": OIDVECTOR,
     '"char"': CHAR,
     "unknown": UNKNOWN,
+    **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
 }
 
 
@@ -384,6 +401,8 @@ def parse_text(text: str, t: SqlType) -> Any:
             return uuid.UUID(s)
         except ValueError:
             raise _bad(t, text) from None
+    if t.category == "G":
+        return geometry.parse(text, name)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -525,7 +544,7 @@ def _float4_from_text(text: str, as_double: float) -> float:
     if not math.isfinite(f) or f == as_double:
         return f
     exact = Decimal(text)
-    lo, hi = _neighbours(f, True)
+    lo, hi = neighbours(f, True)
     best = f
     for c in (lo, hi):
         if math.isfinite(c) and abs(Decimal(c) - exact) < abs(Decimal(best) - exact):
@@ -733,7 +752,7 @@ def is_subarray(item: Any, element: SqlType) -> bool:
     """True if ``item``, an item of an array of ``element``, is a sub-array (one more
     dimension) rather than an element. A multidimensional array is a list of equal-length
     lists; jsonb elements are themselves lists at times, so jsonb arrays have one dimension."""
-    return isinstance(item, list | tuple) and element.name != "jsonb"
+    return isinstance(item, list | tuple) and element.name != "jsonb" and element.category != "G"
 
 
 def array_dims(items: Any, element: SqlType) -> list[int]:
@@ -950,66 +969,6 @@ def _read_elements(items: list[Any], element: SqlType) -> list[Any]:
 # -- text output: what PostgreSQL prints -------------------------------------------------------
 
 
-def format_float(v: float, t: SqlType) -> str:
-    """float4out/float8out with extra_float_digits 1: the shortest text that reads back as
-    the same value, in exponent form below 1e-4 and from 1e6 (real) or 1e15 (double)."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    if v == 0:
-        return "-0" if math.copysign(1.0, v) < 0 else "0"
-    shortest = _shortest(v, t.name == "real")
-    sign, digit_tuple, _ = shortest.as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    exp10 = shortest.adjusted()
-    minus = "-" if sign else ""
-    if exp10 < -4 or exp10 >= (6 if t.name == "real" else 15):
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{minus}{mant}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
-    if exp10 < 0:
-        return f"{minus}0.{'0' * (-exp10 - 1)}{digits}"
-    whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
-    frac = digits[exp10 + 1 :]
-    return f"{minus}{whole}.{frac}" if frac else f"{minus}{whole}"
-
-
-def _neighbours(v: float, single: bool) -> tuple[float, float]:
-    """The representable values just below and just above ``v`` (not zero)."""
-    fmt, ifmt = ("f", "i") if single else ("d", "q")
-    bits = struct.unpack(ifmt, struct.pack(fmt, abs(v)))[0]
-    smaller = struct.unpack(fmt, struct.pack(ifmt, bits - 1))[0]
-    larger = struct.unpack(fmt, struct.pack(ifmt, bits + 1))[0]
-    return (smaller, larger) if v > 0 else (-larger, -smaller)
-
-
-def _shortest(v: float, single: bool) -> Decimal:
-    """The fewest significant digits that lie strictly between ``v``'s midpoints with its
-    neighbours (Ryu, as PostgreSQL prints floats: a digit string exactly on a midpoint that
-    would read back by round-half-even is not taken, unlike Python's repr)."""
-    if not single:
-        d = Decimal(repr(v))
-        _, digits, p = d.as_tuple()
-        assert isinstance(p, int)
-        # Only a binary fraction can be a midpoint: a decimal that is not one is repr's.
-        if (p < 0 and int("".join(map(str, digits))) % 5 ** (-p)) or d == Decimal(v):
-            return d
-    lo_nb, hi_nb = _neighbours(v, single)
-    exact = Decimal(v)
-    with localcontext() as ctx:
-        ctx.prec = 1200
-        lo = (exact + Decimal(lo_nb)) / 2 if math.isfinite(lo_nb) else None
-        hi = (exact + Decimal(hi_nb)) / 2 if math.isfinite(hi_nb) else None
-        # The largest finite values: the gap above is as wide as the one below.
-        lo = lo if lo is not None else exact - (hi - exact)  # type: ignore[operator]
-        hi = hi if hi is not None else exact + (exact - lo)
-    for n in range(1, 18):
-        d = Decimal(f"{v:.{n - 1}e}")
-        if lo < d < hi:
-            return d
-    return Decimal(repr(v))
-
-
 def format_interval(iv: Interval) -> str:
     """IntervalStyle postgres: a field after a negative one carries its sign, even '+'."""
     parts = []
@@ -1106,10 +1065,12 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_array(v, t.element)
     if t.name == "jsonb":
         return format_jsonb(v)
+    if t.category == "G":
+        return geometry.format_geometric(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
-        return format_float(v, t)
+        return format_float(v, t.name == "real")
     if isinstance(v, Decimal):
         if v.is_nan():
             return "NaN"
@@ -1184,12 +1145,14 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return v.bytes
     if name == "jsonb":
         return format_jsonb(v)
+    if t.category == "G":
+        return geometry.to_tuple(v)
     return v
 
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "interval", "uuid",
-     "jsonb", "numeric"]
+     "jsonb", "numeric", *geometry.GEOMETRIC]
 )  # fmt: skip
 
 
@@ -1218,4 +1181,6 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return jsonb_value(json.loads(v, parse_float=Decimal))
     if name == "numeric" and isinstance(v, str):
         return Decimal(v)
+    if t.category == "G":
+        return geometry.from_tuple(v, name)
     return v

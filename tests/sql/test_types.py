@@ -24,3 +24,61 @@ def test_type_names_resolve_or_fail_as_in_postgres(differ: Differ, sql: str) -> 
     differ.reset()
     for statement in sql.split("; "):
         differ.check(statement)
+
+
+GEOMETRY = [
+    "SELECT '(1,2)'::point AS a, '( 1 , 2 )'::point AS b, '1,2'::point AS c",
+    "SELECT '(1e-300,-1e-300)'::point AS a, '(1e+300,Inf)'::point AS b, ' ( Nan , NaN ) '::point AS c",
+    "SELECT '(1,2'::point",
+    "SELECT 'x'::point",
+    "SELECT '[(1,2),(3,4)]'::lseg AS a, '(1,2),(3,4)'::lseg AS b, '1,2,3,4'::lseg AS c",
+    "SELECT '(1,2),(3,4)'::box AS a, '((1,2),(3,4))'::box AS b, '1,2,3,4'::box AS c",
+    "SELECT '(1,2)'::box",
+    "SELECT '[(1,2),(3,4)]'::path AS a, '((1,2),(3,4))'::path AS b, '(1,2),(3,4)'::path AS c, "
+    "'(1,2)'::path AS d, '[(1,2)]'::path AS e",
+    "SELECT '[(1,2),(3,4)'::path",
+    "SELECT '(1,2),(3,4)'::polygon AS a, '((1,2),(3,4))'::polygon AS b, '1,2'::polygon AS c",
+    "SELECT '<(1,2),3>'::circle AS a, '((1,2),3)'::circle AS b, '(1,2),3'::circle AS c",
+    "SELECT '<(1,2),-3>'::circle",
+    "SELECT '{1,2,3}'::line AS a, '[(0,0),(1,1)]'::line AS b",
+    "SELECT '{0,0,1}'::line",
+    "SELECT box '(0,0),(1,1)' AS a, circle '<(0,0),1>' AS b, lseg '[(0,0),(1,1)]' AS c",
+    "CREATE TABLE g (p point, b box, pa path, c circle); "
+    "INSERT INTO g VALUES ('(1,2)', '(0,0),(3,3)', '[(0,0),(1,1)]', '<(0,0),1>'), "
+    "(NULL, NULL, NULL, NULL); "
+    "SELECT p, b, pa, c, p::text AS t FROM g; "
+    "SELECT p[0] AS x, p[1] AS y, p[2] AS z, b[0] AS hi FROM g; "
+    "SELECT count(*) FROM g WHERE p <@ b; "
+    "SELECT p <-> '(4,6)' AS d FROM g",
+    "SELECT point '(1,1)' = point '(1,1)'",
+    "SELECT polygon '(0,0),(1,1)' = polygon '(0,0),(1,1)'",
+    "SELECT box '(1,1),(0,0)' = box '(2,0.5),(0,0)' AS a, box '(1,1),(0,0)' < box '(2,2),(0,0)' AS b, "
+    "circle '<(0,0),1>' = circle '<(5,5),1>' AS c, lseg '[(0,0),(1,1)]' = lseg '[(0,0),(1,1)]' AS d",
+    "SELECT point '(1,2)' ~= point '(1,2.0000000001)' AS a, point '(1,2)' ~= point '(1,2.1)' AS b, "
+    "box '(1,1),(0,0)' ~= box '(0,0),(1,1)' AS c",
+    "SELECT point(1,2) AS a, point(1.5, 2)::text AS b, box(point '(1,1)', point '(0,0)') AS c",
+    "SELECT polygon(box '(0,0),(3,3)') AS a, circle(box '(0,0),(3,3)') AS b, "
+    "circle_center(circle '<(1,2),3>') AS c, point(box '(0,0),(2,2)') AS d",
+    "SELECT point '(1,2)' <@ box '(0,0),(3,3)' AS a, box '(0,0),(3,3)' @> point '(1,2)' AS b, "
+    "point '(1,2)' <@ circle '<(0,0),1>' AS c, "
+    "point '(0.5,0.5)' <@ polygon '(0,0),(0,1),(1,1),(1,0)' AS d",
+    "SELECT box '(0,0),(3,3)' && box '(1,1),(4,4)' AS a, circle '<(0,0),1>' && circle '<(1,1),1>' AS b",
+    "SELECT point '(0,0)' <-> box '(1,1),(2,2)' AS a, point '(0,0)' <-> circle '<(3,4),1>' AS b, "
+    "point '(0,0)' <-> lseg '[(1,0),(1,5)]' AS c, circle '<(0,0),1>' <-> circle '<(5,0),1>' AS d, "
+    "point '(0,0)' <-> path '[(1,0),(1,5)]' AS e, point '(1,2)' <-> point '(4,6)' AS f",
+    "SELECT point '(1,1)' << point '(2,1)' AS a, point '(1,1)' >> point '(2,1)' AS b, "
+    "point '(1,1)' <^ point '(1,2)' AS c, point '(1,1)' >^ point '(1,2)' AS d, "
+    "point '(1,1)' ?- point '(2,1)' AS e, point '(1,1)' ?| point '(1,2)' AS f",
+    "SELECT point '(1,2)' + point '(1,1)' AS a, point '(1,2)' * point '(2,0)' AS b",
+    "SELECT area(box '(0,0),(2,3)') AS a, center(box '(0,0),(2,2)') AS b, width(box '(0,0),(2,3)') AS c, "
+    "npoints(path '[(0,0),(1,1)]') AS d, length(path '[(0,0),(3,4)]') AS e, "
+    "radius(circle '<(0,0),2>') AS f, area(circle '<(0,0),2>') AS g",
+    "SELECT point '(1,1)' <-> 1",
+]
+
+
+@pytest.mark.parametrize("sql", GEOMETRY)
+def test_geometric_types_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
