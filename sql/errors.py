@@ -119,6 +119,10 @@ class CheckViolation(SqlError):
     sqlstate = "23514"
 
 
+class CannotCoerce(SqlError):
+    sqlstate = "42846"
+
+
 class InvalidTextRepresentation(SqlError):
     sqlstate = "22P02"
 

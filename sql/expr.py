@@ -11,12 +11,15 @@ import math
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import jsonb
+from sql import casts, jsonb
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -31,6 +34,7 @@ from sql.errors import (
     AmbiguousFunction,
     ArraySubscriptError,
     CardinalityViolation,
+    CheckViolation,
     DataException,
     DatatypeMismatch,
     DivisionByZero,
@@ -54,8 +58,8 @@ from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
-from sql.pg_dialect import PowerOperator
-from sql.scope import Context, Fn, Row, Scope, Typed
+from sql.pg_dialect import DIALECT, PowerOperator
+from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
 
@@ -114,6 +118,8 @@ def expr_name(e: exp.Expr) -> str:
         return expr_name(e.this)
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
+    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Paren):  # (x).f
+        return str(e.expression.name)
     if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
         return expr_name(e.expression)
     if isinstance(e, exp.Subquery):
@@ -277,6 +283,8 @@ class Compiler:
             if symbol is not None:
                 operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
                 return compile_operator(symbol, [self.compile(x) for x in operands])
+            if isinstance(e, exp.Anonymous) and str(e.this).lower() == "row":
+                return self.compile_row(list(e.expressions))
             found = compile_function(self, e)
             if found is None:
                 raise FeatureNotSupported(
@@ -1150,7 +1158,35 @@ class Compiler:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
             return self.compile(e.expression)
+        if isinstance(e.this, exp.Paren) and isinstance(e.expression, exp.Identifier):
+            return self._field(self.compile(e.this), e.expression.name)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+
+    def _field(self, row: Typed, name: str) -> Typed:
+        """``(x).f``: a field of a composite value (42809 when x is not one, 42703 when it
+        has no such field)."""
+        fields = row.type.fields
+        if fields is None or (row.type.name == "record" and not fields):
+            raise WrongObjectType(
+                f"column notation .{name} applied to type {row.type.display()}, which is not a "
+                "composite type"
+            )
+        at = next((i for i, (n, _) in enumerate(fields) if n == name), None)
+        if at is None:
+            raise UndefinedColumn(f'column "{name}" not found in data type {row.type.display()}')
+        fn = row.fn
+        return Typed(
+            lambda r: None if (v := fn(r)) is None else v[at], fields[at][1], row.const, name
+        )
+
+    def compile_row(self, args: list[exp.Expr]) -> Typed:
+        """``ROW(a, b)``: an anonymous record (fields f1, f2, ...); an untyped literal is text."""
+        items = [self.compile(a) for a in args]
+        items = [coerce_to(x, T.TEXT) if x.type.name == "unknown" else x for x in items]
+        fields = tuple((f"f{i}", x.type) for i, x in enumerate(items, 1))
+        fns = [x.fn for x in items]
+        t = replace(T.RECORD, fields=fields)
+        return Typed(lambda r: tuple(f(r) for f in fns), t, all(x.const for x in items), "row")
 
     def c_Array(self, e: exp.Array) -> Typed:
         if len(e.expressions) == 1 and isinstance(e.expressions[0], exp.Select):
@@ -1263,6 +1299,30 @@ def _equals(x: Fn, y: Fn) -> Fn:
         return None if b is None else a == b
 
     return run
+
+
+def _domain_checker(t: SqlType) -> Callable[[Any], None]:
+    """The CHECKs of the domain ``t`` as one function of a value (23514 when one is false)."""
+    domain = t.domain
+    assert domain is not None
+    base = replace(t, domain=None)
+    compiler = Compiler(Scope([ScopeColumn(None, "value", base)]), Context())
+    checks = [
+        (name, compiler.compile(normalize_identifiers(sqlglot.parse_one(sql, read=DIALECT))).fn)
+        for name, sql in domain.checks
+    ]
+
+    def check(v: Any) -> None:
+        for name, fn in checks:
+            if fn((v,)) is False:
+                raise CheckViolation(
+                    f'value for domain {domain.name} violates check constraint "{name}"'
+                )
+
+    return check
+
+
+casts.domain_checker = _domain_checker
 
 
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:

@@ -30,7 +30,21 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
-from sql import commands, ctas, cursors, ddl, dml, lexer, memory, relations, stats, temp, view_ddl
+from sql import (
+    commands,
+    ctas,
+    cursors,
+    ddl,
+    dml,
+    lexer,
+    memory,
+    relations,
+    stats,
+    temp,
+    type_ddl,
+    user_types,
+    view_ddl,
+)
 from sql import settings as guc
 from sql import types as T
 from sql.catalog import Catalog, TableDef
@@ -942,11 +956,28 @@ class Session:
     def _dispatch(
         self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
+        # Type names resolve against this statement's catalog and search path, user-defined
+        # types included (sql.user_types), while it is planned and while DDL runs.
+        token = T.USER_TYPES.set(user_types.resolver(self.catalog, self.search_path()))
+        try:
+            return self._dispatch_statement(stmt, params, param_types)
+        finally:
+            T.USER_TYPES.reset(token)
+
+    def _dispatch_statement(
+        self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
+    ) -> Result:
         self.executions += 1
         if stmt.command in cursors.COMMANDS:
             return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
+        if stmt.command in type_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return type_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
         if stmt.command in commands.NAMED:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

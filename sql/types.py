@@ -18,7 +18,8 @@ import string
 import struct
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -51,10 +52,17 @@ class SqlType:
     precision: int | None = None  # numeric(p, s)
     scale: int | None = None
     element: SqlType | None = None  # for arrays
+    labels: tuple[str, ...] | None = None  # an enum's labels, in their order
+    fields: tuple[tuple[str, SqlType], ...] | None = None  # a composite type's fields
+    # A domain over this type: its checks travel with the base type, which every operation
+    # sees (a domain compares equal to its base type, as PostgreSQL operates on the base).
+    domain: Domain | None = field(default=None, compare=False)
 
     @property
     def typname(self) -> str:
         """pg_type.typname: the short internal name (int4, varchar, timestamptz...)."""
+        if self.domain is not None:
+            return self.domain.name
         if self.name in ("int2vector", "oidvector"):
             return self.name
         if self.element is not None:
@@ -67,6 +75,8 @@ class SqlType:
 
     def display(self) -> str:
         """The type as format_type() shows it, e.g. ``character varying(20)``."""
+        if self.domain is not None:
+            return self.domain.name
         if self.element is not None:
             return self.element.display() + "[]"
         if self.length is not None:
@@ -81,6 +91,87 @@ class SqlType:
         if self.element is not None and self.name.endswith("[]"):
             return self
         return SqlType(self.name + "[]", self.array_oid, 0, -1, "A", element=self)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """CREATE DOMAIN's name and constraints: NOT NULL, and CHECK expressions over VALUE (SQL)."""
+
+    name: str
+    oid: int
+    not_null: bool = False
+    checks: tuple[tuple[str, str], ...] = ()  # (constraint name, expression)
+
+
+class EnumLabel(str):
+    """An enum value: its label, ordered by the label's position in the type."""
+
+    __slots__ = ("rank",)
+    rank: int
+
+    def __new__(cls, label: str, rank: int) -> EnumLabel:
+        v = super().__new__(cls, label)
+        v.rank = rank
+        return v
+
+    def _rank_of(self, other: object) -> int | None:
+        return other.rank if isinstance(other, EnumLabel) else None
+
+    def __lt__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank < r if r is not None else str.__lt__(self, other)  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank <= r if r is not None else str.__le__(self, other)  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank > r if r is not None else str.__gt__(self, other)  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank >= r if r is not None else str.__ge__(self, other)  # type: ignore[operator]
+
+    __hash__ = str.__hash__
+    __eq__ = str.__eq__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EnumLabel, (str(self), self.rank))
+
+
+# User-defined types (CREATE TYPE / CREATE DOMAIN) by name, as the running statement's
+# catalog and search path resolve them (set by the session around planning and DDL).
+USER_TYPES: ContextVar[Callable[[str], SqlType | None] | None] = ContextVar(
+    "USER_TYPES", default=None
+)
+
+
+def type_to_json(t: SqlType) -> dict[str, Any]:
+    """A type as JSON, to keep in the catalog with a column of a user-defined type."""
+    d: dict[str, Any] = {k: v for k, v in vars(t).items() if v is not None}
+    if t.element is not None:
+        d["element"] = type_to_json(t.element)
+    if t.fields is not None:
+        d["fields"] = [[n, type_to_json(f)] for n, f in t.fields]
+    if t.domain is not None:
+        d["domain"] = {**vars(t.domain), "checks": [list(c) for c in t.domain.checks]}
+    return d
+
+
+def type_from_json(d: dict[str, Any]) -> SqlType:
+    d = dict(d)
+    if "element" in d:
+        d["element"] = type_from_json(d["element"])
+    if "fields" in d:
+        d["fields"] = tuple((n, type_from_json(f)) for n, f in d["fields"])
+    if "labels" in d:
+        d["labels"] = tuple(d["labels"])
+    if "domain" in d:
+        dom = dict(d["domain"])
+        dom["checks"] = tuple(tuple(c) for c in dom["checks"])
+        d["domain"] = Domain(**dom)
+    return SqlType(**d)
 
 
 _TYPNAMES = {
@@ -125,6 +216,7 @@ REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
+RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
 POINT = SqlType("point", 600, 1017, 16, "G")
 LSEG = SqlType("lseg", 601, 1018, 32, "G")
 PATH = SqlType("path", 602, 1019, -1, "G")
@@ -248,8 +340,11 @@ def type_by_name(name: str) -> SqlType | None:
         base = type_by_name(name[:-2])
         return base.array_of() if base else None
     found = _NAMES.get(name)
+    if found is None:
+        user = USER_TYPES.get()
+        found = user(name) if user is not None else None
     if found is None and name.startswith("_"):  # an array type by its typname: _int4
-        base = _NAMES.get(name[1:])
+        base = type_by_name(name[1:])
         return base.array_of() if base is not None and base.array_oid else None
     return found
 
@@ -403,6 +498,10 @@ def parse_text(text: str, t: SqlType) -> Any:
             raise _bad(t, text) from None
     if t.category == "G":
         return geometry.parse(text, name)
+    if t.labels is not None:
+        return enum_label(text, t)
+    if t.fields is not None:
+        return parse_record(text, t)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -413,6 +512,77 @@ def parse_text(text: str, t: SqlType) -> Any:
             return int(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def enum_label(text: str, t: SqlType) -> EnumLabel:
+    """An enum value from its label (22P02 for a label the type does not have)."""
+    labels = t.labels or ()
+    if text not in labels:
+        raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{text}"')
+    return EnumLabel(text, labels.index(text))
+
+
+def parse_record(text: str, t: SqlType) -> tuple[Any, ...]:
+    """record_in: ``(a,"b c",,d)``, an empty field NULL, quotes and backslashes escaping."""
+    fields = t.fields or ()
+
+    def malformed(detail: str) -> InvalidTextRepresentation:
+        return InvalidTextRepresentation(f'malformed record literal: "{text}"', detail=detail)
+
+    i, n = 0, len(text)
+    while i < n and text[i].isspace():
+        i += 1
+    if i >= n or text[i] != "(":
+        raise malformed("Missing left parenthesis.")
+    i += 1
+    values: list[Any] = []
+    for k, (_, ft) in enumerate(fields):
+        if k:
+            if i >= n or text[i] != ",":
+                raise malformed("Too few columns.")
+            i += 1
+        if i < n and text[i] in ",)":
+            values.append(None)
+            continue
+        buf: list[str] = []
+        quoted = False
+        while i < n and (quoted or text[i] not in ",)"):
+            c = text[i]
+            if c == "\\" and i + 1 < n:
+                buf.append(text[i + 1])
+                i += 2
+            elif c == '"':
+                if quoted and i + 1 < n and text[i + 1] == '"':
+                    buf.append('"')
+                    i += 2
+                else:
+                    quoted = not quoted
+                    i += 1
+            else:
+                buf.append(c)
+                i += 1
+        if i >= n:
+            raise malformed("Unexpected end of input.")
+        values.append(parse_text("".join(buf), ft))
+    if i >= n or text[i] != ")":
+        raise malformed("Too many columns.")
+    if text[i + 1 :].strip():
+        raise malformed("Junk after right parenthesis.")
+    return tuple(values)
+
+
+def format_record(v: tuple[Any, ...], t: SqlType) -> str:
+    """record_out: fields by their output functions, quoted where they need it."""
+    out = []
+    for x, (_, ft) in zip(v, t.fields or (), strict=True):
+        if x is None:
+            out.append("")
+            continue
+        text = format_value(x, ft) or ""
+        if text == "" or re.search(r'[",\\()\s]', text):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+        out.append(text)
+    return "(" + ",".join(out) + ")"
 
 
 def text_parser(t: SqlType) -> Callable[[str], Any]:
@@ -752,7 +922,11 @@ def is_subarray(item: Any, element: SqlType) -> bool:
     """True if ``item``, an item of an array of ``element``, is a sub-array (one more
     dimension) rather than an element. A multidimensional array is a list of equal-length
     lists; jsonb elements are themselves lists at times, so jsonb arrays have one dimension."""
-    return isinstance(item, list | tuple) and element.name != "jsonb" and element.category != "G"
+    return (
+        isinstance(item, list | tuple)
+        and element.name != "jsonb"
+        and element.category not in ("G", "C")
+    )
 
 
 def array_dims(items: Any, element: SqlType) -> list[int]:
@@ -1067,6 +1241,10 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_jsonb(v)
     if t.category == "G":
         return geometry.format_geometric(v)
+    if t.fields is not None:
+        return format_record(v, t)
+    if t.labels is not None:
+        return str.__str__(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
@@ -1147,6 +1325,10 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return format_jsonb(v)
     if t.category == "G":
         return geometry.to_tuple(v)
+    if t.labels is not None:
+        return str.__str__(v)
+    if t.fields is not None:
+        return tuple(to_storage(x, ft, exact=exact) for x, (_, ft) in zip(v, t.fields, strict=True))
     return v
 
 
@@ -1158,7 +1340,7 @@ _CONVERTED_ON_LOAD = frozenset(
 
 def stored_as_is(t: SqlType) -> bool:
     """True if ``from_storage`` returns this type's stored values unchanged."""
-    return t.element is None and t.name not in _CONVERTED_ON_LOAD
+    return t.element is None and t.name not in _CONVERTED_ON_LOAD and t.category not in ("E", "C")
 
 
 def from_storage(v: Any, t: SqlType) -> Any:
@@ -1183,4 +1365,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return Decimal(v)
     if t.category == "G":
         return geometry.from_tuple(v, name)
+    if t.labels is not None:
+        return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
+    if t.fields is not None:
+        return tuple(from_storage(x, ft) for x, (_, ft) in zip(v, t.fields, strict=True))
     return v
