@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
+    CannotCoerce,
     DatatypeMismatch,
     FeatureNotSupported,
+    NotNullViolation,
     NumericValueOutOfRange,
     UndefinedFunction,
 )
@@ -64,6 +67,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if v is None:
         return None
     s, d = src.name, dst.name
+    if dst.fields is not None and isinstance(v, tuple):
+        return _record(v, src, dst, explicit)
     if dst.element is not None:
         if isinstance(v, str):
             return T.parse_text(v, dst)
@@ -153,13 +158,62 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
 
 
+def _record(v: tuple[Any, ...], src: SqlType, dst: SqlType, explicit: bool) -> tuple[Any, ...]:
+    """A row value as the composite type ``dst``, field by field."""
+    fields = dst.fields or ()
+    if len(v) != len(fields):
+        raise CannotCoerce(
+            f"cannot cast type {src.display()} to {dst.display()}",
+            detail=f"Input has too {'few' if len(v) < len(fields) else 'many'} columns.",
+        )
+    srcs = [ft for _, ft in src.fields] if src.fields else [T.UNKNOWN] * len(v)
+    return tuple(
+        cast_value(x, st, ft, explicit=explicit)
+        for x, st, (_, ft) in zip(v, srcs, fields, strict=True)
+    )
+
+
+# Compiles a domain's CHECKs into one function of a value that raises 23514 (sql.expr
+# registers it: the checks are SQL expressions over VALUE).
+domain_checker: Callable[[SqlType], Callable[[Any], None]] | None = None
+
+
+def domain_check(dst: SqlType) -> Callable[[Any], Any]:
+    """A function that returns a value of the domain ``dst`` unchanged after checking it
+    against the domain: NOT NULL (23502) and its CHECKs (23514)."""
+    domain = dst.domain
+    assert domain is not None
+    check = domain_checker(dst) if domain_checker is not None and domain.checks else None
+
+    def run(v: Any) -> Any:
+        if v is None and domain.not_null:
+            raise NotNullViolation(f"domain {domain.name} does not allow null values")
+        if check is not None:
+            check(v)
+        return v
+
+    return run
+
+
+def _domain(t: Typed, dst: SqlType) -> Typed:
+    checked, fn = domain_check(dst), t.fn
+    if t.const:
+        value = checked(fn(()))
+        return Typed(lambda _r: value, dst, True, t.name)
+    return Typed(lambda row: checked(fn(row)), dst, False, t.name)
+
+
 def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
+    if dst.domain is not None and (t.type.domain is None or t.type.domain.oid != dst.domain.oid):
+        return _domain(coerce_to(t, replace(dst, domain=None), explicit=explicit), dst)
     if t.type == dst or (
         t.type.name == dst.name
         and dst.length is None
         and dst.precision is None
         and dst.element is None
     ):
+        if t.type.domain is not None and dst.domain is None:
+            return Typed(t.fn, dst, t.const, t.name)
         return t
     fn, src = t.fn, t.type
 

@@ -17,6 +17,7 @@ from kv.client import Transaction
 from kv.codec import decode_key
 from sql import layout
 from sql.errors import (
+    DuplicateObject,
     DuplicateSchema,
     DuplicateTable,
     FeatureNotSupported,
@@ -25,7 +26,7 @@ from sql.errors import (
     UndefinedTable,
     WrongObjectType,
 )
-from sql.types import SqlType, type_by_name, with_modifiers
+from sql.types import SqlType, type_by_name, type_from_json, with_modifiers
 
 _U64 = struct.Struct(">Q")
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
@@ -50,8 +51,13 @@ class ColumnDef:
     local: bool = True  # defined by the table itself too (attislocal)
     comment: str | None = None  # COMMENT ON (sql.comments)
 
+    udt: dict[str, Any] | None = None  # a user-defined type, as sql.types.type_to_json
+
     @property
     def type(self) -> SqlType:
+        if self.udt is not None:
+            t = type_from_json(self.udt)
+            return t.array_of() if self.array else t
         base = type_by_name(self.type_name)
         assert base is not None, self.type_name
         t = with_modifiers(base, self.modifiers)
@@ -187,6 +193,10 @@ class TableDef:
     # or {"kind": "default"}; values are SQL literals ("MINVALUE"/"MAXVALUE" in a range).
     bound: dict[str, Any] | None = None
     triggers: list[TriggerDef] = field(default_factory=list)
+    # A user-defined type (kind in TYPE_KINDS): an enum's "labels", a range's "subtype", and
+    # "array_oid"; a composite type's fields are its columns, a domain's base type its one
+    # column "value" (with NOT NULL and DEFAULT) and its CHECKs its constraints.
+    type_def: dict[str, Any] = field(default_factory=dict)
 
     @property
     def live_columns(self) -> list[ColumnDef]:
@@ -233,17 +243,19 @@ class Catalog:
     routines: dict[int, RoutineDef] = field(default_factory=dict)
     _by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
+    types: dict[int, TableDef] = field(default_factory=dict)  # user-defined types
+    _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         self._by_name = {(t.schema, t.name): t for t in self.tables.values()}
+        self._types_by_name = {(t.schema, t.name): t for t in self.types.values()}
 
     def find(self, name: str, schema: str | None, search_path: list[str]) -> TableDef | None:
-        if schema is not None:
-            return self._by_name.get((schema, name))
-        for s in search_path:
-            t = self._by_name.get((s, name))
-            if t is not None:
-                return t
-        return None
+        return _lookup(self._by_name, name, schema, search_path)
+
+    def find_type(self, name: str, schema: str | None, search_path: list[str]) -> TableDef | None:
+        """A user-defined type (CREATE TYPE, CREATE DOMAIN) by name."""
+        return _lookup(self._types_by_name, name, schema, search_path)
 
     def table(self, name: str, schema: str | None, search_path: list[str]) -> TableDef:
         t = self.find(name, schema, search_path)
@@ -305,6 +317,19 @@ class Catalog:
         return []
 
 
+def _lookup(
+    by_name: dict[tuple[str, str], TableDef], name: str, schema: str | None, path: list[str]
+) -> TableDef | None:
+    if schema is not None:
+        return by_name.get((schema, name))
+    for s in path:
+        t = by_name.get((s, name))
+        if t is not None:
+            return t
+    return None
+
+
+TYPE_KINDS = frozenset({"enum", "composite", "domain", "range"})
 _CACHED_VERSIONS = 4
 
 
@@ -325,10 +350,11 @@ class CatalogStore:
         if cached is not None:
             return cached
         lo, hi = layout.table_defs_range(self.db)
-        tables = {}
+        tables: dict[int, TableDef] = {}
+        types: dict[int, TableDef] = {}
         for _, raw in txn.iter_scan(lo, hi):
             t = TableDef.from_json(raw)
-            tables[t.id] = t
+            (types if t.kind in TYPE_KINDS else tables)[t.id] = t
         slo, shi = layout.schemas_range(self.db)
         oids = dict(SYSTEM_SCHEMA_OIDS)
         schemas = []
@@ -344,7 +370,7 @@ class CatalogStore:
         for _, raw in txn.iter_scan(flo, fhi):
             r = RoutineDef.from_json(raw)
             routines[r.oid] = r
-        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines)
+        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types)
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
             self._cache[version] = catalog
@@ -384,7 +410,14 @@ class CatalogStore:
         if table.schema not in catalog.schemas or table.schema in SYSTEM_SCHEMAS:
             raise InvalidSchemaName(f'schema "{table.schema}" does not exist')
         if new and catalog.find(table.name, table.schema, []) is not None:
+            if table.kind in TYPE_KINDS:
+                raise DuplicateObject(f'type "{table.name}" already exists')
             raise DuplicateTable(f'relation "{table.name}" already exists')
+        clash = catalog.find_type(table.name, table.schema, []) if new else None
+        if clash is not None and clash.kind == "composite" and table.kind not in TYPE_KINDS:
+            raise DuplicateTable(f'relation "{table.name}" already exists')
+        if clash is not None:
+            raise DuplicateObject(f'type "{table.name}" already exists')
         self.ensure_public(txn)
         for index in table.indexes:
             if not index.oid:

@@ -67,6 +67,7 @@ from sql.scope import Context, Scope
 from sql.sequences import SEQUENCE_TYPES, apply_options, read_options, restart_value, seq_options
 from sql.session_api import SessionApi
 from sql.table_data import BATCH, backfill, delete_range, type_fields, validate_constraints
+from sql.user_types import column_udt
 
 
 def _catalog(session: SessionApi) -> Catalog:
@@ -182,8 +183,8 @@ def _column_def(
         (s for s in ("bigserial", "smallserial", "serial") if type_sql.startswith(s)), None
     )
     sql_type = datatype_to_sql(kind)
-    name, modifiers, array = type_fields(sql_type)
-    col = ColumnDef(cd.name, name, attnum, modifiers, array=array)
+    name, modifiers, array = type_fields(sql_type, cd.name)
+    col = ColumnDef(cd.name, name, attnum, modifiers, array=array, udt=column_udt(sql_type))
     for c in cd.constraints:
         k = c.kind
         named = c.name or None  # CONSTRAINT name before the column constraint

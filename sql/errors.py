@@ -125,6 +125,10 @@ class CheckViolation(SqlError):
     sqlstate = "23514"
 
 
+class CannotCoerce(SqlError):
+    sqlstate = "42846"
+
+
 class InvalidTextRepresentation(SqlError):
     sqlstate = "22P02"
 
@@ -309,6 +313,8 @@ class InvalidSqlStatementName(SqlError):
 
 class InvalidObjectDefinition(SqlError):
     sqlstate = "42P17"
+
+
 class SequenceGeneratorLimitExceeded(SqlError):
     sqlstate = "2200H"
 

@@ -11,12 +11,15 @@ import math
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import jsonb
+from sql import casts, jsonb
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -31,6 +34,7 @@ from sql.errors import (
     AmbiguousFunction,
     ArraySubscriptError,
     CardinalityViolation,
+    CheckViolation,
     DataException,
     DatatypeMismatch,
     DivisionByZero,
@@ -50,13 +54,13 @@ from sql.errors import (
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_numeric import bitwise, checked_float, float_arith
-from sql.functions_text import pg_regex
+from sql.functions_text import pg_regex, strict_call
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
-from sql.operators import compile_operator
-from sql.pg_dialect import PowerOperator
-from sql.scope import Context, Fn, Row, Scope, Typed
+from sql.operators import compile_operator, geometric_comparison, geometric_subscript
+from sql.pg_dialect import DIALECT, PowerOperator
+from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
 
@@ -115,6 +119,8 @@ def expr_name(e: exp.Expr) -> str:
         return expr_name(e.this)
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
+    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Paren):  # (x).f
+        return str(e.expression.name)
     if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
         return expr_name(e.expression)
     if isinstance(e, exp.Subquery):
@@ -278,6 +284,8 @@ class Compiler:
             if symbol is not None:
                 operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
                 return compile_operator(symbol, [self.compile(x) for x in operands])
+            if isinstance(e, exp.Anonymous) and str(e.this).lower() == "row":
+                return self.compile_row(list(e.expressions))
             found = compile_function(self, e)
             if found is None:
                 raise FeatureNotSupported(
@@ -454,6 +462,8 @@ class Compiler:
         if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
             return self._row_compare(e, e.this.expressions, rhs.expressions)
         a, b = comparable(*self._binary_operands(e))
+        if a.type.category == "G":
+            return geometric_comparison(_OP_NAMES[type(e)], a, b)
         op = _CMP[type(e)]
         fa, fb = a.fn, b.fn
         session = self.ctx.session
@@ -599,6 +609,9 @@ class Compiler:
         return jsonb.compile_operator(self, e, "?")
 
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
+        a = self.compile(e.this)
+        if a.type.category == "G":  # ?| is also "vertical" for points
+            return compile_operator("?|", [a, self.compile(e.expression)])
         return jsonb.compile_operator(self, e, "?|")
 
     def c_JSONBContainsAllTopKeys(self, e: exp.JSONBContainsAllTopKeys) -> Typed:
@@ -612,6 +625,8 @@ class Compiler:
         here) and ``a && b`` (an element in common). An untyped literal takes the other
         side's array type; NULL elements match nothing; dimensions do not matter."""
         a, b = self._binary_operands(e)
+        if a.type.category == "G" or b.type.category == "G":  # (a <@ b arrives flipped)
+            return compile_operator("@>" if contains else "&&", [a, b])
         if a.type.name == "unknown" and b.type.name != "unknown":
             a = coerce_to(a, base_type(b.type))
         elif b.type.name == "unknown" and a.type.name != "unknown":
@@ -668,6 +683,8 @@ class Compiler:
     def _arith_op(self, e: exp.Binary, op: str) -> Typed:
         a, b = self._binary_operands(e)
         ta, tb = a.type, b.type
+        if ta.category == "G" or tb.category == "G":
+            return compile_operator(op, [a, b])
         # date/time arithmetic
         if ta.category in ("D", "T") or tb.category in ("D", "T"):
             return datetime_arith(op, a, b)
@@ -718,10 +735,17 @@ class Compiler:
         return bitwise("#", self.compile(e.this), self.compile(e.expression))
 
     def c_BitwiseLeftShift(self, e: exp.BitwiseLeftShift) -> Typed:
-        return bitwise("<<", self.compile(e.this), self.compile(e.expression))
+        return self._shift(e, "<<")
 
     def c_BitwiseRightShift(self, e: exp.BitwiseRightShift) -> Typed:
-        return bitwise(">>", self.compile(e.this), self.compile(e.expression))
+        return self._shift(e, ">>")
+
+    def _shift(self, e: exp.Binary, op: str) -> Typed:
+        """``<<`` / ``>>``: an integer shift, or left of / right of for points."""
+        a, b = self.compile(e.this), self.compile(e.expression)
+        if a.type.category == "G" or b.type.category == "G":
+            return compile_operator(op, [a, b])
+        return bitwise(op, a, b)
 
     def c_BitwiseNot(self, e: exp.BitwiseNot) -> Typed:
         return bitwise("~", self.compile(e.this), None)
@@ -1125,6 +1149,14 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
+        if arr.type.category == "G" and len(subscripts) == 1:
+            # PostgreSQL's point/lseg/box subscripts are 0-based; sqlglot made the subscript
+            # one less unless it typed the base as a non-array itself.
+            known = base.type
+            shifted = known is None or known.this in (exp.DType.ARRAY, exp.DType.UNKNOWN)
+            at = coerce_to(self.compile(subscripts[0]), T.INT4)
+            rtype, impl = geometric_subscript(arr.type, 1 if shifted else 0)
+            return strict_call(expr_name(base), [arr, at], rtype, impl)
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
         idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
         elem = arr.type.element or T.TEXT
@@ -1145,7 +1177,35 @@ class Compiler:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
             return self.compile(e.expression)
+        if isinstance(e.this, exp.Paren) and isinstance(e.expression, exp.Identifier):
+            return self._field(self.compile(e.this), e.expression.name)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+
+    def _field(self, row: Typed, name: str) -> Typed:
+        """``(x).f``: a field of a composite value (42809 when x is not one, 42703 when it
+        has no such field)."""
+        fields = row.type.fields
+        if fields is None or (row.type.name == "record" and not fields):
+            raise WrongObjectType(
+                f"column notation .{name} applied to type {row.type.display()}, which is not a "
+                "composite type"
+            )
+        at = next((i for i, (n, _) in enumerate(fields) if n == name), None)
+        if at is None:
+            raise UndefinedColumn(f'column "{name}" not found in data type {row.type.display()}')
+        fn = row.fn
+        return Typed(
+            lambda r: None if (v := fn(r)) is None else v[at], fields[at][1], row.const, name
+        )
+
+    def compile_row(self, args: list[exp.Expr]) -> Typed:
+        """``ROW(a, b)``: an anonymous record (fields f1, f2, ...); an untyped literal is text."""
+        items = [self.compile(a) for a in args]
+        items = [coerce_to(x, T.TEXT) if x.type.name == "unknown" else x for x in items]
+        fields = tuple((f"f{i}", x.type) for i, x in enumerate(items, 1))
+        fns = [x.fn for x in items]
+        t = replace(T.RECORD, fields=fields)
+        return Typed(lambda r: tuple(f(r) for f in fns), t, all(x.const for x in items), "row")
 
     def c_Array(self, e: exp.Array) -> Typed:
         if len(e.expressions) == 1 and isinstance(e.expressions[0], exp.Select):
@@ -1260,12 +1320,36 @@ def _equals(x: Fn, y: Fn) -> Fn:
     return run
 
 
+def _domain_checker(t: SqlType) -> Callable[[Any], None]:
+    """The CHECKs of the domain ``t`` as one function of a value (23514 when one is false)."""
+    domain = t.domain
+    assert domain is not None
+    base = replace(t, domain=None)
+    compiler = Compiler(Scope([ScopeColumn(None, "value", base)]), Context())
+    checks = [
+        (name, compiler.compile(normalize_identifiers(sqlglot.parse_one(sql, read=DIALECT))).fn)
+        for name, sql in domain.checks
+    ]
+
+    def check(v: Any) -> None:
+        for name, fn in checks:
+            if fn((v,)) is False:
+                raise CheckViolation(
+                    f'value for domain {domain.name} violates check constraint "{name}"'
+                )
+
+    return check
+
+
+casts.domain_checker = _domain_checker
+
+
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     """The SqlType of a sqlglot DataType (``varchar(20)``, ``int[]``, ``numeric(10,2)``)."""
     if isinstance(dtype, exp.ObjectIdentifier):
         found = T.type_by_name(dtype.name.lower())
         if found is None:
-            raise FeatureNotSupported(f'type "{dtype.name.lower()}" does not exist')
+            raise UndefinedObject(f'type "{dtype.name.lower()}" does not exist')
         return found
     if dtype.this == exp.DataType.Type.ARRAY:
         inner = dtype.expressions[0] if dtype.expressions else None
@@ -1299,7 +1383,7 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     name = aliases.get(name, name)
     base = T.type_by_name(name)
     if base is None:
-        raise FeatureNotSupported(f'type "{name}" does not exist')
+        raise UndefinedObject(f'type "{name}" does not exist')
     return T.with_modifiers(base, mods)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, jsonb, partition_text, routine_call, routine_types
+from sql import comments, functions_geometry, jsonb, partition_text, routine_call, routine_types
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -251,6 +251,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name == "lastval" and not raw_args:
         return _lastval(c)
+    if name in functions_geometry.NAMES:
+        found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
+        if found is not None:
+            return found
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
     if name in OVERLOADS or name in TYPE_FUNCTIONS:

@@ -20,7 +20,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 
 from kv.errors import Db9Error
 from sql import types as T
-from sql.casts import coerce_to
+from sql.casts import coerce_to, domain_check
 from sql.errors import (
     ArraySubscriptError,
     DatatypeMismatch,
@@ -1148,14 +1148,22 @@ RECORD_SRFS = frozenset(
 
 
 def compile_records(
-    c: ExprCompiler, name: str, doc_expr: exp.Expr, columns: list[tuple[str, SqlType]]
+    c: ExprCompiler,
+    name: str,
+    doc_expr: exp.Expr,
+    columns: list[tuple[str, SqlType]],
+    base: exp.Expr | None = None,
 ) -> Callable[[Row], list[tuple[Any, ...]]]:
-    """The rows of json(b)_to_record(set) (and populate_record(set) of a NULL base record)
-    as ``columns``: each object's member of a column's name, as that column's type."""
+    """The rows of json(b)_to_record(set) and populate_record(set) as ``columns``: each
+    object's member of a column's name, as that column's type; a member an object lacks is
+    the ``base`` record's field (populate_record's first argument), else NULL."""
     jt = T.JSONB if name.startswith("jsonb") else T.JSON
     doc = _doc_arg(c.compile(doc_expr), jt)
+    fallback = c.compile(base).fn if base is not None else (lambda _r: None)
     many = name.endswith("set")
     f = doc.fn
+    checks = [domain_check(t) if t.domain is not None else _same for _, t in columns]
+    defaults: tuple[Any, ...] = tuple(None for _ in columns)
 
     def record(d: Any) -> tuple[Any, ...]:
         if not isinstance(d, dict):
@@ -1164,9 +1172,14 @@ def compile_records(
                 if not many
                 else "argument of json_populate_recordset must be an array of objects"
             )
-        return tuple(_column_value(d.get(col, None), t) for col, t in columns)
+        return tuple(
+            check(_column_value(d[col], t) if col in d else default)
+            for (col, t), check, default in zip(columns, checks, defaults, strict=True)
+        )
 
     def rows(r: Row) -> list[tuple[Any, ...]]:
+        nonlocal defaults
+        defaults = fallback(r) or defaults
         v = f(r)
         if v is None:
             return [] if many else [tuple(None for _ in columns)]
@@ -1181,6 +1194,10 @@ def compile_records(
     return rows
 
 
+def _same(v: Any) -> Any:
+    return v
+
+
 def _column_value(d: Any, t: SqlType) -> Any:
     """A JSON member as a column of type ``t``: null is NULL, json/jsonb keep it, a string's
     text and other scalars' JSON text go through ``t``'s input function, arrays element-wise."""
@@ -1190,6 +1207,8 @@ def _column_value(d: Any, t: SqlType) -> Any:
         return compact(d) if isinstance(d, dict | list) else T.format_jsonb(d)
     if t.name == "jsonb":
         return T.jsonb_value(d)
+    if t.fields is not None and isinstance(d, dict):  # a composite from an object
+        return tuple(_column_value(d.get(n), ft) for n, ft in t.fields)
     if t.element is not None and isinstance(d, list):
         return [_column_value(x, t if isinstance(x, list) else t.element) for x in d]
     if isinstance(d, dict | list):

@@ -14,10 +14,12 @@ from typing import Any
 
 from sqlglot import exp
 
+from sql import geometry
 from sql import types as T
 from sql.casts import coerce_to
-from sql.errors import UndefinedFunction
+from sql.errors import DatatypeMismatch, UndefinedFunction
 from sql.functions_text import strict_call
+from sql.pg_dialect import Above, Below, Horizontal, SameAs
 from sql.scope import Typed
 from sql.types import SqlType
 
@@ -36,6 +38,11 @@ SYMBOLS: dict[type[exp.Expr], str] = {
     exp.BitwiseNot: "~",
     exp.BitwiseLeftShift: "<<",
     exp.BitwiseRightShift: ">>",
+    exp.Distance: "<->",
+    SameAs: "~=",
+    Below: "<^",
+    Above: ">^",
+    Horizontal: "?-",
 }
 
 
@@ -137,6 +144,8 @@ def compile_operator(symbol: str, args: list[Typed]) -> Typed:
         raise UndefinedFunction(f"operator does not exist: {symbol} {a.type.display()}")
     a, b = args
     ta, tb = a.type, b.type
+    if ta.category == "G" or tb.category == "G":
+        return _geometric(symbol, a, b)
     if symbol in ("@>", "<@") and "jsonb" in (ta.name, tb.name):
         a, b = coerce_to(a, T.JSONB), coerce_to(b, T.JSONB)
         if symbol == "@>":
@@ -193,6 +202,89 @@ def compile_operator(symbol: str, args: list[Typed]) -> Typed:
     raise UndefinedFunction(
         f"operator does not exist: {a.type.display()} {symbol} {b.type.display()}"
     )
+
+
+_POSITIONS = frozenset({"<<", ">>", "<^", ">^", "?-", "?|"})
+_PAIRS: dict[str, Callable[[Any, Any], Any]] = {
+    "<->": geometry.distance,
+    "@>": geometry.contains,
+    "<@": lambda x, y: geometry.contains(y, x),
+    "&&": geometry.overlaps,
+}
+_PROBES = {  # a value of each type, to learn at plan time which pairs an operator takes
+    "point": geometry.Point(0, 0),
+    "lseg": geometry.Lseg(geometry.Point(0, 0), geometry.Point(1, 1)),
+    "box": geometry.Box(geometry.Point(1, 1), geometry.Point(0, 0)),
+    "path": geometry.Path((geometry.Point(0, 0), geometry.Point(1, 1)), False),
+    "polygon": geometry.Polygon((geometry.Point(0, 0), geometry.Point(1, 1))),
+    "circle": geometry.Circle(geometry.Point(0, 0), 1.0),
+    "line": geometry.Line(1.0, -1.0, 0.0),
+}
+
+
+def _geometric(symbol: str, a: Typed, b: Typed) -> Typed:
+    """The operators of the geometric types (an untyped literal takes the other's type)."""
+    if a.type.name == "unknown":
+        a = coerce_to(a, b.type)
+    if b.type.name == "unknown":
+        b = coerce_to(b, a.type)
+    ta, tb = a.type.name, b.type.name
+    if symbol == "~=" and ta == tb and ta in ("point", "box", "circle", "polygon"):
+        return _call([a, b], T.BOOL, geometry.same_as)
+    if symbol in _POSITIONS and ta == tb == "point":
+        return _call([a, b], T.BOOL, lambda x, y: geometry.position(symbol, x, y))
+    if symbol in ("+", "-", "*", "/") and ta == tb == "point":
+        return _call([a, b], T.POINT, lambda x, y: geometry.point_arith(symbol, x, y))
+    impl = _PAIRS.get(symbol)
+    if impl is not None and impl(_PROBES.get(ta), _PROBES.get(tb)) is not None:
+        return _call([a, b], T.FLOAT8 if symbol == "<->" else T.BOOL, impl)
+    raise UndefinedFunction(
+        f"operator does not exist: {a.type.display()} {symbol} {b.type.display()}"
+    )
+
+
+def geometric_comparison(symbol: str, a: Typed, b: Typed) -> Typed:
+    """``=``, ``<>``, ``<``, ... of two geometric values where PostgreSQL has them: boxes and
+    circles by area, paths by their number of points, lsegs and lines by equality only;
+    point and polygon have none (42883)."""
+    name = a.type.name
+    if (
+        name != b.type.name
+        or name not in geometry.EQUATABLE
+        or (symbol not in ("=", "<>") and name not in geometry.COMPARABLE)
+    ):
+        raise UndefinedFunction(
+            f"operator does not exist: {a.type.display()} {symbol} {b.type.display()}"
+        )
+    if symbol in ("=", "<>"):
+        negate = symbol == "<>"
+        return _call([a, b], T.BOOL, lambda x, y: geometry.equal(x, y) != negate)
+    m = geometry.measure
+
+    def order(x: Any, y: Any) -> bool:
+        mx, my = m(x), m(y)
+        if geometry.fp_eq(mx, my):
+            return symbol in ("<=", ">=")
+        return mx < my if symbol in ("<", "<=") else mx > my
+
+    return _call([a, b], T.BOOL, order)
+
+
+def geometric_subscript(t: SqlType, shift: int) -> tuple[SqlType, Callable[[Any, int], Any]]:
+    """``p[0]``/``p[1]`` of a point (x, y), of an lseg or box (its two points), the index
+    arriving ``shift`` less than written; out of range is NULL."""
+    parts: Callable[[Any], tuple[Any, Any]]
+    if t.name == "point":
+        rtype, parts = T.FLOAT8, lambda p: (p.x, p.y)
+    elif t.name == "lseg":
+        rtype, parts = T.POINT, lambda s: (s.p1, s.p2)
+    elif t.name == "box":
+        rtype, parts = T.POINT, lambda b: (b.high, b.low)
+    else:
+        raise DatatypeMismatch(
+            f"cannot subscript type {t.display()} because it does not support subscripting"
+        )
+    return rtype, lambda v, i: parts(v)[i + shift] if 0 <= i + shift <= 1 else None
 
 
 def _call(args: list[Typed], rtype: SqlType, impl: Callable[..., Any]) -> Typed:

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
+from sqlglot.generators.postgres import PostgresGenerator
+from sqlglot.parser import binary_range_parser
 from sqlglot.parsers.postgres import PostgresParser
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
@@ -47,11 +49,57 @@ class PowerOperator(exp.Pow):
     """``a ^ b``: power() under another name (its column is ?column?, not power)."""
 
 
+class SameAs(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~= b``: the geometric "same as" operator."""
+
+
+class Below(exp.ArrayOverlaps):  # any plain binary node
+    """``a <^ b``: below (geometric)."""
+
+
+class Above(exp.ArrayOverlaps):  # any plain binary node
+    """``a >^ b``: above (geometric)."""
+
+
+class Horizontal(exp.ArrayOverlaps):  # any plain binary node
+    """``a ?- b``: on a horizontal line (geometric)."""
+
+
+# PostgreSQL operators sqlglot's tokenizer does not know, each on a token type PostgreSQL's
+# grammar in sqlglot leaves unused.
+_OPERATOR_TOKENS = {
+    "~=": (TokenType.DCOLONQMARK, SameAs),
+    "<^": (TokenType.DCOLONDOLLAR, Below),
+    ">^": (TokenType.DCOLONPERCENT, Above),
+    "?-": (TokenType.DOTCARET, Horizontal),
+}
+
+
+def _binary_sql(symbol: str) -> Any:
+    return lambda gen, e: gen.binary(e, symbol)
+
+
 class Db9Postgres(Postgres):
+    class Generator(PostgresGenerator):
+        TRANSFORMS: ClassVar[dict[Any, Any]] = {
+            **PostgresGenerator.TRANSFORMS,
+            **{node: _binary_sql(text) for text, (_, node) in _OPERATOR_TOKENS.items()},
+        }
+
+    class Tokenizer(Postgres.Tokenizer):
+        KEYWORDS: ClassVar[dict[str, Any]] = {
+            **Postgres.Tokenizer.KEYWORDS,
+            **{text: token for text, (token, _) in _OPERATOR_TOKENS.items()},
+        }
+
     class Parser(PostgresParser):
         EXPONENT: ClassVar[dict[Any, Any]] = {
             **PostgresParser.EXPONENT,
             TokenType.CARET: PowerOperator,
+        }
+        RANGE_PARSERS: ClassVar[dict[Any, Any]] = {
+            **PostgresParser.RANGE_PARSERS,
+            **{token: binary_range_parser(node) for token, node in _OPERATOR_TOKENS.values()},
         }
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: build for name, build in PostgresParser.FUNCTIONS.items() if name in KEPT_BUILDERS
@@ -61,6 +109,24 @@ class Db9Postgres(Postgres):
             for name, parse in PostgresParser.FUNCTION_PARSERS.items()
             if name not in _PLAIN_CALLS
         }
+
+        def _parse_type(
+            self, parse_interval: bool = True, fallback_to_identifier: bool = False
+        ) -> exp.Expr | None:
+            # ``box '(0,0),(1,1)'``: any type name before a string constant is a cast of it
+            # (PostgreSQL's GenericType Sconst), not only the names sqlglot knows as types.
+            cur, nxt = self._curr, self._next
+            if (
+                cur is not None
+                and nxt is not None
+                and cur.token_type == TokenType.VAR
+                and nxt.token_type == TokenType.STRING
+            ):
+                self._advance(2)
+                literal = exp.Literal.string(nxt.text)
+                to = exp.DataType.build(cur.text, dialect="postgres", udt=True)
+                return self.expression(exp.Cast(this=literal, to=to))
+            return super()._parse_type(parse_interval, fallback_to_identifier)
 
 
 DIALECT = Db9Postgres()

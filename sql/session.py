@@ -42,6 +42,8 @@ from sql import (
     routine_ddl,
     stats,
     temp,
+    type_ddl,
+    user_types,
     view_ddl,
 )
 from sql import prepared as prep
@@ -962,6 +964,17 @@ class Session:
     def _dispatch(
         self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
+        # Type names resolve against this statement's catalog and search path, user-defined
+        # types included (sql.user_types), while it is planned and while DDL runs.
+        token = T.USER_TYPES.set(user_types.resolver(self.catalog, self.search_path()))
+        try:
+            return self._dispatch_statement(stmt, params, param_types)
+        finally:
+            T.USER_TYPES.reset(token)
+
+    def _dispatch_statement(
+        self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
+    ) -> Result:
         self.executions += 1
         if stmt.command in cursors.COMMANDS:
             return cursors.run(self, stmt, params, list(param_types or []))
@@ -985,6 +998,12 @@ class Session:
             done = routine_ddl.enable_trigger(self, stmt.text)
             if done is not None:
                 return done
+        if stmt.command in type_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return type_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
         if stmt.command in commands.NAMED:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql import comments, cursors, partition_text, routine_types, temp, views
+from sql import comments, cursors, partition_text, routine_types, temp, user_types, views
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -201,6 +201,23 @@ def pg_class(c: Catalog) -> Rows:
                     relreplident="n",
                 )
             )
+    for t in c.types.values():
+        if t.kind == "composite":  # a composite type's row type is a relation of kind c
+            rows.append(
+                _row(
+                    PG_CLASS_COLS,
+                    oid=t.id,
+                    relname=t.name,
+                    relnamespace=_ns(c, t.schema),
+                    relowner=OWNER,
+                    reltuples=-1.0,
+                    relpersistence="p",
+                    relkind="c",
+                    relnatts=len(t.live_columns),
+                    relispopulated=True,
+                    relreplident="n",
+                )
+            )
     return rows
 
 
@@ -293,8 +310,28 @@ def pg_attrdef(c: Catalog) -> Rows:
     return rows
 
 
+def pg_enum(c: Catalog) -> Rows:
+    return [
+        (t.id * 1000 + n, t.id, float(n), label)
+        for t in c.types.values()
+        if t.kind == "enum"
+        for n, label in enumerate(t.type_def["labels"], 1)
+    ]
+
+
 def pg_type(c: Catalog) -> Rows:
     rows: Rows = []
+    user = [(t.id, user_types.sql_type(t), t) for t in c.types.values()]
+    for oid, t, d in user:
+        typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r"}[d.kind]
+        base = t.oid if d.kind == "domain" else 0
+        rows.append(
+            (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
+             d.type_def.get("array_oid", 0), base, -1,
+             t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
+             ",", True, OWNER, 0, None, f"{d.kind}_in", f"{d.kind}_out",
+             f"{d.kind}_recv", f"{d.kind}_send")
+        )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0
         rows.append(
@@ -441,6 +478,24 @@ def pg_constraint(c: Catalog) -> Rows:
                     condef=constraint_def(con),
                     conislocal=con.local,
                     coninhcount=int(con.inherited),
+                )
+            )
+    for t in c.types.values():  # a domain's CHECKs
+        for con in t.constraints:
+            rows.append(
+                _row(
+                    PG_CONSTRAINT_COLS,
+                    oid=con.oid,
+                    conname=con.name,
+                    connamespace=_ns(c, t.schema),
+                    contype=con.kind,
+                    convalidated=True,
+                    contypid=t.id,
+                    confupdtype=" ",
+                    confdeltype=" ",
+                    confmatchtype=" ",
+                    consrc=con.check,
+                    condef=f"CHECK ({con.check})",
                 )
             )
     return rows
@@ -1076,7 +1131,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ),
     ("pg_catalog", "pg_enum"): (
         [("oid", OIDT), ("enumtypid", OIDT), ("enumsortorder", T.FLOAT4), ("enumlabel", NAME)],
-        empty,
+        pg_enum,
         False,
     ),
     ("pg_catalog", "pg_range"): (

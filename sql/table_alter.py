@@ -39,6 +39,7 @@ from sql.scope import Context
 from sql.session_api import SessionApi
 from sql.table_data import backfill, delete_range, type_fields, validate_constraints
 from sql.types import SqlType
+from sql.user_types import column_udt
 
 _STRINGS = ("text", "character varying", "character", "name")
 _NUMBERS = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
@@ -82,9 +83,10 @@ def alter_column_type(
     compiled = coerce_to(Compiler(table_scope(table, None), ctx).compile(source), new_type)
     pos = [c.name for c in table.live_columns].index(col.name)
     new = copy.deepcopy(table)
-    name, modifiers, array = type_fields(new_type)
+    name, modifiers, array = type_fields(new_type, col.name)
     target = new.column(col.name)
     target.type_name, target.modifiers, target.array = name, modifiers, array
+    target.udt = column_udt(new_type)
     old_codec, new_codec = RowCodec(session.db, table), RowCodec(session.db, new)
     txn = session.current_txn()
     rows: list[tuple[bytes, tuple[Any, ...]]] = []

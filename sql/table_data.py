@@ -8,7 +8,7 @@ import dataclasses
 from sql import types as T
 from sql.catalog import IndexDef, TableDef
 from sql.dml import TableWriter
-from sql.errors import UniqueViolation
+from sql.errors import InvalidTableDefinition, UniqueViolation
 from sql.layout import prefix_end
 from sql.rows import RowCodec
 from sql.scope import Context
@@ -17,8 +17,11 @@ from sql.session_api import SessionApi
 BATCH = 1000  # entries or rows a DDL rewrite buffers per call
 
 
-def type_fields(t: T.SqlType) -> tuple[str, list[int], bool]:
-    """A ``ColumnDef``'s type_name, modifiers and array flag for the type ``t``."""
+def type_fields(t: T.SqlType, column: str) -> tuple[str, list[int], bool]:
+    """A ``ColumnDef``'s type_name, modifiers and array flag for the type ``t`` of
+    ``column``; 42P16 for a pseudo-type, which no column can have (CheckAttributeType)."""
+    if t.category == "P" or t.name == "unknown":
+        raise InvalidTableDefinition(f'column "{column}" has pseudo-type {t.display()}')
     if t.element is not None:
         return t.element.name, [], True
     if t.name == "numeric" and t.precision is not None:

@@ -18,10 +18,12 @@ import string
 import struct
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from sql import geometry
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -35,6 +37,7 @@ from sql.errors import (
     StringDataRightTruncation,
     UntranslatableCharacter,
 )
+from sql.float_text import format_float, neighbours
 from sql.numeric import EXACT
 
 
@@ -49,10 +52,17 @@ class SqlType:
     precision: int | None = None  # numeric(p, s)
     scale: int | None = None
     element: SqlType | None = None  # for arrays
+    labels: tuple[str, ...] | None = None  # an enum's labels, in their order
+    fields: tuple[tuple[str, SqlType], ...] | None = None  # a composite type's fields
+    # A domain over this type: its checks travel with the base type, which every operation
+    # sees (a domain compares equal to its base type, as PostgreSQL operates on the base).
+    domain: Domain | None = field(default=None, compare=False)
 
     @property
     def typname(self) -> str:
         """pg_type.typname: the short internal name (int4, varchar, timestamptz...)."""
+        if self.domain is not None:
+            return self.domain.name
         if self.name in ("int2vector", "oidvector"):
             return self.name
         if self.element is not None:
@@ -65,6 +75,8 @@ class SqlType:
 
     def display(self) -> str:
         """The type as format_type() shows it, e.g. ``character varying(20)``."""
+        if self.domain is not None:
+            return self.domain.name
         if self.element is not None:
             return self.element.display() + "[]"
         if self.length is not None:
@@ -79,6 +91,87 @@ class SqlType:
         if self.element is not None and self.name.endswith("[]"):
             return self
         return SqlType(self.name + "[]", self.array_oid, 0, -1, "A", element=self)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """CREATE DOMAIN's name and constraints: NOT NULL, and CHECK expressions over VALUE (SQL)."""
+
+    name: str
+    oid: int
+    not_null: bool = False
+    checks: tuple[tuple[str, str], ...] = ()  # (constraint name, expression)
+
+
+class EnumLabel(str):
+    """An enum value: its label, ordered by the label's position in the type."""
+
+    __slots__ = ("rank",)
+    rank: int
+
+    def __new__(cls, label: str, rank: int) -> EnumLabel:
+        v = super().__new__(cls, label)
+        v.rank = rank
+        return v
+
+    def _rank_of(self, other: object) -> int | None:
+        return other.rank if isinstance(other, EnumLabel) else None
+
+    def __lt__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank < r if r is not None else str.__lt__(self, other)  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank <= r if r is not None else str.__le__(self, other)  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank > r if r is not None else str.__gt__(self, other)  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        r = self._rank_of(other)
+        return self.rank >= r if r is not None else str.__ge__(self, other)  # type: ignore[operator]
+
+    __hash__ = str.__hash__
+    __eq__ = str.__eq__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EnumLabel, (str(self), self.rank))
+
+
+# User-defined types (CREATE TYPE / CREATE DOMAIN) by name, as the running statement's
+# catalog and search path resolve them (set by the session around planning and DDL).
+USER_TYPES: ContextVar[Callable[[str], SqlType | None] | None] = ContextVar(
+    "USER_TYPES", default=None
+)
+
+
+def type_to_json(t: SqlType) -> dict[str, Any]:
+    """A type as JSON, to keep in the catalog with a column of a user-defined type."""
+    d: dict[str, Any] = {k: v for k, v in vars(t).items() if v is not None}
+    if t.element is not None:
+        d["element"] = type_to_json(t.element)
+    if t.fields is not None:
+        d["fields"] = [[n, type_to_json(f)] for n, f in t.fields]
+    if t.domain is not None:
+        d["domain"] = {**vars(t.domain), "checks": [list(c) for c in t.domain.checks]}
+    return d
+
+
+def type_from_json(d: dict[str, Any]) -> SqlType:
+    d = dict(d)
+    if "element" in d:
+        d["element"] = type_from_json(d["element"])
+    if "fields" in d:
+        d["fields"] = tuple((n, type_from_json(f)) for n, f in d["fields"])
+    if "labels" in d:
+        d["labels"] = tuple(d["labels"])
+    if "domain" in d:
+        dom = dict(d["domain"])
+        dom["checks"] = tuple(tuple(c) for c in dom["checks"])
+        d["domain"] = Domain(**dom)
+    return SqlType(**d)
 
 
 _TYPNAMES = {
@@ -123,6 +216,14 @@ REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
+RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
+POINT = SqlType("point", 600, 1017, 16, "G")
+LSEG = SqlType("lseg", 601, 1018, 32, "G")
+PATH = SqlType("path", 602, 1019, -1, "G")
+BOX = SqlType("box", 603, 1020, 32, "G")
+POLYGON = SqlType("polygon", 604, 1027, -1, "G")
+LINE = SqlType("line", 628, 629, 24, "G")
+CIRCLE = SqlType("circle", 718, 719, 24, "G")
 
 SCALARS = [
     INT2,
@@ -152,6 +253,13 @@ SCALARS = [
     REGPROC,
     INT2VECTOR,
     OIDVECTOR,
+    POINT,
+    LSEG,
+    PATH,
+    BOX,
+    POLYGON,
+    LINE,
+    CIRCLE,
 ]
 BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
 for _t in SCALARS:
@@ -221,6 +329,8 @@ _NAMES = {
     "int2vector": INT2VECTOR,
     "oidvector": OIDVECTOR,
     '"char"': CHAR,
+    "unknown": UNKNOWN,
+    **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
 }
 
 
@@ -229,7 +339,14 @@ def type_by_name(name: str) -> SqlType | None:
     if name.endswith("[]"):
         base = type_by_name(name[:-2])
         return base.array_of() if base else None
-    return _NAMES.get(name)
+    found = _NAMES.get(name)
+    if found is None:
+        user = USER_TYPES.get()
+        found = user(name) if user is not None else None
+    if found is None and name.startswith("_"):  # an array type by its typname: _int4
+        base = type_by_name(name[1:])
+        return base.array_of() if base is not None and base.array_oid else None
+    return found
 
 
 def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
@@ -379,6 +496,12 @@ def parse_text(text: str, t: SqlType) -> Any:
             return uuid.UUID(s)
         except ValueError:
             raise _bad(t, text) from None
+    if t.category == "G":
+        return geometry.parse(text, name)
+    if t.labels is not None:
+        return enum_label(text, t)
+    if t.fields is not None:
+        return parse_record(text, t)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -389,6 +512,77 @@ def parse_text(text: str, t: SqlType) -> Any:
             return int(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def enum_label(text: str, t: SqlType) -> EnumLabel:
+    """An enum value from its label (22P02 for a label the type does not have)."""
+    labels = t.labels or ()
+    if text not in labels:
+        raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{text}"')
+    return EnumLabel(text, labels.index(text))
+
+
+def parse_record(text: str, t: SqlType) -> tuple[Any, ...]:
+    """record_in: ``(a,"b c",,d)``, an empty field NULL, quotes and backslashes escaping."""
+    fields = t.fields or ()
+
+    def malformed(detail: str) -> InvalidTextRepresentation:
+        return InvalidTextRepresentation(f'malformed record literal: "{text}"', detail=detail)
+
+    i, n = 0, len(text)
+    while i < n and text[i].isspace():
+        i += 1
+    if i >= n or text[i] != "(":
+        raise malformed("Missing left parenthesis.")
+    i += 1
+    values: list[Any] = []
+    for k, (_, ft) in enumerate(fields):
+        if k:
+            if i >= n or text[i] != ",":
+                raise malformed("Too few columns.")
+            i += 1
+        if i < n and text[i] in ",)":
+            values.append(None)
+            continue
+        buf: list[str] = []
+        quoted = False
+        while i < n and (quoted or text[i] not in ",)"):
+            c = text[i]
+            if c == "\\" and i + 1 < n:
+                buf.append(text[i + 1])
+                i += 2
+            elif c == '"':
+                if quoted and i + 1 < n and text[i + 1] == '"':
+                    buf.append('"')
+                    i += 2
+                else:
+                    quoted = not quoted
+                    i += 1
+            else:
+                buf.append(c)
+                i += 1
+        if i >= n:
+            raise malformed("Unexpected end of input.")
+        values.append(parse_text("".join(buf), ft))
+    if i >= n or text[i] != ")":
+        raise malformed("Too many columns.")
+    if text[i + 1 :].strip():
+        raise malformed("Junk after right parenthesis.")
+    return tuple(values)
+
+
+def format_record(v: tuple[Any, ...], t: SqlType) -> str:
+    """record_out: fields by their output functions, quoted where they need it."""
+    out = []
+    for x, (_, ft) in zip(v, t.fields or (), strict=True):
+        if x is None:
+            out.append("")
+            continue
+        text = format_value(x, ft) or ""
+        if text == "" or re.search(r'[",\\()\s]', text):
+            text = '"' + text.replace("\\", "\\\\").replace('"', '""') + '"'
+        out.append(text)
+    return "(" + ",".join(out) + ")"
 
 
 def text_parser(t: SqlType) -> Callable[[str], Any]:
@@ -520,7 +714,7 @@ def _float4_from_text(text: str, as_double: float) -> float:
     if not math.isfinite(f) or f == as_double:
         return f
     exact = Decimal(text)
-    lo, hi = _neighbours(f, True)
+    lo, hi = neighbours(f, True)
     best = f
     for c in (lo, hi):
         if math.isfinite(c) and abs(Decimal(c) - exact) < abs(Decimal(best) - exact):
@@ -728,7 +922,11 @@ def is_subarray(item: Any, element: SqlType) -> bool:
     """True if ``item``, an item of an array of ``element``, is a sub-array (one more
     dimension) rather than an element. A multidimensional array is a list of equal-length
     lists; jsonb elements are themselves lists at times, so jsonb arrays have one dimension."""
-    return isinstance(item, list | tuple) and element.name != "jsonb"
+    return (
+        isinstance(item, list | tuple)
+        and element.name != "jsonb"
+        and element.category not in ("G", "C")
+    )
 
 
 def array_dims(items: Any, element: SqlType) -> list[int]:
@@ -945,66 +1143,6 @@ def _read_elements(items: list[Any], element: SqlType) -> list[Any]:
 # -- text output: what PostgreSQL prints -------------------------------------------------------
 
 
-def format_float(v: float, t: SqlType) -> str:
-    """float4out/float8out with extra_float_digits 1: the shortest text that reads back as
-    the same value, in exponent form below 1e-4 and from 1e6 (real) or 1e15 (double)."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    if v == 0:
-        return "-0" if math.copysign(1.0, v) < 0 else "0"
-    shortest = _shortest(v, t.name == "real")
-    sign, digit_tuple, _ = shortest.as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    exp10 = shortest.adjusted()
-    minus = "-" if sign else ""
-    if exp10 < -4 or exp10 >= (6 if t.name == "real" else 15):
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{minus}{mant}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
-    if exp10 < 0:
-        return f"{minus}0.{'0' * (-exp10 - 1)}{digits}"
-    whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
-    frac = digits[exp10 + 1 :]
-    return f"{minus}{whole}.{frac}" if frac else f"{minus}{whole}"
-
-
-def _neighbours(v: float, single: bool) -> tuple[float, float]:
-    """The representable values just below and just above ``v`` (not zero)."""
-    fmt, ifmt = ("f", "i") if single else ("d", "q")
-    bits = struct.unpack(ifmt, struct.pack(fmt, abs(v)))[0]
-    smaller = struct.unpack(fmt, struct.pack(ifmt, bits - 1))[0]
-    larger = struct.unpack(fmt, struct.pack(ifmt, bits + 1))[0]
-    return (smaller, larger) if v > 0 else (-larger, -smaller)
-
-
-def _shortest(v: float, single: bool) -> Decimal:
-    """The fewest significant digits that lie strictly between ``v``'s midpoints with its
-    neighbours (Ryu, as PostgreSQL prints floats: a digit string exactly on a midpoint that
-    would read back by round-half-even is not taken, unlike Python's repr)."""
-    if not single:
-        d = Decimal(repr(v))
-        _, digits, p = d.as_tuple()
-        assert isinstance(p, int)
-        # Only a binary fraction can be a midpoint: a decimal that is not one is repr's.
-        if (p < 0 and int("".join(map(str, digits))) % 5 ** (-p)) or d == Decimal(v):
-            return d
-    lo_nb, hi_nb = _neighbours(v, single)
-    exact = Decimal(v)
-    with localcontext() as ctx:
-        ctx.prec = 1200
-        lo = (exact + Decimal(lo_nb)) / 2 if math.isfinite(lo_nb) else None
-        hi = (exact + Decimal(hi_nb)) / 2 if math.isfinite(hi_nb) else None
-        # The largest finite values: the gap above is as wide as the one below.
-        lo = lo if lo is not None else exact - (hi - exact)  # type: ignore[operator]
-        hi = hi if hi is not None else exact + (exact - lo)
-    for n in range(1, 18):
-        d = Decimal(f"{v:.{n - 1}e}")
-        if lo < d < hi:
-            return d
-    return Decimal(repr(v))
-
-
 def format_interval(iv: Interval) -> str:
     """IntervalStyle postgres: a field after a negative one carries its sign, even '+'."""
     parts = []
@@ -1101,10 +1239,16 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_array(v, t.element)
     if t.name == "jsonb":
         return format_jsonb(v)
+    if t.category == "G":
+        return geometry.format_geometric(v)
+    if t.fields is not None:
+        return format_record(v, t)
+    if t.labels is not None:
+        return str.__str__(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
-        return format_float(v, t)
+        return format_float(v, t.name == "real")
     if isinstance(v, Decimal):
         if v.is_nan():
             return "NaN"
@@ -1179,18 +1323,24 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return v.bytes
     if name == "jsonb":
         return format_jsonb(v)
+    if t.category == "G":
+        return geometry.to_tuple(v)
+    if t.labels is not None:
+        return str.__str__(v)
+    if t.fields is not None:
+        return tuple(to_storage(x, ft, exact=exact) for x, (_, ft) in zip(v, t.fields, strict=True))
     return v
 
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "interval", "uuid",
-     "jsonb", "numeric"]
+     "jsonb", "numeric", *geometry.GEOMETRIC]
 )  # fmt: skip
 
 
 def stored_as_is(t: SqlType) -> bool:
     """True if ``from_storage`` returns this type's stored values unchanged."""
-    return t.element is None and t.name not in _CONVERTED_ON_LOAD
+    return t.element is None and t.name not in _CONVERTED_ON_LOAD and t.category not in ("E", "C")
 
 
 def from_storage(v: Any, t: SqlType) -> Any:
@@ -1213,4 +1363,10 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return jsonb_value(json.loads(v, parse_float=Decimal))
     if name == "numeric" and isinstance(v, str):
         return Decimal(v)
+    if t.category == "G":
+        return geometry.from_tuple(v, name)
+    if t.labels is not None:
+        return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
+    if t.fields is not None:
+        return tuple(from_storage(x, ft) for x, (_, ft) in zip(v, t.fields, strict=True))
     return v

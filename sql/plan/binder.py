@@ -553,23 +553,29 @@ class Planner:
         """json(b)_to_record(set) with a column definition list, json(b)_populate_record(set)
         of NULL::<a table's row type>."""
         given = item.args.get("alias") if item is not None else None
+        defaults: exp.Expr | None = None  # populate_record's base record, when not NULL
         defs = [c for c in given.columns if isinstance(c, exp.ColumnDef)] if given else []
         args = list(fn.expressions)
         if "populate" in name:
             if len(args) != 2:
                 raise UndefinedFunction(f"function {name}() does not exist")
             base = args[0]
-            if not (isinstance(base, exp.Cast) and isinstance(base.this, exp.Null)):
-                raise FeatureNotSupported(f"{name} of a base record other than NULL::<table> "
+            if not isinstance(base, exp.Cast):
+                raise FeatureNotSupported(f"{name} of a base record other than <value>::<type> "
                                           "is not supported")  # fmt: skip
+            if not isinstance(base.this, exp.Null):
+                defaults = base
             to = base.to
             type_name = (
                 (to.args.get("kind") or to).name if to.this == exp.DataType.Type.USERDEFINED else ""
             )
             if not type_name:
                 raise FeatureNotSupported(f"{name} of a {to.sql()} record is not supported")
-            table = self.catalog.find(type_name, None, self.session.search_path())
-            if table is None:
+            path = self.session.search_path()
+            table = self.catalog.find(type_name, None, path) or self.catalog.find_type(
+                type_name, None, path
+            )
+            if table is None or table.kind not in ("table", "composite"):
                 raise UndefinedObject(f'type "{type_name}" does not exist')
             cols = [(c.name, c.type) for c in table.live_columns]
             doc_arg = args[1]
@@ -583,7 +589,7 @@ class Planner:
             cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
             doc_arg = args[0]
         comp = self.compiler(Scope([], outer=outer))
-        rows = jsonb.compile_records(comp, name, doc_arg, cols)
+        rows = jsonb.compile_records(comp, name, doc_arg, cols, defaults)
         label = alias or name
         scope = Scope([ScopeColumn(label, n, t) for n, t in cols])
         return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")

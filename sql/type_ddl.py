@@ -1,0 +1,347 @@
+"""CREATE TYPE (AS ENUM, AS (fields), AS RANGE), CREATE DOMAIN, ALTER TYPE ... ADD VALUE,
+DROP TYPE and DROP DOMAIN, read from their tokens. A user-defined type is a catalog entry
+(a TableDef of a kind in catalog.TYPE_KINDS) in the namespace of relations; a column of such
+a type keeps the type with it (ColumnDef.udt), brought up to date when the type changes."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+from sql import relations, temp
+from sql import types as T
+from sql.catalog import SYSTEM_SCHEMAS, TYPE_KINDS, Catalog, ColumnDef, ConstraintDef, TableDef
+from sql.errors import (
+    DependentObjectsStillExist,
+    DuplicateObject,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    InvalidSchemaName,
+    SyntaxError_,
+    UndefinedObject,
+    WrongObjectType,
+)
+from sql.expr import datatype_to_sql
+from sql.pg_dialect import DIALECT
+from sql.result import Result
+from sql.session_api import SessionApi
+from sql.table_data import type_fields
+from sql.user_types import column_udt, sql_type
+
+COMMANDS = frozenset({"CREATE TYPE", "CREATE DOMAIN", "DROP TYPE", "DROP DOMAIN", "ALTER TYPE"})
+
+
+def run(session: SessionApi, command: str, text: str, tokens: list[Any], start: int) -> Result:
+    """Run one of COMMANDS; ``start`` is the statement's offset, which token offsets include."""
+    words = [str(t.text).upper() for t in tokens]
+    catalog = copy.deepcopy(session.catalog())
+    if command == "CREATE TYPE":
+        return _create_type(session, catalog, text, tokens, words, start)
+    if command == "CREATE DOMAIN":
+        return _create_domain(session, catalog, text, tokens, words, start)
+    if command == "ALTER TYPE":
+        return _alter_type(session, catalog, tokens, words)
+    return _drop(session, catalog, command, tokens)
+
+
+def _name_at(
+    session: SessionApi, catalog: Catalog, tokens: list[Any], i: int
+) -> tuple[str, str, int]:
+    """The schema a new type named at ``tokens[i]`` goes in, its name, and the next index."""
+    names, j = relations.read_names(tokens, i)
+    name = names[0]
+    if name.schema is not None:
+        if name.schema not in catalog.schemas:
+            raise InvalidSchemaName(f'schema "{name.schema}" does not exist')
+        return name.schema, name.name, j
+    for s in session.search_path():
+        if s in catalog.schemas and s not in SYSTEM_SCHEMAS and not temp.is_temp_schema(s):
+            return s, name.name, j
+    raise InvalidSchemaName("no schema has been selected to create in")
+
+
+def _put_new(session: SessionApi, catalog: Catalog, t: TableDef) -> Result:
+    store = session.database.catalogs
+    txn = session.current_txn()
+    t.id = store.next_id(txn)
+    t.type_def["array_oid"] = store.next_id(txn)
+    store.put_table(txn, t, catalog, new=True)
+    return Result("CREATE TYPE" if t.kind != "domain" else "CREATE DOMAIN")
+
+
+def _paren_text(text: str, tokens: list[Any], i: int, start: int) -> tuple[str, int]:
+    """The text between the parenthesis at ``tokens[i]`` and its match; the index after it."""
+    if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
+        near = tokens[i].text if i < len(tokens) else "end of input"
+        raise SyntaxError_(f'syntax error at or near "{near}"')
+    depth = 0
+    for j in range(i, len(tokens)):
+        kind = tokens[j].token_type
+        depth += kind == TokenType.L_PAREN
+        depth -= kind == TokenType.R_PAREN
+        if depth == 0:
+            return text[tokens[i].end + 1 - start : tokens[j].start - start], j + 1
+    raise SyntaxError_("syntax error at end of input")
+
+
+def _create_type(
+    session: SessionApi,
+    catalog: Catalog,
+    text: str,
+    tokens: list[Any],
+    words: list[str],
+    start: int,
+) -> Result:
+    schema, name, i = _name_at(session, catalog, tokens, 2)
+    if i >= len(words) or words[i] != "AS":
+        raise FeatureNotSupported("CREATE TYPE is supported only as ENUM, RANGE or a composite")
+    i += 1
+    t = TableDef(id=0, schema=schema, name=name, columns=[])
+    if i < len(words) and words[i] == "ENUM":
+        _, end = _paren_text(text, tokens, i + 1, start)
+        inside = tokens[i + 2 : end - 1]
+        labels = [str(tok.text) for tok in inside if tok.token_type == TokenType.STRING]
+        if any(tok.token_type not in (TokenType.STRING, TokenType.COMMA) for tok in inside):
+            bad = next(tok for tok in inside if tok.token_type != TokenType.STRING)
+            raise SyntaxError_(f'syntax error at or near "{bad.text}"')
+        for label in labels:
+            if len(label.encode()) > 63:
+                raise InvalidParameterValue(
+                    f'invalid enum label "{label}"',
+                    detail="Labels must be 63 bytes or less.",
+                )
+        if len(set(labels)) != len(labels):
+            dup = next(x for x in labels if labels.count(x) > 1)
+            raise DuplicateObject(f'enum label "{dup}" used more than once')
+        t.kind, t.type_def = "enum", {"labels": labels}
+        return _put_new(session, catalog, t)
+    if i < len(words) and words[i] == "RANGE":
+        inner, _ = _paren_text(text, tokens, i + 1, start)
+        options = dict(
+            (k.strip().lower(), v.strip()) for k, _, v in
+            (part.partition("=") for part in inner.split(","))
+        )  # fmt: skip
+        subtype = options.get("subtype")
+        if not subtype:
+            raise InvalidParameterValue('type attribute "subtype" is required')
+        _type_of(subtype)
+        t.kind, t.type_def = "range", {"subtype": subtype}
+        return _put_new(session, catalog, t)
+    inner, _ = _paren_text(text, tokens, i, start)
+    t.kind = "composite"
+    t.columns = _fields(inner)
+    return _put_new(session, catalog, t)
+
+
+def _type_of(sql: str) -> T.SqlType:
+    try:
+        cast = sqlglot.parse_one(f"CAST(NULL AS {sql})", read=DIALECT)
+    except sqlglot.errors.ParseError:
+        raise SyntaxError_(f'syntax error at or near "{sql.split()[0]}"') from None
+    assert isinstance(cast, exp.Cast)
+    return datatype_to_sql(cast.to)
+
+
+def _column(name: str, t: T.SqlType, attnum: int) -> ColumnDef:
+    type_name, mods, array = type_fields(t, name)
+    return ColumnDef(name, type_name, attnum, mods, array=array, udt=column_udt(t))
+
+
+def _fields(inner: str) -> list[ColumnDef]:
+    if not inner.strip():
+        return []
+    tree = sqlglot.parse_one(f"CREATE TABLE x ({inner})", read=DIALECT)
+    out = []
+    for n, cd in enumerate(tree.find_all(exp.ColumnDef), 1):
+        kind = cd.args.get("kind")
+        if kind is None or cd.constraints:
+            raise SyntaxError_(f'syntax error at or near "{cd.name}"')
+        out.append(_column(cd.name, datatype_to_sql(kind), n))
+    return out
+
+
+_DOMAIN_WORDS = {"DEFAULT", "CONSTRAINT", "NOT", "NULL", "CHECK", "COLLATE"}
+
+
+def _create_domain(
+    session: SessionApi,
+    catalog: Catalog,
+    text: str,
+    tokens: list[Any],
+    words: list[str],
+    start: int,
+) -> Result:
+    schema, name, i = _name_at(session, catalog, tokens, 2)
+    if i < len(words) and words[i] == "AS":
+        i += 1
+    j = i
+    depth = 0
+    while j < len(tokens) and (depth or words[j] not in _DOMAIN_WORDS):
+        depth += tokens[j].token_type == TokenType.L_PAREN
+        depth -= tokens[j].token_type == TokenType.R_PAREN
+        j += 1
+    if j == i:
+        raise SyntaxError_("syntax error at end of input")
+    base = _type_of(text[tokens[i].start - start : tokens[j - 1].end + 1 - start])
+    value = _column("value", base, 1)
+    t = TableDef(id=0, schema=schema, name=name, columns=[value], kind="domain")
+    constraint: str | None = None
+    while j < len(tokens):
+        w = words[j]
+        if w == "CONSTRAINT" and j + 1 < len(tokens):
+            constraint = relations.ident(tokens[j + 1])
+            j += 2
+            continue
+        if w == "NOT" and j + 1 < len(words) and words[j + 1] == "NULL":
+            value.not_null = True
+            j += 2
+        elif w == "NULL":
+            j += 1
+        elif w == "CHECK":
+            check, j = _paren_text(text, tokens, j + 1, start)
+            t.constraints.append(ConstraintDef(constraint or f"{name}_check", "c", check=check))
+        elif w == "DEFAULT":
+            k = j + 1
+            depth = 0
+            while k < len(tokens) and (depth or words[k] not in _DOMAIN_WORDS - {"NULL"}):
+                depth += tokens[k].token_type == TokenType.L_PAREN
+                depth -= tokens[k].token_type == TokenType.R_PAREN
+                k += 1
+            value.default = text[tokens[j + 1].start - start : tokens[k - 1].end + 1 - start]
+            j = k
+        else:
+            raise SyntaxError_(f'syntax error at or near "{tokens[j].text}"')
+        constraint = None
+    return _put_new(session, catalog, t)
+
+
+def _alter_type(
+    session: SessionApi, catalog: Catalog, tokens: list[Any], words: list[str]
+) -> Result:
+    names, i = relations.read_names(tokens, 2)
+    found = catalog.find_type(names[0].name, names[0].schema, session.search_path())
+    if found is None and catalog.find(names[0].name, names[0].schema, session.search_path()):
+        raise WrongObjectType(
+            f"{names[0].name} is a table's row type", hint="Use ALTER TABLE instead."
+        )
+    if found is None:
+        raise UndefinedObject(f'type "{names[0].name}" does not exist')
+    if words[i : i + 2] != ["ADD", "VALUE"]:
+        raise FeatureNotSupported("ALTER TYPE is supported only as ADD VALUE")
+    if found.kind != "enum":
+        raise WrongObjectType(f'"{found.name}" is not an enum')
+    i += 2
+    if_not_exists = words[i : i + 3] == ["IF", "NOT", "EXISTS"]
+    i += 3 * if_not_exists
+    labels: list[str] = list(found.type_def["labels"])
+    label = str(tokens[i].text)
+    if label in labels:
+        if if_not_exists:
+            session.notices.append(f'enum label "{label}" already exists, skipping')
+            return Result("ALTER TYPE")
+        raise DuplicateObject(f'enum label "{label}" already exists')
+    at = len(labels)
+    if i + 2 < len(tokens) and words[i + 1] in ("BEFORE", "AFTER"):
+        other = str(tokens[i + 2].text)
+        if other not in labels:
+            raise InvalidParameterValue(f'"{other}" is not an existing enum label')
+        at = labels.index(other) + (words[i + 1] == "AFTER")
+    labels.insert(at, label)
+    found.type_def["labels"] = labels
+    store, txn = session.database.catalogs, session.current_txn()
+    store.put_table(txn, found, catalog, new=False)
+    _refresh_columns(session, catalog, found)
+    return Result("ALTER TYPE")
+
+
+def _refresh_columns(session: SessionApi, catalog: Catalog, changed: TableDef) -> None:
+    """Columns of the type ``changed`` keep its new definition."""
+    udt = T.type_to_json(sql_type(changed))
+    store, txn = session.database.catalogs, session.current_txn()
+    for t in [*catalog.tables.values(), *catalog.types.values()]:
+        touched = False
+        for c in t.columns:
+            if c.udt is not None and c.udt.get("oid") == changed.id:
+                c.udt = udt
+                touched = True
+        if touched:
+            store.put_table(txn, t, catalog, new=False)
+
+
+def _dependents(catalog: Catalog, t: TableDef) -> list[tuple[TableDef, ColumnDef]]:
+    return [
+        (owner, c)
+        for owner in [*catalog.tables.values(), *catalog.types.values()]
+        for c in owner.live_columns
+        if owner.id != t.id and c.udt is not None and _mentions(c.udt, t.id)
+    ]
+
+
+def _mentions(udt: dict[str, Any], oid: int) -> bool:
+    if udt.get("oid") == oid or (udt.get("domain") or {}).get("oid") == oid:
+        return True
+    if "element" in udt and _mentions(udt["element"], oid):
+        return True
+    return any(_mentions(f, oid) for _, f in udt.get("fields", []))
+
+
+def _noun(t: TableDef) -> str:
+    return {"view": "view", "sequence": "sequence"}.get(t.kind, "table")
+
+
+def _drop(session: SessionApi, catalog: Catalog, command: str, tokens: list[Any]) -> Result:
+    kind = command.split()[1]
+    i = 2
+    if_exists = relations.words_at(tokens, i, "IF", "EXISTS")
+    i += 2 * if_exists
+    names, i = relations.read_names(tokens, i)
+    tail = [str(tok.text).upper() for tok in tokens[i:]]
+    if tail not in ([], ["CASCADE"], ["RESTRICT"]):
+        raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
+    cascade = tail == ["CASCADE"]
+    found: list[TableDef] = []
+    for n in names:
+        t = catalog.find_type(n.name, n.schema, session.search_path())
+        if t is None and T.type_by_name(n.name) is not None and n.schema is None:
+            raise DependentObjectsStillExist(
+                f"cannot drop type {n.name} because it is required by the database system"
+            )
+        rel = catalog.find(n.name, n.schema, session.search_path()) if t is None else None
+        if rel is not None and kind == "DOMAIN":
+            raise WrongObjectType(f'"{n.name}" is not a domain')
+        if rel is not None:
+            raise DependentObjectsStillExist(
+                f"cannot drop type {n.name} because {_noun(rel)} {n.name} requires it",
+                hint=f"You can drop {_noun(rel)} {n.name} instead.",
+            )
+        if t is None:
+            if not if_exists:
+                raise UndefinedObject(f'type "{n.name}" does not exist')
+            session.notices.append(f'type "{n.name}" does not exist, skipping')
+            continue
+        if kind == "DOMAIN" and t.kind != "domain":
+            raise WrongObjectType(f'"{t.name}" is not a domain')
+        found.append(t)
+    store, txn = session.database.catalogs, session.current_txn()
+    for t in found:
+        deps = _dependents(catalog, t)
+        if deps and not cascade:
+            noun = "type"
+            first, col = deps[0]
+            what = "composite type" if first.kind in TYPE_KINDS else "table"
+            raise DependentObjectsStillExist(
+                f"cannot drop {noun} {t.name} because other objects depend on it",
+                detail=f"column {col.name} of {what} {first.name} depends on {noun} {t.name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.",
+            )
+        for owner, col in deps:
+            what = "composite type" if owner.kind in TYPE_KINDS else "table"
+            session.notices.append(f"drop cascades to column {col.name} of {what} {owner.name}")
+            col.dropped = True
+            store.put_table(txn, owner, catalog, new=False)
+        store.drop_table(txn, t)
+    return Result("DROP TYPE" if kind == "TYPE" else "DROP DOMAIN")

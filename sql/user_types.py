@@ -1,0 +1,58 @@
+"""User-defined types as SqlTypes: an enum (its labels), a composite type (its fields), a
+domain (its base type carrying the domain's constraints) and a range (named, not usable), read
+from their catalog entries (TableDef of a kind in catalog.TYPE_KINDS), and the resolver the
+session installs so that type names resolve against the statement's catalog and search path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from sql import types as T
+from sql.catalog import Catalog, TableDef
+from sql.types import Domain, SqlType
+
+
+def sql_type(t: TableDef) -> SqlType:
+    """The SqlType of the user-defined type ``t``."""
+    array_oid = int(t.type_def.get("array_oid", 0))
+    if t.kind == "enum":
+        return SqlType(t.name, t.id, array_oid, 4, "E", labels=tuple(t.type_def["labels"]))
+    if t.kind == "composite":
+        fields = tuple((c.name, c.type) for c in t.live_columns)
+        return SqlType(t.name, t.id, array_oid, -1, "C", fields=fields)
+    if t.kind == "domain":
+        value = t.columns[0]
+        checks = tuple((c.name, c.check or "") for c in t.constraints if c.kind == "c")
+        return replace(value.type, domain=Domain(t.name, t.id, value.not_null, checks))
+    return SqlType(t.name, t.id, array_oid, -1, "R")
+
+
+def resolver(catalog: Callable[[], Catalog], path: list[str]) -> Callable[[str], SqlType | None]:
+    """Type names (``name`` or ``schema.name``) to the user-defined types of the catalog
+    ``catalog()`` returns (read once, when a name is first looked up)."""
+    loaded: list[Catalog] = []
+
+    def resolve(name: str) -> SqlType | None:
+        if not loaded:
+            loaded.append(catalog())
+        schema, _, bare = name.rpartition(".")
+        found = loaded[0].find_type(bare.strip('"'), schema.strip('"') or None, path)
+        return sql_type(found) if found is not None else None
+
+    return resolve
+
+
+def is_user_defined(t: SqlType) -> bool:
+    """True for a type only the catalog knows (a column of it keeps the type with it)."""
+    base = t.element or t
+    return t.domain is not None or base.domain is not None or base.category in ("E", "C", "R")
+
+
+def column_udt(t: SqlType) -> dict[str, object] | None:
+    """What a column of type ``t`` keeps of a user-defined type (ColumnDef.udt), or None: a
+    domain over an array keeps the domain, an array of a user-defined type its element."""
+    if not is_user_defined(t):
+        return None
+    return T.type_to_json(t if t.domain is not None else (t.element or t))

@@ -1,0 +1,166 @@
+"""Types as PostgreSQL has them, against a live PostgreSQL: type names that do not exist
+(42704), pseudo-types as column types (42P16), array types by their typname (_int4), and the
+geometric types (point, lseg, line, box, path, polygon, circle): input, output, storage,
+operators and functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sql.differential import Differ
+
+TYPE_NAMES = [
+    "CREATE TABLE t (u unknown)",
+    "CREATE TABLE t (x nosuchtype)",
+    "SELECT cast(1 AS nosuchtype)",
+    "SELECT '{1,2}'::_int2 AS a, '{a,b}'::_name AS b, '{}'::_int4 = '{}'::int[] AS c",
+    "CREATE TABLE t (a _int4); INSERT INTO t VALUES ('{1,2}'); SELECT a FROM t",
+    "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN b unknown",
+]
+
+
+@pytest.mark.parametrize("sql", TYPE_NAMES)
+def test_type_names_resolve_or_fail_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
+
+
+GEOMETRY = [
+    "SELECT '(1,2)'::point AS a, '( 1 , 2 )'::point AS b, '1,2'::point AS c",
+    "SELECT '(1e-300,-1e-300)'::point AS a, '(1e+300,Inf)'::point AS b, "
+    "' ( Nan , NaN ) '::point AS c",
+    "SELECT '(1,2'::point",
+    "SELECT 'x'::point",
+    "SELECT '[(1,2),(3,4)]'::lseg AS a, '(1,2),(3,4)'::lseg AS b, '1,2,3,4'::lseg AS c",
+    "SELECT '(1,2),(3,4)'::box AS a, '((1,2),(3,4))'::box AS b, '1,2,3,4'::box AS c",
+    "SELECT '(1,2)'::box",
+    "SELECT '[(1,2),(3,4)]'::path AS a, '((1,2),(3,4))'::path AS b, '(1,2),(3,4)'::path AS c, "
+    "'(1,2)'::path AS d, '[(1,2)]'::path AS e",
+    "SELECT '[(1,2),(3,4)'::path",
+    "SELECT '(1,2),(3,4)'::polygon AS a, '((1,2),(3,4))'::polygon AS b, '1,2'::polygon AS c",
+    "SELECT '<(1,2),3>'::circle AS a, '((1,2),3)'::circle AS b, '(1,2),3'::circle AS c",
+    "SELECT '<(1,2),-3>'::circle",
+    "SELECT '{1,2,3}'::line AS a, '[(0,0),(1,1)]'::line AS b",
+    "SELECT '{0,0,1}'::line",
+    "SELECT box '(0,0),(1,1)' AS a, circle '<(0,0),1>' AS b, lseg '[(0,0),(1,1)]' AS c",
+    "CREATE TABLE g (p point, b box, pa path, c circle); "
+    "INSERT INTO g VALUES ('(1,2)', '(0,0),(3,3)', '[(0,0),(1,1)]', '<(0,0),1>'), "
+    "(NULL, NULL, NULL, NULL); "
+    "SELECT p, b, pa, c, p::text AS t FROM g; "
+    "SELECT p[0] AS x, p[1] AS y, p[2] AS z, b[0] AS hi FROM g; "
+    "SELECT count(*) FROM g WHERE p <@ b; "
+    "SELECT p <-> '(4,6)' AS d FROM g",
+    "SELECT point '(1,1)' = point '(1,1)'",
+    "SELECT polygon '(0,0),(1,1)' = polygon '(0,0),(1,1)'",
+    "SELECT box '(1,1),(0,0)' = box '(2,0.5),(0,0)' AS a, "
+    "box '(1,1),(0,0)' < box '(2,2),(0,0)' AS b, circle '<(0,0),1>' = circle '<(5,5),1>' AS c, "
+    "lseg '[(0,0),(1,1)]' = lseg '[(0,0),(1,1)]' AS d",
+    "SELECT point '(1,2)' ~= point '(1,2.0000000001)' AS a, point '(1,2)' ~= point '(1,2.1)' AS b, "
+    "box '(1,1),(0,0)' ~= box '(0,0),(1,1)' AS c",
+    "SELECT point(1,2) AS a, point(1.5, 2)::text AS b, box(point '(1,1)', point '(0,0)') AS c",
+    "SELECT polygon(box '(0,0),(3,3)') AS a, circle(box '(0,0),(3,3)') AS b, "
+    "circle_center(circle '<(1,2),3>') AS c, point(box '(0,0),(2,2)') AS d",
+    "SELECT point '(1,2)' <@ box '(0,0),(3,3)' AS a, box '(0,0),(3,3)' @> point '(1,2)' AS b, "
+    "point '(1,2)' <@ circle '<(0,0),1>' AS c, "
+    "point '(0.5,0.5)' <@ polygon '(0,0),(0,1),(1,1),(1,0)' AS d",
+    "SELECT box '(0,0),(3,3)' && box '(1,1),(4,4)' AS a, "
+    "circle '<(0,0),1>' && circle '<(1,1),1>' AS b",
+    "SELECT point '(0,0)' <-> box '(1,1),(2,2)' AS a, point '(0,0)' <-> circle '<(3,4),1>' AS b, "
+    "point '(0,0)' <-> lseg '[(1,0),(1,5)]' AS c, circle '<(0,0),1>' <-> circle '<(5,0),1>' AS d, "
+    "point '(0,0)' <-> path '[(1,0),(1,5)]' AS e, point '(1,2)' <-> point '(4,6)' AS f",
+    "SELECT point '(1,1)' << point '(2,1)' AS a, point '(1,1)' >> point '(2,1)' AS b, "
+    "point '(1,1)' <^ point '(1,2)' AS c, point '(1,1)' >^ point '(1,2)' AS d, "
+    "point '(1,1)' ?- point '(2,1)' AS e, point '(1,1)' ?| point '(1,2)' AS f",
+    "SELECT point '(1,2)' + point '(1,1)' AS a, point '(1,2)' * point '(2,0)' AS b",
+    "SELECT area(box '(0,0),(2,3)') AS a, center(box '(0,0),(2,2)') AS b, "
+    "width(box '(0,0),(2,3)') AS c, "
+    "npoints(path '[(0,0),(1,1)]') AS d, length(path '[(0,0),(3,4)]') AS e, "
+    "radius(circle '<(0,0),2>') AS f, area(circle '<(0,0),2>') AS g",
+    "SELECT point '(1,1)' <-> 1",
+]
+
+
+@pytest.mark.parametrize("sql", GEOMETRY)
+def test_geometric_types_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
+
+
+USER_TYPES = [
+    "CREATE TYPE light AS ENUM ('red', 'yellow', 'green'); "
+    "SELECT 'red'::light AS a, 'yellow'::light < 'green'::light AS b, "
+    "'green'::light < 'red'::light AS c; "
+    "SELECT 'blue'::light; "
+    "CREATE TABLE lights (id int, l light); "
+    "INSERT INTO lights VALUES (1, 'green'), (2, 'red'), (3, 'yellow'), (4, NULL); "
+    "SELECT * FROM lights ORDER BY l; "
+    "SELECT id FROM lights WHERE l > 'red' ORDER BY id; "
+    "INSERT INTO lights VALUES (5, 'purple'); "
+    "ALTER TYPE light ADD VALUE 'blue' BEFORE 'red'; "
+    "INSERT INTO lights VALUES (6, 'blue'); "
+    "SELECT * FROM lights ORDER BY l; "
+    "SELECT l::text AS t, pg_typeof(l)::text AS ty FROM lights WHERE id = 1; "
+    "DROP TYPE light; "
+    "DROP TABLE lights; "
+    "DROP TYPE light; "
+    "DROP TYPE light",
+    "CREATE TYPE comp AS (a int, b text); "
+    "SELECT row(1, 'x')::comp AS r; "
+    "SELECT '(1,hello world)'::comp AS a, '(,)'::comp AS b; "
+    "SELECT '1,2'::comp; "
+    "SELECT row(1, 'x', 3)::comp; "
+    "CREATE TABLE ct (c comp); "
+    "INSERT INTO ct VALUES ('(1,abc)'), (row(2, 'd e')); "
+    "SELECT * FROM ct; "
+    "SELECT (c).a, (c).b FROM ct; "
+    "SELECT (c).z FROM ct; "
+    "CREATE TYPE bad AS (u unknown); "
+    "CREATE TYPE comp AS (x int); "
+    "CREATE TABLE comp (x int)",
+    "CREATE DOMAIN posint AS int CHECK (value > 0); "
+    "CREATE DOMAIN nn AS int NOT NULL; "
+    "SELECT 5::posint AS p; "
+    "SELECT (-1)::posint; "
+    "SELECT NULL::nn; "
+    "CREATE TABLE dt (a posint, b nn); "
+    "INSERT INTO dt VALUES (1, 1); "
+    "INSERT INTO dt VALUES (-1, 1); "
+    "INSERT INTO dt VALUES (1, NULL); "
+    "DROP DOMAIN posint; "
+    "DROP DOMAIN posint CASCADE; "
+    "SELECT * FROM dt; "
+    "DROP DOMAIN nosuch; "
+    "DROP DOMAIN IF EXISTS nosuch",
+    "CREATE TYPE f8r AS RANGE (subtype = float8, subtype_diff = float8mi); "
+    'CREATE TYPE tr AS RANGE (subtype = text, collation = "C")',
+    "CREATE DOMAIN js_nn AS int NOT NULL; "
+    "CREATE DOMAIN js_a1 AS int[] CHECK(array_length(VALUE, 1) = 3); "
+    "CREATE TYPE jpop AS (a text, b int, c timestamp); "
+    "CREATE TYPE jrec AS (i int, ia _int4, a1 js_a1, c char(10), rec jpop, reca jpop[]); "
+    "CREATE TYPE jnn AS (i js_nn); "
+    'SELECT * FROM json_populate_record(NULL::jpop, \'{"a":"blurfl","x":43.2}\') q; '
+    "SELECT * FROM json_populate_record(row('x',3,'2012-12-31 15:30:56')::jpop, "
+    '\'{"a":"blurfl","x":43.2}\') q; '
+    "SELECT i FROM json_populate_record(NULL::jnn, '{\"x\": 43.2}') q; "
+    "SELECT i FROM json_populate_record(NULL::jnn, '{\"i\": 12345}') q; "
+    'SELECT a1 FROM json_populate_record(NULL::jrec, \'{"a1": [1, "2", null, 4]}\') q; '
+    'SELECT a1 FROM json_populate_record(NULL::jrec, \'{"a1": [1, "2", null]}\') q; '
+    'SELECT c FROM json_populate_record(NULL::jrec, \'{"c": "aaa"}\') q; '
+    'SELECT rec FROM json_populate_record(NULL::jrec, \'{"rec": {"a": "a b", "b": 4}}\') q; '
+    "SELECT reca FROM json_populate_record(NULL::jrec, "
+    '\'{"reca": [{"a": "abc", "b": 456}, null]}\') q; '
+    "SELECT * FROM json_populate_recordset(NULL::jpop, "
+    '\'[{"a":"blurfl","x":43.2},{"b":3,"c":"2012-01-20 10:42:53"}]\') q; '
+    "DROP DOMAIN js_a1; "
+    "DROP TYPE jrec; "
+    "DROP DOMAIN js_a1",
+]
+
+
+@pytest.mark.parametrize("sql", USER_TYPES)
+def test_user_defined_types_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
