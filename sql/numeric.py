@@ -149,6 +149,16 @@ def _div_scale(a: Decimal, b: Decimal) -> int:
     return _clamp_scale(max(rscale, dscale(a), dscale(b)))
 
 
+def variance_quotient(numerator: Decimal, denominator: Decimal, root: bool) -> Decimal:
+    """numeric_stddev_internal's last step: the quotient at select_div_scale's scale, or
+    its square root at that same scale."""
+    rscale = _div_scale(numerator, denominator)
+    q = _divide(numerator, denominator, rscale)
+    if not root:
+        return q
+    return round_to(_ctx(rscale + abs(q.adjusted()) + 20).sqrt(q), rscale)
+
+
 def div_trunc(a: Decimal, b: Decimal) -> Decimal:
     """div(a, b): the integral quotient, truncated toward zero."""
     if a.is_nan() or b.is_nan():

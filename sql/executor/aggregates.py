@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kv import interrupt
-from sql import jsonb
+from sql import jsonb, moments
 from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
@@ -64,6 +64,13 @@ class AggState:
             self.acc = v if self.acc is None else (self.acc or v)
         elif n in ("array_agg", "string_agg") or n in jsonb.AGGREGATES:
             self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
+        elif n in moments.TWO_ARG:
+            self.acc = moments.float_regr_accum(self.acc or [0.0] * 6, *v)
+        elif n in moments.ONE_ARG:
+            if self.rtype.name == "numeric":
+                self.acc = moments.numeric_accum(self.acc, v)
+            else:
+                self.acc = moments.float_accum(self.acc or [0.0] * 3, v)
 
     def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
         """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""
@@ -98,6 +105,12 @@ class AggState:
             return self.items if self.count else None
         if n in jsonb.AGGREGATES:
             return jsonb.aggregate_result(n, self.items) if self.count else None
+        if n in moments.TWO_ARG:
+            return moments.regr_result(n, self.acc or [0.0] * 6)
+        if n in moments.ONE_ARG:
+            if self.rtype.name == "numeric":
+                return moments.numeric_result(n, self.acc)
+            return moments.float_result(n, self.acc or [0.0] * 3)
         if n == "string_agg":
             if not self.count:
                 return None
