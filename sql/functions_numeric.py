@@ -12,11 +12,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from sql import moments
 from sql import numeric as N
 from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import (
     DivisionByZero,
+    InternalError,
     InvalidArgumentForLog,
     InvalidArgumentForPower,
     InvalidArgumentForWidthBucket,
@@ -511,7 +513,23 @@ def _num_abs(x: Decimal) -> Decimal:
     return x.copy_abs()
 
 
+def _state(a: list[Any], n: int) -> list[float]:
+    """A transition array as float8_accum checks it (a flat array of ``n`` values)."""
+    if len(a) != n or any(isinstance(v, list) or v is None for v in a):
+        raise InternalError(f"expected {n}-element float8 array")
+    return [float(v) for v in a]
+
+
+def _combine(f: Callable[[list[float], list[float]], list[float]], n: int, a: Any, b: Any) -> Any:
+    return f(_state(a, n), _state(b, n))
+
+
+def _regr_accum(a: list[Any], y: float, x: float) -> list[float]:
+    return moments.float_regr_accum(_state(a, 6), y, x)
+
+
 F8, NUM, I2, I4, I8, F4 = T.FLOAT8, T.NUMERIC, T.INT2, T.INT4, T.INT8, T.FLOAT4
+F8A = T.FLOAT8.array_of()
 Overload = tuple[tuple[SqlType, ...], SqlType, Callable[..., Any]]
 
 
@@ -590,6 +608,13 @@ OVERLOADS: dict[str, list[Overload]] = {
     "asinh": [_float_unary(math.asinh)],
     "acosh": [_float_unary(_facosh)],
     "atanh": [_float_unary(_fatanh)],
+    # the statistical aggregates' transition and combine functions (sql.moments)
+    "float8_accum": [((F8A, F8), F8A, lambda a, x: moments.float_accum(_state(a, 3), x))],
+    "float8_combine": [((F8A, F8A), F8A, lambda a, b: _combine(moments.float_combine, 3, a, b))],
+    "float8_regr_accum": [((F8A, F8, F8), F8A, _regr_accum)],
+    "float8_regr_combine": [
+        ((F8A, F8A), F8A, lambda a, b: _combine(moments.float_regr_combine, 6, a, b))
+    ],
 }
 
 

@@ -149,6 +149,16 @@ def _div_scale(a: Decimal, b: Decimal) -> int:
     return _clamp_scale(max(rscale, dscale(a), dscale(b)))
 
 
+def variance_quotient(numerator: Decimal, denominator: Decimal, root: bool) -> Decimal:
+    """numeric_stddev_internal's last step: the quotient at select_div_scale's scale, or
+    its square root at that same scale."""
+    rscale = _div_scale(numerator, denominator)
+    q = _divide(numerator, denominator, rscale)
+    if not root:
+        return q
+    return round_to(_ctx(rscale + abs(q.adjusted()) + 20).sqrt(q), rscale)
+
+
 def div_trunc(a: Decimal, b: Decimal) -> Decimal:
     """div(a, b): the integral quotient, truncated toward zero."""
     if a.is_nan() or b.is_nan():
@@ -352,19 +362,3 @@ def _power_int(a: Decimal, n: int) -> Decimal:
         return round_to(ZERO, rscale)
     ctx = _ctx(rscale + max(int(f), 0) + 30)
     return checked(round_to(ctx.power(a, n), rscale))
-
-
-def variance(n: int, sum_x: Decimal, sum_x2: Decimal, sample: bool, root: bool) -> Decimal:
-    """var_pop / var_samp (``sample``) of ``n`` exact values from their sum and sum of
-    squares, or their square root (stddev_*), at the scale numeric_stddev_internal picks:
-    select_div_scale of (n * sum_x2 - sum_x^2) / (n * n) or / (n * (n - 1)); a numerator
-    that rounding made negative is 0."""
-    num = EXACT.subtract(EXACT.multiply(Decimal(n), sum_x2), EXACT.multiply(sum_x, sum_x))
-    if num <= 0:
-        return ZERO
-    den = Decimal(n * (n - 1) if sample else n * n)
-    rscale = _div_scale(num, den)
-    var = _divide(num, den, rscale)
-    if not root:
-        return var
-    return round_to(_ctx(rscale + abs(var.adjusted()) + 20).sqrt(var), rscale)

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import functools
 import itertools
-import math
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from kv import interrupt
-from sql import jsonb
+from sql import jsonb, moments
 from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
 from sql.memory import SAMPLE, Held, check_value, row_size
-from sql.numeric import EXACT, plus, variance
+from sql.numeric import plus
 from sql.plan.nodes import Aggregate, AggSpec, SortKey
 from sql.scope import Row
 from sql.types import SqlType
 
 # the variance family: numeric for integer and numeric input, double precision for floats
-STATISTICS = {"var_pop", "var_samp", "variance", "stddev", "stddev_pop", "stddev_samp"}
 _KEEPS_INPUT = {"array_agg", "string_agg", *jsonb.AGGREGATES}
 
 
@@ -65,45 +63,13 @@ class AggState:
             self.acc = v if self.acc is None else (self.acc or v)
         elif n in ("array_agg", "string_agg") or n in jsonb.AGGREGATES:
             self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
-        elif n in STATISTICS:
-            self._accumulate(v)
-
-    def _accumulate(self, v: Any) -> None:
-        """The running state of the variance family: exact sums of x and x^2 for integers
-        and numeric; for floats PostgreSQL's float8_accum (Youngs-Cramer: N, Sx, Sxx)."""
-        if isinstance(v, float):
-            n, sx, sxx = self.acc or (0.0, 0.0, 0.0)
-            old_n, n, sx = n, n + 1.0, sx + v
-            if old_n > 0.0:
-                tmp = v * n - sx
-                sxx += tmp * tmp / (n * old_n)
-                if math.isinf(sx) or math.isinf(sxx):
-                    sxx = math.nan
-            elif math.isnan(v) or math.isinf(v):
-                sxx = math.nan
-            self.acc = (n, sx, sxx)
-            return
-        d = Decimal(v)
-        if not d.is_finite():
-            self.acc = "nan"
-        elif self.acc != "nan":
-            sx, sx2 = self.acc or (Decimal(0), Decimal(0))
-            self.acc = (EXACT.add(sx, d), EXACT.add(sx2, EXACT.multiply(d, d)))
-
-    def _statistic(self) -> Any:
-        n = self.name
-        sample = n in ("var_samp", "variance", "stddev", "stddev_samp")
-        root = n.startswith("stddev")
-        if self.count < (2 if sample else 1):
-            return None
-        if self.acc == "nan":
-            return Decimal("NaN")
-        if len(self.acc) == 3:
-            count, _, sxx = self.acc
-            var = sxx / (count - 1.0 if sample else count)
-            return math.sqrt(var) if root else var
-        sum_x, sum_x2 = self.acc
-        return variance(self.count, sum_x, sum_x2, sample, root)
+        elif n in moments.TWO_ARG:
+            self.acc = moments.float_regr_accum(self.acc or [0.0] * 6, *v)
+        elif n in moments.ONE_ARG:
+            if self.rtype.name == "numeric":
+                self.acc = moments.numeric_accum(self.acc, v)
+            else:
+                self.acc = moments.float_accum(self.acc or [0.0] * 3, v)
 
     def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
         """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""
@@ -138,8 +104,12 @@ class AggState:
             return self.items if self.count else None
         if n in jsonb.AGGREGATES:
             return jsonb.aggregate_result(n, self.items) if self.count else None
-        if n in STATISTICS:
-            return self._statistic()
+        if n in moments.TWO_ARG:
+            return moments.regr_result(n, self.acc or [0.0] * 6)
+        if n in moments.ONE_ARG:
+            if self.rtype.name == "numeric":
+                return moments.numeric_result(n, self.acc)
+            return moments.float_result(n, self.acc or [0.0] * 3)
         if n == "string_agg":
             if not self.count:
                 return None

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import inheritance, jsonb, routine_call, temp, views
+from sql import inheritance, jsonb, moments, routine_call, temp, views
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -34,7 +34,6 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.executor.aggregates import STATISTICS
 from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
@@ -151,7 +150,8 @@ AGGREGATES = {
     "string_agg",
     "every",
     *jsonb.AGGREGATES,
-    *STATISTICS,
+    *moments.ONE_ARG,
+    *moments.TWO_ARG,
 }
 
 
@@ -986,6 +986,8 @@ class Planner:
         name = _agg_name(call) or "?"
         if name in jsonb.AGGREGATES:
             return self._json_agg_spec(name, call, comp, filt)
+        if name in moments.TWO_ARG or name in moments.ONE_ARG:
+            return self._moments_spec(name, call, comp, filt)
         arg_e = call.this
         order_keys: list[tuple[Typed, bool, bool]] = []
         if isinstance(arg_e, exp.Order):
@@ -1037,10 +1039,6 @@ class Planner:
             rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
             if t.name not in T.NUMERIC_RANK:
                 raise DatatypeMismatch(f"function avg({t.display()}) does not exist")
-        elif name in STATISTICS:
-            if t.name not in T.NUMERIC_RANK:
-                raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
-            rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
         elif name in ("bool_and", "bool_or", "every"):
             name = "bool_and" if name == "every" else name
             rtype = T.BOOL
@@ -1052,6 +1050,49 @@ class Planner:
         else:
             rtype = t
         return AggSpec(name, arg, distinct, rtype, sep, filt, order_keys)
+
+    def _moments_spec(
+        self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None
+    ) -> AggSpec:
+        """var_pop ... stddev_samp over one argument (float8 for real and float8, numeric
+        for integers and numeric); regr_*, covar_*, corr over two float8 arguments, their
+        argument a (y, x) pair that is NULL when either is."""
+        raw = list(call.expressions) if isinstance(call, exp.Anonymous) else [call.this]
+        order_keys: list[tuple[Typed, bool, bool]] = []
+        if raw and isinstance(raw[-1], exp.Order):
+            order_keys = self._agg_order(raw[-1], comp)
+            raw[-1] = raw[-1].this
+        distinct = bool(raw) and isinstance(raw[0], exp.Distinct)
+        if distinct:
+            raw[0:1] = raw[0].expressions
+        if any(_find_aggs(a) for a in raw):
+            raise GroupingError("aggregate function calls cannot be nested")
+        args = [comp.compile(a) for a in raw]
+        shown = ", ".join(a.type.display() for a in args)
+        missing = UndefinedFunction(f"function {name}({shown}) does not exist")
+        if name in moments.ONE_ARG:
+            if len(args) != 1:
+                raise missing
+            t = args[0].type.name
+            if t in ("real", "double precision"):
+                return AggSpec(moments.ONE_ARG[name], coerce_to(args[0], T.FLOAT8), distinct,
+                               T.FLOAT8, None, filt, order_keys)  # fmt: skip
+            if t in ("smallint", "integer", "bigint", "numeric", "unknown"):
+                return AggSpec(moments.ONE_ARG[name], coerce_to(args[0], T.NUMERIC), distinct,
+                               T.NUMERIC, None, filt, order_keys)  # fmt: skip
+            raise missing
+        if len(args) != 2 or not all(
+            a.type.name in T.NUMERIC_RANK or a.type.name == "unknown" for a in args
+        ):
+            raise missing
+        fy, fx = (coerce_to(a, T.FLOAT8).fn for a in args)
+
+        def pair(r: Row) -> tuple[float, float] | None:
+            y, x = fy(r), fx(r)
+            return None if y is None or x is None else (y, x)
+
+        rtype = T.INT8 if name == "regr_count" else T.FLOAT8
+        return AggSpec(name, Typed(pair, T.FLOAT8), distinct, rtype, None, filt, order_keys)
 
     @staticmethod
     def _agg_order(order: exp.Order, comp: Compiler) -> list[tuple[Typed, bool, bool]]:
