@@ -18,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
+from sql import temp
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -537,6 +538,7 @@ class DmlPlan:
 
     run: Callable[[], Result]
     point: bool
+    temporary: bool = False  # writes a temporary table (a READ ONLY transaction may)
 
 
 def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
@@ -670,7 +672,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and tree.find(exp.Select) is None
         and not (conflict is not None and base.referencing)
     )
-    return DmlPlan(run, point)
+    return DmlPlan(run, point, temp.is_temp_schema(table.schema))
 
 
 def _assign(src: T.SqlType, dst: T.SqlType, v: Any) -> Any:
@@ -990,7 +992,7 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
             return Result(f"UPDATE {len(done)}", returning[0], out_rows)
         return Result(f"UPDATE {len(done)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return DmlPlan(run, _point(tree, node, base), temp.is_temp_schema(table.schema))
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
@@ -1018,7 +1020,7 @@ def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
             return Result(f"DELETE {len(done)}", returning[0], out_rows)
         return Result(f"DELETE {len(done)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return DmlPlan(run, _point(tree, node, base), temp.is_temp_schema(table.schema))
 
 
 __all__ = [
