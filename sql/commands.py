@@ -60,7 +60,7 @@ _SUPPORTED_LIST = """
     COPY; CREATE INDEX; CREATE SCHEMA; CREATE SEQUENCE; CREATE TABLE; CREATE VIEW; DEALLOCATE;
     DECLARE; DELETE; DISCARD; DROP FOREIGN TABLE; DROP INDEX; DROP MATERIALIZED VIEW; DROP SCHEMA;
     DROP SEQUENCE; DROP TABLE; DROP VIEW; END; EXPLAIN; FETCH; GRANT; INSERT; LISTEN; MOVE;
-    NOTIFY; RELEASE; RESET; REVOKE; ROLLBACK; SAVEPOINT; SECURITY LABEL; SELECT; SET;
+    NOTIFY; REINDEX; RELEASE; RESET; REVOKE; ROLLBACK; SAVEPOINT; SECURITY LABEL; SELECT; SET;
     SET CONSTRAINTS; SET ROLE; SET SESSION AUTHORIZATION; SET TRANSACTION; SHOW;
     START TRANSACTION; TABLE; TRUNCATE; UNLISTEN; UPDATE; VACUUM; VALUES; WITH
 """
@@ -71,12 +71,13 @@ assert SUPPORTED <= COMMANDS, SUPPORTED - COMMANDS
 # effect in db9: storage with no planner statistics and old versions reclaimed by the GC
 # worker (VACUUM, ANALYZE, CHECKPOINT); no privileges beyond the session user (GRANT,
 # REVOKE); no object comments (COMMENT); no asynchronous notifications (LISTEN, NOTIFY,
-# UNLISTEN); no deferrable constraints (SET
-# CONSTRAINTS); no SQL-level prepared statements, and DEALLOCATE of a name is left to the
-# statements a driver prepared with the protocol (psycopg deallocates those with SQL).
+# UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX); no deferrable
+# constraints (SET CONSTRAINTS); no SQL-level prepared statements, and DEALLOCATE of a name
+# is left to the statements a driver prepared with the protocol (psycopg deallocates those
+# with SQL).
 NO_OPS = frozenset(
     {"ANALYZE", "ANALYSE", "CHECKPOINT", "COMMENT", "DEALLOCATE", "GRANT", "LISTEN",
-     "NOTIFY", "REVOKE", "SET CONSTRAINTS", "UNLISTEN", "VACUUM"}
+     "NOTIFY", "REINDEX", "REVOKE", "SET CONSTRAINTS", "UNLISTEN", "VACUUM"}
 )  # fmt: skip
 
 # Commands run from their tokens (sql.ddl.run_named), never from sqlglot's reading of them:

@@ -38,6 +38,7 @@ from sql import (
     dml,
     lexer,
     memory,
+    reindex,
     relations,
     stats,
     temp,
@@ -1282,6 +1283,8 @@ class Session:
             return self._explain(stmt)
         if kind in ("vacuum", "analyze", "analyse", "checkpoint"):
             return self._maintenance(stmt)
+        if kind == "reindex":
+            return reindex.run(self, stmt.text)
         if kind == "copy":
             spec = parse_copy(words, stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.

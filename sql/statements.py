@@ -49,6 +49,7 @@ _UTILITY_HEADS = {
     "ANALYZE",
     "ANALYSE",
     "CHECKPOINT",
+    "REINDEX",
     "CLOSE",
     "FETCH",
     "MOVE",
