@@ -89,11 +89,10 @@ def run(session: SessionApi, tree: exp.Expr, ctx: Context) -> Result:
 
 def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
     """TRUNCATE: every named table must be a table; tables whose foreign keys reference one
-    go too with CASCADE, and otherwise refuse it, as in PostgreSQL."""
-    if str(tree.args.get("identity") or "").upper() == "RESTART":
-        # Sequence values are not transactional in db9 (sql.sequences); a restart could not
-        # roll back with the TRUNCATE.
-        raise FeatureNotSupported("TRUNCATE ... RESTART IDENTITY is not supported")
+    go too with CASCADE, and otherwise refuse it, as in PostgreSQL. RESTART IDENTITY restarts
+    the sequences the truncated tables' columns own (serial and identity columns); as
+    sequence values are in db9 (sql.sequences), the restart is not undone by a rollback."""
+    restart = str(tree.args.get("identity") or "").upper() == "RESTART"
     catalog = _catalog(session)
     tables = [
         relations.for_use(catalog, "TABLE", relations.Name(t.db or None, t.name),
@@ -123,6 +122,13 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
             grew = True
     for table in chosen.values():
         _delete_data(session, table)
+    if restart:
+        for table in chosen.values():
+            for col in table.columns:
+                seq = catalog.find(col.sequence, table.schema, []) if col.sequence else None
+                if seq is not None:
+                    start = seq.seq.get("start", 1)
+                    session.database.sequences.setval(seq, start, is_called=False)
     return Result("TRUNCATE TABLE")
 
 
@@ -156,6 +162,7 @@ def _column_def(
     )
     name, modifiers, array = type_fields(datatype_to_sql(kind))
     col = ColumnDef(cd.name, name, attnum, modifiers, array=array)
+    identity_options: dict[str, int] = {}  # GENERATED ... AS IDENTITY (sequence options)
     for c in cd.constraints:
         k = c.kind
         named = c.name or None  # CONSTRAINT name before the column constraint
@@ -167,6 +174,11 @@ def _column_def(
             col.identity = "always" if k.this else "by default"
             col.not_null = True
             serial = serial or "identity"
+            for option, key in (("start", "start"), ("increment", "increment"),
+                                ("minvalue", "min"), ("maxvalue", "max")):  # fmt: skip
+                value = k.args.get(option)
+                if value is not None:
+                    identity_options[key] = int(value.sql(dialect="postgres"))
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             table.primary_key = [cd.name]
             col.not_null = True
@@ -196,7 +208,7 @@ def _column_def(
             name=f"{table.name}_{cd.name}_seq",
             columns=[],
             kind="sequence",
-            seq=seq_options({}),
+            seq=seq_options(identity_options),
         )
         seqs.append(seq)
         col.sequence = seq.name

@@ -537,7 +537,7 @@ CASES: list[Case] = [
     Case("TRUNCATE notab", SAME),
     Case("TRUNCATE u, notab", SAME),
     Case("TRUNCATE TABLE t, u", SAME),
-    Case("TRUNCATE t RESTART IDENTITY", UNSUPPORTED),
+    Case("TRUNCATE t RESTART IDENTITY", SAME),
     Case("TRUNCATE t CASCADE", SAME),
     Case("TRUNCATE c", SAME),
     Case("TRUNCATE t, c", SAME),
