@@ -677,7 +677,7 @@ def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | 
             detail=f"This operation is not supported for {rel.plural}.",
         )
     if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
-        _check_role(session, tokens[i + 2])
+        check_role(session, tokens[i + 2])
         return Result(f"ALTER {kind}")
     if kind == "TABLE" and relations.words_at(tokens, i, "RENAME", "CONSTRAINT"):
         if len(tokens) != i + 5 or not relations.words_at(tokens, i + 3, "TO"):
@@ -696,7 +696,7 @@ def _alter_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result | 
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
 
 
-def _check_role(session: SessionApi, tok: Any) -> None:
+def check_role(session: SessionApi, tok: Any) -> None:
     """A role named in OWNER TO: db9's one role is the session user."""
     word = str(tok.text).upper()
     if word not in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (

@@ -40,6 +40,7 @@ from sql import (
     memory,
     reindex,
     relations,
+    schema_ddl,
     stats,
     temp,
     transaction_modes,
@@ -1086,6 +1087,10 @@ class Session:
             done = ddl.run_named(self, stmt.command, stmt.tokens)
             if done is not None:
                 return done
+        if stmt.command in ("CREATE SCHEMA", "ALTER SCHEMA"):
+            done = self._schema_command(stmt)
+            if done is not None:
+                return done
         # Statements reuse their plan while what planning resolved is unchanged: the
         # statement text, the parameter types, the catalog version and the search path
         # (which names resolve to which tables) pick it.
@@ -1119,6 +1124,26 @@ class Session:
             # sqlglot gave up on the text: db9 runs nothing it cannot read.
             raise FeatureNotSupported(f"this form of {stmt.command} is not supported")
         return self.run_tree(tree, params, list(param_types or []), cache_key=key)
+
+    def _schema_command(self, stmt: Statement) -> Result | None:
+        """ALTER SCHEMA, and CREATE SCHEMA with schema elements (sql.schema_ddl); None: a
+        plain CREATE SCHEMA, run from sqlglot's tree."""
+        if self.read_only:
+            raise ReadOnlySqlTransaction(
+                f"cannot execute {stmt.command} in a read-only transaction"
+            )
+        if stmt.command == "ALTER SCHEMA":
+            return schema_ddl.alter(self, stmt)
+        if not schema_ddl.elements(stmt)[1]:
+            return None
+
+        def create(name: str) -> Result:
+            plain = Statement(f'CREATE SCHEMA "{name}"', 0, None)
+            return self.run_tree(self.parse(plain), [], [])
+
+        return schema_ddl.create_with_elements(
+            self, stmt, create, lambda piece: self._dispatch(piece, [], None)
+        )
 
     def _check_writable(self, plan: dml.DmlPlan, command: str) -> None:
         """25006 for a write in a READ ONLY transaction, but to a temporary table."""
