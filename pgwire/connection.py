@@ -40,6 +40,7 @@ from sql.errors import (
 from sql.prepared import Prepared
 from sql.result import Result, Stream
 from sql.session import Session
+from sql.statements import Statement
 from sql.types import SqlType
 
 if TYPE_CHECKING:
@@ -752,7 +753,25 @@ class PgConnection:
             stmts = None
         if stmts is not None and not stmts:
             self.send(M.empty_query())
-        for stmt in stmts or []:
+        session.begin_statements(len(stmts or []))
+        try:
+            await self._run_simple(stmts or [])
+        except BaseException:
+            session.multi_statement = False  # the connection ends; closing rolls back
+            raise
+        if session.multi_statement or session.implicit:
+            try:
+                await self.run_sql(session.end_statements)
+            except Db9Error as exc:
+                self.send_error(exc)
+        self.send(M.ready_for_query(self._status()))
+        await self.flush()
+
+    async def _run_simple(self, stmts: list[Statement]) -> None:
+        """The statements of one simple query, each answered; the first error ends them."""
+        session = self.session
+        assert session is not None
+        for stmt in stmts:
             run = functools.partial(session.run_statement, stmt, [], stream=True)
             try:
                 result, first = await self.run_sql(
@@ -790,8 +809,6 @@ class PgConnection:
                 else:
                     self.send_rows(result, [], 0, None)
             self.send(M.command_complete(tag))
-        self.send(M.ready_for_query(self._status()))
-        await self.flush()
 
     async def copy(self, request: Result) -> Result:
         """The COPY sub-protocol: stream data in (CopyData until CopyDone) or out."""

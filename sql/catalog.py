@@ -429,8 +429,18 @@ class CatalogStore:
         txn.put(layout.name_key(self.db, table.schema, table.name), _U64.pack(table.id))
         self._bump(txn)
 
-    def rename_table(self, txn: Transaction, table: TableDef, old_name: str) -> None:
-        txn.delete(layout.name_key(self.db, table.schema, old_name))
+    def rename_table(
+        self, txn: Transaction, table: TableDef, old_name: str, schema: str | None = None
+    ) -> None:
+        """Drop the table's old name (in ``schema``, else its own); put_table writes the new."""
+        txn.delete(layout.name_key(self.db, schema or table.schema, old_name))
+
+    def rename_schema(self, txn: Transaction, old: str, new: str) -> None:
+        """The schema under its new name, with its oid; its relations are the caller's."""
+        raw = txn.get(layout.schema_key(self.db, old))
+        txn.put(layout.schema_key(self.db, new), raw or _U64.pack(PUBLIC_OID))
+        txn.delete(layout.schema_key(self.db, old))
+        self._bump(txn)
 
     def put_routine(self, txn: Transaction, routine: RoutineDef) -> None:
         self.ensure_public(txn)

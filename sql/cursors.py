@@ -69,6 +69,19 @@ class Cursors:
 
     def __init__(self) -> None:
         self.open: dict[str, Cursor] = {}
+        self._marks: list[set[str]] = []  # the cursors open at each savepoint
+
+    def savepoint(self) -> None:
+        self._marks.append(set(self.open))
+
+    def rollback_to(self, level: int) -> None:
+        """Back to savepoint ``level`` (1 = the first): cursors declared since are closed."""
+        kept = self._marks[level - 1]
+        self.open = {n: c for n, c in self.open.items() if n in kept}
+        del self._marks[level:]
+
+    def release(self, level: int) -> None:
+        del self._marks[level - 1 :]
 
     def columns(self, name: str) -> list[tuple[str, SqlType]] | None:
         cur = self.open.get(name)
@@ -77,6 +90,7 @@ class Cursors:
     def end_transaction(self, committed: bool) -> None:
         """Transaction end: keep only held cursors (not those of a rolled-back one)."""
         self.open = {n: c for n, c in self.open.items() if c.hold and (committed or not c.in_txn)}
+        self._marks.clear()
         for c in self.open.values():
             c.in_txn = False
 

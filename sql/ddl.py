@@ -102,11 +102,10 @@ def run(session: SessionApi, tree: exp.Expr, ctx: Context) -> Result:
 
 def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
     """TRUNCATE: every named table must be a table; tables whose foreign keys reference one
-    go too with CASCADE, and otherwise refuse it, as in PostgreSQL."""
-    if str(tree.args.get("identity") or "").upper() == "RESTART":
-        # Sequence values are not transactional in db9 (sql.sequences); a restart could not
-        # roll back with the TRUNCATE.
-        raise FeatureNotSupported("TRUNCATE ... RESTART IDENTITY is not supported")
+    go too with CASCADE, and otherwise refuse it, as in PostgreSQL. RESTART IDENTITY restarts
+    the sequences the truncated tables' columns own (serial and identity columns); as
+    sequence values are in db9 (sql.sequences), the restart is not undone by a rollback."""
+    restart = str(tree.args.get("identity") or "").upper() == "RESTART"
     catalog = _catalog(session)
     tables = [
         relations.for_use(catalog, "TABLE", relations.Name(t.db or None, t.name),
@@ -151,6 +150,13 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
             grew = True
     for table in chosen.values():
         _delete_data(session, table)
+    if restart:
+        for table in chosen.values():
+            for col in table.columns:
+                seq = catalog.find(col.sequence, table.schema, []) if col.sequence else None
+                if seq is not None:
+                    start = seq.seq.get("start", 1)
+                    session.database.sequences.setval(seq, start, is_called=False)
     return Result("TRUNCATE TABLE")
 
 
@@ -185,6 +191,7 @@ def _column_def(
     sql_type = datatype_to_sql(kind)
     name, modifiers, array = type_fields(sql_type, cd.name)
     col = ColumnDef(cd.name, name, attnum, modifiers, array=array, udt=column_udt(sql_type))
+    identity_options: dict[str, Any] = {}  # GENERATED ... AS IDENTITY (sequence options)
     for c in cd.constraints:
         k = c.kind
         named = c.name or None  # CONSTRAINT name before the column constraint
@@ -196,6 +203,11 @@ def _column_def(
             col.identity = "always" if k.this else "by default"
             col.not_null = True
             serial = serial or "identity"
+            for option, key in (("start", "start"), ("increment", "increment"),
+                                ("minvalue", "min"), ("maxvalue", "max")):  # fmt: skip
+                value = k.args.get(option)
+                if value is not None:
+                    identity_options[key] = int(value.sql(dialect="postgres"))
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             table.primary_key = [cd.name]
             col.not_null = True
@@ -226,7 +238,11 @@ def _column_def(
             columns=[],
             kind="sequence",
             # A serial's sequence has its column's type (smallserial: AS smallint).
-            seq=seq_options({"type": sql_type.name} if sql_type.name in SEQUENCE_TYPES else {}),
+            seq=seq_options(
+                {"type": sql_type.name, **identity_options}
+                if sql_type.name in SEQUENCE_TYPES
+                else identity_options
+            ),
         )
         seqs.append(seq)
         col.sequence = seq.name
@@ -877,7 +893,7 @@ def _alter_named(
             detail=f"This operation is not supported for {rel.plural}.",
         )
     if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
-        _check_role(session, tokens[i + 2])
+        check_role(session, tokens[i + 2])
         return Result(f"ALTER {kind}")
     if kind == "TABLE" and relations.words_at(tokens, i, "RENAME", "CONSTRAINT"):
         if len(tokens) != i + 5 or not relations.words_at(tokens, i + 3, "TO"):
@@ -933,7 +949,7 @@ def _inheritance_action(
     return True
 
 
-def _check_role(session: SessionApi, tok: Any) -> None:
+def check_role(session: SessionApi, tok: Any) -> None:
     """A role named in OWNER TO: db9's one role is the session user."""
     word = str(tok.text).upper()
     if word not in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import partitions
+from sql import partitions, temp
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -593,6 +593,7 @@ class DmlPlan:
 
     run: Callable[[], Result]
     point: bool
+    temporary: bool = False  # writes a temporary table (a READ ONLY transaction may)
 
 
 def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
@@ -759,7 +760,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and not (conflict is not None and base.referencing)
         and not table.triggers
     )
-    return DmlPlan(run, point)
+    return DmlPlan(run, point, temp.is_temp_schema(table.schema))
 
 
 def _with_tableoid(scope: Scope) -> Scope:
@@ -1096,9 +1097,10 @@ class _Phases:
     fetch: Callable[[], list[tuple[Row, Row]]]
     apply: Callable[[list[tuple[Row, Row]]], Result]
     point: bool
+    temporary: bool = False
 
     def plan(self) -> DmlPlan:
-        return DmlPlan(lambda: self.apply(self.fetch()), self.point)
+        return DmlPlan(lambda: self.apply(self.fetch()), self.point, self.temporary)
 
 
 def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: TableDef) -> _Phases:
@@ -1169,7 +1171,8 @@ def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: Tabl
             return Result(f"UPDATE {count}", returning[0], out_rows)
         return Result(f"UPDATE {count}")
 
-    return _Phases(fetch, apply, _point(tree, node, base) and mover is None)
+    return _Phases(fetch, apply, _point(tree, node, base) and mover is None,
+                   temp.is_temp_schema(table.schema))  # fmt: skip
 
 
 def _each_member(
@@ -1220,7 +1223,7 @@ def _each_member(
             return Result(f"{verb} {count}", columns, rows)
         return Result(f"{verb} {count}")
 
-    return DmlPlan(run, False)
+    return DmlPlan(run, False, temp.is_temp_schema(table.schema))
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
@@ -1268,7 +1271,7 @@ def _plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context, root: Tabl
             return Result(f"DELETE {count}", returning[0], out_rows)
         return Result(f"DELETE {count}")
 
-    return _Phases(fetch, apply, _point(tree, node, base))
+    return _Phases(fetch, apply, _point(tree, node, base), temp.is_temp_schema(table.schema))
 
 
 __all__ = [

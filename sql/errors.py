@@ -105,6 +105,14 @@ class InvalidColumnReference(SqlError):
     sqlstate = "42P10"
 
 
+class ReservedName(SqlError):
+    sqlstate = "42939"
+
+
+class InvalidSchemaDefinition(SqlError):
+    sqlstate = "42P15"
+
+
 class FeatureNotSupported(SqlError):
     sqlstate = "0A000"
 

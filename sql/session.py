@@ -38,10 +38,13 @@ from sql import (
     dml,
     lexer,
     memory,
+    reindex,
     relations,
     routine_ddl,
+    schema_ddl,
     stats,
     temp,
+    transaction_modes,
     type_ddl,
     user_types,
     view_ddl,
@@ -93,7 +96,6 @@ from sql.types import SqlType
 log = logging.getLogger(__name__)
 
 
-ISOLATION_LEVELS = ("read uncommitted", "read committed", "repeatable read", "serializable")
 _ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
 SERIALIZABLE_NOTICE = (
     "SERIALIZABLE is accepted but runs as snapshot isolation (REPEATABLE READ): "
@@ -116,6 +118,8 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "transaction_isolation": "read committed",
     "default_transaction_read_only": "off",
     "transaction_read_only": "off",
+    "default_transaction_deferrable": "off",
+    "transaction_deferrable": "off",
     "statement_timeout": "0",
     "lock_timeout": "0",
     "idle_in_transaction_session_timeout": "0",
@@ -298,7 +302,14 @@ class Session:
         self.in_block = False
         self.failed = False
         self.isolation = "read committed"
-        self.read_only = False
+        # A statement of this block took a snapshot: its isolation level and read-write mode
+        # are fixed from then on (PostgreSQL's FirstSnapshotSet).
+        self.snapshot_set = False
+        # In a block PostgreSQL began for a query string of several statements (its
+        # "implicit transaction block"): it commits when the string ends, an error rolls it
+        # back, and commands refused in blocks are refused there too.
+        self.implicit = False
+        self.multi_statement = False  # running a simple query of several statements
         self.savepoints: list[tuple[str, int]] = []
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
@@ -356,6 +367,12 @@ class Session:
         """Hand memory back to the OS after a statement that held more than work_mem."""
         memory.maybe_trim(guc.memory_bytes(self.settings, "work_mem"))
 
+    @property
+    def read_only(self) -> bool:
+        """The running transaction is READ ONLY (outside a block: the next one will be)."""
+        key = "transaction_read_only" if self.in_block else "default_transaction_read_only"
+        return self.settings[key] == "on"
+
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
         return self.txn
@@ -402,8 +419,17 @@ class Session:
         """Run every statement of ``sql``; stop at the first error (raised). Each result's
         rows are a list (drained before the next statement runs)."""
         results = []
-        for stmt in self.split(sql):
-            results.append(self.run_statement(stmt, params or []))
+        stmts = self.split(sql)
+        self.begin_statements(len(stmts))
+        try:
+            for stmt in stmts:
+                results.append(self.run_statement(stmt, params or []))
+        except BaseException:
+            self.multi_statement = False
+            if self.implicit:
+                self._abort_txn()
+            raise
+        self.end_statements()
         return results
 
     def run_statement(
@@ -458,6 +484,9 @@ class Session:
                 return self._begin(stmt.utility[1])
         elif self.failed:
             raise InFailedTransaction(_ABORTED)
+
+        if self.multi_statement and not self.in_block:
+            self._open_block(transaction_modes.Modes(), implicit=True)
 
         def action() -> Result:
             return self._dispatch(stmt, params, param_types)
@@ -625,7 +654,7 @@ class Session:
         return exc
 
     def _fail(self, autocommit: bool, exc: Db9Error | None) -> None:
-        if autocommit or not self.in_block:
+        if autocommit or not self.in_block or self.implicit:
             self._abort_txn()
         else:
             self.failed = True
@@ -690,10 +719,13 @@ class Session:
         self.failed = False
         self.savepoints.clear()
         self._txn_time = None
-        self.read_only = False
+        self.snapshot_set = False
+        self.implicit = False
         self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
         self.isolation = self.settings["default_transaction_isolation"]
         self.settings["transaction_isolation"] = self.isolation
+        for mode in ("read_only", "deferrable"):
+            self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]
 
     def close(self) -> None:
         """End the session without store I/O (safe on an event loop); a session that made
@@ -872,15 +904,6 @@ class Session:
 
     # -- transaction control -------------------------------------------------------------------
 
-    def _isolation_from(self, words: list[str]) -> str | None:
-        text = " ".join(w.lower() for w in words)
-        for level in ISOLATION_LEVELS:
-            if f"isolation level {level}" in text:
-                return level
-        if "isolation level" in text:
-            raise SyntaxError_('syntax error at or near "ISOLATION"')
-        return None
-
     def _set_isolation(self, level: str) -> None:
         if level == "read uncommitted":
             level = "read committed"
@@ -890,45 +913,138 @@ class Session:
             self.notices.append(SERIALIZABLE_NOTICE)
 
     def _begin(self, words: list[str]) -> Result:
+        skip = 1 if words[0].upper() == "BEGIN" else 2
+        modes = transaction_modes.parse(words[skip:])
+        tag = "BEGIN" if skip == 1 else "START TRANSACTION"
+        if self.implicit:  # BEGIN in a string of statements: the block becomes explicit
+            self.implicit = False
+            self._apply_modes(modes)
+            return Result(tag)
         if self.in_block:
             self.notices.append("there is already a transaction in progress")
-            return Result("BEGIN")
+            return Result(tag)
+        self._open_block(modes)
+        return Result(tag)
+
+    def _open_block(self, modes: transaction_modes.Modes, implicit: bool = False) -> None:
+        """Start a transaction block with ``modes`` (the session's defaults where unset)."""
         txn = self.client.begin()  # first: a WouldBlock here leaves the session unchanged
         self.in_block = True
+        self.implicit = implicit
         self.failed = False
+        self.snapshot_set = False
         self.scopes.begin()
         self.txn = txn
         self._txn_time = time.time()
-        level = self._isolation_from(words)
-        self._set_isolation(level or self.settings["default_transaction_isolation"])
-        self.read_only = "read only" in " ".join(w.lower() for w in words)
-        return Result("BEGIN" if words[0].upper() == "BEGIN" else "START TRANSACTION")
+        self._set_isolation(modes.isolation or self.settings["default_transaction_isolation"])
+        for mode in ("read_only", "deferrable"):
+            self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]
+        self._apply_modes(modes)
+
+    def _apply_modes(self, modes: transaction_modes.Modes) -> None:
+        """The block's read-write mode and deferrability, local to it (and to a savepoint)."""
+        for name, value in (("read_only", modes.read_only), ("deferrable", modes.deferrable)):
+            if value is not None:
+                self.settings[f"transaction_{name}"] = "on" if value else "off"
+
+    def _set_transaction(self, modes: transaction_modes.Modes) -> Result:
+        """SET TRANSACTION in a block, refused as PostgreSQL's check hooks refuse it
+        (check_XactIsoLevel, check_transaction_read_only, check_transaction_deferrable)."""
+        if not self.in_block or self.implicit:
+            self.notices.append("SET TRANSACTION can only be used in transaction blocks")
+            if not self.in_block:
+                return Result("SET")
+        sub = bool(self.savepoints)
+        if modes.isolation is not None and modes.isolation != self.isolation:
+            if self.snapshot_set:
+                raise ActiveSqlTransaction(
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query"
+                )
+            if sub:
+                raise ActiveSqlTransaction(
+                    "SET TRANSACTION ISOLATION LEVEL must not be called in a subtransaction"
+                )
+        if modes.read_only is False and self.read_only:
+            if sub:
+                raise ActiveSqlTransaction(
+                    "cannot set transaction read-write mode inside a read-only transaction"
+                )
+            if self.snapshot_set:
+                raise ActiveSqlTransaction(
+                    "transaction read-write mode must be set before any query"
+                )
+        if modes.deferrable is not None:
+            if sub:
+                raise ActiveSqlTransaction(
+                    "SET TRANSACTION [NOT] DEFERRABLE cannot be called within a subtransaction"
+                )
+            if self.snapshot_set:
+                raise ActiveSqlTransaction(
+                    "SET TRANSACTION [NOT] DEFERRABLE must be called before any query"
+                )
+        if modes.isolation is not None:
+            self._set_isolation(modes.isolation)
+        self._apply_modes(modes)
+        return Result("SET")
 
     def _end_block(self, words: list[str]) -> Result:
         head = words[0].upper()
         upper = [w.upper() for w in words]
         if head in ("ROLLBACK", "ABORT") and "TO" in upper:
             return self._rollback_to(words[-1])
-        if not self.in_block:
+        rollback = head in ("ROLLBACK", "ABORT")
+        chain = upper[-2:] == ["AND", "CHAIN"] and upper[-3:-2] != ["NO"]
+        if chain and (not self.in_block or self.implicit):
+            name = "ROLLBACK" if rollback else "COMMIT"
+            error = NoActiveSqlTransaction(
+                f"{name} AND CHAIN can only be used in transaction blocks"
+            )
+            if self.implicit:
+                self._abort_txn()
+            raise error
+        if not self.in_block or self.implicit:
             self.notices.append("there is no transaction in progress")
-            return Result("ROLLBACK" if head in ("ROLLBACK", "ABORT") else "COMMIT")
-        if head in ("ROLLBACK", "ABORT") or self.failed:
+            if not self.in_block:
+                return Result("ROLLBACK" if rollback else "COMMIT")
+        modes = transaction_modes.Modes(
+            self.isolation, self.read_only, self.settings["transaction_deferrable"] == "on"
+        )
+        tag = self._finish_block(rollback)
+        if chain:  # a new block with the same characteristics
+            self._open_block(modes)
+        return Result(tag)
+
+    def _finish_block(self, rollback: bool) -> str:
+        """End the block: COMMIT (a failed block rolls back) or ROLLBACK; the command tag."""
+        if rollback or self.failed:
             self._abort_txn()
-            return Result("ROLLBACK")
+            return "ROLLBACK"
         self._close_streams(block_only=True)
         try:
             self._commit()
             self.scopes.commit()
         finally:
             self._abort_txn()
-        return Result("COMMIT")
+        return "COMMIT"
+
+    def begin_statements(self, count: int) -> None:
+        """A simple query of ``count`` statements starts: with more than one, each runs in an
+        implicit block (``implicit``) unless an explicit one is open."""
+        self.multi_statement = count > 1
+
+    def end_statements(self) -> None:
+        """The simple query's string ended: its implicit block commits."""
+        self.multi_statement = False
+        if self.implicit and self.in_block:
+            self._finish_block(rollback=False)
 
     def _savepoint(self, name: str) -> Result:
-        if not self.in_block:
+        if not self.in_block or self.implicit:
             raise NoActiveSqlTransaction("SAVEPOINT can only be used in transaction blocks")
         token = self.current_txn().savepoint()
         self.savepoints.append((name.lower(), token))
         self.scopes.savepoint()
+        self.cursors.savepoint()
         return Result("SAVEPOINT")
 
     def _find_savepoint(self, name: str) -> int:
@@ -939,7 +1055,7 @@ class Session:
         raise InvalidSavepoint(f'savepoint "{name}" does not exist')
 
     def _rollback_to(self, name: str) -> Result:
-        if not self.in_block:
+        if not self.in_block or self.implicit:
             raise NoActiveSqlTransaction(
                 "ROLLBACK TO SAVEPOINT can only be used in transaction blocks"
             )
@@ -947,16 +1063,18 @@ class Session:
         self.current_txn().rollback_to(self.savepoints[i][1])
         del self.savepoints[i + 1 :]
         self.scopes.rollback_to(i + 1)
+        self.cursors.rollback_to(i + 1)
         self.failed = False
         return Result("ROLLBACK")
 
     def _release(self, name: str) -> Result:
-        if not self.in_block:
+        if not self.in_block or self.implicit:
             raise NoActiveSqlTransaction("RELEASE SAVEPOINT can only be used in transaction blocks")
         i = self._find_savepoint(name)
         self.current_txn().release(self.savepoints[i][1])
         del self.savepoints[i:]
         self.scopes.release(i + 1)
+        self.cursors.release(i + 1)
         return Result("RELEASE")
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -976,6 +1094,8 @@ class Session:
         self, stmt: Statement, params: list[Any], param_types: Sequence[SqlType | None] | None
     ) -> Result:
         self.executions += 1
+        if stmt.utility is None or stmt.command in ("EXPLAIN", "COPY", "FETCH", "MOVE"):
+            self.snapshot_set = True
         if stmt.command in cursors.COMMANDS:
             return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.command == "PREPARE":
@@ -1012,6 +1132,10 @@ class Session:
             done = ddl.run_named(self, stmt.command, stmt.tokens, stmt.text)
             if done is not None:
                 return done
+        if stmt.command in ("CREATE SCHEMA", "ALTER SCHEMA"):
+            done = self._schema_command(stmt)
+            if done is not None:
+                return done
         # Statements reuse their plan while what planning resolved is unchanged: the
         # statement text, the parameter types, the catalog version and the search path
         # (which names resolve to which tables) pick it.
@@ -1031,6 +1155,7 @@ class Session:
         written = self.dml_cache.get(key)
         if written is not None:
             dml_plan, ctx = written
+            self._check_writable(dml_plan, stmt.command)
             ctx.params[:] = params
             ctx.session = self
             return dml_plan.run()
@@ -1050,6 +1175,31 @@ class Session:
     def run_nested(self, stmt: Statement) -> Result:
         """A statement a routine runs that is no query or DML, in the caller's statement."""
         return self._dispatch(stmt, [], None)
+
+    def _schema_command(self, stmt: Statement) -> Result | None:
+        """ALTER SCHEMA, and CREATE SCHEMA with schema elements (sql.schema_ddl); None: a
+        plain CREATE SCHEMA, run from sqlglot's tree."""
+        if self.read_only:
+            raise ReadOnlySqlTransaction(
+                f"cannot execute {stmt.command} in a read-only transaction"
+            )
+        if stmt.command == "ALTER SCHEMA":
+            return schema_ddl.alter(self, stmt)
+        if not schema_ddl.elements(stmt)[1]:
+            return None
+
+        def create(name: str) -> Result:
+            plain = Statement(f'CREATE SCHEMA "{name}"', 0, None)
+            return self.run_tree(self.parse(plain), [], [])
+
+        return schema_ddl.create_with_elements(
+            self, stmt, create, lambda piece: self._dispatch(piece, [], None)
+        )
+
+    def _check_writable(self, plan: dml.DmlPlan, command: str) -> None:
+        """25006 for a write in a READ ONLY transaction, but to a temporary table."""
+        if self.read_only and not plan.temporary:
+            raise ReadOnlySqlTransaction(f"cannot execute {command} in a read-only transaction")
 
     def _rows_of(self, plan: Plan) -> _PlanRows:
         """The plan's rows, produced as they are consumed; the plan (and its ctx.params) is
@@ -1131,14 +1281,7 @@ class Session:
                     self.point_reads.discard(cache_key[0])
             return Result("SELECT", [(c.name, c.type) for c in plan.columns], pending=rows)
         if self.read_only and isinstance(
-            tree,
-            exp.Insert
-            | exp.Update
-            | exp.Delete
-            | exp.Create
-            | exp.Drop
-            | exp.Alter
-            | exp.TruncateTable,
+            tree, exp.Create | exp.Drop | exp.Alter | exp.TruncateTable
         ):
             raise ReadOnlySqlTransaction("cannot execute statement in a read-only transaction")
         if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
@@ -1150,6 +1293,7 @@ class Session:
                 else dml.plan_delete
             )
             dml_plan = plan_dml(self, tree, ctx)  # type: ignore[arg-type]
+            self._check_writable(dml_plan, type(tree).__name__.upper())
             if cache_key is not None and _cacheable(tree):
                 if len(self.dml_cache) >= _PLAN_CACHE_SIZE:
                     self.dml_cache.clear()
@@ -1215,6 +1359,8 @@ class Session:
             return self._explain(stmt)
         if kind in ("vacuum", "analyze", "analyse", "checkpoint"):
             return self._maintenance(stmt)
+        if kind == "reindex":
+            return reindex.run(self, stmt.text)
         if kind == "copy":
             spec = parse_copy(words, stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.
@@ -1437,10 +1583,10 @@ class Session:
         key = {"time zone": "timezone", "transaction isolation level": "transaction_isolation"}.get(
             name, name.replace(" ", "_")
         )
-        if key == "transaction_isolation":
-            value = (
-                self.isolation if self.in_block else self.settings["default_transaction_isolation"]
-            )
+        if key in ("transaction_isolation", "transaction_read_only", "transaction_deferrable"):
+            # Outside a block: what the next transaction will be.
+            current = self.isolation if key == "transaction_isolation" else self.settings[key]
+            value = current if self.in_block else self.settings[f"default_{key}"]
         elif key in self.settings:
             value = self.settings[key]
         else:
@@ -1454,19 +1600,17 @@ class Session:
         if rest and rest[0] in ("session", "local") and rest[1:2] != ["characteristics"]:
             local = rest[0] == "local"
             words, lower, rest = words[1:], lower[1:], rest[1:]
-        text = " ".join(rest)
-        if text.startswith("transaction") or text.startswith("session characteristics"):
-            level = self._isolation_from(words)
-            if text.startswith("session characteristics"):
-                if level:
-                    self.scopes.set("default_transaction_isolation", level)
-                    if level == "serializable":
-                        self.notices.append(SERIALIZABLE_NOTICE)
-                return Result("SET")
-            if level:
-                self._set_isolation(level)
-            if "read only" in text:
-                self.read_only = True
+        if rest[:1] == ["transaction"] and rest[1:2] != ["snapshot"]:
+            return self._set_transaction(transaction_modes.parse(words[2:]))
+        if rest[:4] == ["session", "characteristics", "as", "transaction"]:
+            modes = transaction_modes.parse(words[5:])
+            if modes.isolation:
+                self.scopes.set("default_transaction_isolation", modes.isolation)
+                if modes.isolation == "serializable":
+                    self.notices.append(SERIALIZABLE_NOTICE)
+            for mode, flag in (("read_only", modes.read_only), ("deferrable", modes.deferrable)):
+                if flag is not None:
+                    self.scopes.set(f"default_transaction_{mode}", "on" if flag else "off")
             return Result("SET")
         if not rest:
             raise SyntaxError_("syntax error at end of input")
@@ -1484,15 +1628,19 @@ class Session:
             value = set_value(name, source or " ".join(words))
         if value.lower() == "default":
             value = DEFAULT_SETTINGS.get(name, "")
+        if name in ("transaction_read_only", "transaction_deferrable"):
+            flag = value.lower().strip("'") in ("on", "true", "yes", "1")
+            if name == "transaction_read_only":
+                return self._set_transaction(transaction_modes.Modes(read_only=flag))
+            return self._set_transaction(transaction_modes.Modes(deferrable=flag))
         if name in ("transaction_isolation", "default_transaction_isolation"):
             value = value.lower()
-            if value not in ISOLATION_LEVELS:
+            if value not in transaction_modes.ISOLATION_LEVELS:
                 raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"')
             if value == "serializable":
                 self.notices.append(SERIALIZABLE_NOTICE)
             if name == "transaction_isolation":
-                self._set_isolation(value)
-                return Result("SET")
+                return self._set_transaction(transaction_modes.Modes(isolation=value))
         if name == "search_path":
             value = ", ".join(p.strip() for p in value.split(","))
         if name == "timezone" and value.upper() not in (

@@ -50,6 +50,7 @@ _UTILITY_HEADS = {
     "ANALYZE",
     "ANALYSE",
     "CHECKPOINT",
+    "REINDEX",
     "CLOSE",
     "FETCH",
     "MOVE",
