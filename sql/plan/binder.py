@@ -972,7 +972,9 @@ class Planner:
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
         # Column references after grouping must be grouped: the compiler checks group_slots.
-        return Aggregate(node, keys, specs, post, group is not None), _PostAggScope(post, scope)
+        texts = [g.sql(dialect="postgres") for g in group_exprs]
+        node = Aggregate(node, keys, specs, post, group is not None, texts)
+        return node, _PostAggScope(post, scope)
 
     def _agg_spec(self, call: exp.Expr, comp: Compiler, window: bool = False) -> AggSpec:
         """An aggregate call's spec; ``window`` for one under OVER, whose argument may hold

@@ -16,9 +16,18 @@ def conjuncts(e: exp.Expr | None) -> list[exp.Expr]:
 
 
 def and_all(parts: list[exp.Expr]) -> exp.Expr | None:
+    """The parts ANDed; an OR part is parenthesised, so the result's SQL text parses back to
+    the same condition (EXPLAIN reads it)."""
     if not parts:
         return None
-    out = parts[0]
-    for p in parts[1:]:
+    wrapped = [exp.Paren(this=p) if isinstance(p, exp.Or) else p for p in parts]
+    out = wrapped[0]
+    for p in wrapped[1:]:
         out = exp.And(this=out, expression=p)
     return out
+
+
+def cond_text(parts: list[exp.Expr]) -> str:
+    """The parts ANDed as SQL text (what a plan node keeps for EXPLAIN)."""
+    e = and_all(parts)
+    return e.sql(dialect="postgres") if e is not None else ""

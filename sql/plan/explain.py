@@ -4,70 +4,335 @@ children indented under their parent with ``->``, in PostgreSQL's words."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlglot import exp
+
+from sql.catalog import IndexDef
 from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
 from sql.plan import nodes as N
+from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
+from sql.scope import Scope
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
+_SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
+          N.CteScan, N.WorkTableScan)  # fmt: skip
 
 
-def _table_scan(n: N.TableScan) -> list[str]:
-    head = f"{n.label} on {n.codec.table.name}"
-    return [head] + ([f"Index Cond: {n.cond}"] if n.cond else [])
+@dataclass
+class Line:
+    """One plan node as EXPLAIN shows it: its title, detail lines, children and subsections
+    (a CTE's plan: ``CTE name`` and the plan under it)."""
+
+    title: str
+    details: list[str] = field(default_factory=list)
+    children: list[Line] = field(default_factory=list)
+    sections: list[tuple[str, Line]] = field(default_factory=list)
+
+    def render(self, header: int = 0, body: int = 2, arrow: bool = False) -> list[str]:
+        out = [" " * header + ("->  " if arrow else "") + self.title]
+        out += [" " * body + d for d in self.details]
+        for name, plan in self.sections:
+            out.append(" " * body + name)
+            out += plan.render(body + 2, body + 8, True)
+        for child in self.children:
+            out += child.render(body, body + 6, True)
+        return out
 
 
-def _point_get(n: N.PointGet) -> list[str]:
-    name = n.codec.table.name
-    return [f"Index Scan using {name}_pkey on {name}", f"Index Cond: {n.cond}"]
+class Explainer:
+    """Turns a plan into PostgreSQL's EXPLAIN lines: db9's projection folded into the node
+    below it, filters as ``Filter:`` details of the node they apply to, relations named
+    once each (a second ``int4_tbl`` is ``int4_tbl int4_tbl_1``)."""
+
+    def __init__(self, root: N.Node) -> None:
+        self.refnames: dict[int, str] = {}  # id(scan node) -> its printed relation name
+        self.colnames: dict[int, str] = {}  # id(scope column) -> its relation's printed name
+        self.relations = 0
+        self._used: set[str] = set()
+        self.ctes: dict[int, list[N.CteScan]] = {}  # cid -> its readers
+        self._name(root)
+        self.prefix = self.relations > 1
+        self.sections: list[tuple[str, Line]] = []  # CTEs PostgreSQL would not inline
+
+    def explain(self, root: N.Node) -> list[str]:
+        top = self.line(root)
+        top.sections = self.sections + top.sections
+        return top.render()
+
+    def _name(self, node: N.Node) -> None:
+        if isinstance(node, N.CteScan):
+            self.ctes.setdefault(node.cid, []).append(node)
+            self._name_scan(node)
+            if len(self.ctes[node.cid]) == 1:
+                self._name(node.plan.node)
+            return
+        if isinstance(node, N.RecursiveUnion):
+            self._name(node.anchor)
+            self._name(node.step)
+            return
+        if isinstance(node, _SCANS):
+            self._name_scan(node)
+            return
+        if isinstance(node, N.SubqueryScan | N.HashJoin | N.NestedLoopJoin | N.LateralJoin):
+            self.relations += 1
+        elif isinstance(node, N.SetOp):
+            self.relations += 2
+        for child in node.children():
+            self._name(child)
+
+    def _name_scan(self, node: N.Node) -> None:
+        self.relations += 1
+        base = _alias(node) or ""
+        name, n = base, 0
+        while name in self._used:
+            n += 1
+            name = f"{base}_{n}"
+        self._used.add(name)
+        self.refnames[id(node)] = name
+        for c in node.scope.columns:
+            self.colnames[id(c)] = name
+
+    def deparser(self, scopes: list[Scope], prefix: bool) -> Deparser:
+        return Deparser(scopes, prefix, lambda c: self.colnames.get(id(c), c.table))
+
+    def line(self, node: N.Node) -> Line:
+        return DESCRIBE[type(node)](self, node)
+
+    def _project(self, node: N.Project) -> Line:
+        return Line("Result") if isinstance(node.child, N.OneRow) else self.line(node.child)
+
+    def _nested_loop(self, node: N.NestedLoopJoin | N.LateralJoin) -> Line:
+        kind = _JOIN_KIND[node.kind]
+        out = Line(f"Nested Loop {kind}Join" if kind else "Nested Loop")
+        text = node.text if isinstance(node, N.NestedLoopJoin) else ""
+        if text:
+            d = self.deparser([node.scope], self.prefix)
+            out.details.append("Join Filter: " + d.qual(parse_cond(text)))
+        out.children = [self.line(c) for c in node.children()]
+        return out
+
+    def _aggregate(self, node: N.Aggregate) -> Line:
+        if not node.has_group_by:
+            return Line("Aggregate", children=[self.line(node.child)])
+        d = self.deparser([node.child.scope], self.prefix)
+        keys = [d.expr(k) for t in node.key_texts for k in parse_cond(t)]
+        details = ["Group Key: " + ", ".join(keys)] if keys else []
+        return Line("HashAggregate", details, [self.line(node.child)])
+
+    def _distinct(self, node: N.Distinct) -> Line:
+        keys = self._output_keys(node.child, node.width)
+        return Line("HashAggregate", ["Group Key: " + ", ".join(keys)], [self.line(node.child)])
+
+    def _output_keys(self, node: N.Node, width: int) -> list[str]:
+        """The first ``width`` output columns of ``node`` as keys: the expressions below its
+        projection when they are columns."""
+        below = node.child if isinstance(node, N.Project) else node
+        d = self.deparser([below.scope], self.prefix)
+        return [d.expr(exp.column(c.name)) for c in node.scope.columns[:width]]
+
+    def _scan(self, node: N.Node) -> Line:
+        name = self.refnames.get(id(node), "")
+        if isinstance(node, N.TableScan | N.PointGet | N.KeyScan):
+            table = node.codec.table.name
+            on = f"on {quote_ident(table)}" + (f" {quote_ident(name)}" if name != table else "")
+            cond = node.cond
+            if isinstance(node, N.TableScan):
+                title = f"{node.label} {on}"
+            else:
+                index = node.index if isinstance(node, N.KeyScan) else None
+                kind = "Index Only Scan" if getattr(node, "covering", False) else "Index Scan"
+                title = f"{kind} using {quote_ident(_index_name(node, index))} {on}"
+            out = Line(title)
+            if cond:
+                d = self.deparser([node.scope], False)
+                out.details.append("Index Cond: " + d.qual(parse_cond(cond)))
+            return out
+        if isinstance(node, N.CteScan):
+            readers = self.ctes.get(node.cid, [])
+            if len(readers) == 1 and not isinstance(node.plan.node, N.RecursiveUnion):
+                return self.line(node.plan.node)  # PostgreSQL inlines it
+            cte = node.label.removeprefix("CTE Scan on ").split()[0]
+            if readers and readers[0] is node:
+                self.sections.append((f"CTE {cte}", self.line(node.plan.node)))
+            return Line(f"CTE Scan on {cte}" + (f" {quote_ident(name)}" if name != cte else ""))
+        if isinstance(node, N.ValuesScan):
+            return Line('Values Scan on "*VALUES*"')
+        if isinstance(node, N.SeriesScan):
+            alias = f" {quote_ident(name)}" if name and name != "generate_series" else ""
+            return Line(f"Function Scan on generate_series{alias}")
+        if isinstance(node, N.WorkTableScan):
+            cte = node.label.removeprefix("WorkTable Scan on ").split()[0]
+            alias = f" {quote_ident(name)}" if name != cte else ""
+            return Line(f"WorkTable Scan on {cte}{alias}")
+        assert isinstance(node, N.Materialized)
+        return Line(node.label)
+
+    def _filter(self, node: N.Filter) -> Line:
+        parts: list[exp.Expr] = []
+        below: N.Node = node
+        while isinstance(below, N.Filter):
+            parts = parse_cond(below.text) + parts
+            below = below.child
+        target = below
+        while isinstance(target, N.Project) and not isinstance(target.child, N.OneRow):
+            target = target.child
+        if isinstance(target, N.SubqueryScan):
+            out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
+            out.children = [self.line(target.plan.node)]
+            d = self.deparser([node.scope], True)
+            out.details.append("Filter: " + d.qual(parts))
+            return out
+        out = self.line(below)
+        scan = isinstance(target, _SCANS)
+        if scan:  # PostgreSQL rebuilds "column = constant" from its equivalence classes: last
+            parts = [p for p in parts if not _equates(p)] + [p for p in parts if _equates(p)]
+        parts = sorted(parts, key=qual_cost)
+        d = self.deparser([node.scope], self.prefix and not scan)
+        inner_join = isinstance(target, N.HashJoin | N.NestedLoopJoin) and target.kind in (
+            "inner", "cross")  # fmt: skip
+        label = "Join Filter" if inner_join else "Filter"
+        if inner_join and isinstance(target, N.NestedLoopJoin) and not target.text:
+            out.title = "Nested Loop"
+        existing = next((i for i, x in enumerate(out.details) if x.startswith(label + ": ")), None)
+        if existing is not None:
+            out.details.pop(existing)
+            if inner_join and isinstance(target, N.NestedLoopJoin):
+                parts = parse_cond(target.text) + parts
+        out.details.append(f"{label}: " + d.qual(parts))
+        return out
+
+    def _hash_join(self, node: N.HashJoin) -> Line:
+        outer, inner = (node.right, node.left) if node.build_left else (node.left, node.right)
+        d = self.deparser([node.scope], self.prefix)
+        side = self.deparser([outer.scope], False)
+        conds = []
+        for c in parse_cond(node.text):
+            if (
+                isinstance(c, exp.EQ)
+                and isinstance(c.this, exp.Column)
+                and side._column(c.this) is None
+            ):
+                c = exp.EQ(this=c.expression, expression=c.this)
+            conds.append(c)
+        out = Line(f"Hash {_JOIN_KIND[node.kind]}Join", ["Hash Cond: " + d.qual(conds)])
+        if node.residual_text:
+            out.details.append("Join Filter: " + d.qual(parse_cond(node.residual_text)))
+        out.children = [self.line(outer), Line("Hash", children=[self.line(inner)])]
+        return out
+
+    def _sort_key(self, node: N.Sort) -> str:
+        scopes = [node.scope]
+        below: N.Node = node.child
+        while isinstance(below, N.Project | N.Distinct | N.Limit):
+            below = below.child
+            scopes.append(below.scope)
+        d = self.deparser(list(reversed(scopes)), self.prefix)
+        texts = node.text.split(", ") if node.text else []
+        keys = []
+        for i, k in enumerate(node.keys):
+            text = texts[i] if i < len(texts) else ""
+            desc = text.endswith(" DESC")
+            parsed = parse_cond(text[: -len(" DESC")] if desc else text)
+            position = len(parsed) == 1 and is_constant(parsed[0])
+            if len(parsed) == 1 and not position:
+                key = d.expr(parsed[0])
+            else:
+                col = node.scope.columns[k.index] if k.index < len(node.scope.columns) else None
+                key = d.expr(exp.column(col.name)) if col is not None else "?"
+            if k.desc:
+                key += " DESC"
+            if k.nulls_first != k.desc:
+                key += " NULLS FIRST" if k.nulls_first else " NULLS LAST"
+            keys.append(key)
+        return "Sort Key: " + ", ".join(keys)
+
+    def _set_op(self, node: N.SetOp) -> Line:
+        if node.kind == "union":
+            arms: list[N.Node] = []
+            self._union_arms(node, node.all, arms)
+            append = Line("Append", children=[self.line(a) for a in arms])
+            if node.all:
+                return append
+            keys = self._output_keys(arms[0], len(arms[0].scope.columns))
+            return Line("HashAggregate", ["Group Key: " + ", ".join(keys)], [append])
+        kind = node.kind.title() + (" All" if node.all else "")
+        arms_lines = [
+            Line(f'Subquery Scan on "*SELECT* {i}"', children=[self.line(a)])
+            for i, a in enumerate((node.left, node.right), 1)
+        ]
+        return Line(f"HashSetOp {kind}", children=[Line("Append", children=arms_lines)])
+
+    def _union_arms(self, node: N.Node, all_: bool, out: list[N.Node]) -> None:
+        inner = node
+        while isinstance(inner, N.Project) and not isinstance(inner.child, N.OneRow):
+            inner = inner.child
+        if isinstance(inner, N.SetOp) and inner.kind == "union" and (inner.all == all_ or not all_):
+            self._union_arms(inner.left, all_, out)
+            self._union_arms(inner.right, all_, out)
+        else:
+            out.append(node)
 
 
-def _key_scan(n: N.KeyScan) -> list[str]:
-    table = n.codec.table.name
-    index = n.index.name if n.index is not None else f"{table}_pkey"
-    kind = "Index Only Scan" if n.covering else "Index Scan"
-    return [f"{kind} using {index} on {table}", f"Index Cond: {n.cond}"]
+def _titled(title: str) -> Callable[[Explainer, Any], Line]:
+    return lambda self, node: Line(title, children=[self.line(c) for c in node.children()])
 
 
-DESCRIBE: dict[type[N.Node], Callable[[Any], list[str]]] = {
-    N.TableScan: _table_scan,
-    N.PointGet: _point_get,
-    N.KeyScan: _key_scan,
-    N.Materialized: lambda n: [n.label],
-    N.ValuesScan: lambda n: ["Values Scan"],
-    N.SeriesScan: lambda n: ["Function Scan on generate_series"],
-    N.CteScan: lambda n: [n.label],
-    N.WorkTableScan: lambda n: [n.label],
-    N.RecursiveUnion: lambda n: [n.label],
-    N.SubqueryScan: lambda n: ["Subquery Scan"],
-    N.Filter: lambda n: [f"Filter: {n.text}"],
-    N.Project: lambda n: ["Result" if isinstance(n.child, N.OneRow) else "Project"],
-    N.OneRow: lambda n: ["Result"],
-    N.NestedLoopJoin: lambda n: [f"Nested Loop {_JOIN_KIND[n.kind]}Join".replace("  ", " ")],
-    N.LateralJoin: lambda n: [f"Nested Loop {_JOIN_KIND[n.kind]}Join".replace("  ", " ")],
-    N.HashJoin: lambda n: (
-        [f"Hash {_JOIN_KIND[n.kind]}Join", f"Hash Cond: {n.text}"]
-        + (["Hashed: left side"] if n.build_left else [])
+DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
+    **{scan: Explainer._scan for scan in _SCANS},
+    N.Project: Explainer._project,
+    N.Filter: Explainer._filter,
+    N.SubqueryScan: lambda self, n: self.line(n.plan.node),
+    N.HashJoin: Explainer._hash_join,
+    N.NestedLoopJoin: Explainer._nested_loop,
+    N.LateralJoin: Explainer._nested_loop,
+    N.Aggregate: Explainer._aggregate,
+    N.Sort: lambda self, n: Line("Sort", [self._sort_key(n)], [self.line(n.child)]),
+    N.Limit: _titled("Limit"),
+    N.Distinct: Explainer._distinct,
+    N.DistinctOn: _titled("Unique"),
+    N.SetOp: Explainer._set_op,
+    N.Window: _titled("WindowAgg"),
+    N.ProjectSet: _titled("ProjectSet"),
+    N.RecursiveUnion: lambda self, n: Line(
+        "Recursive Union", children=[self.line(n.anchor), self.line(n.step)]
     ),
-    N.Aggregate: lambda n: ["HashAggregate" if n.has_group_by else "Aggregate"],
-    N.Sort: lambda n: ["Sort", f"Sort Key: {n.text}"],
-    N.Limit: lambda n: ["Limit"],
-    N.Distinct: lambda n: ["HashAggregate (distinct)"],
-    N.ProjectSet: lambda n: ["ProjectSet"],
-    N.DistinctOn: lambda n: ["Unique"],
-    N.SetOp: lambda n: [f"{'Append' if n.kind == 'union' else 'SetOp ' + n.kind.title()}"],
-    N.Window: lambda n: ["WindowAgg"],
+    N.OneRow: lambda self, n: Line("Result"),
 }
 
 
+def _alias(node: N.Node) -> str | None:
+    tables = [c.table for c in node.scope.columns if c.table]
+    if tables:
+        return tables[0]
+    if isinstance(node, N.TableScan | N.PointGet | N.KeyScan):
+        return node.codec.table.name
+    return None
+
+
+def _equates(e: exp.Expr) -> bool:
+    """``column = constant``: a clause PostgreSQL moves into an equivalence class."""
+    if not isinstance(e, exp.EQ):
+        return False
+    sides = (e.this, e.expression)
+    return any(isinstance(x, exp.Column) for x in sides) and any(
+        isinstance(x, exp.Literal | exp.Neg | exp.Cast | exp.Boolean) for x in sides
+    )
+
+
+def _index_name(node: N.PointGet | N.KeyScan, index: IndexDef | None) -> str:
+    if index is not None:
+        return index.name
+    table = node.codec.table
+    primary = next((i for i in table.indexes if i.primary), None)
+    return primary.name if primary is not None else f"{table.name}_pkey"
+
+
 def explain_node(node: N.Node, depth: int = 0) -> list[str]:
-    lines = DESCRIBE[type(node)](node)
-    pad = "  " * depth
-    out = [(pad + ("->  " if depth else "") + lines[0])]
-    out += [pad + ("      " if depth else "  ") + extra for extra in lines[1:]]
-    for child in node.children():
-        out += explain_node(child, depth + 1)
-    return out
+    """``node`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words."""
+    del depth
+    return Explainer(node).explain(node)
 
 
 def explain_plan(plan: N.Plan) -> list[str]:

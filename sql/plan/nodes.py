@@ -238,6 +238,7 @@ class NestedLoopJoin(Node):
     kind: str  # inner, left, right, full, cross
     cond: Typed | None
     scope: Scope
+    text: str = ""  # the condition's SQL, for EXPLAIN
 
     def children(self) -> list[Node]:
         return [self.left, self.right]
@@ -272,6 +273,7 @@ class HashJoin(Node):
     scope: Scope
     text: str
     build_left: bool = False  # an inner join whose left side is estimated smaller: hash it
+    residual_text: str = ""  # the residual's SQL, for EXPLAIN
 
     def children(self) -> list[Node]:
         return [self.left, self.right]
@@ -298,6 +300,7 @@ class Aggregate(Unary):
     aggs: list[AggSpec]
     scope: Scope
     has_group_by: bool
+    key_texts: list[str] = field(default_factory=list)  # the keys' SQL, for EXPLAIN
 
 
 @dataclass

@@ -33,7 +33,7 @@ from sql.casts import base_type, coerce_to
 from sql.catalog import IndexDef, TableDef
 from sql.errors import FeatureNotSupported, UndefinedColumn, UndefinedTable
 from sql.expr import Compiler, array_operand, flatten, quantified
-from sql.plan.conjuncts import conjuncts
+from sql.plan.conjuncts import cond_text, conjuncts
 from sql.plan.nodes import Filter, KeyAlt, KeyScan, Node, PointGet, TableScan, Where
 from sql.plan.rule import Binding
 from sql.scope import Scope, Typed
@@ -350,7 +350,7 @@ def _access_path(
         alts, used, exact = _key_alts(sargs, conds, key)
         if not alts:
             continue
-        text = " AND ".join(u.sql(dialect="postgres") for u in used)
+        text = cond_text(used)
         if (
             key.index is None
             and len(alts) == len(pk) == len(used)

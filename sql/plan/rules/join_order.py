@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sql.casts import comparable
-from sql.plan.conjuncts import and_all, conjuncts
+from sql.plan.conjuncts import and_all, cond_text, conjuncts
 from sql.plan.nodes import (
     Filter,
     HashJoin,
@@ -68,8 +68,9 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
         lrows, rrows = estimated_rows(left), estimated_rows(right)
         build_left = kind == "inner" and lrows is not None and rrows is not None
         return HashJoin(left, right, kind, lkeys, rkeys, residual, scope, " AND ".join(texts),
-                        build_left and lrows * 2 < rrows)  # type: ignore[operator]  # fmt: skip
-    return NestedLoopJoin(left, right, kind, residual, scope)
+                        build_left and lrows * 2 < rrows,  # type: ignore[operator]
+                        cond_text(rest))  # fmt: skip
+    return NestedLoopJoin(left, right, kind, residual, scope, cond_text(rest))
 
 
 def estimated_rows(node: Node) -> float | None:
