@@ -254,6 +254,16 @@ UPSERTS_AND_MOVES = [
     "SELECT tableoid::regclass, * FROM up ORDER BY a",
     "UPDATE up SET a = 3 WHERE a = 1",
     "UPDATE up1 SET a = 2",
+    "CREATE TABLE sp (a int, b int) PARTITION BY LIST (a)",
+    "CREATE TABLE sp1 PARTITION OF sp FOR VALUES IN (1) PARTITION BY LIST (b)",
+    "CREATE TABLE sp11 PARTITION OF sp1 FOR VALUES IN (1)",
+    "CREATE TABLE sp12 PARTITION OF sp1 FOR VALUES IN (2)",
+    "CREATE TABLE sp2 PARTITION OF sp FOR VALUES IN (2)",
+    "INSERT INTO sp VALUES (1, 1)",
+    "UPDATE sp1 SET a = 2",
+    "UPDATE sp1 SET b = 2 RETURNING tableoid::regclass, *",
+    "UPDATE sp SET a = 2 RETURNING tableoid::regclass, *",
+    "SELECT tableoid::regclass, * FROM sp",
 ]
 
 
