@@ -366,6 +366,8 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     store.put_table(txn, table, catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
+    if part_of is not None:
+        clone_indexes(session, parents[0], table.id)
     return Result("CREATE TABLE")
 
 
@@ -674,10 +676,48 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         exprs=exprs if any(exprs) else [],
         predicate=predicate,
     )
+    if index.unique and table.partkey is not None:
+        partitions.check_unique_keys(table, [c for c in cols if c])
     backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+    if table.partkey is not None:  # a partitioned table's index is its partitions' too
+        for child in catalog.children(table):
+            _clone_index(session, table, index, child.id)
     return Result("CREATE INDEX")
+
+
+def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_id: int) -> None:
+    """``index`` of a partitioned table made on its partition ``child_id`` (and on the
+    partitions below it), named as PostgreSQL names it: after the partition."""
+    catalog = _catalog(session)
+    child = catalog.tables[child_id]
+    if any(i.columns == index.columns and i.exprs == index.exprs and i.unique == index.unique
+           and i.predicate == index.predicate for i in child.indexes):  # fmt: skip
+        return  # it has one already (ATTACH of a table with a matching index)
+    stem = index.name.removesuffix("_idx").removesuffix("_key")
+    stem = stem[len(parent.name) + 1 :] if stem.startswith(parent.name + "_") else stem
+    base = f"{child.name}_{stem}_idx"
+    name, n = base, 0
+    while relations.lookup(catalog, relations.Name(child.schema, name), []) is not None:
+        n += 1
+        name = f"{base}{n}"
+    clone = dataclasses.replace(index, id=_next_index_id(child), name=name, oid=0)
+    backfill(session, child, clone)
+    child.indexes.append(clone)
+    session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+    if child.partkey is not None:
+        for below in catalog.children(child):
+            _clone_index(session, child, clone, below.id)
+
+
+def clone_indexes(session: SessionApi, parent: TableDef, child_id: int) -> None:
+    """A new or attached partition takes its partitioned table's indexes (those no
+    constraint owns: the partition has its own PRIMARY KEY and UNIQUE constraints)."""
+    owned = {c.index for c in parent.constraints if c.index}
+    for index in parent.indexes:
+        if not index.primary and index.name not in owned:
+            _clone_index(session, parent, index, child_id)
 
 
 def _delete_data(session: SessionApi, table: TableDef) -> None:
@@ -909,6 +949,7 @@ def _inheritance_action(
     if attach:
         rest = text[tokens[j].start - tokens[0].start :] if j < len(tokens) else ""
         inheritance_ddl.attach_partition(session, catalog, table, other, rest)
+        clone_indexes(session, table, other.id)
     elif detach:
         if j < len(tokens) and session.in_block and str(tokens[j].text).upper() == "CONCURRENTLY":
             raise ActiveSqlTransaction(

@@ -481,18 +481,18 @@ def sort_key(types: list[T.SqlType]) -> Callable[[TableDef], Any]:
     return cmp_to_key(cmp)
 
 
-def check_unique_keys(table: TableDef) -> None:
-    """A partitioned table's PRIMARY KEY / UNIQUE must hold every partition key column."""
+def check_unique_keys(table: TableDef, columns: list[str] | None = None) -> None:
+    """A partitioned table's PRIMARY KEY / UNIQUE (or the unique index on ``columns``) must
+    hold every partition key column."""
     assert table.partkey is not None
-    for con in table.constraints:
-        if con.kind not in ("p", "u"):
-            continue
+    keyed = [c.columns for c in table.constraints if c.kind in ("p", "u")]
+    for cols in keyed if columns is None else [columns]:
         for key in table.partkey["keys"]:
             if not table.has_column(key):
                 raise FeatureNotSupported(
                     "unsupported UNIQUE constraint with partition key definition"
                 )
-            if key not in con.columns:
+            if key not in cols:
                 raise FeatureNotSupported(
                     "unique constraint on partitioned table must include all partitioning columns"
                 )

@@ -270,3 +270,32 @@ UPSERTS_AND_MOVES = [
 def test_upserts_and_moves_through_partitions(differ: Differ) -> None:
     for stmt in UPSERTS_AND_MOVES:
         differ.check(stmt)
+
+
+INDEXES = [
+    "CREATE TABLE ip (a int, b int) PARTITION BY RANGE (a)",
+    "CREATE TABLE ip1 PARTITION OF ip FOR VALUES FROM (0) TO (10)",
+    "CREATE TABLE ip2 PARTITION OF ip FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (b)",
+    "CREATE TABLE ip21 PARTITION OF ip2 FOR VALUES FROM (0) TO (100)",
+    "INSERT INTO ip VALUES (1, 1), (11, 1)",
+    "CREATE UNIQUE INDEX ON ip (b)",
+    "CREATE UNIQUE INDEX ON ip (a, b)",
+    "CREATE INDEX ON ip (b)",
+    "CREATE TABLE ip3 PARTITION OF ip FOR VALUES FROM (20) TO (30)",
+    "INSERT INTO ip VALUES (1, 1)",
+    "INSERT INTO ip VALUES (21, 5), (22, 5)",
+    "INSERT INTO ip VALUES (23, 7), (23, 7)",
+    "SELECT tablename, indexname FROM pg_indexes WHERE tablename LIKE 'ip%' ORDER BY 1, 2",
+    "CREATE TABLE ip4 (a int, b int)",
+    "INSERT INTO ip4 VALUES (30, 1), (30, 1)",
+    "ALTER TABLE ip ATTACH PARTITION ip4 FOR VALUES FROM (30) TO (40)",
+    "DELETE FROM ip4 WHERE b = 1",
+    "ALTER TABLE ip ATTACH PARTITION ip4 FOR VALUES FROM (30) TO (40)",
+    "INSERT INTO ip VALUES (30, 2), (30, 2)",
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'ip4' ORDER BY 1",
+]
+
+
+def test_indexes_of_a_partitioned_table(differ: Differ) -> None:
+    for stmt in INDEXES:
+        differ.check(stmt)
