@@ -9,7 +9,6 @@ partition of a row (23514 when there is none); ``fits`` is a partition's constra
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cmp_to_key
@@ -18,6 +17,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from sql import pg_hash
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import Catalog, TableDef
@@ -457,15 +457,12 @@ def _holds(bound: Bound, key: tuple[Any, ...], types: list[T.SqlType]) -> bool:
 
 
 def hash_key(key: tuple[Any, ...], types: list[T.SqlType]) -> int:
-    """A row's hash for hash partitioning (NULL hashes as nothing, as in PostgreSQL)."""
-    h = 0
-    for v, ty in zip(key, types, strict=True):
-        if v is None:
-            continue
-        text = str(T.format_value(v, ty))
-        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-        h = (h * 31 + digest) & ((1 << 64) - 1)
-    return h
+    """A row's hash for hash partitioning: PostgreSQL's, so rows land in the partitions
+    they would there (sql.pg_hash)."""
+    return pg_hash.partition_hash(
+        [(v, ty.name, "" if v is None else str(T.format_value(v, ty)))
+         for v, ty in zip(key, types, strict=True)]
+    )  # fmt: skip
 
 
 def sort_key(types: list[T.SqlType]) -> Callable[[TableDef], Any]:

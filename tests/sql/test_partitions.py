@@ -299,3 +299,27 @@ INDEXES = [
 def test_indexes_of_a_partitioned_table(differ: Differ) -> None:
     for stmt in INDEXES:
         differ.check(stmt)
+
+
+HASHING = [
+    "CREATE TABLE hp (a int, b text, c bigint) PARTITION BY HASH (a, b)",
+    "CREATE TABLE hp0 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 0)",
+    "CREATE TABLE hp1 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 1)",
+    "CREATE TABLE hp2 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 2)",
+    "INSERT INTO hp SELECT g, 'row ' || g, g * 1000000000 FROM generate_series(-20, 40) g",
+    "INSERT INTO hp VALUES (NULL, NULL, NULL), (1, NULL, 1), (NULL, 'x', 2)",
+    "SELECT tableoid::regclass, a, b FROM hp ORDER BY a, b",
+    "CREATE TABLE hq (c bigint) PARTITION BY HASH (c)",
+    "CREATE TABLE hq0 PARTITION OF hq FOR VALUES WITH (MODULUS 2, REMAINDER 0)",
+    "CREATE TABLE hq1 PARTITION OF hq FOR VALUES WITH (MODULUS 4, REMAINDER 1)",
+    "CREATE TABLE hq3 PARTITION OF hq FOR VALUES WITH (MODULUS 4, REMAINDER 3)",
+    "INSERT INTO hq SELECT c FROM hp WHERE c IS NOT NULL",
+    "SELECT tableoid::regclass, count(*) FROM hq GROUP BY 1 ORDER BY 1",
+    "INSERT INTO hq0 VALUES (7)",
+    "INSERT INTO hq1 VALUES (7)",
+]
+
+
+def test_hash_partitions_place_rows_as_postgres_does(differ: Differ) -> None:
+    for stmt in HASHING:
+        differ.check(stmt)
