@@ -1220,7 +1220,11 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
     return Result("CREATE SEQUENCE")
 
 
-def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
+def alter_table(
+    session: SessionApi, tree: exp.Alter, ctx: Context, recursing: bool = False
+) -> Result:
+    """ALTER TABLE; ``recursing``: a parent's ALTER repeated on its child (which may then
+    drop or rename the columns it inherited)."""
     t = tree.this
     catalog = _catalog(session)
     table = catalog.find(t.name, t.db or None, session.search_path())
@@ -1273,6 +1277,8 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     raise UndefinedColumn(
                         f'column "{c.name}" of relation "{table.name}" does not exist'
                     )
+                if not recursing:
+                    partitions.check_not_key(table, c.name, "drop")
                 if c.name in table.primary_key:
                     raise DependentObjectsStillExist(
                         f"cannot drop column {c.name} of table {table.name} because other "
@@ -1289,6 +1295,9 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             new = action.args["to"].name
             if table.has_column(new):
                 raise DuplicateColumn(f'column "{new}" of relation "{table.name}" already exists')
+            if not recursing:
+                partitions.check_not_key(table, col.name, "rename")
+            partitions.rename_key_column(table, col.name, new)
             for index in table.indexes:
                 index.columns = [new if c == col.name else c for c in index.columns]
                 index.include = [new if c == col.name else c for c in index.include]
@@ -1344,6 +1353,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 col.not_null = True
                 validate_constraints(session, table, ctx)
             elif action.args.get("dtype") is not None:
+                partitions.check_not_key(table, col.name, "alter")
                 table_alter.alter_column_type(session, table, action, ctx)
             else:
                 raise FeatureNotSupported(
@@ -1420,7 +1430,7 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
         child.set("this", exp.Table(this=exp.to_identifier(kid.name, quoted=True),
                                     db=exp.to_identifier(kid.schema, quoted=True)))  # fmt: skip
         child.set("actions", actions)
-        alter_table(session, child, ctx)
+        alter_table(session, child, ctx, recursing=True)
     catalog = _catalog(session)
     fresh = catalog.tables[kid.id]
     for action in actions:

@@ -104,6 +104,49 @@ def parse_key(table: TableDef, prop: exp.Expr) -> dict[str, Any]:
     return {"strategy": strategy, "keys": keys}
 
 
+def _key_columns(table: TableDef) -> set[str]:
+    keys = table.partkey["keys"] if table.partkey is not None else []
+    out: set[str] = set()
+    for k in keys:
+        if table.has_column(k):
+            out.add(k)
+        else:
+            out |= {c.name for c in sqlglot.parse_one(k, read=DIALECT).find_all(exp.Column)}
+    return out
+
+
+def check_not_key(table: TableDef, column: str, verb: str) -> None:
+    """A column of a partition key (this table's, or a parent's it is a partition of) can
+    be neither dropped nor changed in type (42P16 as PostgreSQL)."""
+    if verb != "rename" and column in _key_columns(table):
+        raise InvalidTableDefinition(
+            f'cannot {verb} column "{column}" because it is part of the partition key of '
+            f'relation "{table.name}"'
+        )
+    if verb in ("drop", "rename") and table.has_column(column) and table.column(column).inherited:
+        raise InvalidTableDefinition(f'cannot {verb} inherited column "{column}"')
+
+
+def rename_key_column(table: TableDef, old: str, new: str) -> None:
+    """The partition key follows a renamed column."""
+    if table.partkey is None:
+        return
+    keys = []
+    for k in table.partkey["keys"]:
+        if k == old:
+            keys.append(new)
+            continue
+        tree = sqlglot.parse_one(k, read=DIALECT) if not table.has_column(k) else None
+        if tree is None:
+            keys.append(k)
+            continue
+        for c in tree.find_all(exp.Column):
+            if c.name == old:
+                c.set("this", exp.to_identifier(new))
+        keys.append(tree.sql(dialect="postgres"))
+    table.partkey["keys"] = keys
+
+
 def key_typed(table: TableDef, key: str) -> Any:
     """A key's compiled expression over ``table``'s stored row."""
     e = sqlglot.parse_one(key, read=DIALECT) if not table.has_column(key) else exp.column(key)

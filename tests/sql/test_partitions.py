@@ -323,3 +323,29 @@ HASHING = [
 def test_hash_partitions_place_rows_as_postgres_does(differ: Differ) -> None:
     for stmt in HASHING:
         differ.check(stmt)
+
+
+KEY_COLUMNS = [
+    "CREATE TABLE p (a int, b int, c int) PARTITION BY LIST ((a + b))",
+    "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (2)",
+    "ALTER TABLE p DROP COLUMN a",
+    "ALTER TABLE p ALTER COLUMN b TYPE bigint",
+    "ALTER TABLE p1 DROP COLUMN c",
+    "ALTER TABLE p1 RENAME COLUMN c TO d",
+    "ALTER TABLE p RENAME COLUMN b TO bb",
+    "SELECT pg_get_partkeydef('p'::regclass)",
+    "INSERT INTO p VALUES (1, 1, 5)",
+    "INSERT INTO p VALUES (1, 2, 5)",
+    "ALTER TABLE p DROP COLUMN c",
+    "SELECT * FROM p1",
+    "CREATE TABLE q (x int)",
+    "CREATE TABLE qc () INHERITS (q)",
+    "ALTER TABLE qc DROP COLUMN x",
+    "ALTER TABLE q RENAME COLUMN x TO y",
+    "SELECT * FROM qc",
+]
+
+
+def test_partition_key_and_inherited_columns(differ: Differ) -> None:
+    for stmt in KEY_COLUMNS:
+        differ.check(stmt)
