@@ -13,6 +13,7 @@ from sql.errors import (
     CheckViolation,
     DatatypeMismatch,
     DuplicateTable,
+    InvalidObjectDefinition,
     UndefinedTable,
     WrongObjectType,
 )
@@ -24,8 +25,7 @@ def attach_partition(
     session: SessionApi, catalog: Catalog, parent: TableDef, child: TableDef, bound_sql: str
 ) -> None:
     """ATTACH PARTITION ``child`` FOR VALUES ... (``bound_sql``) of ``parent``."""
-    if parent.partkey is None:
-        raise WrongObjectType(f'table "{parent.name}" is not partitioned')
+    _check_partitioned(parent)
     if child.bound is not None:
         raise WrongObjectType(f'"{child.name}" is already a partition')
     if child.parents:
@@ -74,6 +74,7 @@ def attach_partition(
 def detach_partition(
     session: SessionApi, catalog: Catalog, parent: TableDef, child: TableDef
 ) -> None:
+    _check_partitioned(parent)
     if child.bound is None or child.parents != [parent.id]:
         raise UndefinedTable(
             f'relation "{child.name}" is not a partition of relation "{parent.name}"'
@@ -81,6 +82,11 @@ def detach_partition(
     child.bound = None
     _leave(child, parent)
     session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+
+
+def _check_partitioned(parent: TableDef) -> None:
+    if parent.partkey is None:
+        raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
 
 
 def inherit(session: SessionApi, catalog: Catalog, child: TableDef, parent: TableDef) -> None:
