@@ -1320,6 +1320,8 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         v = fn(row)
         if not isinstance(v, str):
             return v
+        if v.isdigit():  # '16384'::regclass: an oid written as text
+            return int(v)
         schema, _, name = v.rpartition(".")
         table = session.catalog().find(name.strip('"'), schema or None, session.search_path())
         if table is None:

@@ -837,7 +837,31 @@ CATALOG_FUNCTIONS |= {
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
-SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"} | TEXT_SRFS
+SRF_NAMES = {
+    "unnest",
+    "generate_series",
+    "generate_subscripts",
+    "pg_partition_ancestors",
+} | TEXT_SRFS
+
+
+def _partition_ancestors(session: Any, arg: Callable[[Row], Any]) -> Callable[[Row], list[Any]]:
+    """pg_partition_ancestors(rel) in a select list: the relation and the partitioned
+    tables above it (regclass values: names)."""
+
+    def run(r: Row) -> list[Any]:
+        v = arg(r)
+        catalog = session.catalog()
+        if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
+            table = catalog.tables.get(int(v))
+        else:
+            schema, _, rel = str(v).rpartition(".")
+            table = catalog.find(rel, schema or None, session.search_path())
+        if table is None or table.kind != "table":
+            return []
+        return [t.name for t in [table, *catalog.ancestors(table)]]
+
+    return run
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -876,6 +900,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             raise FeatureNotSupported(f"{name} in a select list (a record) is not supported")
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
+    if name == "pg_partition_ancestors" and len(typed) == 1 and comp.ctx.session is not None:
+        return _partition_ancestors(comp.ctx.session, typed[0].fn), T.REGCLASS
     if name in TEXT_SRFS:
         return text_srf(name, typed)
     if name == "unnest":

@@ -349,3 +349,21 @@ KEY_COLUMNS = [
 def test_partition_key_and_inherited_columns(differ: Differ) -> None:
     for stmt in KEY_COLUMNS:
         differ.check(stmt)
+
+
+TREE_FUNCTIONS = [
+    "CREATE TABLE tp (a int, b int) PARTITION BY LIST (a)",
+    "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1) PARTITION BY LIST (b)",
+    "CREATE TABLE tp11 PARTITION OF tp1 FOR VALUES IN (1)",
+    "CREATE TABLE tp2 PARTITION OF tp FOR VALUES IN (2)",
+    "SELECT * FROM pg_partition_ancestors('tp11')",
+    "SELECT * FROM pg_partition_tree('tp') ORDER BY level, relid::text",
+    "SELECT * FROM pg_partition_tree('tp1') ORDER BY level, relid::text",
+    "SELECT pg_partition_ancestors('tp1')",
+    "SELECT pg_get_partkeydef('tp'::regclass), pg_get_partkeydef('tp2'::regclass)",
+]
+
+
+def test_partition_tree_functions(differ: Differ) -> None:
+    for stmt in TREE_FUNCTIONS:
+        differ.check(stmt)
