@@ -4,6 +4,8 @@ constraints it must have, and for a partition, that its rows fit the bound)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlglot
 from sqlglot import exp
 
@@ -18,7 +20,9 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.pg_dialect import DIALECT
+from sql.scope import Context
 from sql.session_api import SessionApi
+from sql.table_data import validate_constraints
 
 
 def attach_partition(
@@ -60,6 +64,9 @@ def attach_partition(
     partitions.check_overlap(catalog, parent, child.name, bound)
     child.parents = [parent.id]
     child.bound = bound
+    for con in parent.constraints:  # the partitioned table's foreign keys hold here too
+        if con.kind == "f" and all(c.name != con.name for c in child.constraints):
+            child.constraints.append(dataclasses.replace(con, oid=0, inherited=True, local=False))
     partitions.check_default_rows(session, catalog, parent, child)
     catalog.tables[child.id] = child
     router = partitions.Router(catalog)
@@ -69,6 +76,7 @@ def attach_partition(
                 f'partition constraint of relation "{child.name}" is violated by some row'
             )
     session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+    validate_constraints(session, child, Context())  # its rows against the copied keys
 
 
 def detach_partition(

@@ -367,3 +367,23 @@ TREE_FUNCTIONS = [
 def test_partition_tree_functions(differ: Differ) -> None:
     for stmt in TREE_FUNCTIONS:
         differ.check(stmt)
+
+
+ATTACH_KEYS = [
+    "CREATE TABLE ref (id int PRIMARY KEY)",
+    "INSERT INTO ref VALUES (1)",
+    "CREATE TABLE fp (a int, r int REFERENCES ref (id)) PARTITION BY LIST (a)",
+    "CREATE TABLE fp1 (a int, r int)",
+    "INSERT INTO fp1 VALUES (1, 2)",
+    "ALTER TABLE fp ATTACH PARTITION fp1 FOR VALUES IN (1)",
+    "UPDATE fp1 SET r = 1",
+    "ALTER TABLE fp ATTACH PARTITION fp1 FOR VALUES IN (1)",
+    "INSERT INTO fp VALUES (1, 3)",
+    "DELETE FROM ref",
+    "SELECT conname FROM pg_constraint WHERE conrelid = 'fp1'::regclass",
+]
+
+
+def test_attached_partition_takes_foreign_keys(differ: Differ) -> None:
+    for stmt in ATTACH_KEYS:
+        differ.check(stmt)
