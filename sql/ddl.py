@@ -711,6 +711,27 @@ def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_i
             _clone_index(session, child, clone, below.id)
 
 
+def _attached_keys(session: SessionApi, parent: TableDef, child_id: int) -> None:
+    """An attached partition takes its partitioned table's PRIMARY KEY and UNIQUE
+    constraints when it has none on those columns (PostgreSQL builds their indexes)."""
+    child = session.catalog().tables[child_id]
+    quoted = _quoted_list([child.schema]) + "." + _quoted_list([child.name])
+    wanted = []
+    if parent.primary_key and not child.primary_key:
+        wanted.append(f"PRIMARY KEY ({_quoted_list(parent.primary_key)})")
+    for con in parent.constraints:
+        if con.kind == "u" and all(c.columns != con.columns for c in child.constraints):
+            wanted.append(f"UNIQUE ({_quoted_list(con.columns)})")
+    for clause in wanted:
+        tree = sqlglot.parse_one(f"ALTER TABLE ONLY {quoted} ADD {clause}", read=DIALECT)
+        assert isinstance(tree, exp.Alter)
+        alter_table(session, tree, Context())
+
+
+def _quoted_list(names: list[str]) -> str:
+    return ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+
+
 def clone_indexes(session: SessionApi, parent: TableDef, child_id: int) -> None:
     """A new or attached partition takes its partitioned table's indexes (those no
     constraint owns: the partition has its own PRIMARY KEY and UNIQUE constraints)."""
@@ -949,6 +970,7 @@ def _inheritance_action(
     if attach:
         rest = text[tokens[j].start - tokens[0].start :] if j < len(tokens) else ""
         inheritance_ddl.attach_partition(session, catalog, table, other, rest)
+        _attached_keys(session, table, other.id)
         clone_indexes(session, table, other.id)
     elif detach:
         if j < len(tokens) and session.in_block and str(tokens[j].text).upper() == "CONCURRENTLY":

@@ -387,3 +387,20 @@ ATTACH_KEYS = [
 def test_attached_partition_takes_foreign_keys(differ: Differ) -> None:
     for stmt in ATTACH_KEYS:
         differ.check(stmt)
+
+
+ATTACH_PRIMARY_KEY = [
+    "CREATE TABLE kp (a int PRIMARY KEY, b int UNIQUE) PARTITION BY RANGE (a, b)",
+    "CREATE TABLE kp1 (a int NOT NULL, b int)",
+    "INSERT INTO kp1 VALUES (1, 1)",
+    "ALTER TABLE kp ATTACH PARTITION kp1 FOR VALUES FROM (0, 0) TO (10, 10)",
+    "SELECT conname, contype FROM pg_constraint WHERE conrelid = 'kp1'::regclass ORDER BY 1",
+    "INSERT INTO kp VALUES (1, 2)",
+    "INSERT INTO kp VALUES (2, 1)",
+    "SELECT * FROM kp",
+]
+
+
+def test_attached_partition_takes_keys(differ: Differ) -> None:
+    for stmt in ATTACH_PRIMARY_KEY:
+        differ.check(stmt)
