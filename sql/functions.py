@@ -620,11 +620,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_viewdef":
             return view_definition(catalog(), session().search_path(), v[0])
         if name == "pg_get_partkeydef":
-            if isinstance(v[0], int):
-                rel = catalog().tables.get(v[0])
-            else:
-                schema, _, rel_name = str(v[0]).rpartition(".")
-                rel = catalog().find(rel_name, schema or None, session().search_path())
+            rel = catalog().by_regclass(v[0], session().search_path())
             return partition_text.key_sql(rel) if rel is not None and rel.partkey else None
         if name == "pg_get_userbyid":
             return session().user
@@ -850,13 +846,8 @@ def _partition_ancestors(session: Any, arg: Callable[[Row], Any]) -> Callable[[R
     tables above it (regclass values: names)."""
 
     def run(r: Row) -> list[Any]:
-        v = arg(r)
         catalog = session.catalog()
-        if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
-            table = catalog.tables.get(int(v))
-        else:
-            schema, _, rel = str(v).rpartition(".")
-            table = catalog.find(rel, schema or None, session.search_path())
+        table = catalog.by_regclass(arg(r), session.search_path())
         if table is None or table.kind != "table":
             return []
         return [t.name for t in [table, *catalog.ancestors(table)]]

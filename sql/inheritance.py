@@ -161,12 +161,8 @@ def tree_function(
     level): their columns and rows. Relations are regclass values (names, in db9)."""
 
     def find() -> TableDef | None:
-        v = arg(())
         catalog: Catalog = session.catalog()
-        if isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
-            return catalog.tables.get(int(v))
-        schema, _, rel = str(v).rpartition(".")
-        return catalog.find(rel, schema or None, session.search_path())
+        return catalog.by_regclass(arg(()), session.search_path())
 
     def ancestors() -> list[Row]:
         table = find()
@@ -198,8 +194,3 @@ def tree_function(
         return [("relid", REGCLASS)], ancestors
     cols = [("relid", REGCLASS), ("parentrelid", REGCLASS), ("isleaf", BOOL), ("level", INT4)]
     return cols, tree
-
-
-def members(catalog: Catalog, table: TableDef, only: bool) -> list[TableDef]:
-    """The tables an UPDATE / DELETE / TRUNCATE of ``table`` acts on."""
-    return [table] if only else [table, *catalog.descendants(table)]

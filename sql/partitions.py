@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cmp_to_key
 from typing import Any
 
 import sqlglot
@@ -506,19 +505,6 @@ def hash_key(key: tuple[Any, ...], types: list[T.SqlType]) -> int:
         [(v, ty.name, "" if v is None else str(T.format_value(v, ty)))
          for v, ty in zip(key, types, strict=True)]
     )  # fmt: skip
-
-
-def sort_key(types: list[T.SqlType]) -> Callable[[TableDef], Any]:
-    """Partitions in bound order (PostgreSQL's order of a partitioned table's partitions)."""
-
-    def cmp(a: TableDef, b: TableDef) -> int:
-        ba, bb = a.bound or {}, b.bound or {}
-        if ba.get("kind") == "range" and bb.get("kind") == "range":
-            return _cmp_bounds(_decode_range(ba["from"], types), _decode_range(bb["from"], types),
-                               True, True)  # fmt: skip
-        return 0
-
-    return cmp_to_key(cmp)
 
 
 def check_unique_keys(table: TableDef, columns: list[str] | None = None) -> None:
