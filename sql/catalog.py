@@ -281,6 +281,14 @@ class Catalog:
         """The tables inheriting directly from ``table`` (a partitioned table's partitions)."""
         return [t for t in self.all_tables() if table.id in t.parents]
 
+    def by_regclass(self, value: Any, search_path: list[str]) -> TableDef | None:
+        """The relation a regclass value names: db9's regclass values are names (maybe
+        schema-qualified); an oid, or an oid written as text ('16384'::regclass), works too."""
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            return self.tables.get(int(value))
+        schema, _, name = str(value).rpartition(".")
+        return self.find(name.strip('"'), schema.strip('"') or None, search_path)
+
     def ancestors(self, table: TableDef) -> list[TableDef]:
         """The partitioned tables above a partition, nearest first (a partition's rows are
         its ancestors' rows: what references them references it)."""

@@ -386,6 +386,8 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     store.put_table(txn, table, catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
+    if part_of is not None:
+        clone_indexes(session, parents[0], table.id)
     return Result("CREATE TABLE")
 
 
@@ -694,10 +696,69 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         exprs=exprs if any(exprs) else [],
         predicate=predicate,
     )
+    if index.unique and table.partkey is not None:
+        partitions.check_unique_keys(table, [c for c in cols if c])
     backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+    if table.partkey is not None:  # a partitioned table's index is its partitions' too
+        for child in catalog.children(table):
+            _clone_index(session, table, index, child.id)
     return Result("CREATE INDEX")
+
+
+def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_id: int) -> None:
+    """``index`` of a partitioned table made on its partition ``child_id`` (and on the
+    partitions below it), named as PostgreSQL names it: after the partition."""
+    catalog = _catalog(session)
+    child = catalog.tables[child_id]
+    if any(i.columns == index.columns and i.exprs == index.exprs and i.unique == index.unique
+           and i.predicate == index.predicate for i in child.indexes):  # fmt: skip
+        return  # it has one already (ATTACH of a table with a matching index)
+    stem = index.name.removesuffix("_idx").removesuffix("_key")
+    stem = stem[len(parent.name) + 1 :] if stem.startswith(parent.name + "_") else stem
+    base = f"{child.name}_{stem}_idx"
+    name, n = base, 0
+    while relations.lookup(catalog, relations.Name(child.schema, name), []) is not None:
+        n += 1
+        name = f"{base}{n}"
+    clone = dataclasses.replace(index, id=_next_index_id(child), name=name, oid=0)
+    backfill(session, child, clone)
+    child.indexes.append(clone)
+    session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+    if child.partkey is not None:
+        for below in catalog.children(child):
+            _clone_index(session, child, clone, below.id)
+
+
+def _attached_keys(session: SessionApi, parent: TableDef, child_id: int) -> None:
+    """An attached partition takes its partitioned table's PRIMARY KEY and UNIQUE
+    constraints when it has none on those columns (PostgreSQL builds their indexes)."""
+    child = session.catalog().tables[child_id]
+    quoted = _quoted_list([child.schema]) + "." + _quoted_list([child.name])
+    wanted = []
+    if parent.primary_key and not child.primary_key:
+        wanted.append(f"PRIMARY KEY ({_quoted_list(parent.primary_key)})")
+    for con in parent.constraints:
+        if con.kind == "u" and all(c.columns != con.columns for c in child.constraints):
+            wanted.append(f"UNIQUE ({_quoted_list(con.columns)})")
+    for clause in wanted:
+        tree = sqlglot.parse_one(f"ALTER TABLE ONLY {quoted} ADD {clause}", read=DIALECT)
+        assert isinstance(tree, exp.Alter)
+        alter_table(session, tree, Context())
+
+
+def _quoted_list(names: list[str]) -> str:
+    return ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+
+
+def clone_indexes(session: SessionApi, parent: TableDef, child_id: int) -> None:
+    """A new or attached partition takes its partitioned table's indexes (those no
+    constraint owns: the partition has its own PRIMARY KEY and UNIQUE constraints)."""
+    owned = {c.index for c in parent.constraints if c.index}
+    for index in parent.indexes:
+        if not index.primary and index.name not in owned:
+            _clone_index(session, parent, index, child_id)
 
 
 def _delete_data(session: SessionApi, table: TableDef) -> None:
@@ -936,6 +997,8 @@ def _inheritance_action(
     if attach:
         rest = text[tokens[j].start - tokens[0].start :] if j < len(tokens) else ""
         inheritance_ddl.attach_partition(session, catalog, table, other, rest)
+        _attached_keys(session, table, other.id)
+        clone_indexes(session, table, other.id)
     elif detach:
         if j < len(tokens) and session.in_block and str(tokens[j].text).upper() == "CONCURRENTLY":
             raise ActiveSqlTransaction(
@@ -1227,7 +1290,11 @@ def _sequence_options_at(tokens: list[Any]) -> tuple[list[Any], int]:
     return tokens, relations.read_names(tokens, i)[1] if i < len(tokens) else i
 
 
-def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
+def alter_table(
+    session: SessionApi, tree: exp.Alter, ctx: Context, recursing: bool = False
+) -> Result:
+    """ALTER TABLE; ``recursing``: a parent's ALTER repeated on its child (which may then
+    drop or rename the columns it inherited)."""
     t = tree.this
     catalog = _catalog(session)
     table = catalog.find(t.name, t.db or None, session.search_path())
@@ -1280,6 +1347,8 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                     raise UndefinedColumn(
                         f'column "{c.name}" of relation "{table.name}" does not exist'
                     )
+                if not recursing:
+                    partitions.check_not_key(table, c.name, "drop")
                 if c.name in table.primary_key:
                     raise DependentObjectsStillExist(
                         f"cannot drop column {c.name} of table {table.name} because other "
@@ -1296,6 +1365,9 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
             new = action.args["to"].name
             if table.has_column(new):
                 raise DuplicateColumn(f'column "{new}" of relation "{table.name}" already exists')
+            if not recursing:
+                partitions.check_not_key(table, col.name, "rename")
+            partitions.rename_key_column(table, col.name, new)
             for index in table.indexes:
                 index.columns = [new if c == col.name else c for c in index.columns]
                 index.include = [new if c == col.name else c for c in index.include]
@@ -1351,6 +1423,7 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                 col.not_null = True
                 validate_constraints(session, table, ctx)
             elif action.args.get("dtype") is not None:
+                partitions.check_not_key(table, col.name, "alter")
                 table_alter.alter_column_type(session, table, action, ctx)
             else:
                 raise FeatureNotSupported(
@@ -1427,7 +1500,7 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
         child.set("this", exp.Table(this=exp.to_identifier(kid.name, quoted=True),
                                     db=exp.to_identifier(kid.schema, quoted=True)))  # fmt: skip
         child.set("actions", actions)
-        alter_table(session, child, ctx)
+        alter_table(session, child, ctx, recursing=True)
     catalog = _catalog(session)
     fresh = catalog.tables[kid.id]
     for action in actions:

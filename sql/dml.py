@@ -1151,6 +1151,8 @@ def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: Tabl
             if root_writer is not None and table.bound is not None and not writer.fits(row):
                 writer.delete(old)
                 values = writer.by_name(row)
+                # the named table's own constraints (its bound too, when it is a partition)
+                root_writer.check_row(tuple(values.get(c.name) for c in root_writer.live))
                 leaf = root_writer.leaf_for(values)
                 leaf.insert(leaf.complete(tuple(values.get(c.name) for c in leaf.live)))
                 if oid_at is not None:  # RETURNING tableoid: the partition it moved to

@@ -1411,10 +1411,9 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
 
     def cast(row: Row) -> Any:
         v = fn(row)
-        if not isinstance(v, str):
-            return v
-        schema, _, name = v.rpartition(".")
-        table = session.catalog().find(name.strip('"'), schema or None, session.search_path())
+        if not isinstance(v, str) or v.isdigit():  # an oid ('16384'::regclass too)
+            return int(v) if isinstance(v, str) else v
+        table = session.catalog().by_regclass(v, session.search_path())
         if table is None:
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id

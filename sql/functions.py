@@ -636,11 +636,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_viewdef":
             return view_definition(catalog(), session().search_path(), v[0])
         if name == "pg_get_partkeydef":
-            if isinstance(v[0], int):
-                rel = catalog().tables.get(v[0])
-            else:
-                schema, _, rel_name = str(v[0]).rpartition(".")
-                rel = catalog().find(rel_name, schema or None, session().search_path())
+            rel = catalog().by_regclass(v[0], session().search_path())
             return partition_text.key_sql(rel) if rel is not None and rel.partkey else None
         if name == "pg_get_userbyid":
             return session().user
@@ -885,7 +881,26 @@ CATALOG_FUNCTIONS |= {
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
-SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"} | TEXT_SRFS
+SRF_NAMES = {
+    "unnest",
+    "generate_series",
+    "generate_subscripts",
+    "pg_partition_ancestors",
+} | TEXT_SRFS
+
+
+def _partition_ancestors(session: Any, arg: Callable[[Row], Any]) -> Callable[[Row], list[Any]]:
+    """pg_partition_ancestors(rel) in a select list: the relation and the partitioned
+    tables above it (regclass values: names)."""
+
+    def run(r: Row) -> list[Any]:
+        catalog = session.catalog()
+        table = catalog.by_regclass(arg(r), session.search_path())
+        if table is None or table.kind != "table":
+            return []
+        return [t.name for t in [table, *catalog.ancestors(table)]]
+
+    return run
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -928,6 +943,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             raise FeatureNotSupported(f"{name} in a select list (a record) is not supported")
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
+    if name == "pg_partition_ancestors" and len(typed) == 1 and comp.ctx.session is not None:
+        return _partition_ancestors(comp.ctx.session, typed[0].fn), T.REGCLASS
     if name in TEXT_SRFS:
         return text_srf(name, typed)
     if name == "unnest":

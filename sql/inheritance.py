@@ -19,7 +19,7 @@ from sql.layout import prefix_end
 from sql.plan.nodes import Node, Project, SetOp, TableScan
 from sql.rows import ROWID, RowCodec
 from sql.scope import Row, Scope, ScopeColumn
-from sql.types import INT8, OID
+from sql.types import BOOL, INT4, INT8, OID, REGCLASS, SqlType
 
 TABLEOID = "tableoid"
 
@@ -150,6 +150,47 @@ def _union(left: Node, right: Node) -> Node:
     return SetOp("union", True, left, right, left.scope, casts)
 
 
-def members(catalog: Catalog, table: TableDef, only: bool) -> list[TableDef]:
-    """The tables an UPDATE / DELETE / TRUNCATE of ``table`` acts on."""
-    return [table] if only else [table, *catalog.descendants(table)]
+TREE_FUNCTIONS = ("pg_partition_ancestors", "pg_partition_tree")
+
+
+def tree_function(
+    session: Any, name: str, arg: Callable[[Row], Any]
+) -> tuple[list[tuple[str, SqlType]], Callable[[], list[Row]]]:
+    """pg_partition_ancestors(rel) (the relation and the partitioned tables above it) and
+    pg_partition_tree(rel) (it and the partitions below it, with their parent, leafness and
+    level): their columns and rows. Relations are regclass values (names, in db9)."""
+
+    def find() -> TableDef | None:
+        catalog: Catalog = session.catalog()
+        return catalog.by_regclass(arg(()), session.search_path())
+
+    def ancestors() -> list[Row]:
+        table = find()
+        if table is None or table.kind != "table":
+            return []
+        return [(t.name,) for t in [table, *session.catalog().ancestors(table)]]
+
+    def tree() -> list[Row]:
+        table = find()
+        if (
+            table is None
+            or table.kind != "table"
+            or (table.partkey is None and table.bound is None)
+        ):
+            return []
+        catalog = session.catalog()
+        out: list[Row] = []
+        todo: list[tuple[TableDef, str | None, int]] = [(table, None, 0)]
+        while todo:
+            t, parent, level = todo.pop(0)
+            up = parent if parent is not None else (
+                catalog.tables[t.parents[0]].name if t.bound is not None and t.parents else None
+            )  # fmt: skip
+            out.append((t.name, up, t.partkey is None, level))
+            todo += [(c, t.name, level + 1) for c in catalog.children(t) if c.bound is not None]
+        return out
+
+    if name == "pg_partition_ancestors":
+        return [("relid", REGCLASS)], ancestors
+    cols = [("relid", REGCLASS), ("parentrelid", REGCLASS), ("isleaf", BOOL), ("level", INT4)]
+    return cols, tree

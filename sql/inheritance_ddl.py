@@ -4,6 +4,8 @@ constraints it must have, and for a partition, that its rows fit the bound)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import sqlglot
 from sqlglot import exp
 
@@ -13,19 +15,21 @@ from sql.errors import (
     CheckViolation,
     DatatypeMismatch,
     DuplicateTable,
+    InvalidObjectDefinition,
     UndefinedTable,
     WrongObjectType,
 )
 from sql.pg_dialect import DIALECT
+from sql.scope import Context
 from sql.session_api import SessionApi
+from sql.table_data import validate_constraints
 
 
 def attach_partition(
     session: SessionApi, catalog: Catalog, parent: TableDef, child: TableDef, bound_sql: str
 ) -> None:
     """ATTACH PARTITION ``child`` FOR VALUES ... (``bound_sql``) of ``parent``."""
-    if parent.partkey is None:
-        raise WrongObjectType(f'table "{parent.name}" is not partitioned')
+    _check_partitioned(parent)
     if child.bound is not None:
         raise WrongObjectType(f'"{child.name}" is already a partition')
     if child.parents:
@@ -60,6 +64,9 @@ def attach_partition(
     partitions.check_overlap(catalog, parent, child.name, bound)
     child.parents = [parent.id]
     child.bound = bound
+    for con in parent.constraints:  # the partitioned table's foreign keys hold here too
+        if con.kind == "f" and all(c.name != con.name for c in child.constraints):
+            child.constraints.append(dataclasses.replace(con, oid=0, inherited=True, local=False))
     partitions.check_default_rows(session, catalog, parent, child)
     catalog.tables[child.id] = child
     router = partitions.Router(catalog)
@@ -69,11 +76,13 @@ def attach_partition(
                 f'partition constraint of relation "{child.name}" is violated by some row'
             )
     session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+    validate_constraints(session, child, Context())  # its rows against the copied keys
 
 
 def detach_partition(
     session: SessionApi, catalog: Catalog, parent: TableDef, child: TableDef
 ) -> None:
+    _check_partitioned(parent)
     if child.bound is None or child.parents != [parent.id]:
         raise UndefinedTable(
             f'relation "{child.name}" is not a partition of relation "{parent.name}"'
@@ -81,6 +90,11 @@ def detach_partition(
     child.bound = None
     _leave(child, parent)
     session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+
+
+def _check_partitioned(parent: TableDef) -> None:
+    if parent.partkey is None:
+        raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
 
 
 def inherit(session: SessionApi, catalog: Catalog, child: TableDef, parent: TableDef) -> None:

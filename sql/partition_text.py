@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlglot
+from sqlglot import exp
+
 from sql.catalog import TableDef
+from sql.pg_dialect import DIALECT
 
 
 def bound_sql(bound: dict[str, Any]) -> str:
@@ -37,4 +41,11 @@ def bound_sql(bound: dict[str, Any]) -> str:
 def key_sql(table: TableDef) -> str:
     """pg_get_partkeydef."""
     assert table.partkey is not None
-    return f"{table.partkey['strategy'].upper()} ({', '.join(table.partkey['keys'])})"
+    keys = [k if table.has_column(k) else f"({_deparsed(k)})" for k in table.partkey["keys"]]
+    return f"{table.partkey['strategy'].upper()} ({', '.join(keys)})"
+
+
+def _deparsed(key: str) -> str:
+    """An expression key as PostgreSQL deparses it: an operator's in parentheses."""
+    tree = sqlglot.parse_one(key, read=DIALECT)
+    return f"({key})" if isinstance(tree, exp.Binary) else key

@@ -9,15 +9,14 @@ partition of a row (23514 when there is none); ``fits`` is a partition's constra
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cmp_to_key
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
+from sql import pg_hash
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import Catalog, TableDef
@@ -102,6 +101,49 @@ def parse_key(table: TableDef, prop: exp.Expr) -> dict[str, Any]:
                 f'data type {ty.name} has no default operator class for access method "{method}"'
             )
     return {"strategy": strategy, "keys": keys}
+
+
+def _key_columns(table: TableDef) -> set[str]:
+    keys = table.partkey["keys"] if table.partkey is not None else []
+    out: set[str] = set()
+    for k in keys:
+        if table.has_column(k):
+            out.add(k)
+        else:
+            out |= {c.name for c in sqlglot.parse_one(k, read=DIALECT).find_all(exp.Column)}
+    return out
+
+
+def check_not_key(table: TableDef, column: str, verb: str) -> None:
+    """A column of a partition key (this table's, or a parent's it is a partition of) can
+    be neither dropped nor changed in type (42P16 as PostgreSQL)."""
+    if verb != "rename" and column in _key_columns(table):
+        raise InvalidTableDefinition(
+            f'cannot {verb} column "{column}" because it is part of the partition key of '
+            f'relation "{table.name}"'
+        )
+    if verb in ("drop", "rename") and table.has_column(column) and table.column(column).inherited:
+        raise InvalidTableDefinition(f'cannot {verb} inherited column "{column}"')
+
+
+def rename_key_column(table: TableDef, old: str, new: str) -> None:
+    """The partition key follows a renamed column."""
+    if table.partkey is None:
+        return
+    keys = []
+    for k in table.partkey["keys"]:
+        if k == old:
+            keys.append(new)
+            continue
+        tree = sqlglot.parse_one(k, read=DIALECT) if not table.has_column(k) else None
+        if tree is None:
+            keys.append(k)
+            continue
+        for c in tree.find_all(exp.Column):
+            if c.name == old:
+                c.set("this", exp.to_identifier(new))
+        keys.append(tree.sql(dialect="postgres"))
+    table.partkey["keys"] = keys
 
 
 def key_typed(table: TableDef, key: str) -> Any:
@@ -457,42 +499,26 @@ def _holds(bound: Bound, key: tuple[Any, ...], types: list[T.SqlType]) -> bool:
 
 
 def hash_key(key: tuple[Any, ...], types: list[T.SqlType]) -> int:
-    """A row's hash for hash partitioning (NULL hashes as nothing, as in PostgreSQL)."""
-    h = 0
-    for v, ty in zip(key, types, strict=True):
-        if v is None:
-            continue
-        text = str(T.format_value(v, ty))
-        digest = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-        h = (h * 31 + digest) & ((1 << 64) - 1)
-    return h
+    """A row's hash for hash partitioning: PostgreSQL's, so rows land in the partitions
+    they would there (sql.pg_hash)."""
+    return pg_hash.partition_hash(
+        [(v, ty.name, "" if v is None else str(T.format_value(v, ty)))
+         for v, ty in zip(key, types, strict=True)]
+    )  # fmt: skip
 
 
-def sort_key(types: list[T.SqlType]) -> Callable[[TableDef], Any]:
-    """Partitions in bound order (PostgreSQL's order of a partitioned table's partitions)."""
-
-    def cmp(a: TableDef, b: TableDef) -> int:
-        ba, bb = a.bound or {}, b.bound or {}
-        if ba.get("kind") == "range" and bb.get("kind") == "range":
-            return _cmp_bounds(_decode_range(ba["from"], types), _decode_range(bb["from"], types),
-                               True, True)  # fmt: skip
-        return 0
-
-    return cmp_to_key(cmp)
-
-
-def check_unique_keys(table: TableDef) -> None:
-    """A partitioned table's PRIMARY KEY / UNIQUE must hold every partition key column."""
+def check_unique_keys(table: TableDef, columns: list[str] | None = None) -> None:
+    """A partitioned table's PRIMARY KEY / UNIQUE (or the unique index on ``columns``) must
+    hold every partition key column."""
     assert table.partkey is not None
-    for con in table.constraints:
-        if con.kind not in ("p", "u"):
-            continue
+    keyed = [c.columns for c in table.constraints if c.kind in ("p", "u")]
+    for cols in keyed if columns is None else [columns]:
         for key in table.partkey["keys"]:
             if not table.has_column(key):
                 raise FeatureNotSupported(
                     "unsupported UNIQUE constraint with partition key definition"
                 )
-            if key not in con.columns:
+            if key not in cols:
                 raise FeatureNotSupported(
                     "unique constraint on partitioned table must include all partitioning columns"
                 )

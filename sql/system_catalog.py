@@ -521,6 +521,7 @@ PG_CONSTRAINT_COLS = [
     ("consrc", TXT),
     ("condef", TXT),
     ("conislocal", BOOL),
+    ("conparentid", OIDT),
     ("coninhcount", I4),
     ("connoinherit", BOOL),
 ]

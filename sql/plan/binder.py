@@ -503,6 +503,15 @@ class Planner:
             names[: len(renames)] = renames
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
+        if name in inheritance.TREE_FUNCTIONS and isinstance(fn, exp.Anonymous):
+            comp = self.compiler(Scope([], outer=outer))
+            arg = comp.compile(fn.expressions[0]) if fn.expressions else None
+            if arg is None or len(fn.expressions) != 1:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            cols, tree_rows = inheritance.tree_function(self.session, name, arg.fn)
+            label = alias or name
+            return Materialized(Scope([ScopeColumn(label, n, t) for n, t in cols]), tree_rows,
+                                f"Function Scan on {name}")  # fmt: skip
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
             args_scope = Scope([], outer=outer)
             if cell is not None:

@@ -254,9 +254,153 @@ UPSERTS_AND_MOVES = [
     "SELECT tableoid::regclass, * FROM up ORDER BY a",
     "UPDATE up SET a = 3 WHERE a = 1",
     "UPDATE up1 SET a = 2",
+    "CREATE TABLE sp (a int, b int) PARTITION BY LIST (a)",
+    "CREATE TABLE sp1 PARTITION OF sp FOR VALUES IN (1) PARTITION BY LIST (b)",
+    "CREATE TABLE sp11 PARTITION OF sp1 FOR VALUES IN (1)",
+    "CREATE TABLE sp12 PARTITION OF sp1 FOR VALUES IN (2)",
+    "CREATE TABLE sp2 PARTITION OF sp FOR VALUES IN (2)",
+    "INSERT INTO sp VALUES (1, 1)",
+    "UPDATE sp1 SET a = 2",
+    "UPDATE sp1 SET b = 2 RETURNING tableoid::regclass, *",
+    "UPDATE sp SET a = 2 RETURNING tableoid::regclass, *",
+    "SELECT tableoid::regclass, * FROM sp",
 ]
 
 
 def test_upserts_and_moves_through_partitions(differ: Differ) -> None:
     for stmt in UPSERTS_AND_MOVES:
+        differ.check(stmt)
+
+
+INDEXES = [
+    "CREATE TABLE ip (a int, b int) PARTITION BY RANGE (a)",
+    "CREATE TABLE ip1 PARTITION OF ip FOR VALUES FROM (0) TO (10)",
+    "CREATE TABLE ip2 PARTITION OF ip FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (b)",
+    "CREATE TABLE ip21 PARTITION OF ip2 FOR VALUES FROM (0) TO (100)",
+    "INSERT INTO ip VALUES (1, 1), (11, 1)",
+    "CREATE UNIQUE INDEX ON ip (b)",
+    "CREATE UNIQUE INDEX ON ip (a, b)",
+    "CREATE INDEX ON ip (b)",
+    "CREATE TABLE ip3 PARTITION OF ip FOR VALUES FROM (20) TO (30)",
+    "INSERT INTO ip VALUES (1, 1)",
+    "INSERT INTO ip VALUES (21, 5), (22, 5)",
+    "INSERT INTO ip VALUES (23, 7), (23, 7)",
+    "SELECT tablename, indexname FROM pg_indexes WHERE tablename LIKE 'ip%' ORDER BY 1, 2",
+    "CREATE TABLE ip4 (a int, b int)",
+    "INSERT INTO ip4 VALUES (30, 1), (30, 1)",
+    "ALTER TABLE ip ATTACH PARTITION ip4 FOR VALUES FROM (30) TO (40)",
+    "DELETE FROM ip4 WHERE b = 1",
+    "ALTER TABLE ip ATTACH PARTITION ip4 FOR VALUES FROM (30) TO (40)",
+    "INSERT INTO ip VALUES (30, 2), (30, 2)",
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'ip4' ORDER BY 1",
+]
+
+
+def test_indexes_of_a_partitioned_table(differ: Differ) -> None:
+    for stmt in INDEXES:
+        differ.check(stmt)
+
+
+HASHING = [
+    "CREATE TABLE hp (a int, b text, c bigint) PARTITION BY HASH (a, b)",
+    "CREATE TABLE hp0 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 0)",
+    "CREATE TABLE hp1 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 1)",
+    "CREATE TABLE hp2 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 2)",
+    "INSERT INTO hp SELECT g, 'row ' || g, g * 1000000000 FROM generate_series(-20, 40) g",
+    "INSERT INTO hp VALUES (NULL, NULL, NULL), (1, NULL, 1), (NULL, 'x', 2)",
+    "SELECT tableoid::regclass, a, b FROM hp ORDER BY a, b",
+    "CREATE TABLE hq (c bigint) PARTITION BY HASH (c)",
+    "CREATE TABLE hq0 PARTITION OF hq FOR VALUES WITH (MODULUS 2, REMAINDER 0)",
+    "CREATE TABLE hq1 PARTITION OF hq FOR VALUES WITH (MODULUS 4, REMAINDER 1)",
+    "CREATE TABLE hq3 PARTITION OF hq FOR VALUES WITH (MODULUS 4, REMAINDER 3)",
+    "INSERT INTO hq SELECT c FROM hp WHERE c IS NOT NULL",
+    "SELECT tableoid::regclass, count(*) FROM hq GROUP BY 1 ORDER BY 1",
+    "INSERT INTO hq0 VALUES (7)",
+    "INSERT INTO hq1 VALUES (7)",
+]
+
+
+def test_hash_partitions_place_rows_as_postgres_does(differ: Differ) -> None:
+    for stmt in HASHING:
+        differ.check(stmt)
+
+
+KEY_COLUMNS = [
+    "CREATE TABLE p (a int, b int, c int) PARTITION BY LIST ((a + b))",
+    "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (2)",
+    "ALTER TABLE p DROP COLUMN a",
+    "ALTER TABLE p ALTER COLUMN b TYPE bigint",
+    "ALTER TABLE p1 DROP COLUMN c",
+    "ALTER TABLE p1 RENAME COLUMN c TO d",
+    "ALTER TABLE p RENAME COLUMN b TO bb",
+    "SELECT pg_get_partkeydef('p'::regclass)",
+    "INSERT INTO p VALUES (1, 1, 5)",
+    "INSERT INTO p VALUES (1, 2, 5)",
+    "ALTER TABLE p DROP COLUMN c",
+    "SELECT * FROM p1",
+    "CREATE TABLE q (x int)",
+    "CREATE TABLE qc () INHERITS (q)",
+    "ALTER TABLE qc DROP COLUMN x",
+    "ALTER TABLE q RENAME COLUMN x TO y",
+    "SELECT * FROM qc",
+]
+
+
+def test_partition_key_and_inherited_columns(differ: Differ) -> None:
+    for stmt in KEY_COLUMNS:
+        differ.check(stmt)
+
+
+TREE_FUNCTIONS = [
+    "CREATE TABLE tp (a int, b int) PARTITION BY LIST (a)",
+    "CREATE TABLE tp1 PARTITION OF tp FOR VALUES IN (1) PARTITION BY LIST (b)",
+    "CREATE TABLE tp11 PARTITION OF tp1 FOR VALUES IN (1)",
+    "CREATE TABLE tp2 PARTITION OF tp FOR VALUES IN (2)",
+    "SELECT * FROM pg_partition_ancestors('tp11')",
+    "SELECT * FROM pg_partition_tree('tp') ORDER BY level, relid::text",
+    "SELECT * FROM pg_partition_tree('tp1') ORDER BY level, relid::text",
+    "SELECT pg_partition_ancestors('tp1')",
+    "SELECT pg_get_partkeydef('tp'::regclass), pg_get_partkeydef('tp2'::regclass)",
+]
+
+
+def test_partition_tree_functions(differ: Differ) -> None:
+    for stmt in TREE_FUNCTIONS:
+        differ.check(stmt)
+
+
+ATTACH_KEYS = [
+    "CREATE TABLE ref (id int PRIMARY KEY)",
+    "INSERT INTO ref VALUES (1)",
+    "CREATE TABLE fp (a int, r int REFERENCES ref (id)) PARTITION BY LIST (a)",
+    "CREATE TABLE fp1 (a int, r int)",
+    "INSERT INTO fp1 VALUES (1, 2)",
+    "ALTER TABLE fp ATTACH PARTITION fp1 FOR VALUES IN (1)",
+    "UPDATE fp1 SET r = 1",
+    "ALTER TABLE fp ATTACH PARTITION fp1 FOR VALUES IN (1)",
+    "INSERT INTO fp VALUES (1, 3)",
+    "DELETE FROM ref",
+    "SELECT conname FROM pg_constraint WHERE conrelid = 'fp1'::regclass",
+]
+
+
+def test_attached_partition_takes_foreign_keys(differ: Differ) -> None:
+    for stmt in ATTACH_KEYS:
+        differ.check(stmt)
+
+
+ATTACH_PRIMARY_KEY = [
+    "CREATE TABLE kp (a int PRIMARY KEY, b int UNIQUE) PARTITION BY RANGE (a, b)",
+    "CREATE TABLE kp1 (a int NOT NULL, b int)",
+    "INSERT INTO kp1 VALUES (1, 1)",
+    "ALTER TABLE kp ATTACH PARTITION kp1 FOR VALUES FROM (0, 0) TO (10, 10)",
+    "SELECT conname, contype FROM pg_constraint WHERE conrelid = 'kp1'::regclass ORDER BY 1",
+    "INSERT INTO kp VALUES (1, 2)",
+    "INSERT INTO kp VALUES (2, 1)",
+    "SELECT * FROM kp",
+]
+
+
+def test_attached_partition_takes_keys(differ: Differ) -> None:
+    for stmt in ATTACH_PRIMARY_KEY:
         differ.check(stmt)
