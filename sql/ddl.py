@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv import dropped
-from sql import comments, index_exprs, relations, table_alter, temp, views
+from sql import comments, index_exprs, relations, table_alter, temp, triggers, views
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
@@ -997,6 +997,16 @@ def alter_table(session: SessionApi, tree: exp.Alter, ctx: Context) -> Result:
                         f"cannot drop column {c.name} of table {table.name} because other "
                         "objects depend on it"
                     )
+                users = [t for t in table.triggers if triggers.uses_column(t, c.name)]
+                if users and not action.args.get("cascade"):
+                    raise DependentObjectsStillExist(
+                        f"cannot drop column {c.name} of table {table.name} because other "
+                        "objects depend on it",
+                        detail=f"trigger {users[0].name} on table {table.name} depends on "
+                        f"column {c.name} of table {table.name}",
+                        hint="Use DROP ... CASCADE to drop the dependent objects too.",
+                    )
+                table.triggers = [t for t in table.triggers if t not in users]
                 table.column(c.name).dropped = True
                 gone = [i for i in table.indexes if c.name in index_exprs.referenced_columns(i)]
                 for index in gone:

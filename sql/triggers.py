@@ -8,6 +8,7 @@ statement's rows are all written, then AFTER STATEMENT ones, as in PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,14 @@ from sql.session_api import SessionApi
 
 _OP = {"insert": "INSERT", "update": "UPDATE", "delete": "DELETE", "truncate": "TRUNCATE"}
 _WHEN = {"before": "BEFORE", "after": "AFTER", "instead": "INSTEAD OF"}
+
+
+def uses_column(trigger: TriggerDef, column: str) -> bool:
+    """Does ``trigger`` depend on ``column`` (UPDATE OF it, or its WHEN reads it)?"""
+    if column in trigger.columns:
+        return True
+    when = trigger.when or ""
+    return re.search(rf"\b(new|old)\.{re.escape(column)}\b", when, re.IGNORECASE) is not None
 
 
 class Firing:
