@@ -121,8 +121,15 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
             session.notices.append(f'truncate cascades to table "{child.name}"')
             chosen[key] = child
             grew = True
+    fires = [triggers.Firing.of(session, t, "truncate", Context()) for t in chosen.values()]
+    for fire in fires:
+        if fire is not None:
+            fire.statement("before")
     for table in chosen.values():
         _delete_data(session, table)
+    for fire in fires:
+        if fire is not None:
+            fire.finish()
     return Result("TRUNCATE TABLE")
 
 

@@ -124,7 +124,9 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
     if stmt.sql_body is not None:
         if language != "sql":
             raise InvalidParameterValue("inline SQL function body only valid for language SQL")
-        atomic = [RawStream()(s) for group in stmt.sql_body for s in group if s is not None]
+        body = stmt.sql_body
+        nodes = [body] if isinstance(body, ast.ReturnStmt) else [x for g in body for x in g or ()]
+        atomic = [_body_statement(x) for x in nodes if x is not None]
     elif not body_parts:
         raise InvalidParameterValue("no function body specified")
     if stmt.is_procedure:
@@ -174,6 +176,14 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
         routine.oid = session.database.catalogs.next_id(session.current_txn())
     session.database.catalogs.put_routine(session.current_txn(), routine)
     return Result(command.replace("CREATE ", "CREATE "))
+
+
+def _body_statement(node: Any) -> str:
+    """A statement of a SQL-standard body as SQL db9 reads (``RETURN x`` as ``SELECT x``)."""
+    if isinstance(node, ast.ReturnStmt):
+        value: Any = node.returnval
+        return "SELECT " + str(RawStream()(value))
+    return str(RawStream()(node))
 
 
 def _creation_schema(session: SessionApi) -> str:

@@ -54,6 +54,9 @@ FUNCTIONS = [
     "DROP FUNCTION add1",
     "SELECT add1('x'::text)",
     "CREATE FUNCTION c_fn(int) RETURNS int AS 'nosuchlib', 'f' LANGUAGE C",
+    "CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE RETURN x * 2",
+    "CREATE FUNCTION next_of(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT x + 1; END",
+    "SELECT twice(21), next_of(1)",
 ]
 
 TRIGGERS = [
@@ -115,6 +118,16 @@ TRIGGERS = [
     " EXECUTE FUNCTION log_it('stmt')",
     "CREATE TRIGGER t_stmt2 AFTER DELETE ON t FOR EACH STATEMENT WHEN (old.a > 1)"
     " EXECUTE FUNCTION log_it('stmt')",
+    # TRUNCATE fires its statement triggers, before and after the rows go.
+    "CREATE FUNCTION count_rows() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "DECLARE c bigint;\nBEGIN\n"
+    "  EXECUTE 'SELECT count(*) FROM ' || quote_ident(TG_TABLE_NAME) INTO c;\n"
+    "  INSERT INTO log VALUES (TG_OP || ':' || TG_WHEN || ':' || TG_LEVEL, c, TG_ARGV[0]);\n"
+    "  RETURN NULL;\nEND $$",
+    "CREATE TRIGGER t_trunc_b BEFORE TRUNCATE ON t EXECUTE FUNCTION count_rows('b')",
+    "CREATE TRIGGER t_trunc_a AFTER TRUNCATE ON t FOR EACH STATEMENT EXECUTE FUNCTION count_rows()",
+    "TRUNCATE t",
+    "SELECT * FROM log WHERE op LIKE 'TRUNCATE%' ORDER BY 1",
 ]
 
 
