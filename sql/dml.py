@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from kv.errors import AlreadyExists
 from sql import types as T
+from sql import view_dml
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.errors import (
@@ -545,6 +546,9 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
 
 
 def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+    if on_view is not None:
+        return DmlPlan(on_view, False)
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     table = _table_of(session, target)
@@ -985,6 +989,9 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
 
 
 def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+    if on_view is not None:
+        return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)
@@ -1042,6 +1049,9 @@ def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
 
 
 def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+    if on_view is not None:
+        return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = Planner(session, session.catalog(), ctx)

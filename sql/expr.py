@@ -1106,8 +1106,10 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
-        # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
-        idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
+        # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones where it can tell
+        # they are integers (a literal, an integer expression: rebuilt, so untyped); one it
+        # cannot type (a column, a parameter: annotated UNKNOWN) it leaves 1-based.
+        idxs = [_zero_based(coerce_to(self.compile(x), T.INT4), x).fn for x in subscripts]
         elem = arr.type.element or T.TEXT
 
         def run(r: Row) -> Any:
@@ -1239,6 +1241,14 @@ def _equals(x: Fn, y: Fn) -> Fn:
         return None if b is None else a == b
 
     return run
+
+
+def _zero_based(index: Typed, e: exp.Expr) -> Typed:
+    """A subscript as a 0-based index (see Compiler.c_Bracket)."""
+    if e.type is None or e.type.this != exp.DataType.Type.UNKNOWN:
+        return index
+    fn = index.fn
+    return Typed(lambda r: None if (i := fn(r)) is None else i - 1, index.type, False, index.name)
 
 
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:

@@ -79,6 +79,9 @@ class Rec:
     names: list[str]
     types: list[T.SqlType | None]
     values: list[Any]
+    # NEW / OLD where a trigger has none (a statement trigger, OLD of an INSERT): NULL, yet
+    # its fields read as NULL, as PostgreSQL's typed record variables do.
+    null: bool = False
 
     def get(self, name: str) -> tuple[Any, T.SqlType | None]:
         if name not in self.names:
@@ -348,10 +351,10 @@ class _Frame:
             if not isinstance(value, Rec):
                 raise SqlError(f'"{body.get("refname")}" is not a record').with_state("42809")
             if fld == "*":
-                return record_text(value), T.TEXT
+                return (None if value.null else record_text(value)), T.TEXT
             return value.get(fld)
         if isinstance(value, Rec):
-            return record_text(value), T.TEXT
+            return (None if value.null else record_text(value)), T.TEXT
         return value, self.types[dno]
 
     def assign(self, dno: int, value: Any, src: T.SqlType | None, fld: str | None = None) -> None:
@@ -428,11 +431,14 @@ class _Frame:
         index: dict[tuple[int, str | None], int] = {}
         fname = self.routine.name
 
-        def param(key: tuple[int, str | None]) -> exp.Expr:
+        def param(key: tuple[int, str | None], like: exp.Expr | None = None) -> exp.Expr:
             if key not in index:
                 refs.append(key)
                 index[key] = len(refs)
-            return exp.Parameter(this=exp.Literal.number(index[key]))
+            out = exp.Parameter(this=exp.Literal.number(index[key]))
+            if like is not None:
+                out.type = like.type  # a subscript keeps what sqlglot made of it (c_Bracket)
+            return out
 
         def fields(node: exp.Expr) -> list[exp.Expr] | None:
             """``rec.*`` as the parameters of the record's fields; None: no such record."""
@@ -453,8 +459,10 @@ class _Frame:
                 and not node.args.get("shifted")
             ):
                 # TG_ARGV is indexed from 0; db9's arrays from 1.
-                inner = node.expressions[0].transform(swap)
+                first = node.expressions[0]
+                inner = first.transform(swap)
                 index = exp.Add(this=exp.Paren(this=inner), expression=exp.Literal.number(1))
+                index.type = first.type
                 return exp.Bracket(this=swap(node.this), expressions=[index], shifted=True)
             if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
                 # ROW(a, rec.*): a row of the values, each field of a record its own item.
@@ -472,11 +480,11 @@ class _Frame:
                 return node
             name, table = node.name, node.table
             if not table and name in self.names:
-                return param((self.names[name], None))
+                return param((self.names[name], None), node)
             if table and table in self.names and self.datum(self.names[table])[0] == "PLpgSQL_rec":
-                return param((self.names[table], name))
+                return param((self.names[table], name), node)
             if table == fname and name in self.names:
-                return param((self.names[name], None))
+                return param((self.names[name], None), node)
             return node
 
         tree = tree.transform(swap).transform(row_distinct)
@@ -727,7 +735,7 @@ class _Frame:
             else:
                 v, t = self.values[dno], self.types[dno]
                 if isinstance(v, Rec) or self.datum(dno)[0] == "PLpgSQL_rec":
-                    raise _Return(v)
+                    raise _Return(None if isinstance(v, Rec) and v.null else v)
         if self.routine.retset:
             raise _Return(self.out)
         rtype = result_type(self.routine)

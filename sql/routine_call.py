@@ -258,7 +258,9 @@ def bind_names(tree: exp.Expr, names: dict[str, int], qualifier: str) -> exp.Exp
             if node.name in names and (not table or table == qualifier):
                 if plpgsql.is_set_target(node):
                     return node
-                return exp.Parameter(this=exp.Literal.number(names[node.name]))
+                out = exp.Parameter(this=exp.Literal.number(names[node.name]))
+                out.type = node.type  # a subscript keeps what sqlglot made of it
+                return out
         return node
 
     return tree.transform(swap)

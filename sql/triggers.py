@@ -99,9 +99,10 @@ class Firing:
         ]
         return cls(session, table, event, found, ctx) if found else None
 
-    def _rec(self, row: Row | None) -> Rec | None:
+    def _rec(self, row: Row | None) -> Rec:
         if row is None:
-            return None
+            names = [c.name for c in self.live]
+            return Rec(names, [c.type for c in self.live], [None] * self.width, null=True)
         return Rec([c.name for c in self.live], [c.type for c in self.live],
                    list(row[: self.width]))  # fmt: skip
 
@@ -163,6 +164,20 @@ class Firing:
             assert row is not None
             row = tuple(got.values) + tuple(row[self.width :])
             new = row
+        return row
+
+    def instead_row(self, old: Row | None, new: Row | None) -> Row | None:
+        """INSTEAD OF ROW triggers of a view's row: the row they report (NEW as they left
+        it, OLD for DELETE), or None: they did nothing."""
+        row = new if self.event != "delete" else old
+        for t in self.triggers:
+            if not t.row or t.timing != "instead":
+                continue
+            got = self._call(t, "ROW", old, new)
+            if got is None:
+                return None
+            if isinstance(got, Rec) and self.event != "delete":
+                row = tuple(got.values)
         return row
 
     def after_row(self, old: Row | None, new: Row | None) -> None:

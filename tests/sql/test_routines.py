@@ -57,6 +57,12 @@ FUNCTIONS = [
     "CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE RETURN x * 2",
     "CREATE FUNCTION next_of(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT x + 1; END",
     "SELECT twice(21), next_of(1)",
+    # Subscripts by a variable or a column are 1-based like literal ones.
+    "CREATE FUNCTION joined(arr text[]) RETURNS text LANGUAGE plpgsql AS $$\n"
+    "DECLARE out text := '';\nBEGIN\n  FOR i IN 1 .. array_length(arr, 1) LOOP\n"
+    "    out := out || arr[i] || arr[i - 1 + 1];\n  END LOOP;\n  RETURN out || arr[1];\nEND $$",
+    "SELECT joined(ARRAY['a', 'b', 'c'])",
+    "SELECT (ARRAY[10, 20, 30])[g], (ARRAY[10, 20, 30])[g + 1] FROM generate_series(1, 3) g",
 ]
 
 TRIGGERS = [
@@ -128,6 +134,21 @@ TRIGGERS = [
     "CREATE TRIGGER t_trunc_a AFTER TRUNCATE ON t FOR EACH STATEMENT EXECUTE FUNCTION count_rows()",
     "TRUNCATE t",
     "SELECT * FROM log WHERE op LIKE 'TRUNCATE%' ORDER BY 1",
+    # A view changed through its INSTEAD OF triggers.
+    "CREATE VIEW tv AS SELECT a, b FROM t",
+    "CREATE FUNCTION tv_write() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+    "  IF TG_OP = 'INSERT' THEN\n    INSERT INTO t VALUES (NEW.a, NEW.b);\n    RETURN NEW;\n"
+    "  ELSIF TG_OP = 'UPDATE' THEN\n    UPDATE t SET b = NEW.b WHERE a = OLD.a;\n"
+    "    IF NOT FOUND THEN RETURN NULL; END IF;\n    RETURN NEW;\n  END IF;\n"
+    "  DELETE FROM t WHERE a = OLD.a;\n  RETURN OLD;\nEND $$",
+    "CREATE TRIGGER tv_ins INSTEAD OF INSERT OR UPDATE OR DELETE ON tv"
+    " FOR EACH ROW EXECUTE FUNCTION tv_write()",
+    "INSERT INTO tv VALUES (9, 'nine'), (10, 'ten') RETURNING *",
+    "UPDATE tv SET b = b || '?' WHERE a > 8 RETURNING a, b",
+    "DELETE FROM tv WHERE a = 9",
+    "SELECT * FROM t ORDER BY a",
+    "CREATE TRIGGER tv_bad BEFORE INSERT ON tv FOR EACH ROW EXECUTE FUNCTION tv_write()",
+    "CREATE TRIGGER t_bad INSTEAD OF INSERT ON t FOR EACH ROW EXECUTE FUNCTION tv_write()",
 ]
 
 
