@@ -184,6 +184,27 @@ def test_psql_df_lists_user_functions(differ: Differ) -> None:
         differ.check(stmt)
 
 
+def test_triggers_described_as_postgresql_describes_them(differ: Differ) -> None:
+    for stmt in [
+        "CREATE TABLE m (a int, b int)",
+        "CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE TRIGGER mod_a BEFORE UPDATE OF a ON m FOR EACH ROW WHEN (old.a <> new.a)"
+        " EXECUTE PROCEDURE tf('mod_a')",
+        "CREATE TRIGGER any_row AFTER INSERT OR UPDATE OR DELETE ON m FOR EACH ROW"
+        " EXECUTE FUNCTION tf('it''s', 'two')",
+        "CREATE TRIGGER stmt_when AFTER DELETE ON m FOR EACH STATEMENT WHEN (true)"
+        " EXECUTE FUNCTION tf()",
+        "CREATE TRIGGER b_row AFTER INSERT ON m FOR EACH ROW EXECUTE FUNCTION tf()",
+        "SELECT pg_get_triggerdef(oid, true), pg_get_triggerdef(oid, false), pg_get_triggerdef(oid)"
+        " FROM pg_trigger ORDER BY tgname",
+        "SELECT trigger_name, event_manipulation, event_object_schema, event_object_table,"
+        " action_order, action_condition, action_statement, action_orientation, action_timing,"
+        " action_reference_old_table, action_reference_new_table"
+        " FROM information_schema.triggers ORDER BY trigger_name, 2",
+    ]:
+        differ.check(stmt)
+
+
 def test_functions_as_postgresql_runs_them(differ: Differ) -> None:
     differ.check(SETUP)
     for stmt in FUNCTIONS:
