@@ -203,6 +203,13 @@ def run(
     return frame.out_value()
 
 
+def _utility(stmt: Statement) -> bool:
+    """A statement a routine runs as it is (no variables bound in it): not a query or DML."""
+    return stmt.utility is not None or stmt.command.startswith(
+        ("CREATE", "DROP", "ALTER", "CALL", "DO", "TRUNCATE", "COMMENT", "GRANT", "REVOKE")
+    )
+
+
 def is_set_target(node: exp.Column) -> bool:
     """Is ``node`` the column an UPDATE's SET assigns (never a variable)?"""
     parent = node.parent
@@ -422,9 +429,7 @@ class _Frame:
         if hit is not None:
             return hit[0].copy(), None, hit[1]
         stmt = self.session.split(text)[0]
-        if stmt.utility is not None or stmt.command.startswith(
-            ("CREATE", "DROP", "ALTER", "CALL", "DO", "TRUNCATE", "COMMENT", "GRANT", "REVOKE")
-        ):
+        if _utility(stmt):
             return None, stmt, []
         tree = self.session.parse(stmt)
         refs: list[tuple[int, str | None]] = []
@@ -451,6 +456,11 @@ class _Frame:
             return [param((dno, n)) for n in rec.names]
 
         def swap(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Parameter) and str(node.name).isdigit():
+                n = int(node.name)  # $n: the routine's n-th parameter
+                if not 1 <= n <= len(self.routine.args):
+                    raise SqlError(f"there is no parameter ${n}").with_state("42P02")
+                return param((n - 1, None), node)
             if (
                 isinstance(node, exp.Bracket)
                 and isinstance(node.this, exp.Column)
@@ -492,10 +502,17 @@ class _Frame:
             self.exprs[text] = (tree, refs)
         return tree.copy(), None, refs
 
-    def execute(self, text: str, params: list[Any] | None = None) -> Result:
-        """Run one statement of the body (variables bound) or an EXECUTE's text with its
-        USING ``params``."""
-        tree, stmt, refs = self._bound(text)
+    def execute(self, text: str, params: list[Any] | None = None, dynamic: bool = False) -> Result:
+        """Run one statement of the body (variables bound), or (``dynamic``) an EXECUTE's
+        text, which sees no variables, only its USING ``params`` as $1, $2, ..."""
+        if dynamic:
+            stmt = self.session.split(text)[0]
+            tree = None if _utility(stmt) else self.session.parse(stmt)
+            refs: list[tuple[int, str | None]] = []
+            params = params or []
+        else:
+            tree, maybe, refs = self._bound(text)
+            stmt = maybe  # type: ignore[assignment]
         if tree is None:
             assert stmt is not None
             result = self.session.run_nested(stmt)
@@ -515,9 +532,9 @@ class _Frame:
         return result
 
     def query(
-        self, text: str, params: list[Any] | None = None
+        self, text: str, params: list[Any] | None = None, dynamic: bool = False
     ) -> tuple[list[tuple[Any, ...]], list[tuple[str, T.SqlType]]]:
-        result = self.execute(text, params)
+        result = self.execute(text, params, dynamic)
         rows = drain(result)
         if result.tag.startswith("SELECT") or result.pending is not None:
             self.row_count = len(rows)
@@ -689,7 +706,7 @@ class _Frame:
     def s_dynfors(self, b: dict[str, Any]) -> None:
         text = self.expr(b["query"])[0]
         params = [self.expr(p)[0] for p in b.get("params", [])]
-        rows, cols = self.query(str(text), params if params else None)
+        rows, cols = self.query(str(text), params, dynamic=True)
         self._rows_into(b, rows, cols)
 
     def s_foreach_a(self, b: dict[str, Any]) -> None:
@@ -765,7 +782,7 @@ class _Frame:
         else:
             text = self.expr(b["dynquery"])[0]
             params = [self.expr(p)[0] for p in b.get("params", [])]
-            rows, cols = self.query(str(text), params if params else None)
+            rows, cols = self.query(str(text), params, dynamic=True)
         rtype = result_type(self.routine)
         for row in rows:
             if len(row) == 1 and rtype.name not in ("record", "unknown"):
@@ -828,7 +845,7 @@ class _Frame:
         if text is None:
             raise SqlError("query string argument of EXECUTE is null").with_state("22004")
         params = [self.expr(p)[0] for p in b.get("params", [])]
-        rows, cols = self.query(str(text), params if params else None)
+        rows, cols = self.query(str(text), params, dynamic=True)
         if b.get("into"):
             self._into(b, rows, cols)
 

@@ -62,6 +62,13 @@ FUNCTIONS = [
     "DECLARE out text := '';\nBEGIN\n  FOR i IN 1 .. array_length(arr, 1) LOOP\n"
     "    out := out || arr[i] || arr[i - 1 + 1];\n  END LOOP;\n  RETURN out || arr[1];\nEND $$",
     "SELECT joined(ARRAY['a', 'b', 'c'])",
+    # $n names the n-th argument; EXECUTE's text sees only its USING values.
+    "CREATE FUNCTION inv(int) RETURNS float8 LANGUAGE plpgsql AS $$\nBEGIN\n"
+    "  RETURN 1::float8 / $1;\nEXCEPTION WHEN division_by_zero THEN RETURN 0;\nEND $$",
+    "SELECT inv(4), inv(0)",
+    "CREATE FUNCTION dyn(a int) RETURNS int LANGUAGE plpgsql AS $$\nDECLARE r int;\nBEGIN\n"
+    "  EXECUTE 'SELECT $1 + 1' INTO r USING a * 10;\n  RETURN r;\nEND $$",
+    "SELECT dyn(4)",
     "SELECT (ARRAY[10, 20, 30])[g], (ARRAY[10, 20, 30])[g + 1] FROM generate_series(1, 3) g",
 ]
 
