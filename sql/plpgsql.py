@@ -112,6 +112,7 @@ class _Func:
     datums: list[dict[str, Any]]
     lines: list[str]
     returns: dict[int, list[tuple[bool, str]]] = field(default_factory=dict)
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # DECLARE a ALIAS FOR b
 
 
 _CACHE: dict[tuple[str, str, str], _Func] = {}
@@ -168,6 +169,11 @@ def compile_routine(r: RoutineDef) -> _Func:
         ]
         if found:
             func.returns[n] = found
+    # ALIAS FOR leaves no datum of its own in the JSON: its name is read here.
+    func.aliases = [
+        (m[1].lower(), m[2].lower())
+        for m in re.finditer(r"\b(\w+)\s+alias\s+for\s+(\$\d+|\w+)\s*;", r.body, re.I)
+    ]
     if len(_CACHE) > 512:
         _CACHE.clear()
     _CACHE[key] = func
@@ -242,6 +248,13 @@ def _type_of(typname: str) -> T.SqlType | None:
     if typname.startswith("_"):
         base = _type_of(typname[1:])
         return base.array_of() if base else None
+    # The JSON keeps no type modifiers: char(2) arrives as bpchar, and reads as PostgreSQL's
+    # bpchar does (no length).
+    if typname == "bpchar":
+        return T.TEXT  # db9's character without a length is char(1)
+    plain = T.type_by_name(typname)
+    if plain is not None:
+        return plain
     try:
         t = arg_type(typname)
     except SqlError:
@@ -303,6 +316,10 @@ class _Frame:
                 self.types[i] = _type_of(typname)
             if kind in ("PLpgSQL_var", "PLpgSQL_rec") and name:
                 self.names[name] = i
+        for alias, target in self.func.aliases:
+            dno = int(target[1:]) - 1 if target.startswith("$") else self.names.get(target)
+            if dno is not None:
+                self.names[alias] = dno
         params = self.routine.args
         ins = iter(values)
         for i, a in enumerate(params):

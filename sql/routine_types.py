@@ -40,10 +40,10 @@ def arg_type(text: str) -> T.SqlType:
         base = T.type_by_name(_ALIASES.get(m[1], m[1]))
     if m is None or base is None:
         raise SqlError(f'type "{text}" does not exist').with_state("42704")
-    if m[2]:
-        base = T.with_modifiers(base, [int(x) for x in m[2].split(",")])
-    elif base.name == "character" and not m[2]:
-        base = T.with_modifiers(base, [])
+    # PostgreSQL drops a routine's argument and result type modifiers (char(2) is bpchar);
+    # db9's character always has a length, so a routine's bpchar is text.
+    if base.name == "character":
+        base = T.TEXT
     for _ in range(m[3].count("[")):
         base = base.array_of()
     return base

@@ -69,6 +69,11 @@ FUNCTIONS = [
     "CREATE FUNCTION dyn(a int) RETURNS int LANGUAGE plpgsql AS $$\nDECLARE r int;\nBEGIN\n"
     "  EXECUTE 'SELECT $1 + 1' INTO r USING a * 10;\n  RETURN r;\nEND $$",
     "SELECT dyn(4)",
+    # ALIAS FOR a parameter; a char(n) variable holds what is assigned (no modifier kept).
+    "CREATE FUNCTION prefix(bpchar) RETURNS text LANGUAGE plpgsql AS $$\n"
+    "DECLARE name ALIAS FOR $1; kind char(2);\nBEGIN\n  kind := substr(name, 1, 2);\n"
+    "  RETURN kind || '/' || name;\nEND $$",
+    "SELECT prefix('PS.base')",
     "SELECT (ARRAY[10, 20, 30])[g], (ARRAY[10, 20, 30])[g + 1] FROM generate_series(1, 3) g",
 ]
 
