@@ -74,6 +74,22 @@ FUNCTIONS = [
     "DECLARE name ALIAS FOR $1; kind char(2);\nBEGIN\n  kind := substr(name, 1, 2);\n"
     "  RETURN kind || '/' || name;\nEND $$",
     "SELECT prefix('PS.base')",
+    # A table's row type as a result; records with a column definition list.
+    "CREATE TABLE ft (a int, b text)",
+    "INSERT INTO ft VALUES (1, 'x'), (2, 'y z')",
+    "CREATE FUNCTION allft() RETURNS SETOF ft LANGUAGE plpgsql AS $$\n"
+    "DECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM ft ORDER BY a LOOP\n"
+    "    RETURN NEXT r;\n  END LOOP;\nEND $$",
+    "SELECT * FROM allft()",
+    "SELECT allft()",
+    "CREATE FUNCTION oneft() RETURNS ft LANGUAGE sql AS $$ SELECT * FROM ft ORDER BY a LIMIT 1 $$",
+    "SELECT b FROM oneft()",
+    "CREATE FUNCTION recs(n int) RETURNS SETOF record LANGUAGE plpgsql AS $$\n"
+    "DECLARE r record;\nBEGIN\n  FOR i IN 1..n LOOP\n    SELECT i, i * 2, 'x' INTO r;\n"
+    "    RETURN NEXT r;\n  END LOOP;\nEND $$",
+    "SELECT * FROM recs(2) AS (a int, b int, c text)",
+    "SELECT * FROM recs(2)",
+    "SELECT * FROM allft() AS (a int, b text)",
     "SELECT (ARRAY[10, 20, 30])[g], (ARRAY[10, 20, 30])[g + 1] FROM generate_series(1, 3) g",
 ]
 
