@@ -522,14 +522,14 @@ class _Frame:
     def execute(self, text: str, params: list[Any] | None = None, dynamic: bool = False) -> Result:
         """Run one statement of the body (variables bound), or (``dynamic``) an EXECUTE's
         text, which sees no variables, only its USING ``params`` as $1, $2, ..."""
+        stmt: Statement | None
         if dynamic:
             stmt = self.session.split(text)[0]
             tree = None if _utility(stmt) else self.session.parse(stmt)
             refs: list[tuple[int, str | None]] = []
             params = params or []
         else:
-            tree, maybe, refs = self._bound(text)
-            stmt = maybe  # type: ignore[assignment]
+            tree, stmt, refs = self._bound(text)
         if tree is None:
             assert stmt is not None
             result = self.session.run_nested(stmt)
@@ -921,10 +921,9 @@ class _Frame:
             elif kind == 3:
                 hint = value
         if level >= _ERROR:
-            if code is not None and code in _STATE_NAMES and not message and condname is None:
-                pass
-            err = SqlError(text or (_STATE_NAMES.get(code or "", "") or "P0001"), detail=detail,
-                           hint=hint)  # fmt: skip
+            # RAISE USING ERRCODE = 'x' alone says the condition's name, as PostgreSQL does.
+            err = SqlError(text or _STATE_NAMES.get(code or "", "") or code or "P0001",
+                           detail=detail, hint=hint)  # fmt: skip
             raise err.with_state(code or "P0001")
         if level >= _INFO:
             self.session.notices.append(text)
