@@ -307,6 +307,10 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
             f'"{table.name}" is a view',
             detail="Views cannot have row-level BEFORE or AFTER triggers.",
         )
+    if table.kind == "view" and "truncate" in events:
+        raise WrongObjectType(
+            f'"{table.name}" is a view', detail="Views cannot have TRUNCATE triggers."
+        )
     if table.kind == "view" and stmt.transitionRels:
         raise WrongObjectType(
             f'"{table.name}" is a view', detail="Triggers on views cannot have transition tables."
@@ -328,6 +332,11 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
         raise FeatureNotSupported("INSTEAD OF triggers cannot have column lists")
     if stmt.transitionRels:
         raise FeatureNotSupported("triggers with transition tables (REFERENCING) are not supported")
+    system = r"\bnew\.(ctid|xmin|xmax|cmin|cmax|tableoid|oid)\b"
+    if timing == "before" and when is not None and re.search(system, when.lower()):
+        raise FeatureNotSupported(
+            "BEFORE trigger's WHEN condition cannot reference NEW system columns"
+        )
     if refs and not stmt.row:
         raise SqlError(
             "statement trigger's WHEN condition cannot reference column values"

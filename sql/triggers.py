@@ -16,6 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from sql import routine_call
+from sql import types as T
 from sql.catalog import TableDef, TriggerDef
 from sql.errors import FeatureNotSupported, SqlError
 from sql.pg_dialect import DIALECT
@@ -57,7 +58,15 @@ class Firing:
         if any(t.when for t in triggers):
             from sql.expr import Compiler
 
-            cols = [ScopeColumn(side, c.name, c.type) for side in ("new", "old") for c in self.live]
+            # Each side's columns, then its tableoid (the one system column WHEN may read).
+            cols = [
+                col
+                for side in ("new", "old")
+                for col in [
+                    *(ScopeColumn(side, c.name, c.type) for c in self.live),
+                    ScopeColumn(side, "tableoid", T.OID, hidden=True),
+                ]
+            ]
             comp = Compiler(Scope(cols), ctx)
             for t in triggers:
                 if t.when:
@@ -135,8 +144,15 @@ class Firing:
         if cond is None:
             return True
         blank = (None,) * self.width
+        oid = (self.table.id,)
         return (
-            cond(tuple((new or blank)[: self.width]) + tuple((old or blank)[: self.width])) is True
+            cond(
+                tuple((new or blank)[: self.width])
+                + oid
+                + tuple((old or blank)[: self.width])
+                + oid
+            )
+            is True
         )
 
     def statement(self, timing: str) -> None:

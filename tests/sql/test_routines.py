@@ -177,6 +177,14 @@ TRIGGERS = [
     "SELECT * FROM t ORDER BY a",
     "CREATE TRIGGER tv_bad BEFORE INSERT ON tv FOR EACH ROW EXECUTE FUNCTION tv_write()",
     "CREATE TRIGGER t_bad INSTEAD OF INSERT ON t FOR EACH ROW EXECUTE FUNCTION tv_write()",
+    "CREATE TRIGGER tv_trunc BEFORE TRUNCATE ON tv EXECUTE FUNCTION tv_write()",
+    # WHEN may read tableoid after the row is written, not before.
+    "CREATE TRIGGER t_oid AFTER UPDATE ON t FOR EACH ROW"
+    " WHEN (new.tableoid = old.tableoid AND new.tableoid <> 0) EXECUTE FUNCTION log_it('oid')",
+    "UPDATE t SET b = 'oid' WHERE a = 10",
+    "SELECT op, a, b FROM log WHERE op = 'UPDATE:oid'",
+    "CREATE TRIGGER t_oid2 BEFORE UPDATE ON t FOR EACH ROW WHEN (new.tableoid <> 0)"
+    " EXECUTE FUNCTION log_it('oid')",
 ]
 
 
