@@ -24,6 +24,7 @@ from sql import (
     relations,
     table_alter,
     temp,
+    triggers,
     views,
 )
 from sql import types as T
@@ -148,6 +149,10 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
             for below in catalog.descendants(child):
                 chosen.setdefault(f"{below.schema}.{below.name}", below)
             grew = True
+    fires = [triggers.Firing.of(session, t, "truncate", Context()) for t in chosen.values()]
+    for fire in fires:
+        if fire is not None:
+            fire.statement("before")
     for table in chosen.values():
         _delete_data(session, table)
     if restart:
@@ -157,6 +162,9 @@ def truncate(session: SessionApi, tree: exp.TruncateTable) -> Result:
                 if seq is not None:
                     start = seq.seq.get("start", 1)
                     session.database.sequences.setval(seq, start, is_called=False)
+    for fire in fires:
+        if fire is not None:
+            fire.finish()
     return Result("TRUNCATE TABLE")
 
 
@@ -1354,6 +1362,16 @@ def alter_table(
                         f"cannot drop column {c.name} of table {table.name} because other "
                         "objects depend on it"
                     )
+                users = [t for t in table.triggers if triggers.uses_column(t, c.name)]
+                if users and not action.args.get("cascade"):
+                    raise DependentObjectsStillExist(
+                        f"cannot drop column {c.name} of table {table.name} because other "
+                        "objects depend on it",
+                        detail=f"trigger {users[0].name} on table {table.name} depends on "
+                        f"column {c.name} of table {table.name}",
+                        hint="Use DROP ... CASCADE to drop the dependent objects too.",
+                    )
+                table.triggers = [t for t in table.triggers if t not in users]
                 table.column(c.name).dropped = True
                 gone = [i for i in table.indexes if c.name in index_exprs.referenced_columns(i)]
                 for index in gone:

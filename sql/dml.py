@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import partitions, temp
+from sql import partitions, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -601,6 +601,9 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
 
 
 def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+    if on_view is not None:
+        return DmlPlan(on_view, False)
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     table = _table_of(session, target)
@@ -1081,6 +1084,9 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
 
 
 def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+    if on_view is not None:
+        return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, _plan_update)
@@ -1233,6 +1239,9 @@ def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
 
 
 def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+    if on_view is not None:
+        return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, _plan_delete)

@@ -1157,8 +1157,10 @@ class Compiler:
             at = coerce_to(self.compile(subscripts[0]), T.INT4)
             rtype, impl = geometric_subscript(arr.type, 1 if shifted else 0)
             return strict_call(expr_name(base), [arr, at], rtype, impl)
-        # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones.
-        idxs = [coerce_to(self.compile(x), T.INT4).fn for x in subscripts]
+        # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones where it can tell
+        # they are integers (a literal, an integer expression: rebuilt, so untyped); one it
+        # cannot type (a column, a parameter: annotated UNKNOWN) it leaves 1-based.
+        idxs = [_zero_based(coerce_to(self.compile(x), T.INT4), x).fn for x in subscripts]
         elem = arr.type.element or T.TEXT
 
         def run(r: Row) -> Any:
@@ -1342,6 +1344,14 @@ def _domain_checker(t: SqlType) -> Callable[[Any], None]:
 
 
 casts.domain_checker = _domain_checker
+
+
+def _zero_based(index: Typed, e: exp.Expr) -> Typed:
+    """A subscript as a 0-based index (see Compiler.c_Bracket)."""
+    if e.type is None or e.type.this != exp.DataType.Type.UNKNOWN:
+        return index
+    fn = index.fn
+    return Typed(lambda r: None if (i := fn(r)) is None else i - 1, index.type, False, index.name)
 
 
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:

@@ -17,7 +17,15 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, functions_geometry, jsonb, partition_text, routine_call, routine_types
+from sql import (
+    comments,
+    functions_geometry,
+    jsonb,
+    partition_text,
+    routine_call,
+    routine_types,
+    trigger_defs,
+)
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -574,6 +582,7 @@ CATALOG_FUNCTIONS = {
     "pg_get_function_result",
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",
+    "pg_get_triggerdef",
 }
 
 
@@ -615,6 +624,14 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_indexdef":
             found = find_index(v[0])
             return index_def(*found) if found else None
+        if name == "pg_get_triggerdef":
+            for t in catalog().all_tables():
+                for tr in t.triggers:
+                    if tr.oid == v[0]:
+                        fn = catalog().routines.get(tr.function)
+                        pretty = len(v) > 1 and bool(v[1])
+                        return trigger_defs.definition(t, tr, fn.name if fn else "?", pretty=pretty)
+            return None
         if name == "pg_get_constraintdef":
             for t in catalog().all_tables():
                 for con in t.constraints:

@@ -79,6 +79,9 @@ class Rec:
     names: list[str]
     types: list[T.SqlType | None]
     values: list[Any]
+    # NEW / OLD where a trigger has none (a statement trigger, OLD of an INSERT): NULL, yet
+    # its fields read as NULL, as PostgreSQL's typed record variables do.
+    null: bool = False
 
     def get(self, name: str) -> tuple[Any, T.SqlType | None]:
         if name not in self.names:
@@ -109,6 +112,7 @@ class _Func:
     datums: list[dict[str, Any]]
     lines: list[str]
     returns: dict[int, list[tuple[bool, str]]] = field(default_factory=dict)
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # DECLARE a ALIAS FOR b
 
 
 _CACHE: dict[tuple[str, str, str], _Func] = {}
@@ -165,6 +169,11 @@ def compile_routine(r: RoutineDef) -> _Func:
         ]
         if found:
             func.returns[n] = found
+    # ALIAS FOR leaves no datum of its own in the JSON: its name is read here.
+    func.aliases = [
+        (m[1].lower(), m[2].lower())
+        for m in re.finditer(r"\b(\w+)\s+alias\s+for\s+(\$\d+|\w+)\s*;", r.body, re.I)
+    ]
     if len(_CACHE) > 512:
         _CACHE.clear()
     _CACHE[key] = func
@@ -200,6 +209,13 @@ def run(
     return frame.out_value()
 
 
+def _utility(stmt: Statement) -> bool:
+    """A statement a routine runs as it is (no variables bound in it): not a query or DML."""
+    return stmt.utility is not None or stmt.command.startswith(
+        ("CREATE", "DROP", "ALTER", "CALL", "DO", "TRUNCATE", "COMMENT", "GRANT", "REVOKE")
+    )
+
+
 def is_set_target(node: exp.Column) -> bool:
     """Is ``node`` the column an UPDATE's SET assigns (never a variable)?"""
     parent = node.parent
@@ -232,6 +248,13 @@ def _type_of(typname: str) -> T.SqlType | None:
     if typname.startswith("_"):
         base = _type_of(typname[1:])
         return base.array_of() if base else None
+    # The JSON keeps no type modifiers: char(2) arrives as bpchar, and reads as PostgreSQL's
+    # bpchar does (no length).
+    if typname == "bpchar":
+        return T.TEXT  # db9's character without a length is char(1)
+    plain = T.type_by_name(typname)
+    if plain is not None:
+        return plain
     try:
         t = arg_type(typname)
     except SqlError:
@@ -293,6 +316,10 @@ class _Frame:
                 self.types[i] = _type_of(typname)
             if kind in ("PLpgSQL_var", "PLpgSQL_rec") and name:
                 self.names[name] = i
+        for alias, target in self.func.aliases:
+            dno = int(target[1:]) - 1 if target.startswith("$") else self.names.get(target)
+            if dno is not None:
+                self.names[alias] = dno
         params = self.routine.args
         ins = iter(values)
         for i, a in enumerate(params):
@@ -348,10 +375,10 @@ class _Frame:
             if not isinstance(value, Rec):
                 raise SqlError(f'"{body.get("refname")}" is not a record').with_state("42809")
             if fld == "*":
-                return record_text(value), T.TEXT
+                return (None if value.null else record_text(value)), T.TEXT
             return value.get(fld)
         if isinstance(value, Rec):
-            return record_text(value), T.TEXT
+            return (None if value.null else record_text(value)), T.TEXT
         return value, self.types[dno]
 
     def assign(self, dno: int, value: Any, src: T.SqlType | None, fld: str | None = None) -> None:
@@ -419,20 +446,21 @@ class _Frame:
         if hit is not None:
             return hit[0].copy(), None, hit[1]
         stmt = self.session.split(text)[0]
-        if stmt.utility is not None or stmt.command.startswith(
-            ("CREATE", "DROP", "ALTER", "CALL", "DO", "TRUNCATE", "COMMENT", "GRANT", "REVOKE")
-        ):
+        if _utility(stmt):
             return None, stmt, []
         tree = self.session.parse(stmt)
         refs: list[tuple[int, str | None]] = []
         index: dict[tuple[int, str | None], int] = {}
         fname = self.routine.name
 
-        def param(key: tuple[int, str | None]) -> exp.Expr:
+        def param(key: tuple[int, str | None], like: exp.Expr | None = None) -> exp.Expr:
             if key not in index:
                 refs.append(key)
                 index[key] = len(refs)
-            return exp.Parameter(this=exp.Literal.number(index[key]))
+            out = exp.Parameter(this=exp.Literal.number(index[key]))
+            if like is not None:
+                out.type = like.type  # a subscript keeps what sqlglot made of it (c_Bracket)
+            return out
 
         def fields(node: exp.Expr) -> list[exp.Expr] | None:
             """``rec.*`` as the parameters of the record's fields; None: no such record."""
@@ -445,6 +473,11 @@ class _Frame:
             return [param((dno, n)) for n in rec.names]
 
         def swap(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Parameter) and str(node.name).isdigit():
+                n = int(node.name)  # $n: the routine's n-th parameter
+                if not 1 <= n <= len(self.routine.args):
+                    raise SqlError(f"there is no parameter ${n}").with_state("42P02")
+                return param((n - 1, None), node)
             if (
                 isinstance(node, exp.Bracket)
                 and isinstance(node.this, exp.Column)
@@ -453,8 +486,10 @@ class _Frame:
                 and not node.args.get("shifted")
             ):
                 # TG_ARGV is indexed from 0; db9's arrays from 1.
-                inner = node.expressions[0].transform(swap)
+                first = node.expressions[0]
+                inner = first.transform(swap)
                 index = exp.Add(this=exp.Paren(this=inner), expression=exp.Literal.number(1))
+                index.type = first.type
                 return exp.Bracket(this=swap(node.this), expressions=[index], shifted=True)
             if isinstance(node, exp.Anonymous) and node.name.lower() == "row":
                 # ROW(a, rec.*): a row of the values, each field of a record its own item.
@@ -472,11 +507,11 @@ class _Frame:
                 return node
             name, table = node.name, node.table
             if not table and name in self.names:
-                return param((self.names[name], None))
+                return param((self.names[name], None), node)
             if table and table in self.names and self.datum(self.names[table])[0] == "PLpgSQL_rec":
-                return param((self.names[table], name))
+                return param((self.names[table], name), node)
             if table == fname and name in self.names:
-                return param((self.names[name], None))
+                return param((self.names[name], None), node)
             return node
 
         tree = tree.transform(swap).transform(row_distinct)
@@ -484,10 +519,17 @@ class _Frame:
             self.exprs[text] = (tree, refs)
         return tree.copy(), None, refs
 
-    def execute(self, text: str, params: list[Any] | None = None) -> Result:
-        """Run one statement of the body (variables bound) or an EXECUTE's text with its
-        USING ``params``."""
-        tree, stmt, refs = self._bound(text)
+    def execute(self, text: str, params: list[Any] | None = None, dynamic: bool = False) -> Result:
+        """Run one statement of the body (variables bound), or (``dynamic``) an EXECUTE's
+        text, which sees no variables, only its USING ``params`` as $1, $2, ..."""
+        stmt: Statement | None
+        if dynamic:
+            stmt = self.session.split(text)[0]
+            tree = None if _utility(stmt) else self.session.parse(stmt)
+            refs: list[tuple[int, str | None]] = []
+            params = params or []
+        else:
+            tree, stmt, refs = self._bound(text)
         if tree is None:
             assert stmt is not None
             result = self.session.run_nested(stmt)
@@ -507,9 +549,9 @@ class _Frame:
         return result
 
     def query(
-        self, text: str, params: list[Any] | None = None
+        self, text: str, params: list[Any] | None = None, dynamic: bool = False
     ) -> tuple[list[tuple[Any, ...]], list[tuple[str, T.SqlType]]]:
-        result = self.execute(text, params)
+        result = self.execute(text, params, dynamic)
         rows = drain(result)
         if result.tag.startswith("SELECT") or result.pending is not None:
             self.row_count = len(rows)
@@ -681,7 +723,7 @@ class _Frame:
     def s_dynfors(self, b: dict[str, Any]) -> None:
         text = self.expr(b["query"])[0]
         params = [self.expr(p)[0] for p in b.get("params", [])]
-        rows, cols = self.query(str(text), params if params else None)
+        rows, cols = self.query(str(text), params, dynamic=True)
         self._rows_into(b, rows, cols)
 
     def s_foreach_a(self, b: dict[str, Any]) -> None:
@@ -727,7 +769,7 @@ class _Frame:
             else:
                 v, t = self.values[dno], self.types[dno]
                 if isinstance(v, Rec) or self.datum(dno)[0] == "PLpgSQL_rec":
-                    raise _Return(v)
+                    raise _Return(None if isinstance(v, Rec) and v.null else v)
         if self.routine.retset:
             raise _Return(self.out)
         rtype = result_type(self.routine)
@@ -757,7 +799,7 @@ class _Frame:
         else:
             text = self.expr(b["dynquery"])[0]
             params = [self.expr(p)[0] for p in b.get("params", [])]
-            rows, cols = self.query(str(text), params if params else None)
+            rows, cols = self.query(str(text), params, dynamic=True)
         rtype = result_type(self.routine)
         for row in rows:
             if len(row) == 1 and rtype.name not in ("record", "unknown"):
@@ -820,7 +862,7 @@ class _Frame:
         if text is None:
             raise SqlError("query string argument of EXECUTE is null").with_state("22004")
         params = [self.expr(p)[0] for p in b.get("params", [])]
-        rows, cols = self.query(str(text), params if params else None)
+        rows, cols = self.query(str(text), params, dynamic=True)
         if b.get("into"):
             self._into(b, rows, cols)
 
@@ -879,10 +921,9 @@ class _Frame:
             elif kind == 3:
                 hint = value
         if level >= _ERROR:
-            if code is not None and code in _STATE_NAMES and not message and condname is None:
-                pass
-            err = SqlError(text or (_STATE_NAMES.get(code or "", "") or "P0001"), detail=detail,
-                           hint=hint)  # fmt: skip
+            # RAISE USING ERRCODE = 'x' alone says the condition's name, as PostgreSQL does.
+            err = SqlError(text or _STATE_NAMES.get(code or "", "") or code or "P0001",
+                           detail=detail, hint=hint)  # fmt: skip
             raise err.with_state(code or "P0001")
         if level >= _INFO:
             self.session.notices.append(text)

@@ -19,17 +19,20 @@ from sql.errors import (
     AmbiguousFunction,
     FeatureNotSupported,
     SqlError,
+    SyntaxError_,
     UndefinedFunction,
     WrongObjectType,
 )
 from sql.plpgsql import Rec
 from sql.result import Result
 from sql.routine_types import (
+    RECORD,
     arg_type,
     drain,
     in_types,
     result_columns,
     result_type,
+    row_type,
 )
 from sql.scope import ExprCompiler, Typed
 from sql.session_api import SessionApi
@@ -49,7 +52,11 @@ def validate(session: SessionApi, r: RoutineDef) -> None:
     """Check a new routine as CREATE FUNCTION does: its types exist, a PL/pgSQL body parses."""
     in_types(r)
     if r.returns not in ("trigger", "record", "void"):
-        arg_type(r.returns)
+        try:
+            arg_type(r.returns)
+        except SqlError:
+            if row_type(session.catalog(), r.returns) is None:
+                raise
     if r.language == "plpgsql":
         plpgsql.compile_routine(r)
 
@@ -141,9 +148,9 @@ def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed 
             raise FeatureNotSupported(
                 "a set-returning user function in an expression is not supported"
             )
-        if isinstance(out, tuple):
-            cols = result_columns(routine)
-            return plpgsql.record_text(Rec([n for n, _ in cols], [t for _, t in cols], list(out)))
+        if isinstance(out, tuple | Rec):
+            assert ctx.session is not None
+            return _record(result_columns(routine, ctx.session.catalog()), out)
         return out
 
     return Typed(run, rtype, False, name)
@@ -169,7 +176,7 @@ def compile_srf(
         return None
     bound = _bind(c, routine, args)
     ctx = c.ctx
-    cols = result_columns(routine)
+    cols = result_columns(routine, c.ctx.session.catalog())
 
     def values(r: Any) -> list[Any]:
         vals = [a.fn(r) for a in bound]
@@ -178,11 +185,19 @@ def compile_srf(
         assert ctx.session is not None
         out = invoke(ctx.session, routine, vals)
         if len(cols) > 1:
-            return [plpgsql.record_text(Rec([n for n, _ in cols], [t for _, t in cols], list(v)))
-                    if isinstance(v, tuple) else v for v in out]  # fmt: skip
+            return [_record(cols, v) for v in out]
         return list(out)
 
     return values, (cols[0][1] if len(cols) == 1 else T.TEXT)
+
+
+def _record(cols: list[tuple[str, T.SqlType]], value: Any) -> Any:
+    """A routine's row (a tuple or a record) as its text, (1,abc)."""
+    if isinstance(value, Rec):
+        return None if value.null else plpgsql.record_text(value)
+    if isinstance(value, tuple):
+        return plpgsql.record_text(Rec([n for n, _ in cols], [t for _, t in cols], list(value)))
+    return value
 
 
 def _bind(c: ExprCompiler, routine: RoutineDef, args: list[Typed]) -> list[Typed]:
@@ -202,9 +217,10 @@ def _bind(c: ExprCompiler, routine: RoutineDef, args: list[Typed]) -> list[Typed
 
 
 def from_item(
-    c: ExprCompiler, fn: exp.Expr
+    c: ExprCompiler, fn: exp.Expr, defined: list[tuple[str, T.SqlType]] | None = None
 ) -> tuple[list[tuple[str, T.SqlType]], Callable[[], list[tuple[Any, ...]]]] | None:
-    """A user function in FROM: its columns and its rows."""
+    """A user function in FROM: its columns and its rows. ``defined``: the column
+    definition list of a function returning record (``f() AS (a int, b text)``)."""
     if not isinstance(fn, exp.Anonymous) or c.ctx.session is None:
         return None
     name = str(fn.this).lower()
@@ -213,7 +229,15 @@ def from_item(
     if routine is None:
         return None
     bound = _bind(c, routine, args)
-    cols = result_columns(routine)
+    cols = result_columns(routine, c.ctx.session.catalog())
+    if defined:
+        if routine.returns != "record" or routine.out_args:
+            raise SyntaxError_(
+                'a column definition list is only allowed for functions returning "record"'
+            )
+        cols = defined
+    elif routine.returns == "record" and not routine.out_args:
+        raise SyntaxError_('a column definition list is required for functions returning "record"')
     ctx = c.ctx
 
     def rows() -> list[tuple[Any, ...]]:
@@ -223,6 +247,7 @@ def from_item(
         assert ctx.session is not None
         out = invoke(ctx.session, routine, values)
         items = out if routine.retset else [out]
+        items = [tuple(v.values) if isinstance(v, Rec) else v for v in items]
         if len(cols) == 1:
             return [(v[0] if isinstance(v, tuple) else v,) for v in items]
         return [v if isinstance(v, tuple) else (v,) for v in items if v is not None]
@@ -258,7 +283,9 @@ def bind_names(tree: exp.Expr, names: dict[str, int], qualifier: str) -> exp.Exp
             if node.name in names and (not table or table == qualifier):
                 if plpgsql.is_set_target(node):
                     return node
-                return exp.Parameter(this=exp.Literal.number(names[node.name]))
+                out = exp.Parameter(this=exp.Literal.number(names[node.name]))
+                out.type = node.type  # a subscript keeps what sqlglot made of it
+                return out
         return node
 
     return tree.transform(swap)
@@ -278,9 +305,8 @@ def _run_sql(session: SessionApi, routine: RoutineDef, values: list[Any]) -> Any
     if routine.returns == "void" or result is None:
         return "" if not routine.retset else []
     cols = result.columns or []
-    multi = len(routine.out_args) > 1
-    if multi:
-        outs = [arg_type(a.type) for a in routine.out_args]
+    if len(routine.out_args) > 1 or (rtype is RECORD and routine.returns != "record"):
+        outs = [t for _, t in result_columns(routine, session.catalog())]
         conv = [
             tuple(cast_value(v, c[1], t) for v, c, t in zip(row, cols, outs, strict=False))
             for row in rows

@@ -124,7 +124,9 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
     if stmt.sql_body is not None:
         if language != "sql":
             raise InvalidParameterValue("inline SQL function body only valid for language SQL")
-        atomic = [RawStream()(s) for group in stmt.sql_body for s in group if s is not None]
+        body = stmt.sql_body
+        nodes = [body] if isinstance(body, ast.ReturnStmt) else [x for g in body for x in g or ()]
+        atomic = [_body_statement(x) for x in nodes if x is not None]
     elif not body_parts:
         raise InvalidParameterValue("no function body specified")
     if stmt.is_procedure:
@@ -174,6 +176,14 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
         routine.oid = session.database.catalogs.next_id(session.current_txn())
     session.database.catalogs.put_routine(session.current_txn(), routine)
     return Result(command.replace("CREATE ", "CREATE "))
+
+
+def _body_statement(node: Any) -> str:
+    """A statement of a SQL-standard body as SQL db9 reads (``RETURN x`` as ``SELECT x``)."""
+    if isinstance(node, ast.ReturnStmt):
+        value: Any = node.returnval
+        return "SELECT " + str(RawStream()(value))
+    return str(RawStream()(node))
 
 
 def _creation_schema(session: SessionApi) -> str:
@@ -297,6 +307,10 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
             f'"{table.name}" is a view',
             detail="Views cannot have row-level BEFORE or AFTER triggers.",
         )
+    if table.kind == "view" and "truncate" in events:
+        raise WrongObjectType(
+            f'"{table.name}" is a view', detail="Views cannot have TRUNCATE triggers."
+        )
     if table.kind == "view" and stmt.transitionRels:
         raise WrongObjectType(
             f'"{table.name}" is a view', detail="Triggers on views cannot have transition tables."
@@ -318,6 +332,11 @@ def _create_trigger(session: SessionApi, stmt: Any) -> Result:
         raise FeatureNotSupported("INSTEAD OF triggers cannot have column lists")
     if stmt.transitionRels:
         raise FeatureNotSupported("triggers with transition tables (REFERENCING) are not supported")
+    system = r"\bnew\.(ctid|xmin|xmax|cmin|cmax|tableoid|oid)\b"
+    if timing == "before" and when is not None and re.search(system, when.lower()):
+        raise FeatureNotSupported(
+            "BEFORE trigger's WHEN condition cannot reference NEW system columns"
+        )
     if refs and not stmt.row:
         raise SqlError(
             "statement trigger's WHEN condition cannot reference column values"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sql import types as T
-from sql.catalog import RoutineDef
+from sql.catalog import Catalog, RoutineDef
 from sql.errors import SqlError
 from sql.result import Result
 
@@ -40,10 +40,10 @@ def arg_type(text: str) -> T.SqlType:
         base = T.type_by_name(_ALIASES.get(m[1], m[1]))
     if m is None or base is None:
         raise SqlError(f'type "{text}" does not exist').with_state("42704")
-    if m[2]:
-        base = T.with_modifiers(base, [int(x) for x in m[2].split(",")])
-    elif base.name == "character" and not m[2]:
-        base = T.with_modifiers(base, [])
+    # PostgreSQL drops a routine's argument and result type modifiers (char(2) is bpchar);
+    # db9's character always has a length, so a routine's bpchar is text.
+    if base.name == "character":
+        base = T.TEXT
     for _ in range(m[3].count("[")):
         base = base.array_of()
     return base
@@ -60,7 +60,8 @@ def describe_result(r: RoutineDef) -> str | None:
     if r.returns in ("trigger", "void", "record"):
         text = r.returns
     else:
-        text = arg_type(r.returns).display()
+        rtype = result_type(r)
+        text = r.returns if rtype is RECORD else rtype.display()
     return f"SETOF {text}" if r.retset else text
 
 
@@ -84,18 +85,37 @@ def in_types(r: RoutineDef) -> list[T.SqlType]:
 
 
 def result_type(routine: RoutineDef) -> T.SqlType:
+    """The type of a routine's value: RECORD for a table's row type (see row_type)."""
     outs = routine.out_args
     if routine.returns == "record" and len(outs) == 1:
         return arg_type(outs[0].type)
-    return arg_type(routine.returns)
+    try:
+        return arg_type(routine.returns)
+    except SqlError:
+        return RECORD
 
 
-def result_columns(routine: RoutineDef) -> list[tuple[str, T.SqlType]]:
-    """A routine's result as FROM sees it: its OUT / TABLE columns, else one column."""
+def row_type(catalog: Catalog, name: str) -> list[tuple[str, T.SqlType]] | None:
+    """The columns of the row type ``name`` (a table's or a view's), None: it names none."""
+    schema, _, rel = name.rpartition(".")
+    found = catalog.find(rel, schema or None, [s for s in catalog.schemas])
+    return [(c.name, c.type) for c in found.live_columns] if found is not None else None
+
+
+def result_columns(
+    routine: RoutineDef, catalog: Catalog | None = None
+) -> list[tuple[str, T.SqlType]]:
+    """A routine's result as FROM sees it: its OUT / TABLE columns, a table row type's
+    columns, else one column."""
     outs = routine.out_args
     if outs:
         return [(a.name or f"column{i + 1}", arg_type(a.type)) for i, a in enumerate(outs)]
-    return [(routine.name, result_type(routine))]
+    rtype = result_type(routine)
+    if rtype is RECORD and catalog is not None and routine.returns != "record":
+        cols = row_type(catalog, routine.returns)
+        if cols is not None:
+            return cols
+    return [(routine.name, rtype)]
 
 
 def value_type(v: Any) -> T.SqlType | None:

@@ -1699,7 +1699,7 @@ def _flush(writer: TableWriter, batch: list[tuple[Any, ...]], fire: Firing | Non
     a BEFORE trigger skips is not written, one it changes is checked again."""
     if not batch:
         return 0
-    rows = writer.complete_many(batch)
+    rows = list(writer.complete_many(batch))  # (the batch itself, when the rows are complete)
     batch.clear()
     if fire is None:
         writer.insert_many(rows, checked=True)

@@ -13,7 +13,16 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql import comments, cursors, partition_text, routine_types, temp, user_types, views
+from sql import (
+    comments,
+    cursors,
+    partition_text,
+    routine_types,
+    temp,
+    trigger_defs,
+    user_types,
+    views,
+)
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
@@ -823,6 +832,34 @@ def is_views(c: Catalog, session: SessionApi) -> Rows:
     ]  # fmt: skip
 
 
+def is_triggers(c: Catalog, session: SessionApi) -> Rows:
+    """information_schema.triggers: a row per trigger and event."""
+    rows: Rows = []
+    for t in _tables(c):
+        for tr in t.triggers:
+            fn = c.routines.get(tr.function)
+            statement = trigger_defs.action_statement(tr, fn.name if fn else "?")
+            for event in ("insert", "delete", "update"):
+                if event not in tr.events:
+                    continue
+                order = 1 + sum(
+                    1
+                    for o in t.triggers
+                    if event in o.events
+                    and (o.timing, o.row) == (tr.timing, tr.row)
+                    and o.name < tr.name
+                )
+                rows.append(
+                    (session.database.name, t.schema, tr.name, event.upper(),
+                     session.database.name, t.schema, t.name, order,
+                     trigger_defs.condition(tr, pretty=False), statement,
+                     "ROW" if tr.row else "STATEMENT",
+                     {"before": "BEFORE", "after": "AFTER", "instead": "INSTEAD OF"}[tr.timing],
+                     None, None, "OLD", "NEW", None)
+                )  # fmt: skip
+    return rows
+
+
 def pg_views(c: Catalog) -> Rows:
     return [(t.schema, t.name, "postgres", views.definition(t)) for t in _tables(c)
             if t.kind == "view"]  # fmt: skip
@@ -1179,6 +1216,29 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         True,
     ),
     ("information_schema", "columns"): (IS_COLUMNS_COLS, is_columns, True),
+    ("information_schema", "triggers"): (
+        [
+            ("trigger_catalog", NAME),
+            ("trigger_schema", NAME),
+            ("trigger_name", NAME),
+            ("event_manipulation", TXT),
+            ("event_object_catalog", NAME),
+            ("event_object_schema", NAME),
+            ("event_object_table", NAME),
+            ("action_order", I4),
+            ("action_condition", TXT),
+            ("action_statement", TXT),
+            ("action_orientation", TXT),
+            ("action_timing", TXT),
+            ("action_reference_old_table", NAME),
+            ("action_reference_new_table", NAME),
+            ("action_reference_old_row", NAME),
+            ("action_reference_new_row", NAME),
+            ("created", T.TIMESTAMPTZ),
+        ],
+        is_triggers,
+        True,
+    ),
     ("information_schema", "views"): (
         [
             ("table_catalog", NAME),

@@ -8,6 +8,7 @@ statement's rows are all written, then AFTER STATEMENT ones, as in PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from sql import routine_call
+from sql import types as T
 from sql.catalog import TableDef, TriggerDef
 from sql.errors import FeatureNotSupported, SqlError
 from sql.pg_dialect import DIALECT
@@ -24,6 +26,14 @@ from sql.session_api import SessionApi
 
 _OP = {"insert": "INSERT", "update": "UPDATE", "delete": "DELETE", "truncate": "TRUNCATE"}
 _WHEN = {"before": "BEFORE", "after": "AFTER", "instead": "INSTEAD OF"}
+
+
+def uses_column(trigger: TriggerDef, column: str) -> bool:
+    """Does ``trigger`` depend on ``column`` (UPDATE OF it, or its WHEN reads it)?"""
+    if column in trigger.columns:
+        return True
+    when = trigger.when or ""
+    return re.search(rf"\b(new|old)\.{re.escape(column)}\b", when, re.IGNORECASE) is not None
 
 
 class Firing:
@@ -48,7 +58,15 @@ class Firing:
         if any(t.when for t in triggers):
             from sql.expr import Compiler
 
-            cols = [ScopeColumn(side, c.name, c.type) for side in ("new", "old") for c in self.live]
+            # Each side's columns, then its tableoid (the one system column WHEN may read).
+            cols = [
+                col
+                for side in ("new", "old")
+                for col in [
+                    *(ScopeColumn(side, c.name, c.type) for c in self.live),
+                    ScopeColumn(side, "tableoid", T.OID, hidden=True),
+                ]
+            ]
             comp = Compiler(Scope(cols), ctx)
             for t in triggers:
                 if t.when:
@@ -90,9 +108,10 @@ class Firing:
         ]
         return cls(session, table, event, found, ctx) if found else None
 
-    def _rec(self, row: Row | None) -> Rec | None:
+    def _rec(self, row: Row | None) -> Rec:
         if row is None:
-            return None
+            names = [c.name for c in self.live]
+            return Rec(names, [c.type for c in self.live], [None] * self.width, null=True)
         return Rec([c.name for c in self.live], [c.type for c in self.live],
                    list(row[: self.width]))  # fmt: skip
 
@@ -125,8 +144,15 @@ class Firing:
         if cond is None:
             return True
         blank = (None,) * self.width
+        oid = (self.table.id,)
         return (
-            cond(tuple((new or blank)[: self.width]) + tuple((old or blank)[: self.width])) is True
+            cond(
+                tuple((new or blank)[: self.width])
+                + oid
+                + tuple((old or blank)[: self.width])
+                + oid
+            )
+            is True
         )
 
     def statement(self, timing: str) -> None:
@@ -154,6 +180,20 @@ class Firing:
             assert row is not None
             row = tuple(got.values) + tuple(row[self.width :])
             new = row
+        return row
+
+    def instead_row(self, old: Row | None, new: Row | None) -> Row | None:
+        """INSTEAD OF ROW triggers of a view's row: the row they report (NEW as they left
+        it, OLD for DELETE), or None: they did nothing."""
+        row = new if self.event != "delete" else old
+        for t in self.triggers:
+            if not t.row or t.timing != "instead":
+                continue
+            got = self._call(t, "ROW", old, new)
+            if got is None:
+                return None
+            if isinstance(got, Rec) and self.event != "delete":
+                row = tuple(got.values)
         return row
 
     def after_row(self, old: Row | None, new: Row | None) -> None:

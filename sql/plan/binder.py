@@ -537,14 +537,21 @@ class Planner:
                 lambda: [(v,) for v in maker(())],
                 f"Function Scan on {name}",
             )
-        user = routine_call.from_item(self.compiler(Scope([], outer=outer)), fn)
+        given = item.args.get("alias") if item is not None else None
+        defs = [c for c in given.columns if isinstance(c, exp.ColumnDef)] if given else []
+        defined = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs if d.args.get("kind")]
+        user = routine_call.from_item(self.compiler(Scope([], outer=outer)), fn, defined or None)
         if user is not None:
             cols, user_rows = user
-            given = item.args.get("alias") if item is not None else None
             names = [c for c, _ in cols]
             if len(cols) == 1 and alias:
                 names = [alias]
             renames = [c.name for c in given.columns] if given and given.columns else []
+            if len(renames) > len(cols):
+                raise SyntaxError_(
+                    f'table "{alias}" has {len(cols)} columns available but '
+                    f"{len(renames)} columns specified"
+                )
             names[: len(renames)] = renames
             label = alias or name
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])

@@ -54,6 +54,43 @@ FUNCTIONS = [
     "DROP FUNCTION add1",
     "SELECT add1('x'::text)",
     "CREATE FUNCTION c_fn(int) RETURNS int AS 'nosuchlib', 'f' LANGUAGE C",
+    "CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE RETURN x * 2",
+    "CREATE FUNCTION next_of(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT x + 1; END",
+    "SELECT twice(21), next_of(1)",
+    # Subscripts by a variable or a column are 1-based like literal ones.
+    "CREATE FUNCTION joined(arr text[]) RETURNS text LANGUAGE plpgsql AS $$\n"
+    "DECLARE out text := '';\nBEGIN\n  FOR i IN 1 .. array_length(arr, 1) LOOP\n"
+    "    out := out || arr[i] || arr[i - 1 + 1];\n  END LOOP;\n  RETURN out || arr[1];\nEND $$",
+    "SELECT joined(ARRAY['a', 'b', 'c'])",
+    # $n names the n-th argument; EXECUTE's text sees only its USING values.
+    "CREATE FUNCTION inv(int) RETURNS float8 LANGUAGE plpgsql AS $$\nBEGIN\n"
+    "  RETURN 1::float8 / $1;\nEXCEPTION WHEN division_by_zero THEN RETURN 0;\nEND $$",
+    "SELECT inv(4), inv(0)",
+    "CREATE FUNCTION dyn(a int) RETURNS int LANGUAGE plpgsql AS $$\nDECLARE r int;\nBEGIN\n"
+    "  EXECUTE 'SELECT $1 + 1' INTO r USING a * 10;\n  RETURN r;\nEND $$",
+    "SELECT dyn(4)",
+    # ALIAS FOR a parameter; a char(n) variable holds what is assigned (no modifier kept).
+    "CREATE FUNCTION prefix(bpchar) RETURNS text LANGUAGE plpgsql AS $$\n"
+    "DECLARE name ALIAS FOR $1; kind char(2);\nBEGIN\n  kind := substr(name, 1, 2);\n"
+    "  RETURN kind || '/' || name;\nEND $$",
+    "SELECT prefix('PS.base')",
+    # A table's row type as a result; records with a column definition list.
+    "CREATE TABLE ft (a int, b text)",
+    "INSERT INTO ft VALUES (1, 'x'), (2, 'y z')",
+    "CREATE FUNCTION allft() RETURNS SETOF ft LANGUAGE plpgsql AS $$\n"
+    "DECLARE r record;\nBEGIN\n  FOR r IN SELECT * FROM ft ORDER BY a LOOP\n"
+    "    RETURN NEXT r;\n  END LOOP;\nEND $$",
+    "SELECT * FROM allft()",
+    "SELECT allft()",
+    "CREATE FUNCTION oneft() RETURNS ft LANGUAGE sql AS $$ SELECT * FROM ft ORDER BY a LIMIT 1 $$",
+    "SELECT b FROM oneft()",
+    "CREATE FUNCTION recs(n int) RETURNS SETOF record LANGUAGE plpgsql AS $$\n"
+    "DECLARE r record;\nBEGIN\n  FOR i IN 1..n LOOP\n    SELECT i, i * 2, 'x' INTO r;\n"
+    "    RETURN NEXT r;\n  END LOOP;\nEND $$",
+    "SELECT * FROM recs(2) AS (a int, b int, c text)",
+    "SELECT * FROM recs(2)",
+    "SELECT * FROM allft() AS (a int, b text)",
+    "SELECT (ARRAY[10, 20, 30])[g], (ARRAY[10, 20, 30])[g + 1] FROM generate_series(1, 3) g",
 ]
 
 TRIGGERS = [
@@ -115,6 +152,39 @@ TRIGGERS = [
     " EXECUTE FUNCTION log_it('stmt')",
     "CREATE TRIGGER t_stmt2 AFTER DELETE ON t FOR EACH STATEMENT WHEN (old.a > 1)"
     " EXECUTE FUNCTION log_it('stmt')",
+    # TRUNCATE fires its statement triggers, before and after the rows go.
+    "CREATE FUNCTION count_rows() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "DECLARE c bigint;\nBEGIN\n"
+    "  EXECUTE 'SELECT count(*) FROM ' || quote_ident(TG_TABLE_NAME) INTO c;\n"
+    "  INSERT INTO log VALUES (TG_OP || ':' || TG_WHEN || ':' || TG_LEVEL, c, TG_ARGV[0]);\n"
+    "  RETURN NULL;\nEND $$",
+    "CREATE TRIGGER t_trunc_b BEFORE TRUNCATE ON t EXECUTE FUNCTION count_rows('b')",
+    "CREATE TRIGGER t_trunc_a AFTER TRUNCATE ON t FOR EACH STATEMENT EXECUTE FUNCTION count_rows()",
+    "TRUNCATE t",
+    "SELECT * FROM log WHERE op LIKE 'TRUNCATE%' ORDER BY 1",
+    # A view changed through its INSTEAD OF triggers.
+    "CREATE VIEW tv AS SELECT a, b FROM t",
+    "CREATE FUNCTION tv_write() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+    "  IF TG_OP = 'INSERT' THEN\n    INSERT INTO t VALUES (NEW.a, NEW.b);\n    RETURN NEW;\n"
+    "  ELSIF TG_OP = 'UPDATE' THEN\n    UPDATE t SET b = NEW.b WHERE a = OLD.a;\n"
+    "    IF NOT FOUND THEN RETURN NULL; END IF;\n    RETURN NEW;\n  END IF;\n"
+    "  DELETE FROM t WHERE a = OLD.a;\n  RETURN OLD;\nEND $$",
+    "CREATE TRIGGER tv_ins INSTEAD OF INSERT OR UPDATE OR DELETE ON tv"
+    " FOR EACH ROW EXECUTE FUNCTION tv_write()",
+    "INSERT INTO tv VALUES (9, 'nine'), (10, 'ten') RETURNING *",
+    "UPDATE tv SET b = b || '?' WHERE a > 8 RETURNING a, b",
+    "DELETE FROM tv WHERE a = 9",
+    "SELECT * FROM t ORDER BY a",
+    "CREATE TRIGGER tv_bad BEFORE INSERT ON tv FOR EACH ROW EXECUTE FUNCTION tv_write()",
+    "CREATE TRIGGER t_bad INSTEAD OF INSERT ON t FOR EACH ROW EXECUTE FUNCTION tv_write()",
+    "CREATE TRIGGER tv_trunc BEFORE TRUNCATE ON tv EXECUTE FUNCTION tv_write()",
+    # WHEN may read tableoid after the row is written, not before.
+    "CREATE TRIGGER t_oid AFTER UPDATE ON t FOR EACH ROW"
+    " WHEN (new.tableoid = old.tableoid AND new.tableoid <> 0) EXECUTE FUNCTION log_it('oid')",
+    "UPDATE t SET b = 'oid' WHERE a = 10",
+    "SELECT op, a, b FROM log WHERE op = 'UPDATE:oid'",
+    "CREATE TRIGGER t_oid2 BEFORE UPDATE ON t FOR EACH ROW WHEN (new.tableoid <> 0)"
+    " EXECUTE FUNCTION log_it('oid')",
 ]
 
 
@@ -146,6 +216,27 @@ def test_psql_df_lists_user_functions(differ: Differ) -> None:
         "CREATE FUNCTION f4() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
         "CREATE PROCEDURE p1(a int, b int) LANGUAGE sql AS $$ SELECT 1 $$",
         PSQL_DF,
+    ]:
+        differ.check(stmt)
+
+
+def test_triggers_described_as_postgresql_describes_them(differ: Differ) -> None:
+    for stmt in [
+        "CREATE TABLE m (a int, b int)",
+        "CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE TRIGGER mod_a BEFORE UPDATE OF a ON m FOR EACH ROW WHEN (old.a <> new.a)"
+        " EXECUTE PROCEDURE tf('mod_a')",
+        "CREATE TRIGGER any_row AFTER INSERT OR UPDATE OR DELETE ON m FOR EACH ROW"
+        " EXECUTE FUNCTION tf('it''s', 'two')",
+        "CREATE TRIGGER stmt_when AFTER DELETE ON m FOR EACH STATEMENT WHEN (true)"
+        " EXECUTE FUNCTION tf()",
+        "CREATE TRIGGER b_row AFTER INSERT ON m FOR EACH ROW EXECUTE FUNCTION tf()",
+        "SELECT pg_get_triggerdef(oid, true), pg_get_triggerdef(oid, false), pg_get_triggerdef(oid)"
+        " FROM pg_trigger ORDER BY tgname",
+        "SELECT trigger_name, event_manipulation, event_object_schema, event_object_table,"
+        " action_order, action_condition, action_statement, action_orientation, action_timing,"
+        " action_reference_old_table, action_reference_new_table"
+        " FROM information_schema.triggers ORDER BY trigger_name, 2",
     ]:
         differ.check(stmt)
 
