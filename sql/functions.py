@@ -22,6 +22,7 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
+    DivisionByZero,
     FeatureNotSupported,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
@@ -758,6 +759,8 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(diff, T.INTERVAL)
     if ta.name == "interval" and tb.name == "interval" and op in "+-":
         return strict(lambda x, y: x + (y if op == "+" else -y), T.INTERVAL)
+    if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "/":
+        return strict(lambda x, y: interval_div(x, float(y)), T.INTERVAL)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 
@@ -774,6 +777,23 @@ def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
     day = min(ts.day, calendar.monthrange(year, month)[1])
     ts = ts.replace(year=year, month=month, day=day)
     return ts + sign * dt.timedelta(days=iv.days, microseconds=iv.micros)
+
+
+def interval_div(iv: Interval, factor: float) -> Interval:
+    """interval / float8 as PostgreSQL 15's interval_div: months and days divided and
+    truncated, their fractions carried down (a month as 30 days, a day as 24 hours) and
+    rounded to the microsecond."""
+    if factor == 0:
+        raise DivisionByZero("division by zero")
+    months = int(iv.months / factor)
+    days = int(iv.days / factor)
+    month_days = round((iv.months / factor - months) * 30, 6)
+    secs = round((iv.days / factor - days + month_days - int(month_days)) * 86400, 6)
+    if abs(secs) >= 86400:
+        days += int(secs / 86400)
+        secs -= int(secs / 86400) * 86400
+    days += int(month_days)
+    return Interval(months, days, round(iv.micros / factor + secs * 1_000_000))
 
 
 def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:

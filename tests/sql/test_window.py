@@ -62,6 +62,11 @@ QUERIES = [
     "SELECT id, var_pop(x) OVER w, var_samp(n) OVER w, stddev(f) OVER w, stddev_pop(x) OVER w"
     " FROM w WINDOW w AS (ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)"
     " ORDER BY id",
+    "SELECT id, avg(v) OVER w, sum(v) OVER w, avg(v) OVER (), v / 7 FROM (SELECT id,"
+    " (id % 3 || ' mons ' || id || ' days ' || id * 7 || ' hours')::interval AS v FROM w) t"
+    " WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY id",
+    "SELECT avg(x), interval '1 month 3 days' / 7, interval '1 mon' / 3, sum(x) FROM"
+    " (VALUES (interval '1 mon'), ('1 day 3 hours'), ('7 secs'), (NULL)) t(x)",
     # named windows, GROUP BY below the window, window calls in ORDER BY and subqueries
     "SELECT id, sum(x) OVER (w2 ROWS UNBOUNDED PRECEDING) FROM w"
     " WINDOW w1 AS (PARTITION BY g), w2 AS (w1 ORDER BY id) ORDER BY id",
