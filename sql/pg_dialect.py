@@ -62,5 +62,18 @@ class Db9Postgres(Postgres):
             if name not in _PLAIN_CALLS
         }
 
+        def _parse_window_spec(self) -> dict[str, Any]:
+            # UNBOUNDED is a keyword of a frame bound only before PRECEDING or FOLLOWING:
+            # unbounded(1) and unbounded.x are expressions, as in PostgreSQL's grammar
+            self._match(TokenType.BETWEEN)
+            after = self._next.text.upper() if self._next is not None else ""
+            curr = self._curr.text.upper() if self._curr is not None else ""
+            if curr == "UNBOUNDED" and after not in self.WINDOW_SIDES:
+                value = self._parse_bitwise()
+                side = self._prev.text if self._match_texts(self.WINDOW_SIDES) else None
+                return {"value": value, "side": side}
+            spec: dict[str, Any] = super()._parse_window_spec()
+            return spec
+
 
 DIALECT = Db9Postgres()
