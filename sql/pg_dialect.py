@@ -12,6 +12,7 @@ functions, SQL-syntax forms and the few calls it reads structurally).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 from sqlglot import exp
@@ -61,6 +62,21 @@ class Db9Postgres(Postgres):
             for name, parse in PostgresParser.FUNCTION_PARSERS.items()
             if name not in _PLAIN_CALLS
         }
+
+        def _parse_id_var(
+            self, any_token: bool = True, tokens: Collection[TokenType] | None = None
+        ) -> exp.Expr | None:
+            # OVER (GROUPS 1 PRECEDING): GROUPS starts a frame, it names no window
+            if (
+                tokens is self.WINDOW_ALIAS_TOKENS
+                and self._curr is not None
+                and self._curr.text.upper() == "GROUPS"
+                and self._next is not None
+                and self._next.token_type != TokenType.R_PAREN
+            ):
+                return None
+            found: exp.Expr | None = super()._parse_id_var(any_token, tokens)
+            return found
 
         def _parse_window_spec(self) -> dict[str, Any]:
             # UNBOUNDED is a keyword of a frame bound only before PRECEDING or FOLLOWING:
