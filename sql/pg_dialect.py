@@ -78,6 +78,12 @@ class Db9Postgres(Postgres):
             found: exp.Expr | None = super()._parse_id_var(any_token, tokens)
             return found
 
+        def _parse_partition_by(self) -> list[exp.Expr]:
+            found: list[exp.Expr] = super()._parse_partition_by()
+            if found and self._prev is not None and self._prev.token_type == TokenType.COMMA:
+                self.raise_error("syntax error: PARTITION BY list ends with a comma")
+            return found
+
         def _parse_window_spec(self) -> dict[str, Any]:
             # UNBOUNDED is a keyword of a frame bound only before PRECEDING or FOLLOWING:
             # unbounded(1) and unbounded.x are expressions, as in PostgreSQL's grammar
