@@ -17,15 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from sql import types as T
-from sql.errors import SqlError
+from sql.errors import InvalidPrecedingOrFollowingSize
 from sql.functions import add_interval
 from sql.types import Interval, SqlType
 
 InRange = Callable[[Any, Any, Any, bool, bool], bool]
-
-
-class InvalidPrecedingOrFollowingSize(SqlError):
-    sqlstate = "22013"
 
 
 _INTS = ("smallint", "integer", "bigint")

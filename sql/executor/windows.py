@@ -21,7 +21,12 @@ from typing import Any
 
 from kv import interrupt
 from sql.casts import numeric_div
-from sql.errors import NullValueNotAllowed, SqlError
+from sql.errors import (
+    InvalidArgumentForNthValue,
+    InvalidArgumentForNtile,
+    InvalidPrecedingOrFollowingSize,
+    NullValueNotAllowed,
+)
 from sql.executor.aggregates import AggState
 from sql.executor.context import Exec, checked_cmp
 from sql.executor.pg_qsort import pg_qsort
@@ -32,19 +37,6 @@ from sql.numeric import EXACT
 from sql.plan.nodes import Frame, FrameBound, SortKey, Window, WindowSpec
 from sql.scope import Row
 from sql.types import Interval
-
-
-class InvalidArgumentForNtile(SqlError):
-    sqlstate = "22014"
-
-
-class InvalidArgumentForNthValue(SqlError):
-    sqlstate = "22016"
-
-
-class InvalidPrecedingOrFollowingSize(SqlError):
-    sqlstate = "22013"
-
 
 # up to this many rows a window's sort orders peers as PostgreSQL's does; above, Python's
 # (faster) sort keeps them in input order
