@@ -237,6 +237,18 @@ class NullValueNotAllowed(SqlError):
     sqlstate = "22004"
 
 
+class InvalidPrecedingOrFollowingSize(SqlError):
+    sqlstate = "22013"
+
+
+class InvalidArgumentForNtile(SqlError):
+    sqlstate = "22014"
+
+
+class InvalidArgumentForNthValue(SqlError):
+    sqlstate = "22016"
+
+
 class QueryCanceled(SqlError):
     sqlstate = "57014"
 

@@ -30,6 +30,7 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
+    DivisionByZero,
     FeatureNotSupported,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
@@ -802,6 +803,8 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(diff, T.INTERVAL)
     if ta.name == "interval" and tb.name == "interval" and op in "+-":
         return strict(lambda x, y: x + (y if op == "+" else -y), T.INTERVAL)
+    if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "/":
+        return strict(lambda x, y: interval_div(x, float(y)), T.INTERVAL)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 
@@ -834,6 +837,23 @@ def _lastval(c: ExprCompiler) -> Typed:
         return values[seq_id]
 
     return Typed(run, T.INT8, False, "lastval")
+
+
+def interval_div(iv: Interval, factor: float) -> Interval:
+    """interval / float8 as PostgreSQL 15's interval_div: months and days divided and
+    truncated, their fractions carried down (a month as 30 days, a day as 24 hours) and
+    rounded to the microsecond."""
+    if factor == 0:
+        raise DivisionByZero("division by zero")
+    months = int(iv.months / factor)
+    days = int(iv.days / factor)
+    month_days = round((iv.months / factor - months) * 30, 6)
+    secs = round((iv.days / factor - days + month_days - int(month_days)) * 86400, 6)
+    if abs(secs) >= 86400:
+        days += int(secs / 86400)
+        secs -= int(secs / 86400) * 86400
+    days += int(month_days)
+    return Interval(months, days, round(iv.micros / factor + secs * 1_000_000))
 
 
 def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:

@@ -17,19 +17,16 @@ from decimal import Decimal
 from typing import Any
 
 from sql import types as T
-from sql.errors import SqlError
+from sql.errors import InvalidPrecedingOrFollowingSize
 from sql.functions import add_interval
 from sql.types import Interval, SqlType
 
 InRange = Callable[[Any, Any, Any, bool, bool], bool]
 
 
-class InvalidPrecedingOrFollowingSize(SqlError):
-    sqlstate = "22013"
-
-
 _INTS = ("smallint", "integer", "bigint")
-_DATETIMES = ("date", "timestamp", "timestamp with time zone", "time", "interval")
+_TIMES = ("time", "time without time zone")
+_DATETIMES = (T.DATE.name, T.TIMESTAMP.name, T.TIMESTAMPTZ.name, T.INTERVAL.name, *_TIMES)
 
 
 def offset_type(sort: SqlType, offset: SqlType) -> SqlType | None:
@@ -60,7 +57,7 @@ def in_range_for(sort: SqlType) -> InRange:
         return _in_range_numeric
     if sort.name == "interval":
         return _in_range_interval
-    if sort.name == "time":
+    if sort.name in _TIMES:
         return _in_range_time
     return _in_range_datetime
 
@@ -117,9 +114,7 @@ def _in_range_datetime(val: Any, base: Any, offset: Interval, sub: bool, less: b
     if offset < Interval():
         raise _bad_size()
     bound = add_interval(base, offset, -1 if sub else 1)
-    if isinstance(val, dt.datetime) and val.tzinfo is not None:
-        bound = bound.replace(tzinfo=val.tzinfo) if bound.tzinfo is None else bound
-    elif isinstance(val, dt.date) and not isinstance(val, dt.datetime):
+    if not isinstance(val, dt.datetime):  # a date compares as its midnight
         val = dt.datetime(val.year, val.month, val.day)
     return _compare(val, bound, less)
 

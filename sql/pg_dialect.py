@@ -12,6 +12,7 @@ functions, SQL-syntax forms and the few calls it reads structurally).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 from sqlglot import exp
@@ -127,6 +128,40 @@ class Db9Postgres(Postgres):
                 to = exp.DataType.build(cur.text, dialect="postgres", udt=True)
                 return self.expression(exp.Cast(this=literal, to=to))
             return super()._parse_type(parse_interval, fallback_to_identifier)
+
+        def _parse_id_var(
+            self, any_token: bool = True, tokens: Collection[TokenType] | None = None
+        ) -> exp.Expr | None:
+            # OVER (GROUPS 1 PRECEDING): GROUPS starts a frame, it names no window
+            if (
+                tokens is self.WINDOW_ALIAS_TOKENS
+                and self._curr is not None
+                and self._curr.text.upper() == "GROUPS"
+                and self._next is not None
+                and self._next.token_type != TokenType.R_PAREN
+            ):
+                return None
+            found: exp.Expr | None = super()._parse_id_var(any_token, tokens)
+            return found
+
+        def _parse_partition_by(self) -> list[exp.Expr]:
+            found: list[exp.Expr] = super()._parse_partition_by()
+            if found and self._prev is not None and self._prev.token_type == TokenType.COMMA:
+                self.raise_error("syntax error: PARTITION BY list ends with a comma")
+            return found
+
+        def _parse_window_spec(self) -> dict[str, Any]:
+            # UNBOUNDED is a keyword of a frame bound only before PRECEDING or FOLLOWING:
+            # unbounded(1) and unbounded.x are expressions, as in PostgreSQL's grammar
+            self._match(TokenType.BETWEEN)
+            after = self._next.text.upper() if self._next is not None else ""
+            curr = self._curr.text.upper() if self._curr is not None else ""
+            if curr == "UNBOUNDED" and after not in self.WINDOW_SIDES:
+                value = self._parse_bitwise()
+                side = self._prev.text if self._match_texts(self.WINDOW_SIDES) else None
+                return {"value": value, "side": side}
+            spec: dict[str, Any] = super()._parse_window_spec()
+            return spec
 
 
 DIALECT = Db9Postgres()

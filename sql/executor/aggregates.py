@@ -17,11 +17,12 @@ from sql import jsonb, moments
 from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
+from sql.functions import interval_div
 from sql.memory import SAMPLE, Held, check_value, row_size
 from sql.numeric import plus
 from sql.plan.nodes import Aggregate, AggSpec, SortKey
 from sql.scope import Row
-from sql.types import SqlType
+from sql.types import Interval, SqlType
 
 # the variance family: numeric for integer and numeric input, double precision for floats
 _KEEPS_INPUT = {"array_agg", "string_agg", *jsonb.AGGREGATES}
@@ -93,6 +94,8 @@ class AggState:
         if n == "avg":
             if self.count == 0:
                 return None
+            if isinstance(self.acc, Interval):
+                return interval_div(self.acc, self.count)
             if isinstance(self.acc, float):
                 return self.acc / self.count
             return numeric_div(Decimal(self.acc), Decimal(self.count))

@@ -21,28 +21,22 @@ from typing import Any
 
 from kv import interrupt
 from sql.casts import numeric_div
-from sql.errors import NullValueNotAllowed, SqlError
+from sql.errors import (
+    InvalidArgumentForNthValue,
+    InvalidArgumentForNtile,
+    InvalidPrecedingOrFollowingSize,
+    NullValueNotAllowed,
+)
 from sql.executor.aggregates import AggState
 from sql.executor.context import Exec, checked_cmp
 from sql.executor.pg_qsort import pg_qsort
 from sql.executor.sorts import compare_rows
+from sql.functions import interval_div
 from sql.memory import Held
 from sql.numeric import EXACT
 from sql.plan.nodes import Frame, FrameBound, SortKey, Window, WindowSpec
 from sql.scope import Row
-
-
-class InvalidArgumentForNtile(SqlError):
-    sqlstate = "22014"
-
-
-class InvalidArgumentForNthValue(SqlError):
-    sqlstate = "22016"
-
-
-class InvalidPrecedingOrFollowingSize(SqlError):
-    sqlstate = "22013"
-
+from sql.types import Interval
 
 # up to this many rows a window's sort orders peers as PostgreSQL's does; above, Python's
 # (faster) sort keeps them in input order
@@ -448,6 +442,9 @@ def _copy(v: Any) -> Any:
     return list(v) if isinstance(v, list) else v
 
 
+_INVERTIBLE = ("smallint", "integer", "bigint", "numeric", "interval")
+
+
 class _Moving:
     """count, sum and avg with an inverse: a frame whose start moves removes the rows it
     leaves. Exact numbers only (floats would drift); numeric keeps PostgreSQL's NaN and
@@ -465,8 +462,11 @@ class _Moving:
         """The moving state of aggregate ``name`` over ``arg_type``, if it has an inverse."""
         if name in ("count", "count_star"):
             return _Moving(name, False, False)
-        if name in ("sum", "avg") and arg_type in ("smallint", "integer", "bigint", "numeric"):
-            return _Moving(name, arg_type == "numeric", result_type == "numeric")
+        if name in ("sum", "avg") and arg_type in _INVERTIBLE:
+            moving = _Moving(name, arg_type == "numeric", result_type == "numeric")
+            if arg_type == "interval":
+                moving.total = Interval()
+            return moving
         return None
 
     def _step(self, v: Any, sign: int) -> None:
@@ -478,7 +478,9 @@ class _Moving:
         self.count += sign
         if self.name == "count":
             return
-        if not self.numeric:
+        if isinstance(v, Interval):
+            self.total = self.total + (v if sign > 0 else -v)
+        elif not self.numeric:
             self.total += sign * v
         elif v.is_nan():
             self.nan += sign
@@ -512,5 +514,7 @@ class _Moving:
             scale = max((s for s, c in self.scales.items() if c > 0), default=0)
             total = EXACT.quantize(total, Decimal(1).scaleb(-scale))
         if self.name == "avg":
+            if isinstance(total, Interval):
+                return interval_div(total, self.count)
             return numeric_div(Decimal(total), Decimal(self.count))
         return Decimal(total) if self.wide else total

@@ -1053,6 +1053,8 @@ class Planner:
             }.get(t.name)  # type: ignore[assignment]
             if rtype is None:
                 raise DatatypeMismatch(f"function sum({t.display()}) does not exist")
+        elif name == "avg" and t.name == "interval":
+            rtype = T.INTERVAL
         elif name == "avg":
             rtype = T.FLOAT8 if t.name in ("real", "double precision") else T.NUMERIC
             if t.name not in T.NUMERIC_RANK:

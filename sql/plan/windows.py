@@ -93,6 +93,9 @@ class Windows:
             desc = bool(o.args.get("desc"))
             nf = o.args.get("nulls_first")
             keys.append((o.this, desc, desc if nf is None else bool(nf)))
+        # PostgreSQL numbers a window's ORDER BY expressions before its PARTITION BY ones
+        for e, _, _ in keys[len(d.partition) :]:
+            self._ref(e)
         for e, desc, nulls_first in keys:
             ref = self._ref(e)
             if ref not in seen:
@@ -177,7 +180,7 @@ class Windows:
             raise FeatureNotSupported(
                 "FILTER is not implemented for non-aggregate window functions"
             )
-        raw = list(call.expressions) if isinstance(call, exp.Anonymous) else []
+        raw = list(call.expressions if isinstance(call, exp.Anonymous) else call.iter_expressions())
         args = [self.comp.compile(a) for a in raw]
         return name, *_window_function(name, args)
 
@@ -257,6 +260,12 @@ def _window_function(name: str, args: list[Typed]) -> tuple[list[Typed], SqlType
     def value(a: Typed) -> Typed:
         return coerce_to(a, T.TEXT) if a.type.name == "unknown" else a
 
+    def integer(a: Typed) -> Typed:
+        # an integer argument: smallint and integer (and an untyped literal) convert implicitly
+        if a.type.name not in ("smallint", "integer", "unknown"):
+            raise wrong()
+        return coerce_to(a, T.INT4)
+
     if name in _NO_ARGS:
         if args:
             raise wrong()
@@ -265,7 +274,7 @@ def _window_function(name: str, args: list[Typed]) -> tuple[list[Typed], SqlType
     if name == "ntile":
         if len(args) != 1:
             raise wrong()
-        return [coerce_to(args[0], T.INT4)], T.INT4, None
+        return [integer(args[0])], T.INT4, None
     if name in ("first_value", "last_value"):
         if len(args) != 1:
             raise wrong()
@@ -275,7 +284,7 @@ def _window_function(name: str, args: list[Typed]) -> tuple[list[Typed], SqlType
         if len(args) != 2:
             raise wrong()
         a = value(args[0])
-        return [a, coerce_to(args[1], T.INT4)], a.type, None
+        return [a, integer(args[1])], a.type, None
     # lag and lead: (value [, offset [, default]]), value and default of a common type
     if not 1 <= len(args) <= 3:
         raise wrong()
@@ -283,7 +292,7 @@ def _window_function(name: str, args: list[Typed]) -> tuple[list[Typed], SqlType
     if len(args) == 3:
         t = unify([a.type, args[2].type])
         t = T.TEXT if t.name == "unknown" else t
-        rest = [coerce_to(args[1], T.INT4), coerce_to(args[2], t)]
+        rest = [integer(args[1]), coerce_to(args[2], t)]
         return [coerce_to(a, t), *rest], t, None
     a = value(a)
-    return [a, *[coerce_to(x, T.INT4) for x in args[1:]]], a.type, None
+    return [a, *[integer(x) for x in args[1:]]], a.type, None

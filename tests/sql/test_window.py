@@ -62,6 +62,11 @@ QUERIES = [
     "SELECT id, var_pop(x) OVER w, var_samp(n) OVER w, stddev(f) OVER w, stddev_pop(x) OVER w"
     " FROM w WINDOW w AS (ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)"
     " ORDER BY id",
+    "SELECT id, avg(v) OVER w, sum(v) OVER w, avg(v) OVER (), v / 7 FROM (SELECT id,"
+    " (id % 3 || ' mons ' || id || ' days ' || id * 7 || ' hours')::interval AS v FROM w) t"
+    " WINDOW w AS (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY id",
+    "SELECT avg(x), interval '1 month 3 days' / 7, interval '1 mon' / 3, sum(x) FROM"
+    " (VALUES (interval '1 mon'), ('1 day 3 hours'), ('7 secs'), (NULL)) t(x)",
     # named windows, GROUP BY below the window, window calls in ORDER BY and subqueries
     "SELECT id, sum(x) OVER (w2 ROWS UNBOUNDED PRECEDING) FROM w"
     " WINDOW w1 AS (PARTITION BY g), w2 AS (w1 ORDER BY id) ORDER BY id",
@@ -89,8 +94,13 @@ ERRORS = [
     "SELECT sum(x) OVER (ORDER BY x RANGE -1 PRECEDING) FROM w",
     "SELECT sum(x) OVER (ORDER BY f RANGE 'NaN' PRECEDING) FROM w",
     "SELECT sum(x) OVER (ORDER BY x ROWS -1 PRECEDING) FROM w",
+    "SELECT sum(x) OVER (GROUPS 1 PRECEDING) FROM w",
+    "SELECT rank() OVER (PARTITION BY g, ORDER BY x) FROM w",
+    "SELECT sum(x) OVER (PARTITION BY g GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w",
     "SELECT sum(x) OVER (ORDER BY x ROWS NULL PRECEDING) FROM w",
     "SELECT sum(x) OVER (ORDER BY x ROWS x PRECEDING) FROM w",
+    "SELECT sum(x) OVER (ROWS BETWEEN unbounded.y PRECEDING AND unbounded.y FOLLOWING)"
+    " FROM w, (VALUES (1)) AS unbounded(y)",
     "SELECT sum(x) OVER (ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM w",
     "SELECT sum(x) OVER (ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM w",
     "SELECT ntile(0) OVER () FROM w",
@@ -100,6 +110,64 @@ ERRORS = [
     "SELECT rank() FILTER (WHERE x > 1) OVER () FROM w",
     "SELECT sum(row_number() OVER ()) FROM w",
     "SELECT count(*) FROM w GROUP BY rank() OVER ()",
+]
+
+
+# calls, arguments and frames at their edges, and window calls where PostgreSQL refuses them
+EDGES = [
+    "SELECT sum(x) OVER v FROM w WINDOW v AS (PARTITION BY rank() OVER ())",
+    "SELECT x FROM w GROUP BY x HAVING rank() OVER () > 1",
+    "UPDATE w SET x = rank() OVER ()",
+    "INSERT INTO w (id) VALUES (rank() OVER ())",
+    "SELECT id FROM w WHERE x IN (SELECT rank() OVER () FROM w) ORDER BY id",
+    "DELETE FROM w RETURNING rank() OVER ()",
+    "SELECT count(*) OVER (ORDER BY x) FROM w GROUP BY g",
+    "SELECT lag(x, 1, 'a') OVER () FROM w",
+    "SELECT id, nth_value(x, NULL) OVER (ORDER BY id), lead(x, -1) OVER (ORDER BY id) FROM w"
+    " ORDER BY id",
+    "SELECT sum(x) OVER (ORDER BY s RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) FROM w",
+    "SELECT sum(x) OVER (ORDER BY id ROWS BETWEEN 1.5 PRECEDING AND CURRENT ROW) FROM w",
+    "SELECT sum(x) OVER (ORDER BY id ROWS BETWEEN '1' PRECEDING AND CURRENT ROW) FROM w",
+    "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN 1.5 PRECEDING AND CURRENT ROW) FROM w",
+    "SELECT sum(x) OVER (ORDER BY n RANGE BETWEEN 1 PRECEDING AND CURRENT ROW), id FROM w",
+    "SELECT sum(x) OVER (ORDER BY f RANGE BETWEEN 1 PRECEDING AND CURRENT ROW), id FROM w",
+    "SELECT ntile(2.5) OVER () FROM w",
+    "SELECT ntile(id) OVER (ORDER BY id), id FROM w",
+    "SELECT row_number(1) OVER () FROM w",
+    "SELECT first_value() OVER () FROM w",
+    "SELECT lag() OVER () FROM w",
+    "SELECT percent_rank() OVER (), cume_dist() OVER () FROM w WHERE false",
+    "SELECT id, percent_rank() OVER (PARTITION BY g ORDER BY x), cume_dist() OVER (ORDER BY x)"
+    " FROM w",
+    "SELECT string_agg(s, ',' ORDER BY s) OVER () FROM w",
+    "SELECT count(DISTINCT x) OVER () FROM w",
+    "SELECT sum(x) FILTER (WHERE x > 10) OVER (ORDER BY id), id FROM w",
+    "SELECT array_agg(x) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE"
+    " CURRENT ROW), id FROM w",
+    "SELECT max(x) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING), min(s) OVER"
+    " (ORDER BY id ROWS BETWEEN 2 FOLLOWING AND 5 FOLLOWING), id FROM w",
+    "SELECT sum(x) OVER (PARTITION BY g ORDER BY x RANGE BETWEEN UNBOUNDED PRECEDING AND 5"
+    " FOLLOWING), id FROM w",
+    "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN 5 FOLLOWING AND UNBOUNDED FOLLOWING), id FROM w",
+    "SELECT sum(x) OVER (ORDER BY x GROUPS BETWEEN 1 FOLLOWING AND 5 FOLLOWING EXCLUDE TIES), id"
+    " FROM w",
+    "SELECT id, sum(id) OVER (ORDER BY d RANGE BETWEEN '1 year' PRECEDING AND '1 day' PRECEDING)"
+    " FROM w",
+    "SELECT id, sum(id) OVER (ORDER BY d DESC RANGE BETWEEN '1 year' PRECEDING AND '1 day'"
+    " PRECEDING) FROM w",
+    "SELECT id, sum(id) OVER (ORDER BY d::timestamp RANGE BETWEEN '1 mon' PRECEDING AND CURRENT"
+    " ROW) FROM w",
+    "SELECT id, sum(id) OVER (ORDER BY d::timestamptz RANGE BETWEEN '1 mon' PRECEDING AND"
+    " CURRENT ROW) FROM w",
+    "SELECT sum(x) OVER (ORDER BY d RANGE BETWEEN '-1 day' PRECEDING AND CURRENT ROW) FROM w",
+    "SELECT rank() OVER (ORDER BY x), x FROM w GROUP BY x",
+    "SELECT g, rank() OVER (ORDER BY g) FROM w GROUP BY g HAVING count(*) > 2",
+    "SELECT DISTINCT g, count(*) OVER (PARTITION BY g) FROM w",
+    "SELECT id, (SELECT max(rn) FROM (SELECT row_number() OVER () rn FROM w w2 WHERE w2.g = w.g)"
+    " s) FROM w",
+    "SELECT id, sum(id) OVER (PARTITION BY g) FROM w LIMIT 3 OFFSET 2",
+    "SELECT g, sum(x) OVER () FROM w GROUP BY g",
+    "SELECT sum(x) OVER (), sum(x) FROM w",
 ]
 
 
@@ -121,6 +189,11 @@ def table(differ: Differ) -> Differ:
 
 @pytest.mark.parametrize("sql", QUERIES)
 def test_window_queries_match_postgres(table: Differ, sql: str) -> None:
+    table.check(sql)
+
+
+@pytest.mark.parametrize("sql", EDGES)
+def test_window_edges_match_postgres(table: Differ, sql: str) -> None:
     table.check(sql)
 
 
