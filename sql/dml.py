@@ -37,7 +37,7 @@ from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, expr_name
 from sql.layout import prefix_end
 from sql.pg_dialect import DIALECT
-from sql.plan.binder import Planner, table_scope
+from sql.plan.binder import Planner, register_writing_cte, table_scope
 from sql.plan.nodes import Node, Plan, is_point_read
 from sql.result import Result
 from sql.rows import ROWID, RowCodec
@@ -491,6 +491,20 @@ def _table_of(session: SessionApi, t: exp.Expr) -> TableDef:
     return session.catalog().table(t.name, t.db or None, session.search_path())
 
 
+def statement_planner(
+    session: SessionApi, tree: exp.Expr, ctx: Context, ctes: list[CteFrame] | None = None
+) -> Planner:
+    """The planner of an INSERT, UPDATE or DELETE: its WITH queries are visible to all of
+    it (source, FROM / USING, SET and WHERE subqueries, RETURNING); ``ctes``: those of the
+    WITH it is part of (WITH t AS (INSERT ... SELECT ... FROM u))."""
+    planner = Planner(session, session.catalog(), ctx)
+    planner.ctes = list(ctes or [])
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    if with_ is not None:
+        planner.push_ctes(with_)
+    return planner
+
+
 def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Context) -> Typed:
     col = table.column(col_name)
     if col.default is None:
@@ -501,14 +515,13 @@ def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Cont
 
 
 def _returning(
-    session: SessionApi, table: TableDef, tree: exp.Expr, ctx: Context, scope: Scope | None
+    planner: Planner, table: TableDef, tree: exp.Expr, scope: Scope | None
 ) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:
     """RETURNING's columns and functions over rows of ``scope`` (the target table alone when
     None; UPDATE ... FROM and DELETE ... USING rows also hold the other items' columns)."""
     ret = tree.args.get("returning")
     if ret is None:
         return None
-    planner = Planner(session, session.catalog(), ctx)
     scope = scope or table_scope(table, None)
     exprs = planner._expand_stars(ret.expressions, scope)
     comp = planner.compiler(scope)
@@ -524,6 +537,9 @@ def _returning(
     return cols, [t.fn for t in typed]
 
 
+CteFrame = dict[str, tuple[Plan, int]]  # a WITH's queries by name (Planner.ctes)
+
+
 @dataclass(frozen=True, slots=True)
 class DmlPlan:
     """A compiled INSERT, UPDATE or DELETE. ``run`` runs it once more in the session's current
@@ -537,15 +553,19 @@ class DmlPlan:
 
     run: Callable[[], Result]
     point: bool
+    columns: list[tuple[str, T.SqlType]] | None = None  # RETURNING's
 
 
 def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
     return plan_insert(session, tree, ctx).run()
 
 
-def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
+def plan_insert(
+    session: SessionApi, tree: exp.Insert, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
+    listed = names is not None  # an explicit column list: VALUES must fill it
     table = _table_of(session, target)
     alias = (target.this if isinstance(target, exp.Schema) else target).alias or None
     if table.kind != "table":
@@ -558,7 +578,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         raise SyntaxError_("column specified more than once")
     positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx, ctes)
     source = tree.expression
     base = TableWriter(session, table, ctx)
     defaults = [default_value(session, table, c.name, ctx) for c in live]
@@ -568,10 +588,15 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     casts: list[Callable[[Any], Any] | None] = []  # per column of the query: its assignment
     if isinstance(source, exp.Values):
         comp = planner.compiler(Scope([]))
+        widths = {len(t.expressions) if isinstance(t, exp.Tuple) else 1 for t in source.expressions}
+        if len(widths) > 1:
+            raise SyntaxError_("VALUES lists must all be the same length")
         for tup in source.expressions:
             items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
             if len(items) > len(names):
                 raise SyntaxError_("INSERT has more expressions than target columns")
+            if len(items) < len(names) and listed:
+                raise SyntaxError_("INSERT has more target columns than expressions")
             values: list[Typed | None] = []
             for n, item, t in zip(names, items, types, strict=False):
                 if (isinstance(item, exp.Var) and item.name.upper() == "DEFAULT") or (
@@ -608,7 +633,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     conflict = tree.args.get("conflict")
     arbiters = _arbiters(base, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
-    returning = _returning(session, table, tree, ctx, table_scope(table, alias))
+    returning = _returning(planner, table, tree, table_scope(table, alias))
 
     def rows_in() -> list[list[Any]]:
         if query is None:
@@ -670,7 +695,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and tree.find(exp.Select) is None
         and not (conflict is not None and base.referencing)
     )
-    return DmlPlan(run, point)
+    return DmlPlan(run, point, returning[0] if returning else None)
 
 
 def _assign(src: T.SqlType, dst: T.SqlType, v: Any) -> Any:
@@ -761,7 +786,7 @@ def describe_dml(
 ) -> list[tuple[str, T.SqlType]] | None:
     """Parameter types and RETURNING columns of a DML statement, without running it."""
     table = _table_of(session, tree.this)
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx)
     if isinstance(tree, exp.Insert):
         target = tree.this
         names = (
@@ -798,9 +823,9 @@ def describe_dml(
             comp._bool(where.this)
     if isinstance(tree, exp.Insert):
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-        returning = _returning(session, table, tree, ctx, table_scope(table, target.alias or None))
+        returning = _returning(planner, table, tree, table_scope(table, target.alias or None))
     else:
-        returning = _returning(session, table, tree, ctx, scope)
+        returning = _returning(planner, table, tree, scope)
     return returning[0] if returning else None
 
 
@@ -956,10 +981,12 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
     return is_point_read(node) and tree.find(exp.Select) is None and not writer.referencing
 
 
-def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
+def plan_update(
+    session: SessionApi, tree: exp.Update, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
@@ -972,7 +999,7 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
         if s.this.name in seen:
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
-    returning = _returning(session, table, tree, ctx, scope)
+    returning = _returning(planner, table, tree, scope)
 
     def run() -> Result:
         writer = base.fresh()
@@ -990,20 +1017,22 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
             return Result(f"UPDATE {len(done)}", returning[0], out_rows)
         return Result(f"UPDATE {len(done)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return DmlPlan(run, _point(tree, node, base), returning[0] if returning else None)
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
     return plan_delete(session, tree, ctx).run()
 
 
-def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
+def plan_delete(
+    session: SessionApi, tree: exp.Delete, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
-    returning = _returning(session, table, tree, ctx, scope)
+    returning = _returning(planner, table, tree, scope)
 
     def run() -> Result:
         writer = base.fresh()
@@ -1018,7 +1047,28 @@ def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
             return Result(f"DELETE {len(done)}", returning[0], out_rows)
         return Result(f"DELETE {len(done)}")
 
-    return DmlPlan(run, _point(tree, node, base))
+    return DmlPlan(run, _point(tree, node, base), returning[0] if returning else None)
+
+
+def _writing_cte(
+    session: SessionApi, tree: exp.Expr, ctx: Context, ctes: list[CteFrame]
+) -> tuple[list[tuple[str, T.SqlType]], Callable[[], list[Row]]]:
+    """An INSERT / UPDATE / DELETE in WITH (sql.plan.binder.WritingCte)."""
+    plan = (
+        plan_insert
+        if isinstance(tree, exp.Insert)
+        else plan_update
+        if isinstance(tree, exp.Update)
+        else plan_delete
+    )(session, tree, ctx, ctes)  # type: ignore[arg-type]
+
+    def run() -> list[Row]:
+        return list(plan.run().rows or [])
+
+    return plan.columns or [], run
+
+
+register_writing_cte(_writing_cte)
 
 
 __all__ = [

@@ -1074,6 +1074,10 @@ class Session:
         if isinstance(tree, exp.Query | exp.Insert | exp.Update | exp.Delete):
             ctas.refuse_into(tree)
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+            if self.read_only and tree.find(exp.Insert, exp.Update, exp.Delete) is not None:
+                raise ReadOnlySqlTransaction(  # WITH t AS (INSERT ...) SELECT ...
+                    "cannot execute statement in a read-only transaction"
+                )
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
             prune_columns(tree, plan.node)

@@ -88,6 +88,13 @@ def _lateral_join(node: N.LateralJoin, ex: Exec) -> Iterator[Row]:
             yield lrow + pad
 
 
+def _prelude(node: N.Prelude, ex: Exec) -> Iterator[Row]:
+    for first in node.first:
+        for _ in ex.rows(first):
+            pass
+    yield from ex.rows(node.child)
+
+
 Runner = Callable[[Any, Exec], Iterator[Row]]
 
 
@@ -117,6 +124,7 @@ RUNNERS: dict[type[N.Node], Runner] = {
     N.Window: _holding(aggregates.window),
     N.Sort: sorts.sort,
     N.Limit: _limit,
+    N.Prelude: _prelude,
     N.Distinct: sorts.distinct,
     N.DistinctOn: sorts.distinct_on,
     N.ProjectSet: _project_set,

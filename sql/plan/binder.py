@@ -53,6 +53,7 @@ from sql.plan.nodes import (
     Node,
     OneRow,
     Plan,
+    Prelude,
     Project,
     ProjectSet,
     RecursiveUnion,
@@ -195,6 +196,20 @@ def _find_windows(e: exp.Expr) -> list[exp.Window]:
     return [w for w in found if isinstance(w, exp.Window)]
 
 
+# Plans an INSERT / UPDATE / DELETE in WITH (session, statement, context, the CTE frames it
+# sees): its RETURNING columns and a function running it that returns their rows. sql.dml,
+# which imports this module, registers it (register_writing_cte).
+WritingCte = Callable[
+    [SessionApi, exp.Expr, Context, list[dict[str, tuple[Plan, int]]]],
+    tuple[list[tuple[str, SqlType]], Callable[[], list[Row]]],
+]
+_WRITING_CTE: list[WritingCte] = []
+
+
+def register_writing_cte(plan: WritingCte) -> None:
+    _WRITING_CTE[:] = [plan]
+
+
 class Planner:
     """Plans queries against one catalog snapshot for one session."""
 
@@ -244,6 +259,7 @@ class Planner:
         if with_ is not None:
             self.ctes.append(self._plan_ctes(with_, outer))
             pushed = True
+            writes = self.writing_ctes(self.ctes[-1])
         try:
             if isinstance(q, exp.Select):
                 node, cols = self._select(q, scope, arm)
@@ -268,9 +284,16 @@ class Planner:
         finally:
             if pushed:
                 self.ctes.pop()
+        if pushed and writes:
+            node = Prelude(node, writes)
         plan = Plan(node, cols, scope)
         plan.run_txn = self.session.current_txn
         return plan
+
+    def push_ctes(self, with_: exp.With) -> None:
+        """Make ``with_``'s queries visible to everything this planner plans from now on (a
+        data-modifying statement's WITH)."""
+        self.ctes.append(self._plan_ctes(with_, None))
 
     def _plan_ctes(self, with_: exp.With, outer: Scope | None) -> dict[str, tuple[Plan, int]]:
         search = with_.args.get("search")
@@ -284,7 +307,9 @@ class Planner:
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
-                if with_.args.get("recursive") and isinstance(body, exp.Union):
+                if isinstance(body, exp.Insert | exp.Update | exp.Delete):
+                    plan = self._rename(self._writing_cte(body), cte)
+                elif with_.args.get("recursive") and isinstance(body, exp.Union):
                     plan = self._recursive_cte(name, cte, body, outer, cid, out)
                 else:
                     plan = self.plan_query(body, outer)
@@ -293,6 +318,28 @@ class Planner:
         finally:
             self.ctes.pop()
         return out
+
+    def _writing_cte(self, body: exp.Insert | exp.Update | exp.Delete) -> Plan:
+        """An INSERT / UPDATE / DELETE in WITH: its RETURNING rows, the statement run once
+        per execution (CteScan spools them), planned by sql.dml (``register_writing_cte``)."""
+        if not _WRITING_CTE:
+            raise FeatureNotSupported(f"{type(body).__name__.upper()} in WITH is not supported")
+        saved = self.ctx.plan_subquery
+        try:
+            columns, run = _WRITING_CTE[0](self.session, body, self.ctx, list(self.ctes))
+        finally:
+            self.ctx.plan_subquery = saved  # the statement's own planner took it over
+        scope = Scope([ScopeColumn("", n, t) for n, t in columns])
+        label = f"{type(body).__name__} on {body.this.name}"
+        return Plan(Materialized(scope, run, label, writes=True), scope.columns, Scope([]))
+
+    def writing_ctes(self, frame: dict[str, tuple[Plan, int]]) -> list[Node]:
+        """Readers of ``frame``'s data-modifying CTEs: a Prelude runs them first."""
+        return [
+            CteScan(plan.scope, plan, cid, f"CTE Scan on {name}")
+            for name, (plan, cid) in frame.items()
+            if isinstance(plan.node, Materialized) and plan.node.writes
+        ]
 
     def _rename(self, plan: Plan, cte: exp.CTE) -> Plan:
         names = [c.name for c in (cte.args["alias"].columns or [])] if cte.args.get("alias") else []

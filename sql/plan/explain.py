@@ -52,6 +52,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Any], list[str]]] = {
     N.Aggregate: lambda n: ["HashAggregate" if n.has_group_by else "Aggregate"],
     N.Sort: lambda n: ["Sort", f"Sort Key: {n.text}"],
     N.Limit: lambda n: ["Limit"],
+    N.Prelude: lambda n: ["Result"],
     N.Distinct: lambda n: ["HashAggregate (distinct)"],
     N.ProjectSet: lambda n: ["ProjectSet"],
     N.DistinctOn: lambda n: ["Unique"],
