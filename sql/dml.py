@@ -34,7 +34,7 @@ from sql.errors import (
     UniqueViolation,
 )
 from sql.executor.execute import run_plan, start
-from sql.expr import Compiler, expr_name
+from sql.expr import Compiler, SubqueryColumn, expr_name
 from sql.layout import prefix_end
 from sql.pg_dialect import DIALECT
 from sql.plan.binder import Planner, register_writing_cte, table_scope
@@ -812,7 +812,8 @@ def describe_dml(
         alias = tree.this.alias or None
         _, scope, _ = _targets(planner, tree, table, alias)
         comp = planner.compiler(scope)
-        for s in _assignments(tree.expressions) if isinstance(tree, exp.Update) else []:
+        expand = partial(planner._expand_stars, scope=scope)
+        for s in _assignments(tree.expressions, expand) if isinstance(tree, exp.Update) else []:
             _hint_param(ctx, s.expression, table.column(s.this.name).type)
             if not (
                 isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
@@ -900,8 +901,11 @@ def _set_value(
     return coerce_to(comp.compile(value), col.type)
 
 
-def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
-    """SET items as ``column = value``, a ``(a, b) = (x, y)`` item taken apart."""
+def _assignments(
+    items: list[exp.Expr], expand: Callable[[list[exp.Expr]], list[exp.Expr]] | None = None
+) -> list[exp.EQ]:
+    """SET items as ``column = value``, a ``(a, b) = (x, y)``, ``= ROW(...)`` or
+    ``= (SELECT ...)`` item taken apart (``expand``: the stars in a ROW(...))."""
     out = []
     for s in items:
         if not isinstance(s, exp.EQ):
@@ -909,12 +913,20 @@ def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
         if isinstance(s.this, exp.Tuple | exp.Paren):
             cols = s.this.expressions if isinstance(s.this, exp.Tuple) else [s.this.this]
             value = s.expression
-            if isinstance(value, exp.Paren):
-                values = [value.this]
+            if isinstance(value, exp.Subquery):
+                values: list[exp.Expr] = [
+                    SubqueryColumn(this=value, index=i, width=len(cols)) for i in range(len(cols))
+                ]
+            elif isinstance(value, exp.Anonymous) and value.name.upper() == "ROW":
+                values = list(value.expressions)
+                values = expand(values) if expand is not None else values
             elif isinstance(value, exp.Tuple):
                 values = list(value.expressions)
             else:
-                raise FeatureNotSupported("SET (columns) = (sub-SELECT) is not supported")
+                raise FeatureNotSupported(
+                    "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() "
+                    "expression"
+                )
             if len(values) != len(cols):
                 raise SyntaxError_("number of columns does not match number of values")
             out += [exp.EQ(this=c, expression=v) for c, v in zip(cols, values, strict=True)]
@@ -991,11 +1003,12 @@ def plan_update(
     base = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
     assigns = []
-    for s in _assignments(tree.expressions):
+    expand = partial(planner._expand_stars, scope=scope)
+    for s in _assignments(tree.expressions, expand):
         value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
         assigns.append((base.codec.by_name[s.this.name], value))
     seen: set[str] = set()
-    for s in _assignments(tree.expressions):
+    for s in _assignments(tree.expressions, expand):
         if s.this.name in seen:
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
