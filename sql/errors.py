@@ -307,3 +307,7 @@ class SequenceGeneratorLimitExceeded(SqlError):
 
 class DuplicatePreparedStatement(SqlError):
     sqlstate = "42P05"
+
+
+class InvalidRowCountInLimitClause(SqlError):
+    sqlstate = "2201W"

@@ -28,6 +28,7 @@ from sql.errors import (
     FeatureNotSupported,
     GroupingError,
     InvalidColumnReference,
+    InvalidRowCountInLimitClause,
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
@@ -834,20 +835,39 @@ class Planner:
             node = Sort(node, keys, ", ".join(texts))
         if on_keys:
             node = DistinctOn(node, on_keys)
-        node = self._limit(node, q)
+        node = self._limit(node, q, keys)
         if len(fns) > width:
             node = Project(node, [operator.itemgetter(i) for i in range(width)], Scope(out_cols))
         return node, out_cols
 
-    def _limit(self, node: Node, q: exp.Expr) -> Node:
-        """``node`` under the query's LIMIT and OFFSET (constants, bigint), if it has any."""
+    def _limit(self, node: Node, q: exp.Expr, keys: list[SortKey] | None = None) -> Node:
+        """``node`` under the query's LIMIT / FETCH FIRST and OFFSET (constants, bigint), if
+        it has any; ``keys``: its ORDER BY, which FETCH FIRST ... WITH TIES extends over."""
         limit, offset = q.args.get("limit"), q.args.get("offset")
         if limit is None and offset is None:
             return node
         const = self.compiler(Scope([]))
-        lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
+        ties = None
+        if isinstance(limit, exp.Fetch):
+            options = limit.args.get("limit_options")
+            if options is not None and options.args.get("percent"):
+                raise SyntaxError_('syntax error at or near "PERCENT"')
+            count = limit.args.get("count") or exp.Literal.number(1)
+            lim: Typed | None = coerce_to(const.compile(count), T.INT8)
+            if options is not None and options.args.get("with_ties"):
+                if isinstance(count, exp.Null):  # a NULL expression means no limit
+                    raise InvalidRowCountInLimitClause(
+                        "row count cannot be null in FETCH FIRST ... WITH TIES clause"
+                    )
+                if not keys:
+                    raise SyntaxError_("WITH TIES cannot be specified without ORDER BY clause")
+                if any(lock.args.get("wait") is False for lock in q.args.get("locks") or []):
+                    raise SyntaxError_("SKIP LOCKED and WITH TIES options cannot be used together")
+                ties = keys
+        else:
+            lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
         off = coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
-        return Limit(node, lim, off)
+        return Limit(node, lim, off, ties)
 
     def _expand_stars(self, exprs: list[exp.Expr], scope: Scope) -> list[exp.Expr]:
         out: list[exp.Expr] = []
@@ -1179,7 +1199,7 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 keys.append(SortKey(idx, desc, desc if nf is None else bool(nf)))
             node = Sort(node, keys, "")
-        node = self._limit(node, q)
+        node = self._limit(node, q, keys if order is not None else None)
         return node, cols
 
 

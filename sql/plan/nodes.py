@@ -321,6 +321,7 @@ class Limit(SameRows):
     child: Node
     limit: Typed | None
     offset: Typed | None
+    ties: list[SortKey] | None = None  # FETCH FIRST ... WITH TIES: the ORDER BY keys
 
 
 @dataclass
