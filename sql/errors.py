@@ -311,3 +311,7 @@ class DuplicatePreparedStatement(SqlError):
 
 class InvalidRowCountInLimitClause(SqlError):
     sqlstate = "2201W"
+
+
+class InvalidName(SqlError):
+    sqlstate = "42602"

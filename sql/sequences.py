@@ -240,14 +240,16 @@ def apply_options(old: dict[str, Any] | None, opts: dict[str, Any]) -> dict[str,
     if "cycle" in opts:
         new["cycle"] = opts["cycle"]
     tlo, thi = _type_range(new["type"])
+    # A bound given as NO MINVALUE / MAXVALUE, or the old type's bound when AS changes the
+    # type, becomes the default one (the new type's, as PostgreSQL's init_params does).
     if opts.get("max", 0) is not None and "max" in opts:
         new["max"] = opts["max"]
     elif "max" in opts or reset_max:
-        new["max"] = thi if inc > 0 else -1
+        new["max"] = thi if inc > 0 or (reset_max and old is not None) else -1
     if opts.get("min", 0) is not None and "min" in opts:
         new["min"] = opts["min"]
     elif "min" in opts or reset_min:
-        new["min"] = 1 if inc > 0 else tlo
+        new["min"] = 1 if inc > 0 and not (reset_min and old is not None) else tlo
     lo, hi = new["min"], new["max"]
     type_name = new["type"]
     if not tlo <= hi <= thi:

@@ -48,6 +48,7 @@ class SessionApi(Protocol):
     cursors: Cursors  # the session's open SQL cursors (pg_cursors)
     prepared: dict[str, Any]  # its named prepared statements (sql.prepared.Prepared)
     in_block: bool  # inside BEGIN ... COMMIT (what CONCURRENTLY refuses)
+    read_only: bool  # a READ ONLY transaction (nextval and setval refuse to run)
     temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
 
     @property
