@@ -315,3 +315,7 @@ class InvalidRowCountInLimitClause(SqlError):
 
 class InvalidName(SqlError):
     sqlstate = "42602"
+
+
+class InvalidRecursion(SqlError):
+    sqlstate = "42P19"

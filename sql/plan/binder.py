@@ -72,6 +72,7 @@ from sql.plan.nodes import (
     WorkTableScan,
 )
 from sql.plan.optimizer import optimize
+from sql.plan.recursion import check_recursive
 from sql.plan.rules.access_paths import index_only
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
@@ -308,6 +309,8 @@ class Planner:
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
+                if with_.args.get("recursive"):
+                    check_recursive(name, body)
                 if isinstance(body, exp.Insert | exp.Update | exp.Delete):
                     plan = self._rename(self._writing_cte(body), cte)
                 elif with_.args.get("recursive") and isinstance(body, exp.Union):
@@ -344,6 +347,11 @@ class Planner:
 
     def _rename(self, plan: Plan, cte: exp.CTE) -> Plan:
         names = [c.name for c in (cte.args["alias"].columns or [])] if cte.args.get("alias") else []
+        if len(names) > len(plan.columns):
+            raise InvalidColumnReference(
+                f'WITH query "{cte.alias}" has {len(plan.columns)} columns available but '
+                f"{len(names)} columns specified"
+            )
         if names:
             cols = [
                 ScopeColumn(c.table, names[i] if i < len(names) else c.name, c.type)
@@ -367,6 +375,20 @@ class Planner:
         working = WorkTableScan(wscope, work, f"WorkTable Scan on {name}")
         out[name] = (Plan(working, anchor.columns, Scope([])), -1)
         step = self.plan_query(body.expression, outer)
+        for i, (a, b) in enumerate(zip(anchor.columns, step.columns, strict=False)):
+            if (
+                b.type != a.type
+                and b.type.name != "unknown"
+                and (b.type.name == a.type.name or unify([a.type, b.type]) != a.type)
+            ):
+                overall = unify([a.type, b.type])
+                if overall.name == a.type.name:
+                    overall = T.type_by_name(a.type.name) or overall  # modifiers differ
+                raise DatatypeMismatch(
+                    f'recursive query "{name}" column {i + 1} has type {a.type.display()} in '
+                    f"non-recursive term but type {overall.display()} overall",
+                    hint="Cast the output of the non-recursive term to the correct type.",
+                )
         distinct = bool(body.args.get("distinct"))
         node = RecursiveUnion(Scope(list(anchor.columns)), anchor.node, step.node, work,
                               distinct, f"Recursive Union ({name})")  # fmt: skip
