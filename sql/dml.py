@@ -18,17 +18,20 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
+from sql import array_assign
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.errors import (
     CardinalityViolation,
     CheckViolation,
+    DatatypeMismatch,
     FeatureNotSupported,
     ForeignKeyViolation,
     GeneratedAlways,
     InvalidColumnReference,
     NotNullViolation,
+    NullValueNotAllowed,
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
@@ -814,6 +817,8 @@ def describe_dml(
         comp = planner.compiler(scope)
         expand = partial(planner._expand_stars, scope=scope)
         for s in _assignments(tree.expressions, expand) if isinstance(tree, exp.Update) else []:
+            if isinstance(s.this, exp.Bracket):
+                continue
             _hint_param(ctx, s.expression, table.column(s.this.name).type)
             if not (
                 isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
@@ -878,11 +883,69 @@ def _on_conflict_update(
         return None
     new = list(existing)
     for s in _assignments(sets):
-        value = _set_value(writer.session, table, s, comp, ctx)
-        new[writer.codec.by_name[s.this.name]] = value.fn(combined)
+        setter = _setter(writer.session, table, s, comp, ctx)
+        at = writer.codec.by_name[_target_name(s)]
+        new[at] = setter(combined, new[at])
     row = tuple(new)
     writer.update(existing, row)
     return row
+
+
+Setter = Callable[[Row, Any], Any]  # (the row the SET reads, the column's value) -> new value
+
+
+def _setter(
+    session: SessionApi, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context
+) -> Setter:
+    """One SET item of UPDATE or ON CONFLICT DO UPDATE: ``column = value`` or, into an
+    array, ``column[i] = value`` / ``column[i:j] = array`` (sql.array_assign)."""
+    if not isinstance(s.this, exp.Bracket):
+        value = _set_value(session, table, s, comp, ctx)
+        return lambda row, _old: value.fn(row)
+    subscripts: list[exp.Expr] = []
+    base: exp.Expr = s.this
+    while isinstance(base, exp.Bracket):
+        if len(base.expressions) != 1:
+            raise SyntaxError_('syntax error at or near ","')
+        subscripts.insert(0, base.expressions[0])
+        base = base.this
+    col = table.column(base.name)
+    if col.type.element is None:
+        raise DatatypeMismatch(
+            f"cannot subscript type {col.type.display()} because it does not support subscripting"
+        )
+    sliced = any(isinstance(x, exp.Slice) for x in subscripts)
+    if isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT":
+        raise FeatureNotSupported("cannot set an array element to DEFAULT")
+    value = coerce_to(comp.compile(s.expression), col.type if sliced else col.type.element)
+    # sqlglot makes a subscript 0-based (PostgreSQL's are 1-based); slice bounds it keeps.
+    parts: list[Callable[[Row], Any]] = []
+    for x in subscripts:
+        if isinstance(x, exp.Slice):
+            lo, hi = (coerce_to(comp.compile(b), T.INT4).fn if b is not None else None
+                      for b in (x.this, x.expression))  # fmt: skip
+            parts.append(partial(_slice_bounds, lo, hi))
+        else:
+            parts.append(partial(_position, coerce_to(comp.compile(x), T.INT4).fn))
+
+    def run(row: Row, old: Any) -> Any:
+        return array_assign.assign(old, [p(row) for p in parts], value.fn(row))
+
+    return run
+
+
+def _position(at: Callable[[Row], Any], row: Row) -> int | None:
+    i = at(row)
+    return None if i is None else int(i) + 1
+
+
+def _slice_bounds(
+    lo: Callable[[Row], Any] | None, hi: Callable[[Row], Any] | None, row: Row
+) -> tuple[int | None, int | None]:
+    bounds = (lo(row) if lo else None, hi(row) if hi else None)
+    if (lo is not None and bounds[0] is None) or (hi is not None and bounds[1] is None):
+        raise NullValueNotAllowed("array subscript in assignment must not be null")
+    return bounds
 
 
 def _set_value(
@@ -899,6 +962,14 @@ def _set_value(
     if is_default:
         return default_value(session, table, name, ctx)
     return coerce_to(comp.compile(value), col.type)
+
+
+def _target_name(s: exp.EQ) -> str:
+    """The column a SET item assigns (``a`` of ``a[2] = x`` too)."""
+    target = s.this
+    while isinstance(target, exp.Bracket):
+        target = target.this
+    return str(target.name)
 
 
 def _assignments(
@@ -1005,11 +1076,11 @@ def plan_update(
     assigns = []
     expand = partial(planner._expand_stars, scope=scope)
     for s in _assignments(tree.expressions, expand):
-        value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
-        assigns.append((base.codec.by_name[s.this.name], value))
+        setter = _setter(session, table, s, comp, ctx)  # raises for an unknown column
+        assigns.append((base.codec.by_name[_target_name(s)], setter))
     seen: set[str] = set()
     for s in _assignments(tree.expressions, expand):
-        if s.this.name in seen:
+        if s.this.name in seen and not isinstance(s.this, exp.Bracket):
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
     returning = _returning(planner, table, tree, scope)
@@ -1020,8 +1091,8 @@ def plan_update(
         done: set[bytes] = set()
         for old, joined in _targets_once(session, node, width, writer, done):
             new = list(old)
-            for idx, typed in assigns:
-                new[idx] = typed.fn(joined)
+            for idx, setter in assigns:
+                new[idx] = setter(joined, new[idx])
             writer.update(old, tuple(new))
             if returning:
                 out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))
