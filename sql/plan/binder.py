@@ -224,6 +224,7 @@ class Planner:
         ctx.plan_subquery = self._plan_subquery
         ctx.session = session
         self._cte_ids = itertools.count()
+        self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
 
     def compiler(self, scope: Scope) -> Compiler:
         return Compiler(scope, self.ctx)
@@ -253,6 +254,13 @@ class Planner:
         parenthesised query run as the query they are part of. An ``arm`` of a set
         operation keeps its untyped literals' columns of type unknown, for the set operation
         to resolve (``SELECT 1 UNION SELECT '2'``); elsewhere they are text."""
+        self._depth += 1
+        try:
+            return self._plan_query(q, outer, share, arm)
+        finally:
+            self._depth -= 1
+
+    def _plan_query(self, q: exp.Expr, outer: Scope | None, share: Scope | None, arm: bool) -> Plan:
         scope = Scope([], outer=outer)
         if share is not None:
             scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
@@ -328,6 +336,10 @@ class Planner:
         per execution (CteScan spools them), planned by sql.dml (``register_writing_cte``)."""
         if not _WRITING_CTE:
             raise FeatureNotSupported(f"{type(body).__name__.upper()} in WITH is not supported")
+        if self._depth > 1:
+            raise FeatureNotSupported(
+                "WITH clause containing a data-modifying statement must be at the top level"
+            )
         saved = self.ctx.plan_subquery
         try:
             columns, run = _WRITING_CTE[0](self.session, body, self.ctx, list(self.ctes))
@@ -495,6 +507,8 @@ class Planner:
         if cid < 0:  # the recursive working table
             assert isinstance(plan.node, WorkTableScan)
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
+        if isinstance(plan.node, Materialized) and plan.node.writes and not plan.columns:
+            raise FeatureNotSupported(f'WITH query "{alias}" does not have a RETURNING clause')
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
     def _function_scan(

@@ -14,7 +14,19 @@ from sql.errors import FeatureNotSupported, InvalidRecursion
 
 
 def self_references(name: str, e: exp.Expr) -> list[exp.Table]:
-    return [t for t in e.find_all(exp.Table) if t.name == name and not t.db]
+    """The FROM items of ``e`` that read the query ``name`` (not an inner WITH's namesake)."""
+    return [t for t in e.find_all(exp.Table) if t.name == name and not t.db and not _shadowed(t, e)]
+
+
+def _shadowed(t: exp.Table, top: exp.Expr) -> bool:
+    """Whether a WITH between ``t`` and ``top`` defines a query of ``t``'s name."""
+    node = t.parent
+    while node is not None and node is not top:
+        with_ = node.args.get("with_") or node.args.get("with")
+        if isinstance(with_, exp.With) and any(c.alias == t.name for c in with_.expressions):
+            return True
+        node = node.parent
+    return False
 
 
 def check_recursive(name: str, body: exp.Expr) -> None:
@@ -44,6 +56,10 @@ def check_recursive(name: str, body: exp.Expr) -> None:
         )
     if refs:
         _check_reference(name, refs[0], term)
+    # Aggregates and window functions: at the recursive term's own level only.
+    top = term.this if isinstance(term, exp.Subquery) else term
+    if isinstance(top, exp.Select):
+        _check_aggregates(top)
 
 
 def _check_reference(name: str, ref: exp.Table, term: exp.Expr) -> None:
@@ -62,7 +78,6 @@ def _check_reference(name: str, ref: exp.Table, term: exp.Expr) -> None:
             )
         if isinstance(node, exp.Select):
             _check_joins(name, node, child)
-            _check_aggregates(node)
         child, node = node, node.parent
 
 
@@ -72,7 +87,9 @@ def _is_sublink(node: exp.Expr, child: exp.Expr) -> bool:
         return True
     if isinstance(node, exp.Exists):
         return True
-    return isinstance(child, exp.Subquery) and not isinstance(node, exp.From | exp.Join)
+    return isinstance(child, exp.Subquery) and not isinstance(
+        node, exp.From | exp.Join | exp.Union | exp.Intersect | exp.Except | exp.Subquery
+    )
 
 
 def _check_joins(name: str, select: exp.Select, child: exp.Expr) -> None:

@@ -57,3 +57,18 @@ SCRIPT = [
 def test_recursive_queries_postgres_refuses(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+def test_recursive_queries_postgres_runs(differ: Differ) -> None:
+    """A namesake WITH query inside, a parenthesised recursive term with its own WITH, a
+    subquery expression that does not read the recursive query: all run."""
+    for sql in [
+        "WITH RECURSIVE w1(c1) AS (WITH w2(c2) AS (WITH w6(c6) AS (WITH w6(c6) AS"
+        " (WITH w8(c8) AS (SELECT 1) SELECT * FROM w8) SELECT * FROM w6) SELECT * FROM w6)"
+        " SELECT * FROM w2) SELECT * FROM w1",
+        "WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL (WITH x AS (SELECT 2)"
+        " SELECT n + 1 FROM q, x WHERE n < 4)) SELECT * FROM q",
+        "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x"
+        " WHERE n < 3 AND n IN (SELECT 1 UNION SELECT 2)) SELECT * FROM x",
+    ]:
+        differ.check(sql)

@@ -68,3 +68,11 @@ def test_insert_values_lists_must_fill_the_column_list(differ: Differ) -> None:
         "INSERT INTO ins3 VALUES (1), (1, 2)",
         "SELECT * FROM ins3",
     ])  # fmt: skip
+
+
+def test_with_statements_postgres_refuses(differ: Differ) -> None:
+    _run(differ, [
+        "WITH t AS (INSERT INTO y VALUES (0)) SELECT * FROM t",
+        "SELECT * FROM (WITH t AS (UPDATE y SET a = a + 1 RETURNING *) SELECT * FROM t) ss",
+        "SELECT count(*) FROM y",
+    ])  # fmt: skip
