@@ -72,7 +72,7 @@ from sql.plan.nodes import (
     WorkTableScan,
 )
 from sql.plan.optimizer import optimize
-from sql.plan.recursion import check_recursive
+from sql.plan.recursion import check_recursive, recursion_order, self_references
 from sql.plan.rules.access_paths import index_only
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
@@ -312,16 +312,17 @@ class Planner:
             raise FeatureNotSupported(f"WITH RECURSIVE ... {kind} is not supported")
         out: dict[str, tuple[Plan, int]] = {}
         self.ctes.append(out)
+        recursive = bool(with_.args.get("recursive"))
         try:
-            for cte in with_.expressions:
+            for cte in recursion_order(with_.expressions) if recursive else with_.expressions:
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
-                if with_.args.get("recursive"):
+                if recursive:
                     check_recursive(name, body)
                 if isinstance(body, exp.Insert | exp.Update | exp.Delete):
                     plan = self._rename(self._writing_cte(body), cte)
-                elif with_.args.get("recursive") and isinstance(body, exp.Union):
+                elif recursive and isinstance(body, exp.Union) and self_references(name, body):
                     plan = self._recursive_cte(name, cte, body, outer, cid, out)
                 else:
                     plan = self.plan_query(body, outer)

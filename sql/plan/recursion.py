@@ -29,6 +29,22 @@ def _shadowed(t: exp.Table, top: exp.Expr) -> bool:
     return False
 
 
+def recursion_order(ctes: list[exp.CTE]) -> list[exp.CTE]:
+    """The queries of a WITH RECURSIVE in an order that plans each after those it reads (a
+    query may read one written after it); 0A000 for two that read each other."""
+    names = {c.alias for c in ctes}
+    reads = {c.alias: {n for n in names - {c.alias} if self_references(n, c.this)} for c in ctes}
+    done: list[exp.CTE] = []
+    placed: set[str] = set()
+    while len(done) < len(ctes):
+        ready = [c for c in ctes if c.alias not in placed and reads[c.alias] <= placed]
+        if not ready:
+            raise FeatureNotSupported("mutual recursion between WITH items is not implemented")
+        done.append(ready[0])
+        placed.add(ready[0].alias)
+    return done
+
+
 def check_recursive(name: str, body: exp.Expr) -> None:
     """42P19 / 0A000 for a WITH RECURSIVE query ``name`` PostgreSQL refuses; nothing for
     one that does not read itself (an ordinary WITH query)."""

@@ -72,3 +72,22 @@ def test_recursive_queries_postgres_runs(differ: Differ) -> None:
         " WHERE n < 3 AND n IN (SELECT 1 UNION SELECT 2)) SELECT * FROM x",
     ]:
         differ.check(sql)
+
+
+def test_recursive_with_queries_in_dependency_order(differ: Differ) -> None:
+    """A WITH RECURSIVE query may read one written after it; a UNION that does not read
+    itself is no recursion (db9 looped on it); two that read each other are 0A000."""
+    for sql in [
+        "WITH RECURSIVE x(id) AS (SELECT * FROM yy UNION ALL SELECT id + 1 FROM x WHERE id < 5),"
+        " yy(id) AS (VALUES (1)) SELECT * FROM x",
+        "WITH RECURSIVE x(id) AS (VALUES (1) UNION ALL SELECT id + 1 FROM x WHERE id < 5),"
+        " yy(id) AS (VALUES (1) UNION ALL SELECT id + 1 FROM x WHERE id < 10)"
+        " SELECT yy.*, x.* FROM yy LEFT JOIN x USING (id)",
+        "WITH RECURSIVE x(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM x WHERE id < 3),"
+        " yy(id) AS (SELECT * FROM x UNION ALL SELECT * FROM x),"
+        " z(id) AS (SELECT * FROM x UNION ALL SELECT id + 1 FROM z WHERE id < 10)"
+        " SELECT * FROM z",
+        "WITH RECURSIVE x(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM yy WHERE id < 5),"
+        " yy(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM x WHERE id < 5) SELECT * FROM x",
+    ]:
+        differ.check(sql)
