@@ -98,6 +98,25 @@ class Sequences:
             txn.commit()
         return value
 
+    def state(self, seq: TableDef) -> tuple[int, int, bool]:
+        """A sequence's row as PostgreSQL shows it: last_value, log_cnt, is_called. log_cnt
+        counts down the values left in this process's reserved block, as PostgreSQL's counts
+        the values it logged ahead (32 after a first nextval)."""
+        inc = seq.seq.get("increment", 1)
+        with self._mutex:
+            block = self._blocks.get(seq.id)
+            if block is not None:
+                used = (block[0] - (block[1] - inc * (BLOCK - 1))) // inc
+                return block[0] - inc, BLOCK + 1 - used, True
+        txn = self.client.begin()
+        try:
+            raw = txn.get(layout.sequence_key(self.db, seq.id))
+        finally:
+            txn.rollback()
+        if raw is None:
+            return int(seq.seq.get("start", 1)), 0, False
+        return _I64.unpack(raw)[0], 0, True
+
     def give_back(self, seq: TableDef) -> None:
         """Return this process's unused reserved values of ``seq`` (before its options
         change: the next nextval continues from the last value handed out, as PostgreSQL's

@@ -1317,6 +1317,10 @@ class Session:
             )
             return [(c.name, c.type) for c in plan.columns]
         assert spec.table is not None, "COPY names a table or a query"
+        found = self.catalog().find(spec.table, spec.schema, self.search_path())
+        if found is not None and found.kind == "sequence":
+            way = "from" if spec.direction == "out" else "to"
+            raise WrongObjectType(f'cannot copy {way} sequence "{spec.table}"')
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]

@@ -434,6 +434,8 @@ class Planner:
             found = self.catalog.find(name, schema, self.session.search_path())
             if found is not None and found.kind == "view":
                 return views.scan(self, found, alias)
+            if found is not None and found.kind == "sequence":
+                return self._sequence_scan(found, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
             codec = RowCodec(self.db, table)
             lo = codec.prefix
@@ -502,6 +504,15 @@ class Planner:
         label = alias or name
         scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
         return Materialized(scope, source, f"Function Scan on {name}")
+
+    def _sequence_scan(self, seq: TableDef, alias: str | None) -> Node:
+        """A sequence read as a relation: its one row (last_value, log_cnt, is_called)."""
+        label = alias or seq.name
+        scope = Scope([ScopeColumn(label, "last_value", T.INT8),
+                       ScopeColumn(label, "log_cnt", T.INT8),
+                       ScopeColumn(label, "is_called", T.BOOL)])  # fmt: skip
+        sequences = self.session.database.sequences
+        return Materialized(scope, lambda: [sequences.state(seq)], f"Seq Scan on {label}")
 
     def _cte_scan(self, plan: Plan, cid: int, alias: str) -> Node:
         scope = Scope([ScopeColumn(alias, c.name, c.type) for c in plan.columns])

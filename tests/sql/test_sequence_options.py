@@ -113,3 +113,23 @@ def test_nextval_and_setval_refuse_a_read_only_transaction(differ: Differ) -> No
         "ROLLBACK",
     ]:
         differ.check(sql)
+
+
+def test_a_sequence_reads_as_its_one_row(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE foo_seq",
+        "SELECT * FROM foo_seq",
+        "SELECT nextval('foo_seq')",
+        "SELECT * FROM foo_seq",
+        "SELECT nextval('foo_seq')",
+        "SELECT last_value, log_cnt IN (31, 32) AS log_cnt_ok, is_called FROM foo_seq",
+        "SELECT s.last_value FROM foo_seq s",
+        "CREATE SEQUENCE s2 START 10 INCREMENT 5",
+        "SELECT * FROM s2",
+        "SELECT nextval('s2'), nextval('s2')",
+        "SELECT * FROM s2",
+        "INSERT INTO foo_seq VALUES (1)",
+        "UPDATE foo_seq SET last_value = 1",
+        "DELETE FROM foo_seq",
+    ]:
+        differ.check(sql)
