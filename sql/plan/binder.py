@@ -267,7 +267,7 @@ class Planner:
         with_ = q.args.get("with_") or q.args.get("with")
         pushed = False
         if with_ is not None:
-            self.ctes.append(self._plan_ctes(with_, outer))
+            self.ctes.append(self._plan_ctes(with_, outer, scope))
             pushed = True
             writes = self.writing_ctes(self.ctes[-1])
         try:
@@ -305,7 +305,12 @@ class Planner:
         data-modifying statement's WITH)."""
         self.ctes.append(self._plan_ctes(with_, None))
 
-    def _plan_ctes(self, with_: exp.With, outer: Scope | None) -> dict[str, tuple[Plan, int]]:
+    def _plan_ctes(
+        self, with_: exp.With, outer: Scope | None, share: Scope | None = None
+    ) -> dict[str, tuple[Plan, int]]:
+        """The queries of ``with_``; their outer references read the outer row from
+        ``share``'s cell, the query the WITH belongs to (a WITH inside a correlated
+        subquery)."""
         search = with_.args.get("search")
         if search is not None:  # ignoring CYCLE would loop for ever, SEARCH misorder
             kind = str(search.args.get("kind") or "SEARCH").upper()
@@ -325,7 +330,7 @@ class Planner:
                 elif recursive and isinstance(body, exp.Union) and self_references(name, body):
                     plan = self._recursive_cte(name, cte, body, outer, cid, out)
                 else:
-                    plan = self.plan_query(body, outer)
+                    plan = self.plan_query(body, outer, share if outer is not None else None)
                     plan = self._rename(plan, cte)
                 out[name] = (plan, cid)
         finally:
@@ -424,6 +429,10 @@ class Planner:
                 for frame in reversed(self.ctes):
                     if name in frame:
                         plan, cid = frame[name]
+                        if plan.correlated and share is not None:
+                            # It reads an outer row: so does the query reading it, whose
+                            # result must not be kept for the next one.
+                            share.correlated[0] = True
                         return self._cte_scan(plan, cid, alias or name)
             if schema in ("pg_catalog", "information_schema") or (
                 schema is None
@@ -469,7 +478,10 @@ class Planner:
             )
             return SubqueryScan(plan, scope)
         if isinstance(item, exp.Values):
-            return self._values(item, Scope([], outer=outer), alias)
+            scope = Scope([], outer=outer)
+            if share is not None:  # its outer references read the query's outer row
+                scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
+            return self._values(item, scope, alias)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
     def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:

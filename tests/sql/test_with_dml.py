@@ -76,3 +76,22 @@ def test_with_statements_postgres_refuses(differ: Differ) -> None:
         "SELECT * FROM (WITH t AS (UPDATE y SET a = a + 1 RETURNING *) SELECT * FROM t) ss",
         "SELECT count(*) FROM y",
     ])  # fmt: skip
+
+
+def test_with_inside_a_correlated_subquery_reads_each_outer_row(differ: Differ) -> None:
+    """A WITH query of a subquery that reads the outer row is computed for each outer row
+    (it raised XX000, or its first row's result stood for all)."""
+    for sql in [
+        "create table int4_tbl (f1 int)",
+        "insert into int4_tbl values (1),(2),(3)",
+        "select ( with cte(foo) as ( values(f1) ) select (select foo from cte) ) from int4_tbl",
+        "select f1, (with c as (select f1 * 10 as v) select v from c) from int4_tbl order by f1",
+        "select f1 from int4_tbl where exists (with c as (select f1 as v) select 1 from c"
+        " where v > 1) order by f1",
+        "with c as (select 1 as v) select (select v from c) from int4_tbl",
+        "select (with cte(foo) as (values(f1)) select (select foo from cte)) from "
+        "int4_tbl order by 1",
+        "select f1, (with c as (select f1 + i.f1 as v from int4_tbl i) select sum(v) from"
+        " c) from int4_tbl order by f1",
+    ]:
+        differ.check(sql)
