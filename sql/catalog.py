@@ -261,11 +261,8 @@ class Catalog:
         t = self.find(name, schema, search_path)
         if t is not None and t.kind == "view":
             raise FeatureNotSupported(f'cannot change view "{name}": db9 views are read-only')
-        if t is not None and t.kind == "sequence":
-            raise FeatureNotSupported(
-                f'"{name}" is a sequence: db9 reads and changes it only through nextval, '
-                "currval and setval"
-            )
+        if t is not None and t.kind == "sequence":  # read by a query, changed by setval
+            raise WrongObjectType(f'cannot change sequence "{name}"')
         schemas = [schema] if schema is not None else search_path
         if t is None and any(x.index(name) for x in self.tables.values() if x.schema in schemas):
             raise WrongObjectType(f'"{name}" is an index')

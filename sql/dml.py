@@ -18,27 +18,29 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import partitions, temp, view_dml
+from sql import array_assign, partitions, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.errors import (
     CardinalityViolation,
     CheckViolation,
+    DatatypeMismatch,
     FeatureNotSupported,
     ForeignKeyViolation,
     GeneratedAlways,
     InvalidColumnReference,
     NotNullViolation,
+    NullValueNotAllowed,
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
 )
 from sql.executor.execute import run_plan, start
-from sql.expr import Compiler, expr_name
+from sql.expr import Compiler, SubqueryColumn, expr_name
 from sql.layout import prefix_end
 from sql.pg_dialect import DIALECT
-from sql.plan.binder import Planner, table_scope
+from sql.plan.binder import Planner, register_writing_cte, table_scope
 from sql.plan.nodes import Node, Plan, is_point_read
 from sql.result import Result
 from sql.rows import ROWID, RowCodec
@@ -547,6 +549,20 @@ def _table_of(session: SessionApi, t: exp.Expr) -> TableDef:
     return session.catalog().table(t.name, t.db or None, session.search_path())
 
 
+def statement_planner(
+    session: SessionApi, tree: exp.Expr, ctx: Context, ctes: list[CteFrame] | None = None
+) -> Planner:
+    """The planner of an INSERT, UPDATE or DELETE: its WITH queries are visible to all of
+    it (source, FROM / USING, SET and WHERE subqueries, RETURNING); ``ctes``: those of the
+    WITH it is part of (WITH t AS (INSERT ... SELECT ... FROM u))."""
+    planner = Planner(session, session.catalog(), ctx)
+    planner.ctes = list(ctes or [])
+    with_ = tree.args.get("with_") or tree.args.get("with")
+    if with_ is not None:
+        planner.push_ctes(with_)
+    return planner
+
+
 def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Context) -> Typed:
     col = table.column(col_name)
     if col.default is None:
@@ -556,15 +572,21 @@ def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Cont
     return coerce_to(planner.compiler(Scope([])).compile(e), col.type)
 
 
-def _returning(
+def _view_returning(
     session: SessionApi, table: TableDef, tree: exp.Expr, ctx: Context, scope: Scope | None
+) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:
+    """``_returning`` as sql.view_dml calls it (for an INSTEAD OF trigger's view)."""
+    return _returning(Planner(session, session.catalog(), ctx), table, tree, scope)
+
+
+def _returning(
+    planner: Planner, table: TableDef, tree: exp.Expr, scope: Scope | None
 ) -> tuple[list[tuple[str, T.SqlType]], list[Any]] | None:
     """RETURNING's columns and functions over rows of ``scope`` (the target table alone when
     None; UPDATE ... FROM and DELETE ... USING rows also hold the other items' columns)."""
     ret = tree.args.get("returning")
     if ret is None:
         return None
-    planner = Planner(session, session.catalog(), ctx)
     scope = scope or table_scope(table, None)
     exprs = planner._expand_stars(ret.expressions, scope)
     comp = planner.compiler(scope)
@@ -578,6 +600,9 @@ def _returning(
         for e, t in zip(exprs, typed, strict=True)
     ]
     return cols, [t.fn for t in typed]
+
+
+CteFrame = dict[str, tuple[Plan, int]]  # a WITH's queries by name (Planner.ctes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,18 +619,22 @@ class DmlPlan:
     run: Callable[[], Result]
     point: bool
     temporary: bool = False  # writes a temporary table (a READ ONLY transaction may)
+    columns: list[tuple[str, T.SqlType]] | None = None  # RETURNING's
 
 
 def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
     return plan_insert(session, tree, ctx).run()
 
 
-def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
-    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+def plan_insert(
+    session: SessionApi, tree: exp.Insert, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
+    listed = names is not None  # an explicit column list: VALUES must fill it
     table = _table_of(session, target)
     alias = (target.this if isinstance(target, exp.Schema) else target).alias or None
     if table.kind != "table":
@@ -618,7 +647,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         raise SyntaxError_("column specified more than once")
     positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx, ctes)
     source = tree.expression
     base = TableWriter(session, table, ctx)
     defaults = [default_value(session, table, c.name, ctx) for c in live]
@@ -628,10 +657,15 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     casts: list[Callable[[Any], Any] | None] = []  # per column of the query: its assignment
     if isinstance(source, exp.Values):
         comp = planner.compiler(Scope([]))
+        widths = {len(t.expressions) if isinstance(t, exp.Tuple) else 1 for t in source.expressions}
+        if len(widths) > 1:
+            raise SyntaxError_("VALUES lists must all be the same length")
         for tup in source.expressions:
             items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
             if len(items) > len(names):
                 raise SyntaxError_("INSERT has more expressions than target columns")
+            if len(items) < len(names) and listed:
+                raise SyntaxError_("INSERT has more target columns than expressions")
             values: list[Typed | None] = []
             for n, item, t in zip(names, items, types, strict=False):
                 if (isinstance(item, exp.Var) and item.name.upper() == "DEFAULT") or (
@@ -668,7 +702,7 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
     conflict = tree.args.get("conflict")
     arbiters = _arbiters(base, conflict) if conflict is not None else []
     do_nothing = conflict is not None and "NOTHING" in str(conflict.args.get("action")).upper()
-    returning = _returning(session, table, tree, ctx, _with_tableoid(table_scope(table, alias)))
+    returning = _returning(planner, table, tree, _with_tableoid(table_scope(table, alias)))
     if returning is not None:  # each row's tableoid: its leaf partition's when routed
         returning = (returning[0], [_tableoid_fed(base, f) for f in returning[1]])
 
@@ -763,7 +797,9 @@ def plan_insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> DmlPlan:
         and not (conflict is not None and base.referencing)
         and not table.triggers
     )
-    return DmlPlan(run, point, temp.is_temp_schema(table.schema))
+    return DmlPlan(
+        run, point, temp.is_temp_schema(table.schema), returning[0] if returning else None
+    )
 
 
 def _with_tableoid(scope: Scope) -> Scope:
@@ -881,7 +917,7 @@ def describe_dml(
 ) -> list[tuple[str, T.SqlType]] | None:
     """Parameter types and RETURNING columns of a DML statement, without running it."""
     table = _table_of(session, tree.this)
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx)
     if isinstance(tree, exp.Insert):
         target = tree.this
         names = (
@@ -907,7 +943,10 @@ def describe_dml(
         alias = tree.this.alias or None
         _, scope, _ = _targets(planner, tree, table, alias)
         comp = planner.compiler(scope)
-        for s in _assignments(tree.expressions) if isinstance(tree, exp.Update) else []:
+        expand = partial(planner._expand_stars, scope=scope)
+        for s in _assignments(tree.expressions, expand) if isinstance(tree, exp.Update) else []:
+            if isinstance(s.this, exp.Bracket):
+                continue
             _hint_param(ctx, s.expression, table.column(s.this.name).type)
             if not (
                 isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
@@ -918,9 +957,9 @@ def describe_dml(
             comp._bool(where.this)
     if isinstance(tree, exp.Insert):
         target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-        returning = _returning(session, table, tree, ctx, table_scope(table, target.alias or None))
+        returning = _returning(planner, table, tree, table_scope(table, target.alias or None))
     else:
-        returning = _returning(session, table, tree, ctx, scope)
+        returning = _returning(planner, table, tree, scope)
     return returning[0] if returning else None
 
 
@@ -972,11 +1011,69 @@ def _on_conflict_update(
         return None
     new = list(existing)
     for s in _assignments(sets):
-        value = _set_value(writer.session, table, s, comp, ctx)
-        new[writer.codec.by_name[s.this.name]] = value.fn(combined)
+        setter = _setter(writer.session, table, s, comp, ctx)
+        at = writer.codec.by_name[_target_name(s)]
+        new[at] = setter(combined, new[at])
     row = tuple(new)
     writer.update(existing, row)
     return row
+
+
+Setter = Callable[[Row, Any], Any]  # (the row the SET reads, the column's value) -> new value
+
+
+def _setter(
+    session: SessionApi, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context
+) -> Setter:
+    """One SET item of UPDATE or ON CONFLICT DO UPDATE: ``column = value`` or, into an
+    array, ``column[i] = value`` / ``column[i:j] = array`` (sql.array_assign)."""
+    if not isinstance(s.this, exp.Bracket):
+        value = _set_value(session, table, s, comp, ctx)
+        return lambda row, _old: value.fn(row)
+    subscripts: list[exp.Expr] = []
+    base: exp.Expr = s.this
+    while isinstance(base, exp.Bracket):
+        if len(base.expressions) != 1:
+            raise SyntaxError_('syntax error at or near ","')
+        subscripts.insert(0, base.expressions[0])
+        base = base.this
+    col = table.column(base.name)
+    if col.type.element is None:
+        raise DatatypeMismatch(
+            f"cannot subscript type {col.type.display()} because it does not support subscripting"
+        )
+    sliced = any(isinstance(x, exp.Slice) for x in subscripts)
+    if isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT":
+        raise FeatureNotSupported("cannot set an array element to DEFAULT")
+    value = coerce_to(comp.compile(s.expression), col.type if sliced else col.type.element)
+    # sqlglot makes a subscript 0-based (PostgreSQL's are 1-based); slice bounds it keeps.
+    parts: list[Callable[[Row], Any]] = []
+    for x in subscripts:
+        if isinstance(x, exp.Slice):
+            lo, hi = (coerce_to(comp.compile(b), T.INT4).fn if b is not None else None
+                      for b in (x.this, x.expression))  # fmt: skip
+            parts.append(partial(_slice_bounds, lo, hi))
+        else:
+            parts.append(partial(_position, coerce_to(comp.compile(x), T.INT4).fn))
+
+    def run(row: Row, old: Any) -> Any:
+        return array_assign.assign(old, [p(row) for p in parts], value.fn(row))
+
+    return run
+
+
+def _position(at: Callable[[Row], Any], row: Row) -> int | None:
+    i = at(row)
+    return None if i is None else int(i) + 1
+
+
+def _slice_bounds(
+    lo: Callable[[Row], Any] | None, hi: Callable[[Row], Any] | None, row: Row
+) -> tuple[int | None, int | None]:
+    bounds = (lo(row) if lo else None, hi(row) if hi else None)
+    if (lo is not None and bounds[0] is None) or (hi is not None and bounds[1] is None):
+        raise NullValueNotAllowed("array subscript in assignment must not be null")
+    return bounds
 
 
 def _set_value(
@@ -995,8 +1092,19 @@ def _set_value(
     return coerce_to(comp.compile(value), col.type)
 
 
-def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
-    """SET items as ``column = value``, a ``(a, b) = (x, y)`` item taken apart."""
+def _target_name(s: exp.EQ) -> str:
+    """The column a SET item assigns (``a`` of ``a[2] = x`` too)."""
+    target = s.this
+    while isinstance(target, exp.Bracket):
+        target = target.this
+    return str(target.name)
+
+
+def _assignments(
+    items: list[exp.Expr], expand: Callable[[list[exp.Expr]], list[exp.Expr]] | None = None
+) -> list[exp.EQ]:
+    """SET items as ``column = value``, a ``(a, b) = (x, y)``, ``= ROW(...)`` or
+    ``= (SELECT ...)`` item taken apart (``expand``: the stars in a ROW(...))."""
     out = []
     for s in items:
         if not isinstance(s, exp.EQ):
@@ -1004,12 +1112,20 @@ def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
         if isinstance(s.this, exp.Tuple | exp.Paren):
             cols = s.this.expressions if isinstance(s.this, exp.Tuple) else [s.this.this]
             value = s.expression
-            if isinstance(value, exp.Paren):
-                values = [value.this]
+            if isinstance(value, exp.Subquery):
+                values: list[exp.Expr] = [
+                    SubqueryColumn(this=value, index=i, width=len(cols)) for i in range(len(cols))
+                ]
+            elif isinstance(value, exp.Anonymous) and value.name.upper() == "ROW":
+                values = list(value.expressions)
+                values = expand(values) if expand is not None else values
             elif isinstance(value, exp.Tuple):
                 values = list(value.expressions)
             else:
-                raise FeatureNotSupported("SET (columns) = (sub-SELECT) is not supported")
+                raise FeatureNotSupported(
+                    "source for a multiple-column UPDATE item must be a sub-SELECT or ROW() "
+                    "expression"
+                )
             if len(values) != len(cols):
                 raise SyntaxError_("number of columns does not match number of values")
             out += [exp.EQ(this=c, expression=v) for c, v in zip(cols, values, strict=True)]
@@ -1083,14 +1199,16 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
     )
 
 
-def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
-    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+def plan_update(
+    session: SessionApi, tree: exp.Update, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
-        return _each_member(session, tree, ctx, table, _plan_update)
-    return _plan_update(session, tree, ctx, table).plan()
+        return _each_member(session, tree, ctx, table, partial(_plan_update, ctes=ctes))
+    return _plan_update(session, tree, ctx, table, ctes).plan()
 
 
 @dataclass(frozen=True, slots=True)
@@ -1104,31 +1222,39 @@ class _Phases:
     apply: Callable[[list[tuple[Row, Row]]], Result]
     point: bool
     temporary: bool = False
+    columns: list[tuple[str, T.SqlType]] | None = None  # RETURNING's
 
     def plan(self) -> DmlPlan:
-        return DmlPlan(lambda: self.apply(self.fetch()), self.point, self.temporary)
+        return DmlPlan(lambda: self.apply(self.fetch()), self.point, self.temporary, self.columns)
 
 
-def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: TableDef) -> _Phases:
+def _plan_update(
+    session: SessionApi,
+    tree: exp.Update,
+    ctx: Context,
+    root: TableDef,
+    ctes: list[CteFrame] | None = None,
+) -> _Phases:
     """UPDATE of one table. A partition's row whose new version leaves its bound moves:
     deleted there and inserted through ``root`` (the table the statement names) into its
     new leaf partition."""
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
     assigns = []
-    for s in _assignments(tree.expressions):
-        value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
-        assigns.append((base.codec.by_name[s.this.name], value))
+    expand = partial(planner._expand_stars, scope=scope)
+    for s in _assignments(tree.expressions, expand):
+        setter = _setter(session, table, s, comp, ctx)  # raises for an unknown column
+        assigns.append((base.codec.by_name[_target_name(s)], setter))
     seen: set[str] = set()
-    for s in _assignments(tree.expressions):
-        if s.this.name in seen:
+    for s in _assignments(tree.expressions, expand):
+        if s.this.name in seen and not isinstance(s.this, exp.Bracket):
             raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
         seen.add(s.this.name)
-    returning = _returning(session, table, tree, ctx, scope)
+    returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
@@ -1146,8 +1272,8 @@ def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: Tabl
         count = 0
         for old, joined in targets:
             new = list(old)
-            for idx, typed in assigns:
-                new[idx] = typed.fn(joined)
+            for idx, setter in assigns:
+                new[idx] = setter(joined, new[idx])
             row: Row | None = tuple(new)
             if fire is not None:
                 row = fire.before_row(old, row)
@@ -1180,7 +1306,8 @@ def _plan_update(session: SessionApi, tree: exp.Update, ctx: Context, root: Tabl
         return Result(f"UPDATE {count}")
 
     return _Phases(fetch, apply, _point(tree, node, base) and mover is None,
-                   temp.is_temp_schema(table.schema))  # fmt: skip
+                   temp.is_temp_schema(table.schema),
+                   returning[0] if returning else None)  # fmt: skip
 
 
 def _each_member(
@@ -1231,30 +1358,39 @@ def _each_member(
             return Result(f"{verb} {count}", columns, rows)
         return Result(f"{verb} {count}")
 
-    return DmlPlan(run, False, temp.is_temp_schema(table.schema))
+    columns = plans[0].columns if plans else None
+    return DmlPlan(run, False, temp.is_temp_schema(table.schema), columns)
 
 
 def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
     return plan_delete(session, tree, ctx).run()
 
 
-def plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> DmlPlan:
-    on_view = view_dml.instead_of(session, tree, ctx, _returning)
+def plan_delete(
+    session: SessionApi, tree: exp.Delete, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
+    on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
-        return _each_member(session, tree, ctx, table, _plan_delete)
-    return _plan_delete(session, tree, ctx, table).plan()
+        return _each_member(session, tree, ctx, table, partial(_plan_delete, ctes=ctes))
+    return _plan_delete(session, tree, ctx, table, ctes).plan()
 
 
-def _plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context, root: TableDef) -> _Phases:
+def _plan_delete(
+    session: SessionApi,
+    tree: exp.Delete,
+    ctx: Context,
+    root: TableDef,
+    ctes: list[CteFrame] | None = None,
+) -> _Phases:
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
-    planner = Planner(session, session.catalog(), ctx)
+    planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
-    returning = _returning(session, table, tree, ctx, scope)
+    returning = _returning(planner, table, tree, scope)
 
     def fetch() -> list[tuple[Row, Row]]:
         return list(_targets_once(session, node, width, base, set()))
@@ -1282,7 +1418,29 @@ def _plan_delete(session: SessionApi, tree: exp.Delete, ctx: Context, root: Tabl
             return Result(f"DELETE {count}", returning[0], out_rows)
         return Result(f"DELETE {count}")
 
-    return _Phases(fetch, apply, _point(tree, node, base), temp.is_temp_schema(table.schema))
+    return _Phases(fetch, apply, _point(tree, node, base), temp.is_temp_schema(table.schema),
+                   returning[0] if returning else None)  # fmt: skip
+
+
+def _writing_cte(
+    session: SessionApi, tree: exp.Expr, ctx: Context, ctes: list[CteFrame]
+) -> tuple[list[tuple[str, T.SqlType]], Callable[[], list[Row]]]:
+    """An INSERT / UPDATE / DELETE in WITH (sql.plan.binder.WritingCte)."""
+    plan = (
+        plan_insert
+        if isinstance(tree, exp.Insert)
+        else plan_update
+        if isinstance(tree, exp.Update)
+        else plan_delete
+    )(session, tree, ctx, ctes)  # type: ignore[arg-type]
+
+    def run() -> list[Row]:
+        return list(plan.run().rows or [])
+
+    return plan.columns or [], run
+
+
+register_writing_cte(_writing_cte)
 
 
 __all__ = [

@@ -341,3 +341,15 @@ class SequenceGeneratorLimitExceeded(SqlError):
 
 class DuplicatePreparedStatement(SqlError):
     sqlstate = "42P05"
+
+
+class InvalidRowCountInLimitClause(SqlError):
+    sqlstate = "2201W"
+
+
+class InvalidName(SqlError):
+    sqlstate = "42602"
+
+
+class InvalidRecursion(SqlError):
+    sqlstate = "42P19"

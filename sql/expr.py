@@ -263,10 +263,20 @@ class _PerExecution:
         self.run, self.value = self._current(), value
 
 
+class SubqueryColumn(exp.Expression):
+    """Column ``index`` of the row sub-SELECT ``this`` that sets ``width`` columns at once:
+    UPDATE ... SET (a, b) = (SELECT x, y ...) (sql.dml)."""
+
+    arg_types = {"this": True, "index": True, "width": True}
+
+
 class Compiler:
     def __init__(self, scope: Scope, ctx: Context) -> None:
         self.scope = scope
         self.ctx = ctx
+        # Row sub-SELECTs of SET (a, b) = (SELECT ...): run once per row for all their
+        # columns (by the sub-SELECT's id; the tree holds it).
+        self._row_subqueries: dict[int, Callable[[Row], Row]] = {}
 
     def compile(self, e: exp.Expr) -> Typed:
         ctx = self.ctx
@@ -1071,6 +1081,34 @@ class Compiler:
             return v
 
         return Typed(run, plan.columns[0].type, name=plan.columns[0].name)
+
+    def c_SubqueryColumn(self, e: SubqueryColumn) -> Typed:
+        if self.ctx.plan_subquery is None:
+            raise FeatureNotSupported("subqueries are not supported here")
+        query = e.this
+        width, index = int(e.args["width"]), int(e.args["index"])
+        plan = self.ctx.plan_subquery(query.this, self.scope)
+        if len(plan.columns) != width:
+            raise SyntaxError_("number of columns does not match number of values")
+        row_of = self._row_subqueries.get(id(query))
+        if row_of is None:
+            last: list[Any] = [None, None]  # (row, its sub-SELECT row): one run per row
+
+            def run(r: Row) -> Row:
+                if last[0] is not r:
+                    rows = run_plan(plan, r, limit=2)
+                    if len(rows) > 1:
+                        raise CardinalityViolation(
+                            "more than one row returned by a subquery used as an expression"
+                        )
+                    last[0], last[1] = r, rows[0] if rows else (None,) * width
+                out: Row = last[1]
+                return out
+
+            row_of = self._row_subqueries[id(query)] = run
+        fetch = row_of
+        return Typed(lambda r: fetch(r)[index], plan.columns[index].type,
+                     name=plan.columns[index].name)  # fmt: skip
 
     def c_Exists(self, e: exp.Exists) -> Typed:
         if self.ctx.plan_subquery is None:

@@ -35,6 +35,7 @@ from sql.errors import (
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
+    ReadOnlySqlTransaction,
     UndefinedFunction,
     UndefinedObject,
     UndefinedTable,
@@ -59,6 +60,7 @@ from sql.functions_text import (
 from sql.like import similar_substring
 from sql.memory import check_concat, check_value, fits
 from sql.numeric import plus
+from sql.relations import parse_name
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import constraint_def, index_def
@@ -693,8 +695,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_typeof":
             return types[0].display() if types[0].name != "unknown" else "unknown"
         if name == "to_regclass":
-            schema, _, rel = str(v[0]).rpartition(".")
-            found = catalog().find(rel, schema or None, session().search_path())
+            rel = parse_name(str(v[0]))
+            found = catalog().find(rel.name, rel.schema, session().search_path())
             return found.name if found else None
         if name == "to_regtype":
             regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
@@ -865,10 +867,8 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     rest = [coerce_to(a, T.INT8 if i == 0 else T.BOOL) for i, a in enumerate(args[1:])]
 
     def lookup(text: str) -> Any:
-        schema, _, rel = text.rpartition(".")
-        seq = session.catalog().find(
-            rel.strip('"'), schema.strip('"') or None, session.search_path()
-        )
+        name = parse_name(text)
+        seq = session.catalog().find(name.name, name.schema, session.search_path())
         if seq is None or seq.kind != "sequence":
             raise UndefinedTable(f'relation "{text}" does not exist')
         return seq
@@ -879,6 +879,8 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return None
         seq = lookup(text)
         sequences = session.database.sequences
+        if name != "currval" and session.read_only:
+            raise ReadOnlySqlTransaction(f"cannot execute {name}() in a read-only transaction")
         if name == "nextval":
             value = sequences.nextval(seq)
             session.last_values.pop(seq.id, None)  # the last entry is lastval()'s

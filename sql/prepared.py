@@ -174,6 +174,15 @@ def execute(session: Session, stmt: Statement, ctx: Context) -> Result:
         inner = _text(stmt, toks[2], toks[-1])
         tree = sqlglot.parse_one(f"SELECT {inner[1:-1]}", read=DIALECT)
         args = list(tree.expressions)
+    prepared, values = bind(session, name, args, ctx)
+    return session.run_prepared(prepared, values)
+
+
+def bind(
+    session: Session, name: str, args: list[exp.Expr], ctx: Context
+) -> tuple[Prepared, list[Any]]:
+    """The prepared statement ``name`` and the values of its parameters ``args`` (EXECUTE's
+    and CREATE TABLE ... AS EXECUTE's), checked as PostgreSQL checks them."""
     prepared = find(session, name)
     want = prepared.param_types
     if len(args) != len(want):
@@ -194,7 +203,7 @@ def execute(session: Session, stmt: Statement, ctx: Context) -> Result:
                 hint="You will need to rewrite or cast the expression.",
             )
         values.append(coerce_to(typed, t).fn(()))
-    return session.run_prepared(prepared, values)
+    return prepared, values
 
 
 def deallocate(session: Session, words: list[str]) -> Result:

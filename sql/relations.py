@@ -10,6 +10,7 @@ them resolve all the same and answer "does not exist" or "is not a view", as Pos
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql.catalog import Catalog, IndexDef, TableDef
 from sql.errors import (
+    InvalidName,
     InvalidSchemaName,
     SqlError,
     SyntaxError_,
@@ -156,6 +158,33 @@ def notices_or_raise(if_exists: bool, notices: list[str]) -> list[str]:
 
 
 # -- names in a statement's tokens -----------------------------------------------------------
+
+
+_NAME_PART = re.compile(r'"((?:[^"]|"")*)"|([^.]+)')
+
+
+def parse_name(text: str) -> Name:
+    """A relation name given as text (nextval('s'), 'x.t'::regclass): unquoted parts fold to
+    lower case, quoted ones keep theirs, as PostgreSQL's stringToQualifiedNameList reads
+    them; 42602 for text that is no name."""
+    parts: list[str] = []
+    at = 0
+    while True:
+        m = _NAME_PART.match(text, at)
+        if m is None:
+            raise InvalidName("invalid name syntax")
+        parts.append(m[1].replace('""', '"') if m[1] is not None else m[2].strip().lower())
+        at = m.end()
+        if at == len(text):
+            break
+        if text[at] != ".":
+            raise InvalidName("invalid name syntax")
+        at += 1
+    if len(parts) > 3:
+        raise SyntaxError_(f"improper relation name (too many dotted names): {text}")
+    if len(parts) == 3:
+        parts = parts[1:]  # database.schema.name: the database is this one
+    return Name(parts[0] if len(parts) == 2 else None, parts[-1])
 
 
 def ident(tok: Any) -> str:

@@ -98,6 +98,25 @@ class Sequences:
             txn.commit()
         return value
 
+    def state(self, seq: TableDef) -> tuple[int, int, bool]:
+        """A sequence's row as PostgreSQL shows it: last_value, log_cnt, is_called. log_cnt
+        counts down the values left in this process's reserved block, as PostgreSQL's counts
+        the values it logged ahead (32 after a first nextval)."""
+        inc = seq.seq.get("increment", 1)
+        with self._mutex:
+            block = self._blocks.get(seq.id)
+            if block is not None:
+                used = (block[0] - (block[1] - inc * (BLOCK - 1))) // inc
+                return block[0] - inc, BLOCK + 1 - used, True
+        txn = self.client.begin()
+        try:
+            raw = txn.get(layout.sequence_key(self.db, seq.id))
+        finally:
+            txn.rollback()
+        if raw is None:
+            return int(seq.seq.get("start", 1)), 0, False
+        return _I64.unpack(raw)[0], 0, True
+
     def give_back(self, seq: TableDef) -> None:
         """Return this process's unused reserved values of ``seq`` (before its options
         change: the next nextval continues from the last value handed out, as PostgreSQL's
@@ -240,14 +259,16 @@ def apply_options(old: dict[str, Any] | None, opts: dict[str, Any]) -> dict[str,
     if "cycle" in opts:
         new["cycle"] = opts["cycle"]
     tlo, thi = _type_range(new["type"])
+    # A bound given as NO MINVALUE / MAXVALUE, or the old type's bound when AS changes the
+    # type, becomes the default one (the new type's, as PostgreSQL's init_params does).
     if opts.get("max", 0) is not None and "max" in opts:
         new["max"] = opts["max"]
     elif "max" in opts or reset_max:
-        new["max"] = thi if inc > 0 else -1
+        new["max"] = thi if inc > 0 or (reset_max and old is not None) else -1
     if opts.get("min", 0) is not None and "min" in opts:
         new["min"] = opts["min"]
     elif "min" in opts or reset_min:
-        new["min"] = 1 if inc > 0 else tlo
+        new["min"] = 1 if inc > 0 and not (reset_min and old is not None) else tlo
     lo, hi = new["min"], new["max"]
     type_name = new["type"]
     if not tlo <= hi <= thi:

@@ -1263,6 +1263,10 @@ class Session:
         if isinstance(tree, exp.Query | exp.Insert | exp.Update | exp.Delete):
             ctas.refuse_into(tree)
         if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+            if self.read_only and tree.find(exp.Insert, exp.Update, exp.Delete) is not None:
+                raise ReadOnlySqlTransaction(  # WITH t AS (INSERT ...) SELECT ...
+                    "cannot execute statement in a read-only transaction"
+                )
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
             prune_columns(tree, plan.node)
@@ -1304,6 +1308,8 @@ class Session:
                 else:
                     self.point_writes.discard(cache_key[0])
             return dml_plan.run()
+        if isinstance(tree, exp.Create) and _execute_as(tree) is not None:
+            tree = self._as_execute(tree, ctx)
         if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "VIEW":
             return view_ddl.create_view(self, tree, ctx)
         if (
@@ -1323,6 +1329,22 @@ class Session:
             first = tree.sql(dialect="postgres").split(" ")[0]
             raise SyntaxError_(f'syntax error at or near "{first}"', position=1)
         raise FeatureNotSupported(f"statement {type(tree).__name__.upper()} is not supported")
+
+    def _as_execute(self, tree: exp.Create, ctx: Context) -> exp.Create:
+        """CREATE TABLE ... AS EXECUTE name(args) as CREATE TABLE ... AS its query, with
+        ``ctx`` holding the parameters' values."""
+        call = _execute_as(tree)
+        assert call is not None
+        named, values = prep.bind(self, call.name.lower(), list(call.expressions), ctx)
+        query = self.parse(named.stmt) if named.stmt is not None else None
+        if not isinstance(query, exp.Query):
+            raise WrongObjectType("prepared statement is not a SELECT")
+        ctx.params[:] = values
+        ctx.param_types[:] = list(named.param_types)
+        props = tree.args["properties"]
+        props.set("expressions", [p for p in props.expressions if p is not call.parent])
+        tree.set("expression", query)
+        return tree
 
     # -- SET / SHOW / EXPLAIN ------------------------------------------------------------------
 
@@ -1480,6 +1502,10 @@ class Session:
             )
             return [(c.name, c.type) for c in plan.columns]
         assert spec.table is not None, "COPY names a table or a query"
+        found = self.catalog().find(spec.table, spec.schema, self.search_path())
+        if found is not None and found.kind == "sequence":
+            way = "from" if spec.direction == "out" else "to"
+            raise WrongObjectType(f'cannot copy {way} sequence "{spec.table}"')
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
@@ -1721,6 +1747,15 @@ def _locks_rows(stmt: Statement) -> bool:
         w == "FOR" and nxt in ("UPDATE", "SHARE", "NO", "KEY")
         for w, nxt in itertools.pairwise(words)
     )
+
+
+def _execute_as(tree: exp.Create) -> exp.Anonymous | None:
+    """The ``name(args)`` of CREATE TABLE ... AS EXECUTE name(args), if it is one."""
+    props = tree.args.get("properties")
+    for p in props.expressions if props is not None else []:
+        if isinstance(p, exp.ExecuteAsProperty) and isinstance(p.this, exp.Anonymous):
+            return p.this
+    return None
 
 
 def _nothing() -> None:

@@ -58,6 +58,11 @@ class SessionApi(Protocol):
     trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
 
     @property
+    def read_only(self) -> bool:
+        """A READ ONLY transaction (writes, nextval and setval refuse to run)."""
+        ...
+
+    @property
     def database(self) -> DatabaseApi: ...
 
     def current_txn(self) -> Transaction: ...

@@ -46,12 +46,28 @@ def _limit(node: N.Limit, ex: Exec) -> Iterator[Row]:
         raise InvalidParameterValue("OFFSET must not be negative")
     if lim is not None and lim < 0:
         raise InvalidParameterValue("LIMIT must not be negative")
+    if node.ties is not None and lim is not None:
+        yield from _with_ties(node, ex, off or 0, lim)
+        return
     stop = None if lim is None else (off or 0) + lim
     if isinstance(node.child, N.Sort) and stop is not None and stop <= sorts.TOP_N_MAX:
         rows = sorts.top_n(node.child, stop, ex)  # ORDER BY ... LIMIT: keep only the top
     else:
         rows = ex.rows(node.child)
     yield from itertools.islice(rows, off or 0, stop)
+
+
+def _with_ties(node: N.Limit, ex: Exec, off: int, lim: int) -> Iterator[Row]:
+    """FETCH FIRST ``lim`` ROWS WITH TIES: then the rows equal to the last on the ORDER BY
+    keys (``node.ties``)."""
+    assert node.ties is not None
+    same = sorts.compare_rows(node.ties, [c.type for c in node.scope.columns])
+    last: Row | None = None
+    for n, row in enumerate(itertools.islice(ex.rows(node.child), off, None)):
+        if n >= lim and (last is None or same(last, row) != 0):
+            return
+        last = row
+        yield row
 
 
 def _project_set(node: N.ProjectSet, ex: Exec) -> Iterator[Row]:
@@ -88,6 +104,13 @@ def _lateral_join(node: N.LateralJoin, ex: Exec) -> Iterator[Row]:
             yield lrow + pad
 
 
+def _prelude(node: N.Prelude, ex: Exec) -> Iterator[Row]:
+    for first in node.first:
+        for _ in ex.rows(first):
+            pass
+    yield from ex.rows(node.child)
+
+
 Runner = Callable[[Any, Exec], Iterator[Row]]
 
 
@@ -117,6 +140,7 @@ RUNNERS: dict[type[N.Node], Runner] = {
     N.Window: _holding(windows.window),
     N.Sort: sorts.sort,
     N.Limit: _limit,
+    N.Prelude: _prelude,
     N.Distinct: sorts.distinct,
     N.DistinctOn: sorts.distinct_on,
     N.ProjectSet: _project_set,

@@ -28,6 +28,7 @@ from sql.errors import (
     FeatureNotSupported,
     GroupingError,
     InvalidColumnReference,
+    InvalidRowCountInLimitClause,
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
@@ -53,6 +54,7 @@ from sql.plan.nodes import (
     Node,
     OneRow,
     Plan,
+    Prelude,
     Project,
     ProjectSet,
     RecursiveUnion,
@@ -70,6 +72,7 @@ from sql.plan.nodes import (
     WorkTableScan,
 )
 from sql.plan.optimizer import optimize
+from sql.plan.recursion import check_recursive, recursion_order, self_references
 from sql.plan.rules.access_paths import index_only
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
@@ -236,6 +239,20 @@ def _find_windows(e: exp.Expr) -> list[exp.Window]:
     return [w for w in found if isinstance(w, exp.Window)]
 
 
+# Plans an INSERT / UPDATE / DELETE in WITH (session, statement, context, the CTE frames it
+# sees): its RETURNING columns and a function running it that returns their rows. sql.dml,
+# which imports this module, registers it (register_writing_cte).
+WritingCte = Callable[
+    [SessionApi, exp.Expr, Context, list[dict[str, tuple[Plan, int]]]],
+    tuple[list[tuple[str, SqlType]], Callable[[], list[Row]]],
+]
+_WRITING_CTE: list[WritingCte] = []
+
+
+def register_writing_cte(plan: WritingCte) -> None:
+    _WRITING_CTE[:] = [plan]
+
+
 class Planner:
     """Plans queries against one catalog snapshot for one session."""
 
@@ -248,6 +265,7 @@ class Planner:
         ctx.plan_subquery = self._plan_subquery
         ctx.session = session
         self._cte_ids = itertools.count()
+        self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
 
     def compiler(self, scope: Scope) -> Compiler:
         return Compiler(scope, self.ctx)
@@ -277,14 +295,22 @@ class Planner:
         parenthesised query run as the query they are part of. An ``arm`` of a set
         operation keeps its untyped literals' columns of type unknown, for the set operation
         to resolve (``SELECT 1 UNION SELECT '2'``); elsewhere they are text."""
+        self._depth += 1
+        try:
+            return self._plan_query(q, outer, share, arm)
+        finally:
+            self._depth -= 1
+
+    def _plan_query(self, q: exp.Expr, outer: Scope | None, share: Scope | None, arm: bool) -> Plan:
         scope = Scope([], outer=outer)
         if share is not None:
             scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
         with_ = q.args.get("with_") or q.args.get("with")
         pushed = False
         if with_ is not None:
-            self.ctes.append(self._plan_ctes(with_, outer))
+            self.ctes.append(self._plan_ctes(with_, outer, scope))
             pushed = True
+            writes = self.writing_ctes(self.ctes[-1])
         try:
             if isinstance(q, exp.Select):
                 node, cols = self._select(q, scope, arm)
@@ -309,34 +335,82 @@ class Planner:
         finally:
             if pushed:
                 self.ctes.pop()
+        if pushed and writes:
+            node = Prelude(node, writes)
         plan = Plan(node, cols, scope)
         plan.run_txn = self.session.current_txn
         return plan
 
-    def _plan_ctes(self, with_: exp.With, outer: Scope | None) -> dict[str, tuple[Plan, int]]:
+    def push_ctes(self, with_: exp.With) -> None:
+        """Make ``with_``'s queries visible to everything this planner plans from now on (a
+        data-modifying statement's WITH)."""
+        self.ctes.append(self._plan_ctes(with_, None))
+
+    def _plan_ctes(
+        self, with_: exp.With, outer: Scope | None, share: Scope | None = None
+    ) -> dict[str, tuple[Plan, int]]:
+        """The queries of ``with_``; their outer references read the outer row from
+        ``share``'s cell, the query the WITH belongs to (a WITH inside a correlated
+        subquery)."""
         search = with_.args.get("search")
         if search is not None:  # ignoring CYCLE would loop for ever, SEARCH misorder
             kind = str(search.args.get("kind") or "SEARCH").upper()
             raise FeatureNotSupported(f"WITH RECURSIVE ... {kind} is not supported")
         out: dict[str, tuple[Plan, int]] = {}
         self.ctes.append(out)
+        recursive = bool(with_.args.get("recursive"))
         try:
-            for cte in with_.expressions:
+            for cte in recursion_order(with_.expressions) if recursive else with_.expressions:
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
-                if with_.args.get("recursive") and isinstance(body, exp.Union):
+                if recursive:
+                    check_recursive(name, body)
+                if isinstance(body, exp.Insert | exp.Update | exp.Delete):
+                    plan = self._rename(self._writing_cte(body), cte)
+                elif recursive and isinstance(body, exp.Union) and self_references(name, body):
                     plan = self._recursive_cte(name, cte, body, outer, cid, out)
                 else:
-                    plan = self.plan_query(body, outer)
+                    plan = self.plan_query(body, outer, share if outer is not None else None)
                     plan = self._rename(plan, cte)
                 out[name] = (plan, cid)
         finally:
             self.ctes.pop()
         return out
 
+    def _writing_cte(self, body: exp.Insert | exp.Update | exp.Delete) -> Plan:
+        """An INSERT / UPDATE / DELETE in WITH: its RETURNING rows, the statement run once
+        per execution (CteScan spools them), planned by sql.dml (``register_writing_cte``)."""
+        if not _WRITING_CTE:
+            raise FeatureNotSupported(f"{type(body).__name__.upper()} in WITH is not supported")
+        if self._depth > 1:
+            raise FeatureNotSupported(
+                "WITH clause containing a data-modifying statement must be at the top level"
+            )
+        saved = self.ctx.plan_subquery
+        try:
+            columns, run = _WRITING_CTE[0](self.session, body, self.ctx, list(self.ctes))
+        finally:
+            self.ctx.plan_subquery = saved  # the statement's own planner took it over
+        scope = Scope([ScopeColumn("", n, t) for n, t in columns])
+        label = f"{type(body).__name__} on {body.this.name}"
+        return Plan(Materialized(scope, run, label, writes=True), scope.columns, Scope([]))
+
+    def writing_ctes(self, frame: dict[str, tuple[Plan, int]]) -> list[Node]:
+        """Readers of ``frame``'s data-modifying CTEs: a Prelude runs them first."""
+        return [
+            CteScan(plan.scope, plan, cid, f"CTE Scan on {name}")
+            for name, (plan, cid) in frame.items()
+            if isinstance(plan.node, Materialized) and plan.node.writes
+        ]
+
     def _rename(self, plan: Plan, cte: exp.CTE) -> Plan:
         names = [c.name for c in (cte.args["alias"].columns or [])] if cte.args.get("alias") else []
+        if len(names) > len(plan.columns):
+            raise InvalidColumnReference(
+                f'WITH query "{cte.alias}" has {len(plan.columns)} columns available but '
+                f"{len(names)} columns specified"
+            )
         if names:
             cols = [
                 ScopeColumn(c.table, names[i] if i < len(names) else c.name, c.type)
@@ -360,6 +434,20 @@ class Planner:
         working = WorkTableScan(wscope, work, f"WorkTable Scan on {name}")
         out[name] = (Plan(working, anchor.columns, Scope([])), -1)
         step = self.plan_query(body.expression, outer)
+        for i, (a, b) in enumerate(zip(anchor.columns, step.columns, strict=False)):
+            if (
+                b.type != a.type
+                and b.type.name != "unknown"
+                and (b.type.name == a.type.name or unify([a.type, b.type]) != a.type)
+            ):
+                overall = unify([a.type, b.type])
+                if overall.name == a.type.name:
+                    overall = T.type_by_name(a.type.name) or overall  # modifiers differ
+                raise DatatypeMismatch(
+                    f'recursive query "{name}" column {i + 1} has type {a.type.display()} in '
+                    f"non-recursive term but type {overall.display()} overall",
+                    hint="Cast the output of the non-recursive term to the correct type.",
+                )
         distinct = bool(body.args.get("distinct"))
         node = RecursiveUnion(Scope(list(anchor.columns)), anchor.node, step.node, work,
                               distinct, f"Recursive Union ({name})")  # fmt: skip
@@ -382,6 +470,10 @@ class Planner:
                 for frame in reversed(self.ctes):
                     if name in frame:
                         plan, cid = frame[name]
+                        if plan.correlated and share is not None:
+                            # It reads an outer row: so does the query reading it, whose
+                            # result must not be kept for the next one.
+                            share.correlated[0] = True
                         return self._cte_scan(plan, cid, alias or name)
             if schema in ("pg_catalog", "information_schema") or (
                 schema is None
@@ -392,6 +484,8 @@ class Planner:
             found = self.catalog.find(name, schema, self.session.search_path())
             if found is not None and found.kind == "view":
                 return views.scan(self, found, alias)
+            if found is not None and found.kind == "sequence":
+                return self._sequence_scan(found, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
             if not item.args.get("only") and self.catalog.children(table):
                 return inheritance.scan(self.db, self.catalog, table, alias)
@@ -430,7 +524,10 @@ class Planner:
             )
             return SubqueryScan(plan, scope)
         if isinstance(item, exp.Values):
-            return self._values(item, Scope([], outer=outer), alias)
+            scope = Scope([], outer=outer)
+            if share is not None:  # its outer references read the query's outer row
+                scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
+            return self._values(item, scope, alias)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
     def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
@@ -466,11 +563,22 @@ class Planner:
         scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
         return Materialized(scope, source, f"Function Scan on {name}")
 
+    def _sequence_scan(self, seq: TableDef, alias: str | None) -> Node:
+        """A sequence read as a relation: its one row (last_value, log_cnt, is_called)."""
+        label = alias or seq.name
+        scope = Scope([ScopeColumn(label, "last_value", T.INT8),
+                       ScopeColumn(label, "log_cnt", T.INT8),
+                       ScopeColumn(label, "is_called", T.BOOL)])  # fmt: skip
+        sequences = self.session.database.sequences
+        return Materialized(scope, lambda: [sequences.state(seq)], f"Seq Scan on {label}")
+
     def _cte_scan(self, plan: Plan, cid: int, alias: str) -> Node:
         scope = Scope([ScopeColumn(alias, c.name, c.type) for c in plan.columns])
         if cid < 0:  # the recursive working table
             assert isinstance(plan.node, WorkTableScan)
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
+        if isinstance(plan.node, Materialized) and plan.node.writes and not plan.columns:
+            raise FeatureNotSupported(f'WITH query "{alias}" does not have a RETURNING clause')
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
     def _function_scan(
@@ -869,20 +977,39 @@ class Planner:
             node = Sort(node, keys, ", ".join(texts))
         if on_keys:
             node = DistinctOn(node, on_keys)
-        node = self._limit(node, q)
+        node = self._limit(node, q, keys)
         if len(fns) > width:
             node = Project(node, [operator.itemgetter(i) for i in range(width)], Scope(out_cols))
         return node, out_cols
 
-    def _limit(self, node: Node, q: exp.Expr) -> Node:
-        """``node`` under the query's LIMIT and OFFSET (constants, bigint), if it has any."""
+    def _limit(self, node: Node, q: exp.Expr, keys: list[SortKey] | None = None) -> Node:
+        """``node`` under the query's LIMIT / FETCH FIRST and OFFSET (constants, bigint), if
+        it has any; ``keys``: its ORDER BY, which FETCH FIRST ... WITH TIES extends over."""
         limit, offset = q.args.get("limit"), q.args.get("offset")
         if limit is None and offset is None:
             return node
         const = self.compiler(Scope([]))
-        lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
+        ties = None
+        if isinstance(limit, exp.Fetch):
+            options = limit.args.get("limit_options")
+            if options is not None and options.args.get("percent"):
+                raise SyntaxError_('syntax error at or near "PERCENT"')
+            count = limit.args.get("count") or exp.Literal.number(1)
+            lim: Typed | None = coerce_to(const.compile(count), T.INT8)
+            if options is not None and options.args.get("with_ties"):
+                if isinstance(count, exp.Null):  # a NULL expression means no limit
+                    raise InvalidRowCountInLimitClause(
+                        "row count cannot be null in FETCH FIRST ... WITH TIES clause"
+                    )
+                if not keys:
+                    raise SyntaxError_("WITH TIES cannot be specified without ORDER BY clause")
+                if any(lock.args.get("wait") is False for lock in q.args.get("locks") or []):
+                    raise SyntaxError_("SKIP LOCKED and WITH TIES options cannot be used together")
+                ties = keys
+        else:
+            lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
         off = coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
-        return Limit(node, lim, off)
+        return Limit(node, lim, off, ties)
 
     def _expand_stars(self, exprs: list[exp.Expr], scope: Scope) -> list[exp.Expr]:
         out: list[exp.Expr] = []
@@ -1247,7 +1374,7 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 keys.append(SortKey(idx, desc, desc if nf is None else bool(nf)))
             node = Sort(node, keys, "")
-        node = self._limit(node, q)
+        node = self._limit(node, q, keys if order is not None else None)
         return node, cols
 
 

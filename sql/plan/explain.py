@@ -299,6 +299,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
         "Recursive Union", children=[self.line(n.anchor), self.line(n.step)]
     ),
     N.OneRow: lambda self, n: Line("Result"),
+    N.Prelude: _titled("Result"),
 }
 
 

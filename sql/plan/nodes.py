@@ -108,11 +108,13 @@ class KeyScan(Node):
 
 @dataclass
 class Materialized(Node):
-    """Rows computed elsewhere when the node runs (a virtual catalog table)."""
+    """Rows computed elsewhere when the node runs (a virtual catalog table). ``writes``:
+    they are a data-modifying statement's RETURNING rows (WITH t AS (INSERT ...))."""
 
     scope: Scope
     source: Callable[[], Iterable[Row]]
     label: str
+    writes: bool = False
 
 
 @dataclass
@@ -322,6 +324,19 @@ class Limit(SameRows):
     child: Node
     limit: Typed | None
     offset: Typed | None
+    ties: list[SortKey] | None = None  # FETCH FIRST ... WITH TIES: the ORDER BY keys
+
+
+@dataclass
+class Prelude(SameRows):
+    """``child``'s rows, once each of ``first`` has run to its end: the data-modifying
+    statements of a WITH run whether or not the query reads them, as in PostgreSQL."""
+
+    child: Node
+    first: list[Node]
+
+    def children(self) -> list[Node]:
+        return [*self.first, self.child]
 
 
 @dataclass

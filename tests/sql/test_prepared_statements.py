@@ -57,3 +57,23 @@ SCRIPT = [
 def test_prepare_execute_deallocate_as_in_postgres(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+def test_create_table_as_execute(differ: Differ) -> None:
+    for sql in [
+        "CREATE TABLE t (a int, b text)",
+        "INSERT INTO t VALUES (1, 'x'), (200, 'y'), (3, 'DTAAAA')",
+        "PREPARE q5(int, text) AS SELECT * FROM t WHERE a = $1 OR b = $2 ORDER BY a",
+        "CREATE TEMPORARY TABLE q5_prep_results AS EXECUTE q5(200, 'DTAAAA')",
+        "SELECT * FROM q5_prep_results ORDER BY a",
+        "CREATE TEMPORARY TABLE q5_prep_nodata AS EXECUTE q5(200, 'DTAAAA') WITH NO DATA",
+        "SELECT * FROM q5_prep_nodata",
+        "CREATE TABLE q5_c (x, y) AS EXECUTE q5(1, 'none')",
+        "SELECT * FROM q5_c",
+        "CREATE TABLE q5_d AS EXECUTE q5(1)",
+        "CREATE TABLE q5_e AS EXECUTE nosuch(1)",
+        "PREPARE ins(int) AS INSERT INTO t VALUES ($1, 'z')",
+        "CREATE TABLE q5_f AS EXECUTE ins(1)",
+        "DEALLOCATE ALL",
+    ]:
+        differ.check(sql)

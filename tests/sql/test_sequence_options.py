@@ -75,3 +75,61 @@ def test_serial2_and_smallserial_take_a_smallint_sequence(differ: Differ) -> Non
         " ORDER BY sequence_name",
     ]:
         differ.check(sql)
+
+
+def test_as_type_moves_bounds_that_were_the_old_types(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE s13 AS smallint MINVALUE -32768",
+        "CREATE SEQUENCE s14 AS smallint MAXVALUE 32767 INCREMENT -1",
+        "ALTER SEQUENCE s13 AS int",
+        "ALTER SEQUENCE s14 AS int",
+        "SELECT seqmin, seqmax, seqstart FROM pg_sequence ORDER BY seqmin",
+    ]:
+        differ.check(sql)
+
+
+def test_sequence_names_in_text_fold_as_identifiers(differ: Differ) -> None:
+    for sql in [
+        "CREATE TABLE serialTest2 (f1 text, f2 serial)",
+        "SELECT nextval('serialTest2_f2_seq')",
+        "SELECT nextval('\"serialTest2_f2_seq\"')",
+        "SELECT nextval('public.serialtest2_f2_seq'), currval('PUBLIC.SERIALTEST2_F2_SEQ')",
+        "SELECT nextval('a.b.c.d')",
+        "SELECT to_regclass('SERIALTEST2')",
+    ]:
+        differ.check(sql)
+
+
+def test_nextval_and_setval_refuse_a_read_only_transaction(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE ro",
+        "SELECT nextval('ro')",
+        "BEGIN READ ONLY",
+        "SELECT nextval('ro')",
+        "ROLLBACK",
+        "BEGIN READ ONLY",
+        "SELECT currval('ro')",
+        "SELECT setval('ro', 3)",
+        "ROLLBACK",
+    ]:
+        differ.check(sql)
+
+
+def test_a_sequence_reads_as_its_one_row(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE foo_seq",
+        "SELECT * FROM foo_seq",
+        "SELECT nextval('foo_seq')",
+        "SELECT * FROM foo_seq",
+        "SELECT nextval('foo_seq')",
+        "SELECT last_value, log_cnt IN (31, 32) AS log_cnt_ok, is_called FROM foo_seq",
+        "SELECT s.last_value FROM foo_seq s",
+        "CREATE SEQUENCE s2 START 10 INCREMENT 5",
+        "SELECT * FROM s2",
+        "SELECT nextval('s2'), nextval('s2')",
+        "SELECT * FROM s2",
+        "INSERT INTO foo_seq VALUES (1)",
+        "UPDATE foo_seq SET last_value = 1",
+        "DELETE FROM foo_seq",
+    ]:
+        differ.check(sql)
