@@ -328,10 +328,22 @@ class Compiler:
                 cell = self.scope.outer_cell
                 self.scope.correlated[0] = True
                 return Typed(lambda _r: cell[0][idx], t, name=name)
+        if table is None and self.scope.has_table(name):
+            return self._whole_row(name)
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         raise UndefinedColumn(f'column "{shown}" does not exist')
+
+    def _whole_row(self, table: str) -> Typed:
+        """A FROM item's name as a value: its row, a record of its visible columns."""
+        at = [
+            i for i, c in enumerate(self.scope.columns)
+            if c.table == table and not c.hidden
+        ]  # fmt: skip
+        cols = self.scope.columns
+        t = replace(T.RECORD, fields=tuple((cols[i].name, cols[i].type) for i in at))
+        return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
 
     def c_Literal(self, e: exp.Literal) -> Typed:
         text = e.this

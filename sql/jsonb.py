@@ -172,6 +172,8 @@ def to_doc(v: Any, t: SqlType) -> Any:
         return None
     if t.element is not None:
         return [to_doc(x, _sub(x, t)) for x in v]
+    if t.fields is not None:  # a composite: an object of its fields
+        return {n: to_doc(x, ft) for x, (n, ft) in zip(v, t.fields, strict=True)}
     name = t.name
     if name in ("json", "jsonb"):
         return doc_of(v, t)
@@ -201,7 +203,17 @@ def to_json_text(v: Any, t: SqlType) -> str:
         return "[" + ",".join(to_json_text(x, _sub(x, t)) for x in v) + "]"
     if t.name == "jsonb":
         return T.format_jsonb(v)
+    if t.fields is not None:
+        return record_json(v, t)
     return compact(to_doc(v, t))
+
+
+def record_json(v: tuple[Any, ...], t: SqlType, pretty: bool = False) -> str:
+    """row_to_json: the fields in their order, each as to_json makes it."""
+    parts = [
+        _quote(n) + ":" + to_json_text(x, ft) for x, (n, ft) in zip(v, t.fields or (), strict=True)
+    ]
+    return "{" + (",\n " if pretty else ",").join(parts) + "}"
 
 
 def _sub(x: Any, t: SqlType) -> SqlType:
@@ -765,6 +777,14 @@ def compile_call(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
         if name == "to_json":
             return _strict(lambda v: to_json_text(v, at), [a], T.JSON, name)
         return _strict(lambda v: T.jsonb_value(to_doc(v, at)), [a], T.JSONB, name)
+    if name == "row_to_json":
+        row = c.compile(raw[0]) if raw else None
+        if row is None or row.type.fields is None or len(raw) > 2:
+            shown = ", ".join(c.compile(x).type.display() for x in raw)
+            raise UndefinedFunction(f"function row_to_json({shown}) does not exist")
+        rt = row.type
+        pretty_row = [coerce_to(c.compile(raw[1]), T.BOOL)] if len(raw) > 1 else []
+        return _strict(lambda v, p=False: record_json(v, rt, p), [row, *pretty_row], T.JSON, name)
     if name == "array_to_json":
         a = c.compile(raw[0])
         if a.type.element is None:
@@ -973,7 +993,7 @@ def _flat(v: list[Any], elem: SqlType) -> list[Any]:
 
 
 def _key_text(k: Any, t: SqlType) -> str:
-    if t.element is not None or t.name in ("json", "jsonb"):
+    if t.element is not None or t.fields is not None or t.name in ("json", "jsonb"):
         raise InvalidParameterValue("key value must be scalar, not array, composite, or json")
     if isinstance(k, str):
         return k
@@ -998,6 +1018,7 @@ FUNCTIONS = frozenset(
 ) | {
     "to_json",
     "to_jsonb",
+    "row_to_json",
     "array_to_json",
     "jsonb_pretty",
     "jsonb_set",
@@ -1109,7 +1130,7 @@ def aggregate_input(name: str, args: list[Typed]) -> tuple[Typed, SqlType]:
     if want == 1:
         ((f, t),) = fns
         if rtype is T.JSON:
-            structured = t.element is not None
+            structured = t.element is not None or t.fields is not None
             return Typed(lambda r: [structured, to_json_text(f(r), t)], T.JSON), rtype
         return Typed(lambda r: [to_doc(f(r), t)], T.JSONB), rtype
     (fk, tk), (fv, tv) = fns

@@ -926,6 +926,7 @@ def is_subarray(item: Any, element: SqlType) -> bool:
         isinstance(item, list | tuple)
         and element.name != "jsonb"
         and element.category not in ("G", "C")
+        and element.fields is None
     )
 
 

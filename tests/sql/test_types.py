@@ -156,6 +156,15 @@ USER_TYPES = [
     "DROP DOMAIN js_a1; "
     "DROP TYPE jrec; "
     "DROP DOMAIN js_a1",
+    "CREATE TABLE r AS SELECT x, 'txt' || x AS y FROM generate_series(1, 3) AS x; "
+    "SELECT row_to_json(row(1, 'foo')) AS a; "
+    "SELECT row_to_json(q, true) AS a FROM r q; "
+    "SELECT json_agg(q ORDER BY x) AS a FROM r q; "
+    "SELECT array_to_json(array_agg(q)) AS a FROM (SELECT x AS b, x * 2 AS c FROM r) q; "
+    "SELECT foo FROM (SELECT 'xyzzy', 1, NULL OFFSET 0) AS foo; "
+    "SELECT to_json(q) AS a, to_jsonb(q) AS b FROM r q; "
+    "SELECT q FROM r q WHERE q.x = 1; "
+    "SELECT json_build_object(q, 2) FROM r q",
 ]
 
 
