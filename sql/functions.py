@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, functions_geometry, jsonb
+from sql import comments, functions_enum, functions_geometry, jsonb
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -244,6 +244,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return Typed(lambda _r: info, T.NAME, True, name)
     if name in ("nextval", "currval", "setval"):
         return _sequence_fn(c, name, raw_args)
+    if name in functions_enum.NAMES:
+        return functions_enum.compile_enum(name, [c.compile(a) for a in raw_args])
     if name in functions_geometry.NAMES:
         found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
         if found is not None:

@@ -147,6 +147,16 @@ USER_TYPES: ContextVar[Callable[[str], SqlType | None] | None] = ContextVar(
 )
 
 
+def has_btree(t: SqlType) -> bool:
+    """Whether the type has btree ordering and equality (ORDER BY, DISTINCT): the geometric
+    types and json have none, nor arrays or composites of them."""
+    if t.element is not None:
+        return has_btree(t.element)
+    if t.fields is not None:
+        return all(has_btree(f) for _, f in t.fields)
+    return t.category != "G" and t.name != "json"
+
+
 def type_to_json(t: SqlType) -> dict[str, Any]:
     """A type as JSON, to keep in the catalog with a column of a user-defined type."""
     d: dict[str, Any] = {k: v for k, v in vars(t).items() if v is not None}

@@ -770,6 +770,11 @@ class Planner:
                     t = comp.compile(o.this)
                     fns.append(t.fn)
                     idx = len(fns) - 1
+                key_type = out_cols[idx].type if idx < len(out_cols) else t.type
+                if not T.has_btree(key_type):
+                    raise UndefinedFunction(
+                        f"could not identify an ordering operator for type {key_type.display()}"
+                    )
                 desc = bool(o.args.get("desc"))
                 nf = o.args.get("nulls_first")
                 nulls_first = desc if nf is None else bool(nf)
@@ -788,6 +793,11 @@ class Planner:
         hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
         node = Project(node, fns, Scope(out_cols + hidden))
         if distinct and not on_keys:
+            for col in out_cols:
+                if not T.has_btree(col.type):
+                    raise UndefinedFunction(
+                        f"could not identify an equality operator for type {col.type.display()}"
+                    )
             node = Distinct(node, width)
         if keys:
             node = Sort(node, keys, ", ".join(texts))

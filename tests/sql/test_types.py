@@ -78,6 +78,10 @@ GEOMETRY = [
     "npoints(path '[(0,0),(1,1)]') AS d, length(path '[(0,0),(3,4)]') AS e, "
     "radius(circle '<(0,0),2>') AS f, area(circle '<(0,0),2>') AS g",
     "SELECT point '(1,1)' <-> 1",
+    "SELECT f FROM (VALUES (point '(1,2)'), (point '(0,1)')) v(f) ORDER BY f",
+    "SELECT DISTINCT f FROM (VALUES (box '(1,2),(0,0)')) v(f)",
+    "SELECT '{}'::json FROM (VALUES (1)) v ORDER BY 1",
+    "SELECT DISTINCT '{}'::json",
 ]
 
 
@@ -165,6 +169,15 @@ USER_TYPES = [
     "SELECT to_json(q) AS a, to_jsonb(q) AS b FROM r q; "
     "SELECT q FROM r q WHERE q.x = 1; "
     "SELECT json_build_object(q, 2) FROM r q",
+    "CREATE TYPE e AS ENUM ('e', 'f', 'g'); "
+    "SELECT enum_range(NULL::e) AS a, enum_first(NULL::e) AS b, enum_last('f'::e) AS c, "
+    "enum_range('f'::e, NULL) AS d, enum_range(NULL, 'f'::e) AS r; "
+    "SELECT ARRAY['a', 'b'] || enum_range(NULL::e)::text[] AS a; "
+    "SELECT enum_first(1); "
+    "SELECT typname, typtype FROM pg_type WHERE typname = 'e'; "
+    "SELECT enumlabel, enumsortorder FROM pg_enum ORDER BY 2; "
+    "SELECT max(x) AS a, min(x) AS b FROM (VALUES ('e'::e), ('g'), ('f')) v(x); "
+    "SELECT x FROM (VALUES ('e'::e), ('g'), ('f')) v(x) ORDER BY x DESC",
 ]
 
 
