@@ -118,7 +118,7 @@ def expr_name(e: exp.Expr) -> str:
         return expr_name(e.this)
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
-    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Paren):  # (x).f
+    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Paren | exp.Bracket):  # (x).f
         return str(e.expression.name)
     if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
         return expr_name(e.expression)
@@ -1170,7 +1170,7 @@ class Compiler:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
             return self.compile(e.expression)
-        if isinstance(e.this, exp.Paren) and isinstance(e.expression, exp.Identifier):
+        if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -566,6 +567,17 @@ CATALOG_FUNCTIONS = {
 }
 
 
+def _array_dim(name: str, v: list[Any], t: SqlType, dim: int | None) -> int | None:
+    """array_length / array_upper / array_lower of dimension ``dim`` (NULL if the array
+    has no such dimension; every lower bound is 1)."""
+    if dim is None:
+        return None
+    dims = T.array_dims(v, t.element or T.UNKNOWN)
+    if not 1 <= dim <= len(dims):
+        return None
+    return 1 if name == "array_lower" else dims[dim - 1]
+
+
 def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     """Functions clients call while introspecting (psql, SQLAlchemy, asyncpg, pg_dump)."""
     in_session = c.ctx.session
@@ -665,18 +677,16 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 return None
             sep = v[1]
             return sep.join(str(x) for x in v[0] if x is not None)
-        if name == "array_length":
-            return len(v[0]) if v[0] else None
+        if name in ("array_length", "array_upper", "array_lower"):
+            return _array_dim(name, v[0], types[0], v[1] if len(v) > 1 else 1)
         if name == "cardinality":
-            return None if v[0] is None else len(v[0])
+            if v[0] is None:
+                return None
+            return math.prod(T.array_dims(v[0], types[0].element or T.UNKNOWN)) if v[0] else 0
         if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
         if name == "pg_get_statisticsobjdef_columns":
             return None
-        if name == "array_upper":
-            return len(v[0]) if v[0] else None
-        if name == "array_lower":
-            return 1 if v[0] else None
         if name == "pg_get_serial_sequence":
             t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
             col = t.column(v[1]) if t else None

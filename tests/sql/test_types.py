@@ -178,7 +178,31 @@ USER_TYPES = [
     "SELECT enumlabel, enumsortorder FROM pg_enum ORDER BY 2; "
     "SELECT max(x) AS a, min(x) AS b FROM (VALUES ('e'::e), ('g'), ('f')) v(x); "
     "SELECT x FROM (VALUES ('e'::e), ('g'), ('f')) v(x) ORDER BY x DESC",
+    "CREATE TYPE comptype AS (f1 int, f2 text); "
+    "CREATE TABLE comptable (c1 comptype, c2 comptype[]); "
+    "INSERT INTO comptable VALUES "
+    "(row(1, 'foo'), array[row(2, 'bar')::comptype, row(3, 'b \"z')::comptype]); "
+    "CREATE TYPE _comptype AS ENUM ('fooey'); "
+    "SELECT * FROM comptable; "
+    "SELECT c2[2].f2 AS a, (c2[1]).f1 AS b, (c1).f2 AS c FROM comptable; "
+    "DROP TYPE _comptype; "
+    "DROP TYPE comptype",
 ]
+
+
+ARRAY_DIMENSIONS = [
+    "SELECT array_length(array[[1,2,3], [4,5,6]], 0) AS a, "
+    "array_length(array[[1,2,3], [4,5,6]], 2) AS b, array_length(array[[1,2,3], [4,5,6]], 3) AS c",
+    "SELECT array_upper(array[[1,2,3], [4,5,6]], 2) AS a, "
+    "array_lower(array[[1,2,3], [4,5,6]], 3) AS b, array_upper('{}'::int[], 1) AS c",
+    "SELECT cardinality('{{1,2},{3,4},{5,6}}'::int[]) AS a, cardinality('{}'::int[]) AS b, "
+    "cardinality(NULL::int[]) AS c, array_length(array[1,2], NULL) AS d",
+]
+
+
+@pytest.mark.parametrize("sql", ARRAY_DIMENSIONS)
+def test_array_dimensions_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
 
 
 @pytest.mark.parametrize("sql", USER_TYPES)
