@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,6 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
-    FeatureNotSupported,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
@@ -856,7 +856,9 @@ def srf_name(e: exp.Expr) -> str | None:
     if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
         return "generate_series"
     if isinstance(e, exp.Anonymous) and (
-        str(e.this).lower() in SRF_NAMES or str(e.this).lower() in jsonb.SRFS
+        str(e.this).lower() in SRF_NAMES
+        or str(e.this).lower() in jsonb.SRFS
+        or str(e.this).lower() in jsonb.POPULATE_SETS
     ):
         return str(e.this).lower()
     return None
@@ -878,10 +880,13 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
             if a is not None
         ]
+    if name in jsonb.POPULATE_SETS:
+        return jsonb.compile_populate_set(comp, name, args)
     if name in jsonb.SRFS:
         rows, cols = jsonb.compile_set(comp, name, args)
-        if len(cols) != 1:
-            raise FeatureNotSupported(f"{name} in a select list (a record) is not supported")
+        if len(cols) != 1:  # a record of the columns
+            record = replace(T.RECORD, fields=tuple(cols))
+            return (lambda r: [tuple(row) for row in rows(r)]), record
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
     if name in TEXT_SRFS:

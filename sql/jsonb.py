@@ -777,6 +777,8 @@ def compile_call(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
         if name == "to_json":
             return _strict(lambda v: to_json_text(v, at), [a], T.JSON, name)
         return _strict(lambda v: T.jsonb_value(to_doc(v, at)), [a], T.JSONB, name)
+    if name in ("json_populate_record", "jsonb_populate_record"):
+        return compile_populate(c, name, raw)
     if name == "row_to_json":
         row = c.compile(raw[0]) if raw else None
         if row is None or row.type.fields is None or len(raw) > 2:
@@ -1019,6 +1021,8 @@ FUNCTIONS = frozenset(
     "to_json",
     "to_jsonb",
     "row_to_json",
+    "json_populate_record",
+    "jsonb_populate_record",
     "array_to_json",
     "jsonb_pretty",
     "jsonb_set",
@@ -1213,6 +1217,36 @@ def compile_records(
         return [record(x) for x in d]
 
     return rows
+
+
+def compile_populate(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
+    """json(b)_populate_record in an expression: a value of its base record's type."""
+    if len(raw) != 2:
+        raise UndefinedFunction(f"function {name}() does not exist")
+    base = c.compile(raw[0])
+    t = base.type
+    if t.fields is None or not t.fields:
+        raise FeatureNotSupported(f"could not determine row type for result of {name}")
+    rows = compile_records(c, name, raw[1], list(t.fields), raw[0])
+    check = domain_check(t) if t.domain is not None else _same
+    return Typed(lambda r: check(rows(r)[0]), t, False, name)
+
+
+POPULATE_SETS = frozenset({"json_populate_recordset", "jsonb_populate_recordset"})
+
+
+def compile_populate_set(
+    c: ExprCompiler, name: str, raw: list[exp.Expr]
+) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    """json(b)_populate_recordset in a select list: its records, of its base record's type."""
+    if len(raw) != 2:
+        raise UndefinedFunction(f"function {name}() does not exist")
+    t = c.compile(raw[0]).type
+    if t.fields is None or not t.fields:
+        raise FeatureNotSupported(f"could not determine row type for result of {name}")
+    rows = compile_records(c, name, raw[1], list(t.fields), raw[0])
+    check = domain_check(t) if t.domain is not None else _same
+    return (lambda r: [check(x) for x in rows(r)]), t
 
 
 def _same(v: Any) -> Any:

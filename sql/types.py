@@ -340,6 +340,7 @@ _NAMES = {
     "oidvector": OIDVECTOR,
     '"char"': CHAR,
     "unknown": UNKNOWN,
+    "record": RECORD,
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
 }
 

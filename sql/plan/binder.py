@@ -502,24 +502,41 @@ class Planner:
             if len(args) != 2:
                 raise UndefinedFunction(f"function {name}() does not exist")
             base = args[0]
-            if not isinstance(base, exp.Cast):
+            to = base.to if isinstance(base, exp.Cast) else None
+            type_name = (
+                (to.args.get("kind") or to).name
+                if to is not None and to.this == exp.DataType.Type.USERDEFINED
+                else ""
+            )
+            null_record = type_name == "record" and isinstance(base, exp.Cast)
+            null_record = null_record and isinstance(base.this, exp.Null)
+            if defs and not null_record:
+                raise DatatypeMismatch(
+                    "function return row and query-specified return row do not match"
+                )
+            if not isinstance(base, exp.Cast) or to is None:
                 raise FeatureNotSupported(f"{name} of a base record other than <value>::<type> "
                                           "is not supported")  # fmt: skip
             if not isinstance(base.this, exp.Null):
                 defaults = base
-            to = base.to
-            type_name = (
-                (to.args.get("kind") or to).name if to.this == exp.DataType.Type.USERDEFINED else ""
-            )
             if not type_name:
                 raise FeatureNotSupported(f"{name} of a {to.sql()} record is not supported")
-            path = self.session.search_path()
-            table = self.catalog.find(type_name, None, path) or self.catalog.find_type(
-                type_name, None, path
-            )
-            if table is None or table.kind not in ("table", "composite"):
-                raise UndefinedObject(f'type "{type_name}" does not exist')
-            cols = [(c.name, c.type) for c in table.live_columns]
+        if "populate" in name and type_name == "record":
+            if not defs:
+                raise SyntaxError_(
+                    'a column definition list is required for functions returning "record"'
+                )
+            cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
+            doc_arg = args[1]
+        elif "populate" in name:
+            table = self.catalog.find(type_name, None, self.session.search_path())
+            if table is not None and table.kind == "table":
+                cols = [(c.name, c.type) for c in table.live_columns]
+            else:
+                row_type = T.type_by_name(type_name)  # a composite type, or a domain over one
+                if row_type is None or not row_type.fields:
+                    raise UndefinedObject(f'type "{type_name}" does not exist')
+                cols = list(row_type.fields)
             doc_arg = args[1]
         else:
             if len(args) != 1:

@@ -187,6 +187,19 @@ USER_TYPES = [
     "SELECT c2[2].f2 AS a, (c2[1]).f1 AS b, (c1).f2 AS c FROM comptable; "
     "DROP TYPE _comptype; "
     "DROP TYPE comptype",
+    "CREATE TYPE pair AS (x int, y int); "
+    "CREATE DOMAIN ordered AS pair CHECK ((VALUE).x <= (VALUE).y); "
+    "SELECT json_populate_record(NULL::record, '{\"x\": 0}'); "
+    'SELECT json_populate_record(row(1, 2), \'{"f1": 0, "f2": 1}\') AS a; '
+    "SELECT * FROM json_populate_record(NULL::record, '{\"x\": 776}') AS (x int, y int); "
+    "SELECT json_populate_record(row(1, 2)::ordered, '{\"x\": 0}') AS a; "
+    'SELECT json_populate_record(row(1, 2)::ordered, \'{"x": 1, "y": 0}\'); '
+    'SELECT i, json_populate_recordset(row(i, 50), \'[{"f1":"42"},{"f2":"43"}]\') AS a '
+    "FROM (VALUES (1), (2)) v(i); "
+    'SELECT json_populate_recordset(NULL::ordered, \'[{"x": 0, "y": 1}]\') AS a; '
+    "SELECT * FROM json_populate_recordset(row(0::int, 0::int), '[]') q (a text, b text); "
+    "SELECT * FROM jsonb_populate_record(NULL::pair, '{\"x\": 1}') q; "
+    'SELECT json_each(\'{"f1":[1,2,3],"f2":{"f3":1},"f4":null}\') AS a',
 ]
 
 
