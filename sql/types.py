@@ -101,6 +101,7 @@ class Domain:
     oid: int
     not_null: bool = False
     checks: tuple[tuple[str, str], ...] = ()  # (constraint name, expression)
+    default: str | None = None  # DEFAULT, as SQL: a column of the domain's default
 
 
 class EnumLabel(str):

@@ -137,6 +137,17 @@ USER_TYPES = [
     "SELECT * FROM dt; "
     "DROP DOMAIN nosuch; "
     "DROP DOMAIN IF EXISTS nosuch",
+    "CREATE DOMAIN dd AS int DEFAULT 42 CHECK (value > 0); "
+    "CREATE DOMAIN dnn AS text NOT NULL; "
+    "CREATE TABLE td (id int, a dd, b dnn); "
+    "INSERT INTO td (id, b) VALUES (1, 'x'); "
+    "INSERT INTO td (id) VALUES (2); "
+    "INSERT INTO td (id, a, b) VALUES (3, -5, 'y'); "
+    "INSERT INTO td VALUES (4, NULL, 'z'); "
+    "UPDATE td SET a = -1 WHERE id = 1; "
+    "UPDATE td SET a = 7 WHERE id = 1; "
+    "SELECT * FROM td ORDER BY id; "
+    "SELECT pg_typeof(a)::text AS t FROM td LIMIT 1",
     "CREATE TYPE f8r AS RANGE (subtype = float8, subtype_diff = float8mi); "
     'CREATE TYPE tr AS RANGE (subtype = text, collation = "C")',
     "CREATE DOMAIN js_nn AS int NOT NULL; "
