@@ -52,6 +52,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
 from sql.like import like_to_regex
@@ -600,6 +601,16 @@ class Compiler:
 
     def c_JSONBContainsTopKey(self, e: exp.JSONBContainsTopKey) -> Typed:
         return jsonb.compile_operator(self, e, "?")
+
+    def c_MatchAgainst(self, e: exp.MatchAgainst) -> Typed:
+        """``@@ x``: the center of a geometric value (sqlglot reads the prefix @@ so)."""
+        a = self.compile(e.this)
+        if e.expressions == [None] and a.type.category == "G":
+            found = compile_geometric("point", [a])
+            if found is not None:
+                return Typed(found.fn, found.type, found.const)
+            raise UndefinedFunction(f"operator does not exist: @@ {a.type.display()}")
+        raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
         a = self.compile(e.this)

@@ -78,6 +78,15 @@ GEOMETRY = [
     "npoints(path '[(0,0),(1,1)]') AS d, length(path '[(0,0),(3,4)]') AS e, "
     "radius(circle '<(0,0),2>') AS f, area(circle '<(0,0),2>') AS g",
     "SELECT point '(1,1)' <-> 1",
+    "CREATE TABLE pt (f1 point); "
+    "INSERT INTO pt VALUES ('(0.0,0.0)'), ('(-10.0,0.0)'), ('(-3.0,4.0)'), ('(5.1, 34.5)'), "
+    "('(-5.0,-12.0)'), ('(1e-300,-1e-300)'), ('(1e+300,Inf)'), ('(Inf,1e+300)'), "
+    "(' ( Nan , NaN ) '), ('10.0,10.0'), (NULL); "
+    "SELECT f1, f1 <@ polygon '(0,0),(0,100),(100,100),(50,50),(100,0),(0,0)' AS a, "
+    "f1 <@ box '(0,0,100,100)' AS b, f1 <@ circle '<(50,50),50>' AS c, f1 << '(0.0, 0.0)' AS d, "
+    "f1 <<| '(0.0, 0.0)' AS e, f1 |>> '(0.0, 0.0)' AS f, f1 ~= '(-5, -12)' AS g FROM pt",
+    "SELECT @@ box '(0,0),(2,2)' AS a, @@ circle '<(1,1),2>' AS b, @@ lseg '[(0,0),(2,4)]' AS c",
+    "SELECT @@ point '(1,1)'",
     "SELECT f FROM (VALUES (point '(1,2)'), (point '(0,1)')) v(f) ORDER BY f",
     "SELECT DISTINCT f FROM (VALUES (box '(1,2),(0,0)')) v(f)",
     "SELECT '{}'::json FROM (VALUES (1)) v ORDER BY 1",
