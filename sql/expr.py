@@ -465,6 +465,8 @@ class Compiler:
             return self._quantified(e, *found)
         if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
             return self._row_compare(e, e.this.expressions, rhs.expressions)
+        if _is_row(e.this) and _is_row(rhs):  # ROW(...) op ROW(...): pair by pair
+            return self._row_compare(e, list(e.this.expressions), list(rhs.expressions))
         a, b = comparable(*self._binary_operands(e))
         if a.type.category == "G":
             return geometric_comparison(_OP_NAMES[type(e)], a, b)
@@ -474,6 +476,8 @@ class Compiler:
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
             fa, fb = jsonb.keyed(fa), jsonb.keyed(fb)
+        if a.type.fields is not None:  # records: field by field, NULL fields last
+            fa, fb = _keyed_record(fa, a.type), _keyed_record(fb, a.type)
 
         def run(r: Row) -> Any:
             x = fa(r)
@@ -1322,6 +1326,14 @@ def _equals(x: Fn, y: Fn) -> Fn:
         return None if b is None else a == b
 
     return run
+
+
+def _is_row(e: exp.Expr) -> bool:
+    return isinstance(e, exp.Anonymous) and str(e.this).lower() == "row"
+
+
+def _keyed_record(f: Fn, t: SqlType) -> Fn:
+    return lambda r: None if (v := f(r)) is None else T.record_key(v, t)
 
 
 def _domain_checker(t: SqlType) -> Callable[[Any], None]:

@@ -148,6 +148,15 @@ USER_TYPES: ContextVar[Callable[[str], SqlType | None] | None] = ContextVar(
 )
 
 
+def record_key(v: tuple[Any, ...], t: SqlType) -> tuple[Any, ...]:
+    """A composite value as a key that orders as btree's record comparison: field by
+    field, a NULL field above every value and equal to another NULL."""
+    return tuple(
+        (1,) if x is None else (0, record_key(x, ft) if ft.fields is not None else x)
+        for x, (_, ft) in zip(v, t.fields or (), strict=True)
+    )
+
+
 def has_btree(t: SqlType) -> bool:
     """Whether the type has btree ordering and equality (ORDER BY, DISTINCT): the geometric
     types and json have none, nor arrays or composites of them."""

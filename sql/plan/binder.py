@@ -33,6 +33,7 @@ from sql.errors import (
     UndefinedFunction,
     UndefinedObject,
     UndefinedTable,
+    WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
@@ -851,6 +852,19 @@ class Planner:
                 if not cols:
                     raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
                 out += [exp.column(c.name, table) for c in cols]
+            elif (
+                isinstance(e, exp.Dot)
+                and isinstance(e.expression, exp.Star)
+                and isinstance(e.this, exp.Paren | exp.Bracket)
+            ):  # (x).*: a composite value's fields
+                inner = self.compiler(scope).compile(e.this).type
+                fields = inner.fields
+                if fields is None:
+                    raise WrongObjectType(f"type {inner.display()} is not composite")
+                out += [
+                    exp.Dot(this=e.this.copy(), expression=exp.to_identifier(name))
+                    for name, _ in fields
+                ]
             else:
                 out.append(e)
         return out

@@ -207,6 +207,16 @@ USER_TYPES = [
     "SELECT c2[2].f2 AS a, (c2[1]).f1 AS b, (c1).f2 AS c FROM comptable; "
     "DROP TYPE _comptype; "
     "DROP TYPE comptype",
+    "CREATE TYPE rc AS (a int, b text); "
+    "SELECT '(1,)'::rc < '(1,x)'::rc AS a, '(1,)'::rc = '(1,)'::rc AS b, "
+    "'(2,a)'::rc > '(1,b)'::rc AS c, row(1, NULL) = row(1, 2) AS d; "
+    "SELECT x FROM (VALUES ('(1,)'::rc), ('(1,x)'), ('(0,z)'), (NULL)) v(x) ORDER BY x; "
+    "SELECT DISTINCT x FROM (VALUES ('(1,)'::rc), ('(1,)'), ('(0,z)')) v(x) ORDER BY x; "
+    "CREATE TABLE rt (r rc); "
+    "INSERT INTO rt VALUES ('(1,a)'), ('(2,)'), (NULL); "
+    "SELECT count(*), r FROM rt GROUP BY r ORDER BY r; "
+    "SELECT (r).* FROM rt; "
+    "SELECT (1).*",
     "CREATE TYPE pair AS (x int, y int); "
     "CREATE DOMAIN ordered AS pair CHECK ((VALUE).x <= (VALUE).y); "
     "SELECT json_populate_record(NULL::record, '{\"x\": 0}'); "
