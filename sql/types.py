@@ -821,20 +821,38 @@ _TS_RE = re.compile(
 )
 
 
-def parse_date(s: str) -> dt.date:
+# Dates written month first (DateStyle's MDY order: 01.02.2003, 1/2/2003, 01-02-2003) or
+# year first with dots (2003.01.02), read as the ISO form.
+_MDY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4,})(?=$|[ T])")
+_YMD_DOTS = re.compile(r"(\d{4,})\.(\d{1,2})\.(\d{1,2})(?=$|[ T])")
+
+
+def _iso_date(s: str) -> str:
+    m = _MDY.match(s)
+    if m:
+        return f"{m[3]}-{m[1]}-{m[2]}{s[m.end() :]}"
+    m = _YMD_DOTS.match(s)
+    if m:
+        return f"{m[1]}-{m[2]}-{m[3]}{s[m.end() :]}"
+    return s
+
+
+def parse_date(text: str) -> dt.date:
+    s = _iso_date(text)
     low = s.lower()
     if low in ("today", "now"):
         return dt.date.today()
     m = _DATE_RE.fullmatch(s)
     if not m:
-        raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{s}"')
+        raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{text}"')
     try:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
 
 
-def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
+def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
+    s = _iso_date(text)
     low = s.lower()
     if low == "now":
         now = dt.datetime.now(dt.UTC)
@@ -842,7 +860,7 @@ def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
     m = _TS_RE.fullmatch(s)
     if not m:
         kind = "timestamp with time zone" if tz else "timestamp without time zone"
-        raise InvalidDatetimeFormat(f'invalid input syntax for type {kind}: "{s}"')
+        raise InvalidDatetimeFormat(f'invalid input syntax for type {kind}: "{text}"')
     frac = (m[7] or "").ljust(6, "0")
     try:
         value = dt.datetime(
@@ -855,7 +873,7 @@ def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
             int(frac or 0),
         )
     except ValueError:
-        raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     if not tz:
         return value
     offset = dt.timedelta(0)

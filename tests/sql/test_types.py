@@ -253,3 +253,16 @@ def test_user_defined_types_as_in_postgres(differ: Differ, sql: str) -> None:
     differ.reset()
     for statement in sql.split("; "):
         differ.check(statement)
+
+
+DATES = [
+    "SELECT '01.02.2003'::date AS a, '01/02/2003'::date AS b, '01-02-2003'::date AS c, "
+    "'2003.01.02'::date AS d, '01.02.2003'::timestamp AS e, '1/2/2003 10:00'::timestamp AS f",
+    "SELECT '01.02.2003 10:00:01+02'::timestamptz",
+    "SELECT '13/02/2003'::date",
+]
+
+
+@pytest.mark.parametrize("sql", DATES)
+def test_dates_month_first_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
