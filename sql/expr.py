@@ -1208,7 +1208,21 @@ class Compiler:
 
     def compile_row(self, args: list[exp.Expr]) -> Typed:
         """``ROW(a, b)``: an anonymous record (fields f1, f2, ...); an untyped literal is text."""
-        items = [self.compile(a) for a in args]
+        expanded: list[exp.Expr] = []
+        for a in args:  # ROW(t.*): the columns of t
+            if isinstance(a, exp.Column) and isinstance(a.this, exp.Star):
+                table = a.table or None
+                cols = [
+                    c for c in self.scope.columns
+                    if (table is None or c.table == table) and not c.hidden
+                ]  # fmt: skip
+                if table is not None and not cols:
+                    raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
+                expanded += [exp.column(c.name, c.table) if c.table else exp.column(c.name)
+                             for c in cols]  # fmt: skip
+            else:
+                expanded.append(a)
+        items = [self.compile(a) for a in expanded]
         items = [coerce_to(x, T.TEXT) if x.type.name == "unknown" else x for x in items]
         fields = tuple((f"f{i}", x.type) for i, x in enumerate(items, 1))
         fns = [x.fn for x in items]

@@ -188,7 +188,11 @@ USER_TYPES = [
     "SELECT foo FROM (SELECT 'xyzzy', 1, NULL OFFSET 0) AS foo; "
     "SELECT to_json(q) AS a, to_jsonb(q) AS b FROM r q; "
     "SELECT q FROM r q WHERE q.x = 1; "
-    "SELECT json_build_object(q, 2) FROM r q",
+    "SELECT json_build_object(q, 2) FROM r q; "
+    "SELECT row(q.*) AS a, row(q.*, 5) AS b FROM r q WHERE x = 1; "
+    "SELECT row_to_json(q) AS a FROM (SELECT ARRAY[ROW(x.*, ARRAY[1,2]), ROW(y.*, ARRAY[3])] AS z "
+    "FROM generate_series(1, 2) x, generate_series(4, 5) y) q; "
+    "SELECT row(nosuch.*) FROM r",
     "CREATE TYPE e AS ENUM ('e', 'f', 'g'); "
     "SELECT enum_range(NULL::e) AS a, enum_first(NULL::e) AS b, enum_last('f'::e) AS c, "
     "enum_range('f'::e, NULL) AS d, enum_range(NULL, 'f'::e) AS r; "
