@@ -116,6 +116,10 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, Decimal) and v.is_finite() and (math.isinf(f) or (f == 0 and v)):
             raise NumericValueOutOfRange(f'"{v}" is out of range for type {d}')
         return T.round_float4(f) if d == "real" else f
+    if d == "money":
+        if isinstance(v, bool) or s not in ("smallint", "integer", "bigint", "numeric", "money"):
+            raise CannotCoerce(f"cannot cast type {src.display()} to money")
+        return T.to_money(v)
     if d == "numeric":
         if isinstance(v, bool):
             raise DatatypeMismatch("cannot cast type boolean to numeric")

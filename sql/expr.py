@@ -693,6 +693,8 @@ class Compiler:
         ta, tb = a.type, b.type
         if ta.category == "G" or tb.category == "G":
             return compile_operator(op, [a, b])
+        if "money" in (ta.name, tb.name):
+            return _money_arith(op, a, b)
         # date/time arithmetic
         if ta.category in ("D", "T") or tb.category in ("D", "T"):
             return datetime_arith(op, a, b)
@@ -1340,6 +1342,42 @@ def _equals(x: Fn, y: Fn) -> Fn:
         return None if b is None else a == b
 
     return run
+
+
+def _money_arith(op: str, a: Typed, b: Typed) -> Typed:
+    """money + money, money - money, money * / number (rounded to cents), money / money
+    (double precision); anything else is 42883."""
+    if a.type.name == "unknown":
+        a = coerce_to(a, b.type)
+    if b.type.name == "unknown":
+        b = coerce_to(b, a.type)
+    ta, tb = a.type.name, b.type.name
+    numbers = ("smallint", "integer", "bigint", "real", "double precision", "numeric")
+    impl: Callable[[Any, Any], Any] | None = None
+    rtype = T.MONEY
+    if ta == tb == "money" and op in ("+", "-"):
+        impl = (lambda x, y: T.to_money(x + y)) if op == "+" else (lambda x, y: T.to_money(x - y))
+    elif ta == tb == "money" and op == "/":
+        rtype = T.FLOAT8
+
+        def impl(x: Any, y: Any) -> Any:
+            if not y:
+                raise DivisionByZero("division by zero")
+            return float(x) / float(y)
+    elif op == "*" and {ta, tb} <= {"money", *numbers}:
+        impl = lambda x, y: T.to_money(Decimal(x) * Decimal(y))  # noqa: E731
+    elif op == "/" and ta == "money" and tb in numbers:
+
+        def impl(x: Any, y: Any) -> Any:
+            if not y:
+                raise DivisionByZero("division by zero")
+            return T.to_money((x / Decimal(y)).quantize(Decimal("0.01"), rounding="ROUND_DOWN"))
+
+    if impl is None:
+        raise UndefinedFunction(
+            f"operator does not exist: {a.type.display()} {op} {b.type.display()}"
+        )
+    return strict_call("?column?", [a, b], rtype, impl)
 
 
 def _is_row(e: exp.Expr) -> bool:

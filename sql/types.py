@@ -236,6 +236,7 @@ REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
+MONEY = SqlType("money", 790, 791, 8, "N")
 RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
 POINT = SqlType("point", 600, 1017, 16, "G")
 LSEG = SqlType("lseg", 601, 1018, 32, "G")
@@ -273,6 +274,7 @@ SCALARS = [
     REGPROC,
     INT2VECTOR,
     OIDVECTOR,
+    MONEY,
     POINT,
     LSEG,
     PATH,
@@ -351,6 +353,7 @@ _NAMES = {
     '"char"': CHAR,
     "unknown": UNKNOWN,
     "record": RECORD,
+    "money": MONEY,
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
 }
 
@@ -519,6 +522,8 @@ def parse_text(text: str, t: SqlType) -> Any:
             raise _bad(t, text) from None
     if t.category == "G":
         return geometry.parse(text, name)
+    if name == "money":
+        return parse_money(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:
@@ -533,6 +538,35 @@ def parse_text(text: str, t: SqlType) -> Any:
             return int(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+_MONEY_TEXT = re.compile(r"(-)?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?)")
+_MONEY_MAX = Decimal(2**63 - 1) / 100
+
+
+def parse_money(text: str) -> Decimal:
+    """cash_in in the C locale: an optional sign and $, thousands commas, cents rounded."""
+    s = text.strip()
+    negative = s.startswith("(") and s.endswith(")")
+    m = _MONEY_TEXT.fullmatch(s[1:-1].strip() if negative else s)
+    if not m or m[3] in ("", "."):
+        raise InvalidTextRepresentation(f'invalid input syntax for type money: "{text}"')
+    v = to_money(Decimal(m[3].replace(",", "")))
+    return -v if negative or m[1] or m[2] else v
+
+
+def to_money(d: Decimal | int | float) -> Decimal:
+    """A number as money: rounded to cents (22003 past money's 64-bit range)."""
+    v = Decimal(d).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=EXACT)
+    if abs(v) > _MONEY_MAX:
+        raise NumericValueOutOfRange(f'value "{d}" is out of range for type money')
+    return v
+
+
+def format_money(v: Decimal) -> str:
+    """cash_out in the C locale: -$1,234.56."""
+    sign = "-" if v < 0 else ""
+    return f"{sign}${abs(v):,.2f}"
 
 
 def enum_label(text: str, t: SqlType) -> EnumLabel:
@@ -1285,6 +1319,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_record(v, t)
     if t.labels is not None:
         return str.__str__(v)
+    if t.name == "money":
+        return format_money(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):

@@ -1007,6 +1007,7 @@ class Planner:
                 "real": T.FLOAT4,
                 "double precision": T.FLOAT8,
                 "interval": T.INTERVAL,
+                "money": T.MONEY,
             }.get(t.name)  # type: ignore[assignment]
             if rtype is None:
                 raise DatatypeMismatch(f"function sum({t.display()}) does not exist")

@@ -270,3 +270,26 @@ DATES = [
 @pytest.mark.parametrize("sql", DATES)
 def test_dates_month_first_as_in_postgres(differ: Differ, sql: str) -> None:
     differ.check(sql)
+
+
+MONEY = [
+    "SELECT 100::money AS a, '$1,234.5'::money AS b, '-12.345'::money AS c, '(5)'::money AS d, "
+    "1234567.891::numeric::money AS e, 100::money::numeric AS f, 100::money::text AS g",
+    "SELECT 'x'::money",
+    "SELECT 1.5::float8::money",
+    "SELECT x FROM (VALUES (100::money), (200::money)) _(x) UNION "
+    "SELECT x FROM (VALUES (100::money), (300::money)) _(x) ORDER BY 1",
+    "SELECT x FROM (VALUES (row(100::money)), (row(200::money))) _(x) UNION "
+    "SELECT x FROM (VALUES (row(100::money)), (row(300::money))) _(x) ORDER BY 1",
+    "SELECT 1::money + 2::money AS a, 5::money - 7::money AS b, 3::money * 2 AS c, "
+    "2.5 * 3::money AS d, 10::money / 3 AS e, 10::money / 4::money AS f",
+    "SELECT 1::money + 1",
+    "SELECT 1::money / 0",
+    "SELECT sum(x) FROM (VALUES (1::money), (2.5::money)) v(x)",
+    "SELECT sum(x) FROM (VALUES ('92233720368547758.07'::money), (1::money)) v(x)",
+]
+
+
+@pytest.mark.parametrize("sql", MONEY)
+def test_money_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
