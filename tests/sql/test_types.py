@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from sql import types as T
+from sql.database import Database
+from sql.session import Session
 from tests.sql.differential import Differ
 
 TYPE_NAMES = [
@@ -293,3 +296,12 @@ MONEY = [
 @pytest.mark.parametrize("sql", MONEY)
 def test_money_as_in_postgres(differ: Differ, sql: str) -> None:
     differ.check(sql)
+
+
+def test_prepared_statements_resolve_user_defined_type_names(db: Database) -> None:
+    s = Session(db)
+    s.execute("CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE m (x mood)")
+    prepared = s.prepare("SELECT $1::mood > 'sad', 'ok'::mood", [0])
+    assert [c for c, _ in prepared.columns or []] == ["?column?", "mood"]
+    value = T.parse_text("ok", prepared.param_types[0])  # as pgwire reads a text parameter
+    assert s.execute_prepared(prepared, [value]).rows == [(True, "ok")]
