@@ -81,6 +81,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d in ("regclass", "regtype") and isinstance(v, str):
         return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
+    if s == "jsonb" and d in text_types:  # a jsonb string is text in quotes: '""'::jsonb
+        v = T.format_jsonb(v)
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)
     if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):

@@ -77,7 +77,10 @@ def expr_name(e: exp.Expr) -> str:
         if isinstance(inner, exp.Column | exp.Func):
             return expr_name(inner)
         try:
-            return datatype_to_sql(e.to).typname
+            t = datatype_to_sql(e.to)
+            # x::int[] is named for its type name, int4 (_int4 only when written so)
+            written_array = e.to.this == exp.DataType.Type.ARRAY and t.element is not None
+            return (t.element if written_array and t.element else t).typname
         except Exception:  # an unknown type fails later, with its own error
             return "?column?"
     if isinstance(e, exp.Anonymous):

@@ -1190,17 +1190,24 @@ def compile_records(
     checks = [domain_check(t) if t.domain is not None else _same for _, t in columns]
     defaults: tuple[Any, ...] = tuple(None for _ in columns)
 
-    def record(d: Any) -> tuple[Any, ...]:
+    def record(d: Any, raw: str | None) -> tuple[Any, ...]:
         if not isinstance(d, dict):
             raise InvalidParameterValue(
                 f"cannot call {name} on {'a scalar' if not isinstance(d, list) else 'an array'}"
                 if not many
                 else "argument of json_populate_recordset must be an array of objects"
             )
+        # A json column keeps its member's text as written (json input only).
+        written = dict(raw_items(raw)[1]) if raw is not None else {}
         return tuple(
-            check(_column_value(d[col], t) if col in d else default)
+            check(
+                (written[col] if t.name == "json" and col in written
+                 else _column_value(d[col], t, default))
+                if col in d
+                else default
+            )
             for (col, t), check, default in zip(columns, checks, defaults, strict=True)
-        )
+        )  # fmt: skip
 
     def rows(r: Row) -> list[tuple[Any, ...]]:
         nonlocal defaults
@@ -1209,12 +1216,14 @@ def compile_records(
         if v is None:
             return [] if many else [tuple(None for _ in columns)]
         d = doc_of(v, jt)
+        text = v if jt is T.JSON and isinstance(v, str) else None
         if not many:
-            return [record(d)]
+            return [record(d, text)]
         if not isinstance(d, list):
             what = "an object" if isinstance(d, dict) else "a scalar"
             raise InvalidParameterValue(f"cannot call {name} on {what}")
-        return [record(x) for x in d]
+        raws: list[str | None] = [x for _, x in raw_items(text)[1]] if text else [None] * len(d)
+        return [record(x, w) for x, w in zip(d, raws, strict=True)]
 
     return rows
 
@@ -1253,7 +1262,7 @@ def _same(v: Any) -> Any:
     return v
 
 
-def _column_value(d: Any, t: SqlType) -> Any:
+def _column_value(d: Any, t: SqlType, default: Any = None) -> Any:
     """A JSON member as a column of type ``t``: null is NULL, json/jsonb keep it, a string's
     text and other scalars' JSON text go through ``t``'s input function, arrays element-wise."""
     if d is None:
@@ -1263,7 +1272,11 @@ def _column_value(d: Any, t: SqlType) -> Any:
     if t.name == "jsonb":
         return T.jsonb_value(d)
     if t.fields is not None and isinstance(d, dict):  # a composite from an object
-        return tuple(_column_value(d.get(n), ft) for n, ft in t.fields)
+        base = default if isinstance(default, tuple) else (None,) * len(t.fields)
+        return tuple(
+            _column_value(d[n], ft, b) if n in d else b
+            for (n, ft), b in zip(t.fields, base, strict=True)
+        )
     if t.element is not None and isinstance(d, list):
         return [_column_value(x, t if isinstance(x, list) else t.element) for x in d]
     if isinstance(d, dict | list):

@@ -1121,7 +1121,8 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
             pos += 1
             continue
         if c == "}":
-            if expect_item and current:
+            if (expect_item and current) or (not current and len(stack) > 1):
+                # a trailing comma, or empty inner braces: only the whole array can be {}
                 raise malformed('Unexpected "}" character.')
             stack.pop()
             pos += 1
@@ -1345,8 +1346,10 @@ def format_value(v: Any, t: SqlType) -> str | None:
 
 
 def format_array(items: list[Any], element: SqlType) -> str:
-    """array_out: nested braces, one level per dimension (2202E for a ragged value)."""
-    array_dims(items, element)
+    """array_out: nested braces, one level per dimension (2202E for a ragged value); an
+    array of empty arrays is empty."""
+    if not array_dims(items, element):
+        return "{}"
 
     def level(xs: Any) -> str:
         out = []

@@ -305,3 +305,32 @@ def test_prepared_statements_resolve_user_defined_type_names(db: Database) -> No
     assert [c for c, _ in prepared.columns or []] == ["?column?", "mood"]
     value = T.parse_text("ok", prepared.param_types[0])  # as pgwire reads a text parameter
     assert s.execute_prepared(prepared, [value]).rows == [(True, "ok")]
+
+
+ARRAY_FORMS = [
+    "SELECT '{{},{}}'::int[]",
+    "SELECT '\"\"'::jsonb::text AS a, '\"a\"'::jsonb::text AS b, "
+    "'{\"a\":1}'::jsonb::varchar(3) AS c",
+    "SELECT '{{1},{}}'::int[]",
+    "SELECT '{}'::int[] AS a, '{{1},{2}}'::int[] AS b, '{1}'::_int4, '{}'::point[], "
+    "array[1]::bigint[]",
+    "CREATE TABLE va (a varchar(3)[], b char(2)[], c numeric(4,1)[]); "
+    "INSERT INTO va VALUES ('{ab,abc}', '{a,b}', '{1.25,2}'); "
+    "INSERT INTO va VALUES ('{abcd}', NULL, NULL); "
+    "SELECT * FROM va",
+    "CREATE TYPE jp AS (a text, b int, c timestamp); "
+    "CREATE TYPE jr AS (ia2 int[][], ca char(10)[], js json, rec jp); "
+    "SELECT ia2 FROM json_populate_record(NULL::jr, '{\"ia2\": [[], []]}') q; "
+    'SELECT ca FROM json_populate_record(NULL::jr, \'{"ca": [1, "2", null, 4]}\') q; '
+    'SELECT js FROM json_populate_record(NULL::jr, \'{"js": [123, "123", {"k": "v"}]}\') q; '
+    "SELECT rec FROM json_populate_record(row(NULL, NULL, NULL, row('x', 3, NULL)::jp)::jr, "
+    '\'{"rec": {"a": "abc", "c": "01.02.2003"}}\') q; '
+    'SELECT * FROM json_to_record(\'{"out": {"key": 1}}\') AS x(out json)',
+]
+
+
+@pytest.mark.parametrize("sql", ARRAY_FORMS)
+def test_array_forms_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
