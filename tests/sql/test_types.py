@@ -12,6 +12,14 @@ from sql.database import Database
 from sql.session import Session
 from tests.sql.differential import Differ
 
+
+def _script(differ: Differ, sql: str) -> None:
+    """Statements separated by "; ", from an empty database, each as PostgreSQL runs it."""
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
+
+
 TYPE_NAMES = [
     "CREATE TABLE t (u unknown)",
     "CREATE TABLE t (x nosuchtype)",
@@ -24,9 +32,7 @@ TYPE_NAMES = [
 
 @pytest.mark.parametrize("sql", TYPE_NAMES)
 def test_type_names_resolve_or_fail_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
 
 
 GEOMETRY = [
@@ -99,9 +105,7 @@ GEOMETRY = [
 
 @pytest.mark.parametrize("sql", GEOMETRY)
 def test_geometric_types_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
 
 
 USER_TYPES = [
@@ -257,9 +261,7 @@ def test_array_dimensions_as_in_postgres(differ: Differ, sql: str) -> None:
 
 @pytest.mark.parametrize("sql", USER_TYPES)
 def test_user_defined_types_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
 
 
 DATES = [
@@ -331,6 +333,4 @@ ARRAY_FORMS = [
 
 @pytest.mark.parametrize("sql", ARRAY_FORMS)
 def test_array_forms_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
