@@ -81,6 +81,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d in ("regclass", "regtype") and isinstance(v, str):
         return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
+    if s == "jsonb" and d in text_types:  # a jsonb string is text in quotes: '""'::jsonb
+        v = T.format_jsonb(v)
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)
     if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):
@@ -116,6 +118,10 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, Decimal) and v.is_finite() and (math.isinf(f) or (f == 0 and v)):
             raise NumericValueOutOfRange(f'"{v}" is out of range for type {d}')
         return T.round_float4(f) if d == "real" else f
+    if d == "money":
+        if isinstance(v, bool) or s not in ("smallint", "integer", "bigint", "numeric", "money"):
+            raise CannotCoerce(f"cannot cast type {src.display()} to money")
+        return T.to_money(v)
     if d == "numeric":
         if isinstance(v, bool):
             raise DatatypeMismatch("cannot cast type boolean to numeric")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -565,10 +565,14 @@ def statement_planner(
 
 def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Context) -> Typed:
     col = table.column(col_name)
-    if col.default is None:
+    domain = col.type.domain
+    default = col.default if col.default is not None or domain is None else domain.default
+    if default is None and domain is not None:  # NULL, which the domain checks when used
+        return coerce_to(Typed(lambda _r: None, replace(col.type, domain=None)), col.type)
+    if default is None:
         return Typed(lambda _r: None, col.type, True)
     planner = Planner(session, session.catalog(), ctx)
-    e = sqlglot.parse_one(col.default, read=DIALECT)
+    e = sqlglot.parse_one(default, read=DIALECT)
     return coerce_to(planner.compiler(Scope([])).compile(e), col.type)
 
 

@@ -53,6 +53,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
 from sql.like import like_to_regex
@@ -77,7 +78,10 @@ def expr_name(e: exp.Expr) -> str:
         if isinstance(inner, exp.Column | exp.Func):
             return expr_name(inner)
         try:
-            return datatype_to_sql(e.to).typname
+            t = datatype_to_sql(e.to)
+            # x::int[] is named for its type name, int4 (_int4 only when written so)
+            written_array = e.to.this == exp.DataType.Type.ARRAY and t.element is not None
+            return (t.element if written_array and t.element else t).typname
         except Exception:  # an unknown type fails later, with its own error
             return "?column?"
     if isinstance(e, exp.Anonymous):
@@ -119,7 +123,7 @@ def expr_name(e: exp.Expr) -> str:
         return expr_name(e.this)
     if isinstance(e, exp.Window | exp.Filter):
         return expr_name(e.this)
-    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Paren):  # (x).f
+    if isinstance(e, exp.Dot) and isinstance(e.this, exp.Paren | exp.Bracket):  # (x).f
         return str(e.expression.name)
     if isinstance(e, exp.Dot) and isinstance(e.this, exp.Identifier):
         return expr_name(e.expression)
@@ -344,10 +348,22 @@ class Compiler:
                 cell = self.scope.outer_cell
                 self.scope.correlated[0] = True
                 return Typed(lambda _r: cell[0][idx], t, name=name)
+        if table is None and self.scope.has_table(name):
+            return self._whole_row(name)
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         raise UndefinedColumn(f'column "{shown}" does not exist')
+
+    def _whole_row(self, table: str) -> Typed:
+        """A FROM item's name as a value: its row, a record of its visible columns."""
+        at = [
+            i for i, c in enumerate(self.scope.columns)
+            if c.table == table and not c.hidden
+        ]  # fmt: skip
+        cols = self.scope.columns
+        t = replace(T.RECORD, fields=tuple((cols[i].name, cols[i].type) for i in at))
+        return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
 
     def c_Literal(self, e: exp.Literal) -> Typed:
         text = e.this
@@ -471,6 +487,8 @@ class Compiler:
             return self._quantified(e, *found)
         if isinstance(e.this, exp.Tuple) and isinstance(rhs, exp.Tuple):
             return self._row_compare(e, e.this.expressions, rhs.expressions)
+        if _is_row(e.this) and _is_row(rhs):  # ROW(...) op ROW(...): pair by pair
+            return self._row_compare(e, list(e.this.expressions), list(rhs.expressions))
         a, b = comparable(*self._binary_operands(e))
         if a.type.category == "G":
             return geometric_comparison(_OP_NAMES[type(e)], a, b)
@@ -490,6 +508,8 @@ class Compiler:
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
             fa, fb = jsonb.keyed(fa), jsonb.keyed(fb)
+        if a.type.fields is not None:  # records: field by field, NULL fields last
+            fa, fb = _keyed_record(fa, a.type), _keyed_record(fb, a.type)
 
         def run(r: Row) -> Any:
             x = fa(r)
@@ -618,6 +638,16 @@ class Compiler:
     def c_JSONBContainsTopKey(self, e: exp.JSONBContainsTopKey) -> Typed:
         return jsonb.compile_operator(self, e, "?")
 
+    def c_MatchAgainst(self, e: exp.MatchAgainst) -> Typed:
+        """``@@ x``: the center of a geometric value (sqlglot reads the prefix @@ so)."""
+        a = self.compile(e.this)
+        if e.expressions == [None] and a.type.category == "G":
+            found = compile_geometric("point", [a])
+            if found is not None:
+                return Typed(found.fn, found.type, found.const)
+            raise UndefinedFunction(f"operator does not exist: @@ {a.type.display()}")
+        raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
         a = self.compile(e.this)
         if a.type.category == "G":  # ?| is also "vertical" for points
@@ -695,6 +725,8 @@ class Compiler:
         ta, tb = a.type, b.type
         if ta.category == "G" or tb.category == "G":
             return compile_operator(op, [a, b])
+        if "money" in (ta.name, tb.name):
+            return _money_arith(op, a, b)
         # date/time arithmetic
         if ta.category in ("D", "T") or tb.category in ("D", "T"):
             return datetime_arith(op, a, b)
@@ -1217,7 +1249,7 @@ class Compiler:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
             return self.compile(e.expression)
-        if isinstance(e.this, exp.Paren) and isinstance(e.expression, exp.Identifier):
+        if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
@@ -1240,7 +1272,21 @@ class Compiler:
 
     def compile_row(self, args: list[exp.Expr]) -> Typed:
         """``ROW(a, b)``: an anonymous record (fields f1, f2, ...); an untyped literal is text."""
-        items = [self.compile(a) for a in args]
+        expanded: list[exp.Expr] = []
+        for a in args:  # ROW(t.*): the columns of t
+            if isinstance(a, exp.Column) and isinstance(a.this, exp.Star):
+                table = a.table or None
+                cols = [
+                    c for c in self.scope.columns
+                    if (table is None or c.table == table) and not c.hidden
+                ]  # fmt: skip
+                if table is not None and not cols:
+                    raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
+                expanded += [exp.column(c.name, c.table) if c.table else exp.column(c.name)
+                             for c in cols]  # fmt: skip
+            else:
+                expanded.append(a)
+        items = [self.compile(a) for a in expanded]
         items = [coerce_to(x, T.TEXT) if x.type.name == "unknown" else x for x in items]
         fields = tuple((f"f{i}", x.type) for i, x in enumerate(items, 1))
         fns = [x.fn for x in items]
@@ -1358,6 +1404,50 @@ def _equals(x: Fn, y: Fn) -> Fn:
         return None if b is None else a == b
 
     return run
+
+
+def _money_arith(op: str, a: Typed, b: Typed) -> Typed:
+    """money + money, money - money, money * / number (rounded to cents), money / money
+    (double precision); anything else is 42883."""
+    if a.type.name == "unknown":
+        a = coerce_to(a, b.type)
+    if b.type.name == "unknown":
+        b = coerce_to(b, a.type)
+    ta, tb = a.type.name, b.type.name
+    numbers = ("smallint", "integer", "bigint", "real", "double precision", "numeric")
+    impl: Callable[[Any, Any], Any] | None = None
+    rtype = T.MONEY
+    if ta == tb == "money" and op in ("+", "-"):
+        impl = (lambda x, y: T.to_money(x + y)) if op == "+" else (lambda x, y: T.to_money(x - y))
+    elif ta == tb == "money" and op == "/":
+        rtype = T.FLOAT8
+
+        def impl(x: Any, y: Any) -> Any:
+            if not y:
+                raise DivisionByZero("division by zero")
+            return float(x) / float(y)
+    elif op == "*" and {ta, tb} <= {"money", *numbers}:
+        impl = lambda x, y: T.to_money(Decimal(x) * Decimal(y))  # noqa: E731
+    elif op == "/" and ta == "money" and tb in numbers:
+
+        def impl(x: Any, y: Any) -> Any:
+            if not y:
+                raise DivisionByZero("division by zero")
+            return T.to_money((x / Decimal(y)).quantize(Decimal("0.01"), rounding="ROUND_DOWN"))
+
+    if impl is None:
+        raise UndefinedFunction(
+            f"operator does not exist: {a.type.display()} {op} {b.type.display()}"
+        )
+    return strict_call("?column?", [a, b], rtype, impl)
+
+
+def _is_row(e: exp.Expr) -> bool:
+    return isinstance(e, exp.Anonymous) and str(e.this).lower() == "row"
+
+
+def _keyed_record(f: Fn, t: SqlType) -> Fn:
+    return lambda r: None if (v := f(r)) is None else T.record_key(v, t)
 
 
 def _domain_checker(t: SqlType) -> Callable[[Any], None]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +21,7 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     comments,
+    functions_enum,
     functions_geometry,
     jsonb,
     partition_text,
@@ -31,7 +34,6 @@ from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
     DivisionByZero,
-    FeatureNotSupported,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
@@ -262,6 +264,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name == "lastval" and not raw_args:
         return _lastval(c)
+    if name in functions_enum.NAMES:
+        return functions_enum.compile_enum(name, [c.compile(a) for a in raw_args])
     if name in functions_geometry.NAMES:
         found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
         if found is not None:
@@ -589,6 +593,17 @@ CATALOG_FUNCTIONS = {
 }
 
 
+def _array_dim(name: str, v: list[Any], t: SqlType, dim: int | None) -> int | None:
+    """array_length / array_upper / array_lower of dimension ``dim`` (NULL if the array
+    has no such dimension; every lower bound is 1)."""
+    if dim is None:
+        return None
+    dims = T.array_dims(v, t.element or T.UNKNOWN)
+    if not 1 <= dim <= len(dims):
+        return None
+    return 1 if name == "array_lower" else dims[dim - 1]
+
+
 def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     """Functions clients call while introspecting (psql, SQLAlchemy, asyncpg, pg_dump)."""
     in_session = c.ctx.session
@@ -706,18 +721,16 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 return None
             sep = v[1]
             return sep.join(str(x) for x in v[0] if x is not None)
-        if name == "array_length":
-            return len(v[0]) if v[0] else None
+        if name in ("array_length", "array_upper", "array_lower"):
+            return _array_dim(name, v[0], types[0], v[1] if len(v) > 1 else 1)
         if name == "cardinality":
-            return None if v[0] is None else len(v[0])
+            if v[0] is None:
+                return None
+            return math.prod(T.array_dims(v[0], types[0].element or T.UNKNOWN)) if v[0] else 0
         if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
         if name == "pg_get_statisticsobjdef_columns":
             return None
-        if name == "array_upper":
-            return len(v[0]) if v[0] else None
-        if name == "array_lower":
-            return 1 if v[0] else None
         if name == "pg_get_serial_sequence":
             t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
             col = t.column(v[1]) if t else None
@@ -950,7 +963,9 @@ def srf_name(e: exp.Expr) -> str | None:
     if isinstance(e, exp.ExplodingGenerateSeries | exp.GenerateSeries):
         return "generate_series"
     if isinstance(e, exp.Anonymous) and (
-        str(e.this).lower() in SRF_NAMES or str(e.this).lower() in jsonb.SRFS
+        str(e.this).lower() in SRF_NAMES
+        or str(e.this).lower() in jsonb.SRFS
+        or str(e.this).lower() in jsonb.POPULATE_SETS
     ):
         return str(e.this).lower()
     return None
@@ -976,10 +991,13 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             for a in (call.args.get("start"), call.args.get("end"), call.args.get("step"))
             if a is not None
         ]
+    if name in jsonb.POPULATE_SETS:
+        return jsonb.compile_populate_set(comp, name, args)
     if name in jsonb.SRFS:
         rows, cols = jsonb.compile_set(comp, name, args)
-        if len(cols) != 1:
-            raise FeatureNotSupported(f"{name} in a select list (a record) is not supported")
+        if len(cols) != 1:  # a record of the columns
+            record = replace(T.RECORD, fields=tuple(cols))
+            return (lambda r: [tuple(row) for row in rows(r)]), record
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
     if name == "pg_partition_ancestors" and len(typed) == 1 and comp.ctx.session is not None:

@@ -18,16 +18,28 @@ from sql.float_text import format_float
 EPSILON = 1.0e-06
 
 
+def fp_zero(a: float) -> bool:
+    return abs(a) <= EPSILON
+
+
 def fp_eq(a: float, b: float) -> bool:
     return a == b or abs(a - b) <= EPSILON
 
 
 def fp_lt(a: float, b: float) -> bool:
-    return a + EPSILON < b
+    return b - a > EPSILON
 
 
 def fp_le(a: float, b: float) -> bool:
-    return a <= b + EPSILON
+    return a - b <= EPSILON
+
+
+def fp_gt(a: float, b: float) -> bool:
+    return a - b > EPSILON
+
+
+def fp_ge(a: float, b: float) -> bool:
+    return b - a <= EPSILON
 
 
 @dataclass(frozen=True, order=True)
@@ -446,21 +458,52 @@ def path_point_distance(path: Path, p: Point) -> float:
 
 
 def polygon_contains_point(poly: Polygon, p: Point) -> bool:
-    """point_inside: on an edge counts as inside; else by the crossing count."""
+    """poly_contain_pt: point_inside's winding count, an edge counting as inside."""
     pts = poly.points
     if not pts:
         return False
-    if any(lseg_closest_distance(e, p) <= EPSILON for e in _edges(pts, True)):
-        return True
-    inside = False
-    n = len(pts)
-    for i in range(n):
-        a, b = pts[i], pts[(i + 1) % n]
-        if (a.y > p.y) != (b.y > p.y):
-            x = a.x + (p.y - a.y) * (b.x - a.x) / (b.y - a.y)
-            if p.x < x:
-                inside = not inside
-    return inside
+    x0, y0 = pts[0].x - p.x, pts[0].y - p.y
+    prev_x, prev_y = x0, y0
+    total = 0
+    for q in pts[1:]:
+        x, y = q.x - p.x, q.y - p.y
+        cross = _crossing(x, y, prev_x, prev_y)
+        if cross is None:
+            return True
+        total += cross
+        prev_x, prev_y = x, y
+    cross = _crossing(x0, y0, prev_x, prev_y)
+    return cross is None or total + cross != 0
+
+
+def _crossing(x: float, y: float, prev_x: float, prev_y: float) -> int | None:
+    """lseg_crossing: how the edge from (prev_x, prev_y) to (x, y) crosses the positive X
+    axis (the point tested is the origin); None when the origin is on the edge."""
+    if fp_zero(y):
+        if fp_zero(x):
+            return None
+        if fp_gt(x, 0):
+            if fp_zero(prev_y):
+                return 0 if fp_gt(prev_x, 0.0) else None
+            return 1 if fp_lt(prev_y, 0.0) else -1
+        if fp_zero(prev_y):
+            return 0 if fp_lt(prev_x, 0.0) else None
+        return 0
+    y_sign = 1 if fp_gt(y, 0.0) else -1
+    if fp_zero(prev_y):
+        return 0 if fp_lt(prev_x, 0.0) else y_sign
+    if (y_sign < 0 and fp_lt(prev_y, 0.0)) or (y_sign > 0 and fp_gt(prev_y, 0.0)):
+        return 0
+    if fp_ge(x, 0.0) and fp_gt(prev_x, 0.0):
+        return 2 * y_sign
+    if fp_lt(x, 0.0) and fp_le(prev_x, 0.0):
+        return 0
+    z = (x - prev_x) * y - (y - prev_y) * x
+    if fp_zero(z):
+        return None
+    if (y_sign < 0 and fp_lt(z, 0.0)) or (y_sign > 0 and fp_gt(z, 0.0)):
+        return 0
+    return 2 * y_sign
 
 
 def polygon_point_distance(poly: Polygon, p: Point) -> float:
@@ -662,15 +705,15 @@ def overlaps(a: Any, b: Any) -> bool | None:
 
 
 def position(symbol: str, a: Point, b: Point) -> bool:
-    """The point position operators: << left of, >> right of, <^ below, >^ above,
-    ?- horizontal, ?| vertical."""
+    """The point position operators: << left of, >> right of, <^ and <<| below, >^ and |>>
+    above, ?- horizontal, ?| vertical."""
     if symbol == "<<":
         return fp_lt(a.x, b.x)
     if symbol == ">>":
         return fp_lt(b.x, a.x)
-    if symbol == "<^":
+    if symbol in ("<^", "<<|"):  # the same for points
         return fp_lt(a.y, b.y)
-    if symbol == ">^":
+    if symbol in (">^", "|>>"):
         return fp_lt(b.y, a.y)
     if symbol == "?-":
         return fp_eq(a.y, b.y)

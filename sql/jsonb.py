@@ -172,6 +172,8 @@ def to_doc(v: Any, t: SqlType) -> Any:
         return None
     if t.element is not None:
         return [to_doc(x, _sub(x, t)) for x in v]
+    if t.fields is not None:  # a composite: an object of its fields
+        return {n: to_doc(x, ft) for x, (n, ft) in zip(v, t.fields, strict=True)}
     name = t.name
     if name in ("json", "jsonb"):
         return doc_of(v, t)
@@ -201,7 +203,17 @@ def to_json_text(v: Any, t: SqlType) -> str:
         return "[" + ",".join(to_json_text(x, _sub(x, t)) for x in v) + "]"
     if t.name == "jsonb":
         return T.format_jsonb(v)
+    if t.fields is not None:
+        return record_json(v, t)
     return compact(to_doc(v, t))
+
+
+def record_json(v: tuple[Any, ...], t: SqlType, pretty: bool = False) -> str:
+    """row_to_json: the fields in their order, each as to_json makes it."""
+    parts = [
+        _quote(n) + ":" + to_json_text(x, ft) for x, (n, ft) in zip(v, t.fields or (), strict=True)
+    ]
+    return "{" + (",\n " if pretty else ",").join(parts) + "}"
 
 
 def _sub(x: Any, t: SqlType) -> SqlType:
@@ -765,6 +777,16 @@ def compile_call(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
         if name == "to_json":
             return _strict(lambda v: to_json_text(v, at), [a], T.JSON, name)
         return _strict(lambda v: T.jsonb_value(to_doc(v, at)), [a], T.JSONB, name)
+    if name in ("json_populate_record", "jsonb_populate_record"):
+        return compile_populate(c, name, raw)
+    if name == "row_to_json":
+        row = c.compile(raw[0]) if raw else None
+        if row is None or row.type.fields is None or len(raw) > 2:
+            shown = ", ".join(c.compile(x).type.display() for x in raw)
+            raise UndefinedFunction(f"function row_to_json({shown}) does not exist")
+        rt = row.type
+        pretty_row = [coerce_to(c.compile(raw[1]), T.BOOL)] if len(raw) > 1 else []
+        return _strict(lambda v, p=False: record_json(v, rt, p), [row, *pretty_row], T.JSON, name)
     if name == "array_to_json":
         a = c.compile(raw[0])
         if a.type.element is None:
@@ -973,7 +995,7 @@ def _flat(v: list[Any], elem: SqlType) -> list[Any]:
 
 
 def _key_text(k: Any, t: SqlType) -> str:
-    if t.element is not None or t.name in ("json", "jsonb"):
+    if t.element is not None or t.fields is not None or t.name in ("json", "jsonb"):
         raise InvalidParameterValue("key value must be scalar, not array, composite, or json")
     if isinstance(k, str):
         return k
@@ -998,6 +1020,9 @@ FUNCTIONS = frozenset(
 ) | {
     "to_json",
     "to_jsonb",
+    "row_to_json",
+    "json_populate_record",
+    "jsonb_populate_record",
     "array_to_json",
     "jsonb_pretty",
     "jsonb_set",
@@ -1109,7 +1134,7 @@ def aggregate_input(name: str, args: list[Typed]) -> tuple[Typed, SqlType]:
     if want == 1:
         ((f, t),) = fns
         if rtype is T.JSON:
-            structured = t.element is not None
+            structured = t.element is not None or t.fields is not None
             return Typed(lambda r: [structured, to_json_text(f(r), t)], T.JSON), rtype
         return Typed(lambda r: [to_doc(f(r), t)], T.JSONB), rtype
     (fk, tk), (fv, tv) = fns
@@ -1165,17 +1190,24 @@ def compile_records(
     checks = [domain_check(t) if t.domain is not None else _same for _, t in columns]
     defaults: tuple[Any, ...] = tuple(None for _ in columns)
 
-    def record(d: Any) -> tuple[Any, ...]:
+    def record(d: Any, raw: str | None) -> tuple[Any, ...]:
         if not isinstance(d, dict):
             raise InvalidParameterValue(
                 f"cannot call {name} on {'a scalar' if not isinstance(d, list) else 'an array'}"
                 if not many
                 else "argument of json_populate_recordset must be an array of objects"
             )
+        # A json column keeps its member's text as written (json input only).
+        written = dict(raw_items(raw)[1]) if raw is not None else {}
         return tuple(
-            check(_column_value(d[col], t) if col in d else default)
+            check(
+                (written[col] if t.name == "json" and col in written
+                 else _column_value(d[col], t, default))
+                if col in d
+                else default
+            )
             for (col, t), check, default in zip(columns, checks, defaults, strict=True)
-        )
+        )  # fmt: skip
 
     def rows(r: Row) -> list[tuple[Any, ...]]:
         nonlocal defaults
@@ -1184,21 +1216,53 @@ def compile_records(
         if v is None:
             return [] if many else [tuple(None for _ in columns)]
         d = doc_of(v, jt)
+        text = v if jt is T.JSON and isinstance(v, str) else None
         if not many:
-            return [record(d)]
+            return [record(d, text)]
         if not isinstance(d, list):
             what = "an object" if isinstance(d, dict) else "a scalar"
             raise InvalidParameterValue(f"cannot call {name} on {what}")
-        return [record(x) for x in d]
+        raws: list[str | None] = [x for _, x in raw_items(text)[1]] if text else [None] * len(d)
+        return [record(x, w) for x, w in zip(d, raws, strict=True)]
 
     return rows
+
+
+def compile_populate(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
+    """json(b)_populate_record in an expression: a value of its base record's type."""
+    if len(raw) != 2:
+        raise UndefinedFunction(f"function {name}() does not exist")
+    base = c.compile(raw[0])
+    t = base.type
+    if t.fields is None or not t.fields:
+        raise FeatureNotSupported(f"could not determine row type for result of {name}")
+    rows = compile_records(c, name, raw[1], list(t.fields), raw[0])
+    check = domain_check(t) if t.domain is not None else _same
+    return Typed(lambda r: check(rows(r)[0]), t, False, name)
+
+
+POPULATE_SETS = frozenset({"json_populate_recordset", "jsonb_populate_recordset"})
+
+
+def compile_populate_set(
+    c: ExprCompiler, name: str, raw: list[exp.Expr]
+) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    """json(b)_populate_recordset in a select list: its records, of its base record's type."""
+    if len(raw) != 2:
+        raise UndefinedFunction(f"function {name}() does not exist")
+    t = c.compile(raw[0]).type
+    if t.fields is None or not t.fields:
+        raise FeatureNotSupported(f"could not determine row type for result of {name}")
+    rows = compile_records(c, name, raw[1], list(t.fields), raw[0])
+    check = domain_check(t) if t.domain is not None else _same
+    return (lambda r: [check(x) for x in rows(r)]), t
 
 
 def _same(v: Any) -> Any:
     return v
 
 
-def _column_value(d: Any, t: SqlType) -> Any:
+def _column_value(d: Any, t: SqlType, default: Any = None) -> Any:
     """A JSON member as a column of type ``t``: null is NULL, json/jsonb keep it, a string's
     text and other scalars' JSON text go through ``t``'s input function, arrays element-wise."""
     if d is None:
@@ -1208,7 +1272,11 @@ def _column_value(d: Any, t: SqlType) -> Any:
     if t.name == "jsonb":
         return T.jsonb_value(d)
     if t.fields is not None and isinstance(d, dict):  # a composite from an object
-        return tuple(_column_value(d.get(n), ft) for n, ft in t.fields)
+        base = default if isinstance(default, tuple) else (None,) * len(t.fields)
+        return tuple(
+            _column_value(d[n], ft, b) if n in d else b
+            for (n, ft), b in zip(t.fields, base, strict=True)
+        )
     if t.element is not None and isinstance(d, list):
         return [_column_value(x, t if isinstance(x, list) else t.element) for x in d]
     if isinstance(d, dict | list):

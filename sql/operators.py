@@ -19,7 +19,7 @@ from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import DatatypeMismatch, UndefinedFunction
 from sql.functions_text import strict_call
-from sql.pg_dialect import Above, Below, Horizontal, SameAs
+from sql.pg_dialect import Above, Below, Horizontal, SameAs, StrictlyAbove, StrictlyBelow
 from sql.scope import Typed
 from sql.types import SqlType
 
@@ -43,6 +43,8 @@ SYMBOLS: dict[type[exp.Expr], str] = {
     Below: "<^",
     Above: ">^",
     Horizontal: "?-",
+    StrictlyBelow: "<<|",
+    StrictlyAbove: "|>>",
 }
 
 
@@ -204,7 +206,7 @@ def compile_operator(symbol: str, args: list[Typed]) -> Typed:
     )
 
 
-_POSITIONS = frozenset({"<<", ">>", "<^", ">^", "?-", "?|"})
+_POSITIONS = frozenset({"<<", ">>", "<^", ">^", "?-", "?|", "<<|", "|>>"})
 _PAIRS: dict[str, Callable[[Any, Any], Any]] = {
     "<->": geometry.distance,
     "@>": geometry.contains,

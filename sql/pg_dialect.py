@@ -66,6 +66,14 @@ class Horizontal(exp.ArrayOverlaps):  # any plain binary node
     """``a ?- b``: on a horizontal line (geometric)."""
 
 
+class StrictlyBelow(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<| b``: strictly below (geometric)."""
+
+
+class StrictlyAbove(exp.ArrayOverlaps):  # any plain binary node
+    """``a |>> b``: strictly above (geometric)."""
+
+
 # PostgreSQL operators sqlglot's tokenizer does not know, each on a token type PostgreSQL's
 # grammar in sqlglot leaves unused.
 _OPERATOR_TOKENS = {
@@ -73,6 +81,8 @@ _OPERATOR_TOKENS = {
     "<^": (TokenType.DCOLONDOLLAR, Below),
     ">^": (TokenType.DCOLONPERCENT, Above),
     "?-": (TokenType.DOTCARET, Horizontal),
+    "<<|": (TokenType.COLON_GT, StrictlyBelow),
+    "|>>": (TokenType.NCOLON_GT, StrictlyAbove),
 }
 
 

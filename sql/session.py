@@ -17,7 +17,8 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -807,7 +808,8 @@ class Session:
         if own:
             self.txn = self.client.begin()
         try:
-            columns, types = self._describe(tree, declared)
+            with self._user_types():
+                columns, types = self._describe(tree, declared)
             if described is not stmt:
                 columns = None
         except Db9Error:
@@ -1084,9 +1086,15 @@ class Session:
     ) -> Result:
         # Type names resolve against this statement's catalog and search path, user-defined
         # types included (sql.user_types), while it is planned and while DDL runs.
+        with self._user_types():
+            return self._dispatch_statement(stmt, params, param_types)
+
+    @contextmanager
+    def _user_types(self) -> Iterator[None]:
+        """Type names resolve against this session's catalog and search path meanwhile."""
         token = T.USER_TYPES.set(user_types.resolver(self.catalog, self.search_path()))
         try:
-            return self._dispatch_statement(stmt, params, param_types)
+            yield
         finally:
             T.USER_TYPES.reset(token)
 

@@ -22,8 +22,9 @@ def type_fields(t: T.SqlType, column: str) -> tuple[str, list[int], bool]:
     ``column``; 42P16 for a pseudo-type, which no column can have (CheckAttributeType)."""
     if t.category == "P" or t.name == "unknown":
         raise InvalidTableDefinition(f'column "{column}" has pseudo-type {t.display()}')
-    if t.element is not None:
-        return t.element.name, [], True
+    if t.element is not None:  # an array keeps its element's modifiers: varchar(3)[]
+        name, mods, _ = type_fields(t.element, column)
+        return name, mods, True
     if t.name == "numeric" and t.precision is not None:
         return t.name, [t.precision, t.scale or 0], False
     return t.name, [m for m in (t.length, t.precision, t.scale) if m is not None], False

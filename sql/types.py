@@ -101,6 +101,7 @@ class Domain:
     oid: int
     not_null: bool = False
     checks: tuple[tuple[str, str], ...] = ()  # (constraint name, expression)
+    default: str | None = None  # DEFAULT, as SQL: a column of the domain's default
 
 
 class EnumLabel(str):
@@ -145,6 +146,25 @@ class EnumLabel(str):
 USER_TYPES: ContextVar[Callable[[str], SqlType | None] | None] = ContextVar(
     "USER_TYPES", default=None
 )
+
+
+def record_key(v: tuple[Any, ...], t: SqlType) -> tuple[Any, ...]:
+    """A composite value as a key that orders as btree's record comparison: field by
+    field, a NULL field above every value and equal to another NULL."""
+    return tuple(
+        (1,) if x is None else (0, record_key(x, ft) if ft.fields is not None else x)
+        for x, (_, ft) in zip(v, t.fields or (), strict=True)
+    )
+
+
+def has_btree(t: SqlType) -> bool:
+    """Whether the type has btree ordering and equality (ORDER BY, DISTINCT): the geometric
+    types and json have none, nor arrays or composites of them."""
+    if t.element is not None:
+        return has_btree(t.element)
+    if t.fields is not None:
+        return all(has_btree(f) for _, f in t.fields)
+    return t.category != "G" and t.name != "json"
 
 
 def type_to_json(t: SqlType) -> dict[str, Any]:
@@ -216,6 +236,7 @@ REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
+MONEY = SqlType("money", 790, 791, 8, "N")
 RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
 POINT = SqlType("point", 600, 1017, 16, "G")
 LSEG = SqlType("lseg", 601, 1018, 32, "G")
@@ -253,6 +274,7 @@ SCALARS = [
     REGPROC,
     INT2VECTOR,
     OIDVECTOR,
+    MONEY,
     POINT,
     LSEG,
     PATH,
@@ -330,6 +352,8 @@ _NAMES = {
     "oidvector": OIDVECTOR,
     '"char"': CHAR,
     "unknown": UNKNOWN,
+    "record": RECORD,
+    "money": MONEY,
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
 }
 
@@ -498,6 +522,8 @@ def parse_text(text: str, t: SqlType) -> Any:
             raise _bad(t, text) from None
     if t.category == "G":
         return geometry.parse(text, name)
+    if name == "money":
+        return parse_money(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:
@@ -512,6 +538,35 @@ def parse_text(text: str, t: SqlType) -> Any:
             return int(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+_MONEY_TEXT = re.compile(r"(-)?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?)")
+_MONEY_MAX = Decimal(2**63 - 1) / 100
+
+
+def parse_money(text: str) -> Decimal:
+    """cash_in in the C locale: an optional sign and $, thousands commas, cents rounded."""
+    s = text.strip()
+    negative = s.startswith("(") and s.endswith(")")
+    m = _MONEY_TEXT.fullmatch(s[1:-1].strip() if negative else s)
+    if not m or m[3] in ("", "."):
+        raise InvalidTextRepresentation(f'invalid input syntax for type money: "{text}"')
+    v = to_money(Decimal(m[3].replace(",", "")))
+    return -v if negative or m[1] or m[2] else v
+
+
+def to_money(d: Decimal | int | float) -> Decimal:
+    """A number as money: rounded to cents (22003 past money's 64-bit range)."""
+    v = Decimal(d).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=EXACT)
+    if abs(v) > _MONEY_MAX:
+        raise NumericValueOutOfRange(f'value "{d}" is out of range for type money')
+    return v
+
+
+def format_money(v: Decimal) -> str:
+    """cash_out in the C locale: -$1,234.56."""
+    sign = "-" if v < 0 else ""
+    return f"{sign}${abs(v):,.2f}"
 
 
 def enum_label(text: str, t: SqlType) -> EnumLabel:
@@ -800,20 +855,38 @@ _TS_RE = re.compile(
 )
 
 
-def parse_date(s: str) -> dt.date:
+# Dates written month first (DateStyle's MDY order: 01.02.2003, 1/2/2003, 01-02-2003) or
+# year first with dots (2003.01.02), read as the ISO form.
+_MDY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4,})(?=$|[ T])")
+_YMD_DOTS = re.compile(r"(\d{4,})\.(\d{1,2})\.(\d{1,2})(?=$|[ T])")
+
+
+def _iso_date(s: str) -> str:
+    m = _MDY.match(s)
+    if m:
+        return f"{m[3]}-{m[1]}-{m[2]}{s[m.end() :]}"
+    m = _YMD_DOTS.match(s)
+    if m:
+        return f"{m[1]}-{m[2]}-{m[3]}{s[m.end() :]}"
+    return s
+
+
+def parse_date(text: str) -> dt.date:
+    s = _iso_date(text)
     low = s.lower()
     if low in ("today", "now"):
         return dt.date.today()
     m = _DATE_RE.fullmatch(s)
     if not m:
-        raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{s}"')
+        raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{text}"')
     try:
         return dt.date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
 
 
-def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
+def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
+    s = _iso_date(text)
     low = s.lower()
     if low == "now":
         now = dt.datetime.now(dt.UTC)
@@ -821,7 +894,7 @@ def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
     m = _TS_RE.fullmatch(s)
     if not m:
         kind = "timestamp with time zone" if tz else "timestamp without time zone"
-        raise InvalidDatetimeFormat(f'invalid input syntax for type {kind}: "{s}"')
+        raise InvalidDatetimeFormat(f'invalid input syntax for type {kind}: "{text}"')
     frac = (m[7] or "").ljust(6, "0")
     try:
         value = dt.datetime(
@@ -834,7 +907,7 @@ def parse_timestamp(s: str, *, tz: bool) -> dt.datetime:
             int(frac or 0),
         )
     except ValueError:
-        raise DatetimeFieldOverflow(f'date/time field value out of range: "{s}"') from None
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     if not tz:
         return value
     offset = dt.timedelta(0)
@@ -926,6 +999,7 @@ def is_subarray(item: Any, element: SqlType) -> bool:
         isinstance(item, list | tuple)
         and element.name != "jsonb"
         and element.category not in ("G", "C")
+        and element.fields is None
     )
 
 
@@ -1047,7 +1121,8 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
             pos += 1
             continue
         if c == "}":
-            if expect_item and current:
+            if (expect_item and current) or (not current and len(stack) > 1):
+                # a trailing comma, or empty inner braces: only the whole array can be {}
                 raise malformed('Unexpected "}" character.')
             stack.pop()
             pos += 1
@@ -1245,6 +1320,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_record(v, t)
     if t.labels is not None:
         return str.__str__(v)
+    if t.name == "money":
+        return format_money(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
@@ -1269,8 +1346,10 @@ def format_value(v: Any, t: SqlType) -> str | None:
 
 
 def format_array(items: list[Any], element: SqlType) -> str:
-    """array_out: nested braces, one level per dimension (2202E for a ragged value)."""
-    array_dims(items, element)
+    """array_out: nested braces, one level per dimension (2202E for a ragged value); an
+    array of empty arrays is empty."""
+    if not array_dims(items, element):
+        return "{}"
 
     def level(xs: Any) -> str:
         out = []

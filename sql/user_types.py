@@ -25,7 +25,8 @@ def sql_type(t: TableDef) -> SqlType:
     if t.kind == "domain":
         value = t.columns[0]
         checks = tuple((c.name, c.check or "") for c in t.constraints if c.kind == "c")
-        return replace(value.type, domain=Domain(t.name, t.id, value.not_null, checks))
+        domain = Domain(t.name, t.id, value.not_null, checks, value.default)
+        return replace(value.type, domain=domain)
     return SqlType(t.name, t.id, array_oid, -1, "R")
 
 

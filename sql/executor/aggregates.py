@@ -14,6 +14,7 @@ from typing import Any
 
 from kv import interrupt
 from sql import jsonb, moments
+from sql import types as T
 from sql.casts import numeric_div
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
@@ -102,6 +103,8 @@ class AggState:
         if n == "sum":
             if self.acc is not None and self.rtype.name == "numeric":
                 return Decimal(self.acc)
+            if self.acc is not None and self.rtype.name == "money":
+                return T.to_money(self.acc)
             return self.acc
         if n == "array_agg":
             return self.items if self.count else None

@@ -7,6 +7,7 @@ keys keep their input order (the sort is stable).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import operator
@@ -19,20 +20,26 @@ from sql.executor.context import Exec, checked, checked_cmp, hashable
 from sql.memory import SAMPLE, Held, row_size
 from sql.plan.nodes import Distinct, DistinctOn, SetOp, Sort, SortKey
 from sql.scope import Row
-from sql.types import SqlType
+from sql.types import SqlType, record_key
 
 
 def compare_rows(
     keys: list[SortKey], types: list[SqlType] | None = None
 ) -> Callable[[Row, Row], int]:
     """``types`` (of the rows' columns) lets jsonb keys compare as PostgreSQL orders them."""
-    by_key = {k.index for k in keys if types is not None and types[k.index].name == "jsonb"}
+    by_key: dict[int, Callable[[Any], Any]] = {}
+    for k in keys:
+        t = types[k.index] if types is not None else None
+        if t is not None and t.name == "jsonb":
+            by_key[k.index] = jsonb.sort_key
+        elif t is not None and t.fields is not None:
+            by_key[k.index] = functools.partial(record_key, t=t)
 
     def cmp(a: Row, b: Row) -> int:
         for k in keys:
             x, y = a[k.index], b[k.index]
             if k.index in by_key and x is not None and y is not None:
-                x, y = jsonb.sort_key(x), jsonb.sort_key(y)
+                x, y = by_key[k.index](x), by_key[k.index](y)
             if x is None or y is None:
                 if x is None and y is None:
                     continue

@@ -34,6 +34,7 @@ from sql.errors import (
     UndefinedFunction,
     UndefinedObject,
     UndefinedTable,
+    WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql, expr_name
 from sql.functions import compile_srf, srf_name
@@ -684,24 +685,41 @@ class Planner:
             if len(args) != 2:
                 raise UndefinedFunction(f"function {name}() does not exist")
             base = args[0]
-            if not isinstance(base, exp.Cast):
+            to = base.to if isinstance(base, exp.Cast) else None
+            type_name = (
+                (to.args.get("kind") or to).name
+                if to is not None and to.this == exp.DataType.Type.USERDEFINED
+                else ""
+            )
+            null_record = type_name == "record" and isinstance(base, exp.Cast)
+            null_record = null_record and isinstance(base.this, exp.Null)
+            if defs and not null_record:
+                raise DatatypeMismatch(
+                    "function return row and query-specified return row do not match"
+                )
+            if not isinstance(base, exp.Cast) or to is None:
                 raise FeatureNotSupported(f"{name} of a base record other than <value>::<type> "
                                           "is not supported")  # fmt: skip
             if not isinstance(base.this, exp.Null):
                 defaults = base
-            to = base.to
-            type_name = (
-                (to.args.get("kind") or to).name if to.this == exp.DataType.Type.USERDEFINED else ""
-            )
             if not type_name:
                 raise FeatureNotSupported(f"{name} of a {to.sql()} record is not supported")
-            path = self.session.search_path()
-            table = self.catalog.find(type_name, None, path) or self.catalog.find_type(
-                type_name, None, path
-            )
-            if table is None or table.kind not in ("table", "composite"):
-                raise UndefinedObject(f'type "{type_name}" does not exist')
-            cols = [(c.name, c.type) for c in table.live_columns]
+        if "populate" in name and type_name == "record":
+            if not defs:
+                raise SyntaxError_(
+                    'a column definition list is required for functions returning "record"'
+                )
+            cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
+            doc_arg = args[1]
+        elif "populate" in name:
+            table = self.catalog.find(type_name, None, self.session.search_path())
+            if table is not None and table.kind == "table":
+                cols = [(c.name, c.type) for c in table.live_columns]
+            else:
+                row_type = T.type_by_name(type_name)  # a composite type, or a domain over one
+                if row_type is None or not row_type.fields:
+                    raise UndefinedObject(f'type "{type_name}" does not exist')
+                cols = list(row_type.fields)
             doc_arg = args[1]
         else:
             if len(args) != 1:
@@ -954,6 +972,11 @@ class Planner:
                     t = comp.compile(o.this)
                     fns.append(t.fn)
                     idx = len(fns) - 1
+                key_type = out_cols[idx].type if idx < len(out_cols) else t.type
+                if not T.has_btree(key_type):
+                    raise UndefinedFunction(
+                        f"could not identify an ordering operator for type {key_type.display()}"
+                    )
                 desc = bool(o.args.get("desc"))
                 nf = o.args.get("nulls_first")
                 nulls_first = desc if nf is None else bool(nf)
@@ -972,6 +995,11 @@ class Planner:
         hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
         node = Project(node, fns, Scope(out_cols + hidden))
         if distinct and not on_keys:
+            for col in out_cols:
+                if not T.has_btree(col.type):
+                    raise UndefinedFunction(
+                        f"could not identify an equality operator for type {col.type.display()}"
+                    )
             node = Distinct(node, width)
         if keys:
             node = Sort(node, keys, ", ".join(texts))
@@ -1027,6 +1055,19 @@ class Planner:
                 if not cols:
                     raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
                 out += [exp.column(c.name, table) for c in cols]
+            elif (
+                isinstance(e, exp.Dot)
+                and isinstance(e.expression, exp.Star)
+                and isinstance(e.this, exp.Paren | exp.Bracket)
+            ):  # (x).*: a composite value's fields
+                inner = self.compiler(scope).compile(e.this).type
+                fields = inner.fields
+                if fields is None:
+                    raise WrongObjectType(f"type {inner.display()} is not composite")
+                out += [
+                    exp.Dot(this=e.this.copy(), expression=exp.to_identifier(name))
+                    for name, _ in fields
+                ]
             else:
                 out.append(e)
         return out
@@ -1177,6 +1218,7 @@ class Planner:
                 "real": T.FLOAT4,
                 "double precision": T.FLOAT8,
                 "interval": T.INTERVAL,
+                "money": T.MONEY,
             }.get(t.name)  # type: ignore[assignment]
             if rtype is None:
                 raise DatatypeMismatch(f"function sum({t.display()}) does not exist")

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import pytest
 
+from sql import types as T
+from sql.database import Database
+from sql.session import Session
 from tests.sql.differential import Differ
+
+
+def _script(differ: Differ, sql: str) -> None:
+    """Statements separated by "; ", from an empty database, each as PostgreSQL runs it."""
+    differ.reset()
+    for statement in sql.split("; "):
+        differ.check(statement)
+
 
 TYPE_NAMES = [
     "CREATE TABLE t (u unknown)",
@@ -21,9 +32,7 @@ TYPE_NAMES = [
 
 @pytest.mark.parametrize("sql", TYPE_NAMES)
 def test_type_names_resolve_or_fail_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
 
 
 GEOMETRY = [
@@ -78,14 +87,25 @@ GEOMETRY = [
     "npoints(path '[(0,0),(1,1)]') AS d, length(path '[(0,0),(3,4)]') AS e, "
     "radius(circle '<(0,0),2>') AS f, area(circle '<(0,0),2>') AS g",
     "SELECT point '(1,1)' <-> 1",
+    "CREATE TABLE pt (f1 point); "
+    "INSERT INTO pt VALUES ('(0.0,0.0)'), ('(-10.0,0.0)'), ('(-3.0,4.0)'), ('(5.1, 34.5)'), "
+    "('(-5.0,-12.0)'), ('(1e-300,-1e-300)'), ('(1e+300,Inf)'), ('(Inf,1e+300)'), "
+    "(' ( Nan , NaN ) '), ('10.0,10.0'), (NULL); "
+    "SELECT f1, f1 <@ polygon '(0,0),(0,100),(100,100),(50,50),(100,0),(0,0)' AS a, "
+    "f1 <@ box '(0,0,100,100)' AS b, f1 <@ circle '<(50,50),50>' AS c, f1 << '(0.0, 0.0)' AS d, "
+    "f1 <<| '(0.0, 0.0)' AS e, f1 |>> '(0.0, 0.0)' AS f, f1 ~= '(-5, -12)' AS g FROM pt",
+    "SELECT @@ box '(0,0),(2,2)' AS a, @@ circle '<(1,1),2>' AS b, @@ lseg '[(0,0),(2,4)]' AS c",
+    "SELECT @@ point '(1,1)'",
+    "SELECT f FROM (VALUES (point '(1,2)'), (point '(0,1)')) v(f) ORDER BY f",
+    "SELECT DISTINCT f FROM (VALUES (box '(1,2),(0,0)')) v(f)",
+    "SELECT '{}'::json FROM (VALUES (1)) v ORDER BY 1",
+    "SELECT DISTINCT '{}'::json",
 ]
 
 
 @pytest.mark.parametrize("sql", GEOMETRY)
 def test_geometric_types_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
 
 
 USER_TYPES = [
@@ -133,6 +153,17 @@ USER_TYPES = [
     "SELECT * FROM dt; "
     "DROP DOMAIN nosuch; "
     "DROP DOMAIN IF EXISTS nosuch",
+    "CREATE DOMAIN dd AS int DEFAULT 42 CHECK (value > 0); "
+    "CREATE DOMAIN dnn AS text NOT NULL; "
+    "CREATE TABLE td (id int, a dd, b dnn); "
+    "INSERT INTO td (id, b) VALUES (1, 'x'); "
+    "INSERT INTO td (id) VALUES (2); "
+    "INSERT INTO td (id, a, b) VALUES (3, -5, 'y'); "
+    "INSERT INTO td VALUES (4, NULL, 'z'); "
+    "UPDATE td SET a = -1 WHERE id = 1; "
+    "UPDATE td SET a = 7 WHERE id = 1; "
+    "SELECT * FROM td ORDER BY id; "
+    "SELECT pg_typeof(a)::text AS t FROM td LIMIT 1",
     "CREATE TYPE f8r AS RANGE (subtype = float8, subtype_diff = float8mi); "
     'CREATE TYPE tr AS RANGE (subtype = text, collation = "C")',
     "CREATE DOMAIN js_nn AS int NOT NULL; "
@@ -156,11 +187,150 @@ USER_TYPES = [
     "DROP DOMAIN js_a1; "
     "DROP TYPE jrec; "
     "DROP DOMAIN js_a1",
+    "CREATE TABLE r AS SELECT x, 'txt' || x AS y FROM generate_series(1, 3) AS x; "
+    "SELECT row_to_json(row(1, 'foo')) AS a; "
+    "SELECT row_to_json(q, true) AS a FROM r q; "
+    "SELECT json_agg(q ORDER BY x) AS a FROM r q; "
+    "SELECT array_to_json(array_agg(q)) AS a FROM (SELECT x AS b, x * 2 AS c FROM r) q; "
+    "SELECT foo FROM (SELECT 'xyzzy', 1, NULL OFFSET 0) AS foo; "
+    "SELECT to_json(q) AS a, to_jsonb(q) AS b FROM r q; "
+    "SELECT q FROM r q WHERE q.x = 1; "
+    "SELECT json_build_object(q, 2) FROM r q; "
+    "SELECT row(q.*) AS a, row(q.*, 5) AS b FROM r q WHERE x = 1; "
+    "SELECT row_to_json(q) AS a FROM (SELECT ARRAY[ROW(x.*, ARRAY[1,2]), ROW(y.*, ARRAY[3])] AS z "
+    "FROM generate_series(1, 2) x, generate_series(4, 5) y) q; "
+    "SELECT row(nosuch.*) FROM r",
+    "CREATE TYPE e AS ENUM ('e', 'f', 'g'); "
+    "SELECT enum_range(NULL::e) AS a, enum_first(NULL::e) AS b, enum_last('f'::e) AS c, "
+    "enum_range('f'::e, NULL) AS d, enum_range(NULL, 'f'::e) AS r; "
+    "SELECT ARRAY['a', 'b'] || enum_range(NULL::e)::text[] AS a; "
+    "SELECT enum_first(1); "
+    "SELECT typname, typtype FROM pg_type WHERE typname = 'e'; "
+    "SELECT enumlabel, enumsortorder FROM pg_enum ORDER BY 2; "
+    "SELECT max(x) AS a, min(x) AS b FROM (VALUES ('e'::e), ('g'), ('f')) v(x); "
+    "SELECT x FROM (VALUES ('e'::e), ('g'), ('f')) v(x) ORDER BY x DESC",
+    "CREATE TYPE comptype AS (f1 int, f2 text); "
+    "CREATE TABLE comptable (c1 comptype, c2 comptype[]); "
+    "INSERT INTO comptable VALUES "
+    "(row(1, 'foo'), array[row(2, 'bar')::comptype, row(3, 'b \"z')::comptype]); "
+    "CREATE TYPE _comptype AS ENUM ('fooey'); "
+    "SELECT * FROM comptable; "
+    "SELECT c2[2].f2 AS a, (c2[1]).f1 AS b, (c1).f2 AS c FROM comptable; "
+    "DROP TYPE _comptype; "
+    "DROP TYPE comptype",
+    "CREATE TYPE rc AS (a int, b text); "
+    "SELECT '(1,)'::rc < '(1,x)'::rc AS a, '(1,)'::rc = '(1,)'::rc AS b, "
+    "'(2,a)'::rc > '(1,b)'::rc AS c, row(1, NULL) = row(1, 2) AS d; "
+    "SELECT x FROM (VALUES ('(1,)'::rc), ('(1,x)'), ('(0,z)'), (NULL)) v(x) ORDER BY x; "
+    "SELECT DISTINCT x FROM (VALUES ('(1,)'::rc), ('(1,)'), ('(0,z)')) v(x) ORDER BY x; "
+    "CREATE TABLE rt (r rc); "
+    "INSERT INTO rt VALUES ('(1,a)'), ('(2,)'), (NULL); "
+    "SELECT count(*), r FROM rt GROUP BY r ORDER BY r; "
+    "SELECT (r).* FROM rt; "
+    "SELECT (1).*",
+    "CREATE TYPE pair AS (x int, y int); "
+    "CREATE DOMAIN ordered AS pair CHECK ((VALUE).x <= (VALUE).y); "
+    "SELECT json_populate_record(NULL::record, '{\"x\": 0}'); "
+    'SELECT json_populate_record(row(1, 2), \'{"f1": 0, "f2": 1}\') AS a; '
+    "SELECT * FROM json_populate_record(NULL::record, '{\"x\": 776}') AS (x int, y int); "
+    "SELECT json_populate_record(row(1, 2)::ordered, '{\"x\": 0}') AS a; "
+    'SELECT json_populate_record(row(1, 2)::ordered, \'{"x": 1, "y": 0}\'); '
+    'SELECT i, json_populate_recordset(row(i, 50), \'[{"f1":"42"},{"f2":"43"}]\') AS a '
+    "FROM (VALUES (1), (2)) v(i); "
+    'SELECT json_populate_recordset(NULL::ordered, \'[{"x": 0, "y": 1}]\') AS a; '
+    "SELECT * FROM json_populate_recordset(row(0::int, 0::int), '[]') q (a text, b text); "
+    "SELECT * FROM jsonb_populate_record(NULL::pair, '{\"x\": 1}') q; "
+    'SELECT json_each(\'{"f1":[1,2,3],"f2":{"f3":1},"f4":null}\') AS a',
 ]
+
+
+ARRAY_DIMENSIONS = [
+    "SELECT array_length(array[[1,2,3], [4,5,6]], 0) AS a, "
+    "array_length(array[[1,2,3], [4,5,6]], 2) AS b, array_length(array[[1,2,3], [4,5,6]], 3) AS c",
+    "SELECT array_upper(array[[1,2,3], [4,5,6]], 2) AS a, "
+    "array_lower(array[[1,2,3], [4,5,6]], 3) AS b, array_upper('{}'::int[], 1) AS c",
+    "SELECT cardinality('{{1,2},{3,4},{5,6}}'::int[]) AS a, cardinality('{}'::int[]) AS b, "
+    "cardinality(NULL::int[]) AS c, array_length(array[1,2], NULL) AS d",
+]
+
+
+@pytest.mark.parametrize("sql", ARRAY_DIMENSIONS)
+def test_array_dimensions_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
 
 
 @pytest.mark.parametrize("sql", USER_TYPES)
 def test_user_defined_types_as_in_postgres(differ: Differ, sql: str) -> None:
-    differ.reset()
-    for statement in sql.split("; "):
-        differ.check(statement)
+    _script(differ, sql)
+
+
+DATES = [
+    "SELECT '01.02.2003'::date AS a, '01/02/2003'::date AS b, '01-02-2003'::date AS c, "
+    "'2003.01.02'::date AS d, '01.02.2003'::timestamp AS e, '1/2/2003 10:00'::timestamp AS f",
+    "SELECT '01.02.2003 10:00:01+02'::timestamptz",
+    "SELECT '13/02/2003'::date",
+]
+
+
+@pytest.mark.parametrize("sql", DATES)
+def test_dates_month_first_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
+
+
+MONEY = [
+    "SELECT 100::money AS a, '$1,234.5'::money AS b, '-12.345'::money AS c, '(5)'::money AS d, "
+    "1234567.891::numeric::money AS e, 100::money::numeric AS f, 100::money::text AS g",
+    "SELECT 'x'::money",
+    "SELECT 1.5::float8::money",
+    "SELECT x FROM (VALUES (100::money), (200::money)) _(x) UNION "
+    "SELECT x FROM (VALUES (100::money), (300::money)) _(x) ORDER BY 1",
+    "SELECT x FROM (VALUES (row(100::money)), (row(200::money))) _(x) UNION "
+    "SELECT x FROM (VALUES (row(100::money)), (row(300::money))) _(x) ORDER BY 1",
+    "SELECT 1::money + 2::money AS a, 5::money - 7::money AS b, 3::money * 2 AS c, "
+    "2.5 * 3::money AS d, 10::money / 3 AS e, 10::money / 4::money AS f",
+    "SELECT 1::money + 1",
+    "SELECT 1::money / 0",
+    "SELECT sum(x) FROM (VALUES (1::money), (2.5::money)) v(x)",
+    "SELECT sum(x) FROM (VALUES ('92233720368547758.07'::money), (1::money)) v(x)",
+]
+
+
+@pytest.mark.parametrize("sql", MONEY)
+def test_money_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check(sql)
+
+
+def test_prepared_statements_resolve_user_defined_type_names(db: Database) -> None:
+    s = Session(db)
+    s.execute("CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE m (x mood)")
+    prepared = s.prepare("SELECT $1::mood > 'sad', 'ok'::mood", [0])
+    assert [c for c, _ in prepared.columns or []] == ["?column?", "mood"]
+    value = T.parse_text("ok", prepared.param_types[0])  # as pgwire reads a text parameter
+    assert s.execute_prepared(prepared, [value]).rows == [(True, "ok")]
+
+
+ARRAY_FORMS = [
+    "SELECT '{{},{}}'::int[]",
+    "SELECT '\"\"'::jsonb::text AS a, '\"a\"'::jsonb::text AS b, "
+    "'{\"a\":1}'::jsonb::varchar(3) AS c",
+    "SELECT '{{1},{}}'::int[]",
+    "SELECT '{}'::int[] AS a, '{{1},{2}}'::int[] AS b, '{1}'::_int4, '{}'::point[], "
+    "array[1]::bigint[]",
+    "CREATE TABLE va (a varchar(3)[], b char(2)[], c numeric(4,1)[]); "
+    "INSERT INTO va VALUES ('{ab,abc}', '{a,b}', '{1.25,2}'); "
+    "INSERT INTO va VALUES ('{abcd}', NULL, NULL); "
+    "SELECT * FROM va",
+    "CREATE TYPE jp AS (a text, b int, c timestamp); "
+    "CREATE TYPE jr AS (ia2 int[][], ca char(10)[], js json, rec jp); "
+    "SELECT ia2 FROM json_populate_record(NULL::jr, '{\"ia2\": [[], []]}') q; "
+    'SELECT ca FROM json_populate_record(NULL::jr, \'{"ca": [1, "2", null, 4]}\') q; '
+    'SELECT js FROM json_populate_record(NULL::jr, \'{"js": [123, "123", {"k": "v"}]}\') q; '
+    "SELECT rec FROM json_populate_record(row(NULL, NULL, NULL, row('x', 3, NULL)::jp)::jr, "
+    '\'{"rec": {"a": "abc", "c": "01.02.2003"}}\') q; '
+    'SELECT * FROM json_to_record(\'{"out": {"key": 1}}\') AS x(out json)',
+]
+
+
+@pytest.mark.parametrize("sql", ARRAY_FORMS)
+def test_array_forms_as_in_postgres(differ: Differ, sql: str) -> None:
+    _script(differ, sql)
