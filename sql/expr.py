@@ -50,6 +50,7 @@ from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex
+from sql.hashed_subquery import hashed_exists
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
@@ -256,6 +257,11 @@ class _PerExecution:
         self.run, self.value = self._current(), value
 
 
+def _outer_value(cell: list[Any], idx: int) -> Fn:
+    """Column ``idx`` of the enclosing query's row, which that query puts in ``cell``."""
+    return lambda _r: cell[0][idx]
+
+
 class Compiler:
     def __init__(self, scope: Scope, ctx: Context) -> None:
         self.scope = scope
@@ -312,14 +318,21 @@ class Compiler:
             idx, t = found
             # an itemgetter, not a lambda: a C call, and batch projections see the position
             return Typed(operator.itemgetter(idx), t, name=name)
-        outer = self.scope.outer
-        if outer is not None:
-            hit = outer.resolve(name, table)
+        # An outer reference, to the enclosing query or one further out: the row of the
+        # query ``level`` is in the cell of the query just inside it (``inner``), which it
+        # runs, and every query from here to there depends on it (correlated).
+        inner, level = self.scope, self.scope.outer
+        while level is not None:
+            hit = level.resolve(name, table)
             if hit is not None:
                 idx, t = hit
-                cell = self.scope.outer_cell
-                self.scope.correlated[0] = True
-                return Typed(lambda _r: cell[0][idx], t, name=name)
+                cell = inner.outer_cell
+                s: Scope | None = self.scope
+                while s is not None and s is not level:
+                    s.correlated[0] = True
+                    s = s.outer
+                return Typed(_outer_value(cell, idx), t, name=name)
+            inner, level = level, level.outer
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
@@ -1032,7 +1045,20 @@ class Compiler:
     def c_Exists(self, e: exp.Exists) -> Typed:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
-        plan = self.ctx.plan_subquery(e.this, self.scope)
+        plan = self.ctx.plan_subquery(e.this, self.scope)  # errors as PostgreSQL reports them
+        if not plan.correlated:
+            once = self._once()
+
+            def run_once(r: Row) -> bool:
+                if not once.has():
+                    once.keep(bool(run_plan(plan, r, limit=1)))
+                result: bool = once.value
+                return result
+
+            return Typed(run_once, T.BOOL, name="exists")
+        hashed = hashed_exists(e.this, self.ctx.plan_subquery, self.compile, self._once())
+        if hashed is not None:
+            return hashed
         return Typed(lambda r: bool(run_plan(plan, r, limit=1)), T.BOOL, name="exists")
 
     def c_Interval(self, e: exp.Interval) -> Typed:
