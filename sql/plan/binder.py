@@ -34,7 +34,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from sql.expr import Compiler, datatype_to_sql, expr_name
+from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
@@ -86,6 +86,33 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     if not table.primary_key:
         cols.append(ScopeColumn(name, ROWID, T.INT8, hidden=True))
     return Scope(cols)
+
+
+def _names_its_columns(fn: exp.Expr) -> bool:
+    """A function in FROM that applies a column alias list itself (the json(b) ones)."""
+    return isinstance(fn, exp.Anonymous) and str(fn.this).lower() in (
+        jsonb.SRFS | jsonb.RECORD_SRFS
+    )
+
+
+def _renamed(node: Node, table: str, names: list[str]) -> Node:
+    """A table in FROM with a column alias list (``t1 (a, b, c)``): its first columns take
+    those names; the scan below keeps the table's own, for the access paths."""
+    cols, k = [], 0
+    for c in node.scope.columns:
+        if c.hidden:
+            cols.append(c)
+            continue
+        cols.append(
+            dataclasses.replace(c, table=table, name=names[k] if k < len(names) else c.name)
+        )
+        k += 1
+    if len(names) > k:
+        raise InvalidColumnReference(
+            f'table "{table}" has {k} columns available but {len(names)} columns specified'
+        )
+    keep: list[Callable[[Row], Any]] = [operator.itemgetter(i) for i in range(len(cols))]
+    return Project(node, keep, Scope(cols))
 
 
 def _coalesce(first: Callable[[Row], Any], second: Callable[[Row], Any]) -> Callable[[Row], Any]:
@@ -331,6 +358,18 @@ class Planner:
     def _from_item(self, item: exp.Expr, outer: Scope | None, share: Scope | None = None) -> Node:
         """A FROM item; a derived table in it reads the outer row from ``share``'s cell (the
         query it is part of: plan_query)."""
+        node = self._from_item_as_named(item, outer, share)
+        alias = item.args.get("alias")
+        if (
+            isinstance(item, exp.Table)
+            and isinstance(alias, exp.TableAlias)
+            and alias.columns
+            and not _names_its_columns(item.this)
+        ):
+            return _renamed(node, alias.name or item.name, [c.name for c in alias.columns])
+        return node
+
+    def _from_item_as_named(self, item: exp.Expr, outer: Scope | None, share: Scope | None) -> Node:
         alias = item.alias or None
         if isinstance(item, exp.Table):
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
@@ -387,6 +426,8 @@ class Planner:
             return SubqueryScan(plan, scope)
         if isinstance(item, exp.Values):
             return self._values(item, Scope([], outer=outer), alias)
+        if isinstance(item, exp.Unnest):
+            return self._unnest_scan(item, outer, None)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
     def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
@@ -439,6 +480,8 @@ class Planner:
     ) -> Node:
         """A function in FROM (``item``: its FROM item, for column aliases); its arguments
         read the outer row from ``cell`` (LATERAL)."""
+        if isinstance(fn, exp.Unnest):
+            return self._unnest_scan(fn, outer, cell)
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
             return self._json_records(name, fn, alias, outer, item)
@@ -485,6 +528,48 @@ class Planner:
                 f"Function Scan on {name}",
             )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
+
+    def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
+        """unnest(array, ...) in FROM: the arrays' elements side by side (a multidimensional
+        one's in storage order), shorter ones padded with NULLs; WITH ORDINALITY adds their
+        position. Its alias names the row and, with a column list, the columns."""
+        args_scope = Scope([], outer=outer)
+        if cell is not None:
+            args_scope.outer_cell = cell
+        comp = self.compiler(args_scope)
+        arrays = [comp.compile(a) for a in fn.expressions]
+        for a in arrays:
+            if a.type.element is None:
+                shown = ", ".join(x.type.display() for x in arrays)
+                raise UndefinedFunction(f"function unnest({shown}) does not exist")
+        alias = fn.args.get("alias")
+        label = alias.name if alias is not None and alias.name else "unnest"
+        names = ["unnest"] * len(arrays)
+        if len(arrays) == 1 and alias is not None and alias.name:
+            names = [alias.name]  # a function of a base type: the column is named as the alias
+        ordinality = fn.args.get("offset")
+        if ordinality:
+            names.append(ordinality.name if isinstance(ordinality, exp.Expr) else "ordinality")
+        given = [c.name for c in (alias.columns if alias is not None else None) or []]
+        if len(given) > len(names):
+            raise SyntaxError_(
+                f'table "{label}" has {len(names)} columns available but '
+                f"{len(given)} columns specified"
+            )
+        names[: len(given)] = given
+        types = [a.type.element or T.TEXT for a in arrays] + ([T.INT8] if ordinality else [])
+        fns = [a.fn for a in arrays]
+        elems = [a.type.element or T.TEXT for a in arrays]
+
+        def rows() -> list[Row]:
+            columns = [flatten(f(()) or [], t) for f, t in zip(fns, elems, strict=True)]
+            out = list(itertools.zip_longest(*columns))
+            if ordinality:
+                out = [(*row, n) for n, row in enumerate(out, 1)]
+            return out
+
+        scope = Scope([ScopeColumn(label, n, t) for n, t in zip(names, types, strict=True)])
+        return Materialized(scope, rows, "Function Scan on unnest")
 
     def _json_records(
         self,
@@ -565,7 +650,11 @@ class Planner:
         if (join.kind or "").upper() == "CROSS":
             kind = "cross"
         item = join.this
-        if (
+        if isinstance(item, exp.Unnest) and item.find(exp.Column) is not None:
+            # unnest(t.arr) reads the items to its left: LATERAL without the word
+            join = join.copy()
+            join.set("this", exp.Lateral(this=item.copy(), alias=item.args.get("alias")))
+        elif (
             isinstance(item, exp.Table)
             and isinstance(item.this, exp.Func)
             and item.this.find(exp.Column) is not None

@@ -92,3 +92,33 @@ def test_correlated_exists_is_a_hashed_semi_join(differ: Differ) -> None:
     differ.check("SELECT count(*) FROM big o, big i WHERE o.k = i.v AND i.k < 100")
     differ.check("SELECT count(*) FROM big o JOIN big i USING (k)")
     assert time.monotonic() - started < 20
+
+
+FROM_ITEMS = [
+    # a column alias list on a table renames its columns, a join's alias list the join's
+    "SELECT t1.a, t2.e FROM t t1 (a, b), t t2 (d, e) WHERE t1.a = t2.d",
+    "SELECT * FROM t t1 (a, b) JOIN t t2 (a, c) USING (a) ORDER BY a",
+    "SELECT * FROM t t1 (x) NATURAL JOIN t t2 (y, x)",
+    "SELECT ii, kk FROM (t CROSS JOIN t t2) AS tx (ii, jj, kk)",
+    "SELECT * FROM t t1 (j, i) WHERE i = 10",
+    "SELECT * FROM t t1 (a, b, c, d)",
+    "SELECT * FROM t x JOIN (u x CROSS JOIN u y (ff)) j ON i = ff",
+    "SELECT t.n FROM generate_series(1, 3) AS t(n)",
+    # unnest in FROM: several arrays side by side, WITH ORDINALITY, LATERAL without the word
+    "SELECT * FROM unnest(ARRAY[1, 2]) u(v)",
+    "SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b', 'c']) WITH ORDINALITY AS u(a, b, n)",
+    "SELECT * FROM unnest(ARRAY[[1, 2], [3, 4]]) WITH ORDINALITY",
+    "SELECT u.* FROM unnest(ARRAY['x', NULL]) u",
+    "SELECT i, x FROM t, unnest(ARRAY[i, j, NULL]) x ORDER BY 1, 2",
+    "SELECT * FROM unnest(1)",
+    "SELECT * FROM unnest(NULL::int[])",
+]
+
+
+@pytest.mark.parametrize("sql", FROM_ITEMS)
+def test_from_items_match_postgres(differ: Differ, sql: str) -> None:
+    differ.check("CREATE TABLE t (i int, j int)")
+    differ.check("CREATE TABLE u (k int)")
+    differ.check("INSERT INTO t VALUES (1, 10), (2, 20), (3, NULL)")
+    differ.check("INSERT INTO u VALUES (1), (3)")
+    differ.check(sql)
