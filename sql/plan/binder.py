@@ -70,6 +70,7 @@ from sql.plan.nodes import (
     WorkTableScan,
 )
 from sql.plan.optimizer import optimize
+from sql.plan.recursion import check_recursive_term
 from sql.plan.rules.access_paths import index_only
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
@@ -342,12 +343,22 @@ class Planner:
         cid: int,
         out: dict[str, tuple[Plan, int]],
     ) -> Plan:
+        check_recursive_term(name, body, contains_aggregate)
         anchor = self._rename(self.plan_query(body.this, outer), cte)
         work = WorkTable()
         wscope = Scope([ScopeColumn(name, c.name, c.type) for c in anchor.columns])
         working = WorkTableScan(wscope, work, f"WorkTable Scan on {name}")
         out[name] = (Plan(working, anchor.columns, Scope([])), -1)
         step = self.plan_query(body.expression, outer)
+        for n, (a, b) in enumerate(zip(anchor.columns, step.columns, strict=False), 1):
+            overall = unify([a.type, b.type]) if b.type.name != "unknown" else a.type
+            if overall == a.type and a.type.display() != b.type.display() != "unknown":
+                overall = dataclasses.replace(a.type, length=None, precision=None, scale=None)
+            if overall.display() != a.type.display():  # a typmod counts: numeric(3,0) is not
+                raise DatatypeMismatch(
+                    f'recursive query "{name}" column {n} has type {a.type.display()} in '
+                    f"non-recursive term but type {overall.display()} overall"
+                )
         distinct = bool(body.args.get("distinct"))
         node = RecursiveUnion(Scope(list(anchor.columns)), anchor.node, step.node, work,
                               distinct, f"Recursive Union ({name})")  # fmt: skip

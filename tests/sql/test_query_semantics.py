@@ -122,3 +122,37 @@ def test_from_items_match_postgres(differ: Differ, sql: str) -> None:
     differ.check("INSERT INTO t VALUES (1, 10), (2, 20), (3, NULL)")
     differ.check("INSERT INTO u VALUES (1), (3)")
     differ.check(sql)
+
+
+RECURSION = [
+    "WITH RECURSIVE x(n) AS (SELECT a FROM y WHERE a = 1 UNION ALL "
+    "SELECT x.n + 1 FROM y LEFT JOIN x ON x.n = y.a WHERE n < 10) SELECT * FROM x",
+    "WITH RECURSIVE x(n) AS (SELECT a FROM y WHERE a = 1 UNION ALL "
+    "SELECT x.n + 1 FROM x RIGHT JOIN y ON x.n = y.a WHERE n < 10) SELECT * FROM x",
+    "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x WHERE n IN (SELECT * FROM x))"
+    " SELECT * FROM x",
+    "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT count(*) FROM x) SELECT * FROM x",
+    "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x ORDER BY 1) SELECT * FROM x",
+    "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x LIMIT 10) SELECT * FROM x",
+    "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM x FOR UPDATE) SELECT * FROM x",
+    "WITH RECURSIVE f(i) AS (VALUES (1) UNION ALL (SELECT i + 1 FROM f WHERE i < 10 "
+    "UNION ALL SELECT i + 1 FROM f WHERE i < 5)) SELECT * FROM f",
+    "WITH RECURSIVE f(i) AS (VALUES (1) UNION ALL (SELECT i + 1 FROM f WHERE i < 10 "
+    "EXCEPT SELECT i + 1 FROM f WHERE i < 5)) SELECT * FROM f",
+    "WITH RECURSIVE f(i) AS (SELECT i FROM (VALUES (1), (2)) t(i) UNION ALL "
+    "SELECT (i + 1)::numeric(10,0) FROM f WHERE i < 10) SELECT * FROM f",
+    "WITH RECURSIVE f(i) AS (SELECT i::numeric(3,0) FROM (VALUES (1), (2)) t(i) UNION ALL "
+    "SELECT (i + 1)::numeric(10,0) FROM f WHERE i < 10) SELECT * FROM f",
+    # what stays allowed: a derived table, an inner join
+    "WITH RECURSIVE f(i) AS (VALUES (1) UNION ALL SELECT * FROM (SELECT i + 1 FROM f "
+    "WHERE i < 5) s) SELECT * FROM f",
+    "WITH RECURSIVE x(n) AS (SELECT 1 UNION ALL SELECT x.n + 1 FROM x JOIN y ON x.n = y.a "
+    "WHERE n < 5) SELECT * FROM x",
+]
+
+
+@pytest.mark.parametrize("sql", RECURSION)
+def test_recursive_terms_are_checked_as_in_postgres(differ: Differ, sql: str) -> None:
+    differ.check("CREATE TABLE y (a int)")
+    differ.check("INSERT INTO y SELECT generate_series(1, 10)")
+    differ.check(sql)
