@@ -78,6 +78,8 @@ def expr_name(e: exp.Expr) -> str:
             return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.WithinGroup | exp.Filter):  # agg(...) WITHIN GROUP / FILTER (...)
+        return expr_name(e.this)
     if isinstance(e, PowerOperator):
         return "?column?"
     if isinstance(e, exp.Trim):

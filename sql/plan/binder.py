@@ -34,6 +34,7 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from sql.executor import ordered_set
 from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
@@ -196,6 +197,11 @@ _AGG_CLASSES: tuple[tuple[type[exp.Expr], str], ...] = (
 
 
 def _agg_name(e: exp.Expr) -> str | None:
+    if isinstance(e, exp.WithinGroup):
+        inner = e.this
+        called = str(inner.this).lower() if isinstance(inner, exp.Anonymous) else None
+        # an unknown name is an aggregate too, to be reported as a missing function
+        return called if called is not None and called not in AGGREGATES else None
     for cls, name in _AGG_CLASSES:
         if isinstance(e, cls):
             return name
@@ -1018,6 +1024,8 @@ class Planner:
             )
             call = call.this
         name = _agg_name(call) or "?"
+        if isinstance(call, exp.WithinGroup):
+            return self._ordered_set_spec(name, call, comp, filt)
         if name in jsonb.AGGREGATES:
             return self._json_agg_spec(name, call, comp, filt)
         if name in moments.TWO_ARG or name in moments.ONE_ARG:
@@ -1082,6 +1090,61 @@ class Planner:
         else:
             rtype = t
         return AggSpec(name, arg, distinct, rtype, sep, filt, order_keys)
+
+    def _ordered_set_spec(
+        self, name: str, call: exp.WithinGroup, comp: Compiler, filt: Typed | None
+    ) -> AggSpec:
+        """An ordered-set aggregate (sql.executor.ordered_set): its argument is a row's
+        (direct arguments, WITHIN GROUP keys), fed in key order."""
+        inner = call.this
+        assert isinstance(inner, exp.Anonymous) and isinstance(call.expression, exp.Order)
+        direct_e = list(inner.expressions)
+        if any(isinstance(a, exp.Order) for a in direct_e):
+            raise SyntaxError_("cannot use multiple ORDER BY clauses with WITHIN GROUP")
+        key_e = [o.this for o in call.expression.expressions]
+        if any(_find_aggs(a) for a in direct_e + key_e):
+            raise GroupingError("aggregate function calls cannot be nested")
+        keys = self._agg_order(call.expression, comp)
+        direct = [comp.compile(a) for a in direct_e]
+        shown = ", ".join(x.type.display() for x in [*direct, *(k for k, _, _ in keys)])
+        missing = UndefinedFunction(f"function {name}({shown}) does not exist")
+        if name not in ordered_set.ORDERED_SET:
+            raise missing
+        if name in ordered_set.HYPOTHETICAL:
+            if len(direct) != len(keys):
+                raise missing
+            typed = []
+            for d, (k, _, _) in zip(direct, keys, strict=True):
+                if d.type.name != "unknown" and unify([d.type, k.type]).category != k.type.category:
+                    raise DatatypeMismatch(
+                        f"WITHIN GROUP types {k.type.display()} and {d.type.display()} "
+                        "cannot be matched"
+                    )
+                typed.append(coerce_to(d, k.type, explicit=d.type.name == "unknown"))
+            direct = typed
+            rtype = T.INT8 if name in ("rank", "dense_rank") else T.FLOAT8
+        else:
+            if len(keys) != 1 or len(direct) != (0 if name == "mode" else 1):
+                raise missing
+            key, desc, nf = keys[0]
+            rtype = key.type
+            if name == "percentile_cont":
+                if key.type.name not in T.NUMERIC_RANK and key.type.name != "interval":
+                    raise missing
+                if key.type.name != "interval":
+                    key, rtype = coerce_to(key, T.FLOAT8), T.FLOAT8
+                keys = [(key, desc, nf)]
+            if name != "mode":
+                many = direct[0].type.element is not None
+                direct = [coerce_to(direct[0], T.FLOAT8.array_of() if many else T.FLOAT8)]
+                rtype = rtype.array_of() if many else rtype
+        dfns = [d.fn for d in direct]
+        kfns = [k.fn for k, _, _ in keys]
+
+        def arg(r: Row) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+            return tuple(f(r) for f in dfns), tuple(f(r) for f in kfns)
+
+        return AggSpec(name, Typed(arg, T.TEXT), False, rtype, None, filt, keys)
 
     def _moments_spec(
         self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None

@@ -156,3 +156,36 @@ def test_recursive_terms_are_checked_as_in_postgres(differ: Differ, sql: str) ->
     differ.check("CREATE TABLE y (a int)")
     differ.check("INSERT INTO y SELECT generate_series(1, 10)")
     differ.check(sql)
+
+
+ORDERED_SET = [
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY b), percentile_disc(0.5) WITHIN GROUP "
+    "(ORDER BY b) FROM t",
+    "SELECT a % 2, percentile_cont(ARRAY[0, 0.25, 1]) WITHIN GROUP (ORDER BY b DESC) FROM t "
+    "GROUP BY 1 ORDER BY 1",
+    "SELECT percentile_disc(ARRAY[[NULL, 1, 0.5], [0.75, 0.25, NULL]]) WITHIN GROUP (ORDER BY a) "
+    "FROM t",
+    "SELECT mode() WITHIN GROUP (ORDER BY c), mode() WITHIN GROUP (ORDER BY c DESC) FROM t",
+    "SELECT rank(3) WITHIN GROUP (ORDER BY a), dense_rank(3) WITHIN GROUP (ORDER BY a), "
+    "percent_rank(3) WITHIN GROUP (ORDER BY a), cume_dist(3) WITHIN GROUP (ORDER BY a) FROM t",
+    "SELECT rank(2, 'x') WITHIN GROUP (ORDER BY a DESC, c NULLS FIRST) FROM t",
+    "SELECT rank('3') WITHIN GROUP (ORDER BY a) FROM t",
+    "SELECT percent_rank(0) WITHIN GROUP (ORDER BY a) FROM t WHERE a > 100",
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY b) FILTER (WHERE a > 2) FROM t",
+    "SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY b) FROM t",
+    "SELECT rank(3) WITHIN GROUP (ORDER BY c) FROM t",
+    "SELECT rank(3) WITHIN GROUP (ORDER BY a, b) FROM t",
+    "SELECT rank('fred') WITHIN GROUP (ORDER BY a) FROM t",
+    "SELECT no_such(3) WITHIN GROUP (ORDER BY a) FROM t",
+    "SELECT percentile_cont(0.5 ORDER BY a) WITHIN GROUP (ORDER BY a) FROM t",
+]
+
+
+@pytest.mark.parametrize("sql", ORDERED_SET)
+def test_ordered_set_aggregates_match_postgres(differ: Differ, sql: str) -> None:
+    differ.check("CREATE TABLE t (a int, b float8, c text)")
+    differ.check(
+        "INSERT INTO t VALUES (1, 2.5, 'x'), (2, 7.25, 'y'), (3, NULL, 'x'), (4, 100.5, NULL),"
+        " (5, 0.125, 'w'), (3, 1, 'y')"
+    )
+    differ.check(sql)
