@@ -1039,6 +1039,12 @@ class Planner:
         if isinstance(arg_e, exp.Distinct):
             distinct = True
             arg_e = arg_e.expressions[0]
+            ordering = call.this.expressions if isinstance(call.this, exp.Order) else []
+            if any(o.this != arg_e for o in ordering):
+                raise InvalidColumnReference(
+                    "in an aggregate with DISTINCT, ORDER BY expressions must appear in "
+                    "argument list"
+                )
         sep = None
         if name == "string_agg":
             separator = call.args.get("separator")

@@ -189,3 +189,21 @@ def test_ordered_set_aggregates_match_postgres(differ: Differ, sql: str) -> None
         " (5, 0.125, 'w'), (3, 1, 'y')"
     )
     differ.check(sql)
+
+
+AGGREGATE_ERRORS = [
+    "SELECT newcnt(*) FROM t",
+    "SELECT aggfns(DISTINCT a, b, c) FROM t",
+    "SELECT aggfns(a, b, c ORDER BY b + 1) FROM t",
+    "SELECT string_agg(DISTINCT c, ',' ORDER BY a) FROM t",
+    "SELECT string_agg(DISTINCT a::text, ',' ORDER BY a) FROM t",
+    "SELECT string_agg(DISTINCT c, ',' ORDER BY c) FROM t",
+    "SELECT array_agg(DISTINCT a ORDER BY a DESC) FROM t",
+]
+
+
+@pytest.mark.parametrize("sql", AGGREGATE_ERRORS)
+def test_aggregate_call_errors_match_postgres(differ: Differ, sql: str) -> None:
+    differ.check("CREATE TABLE t (a int, b float8, c text)")
+    differ.check("INSERT INTO t VALUES (1, 2.5, 'x'), (2, 7.25, 'y'), (1, NULL, 'x')")
+    differ.check(sql)
