@@ -38,6 +38,7 @@ from sql.errors import (
     GroupingError,
     InvalidParameterValue,
     NumericValueOutOfRange,
+    SqlError,
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
@@ -305,7 +306,10 @@ class Compiler:
             for key, (idx, t) in self.ctx.group_slots.items():
                 col = key.split(".")[-1].strip('"')
                 if col == name and (
-                    table is None or key.startswith(f"{table}.") or key.startswith(f'"{table}".')
+                    table is None
+                    or key.startswith(f"{table}.")
+                    or key.startswith(f'"{table}".')
+                    or ("." not in key and self._same_column(name, table))
                 ):
                     return Typed(operator.itemgetter(idx), t, name=name)
             found = self.scope.resolve(name, table)
@@ -339,6 +343,14 @@ class Compiler:
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         raise UndefinedColumn(f'column "{shown}" does not exist')
+
+    def _same_column(self, name: str, table: str) -> bool:
+        """``table.name`` is the column that ``name`` alone names (GROUP BY f1 groups
+        ss.f1 when f1 is ss's)."""
+        try:
+            return self.scope.resolve(name, table) == self.scope.resolve(name, None) is not None
+        except SqlError:
+            return False
 
     def c_Literal(self, e: exp.Literal) -> Typed:
         text = e.this

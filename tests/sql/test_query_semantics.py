@@ -207,3 +207,11 @@ def test_aggregate_call_errors_match_postgres(differ: Differ, sql: str) -> None:
     differ.check("CREATE TABLE t (a int, b float8, c text)")
     differ.check("INSERT INTO t VALUES (1, 2.5, 'x'), (2, 7.25, 'y'), (1, NULL, 'x')")
     differ.check(sql)
+
+
+def test_group_by_a_name_groups_its_qualified_column(differ: Differ) -> None:
+    differ.check("CREATE TABLE t (i int, j int)")
+    differ.check("INSERT INTO t VALUES (1, 10), (1, 10), (2, NULL)")
+    differ.check("SELECT * FROM (SELECT DISTINCT i, j FROM t) ss GROUP BY i, j")
+    differ.check("SELECT ss.i, count(*) FROM (SELECT i FROM t) ss GROUP BY i")
+    differ.check("SELECT t.i FROM t, t t2 GROUP BY i")
