@@ -1049,7 +1049,10 @@ class Session:
             return ctas.select_into(self, tree, ctx)
         if isinstance(tree, exp.Query | exp.Insert | exp.Update | exp.Delete):
             ctas.refuse_into(tree)
-        if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+        if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values) or (
+            # a parenthesised query, ((SELECT ...)), is the query
+            isinstance(tree, exp.Subquery) and _bare_parens(tree)
+        ):
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
             prune_columns(tree, plan.node)
@@ -1560,3 +1563,13 @@ def _cacheable(tree: exp.Expr) -> bool:
 
 
 Runner = Callable[[str], list[Result]]
+
+
+def _bare_parens(tree: exp.Subquery) -> bool:
+    """Parentheses around a query and nothing else (no ORDER BY, LIMIT or alias of theirs)."""
+    node: exp.Expr = tree
+    while isinstance(node, exp.Subquery):
+        if any(v for k, v in node.args.items() if k != "this"):
+            return False
+        node = node.this
+    return isinstance(node, exp.Select | exp.Union | exp.Intersect | exp.Except)

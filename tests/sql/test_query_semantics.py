@@ -215,3 +215,12 @@ def test_group_by_a_name_groups_its_qualified_column(differ: Differ) -> None:
     differ.check("SELECT * FROM (SELECT DISTINCT i, j FROM t) ss GROUP BY i, j")
     differ.check("SELECT ss.i, count(*) FROM (SELECT i FROM t) ss GROUP BY i")
     differ.check("SELECT t.i FROM t, t t2 GROUP BY i")
+
+
+@pytest.mark.parametrize(
+    "sql", ["(((SELECT * FROM t)))", "((SELECT i FROM t) UNION (SELECT 5))", "(SELECT 1) + 1"]
+)
+def test_a_parenthesised_query_is_a_statement(differ: Differ, sql: str) -> None:
+    differ.check("CREATE TABLE t (i int)")
+    differ.check("INSERT INTO t VALUES (1), (2)")
+    differ.check(sql)
