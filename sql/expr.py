@@ -42,6 +42,7 @@ from sql.errors import (
     GroupingError,
     InvalidParameterValue,
     NumericValueOutOfRange,
+    SqlError,
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
@@ -56,6 +57,7 @@ from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
+from sql.hashed_subquery import hashed_exists
 from sql.like import like_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
@@ -86,6 +88,8 @@ def expr_name(e: exp.Expr) -> str:
             return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.WithinGroup | exp.Filter):  # agg(...) WITHIN GROUP / FILTER (...)
+        return expr_name(e.this)
     if isinstance(e, PowerOperator):
         return "?column?"
     if isinstance(e, exp.Trim):
@@ -274,6 +278,11 @@ class SubqueryColumn(exp.Expression):
     arg_types = {"this": True, "index": True, "width": True}
 
 
+def _outer_value(cell: list[Any], idx: int) -> Fn:
+    """Column ``idx`` of the enclosing query's row, which that query puts in ``cell``."""
+    return lambda _r: cell[0][idx]
+
+
 class Compiler:
     def __init__(self, scope: Scope, ctx: Context) -> None:
         self.scope = scope
@@ -325,7 +334,10 @@ class Compiler:
             for key, (idx, t) in self.ctx.group_slots.items():
                 col = key.split(".")[-1].strip('"')
                 if col == name and (
-                    table is None or key.startswith(f"{table}.") or key.startswith(f'"{table}".')
+                    table is None
+                    or key.startswith(f"{table}.")
+                    or key.startswith(f'"{table}".')
+                    or ("." not in key and self._same_column(name, table))
                 ):
                     return Typed(operator.itemgetter(idx), t, name=name)
             found = self.scope.resolve(name, table)
@@ -340,14 +352,21 @@ class Compiler:
             idx, t = found
             # an itemgetter, not a lambda: a C call, and batch projections see the position
             return Typed(operator.itemgetter(idx), t, name=name)
-        outer = self.scope.outer
-        if outer is not None:
-            hit = outer.resolve(name, table)
+        # An outer reference, to the enclosing query or one further out: the row of the
+        # query ``level`` is in the cell of the query just inside it (``inner``), which it
+        # runs, and every query from here to there depends on it (correlated).
+        inner, level = self.scope, self.scope.outer
+        while level is not None:
+            hit = level.resolve(name, table)
             if hit is not None:
                 idx, t = hit
-                cell = self.scope.outer_cell
-                self.scope.correlated[0] = True
-                return Typed(lambda _r: cell[0][idx], t, name=name)
+                cell = inner.outer_cell
+                s: Scope | None = self.scope
+                while s is not None and s is not level:
+                    s.correlated[0] = True
+                    s = s.outer
+                return Typed(_outer_value(cell, idx), t, name=name)
+            inner, level = level, level.outer
         if table is None and self.scope.has_table(name):
             return self._whole_row(name)
         shown = f"{table}.{name}" if table else name
@@ -364,6 +383,14 @@ class Compiler:
         cols = self.scope.columns
         t = replace(T.RECORD, fields=tuple((cols[i].name, cols[i].type) for i in at))
         return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
+
+    def _same_column(self, name: str, table: str) -> bool:
+        """``table.name`` is the column that ``name`` alone names (GROUP BY f1 groups
+        ss.f1 when f1 is ss's)."""
+        try:
+            return self.scope.resolve(name, table) == self.scope.resolve(name, None) is not None
+        except SqlError:
+            return False
 
     def c_Literal(self, e: exp.Literal) -> Typed:
         text = e.this
@@ -1145,7 +1172,20 @@ class Compiler:
     def c_Exists(self, e: exp.Exists) -> Typed:
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
-        plan = self.ctx.plan_subquery(e.this, self.scope)
+        plan = self.ctx.plan_subquery(e.this, self.scope)  # errors as PostgreSQL reports them
+        if not plan.correlated:
+            once = self._once()
+
+            def run_once(r: Row) -> bool:
+                if not once.has():
+                    once.keep(bool(run_plan(plan, r, limit=1)))
+                result: bool = once.value
+                return result
+
+            return Typed(run_once, T.BOOL, name="exists")
+        hashed = hashed_exists(e.this, self.ctx.plan_subquery, self.compile, self._once())
+        if hashed is not None:
+            return hashed
         return Typed(lambda r: bool(run_plan(plan, r, limit=1)), T.BOOL, name="exists")
 
     def c_Interval(self, e: exp.Interval) -> Typed:

@@ -222,6 +222,20 @@ def _transaction_start(ctx: Context) -> Callable[[], dt.datetime]:
     return now
 
 
+def _as_called(raw_args: list[exp.Expr]) -> list[exp.Expr]:
+    """The arguments an aggregate-style call passes (``f(*)``: none; ``f(DISTINCT a, b)``
+    and ``f(a ORDER BY b)``: a, b and a), to name them in a missing function's message."""
+    out: list[exp.Expr] = []
+    for a in raw_args:
+        while isinstance(a, exp.Order):
+            a = a.this
+        if isinstance(a, exp.Distinct):
+            out += a.expressions
+        elif not isinstance(a, exp.Star):
+            out.append(a)
+    return out
+
+
 def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if isinstance(e, exp.Anonymous):
         name = str(e.this).lower()
@@ -298,7 +312,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
             exp.Cast(this=raw_args[0], to=exp.DataType.build(name, dialect="postgres"))
         )
     if entry is None:
-        types = ", ".join(c.compile(a).type.display() for a in raw_args)
+        types = ", ".join(c.compile(a).type.display() for a in _as_called(raw_args))
         raise UndefinedFunction(f"function {name}({types}) does not exist")
     arg_types, result, impl, strict = entry
     args = [c.compile(a) for a in raw_args]

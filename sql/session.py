@@ -1270,7 +1270,10 @@ class Session:
             return ctas.select_into(self, tree, ctx)
         if isinstance(tree, exp.Query | exp.Insert | exp.Update | exp.Delete):
             ctas.refuse_into(tree)
-        if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
+        if isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values) or (
+            # a parenthesised query, ((SELECT ...)), is the query
+            isinstance(tree, exp.Subquery) and _bare_parens(tree)
+        ):
             if self.read_only and tree.find(exp.Insert, exp.Update, exp.Delete) is not None:
                 raise ReadOnlySqlTransaction(  # WITH t AS (INSERT ...) SELECT ...
                     "cannot execute statement in a read-only transaction"
@@ -1829,3 +1832,13 @@ def _cacheable(tree: exp.Expr) -> bool:
 
 
 Runner = Callable[[str], list[Result]]
+
+
+def _bare_parens(tree: exp.Subquery) -> bool:
+    """Parentheses around a query and nothing else (no ORDER BY, LIMIT or alias of theirs)."""
+    node: exp.Expr = tree
+    while isinstance(node, exp.Subquery):
+        if any(v for k, v in node.args.items() if k != "this"):
+            return False
+        node = node.this
+    return isinstance(node, exp.Select | exp.Union | exp.Intersect | exp.Except)

@@ -16,6 +16,7 @@ from kv import interrupt
 from sql import jsonb, moments
 from sql import types as T
 from sql.casts import numeric_div
+from sql.executor import ordered_set
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
 from sql.functions import interval_div
@@ -43,6 +44,10 @@ class AggState:
     def add(self, v: Any) -> None:
         if self.name == "count_star":
             self.count += 1
+            return
+        if self.name in ordered_set.ORDERED_SET:
+            self.count += 1
+            self.items.append(v)  # (direct arguments, keys), NULLs included
             return
         if v is None and self.name != "array_agg":
             return
@@ -139,7 +144,11 @@ def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:
             if spec.order:
                 st.replay_ordered([SortKey(i, d, nf) for i, (_, d, nf) in enumerate(spec.order)])
             sep = spec.sep.fn(()) if spec.sep is not None else ","
-            values.append(st.result(sep))
+            if spec.name in ordered_set.ORDERED_SET:
+                keys = [SortKey(i, d, nf) for i, (_, d, nf) in enumerate(spec.order)]
+                values.append(ordered_set.result(spec.name, st.items, keys))
+            else:
+                values.append(st.result(sep))
         yield tuple(unhashable(k) for k in key) + tuple(values)
 
 

@@ -36,7 +36,8 @@ from sql.errors import (
     UndefinedTable,
     WrongObjectType,
 )
-from sql.expr import Compiler, datatype_to_sql, expr_name
+from sql.executor import ordered_set
+from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
@@ -91,6 +92,33 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     if not table.primary_key:
         cols.append(ScopeColumn(name, ROWID, T.INT8, hidden=True))
     return Scope(cols)
+
+
+def _names_its_columns(fn: exp.Expr) -> bool:
+    """A function in FROM that applies a column alias list itself (the json(b) ones)."""
+    return isinstance(fn, exp.Anonymous) and str(fn.this).lower() in (
+        jsonb.SRFS | jsonb.RECORD_SRFS
+    )
+
+
+def _renamed(node: Node, table: str, names: list[str]) -> Node:
+    """A table in FROM with a column alias list (``t1 (a, b, c)``): its first columns take
+    those names; the scan below keeps the table's own, for the access paths."""
+    cols, k = [], 0
+    for c in node.scope.columns:
+        if c.hidden:
+            cols.append(c)
+            continue
+        cols.append(
+            dataclasses.replace(c, table=table, name=names[k] if k < len(names) else c.name)
+        )
+        k += 1
+    if len(names) > k:
+        raise InvalidColumnReference(
+            f'table "{table}" has {k} columns available but {len(names)} columns specified'
+        )
+    keep: list[Callable[[Row], Any]] = [operator.itemgetter(i) for i in range(len(cols))]
+    return Project(node, keep, Scope(cols))
 
 
 def _coalesce(first: Callable[[Row], Any], second: Callable[[Row], Any]) -> Callable[[Row], Any]:
@@ -177,6 +205,11 @@ _AGG_CLASSES: tuple[tuple[type[exp.Expr], str], ...] = (
 
 
 def _agg_name(e: exp.Expr) -> str | None:
+    if isinstance(e, exp.WithinGroup):
+        inner = e.this
+        called = str(inner.this).lower() if isinstance(inner, exp.Anonymous) else None
+        # an unknown name is an aggregate too, to be reported as a missing function
+        return called if called is not None and called not in AGGREGATES else None
     for cls, name in _AGG_CLASSES:
         if isinstance(e, cls):
             return name
@@ -459,6 +492,18 @@ class Planner:
     def _from_item(self, item: exp.Expr, outer: Scope | None, share: Scope | None = None) -> Node:
         """A FROM item; a derived table in it reads the outer row from ``share``'s cell (the
         query it is part of: plan_query)."""
+        node = self._from_item_as_named(item, outer, share)
+        alias = item.args.get("alias")
+        if (
+            isinstance(item, exp.Table)
+            and isinstance(alias, exp.TableAlias)
+            and alias.columns
+            and not _names_its_columns(item.this)
+        ):
+            return _renamed(node, alias.name or item.name, [c.name for c in alias.columns])
+        return node
+
+    def _from_item_as_named(self, item: exp.Expr, outer: Scope | None, share: Scope | None) -> Node:
         alias = item.alias or None
         if isinstance(item, exp.Table):
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
@@ -529,6 +574,8 @@ class Planner:
             if share is not None:  # its outer references read the query's outer row
                 scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
             return self._values(item, scope, alias)
+        if isinstance(item, exp.Unnest):
+            return self._unnest_scan(item, outer, None)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
     def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
@@ -592,6 +639,8 @@ class Planner:
     ) -> Node:
         """A function in FROM (``item``: its FROM item, for column aliases); its arguments
         read the outer row from ``cell`` (LATERAL)."""
+        if isinstance(fn, exp.Unnest):
+            return self._unnest_scan(fn, outer, cell)
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
             return self._json_records(name, fn, alias, outer, item)
@@ -666,6 +715,48 @@ class Planner:
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, user_rows, f"Function Scan on {name}")
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
+
+    def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
+        """unnest(array, ...) in FROM: the arrays' elements side by side (a multidimensional
+        one's in storage order), shorter ones padded with NULLs; WITH ORDINALITY adds their
+        position. Its alias names the row and, with a column list, the columns."""
+        args_scope = Scope([], outer=outer)
+        if cell is not None:
+            args_scope.outer_cell = cell
+        comp = self.compiler(args_scope)
+        arrays = [comp.compile(a) for a in fn.expressions]
+        for a in arrays:
+            if a.type.element is None:
+                shown = ", ".join(x.type.display() for x in arrays)
+                raise UndefinedFunction(f"function unnest({shown}) does not exist")
+        alias = fn.args.get("alias")
+        label = alias.name if alias is not None and alias.name else "unnest"
+        names = ["unnest"] * len(arrays)
+        if len(arrays) == 1 and alias is not None and alias.name:
+            names = [alias.name]  # a function of a base type: the column is named as the alias
+        ordinality = fn.args.get("offset")
+        if ordinality:
+            names.append(ordinality.name if isinstance(ordinality, exp.Expr) else "ordinality")
+        given = [c.name for c in (alias.columns if alias is not None else None) or []]
+        if len(given) > len(names):
+            raise SyntaxError_(
+                f'table "{label}" has {len(names)} columns available but '
+                f"{len(given)} columns specified"
+            )
+        names[: len(given)] = given
+        types = [a.type.element or T.TEXT for a in arrays] + ([T.INT8] if ordinality else [])
+        fns = [a.fn for a in arrays]
+        elems = [a.type.element or T.TEXT for a in arrays]
+
+        def rows() -> list[Row]:
+            columns = [flatten(f(()) or [], t) for f, t in zip(fns, elems, strict=True)]
+            out = list(itertools.zip_longest(*columns))
+            if ordinality:
+                out = [(*row, n) for n, row in enumerate(out, 1)]
+            return out
+
+        scope = Scope([ScopeColumn(label, n, t) for n, t in zip(names, types, strict=True)])
+        return Materialized(scope, rows, "Function Scan on unnest")
 
     def _json_records(
         self,
@@ -769,7 +860,11 @@ class Planner:
         if (join.kind or "").upper() == "CROSS":
             kind = "cross"
         item = join.this
-        if (
+        if isinstance(item, exp.Unnest) and item.find(exp.Column) is not None:
+            # unnest(t.arr) reads the items to its left: LATERAL without the word
+            join = join.copy()
+            join.set("this", exp.Lateral(this=item.copy(), alias=item.args.get("alias")))
+        elif (
             isinstance(item, exp.Table)
             and isinstance(item.this, exp.Func)
             and item.this.find(exp.Column) is not None
@@ -1170,6 +1265,8 @@ class Planner:
             )
             call = call.this
         name = _agg_name(call) or "?"
+        if isinstance(call, exp.WithinGroup):
+            return self._ordered_set_spec(name, call, comp, filt)
         if name in jsonb.AGGREGATES:
             return self._json_agg_spec(name, call, comp, filt)
         if name in moments.TWO_ARG or name in moments.ONE_ARG:
@@ -1183,6 +1280,12 @@ class Planner:
         if isinstance(arg_e, exp.Distinct):
             distinct = True
             arg_e = arg_e.expressions[0]
+            ordering = call.this.expressions if isinstance(call.this, exp.Order) else []
+            if any(o.this != arg_e for o in ordering):
+                raise InvalidColumnReference(
+                    "in an aggregate with DISTINCT, ORDER BY expressions must appear in "
+                    "argument list"
+                )
         sep = None
         if name == "string_agg":
             separator = call.args.get("separator")
@@ -1239,6 +1342,61 @@ class Planner:
         else:
             rtype = t
         return AggSpec(name, arg, distinct, rtype, sep, filt, order_keys)
+
+    def _ordered_set_spec(
+        self, name: str, call: exp.WithinGroup, comp: Compiler, filt: Typed | None
+    ) -> AggSpec:
+        """An ordered-set aggregate (sql.executor.ordered_set): its argument is a row's
+        (direct arguments, WITHIN GROUP keys), fed in key order."""
+        inner = call.this
+        assert isinstance(inner, exp.Anonymous) and isinstance(call.expression, exp.Order)
+        direct_e = list(inner.expressions)
+        if any(isinstance(a, exp.Order) for a in direct_e):
+            raise SyntaxError_("cannot use multiple ORDER BY clauses with WITHIN GROUP")
+        key_e = [o.this for o in call.expression.expressions]
+        if any(_find_aggs(a) for a in direct_e + key_e):
+            raise GroupingError("aggregate function calls cannot be nested")
+        keys = self._agg_order(call.expression, comp)
+        direct = [comp.compile(a) for a in direct_e]
+        shown = ", ".join(x.type.display() for x in [*direct, *(k for k, _, _ in keys)])
+        missing = UndefinedFunction(f"function {name}({shown}) does not exist")
+        if name not in ordered_set.ORDERED_SET:
+            raise missing
+        if name in ordered_set.HYPOTHETICAL:
+            if len(direct) != len(keys):
+                raise missing
+            typed = []
+            for d, (k, _, _) in zip(direct, keys, strict=True):
+                if d.type.name != "unknown" and unify([d.type, k.type]).category != k.type.category:
+                    raise DatatypeMismatch(
+                        f"WITHIN GROUP types {k.type.display()} and {d.type.display()} "
+                        "cannot be matched"
+                    )
+                typed.append(coerce_to(d, k.type, explicit=d.type.name == "unknown"))
+            direct = typed
+            rtype = T.INT8 if name in ("rank", "dense_rank") else T.FLOAT8
+        else:
+            if len(keys) != 1 or len(direct) != (0 if name == "mode" else 1):
+                raise missing
+            key, desc, nf = keys[0]
+            rtype = key.type
+            if name == "percentile_cont":
+                if key.type.name not in T.NUMERIC_RANK and key.type.name != "interval":
+                    raise missing
+                if key.type.name != "interval":
+                    key, rtype = coerce_to(key, T.FLOAT8), T.FLOAT8
+                keys = [(key, desc, nf)]
+            if name != "mode":
+                many = direct[0].type.element is not None
+                direct = [coerce_to(direct[0], T.FLOAT8.array_of() if many else T.FLOAT8)]
+                rtype = rtype.array_of() if many else rtype
+        dfns = [d.fn for d in direct]
+        kfns = [k.fn for k, _, _ in keys]
+
+        def arg(r: Row) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+            return tuple(f(r) for f in dfns), tuple(f(r) for f in kfns)
+
+        return AggSpec(name, Typed(arg, T.TEXT), False, rtype, None, filt, keys)
 
     def _moments_spec(
         self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None

@@ -15,6 +15,7 @@ from sql.plan.rules import access_paths, join_order, pushdown
 RULES: tuple[Rule, ...] = (
     pushdown.split_conjuncts,  # a WHERE becomes single conditions
     pushdown.push_below_joins,  # those on one side of an inner join go down to that side
+    join_order.join_on_where_equalities,  # FROM a, b WHERE a.x = b.y: joined on them
     access_paths.choose_access_path,  # those on a table scan may narrow it
     join_order.choose_join_method,  # a hash join for equi-joins, else a nested loop
 )

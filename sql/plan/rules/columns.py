@@ -4,8 +4,8 @@ Applied to a whole statement's plan once it is bound (not one of the optimizer's
 see a node at a time): the statement's text says which column names it reads anywhere,
 subqueries included, so a scan's other columns stay undecoded (None in its rows). Conservative:
 a name counts for every table that has such a column; ``*`` (other than in ``count(*)``), a
-whole-row reference (a table's name as a value), NATURAL joins and locking clauses (which
-make a row's key from its primary key) keep every column.
+whole-row reference (a table's name as a value), NATURAL joins, column alias lists and
+locking clauses (which make a row's key from its primary key) keep every column.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def referenced_names(tree: exp.Expr) -> tuple[set[str], set[str]] | None:
     for join in tree.find_all(exp.Join):
         if "NATURAL" in str(join.args.get("method") or "").upper():
             return None
+    if any(alias.columns for alias in tree.find_all(exp.TableAlias)):
+        return None  # a column alias list reads columns by other names
     idents = {i.name.lower() for i in tree.find_all(exp.Identifier, exp.Var)}
     return idents, {c.name.lower() for c in tree.find_all(exp.Column)}
 

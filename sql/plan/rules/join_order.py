@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from sql.casts import comparable
+from sql.errors import SqlError
 from sql.plan.conjuncts import and_all, cond_text, conjuncts
 from sql.plan.nodes import (
     Filter,
@@ -40,27 +41,22 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
     rest: list[exp.Expr] = []
     texts: list[str] = []
     comp = binding.compiler(scope)
+    nl = len(left.scope.columns)
+    # keys compile in the join's own scope cut in two: a USING join labels its key columns
+    lscope, rscope = Scope(scope.columns[:nl]), Scope(scope.columns[nl:])
     for c in conjuncts(on):
-        if (
-            isinstance(c, exp.EQ)
-            and isinstance(c.this, exp.Column)
-            and isinstance(c.expression, exp.Column)
-        ):
-            ia = _side(c.this, left.scope, right.scope)
-            ib = _side(c.expression, left.scope, right.scope)
-            if ia == "l" and ib == "r":
-                lk, rk = c.this, c.expression
-            elif ia == "r" and ib == "l":
-                lk, rk = c.expression, c.this
-            else:
-                rest.append(c)
-                continue
-            comparable(comp.compile(lk), comp.compile(rk))  # raises if incomparable
-            lkeys.append(binding.compiler(left.scope).compile(lk))
-            rkeys.append(binding.compiler(right.scope).compile(rk))
-            texts.append(c.sql(dialect="postgres"))
+        sides = _sides(c, scope, nl)
+        if sides == ("l", "r"):
+            lk, rk = c.this, c.expression
+        elif sides == ("r", "l"):
+            lk, rk = c.expression, c.this
         else:
             rest.append(c)
+            continue
+        comparable(comp.compile(lk), comp.compile(rk))  # raises if incomparable
+        lkeys.append(binding.compiler(lscope).compile(lk))
+        rkeys.append(binding.compiler(rscope).compile(rk))
+        texts.append(c.sql(dialect="postgres"))
     residual_e = and_all(rest)
     residual = comp._bool(residual_e) if residual_e is not None else None
     if lkeys:
@@ -71,6 +67,29 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
                         build_left and lrows * 2 < rrows,  # type: ignore[operator]
                         cond_text(rest))  # fmt: skip
     return NestedLoopJoin(left, right, kind, residual, scope, cond_text(rest))
+
+
+def join_on_where_equalities(node: Node, binding: Binding) -> Node:
+    """``Where`` over a cross join (``FROM a, b``): its conjuncts that equate a column of each
+    side become the join's condition, so the join is a hash join on them rather than a
+    nested loop over every pair; other nodes stay as they are."""
+    if not isinstance(node, Where) or not isinstance(node.child, NestedLoopJoin):
+        return node
+    join = node.child
+    if join.kind != "cross" or node.bound_in.columns != join.scope.columns:
+        return node
+    keys: list[exp.Expr] = []
+    rest: list[exp.Expr] = []
+    nl = len(join.left.scope.columns)
+    for c in node.conds:
+        sides = _sides(c, join.scope, nl)
+        (keys if sides in (("l", "r"), ("r", "l")) else rest).append(c)
+    if not keys:
+        return node
+    joined = choose_join_method(
+        Join(join.left, join.right, "inner", and_all(keys), join.scope), binding
+    )
+    return Where(joined, rest, node.bound_in)
 
 
 def estimated_rows(node: Node) -> float | None:
@@ -91,14 +110,21 @@ def estimated_rows(node: Node) -> float | None:
     return None
 
 
-def _side(col: exp.Column, left: Scope, right: Scope) -> str | None:
-    try:
-        if left.resolve(col.name, col.table or None) and (
-            col.table or not right.resolve(col.name, None)
-        ):
-            return "l"
-        if right.resolve(col.name, col.table or None):
-            return "r"
-    except Exception:  # ambiguity is reported when the condition is compiled
-        return None
-    return None
+def _sides(cond: exp.Expr, scope: Scope, nleft: int) -> tuple[str | None, str | None]:
+    """For ``a = b`` of two columns of a join (``scope``: the left side's ``nleft`` columns
+    first), the side each column is on ("l" or "r"); (None, None) for anything else."""
+    if not (
+        isinstance(cond, exp.EQ)
+        and isinstance(cond.this, exp.Column)
+        and isinstance(cond.expression, exp.Column)
+    ):
+        return None, None
+
+    def side(col: exp.Column) -> str | None:
+        try:
+            hit = scope.resolve(col.name, col.table or None)
+        except SqlError:  # ambiguity is reported when the condition is compiled
+            return None
+        return None if hit is None else "l" if hit[0] < nleft else "r"
+
+    return side(cond.this), side(cond.expression)

@@ -17,6 +17,7 @@ from sql.plan.conjuncts import and_all, conjuncts
 from sql.plan.nodes import Filter, HashJoin, NestedLoopJoin, Node, Where
 from sql.plan.rule import Binding
 from sql.plan.rules.access_paths import choose_access_path
+from sql.plan.rules.join_order import join_on_where_equalities
 from sql.scope import Scope
 
 
@@ -83,7 +84,9 @@ def _filtered(child: Node, conds: list[exp.Expr], joined: Scope, binding: Bindin
     if not conds:
         return child
     scope = Scope(child.scope.columns, joined.outer, joined.outer_cell, joined.correlated)
-    chosen = choose_access_path(Where(child, conds, scope), binding)
+    # the side may be a join itself (FROM a, b, c): its own conditions go down it in turn
+    below = join_on_where_equalities(push_below_joins(Where(child, conds, scope), binding), binding)
+    chosen = choose_access_path(below, binding)
     assert isinstance(chosen, Where)
     rest = and_all(chosen.conds)
     if rest is None:
