@@ -32,6 +32,7 @@ _NEGATED: dict[type[exp.Expr], type[exp.Expr]] = {
     exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE,
     exp.LTE: exp.GT,
 }  # fmt: skip
+_FUNC_NAMES = {"GenerateSeries": "generate_series", "ExplodingGenerateSeries": "generate_series"}
 _INTS = ("smallint", "integer", "bigint")
 _PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 _RESERVED_WORDS = """all analyse analyze and any array as asc asymmetric both case cast check
@@ -210,7 +211,8 @@ class Deparser:
             return e.name
         if isinstance(e, exp.Func) and not e.args.get("expressions"):
             args = [a for a in e.args.values() if isinstance(a, exp.Expr)]
-            return f"{e.sql_name().lower()}(" + ", ".join(self.expr(a) for a in args) + ")"
+            name = _FUNC_NAMES.get(type(e).__name__, e.sql_name().lower())
+            return f"{name}(" + ", ".join(self.expr(a) for a in args) + ")"
         return e.sql(dialect="postgres")
 
     def _arg(self, e: exp.Expr) -> str:

@@ -3,14 +3,16 @@ children indented under their parent with ``->``, in PostgreSQL's words."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from sql.catalog import IndexDef
 from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
+from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
 from sql.scope import Scope
@@ -46,7 +48,8 @@ class Explainer:
     below it, filters as ``Filter:`` details of the node they apply to, relations named
     once each (a second ``int4_tbl`` is ``int4_tbl int4_tbl_1``)."""
 
-    def __init__(self, root: N.Node) -> None:
+    def __init__(self, root: N.Node, hashagg: bool = True) -> None:
+        self.hashagg = hashagg  # enable_hashagg: off, PostgreSQL groups by sorting
         self.refnames: dict[int, str] = {}  # id(scan node) -> its printed relation name
         self.colnames: dict[int, str] = {}  # id(scope column) -> its relation's printed name
         self.relations = 0
@@ -118,19 +121,84 @@ class Explainer:
             return Line("Aggregate", children=[self.line(node.child)])
         d = self.deparser([node.child.scope], self.prefix)
         keys = [d.expr(k) for t in node.key_texts for k in parse_cond(t)]
+        return self._grouped(keys, self.line(node.child), "Aggregate")
+
+    def _grouped(self, keys: list[str], below: Line, word: str) -> Line:
+        """Grouping by ``keys``: hashed, or (enable_hashagg off) sorted, then grouped or
+        made unique (``word``: Aggregate, or Unique for DISTINCT and UNION)."""
         details = ["Group Key: " + ", ".join(keys)] if keys else []
-        return Line("HashAggregate", details, [self.line(node.child)])
+        if self.hashagg or not keys:
+            return Line("HashAggregate", details, [below])
+        sort = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
+        if word == "Unique":
+            return Line("Unique", children=[sort])
+        return Line("GroupAggregate", details, [sort])
 
     def _distinct(self, node: N.Distinct) -> Line:
         keys = self._output_keys(node.child, node.width)
-        return Line("HashAggregate", ["Group Key: " + ", ".join(keys)], [self.line(node.child)])
+        return self._grouped(keys, self.line(node.child), "Unique")
 
     def _output_keys(self, node: N.Node, width: int) -> list[str]:
-        """The first ``width`` output columns of ``node`` as keys: the expressions below its
-        projection when they are columns."""
-        below = node.child if isinstance(node, N.Project) else node
-        d = self.deparser([below.scope], self.prefix)
-        return [d.expr(exp.column(c.name)) for c in node.scope.columns[:width]]
+        """The first ``width`` output columns of ``node`` as keys, each named by the scan
+        column it comes from when there is one."""
+        out = []
+        for i, c in enumerate(node.scope.columns[:width]):
+            src = self._source(node, i)
+            if src is None:
+                out.append(quote_ident(c.name))
+            else:
+                rel, col = src
+                out.append(
+                    f"{quote_ident(rel)}.{quote_ident(col)}" if self.prefix else quote_ident(col)
+                )
+        return out
+
+    def _source(self, node: N.Node, i: int) -> tuple[str, str] | None:
+        """The relation and column that output column ``i`` of ``node`` passes on, if any."""
+        if i >= len(node.scope.columns):
+            return None
+        if isinstance(node, N.Project):
+            if isinstance(node.child, N.OneRow):
+                return None
+            name = node.scope.columns[i].name
+            hits = [j for j, c in enumerate(node.child.scope.columns) if c.name == name]
+            return self._source(node.child, hits[0]) if len(hits) == 1 else None
+        if isinstance(node, N.SubqueryScan):
+            return self._source(node.plan.node, i)
+        if isinstance(node, N.CteScan) and len(self.ctes.get(node.cid, [])) == 1:
+            return self._source(node.plan.node, i)
+        if isinstance(node, _SCANS):
+            col = f"column{i + 1}" if isinstance(node, N.ValuesScan) else node.scope.columns[i].name
+            return self.refnames.get(id(node), ""), col
+        if isinstance(node, N.SetOp):
+            return self._source(node.left, i)
+        if isinstance(node, N.HashJoin | N.NestedLoopJoin):
+            width = len(node.left.scope.columns)
+            return self._source(node.left, i) if i < width else self._source(node.right, i - width)
+        if isinstance(node, N.SameRows):
+            return self._source(node.child, i)
+        return None
+
+    def _window(self, node: N.Window) -> Line:
+        below = self.line(node.child)
+        keys = self._order_keys(node.order_text, node.child.scope)
+        if keys:
+            below = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
+        return Line("WindowAgg", children=[below])
+
+    def _order_keys(self, text: str, scope: Scope) -> list[str]:
+        """An ORDER BY list's SQL text as Sort Key items."""
+        d = self.deparser([scope], self.prefix)
+        keys = []
+        for o in _order_list(text, ordered=True):
+            assert isinstance(o, exp.Ordered)
+            desc = bool(o.args.get("desc"))
+            nf = o.args.get("nulls_first")
+            key = _key(d, o.this) + (" DESC" if desc else "")
+            if nf is not None and bool(nf) != desc:
+                key += " NULLS FIRST" if nf else " NULLS LAST"
+            keys.append(key)
+        return keys
 
     def _scan(self, node: N.Node) -> Line:
         name = self.refnames.get(id(node), "")
@@ -158,7 +226,7 @@ class Explainer:
                 self.sections.append((f"CTE {cte}", self.line(node.plan.node)))
             return Line(f"CTE Scan on {cte}" + (f" {quote_ident(name)}" if name != cte else ""))
         if isinstance(node, N.ValuesScan):
-            return Line('Values Scan on "*VALUES*"')
+            return Line(f"Values Scan on {quote_ident(name)}")
         if isinstance(node, N.SeriesScan):
             alias = f" {quote_ident(name)}" if name and name != "generate_series" else ""
             return Line(f"Function Scan on generate_series{alias}")
@@ -229,15 +297,12 @@ class Explainer:
             below = below.child
             scopes.append(below.scope)
         d = self.deparser(list(reversed(scopes)), self.prefix)
-        texts = node.text.split(", ") if node.text else []
+        orders = _order_list(node.text)
         keys = []
         for i, k in enumerate(node.keys):
-            text = texts[i] if i < len(texts) else ""
-            desc = text.endswith(" DESC")
-            parsed = parse_cond(text[: -len(" DESC")] if desc else text)
-            position = len(parsed) == 1 and is_constant(parsed[0])
-            if len(parsed) == 1 and not position:
-                key = d.expr(parsed[0])
+            e = orders[i] if i < len(orders) else None
+            if e is not None and not is_constant(e):
+                key = _key(d, e)
             else:
                 col = node.scope.columns[k.index] if k.index < len(node.scope.columns) else None
                 key = d.expr(exp.column(col.name)) if col is not None else "?"
@@ -256,13 +321,18 @@ class Explainer:
             if node.all:
                 return append
             keys = self._output_keys(arms[0], len(arms[0].scope.columns))
-            return Line("HashAggregate", ["Group Key: " + ", ".join(keys)], [append])
+            return self._grouped(keys, append, "Unique")
         kind = node.kind.title() + (" All" if node.all else "")
         arms_lines = [
             Line(f'Subquery Scan on "*SELECT* {i}"', children=[self.line(a)])
             for i, a in enumerate((node.left, node.right), 1)
         ]
-        return Line(f"HashSetOp {kind}", children=[Line("Append", children=arms_lines)])
+        append = Line("Append", children=arms_lines)
+        if self.hashagg:
+            return Line(f"HashSetOp {kind}", children=[append])
+        cols = [c.name for c in node.left.scope.columns]
+        key = ", ".join(('"*SELECT* 1".' if self.prefix else "") + quote_ident(c) for c in cols)
+        return Line(f"SetOp {kind}", children=[Line("Sort", [f"Sort Key: {key}"], [append])])
 
     def _union_arms(self, node: N.Node, all_: bool, out: list[N.Node]) -> None:
         inner = node
@@ -273,6 +343,26 @@ class Explainer:
             self._union_arms(inner.right, all_, out)
         else:
             out.append(node)
+
+
+def _order_list(text: str, ordered: bool = False) -> list[exp.Expr]:
+    """The expressions of an ORDER BY list's SQL text (``a, b DESC``)."""
+    if not text:
+        return []
+    try:
+        q = sqlglot.parse_one("SELECT 1 ORDER BY " + text, read=DIALECT)
+    except Exception:  # not parseable: keys are named by their columns
+        return []
+    order = q.args.get("order")
+    items = order.expressions if order is not None else []
+    return list(items) if ordered else [o.this for o in items]
+
+
+def _key(d: Deparser, e: exp.Expr) -> str:
+    """A sort or group key: an expression other than a column is computed below and shown
+    in parentheses, as PostgreSQL shows a reference to it."""
+    text = d.expr(e)
+    return text if isinstance(e, exp.Column) else f"({text})"
 
 
 def _titled(title: str) -> Callable[[Explainer, Any], Line]:
@@ -293,7 +383,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
     N.Distinct: Explainer._distinct,
     N.DistinctOn: _titled("Unique"),
     N.SetOp: Explainer._set_op,
-    N.Window: _titled("WindowAgg"),
+    N.Window: Explainer._window,
     N.ProjectSet: _titled("ProjectSet"),
     N.RecursiveUnion: lambda self, n: Line(
         "Recursive Union", children=[self.line(n.anchor), self.line(n.step)]
@@ -303,6 +393,8 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
 
 
 def _alias(node: N.Node) -> str | None:
+    if isinstance(node, N.ValuesScan):
+        return "*VALUES*"
     tables = [c.table for c in node.scope.columns if c.table]
     if tables:
         return tables[0]
@@ -329,14 +421,11 @@ def _index_name(node: N.PointGet | N.KeyScan, index: IndexDef | None) -> str:
     return primary.name if primary is not None else f"{table.name}_pkey"
 
 
-def explain_node(node: N.Node, depth: int = 0) -> list[str]:
-    """``node`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words."""
-    del depth
-    return Explainer(node).explain(node)
-
-
-def explain_plan(plan: N.Plan) -> list[str]:
-    return explain_node(plan.node)
+def explain_plan(plan: N.Plan, settings: Mapping[str, str] | None = None) -> list[str]:
+    """``plan`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words, under the
+    session's ``settings`` (enable_hashagg)."""
+    hashagg = (settings or {}).get("enable_hashagg", "on").lower() not in ("off", "false", "0")
+    return Explainer(plan.node, hashagg).explain(plan.node)
 
 
 _BOOLEAN = {"on": True, "true": True, "1": True, "yes": True,

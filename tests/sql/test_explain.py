@@ -39,6 +39,18 @@ SAME_AS_POSTGRES = [
     "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r",
     "WITH w AS (SELECT a FROM u WHERE b = 2) SELECT * FROM w",
     "SELECT 1",
+    "SELECT max(b) FROM t ORDER BY max(b) + 1",
+    "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b DESC) FROM t",
+    "SELECT x FROM (VALUES (1), (2)) v(x) UNION SELECT x FROM (VALUES (1), (3)) w(x)",
+    "SELECT b, generate_series(1, 3) AS g FROM t ORDER BY g DESC",
+]
+
+# enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
+SORTED_GROUPING = [
+    "SELECT b, count(*) FROM t GROUP BY b",
+    "SELECT DISTINCT b FROM t",
+    "SELECT a FROM t UNION SELECT b FROM u",
+    "SELECT a FROM t INTERSECT SELECT a FROM u",
 ]
 
 
@@ -69,6 +81,21 @@ def test_explain_prints_the_plan_as_postgres_does(
 ) -> None:
     ours = [r[0] for r in session.execute("EXPLAIN (COSTS OFF) " + query)[0].rows or []]
     theirs = [r[0] for r in pg.execute("EXPLAIN (COSTS OFF) " + query).fetchall()]
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("query", SORTED_GROUPING)
+def test_explain_without_hash_aggregation_shows_sorted_grouping_as_postgres_does(
+    session: Session, pg: psycopg.Connection[tuple[object, ...]], query: str
+) -> None:
+    session.execute("SET enable_hashagg = off")
+    pg.execute("SET enable_hashagg = off")
+    try:
+        ours = [r[0] for r in session.execute("EXPLAIN (COSTS OFF) " + query)[0].rows or []]
+        theirs = [r[0] for r in pg.execute("EXPLAIN (COSTS OFF) " + query).fetchall()]
+    finally:
+        session.execute("RESET enable_hashagg")
+        pg.execute("RESET enable_hashagg")
     assert ours == theirs
 
 
