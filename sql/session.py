@@ -1455,9 +1455,8 @@ class Session:
             target = tree.find(exp.Table)
             lines = [f"{kind} on {target.name if target is not None else '?'}"]
         elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
-            lines = explain_plan(
-                Planner(self, self.catalog(), Context()).plan_query(tree), self.settings
-            )
+            plan = Planner(self, self.catalog(), Context()).plan_query(tree)
+            lines = explain_plan(plan, self.settings, locks=bool(tree.args.get("locks")))
         else:
             raise FeatureNotSupported("EXPLAIN supports queries, INSERT, UPDATE and DELETE only")
         if opts.get("analyze"):  # runs the statement, as PostgreSQL's does

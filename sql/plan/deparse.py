@@ -203,7 +203,8 @@ class Deparser:
         if isinstance(e, exp.Case):
             return self._case(e)
         if isinstance(e, exp.Anonymous):
-            return f"{e.name}(" + ", ".join(self.expr(a) for a in e.expressions) + ")"
+            name = e.name if e.name.islower() or '"' in e.sql() else e.name.lower()
+            return f"{name}(" + ", ".join(self.expr(a) for a in e.expressions) + ")"
         if isinstance(e, exp.Subquery | exp.Exists):
             self.subplans[0] += 1
             return f"(SubPlan {self.subplans[0]})"

@@ -59,8 +59,9 @@ class Explainer:
         self.prefix = self.relations > 1
         self.sections: list[tuple[str, Line]] = []  # CTEs PostgreSQL would not inline
 
-    def explain(self, root: N.Node) -> list[str]:
-        top = self.line(root)
+    def render(self, top: Line) -> list[str]:
+        """The lines of ``top``, the CTE sections PostgreSQL shows at the query's top node
+        first among its sections."""
         top.sections = self.sections + top.sections
         return top.render()
 
@@ -421,11 +422,18 @@ def _index_name(node: N.PointGet | N.KeyScan, index: IndexDef | None) -> str:
     return primary.name if primary is not None else f"{table.name}_pkey"
 
 
-def explain_plan(plan: N.Plan, settings: Mapping[str, str] | None = None) -> list[str]:
+def explain_plan(
+    plan: N.Plan, settings: Mapping[str, str] | None = None, locks: bool = False
+) -> list[str]:
     """``plan`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words, under the
-    session's ``settings`` (enable_hashagg)."""
+    session's ``settings`` (enable_hashagg); ``locks``: the query locks the rows it reads
+    (FOR UPDATE/SHARE), a LockRows step on top."""
     hashagg = (settings or {}).get("enable_hashagg", "on").lower() not in ("off", "false", "0")
-    return Explainer(plan.node, hashagg).explain(plan.node)
+    explainer = Explainer(plan.node, hashagg)
+    top = explainer.line(plan.node)
+    if locks:
+        top = Line("LockRows", children=[top])
+    return explainer.render(top)
 
 
 _BOOLEAN = {"on": True, "true": True, "1": True, "yes": True,

@@ -43,6 +43,7 @@ SAME_AS_POSTGRES = [
     "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b DESC) FROM t",
     "SELECT x FROM (VALUES (1), (2)) v(x) UNION SELECT x FROM (VALUES (1), (3)) w(x)",
     "SELECT b, generate_series(1, 3) AS g FROM t ORDER BY g DESC",
+    "SELECT a FROM t WHERE lower(c) = 'x' AND length(c || 'y') < 5 FOR UPDATE",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
