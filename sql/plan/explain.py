@@ -291,6 +291,19 @@ class Explainer:
         out.children = [self.line(outer), Line("Hash", children=[self.line(inner)])]
         return out
 
+    def _sort(self, node: N.Sort) -> Line:
+        key = self._sort_key(node)
+        below: N.Node = node.child
+        while isinstance(below, N.Project):
+            below = below.child
+        if isinstance(below, N.Window):
+            # rows leave a WindowAgg in its own order: a prefix of it needs no second sort
+            ordered = self._order_keys(below.order_text, below.child.scope)
+            wanted = key.removeprefix("Sort Key: ").split(", ")
+            if ordered[: len(wanted)] == wanted:
+                return self.line(node.child)
+        return Line("Sort", [key], [self.line(node.child)])
+
     def _sort_key(self, node: N.Sort) -> str:
         scopes = [node.scope]
         below: N.Node = node.child
@@ -379,7 +392,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
     N.NestedLoopJoin: Explainer._nested_loop,
     N.LateralJoin: Explainer._nested_loop,
     N.Aggregate: Explainer._aggregate,
-    N.Sort: lambda self, n: Line("Sort", [self._sort_key(n)], [self.line(n.child)]),
+    N.Sort: Explainer._sort,
     N.Limit: _titled("Limit"),
     N.Distinct: Explainer._distinct,
     N.DistinctOn: _titled("Unique"),

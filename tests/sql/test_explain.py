@@ -44,6 +44,8 @@ SAME_AS_POSTGRES = [
     "SELECT x FROM (VALUES (1), (2)) v(x) UNION SELECT x FROM (VALUES (1), (3)) w(x)",
     "SELECT b, generate_series(1, 3) AS g FROM t ORDER BY g DESC",
     "SELECT a FROM t WHERE lower(c) = 'x' AND length(c || 'y') < 5 FOR UPDATE",
+    "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b) FROM t ORDER BY a",
+    "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b) FROM t ORDER BY b",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
