@@ -81,11 +81,16 @@ def type_label(t: SqlType) -> str:
 @dataclass
 class Deparser:
     """Prints expressions bound in ``scopes`` (tried in order); ``prefix``: qualify columns,
-    their relation named through ``refname`` (a scope column -> its printed relation name)."""
+    named through ``source`` (a scope column -> the relation and column PostgreSQL names it
+    by). A column of an enclosing query (a lateral or correlated reference) is always
+    qualified, as PostgreSQL prints the parameter it becomes."""
 
     scopes: list[Scope]
     prefix: bool
-    refname: Callable[[ScopeColumn], str | None] = lambda c: c.table
+    source: Callable[[ScopeColumn], tuple[str | None, str]] = lambda c: (c.table, c.name)
+    # a column none of the scopes holds (a node's scope lacks the enclosing query's): found
+    # among the plan's other columns, as an outer reference
+    elsewhere: Callable[[exp.Column], ScopeColumn | None] = lambda c: None
     subplans: list[int] = field(default_factory=lambda: [0])
 
     def qual(self, parts: list[exp.Expr]) -> str:
@@ -96,17 +101,23 @@ class Deparser:
         return "(" + " AND ".join(self.expr(p) for p in parts) + ")"
 
     def _column(self, c: exp.Column) -> ScopeColumn | None:
+        return self._lookup(c)[0]
+
+    def _lookup(self, c: exp.Column) -> tuple[ScopeColumn | None, bool]:
+        """The scope column ``c`` names, and whether it is an enclosing query's."""
         for s in self.scopes:
             scope: Scope | None = s
+            outer = False
             while scope is not None:
                 try:
                     hit = scope.resolve(c.name, c.table or None)
                 except Exception:
                     hit = None
                 if hit is not None:
-                    return scope.columns[hit[0]]
-                scope = scope.outer
-        return None
+                    return scope.columns[hit[0]], outer
+                scope, outer = scope.outer, True
+        found = self.elsewhere(c)
+        return found, found is not None
 
     def type_of(self, e: exp.Expr) -> SqlType | None:
         if isinstance(e, exp.Paren):
@@ -222,12 +233,11 @@ class Deparser:
         return self.expr(e)
 
     def _column_text(self, c: exp.Column) -> str:
-        name = quote_ident(c.name)
-        if not self.prefix:
-            return name
-        col = self._column(c)
-        table = self.refname(col) if col is not None else (c.table or None)
-        return f"{quote_ident(table)}.{name}" if table else name
+        col, outer = self._lookup(c)
+        table, name = self.source(col) if col is not None else (c.table or None, c.name)
+        if not (self.prefix or outer) or not table:
+            return quote_ident(name)
+        return f"{quote_ident(table)}.{quote_ident(name)}"
 
     def _constant(self, e: exp.Expr, want: SqlType | None) -> str:
         neg = isinstance(e, exp.Neg)

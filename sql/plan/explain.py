@@ -15,7 +15,7 @@ from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
 from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
-from sql.scope import Scope
+from sql.scope import Scope, ScopeColumn
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
 _SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
@@ -51,11 +51,16 @@ class Explainer:
     def __init__(self, root: N.Node, hashagg: bool = True) -> None:
         self.hashagg = hashagg  # enable_hashagg: off, PostgreSQL groups by sorting
         self.refnames: dict[int, str] = {}  # id(scan node) -> its printed relation name
-        self.colnames: dict[int, str] = {}  # id(scope column) -> its relation's printed name
+        # id(scope column) -> the relation and column PostgreSQL names it by
+        self.colnames: dict[int, tuple[str, str]] = {}
+        self.scan_columns: list[ScopeColumn] = []
         self.relations = 0
         self._used: set[str] = set()
         self.ctes: dict[int, list[N.CteScan]] = {}  # cid -> its readers
         self._name(root)
+        for readers in self.ctes.values():
+            if len(readers) == 1 and not isinstance(readers[0].plan.node, N.RecursiveUnion):
+                self._pull_up(readers[0])  # PostgreSQL inlines it
         self.prefix = self.relations > 1
         self.sections: list[tuple[str, Line]] = []  # CTEs PostgreSQL would not inline
 
@@ -85,6 +90,15 @@ class Explainer:
             self.relations += 2
         for child in node.children():
             self._name(child)
+        if isinstance(node, N.SubqueryScan):
+            self._pull_up(node)
+
+    def _pull_up(self, node: N.Node) -> None:
+        """A subquery PostgreSQL pulls up: its columns are named by the columns below."""
+        for i, c in enumerate(node.scope.columns):
+            src = self._source(node, i)
+            if src is not None and src[0]:
+                self.colnames[id(c)] = src
 
     def _name_scan(self, node: N.Node) -> None:
         self.relations += 1
@@ -96,10 +110,27 @@ class Explainer:
         self._used.add(name)
         self.refnames[id(node)] = name
         for c in node.scope.columns:
-            self.colnames[id(c)] = name
+            self.colnames[id(c)] = (name, c.name)
+            self.scan_columns.append(c)
 
-    def deparser(self, scopes: list[Scope], prefix: bool) -> Deparser:
-        return Deparser(scopes, prefix, lambda c: self.colnames.get(id(c), c.table))
+    def deparser(self, scopes: list[Scope], prefix: bool, scan: bool = False) -> Deparser:
+        """A deparser for expressions over ``scopes``; ``scan``: a scan's condition, which
+        may read an enclosing row its scope does not hold (a lateral or correlated one)."""
+        names = self.colnames
+        return Deparser(
+            scopes,
+            prefix,
+            lambda c: names.get(id(c), (c.table, c.name)),
+            self._elsewhere if scan else lambda c: None,
+        )
+
+    def _elsewhere(self, c: exp.Column) -> ScopeColumn | None:
+        hits = [
+            col
+            for col in self.scan_columns
+            if col.name == c.name and (not c.table or col.table == c.table)
+        ]
+        return hits[0] if len(hits) == 1 else None
 
     def line(self, node: N.Node) -> Line:
         return DESCRIBE[type(node)](self, node)
@@ -121,7 +152,10 @@ class Explainer:
         if not node.has_group_by:
             return Line("Aggregate", children=[self.line(node.child)])
         d = self.deparser([node.child.scope], self.prefix)
-        keys = [d.expr(k) for t in node.key_texts for k in parse_cond(t)]
+        exprs = [k for t in node.key_texts for k in parse_cond(t)]
+        keys = [d.expr(k) for k in exprs]
+        if not self.hashagg:  # the keys are computed below the Sort: references to them
+            keys = [_key(d, k) for k in exprs]
         return self._grouped(keys, self.line(node.child), "Aggregate")
 
     def _grouped(self, keys: list[str], below: Line, word: str) -> Line:
@@ -215,7 +249,7 @@ class Explainer:
                 title = f"{kind} using {quote_ident(_index_name(node, index))} {on}"
             out = Line(title)
             if cond:
-                d = self.deparser([node.scope], False)
+                d = self.deparser([node.scope], False, True)
                 out.details.append("Index Cond: " + d.qual(parse_cond(cond)))
             return out
         if isinstance(node, N.CteScan):
@@ -250,7 +284,7 @@ class Explainer:
         if isinstance(target, N.SubqueryScan):
             out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
             out.children = [self.line(target.plan.node)]
-            d = self.deparser([node.scope], True)
+            d = Deparser([node.scope], True)  # the subquery's own column names
             out.details.append("Filter: " + d.qual(parts))
             return out
         out = self.line(below)
@@ -258,7 +292,7 @@ class Explainer:
         if scan:  # PostgreSQL rebuilds "column = constant" from its equivalence classes: last
             parts = [p for p in parts if not _equates(p)] + [p for p in parts if _equates(p)]
         parts = sorted(parts, key=qual_cost)
-        d = self.deparser([node.scope], self.prefix and not scan)
+        d = self.deparser([node.scope], self.prefix and not scan, scan)
         inner_join = isinstance(target, N.HashJoin | N.NestedLoopJoin) and target.kind in (
             "inner", "cross")  # fmt: skip
         label = "Join Filter" if inner_join else "Filter"

@@ -46,6 +46,9 @@ SAME_AS_POSTGRES = [
     "SELECT a FROM t WHERE lower(c) = 'x' AND length(c || 'y') < 5 FOR UPDATE",
     "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b) FROM t ORDER BY a",
     "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b) FROM t ORDER BY b",
+    "SELECT * FROM generate_series(1, 9) g, LATERAL (SELECT * FROM u WHERE g = u.a"
+    " UNION ALL SELECT * FROM u WHERE g = u.b) s",
+    "SELECT * FROM (SELECT a, b FROM u LIMIT 3) s WHERE b > 0",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
@@ -54,6 +57,7 @@ SORTED_GROUPING = [
     "SELECT DISTINCT b FROM t",
     "SELECT a FROM t UNION SELECT b FROM u",
     "SELECT a FROM t INTERSECT SELECT a FROM u",
+    "SELECT a % 3, count(*) FROM t GROUP BY a % 3",
 ]
 
 
