@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from sql import types as T
 from sql.expr import datatype_to_sql
+from sql.operators import SYMBOLS
 from sql.pg_dialect import DIALECT
 from sql.scope import Scope, ScopeColumn
 from sql.types import SqlType
@@ -27,6 +28,12 @@ _OPS: dict[type[exp.Expr], str] = {
     exp.RegexpLike: "~", exp.RegexpILike: "~*", exp.BitwiseAnd: "&", exp.BitwiseOr: "|",
     exp.BitwiseXor: "#",
 }  # fmt: skip
+_OPS.update({k: v for k, v in SYMBOLS.items() if issubclass(k, exp.Binary)})
+_NAMED_OPS = {
+    k.sql_name().lower(): v
+    for k, v in SYMBOLS.items()
+    if issubclass(k, exp.Binary) and issubclass(k, exp.Func)
+}
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 _NEGATED: dict[type[exp.Expr], type[exp.Expr]] = {
     exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE,
@@ -158,6 +165,8 @@ class Deparser:
             return self._column_text(e)
         if isinstance(e, exp.Literal | exp.Neg) and is_constant(e):
             return self._constant(e, want)
+        if isinstance(e, exp.Neg):
+            return f"(- {self.expr(e.this)})"
         if isinstance(e, exp.Null):
             return "NULL"
         if isinstance(e, exp.Boolean):
@@ -213,6 +222,14 @@ class Deparser:
             return "COALESCE(" + ", ".join(self.expr(a, t) for a in args) + ")"
         if isinstance(e, exp.Case):
             return self._case(e)
+        if (
+            isinstance(e, exp.Anonymous)
+            and e.name.lower() in _NAMED_OPS
+            and len(e.expressions) == 2
+        ):
+            # an operator sqlglot names as a function (@> is ARRAY_CONTAINS_ALL)
+            left, right = e.expressions
+            return self._binary(exp.Binary(this=left, expression=right), _NAMED_OPS[e.name.lower()])
         if isinstance(e, exp.Anonymous):
             name = e.name if e.name.islower() or '"' in e.sql() else e.name.lower()
             return f"{name}(" + ", ".join(self.expr(a) for a in e.expressions) + ")"

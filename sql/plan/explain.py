@@ -162,6 +162,8 @@ class Explainer:
         """Grouping by ``keys``: hashed, or (enable_hashagg off) sorted, then grouped or
         made unique (``word``: Aggregate, or Unique for DISTINCT and UNION)."""
         details = ["Group Key: " + ", ".join(keys)] if keys else []
+        if not keys and word == "Unique" and not self.hashagg:
+            return Line("Unique", children=[below])  # no columns: one row at most
         if self.hashagg or not keys:
             return Line("HashAggregate", details, [below])
         sort = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
@@ -379,6 +381,8 @@ class Explainer:
         if self.hashagg:
             return Line(f"HashSetOp {kind}", children=[append])
         cols = [c.name for c in node.left.scope.columns]
+        if not cols:
+            return Line(f"SetOp {kind}", children=[append])
         key = ", ".join(('"*SELECT* 1".' if self.prefix else "") + quote_ident(c) for c in cols)
         return Line(f"SetOp {kind}", children=[Line("Sort", [f"Sort Key: {key}"], [append])])
 

@@ -21,6 +21,7 @@ from tests.sql.pg import connect
 SETUP = [
     "CREATE TABLE t (a int, b int, c text, n name, v varchar(10))",
     "CREATE TABLE u (a int, b int)",
+    "CREATE TABLE arr (i int[], t text[])",
 ]
 
 SAME_AS_POSTGRES = [
@@ -49,6 +50,9 @@ SAME_AS_POSTGRES = [
     "SELECT * FROM generate_series(1, 9) g, LATERAL (SELECT * FROM u WHERE g = u.a"
     " UNION ALL SELECT * FROM u WHERE g = u.b) s",
     "SELECT * FROM (SELECT a, b FROM u LIMIT 3) s WHERE b > 0",
+    "SELECT * FROM u WHERE -a = b",
+    "SELECT * FROM arr WHERE i @> '{32}' AND t && '{a}' AND i <@ '{1,2}'",
+    "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
@@ -58,6 +62,8 @@ SORTED_GROUPING = [
     "SELECT a FROM t UNION SELECT b FROM u",
     "SELECT a FROM t INTERSECT SELECT a FROM u",
     "SELECT a % 3, count(*) FROM t GROUP BY a % 3",
+    "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
+    "SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)",
 ]
 
 
