@@ -149,7 +149,7 @@ def test_analyze_makes_a_range_over_most_of_the_table_a_seq_scan() -> None:
     wide = "EXPLAIN SELECT * FROM t WHERE v > 10"
     narrow = "EXPLAIN SELECT * FROM t WHERE v BETWEEN 10 AND 20"
     s.execute("ANALYZE t")
-    assert [r[0].lstrip(" ->") for r in s.execute(wide)[0].rows or []][-1] == "Seq Scan on t"
+    assert (s.execute(wide)[0].rows or [("",)])[0][0] == "Seq Scan on t"
     plan = [r[0].lstrip(" ->") for r in s.execute(narrow)[0].rows or []]
     assert "Index Scan using t_v on t" in plan
     # A primary-key range reads a subset of what a scan would, however wide.
@@ -247,7 +247,7 @@ def test_an_inner_hash_join_hashes_the_side_analyze_finds_smaller(differ: Differ
     differ.check(query)
     differ.check("SELECT t.label, s.b FROM s JOIN tiny t ON s.a = t.k WHERE s.b > 250")
     plan = [r[0].strip(" ->") for r in differ.session.execute("EXPLAIN " + query)[0].rows or []]
-    assert "Hashed: left side" in plan, plan
+    assert plan[-2:] == ["Hash", "Seq Scan on tiny"], plan  # the left side is hashed
 
 
 def test_analyze_reads_every_column_type() -> None:
