@@ -15,11 +15,15 @@ from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
 from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
+from sql.plan.rules.join_order import estimated_rows
 from sql.scope import Scope, ScopeColumn
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
 _SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
           N.CteScan, N.WorkTableScan)  # fmt: skip
+
+
+_BLOCKING = frozenset(("Sort", "Hash", "HashAggregate", "Aggregate", "GroupAggregate", "Unique"))
 
 
 @dataclass
@@ -31,15 +35,41 @@ class Line:
     details: list[str] = field(default_factory=list)
     children: list[Line] = field(default_factory=list)
     sections: list[tuple[str, Line]] = field(default_factory=list)
+    estimate: tuple[float, int] | None = None  # rows, width (db9's own estimates)
 
-    def render(self, header: int = 0, body: int = 2, arrow: bool = False) -> list[str]:
-        out = [" " * header + ("->  " if arrow else "") + self.title]
+    def rows_width(self) -> tuple[float, int]:
+        if self.estimate is not None:
+            return self.estimate
+        below = [c.rows_width() for c in self.children]
+        return sum(r for r, _ in below) or 1.0, max((w for _, w in below), default=0)
+
+    def cost(self) -> tuple[float, float]:
+        """Startup and total cost in PostgreSQL's units, roughly: a hundredth per row each
+        node passes on, over its inputs' cost; blocking nodes start when their input ends."""
+        below = sum(c.cost()[1] for c in self.children)
+        below += sum(plan.cost()[1] for _, plan in self.sections)
+        total = below + self.rows_width()[0] * 0.01
+        blocking = self.title in _BLOCKING or self.title.startswith(("HashSetOp", "SetOp"))
+        return (below if blocking else 0.0), total
+
+    def render(
+        self, header: int = 0, body: int = 2, arrow: bool = False, costs: bool = False
+    ) -> list[str]:
+        """The node's lines: its title at ``header`` (after ``->`` below the top), its
+        details at ``body``, children at ``body`` with theirs 6 further in; ``costs``: the
+        title carries PostgreSQL's ``(cost=... rows=... width=...)``."""
+        title = self.title
+        if costs:
+            start, total = self.cost()
+            rows, width = self.rows_width()
+            title += f"  (cost={start:.2f}..{total:.2f} rows={max(round(rows), 1)} width={width})"
+        out = [" " * header + ("->  " if arrow else "") + title]
         out += [" " * body + d for d in self.details]
         for name, plan in self.sections:
             out.append(" " * body + name)
-            out += plan.render(body + 2, body + 8, True)
+            out += plan.render(body + 2, body + 8, True, costs)
         for child in self.children:
-            out += child.render(body, body + 6, True)
+            out += child.render(body, body + 6, True, costs)
         return out
 
 
@@ -64,11 +94,11 @@ class Explainer:
         self.prefix = self.relations > 1
         self.sections: list[tuple[str, Line]] = []  # CTEs PostgreSQL would not inline
 
-    def render(self, top: Line) -> list[str]:
+    def render(self, top: Line, costs: bool = False) -> list[str]:
         """The lines of ``top``, the CTE sections PostgreSQL shows at the query's top node
         first among its sections."""
         top.sections = self.sections + top.sections
-        return top.render()
+        return top.render(costs=costs)
 
     def _name(self, node: N.Node) -> None:
         if isinstance(node, N.CteScan):
@@ -133,7 +163,9 @@ class Explainer:
         return hits[0] if len(hits) == 1 else None
 
     def line(self, node: N.Node) -> Line:
-        return DESCRIBE[type(node)](self, node)
+        out = DESCRIBE[type(node)](self, node)
+        out.estimate = (_rows(node), _width(node.scope))  # the outermost folded node's
+        return out
 
     def _project(self, node: N.Project) -> Line:
         return Line("Result") if isinstance(node.child, N.OneRow) else self.line(node.child)
@@ -473,18 +505,53 @@ def _index_name(node: N.PointGet | N.KeyScan, index: IndexDef | None) -> str:
     return primary.name if primary is not None else f"{table.name}_pkey"
 
 
+def _rows(node: N.Node) -> float:
+    """db9's estimate of the rows ``node`` produces (statistics where it has them, else
+    PostgreSQL's defaults for a relation it knows nothing of)."""
+    known = estimated_rows(node)
+    if known is not None:
+        return max(known, 1.0)
+    if isinstance(node, N.OneRow) or (isinstance(node, N.Aggregate) and not node.has_group_by):
+        return 1.0
+    if isinstance(node, N.ValuesScan):
+        return float(len(node.rows))
+    if isinstance(node, N.Aggregate):
+        return max(_rows(node.child) / 10, 1.0)
+    if isinstance(node, N.SubqueryScan | N.CteScan):
+        return _rows(node.plan.node)
+    if isinstance(node, N.SetOp):
+        return _rows(node.left) + _rows(node.right)
+    if isinstance(node, N.Filter):
+        return max(_rows(node.child) / 3, 1.0)
+    if isinstance(node, N.Unary | N.Project):
+        return _rows(node.child)
+    if isinstance(node, N.HashJoin | N.NestedLoopJoin | N.LateralJoin):
+        return max(_rows(c) for c in node.children())
+    return 1000.0
+
+
+def _width(scope: Scope) -> int:
+    """The average width of a row, PostgreSQL's 32 bytes for a value of variable length."""
+    cols = [c for c in scope.columns if not c.hidden and c.name != "?hidden"]
+    return sum(c.type.typlen if c.type.typlen > 0 else 32 for c in cols)
+
+
 def explain_plan(
-    plan: N.Plan, settings: Mapping[str, str] | None = None, locks: bool = False
+    plan: N.Plan,
+    settings: Mapping[str, str] | None = None,
+    locks: bool = False,
+    costs: bool = False,
 ) -> list[str]:
     """``plan`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words, under the
     session's ``settings`` (enable_hashagg); ``locks``: the query locks the rows it reads
-    (FOR UPDATE/SHARE), a LockRows step on top."""
+    (FOR UPDATE/SHARE), a LockRows step on top; ``costs``: each node with db9's estimates
+    in PostgreSQL's ``(cost=... rows=... width=...)`` form."""
     hashagg = (settings or {}).get("enable_hashagg", "on").lower() not in ("off", "false", "0")
     explainer = Explainer(plan.node, hashagg)
     top = explainer.line(plan.node)
     if locks:
         top = Line("LockRows", children=[top])
-    return explainer.render(top)
+    return explainer.render(top, costs)
 
 
 _BOOLEAN = {"on": True, "true": True, "1": True, "yes": True,

@@ -7,6 +7,7 @@ expressions deparsed as PostgreSQL's ruleutils does (``((b = 1) AND (c = 'x'::te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import psycopg
@@ -110,6 +111,22 @@ def test_explain_without_hash_aggregation_shows_sorted_grouping_as_postgres_does
         session.execute("RESET enable_hashagg")
         pg.execute("RESET enable_hashagg")
     assert ours == theirs
+
+
+COST = re.compile(r"  \(cost=\d+\.\d\d\.\.\d+\.\d\d rows=\d+ width=\d+\)$")
+
+
+@pytest.mark.parametrize("query", SAME_AS_POSTGRES[:12])
+def test_explain_with_costs_prints_them_in_postgres_form(
+    session: Session, pg: psycopg.Connection[tuple[object, ...]], query: str
+) -> None:
+    """db9's own estimates, in PostgreSQL's ``(cost=S..T rows=N width=W)`` on each node."""
+    ours = [r[0] for r in session.execute("EXPLAIN " + query)[0].rows or []]
+    theirs = [r[0] for r in pg.execute("EXPLAIN " + query).fetchall()]
+    assert [COST.search(x) is not None for x in ours] == [
+        COST.search(x) is not None for x in theirs
+    ]
+    assert [COST.sub("", x) for x in ours] == [COST.sub("", x) for x in theirs]
 
 
 def test_explain_of_an_index_scan_names_the_index_and_its_condition(session: Session) -> None:
