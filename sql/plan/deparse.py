@@ -202,8 +202,12 @@ class Deparser:
             return self._between(e, negate=False)
         if isinstance(e, exp.Like | exp.ILike):
             return self._like(e, negate=bool(e.args.get("negate")))
+        if isinstance(e, _COMPARISONS) and _quantifier(e.expression):
+            return self._quantified(e)
         if type(e) in _OPS:
             return self._binary(e, _OPS[type(e)])
+        if isinstance(e, exp.Tuple):
+            return "ROW(" + ", ".join(self.expr(x) for x in e.expressions) + ")"
         if isinstance(e, exp.NullSafeNEQ | exp.NullSafeEQ):
             word = "IS DISTINCT FROM" if isinstance(e, exp.NullSafeNEQ) else "IS NOT DISTINCT FROM"
             return f"({self.expr(e.this)} {word} {self.expr(e.expression)})"
@@ -319,6 +323,21 @@ class Deparser:
         op = "<> ALL" if negate else "= ANY"
         return f"({subject} {op} ('{quoted}'::{type_label(t)}[]))"
 
+    def _quantified(self, e: exp.Expr) -> str:
+        """``x op ANY/ALL (array)``: an array of constants as one array constant."""
+        q = e.expression
+        word = _quantifier(q)
+        inner = q.expressions[0] if isinstance(q, exp.Anonymous) else q.this
+        inner = inner.this if isinstance(inner, exp.Paren) else inner
+        op = _OPS[type(e)]
+        if isinstance(inner, exp.Array) and all(is_constant(i) for i in inner.expressions):
+            items = [self.type_of(i) for i in inner.expressions]
+            t = self.type_of(e.this) or next((x for x in items if x is not None), T.TEXT)
+            text = "{" + ",".join(_array_item(_literal_text(i)) for i in inner.expressions) + "}"
+            quoted = text.replace("'", "''")
+            return f"({self.expr(e.this)} {op} {word} ('{quoted}'::{type_label(t)}[]))"
+        return f"({self.expr(e.this)} {op} {word} ({self.expr(inner)}))"
+
     def _between(self, e: exp.Between, negate: bool) -> str:
         lo, hi = e.args["low"], e.args["high"]
         if negate:
@@ -357,6 +376,13 @@ def qual_cost(e: exp.Expr) -> float:
     if isinstance(e, exp.Subquery | exp.Exists) or (isinstance(e, exp.In) and e.args.get("query")):
         return 100.0
     own = 0.0
+    if isinstance(e, _COMPARISONS) and _quantifier(e.expression):
+        q = e.expression
+        inner = q.expressions[0] if isinstance(q, exp.Anonymous) else q.this
+        inner = inner.this if isinstance(inner, exp.Paren) else inner
+        return 0.5 * max(len(inner.expressions), 1) if isinstance(inner, exp.Array) else 1.0
+    if isinstance(e, _COMPARISONS) and isinstance(e.this, exp.Tuple):
+        return float(len(e.this.expressions))  # one comparison per column
     if isinstance(e, exp.In):
         own = 0.5 * max(len(e.expressions), 1)
     elif type(e) in _OPS or isinstance(e, exp.Like | exp.ILike | exp.Func | exp.Between):
@@ -364,6 +390,21 @@ def qual_cost(e: exp.Expr) -> float:
     if isinstance(e, exp.Count | exp.Sum | exp.Avg | exp.Min | exp.Max):
         own = 0.0
     return own + sum(qual_cost(c) for c in e.iter_expressions())
+
+
+def _quantifier(e: exp.Expr) -> str:
+    """ANY or ALL for a quantified array operand (sqlglot reads ALL as a function), else ""."""
+    if isinstance(e, exp.Any):
+        return "ANY"
+    if isinstance(e, exp.All):
+        return "ALL"
+    if (
+        isinstance(e, exp.Anonymous)
+        and e.name.upper() in ("ANY", "ALL")
+        and len(e.expressions) == 1
+    ):
+        return e.name.upper()
+    return ""
 
 
 def is_constant(e: exp.Expr) -> bool:

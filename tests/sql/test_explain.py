@@ -52,6 +52,7 @@ SAME_AS_POSTGRES = [
     " UNION ALL SELECT * FROM u WHERE g = u.b) s",
     "SELECT * FROM (SELECT a, b FROM u LIMIT 3) s WHERE b > 0",
     "SELECT * FROM u WHERE -a = b",
+    "SELECT * FROM u WHERE a = ANY (ARRAY[2, 1]) AND b <> ALL (ARRAY[3, 4]) AND (a, b) > (1, 2)",
     "SELECT * FROM arr WHERE i @> '{32}' AND t && '{a}' AND i <@ '{1,2}'",
     "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
 ]
