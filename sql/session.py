@@ -137,6 +137,23 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "work_mem": "4MB",
     # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
     "db9.statement_mem_limit": "1GB",
+    # the planner's method switches; EXPLAIN shows sorted grouping with enable_hashagg off
+    **{
+        f"enable_{m}": "on"
+        for m in (
+            "hashagg",
+            "sort",
+            "hashjoin",
+            "mergejoin",
+            "nestloop",
+            "seqscan",
+            "indexscan",
+            "indexonlyscan",
+            "bitmapscan",
+            "material",
+            "memoize",
+        )
+    },
 }
 
 
@@ -1710,7 +1727,9 @@ class Session:
             target = tree.find(exp.Table)
             lines = [f"{kind} on {target.name if target is not None else '?'}"]
         elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
-            lines = explain_plan(Planner(self, self.catalog(), Context()).plan_query(tree))
+            plan = Planner(self, self.catalog(), Context()).plan_query(tree)
+            locks = bool(tree.args.get("locks"))
+            lines = explain_plan(plan, self.settings, locks, opts.get("costs", True))
         else:
             raise FeatureNotSupported("EXPLAIN supports queries, INSERT, UPDATE and DELETE only")
         if opts.get("analyze"):  # runs the statement, as PostgreSQL's does

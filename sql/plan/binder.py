@@ -1076,7 +1076,9 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 nulls_first = desc if nf is None else bool(nf)
                 keys.append(SortKey(idx, desc, nulls_first))
-                texts.append(o.this.sql(dialect="postgres") + (" DESC" if desc else ""))
+                target = exprs[idx] if idx < len(exprs) else o.this
+                target = target.this if isinstance(target, exp.Alias) else target
+                texts.append(target.sql(dialect="postgres") + (" DESC" if desc else ""))
         width = len(outs)
         on_keys: list[int] = []
         if distinct and distinct.args.get("on"):
@@ -1508,7 +1510,7 @@ class Planner:
         post = Scope(
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
-        return Window(node, specs, post), post
+        return Window(node, specs, post, _window_order(windows)), post
 
     def _project_set(self, node: Node, scope: Scope, srfs: list[exp.Expr]) -> tuple[Node, Scope]:
         """Set-returning functions in the select list (unnest, generate_series,
@@ -1576,6 +1578,18 @@ class Planner:
             node = Sort(node, keys, "")
         node = self._limit(node, q, keys if order is not None else None)
         return node, cols
+
+
+def _window_order(windows: list[exp.Window]) -> str:
+    """The order the window functions read their rows in (PARTITION BY keys, then ORDER BY
+    keys) as SQL text, when they all share one; EXPLAIN shows it as a Sort."""
+    orders = set()
+    for w in windows:
+        keys = [p.sql(dialect="postgres") for p in w.args.get("partition_by") or []]
+        ob = w.args.get("order")
+        keys += [o.sql(dialect="postgres") for o in (ob.expressions if ob is not None else [])]
+        orders.add(", ".join(keys))
+    return orders.pop() if len(orders) == 1 else ""
 
 
 class _PostAggScope(Scope):

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from sql import types as T
 from sql.expr import datatype_to_sql
+from sql.operators import SYMBOLS
 from sql.pg_dialect import DIALECT
 from sql.scope import Scope, ScopeColumn
 from sql.types import SqlType
@@ -27,11 +28,18 @@ _OPS: dict[type[exp.Expr], str] = {
     exp.RegexpLike: "~", exp.RegexpILike: "~*", exp.BitwiseAnd: "&", exp.BitwiseOr: "|",
     exp.BitwiseXor: "#",
 }  # fmt: skip
+_OPS.update({k: v for k, v in SYMBOLS.items() if issubclass(k, exp.Binary)})
+_NAMED_OPS = {
+    k.sql_name().lower(): v
+    for k, v in SYMBOLS.items()
+    if issubclass(k, exp.Binary) and issubclass(k, exp.Func)
+}
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
 _NEGATED: dict[type[exp.Expr], type[exp.Expr]] = {
     exp.EQ: exp.NEQ, exp.NEQ: exp.EQ, exp.LT: exp.GTE, exp.GTE: exp.LT, exp.GT: exp.LTE,
     exp.LTE: exp.GT,
 }  # fmt: skip
+_FUNC_NAMES = {"GenerateSeries": "generate_series", "ExplodingGenerateSeries": "generate_series"}
 _INTS = ("smallint", "integer", "bigint")
 _PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 _RESERVED_WORDS = """all analyse analyze and any array as asc asymmetric both case cast check
@@ -80,11 +88,16 @@ def type_label(t: SqlType) -> str:
 @dataclass
 class Deparser:
     """Prints expressions bound in ``scopes`` (tried in order); ``prefix``: qualify columns,
-    their relation named through ``refname`` (a scope column -> its printed relation name)."""
+    named through ``source`` (a scope column -> the relation and column PostgreSQL names it
+    by). A column of an enclosing query (a lateral or correlated reference) is always
+    qualified, as PostgreSQL prints the parameter it becomes."""
 
     scopes: list[Scope]
     prefix: bool
-    refname: Callable[[ScopeColumn], str | None] = lambda c: c.table
+    source: Callable[[ScopeColumn], tuple[str | None, str]] = lambda c: (c.table, c.name)
+    # a column none of the scopes holds (a node's scope lacks the enclosing query's): found
+    # among the plan's other columns, as an outer reference
+    elsewhere: Callable[[exp.Column], ScopeColumn | None] = lambda c: None
     subplans: list[int] = field(default_factory=lambda: [0])
 
     def qual(self, parts: list[exp.Expr]) -> str:
@@ -95,17 +108,23 @@ class Deparser:
         return "(" + " AND ".join(self.expr(p) for p in parts) + ")"
 
     def _column(self, c: exp.Column) -> ScopeColumn | None:
+        return self._lookup(c)[0]
+
+    def _lookup(self, c: exp.Column) -> tuple[ScopeColumn | None, bool]:
+        """The scope column ``c`` names, and whether it is an enclosing query's."""
         for s in self.scopes:
             scope: Scope | None = s
+            outer = False
             while scope is not None:
                 try:
                     hit = scope.resolve(c.name, c.table or None)
                 except Exception:
                     hit = None
                 if hit is not None:
-                    return scope.columns[hit[0]]
-                scope = scope.outer
-        return None
+                    return scope.columns[hit[0]], outer
+                scope, outer = scope.outer, True
+        found = self.elsewhere(c)
+        return found, found is not None
 
     def type_of(self, e: exp.Expr) -> SqlType | None:
         if isinstance(e, exp.Paren):
@@ -146,6 +165,8 @@ class Deparser:
             return self._column_text(e)
         if isinstance(e, exp.Literal | exp.Neg) and is_constant(e):
             return self._constant(e, want)
+        if isinstance(e, exp.Neg):
+            return f"(- {self.expr(e.this)})"
         if isinstance(e, exp.Null):
             return "NULL"
         if isinstance(e, exp.Boolean):
@@ -181,8 +202,12 @@ class Deparser:
             return self._between(e, negate=False)
         if isinstance(e, exp.Like | exp.ILike):
             return self._like(e, negate=bool(e.args.get("negate")))
+        if isinstance(e, _COMPARISONS) and _quantifier(e.expression):
+            return self._quantified(e)
         if type(e) in _OPS:
             return self._binary(e, _OPS[type(e)])
+        if isinstance(e, exp.Tuple):
+            return "ROW(" + ", ".join(self.expr(x) for x in e.expressions) + ")"
         if isinstance(e, exp.NullSafeNEQ | exp.NullSafeEQ):
             word = "IS DISTINCT FROM" if isinstance(e, exp.NullSafeNEQ) else "IS NOT DISTINCT FROM"
             return f"({self.expr(e.this)} {word} {self.expr(e.expression)})"
@@ -201,8 +226,17 @@ class Deparser:
             return "COALESCE(" + ", ".join(self.expr(a, t) for a in args) + ")"
         if isinstance(e, exp.Case):
             return self._case(e)
+        if (
+            isinstance(e, exp.Anonymous)
+            and e.name.lower() in _NAMED_OPS
+            and len(e.expressions) == 2
+        ):
+            # an operator sqlglot names as a function (@> is ARRAY_CONTAINS_ALL)
+            left, right = e.expressions
+            return self._binary(exp.Binary(this=left, expression=right), _NAMED_OPS[e.name.lower()])
         if isinstance(e, exp.Anonymous):
-            return f"{e.name}(" + ", ".join(self.expr(a) for a in e.expressions) + ")"
+            name = e.name if e.name.islower() or '"' in e.sql() else e.name.lower()
+            return f"{name}(" + ", ".join(self.expr(a) for a in e.expressions) + ")"
         if isinstance(e, exp.Subquery | exp.Exists):
             self.subplans[0] += 1
             return f"(SubPlan {self.subplans[0]})"
@@ -210,7 +244,8 @@ class Deparser:
             return e.name
         if isinstance(e, exp.Func) and not e.args.get("expressions"):
             args = [a for a in e.args.values() if isinstance(a, exp.Expr)]
-            return f"{e.sql_name().lower()}(" + ", ".join(self.expr(a) for a in args) + ")"
+            name = _FUNC_NAMES.get(type(e).__name__, e.sql_name().lower())
+            return f"{name}(" + ", ".join(self.expr(a) for a in args) + ")"
         return e.sql(dialect="postgres")
 
     def _arg(self, e: exp.Expr) -> str:
@@ -219,12 +254,11 @@ class Deparser:
         return self.expr(e)
 
     def _column_text(self, c: exp.Column) -> str:
-        name = quote_ident(c.name)
-        if not self.prefix:
-            return name
-        col = self._column(c)
-        table = self.refname(col) if col is not None else (c.table or None)
-        return f"{quote_ident(table)}.{name}" if table else name
+        col, outer = self._lookup(c)
+        table, name = self.source(col) if col is not None else (c.table or None, c.name)
+        if not (self.prefix or outer) or not table:
+            return quote_ident(name)
+        return f"{quote_ident(table)}.{quote_ident(name)}"
 
     def _constant(self, e: exp.Expr, want: SqlType | None) -> str:
         neg = isinstance(e, exp.Neg)
@@ -289,6 +323,21 @@ class Deparser:
         op = "<> ALL" if negate else "= ANY"
         return f"({subject} {op} ('{quoted}'::{type_label(t)}[]))"
 
+    def _quantified(self, e: exp.Expr) -> str:
+        """``x op ANY/ALL (array)``: an array of constants as one array constant."""
+        q = e.expression
+        word = _quantifier(q)
+        inner = q.expressions[0] if isinstance(q, exp.Anonymous) else q.this
+        inner = inner.this if isinstance(inner, exp.Paren) else inner
+        op = _OPS[type(e)]
+        if isinstance(inner, exp.Array) and all(is_constant(i) for i in inner.expressions):
+            items = [self.type_of(i) for i in inner.expressions]
+            t = self.type_of(e.this) or next((x for x in items if x is not None), T.TEXT)
+            text = "{" + ",".join(_array_item(_literal_text(i)) for i in inner.expressions) + "}"
+            quoted = text.replace("'", "''")
+            return f"({self.expr(e.this)} {op} {word} ('{quoted}'::{type_label(t)}[]))"
+        return f"({self.expr(e.this)} {op} {word} ({self.expr(inner)}))"
+
     def _between(self, e: exp.Between, negate: bool) -> str:
         lo, hi = e.args["low"], e.args["high"]
         if negate:
@@ -327,6 +376,13 @@ def qual_cost(e: exp.Expr) -> float:
     if isinstance(e, exp.Subquery | exp.Exists) or (isinstance(e, exp.In) and e.args.get("query")):
         return 100.0
     own = 0.0
+    if isinstance(e, _COMPARISONS) and _quantifier(e.expression):
+        q = e.expression
+        inner = q.expressions[0] if isinstance(q, exp.Anonymous) else q.this
+        inner = inner.this if isinstance(inner, exp.Paren) else inner
+        return 0.5 * max(len(inner.expressions), 1) if isinstance(inner, exp.Array) else 1.0
+    if isinstance(e, _COMPARISONS) and isinstance(e.this, exp.Tuple):
+        return float(len(e.this.expressions))  # one comparison per column
     if isinstance(e, exp.In):
         own = 0.5 * max(len(e.expressions), 1)
     elif type(e) in _OPS or isinstance(e, exp.Like | exp.ILike | exp.Func | exp.Between):
@@ -334,6 +390,21 @@ def qual_cost(e: exp.Expr) -> float:
     if isinstance(e, exp.Count | exp.Sum | exp.Avg | exp.Min | exp.Max):
         own = 0.0
     return own + sum(qual_cost(c) for c in e.iter_expressions())
+
+
+def _quantifier(e: exp.Expr) -> str:
+    """ANY or ALL for a quantified array operand (sqlglot reads ALL as a function), else ""."""
+    if isinstance(e, exp.Any):
+        return "ANY"
+    if isinstance(e, exp.All):
+        return "ALL"
+    if (
+        isinstance(e, exp.Anonymous)
+        and e.name.upper() in ("ANY", "ALL")
+        and len(e.expressions) == 1
+    ):
+        return e.name.upper()
+    return ""
 
 
 def is_constant(e: exp.Expr) -> bool:

@@ -3,21 +3,27 @@ children indented under their parent with ``->``, in PostgreSQL's words."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from sql.catalog import IndexDef
 from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
+from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
-from sql.scope import Scope
+from sql.plan.rules.join_order import estimated_rows
+from sql.scope import Scope, ScopeColumn
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
 _SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
           N.CteScan, N.WorkTableScan)  # fmt: skip
+
+
+_BLOCKING = frozenset(("Sort", "Hash", "HashAggregate", "Aggregate", "GroupAggregate", "Unique"))
 
 
 @dataclass
@@ -29,15 +35,41 @@ class Line:
     details: list[str] = field(default_factory=list)
     children: list[Line] = field(default_factory=list)
     sections: list[tuple[str, Line]] = field(default_factory=list)
+    estimate: tuple[float, int] | None = None  # rows, width (db9's own estimates)
 
-    def render(self, header: int = 0, body: int = 2, arrow: bool = False) -> list[str]:
-        out = [" " * header + ("->  " if arrow else "") + self.title]
+    def rows_width(self) -> tuple[float, int]:
+        if self.estimate is not None:
+            return self.estimate
+        below = [c.rows_width() for c in self.children]
+        return sum(r for r, _ in below) or 1.0, max((w for _, w in below), default=0)
+
+    def cost(self) -> tuple[float, float]:
+        """Startup and total cost in PostgreSQL's units, roughly: a hundredth per row each
+        node passes on, over its inputs' cost; blocking nodes start when their input ends."""
+        below = sum(c.cost()[1] for c in self.children)
+        below += sum(plan.cost()[1] for _, plan in self.sections)
+        total = below + self.rows_width()[0] * 0.01
+        blocking = self.title in _BLOCKING or self.title.startswith(("HashSetOp", "SetOp"))
+        return (below if blocking else 0.0), total
+
+    def render(
+        self, header: int = 0, body: int = 2, arrow: bool = False, costs: bool = False
+    ) -> list[str]:
+        """The node's lines: its title at ``header`` (after ``->`` below the top), its
+        details at ``body``, children at ``body`` with theirs 6 further in; ``costs``: the
+        title carries PostgreSQL's ``(cost=... rows=... width=...)``."""
+        title = self.title
+        if costs:
+            start, total = self.cost()
+            rows, width = self.rows_width()
+            title += f"  (cost={start:.2f}..{total:.2f} rows={max(round(rows), 1)} width={width})"
+        out = [" " * header + ("->  " if arrow else "") + title]
         out += [" " * body + d for d in self.details]
         for name, plan in self.sections:
             out.append(" " * body + name)
-            out += plan.render(body + 2, body + 8, True)
+            out += plan.render(body + 2, body + 8, True, costs)
         for child in self.children:
-            out += child.render(body, body + 6, True)
+            out += child.render(body, body + 6, True, costs)
         return out
 
 
@@ -46,20 +78,27 @@ class Explainer:
     below it, filters as ``Filter:`` details of the node they apply to, relations named
     once each (a second ``int4_tbl`` is ``int4_tbl int4_tbl_1``)."""
 
-    def __init__(self, root: N.Node) -> None:
+    def __init__(self, root: N.Node, hashagg: bool = True) -> None:
+        self.hashagg = hashagg  # enable_hashagg: off, PostgreSQL groups by sorting
         self.refnames: dict[int, str] = {}  # id(scan node) -> its printed relation name
-        self.colnames: dict[int, str] = {}  # id(scope column) -> its relation's printed name
+        # id(scope column) -> the relation and column PostgreSQL names it by
+        self.colnames: dict[int, tuple[str, str]] = {}
+        self.scan_columns: list[ScopeColumn] = []
         self.relations = 0
         self._used: set[str] = set()
         self.ctes: dict[int, list[N.CteScan]] = {}  # cid -> its readers
         self._name(root)
+        for readers in self.ctes.values():
+            if len(readers) == 1 and not isinstance(readers[0].plan.node, N.RecursiveUnion):
+                self._pull_up(readers[0])  # PostgreSQL inlines it
         self.prefix = self.relations > 1
         self.sections: list[tuple[str, Line]] = []  # CTEs PostgreSQL would not inline
 
-    def explain(self, root: N.Node) -> list[str]:
-        top = self.line(root)
+    def render(self, top: Line, costs: bool = False) -> list[str]:
+        """The lines of ``top``, the CTE sections PostgreSQL shows at the query's top node
+        first among its sections."""
         top.sections = self.sections + top.sections
-        return top.render()
+        return top.render(costs=costs)
 
     def _name(self, node: N.Node) -> None:
         if isinstance(node, N.CteScan):
@@ -81,6 +120,15 @@ class Explainer:
             self.relations += 2
         for child in node.children():
             self._name(child)
+        if isinstance(node, N.SubqueryScan):
+            self._pull_up(node)
+
+    def _pull_up(self, node: N.Node) -> None:
+        """A subquery PostgreSQL pulls up: its columns are named by the columns below."""
+        for i, c in enumerate(node.scope.columns):
+            src = self._source(node, i)
+            if src is not None and src[0]:
+                self.colnames[id(c)] = src
 
     def _name_scan(self, node: N.Node) -> None:
         self.relations += 1
@@ -92,13 +140,32 @@ class Explainer:
         self._used.add(name)
         self.refnames[id(node)] = name
         for c in node.scope.columns:
-            self.colnames[id(c)] = name
+            self.colnames[id(c)] = (name, c.name)
+            self.scan_columns.append(c)
 
-    def deparser(self, scopes: list[Scope], prefix: bool) -> Deparser:
-        return Deparser(scopes, prefix, lambda c: self.colnames.get(id(c), c.table))
+    def deparser(self, scopes: list[Scope], prefix: bool, scan: bool = False) -> Deparser:
+        """A deparser for expressions over ``scopes``; ``scan``: a scan's condition, which
+        may read an enclosing row its scope does not hold (a lateral or correlated one)."""
+        names = self.colnames
+        return Deparser(
+            scopes,
+            prefix,
+            lambda c: names.get(id(c), (c.table, c.name)),
+            self._elsewhere if scan else lambda c: None,
+        )
+
+    def _elsewhere(self, c: exp.Column) -> ScopeColumn | None:
+        hits = [
+            col
+            for col in self.scan_columns
+            if col.name == c.name and (not c.table or col.table == c.table)
+        ]
+        return hits[0] if len(hits) == 1 else None
 
     def line(self, node: N.Node) -> Line:
-        return DESCRIBE[type(node)](self, node)
+        out = DESCRIBE[type(node)](self, node)
+        out.estimate = (_rows(node), _width(node.scope))  # the outermost folded node's
+        return out
 
     def _project(self, node: N.Project) -> Line:
         return Line("Result") if isinstance(node.child, N.OneRow) else self.line(node.child)
@@ -117,20 +184,90 @@ class Explainer:
         if not node.has_group_by:
             return Line("Aggregate", children=[self.line(node.child)])
         d = self.deparser([node.child.scope], self.prefix)
-        keys = [d.expr(k) for t in node.key_texts for k in parse_cond(t)]
+        exprs = [k for t in node.key_texts for k in parse_cond(t)]
+        keys = [d.expr(k) for k in exprs]
+        if not self.hashagg:  # the keys are computed below the Sort: references to them
+            keys = [_key(d, k) for k in exprs]
+        return self._grouped(keys, self.line(node.child), "Aggregate")
+
+    def _grouped(self, keys: list[str], below: Line, word: str) -> Line:
+        """Grouping by ``keys``: hashed, or (enable_hashagg off) sorted, then grouped or
+        made unique (``word``: Aggregate, or Unique for DISTINCT and UNION)."""
         details = ["Group Key: " + ", ".join(keys)] if keys else []
-        return Line("HashAggregate", details, [self.line(node.child)])
+        if not keys and word == "Unique" and not self.hashagg:
+            return Line("Unique", children=[below])  # no columns: one row at most
+        if self.hashagg or not keys:
+            return Line("HashAggregate", details, [below])
+        sort = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
+        if word == "Unique":
+            return Line("Unique", children=[sort])
+        return Line("GroupAggregate", details, [sort])
 
     def _distinct(self, node: N.Distinct) -> Line:
         keys = self._output_keys(node.child, node.width)
-        return Line("HashAggregate", ["Group Key: " + ", ".join(keys)], [self.line(node.child)])
+        return self._grouped(keys, self.line(node.child), "Unique")
 
     def _output_keys(self, node: N.Node, width: int) -> list[str]:
-        """The first ``width`` output columns of ``node`` as keys: the expressions below its
-        projection when they are columns."""
-        below = node.child if isinstance(node, N.Project) else node
-        d = self.deparser([below.scope], self.prefix)
-        return [d.expr(exp.column(c.name)) for c in node.scope.columns[:width]]
+        """The first ``width`` output columns of ``node`` as keys, each named by the scan
+        column it comes from when there is one."""
+        out = []
+        for i, c in enumerate(node.scope.columns[:width]):
+            src = self._source(node, i)
+            if src is None:
+                out.append(quote_ident(c.name))
+            else:
+                rel, col = src
+                out.append(
+                    f"{quote_ident(rel)}.{quote_ident(col)}" if self.prefix else quote_ident(col)
+                )
+        return out
+
+    def _source(self, node: N.Node, i: int) -> tuple[str, str] | None:
+        """The relation and column that output column ``i`` of ``node`` passes on, if any."""
+        if i >= len(node.scope.columns):
+            return None
+        if isinstance(node, N.Project):
+            if isinstance(node.child, N.OneRow):
+                return None
+            name = node.scope.columns[i].name
+            hits = [j for j, c in enumerate(node.child.scope.columns) if c.name == name]
+            return self._source(node.child, hits[0]) if len(hits) == 1 else None
+        if isinstance(node, N.SubqueryScan):
+            return self._source(node.plan.node, i)
+        if isinstance(node, N.CteScan) and len(self.ctes.get(node.cid, [])) == 1:
+            return self._source(node.plan.node, i)
+        if isinstance(node, _SCANS):
+            col = f"column{i + 1}" if isinstance(node, N.ValuesScan) else node.scope.columns[i].name
+            return self.refnames.get(id(node), ""), col
+        if isinstance(node, N.SetOp):
+            return self._source(node.left, i)
+        if isinstance(node, N.HashJoin | N.NestedLoopJoin):
+            width = len(node.left.scope.columns)
+            return self._source(node.left, i) if i < width else self._source(node.right, i - width)
+        if isinstance(node, N.SameRows):
+            return self._source(node.child, i)
+        return None
+
+    def _window(self, node: N.Window) -> Line:
+        below = self.line(node.child)
+        keys = self._order_keys(node.order_text, node.child.scope)
+        if keys:
+            below = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
+        return Line("WindowAgg", children=[below])
+
+    def _order_keys(self, text: str, scope: Scope) -> list[str]:
+        """An ORDER BY list's SQL text as Sort Key items."""
+        d = self.deparser([scope], self.prefix)
+        keys = []
+        for o in _order_list(text, ordered=True):
+            assert isinstance(o, exp.Ordered)
+            desc = bool(o.args.get("desc"))
+            nf = o.args.get("nulls_first")
+            key = _key(d, o.this) + (" DESC" if desc else "")
+            if nf is not None and bool(nf) != desc:
+                key += " NULLS FIRST" if nf else " NULLS LAST"
+            keys.append(key)
+        return keys
 
     def _scan(self, node: N.Node) -> Line:
         name = self.refnames.get(id(node), "")
@@ -146,7 +283,7 @@ class Explainer:
                 title = f"{kind} using {quote_ident(_index_name(node, index))} {on}"
             out = Line(title)
             if cond:
-                d = self.deparser([node.scope], False)
+                d = self.deparser([node.scope], False, True)
                 out.details.append("Index Cond: " + d.qual(parse_cond(cond)))
             return out
         if isinstance(node, N.CteScan):
@@ -158,7 +295,7 @@ class Explainer:
                 self.sections.append((f"CTE {cte}", self.line(node.plan.node)))
             return Line(f"CTE Scan on {cte}" + (f" {quote_ident(name)}" if name != cte else ""))
         if isinstance(node, N.ValuesScan):
-            return Line('Values Scan on "*VALUES*"')
+            return Line(f"Values Scan on {quote_ident(name)}")
         if isinstance(node, N.SeriesScan):
             alias = f" {quote_ident(name)}" if name and name != "generate_series" else ""
             return Line(f"Function Scan on generate_series{alias}")
@@ -181,7 +318,7 @@ class Explainer:
         if isinstance(target, N.SubqueryScan):
             out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
             out.children = [self.line(target.plan.node)]
-            d = self.deparser([node.scope], True)
+            d = Deparser([node.scope], True)  # the subquery's own column names
             out.details.append("Filter: " + d.qual(parts))
             return out
         out = self.line(below)
@@ -189,7 +326,7 @@ class Explainer:
         if scan:  # PostgreSQL rebuilds "column = constant" from its equivalence classes: last
             parts = [p for p in parts if not _equates(p)] + [p for p in parts if _equates(p)]
         parts = sorted(parts, key=qual_cost)
-        d = self.deparser([node.scope], self.prefix and not scan)
+        d = self.deparser([node.scope], self.prefix and not scan, scan)
         inner_join = isinstance(target, N.HashJoin | N.NestedLoopJoin) and target.kind in (
             "inner", "cross")  # fmt: skip
         label = "Join Filter" if inner_join else "Filter"
@@ -222,6 +359,19 @@ class Explainer:
         out.children = [self.line(outer), Line("Hash", children=[self.line(inner)])]
         return out
 
+    def _sort(self, node: N.Sort) -> Line:
+        key = self._sort_key(node)
+        below: N.Node = node.child
+        while isinstance(below, N.Project):
+            below = below.child
+        if isinstance(below, N.Window):
+            # rows leave a WindowAgg in its own order: a prefix of it needs no second sort
+            ordered = self._order_keys(below.order_text, below.child.scope)
+            wanted = key.removeprefix("Sort Key: ").split(", ")
+            if ordered[: len(wanted)] == wanted:
+                return self.line(node.child)
+        return Line("Sort", [key], [self.line(node.child)])
+
     def _sort_key(self, node: N.Sort) -> str:
         scopes = [node.scope]
         below: N.Node = node.child
@@ -229,15 +379,12 @@ class Explainer:
             below = below.child
             scopes.append(below.scope)
         d = self.deparser(list(reversed(scopes)), self.prefix)
-        texts = node.text.split(", ") if node.text else []
+        orders = _order_list(node.text)
         keys = []
         for i, k in enumerate(node.keys):
-            text = texts[i] if i < len(texts) else ""
-            desc = text.endswith(" DESC")
-            parsed = parse_cond(text[: -len(" DESC")] if desc else text)
-            position = len(parsed) == 1 and is_constant(parsed[0])
-            if len(parsed) == 1 and not position:
-                key = d.expr(parsed[0])
+            e = orders[i] if i < len(orders) else None
+            if e is not None and not is_constant(e):
+                key = _key(d, e)
             else:
                 col = node.scope.columns[k.index] if k.index < len(node.scope.columns) else None
                 key = d.expr(exp.column(col.name)) if col is not None else "?"
@@ -256,13 +403,20 @@ class Explainer:
             if node.all:
                 return append
             keys = self._output_keys(arms[0], len(arms[0].scope.columns))
-            return Line("HashAggregate", ["Group Key: " + ", ".join(keys)], [append])
+            return self._grouped(keys, append, "Unique")
         kind = node.kind.title() + (" All" if node.all else "")
         arms_lines = [
             Line(f'Subquery Scan on "*SELECT* {i}"', children=[self.line(a)])
             for i, a in enumerate((node.left, node.right), 1)
         ]
-        return Line(f"HashSetOp {kind}", children=[Line("Append", children=arms_lines)])
+        append = Line("Append", children=arms_lines)
+        if self.hashagg:
+            return Line(f"HashSetOp {kind}", children=[append])
+        cols = [c.name for c in node.left.scope.columns]
+        if not cols:
+            return Line(f"SetOp {kind}", children=[append])
+        key = ", ".join(('"*SELECT* 1".' if self.prefix else "") + quote_ident(c) for c in cols)
+        return Line(f"SetOp {kind}", children=[Line("Sort", [f"Sort Key: {key}"], [append])])
 
     def _union_arms(self, node: N.Node, all_: bool, out: list[N.Node]) -> None:
         inner = node
@@ -273,6 +427,26 @@ class Explainer:
             self._union_arms(inner.right, all_, out)
         else:
             out.append(node)
+
+
+def _order_list(text: str, ordered: bool = False) -> list[exp.Expr]:
+    """The expressions of an ORDER BY list's SQL text (``a, b DESC``)."""
+    if not text:
+        return []
+    try:
+        q = sqlglot.parse_one("SELECT 1 ORDER BY " + text, read=DIALECT)
+    except Exception:  # not parseable: keys are named by their columns
+        return []
+    order = q.args.get("order")
+    items = order.expressions if order is not None else []
+    return list(items) if ordered else [o.this for o in items]
+
+
+def _key(d: Deparser, e: exp.Expr) -> str:
+    """A sort or group key: an expression other than a column is computed below and shown
+    in parentheses, as PostgreSQL shows a reference to it."""
+    text = d.expr(e)
+    return text if isinstance(e, exp.Column) else f"({text})"
 
 
 def _titled(title: str) -> Callable[[Explainer, Any], Line]:
@@ -288,12 +462,12 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
     N.NestedLoopJoin: Explainer._nested_loop,
     N.LateralJoin: Explainer._nested_loop,
     N.Aggregate: Explainer._aggregate,
-    N.Sort: lambda self, n: Line("Sort", [self._sort_key(n)], [self.line(n.child)]),
+    N.Sort: Explainer._sort,
     N.Limit: _titled("Limit"),
     N.Distinct: Explainer._distinct,
     N.DistinctOn: _titled("Unique"),
     N.SetOp: Explainer._set_op,
-    N.Window: _titled("WindowAgg"),
+    N.Window: Explainer._window,
     N.ProjectSet: _titled("ProjectSet"),
     N.RecursiveUnion: lambda self, n: Line(
         "Recursive Union", children=[self.line(n.anchor), self.line(n.step)]
@@ -304,6 +478,8 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
 
 
 def _alias(node: N.Node) -> str | None:
+    if isinstance(node, N.ValuesScan):
+        return "*VALUES*"
     tables = [c.table for c in node.scope.columns if c.table]
     if tables:
         return tables[0]
@@ -330,14 +506,53 @@ def _index_name(node: N.PointGet | N.KeyScan, index: IndexDef | None) -> str:
     return primary.name if primary is not None else f"{table.name}_pkey"
 
 
-def explain_node(node: N.Node, depth: int = 0) -> list[str]:
-    """``node`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words."""
-    del depth
-    return Explainer(node).explain(node)
+def _rows(node: N.Node) -> float:
+    """db9's estimate of the rows ``node`` produces (statistics where it has them, else
+    PostgreSQL's defaults for a relation it knows nothing of)."""
+    known = estimated_rows(node)
+    if known is not None:
+        return max(known, 1.0)
+    if isinstance(node, N.OneRow) or (isinstance(node, N.Aggregate) and not node.has_group_by):
+        return 1.0
+    if isinstance(node, N.ValuesScan):
+        return float(len(node.rows))
+    if isinstance(node, N.Aggregate):
+        return max(_rows(node.child) / 10, 1.0)
+    if isinstance(node, N.SubqueryScan | N.CteScan):
+        return _rows(node.plan.node)
+    if isinstance(node, N.SetOp):
+        return _rows(node.left) + _rows(node.right)
+    if isinstance(node, N.Filter):
+        return max(_rows(node.child) / 3, 1.0)
+    if isinstance(node, N.Unary | N.Project):
+        return _rows(node.child)
+    if isinstance(node, N.HashJoin | N.NestedLoopJoin | N.LateralJoin):
+        return max(_rows(c) for c in node.children())
+    return 1000.0
 
 
-def explain_plan(plan: N.Plan) -> list[str]:
-    return explain_node(plan.node)
+def _width(scope: Scope) -> int:
+    """The average width of a row, PostgreSQL's 32 bytes for a value of variable length."""
+    cols = [c for c in scope.columns if not c.hidden and c.name != "?hidden"]
+    return sum(c.type.typlen if c.type.typlen > 0 else 32 for c in cols)
+
+
+def explain_plan(
+    plan: N.Plan,
+    settings: Mapping[str, str] | None = None,
+    locks: bool = False,
+    costs: bool = False,
+) -> list[str]:
+    """``plan`` as EXPLAIN (COSTS OFF) prints it, in PostgreSQL's shape and words, under the
+    session's ``settings`` (enable_hashagg); ``locks``: the query locks the rows it reads
+    (FOR UPDATE/SHARE), a LockRows step on top; ``costs``: each node with db9's estimates
+    in PostgreSQL's ``(cost=... rows=... width=...)`` form."""
+    hashagg = (settings or {}).get("enable_hashagg", "on").lower() not in ("off", "false", "0")
+    explainer = Explainer(plan.node, hashagg)
+    top = explainer.line(plan.node)
+    if locks:
+        top = Line("LockRows", children=[top])
+    return explainer.render(top, costs)
 
 
 _BOOLEAN = {"on": True, "true": True, "1": True, "yes": True,

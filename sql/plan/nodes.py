@@ -427,6 +427,7 @@ class Window(Unary):
     child: Node
     specs: list[WindowSpec]
     scope: Scope
+    order_text: str = ""  # the rows' order (partition keys, then order keys), for EXPLAIN
 
 
 # -- the plan of one query ---------------------------------------------------------------------

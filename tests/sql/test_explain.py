@@ -7,6 +7,7 @@ expressions deparsed as PostgreSQL's ruleutils does (``((b = 1) AND (c = 'x'::te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import psycopg
@@ -21,6 +22,7 @@ from tests.sql.pg import connect
 SETUP = [
     "CREATE TABLE t (a int, b int, c text, n name, v varchar(10))",
     "CREATE TABLE u (a int, b int)",
+    "CREATE TABLE arr (i int[], t text[])",
 ]
 
 SAME_AS_POSTGRES = [
@@ -39,6 +41,31 @@ SAME_AS_POSTGRES = [
     "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r",
     "WITH w AS (SELECT a FROM u WHERE b = 2) SELECT * FROM w",
     "SELECT 1",
+    "SELECT max(b) FROM t ORDER BY max(b) + 1",
+    "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b DESC) FROM t",
+    "SELECT x FROM (VALUES (1), (2)) v(x) UNION SELECT x FROM (VALUES (1), (3)) w(x)",
+    "SELECT b, generate_series(1, 3) AS g FROM t ORDER BY g DESC",
+    "SELECT a FROM t WHERE lower(c) = 'x' AND length(c || 'y') < 5 FOR UPDATE",
+    "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b) FROM t ORDER BY a",
+    "SELECT a, sum(b) OVER (PARTITION BY a ORDER BY b) FROM t ORDER BY b",
+    "SELECT * FROM generate_series(1, 9) g, LATERAL (SELECT * FROM u WHERE g = u.a"
+    " UNION ALL SELECT * FROM u WHERE g = u.b) s",
+    "SELECT * FROM (SELECT a, b FROM u LIMIT 3) s WHERE b > 0",
+    "SELECT * FROM u WHERE -a = b",
+    "SELECT * FROM u WHERE a = ANY (ARRAY[2, 1]) AND b <> ALL (ARRAY[3, 4]) AND (a, b) > (1, 2)",
+    "SELECT * FROM arr WHERE i @> '{32}' AND t && '{a}' AND i <@ '{1,2}'",
+    "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
+]
+
+# enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
+SORTED_GROUPING = [
+    "SELECT b, count(*) FROM t GROUP BY b",
+    "SELECT DISTINCT b FROM t",
+    "SELECT a FROM t UNION SELECT b FROM u",
+    "SELECT a FROM t INTERSECT SELECT a FROM u",
+    "SELECT a % 3, count(*) FROM t GROUP BY a % 3",
+    "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
+    "SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)",
 ]
 
 
@@ -70,6 +97,37 @@ def test_explain_prints_the_plan_as_postgres_does(
     ours = [r[0] for r in session.execute("EXPLAIN (COSTS OFF) " + query)[0].rows or []]
     theirs = [r[0] for r in pg.execute("EXPLAIN (COSTS OFF) " + query).fetchall()]
     assert ours == theirs
+
+
+@pytest.mark.parametrize("query", SORTED_GROUPING)
+def test_explain_without_hash_aggregation_shows_sorted_grouping_as_postgres_does(
+    session: Session, pg: psycopg.Connection[tuple[object, ...]], query: str
+) -> None:
+    session.execute("SET enable_hashagg = off")
+    pg.execute("SET enable_hashagg = off")
+    try:
+        ours = [r[0] for r in session.execute("EXPLAIN (COSTS OFF) " + query)[0].rows or []]
+        theirs = [r[0] for r in pg.execute("EXPLAIN (COSTS OFF) " + query).fetchall()]
+    finally:
+        session.execute("RESET enable_hashagg")
+        pg.execute("RESET enable_hashagg")
+    assert ours == theirs
+
+
+COST = re.compile(r"  \(cost=\d+\.\d\d\.\.\d+\.\d\d rows=\d+ width=\d+\)$")
+
+
+@pytest.mark.parametrize("query", SAME_AS_POSTGRES[:12])
+def test_explain_with_costs_prints_them_in_postgres_form(
+    session: Session, pg: psycopg.Connection[tuple[object, ...]], query: str
+) -> None:
+    """db9's own estimates, in PostgreSQL's ``(cost=S..T rows=N width=W)`` on each node."""
+    ours = [r[0] for r in session.execute("EXPLAIN " + query)[0].rows or []]
+    theirs = [r[0] for r in pg.execute("EXPLAIN " + query).fetchall()]
+    assert [COST.search(x) is not None for x in ours] == [
+        COST.search(x) is not None for x in theirs
+    ]
+    assert [COST.sub("", x) for x in ours] == [COST.sub("", x) for x in theirs]
 
 
 def test_explain_of_an_index_scan_names_the_index_and_its_condition(session: Session) -> None:
