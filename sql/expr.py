@@ -31,7 +31,6 @@ from sql.errors import (
     AmbiguousFunction,
     ArraySubscriptError,
     CardinalityViolation,
-    DataException,
     DatatypeMismatch,
     DivisionByZero,
     FeatureNotSupported,
@@ -48,6 +47,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex
 from sql.like import like_to_regex
@@ -1173,61 +1173,6 @@ class Compiler:
 def _bytes_as_chars(t: Typed) -> Typed:
     f = t.fn
     return Typed(lambda r: None if (v := f(r)) is None else v.decode("latin-1"), T.TEXT, t.const)
-
-
-def _incompatible(detail: str) -> ArraySubscriptError:
-    return ArraySubscriptError("cannot concatenate incompatible arrays", detail=detail)
-
-
-def array_cat(x: list[Any] | None, y: list[Any] | None, elem: SqlType) -> list[Any] | None:
-    """``array || array`` (array_cat): arrays of n and n dimensions join along the first;
-    an array of n-1 dimensions is added as one more item of the first dimension."""
-    if x is None:
-        return y
-    if y is None:
-        return x
-    dx, dy = T.array_dims(x, elem), T.array_dims(y, elem)
-    if not dx:
-        return y
-    if not dy:
-        return x
-    if len(dx) == len(dy):
-        if dx[1:] != dy[1:]:
-            raise _incompatible(
-                "Arrays with differing element dimensions are not compatible for concatenation."
-            )
-        return x + y
-    if len(dx) == len(dy) + 1:
-        if dx[1:] != dy:
-            raise _incompatible(
-                "Arrays with differing dimensions are not compatible for concatenation."
-            )
-        return [*x, y]
-    if len(dy) == len(dx) + 1:
-        if dy[1:] != dx:
-            raise _incompatible(
-                "Arrays with differing dimensions are not compatible for concatenation."
-            )
-        return [x, *y]
-    raise _incompatible(
-        f"Arrays of {len(dx)} and {len(dy)} dimensions are not compatible for concatenation."
-    )
-
-
-def _one_dimensional(x: list[Any], elem: SqlType) -> list[Any]:
-    if len(T.array_dims(x, elem)) > 1:
-        raise DataException("argument must be empty or one-dimensional array")
-    return x
-
-
-def array_append(x: list[Any] | None, v: Any, elem: SqlType) -> list[Any]:
-    """``array || element``: only for an empty or one-dimensional array."""
-    return [*_one_dimensional(x or [], elem), v]
-
-
-def array_prepend(v: Any, x: list[Any] | None, elem: SqlType) -> list[Any]:
-    """``element || array``: only for an empty or one-dimensional array."""
-    return [v, *_one_dimensional(x or [], elem)]
 
 
 def _equals(x: Fn, y: Fn) -> Fn:

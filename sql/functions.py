@@ -17,7 +17,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import interrupt
-from sql import comments, jsonb
+from sql import comments, functions_array, jsonb
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -66,6 +66,7 @@ _PG_FUNC_NAMES = {
     "Ceil": "ceil",
     "StrPosition": "position",
     "ExplodingGenerateSeries": "generate_series",
+    "Explode": "unnest",
     "Hex": "to_hex",
     "TimestampTrunc": "date_trunc",
     "Extract": "extract",
@@ -157,12 +158,6 @@ FUNCTIONS: dict[
     ),
     "chr": ([T.INT4], T.TEXT, lambda n: _chr(n), True),
     "ascii": ([T.TEXT], T.INT4, lambda s: ord(s[0]) if s else 0, True),
-    "string_to_array": (
-        [T.TEXT, T.TEXT],
-        T.TEXT.array_of(),
-        lambda s, d: s.split(d) if d else list(s),
-        True,
-    ),
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
@@ -250,6 +245,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return compile_math(name, [c.compile(a) for a in raw_args])
     if name in jsonb.FUNCTIONS:
         return jsonb.compile_call(c, name, raw_args)
+    if name in functions_array.FUNCTIONS:
+        return functions_array.compile_call(name, [c.compile(a) for a in raw_args])
     if raw_args and isinstance(raw_args[-1], exp.Variadic):
         fixed = [c.compile(a) for a in raw_args[:-1]]
         return compile_variadic(name, fixed, c.compile(raw_args[-1].this))
@@ -543,9 +540,6 @@ CATALOG_FUNCTIONS = {
     "set_config",
     "pg_typeof",
     "to_regclass",
-    "array_to_string",
-    "array_length",
-    "cardinality",
     "pg_is_in_recovery",
     "pg_get_serial_sequence",
     "pg_relation_size",
@@ -654,23 +648,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "to_regtype":
             regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
             return regtype.display() if regtype else None
-        if name == "array_to_string":
-            if v[0] is None:
-                return None
-            sep = v[1]
-            return sep.join(str(x) for x in v[0] if x is not None)
-        if name == "array_length":
-            return len(v[0]) if v[0] else None
-        if name == "cardinality":
-            return None if v[0] is None else len(v[0])
         if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
         if name == "pg_get_statisticsobjdef_columns":
             return None
-        if name == "array_upper":
-            return len(v[0]) if v[0] else None
-        if name == "array_lower":
-            return 1 if v[0] else None
         if name == "pg_get_serial_sequence":
             t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
             col = t.column(v[1]) if t else None
@@ -692,8 +673,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "has_database_privilege": T.BOOL,
         "pg_is_in_recovery": T.BOOL,
         "pg_my_temp_schema": T.OID,
-        "array_length": T.INT4,
-        "cardinality": T.INT4,
         "pg_relation_size": T.INT8,
         "pg_total_relation_size": T.INT8,
         "pg_get_userbyid": T.NAME,
@@ -702,8 +681,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "to_regclass": T.REGCLASS,
         "to_regtype": T.REGTYPE,
         "pg_relation_is_publishable": T.BOOL,
-        "array_upper": T.INT4,
-        "array_lower": T.INT4,
     }.get(name, T.TEXT)
     if name == "date_part" and len(raw_args) == 2:
         unit = str(fns[0](())).lower()
@@ -821,15 +798,13 @@ CATALOG_FUNCTIONS |= {
     "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",
-    "array_upper",
-    "array_lower",
 }
 
 
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
-SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"} | TEXT_SRFS
+SRF_NAMES = {"unnest", "generate_series", "generate_subscripts"} | TEXT_SRFS | functions_array.SRFS
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -870,10 +845,12 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
     typed = [comp.compile(a) for a in args]
     if name in TEXT_SRFS:
         return text_srf(name, typed)
+    if name in functions_array.SRFS:
+        return functions_array.compile_srf(name, typed)
     if name == "unnest":
         arr = typed[0]
         elem = arr.type.element or T.TEXT
-        return (lambda r: list(arr.fn(r) or [])), elem
+        return (lambda r: T.array_elements(arr.fn(r) or [], elem)), elem
     if name == "generate_subscripts":
         arr = typed[0]
         return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4
