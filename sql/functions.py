@@ -241,6 +241,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
+    if name == "width_bucket" and len(raw_args) == 2:
+        return functions_array.compile_width_bucket([c.compile(a) for a in raw_args])
     if name in OVERLOADS or name in TYPE_FUNCTIONS:
         return compile_math(name, [c.compile(a) for a in raw_args])
     if name in jsonb.FUNCTIONS:

@@ -336,6 +336,34 @@ def _call(impl: Callable[..., Any], args: list[Typed], rtype: SqlType,
     return Typed(run, rtype)
 
 
+def compile_width_bucket(args: list[Typed]) -> Typed:
+    """width_bucket(operand, thresholds): how many of the sorted thresholds the operand
+    reaches (PostgreSQL's width_bucket_array; NaN sorts above every number)."""
+    if len(args) != 2:
+        raise _no_such("width_bucket", args)
+    args = list(args)
+    _arr, elem = _resolve("width_bucket", args, [1], [0])
+
+    def key(v: Any) -> Any:
+        return (True, 0.0) if isinstance(v, float) and v != v else (False, v)
+
+    def bucket(op: Any, thresholds: list[Any]) -> int:
+        if len(T.array_dims(thresholds, elem)) > 1:
+            raise ArraySubscriptError("thresholds must be one-dimensional array")
+        if any(t is None for t in thresholds):
+            raise NullValueNotAllowed("thresholds array must not contain NULLs")
+        lo, hi, k = 0, len(thresholds), key(op)
+        while lo < hi:  # the first threshold above the operand
+            mid = (lo + hi) // 2
+            if key(thresholds[mid]) <= k:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    return _call(bucket, args, T.INT4)
+
+
 def compile_srf(name: str, args: list[Typed]) -> tuple[Callable[[Row], list[Any]], SqlType]:
     """string_to_table(s, sep [, null]): a function from a row to its values, and their type."""
     if not 2 <= len(args) <= 3 or any(a.type.category in "NBDT" for a in args):

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.optimizer.annotate_types import annotate_types
 
 from kv.errors import Db9Error
 from sql import types as T
@@ -455,21 +454,6 @@ def compile_get(c: ExprCompiler, e: exp.Expr, text_out: bool, path_op: bool) -> 
     return Typed(run, out_type, doc.const and path.const)
 
 
-def _lowered(base: exp.Expr, index: exp.Expr) -> bool:
-    """Whether sqlglot lowered ``base[index]``'s index by one when parsing: it does so (for
-    1-based arrays) when it took ``base`` for an array or did not know its type, and the
-    index for an integer; jsonb's subscripts are 0-based, so the lowering is undone."""
-    bt = base.type or annotate_types(base.copy(), dialect="postgres").type
-    if bt is not None and bt.this not in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY):
-        return False
-    it = index.type or annotate_types(index.copy(), dialect="postgres").type
-    return it is not None and it.this in exp.DataType.INTEGER_TYPES
-
-
-def _plus_one(g: Callable[[Row], Any]) -> Callable[[Row], Any]:
-    return lambda r: None if (v := g(r)) is None else v + 1
-
-
 def compile_subscript(c: ExprCompiler, doc: Typed, e: exp.Bracket) -> Typed:
     """``jsonb[key]`` and ``jsonb[index]`` (0-based, negative from the end), as -> chained."""
     levels: list[tuple[exp.Expr, exp.Expr]] = []
@@ -478,7 +462,7 @@ def compile_subscript(c: ExprCompiler, doc: Typed, e: exp.Bracket) -> Typed:
         levels.insert(0, (node.expressions[0], node.this))
         node = node.this
     steps: list[Typed] = []
-    for x, base in levels:
+    for x, _base in levels:
         t = c.compile(x)
         if t.type.name == "unknown":
             t = coerce_to(t, T.TEXT)
@@ -486,8 +470,6 @@ def compile_subscript(c: ExprCompiler, doc: Typed, e: exp.Bracket) -> Typed:
             t = coerce_to(t, T.INT4)
         if t.type.name not in ("text", "integer"):
             raise DatatypeMismatch("subscript type " + t.type.display() + " is not supported")
-        if t.type.name == "integer" and _lowered(base, x):
-            t = Typed(_plus_one(t.fn), T.INT4, t.const)
         steps.append(t)
     f, fns = doc.fn, [s.fn for s in steps]
 

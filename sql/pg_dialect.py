@@ -48,7 +48,19 @@ class PowerOperator(exp.Pow):
 
 
 class Db9Postgres(Postgres):
+    # Subscripts stay 1-based as written: sqlglot lowers only those it types as integers
+    # (a[2], not a[i] or a[$1]), so db9 lowers them all when it compiles (sql.expr). Each
+    # Bracket is marked offset=1, so PostgreSQL text generated from the tree is as written.
+    INDEX_OFFSET = 0
+
     class Parser(PostgresParser):
+        def parse(self, raw_tokens: list[Any], sql: str) -> list[Any]:
+            trees = super().parse(raw_tokens, sql)
+            for tree in trees:
+                for bracket in tree.find_all(exp.Bracket) if tree is not None else ():
+                    bracket.set("offset", 1)
+            return trees
+
         EXPONENT: ClassVar[dict[Any, Any]] = {
             **PostgresParser.EXPONENT,
             TokenType.CARET: PowerOperator,

@@ -1,4 +1,5 @@
-"""Array functions and set-returning functions in FROM against a live PostgreSQL:
+"""Array functions, subscripts and slices, and set-returning functions in FROM against a
+live PostgreSQL:
 array_append/prepend/cat, array_position(s), array_dims/ndims/lower/upper/length,
 cardinality, array_fill, array_replace/remove, trim_array, array_to_string and
 string_to_array edge cases, string_to_table and unnest in FROM with column aliases,
@@ -62,6 +63,26 @@ QUERIES = [
     "SELECT i FROM generate_series(1, 3) g(i)",
     "SELECT g.i FROM generate_series(1, 3) AS g(i)",
     "SELECT * FROM generate_series(1, 2) g(a, b)",
+    "SELECT (ARRAY[10,20,30])[i], (ARRAY[10,20,30])[i + 1], (ARRAY[10,20,30])[0]"
+    " FROM (VALUES (1), (3)) v(i)",
+    "SELECT ('{{1,2,3},{4,5,6},{7,8,9}}'::int[])[1:2][2], ('{{1,2,3},{4,5,6}}'::int[])[2:]",
+    "SELECT (ARRAY[1,2,3,4])[:2], (ARRAY[1,2,3,4])[3:], (ARRAY[1,2,3])[:], (ARRAY[1,2,3])[5:6]",
+    "SELECT (ARRAY[1,2])[1:NULL], ('{{{1},{2},{3}},{{4},{5},{6}}}'::int[])[1][1:2][1]",
+    "SELECT (ARRAY[[1,2],[3,4]])[2][1], (ARRAY[[1,2],[3,4]])[1], (ARRAY[1,2])[1][1]",
+    "SELECT ('{}'::int[])[1][2][3][4][5][6][7]",
+    "SELECT (now())[1]",
+    "SELECT ('{\"a\": [1, 2]}'::jsonb)['a'][0], ('[5, 6]'::jsonb)[-1]",
+    "SELECT ARRAY[1, 3, 'NaN']::float8[], ARRAY[[1, 2], [3, '4']]::int8[], ARRAY[]::int[]",
+    "SELECT ARRAY[]",
+    "SELECT op, width_bucket(op, ARRAY[1, 3, 5, 10]) FROM generate_series(0, 11) AS op",
+    "SELECT width_bucket(5, ARRAY[3]), width_bucket(5, '{}'),"
+    " width_bucket(5.5, ARRAY[1, 3, 9, 'NaN']::float8[])",
+    "SELECT width_bucket(5, ARRAY[3, 4, NULL])",
+    "SELECT width_bucket(5, ARRAY[ARRAY[1, 2], ARRAY[3, 4]])",
+    "SELECT 'foo' LIKE ANY (ARRAY['%a', '%o']), 'foo' LIKE ALL (ARRAY['f%', '%b']),"
+    " 'foo' NOT LIKE ANY (ARRAY['%a', '%b']), 'foo' NOT LIKE ALL (ARRAY['%a', '%o'])",
+    "SELECT 'foo' ILIKE ANY (ARRAY['%A', '%O']), 'foo' ILIKE ALL (ARRAY['F%', '%O']),"
+    " 'foo' LIKE ANY (ARRAY['x', NULL]), 'foo' LIKE ANY ('{%o}')",
     "SELECT array_length(array_positions(ARRAY(SELECT 'A'::text || i % 10"
     " FROM generate_series(1, 100) g(i)), 'A5'), 1)",
 ]
