@@ -93,6 +93,10 @@ class ConstraintDef:
     index: str | None = None  # the index enforcing a "p"/"u" constraint
     oid: int = 0
     comment: str | None = None  # COMMENT ON (sql.comments)
+    # DEFERRABLE (a "u" constraint checked at the end of its statement, or at commit when
+    # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks)
+    deferrable: bool = False
+    deferred: bool = False  # INITIALLY DEFERRED
 
 
 @dataclass(slots=True)

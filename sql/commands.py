@@ -71,13 +71,12 @@ assert SUPPORTED <= COMMANDS, SUPPORTED - COMMANDS
 # effect in db9: storage with no planner statistics and old versions reclaimed by the GC
 # worker (VACUUM, ANALYZE, CHECKPOINT); no privileges beyond the session user (GRANT,
 # REVOKE); no object comments (COMMENT); no asynchronous notifications (LISTEN, NOTIFY,
-# UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX); no deferrable
-# constraints (SET CONSTRAINTS); no SQL-level prepared statements, and DEALLOCATE of a name
-# is left to the statements a driver prepared with the protocol (psycopg deallocates those
-# with SQL).
+# UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX); no SQL-level
+# prepared statements, and DEALLOCATE of a name is left to the statements a driver prepared
+# with the protocol (psycopg deallocates those with SQL).
 NO_OPS = frozenset(
     {"ANALYZE", "ANALYSE", "CHECKPOINT", "COMMENT", "DEALLOCATE", "GRANT", "LISTEN",
-     "NOTIFY", "REINDEX", "REVOKE", "SET CONSTRAINTS", "UNLISTEN", "VACUUM"}
+     "NOTIFY", "REINDEX", "REVOKE", "UNLISTEN", "VACUUM"}
 )  # fmt: skip
 
 # Commands run from their tokens (sql.ddl.run_named), never from sqlglot's reading of them:

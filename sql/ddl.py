@@ -186,7 +186,9 @@ def _column_def(
                 table.constraints.append(ConstraintDef(named, "p", [cd.name]))
         elif isinstance(k, exp.UniqueColumnConstraint):
             table.constraints.append(
-                ConstraintDef(named or f"{table.name}_{cd.name}_key", "u", [cd.name])
+                _deferrable(
+                    ConstraintDef(named or f"{table.name}_{cd.name}_key", "u", [cd.name]), k
+                )
             )
         elif isinstance(k, exp.CheckColumnConstraint):
             table.constraints.append(
@@ -343,9 +345,8 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             table.constraints.append(ConstraintDef(name, "p", table.primary_key))
     elif isinstance(inner, exp.UniqueColumnConstraint):
         cols = [i.name for i in inner.this.expressions] if inner.this is not None else []
-        table.constraints.append(
-            ConstraintDef(name or f"{table.name}_{'_'.join(cols)}_key", "u", cols)
-        )
+        con = ConstraintDef(name or f"{table.name}_{'_'.join(cols)}_key", "u", cols)
+        table.constraints.append(_deferrable(con, inner))
     elif isinstance(inner, exp.ForeignKey):
         cols = [i.name for i in inner.expressions]
         table.constraints.append(
@@ -365,6 +366,17 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
         )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
+    """``con`` with the [NOT] DEFERRABLE / INITIALLY DEFERRED|IMMEDIATE of its clause ``k``
+    (42601 for INITIALLY DEFERRED on a NOT DEFERRABLE constraint, as PostgreSQL says)."""
+    options = [str(o).upper() for o in k.args.get("options") or []]
+    con.deferrable = "DEFERRABLE" in options or "INITIALLY DEFERRED" in options
+    con.deferred = "INITIALLY DEFERRED" in options
+    if con.deferred and "NOT DEFERRABLE" in options:
+        raise SyntaxError_("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    return con
 
 
 def _finish_constraints(table: TableDef) -> None:

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import temp
+from sql import deferrals, temp
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -74,6 +74,10 @@ class TableWriter:
             if c.kind == "c"
         ]
         self.fks = [c for c in table.constraints if c.kind == "f"]
+        # DEFERRABLE unique constraints by index: a conflict waits (sql.unique_checks)
+        self.deferrable = {
+            c.index: c for c in table.constraints if c.kind == "u" and c.deferrable and c.index
+        }
         self.live = table.live_columns
         qualified = f"{table.schema}.{table.name}"
         self.referencing = [  # (child table, its FK) for every FK that points at this table
@@ -309,6 +313,9 @@ class TableWriter:
 
     def insert(self, row: Row) -> None:
         self.check_row(row)
+        self._insert_checked(row)
+
+    def _insert_checked(self, row: Row) -> None:
         table = self.table
         try:
             self.txn.insert(self.codec.key(row), self.codec.encode_value(row))
@@ -323,6 +330,13 @@ class TableWriter:
         breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
         and buffering done a batch at a time instead of a KV call per key. ``checked``: the
         rows passed ``check_row`` already (COPY checks each as it is read)."""
+        if self.deferrable:  # a conflict may wait: row by row
+            for row in rows:
+                if checked:
+                    self._insert_checked(row)
+                else:
+                    self.insert(row)
+            return
         if not checked:
             for n, row in enumerate(rows):
                 try:
@@ -376,18 +390,38 @@ class TableWriter:
                 continue
             key, value, unique = entry
             if unique:
-                try:
-                    self.txn.insert(key, value)
-                except AlreadyExists:
-                    raise self._unique_error(index.name, index.columns, row) from None
+                self._claim(index, key, value, row)
             else:
                 self.txn.put(key, value)
+
+    def _claim(self, index: IndexDef, key: bytes, value: bytes, row: Row) -> None:
+        """Write a unique entry; a conflict fails (23505) or, for a DEFERRABLE constraint,
+        waits for its check (sql.unique_checks)."""
+        try:
+            self.txn.insert(key, value)
+        except AlreadyExists:
+            error = self._unique_error(index.name, index.columns, row)
+            con = self.deferrable.get(index.name)
+            if con is None:
+                raise error from None
+            waiting = deferrals.Waiting(
+                self.table.id, index.name, con.name, key, value, self.codec.key(row),
+                error.detail or "",
+            )  # fmt: skip
+            self.session.deferrals.waiting.append(waiting)
+
+    def _drop_entry(self, index: IndexDef, entry: tuple[bytes, bytes, bool]) -> None:
+        """Delete a row's index entry; a DEFERRABLE unique value may be held by another row
+        while this row's entry waits: only the row's own entry goes."""
+        if entry[2] and index.name in self.deferrable and self.txn.get(entry[0]) != entry[1]:
+            return
+        self.txn.delete(entry[0])
 
     def _remove_index_entries(self, row: Row) -> None:
         for index in self.table.indexes:
             entry = None if index.primary else self.codec.index_entry(index, row)
             if entry is not None:
-                self.txn.delete(entry[0])
+                self._drop_entry(index, entry)
 
     def delete(self, row: Row) -> None:
         self.txn.delete(self.codec.key(row))
@@ -415,7 +449,7 @@ class TableWriter:
             ):
                 continue
             if before is not None:
-                self.txn.delete(before[0])
+                self._drop_entry(index, before)
             if after is not None:
                 entries.append((index, *after))
         if old_key != new_key:
@@ -428,10 +462,7 @@ class TableWriter:
             self.txn.put(new_key, self.codec.encode_value(new))
         for index, nk, nv, unique in entries:
             if unique:
-                try:
-                    self.txn.insert(nk, nv)
-                except AlreadyExists:
-                    raise self._unique_error(index.name, index.columns, new) from None
+                self._claim(index, nk, nv, new)
             else:
                 self.txn.put(nk, nv)
         # PostgreSQL fires a row's RI triggers by name: the referenced side's actions

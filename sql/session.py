@@ -44,6 +44,7 @@ from sql import (
     stats,
     temp,
     transaction_modes,
+    unique_checks,
     view_ddl,
 )
 from sql import settings as guc
@@ -51,6 +52,7 @@ from sql import types as T
 from sql.catalog import Catalog, TableDef
 from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
+from sql.deferrals import Deferrals
 from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
     ActiveSqlTransaction,
@@ -67,7 +69,6 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
     UniqueViolation,
-    WrongObjectType,
     from_python,
 )
 from sql.executor.execute import iterate_plan
@@ -318,6 +319,7 @@ class Session:
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
+        self.deferrals = Deferrals()  # DEFERRABLE unique checks that wait (sql.unique_checks)
         self.executions = 0  # statements begun (SessionApi.executions)
         # The running statement's stop signal and budget; None between statements, so a
         # cancel that arrives while idle is dropped (kv/interrupt.py).
@@ -597,6 +599,8 @@ class Session:
                     self.current_txn().release(mark)
                     mark = 0
                 pending = result.pending
+                if pending is None and self.deferrals.waiting:
+                    unique_checks.check(self, statement_end=not autocommit)
                 if pending is not None:
                     if stream:
                         txn, txn_time = self.txn, self._txn_time
@@ -616,6 +620,8 @@ class Session:
                         pending.close()
                         result.pending = pending = None
                     result.tag = f"{result.tag} {len(result.rows)}"
+                    if self.deferrals.waiting:
+                        unique_checks.check(self, statement_end=not autocommit)
                 if autocommit:
                     self._commit()
             self._after_statement()
@@ -720,6 +726,7 @@ class Session:
         self._txn_time = None
         self.snapshot_set = False
         self.implicit = False
+        self.deferrals.clear()
         self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
         self.isolation = self.settings["default_transaction_isolation"]
         self.settings["transaction_isolation"] = self.isolation
@@ -1011,6 +1018,7 @@ class Session:
             return "ROLLBACK"
         self._close_streams(block_only=True)
         try:
+            unique_checks.check(self, statement_end=False)  # deferred constraints
             self._commit()
             self.scopes.commit()
         finally:
@@ -1402,19 +1410,14 @@ class Session:
         return Result("ANALYZE" if kind == "ANALYSE" else kind)
 
     def _set_constraints(self, rest: list[str]) -> Result:
-        """SET CONSTRAINTS: db9 has no deferrable constraints (CREATE refuses DEFERRABLE), so
-        ALL is a no-op and a named constraint is unknown or not deferrable, as PostgreSQL says."""
+        """SET CONSTRAINTS ALL | name, ... DEFERRED | IMMEDIATE (sql.unique_checks); outside
+        a block it only checks the names and warns, as PostgreSQL does."""
         if not rest or rest[-1] not in ("deferred", "immediate"):
             raise SyntaxError_("syntax error at end of input")
         names = [w for w in rest[:-1] if w != ","]
-        if names != ["all"]:
-            catalog = self.catalog()
-            for name in names:
-                bare = name.split(".")[-1].strip('"')
-                if not any(c.name == bare for t in catalog.all_tables() for c in t.constraints):
-                    raise UndefinedObject(f'constraint "{bare}" does not exist')
-                raise WrongObjectType(f'constraint "{bare}" is not deferrable')
+        unique_checks.set_constraints(self, names, rest[-1] == "deferred")
         if not self.in_block:
+            self.deferrals.clear()
             self.notices.append("SET CONSTRAINTS can only be used in transaction blocks")
         return Result("SET CONSTRAINTS")
 

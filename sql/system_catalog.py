@@ -84,7 +84,8 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
-        return f"UNIQUE ({cols})"
+        later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
+        return f"UNIQUE ({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
         return f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
     if con.kind == "f":
@@ -420,6 +421,8 @@ def pg_constraint(c: Catalog) -> Rows:
                     conname=con.name,
                     connamespace=_ns(c, t.schema),
                     contype=con.kind,
+                    condeferrable=con.deferrable,
+                    condeferred=con.deferred,
                     convalidated=True,
                     conrelid=t.id,
                     conindid=index.oid if index else 0,
