@@ -73,6 +73,7 @@ class IndexDef:
     exprs: list[str] = field(default_factory=list)
     predicate: str | None = None  # a partial index's WHERE, as SQL
     comment: str | None = None  # COMMENT ON (sql.comments)
+    nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT: one NULL key at most
 
     @property
     def computed(self) -> bool:
@@ -97,6 +98,7 @@ class ConstraintDef:
     # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks)
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
+    nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT
 
 
 @dataclass(slots=True)

@@ -372,6 +372,7 @@ def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
     """``con`` with the [NOT] DEFERRABLE / INITIALLY DEFERRED|IMMEDIATE of its clause ``k``
     (42601 for INITIALLY DEFERRED on a NOT DEFERRABLE constraint, as PostgreSQL says)."""
     options = [str(o).upper() for o in k.args.get("options") or []]
+    con.nulls_not_distinct = bool(k.args.get("nulls"))
     con.deferrable = "DEFERRABLE" in options or "INITIALLY DEFERRED" in options
     con.deferred = "INITIALLY DEFERRED" in options
     if con.deferred and "NOT DEFERRABLE" in options:
@@ -406,7 +407,13 @@ def _finish_constraints(table: TableDef) -> None:
         if c.kind == "u" and c.index is None:
             c.index = c.name
             table.indexes.append(
-                IndexDef(_next_index_id(table), c.name, list(c.columns), unique=True)
+                IndexDef(
+                    _next_index_id(table),
+                    c.name,
+                    list(c.columns),
+                    unique=True,
+                    nulls_not_distinct=c.nulls_not_distinct,
+                )
             )
 
 
@@ -510,6 +517,8 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         method=method,
         exprs=exprs if any(exprs) else [],
         predicate=predicate,
+        nulls_not_distinct=tree.meta.get("nulls_not_distinct", False)
+        and bool(tree.args.get("unique")),  # PostgreSQL accepts it on any index
     )
     backfill(session, table, index)
     table.indexes.append(index)

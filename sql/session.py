@@ -36,6 +36,7 @@ from sql import (
     cursors,
     ddl,
     dml,
+    index_options,
     lexer,
     memory,
     reindex,
@@ -1125,7 +1126,14 @@ class Session:
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         stmt, on_commit = temp.split_on_commit(stmt)
+        nulls = None
+        if stmt.command == "CREATE INDEX":
+            text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
+            if nulls is not None:
+                stmt = Statement(text, stmt.start, None, stmt.command)
         tree = self.parse(stmt)
+        if nulls:
+            tree.meta["nulls_not_distinct"] = True
         if on_commit is not None:
             tree.meta["on_commit"] = on_commit
         if isinstance(tree, exp.Command) and stmt.command:

@@ -72,9 +72,10 @@ def index_def(table: TableDef, index: Any) -> str:
     )
     unique = "UNIQUE " if index.unique else ""
     include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
     return (
         f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
-        f"USING {index.method} ({cols}){include}"
+        f"USING {index.method} ({cols}){include}{nulls}"
         + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
 
@@ -85,7 +86,8 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
         later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
-        return f"UNIQUE ({cols})" + (later if con.deferrable else "")
+        nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
+        return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
         return f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
     if con.kind == "f":
