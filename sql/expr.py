@@ -75,7 +75,9 @@ def expr_name(e: exp.Expr) -> str:
             return expr_name(inner)
         try:
             to = datatype_to_sql(e.to)
-            return (to.element or to).typname  # int[] is named int4, as PostgreSQL does
+            if e.to.this == exp.DataType.Type.ARRAY and to.element is not None:
+                return to.element.typname  # int[] is named int4 (and _int4 is _int4)
+            return to.typname
         except Exception:  # an unknown type fails later, with its own error
             return "?column?"
     if isinstance(e, exp.Anonymous):

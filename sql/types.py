@@ -229,7 +229,11 @@ def type_by_name(name: str) -> SqlType | None:
     if name.endswith("[]"):
         base = type_by_name(name[:-2])
         return base.array_of() if base else None
-    return _NAMES.get(name)
+    found = _NAMES.get(name)
+    if found is None and name.startswith("_"):  # an array type's own name: _int4 is int4[]
+        base = _NAMES.get(name[1:])
+        return base.array_of() if base is not None and base.element is None else None
+    return found
 
 
 def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
