@@ -75,7 +75,7 @@ QUERIES = [
     "SELECT ARRAY[1, 3, 'NaN']::float8[], ARRAY[[1, 2], [3, '4']]::int8[], ARRAY[]::int[]",
     "SELECT ARRAY[]",
     "SELECT '{1,2}'::_int2, '{\"foobar\"}'::_name, pg_typeof('{}'::_text), '{3}'::int4[]",
-    "SELECT * FROM json_to_record('{\"ia\": [1, \"2\", null, 4]}') AS x(ia _int4)",
+    'SELECT * FROM json_to_record(\'{"ia": [1, "2", null, 4]}\') AS x(ia _int4)',
     "SELECT op, width_bucket(op, ARRAY[1, 3, 5, 10]) FROM generate_series(0, 11) AS op",
     "SELECT width_bucket(5, ARRAY[3]), width_bucket(5, '{}'),"
     " width_bucket(5.5, ARRAY[1, 3, 9, 'NaN']::float8[])",
