@@ -316,6 +316,7 @@ class Session:
         self.implicit = False
         self.multi_statement = False  # running a simple query of several statements
         self.savepoints: list[tuple[str, int]] = []
+        self._read_only_at: list[str] = []  # transaction_read_only at each savepoint
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
@@ -728,6 +729,7 @@ class Session:
         self.snapshot_set = False
         self.implicit = False
         self.deferrals.clear()
+        self._read_only_at.clear()
         self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
         self.isolation = self.settings["default_transaction_isolation"]
         self.settings["transaction_isolation"] = self.isolation
@@ -1043,6 +1045,7 @@ class Session:
         token = self.current_txn().savepoint()
         self.savepoints.append((name.lower(), token))
         self.scopes.savepoint()
+        self._read_only_at.append(self.settings["transaction_read_only"])
         self.cursors.savepoint()
         return Result("SAVEPOINT")
 
@@ -1061,6 +1064,7 @@ class Session:
         i = self._find_savepoint(name)
         self.current_txn().rollback_to(self.savepoints[i][1])
         del self.savepoints[i + 1 :]
+        del self._read_only_at[i + 1 :]
         self.scopes.rollback_to(i + 1)
         self.cursors.rollback_to(i + 1)
         self.failed = False
@@ -1073,6 +1077,9 @@ class Session:
         self.current_txn().release(self.savepoints[i][1])
         del self.savepoints[i:]
         self.scopes.release(i + 1)
+        # As xact.c's CommitSubTransaction: the read-write mode is the subtransaction's own.
+        self.settings["transaction_read_only"] = self._read_only_at[i]
+        del self._read_only_at[i:]
         self.cursors.release(i + 1)
         return Result("RELEASE")
 
