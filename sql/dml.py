@@ -18,18 +18,20 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import deferrals, temp
+from sql import deferrals, functions_array, temp
 from sql import types as T
 from sql.casts import cast_value, coerce_to
-from sql.catalog import ConstraintDef, IndexDef, TableDef
+from sql.catalog import ColumnDef, ConstraintDef, IndexDef, TableDef
 from sql.errors import (
     CardinalityViolation,
     CheckViolation,
+    DatatypeMismatch,
     FeatureNotSupported,
     ForeignKeyViolation,
     GeneratedAlways,
     InvalidColumnReference,
     NotNullViolation,
+    ProgramLimitExceeded,
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
@@ -821,7 +823,7 @@ def describe_dml(
         _, scope, _ = _targets(planner, tree, table, alias)
         comp = planner.compiler(scope)
         for s in _assignments(tree.expressions) if isinstance(tree, exp.Update) else []:
-            _hint_param(ctx, s.expression, table.column(s.this.name).type)
+            _hint_param(ctx, s.expression, table.column(_target(s)).type)
             if not (
                 isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT"
             ):
@@ -886,7 +888,11 @@ def _on_conflict_update(
     new = list(existing)
     for s in _assignments(sets):
         value = _set_value(writer.session, table, s, comp, ctx)
-        new[writer.codec.by_name[s.this.name]] = value.fn(combined)
+        idx = writer.codec.by_name[_target(s)]
+        if isinstance(s.this, exp.Bracket):
+            new[idx] = value.fn((combined, new[idx]))
+        else:
+            new[idx] = value.fn(combined)
     row = tuple(new)
     writer.update(existing, row)
     return row
@@ -895,9 +901,13 @@ def _on_conflict_update(
 def _set_value(
     session: SessionApi, table: TableDef, s: exp.EQ, comp: Compiler, ctx: Context
 ) -> Typed:
-    """The new value of one ``column = value`` of UPDATE or ON CONFLICT DO UPDATE."""
-    name, value = s.this.name, s.expression
+    """The new value of one ``column = value`` of UPDATE or ON CONFLICT DO UPDATE; for
+    ``column[...] = value`` a function of the row and the column's value so far (several
+    subscripted assignments to one column apply in turn, as in PostgreSQL)."""
+    name, value = _target(s), s.expression
     col = table.column(name)
+    if isinstance(s.this, exp.Bracket):
+        return _subscript_assignment(col, s.this, comp.compile(value), comp)
     is_default = (
         isinstance(value, exp.Column) and value.name.upper() == "DEFAULT" and not value.table
     )
@@ -906,6 +916,62 @@ def _set_value(
     if is_default:
         return default_value(session, table, name, ctx)
     return coerce_to(comp.compile(value), col.type)
+
+
+def _target(s: exp.EQ) -> str:
+    """The column a SET item assigns (``a`` of ``a = 1`` and of ``a[1][2:3] = ...``)."""
+    base = s.this
+    while isinstance(base, exp.Bracket):
+        base = base.this
+    return str(base.name)
+
+
+def _subscript_assignment(col: ColumnDef, target: exp.Bracket, value: Typed,
+                          comp: Compiler) -> Typed:  # fmt: skip
+    """``col[...] = value``: a Typed whose fn takes (row, the column's value so far)."""
+    elem = col.type.element
+    if elem is None:
+        raise DatatypeMismatch(
+            f"cannot subscript type {col.type.display()} because it does not support subscripting"
+        )
+    subs: list[exp.Expr] = []
+    node: exp.Expr = target
+    while isinstance(node, exp.Bracket):
+        subs.insert(0, node.expressions[0])
+        node = node.this
+    if len(subs) > T.MAX_ARRAY_DIMS:
+        raise ProgramLimitExceeded(
+            f"number of array dimensions ({len(subs)}) exceeds the maximum allowed "
+            f"({T.MAX_ARRAY_DIMS})"
+        )
+    slices = any(isinstance(x, exp.Slice) for x in subs)
+    value = coerce_to(value, col.type if slices else elem)
+
+    def bound(x: exp.Expr | None) -> Callable[[Row], Any] | None:
+        if x is None:
+            return None
+        f = coerce_to(comp.compile(x), T.INT4).fn
+        return lambda r: functions_array.NULL_BOUND if (v := f(r)) is None else v
+
+    parts: list[tuple[Callable[[Row], Any] | None, Callable[[Row], Any] | None, bool]] = []
+    for x in subs:
+        if isinstance(x, exp.Slice):
+            parts.append((bound(x.this), bound(x.expression), True))
+        elif slices:  # a plain subscript beside a slice is 1:n
+            parts.append((lambda _r: 1, bound(x), True))
+        else:
+            parts.append((None, coerce_to(comp.compile(x), T.INT4).fn, False))
+    fv = value.fn
+
+    def run(pair: Row) -> Any:
+        r, current = pair
+        subscripts = [
+            (lo(r) if lo is not None else None, hi(r) if hi is not None else None, sl)
+            for lo, hi, sl in parts
+        ]
+        return functions_array.assign(current, subscripts, fv(r), elem)
+
+    return Typed(run, col.type, False, "subscript")
 
 
 def _assignments(items: list[exp.Expr]) -> list[exp.EQ]:
@@ -999,12 +1065,13 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
     assigns = []
     for s in _assignments(tree.expressions):
         value = _set_value(session, table, s, comp, ctx)  # raises for an unknown column
-        assigns.append((base.codec.by_name[s.this.name], value))
-    seen: set[str] = set()
+        assigns.append((base.codec.by_name[_target(s)], value, isinstance(s.this, exp.Bracket)))
+    seen: dict[str, bool] = {}  # column -> assigned whole
     for s in _assignments(tree.expressions):
-        if s.this.name in seen:
-            raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
-        seen.add(s.this.name)
+        name, whole = _target(s), not isinstance(s.this, exp.Bracket)
+        if name in seen and (whole or seen[name]):
+            raise SyntaxError_(f'multiple assignments to same column "{name}"')
+        seen[name] = whole
     returning = _returning(session, table, tree, ctx, scope)
 
     def run() -> Result:
@@ -1013,8 +1080,8 @@ def plan_update(session: SessionApi, tree: exp.Update, ctx: Context) -> DmlPlan:
         done: set[bytes] = set()
         for old, joined in _targets_once(session, node, width, writer, done):
             new = list(old)
-            for idx, typed in assigns:
-                new[idx] = typed.fn(joined)
+            for idx, typed, subscripted in assigns:
+                new[idx] = typed.fn((joined, new[idx])) if subscripted else typed.fn(joined)
             writer.update(old, tuple(new))
             if returning:
                 out_rows.append(tuple(f(tuple(new) + joined[width:]) for f in returning[1]))

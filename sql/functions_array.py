@@ -375,3 +375,126 @@ def compile_srf(name: str, args: list[Typed]) -> tuple[Callable[[Row], list[Any]
         return split_string(*values) or []
 
     return run, T.TEXT
+
+
+NULL_BOUND = _NULL = object()  # a slice bound given as NULL (an omitted one is None)
+
+
+def _lower_bound_refused() -> FeatureNotSupported:
+    return FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
+
+
+def assign(
+    arr: list[Any] | None,
+    subscripts: list[tuple[Any, Any, bool]],
+    value: Any,
+    elem: SqlType,
+) -> list[Any] | None:
+    """``arr[...] = value`` of UPDATE (PostgreSQL's array_set_element / array_set_slice) on
+    arrays whose lower bounds are 1: ``subscripts`` are (lower, upper, is_slice) per
+    dimension (lower None for a plain subscript). A one-dimensional array grows past its end
+    with NULLs; a subscript below 1 would move its lower bound (0A000 in db9)."""
+    for lo, hi, is_slice in subscripts:
+        if (hi is None and not is_slice) or (is_slice and _NULL in (lo, hi)):
+            raise NullValueNotAllowed("array subscript in assignment must not be null")
+    dims = T.array_dims(arr, elem) if arr else []
+    if any(s for _, _, s in subscripts):
+        return _assign_slice(arr or [], dims, subscripts, value, elem)
+    idxs = [hi for _, hi, _ in subscripts]
+    if not dims:
+        if idxs != [1] * len(idxs):
+            raise _lower_bound_refused()
+        out: Any = value
+        for _ in idxs:
+            out = [out]
+        return out  # type: ignore[no-any-return]
+    if len(idxs) != len(dims):
+        raise ArraySubscriptError("wrong number of array subscripts")
+    if any(i < 1 for i in idxs):
+        raise _lower_bound_refused()
+    if len(dims) == 1:
+        items = list(arr or [])
+        i = idxs[0]
+        if i > len(items):
+            items += [None] * (i - len(items))
+        items[i - 1] = value
+        return items
+    if any(i > d for i, d in zip(idxs, dims, strict=True)):
+        raise ArraySubscriptError("array subscript out of range")
+    flat = T.array_elements(arr or [], elem)
+    pos = 0
+    for i, d in zip(idxs, dims, strict=True):
+        pos = pos * d + (i - 1)
+    flat[pos] = value
+    return T.array_from_elements(flat, dims)
+
+
+def _assign_slice(
+    arr: list[Any],
+    dims: list[int],
+    subscripts: list[tuple[Any, Any, bool]],
+    source: Any,
+    elem: SqlType,
+) -> list[Any]:
+    if source is None:
+        return arr  # PostgreSQL leaves the array as it was
+    spans = []
+    for n, (lo, hi, _) in enumerate(subscripts):
+        size = dims[n] if n < len(dims) else None
+        if (lo is None or hi is None) and size is None:
+            raise ArraySubscriptError(
+                "array slice subscript must provide both boundaries",
+                detail="When assigning to a slice of an empty array value, slice boundaries "
+                "must be fully specified.",
+            )
+        first = 1 if lo is None else lo
+        last = size if hi is None else hi
+        assert first is not None and last is not None
+        if first < 1:
+            raise _lower_bound_refused()
+        if last < first:
+            raise ArraySubscriptError("upper bound cannot be less than lower bound")
+        spans.append((first, last))
+    values = T.array_elements(source, elem)
+    if not dims:
+        need = 1
+        for first, last in spans:
+            if first != 1:
+                raise _lower_bound_refused()
+            need *= last
+        if len(values) < need:
+            raise ArraySubscriptError("source array too small")
+        return T.array_from_elements(values[:need], [last for _, last in spans])
+    if len(spans) != len(dims):
+        raise ArraySubscriptError("wrong number of array subscripts")
+    if len(dims) == 1:
+        first, last = spans[0]
+        items = list(arr)
+        if first > len(items) + 1:
+            items += [None] * (first - 1 - len(items))
+        need = last - first + 1
+        if len(values) < need:
+            raise ArraySubscriptError("source array too small")
+        items[first - 1 : min(last, len(items))] = values[:need]
+        return items
+    if any(last > d for (_, last), d in zip(spans, dims, strict=True)):
+        raise ArraySubscriptError("array subscript out of range")
+    flat = T.array_elements(arr, elem)
+    need = 1
+    for first, last in spans:
+        need *= last - first + 1
+    if len(values) < need:
+        raise ArraySubscriptError("source array too small")
+    taken = iter(values)
+
+    def fill(level: int, base: int) -> None:
+        first, last = spans[level]
+        for i in range(first, last + 1):
+            pos = base * dims[level] + (i - 1)
+            if level + 1 == len(spans):
+                flat[pos] = next(taken)
+            else:
+                fill(level + 1, pos)
+
+    fill(0, 0)
+    return T.array_from_elements(flat, dims)
