@@ -1263,6 +1263,8 @@ class Compiler:
         return Typed(nested, t, name="array")
 
     def c_Any(self, e: exp.Any) -> Typed:
+        if isinstance(e.parent, exp.Binary):  # 33 * ANY (...): an operator, not a predicate
+            raise WrongObjectType("op ANY/ALL (array) requires operator to yield boolean")
         raise FeatureNotSupported("ANY outside a comparison")
 
 
