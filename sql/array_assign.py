@@ -51,8 +51,8 @@ def _set_inner(arr: list[Any], subscripts: list[Subscript], value: Any) -> list[
     """An element inside a multidimensional array: every subscript must be in range."""
     head = subscripts[0]
     assert isinstance(head, int)
-    if head > len(arr):
-        raise ArraySubscriptError("array subscript out of range")
+    if head > len(arr) or isinstance(arr[head - 1], list) != (len(subscripts) > 1):
+        raise ArraySubscriptError("array subscript out of range")  # not one per dimension
     out = list(arr)
     out[head - 1] = value if len(subscripts) == 1 else _set_inner(arr[head - 1], subscripts[1:],
                                                                   value)  # fmt: skip

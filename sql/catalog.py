@@ -81,6 +81,7 @@ class IndexDef:
     exprs: list[str] = field(default_factory=list)
     predicate: str | None = None  # a partial index's WHERE, as SQL
     comment: str | None = None  # COMMENT ON (sql.comments)
+    nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT: one NULL key at most
 
     @property
     def computed(self) -> bool:
@@ -103,6 +104,11 @@ class ConstraintDef:
     comment: str | None = None  # COMMENT ON (sql.comments)
     inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone
     local: bool = True  # the table defined it itself too (conislocal)
+    # DEFERRABLE (a "u" constraint checked at the end of its statement, or at commit when
+    # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks)
+    deferrable: bool = False
+    deferred: bool = False  # INITIALLY DEFERRED
+    nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT
 
 
 @dataclass(slots=True)

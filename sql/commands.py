@@ -75,11 +75,10 @@ assert SUPPORTED <= COMMANDS, SUPPORTED - COMMANDS
 # effect in db9: storage with no planner statistics and old versions reclaimed by the GC
 # worker (VACUUM, ANALYZE, CHECKPOINT); no privileges beyond the session user (GRANT,
 # REVOKE); no object comments (COMMENT); no asynchronous notifications (LISTEN, NOTIFY,
-# UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX); no deferrable
-# constraints (SET CONSTRAINTS).
+# UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX).
 NO_OPS = frozenset(
     {"ANALYZE", "ANALYSE", "CHECKPOINT", "COMMENT", "GRANT", "LISTEN",
-     "NOTIFY", "REINDEX", "REVOKE", "SET CONSTRAINTS", "UNLISTEN", "VACUUM"}
+     "NOTIFY", "REINDEX", "REVOKE", "UNLISTEN", "VACUUM"}
 )  # fmt: skip
 
 # Commands run from their tokens (sql.ddl.run_named), never from sqlglot's reading of them:

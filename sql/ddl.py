@@ -223,7 +223,9 @@ def _column_def(
                 table.constraints.append(ConstraintDef(named, "p", [cd.name]))
         elif isinstance(k, exp.UniqueColumnConstraint):
             table.constraints.append(
-                ConstraintDef(named or f"{table.name}_{cd.name}_key", "u", [cd.name])
+                _deferrable(
+                    ConstraintDef(named or f"{table.name}_{cd.name}_key", "u", [cd.name]), k
+                )
             )
         elif isinstance(k, exp.CheckColumnConstraint):
             table.constraints.append(
@@ -547,9 +549,8 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             table.constraints.append(ConstraintDef(name, "p", table.primary_key))
     elif isinstance(inner, exp.UniqueColumnConstraint):
         cols = [i.name for i in inner.this.expressions] if inner.this is not None else []
-        table.constraints.append(
-            ConstraintDef(name or f"{table.name}_{'_'.join(cols)}_key", "u", cols)
-        )
+        con = ConstraintDef(name or f"{table.name}_{'_'.join(cols)}_key", "u", cols)
+        table.constraints.append(_deferrable(con, inner))
     elif isinstance(inner, exp.ForeignKey):
         cols = [i.name for i in inner.expressions]
         table.constraints.append(
@@ -570,6 +571,18 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
         )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
+    """``con`` with the [NOT] DEFERRABLE / INITIALLY DEFERRED|IMMEDIATE of its clause ``k``
+    (42601 for INITIALLY DEFERRED on a NOT DEFERRABLE constraint, as PostgreSQL says)."""
+    options = [str(o).upper() for o in k.args.get("options") or []]
+    con.nulls_not_distinct = bool(k.args.get("nulls"))
+    con.deferrable = "DEFERRABLE" in options or "INITIALLY DEFERRED" in options
+    con.deferred = "INITIALLY DEFERRED" in options
+    if con.deferred and "NOT DEFERRABLE" in options:
+        raise SyntaxError_("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    return con
 
 
 def _finish_constraints(table: TableDef) -> None:
@@ -599,7 +612,13 @@ def _finish_constraints(table: TableDef) -> None:
         if c.kind == "u" and c.index is None:
             c.index = c.name
             table.indexes.append(
-                IndexDef(_next_index_id(table), c.name, list(c.columns), unique=True)
+                IndexDef(
+                    _next_index_id(table),
+                    c.name,
+                    list(c.columns),
+                    unique=True,
+                    nulls_not_distinct=c.nulls_not_distinct,
+                )
             )
 
 
@@ -703,6 +722,8 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         method=method,
         exprs=exprs if any(exprs) else [],
         predicate=predicate,
+        nulls_not_distinct=tree.meta.get("nulls_not_distinct", False)
+        and bool(tree.args.get("unique")),  # PostgreSQL accepts it on any index
     )
     if index.unique and table.partkey is not None:
         partitions.check_unique_keys(table, [c for c in cols if c])

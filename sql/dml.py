@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, partitions, temp, view_dml
+from sql import array_assign, deferrals, partitions, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -77,6 +77,10 @@ class TableWriter:
             if c.kind == "c"
         ]
         self.fks = [c for c in table.constraints if c.kind == "f"]
+        # DEFERRABLE unique constraints by index: a conflict waits (sql.unique_checks)
+        self.deferrable = {
+            c.index: c for c in table.constraints if c.kind == "u" and c.deferrable and c.index
+        }
         self.live = table.live_columns
         # A partition's rows are its ancestors' too: FKs to them point at it as well.
         qualified = {f"{t.schema}.{t.name}" for t in [table, *self.catalog.ancestors(table)]}
@@ -360,6 +364,9 @@ class TableWriter:
             self.route(self.by_name(row))
             return
         self.check_row(row)
+        self._insert_checked(row)
+
+    def _insert_checked(self, row: Row) -> None:
         table = self.table
         try:
             self.txn.insert(self.codec.key(row), self.codec.encode_value(row))
@@ -379,6 +386,13 @@ class TableWriter:
                 if not checked:
                     self.check_row(row)
                 self.route(self.by_name(row))
+            return
+        if self.deferrable:  # a conflict may wait: row by row
+            for row in rows:
+                if checked:
+                    self._insert_checked(row)
+                else:
+                    self.insert(row)
             return
         if not checked:
             for n, row in enumerate(rows):
@@ -433,18 +447,38 @@ class TableWriter:
                 continue
             key, value, unique = entry
             if unique:
-                try:
-                    self.txn.insert(key, value)
-                except AlreadyExists:
-                    raise self._unique_error(index.name, index.columns, row) from None
+                self._claim(index, key, value, row)
             else:
                 self.txn.put(key, value)
+
+    def _claim(self, index: IndexDef, key: bytes, value: bytes, row: Row) -> None:
+        """Write a unique entry; a conflict fails (23505) or, for a DEFERRABLE constraint,
+        waits for its check (sql.unique_checks)."""
+        try:
+            self.txn.insert(key, value)
+        except AlreadyExists:
+            error = self._unique_error(index.name, index.columns, row)
+            con = self.deferrable.get(index.name)
+            if con is None:
+                raise error from None
+            waiting = deferrals.Waiting(
+                self.table.id, index.name, con.name, key, value, self.codec.key(row),
+                error.detail or "",
+            )  # fmt: skip
+            self.session.deferrals.waiting.append(waiting)
+
+    def _drop_entry(self, index: IndexDef, entry: tuple[bytes, bytes, bool]) -> None:
+        """Delete a row's index entry; a DEFERRABLE unique value may be held by another row
+        while this row's entry waits: only the row's own entry goes."""
+        if entry[2] and index.name in self.deferrable and self.txn.get(entry[0]) != entry[1]:
+            return
+        self.txn.delete(entry[0])
 
     def _remove_index_entries(self, row: Row) -> None:
         for index in self.table.indexes:
             entry = None if index.primary else self.codec.index_entry(index, row)
             if entry is not None:
-                self.txn.delete(entry[0])
+                self._drop_entry(index, entry)
 
     def delete(self, row: Row) -> None:
         self.txn.delete(self.codec.key(row))
@@ -472,7 +506,7 @@ class TableWriter:
             ):
                 continue
             if before is not None:
-                self.txn.delete(before[0])
+                self._drop_entry(index, before)
             if after is not None:
                 entries.append((index, *after))
         if old_key != new_key:
@@ -485,10 +519,7 @@ class TableWriter:
             self.txn.put(new_key, self.codec.encode_value(new))
         for index, nk, nv, unique in entries:
             if unique:
-                try:
-                    self.txn.insert(nk, nv)
-                except AlreadyExists:
-                    raise self._unique_error(index.name, index.columns, new) from None
+                self._claim(index, nk, nv, new)
             else:
                 self.txn.put(nk, nv)
         # PostgreSQL fires a row's RI triggers by name: the referenced side's actions
@@ -1253,11 +1284,12 @@ def _plan_update(
     for s in _assignments(tree.expressions, expand):
         setter = _setter(session, table, s, comp, ctx)  # raises for an unknown column
         assigns.append((base.codec.by_name[_target_name(s)], setter))
-    seen: set[str] = set()
+    seen: dict[str, bool] = {}  # column -> assigned whole
     for s in _assignments(tree.expressions, expand):
-        if s.this.name in seen and not isinstance(s.this, exp.Bracket):
-            raise SyntaxError_(f'multiple assignments to same column "{s.this.name}"')
-        seen.add(s.this.name)
+        name, whole = _target_name(s), not isinstance(s.this, exp.Bracket)
+        if name in seen and (whole or seen[name]):
+            raise SyntaxError_(f'multiple assignments to same column "{name}"')
+        seen[name] = whole
     returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
     oid_at = next((i for i, c in enumerate(scope.columns)

@@ -105,6 +105,10 @@ class InvalidColumnReference(SqlError):
     sqlstate = "42P10"
 
 
+class IndeterminateDatatype(SqlError):
+    sqlstate = "42P18"
+
+
 class ReservedName(SqlError):
     sqlstate = "42939"
 

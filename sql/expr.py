@@ -35,13 +35,14 @@ from sql.errors import (
     ArraySubscriptError,
     CardinalityViolation,
     CheckViolation,
-    DataException,
     DatatypeMismatch,
     DivisionByZero,
     FeatureNotSupported,
     GroupingError,
+    IndeterminateDatatype,
     InvalidParameterValue,
     NumericValueOutOfRange,
+    ProgramLimitExceeded,
     SqlError,
     SyntaxError_,
     UndefinedColumn,
@@ -54,6 +55,7 @@ from sql.errors import (
 )
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
@@ -160,6 +162,22 @@ def quantified(rhs: exp.Expr) -> tuple[str, exp.Expr] | None:
     while isinstance(inner, exp.Paren):
         inner = inner.this
     return quantifier, inner
+
+
+def _cast_elements(arr: exp.Array, to: exp.DataType) -> exp.Array:
+    """``arr`` with every element (of every nested ARRAY[...]) cast to ``to``."""
+    array_of = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[to.copy()], nested=True)
+    items: list[exp.Expr] = []
+    for x in arr.expressions:
+        if not isinstance(x, exp.Array):
+            items.append(exp.Cast(this=x, to=to.copy()))
+        elif x.expressions:
+            items.append(_cast_elements(x, to))
+        else:
+            items.append(exp.Cast(this=x, to=array_of.copy()))
+    out = arr.copy()
+    out.set("expressions", items)
+    return out
 
 
 def array_operand(left: SqlType, arr: Typed) -> Typed:
@@ -454,8 +472,18 @@ class Compiler:
     # casts
 
     def c_Cast(self, e: exp.Cast) -> Typed:
-        inner = self.compile(e.this)
         dst = datatype_to_sql(e.to)
+        if isinstance(e.this, exp.Array) and not e.this.expressions and dst.element is not None:
+            return Typed(lambda _r: [], dst, True, expr_name(e))  # ARRAY[]::t[]
+        if isinstance(e.this, exp.Array) and e.this.expressions and dst.element is not None:
+            # ARRAY[...]::t[]: the elements are cast to t, as PostgreSQL's transformArrayExpr
+            # types them (ARRAY[1, 'NaN']::float8[] never reads 'NaN' as an integer).
+            base = e.to
+            while base.this == exp.DataType.Type.ARRAY and base.expressions:
+                base = base.expressions[0]
+            inner = self.compile(_cast_elements(e.this, base))
+        else:
+            inner = self.compile(e.this)
         if inner.type.name == "unknown" and not inner.const and dst.name != "unknown":
             self._type_param(e.this, dst)
             inner = self.compile(e.this)
@@ -999,6 +1027,8 @@ class Compiler:
         return Typed(run, T.BOOL)
 
     def _like(self, e: exp.Expr, ci: bool) -> Typed:
+        if isinstance(e.expression, exp.Any | exp.All):
+            return self._like_quantified(e, ci)
         subject, pat = self.compile(e.this), self.compile(e.expression)
         if subject.type.name == "bytea" or pat.type.name == "bytea":
             # bytea LIKE bytea: one latin-1 character per byte, matched as text
@@ -1031,6 +1061,42 @@ class Compiler:
             if x is None or p is None:
                 return None
             return bool(re.compile(like_to_regex(p, esc).pattern, flags).fullmatch(x)) != negate
+
+        return Typed(run, T.BOOL)
+
+    def _like_quantified(self, e: exp.Expr, ci: bool) -> Typed:
+        """``x [NOT] [I]LIKE ANY|ALL (array)``: each pattern matched (or not) as LIKE does,
+        with SQL's NULL rules for ANY and ALL."""
+        quant = e.expression
+        inner = quant.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        probe = exp.Like if isinstance(e, exp.Like) else exp.ILike
+        # The subject's type and the escape are checked as a plain LIKE checks them.
+        self._like(probe(this=e.this, expression=exp.Null(), negate=e.args.get("negate"),
+                         escape=e.args.get("escape")), ci)  # fmt: skip
+        a = coerce_to(self.compile(e.this), T.TEXT, explicit=True)
+        arr = coerce_to(self.compile(inner), T.TEXT.array_of())
+        escape = e.args.get("escape")
+        esc = (self.compile(escape).fn(()) or "") if escape is not None else "\\"
+        flags = re.IGNORECASE if ci else 0
+        negate = bool(e.args.get("negate"))
+        want_all = isinstance(quant, exp.All)
+        fa, farr = a.fn, arr.fn
+
+        def run(r: Row) -> Any:
+            x, items = fa(r), farr(r)
+            if items is None:
+                return None
+            saw_null = False
+            for p in T.array_elements(items, T.TEXT):
+                if x is None or p is None:
+                    saw_null = True
+                    continue
+                hit = bool(re.compile(like_to_regex(p, esc).pattern, flags).fullmatch(x)) != negate
+                if hit != want_all:
+                    return hit
+            return None if saw_null else want_all
 
         return Typed(run, T.BOOL)
 
@@ -1252,8 +1318,8 @@ class Compiler:
         subscripts: list[exp.Expr] = []
         base: exp.Expr = e
         while isinstance(base, exp.Bracket):
-            if len(base.expressions) != 1 or isinstance(base.expressions[0], exp.Slice):
-                raise FeatureNotSupported("array slices are not supported")
+            if len(base.expressions) != 1:
+                raise SyntaxError_('syntax error at or near ","')
             subscripts.insert(0, base.expressions[0])
             base = base.this
         arr = self.compile(base)
@@ -1267,11 +1333,41 @@ class Compiler:
             at = coerce_to(self.compile(subscripts[0]), T.INT4)
             rtype, impl = geometric_subscript(arr.type, 1 if shifted else 0)
             return strict_call(expr_name(base), [arr, at], rtype, impl)
+        if arr.type.element is None and arr.type.name != "unknown":
+            raise DatatypeMismatch(
+                f"cannot subscript type {arr.type.display()} because it does not support "
+                "subscripting"
+            )
+        if len(subscripts) > T.MAX_ARRAY_DIMS:
+            raise ProgramLimitExceeded(
+                f"number of array dimensions ({len(subscripts)}) exceeds the maximum allowed "
+                f"({T.MAX_ARRAY_DIMS})"
+            )
+        elem = arr.type.element or T.TEXT
+
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones where it can tell
         # they are integers (a literal, an integer expression: rebuilt, so untyped); one it
-        # cannot type (a column, a parameter: annotated UNKNOWN) it leaves 1-based.
-        idxs = [_zero_based(coerce_to(self.compile(x), T.INT4), x).fn for x in subscripts]
-        elem = arr.type.element or T.TEXT
+        # cannot type (a column, a parameter: annotated UNKNOWN) it leaves 1-based. A
+        # slice's bounds it leaves as written.
+        def index(x: exp.Expr) -> Fn:
+            return _zero_based(coerce_to(self.compile(x), T.INT4), x).fn
+
+        def bound(x: exp.Expr | None) -> Fn | None:
+            return None if x is None else coerce_to(self.compile(x), T.INT4).fn
+
+        def upper(x: exp.Expr) -> Fn:  # a plain [u] beside a slice: 1-based u
+            at = index(x)
+            return lambda r: None if (i := at(r)) is None else i + 1
+
+        if any(isinstance(x, exp.Slice) for x in subscripts):
+            ranges = [
+                (bound(x.this), bound(x.expression)) if isinstance(x, exp.Slice)
+                else (None, upper(x))
+                for x in subscripts
+            ]  # fmt: skip
+            plain = [not isinstance(x, exp.Slice) for x in subscripts]
+            return Typed(_slicer(arr.fn, ranges, plain, elem), arr.type)
+        idxs = [index(x) for x in subscripts]
 
         def run(r: Row) -> Any:
             v = arr.fn(r)
@@ -1346,8 +1442,13 @@ class Compiler:
                 plan.columns[0].type.array_of(),
                 name="array",
             )
+        if not e.expressions:
+            raise IndeterminateDatatype(
+                "cannot determine type of empty array",
+                hint="Explicitly cast to the desired type, for example ARRAY[]::integer[].",
+            )
         items = self.common(list(e.expressions))
-        t = items[0].type if items else T.TEXT
+        t = items[0].type
         fns = [i.fn for i in items]
         if t.element is None:
             return Typed(lambda r: [f(r) for f in fns], t.array_of(), name="array")
@@ -1372,67 +1473,58 @@ class Compiler:
         return Typed(nested, t, name="array")
 
     def c_Any(self, e: exp.Any) -> Typed:
+        if isinstance(e.parent, exp.Binary):  # 33 * ANY (...): an operator, not a predicate
+            raise WrongObjectType("op ANY/ALL (array) requires operator to yield boolean")
         raise FeatureNotSupported("ANY outside a comparison")
+
+
+def _slicer(
+    arr: Fn, ranges: list[tuple[Fn | None, Fn | None]], plain: list[bool], elem: SqlType
+) -> Fn:
+    """``a[l:u]...`` (PostgreSQL's array_get_slice): per subscripted dimension the elements
+    from l to u, clamped to the array (an omitted bound is the array's own; a plain ``[u]``
+    beside a slice is ``[1:u]``); dimensions past the subscripts are kept whole. A NULL
+    bound gives NULL, an empty range an empty array; the result's lower bounds are 1."""
+
+    def run(r: Row) -> Any:
+        v = arr(r)
+        if v is None:
+            return None
+        spans = []
+        for (lo, hi), is_plain in zip(ranges, plain, strict=True):
+            lv = 1 if is_plain else (lo(r) if lo is not None else None)
+            uv = hi(r) if hi is not None else None
+            if (lo is not None and lv is None) or (hi is not None and uv is None):
+                return None
+            spans.append((lv, uv))
+        dims = T.array_dims(v, elem)
+        if len(spans) > len(dims):
+            return []
+
+        def cut(items: list[Any], level: int) -> list[Any] | None:
+            if level == len(spans):
+                return items
+            lv, uv = spans[level]
+            first = max(lv if lv is not None else 1, 1)
+            last = min(uv if uv is not None else len(items), len(items))
+            if first > last:
+                return None
+            out = []
+            for item in items[first - 1 : last]:
+                sub = cut(item, level + 1) if level + 1 < len(spans) else item
+                if sub is None:
+                    return None
+                out.append(sub)
+            return out
+
+        return cut(v, 0) or []
+
+    return run
 
 
 def _bytes_as_chars(t: Typed) -> Typed:
     f = t.fn
     return Typed(lambda r: None if (v := f(r)) is None else v.decode("latin-1"), T.TEXT, t.const)
-
-
-def _incompatible(detail: str) -> ArraySubscriptError:
-    return ArraySubscriptError("cannot concatenate incompatible arrays", detail=detail)
-
-
-def array_cat(x: list[Any] | None, y: list[Any] | None, elem: SqlType) -> list[Any] | None:
-    """``array || array`` (array_cat): arrays of n and n dimensions join along the first;
-    an array of n-1 dimensions is added as one more item of the first dimension."""
-    if x is None:
-        return y
-    if y is None:
-        return x
-    dx, dy = T.array_dims(x, elem), T.array_dims(y, elem)
-    if not dx:
-        return y
-    if not dy:
-        return x
-    if len(dx) == len(dy):
-        if dx[1:] != dy[1:]:
-            raise _incompatible(
-                "Arrays with differing element dimensions are not compatible for concatenation."
-            )
-        return x + y
-    if len(dx) == len(dy) + 1:
-        if dx[1:] != dy:
-            raise _incompatible(
-                "Arrays with differing dimensions are not compatible for concatenation."
-            )
-        return [*x, y]
-    if len(dy) == len(dx) + 1:
-        if dy[1:] != dx:
-            raise _incompatible(
-                "Arrays with differing dimensions are not compatible for concatenation."
-            )
-        return [x, *y]
-    raise _incompatible(
-        f"Arrays of {len(dx)} and {len(dy)} dimensions are not compatible for concatenation."
-    )
-
-
-def _one_dimensional(x: list[Any], elem: SqlType) -> list[Any]:
-    if len(T.array_dims(x, elem)) > 1:
-        raise DataException("argument must be empty or one-dimensional array")
-    return x
-
-
-def array_append(x: list[Any] | None, v: Any, elem: SqlType) -> list[Any]:
-    """``array || element``: only for an empty or one-dimensional array."""
-    return [*_one_dimensional(x or [], elem), v]
-
-
-def array_prepend(v: Any, x: list[Any] | None, elem: SqlType) -> list[Any]:
-    """``element || array``: only for an empty or one-dimensional array."""
-    return [v, *_one_dimensional(x or [], elem)]
 
 
 def _equals(x: Fn, y: Fn) -> Fn:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,6 +20,7 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     comments,
+    functions_array,
     functions_enum,
     functions_geometry,
     jsonb,
@@ -79,6 +79,7 @@ _PG_FUNC_NAMES = {
     "Ceil": "ceil",
     "StrPosition": "position",
     "ExplodingGenerateSeries": "generate_series",
+    "Explode": "unnest",
     "Hex": "to_hex",
     "TimestampTrunc": "date_trunc",
     "Extract": "extract",
@@ -170,12 +171,6 @@ FUNCTIONS: dict[
     ),
     "chr": ([T.INT4], T.TEXT, lambda n: _chr(n), True),
     "ascii": ([T.TEXT], T.INT4, lambda s: ord(s[0]) if s else 0, True),
-    "string_to_array": (
-        [T.TEXT, T.TEXT],
-        T.TEXT.array_of(),
-        lambda s, d: s.split(d) if d else list(s),
-        True,
-    ),
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
@@ -286,10 +281,14 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
             return found
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
+    if name == "width_bucket" and len(raw_args) == 2:
+        return functions_array.compile_width_bucket([c.compile(a) for a in raw_args])
     if name in OVERLOADS or name in TYPE_FUNCTIONS:
         return compile_math(name, [c.compile(a) for a in raw_args])
     if name in jsonb.FUNCTIONS:
         return jsonb.compile_call(c, name, raw_args)
+    if name in functions_array.FUNCTIONS:
+        return functions_array.compile_call(name, [c.compile(a) for a in raw_args])
     if raw_args and isinstance(raw_args[-1], exp.Variadic):
         fixed = [c.compile(a) for a in raw_args[:-1]]
         return compile_variadic(name, fixed, c.compile(raw_args[-1].this))
@@ -587,9 +586,6 @@ CATALOG_FUNCTIONS = {
     "set_config",
     "pg_typeof",
     "to_regclass",
-    "array_to_string",
-    "array_length",
-    "cardinality",
     "pg_is_in_recovery",
     "pg_get_serial_sequence",
     "pg_relation_size",
@@ -605,17 +601,6 @@ CATALOG_FUNCTIONS = {
     "pg_get_function_identity_arguments",
     "pg_get_triggerdef",
 }
-
-
-def _array_dim(name: str, v: list[Any], t: SqlType, dim: int | None) -> int | None:
-    """array_length / array_upper / array_lower of dimension ``dim`` (NULL if the array
-    has no such dimension; every lower bound is 1)."""
-    if dim is None:
-        return None
-    dims = T.array_dims(v, t.element or T.UNKNOWN)
-    if not 1 <= dim <= len(dims):
-        return None
-    return 1 if name == "array_lower" else dims[dim - 1]
 
 
 def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
@@ -730,17 +715,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "to_regtype":
             regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
             return regtype.display() if regtype else None
-        if name == "array_to_string":
-            if v[0] is None:
-                return None
-            sep = v[1]
-            return sep.join(str(x) for x in v[0] if x is not None)
-        if name in ("array_length", "array_upper", "array_lower"):
-            return _array_dim(name, v[0], types[0], v[1] if len(v) > 1 else 1)
-        if name == "cardinality":
-            if v[0] is None:
-                return None
-            return math.prod(T.array_dims(v[0], types[0].element or T.UNKNOWN)) if v[0] else 0
         if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
         if name == "pg_get_statisticsobjdef_columns":
@@ -766,8 +740,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "has_database_privilege": T.BOOL,
         "pg_is_in_recovery": T.BOOL,
         "pg_my_temp_schema": T.OID,
-        "array_length": T.INT4,
-        "cardinality": T.INT4,
         "pg_relation_size": T.INT8,
         "pg_total_relation_size": T.INT8,
         "pg_get_userbyid": T.NAME,
@@ -776,8 +748,6 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "to_regclass": T.REGCLASS,
         "to_regtype": T.REGTYPE,
         "pg_relation_is_publishable": T.BOOL,
-        "array_upper": T.INT4,
-        "array_lower": T.INT4,
     }.get(name, T.TEXT)
     if name == "date_part" and len(raw_args) == 2:
         unit = str(fns[0](())).lower()
@@ -939,20 +909,22 @@ CATALOG_FUNCTIONS |= {
     "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",
-    "array_upper",
-    "array_lower",
 }
 
 
 # -- set-returning functions in a select list (sql.plan.binder makes a ProjectSet of them) ------
 
 
-SRF_NAMES = {
-    "unnest",
-    "generate_series",
-    "generate_subscripts",
-    "pg_partition_ancestors",
-} | TEXT_SRFS
+SRF_NAMES = (
+    {
+        "unnest",
+        "generate_series",
+        "generate_subscripts",
+        "pg_partition_ancestors",
+    }
+    | TEXT_SRFS
+    | functions_array.SRFS
+)
 
 
 def _partition_ancestors(session: Any, arg: Callable[[Row], Any]) -> Callable[[Row], list[Any]]:
@@ -1018,10 +990,12 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         return _partition_ancestors(comp.ctx.session, typed[0].fn), T.REGCLASS
     if name in TEXT_SRFS:
         return text_srf(name, typed)
+    if name in functions_array.SRFS:
+        return functions_array.compile_srf(name, typed)
     if name == "unnest":
         arr = typed[0]
         elem = arr.type.element or T.TEXT
-        return (lambda r: list(arr.fn(r) or [])), elem
+        return (lambda r: T.array_elements(arr.fn(r) or [], elem)), elem
     if name == "generate_subscripts":
         arr = typed[0]
         return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4

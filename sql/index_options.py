@@ -5,6 +5,10 @@ checks PostgreSQL makes of them."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
 from sql.errors import DatatypeMismatch, UndefinedObject
 from sql.types import SqlType
 
@@ -54,3 +58,20 @@ def check_opclass(opclass: str, column_type: SqlType) -> str:
         )
     default = "text_ops" if typname == "varchar" else f"{typname}_ops"
     return "" if name == default else name
+
+
+def split_nulls_distinct(text: str, tokens: list[Any], start: int) -> tuple[str, bool | None]:
+    """CREATE UNIQUE INDEX ... NULLS [NOT] DISTINCT, which sqlglot does not read: the
+    statement's text without the clause, and whether it said NOT DISTINCT (None: no clause).
+    ``tokens`` are the statement's, at offsets from ``start``."""
+    depth = 0
+    for i, tok in enumerate(tokens):
+        depth += (tok.token_type == TokenType.L_PAREN) - (tok.token_type == TokenType.R_PAREN)
+        words = [str(t.text).upper() for t in tokens[i : i + 3]]
+        if depth or words[:1] != ["NULLS"]:
+            continue
+        n = 3 if words[1:3] == ["NOT", "DISTINCT"] else 2 if words[1:2] == ["DISTINCT"] else 0
+        if n:
+            lo, hi = tok.start - start, tokens[i + n - 1].end + 1 - start
+            return text[:lo] + text[hi:], n == 3
+    return text, None

@@ -168,7 +168,7 @@ class RowCodec:
             )
         single = self._single_plain_pk
         pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
-        if index.unique and None not in values:
+        if index.unique and (index.nulls_not_distinct or None not in values):
             return prefix + head, pk, True
         return prefix + head + pk, b"", False
 
@@ -190,7 +190,7 @@ class RowCodec:
         single = self._single_plain_pk
         pk = encode_fast(row[single]) if single is not None else encode_key(*self.pk_values(row))
         prefix = layout.index_prefix(self.db, self.table.id, index.id)
-        if index.unique and None not in values:
+        if index.unique and (index.nulls_not_distinct or None not in values):
             return prefix + head, pk, True
         return prefix + head + pk, b"", False
 

@@ -37,6 +37,7 @@ from sql import (
     cursors,
     ddl,
     dml,
+    index_options,
     lexer,
     memory,
     reindex,
@@ -47,6 +48,7 @@ from sql import (
     temp,
     transaction_modes,
     type_ddl,
+    unique_checks,
     user_types,
     view_ddl,
 )
@@ -56,6 +58,7 @@ from sql import types as T
 from sql.catalog import Catalog, TableDef
 from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
+from sql.deferrals import Deferrals
 from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
     ActiveSqlTransaction,
@@ -329,10 +332,12 @@ class Session:
         self.implicit = False
         self.multi_statement = False  # running a simple query of several statements
         self.savepoints: list[tuple[str, int]] = []
+        self._read_only_at: list[str] = []  # transaction_read_only at each savepoint
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
+        self.deferrals = Deferrals()  # DEFERRABLE unique checks that wait (sql.unique_checks)
         self.executions = 0  # statements begun (SessionApi.executions)
         # The running statement's stop signal and budget; None between statements, so a
         # cancel that arrives while idle is dropped (kv/interrupt.py).
@@ -616,6 +621,8 @@ class Session:
                     self.current_txn().release(mark)
                     mark = 0
                 pending = result.pending
+                if pending is None and self.deferrals.waiting:
+                    unique_checks.check(self, statement_end=not autocommit)
                 if pending is not None:
                     if stream:
                         txn, txn_time = self.txn, self._txn_time
@@ -635,6 +642,8 @@ class Session:
                         pending.close()
                         result.pending = pending = None
                     result.tag = f"{result.tag} {len(result.rows)}"
+                    if self.deferrals.waiting:
+                        unique_checks.check(self, statement_end=not autocommit)
                 if autocommit:
                     self._commit()
             self._after_statement()
@@ -739,6 +748,8 @@ class Session:
         self._txn_time = None
         self.snapshot_set = False
         self.implicit = False
+        self.deferrals.clear()
+        self._read_only_at.clear()
         self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
         self.isolation = self.settings["default_transaction_isolation"]
         self.settings["transaction_isolation"] = self.isolation
@@ -1040,6 +1051,7 @@ class Session:
             return "ROLLBACK"
         self._close_streams(block_only=True)
         try:
+            unique_checks.check(self, statement_end=False)  # deferred constraints
             self._commit()
             self.scopes.commit()
         finally:
@@ -1063,6 +1075,7 @@ class Session:
         token = self.current_txn().savepoint()
         self.savepoints.append((name.lower(), token))
         self.scopes.savepoint()
+        self._read_only_at.append(self.settings["transaction_read_only"])
         self.cursors.savepoint()
         return Result("SAVEPOINT")
 
@@ -1081,6 +1094,7 @@ class Session:
         i = self._find_savepoint(name)
         self.current_txn().rollback_to(self.savepoints[i][1])
         del self.savepoints[i + 1 :]
+        del self._read_only_at[i + 1 :]
         self.scopes.rollback_to(i + 1)
         self.cursors.rollback_to(i + 1)
         self.failed = False
@@ -1093,6 +1107,9 @@ class Session:
         self.current_txn().release(self.savepoints[i][1])
         del self.savepoints[i:]
         self.scopes.release(i + 1)
+        # As xact.c's CommitSubTransaction: the read-write mode is the subtransaction's own.
+        self.settings["transaction_read_only"] = self._read_only_at[i]
+        del self._read_only_at[i:]
         self.cursors.release(i + 1)
         return Result("RELEASE")
 
@@ -1187,7 +1204,14 @@ class Session:
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         stmt, on_commit = temp.split_on_commit(stmt)
+        nulls = None
+        if stmt.command == "CREATE INDEX":
+            text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
+            if nulls is not None:
+                stmt = Statement(text, stmt.start, None, stmt.command)
         tree = self.parse(stmt)
+        if nulls:
+            tree.meta["nulls_not_distinct"] = True
         if on_commit is not None:
             tree.meta["on_commit"] = on_commit
         if stmt.command == "CREATE SEQUENCE":  # its options are read from its tokens
@@ -1505,19 +1529,14 @@ class Session:
         return Result("ANALYZE" if kind == "ANALYSE" else kind)
 
     def _set_constraints(self, rest: list[str]) -> Result:
-        """SET CONSTRAINTS: db9 has no deferrable constraints (CREATE refuses DEFERRABLE), so
-        ALL is a no-op and a named constraint is unknown or not deferrable, as PostgreSQL says."""
+        """SET CONSTRAINTS ALL | name, ... DEFERRED | IMMEDIATE (sql.unique_checks); outside
+        a block it only checks the names and warns, as PostgreSQL does."""
         if not rest or rest[-1] not in ("deferred", "immediate"):
             raise SyntaxError_("syntax error at end of input")
         names = [w for w in rest[:-1] if w != ","]
-        if names != ["all"]:
-            catalog = self.catalog()
-            for name in names:
-                bare = name.split(".")[-1].strip('"')
-                if not any(c.name == bare for t in catalog.all_tables() for c in t.constraints):
-                    raise UndefinedObject(f'constraint "{bare}" does not exist')
-                raise WrongObjectType(f'constraint "{bare}" is not deferrable')
+        unique_checks.set_constraints(self, names, rest[-1] == "deferred")
         if not self.in_block:
+            self.deferrals.clear()
             self.notices.append("SET CONSTRAINTS can only be used in transaction blocks")
         return Result("SET CONSTRAINTS")
 

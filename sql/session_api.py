@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
     from sql.cursors import Cursors
+    from sql.deferrals import Deferrals
     from sql.result import Result
     from sql.statements import Statement
     from sql.types import SqlType
@@ -47,6 +48,7 @@ class SessionApi(Protocol):
     settings: dict[str, str]  # current values, as SHOW prints them
     notices: list[str]  # sent to the client after the statement
     last_values: dict[int, int]  # currval() per sequence id
+    deferrals: Deferrals  # DEFERRABLE unique checks waiting, SET CONSTRAINTS modes
     # Counts the statements the session has begun: what an uncorrelated subquery's result
     # is remembered for (one evaluation per execution of its statement, cached plans too).
     executions: int

@@ -81,9 +81,10 @@ def index_def(table: TableDef, index: Any) -> str:
     )
     unique = "UNIQUE " if index.unique else ""
     include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
     return (
         f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
-        f"USING {index.method} ({cols}){include}"
+        f"USING {index.method} ({cols}){include}{nulls}"
         + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
 
@@ -93,7 +94,9 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
-        return f"UNIQUE ({cols})"
+        later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
+        nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
+        return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
         return f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
     if con.kind == "f":
@@ -474,6 +477,8 @@ def pg_constraint(c: Catalog) -> Rows:
                     conname=con.name,
                     connamespace=_ns(c, t.schema),
                     contype=con.kind,
+                    condeferrable=con.deferrable,
+                    condeferred=con.deferred,
                     convalidated=True,
                     conrelid=t.id,
                     conindid=index.oid if index else 0,

@@ -16,6 +16,7 @@ from kv import interrupt
 from sql import jsonb, moments
 from sql import types as T
 from sql.casts import numeric_div
+from sql.errors import ArraySubscriptError, NullValueNotAllowed
 from sql.executor import ordered_set
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
@@ -33,8 +34,9 @@ _KEEPS_INPUT = {"array_agg", "string_agg", *jsonb.AGGREGATES}
 class AggState:
     """One aggregate's running state."""
 
-    def __init__(self, name: str, distinct: bool, rtype: SqlType) -> None:
+    def __init__(self, name: str, distinct: bool, rtype: SqlType, arrays: bool = False) -> None:
         self.name, self.distinct, self.rtype = name, distinct, rtype
+        self.arrays = arrays  # array_agg of arrays: one more dimension, as array_agg_array
         self.seen: set[Any] = set()
         self.count = 0
         self.acc: Any = None
@@ -51,6 +53,8 @@ class AggState:
             return
         if v is None and self.name != "array_agg":
             return
+        if self.arrays:
+            self._check_array(v)
         if self.distinct:
             key = repr(v) if isinstance(v, list | dict) else v
             if key in self.seen:
@@ -77,6 +81,17 @@ class AggState:
                 self.acc = moments.numeric_accum(self.acc, v)
             else:
                 self.acc = moments.float_accum(self.acc or [0.0] * 3, v)
+
+    def _check_array(self, v: Any) -> None:
+        """array_agg(anyarray)'s inputs: no NULL, no empty array, all of one shape."""
+        if v is None:
+            raise NullValueNotAllowed("cannot accumulate null arrays")
+        elem = self.rtype.element or self.rtype
+        dims = T.array_dims(v, elem)
+        if not dims:
+            raise ArraySubscriptError("cannot accumulate empty arrays")
+        if self.items and T.array_dims(self.items[0], elem) != dims:
+            raise ArraySubscriptError("cannot accumulate arrays of different dimensionality")
 
     def add_ordered(self, key: tuple[Any, ...], v: Any) -> None:
         """Buffer a value of an aggregate with ORDER BY; replay_ordered feeds them in order."""
@@ -129,13 +144,22 @@ class AggState:
         return self.acc
 
 
+def of_arrays(spec: AggSpec) -> bool:
+    """array_agg of an array argument (PostgreSQL's array_agg(anyarray))."""
+    return spec.name == "array_agg" and spec.arg is not None and spec.arg.type.element is not None
+
+
+def _state(spec: AggSpec) -> AggState:
+    return AggState(spec.name, spec.distinct, spec.rtype, of_arrays(spec))
+
+
 def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:
     if all(_is_simple(a) for a in node.aggs):
         groups = _simple_groups(node, ex, held)
     else:
         groups = _general_groups(node, ex, held)
     if not groups and not node.has_group_by:
-        groups[()] = [AggState(a.name, a.distinct, a.rtype) for a in node.aggs]
+        groups[()] = [_state(a) for a in node.aggs]
     for n, (key, states) in enumerate(groups.items()):
         if not n & 1023:
             interrupt.check()
@@ -169,7 +193,7 @@ def _general_groups(node: Aggregate, ex: Exec, held: Held) -> dict[tuple[Any, ..
         key = tuple(hashable(f(row)) for f in keyfns)
         states = groups.get(key)
         if states is None:
-            states = groups[key] = [AggState(a.name, a.distinct, a.rtype) for a in node.aggs]
+            states = groups[key] = [_state(a) for a in node.aggs]
             held.add(per_group + row_size(key))
         if keeps:
             n += 1
@@ -230,7 +254,7 @@ def _simple_groups(node: Aggregate, ex: Exec, held: Held) -> dict[tuple[Any, ...
         for key, rows in parts.items():
             states = groups.get(key)
             if states is None:
-                states = groups[key] = [AggState(a.name, a.distinct, a.rtype) for a in aggs]
+                states = groups[key] = [_state(a) for a in aggs]
                 held.add(per_group + row_size(key))
             for spec, st in zip(aggs, states, strict=True):
                 _fold(st, spec, rows)

@@ -27,7 +27,7 @@ from sql.errors import (
     InvalidPrecedingOrFollowingSize,
     NullValueNotAllowed,
 )
-from sql.executor.aggregates import AggState
+from sql.executor.aggregates import AggState, of_arrays
 from sql.executor.context import Exec, checked_cmp
 from sql.executor.pg_qsort import pg_qsort
 from sql.executor.sorts import compare_rows
@@ -385,7 +385,7 @@ def _aggregate(
         return True, arg(row) if arg is not None else None
 
     def fresh() -> AggState:
-        return AggState(agg.name, False, agg.rtype)
+        return AggState(agg.name, False, agg.rtype, of_arrays(agg))
 
     out: list[Any] = [None] * n
     frame = spec.frame

@@ -684,14 +684,14 @@ class Planner:
             if t.name in ("unknown",) or t.name == "smallint":
                 t = T.INT4
             args = [coerce_to(a, t) for a in args]
-            col = alias or "generate_series"
-            return SeriesScan(Scope([ScopeColumn(col, col, t)]), args)
+            label, col = _one_column_names(alias, "generate_series", item)
+            return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:
             # Any other set-returning function: its values, computed when the scan runs.
             maker, rtype = compile_srf(self.compiler(Scope([], outer=outer)), fn)
-            col = alias or name
+            label, col = _one_column_names(alias, name, item)
             return Materialized(
-                Scope([ScopeColumn(col, col, rtype)]),
+                Scope([ScopeColumn(label, col, rtype)]),
                 lambda: [(v,) for v in maker(())],
                 f"Function Scan on {name}",
             )
@@ -1627,3 +1627,13 @@ def _reads_tableoid(item: exp.Expr) -> bool:
 
 def _is_system_relation(name: str) -> bool:
     return name in SYSTEM_RELATIONS
+
+
+def _one_column_names(alias: str | None, name: str, item: exp.Expr | None) -> tuple[str, str]:
+    """The range name and column name of a one-column function in FROM: ``f(...) g(c)`` is
+    g.c, ``f(...) g`` g.g, ``f(...)`` f.f; more column aliases than columns is 42601."""
+    given = item.args.get("alias") if item is not None else None
+    renames = [c.name for c in given.columns] if given and given.columns else []
+    if len(renames) > 1:
+        raise InvalidColumnReference(f"too many column aliases specified for function {name}")
+    return alias or name, renames[0] if renames else alias or name

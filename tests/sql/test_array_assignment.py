@@ -1,8 +1,8 @@
 """UPDATE ... SET a[i] = x, a[i:j] = array, a[i][j] = x (and in ON CONFLICT DO UPDATE) as
 PostgreSQL runs them on arrays whose subscripts start at 1, against a live PostgreSQL: a
 one-dimensional array grows with NULLs, a multidimensional one must hold the position,
-several subscripted assignments to one column apply in turn, errors as PostgreSQL's (2202E,
-22004, 0A000 for DEFAULT, 42804 for a column that is no array). They were 42601 / XX000."""
+several subscripted assignments to one column apply in turn, multidimensional slices, errors
+as PostgreSQL's (2202E, 22004, 0A000 for DEFAULT, 42804 for a column that is no array)."""
 
 from __future__ import annotations
 
@@ -48,4 +48,35 @@ SCRIPT = [
 
 def test_array_element_and_slice_assignment(differ: Differ) -> None:
     for sql in SCRIPT:
+        differ.check(sql)
+
+
+def test_subscripted_assignment_matches_postgres(differ: Differ) -> None:
+    for sql in [
+        "CREATE TABLE a1 (k int PRIMARY KEY, i int[], t text[], e float8[], b int[])",
+        "INSERT INTO a1 VALUES (1, ARRAY[1,2,NULL,4], ARRAY['one','two',NULL,'four'], NULL,"
+        " '{{{0,0},{1,2}}}')",
+        "UPDATE a1 SET i[2] = 22, t[2] = 'twenty-two'",
+        "UPDATE a1 SET i[5] = 5, t[5] = 'five'",
+        "UPDATE a1 SET i[8] = 8, t[8] = 'eight'",
+        "SELECT * FROM a1",
+        "UPDATE a1 SET i[8:10] = ARRAY[18,NULL,20], t[8:10] = ARRAY['p18',NULL,'p20']",
+        "UPDATE a1 SET i[11:12] = ARRAY[NULL,22], i[15:16] = ARRAY[NULL,26]",
+        "UPDATE a1 SET e[1] = '2.2'",
+        "SELECT * FROM a1",
+        "UPDATE a1 SET i[2:3] = '{7,8,9}', t[:2] = '{x,y}', b[1][1][2] = 5",
+        "SELECT * FROM a1",
+        "UPDATE a1 SET i[NULL] = 1",
+        "UPDATE a1 SET i[NULL:1] = '{1}'",
+        "UPDATE a1 SET i[1:NULL] = '{1}'",
+        "UPDATE a1 SET i[1] = 1, i = '{1}'",
+        "UPDATE a1 SET i[1:2] = '{9}'",
+        "UPDATE a1 SET b[2][1][1] = 1",
+        "UPDATE a1 SET b[1][1] = 1",
+        "UPDATE a1 SET k[1] = 1",
+        "UPDATE a1 SET e = NULL",
+        "UPDATE a1 SET e[1:2] = '{1,2}'",
+        "UPDATE a1 SET e[3] = NULL",
+        "SELECT * FROM a1",
+    ]:
         differ.check(sql)

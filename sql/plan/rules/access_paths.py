@@ -332,6 +332,9 @@ def _access_path(
     sargs = _Sargs(const, table, alias)
     pk = table.primary_key
     keys = [_Key(None, list(pk), [False] * len(pk))] if pk else []
+    # A DEFERRABLE unique index may lack the entry of a row whose check waits
+    # (sql.unique_checks): never a way to find rows.
+    deferrable = {c.index for c in table.constraints if c.kind == "u" and c.deferrable}
     keys += [
         _Key(
             i,
@@ -339,7 +342,7 @@ def _access_path(
             [bool(i.descending and i.descending[n]) for n in range(len(i.columns))],
         )
         for i in table.indexes
-        if not i.primary and i.columns and not i.computed
+        if not i.primary and i.columns and not i.computed and i.name not in deferrable
     ]
     stats = TableStats.of(table)
     if stats is not None and stats.rows < _FEW_ROWS:

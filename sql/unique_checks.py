@@ -1,0 +1,85 @@
+"""DEFERRABLE unique constraints: when a row's entry in the constraint's index conflicts,
+it waits instead of failing. A unique index keeps one entry per value, so the waiting entry
+is not written with its row; it is written at the end of the statement (INITIALLY
+IMMEDIATE: ``UPDATE t SET i = i + 1`` passes through conflicts that are gone by then), or at
+commit and at ``SET CONSTRAINTS ... IMMEDIATE`` when the constraint is deferred (INITIALLY
+DEFERRED or ``SET CONSTRAINTS ... DEFERRED``). If another live row holds the value then, it
+fails with 23505, as PostgreSQL's unique_key_recheck trigger does. A row deleted or changed
+meanwhile takes its waiting entry with it. While an entry waits, an index scan of that
+value finds the row that holds it, not the waiting one.
+"""
+
+from __future__ import annotations
+
+from kv.errors import AlreadyExists
+from sql.deferrals import Deferrals
+from sql.errors import UndefinedObject, UniqueViolation, WrongObjectType
+from sql.rows import RowCodec
+from sql.session_api import SessionApi
+
+
+def check(session: SessionApi, statement_end: bool, names: set[str] | None = None) -> None:
+    """Write the waiting entries that are due: at a statement's end those of constraints
+    checked immediately, else all of them (or those of ``names``); 23505 for the first whose
+    value another row still holds."""
+    state: Deferrals = session.deferrals
+    if not state.waiting:
+        return
+    catalog = session.catalog()
+    due, kept = [], []
+    for w in state.waiting:
+        table = catalog.tables.get(w.table_id)
+        cons = table.constraints if table is not None else []
+        con = next((c for c in cons if c.name == w.constraint), None)
+        if con is None:
+            continue  # dropped with its table or constraint
+        if (names is not None and con.name not in names) or (statement_end and state.deferred(con)):
+            kept.append(w)
+        else:
+            due.append(w)
+    state.waiting = kept
+    txn = session.current_txn()
+    for w in due:
+        table = catalog.tables[w.table_id]
+        raw = txn.get(w.row_key)
+        index = table.index(w.index)
+        if raw is None or index is None:
+            continue  # the row went
+        codec = RowCodec(session.db, table)
+        entry = codec.index_entry(index, codec.decode_value(raw))
+        if entry is None or entry[0] != w.key or entry[1] != w.value:
+            continue  # the row changed: its new entry was claimed when it did
+        if txn.get(w.key) == w.value:
+            continue
+        try:
+            txn.insert(w.key, w.value)
+        except AlreadyExists:
+            state.waiting.clear()
+            raise UniqueViolation(
+                f'duplicate key value violates unique constraint "{w.constraint}"',
+                detail=w.detail,
+            ) from None
+
+
+def set_constraints(session: SessionApi, names: list[str], deferred: bool) -> None:
+    """SET CONSTRAINTS ALL | name, ... DEFERRED | IMMEDIATE; IMMEDIATE checks the waiting
+    entries of those constraints now."""
+    state: Deferrals = session.deferrals
+    if names == ["all"]:
+        state.all_deferred = deferred
+        state.modes.clear()
+        chosen = None
+    else:
+        catalog = session.catalog()
+        chosen = set()
+        for name in names:
+            bare = name.split(".")[-1].strip('"')
+            found = [c for t in catalog.all_tables() for c in t.constraints if c.name == bare]
+            if not found:
+                raise UndefinedObject(f'constraint "{bare}" does not exist')
+            if not any(c.deferrable for c in found):
+                raise WrongObjectType(f'constraint "{bare}" is not deferrable')
+            state.modes[bare] = deferred
+            chosen.add(bare)
+    if not deferred:
+        check(session, statement_end=False, names=chosen)
