@@ -25,8 +25,8 @@ def assign(arr: list[Any] | None, subscripts: list[Subscript], value: Any) -> li
                 raise FeatureNotSupported("array subscripts below 1 are not supported")
     out = list(arr or [])
     if any(isinstance(s, tuple) for s in subscripts):
-        if len(subscripts) != 1:
-            raise FeatureNotSupported("multidimensional array slice assignment is not supported")
+        if len(subscripts) != 1 or (out and isinstance(out[0], list)):
+            return _set_slices(out, subscripts, value)
         s = subscripts[0]
         assert isinstance(s, tuple)
         return _set_slice(out, s, value)
@@ -82,3 +82,60 @@ def _set_slice(out: list[Any], bounds: tuple[int | None, int | None], value: Any
         out += [None] * (hi - len(out))
     out[lo - 1 : hi] = value[: hi - lo + 1]
     return out
+
+
+def _set_slices(arr: list[Any], subscripts: list[Subscript], value: Any) -> list[Any]:
+    """``a[l1:u1][l2:u2]... = value``: the slices of a multidimensional array, which must lie
+    inside it (a new array when ``arr`` is empty); a plain subscript beside a slice is 1:u."""
+    if value is None:
+        return arr
+    dims: list[int] = []
+    node: Any = arr
+    while isinstance(node, list) and node:
+        dims.append(len(node))
+        node = node[0]
+    spans: list[tuple[int, int]] = []
+    for n, s in enumerate(subscripts):
+        lo, hi = s if isinstance(s, tuple) else (1, s)
+        size = dims[n] if n < len(dims) else None
+        first = lo if lo is not None else 1
+        last = hi if hi is not None else size
+        if last is None:
+            raise ArraySubscriptError(
+                "array slice subscript must provide both boundaries",
+                detail="When assigning to a slice of an empty array value, slice boundaries "
+                "must be fully specified.",
+            )
+        if last < first:
+            raise ArraySubscriptError("upper bound cannot be less than lower bound")
+        spans.append((first, last))
+    if dims and len(dims) != len(spans):
+        raise ArraySubscriptError("wrong number of array subscripts")
+    if dims and any(last > d for (_, last), d in zip(spans, dims, strict=True)):
+        raise ArraySubscriptError("array subscript out of range")
+    if not dims and any(first != 1 for first, _ in spans):
+        raise FeatureNotSupported(_LOWER_BOUND)
+    values = _elements(value)
+    need = 1
+    for first, last in spans:
+        need *= last - first + 1
+    if len(values) < need:
+        raise ArraySubscriptError("source array too small")
+    taken = iter(values)
+
+    def fill(items: list[Any], level: int) -> list[Any]:
+        first, last = spans[level]
+        out: list[Any] = list(items) if items else [None] * last
+        for i in range(first, last + 1):
+            inner = out[i - 1] if isinstance(out[i - 1], list) else []
+            out[i - 1] = next(taken) if level + 1 == len(spans) else fill(inner, level + 1)
+        return out
+
+    return fill(arr, 0)
+
+
+def _elements(value: Any) -> list[Any]:
+    """An array's elements in storage order (a scalar source is one element)."""
+    if not isinstance(value, list):
+        return [value]
+    return [x for v in value for x in _elements(v)]

@@ -62,7 +62,8 @@ def test_subscripted_assignment_matches_postgres(differ: Differ) -> None:
         "SELECT * FROM a1",
         "UPDATE a1 SET i[8:10] = ARRAY[18,NULL,20], t[8:10] = ARRAY['p18',NULL,'p20']",
         "UPDATE a1 SET i[11:12] = ARRAY[NULL,22], i[15:16] = ARRAY[NULL,26]",
-        "UPDATE a1 SET e[1] = '2.2'",
+        "UPDATE a1 SET e[1] = '2.2', b[1:1][1:1][1:2] = '{113, 117}',"
+        " b[1:1][1:2][2:2] = '{142, 147}'",
         "SELECT * FROM a1",
         "UPDATE a1 SET i[2:3] = '{7,8,9}', t[:2] = '{x,y}', b[1][1][2] = 5",
         "SELECT * FROM a1",
@@ -78,5 +79,16 @@ def test_subscripted_assignment_matches_postgres(differ: Differ) -> None:
         "UPDATE a1 SET e[1:2] = '{1,2}'",
         "UPDATE a1 SET e[3] = NULL",
         "SELECT * FROM a1",
+        "CREATE TABLE a2 (a int[], b int[])",
+        "INSERT INTO a2 VALUES ('{1,2,3,4,5}', '{{1,2,3},{4,5,6},{7,8,9}}')",
+        "UPDATE a2 SET a[:3] = '{11, 12, 13}', b[:2][:2] = '{{11,12}, {14,15}}'",
+        "UPDATE a2 SET b[2:3][2] = '{21,22,23,24}'",
+        "SELECT * FROM a2",
+        "UPDATE a2 SET b[1:4][1:2] = '{1,2,3,4,5,6,7,8}'",
+        "UPDATE a2 SET b[1:2][1:3] = '{1,2}'",
+        "UPDATE a2 SET b[1:2] = '{1,2}'",
+        "UPDATE a2 SET b = NULL",
+        "UPDATE a2 SET b[1:2][1:2] = '{1,2,3,4}'",
+        "SELECT * FROM a2",
     ]:
         differ.check(sql)
