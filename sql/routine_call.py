@@ -121,8 +121,8 @@ def resolve(
 def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed | None:
     """A call of a user-defined function in an expression; None: there is none called so."""
     session = c.ctx.session
-    if session is None:
-        return None
+    if session is None or not session.catalog().routines_named(name, None, session.search_path()):
+        return None  # (its arguments may be forms only an aggregate takes: f(*), DISTINCT)
     args = [c.compile(a) for a in raw_args]
     routine = resolve(session, name, None, [a.type for a in args])
     if routine is None:
