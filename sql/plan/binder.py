@@ -90,6 +90,12 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
     return Scope(cols)
 
 
+def _reads_itself(body: exp.Expr, name: str) -> bool:
+    """A WITH RECURSIVE item's query names it: only then is it recursive (a UNION that
+    does not would repeat its second branch for ever)."""
+    return any(t.name == name and not t.db for t in body.find_all(exp.Table))
+
+
 def _names_its_columns(fn: exp.Expr) -> bool:
     """A function in FROM that applies a column alias list itself (the json(b) ones)."""
     return isinstance(fn, exp.Anonymous) and str(fn.this).lower() in (
@@ -320,7 +326,11 @@ class Planner:
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
-                if with_.args.get("recursive") and isinstance(body, exp.Union):
+                if (
+                    with_.args.get("recursive")
+                    and isinstance(body, exp.Union)
+                    and _reads_itself(body, name)
+                ):
                     plan = self._recursive_cte(name, cte, body, outer, cid, out)
                 else:
                     plan = self.plan_query(body, outer)
