@@ -35,7 +35,19 @@ from bench.servers import Server, db9_server, pg_server
 
 ROOT = Path(__file__).resolve().parents[1]
 # The ratchet's files: quick on db9, together ~1 minute.
-QUICK = ("boolean", "case", "select_having", "limit", "returning", "delete")
+QUICK = (
+    "boolean",
+    "case",
+    "select_having",
+    "limit",
+    "returning",
+    "delete",
+    "insert",
+    "window",
+    "truncate",
+    "prepare",
+    "transactions",
+)
 
 
 @dataclass

@@ -59,9 +59,17 @@ class DbMetrics:
         self._transactions_total = self.prom.transactions.labels(self.name)
         self._latency = self.prom.latency.labels(self.name)
 
-    def __call__(self, query: str, seconds: float, error: str | None, committed: bool) -> None:
+    def __call__(
+        self, query: str | None, seconds: float, error: str | None, committed: bool
+    ) -> None:
+        """One statement, or (``query`` None) the commit of a string's implicit block."""
         now = time.time()
         second = int(now)
+        if query is None:
+            with self._lock:
+                self._commits[second] += 1
+            self._transactions_total.inc()
+            return
         sample = Sample(now, query[:2000], seconds * 1000, error)
         with self._lock:
             self._queries[second] += 1

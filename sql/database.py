@@ -29,4 +29,6 @@ class Database:
         self.parse_cache: dict[str, list[exp.Expr | None]] = {}
         # Told of every statement: (text, seconds, error sqlstate or None, committed). The
         # control plane's inspect metrics hang here; the SQL layer only reports.
-        self.observer: Callable[[str, float, str | None, bool], None] | None = None
+        # Told (text, seconds, SQLSTATE or None, committed) after each statement, and
+        # (None, 0.0, None, True) when a string of statements' implicit block commits.
+        self.observer: Callable[[str | None, float, str | None, bool], None] | None = None

@@ -1067,7 +1067,9 @@ class Session:
         """The simple query's string ended: its implicit block commits."""
         self.multi_statement = False
         if self.implicit and self.in_block:
-            self._finish_block(rollback=False)
+            tag = self._finish_block(rollback=False)
+            if tag == "COMMIT" and self.database.observer is not None:
+                self.database.observer(None, 0.0, None, True)  # one transaction, no statement
 
     def _savepoint(self, name: str) -> Result:
         if not self.in_block or self.implicit:

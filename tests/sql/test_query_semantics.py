@@ -143,6 +143,10 @@ RECURSION = [
     "SELECT (i + 1)::numeric(10,0) FROM f WHERE i < 10) SELECT * FROM f",
     "WITH RECURSIVE f(i) AS (SELECT i::numeric(3,0) FROM (VALUES (1), (2)) t(i) UNION ALL "
     "SELECT (i + 1)::numeric(10,0) FROM f WHERE i < 10) SELECT * FROM f",
+    # a UNION in WITH RECURSIVE that does not read itself is not recursive
+    "WITH RECURSIVE x(id) AS (VALUES (1) UNION ALL SELECT id + 1 FROM x WHERE id < 5), "
+    "y(id) AS (VALUES (1) UNION ALL SELECT id + 1 FROM x WHERE id < 10) "
+    "SELECT y.*, x.* FROM y LEFT JOIN x USING (id)",
     # what stays allowed: a derived table, an inner join
     "WITH RECURSIVE f(i) AS (VALUES (1) UNION ALL SELECT * FROM (SELECT i + 1 FROM f "
     "WHERE i < 5) s) SELECT * FROM f",
