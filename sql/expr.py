@@ -57,6 +57,7 @@ from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
+from sql.functions_text_search import compile_ts_operator
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
 from sql.hashed_subquery import hashed_exists
@@ -113,7 +114,8 @@ def expr_name(e: exp.Expr) -> str:
         | exp.JSONBExtractScalar
         | exp.ArrayContainsAll
         | exp.ArrayContainedBy
-        | exp.ArrayOverlaps,
+        | exp.ArrayOverlaps
+        | exp.MatchAgainst,
     ):  # operators, to sqlglot functions
         return "?column?"
     if type(e) in OPERATOR_SYMBOLS:
@@ -765,7 +767,19 @@ class Compiler:
         return self._array_operator(flipped, "<@", True)
 
     def c_ArrayOverlaps(self, e: exp.ArrayOverlaps) -> Typed:
-        return self._array_operator(e, "&&", False)
+        ts = compile_ts_operator("&&", list(self._binary_operands(e)), self.ctx)
+        return ts if ts is not None else self._array_operator(e, "&&", False)
+
+    def c_MatchAgainst(self, e: exp.MatchAgainst) -> Typed:
+        """``a @@ b`` (sqlglot holds b as ``this``): text search matching."""
+        if len(e.expressions) != 1:
+            raise FeatureNotSupported("MATCH ... AGAINST is not supported")
+        args = [self.compile(e.expressions[0]), self.compile(e.this)]
+        found = compile_ts_operator("@@", args, self.ctx)
+        if found is None:
+            shown = " @@ ".join(a.type.display() for a in args)
+            raise UndefinedFunction(f"operator does not exist: {shown}")
+        return found
 
     def c_NullSafeEQ(self, e: exp.NullSafeEQ) -> Typed:
         a, b = comparable(*self._binary_operands(e))
@@ -870,6 +884,9 @@ class Compiler:
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "||")
         a, b = self.compile(e.this), self.compile(e.expression)
+        ts = compile_ts_operator("||", [a, b], self.ctx)
+        if ts is not None:
+            return ts
         if a.type.element is not None or b.type.element is not None:
             arr = a.type if a.type.element is not None else b.type
             # An untyped literal on the other side is an array (array_cat), as in PostgreSQL.

@@ -23,6 +23,7 @@ from sql import (
     functions_array,
     functions_enum,
     functions_geometry,
+    functions_text_search,
     jsonb,
     partition_text,
     routine_call,
@@ -279,6 +280,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
         if found is not None:
             return found
+    if name in functions_text_search.NAMES:
+        args = [c.compile(a) for a in raw_args]
+        return functions_text_search.compile_text_search(name, args, c.ctx)
     if name in CATALOG_FUNCTIONS:
         return _catalog_fn(c, name, raw_args)
     if name == "width_bucket" and len(raw_args) == 2:
@@ -308,7 +312,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
         # float8(x), int4(x), text(x): a type's name called as a function is a cast
         return c.compile(
-            exp.Cast(this=raw_args[0], to=exp.DataType.build(name, dialect="postgres"))
+            exp.Cast(this=raw_args[0], to=exp.DataType.build(name, dialect="postgres", udt=True))
         )
     if entry is None:
         types = ", ".join(c.compile(a).type.display() for a in _as_called(raw_args))

@@ -1058,12 +1058,15 @@ def trim_call(name: str, args: list[Typed]) -> Typed:
 
 
 def _length(name: str, args: list[Typed]) -> Typed:
-    """length/octet_length of text (characters/UTF-8 bytes) or of bytea (bytes)."""
+    """length/octet_length of text (characters/UTF-8 bytes) or of bytea (bytes);
+    length of a tsvector (lexemes)."""
     if len(args) != 1:
         raise _no_such(name, args)
     (a,) = args
     if a.type.name == "bytea":
         return strict_call(name, [a], T.INT4, len)
+    if a.type.name == "tsvector" and name == "length":  # its number of lexemes
+        return strict_call(name, [a], T.INT4, lambda v: len(v.entries))
     if a.type.category != "S" and a.type.name != "unknown":
         raise _no_such(name, args)
     count = len if name == "length" else (lambda v: len(v.encode()))

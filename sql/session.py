@@ -131,6 +131,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "extra_float_digits": "1",
     "max_identifier_length": "63",
     "is_superuser": "on",
+    "default_text_search_config": "pg_catalog.english",
     "bytea_output": "hex",
     "client_min_messages": "notice",
     "max_connections": "1000",

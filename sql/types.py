@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import geometry
+from sql import geometry, ts_config, ts_values
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -245,6 +245,9 @@ BOX = SqlType("box", 603, 1020, 32, "G")
 POLYGON = SqlType("polygon", 604, 1027, -1, "G")
 LINE = SqlType("line", 628, 629, 24, "G")
 CIRCLE = SqlType("circle", 718, 719, 24, "G")
+TSVECTOR = SqlType("tsvector", 3614, 3643, -1, "U")
+TSQUERY = SqlType("tsquery", 3615, 3645, -1, "U")
+REGCONFIG = SqlType("regconfig", 3734, 3735, 4, "U")  # held as its name
 
 SCALARS = [
     INT2,
@@ -282,6 +285,9 @@ SCALARS = [
     POLYGON,
     LINE,
     CIRCLE,
+    TSVECTOR,
+    TSQUERY,
+    REGCONFIG,
 ]
 BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
 for _t in SCALARS:
@@ -355,6 +361,7 @@ _NAMES = {
     "record": RECORD,
     "money": MONEY,
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
+    **{t.name: t for t in (TSVECTOR, TSQUERY, REGCONFIG)},
 }
 
 
@@ -522,6 +529,12 @@ def parse_text(text: str, t: SqlType) -> Any:
             raise _bad(t, text) from None
     if t.category == "G":
         return geometry.parse(text, name)
+    if name == "tsvector":
+        return ts_values.parse_tsvector(text)
+    if name == "tsquery":
+        return ts_values.parse_tsquery(text)
+    if name == "regconfig":
+        return ts_config.config(text).name
     if name == "money":
         return parse_money(text)
     if t.labels is not None:
@@ -1404,6 +1417,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return format_jsonb(v)
     if t.category == "G":
         return geometry.to_tuple(v)
+    if name in ("tsvector", "tsquery"):
+        return str(v)
     if t.labels is not None:
         return str.__str__(v)
     if t.fields is not None:
@@ -1413,7 +1428,7 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "interval", "uuid",
-     "jsonb", "numeric", *geometry.GEOMETRIC]
+     "jsonb", "numeric", "tsvector", "tsquery", *geometry.GEOMETRIC]
 )  # fmt: skip
 
 
@@ -1444,6 +1459,10 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return Decimal(v)
     if t.category == "G":
         return geometry.from_tuple(v, name)
+    if name == "tsvector":
+        return ts_values.parse_tsvector(v)
+    if name == "tsquery":
+        return ts_values.parse_tsquery(v)
     if t.labels is not None:
         return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
     if t.fields is not None:

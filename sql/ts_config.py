@@ -1,0 +1,262 @@
+"""Text search configurations (``simple``, ``english``) and what they build: to_tsvector,
+to_tsquery and its plain, phrase and web-search forms, and the documents of json values.
+
+A configuration maps each token type of the default parser (sql.ts_parser) to a dictionary:
+``simple`` lower-cases, ``english_stem`` also drops english stop words and stems with the
+Snowball english stemmer (the library PostgreSQL's own stemmer comes from). Token types a
+configuration does not map (blanks, tags, entities, protocols) take no position; a stop word
+takes a position and yields no lexeme, as in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import snowballstemmer  # type: ignore[import-untyped]
+
+from sql import ts_parser as P
+from sql.errors import InvalidParameterValue, UndefinedObject
+from sql.ts_stopwords import ENGLISH
+from sql.ts_values import (
+    AND,
+    PHRASE,
+    STOP,
+    Operand,
+    Operator,
+    QueryParser,
+    Tree,
+    TsQuery,
+    TsVector,
+    clean,
+    make_tsvector,
+)
+
+_SIMPLE_TYPES = frozenset({
+    P.ASCIIWORD, P.WORD, P.NUMWORD, P.ASCIIHWORD, P.HWORD, P.NUMHWORD, P.HWORD_ASCIIPART,
+    P.HWORD_PART, P.HWORD_NUMPART, P.EMAIL, P.URL, P.HOST, P.URL_PATH, P.FILE, P.SFLOAT,
+    P.FLOAT, P.INT, P.UINT, P.VERSION,
+})  # fmt: skip
+_STEMMED_TYPES = frozenset(
+    {P.ASCIIWORD, P.WORD, P.ASCIIHWORD, P.HWORD, P.HWORD_ASCIIPART, P.HWORD_PART}
+)
+MAX_WORD_BYTES = 2047
+
+
+@functools.cache
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A text search configuration: its name and whether words are stemmed (english)."""
+
+    name: str
+    stem: bool
+
+    def lexize(self, token: P.Token) -> list[str] | None:
+        """The lexemes of one token: None if the type is not indexed, [] for a stop word."""
+        if token.kind not in _SIMPLE_TYPES:
+            return None
+        word = token.text.lower()
+        if not self.stem or token.kind not in _STEMMED_TYPES:
+            return [word]
+        if word in ENGLISH:
+            return []
+        return [_stemmer().stemWord(word)]
+
+
+CONFIGS = {"simple": Config("simple", False), "english": Config("english", True)}
+
+
+def config(name: str) -> Config:
+    """The configuration named ``name`` (optionally pg_catalog-qualified); 42704 otherwise."""
+    key = name.strip().lower()
+    if key.startswith("pg_catalog."):
+        key = key[len("pg_catalog.") :]
+    found = CONFIGS.get(key.strip('"'))
+    if found is None:
+        raise UndefinedObject(f'text search configuration "{name}" does not exist')
+    return found
+
+
+@dataclass
+class Words:
+    """parsetext's output: (lexeme, position) pairs in order; ``pos`` is the last position."""
+
+    items: list[tuple[str, int]]
+    pos: int = 0
+
+    def add_text(self, cfg: Config, text: str) -> None:
+        for token in P.flat(text):
+            if len(token.text.encode()) > MAX_WORD_BYTES:
+                continue  # PostgreSQL: NOTICE "word is too long to be indexed", ignored
+            lexemes = cfg.lexize(token)
+            if lexemes is None:
+                continue
+            self.pos += 1
+            for lexeme in lexemes:
+                self.items.append((lexeme, self.pos))
+
+
+def to_tsvector(cfg: Config, text: str) -> TsVector:
+    words = Words([])
+    words.add_text(cfg, text)
+    return _vector(words)
+
+
+def _vector(words: Words) -> TsVector:
+    by_lexeme: dict[str, list[tuple[int, int]]] = {}
+    for lexeme, pos in words.items:
+        by_lexeme.setdefault(lexeme, []).append((pos, 0))
+    return make_tsvector(by_lexeme)
+
+
+# -- json documents ---------------------------------------------------------------------------
+
+_FLAGS = ("string", "numeric", "boolean", "key", "all")
+
+
+def json_flags(flags: Any) -> frozenset[str]:
+    """json(b)_to_tsvector's filter: a flag or an array of them (22023 otherwise)."""
+    items = flags if isinstance(flags, list) else [flags]
+    if isinstance(flags, dict):
+        raise InvalidParameterValue("wrong flag type, only arrays and scalars are allowed")
+    out = set()
+    for f in items:
+        if not isinstance(f, str):
+            raise InvalidParameterValue("flag array element is not a string")
+        if f.lower() not in _FLAGS:
+            raise InvalidParameterValue(
+                f'wrong flag in flag array: "{f}"',
+            )
+        out.add(f.lower())
+    return frozenset(_FLAGS if "all" in out else out)
+
+
+class JsonNumber(str):
+    """A json number, as its text (told apart from a json string)."""
+
+
+def json_strings(doc: Any, flags: frozenset[str]) -> Iterator[str]:
+    """The texts of a json document (numbers as JsonNumber, null as None) the flags select,
+    in document order."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if "key" in flags:
+                yield k
+            yield from json_strings(v, flags)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from json_strings(v, flags)
+    elif isinstance(doc, bool):
+        if "boolean" in flags:
+            yield "true" if doc else "false"
+    elif isinstance(doc, JsonNumber):
+        if "numeric" in flags:
+            yield doc
+    elif isinstance(doc, str) and "string" in flags:
+        yield doc
+
+
+def json_to_tsvector(cfg: Config, strings: Iterator[str]) -> TsVector:
+    """Each selected text parsed on its own; a text that yielded words leaves a gap of one
+    position, so phrases do not match across values."""
+    words = Words([])
+    for text in strings:
+        before = len(words.items)
+        words.add_text(cfg, text)
+        if len(words.items) > before:
+            words.pos += 1
+    return _vector(words)
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+def _morph(cfg: Config, text: str, weights: int, prefix: bool, op: str) -> Tree:
+    """pushval_morph: the lexemes of one operand's text joined by ``op`` in position order,
+    a stop-word placeholder for each position a stop word took."""
+    words = Words([])
+    words.add_text(cfg, text)
+    tree: Tree | None = None
+    last = 0
+    for lexeme, pos in words.items:
+        while last and last + 1 < pos:  # positions stop words took become placeholders
+            tree = _join(tree, STOP, op)
+            last += 1
+        operand = Operand(lexeme, weights, prefix)
+        # (a second lexeme at the same position, a dictionary's variant, would be ANDed)
+        tree = _join(tree, operand, AND if pos == last else op)
+        last = pos
+    return STOP if tree is None else tree
+
+
+def _join(left: Tree | None, right: Tree, op: str) -> Tree:
+    if left is None:
+        return right
+    return Operator(op, right, left, 1 if op == PHRASE else 0)
+
+
+def to_tsquery(cfg: Config, text: str) -> TsQuery:
+    parser = QueryParser(text, lambda w, wt, pf: _morph(cfg, w, wt, pf, PHRASE))
+    return TsQuery(clean(parser.parse()))
+
+
+def plainto_tsquery(cfg: Config, text: str) -> TsQuery:
+    return TsQuery(clean(_morph(cfg, text, 0, False, AND)) if text else None)
+
+
+def phraseto_tsquery(cfg: Config, text: str) -> TsQuery:
+    return TsQuery(clean(_morph(cfg, text, 0, False, PHRASE)) if text else None)
+
+
+def websearch_to_tsquery(cfg: Config, text: str) -> TsQuery:
+    """Web search syntax: "quoted phrase", ``or``, ``-word``; other words are ANDed."""
+    tree: Tree | None = None
+    pending_or = False
+    for kind, word in _web_terms(text):
+        if kind == "or":
+            pending_or = tree is not None
+            continue
+        node = _morph(cfg, word, 0, False, PHRASE if kind == "phrase" else AND)
+        if kind == "not":
+            node = Operator("!", node)
+        if tree is None:
+            tree = node
+        else:
+            tree = Operator("|" if pending_or else AND, node, tree)
+        pending_or = False
+    return TsQuery(clean(tree))
+
+
+def _web_terms(text: str) -> Iterator[tuple[str, str]]:
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch == '"':
+            end = text.find('"', i + 1)
+            end = n if end < 0 else end
+            yield "phrase", text[i + 1 : end]
+            i = end + 1
+            continue
+        negate = ch == "-"
+        j = i + 1 if negate else i
+        k = j
+        while k < n and not text[k].isspace() and text[k] != '"':
+            k += 1
+        word = text[j:k]
+        i = k
+        if not negate and word.lower() == "or":
+            yield "or", word
+        elif word:
+            yield ("not" if negate else "word"), word
+
+
+TextFn = Callable[[Config, str], TsQuery]

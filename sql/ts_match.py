@@ -1,0 +1,413 @@
+"""Matching a tsquery against a tsvector (``@@``), and ts_headline's excerpts.
+
+Phrase operators match on positions: a phrase match is a set of end positions and a width
+(``a <2> b`` ends where ``b`` is and is 2 wide); a NOT inside a phrase is a set of positions
+where its operand does not match. A lexeme without positions (a stripped vector) matches
+phrases as if its positions fitted, as PostgreSQL's TS_MAYBE does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sql import ts_parser as P
+from sql.errors import InvalidParameterValue
+from sql.ts_config import Config, Words
+from sql.ts_values import AND, NOT, OR, Node, Operand, TsQuery, TsVector
+
+Index = dict[str, tuple[tuple[int, int], ...]]
+
+
+def matches(vector: TsVector, query: TsQuery) -> bool:
+    """``vector @@ query``; an empty query matches nothing."""
+    if query.root is None:
+        return False
+    return _holds(query.root, vector.positions())
+
+
+def _operand_positions(n: Operand, index: Index) -> list[int] | None:
+    """The positions ``n`` matches at ([] for a lexeme without positions), None if absent."""
+    if n.prefix:
+        found = [ps for lex, ps in index.items() if lex.startswith(n.lexeme)]
+    else:
+        ps = index.get(n.lexeme)
+        found = [] if ps is None else [ps]
+    if not found:
+        return None
+    out: list[int] = []
+    stripped = False
+    for ps in found:
+        if not ps:
+            stripped = True
+        out += [p for p, w in ps if not n.weights or n.weights & (1 << w)]
+    if not out and not stripped:
+        return None
+    return sorted(set(out))
+
+
+def _holds(n: Node, index: Index) -> bool:
+    if isinstance(n, Operand):
+        return _operand_positions(n, index) is not None
+    if n.op == NOT:
+        return not _holds(n.right, index)
+    assert n.left is not None
+    if n.op == AND:
+        return _holds(n.left, index) and _holds(n.right, index)
+    if n.op == OR:
+        return _holds(n.left, index) or _holds(n.right, index)
+    m = _phrase(n, index)
+    return m is not None and (m.positions is None or m.negate or bool(m.positions))
+
+
+@dataclass(frozen=True)
+class _Match:
+    """Where a phrase part matches: end positions (None: unknown), its width, and whether
+    the positions are those where it does NOT match."""
+
+    positions: frozenset[int] | None
+    width: int = 0
+    negate: bool = False
+
+
+def _phrase(n: Node, index: Index) -> _Match | None:
+    if isinstance(n, Operand):
+        ps = _operand_positions(n, index)
+        if ps is None:
+            return None
+        return _Match(frozenset(ps) if ps else None)
+    if n.op == NOT:
+        m = _phrase(n.right, index)
+        if m is None:
+            return _Match(frozenset(), 0, True)  # matches at every position
+        if m.positions is None:
+            return None
+        return _Match(m.positions, m.width, not m.negate)
+    assert n.left is not None
+    left, right = _phrase(n.left, index), _phrase(n.right, index)
+    if n.op == OR:
+        if left is None or right is None:
+            return left or right
+        if left.positions is None or right.positions is None:
+            return _Match(None, max(left.width, right.width))
+        if left.negate or right.negate:
+            return _Match(frozenset(), max(left.width, right.width), True)
+        return _Match(left.positions | right.positions, max(left.width, right.width))
+    if left is None or right is None:
+        return None
+    if n.op == AND:
+        if left.positions is None or right.positions is None:
+            return _Match(None, max(left.width, right.width))
+        width = max(left.width, right.width)
+        if left.negate and right.negate:
+            return _Match(left.positions | right.positions, width, True)
+        if left.negate or right.negate:
+            pos, neg = (right, left) if left.negate else (left, right)
+            return _Match(pos.positions - neg.positions, width)  # type: ignore[operator]
+        return _Match(left.positions & right.positions, width)
+    # left <d> right: left ends d before right starts
+    d = n.distance
+    width = left.width + d + right.width
+    if left.positions is None or right.positions is None:
+        return _Match(None, width)
+    shift = d + right.width
+    if left.negate and right.negate:
+        return _Match(frozenset(p + shift for p in left.positions) | right.positions, width, True)
+    if left.negate:
+        return _Match(frozenset(r for r in right.positions if r - shift > 0
+                                and r - shift not in left.positions), width)  # fmt: skip
+    if right.negate:
+        return _Match(frozenset(p + shift for p in left.positions
+                                if p + shift not in right.positions), width)  # fmt: skip
+    return _Match(frozenset(r for r in right.positions if r - shift in left.positions), width)
+
+
+# -- ts_headline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineOptions:
+    start_sel: str = "<b>"
+    stop_sel: str = "</b>"
+    max_words: int = 35
+    min_words: int = 15
+    short_word: int = 3
+    highlight_all: bool = False
+    max_fragments: int = 0
+    fragment_delimiter: str = " ... "
+
+
+_OPTION = re.compile(r'\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|[^,\s]*)\s*(?:,|$)')
+_OPTION_NAMES = {
+    "startsel": "start_sel", "stopsel": "stop_sel", "maxwords": "max_words",
+    "minwords": "min_words", "shortword": "short_word", "highlightall": "highlight_all",
+    "maxfragments": "max_fragments", "fragmentdelimiter": "fragment_delimiter",
+}  # fmt: skip
+_TRUE = ("1", "on", "true", "t", "y", "yes")
+
+
+def headline_options(text: str) -> HeadlineOptions:
+    """prsd_headline's options: ``Name=value`` pairs separated by commas (22023 for an
+    unknown name or a bad combination)."""
+    values: dict[str, object] = {}
+    pos = 0
+    while pos < len(text.strip()):
+        m = _OPTION.match(text, pos)
+        if m is None or m.end() == pos:
+            raise InvalidParameterValue(f'invalid parameter list format: "{text}"')
+        pos = m.end()
+        key, raw = m.group(1).lower(), m.group(2)
+        if raw.startswith('"'):
+            raw = raw[1:-1].replace('""', '"')
+        name = _OPTION_NAMES.get(key)
+        if name is None:
+            raise InvalidParameterValue(f'unrecognized headline parameter: "{m.group(1)}"')
+        if name in ("start_sel", "stop_sel", "fragment_delimiter"):
+            values[name] = raw
+        elif name == "highlight_all":
+            values[name] = raw.lower() in _TRUE
+        else:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise InvalidParameterValue(
+                    f'invalid value for integer option "{m.group(1)}": {raw}'
+                ) from None
+    opts = HeadlineOptions(**values)  # type: ignore[arg-type]
+    if not opts.highlight_all:
+        if opts.min_words >= opts.max_words:
+            raise InvalidParameterValue('MinWords should be less than MaxWords')
+        if opts.min_words <= 0:
+            raise InvalidParameterValue("MinWords should be positive")
+        if opts.short_word < 0:
+            raise InvalidParameterValue("ShortWord should be >= 0")
+        if opts.max_fragments < 0:
+            raise InvalidParameterValue("MaxFragments should be >= 0")
+    return opts
+
+
+@dataclass
+class _Word:
+    kind: str
+    text: str
+    pos: int = 0
+    lexemes: list[str] = field(default_factory=list)
+    item: bool = False  # one of its lexemes is a query operand
+    selected: bool = False
+    shown: bool = False
+
+
+def _words(cfg: Config, text: str, query: TsQuery) -> list[_Word]:
+    """hlparsetext: every token (blanks too) with its position and whether it matches."""
+    operands = _operands(query.root) if query.root is not None else []
+    out = []
+    counter = Words([])
+    for token in P.flat(text):
+        w = _Word(token.kind, token.text)
+        lexemes = cfg.lexize(token)
+        if lexemes is not None:
+            counter.pos += 1
+            w.pos = counter.pos
+            w.lexemes = lexemes
+            w.item = any(
+                lex.startswith(o.lexeme) if o.prefix else lex == o.lexeme
+                for lex in lexemes
+                for o in operands
+            )
+        out.append(w)
+    return out
+
+
+def _operands(n: Node) -> list[Operand]:
+    if isinstance(n, Operand):
+        return [n]
+    return _operands(n.right) + (_operands(n.left) if n.left is not None else [])
+
+
+_NON_WORD = frozenset({P.BLANK, P.TAG, P.URL, P.NUMHWORD, P.ASCIIHWORD, P.HWORD})
+_SKIPPED = frozenset({P.URL, P.NUMHWORD, P.ASCIIHWORD, P.HWORD})
+_NO_END = _NON_WORD | P.NUMBERS | {P.PROTOCOL, P.ENTITY}
+
+
+def headline(cfg: Config, text: str, query: TsQuery, opts: HeadlineOptions) -> str:
+    words = _words(cfg, text, query)
+    if opts.highlight_all:
+        _mark(words, 0, len(words) - 1)
+    elif opts.max_fragments > 0:
+        _mark_fragments(words, query, opts)
+    else:
+        _mark_words(words, query, opts)
+    return _generate(words, opts)
+
+
+def _covers(words: list[_Word], query: TsQuery, start: int, max_cover: int) -> list[tuple[int, int]]:
+    """hlCover's results from ``start`` on: the earliest shortest spans of words, both ends
+    query words, whose lexemes satisfy the query."""
+    interesting = [i for i, w in enumerate(words) if w.item]
+    out: list[tuple[int, int]] = []
+    if query.root is None:
+        return out
+    for a, pmin in enumerate(interesting):
+        if pmin < start:
+            continue
+        for pmax in interesting[a:]:
+            if pmax - pmin >= max_cover:
+                break
+            if _satisfied(words, pmin, pmax, query):
+                out.append((pmin, pmax))
+                break
+    return out
+
+
+def _satisfied(words: list[_Word], lo: int, hi: int, query: TsQuery) -> bool:
+    index: dict[str, list[tuple[int, int]]] = {}
+    for w in words[lo : hi + 1]:
+        for lex in w.lexemes:
+            index.setdefault(lex, []).append((w.pos, 0))
+    assert query.root is not None
+    return _holds(query.root, {k: tuple(v) for k, v in index.items()})
+
+
+def _bad_end(w: _Word, opts: HeadlineOptions) -> bool:
+    return (w.kind in _NO_END or len(w.text.encode()) <= opts.short_word) and not w.item
+
+
+def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> None:
+    """mark_hl_words: the best cover stretched to between MinWords and MaxWords words,
+    preferring ends that are not short words; the first MinWords words if no cover."""
+    max_words, min_words = opts.max_words, opts.min_words
+    bestb = beste = -1
+    bestlen = -1
+    bestcover = False
+    n = len(words)
+    for p, q in _covers(words, query, 0, max(max_words * 10, 100)):
+        curlen = poslen = 0
+        posb = pose = p
+        i = p
+        while i <= q and curlen < max_words:
+            if words[i].kind not in _NON_WORD:
+                curlen += 1
+            if words[i].item:
+                poslen += 1
+            pose = i
+            i += 1
+        if curlen < max_words:
+            i -= 1
+            while i < n and curlen < max_words:
+                if i > q:
+                    if words[i].kind not in _NON_WORD:
+                        curlen += 1
+                    if words[i].item:
+                        poslen += 1
+                pose = i
+                if _bad_end(words[i], opts):
+                    i += 1
+                    continue
+                if curlen >= min_words:
+                    break
+                i += 1
+            if curlen < min_words:
+                i = p - 1
+                while i >= 0:
+                    if words[i].kind not in _NON_WORD:
+                        curlen += 1
+                    if words[i].item:
+                        poslen += 1
+                    if curlen >= max_words:
+                        break
+                    if _bad_end(words[i], opts):
+                        i -= 1
+                        continue
+                    if curlen >= min_words:
+                        break
+                    i -= 1
+                posb = max(i, 0)
+        else:
+            if i > q:
+                i = q
+            while curlen > min_words:
+                if not _bad_end(words[i], opts):
+                    break
+                if words[i].kind not in _NON_WORD:
+                    curlen -= 1
+                if words[i].item:
+                    poslen -= 1
+                pose = i - 1
+                i -= 1
+        poscover = posb <= p and pose >= q
+        if (
+            poscover > bestcover
+            or (poscover == bestcover and poslen > bestlen)
+            or (poscover == bestcover and poslen == bestlen and not _bad_end(words[pose], opts)
+                and beste >= 0 and _bad_end(words[beste], opts))
+        ):  # fmt: skip
+            bestb, beste, bestlen, bestcover = posb, pose, poslen, poscover
+    if bestlen < 0:
+        curlen = 0
+        pose = 0
+        for i, w in enumerate(words):
+            if curlen >= min_words:
+                break
+            if w.kind not in _NON_WORD:
+                curlen += 1
+            pose = i
+        bestb, beste = 0, pose
+    _mark(words, bestb, beste)
+
+
+def _mark_fragments(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> None:
+    """mark_hl_fragments: up to MaxFragments covers, each cut to MaxWords words around its
+    query words; the first MinWords words if no cover."""
+    covers = _covers(words, query, 0, max(opts.max_words * 10, 100))
+    chosen: list[tuple[int, int]] = []
+    for p, q in covers:
+        if len(chosen) >= opts.max_fragments:
+            break
+        if any(not (q < a or p > b) for a, b in chosen):
+            continue
+        count = sum(1 for w in words[p : q + 1] if w.kind not in _NON_WORD)
+        lo, hi = p, q
+        while count > opts.max_words and hi > lo:  # too long: keep its start
+            if words[hi].kind not in _NON_WORD:
+                count -= 1
+            hi -= 1
+        while count < opts.max_words and hi + 1 < len(words):
+            extra = 1 if words[hi + 1].kind not in _NON_WORD else 0
+            if count + extra > opts.max_words:
+                break
+            hi += 1
+            count += extra
+        chosen.append((lo, hi))
+    if not chosen:
+        _mark_words(words, query, opts)
+        return
+    for lo, hi in sorted(chosen):
+        _mark(words, lo, hi)
+
+
+def _mark(words: list[_Word], lo: int, hi: int) -> None:
+    for w in words[lo : hi + 1]:
+        w.shown = True
+        w.selected = w.item
+
+
+def _generate(words: list[_Word], opts: HeadlineOptions) -> str:
+    """generateHeadline: the shown words, query words between the selection marks, tags
+    as a space, compounds through their parts, fragments joined by the delimiter."""
+    out: list[str] = []
+    in_fragment = False
+    fragments = 0
+    for w in words:
+        if not w.shown:
+            in_fragment = False
+            continue
+        if not in_fragment:
+            in_fragment = True
+            fragments += 1
+            if fragments > 1:
+                out.append(opts.fragment_delimiter)
+        if w.kind == P.TAG and not opts.highlight_all:
+            out.append(" ")
+        elif w.kind not in _SKIPPED:
+            out.append(opts.start_sel + w.text + opts.stop_sel if w.selected else w.text)
+    return "".join(out)
