@@ -241,6 +241,10 @@ class NullValueNotAllowed(SqlError):
     sqlstate = "22004"
 
 
+class ZeroLengthCharacterString(SqlError):
+    sqlstate = "2200F"
+
+
 class InvalidPrecedingOrFollowingSize(SqlError):
     sqlstate = "22013"
 

@@ -57,9 +57,9 @@ from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
-from sql.functions_text_search import compile_ts_operator
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
+from sql.functions_text_search import compile_ts_operator
 from sql.hashed_subquery import hashed_exists
 from sql.like import like_to_regex
 from sql.memory import check_concat
@@ -695,16 +695,6 @@ class Compiler:
     def c_JSONBContainsTopKey(self, e: exp.JSONBContainsTopKey) -> Typed:
         return jsonb.compile_operator(self, e, "?")
 
-    def c_MatchAgainst(self, e: exp.MatchAgainst) -> Typed:
-        """``@@ x``: the center of a geometric value (sqlglot reads the prefix @@ so)."""
-        a = self.compile(e.this)
-        if e.expressions == [None] and a.type.category == "G":
-            found = compile_geometric("point", [a])
-            if found is not None:
-                return Typed(found.fn, found.type, found.const)
-            raise UndefinedFunction(f"operator does not exist: @@ {a.type.display()}")
-        raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
-
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
         a = self.compile(e.this)
         if a.type.category == "G":  # ?| is also "vertical" for points
@@ -771,9 +761,16 @@ class Compiler:
         return ts if ts is not None else self._array_operator(e, "&&", False)
 
     def c_MatchAgainst(self, e: exp.MatchAgainst) -> Typed:
-        """``a @@ b`` (sqlglot holds b as ``this``): text search matching."""
+        """``a @@ b`` (sqlglot holds b as ``this``): text search matching; the prefix
+        ``@@ x``: the center of a geometric value."""
+        if e.expressions == [None]:
+            a = self.compile(e.this)
+            found = compile_geometric("point", [a]) if a.type.category == "G" else None
+            if found is not None:
+                return Typed(found.fn, found.type, found.const)
+            raise UndefinedFunction(f"operator does not exist: @@ {a.type.display()}")
         if len(e.expressions) != 1:
-            raise FeatureNotSupported("MATCH ... AGAINST is not supported")
+            raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
         args = [self.compile(e.expressions[0]), self.compile(e.this)]
         found = compile_ts_operator("@@", args, self.ctx)
         if found is None:
@@ -964,6 +961,10 @@ class Compiler:
         return self._logic(e, True)
 
     def c_Not(self, e: exp.Not) -> Typed:
+        if isinstance(e.this, exp.Not):  # ``!!q`` (sqlglot reads two NOTs): a tsquery's negation
+            inner = self.compile(e.this.this)
+            if inner.type.name == "tsquery":
+                return compile_operator("!!", [inner])
         a = self._bool(e.this)
         fa = a.fn
         return Typed(lambda r: None if (x := fa(r)) is None else not x, T.BOOL, a.const)

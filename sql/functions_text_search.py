@@ -9,18 +9,35 @@ never folded into a constant.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
 
-from sql import types as T
 from sql import ts_config as C
+from sql import types as T
 from sql.casts import coerce_to
-from sql.errors import UndefinedFunction
+from sql.errors import (
+    InvalidParameterValue,
+    NullValueNotAllowed,
+    UndefinedFunction,
+    ZeroLengthCharacterString,
+)
 from sql.functions_text import strict_call
 from sql.scope import Context, Typed
 from sql.ts_match import headline, headline_options, matches
-from sql.ts_values import AND, NOT, OR, Operator, TsQuery, TsVector, make_tsvector
+from sql.ts_rank import ts_rank, ts_rank_cd, weights_arg
+from sql.ts_values import (
+    AND,
+    MAX_POS,
+    NOT,
+    OR,
+    PHRASE,
+    Operator,
+    TsQuery,
+    TsVector,
+    make_tsvector,
+)
 
 _QUERY_BUILDERS: dict[str, Callable[[C.Config, str], TsQuery]] = {
     "to_tsquery": C.to_tsquery,
@@ -31,7 +48,8 @@ _QUERY_BUILDERS: dict[str, Callable[[C.Config, str], TsQuery]] = {
 NAMES = frozenset({
     "to_tsvector", "json_to_tsvector", "jsonb_to_tsvector", "ts_headline", "setweight",
     "strip", "numnode", "querytree", "get_current_ts_config", "tsvector_to_array",
-    "array_to_tsvector", *_QUERY_BUILDERS,
+    "array_to_tsvector", "ts_delete", "ts_filter", "ts_rank", "ts_rank_cd", "tsquery_phrase",
+    *_QUERY_BUILDERS,
 })  # fmt: skip
 _TEXTS = frozenset({"text", "character varying", "character", "name", "unknown"})
 
@@ -71,15 +89,17 @@ def _call(name: str, args: list[Typed], rtype: T.SqlType, impl: Callable[..., An
 
 
 def _config_arg(a: Typed) -> Typed:
-    """A configuration argument: a regconfig, or a name as text."""
-    if a.type.name == "regconfig":
-        return Typed(lambda r, f=a.fn: None if (v := f(r)) is None else C.config(v),
-                     T.REGCONFIG, a.const, a.name)  # fmt: skip
-    if a.type.name in _TEXTS:
-        t = coerce_to(a, T.TEXT)
-        return Typed(lambda r, f=t.fn: None if (v := f(r)) is None else C.config(v),
-                     T.REGCONFIG, t.const, a.name)  # fmt: skip
-    raise UndefinedFunction(f"function argument of type {a.type.display()} is not a regconfig")
+    """A configuration argument: a regconfig, or a name as text (42704 if unknown)."""
+    if a.type.name not in _TEXTS and a.type.name != "regconfig":
+        raise _no_such("to_tsvector", [a])
+    t = coerce_to(a, T.TEXT) if a.type.name != "regconfig" else a
+    fn = t.fn
+
+    def run(r: Any) -> C.Config | None:
+        v = fn(r)
+        return None if v is None else C.config(v)
+
+    return Typed(run, T.REGCONFIG, False, a.name)
 
 
 def _split_config(name: str, args: list[Typed], n_rest: int) -> tuple[list[Typed], bool]:
@@ -115,8 +135,11 @@ def _json_doc(v: Any, type_name: str) -> Any:
     return walk(v)
 
 
-def _json_to_tsvector(cfg: C.Config, doc: Any, flags: frozenset[str]) -> TsVector:
-    return C.json_to_tsvector(cfg, C.json_strings(doc, flags))
+def _json_strings_vector(kind: str, cfg: C.Config, v: Any, flags: Any = None) -> TsVector:
+    """json(b)_to_tsvector of a value of type ``kind``; ``flags`` the jsonb filter (None:
+    to_tsvector's, strings only)."""
+    chosen = frozenset({"string"}) if flags is None else C.json_flags(T.jsonb_doc(flags))
+    return C.json_to_tsvector(cfg, C.json_strings(_json_doc(v, kind), chosen))
 
 
 def _compile_to_tsvector(name: str, args: list[Typed], ctx: Context) -> Typed:
@@ -124,9 +147,10 @@ def _compile_to_tsvector(name: str, args: list[Typed], ctx: Context) -> Typed:
     args, has_cfg = _split_config(name, args, rest)
     doc = args[-rest]
     kind = doc.type.name
+    impl: Callable[..., TsVector]
     if name == "to_tsvector":
         if kind in ("json", "jsonb"):
-            impl = lambda cfg, v: _json_to_tsvector(cfg, _json_doc(v, kind), frozenset({"string"}))  # noqa: E731
+            impl = functools.partial(_json_strings_vector, kind)
         elif kind in _TEXTS:
             args[-1] = coerce_to(doc, T.TEXT)
             impl = C.to_tsvector
@@ -138,7 +162,7 @@ def _compile_to_tsvector(name: str, args: list[Typed], ctx: Context) -> Typed:
             raise _no_such(name, args)
         args[-2] = coerce_to(doc, T.JSON if want == "json" else T.JSONB)
         args[-1] = coerce_to(args[-1], T.JSONB)
-        impl = lambda cfg, v, f: _json_to_tsvector(cfg, _json_doc(v, want), C.json_flags(T.jsonb_doc(f)))  # noqa: E731
+        impl = functools.partial(_json_strings_vector, want)
     return _call(name, args, T.TSVECTOR, impl, None if has_cfg else ctx)
 
 
@@ -176,6 +200,7 @@ def _compile_headline(args: list[Typed], ctx: Context) -> Typed:
 
 def _json_headline(cfg: C.Config, v: Any, kind: str, q: TsQuery, opts: Any) -> Any:
     """The document with each string value (not key) replaced by its headline."""
+
     def walk(x: Any) -> Any:
         if isinstance(x, dict):
             return {k: walk(y) for k, y in x.items()}
@@ -213,14 +238,52 @@ _WEIGHT = {"a": 3, "b": 2, "c": 1, "d": 0}
 def _setweight(v: TsVector, weight: str, lexemes: list[str] | None = None) -> TsVector:
     w = _WEIGHT.get(weight.lower())
     if w is None:
-        from sql.errors import InvalidParameterValue
-
         raise InvalidParameterValue(f"unrecognized weight: {ord(weight[:1] or chr(0))}")
     chosen = None if lexemes is None else {x for x in lexemes if x is not None}
     return TsVector(tuple(
         (lex, tuple((p, w) for p, _ in ps) if chosen is None or lex in chosen else ps)
         for lex, ps in v.entries
     ))  # fmt: skip
+
+
+def _array_to_tsvector(xs: list[str | None]) -> TsVector:
+    if any(x is None for x in xs):
+        raise NullValueNotAllowed("lexeme array may not contain nulls")
+    if any(x == "" for x in xs):
+        raise ZeroLengthCharacterString("lexeme array may not contain empty strings")
+    return make_tsvector({x: [] for x in xs if x is not None})
+
+
+def _delete(v: TsVector, lexemes: str | list[str | None]) -> TsVector:
+    """ts_delete: the vector without the lexemes (an array may hold NULLs: ignored)."""
+    drop = {lexemes} if isinstance(lexemes, str) else {x for x in lexemes if x is not None}
+    return TsVector(tuple((lex, ps) for lex, ps in v.entries if lex not in drop))
+
+
+def _filter(v: TsVector, weights: list[str | None]) -> TsVector:
+    """ts_filter: the positions of the given weights; lexemes left without any dropped."""
+    if any(w is None for w in weights):
+        raise NullValueNotAllowed("weight array may not contain nulls")
+    keep = set()
+    for w in weights:
+        assert w is not None
+        if w.lower() not in _WEIGHT:
+            raise InvalidParameterValue(f'unrecognized weight: "{w}"')
+        keep.add(_WEIGHT[w.lower()])
+    out = []
+    for lex, ps in v.entries:
+        kept = tuple((p, wt) for p, wt in ps if wt in keep)
+        if kept:
+            out.append((lex, kept))
+    return TsVector(tuple(out))
+
+
+def _strip(v: TsVector) -> TsVector:
+    return TsVector(tuple((lex, ()) for lex, _ in v.entries))
+
+
+def _negate(q: TsQuery) -> TsQuery:
+    return q if q.root is None else TsQuery(Operator(NOT, q.root))
 
 
 def _numnode(q: TsQuery) -> int:
@@ -251,8 +314,7 @@ def compile_text_search(name: str, args: list[Typed], ctx: Context) -> Typed:
             typed.append(coerce_to(args[2], T.TEXT.array_of()))
         return strict_call(name, typed, T.TSVECTOR, _setweight)
     if name == "strip" and len(args) == 1:
-        return strict_call(name, [coerce_to(args[0], T.TSVECTOR)], T.TSVECTOR,
-                           lambda v: TsVector(tuple((lex, ()) for lex, _ in v.entries)))  # fmt: skip
+        return strict_call(name, [coerce_to(args[0], T.TSVECTOR)], T.TSVECTOR, _strip)
     if name == "numnode" and len(args) == 1:
         return strict_call(name, [coerce_to(args[0], T.TSQUERY)], T.INT4, _numnode)
     if name == "querytree" and len(args) == 1:
@@ -261,9 +323,58 @@ def compile_text_search(name: str, args: list[Typed], ctx: Context) -> Typed:
         return strict_call(name, [coerce_to(args[0], T.TSVECTOR)], T.TEXT.array_of(),
                            lambda v: [lex for lex, _ in v.entries])  # fmt: skip
     if name == "array_to_tsvector" and len(args) == 1:
-        return strict_call(name, [coerce_to(args[0], T.TEXT.array_of())], T.TSVECTOR,
-                           lambda xs: make_tsvector({x: [] for x in xs}))  # fmt: skip
+        typed = [coerce_to(args[0], T.TEXT.array_of())]
+        return strict_call(name, typed, T.TSVECTOR, _array_to_tsvector)
+    if name == "ts_delete" and len(args) == 2:
+        many = args[1].type.element is not None
+        typed = [coerce_to(args[0], T.TSVECTOR),
+                 coerce_to(args[1], T.TEXT.array_of() if many else T.TEXT)]  # fmt: skip
+        return strict_call(name, typed, T.TSVECTOR, _delete)
+    if name == "ts_filter" and len(args) == 2:
+        typed = [coerce_to(args[0], T.TSVECTOR), coerce_to(args[1], T.CHAR.array_of())]
+        return strict_call(name, typed, T.TSVECTOR, _filter)
+    if name in ("ts_rank", "ts_rank_cd"):
+        return _compile_rank(name, args)
+    if name == "tsquery_phrase" and len(args) in (2, 3):
+        typed = [coerce_to(args[0], T.TSQUERY), coerce_to(args[1], T.TSQUERY)]
+        if len(args) == 3:
+            typed.append(coerce_to(args[2], T.INT4))
+        return strict_call(name, typed, T.TSQUERY, _phrase_of)
     raise _no_such(name, args)
+
+
+def _compile_rank(name: str, args: list[Typed]) -> Typed:
+    """ts_rank([weights,] vector, query [, normalization]): a real."""
+    rank = ts_rank if name == "ts_rank" else ts_rank_cd
+    has_weights = bool(args) and args[0].type.element is not None
+    body = args[1:] if has_weights else args
+    if len(body) not in (2, 3):
+        raise _no_such(name, args)
+    typed = [coerce_to(body[0], T.TSVECTOR), coerce_to(body[1], T.TSQUERY)]
+    typed.append(
+        coerce_to(body[2], T.INT4) if len(body) == 3 else Typed(lambda _r: 0, T.INT4, True)
+    )
+    if has_weights:
+        typed.append(coerce_to(args[0], T.FLOAT4.array_of()))
+
+    def impl(v: TsVector, q: TsQuery, method: int, ws: list[float] | None = None) -> float:
+        return rank(v, q, weights_arg(ws), method)
+
+    return strict_call(name, typed, T.FLOAT4, impl)
+
+
+def _phrase_of(a: TsQuery, b: TsQuery, distance: int = 1) -> TsQuery:
+    """tsquery_phrase / ``<->``: a followed by b ``distance`` positions later."""
+    if distance < 0 or distance > MAX_POS:
+        raise InvalidParameterValue(
+            "distance in phrase operator must be an integer value between zero and "
+            f"{MAX_POS} inclusive"
+        )
+    if a.root is None:
+        return b
+    if b.root is None:
+        return a
+    return TsQuery(Operator(PHRASE, b.root, a.root, distance))
 
 
 # -- operators ------------------------------------------------------------------------------
@@ -291,8 +402,26 @@ def _combine(op: str) -> Callable[[TsQuery, TsQuery], TsQuery]:
     return run
 
 
+def tsquery_operator(symbol: str, args: list[Typed]) -> Typed | None:
+    """``<->``, ``&&``, ``||`` of tsqueries and ``!!``; None for other operands."""
+    names = [a.type.name for a in args]
+    if "tsquery" not in names or "tsvector" in names:
+        return None
+    if symbol == "<->" and len(args) == 2:
+        return strict_call("<->", [coerce_to(x, T.TSQUERY) for x in args], T.TSQUERY, _phrase_of)
+    if symbol in ("&&", "||") and len(args) == 2:
+        typed = [coerce_to(x, T.TSQUERY) for x in args]
+        return strict_call(symbol, typed, T.TSQUERY, _combine(AND if symbol == "&&" else OR))
+    if symbol == "!!" and len(args) == 1:
+        return strict_call("!!", args, T.TSQUERY, _negate)
+    return None
+
+
 def compile_ts_operator(symbol: str, args: list[Typed], ctx: Context) -> Typed | None:
     """A text search operator, or None when neither operand is a text search type."""
+    found = tsquery_operator(symbol, args)
+    if found is not None:
+        return found
     names = [a.type.name for a in args]
     if not {"tsvector", "tsquery"} & set(names):
         if symbol == "@@" and all(n in _TEXTS for n in names):
@@ -309,16 +438,7 @@ def compile_ts_operator(symbol: str, args: list[Typed], ctx: Context) -> Typed |
             a = _call("to_tsvector", [coerce_to(a, T.TEXT)], T.TSVECTOR, C.to_tsvector, ctx)
         return strict_call("@@", [coerce_to(a, T.TSVECTOR), coerce_to(b, T.TSQUERY)], T.BOOL,
                            matches)  # fmt: skip
-    if symbol == "||" and len(args) == 2:
-        if "tsvector" in names:
-            typed = [coerce_to(x, T.TSVECTOR) for x in args]
-            return strict_call("||", typed, T.TSVECTOR, _concat_vectors)
-        typed = [coerce_to(x, T.TSQUERY) for x in args]
-        return strict_call("||", typed, T.TSQUERY, _combine(OR))
-    if symbol == "&&" and len(args) == 2 and "tsvector" not in names:
-        typed = [coerce_to(x, T.TSQUERY) for x in args]
-        return strict_call("&&", typed, T.TSQUERY, _combine(AND))
-    if symbol == "!!" and len(args) == 1 and names == ["tsquery"]:
-        return strict_call("!!", args, T.TSQUERY,
-                           lambda q: q if q.root is None else TsQuery(Operator(NOT, q.root)))  # fmt: skip
+    if symbol == "||" and len(args) == 2 and "tsvector" in names:
+        typed = [coerce_to(x, T.TSVECTOR) for x in args]
+        return strict_call("||", typed, T.TSVECTOR, _concat_vectors)
     return None

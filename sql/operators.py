@@ -19,6 +19,7 @@ from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import DatatypeMismatch, UndefinedFunction
 from sql.functions_text import strict_call
+from sql.functions_text_search import tsquery_operator
 from sql.pg_dialect import Above, Below, Horizontal, SameAs, StrictlyAbove, StrictlyBelow
 from sql.scope import Typed
 from sql.types import SqlType
@@ -137,6 +138,9 @@ def _checked_int(v: int, t: SqlType) -> int:
 def compile_operator(symbol: str, args: list[Typed]) -> Typed:
     """The PostgreSQL operator ``symbol`` applied to the compiled operands ``args`` (one for
     a prefix operator)."""
+    ts = tsquery_operator(symbol, args)
+    if ts is not None:
+        return ts
     if len(args) == 1:
         (a,) = args
         if symbol == "~":

@@ -225,10 +225,7 @@ def websearch_to_tsquery(cfg: Config, text: str) -> TsQuery:
         node = _morph(cfg, word, 0, False, PHRASE if kind == "phrase" else AND)
         if kind == "not":
             node = Operator("!", node)
-        if tree is None:
-            tree = node
-        else:
-            tree = Operator("|" if pending_or else AND, node, tree)
+        tree = node if tree is None else Operator("|" if pending_or else AND, node, tree)
         pending_or = False
     return TsQuery(clean(tree))
 

@@ -2,8 +2,8 @@
 
 Phrase operators match on positions: a phrase match is a set of end positions and a width
 (``a <2> b`` ends where ``b`` is and is 2 wide); a NOT inside a phrase is a set of positions
-where its operand does not match. A lexeme without positions (a stripped vector) matches
-phrases as if its positions fitted, as PostgreSQL's TS_MAYBE does.
+where its operand does not match. A lexeme without positions (a stripped vector) matches no
+phrase, as in PostgreSQL 13 and later.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ Index = dict[str, tuple[tuple[int, int], ...]]
 
 
 def matches(vector: TsVector, query: TsQuery) -> bool:
-    """``vector @@ query``; an empty query matches nothing."""
+    """``vector @@ query``; an empty query matches nothing, and a phrase that meets a
+    lexeme stored without positions does not match (its negation does)."""
     if query.root is None:
         return False
-    return _holds(query.root, vector.positions())
+    return holds(query.root, vector.positions())
 
 
 def _operand_positions(n: Operand, index: Index) -> list[int] | None:
@@ -46,26 +47,33 @@ def _operand_positions(n: Operand, index: Index) -> list[int] | None:
     return sorted(set(out))
 
 
-def _holds(n: Node, index: Index) -> bool:
+def holds(n: Node, index: Index) -> bool:
     if isinstance(n, Operand):
         return _operand_positions(n, index) is not None
     if n.op == NOT:
-        return not _holds(n.right, index)
+        return not holds(n.right, index)
     assert n.left is not None
     if n.op == AND:
-        return _holds(n.left, index) and _holds(n.right, index)
+        return holds(n.left, index) and holds(n.right, index)
     if n.op == OR:
-        return _holds(n.left, index) or _holds(n.right, index)
-    m = _phrase(n, index)
-    return m is not None and (m.positions is None or m.negate or bool(m.positions))
+        return holds(n.left, index) or holds(n.right, index)
+    try:
+        m = _phrase(n, index)
+    except _NoPositions:
+        return False
+    return m is not None and (m.negate or bool(m.positions))
+
+
+class _NoPositions(Exception):
+    """A phrase met a lexeme stored without positions: it cannot match (PostgreSQL 13+)."""
 
 
 @dataclass(frozen=True)
 class _Match:
-    """Where a phrase part matches: end positions (None: unknown), its width, and whether
-    the positions are those where it does NOT match."""
+    """Where a phrase part matches: its end positions and width, or (``negate``) the
+    positions where it does NOT match."""
 
-    positions: frozenset[int] | None
+    positions: frozenset[int]
     width: int = 0
     negate: bool = False
 
@@ -73,44 +81,39 @@ class _Match:
 def _phrase(n: Node, index: Index) -> _Match | None:
     if isinstance(n, Operand):
         ps = _operand_positions(n, index)
-        if ps is None:
-            return None
-        return _Match(frozenset(ps) if ps else None)
+        if ps == []:
+            raise _NoPositions
+        return None if ps is None else _Match(frozenset(ps))
     if n.op == NOT:
         m = _phrase(n.right, index)
         if m is None:
             return _Match(frozenset(), 0, True)  # matches at every position
-        if m.positions is None:
-            return None
         return _Match(m.positions, m.width, not m.negate)
     assert n.left is not None
     left, right = _phrase(n.left, index), _phrase(n.right, index)
     if n.op == OR:
         if left is None or right is None:
             return left or right
-        if left.positions is None or right.positions is None:
-            return _Match(None, max(left.width, right.width))
+        width = max(left.width, right.width)
+        if left.negate and right.negate:  # everywhere but where neither matches
+            return _Match(left.positions & right.positions, width, True)
         if left.negate or right.negate:
-            return _Match(frozenset(), max(left.width, right.width), True)
-        return _Match(left.positions | right.positions, max(left.width, right.width))
+            neg, pos = (left, right) if left.negate else (right, left)
+            return _Match(neg.positions - pos.positions, width, True)
+        return _Match(left.positions | right.positions, width)
     if left is None or right is None:
         return None
     if n.op == AND:
-        if left.positions is None or right.positions is None:
-            return _Match(None, max(left.width, right.width))
         width = max(left.width, right.width)
         if left.negate and right.negate:
             return _Match(left.positions | right.positions, width, True)
         if left.negate or right.negate:
-            pos, neg = (right, left) if left.negate else (left, right)
-            return _Match(pos.positions - neg.positions, width)  # type: ignore[operator]
+            neg, pos = (left, right) if left.negate else (right, left)
+            return _Match(pos.positions - neg.positions, width)
         return _Match(left.positions & right.positions, width)
     # left <d> right: left ends d before right starts
-    d = n.distance
-    width = left.width + d + right.width
-    if left.positions is None or right.positions is None:
-        return _Match(None, width)
-    shift = d + right.width
+    width = left.width + n.distance + right.width
+    shift = n.distance + right.width
     if left.negate and right.negate:
         return _Match(frozenset(p + shift for p in left.positions) | right.positions, width, True)
     if left.negate:
@@ -176,7 +179,7 @@ def headline_options(text: str) -> HeadlineOptions:
     opts = HeadlineOptions(**values)  # type: ignore[arg-type]
     if not opts.highlight_all:
         if opts.min_words >= opts.max_words:
-            raise InvalidParameterValue('MinWords should be less than MaxWords')
+            raise InvalidParameterValue("MinWords should be less than MaxWords")
         if opts.min_words <= 0:
             raise InvalidParameterValue("MinWords should be positive")
         if opts.short_word < 0:
@@ -240,7 +243,9 @@ def headline(cfg: Config, text: str, query: TsQuery, opts: HeadlineOptions) -> s
     return _generate(words, opts)
 
 
-def _covers(words: list[_Word], query: TsQuery, start: int, max_cover: int) -> list[tuple[int, int]]:
+def _covers(
+    words: list[_Word], query: TsQuery, start: int, max_cover: int
+) -> list[tuple[int, int]]:
     """hlCover's results from ``start`` on: the earliest shortest spans of words, both ends
     query words, whose lexemes satisfy the query."""
     interesting = [i for i, w in enumerate(words) if w.item]
@@ -265,7 +270,7 @@ def _satisfied(words: list[_Word], lo: int, hi: int, query: TsQuery) -> bool:
         for lex in w.lexemes:
             index.setdefault(lex, []).append((w.pos, 0))
     assert query.root is not None
-    return _holds(query.root, {k: tuple(v) for k, v in index.items()})
+    return holds(query.root, {k: tuple(v) for k, v in index.items()})
 
 
 def _bad_end(w: _Word, opts: HeadlineOptions) -> bool:

@@ -1,7 +1,6 @@
 """The stop words of PostgreSQL's english dictionary (english.stop, from Snowball)."""
 
-ENGLISH = frozenset(
-    """
+_WORDS = """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his
     himself she her hers herself it its itself they them their theirs themselves what which
     who whom this that these those am is are was were be been being have has had having do
@@ -10,5 +9,5 @@ ENGLISH = frozenset(
     on off over under again further then once here there when where why how all any both
     each few more most other some such no nor not only own same so than too very s t can
     will just don should now
-    """.split()
-)
+"""
+ENGLISH = frozenset(_WORDS.split())

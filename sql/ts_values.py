@@ -7,6 +7,7 @@ printed). A TsQuery is a tree of operands and operators, or empty (``root`` None
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,17 +18,28 @@ MAX_POSITIONS = 256  # positions kept per lexeme
 WEIGHTS = "DCBA"  # weight number -> letter
 
 
-@dataclass(frozen=True)
+@functools.total_ordering
+@dataclass(frozen=True, eq=True)
 class TsVector:
-    """Lexemes in tsvector order; each with (position, weight) pairs, possibly none."""
+    """Lexemes in tsvector order; each with (position, weight) pairs, possibly none.
+    Ordered by number of lexemes, then lexemes and positions (tsvector_cmp's order)."""
 
     entries: tuple[tuple[str, tuple[tuple[int, int], ...]], ...]
 
     def __str__(self) -> str:
         return format_tsvector(self)
 
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, TsVector):
+            return NotImplemented
+        return _vector_key(self) < _vector_key(other)
+
     def positions(self) -> dict[str, tuple[tuple[int, int], ...]]:
         return dict(self.entries)
+
+
+def _vector_key(v: TsVector) -> tuple[object, ...]:
+    return (len(v.entries), [(len(x.encode()), x.encode(), ps) for x, ps in v.entries])
 
 
 def _byte_key(lexeme: str) -> bytes:
@@ -135,13 +147,13 @@ def parse_tsvector(text: str) -> TsVector:
                     raise r.bad()
                 pos = int(text[start : r.i])
                 if pos == 0:
-                    raise InvalidTextRepresentation(
-                        f'wrong position info in tsvector: "{text}"'
-                    )
+                    raise InvalidTextRepresentation(f'wrong position info in tsvector: "{text}"')
                 weight = 0
-                if r.peek().upper() in ("A", "B", "C", "D") and r.peek():
-                    weight = WEIGHTS.index(r.peek().upper())
+                while r.peek() and r.peek() in "ABCDabcd*":  # the last letter wins; * is A
+                    weight = 3 if r.peek() == "*" else WEIGHTS.index(r.peek().upper())
                     r.i += 1
+                if r.peek() and not r.peek().isspace() and r.peek() != ",":
+                    raise r.bad()
                 positions.append((pos, weight))
                 if r.peek() != ",":
                     break
@@ -162,6 +174,7 @@ class Operand:
     lexeme: str
     weights: int = 0
     prefix: bool = False
+    stop: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,12 +190,47 @@ class Operator:
 Node = Operand | Operator
 
 
-@dataclass(frozen=True)
+@functools.total_ordering
+@dataclass(frozen=True, eq=True)
 class TsQuery:
+    """A query tree, or None (the empty query). Ordered as tsquery_cmp orders: by number
+    of nodes, then the operands' total length, then node by node (where PostgreSQL
+    compares operands by a CRC of their text first, lexemes compare by their bytes)."""
+
     root: Node | None
 
     def __str__(self) -> str:
         return format_tsquery(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, TsQuery):
+            return NotImplemented
+        return _query_key(self) < _query_key(other)
+
+
+_OP_CODE = {NOT: 1, AND: 2, OR: 3, PHRASE: 4}
+
+
+def _nodes(n: Node | None) -> list[Node]:
+    if n is None:
+        return []
+    if isinstance(n, Operand):
+        return [n]
+    return [n, *_nodes(n.right), *_nodes(n.left)]
+
+
+def _node_key(n: Node) -> tuple[object, ...]:
+    """QTNodeCompare's order: operators before operands, higher operator codes first."""
+    if isinstance(n, Operand):
+        return (1, n.lexeme.encode())
+    children = [n.right] if n.left is None else [n.left, n.right]
+    return (0, -_OP_CODE[n.op], -len(children), [_node_key(c) for c in children], -n.distance)
+
+
+def _query_key(q: TsQuery) -> tuple[object, ...]:
+    nodes = _nodes(q.root)
+    size = sum(len(n.lexeme.encode()) + 1 for n in nodes if isinstance(n, Operand))
+    return (len(nodes), size, _node_key(q.root) if q.root is not None else ())
 
 
 def _format_node(n: Node, parent: int, right_of_phrase: bool) -> str:
@@ -209,17 +257,11 @@ def format_tsquery(q: TsQuery) -> str:
     return "" if q.root is None else _format_node(q.root, 0, False)
 
 
-@dataclass(frozen=True)
-class StopWord:
-    """A placeholder for an operand that normalised to nothing (removed by ``clean``)."""
-
-
-STOP = StopWord()
-Tree = Node | StopWord
+STOP = Operand("", stop=True)  # an operand that normalised to nothing (``clean`` drops it)
+Tree = Node  # a parsed query, stop-word placeholders not yet dropped
 
 
 OperandFn = Callable[[str, int, bool], Tree]
-
 
 
 class QueryParser:
@@ -332,9 +374,9 @@ def clean(tree: Tree | None) -> Node | None:
 
 
 def _clean(n: Tree) -> tuple[Node | None, int, int]:
-    if isinstance(n, StopWord):
-        return None, 0, 0
     if isinstance(n, Operand):
+        if n.stop:
+            return None, 0, 0
         return n, 0, 0
     if n.op == NOT:
         right, ladd, radd = _clean(n.right)
