@@ -346,7 +346,10 @@ def compile_text_search(name: str, args: list[Typed], ctx: Context) -> Typed:
 def _compile_rank(name: str, args: list[Typed]) -> Typed:
     """ts_rank([weights,] vector, query [, normalization]): a real."""
     rank = ts_rank if name == "ts_rank" else ts_rank_cd
-    has_weights = bool(args) and args[0].type.element is not None
+    # ts_rank(weights, vector, query [, normalization]) or ts_rank(vector, query [, norm])
+    has_weights = len(args) == 4 or (
+        len(args) == 3 and args[0].type.name != "tsvector" and args[1].type.name != "tsquery"
+    )
     body = args[1:] if has_weights else args
     if len(body) not in (2, 3):
         raise _no_such(name, args)

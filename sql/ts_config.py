@@ -22,6 +22,8 @@ from sql.errors import InvalidParameterValue, UndefinedObject
 from sql.ts_stopwords import ENGLISH
 from sql.ts_values import (
     AND,
+    NOT,
+    OR,
     PHRASE,
     STOP,
     Operand,
@@ -215,45 +217,61 @@ def phraseto_tsquery(cfg: Config, text: str) -> TsQuery:
 
 
 def websearch_to_tsquery(cfg: Config, text: str) -> TsQuery:
-    """Web search syntax: "quoted phrase", ``or``, ``-word``; other words are ANDed."""
-    tree: Tree | None = None
-    pending_or = False
-    for kind, word in _web_terms(text):
-        if kind == "or":
-            pending_or = tree is not None
+    """Web search syntax: "quoted phrase", ``-`` negates the next term, ``or`` between two
+    terms is OR (elsewhere a word); other adjacent terms are ANDed, AND binding tighter.
+    Each term's words are joined by <-> (a hyphenated word is a phrase)."""
+    terms = list(_web_terms(text))
+    groups: list[list[Tree]] = [[]]
+    for i, (quoted, word, negations) in enumerate(terms):
+        is_or = (
+            not quoted and not negations and word.lower() == "or"
+            and any(groups[-1]) and i + 1 < len(terms)
+        )  # fmt: skip
+        if is_or:
+            groups.append([])
             continue
-        node = _morph(cfg, word, 0, False, PHRASE if kind == "phrase" else AND)
-        if kind == "not":
-            node = Operator("!", node)
-        tree = node if tree is None else Operator("|" if pending_or else AND, node, tree)
-        pending_or = False
+        node = _morph(cfg, word, 0, False, PHRASE)
+        for _ in range(negations):
+            node = Operator(NOT, node)
+        groups[-1].append(node)
+    tree: Tree | None = None
+    for group in groups:
+        anded: Tree | None = None
+        for node in group:
+            anded = node if anded is None else Operator(AND, node, anded)
+        if anded is not None:
+            tree = anded if tree is None else Operator(OR, anded, tree)
     return TsQuery(clean(tree))
 
 
-def _web_terms(text: str) -> Iterator[tuple[str, str]]:
+_WEB_SEPARATORS = frozenset('!&|()<>:"')
+
+
+def _web_terms(text: str) -> Iterator[tuple[bool, str, int]]:
+    """(quoted, text, number of negations) for each term of a web search text; a ``-``
+    before a term negates it, unless it touches a ``>`` (as in ``<->``, ``->``, ``>-``)."""
     i, n = 0, len(text)
+    negated = 0
     while i < n:
         ch = text[i]
-        if ch.isspace():
+        if ch == "-" and text[i - 1 : i] != ">" and text[i + 1 : i + 2] != ">":
+            negated += 1
             i += 1
-            continue
-        if ch == '"':
+        elif ch == '"':
             end = text.find('"', i + 1)
             end = n if end < 0 else end
-            yield "phrase", text[i + 1 : end]
+            yield True, text[i + 1 : end], negated
+            negated = 0
             i = end + 1
-            continue
-        negate = ch == "-"
-        j = i + 1 if negate else i
-        k = j
-        while k < n and not text[k].isspace() and text[k] != '"':
-            k += 1
-        word = text[j:k]
-        i = k
-        if not negate and word.lower() == "or":
-            yield "or", word
-        elif word:
-            yield ("not" if negate else "word"), word
+        elif ch.isspace() or ch in _WEB_SEPARATORS or ch == "-":
+            i += 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in _WEB_SEPARATORS:
+                j += 1
+            yield False, text[i:j], negated
+            negated = 0
+            i = j
 
 
 TextFn = Callable[[Config, str], TsQuery]

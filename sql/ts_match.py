@@ -9,12 +9,12 @@ phrase, as in PostgreSQL 13 and later.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sql import ts_parser as P
 from sql.errors import InvalidParameterValue
 from sql.ts_config import Config, Words
-from sql.ts_values import AND, NOT, OR, Node, Operand, TsQuery, TsVector
+from sql.ts_values import AND, NOT, OR, Node, Operand, Operator, TsQuery, TsVector
 
 Index = dict[str, tuple[tuple[int, int], ...]]
 
@@ -191,33 +191,48 @@ def headline_options(text: str) -> HeadlineOptions:
 
 @dataclass
 class _Word:
+    """A token of a headline's text. A word matching a query operand carries its number
+    (the first it matches; a repeated copy follows for each further one, never shown)."""
+
     kind: str
     text: str
     pos: int = 0
-    lexemes: list[str] = field(default_factory=list)
-    item: bool = False  # one of its lexemes is a query operand
+    operand: int | None = None
+    repeated: bool = False
     selected: bool = False
     shown: bool = False
 
+    @property
+    def item(self) -> bool:
+        return self.operand is not None
 
-def _words(cfg: Config, text: str, query: TsQuery) -> list[_Word]:
-    """hlparsetext: every token (blanks too) with its position and whether it matches."""
-    operands = _operands(query.root) if query.root is not None else []
+    @property
+    def interesting(self) -> bool:
+        return self.operand is not None and not self.repeated
+
+
+def _words(cfg: Config, text: str, operands: list[Operand]) -> list[_Word]:
+    """hlparsetext: every token (blanks too), with its position and the operands it
+    matches (repeated copies count as words when a headline's length is measured)."""
     out = []
     counter = Words([])
     for token in P.flat(text):
         w = _Word(token.kind, token.text)
-        lexemes = cfg.lexize(token)
-        if lexemes is not None:
-            counter.pos += 1
-            w.pos = counter.pos
-            w.lexemes = lexemes
-            w.item = any(
-                lex.startswith(o.lexeme) if o.prefix else lex == o.lexeme
-                for lex in lexemes
-                for o in operands
-            )
         out.append(w)
+        lexemes = cfg.lexize(token)
+        if lexemes is None:
+            continue
+        counter.pos += 1
+        w.pos = counter.pos
+        hits = [
+            i
+            for i, o in enumerate(operands)
+            if any(lex.startswith(o.lexeme) if o.prefix else lex == o.lexeme for lex in lexemes)
+        ]
+        if hits:
+            w.operand = hits[0]
+        for i in hits[1:]:
+            out.append(_Word(w.kind, w.text, w.pos, i, repeated=True))
     return out
 
 
@@ -227,13 +242,27 @@ def _operands(n: Node) -> list[Operand]:
     return _operands(n.right) + (_operands(n.left) if n.left is not None else [])
 
 
+def _numbered(n: Node, counter: list[int]) -> Node:
+    """The query with each operand replaced by its number (in ``_operands`` order), so a
+    cover is checked operand by operand, as checkcondition_HL does."""
+    if isinstance(n, Operand):
+        counter[0] += 1
+        return Operand(f"\x00{counter[0] - 1}")
+    right = _numbered(n.right, counter)
+    left = _numbered(n.left, counter) if n.left is not None else None
+    return Operator(n.op, right, left, n.distance)
+
+
 _NON_WORD = frozenset({P.BLANK, P.TAG, P.URL, P.NUMHWORD, P.ASCIIHWORD, P.HWORD})
 _SKIPPED = frozenset({P.URL, P.NUMHWORD, P.ASCIIHWORD, P.HWORD})
 _NO_END = _NON_WORD | P.NUMBERS | {P.PROTOCOL, P.ENTITY}
 
 
 def headline(cfg: Config, text: str, query: TsQuery, opts: HeadlineOptions) -> str:
-    words = _words(cfg, text, query)
+    operands = _operands(query.root) if query.root is not None else []
+    words = _words(cfg, text, operands)
+    if query.root is not None:
+        query = TsQuery(_numbered(query.root, [0]))
     if opts.highlight_all:
         _mark(words, 0, len(words) - 1)
     elif opts.max_fragments > 0:
@@ -247,7 +276,7 @@ def _covers(
     words: list[_Word], query: TsQuery, start: int, max_cover: int
 ) -> list[tuple[int, int]]:
     """hlCover's results from ``start`` on: the earliest shortest spans of words, both ends
-    query words, whose lexemes satisfy the query."""
+    words that match an operand (repeated copies too), whose operands satisfy the query."""
     interesting = [i for i, w in enumerate(words) if w.item]
     out: list[tuple[int, int]] = []
     if query.root is None:
@@ -267,14 +296,14 @@ def _covers(
 def _satisfied(words: list[_Word], lo: int, hi: int, query: TsQuery) -> bool:
     index: dict[str, list[tuple[int, int]]] = {}
     for w in words[lo : hi + 1]:
-        for lex in w.lexemes:
-            index.setdefault(lex, []).append((w.pos, 0))
+        if w.operand is not None:
+            index.setdefault(f"\x00{w.operand}", []).append((w.pos, 0))
     assert query.root is not None
     return holds(query.root, {k: tuple(v) for k, v in index.items()})
 
 
 def _bad_end(w: _Word, opts: HeadlineOptions) -> bool:
-    return (w.kind in _NO_END or len(w.text.encode()) <= opts.short_word) and not w.item
+    return (w.kind in _NO_END or len(w.text.encode()) <= opts.short_word) and not w.interesting
 
 
 def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> None:
@@ -292,7 +321,7 @@ def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> No
         while i <= q and curlen < max_words:
             if words[i].kind not in _NON_WORD:
                 curlen += 1
-            if words[i].item:
+            if words[i].interesting:
                 poslen += 1
             pose = i
             i += 1
@@ -302,7 +331,7 @@ def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> No
                 if i > q:
                     if words[i].kind not in _NON_WORD:
                         curlen += 1
-                    if words[i].item:
+                    if words[i].interesting:
                         poslen += 1
                 pose = i
                 if _bad_end(words[i], opts):
@@ -316,7 +345,7 @@ def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> No
                 while i >= 0:
                     if words[i].kind not in _NON_WORD:
                         curlen += 1
-                    if words[i].item:
+                    if words[i].interesting:
                         poslen += 1
                     if curlen >= max_words:
                         break
@@ -335,7 +364,7 @@ def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> No
                     break
                 if words[i].kind not in _NON_WORD:
                     curlen -= 1
-                if words[i].item:
+                if words[i].interesting:
                     poslen -= 1
                 pose = i - 1
                 i -= 1
@@ -360,39 +389,115 @@ def _mark_words(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> No
     _mark(words, bestb, beste)
 
 
-def _mark_fragments(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> None:
-    """mark_hl_fragments: up to MaxFragments covers, each cut to MaxWords words around its
-    query words; the first MinWords words if no cover."""
-    covers = _covers(words, query, 0, max(opts.max_words * 10, 100))
-    chosen: list[tuple[int, int]] = []
-    for p, q in covers:
-        if len(chosen) >= opts.max_fragments:
+def _next_fragment(
+    words: list[_Word], start: int, end: int, max_words: int
+) -> tuple[int, int, int, int]:
+    """get_next_fragment: from ``start``, a piece of the span up to ``end`` that starts and
+    ends at query words and has at most MaxWords words: (start, end, words, query words)."""
+    for i in range(start, end + 1):
+        start = i
+        if words[i].interesting:
             break
-        if any(not (q < a or p > b) for a, b in chosen):
-            continue
-        count = sum(1 for w in words[p : q + 1] if w.kind not in _NON_WORD)
-        lo, hi = p, q
-        while count > opts.max_words and hi > lo:  # too long: keep its start
-            if words[hi].kind not in _NON_WORD:
-                count -= 1
-            hi -= 1
-        while count < opts.max_words and hi + 1 < len(words):
-            extra = 1 if words[hi + 1].kind not in _NON_WORD else 0
-            if count + extra > opts.max_words:
+    curlen = poslen = 0
+    i = start
+    while i <= end and curlen < max_words:
+        if words[i].kind not in _NON_WORD:
+            curlen += 1
+        if words[i].interesting:
+            poslen += 1
+        i += 1
+    if end > i:
+        end = i
+        for j in range(end, start - 1, -1):
+            end = j
+            if words[j].interesting:
                 break
-            hi += 1
-            count += extra
-        chosen.append((lo, hi))
+            if words[j].kind not in _NON_WORD:
+                curlen -= 1
+    return start, end, curlen, poslen
+
+
+def _mark_fragments(words: list[_Word], query: TsQuery, opts: HeadlineOptions) -> None:
+    """mark_hl_fragments: every cover cut into pieces of at most MaxWords words, then up to
+    MaxFragments of them (most query words first, then fewest words), each stretched
+    toward MaxWords on both sides without reaching a chosen one; the first MinWords words
+    if none."""
+    max_words = opts.max_words
+    pieces: list[list[int]] = []  # start, end, words, query words, chosen, excluded
+    for p, q in _covers(words, query, 0, max(max_words * 10, 100)):
+        start, end = p, q
+        while start <= end:
+            start, end, curlen, poslen = _next_fragment(words, start, end, max_words)
+            pieces.append([start, end, curlen, poslen, 0, 0])
+            start, end = end + 1, q
+    chosen = 0
+    for _ in range(opts.max_fragments):
+        best = -1
+        maxitems, minwords = 0, 1 << 31
+        for i, (_, _, curlen, poslen, taken, excluded) in enumerate(pieces):
+            if (
+                not taken
+                and not excluded
+                and (maxitems < poslen or (maxitems == poslen and minwords > curlen))
+            ):
+                maxitems, minwords, best = poslen, curlen, i
+        if best < 0:
+            break
+        start, end, curlen, _, _, _ = pieces[best]
+        pieces[best][4] = 1
+        if curlen < max_words:
+            maxstretch = (max_words - curlen) // 2
+            stretch = 0
+            marker = start
+            i = start - 1
+            while i >= 0 and stretch < maxstretch and not words[i].shown:
+                if words[i].kind not in _NON_WORD:
+                    curlen += 1
+                    stretch += 1
+                marker = i
+                i -= 1
+            i = marker
+            while i < start and _bad_end(words[i], opts):
+                if words[i].kind not in _NON_WORD:
+                    curlen -= 1
+                i += 1
+            start = i
+            marker = end
+            i = end + 1
+            while i < len(words) and curlen < max_words and not words[i].shown:
+                if words[i].kind not in _NON_WORD:
+                    curlen += 1
+                marker = i
+                i += 1
+            i = marker
+            while i > end and _bad_end(words[i], opts):
+                if words[i].kind not in _NON_WORD:
+                    curlen -= 1
+                i -= 1
+            end = i
+        pieces[best][0:3] = [start, end, curlen]
+        _mark(words, start, end)
+        chosen += 1
+        for i, piece in enumerate(pieces):
+            ps, pe = piece[0], piece[1]
+            if i != best and (
+                start <= ps <= end or start <= pe <= end or (ps < start and pe > end)
+            ):
+                piece[5] = 1
     if not chosen:
-        _mark_words(words, query, opts)
-        return
-    for lo, hi in sorted(chosen):
-        _mark(words, lo, hi)
+        curlen, last = 0, -1
+        for i, w in enumerate(words):
+            if curlen >= opts.min_words:
+                break
+            if w.kind not in _NON_WORD:
+                curlen += 1
+            last = i
+        _mark(words, 0, last)
 
 
 def _mark(words: list[_Word], lo: int, hi: int) -> None:
     for w in words[lo : hi + 1]:
-        w.shown = True
+        w.shown = not w.repeated
         w.selected = w.item
 
 
@@ -404,7 +509,7 @@ def _generate(words: list[_Word], opts: HeadlineOptions) -> str:
     fragments = 0
     for w in words:
         if not w.shown:
-            in_fragment = False
+            in_fragment = in_fragment and w.repeated  # a repeated copy does not end one
             continue
         if not in_fragment:
             in_fragment = True

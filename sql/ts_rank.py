@@ -17,7 +17,7 @@ from sql.ts_match import holds
 from sql.ts_values import AND, PHRASE, Node, Operand, Operator, TsQuery, TsVector
 from sql.types import round_float4 as f32
 
-DEFAULT_WEIGHTS = (0.1, 0.2, 0.4, 1.0)
+DEFAULT_WEIGHTS = tuple(f32(w) for w in (0.1, 0.2, 0.4, 1.0))  # C floats
 MAX_ENTRY_POS = 1 << 14
 
 
