@@ -174,8 +174,7 @@ def test_text_search_statement_matches_postgres(differ: Differ, sql: str) -> Non
 
 def test_text_search_values_are_stored_filtered_and_ordered_as_postgres(differ: Differ) -> None:
     differ.check(
-        "CREATE TABLE docs (id int PRIMARY KEY, body text, v tsvector, q tsquery, "
-        "cfg regconfig)"
+        "CREATE TABLE docs (id int PRIMARY KEY, body text, v tsvector, q tsquery, cfg regconfig)"
     )
     differ.check(
         "INSERT INTO docs VALUES (1, 'fat cats ate fat rats', to_tsvector('english', "
