@@ -60,7 +60,7 @@ from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
 from sql.hashed_subquery import hashed_exists
-from sql.like import like_to_regex
+from sql.like import like_to_regex, similar_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
@@ -116,7 +116,7 @@ def expr_name(e: exp.Expr) -> str:
         | exp.ArrayOverlaps,
     ):  # operators, to sqlglot functions
         return "?column?"
-    if type(e) in OPERATOR_SYMBOLS:
+    if type(e) in OPERATOR_SYMBOLS or isinstance(e, exp.Connector):  # AND, OR
         return "?column?"
     pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
@@ -1106,6 +1106,27 @@ class Compiler:
     def c_ILike(self, e: exp.ILike) -> Typed:
         return self._like(e, True)
 
+    def c_SimilarTo(self, e: exp.SimilarTo) -> Typed:
+        """``x SIMILAR TO pattern [ESCAPE e]``: the SQL regular expression matches all of x
+        (sql.like.similar_to_regex); a NULL operand or escape gives NULL."""
+        subject = self.compile(e.this)
+        if subject.type.category in "NBDT":  # no implicit cast to text: as PostgreSQL's ~
+            raise UndefinedFunction(f"operator does not exist: {subject.type.display()} ~ text")
+        a = coerce_to(subject, T.TEXT, explicit=True)
+        pat = coerce_to(self.compile(e.expression), T.TEXT)
+        escape = e.args.get("escape")
+        esc = coerce_to(self.compile(escape), T.TEXT) if escape is not None else None
+        fa, fp = a.fn, pat.fn
+        fe = esc.fn if esc is not None else (lambda _r: "\\")
+
+        def run(r: Row) -> Any:
+            x, p, c = fa(r), fp(r), fe(r)
+            if x is None or p is None or c is None:
+                return None
+            return similar_to_regex(p, c or None).match(x) is not None
+
+        return Typed(run, T.BOOL)
+
     def c_Escape(self, e: exp.Escape) -> Typed:
         inner = e.this
         inner.set("escape", e.expression)
@@ -1630,7 +1651,7 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     if name.startswith("pg_catalog."):
         name = name[len("pg_catalog.") :]
     mods: list[int] = []
-    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([\d, ]+)\)", name)
+    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name)
     if m:
         name = m[1]
         mods = [int(x) for x in m[2].split(",")]

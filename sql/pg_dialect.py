@@ -139,6 +139,19 @@ class Db9Postgres(Postgres):
                 return self.expression(exp.Cast(this=literal, to=to))
             return super()._parse_type(parse_interval, fallback_to_identifier)
 
+        def _parse_type_size(self) -> exp.DataTypeParam | None:
+            # numeric(3, -6): PostgreSQL 15 takes a negative scale (rounding left of the point)
+            if (
+                self._curr is not None
+                and self._curr.token_type == TokenType.DASH
+                and self._next is not None
+                and self._next.token_type == TokenType.NUMBER
+            ):
+                self._advance(2)
+                return self.expression(exp.DataTypeParam(this=exp.Literal.number(f"-{self._prev.text}")))
+            found: exp.DataTypeParam | None = super()._parse_type_size()
+            return found
+
         def _parse_id_var(
             self, any_token: bool = True, tokens: Collection[TokenType] | None = None
         ) -> exp.Expr | None:

@@ -1029,7 +1029,11 @@ class Planner:
             for o in order.expressions:
                 agg_calls += _find_aggs(o.this)
         post_scope = base
-        if agg_calls or group is not None:
+        if agg_calls or group is not None or having is not None:
+            if not agg_calls and group is None:
+                # HAVING alone makes one group that reads nothing of its input: as in
+                # PostgreSQL, the FROM and WHERE are not run (no error from them).
+                node = Limit(node, Typed(lambda _r: 0, T.INT8, True), None)
             node, post_scope = self._aggregate(node, base, exprs, agg_calls, group)
             if having is not None:
                 pred = self.compiler(post_scope)._bool(having.this)
