@@ -316,9 +316,13 @@ class Compiler:
             if key in ctx.agg_slots:
                 idx, t = ctx.agg_slots[key]
                 return Typed(lambda r: r[idx], t, name=expr_name(e))
-            if ctx.group_slots is not None and key in ctx.group_slots:
-                idx, t = ctx.group_slots[key]
-                return Typed(lambda r: r[idx], t, name=expr_name(e))
+            if ctx.group_slots is not None:
+                slot = ctx.group_slots.get(key)
+                if slot is None and ctx.group_text is not None and not isinstance(e, exp.Literal):
+                    slot = ctx.group_slots.get(ctx.group_text(e))
+                if slot is not None:
+                    idx, t = slot
+                    return Typed(lambda r: r[idx], t, name=expr_name(e))
         method = getattr(self, "c_" + type(e).__name__, None)
         if method is None:
             symbol = OPERATOR_SYMBOLS.get(type(e))

@@ -29,6 +29,7 @@ from sql.errors import (
     GroupingError,
     InvalidColumnReference,
     InvalidRowCountInLimitClause,
+    SqlError,
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
@@ -1235,8 +1236,13 @@ class Planner:
         slots: dict[str, tuple[int, SqlType]] = {}
         gslots: dict[str, tuple[int, SqlType]] = {}
         cols = []
+
+        def resolved(e: exp.Expr) -> str:
+            return _resolved_text(e, scope)
+
         for i, (g, k) in enumerate(zip(group_exprs, keys, strict=True)):
             gslots[g.sql(dialect="postgres")] = (i, k.type)
+            gslots.setdefault(resolved(g), (i, k.type))
             if isinstance(g, exp.Column):
                 gslots[g.name] = (i, k.type)
             cols.append(ScopeColumn(None, expr_name(g), k.type))
@@ -1253,6 +1259,7 @@ class Planner:
             cols.append(ScopeColumn(None, spec.name, spec.rtype))
         self.ctx.agg_slots = slots
         self.ctx.group_slots = gslots
+        self.ctx.group_text = resolved
         post = Scope(
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
@@ -1641,3 +1648,20 @@ def _one_column_names(alias: str | None, name: str, item: exp.Expr | None) -> tu
     if len(renames) > 1:
         raise InvalidColumnReference(f"too many column aliases specified for function {name}")
     return alias or name, renames[0] if renames else alias or name
+
+
+def _resolved_text(e: exp.Expr, scope: Scope) -> str:
+    """``e``'s text with each column it names replaced by its place in ``scope`` (columns
+    that do not resolve there, outer or ambiguous ones, stay as written)."""
+
+    def swap(n: exp.Expr) -> exp.Expr:
+        if isinstance(n, exp.Column) and isinstance(n.this, exp.Identifier):
+            try:
+                hit = scope.resolve(n.name, n.table or None)
+            except SqlError:
+                return n
+            if hit is not None:
+                return exp.var(f"#column{hit[0]}")
+        return n
+
+    return e.transform(swap).sql(dialect="postgres")
