@@ -64,7 +64,7 @@ from sql.like import like_to_regex, similar_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
-from sql.pg_dialect import DIALECT, PowerOperator
+from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
 from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
@@ -92,7 +92,7 @@ def expr_name(e: exp.Expr) -> str:
         return str(e.this).lower()
     if isinstance(e, exp.WithinGroup | exp.Filter):  # agg(...) WITHIN GROUP / FILTER (...)
         return expr_name(e.this)
-    if isinstance(e, PowerOperator):
+    if isinstance(e, PREFIX_OPERATORS):  # operators that are functions in sqlglot's tree
         return "?column?"
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()

@@ -50,6 +50,27 @@ class PowerOperator(exp.Pow):
     """``a ^ b``: power() under another name (its column is ?column?, not power)."""
 
 
+class SqrtOperator(exp.Sqrt):
+    """``|/ x``: sqrt() as a prefix operator (its column is ?column?)."""
+
+    _sql_names = ["SQRT"]
+
+
+class CbrtOperator(exp.Cbrt):
+    """``||/ x``: cbrt() as a prefix operator."""
+
+    _sql_names = ["CBRT"]
+
+
+class AbsOperator(exp.Abs):
+    """``@ x``: abs() as a prefix operator."""
+
+    _sql_names = ["ABS"]
+
+
+PREFIX_OPERATORS = (PowerOperator, SqrtOperator, CbrtOperator, AbsOperator)
+
+
 class SameAs(exp.ArrayOverlaps):  # any plain binary node
     """``a ~= b``: the geometric "same as" operator."""
 
@@ -108,6 +129,18 @@ class Db9Postgres(Postgres):
             **PostgresParser.EXPONENT,
             TokenType.CARET: PowerOperator,
         }
+        UNARY_PARSERS: ClassVar[dict[Any, Any]] = {
+            **PostgresParser.UNARY_PARSERS,
+            TokenType.PIPE_SLASH: lambda self: self.expression(
+                SqrtOperator(this=self._parse_unary())
+            ),
+            TokenType.DPIPE_SLASH: lambda self: self.expression(
+                CbrtOperator(this=self._parse_unary())
+            ),
+            TokenType.PARAMETER: lambda self: self.expression(
+                AbsOperator(this=self._parse_unary())
+            ),
+        }
         RANGE_PARSERS: ClassVar[dict[Any, Any]] = {
             **PostgresParser.RANGE_PARSERS,
             **{token: binary_range_parser(node) for token, node in _OPERATOR_TOKENS.values()},
@@ -148,7 +181,9 @@ class Db9Postgres(Postgres):
                 and self._next.token_type == TokenType.NUMBER
             ):
                 self._advance(2)
-                return self.expression(exp.DataTypeParam(this=exp.Literal.number(f"-{self._prev.text}")))
+                return self.expression(
+                    exp.DataTypeParam(this=exp.Literal.number(f"-{self._prev.text}"))
+                )
             found: exp.DataTypeParam | None = super()._parse_type_size()
             return found
 
