@@ -1651,6 +1651,9 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
         if not isinstance(inner, exp.DataType):
             raise FeatureNotSupported(f"type {dtype.sql()} is not supported")
         return datatype_to_sql(inner).array_of()
+    kind = dtype.args.get("kind")
+    if isinstance(kind, exp.Identifier) and kind.quoted and kind.this == "char":
+        return T.CHAR  # "char", the one-byte type (char unquoted is character(1))
     name = dtype.sql(dialect="postgres").lower().replace('"', "")
     if name.startswith("pg_catalog."):
         name = name[len("pg_catalog.") :]

@@ -540,7 +540,9 @@ def parse_text(text: str, t: SqlType) -> Any:
         if low in _BOOL_FALSE:
             return False
         raise _bad(t, text)
-    if name in ("text", "name", '"char"', "unknown"):
+    if name == '"char"':
+        return parse_char(text)
+    if name in ("text", "name", "unknown"):
         return text
     if name == "character varying":
         return coerce_string(text, t, explicit=False)
@@ -583,6 +585,26 @@ def parse_text(text: str, t: SqlType) -> Any:
 
 _MONEY_TEXT = re.compile(r"(-)?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?)")
 _MONEY_MAX = Decimal(2**63 - 1) / 100
+
+
+_OCTAL_CHAR = re.compile(r"\\[0-3][0-7][0-7]")
+
+
+def parse_char(text: str) -> str:
+    """charin: ``\\ooo`` is that byte, else the first byte of the text ('' for none); a
+    "char" value is held as the character of its byte's code."""
+    if _OCTAL_CHAR.fullmatch(text):
+        return chr(int(text[1:], 8))
+    first = text.encode()[:1]
+    return chr(first[0]) if first else ""
+
+
+def format_char(v: str) -> str:
+    """charout: a byte with its high bit set as ``\\ooo``, NUL as nothing."""
+    if not v or v == "\x00":
+        return ""
+    code = ord(v[0])
+    return f"\\{code:03o}" if code >= 0x80 else v[0]
 
 
 def parse_money(text: str) -> Decimal:
@@ -698,7 +720,7 @@ def text_parser(t: SqlType) -> Callable[[str], Any]:
             return parse_text(text, t)
 
         return parse_int
-    if t.element is None and name in ("text", "name", '"char"', "unknown"):
+    if t.element is None and name in ("text", "name", "unknown"):
         return str
     if t.element is None and name in ("character varying", "character"):
         return functools.partial(_parse_string_as, t)
@@ -1363,6 +1385,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return str.__str__(v)
     if t.name == "money":
         return format_money(v)
+    if t.name == '"char"':
+        return format_char(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):

@@ -1183,9 +1183,15 @@ class Planner:
                 raise InvalidColumnReference(f"ORDER BY position {n} is not in select list")
             return n - 1
         if isinstance(e, exp.Column) and not e.table:
-            hits = [
-                i for i, x in enumerate(exprs) if isinstance(x, exp.Alias) and x.alias == e.name
-            ]
+            # An output column's name wins over an input column's (SQL92 ORDER BY); two
+            # different outputs of that name are ambiguous.
+            hits = [i for i, c in enumerate(cols) if c.name == e.name]
+            shapes = {
+                (x.this if isinstance(x, exp.Alias) else x).sql(dialect="postgres")
+                for x in (exprs[i] for i in hits if i < len(exprs))
+            }
+            if len(shapes) > 1:
+                raise AmbiguousColumn(f'ORDER BY "{e.name}" is ambiguous')
             if hits:
                 return hits[0]
         text = e.sql(dialect="postgres")
