@@ -41,7 +41,7 @@ from sql.prepared import Prepared
 from sql.result import Result, Stream
 from sql.session import Session
 from sql.statements import Statement
-from sql.types import SqlType
+from sql.types import DEFAULT_OUTPUT, OUTPUT_STYLE, SqlType, output_style
 
 if TYPE_CHECKING:
     from pgwire.server import PgServer
@@ -97,17 +97,30 @@ class ConnState:
 
 
 def _row_encoder(
-    columns: list[tuple[str, SqlType]], formats: list[int]
+    columns: list[tuple[str, SqlType]], formats: list[int], settings: dict[str, str]
 ) -> Callable[[tuple[Any, ...]], bytes]:
+    """Encodes rows in the result formats asked for; text as the session's output settings
+    (extra_float_digits, bytea_output) print it."""
     encoders = []
     for i, (_, t) in enumerate(columns):
         fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
         encoders.append((encode_binary if fmt == 1 else encode_text, t))
+    style = output_style(settings)
 
     def encode(row: tuple[Any, ...]) -> bytes:
         return M.data_row([enc(v, t) for v, (enc, t) in zip(row, encoders, strict=True)])
 
-    return encode
+    if style is DEFAULT_OUTPUT:
+        return encode
+
+    def encode_styled(row: tuple[Any, ...]) -> bytes:
+        token = OUTPUT_STYLE.set(style)
+        try:
+            return encode(row)
+        finally:
+            OUTPUT_STYLE.reset(token)
+
+    return encode_styled
 
 
 def _next_batch(
@@ -695,7 +708,7 @@ class PgConnection:
         stream = result.stream
         if stream is None or result.columns is None:
             return result, []
-        encode = _row_encoder(result.columns, formats)
+        encode = _row_encoder(result.columns, formats, self._settings())
         try:
             return result, _next_batch(stream, encode, limit or _NO_LIMIT)
         except Exception as exc:  # _next_batch has ended the statement
@@ -729,17 +742,16 @@ class PgConnection:
         finally:
             self.sending = None
 
+    def _settings(self) -> dict[str, str]:
+        return self.session.settings if self.session is not None else {}
+
     def send_rows(self, result: Result, formats: list[int], start: int, stop: int | None) -> int:
         assert result.columns is not None
-        cols = result.columns
-        encoders = []
-        for i, (_, t) in enumerate(cols):
-            fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
-            encoders.append((encode_binary if fmt == 1 else encode_text, t))
+        encode = _row_encoder(result.columns, formats, self._settings())
         rows = result.rows or []
         end = len(rows) if stop is None else min(stop, len(rows))
         for row in rows[start:end]:
-            self.send(M.data_row([enc(v, t) for v, (enc, t) in zip(row, encoders, strict=True)]))
+            self.send(encode(row))
         return end
 
     async def simple_query(self, sql: str) -> None:
@@ -794,7 +806,10 @@ class PgConnection:
                 if result.stream is not None:
                     try:
                         await self.send_stream(
-                            result.stream, _row_encoder(result.columns, []), first, None
+                            result.stream,
+                            _row_encoder(result.columns, [], self._settings()),
+                            first,
+                            None,
                         )
                     except (Closed, ConnectionError):
                         raise
@@ -1112,7 +1127,7 @@ class PgConnection:
             self._portal(msg.portal)  # raises 34000
         assert result.columns is not None
         if portal.encode is None:
-            portal.encode = _row_encoder(result.columns, portal.formats)
+            portal.encode = _row_encoder(result.columns, portal.formats, self._settings())
         try:
             sent = await self.send_stream(stream, portal.encode, first, limit)
         except BaseException:

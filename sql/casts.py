@@ -83,6 +83,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     text_types = ("text", "character varying", "character", "name")
     if s == "jsonb" and d in text_types:  # a jsonb string is text in quotes: '""'::jsonb
         v = T.format_jsonb(v)
+    if s == '"char"' and d in text_types:  # as charout prints it: \377, '' for NUL
+        v = T.format_char(v)
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)
     if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):

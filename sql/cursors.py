@@ -2,7 +2,9 @@
 
 Invariants:
 - DECLARE runs its query at once and keeps the rows: a cursor sees the snapshot of its
-  DECLARE, never a later write, as PostgreSQL's cursor does.
+  DECLARE, never a later write, as PostgreSQL's cursor does. An error while the query runs
+  (not while it is planned) is kept with the rows made before it and raised by the FETCH or
+  MOVE that reaches it, after which the cursor cannot run (55000), as a portal's error is.
 - A cursor's position is 0 (before the first row) .. n + 1 (after the last); FETCH and MOVE
   move it as PostgreSQL's portal does, and report how many rows they passed over.
 - A cursor ends with its transaction unless WITH HOLD; a held cursor declared in a
@@ -25,6 +27,7 @@ from sql.errors import (
     InvalidCursorName,
     NoActiveSqlTransaction,
     ObjectNotInPrerequisiteState,
+    SqlError,
     SyntaxError_,
 )
 from sql.result import Result
@@ -62,6 +65,8 @@ class Cursor:
     in_txn: bool  # declared in the transaction still open
     created: float = field(default_factory=time.time)
     pos: int = 0
+    error: SqlError | None = None  # raised when a FETCH/MOVE reaches past ``rows``
+    failed: bool = False  # its error was raised: it cannot run again
 
 
 class Cursors:
@@ -146,18 +151,52 @@ def declare(session: Session, stmt: Statement, params: list[Any],
     tree = session.parse(inner)
     if not isinstance(tree, _QUERIES):
         raise SyntaxError_(f'syntax error at or near "{inner.tokens[0].text}"')
-    result = session.run_tree(tree, params, param_types)
-    rows: list[tuple[Any, ...]] = list(result.rows or [])
-    if result.pending is not None:
+    rows: list[tuple[Any, ...]] = []
+    error: SqlError | None = None
+    try:
+        result = session.run_tree(tree, params, param_types)
+    except SqlError as exc:
+        if exc.sqlstate[:2] not in _RUN_TIME_CLASSES:
+            raise  # an error of planning is DECLARE's own
+        raise_later = exc
+        columns: list[tuple[str, SqlType]] = []
         try:
-            rows = list(result.pending)
-        finally:
-            result.pending.close()
+            columns = list(session.run_tree(_no_rows(tree), params, param_types).columns or [])
+        except SqlError:
+            raise raise_later from None
+        error = raise_later
+    else:
+        columns = list(result.columns or [])
+        rows = list(result.rows or [])
+        if result.pending is not None:
+            try:
+                for row in result.pending:
+                    rows.append(row)
+            except SqlError as exc:
+                if exc.sqlstate[:2] not in _RUN_TIME_CLASSES:
+                    raise
+                error = exc
+            finally:
+                result.pending.close()
     session.cursors.open[name] = Cursor(
-        name, stmt.text, list(result.columns or []), rows, opts["hold"], opts["scroll"],
-        opts["binary"], session.in_block,
+        name, stmt.text, columns, rows, opts["hold"], opts["scroll"], opts["binary"],
+        session.in_block, error=error,
     )  # fmt: skip
     return Result("DECLARE CURSOR")
+
+
+# SQLSTATE classes of errors a query raises while it runs (data, integrity, PL/pgSQL,
+# transaction rollback): DECLARE keeps them for the FETCH that reaches them.
+_RUN_TIME_CLASSES = frozenset({"22", "23", "P0", "40", "2F", "38", "39"})
+
+
+def _no_rows(tree: exp.Expr) -> exp.Expr:
+    """The query with no rows (LIMIT 0), to learn its columns without running it."""
+    return (
+        exp.select("*")
+        .from_(exp.Subquery(this=tree.copy(), alias=exp.TableAlias(this=exp.to_identifier("q"))))
+        .limit(0)
+    )
 
 
 def _direction(words: list[str], toks: list[Any]) -> tuple[str, int | None, int]:
@@ -247,6 +286,22 @@ def _move(cur: Cursor, kind: str, count: int | None) -> list[tuple[Any, ...]]:
     return got
 
 
+def _reaches_end(cur: Cursor, kind: str, count: int | None) -> bool:
+    """Whether a FETCH/MOVE would read past the rows DECLARE made (where its error is)."""
+    n = len(cur.rows)
+    if count is None:
+        return kind == "forward"
+    if kind in ("forward", "backward") and count < 0:
+        kind, count = ("backward" if kind == "forward" else "forward"), -count
+    if kind == "forward":
+        return cur.pos + count > n
+    if kind == "absolute":
+        return count < 0 or count > n
+    if kind == "relative":
+        return cur.pos + count > n
+    return False
+
+
 def _before(cur: Cursor) -> list[tuple[Any, ...]]:
     cur.pos = 0
     return []
@@ -273,6 +328,11 @@ def fetch(session: Session, stmt: Statement) -> Result:
             "cursor can only scan forward",
             hint="Declare it with SCROLL option to enable backward scan.",
         )
+    if cur.failed:
+        raise ObjectNotInPrerequisiteState(f'portal "{name}" cannot be run')
+    if cur.error is not None and _reaches_end(cur, direction, count):
+        cur.failed = True
+        raise cur.error
     rows = _move(cur, direction, count)
     if kind == "MOVE":
         return Result(f"MOVE {len(rows)}")

@@ -61,11 +61,11 @@ from sql.functions_numeric import bitwise, checked_float, float_arith
 from sql.functions_text import pg_regex, strict_call
 from sql.functions_text_search import compile_ts_operator
 from sql.hashed_subquery import hashed_exists
-from sql.like import like_to_regex
+from sql.like import like_to_regex, similar_to_regex
 from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
-from sql.pg_dialect import DIALECT, PowerOperator
+from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
 from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
@@ -93,7 +93,7 @@ def expr_name(e: exp.Expr) -> str:
         return str(e.this).lower()
     if isinstance(e, exp.WithinGroup | exp.Filter):  # agg(...) WITHIN GROUP / FILTER (...)
         return expr_name(e.this)
-    if isinstance(e, PowerOperator):
+    if isinstance(e, PREFIX_OPERATORS):  # operators that are functions in sqlglot's tree
         return "?column?"
     if isinstance(e, exp.Trim):
         pos = (e.args.get("position") or "").lower()
@@ -118,7 +118,7 @@ def expr_name(e: exp.Expr) -> str:
         | exp.MatchAgainst,
     ):  # operators, to sqlglot functions
         return "?column?"
-    if type(e) in OPERATOR_SYMBOLS:
+    if type(e) in OPERATOR_SYMBOLS or isinstance(e, exp.Connector):  # AND, OR
         return "?column?"
     pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
@@ -318,9 +318,13 @@ class Compiler:
             if key in ctx.agg_slots:
                 idx, t = ctx.agg_slots[key]
                 return Typed(lambda r: r[idx], t, name=expr_name(e))
-            if ctx.group_slots is not None and key in ctx.group_slots:
-                idx, t = ctx.group_slots[key]
-                return Typed(lambda r: r[idx], t, name=expr_name(e))
+            if ctx.group_slots is not None:
+                slot = ctx.group_slots.get(key)
+                if slot is None and ctx.group_text is not None and not isinstance(e, exp.Literal):
+                    slot = ctx.group_slots.get(ctx.group_text(e))
+                if slot is not None:
+                    idx, t = slot
+                    return Typed(lambda r: r[idx], t, name=expr_name(e))
         method = getattr(self, "c_" + type(e).__name__, None)
         if method is None:
             symbol = OPERATOR_SYMBOLS.get(type(e))
@@ -1124,6 +1128,27 @@ class Compiler:
     def c_ILike(self, e: exp.ILike) -> Typed:
         return self._like(e, True)
 
+    def c_SimilarTo(self, e: exp.SimilarTo) -> Typed:
+        """``x SIMILAR TO pattern [ESCAPE e]``: the SQL regular expression matches all of x
+        (sql.like.similar_to_regex); a NULL operand or escape gives NULL."""
+        subject = self.compile(e.this)
+        if subject.type.category in "NBDT":  # no implicit cast to text: as PostgreSQL's ~
+            raise UndefinedFunction(f"operator does not exist: {subject.type.display()} ~ text")
+        a = coerce_to(subject, T.TEXT, explicit=True)
+        pat = coerce_to(self.compile(e.expression), T.TEXT)
+        escape = e.args.get("escape")
+        esc = coerce_to(self.compile(escape), T.TEXT) if escape is not None else None
+        fa, fp = a.fn, pat.fn
+        fe = esc.fn if esc is not None else (lambda _r: "\\")
+
+        def run(r: Row) -> Any:
+            x, p, c = fa(r), fp(r), fe(r)
+            if x is None or p is None or c is None:
+                return None
+            return similar_to_regex(p, c or None).match(x) is not None
+
+        return Typed(run, T.BOOL)
+
     def c_Escape(self, e: exp.Escape) -> Typed:
         inner = e.this
         inner.set("escape", e.expression)
@@ -1644,11 +1669,14 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
         if not isinstance(inner, exp.DataType):
             raise FeatureNotSupported(f"type {dtype.sql()} is not supported")
         return datatype_to_sql(inner).array_of()
+    kind = dtype.args.get("kind")
+    if isinstance(kind, exp.Identifier) and kind.quoted and kind.this == "char":
+        return T.CHAR  # "char", the one-byte type (char unquoted is character(1))
     name = dtype.sql(dialect="postgres").lower().replace('"', "")
     if name.startswith("pg_catalog."):
         name = name[len("pg_catalog.") :]
     mods: list[int] = []
-    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([\d, ]+)\)", name)
+    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name)
     if m:
         name = m[1]
         mods = [int(x) for x in m[2].split(",")]

@@ -187,6 +187,9 @@ FUNCTIONS: dict[
     # position(sub IN s): sqlglot's StrPosition holds (s, sub)
     "position": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
     "gen_random_uuid": ([], T.UUID, uuid.uuid4, False),
+    # boolean operators' functions (the = and <> of boolean, callable by name)
+    "booleq": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a == b, True),
+    "boolne": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a != b, True),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
     "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
     "greatest": (
@@ -354,10 +357,13 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
 
 def _check_text_args(name: str, args: list[Typed], params: list[SqlType]) -> None:
     """A text parameter takes only strings and untyped literals: PostgreSQL has no implicit
-    cast to text from numbers, booleans or dates (length(42) is 42883)."""
+    cast to text from numbers, booleans or dates (length(42) is 42883); a boolean parameter
+    only booleans and untyped literals."""
     for i, a in enumerate(args):
         param = params[min(i, len(params) - 1)] if params else a.type
-        if param is T.TEXT and a.type.category in "NBDT":
+        if (param is T.TEXT and a.type.category in "NBDT") or (
+            param is T.BOOL and a.type.category not in "BX"
+        ):
             shown = ", ".join(x.type.display() for x in args)
             raise UndefinedFunction(
                 f"function {name}({shown}) does not exist",

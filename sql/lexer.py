@@ -27,6 +27,7 @@ from sqlglot import exp
 
 from sql.errors import (
     CharacterNotInRepertoire,
+    FeatureNotSupported,
     InvalidEscapeSequence,
     SqlError,
     SyntaxError_,
@@ -270,6 +271,12 @@ def _string_at(sc: _Scanner) -> tuple[str, str] | None:
     head = src[i : i + 3].lower()
     if head.startswith("u&'") or head.startswith('u&"'):
         quote = src[i + 2]
+        if quote == "'" and not sc.standard:
+            raise FeatureNotSupported(
+                "unsafe use of string constant with Unicode escapes",
+                detail="String constants with Unicode escapes cannot be used when "
+                "standard_conforming_strings is off.",
+            )
         sc.i = i + 2
         body = sc.quoted(quote)
         return ("ident" if quote == '"' else "text", _decode_unicode(body, _uescape(sc), i))

@@ -50,6 +50,27 @@ class PowerOperator(exp.Pow):
     """``a ^ b``: power() under another name (its column is ?column?, not power)."""
 
 
+class SqrtOperator(exp.Sqrt):
+    """``|/ x``: sqrt() as a prefix operator (its column is ?column?)."""
+
+    _sql_names = ["SQRT"]
+
+
+class CbrtOperator(exp.Cbrt):
+    """``||/ x``: cbrt() as a prefix operator."""
+
+    _sql_names = ["CBRT"]
+
+
+class AbsOperator(exp.Abs):
+    """``@ x``: abs() as a prefix operator."""
+
+    _sql_names = ["ABS"]
+
+
+PREFIX_OPERATORS = (PowerOperator, SqrtOperator, CbrtOperator, AbsOperator)
+
+
 class SameAs(exp.ArrayOverlaps):  # any plain binary node
     """``a ~= b``: the geometric "same as" operator."""
 
@@ -108,6 +129,18 @@ class Db9Postgres(Postgres):
             **PostgresParser.EXPONENT,
             TokenType.CARET: PowerOperator,
         }
+        UNARY_PARSERS: ClassVar[dict[Any, Any]] = {
+            **PostgresParser.UNARY_PARSERS,
+            TokenType.PIPE_SLASH: lambda self: self.expression(
+                SqrtOperator(this=self._parse_unary())
+            ),
+            TokenType.DPIPE_SLASH: lambda self: self.expression(
+                CbrtOperator(this=self._parse_unary())
+            ),
+            TokenType.PARAMETER: lambda self: self.expression(
+                AbsOperator(this=self._parse_unary())
+            ),
+        }
         RANGE_PARSERS: ClassVar[dict[Any, Any]] = {
             **PostgresParser.RANGE_PARSERS,
             **{token: binary_range_parser(node) for token, node in _OPERATOR_TOKENS.values()},
@@ -138,6 +171,21 @@ class Db9Postgres(Postgres):
                 to = exp.DataType.build(cur.text, dialect="postgres", udt=True)
                 return self.expression(exp.Cast(this=literal, to=to))
             return super()._parse_type(parse_interval, fallback_to_identifier)
+
+        def _parse_type_size(self) -> exp.DataTypeParam | None:
+            # numeric(3, -6): PostgreSQL 15 takes a negative scale (rounding left of the point)
+            if (
+                self._curr is not None
+                and self._curr.token_type == TokenType.DASH
+                and self._next is not None
+                and self._next.token_type == TokenType.NUMBER
+            ):
+                self._advance(2)
+                return self.expression(
+                    exp.DataTypeParam(this=exp.Literal.number(f"-{self._prev.text}"))
+                )
+            found: exp.DataTypeParam | None = super()._parse_type_size()
+            return found
 
         def _parse_id_var(
             self, any_token: bool = True, tokens: Collection[TokenType] | None = None

@@ -76,6 +76,9 @@ class Context:
     # Aggregate calls already computed by an Aggregate node: expression sql -> tuple index.
     agg_slots: dict[str, tuple[int, SqlType]] | None = None
     group_slots: dict[str, tuple[int, SqlType]] | None = None
+    # An expression's text with its columns resolved in the grouped query's FROM (so
+    # ``t.a % 2`` and ``a % 2`` are the same GROUP BY key), when group_slots is set.
+    group_text: Callable[[exp.Expr], str] | None = None
     session: SessionApi | None = None
 
 

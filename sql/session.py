@@ -1128,11 +1128,14 @@ class Session:
 
     @contextmanager
     def _user_types(self) -> Iterator[None]:
-        """Type names resolve against this session's catalog and search path meanwhile."""
+        """Type names resolve against this session's catalog and search path meanwhile, and
+        values print with its output settings (extra_float_digits, bytea_output)."""
         token = T.USER_TYPES.set(user_types.resolver(self.catalog, self.search_path()))
+        style = T.OUTPUT_STYLE.set(T.output_style(self.settings))
         try:
             yield
         finally:
+            T.OUTPUT_STYLE.reset(style)
             T.USER_TYPES.reset(token)
 
     def _dispatch_statement(

@@ -159,13 +159,47 @@ def show_kb(kb: int) -> str:
     return f"{kb}kB"
 
 
+# Integer settings with their ranges, and settings with a fixed set of values.
+INTEGER_SETTINGS = {"extra_float_digits": (-15, 3)}
+ENUM_SETTINGS = {"bytea_output": ("hex", "escape")}
+
+
+def _integer(name: str, value: str) -> str:
+    text = "".join(value.split()).strip("'")  # SET x = - 3 arrives as words
+    lo, hi = INTEGER_SETTINGS[name]
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise InvalidSetting(f'invalid value for parameter "{name}": "{value}"')
+    n = int(text)
+    if not lo <= n <= hi:
+        raise InvalidSetting(
+            f'{n} is outside the valid range for parameter "{name}" ({lo} .. {hi})'
+        )
+    return str(n)
+
+
+def _enum(name: str, value: str) -> str:
+    text = value.strip().strip("'").lower()
+    allowed = ENUM_SETTINGS[name]
+    if text not in allowed:
+        shown = ", ".join(f'"{v}"' for v in allowed)
+        raise InvalidSetting(
+            f'invalid value for parameter "{name}": "{value.strip()}"',
+            hint=f"Available values: {shown}.",
+        )
+    return text
+
+
 def normalise(name: str, value: str) -> str:
-    """The stored (SHOW) form of ``value`` for ``name``; raises 22023 for a bad time or
-    memory value."""
+    """The stored (SHOW) form of ``value`` for ``name``; raises 22023 for a bad time,
+    memory, integer or enumerated value."""
     if name in TIME_SETTINGS:
         return show_time_ms(parse_time_ms(name, value))
     if name in MEMORY_SETTINGS:
         return show_kb(parse_kb(name, value))
+    if name in INTEGER_SETTINGS:
+        return _integer(name, value)
+    if name in ENUM_SETTINGS:
+        return _enum(name, value)
     return value
 
 

@@ -141,6 +141,47 @@ class EnumLabel(str):
         return (EnumLabel, (str(self), self.rank))
 
 
+@dataclass(frozen=True)
+class OutputStyle:
+    """The settings that change how values print: extra_float_digits (1 or more: the
+    shortest exact text; 0 and below: 15 + it significant digits, 6 + it for real) and
+    bytea_output (escape: printable ASCII as is, other bytes as \\ooo)."""
+
+    extra_float_digits: int = 1
+    bytea_escape: bool = False
+
+
+DEFAULT_OUTPUT = OutputStyle()
+# The running session's output settings (set by the session while a statement runs and by
+# pgwire while it writes rows).
+OUTPUT_STYLE: ContextVar[OutputStyle] = ContextVar("OUTPUT_STYLE", default=DEFAULT_OUTPUT)
+
+
+def output_style(settings: dict[str, str]) -> OutputStyle:
+    """The OutputStyle of a session's settings (22023 was raised when they were SET)."""
+    try:
+        efd = int(settings.get("extra_float_digits", "1"))
+    except ValueError:
+        efd = 1
+    escape = settings.get("bytea_output", "hex").lower() == "escape"
+    if efd >= 1 and not escape:
+        return DEFAULT_OUTPUT
+    return OutputStyle(efd, escape)
+
+
+def _bytea_escape(v: bytes) -> str:
+    return "".join("\\\\" if b == 0x5C else chr(b) if 0x20 <= b < 0x7F else f"\\{b:03o}" for b in v)
+
+
+def _float_text(v: float, single: bool) -> str:
+    efd = OUTPUT_STYLE.get().extra_float_digits
+    if efd >= 1 or not math.isfinite(v):
+        return format_float(v, single)
+    digits = max((6 if single else 15) + efd, 1)
+    text = f"{v:.{digits}g}"
+    return "-0" if text == "-0" else text
+
+
 # User-defined types (CREATE TYPE / CREATE DOMAIN) by name, as the running statement's
 # catalog and search path resolve them (set by the session around planning and DDL).
 USER_TYPES: ContextVar[Callable[[str], SqlType | None] | None] = ContextVar(
@@ -506,7 +547,9 @@ def parse_text(text: str, t: SqlType) -> Any:
         if low in _BOOL_FALSE:
             return False
         raise _bad(t, text)
-    if name in ("text", "name", '"char"', "unknown"):
+    if name == '"char"':
+        return parse_char(text)
+    if name in ("text", "name", "unknown"):
         return text
     if name == "character varying":
         return coerce_string(text, t, explicit=False)
@@ -555,6 +598,26 @@ def parse_text(text: str, t: SqlType) -> Any:
 
 _MONEY_TEXT = re.compile(r"(-)?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?)")
 _MONEY_MAX = Decimal(2**63 - 1) / 100
+
+
+_OCTAL_CHAR = re.compile(r"\\[0-3][0-7][0-7]")
+
+
+def parse_char(text: str) -> str:
+    """charin: ``\\ooo`` is that byte, else the first byte of the text ('' for none); a
+    "char" value is held as the character of its byte's code."""
+    if _OCTAL_CHAR.fullmatch(text):
+        return chr(int(text[1:], 8))
+    first = text.encode()[:1]
+    return chr(first[0]) if first else ""
+
+
+def format_char(v: str) -> str:
+    """charout: a byte with its high bit set as ``\\ooo``, NUL as nothing."""
+    if not v or v == "\x00":
+        return ""
+    code = ord(v[0])
+    return f"\\{code:03o}" if code >= 0x80 else v[0]
 
 
 def parse_money(text: str) -> Decimal:
@@ -670,7 +733,7 @@ def text_parser(t: SqlType) -> Callable[[str], Any]:
             return parse_text(text, t)
 
         return parse_int
-    if t.element is None and name in ("text", "name", '"char"', "unknown"):
+    if t.element is None and name in ("text", "name", "unknown"):
         return str
     if t.element is None and name in ("character varying", "character"):
         return functools.partial(_parse_string_as, t)
@@ -1335,10 +1398,12 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return str.__str__(v)
     if t.name == "money":
         return format_money(v)
+    if t.name == '"char"':
+        return format_char(v)
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
-        return format_float(v, t.name == "real")
+        return _float_text(v, t.name == "real")
     if isinstance(v, Decimal):
         if v.is_nan():
             return "NaN"
@@ -1348,7 +1413,7 @@ def format_value(v: Any, t: SqlType) -> str | None:
             v = v.copy_abs()  # PostgreSQL's numeric has no negative zero
         return format(v, "f")
     if isinstance(v, bytes):
-        return "\\x" + v.hex()
+        return _bytea_escape(v) if OUTPUT_STYLE.get().bytea_escape else "\\x" + v.hex()
     if isinstance(v, dt.datetime):
         return format_timestamp(v)
     if isinstance(v, dt.date):

@@ -29,6 +29,7 @@ from sql.errors import (
     GroupingError,
     InvalidColumnReference,
     InvalidRowCountInLimitClause,
+    SqlError,
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
@@ -1029,7 +1030,11 @@ class Planner:
             for o in order.expressions:
                 agg_calls += _find_aggs(o.this)
         post_scope = base
-        if agg_calls or group is not None:
+        if agg_calls or group is not None or having is not None:
+            if not agg_calls and group is None:
+                # HAVING alone makes one group that reads nothing of its input: as in
+                # PostgreSQL, the FROM and WHERE are not run (no error from them).
+                node = Limit(node, Typed(lambda _r: 0, T.INT8, True), None)
             node, post_scope = self._aggregate(node, base, exprs, agg_calls, group)
             if having is not None:
                 pred = self.compiler(post_scope)._bool(having.this)
@@ -1178,9 +1183,15 @@ class Planner:
                 raise InvalidColumnReference(f"ORDER BY position {n} is not in select list")
             return n - 1
         if isinstance(e, exp.Column) and not e.table:
-            hits = [
-                i for i, x in enumerate(exprs) if isinstance(x, exp.Alias) and x.alias == e.name
-            ]
+            # An output column's name wins over an input column's (SQL92 ORDER BY); two
+            # different outputs of that name are ambiguous.
+            hits = [i for i, c in enumerate(cols) if c.name == e.name]
+            shapes = {
+                (x.this if isinstance(x, exp.Alias) else x).sql(dialect="postgres")
+                for x in (exprs[i] for i in hits if i < len(exprs))
+            }
+            if len(shapes) > 1:
+                raise AmbiguousColumn(f'ORDER BY "{e.name}" is ambiguous')
             if hits:
                 return hits[0]
         text = e.sql(dialect="postgres")
@@ -1231,8 +1242,13 @@ class Planner:
         slots: dict[str, tuple[int, SqlType]] = {}
         gslots: dict[str, tuple[int, SqlType]] = {}
         cols = []
+
+        def resolved(e: exp.Expr) -> str:
+            return _resolved_text(e, scope)
+
         for i, (g, k) in enumerate(zip(group_exprs, keys, strict=True)):
             gslots[g.sql(dialect="postgres")] = (i, k.type)
+            gslots.setdefault(resolved(g), (i, k.type))
             if isinstance(g, exp.Column):
                 gslots[g.name] = (i, k.type)
             cols.append(ScopeColumn(None, expr_name(g), k.type))
@@ -1249,6 +1265,7 @@ class Planner:
             cols.append(ScopeColumn(None, spec.name, spec.rtype))
         self.ctx.agg_slots = slots
         self.ctx.group_slots = gslots
+        self.ctx.group_text = resolved
         post = Scope(
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
@@ -1637,3 +1654,20 @@ def _one_column_names(alias: str | None, name: str, item: exp.Expr | None) -> tu
     if len(renames) > 1:
         raise InvalidColumnReference(f"too many column aliases specified for function {name}")
     return alias or name, renames[0] if renames else alias or name
+
+
+def _resolved_text(e: exp.Expr, scope: Scope) -> str:
+    """``e``'s text with each column it names replaced by its place in ``scope`` (columns
+    that do not resolve there, outer or ambiguous ones, stay as written)."""
+
+    def swap(n: exp.Expr) -> exp.Expr:
+        if isinstance(n, exp.Column) and isinstance(n.this, exp.Identifier):
+            try:
+                hit = scope.resolve(n.name, n.table or None)
+            except SqlError:
+                return n
+            if hit is not None:
+                return exp.var(f"#column{hit[0]}")
+        return n
+
+    return e.transform(swap).sql(dialect="postgres")

@@ -14,7 +14,7 @@ from kv.errors import Db9Error
 from sql.database import Database
 from sql.session import Session
 from sql.statements import split_statements
-from sql.types import format_value
+from sql.types import OUTPUT_STYLE, format_value, output_style
 from tests.kv.conftest import local_kv
 
 
@@ -49,8 +49,12 @@ class Differ:
         last = results[-1]
         if last.columns is None:
             return Outcome(None, tag=last.tag)
-        rows = [tuple(format_value(v, t) for v, (_, t) in zip(r, last.columns, strict=True))
-                for r in last.rows or []]  # fmt: skip
+        token = OUTPUT_STYLE.set(output_style(self.session.settings))  # as pgwire prints
+        try:
+            rows = [tuple(format_value(v, t) for v, (_, t) in zip(r, last.columns, strict=True))
+                    for r in last.rows or []]  # fmt: skip
+        finally:
+            OUTPUT_STYLE.reset(token)
         return Outcome(None, [c for c, _ in last.columns], rows, last.tag)
 
     def postgres(self, sql: str) -> Outcome:
