@@ -335,6 +335,7 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     attnum = 0
     own: list[ColumnDef] = []
     options: list[exp.ColumnDef] = []  # PARTITION OF's column options
+    constraints: list[exp.Expr] = []
     for item in items:
         if isinstance(item, exp.ColumnDef):
             if any(c.name == item.name for c in own) or any(o.name == item.name for o in options):
@@ -355,11 +356,13 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
                 own.append(col)
                 table.columns.append(col)
         else:
-            _table_constraint(session, table, item)
+            constraints.append(item)
     if parents:
         table.columns = inheritance.merge_parents(
             table, parents, own, partition=part_of is not None
         )
+    for item in constraints:  # after the columns: a constraint may name an inherited one
+        _table_constraint(session, table, item)
         table.parents = [p.id for p in parents]
         inherited = inheritance.inherited_checks(parents, table)
         names = {i.name for i in inherited}

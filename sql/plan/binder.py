@@ -1552,6 +1552,11 @@ class Planner:
         return ProjectSet(node, makers, post), post
 
     def _setop(self, q: exp.Expr, scope: Scope) -> tuple[Node, list[ScopeColumn]]:
+        for arm in (q.this, q.expression):
+            for lock in arm.args.get("locks") or [] if isinstance(arm, exp.Select) else []:
+                raise FeatureNotSupported(
+                    f"{_lock_name(lock)} is not allowed with UNION/INTERSECT/EXCEPT"
+                )
         left = self.plan_query(q.this, scope.outer, scope, arm=True)
         right = self.plan_query(q.expression, scope.outer, scope, arm=True)
         if len(left.columns) != len(right.columns):
@@ -1671,3 +1676,10 @@ def _resolved_text(e: exp.Expr, scope: Scope) -> str:
         return n
 
     return e.transform(swap).sql(dialect="postgres")
+
+
+def _lock_name(lock: exp.Lock) -> str:
+    """A locking clause as written: FOR [NO KEY] UPDATE, FOR [KEY] SHARE."""
+    if lock.args.get("update"):
+        return "FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE"
+    return "FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE"
