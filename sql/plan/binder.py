@@ -1107,18 +1107,24 @@ class Planner:
             node = Sort(node, keys, ", ".join(texts))
         if on_keys:
             node = DistinctOn(node, on_keys)
-        node = self._limit(node, q, keys)
+        node = self._limit(node, q, keys, scope)
         if len(fns) > width:
             node = Project(node, [operator.itemgetter(i) for i in range(width)], Scope(out_cols))
         return node, out_cols
 
-    def _limit(self, node: Node, q: exp.Expr, keys: list[SortKey] | None = None) -> Node:
-        """``node`` under the query's LIMIT / FETCH FIRST and OFFSET (constants, bigint), if
-        it has any; ``keys``: its ORDER BY, which FETCH FIRST ... WITH TIES extends over."""
+    def _limit(
+        self, node: Node, q: exp.Expr, keys: list[SortKey] | None, scope: Scope
+    ) -> Node:
+        """``node`` under the query's LIMIT / FETCH FIRST and OFFSET (bigint), if it has
+        any; ``keys``: its ORDER BY, which FETCH FIRST ... WITH TIES extends over. The counts
+        read no column of the query's own FROM, but may read enclosing queries' (``scope``'s
+        outer levels), evaluated per outer row."""
         limit, offset = q.args.get("limit"), q.args.get("offset")
         if limit is None and offset is None:
             return node
-        const = self.compiler(Scope([]))
+        const = self.compiler(
+            Scope([], outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated)
+        )
         ties = None
         if isinstance(limit, exp.Fetch):
             options = limit.args.get("limit_options")
@@ -1598,7 +1604,7 @@ class Planner:
                 nf = o.args.get("nulls_first")
                 keys.append(SortKey(idx, desc, desc if nf is None else bool(nf)))
             node = Sort(node, keys, "")
-        node = self._limit(node, q, keys if order is not None else None)
+        node = self._limit(node, q, keys if order is not None else None, scope)
         return node, cols
 
 

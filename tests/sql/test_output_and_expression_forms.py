@@ -2,7 +2,8 @@
 PostgreSQL 15: SIMILAR TO as an expression, HAVING without GROUP BY, numeric with a negative
 scale, the one-byte "char" type, prefix operators (|/ ||/ @), output settings
 (extra_float_digits, bytea_output) in rows and casts, ORDER BY by output name, GROUP BY keys
-written with and without their table, cursor errors raised at FETCH, locking clauses with set
+written with and without their table, LIMIT reading outer columns, cursor errors raised at
+FETCH, locking clauses with set
 operations, constraints on inherited columns, U& strings and standard_conforming_strings."""
 
 from __future__ import annotations
@@ -98,6 +99,13 @@ SCRIPTS = [
        CREATE TABLE tpd (CHECK (ab <> 'x'), UNIQUE (ab)) INHERITS (tp);
        INSERT INTO tpd VALUES ('x');
        CREATE TABLE tpe (PRIMARY KEY (zz)) INHERITS (tp);""",
+    # LIMIT / OFFSET may read an enclosing query's columns
+    """SELECT (SELECT count(*) FROM (SELECT n FROM generate_series(1,10) n LIMIT s) y)
+         FROM generate_series(1,3) s;
+       SELECT (SELECT n FROM (VALUES (1)) AS x, (SELECT n FROM generate_series(1,10) AS n
+               ORDER BY n LIMIT 1 OFFSET s-1) AS y) AS z FROM generate_series(1,3) AS s;
+       SELECT (SELECT x FROM (SELECT 1 AS x UNION SELECT 2 ORDER BY 1 LIMIT s) u
+               ORDER BY x DESC LIMIT 1) FROM generate_series(1,2) s;""",
     # U& strings need standard_conforming_strings
     """SET standard_conforming_strings TO off;
        SELECT U&'d\\0061t\\+000061';
