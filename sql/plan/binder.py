@@ -1112,9 +1112,7 @@ class Planner:
             node = Project(node, [operator.itemgetter(i) for i in range(width)], Scope(out_cols))
         return node, out_cols
 
-    def _limit(
-        self, node: Node, q: exp.Expr, keys: list[SortKey] | None, scope: Scope
-    ) -> Node:
+    def _limit(self, node: Node, q: exp.Expr, keys: list[SortKey] | None, scope: Scope) -> Node:
         """``node`` under the query's LIMIT / FETCH FIRST and OFFSET (bigint), if it has
         any; ``keys``: its ORDER BY, which FETCH FIRST ... WITH TIES extends over. The counts
         read no column of the query's own FROM, but may read enclosing queries' (``scope``'s
