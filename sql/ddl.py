@@ -363,6 +363,7 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         )
     for item in constraints:  # after the columns: a constraint may name an inherited one
         _table_constraint(session, table, item)
+    if parents:
         table.parents = [p.id for p in parents]
         inherited = inheritance.inherited_checks(parents, table)
         names = {i.name for i in inherited}
