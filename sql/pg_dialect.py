@@ -154,6 +154,36 @@ class Db9Postgres(Postgres):
             found: exp.Expr | None = super()._parse_id_var(any_token, tokens)
             return found
 
+        def _parse_insert_table(self) -> exp.Expr | None:
+            # INSERT's column list takes PostgreSQL's indirection (a[1], a[1:2], c.f), which
+            # a CREATE TABLE column list does not
+            self._insert_targets = True
+            try:
+                return super()._parse_insert_table()
+            finally:
+                self._insert_targets = False
+
+        def _parse_schema(self, this: exp.Expr | None = None) -> exp.Expr | None:
+            if not getattr(self, "_insert_targets", False):
+                return super()._parse_schema(this)
+            index = self._index
+            if not self._match(TokenType.L_PAREN):
+                return this
+            if self._match_set(self.SELECT_START_TOKENS) or self._is_table_query():
+                self._retreat(index)
+                return this
+            self._insert_targets = False
+
+            def target() -> exp.Expr | None:
+                col = self._parse_column()
+                if isinstance(col, exp.Column) and not col.table:
+                    return col.this  # a plain name, as sqlglot's own column list holds it
+                return col
+
+            args = self._parse_csv(target)
+            self._match_r_paren()
+            return self.expression(exp.Schema(this=this, expressions=args))
+
         def _parse_partition_by(self) -> list[exp.Expr]:
             found: list[exp.Expr] = super()._parse_partition_by()
             if found and self._prev is not None and self._prev.token_type == TokenType.COMMA:
