@@ -12,6 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from sql import array_bounds
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -72,12 +73,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if dst.element is not None:
         if isinstance(v, str):
             return T.parse_text(v, dst)
-        return [
+        return array_bounds.like(v, [
             cast_value(x, src, dst, explicit=explicit)
             if T.is_subarray(x, dst.element)
             else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
             for x in v
-        ]
+        ])  # fmt: skip
     if d in ("regclass", "regtype") and isinstance(v, str):
         return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
