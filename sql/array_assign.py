@@ -46,10 +46,11 @@ def assign(arr: list[Any] | None, subscripts: list[Subscript], value: Any) -> li
         out[at] = value
         return array_bounds.bounded(out, [low])
     lows = array_bounds.lower_bounds(arr, len(subscripts))
-    at = [int(i) - low + 1 for i, low in zip(subscripts, lows, strict=True)]  # type: ignore[arg-type]
-    if not 1 <= at[0] <= len(out) or not isinstance(out[at[0] - 1], list):
+    offsets = [i - low + 1 for i, low in zip(subscripts, lows, strict=True) if isinstance(i, int)]
+    first = offsets[0]
+    if not 1 <= first <= len(out) or not isinstance(out[first - 1], list):
         raise ArraySubscriptError("array subscript out of range")
-    out[at[0] - 1] = _set_inner(out[at[0] - 1], at[1:], value)
+    out[first - 1] = _set_inner(out[first - 1], offsets[1:], value)
     return array_bounds.like(arr, out)
 
 

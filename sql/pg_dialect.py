@@ -177,7 +177,8 @@ class Db9Postgres(Postgres):
             def target() -> exp.Expr | None:
                 col = self._parse_column()
                 if isinstance(col, exp.Column) and not col.table:
-                    return col.this  # a plain name, as sqlglot's own column list holds it
+                    name: exp.Expr = col.this  # a plain name, as sqlglot's own list holds it
+                    return name
                 return col
 
             args = self._parse_csv(target)

@@ -11,19 +11,24 @@ SCRIPT = [
     "SELECT '[0:2][0:2]={{1,2,3},{4,5,6},{7,8,9}}'::int[]",
     "SELECT ('[0:2][0:2]={{1,2,3},{4,5,6},{7,8,9}}'::int[])[1:2][2]",
     "SELECT ('[0:2][0:2]={{1,2,3},{4,5,6},{7,8,9}}'::int[])[0][0], ('{{1,2},{3,4}}'::int[])[2][1]",
-    "SELECT ('[0:2]={1,2,3}'::int[])[0:1], ('[0:2]={1,2,3}'::int[])[:1], ('[-2:0]={1,2,3}'::int[])[-2]",
+    "SELECT ('[0:2]={1,2,3}'::int[])[0:1], ('[0:2]={1,2,3}'::int[])[:1],"
+    " ('[-2:0]={1,2,3}'::int[])[-2]",
     "SELECT '[0:1]={1.1,2.2}'::float8[], '[2:4]={5,6,7}'::int[]::bigint[]",
     "SELECT '[1:2]={1,2}'::int[], '[2:1]={1}'::int[]",
     "SELECT array_position('[2:4]={1,2,3}'::int[], 1), array_positions('[2:4]={1,2,3}'::int[], 1)",
     "SELECT array_position('[2:4]={1,2,3,}'::int[], 3, 0)",
-    "SELECT array_position('[2:4]={1,2,3}'::int[], 3, 4), array_position('[2:4]={1,2,3}'::int[], 3, 5)",
+    "SELECT array_position('[2:4]={1,2,3}'::int[], 3, 4),"
+    " array_position('[2:4]={1,2,3}'::int[], 3, 5)",
     "SELECT cardinality('[2:4]={5,6,7}'::int[]), array_dims('[-3:-2][5:6]={{1,2},{3,4}}'::int[])",
-    "SELECT array_lower('[-3:-2][5:6]={{1,2},{3,4}}'::int[], 2), array_upper('[-3:-2]={1,2}'::int[], 1)",
+    "SELECT array_lower('[-3:-2][5:6]={{1,2},{3,4}}'::int[], 2),"
+    " array_upper('[-3:-2]={1,2}'::int[], 1)",
     "SELECT array_fill(7, array[3,3], array[2,2]), array_fill('juhu'::text, array[3], array[-1])",
     "SELECT array_fill(null::integer, array[3,3], array[2,2])",
-    "SELECT trim_array('[10:16]={1,2,3,4,5,6,7}'::bigint[], 2), trim_array('[-15:-10]={1,2,3,4,5,6}'::int[], 2)",
+    "SELECT trim_array('[10:16]={1,2,3,4,5,6,7}'::bigint[], 2),"
+    " trim_array('[-15:-10]={1,2,3,4,5,6}'::int[], 2)",
     "SELECT array_append('[2:3]={1,2}'::int[], 3), array_prepend(0, '[2:3]={1,2}'::int[])",
-    "SELECT '[2:3]={1,2}'::int[] || 3, 0 || '[2:3]={1,2}'::int[], '[2:3]={1,2}'::int[] || '{5}'::int[]",
+    "SELECT '[2:3]={1,2}'::int[] || 3, 0 || '[2:3]={1,2}'::int[],"
+    " '[2:3]={1,2}'::int[] || '{5}'::int[]",
     "SELECT s FROM generate_subscripts('[-1:1]={7,8,9}'::int[], 1) s",
     "SELECT s FROM generate_subscripts('[-1:1][3:4]={{7,8},{9,10},{11,12}}'::int[], 2, true) s",
     "CREATE TABLE arrtest_s (a int2[], b int2[][])",
@@ -56,7 +61,8 @@ SCRIPT = [
     "select *, array_lower(i, 1), array_upper(i, 1) from arrtest1",
     "delete from arrtest1",
     "insert into arrtest1 values(array[1,2,null,4], array['one','two',null,'four'])",
-    "update arrtest1 set i[0:5] = array[0,1,2,null,4,5], t[0:5] = array['z','p1','p2',null,'p4','p5']",
+    "update arrtest1 set i[0:5] = array[0,1,2,null,4,5],"
+    " t[0:5] = array['z','p1','p2',null,'p4','p5']",
     "select * from arrtest1",
     "CREATE TABLE e (k int, a int[])",
     "INSERT INTO e (k, a[2]) VALUES (1, 1)",
