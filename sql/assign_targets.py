@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from sql import array_assign
 from sql import types as T
-from sql.casts import coerce_to
+from sql.casts import assignable, coerce_to
 from sql.catalog import TableDef
 from sql.errors import (
     DatatypeMismatch,
@@ -25,6 +25,7 @@ from sql.errors import (
     SyntaxError_,
 )
 from sql.expr import Compiler
+from sql.scope import Typed
 
 Row = tuple[Any, ...]
 Part = Callable[[Row], array_assign.Subscript]
@@ -67,6 +68,20 @@ def value_type(table: TableDef, target: Target) -> T.SqlType:
             f"cannot subscript type {col.type.display()} because it does not support subscripting"
         )
     return col.type if target.sliced else col.type.element
+
+
+def assigned(target: Target, value: Typed, to: T.SqlType) -> Typed:
+    """``value`` coerced to ``to`` for ``target``: 42804 where no assignment cast exists."""
+    if not assignable(value.type, to):
+        what = (
+            f'subscripted assignment to "{target.name}" requires type'
+            if target.subscripts
+            else f'column "{target.name}" is of type'
+        )
+        raise DatatypeMismatch(
+            f"{what} {to.display()} but expression is of type {value.type.display()}"
+        )
+    return coerce_to(value, to)
 
 
 def subscript_parts(comp: Compiler, target: Target) -> list[Part]:

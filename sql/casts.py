@@ -210,6 +210,25 @@ def _domain(t: Typed, dst: SqlType) -> Typed:
     return Typed(lambda row: checked(fn(row)), dst, False, t.name)
 
 
+# Type categories between which PostgreSQL has no assignment cast (numeric, datetime,
+# boolean, timespan): a value of one stored into a column of another fails 42804.
+_NO_ASSIGNMENT = {("D", "N"), ("N", "D"), ("B", "D"), ("D", "B"), ("T", "N"), ("N", "T"),
+                  ("D", "T"), ("T", "D")}  # fmt: skip
+
+
+def assignable(src: SqlType, dst: SqlType) -> bool:
+    """False where PostgreSQL surely has no assignment cast from ``src`` to ``dst`` (an array
+    into a scalar of a non-string type or back, or across the categories above); True
+    otherwise, including every case left to the cast itself to decide."""
+    if "S" in (src.category, dst.category) or src.name == "unknown" or src.domain or dst.domain:
+        return True
+    if (src.element is None) != (dst.element is None):
+        return False
+    if src.element is not None and dst.element is not None:
+        return assignable(src.element, dst.element)
+    return (src.category, dst.category) not in _NO_ASSIGNMENT
+
+
 def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:
     if dst.domain is not None and (t.type.domain is None or t.type.domain.oid != dst.domain.oid):
         return _domain(coerce_to(t, replace(dst, domain=None), explicit=explicit), dst)

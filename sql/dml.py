@@ -723,7 +723,7 @@ def plan_insert(
                         f'cannot insert a non-DEFAULT value into column "{n}"',
                         detail=f'Column "{n}" is an identity column defined as GENERATED ALWAYS.',
                     )
-                values.append(coerce_to(comp.compile(item), t))
+                values.append(assign_targets.assigned(tg, comp.compile(item), t))
             values += [None] * (len(targets) - len(values))
             values_in.append(values)
     elif source is not None:
@@ -1081,7 +1081,7 @@ def _setter(
     to = assign_targets.value_type(table, target)
     if isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT":
         raise FeatureNotSupported("cannot set an array element to DEFAULT")
-    value = coerce_to(comp.compile(s.expression), to)
+    value = assign_targets.assigned(target, comp.compile(s.expression), to)
     parts = assign_targets.subscript_parts(comp, target)
 
     def run(row: Row, old: Any) -> Any:
@@ -1103,7 +1103,7 @@ def _set_value(
         raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
     if is_default:
         return default_value(session, table, name, ctx)
-    return coerce_to(comp.compile(value), col.type)
+    return assign_targets.assigned(assign_targets.Target(name, []), comp.compile(value), col.type)
 
 
 def _target_name(s: exp.EQ) -> str:

@@ -114,5 +114,11 @@ def test_insert_into_array_elements_and_slices(differ: Differ) -> None:
         "INSERT INTO ins (k, f2[1:2]) VALUES (14, '{5,6}') ON CONFLICT (k)"
         " DO UPDATE SET f2[1] = excluded.f2[2] RETURNING *",
         "SELECT * FROM ins ORDER BY k",
+        "INSERT INTO ins (k, f2[2]) VALUES (20, now())",
+        "INSERT INTO ins (k, f2[1:2]) VALUES (20, now())",
+        "INSERT INTO ins (k, f1) VALUES (20, now())",
+        "INSERT INTO ins (k, f2) VALUES (20, now())",
+        "UPDATE ins SET f1 = '2020-01-01'::date",
+        "UPDATE ins SET f2[1] = '2020-01-01'::date",
     ]:
         differ.check(sql)
