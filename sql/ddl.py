@@ -230,10 +230,11 @@ def _column_def(
         elif isinstance(k, exp.CheckColumnConstraint):
             table.constraints.append(
                 ConstraintDef(
-                    named or f"{table.name}_{cd.name}_check",
+                    named or _check_name(table, k.this),
                     "c",
                     [cd.name],
                     check=k.this.sql(dialect="postgres"),
+                    no_inherit=bool(k.args.get("no_inherit")),
                 )
             )
         elif isinstance(k, exp.Reference):
@@ -563,14 +564,23 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             )
         )
     elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
-        # PostgreSQL names it after its column when it reads exactly one
-        read = {c.name for c in inner.this.find_all(exp.Column)}
-        default = f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
         table.constraints.append(
-            ConstraintDef(name or default, "c", check=inner.this.sql(dialect="postgres"))
+            ConstraintDef(
+                name or _check_name(table, inner.this),
+                "c",
+                check=inner.this.sql(dialect="postgres"),
+                no_inherit=bool(inner.args.get("no_inherit")),
+            )
         )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _check_name(table: TableDef, check: exp.Expr) -> str:
+    """A CHECK constraint's default name: after its column when it reads exactly one (the
+    column it is written beside does not count), as PostgreSQL names it."""
+    read = {c.name for c in check.find_all(exp.Column)}
+    return f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
 
 
 def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
@@ -1479,6 +1489,11 @@ def alter_table(
     return Result("ALTER TABLE")
 
 
+def _no_inherit(item: exp.Expr) -> bool:
+    """A CHECK ... NO INHERIT constraint clause (it stays with the table it is added to)."""
+    return any(c.args.get("no_inherit") for c in item.find_all(exp.CheckColumnConstraint))
+
+
 def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Context) -> None:
     """ALTER TABLE of a parent, done to a child as PostgreSQL recurses it: a column the
     child has already is merged (its inheritance count goes up), a dropped column goes only
@@ -1489,6 +1504,11 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
         if isinstance(action, exp.AlterRename):
             continue
         if isinstance(action, exp.AddConstraint):
+            inheritable = [i for i in action.expressions if not _no_inherit(i)]
+            if not inheritable:
+                continue
+            action = action.copy()
+            action.set("expressions", [i.copy() for i in inheritable])
             mine = {c.name: c for c in kid.constraints}
             same = [i for i in action.expressions if i.name and i.name in mine]
             for item in same:  # the child's own constraint of that name is merged

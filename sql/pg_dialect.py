@@ -185,6 +185,12 @@ class Db9Postgres(Postgres):
             self._match_r_paren()
             return self.expression(exp.Schema(this=this, expressions=args))
 
+        def _parse_check_constraint(self) -> exp.CheckColumnConstraint | None:
+            found: exp.CheckColumnConstraint | None = super()._parse_check_constraint()
+            if found is not None and self._match_text_seq("NO", "INHERIT"):
+                found.set("no_inherit", True)  # PostgreSQL's: children do not get it
+            return found
+
         def _parse_partition_by(self) -> list[exp.Expr]:
             found: list[exp.Expr] = super()._parse_partition_by()
             if found and self._prev is not None and self._prev.token_type == TokenType.COMMA:

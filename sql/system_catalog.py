@@ -98,7 +98,8 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
         return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
-        return f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
+        text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
+        return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
         ref = (con.ref_table or "").split(".")[-1]
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
@@ -492,6 +493,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     condef=constraint_def(con),
                     conislocal=con.local,
                     coninhcount=int(con.inherited),
+                    connoinherit=con.no_inherit,
                 )
             )
     for t in c.types.values():  # a domain's CHECKs
