@@ -516,6 +516,10 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
     for p in props.expressions if props is not None else []:
         if type(p) is exp.Property and str(p.name).lower() in _STORAGE_PARAMETERS:
             continue
+        if type(p) is exp.Property and str(p.name).lower() == "oids":
+            if isinstance(p.args.get("value"), exp.Boolean) and not p.args["value"].this:
+                continue  # WITH (oids = false), WITHOUT OIDS: what every table is
+            raise FeatureNotSupported("tables declared WITH OIDS are not supported")
         if temp.is_temp_property(p):
             continue  # read by sql.temp.persistence_of
         if not isinstance(

@@ -113,8 +113,10 @@ def expr_name(e: exp.Expr) -> str:
         | exp.JSONBExtractScalar
         | exp.ArrayContainsAll
         | exp.ArrayContainedBy
-        | exp.ArrayOverlaps,
-    ):  # operators, to sqlglot functions
+        | exp.ArrayOverlaps
+        | exp.RegexpLike
+        | exp.RegexpILike,
+    ):  # operators, to sqlglot functions (regexp_like() itself stays a call)
         return "?column?"
     if type(e) in OPERATOR_SYMBOLS:
         return "?column?"
@@ -947,6 +949,11 @@ class Compiler:
         return self._logic(e, True)
 
     def c_Not(self, e: exp.Not) -> Typed:
+        inner = e.this
+        if isinstance(inner, exp.RegexpLike | exp.RegexpILike) and quantified(inner.expression):
+            # x !~ ANY (array): sqlglot reads !~ as NOT ~, but the NOT is each element's
+            flags = re.IGNORECASE if isinstance(inner, exp.RegexpILike) else 0
+            return self._regex(inner.this, inner.expression, flags, True)
         a = self._bool(e.this)
         fa = a.fn
         return Typed(lambda r: None if (x := fa(r)) is None else not x, T.BOOL, a.const)
@@ -1264,8 +1271,28 @@ class Compiler:
 
     def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
         a = coerce_to(self.compile(e), T.TEXT, explicit=True)
-        pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
         letters = "i" if flags & re.IGNORECASE else ""
+        found = quantified(pattern_e)
+        if found is not None:  # x ~ ANY|ALL (array): each pattern, with SQL's NULL rules
+            want_all = found[0] == "all"
+            pats = coerce_to(self.compile(found[1]), T.TEXT.array_of())
+
+            def each(r: Row) -> Any:
+                x, items = a.fn(r), pats.fn(r)
+                if items is None:
+                    return None
+                saw_null = False
+                for p in T.array_elements(items, T.TEXT):
+                    if x is None or p is None:
+                        saw_null = True
+                        continue
+                    hit = (pg_regex(p, letters).search(x) is not None) != negate
+                    if hit != want_all:
+                        return hit
+                return None if saw_null else want_all
+
+            return Typed(each, T.BOOL)
+        pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
 
         def run(r: Row) -> Any:
             x, p = a.fn(r), pat.fn(r)

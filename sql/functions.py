@@ -27,6 +27,7 @@ from sql import (
     partition_text,
     routine_call,
     routine_types,
+    temp,
     trigger_defs,
 )
 from sql import types as T
@@ -876,7 +877,7 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return None
         seq = lookup(text)
         sequences = session.database.sequences
-        if name != "currval" and session.read_only:
+        if name != "currval" and session.read_only and not temp.is_temp_schema(seq.schema):
             raise ReadOnlySqlTransaction(f"cannot execute {name}() in a read-only transaction")
         if name == "nextval":
             value = sequences.nextval(seq)

@@ -115,6 +115,10 @@ class Db9Postgres(Postgres):
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: build for name, build in PostgresParser.FUNCTIONS.items() if name in KEPT_BUILDERS
         }
+        PROPERTY_PARSERS: ClassVar[dict[str, Any]] = {
+            **PostgresParser.PROPERTY_PARSERS,
+            "WITHOUT": lambda self: self._parse_without_oids(),
+        }
         FUNCTION_PARSERS: ClassVar[dict[str, Any]] = {
             name: parse
             for name, parse in PostgresParser.FUNCTION_PARSERS.items()
@@ -184,6 +188,12 @@ class Db9Postgres(Postgres):
             args = self._parse_csv(target)
             self._match_r_paren()
             return self.expression(exp.Schema(this=this, expressions=args))
+
+        def _parse_without_oids(self) -> exp.Expr | None:
+            # CREATE TABLE ... WITHOUT OIDS: PostgreSQL's old spelling of WITH (oids = false)
+            if not self._match_text_seq("OIDS"):
+                self.raise_error("syntax error: expected OIDS after WITHOUT")
+            return self.expression(exp.Property(this=exp.var("oids"), value=exp.false()))
 
         def _parse_check_constraint(self) -> exp.CheckColumnConstraint | None:
             found: exp.CheckColumnConstraint | None = super()._parse_check_constraint()

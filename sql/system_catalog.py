@@ -675,6 +675,22 @@ def pg_sequence(c: Catalog) -> Rows:
     ]
 
 
+def pg_sequences(c: Catalog, session: SessionApi) -> Rows:
+    """The pg_sequences view: each sequence's options and last_value (NULL until a first
+    nextval, as is_called says)."""
+    rows: Rows = []
+    for t in _tables(c):
+        if t.kind != "sequence":
+            continue
+        last, _, called = session.database.sequences.state(t)
+        rows.append((
+            t.schema, t.name, "postgres", t.seq.get("type", "bigint"), t.seq.get("start", 1),
+            t.seq.get("min"), t.seq.get("max"), t.seq.get("increment", 1),
+            bool(t.seq.get("cycle")), t.seq.get("cache", 1), last if called else None,
+        ))  # fmt: skip
+    return rows
+
+
 OPCLASS_BASE = 100_000
 
 
@@ -1120,6 +1136,23 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         ],
         pg_sequence,
         False,
+    ),
+    ("pg_catalog", "pg_sequences"): (
+        [
+            ("schemaname", NAME),
+            ("sequencename", NAME),
+            ("sequenceowner", NAME),
+            ("data_type", T.REGTYPE),
+            ("start_value", I8),
+            ("min_value", I8),
+            ("max_value", I8),
+            ("increment_by", I8),
+            ("cycle", BOOL),
+            ("cache_size", I8),
+            ("last_value", I8),
+        ],
+        pg_sequences,
+        True,
     ),
     ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
     ("pg_catalog", "pg_description"): (
