@@ -22,6 +22,7 @@ from sql import (
     inheritance_ddl,
     partitions,
     relations,
+    sequences,
     table_alter,
     temp,
     triggers,
@@ -874,8 +875,32 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
         elif rel.kind == "TABLE":
             _drop_table_checked(session, catalog, rel.table, cascade, dropping)
         else:
+            if rel.kind == "SEQUENCE":
+                _drop_sequence_defaults(session, catalog, rel.table, cascade, dropping)
             _drop_table(session, rel.table, catalog)
     return Result(f"DROP {kind}")
+
+
+def _drop_sequence_defaults(
+    session: SessionApi, catalog: Catalog, seq: TableDef, cascade: bool, dropping: set[int]
+) -> None:
+    """Column defaults that call nextval of ``seq`` block DROP SEQUENCE (2BP01); CASCADE
+    drops those defaults, as PostgreSQL does."""
+    others = [t for t in catalog.all_tables() if t.id not in dropping and t.kind == "table"]
+    users = sequences.default_users(others, seq)
+    if users and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop sequence {seq.name} because other objects depend on it",
+            detail="\n".join(
+                f"default value for column {c} of table {t.name} depends on sequence {seq.name}"
+                for t, c in users
+            ),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.",
+        )
+    for t, c in users:
+        session.notices.append(f"drop cascades to default value for column {c} of table {t.name}")
+        t.column(c).default = None
+        session.database.catalogs.put_table(session.current_txn(), t, catalog, new=False)
 
 
 def _drop_index(session: SessionApi, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:

@@ -166,3 +166,18 @@ def test_pg_sequences_and_information_schema_list_sequences(differ: Differ) -> N
         " WHERE sequence_name ~ ANY(ARRAY['sequence_test', 'serialtest']) ORDER BY sequence_name",
     ]:
         differ.check(sql)
+
+
+def test_drop_sequence_used_by_a_default_needs_cascade(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE myseq2",
+        "CREATE TABLE t1 (f1 serial, f2 int DEFAULT nextval('myseq2'))",
+        "DROP SEQUENCE t1_f1_seq",
+        "DROP SEQUENCE myseq2",
+        "DROP SEQUENCE myseq2 CASCADE",
+        "INSERT INTO t1 DEFAULT VALUES",
+        "SELECT * FROM t1",
+        "DROP TABLE t1",
+        "SELECT count(*) FROM pg_class WHERE relname IN ('t1_f1_seq', 'myseq2')",
+    ]:
+        differ.check(sql)
