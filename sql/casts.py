@@ -12,6 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from sql import array_bounds
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -72,12 +73,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if dst.element is not None:
         if isinstance(v, str):
             return T.parse_text(v, dst)
-        return [
+        return array_bounds.like(v, [
             cast_value(x, src, dst, explicit=explicit)
             if T.is_subarray(x, dst.element)
             else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
             for x in v
-        ]
+        ])  # fmt: skip
     if d in ("regclass", "regtype") and isinstance(v, str):
         return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
@@ -209,6 +210,25 @@ def _domain(t: Typed, dst: SqlType) -> Typed:
         value = checked(fn(()))
         return Typed(lambda _r: value, dst, True, t.name)
     return Typed(lambda row: checked(fn(row)), dst, False, t.name)
+
+
+# Type categories between which PostgreSQL has no assignment cast (numeric, datetime,
+# boolean, timespan): a value of one stored into a column of another fails 42804.
+_NO_ASSIGNMENT = {("D", "N"), ("N", "D"), ("B", "D"), ("D", "B"), ("T", "N"), ("N", "T"),
+                  ("D", "T"), ("T", "D")}  # fmt: skip
+
+
+def assignable(src: SqlType, dst: SqlType) -> bool:
+    """False where PostgreSQL surely has no assignment cast from ``src`` to ``dst`` (an array
+    into a scalar of a non-string type or back, or across the categories above); True
+    otherwise, including every case left to the cast itself to decide."""
+    if "S" in (src.category, dst.category) or src.name == "unknown" or src.domain or dst.domain:
+        return True
+    if (src.element is None) != (dst.element is None):
+        return False
+    if src.element is not None and dst.element is not None:
+        return assignable(src.element, dst.element)
+    return (src.category, dst.category) not in _NO_ASSIGNMENT
 
 
 def coerce_to(t: Typed, dst: SqlType, *, explicit: bool = False) -> Typed:

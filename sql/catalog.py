@@ -109,6 +109,7 @@ class ConstraintDef:
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT
+    no_inherit: bool = False  # CHECK ... NO INHERIT: this table's alone, never its children's
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from sql import (
     inheritance_ddl,
     partitions,
     relations,
+    sequences,
     table_alter,
     temp,
     triggers,
@@ -230,10 +231,11 @@ def _column_def(
         elif isinstance(k, exp.CheckColumnConstraint):
             table.constraints.append(
                 ConstraintDef(
-                    named or f"{table.name}_{cd.name}_check",
+                    named or _check_name(table, k.this),
                     "c",
                     [cd.name],
                     check=k.this.sql(dialect="postgres"),
+                    no_inherit=bool(k.args.get("no_inherit")),
                 )
             )
         elif isinstance(k, exp.Reference):
@@ -519,6 +521,10 @@ def _refuse_properties(tree: exp.Create, what: str) -> None:
     for p in props.expressions if props is not None else []:
         if type(p) is exp.Property and str(p.name).lower() in _STORAGE_PARAMETERS:
             continue
+        if type(p) is exp.Property and str(p.name).lower() == "oids":
+            if isinstance(p.args.get("value"), exp.Boolean) and not p.args["value"].this:
+                continue  # WITH (oids = false), WITHOUT OIDS: what every table is
+            raise FeatureNotSupported("tables declared WITH OIDS are not supported")
         if temp.is_temp_property(p):
             continue  # read by sql.temp.persistence_of
         if not isinstance(
@@ -567,14 +573,23 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             )
         )
     elif isinstance(inner, exp.CheckColumnConstraint | exp.Check):
-        # PostgreSQL names it after its column when it reads exactly one
-        read = {c.name for c in inner.this.find_all(exp.Column)}
-        default = f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
         table.constraints.append(
-            ConstraintDef(name or default, "c", check=inner.this.sql(dialect="postgres"))
+            ConstraintDef(
+                name or _check_name(table, inner.this),
+                "c",
+                check=inner.this.sql(dialect="postgres"),
+                no_inherit=bool(inner.args.get("no_inherit")),
+            )
         )
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _check_name(table: TableDef, check: exp.Expr) -> str:
+    """A CHECK constraint's default name: after its column when it reads exactly one (the
+    column it is written beside does not count), as PostgreSQL names it."""
+    read = {c.name for c in check.find_all(exp.Column)}
+    return f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
 
 
 def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
@@ -864,8 +879,32 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
         elif rel.kind == "TABLE":
             _drop_table_checked(session, catalog, rel.table, cascade, dropping)
         else:
+            if rel.kind == "SEQUENCE":
+                _drop_sequence_defaults(session, catalog, rel.table, cascade, dropping)
             _drop_table(session, rel.table, catalog)
     return Result(f"DROP {kind}")
+
+
+def _drop_sequence_defaults(
+    session: SessionApi, catalog: Catalog, seq: TableDef, cascade: bool, dropping: set[int]
+) -> None:
+    """Column defaults that call nextval of ``seq`` block DROP SEQUENCE (2BP01); CASCADE
+    drops those defaults, as PostgreSQL does."""
+    others = [t for t in catalog.all_tables() if t.id not in dropping and t.kind == "table"]
+    users = sequences.default_users(others, seq)
+    if users and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop sequence {seq.name} because other objects depend on it",
+            detail="\n".join(
+                f"default value for column {c} of table {t.name} depends on sequence {seq.name}"
+                for t, c in users
+            ),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.",
+        )
+    for t, c in users:
+        session.notices.append(f"drop cascades to default value for column {c} of table {t.name}")
+        t.column(c).default = None
+        session.database.catalogs.put_table(session.current_txn(), t, catalog, new=False)
 
 
 def _drop_index(session: SessionApi, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:
@@ -1483,6 +1522,11 @@ def alter_table(
     return Result("ALTER TABLE")
 
 
+def _no_inherit(item: exp.Expr) -> bool:
+    """A CHECK ... NO INHERIT constraint clause (it stays with the table it is added to)."""
+    return any(c.args.get("no_inherit") for c in item.find_all(exp.CheckColumnConstraint))
+
+
 def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Context) -> None:
     """ALTER TABLE of a parent, done to a child as PostgreSQL recurses it: a column the
     child has already is merged (its inheritance count goes up), a dropped column goes only
@@ -1493,6 +1537,11 @@ def _alter_child(session: SessionApi, tree: exp.Alter, kid: TableDef, ctx: Conte
         if isinstance(action, exp.AlterRename):
             continue
         if isinstance(action, exp.AddConstraint):
+            inheritable = [i for i in action.expressions if not _no_inherit(i)]
+            if not inheritable:
+                continue
+            action = action.copy()
+            action.set("expressions", [i.copy() for i in inheritable])
             mine = {c.name: c for c in kid.constraints}
             same = [i for i in action.expressions if i.name and i.name in mine]
             for item in same:  # the child's own constraint of that name is merged

@@ -18,20 +18,18 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, deferrals, partitions, temp, view_dml
+from sql import array_assign, assign_targets, deferrals, partitions, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.errors import (
     CardinalityViolation,
     CheckViolation,
-    DatatypeMismatch,
     FeatureNotSupported,
     ForeignKeyViolation,
     GeneratedAlways,
     InvalidColumnReference,
     NotNullViolation,
-    NullValueNotAllowed,
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
@@ -668,25 +666,31 @@ def plan_insert(
     if on_view is not None:
         return DmlPlan(on_view, False)
     target = tree.this
-    names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
-    listed = names is not None  # an explicit column list: VALUES must fill it
     table = _table_of(session, target)
     alias = (target.this if isinstance(target, exp.Schema) else target).alias or None
     if table.kind != "table":
         raise FeatureNotSupported(f'cannot insert into "{table.name}"')
     live = table.live_columns
-    names = names or [c.name for c in live]
-    for n in names:
-        table.column(n)
-    if len(set(names)) != len(names):
-        raise SyntaxError_("column specified more than once")
+    listed = isinstance(target, exp.Schema)  # an explicit column list: VALUES must fill it
+    targets = (
+        [assign_targets.target_of(i) for i in target.expressions]
+        if isinstance(target, exp.Schema)
+        else [assign_targets.Target(c.name, []) for c in live]
+    )
+    assign_targets.check_insert_targets(targets)
+    names = list(dict.fromkeys(t.name for t in targets))  # the columns, in order
+    types = [assign_targets.value_type(table, t) for t in targets]  # one per value
     positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
     planner = statement_planner(session, tree, ctx, ctes)
+    combine: Callable[[list[Any]], list[Any]] | None = None  # values per target -> per column
+    if any(t.subscripts for t in targets):
+        comp = planner.compiler(Scope([]))
+        parts = [assign_targets.subscript_parts(comp, t) for t in targets]
+        combine = assign_targets.combiner(targets, names, parts)
     source = tree.expression
     base = TableWriter(session, table, ctx)
     defaults = [default_value(session, table, c.name, ctx) for c in live]
-    types = [table.column(n).type for n in names]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
     query: Plan | None = None
     casts: list[Callable[[Any], Any] | None] = []  # per column of the query: its assignment
@@ -697,17 +701,20 @@ def plan_insert(
             raise SyntaxError_("VALUES lists must all be the same length")
         for tup in source.expressions:
             items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
-            if len(items) > len(names):
+            if len(items) > len(targets):
                 raise SyntaxError_("INSERT has more expressions than target columns")
-            if len(items) < len(names) and listed:
+            if len(items) < len(targets) and listed:
                 raise SyntaxError_("INSERT has more target columns than expressions")
             values: list[Typed | None] = []
-            for n, item, t in zip(names, items, types, strict=False):
+            for tg, item, t in zip(targets, items, types, strict=False):
+                n = tg.name
                 if (isinstance(item, exp.Var) and item.name.upper() == "DEFAULT") or (
                     isinstance(item, exp.Column)
                     and item.name.upper() == "DEFAULT"
                     and not item.table
                 ):
+                    if tg.subscripts:
+                        raise FeatureNotSupported("cannot set an array element to DEFAULT")
                     values.append(None)
                     continue
                 col = table.column(n)
@@ -716,15 +723,15 @@ def plan_insert(
                         f'cannot insert a non-DEFAULT value into column "{n}"',
                         detail=f'Column "{n}" is an identity column defined as GENERATED ALWAYS.',
                     )
-                values.append(coerce_to(comp.compile(item), t))
-            values += [None] * (len(names) - len(values))
+                values.append(assign_targets.assigned(tg, comp.compile(item), t))
+            values += [None] * (len(targets) - len(values))
             values_in.append(values)
     elif source is not None:
         query = planner.plan_query(source)
-        if len(query.columns) != len(names):
+        if len(query.columns) != len(targets):
             raise SyntaxError_(
                 "INSERT has more expressions than target columns"
-                if len(query.columns) > len(names)
+                if len(query.columns) > len(targets)
                 else "INSERT has more target columns than expressions"
             )
         # A column already of its target type needs no cast (INSERT ... SELECT of a copy).
@@ -742,6 +749,11 @@ def plan_insert(
         returning = (returning[0], [_tableoid_fed(base, f) for f in returning[1]])
 
     def rows_in() -> list[list[Any]]:
+        if combine is not None:
+            return [combine(values) for values in targets_in()]
+        return targets_in()
+
+    def targets_in() -> list[list[Any]]:
         if query is None:
             return [[_DEFAULT if v is None else v.fn(()) for v in vs] for vs in values_in]
         if not any(casts):
@@ -955,17 +967,17 @@ def describe_dml(
     planner = statement_planner(session, tree, ctx)
     if isinstance(tree, exp.Insert):
         target = tree.this
-        names = (
-            [i.name for i in target.expressions]
+        targets = (
+            [assign_targets.target_of(i) for i in target.expressions]
             if isinstance(target, exp.Schema)
-            else [c.name for c in table.live_columns]
+            else [assign_targets.Target(c.name, []) for c in table.live_columns]
         )
         source = tree.expression
         if isinstance(source, exp.Values):
             for tup in source.expressions:
                 items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
-                for n, item in zip(names, items, strict=False):
-                    _hint_param(ctx, item, table.column(n).type)
+                for tg, item in zip(targets, items, strict=False):
+                    _hint_param(ctx, item, assign_targets.value_type(table, tg))
                 comp = planner.compiler(Scope([]))
                 for item in items:
                     if not (
@@ -1065,50 +1077,17 @@ def _setter(
     if not isinstance(s.this, exp.Bracket):
         value = _set_value(session, table, s, comp, ctx)
         return lambda row, _old: value.fn(row)
-    subscripts: list[exp.Expr] = []
-    base: exp.Expr = s.this
-    while isinstance(base, exp.Bracket):
-        if len(base.expressions) != 1:
-            raise SyntaxError_('syntax error at or near ","')
-        subscripts.insert(0, base.expressions[0])
-        base = base.this
-    col = table.column(base.name)
-    if col.type.element is None:
-        raise DatatypeMismatch(
-            f"cannot subscript type {col.type.display()} because it does not support subscripting"
-        )
-    sliced = any(isinstance(x, exp.Slice) for x in subscripts)
+    target = assign_targets.target_of(s.this)
+    to = assign_targets.value_type(table, target)
     if isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT":
         raise FeatureNotSupported("cannot set an array element to DEFAULT")
-    value = coerce_to(comp.compile(s.expression), col.type if sliced else col.type.element)
-    # sqlglot makes a subscript 0-based (PostgreSQL's are 1-based); slice bounds it keeps.
-    parts: list[Callable[[Row], Any]] = []
-    for x in subscripts:
-        if isinstance(x, exp.Slice):
-            lo, hi = (coerce_to(comp.compile(b), T.INT4).fn if b is not None else None
-                      for b in (x.this, x.expression))  # fmt: skip
-            parts.append(partial(_slice_bounds, lo, hi))
-        else:
-            parts.append(partial(_position, coerce_to(comp.compile(x), T.INT4).fn))
+    value = assign_targets.assigned(target, comp.compile(s.expression), to)
+    parts = assign_targets.subscript_parts(comp, target)
 
     def run(row: Row, old: Any) -> Any:
         return array_assign.assign(old, [p(row) for p in parts], value.fn(row))
 
     return run
-
-
-def _position(at: Callable[[Row], Any], row: Row) -> int | None:
-    i = at(row)
-    return None if i is None else int(i) + 1
-
-
-def _slice_bounds(
-    lo: Callable[[Row], Any] | None, hi: Callable[[Row], Any] | None, row: Row
-) -> tuple[int | None, int | None]:
-    bounds = (lo(row) if lo else None, hi(row) if hi else None)
-    if (lo is not None and bounds[0] is None) or (hi is not None and bounds[1] is None):
-        raise NullValueNotAllowed("array subscript in assignment must not be null")
-    return bounds
 
 
 def _set_value(
@@ -1124,7 +1103,7 @@ def _set_value(
         raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
     if is_default:
         return default_value(session, table, name, ctx)
-    return coerce_to(comp.compile(value), col.type)
+    return assign_targets.assigned(assign_targets.Target(name, []), comp.compile(value), col.type)
 
 
 def _target_name(s: exp.EQ) -> str:

@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import casts, jsonb
+from sql import array_bounds, casts, jsonb
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -115,8 +115,10 @@ def expr_name(e: exp.Expr) -> str:
         | exp.ArrayContainsAll
         | exp.ArrayContainedBy
         | exp.ArrayOverlaps
-        | exp.MatchAgainst,
-    ):  # operators, to sqlglot functions
+        | exp.MatchAgainst
+        | exp.RegexpLike
+        | exp.RegexpILike,
+    ):  # operators, to sqlglot functions (regexp_like() itself stays a call)
         return "?column?"
     if type(e) in OPERATOR_SYMBOLS or isinstance(e, exp.Connector):  # AND, OR
         return "?column?"
@@ -969,6 +971,11 @@ class Compiler:
             inner = self.compile(e.this.this)
             if inner.type.name == "tsquery":
                 return compile_operator("!!", [inner])
+        inner = e.this
+        if isinstance(inner, exp.RegexpLike | exp.RegexpILike) and quantified(inner.expression):
+            # x !~ ANY (array): sqlglot reads !~ as NOT ~, but the NOT is each element's
+            flags = re.IGNORECASE if isinstance(inner, exp.RegexpILike) else 0
+            return self._regex(inner.this, inner.expression, flags, True)
         a = self._bool(e.this)
         fa = a.fn
         return Typed(lambda r: None if (x := fa(r)) is None else not x, T.BOOL, a.const)
@@ -1307,8 +1314,28 @@ class Compiler:
 
     def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
         a = coerce_to(self.compile(e), T.TEXT, explicit=True)
-        pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
         letters = "i" if flags & re.IGNORECASE else ""
+        found = quantified(pattern_e)
+        if found is not None:  # x ~ ANY|ALL (array): each pattern, with SQL's NULL rules
+            want_all = found[0] == "all"
+            pats = coerce_to(self.compile(found[1]), T.TEXT.array_of())
+
+            def each(r: Row) -> Any:
+                x, items = a.fn(r), pats.fn(r)
+                if items is None:
+                    return None
+                saw_null = False
+                for p in T.array_elements(items, T.TEXT):
+                    if x is None or p is None:
+                        saw_null = True
+                        continue
+                    hit = (pg_regex(p, letters).search(x) is not None) != negate
+                    if hit != want_all:
+                        return hit
+                return None if saw_null else want_all
+
+            return Typed(each, T.BOOL)
+        pat = coerce_to(self.compile(pattern_e), T.TEXT, explicit=True)
 
         def run(r: Row) -> Any:
             x, p = a.fn(r), pat.fn(r)
@@ -1359,11 +1386,14 @@ class Compiler:
     def c_Bracket(self, e: exp.Bracket) -> Typed:
         # a[i][j] arrives as Bracket(Bracket(a, i), j): one subscript per dimension.
         subscripts: list[exp.Expr] = []
+        unshifted: list[bool] = []  # sqlglot left this subscript 1-based (see index below)
         base: exp.Expr = e
         while isinstance(base, exp.Bracket):
             if len(base.expressions) != 1:
                 raise SyntaxError_('syntax error at or near ","')
             subscripts.insert(0, base.expressions[0])
+            known = base.this.type
+            unshifted.insert(0, known is not None and known.this not in _SHIFTED_OWNERS)
             base = base.this
         arr = self.compile(base)
         if arr.type.name == "jsonb":
@@ -1390,32 +1420,38 @@ class Compiler:
 
         # sqlglot turns PostgreSQL's 1-based subscripts into 0-based ones where it can tell
         # they are integers (a literal, an integer expression: rebuilt, so untyped); one it
-        # cannot type (a column, a parameter: annotated UNKNOWN) it leaves 1-based. A
-        # slice's bounds it leaves as written.
-        def index(x: exp.Expr) -> Fn:
-            return _zero_based(coerce_to(self.compile(x), T.INT4), x).fn
+        # cannot type (a column, a parameter: annotated UNKNOWN) it leaves 1-based, and so
+        # every subscript of something it typed as no array (the second of (x::int[])[1][2]).
+        # A slice's bounds it leaves as written.
+        def index(k: int) -> Fn:
+            x = subscripts[k]
+            at = coerce_to(self.compile(x), T.INT4)
+            return _one_based(at).fn if unshifted[k] else _zero_based(at, x).fn
 
         def bound(x: exp.Expr | None) -> Fn | None:
             return None if x is None else coerce_to(self.compile(x), T.INT4).fn
 
-        def upper(x: exp.Expr) -> Fn:  # a plain [u] beside a slice: 1-based u
-            at = index(x)
+        def upper(k: int) -> Fn:  # a plain [u] beside a slice: 1-based u
+            at = index(k)
             return lambda r: None if (i := at(r)) is None else i + 1
 
         if any(isinstance(x, exp.Slice) for x in subscripts):
             ranges = [
                 (bound(x.this), bound(x.expression)) if isinstance(x, exp.Slice)
-                else (None, upper(x))
-                for x in subscripts
+                else (None, upper(k))
+                for k, x in enumerate(subscripts)
             ]  # fmt: skip
             plain = [not isinstance(x, exp.Slice) for x in subscripts]
             return Typed(_slicer(arr.fn, ranges, plain, elem), arr.type)
-        idxs = [index(x) for x in subscripts]
+        idxs = [index(k) for k in range(len(subscripts))]
 
         def run(r: Row) -> Any:
             v = arr.fn(r)
-            for idx in idxs:
+            lows = array_bounds.lower_bounds(v, len(idxs))
+            for idx, low in zip(idxs, lows, strict=True):
                 i = idx(r)
+                if i is not None:
+                    i -= low - 1  # a 1-based subscript's offset in an array starting at low
                 if not isinstance(v, list) or i is None or not 0 <= i < len(v):
                     return None
                 v = v[i]
@@ -1543,13 +1579,16 @@ def _slicer(
         dims = T.array_dims(v, elem)
         if len(spans) > len(dims):
             return []
+        lows = array_bounds.lower_bounds(v, len(spans))
 
         def cut(items: list[Any], level: int) -> list[Any] | None:
             if level == len(spans):
                 return items
             lv, uv = spans[level]
-            first = max(lv if lv is not None else 1, 1)
-            last = min(uv if uv is not None else len(items), len(items))
+            low = lows[level]
+            first = max(lv if lv is not None else low, low) - low + 1  # as 1-based offsets
+            last = min(uv if uv is not None else len(items) + low - 1, len(items) + low - 1)
+            last -= low - 1
             if first > last:
                 return None
             out = []
@@ -1649,10 +1688,18 @@ def _domain_checker(t: SqlType) -> Callable[[Any], None]:
 casts.domain_checker = _domain_checker
 
 
+_SHIFTED_OWNERS = (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)
+
+
 def _zero_based(index: Typed, e: exp.Expr) -> Typed:
     """A subscript as a 0-based index (see Compiler.c_Bracket)."""
     if e.type is None or e.type.this != exp.DataType.Type.UNKNOWN:
         return index
+    return _one_based(index)
+
+
+def _one_based(index: Typed) -> Typed:
+    """A 1-based subscript as a 0-based index."""
     fn = index.fn
     return Typed(lambda r: None if (i := fn(r)) is None else i - 1, index.type, False, index.name)
 

@@ -28,6 +28,7 @@ from sql import (
     partition_text,
     routine_call,
     routine_types,
+    temp,
     trigger_defs,
 )
 from sql import types as T
@@ -886,7 +887,7 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return None
         seq = lookup(text)
         sequences = session.database.sequences
-        if name != "currval" and session.read_only:
+        if name != "currval" and session.read_only and not temp.is_temp_schema(seq.schema):
             raise ReadOnlySqlTransaction(f"cannot execute {name}() in a read-only transaction")
         if name == "nextval":
             value = sequences.nextval(seq)
@@ -1007,8 +1008,11 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         elem = arr.type.element or T.TEXT
         return (lambda r: T.array_elements(arr.fn(r) or [], elem)), elem
     if name == "generate_subscripts":
-        arr = typed[0]
-        return (lambda r: list(range(1, len(arr.fn(r) or []) + 1))), T.INT4
+        arr, *more = typed
+        elem = arr.type.element or T.TEXT
+        dim = coerce_to(more[0], T.INT4).fn if more else (lambda _r: 1)
+        rev = coerce_to(more[1], T.BOOL).fn if len(more) > 1 else (lambda _r: False)
+        return (lambda r: functions_array.subscripts(arr.fn(r), elem, dim(r), bool(rev(r)))), T.INT4
     t = unify([a.type for a in typed])
     t = T.INT4 if t.name in ("unknown", "smallint") else t
     vals = [coerce_to(a, t) for a in typed]

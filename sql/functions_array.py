@@ -4,9 +4,9 @@ array_remove, trim_array, array_to_string, string_to_array) and string_to_table,
 value helpers behind ``||`` on arrays.
 
 An array value is a list, a multidimensional one nested lists of equal shape (sql.types'
-``array_dims``); every dimension's lower bound is 1. Polymorphic arguments resolve as
-PostgreSQL's anyarray/anyelement do: an untyped literal takes the type the other argument
-gives it, and the element type is the array's.
+``array_dims``), lower bounds other than 1 kept as sql.array_bounds says. Polymorphic
+arguments resolve as PostgreSQL's anyarray/anyelement do: an untyped literal takes the type
+the other argument gives it, and the element type is the array's.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sql import array_bounds
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
@@ -51,19 +52,19 @@ def array_cat(x: list[Any] | None, y: list[Any] | None, elem: SqlType) -> list[A
             raise _incompatible(
                 "Arrays with differing element dimensions are not compatible for concatenation."
             )
-        return x + y
+        return array_bounds.like(x, x + y)
     if len(dx) == len(dy) + 1:
         if dx[1:] != dy:
             raise _incompatible(
                 "Arrays with differing dimensions are not compatible for concatenation."
             )
-        return [*x, y]
+        return array_bounds.like(x, [*x, y])
     if len(dy) == len(dx) + 1:
         if dy[1:] != dx:
             raise _incompatible(
                 "Arrays with differing dimensions are not compatible for concatenation."
             )
-        return [x, *y]
+        return array_bounds.like(y, [x, *y])
     raise _incompatible(
         f"Arrays of {len(dx)} and {len(dy)} dimensions are not compatible for concatenation."
     )
@@ -77,12 +78,12 @@ def _one_dimensional(x: list[Any], elem: SqlType) -> list[Any]:
 
 def array_append(x: list[Any] | None, v: Any, elem: SqlType) -> list[Any]:
     """``array || element``: only for an empty or one-dimensional array."""
-    return [*_one_dimensional(x or [], elem), v]
+    return array_bounds.like(x, [*_one_dimensional(x or [], elem), v])
 
 
 def array_prepend(v: Any, x: list[Any] | None, elem: SqlType) -> list[Any]:
     """``element || array``: only for an empty or one-dimensional array."""
-    return [v, *_one_dimensional(x or [], elem)]
+    return array_bounds.like(x, [v, *_one_dimensional(x or [], elem)])
 
 
 def _flat(x: list[Any], elem: SqlType, what: str) -> list[Any]:
@@ -94,28 +95,42 @@ def _flat(x: list[Any], elem: SqlType, what: str) -> list[Any]:
 
 def _dims_text(x: list[Any], elem: SqlType) -> str | None:
     dims = T.array_dims(x, elem)
-    return "".join(f"[1:{d}]" for d in dims) if dims else None
+    lows = array_bounds.lower_bounds(x, len(dims))
+    return "".join(f"[{lo}:{lo + d - 1}]" for lo, d in zip(lows, dims, strict=True)) or None
 
 
-def _dim(x: list[Any], elem: SqlType, d: int | None, value: Callable[[int], Any]) -> Any:
+def _dim(x: list[Any], elem: SqlType, d: int | None, value: Callable[[int, int], Any]) -> Any:
+    """``value(length, lower bound)`` of dimension ``d`` (NULL if ``x`` has no such one)."""
     dims = T.array_dims(x, elem)
     if d is None or not 1 <= d <= len(dims):
         return None
-    return value(dims[d - 1])
+    return value(dims[d - 1], array_bounds.lower_bound(x, d - 1))
+
+
+def subscripts(
+    x: list[Any] | None, elem: SqlType, d: int | None, reverse: bool = False
+) -> list[int]:
+    """generate_subscripts: the subscripts of dimension ``d``, highest first if ``reverse``."""
+    if x is None:
+        return []
+    out = _dim(x, elem, d, lambda n, lo: list(range(lo, lo + n))) or []
+    return out[::-1] if reverse else out
 
 
 def _position(x: list[Any], v: Any, elem: SqlType, start: int | None = None) -> int | None:
     items = _flat(x, elem, "searching for elements")
-    begin = 1 if start is None else max(start, 1)
-    for i in range(begin - 1, len(items)):
+    low = array_bounds.lower_bound(x)
+    begin = low if start is None else max(start, low)
+    for i in range(begin - low, len(items)):
         if items[i] == v and (items[i] is None) == (v is None):
-            return i + 1
+            return i + low
     return None
 
 
 def _positions(x: list[Any], v: Any, elem: SqlType) -> list[int]:
     items = _flat(x, elem, "searching for elements")
-    return [i + 1 for i, item in enumerate(items) if item == v and (item is None) == (v is None)]
+    low = array_bounds.lower_bound(x)
+    return [i + low for i, item in enumerate(items) if item == v and (item is None) == (v is None)]
 
 
 def _replace(x: list[Any], old: Any, new: Any, elem: SqlType) -> list[Any]:
@@ -127,7 +142,7 @@ def _replace(x: list[Any], old: Any, new: Any, elem: SqlType) -> list[Any]:
             for i in items
         ]  # fmt: skip
 
-    return swap(x)
+    return array_bounds.like(x, swap(x))
 
 
 def _remove(x: list[Any], v: Any, elem: SqlType) -> list[Any]:
@@ -153,8 +168,6 @@ def _fill(v: Any, dims: list[Any] | None, lbounds: list[Any] | None) -> list[Any
         )
     if any(d is None for d in dims) or any(b is None for b in (lbounds or [])):
         raise NullValueNotAllowed("dimension values cannot be null")
-    if lbounds is not _NO_BOUNDS and any(b != 1 for b in lbounds or []):
-        raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
     if len(dims) > T.MAX_ARRAY_DIMS:
         raise ProgramLimitExceeded(
             f"number of array dimensions ({len(dims)}) exceeds the maximum allowed "
@@ -167,7 +180,7 @@ def _fill(v: Any, dims: list[Any] | None, lbounds: list[Any] | None) -> list[Any
         total *= d
     if total > _MAX_ELEMENTS:
         raise ProgramLimitExceeded(f"array size exceeds the maximum allowed ({_MAX_ELEMENTS})")
-    return T.array_from_elements([v] * total, dims)
+    return array_bounds.bounded(T.array_from_elements([v] * total, dims), lbounds or [1])
 
 
 _NO_BOUNDS: list[Any] = []
@@ -178,7 +191,7 @@ def _trim(x: list[Any], n: int, elem: SqlType) -> list[Any]:
     length = dims[0] if dims else 0
     if not 0 <= n <= length:
         raise ArraySubscriptError(f"number of elements to trim must be between 0 and {length}")
-    return x[: length - n]
+    return list(x[: length - n])  # a slice: lower bounds of 1, as in PostgreSQL
 
 
 def _to_string(x: list[Any], sep: str, null: str | None, elem: SqlType) -> str:
@@ -308,9 +321,9 @@ def compile_call(name: str, args: list[Typed]) -> Typed:
     table: dict[str, tuple[Callable[..., Any], SqlType]] = {
         "array_dims": (lambda x: _dims_text(x, elem), T.TEXT),
         "array_ndims": (lambda x: len(T.array_dims(x, elem)) or None, T.INT4),
-        "array_lower": (lambda x, d: _dim(x, elem, d, lambda _n: 1), T.INT4),
-        "array_upper": (lambda x, d: _dim(x, elem, d, lambda k: k), T.INT4),
-        "array_length": (lambda x, d: _dim(x, elem, d, lambda k: k), T.INT4),
+        "array_lower": (lambda x, d: _dim(x, elem, d, lambda _n, lo: lo), T.INT4),
+        "array_upper": (lambda x, d: _dim(x, elem, d, lambda n, lo: lo + n - 1), T.INT4),
+        "array_length": (lambda x, d: _dim(x, elem, d, lambda n, _lo: n), T.INT4),
         "cardinality": (lambda x: len(T.array_elements(x, elem)), T.INT4),
     }
     fn, rtype = table[name]

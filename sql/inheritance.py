@@ -75,7 +75,7 @@ def inherited_checks(parents: list[TableDef], table: TableDef) -> list[Constrain
     out: list[ConstraintDef] = []
     for parent in parents:
         for con in parent.constraints:
-            if con.kind == "c" and all(o.name != con.name for o in out):
+            if con.kind == "c" and not con.no_inherit and all(o.name != con.name for o in out):
                 out.append(ConstraintDef(con.name, "c", list(con.columns), check=con.check,
                                          inherited=True, local=False))  # fmt: skip
     return out

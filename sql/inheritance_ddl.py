@@ -146,7 +146,7 @@ def _join_columns(parent: TableDef, child: TableDef) -> None:
         if pc.not_null and not col.not_null:
             raise DatatypeMismatch(f'column "{pc.name}" in child table must be marked NOT NULL')
     for con in parent.constraints:
-        if con.kind != "c":
+        if con.kind != "c" or con.no_inherit:
             continue
         mine = next((c for c in child.constraints if c.kind == "c" and c.name == con.name), None)
         if mine is None:

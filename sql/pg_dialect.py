@@ -148,6 +148,10 @@ class Db9Postgres(Postgres):
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: build for name, build in PostgresParser.FUNCTIONS.items() if name in KEPT_BUILDERS
         }
+        PROPERTY_PARSERS: ClassVar[dict[str, Any]] = {
+            **PostgresParser.PROPERTY_PARSERS,
+            "WITHOUT": lambda self: self._parse_without_oids(),
+        }
         FUNCTION_PARSERS: ClassVar[dict[str, Any]] = {
             name: parse
             for name, parse in PostgresParser.FUNCTION_PARSERS.items()
@@ -200,6 +204,49 @@ class Db9Postgres(Postgres):
             ):
                 return None
             found: exp.Expr | None = super()._parse_id_var(any_token, tokens)
+            return found
+
+        def _parse_insert_table(self) -> exp.Expr | None:
+            # INSERT's column list takes PostgreSQL's indirection (a[1], a[1:2], c.f), which
+            # a CREATE TABLE column list does not
+            self._insert_targets = True
+            try:
+                return super()._parse_insert_table()
+            finally:
+                self._insert_targets = False
+
+        def _parse_schema(self, this: exp.Expr | None = None) -> exp.Expr | None:
+            if not getattr(self, "_insert_targets", False):
+                return super()._parse_schema(this)
+            index = self._index
+            if not self._match(TokenType.L_PAREN):
+                return this
+            if self._match_set(self.SELECT_START_TOKENS) or self._is_table_query():
+                self._retreat(index)
+                return this
+            self._insert_targets = False
+
+            def target() -> exp.Expr | None:
+                col = self._parse_column()
+                if isinstance(col, exp.Column) and not col.table:
+                    name: exp.Expr = col.this  # a plain name, as sqlglot's own list holds it
+                    return name
+                return col
+
+            args = self._parse_csv(target)
+            self._match_r_paren()
+            return self.expression(exp.Schema(this=this, expressions=args))
+
+        def _parse_without_oids(self) -> exp.Expr | None:
+            # CREATE TABLE ... WITHOUT OIDS: PostgreSQL's old spelling of WITH (oids = false)
+            if not self._match_text_seq("OIDS"):
+                self.raise_error("syntax error: expected OIDS after WITHOUT")
+            return self.expression(exp.Property(this=exp.var("oids"), value=exp.false()))
+
+        def _parse_check_constraint(self) -> exp.CheckColumnConstraint | None:
+            found: exp.CheckColumnConstraint | None = super()._parse_check_constraint()
+            if found is not None and self._match_text_seq("NO", "INHERIT"):
+                found.set("no_inherit", True)  # PostgreSQL's: children do not get it
             return found
 
         def _parse_partition_by(self) -> list[exp.Expr]:

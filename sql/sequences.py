@@ -318,3 +318,19 @@ def seq_options(props: dict[str, Any]) -> dict[str, Any]:
     """A sequence's options from plain values (``increment``, ``min``, ``max``, ``start``,
     ``type``), e.g. a serial column's."""
     return apply_options(None, props)
+
+
+_NEXTVAL = re.compile(r"nextval\(\s*(?:cast\(\s*)?'([^']*)'", re.IGNORECASE)
+
+
+def default_users(tables: list[TableDef], seq: TableDef) -> list[tuple[TableDef, str]]:
+    """The (table, column) pairs whose default draws from ``seq`` (nextval('seq')): what
+    keeps DROP SEQUENCE from going without CASCADE, as PostgreSQL's dependencies do."""
+    out = []
+    for t in tables:
+        for col in t.live_columns:
+            for name in _NEXTVAL.findall(col.default or ""):
+                schema, _, rel = name.replace('"', "").rpartition(".")
+                if rel.lower() == seq.name.lower() and schema in ("", seq.schema):
+                    out.append((t, col.name))
+    return out

@@ -1442,7 +1442,7 @@ class Session:
         if kind == "reindex":
             return reindex.run(self, stmt.text)
         if kind == "copy":
-            spec = parse_copy(words, stmt.text)
+            spec = parse_copy(_folded(stmt), stmt.text)
             # Resolve the table now: a bad name fails before the client sends any data.
             spec.ncols = len(self._copy_columns(spec))
             return Result("COPY", copy=spec)
@@ -1808,6 +1808,8 @@ def _execute_as(tree: exp.Create) -> exp.Anonymous | None:
     """The ``name(args)`` of CREATE TABLE ... AS EXECUTE name(args), if it is one."""
     props = tree.args.get("properties")
     for p in props.expressions if props is not None else []:
+        if isinstance(p, exp.ExecuteAsProperty) and isinstance(p.this, exp.Var):
+            p.set("this", exp.Anonymous(this=p.this.name, expressions=[]))  # EXECUTE name
         if isinstance(p, exp.ExecuteAsProperty) and isinstance(p.this, exp.Anonymous):
             return p.this
     return None
@@ -1886,3 +1888,14 @@ def _bare_parens(tree: exp.Subquery) -> bool:
             return False
         node = node.this
     return isinstance(node, exp.Select | exp.Union | exp.Intersect | exp.Except)
+
+
+def _folded(stmt: Statement) -> list[str]:
+    """A statement's token texts with unquoted names folded to lower case, as PostgreSQL
+    folds them (quoted names and string constants as written)."""
+    return [
+        t.text
+        if t.token_type == TokenType.IDENTIFIER or t.token_type.name.endswith("STRING")
+        else t.text.lower()
+        for t in stmt.tokens
+    ]

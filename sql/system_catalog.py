@@ -98,7 +98,8 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
         return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
-        return f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
+        text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
+        return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
         ref = (con.ref_table or "").split(".")[-1]
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
@@ -492,6 +493,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     condef=constraint_def(con),
                     conislocal=con.local,
                     coninhcount=int(con.inherited),
+                    connoinherit=con.no_inherit,
                 )
             )
     for t in c.types.values():  # a domain's CHECKs
@@ -671,6 +673,22 @@ def pg_sequence(c: Catalog) -> Rows:
         for t in _tables(c)
         if t.kind == "sequence"
     ]
+
+
+def pg_sequences(c: Catalog, session: SessionApi) -> Rows:
+    """The pg_sequences view: each sequence's options and last_value (NULL until a first
+    nextval, as is_called says)."""
+    rows: Rows = []
+    for t in _tables(c):
+        if t.kind != "sequence":
+            continue
+        last, _, called = session.database.sequences.state(t)
+        rows.append((
+            t.schema, t.name, "postgres", t.seq.get("type", "bigint"), t.seq.get("start", 1),
+            t.seq.get("min"), t.seq.get("max"), t.seq.get("increment", 1),
+            bool(t.seq.get("cycle")), t.seq.get("cache", 1), last if called else None,
+        ))  # fmt: skip
+    return rows
 
 
 OPCLASS_BASE = 100_000
@@ -1118,6 +1136,23 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         ],
         pg_sequence,
         False,
+    ),
+    ("pg_catalog", "pg_sequences"): (
+        [
+            ("schemaname", NAME),
+            ("sequencename", NAME),
+            ("sequenceowner", NAME),
+            ("data_type", T.REGTYPE),
+            ("start_value", I8),
+            ("min_value", I8),
+            ("max_value", I8),
+            ("increment_by", I8),
+            ("cycle", BOOL),
+            ("cache_size", I8),
+            ("last_value", I8),
+        ],
+        pg_sequences,
+        True,
     ),
     ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
     ("pg_catalog", "pg_description"): (

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import geometry, ts_config, ts_values
+from sql import array_bounds, geometry, ts_config, ts_values
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -1149,15 +1149,15 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
 
     pos = 0
     declared: list[int] | None = None
+    lowers: list[int] = []
     m = _ARRAY_DIMS_RE.match(text)
     if m:
         declared = []
         for lo_hi in re.findall(r"\[([^\]]*)\]", m[1]):
             lo, _, hi = lo_hi.partition(":")
             lower, upper = (int(lo), int(hi)) if hi else (1, int(lo))
-            if lower != 1:
-                raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
-            if upper < lower - 1:
+            lowers.append(lower)
+            if upper < lower:
                 raise ArraySubscriptError(
                     "upper bound cannot be less than lower bound"
                 )  # fmt: skip
@@ -1272,7 +1272,7 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
         ) from None
     if declared is not None and declared != dims:
         raise malformed("Specified array dimensions do not match array contents.")
-    return _read_elements(root, element) if dims else []
+    return array_bounds.bounded(_read_elements(root, element), lowers) if dims else []
 
 
 class _Element(str):
@@ -1426,7 +1426,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
 def format_array(items: list[Any], element: SqlType) -> str:
     """array_out: nested braces, one level per dimension (2202E for a ragged value); an
     array of empty arrays is empty."""
-    if not array_dims(items, element):
+    dims = array_dims(items, element)
+    if not dims:
         return "{}"
 
     def level(xs: Any) -> str:
@@ -1444,7 +1445,7 @@ def format_array(items: list[Any], element: SqlType) -> str:
             out.append(text)
         return "{" + ",".join(out) + "}"
 
-    return level(items)
+    return array_bounds.dims_prefix(items, dims) + level(items)
 
 
 # -- storage: codec-encodable forms ---------------------------------------------------------------
@@ -1462,9 +1463,9 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
     if v is None:
         return None
     if t.element is not None:
-        return tuple(
+        return array_bounds.stored(v, tuple(
             to_storage(x, t if is_subarray(x, t.element) else t.element, exact=exact) for x in v
-        )
+        ))  # fmt: skip
     name = t.name
     if exact and name == "numeric":
         return str(v)
@@ -1506,7 +1507,9 @@ def from_storage(v: Any, t: SqlType) -> Any:
     if v is None:
         return None
     if t.element is not None:
-        return [from_storage(x, t if is_subarray(x, t.element) else t.element) for x in v]
+        items, lower = array_bounds.split_stored(v)
+        out = [from_storage(x, t if is_subarray(x, t.element) else t.element) for x in items]
+        return out if lower is None else array_bounds.bounded(out, lower)
     name = t.name
     if name == "date":
         return dt.date.fromordinal(v)

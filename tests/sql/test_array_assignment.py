@@ -92,3 +92,33 @@ def test_subscripted_assignment_matches_postgres(differ: Differ) -> None:
         "SELECT * FROM a2",
     ]:
         differ.check(sql)
+
+
+def test_insert_into_array_elements_and_slices(differ: Differ) -> None:
+    """INSERT INTO t (a[1], a[2], b[1:2]) builds each array from NULL, as PostgreSQL's
+    assignment indirection does: several targets of one column apply in turn."""
+    for sql in [
+        "CREATE TABLE ins (k int PRIMARY KEY, f1 int, f2 int[], b int[])",
+        "INSERT INTO ins (k, f2[1], f2[2]) VALUES (1, 1, 2)",
+        "INSERT INTO ins (k, f2[1], f2[2]) VALUES (2, 3, 4), (3, 5, 6)",
+        "INSERT INTO ins (k, f2[1], f2[2]) SELECT 4, 7, 8",
+        "INSERT INTO ins (k, f2[1], f2[2]) VALUES (5, 1, DEFAULT)",
+        "INSERT INTO ins (k, f2[1:3], b[1:1][1:2]) VALUES (6, '{1,2,3}', '{{4,5}}')",
+        "INSERT INTO ins (k, f2[1:2]) VALUES (7, '{1,2,3}'), (8, '{9}')",
+        "INSERT INTO ins (k, f2[1]) VALUES (10, NULL)",
+        "INSERT INTO ins (k, f2[NULL]) VALUES (11, 1)",
+        "INSERT INTO ins (k, f1[1]) VALUES (12, 1)",
+        "INSERT INTO ins (k, f2[1], f2) VALUES (13, 1, '{2}')",
+        "INSERT INTO ins (k, f2[1:2]) VALUES (14, '{1,2}') ON CONFLICT (k)"
+        " DO UPDATE SET f2[1] = excluded.f2[2] RETURNING *",
+        "INSERT INTO ins (k, f2[1:2]) VALUES (14, '{5,6}') ON CONFLICT (k)"
+        " DO UPDATE SET f2[1] = excluded.f2[2] RETURNING *",
+        "SELECT * FROM ins ORDER BY k",
+        "INSERT INTO ins (k, f2[2]) VALUES (20, now())",
+        "INSERT INTO ins (k, f2[1:2]) VALUES (20, now())",
+        "INSERT INTO ins (k, f1) VALUES (20, now())",
+        "INSERT INTO ins (k, f2) VALUES (20, now())",
+        "UPDATE ins SET f1 = '2020-01-01'::date",
+        "UPDATE ins SET f2[1] = '2020-01-01'::date",
+    ]:
+        differ.check(sql)

@@ -12,6 +12,9 @@ import pytest
 from tests.sql.differential import Differ
 
 QUERIES = [
+    "SELECT 'abc' ~ ANY(ARRAY['a','x']), 'abc' ~ ALL(ARRAY['a','x']), 'abc' !~ ANY(ARRAY['a','x'])",
+    "SELECT 'abc' !~ ALL(ARRAY['a','x']), 'ABC' ~* SOME(ARRAY['a','x']), 'ABC' !~* ANY('{a}')",
+    "SELECT 'abc' ~ ANY(ARRAY[NULL,'x']), 'abc' ~ ALL('{}'::text[]), NOT ('abc' ~ ANY('{a,x}'))",
     "SELECT array_append(array[42], 6), array_prepend(6, array[42])",
     "SELECT array_cat(ARRAY[1,2], ARRAY[3,4]), array_cat(ARRAY[1,2], ARRAY[[3,4],[5,6]])",
     "SELECT array_cat(ARRAY[[3,4],[5,6]], ARRAY[1,2]), array_append(NULL, 1)",

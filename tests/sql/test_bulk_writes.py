@@ -363,3 +363,24 @@ def test_a_transaction_dropped_without_ending_takes_its_spill_with_it(tmp_path: 
     del s
     gc.collect()
     assert not any((tmp_path / "spill").iterdir())
+
+
+def test_copy_folds_unquoted_names_to_lower_case(differ: Differ) -> None:
+    differ.check('CREATE TABLE copy_tbl (x int, "Y" text)')
+    for sql in ['COPY COPY_TBL (X, "Y") FROM STDIN', 'COPY "COPY_TBL" FROM STDIN',
+                'COPY copy_tbl (x, y) FROM STDIN']:  # fmt: skip
+        try:
+            (res,) = differ.session.execute(sql)
+            ours = Outcome(None, tag=differ.session.copy_in(res.copy, b"1\ta\n").tag)
+        except Db9Error as exc:
+            ours = Outcome(exc.sqlstate)
+        cur = differ.pg.cursor()
+        try:
+            with cur.copy(sql) as copy:
+                copy.write(b"1\ta\n")
+            theirs = Outcome(None, tag=cur.statusmessage)
+        except psycopg.Error as exc:
+            theirs = Outcome(exc.sqlstate)
+            differ.pg.rollback()
+        assert ours == theirs, sql
+    differ.check("SELECT * FROM copy_tbl")

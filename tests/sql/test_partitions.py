@@ -404,3 +404,32 @@ ATTACH_PRIMARY_KEY = [
 def test_attached_partition_takes_keys(differ: Differ) -> None:
     for stmt in ATTACH_PRIMARY_KEY:
         differ.check(stmt)
+
+
+NO_INHERIT = [
+    "CREATE TABLE atacc1 (test int CHECK (test > 0) NO INHERIT)",
+    "CREATE TABLE atacc2 (test2 int) INHERITS (atacc1)",
+    "INSERT INTO atacc2 (test) VALUES (-3)",
+    "INSERT INTO atacc1 (test) VALUES (-3)",
+    "DROP TABLE atacc1 CASCADE",
+    "CREATE TABLE atacc1 (test int, test2 int CHECK (test > 0), CHECK (test2 > 10) NO INHERIT)",
+    "CREATE TABLE atacc2 () INHERITS (atacc1)",
+    "INSERT INTO atacc2 (test) VALUES (-3)",
+    "INSERT INTO atacc1 (test) VALUES (-3)",
+    "INSERT INTO atacc2 (test2) VALUES (3)",
+    "INSERT INTO atacc1 (test2) VALUES (3)",
+    "ALTER TABLE atacc1 ADD CONSTRAINT big CHECK (test < 100) NO INHERIT",
+    "INSERT INTO atacc2 (test) VALUES (300)",
+    "INSERT INTO atacc1 (test, test2) VALUES (300, 20)",
+    "SELECT conrelid::regclass, conname, connoinherit, pg_get_constraintdef(oid)"
+    " FROM pg_constraint WHERE conrelid::regclass::text IN ('atacc1', 'atacc2')"
+    " ORDER BY 1, 2",
+    "CREATE TABLE atacc3 (test int, test2 int)",
+    "ALTER TABLE atacc3 INHERIT atacc1",
+    "DROP TABLE atacc1 CASCADE",
+]
+
+
+def test_check_no_inherit_stays_with_its_table(differ: Differ) -> None:
+    for stmt in NO_INHERIT:
+        differ.check(stmt)

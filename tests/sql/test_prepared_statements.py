@@ -74,6 +74,11 @@ def test_create_table_as_execute(differ: Differ) -> None:
         "CREATE TABLE q5_e AS EXECUTE nosuch(1)",
         "PREPARE ins(int) AS INSERT INTO t VALUES ($1, 'z')",
         "CREATE TABLE q5_f AS EXECUTE ins(1)",
+        "PREPARE select1 AS SELECT 1 AS a",
+        "CREATE TABLE as_select1 AS EXECUTE select1",
+        "CREATE TABLE as_select1 AS EXECUTE select1",
+        "SELECT * FROM as_select1",
+        "CREATE TABLE IF NOT EXISTS as_select1 AS EXECUTE select1",
         "DEALLOCATE ALL",
     ]:
         differ.check(sql)

@@ -133,3 +133,51 @@ def test_a_sequence_reads_as_its_one_row(differ: Differ) -> None:
         "DELETE FROM foo_seq",
     ]:
         differ.check(sql)
+
+
+def test_a_read_only_transaction_may_draw_from_a_temporary_sequence(differ: Differ) -> None:
+    for sql in [
+        "CREATE TEMPORARY SEQUENCE seq_temp1",
+        "CREATE SEQUENCE seq_plain",
+        "START TRANSACTION READ ONLY",
+        "SELECT nextval('seq_temp1')",
+        "SELECT setval('seq_temp1', 5)",
+        "SELECT nextval('seq_temp1')",
+        "ROLLBACK",
+        "START TRANSACTION READ ONLY",
+        "SELECT nextval('seq_plain')",
+        "ROLLBACK",
+        "START TRANSACTION READ ONLY",
+        "SELECT setval('seq_plain', 1)",
+        "ROLLBACK",
+    ]:
+        differ.check(sql)
+
+
+def test_pg_sequences_and_information_schema_list_sequences(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE sequence_test1 START 5 INCREMENT 2 MAXVALUE 100 CYCLE",
+        "CREATE TABLE serialtest1 (a serial, b smallserial)",
+        "SELECT nextval('sequence_test1')",
+        "SELECT schemaname, sequencename, data_type, start_value, min_value, max_value,"
+        " increment_by, cycle, cache_size, last_value FROM pg_sequences"
+        " WHERE sequencename ~ ANY(ARRAY['sequence_test', 'serialtest']) ORDER BY sequencename",
+        "SELECT * FROM information_schema.sequences"
+        " WHERE sequence_name ~ ANY(ARRAY['sequence_test', 'serialtest']) ORDER BY sequence_name",
+    ]:
+        differ.check(sql)
+
+
+def test_drop_sequence_used_by_a_default_needs_cascade(differ: Differ) -> None:
+    for sql in [
+        "CREATE SEQUENCE myseq2",
+        "CREATE TABLE t1 (f1 serial, f2 int DEFAULT nextval('myseq2'))",
+        "DROP SEQUENCE t1_f1_seq",
+        "DROP SEQUENCE myseq2",
+        "DROP SEQUENCE myseq2 CASCADE",
+        "INSERT INTO t1 DEFAULT VALUES",
+        "SELECT * FROM t1",
+        "DROP TABLE t1",
+        "SELECT count(*) FROM pg_class WHERE relname IN ('t1_f1_seq', 'myseq2')",
+    ]:
+        differ.check(sql)
