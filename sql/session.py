@@ -32,6 +32,7 @@ from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
 from sql import (
+    aggregate_ddl,
     commands,
     ctas,
     cursors,
@@ -1156,6 +1157,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return routine_ddl.run(self, stmt.command, stmt.text)
+        if stmt.command in aggregate_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return aggregate_ddl.run(self, stmt.text)
         if stmt.command == "ALTER TABLE" and any(
             str(t.text).upper() == "TRIGGER" for t in stmt.tokens
         ):

@@ -41,6 +41,7 @@ from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
+from sql.plan import user_aggregates
 from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
@@ -213,8 +214,10 @@ def _agg_name(e: exp.Expr) -> str | None:
     for cls, name in _AGG_CLASSES:
         if isinstance(e, cls):
             return name
-    if isinstance(e, exp.Anonymous) and str(e.this).lower() in AGGREGATES:
-        return str(e.this).lower()
+    if isinstance(e, exp.Anonymous):
+        name = str(e.this).lower()
+        if name in AGGREGATES or user_aggregates.is_user_aggregate(name):
+            return name
     return None
 
 
@@ -298,6 +301,7 @@ class Planner:
         self.ctes: list[dict[str, tuple[Plan, int]]] = []
         ctx.plan_subquery = self._plan_subquery
         ctx.session = session
+        user_aggregates.note_catalog(catalog)
         self._cte_ids = itertools.count()
         self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
 
@@ -1260,17 +1264,20 @@ class Planner:
     def _agg_spec(self, call: exp.Expr, comp: Compiler, window: bool = False) -> AggSpec:
         """An aggregate call's spec; ``window`` for one under OVER, whose argument may hold
         the query's plain aggregates (``sum(sum(x)) OVER ()``)."""
-        filt = None
+        filt = filt_e = None
         if isinstance(call, exp.Filter):
-            filt = comp._bool(
+            filt_e = (
                 call.expression.this if isinstance(call.expression, exp.Where) else call.expression
             )
+            filt = comp._bool(filt_e)
             call = call.this
         name = _agg_name(call) or "?"
         if isinstance(call, exp.WithinGroup):
             return self._ordered_set_spec(name, call, comp, filt)
         if name in jsonb.AGGREGATES:
             return self._json_agg_spec(name, call, comp, filt)
+        if isinstance(call, exp.Anonymous) and name not in AGGREGATES:
+            return self._user_agg_spec(name, call, comp, filt, filt_e)
         if name in moments.TWO_ARG or name in moments.ONE_ARG:
             return self._moments_spec(name, call, comp, filt)
         arg_e = call.this
@@ -1399,6 +1406,29 @@ class Planner:
             return tuple(f(r) for f in dfns), tuple(f(r) for f in kfns)
 
         return AggSpec(name, Typed(arg, T.TEXT), False, rtype, None, filt, keys)
+
+    def _user_agg_spec(
+        self,
+        name: str,
+        call: exp.Anonymous,
+        comp: Compiler,
+        filt: Typed | None,
+        filt_e: exp.Expr | None,
+    ) -> AggSpec:
+        """A call of a user aggregate (CREATE AGGREGATE), sql.plan.user_aggregates."""
+        raw = list(call.expressions)
+        order_keys: list[tuple[Typed, bool, bool]] = []
+        if raw and isinstance(raw[-1], exp.Order):
+            order_keys = self._agg_order(raw[-1], comp)
+            raw[-1] = raw[-1].this
+        distinct = bool(raw) and isinstance(raw[0], exp.Distinct)
+        if distinct:
+            raw[0:1] = raw[0].expressions
+        if any(_find_aggs(a) for a in raw):
+            raise GroupingError("aggregate function calls cannot be nested")
+        args = [comp.compile(a) for a in raw]
+        vol = user_aggregates.volatile(self.session, raw + ([filt_e] if filt_e else []))
+        return user_aggregates.bind(self.ctx, name, args, distinct, filt, order_keys, vol)
 
     def _moments_spec(
         self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None
