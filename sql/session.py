@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -38,6 +38,7 @@ from sql import (
     cursors,
     ddl,
     dml,
+    float_text,
     index_options,
     lexer,
     memory,
@@ -1123,6 +1124,10 @@ class Session:
     ) -> Result:
         # Type names resolve against this statement's catalog and search path, user-defined
         # types included (sql.user_types), while it is planned and while DDL runs.
+        with suppress(ValueError):
+            float_text.EXTRA_DIGITS.set(
+                int(self.settings.get("extra_float_digits", "1").replace(" ", ""))
+            )
         with self._user_types():
             return self._dispatch_statement(stmt, params, param_types)
 
