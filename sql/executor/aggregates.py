@@ -125,7 +125,7 @@ class AggState:
             self.add(v)
         self.pending = []
 
-    def result(self, sep: str = ",") -> Any:
+    def result(self, sep: Any = ",") -> Any:
         if self.user is not None:
             return self.user.result()
         n = self.name
@@ -158,6 +158,8 @@ class AggState:
         if n == "string_agg":
             if not self.count:
                 return None
+            if sep is None:  # a NULL delimiter: none
+                sep = b"" if self.rtype.name == "bytea" else ""
             check_value(sum(map(len, self.items)) + len(sep) * len(self.items), "out of memory")
             return sep.join(self.items)
         return self.acc

@@ -1345,6 +1345,9 @@ class Planner:
             rtype = T.BOOL
         elif name == "array_agg":
             rtype = t.array_of()
+        elif name == "string_agg" and t.name == "bytea":
+            rtype = T.BYTEA
+            sep = coerce_to(sep, T.BYTEA) if sep is not None else None
         elif name == "string_agg":
             arg = coerce_to(arg, T.TEXT, explicit=True)
             rtype = T.TEXT
