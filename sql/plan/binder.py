@@ -718,6 +718,15 @@ class Planner:
             label = alias or name
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, user_rows, f"Function Scan on {name}")
+        if isinstance(fn, exp.Anonymous) and not defs:
+            # a scalar function in FROM: one row of its value (42883 for no such function)
+            value = self.compiler(Scope([], outer=outer)).compile(fn)
+            label, col = _one_column_names(alias, name, item)
+            return Materialized(
+                Scope([ScopeColumn(label, col, value.type)]),
+                lambda: [(value.fn(()),)],
+                f"Function Scan on {name}",
+            )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
     def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:

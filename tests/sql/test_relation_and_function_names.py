@@ -1,5 +1,6 @@
-"""'name'::regclass against a live PostgreSQL: a name of no relation is 42P01 (tables,
-views, sequences, indexes and system catalogs all name relations)."""
+"""Names of relations and functions against a live PostgreSQL: 'name'::regclass of no
+relation is 42P01 (tables, views, sequences, indexes and system catalogs all name
+relations); a scalar function in FROM is one row of its value, an unknown one 42883."""
 
 from __future__ import annotations
 
@@ -26,4 +27,17 @@ CREATE SEQUENCE rs;
 )
 def test_regclass_of_a_name(differ: Differ, sql: str) -> None:
     differ.check(SETUP)
+    differ.check(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM nosuchfn(2)",
+        "SELECT * FROM upper('abc')",
+        "SELECT u FROM upper('abc') AS u",
+        "SELECT x.y FROM lower('ABC') AS x(y)",
+    ],
+)
+def test_scalar_function_in_from(differ: Differ, sql: str) -> None:
     differ.check(sql)
