@@ -311,6 +311,12 @@ class Compiler:
 
     def compile(self, e: exp.Expr) -> Typed:
         ctx = self.ctx
+        if ctx.outer_aggs:
+            key = e.sql(dialect="postgres")
+            if key in ctx.outer_aggs:  # the enclosing query's aggregate: an outer reference
+                idx, t = ctx.outer_aggs[key]
+                self.scope.correlated[0] = True
+                return Typed(_outer_value(self.scope.outer_cell, idx), t, name=expr_name(e))
         if ctx.agg_slots is not None:
             key = e.sql(dialect="postgres")
             if key in ctx.agg_slots:

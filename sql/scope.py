@@ -77,6 +77,9 @@ class Context:
     agg_slots: dict[str, tuple[int, SqlType]] | None = None
     group_slots: dict[str, tuple[int, SqlType]] | None = None
     session: SessionApi | None = None
+    # While a subquery is planned: the enclosing query's aggregate calls written in it
+    # (sql.plan.outer_aggregates), expression sql -> index in the enclosing query's row.
+    outer_aggs: dict[str, tuple[int, SqlType]] | None = None
 
 
 class ExprCompiler(Protocol):

@@ -41,7 +41,7 @@ from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
-from sql.plan import user_aggregates
+from sql.plan import outer_aggregates, user_aggregates
 from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
@@ -304,18 +304,22 @@ class Planner:
         user_aggregates.note_catalog(catalog)
         self._cte_ids = itertools.count()
         self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
+        # aggregate calls in subqueries that belong to the query around them (their sql)
+        self._claimed: set[str] = set()
 
     def compiler(self, scope: Scope) -> Compiler:
         return Compiler(scope, self.ctx)
 
     def _plan_subquery(self, query: exp.Expr, outer: Scope) -> Plan:
         ctx = self.ctx
-        saved = ctx.agg_slots, ctx.group_slots
+        saved = ctx.agg_slots, ctx.group_slots, ctx.outer_aggs
+        slots = ctx.agg_slots or {}
+        ctx.outer_aggs = {k: slots[k] for k in self._claimed if k in slots} or None
         ctx.agg_slots = ctx.group_slots = None
         try:
             plan = self.plan_query(query, outer)
         finally:
-            ctx.agg_slots, ctx.group_slots = saved
+            ctx.agg_slots, ctx.group_slots, ctx.outer_aggs = saved
         plan.run_txn = self.session.current_txn
         return plan
 
@@ -1035,12 +1039,20 @@ class Planner:
         having = q.args.get("having")
         group = q.args.get("group")
         order = q.args.get("order")
-        agg_calls = [a for e in exprs for a in _find_aggs(e)]
-        if having is not None:
-            agg_calls += _find_aggs(having.this)
-        if order is not None:
-            for o in order.expressions:
-                agg_calls += _find_aggs(o.this)
+        parts = [*exprs, *([having.this] if having is not None else [])]
+        parts += [o.this for o in order.expressions] if order is not None else []
+        agg_calls = [a for e in parts for a in _find_aggs(e)]
+        if self.ctx.outer_aggs:  # the enclosing query computes these
+            theirs = self.ctx.outer_aggs
+            agg_calls = [a for a in agg_calls if a.sql(dialect="postgres") not in theirs]
+        path = self.session.search_path()
+        claimed = [
+            a
+            for e in parts
+            for a in outer_aggregates.claimed(e, base, self.catalog, path, _find_aggs)
+        ]
+        self._claimed.update(a.sql(dialect="postgres") for a in claimed)
+        agg_calls += claimed
         post_scope = base
         if agg_calls or group is not None:
             node, post_scope = self._aggregate(node, base, exprs, agg_calls, group)

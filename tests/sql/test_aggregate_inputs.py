@@ -21,6 +21,18 @@ QUERIES = [
     "SELECT string_agg(v, decode('ee', 'hex')) FROM b",
     "SELECT string_agg(v, '\\x00'::bytea ORDER BY v) FROM b",
     "SELECT string_agg(v::text, NULL) FROM b",
+    # aggregates of the outer query written in a subquery
+    "SELECT (SELECT max(0) FILTER (WHERE b1)) FROM bt",
+    "SELECT (SELECT count(*) FILTER (WHERE outer_c <> 0) FROM (VALUES (1)) t0(inner_c))"
+    " FROM (VALUES (2), (3)) t1(outer_c)",
+    "SELECT (SELECT count(*) FROM (VALUES (1)) t0(inner_c)) FROM (VALUES (2), (3)) t1(outer_c)",
+    "SELECT (SELECT sum(o.n) + count(*) FROM bt i) FROM bt o",
+    "SELECT (SELECT sum(i.n + o.n) FROM bt i) FROM bt o ORDER BY 1",
+    "SELECT b1, sum(n) FROM bt o GROUP BY b1 HAVING EXISTS (SELECT 1 FROM bt i"
+    " WHERE sum(DISTINCT o.n) = i.n)",
+    "SELECT (SELECT max((SELECT i.n FROM bt i WHERE i.n = o.n))) FROM bt o",
+    "SELECT (SELECT max((SELECT i.n FROM bt i WHERE i.n = o.n)) FILTER (WHERE o.n < 3))"
+    " FROM bt o",
 ]
 
 
