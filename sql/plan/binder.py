@@ -688,10 +688,20 @@ class Planner:
             else:
                 raw = [fn.args.get(k) for k in ("start", "end", "step")]
             args = [comp.compile(a) for a in raw if a is not None]
-            t = unify([a.type for a in args])
-            if t.name in ("unknown",) or t.name == "smallint":
-                t = T.INT4
-            args = [coerce_to(a, t) for a in args]
+            bounds = unify([a.type for a in args[:2]])
+            if len(args) == 3 and bounds.name in _SERIES_TIMES:
+                # generate_series(timestamp[tz], timestamp[tz], interval)
+                t = bounds
+                args = [
+                    coerce_to(args[0], t),
+                    coerce_to(args[1], t),
+                    coerce_to(args[2], T.INTERVAL),
+                ]
+            else:
+                t = unify([a.type for a in args])
+                if t.name in ("unknown",) or t.name == "smallint":
+                    t = T.INT4
+                args = [coerce_to(a, t) for a in args]
             label, col = _one_column_names(alias, "generate_series", item)
             return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:
@@ -1632,6 +1642,9 @@ class Planner:
             node = Sort(node, keys, "")
         node = self._limit(node, q, keys if order is not None else None)
         return node, cols
+
+
+_SERIES_TIMES = ("timestamp without time zone", "timestamp with time zone")
 
 
 def _window_order(windows: list[exp.Window]) -> str:

@@ -1,6 +1,7 @@
 """Aggregates against a live PostgreSQL by their input: string_agg over bytea (a bytea
-delimiter, a NULL one), and aggregates whose arguments are only outer columns, which belong
-to the outer query."""
+delimiter, a NULL one), window aggregates over generate_series of timestamps by an
+interval, and aggregates whose arguments are only outer columns, which belong to the outer
+query."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ QUERIES = [
     "SELECT string_agg(v, decode('ee', 'hex')) FROM b",
     "SELECT string_agg(v, '\\x00'::bytea ORDER BY v) FROM b",
     "SELECT string_agg(v::text, NULL) FROM b",
+    # timestamps over a frame of interval offsets
+    "SELECT i, min(i) OVER (ORDER BY i RANGE BETWEEN '1 day' PRECEDING AND '10 days' FOLLOWING),"
+    " count(*) OVER (ORDER BY i DESC RANGE '13 hours' PRECEDING) FROM generate_series("
+    "'2020-01-01'::timestamptz, '2020-01-05', '12 hours') i ORDER BY i",
+    "SELECT count(*) FROM generate_series('2020-03-01'::timestamp, '2020-01-01', '-1 day') i",
+    "SELECT count(*) FROM generate_series('2020-03-01'::timestamp, '2020-01-01', '0 days') i",
     # aggregates of the outer query written in a subquery
     "SELECT (SELECT max(0) FILTER (WHERE b1)) FROM bt",
     "SELECT (SELECT count(*) FILTER (WHERE outer_c <> 0) FROM (VALUES (1)) t0(inner_c))"
@@ -31,8 +38,7 @@ QUERIES = [
     "SELECT b1, sum(n) FROM bt o GROUP BY b1 HAVING EXISTS (SELECT 1 FROM bt i"
     " WHERE sum(DISTINCT o.n) = i.n)",
     "SELECT (SELECT max((SELECT i.n FROM bt i WHERE i.n = o.n))) FROM bt o",
-    "SELECT (SELECT max((SELECT i.n FROM bt i WHERE i.n = o.n)) FILTER (WHERE o.n < 3))"
-    " FROM bt o",
+    "SELECT (SELECT max((SELECT i.n FROM bt i WHERE i.n = o.n)) FILTER (WHERE o.n < 3)) FROM bt o",
 ]
 
 
