@@ -145,6 +145,8 @@ def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed 
         ).with_state("42809")
     if routine.returns == "trigger":
         raise FeatureNotSupported("trigger functions can only be called as triggers")
+    if routine.language == "internal":  # a window function (routine_types)
+        raise WrongObjectType(f"window function {name} requires an OVER clause").with_state("42809")
     bound = _bind(c, routine, args)
     rtype = result_type(routine)
     fns = [a.fn for a in bound]

@@ -117,8 +117,11 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
                 f'could not access file "{body_parts[0] if body_parts else ""}": '
                 "No such file or directory"
             ).with_state("58P01")
-        raise UndefinedFunction(f'there is no built-in function named "{body_parts[0]}"')
-    if language not in ("sql", "plpgsql"):
+        known = routine_types.INTERNAL_WINDOW_FUNCTIONS  # the only built-ins one may name
+        if not body_parts or body_parts[0] not in known:
+            shown = body_parts[0] if body_parts else ""
+            raise UndefinedFunction(f'there is no built-in function named "{shown}"')
+    elif language not in ("sql", "plpgsql"):
         raise UndefinedObject(f'language "{language}" does not exist')
     atomic: list[str] = []
     if stmt.sql_body is not None:

@@ -1,7 +1,8 @@
-"""CREATE AGGREGATE against a live PostgreSQL: transition functions written in SQL, PL/pgSQL
-or built in, STRICT's first-input-as-state rule, INITCOND, FINALFUNC, DISTINCT and FILTER,
-and over windows the moving-aggregate mode (MSFUNC / MINVFUNC), whose call sequence a
-logging aggregate shows."""
+"""User aggregates and window functions against a live PostgreSQL: CREATE AGGREGATE with
+transition functions written in SQL, PL/pgSQL or built in, STRICT's first-input-as-state
+rule, INITCOND, FINALFUNC, DISTINCT and FILTER, and over windows the moving-aggregate mode
+(MSFUNC / MINVFUNC), whose call sequence a logging aggregate shows; a LANGUAGE internal
+function naming a built-in window function."""
 
 from __future__ import annotations
 
@@ -100,3 +101,20 @@ def test_create_and_drop_aggregate(differ: Differ) -> None:
     differ.check("DROP AGGREGATE s(int4)")
     differ.check("DROP AGGREGATE s(int4)")  # 42883
     differ.check("DROP AGGREGATE IF EXISTS s(int4)")
+
+
+def test_internal_window_function(differ: Differ) -> None:
+    """LANGUAGE internal WINDOW naming a built-in window function, called with named
+    arguments and a default."""
+    differ.check(
+        "CREATE FUNCTION nth_value_def(val anyelement, n integer = 1) RETURNS anyelement"
+        " LANGUAGE internal WINDOW IMMUTABLE STRICT AS 'window_nth_value'"
+    )
+    differ.check("CREATE TABLE w (a int, g int)")
+    differ.check("INSERT INTO w VALUES (1, 1), (2, 1), (3, 2), (4, 2), (5, 2)")
+    differ.check(
+        "SELECT a, nth_value_def(n := 2, val := a) OVER (PARTITION BY g) FROM w ORDER BY a"
+    )
+    differ.check("SELECT a, nth_value_def(a) OVER (PARTITION BY g ORDER BY a) FROM w ORDER BY a")
+    differ.check("SELECT nth_value_def(a) FROM w")  # 42809: needs OVER
+    differ.check("CREATE FUNCTION f_bad(int) RETURNS int LANGUAGE internal AS 'no_such'")
