@@ -1273,6 +1273,7 @@ class Planner:
             cols.append(ScopeColumn(None, expr_name(g), k.type))
         specs: list[AggSpec] = []
         seen: dict[str, int] = {}
+        _check_direct_args(calls, gslots, scope)
         for call in calls:
             text = call.sql(dialect="postgres")
             if text in seen:
@@ -1642,6 +1643,35 @@ class Planner:
             node = Sort(node, keys, "")
         node = self._limit(node, q, keys if order is not None else None)
         return node, cols
+
+
+def _check_direct_args(
+    calls: list[exp.Expr], gslots: dict[str, tuple[int, SqlType]], scope: Scope
+) -> None:
+    """An ordered-set aggregate's direct arguments are evaluated once per group: a column
+    of this query in them must be grouped, alone or in a grouped expression (42803)."""
+
+    def check(node: exp.Expr) -> None:
+        if node.sql(dialect="postgres") in gslots or isinstance(node, exp.Select):
+            return  # grouped, or a subquery (its outer references are the group's)
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            if not node.table and node.name in gslots:
+                return
+            if scope.resolve(node.name, node.table or None) is None:
+                return  # an outer reference: one value per group
+            shown = f"{node.table}.{node.name}" if node.table else node.name
+            raise GroupingError(
+                f'column "{shown}" must appear in the GROUP BY clause or be used in an '
+                "aggregate function"
+            )
+        for child in node.iter_expressions():
+            check(child)
+
+    for call in calls:
+        inner = call.this if isinstance(call, exp.Filter) else call
+        if isinstance(inner, exp.WithinGroup) and isinstance(inner.this, exp.Anonymous):
+            for arg in inner.this.expressions:
+                check(arg)
 
 
 _SERIES_TIMES = ("timestamp without time zone", "timestamp with time zone")

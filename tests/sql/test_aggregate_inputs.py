@@ -1,7 +1,7 @@
 """Aggregates against a live PostgreSQL by their input: string_agg over bytea (a bytea
 delimiter, a NULL one), window aggregates over generate_series of timestamps by an
-interval, and aggregates whose arguments are only outer columns, which belong to the outer
-query."""
+interval, ordered-set aggregates' direct arguments (grouped or 42803), and aggregates whose
+arguments are only outer columns, which belong to the outer query."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ QUERIES = [
     "'2020-01-01'::timestamptz, '2020-01-05', '12 hours') i ORDER BY i",
     "SELECT count(*) FROM generate_series('2020-03-01'::timestamp, '2020-01-01', '-1 day') i",
     "SELECT count(*) FROM generate_series('2020-03-01'::timestamp, '2020-01-01', '0 days') i",
+    # an ordered-set aggregate's direct arguments: grouped columns, constants, outer columns
+    "SELECT rank(x) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 5) x",
+    "SELECT x % 2, rank(x % 2) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 5) x"
+    " GROUP BY x % 2 ORDER BY 1",
+    "SELECT n, percentile_disc(n / 4.0) WITHIN GROUP (ORDER BY n) FROM bt GROUP BY n ORDER BY n",
+    "SELECT (SELECT rank(o.n) WITHIN GROUP (ORDER BY i.n) FROM bt i) FROM bt o ORDER BY 1",
     # aggregates of the outer query written in a subquery
     "SELECT (SELECT max(0) FILTER (WHERE b1)) FROM bt",
     "SELECT (SELECT count(*) FILTER (WHERE outer_c <> 0) FROM (VALUES (1)) t0(inner_c))"
