@@ -1652,7 +1652,8 @@ def _check_direct_args(
     of this query in them must be grouped, alone or in a grouped expression (42803)."""
 
     def check(node: exp.Expr) -> None:
-        if node.sql(dialect="postgres") in gslots or isinstance(node, exp.Select):
+        text = node.sql(dialect="postgres")
+        if text in gslots or f"({text})" in gslots or isinstance(node, exp.Select):
             return  # grouped, or a subquery (its outer references are the group's)
         if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
             if not node.table and node.name in gslots:

@@ -33,6 +33,8 @@ QUERIES = [
     "SELECT x % 2, rank(x % 2) WITHIN GROUP (ORDER BY x) FROM generate_series(1, 5) x"
     " GROUP BY x % 2 ORDER BY 1",
     "SELECT n, percentile_disc(n / 4.0) WITHIN GROUP (ORDER BY n) FROM bt GROUP BY n ORDER BY n",
+    "SELECT dense_rank(x) WITHIN GROUP (ORDER BY x) FROM (VALUES (1), (1), (2)) v(x)"
+    " GROUP BY (x) ORDER BY 1",
     "SELECT (SELECT rank(o.n) WITHIN GROUP (ORDER BY i.n) FROM bt i) FROM bt o ORDER BY 1",
     # aggregates of the outer query written in a subquery
     "SELECT (SELECT max(0) FILTER (WHERE b1)) FROM bt",
