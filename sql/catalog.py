@@ -140,12 +140,14 @@ class ArgDef:
 
 @dataclass(slots=True)
 class RoutineDef:
-    """CREATE FUNCTION / CREATE PROCEDURE (pg_proc)."""
+    """CREATE FUNCTION / PROCEDURE / AGGREGATE (pg_proc). An aggregate (kind "a") has no
+    body: ``aggregate`` holds its CREATE AGGREGATE options (pg_aggregate) by lower-case name,
+    as SQL text (``sfunc``, ``stype``, ``initcond``, ``msfunc``, ...)."""
 
     oid: int
     schema: str
     name: str
-    kind: str  # "f" function, "p" procedure
+    kind: str  # "f" function, "p" procedure, "a" aggregate
     args: list[ArgDef]
     returns: str  # SQL of the result type: a type, "void", "trigger" or "record"
     retset: bool
@@ -154,6 +156,7 @@ class RoutineDef:
     strict: bool = False
     volatility: str = "v"  # i, s, v
     atomic: list[str] = field(default_factory=list)
+    aggregate: dict[str, str] = field(default_factory=dict)
 
     @property
     def in_args(self) -> list[ArgDef]:

@@ -513,6 +513,21 @@ _STORAGE_PARAMETERS = {
 }  # fmt: skip
 
 
+def _storage_parameters(action: exp.Expr) -> bool:
+    """ALTER TABLE SET (name = value, ...) of storage parameters: True; 22023 for a name
+    PostgreSQL does not know; False for any other SET."""
+    if not isinstance(action, exp.AlterSet) or not action.expressions:
+        return False
+    items = action.expressions
+    if not all(isinstance(x, exp.EQ) and isinstance(x.this, exp.Column) for x in items):
+        return False
+    for x in action.expressions:
+        name = x.this.name.lower()
+        if name not in _STORAGE_PARAMETERS:
+            raise InvalidParameterValue(f'unrecognized parameter "{name}"')
+    return True
+
+
 def _refuse_properties(tree: exp.Create, what: str) -> None:
     """Refuse the clauses db9 would otherwise ignore (TEMP, PARTITION BY, INHERITS, ...).
     UNLOGGED and storage parameters (WITH (fillfactor = ...)) tune storage only and are
@@ -1511,6 +1526,8 @@ def alter_table(
                 raise FeatureNotSupported(
                     f"ALTER COLUMN {action.sql(dialect='postgres')} is not supported"
                 )
+        elif _storage_parameters(action):
+            pass  # tuning db9 has no use for (see _STORAGE_PARAMETERS)
         else:
             raise FeatureNotSupported(
                 f"ALTER TABLE {action.sql(dialect='postgres')} is not supported"

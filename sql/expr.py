@@ -315,6 +315,12 @@ class Compiler:
 
     def compile(self, e: exp.Expr) -> Typed:
         ctx = self.ctx
+        if ctx.outer_aggs:
+            key = e.sql(dialect="postgres")
+            if key in ctx.outer_aggs:  # the enclosing query's aggregate: an outer reference
+                idx, t = ctx.outer_aggs[key]
+                self.scope.correlated[0] = True
+                return Typed(_outer_value(self.scope.outer_cell, idx), t, name=expr_name(e))
         if ctx.agg_slots is not None:
             key = e.sql(dialect="postgres")
             if key in ctx.agg_slots:
@@ -498,6 +504,8 @@ class Compiler:
         session = self.ctx.session
         if dst.name == "regclass" and inner.type.name in ("oid", "integer", "bigint") and session:
             return Typed(_oid_to_regclass(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regclass" and inner.type.name in ("unknown", "text") and session:
+            return Typed(_name_to_regclass(session, inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -1765,6 +1773,31 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
             return None
         table = session.catalog().tables.get(v)
         return table.name if table is not None else str(v)
+
+    return cast
+
+
+def _name_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """'name'::regclass: the name, once it is known to name a relation (42P01 otherwise).
+    System catalogs and indexes, which db9's catalog does not hold as tables, are taken."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if not isinstance(v, str) or v.isdigit():
+            return v
+        catalog = session.catalog()
+        path = session.search_path()
+        schema, _, name = v.rpartition(".")
+        name = name.strip('"')
+        # shown unqualified when its schema is visible, as regclassout does
+        shown = name if schema.strip('"') in (*path, "pg_catalog") else v
+        if catalog.by_regclass(v, path) is not None:
+            return shown
+        if name.startswith("pg_") or v.startswith(("information_schema.", "pg_catalog.")):
+            return shown
+        if any(i.name == name for t in catalog.all_tables() for i in t.indexes):
+            return shown
+        raise UndefinedTable(f'relation "{v}" does not exist')
 
     return cast
 

@@ -205,7 +205,17 @@ FUNCTIONS: dict[
         lambda *a: min(x for x in a if x is not None) if any(x is not None for x in a) else None,
         False,
     ),
+    # the transition functions of built-in aggregates, callable by CREATE AGGREGATE's SFUNC
+    "int2pl": ([T.INT2, T.INT2], T.INT2, lambda a, b: T.check_int(a + b, T.INT2), True),
+    "int4pl": ([T.INT4, T.INT4], T.INT4, lambda a, b: T.check_int(a + b, T.INT4), True),
+    "int8pl": ([T.INT8, T.INT8], T.INT8, lambda a, b: T.check_int(a + b, T.INT8), True),
+    "int2_sum": ([T.INT8, T.INT2], T.INT8, lambda s, v: s if v is None else (s or 0) + v, False),
+    "int4_sum": ([T.INT8, T.INT4], T.INT8, lambda s, v: s if v is None else (s or 0) + v, False),
+    "booland_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a and b, True),
+    "boolor_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a or b, True),
 }
+# Built-in functions that are called with NULL arguments (PostgreSQL's non-strict ones).
+NOT_STRICT = frozenset(n for n, entry in FUNCTIONS.items() if not entry[3])
 
 
 def _text_args(c: ExprCompiler, args: list[Typed], n: int | None = None) -> list[Typed]:

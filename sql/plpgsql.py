@@ -90,6 +90,36 @@ class Rec:
         return self.values[i], self.types[i]
 
 
+def composite_rec(value: Any, t: T.SqlType) -> Rec:
+    """A value of composite type ``t`` (a tuple, its text, or NULL) as a row variable."""
+    names = [n for n, _ in t.fields or ()]
+    types: list[T.SqlType | None] = [ft for _, ft in t.fields or ()]
+    if isinstance(value, str):
+        value = T.parse_record(value, t)
+    if value is None:
+        return Rec(names, types, [None] * len(names), null=True)
+    return Rec(names, types, list(value))
+
+
+_DECLARATION = re.compile(r"^\s*(\w+)\s+(?:constant\s+)?([\w.]+)\s*(?:;|:=|=|default\b|not\b)",
+                          re.IGNORECASE | re.MULTILINE)  # fmt: skip
+
+
+def _declared_types(body: str) -> dict[str, T.SqlType]:
+    """The composite types of the variables a body's DECLARE section names (PL/pgSQL's
+    parse tree keeps a row variable's name but not its type)."""
+    head = re.split(r"\bbegin\b", body, maxsplit=1, flags=re.IGNORECASE)[0]
+    parts = re.split(r"\bdeclare\b", head, maxsplit=1, flags=re.IGNORECASE)
+    if len(parts) < 2:
+        return {}
+    found = {}
+    for name, type_name in _DECLARATION.findall(parts[1].replace(";", ";\n")):
+        t = T.type_by_name(type_name)
+        if t is not None and t.fields:
+            found[name.lower()] = t
+    return found
+
+
 @dataclass
 class TriggerCall:
     """What a trigger function sees: TG_* and NEW / OLD."""
@@ -327,6 +357,15 @@ class _Frame:
                 self.values[i] = next(ins, None)
                 if self.types[i] is None and a.type.lower() not in ("anyelement", "record"):
                     self.types[i] = arg_type(a.type)
+                t = self.types[i]
+                if t is not None and t.fields and self.datum(i)[0] == "PLpgSQL_rec":
+                    self.values[i] = composite_rec(self.values[i], t)
+        declared = _declared_types(self.routine.body)
+        for i, d in enumerate(self.func.datums):
+            kind, body = _kind(d)
+            t = declared.get(body.get("refname", "").lower()) if i >= len(params) else None
+            if kind == "PLpgSQL_rec" and t is not None:
+                self.values[i] = composite_rec(None, t)  # NULL, its fields assignable
         if self.trigger is not None:
             self._bind_trigger(self.trigger)
         for i, d in enumerate(self.func.datums):
@@ -393,6 +432,8 @@ class _Frame:
             return
         if fld is not None:
             rec = self.values[dno]
+            if isinstance(rec, Rec) and rec.null:
+                rec.null = False  # a field of a NULL row variable: the row, other fields NULL
             if not isinstance(rec, Rec):
                 raise SqlError(
                     f'record "{body.get("refname", "")}" is not assigned yet',

@@ -11,13 +11,14 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql import plpgsql
+from sql import plpgsql, user_types
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import RoutineDef
 from sql.errors import (
     AmbiguousFunction,
     FeatureNotSupported,
+    GroupingError,
     SqlError,
     SyntaxError_,
     UndefinedFunction,
@@ -80,11 +81,20 @@ def _implicit(src: T.SqlType, dst: T.SqlType) -> int | None:
 
 
 def resolve(
-    session: SessionApi, name: str, schema: str | None, types: list[T.SqlType]
+    session: SessionApi,
+    name: str,
+    schema: str | None,
+    types: list[T.SqlType],
+    kind: str = "",
 ) -> RoutineDef | None:
     """The routine ``name(types)`` calls, None when no routine has that name; 42883 when
-    some do but none takes these arguments, 42725 when two fit equally well."""
-    found = session.catalog().routines_named(name, schema, session.search_path())
+    some do but none takes these arguments, 42725 when two fit equally well. Aggregates
+    (``kind`` "a") and functions are called apart."""
+    found = [
+        r
+        for r in session.catalog().routines_named(name, schema, session.search_path())
+        if (r.kind == "a") == (kind == "a")
+    ]
     if not found:
         return None
     best: list[tuple[int, RoutineDef]] = []
@@ -126,6 +136,8 @@ def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed 
     args = [c.compile(a) for a in raw_args]
     routine = resolve(session, name, None, [a.type for a in args])
     if routine is None:
+        if resolve(session, name, None, [a.type for a in args], kind="a") is not None:
+            raise GroupingError("aggregate functions are not allowed here")
         return None
     if routine.kind == "p":
         raise WrongObjectType(
@@ -133,6 +145,8 @@ def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed 
         ).with_state("42809")
     if routine.returns == "trigger":
         raise FeatureNotSupported("trigger functions can only be called as triggers")
+    if routine.language == "internal":  # a window function (routine_types)
+        raise WrongObjectType(f"window function {name} requires an OVER clause").with_state("42809")
     bound = _bind(c, routine, args)
     rtype = result_type(routine)
     fns = [a.fn for a in bound]
@@ -265,12 +279,21 @@ def invoke(session: SessionApi, routine: RoutineDef, values: list[Any], trigger:
             hint='Increase the configuration parameter "max_stack_depth".',
         ).with_state("54001")
     session.routine_depth = depth + 1
+    # a call made while a statement's rows stream out still reads its types' names
+    # (composite and enum types) against the session's catalog
+    token = (
+        T.USER_TYPES.set(user_types.resolver(session.catalog, session.search_path()))
+        if T.USER_TYPES.get() is None
+        else None
+    )
     try:
         if routine.language == "plpgsql":
             return plpgsql.run(session, routine, values, trigger)
         return _run_sql(session, routine, values)
     finally:
         session.routine_depth = depth
+        if token is not None:
+            T.USER_TYPES.reset(token)
 
 
 def bind_names(tree: exp.Expr, names: dict[str, int], qualifier: str) -> exp.Expr:

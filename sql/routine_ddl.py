@@ -31,7 +31,7 @@ from sql.session_api import SessionApi
 
 COMMANDS = frozenset(
     {"CREATE FUNCTION", "CREATE PROCEDURE", "DROP FUNCTION", "DROP PROCEDURE", "DROP ROUTINE",
-     "DO", "CALL", "CREATE TRIGGER", "DROP TRIGGER", "ALTER TRIGGER"}
+     "DO", "CALL", "CREATE TRIGGER", "DROP TRIGGER", "ALTER TRIGGER", "DROP AGGREGATE"}
 )  # fmt: skip
 
 _MODES = {
@@ -97,7 +97,7 @@ def run(session: SessionApi, command: str, text: str) -> Result:
 def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
     names = [n.sval for n in stmt.funcname]
     catalog = session.catalog()
-    schema = names[0] if len(names) > 1 else _creation_schema(session)
+    schema = names[0] if len(names) > 1 else creation_schema(session)
     name = names[-1]
     opts = {o.defname: o.arg for o in stmt.options or ()}
     language = str(opts["language"].sval).lower() if "language" in opts else "sql"
@@ -117,8 +117,11 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
                 f'could not access file "{body_parts[0] if body_parts else ""}": '
                 "No such file or directory"
             ).with_state("58P01")
-        raise UndefinedFunction(f'there is no built-in function named "{body_parts[0]}"')
-    if language not in ("sql", "plpgsql"):
+        known = routine_types.INTERNAL_WINDOW_FUNCTIONS  # the only built-ins one may name
+        if not body_parts or body_parts[0] not in known:
+            shown = body_parts[0] if body_parts else ""
+            raise UndefinedFunction(f'there is no built-in function named "{shown}"')
+    elif language not in ("sql", "plpgsql"):
         raise UndefinedObject(f'language "{language}" does not exist')
     atomic: list[str] = []
     if stmt.sql_body is not None:
@@ -186,7 +189,7 @@ def _body_statement(node: Any) -> str:
     return str(RawStream()(node))
 
 
-def _creation_schema(session: SessionApi) -> str:
+def creation_schema(session: SessionApi) -> str:
     """Where an unqualified CREATE puts its object: the search path's first existing schema."""
     schemas = session.catalog().schemas
     found = next((s for s in session.search_path() if s in schemas), None)
@@ -203,8 +206,6 @@ def _drop_routines(session: SessionApi, stmt: Any, command: str) -> Result:
         names = [n.sval for n in obj.objname]
         schema = names[0] if len(names) > 1 else None
         found = catalog.routines_named(names[-1], schema, session.search_path())
-        if kind != "routine":
-            found = [r for r in found if (r.kind == "p") == (kind == "procedure")]
         if not obj.args_unspecified:
             types = [
                 routine_types.arg_type(type_sql(p.argType))
@@ -212,6 +213,9 @@ def _drop_routines(session: SessionApi, stmt: Any, command: str) -> Result:
                 if _MODES[p.mode] != "o"
             ]
             found = [r for r in found if routine_types.in_types(r) == types]
+        if kind != "routine":
+            _check_kinds(found, kind)
+            found = [r for r in found if r.kind == _KINDS[kind]]
         elif len(found) > 1:
             raise SqlError(
                 f'{kind} name "{names[-1]}" is not unique',
@@ -248,6 +252,20 @@ def _drop_routines(session: SessionApi, stmt: Any, command: str) -> Result:
             session.database.catalogs.put_table(session.current_txn(), t, catalog, new=False)
         session.database.catalogs.drop_routine(session.current_txn(), r)
     return Result(command)
+
+
+_KINDS = {"function": "f", "procedure": "p", "aggregate": "a"}
+
+
+def _check_kinds(found: list[RoutineDef], kind: str) -> None:
+    """DROP FUNCTION of an aggregate, DROP AGGREGATE of a function: 42809, as PostgreSQL."""
+    for r in found:
+        if r.kind == "a" and kind == "function":
+            shown = f"{r.name}({routine_types.describe_arguments(r, defaults=False)})"
+            raise WrongObjectType(f"{shown} is an aggregate function").with_state("42809")
+        if r.kind == "f" and kind == "aggregate":
+            shown = f"{r.name}({routine_types.describe_arguments(r, defaults=False)})"
+            raise WrongObjectType(f"function {shown} is not an aggregate").with_state("42809")
 
 
 def _own(table: TableDef) -> TableDef:

@@ -25,6 +25,15 @@ _ALIASES = {
 }
 
 
+# The built-in window functions a LANGUAGE internal function may name (its prosrc, as
+# pg_proc spells it) and the window function each is.
+INTERNAL_WINDOW_FUNCTIONS = {
+    f"window_{n}": n
+    for n in ("row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag",
+              "lead", "first_value", "last_value", "nth_value")
+}  # fmt: skip
+
+
 def arg_type(text: str) -> T.SqlType:
     """The SqlType a routine's argument or result type text names."""
     low = text.lower()

@@ -80,6 +80,9 @@ class Context:
     # ``t.a % 2`` and ``a % 2`` are the same GROUP BY key), when group_slots is set.
     group_text: Callable[[exp.Expr], str] | None = None
     session: SessionApi | None = None
+    # While a subquery is planned: the enclosing query's aggregate calls written in it
+    # (sql.plan.outer_aggregates), expression sql -> index in the enclosing query's row.
+    outer_aggs: dict[str, tuple[int, SqlType]] | None = None
 
 
 class ExprCompiler(Protocol):

@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -32,11 +32,13 @@ from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
 from sql import (
+    aggregate_ddl,
     commands,
     ctas,
     cursors,
     ddl,
     dml,
+    float_text,
     index_options,
     lexer,
     memory,
@@ -1123,6 +1125,10 @@ class Session:
     ) -> Result:
         # Type names resolve against this statement's catalog and search path, user-defined
         # types included (sql.user_types), while it is planned and while DDL runs.
+        with suppress(ValueError):
+            float_text.EXTRA_DIGITS.set(
+                int(self.settings.get("extra_float_digits", "1").replace(" ", ""))
+            )
         with self._user_types():
             return self._dispatch_statement(stmt, params, param_types)
 
@@ -1160,6 +1166,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return routine_ddl.run(self, stmt.command, stmt.text)
+        if stmt.command in aggregate_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return aggregate_ddl.run(self, stmt.text)
         if stmt.command == "ALTER TABLE" and any(
             str(t.text).upper() == "TRIGGER" for t in stmt.tokens
         ):

@@ -20,10 +20,11 @@ from sql.errors import ArraySubscriptError, NullValueNotAllowed
 from sql.executor import ordered_set
 from sql.executor.context import Exec, checked_cmp, hashable, unhashable
 from sql.executor.sorts import compare_rows
+from sql.executor.user_aggregates import UserState
 from sql.functions import interval_div
 from sql.memory import SAMPLE, Held, check_value, row_size
 from sql.numeric import plus
-from sql.plan.nodes import Aggregate, AggSpec, SortKey
+from sql.plan.nodes import Aggregate, AggSpec, SortKey, Transition
 from sql.scope import Row
 from sql.types import Interval, SqlType
 
@@ -34,8 +35,16 @@ _KEEPS_INPUT = {"array_agg", "string_agg", *jsonb.AGGREGATES}
 class AggState:
     """One aggregate's running state."""
 
-    def __init__(self, name: str, distinct: bool, rtype: SqlType, arrays: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        distinct: bool,
+        rtype: SqlType,
+        arrays: bool = False,
+        user: Transition | None = None,
+    ) -> None:
         self.name, self.distinct, self.rtype = name, distinct, rtype
+        self.user = UserState(user) if user is not None else None
         self.arrays = arrays  # array_agg of arrays: one more dimension, as array_agg_array
         self.seen: set[Any] = set()
         self.count = 0
@@ -44,6 +53,14 @@ class AggState:
         self.pending: list[tuple[tuple[Any, ...], Any]] = []
 
     def add(self, v: Any) -> None:
+        if self.user is not None:  # v: the tuple of the arguments
+            if self.distinct:
+                key = repr(v)
+                if key in self.seen:
+                    return
+                self.seen.add(key)
+            self.user.add(v)
+            return
         if self.name == "count_star":
             self.count += 1
             return
@@ -108,7 +125,9 @@ class AggState:
             self.add(v)
         self.pending = []
 
-    def result(self, sep: str = ",") -> Any:
+    def result(self, sep: Any = ",") -> Any:
+        if self.user is not None:
+            return self.user.result()
         n = self.name
         if n in ("count", "count_star"):
             return self.count
@@ -139,6 +158,8 @@ class AggState:
         if n == "string_agg":
             if not self.count:
                 return None
+            if sep is None:  # a NULL delimiter: none
+                sep = b"" if self.rtype.name == "bytea" else ""
             check_value(sum(map(len, self.items)) + len(sep) * len(self.items), "out of memory")
             return sep.join(self.items)
         return self.acc
@@ -150,7 +171,8 @@ def of_arrays(spec: AggSpec) -> bool:
 
 
 def _state(spec: AggSpec) -> AggState:
-    return AggState(spec.name, spec.distinct, spec.rtype, of_arrays(spec))
+    user = spec.user.plain if spec.user is not None else None
+    return AggState(spec.name, spec.distinct, spec.rtype, of_arrays(spec), user)
 
 
 def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:

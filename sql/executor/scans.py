@@ -13,8 +13,10 @@ from typing import Any
 
 from kv import interrupt
 from kv.codec import encode
+from sql.errors import InvalidParameterValue
 from sql.executor.batches import rows_of, table_scan_batches
 from sql.executor.context import Exec, Spool, checked, hashable
+from sql.functions import add_interval
 from sql.functions_numeric import check_series_bounds
 from sql.layout import prefix_end
 from sql.like import like_prefix
@@ -34,7 +36,7 @@ from sql.plan.nodes import (
     WorkTableScan,
 )
 from sql.scope import Row, Typed
-from sql.types import SqlType, to_storage
+from sql.types import Interval, SqlType, to_storage
 
 
 def table_scan(node: TableScan, ex: Exec) -> Iterator[Row]:
@@ -186,12 +188,30 @@ def _series(args: list[Typed]) -> Iterator[Row]:
     step = args[2].fn(()) if len(args) > 2 else 1
     if start is None or stop is None or step is None:
         return
+    if isinstance(step, Interval):
+        yield from _time_series(start, stop, step)
+        return
     check_series_bounds(start, stop, step)
     v = start
     n = 0
     while (v <= stop) if step > 0 else (v >= stop):
         yield (v,)
         v = plus(v, step)
+        n += 1
+        if not n & 1023:
+            interrupt.check()
+
+
+def _time_series(start: Any, stop: Any, step: Interval) -> Iterator[Row]:
+    """generate_series over timestamps by an interval (22023 for a zero interval)."""
+    ahead = add_interval(start, step, 1)
+    if ahead == start:
+        raise InvalidParameterValue("step size cannot equal zero")
+    up = ahead > start
+    v, n = start, 0
+    while (v <= stop) if up else (v >= stop):
+        yield (v,)
+        v = add_interval(v, step, 1)
         n += 1
         if not n & 1023:
             interrupt.check()

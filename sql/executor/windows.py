@@ -27,6 +27,7 @@ from sql.errors import (
     InvalidPrecedingOrFollowingSize,
     NullValueNotAllowed,
 )
+from sql.executor import user_aggregates
 from sql.executor.aggregates import AggState, of_arrays
 from sql.executor.context import Exec, checked_cmp
 from sql.executor.pg_qsort import pg_qsort
@@ -387,8 +388,17 @@ def _aggregate(
     def fresh() -> AggState:
         return AggState(agg.name, False, agg.rtype, of_arrays(agg))
 
-    out: list[Any] = [None] * n
     frame = spec.frame
+    if agg.user is not None:
+        segments = None
+        if frame.exclude:
+
+            def segments(pos: int) -> list[tuple[int, int]]:
+                return _segments(frame, peers, pos, starts[pos], ends[pos])
+
+        moves = frame.start.kind != "unbounded"
+        return user_aggregates.over_frames(agg.user, value, starts, ends, moves, segments)
+    out: list[Any] = [None] * n
     moving = _Moving.of(agg.name, agg.arg.type.name if agg.arg is not None else "", agg.rtype.name)
     if not frame.exclude and (all(s == 0 for s in starts) or moving is not None):
         state: Any = moving if moving is not None and any(starts) else fresh()

@@ -42,6 +42,7 @@ from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
+from sql.plan import outer_aggregates, user_aggregates
 from sql.plan.conjuncts import and_all
 from sql.plan.nodes import (
     Aggregate,
@@ -214,8 +215,10 @@ def _agg_name(e: exp.Expr) -> str | None:
     for cls, name in _AGG_CLASSES:
         if isinstance(e, cls):
             return name
-    if isinstance(e, exp.Anonymous) and str(e.this).lower() in AGGREGATES:
-        return str(e.this).lower()
+    if isinstance(e, exp.Anonymous):
+        name = str(e.this).lower()
+        if name in AGGREGATES or user_aggregates.is_user_aggregate(name):
+            return name
     return None
 
 
@@ -299,20 +302,25 @@ class Planner:
         self.ctes: list[dict[str, tuple[Plan, int]]] = []
         ctx.plan_subquery = self._plan_subquery
         ctx.session = session
+        user_aggregates.note_catalog(catalog)
         self._cte_ids = itertools.count()
         self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
+        # aggregate calls in subqueries that belong to the query around them (their sql)
+        self._claimed: set[str] = set()
 
     def compiler(self, scope: Scope) -> Compiler:
         return Compiler(scope, self.ctx)
 
     def _plan_subquery(self, query: exp.Expr, outer: Scope) -> Plan:
         ctx = self.ctx
-        saved = ctx.agg_slots, ctx.group_slots
+        saved = ctx.agg_slots, ctx.group_slots, ctx.outer_aggs
+        slots = ctx.agg_slots or {}
+        ctx.outer_aggs = {k: slots[k] for k in self._claimed if k in slots} or None
         ctx.agg_slots = ctx.group_slots = None
         try:
             plan = self.plan_query(query, outer)
         finally:
-            ctx.agg_slots, ctx.group_slots = saved
+            ctx.agg_slots, ctx.group_slots, ctx.outer_aggs = saved
         plan.run_txn = self.session.current_txn
         return plan
 
@@ -681,10 +689,20 @@ class Planner:
             else:
                 raw = [fn.args.get(k) for k in ("start", "end", "step")]
             args = [comp.compile(a) for a in raw if a is not None]
-            t = unify([a.type for a in args])
-            if t.name in ("unknown",) or t.name == "smallint":
-                t = T.INT4
-            args = [coerce_to(a, t) for a in args]
+            bounds = unify([a.type for a in args[:2]])
+            if len(args) == 3 and bounds.name in _SERIES_TIMES:
+                # generate_series(timestamp[tz], timestamp[tz], interval)
+                t = bounds
+                args = [
+                    coerce_to(args[0], t),
+                    coerce_to(args[1], t),
+                    coerce_to(args[2], T.INTERVAL),
+                ]
+            else:
+                t = unify([a.type for a in args])
+                if t.name in ("unknown",) or t.name == "smallint":
+                    t = T.INT4
+                args = [coerce_to(a, t) for a in args]
             label, col = _one_column_names(alias, "generate_series", item)
             return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:
@@ -715,6 +733,15 @@ class Planner:
             label = alias or name
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, user_rows, f"Function Scan on {name}")
+        if isinstance(fn, exp.Anonymous) and not defs:
+            # a scalar function in FROM: one row of its value (42883 for no such function)
+            value = self.compiler(Scope([], outer=outer)).compile(fn)
+            label, col = _one_column_names(alias, name, item)
+            return Materialized(
+                Scope([ScopeColumn(label, col, value.type)]),
+                lambda: [(value.fn(()),)],
+                f"Function Scan on {name}",
+            )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
     def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
@@ -1023,12 +1050,20 @@ class Planner:
         having = q.args.get("having")
         group = q.args.get("group")
         order = q.args.get("order")
-        agg_calls = [a for e in exprs for a in _find_aggs(e)]
-        if having is not None:
-            agg_calls += _find_aggs(having.this)
-        if order is not None:
-            for o in order.expressions:
-                agg_calls += _find_aggs(o.this)
+        parts = [*exprs, *([having.this] if having is not None else [])]
+        parts += [o.this for o in order.expressions] if order is not None else []
+        agg_calls = [a for e in parts for a in _find_aggs(e)]
+        if self.ctx.outer_aggs:  # the enclosing query computes these
+            theirs = self.ctx.outer_aggs
+            agg_calls = [a for a in agg_calls if a.sql(dialect="postgres") not in theirs]
+        path = self.session.search_path()
+        claimed = [
+            a
+            for e in parts
+            for a in outer_aggregates.claimed(e, base, self.catalog, path, _find_aggs)
+        ]
+        self._claimed.update(a.sql(dialect="postgres") for a in claimed)
+        agg_calls += claimed
         post_scope = base
         if agg_calls or group is not None or having is not None:
             if not agg_calls and group is None:
@@ -1258,6 +1293,7 @@ class Planner:
             cols.append(ScopeColumn(None, expr_name(g), k.type))
         specs: list[AggSpec] = []
         seen: dict[str, int] = {}
+        _check_direct_args(calls, gslots, scope)
         for call in calls:
             text = call.sql(dialect="postgres")
             if text in seen:
@@ -1281,17 +1317,20 @@ class Planner:
     def _agg_spec(self, call: exp.Expr, comp: Compiler, window: bool = False) -> AggSpec:
         """An aggregate call's spec; ``window`` for one under OVER, whose argument may hold
         the query's plain aggregates (``sum(sum(x)) OVER ()``)."""
-        filt = None
+        filt = filt_e = None
         if isinstance(call, exp.Filter):
-            filt = comp._bool(
+            filt_e = (
                 call.expression.this if isinstance(call.expression, exp.Where) else call.expression
             )
+            filt = comp._bool(filt_e)
             call = call.this
         name = _agg_name(call) or "?"
         if isinstance(call, exp.WithinGroup):
             return self._ordered_set_spec(name, call, comp, filt)
         if name in jsonb.AGGREGATES:
             return self._json_agg_spec(name, call, comp, filt)
+        if isinstance(call, exp.Anonymous) and name not in AGGREGATES:
+            return self._user_agg_spec(name, call, comp, filt, filt_e)
         if name in moments.TWO_ARG or name in moments.ONE_ARG:
             return self._moments_spec(name, call, comp, filt)
         arg_e = call.this
@@ -1359,6 +1398,9 @@ class Planner:
             rtype = T.BOOL
         elif name == "array_agg":
             rtype = t.array_of()
+        elif name == "string_agg" and t.name == "bytea":
+            rtype = T.BYTEA
+            sep = coerce_to(sep, T.BYTEA) if sep is not None else None
         elif name == "string_agg":
             arg = coerce_to(arg, T.TEXT, explicit=True)
             rtype = T.TEXT
@@ -1420,6 +1462,29 @@ class Planner:
             return tuple(f(r) for f in dfns), tuple(f(r) for f in kfns)
 
         return AggSpec(name, Typed(arg, T.TEXT), False, rtype, None, filt, keys)
+
+    def _user_agg_spec(
+        self,
+        name: str,
+        call: exp.Anonymous,
+        comp: Compiler,
+        filt: Typed | None,
+        filt_e: exp.Expr | None,
+    ) -> AggSpec:
+        """A call of a user aggregate (CREATE AGGREGATE), sql.plan.user_aggregates."""
+        raw = list(call.expressions)
+        order_keys: list[tuple[Typed, bool, bool]] = []
+        if raw and isinstance(raw[-1], exp.Order):
+            order_keys = self._agg_order(raw[-1], comp)
+            raw[-1] = raw[-1].this
+        distinct = bool(raw) and isinstance(raw[0], exp.Distinct)
+        if distinct:
+            raw[0:1] = raw[0].expressions
+        if any(_find_aggs(a) for a in raw):
+            raise GroupingError("aggregate function calls cannot be nested")
+        args = [comp.compile(a) for a in raw]
+        vol = user_aggregates.volatile(self.session, raw + ([filt_e] if filt_e else []))
+        return user_aggregates.bind(self.ctx, name, args, distinct, filt, order_keys, vol)
 
     def _moments_spec(
         self, name: str, call: exp.Expr, comp: Compiler, filt: Typed | None
@@ -1604,6 +1669,39 @@ class Planner:
             node = Sort(node, keys, "")
         node = self._limit(node, q, keys if order is not None else None, scope)
         return node, cols
+
+
+def _check_direct_args(
+    calls: list[exp.Expr], gslots: dict[str, tuple[int, SqlType]], scope: Scope
+) -> None:
+    """An ordered-set aggregate's direct arguments are evaluated once per group: a column
+    of this query in them must be grouped, alone or in a grouped expression (42803)."""
+
+    def check(node: exp.Expr) -> None:
+        text = node.sql(dialect="postgres")
+        if text in gslots or f"({text})" in gslots or isinstance(node, exp.Select):
+            return  # grouped, or a subquery (its outer references are the group's)
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            if not node.table and node.name in gslots:
+                return
+            if scope.resolve(node.name, node.table or None) is None:
+                return  # an outer reference: one value per group
+            shown = f"{node.table}.{node.name}" if node.table else node.name
+            raise GroupingError(
+                f'column "{shown}" must appear in the GROUP BY clause or be used in an '
+                "aggregate function"
+            )
+        for child in node.iter_expressions():
+            check(child)
+
+    for call in calls:
+        inner = call.this if isinstance(call, exp.Filter) else call
+        if isinstance(inner, exp.WithinGroup) and isinstance(inner.this, exp.Anonymous):
+            for arg in inner.this.expressions:
+                check(arg)
+
+
+_SERIES_TIMES = ("timestamp without time zone", "timestamp with time zone")
 
 
 def _window_order(windows: list[exp.Window]) -> str:

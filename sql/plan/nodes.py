@@ -282,14 +282,39 @@ class HashJoin(Node):
 
 
 @dataclass
+class Transition:
+    """One mode of a user aggregate (CREATE AGGREGATE): its compiled functions read a row
+    of (state, arguments...) (``final`` a row of (state,)); ``init`` is INITCOND's value."""
+
+    step: Typed
+    strict: bool
+    init: Any
+    final: Typed | None = None
+    final_strict: bool = False
+    inverse: Typed | None = None  # MINVFUNC: the moving mode only
+    inverse_strict: bool = False
+
+
+@dataclass
+class UserAgg:
+    """A user aggregate's plain mode and, when it has MSFUNC / MINVFUNC, its moving mode,
+    which a window whose frame start moves uses unless the call has volatile arguments."""
+
+    plain: Transition
+    moving: Transition | None = None
+    volatile: bool = False
+
+
+@dataclass
 class AggSpec:
     name: str
-    arg: Typed | None
+    arg: Typed | None  # a user aggregate's: the tuple of its arguments
     distinct: bool
     rtype: SqlType
     sep: Typed | None = None
     filter: Typed | None = None
     order: list[tuple[Typed, bool, bool]] = field(default_factory=list)
+    user: UserAgg | None = None
 
 
 @dataclass

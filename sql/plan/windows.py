@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import sqlglot
 from sqlglot import exp
 
 from sql import types as T
@@ -24,6 +25,7 @@ from sql.errors import (
 from sql.expr import Compiler
 from sql.in_range import in_range_for, offset_type
 from sql.plan.nodes import AggSpec, Frame, FrameBound, WindowSpec
+from sql.routine_types import INTERNAL_WINDOW_FUNCTIONS
 from sql.scope import Typed
 from sql.types import SqlType
 
@@ -156,6 +158,10 @@ class Windows:
             name = str(call.this).lower()
         else:
             name = ""
+        if name not in WINDOW_FUNCTIONS and isinstance(call, exp.Anonymous):
+            internal = self._internal(name, call)
+            if internal is not None:
+                name, call = internal
         if name not in WINDOW_FUNCTIONS:
             if not self.is_aggregate(call):
                 shown = name or (call.sql_name().lower() if isinstance(call, exp.Func) else "?")
@@ -183,6 +189,40 @@ class Windows:
         raw = list(call.expressions if isinstance(call, exp.Anonymous) else call.iter_expressions())
         args = [self.comp.compile(a) for a in raw]
         return name, *_window_function(name, args)
+
+    def _internal(self, name: str, call: exp.Anonymous) -> tuple[str, exp.Anonymous] | None:
+        """A user function declared LANGUAGE internal AS 'window_nth_value' (and the like):
+        the built-in window function it names, called with its arguments in parameter
+        order (named ones placed, missing ones their defaults)."""
+        session = self.comp.ctx.session
+        if session is None:
+            return None
+        found = [
+            r
+            for r in session.catalog().routines_named(name, None, session.search_path())
+            if r.language == "internal" and r.body in INTERNAL_WINDOW_FUNCTIONS
+        ]
+        if len(found) != 1:
+            return None
+        routine = found[0]
+        params = routine.in_args
+        given: list[exp.Expr | None] = [None] * len(params)
+        names = [p.name for p in params]
+        for i, a in enumerate(call.expressions):
+            if isinstance(a, exp.PropertyEQ | exp.Kwarg):
+                key = a.this.name
+                if key not in names:
+                    return None
+                given[names.index(key)] = a.expression
+            elif i < len(given):
+                given[i] = a
+        args: list[exp.Expr] = []
+        for p, g in zip(params, given, strict=True):
+            if g is None and p.default is None:
+                return None
+            args.append(g if g is not None else sqlglot.parse_one(p.default or "", "postgres"))
+        builtin = INTERNAL_WINDOW_FUNCTIONS[routine.body]
+        return builtin, exp.Anonymous(this=builtin, expressions=args)
 
     # the frame
 
