@@ -1,17 +1,11 @@
-"""Floating-point numbers as PostgreSQL prints them (float4out / float8out): with
-extra_float_digits above 0 the shortest text that reads back as the same value, else
-``%.*g`` with 15 (double) or 6 (real) digits plus extra_float_digits."""
+"""Floating-point numbers as PostgreSQL prints them (float4out / float8out with
+extra_float_digits 1): the shortest text that reads back as the same value."""
 
 from __future__ import annotations
 
 import math
 import struct
-from contextvars import ContextVar
 from decimal import Decimal, localcontext
-
-# the session's extra_float_digits, set as each of its statements starts (the rows a
-# statement streams out are printed after it has returned)
-EXTRA_DIGITS: ContextVar[int] = ContextVar("extra_float_digits", default=1)
 
 
 def format_float(v: float, single: bool = False) -> str:
@@ -23,9 +17,6 @@ def format_float(v: float, single: bool = False) -> str:
         return "Infinity" if v > 0 else "-Infinity"
     if v == 0:
         return "-0" if math.copysign(1.0, v) < 0 else "0"
-    extra = EXTRA_DIGITS.get()
-    if extra <= 0:
-        return f"{v:.{max((6 if single else 15) + extra, 1)}g}"
     shortest = _shortest(v, single)
     sign, digit_tuple, _ = shortest.as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"

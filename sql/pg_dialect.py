@@ -62,13 +62,7 @@ class CbrtOperator(exp.Cbrt):
     _sql_names = ["CBRT"]
 
 
-class AbsOperator(exp.Abs):
-    """``@ x``: abs() as a prefix operator."""
-
-    _sql_names = ["ABS"]
-
-
-PREFIX_OPERATORS = (PowerOperator, SqrtOperator, CbrtOperator, AbsOperator)
+PREFIX_OPERATORS = (PowerOperator, SqrtOperator, CbrtOperator)
 
 
 class SameAs(exp.ArrayOverlaps):  # any plain binary node
@@ -136,9 +130,6 @@ class Db9Postgres(Postgres):
             ),
             TokenType.DPIPE_SLASH: lambda self: self.expression(
                 CbrtOperator(this=self._parse_unary())
-            ),
-            TokenType.PARAMETER: lambda self: self.expression(
-                AbsOperator(this=self._parse_unary())
             ),
         }
         RANGE_PARSERS: ClassVar[dict[Any, Any]] = {

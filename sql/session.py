@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -38,7 +38,6 @@ from sql import (
     cursors,
     ddl,
     dml,
-    float_text,
     index_options,
     lexer,
     memory,
@@ -214,7 +213,8 @@ class RowStream:
         out: list[tuple[Any, ...]] = []
         out_counted = False
         try:
-            with interrupt.running(self.control):
+            # values made while rows stream out print with the session's output settings
+            with interrupt.running(self.control), s._user_types():
                 rows = self.rows
                 for _ in range(n):
                     try:
@@ -638,7 +638,8 @@ class Session:
                     try:
                         held = memory.Held()
                         try:
-                            result.rows = held.collect(pending)
+                            with self._user_types():  # rows print by the session's settings
+                                result.rows = held.collect(pending)
                         finally:
                             held.close()
                     finally:
@@ -1125,10 +1126,6 @@ class Session:
     ) -> Result:
         # Type names resolve against this statement's catalog and search path, user-defined
         # types included (sql.user_types), while it is planned and while DDL runs.
-        with suppress(ValueError):
-            float_text.EXTRA_DIGITS.set(
-                int(self.settings.get("extra_float_digits", "1").replace(" ", ""))
-            )
         with self._user_types():
             return self._dispatch_statement(stmt, params, param_types)
 
@@ -1197,13 +1194,15 @@ class Session:
             if done is not None:
                 return done
         # Statements reuse their plan while what planning resolved is unchanged: the
-        # statement text, the parameter types, the catalog version and the search path
-        # (which names resolve to which tables) pick it.
+        # statement text, the parameter types, the catalog version, the search path
+        # (which names resolve to which tables) and the output settings (constants cast to
+        # text are folded as they print) pick it.
         key = (
             stmt.text,
             tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
             self.database.catalogs.version(self.current_txn()),
             self.settings["search_path"],
+            T.output_style(self.settings),
         )
         cached = self.plan_cache.get(key)
         if cached is not None and id(cached[0]) not in self._plans_in_use:
