@@ -155,7 +155,7 @@ def rename_references(
                 if not t.alias:  # columns qualified by the old name still resolve
                     t.set("alias", exp.TableAlias(this=exp.to_identifier(old_name)))
                 t.set("this", exp.to_identifier(table.name))
-        view.query = query.sql(dialect="postgres")
+        view.query = query.sql(dialect=DIALECT)
         store.put_table(session.current_txn(), view, catalog, new=False)
 
 

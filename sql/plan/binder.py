@@ -76,6 +76,7 @@ from sql.plan.nodes import (
 from sql.plan.optimizer import optimize
 from sql.plan.recursion import check_recursive, recursion_order, self_references
 from sql.plan.rules.access_paths import index_only
+from sql.plan.search_cycle import check_clauses, has_search_or_cycle, rewrite
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
@@ -386,15 +387,13 @@ class Planner:
         """The queries of ``with_``; their outer references read the outer row from
         ``share``'s cell, the query the WITH belongs to (a WITH inside a correlated
         subquery)."""
-        search = with_.args.get("search")
-        if search is not None:  # ignoring CYCLE would loop for ever, SEARCH misorder
-            kind = str(search.args.get("kind") or "SEARCH").upper()
-            raise FeatureNotSupported(f"WITH RECURSIVE ... {kind} is not supported")
         out: dict[str, tuple[Plan, int]] = {}
         self.ctes.append(out)
         recursive = bool(with_.args.get("recursive"))
         try:
             for cte in recursion_order(with_.expressions) if recursive else with_.expressions:
+                if has_search_or_cycle(cte):
+                    cte = self._search_cycle(cte, outer, recursive)
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
@@ -411,6 +410,17 @@ class Planner:
         finally:
             self.ctes.pop()
         return out
+
+    def _search_cycle(self, cte: exp.CTE, outer: Scope | None, recursive: bool) -> exp.CTE:
+        """``cte`` with its SEARCH / CYCLE clauses rewritten into columns (sql.plan.search_cycle);
+        the column names come from the alias list or else the non-recursive term."""
+        alias = cte.args.get("alias")
+        names = [c.name for c in alias.columns] if alias is not None and alias.columns else []
+        body = cte.this
+        if not names and isinstance(body, exp.Union):
+            names = [c.name for c in self.plan_query(body.this, outer).columns]
+        check_clauses(cte, names, recursive)
+        return rewrite(cte, names)
 
     def _writing_cte(self, body: exp.Insert | exp.Update | exp.Delete) -> Plan:
         """An INSERT / UPDATE / DELETE in WITH: its RETURNING rows, the statement run once
