@@ -40,6 +40,7 @@ from sql import (
     index_options,
     lexer,
     memory,
+    recursive_view,
     reindex,
     relations,
     routine_ddl,
@@ -1207,6 +1208,10 @@ class Session:
         nowait.check()
         stmt, on_commit = temp.split_on_commit(stmt)
         nulls = None
+        if stmt.command == "CREATE VIEW":
+            plain = recursive_view.rewrite(stmt.text, stmt.tokens, stmt.start)
+            if plain is not None:
+                stmt = Statement(plain, stmt.start, None, stmt.command)
         if stmt.command == "CREATE INDEX":
             text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
             if nulls is not None:
