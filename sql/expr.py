@@ -136,7 +136,13 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Subquery):
         inner = e.this
         if isinstance(inner, exp.Select) and len(inner.expressions) == 1:
-            return expr_name(inner.expressions[0])
+            from_ = inner.args.get("from_")
+            if isinstance(inner.expressions[0], exp.Star) and from_ is not None:
+                inner = from_.this.this if isinstance(from_.this, exp.Subquery) else from_.this
+            else:
+                return expr_name(inner.expressions[0])
+        if isinstance(inner, exp.Values):  # (VALUES ...), (WITH ... VALUES ...)
+            return "column1"
     if isinstance(e, exp.Exists):
         return "exists"
     return "?column?"

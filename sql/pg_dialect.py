@@ -153,6 +153,25 @@ class Db9Postgres(Postgres):
             if name not in _PLAIN_CALLS
         }
 
+        def _parse_statement(self) -> exp.Expr | None:
+            # ``WITH q AS (...) VALUES (...)``: a VALUES list is a query the WITH may lead
+            # (sqlglot reads the VALUES as a call); as a SELECT of it, it can hold the WITH
+            pending, self._with_pending = self._with_pending, False
+            if pending and self._curr is not None and self._curr.token_type == TokenType.VALUES:
+                query = self._parse_select()
+                if isinstance(query, exp.Values):
+                    query = self._values_to_select(query)
+                return query
+            found: exp.Expr | None = super()._parse_statement()
+            return found
+
+        _with_pending = False  # a WITH list was just read: the statement it leads is next
+
+        def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
+            found: exp.With | None = super()._parse_with(skip_with_token)
+            self._with_pending = found is not None
+            return found
+
         def _parse_cte(self) -> exp.CTE | exp.FunctionSpecification | None:
             # PostgreSQL's SEARCH / CYCLE clauses follow the query they belong to (sqlglot
             # reads one, of one column, after the whole WITH list)

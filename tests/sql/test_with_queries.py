@@ -1,0 +1,20 @@
+"""WITH queries against a live PostgreSQL: a WITH leading a VALUES list (at the top and in a
+scalar subquery), nested WITH RECURSIVE lists keeping their own scope, and a WITH inside a
+correlated subquery."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+SCRIPT = [
+    "CREATE TABLE i4 (f1 int)",
+    "INSERT INTO i4 VALUES (0), (123456), (-123456), (2147483647), (-2147483647)",
+    "with cte(foo) as ( values(42) ) values((select foo from cte))",
+    "with cte(foo) as ( values(42) ) values (1), (2) order by 1 desc",
+    "select ( with cte(foo) as ( values(f1) ) values((select foo from cte)) ) from i4",
+]
+
+
+def test_with_queries(differ: Differ) -> None:
+    for sql in SCRIPT:
+        differ.check(sql)
