@@ -472,6 +472,23 @@ class Planner:
         cid: int,
         out: dict[str, tuple[Plan, int]],
     ) -> Plan:
+        inner = body.args.get("with_")  # WITH ... a UNION b: a WITH of both terms
+        if inner is not None:
+            self.ctes.append(self._plan_ctes(inner, outer))
+        try:
+            return self._recursive_terms(name, cte, body, outer, out)
+        finally:
+            if inner is not None:
+                self.ctes.pop()
+
+    def _recursive_terms(
+        self,
+        name: str,
+        cte: exp.CTE,
+        body: exp.Union,
+        outer: Scope | None,
+        out: dict[str, tuple[Plan, int]],
+    ) -> Plan:
         anchor = self._rename(self.plan_query(body.this, outer), cte)
         work = WorkTable()
         wscope = Scope([ScopeColumn(name, c.name, c.type) for c in anchor.columns])

@@ -12,6 +12,11 @@ SCRIPT = [
     "with cte(foo) as ( values(42) ) values((select foo from cte))",
     "with cte(foo) as ( values(42) ) values (1), (2) order by 1 desc",
     "select ( with cte(foo) as ( values(f1) ) values((select foo from cte)) ) from i4",
+    "WITH RECURSIVE t(j) AS (WITH RECURSIVE s(i) AS (VALUES (1) UNION ALL SELECT i+1 FROM s "
+    "WHERE i < 10) SELECT i FROM s UNION ALL SELECT j+1 FROM t WHERE j < 10) SELECT * FROM t",
+    "WITH RECURSIVE w1(c1) AS (WITH w2(c2) AS (WITH RECURSIVE w6(c6) AS (WITH w6(c6) AS "
+    "(WITH w8(c8) AS (SELECT 1) SELECT * FROM w8) SELECT * FROM w6) SELECT * FROM w6) "
+    "SELECT * FROM w2) SELECT * FROM w1",
 ]
 
 
