@@ -77,6 +77,9 @@ class Context:
     agg_slots: dict[str, tuple[int, SqlType]] | None = None
     group_slots: dict[str, tuple[int, SqlType]] | None = None
     session: SessionApi | None = None
+    # The data-modifying WITH queries of the statement's own WITH (sql.plan.nodes.RunOnce):
+    # an INSERT / UPDATE / DELETE runs them first, each execution, read or not.
+    writes: list[Any] = field(default_factory=list)
 
 
 class ExprCompiler(Protocol):

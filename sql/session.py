@@ -1355,7 +1355,7 @@ class Session:
                 if isinstance(tree, exp.Update)
                 else dml.plan_delete
             )
-            dml_plan = plan_dml(self, tree, ctx)  # type: ignore[arg-type]
+            dml_plan = dml.run_writes(plan_dml(self, tree, ctx), ctx)  # type: ignore[arg-type]
             self._check_writable(dml_plan, type(tree).__name__.upper())
             if cache_key is not None and _cacheable(tree):
                 if len(self.dml_cache) >= _PLAN_CACHE_SIZE:

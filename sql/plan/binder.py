@@ -60,6 +60,7 @@ from sql.plan.nodes import (
     Project,
     ProjectSet,
     RecursiveUnion,
+    RunOnce,
     SeriesScan,
     SetOp,
     Sort,
@@ -438,7 +439,8 @@ class Planner:
             self.ctx.plan_subquery = saved  # the statement's own planner took it over
         scope = Scope([ScopeColumn("", n, t) for n, t in columns])
         label = f"{type(body).__name__} on {body.this.name}"
-        return Plan(Materialized(scope, run, label, writes=True), scope.columns, Scope([]))
+        once = RunOnce(run)
+        return Plan(Materialized(scope, once, label, writes=True), scope.columns, Scope([]))
 
     def writing_ctes(self, frame: dict[str, tuple[Plan, int]]) -> list[Node]:
         """Readers of ``frame``'s data-modifying CTEs: a Prelude runs them first."""
