@@ -156,6 +156,8 @@ def quantified(rhs: exp.Expr) -> tuple[str, exp.Expr] | None:
     "all", x without its parentheses); None for any other expression."""
     if isinstance(rhs, exp.Any):
         quantifier, inner = "any", rhs.this
+    elif isinstance(rhs, exp.All):
+        quantifier, inner = "all", rhs.this
     elif (
         isinstance(rhs, exp.Anonymous)
         and str(rhs.this).lower() in ("all", "any", "some")
@@ -628,7 +630,7 @@ class Compiler:
     def _quantified(self, e: exp.Binary, quantifier: str, inner: exp.Expr) -> Typed:
         """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules; the elements
         of a multidimensional array are all compared."""
-        if isinstance(inner, exp.Select | exp.Subquery | exp.Union):
+        if isinstance(inner, exp.Select | exp.Subquery | exp.Union | exp.Values):
             values = self._subquery_values(
                 inner if not isinstance(inner, exp.Subquery) else inner.this, single_column=True
             )
@@ -983,8 +985,10 @@ class Compiler:
         return self.compile(exp.Or(this=ordered, expression=exp.And(this=lo2, expression=hi2)))
 
     def c_In(self, e: exp.In) -> Typed:
-        a = self.compile(e.this)
         query = e.args.get("query")
+        if query is not None and (isinstance(e.this, exp.Tuple) or _is_row(e.this)):
+            return self._row_in(list(e.this.expressions), query)
+        a = self.compile(e.this)
         if query is not None:
             sub = self._subquery_values(query, single_column=True)
             fa = a.fn
@@ -1028,6 +1032,44 @@ class Compiler:
                     result = None
                 elif x == y:
                     return True
+            return result
+
+        return Typed(run, T.BOOL)
+
+    def _row_in(self, xs: list[exp.Expr], query: exp.Expr) -> Typed:
+        """``(a, b) IN (SELECT x, y ...)``: true if a row of the query equals (a, b), else
+        NULL if one might (a NULL pair, no unequal one), else false."""
+        while isinstance(query, exp.Subquery) and not query.alias:
+            query = query.this
+        if self.ctx.plan_subquery is None:
+            raise FeatureNotSupported("subqueries are not supported here")
+        plan = self.ctx.plan_subquery(query, self.scope)
+        if len(plan.columns) > len(xs):
+            raise SyntaxError_("subquery has too many columns")
+        if len(plan.columns) < len(xs):
+            raise SyntaxError_("subquery has too few columns")
+        pairs = []
+        for i, (x, col) in enumerate(zip(xs, plan.columns, strict=True)):
+            a = self._typed_like(x, self.compile(x), col.type)
+            pairs.append(comparable(a, Typed(operator.itemgetter(i), col.type)))
+        rows_of = self._subquery_values(query, single_column=False)
+        fns = [(a.fn, b.fn) for a, b in pairs]
+
+        def run(r: Row) -> Any:
+            mine = [fa(r) for fa, _ in fns]
+            result: Any = False
+            for row in rows_of(r):
+                saw_null = False
+                for x, (_, fb) in zip(mine, fns, strict=True):
+                    y = fb(row)
+                    if x is None or y is None:
+                        saw_null = True
+                    elif x != y:
+                        break
+                else:
+                    if not saw_null:
+                        return True
+                    result = None
             return result
 
         return Typed(run, T.BOOL)

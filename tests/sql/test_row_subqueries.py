@@ -1,0 +1,32 @@
+"""Subqueries compared as rows and quantified, against a live PostgreSQL: ``(a, b) [NOT] IN
+(SELECT x, y ...)`` with SQL's NULL rules and its column-count errors, ``x op ALL (SELECT
+...)``, and ``x op ALL (VALUES ...)``."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+SCRIPT = [
+    "CREATE TABLE s (f1 integer, f2 integer, f3 float)",
+    "INSERT INTO s VALUES (1, 2, 3), (2, 3, 4), (3, 4, 5), (1, 1, 1), (2, 2, 2), (3, 3, 3), "
+    "(6, 7, 8), (8, 9, NULL)",
+    "SELECT f1, f2 FROM s WHERE (f1, f2) NOT IN (SELECT f2, CAST(f3 AS int4) FROM s "
+    "WHERE f3 IS NOT NULL)",
+    "SELECT f1 FROM s WHERE (f1, f2) IN (SELECT f2, CAST(f3 AS int4) FROM s WHERE f3 IS NOT NULL)",
+    "SELECT f1 FROM s o WHERE (f1, f1) IN (SELECT f1, generate_series(1, 50) / 10 g FROM s i "
+    "GROUP BY f1)",
+    "SELECT f1 FROM s WHERE ROW(f1, f2) IN (SELECT f2, f1 FROM s)",
+    "SELECT (1, NULL) IN (SELECT 1, 2)",
+    "SELECT (1, NULL) NOT IN (SELECT 2, 2)",
+    "SELECT (1, 2) IN (SELECT 1, 2, 3)",
+    "SELECT (1, 2, 3) IN (SELECT 1, 2)",
+    "SELECT 1 = ALL (SELECT (SELECT 1))",
+    "SELECT 2 = ALL (SELECT f1 FROM s)",
+    "SELECT i FROM generate_series(1, 4) i WHERE i <> ALL (VALUES (2), (3))",
+    "SELECT i FROM generate_series(1, 4) i WHERE i = ANY (VALUES (2), (3))",
+]
+
+
+def test_row_and_quantified_subqueries(differ: Differ) -> None:
+    for sql in SCRIPT:
+        differ.check(sql)
