@@ -123,6 +123,12 @@ def _renamed(node: Node, table: str, names: list[str]) -> Node:
     return Project(node, keep, Scope(cols))
 
 
+def _reads_work_table(node: Node) -> bool:
+    """Whether ``node`` reads a recursive query's working table (a WITH query inside the
+    recursive term reading the recursive query)."""
+    return isinstance(node, WorkTableScan) or any(_reads_work_table(c) for c in node.children())
+
+
 def _coalesce(first: Callable[[Row], Any], second: Callable[[Row], Any]) -> Callable[[Row], Any]:
     def fn(row: Row) -> Any:
         v = first(row)
@@ -403,7 +409,8 @@ class Planner:
                 if isinstance(body, exp.Insert | exp.Update | exp.Delete):
                     plan = self._rename(self._writing_cte(body), cte)
                 elif recursive and isinstance(body, exp.Union) and self_references(name, body):
-                    plan = self._recursive_cte(name, cte, body, outer, cid, out)
+                    sh = share if outer is not None else None
+                    plan = self._recursive_cte(name, cte, body, outer, cid, out, sh)
                 else:
                     plan = self.plan_query(body, outer, share if outer is not None else None)
                     plan = self._rename(plan, cte)
@@ -473,12 +480,15 @@ class Planner:
         outer: Scope | None,
         cid: int,
         out: dict[str, tuple[Plan, int]],
+        share: Scope | None = None,
     ) -> Plan:
+        """A recursive query; its outer references read the outer row from ``share``'s
+        cell (as _plan_ctes' queries)."""
         inner = body.args.get("with_")  # WITH ... a UNION b: a WITH of both terms
         if inner is not None:
             self.ctes.append(self._plan_ctes(inner, outer))
         try:
-            return self._recursive_terms(name, cte, body, outer, out)
+            return self._recursive_terms(name, cte, body, outer, out, share)
         finally:
             if inner is not None:
                 self.ctes.pop()
@@ -490,13 +500,14 @@ class Planner:
         body: exp.Union,
         outer: Scope | None,
         out: dict[str, tuple[Plan, int]],
+        share: Scope | None,
     ) -> Plan:
-        anchor = self._rename(self.plan_query(body.this, outer), cte)
+        anchor = self._rename(self.plan_query(body.this, outer, share), cte)
         work = WorkTable()
         wscope = Scope([ScopeColumn(name, c.name, c.type) for c in anchor.columns])
         working = WorkTableScan(wscope, work, f"WorkTable Scan on {name}")
         out[name] = (Plan(working, anchor.columns, Scope([])), -1)
-        step = self.plan_query(body.expression, outer)
+        step = self.plan_query(body.expression, outer, share)
         for i, (a, b) in enumerate(zip(anchor.columns, step.columns, strict=False)):
             if (
                 b.type != a.type
@@ -656,6 +667,9 @@ class Planner:
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
         if isinstance(plan.node, Materialized) and plan.node.writes and not plan.columns:
             raise FeatureNotSupported(f'WITH query "{alias}" does not have a RETURNING clause')
+        if _reads_work_table(plan.node):  # its rows change each round: read it anew
+            return Project(plan.node, [operator.itemgetter(i) for i in range(len(scope.columns))],
+                           scope)  # fmt: skip
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
     def _function_scan(

@@ -1,6 +1,7 @@
 """WITH queries against a live PostgreSQL: a WITH leading a VALUES list (at the top and in a
-scalar subquery), nested WITH RECURSIVE lists keeping their own scope, and a WITH inside a
-correlated subquery."""
+scalar subquery), nested WITH RECURSIVE lists keeping their own scope, a WITH in a recursive
+term reading the recursive query (each round anew), and a recursive query in LATERAL reading
+the outer row."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ SCRIPT = [
     "WITH RECURSIVE w1(c1) AS (WITH w2(c2) AS (WITH RECURSIVE w6(c6) AS (WITH w6(c6) AS "
     "(WITH w8(c8) AS (SELECT 1) SELECT * FROM w8) SELECT * FROM w6) SELECT * FROM w6) "
     "SELECT * FROM w2) SELECT * FROM w1",
+    "with recursive x(a) as ((values ('a'), ('b')) union all (with z as not materialized "
+    "(select * from x) select z.a || z1.a as a from z cross join z as z1 "
+    "where length(z.a || z1.a) < 5)) select * from x",
+    "with recursive x(a) as ((values ('a'), ('b')) union all (with z as not materialized "
+    "(select * from x) select z.a || z.a as a from z where length(z.a || z.a) < 5)) "
+    "select * from x",
+    "select sum(o.f1 % 7), sum(ss.a) from i4 o cross join lateral (with recursive x(a) as "
+    "(select o.f1 % 7 as a union select a + 1 from x where a < 10) select * from x) ss",
 ]
 
 
