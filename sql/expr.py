@@ -74,10 +74,11 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Alias):
         return e.alias
     if isinstance(e, exp.Column):
-        return e.name
+        return e.table if isinstance(e.this, exp.Star) and e.table else e.name
     if isinstance(e, exp.Cast):
         inner = e.this
-        while isinstance(inner, exp.Cast):  # 'x'::int2::int8 is int8, a::int2::int8 is a
+        # 'x'::int2::int8 is int8, a::int2::int8 and (a)::int8 are a
+        while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this
         if isinstance(inner, exp.Column | exp.Func):
             return expr_name(inner)
@@ -354,6 +355,12 @@ class Compiler:
     def c_Column(self, e: exp.Column) -> Typed:
         name, table = e.name, (e.table or None)
         if isinstance(e.this, exp.Star):
+            if table is not None and self.ctx.group_slots is None:  # (t.*): t's whole row
+                inner, level = None, self.scope
+                while level is not None:
+                    if level.has_table(table):
+                        return self._whole_row(table, level, inner)
+                    inner, level = level, level.outer
             raise FeatureNotSupported("* is not allowed here")
         if self.ctx.group_slots is not None:
             # After GROUP BY only grouped columns are visible (by name).
@@ -393,22 +400,37 @@ class Compiler:
                     s = s.outer
                 return Typed(_outer_value(cell, idx), t, name=name)
             inner, level = level, level.outer
-        if table is None and self.scope.has_table(name):
-            return self._whole_row(name)
+        if table is None:  # no column of that name anywhere: a FROM item's whole row
+            inner, level = None, self.scope
+            while level is not None:
+                if level.has_table(name):
+                    return self._whole_row(name, level, inner)
+                inner, level = level, level.outer
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         raise UndefinedColumn(f'column "{shown}" does not exist')
 
-    def _whole_row(self, table: str) -> Typed:
-        """A FROM item's name as a value: its row, a record of its visible columns."""
+    def _whole_row(
+        self, table: str, level: Scope | None = None, inner: Scope | None = None
+    ) -> Typed:
+        """A FROM item's name as a value: its row, a record of its visible columns; of the
+        enclosing query ``level`` (whose row is in ``inner``'s cell) when not this one's."""
+        scope = level or self.scope
         at = [
-            i for i, c in enumerate(self.scope.columns)
+            i for i, c in enumerate(scope.columns)
             if c.table == table and not c.hidden
         ]  # fmt: skip
-        cols = self.scope.columns
+        cols = scope.columns
         t = replace(T.RECORD, fields=tuple((cols[i].name, cols[i].type) for i in at))
-        return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
+        if inner is None:
+            return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
+        cell = inner.outer_cell
+        s: Scope | None = self.scope
+        while s is not None and s is not level:
+            s.correlated[0] = True
+            s = s.outer
+        return Typed(lambda _r: tuple(cell[0][i] for i in at), t, name=table)
 
     def _same_column(self, name: str, table: str) -> bool:
         """``table.name`` is the column that ``name`` alone names (GROUP BY f1 groups
@@ -990,7 +1012,14 @@ class Compiler:
             return self._row_in(list(e.this.expressions), query)
         a = self.compile(e.this)
         if query is not None:
-            sub = self._subquery_values(query, single_column=True)
+            sub, plan = self._subquery_plan_values(query, single_column=True)
+            ctype = plan.columns[0].type
+            names = {a.type.name, ctype.name}
+            if names & {"real", "double precision"} and "numeric" in names:
+                # numeric against a float compares as float8
+                a = coerce_to(a, T.FLOAT8)
+                if ctype.name == "numeric":
+                    sub = _as_floats(sub)
             fa = a.fn
 
             def run_sub(r: Row) -> Any:
@@ -1210,6 +1239,13 @@ class Compiler:
         return _PerExecution(self.ctx)
 
     def _subquery_values(self, query: exp.Expr, *, single_column: bool) -> Callable[[Row], Any]:
+        return self._subquery_plan_values(query, single_column=single_column)[0]
+
+    def _subquery_plan_values(
+        self, query: exp.Expr, *, single_column: bool
+    ) -> tuple[Callable[[Row], Any], Any]:
+        """The rows (a set of values when ``single_column``) of ``query`` for a row of the
+        enclosing query, and its plan."""
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
         while isinstance(query, exp.Subquery) and not query.alias:
@@ -1230,7 +1266,7 @@ class Compiler:
                 once.keep(result)
             return result
 
-        return values
+        return values, plan
 
     def c_Subquery(self, e: exp.Subquery) -> Typed:
         if self.ctx.plan_subquery is None:
@@ -1620,6 +1656,10 @@ def _money_arith(op: str, a: Typed, b: Typed) -> Typed:
             f"operator does not exist: {a.type.display()} {op} {b.type.display()}"
         )
     return strict_call("?column?", [a, b], rtype, impl)
+
+
+def _as_floats(values: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    return lambda r: {None if v is None else float(v) for v in values(r)}
 
 
 def _is_row(e: exp.Expr) -> bool:

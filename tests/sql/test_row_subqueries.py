@@ -30,3 +30,24 @@ SCRIPT = [
 def test_row_and_quantified_subqueries(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+def test_whole_rows_and_mixed_number_types(differ: Differ) -> None:
+    """A FROM item's name (or ``(t.*)``) read from a subquery is the outer row; numeric
+    against a float compares as float8, as PostgreSQL's implicit cast makes it."""
+    for sql in [
+        "CREATE TABLE view_a (a int)",
+        "INSERT INTO view_a VALUES (1)",
+        "SELECT (SELECT view_a) FROM view_a",
+        "SELECT (SELECT (SELECT view_a)) FROM view_a",
+        "SELECT (SELECT (a.*)::text) FROM view_a a",
+        "SELECT (a.*)::text FROM view_a a",
+        "CREATE TABLE nt (num_col numeric)",
+        "CREATE TABLE ft (float_col float8)",
+        "INSERT INTO nt VALUES (1), (1.000000000000000000001), (2), (3)",
+        "INSERT INTO ft VALUES (1), (2), (3)",
+        "SELECT * FROM nt WHERE num_col IN (SELECT float_col FROM ft)",
+        "SELECT * FROM nt WHERE num_col = 1::float8",
+        "SELECT * FROM ft WHERE float_col IN (SELECT num_col FROM nt)",
+    ]:
+        differ.check(sql)
