@@ -356,11 +356,12 @@ class Compiler:
         name, table = e.name, (e.table or None)
         if isinstance(e.this, exp.Star):
             if table is not None and self.ctx.group_slots is None:  # (t.*): t's whole row
-                inner, level = None, self.scope
-                while level is not None:
-                    if level.has_table(table):
-                        return self._whole_row(table, level, inner)
-                    inner, level = level, level.outer
+                below: Scope | None = None
+                at: Scope | None = self.scope
+                while at is not None:
+                    if at.has_table(table):
+                        return self._whole_row(table, at, below)
+                    below, at = at, at.outer
             raise FeatureNotSupported("* is not allowed here")
         if self.ctx.group_slots is not None:
             # After GROUP BY only grouped columns are visible (by name).
@@ -401,11 +402,11 @@ class Compiler:
                 return Typed(_outer_value(cell, idx), t, name=name)
             inner, level = level, level.outer
         if table is None:  # no column of that name anywhere: a FROM item's whole row
-            inner, level = None, self.scope
-            while level is not None:
-                if level.has_table(name):
-                    return self._whole_row(name, level, inner)
-                inner, level = level, level.outer
+            below, at = None, self.scope
+            while at is not None:
+                if at.has_table(name):
+                    return self._whole_row(name, at, below)
+                below, at = at, at.outer
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
