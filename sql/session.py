@@ -1387,6 +1387,13 @@ class Session:
             # A bare expression, e.g. "foo" or "1 + 1", is not a statement in PostgreSQL.
             first = tree.sql(dialect="postgres").split(" ")[0]
             raise SyntaxError_(f'syntax error at or near "{first}"', position=1)
+        with_ = tree.args.get("with_")
+        if (
+            isinstance(tree, exp.Merge)
+            and isinstance(with_, exp.With)
+            and with_.args.get("recursive")
+        ):
+            raise SyntaxError_("WITH RECURSIVE is not supported for MERGE statement")
         raise FeatureNotSupported(f"statement {type(tree).__name__.upper()} is not supported")
 
     def _as_execute(self, tree: exp.Create, ctx: Context) -> exp.Create:

@@ -24,6 +24,9 @@ SCRIPT = [
     "with recursive x(a) as ((values ('a'), ('b')) union all (with z as not materialized "
     "(select * from x) select z.a || z.a as a from z where length(z.a || z.a) < 5)) "
     "select * from x",
+    "CREATE TABLE m (k int, v text)",
+    "WITH RECURSIVE c AS (SELECT 1 a) MERGE INTO m USING (SELECT 0 k, 'v' v) o ON m.k = o.k "
+    "WHEN NOT MATCHED THEN INSERT VALUES (o.k, o.v)",
     "select sum(o.f1 % 7), sum(ss.a) from i4 o cross join lateral (with recursive x(a) as "
     "(select o.f1 % 7 as a union select a + 1 from x where a < 10) select * from x) ss",
 ]
