@@ -1015,6 +1015,10 @@ class Compiler:
         if query is not None:
             sub, plan = self._subquery_plan_values(query, single_column=True)
             ctype = plan.columns[0].type
+            if {a.type.category, ctype.category} == {"N", "S"}:  # no number = text
+                raise UndefinedFunction(
+                    f"operator does not exist: {a.type.display()} = {ctype.display()}"
+                )
             names = {a.type.name, ctype.name}
             if names & {"real", "double precision"} and "numeric" in names:
                 # numeric against a float compares as float8

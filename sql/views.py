@@ -162,7 +162,11 @@ def rename_references(
 def definition(view: TableDef) -> str:
     """pg_get_viewdef's text: the stored query, pretty-printed."""
     text = view.query or ""
-    return " " + sqlglot.transpile(text, read="postgres", write="postgres", pretty=True)[0] + ";"
+    try:
+        shown = sqlglot.transpile(text, read="postgres", write="postgres", pretty=True)[0]
+    except sqlglot.errors.ParseError:  # syntax only db9's dialect reads (SEARCH, CYCLE)
+        shown = sqlglot.transpile(text, read=DIALECT, write=DIALECT, pretty=True)[0]
+    return " " + shown + ";"
 
 
 def view_definition(catalog: Catalog, search_path: list[str], rel: object) -> str | None:

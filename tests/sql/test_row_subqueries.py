@@ -34,7 +34,8 @@ def test_row_and_quantified_subqueries(differ: Differ) -> None:
 
 def test_whole_rows_and_mixed_number_types(differ: Differ) -> None:
     """A FROM item's name (or ``(t.*)``) read from a subquery is the outer row; numeric
-    against a float compares as float8, as PostgreSQL's implicit cast makes it."""
+    against a float compares as float8, as PostgreSQL's implicit cast makes it; a number
+    IN a subquery of text has no operator."""
     for sql in [
         "CREATE TABLE view_a (a int)",
         "INSERT INTO view_a VALUES (1)",
@@ -49,5 +50,10 @@ def test_whole_rows_and_mixed_number_types(differ: Differ) -> None:
         "SELECT * FROM nt WHERE num_col IN (SELECT float_col FROM ft)",
         "SELECT * FROM nt WHERE num_col = 1::float8",
         "SELECT * FROM ft WHERE float_col IN (SELECT num_col FROM nt)",
+        "CREATE TABLE tx (c1 text)",
+        "INSERT INTO tx VALUES ('a')",
+        "SELECT * FROM nt WHERE num_col IN (SELECT c1 FROM tx)",
+        "SELECT * FROM nt WHERE num_col IN (SELECT '1')",
+        "SELECT * FROM nt WHERE num_col::text IN (SELECT c1 FROM tx)",
     ]:
         differ.check(sql)

@@ -35,6 +35,7 @@ SCRIPT = [
     "create view v_cycle as " + _GRAPH + "cycle f, t set is_cycle using path "
     "select f, t, label from search_graph",
     "select * from v_cycle",
+    "select pg_get_viewdef('v_cycle') is not null",
     _GRAPH + "search depth first by foo, tar set seq select * from search_graph",
     _GRAPH + "search depth first by f, t set label select * from search_graph",
     _GRAPH + "search depth first by f, t, f set seq select * from search_graph",
