@@ -523,6 +523,9 @@ class Planner:
                     hint="Cast the output of the non-recursive term to the correct type.",
                 )
         distinct = bool(body.args.get("distinct"))
+        if distinct and any(c.type.name == "money" for c in anchor.columns):
+            # PostgreSQL's recursive UNION hashes its rows: money has no hash function
+            raise FeatureNotSupported("could not implement recursive UNION")
         node = RecursiveUnion(Scope(list(anchor.columns)), anchor.node, step.node, work,
                               distinct, f"Recursive Union ({name})")  # fmt: skip
         return Plan(node, anchor.columns, Scope([]))
