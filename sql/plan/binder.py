@@ -78,6 +78,7 @@ from sql.plan.optimizer import optimize
 from sql.plan.recursion import check_recursive, recursion_order, self_references
 from sql.plan.rules.access_paths import index_only
 from sql.plan.search_cycle import check_clauses, has_search_or_cycle, rewrite
+from sql.plan.unused_outputs import without_unused_outputs
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
@@ -1045,7 +1046,7 @@ class Planner:
         outer = scope.outer
         from_ = q.args.get("from_") or q.args.get("from")
         if from_ is not None:
-            node = self._from_item(from_.this, outer, scope)
+            node = self._from_item(without_unused_outputs(from_.this, q), outer, scope)
             for join in q.args.get("joins") or []:
                 node = self._join(node, join, outer, scope)
         else:

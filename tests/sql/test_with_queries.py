@@ -35,3 +35,25 @@ SCRIPT = [
 def test_with_queries(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+def test_unread_scalar_subquery_output_is_not_run(differ: Differ) -> None:
+    """A derived table's scalar subquery output nothing reads is not computed (it would
+    fail with more than one row); read, it is."""
+    for sql in [
+        "CREATE TABLE i8 (q1 int8, q2 int8)",
+        "INSERT INTO i8 VALUES (123, 456), (123, 4567890123456789), (4567890123456789, 123)",
+        "SELECT q1 FROM (WITH t_cte AS (SELECT * FROM i8 t) SELECT q1, (SELECT q2 FROM t_cte "
+        "WHERE t_cte.q1 = i8.q1) AS t_sub FROM i8) ss",
+        "SELECT q1 FROM (WITH t_cte AS MATERIALIZED (SELECT * FROM i8 t) SELECT q1, (SELECT q2 "
+        "FROM t_cte WHERE t_cte.q1 = i8.q1) AS t_sub FROM i8) ss",
+        "SELECT * FROM (SELECT q1, (SELECT q2 FROM i8 t WHERE t.q1 = i8.q1) AS t_sub FROM i8) ss",
+        "SELECT t_sub FROM (SELECT q1, (SELECT q2 FROM i8 t WHERE t.q1 = i8.q1) AS t_sub "
+        "FROM i8) ss",
+        "SELECT ss FROM (SELECT q1, (SELECT q2 FROM i8 t WHERE t.q1 = i8.q1) AS t_sub FROM i8) ss",
+        "SELECT count(*) FROM (SELECT q1, (SELECT q2 FROM i8 t WHERE t.q1 = i8.q1) AS t_sub "
+        "FROM i8) ss",
+        "SELECT count(*) FROM (SELECT (SELECT q2 FROM i8 t WHERE t.q1 = i8.q1) AS s "
+        "FROM i8 GROUP BY s) ss",
+    ]:
+        differ.check(sql)
