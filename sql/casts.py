@@ -265,6 +265,11 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
     if tb.name == "unknown" and ta.name != "unknown":
         return a, coerce_to(b, base_type(ta))
     if ta.name in T.NUMERIC_RANK and tb.name in T.NUMERIC_RANK:
+        # numeric against a float compares as float8 (numeric's implicit cast), not exactly
+        if ta.name == "numeric" and tb.name in ("real", "double precision"):
+            return coerce_to(a, T.FLOAT8), b
+        if tb.name == "numeric" and ta.name in ("real", "double precision"):
+            return a, coerce_to(b, T.FLOAT8)
         return a, b
     if ta.category == "S" and tb.category == "S":
         return a, b

@@ -39,7 +39,7 @@ from sql.expr import Compiler, SubqueryColumn, expr_name
 from sql.layout import prefix_end
 from sql.pg_dialect import DIALECT
 from sql.plan.binder import Planner, register_writing_cte, table_scope
-from sql.plan.nodes import Node, Plan, is_point_read
+from sql.plan.nodes import CteScan, Materialized, Node, Plan, is_point_read
 from sql.result import Result
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Scope, ScopeColumn, Typed
@@ -589,7 +589,30 @@ def statement_planner(
     with_ = tree.args.get("with_") or tree.args.get("with")
     if with_ is not None:
         planner.push_ctes(with_)
+        if ctes is None:  # the statement's own WITH: run_writes runs its writing queries
+            ctx.writes = [
+                node.plan.node.source
+                for node in planner.writing_ctes(planner.ctes[-1])
+                if isinstance(node, CteScan) and isinstance(node.plan.node, Materialized)
+            ]
     return planner
+
+
+def run_writes(plan: DmlPlan, ctx: Context) -> DmlPlan:
+    """``plan`` running its WITH's data-modifying queries (``ctx.writes``) first, anew each
+    execution, whether or not it reads them (as PostgreSQL runs them to completion)."""
+    writes = list(ctx.writes)
+    if not writes:
+        return plan
+
+    def run() -> Result:
+        for w in writes:
+            w.reset()
+        for w in writes:
+            w()
+        return plan.run()
+
+    return replace(plan, run=run)
 
 
 def default_value(session: SessionApi, table: TableDef, col_name: str, ctx: Context) -> Typed:

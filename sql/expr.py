@@ -75,10 +75,11 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Alias):
         return e.alias
     if isinstance(e, exp.Column):
-        return e.name
+        return e.table if isinstance(e.this, exp.Star) and e.table else e.name
     if isinstance(e, exp.Cast):
         inner = e.this
-        while isinstance(inner, exp.Cast):  # 'x'::int2::int8 is int8, a::int2::int8 is a
+        # 'x'::int2::int8 is int8, a::int2::int8 and (a)::int8 are a
+        while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this
         if isinstance(inner, exp.Column | exp.Func):
             return expr_name(inner)
@@ -140,7 +141,13 @@ def expr_name(e: exp.Expr) -> str:
     if isinstance(e, exp.Subquery):
         inner = e.this
         if isinstance(inner, exp.Select) and len(inner.expressions) == 1:
-            return expr_name(inner.expressions[0])
+            from_ = inner.args.get("from_")
+            if isinstance(inner.expressions[0], exp.Star) and from_ is not None:
+                inner = from_.this.this if isinstance(from_.this, exp.Subquery) else from_.this
+            else:
+                return expr_name(inner.expressions[0])
+        if isinstance(inner, exp.Values):  # (VALUES ...), (WITH ... VALUES ...)
+            return "column1"
     if isinstance(e, exp.Exists):
         return "exists"
     return "?column?"
@@ -154,6 +161,8 @@ def quantified(rhs: exp.Expr) -> tuple[str, exp.Expr] | None:
     "all", x without its parentheses); None for any other expression."""
     if isinstance(rhs, exp.Any):
         quantifier, inner = "any", rhs.this
+    elif isinstance(rhs, exp.All):
+        quantifier, inner = "all", rhs.this
     elif (
         isinstance(rhs, exp.Anonymous)
         and str(rhs.this).lower() in ("all", "any", "some")
@@ -360,6 +369,13 @@ class Compiler:
     def c_Column(self, e: exp.Column) -> Typed:
         name, table = e.name, (e.table or None)
         if isinstance(e.this, exp.Star):
+            if table is not None and self.ctx.group_slots is None:  # (t.*): t's whole row
+                below: Scope | None = None
+                at: Scope | None = self.scope
+                while at is not None:
+                    if at.has_table(table):
+                        return self._whole_row(table, at, below)
+                    below, at = at, at.outer
             raise FeatureNotSupported("* is not allowed here")
         if self.ctx.group_slots is not None:
             # After GROUP BY only grouped columns are visible (by name).
@@ -399,22 +415,37 @@ class Compiler:
                     s = s.outer
                 return Typed(_outer_value(cell, idx), t, name=name)
             inner, level = level, level.outer
-        if table is None and self.scope.has_table(name):
-            return self._whole_row(name)
+        if table is None:  # no column of that name anywhere: a FROM item's whole row
+            below, at = None, self.scope
+            while at is not None:
+                if at.has_table(name):
+                    return self._whole_row(name, at, below)
+                below, at = at, at.outer
         shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
         raise UndefinedColumn(f'column "{shown}" does not exist')
 
-    def _whole_row(self, table: str) -> Typed:
-        """A FROM item's name as a value: its row, a record of its visible columns."""
+    def _whole_row(
+        self, table: str, level: Scope | None = None, inner: Scope | None = None
+    ) -> Typed:
+        """A FROM item's name as a value: its row, a record of its visible columns; of the
+        enclosing query ``level`` (whose row is in ``inner``'s cell) when not this one's."""
+        scope = level or self.scope
         at = [
-            i for i, c in enumerate(self.scope.columns)
+            i for i, c in enumerate(scope.columns)
             if c.table == table and not c.hidden
         ]  # fmt: skip
-        cols = self.scope.columns
+        cols = scope.columns
         t = replace(T.RECORD, fields=tuple((cols[i].name, cols[i].type) for i in at))
-        return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
+        if inner is None:
+            return Typed(lambda r: tuple(r[i] for i in at), t, name=table)
+        cell = inner.outer_cell
+        s: Scope | None = self.scope
+        while s is not None and s is not level:
+            s.correlated[0] = True
+            s = s.outer
+        return Typed(lambda _r: tuple(cell[0][i] for i in at), t, name=table)
 
     def _same_column(self, name: str, table: str) -> bool:
         """``table.name`` is the column that ``name`` alone names (GROUP BY f1 groups
@@ -638,7 +669,7 @@ class Compiler:
     def _quantified(self, e: exp.Binary, quantifier: str, inner: exp.Expr) -> Typed:
         """``x op ANY (array)`` / ``x op ALL (array)`` with SQL's NULL rules; the elements
         of a multidimensional array are all compared."""
-        if isinstance(inner, exp.Select | exp.Subquery | exp.Union):
+        if isinstance(inner, exp.Select | exp.Subquery | exp.Union | exp.Values):
             values = self._subquery_values(
                 inner if not isinstance(inner, exp.Subquery) else inner.this, single_column=True
             )
@@ -1014,10 +1045,23 @@ class Compiler:
         return self.compile(exp.Or(this=ordered, expression=exp.And(this=lo2, expression=hi2)))
 
     def c_In(self, e: exp.In) -> Typed:
-        a = self.compile(e.this)
         query = e.args.get("query")
+        if query is not None and (isinstance(e.this, exp.Tuple) or _is_row(e.this)):
+            return self._row_in(list(e.this.expressions), query)
+        a = self.compile(e.this)
         if query is not None:
-            sub = self._subquery_values(query, single_column=True)
+            sub, plan = self._subquery_plan_values(query, single_column=True)
+            ctype = plan.columns[0].type
+            if {a.type.category, ctype.category} == {"N", "S"}:  # no number = text
+                raise UndefinedFunction(
+                    f"operator does not exist: {a.type.display()} = {ctype.display()}"
+                )
+            names = {a.type.name, ctype.name}
+            if names & {"real", "double precision"} and "numeric" in names:
+                # numeric against a float compares as float8
+                a = coerce_to(a, T.FLOAT8)
+                if ctype.name == "numeric":
+                    sub = _as_floats(sub)
             fa = a.fn
 
             def run_sub(r: Row) -> Any:
@@ -1059,6 +1103,44 @@ class Compiler:
                     result = None
                 elif x == y:
                     return True
+            return result
+
+        return Typed(run, T.BOOL)
+
+    def _row_in(self, xs: list[exp.Expr], query: exp.Expr) -> Typed:
+        """``(a, b) IN (SELECT x, y ...)``: true if a row of the query equals (a, b), else
+        NULL if one might (a NULL pair, no unequal one), else false."""
+        while isinstance(query, exp.Subquery) and not query.alias:
+            query = query.this
+        if self.ctx.plan_subquery is None:
+            raise FeatureNotSupported("subqueries are not supported here")
+        plan = self.ctx.plan_subquery(query, self.scope)
+        if len(plan.columns) > len(xs):
+            raise SyntaxError_("subquery has too many columns")
+        if len(plan.columns) < len(xs):
+            raise SyntaxError_("subquery has too few columns")
+        pairs = []
+        for i, (x, col) in enumerate(zip(xs, plan.columns, strict=True)):
+            a = self._typed_like(x, self.compile(x), col.type)
+            pairs.append(comparable(a, Typed(operator.itemgetter(i), col.type)))
+        rows_of = self._subquery_values(query, single_column=False)
+        fns = [(a.fn, b.fn) for a, b in pairs]
+
+        def run(r: Row) -> Any:
+            mine = [fa(r) for fa, _ in fns]
+            result: Any = False
+            for row in rows_of(r):
+                saw_null = False
+                for x, (_, fb) in zip(mine, fns, strict=True):
+                    y = fb(row)
+                    if x is None or y is None:
+                        saw_null = True
+                    elif x != y:
+                        break
+                else:
+                    if not saw_null:
+                        return True
+                    result = None
             return result
 
         return Typed(run, T.BOOL)
@@ -1220,6 +1302,13 @@ class Compiler:
         return _PerExecution(self.ctx)
 
     def _subquery_values(self, query: exp.Expr, *, single_column: bool) -> Callable[[Row], Any]:
+        return self._subquery_plan_values(query, single_column=single_column)[0]
+
+    def _subquery_plan_values(
+        self, query: exp.Expr, *, single_column: bool
+    ) -> tuple[Callable[[Row], Any], Any]:
+        """The rows (a set of values when ``single_column``) of ``query`` for a row of the
+        enclosing query, and its plan."""
         if self.ctx.plan_subquery is None:
             raise FeatureNotSupported("subqueries are not supported here")
         while isinstance(query, exp.Subquery) and not query.alias:
@@ -1240,7 +1329,7 @@ class Compiler:
                 once.keep(result)
             return result
 
-        return values
+        return values, plan
 
     def c_Subquery(self, e: exp.Subquery) -> Typed:
         if self.ctx.plan_subquery is None:
@@ -1662,6 +1751,10 @@ def _money_arith(op: str, a: Typed, b: Typed) -> Typed:
             f"operator does not exist: {a.type.display()} {op} {b.type.display()}"
         )
     return strict_call("?column?", [a, b], rtype, impl)
+
+
+def _as_floats(values: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    return lambda r: {None if v is None else float(v) for v in values(r)}
 
 
 def _is_row(e: exp.Expr) -> bool:

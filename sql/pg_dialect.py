@@ -105,11 +105,43 @@ def _binary_sql(symbol: str) -> Any:
     return lambda gen, e: gen.binary(e, symbol)
 
 
+class SearchClause(exp.Expression):
+    """A WITH query's ``SEARCH {DEPTH|BREADTH} FIRST BY col, ... SET seq`` (held in the CTE's
+    ``search`` arg; sql.plan.search_cycle rewrites the query to compute ``seq``)."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"kind": True, "expressions": True, "this": True}
+
+
+class CycleClause(exp.Expression):
+    """A WITH query's ``CYCLE col, ... SET mark [TO v DEFAULT d] USING path`` (the CTE's
+    ``cycle`` arg); ``to`` / ``default`` are None for the boolean form."""
+
+    arg_types: ClassVar[dict[str, bool]] = {
+        "expressions": True, "this": True, "to": False, "default": False, "using": True,
+    }  # fmt: skip
+
+
+def _cte_sql(gen: Any, e: exp.CTE) -> str:
+    text: str = gen.cte_sql(e)
+    search, cycle = e.args.get("search"), e.args.get("cycle")
+    if search is not None:
+        cols = ", ".join(gen.sql(c) for c in search.expressions)
+        text += f" SEARCH {search.args['kind']} FIRST BY {cols} SET {gen.sql(search.this)}"
+    if cycle is not None:
+        cols = ", ".join(gen.sql(c) for c in cycle.expressions)
+        text += f" CYCLE {cols} SET {gen.sql(cycle.this)}"
+        if cycle.args.get("to") is not None:
+            text += f" TO {gen.sql(cycle.args['to'])} DEFAULT {gen.sql(cycle.args['default'])}"
+        text += f" USING {gen.sql(cycle.args['using'])}"
+    return text
+
+
 class Db9Postgres(Postgres):
     class Generator(PostgresGenerator):
         TRANSFORMS: ClassVar[dict[Any, Any]] = {
             **PostgresGenerator.TRANSFORMS,
             **{node: _binary_sql(text) for text, (_, node) in _OPERATOR_TOKENS.items()},
+            exp.CTE: _cte_sql,
         }
 
     class Tokenizer(Postgres.Tokenizer):
@@ -148,6 +180,57 @@ class Db9Postgres(Postgres):
             for name, parse in PostgresParser.FUNCTION_PARSERS.items()
             if name not in _PLAIN_CALLS
         }
+
+        def _parse_statement(self) -> exp.Expr | None:
+            # ``WITH q AS (...) VALUES (...)``: a VALUES list is a query the WITH may lead
+            # (sqlglot reads the VALUES as a call); as a SELECT of it, it can hold the WITH
+            pending, self._with_pending = self._with_pending, False
+            if pending and self._curr is not None and self._curr.token_type == TokenType.VALUES:
+                query = self._parse_select()
+                if isinstance(query, exp.Values):
+                    query = self._values_to_select(query)
+                return query
+            found: exp.Expr | None = super()._parse_statement()
+            return found
+
+        _with_pending = False  # a WITH list was just read: the statement it leads is next
+
+        def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
+            found: exp.With | None = super()._parse_with(skip_with_token)
+            self._with_pending = found is not None
+            return found
+
+        def _parse_cte(self) -> exp.CTE | exp.FunctionSpecification | None:
+            # PostgreSQL's SEARCH / CYCLE clauses follow the query they belong to (sqlglot
+            # reads one, of one column, after the whole WITH list)
+            cte = super()._parse_cte()
+            if not isinstance(cte, exp.CTE):
+                return cte
+            if self._match_text_seq("SEARCH"):
+                kind = self._match_texts(("DEPTH", "BREADTH")) and self._prev.text.upper()
+                if not kind or not self._match_text_seq("FIRST", "BY"):
+                    self.raise_error("syntax error in SEARCH clause")
+                cols = self._parse_csv(self._parse_id_var)
+                if not self._match_text_seq("SET"):
+                    self.raise_error("syntax error in SEARCH clause: SET expected")
+                cte.set("search", SearchClause(kind=kind, expressions=cols,
+                                               this=self._parse_id_var()))  # fmt: skip
+            if self._match_text_seq("CYCLE"):
+                cols = self._parse_csv(self._parse_id_var)
+                if not self._match_text_seq("SET"):
+                    self.raise_error("syntax error in CYCLE clause: SET expected")
+                mark = self._parse_id_var()
+                to = default = None
+                if self._match_text_seq("TO"):
+                    to = self._parse_bitwise()
+                    if not self._match(TokenType.DEFAULT):
+                        self.raise_error("syntax error in CYCLE clause: DEFAULT expected")
+                    default = self._parse_bitwise()
+                if not self._match_text_seq("USING"):
+                    self.raise_error("syntax error in CYCLE clause: USING expected")
+                cte.set("cycle", CycleClause(expressions=cols, this=mark, to=to, default=default,
+                                             using=self._parse_id_var()))  # fmt: skip
+            return cte
 
         def _parse_type(
             self, parse_interval: bool = True, fallback_to_identifier: bool = False

@@ -83,6 +83,9 @@ class Context:
     # While a subquery is planned: the enclosing query's aggregate calls written in it
     # (sql.plan.outer_aggregates), expression sql -> index in the enclosing query's row.
     outer_aggs: dict[str, tuple[int, SqlType]] | None = None
+    # The data-modifying WITH queries of the statement's own WITH (sql.plan.nodes.RunOnce):
+    # an INSERT / UPDATE / DELETE runs them first, each execution, read or not.
+    writes: list[Any] = field(default_factory=list)
 
 
 class ExprCompiler(Protocol):

@@ -41,6 +41,7 @@ from sql import (
     index_options,
     lexer,
     memory,
+    recursive_view,
     reindex,
     relations,
     routine_ddl,
@@ -1222,6 +1223,10 @@ class Session:
         nowait.check()
         stmt, on_commit = temp.split_on_commit(stmt)
         nulls = None
+        if stmt.command == "CREATE VIEW":
+            plain = recursive_view.rewrite(stmt.text, stmt.tokens, stmt.start)
+            if plain is not None:
+                stmt = Statement(plain, stmt.start, None, stmt.command)
         if stmt.command == "CREATE INDEX":
             text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
             if nulls is not None:
@@ -1365,7 +1370,7 @@ class Session:
                 if isinstance(tree, exp.Update)
                 else dml.plan_delete
             )
-            dml_plan = plan_dml(self, tree, ctx)  # type: ignore[arg-type]
+            dml_plan = dml.run_writes(plan_dml(self, tree, ctx), ctx)  # type: ignore[arg-type]
             self._check_writable(dml_plan, type(tree).__name__.upper())
             if cache_key is not None and _cacheable(tree):
                 if len(self.dml_cache) >= _PLAN_CACHE_SIZE:
@@ -1397,6 +1402,13 @@ class Session:
             # A bare expression, e.g. "foo" or "1 + 1", is not a statement in PostgreSQL.
             first = tree.sql(dialect="postgres").split(" ")[0]
             raise SyntaxError_(f'syntax error at or near "{first}"', position=1)
+        with_ = tree.args.get("with_")
+        if (
+            isinstance(tree, exp.Merge)
+            and isinstance(with_, exp.With)
+            and with_.args.get("recursive")
+        ):
+            raise SyntaxError_("WITH RECURSIVE is not supported for MERGE statement")
         raise FeatureNotSupported(f"statement {type(tree).__name__.upper()} is not supported")
 
     def _as_execute(self, tree: exp.Create, ctx: Context) -> exp.Create:

@@ -15,6 +15,7 @@ from sql.errors import (
     InvalidTableDefinition,
     WrongObjectType,
 )
+from sql.pg_dialect import DIALECT
 from sql.plan.binder import Planner
 from sql.result import Result
 from sql.scope import Context
@@ -54,7 +55,7 @@ def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     store = session.database.catalogs
     txn = session.current_txn()
     old = catalog.find(target.name, schema, [])
-    text = query.sql(dialect="postgres")
+    text = query.sql(dialect=DIALECT)
     if old is not None:
         if old.kind != "view" or not tree.args.get("replace"):
             if old.kind == "view" or not tree.args.get("replace"):

@@ -155,14 +155,18 @@ def rename_references(
                 if not t.alias:  # columns qualified by the old name still resolve
                     t.set("alias", exp.TableAlias(this=exp.to_identifier(old_name)))
                 t.set("this", exp.to_identifier(table.name))
-        view.query = query.sql(dialect="postgres")
+        view.query = query.sql(dialect=DIALECT)
         store.put_table(session.current_txn(), view, catalog, new=False)
 
 
 def definition(view: TableDef) -> str:
     """pg_get_viewdef's text: the stored query, pretty-printed."""
     text = view.query or ""
-    return " " + sqlglot.transpile(text, read="postgres", write="postgres", pretty=True)[0] + ";"
+    try:
+        shown = sqlglot.transpile(text, read="postgres", write="postgres", pretty=True)[0]
+    except sqlglot.errors.ParseError:  # syntax only db9's dialect reads (SEARCH, CYCLE)
+        shown = sqlglot.transpile(text, read=DIALECT, write=DIALECT, pretty=True)[0]
+    return " " + shown + ";"
 
 
 def view_definition(catalog: Catalog, search_path: list[str], rel: object) -> str | None:

@@ -105,6 +105,7 @@ def _lateral_join(node: N.LateralJoin, ex: Exec) -> Iterator[Row]:
 
 
 def _prelude(node: N.Prelude, ex: Exec) -> Iterator[Row]:
+    N.reset_writes(node.first)
     for first in node.first:
         for _ in ex.rows(first):
             pass

@@ -62,6 +62,7 @@ from sql.plan.nodes import (
     Project,
     ProjectSet,
     RecursiveUnion,
+    RunOnce,
     SeriesScan,
     SetOp,
     Sort,
@@ -78,6 +79,8 @@ from sql.plan.nodes import (
 from sql.plan.optimizer import optimize
 from sql.plan.recursion import check_recursive, recursion_order, self_references
 from sql.plan.rules.access_paths import index_only
+from sql.plan.search_cycle import check_clauses, has_search_or_cycle, rewrite
+from sql.plan.unused_outputs import without_unused_outputs
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
 from sql.scope import Context, Row, Scope, ScopeColumn, Typed
@@ -121,6 +124,12 @@ def _renamed(node: Node, table: str, names: list[str]) -> Node:
         )
     keep: list[Callable[[Row], Any]] = [operator.itemgetter(i) for i in range(len(cols))]
     return Project(node, keep, Scope(cols))
+
+
+def _reads_work_table(node: Node) -> bool:
+    """Whether ``node`` reads a recursive query's working table (a WITH query inside the
+    recursive term reading the recursive query)."""
+    return isinstance(node, WorkTableScan) or any(_reads_work_table(c) for c in node.children())
 
 
 def _coalesce(first: Callable[[Row], Any], second: Callable[[Row], Any]) -> Callable[[Row], Any]:
@@ -395,15 +404,13 @@ class Planner:
         """The queries of ``with_``; their outer references read the outer row from
         ``share``'s cell, the query the WITH belongs to (a WITH inside a correlated
         subquery)."""
-        search = with_.args.get("search")
-        if search is not None:  # ignoring CYCLE would loop for ever, SEARCH misorder
-            kind = str(search.args.get("kind") or "SEARCH").upper()
-            raise FeatureNotSupported(f"WITH RECURSIVE ... {kind} is not supported")
         out: dict[str, tuple[Plan, int]] = {}
         self.ctes.append(out)
         recursive = bool(with_.args.get("recursive"))
         try:
             for cte in recursion_order(with_.expressions) if recursive else with_.expressions:
+                if has_search_or_cycle(cte):
+                    cte = self._search_cycle(cte, outer, recursive)
                 name = cte.alias
                 body = cte.this
                 cid = next(self._cte_ids)
@@ -412,7 +419,8 @@ class Planner:
                 if isinstance(body, exp.Insert | exp.Update | exp.Delete):
                     plan = self._rename(self._writing_cte(body), cte)
                 elif recursive and isinstance(body, exp.Union) and self_references(name, body):
-                    plan = self._recursive_cte(name, cte, body, outer, cid, out)
+                    sh = share if outer is not None else None
+                    plan = self._recursive_cte(name, cte, body, outer, cid, out, sh)
                 else:
                     plan = self.plan_query(body, outer, share if outer is not None else None)
                     plan = self._rename(plan, cte)
@@ -420,6 +428,17 @@ class Planner:
         finally:
             self.ctes.pop()
         return out
+
+    def _search_cycle(self, cte: exp.CTE, outer: Scope | None, recursive: bool) -> exp.CTE:
+        """``cte`` with its SEARCH / CYCLE clauses rewritten into columns (sql.plan.search_cycle);
+        the column names come from the alias list or else the non-recursive term."""
+        alias = cte.args.get("alias")
+        names = [c.name for c in alias.columns] if alias is not None and alias.columns else []
+        body = cte.this
+        if not names and isinstance(body, exp.Union):
+            names = [c.name for c in self.plan_query(body.this, outer).columns]
+        check_clauses(cte, names, recursive)
+        return rewrite(cte, names)
 
     def _writing_cte(self, body: exp.Insert | exp.Update | exp.Delete) -> Plan:
         """An INSERT / UPDATE / DELETE in WITH: its RETURNING rows, the statement run once
@@ -437,7 +456,8 @@ class Planner:
             self.ctx.plan_subquery = saved  # the statement's own planner took it over
         scope = Scope([ScopeColumn("", n, t) for n, t in columns])
         label = f"{type(body).__name__} on {body.this.name}"
-        return Plan(Materialized(scope, run, label, writes=True), scope.columns, Scope([]))
+        once = RunOnce(run)
+        return Plan(Materialized(scope, once, label, writes=True), scope.columns, Scope([]))
 
     def writing_ctes(self, frame: dict[str, tuple[Plan, int]]) -> list[Node]:
         """Readers of ``frame``'s data-modifying CTEs: a Prelude runs them first."""
@@ -470,13 +490,34 @@ class Planner:
         outer: Scope | None,
         cid: int,
         out: dict[str, tuple[Plan, int]],
+        share: Scope | None = None,
     ) -> Plan:
-        anchor = self._rename(self.plan_query(body.this, outer), cte)
+        """A recursive query; its outer references read the outer row from ``share``'s
+        cell (as _plan_ctes' queries)."""
+        inner = body.args.get("with_")  # WITH ... a UNION b: a WITH of both terms
+        if inner is not None:
+            self.ctes.append(self._plan_ctes(inner, outer))
+        try:
+            return self._recursive_terms(name, cte, body, outer, out, share)
+        finally:
+            if inner is not None:
+                self.ctes.pop()
+
+    def _recursive_terms(
+        self,
+        name: str,
+        cte: exp.CTE,
+        body: exp.Union,
+        outer: Scope | None,
+        out: dict[str, tuple[Plan, int]],
+        share: Scope | None,
+    ) -> Plan:
+        anchor = self._rename(self.plan_query(body.this, outer, share), cte)
         work = WorkTable()
         wscope = Scope([ScopeColumn(name, c.name, c.type) for c in anchor.columns])
         working = WorkTableScan(wscope, work, f"WorkTable Scan on {name}")
         out[name] = (Plan(working, anchor.columns, Scope([])), -1)
-        step = self.plan_query(body.expression, outer)
+        step = self.plan_query(body.expression, outer, share)
         for i, (a, b) in enumerate(zip(anchor.columns, step.columns, strict=False)):
             if (
                 b.type != a.type
@@ -492,6 +533,9 @@ class Planner:
                     hint="Cast the output of the non-recursive term to the correct type.",
                 )
         distinct = bool(body.args.get("distinct"))
+        if distinct and any(c.type.name == "money" for c in anchor.columns):
+            # PostgreSQL's recursive UNION hashes its rows: money has no hash function
+            raise FeatureNotSupported("could not implement recursive UNION")
         node = RecursiveUnion(Scope(list(anchor.columns)), anchor.node, step.node, work,
                               distinct, f"Recursive Union ({name})")  # fmt: skip
         return Plan(node, anchor.columns, Scope([]))
@@ -636,6 +680,9 @@ class Planner:
             return WorkTableScan(scope, plan.node.work, f"WorkTable Scan on {alias}")
         if isinstance(plan.node, Materialized) and plan.node.writes and not plan.columns:
             raise FeatureNotSupported(f'WITH query "{alias}" does not have a RETURNING clause')
+        if _reads_work_table(plan.node):  # its rows change each round: read it anew
+            return Project(plan.node, [operator.itemgetter(i) for i in range(len(scope.columns))],
+                           scope)  # fmt: skip
         return CteScan(scope, plan, cid, f"CTE Scan on {alias}")
 
     def _function_scan(
@@ -1027,7 +1074,7 @@ class Planner:
         outer = scope.outer
         from_ = q.args.get("from_") or q.args.get("from")
         if from_ is not None:
-            node = self._from_item(from_.this, outer, scope)
+            node = self._from_item(without_unused_outputs(from_.this, q), outer, scope)
             for join in q.args.get("joins") or []:
                 node = self._join(node, join, outer, scope)
         else:

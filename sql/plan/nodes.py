@@ -117,6 +117,34 @@ class Materialized(Node):
     writes: bool = False
 
 
+class RunOnce:
+    """A data-modifying WITH query's statement, run once per execution of the statement it
+    is part of however many readers it has (the query reading it, another WITH query, a
+    subquery run per row): the first call runs it, later ones return its rows until
+    ``reset`` (a new execution)."""
+
+    def __init__(self, run: Callable[[], list[Row]]) -> None:
+        self._run = run
+        self._rows: list[Row] | None = None
+
+    def __call__(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = self._run()
+        return self._rows
+
+    def reset(self) -> None:
+        self._rows = None
+
+
+def reset_writes(readers: Iterable[Node]) -> None:
+    """A new execution: the data-modifying WITH queries ``readers`` (CteScans) read run anew."""
+    for r in readers:
+        if isinstance(r, CteScan) and isinstance(r.plan.node, Materialized):
+            source = r.plan.node.source
+            if isinstance(source, RunOnce):
+                source.reset()
+
+
 @dataclass
 class ValuesScan(Node):
     """A VALUES list: one row of constant expressions each."""

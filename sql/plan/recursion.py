@@ -19,12 +19,15 @@ def self_references(name: str, e: exp.Expr) -> list[exp.Table]:
 
 
 def _shadowed(t: exp.Table, top: exp.Expr) -> bool:
-    """Whether a WITH between ``t`` and ``top`` defines a query of ``t``'s name."""
+    """Whether a WITH between ``t`` and ``top`` (``top``'s own included) defines a query of
+    ``t``'s name."""
     node = t.parent
-    while node is not None and node is not top:
+    while node is not None:
         with_ = node.args.get("with_") or node.args.get("with")
         if isinstance(with_, exp.With) and any(c.alias == t.name for c in with_.expressions):
             return True
+        if node is top:
+            break
         node = node.parent
     return False
 

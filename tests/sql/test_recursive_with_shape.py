@@ -44,6 +44,10 @@ SCRIPT = [
     "WITH RECURSIVE foo(i) AS (SELECT i::numeric(3,0) FROM (VALUES(1),(2)) t(i) UNION"
     " ALL SELECT (i+1)::numeric(10,0) FROM foo WHERE i < 10) SELECT * FROM foo",
     "WITH RECURSIVE x(n) AS (SELECT n FROM x) SELECT * FROM x",
+    "WITH RECURSIVE t(n) AS (VALUES (1::money) UNION SELECT n+1::money FROM t "
+    "WHERE n < 100::money) SELECT sum(n) FROM t",
+    "WITH RECURSIVE t(n) AS (VALUES (1::money) UNION ALL SELECT n+1::money FROM t "
+    "WHERE n < 5::money) SELECT sum(n) FROM t",
     "WITH RECURSIVE x(n) AS (SELECT n FROM x UNION ALL SELECT 1) SELECT * FROM x",
     "WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n+1 FROM t WHERE n < 5) "
     "SELECT sum(n) FROM t",

@@ -128,3 +128,18 @@ def test_generated_views_read_as_their_query(
     top = outer if outer == "true" or "a" in [p.split()[0] for p in proj] else "true"
     differ.check(f"SELECT * FROM gg WHERE {top}")
     differ.check("SELECT count(*) FROM g JOIN u ON true")
+
+
+def test_recursive_view_is_a_with_recursive_query(differ: Differ) -> None:
+    """CREATE [OR REPLACE] RECURSIVE VIEW name (cols) AS q reads as WITH RECURSIVE name."""
+    for sql in [
+        "CREATE RECURSIVE VIEW nums (n) AS VALUES (1) UNION ALL SELECT n+1 FROM nums WHERE n < 5",
+        "SELECT * FROM nums",
+        "CREATE OR REPLACE RECURSIVE VIEW nums (n) AS VALUES (1) UNION ALL SELECT n+1 "
+        "FROM nums WHERE n < 6",
+        "SELECT * FROM nums",
+        "CREATE RECURSIVE VIEW public.pairs (a, b) AS SELECT 1, 2 UNION ALL SELECT a + 1, b "
+        "FROM pairs WHERE a < 3",
+        "SELECT * FROM pairs ORDER BY a",
+    ]:
+        differ.check(sql)

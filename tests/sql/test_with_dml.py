@@ -95,3 +95,22 @@ def test_with_inside_a_correlated_subquery_reads_each_outer_row(differ: Differ) 
         " c) from int4_tbl order by f1",
     ]:
         differ.check(sql)
+
+
+def test_data_modifying_with_query_runs_once_however_read(differ: Differ) -> None:
+    """A writing WITH query read by another WITH query and by the main query runs once; one
+    read by no one, under an INSERT / UPDATE / DELETE, still runs."""
+    _run(differ, [
+        "DELETE FROM y WHERE a <= 5",
+        "WITH RECURSIVE t AS (INSERT INTO y SELECT a+5 FROM t2 WHERE a > 5 RETURNING *), "
+        "t2 AS (UPDATE y SET a=a-11 RETURNING *) SELECT * FROM t UNION ALL SELECT * FROM t2",
+        "SELECT * FROM y",
+        "CREATE TABLE yy (a int)",
+        "WITH RECURSIVE t1 AS (INSERT INTO y SELECT * FROM y RETURNING *), "
+        "t2 AS (INSERT INTO yy SELECT * FROM t1 RETURNING *) SELECT 1",
+        "SELECT * FROM y",
+        "SELECT * FROM yy",
+        "WITH t AS (DELETE FROM yy RETURNING *) INSERT INTO y VALUES (42)",
+        "SELECT * FROM yy",
+        "SELECT * FROM y",
+    ])  # fmt: skip
