@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, deferrals, partitions, temp, view_dml
+from sql import array_assign, deferrals, partitions, rules, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -664,6 +664,9 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
 def plan_insert(
     session: SessionApi, tree: exp.Insert, ctx: Context, ctes: list[CteFrame] | None = None
 ) -> DmlPlan:
+    ruled = rules.rewrite(session, tree, ctx, ctes, _plan_any, _view_returning)
+    if ruled is not None:
+        return DmlPlan(ruled.run, False, columns=ruled.columns)
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
@@ -1237,6 +1240,9 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
 def plan_update(
     session: SessionApi, tree: exp.Update, ctx: Context, ctes: list[CteFrame] | None = None
 ) -> DmlPlan:
+    ruled = rules.rewrite(session, tree, ctx, ctes, _plan_any, _view_returning)
+    if ruled is not None:
+        return DmlPlan(ruled.run, False, columns=ruled.columns)
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
@@ -1405,6 +1411,9 @@ def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
 def plan_delete(
     session: SessionApi, tree: exp.Delete, ctx: Context, ctes: list[CteFrame] | None = None
 ) -> DmlPlan:
+    ruled = rules.rewrite(session, tree, ctx, ctes, _plan_any, _view_returning)
+    if ruled is not None:
+        return DmlPlan(ruled.run, False, columns=ruled.columns)
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
@@ -1456,6 +1465,19 @@ def _plan_delete(
 
     return _Phases(fetch, apply, _point(tree, node, base), temp.is_temp_schema(table.schema),
                    returning[0] if returning else None)  # fmt: skip
+
+
+def _plan_any(
+    session: SessionApi, tree: exp.Expr, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
+    """plan_insert, plan_update or plan_delete, as ``tree`` is."""
+    return (
+        plan_insert
+        if isinstance(tree, exp.Insert)
+        else plan_update
+        if isinstance(tree, exp.Update)
+        else plan_delete
+    )(session, tree, ctx, ctes)  # type: ignore[arg-type]
 
 
 def _writing_cte(

@@ -43,6 +43,7 @@ from sql import (
     reindex,
     relations,
     routine_ddl,
+    rule_ddl,
     schema_ddl,
     stats,
     temp,
@@ -1162,6 +1163,12 @@ class Session:
             done = routine_ddl.enable_trigger(self, stmt.text)
             if done is not None:
                 return done
+        if stmt.command in rule_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return rule_ddl.run(self, stmt.command, stmt.text)
         if stmt.command in type_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
