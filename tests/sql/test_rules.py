@@ -1,0 +1,61 @@
+"""Rules against a live PostgreSQL: CREATE [OR REPLACE] RULE / DROP RULE, INSERT, UPDATE and
+DELETE rewritten into INSTEAD and ALSO actions with NEW / OLD, rule conditions, RETURNING
+through a rule, and the 0A000 errors for rules on data-modifying statements in WITH."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+SETUP = """
+CREATE TABLE foo (f1 serial, f2 text, f3 int default 42);
+INSERT INTO foo (f2, f3) VALUES ('test', DEFAULT), ('More', 11);
+CREATE VIEW voo AS SELECT f1, f2 FROM foo;
+CREATE TABLE log (what text, a int, b text)
+"""
+
+SCRIPT = [
+    "CREATE RULE voo_i AS ON INSERT TO voo DO INSTEAD INSERT INTO foo VALUES (new.*, 57)",
+    "CREATE RULE voo_i AS ON INSERT TO voo DO INSTEAD NOTHING",
+    "INSERT INTO voo VALUES (11, 'zit')",
+    "INSERT INTO voo VALUES (12, 'zoo') RETURNING *, f1 * 2",
+    "CREATE OR REPLACE RULE voo_i AS ON INSERT TO voo DO INSTEAD "
+    "INSERT INTO foo VALUES (new.*, 57) RETURNING *",
+    "CREATE OR REPLACE RULE voo_i AS ON INSERT TO voo DO INSTEAD "
+    "INSERT INTO foo VALUES (new.*, 57) RETURNING f1, f2",
+    "INSERT INTO voo VALUES (14, 'zoo2') RETURNING *",
+    "INSERT INTO voo SELECT f1 + 100, f2 FROM foo WHERE f1 < 3",
+    "SELECT * FROM foo ORDER BY f1",
+    "CREATE RULE voo_u AS ON UPDATE TO voo DO INSTEAD "
+    "UPDATE foo SET f1 = new.f1, f2 = new.f2 WHERE f1 = old.f1 RETURNING f1, f2",
+    "UPDATE voo SET f1 = f1 + 1 WHERE f2 = 'zoo2'",
+    "UPDATE voo SET f1 = f1 + 1 WHERE f2 = 'zoo2' RETURNING *, f1 * 2",
+    "CREATE RULE voo_d AS ON DELETE TO voo DO INSTEAD DELETE FROM foo WHERE f1 = old.f1",
+    "DELETE FROM voo WHERE f2 = 'zit'",
+    "DELETE FROM voo WHERE f1 > 100 RETURNING *",
+    "SELECT * FROM foo ORDER BY f1",
+    "CREATE RULE foo_log AS ON UPDATE TO foo WHERE old.f3 <> new.f3 DO ALSO "
+    "INSERT INTO log VALUES ('upd', old.f3, new.f2)",
+    "UPDATE foo SET f3 = f3 + 1 WHERE f1 < 3",
+    "UPDATE foo SET f2 = 'same' WHERE f1 = 1",
+    "SELECT * FROM log ORDER BY a",
+    "SELECT * FROM foo ORDER BY f1",
+    "CREATE RULE foo_skip AS ON DELETE TO foo WHERE old.f3 = 57 DO INSTEAD "
+    "INSERT INTO log VALUES ('kept', old.f1, old.f2)",
+    "DELETE FROM foo",
+    "SELECT * FROM foo ORDER BY f1",
+    "SELECT * FROM log ORDER BY what, a",
+    "WITH t AS (DELETE FROM foo RETURNING *) SELECT * FROM t",
+    "WITH t AS (INSERT INTO voo VALUES (7, 'w') RETURNING *) SELECT * FROM t",
+    "DROP RULE foo_skip ON foo",
+    "DROP RULE foo_skip ON foo",
+    "DROP RULE IF EXISTS foo_skip ON foo",
+    "DROP RULE nope ON missing",
+    "CREATE RULE r AS ON INSERT TO missing DO INSTEAD NOTHING",
+    "CREATE RULE r AS ON UPDATE TO log DO ALSO UPDATE log SET a = 1 RETURNING *",
+]
+
+
+def test_rule_script(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in SCRIPT:
+        differ.check(stmt)
