@@ -724,6 +724,9 @@ def plan_insert(
             values_in.append(values)
     elif source is not None:
         query = planner.plan_query(source)
+        if not listed and len(query.columns) < len(names):  # the first columns, as VALUES
+            names, positions = names[: len(query.columns)], positions[: len(query.columns)]
+            types = types[: len(query.columns)]
         if len(query.columns) != len(names):
             raise SyntaxError_(
                 "INSERT has more expressions than target columns"

@@ -51,6 +51,13 @@ SCRIPT = [
     "DROP RULE IF EXISTS foo_skip ON foo",
     "DROP RULE nope ON missing",
     "CREATE RULE r AS ON INSERT TO missing DO INSTEAD NOTHING",
+    "INSERT INTO log SELECT 'short', 1",
+    "ALTER TABLE foo ADD COLUMN f4 int8 DEFAULT 99",
+    "CREATE OR REPLACE RULE voo_i AS ON INSERT TO voo DO INSTEAD "
+    "INSERT INTO foo VALUES (new.*, 57) RETURNING f1, f2",
+    "INSERT INTO voo VALUES (30, 'wide') RETURNING *",
+    "SELECT * FROM foo ORDER BY f1",
+    "SELECT * FROM log ORDER BY what, a",
     "CREATE RULE r AS ON UPDATE TO log DO ALSO UPDATE log SET a = 1 RETURNING *",
 ]
 
