@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, deferrals, partitions, rules, temp, view_dml
+from sql import array_assign, deferrals, partitions, rules, temp, view_dml, view_update
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -670,6 +670,9 @@ def plan_insert(
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
+    through = view_update.rewrite(session, tree)
+    if through is not None:
+        return _plan_any(session, through, ctx, ctes)
     target = tree.this
     names = [i.name for i in target.expressions] if isinstance(target, exp.Schema) else None
     listed = names is not None  # an explicit column list: VALUES must fill it
@@ -1249,6 +1252,9 @@ def plan_update(
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
+    through = view_update.rewrite(session, tree)
+    if through is not None:
+        return _plan_any(session, through, ctx, ctes)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_update, ctes=ctes))
@@ -1420,6 +1426,9 @@ def plan_delete(
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
+    through = view_update.rewrite(session, tree)
+    if through is not None:
+        return _plan_any(session, through, ctx, ctes)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_delete, ctes=ctes))
