@@ -57,6 +57,7 @@ def _relation(session: SessionApi, rel: Any, missing_ok: bool = False) -> TableD
 def _create(session: SessionApi, stmt: ast.RuleStmt) -> Result:
     table = _relation(session, stmt.relation)
     assert table is not None
+    assert stmt.event is not None
     event = _EVENTS[stmt.event]
     if event == "select":
         raise FeatureNotSupported("rules on SELECT are not supported")
@@ -72,9 +73,7 @@ def _create(session: SessionApi, stmt: ast.RuleStmt) -> Result:
     table = catalog.tables[table.id]
     old = next((r for r in table.rules if r["name"] == rule["name"]), None)
     if old is not None and not stmt.replace:
-        raise DuplicateObject(
-            f'rule "{rule["name"]}" for relation "{table.name}" already exists'
-        )
+        raise DuplicateObject(f'rule "{rule["name"]}" for relation "{table.name}" already exists')
     table.rules = [r for r in table.rules if r["name"] != rule["name"]] + [rule]
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
     return Result("CREATE RULE")
@@ -157,16 +156,14 @@ def _drop(session: SessionApi, stmt: ast.DropStmt) -> Result:
         *rel_names, rule_name = names
         rel = ast.RangeVar(relname=rel_names[-1],
                            schemaname=rel_names[-2] if len(rel_names) > 1 else None)  # fmt: skip
-        table = _relation(session, rel, stmt.missing_ok)
+        table = _relation(session, rel, bool(stmt.missing_ok))
         if table is None:
             session.notices.append(f'relation "{rel.relname}" does not exist, skipping')
             continue
         if not any(r["name"] == rule_name for r in table.rules):
             if stmt.missing_ok:
                 continue
-            raise UndefinedObject(
-                f'rule "{rule_name}" for relation "{table.name}" does not exist'
-            )
+            raise UndefinedObject(f'rule "{rule_name}" for relation "{table.name}" does not exist')
         catalog = copy.deepcopy(session.catalog())
         table = catalog.tables[table.id]
         table.rules = [r for r in table.rules if r["name"] != rule_name]

@@ -108,9 +108,12 @@ def _source(table: TableDef, tree: exp.Expr) -> exp.Select:
         if isinstance(src, exp.Values):
             for tup in src.expressions:
                 for i, item in enumerate(tup.expressions if isinstance(tup, exp.Tuple) else []):
-                    if i < len(names) and item.name.upper() == "DEFAULT" and not item.args.get(
-                        "table"
-                    ) and isinstance(item, exp.Var | exp.Column):
+                    if (
+                        i < len(names)
+                        and item.name.upper() == "DEFAULT"
+                        and not item.args.get("table")
+                        and isinstance(item, exp.Var | exp.Column)
+                    ):
                         item.replace(_parse(_default_sql(table, names[i])))
         width = (
             len(src.expressions[0].expressions)
@@ -118,9 +121,7 @@ def _source(table: TableDef, tree: exp.Expr) -> exp.Select:
             else len(names)
         )
         alias = ", ".join(f'"{n}"' for n in names[:width])
-        text = (
-            f"SELECT {', '.join(items)} FROM ({src.sql(dialect='postgres')}) AS __src({alias})"
-        )
+        text = f"SELECT {', '.join(items)} FROM ({src.sql(dialect='postgres')}) AS __src({alias})"
         return _parse(text)  # type: ignore[return-value]
     rel = target.copy()
     label = rel.alias or rel.name
@@ -141,8 +142,10 @@ def _source(table: TableDef, tree: exp.Expr) -> exp.Select:
             if value is None:
                 value = exp.Column(this=_ident(c), table=exp.to_identifier(label))
             else:
-                value = exp.Cast(this=value.copy(), to=exp.DataType.build(
-                    table.column(c).type.display(), dialect=DIALECT))
+                value = exp.Cast(
+                    this=value.copy(),
+                    to=exp.DataType.build(table.column(c).type.display(), dialect=DIALECT),
+                )
             new.append(exp.alias_(value, f"__new_{c}", quoted=True))
     select = exp.Select(expressions=old + new)
     select.set("from_", exp.From(this=rel))
@@ -168,11 +171,11 @@ def _bind(node: exp.Expr, cols: list[str]) -> exp.Expr:
         if which not in ("new", "old"):
             continue
         if isinstance(col.this, exp.Star):
-            parent, key = col.parent, col.arg_key
+            parent, key = col.parent, str(col.arg_key)
             listed = parent.args.get(key) if parent is not None else None
-            if isinstance(listed, list):
+            if parent is not None and isinstance(listed, list):
                 i = next(k for k, x in enumerate(listed) if x is col)
-                parent.set(key, listed[:i] + [_ref(which, c) for c in cols] + listed[i + 1 :])  # type: ignore[union-attr]
+                parent.set(key, listed[:i] + [_ref(which, c) for c in cols] + listed[i + 1 :])
             continue
         repl = _ref(which, col.name)
         if col is node:
@@ -292,8 +295,7 @@ def _in_with_errors(rules: list[dict[str, Any]]) -> None:
                 "DO ALSO rules are not supported for data-modifying statements in WITH"
             )
     raise FeatureNotSupported(
-        "multi-statement DO INSTEAD rules are not supported for data-modifying statements "
-        "in WITH"
+        "multi-statement DO INSTEAD rules are not supported for data-modifying statements in WITH"
     )
 
 
@@ -378,8 +380,10 @@ def rewrite(
                 act = action_tree(text, table, source, cond, with_)
                 if act is None:
                     continue
-                if modifying and isinstance(act, exp.Insert) and not isinstance(
-                    _parse(text).expression, exp.Values
+                if (
+                    modifying
+                    and isinstance(act, exp.Insert)
+                    and not isinstance(_parse(text).expression, exp.Values)
                 ):
                     raise FeatureNotSupported(
                         "INSERT...SELECT rule actions are not supported for queries having "

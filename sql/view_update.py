@@ -126,8 +126,7 @@ def _plain(view: TableDef, cols: dict[str, exp.Expr], name: str, verb: str) -> s
     if not isinstance(e, exp.Column):
         raise FeatureNotSupported(
             f'cannot {verb} column "{name}" of view "{view.name}"',
-            detail="View columns that are not columns of their base relation are not "
-            "updatable.",
+            detail="View columns that are not columns of their base relation are not updatable.",
         )
     return e.name
 
@@ -194,8 +193,8 @@ def rewrite(session: SessionApi, tree: exp.Expr) -> exp.Expr | None:
         conds.append(exp.Paren(this=_substitute(where.this, cols, label)))
     own = query.args.get("where")
     if own is not None:
-        base_names = {inner.alias_or_name, inner.name}
-        conds.append(exp.Paren(this=_requalified(own.this, base_names, base, label)))
+        inner_names = {inner.alias_or_name, inner.name}
+        conds.append(exp.Paren(this=_requalified(own.this, inner_names, base, label)))
     if conds:
         tree.set("where", exp.Where(this=exp.and_(*conds)))
     return tree
