@@ -35,6 +35,7 @@ from sql.errors import (
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
+    WithCheckOptionViolation,
 )
 from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, SubqueryColumn, expr_name
@@ -100,6 +101,19 @@ class TableWriter:
         self.router = partitions.Router(self.catalog) if partitioned else None
         self.routed = False
         self._leaves: dict[int, TableWriter] = {}
+        # Views' WITH CHECK OPTION conditions a new row must meet (sql.view_update).
+        self.view_check_sql: list[tuple[str, str, str]] = []
+        self.view_checks: list[tuple[str, Typed]] = []
+
+    def set_view_checks(self, checks: list[tuple[str, str, str]]) -> None:
+        """``checks``: (view name, the name the condition calls this table, its SQL)."""
+        self.view_check_sql = checks
+        planner = Planner(self.session, self.catalog, self.ctx)
+        self.view_checks = [
+            (name, planner.compiler(table_scope(self.table, label))._bool(
+                sqlglot.parse_one(sql, read=DIALECT)))
+            for name, label, sql in checks
+        ]  # fmt: skip
 
     def fresh(self) -> TableWriter:
         """A writer for one more run of the same statement: the compiled constraints and the
@@ -165,6 +179,8 @@ class TableWriter:
         if writer is None:
             writer = self._leaves[leaf.id] = TableWriter(self.session, leaf, self.ctx)
             writer.routed = True
+            if self.view_check_sql:
+                writer.set_view_checks(self.view_check_sql)
         return writer
 
     def fits(self, row: Row) -> bool:
@@ -217,6 +233,12 @@ class TableWriter:
                 f'new row for relation "{self.table.name}" violates partition constraint',
                 detail=f"Failing row contains {self._row_text(row)}.",
             )
+        for name, pred in self.view_checks:
+            if pred.fn(row) is not True:
+                raise WithCheckOptionViolation(
+                    f'new row violates check option for view "{name}"',
+                    detail=f"Failing row contains {self._row_text(row)}.",
+                )
 
     def _values(self, row: Row, cols: list[str]) -> list[Any]:
         return [row[self.codec.by_name[c]] for c in cols]
@@ -691,6 +713,8 @@ def plan_insert(
     planner = statement_planner(session, tree, ctx, ctes)
     source = tree.expression
     base = TableWriter(session, table, ctx)
+    if tree.meta.get(view_update.CHECKS):
+        base.set_view_checks(tree.meta[view_update.CHECKS])
     defaults = [default_value(session, table, c.name, ctx) for c in live]
     types = [table.column(n).type for n in names]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
@@ -1293,6 +1317,8 @@ def _plan_update(
     planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
+    if tree.meta.get(view_update.CHECKS):
+        base.set_view_checks(tree.meta[view_update.CHECKS])
     comp = planner.compiler(scope)
     assigns = []
     expand = partial(planner._expand_stars, scope=scope)
@@ -1447,6 +1473,8 @@ def _plan_delete(
     planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
+    if tree.meta.get(view_update.CHECKS):
+        base.set_view_checks(tree.meta[view_update.CHECKS])
     returning = _returning(planner, table, tree, scope)
 
     def fetch() -> list[tuple[Row, Row]]:

@@ -1218,7 +1218,14 @@ class Session:
             text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
             if nulls is not None:
                 stmt = Statement(text, stmt.start, None, stmt.command)
+        check_option = None
+        if stmt.command == "CREATE VIEW":
+            text, check_option = view_ddl.split_check_option(view_ddl.recursive_as_with(stmt.text))
+            if text != stmt.text:
+                stmt = Statement(text, stmt.start, None, stmt.command)
         tree = self.parse(stmt)
+        if check_option is not None:
+            tree.meta["check_option"] = check_option
         if nulls:
             tree.meta["nulls_not_distinct"] = True
         if on_commit is not None:

@@ -18,6 +18,8 @@ from sql.errors import FeatureNotSupported, ObjectNotInPrerequisiteState
 from sql.pg_dialect import DIALECT
 from sql.session_api import SessionApi
 
+CHECKS = "view_checks"  # tree.meta: [(view, label, SQL)] a new row must meet (TableWriter)
+_CASCADE = "view_checks_cascade"  # tree.meta: an outer view's CASCADED CHECK OPTION
 _VERBS = {exp.Insert: "insert into", exp.Update: "update", exp.Delete: "delete from"}
 _RULE_KIND = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}
 
@@ -148,8 +150,22 @@ def rewrite(session: SessionApi, tree: exp.Expr) -> exp.Expr | None:
                       "not automatically updatable.")  # fmt: skip
     label = table.alias or view.name
     cols = _columns(session, view, query, base, label)
+    incoming = tree.meta.get(CHECKS) or []
+    cascade = bool(tree.meta.get(_CASCADE)) or view.check_option == "cascaded"
     tree = tree.copy()
     tree.meta.pop("rules_applied", None)  # the base relation's rules still apply
+    if not isinstance(tree, exp.Delete):
+        own_where = query.args.get("where")
+        checks = []
+        if own_where is not None and (view.check_option or cascade):
+            names = {inner.alias_or_name, inner.name}
+            checks.append((view.name, label, _requalified(own_where.this, names, base, label)
+                           .sql(dialect="postgres")))  # fmt: skip
+        for name, lab, sql in incoming:
+            cond = _substitute(sqlglot.parse_one(sql, read=DIALECT), cols, label)
+            checks.append((name, lab, cond.sql(dialect="postgres")))
+        tree.meta[CHECKS] = checks
+        tree.meta[_CASCADE] = cascade
     new_target = exp.Table(this=exp.to_identifier(base.name, quoted=True),
                            db=exp.to_identifier(base.schema, quoted=True),
                            alias=exp.TableAlias(this=exp.to_identifier(label)))  # fmt: skip

@@ -127,6 +127,37 @@ def test_dml_through_simple_views(differ: Differ) -> None:
         differ.check(stmt)
 
 
+CHECKED = [
+    "CREATE VIEW v1 AS SELECT * FROM t WHERE a > 0",
+    "CREATE VIEW v2 AS SELECT * FROM v1 WHERE a < 10 WITH CHECK OPTION",
+    "CREATE VIEW v3 AS SELECT * FROM v1 WHERE a < 10 WITH LOCAL CHECK OPTION",
+    "CREATE VIEW v4 WITH (check_option = local) AS SELECT a, b FROM v2 WHERE a <> 7",
+    "INSERT INTO v2 VALUES (5, 'ok')",
+    "INSERT INTO v2 VALUES (15, 'bad')",
+    "INSERT INTO v2 VALUES (-1, 'bad')",
+    "INSERT INTO v3 VALUES (-1, 'okl')",
+    "INSERT INTO v4 VALUES (7, 'seven')",
+    "INSERT INTO v4 VALUES (12, 'twelve')",
+    "INSERT INTO v4 (a) VALUES (8)",
+    "UPDATE v2 SET a = a + 20",
+    "UPDATE v2 SET a = a + 1 RETURNING *",
+    "SELECT * FROM t ORDER BY a",
+    "CREATE RECURSIVE VIEW nums (n) AS VALUES (1) UNION ALL SELECT n+1 FROM nums WHERE n < 5",
+    "SELECT * FROM nums",
+    "CREATE OR REPLACE RECURSIVE VIEW nums (n) AS "
+    "VALUES (1) UNION ALL SELECT n+1 FROM nums WHERE n < 6",
+    "SELECT * FROM nums",
+]
+
+
+def test_check_option_and_recursive_views(differ: Differ) -> None:
+    """WITH [LOCAL|CASCADED] CHECK OPTION answers 44000 for a row the view would not show;
+    CREATE RECURSIVE VIEW is a view over WITH RECURSIVE."""
+    differ.check(SETUP)
+    for stmt in CHECKED:
+        differ.check(stmt)
+
+
 _PREDICATES = ["a > 1", "b IS NOT NULL", "c < 3", "a % 2 = 0", "b LIKE 't%'", "true"]
 _PROJECTIONS = ["a", "b", "c", "a + 1 AS a1", "upper(b) AS ub", "coalesce(b, '-') AS bz"]
 
