@@ -158,8 +158,8 @@ def rewrite(session: SessionApi, tree: exp.Expr) -> exp.Expr | None:
         own_where = query.args.get("where")
         checks = []
         if own_where is not None and (view.check_option or cascade):
-            names = {inner.alias_or_name, inner.name}
-            checks.append((view.name, label, _requalified(own_where.this, names, base, label)
+            known = {inner.alias_or_name, inner.name}
+            checks.append((view.name, label, _requalified(own_where.this, known, base, label)
                            .sql(dialect="postgres")))  # fmt: skip
         for name, lab, sql in incoming:
             cond = _substitute(sqlglot.parse_one(sql, read=DIALECT), cols, label)
