@@ -1333,6 +1333,8 @@ def _plan_update(
         seen[name] = whole
     returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
+    if mover is not None and tree.meta.get(view_update.CHECKS):
+        mover.set_view_checks(tree.meta[view_update.CHECKS])
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
 

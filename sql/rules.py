@@ -256,8 +256,10 @@ def action_tree(
         where = _and(w.this if w is not None else None, cond)
         if where is not None:
             tree.set("where", exp.Where(this=where))
+    elif isinstance(tree, exp.Select):
+        _joined(tree, rel(), cond)
     else:
-        raise FeatureNotSupported("rule actions that are queries are not supported")
+        raise FeatureNotSupported("this form of rule action is not supported")
     if with_ is not None:
         own = tree.args.get("with_")
         merged = with_.copy()
@@ -341,6 +343,23 @@ def _restricted(
     return tree
 
 
+class _QueryAction:
+    """A rule action that is a query: its rows are what the statement returns."""
+
+    def __init__(self, session: SessionApi, tree: exp.Expr, ctx: Context, ctes: Any) -> None:
+        from sql.plan.binder import Planner
+
+        planner = Planner(session, session.catalog(), ctx)
+        planner.ctes = list(ctes or [])
+        self.plan = planner.plan_query(tree)
+
+    def run(self) -> Result:
+        from sql.executor.execute import run_plan
+
+        cols = [(c.name, c.type) for c in self.plan.columns]
+        return Result("SELECT", cols, [tuple(r) for r in run_plan(self.plan)])
+
+
 def rewrite(
     session: SessionApi,
     tree: exp.Expr,
@@ -389,7 +408,10 @@ def rewrite(
                         "INSERT...SELECT rule actions are not supported for queries having "
                         "data-modifying statements in WITH"
                     )
-                plan = plan_dml(session, act, ctx, ctes)
+                if isinstance(act, exp.Query):
+                    plan = _QueryAction(session, act, ctx, ctes)
+                else:
+                    plan = plan_dml(session, act, ctx, ctes)
                 plans.append((plan, r["instead"], type(act) is type(tree)))
                 if r["instead"] and cond is None and act.args.get("returning") is not None:
                     with_returning = plan
@@ -418,10 +440,13 @@ def rewrite(
     def run() -> Result:
         tag = f"{verb} 0 0" if verb == "INSERT" else f"{verb} 0"
         got = None
+        shown = None  # the rows of a query run instead, which the statement returns
         if original is not None and event == "insert":
             tag = original.run().tag
         for plan, instead, same in plans:
             res = plan.run()
+            if isinstance(plan, _QueryAction):
+                shown = res
             if plan is with_returning:
                 got = res
             if instead and same:
@@ -429,7 +454,7 @@ def rewrite(
         if original is not None and event != "insert":
             tag = original.run().tag
         if ret is None:
-            return Result(tag)
+            return Result(tag, shown.columns, shown.rows) if shown is not None else Result(tag)
         rows = [tuple(f(tuple(row)) for f in ret[1]) for row in (got.rows or [])] if got else []
         return Result(tag, ret[0], rows)
 

@@ -58,6 +58,12 @@ SCRIPT = [
     "INSERT INTO voo VALUES (30, 'wide') RETURNING *",
     "SELECT * FROM foo ORDER BY f1",
     "SELECT * FROM log ORDER BY what, a",
+    "CREATE TABLE q3 AS SELECT a FROM generate_series(11, 13) AS a",
+    "CREATE RULE q3_ins AS ON INSERT TO q3 DO INSTEAD SELECT what, new.a AS n FROM log",
+    "WITH t1 AS (DELETE FROM q3 WHERE a = 13 RETURNING *) INSERT INTO q3 SELECT * FROM t1",
+    "SELECT * FROM q3 ORDER BY a",
+    "CREATE RULE bad AS ON UPDATE TO q3 DO INSTEAD "
+    "WITH t AS (SELECT old.*) UPDATE log SET a = t.a FROM t",
     "CREATE RULE r AS ON UPDATE TO log DO ALSO UPDATE log SET a = 1 RETURNING *",
 ]
 
