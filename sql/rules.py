@@ -269,6 +269,19 @@ def action_tree(
     return tree
 
 
+def _rows_for(tree: exp.Expr, text: str, cond: exp.Expr | None, source: exp.Select) -> exp.Select:
+    """What an action joins: the rule relation, or for an UPDATE / DELETE with no WHERE and
+    no other relations whose action and rule name neither NEW nor OLD, one row: PostgreSQL
+    keeps the target in an action's FROM only when something reads it."""
+    if isinstance(tree, exp.Insert) or cond is not None or tree.args.get("where"):
+        return source
+    if tree.args.get("from_") or tree.args.get("using"):
+        return source
+    if any(c.table.lower() in ("new", "old") for c in _parse(text).find_all(exp.Column)):
+        return source
+    return exp.Select(expressions=[exp.Literal.number(1)])
+
+
 def _in_with_errors(rules: list[dict[str, Any]]) -> None:
     """PostgreSQL rewrites a data-modifying statement in WITH only through one
     unconditional, single-statement DO INSTEAD rule."""
@@ -396,7 +409,7 @@ def rewrite(
         for r in rules:
             cond = _parse(r["where"]) if r["where"] is not None else None
             for text in r["actions"]:
-                act = action_tree(text, table, source, cond, with_)
+                act = action_tree(text, table, _rows_for(tree, text, cond, source), cond, with_)
                 if act is None:
                     continue
                 if (
