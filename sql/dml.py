@@ -984,6 +984,10 @@ def describe_dml(
     session: SessionApi, tree: exp.Expr, ctx: Context
 ) -> list[tuple[str, T.SqlType]] | None:
     """Parameter types and RETURNING columns of a DML statement, without running it."""
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    view = session.catalog().find(target.name, target.db or None, session.search_path())
+    if view is not None and view.kind == "view":
+        return _describe_on_view(session, view, tree, ctx)
     table = _table_of(session, tree.this)
     planner = statement_planner(session, tree, ctx)
     if isinstance(tree, exp.Insert):
@@ -1028,6 +1032,36 @@ def describe_dml(
         returning = _returning(planner, table, tree, table_scope(table, target.alias or None))
     else:
         returning = _returning(planner, table, tree, scope)
+    return returning[0] if returning else None
+
+
+def _describe_on_view(
+    session: SessionApi, view: TableDef, tree: exp.Expr, ctx: Context
+) -> list[tuple[str, T.SqlType]] | None:
+    """describe_dml of a statement on a view: through its relation when that is how it
+    runs; else parameters typed by the view's columns and RETURNING over them."""
+    event = rules.event_of(tree)
+    by_trigger = any(t.enabled and t.timing == "instead" and event in t.events
+                     for t in view.triggers)  # fmt: skip
+    if not rules.rules_for(view, event) and not by_trigger:
+        through = view_update.rewrite(session, tree)
+        if through is not None:
+            return describe_dml(session, through, ctx)
+    if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
+        names = (
+            [i.name for i in tree.this.expressions]
+            if isinstance(tree.this, exp.Schema)
+            else [c.name for c in view.live_columns]
+        )
+        for tup in tree.expression.expressions:
+            items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
+            for n, item in zip(names, items, strict=False):
+                _hint_param(ctx, item, view.column(n).type)
+    for s in tree.expressions if isinstance(tree, exp.Update) else []:
+        if isinstance(s, exp.EQ) and isinstance(s.this, exp.Column):
+            _hint_param(ctx, s.expression, view.column(s.this.name).type)
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    returning = _view_returning(session, view, tree, ctx, table_scope(view, target.alias or None))
     return returning[0] if returning else None
 
 

@@ -23,6 +23,8 @@ SCRIPT = [
     "CREATE OR REPLACE RULE voo_i AS ON INSERT TO voo DO INSTEAD "
     "INSERT INTO foo VALUES (new.*, 57) RETURNING f1, f2",
     "INSERT INTO voo VALUES (14, 'zoo2') RETURNING *",
+    "PREPARE p (int, text) AS INSERT INTO voo VALUES ($1, $2) RETURNING *",
+    "EXECUTE p (40, 'prep')",
     "INSERT INTO voo SELECT f1 + 100, f2 FROM foo WHERE f1 < 3",
     "SELECT * FROM foo ORDER BY f1",
     "CREATE RULE voo_u AS ON UPDATE TO voo DO INSTEAD "

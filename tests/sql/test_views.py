@@ -112,6 +112,8 @@ UPDATABLE = [
     "INSERT INTO vv VALUES (11, 'eleven') RETURNING x",
     "UPDATE vv SET b = 'vv' WHERE x > 9 RETURNING *",
     "DELETE FROM vv WHERE x = 11",
+    "PREPARE pv (int, text) AS UPDATE v SET b = $2 WHERE a = $1 RETURNING *",
+    "EXECUTE pv (2, 'prepared')",
     "INSERT INTO vd VALUES (5)",
     "DELETE FROM vd",
     "UPDATE vg SET a = 1",
