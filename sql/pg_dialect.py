@@ -154,6 +154,23 @@ class Db9Postgres(Postgres):
             found: exp.Expr | None = super()._parse_id_var(any_token, tokens)
             return found
 
+        def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
+            cte: exp.With | None = super()._parse_with(skip_with_token)
+            self._db9_after_with = cte is not None
+            return cte
+
+        def _parse_statement(self) -> exp.Expr | None:
+            # WITH ... VALUES (...): the statement a WITH leads may be a VALUES list, which
+            # sqlglot's tree cannot hold a WITH for; it is SELECT * FROM that list.
+            after_with = getattr(self, "_db9_after_with", False)
+            self._db9_after_with = False
+            this: exp.Expr | None = super()._parse_statement()
+            if after_with and isinstance(this, exp.Values):
+                alias = exp.TableAlias(this=exp.to_identifier("*VALUES*", quoted=True))
+                this.set("alias", alias)
+                this = exp.Select(expressions=[exp.Star()], from_=exp.From(this=this))
+            return this
+
         def _parse_partition_by(self) -> list[exp.Expr]:
             found: list[exp.Expr] = super()._parse_partition_by()
             if found and self._prev is not None and self._prev.token_type == TokenType.COMMA:
