@@ -395,8 +395,11 @@ def rewrite(
         raise InvalidObjectDefinition(
             f'infinite recursion detected in rules for relation "{table.name}"'
         )
-    if ctes is not None:
-        _in_with_errors(rules)
+    if isinstance(tree, exp.Insert) and tree.args.get("conflict") is not None:
+        raise FeatureNotSupported(
+            "INSERT with ON CONFLICT clause cannot be used with table that has INSERT or "
+            "UPDATE rules"
+        )
     with_ = tree.args.get("with_")
     modifying = _modifies(with_)
     source = _source(table, tree)
@@ -428,6 +431,8 @@ def rewrite(
                 plans.append((plan, r["instead"], type(act) is type(tree)))
                 if r["instead"] and cond is None and act.args.get("returning") is not None:
                     with_returning = plan
+        if ctes is not None:  # after the actions' own rewriting, as PostgreSQL checks
+            _in_with_errors(rules)
         original = None
         if not instead_all:
             kept = _restricted(tree, table, source, conds) if conds else tree.copy()

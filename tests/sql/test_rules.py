@@ -25,6 +25,7 @@ SCRIPT = [
     "INSERT INTO voo VALUES (14, 'zoo2') RETURNING *",
     "PREPARE p (int, text) AS INSERT INTO voo VALUES ($1, $2) RETURNING *",
     "EXECUTE p (40, 'prep')",
+    "INSERT INTO voo VALUES (41, 'c') ON CONFLICT DO NOTHING",
     "INSERT INTO voo SELECT f1 + 100, f2 FROM foo WHERE f1 < 3",
     "SELECT * FROM foo ORDER BY f1",
     "CREATE RULE voo_u AS ON UPDATE TO voo DO INSTEAD "
