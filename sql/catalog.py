@@ -203,6 +203,10 @@ class TableDef:
     # or {"kind": "default"}; values are SQL literals ("MINVALUE"/"MAXVALUE" in a range).
     bound: dict[str, Any] | None = None
     triggers: list[TriggerDef] = field(default_factory=list)
+    # Rules (sql.rules): {"name", "event": "insert"|"update"|"delete", "instead": bool,
+    # "where": SQL or None, "actions": [SQL of each action statement]}.
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    check_option: str | None = None  # a view's WITH [LOCAL|CASCADED] CHECK OPTION
     # A user-defined type (kind in TYPE_KINDS): an enum's "labels", a range's "subtype", and
     # "array_oid"; a composite type's fields are its columns, a domain's base type its one
     # column "value" (with NOT NULL and DEFAULT) and its CHECKs its constraints.

@@ -18,7 +18,16 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, assign_targets, deferrals, partitions, temp, view_dml
+from sql import (
+    array_assign,
+    assign_targets,
+    deferrals,
+    partitions,
+    rules,
+    temp,
+    view_dml,
+    view_update,
+)
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -33,6 +42,7 @@ from sql.errors import (
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
+    WithCheckOptionViolation,
 )
 from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, SubqueryColumn, expr_name
@@ -98,6 +108,19 @@ class TableWriter:
         self.router = partitions.Router(self.catalog) if partitioned else None
         self.routed = False
         self._leaves: dict[int, TableWriter] = {}
+        # Views' WITH CHECK OPTION conditions a new row must meet (sql.view_update).
+        self.view_check_sql: list[tuple[str, str, str]] = []
+        self.view_checks: list[tuple[str, Typed]] = []
+
+    def set_view_checks(self, checks: list[tuple[str, str, str]]) -> None:
+        """``checks``: (view name, the name the condition calls this table, its SQL)."""
+        self.view_check_sql = checks
+        planner = Planner(self.session, self.catalog, self.ctx)
+        self.view_checks = [
+            (name, planner.compiler(table_scope(self.table, label))._bool(
+                sqlglot.parse_one(sql, read=DIALECT)))
+            for name, label, sql in checks
+        ]  # fmt: skip
 
     def fresh(self) -> TableWriter:
         """A writer for one more run of the same statement: the compiled constraints and the
@@ -163,6 +186,8 @@ class TableWriter:
         if writer is None:
             writer = self._leaves[leaf.id] = TableWriter(self.session, leaf, self.ctx)
             writer.routed = True
+            if self.view_check_sql:
+                writer.set_view_checks(self.view_check_sql)
         return writer
 
     def fits(self, row: Row) -> bool:
@@ -215,6 +240,12 @@ class TableWriter:
                 f'new row for relation "{self.table.name}" violates partition constraint',
                 detail=f"Failing row contains {self._row_text(row)}.",
             )
+        for name, pred in self.view_checks:
+            if pred.fn(row) is not True:
+                raise WithCheckOptionViolation(
+                    f'new row violates check option for view "{name}"',
+                    detail=f"Failing row contains {self._row_text(row)}.",
+                )
 
     def _values(self, row: Row, cols: list[str]) -> list[Any]:
         return [row[self.codec.by_name[c]] for c in cols]
@@ -685,9 +716,15 @@ def insert(session: SessionApi, tree: exp.Insert, ctx: Context) -> Result:
 def plan_insert(
     session: SessionApi, tree: exp.Insert, ctx: Context, ctes: list[CteFrame] | None = None
 ) -> DmlPlan:
+    ruled = rules.rewrite(session, tree, ctx, ctes, _plan_any, _view_returning)
+    if ruled is not None:
+        return DmlPlan(ruled.run, False, columns=ruled.columns)
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
+    through = view_update.rewrite(session, tree)
+    if through is not None:
+        return _plan_any(session, through, ctx, ctes)
     target = tree.this
     table = _table_of(session, target)
     alias = (target.this if isinstance(target, exp.Schema) else target).alias or None
@@ -713,6 +750,8 @@ def plan_insert(
         combine = assign_targets.combiner(targets, names, parts)
     source = tree.expression
     base = TableWriter(session, table, ctx)
+    if tree.meta.get(view_update.CHECKS):
+        base.set_view_checks(tree.meta[view_update.CHECKS])
     defaults = [default_value(session, table, c.name, ctx) for c in live]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
     query: Plan | None = None
@@ -751,6 +790,9 @@ def plan_insert(
             values_in.append(values)
     elif source is not None:
         query = planner.plan_query(source)
+        if not listed and len(query.columns) < len(targets):  # the first columns, as VALUES
+            targets, types = targets[: len(query.columns)], types[: len(query.columns)]
+            names, positions = names[: len(query.columns)], positions[: len(query.columns)]
         if len(query.columns) != len(targets):
             raise SyntaxError_(
                 "INSERT has more expressions than target columns"
@@ -986,6 +1028,10 @@ def describe_dml(
     session: SessionApi, tree: exp.Expr, ctx: Context
 ) -> list[tuple[str, T.SqlType]] | None:
     """Parameter types and RETURNING columns of a DML statement, without running it."""
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    view = session.catalog().find(target.name, target.db or None, session.search_path())
+    if view is not None and view.kind == "view":
+        return _describe_on_view(session, view, tree, ctx)
     table = _table_of(session, tree.this)
     planner = statement_planner(session, tree, ctx)
     if isinstance(tree, exp.Insert):
@@ -1030,6 +1076,36 @@ def describe_dml(
         returning = _returning(planner, table, tree, table_scope(table, target.alias or None))
     else:
         returning = _returning(planner, table, tree, scope)
+    return returning[0] if returning else None
+
+
+def _describe_on_view(
+    session: SessionApi, view: TableDef, tree: exp.Expr, ctx: Context
+) -> list[tuple[str, T.SqlType]] | None:
+    """describe_dml of a statement on a view: through its relation when that is how it
+    runs; else parameters typed by the view's columns and RETURNING over them."""
+    event = rules.event_of(tree)
+    by_trigger = any(t.enabled and t.timing == "instead" and event in t.events
+                     for t in view.triggers)  # fmt: skip
+    if not rules.rules_for(view, event) and not by_trigger:
+        through = view_update.rewrite(session, tree)
+        if through is not None:
+            return describe_dml(session, through, ctx)
+    if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Values):
+        names = (
+            [i.name for i in tree.this.expressions]
+            if isinstance(tree.this, exp.Schema)
+            else [c.name for c in view.live_columns]
+        )
+        for tup in tree.expression.expressions:
+            items = tup.expressions if isinstance(tup, exp.Tuple) else [tup]
+            for n, item in zip(names, items, strict=False):
+                _hint_param(ctx, item, view.column(n).type)
+    for s in tree.expressions if isinstance(tree, exp.Update) else []:
+        if isinstance(s, exp.EQ) and isinstance(s.this, exp.Column):
+            _hint_param(ctx, s.expression, view.column(s.this.name).type)
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    returning = _view_returning(session, view, tree, ctx, table_scope(view, target.alias or None))
     return returning[0] if returning else None
 
 
@@ -1239,9 +1315,15 @@ def _point(tree: exp.Expr, node: Node, writer: TableWriter) -> bool:
 def plan_update(
     session: SessionApi, tree: exp.Update, ctx: Context, ctes: list[CteFrame] | None = None
 ) -> DmlPlan:
+    ruled = rules.rewrite(session, tree, ctx, ctes, _plan_any, _view_returning)
+    if ruled is not None:
+        return DmlPlan(ruled.run, False, columns=ruled.columns)
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
+    through = view_update.rewrite(session, tree)
+    if through is not None:
+        return _plan_any(session, through, ctx, ctes)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_update, ctes=ctes))
@@ -1280,6 +1362,8 @@ def _plan_update(
     planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
+    if tree.meta.get(view_update.CHECKS):
+        base.set_view_checks(tree.meta[view_update.CHECKS])
     comp = planner.compiler(scope)
     assigns = []
     expand = partial(planner._expand_stars, scope=scope)
@@ -1294,6 +1378,8 @@ def _plan_update(
         seen[name] = whole
     returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
+    if mover is not None and tree.meta.get(view_update.CHECKS):
+        mover.set_view_checks(tree.meta[view_update.CHECKS])
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
 
@@ -1407,9 +1493,15 @@ def delete(session: SessionApi, tree: exp.Delete, ctx: Context) -> Result:
 def plan_delete(
     session: SessionApi, tree: exp.Delete, ctx: Context, ctes: list[CteFrame] | None = None
 ) -> DmlPlan:
+    ruled = rules.rewrite(session, tree, ctx, ctes, _plan_any, _view_returning)
+    if ruled is not None:
+        return DmlPlan(ruled.run, False, columns=ruled.columns)
     on_view = view_dml.instead_of(session, tree, ctx, _view_returning)
     if on_view is not None:
         return DmlPlan(on_view, False)
+    through = view_update.rewrite(session, tree)
+    if through is not None:
+        return _plan_any(session, through, ctx, ctes)
     table = _table_of(session, tree.this)
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_delete, ctes=ctes))
@@ -1428,6 +1520,8 @@ def _plan_delete(
     planner = statement_planner(session, tree, ctx, ctes)
     node, scope, width = _targets(planner, tree, table, alias)
     base = TableWriter(session, table, ctx)
+    if tree.meta.get(view_update.CHECKS):
+        base.set_view_checks(tree.meta[view_update.CHECKS])
     returning = _returning(planner, table, tree, scope)
 
     def fetch() -> list[tuple[Row, Row]]:
@@ -1458,6 +1552,19 @@ def _plan_delete(
 
     return _Phases(fetch, apply, _point(tree, node, base), temp.is_temp_schema(table.schema),
                    returning[0] if returning else None)  # fmt: skip
+
+
+def _plan_any(
+    session: SessionApi, tree: exp.Expr, ctx: Context, ctes: list[CteFrame] | None = None
+) -> DmlPlan:
+    """plan_insert, plan_update or plan_delete, as ``tree`` is."""
+    return (
+        plan_insert
+        if isinstance(tree, exp.Insert)
+        else plan_update
+        if isinstance(tree, exp.Update)
+        else plan_delete
+    )(session, tree, ctx, ctes)  # type: ignore[arg-type]
 
 
 def _writing_cte(

@@ -137,6 +137,10 @@ class CheckViolation(SqlError):
     sqlstate = "23514"
 
 
+class WithCheckOptionViolation(SqlError):
+    sqlstate = "44000"
+
+
 class CannotCoerce(SqlError):
     sqlstate = "42846"
 

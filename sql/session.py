@@ -45,6 +45,7 @@ from sql import (
     reindex,
     relations,
     routine_ddl,
+    rule_ddl,
     schema_ddl,
     stats,
     temp,
@@ -1176,6 +1177,12 @@ class Session:
             done = routine_ddl.enable_trigger(self, stmt.text)
             if done is not None:
                 return done
+        if stmt.command in rule_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return rule_ddl.run(self, stmt.command, stmt.text)
         if stmt.command in type_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -1231,7 +1238,14 @@ class Session:
             text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
             if nulls is not None:
                 stmt = Statement(text, stmt.start, None, stmt.command)
+        check_option = None
+        if stmt.command == "CREATE VIEW":
+            text, check_option = view_ddl.split_check_option(view_ddl.recursive_as_with(stmt.text))
+            if text != stmt.text:
+                stmt = Statement(text, stmt.start, None, stmt.command)
         tree = self.parse(stmt)
+        if check_option is not None:
+            tree.meta["check_option"] = check_option
         if nulls:
             tree.meta["nulls_not_distinct"] = True
         if on_commit is not None:

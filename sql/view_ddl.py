@@ -3,6 +3,8 @@ holds what a view is and how queries read it)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from sql import temp
@@ -63,16 +65,50 @@ def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
             raise WrongObjectType(f'"{target.name}" is not a view')
         _check_replacement(old, columns)
         old.columns, old.query, old.depends = columns, text, depends
+        old.check_option = tree.meta.get("check_option")
         store.put_table(txn, old, catalog, new=False)
         return Result("CREATE VIEW")
     view = TableDef(id=store.next_id(txn), schema=schema, name=target.name, columns=columns,
-                    kind="view", query=text, depends=depends)  # fmt: skip
+                    kind="view", query=text, depends=depends,
+                    check_option=tree.meta.get("check_option"))  # fmt: skip
     store.put_table(txn, view, catalog, new=True)
     return Result("CREATE VIEW")
 
 
 # View options with no effect in db9: one user, no leaky functions to guard against.
 _BOOLEAN_OPTIONS = ("security_barrier", "security_invoker")
+
+
+_CHECK_OPTION = re.compile(
+    r"\s+WITH\s+(?:(LOCAL|CASCADED)\s+)?CHECK\s+OPTION\s*;?\s*$", re.IGNORECASE
+)
+_RECURSIVE = re.compile(
+    r"^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?)RECURSIVE\s+VIEW\s+"
+    r"((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))?)\s*\(([^)]*)\)\s+AS\s+(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def split_check_option(text: str) -> tuple[str, str | None]:
+    """CREATE VIEW's text without a trailing WITH [LOCAL|CASCADED] CHECK OPTION, and the
+    option ("local" or "cascaded", the default) when it had one."""
+    m = _CHECK_OPTION.search(text)
+    if m is None:
+        return text, None
+    return text[: m.start()], (m.group(1) or "cascaded").lower()
+
+
+def recursive_as_with(text: str) -> str:
+    """CREATE RECURSIVE VIEW v (cols) AS q is CREATE VIEW v AS WITH RECURSIVE v (cols) AS
+    (q) SELECT cols FROM v, as PostgreSQL defines it."""
+    m = _RECURSIVE.match(text)
+    if m is None:
+        return text
+    head, name, cols, query = m.groups()
+    short = name.rsplit(".", 1)[-1]
+    query = query.rstrip().rstrip(";")
+    return (f"{head}VIEW {name} AS WITH RECURSIVE {short} ({cols}) AS ({query}) "
+            f"SELECT {cols} FROM {short}")  # fmt: skip
 
 
 def _view_options(tree: exp.Create) -> None:
@@ -90,7 +126,7 @@ def _view_options(tree: exp.Create) -> None:
             if text not in ("local", "cascaded"):
                 raise InvalidParameterValue('invalid value for enum option "check_option": '
                                             f"{text}")  # fmt: skip
-            raise FeatureNotSupported("WITH CHECK OPTION is not supported")
+            tree.meta["check_option"] = text
         else:
             raise InvalidParameterValue(f'unrecognized parameter "{name}"')
         p.pop()

@@ -2,7 +2,7 @@
 would write is handed to the triggers as NEW / OLD instead (sql.triggers.Firing), and the
 rows they return are what the statement counts and RETURNING shows, as in PostgreSQL.
 
-A view without such a trigger stays read-only (sql.dml refuses it).
+A view without such a trigger is changed through its relation (sql.view_update).
 """
 
 from __future__ import annotations

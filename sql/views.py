@@ -5,7 +5,9 @@ columns (names and types, fixed when it is created). Every relation name in the 
 is schema-qualified at creation, so the view reads the same relations whatever the search
 path of the session using it, and the ids of those relations are its ``depends``: DROP of a
 relation a view depends on fails with 2BP01 unless CASCADE, which drops the views too.
-A view is inlined as a subquery where it is named (``scan``); it is read-only (0A000).
+A view is inlined as a subquery where it is named (``scan``); INSERT, UPDATE and DELETE
+reach it through rules (sql.rules), INSTEAD OF triggers (sql.view_dml) or, for a simple
+view, its relation (sql.view_update).
 """
 
 from __future__ import annotations
