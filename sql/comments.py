@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations
+from sql import privileges, relations
 from sql.catalog import Catalog
 from sql.errors import SyntaxError_, UndefinedObject
 from sql.session_api import SessionApi
@@ -44,6 +44,7 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
             raise SyntaxError_(f'syntax error at or near "{tokens[i + 1].text}"')
         names, j = relations.read_names(tokens, i + 2)
         rel = relations.for_use(catalog, "TABLE", names[0], path)
+        privileges.require_owner(session, rel.table, "relation")
         con = next((c for c in rel.table.constraints if c.name == con_name), None)
         if con is None:
             raise UndefinedObject(
@@ -58,12 +59,14 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
         if kind == "COLUMN":
             owner = relations.Name(None, n.schema or "")
             table = relations.for_use(catalog, "TABLE", owner, path).table
+            privileges.require_owner(session, table, "relation")
             table.column(n.name).comment = text
         elif kind == "SCHEMA":
             return  # schemas have no catalog entry of their own to hold it
         else:
             rel = relations.for_use(catalog, kind, n, path)
             table = rel.table
+            privileges.require_owner(session, table, rel.kind.lower(), rel.name)
             if rel.index is not None:
                 rel.index.comment = text
             else:

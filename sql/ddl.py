@@ -56,7 +56,6 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     SyntaxError_,
     UndefinedColumn,
-    UndefinedObject,
     UndefinedTable,
     UniqueViolation,
     WrongObjectType,
@@ -397,6 +396,7 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     for seq in seqs:
         seq.id = store.next_id(txn)
         store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+        session.database.sequences.fresh(seq.id)
     store.put_table(txn, roles.owned(session, table), catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
@@ -852,6 +852,9 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     notices = relations.notices_or_raise(if_exists, session.notices)
     # Resolve every name before dropping any, as PostgreSQL does: one bad name drops nothing.
     found = [relations.for_drop(catalog, kind, n, session.search_path(), notices) for n in names]
+    for rel in found:
+        if rel is not None:
+            privileges.require_owner(session, rel.table, rel.kind.lower(), rel.name)
     dropping = {r.table.id for r in found if r is not None and r.kind in ("TABLE", "VIEW")}
     for rel in found:
         if rel is None:
@@ -1303,6 +1306,7 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
         seq=apply_options(None, opts),
     )
     store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+    session.database.sequences.fresh(seq.id)
     if "owned" in opts:
         _owned_by(session, _catalog(session), seq, opts["owned"])
     return Result("CREATE SEQUENCE")
@@ -1351,6 +1355,7 @@ def alter_table(
             for seq in seqs:  # first: the rewrite below takes the new rows' values from it
                 seq.id = store.next_id(txn)
                 store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+                session.database.sequences.fresh(seq.id)
             if seqs or col.default is not None or col.not_null:
                 _rewrite_with_new_column(session, table, col, ctx)
             table.columns.append(col)

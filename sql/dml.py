@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, deferrals, partitions, temp, view_dml
+from sql import array_assign, deferrals, partitions, privileges, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -680,6 +680,9 @@ def plan_insert(
         table.column(n)
     if len(set(names)) != len(names):
         raise SyntaxError_("column specified more than once")
+    privileges.require(session, table, "a", names)
+    if tree.args.get("returning"):
+        privileges.require(session, table, "r", [])
     positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
     planner = statement_planner(session, tree, ctx, ctes)
@@ -1127,6 +1130,16 @@ def _set_value(
     return coerce_to(comp.compile(value), col.type)
 
 
+def _assigned_columns(tree: exp.Update) -> list[str]:
+    """The columns an UPDATE's SET assigns (what its column privileges must cover)."""
+    out: list[str] = []
+    for s in tree.expressions:
+        left = s.this if isinstance(s, exp.EQ) else None
+        items = left.expressions if isinstance(left, exp.Tuple) else [left]
+        out += [e.name for e in items if isinstance(e, exp.Column | exp.Identifier)]
+    return out
+
+
 def _target_name(s: exp.EQ) -> str:
     """The column a SET item assigns (``a`` of ``a[2] = x`` too)."""
     target = s.this
@@ -1241,6 +1254,9 @@ def plan_update(
     if on_view is not None:
         return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
+    privileges.require(session, table, "w", _assigned_columns(tree))
+    if tree.args.get("where") or tree.args.get("returning"):
+        privileges.require(session, table, "r", [])
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_update, ctes=ctes))
     return _plan_update(session, tree, ctx, table, ctes).plan()
@@ -1409,6 +1425,9 @@ def plan_delete(
     if on_view is not None:
         return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
+    privileges.require(session, table, "d")
+    if tree.args.get("where") or tree.args.get("returning"):
+        privileges.require(session, table, "r", [])
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_delete, ctes=ctes))
     return _plan_delete(session, tree, ctx, table, ctes).plan()

@@ -152,9 +152,7 @@ def _grantor(session: SessionApi, table: TableDef, letters: set[str]) -> int:
         return table.owner
     options = privileges.grant_options(session, table, None)
     if not letters & options and not privileges.has(session, table, privileges.ORDER, []):
-        raise InsufficientPrivilege(
-            f"permission denied for {privileges.noun(table)} {table.name}"
-        )
+        raise InsufficientPrivilege(f"permission denied for {privileges.noun(table)} {table.name}")
     if not letters <= options:
         session.notices.append("no privileges were granted")
     return roles.current_oid(session)
@@ -169,7 +167,7 @@ def membership(session: SessionApi, command: str, tokens: list[Any]) -> None:
     if to not in upper:
         raise SyntaxError_("syntax error at end of input")
     j = upper.index(to)
-    granted = _grantees(session, catalog, tokens[: j], 4 if option_only else 1)
+    granted = _grantees(session, catalog, tokens[:j], 4 if option_only else 1)
     members = _grantees(session, catalog, tokens, j + 1)
     admin = command == "GRANT" and "ADMIN" in upper[j:]
     me = roles.current(session, catalog)

@@ -110,9 +110,7 @@ def require_owner(
     """42501 "must be owner of <kind> <name>" unless current_user owns ``table`` (``name``:
     of the index that belongs to it)."""
     if not owns(session, table):
-        raise InsufficientPrivilege(
-            f"must be owner of {kind or noun(table)} {name or table.name}"
-        )
+        raise InsufficientPrivilege(f"must be owner of {kind or noun(table)} {name or table.name}")
 
 
 def change_owner(table: TableDef, owner: int) -> None:
@@ -235,7 +233,7 @@ def has_privilege_function(session: SessionApi, kind: str, args: list[Any]) -> b
     for part in str(args[-1]).split(","):
         word = part.strip().upper().removesuffix(" WITH GRANT OPTION").strip()
         if word not in LETTERS:
-            raise InvalidParameterValue(f"unrecognized privilege type: \"{part.strip()}\"")
+            raise InvalidParameterValue(f'unrecognized privilege type: "{part.strip()}"')
         letters += LETTERS[word]
     if kind == "sequence" and table.kind != "sequence":
         raise WrongObjectType(f'"{table.name}" is not a sequence')

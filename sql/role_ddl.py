@@ -200,6 +200,8 @@ def _drop(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any]) -
     txn = session.current_txn()
     store = session.database.catalogs
     me = roles.current(session, catalog)
+    if not (me.superuser or me.createrole):
+        raise InsufficientPrivilege("permission denied to drop role")
     for name in names:
         role = roles.find(session, catalog, name)
         if role is None:

@@ -78,9 +78,10 @@ def current_oid(session: SessionApi) -> int:
 
 def _acting_as_login(session: SessionApi) -> bool:
     settings = session.settings
-    return settings.get("role", "none") == "none" and settings.get(
-        "session_authorization", ""
-    ) in ("", session.user)
+    return settings.get("role", "none") == "none" and settings.get("session_authorization", "") in (
+        "",
+        session.user,
+    )
 
 
 def is_superuser(session: SessionApi) -> bool:

@@ -1865,7 +1865,7 @@ def _identity_command(kind: str, lower: list[str]) -> tuple[str, bool] | None:
     SESSION AUTHORIZATION and their RESETs; None for any other SET or RESET."""
     if kind not in ("set", "reset"):
         return None
-    rest = lower[1:]
+    rest = " ".join(lower[1:]).split()
     local = False
     if kind == "set" and rest[:1] in (["session"], ["local"]) and rest[1:2] != ["authorization"]:
         local = rest[0] == "local"

@@ -605,7 +605,7 @@ def pg_roles(c: Catalog, session: SessionApi) -> Rows:
 
 def pg_authid(c: Catalog, session: SessionApi) -> Rows:
     """pg_authid has pg_roles' columns but the password (its own order: oid is first)."""
-    return [row[:8] + (row[11], row[8], None, row[10]) for row in pg_roles(c, session)]
+    return [(*row[:8], row[11], row[8], None, row[10]) for row in pg_roles(c, session)]
 
 
 def pg_auth_members(c: Catalog, session: SessionApi) -> Rows:
@@ -626,6 +626,14 @@ PG_ROLES_COLS = [
     ("rolvaliduntil", T.TIMESTAMPTZ),
     ("rolbypassrls", BOOL),
     ("rolconfig", TXT),
+]
+
+PG_AUTHID_COLS = [
+    *PG_ROLES_COLS[:8],
+    ("rolbypassrls", BOOL),
+    ("rolconnlimit", I4),
+    ("rolpassword", TXT),
+    ("rolvaliduntil", T.TIMESTAMPTZ),
 ]
 
 
@@ -1054,9 +1062,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
-    ("pg_catalog", "pg_authid"): (PG_ROLES_COLS[:8] + [("rolbypassrls", BOOL),
-                                  ("rolconnlimit", I4), ("rolpassword", TXT),
-                                  ("rolvaliduntil", T.TIMESTAMPTZ)], pg_authid, True),  # fmt: skip
+    ("pg_catalog", "pg_authid"): (PG_AUTHID_COLS, pg_authid, True),
     ("pg_catalog", "pg_auth_members"): (
         [("roleid", OIDT), ("member", OIDT), ("grantor", OIDT), ("admin_option", BOOL)],
         pg_auth_members,

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import inheritance, jsonb, moments, routine_call, temp, views
+from sql import inheritance, jsonb, moments, privileges, routine_call, temp, views
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -299,6 +299,7 @@ class Planner:
         ctx.plan_subquery = self._plan_subquery
         ctx.session = session
         self._cte_ids = itertools.count()
+        self.check_privileges = True  # SELECT privilege on what it reads (off inside a view)
         self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
 
     def compiler(self, scope: Scope) -> Compiler:
@@ -528,6 +529,8 @@ class Planner:
             ):
                 return self._system_scan(name, schema, alias)
             found = self.catalog.find(name, schema, self.session.search_path())
+            if found is not None and self.check_privileges:
+                privileges.require(self.session, found, "r", [])
             if found is not None and found.kind == "view":
                 return views.scan(self, found, alias)
             if found is not None and found.kind == "sequence":

@@ -1,0 +1,235 @@
+"""Roles and privileges behave as in PostgreSQL: CREATE / ALTER / DROP ROLE, GRANT and REVOKE
+on relations, columns and roles, SET ROLE and SET SESSION AUTHORIZATION, the 42501 checks
+of reads, writes, sequence functions and owner-only commands, and the catalogs that show
+them (pg_roles, pg_auth_members, relowner, relacl)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from tests.sql.differential import Differ
+
+ROLES = ("regress_t6_a", "regress_t6_b", "regress_t6_grp")
+
+
+@pytest.fixture
+def roles_differ(differ: Differ) -> Iterator[Differ]:
+    """A differ whose PostgreSQL has none of ROLES before and after (roles are cluster-wide
+    there)."""
+
+    def drop() -> None:
+        with contextlib.suppress(psycopg.Error):
+            differ.pg.execute("ROLLBACK")
+        differ.pg.execute("RESET SESSION AUTHORIZATION")
+        differ.pg.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+        # As in a new database (db9 checks no schema privileges).
+        differ.pg.execute("GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC")
+        for r in ROLES:
+            differ.pg.execute(f"DROP ROLE IF EXISTS {r}")
+
+    drop()
+    try:
+        yield differ
+    finally:
+        drop()
+
+
+def _check_all(d: Differ, script: str) -> None:
+    for stmt in script.strip().split(";\n"):
+        d.check(stmt.strip())
+
+
+def test_role_ddl_and_catalogs(roles_differ: Differ) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE ROLE regress_t6_a;
+CREATE USER regress_t6_b CREATEDB CONNECTION LIMIT 3;
+CREATE ROLE pg_t6_reserved;
+CREATE ROLE regress_t6_grp NOINHERIT;
+SELECT rolname, rolsuper, rolinherit, rolcreatedb, rolcanlogin, rolconnlimit FROM pg_roles
+  WHERE rolname LIKE 'regress_t6%' ORDER BY 1;
+ALTER ROLE regress_t6_a LOGIN NOINHERIT;
+ALTER USER nosuch_t6_role LOGIN;
+SELECT rolname, rolinherit, rolcanlogin FROM pg_roles WHERE rolname = 'regress_t6_a';
+GRANT regress_t6_grp TO regress_t6_a, regress_t6_b;
+GRANT regress_t6_a TO regress_t6_grp;
+GRANT regress_t6_grp TO regress_t6_grp;
+SELECT r.rolname, m.rolname, admin_option FROM pg_auth_members a
+  JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+  WHERE r.rolname LIKE 'regress_t6%' ORDER BY 1, 2;
+REVOKE regress_t6_grp FROM regress_t6_b;
+SELECT count(*) FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid
+  WHERE r.rolname = 'regress_t6_grp';
+DROP ROLE nosuch_t6_role;
+DROP ROLE IF EXISTS nosuch_t6_role;
+DROP ROLE regress_t6_grp, regress_t6_b;
+SELECT count(*) FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.member
+  WHERE r.rolname = 'regress_t6_a'
+""",
+    )
+
+
+def test_identity_follows_set_role_and_session_authorization(roles_differ: Differ) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE ROLE regress_t6_b;
+SELECT current_user, session_user, current_role;
+SET ROLE regress_t6_a;
+SELECT current_user, session_user;
+SHOW role;
+RESET ROLE;
+SET ROLE nosuch_t6_role;
+BEGIN;
+SET LOCAL SESSION AUTHORIZATION regress_t6_a;
+SELECT current_user, session_user;
+SET ROLE regress_t6_b;
+ROLLBACK;
+SELECT current_user, session_user;
+SET SESSION AUTHORIZATION regress_t6_a;
+SELECT current_user, session_user;
+SET ROLE regress_t6_b;
+RESET SESSION AUTHORIZATION;
+GRANT regress_t6_b TO regress_t6_a;
+SET SESSION AUTHORIZATION regress_t6_a;
+SET ROLE regress_t6_b;
+SELECT current_user, session_user;
+DROP ROLE regress_t6_b;
+RESET SESSION AUTHORIZATION;
+SELECT current_user, session_user
+""",
+    )
+
+
+def test_table_privileges_are_granted_checked_and_shown(roles_differ: Differ) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE TABLE t (a int, b int);
+INSERT INTO t VALUES (1, 2);
+SELECT relacl FROM pg_class WHERE relname = 't';
+SET ROLE regress_t6_a;
+SELECT * FROM t;
+INSERT INTO t VALUES (3, 4);
+UPDATE t SET a = 5;
+DELETE FROM t;
+RESET ROLE;
+GRANT SELECT, INSERT ON t TO regress_t6_a;
+GRANT UPDATE (b) ON t TO regress_t6_a WITH GRANT OPTION;
+GRANT USAGE ON t TO regress_t6_a;
+SELECT relacl FROM pg_class WHERE relname = 't';
+SELECT has_table_privilege('regress_t6_a', 't', 'SELECT'),
+  has_table_privilege('regress_t6_a', 't', 'DELETE'),
+  has_column_privilege('regress_t6_a', 't', 'b', 'UPDATE'),
+  has_column_privilege('regress_t6_a', 't', 'a', 'UPDATE');
+SET ROLE regress_t6_a;
+SELECT * FROM t;
+INSERT INTO t VALUES (3, 4);
+UPDATE t SET b = 7;
+UPDATE t SET a = 7;
+DELETE FROM t;
+SELECT has_table_privilege('t', 'INSERT');
+RESET ROLE;
+REVOKE ALL ON t FROM regress_t6_a;
+SELECT relacl FROM pg_class WHERE relname = 't';
+GRANT SELECT ON t TO PUBLIC;
+SET ROLE regress_t6_a;
+SELECT count(*) FROM t;
+RESET ROLE;
+DROP ROLE regress_t6_a;
+REVOKE ALL ON t FROM PUBLIC;
+SELECT relacl FROM pg_class WHERE relname = 't';
+DROP ROLE regress_t6_a
+""",
+    )
+
+
+def test_sequence_functions_check_their_privileges(roles_differ: Differ) -> None:
+    for grant, call in [
+        ("SELECT", "nextval('seq3')"),
+        ("UPDATE", "nextval('seq3')"),
+        ("USAGE", "nextval('seq3')"),
+        ("UPDATE", "setval('seq3', 5)"),
+        ("SELECT", "setval('seq3', 5)"),
+    ]:
+        _check_all(
+            roles_differ,
+            f"""
+CREATE USER regress_t6_a;
+BEGIN;
+SET LOCAL SESSION AUTHORIZATION regress_t6_a;
+CREATE SEQUENCE seq3;
+REVOKE ALL ON seq3 FROM regress_t6_a;
+GRANT {grant} ON seq3 TO regress_t6_a;
+SELECT {call};
+ROLLBACK;
+DROP USER regress_t6_a
+""",
+        )
+    _check_all(
+        roles_differ,
+        """
+CREATE USER regress_t6_a;
+CREATE SEQUENCE s2;
+BEGIN;
+SET LOCAL SESSION AUTHORIZATION regress_t6_a;
+CREATE SEQUENCE seq3;
+SELECT nextval('seq3');
+REVOKE ALL ON seq3 FROM regress_t6_a;
+GRANT UPDATE ON seq3 TO regress_t6_a;
+SELECT currval('seq3');
+ROLLBACK;
+BEGIN;
+SET LOCAL SESSION AUTHORIZATION regress_t6_a;
+CREATE SEQUENCE seq3;
+SELECT nextval('seq3');
+REVOKE ALL ON seq3 FROM regress_t6_a;
+GRANT UPDATE ON seq3 TO regress_t6_a;
+SELECT lastval();
+ROLLBACK;
+BEGIN;
+SET LOCAL SESSION AUTHORIZATION regress_t6_a;
+ALTER SEQUENCE s2 START WITH 1;
+ROLLBACK;
+DROP USER regress_t6_a
+""",
+    )
+
+
+def test_owner_only_commands(roles_differ: Differ) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE ROLE regress_t6_b;
+SET SESSION AUTHORIZATION regress_t6_a;
+CREATE TABLE owned (a int CONSTRAINT the_constraint CHECK (a > 0));
+CREATE INDEX owned_i ON owned (a);
+COMMENT ON CONSTRAINT the_constraint ON owned IS 'yes';
+SELECT relowner = (SELECT oid FROM pg_roles WHERE rolname = 'regress_t6_a')
+  FROM pg_class WHERE relname = 'owned';
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION regress_t6_b;
+COMMENT ON CONSTRAINT the_constraint ON owned IS 'no';
+COMMENT ON TABLE owned IS 'no';
+ALTER TABLE owned ADD COLUMN b int;
+ALTER INDEX owned_i RENAME TO owned_j;
+REINDEX TABLE owned;
+DROP TABLE owned;
+RESET SESSION AUTHORIZATION;
+ALTER TABLE owned OWNER TO regress_t6_b;
+SET SESSION AUTHORIZATION regress_t6_b;
+COMMENT ON TABLE owned IS 'now mine';
+DROP TABLE owned;
+RESET SESSION AUTHORIZATION;
+DROP ROLE regress_t6_a, regress_t6_b
+""",
+    )
