@@ -237,6 +237,12 @@ class TableDef:
     # Privileges granted (sql.privileges): [grantee oid (0: PUBLIC), letters, grantor oid];
     # None is the default, the owner's every privilege (relacl NULL).
     acl: list[list[Any]] | None = None
+    # Row-level security (sql.policies): ALTER TABLE ... ENABLE / FORCE ROW LEVEL SECURITY
+    rls: bool = False
+    rls_forced: bool = False
+    # CREATE POLICY: {"name", "permissive" (bool), "command" (all, select, insert, update,
+    # delete), "roles" (oids; [] is PUBLIC), "using" and "check" (SQL or None)}
+    policies: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def live_columns(self) -> list[ColumnDef]:

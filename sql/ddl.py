@@ -22,6 +22,7 @@ from sql import (
     inheritance,
     inheritance_ddl,
     partitions,
+    policy_ddl,
     privileges,
     relations,
     roles,
@@ -1018,6 +1019,11 @@ def _alter_named(
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
+    if kind == "TABLE":
+        table = copy.deepcopy(rel.table)
+        if policy_ddl.row_security(session, table, tokens, i):
+            session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+            return Result("ALTER TABLE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from kv.errors import AlreadyExists
-from sql import array_assign, deferrals, partitions, privileges, temp, view_dml
+from sql import array_assign, deferrals, partitions, policies, privileges, temp, view_dml
 from sql import types as T
 from sql.casts import cast_value, coerce_to
 from sql.catalog import ConstraintDef, IndexDef, TableDef
@@ -29,6 +29,7 @@ from sql.errors import (
     FeatureNotSupported,
     ForeignKeyViolation,
     GeneratedAlways,
+    InsufficientPrivilege,
     InvalidColumnReference,
     NotNullViolation,
     NullValueNotAllowed,
@@ -100,6 +101,9 @@ class TableWriter:
         self.router = partitions.Router(self.catalog) if partitioned else None
         self.routed = False
         self._leaves: dict[int, TableWriter] = {}
+        # Row level security checks of new rows (set by the statement: see enforce_policies)
+        self.policies: list[tuple[str | None, Typed]] = []
+        self.policies_of = table.name
 
     def fresh(self) -> TableWriter:
         """A writer for one more run of the same statement: the compiled constraints and the
@@ -358,7 +362,19 @@ class TableWriter:
                         return self.codec.decode_value(raw)
         return None
 
+    def enforce_policies(self, row: Row) -> None:
+        """42501 unless a new row passes the row level security checks set on this writer
+        (``policies``: (restrictive policy's name or None, predicate), sql.policies)."""
+        for name, pred in self.policies:
+            if pred.fn(row) is not True:
+                which = f' "{name}"' if name else ""
+                raise InsufficientPrivilege(
+                    f"new row violates row-level security policy{which} for table "
+                    f'"{self.policies_of}"'
+                )
+
     def insert(self, row: Row) -> None:
+        self.enforce_policies(row)
         if self.table.partkey is not None:
             self.check_row(row)
             self.route(self.by_name(row))
@@ -381,6 +397,8 @@ class TableWriter:
         breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
         and buffering done a batch at a time instead of a KV call per key. ``checked``: the
         rows passed ``check_row`` already (COPY checks each as it is read)."""
+        for row in rows if self.policies else ():
+            self.enforce_policies(row)
         if self.table.partkey is not None:
             for row in rows:
                 if not checked:
@@ -688,6 +706,7 @@ def plan_insert(
     planner = statement_planner(session, tree, ctx, ctes)
     source = tree.expression
     base = TableWriter(session, table, ctx)
+    base.policies = _policy_checks(planner, table, table, alias or table.name, "insert")
     defaults = [default_value(session, table, c.name, ctx) for c in live]
     types = [table.column(n).type for n in names]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
@@ -1130,6 +1149,18 @@ def _set_value(
     return coerce_to(comp.compile(value), col.type)
 
 
+def _policy_checks(
+    planner: Planner, secured: TableDef, table: TableDef, label: str, command: str
+) -> list[tuple[str | None, Typed]]:
+    """The WITH CHECK predicates of ``secured``'s policies for ``command`` over rows of
+    ``table`` (``secured`` or a member of it) read as ``label`` (sql.policies)."""
+    out: list[tuple[str | None, Typed]] = []
+    for name, sql in policies.checks(planner.session, secured, command):
+        pred = policies.expression(sql, secured.name, label)
+        out.append((name, planner.compiler(table_scope(table, label))._bool(pred)))
+    return out
+
+
 def _assigned_columns(tree: exp.Update) -> list[str]:
     """The columns an UPDATE's SET assigns (what its column privileges must cover)."""
     out: list[str] = []
@@ -1183,7 +1214,11 @@ def _assignments(
 
 
 def _targets(
-    planner: Planner, tree: exp.Expr, table: TableDef, alias: str | None
+    planner: Planner,
+    tree: exp.Expr,
+    table: TableDef,
+    alias: str | None,
+    root: TableDef | None = None,
 ) -> tuple[Node, Scope, int]:
     """The rows UPDATE / DELETE act on, unprojected, and their scope: each row starts with a
     stored row of the target (all its columns, the hidden row id included, as its scan
@@ -1205,6 +1240,12 @@ def _targets(
         select.set("where", where.copy())
     if any(c.name.lower() == "tableoid" for c in tree.find_all(exp.Column)):
         select.set("expressions", [exp.column("tableoid")])  # the scan carries it (binder)
+    planner.checked.add(table.id)  # by plan_update / plan_delete, on the statement's target
+    command = "update" if isinstance(tree, exp.Update) else "delete"
+    reads = tree.args.get("where") is not None or tree.args.get("returning") is not None
+    planner.rls_commands[table.id] = (command, "select") if reads else (command,)
+    if root is not None:  # a partition or child updated through the table named: its policies
+        planner.rls_tables[table.id] = root
     node, scope = planner.source(select, Scope([]))
     target = table_scope(table, alias).columns
     width = len(target)
@@ -1292,7 +1333,7 @@ def _plan_update(
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = statement_planner(session, tree, ctx, ctes)
-    node, scope, width = _targets(planner, tree, table, alias)
+    node, scope, width = _targets(planner, tree, table, alias, root)
     base = TableWriter(session, table, ctx)
     comp = planner.compiler(scope)
     assigns = []
@@ -1308,6 +1349,8 @@ def _plan_update(
         seen[name] = whole
     returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
+    base.policies = _policy_checks(planner, root, table, alias or table.name, "update")
+    base.policies_of = root.name
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
 
@@ -1332,6 +1375,7 @@ def _plan_update(
                 if row is None:
                     continue
             assert row is not None
+            writer.enforce_policies(row)
             if root_writer is not None and table.bound is not None and not writer.fits(row):
                 writer.delete(old)
                 values = writer.by_name(row)
@@ -1443,7 +1487,7 @@ def _plan_delete(
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = statement_planner(session, tree, ctx, ctes)
-    node, scope, width = _targets(planner, tree, table, alias)
+    node, scope, width = _targets(planner, tree, table, alias, root)
     base = TableWriter(session, table, ctx)
     returning = _returning(planner, table, tree, scope)
 

@@ -40,6 +40,7 @@ from sql import (
     index_options,
     lexer,
     memory,
+    policy_ddl,
     reindex,
     relations,
     role_ddl,
@@ -1175,6 +1176,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return type_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in policy_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

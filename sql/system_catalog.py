@@ -181,6 +181,8 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relnamespace=_ns(c, t.schema),
                 relowner=t.owner,
                 relacl=privileges.acl_text(session, c, t.acl),
+                relrowsecurity=t.rls,
+                relforcerowsecurity=t.rls_forced,
                 relam=2 if t.kind == "table" else 0,
                 relfilenode=t.id,
                 reltuples=-1.0,

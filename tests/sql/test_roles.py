@@ -233,3 +233,58 @@ RESET SESSION AUTHORIZATION;
 DROP ROLE regress_t6_a, regress_t6_b
 """,
     )
+
+
+def test_row_level_security_filters_reads_and_checks_new_rows(roles_differ: Differ) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE TABLE p (a text, c int, d int) PARTITION BY LIST (a);
+CREATE TABLE p_a PARTITION OF p FOR VALUES IN ('a');
+CREATE TABLE p_b PARTITION OF p FOR VALUES IN ('b');
+CREATE TABLE lim (c1 int);
+INSERT INTO lim VALUES (120);
+INSERT INTO p VALUES ('a', 200, 1), ('a', 7, 2), ('b', 96, 3);
+GRANT ALL ON p, lim TO regress_t6_a;
+ALTER TABLE p ENABLE ROW LEVEL SECURITY;
+SELECT relrowsecurity FROM pg_class WHERE relname = 'p';
+SET ROLE regress_t6_a;
+SELECT count(*) FROM p;
+RESET ROLE;
+CREATE POLICY see ON p AS PERMISSIVE FOR SELECT USING (c > 50);
+CREATE POLICY see ON p USING (true);
+CREATE POLICY upd ON p FOR UPDATE USING (true) WITH CHECK (c % 2 = 0);
+CREATE POLICY ins ON p FOR INSERT USING (true);
+SET ROLE regress_t6_a;
+SELECT a, c FROM p ORDER BY c;
+SELECT x.c FROM p x ORDER BY 1;
+UPDATE p SET a = 'b', c = 151 WHERE a = 'a' AND c = 200;
+UPDATE p SET c = 151 WHERE c = 200;
+UPDATE p SET a = 'b', c = 150 WHERE a = 'a' AND c = 200;
+INSERT INTO p VALUES ('a', 1, 1);
+DELETE FROM p;
+RESET ROLE;
+CREATE POLICY sub ON p AS RESTRICTIVE FOR UPDATE USING (true)
+  WITH CHECK ((SELECT p.c <= c1 FROM lim));
+CREATE POLICY ins ON p FOR INSERT WITH CHECK (d > 3);
+CREATE POLICY del ON p FOR DELETE USING (c < 100);
+SET ROLE regress_t6_a;
+UPDATE p SET c = 122 WHERE c = 150;
+UPDATE p SET c = 120 WHERE c = 150;
+INSERT INTO p VALUES ('a', 1, 4);
+INSERT INTO p VALUES ('a', 1, 3);
+DELETE FROM p;
+RESET ROLE;
+SELECT a, c, d FROM p ORDER BY c;
+DROP POLICY nosuch ON p;
+DROP POLICY IF EXISTS nosuch ON p;
+DROP POLICY sub ON p;
+ALTER TABLE p DISABLE ROW LEVEL SECURITY;
+SET ROLE regress_t6_a;
+SELECT count(*) FROM p;
+RESET ROLE;
+DROP TABLE p, lim;
+DROP ROLE regress_t6_a
+""",
+    )
