@@ -104,6 +104,7 @@ class TableWriter:
         # Row level security checks of new rows (set by the statement: see enforce_policies)
         self.policies: list[tuple[str | None, Typed]] = []
         self.policies_of = table.name
+        self.firing: Firing | None = None  # a leaf's row triggers, for rows routed to it
 
     def fresh(self) -> TableWriter:
         """A writer for one more run of the same statement: the compiled constraints and the
@@ -147,19 +148,40 @@ class TableWriter:
         return [(*r, i) for r, i in zip(rows, ids, strict=True)]
 
     def finish(self) -> None:
-        """Run the queued foreign-key checks and actions, in the order they were queued."""
+        """Run the queued foreign-key checks and actions, in the order they were queued, and
+        the AFTER ROW triggers of the leaf partitions rows were routed to."""
         for leaf in self._leaves.values():
             leaf.finish()
+            if leaf.firing is not None:
+                leaf.firing.finish_rows()
         while self.after:
             self.after.popleft()()
 
     def by_name(self, row: Row) -> dict[str, Any]:
         return {c.name: v for c, v in zip(self.live, row, strict=False)}
 
-    def route(self, values: dict[str, Any]) -> None:
-        """Insert a row of a partitioned table (``values`` by column name) into its leaf."""
+    def route(self, values: dict[str, Any]) -> TableWriter:
+        """Insert a row of a partitioned table (``values`` by column name) into its leaf,
+        through the leaf's row triggers as PostgreSQL routes it (a BEFORE trigger may change
+        the row, then it must still fit the leaf, or skip it); returns the leaf's writer."""
         writer = self.leaf_for(values)
-        writer.insert(writer.complete(tuple(values.get(c.name) for c in writer.live)))
+        row: Row | None = writer.complete(tuple(values.get(c.name) for c in writer.live))
+        fire = writer.firing
+        if fire is not None:
+            fired = fire.before_row(None, row)
+            if fired is None:
+                return writer
+            if fired != row and not writer.fits(fired):
+                raise CheckViolation(
+                    f'new row for relation "{writer.table.name}" violates partition constraint',
+                    detail=f"Failing row contains {writer._row_text(fired)}.",
+                )
+            row = fired
+        assert row is not None
+        writer.insert(row)
+        if fire is not None:
+            fire.after_row(None, row)
+        return writer
 
     def leaf_for(self, values: dict[str, Any]) -> TableWriter:
         """The writer of the leaf partition a row (by column name) belongs in."""
@@ -169,6 +191,7 @@ class TableWriter:
         if writer is None:
             writer = self._leaves[leaf.id] = TableWriter(self.session, leaf, self.ctx)
             writer.routed = True
+            writer.firing = Firing.of(self.session, leaf, "insert", self.ctx)
         return writer
 
     def fits(self, row: Row) -> bool:
@@ -1349,7 +1372,8 @@ def _plan_update(
         seen[name] = whole
     returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
-    base.policies = _policy_checks(planner, root, table, alias or table.name, "update")
+    label = alias or table.name
+    base.policies = _policy_checks(planner, root, table, label, "update")
     base.policies_of = root.name
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
@@ -1375,17 +1399,20 @@ def _plan_update(
                 if row is None:
                     continue
             assert row is not None
-            writer.enforce_policies(row)
             if root_writer is not None and table.bound is not None and not writer.fits(row):
                 writer.delete(old)
                 values = writer.by_name(row)
                 # the named table's own constraints (its bound too, when it is a partition)
                 root_writer.check_row(tuple(values.get(c.name) for c in root_writer.live))
                 leaf = root_writer.leaf_for(values)
-                leaf.insert(leaf.complete(tuple(values.get(c.name) for c in leaf.live)))
+                if base.policies and not leaf.policies:  # checked once its triggers ran
+                    leaf.policies = _policy_checks(planner, root, leaf.table, label, "update")
+                    leaf.policies_of = root.name
+                root_writer.route(values)
                 if oid_at is not None:  # RETURNING tableoid: the partition it moved to
                     joined = (*joined[:oid_at], leaf.table.id, *joined[oid_at + 1 :])
             else:
+                writer.enforce_policies(row)
                 writer.update(old, row)
             if fire is not None:
                 fire.after_row(old, row)
