@@ -1388,6 +1388,9 @@ def _plan_update(
         fire = Firing.of(session, table, "update", ctx, sorted(seen))
         if fire is not None:
             fire.statement("before")
+        # DELETE row triggers, fired for rows that move to another partition
+        moving = root_writer is not None and table.bound is not None
+        removing = Firing.of(session, table, "delete", ctx) if moving else None
         count = 0
         for old, joined in targets:
             new = list(old)
@@ -1399,8 +1402,17 @@ def _plan_update(
                 if row is None:
                     continue
             assert row is not None
-            if root_writer is not None and table.bound is not None and not writer.fits(row):
+            moves = moving and not writer.fits(row)
+            if moves:
+                # A DELETE here and an INSERT there: this partition's DELETE row triggers fire
+                # (a BEFORE one may stop the move), then the other's INSERT ones, not AFTER
+                # UPDATE (PostgreSQL's rule for rows that change partition).
+                if removing is not None and removing.before_row(old, None) is None:
+                    continue
                 writer.delete(old)
+                if removing is not None:
+                    removing.after_row(old, None)
+                assert root_writer is not None
                 values = writer.by_name(row)
                 # the named table's own constraints (its bound too, when it is a partition)
                 root_writer.check_row(tuple(values.get(c.name) for c in root_writer.live))
@@ -1414,7 +1426,7 @@ def _plan_update(
             else:
                 writer.enforce_policies(row)
                 writer.update(old, row)
-            if fire is not None:
+            if fire is not None and not moves:
                 fire.after_row(old, row)
             count += 1
             if returning:
@@ -1422,6 +1434,8 @@ def _plan_update(
         if root_writer is not None:
             root_writer.finish()
         writer.finish()
+        if removing is not None:
+            removing.finish_rows()
         if fire is not None:
             fire.finish()
         if returning:

@@ -299,6 +299,17 @@ ROUTED_TRIGGERS = [
     "INSERT INTO rt VALUES (3, 'w', 1)",
     "UPDATE rt SET a = 3 WHERE c = 21",
     "SELECT tableoid::regclass, * FROM rt ORDER BY c",
+    "CREATE TABLE rt4 PARTITION OF rt FOR VALUES IN (4)",
+    "CREATE TRIGGER d2 BEFORE DELETE ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_skip()",
+    "UPDATE rt SET a = 4 WHERE a = 2",
+    "DROP TRIGGER d2 ON rt2",
+    "CREATE TRIGGER u2 AFTER UPDATE ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_log()",
+    "CREATE TRIGGER dl2 AFTER DELETE ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_log()",
+    "DELETE FROM log",
+    "UPDATE rt SET c = c + 1 WHERE a = 2",
+    "UPDATE rt SET a = 4 WHERE a = 2 AND c = 12",
+    "SELECT t, count(*) FROM log GROUP BY t ORDER BY t",
+    "SELECT tableoid::regclass, * FROM rt ORDER BY c",
 ]
 
 
