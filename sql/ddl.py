@@ -1193,7 +1193,7 @@ _OTHER_OBJECTS = {
 
 def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
     """Check the objects a COMMENT, GRANT or REVOKE names, as PostgreSQL does before it records
-    the comment or privilege (db9 records neither: see sql.commands.NO_OPS)."""
+    the comment (sql.comments) or privilege (sql.grants)."""
     upper = [str(t.text).upper() for t in tokens]
     catalog = _catalog(session)
     path = session.search_path()

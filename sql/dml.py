@@ -103,7 +103,7 @@ class TableWriter:
         self._leaves: dict[int, TableWriter] = {}
         # Row level security checks of new rows (set by the statement: see enforce_policies)
         self.policies: list[tuple[str | None, Typed]] = []
-        self.policies_of = table.name
+        self.policies_of = table  # the table whose policies they are (over its rows)
         self.firing: Firing | None = None  # a leaf's row triggers, for rows routed to it
 
     def fresh(self) -> TableWriter:
@@ -388,12 +388,16 @@ class TableWriter:
     def enforce_policies(self, row: Row) -> None:
         """42501 unless a new row passes the row level security checks set on this writer
         (``policies``: (restrictive policy's name or None, predicate), sql.policies)."""
+        secured = self.policies_of
+        if self.policies and secured.id != self.table.id:  # the predicates read its rows
+            values = self.by_name(row)
+            row = tuple(values.get(c.name) for c in secured.live_columns)
         for name, pred in self.policies:
             if pred.fn(row) is not True:
                 which = f' "{name}"' if name else ""
                 raise InsufficientPrivilege(
                     f"new row violates row-level security policy{which} for table "
-                    f'"{self.policies_of}"'
+                    f'"{secured.name}"'
                 )
 
     def insert(self, row: Row) -> None:
@@ -722,14 +726,14 @@ def plan_insert(
     if len(set(names)) != len(names):
         raise SyntaxError_("column specified more than once")
     privileges.require(session, table, "a", names)
-    if tree.args.get("returning"):
+    if _reads_columns(tree.args.get("returning")):
         privileges.require(session, table, "r", [])
     positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
     planner = statement_planner(session, tree, ctx, ctes)
     source = tree.expression
     base = TableWriter(session, table, ctx)
-    base.policies = _policy_checks(planner, table, table, alias or table.name, "insert")
+    base.policies = _policy_checks(planner, table, alias or table.name, "insert")
     defaults = [default_value(session, table, c.name, ctx) for c in live]
     types = [table.column(n).type for n in names]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
@@ -1173,15 +1177,23 @@ def _set_value(
 
 
 def _policy_checks(
-    planner: Planner, secured: TableDef, table: TableDef, label: str, command: str
+    planner: Planner, secured: TableDef, label: str, command: str
 ) -> list[tuple[str | None, Typed]]:
-    """The WITH CHECK predicates of ``secured``'s policies for ``command`` over rows of
-    ``table`` (``secured`` or a member of it) read as ``label`` (sql.policies)."""
+    """The WITH CHECK predicates of ``secured``'s policies for ``command`` over its rows read
+    as ``label`` (sql.policies; a member's rows are put in its order first)."""
     out: list[tuple[str | None, Typed]] = []
     for name, sql in policies.checks(planner.session, secured, command):
         pred = policies.expression(sql, secured.name, label)
-        out.append((name, planner.compiler(table_scope(table, label))._bool(pred)))
+        out.append((name, planner.compiler(table_scope(secured, label))._bool(pred)))
     return out
+
+
+def _reads_columns(*parts: exp.Expr | None) -> bool:
+    """Whether WHERE / RETURNING read a column (then SELECT privilege is needed too)."""
+    return any(
+        p is not None and (p.find(exp.Column) is not None or p.find(exp.Star) is not None)
+        for p in parts
+    )
 
 
 def _assigned_columns(tree: exp.Update) -> list[str]:
@@ -1265,7 +1277,7 @@ def _targets(
         select.set("expressions", [exp.column("tableoid")])  # the scan carries it (binder)
     planner.checked.add(table.id)  # by plan_update / plan_delete, on the statement's target
     command = "update" if isinstance(tree, exp.Update) else "delete"
-    reads = tree.args.get("where") is not None or tree.args.get("returning") is not None
+    reads = _reads_columns(tree.args.get("where"), tree.args.get("returning"))
     planner.rls_commands[table.id] = (command, "select") if reads else (command,)
     if root is not None:  # a partition or child updated through the table named: its policies
         planner.rls_tables[table.id] = root
@@ -1319,7 +1331,7 @@ def plan_update(
         return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     privileges.require(session, table, "w", _assigned_columns(tree))
-    if tree.args.get("where") or tree.args.get("returning"):
+    if _reads_columns(tree.args.get("where"), tree.args.get("returning")):
         privileges.require(session, table, "r", [])
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_update, ctes=ctes))
@@ -1373,8 +1385,8 @@ def _plan_update(
     returning = _returning(planner, table, tree, scope)
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
     label = alias or table.name
-    base.policies = _policy_checks(planner, root, table, label, "update")
-    base.policies_of = root.name
+    base.policies = _policy_checks(planner, root, label, "update")
+    base.policies_of = root
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
 
@@ -1418,8 +1430,7 @@ def _plan_update(
                 root_writer.check_row(tuple(values.get(c.name) for c in root_writer.live))
                 leaf = root_writer.leaf_for(values)
                 if base.policies and not leaf.policies:  # checked once its triggers ran
-                    leaf.policies = _policy_checks(planner, root, leaf.table, label, "update")
-                    leaf.policies_of = root.name
+                    leaf.policies, leaf.policies_of = base.policies, root
                 root_writer.route(values)
                 if oid_at is not None:  # RETURNING tableoid: the partition it moved to
                     joined = (*joined[:oid_at], leaf.table.id, *joined[oid_at + 1 :])
@@ -1511,7 +1522,7 @@ def plan_delete(
         return DmlPlan(on_view, False)
     table = _table_of(session, tree.this)
     privileges.require(session, table, "d")
-    if tree.args.get("where") or tree.args.get("returning"):
+    if _reads_columns(tree.args.get("where"), tree.args.get("returning")):
         privileges.require(session, table, "r", [])
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_delete, ctes=ctes))

@@ -140,6 +140,15 @@ SELECT has_table_privilege('t', 'INSERT');
 RESET ROLE;
 REVOKE ALL ON t FROM regress_t6_a;
 SELECT relacl FROM pg_class WHERE relname = 't';
+GRANT INSERT, UPDATE, DELETE ON t TO regress_t6_a;
+SET ROLE regress_t6_a;
+INSERT INTO t VALUES (9, 9) RETURNING 1;
+INSERT INTO t VALUES (9, 9) RETURNING a;
+UPDATE t SET b = 1;
+UPDATE t SET b = 1 WHERE a = 9;
+DELETE FROM t WHERE a = 9;
+RESET ROLE;
+REVOKE ALL ON t FROM regress_t6_a;
 GRANT SELECT ON t TO PUBLIC;
 SET ROLE regress_t6_a;
 SELECT count(*) FROM t;
@@ -285,6 +294,36 @@ SET ROLE regress_t6_a;
 SELECT count(*) FROM p;
 RESET ROLE;
 DROP TABLE p, lim;
+DROP ROLE regress_t6_a
+""",
+    )
+
+
+def test_policies_over_whole_rows_of_partitions_in_another_column_order(
+    roles_differ: Differ,
+) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE TABLE w (a text, b int, c int) PARTITION BY LIST (a);
+CREATE TABLE w_a PARTITION OF w FOR VALUES IN ('a');
+CREATE TABLE w_b (c int, b int, a text);
+ALTER TABLE w ATTACH PARTITION w_b FOR VALUES IN ('b');
+INSERT INTO w VALUES ('a', 1, 10), ('a', 2, 20);
+SELECT * FROM w WHERE w = row('a', 1, 10)::w;
+GRANT ALL ON w TO regress_t6_a;
+ALTER TABLE w ENABLE ROW LEVEL SECURITY;
+CREATE POLICY seeall ON w FOR SELECT USING (true);
+CREATE POLICY upd ON w FOR UPDATE USING (true);
+CREATE POLICY whole ON w AS RESTRICTIVE FOR UPDATE USING (true)
+  WITH CHECK (w = row('b', 1, 11)::w);
+SET ROLE regress_t6_a;
+UPDATE w SET a = 'b', c = 11 WHERE b = 1;
+UPDATE w SET a = 'b', c = 12 WHERE b = 2;
+RESET ROLE;
+SELECT tableoid::regclass, * FROM w ORDER BY b;
+DROP TABLE w;
 DROP ROLE regress_t6_a
 """,
     )
