@@ -396,8 +396,7 @@ class TableWriter:
             if pred.fn(row) is not True:
                 which = f' "{name}"' if name else ""
                 raise InsufficientPrivilege(
-                    f"new row violates row-level security policy{which} for table "
-                    f'"{secured.name}"'
+                    f'new row violates row-level security policy{which} for table "{secured.name}"'
                 )
 
     def insert(self, row: Row) -> None:
