@@ -44,14 +44,23 @@ def resolver(catalog: Callable[[], Catalog], path: list[str]) -> Callable[[str],
         found = loaded[0].find_type(bare, schema, path)
         if found is not None:
             return sql_type(found)
-        # A table's (or view's) row type is a composite type of the same name.
         rel = loaded[0].find(bare, schema, path)
         if rel is not None and rel.kind in ("table", "view"):
-            fields = tuple((c.name, c.type) for c in rel.live_columns)
-            return SqlType(rel.name, rel.id, 0, -1, "C", fields=fields)
+            return row_type(rel)
         return None
 
     return resolve
+
+
+def row_type(rel: TableDef) -> SqlType:
+    """A table's (or view's) row type: a composite type of its name and columns, with no
+    array type of its own (what tells it from a CREATE TYPE one: see is_row_type)."""
+    fields = tuple((c.name, c.type) for c in rel.live_columns)
+    return SqlType(rel.name, rel.id, 0, -1, "C", fields=fields)
+
+
+def is_row_type(t: SqlType) -> bool:
+    return t.category == "C" and t.array_oid == 0
 
 
 def is_user_defined(t: SqlType) -> bool:
