@@ -1449,8 +1449,9 @@ class Session:
             return self._set(words, stmt.text)
         if kind == "reset":
             name = lower[1] if len(lower) > 1 else ""
-            if name == "all":
-                self.scopes.reset_all(DEFAULT_SETTINGS)
+            if name == "all":  # who the session acts as is not a setting RESET ALL resets
+                self.scopes.reset_all({k: v for k, v in DEFAULT_SETTINGS.items()
+                                       if k not in ("role", "session_authorization")})  # fmt: skip
             elif name in DEFAULT_SETTINGS:
                 self.scopes.set(name, DEFAULT_SETTINGS[name])
             return Result("RESET")

@@ -85,6 +85,8 @@ SELECT current_user, session_user, current_role;
 SET ROLE regress_t6_a;
 SELECT current_user, session_user;
 SHOW role;
+RESET ALL;
+SELECT current_user, session_user;
 RESET ROLE;
 SET ROLE nosuch_t6_role;
 BEGIN;
