@@ -30,7 +30,7 @@ from sql.pg_dialect import DIALECT
 from sql.result import Result
 from sql.session_api import SessionApi
 from sql.table_data import type_fields
-from sql.user_types import column_udt, sql_type
+from sql.user_types import column_udt, is_row_type, sql_type
 
 COMMANDS = frozenset({"CREATE TYPE", "CREATE DOMAIN", "DROP TYPE", "DROP DOMAIN", "ALTER TYPE"})
 
@@ -291,7 +291,8 @@ def _drop(session: SessionApi, catalog: Catalog, command: str, tokens: list[Any]
     found: list[TableDef] = []
     for n in names:
         t = catalog.find_type(n.name, n.schema, session.search_path())
-        if t is None and T.type_by_name(n.name) is not None and n.schema is None:
+        builtin = T.type_by_name(n.name) if t is None and n.schema is None else None
+        if builtin is not None and not is_row_type(builtin):
             raise DependentObjectsStillExist(
                 f"cannot drop type {n.name} because it is required by the database system"
             )
