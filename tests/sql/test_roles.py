@@ -26,8 +26,10 @@ def roles_differ(differ: Differ) -> Iterator[Differ]:
             differ.pg.execute("ROLLBACK")
         differ.pg.execute("RESET SESSION AUTHORIZATION")
         differ.pg.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-        # As in a new database (db9 checks no schema privileges).
+        # As in a new database (db9 checks no schema privileges), with no default privileges
+        # another test left.
         differ.pg.execute("GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC")
+        differ.pg.execute("ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM PUBLIC")
         for r in ROLES:
             differ.pg.execute(f"DROP ROLE IF EXISTS {r}")
 
