@@ -279,6 +279,8 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
         if tb.name == "date" and ta.name != "date":
             return a, coerce_to(b, ta)
         return a, b
+    if "record" in (ta.name, tb.name) and ta.fields is not None and tb.fields is not None:
+        return a, b  # a record compares with a composite value field by field
     if ta.name != tb.name and not (ta.element and tb.element):
         raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
     return a, b

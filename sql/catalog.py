@@ -33,6 +33,7 @@ SYSTEM_SCHEMAS = ("pg_catalog", "information_schema")
 FIRST_USER_OID = 16384
 PUBLIC_OID = 2200
 SYSTEM_SCHEMA_OIDS = {"pg_catalog": 11, "information_schema": 13181}
+BOOTSTRAP_ROLE = 10  # the superuser that logged in (PostgreSQL's BOOTSTRAP_SUPERUSERID)
 
 
 @dataclass(slots=True)
@@ -50,6 +51,7 @@ class ColumnDef:
     inherited: int = 0  # parents the column comes from (attinhcount)
     local: bool = True  # defined by the table itself too (attislocal)
     comment: str | None = None  # COMMENT ON (sql.comments)
+    acl: list[list[Any]] | None = None  # column privileges (sql.privileges); None: none granted
 
     udt: dict[str, Any] | None = None  # a user-defined type, as sql.types.type_to_json
 
@@ -177,6 +179,34 @@ class RoutineDef:
 
 
 @dataclass(slots=True)
+class RoleDef:
+    """A role of the database (CREATE ROLE; pg_authid). The bootstrap superuser, the user that
+    logged in, has oid BOOTSTRAP_ROLE and no entry (sql.roles makes its RoleDef)."""
+
+    oid: int
+    name: str
+    superuser: bool = False
+    inherit: bool = True
+    createrole: bool = False
+    createdb: bool = False
+    login: bool = False
+    replication: bool = False
+    bypassrls: bool = False
+    connlimit: int = -1
+    password: str | None = None
+    valid_until: str | None = None
+    # Memberships (GRANT role TO this one; pg_auth_members): [role oid, admin option, grantor]
+    member_of: list[list[Any]] = field(default_factory=list)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> RoleDef:
+        return cls(**json.loads(raw))
+
+
+@dataclass(slots=True)
 class TableDef:
     id: int
     schema: str
@@ -211,6 +241,16 @@ class TableDef:
     # "array_oid"; a composite type's fields are its columns, a domain's base type its one
     # column "value" (with NOT NULL and DEFAULT) and its CHECKs its constraints.
     type_def: dict[str, Any] = field(default_factory=dict)
+    owner: int = BOOTSTRAP_ROLE  # the owning role's oid (relowner)
+    # Privileges granted (sql.privileges): [grantee oid (0: PUBLIC), letters, grantor oid];
+    # None is the default, the owner's every privilege (relacl NULL).
+    acl: list[list[Any]] | None = None
+    # Row-level security (sql.policies): ALTER TABLE ... ENABLE / FORCE ROW LEVEL SECURITY
+    rls: bool = False
+    rls_forced: bool = False
+    # CREATE POLICY: {"name", "permissive" (bool), "command" (all, select, insert, update,
+    # delete), "roles" (oids; [] is PUBLIC), "using" and "check" (SQL or None)}
+    policies: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def live_columns(self) -> list[ColumnDef]:
@@ -258,6 +298,7 @@ class Catalog:
     _by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     types: dict[int, TableDef] = field(default_factory=dict)  # user-defined types
+    roles: dict[int, RoleDef] = field(default_factory=dict)  # created roles (sql.roles)
     _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -389,7 +430,14 @@ class CatalogStore:
         for _, raw in txn.iter_scan(flo, fhi):
             r = RoutineDef.from_json(raw)
             routines[r.oid] = r
-        catalog = Catalog(version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types)
+        alo, ahi = layout.roles_range(self.db)
+        roles = {}
+        for _, raw in txn.iter_scan(alo, ahi):
+            role = RoleDef.from_json(raw)
+            roles[role.oid] = role
+        catalog = Catalog(
+            version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types, roles
+        )
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
             self._cache[version] = catalog
@@ -468,6 +516,15 @@ class CatalogStore:
 
     def drop_routine(self, txn: Transaction, routine: RoutineDef) -> None:
         txn.delete(layout.routine_key(self.db, routine.oid))
+        self._bump(txn)
+
+    def put_role(self, txn: Transaction, role: RoleDef) -> None:
+        self.ensure_public(txn)
+        txn.put(layout.role_key(self.db, role.oid), role.to_json())
+        self._bump(txn)
+
+    def drop_role(self, txn: Transaction, role: RoleDef) -> None:
+        txn.delete(layout.role_key(self.db, role.oid))
         self._bump(txn)
 
     def drop_table(self, txn: Transaction, table: TableDef) -> None:

@@ -59,7 +59,9 @@ _SUPPORTED_LIST = """
     DROP AGGREGATE;
     CREATE PROCEDURE; CREATE RULE; CREATE TRIGGER; DO; DROP RULE; DROP FUNCTION; DROP PROCEDURE;
     DROP ROUTINE; DROP TRIGGER;
-    ALTER MATERIALIZED VIEW; ALTER SCHEMA; ALTER SEQUENCE;
+    ALTER MATERIALIZED VIEW; ALTER SCHEMA; ALTER SEQUENCE; CREATE ROLE; CREATE USER;
+    CREATE GROUP; ALTER ROLE; ALTER USER; ALTER GROUP; DROP ROLE; DROP USER; DROP GROUP;
+    CREATE POLICY; ALTER POLICY; DROP POLICY;
     ALTER TABLE; ALTER VIEW; ANALYZE; ANALYSE; BEGIN; CHECKPOINT; CLOSE; COMMENT; COMMIT;
     COPY; CREATE DOMAIN; CREATE INDEX; CREATE SCHEMA; CREATE TYPE; DROP DOMAIN; DROP TYPE;
     ALTER TYPE; CREATE SEQUENCE; CREATE TABLE; CREATE VIEW; DEALLOCATE;
@@ -75,12 +77,10 @@ assert SUPPORTED <= COMMANDS, SUPPORTED - COMMANDS
 
 # Accepted and answered with PostgreSQL's tag after checking the objects they name, with no
 # effect in db9: storage with no planner statistics and old versions reclaimed by the GC
-# worker (VACUUM, ANALYZE, CHECKPOINT); no privileges beyond the session user (GRANT,
-# REVOKE); no object comments (COMMENT); no asynchronous notifications (LISTEN, NOTIFY,
+# worker (VACUUM, ANALYZE, CHECKPOINT); no asynchronous notifications (LISTEN, NOTIFY,
 # UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX).
 NO_OPS = frozenset(
-    {"ANALYZE", "ANALYSE", "CHECKPOINT", "COMMENT", "GRANT", "LISTEN",
-     "NOTIFY", "REINDEX", "REVOKE", "UNLISTEN", "VACUUM"}
+    {"ANALYZE", "ANALYSE", "CHECKPOINT", "LISTEN", "NOTIFY", "REINDEX", "UNLISTEN", "VACUUM"}
 )  # fmt: skip
 
 # Commands run from their tokens (sql.ddl.run_named), never from sqlglot's reading of them:

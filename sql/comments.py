@@ -4,11 +4,12 @@ pg_description, obj_description and col_description."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations
+from sql import privileges, relations
 from sql.catalog import Catalog
 from sql.errors import SyntaxError_, UndefinedObject
 from sql.session_api import SessionApi
@@ -42,8 +43,12 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
         con_name = relations.ident(tokens[i])
         if not relations.words_at(tokens, i + 1, "ON"):
             raise SyntaxError_(f'syntax error at or near "{tokens[i + 1].text}"')
+        if relations.words_at(tokens, i + 2, "DOMAIN"):
+            _domain_constraint(session, catalog, con_name, tokens, i + 3)
+            return
         names, j = relations.read_names(tokens, i + 2)
         rel = relations.for_use(catalog, "TABLE", names[0], path)
+        privileges.require_owner(session, rel.table, "relation")
         con = next((c for c in rel.table.constraints if c.name == con_name), None)
         if con is None:
             raise UndefinedObject(
@@ -58,17 +63,37 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
         if kind == "COLUMN":
             owner = relations.Name(None, n.schema or "")
             table = relations.for_use(catalog, "TABLE", owner, path).table
+            privileges.require_owner(session, table, "relation")
             table.column(n.name).comment = text
         elif kind == "SCHEMA":
             return  # schemas have no catalog entry of their own to hold it
         else:
             rel = relations.for_use(catalog, kind, n, path)
             table = rel.table
+            privileges.require_owner(session, table, rel.kind.lower(), rel.name)
             if rel.index is not None:
                 rel.index.comment = text
             else:
                 table.comment = text
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+
+
+def _domain_constraint(
+    session: SessionApi, catalog: Catalog, con_name: str, tokens: list[Any], i: int
+) -> None:
+    """COMMENT ON CONSTRAINT name ON DOMAIN domain IS ... (the domain from ``tokens[i]``)."""
+    names, j = relations.read_names(tokens, i)
+    n = names[0]
+    domain = catalog.find_type(n.name, n.schema, session.search_path())
+    if domain is None or domain.kind != "domain":
+        raise UndefinedObject(f'type "{n}" does not exist')
+    con = next((c for c in domain.constraints if c.name == con_name), None)
+    if con is None:
+        raise UndefinedObject(f'constraint "{con_name}" for domain {domain.name} does not exist')
+    privileges.require_owner(session, domain, "type")
+    domain = copy.deepcopy(domain)
+    next(c for c in domain.constraints if c.name == con_name).comment = _text(tokens, j)
+    session.database.catalogs.put_table(session.current_txn(), domain, catalog, new=False)
 
 
 def descriptions(catalog: Catalog) -> list[tuple[int, int, int, str]]:

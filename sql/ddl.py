@@ -17,11 +17,15 @@ from sqlglot import exp
 from kv import dropped
 from sql import (
     comments,
+    grants,
     index_exprs,
     inheritance,
     inheritance_ddl,
     partitions,
+    policy_ddl,
+    privileges,
     relations,
+    roles,
     sequences,
     table_alter,
     temp,
@@ -36,6 +40,7 @@ from sql.catalog import (
     ColumnDef,
     ConstraintDef,
     IndexDef,
+    RoleDef,
     TableDef,
 )
 from sql.errors import (
@@ -53,7 +58,6 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     SyntaxError_,
     UndefinedColumn,
-    UndefinedObject,
     UndefinedTable,
     UniqueViolation,
     WrongObjectType,
@@ -398,8 +402,9 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         partitions.check_unique_keys(table)
     for seq in seqs:
         seq.id = store.next_id(txn)
-        store.put_table(txn, seq, catalog, new=True)
-    store.put_table(txn, table, catalog, new=True)
+        store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+        session.database.sequences.fresh(seq.id)
+    store.put_table(txn, roles.owned(session, table), catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
     if part_of is not None:
@@ -882,6 +887,9 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     notices = relations.notices_or_raise(if_exists, session.notices)
     # Resolve every name before dropping any, as PostgreSQL does: one bad name drops nothing.
     found = [relations.for_drop(catalog, kind, n, session.search_path(), notices) for n in names]
+    for rel in found:
+        if rel is not None:
+            privileges.require_owner(session, rel.table, rel.kind.lower(), rel.name)
     dropping = {r.table.id for r in found if r is not None and r.kind in ("TABLE", "VIEW")}
     for rel in found:
         if rel is None:
@@ -1024,6 +1032,7 @@ def _alter_named(
                               rename=rename)  # fmt: skip
     if rel is None:
         return Result(f"ALTER {kind}")
+    privileges.require_owner(session, rel.table, rel.kind.lower(), rel.name)
     if rename:
         _rename_relation(session, catalog, rel, relations.ident(tokens[i + 2]))
         return Result(f"ALTER {kind}")
@@ -1041,7 +1050,11 @@ def _alter_named(
             detail=f"This operation is not supported for {rel.plural}.",
         )
     if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
-        check_role(session, tokens[i + 2])
+        owner = check_role(session, tokens[i + 2])
+        if rel.index is None and owner.oid != rel.table.owner:
+            table = copy.deepcopy(rel.table)
+            privileges.change_owner(table, owner.oid)
+            session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
         return Result(f"ALTER {kind}")
     if kind == "TABLE" and relations.words_at(tokens, i, "RENAME", "CONSTRAINT"):
         if len(tokens) != i + 5 or not relations.words_at(tokens, i + 3, "TO"):
@@ -1064,6 +1077,11 @@ def _alter_named(
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
+    if kind == "TABLE":
+        table = copy.deepcopy(rel.table)
+        if policy_ddl.row_security(session, table, tokens, i):
+            session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+            return Result("ALTER TABLE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
@@ -1099,13 +1117,11 @@ def _inheritance_action(
     return True
 
 
-def check_role(session: SessionApi, tok: Any) -> None:
-    """A role named in OWNER TO: db9's one role is the session user."""
+def check_role(session: SessionApi, tok: Any) -> RoleDef:
+    """The role named in OWNER TO (42704 when there is none)."""
     word = str(tok.text).upper()
-    if word not in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (
-        relations.ident(tok) != session.user
-    ):
-        raise UndefinedObject(f'role "{relations.ident(tok)}" does not exist')
+    name = word if word in roles.SPECIAL else relations.ident(tok)
+    return roles.named(session, session.catalog(), name)
 
 
 def _alter_sequence(
@@ -1235,14 +1251,15 @@ _OTHER_OBJECTS = {
 
 def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
     """Check the objects a COMMENT, GRANT or REVOKE names, as PostgreSQL does before it records
-    the comment or privilege (db9 records neither: see sql.commands.NO_OPS)."""
+    the comment (sql.comments) or privilege (sql.grants)."""
     upper = [str(t.text).upper() for t in tokens]
     catalog = _catalog(session)
     path = session.search_path()
     if "ON" not in upper:
         if command == "COMMENT":
             raise SyntaxError_(f'syntax error at or near "{tokens[-1].text}"')
-        raise FeatureNotSupported(f"{command} of roles is not supported")
+        grants.membership(session, command, tokens)
+        return
     i = upper.index("ON") + 1
     if command == "COMMENT":
         kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA", "CONSTRAINT") if
@@ -1266,20 +1283,8 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         _check_objects(session, catalog, kind or "TABLE", names, path, grant=True)
     else:
         raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")
-    to = "TO" if command == "GRANT" else "FROM"
-    if to in upper:
-        j = upper.index(to) + 1
-        for tok in tokens[j:]:
-            word = str(tok.text).upper()
-            if word in (",", "GROUP", "CASCADE", "RESTRICT", "GRANTED", "BY", "WITH"):
-                if word in ("GRANTED", "WITH"):
-                    break
-                continue
-            name = relations.ident(tok)
-            if word not in ("PUBLIC", "CURRENT_USER", "SESSION_USER", "CURRENT_ROLE") and (
-                name != session.user
-            ):
-                raise UndefinedObject(f'role "{name}" does not exist')
+    grants.apply(session, command, tokens, "SCHEMA" if relations.words_at(tokens, i, "SCHEMA")
+                 else kind)  # fmt: skip
 
 
 def _check_objects(
@@ -1364,7 +1369,8 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
         kind="sequence",
         seq=apply_options(None, opts),
     )
-    store.put_table(txn, seq, catalog, new=True)
+    store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+    session.database.sequences.fresh(seq.id)
     if "owned" in opts:
         _owned_by(session, _catalog(session), seq, opts["owned"])
     return Result("CREATE SEQUENCE")
@@ -1412,7 +1418,8 @@ def alter_table(
                 )
             for seq in seqs:  # first: the rewrite below takes the new rows' values from it
                 seq.id = store.next_id(txn)
-                store.put_table(txn, seq, catalog, new=True)
+                store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+                session.database.sequences.fresh(seq.id)
             if seqs or col.default is not None or col.not_null:
                 _rewrite_with_new_column(session, table, col, ctx)
             table.columns.append(col)

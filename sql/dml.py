@@ -23,6 +23,8 @@ from sql import (
     assign_targets,
     deferrals,
     partitions,
+    policies,
+    privileges,
     rules,
     temp,
     view_dml,
@@ -37,6 +39,7 @@ from sql.errors import (
     FeatureNotSupported,
     ForeignKeyViolation,
     GeneratedAlways,
+    InsufficientPrivilege,
     InvalidColumnReference,
     NotNullViolation,
     SyntaxError_,
@@ -111,6 +114,10 @@ class TableWriter:
         # Views' WITH CHECK OPTION conditions a new row must meet (sql.view_update).
         self.view_check_sql: list[tuple[str, str, str]] = []
         self.view_checks: list[tuple[str, Typed]] = []
+        # Row level security checks of new rows (set by the statement: see enforce_policies)
+        self.policies: list[tuple[str | None, Typed]] = []
+        self.policies_of = table  # the table whose policies they are (over its rows)
+        self.firing: Firing | None = None  # a leaf's row triggers, for rows routed to it
 
     def set_view_checks(self, checks: list[tuple[str, str, str]]) -> None:
         """``checks``: (view name, the name the condition calls this table, its SQL)."""
@@ -164,19 +171,40 @@ class TableWriter:
         return [(*r, i) for r, i in zip(rows, ids, strict=True)]
 
     def finish(self) -> None:
-        """Run the queued foreign-key checks and actions, in the order they were queued."""
+        """Run the queued foreign-key checks and actions, in the order they were queued, and
+        the AFTER ROW triggers of the leaf partitions rows were routed to."""
         for leaf in self._leaves.values():
             leaf.finish()
+            if leaf.firing is not None:
+                leaf.firing.finish_rows()
         while self.after:
             self.after.popleft()()
 
     def by_name(self, row: Row) -> dict[str, Any]:
         return {c.name: v for c, v in zip(self.live, row, strict=False)}
 
-    def route(self, values: dict[str, Any]) -> None:
-        """Insert a row of a partitioned table (``values`` by column name) into its leaf."""
+    def route(self, values: dict[str, Any]) -> TableWriter:
+        """Insert a row of a partitioned table (``values`` by column name) into its leaf,
+        through the leaf's row triggers as PostgreSQL routes it (a BEFORE trigger may change
+        the row, then it must still fit the leaf, or skip it); returns the leaf's writer."""
         writer = self.leaf_for(values)
-        writer.insert(writer.complete(tuple(values.get(c.name) for c in writer.live)))
+        row: Row | None = writer.complete(tuple(values.get(c.name) for c in writer.live))
+        fire = writer.firing
+        if fire is not None:
+            fired = fire.before_row(None, row)
+            if fired is None:
+                return writer
+            if fired != row and not writer.fits(fired):
+                raise CheckViolation(
+                    f'new row for relation "{writer.table.name}" violates partition constraint',
+                    detail=f"Failing row contains {writer._row_text(fired)}.",
+                )
+            row = fired
+        assert row is not None
+        writer.insert(row)
+        if fire is not None:
+            fire.after_row(None, row)
+        return writer
 
     def leaf_for(self, values: dict[str, Any]) -> TableWriter:
         """The writer of the leaf partition a row (by column name) belongs in."""
@@ -188,6 +216,7 @@ class TableWriter:
             writer.routed = True
             if self.view_check_sql:
                 writer.set_view_checks(self.view_check_sql)
+            writer.firing = Firing.of(self.session, leaf, "insert", self.ctx)
         return writer
 
     def fits(self, row: Row) -> bool:
@@ -387,7 +416,22 @@ class TableWriter:
                         return self.codec.decode_value(raw)
         return None
 
+    def enforce_policies(self, row: Row) -> None:
+        """42501 unless a new row passes the row level security checks set on this writer
+        (``policies``: (restrictive policy's name or None, predicate), sql.policies)."""
+        secured = self.policies_of
+        if self.policies and secured.id != self.table.id:  # the predicates read its rows
+            values = self.by_name(row)
+            row = tuple(values.get(c.name) for c in secured.live_columns)
+        for name, pred in self.policies:
+            if pred.fn(row) is not True:
+                which = f' "{name}"' if name else ""
+                raise InsufficientPrivilege(
+                    f'new row violates row-level security policy{which} for table "{secured.name}"'
+                )
+
     def insert(self, row: Row) -> None:
+        self.enforce_policies(row)
         if self.table.partkey is not None:
             self.check_row(row)
             self.route(self.by_name(row))
@@ -410,6 +454,8 @@ class TableWriter:
         breaks a constraint is the one reported), with a batch's encoding, uniqueness reads
         and buffering done a batch at a time instead of a KV call per key. ``checked``: the
         rows passed ``check_row`` already (COPY checks each as it is read)."""
+        for row in rows if self.policies else ():
+            self.enforce_policies(row)
         if self.table.partkey is not None:
             for row in rows:
                 if not checked:
@@ -740,6 +786,9 @@ def plan_insert(
     assign_targets.check_insert_targets(targets)
     names = list(dict.fromkeys(t.name for t in targets))  # the columns, in order
     types = [assign_targets.value_type(table, t) for t in targets]  # one per value
+    privileges.require(session, table, "a", names)
+    if _reads_columns(tree.args.get("returning")):
+        privileges.require(session, table, "r", [])
     positions = [i for n in names for i, c in enumerate(live) if c.name == n]
     overriding = "OVERRIDING SYSTEM VALUE" in tree.sql(dialect="postgres").upper()
     planner = statement_planner(session, tree, ctx, ctes)
@@ -752,6 +801,7 @@ def plan_insert(
     base = TableWriter(session, table, ctx)
     if tree.meta.get(view_update.CHECKS):
         base.set_view_checks(tree.meta[view_update.CHECKS])
+    base.policies = _policy_checks(planner, table, alias or table.name, "insert")
     defaults = [default_value(session, table, c.name, ctx) for c in live]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
     query: Plan | None = None
@@ -1205,6 +1255,36 @@ def _set_value(
     return assign_targets.assigned(assign_targets.Target(name, []), comp.compile(value), col.type)
 
 
+def _policy_checks(
+    planner: Planner, secured: TableDef, label: str, command: str
+) -> list[tuple[str | None, Typed]]:
+    """The WITH CHECK predicates of ``secured``'s policies for ``command`` over its rows read
+    as ``label`` (sql.policies; a member's rows are put in its order first)."""
+    out: list[tuple[str | None, Typed]] = []
+    for name, sql in policies.checks(planner.session, secured, command):
+        pred = policies.expression(sql, secured.name, label)
+        out.append((name, planner.compiler(table_scope(secured, label))._bool(pred)))
+    return out
+
+
+def _reads_columns(*parts: exp.Expr | None) -> bool:
+    """Whether WHERE / RETURNING read a column (then SELECT privilege is needed too)."""
+    return any(
+        p is not None and (p.find(exp.Column) is not None or p.find(exp.Star) is not None)
+        for p in parts
+    )
+
+
+def _assigned_columns(tree: exp.Update) -> list[str]:
+    """The columns an UPDATE's SET assigns (what its column privileges must cover)."""
+    out: list[str] = []
+    for s in tree.expressions:
+        left = s.this if isinstance(s, exp.EQ) else None
+        items = left.expressions if isinstance(left, exp.Tuple) else [left]
+        out += [e.name for e in items if isinstance(e, exp.Column | exp.Identifier)]
+    return out
+
+
 def _target_name(s: exp.EQ) -> str:
     """The column a SET item assigns (``a`` of ``a[2] = x`` too)."""
     target = s.this
@@ -1248,7 +1328,11 @@ def _assignments(
 
 
 def _targets(
-    planner: Planner, tree: exp.Expr, table: TableDef, alias: str | None
+    planner: Planner,
+    tree: exp.Expr,
+    table: TableDef,
+    alias: str | None,
+    root: TableDef | None = None,
 ) -> tuple[Node, Scope, int]:
     """The rows UPDATE / DELETE act on, unprojected, and their scope: each row starts with a
     stored row of the target (all its columns, the hidden row id included, as its scan
@@ -1270,6 +1354,12 @@ def _targets(
         select.set("where", where.copy())
     if any(c.name.lower() == "tableoid" for c in tree.find_all(exp.Column)):
         select.set("expressions", [exp.column("tableoid")])  # the scan carries it (binder)
+    planner.checked.add(table.id)  # by plan_update / plan_delete, on the statement's target
+    command = "update" if isinstance(tree, exp.Update) else "delete"
+    reads = _reads_columns(tree.args.get("where"), tree.args.get("returning"))
+    planner.rls_commands[table.id] = (command, "select") if reads else (command,)
+    if root is not None:  # a partition or child updated through the table named: its policies
+        planner.rls_tables[table.id] = root
     node, scope = planner.source(select, Scope([]))
     target = table_scope(table, alias).columns
     width = len(target)
@@ -1325,6 +1415,9 @@ def plan_update(
     if through is not None:
         return _plan_any(session, through, ctx, ctes)
     table = _table_of(session, tree.this)
+    privileges.require(session, table, "w", _assigned_columns(tree))
+    if _reads_columns(tree.args.get("where"), tree.args.get("returning")):
+        privileges.require(session, table, "r", [])
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_update, ctes=ctes))
     return _plan_update(session, tree, ctx, table, ctes).plan()
@@ -1360,7 +1453,7 @@ def _plan_update(
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = statement_planner(session, tree, ctx, ctes)
-    node, scope, width = _targets(planner, tree, table, alias)
+    node, scope, width = _targets(planner, tree, table, alias, root)
     base = TableWriter(session, table, ctx)
     if tree.meta.get(view_update.CHECKS):
         base.set_view_checks(tree.meta[view_update.CHECKS])
@@ -1380,6 +1473,9 @@ def _plan_update(
     mover = TableWriter(session, root, ctx) if root.partkey is not None else None
     if mover is not None and tree.meta.get(view_update.CHECKS):
         mover.set_view_checks(tree.meta[view_update.CHECKS])
+    label = alias or table.name
+    base.policies = _policy_checks(planner, root, label, "update")
+    base.policies_of = root
     oid_at = next((i for i, c in enumerate(scope.columns)
                    if i >= width and c.name == "tableoid"), None)  # fmt: skip
 
@@ -1393,6 +1489,9 @@ def _plan_update(
         fire = Firing.of(session, table, "update", ctx, sorted(seen))
         if fire is not None:
             fire.statement("before")
+        # DELETE row triggers, fired for rows that move to another partition
+        moving = root_writer is not None and table.bound is not None
+        removing = Firing.of(session, table, "delete", ctx) if moving else None
         count = 0
         for old, joined in targets:
             new = list(old)
@@ -1404,18 +1503,30 @@ def _plan_update(
                 if row is None:
                     continue
             assert row is not None
-            if root_writer is not None and table.bound is not None and not writer.fits(row):
+            moves = moving and not writer.fits(row)
+            if moves:
+                # A DELETE here and an INSERT there: this partition's DELETE row triggers fire
+                # (a BEFORE one may stop the move), then the other's INSERT ones, not AFTER
+                # UPDATE (PostgreSQL's rule for rows that change partition).
+                if removing is not None and removing.before_row(old, None) is None:
+                    continue
                 writer.delete(old)
+                if removing is not None:
+                    removing.after_row(old, None)
+                assert root_writer is not None
                 values = writer.by_name(row)
                 # the named table's own constraints (its bound too, when it is a partition)
                 root_writer.check_row(tuple(values.get(c.name) for c in root_writer.live))
                 leaf = root_writer.leaf_for(values)
-                leaf.insert(leaf.complete(tuple(values.get(c.name) for c in leaf.live)))
+                if base.policies and not leaf.policies:  # checked once its triggers ran
+                    leaf.policies, leaf.policies_of = base.policies, root
+                root_writer.route(values)
                 if oid_at is not None:  # RETURNING tableoid: the partition it moved to
                     joined = (*joined[:oid_at], leaf.table.id, *joined[oid_at + 1 :])
             else:
+                writer.enforce_policies(row)
                 writer.update(old, row)
-            if fire is not None:
+            if fire is not None and not moves:
                 fire.after_row(old, row)
             count += 1
             if returning:
@@ -1423,6 +1534,8 @@ def _plan_update(
         if root_writer is not None:
             root_writer.finish()
         writer.finish()
+        if removing is not None:
+            removing.finish_rows()
         if fire is not None:
             fire.finish()
         if returning:
@@ -1503,6 +1616,9 @@ def plan_delete(
     if through is not None:
         return _plan_any(session, through, ctx, ctes)
     table = _table_of(session, tree.this)
+    privileges.require(session, table, "d")
+    if _reads_columns(tree.args.get("where"), tree.args.get("returning")):
+        privileges.require(session, table, "r", [])
     if not tree.this.args.get("only") and session.catalog().children(table):
         return _each_member(session, tree, ctx, table, partial(_plan_delete, ctes=ctes))
     return _plan_delete(session, tree, ctx, table, ctes).plan()
@@ -1518,7 +1634,7 @@ def _plan_delete(
     table = _table_of(session, tree.this)
     alias = tree.this.alias or None
     planner = statement_planner(session, tree, ctx, ctes)
-    node, scope, width = _targets(planner, tree, table, alias)
+    node, scope, width = _targets(planner, tree, table, alias, root)
     base = TableWriter(session, table, ctx)
     if tree.meta.get(view_update.CHECKS):
         base.set_view_checks(tree.meta[view_update.CHECKS])

@@ -365,3 +365,11 @@ class InvalidName(SqlError):
 
 class InvalidRecursion(SqlError):
     sqlstate = "42P19"
+
+
+class InsufficientPrivilege(SqlError):
+    sqlstate = "42501"
+
+
+class ObjectInUse(SqlError):
+    sqlstate = "55006"

@@ -26,6 +26,8 @@ from sql import (
     functions_text_search,
     jsonb,
     partition_text,
+    privileges,
+    roles,
     routine_call,
     routine_types,
     temp,
@@ -600,6 +602,8 @@ CATALOG_FUNCTIONS = {
     "col_description",
     "shobj_description",
     "has_table_privilege",
+    "has_sequence_privilege",
+    "has_column_privilege",
     "has_schema_privilege",
     "has_database_privilege",
     "pg_encoding_to_char",
@@ -676,11 +680,12 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                     if con.oid == v[0]:
                         return constraint_def(con, pretty=len(v) > 1 and bool(v[1]))
             return None
+        if name in ("has_table_privilege", "has_sequence_privilege", "has_column_privilege"):
+            return privileges.has_privilege_function(session(), name.split("_")[1], list(v))
         if name in (
             "pg_table_is_visible",
             "pg_type_is_visible",
             "pg_function_is_visible",
-            "has_table_privilege",
             "has_schema_privilege",
             "has_database_privilege",
         ):
@@ -694,7 +699,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             rel = catalog().by_regclass(v[0], session().search_path())
             return partition_text.key_sql(rel) if rel is not None and rel.partkey else None
         if name == "pg_get_userbyid":
-            return session().user
+            role = roles.by_oid(session(), catalog(), v[0]) if v[0] is not None else None
+            return role.name if role is not None else f"unknown (OID={v[0]})"
         if name == "obj_description" and v[0] is not None:
             classoid = {"pg_class": comments.PG_CLASS, "pg_constraint": comments.PG_CONSTRAINT}
             kind = classoid.get(str(v[1]), -1) if len(v) > 1 else None
@@ -757,6 +763,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "pg_type_is_visible": T.BOOL,
         "pg_function_is_visible": T.BOOL,
         "has_table_privilege": T.BOOL,
+        "has_sequence_privilege": T.BOOL,
+        "has_column_privilege": T.BOOL,
         "has_schema_privilege": T.BOOL,
         "has_database_privilege": T.BOOL,
         "pg_is_in_recovery": T.BOOL,
@@ -852,8 +860,10 @@ def _lastval(c: ExprCompiler) -> Typed:
             raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
         values = session.last_values
         seq_id = next(reversed(values))
-        if not any(t.id == seq_id for t in session.catalog().all_tables()):
+        seq = session.catalog().tables.get(seq_id)
+        if seq is None:
             raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
+        privileges.require(session, seq, "rU")
         return values[seq_id]
 
     return Typed(run, T.INT8, False, "lastval")
@@ -896,6 +906,8 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if text is None:
             return None
         seq = lookup(text)
+        # nextval needs USAGE or UPDATE, currval SELECT or USAGE, setval UPDATE.
+        privileges.require(session, seq, {"nextval": "Uw", "currval": "rU"}.get(name, "w"))
         sequences = session.database.sequences
         if name != "currval" and session.read_only and not temp.is_temp_schema(seq.schema):
             raise ReadOnlySqlTransaction(f"cannot execute {name}() in a read-only transaction")

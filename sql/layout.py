@@ -8,6 +8,7 @@ Every database (tenant, branch) owns a key prefix; below it:
     <db> b"s" <codec(schema_name)>                     catalog: a schema
     <db> b"q" <codec(sequence_id)>                     a sequence's current value
     <db> b"f" <codec(oid)>                             catalog: a function or procedure (JSON)
+    <db> b"a" <codec(oid)>                             catalog: a role (JSON, sql.roles)
     <db> b"r" <be32 table_id> <codec(pk values...)>    a row: codec(tuple of column values)
     <db> b"x" <be32 table_id> <be32 index_id> <codec(index values...)> [<codec(pk values...)>]
                                                        an index entry; unique entries without
@@ -63,6 +64,14 @@ def routine_key(db: bytes, oid: int) -> bytes:
 
 def routines_range(db: bytes) -> tuple[bytes, bytes]:
     return db + b"f", db + b"g"
+
+
+def role_key(db: bytes, oid: int) -> bytes:
+    return db + b"a" + encode_key(oid)
+
+
+def roles_range(db: bytes) -> tuple[bytes, bytes]:
+    return db + b"a", db + b"b"
 
 
 def sequence_key(db: bytes, seq_id: int) -> bytes:

@@ -148,6 +148,7 @@ class Db9Postgres(Postgres):
         KEYWORDS: ClassVar[dict[str, Any]] = {
             **Postgres.Tokenizer.KEYWORDS,
             **{text: token for text, (token, _) in _OPERATOR_TOKENS.items()},
+            "CURRENT_ROLE": TokenType.CURRENT_ROLE,
         }
 
     class Parser(PostgresParser):

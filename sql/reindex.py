@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations
+from sql import privileges, relations, roles
 from sql.errors import (
     ActiveSqlTransaction,
     FeatureNotSupported,
+    InsufficientPrivilege,
     InvalidSchemaName,
     SyntaxError_,
     UndefinedTable,
@@ -61,6 +62,8 @@ def run(session: SessionApi, text: str) -> Result:
             # PostgreSQL's own catalogs (db9 serves them as views of its catalog).
             if concurrently:
                 raise FeatureNotSupported("cannot reindex system catalogs concurrently")
+            if not roles.is_superuser(session):  # the bootstrap superuser owns them
+                raise InsufficientPrivilege(f"must be owner of {kind.lower()} {name.name}")
             return Result("REINDEX")
         if rel is None:
             raise UndefinedTable(f'relation "{name}" does not exist')
@@ -68,12 +71,15 @@ def run(session: SessionApi, text: str) -> Result:
             raise WrongObjectType(f'"{name.name}" is not an index')
         if kind == "TABLE" and rel.kind != "TABLE":
             raise WrongObjectType(f'"{name.name}" is not a table or materialized view')
+        privileges.require_owner(session, rel.table, kind.lower(), rel.name)
         return Result("REINDEX")
     if session.in_block:
         raise ActiveSqlTransaction(f"REINDEX {kind} cannot run inside a transaction block")
     if kind == "SCHEMA":
         if name.schema is not None or name.name not in catalog.schemas:
             raise InvalidSchemaName(f'schema "{name.name}" does not exist')
+        if not roles.is_superuser(session):  # db9's schemas are the login user's
+            raise InsufficientPrivilege(f"must be owner of schema {name.name}")
         if concurrently and name.name == "pg_catalog":
             session.notices.append("cannot reindex system catalogs concurrently, skipping all")
         return Result("REINDEX")

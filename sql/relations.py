@@ -217,3 +217,18 @@ def words_at(tokens: list[Any], i: int, *words: str) -> bool:
     return len(tokens) >= i + len(words) and all(
         str(tokens[i + k].text).upper() == w for k, w in enumerate(words)
     )
+
+
+def paren_text(text: str, tokens: list[Any], i: int, start: int) -> tuple[str, int]:
+    """The text between the parenthesis at ``tokens[i]`` and its match; the index after it."""
+    if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
+        near = tokens[i].text if i < len(tokens) else "end of input"
+        raise SyntaxError_(f'syntax error at or near "{near}"')
+    depth = 0
+    for j in range(i, len(tokens)):
+        kind = tokens[j].token_type
+        depth += kind == TokenType.L_PAREN
+        depth -= kind == TokenType.R_PAREN
+        if depth == 0:
+            return text[tokens[i].end + 1 - start : tokens[j].start - start], j + 1
+    raise SyntaxError_("syntax error at end of input")

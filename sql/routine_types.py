@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sql import types as T
+from sql import user_types
 from sql.catalog import Catalog, RoutineDef
 from sql.errors import SqlError
 from sql.result import Result
@@ -99,9 +100,10 @@ def result_type(routine: RoutineDef) -> T.SqlType:
     if routine.returns == "record" and len(outs) == 1:
         return arg_type(outs[0].type)
     try:
-        return arg_type(routine.returns)
+        rtype = arg_type(routine.returns)
     except SqlError:
         return RECORD
+    return RECORD if user_types.is_row_type(rtype) else rtype
 
 
 def row_type(catalog: Catalog, name: str) -> list[tuple[str, T.SqlType]] | None:

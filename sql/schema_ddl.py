@@ -111,7 +111,8 @@ def create_with_elements(
 
 
 def alter(session: SessionApi, stmt: Statement) -> Result:
-    """ALTER SCHEMA name RENAME TO new | OWNER TO role (db9's one role owns everything)."""
+    """ALTER SCHEMA name RENAME TO new | OWNER TO role (checked; db9's schemas belong to the
+    login user)."""
     toks = stmt.tokens
     if len(toks) == 6 and relations.words_at(toks, 3, "RENAME", "TO"):
         return rename(session, relations.ident(toks[2]), relations.ident(toks[5]))

@@ -138,6 +138,16 @@ class Sequences:
             except RetryableError:
                 txn.rollback()
 
+    def fresh(self, seq_id: int) -> None:
+        """A new sequence got ``seq_id``: drop any value kept under it. Ids come back after
+        a rolled-back CREATE, but the values nextval handed out then were committed on
+        their own."""
+        with self._mutex:
+            self._blocks.pop(seq_id, None)
+            txn = self.client.begin()
+            txn.delete(layout.sequence_key(self.db, seq_id))
+            txn.commit()
+
     def forget(self, seq_id: int) -> None:
         with self._mutex:
             self._blocks.pop(seq_id, None)

@@ -41,9 +41,12 @@ from sql import (
     index_options,
     lexer,
     memory,
+    policy_ddl,
     recursive_view,
     reindex,
     relations,
+    role_ddl,
+    roles,
     routine_ddl,
     rule_ddl,
     schema_ddl,
@@ -135,6 +138,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "max_identifier_length": "63",
     "is_superuser": "on",
     "default_text_search_config": "pg_catalog.english",
+    # who the session acts as (sql.roles): "" is the user that logged in, "none" no SET ROLE
+    "session_authorization": "",
+    "role": "none",
     "bytea_output": "hex",
     "client_min_messages": "notice",
     "max_connections": "1000",
@@ -425,7 +431,9 @@ class Session:
             return next((s for s in self.search_path() if s in catalog.schemas), None)
         if name == "current_database":
             return self.database.name
-        return self.user
+        if name == "session_user":
+            return roles.session_name(self)
+        return roles.current_name(self)
 
     def catalog(self) -> Catalog:
         return self.database.catalogs.load(self.current_txn())
@@ -1189,6 +1197,18 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return type_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in policy_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in role_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return role_ddl.run(self, stmt.command, stmt.tokens)
         if stmt.command in commands.NAMED:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -1211,6 +1231,8 @@ class Session:
             self.database.catalogs.version(self.current_txn()),
             self.settings["search_path"],
             T.output_style(self.settings),
+            self.settings["role"],
+            self.settings["session_authorization"],
         )
         cached = self.plan_cache.get(key)
         if cached is not None and id(cached[0]) not in self._plans_in_use:
@@ -1451,12 +1473,13 @@ class Session:
         lower = [w.lower() for w in words]
         if kind == "set" and lower[1:2] == ["constraints"]:
             return self._set_constraints(lower[2:])
-        if kind == "set" and (lower[1:2] == ["role"] or lower[1:3] == ["session", "authorization"]):
-            # The session user is the only role: becoming it (or NONE/DEFAULT) changes nothing.
-            name = lower[-1].strip("'\"")
-            if name not in ("none", "default", self.user):
-                raise InvalidParameterValue(f'role "{name}" does not exist')
-            return Result("SET")
+        identity = _identity_command(kind, lower)
+        if identity is not None:
+            what, local = identity
+            name = _role_word(words[-1])
+            reset = kind == "reset" or name in (None, "none" if what == "role" else "default")
+            roles.set_identity(self, what, None if reset else name, local=local)
+            return Result("RESET" if kind == "reset" else "SET")
         if kind == "savepoint":
             return self._savepoint(words[-1])
         if kind == "release":
@@ -1467,8 +1490,9 @@ class Session:
             return self._set(words, stmt.text)
         if kind == "reset":
             name = lower[1] if len(lower) > 1 else ""
-            if name == "all":
-                self.scopes.reset_all(DEFAULT_SETTINGS)
+            if name == "all":  # who the session acts as is not a setting RESET ALL resets
+                self.scopes.reset_all({k: v for k, v in DEFAULT_SETTINGS.items()
+                                       if k not in ("role", "session_authorization")})  # fmt: skip
             elif name in DEFAULT_SETTINGS:
                 self.scopes.set(name, DEFAULT_SETTINGS[name])
             return Result("RESET")
@@ -1703,6 +1727,8 @@ class Session:
             # Outside a block: what the next transaction will be.
             current = self.isolation if key == "transaction_isolation" else self.settings[key]
             value = current if self.in_block else self.settings[f"default_{key}"]
+        elif key == "session_authorization":
+            value = roles.session_name(self)
         elif key in self.settings:
             value = self.settings[key]
         else:
@@ -1883,6 +1909,30 @@ class _PlanRows:
         finally:
             if release is not None:
                 release()
+
+
+def _identity_command(kind: str, lower: list[str]) -> tuple[str, bool] | None:
+    """("role" | "session_authorization", LOCAL) for SET [SESSION | LOCAL] ROLE, SET [...]
+    SESSION AUTHORIZATION and their RESETs; None for any other SET or RESET."""
+    if kind not in ("set", "reset"):
+        return None
+    rest = " ".join(lower[1:]).split()
+    local = False
+    if kind == "set" and rest[:1] in (["session"], ["local"]) and rest[1:2] != ["authorization"]:
+        local = rest[0] == "local"
+        rest = rest[1:]
+    if rest[:1] == ["role"]:
+        return "role", local
+    if rest[:2] == ["session", "authorization"]:
+        return "session_authorization", local
+    return None
+
+
+def _role_word(word: str) -> str | None:
+    """A role name as written: quoted ones keep their case."""
+    if word[:1] in ("'", '"'):
+        return word[1:-1]
+    return word.lower()
 
 
 def _cacheable(tree: exp.Expr) -> bool:

@@ -17,6 +17,8 @@ from sql import (
     comments,
     cursors,
     partition_text,
+    privileges,
+    roles,
     routine_types,
     temp,
     trigger_defs,
@@ -168,7 +170,7 @@ PG_CLASS_COLS = [
 ]
 
 
-def pg_class(c: Catalog) -> Rows:
+def pg_class(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         checks = sum(1 for con in t.constraints if con.kind == "c")
@@ -178,7 +180,10 @@ def pg_class(c: Catalog) -> Rows:
                 oid=t.id,
                 relname=t.name,
                 relnamespace=_ns(c, t.schema),
-                relowner=OWNER,
+                relowner=t.owner,
+                relacl=privileges.acl_text(session, c, t.acl),
+                relrowsecurity=t.rls,
+                relforcerowsecurity=t.rls_forced,
                 relam=2 if t.kind == "table" else 0,
                 relfilenode=t.id,
                 reltuples=-1.0,
@@ -203,7 +208,7 @@ def pg_class(c: Catalog) -> Rows:
                     oid=i.oid,
                     relname=i.name,
                     relnamespace=_ns(c, t.schema),
-                    relowner=OWNER,
+                    relowner=t.owner,
                     relam=403,
                     relfilenode=i.oid,
                     reltuples=-1.0,
@@ -595,8 +600,20 @@ def pg_database(c: Catalog, session: SessionApi) -> Rows:
 
 def pg_roles(c: Catalog, session: SessionApi) -> Rows:
     return [
-        (OWNER, session.user, True, True, True, True, True, False, -1, "********", None, True, None)
-    ]
+        (r.oid, r.name, r.superuser, r.inherit, r.createrole, r.createdb, r.login,
+         r.replication, r.connlimit, "********" if r.password or r.oid == OWNER else None,
+         None, r.bypassrls, None)
+        for r in roles.all_roles(session, c)
+    ]  # fmt: skip
+
+
+def pg_authid(c: Catalog, session: SessionApi) -> Rows:
+    """pg_authid has pg_roles' columns but the password (its own order: oid is first)."""
+    return [(*row[:8], row[11], row[8], None, row[10]) for row in pg_roles(c, session)]
+
+
+def pg_auth_members(c: Catalog, session: SessionApi) -> Rows:
+    return [(m[0], r.oid, m[2], bool(m[1])) for r in c.roles.values() for m in r.member_of]
 
 
 PG_ROLES_COLS = [
@@ -613,6 +630,14 @@ PG_ROLES_COLS = [
     ("rolvaliduntil", T.TIMESTAMPTZ),
     ("rolbypassrls", BOOL),
     ("rolconfig", TXT),
+]
+
+PG_AUTHID_COLS = [
+    *PG_ROLES_COLS[:8],
+    ("rolbypassrls", BOOL),
+    ("rolconnlimit", I4),
+    ("rolpassword", TXT),
+    ("rolvaliduntil", T.TIMESTAMPTZ),
 ]
 
 
@@ -1028,7 +1053,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         pg_namespace,
         False,
     ),
-    ("pg_catalog", "pg_class"): (PG_CLASS_COLS, pg_class, False),
+    ("pg_catalog", "pg_class"): (PG_CLASS_COLS, pg_class, True),
     ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, False),
     ("pg_catalog", "pg_attrdef"): (
         [("oid", OIDT), ("adrelid", OIDT), ("adnum", I2), ("adbin", TXT)],
@@ -1057,6 +1082,12 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_authid"): (PG_AUTHID_COLS, pg_authid, True),
+    ("pg_catalog", "pg_auth_members"): (
+        [("roleid", OIDT), ("member", OIDT), ("grantor", OIDT), ("admin_option", BOOL)],
+        pg_auth_members,
+        True,
+    ),
     ("pg_catalog", "pg_prepared_statements"): (
         [
             ("name", TXT),

@@ -1,6 +1,5 @@
 """ALTER TABLE actions that rewrite or rename what a table holds: ALTER COLUMN ... TYPE,
-DROP CONSTRAINT, RENAME CONSTRAINT, and the ownership forms (db9 has one role, so OWNER TO
-that role and ALTER SEQUENCE ... OWNED BY change nothing but are checked as PostgreSQL does).
+DROP CONSTRAINT, RENAME CONSTRAINT (OWNER TO is sql.ddl's, privileges sql.privileges').
 
 ALTER COLUMN ... TYPE computes every new row before writing any, so a bad value fails the
 statement with nothing changed; then rows are rewritten under the new definition and every

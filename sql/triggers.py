@@ -203,7 +203,12 @@ class Firing:
 
     def finish(self) -> None:
         """The queued AFTER ROW triggers, then AFTER STATEMENT ones."""
+        self.finish_rows()
+        self.statement("after")
+
+    def finish_rows(self) -> None:
+        """The queued AFTER ROW triggers (of a partition rows were routed to: its statement
+        triggers do not fire, the named table's do)."""
         queued, self.queued = self.queued, []
         for t, old, new in queued:
             self._call(t, "ROW", old, new)
-        self.statement("after")

@@ -12,7 +12,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations, temp
+from sql import relations, roles, temp
 from sql import types as T
 from sql.catalog import SYSTEM_SCHEMAS, TYPE_KINDS, Catalog, ColumnDef, ConstraintDef, TableDef
 from sql.errors import (
@@ -30,7 +30,7 @@ from sql.pg_dialect import DIALECT
 from sql.result import Result
 from sql.session_api import SessionApi
 from sql.table_data import type_fields
-from sql.user_types import column_udt, sql_type
+from sql.user_types import column_udt, is_row_type, sql_type
 
 COMMANDS = frozenset({"CREATE TYPE", "CREATE DOMAIN", "DROP TYPE", "DROP DOMAIN", "ALTER TYPE"})
 
@@ -69,23 +69,8 @@ def _put_new(session: SessionApi, catalog: Catalog, t: TableDef) -> Result:
     txn = session.current_txn()
     t.id = store.next_id(txn)
     t.type_def["array_oid"] = store.next_id(txn)
-    store.put_table(txn, t, catalog, new=True)
+    store.put_table(txn, roles.owned(session, t), catalog, new=True)
     return Result("CREATE TYPE" if t.kind != "domain" else "CREATE DOMAIN")
-
-
-def _paren_text(text: str, tokens: list[Any], i: int, start: int) -> tuple[str, int]:
-    """The text between the parenthesis at ``tokens[i]`` and its match; the index after it."""
-    if i >= len(tokens) or tokens[i].token_type != TokenType.L_PAREN:
-        near = tokens[i].text if i < len(tokens) else "end of input"
-        raise SyntaxError_(f'syntax error at or near "{near}"')
-    depth = 0
-    for j in range(i, len(tokens)):
-        kind = tokens[j].token_type
-        depth += kind == TokenType.L_PAREN
-        depth -= kind == TokenType.R_PAREN
-        if depth == 0:
-            return text[tokens[i].end + 1 - start : tokens[j].start - start], j + 1
-    raise SyntaxError_("syntax error at end of input")
 
 
 def _create_type(
@@ -102,7 +87,7 @@ def _create_type(
     i += 1
     t = TableDef(id=0, schema=schema, name=name, columns=[])
     if i < len(words) and words[i] == "ENUM":
-        _, end = _paren_text(text, tokens, i + 1, start)
+        _, end = relations.paren_text(text, tokens, i + 1, start)
         inside = tokens[i + 2 : end - 1]
         labels = [str(tok.text) for tok in inside if tok.token_type == TokenType.STRING]
         if any(tok.token_type not in (TokenType.STRING, TokenType.COMMA) for tok in inside):
@@ -120,7 +105,7 @@ def _create_type(
         t.kind, t.type_def = "enum", {"labels": labels}
         return _put_new(session, catalog, t)
     if i < len(words) and words[i] == "RANGE":
-        inner, _ = _paren_text(text, tokens, i + 1, start)
+        inner, _ = relations.paren_text(text, tokens, i + 1, start)
         options = dict(
             (k.strip().lower(), v.strip()) for k, _, v in
             (part.partition("=") for part in inner.split(","))
@@ -131,7 +116,7 @@ def _create_type(
         _type_of(subtype)
         t.kind, t.type_def = "range", {"subtype": subtype}
         return _put_new(session, catalog, t)
-    inner, _ = _paren_text(text, tokens, i, start)
+    inner, _ = relations.paren_text(text, tokens, i, start)
     t.kind = "composite"
     t.columns = _fields(inner)
     return _put_new(session, catalog, t)
@@ -202,7 +187,7 @@ def _create_domain(
         elif w == "NULL":
             j += 1
         elif w == "CHECK":
-            check, j = _paren_text(text, tokens, j + 1, start)
+            check, j = relations.paren_text(text, tokens, j + 1, start)
             t.constraints.append(ConstraintDef(constraint or f"{name}_check", "c", check=check))
         elif w == "DEFAULT":
             k = j + 1
@@ -306,7 +291,8 @@ def _drop(session: SessionApi, catalog: Catalog, command: str, tokens: list[Any]
     found: list[TableDef] = []
     for n in names:
         t = catalog.find_type(n.name, n.schema, session.search_path())
-        if t is None and T.type_by_name(n.name) is not None and n.schema is None:
+        builtin = T.type_by_name(n.name) if t is None and n.schema is None else None
+        if builtin is not None and not is_row_type(builtin):
             raise DependentObjectsStillExist(
                 f"cannot drop type {n.name} because it is required by the database system"
             )

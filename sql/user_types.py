@@ -1,5 +1,6 @@
-"""User-defined types as SqlTypes: an enum (its labels), a composite type (its fields), a
-domain (its base type carrying the domain's constraints) and a range (named, not usable), read
+"""User-defined types as SqlTypes: an enum (its labels), a composite type (its fields, a
+table's row type too), a domain (its base type carrying the domain's constraints) and a range
+(named, not usable), read
 from their catalog entries (TableDef of a kind in catalog.TYPE_KINDS), and the resolver the
 session installs so that type names resolve against the statement's catalog and search path.
 """
@@ -38,11 +39,28 @@ def resolver(catalog: Callable[[], Catalog], path: list[str]) -> Callable[[str],
     def resolve(name: str) -> SqlType | None:
         if not loaded:
             loaded.append(catalog())
-        schema, _, bare = name.rpartition(".")
-        found = loaded[0].find_type(bare.strip('"'), schema.strip('"') or None, path)
-        return sql_type(found) if found is not None else None
+        qualifier, _, bare = name.rpartition(".")
+        bare, schema = bare.strip('"'), qualifier.strip('"') or None
+        found = loaded[0].find_type(bare, schema, path)
+        if found is not None:
+            return sql_type(found)
+        rel = loaded[0].find(bare, schema, path)
+        if rel is not None and rel.kind in ("table", "view"):
+            return row_type(rel)
+        return None
 
     return resolve
+
+
+def row_type(rel: TableDef) -> SqlType:
+    """A table's (or view's) row type: a composite type of its name and columns, with no
+    array type of its own (what tells it from a CREATE TYPE one: see is_row_type)."""
+    fields = tuple((c.name, c.type) for c in rel.live_columns)
+    return SqlType(rel.name, rel.id, 0, -1, "C", fields=fields)
+
+
+def is_row_type(t: SqlType) -> bool:
+    return t.category == "C" and t.array_oid == 0
 
 
 def is_user_defined(t: SqlType) -> bool:

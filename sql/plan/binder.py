@@ -18,7 +18,16 @@ from typing import Any
 
 from sqlglot import exp
 
-from sql import inheritance, jsonb, moments, routine_call, temp, views
+from sql import (
+    inheritance,
+    jsonb,
+    moments,
+    policies,
+    privileges,
+    routine_call,
+    temp,
+    views,
+)
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.catalog import Catalog, TableDef
@@ -313,12 +322,34 @@ class Planner:
         ctx.session = session
         user_aggregates.note_catalog(catalog)
         self._cte_ids = itertools.count()
+        self.check_privileges = True  # SELECT privilege on what it reads (off inside a view)
+        # Relations whose privileges the statement checked itself (UPDATE's and DELETE's
+        # targets, a partition reached through its parent).
+        self.checked: set[int] = set()
+        # The commands whose row level security policies filter a table's rows (the target
+        # of UPDATE / DELETE: its command's, and SELECT's when it reads columns).
+        self.rls_commands: dict[int, tuple[str, ...]] = {}
+        self.rls_tables: dict[int, TableDef] = {}  # whose policies apply to a table's rows
         self._depth = 0  # plan_query calls under way: 1 while planning the statement's query
         # aggregate calls in subqueries that belong to the query around them (their sql)
         self._claimed: set[str] = set()
 
     def compiler(self, scope: Scope) -> Compiler:
         return Compiler(scope, self.ctx)
+
+    def _row_security(self, node: Node, table: TableDef, alias: str | None) -> Node:
+        """``node``, the rows of ``table``, filtered by the row level security policies that
+        bind current_user for the statement's commands on it (sql.policies)."""
+        secured = self.rls_tables.get(table.id, table)
+        if not secured.rls or not self.check_privileges:
+            return node
+        for command in self.rls_commands.get(table.id, ("select",)):
+            sql = policies.using_sql(self.session, secured, command)
+            if sql is None:
+                return node
+            pred = policies.expression(sql, secured.name, alias or table.name)
+            node = Filter(node, self.compiler(node.scope)._bool(pred), pred.sql(dialect="postgres"))
+        return node
 
     def _plan_subquery(self, query: exp.Expr, outer: Scope) -> Plan:
         ctx = self.ctx
@@ -581,19 +612,21 @@ class Planner:
             ):
                 return self._system_scan(name, schema, alias)
             found = self.catalog.find(name, schema, self.session.search_path())
+            if found is not None and self.check_privileges and found.id not in self.checked:
+                privileges.require(self.session, found, "r", [])
             if found is not None and found.kind == "view":
                 return views.scan(self, found, alias)
             if found is not None and found.kind == "sequence":
                 return self._sequence_scan(found, alias)
             table = self.catalog.table(name, schema, self.session.search_path())
             if not item.args.get("only") and self.catalog.children(table):
-                return inheritance.scan(self.db, self.catalog, table, alias)
+                node = inheritance.scan(self.db, self.catalog, table, alias)
+                return self._row_security(node, table, alias)
             codec = RowCodec(self.db, table)
             lo = codec.prefix
             scan = TableScan(codec, table_scope(table, alias), lo, prefix_end(lo))
-            if _reads_tableoid(item):
-                return inheritance.with_tableoid(scan, table)
-            return scan
+            read: Node = inheritance.with_tableoid(scan, table) if _reads_tableoid(item) else scan
+            return self._row_security(read, table, alias)
         if isinstance(item, exp.Lateral):  # first in FROM: nothing to its left to read
             inner = item.this
             if isinstance(inner, exp.Subquery | exp.Query):

@@ -61,3 +61,14 @@ def test_bad_comment_targets(differ: Differ) -> None:
         "COMMENT ON TABLE t",
     ]:
         differ.check(stmt)
+
+
+def test_comments_on_domain_constraints(differ: Differ) -> None:
+    for stmt in [
+        "CREATE DOMAIN cdom AS int CONSTRAINT the_constraint CHECK (value > 0)",
+        "COMMENT ON CONSTRAINT the_constraint ON DOMAIN cdom IS 'yes'",
+        "COMMENT ON CONSTRAINT no_constraint ON DOMAIN cdom IS 'no'",
+        "COMMENT ON CONSTRAINT the_constraint ON DOMAIN no_dom IS 'no'",
+        "COMMENT ON CONSTRAINT the_constraint ON DOMAIN cdom IS NULL",
+    ]:
+        differ.check(stmt)

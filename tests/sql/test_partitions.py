@@ -272,6 +272,52 @@ def test_upserts_and_moves_through_partitions(differ: Differ) -> None:
         differ.check(stmt)
 
 
+ROUTED_TRIGGERS = [
+    "CREATE TABLE rt (a int, b text, c int) PARTITION BY LIST (a)",
+    "CREATE TABLE rt1 PARTITION OF rt FOR VALUES IN (1)",
+    "CREATE TABLE rt2 PARTITION OF rt FOR VALUES IN (2)",
+    "CREATE TABLE log (t text)",
+    "CREATE FUNCTION rt1_a() RETURNS trigger AS $$ BEGIN NEW.a := 2; RETURN NEW; END $$ "
+    "LANGUAGE plpgsql",
+    "CREATE FUNCTION rt2_c() RETURNS trigger AS $$ BEGIN NEW.c := NEW.c + 1; RETURN NEW; END $$ "
+    "LANGUAGE plpgsql",
+    "CREATE FUNCTION rt_skip() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE plpgsql",
+    "CREATE FUNCTION rt_log() RETURNS trigger AS $$ BEGIN INSERT INTO log VALUES "
+    "(TG_TABLE_NAME || ' ' || TG_LEVEL || ' ' || TG_WHEN); RETURN NULL; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER t1 BEFORE INSERT ON rt1 FOR EACH ROW EXECUTE FUNCTION rt1_a()",
+    "CREATE TRIGGER t2 BEFORE INSERT ON rt2 FOR EACH ROW EXECUTE FUNCTION rt2_c()",
+    "CREATE TRIGGER l1 AFTER INSERT ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_log()",
+    "CREATE TRIGGER l2 AFTER INSERT ON rt2 FOR EACH STATEMENT EXECUTE FUNCTION rt_log()",
+    "CREATE TRIGGER l3 AFTER INSERT ON rt FOR EACH STATEMENT EXECUTE FUNCTION rt_log()",
+    "INSERT INTO rt VALUES (1, 'x', 0)",
+    "INSERT INTO rt VALUES (2, 'y', 10), (2, 'z', 20)",
+    "SELECT * FROM rt ORDER BY c",
+    "SELECT t, count(*) FROM log GROUP BY t ORDER BY t",
+    "UPDATE rt SET a = 2, c = 30 WHERE a = 2 AND c = 11",
+    "CREATE TABLE rt3 PARTITION OF rt FOR VALUES IN (3)",
+    "CREATE TRIGGER s3 BEFORE INSERT ON rt3 FOR EACH ROW EXECUTE FUNCTION rt_skip()",
+    "INSERT INTO rt VALUES (3, 'w', 1)",
+    "UPDATE rt SET a = 3 WHERE c = 21",
+    "SELECT tableoid::regclass, * FROM rt ORDER BY c",
+    "CREATE TABLE rt4 PARTITION OF rt FOR VALUES IN (4)",
+    "CREATE TRIGGER d2 BEFORE DELETE ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_skip()",
+    "UPDATE rt SET a = 4 WHERE a = 2",
+    "DROP TRIGGER d2 ON rt2",
+    "CREATE TRIGGER u2 AFTER UPDATE ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_log()",
+    "CREATE TRIGGER dl2 AFTER DELETE ON rt2 FOR EACH ROW EXECUTE FUNCTION rt_log()",
+    "DELETE FROM log",
+    "UPDATE rt SET c = c + 1 WHERE a = 2",
+    "UPDATE rt SET a = 4 WHERE a = 2 AND c = 12",
+    "SELECT t, count(*) FROM log GROUP BY t ORDER BY t",
+    "SELECT tableoid::regclass, * FROM rt ORDER BY c",
+]
+
+
+def test_row_triggers_of_the_partition_a_row_is_routed_to(differ: Differ) -> None:
+    for stmt in ROUTED_TRIGGERS:
+        differ.check(stmt)
+
+
 INDEXES = [
     "CREATE TABLE ip (a int, b int) PARTITION BY RANGE (a)",
     "CREATE TABLE ip1 PARTITION OF ip FOR VALUES FROM (0) TO (10)",

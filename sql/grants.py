@@ -1,0 +1,224 @@
+"""GRANT and REVOKE, read from their tokens: privileges on relations and their columns
+(recorded in the relations' ACLs, sql.privileges), and role membership (GRANT role TO role).
+
+The objects named were resolved and checked before (sql.ddl); privileges on schemas are
+checked and accepted but not recorded (db9 checks no schema privileges).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
+
+from sql import privileges, relations, roles
+from sql.catalog import BOOTSTRAP_ROLE, Catalog, RoleDef, TableDef
+from sql.errors import FeatureNotSupported, InsufficientPrivilege, SqlError, SyntaxError_
+from sql.session_api import SessionApi
+
+
+class InvalidGrantOperation(SqlError):
+    sqlstate = "0LP01"
+
+
+_STOP = ("CASCADE", "RESTRICT", "WITH", "GRANTED")
+
+
+def _grantees(session: SessionApi, catalog: Catalog, tokens: list[Any], i: int) -> list[int]:
+    """The role oids named from ``tokens[i]`` (PUBLIC is 0; GROUP before a name is noise)."""
+    out: list[int] = []
+    while i < len(tokens):
+        word = str(tokens[i].text).upper()
+        if word in _STOP and tokens[i].token_type != TokenType.IDENTIFIER:
+            break
+        if word in (",", "GROUP") and tokens[i].token_type != TokenType.IDENTIFIER:
+            i += 1
+            continue
+        if word == "PUBLIC" and tokens[i].token_type != TokenType.IDENTIFIER:
+            out.append(roles.PUBLIC)
+        else:
+            name = word if word in roles.SPECIAL else relations.ident(tokens[i])
+            out.append(roles.named(session, catalog, name).oid)
+        i += 1
+    return out
+
+
+def _privilege_list(tokens: list[Any], i: int) -> tuple[list[tuple[str, list[str]]], int]:
+    """(privilege word, its column list) pairs up to ON; ALL [PRIVILEGES] is "ALL"."""
+    out: list[tuple[str, list[str]]] = []
+    while i < len(tokens) and str(tokens[i].text).upper() != "ON":
+        word = str(tokens[i].text).upper()
+        i += 1
+        if word == ",":
+            continue
+        if word == "ALL" and relations.words_at(tokens, i, "PRIVILEGES"):
+            i += 1
+        cols: list[str] = []
+        if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
+            i += 1
+            while tokens[i].token_type != TokenType.R_PAREN:
+                if tokens[i].token_type != TokenType.COMMA:
+                    cols.append(relations.ident(tokens[i]))
+                i += 1
+            i += 1
+        out.append((word, cols))
+    return out, i
+
+
+def apply(session: SessionApi, command: str, tokens: list[Any], kind: str | None) -> None:
+    """Record GRANT / REVOKE privileges ON relations (``kind`` TABLE, SEQUENCE or None for
+    unqualified names; SCHEMA is checked only)."""
+    catalog = session.catalog()
+    upper = [str(t.text).upper() for t in tokens]
+    option_only = command == "REVOKE" and relations.words_at(tokens, 1, "GRANT", "OPTION", "FOR")
+    privs, i = _privilege_list(tokens, 4 if option_only else 1)
+    to = "TO" if command == "GRANT" else "FROM"
+    j = upper.index(to, i)
+    grantees = _grantees(session, catalog, tokens, j + 1)
+    with_option = command == "GRANT" and "OPTION" in upper[j:]
+    if kind == "SCHEMA":
+        return
+    names, _ = relations.read_names(tokens, i + 1 + (1 if kind else 0))
+    store = session.database.catalogs
+    txn = session.current_txn()
+    path = session.search_path()
+    for n in names:
+        rel = relations.lookup(catalog, n, path)
+        assert rel is not None  # checked by the caller
+        table = copy.deepcopy(rel.table)
+        _apply_one(session, table, privs, grantees, with_option, option_only, command)
+        store.put_table(txn, table, catalog, new=False)
+        catalog = session.catalog()
+
+
+def _apply_one(
+    session: SessionApi,
+    table: TableDef,
+    privs: list[tuple[str, list[str]]],
+    grantees: list[int],
+    with_option: bool,
+    option_only: bool,
+    command: str,
+) -> None:
+    kind = privileges.object_kind(table)
+    table_letters: set[str] = set()
+    column_letters: dict[str, set[str]] = {}
+    for word, cols in privs:
+        if word == "ALL":
+            letters = set(privileges.ALL["column" if cols else kind])
+        elif word in privileges.LETTERS:
+            letters = {privileges.LETTERS[word]}
+        else:
+            raise SyntaxError_(f'syntax error at or near "{word}"')
+        allowed = set(privileges.ALL["column" if cols else kind])
+        if not letters <= allowed:
+            if kind == "sequence":
+                session.notices.append(
+                    f'sequence "{table.name}" only supports USAGE, SELECT, and UPDATE privileges'
+                )
+                letters &= allowed
+            else:
+                what = "column" if cols else "table"
+                raise InvalidGrantOperation(f"invalid privilege type {word} for {what}")
+        if cols:
+            for c in cols:
+                table.column(c)  # 42703 for a missing column
+                column_letters.setdefault(c, set()).update(letters)
+        else:
+            table_letters |= letters
+    grantor = _grantor(session, table, table_letters | set().union(*column_letters.values()))
+    change = privileges.granted if command == "GRANT" else privileges.revoked
+    for grantee in grantees:
+        flag = with_option if command == "GRANT" else option_only
+        if table_letters:
+            table.acl = change(privileges.acl_of(table), grantee, grantor, table_letters, flag)
+        elif command == "REVOKE" and not column_letters and table.acl is None:
+            table.acl = privileges.acl_of(table)
+        for name, letters in column_letters.items():
+            col = table.column(name)
+            col.acl = change(col.acl or [], grantee, grantor, letters, flag) or None
+        if command == "REVOKE" and table_letters:
+            # Revoking a table privilege revokes it from every column too.
+            for col in table.live_columns:
+                if col.acl:
+                    col.acl = change(col.acl, grantee, grantor, table_letters, flag) or None
+
+
+def _grantor(session: SessionApi, table: TableDef, letters: set[str]) -> int:
+    """Who grants: the owner when current_user owns the relation (or is a superuser), else
+    current_user if it holds the grant option."""
+    if privileges.owns(session, table):
+        return table.owner
+    options = privileges.grant_options(session, table, None)
+    if not letters & options and not privileges.has(session, table, privileges.ORDER, []):
+        raise InsufficientPrivilege(f"permission denied for {privileges.noun(table)} {table.name}")
+    if not letters <= options:
+        session.notices.append("no privileges were granted")
+    return roles.current_oid(session)
+
+
+def membership(session: SessionApi, command: str, tokens: list[Any]) -> None:
+    """GRANT role [, ...] TO role [, ...] [WITH ADMIN OPTION] and its REVOKE."""
+    catalog = session.catalog()
+    upper = [str(t.text).upper() for t in tokens]
+    option_only = command == "REVOKE" and relations.words_at(tokens, 1, "ADMIN", "OPTION", "FOR")
+    to = "TO" if command == "GRANT" else "FROM"
+    if to not in upper:
+        raise SyntaxError_("syntax error at end of input")
+    j = upper.index(to)
+    granted = _grantees(session, catalog, tokens[:j], 4 if option_only else 1)
+    members = _grantees(session, catalog, tokens, j + 1)
+    admin = command == "GRANT" and "ADMIN" in upper[j:]
+    me = roles.current(session, catalog)
+    store = session.database.catalogs
+    txn = session.current_txn()
+    for oid in granted:
+        role = roles.by_oid(session, catalog, oid)
+        assert role is not None
+        if not (me.superuser or me.createrole or _has_admin(catalog, me, oid)):
+            raise InsufficientPrivilege(f'must have admin option on role "{role.name}"')
+        for member_oid in members:
+            member = copy.deepcopy(roles.by_oid(session, catalog, member_oid))
+            assert member is not None
+            if command == "GRANT":
+                _grant_membership(catalog, role, member, admin, me.oid)
+            else:
+                _revoke_membership(session, role, member, option_only)
+            if member.oid != BOOTSTRAP_ROLE:
+                store.put_role(txn, member)
+                catalog = session.catalog()
+
+
+def _has_admin(catalog: Catalog, me: RoleDef, oid: int) -> bool:
+    return any(m[0] == oid and m[1] for m in me.member_of)
+
+
+def _grant_membership(
+    catalog: Catalog, role: RoleDef, member: RoleDef, admin: bool, grantor: int
+) -> None:
+    if member.oid == role.oid or member.oid in roles.memberships(
+        catalog, role.oid, inherit_only=False
+    ):
+        raise InvalidGrantOperation(f'role "{role.name}" is a member of role "{member.name}"')
+    if role.oid == BOOTSTRAP_ROLE:
+        raise FeatureNotSupported("granting the login user's role to another role")
+    for m in member.member_of:
+        if m[0] == role.oid:
+            m[1] = m[1] or admin
+            return
+    member.member_of.append([role.oid, admin, grantor])
+
+
+def _revoke_membership(
+    session: SessionApi, role: RoleDef, member: RoleDef, option_only: bool
+) -> None:
+    if not any(m[0] == role.oid for m in member.member_of):
+        session.notices.append(f'role "{member.name}" is not a member of role "{role.name}"')
+        return
+    if option_only:
+        for m in member.member_of:
+            if m[0] == role.oid:
+                m[1] = False
+    else:
+        member.member_of = [m for m in member.member_of if m[0] != role.oid]
