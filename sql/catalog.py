@@ -75,18 +75,25 @@ class IndexDef:
     oid: int = 0  # pg_class oid, unique in the database
     opclasses: list[str] = field(default_factory=list)  # per column, "" for the default
     include: list[str] = field(default_factory=list)  # INCLUDE columns: shown, not keyed
-    method: str = "btree"  # as CREATE INDEX named it ("hash" is kept as a btree)
+    method: str = "btree"  # as CREATE INDEX named it; every method is kept as a btree
     # Expression keys: per position the SQL of the key ("" for the plain column named in
     # ``columns``, which holds "" at an expression's position); empty when all are plain.
     exprs: list[str] = field(default_factory=list)
     predicate: str | None = None  # a partial index's WHERE, as SQL
     comment: str | None = None  # COMMENT ON (sql.comments)
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT: one NULL key at most
+    options: list[str] = field(default_factory=list)  # WITH (...): reloptions, "name=value"
 
     @property
     def computed(self) -> bool:
         """Keys or membership computed by expressions: kept and enforced, never scanned."""
         return bool(self.exprs) or self.predicate is not None
+
+    @property
+    def scannable(self) -> bool:
+        """A way for the planner to find rows by key: a btree (or hash) index of plain
+        columns (sql.access_methods says why the others are not)."""
+        return not self.computed and self.method in ("btree", "hash")
 
 
 @dataclass(slots=True)

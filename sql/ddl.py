@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from kv import dropped
 from sql import (
+    access_methods,
     comments,
     index_exprs,
     inheritance,
@@ -652,20 +653,22 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
-    method = str(using.name).lower() if using is not None else "btree"
-    if method not in ("btree", "hash"):
-        raise FeatureNotSupported(f'access method "{using.name}" is not supported')
-    for unsupported in ("with_storage", "partition_by"):
-        if params.args.get(unsupported):
-            raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
+    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    method = am.name
+    if params.args.get("partition_by"):
+        raise FeatureNotSupported("CREATE INDEX ... PARTITION_BY is not supported")
     system = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"} - {
         c.name for c in table.live_columns
     }
     for node in params.find_all(exp.Column):
         if node.name in system:
             raise FeatureNotSupported("index creation on system columns is not supported")
+    keys = params.args.get("columns") or []
+    access_methods.check_shape(
+        am, bool(tree.args.get("unique")), len(keys), bool(params.args.get("include"))
+    )
     cols, desc, opclasses, exprs, names = [], [], [], [], []
-    for o in idx.args["params"].args.get("columns") or []:
+    for o in keys:
         e = o.this if isinstance(o, exp.Ordered) else o
         opclass = e.expression.name if isinstance(e, exp.Opclass) else None
         e = e.this if isinstance(e, exp.Opclass) else e
@@ -681,20 +684,27 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
             exprs.append(e.sql(dialect="postgres"))
             names.append(index_exprs.key_name(e))
         desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
-        opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+        if am.scannable:
+            opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+        elif opclass:
+            opclasses.append(access_methods.check_other_opclass(am, opclass, key_type))
+        else:
+            access_methods.check_default_opclass(am, key_type)
+            opclasses.append("")
+        ordering = isinstance(o, exp.Ordered) and (o.args.get("desc") or o.args.get("nulls_first"))
+        if ordering and not am.ordered:
+            raise FeatureNotSupported(f'access method "{method}" does not support ASC/DESC options')
     where = params.args.get("where")
     predicate = None
     if where is not None:
         cond = where.this if isinstance(where, exp.Where) else where
         Compiler(table_scope(table, None), Context())._bool(cond)
         predicate = cond.sql(dialect="postgres")
-    if method == "hash":
-        # A hash index answers equality only: db9 keeps it as a btree, which does too.
-        if tree.args.get("unique"):
-            raise FeatureNotSupported('access method "hash" does not support unique indexes')
-        if len(cols) > 1:
-            raise FeatureNotSupported('access method "hash" does not support multicolumn indexes')
     include = [i.name for i in params.args.get("include") or []]
+    options = access_methods.storage_options(
+        am,
+        [(str(p.name), p.args["value"].name) for p in params.args.get("with_storage") or []],
+    )
     for c in include:
         table.column(c)
     catalog = _catalog(session)
@@ -722,6 +732,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         method=method,
         exprs=exprs if any(exprs) else [],
         predicate=predicate,
+        options=options,
         nulls_not_distinct=tree.meta.get("nulls_not_distinct", False)
         and bool(tree.args.get("unique")),  # PostgreSQL accepts it on any index
     )

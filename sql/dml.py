@@ -534,7 +534,7 @@ def _unique_entry(
     """The key of the unique index entry for ``values`` in ``cols``, and whether it points at
     a live row."""
     for index in codec.table.indexes:
-        if index.unique and not index.computed and index.columns == cols:
+        if index.unique and index.scannable and index.columns == cols:
             stored = [
                 T.to_storage(v, codec.types[codec.by_name[c]])
                 for v, c in zip(values, cols, strict=True)
@@ -555,7 +555,7 @@ def _rows_matching(
     idx = [codec.by_name[c] for c in cols]
     if [codec.types[i] for i in idx] == types:
         for index in codec.table.indexes:
-            if not index.primary and not index.computed and index.columns[: len(cols)] == cols:
+            if not index.primary and index.scannable and index.columns[: len(cols)] == cols:
                 stored = [T.to_storage(v, t) for v, t in zip(values, types, strict=True)]
                 lo = codec.index_bounds(index, stored)
                 entries = writer.txn.iter_scan(lo, prefix_end(lo))

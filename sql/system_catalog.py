@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from sql import (
+    access_methods,
     comments,
     cursors,
     partition_text,
@@ -82,9 +83,10 @@ def index_def(table: TableDef, index: Any) -> str:
     unique = "UNIQUE " if index.unique else ""
     include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
     nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    options = f" WITH ({access_methods.shown_options(index.options)})" if index.options else ""
     return (
         f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
-        f"USING {index.method} ({cols}){include}{nulls}"
+        f"USING {index.method} ({cols}){include}{nulls}{options}"
         + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
 
@@ -203,8 +205,9 @@ def pg_class(c: Catalog) -> Rows:
                     relname=i.name,
                     relnamespace=_ns(c, t.schema),
                     relowner=OWNER,
-                    relam=403,
+                    relam=access_methods.METHODS[i.method].oid,
                     relfilenode=i.oid,
+                    reloptions="{" + ",".join(i.options) + "}" if i.options else None,
                     reltuples=-1.0,
                     relpersistence="p",
                     relkind="i",
@@ -690,7 +693,7 @@ def pg_opclass(c: Catalog) -> Rows:
 
 
 def pg_am(c: Catalog) -> Rows:
-    return [(403, "btree", "i"), (2, "heap", "t")]
+    return [(2, "heap", "t"), *((m.oid, m.name, "i") for m in access_methods.METHODS.values())]
 
 
 PG_PROC_COLS = [
