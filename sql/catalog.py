@@ -99,14 +99,16 @@ class IndexDef:
 @dataclass(slots=True)
 class ConstraintDef:
     name: str
-    kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "n" not null
+    kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "n" not null,
+    # "x" exclusion (sql.exclusion)
     columns: list[str] = field(default_factory=list)
     check: str | None = None  # SQL expression
     ref_table: str | None = None  # "schema.table"
     ref_columns: list[str] = field(default_factory=list)
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
-    index: str | None = None  # the index enforcing a "p"/"u" constraint
+    index: str | None = None  # the index enforcing a "p"/"u"/"x" constraint
+    operators: list[str] = field(default_factory=list)  # "x": per key of its index
     oid: int = 0
     comment: str | None = None  # COMMENT ON (sql.comments)
     inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone

@@ -18,6 +18,7 @@ from kv import dropped
 from sql import (
     access_methods,
     comments,
+    exclusion,
     index_exprs,
     inheritance,
     inheritance_ddl,
@@ -61,7 +62,7 @@ from sql.errors import (
 from sql.expr import Compiler, datatype_to_sql
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
-from sql.pg_dialect import DIALECT
+from sql.pg_dialect import DIALECT, Exclude
 from sql.plan.binder import Planner, table_scope
 from sql.result import Result
 from sql.rows import RowCodec
@@ -570,8 +571,63 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
         table.constraints.append(
             ConstraintDef(name or default, "c", check=inner.this.sql(dialect="postgres"))
         )
+    elif isinstance(inner, Exclude):
+        _exclusion(session, table, name, inner)
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
+
+
+def _exclusion(session: SessionApi, table: TableDef, name: str | None, inner: Exclude) -> None:
+    """EXCLUDE [USING method] (key WITH op, ...) [WHERE (...)]: the constraint and its index
+    (sql.exclusion), named as PostgreSQL names them (<table>_<keys>_excl, numbered when taken)."""
+    params = inner.this
+    using = params.args.get("using")
+    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    keys = params.args.get("columns") or []
+    access_methods.check_shape(am, False, len(keys), bool(params.args.get("include")))
+    cols, desc, opclasses, exprs, names = _index_keys(table, am, [k.this for k in keys])
+    operators = [str(k.args["op"].name) for k in keys]
+    for op, (_, t) in zip(operators, _key_types(table, cols, exprs), strict=True):
+        exclusion.compile_operator(op, t)
+    where = params.args.get("where")
+    predicate = None
+    if where is not None:
+        cond = where.this if isinstance(where, exp.Where) else where
+        Compiler(table_scope(table, None), Context())._bool(cond)
+        predicate = cond.sql(dialect="postgres")
+    if not name:
+        base = f"{table.name}_{'_'.join(names)}_excl"
+        name, n = base, 0
+        catalog = _catalog(session)
+        while relations.lookup(catalog, relations.Name(table.schema, name), []) is not None or any(
+            i.name == name for i in table.indexes
+        ):
+            n += 1
+            name = f"{base}{n}"
+    index = IndexDef(
+        _next_index_id(table),
+        name,
+        cols,
+        descending=desc if any(desc) else [],
+        opclasses=opclasses if any(opclasses) else [],
+        method=am.name,
+        exprs=exprs if any(exprs) else [],
+        predicate=predicate,
+    )
+    table.indexes.append(index)
+    con = ConstraintDef(name, "x", [c for c in cols if c], index=name, operators=operators)
+    table.constraints.append(_deferrable(con, inner))
+
+
+def _key_types(table: TableDef, cols: list[str], exprs: list[str]) -> list[tuple[str, T.SqlType]]:
+    """Per index key its SQL and type."""
+    comp = Compiler(table_scope(table, None), Context())
+    out = []
+    for n, c in enumerate(cols):
+        text = exprs[n] if exprs and exprs[n] else ""
+        typed = comp.compile(sqlglot.parse_one(text, read="postgres") if text else exp.column(c))
+        out.append((text or c, typed.type))
+    return out
 
 
 def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
@@ -667,33 +723,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     access_methods.check_shape(
         am, bool(tree.args.get("unique")), len(keys), bool(params.args.get("include"))
     )
-    cols, desc, opclasses, exprs, names = [], [], [], [], []
-    for o in keys:
-        e = o.this if isinstance(o, exp.Ordered) else o
-        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
-        e = e.this if isinstance(e, exp.Opclass) else e
-        e = e.this if isinstance(e, exp.Paren) else e
-        if isinstance(e, exp.Column) and not e.table:
-            key_type = table.column(e.name).type
-            cols.append(e.name)
-            exprs.append("")
-            names.append(e.name)
-        else:
-            key_type = Compiler(table_scope(table, None), Context()).compile(e).type
-            cols.append("")
-            exprs.append(e.sql(dialect="postgres"))
-            names.append(index_exprs.key_name(e))
-        desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
-        if am.scannable:
-            opclasses.append(check_opclass(opclass, key_type) if opclass else "")
-        elif opclass:
-            opclasses.append(access_methods.check_other_opclass(am, opclass, key_type))
-        else:
-            access_methods.check_default_opclass(am, key_type)
-            opclasses.append("")
-        ordering = isinstance(o, exp.Ordered) and (o.args.get("desc") or o.args.get("nulls_first"))
-        if ordering and not am.ordered:
-            raise FeatureNotSupported(f'access method "{method}" does not support ASC/DESC options')
+    cols, desc, opclasses, exprs, names = _index_keys(table, am, keys)
     where = params.args.get("where")
     predicate = None
     if where is not None:
@@ -745,6 +775,45 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         for child in catalog.children(table):
             _clone_index(session, table, index, child.id)
     return Result("CREATE INDEX")
+
+
+def _index_keys(
+    table: TableDef, am: access_methods.AccessMethod, keys: list[exp.Expr]
+) -> tuple[list[str], list[bool], list[str], list[str], list[str]]:
+    """The keys of an index of ``table`` by ``am`` as written (columns, expressions, each
+    with an operator class and ordering), checked as PostgreSQL checks them: per key the
+    column ('' for an expression), DESC, operator class ('' for the default), expression SQL
+    ('' for a column) and the name it gives a generated index name."""
+    cols, desc, opclasses, exprs, names = [], [], [], [], []
+    for o in keys:
+        e = o.this if isinstance(o, exp.Ordered) else o
+        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
+        e = e.this if isinstance(e, exp.Opclass) else e
+        e = e.this if isinstance(e, exp.Paren) else e
+        if isinstance(e, exp.Column) and not e.table:
+            key_type = table.column(e.name).type
+            cols.append(e.name)
+            exprs.append("")
+            names.append(e.name)
+        else:
+            key_type = Compiler(table_scope(table, None), Context()).compile(e).type
+            cols.append("")
+            exprs.append(e.sql(dialect="postgres"))
+            names.append(index_exprs.key_name(e))
+        desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
+        if am.scannable:
+            opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+        elif opclass:
+            opclasses.append(access_methods.check_other_opclass(am, opclass, key_type))
+        else:
+            access_methods.check_default_opclass(am, key_type)
+            opclasses.append("")
+        ordering = isinstance(o, exp.Ordered) and (o.args.get("desc") or o.args.get("nulls_first"))
+        if ordering and not am.ordered:
+            raise FeatureNotSupported(
+                f'access method "{am.name}" does not support ASC/DESC options'
+            )
+    return cols, desc, opclasses, exprs, names
 
 
 def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_id: int) -> None:
@@ -1452,6 +1521,10 @@ def alter_table(
                     if not index.primary:
                         backfill(session, table, index)
                 validate_constraints(session, table, ctx)
+                for con in added:
+                    if con.kind == "x":
+                        check = exclusion.Exclusion(table, con)
+                        check.validate(session.current_txn(), RowCodec(session.db, table))
             action.set("expressions", named)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
             "CONSTRAINT"

@@ -248,8 +248,10 @@ def _geometric(symbol: str, a: Typed, b: Typed) -> Typed:
 def geometric_comparison(symbol: str, a: Typed, b: Typed) -> Typed:
     """``=``, ``<>``, ``<``, ... of two geometric values where PostgreSQL has them: boxes and
     circles by area, paths by their number of points, lsegs and lines by equality only;
-    point and polygon have none (42883)."""
+    point has <> only, polygon none (42883)."""
     name = a.type.name
+    if symbol == "<>" and name == b.type.name == "point":  # point_ne: not ~=
+        return _call([a, b], T.BOOL, lambda x, y: not geometry.same_as(x, y))
     if (
         name != b.type.name
         or name not in geometry.EQUATABLE
