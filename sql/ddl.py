@@ -19,6 +19,7 @@ from sql import (
     access_methods,
     comments,
     exclusion,
+    index_constraints,
     index_exprs,
     inheritance,
     inheritance_ddl,
@@ -1086,6 +1087,19 @@ def _alter_named(
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
+    if kind == "TABLE":
+        only = "ONLY " if relations.words_at(tokens, 2 + 2 * if_exists, "ONLY") else ""
+        table = rel.table
+
+        def run_action(action: str) -> None:
+            target = _quoted_list([table.schema]) + "." + _quoted_list([table.name])
+            tree = sqlglot.parse_one(f"ALTER TABLE {only}{target} {action}", read=DIALECT)
+            if not isinstance(tree, exp.Alter):
+                raise FeatureNotSupported("this form of ALTER TABLE is not supported")
+            alter_table(session, tree, Context())
+
+        if index_constraints.run(session, table.id, tokens, i, text, run_action):
+            return Result("ALTER TABLE")
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
