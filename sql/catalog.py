@@ -83,6 +83,9 @@ class IndexDef:
     comment: str | None = None  # COMMENT ON (sql.comments)
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT: one NULL key at most
     options: list[str] = field(default_factory=list)  # WITH (...): reloptions, "name=value"
+    # A partition's index attached to its partitioned table's index: that index's oid
+    # (pg_inherits; pg_partition_tree of an index follows these).
+    parent_oid: int = 0
 
     @property
     def computed(self) -> bool:
@@ -300,6 +303,26 @@ class Catalog:
             return self.tables.get(int(value))
         schema, _, name = str(value).rpartition(".")
         return self.find(name.strip('"'), schema.strip('"') or None, search_path)
+
+    def index_by_oid(self, oid: int) -> IndexDef | None:
+        for t in self.tables.values():
+            for i in t.indexes:
+                if i.oid == oid:
+                    return i
+        return None
+
+    def index_by_name(self, value: str, search_path: list[str]) -> IndexDef | None:
+        """The index a regclass name (maybe schema-qualified) names, found as a relation
+        name is: in the schema named, else the first schema of the path that has it."""
+        schema, _, name = str(value).rpartition(".")
+        name, schema = name.strip('"'), schema.strip('"')
+        for s in [schema] if schema else search_path:
+            for t in self.tables.values():
+                if t.schema == s:
+                    for i in t.indexes:
+                        if i.name == name:
+                            return i
+        return None
 
     def ancestors(self, table: TableDef) -> list[TableDef]:
         """The partitioned tables above a partition, nearest first (a partition's rows are

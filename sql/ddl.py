@@ -23,6 +23,7 @@ from sql import (
     index_exprs,
     inheritance,
     inheritance_ddl,
+    partition_indexes,
     partitions,
     relations,
     table_alter,
@@ -772,7 +773,8 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
-    if table.partkey is not None:  # a partitioned table's index is its partitions' too
+    if table.partkey is not None and not tree.meta.get("only"):
+        # a partitioned table's index is its partitions' too (ON ONLY: attached later)
         for child in catalog.children(table):
             _clone_index(session, table, index, child.id)
     return Result("CREATE INDEX")
@@ -822,17 +824,29 @@ def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_i
     partitions below it), named as PostgreSQL names it: after the partition."""
     catalog = _catalog(session)
     child = catalog.tables[child_id]
-    if any(i.columns == index.columns and i.exprs == index.exprs and i.unique == index.unique
-           and i.predicate == index.predicate for i in child.indexes):  # fmt: skip
-        return  # it has one already (ATTACH of a table with a matching index)
-    stem = index.name.removesuffix("_idx").removesuffix("_key")
-    stem = stem[len(parent.name) + 1 :] if stem.startswith(parent.name + "_") else stem
-    base = f"{child.name}_{stem}_idx"
+    same = next(
+        (i for i in child.indexes if i.columns == index.columns and i.exprs == index.exprs
+         and i.unique == index.unique and i.predicate == index.predicate),
+        None,
+    )  # fmt: skip
+    if same is not None:  # it has one already (ATTACH of a table with a matching index)
+        if not same.primary and not same.parent_oid:
+            same.parent_oid = index.oid
+            session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+        return
+    # As PostgreSQL names it: after the partition and the key (and INCLUDE) columns.
+    keys = [
+        c or index_exprs.key_name(sqlglot.parse_one(index.exprs[n], read="postgres"))
+        for n, c in enumerate(index.columns)
+    ]
+    base = f"{child.name}_{'_'.join([*keys, *index.include])}_idx"
     name, n = base, 0
     while relations.lookup(catalog, relations.Name(child.schema, name), []) is not None:
         n += 1
         name = f"{base}{n}"
-    clone = dataclasses.replace(index, id=_next_index_id(child), name=name, oid=0)
+    clone = dataclasses.replace(
+        index, id=_next_index_id(child), name=name, oid=0, parent_oid=index.oid
+    )
     backfill(session, child, clone)
     child.indexes.append(clone)
     session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
@@ -951,6 +965,18 @@ def _drop_index(session: SessionApi, catalog: Catalog, tb: TableDef, index: Inde
             f"cannot drop index {index.name} because constraint {index.name} on table "
             f"{tb.name} requires it"
         )
+    if index.parent_oid and (up := partition_indexes.index_owner(catalog, index.parent_oid)):
+        raise DependentObjectsStillExist(
+            f"cannot drop index {index.name} because index {up[1].name} requires it",
+            hint=f"You can drop index {up[1].name} instead.",
+        )
+    _drop_index_tree(session, catalog, tb, index)
+
+
+def _drop_index_tree(session: SessionApi, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:
+    """Drop ``index`` and the partitions' indexes attached to it."""
+    for child_table, child in partition_indexes.children(catalog, index):
+        _drop_index_tree(session, catalog, child_table, child)
     dropped.schedule(session.current_txn(), index_prefix(session.db, tb.id, index.id))
     tb.indexes = [i for i in tb.indexes if i.name != index.name]
     session.database.catalogs.put_table(session.current_txn(), tb, catalog, new=False)
@@ -1087,6 +1113,13 @@ def _alter_named(
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
+    if kind == "INDEX" and relations.words_at(tokens, i, "ATTACH", "PARTITION"):
+        assert rel.index is not None
+        child, j = relations.read_names(tokens, i + 2)
+        if len(child) != 1 or j != len(tokens):
+            raise SyntaxError_('syntax error at or near ","')
+        partition_indexes.attach(session, catalog, rel.table, rel.index, child[0])
+        return Result("ALTER INDEX")
     if kind == "TABLE":
         only = "ONLY " if relations.words_at(tokens, 2 + 2 * if_exists, "ONLY") else ""
         table = rel.table

@@ -1206,14 +1206,17 @@ class Session:
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         stmt, on_commit = temp.split_on_commit(stmt)
-        nulls = None
+        nulls, only = None, False
         if stmt.command == "CREATE INDEX":
             text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
-            if nulls is not None:
+            text, only = index_options.split_only(text)
+            if nulls is not None or only:
                 stmt = Statement(text, stmt.start, None, stmt.command)
         tree = self.parse(stmt)
         if nulls:
             tree.meta["nulls_not_distinct"] = True
+        if only:
+            tree.meta["only"] = True
         if on_commit is not None:
             tree.meta["on_commit"] = on_commit
         if stmt.command == "CREATE SEQUENCE":  # its options are read from its tokens

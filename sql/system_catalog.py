@@ -17,6 +17,7 @@ from sql import (
     access_methods,
     comments,
     cursors,
+    partition_indexes,
     partition_text,
     routine_types,
     temp,
@@ -210,7 +211,8 @@ def pg_class(c: Catalog) -> Rows:
                     reloptions="{" + ",".join(i.options) + "}" if i.options else None,
                     reltuples=-1.0,
                     relpersistence="p",
-                    relkind="i",
+                    relkind="I" if t.partkey is not None else "i",
+                    relispartition=bool(i.parent_oid),
                     relnatts=len(i.columns),
                     relispopulated=True,
                     relreplident="n",
@@ -545,7 +547,10 @@ PG_CONSTRAINT_COLS = [
 
 
 def pg_inherits(c: Catalog) -> Rows:
-    return [(t.id, parent, n + 1, False) for t in _tables(c) for n, parent in enumerate(t.parents)]
+    tables = [
+        (t.id, parent, n + 1, False) for t in _tables(c) for n, parent in enumerate(t.parents)
+    ]
+    return [*tables, *partition_indexes.inherits_rows(c)]
 
 
 def pg_partitioned_table(c: Catalog) -> Rows:
