@@ -86,6 +86,8 @@ class IndexDef:
     # A partition's index attached to its partitioned table's index: that index's oid
     # (pg_inherits; pg_partition_tree of an index follows these).
     parent_oid: int = 0
+    clustered: bool = False  # ALTER TABLE ... CLUSTER ON (sql.index_marks)
+    replident: bool = False  # ALTER TABLE ... REPLICA IDENTITY USING INDEX
 
     @property
     def computed(self) -> bool:
@@ -215,6 +217,7 @@ class TableDef:
     # "array_oid"; a composite type's fields are its columns, a domain's base type its one
     # column "value" (with NOT NULL and DEFAULT) and its CHECKs its constraints.
     type_def: dict[str, Any] = field(default_factory=dict)
+    replident: str = "d"  # pg_class.relreplident: d, f, n, or i (sql.index_marks)
 
     @property
     def live_columns(self) -> list[ColumnDef]:

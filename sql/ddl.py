@@ -21,6 +21,7 @@ from sql import (
     exclusion,
     index_constraints,
     index_exprs,
+    index_marks,
     inheritance,
     inheritance_ddl,
     partition_indexes,
@@ -1112,6 +1113,8 @@ def _alter_named(
         _alter_sequence(session, catalog, rel.table, read_options(tokens, i))
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
+        return Result("ALTER TABLE")
+    if kind == "TABLE" and index_marks.run(session, catalog, rel.table, tokens, i):
         return Result("ALTER TABLE")
     if kind == "INDEX" and relations.words_at(tokens, i, "ATTACH", "PARTITION"):
         assert rel.index is not None

@@ -490,6 +490,8 @@ class Compiler:
         session = self.ctx.session
         if dst.name == "regclass" and inner.type.name in ("oid", "integer", "bigint") and session:
             return Typed(_oid_to_regclass(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regclass" and session:
+            return Typed(_regclass_to_oid(session, inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 

@@ -618,7 +618,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     def catalog() -> Any:
         return session().catalog()
 
-    def find_index(oid: int) -> tuple[Any, Any] | None:
+    def find_index(oid: Any) -> tuple[Any, Any] | None:
+        if isinstance(oid, str) and not oid.isdigit():  # a regclass value: a name
+            index = catalog().index_by_name(oid, session().search_path())
+            oid = index.oid if index is not None else 0
+        oid = int(oid) if oid is not None else 0
         for t in catalog().all_tables():
             for i in t.indexes:
                 if i.oid == oid:

@@ -195,7 +195,7 @@ def pg_class(c: Catalog) -> Rows:
                 relispartition=t.bound is not None,
                 relpartbound=partition_text.bound_sql(t.bound) if t.bound is not None else None,
                 relispopulated=True,
-                relreplident="d",
+                relreplident=t.replident,
             )
         )
         for i in t.indexes:
@@ -444,7 +444,10 @@ def pg_index(c: Catalog) -> Rows:
                     indnkeyatts=len(i.columns),
                     indisunique=i.unique,
                     indisprimary=i.primary,
-                    indimmediate=True,
+                    indisexclusion=any(k.kind == "x" and k.index == i.name for k in t.constraints),
+                    indimmediate=not any(k.index == i.name and k.deferrable for k in t.constraints),
+                    indisclustered=i.clustered,
+                    indisreplident=i.replident,
                     indisvalid=True,
                     indisready=True,
                     indislive=True,
