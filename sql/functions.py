@@ -174,6 +174,7 @@ FUNCTIONS: dict[
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
+    "textcat": ([T.TEXT, T.TEXT], T.TEXT, lambda a, b: a + b, True),  # the || of text
     "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
     "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
     "right": (

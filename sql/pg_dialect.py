@@ -82,9 +82,29 @@ class StrictlyAbove(exp.ArrayOverlaps):  # any plain binary node
     """``a |>> b``: strictly above (geometric)."""
 
 
+class PatternLess(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~<~ b``: text below, compared byte by byte (text_pattern_ops)."""
+
+
+class PatternLessEq(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~<=~ b``."""
+
+
+class PatternGreaterEq(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~>=~ b``."""
+
+
+class PatternGreater(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~>~ b``."""
+
+
 # PostgreSQL operators sqlglot's tokenizer does not know, each on a token type PostgreSQL's
 # grammar in sqlglot leaves unused.
 _OPERATOR_TOKENS = {
+    "~<~": (TokenType.DSTAR, PatternLess),
+    "~<=~": (TokenType.SOUNDS_LIKE, PatternLessEq),
+    "~>=~": (TokenType.MEMBER_OF, PatternGreaterEq),
+    "~>~": (TokenType.START_WITH, PatternGreater),
     "~=": (TokenType.DCOLONQMARK, SameAs),
     "<^": (TokenType.DCOLONDOLLAR, Below),
     ">^": (TokenType.DCOLONPERCENT, Above),
