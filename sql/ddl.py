@@ -1116,6 +1116,9 @@ def _alter_named(
         return Result("ALTER TABLE")
     if kind == "TABLE" and index_marks.run(session, catalog, rel.table, tokens, i):
         return Result("ALTER TABLE")
+    if kind == "INDEX" and relations.words_at(tokens, i, "ALTER"):
+        _index_statistics(rel.table, rel.index, tokens, i + 1)
+        return Result("ALTER INDEX")
     if kind == "INDEX" and relations.words_at(tokens, i, "ATTACH", "PARTITION"):
         assert rel.index is not None
         child, j = relations.read_names(tokens, i + 2)
@@ -1139,6 +1142,32 @@ def _alter_named(
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _index_statistics(table: TableDef, index: Any, tokens: list[Any], i: int) -> None:
+    """ALTER INDEX ... ALTER [COLUMN] n SET STATISTICS v: checked as PostgreSQL checks it;
+    db9's ANALYZE keeps no per-column targets, so nothing else changes."""
+    i += relations.words_at(tokens, i, "COLUMN")
+    if not relations.words_at(tokens, i + 1, "SET", "STATISTICS") or len(tokens) < i + 4:
+        raise FeatureNotSupported("this form of ALTER INDEX is not supported")
+    word = str(tokens[i].text)
+    if not word.isdigit():
+        return  # a key named by its column name: PostgreSQL takes it too
+    n = int(word)
+    if not 1 <= n <= 32767:
+        raise InvalidParameterValue("column number must be in range from 1 to 32767")
+    if n > len(index.columns) + len(index.include):
+        raise UndefinedColumn(f'column number {n} of relation "{index.name}" does not exist')
+    if n > len(index.columns) or not (index.exprs and index.exprs[n - 1]):
+        col = (
+            index.columns[n - 1]
+            if n <= len(index.columns)
+            else index.include[n - 1 - len(index.columns)]
+        )
+        raise FeatureNotSupported(
+            f'cannot alter statistics on non-expression column "{col}" of index "{index.name}"',
+            hint="Alter statistics on table column instead.",
+        )
 
 
 def _inheritance_action(

@@ -150,3 +150,16 @@ def test_pattern_operators_and_textcat_index(differ: Differ) -> None:
         "SELECT indexname FROM pg_indexes WHERE indexname = 'tc'",
     ]:
         differ.check(stmt)
+
+
+def test_alter_index_column_statistics(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in [
+        "CREATE INDEX ce ON t ((b + 1), b)",
+        "ALTER INDEX ce ALTER COLUMN 2 SET STATISTICS 100",  # 0A000
+        "ALTER INDEX ce ALTER COLUMN 3 SET STATISTICS 100",  # 42703
+        "ALTER INDEX ce ALTER COLUMN 1 SET STATISTICS 100",
+        "ALTER INDEX ce ALTER 1 SET STATISTICS -1",
+        "ALTER INDEX ce ALTER COLUMN 0 SET STATISTICS 10",  # 22023
+    ]:
+        differ.check(stmt)
