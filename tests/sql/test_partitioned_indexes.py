@@ -44,3 +44,15 @@ def test_attach_partition_indexes(differ: Differ) -> None:
         "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
     ]:
         differ.check(stmt)
+
+
+def test_regclass_orders_by_oid_and_its_text_by_name(differ: Differ) -> None:
+    for stmt in [
+        "CREATE TABLE zz (a int)",
+        "CREATE TABLE aa (a int)",
+        "SELECT c::regclass FROM (VALUES ('zz'::regclass::oid), ('aa'::regclass::oid)) v(c)"
+        " ORDER BY 1",
+        "SELECT c::regclass::text FROM (VALUES ('zz'::regclass::oid), ('aa'::regclass::oid))"
+        " v(c) ORDER BY 1",
+    ]:
+        differ.check(stmt)
