@@ -801,6 +801,10 @@ def _index_keys(
             names.append(e.name)
         else:
             key_type = Compiler(table_scope(table, None), Context()).compile(e).type
+            if key_type.name == "record":
+                raise InvalidTableDefinition(
+                    f'column "{index_exprs.key_name(e)}" has pseudo-type record'
+                )
             cols.append("")
             exprs.append(e.sql(dialect="postgres"))
             names.append(index_exprs.key_name(e))

@@ -56,3 +56,20 @@ def test_regclass_orders_by_oid_and_its_text_by_name(differ: Differ) -> None:
         " v(c) ORDER BY 1",
     ]:
         differ.check(stmt)
+
+
+def test_reindex_of_partitioned_relations_refused_in_a_block(differ: Differ) -> None:
+    for stmt in [
+        "CREATE TABLE p (a int) PARTITION BY RANGE (a)",
+        "CREATE INDEX pi ON p (a)",
+        "BEGIN",
+        "REINDEX INDEX pi",  # 25001
+        "ROLLBACK",
+        "BEGIN",
+        "REINDEX TABLE p",  # 25001
+        "ROLLBACK",
+        "REINDEX TABLE p",
+        "CREATE TABLE f (a text, b text)",
+        "CREATE INDEX ON f ((a || b), (row(a, b)))",  # 42P16
+    ]:
+        differ.check(stmt)
