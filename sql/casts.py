@@ -92,7 +92,7 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         v = v.rstrip(" ")  # bpchar's padding is not significant, and casts drop it
     if d in ("text", "name"):
         if isinstance(v, str):
-            return v
+            return v if type(v) is str else str(v)  # a RegclassName orders as text now
         if isinstance(v, bool):  # boolean's cast to text spells it out, unlike boolout
             return "true" if v else "false"
         return T.format_value(v, src)

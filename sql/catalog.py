@@ -77,31 +77,45 @@ class IndexDef:
     oid: int = 0  # pg_class oid, unique in the database
     opclasses: list[str] = field(default_factory=list)  # per column, "" for the default
     include: list[str] = field(default_factory=list)  # INCLUDE columns: shown, not keyed
-    method: str = "btree"  # as CREATE INDEX named it ("hash" is kept as a btree)
+    method: str = "btree"  # as CREATE INDEX named it; every method is kept as a btree
     # Expression keys: per position the SQL of the key ("" for the plain column named in
     # ``columns``, which holds "" at an expression's position); empty when all are plain.
     exprs: list[str] = field(default_factory=list)
     predicate: str | None = None  # a partial index's WHERE, as SQL
     comment: str | None = None  # COMMENT ON (sql.comments)
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT: one NULL key at most
+    options: list[str] = field(default_factory=list)  # WITH (...): reloptions, "name=value"
+    # A partition's index attached to its partitioned table's index: that index's oid
+    # (pg_inherits; pg_partition_tree of an index follows these).
+    parent_oid: int = 0
+    clustered: bool = False  # ALTER TABLE ... CLUSTER ON (sql.index_marks)
+    replident: bool = False  # ALTER TABLE ... REPLICA IDENTITY USING INDEX
 
     @property
     def computed(self) -> bool:
         """Keys or membership computed by expressions: kept and enforced, never scanned."""
         return bool(self.exprs) or self.predicate is not None
 
+    @property
+    def scannable(self) -> bool:
+        """A way for the planner to find rows by key: a btree (or hash) index of plain
+        columns (sql.access_methods says why the others are not)."""
+        return not self.computed and self.method in ("btree", "hash")
+
 
 @dataclass(slots=True)
 class ConstraintDef:
     name: str
-    kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "n" not null
+    kind: str  # "p" primary key, "u" unique, "f" foreign key, "c" check, "n" not null,
+    # "x" exclusion (sql.exclusion)
     columns: list[str] = field(default_factory=list)
     check: str | None = None  # SQL expression
     ref_table: str | None = None  # "schema.table"
     ref_columns: list[str] = field(default_factory=list)
     on_delete: str = "NO ACTION"
     on_update: str = "NO ACTION"
-    index: str | None = None  # the index enforcing a "p"/"u" constraint
+    index: str | None = None  # the index enforcing a "p"/"u"/"x" constraint
+    operators: list[str] = field(default_factory=list)  # "x": per key of its index
     oid: int = 0
     comment: str | None = None  # COMMENT ON (sql.comments)
     inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone
@@ -251,6 +265,7 @@ class TableDef:
     # CREATE POLICY: {"name", "permissive" (bool), "command" (all, select, insert, update,
     # delete), "roles" (oids; [] is PUBLIC), "using" and "check" (SQL or None)}
     policies: list[dict[str, Any]] = field(default_factory=list)
+    replident: str = "d"  # pg_class.relreplident: d, f, n, or i (sql.index_marks)
 
     @property
     def live_columns(self) -> list[ColumnDef]:
@@ -340,6 +355,26 @@ class Catalog:
             return self.tables.get(int(value))
         schema, _, name = str(value).rpartition(".")
         return self.find(name.strip('"'), schema.strip('"') or None, search_path)
+
+    def index_by_oid(self, oid: int) -> IndexDef | None:
+        for t in self.tables.values():
+            for i in t.indexes:
+                if i.oid == oid:
+                    return i
+        return None
+
+    def index_by_name(self, value: str, search_path: list[str]) -> IndexDef | None:
+        """The index a regclass name (maybe schema-qualified) names, found as a relation
+        name is: in the schema named, else the first schema of the path that has it."""
+        schema, _, name = str(value).rpartition(".")
+        name, schema = name.strip('"'), schema.strip('"')
+        for s in [schema] if schema else search_path:
+            for t in self.tables.values():
+                if t.schema == s:
+                    for i in t.indexes:
+                        if i.name == name:
+                            return i
+        return None
 
     def ancestors(self, table: TableDef) -> list[TableDef]:
         """The partitioned tables above a partition, nearest first (a partition's rows are

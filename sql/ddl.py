@@ -16,11 +16,16 @@ from sqlglot import exp
 
 from kv import dropped
 from sql import (
+    access_methods,
     comments,
+    exclusion,
     grants,
+    index_constraints,
     index_exprs,
+    index_marks,
     inheritance,
     inheritance_ddl,
+    partition_indexes,
     partitions,
     policy_ddl,
     privileges,
@@ -65,7 +70,7 @@ from sql.errors import (
 from sql.expr import Compiler, datatype_to_sql
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
-from sql.pg_dialect import DIALECT
+from sql.pg_dialect import DIALECT, Exclude
 from sql.plan.binder import Planner, table_scope
 from sql.result import Result
 from sql.rows import RowCodec
@@ -601,6 +606,8 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
                 no_inherit=bool(inner.args.get("no_inherit")),
             )
         )
+    elif isinstance(inner, Exclude):
+        _exclusion(session, table, name, inner)
     else:
         raise FeatureNotSupported(f"constraint {item.sql(dialect='postgres')} is not supported")
 
@@ -610,6 +617,59 @@ def _check_name(table: TableDef, check: exp.Expr) -> str:
     column it is written beside does not count), as PostgreSQL names it."""
     read = {c.name for c in check.find_all(exp.Column)}
     return f"{table.name}_{read.pop()}_check" if len(read) == 1 else f"{table.name}_check"
+
+
+def _exclusion(session: SessionApi, table: TableDef, name: str | None, inner: Exclude) -> None:
+    """EXCLUDE [USING method] (key WITH op, ...) [WHERE (...)]: the constraint and its index
+    (sql.exclusion), named as PostgreSQL names them (<table>_<keys>_excl, numbered when taken)."""
+    params = inner.this
+    using = params.args.get("using")
+    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    keys = params.args.get("columns") or []
+    access_methods.check_shape(am, False, len(keys), bool(params.args.get("include")))
+    cols, desc, opclasses, exprs, names = _index_keys(table, am, [k.this for k in keys])
+    operators = [str(k.args["op"].name) for k in keys]
+    for op, (_, t) in zip(operators, _key_types(table, cols, exprs), strict=True):
+        exclusion.compile_operator(op, t)
+    where = params.args.get("where")
+    predicate = None
+    if where is not None:
+        cond = where.this if isinstance(where, exp.Where) else where
+        Compiler(table_scope(table, None), Context())._bool(cond)
+        predicate = cond.sql(dialect="postgres")
+    if not name:
+        base = f"{table.name}_{'_'.join(names)}_excl"
+        name, n = base, 0
+        catalog = _catalog(session)
+        while relations.lookup(catalog, relations.Name(table.schema, name), []) is not None or any(
+            i.name == name for i in table.indexes
+        ):
+            n += 1
+            name = f"{base}{n}"
+    index = IndexDef(
+        _next_index_id(table),
+        name,
+        cols,
+        descending=desc if any(desc) else [],
+        opclasses=opclasses if any(opclasses) else [],
+        method=am.name,
+        exprs=exprs if any(exprs) else [],
+        predicate=predicate,
+    )
+    table.indexes.append(index)
+    con = ConstraintDef(name, "x", [c for c in cols if c], index=name, operators=operators)
+    table.constraints.append(_deferrable(con, inner))
+
+
+def _key_types(table: TableDef, cols: list[str], exprs: list[str]) -> list[tuple[str, T.SqlType]]:
+    """Per index key its SQL and type."""
+    comp = Compiler(table_scope(table, None), Context())
+    out = []
+    for n, c in enumerate(cols):
+        text = exprs[n] if exprs and exprs[n] else ""
+        typed = comp.compile(sqlglot.parse_one(text, read="postgres") if text else exp.column(c))
+        out.append((text or c, typed.type))
+    return out
 
 
 def _deferrable(con: ConstraintDef, k: exp.Expr) -> ConstraintDef:
@@ -691,49 +751,32 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
-    method = str(using.name).lower() if using is not None else "btree"
-    if method not in ("btree", "hash"):
-        raise FeatureNotSupported(f'access method "{using.name}" is not supported')
-    for unsupported in ("with_storage", "partition_by"):
-        if params.args.get(unsupported):
-            raise FeatureNotSupported(f"CREATE INDEX ... {unsupported.upper()} is not supported")
+    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    method = am.name
+    if params.args.get("partition_by"):
+        raise FeatureNotSupported("CREATE INDEX ... PARTITION_BY is not supported")
     system = {"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid", "oid"} - {
         c.name for c in table.live_columns
     }
     for node in params.find_all(exp.Column):
         if node.name in system:
             raise FeatureNotSupported("index creation on system columns is not supported")
-    cols, desc, opclasses, exprs, names = [], [], [], [], []
-    for o in idx.args["params"].args.get("columns") or []:
-        e = o.this if isinstance(o, exp.Ordered) else o
-        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
-        e = e.this if isinstance(e, exp.Opclass) else e
-        e = e.this if isinstance(e, exp.Paren) else e
-        if isinstance(e, exp.Column) and not e.table:
-            key_type = table.column(e.name).type
-            cols.append(e.name)
-            exprs.append("")
-            names.append(e.name)
-        else:
-            key_type = Compiler(table_scope(table, None), Context()).compile(e).type
-            cols.append("")
-            exprs.append(e.sql(dialect="postgres"))
-            names.append(index_exprs.key_name(e))
-        desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
-        opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+    keys = params.args.get("columns") or []
+    access_methods.check_shape(
+        am, bool(tree.args.get("unique")), len(keys), bool(params.args.get("include"))
+    )
+    cols, desc, opclasses, exprs, names = _index_keys(table, am, keys)
     where = params.args.get("where")
     predicate = None
     if where is not None:
         cond = where.this if isinstance(where, exp.Where) else where
         Compiler(table_scope(table, None), Context())._bool(cond)
         predicate = cond.sql(dialect="postgres")
-    if method == "hash":
-        # A hash index answers equality only: db9 keeps it as a btree, which does too.
-        if tree.args.get("unique"):
-            raise FeatureNotSupported('access method "hash" does not support unique indexes')
-        if len(cols) > 1:
-            raise FeatureNotSupported('access method "hash" does not support multicolumn indexes')
     include = [i.name for i in params.args.get("include") or []]
+    options = access_methods.storage_options(
+        am,
+        [(str(p.name), p.args["value"].name) for p in params.args.get("with_storage") or []],
+    )
     for c in include:
         table.column(c)
     catalog = _catalog(session)
@@ -761,6 +804,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         method=method,
         exprs=exprs if any(exprs) else [],
         predicate=predicate,
+        options=options,
         nulls_not_distinct=tree.meta.get("nulls_not_distinct", False)
         and bool(tree.args.get("unique")),  # PostgreSQL accepts it on any index
     )
@@ -769,10 +813,54 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     backfill(session, table, index)
     table.indexes.append(index)
     session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
-    if table.partkey is not None:  # a partitioned table's index is its partitions' too
+    if table.partkey is not None and not tree.meta.get("only"):
+        # a partitioned table's index is its partitions' too (ON ONLY: attached later)
         for child in catalog.children(table):
             _clone_index(session, table, index, child.id)
     return Result("CREATE INDEX")
+
+
+def _index_keys(
+    table: TableDef, am: access_methods.AccessMethod, keys: list[exp.Expr]
+) -> tuple[list[str], list[bool], list[str], list[str], list[str]]:
+    """The keys of an index of ``table`` by ``am`` as written (columns, expressions, each
+    with an operator class and ordering), checked as PostgreSQL checks them: per key the
+    column ('' for an expression), DESC, operator class ('' for the default), expression SQL
+    ('' for a column) and the name it gives a generated index name."""
+    cols, desc, opclasses, exprs, names = [], [], [], [], []
+    for o in keys:
+        e = o.this if isinstance(o, exp.Ordered) else o
+        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
+        e = e.this if isinstance(e, exp.Opclass) else e
+        e = e.this if isinstance(e, exp.Paren) else e
+        if isinstance(e, exp.Column) and not e.table:
+            key_type = table.column(e.name).type
+            cols.append(e.name)
+            exprs.append("")
+            names.append(e.name)
+        else:
+            key_type = Compiler(table_scope(table, None), Context()).compile(e).type
+            if key_type.name == "record":
+                raise InvalidTableDefinition(
+                    f'column "{index_exprs.key_name(e)}" has pseudo-type record'
+                )
+            cols.append("")
+            exprs.append(e.sql(dialect="postgres"))
+            names.append(index_exprs.key_name(e))
+        desc.append(bool(isinstance(o, exp.Ordered) and o.args.get("desc")))
+        if am.scannable:
+            opclasses.append(check_opclass(opclass, key_type) if opclass else "")
+        elif opclass:
+            opclasses.append(access_methods.check_other_opclass(am, opclass, key_type))
+        else:
+            access_methods.check_default_opclass(am, key_type)
+            opclasses.append("")
+        ordering = isinstance(o, exp.Ordered) and (o.args.get("desc") or o.args.get("nulls_first"))
+        if ordering and not am.ordered:
+            raise FeatureNotSupported(
+                f'access method "{am.name}" does not support ASC/DESC options'
+            )
+    return cols, desc, opclasses, exprs, names
 
 
 def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_id: int) -> None:
@@ -780,17 +868,29 @@ def _clone_index(session: SessionApi, parent: TableDef, index: IndexDef, child_i
     partitions below it), named as PostgreSQL names it: after the partition."""
     catalog = _catalog(session)
     child = catalog.tables[child_id]
-    if any(i.columns == index.columns and i.exprs == index.exprs and i.unique == index.unique
-           and i.predicate == index.predicate for i in child.indexes):  # fmt: skip
-        return  # it has one already (ATTACH of a table with a matching index)
-    stem = index.name.removesuffix("_idx").removesuffix("_key")
-    stem = stem[len(parent.name) + 1 :] if stem.startswith(parent.name + "_") else stem
-    base = f"{child.name}_{stem}_idx"
+    same = next(
+        (i for i in child.indexes if i.columns == index.columns and i.exprs == index.exprs
+         and i.unique == index.unique and i.predicate == index.predicate),
+        None,
+    )  # fmt: skip
+    if same is not None:  # it has one already (ATTACH of a table with a matching index)
+        if not same.primary and not same.parent_oid:
+            same.parent_oid = index.oid
+            session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
+        return
+    # As PostgreSQL names it: after the partition and the key (and INCLUDE) columns.
+    keys = [
+        c or index_exprs.key_name(sqlglot.parse_one(index.exprs[n], read="postgres"))
+        for n, c in enumerate(index.columns)
+    ]
+    base = f"{child.name}_{'_'.join([*keys, *index.include])}_idx"
     name, n = base, 0
     while relations.lookup(catalog, relations.Name(child.schema, name), []) is not None:
         n += 1
         name = f"{base}{n}"
-    clone = dataclasses.replace(index, id=_next_index_id(child), name=name, oid=0)
+    clone = dataclasses.replace(
+        index, id=_next_index_id(child), name=name, oid=0, parent_oid=index.oid
+    )
     backfill(session, child, clone)
     child.indexes.append(clone)
     session.database.catalogs.put_table(session.current_txn(), child, catalog, new=False)
@@ -936,6 +1036,18 @@ def _drop_index(session: SessionApi, catalog: Catalog, tb: TableDef, index: Inde
             f"cannot drop index {index.name} because constraint {index.name} on table "
             f"{tb.name} requires it"
         )
+    if index.parent_oid and (up := partition_indexes.index_owner(catalog, index.parent_oid)):
+        raise DependentObjectsStillExist(
+            f"cannot drop index {index.name} because index {up[1].name} requires it",
+            hint=f"You can drop index {up[1].name} instead.",
+        )
+    _drop_index_tree(session, catalog, tb, index)
+
+
+def _drop_index_tree(session: SessionApi, catalog: Catalog, tb: TableDef, index: IndexDef) -> None:
+    """Drop ``index`` and the partitions' indexes attached to it."""
+    for child_table, child in partition_indexes.children(catalog, index):
+        _drop_index_tree(session, catalog, child_table, child)
     dropped.schedule(session.current_txn(), index_prefix(session.db, tb.id, index.id))
     tb.indexes = [i for i in tb.indexes if i.name != index.name]
     session.database.catalogs.put_table(session.current_txn(), tb, catalog, new=False)
@@ -1077,6 +1189,31 @@ def _alter_named(
         return Result("ALTER SEQUENCE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
+    if kind == "TABLE" and index_marks.run(session, catalog, rel.table, tokens, i):
+        return Result("ALTER TABLE")
+    if kind == "INDEX" and relations.words_at(tokens, i, "ALTER"):
+        _index_statistics(rel.table, rel.index, tokens, i + 1)
+        return Result("ALTER INDEX")
+    if kind == "INDEX" and relations.words_at(tokens, i, "ATTACH", "PARTITION"):
+        assert rel.index is not None
+        child, j = relations.read_names(tokens, i + 2)
+        if len(child) != 1 or j != len(tokens):
+            raise SyntaxError_('syntax error at or near ","')
+        partition_indexes.attach(session, catalog, rel.table, rel.index, child[0])
+        return Result("ALTER INDEX")
+    if kind == "TABLE":
+        only = "ONLY " if relations.words_at(tokens, 2 + 2 * if_exists, "ONLY") else ""
+        table = rel.table
+
+        def run_action(action: str) -> None:
+            target = _quoted_list([table.schema]) + "." + _quoted_list([table.name])
+            tree = sqlglot.parse_one(f"ALTER TABLE {only}{target} {action}", read=DIALECT)
+            if not isinstance(tree, exp.Alter):
+                raise FeatureNotSupported("this form of ALTER TABLE is not supported")
+            alter_table(session, tree, Context())
+
+        if index_constraints.run(session, table.id, tokens, i, text, run_action):
+            return Result("ALTER TABLE")
     if kind == "TABLE":
         table = copy.deepcopy(rel.table)
         if policy_ddl.row_security(session, table, tokens, i):
@@ -1085,6 +1222,32 @@ def _alter_named(
     if kind == "TABLE":
         return None  # the table's own actions, read from sqlglot's tree
     raise FeatureNotSupported(f"ALTER {kind} {tokens[i].text.upper()} is not supported")
+
+
+def _index_statistics(table: TableDef, index: Any, tokens: list[Any], i: int) -> None:
+    """ALTER INDEX ... ALTER [COLUMN] n SET STATISTICS v: checked as PostgreSQL checks it;
+    db9's ANALYZE keeps no per-column targets, so nothing else changes."""
+    i += relations.words_at(tokens, i, "COLUMN")
+    if not relations.words_at(tokens, i + 1, "SET", "STATISTICS") or len(tokens) < i + 4:
+        raise FeatureNotSupported("this form of ALTER INDEX is not supported")
+    word = str(tokens[i].text)
+    if not word.isdigit():
+        return  # a key named by its column name: PostgreSQL takes it too
+    n = int(word)
+    if not 1 <= n <= 32767:
+        raise InvalidParameterValue("column number must be in range from 1 to 32767")
+    if n > len(index.columns) + len(index.include):
+        raise UndefinedColumn(f'column number {n} of relation "{index.name}" does not exist')
+    if n > len(index.columns) or not (index.exprs and index.exprs[n - 1]):
+        col = (
+            index.columns[n - 1]
+            if n <= len(index.columns)
+            else index.include[n - 1 - len(index.columns)]
+        )
+        raise FeatureNotSupported(
+            f'cannot alter statistics on non-expression column "{col}" of index "{index.name}"',
+            hint="Alter statistics on table column instead.",
+        )
 
 
 def _inheritance_action(
@@ -1506,6 +1669,10 @@ def alter_table(
                     if not index.primary:
                         backfill(session, table, index)
                 validate_constraints(session, table, ctx)
+                for con in added:
+                    if con.kind == "x":
+                        check = exclusion.Exclusion(table, con)
+                        check.validate(session.current_txn(), RowCodec(session.db, table))
             action.set("expressions", named)
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == (
             "CONSTRAINT"

@@ -22,6 +22,7 @@ from sql import (
     array_assign,
     assign_targets,
     deferrals,
+    exclusion,
     partitions,
     policies,
     privileges,
@@ -42,10 +43,12 @@ from sql.errors import (
     InsufficientPrivilege,
     InvalidColumnReference,
     NotNullViolation,
+    ObjectNotInPrerequisiteState,
     SyntaxError_,
     UndefinedObject,
     UniqueViolation,
     WithCheckOptionViolation,
+    WrongObjectType,
 )
 from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, SubqueryColumn, expr_name
@@ -92,6 +95,9 @@ class TableWriter:
         self.deferrable = {
             c.index: c for c in table.constraints if c.kind == "u" and c.deferrable and c.index
         }
+        # EXCLUDE constraints by their index (sql.exclusion), compiled when first needed
+        self.excluding = {c.index: c for c in table.constraints if c.kind == "x" and c.index}
+        self._exclusions: dict[str, exclusion.Exclusion] = {}
         self.live = table.live_columns
         # A partition's rows are its ancestors' too: FKs to them point at it as well.
         qualified = {f"{t.schema}.{t.name}" for t in [table, *self.catalog.ancestors(table)]}
@@ -391,7 +397,7 @@ class TableWriter:
         """The unique indexes an ON CONFLICT (cols) clause names: all of them without cols."""
         unique = [i for i in self.table.indexes if i.unique or i.primary]
         if cols is None:
-            return unique
+            return unique + [i for i in self.table.indexes if i.name in self.excluding]
         found = [i for i in unique if not i.computed and set(i.columns) == set(cols)]
         if not found:
             raise InvalidColumnReference(
@@ -406,6 +412,11 @@ class TableWriter:
                 raw = self.txn.get(self.codec.key(row))
                 if raw is not None:
                     return self.codec.decode_value(raw)
+                continue
+            if index.name in self.excluding:
+                found = self.exclusion(index.name).find(self.txn, self.codec, row)
+                if found is not None:
+                    return found
                 continue
             entry = self.codec.index_entry(index, row)
             if entry is not None and entry[2]:
@@ -447,6 +458,7 @@ class TableWriter:
             pk = next(i for i in table.indexes if i.primary)
             raise self._unique_error(pk.name, table.primary_key, row) from None
         self._add_index_entries(row)
+        self._check_exclusions(row)
         self._queue_parent_checks(row, None)
 
     def insert_many(self, rows: list[Row], *, checked: bool = False) -> None:
@@ -462,7 +474,7 @@ class TableWriter:
                     self.check_row(row)
                 self.route(self.by_name(row))
             return
-        if self.deferrable:  # a conflict may wait: row by row
+        if self.deferrable or self.excluding:  # a conflict may wait, or needs a scan
             for row in rows:
                 if checked:
                     self._insert_checked(row)
@@ -525,6 +537,28 @@ class TableWriter:
                 self._claim(index, key, value, row)
             else:
                 self.txn.put(key, value)
+
+    def exclusion(self, index: str) -> exclusion.Exclusion:
+        found = self._exclusions.get(index)
+        if found is None:
+            found = self._exclusions[index] = exclusion.Exclusion(self.table, self.excluding[index])
+        return found
+
+    def _check_exclusions(self, row: Row) -> None:
+        """23P01 when the written ``row`` conflicts with another on an EXCLUDE constraint;
+        a DEFERRABLE one's check waits for the end of the statement or the commit
+        (sql.unique_checks)."""
+        for index, con in self.excluding.items():
+            if con.deferrable:
+                waiting = deferrals.Waiting(
+                    self.table.id, index, con.name, b"", b"", self.codec.key(row), ""
+                )
+                self.session.deferrals.waiting.append(waiting)
+                continue
+            check = self.exclusion(index)
+            other = check.find(self.txn, self.codec, row)
+            if other is not None:
+                raise check.error(row, other)
 
     def _claim(self, index: IndexDef, key: bytes, value: bytes, row: Row) -> None:
         """Write a unique entry; a conflict fails (23505) or, for a DEFERRABLE constraint,
@@ -597,6 +631,8 @@ class TableWriter:
                 self._claim(index, nk, nv, new)
             else:
                 self.txn.put(nk, nv)
+        if self.excluding:
+            self._check_exclusions(new)
         # PostgreSQL fires a row's RI triggers by name: the referenced side's actions
         # ("RI_ConstraintTrigger_a_*") before the referencing side's checks ("..._c_*").
         self._queue_child_actions(old, new)
@@ -609,7 +645,7 @@ def _unique_entry(
     """The key of the unique index entry for ``values`` in ``cols``, and whether it points at
     a live row."""
     for index in codec.table.indexes:
-        if index.unique and not index.computed and index.columns == cols:
+        if index.unique and index.scannable and index.columns == cols:
             stored = [
                 T.to_storage(v, codec.types[codec.by_name[c]])
                 for v, c in zip(values, cols, strict=True)
@@ -630,7 +666,7 @@ def _rows_matching(
     idx = [codec.by_name[c] for c in cols]
     if [codec.types[i] for i in idx] == types:
         for index in codec.table.indexes:
-            if not index.primary and not index.computed and index.columns[: len(cols)] == cols:
+            if not index.primary and index.scannable and index.columns[: len(cols)] == cols:
                 stored = [T.to_storage(v, t) for v, t in zip(values, types, strict=True)]
                 lo = codec.index_bounds(index, stored)
                 entries = writer.txn.iter_scan(lo, prefix_end(lo))
@@ -1046,7 +1082,17 @@ def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:
     name = conflict.args.get("constraint")
     if name is not None:
         for con in writer.table.constraints:
-            if con.name == name.name and con.kind in ("p", "u"):
+            if con.name == name.name and con.kind in ("p", "u", "x"):
+                if con.deferrable:
+                    raise ObjectNotInPrerequisiteState(
+                        "ON CONFLICT does not support deferrable unique constraints/exclusion "
+                        "constraints as arbiters",
+                        hint="Use DEFERRABLE INITIALLY IMMEDIATE or NOT DEFERRABLE.",
+                    )
+                if con.kind == "x" and "NOTHING" not in str(conflict.args.get("action")).upper():
+                    raise WrongObjectType(
+                        "ON CONFLICT DO UPDATE not supported with exclusion constraints"
+                    )
                 return [i for i in writer.table.indexes if i.name == con.index]
         raise UndefinedObject(
             f'constraint "{name.name}" for table "{writer.table.name}" does not exist'

@@ -125,6 +125,10 @@ class UniqueViolation(SqlError):
     sqlstate = "23505"
 
 
+class ExclusionViolation(SqlError):
+    sqlstate = "23P01"
+
+
 class NotNullViolation(SqlError):
     sqlstate = "23502"
 

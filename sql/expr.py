@@ -537,6 +537,8 @@ class Compiler:
             return Typed(_oid_to_regclass(session, inner.fn), dst, False, expr_name(e))
         if dst.name == "regclass" and inner.type.name in ("unknown", "text") and session:
             return Typed(_name_to_regclass(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regclass" and session:
+            return Typed(_regclass_to_oid(session, inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -1864,8 +1866,12 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         v = fn(row)
         if v is None:
             return None
-        table = session.catalog().tables.get(v)
-        return table.name if table is not None else str(v)
+        catalog = session.catalog()
+        table = catalog.tables.get(v)
+        if table is not None:
+            return T.RegclassName(table.name, v)
+        index = catalog.index_by_oid(v)
+        return T.RegclassName(index.name, v) if index is not None else str(v)
 
     return cast
 
@@ -1902,8 +1908,12 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         v = fn(row)
         if not isinstance(v, str) or v.isdigit():  # an oid ('16384'::regclass too)
             return int(v) if isinstance(v, str) else v
-        table = session.catalog().by_regclass(v, session.search_path())
+        catalog = session.catalog()
+        table = catalog.by_regclass(v, session.search_path())
         if table is None:
+            index = catalog.index_by_name(v, session.search_path())
+            if index is not None:
+                return index.oid
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id
 

@@ -178,6 +178,7 @@ FUNCTIONS: dict[
     "trunc": ([T.NUMERIC], T.NUMERIC, lambda x: x.to_integral_value("ROUND_DOWN"), True),
     "to_hex": ([T.INT8], T.TEXT, lambda n: format(n & ((1 << 64) - 1) if n < 0 else n, "x"), True),
     "reverse": ([T.TEXT], T.TEXT, lambda s: s[::-1], True),
+    "textcat": ([T.TEXT, T.TEXT], T.TEXT, lambda a, b: a + b, True),  # the || of text
     "repeat": ([T.TEXT, T.INT4], T.TEXT, _repeat, True),
     "left": ([T.TEXT, T.INT4], T.TEXT, lambda s, n: s[:n], True),
     "right": (
@@ -643,7 +644,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     def catalog() -> Any:
         return session().catalog()
 
-    def find_index(oid: int) -> tuple[Any, Any] | None:
+    def find_index(oid: Any) -> tuple[Any, Any] | None:
+        if isinstance(oid, str) and not oid.isdigit():  # a regclass value: a name
+            index = catalog().index_by_name(oid, session().search_path())
+            oid = index.oid if index is not None else 0
+        oid = int(oid) if oid is not None else 0
         for t in catalog().all_tables():
             for i in t.indexes:
                 if i.oid == oid:

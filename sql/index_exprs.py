@@ -70,6 +70,10 @@ def rename_column(index: IndexDef, old: str, new: str) -> None:
 
 def key_name(e: exp.Expr) -> str:
     """The name PostgreSQL gives an expression key in a generated index name."""
+    if isinstance(e, exp.Column):
+        return str(e.name)
+    if isinstance(e, exp.Cast):  # PostgreSQL's FigureColname looks through a cast
+        return key_name(e.this)
     if isinstance(e, exp.Anonymous):
         return str(e.name).lower()
     if isinstance(e, exp.Func) and not isinstance(e, exp.Binary | exp.Cast):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql.errors import DatatypeMismatch, UndefinedObject
+from sql.pg_dialect import DIALECT
 from sql.types import SqlType
 
 # btree operator class -> the pg_type.typname values it takes.
@@ -75,3 +76,15 @@ def split_nulls_distinct(text: str, tokens: list[Any], start: int) -> tuple[str,
             lo, hi = tok.start - start, tokens[i + n - 1].end + 1 - start
             return text[:lo] + text[hi:], n == 3
     return text, None
+
+
+def split_only(text: str) -> tuple[str, bool]:
+    """CREATE INDEX ... ON ONLY table, which sqlglot does not read: the statement's text
+    without ONLY, and whether it was there (the index is then the partitioned table's alone,
+    its partitions' indexes attached later by ALTER INDEX ... ATTACH PARTITION)."""
+    tokens = DIALECT.tokenize(text)
+    for i, tok in enumerate(tokens[:-1]):
+        if str(tok.text).upper() == "ON" and str(tokens[i + 1].text).upper() == "ONLY":
+            nxt = tokens[i + 1]
+            return text[: nxt.start] + text[nxt.end + 1 :], True
+    return text, False

@@ -13,13 +13,14 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from sql.catalog import Catalog, ColumnDef, ConstraintDef, TableDef
+from sql import partition_indexes, relations
+from sql.catalog import Catalog, ColumnDef, ConstraintDef, IndexDef, TableDef
 from sql.errors import DatatypeMismatch, DuplicateColumn, WrongObjectType
 from sql.layout import prefix_end
 from sql.plan.nodes import Node, Project, SetOp, TableScan
 from sql.rows import ROWID, RowCodec
 from sql.scope import Row, Scope, ScopeColumn
-from sql.types import BOOL, INT4, INT8, OID, REGCLASS, SqlType
+from sql.types import BOOL, INT4, INT8, OID, REGCLASS, RegclassName, SqlType
 
 TABLEOID = "tableoid"
 
@@ -166,12 +167,16 @@ def tree_function(
 
     def ancestors() -> list[Row]:
         table = find()
-        if table is None or table.kind != "table":
+        if table is None:
+            return _index_ancestors(session, arg(()))
+        if table.kind != "table":
             return []
-        return [(t.name,) for t in [table, *session.catalog().ancestors(table)]]
+        return [(RegclassName(t.name, t.id),) for t in [table, *session.catalog().ancestors(table)]]
 
     def tree() -> list[Row]:
         table = find()
+        if table is None:
+            return _index_tree(session, arg(()))
         if (
             table is None
             or table.kind != "table"
@@ -184,13 +189,66 @@ def tree_function(
         while todo:
             t, parent, level = todo.pop(0)
             up = parent if parent is not None else (
-                catalog.tables[t.parents[0]].name if t.bound is not None and t.parents else None
+                RegclassName(catalog.tables[t.parents[0]].name, t.parents[0])
+                if t.bound is not None and t.parents else None
             )  # fmt: skip
-            out.append((t.name, up, t.partkey is None, level))
-            todo += [(c, t.name, level + 1) for c in catalog.children(t) if c.bound is not None]
+            out.append((RegclassName(t.name, t.id), up, t.partkey is None, level))
+            todo += [
+                (c, RegclassName(t.name, t.id), level + 1)
+                for c in catalog.children(t)
+                if c.bound is not None
+            ]
         return out
 
     if name == "pg_partition_ancestors":
         return [("relid", REGCLASS)], ancestors
     cols = [("relid", REGCLASS), ("parentrelid", REGCLASS), ("isleaf", BOOL), ("level", INT4)]
     return cols, tree
+
+
+def _find_index(session: Any, value: Any) -> tuple[TableDef, IndexDef] | None:
+    """The index a regclass value names (a name, or an oid)."""
+    if value is None:
+        return None
+    catalog: Catalog = session.catalog()
+    if isinstance(value, int) or str(value).isdigit():
+        return partition_indexes.index_owner(catalog, int(value))
+    rel = relations.lookup(catalog, relations.parse_name(str(value)), session.search_path())
+    return (rel.table, rel.index) if rel is not None and rel.index is not None else None
+
+
+def _index_ancestors(session: Any, value: Any) -> list[Row]:
+    """pg_partition_ancestors of an index: it and the indexes it is attached to, up."""
+    found = _find_index(session, value)
+    if found is None or (found[0].partkey is None and found[0].bound is None):
+        return []
+    out: list[Row] = []
+    index: IndexDef | None = found[1]
+    while index is not None:
+        out.append((RegclassName(index.name, index.oid),))
+        up = partition_indexes.index_owner(session.catalog(), index.parent_oid) if (
+            index.parent_oid
+        ) else None  # fmt: skip
+        index = up[1] if up is not None else None
+    return out
+
+
+def _index_tree(session: Any, value: Any) -> list[Row]:
+    """pg_partition_tree of an index: it and the partitions' indexes attached below it."""
+    found = _find_index(session, value)
+    if found is None or (found[0].partkey is None and found[0].bound is None):
+        return []
+    catalog: Catalog = session.catalog()
+    table, index = found
+    up = partition_indexes.index_owner(catalog, index.parent_oid) if index.parent_oid else None
+    out: list[Row] = []
+    named = RegclassName
+    todo = [(table, index, named(up[1].name, up[1].oid) if up is not None else None, 0)]
+    while todo:
+        t, i, parent, level = todo.pop(0)
+        out.append((named(i.name, i.oid), parent, t.partkey is None, level))
+        todo += [
+            (ct, ci, named(i.name, i.oid), level + 1)
+            for ct, ci in partition_indexes.children(catalog, i)
+        ]
+    return out

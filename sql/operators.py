@@ -9,6 +9,7 @@ exist" for any other combination, as PostgreSQL does.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,18 @@ from sql.casts import coerce_to
 from sql.errors import DatatypeMismatch, UndefinedFunction
 from sql.functions_text import strict_call
 from sql.functions_text_search import tsquery_operator
-from sql.pg_dialect import Above, Below, Horizontal, SameAs, StrictlyAbove, StrictlyBelow
+from sql.pg_dialect import (
+    Above,
+    Below,
+    Horizontal,
+    PatternGreater,
+    PatternGreaterEq,
+    PatternLess,
+    PatternLessEq,
+    SameAs,
+    StrictlyAbove,
+    StrictlyBelow,
+)
 from sql.scope import Typed
 from sql.types import SqlType
 
@@ -46,7 +58,15 @@ SYMBOLS: dict[type[exp.Expr], str] = {
     Horizontal: "?-",
     StrictlyBelow: "<<|",
     StrictlyAbove: "|>>",
+    PatternLess: "~<~",
+    PatternLessEq: "~<=~",
+    PatternGreaterEq: "~>=~",
+    PatternGreater: "~>~",
 }
+_PATTERN_CMP: dict[str, Callable[[str, str], bool]] = {
+    "~<~": operator.lt, "~<=~": operator.le, "~>=~": operator.ge, "~>~": operator.gt,
+}  # fmt: skip
+_STRINGS = ("text", "character varying", "character", "name", "unknown")
 
 
 def _json_contains(a: Any, b: Any, top: bool = True) -> bool:
@@ -181,6 +201,16 @@ def compile_operator(symbol: str, args: list[Typed]) -> Typed:
             T.BOOL,
             lambda x, ks: pick(_json_has(x, k) for k in ks if k is not None),
         )
+    if symbol in _PATTERN_CMP and ta.name in _STRINGS and tb.name in _STRINGS:
+        # text_pattern_ops: code point order, which is UTF-8's byte order (bpchar's
+        # trailing blanks do not count)
+        bp = "character" in (ta.name, tb.name)
+        t = T.TEXT if not bp else a.type if ta.name == "character" else b.type
+        a, b = coerce_to(a, t), coerce_to(b, t)
+        cmp = _PATTERN_CMP[symbol]
+        if bp:
+            return _call([a, b], T.BOOL, lambda x, y: cmp(x.rstrip(" "), y.rstrip(" ")))
+        return _call([a, b], T.BOOL, cmp)
     if symbol == "^@":
         a, b = coerce_to(a, T.TEXT, explicit=True), coerce_to(b, T.TEXT, explicit=True)
         return _call([a, b], T.BOOL, lambda x, y: x.startswith(y))
@@ -252,8 +282,10 @@ def _geometric(symbol: str, a: Typed, b: Typed) -> Typed:
 def geometric_comparison(symbol: str, a: Typed, b: Typed) -> Typed:
     """``=``, ``<>``, ``<``, ... of two geometric values where PostgreSQL has them: boxes and
     circles by area, paths by their number of points, lsegs and lines by equality only;
-    point and polygon have none (42883)."""
+    point has <> only, polygon none (42883)."""
     name = a.type.name
+    if symbol == "<>" and name == b.type.name == "point":  # point_ne: not ~=
+        return _call([a, b], T.BOOL, lambda x, y: not geometry.same_as(x, y))
     if (
         name != b.type.name
         or name not in geometry.EQUATABLE

@@ -46,6 +46,14 @@ KEPT_BUILDERS = frozenset(
 _PLAIN_CALLS = frozenset({"DECODE", "CHR", "CHAR", "INITCAP", "DATE_PART", "JSON_OBJECT"})
 
 
+class Exclude(exp.ExcludeColumnConstraint):
+    """``EXCLUDE [USING method] (key WITH op, ...) [WHERE (pred)] [DEFERRABLE ...]``: the
+    index parameters as sqlglot reads them, and the DEFERRABLE / INITIALLY options, which it
+    does not."""
+
+    arg_types: ClassVar[dict[str, bool]] = {"this": True, "options": False}
+
+
 class PowerOperator(exp.Pow):
     """``a ^ b``: power() under another name (its column is ?column?, not power)."""
 
@@ -89,9 +97,29 @@ class StrictlyAbove(exp.ArrayOverlaps):  # any plain binary node
     """``a |>> b``: strictly above (geometric)."""
 
 
+class PatternLess(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~<~ b``: text below, compared byte by byte (text_pattern_ops)."""
+
+
+class PatternLessEq(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~<=~ b``."""
+
+
+class PatternGreaterEq(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~>=~ b``."""
+
+
+class PatternGreater(exp.ArrayOverlaps):  # any plain binary node
+    """``a ~>~ b``."""
+
+
 # PostgreSQL operators sqlglot's tokenizer does not know, each on a token type PostgreSQL's
 # grammar in sqlglot leaves unused.
 _OPERATOR_TOKENS = {
+    "~<~": (TokenType.DSTAR, PatternLess),
+    "~<=~": (TokenType.SOUNDS_LIKE, PatternLessEq),
+    "~>=~": (TokenType.MEMBER_OF, PatternGreaterEq),
+    "~>~": (TokenType.START_WITH, PatternGreater),
     "~=": (TokenType.DCOLONQMARK, SameAs),
     "<^": (TokenType.DCOLONDOLLAR, Below),
     ">^": (TokenType.DCOLONPERCENT, Above),
@@ -168,6 +196,19 @@ class Db9Postgres(Postgres):
         RANGE_PARSERS: ClassVar[dict[Any, Any]] = {
             **PostgresParser.RANGE_PARSERS,
             **{token: binary_range_parser(node) for token, node in _OPERATOR_TOKENS.values()},
+        }
+        CONSTRAINT_PARSERS: ClassVar[dict[str, Any]] = {
+            **PostgresParser.CONSTRAINT_PARSERS,
+            "EXCLUDE": lambda self: self.expression(
+                Exclude(
+                    this=self._parse_index_params(),
+                    options=self._parse_key_constraint_options(),
+                )
+            ),
+        }
+        ADD_CONSTRAINT_KEYWORDS: ClassVar[set[str]] = {
+            *PostgresParser.ADD_CONSTRAINT_KEYWORDS,
+            "EXCLUDE",
         }
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: build for name, build in PostgresParser.FUNCTIONS.items() if name in KEPT_BUILDERS

@@ -72,6 +72,10 @@ def run(session: SessionApi, text: str) -> Result:
         if kind == "TABLE" and rel.kind != "TABLE":
             raise WrongObjectType(f'"{name.name}" is not a table or materialized view')
         privileges.require_owner(session, rel.table, kind.lower(), rel.name)
+        if session.in_block and rel.table.partkey is not None:
+            # a partitioned table's (or index's) partitions are reindexed each in its own
+            # transaction
+            raise ActiveSqlTransaction(f"REINDEX {kind} cannot run inside a transaction block")
         return Result("REINDEX")
     if session.in_block:
         raise ActiveSqlTransaction(f"REINDEX {kind} cannot run inside a transaction block")

@@ -1251,14 +1251,15 @@ class Session:
         # Planning anew (the catalog changed) may pick a plan of any size: not inline.
         nowait.check()
         stmt, on_commit = temp.split_on_commit(stmt)
-        nulls = None
+        nulls, only = None, False
         if stmt.command == "CREATE VIEW":
             plain = recursive_view.rewrite(stmt.text, stmt.tokens, stmt.start)
             if plain is not None:
                 stmt = Statement(plain, stmt.start, None, stmt.command)
         if stmt.command == "CREATE INDEX":
             text, nulls = index_options.split_nulls_distinct(stmt.text, stmt.tokens, stmt.start)
-            if nulls is not None:
+            text, only = index_options.split_only(text)
+            if nulls is not None or only:
                 stmt = Statement(text, stmt.start, None, stmt.command)
         check_option = None
         if stmt.command == "CREATE VIEW":
@@ -1270,6 +1271,8 @@ class Session:
             tree.meta["check_option"] = check_option
         if nulls:
             tree.meta["nulls_not_distinct"] = True
+        if only:
+            tree.meta["only"] = True
         if on_commit is not None:
             tree.meta["on_commit"] = on_commit
         if stmt.command == "CREATE SEQUENCE":  # its options are read from its tokens

@@ -14,8 +14,10 @@ import sqlglot
 from sqlglot import exp
 
 from sql import (
+    access_methods,
     comments,
     cursors,
+    partition_indexes,
     partition_text,
     privileges,
     roles,
@@ -84,9 +86,10 @@ def index_def(table: TableDef, index: Any) -> str:
     unique = "UNIQUE " if index.unique else ""
     include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
     nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
+    options = f" WITH ({access_methods.shown_options(index.options)})" if index.options else ""
     return (
         f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
-        f"USING {index.method} ({cols}){include}{nulls}"
+        f"USING {index.method} ({cols}){include}{nulls}{options}"
         + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
 
@@ -198,7 +201,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relispartition=t.bound is not None,
                 relpartbound=partition_text.bound_sql(t.bound) if t.bound is not None else None,
                 relispopulated=True,
-                relreplident="d",
+                relreplident=t.replident,
             )
         )
         for i in t.indexes:
@@ -209,11 +212,13 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                     relname=i.name,
                     relnamespace=_ns(c, t.schema),
                     relowner=t.owner,
-                    relam=403,
+                    relam=access_methods.METHODS[i.method].oid,
                     relfilenode=i.oid,
+                    reloptions="{" + ",".join(i.options) + "}" if i.options else None,
                     reltuples=-1.0,
                     relpersistence="p",
-                    relkind="i",
+                    relkind="I" if t.partkey is not None else "i",
+                    relispartition=bool(i.parent_oid),
                     relnatts=len(i.columns),
                     relispopulated=True,
                     relreplident="n",
@@ -445,7 +450,10 @@ def pg_index(c: Catalog) -> Rows:
                     indnkeyatts=len(i.columns),
                     indisunique=i.unique,
                     indisprimary=i.primary,
-                    indimmediate=True,
+                    indisexclusion=any(k.kind == "x" and k.index == i.name for k in t.constraints),
+                    indimmediate=not any(k.index == i.name and k.deferrable for k in t.constraints),
+                    indisclustered=i.clustered,
+                    indisreplident=i.replident,
                     indisvalid=True,
                     indisready=True,
                     indislive=True,
@@ -549,7 +557,10 @@ PG_CONSTRAINT_COLS = [
 
 
 def pg_inherits(c: Catalog) -> Rows:
-    return [(t.id, parent, n + 1, False) for t in _tables(c) for n, parent in enumerate(t.parents)]
+    tables = [
+        (t.id, parent, n + 1, False) for t in _tables(c) for n, parent in enumerate(t.parents)
+    ]
+    return [*tables, *partition_indexes.inherits_rows(c)]
 
 
 def pg_partitioned_table(c: Catalog) -> Rows:
@@ -733,7 +744,7 @@ def pg_opclass(c: Catalog) -> Rows:
 
 
 def pg_am(c: Catalog) -> Rows:
-    return [(403, "btree", "i"), (2, "heap", "t")]
+    return [(2, "heap", "t"), *((m.oid, m.name, "i") for m in access_methods.METHODS.values())]
 
 
 PG_PROC_COLS = [

@@ -270,6 +270,35 @@ JSON = SqlType("json", 114, 199, -1, "U")
 JSONB = SqlType("jsonb", 3802, 3807, -1, "U")
 OID = SqlType("oid", 26, 1028, 4, "N")
 REGCLASS = SqlType("regclass", 2205, 2210, 4, "N")
+
+
+class RegclassName(str):
+    """A regclass value that knows its relation's oid: db9's regclass values are relation
+    names, and PostgreSQL orders regclass values by oid, so two of these compare by oid
+    (equality stays the name's)."""
+
+    oid: int
+
+    def __new__(cls, name: str, oid: int) -> RegclassName:
+        value = super().__new__(cls, name)
+        value.oid = oid
+        return value
+
+    def __lt__(self, other: str) -> bool:
+        return self.oid < other.oid if isinstance(other, RegclassName) else str.__lt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return self.oid > other.oid if isinstance(other, RegclassName) else str.__gt__(self, other)
+
+    def __le__(self, other: str) -> bool:
+        return self.oid <= other.oid if isinstance(other, RegclassName) else str.__le__(self, other)
+
+    def __ge__(self, other: str) -> bool:
+        return self.oid >= other.oid if isinstance(other, RegclassName) else str.__ge__(self, other)
+
+    __hash__ = str.__hash__
+
+
 REGTYPE = SqlType("regtype", 2206, 2211, 4, "N")
 CHAR = SqlType('"char"', 18, 1002, 1, "S")
 REGNAMESPACE = SqlType("regnamespace", 4089, 4090, 4, "N")

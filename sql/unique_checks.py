@@ -1,4 +1,5 @@
-"""DEFERRABLE unique constraints: when a row's entry in the constraint's index conflicts,
+"""DEFERRABLE unique constraints (and DEFERRABLE EXCLUDE constraints, whose rows wait
+here for their check, sql.exclusion): when a row's entry in the constraint's index conflicts,
 it waits instead of failing. A unique index keeps one entry per value, so the waiting entry
 is not written with its row; it is written at the end of the statement (INITIALLY
 IMMEDIATE: ``UPDATE t SET i = i + 1`` passes through conflicts that are gone by then), or at
@@ -14,6 +15,7 @@ from __future__ import annotations
 from kv.errors import AlreadyExists
 from sql.deferrals import Deferrals
 from sql.errors import UndefinedObject, UniqueViolation, WrongObjectType
+from sql.exclusion import Exclusion
 from sql.rows import RowCodec
 from sql.session_api import SessionApi
 
@@ -46,6 +48,15 @@ def check(session: SessionApi, statement_end: bool, names: set[str] | None = Non
         if raw is None or index is None:
             continue  # the row went
         codec = RowCodec(session.db, table)
+        con = next(c for c in table.constraints if c.name == w.constraint)
+        if con.kind == "x":  # a DEFERRABLE EXCLUDE constraint: the row's check, now
+            check = Exclusion(table, con)
+            row = codec.decode_value(raw)
+            other = check.find(txn, codec, row)
+            if other is not None:
+                state.waiting.clear()
+                raise check.error(row, other)
+            continue
         entry = codec.index_entry(index, codec.decode_value(raw))
         if entry is None or entry[0] != w.key or entry[1] != w.value:
             continue  # the row changed: its new entry was claimed when it did

@@ -134,3 +134,32 @@ def test_unnamed_indexes_take_the_next_free_name(differ: Differ) -> None:
         "SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1",
     ]:
         differ.check(stmt)
+
+
+def test_pattern_operators_and_textcat_index(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in [
+        "CREATE INDEX ON t (x text_pattern_ops)",
+        "SELECT a FROM t WHERE x ~>=~ 'ab' AND x ~<~ 'cd' ORDER BY a",
+        "SELECT a FROM t WHERE x ~<=~ 'cd' AND x ~>~ 'a' ORDER BY a",
+        "SELECT 'a '::char(3) ~<=~ 'a'::char(2), 'é' ~>~ 'z', 'b'::varchar ~>~ 'a'",
+        "SELECT 1 ~<~ 2",  # 42883
+        "SELECT textcat('a', NULL), textcat('a', 'b')",
+        "CREATE UNIQUE INDEX tc ON t (textcat(x, y))",
+        "INSERT INTO t VALUES (4, 40, 'a', 'bAb', 'n4', 4)",  # 23505: 'abAb' is taken
+        "SELECT indexname FROM pg_indexes WHERE indexname = 'tc'",
+    ]:
+        differ.check(stmt)
+
+
+def test_alter_index_column_statistics(differ: Differ) -> None:
+    differ.check(SETUP)
+    for stmt in [
+        "CREATE INDEX ce ON t ((b + 1), b)",
+        "ALTER INDEX ce ALTER COLUMN 2 SET STATISTICS 100",  # 0A000
+        "ALTER INDEX ce ALTER COLUMN 3 SET STATISTICS 100",  # 42703
+        "ALTER INDEX ce ALTER COLUMN 1 SET STATISTICS 100",
+        "ALTER INDEX ce ALTER 1 SET STATISTICS -1",
+        "ALTER INDEX ce ALTER COLUMN 0 SET STATISTICS 10",  # 22023
+    ]:
+        differ.check(stmt)

@@ -342,7 +342,7 @@ def _access_path(
             [bool(i.descending and i.descending[n]) for n in range(len(i.columns))],
         )
         for i in table.indexes
-        if not i.primary and i.columns and not i.computed and i.name not in deferrable
+        if not i.primary and i.columns and i.scannable and i.name not in deferrable
     ]
     stats = TableStats.of(table)
     if stats is not None and stats.rows < _FEW_ROWS:

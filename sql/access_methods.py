@@ -1,0 +1,184 @@
+"""The index access methods CREATE INDEX ... USING accepts, what each allows (unique,
+multicolumn, INCLUDE, ASC/DESC), the types each has a default operator class for, and the
+storage parameters (WITH (...)) each takes, with PostgreSQL 15's checks and errors.
+
+Every method's index is kept as db9 keeps a btree: one entry per row under the index's key
+prefix, ``<index prefix><encoded key values><pk>`` (sql.rows, kv layout), written by every
+INSERT/UPDATE/DELETE and by CREATE INDEX's backfill. A btree or hash index is also a way to
+find rows (sql.plan.rules.access_paths); a gist, spgist, gin or brin index is not
+(``IndexDef.scannable``): its entries are ordered by db9's key encoding, which answers none
+of those methods' operators (&&, <@, @>, <->), so the queries they serve in PostgreSQL scan
+the table and filter, and so get the same rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sql.errors import FeatureNotSupported, InvalidParameterValue, UndefinedObject
+from sql.types import SqlType
+
+_GEOMETRIC = frozenset({"box", "point", "polygon", "circle"})
+_BRIN_MINMAX = frozenset({
+    "int2", "int4", "int8", "float4", "float8", "numeric", "text", "bpchar", "name", "char",
+    "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "oid", "tid",
+    "uuid", "inet", "cidr", "macaddr", "macaddr8", "pg_lsn", "bit", "varbit", "money",
+})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AccessMethod:
+    name: str
+    oid: int  # pg_am.oid
+    unique: bool = False
+    multicolumn: bool = False
+    include: bool = False
+    ordered: bool = False  # ASC/DESC, NULLS FIRST/LAST
+    scannable: bool = False  # the planner finds rows through it (equality and ranges)
+    params: frozenset[str] = frozenset({"fillfactor"})
+
+    def default_opclass(self, t: SqlType) -> str | None:
+        """The name of the default operator class for ``t`` (None: there is none)."""
+        typname = t.typname
+        if self.name in ("btree", "hash"):
+            return f"{typname}_ops"
+        if self.name == "gist":
+            if typname not in _GEOMETRIC:
+                return None
+            return "poly_ops" if typname == "polygon" else f"{typname}_ops"
+        if self.name == "spgist":
+            names = {"point": "quad_point_ops", "box": "box_ops", "polygon": "poly_ops"}
+            return names.get(typname) or ("text_ops" if typname in ("text", "varchar") else None)
+        if self.name == "gin":
+            if t.element is not None:
+                return "array_ops"
+            return "jsonb_ops" if typname == "jsonb" else None
+        if typname == "varchar":
+            return "text_minmax_ops"
+        if typname in _BRIN_MINMAX:
+            return f"{typname}_minmax_ops"
+        return "box_inclusion_ops" if typname == "box" else None
+
+    def opclasses(self) -> frozenset[str]:
+        """The operator classes of this method other than the btree ones (sql.index_options
+        checks those)."""
+        return _OPCLASSES.get(self.name, frozenset())
+
+
+_OPCLASSES = {
+    "gist": frozenset({"box_ops", "point_ops", "poly_ops", "circle_ops"}),
+    "spgist": frozenset({"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops"}),
+    "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops"}),
+    "brin": frozenset(
+        {f"{t}_minmax_ops" for t in _BRIN_MINMAX}
+        | {f"{t}_minmax_multi_ops" for t in _BRIN_MINMAX}
+        | {f"{t}_bloom_ops" for t in _BRIN_MINMAX}
+        | {"box_inclusion_ops", "inet_inclusion_ops"}
+    ),
+}
+
+METHODS = {
+    m.name: m
+    for m in (
+        AccessMethod(
+            "btree", 403, unique=True, multicolumn=True, include=True, ordered=True,
+            scannable=True, params=frozenset({"fillfactor", "deduplicate_items"}),
+        ),
+        # A hash index answers equality only: db9 keeps it as a btree, which does too.
+        AccessMethod("hash", 405, scannable=True),
+        AccessMethod(
+            "gist", 783, multicolumn=True, include=True,
+            params=frozenset({"fillfactor", "buffering"}),
+        ),
+        AccessMethod("gin", 2742, multicolumn=True,
+                     params=frozenset({"fastupdate", "gin_pending_list_limit"})),
+        AccessMethod("spgist", 4000, include=True),
+        AccessMethod("brin", 3580, multicolumn=True,
+                     params=frozenset({"pages_per_range", "autosummarize"})),
+    )
+}  # fmt: skip
+
+
+def method_named(name: str) -> AccessMethod:
+    """The access method ``name`` (42704 for one PostgreSQL does not have)."""
+    found = METHODS.get(name.lower())
+    if found is None:
+        raise UndefinedObject(f'access method "{name}" does not exist')
+    return found
+
+
+def check_shape(am: AccessMethod, unique: bool, keys: int, include: bool) -> None:
+    """0A000 for what ``am`` cannot do, as DefineIndex checks it, in its order (ASC/DESC is
+    checked later, per key, after its operator class)."""
+    if unique and not am.unique:
+        raise FeatureNotSupported(f'access method "{am.name}" does not support unique indexes')
+    if include and not am.include:
+        raise FeatureNotSupported(f'access method "{am.name}" does not support included columns')
+    if keys > 1 and not am.multicolumn:
+        raise FeatureNotSupported(f'access method "{am.name}" does not support multicolumn indexes')
+
+
+def check_default_opclass(am: AccessMethod, t: SqlType) -> None:
+    """42704 when ``t`` has no default operator class for ``am`` (btree and hash: db9 keys
+    every type it stores, so they take them all)."""
+    if am.name in ("btree", "hash"):
+        return
+    if am.default_opclass(t) is None:
+        raise UndefinedObject(
+            f'data type {t.display()} has no default operator class for access method "{am.name}"',
+            hint="You must specify an operator class for the index or define a default "
+            "operator class for the data type.",
+        )
+
+
+def check_other_opclass(am: AccessMethod, opclass: str, t: SqlType) -> str:
+    """The operator class of a gist/spgist/gin/brin key to record ('' for ``t``'s default);
+    42704 for a class ``am`` does not have."""
+    name = opclass.lower()
+    if name not in am.opclasses():
+        raise UndefinedObject(
+            f'operator class "{name}" does not exist for access method "{am.name}"'
+        )
+    return "" if name == am.default_opclass(t) else name
+
+
+def storage_options(am: AccessMethod, given: list[tuple[str, str]]) -> list[str]:
+    """``WITH (name = value, ...)`` of CREATE INDEX as pg_class.reloptions holds it
+    (``name=value``, names lower-cased); 22023 for a parameter ``am`` does not take or a
+    value out of its range."""
+    out = []
+    for name, value in given:
+        key = name.lower()
+        if key not in am.params:
+            raise InvalidParameterValue(f'unrecognized parameter "{key}"')
+        if key == "fillfactor":
+            try:
+                n = int(value)
+            except ValueError:
+                raise InvalidParameterValue(
+                    f'invalid value for integer option "fillfactor": {value}'
+                ) from None
+            if not 10 <= n <= 100:
+                raise InvalidParameterValue(
+                    f'value {value} out of bounds for option "fillfactor"',
+                    detail='Valid values are between "10" and "100".',
+                )
+        out.append(f"{key}={value}")
+    return out
+
+
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
+_RESERVED = frozenset({"on", "true", "false", "null", "default", "all", "and", "or", "not"})
+
+
+def shown_options(options: list[str]) -> str:
+    """reloptions as pg_get_indexdef prints them: ``name=value``, the value quoted unless it
+    reads as a plain identifier."""
+    out = []
+    for option in options:
+        name, _, value = option.partition("=")
+        plain = _PLAIN.fullmatch(value) and value not in _RESERVED
+        quoted = "'" + value.replace("'", "''") + "'"
+        out.append(f"{name}={value if plain else quoted}")
+    return ", ".join(out)
