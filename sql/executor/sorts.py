@@ -17,7 +17,6 @@ from typing import Any
 from sql import jsonb
 from sql.casts import cast_value
 from sql.executor.context import Exec, checked, checked_cmp, hashable
-from sql.executor.pg_qsort import pg_qsort
 from sql.memory import SAMPLE, Held, row_size
 from sql.plan.nodes import Distinct, DistinctOn, SetOp, Sort, SortKey
 from sql.scope import Row
@@ -65,8 +64,7 @@ def sort(node: Sort, ex: Exec) -> Iterator[Row]:
     held = Held()
     try:
         rows = held.collect(ex.rows(node.child), factor=2)  # the rows, and the sort's keys
-        cmp = compare_rows(node.keys, [c.type for c in node.scope.columns])
-        pg_qsort(rows, cmp)  # rows equal on every key come out where PostgreSQL puts them
+        rows.sort(key=checked_cmp(compare_rows(node.keys, [c.type for c in node.scope.columns])))
         yield from checked(rows)
     finally:
         held.close()
