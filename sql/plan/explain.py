@@ -17,6 +17,7 @@ from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
 from sql.plan.rules.join_order import estimated_rows
 from sql.scope import Scope, ScopeColumn
+from sql.types import has_hash
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
 _SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
@@ -188,15 +189,21 @@ class Explainer:
         keys = [d.expr(k) for k in exprs]
         if not self.hashagg:  # the keys are computed below the Sort: references to them
             keys = [_key(d, k) for k in exprs]
-        return self._grouped(keys, self.line(node.child), "Aggregate")
+        return self._grouped(keys, self.line(node.child), "Aggregate", self.hashagg)
 
-    def _grouped(self, keys: list[str], below: Line, word: str) -> Line:
-        """Grouping by ``keys``: hashed, or (enable_hashagg off) sorted, then grouped or
-        made unique (``word``: Aggregate, or Unique for DISTINCT and UNION)."""
+    def _hashes(self, columns: list[ScopeColumn]) -> bool:
+        """Whether PostgreSQL groups ``columns`` by hashing: enable_hashagg on and every
+        column's type hashable (money, an anonymous record... sort instead)."""
+        return self.hashagg and all(has_hash(c.type) for c in columns)
+
+    def _grouped(self, keys: list[str], below: Line, word: str, hashed: bool) -> Line:
+        """Grouping by ``keys``: ``hashed``, or sorted (enable_hashagg off, a key type
+        without hashing), then grouped or made unique (``word``: Aggregate, or Unique for
+        DISTINCT and UNION)."""
         details = ["Group Key: " + ", ".join(keys)] if keys else []
-        if not keys and word == "Unique" and not self.hashagg:
+        if not keys and word == "Unique" and not hashed:
             return Line("Unique", children=[below])  # no columns: one row at most
-        if self.hashagg or not keys:
+        if hashed or not keys:
             return Line("HashAggregate", details, [below])
         sort = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
         if word == "Unique":
@@ -205,7 +212,8 @@ class Explainer:
 
     def _distinct(self, node: N.Distinct) -> Line:
         keys = self._output_keys(node.child, node.width)
-        return self._grouped(keys, self.line(node.child), "Unique")
+        hashed = self._hashes(node.child.scope.columns[: node.width])
+        return self._grouped(keys, self.line(node.child), "Unique", hashed)
 
     def _output_keys(self, node: N.Node, width: int) -> list[str]:
         """The first ``width`` output columns of ``node`` as keys, each named by the scan
@@ -403,14 +411,14 @@ class Explainer:
             if node.all:
                 return append
             keys = self._output_keys(arms[0], len(arms[0].scope.columns))
-            return self._grouped(keys, append, "Unique")
+            return self._grouped(keys, append, "Unique", self._hashes(arms[0].scope.columns))
         kind = node.kind.title() + (" All" if node.all else "")
         arms_lines = [
             Line(f'Subquery Scan on "*SELECT* {i}"', children=[self.line(a)])
             for i, a in enumerate((node.left, node.right), 1)
         ]
         append = Line("Append", children=arms_lines)
-        if self.hashagg:
+        if self._hashes(node.left.scope.columns):
             return Line(f"HashSetOp {kind}", children=[append])
         cols = [c.name for c in node.left.scope.columns]
         if not cols:

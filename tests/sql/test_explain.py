@@ -23,6 +23,7 @@ SETUP = [
     "CREATE TABLE t (a int, b int, c text, n name, v varchar(10))",
     "CREATE TABLE u (a int, b int)",
     "CREATE TABLE arr (i int[], t text[])",
+    "CREATE TABLE m (x money)",
 ]
 
 SAME_AS_POSTGRES = [
@@ -55,6 +56,18 @@ SAME_AS_POSTGRES = [
     "SELECT * FROM u WHERE a = ANY (ARRAY[2, 1]) AND b <> ALL (ARRAY[3, 4]) AND (a, b) > (1, 2)",
     "SELECT * FROM arr WHERE i @> '{32}' AND t && '{a}' AND i <@ '{1,2}'",
     "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
+    # types PostgreSQL cannot hash are grouped by sorting, enable_hashagg on or not
+    "SELECT x FROM (VALUES (1::money), (2::money)) v(x)"
+    " UNION SELECT x FROM (VALUES (3::money), (2::money)) w(x)",
+    "SELECT x FROM (VALUES (array[1::money]), (null)) v(x)"
+    " UNION SELECT x FROM (VALUES (null), (array[2::money])) w(x)",
+    "SELECT x FROM (VALUES (row(1, 2)), (row(1, 3))) v(x)"
+    " INTERSECT SELECT x FROM (VALUES (row(1, 4)), (row(1, 3))) w(x)",
+    "SELECT x FROM (VALUES (row(1, 2)), (row(1, 3))) v(x)"
+    " EXCEPT SELECT x FROM (VALUES (row(1, 4)), (row(1, 3))) w(x)",
+    "SELECT x FROM (VALUES (array[1, 2]), (array[3])) v(x)"
+    " INTERSECT SELECT x FROM (VALUES (array[1]), (array[3])) w(x)",
+    "SELECT DISTINCT x FROM m",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
