@@ -1510,7 +1510,7 @@ class Planner:
         post = Scope(
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
-        return Window(node, specs, post, _window_order(windows)), post
+        return Window(node, specs, post), post
 
     def _project_set(self, node: Node, scope: Scope, srfs: list[exp.Expr]) -> tuple[Node, Scope]:
         """Set-returning functions in the select list (unnest, generate_series,
@@ -1578,18 +1578,6 @@ class Planner:
             node = Sort(node, keys, "")
         node = self._limit(node, q, keys if order is not None else None)
         return node, cols
-
-
-def _window_order(windows: list[exp.Window]) -> str:
-    """The order the window functions read their rows in (PARTITION BY keys, then ORDER BY
-    keys) as SQL text, when they all share one; EXPLAIN shows it as a Sort."""
-    orders = set()
-    for w in windows:
-        keys = [p.sql(dialect="postgres") for p in w.args.get("partition_by") or []]
-        ob = w.args.get("order")
-        keys += [o.sql(dialect="postgres") for o in (ob.expressions if ob is not None else [])]
-        orders.add(", ".join(keys))
-    return orders.pop() if len(orders) == 1 else ""
 
 
 class _PostAggScope(Scope):

@@ -79,8 +79,9 @@ class Explainer:
     below it, filters as ``Filter:`` details of the node they apply to, relations named
     once each (a second ``int4_tbl`` is ``int4_tbl int4_tbl_1``)."""
 
-    def __init__(self, root: N.Node, hashagg: bool = True) -> None:
+    def __init__(self, root: N.Node, hashagg: bool = True, incremental_sort: bool = True) -> None:
         self.hashagg = hashagg  # enable_hashagg: off, PostgreSQL groups by sorting
+        self.incremental_sort = incremental_sort  # enable_incremental_sort
         self.refnames: dict[int, str] = {}  # id(scan node) -> its printed relation name
         # id(scope column) -> the relation and column PostgreSQL names it by
         self.colnames: dict[int, tuple[str, str]] = {}
@@ -257,11 +258,39 @@ class Explainer:
         return None
 
     def _window(self, node: N.Window) -> Line:
-        below = self.line(node.child)
-        keys = self._order_keys(node.order_text, node.child.scope)
-        if keys:
-            below = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
-        return Line("WindowAgg", children=[below])
+        """One WindowAgg per window, in the order they run, each over a Sort when the rows
+        are not already in its order (an Incremental Sort when they are in a prefix of it,
+        the Sort only the keys past ``Presorted Key``)."""
+        out = self.line(node.child)
+        done: list[tuple[int, bool, bool]] | None = None
+        for calls in N.window_runs(node.specs):
+            spec = node.specs[calls[0]]
+            keys = spec.sort_refs
+            if keys and (done is None or keys != done[: len(keys)]):
+                shown = self._order_keys(spec.order_text, node.child.scope)
+                same = 0
+                while done is not None and same < min(len(done), len(keys)):
+                    if done[same] != keys[same]:
+                        break
+                    same += 1
+                details = ["Sort Key: " + ", ".join(shown)]
+                if same and self.incremental_sort:
+                    details.append("Presorted Key: " + ", ".join(shown[:same]))
+                    out = Line("Incremental Sort", details, [out])
+                else:
+                    out = Line("Sort", details, [out])
+                done = keys
+            out = Line("WindowAgg", children=[out])
+        return out
+
+    def _window_order(self, node: N.Window) -> list[str]:
+        """The Sort Key items of the order rows leave ``node`` in: the last sort's."""
+        done: N.WindowSpec | None = None
+        for calls in N.window_runs(node.specs):
+            spec = node.specs[calls[0]]
+            if done is None or spec.sort_refs != done.sort_refs[: len(spec.sort_refs)]:
+                done = spec
+        return self._order_keys(done.order_text, node.child.scope) if done else []
 
     def _order_keys(self, text: str, scope: Scope) -> list[str]:
         """An ORDER BY list's SQL text as Sort Key items."""
@@ -374,7 +403,7 @@ class Explainer:
             below = below.child
         if isinstance(below, N.Window):
             # rows leave a WindowAgg in its own order: a prefix of it needs no second sort
-            ordered = self._order_keys(below.order_text, below.child.scope)
+            ordered = self._window_order(below)
             wanted = key.removeprefix("Sort Key: ").split(", ")
             if ordered[: len(wanted)] == wanted:
                 return self.line(node.child)
@@ -555,8 +584,11 @@ def explain_plan(
     session's ``settings`` (enable_hashagg); ``locks``: the query locks the rows it reads
     (FOR UPDATE/SHARE), a LockRows step on top; ``costs``: each node with db9's estimates
     in PostgreSQL's ``(cost=... rows=... width=...)`` form."""
-    hashagg = (settings or {}).get("enable_hashagg", "on").lower() not in ("off", "false", "0")
-    explainer = Explainer(plan.node, hashagg)
+
+    def enabled(name: str) -> bool:
+        return (settings or {}).get(name, "on").lower() not in ("off", "false", "0")
+
+    explainer = Explainer(plan.node, enabled("enable_hashagg"), enabled("enable_incremental_sort"))
     top = explainer.line(plan.node)
     if locks:
         top = Line("LockRows", children=[top])

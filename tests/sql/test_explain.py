@@ -24,6 +24,7 @@ SETUP = [
     "CREATE TABLE u (a int, b int)",
     "CREATE TABLE arr (i int[], t text[])",
     "CREATE TABLE m (x money)",
+    "CREATE TABLE emp (dep varchar, no int, sal int, day date)",
 ]
 
 SAME_AS_POSTGRES = [
@@ -68,6 +69,14 @@ SAME_AS_POSTGRES = [
     "SELECT x FROM (VALUES (array[1, 2]), (array[3])) v(x)"
     " INTERSECT SELECT x FROM (VALUES (array[1]), (array[3])) w(x)",
     "SELECT DISTINCT x FROM m",
+    # one WindowAgg per window, in PostgreSQL's order, a Sort where the rows need one
+    "SELECT lead(1) OVER (PARTITION BY dep ORDER BY sal, day),"
+    " lag(1) OVER (PARTITION BY dep ORDER BY sal, day, no) FROM emp",
+    "SELECT sum(sal) OVER (PARTITION BY day), min(sal) OVER (PARTITION BY dep) FROM emp",
+    "SELECT row_number() OVER (PARTITION BY dep ORDER BY day) AS f,"
+    " row_number() OVER (PARTITION BY dep ORDER BY day DESC) AS l FROM emp",
+    "SELECT rank() OVER (ORDER BY sal DESC NULLS LAST), count(*) OVER () FROM emp ORDER BY sal",
+    "SELECT sum(sal) OVER w, max(no) OVER (w ORDER BY no) FROM emp WINDOW w AS (PARTITION BY dep)",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
