@@ -1090,7 +1090,7 @@ class Planner:
                     idx = len(fns) - 1
                 on_keys.append(idx)
         hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
-        node = Project(node, fns, Scope(out_cols + hidden))
+        node = Project(node, fns, Scope(out_cols + hidden), _slots_passed(exprs, self.ctx))
         if distinct and not on_keys:
             for col in out_cols:
                 if not T.has_btree(col.type):
@@ -1578,6 +1578,18 @@ class Planner:
             node = Sort(node, keys, "")
         node = self._limit(node, q, keys if order is not None else None)
         return node, cols
+
+
+def _slots_passed(exprs: list[exp.Expr], ctx: Context) -> list[int | None]:
+    """For each select-list expression, the window function's or aggregate's result
+    column it is (``row_number() OVER w AS rn``), else None."""
+    slots = ctx.agg_slots or {}
+    out: list[int | None] = []
+    for e in exprs:
+        inner = e.this if isinstance(e, exp.Alias) else e
+        hit = slots.get(inner.sql(dialect="postgres"))
+        out.append(hit[0] if hit is not None else None)
+    return out
 
 
 class _PostAggScope(Scope):

@@ -16,6 +16,7 @@ from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
 from sql.plan.rules.join_order import estimated_rows
+from sql.plan.run_conditions import keys_are_outputs, split_run_conditions
 from sql.scope import Scope, ScopeColumn
 from sql.types import has_hash
 
@@ -90,6 +91,9 @@ class Explainer:
         self._used: set[str] = set()
         self.ctes: dict[int, list[N.CteScan]] = {}  # cid -> its readers
         self._name(root)
+        # nodes whose rows the query returns as they are: a subquery scan there that
+        # neither filters nor projects is no node of PostgreSQL's plan
+        self._bare: set[int] = {id(root)}
         for readers in self.ctes.values():
             if len(readers) == 1 and not isinstance(readers[0].plan.node, N.RecursiveUnion):
                 self._pull_up(readers[0])  # PostgreSQL inlines it
@@ -170,7 +174,12 @@ class Explainer:
         return out
 
     def _project(self, node: N.Project) -> Line:
-        return Line("Result") if isinstance(node.child, N.OneRow) else self.line(node.child)
+        if isinstance(node.child, N.OneRow):
+            return Line("Result")
+        names = [c.name for c in node.scope.columns]
+        if names == [c.name for c in node.child.scope.columns]:
+            self._bare.add(id(node.child))  # passes its input on as it is
+        return self.line(node.child)
 
     def _nested_loop(self, node: N.NestedLoopJoin | N.LateralJoin) -> Line:
         kind = _JOIN_KIND[node.kind]
@@ -353,10 +362,18 @@ class Explainer:
         while isinstance(target, N.Project) and not isinstance(target.child, N.OneRow):
             target = target.child
         if isinstance(target, N.SubqueryScan):
-            out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
-            out.children = [self.line(target.plan.node)]
             d = Deparser([node.scope], True)  # the subquery's own column names
-            out.details.append("Filter: " + d.qual(parts))
+            runs, parts = split_run_conditions(target, parts)
+            inner = self.line(target.plan.node)
+            if runs:
+                conds = [_called(r.cond, r.call) for r in runs]
+                inner.details.insert(0, "Run Condition: " + d.qual(conds))
+                if not parts and id(node) in self._bare and keys_are_outputs(target):
+                    return inner
+            out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
+            out.children = [inner]
+            if parts:
+                out.details.append("Filter: " + d.qual(parts))
             return out
         out = self.line(below)
         scan = isinstance(target, _SCANS)
@@ -477,6 +494,11 @@ def _order_list(text: str, ordered: bool = False) -> list[exp.Expr]:
     order = q.args.get("order")
     items = order.expressions if order is not None else []
     return list(items) if ordered else [o.this for o in items]
+
+
+def _called(cond: exp.Expr, call: str) -> exp.Expr:
+    """``cond`` with its column shown as the window function call it is."""
+    return cond.copy().transform(lambda x: exp.Var(this=call) if isinstance(x, exp.Column) else x)
 
 
 def _key(d: Deparser, e: exp.Expr) -> str:

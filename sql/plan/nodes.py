@@ -209,6 +209,9 @@ class Project(Node):
     child: Node
     fns: list[Callable[[Row], Any]]
     scope: Scope
+    # for each output column, the input column it passes on unchanged when the binder knows
+    # it does (a window function's or aggregate's result), else None; None: unknown
+    passes: list[int | None] | None = None
 
     def children(self) -> list[Node]:
         return [] if isinstance(self.child, OneRow) else [self.child]

@@ -77,6 +77,17 @@ SAME_AS_POSTGRES = [
     " row_number() OVER (PARTITION BY dep ORDER BY day DESC) AS l FROM emp",
     "SELECT rank() OVER (ORDER BY sal DESC NULLS LAST), count(*) OVER () FROM emp ORDER BY sal",
     "SELECT sum(sal) OVER w, max(no) OVER (w ORDER BY no) FROM emp WINDOW w AS (PARTITION BY dep)",
+    # a monotonic window function's filter becomes the WindowAgg's Run Condition
+    "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
+    "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
+    "SELECT * FROM (SELECT no, dense_rank() OVER (ORDER BY sal) dr FROM emp) e WHERE dr = 1",
+    "SELECT * FROM (SELECT no, count(*) OVER () c FROM emp) e WHERE 11 <= c",
+    "SELECT * FROM (SELECT no, count(*) OVER (ORDER BY sal ROWS BETWEEN CURRENT ROW"
+    " AND UNBOUNDED FOLLOWING) c FROM emp) e WHERE c >= 3",
+    "SELECT no FROM (SELECT no, dep, row_number() OVER (PARTITION BY dep ORDER BY no) rn"
+    " FROM emp) e WHERE rn < 3",
+    "SELECT * FROM (SELECT no, count(*) OVER (ORDER BY sal) c FROM emp) e WHERE c > 3",
+    "SELECT * FROM (SELECT no, lag(no) OVER (ORDER BY sal) c FROM emp) e WHERE c < 3",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
