@@ -1090,7 +1090,11 @@ class Planner:
                     idx = len(fns) - 1
                 on_keys.append(idx)
         hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
-        node = Project(node, fns, Scope(out_cols + hidden), _slots_passed(exprs, self.ctx))
+        computes = [
+            (e.this if isinstance(e, exp.Alias) else e).sql(dialect="postgres") for e in exprs
+        ]
+        passes = _slots_passed(exprs, self.ctx)
+        node = Project(node, fns, Scope(out_cols + hidden), passes, computes)
         if distinct and not on_keys:
             for col in out_cols:
                 if not T.has_btree(col.type):

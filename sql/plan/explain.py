@@ -221,17 +221,27 @@ class Explainer:
         return Line("GroupAggregate", details, [sort])
 
     def _distinct(self, node: N.Distinct) -> Line:
-        keys = self._output_keys(node.child, node.width)
-        hashed = self._hashes(node.child.scope.columns[: node.width])
+        below: N.Node = node.child
+        while isinstance(below, N.Project | N.SameRows):
+            below = below.child
+        one_row = isinstance(below, N.Aggregate) and not below.has_group_by
+        # one row in: PostgreSQL's costs make sorting it cheaper than hashing
+        hashed = self._hashes(node.child.scope.columns[: node.width]) and not one_row
+        keys = self._output_keys(node.child, node.width, not hashed)
         return self._grouped(keys, self.line(node.child), "Unique", hashed)
 
-    def _output_keys(self, node: N.Node, width: int) -> list[str]:
+    def _output_keys(self, node: N.Node, width: int, sorted_: bool = False) -> list[str]:
         """The first ``width`` output columns of ``node`` as keys, each named by the scan
-        column it comes from when there is one."""
+        column it comes from when there is one, else the expression computing it (in
+        parentheses for a Sort, which reads it computed below)."""
         out = []
         for i, c in enumerate(node.scope.columns[:width]):
             src = self._source(node, i)
-            if src is None:
+            computed = self._computed(node, i) if src is None else None
+            if computed is not None:
+                d, e = computed
+                out.append(_key(d, e) if sorted_ else d.expr(e))
+            elif src is None:
                 out.append(quote_ident(c.name))
             else:
                 rel, col = src
@@ -239,6 +249,20 @@ class Explainer:
                     f"{quote_ident(rel)}.{quote_ident(col)}" if self.prefix else quote_ident(col)
                 )
         return out
+
+    def _computed(self, node: N.Node, i: int) -> tuple[Deparser, exp.Expr] | None:
+        """The expression a projection computes output column ``i`` of ``node`` with, and
+        a deparser for it, when the binder kept its text."""
+        while isinstance(node, N.SameRows):
+            node = node.child
+        if not isinstance(node, N.Project) or node.texts is None or i >= len(node.texts):
+            return None
+        if isinstance(node.child, N.OneRow):
+            return None
+        parts = parse_cond(node.texts[i])
+        if len(parts) != 1 or isinstance(parts[0], exp.Var):
+            return None
+        return self.deparser([node.child.scope], self.prefix), parts[0]
 
     def _source(self, node: N.Node, i: int) -> tuple[str, str] | None:
         """The relation and column that output column ``i`` of ``node`` passes on, if any."""
@@ -456,7 +480,8 @@ class Explainer:
             append = Line("Append", children=[self.line(a) for a in arms])
             if node.all:
                 return append
-            keys = self._output_keys(arms[0], len(arms[0].scope.columns))
+            # the keys are the arms' output: a computed one is referenced, in parentheses
+            keys = self._output_keys(arms[0], len(arms[0].scope.columns), True)
             return self._grouped(keys, append, "Unique", self._hashes(arms[0].scope.columns))
         kind = node.kind.title() + (" All" if node.all else "")
         arms_lines = [

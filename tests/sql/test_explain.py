@@ -77,6 +77,11 @@ SAME_AS_POSTGRES = [
     " row_number() OVER (PARTITION BY dep ORDER BY day DESC) AS l FROM emp",
     "SELECT rank() OVER (ORDER BY sal DESC NULLS LAST), count(*) OVER () FROM emp ORDER BY sal",
     "SELECT sum(sal) OVER w, max(no) OVER (w ORDER BY no) FROM emp WINDOW w AS (PARTITION BY dep)",
+    # a computed DISTINCT or UNION key is shown as its expression
+    "SELECT DISTINCT g % 1000 FROM generate_series(0, 99) g",
+    "SELECT DISTINCT a + 1, lower(c) FROM t",
+    "SELECT a + 1 FROM t UNION SELECT b FROM u",
+    "SELECT DISTINCT max(a) FROM t",
     # a monotonic window function's filter becomes the WindowAgg's Run Condition
     "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
     "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
@@ -99,6 +104,8 @@ SORTED_GROUPING = [
     "SELECT a % 3, count(*) FROM t GROUP BY a % 3",
     "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
     "SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)",
+    "SELECT DISTINCT a + 1, lower(c) FROM t",
+    "SELECT a + 1 FROM t UNION SELECT b FROM u",
 ]
 
 
