@@ -399,8 +399,14 @@ class Explainer:
             if parts:
                 out.details.append("Filter: " + d.qual(parts))
             return out
-        out = self.line(below)
         scan = isinstance(target, _SCANS)
+        if scan:
+            known = _folded(node)
+            if known is False:  # PostgreSQL folds the condition and reads nothing
+                return Line("Result", ["One-Time Filter: false"])
+            if known is True:
+                return self.line(below)
+        out = self.line(below)
         if scan:  # PostgreSQL rebuilds "column = constant" from its equivalence classes: last
             parts = [p for p in parts if not _equates(p)] + [p for p in parts if _equates(p)]
         parts = sorted(parts, key=qual_cost)
@@ -519,6 +525,33 @@ def _order_list(text: str, ordered: bool = False) -> list[exp.Expr]:
     order = q.args.get("order")
     items = order.expressions if order is not None else []
     return list(items) if ordered else [o.this for o in items]
+
+
+# what a condition PostgreSQL folds to a constant at planning may hold: no column, no
+# parameter, no subquery, no function but these immutable ones
+_FOLDABLE = (
+    exp.Literal, exp.Null, exp.Boolean, exp.Paren, exp.Not, exp.And, exp.Or, exp.Is,
+    exp.Nullif, exp.Coalesce, exp.Cast, exp.Neg, exp.DataType, exp.Case, exp.If,
+    exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
+)  # fmt: skip
+
+
+def _folded(node: N.Filter) -> bool | None:
+    """A scan's filters' value when every one is a constant condition PostgreSQL folds
+    (true: no filter; false or NULL: no row), else None."""
+    value = True
+    below: N.Node = node
+    while isinstance(below, N.Filter):
+        parts = parse_cond(below.text)
+        if not parts or not all(isinstance(x, _FOLDABLE) for p in parts for x in p.walk()):
+            return None
+        try:
+            result = below.pred.fn(())
+        except Exception:  # an error at run time: PostgreSQL leaves it to the executor
+            return None
+        value = value and result is True
+        below = below.child
+    return value
 
 
 def _called(cond: exp.Expr, call: str) -> exp.Expr:

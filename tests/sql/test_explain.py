@@ -82,6 +82,12 @@ SAME_AS_POSTGRES = [
     "SELECT DISTINCT a + 1, lower(c) FROM t",
     "SELECT a + 1 FROM t UNION SELECT b FROM u",
     "SELECT DISTINCT max(a) FROM t",
+    # a constant condition is folded: no filter when true, no scan when false or NULL
+    "SELECT * FROM t WHERE NULLIF(1, 2) = 2",
+    "SELECT * FROM t WHERE NULLIF(1, null) = 2",
+    "SELECT * FROM t WHERE NULLIF(1, 1) IS NOT NULL",
+    "SELECT * FROM t WHERE 1 = 1",
+    "SELECT count(*) FROM t WHERE false",
     # a monotonic window function's filter becomes the WindowAgg's Run Condition
     "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
     "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
