@@ -424,6 +424,18 @@ class Explainer:
         out.details.append(f"{label}: " + d.qual(parts))
         return out
 
+    def _subquery_scan(self, node: N.SubqueryScan) -> Line:
+        """A subquery PostgreSQL pulls up or whose scan it drops, but over an INTERSECT or
+        EXCEPT: their rows carry a flag column the scan leaves out, so the scan stays."""
+        inner = self.line(node.plan.node)
+        top = node.plan.node
+        while isinstance(top, N.Project) and not isinstance(top.child, N.OneRow):
+            top = top.child
+        if isinstance(top, N.SetOp) and top.kind != "union":
+            name = quote_ident(_alias(node) or "unnamed_subquery")
+            return Line(f"Subquery Scan on {name}", children=[inner])
+        return inner
+
     def _hash_join(self, node: N.HashJoin) -> Line:
         outer, inner = (node.right, node.left) if node.build_left else (node.left, node.right)
         d = self.deparser([node.scope], self.prefix)
@@ -574,7 +586,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
     **{scan: Explainer._scan for scan in _SCANS},
     N.Project: Explainer._project,
     N.Filter: Explainer._filter,
-    N.SubqueryScan: lambda self, n: self.line(n.plan.node),
+    N.SubqueryScan: Explainer._subquery_scan,
     N.HashJoin: Explainer._hash_join,
     N.NestedLoopJoin: Explainer._nested_loop,
     N.LateralJoin: Explainer._nested_loop,

@@ -88,6 +88,10 @@ SAME_AS_POSTGRES = [
     "SELECT * FROM t WHERE NULLIF(1, 1) IS NOT NULL",
     "SELECT * FROM t WHERE 1 = 1",
     "SELECT count(*) FROM t WHERE false",
+    # a subquery over INTERSECT or EXCEPT keeps its scan (its rows carry a flag column)
+    "SELECT count(*) FROM (SELECT a FROM t INTERSECT SELECT b FROM u) ss",
+    "SELECT * FROM (SELECT a FROM t EXCEPT ALL SELECT b FROM u) ss",
+    "SELECT count(*) FROM (SELECT a FROM t UNION SELECT b FROM u) ss",
     # a monotonic window function's filter becomes the WindowAgg's Run Condition
     "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
     "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
