@@ -10,7 +10,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql.catalog import IndexDef
+from sql.catalog import IndexDef, TableDef
 from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
 from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
@@ -90,6 +90,8 @@ class Explainer:
         self.relations = 0
         self._used: set[str] = set()
         self.ctes: dict[int, list[N.CteScan]] = {}  # cid -> its readers
+        self.tables: dict[str, TableDef] = {}  # printed name -> table, for a lone table scan
+        self._appended = 0  # inside an Append (UNION ALL, an inheritance tree) while naming
         self._name(root)
         # nodes whose rows the query returns as they are: a subquery scan there that
         # neither filters nor projects is no node of PostgreSQL's plan
@@ -124,8 +126,11 @@ class Explainer:
             self.relations += 1
         elif isinstance(node, N.SetOp):
             self.relations += 2
+            self._appended += 1
         for child in node.children():
             self._name(child)
+        if isinstance(node, N.SetOp):
+            self._appended -= 1
         if isinstance(node, N.SubqueryScan):
             self._pull_up(node)
 
@@ -145,6 +150,8 @@ class Explainer:
             name = f"{base}_{n}"
         self._used.add(name)
         self.refnames[id(node)] = name
+        if isinstance(node, N.TableScan | N.PointGet | N.KeyScan) and not self._appended:
+            self.tables[name] = node.codec.table  # a relation read by itself, not appended
         for c in node.scope.columns:
             self.colnames[id(c)] = (name, c.name)
             self.scan_columns.append(c)
@@ -195,11 +202,34 @@ class Explainer:
         if not node.has_group_by:
             return Line("Aggregate", children=[self.line(node.child)])
         d = self.deparser([node.child.scope], self.prefix)
-        exprs = [k for t in node.key_texts for k in parse_cond(t)]
+        exprs = self._useful_keys([k for t in node.key_texts for k in parse_cond(t)], d)
         keys = [d.expr(k) for k in exprs]
         if not self.hashagg:  # the keys are computed below the Sort: references to them
             keys = [_key(d, k) for k in exprs]
         return self._grouped(keys, self.line(node.child), "Aggregate", self.hashagg)
+
+    def _useful_keys(self, keys: list[exp.Expr], d: Deparser) -> list[exp.Expr]:
+        """The grouping keys less the columns of a table whose primary key columns are all
+        keys: they depend on it (PostgreSQL's remove_useless_groupby_columns)."""
+        by_rel: dict[str, set[str]] = {}
+        owner: list[tuple[str, str] | None] = []
+        for k in keys:
+            col = d._column(k) if isinstance(k, exp.Column) else None
+            src = self.colnames.get(id(col)) if col is not None else None
+            owner.append(src)
+            if src is not None:
+                by_rel.setdefault(src[0], set()).add(src[1])
+        useless: dict[str, set[str]] = {}  # relation -> its primary key columns
+        for rel, names in by_rel.items():
+            table = self.tables.get(rel)
+            pk = next((i for i in table.indexes if i.primary), None) if table else None
+            if pk is not None and not pk.exprs and set(pk.columns) <= names:
+                useless[rel] = set(pk.columns)
+        return [
+            k
+            for k, src in zip(keys, owner, strict=True)
+            if src is None or src[0] not in useless or src[1] in useless[src[0]]
+        ]
 
     def _hashes(self, columns: list[ScopeColumn]) -> bool:
         """Whether PostgreSQL groups ``columns`` by hashing: enable_hashagg on and every

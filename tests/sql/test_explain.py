@@ -25,6 +25,9 @@ SETUP = [
     "CREATE TABLE arr (i int[], t text[])",
     "CREATE TABLE m (x money)",
     "CREATE TABLE emp (dep varchar, no int, sal int, day date)",
+    "CREATE TABLE g1 (a int, b int, c int, d int, PRIMARY KEY (a, b))",
+    "CREATE TABLE g3 (a int, b int, c int, d int, PRIMARY KEY (a, b))",
+    "CREATE TABLE g3c () INHERITS (g3)",
 ]
 
 SAME_AS_POSTGRES = [
@@ -92,6 +95,12 @@ SAME_AS_POSTGRES = [
     "SELECT count(*) FROM (SELECT a FROM t INTERSECT SELECT b FROM u) ss",
     "SELECT * FROM (SELECT a FROM t EXCEPT ALL SELECT b FROM u) ss",
     "SELECT count(*) FROM (SELECT a FROM t UNION SELECT b FROM u) ss",
+    # grouping keys that depend on a table's primary key are dropped
+    "SELECT * FROM g1 GROUP BY a, b, c, d",
+    "SELECT a, c FROM g1 GROUP BY c, a, b",
+    "SELECT a, c, d FROM g1 GROUP BY a, c, d",
+    "SELECT * FROM ONLY g3 GROUP BY a, b, c, d",
+    "SELECT a, b, c + 1 FROM g1 GROUP BY a, b, c + 1",
     # a monotonic window function's filter becomes the WindowAgg's Run Condition
     "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
     "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
