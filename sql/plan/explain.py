@@ -325,12 +325,17 @@ class Explainer:
         are not already in its order (an Incremental Sort when they are in a prefix of it,
         the Sort only the keys past ``Presorted Key``)."""
         out = self.line(node.child)
+        equal: list[exp.Expr] = []
+        below: N.Node = node.child
+        while isinstance(below, N.Filter):
+            equal += parse_cond(below.text)
+            below = below.child
         done: list[tuple[int, bool, bool]] | None = None
         for calls in N.window_runs(node.specs):
             spec = node.specs[calls[0]]
             keys = spec.sort_refs
             if keys and (done is None or keys != done[: len(keys)]):
-                shown = self._order_keys(spec.order_text, node.child.scope)
+                shown = self._order_keys(spec.order_text, node.child.scope, equal)
                 same = 0
                 while done is not None and same < min(len(done), len(keys)):
                     if done[same] != keys[same]:
@@ -355,15 +360,22 @@ class Explainer:
                 done = spec
         return self._order_keys(done.order_text, node.child.scope) if done else []
 
-    def _order_keys(self, text: str, scope: Scope) -> list[str]:
-        """An ORDER BY list's SQL text as Sort Key items."""
+    def _order_keys(
+        self, text: str, scope: Scope, equal: list[exp.Expr] | None = None
+    ) -> list[str]:
+        """An ORDER BY list's SQL text as Sort Key items, less the columns that ``equal``
+        (conditions the rows meet) makes equal to a constant or to an earlier key: in one
+        equivalence class, PostgreSQL's pathkeys keep one."""
         d = self.deparser([scope], self.prefix)
+        classes = _EquivalenceClasses(d, equal or [])
         keys = []
         for o in _order_list(text, ordered=True):
             assert isinstance(o, exp.Ordered)
+            if classes.redundant(o.this):
+                continue
             desc = bool(o.args.get("desc"))
             nf = o.args.get("nulls_first")
-            key = _key(d, o.this) + (" DESC" if desc else "")
+            key = _key(d, classes.member(o.this, scope)) + (" DESC" if desc else "")
             if nf is not None and bool(nf) != desc:
                 key += " NULLS FIRST" if nf else " NULLS LAST"
             keys.append(key)
@@ -594,6 +606,60 @@ def _folded(node: N.Filter) -> bool | None:
         value = value and result is True
         below = below.child
     return value
+
+
+class _EquivalenceClasses:
+    """Columns ``conditions`` equate (``a = b``, ``a = 1``), as PostgreSQL's equivalence
+    classes: ``redundant`` is true for a sort key whose class holds a constant or an
+    earlier key."""
+
+    def __init__(self, d: Deparser, conditions: list[exp.Expr]) -> None:
+        self.d = d
+        self.parent: dict[int, int] = {}
+        self.constant: set[int] = set()
+        self.seen: set[int] = set()
+        for c in conditions:
+            if not isinstance(c, exp.EQ):
+                continue
+            left, right = self._id(c.this), self._id(c.expression)
+            if left is not None and right is not None:
+                self.parent[self._root(left)] = self._root(right)
+            elif left is not None and is_constant(c.expression):
+                self.constant.add(left)
+            elif right is not None and is_constant(c.this):
+                self.constant.add(right)
+        self.constant = {self._root(x) for x in self.constant}
+
+    def _id(self, e: exp.Expr) -> int | None:
+        col = self.d._column(e) if isinstance(e, exp.Column) else None
+        return id(col) if col is not None else None
+
+    def _root(self, x: int) -> int:
+        while x in self.parent:
+            x = self.parent[x]
+        return x
+
+    def member(self, key: exp.Expr, scope: Scope) -> exp.Expr:
+        """The column a Sort shows for ``key``: its class's member that comes first among
+        the input's columns (PostgreSQL finds the first in the input's target list)."""
+        x = self._id(key)
+        if x is None or not self.parent:
+            return key
+        root = self._root(x)
+        for c in scope.columns:
+            if self._root(id(c)) == root:
+                return exp.column(c.name, c.table) if c.table else exp.column(c.name)
+        return key
+
+    def redundant(self, key: exp.Expr) -> bool:
+        x = self._id(key)
+        if x is None or not (self.parent or self.constant):
+            return False
+        root = self._root(x)
+        if root in self.constant or root in self.seen:
+            return True
+        self.seen.add(root)
+        return False
 
 
 def _called(cond: exp.Expr, call: str) -> exp.Expr:

@@ -101,6 +101,11 @@ SAME_AS_POSTGRES = [
     "SELECT a, c, d FROM g1 GROUP BY a, c, d",
     "SELECT * FROM ONLY g3 GROUP BY a, b, c, d",
     "SELECT a, b, c + 1 FROM g1 GROUP BY a, b, c + 1",
+    # a window's sort keys less those its input's conditions make constant or repeated
+    "SELECT no, sum(no) OVER (PARTITION BY no ORDER BY sal) FROM emp WHERE no = sal",
+    "SELECT no, sum(no) OVER (PARTITION BY dep ORDER BY sal) FROM emp WHERE sal = 3",
+    "SELECT no, sum(no) OVER (PARTITION BY dep ORDER BY sal, no) FROM emp WHERE sal = no",
+    "SELECT no, sum(no) OVER (PARTITION BY dep ORDER BY sal) FROM emp WHERE sal < 3",
     # a monotonic window function's filter becomes the WindowAgg's Run Condition
     "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
     "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
