@@ -222,8 +222,10 @@ class Explainer:
         useless: dict[str, set[str]] = {}  # relation -> its primary key columns
         for rel, names in by_rel.items():
             table = self.tables.get(rel)
-            pk = next((i for i in table.indexes if i.primary), None) if table else None
-            if pk is not None and not pk.exprs and set(pk.columns) <= names:
+            cons = table.constraints if table is not None else []
+            # a DEFERRABLE key may not hold mid-transaction: PostgreSQL does not rely on it
+            pk = next((c for c in cons if c.kind == "p" and not c.deferrable), None)
+            if pk is not None and pk.columns and set(pk.columns) <= names:
                 useless[rel] = set(pk.columns)
         return [
             k

@@ -28,6 +28,7 @@ SETUP = [
     "CREATE TABLE g1 (a int, b int, c int, d int, PRIMARY KEY (a, b))",
     "CREATE TABLE g3 (a int, b int, c int, d int, PRIMARY KEY (a, b))",
     "CREATE TABLE g3c () INHERITS (g3)",
+    "CREATE TABLE g4 (a int, b int, c int, PRIMARY KEY (a, b) DEFERRABLE)",
 ]
 
 SAME_AS_POSTGRES = [
@@ -100,6 +101,7 @@ SAME_AS_POSTGRES = [
     "SELECT a, c FROM g1 GROUP BY c, a, b",
     "SELECT a, c, d FROM g1 GROUP BY a, c, d",
     "SELECT * FROM ONLY g3 GROUP BY a, b, c, d",
+    "SELECT * FROM g4 GROUP BY a, b, c",
     "SELECT a, b, c + 1 FROM g1 GROUP BY a, b, c + 1",
     # a window's sort keys less those its input's conditions make constant or repeated
     "SELECT no, sum(no) OVER (PARTITION BY no ORDER BY sal) FROM emp WHERE no = sal",
