@@ -1090,10 +1090,8 @@ class Planner:
                     idx = len(fns) - 1
                 on_keys.append(idx)
         hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
-        computes = [
-            (e.this if isinstance(e, exp.Alias) else e).sql(dialect="postgres") for e in exprs
-        ]
         passes = _slots_passed(exprs, self.ctx)
+        computes = [e.this if isinstance(e, exp.Alias) else e for e in exprs]
         node = Project(node, fns, Scope(out_cols + hidden), passes, computes)
         if distinct and not on_keys:
             for col in out_cols:
@@ -1584,10 +1582,12 @@ class Planner:
         return node, cols
 
 
-def _slots_passed(exprs: list[exp.Expr], ctx: Context) -> list[int | None]:
+def _slots_passed(exprs: list[exp.Expr], ctx: Context) -> list[int | None] | None:
     """For each select-list expression, the window function's or aggregate's result
     column it is (``row_number() OVER w AS rn``), else None."""
-    slots = ctx.agg_slots or {}
+    slots = ctx.agg_slots
+    if not slots:
+        return None
     out: list[int | None] = []
     for e in exprs:
         inner = e.this if isinstance(e, exp.Alias) else e

@@ -287,11 +287,11 @@ class Explainer:
         a deparser for it, when the binder kept its text."""
         while isinstance(node, N.SameRows):
             node = node.child
-        if not isinstance(node, N.Project) or node.texts is None or i >= len(node.texts):
+        if not isinstance(node, N.Project) or node.exprs is None or i >= len(node.exprs):
             return None
         if isinstance(node.child, N.OneRow):
             return None
-        parts = parse_cond(node.texts[i])
+        parts = parse_cond(node.exprs[i].sql(dialect="postgres"))
         if len(parts) != 1 or isinstance(parts[0], exp.Var):
             return None
         return self.deparser([node.child.scope], self.prefix), parts[0]

@@ -212,7 +212,7 @@ class Project(Node):
     # for each output column, the input column it passes on unchanged when the binder knows
     # it does (a window function's or aggregate's result), else None; None: unknown
     passes: list[int | None] | None = None
-    texts: list[str] | None = None  # each output expression's SQL text, for EXPLAIN's keys
+    exprs: list[exp.Expr] | None = None  # each output's expression as written, for EXPLAIN
 
     def children(self) -> list[Node]:
         return [] if isinstance(self.child, OneRow) else [self.child]
