@@ -580,8 +580,9 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
         table.primary_key = [i.name for i in inner.expressions]
         for c in table.primary_key:
             table.column(c).not_null = True
-        if name:
-            table.constraints.append(ConstraintDef(name, "p", table.primary_key))
+        pk = _deferrable(ConstraintDef(name or f"{table.name}_pkey", "p", table.primary_key), inner)
+        if name or pk.deferrable:  # else _finish_constraints adds it, first
+            table.constraints.append(pk)
     elif isinstance(inner, exp.UniqueColumnConstraint):
         cols = [i.name for i in inner.this.expressions] if inner.this is not None else []
         con = ConstraintDef(name or f"{table.name}_{'_'.join(cols)}_key", "u", cols)

@@ -208,6 +208,23 @@ def has_btree(t: SqlType) -> bool:
     return t.category != "G" and t.name != "json"
 
 
+# Base types with btree equality but no hash opclass: grouping them must sort.
+_UNHASHABLE = frozenset(("money", "bit", "bit varying", "tsvector", "tsquery", "record"))
+
+
+def has_hash(t: SqlType) -> bool:
+    """Whether PostgreSQL can hash the type for grouping (HashAggregate, HashSetOp): not
+    money, bit strings, text search types, nor an anonymous record (its typcache does not
+    report it hashable); an array or a named composite as its elements or fields are."""
+    if t.element is not None:
+        return has_hash(t.element)
+    if t.name == "record":
+        return False
+    if t.fields is not None:
+        return all(has_hash(f) for _, f in t.fields)
+    return has_btree(t) and t.name not in _UNHASHABLE
+
+
 def type_to_json(t: SqlType) -> dict[str, Any]:
     """A type as JSON, to keep in the catalog with a column of a user-defined type."""
     d: dict[str, Any] = {k: v for k, v in vars(t).items() if v is not None}

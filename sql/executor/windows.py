@@ -13,9 +13,8 @@ afresh for each distinct frame, as PostgreSQL restarts an aggregate without an i
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +34,7 @@ from sql.executor.sorts import compare_rows
 from sql.functions import interval_div
 from sql.memory import Held
 from sql.numeric import EXACT
-from sql.plan.nodes import Frame, FrameBound, SortKey, Window, WindowSpec
+from sql.plan.nodes import Frame, FrameBound, SortKey, Window, WindowSpec, window_runs
 from sql.scope import Row
 from sql.types import Interval
 
@@ -47,11 +46,7 @@ PG_ORDER_MAX = 50_000
 def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
     rows = held.collect(ex.rows(node.child), factor=3)
     extra: list[list[Any]] = [[None] * len(node.specs) for _ in rows]
-    windows: dict[str, list[int]] = {}
-    for si, spec in enumerate(node.specs):
-        windows.setdefault(spec.window, []).append(si)
-    run_first: Callable[[list[int], list[int]], int] = functools.partial(_run_first, node)
-    runs = sorted(windows.values(), key=functools.cmp_to_key(run_first))
+    runs = window_runs(node.specs)
     order = list(range(len(rows)))
     done: list[tuple[int, bool, bool]] | None = None  # the keys the rows are sorted on
     for calls in runs:
@@ -69,22 +64,6 @@ def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
     # rows leave in the order of the last window's sort, as PostgreSQL's do
     for i in order:
         yield rows[i] + tuple(extra[i])
-
-
-def _run_first(node: Window, a: list[int], b: list[int]) -> int:
-    """PostgreSQL's common_prefix_cmp: which of two windows runs first (negative for
-    ``a``). Key by key, the higher sort group reference first, then descending before
-    ascending and NULLS FIRST before NULLS LAST; a window whose keys start another's runs
-    after it, so that the other's sort serves both."""
-    ka, kb = node.specs[a[0]].sort_refs, node.specs[b[0]].sort_refs
-    for (ra, da, na), (rb, db, nb) in zip(ka, kb, strict=False):
-        if ra != rb:
-            return -1 if ra > rb else 1
-        if da != db:
-            return -1 if da else 1
-        if na != nb:
-            return -1 if na else 1
-    return len(kb) - len(ka)
 
 
 def _sorted(spec: WindowSpec, rows: list[Row], order: list[int]) -> list[int]:

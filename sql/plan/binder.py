@@ -1210,7 +1210,9 @@ class Planner:
                     idx = len(fns) - 1
                 on_keys.append(idx)
         hidden = [ScopeColumn(None, "?hidden", T.TEXT)] * (len(fns) - width)
-        node = Project(node, fns, Scope(out_cols + hidden))
+        passes = _slots_passed(exprs, self.ctx)
+        computes = [e.this if isinstance(e, exp.Alias) else e for e in exprs]
+        node = Project(node, fns, Scope(out_cols + hidden), passes, computes)
         if distinct and not on_keys:
             for col in out_cols:
                 if not T.has_btree(col.type):
@@ -1676,7 +1678,7 @@ class Planner:
         post = Scope(
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
-        return Window(node, specs, post, _window_order(windows)), post
+        return Window(node, specs, post), post
 
     def _project_set(self, node: Node, scope: Scope, srfs: list[exp.Expr]) -> tuple[Node, Scope]:
         """Set-returning functions in the select list (unnest, generate_series,
@@ -1751,6 +1753,7 @@ class Planner:
         return node, cols
 
 
+<<<<<<< HEAD
 def _check_direct_args(
     calls: list[exp.Expr], gslots: dict[str, tuple[int, SqlType]], scope: Scope
 ) -> None:
@@ -1794,6 +1797,31 @@ def _window_order(windows: list[exp.Window]) -> str:
         keys += [o.sql(dialect="postgres") for o in (ob.expressions if ob is not None else [])]
         orders.add(", ".join(keys))
     return orders.pop() if len(orders) == 1 else ""
+||||||| 59fac9c
+def _window_order(windows: list[exp.Window]) -> str:
+    """The order the window functions read their rows in (PARTITION BY keys, then ORDER BY
+    keys) as SQL text, when they all share one; EXPLAIN shows it as a Sort."""
+    orders = set()
+    for w in windows:
+        keys = [p.sql(dialect="postgres") for p in w.args.get("partition_by") or []]
+        ob = w.args.get("order")
+        keys += [o.sql(dialect="postgres") for o in (ob.expressions if ob is not None else [])]
+        orders.add(", ".join(keys))
+    return orders.pop() if len(orders) == 1 else ""
+=======
+def _slots_passed(exprs: list[exp.Expr], ctx: Context) -> list[int | None] | None:
+    """For each select-list expression, the window function's or aggregate's result
+    column it is (``row_number() OVER w AS rn``), else None."""
+    slots = ctx.agg_slots
+    if not slots:
+        return None
+    out: list[int | None] = []
+    for e in exprs:
+        inner = e.this if isinstance(e, exp.Alias) else e
+        hit = slots.get(inner.sql(dialect="postgres"))
+        out.append(hit[0] if hit is not None else None)
+    return out
+>>>>>>> i15-explain-nodes
 
 
 class _PostAggScope(Scope):

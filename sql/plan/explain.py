@@ -10,13 +10,15 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from sql.catalog import IndexDef
+from sql.catalog import IndexDef, TableDef
 from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
 from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
 from sql.plan.rules.join_order import estimated_rows
+from sql.plan.run_conditions import keys_are_outputs, split_run_conditions
 from sql.scope import Scope, ScopeColumn
+from sql.types import has_hash
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
 _SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
@@ -78,8 +80,9 @@ class Explainer:
     below it, filters as ``Filter:`` details of the node they apply to, relations named
     once each (a second ``int4_tbl`` is ``int4_tbl int4_tbl_1``)."""
 
-    def __init__(self, root: N.Node, hashagg: bool = True) -> None:
+    def __init__(self, root: N.Node, hashagg: bool = True, incremental_sort: bool = True) -> None:
         self.hashagg = hashagg  # enable_hashagg: off, PostgreSQL groups by sorting
+        self.incremental_sort = incremental_sort  # enable_incremental_sort
         self.refnames: dict[int, str] = {}  # id(scan node) -> its printed relation name
         # id(scope column) -> the relation and column PostgreSQL names it by
         self.colnames: dict[int, tuple[str, str]] = {}
@@ -87,7 +90,12 @@ class Explainer:
         self.relations = 0
         self._used: set[str] = set()
         self.ctes: dict[int, list[N.CteScan]] = {}  # cid -> its readers
+        self.tables: dict[str, TableDef] = {}  # printed name -> table, for a lone table scan
+        self._appended = 0  # inside an Append (UNION ALL, an inheritance tree) while naming
         self._name(root)
+        # nodes whose rows the query returns as they are: a subquery scan there that
+        # neither filters nor projects is no node of PostgreSQL's plan
+        self._bare: set[int] = {id(root)}
         for readers in self.ctes.values():
             if len(readers) == 1 and not isinstance(readers[0].plan.node, N.RecursiveUnion):
                 self._pull_up(readers[0])  # PostgreSQL inlines it
@@ -118,8 +126,11 @@ class Explainer:
             self.relations += 1
         elif isinstance(node, N.SetOp):
             self.relations += 2
+            self._appended += 1
         for child in node.children():
             self._name(child)
+        if isinstance(node, N.SetOp):
+            self._appended -= 1
         if isinstance(node, N.SubqueryScan):
             self._pull_up(node)
 
@@ -139,6 +150,8 @@ class Explainer:
             name = f"{base}_{n}"
         self._used.add(name)
         self.refnames[id(node)] = name
+        if isinstance(node, N.TableScan | N.PointGet | N.KeyScan) and not self._appended:
+            self.tables[name] = node.codec.table  # a relation read by itself, not appended
         for c in node.scope.columns:
             self.colnames[id(c)] = (name, c.name)
             self.scan_columns.append(c)
@@ -168,7 +181,12 @@ class Explainer:
         return out
 
     def _project(self, node: N.Project) -> Line:
-        return Line("Result") if isinstance(node.child, N.OneRow) else self.line(node.child)
+        if isinstance(node.child, N.OneRow):
+            return Line("Result")
+        names = [c.name for c in node.scope.columns]
+        if names == [c.name for c in node.child.scope.columns]:
+            self._bare.add(id(node.child))  # passes its input on as it is
+        return self.line(node.child)
 
     def _nested_loop(self, node: N.NestedLoopJoin | N.LateralJoin) -> Line:
         kind = _JOIN_KIND[node.kind]
@@ -184,19 +202,50 @@ class Explainer:
         if not node.has_group_by:
             return Line("Aggregate", children=[self.line(node.child)])
         d = self.deparser([node.child.scope], self.prefix)
-        exprs = [k for t in node.key_texts for k in parse_cond(t)]
+        exprs = self._useful_keys([k for t in node.key_texts for k in parse_cond(t)], d)
         keys = [d.expr(k) for k in exprs]
         if not self.hashagg:  # the keys are computed below the Sort: references to them
             keys = [_key(d, k) for k in exprs]
-        return self._grouped(keys, self.line(node.child), "Aggregate")
+        return self._grouped(keys, self.line(node.child), "Aggregate", self.hashagg)
 
-    def _grouped(self, keys: list[str], below: Line, word: str) -> Line:
-        """Grouping by ``keys``: hashed, or (enable_hashagg off) sorted, then grouped or
-        made unique (``word``: Aggregate, or Unique for DISTINCT and UNION)."""
+    def _useful_keys(self, keys: list[exp.Expr], d: Deparser) -> list[exp.Expr]:
+        """The grouping keys less the columns of a table whose primary key columns are all
+        keys: they depend on it (PostgreSQL's remove_useless_groupby_columns)."""
+        by_rel: dict[str, set[str]] = {}
+        owner: list[tuple[str, str] | None] = []
+        for k in keys:
+            col = d._column(k) if isinstance(k, exp.Column) else None
+            src = self.colnames.get(id(col)) if col is not None else None
+            owner.append(src)
+            if src is not None:
+                by_rel.setdefault(src[0], set()).add(src[1])
+        useless: dict[str, set[str]] = {}  # relation -> its primary key columns
+        for rel, names in by_rel.items():
+            table = self.tables.get(rel)
+            cons = table.constraints if table is not None else []
+            # a DEFERRABLE key may not hold mid-transaction: PostgreSQL does not rely on it
+            pk = next((c for c in cons if c.kind == "p" and not c.deferrable), None)
+            if pk is not None and pk.columns and set(pk.columns) <= names:
+                useless[rel] = set(pk.columns)
+        return [
+            k
+            for k, src in zip(keys, owner, strict=True)
+            if src is None or src[0] not in useless or src[1] in useless[src[0]]
+        ]
+
+    def _hashes(self, columns: list[ScopeColumn]) -> bool:
+        """Whether PostgreSQL groups ``columns`` by hashing: enable_hashagg on and every
+        column's type hashable (money, an anonymous record... sort instead)."""
+        return self.hashagg and all(has_hash(c.type) for c in columns)
+
+    def _grouped(self, keys: list[str], below: Line, word: str, hashed: bool) -> Line:
+        """Grouping by ``keys``: ``hashed``, or sorted (enable_hashagg off, a key type
+        without hashing), then grouped or made unique (``word``: Aggregate, or Unique for
+        DISTINCT and UNION)."""
         details = ["Group Key: " + ", ".join(keys)] if keys else []
-        if not keys and word == "Unique" and not self.hashagg:
+        if not keys and word == "Unique" and not hashed:
             return Line("Unique", children=[below])  # no columns: one row at most
-        if self.hashagg or not keys:
+        if hashed or not keys:
             return Line("HashAggregate", details, [below])
         sort = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
         if word == "Unique":
@@ -204,16 +253,27 @@ class Explainer:
         return Line("GroupAggregate", details, [sort])
 
     def _distinct(self, node: N.Distinct) -> Line:
-        keys = self._output_keys(node.child, node.width)
-        return self._grouped(keys, self.line(node.child), "Unique")
+        below: N.Node = node.child
+        while isinstance(below, N.Project | N.SameRows):
+            below = below.child
+        one_row = isinstance(below, N.Aggregate) and not below.has_group_by
+        # one row in: PostgreSQL's costs make sorting it cheaper than hashing
+        hashed = self._hashes(node.child.scope.columns[: node.width]) and not one_row
+        keys = self._output_keys(node.child, node.width, not hashed)
+        return self._grouped(keys, self.line(node.child), "Unique", hashed)
 
-    def _output_keys(self, node: N.Node, width: int) -> list[str]:
+    def _output_keys(self, node: N.Node, width: int, sorted_: bool = False) -> list[str]:
         """The first ``width`` output columns of ``node`` as keys, each named by the scan
-        column it comes from when there is one."""
+        column it comes from when there is one, else the expression computing it (in
+        parentheses for a Sort, which reads it computed below)."""
         out = []
         for i, c in enumerate(node.scope.columns[:width]):
             src = self._source(node, i)
-            if src is None:
+            computed = self._computed(node, i) if src is None else None
+            if computed is not None:
+                d, e = computed
+                out.append(_key(d, e) if sorted_ else d.expr(e))
+            elif src is None:
                 out.append(quote_ident(c.name))
             else:
                 rel, col = src
@@ -221,6 +281,20 @@ class Explainer:
                     f"{quote_ident(rel)}.{quote_ident(col)}" if self.prefix else quote_ident(col)
                 )
         return out
+
+    def _computed(self, node: N.Node, i: int) -> tuple[Deparser, exp.Expr] | None:
+        """The expression a projection computes output column ``i`` of ``node`` with, and
+        a deparser for it, when the binder kept its text."""
+        while isinstance(node, N.SameRows):
+            node = node.child
+        if not isinstance(node, N.Project) or node.exprs is None or i >= len(node.exprs):
+            return None
+        if isinstance(node.child, N.OneRow):
+            return None
+        parts = parse_cond(node.exprs[i].sql(dialect="postgres"))
+        if len(parts) != 1 or isinstance(parts[0], exp.Var):
+            return None
+        return self.deparser([node.child.scope], self.prefix), parts[0]
 
     def _source(self, node: N.Node, i: int) -> tuple[str, str] | None:
         """The relation and column that output column ``i`` of ``node`` passes on, if any."""
@@ -249,21 +323,61 @@ class Explainer:
         return None
 
     def _window(self, node: N.Window) -> Line:
-        below = self.line(node.child)
-        keys = self._order_keys(node.order_text, node.child.scope)
-        if keys:
-            below = Line("Sort", ["Sort Key: " + ", ".join(keys)], [below])
-        return Line("WindowAgg", children=[below])
+        """One WindowAgg per window, in the order they run, each over a Sort when the rows
+        are not already in its order (an Incremental Sort when they are in a prefix of it,
+        the Sort only the keys past ``Presorted Key``)."""
+        out = self.line(node.child)
+        equal: list[exp.Expr] = []
+        below: N.Node = node.child
+        while isinstance(below, N.Filter):
+            equal += parse_cond(below.text)
+            below = below.child
+        done: list[tuple[int, bool, bool]] | None = None
+        for calls in N.window_runs(node.specs):
+            spec = node.specs[calls[0]]
+            keys = spec.sort_refs
+            if keys and (done is None or keys != done[: len(keys)]):
+                shown = self._order_keys(spec.order_text, node.child.scope, equal)
+                same = 0
+                while done is not None and same < min(len(done), len(keys)):
+                    if done[same] != keys[same]:
+                        break
+                    same += 1
+                details = ["Sort Key: " + ", ".join(shown)]
+                if same and self.incremental_sort:
+                    details.append("Presorted Key: " + ", ".join(shown[:same]))
+                    out = Line("Incremental Sort", details, [out])
+                else:
+                    out = Line("Sort", details, [out])
+                done = keys
+            out = Line("WindowAgg", children=[out])
+        return out
 
-    def _order_keys(self, text: str, scope: Scope) -> list[str]:
-        """An ORDER BY list's SQL text as Sort Key items."""
+    def _window_order(self, node: N.Window) -> list[str]:
+        """The Sort Key items of the order rows leave ``node`` in: the last sort's."""
+        done: N.WindowSpec | None = None
+        for calls in N.window_runs(node.specs):
+            spec = node.specs[calls[0]]
+            if done is None or spec.sort_refs != done.sort_refs[: len(spec.sort_refs)]:
+                done = spec
+        return self._order_keys(done.order_text, node.child.scope) if done else []
+
+    def _order_keys(
+        self, text: str, scope: Scope, equal: list[exp.Expr] | None = None
+    ) -> list[str]:
+        """An ORDER BY list's SQL text as Sort Key items, less the columns that ``equal``
+        (conditions the rows meet) makes equal to a constant or to an earlier key: in one
+        equivalence class, PostgreSQL's pathkeys keep one."""
         d = self.deparser([scope], self.prefix)
+        classes = _EquivalenceClasses(d, equal or [])
         keys = []
         for o in _order_list(text, ordered=True):
             assert isinstance(o, exp.Ordered)
+            if classes.redundant(o.this):
+                continue
             desc = bool(o.args.get("desc"))
             nf = o.args.get("nulls_first")
-            key = _key(d, o.this) + (" DESC" if desc else "")
+            key = _key(d, classes.member(o.this, scope)) + (" DESC" if desc else "")
             if nf is not None and bool(nf) != desc:
                 key += " NULLS FIRST" if nf else " NULLS LAST"
             keys.append(key)
@@ -316,13 +430,27 @@ class Explainer:
         while isinstance(target, N.Project) and not isinstance(target.child, N.OneRow):
             target = target.child
         if isinstance(target, N.SubqueryScan):
-            out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
-            out.children = [self.line(target.plan.node)]
             d = Deparser([node.scope], True)  # the subquery's own column names
-            out.details.append("Filter: " + d.qual(parts))
+            runs, parts = split_run_conditions(target, parts)
+            inner = self.line(target.plan.node)
+            if runs:
+                conds = [_called(r.cond, r.call) for r in runs]
+                inner.details.insert(0, "Run Condition: " + d.qual(conds))
+                if not parts and id(node) in self._bare and keys_are_outputs(target):
+                    return inner
+            out = Line(f"Subquery Scan on {quote_ident(_alias(target) or 'unnamed_subquery')}")
+            out.children = [inner]
+            if parts:
+                out.details.append("Filter: " + d.qual(parts))
             return out
-        out = self.line(below)
         scan = isinstance(target, _SCANS)
+        if scan:
+            known = _folded(node)
+            if known is False:  # PostgreSQL folds the condition and reads nothing
+                return Line("Result", ["One-Time Filter: false"])
+            if known is True:
+                return self.line(below)
+        out = self.line(below)
         if scan:  # PostgreSQL rebuilds "column = constant" from its equivalence classes: last
             parts = [p for p in parts if not _equates(p)] + [p for p in parts if _equates(p)]
         parts = sorted(parts, key=qual_cost)
@@ -339,6 +467,18 @@ class Explainer:
                 parts = parse_cond(target.text) + parts
         out.details.append(f"{label}: " + d.qual(parts))
         return out
+
+    def _subquery_scan(self, node: N.SubqueryScan) -> Line:
+        """A subquery PostgreSQL pulls up or whose scan it drops, but over an INTERSECT or
+        EXCEPT: their rows carry a flag column the scan leaves out, so the scan stays."""
+        inner = self.line(node.plan.node)
+        top = node.plan.node
+        while isinstance(top, N.Project) and not isinstance(top.child, N.OneRow):
+            top = top.child
+        if isinstance(top, N.SetOp) and top.kind != "union":
+            name = quote_ident(_alias(node) or "unnamed_subquery")
+            return Line(f"Subquery Scan on {name}", children=[inner])
+        return inner
 
     def _hash_join(self, node: N.HashJoin) -> Line:
         outer, inner = (node.right, node.left) if node.build_left else (node.left, node.right)
@@ -366,7 +506,7 @@ class Explainer:
             below = below.child
         if isinstance(below, N.Window):
             # rows leave a WindowAgg in its own order: a prefix of it needs no second sort
-            ordered = self._order_keys(below.order_text, below.child.scope)
+            ordered = self._window_order(below)
             wanted = key.removeprefix("Sort Key: ").split(", ")
             if ordered[: len(wanted)] == wanted:
                 return self.line(node.child)
@@ -402,15 +542,16 @@ class Explainer:
             append = Line("Append", children=[self.line(a) for a in arms])
             if node.all:
                 return append
-            keys = self._output_keys(arms[0], len(arms[0].scope.columns))
-            return self._grouped(keys, append, "Unique")
+            # the keys are the arms' output: a computed one is referenced, in parentheses
+            keys = self._output_keys(arms[0], len(arms[0].scope.columns), True)
+            return self._grouped(keys, append, "Unique", self._hashes(arms[0].scope.columns))
         kind = node.kind.title() + (" All" if node.all else "")
         arms_lines = [
             Line(f'Subquery Scan on "*SELECT* {i}"', children=[self.line(a)])
             for i, a in enumerate((node.left, node.right), 1)
         ]
         append = Line("Append", children=arms_lines)
-        if self.hashagg:
+        if self._hashes(node.left.scope.columns):
             return Line(f"HashSetOp {kind}", children=[append])
         cols = [c.name for c in node.left.scope.columns]
         if not cols:
@@ -442,6 +583,92 @@ def _order_list(text: str, ordered: bool = False) -> list[exp.Expr]:
     return list(items) if ordered else [o.this for o in items]
 
 
+# what a condition PostgreSQL folds to a constant at planning may hold: no column, no
+# parameter, no subquery, no function but these immutable ones
+_FOLDABLE = (
+    exp.Literal, exp.Null, exp.Boolean, exp.Paren, exp.Not, exp.And, exp.Or, exp.Is,
+    exp.Nullif, exp.Coalesce, exp.Cast, exp.Neg, exp.DataType, exp.Case, exp.If,
+    exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod,
+)  # fmt: skip
+
+
+def _folded(node: N.Filter) -> bool | None:
+    """A scan's filters' value when every one is a constant condition PostgreSQL folds
+    (true: no filter; false or NULL: no row), else None."""
+    value = True
+    below: N.Node = node
+    while isinstance(below, N.Filter):
+        parts = parse_cond(below.text)
+        if not parts or not all(isinstance(x, _FOLDABLE) for p in parts for x in p.walk()):
+            return None
+        try:
+            result = below.pred.fn(())
+        except Exception:  # an error at run time: PostgreSQL leaves it to the executor
+            return None
+        value = value and result is True
+        below = below.child
+    return value
+
+
+class _EquivalenceClasses:
+    """Columns ``conditions`` equate (``a = b``, ``a = 1``), as PostgreSQL's equivalence
+    classes: ``redundant`` is true for a sort key whose class holds a constant or an
+    earlier key."""
+
+    def __init__(self, d: Deparser, conditions: list[exp.Expr]) -> None:
+        self.d = d
+        self.parent: dict[int, int] = {}
+        self.constant: set[int] = set()
+        self.seen: set[int] = set()
+        for c in conditions:
+            if not isinstance(c, exp.EQ):
+                continue
+            left, right = self._id(c.this), self._id(c.expression)
+            if left is not None and right is not None:
+                self.parent[self._root(left)] = self._root(right)
+            elif left is not None and is_constant(c.expression):
+                self.constant.add(left)
+            elif right is not None and is_constant(c.this):
+                self.constant.add(right)
+        self.constant = {self._root(x) for x in self.constant}
+
+    def _id(self, e: exp.Expr) -> int | None:
+        col = self.d._column(e) if isinstance(e, exp.Column) else None
+        return id(col) if col is not None else None
+
+    def _root(self, x: int) -> int:
+        while x in self.parent:
+            x = self.parent[x]
+        return x
+
+    def member(self, key: exp.Expr, scope: Scope) -> exp.Expr:
+        """The column a Sort shows for ``key``: its class's member that comes first among
+        the input's columns (PostgreSQL finds the first in the input's target list)."""
+        x = self._id(key)
+        if x is None or not self.parent:
+            return key
+        root = self._root(x)
+        for c in scope.columns:
+            if self._root(id(c)) == root:
+                return exp.column(c.name, c.table) if c.table else exp.column(c.name)
+        return key
+
+    def redundant(self, key: exp.Expr) -> bool:
+        x = self._id(key)
+        if x is None or not (self.parent or self.constant):
+            return False
+        root = self._root(x)
+        if root in self.constant or root in self.seen:
+            return True
+        self.seen.add(root)
+        return False
+
+
+def _called(cond: exp.Expr, call: str) -> exp.Expr:
+    """``cond`` with its column shown as the window function call it is."""
+    return cond.copy().transform(lambda x: exp.Var(this=call) if isinstance(x, exp.Column) else x)
+
+
 def _key(d: Deparser, e: exp.Expr) -> str:
     """A sort or group key: an expression other than a column is computed below and shown
     in parentheses, as PostgreSQL shows a reference to it."""
@@ -457,7 +684,7 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
     **{scan: Explainer._scan for scan in _SCANS},
     N.Project: Explainer._project,
     N.Filter: Explainer._filter,
-    N.SubqueryScan: lambda self, n: self.line(n.plan.node),
+    N.SubqueryScan: Explainer._subquery_scan,
     N.HashJoin: Explainer._hash_join,
     N.NestedLoopJoin: Explainer._nested_loop,
     N.LateralJoin: Explainer._nested_loop,
@@ -547,8 +774,11 @@ def explain_plan(
     session's ``settings`` (enable_hashagg); ``locks``: the query locks the rows it reads
     (FOR UPDATE/SHARE), a LockRows step on top; ``costs``: each node with db9's estimates
     in PostgreSQL's ``(cost=... rows=... width=...)`` form."""
-    hashagg = (settings or {}).get("enable_hashagg", "on").lower() not in ("off", "false", "0")
-    explainer = Explainer(plan.node, hashagg)
+
+    def enabled(name: str) -> bool:
+        return (settings or {}).get(name, "on").lower() not in ("off", "false", "0")
+
+    explainer = Explainer(plan.node, enabled("enable_hashagg"), enabled("enable_incremental_sort"))
     top = explainer.line(plan.node)
     if locks:
         top = Line("LockRows", children=[top])

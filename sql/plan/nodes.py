@@ -11,6 +11,7 @@ sql.plan.explain's; building one from a query is sql.plan.binder's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -236,6 +237,10 @@ class Project(Node):
     child: Node
     fns: list[Callable[[Row], Any]]
     scope: Scope
+    # for each output column, the input column it passes on unchanged when the binder knows
+    # it does (a window function's or aggregate's result), else None; None: unknown
+    passes: list[int | None] | None = None
+    exprs: list[exp.Expr] | None = None  # each output's expression as written, for EXPLAIN
 
     def children(self) -> list[Node]:
         return [] if isinstance(self.child, OneRow) else [self.child]
@@ -471,6 +476,7 @@ class WindowSpec:
     # the window's sort keys as PostgreSQL numbers them (sort group reference, descending,
     # nulls first), partition keys first, repeats dropped: which window runs first
     sort_refs: list[tuple[int, bool, bool]] = field(default_factory=list)
+    order_text: str = ""  # those keys as an ORDER BY list's SQL text, for EXPLAIN's Sort
 
 
 @dataclass
@@ -480,7 +486,31 @@ class Window(Unary):
     child: Node
     specs: list[WindowSpec]
     scope: Scope
-    order_text: str = ""  # the rows' order (partition keys, then order keys), for EXPLAIN
+
+
+def window_runs(specs: list[WindowSpec]) -> list[list[int]]:
+    """The calls of ``specs`` (their indexes) grouped by window, in the order PostgreSQL
+    runs the windows (one WindowAgg each, the first lowest)."""
+    windows: dict[str, list[int]] = {}
+    for si, spec in enumerate(specs):
+        windows.setdefault(spec.window, []).append(si)
+
+    def run_first(a: list[int], b: list[int]) -> int:
+        """PostgreSQL's common_prefix_cmp (negative: ``a`` first). Key by key, the higher
+        sort group reference first, then descending before ascending and NULLS FIRST
+        before NULLS LAST; a window whose keys start another's runs after it, so that the
+        other's sort serves both."""
+        ka, kb = specs[a[0]].sort_refs, specs[b[0]].sort_refs
+        for (ra, da, na), (rb, db, nb) in zip(ka, kb, strict=False):
+            if ra != rb:
+                return -1 if ra > rb else 1
+            if da != db:
+                return -1 if da else 1
+            if na != nb:
+                return -1 if na else 1
+        return len(kb) - len(ka)
+
+    return sorted(windows.values(), key=functools.cmp_to_key(run_first))
 
 
 # -- the plan of one query ---------------------------------------------------------------------

@@ -88,7 +88,12 @@ class Windows:
         return self.refs.setdefault(e.sql(dialect="postgres"), len(self.refs) + 1)
 
     def _sort_refs(self, d: _Def) -> list[tuple[int, bool, bool]]:
-        out: list[tuple[int, bool, bool]] = []
+        return [(ref, desc, nf) for _, ref, desc, nf in self._sort_keys(d)]
+
+    def _sort_keys(self, d: _Def) -> list[tuple[exp.Expr, int, bool, bool]]:
+        """The window's sort keys: expression, sort group reference, descending, nulls
+        first; partition keys first, repeats dropped."""
+        out: list[tuple[exp.Expr, int, bool, bool]] = []
         seen: set[int] = set()
         keys = [(p, False, False) for p in d.partition]
         for o in d.order.expressions if d.order is not None else []:
@@ -102,7 +107,7 @@ class Windows:
             ref = self._ref(e)
             if ref not in seen:
                 seen.add(ref)
-                out.append((ref, desc, nulls_first))
+                out.append((e, ref, desc, nulls_first))
         return out
 
     def _definition(self, w: exp.Window) -> _Def:
@@ -145,8 +150,10 @@ class Windows:
             + ([d.order.sql(dialect="postgres")] if d.order is not None else [])
         )
         name, args, rtype, agg = self._function(w.this)
-        refs = self._sort_refs(d)
-        return WindowSpec(name, args, part, order, rtype, frame, key, agg, refs)
+        keys = self._sort_keys(d)
+        refs = [(ref, desc, nf) for _, ref, desc, nf in keys]
+        text = ", ".join(_order_item(e, desc, nf) for e, _, desc, nf in keys)
+        return WindowSpec(name, args, part, order, rtype, frame, key, agg, refs, text)
 
     # the function
 
@@ -336,3 +343,11 @@ def _window_function(name: str, args: list[Typed]) -> tuple[list[Typed], SqlType
         return [coerce_to(a, t), *rest], t, None
     a = value(a)
     return [a, *[integer(x) for x in args[1:]]], a.type, None
+
+
+def _order_item(e: exp.Expr, desc: bool, nulls_first: bool) -> str:
+    """One ORDER BY item's SQL text (NULLS spelled out only where not the default)."""
+    text = e.sql(dialect="postgres") + (" DESC" if desc else "")
+    if nulls_first != desc:
+        text += " NULLS FIRST" if nulls_first else " NULLS LAST"
+    return text

@@ -23,6 +23,12 @@ SETUP = [
     "CREATE TABLE t (a int, b int, c text, n name, v varchar(10))",
     "CREATE TABLE u (a int, b int)",
     "CREATE TABLE arr (i int[], t text[])",
+    "CREATE TABLE m (x money)",
+    "CREATE TABLE emp (dep varchar, no int, sal int, day date)",
+    "CREATE TABLE g1 (a int, b int, c int, d int, PRIMARY KEY (a, b))",
+    "CREATE TABLE g3 (a int, b int, c int, d int, PRIMARY KEY (a, b))",
+    "CREATE TABLE g3c () INHERITS (g3)",
+    "CREATE TABLE g4 (a int, b int, c int, PRIMARY KEY (a, b) DEFERRABLE)",
 ]
 
 SAME_AS_POSTGRES = [
@@ -55,6 +61,64 @@ SAME_AS_POSTGRES = [
     "SELECT * FROM u WHERE a = ANY (ARRAY[2, 1]) AND b <> ALL (ARRAY[3, 4]) AND (a, b) > (1, 2)",
     "SELECT * FROM arr WHERE i @> '{32}' AND t && '{a}' AND i <@ '{1,2}'",
     "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
+    # types PostgreSQL cannot hash are grouped by sorting, enable_hashagg on or not
+    "SELECT x FROM (VALUES (1::money), (2::money)) v(x)"
+    " UNION SELECT x FROM (VALUES (3::money), (2::money)) w(x)",
+    "SELECT x FROM (VALUES (array[1::money]), (null)) v(x)"
+    " UNION SELECT x FROM (VALUES (null), (array[2::money])) w(x)",
+    "SELECT x FROM (VALUES (row(1, 2)), (row(1, 3))) v(x)"
+    " INTERSECT SELECT x FROM (VALUES (row(1, 4)), (row(1, 3))) w(x)",
+    "SELECT x FROM (VALUES (row(1, 2)), (row(1, 3))) v(x)"
+    " EXCEPT SELECT x FROM (VALUES (row(1, 4)), (row(1, 3))) w(x)",
+    "SELECT x FROM (VALUES (array[1, 2]), (array[3])) v(x)"
+    " INTERSECT SELECT x FROM (VALUES (array[1]), (array[3])) w(x)",
+    "SELECT DISTINCT x FROM m",
+    # one WindowAgg per window, in PostgreSQL's order, a Sort where the rows need one
+    "SELECT lead(1) OVER (PARTITION BY dep ORDER BY sal, day),"
+    " lag(1) OVER (PARTITION BY dep ORDER BY sal, day, no) FROM emp",
+    "SELECT sum(sal) OVER (PARTITION BY day), min(sal) OVER (PARTITION BY dep) FROM emp",
+    "SELECT row_number() OVER (PARTITION BY dep ORDER BY day) AS f,"
+    " row_number() OVER (PARTITION BY dep ORDER BY day DESC) AS l FROM emp",
+    "SELECT rank() OVER (ORDER BY sal DESC NULLS LAST), count(*) OVER () FROM emp ORDER BY sal",
+    "SELECT sum(sal) OVER w, max(no) OVER (w ORDER BY no) FROM emp WINDOW w AS (PARTITION BY dep)",
+    # a computed DISTINCT or UNION key is shown as its expression
+    "SELECT DISTINCT g % 1000 FROM generate_series(0, 99) g",
+    "SELECT DISTINCT a + 1, lower(c) FROM t",
+    "SELECT a + 1 FROM t UNION SELECT b FROM u",
+    "SELECT DISTINCT max(a) FROM t",
+    # a constant condition is folded: no filter when true, no scan when false or NULL
+    "SELECT * FROM t WHERE NULLIF(1, 2) = 2",
+    "SELECT * FROM t WHERE NULLIF(1, null) = 2",
+    "SELECT * FROM t WHERE NULLIF(1, 1) IS NOT NULL",
+    "SELECT * FROM t WHERE 1 = 1",
+    "SELECT count(*) FROM t WHERE false",
+    # a subquery over INTERSECT or EXCEPT keeps its scan (its rows carry a flag column)
+    "SELECT count(*) FROM (SELECT a FROM t INTERSECT SELECT b FROM u) ss",
+    "SELECT * FROM (SELECT a FROM t EXCEPT ALL SELECT b FROM u) ss",
+    "SELECT count(*) FROM (SELECT a FROM t UNION SELECT b FROM u) ss",
+    # grouping keys that depend on a table's primary key are dropped
+    "SELECT * FROM g1 GROUP BY a, b, c, d",
+    "SELECT a, c FROM g1 GROUP BY c, a, b",
+    "SELECT a, c, d FROM g1 GROUP BY a, c, d",
+    "SELECT * FROM ONLY g3 GROUP BY a, b, c, d",
+    "SELECT * FROM g4 GROUP BY a, b, c",
+    "SELECT a, b, c + 1 FROM g1 GROUP BY a, b, c + 1",
+    # a window's sort keys less those its input's conditions make constant or repeated
+    "SELECT no, sum(no) OVER (PARTITION BY no ORDER BY sal) FROM emp WHERE no = sal",
+    "SELECT no, sum(no) OVER (PARTITION BY dep ORDER BY sal) FROM emp WHERE sal = 3",
+    "SELECT no, sum(no) OVER (PARTITION BY dep ORDER BY sal, no) FROM emp WHERE sal = no",
+    "SELECT no, sum(no) OVER (PARTITION BY dep ORDER BY sal) FROM emp WHERE sal < 3",
+    # a monotonic window function's filter becomes the WindowAgg's Run Condition
+    "SELECT * FROM (SELECT no, row_number() OVER (ORDER BY no) rn FROM emp) e WHERE rn < 3",
+    "SELECT * FROM (SELECT no, rank() OVER (ORDER BY sal DESC) r FROM emp) e WHERE r <= 3",
+    "SELECT * FROM (SELECT no, dense_rank() OVER (ORDER BY sal) dr FROM emp) e WHERE dr = 1",
+    "SELECT * FROM (SELECT no, count(*) OVER () c FROM emp) e WHERE 11 <= c",
+    "SELECT * FROM (SELECT no, count(*) OVER (ORDER BY sal ROWS BETWEEN CURRENT ROW"
+    " AND UNBOUNDED FOLLOWING) c FROM emp) e WHERE c >= 3",
+    "SELECT no FROM (SELECT no, dep, row_number() OVER (PARTITION BY dep ORDER BY no) rn"
+    " FROM emp) e WHERE rn < 3",
+    "SELECT * FROM (SELECT no, count(*) OVER (ORDER BY sal) c FROM emp) e WHERE c > 3",
+    "SELECT * FROM (SELECT no, lag(no) OVER (ORDER BY sal) c FROM emp) e WHERE c < 3",
 ]
 
 # enable_hashagg off: PostgreSQL groups by sorting (Sort under GroupAggregate, Unique, SetOp).
@@ -66,6 +130,8 @@ SORTED_GROUPING = [
     "SELECT a % 3, count(*) FROM t GROUP BY a % 3",
     "SELECT FROM generate_series(1, 5) UNION SELECT FROM generate_series(1, 3)",
     "SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)",
+    "SELECT DISTINCT a + 1, lower(c) FROM t",
+    "SELECT a + 1 FROM t UNION SELECT b FROM u",
 ]
 
 
