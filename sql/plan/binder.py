@@ -75,6 +75,7 @@ from sql.plan.nodes import (
 )
 from sql.plan.optimizer import optimize
 from sql.plan.recursion import check_recursive, recursion_order, self_references
+from sql.plan.rules import join_removal
 from sql.plan.rules.access_paths import index_only
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
@@ -886,7 +887,8 @@ class Planner:
             kind = "cross" if not names and kind == "inner" else kind
         if not names:
             scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
-            return optimize(Join(left, right, kind, on, scope), self)
+            joined = optimize(Join(left, right, kind, on, scope), self)
+            return join_removal.remove_if_useless(joined, join, left, right)
         # USING: each side's column of a name is labelled so the condition names it alone.
         sides = []
         for node, label in ((left, "?left"), (right, "?right")):
