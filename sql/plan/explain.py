@@ -353,7 +353,10 @@ class Explainer:
             ):
                 c = exp.EQ(this=c.expression, expression=c.this)
             conds.append(c)
-        out = Line(f"Hash {_JOIN_KIND[node.kind]}Join", ["Hash Cond: " + d.qual(conds)])
+        kind = node.kind
+        if node.build_left and kind in ("left", "right"):  # named for the outer (probe) side
+            kind = "right" if kind == "left" else "left"
+        out = Line(f"Hash {_JOIN_KIND[kind]}Join", ["Hash Cond: " + d.qual(conds)])
         if node.residual_text:
             out.details.append("Join Filter: " + d.qual(parse_cond(node.residual_text)))
         out.children = [self.line(outer), Line("Hash", children=[self.line(inner)])]

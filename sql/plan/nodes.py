@@ -274,7 +274,7 @@ class HashJoin(Node):
     residual: Typed | None
     scope: Scope
     text: str
-    build_left: bool = False  # an inner join whose left side is estimated smaller: hash it
+    build_left: bool = False  # hash the left side (cheaper by the cost model; never FULL)
     residual_text: str = ""  # the residual's SQL, for EXPLAIN
 
     def children(self) -> list[Node]:

@@ -1,18 +1,21 @@
 """Join order and method. Joins run in the order the query writes them (left-deep, as the
 FROM clause nests them); the method is chosen per join: an equi-join (ON conditions that
 compare a column of each side with =) is a hash join on those columns, the other ON
-conditions checked on each matching pair; any other join is a nested loop. An inner hash
-join hashes the side estimated smaller (statistics, sql.stats): the right one unless the
-left is known to be under half its size.
+conditions checked on each matching pair; any other join is a nested loop. A hash join
+(but a FULL one) hashes the side estimated smaller (statistics, sql.stats, or PostgreSQL's
+guess for a table never analyzed): the right one unless the left is under half its size.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from sqlglot import exp
 
 from sql.casts import comparable
 from sql.errors import SqlError
 from sql.plan.conjuncts import and_all, cond_text, conjuncts
+from sql.plan.deparse import parse_cond
 from sql.plan.nodes import (
     Filter,
     HashJoin,
@@ -61,12 +64,67 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
     residual = comp._bool(residual_e) if residual_e is not None else None
     if lkeys:
         kind = kind if kind != "cross" else "inner"
-        lrows, rrows = estimated_rows(left), estimated_rows(right)
-        build_left = kind == "inner" and lrows is not None and rrows is not None
-        return HashJoin(left, right, kind, lkeys, rkeys, residual, scope, " AND ".join(texts),
-                        build_left and lrows * 2 < rrows,  # type: ignore[operator]
-                        cond_text(rest))  # fmt: skip
+        return hash_side(HashJoin(left, right, kind, lkeys, rkeys, residual, scope,
+                                  " AND ".join(texts), False, cond_text(rest)))  # fmt: skip
     return NestedLoopJoin(left, right, kind, residual, scope, cond_text(rest))
+
+
+def hash_side(join: HashJoin) -> HashJoin:
+    """``join`` hashing the side PostgreSQL's cost model would (``_hash_cost``); the right
+    one when either size is unknown, and always for a FULL join."""
+    lrows, rrows = estimated_rows(join.left), estimated_rows(join.right)
+    build_left = False
+    if lrows is not None and rrows is not None and join.kind != "full":
+        lb, rb = _bucket_share(join, join.left, 0), _bucket_share(join, join.right, 1)
+        build_left = _hash_cost(lrows, lb, rrows) < _hash_cost(rrows, rb, lrows)
+    if build_left == join.build_left:
+        return join
+    return dataclasses.replace(join, build_left=build_left)
+
+
+# cpu_operator_cost and cpu_tuple_cost, PostgreSQL's defaults
+_OPERATOR, _TUPLE = 0.0025, 0.01
+
+
+def _hash_cost(hashed: float, bucket: float, probing: float) -> float:
+    """PostgreSQL's hash join run cost (final_cost_hashjoin, one batch, one key): building
+    the table, probing it, and comparing each probe with half its bucket."""
+    return (
+        hashed * (_OPERATOR + _TUPLE)
+        + probing * _OPERATOR
+        + probing * hashed * bucket * 0.5 * _OPERATOR
+    )
+
+
+def _bucket_share(join: HashJoin, side: Node, which: int) -> float:
+    """The share of the hashed rows in one bucket if ``side`` is hashed: one over the key
+    column's distinct values when statistics know them, else PostgreSQL's 0.1."""
+    while isinstance(side, Filter | Where):
+        side = side.child
+    if not isinstance(side, TableScan | KeyScan):
+        return 0.1
+    stats = TableStats.of(side.codec.table)
+    if stats is None:
+        return 0.1
+    nl = len(join.left.scope.columns)
+    best = 0.1
+    for c in parse_cond(join.text):
+        if not isinstance(c, exp.EQ):
+            continue
+        for col in (c.this, c.expression):
+            if not isinstance(col, exp.Column):
+                continue
+            try:
+                hit = join.scope.resolve(col.name, col.table or None)
+            except SqlError:
+                continue
+            if hit is None or (hit[0] >= nl) != bool(which):
+                continue
+            at = hit[0] - nl * which
+            cs = stats.columns.get(side.scope.columns[at].name)
+            if cs is not None and cs.ndistinct >= 1:
+                best = min(best, 1.0 / cs.ndistinct)
+    return best
 
 
 def join_on_where_equalities(node: Node, binding: Binding) -> Node:
@@ -100,7 +158,7 @@ def estimated_rows(node: Node) -> float | None:
         return node.estimate
     if isinstance(node, TableScan):
         stats = TableStats.of(node.codec.table)
-        return stats.rows if stats is not None else None
+        return stats.rows if stats is not None else _unanalyzed_rows(node.scope)
     if isinstance(node, Filter | Where):
         below = estimated_rows(node.child)
         return None if below is None else below / 3  # PostgreSQL's default selectivity
@@ -108,6 +166,21 @@ def estimated_rows(node: Node) -> float | None:
         sides = [estimated_rows(node.left), estimated_rows(node.right)]
         return None if None in sides else max(sides)  # type: ignore[type-var]
     return None
+
+
+# PostgreSQL's guess for a table never analyzed (plancat.c, estimate_rel_size): ten pages of
+# rows as wide as their columns' types (a variable-width one counts 32 bytes), with a tuple
+# header of 24 and a line pointer of 4 in each 8168 usable bytes.
+_PAGES, _PAGE_BYTES, _ROW_OVERHEAD, _VARLENA_WIDTH = 10, 8192 - 24, 24 + 4, 32
+
+
+def _unanalyzed_rows(scope: Scope) -> float:
+    width = sum(
+        c.type.typlen if c.type.typlen > 0 else _VARLENA_WIDTH
+        for c in scope.columns
+        if not c.hidden
+    )
+    return float(_PAGES * (_PAGE_BYTES // (width + _ROW_OVERHEAD)))
 
 
 def _sides(cond: exp.Expr, scope: Scope, nleft: int) -> tuple[str | None, str | None]:
