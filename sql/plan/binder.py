@@ -137,6 +137,14 @@ def _is_join_tree(item: exp.Expr) -> bool:
     )
 
 
+def _joins_a_leaf(item: exp.Expr) -> bool:
+    """A table or derived table carrying joins (sqlglot nests ``x JOIN y ON ...`` written as
+    one side of an outer join that way): the joins take it as their leftmost input."""
+    return isinstance(item, exp.Table) or (
+        isinstance(item, exp.Subquery) and isinstance(item.this, exp.Query)
+    )
+
+
 def _visible(scope: Scope) -> list[ScopeColumn]:
     """The columns a bare * expands to."""
     return [c for c in scope.columns if not c.hidden and not c.qualified_only]
@@ -493,6 +501,14 @@ class Planner:
     def _from_item(self, item: exp.Expr, outer: Scope | None, share: Scope | None = None) -> Node:
         """A FROM item; a derived table in it reads the outer row from ``share``'s cell (the
         query it is part of: plan_query)."""
+        joins = item.args.get("joins")
+        if joins and _joins_a_leaf(item):  # "a JOIN b ON ..." nested as one side of a join
+            bare = item.copy()
+            bare.set("joins", None)
+            node = self._from_item(bare, outer, share)
+            for join in joins:
+                node = self._join(node, join, outer, share)
+            return node
         node = self._from_item_as_named(item, outer, share)
         alias = item.args.get("alias")
         if (
@@ -583,9 +599,10 @@ class Planner:
         """A parenthesised join used as a FROM item. With an alias its visible columns are
         the alias's (renamed by its column list) and the tables inside are hidden."""
         inner = item.this
-        node = self._from_item(inner, outer)
-        for join in inner.args.get("joins") or []:
-            node = self._join(node, join, outer)
+        node = self._from_item(inner, outer)  # with the joins nested in it (_joins_a_leaf)
+        if not _joins_a_leaf(inner):
+            for join in inner.args.get("joins") or []:
+                node = self._join(node, join, outer)
         for join in item.args.get("joins") or []:
             node = self._join(node, join, outer)
         alias = item.args.get("alias")

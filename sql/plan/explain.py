@@ -229,6 +229,9 @@ class Explainer:
         if isinstance(node, N.Project):
             if isinstance(node.child, N.OneRow):
                 return None
+            at = N.picked(node.fns[i]) if i < len(node.fns) else None
+            if at is not None:
+                return self._source(node.child, at)
             name = node.scope.columns[i].name
             hits = [j for j, c in enumerate(node.child.scope.columns) if c.name == name]
             return self._source(node.child, hits[0]) if len(hits) == 1 else None

@@ -11,6 +11,7 @@ sql.plan.explain's; building one from a query is sql.plan.binder's.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,6 +212,15 @@ class Project(Node):
 
     def children(self) -> list[Node]:
         return [] if isinstance(self.child, OneRow) else [self.child]
+
+
+def picked(fn: Callable[[Row], Any]) -> int | None:
+    """The input column a ``Project`` function passes on unchanged, if it is a plain pick
+    (an ``operator.itemgetter`` of one position, as compiled columns are)."""
+    if isinstance(fn, operator.itemgetter):
+        args = fn.__reduce__()[1]
+        return args[0] if len(args) == 1 and isinstance(args[0], int) else None
+    return None
 
 
 @dataclass

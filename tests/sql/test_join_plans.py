@@ -46,6 +46,9 @@ SAME_PLAN = [
     "SELECT * FROM small LEFT JOIN big ON f1 = k WHERE big.w IS NOT NULL AND f1 > 0",
     "SELECT * FROM big b1 LEFT JOIN big b2 ON b1.k = b2.v WHERE b1.w > 2",
     "SELECT * FROM big b1 JOIN big b2 ON b1.k = b2.v AND b2.w = 3 AND b1.w < 2",
+    # a subquery PostgreSQL pulls up: its columns named by the table's
+    "SELECT * FROM small LEFT JOIN (SELECT k AS x, v FROM big) ss ON f1 = ss.x",
+    "SELECT * FROM (SELECT v AS y, k AS x FROM big) ss RIGHT JOIN small ON ss.x = f1",
 ]
 
 # Rows, whatever the plan: outer joins kept or made inner by their WHERE.
@@ -66,6 +69,11 @@ SAME_ROWS = [
     "SELECT * FROM small LEFT JOIN big ON f1 = k",
     "SELECT * FROM big RIGHT JOIN small ON f1 = k",
     "SELECT * FROM small RIGHT JOIN big ON f1 = k WHERE k < 10",
+    # joins nested as one side of another, without parentheses
+    "SELECT * FROM d LEFT JOIN (SELECT * FROM b) b1 LEFT JOIN a ON b1.id = a.b_id ON d.a = b1.id",
+    "SELECT * FROM d JOIN a LEFT JOIN (SELECT 0 AS x, 2 AS y) s ON a.id = s.x ON d.b = s.y",
+    "SELECT * FROM ((SELECT id / 2 AS h FROM a) s JOIN b ON h = b.id) j",
+    "SELECT * FROM d JOIN c LEFT JOIN b ON b.id = c.id ON d.a = b.c_id",
 ]
 
 REMOVED = [

@@ -23,13 +23,17 @@ from sql.plan.nodes import (
     KeyScan,
     NestedLoopJoin,
     Node,
+    OneRow,
     PointGet,
+    Project,
+    SubqueryScan,
     TableScan,
     Where,
+    picked,
 )
 from sql.plan.rule import Binding
 from sql.scope import Scope, Typed
-from sql.stats import TableStats
+from sql.stats import ColumnStats, TableStats
 
 
 def choose_join_method(node: Node, binding: Binding) -> Node:
@@ -99,13 +103,6 @@ def _hash_cost(hashed: float, bucket: float, probing: float) -> float:
 def _bucket_share(join: HashJoin, side: Node, which: int) -> float:
     """The share of the hashed rows in one bucket if ``side`` is hashed: one over the key
     column's distinct values when statistics know them, else PostgreSQL's 0.1."""
-    while isinstance(side, Filter | Where):
-        side = side.child
-    if not isinstance(side, TableScan | KeyScan):
-        return 0.1
-    stats = TableStats.of(side.codec.table)
-    if stats is None:
-        return 0.1
     nl = len(join.left.scope.columns)
     best = 0.1
     for c in parse_cond(join.text):
@@ -120,11 +117,30 @@ def _bucket_share(join: HashJoin, side: Node, which: int) -> float:
                 continue
             if hit is None or (hit[0] >= nl) != bool(which):
                 continue
-            at = hit[0] - nl * which
-            cs = stats.columns.get(side.scope.columns[at].name)
+            cs = _column_stats(side, hit[0] - nl * which)
             if cs is not None and cs.ndistinct >= 1:
                 best = min(best, 1.0 / cs.ndistinct)
     return best
+
+
+def _column_stats(node: Node, at: int) -> ColumnStats | None:
+    """The statistics of the table column that column ``at`` of ``node`` passes on."""
+    while True:
+        if isinstance(node, Filter | Where):
+            node = node.child
+        elif isinstance(node, SubqueryScan):
+            node = node.plan.node
+        elif isinstance(node, Project):
+            below = picked(node.fns[at]) if at < len(node.fns) else None
+            if below is None:
+                return None
+            node, at = node.child, below
+        else:
+            break
+    if not isinstance(node, TableScan | KeyScan):
+        return None
+    stats = TableStats.of(node.codec.table)
+    return stats.columns.get(node.scope.columns[at].name) if stats is not None else None
 
 
 def join_on_where_equalities(node: Node, binding: Binding) -> Node:
@@ -159,6 +175,10 @@ def estimated_rows(node: Node) -> float | None:
     if isinstance(node, TableScan):
         stats = TableStats.of(node.codec.table)
         return stats.rows if stats is not None else _unanalyzed_rows(node.scope)
+    if isinstance(node, SubqueryScan):
+        return estimated_rows(node.plan.node)
+    if isinstance(node, Project) and not isinstance(node.child, OneRow):
+        return estimated_rows(node.child)
     if isinstance(node, Filter | Where):
         below = estimated_rows(node.child)
         return None if below is None else below / 3  # PostgreSQL's default selectivity

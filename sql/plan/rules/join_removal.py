@@ -12,25 +12,16 @@ subquery's GROUP BY keys, DISTINCT or UNION output, or an aggregate without GROU
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from sqlglot import exp
 
 from sql.errors import SqlError
 from sql.plan.conjuncts import conjuncts
-from sql.plan.nodes import Filter, KeyScan, Node, PointGet, Project, TableScan, Where
+from sql.plan.nodes import Filter, KeyScan, Node, PointGet, Project, TableScan, Where, picked
 from sql.scope import Row, Scope
-
-
-@dataclass(frozen=True)
-class Pick:
-    """A projection function reading one column of its input (positions stay traceable)."""
-
-    at: int
-
-    def __call__(self, row: Row) -> object:
-        return row[self.at]
 
 
 def _null(_row: Row) -> None:
@@ -49,8 +40,8 @@ def remove_if_useless(joined: Node, join: exp.Join, left: Node, right: Node) -> 
     keys = _equated_right(on, joined.scope, nl)
     if not keys or not _unique(right, join.this, keys):
         return joined
-    fns = [Pick(i) for i in range(nl)] + [_null] * len(right.scope.columns)
-    return Project(left, fns, joined.scope)  # type: ignore[arg-type]
+    fns: list[Callable[[Row], Any]] = [operator.itemgetter(i) for i in range(nl)]
+    return Project(left, fns + [_null] * len(right.scope.columns), joined.scope)
 
 
 def _query_of(join: exp.Join) -> exp.Select | None:
@@ -121,9 +112,10 @@ def _unique(node: Node, item: exp.Expr, keys: set[int]) -> bool:
     while isinstance(node, Filter | Where):
         node = node.child
     if isinstance(node, Project):
-        if not all(isinstance(node.fns[k], Pick) for k in keys):
+        below = {picked(node.fns[k]) for k in keys}
+        if None in below:
             return False
-        return _unique(node.child, item, {node.fns[k].at for k in keys})  # type: ignore[attr-defined]
+        return _unique(node.child, item, below)  # type: ignore[arg-type]
     if isinstance(node, PointGet):
         return True
     if isinstance(node, TableScan | KeyScan):
