@@ -49,6 +49,14 @@ SAME_PLAN = [
     # a subquery PostgreSQL pulls up: its columns named by the table's
     "SELECT * FROM small LEFT JOIN (SELECT k AS x, v FROM big) ss ON f1 = ss.x",
     "SELECT * FROM (SELECT v AS y, k AS x FROM big) ss RIGHT JOIN small ON ss.x = f1",
+    # nested loops: a RIGHT one run as LEFT, the inner side materialized, ON true dropped
+    "SELECT * FROM d RIGHT JOIN e ON d.a > e.k",
+    "SELECT * FROM d LEFT JOIN e ON true",
+    "SELECT * FROM d JOIN e ON d.a < e.k WHERE e.v > 0",
+    # a WHERE on the left of a LATERAL join goes below it
+    "SELECT * FROM d, LATERAL (SELECT * FROM e WHERE e.v = d.a LIMIT 1) s WHERE d.b > 1",
+    "SELECT * FROM d LEFT JOIN LATERAL (SELECT * FROM e WHERE e.v = d.a LIMIT 1) s ON true"
+    " WHERE d.b > 1 AND s.v IS NULL",
 ]
 
 # Rows, whatever the plan: outer joins kept or made inner by their WHERE.

@@ -80,7 +80,10 @@ def hash_side(join: HashJoin) -> HashJoin:
     build_left = False
     if lrows is not None and rrows is not None and join.kind != "full":
         lb, rb = _bucket_share(join, join.left, 0), _bucket_share(join, join.right, 1)
-        build_left = _hash_cost(lrows, lb, rrows) < _hash_cost(rrows, rb, lrows)
+        left_cost, right_cost = _hash_cost(lrows, lb, rrows), _hash_cost(rrows, rb, lrows)
+        # PostgreSQL makes a RIGHT join a LEFT one with the sides swapped: on a tie, it
+        # hashes the right join's left side
+        build_left = left_cost <= right_cost if join.kind == "right" else left_cost < right_cost
     if build_left == join.build_left:
         return join
     return dataclasses.replace(join, build_left=build_left)
@@ -166,6 +169,10 @@ def join_on_where_equalities(node: Node, binding: Binding) -> Node:
     return Where(joined, rest, node.bound_in)
 
 
+# PostgreSQL's selectivities without statistics: of an equality, of anything else
+_DEFAULT_EQ_SEL, _DEFAULT_SEL = 0.005, 1 / 3
+
+
 def estimated_rows(node: Node) -> float | None:
     """How many rows ``node`` is estimated to produce, if statistics say."""
     if isinstance(node, PointGet):
@@ -181,11 +188,34 @@ def estimated_rows(node: Node) -> float | None:
         return estimated_rows(node.child)
     if isinstance(node, Filter | Where):
         below = estimated_rows(node.child)
-        return None if below is None else below / 3  # PostgreSQL's default selectivity
+        if below is None:
+            return None
+        conds = parse_cond(node.text) if isinstance(node, Filter) else node.conds
+        sel = 1.0
+        for c in conds:
+            sel *= _selectivity(c, node)
+        return max(1.0, below * sel)
     if isinstance(node, HashJoin | NestedLoopJoin):
         sides = [estimated_rows(node.left), estimated_rows(node.right)]
         return None if None in sides else max(sides)  # type: ignore[type-var]
     return None
+
+
+def _selectivity(cond: exp.Expr, node: Filter | Where) -> float:
+    """The share of rows ``cond`` keeps: for ``column = value`` one over the column's
+    distinct values when statistics know them, else PostgreSQL's defaults."""
+    if not isinstance(cond, exp.EQ):
+        return _DEFAULT_SEL
+    for col in (cond.this, cond.expression):
+        if isinstance(col, exp.Column):
+            try:
+                hit = node.scope.resolve(col.name, col.table or None)
+            except SqlError:
+                continue
+            cs = _column_stats(node.child, hit[0]) if hit is not None else None
+            if cs is not None and cs.ndistinct >= 1:
+                return (1 - cs.null_frac) / cs.ndistinct
+    return _DEFAULT_EQ_SEL
 
 
 # PostgreSQL's guess for a table never analyzed (plancat.c, estimate_rel_size): ten pages of

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from sql.errors import SqlError
 from sql.plan.conjuncts import and_all, conjuncts
-from sql.plan.nodes import Filter, HashJoin, Join, NestedLoopJoin, Node, Where
+from sql.plan.nodes import Filter, HashJoin, Join, LateralJoin, NestedLoopJoin, Node, Where
 from sql.plan.rule import Binding
 from sql.plan.rules.access_paths import choose_access_path
 from sql.plan.rules.join_order import hash_side, join_on_where_equalities
@@ -99,13 +99,17 @@ def push_below_joins(node: Node, binding: Binding) -> Node:
     ``Filter``), for an outer join only onto the side it keeps every row of; a conjunct that
     is false on a NULL-padded side's row first makes the outer join an inner one. Other
     nodes stay as they are."""
-    if not isinstance(node, Where) or not isinstance(node.child, HashJoin | NestedLoopJoin):
+    if not isinstance(node, Where) or not isinstance(
+        node.child, HashJoin | NestedLoopJoin | LateralJoin
+    ):
         return node
     join = node.child
     if join.kind not in ("inner", "cross", "left", "right"):
         return node
     if node.bound_in.columns != join.scope.columns:
         return node
+    if isinstance(join, LateralJoin):  # its right side is planned per left row: left only
+        return _push_left_of_lateral(node, join, binding)
     nleft = len(join.left.scope.columns)
     if join.kind in ("left", "right"):
         padded = range(nleft, len(join.scope.columns)) if join.kind == "left" else range(nleft)
@@ -128,6 +132,16 @@ def push_below_joins(node: Node, binding: Binding) -> Node:
     if isinstance(below, HashJoin):
         below = hash_side(below)
     return Where(below, rest, node.bound_in)
+
+
+def _push_left_of_lateral(node: Where, join: LateralJoin, binding: Binding) -> Node:
+    nleft = len(join.left.scope.columns)
+    mine = [c for c in node.conds if _side(c, node.bound_in, nleft) == "left"]
+    if not mine:
+        return node
+    rest = [c for c in node.conds if all(c is not m for m in mine)]
+    left = _filtered(join.left, mine, node.bound_in, binding)
+    return Where(dataclasses.replace(join, left=left), rest, node.bound_in)
 
 
 def push_join_conditions(node: Node, binding: Binding) -> Node:
