@@ -47,12 +47,36 @@ def _join(
 
 
 def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
+    if node.outer_right:
+        yield from _nested_loop_held_left(node, ex)
+        return
     held = Held()
     try:
         right_rows = held.collect(ex.rows(node.right), factor=2)
         pairs = list(enumerate(right_rows))
         yield from _join(ex, node, right_rows, lambda _lrow: pairs,
                          node.cond.fn if node.cond else None)  # fmt: skip
+    finally:
+        held.close()
+
+
+def _nested_loop_held_left(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
+    """An inner nested loop over the right side's rows, the left side's held: the same rows
+    (left columns first), in the right side's order."""
+    assert node.kind in ("inner", "cross")
+    held = Held()
+    try:
+        left_rows = held.collect(ex.rows(node.left), factor=2)
+        cond = node.cond.fn if node.cond else None
+        check = interrupt.check
+        for rrow in ex.rows(node.right):
+            check()
+            for i, lrow in enumerate(left_rows):
+                if not i & 1023:
+                    check()
+                row = lrow + rrow
+                if cond is None or cond(row) is True:
+                    yield row
     finally:
         held.close()
 

@@ -181,6 +181,8 @@ class Explainer:
         if conds:
             d = self.deparser([node.scope], self.prefix)
             out.details.append("Join Filter: " + d.qual(conds))
+        if isinstance(node, N.NestedLoopJoin) and node.outer_right:
+            swap = True
         outer, inner = node.children()[::-1] if swap else node.children()
         out.children = [self.line(outer), self.line(inner)]
         if isinstance(node, N.NestedLoopJoin) and _materialized(outer, inner):

@@ -251,6 +251,8 @@ class NestedLoopJoin(Node):
     cond: Typed | None
     scope: Scope
     text: str = ""  # the condition's SQL, for EXPLAIN
+    # an inner join whose left side is the smaller: the left is held, the right streams
+    outer_right: bool = False
 
     def children(self) -> list[Node]:
         return [self.left, self.right]

@@ -33,6 +33,9 @@ SETUP = [
     "INSERT INTO big SELECT g, g % 10, g % 7 FROM generate_series(1, 6000) g",
     "INSERT INTO small VALUES (1), (5), (NULL), (7000)",
     "ANALYZE big",
+    "CREATE TABLE tk (unique1 int, unique2 int, hundred int, ten int)",
+    "INSERT INTO tk SELECT g, (g * 7) % 3000, g % 100, g % 10 FROM generate_series(0, 2999) g",
+    "ANALYZE tk",
 ]
 
 # big is analyzed, small never: PostgreSQL will not hash a table it knows nothing of.
@@ -53,6 +56,12 @@ SAME_PLAN = [
     "SELECT * FROM d RIGHT JOIN e ON d.a > e.k",
     "SELECT * FROM d LEFT JOIN e ON true",
     "SELECT * FROM d JOIN e ON d.a < e.k WHERE e.v > 0",
+    # a nested loop holds its smaller side; an OR's one-sided parts filter each side first
+    "SELECT * FROM tk a JOIN tk b ON (a.unique1 = 1 AND b.unique1 = 2)"
+    " OR (a.unique2 = 3 AND b.hundred = 4)",
+    "SELECT * FROM tk a JOIN tk b ON (a.unique1 = 1 AND b.unique1 = 2)"
+    " OR ((a.unique2 = 3 OR a.unique2 = 7) AND b.hundred = 4)",
+    "SELECT * FROM tk a, tk b WHERE a.unique1 < 3 AND b.ten = 1 AND a.hundred <> b.hundred",
     # a WHERE on the left of a LATERAL join goes below it
     "SELECT * FROM d, LATERAL (SELECT * FROM e WHERE e.v = d.a LIMIT 1) s WHERE d.b > 1",
     "SELECT * FROM d LEFT JOIN LATERAL (SELECT * FROM e WHERE e.v = d.a LIMIT 1) s ON true"

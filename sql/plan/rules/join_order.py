@@ -15,7 +15,7 @@ from sqlglot import exp
 from sql.casts import comparable
 from sql.errors import SqlError
 from sql.plan.conjuncts import and_all, cond_text, conjuncts
-from sql.plan.deparse import parse_cond
+from sql.plan.deparse import is_constant, parse_cond
 from sql.plan.nodes import (
     Filter,
     HashJoin,
@@ -42,7 +42,8 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
         return node
     left, right, kind, on, scope = node.left, node.right, node.kind, node.on, node.scope
     if on is None:
-        return NestedLoopJoin(left, right, "cross" if kind == "inner" else kind, None, scope)
+        kind = "cross" if kind == "inner" else kind
+        return loop_side(NestedLoopJoin(left, right, kind, None, scope))
     lkeys: list[Typed] = []
     rkeys: list[Typed] = []
     rest: list[exp.Expr] = []
@@ -70,7 +71,22 @@ def choose_join_method(node: Node, binding: Binding) -> Node:
         kind = kind if kind != "cross" else "inner"
         return hash_side(HashJoin(left, right, kind, lkeys, rkeys, residual, scope,
                                   " AND ".join(texts), False, cond_text(rest)))  # fmt: skip
-    return NestedLoopJoin(left, right, kind, residual, scope, cond_text(rest))
+    return loop_side(NestedLoopJoin(left, right, kind, residual, scope, cond_text(rest)))
+
+
+def loop_side(join: NestedLoopJoin) -> NestedLoopJoin:
+    """``join`` looping over its larger side, the smaller held (PostgreSQL materializes a
+    nested loop's inner side): an inner join's left side when it is estimated smaller."""
+    lrows, rrows = estimated_rows(join.left), estimated_rows(join.right)
+    outer_right = (
+        join.kind in ("inner", "cross")
+        and lrows is not None
+        and rrows is not None
+        and lrows < rrows
+    )
+    if outer_right == join.outer_right:
+        return join
+    return dataclasses.replace(join, outer_right=outer_right)
 
 
 def hash_side(join: HashJoin) -> HashJoin:
@@ -204,6 +220,15 @@ def estimated_rows(node: Node) -> float | None:
 def _selectivity(cond: exp.Expr, node: Filter | Where) -> float:
     """The share of rows ``cond`` keeps: for ``column = value`` one over the column's
     distinct values when statistics know them, else PostgreSQL's defaults."""
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    if isinstance(cond, exp.Or):
+        a, b = _selectivity(cond.this, node), _selectivity(cond.expression, node)
+        return a + b - a * b
+    if isinstance(cond, exp.And):
+        return _selectivity(cond.this, node) * _selectivity(cond.expression, node)
+    if isinstance(cond, exp.GT | exp.GTE | exp.LT | exp.LTE):
+        return _range_selectivity(cond, node)
     if not isinstance(cond, exp.EQ):
         return _DEFAULT_SEL
     for col in (cond.this, cond.expression):
@@ -216,6 +241,26 @@ def _selectivity(cond: exp.Expr, node: Filter | Where) -> float:
             if cs is not None and cs.ndistinct >= 1:
                 return (1 - cs.null_frac) / cs.ndistinct
     return _DEFAULT_EQ_SEL
+
+
+def _range_selectivity(cond: exp.Expr, node: Filter | Where) -> float:
+    """``column < number`` and the like: the share of the column's range of values below
+    (or above) the number, as a histogram would say of evenly spread values."""
+    col, value, below = cond.this, cond.expression, isinstance(cond, exp.LT | exp.LTE)
+    if not isinstance(col, exp.Column):
+        col, value, below = value, col, not below
+    if not isinstance(col, exp.Column) or not is_constant(value):
+        return _DEFAULT_SEL
+    try:
+        hit = node.scope.resolve(col.name, col.table or None)
+        number = float(value.sql())
+    except (SqlError, ValueError):
+        return _DEFAULT_SEL
+    cs = _column_stats(node.child, hit[0]) if hit is not None else None
+    if cs is None or cs.lo is None or cs.hi is None or cs.hi <= cs.lo:
+        return _DEFAULT_SEL
+    share = min(1.0, max(0.0, (number - cs.lo) / (cs.hi - cs.lo)))
+    return (1 - cs.null_frac) * (share if below else 1 - share)
 
 
 # PostgreSQL's guess for a table never analyzed (plancat.c, estimate_rel_size): ten pages of

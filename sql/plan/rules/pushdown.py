@@ -17,7 +17,7 @@ from sql.plan.conjuncts import and_all, conjuncts
 from sql.plan.nodes import Filter, HashJoin, Join, LateralJoin, NestedLoopJoin, Node, Where
 from sql.plan.rule import Binding
 from sql.plan.rules.access_paths import choose_access_path
-from sql.plan.rules.join_order import hash_side, join_on_where_equalities
+from sql.plan.rules.join_order import hash_side, join_on_where_equalities, loop_side
 from sql.scope import Scope
 
 
@@ -131,6 +131,8 @@ def push_below_joins(node: Node, binding: Binding) -> Node:
     below: Node = dataclasses.replace(join, left=left, right=right)
     if isinstance(below, HashJoin):
         below = hash_side(below)
+    elif isinstance(below, NestedLoopJoin):
+        below = loop_side(below)
     return Where(below, rest, node.bound_in)
 
 
@@ -158,13 +160,45 @@ def push_join_conditions(node: Node, binding: Binding) -> Node:
         side = _side(c, node.scope, nleft)
         if side in allowed and _reads_a_column(c):
             moved[side].append(c)
-        else:
-            rest.append(c)
+            continue
+        rest.append(c)
+        for s, implied in _or_restrictions(c, node.scope, nleft).items():
+            if s in allowed:
+                moved[s].append(implied)
     if not moved["left"] and not moved["right"]:
         return node
     left = _filtered(node.left, moved["left"], node.scope, binding)
     right = _filtered(node.right, moved["right"], node.scope, binding)
     return Join(left, right, node.kind, and_all(rest), node.scope)
+
+
+def _or_restrictions(cond: exp.Expr, scope: Scope, nleft: int) -> dict[str, exp.Expr]:
+    """For an OR whose every arm holds conditions on one side (``(a.x = 1 AND b.y = 2) OR
+    (a.z = 3 AND b.w = 4)``), the OR of those conditions, a filter that side's rows must
+    pass for the OR to hold (PostgreSQL's extract_restriction_or_clauses); per side."""
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    if not isinstance(cond, exp.Or):
+        return {}
+    arms = list(cond.flatten())
+    out: dict[str, exp.Expr] = {}
+    for side in ("left", "right"):
+        parts: list[exp.Expr] = []
+        for arm in arms:
+            mine = [c for c in conjuncts(arm) if _side(c, scope, nleft) == side]
+            if not mine:
+                break
+            one = and_all([c.copy() for c in mine])
+            assert one is not None
+            while isinstance(one, exp.Paren):
+                one = one.this
+            parts += list(one.flatten()) if isinstance(one, exp.Or) else [one]
+        else:
+            implied = parts[0]
+            for p in parts[1:]:
+                implied = exp.Or(this=implied, expression=p)
+            out[side] = implied
+    return out
 
 
 def _reads_a_column(cond: exp.Expr) -> bool:
