@@ -1474,9 +1474,8 @@ class Session:
 
     def _maintenance(self, stmt: Statement) -> Result:
         """VACUUM, ANALYZE, CHECKPOINT: storage reclaims old versions through the GC worker,
-        so these check their arguments; ANALYZE (and VACUUM ANALYZE) also gathers the named
-        tables' (or every table's) planner statistics (sql.stats), a plain VACUUM their row
-        counts."""
+        so these check their arguments; ANALYZE also gathers the named tables' (or every
+        table's) planner statistics (sql.stats)."""
         kind = stmt.command
         analyzed: list[TableDef] = []
         if kind == "VACUUM" and self.in_block:
@@ -1525,13 +1524,11 @@ class Session:
                     f'skipping "{name.name}" --- cannot {kind.lower()} non-tables or '
                     "special system tables"
                 )
-        if kind in ("ANALYZE", "ANALYSE", "VACUUM"):
+        if kind in ("ANALYZE", "ANALYSE"):
             if not analyzed and i == first_name:
                 analyzed = [t for t in catalog.all_tables() if t.kind == "table"]
             txn = self.current_txn()
             gather = stats.analyze
-            if kind == "VACUUM" and not said & {"ANALYZE", "ANALYSE"}:
-                gather = stats.vacuum  # the row count only, as PostgreSQL's reltuples
             for table in analyzed:
                 found = gather(txn, self.database.db, table)
                 self.database.catalogs.put_table(txn, replace(table, stats=found), catalog,

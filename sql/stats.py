@@ -79,11 +79,3 @@ def analyze(txn: Transaction, db: bytes, table: TableDef) -> dict[str, Any]:
     decode = codec.decode_value
     rows = (decode(raw) for _, raw in txn.iter_scan(codec.prefix, prefix_end(codec.prefix)))
     return gather(rows, [c.name for c in codec.live], codec.types)
-
-
-def vacuum(txn: Transaction, db: bytes, table: TableDef) -> dict[str, Any]:
-    """What a plain VACUUM leaves: the row count now (PostgreSQL's ``reltuples``), the
-    column statistics of the last ANALYZE kept."""
-    codec = RowCodec(db, table)
-    rows = sum(1 for _ in txn.iter_scan(codec.prefix, prefix_end(codec.prefix)))
-    return {"rows": rows, "columns": dict(table.stats.get("columns", {}))}
