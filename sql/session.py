@@ -1552,15 +1552,19 @@ class Session:
         head = stmt.tokens[0]
         tokens, i = [head, *DIALECT.tokenize(stmt.text[head.end + 1 - stmt.start :])], 1
         options = {"VERBOSE", "FULL", "FREEZE", "ANALYZE", "ANALYSE", "SKIP_LOCKED"}
+        said: set[str] = set()  # the options given, VACUUM (ANALYZE) or VACUUM ANALYZE
         if i < len(tokens) and tokens[i].token_type == TokenType.L_PAREN:
             while i < len(tokens) and tokens[i].token_type != TokenType.R_PAREN:
+                said.add(str(tokens[i].text).upper())
                 i += 1
             i += 1
         while i < len(tokens) and str(tokens[i].text).upper() in options:
+            said.add(str(tokens[i].text).upper())
             i += 1
         if kind == "CHECKPOINT" and i < len(tokens):
             raise SyntaxError_(f'syntax error at or near "{tokens[i].text}"')
         catalog = self.catalog()
+        first_name = i
         while i < len(tokens):
             names, i = relations.read_names(tokens, i)
             name = names[0]
@@ -1589,11 +1593,12 @@ class Session:
                     "special system tables"
                 )
         if kind in ("ANALYZE", "ANALYSE"):
-            if not analyzed and i <= 1:
+            if not analyzed and i == first_name:
                 analyzed = [t for t in catalog.all_tables() if t.kind == "table"]
             txn = self.current_txn()
+            gather = stats.analyze
             for table in analyzed:
-                found = stats.analyze(txn, self.database.db, table)
+                found = gather(txn, self.database.db, table)
                 self.database.catalogs.put_table(txn, replace(table, stats=found), catalog,
                                                  new=False)  # fmt: skip
         return Result("ANALYZE" if kind == "ANALYSE" else kind)

@@ -47,12 +47,36 @@ def _join(
 
 
 def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
+    if node.outer_right:
+        yield from _nested_loop_held_left(node, ex)
+        return
     held = Held()
     try:
         right_rows = held.collect(ex.rows(node.right), factor=2)
         pairs = list(enumerate(right_rows))
         yield from _join(ex, node, right_rows, lambda _lrow: pairs,
                          node.cond.fn if node.cond else None)  # fmt: skip
+    finally:
+        held.close()
+
+
+def _nested_loop_held_left(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
+    """An inner nested loop over the right side's rows, the left side's held: the same rows
+    (left columns first), in the right side's order."""
+    assert node.kind in ("inner", "cross")
+    held = Held()
+    try:
+        left_rows = held.collect(ex.rows(node.left), factor=2)
+        cond = node.cond.fn if node.cond else None
+        check = interrupt.check
+        for rrow in ex.rows(node.right):
+            check()
+            for i, lrow in enumerate(left_rows):
+                if not i & 1023:
+                    check()
+                row = lrow + rrow
+                if cond is None or cond(row) is True:
+                    yield row
     finally:
         held.close()
 
@@ -94,31 +118,42 @@ def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
 
 
 def _hash_join_built_left(node: HashJoin, ex: Exec) -> Iterator[Row]:
-    """An inner hash join whose left side is the hash table: the same rows (left columns
-    first), read in the right side's order."""
-    assert node.kind == "inner"
-    table: dict[tuple[Any, ...], list[Row]] = {}
+    """A hash join whose left side is the hash table: the same rows (left columns first),
+    read in the right side's order; a LEFT join's unmatched left rows come last."""
+    assert node.kind in ("inner", "left", "right")
+    table: dict[tuple[Any, ...], list[tuple[int, Row]]] = {}
     held = Held()
     try:
         lk = [k.fn for k in node.left_keys]
-        for i, lrow in enumerate(held.collect(ex.rows(node.left), factor=3)):
+        left_rows = held.collect(ex.rows(node.left), factor=3)
+        for i, lrow in enumerate(left_rows):
             if not i & 1023:
                 interrupt.check()
             key = tuple(f(lrow) for f in lk)
             if None not in key:
-                table.setdefault(key, []).append(lrow)
+                table.setdefault(key, []).append((i, lrow))
         rk = [k.fn for k in node.right_keys]
         cond = node.residual.fn if node.residual else None
         check = interrupt.check
+        nl, nr = len(node.left.scope.columns), len(node.right.scope.columns)
+        matched: set[int] = set()
         for rrow in ex.rows(node.right):
             check()
             key = tuple(f(rrow) for f in rk)
-            if None in key:
-                continue
-            for lrow in table.get(key, ()):
-                row = lrow + rrow
-                if cond is None or cond(row) is True:
-                    yield row
+            hit = False
+            if None not in key:
+                for i, lrow in table.get(key, ()):
+                    row = lrow + rrow
+                    if cond is None or cond(row) is True:
+                        hit = True
+                        matched.add(i)
+                        yield row
+            if not hit and node.kind == "right":
+                yield (None,) * nl + rrow
+        if node.kind == "left":
+            for i, lrow in enumerate(left_rows):
+                if i not in matched:
+                    yield lrow + (None,) * nr
     finally:
         held.close()
 

@@ -87,6 +87,7 @@ from sql.plan.nodes import (
 )
 from sql.plan.optimizer import optimize
 from sql.plan.recursion import check_recursive, recursion_order, self_references
+from sql.plan.rules import join_removal
 from sql.plan.rules.access_paths import index_only
 from sql.plan.search_cycle import check_clauses, has_search_or_cycle, rewrite
 from sql.plan.unused_outputs import without_unused_outputs
@@ -153,6 +154,14 @@ def _is_join_tree(item: exp.Expr) -> bool:
     """A parenthesised join (sqlglot: a Subquery around a Table or another such tree)."""
     return isinstance(item, exp.Subquery) and (
         isinstance(item.this, exp.Table) or bool(item.args.get("joins")) or _is_join_tree(item.this)
+    )
+
+
+def _joins_a_leaf(item: exp.Expr) -> bool:
+    """A table or derived table carrying joins (sqlglot nests ``x JOIN y ON ...`` written as
+    one side of an outer join that way): the joins take it as their leftmost input."""
+    return isinstance(item, exp.Table) or (
+        isinstance(item, exp.Subquery) and isinstance(item.this, exp.Query)
     )
 
 
@@ -576,6 +585,14 @@ class Planner:
     def _from_item(self, item: exp.Expr, outer: Scope | None, share: Scope | None = None) -> Node:
         """A FROM item; a derived table in it reads the outer row from ``share``'s cell (the
         query it is part of: plan_query)."""
+        joins = item.args.get("joins")
+        if joins and _joins_a_leaf(item):  # "a JOIN b ON ..." nested as one side of a join
+            bare = item.copy()
+            bare.set("joins", None)
+            node = self._from_item(bare, outer, share)
+            for join in joins:
+                node = self._join(node, join, outer, share)
+            return node
         node = self._from_item_as_named(item, outer, share)
         alias = item.args.get("alias")
         if (
@@ -668,9 +685,10 @@ class Planner:
         """A parenthesised join used as a FROM item. With an alias its visible columns are
         the alias's (renamed by its column list) and the tables inside are hidden."""
         inner = item.this
-        node = self._from_item(inner, outer)
-        for join in inner.args.get("joins") or []:
-            node = self._join(node, join, outer)
+        node = self._from_item(inner, outer)  # with the joins nested in it (_joins_a_leaf)
+        if not _joins_a_leaf(inner):
+            for join in inner.args.get("joins") or []:
+                node = self._join(node, join, outer)
         for join in item.args.get("joins") or []:
             node = self._join(node, join, outer)
         alias = item.args.get("alias")
@@ -994,7 +1012,8 @@ class Planner:
             kind = "cross" if not names and kind == "inner" else kind
         if not names:
             scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
-            return optimize(Join(left, right, kind, on, scope), self)
+            joined = optimize(Join(left, right, kind, on, scope), self)
+            return join_removal.remove_if_useless(joined, join, left, right)
         # USING: each side's column of a name is labelled so the condition names it alone.
         sides = []
         for node, label in ((left, "?left"), (right, "?right")):

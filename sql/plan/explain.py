@@ -189,13 +189,22 @@ class Explainer:
         return self.line(node.child)
 
     def _nested_loop(self, node: N.NestedLoopJoin | N.LateralJoin) -> Line:
-        kind = _JOIN_KIND[node.kind]
+        # PostgreSQL runs a RIGHT join as a LEFT one with its sides swapped (a nested loop
+        # cannot NULL-pad its inner side's rows)
+        swap = node.kind == "right"
+        kind = _JOIN_KIND["left" if swap else node.kind]
         out = Line(f"Nested Loop {kind}Join" if kind else "Nested Loop")
         text = node.text if isinstance(node, N.NestedLoopJoin) else ""
-        if text:
+        conds = [c for c in parse_cond(text) if not _true(c)] if text else []
+        if conds:
             d = self.deparser([node.scope], self.prefix)
-            out.details.append("Join Filter: " + d.qual(parse_cond(text)))
-        out.children = [self.line(c) for c in node.children()]
+            out.details.append("Join Filter: " + d.qual(conds))
+        if isinstance(node, N.NestedLoopJoin) and node.outer_right:
+            swap = True
+        outer, inner = node.children()[::-1] if swap else node.children()
+        out.children = [self.line(outer), self.line(inner)]
+        if isinstance(node, N.NestedLoopJoin) and _materialized(outer, inner):
+            out.children[1] = Line("Materialize", children=[out.children[1]])
         return out
 
     def _aggregate(self, node: N.Aggregate) -> Line:
@@ -303,6 +312,9 @@ class Explainer:
         if isinstance(node, N.Project):
             if isinstance(node.child, N.OneRow):
                 return None
+            at = N.picked(node.fns[i]) if i < len(node.fns) else None
+            if at is not None:
+                return self._source(node.child, at)
             name = node.scope.columns[i].name
             hits = [j for j, c in enumerate(node.child.scope.columns) if c.name == name]
             return self._source(node.child, hits[0]) if len(hits) == 1 else None
@@ -493,7 +505,10 @@ class Explainer:
             ):
                 c = exp.EQ(this=c.expression, expression=c.this)
             conds.append(c)
-        out = Line(f"Hash {_JOIN_KIND[node.kind]}Join", ["Hash Cond: " + d.qual(conds)])
+        kind = node.kind
+        if node.build_left and kind in ("left", "right"):  # named for the outer (probe) side
+            kind = "right" if kind == "left" else "left"
+        out = Line(f"Hash {_JOIN_KIND[kind]}Join", ["Hash Cond: " + d.qual(conds)])
         if node.residual_text:
             out.details.append("Join Filter: " + d.qual(parse_cond(node.residual_text)))
         out.children = [self.line(outer), Line("Hash", children=[self.line(inner)])]
@@ -702,6 +717,27 @@ DESCRIBE: dict[type[N.Node], Callable[[Explainer, Any], Line]] = {
     N.OneRow: lambda self, n: Line("Result"),
     N.Prelude: _titled("Result"),
 }
+
+
+def _materialized(outer: N.Node, inner: N.Node) -> bool:
+    """Whether PostgreSQL would keep a nested loop's inner rows in a Materialize node: when
+    the inner side is scanned again for more than one outer row and it is a table scan or
+    a join (the nested loop here reads its inner side once anyway)."""
+    rows = estimated_rows(outer)
+    if rows is not None and rows <= 1:
+        return False
+    while isinstance(inner, N.Filter | N.Project) and not isinstance(inner, N.OneRow):
+        if isinstance(inner, N.Project) and isinstance(inner.child, N.OneRow):
+            return False
+        inner = inner.child
+    return isinstance(inner, N.TableScan | N.KeyScan | N.HashJoin | N.NestedLoopJoin)
+
+
+def _true(e: exp.Expr) -> bool:
+    """A condition that is the constant true (PostgreSQL drops it from a join's quals)."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    return isinstance(e, exp.Boolean) and e.this is True
 
 
 def _alias(node: N.Node) -> str | None:

@@ -12,6 +12,7 @@ sql.plan.explain's; building one from a query is sql.plan.binder's.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,6 +247,15 @@ class Project(Node):
         return [] if isinstance(self.child, OneRow) else [self.child]
 
 
+def picked(fn: Callable[[Row], Any]) -> int | None:
+    """The input column a ``Project`` function passes on unchanged, if it is a plain pick
+    (an ``operator.itemgetter`` of one position, as compiled columns are)."""
+    if isinstance(fn, operator.itemgetter):
+        args = fn.__reduce__()[1]
+        return args[0] if len(args) == 1 and isinstance(args[0], int) else None
+    return None
+
+
 @dataclass
 class OneRow(Node):
     scope: Scope = field(default_factory=lambda: Scope([]))
@@ -274,6 +284,8 @@ class NestedLoopJoin(Node):
     cond: Typed | None
     scope: Scope
     text: str = ""  # the condition's SQL, for EXPLAIN
+    # an inner join whose left side is the smaller: the left is held, the right streams
+    outer_right: bool = False
 
     def children(self) -> list[Node]:
         return [self.left, self.right]
@@ -307,7 +319,7 @@ class HashJoin(Node):
     residual: Typed | None
     scope: Scope
     text: str
-    build_left: bool = False  # an inner join whose left side is estimated smaller: hash it
+    build_left: bool = False  # hash the left side (cheaper by the cost model; never FULL)
     residual_text: str = ""  # the residual's SQL, for EXPLAIN
 
     def children(self) -> list[Node]:

@@ -17,6 +17,7 @@ RULES: tuple[Rule, ...] = (
     pushdown.push_below_joins,  # those on one side of an inner join go down to that side
     join_order.join_on_where_equalities,  # FROM a, b WHERE a.x = b.y: joined on them
     access_paths.choose_access_path,  # those on a table scan may narrow it
+    pushdown.push_join_conditions,  # an ON clause's one-sided conditions go down likewise
     join_order.choose_join_method,  # a hash join for equi-joins, else a nested loop
 )
 
