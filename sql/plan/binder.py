@@ -1772,7 +1772,6 @@ class Planner:
         return node, cols
 
 
-<<<<<<< HEAD
 def _check_direct_args(
     calls: list[exp.Expr], gslots: dict[str, tuple[int, SqlType]], scope: Scope
 ) -> None:
@@ -1806,28 +1805,6 @@ def _check_direct_args(
 _SERIES_TIMES = ("timestamp without time zone", "timestamp with time zone")
 
 
-def _window_order(windows: list[exp.Window]) -> str:
-    """The order the window functions read their rows in (PARTITION BY keys, then ORDER BY
-    keys) as SQL text, when they all share one; EXPLAIN shows it as a Sort."""
-    orders = set()
-    for w in windows:
-        keys = [p.sql(dialect="postgres") for p in w.args.get("partition_by") or []]
-        ob = w.args.get("order")
-        keys += [o.sql(dialect="postgres") for o in (ob.expressions if ob is not None else [])]
-        orders.add(", ".join(keys))
-    return orders.pop() if len(orders) == 1 else ""
-||||||| 59fac9c
-def _window_order(windows: list[exp.Window]) -> str:
-    """The order the window functions read their rows in (PARTITION BY keys, then ORDER BY
-    keys) as SQL text, when they all share one; EXPLAIN shows it as a Sort."""
-    orders = set()
-    for w in windows:
-        keys = [p.sql(dialect="postgres") for p in w.args.get("partition_by") or []]
-        ob = w.args.get("order")
-        keys += [o.sql(dialect="postgres") for o in (ob.expressions if ob is not None else [])]
-        orders.add(", ".join(keys))
-    return orders.pop() if len(orders) == 1 else ""
-=======
 def _slots_passed(exprs: list[exp.Expr], ctx: Context) -> list[int | None] | None:
     """For each select-list expression, the window function's or aggregate's result
     column it is (``row_number() OVER w AS rn``), else None."""
@@ -1840,7 +1817,6 @@ def _slots_passed(exprs: list[exp.Expr], ctx: Context) -> list[int | None] | Non
         hit = slots.get(inner.sql(dialect="postgres"))
         out.append(hit[0] if hit is not None else None)
     return out
->>>>>>> i15-explain-nodes
 
 
 class _PostAggScope(Scope):
