@@ -1798,6 +1798,8 @@ def _check_direct_args(
     for call in calls:
         inner = call.this if isinstance(call, exp.Filter) else call
         if isinstance(inner, exp.WithinGroup) and isinstance(inner.this, exp.Anonymous):
+            if any(isinstance(arg, exp.Order) for arg in inner.this.expressions):
+                continue  # ORDER BY among the direct arguments: 42601 when the call is planned
             for arg in inner.this.expressions:
                 check(arg)
 

@@ -173,7 +173,7 @@ CASES: list[Case] = [
     Case("ALTER TABLE t DROP CONSTRAINT nocon", SAME),
     Case("ALTER TABLE t SET SCHEMA s", UNSUPPORTED),
     Case("ALTER TABLE t OWNER TO postgres", SAME),
-    Case("ALTER TABLE t SET (fillfactor = 70)", UNSUPPORTED),
+    Case("ALTER TABLE t SET (fillfactor = 70)", SAME),
     Case("ALTER TABLE t ENABLE ROW LEVEL SECURITY"),
     Case("ALTER TABLE t ADD COLUMN z int, DROP COLUMN v", SAME),
     Case("ALTER TABLE ONLY t ADD COLUMN z int", SAME),
