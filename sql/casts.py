@@ -86,6 +86,15 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         v = T.format_jsonb(v)
     if s == '"char"' and d in text_types:  # as charout prints it: \377, '' for NUL
         v = T.format_char(v)
+    elif s == '"char"' and d == "integer":  # its byte, signed
+        code = ord(v) if v else 0
+        return code - 256 if code >= 0x80 else code
+    elif d == '"char"' and s == "integer":
+        if not -128 <= v <= 127:
+            raise NumericValueOutOfRange('"char" out of range')
+        return chr(v & 0xFF) if v else ""
+    elif '"char"' in (s, d) and s != d and not {s, d} & {*text_types, "unknown"}:
+        raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)
     if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):

@@ -241,6 +241,25 @@ class InvalidRegularExpression(SqlError):
     sqlstate = "2201B"
 
 
+_PG_REGEX_ERRORS = (
+    ("missing )", "parentheses () not balanced"),
+    ("unbalanced parenthesis", "parentheses () not balanced"),
+    ("unterminated character set", "brackets [] not balanced"),
+    ("nothing to repeat", "quantifier operand invalid"),
+    ("multiple repeat", "quantifier operand invalid"),
+    ("bad escape", "invalid escape \\ sequence"),
+    ("bad character range", "invalid character range"),
+    ("min repeat greater than max repeat", "invalid repetition count(s)"),
+)
+
+
+def regex_error(exc: Exception) -> InvalidRegularExpression:
+    """Python's complaint about a translated pattern, in PostgreSQL's words (regerror)."""
+    text = str(exc)
+    reason = next((pg for py, pg in _PG_REGEX_ERRORS if text.startswith(py)), text)
+    return InvalidRegularExpression(f"invalid regular expression: {reason}")
+
+
 class DataException(SqlError):
     sqlstate = "22000"
 

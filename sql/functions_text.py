@@ -33,6 +33,7 @@ from sql.errors import (
     NullValueNotAllowed,
     SyntaxError_,
     UndefinedFunction,
+    regex_error,
 )
 from sql.scope import Row, Typed
 from sql.types import SqlType
@@ -186,7 +187,7 @@ def pg_regex(pattern: str, flags: str = "") -> re.Pattern[str]:
     try:
         rx = re.compile(source, bits)
     except (re.error, OverflowError) as exc:
-        raise InvalidRegularExpression(f"invalid regular expression: {exc}") from None
+        raise regex_error(exc) from None
     if len(_RX_CACHE) > 256:
         _RX_CACHE.clear()
     _RX_CACHE[key] = rx

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import re
 
-from sql.errors import InvalidEscapeSequence, InvalidUseOfEscapeCharacter
+from sql.errors import (
+    InvalidEscapeSequence,
+    InvalidRegularExpression,
+    InvalidUseOfEscapeCharacter,
+    regex_error,
+)
 
 
 def like_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]:
@@ -75,7 +80,9 @@ def similar_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]
         if c == "[":
             end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("]", "^") else i + 1)
             if end < 0:
-                out.append(re.escape(c))
+                raise InvalidRegularExpression(
+                    "invalid regular expression: brackets [] not balanced"
+                )
             else:
                 out.append(pattern[i : end + 1])
                 i = end + 1
@@ -94,7 +101,10 @@ def similar_to_regex(pattern: str, escape: str | None = "\\") -> re.Pattern[str]
             out.append(re.escape(c))
         i += 1
     out.append(")$")
-    return re.compile("".join(out), re.DOTALL)
+    try:
+        return re.compile("".join(out), re.DOTALL)
+    except (re.error, OverflowError) as exc:
+        raise regex_error(exc) from None
 
 
 def similar_substring(text: str, pattern: str, escape: str | None) -> str | None:

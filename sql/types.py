@@ -646,14 +646,15 @@ _MONEY_TEXT = re.compile(r"(-)?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?)")
 _MONEY_MAX = Decimal(2**63 - 1) / 100
 
 
-_OCTAL_CHAR = re.compile(r"\\[0-3][0-7][0-7]")
+_OCTAL_CHAR = re.compile(r"\\[0-7]{3}")
 
 
 def parse_char(text: str) -> str:
     """charin: ``\\ooo`` is that byte, else the first byte of the text ('' for none); a
     "char" value is held as the character of its byte's code."""
-    if _OCTAL_CHAR.fullmatch(text):
-        return chr(int(text[1:], 8))
+    if _OCTAL_CHAR.fullmatch(text):  # the low byte of the number, as C's char keeps it
+        code = int(text[1:], 8) & 0xFF
+        return chr(code) if code else ""
     first = text.encode()[:1]
     return chr(first[0]) if first else ""
 

@@ -4,6 +4,7 @@ continuation), statement boundaries, and the query forms of the regression suite
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -348,3 +349,31 @@ def test_with_recursive_search_and_cycle_are_applied_not_ignored(
         f"{clause} SELECT * FROM a LIMIT 3"
     )
     assert [tuple(r) for r in s.execute(sql)[-1].rows or []] == rows
+
+
+MALFORMED_PATTERNS = [
+    "SELECT 'abc' SIMILAR TO 'a(b'",
+    "SELECT 'abc' SIMILAR TO 'a)b'",
+    "SELECT 'abc' SIMILAR TO 'a[b'",
+    "SELECT SUBSTRING('abc' SIMILAR 'a#\"(b#\"%' ESCAPE '#')",
+    "SELECT 'abc' ~ 'a(b'",
+    "SELECT 'abc' ~ '*a'",
+    "SELECT 'abc' ~ 'a{2,1}'",
+    "SELECT regexp_replace('abc', 'a[b', 'x')",
+]
+
+
+@pytest.mark.parametrize("sql", MALFORMED_PATTERNS)
+def test_malformed_patterns_fail_as_postgres_does(differ: Differ, sql: str) -> None:
+    """An unbalanced or invalid pattern is 2201B with PostgreSQL's words, never a silent
+    literal or an internal error."""
+    from kv.errors import Db9Error
+
+    with pytest.raises(psycopg.Error) as theirs:
+        differ.pg.execute(sql)
+    with pytest.raises(Db9Error) as ours:
+        differ.session.execute(sql)
+    assert (ours.value.sqlstate, str(ours.value)) == (
+        theirs.value.sqlstate,
+        theirs.value.diag.message_primary,
+    )

@@ -49,7 +49,15 @@ SCRIPTS = [
        CREATE TABLE tc (c "char");
        INSERT INTO tc VALUES ('a'), ('\\377'), ('bc'), (''), (NULL);
        SELECT c, c::text AS t FROM tc ORDER BY c;
-       SELECT c, c::text FROM tc ORDER BY c;""",
+       SELECT c, c::text FROM tc ORDER BY c;
+       SELECT '\\777'::"char"::int, '\\400'::"char"::text, '\\101'::"char"::int,
+              '\\377'::"char"::int, ''::"char"::int, 65::"char", (-1)::"char"::text,
+              0::"char"::text, (-128)::"char"::int;
+       SELECT 128::"char";
+       SELECT (-129)::"char";
+       SELECT 'A'::"char"::bigint;
+       SELECT 1::bigint::"char";
+       SELECT c::int FROM tc ORDER BY 1;""",
     # prefix operators and boolean functions
     """SELECT |/ float8 '2', ||/ float8 '27', booleq(true, false), boolne(true, false);
        SELECT booleq(1, 1);""",
