@@ -58,6 +58,7 @@ from sql.functions_text import (
     BUILDERS,
     TEXT_SRFS,
     compile_variadic,
+    no_such_function,
     output_text,
     substring_call,
     text_srf,
@@ -378,12 +379,7 @@ def _check_text_args(name: str, args: list[Typed], params: list[SqlType]) -> Non
         if (param is T.TEXT and a.type.category in "NBDT") or (
             param is T.BOOL and a.type.category not in "BX"
         ):
-            shown = ", ".join(x.type.display() for x in args)
-            raise UndefinedFunction(
-                f"function {name}({shown}) does not exist",
-                hint="No function matches the given name and argument types. You might need "
-                "to add explicit type casts.",
-            )
+            raise no_such_function(name, args)
 
 
 def _similar_substring(s: Typed, pattern: Typed, escape: Typed) -> Typed:

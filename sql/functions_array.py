@@ -23,8 +23,8 @@ from sql.errors import (
     FeatureNotSupported,
     NullValueNotAllowed,
     ProgramLimitExceeded,
-    UndefinedFunction,
 )
+from sql.functions_text import no_such_function
 from sql.scope import Row, Typed
 from sql.types import SqlType
 
@@ -225,15 +225,6 @@ FUNCTIONS = frozenset({
 SRFS = frozenset({"string_to_table"})
 
 
-def _no_such(name: str, args: list[Typed]) -> UndefinedFunction:
-    shown = ", ".join(a.type.display() for a in args)
-    return UndefinedFunction(
-        f"function {name}({shown}) does not exist",
-        hint="No function matches the given name and argument types. You might need to add "
-        "explicit type casts.",
-    )
-
-
 def _resolve(
     name: str, args: list[Typed], arrays: list[int], elements: list[int]
 ) -> tuple[SqlType, SqlType]:
@@ -241,7 +232,7 @@ def _resolve(
     ``elements``) and its element type; the arguments there are coerced, in place."""
     for i in arrays:
         if args[i].type.name != "unknown" and args[i].type.element is None:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
     known = [args[i].type.element or T.TEXT for i in arrays if args[i].type.name != "unknown"]
     known += [args[i].type for i in elements if args[i].type.name != "unknown"]
     elem = unify(known) if known else T.TEXT
@@ -265,14 +256,14 @@ def compile_call(name: str, args: list[Typed]) -> Typed:
         "array_to_string": (2, 3), "string_to_array": (2, 3),
     }[name]  # fmt: skip
     if not arity[0] <= n <= arity[1]:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     args = list(args)
     impl: Callable[..., Any]
     if name in ("string_to_array", "array_to_string"):
         if name == "string_to_array":
             texts = [coerce_to(a, T.TEXT) for a in args]
             if any(a.type.category in "NBDT" for a in args):
-                raise _no_such(name, args)
+                raise no_such_function(name, args)
             return _call(lambda s, d, nul=None: split_string(s, d, nul), texts,
                          T.TEXT.array_of(), strict_first=1)  # fmt: skip
         arr, elem = _resolve(name, args, [0], [])
@@ -353,7 +344,7 @@ def compile_width_bucket(args: list[Typed]) -> Typed:
     """width_bucket(operand, thresholds): how many of the sorted thresholds the operand
     reaches (PostgreSQL's width_bucket_array; NaN sorts above every number)."""
     if len(args) != 2:
-        raise _no_such("width_bucket", args)
+        raise no_such_function("width_bucket", args)
     args = list(args)
     _arr, elem = _resolve("width_bucket", args, [1], [0])
 
@@ -380,7 +371,7 @@ def compile_width_bucket(args: list[Typed]) -> Typed:
 def compile_srf(name: str, args: list[Typed]) -> tuple[Callable[[Row], list[Any]], SqlType]:
     """string_to_table(s, sep [, null]): a function from a row to its values, and their type."""
     if not 2 <= len(args) <= 3 or any(a.type.category in "NBDT" for a in args):
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     fns = [coerce_to(a, T.TEXT).fn for a in args]
 
     def run(r: Row) -> list[Any]:

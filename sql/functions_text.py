@@ -56,9 +56,14 @@ def strict_call(name: str, args: list[Typed], rtype: SqlType, impl: Callable[...
     return Typed(run, rtype, False, name)
 
 
-def _no_such(name: str, args: list[Typed]) -> UndefinedFunction:
-    types = ", ".join(a.type.display() for a in args)
-    return UndefinedFunction(f"function {name}({types}) does not exist")
+def no_such_function(name: str, args: list[Typed]) -> UndefinedFunction:
+    """42883 for ``name`` called with ``args``' types, with PostgreSQL's hint."""
+    shown = ", ".join(a.type.display() for a in args)
+    return UndefinedFunction(
+        f"function {name}({shown}) does not exist",
+        hint="No function matches the given name and argument types. You might need to add "
+        "explicit type casts.",
+    )
 
 
 def _texts(args: list[Typed]) -> list[Typed]:
@@ -272,7 +277,7 @@ def regexp_replace(
 
 def _regexp_replace(name: str, args: list[Typed]) -> Typed:
     if not 3 <= len(args) <= 6:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     head = _texts(args[:3])
     has_start = len(args) >= 4 and _is_int(args[3])
     if has_start:
@@ -280,7 +285,7 @@ def _regexp_replace(name: str, args: list[Typed]) -> Typed:
         rest = _texts(args[5:])
     else:
         if len(args) > 4:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
         nums, rest = [], _texts(args[3:])
 
     def impl(s: str, p: str, r: str, *more: Any) -> str:
@@ -389,7 +394,7 @@ def _positional(types: list[SqlType]) -> Builder:
     def build(name: str, args: list[Typed]) -> Typed:
         impl, rtype = _POSITIONAL_IMPLS[name]
         if len(args) > len(types) or len(args) < 2:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
         coerced = [coerce_to(a, types[i], explicit=False) for i, a in enumerate(args)]
         return strict_call(name, coerced, rtype, impl)
 
@@ -459,7 +464,7 @@ def output_text(args: list[Typed]) -> list[Typed]:
 
 def _quote_literal(name: str, args: list[Typed]) -> Typed:
     if len(args) != 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     (arg,) = output_text(args)
     if name == "quote_nullable":
         f = arg.fn
@@ -471,7 +476,7 @@ def _quote_literal(name: str, args: list[Typed]) -> Typed:
 
 def _quote_ident(name: str, args: list[Typed]) -> Typed:
     if len(args) != 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     return strict_call(name, _texts(args), T.TEXT, quote_ident)
 
 
@@ -589,7 +594,7 @@ def compile_variadic(name: str, fixed: list[Typed], array: Typed) -> Typed:
             raise DatatypeMismatch("VARIADIC argument must be an array")
         array, elem = coerce_to(array, T.TEXT.array_of()), T.TEXT
     if name not in ("format", "concat", "concat_ws") or (name != "concat" and not fixed):
-        raise _no_such(name, [*fixed, array])
+        raise no_such_function(name, [*fixed, array])
     fns = [a.fn for a in output_text(fixed)]
     spread = array.fn
 
@@ -616,7 +621,7 @@ def _flat_items(x: list[Any]) -> list[Any]:
 
 def _format(name: str, args: list[Typed]) -> Typed:
     if not args:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     texts = output_text(args)
     fmt, rest = texts[0].fn, [a.fn for a in texts[1:]]
 
@@ -705,7 +710,7 @@ def _bytes_of(a: Typed) -> Typed:
 def _digest(algo: str) -> Builder:
     def build(name: str, args: list[Typed]) -> Typed:
         if len(args) != 1:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
         return strict_call(
             name, [_bytes_of(args[0])], T.BYTEA, lambda b: hashlib.new(algo, b).digest()
         )
@@ -715,7 +720,7 @@ def _digest(algo: str) -> Builder:
 
 def _md5(name: str, args: list[Typed]) -> Typed:
     if len(args) != 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     a = args[0] if args[0].type.name == "bytea" else coerce_to(args[0], T.TEXT, explicit=True)
     return strict_call(
         name,
@@ -727,13 +732,13 @@ def _md5(name: str, args: list[Typed]) -> Typed:
 
 def _encode_fn(name: str, args: list[Typed]) -> Typed:
     if len(args) != 2:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     return strict_call(name, [_bytes_of(args[0]), coerce_to(args[1], T.TEXT)], T.TEXT, _encode)
 
 
 def _decode_fn(name: str, args: list[Typed]) -> Typed:
     if len(args) != 2:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     return strict_call(name, _texts(args), T.BYTEA, _decode)
 
 
@@ -749,7 +754,7 @@ def overlay(s: Any, new: Any, start: int, length: int | None = None) -> Any:
 
 def _overlay(name: str, args: list[Typed]) -> Typed:
     if len(args) not in (3, 4):
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     is_bytes = args[0].type.name == "bytea" or args[1].type.name == "bytea"
     conv = _bytes_of if is_bytes else (lambda a: coerce_to(a, T.TEXT, explicit=True))
     parts = [conv(args[0]), conv(args[1])] + [coerce_to(a, T.INT4) for a in args[2:]]
@@ -852,7 +857,7 @@ def width_bucket(x: Any, low: Any, high: Any, count: int) -> int:
 
 def _width_bucket(name: str, args: list[Typed]) -> Typed:
     if len(args) != 4:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     num = (
         T.FLOAT8
         if any(a.type.name in ("double precision", "real") for a in args[:3])
@@ -884,7 +889,7 @@ def _trim_scale(d: Decimal) -> Decimal:
 def _numeric_fn(rtype: SqlType, impl: Callable[..., Any]) -> Builder:
     def build(name: str, args: list[Typed]) -> Typed:
         if len(args) != 1:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
         return strict_call(name, [coerce_to(args[0], T.NUMERIC)], rtype, impl)
 
     return build
@@ -892,7 +897,7 @@ def _numeric_fn(rtype: SqlType, impl: Callable[..., Any]) -> Builder:
 
 def _to_hex(name: str, args: list[Typed]) -> Typed:
     if len(args) != 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     bits = 64 if args[0].type.name == "bigint" else 32
     arg = coerce_to(args[0], T.INT8 if bits == 64 else T.INT4)
     return strict_call(name, [arg], T.TEXT, lambda n: format(n & ((1 << bits) - 1), "x"))
@@ -910,7 +915,7 @@ def _initcap(s: str) -> str:
 
 def _pg_sleep(name: str, args: list[Typed]) -> Typed:
     if len(args) != 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     secs = coerce_to(args[0], T.FLOAT8).fn
 
     def run(r: Row) -> str:
@@ -930,7 +935,7 @@ def _pg_sleep(name: str, args: list[Typed]) -> Typed:
 def _simple(arg_types: list[SqlType], rtype: SqlType, impl: Callable[..., Any]) -> Builder:
     def build(name: str, args: list[Typed]) -> Typed:
         if len(args) != len(arg_types):
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
         return strict_call(
             name,
             [coerce_to(a, t, explicit=True) for a, t in zip(args, arg_types, strict=True)],
@@ -943,12 +948,12 @@ def _simple(arg_types: list[SqlType], rtype: SqlType, impl: Callable[..., Any]) 
 
 def _to_char(name: str, args: list[Typed]) -> Typed:
     if len(args) != 2:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     value, fmt = args[0], coerce_to(args[1], T.TEXT)
     if value.type.category == "D":
         return strict_call(name, [value, fmt], T.TEXT, formatting.datetime_to_char)
     if value.type.category != "N" and value.type.name != "unknown":
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     if value.type.name == "unknown":
         value = coerce_to(value, T.NUMERIC)
     return strict_call(name, [value, fmt], T.TEXT, formatting.number_to_char)
@@ -960,7 +965,7 @@ def _to_timestamp(name: str, args: list[Typed]) -> Typed:
         start = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         return strict_call(name, [epoch], T.TIMESTAMPTZ, lambda s: start + dt.timedelta(seconds=s))
     if len(args) != 2:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     return strict_call(
         name,
         _texts(args),
@@ -1030,7 +1035,7 @@ def substring_call(name: str, args: list[Typed]) -> Typed:
     """substring/substr by argument types: (text|bytea, int [, int]) positions, or
     (text, text) a POSIX regular expression."""
     if not 2 <= len(args) <= 3:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     subject, start = args[0], args[1]
     if start.type.category == "S" or (start.type.name == "unknown" and len(args) == 2):
         if len(args) == 3:
@@ -1038,7 +1043,7 @@ def substring_call(name: str, args: list[Typed]) -> Typed:
         return strict_call(name, _texts(args), T.TEXT, _regex_substring)
     t = T.BYTEA if subject.type.name == "bytea" else T.TEXT
     if t is T.TEXT and subject.type.category not in ("S", "U") and subject.type.name != "unknown":
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     parts = [coerce_to(subject, t, explicit=True)] + [coerce_to(a, T.INT4) for a in args[1:]]
     return strict_call(name, parts, t, substr)
 
@@ -1047,12 +1052,12 @@ def trim_call(name: str, args: list[Typed]) -> Typed:
     """btrim/ltrim/rtrim (and TRIM): characters of text, or bytes of bytea, removed from
     the named side(s); text trims spaces by default."""
     if not 1 <= len(args) <= 2:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     t = T.BYTEA if args[0].type.name == "bytea" else T.TEXT
     if t is T.BYTEA and len(args) == 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     if any(a.type.category in "NBDT" for a in args):  # no implicit cast to text from these
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     parts = [coerce_to(args[0], t, explicit=True)] + [coerce_to(a, t) for a in args[1:]]
     strip = {"btrim": "strip", "ltrim": "lstrip", "rtrim": "rstrip"}[name]
     return strict_call(name, parts, t, lambda v, chars=" ": getattr(v, strip)(chars))
@@ -1062,14 +1067,14 @@ def _length(name: str, args: list[Typed]) -> Typed:
     """length/octet_length of text (characters/UTF-8 bytes) or of bytea (bytes);
     length of a tsvector (lexemes)."""
     if len(args) != 1:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     (a,) = args
     if a.type.name == "bytea":
         return strict_call(name, [a], T.INT4, len)
     if a.type.name == "tsvector" and name == "length":  # its number of lexemes
         return strict_call(name, [a], T.INT4, lambda v: len(v.entries))
     if a.type.category != "S" and a.type.name != "unknown":
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     count = len if name == "length" else (lambda v: len(v.encode()))
     return strict_call(name, [coerce_to(a, T.TEXT, explicit=True)], T.INT4, count)
 
@@ -1126,7 +1131,7 @@ def text_srf(name: str, args: list[Typed]) -> tuple[Callable[[Row], list[Any]], 
     """regexp_matches and regexp_split_to_table: a function from a row to the values the
     call returns there, and their type."""
     if not 2 <= len(args) <= 3:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     fns = [a.fn for a in _texts(args)]
 
     def run(r: Row) -> list[Any]:

@@ -20,10 +20,9 @@ from sql.casts import coerce_to
 from sql.errors import (
     InvalidParameterValue,
     NullValueNotAllowed,
-    UndefinedFunction,
     ZeroLengthCharacterString,
 )
-from sql.functions_text import strict_call
+from sql.functions_text import no_such_function, strict_call
 from sql.scope import Context, Typed
 from sql.ts_match import headline, headline_options, matches
 from sql.ts_rank import ts_rank, ts_rank_cd, weights_arg
@@ -54,15 +53,6 @@ NAMES = frozenset({
 _TEXTS = frozenset({"text", "character varying", "character", "name", "unknown"})
 
 
-def _no_such(name: str, args: list[Typed]) -> UndefinedFunction:
-    shown = ", ".join(a.type.display() for a in args)
-    return UndefinedFunction(
-        f"function {name}({shown}) does not exist",
-        hint="No function matches the given name and argument types. You might need to add "
-        "explicit type casts.",
-    )
-
-
 def _default_config(ctx: Context) -> Callable[[], C.Config]:
     def get() -> C.Config:
         session = ctx.session
@@ -91,7 +81,7 @@ def _call(name: str, args: list[Typed], rtype: T.SqlType, impl: Callable[..., An
 def _config_arg(a: Typed) -> Typed:
     """A configuration argument: a regconfig, or a name as text (42704 if unknown)."""
     if a.type.name not in _TEXTS and a.type.name != "regconfig":
-        raise _no_such("to_tsvector", [a])
+        raise no_such_function("to_tsvector", [a])
     t = coerce_to(a, T.TEXT) if a.type.name != "regconfig" else a
     fn = t.fn
 
@@ -108,7 +98,7 @@ def _split_config(name: str, args: list[Typed], n_rest: int) -> tuple[list[Typed
         return [_config_arg(args[0]), *args[1:]], True
     if len(args) == n_rest:
         return args, False
-    raise _no_such(name, args)
+    raise no_such_function(name, args)
 
 
 # -- json documents ---------------------------------------------------------------------------
@@ -155,11 +145,11 @@ def _compile_to_tsvector(name: str, args: list[Typed], ctx: Context) -> Typed:
             args[-1] = coerce_to(doc, T.TEXT)
             impl = C.to_tsvector
         else:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
     else:
         want = "json" if name == "json_to_tsvector" else "jsonb"
         if kind not in (want, "unknown"):
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
         args[-2] = coerce_to(doc, T.JSON if want == "json" else T.JSONB)
         args[-1] = coerce_to(args[-1], T.JSONB)
         impl = functools.partial(_json_strings_vector, want)
@@ -175,7 +165,7 @@ def _compile_headline(args: list[Typed], ctx: Context) -> Typed:
         args = [_config_arg(args[0]), *args[1:]]
     body = args[1:] if has_cfg else args
     if len(body) not in (2, 3):
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     doc, query = body[0], coerce_to(body[1], T.TSQUERY)
     options = coerce_to(body[2], T.TEXT) if len(body) == 3 else None
     kind = doc.type.name
@@ -184,7 +174,7 @@ def _compile_headline(args: list[Typed], ctx: Context) -> Typed:
     elif kind in ("json", "jsonb"):
         rtype = doc.type
     else:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
 
     def impl(cfg: C.Config, v: Any, q: TsQuery, opts: str = "") -> Any:
         parsed = headline_options(opts)
@@ -340,7 +330,7 @@ def compile_text_search(name: str, args: list[Typed], ctx: Context) -> Typed:
         if len(args) == 3:
             typed.append(coerce_to(args[2], T.INT4))
         return strict_call(name, typed, T.TSQUERY, _phrase_of)
-    raise _no_such(name, args)
+    raise no_such_function(name, args)
 
 
 def _compile_rank(name: str, args: list[Typed]) -> Typed:
@@ -352,7 +342,7 @@ def _compile_rank(name: str, args: list[Typed]) -> Typed:
     )
     body = args[1:] if has_weights else args
     if len(body) not in (2, 3):
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     typed = [coerce_to(body[0], T.TSVECTOR), coerce_to(body[1], T.TSQUERY)]
     typed.append(
         coerce_to(body[2], T.INT4) if len(body) == 3 else Typed(lambda _r: 0, T.INT4, True)
