@@ -36,6 +36,7 @@ from sql import (
     commands,
     ctas,
     cursors,
+    databases,
     ddl,
     dml,
     index_options,
@@ -325,6 +326,10 @@ _PLAN_CACHE_SIZE = 500
 class Session:
     def __init__(self, database: Database, user: str = "postgres") -> None:
         self.database = database
+        self.database_name = database.name  # what current_database() says
+        # The databases this session's login sees (CREATE/DROP DATABASE, pg_database);
+        # None where the server has no directory (the SQL layer alone, in tests).
+        self.directory: databases.DatabaseDirectory | None = None
         self.db = database.db
         self.client = database.client
         self.user = user
@@ -430,7 +435,7 @@ class Session:
             catalog = self.catalog()
             return next((s for s in self.search_path() if s in catalog.schemas), None)
         if name == "current_database":
-            return self.database.name
+            return self.database_name
         if name == "session_user":
             return roles.session_name(self)
         return roles.current_name(self)
@@ -1203,6 +1208,8 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in databases.COMMANDS:
+            return databases.run(self, stmt.command, stmt.tokens)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

@@ -1,0 +1,242 @@
+"""CREATE / DROP / ALTER DATABASE over SQL and dbname at login, against an in-process node
+(control plane, registry authenticator, pgwire server over an in-memory store): the way
+Django's test runner uses them, the error codes against a real PostgreSQL, two sessions,
+copies from a template, and what the CLI's API sees of databases made with SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from control.plane import ControlPlane, RegistryAuthenticator
+from kv.client import TxnClient
+from pgwire.server import PgServer, PgServerConfig, new_event_loop
+from pgwire.tls import ensure_self_signed, server_context
+from tests.kv.conftest import local_kv
+from tests.sql.pg import postgres_server
+
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PASSWORD = "pw-for-tests"
+
+
+@dataclass
+class Node:
+    plane: ControlPlane
+    server: PgServer
+
+    def dsn(self, dbname: str = "postgres", user: str = "local.admin") -> str:
+        return (
+            f"host=127.0.0.1 port={self.server.port} dbname={dbname} user={user} "
+            f"password={PASSWORD} sslmode=require"
+        )
+
+    def connect(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
+        return psycopg.connect(self.dsn(dbname), autocommit=True)
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Node]:
+    kv = local_kv()
+    plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
+    plane.bootstrap(PASSWORD)
+    cert, key = str(tmp_path / "server.crt"), str(tmp_path / "server.key")
+    ensure_self_signed(cert, key)
+    server = PgServer(
+        RegistryAuthenticator(plane), PgServerConfig(port=0), server_context(cert, key)
+    )
+    plane.connections = server.sessions_by_database
+    plane.end_sessions = server.end_sessions
+    loop = new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    try:
+        yield Node(plane, server)
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def sqlstate(conn: psycopg.Connection[Any], sql: str) -> str | None:
+    try:
+        conn.execute(sql)
+    except psycopg.Error as exc:
+        return exc.sqlstate
+    return None
+
+
+def login_error(node: Node, dbname: str) -> tuple[str | None, str]:
+    """The SQLSTATE and message a login to ``dbname`` fails with (asyncpg: libpq does not
+    tell a connection's SQLSTATE)."""
+
+    async def attempt() -> None:
+        url = f"postgresql://local.admin:{PASSWORD}@127.0.0.1:{node.server.port}/{dbname}"
+        conn = await asyncpg.connect(url, ssl="require")
+        await conn.close()
+
+    try:
+        asyncio.run(attempt())
+    except asyncpg.PostgresError as exc:
+        return exc.sqlstate, str(exc)
+    return None, ""
+
+
+def test_django_style_create_connect_use_and_drop_a_test_database(node: Node) -> None:
+    with node.connect() as admin:
+        assert admin.execute("SELECT current_database()").fetchone() == ("postgres",)
+        admin.execute('CREATE DATABASE "test_app"')
+        names = [r[0] for r in admin.execute("SELECT datname FROM pg_database ORDER BY 1")]
+        assert names == ["postgres", "test_app"]
+        with node.connect("test_app") as test:
+            assert test.execute("SELECT current_database()").fetchone() == ("test_app",)
+            test.execute("CREATE TABLE t (id int PRIMARY KEY, v text)")
+            test.execute("INSERT INTO t VALUES (1, 'a')")
+            assert test.execute("SELECT v FROM t").fetchall() == [("a",)]
+        # the new database is empty of the other's tables, and the other of its
+        assert admin.execute("SELECT count(*) FROM pg_class WHERE relname = 't'").fetchone() == (0,)
+        admin.execute("DROP DATABASE test_app")
+        assert [r[0] for r in admin.execute("SELECT datname FROM pg_database")] == ["postgres"]
+        admin.execute("CREATE DATABASE test_app")  # the name is free again, and empty
+        with node.connect("test_app") as test:
+            assert sqlstate(test, "SELECT * FROM t") == "42P01"
+        admin.execute("DROP DATABASE test_app")
+
+
+def test_login_to_an_unknown_database_is_fatal_3d000(node: Node) -> None:
+    state, message = login_error(node, ("nosuch"))
+    assert state == "3D000" and 'database "nosuch" does not exist' in message
+    with node.connect("default") as conn:  # the login's own, by its registry name
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_databases_made_with_sql_are_registry_databases_of_the_account(node: Node) -> None:
+    with node.connect() as admin:
+        admin.execute("CREATE DATABASE reports")
+    account = node.plane.registry.account(node.plane.registry.databases()[0].account_id)
+    rec = node.plane.registry.database(account.id, "reports")
+    assert rec.state == "ACTIVE" and rec.home_id == 1
+    # its own connection string reaches it as "postgres", as the CLI prints it
+    url = node.plane.connection_string(rec).replace(":0/", f":{node.server.port}/")
+    with psycopg.connect(url) as own:
+        assert own.execute("SELECT current_database()").fetchone() == ("reports",)
+    node.plane.delete(account, "reports")  # db9 delete
+    node.plane.reconcile()
+    with node.connect() as admin:
+        assert [r[0] for r in admin.execute("SELECT datname FROM pg_database")] == ["postgres"]
+
+
+def test_error_codes_match_postgresql(node: Node) -> None:
+    statements = [
+        "CREATE DATABASE dup",
+        "CREATE DATABASE dup",  # 42P04
+        "DROP DATABASE nosuch",  # 3D000
+        "DROP DATABASE IF EXISTS nosuch",
+        "CREATE DATABASE x1 ENCODING 'nosuch'",
+        "CREATE DATABASE x2 LC_COLLATE 'xx_YY.bogus'",
+        "CREATE DATABASE x3 WITH FOO = 1",
+        "CREATE DATABASE x4 TEMPLATE nosuch",
+        "CREATE DATABASE x5 OWNER nosuch",
+        "CREATE DATABASE x6 CONNECTION LIMIT -5",
+        "CREATE DATABASE x7 TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
+        "DROP DATABASE x7",
+        "BEGIN; CREATE DATABASE x8; COMMIT",
+        "DROP DATABASE postgres",  # the current database
+        "ALTER DATABASE nosuch SET work_mem = '8MB'",
+        "ALTER DATABASE dup SET nosuch_param = 1",
+        "ALTER DATABASE dup SET work_mem = 'lots'",
+        "ALTER DATABASE dup SET work_mem = '8MB'",
+        "ALTER DATABASE dup RESET work_mem",
+        "ALTER DATABASE dup CONNECTION LIMIT 5",
+        "ALTER DATABASE dup RENAME TO dup2",
+        "ALTER DATABASE dup2 RENAME TO dup2",
+        "ALTER DATABASE postgres RENAME TO other",  # the current database
+        "DROP DATABASE dup2",
+        "DROP DATABASE dup2 WITH (FORCE)",
+    ]
+    with postgres_server() as conninfo, psycopg.connect(conninfo, autocommit=True) as pg:
+        pg.execute("SET client_min_messages = warning")
+        with node.connect() as db9:
+            for sql in statements:
+                assert sqlstate(db9, sql) == sqlstate(pg, sql), sql
+
+
+def test_drop_while_another_session_is_connected_is_55006_unless_forced(node: Node) -> None:
+    with node.connect() as admin:
+        admin.execute("CREATE DATABASE busy")
+        other = node.connect("busy")
+        with pytest.raises(psycopg.Error) as err:
+            admin.execute("DROP DATABASE busy")
+        assert err.value.sqlstate == "55006"
+        assert "being accessed by other users" in str(err.value)
+        assert other.execute("SELECT 1").fetchone() == (1,)
+        admin.execute("DROP DATABASE busy WITH (FORCE)")
+        with pytest.raises(psycopg.OperationalError):
+            other.execute("SELECT 1")
+        other.close()
+        assert sqlstate(admin, "DROP DATABASE busy") == "3D000"
+
+
+def test_template_copy_is_a_branch_of_the_template(node: Node) -> None:
+    with node.connect() as admin:
+        admin.execute("CREATE DATABASE base")
+        with node.connect("base") as base:
+            base.execute("CREATE TABLE t (id int PRIMARY KEY)")
+            base.execute("INSERT INTO t SELECT g FROM generate_series(1, 100) g")
+            # a session on the template: PostgreSQL refuses to copy it
+            with pytest.raises(psycopg.Error) as err:
+                admin.execute("CREATE DATABASE copy1 TEMPLATE base")
+            assert err.value.sqlstate == "55006"
+        admin.execute("CREATE DATABASE copy1 TEMPLATE base")
+        with node.connect("copy1") as copy:
+            assert copy.execute("SELECT count(*) FROM t").fetchone() == (100,)
+            copy.execute("DELETE FROM t WHERE id > 10")
+        with node.connect("base") as base:
+            assert base.execute("SELECT count(*) FROM t").fetchone() == (100,)
+        rec = node.plane.registry.database(node.plane.registry.databases()[0].account_id, "copy1")
+        assert rec.parent_name == "base" and rec.fork_ts is not None
+        assert sqlstate(admin, "DROP DATABASE base") == "55006"  # the copy reads through it
+        admin.execute("DROP DATABASE copy1")
+        admin.execute("DROP DATABASE base")
+
+
+def test_alter_database_set_applies_at_login(node: Node) -> None:
+    with node.connect() as admin:
+        admin.execute("CREATE DATABASE tuned")
+        admin.execute("ALTER DATABASE tuned SET search_path = app, public")
+        admin.execute("ALTER DATABASE tuned SET statement_timeout = '5s'")
+        with node.connect("tuned") as conn:
+            assert conn.execute("SHOW search_path").fetchone() == ("app, public",)
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
+        admin.execute("ALTER DATABASE tuned RESET ALL")
+        with node.connect("tuned") as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+        admin.execute("ALTER DATABASE tuned RENAME TO tuned2")
+        with node.connect("tuned2") as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("tuned2",)
+        assert login_error(node, ("tuned"))[0] == "3D000"
+        admin.execute("ALTER DATABASE tuned2 ALLOW_CONNECTIONS false")
+        assert login_error(node, ("tuned2"))[0] == "55000"
+        admin.execute("ALTER DATABASE tuned2 ALLOW_CONNECTIONS true CONNECTION LIMIT 0")
+        assert login_error(node, ("tuned2"))[0] == "53300"
+        row = admin.execute(
+            "SELECT datconnlimit, datallowconn FROM pg_database WHERE datname = 'tuned2'"
+        ).fetchone()
+        assert row == (0, True)
