@@ -113,13 +113,14 @@ def run(session: Any, command: str, tokens: list[Any]) -> Result:
     directory: DatabaseDirectory | None = session.directory
     reader = _Reader(tokens[2:])
     verb = command.split()[0]
+    if directory is None:  # a session of the SQL layer alone, not served by a node
+        raise FeatureNotSupported(
+            f"{command} is not supported without a server",
+            hint="Databases are created and deleted with the db9 CLI (db9 create --name ...,"
+            " db9 delete), the REST API, or over SQL on a db9 server.",
+        )
     if verb in ("CREATE", "DROP") and session.in_block:
         raise ActiveSqlTransaction(f"{command} cannot run inside a transaction block")
-    if directory is None:
-        raise FeatureNotSupported(
-            f"{command} is not supported on this server",
-            hint="Databases are created and deleted with the db9 CLI or the REST API.",
-        )
     current = session.info("current_database")
     if verb == "CREATE":
         name = reader.name()
