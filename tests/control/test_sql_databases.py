@@ -6,6 +6,9 @@ copies from a template, and what the CLI's API sees of databases made with SQL."
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -240,3 +243,32 @@ def test_alter_database_set_applies_at_login(node: Node) -> None:
             "SELECT datconnlimit, datallowconn FROM pg_database WHERE datname = 'tuned2'"
         ).fetchone()
         assert row == (0, True)
+
+
+@pytest.mark.parametrize("parallel", ["1", "2"])
+def test_django_test_runner_creates_clones_and_destroys_its_test_database(
+    node: Node, parallel: str
+) -> None:
+    """``django-admin test`` with the postgresql backend: CREATE DATABASE test_postgres from
+    a connection to postgres, the tests in it (with --parallel 2, in copies made with
+    CREATE DATABASE ... TEMPLATE test_postgres), then DROP DATABASE of each."""
+    pytest.importorskip("django")
+    project = Path(__file__).parent / "django_project"
+    env = {
+        **os.environ,
+        "DB9_PASSWORD": PASSWORD,
+        "DB9_PORT": str(node.server.port),
+        "PYTHONPATH": str(project),
+        "DJANGO_SETTINGS_MODULE": "settings",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "django", "test", "--noinput", "--parallel", parallel, "-v", "2"],
+        env=env, capture_output=True, text=True, timeout=150, cwd=project,
+    )  # fmt: skip
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    assert "Ran 2 tests" in out and "Destroying test database" in out
+    if parallel == "2":
+        assert "Cloning test database" in out
+    with node.connect() as admin:
+        assert [r[0] for r in admin.execute("SELECT datname FROM pg_database")] == ["postgres"]
