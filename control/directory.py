@@ -36,6 +36,7 @@ class LoginDirectory:
 
     def __init__(self, plane: ControlPlane, login: DatabaseRecord) -> None:
         self.plane = plane
+        self.login = login  # as of the login (what open reads)
         self.login_id = login.id
         self.account_id = login.account_id
 
@@ -79,14 +80,19 @@ class LoginDirectory:
         return [self._info(name, rec) for name, rec in self._records().items()]
 
     def open(self, name: str) -> tuple[Database, DatabaseInfo]:
-        rec = self._find(name)
-        info = self._info(rec.sql_name if rec.id == self.login_id else rec.name, rec)
+        """The login's own database (no registry scan: the common case), or one made from
+        it. A connection limit is recorded but, as PostgreSQL's for superusers, not applied:
+        every db9 login is its database's superuser."""
+        if name in ("postgres", self.login.name, self.login.sql_name):
+            rec = self.login
+            info = self._info(rec.sql_name, rec)
+        else:
+            rec = self._find(name)
+            info = self._info(rec.name, rec)
         if not rec.allow_connections:
             raise SqlError(
                 f'database "{info.name}" is not currently accepting connections'
             ).with_state("55000")
-        if 0 <= rec.conn_limit <= self.plane.connections().get(rec.prefix, 0):
-            raise SqlError(f'too many connections for database "{info.name}"').with_state("53300")
         return self.plane.database_for(rec), info
 
     # -- changing them -----------------------------------------------------------------------

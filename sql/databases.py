@@ -115,7 +115,7 @@ def run(session: Any, command: str, tokens: list[Any]) -> Result:
     verb = command.split()[0]
     if directory is None:  # a session of the SQL layer alone, not served by a node
         raise FeatureNotSupported(
-            f"{command} is not supported without a server",
+            f"{command} is not supported in this session",
             hint="Databases are created and deleted with the db9 CLI (db9 create --name ...,"
             " db9 delete), the REST API, or over SQL on a db9 server.",
         )
