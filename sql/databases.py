@@ -138,6 +138,7 @@ def _create_options(reader: _Reader) -> CreateOptions:
     out = CreateOptions()
     reader.accept("WITH")
     seen: set[str] = set()
+    template, encoding = "template1", None
     while not reader.done():
         option = reader.word().lower()
         if option == "connection":
@@ -152,12 +153,13 @@ def _create_options(reader: _Reader) -> CreateOptions:
             continue
         if option == "template":
             out.template = None if value in TEMPLATES else value
+            template = value
         elif option == "owner":
             out.owner = value
         elif option == "encoding":
-            _check_encoding(value)
+            encoding = _encoding(value)
         elif option in ("locale", "lc_collate", "lc_ctype"):
-            _check_locale(option, value)
+            _check_locale(value)
         elif option == "locale_provider":
             if value.lower() != "libc":
                 raise FeatureNotSupported(f"locale provider {value} is not supported")
@@ -182,6 +184,14 @@ def _create_options(reader: _Reader) -> CreateOptions:
             raise FeatureNotSupported(f"CREATE DATABASE option {option.upper()} is not supported")
         else:
             raise SyntaxError_(f'option "{option}" not recognized')
+    if encoding is not None and template != "template0":
+        raise InvalidParameterValue(
+            f"new encoding ({encoding}) is incompatible with the encoding of the template "
+            "database (UTF8)",
+            hint="Use the same encoding as in the template database, or use template0 as template.",
+        )
+    if encoding is not None:
+        raise FeatureNotSupported(f"encoding {encoding} is not supported: db9 stores UTF8")
     return out
 
 
@@ -216,10 +226,10 @@ def _drop(session: Any, directory: DatabaseDirectory, reader: _Reader, current: 
 
 def _alter(session: Any, directory: DatabaseDirectory, reader: _Reader, current: str) -> Result:
     name = reader.name()
-    known = {d.name: d for d in directory.list()}
-    if name not in known:
-        raise InvalidCatalogName(f'database "{name}" does not exist')
     word = reader.word().upper()
+    known = {d.name: d for d in directory.list()}
+    if name not in known and word != "OWNER":  # (PostgreSQL resolves the new owner first)
+        raise InvalidCatalogName(f'database "{name}" does not exist')
     if word == "RENAME":
         reader.expect("TO")
         new_name = reader.name()
@@ -235,6 +245,8 @@ def _alter(session: Any, directory: DatabaseDirectory, reader: _Reader, current:
         if owner.lower() in ("current_user", "current_role", "session_user"):
             owner = session.info(owner.lower() if owner != "current_role" else "current_user")
         _check_role(session, owner)
+        if name not in known:
+            raise InvalidCatalogName(f'database "{name}" does not exist')
         directory.alter(name, owner=owner)
         return Result("ALTER DATABASE")
     settings = dict(known[name].settings)
@@ -303,23 +315,22 @@ def _setting(session: Any, param: str, values: list[str]) -> str:
     return guc.normalise(param, joined)
 
 
-def _check_encoding(value: str) -> None:
-    low = value.lower().replace("-", "_") if value.lower() != "utf-8" else "utf8"
+def _encoding(value: str) -> str | None:
+    """None for UTF8; the canonical name of another server encoding; 42704 for no such."""
+    low = "utf8" if value.lower() == "utf-8" else value.lower().replace("-", "_")
     if low in _ENCODINGS:
-        return
+        return None
     if low in _OTHER_ENCODINGS:
-        raise FeatureNotSupported(f"encoding {value.upper()} is not supported: db9 stores UTF8")
+        return low.upper()
     raise UndefinedObject(f"{value} is not a valid encoding name")
 
 
-def _check_locale(option: str, value: str) -> None:
-    if value.lower() in _LOCALES:
-        return
-    which = "LC_COLLATE" if option in ("locale", "lc_collate") else "LC_CTYPE"
-    raise WrongObjectType(
-        f'invalid {which} locale name: "{value}"',
-        hint="If the locale name is specific to ICU, use ICU_LOCALE.",
-    )
+def _check_locale(value: str) -> None:
+    if value.lower() not in _LOCALES:
+        raise WrongObjectType(
+            f'invalid locale name: "{value}"',
+            hint="If the locale name is specific to ICU, use ICU_LOCALE.",
+        )
 
 
 def _conn_limit(value: str) -> int:

@@ -160,7 +160,14 @@ def test_error_codes_match_postgresql(node: Node) -> None:
         "CREATE DATABASE x6 CONNECTION LIMIT -5",
         "CREATE DATABASE x7 TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
         "DROP DATABASE x7",
-        "BEGIN; CREATE DATABASE x8; COMMIT",
+        "BEGIN; CREATE DATABASE x8",
+        "ROLLBACK",
+        "CREATE DATABASE x8; SELECT 1",  # an implicit block
+        "CREATE DATABASE x9 ENCODING 'LATIN1'",  # template1's encoding is UTF8
+        "CREATE DATABASE x9 LOCALE 'xx_YY.bogus'",
+        "CREATE DATABASE x9 IS_TEMPLATE maybe",
+        "CREATE DATABASE x9 OWNER a OWNER b",
+        "CREATE DATABASE",
         "DROP DATABASE postgres",  # the current database
         "ALTER DATABASE nosuch SET work_mem = '8MB'",
         "ALTER DATABASE dup SET nosuch_param = 1",
@@ -171,6 +178,8 @@ def test_error_codes_match_postgresql(node: Node) -> None:
         "ALTER DATABASE dup RENAME TO dup2",
         "ALTER DATABASE dup2 RENAME TO dup2",
         "ALTER DATABASE postgres RENAME TO other",  # the current database
+        "ALTER DATABASE dup2 OWNER TO nosuch",
+        "ALTER DATABASE nosuch OWNER TO nosuch",
         "DROP DATABASE dup2",
         "DROP DATABASE dup2 WITH (FORCE)",
     ]
@@ -179,6 +188,7 @@ def test_error_codes_match_postgresql(node: Node) -> None:
         with node.connect() as db9:
             for sql in statements:
                 assert sqlstate(db9, sql) == sqlstate(pg, sql), sql
+                assert db9.info.transaction_status == pg.info.transaction_status, sql
 
 
 def test_drop_while_another_session_is_connected_is_55006_unless_forced(node: Node) -> None:
