@@ -168,7 +168,7 @@ def _create_options(reader: _Reader) -> CreateOptions:
         elif option == "strategy":
             if value.lower() not in ("wal_log", "file_copy"):
                 raise InvalidParameterValue(
-                    f"invalid create database strategy {value}",
+                    f'invalid create database strategy "{value}"',
                     hint="Valid strategies are 'wal_log', and 'file_copy'.",
                 )
         elif option == "tablespace":
@@ -205,9 +205,8 @@ def _drop(session: Any, directory: DatabaseDirectory, reader: _Reader, current: 
         reader.accept("WITH")
         reader.expect("(")
         while True:
-            option = reader.word().lower()
-            if option != "force":
-                raise SyntaxError_(f'unrecognized DROP DATABASE option "{option}"')
+            if not reader.accept("FORCE"):  # the grammar's only option
+                raise reader.error()
             force = True
             if not reader.accept(","):
                 break
@@ -215,11 +214,14 @@ def _drop(session: Any, directory: DatabaseDirectory, reader: _Reader, current: 
     reader.end()
     if name == current:
         raise ObjectInUse("cannot drop the currently open database")
-    if name not in {d.name for d in directory.list()}:
+    known = {d.name: d for d in directory.list()}
+    if name not in known:
         if if_exists:
             session.notices.append(f'database "{name}" does not exist, skipping')
             return Result("DROP DATABASE")
         raise InvalidCatalogName(f'database "{name}" does not exist')
+    if known[name].is_template:
+        raise WrongObjectType("cannot drop a template database")
     directory.drop(name, force=force, current=current)
     return Result("DROP DATABASE")
 

@@ -86,6 +86,15 @@ def sqlstate(conn: psycopg.Connection[Any], sql: str) -> str | None:
     return None
 
 
+def failure(conn: psycopg.Connection[Any], sql: str) -> tuple[str | None, str | None]:
+    """The SQLSTATE and message ``sql`` fails with; (None, None) if it succeeds."""
+    try:
+        conn.execute(sql)
+    except psycopg.Error as exc:
+        return exc.sqlstate, exc.diag.message_primary
+    return None, None
+
+
 def login_error(node: Node, dbname: str) -> tuple[str | None, str]:
     """The SQLSTATE and message a login to ``dbname`` fails with (asyncpg: libpq does not
     tell a connection's SQLSTATE)."""
@@ -178,6 +187,11 @@ def test_error_codes_match_postgresql(node: Node) -> None:
         "ALTER DATABASE dup RENAME TO dup2",
         "ALTER DATABASE dup2 RENAME TO dup2",
         "ALTER DATABASE postgres RENAME TO other",  # the current database
+        "DROP DATABASE dup2 WITH (NOPE)",
+        "CREATE DATABASE x10 STRATEGY foo",
+        "ALTER DATABASE dup2 IS_TEMPLATE true",
+        "DROP DATABASE dup2",  # a template
+        "ALTER DATABASE dup2 IS_TEMPLATE false",
         "ALTER DATABASE dup2 OWNER TO nosuch",
         "ALTER DATABASE nosuch OWNER TO nosuch",
         "DROP DATABASE dup2",
@@ -187,7 +201,7 @@ def test_error_codes_match_postgresql(node: Node) -> None:
         pg.execute("SET client_min_messages = warning")
         with node.connect() as db9:
             for sql in statements:
-                assert sqlstate(db9, sql) == sqlstate(pg, sql), sql
+                assert failure(db9, sql) == failure(pg, sql), sql
                 assert db9.info.transaction_status == pg.info.transaction_status, sql
 
 
