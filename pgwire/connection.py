@@ -520,10 +520,7 @@ class PgConnection:
         self.session = Session(database, user=role_name)
         if info is not None:
             self.session.directory = role.directory
-            self.session.database_name = info.name
-            for name, value in info.settings.items():  # ALTER DATABASE SET
-                with contextlib.suppress(Db9Error):  # valid when set; a later db9 may differ
-                    self.session.set_config(name, value)
+            self.session.login_defaults(info.settings)  # ALTER DATABASE SET
         if params.get("application_name"):
             self.session.settings["application_name"] = params["application_name"]
         for name in (

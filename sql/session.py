@@ -326,13 +326,15 @@ _PLAN_CACHE_SIZE = 500
 class Session:
     def __init__(self, database: Database, user: str = "postgres") -> None:
         self.database = database
-        self.database_name = database.name  # what current_database() says
         # The databases this session's login sees (CREATE/DROP DATABASE, pg_database);
         # None where the server has no directory (the SQL layer alone, in tests).
         self.directory: databases.DatabaseDirectory | None = None
         self.db = database.db
         self.client = database.client
         self.user = user
+        # What RESET and SET ... TO DEFAULT go back to: the server's defaults and the
+        # database's own (ALTER DATABASE SET, given by ``login_defaults``).
+        self.defaults = dict(DEFAULT_SETTINGS)
         self.settings = dict(DEFAULT_SETTINGS)
         self.scopes = guc.Scopes(self.settings)  # what SET changes, and when it reverts
         self.txn: Transaction | None = None
@@ -394,6 +396,16 @@ class Session:
             mem_limit=guc.memory_bytes(self.settings, "db9.statement_mem_limit"),
         )
 
+    def login_defaults(self, values: dict[str, str]) -> None:
+        """Settings a login starts with and RESET returns to (ALTER DATABASE ... SET); one
+        that no longer validates is skipped, as PostgreSQL warns and goes on."""
+        for name, value in values.items():
+            try:
+                value = guc.normalise(name, value)
+            except Db9Error:
+                continue
+            self.defaults[name] = self.settings[name] = value
+
     def set_config(self, name: str, value: str, *, local: bool = False) -> str:
         """SET ``name`` (validated, stored as SHOW prints it); returns the value as SHOW
         prints it. Outside a block a local value would end with the statement: not stored."""
@@ -435,7 +447,7 @@ class Session:
             catalog = self.catalog()
             return next((s for s in self.search_path() if s in catalog.schemas), None)
         if name == "current_database":
-            return self.database_name
+            return self.database.name
         if name == "session_user":
             return roles.session_name(self)
         return roles.current_name(self)
@@ -1501,10 +1513,10 @@ class Session:
         if kind == "reset":
             name = lower[1] if len(lower) > 1 else ""
             if name == "all":  # who the session acts as is not a setting RESET ALL resets
-                self.scopes.reset_all({k: v for k, v in DEFAULT_SETTINGS.items()
+                self.scopes.reset_all({k: v for k, v in self.defaults.items()
                                        if k not in ("role", "session_authorization")})  # fmt: skip
-            elif name in DEFAULT_SETTINGS:
-                self.scopes.set(name, DEFAULT_SETTINGS[name])
+            elif name in self.defaults:
+                self.scopes.set(name, self.defaults[name])
             return Result("RESET")
         if kind == "explain":
             return self._explain(stmt)
@@ -1544,7 +1556,7 @@ class Session:
             self.drop_temp()
         if what == ["all"]:
             # A pooler's reset between clients: no setting may leak to the next one.
-            self.scopes.reset_all(DEFAULT_SETTINGS)
+            self.scopes.reset_all(self.defaults)
         return Result("DISCARD " + {"temporary": "TEMP"}.get(what[0], what[0].upper()))
 
     def _maintenance(self, stmt: Statement) -> Result:
@@ -1784,7 +1796,7 @@ class Session:
         if name in guc.TIME_SETTINGS:
             value = set_value(name, source or " ".join(words))
         if value.lower() == "default":
-            value = DEFAULT_SETTINGS.get(name, "")
+            value = self.defaults.get(name, "")
         if name in ("transaction_read_only", "transaction_deferrable"):
             flag = value.lower().strip("'") in ("on", "true", "yes", "1")
             if name == "transaction_read_only":

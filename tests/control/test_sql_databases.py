@@ -252,6 +252,9 @@ def test_alter_database_set_applies_at_login(node: Node) -> None:
         with node.connect("tuned") as conn:
             assert conn.execute("SHOW search_path").fetchone() == ("app, public",)
             assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
+            conn.execute("SET statement_timeout = '1min'")
+            conn.execute("RESET statement_timeout")  # back to the database's value
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
         admin.execute("ALTER DATABASE tuned RESET ALL")
         with node.connect("tuned") as conn:
             assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
