@@ -98,9 +98,20 @@ class LoginDirectory:
     # -- changing them -----------------------------------------------------------------------
 
     def create(self, name: str, options: CreateOptions, current: str) -> None:
+        """In PostgreSQL's order: the template, the name, then the template's sessions."""
         recs = self._records()
+        template = None
+        if options.template is not None:
+            template = self._find(options.template, "template database")
         if name in recs or name == "postgres":
             raise DuplicateDatabase(f'database "{name}" already exists')
+        if template is not None:
+            others = self._others(template, options.template or "", current)
+            if others:
+                raise ObjectInUse(
+                    f'source database "{options.template}" is being accessed by other users',
+                    detail=_sessions(others),
+                )
         fields: dict[str, Any] = {
             "home_id": self.login_id,
             "owner": options.owner,
@@ -109,15 +120,6 @@ class LoginDirectory:
             "allow_connections": options.allow_connections,
         }
         account = self.plane.registry.account(self.account_id)
-        template = None
-        if options.template is not None:
-            template = self._find(options.template, "template database")
-            others = self._others(template, options.template, current)
-            if others:
-                raise ObjectInUse(
-                    f'source database "{options.template}" is being accessed by other users',
-                    detail=_sessions(others),
-                )
         with _as_sql(name):
             if template is None:
                 self.plane.registry.create_database(account, name, **fields)

@@ -24,6 +24,7 @@ from sql import settings as guc
 from sql.errors import (
     ActiveSqlTransaction,
     FeatureNotSupported,
+    InvalidObjectDefinition,
     InvalidParameterValue,
     ObjectInUse,
     SqlError,
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 COMMANDS = frozenset({"CREATE DATABASE", "DROP DATABASE", "ALTER DATABASE"})
 TEMPLATES = ("template0", "template1")  # PostgreSQL's empty templates: a new empty database
 UTF8 = 6  # pg_database.encoding of UTF8
-_LOCALES = {"c", "posix", "c.utf-8", "c.utf8"}
+# The locales db9 has (glibc's names, case as written); POSIX is C by its canonical name.
+_LOCALES = {"C": "C", "POSIX": "C", "C.UTF-8": "C.UTF-8", "C.utf8": "C.utf8"}
 _ENCODINGS = {"utf8", "utf-8", "unicode"}
 # PostgreSQL's other server encodings: valid names db9 refuses (it stores text as UTF-8).
 _OTHER_ENCODINGS = {
@@ -124,74 +126,100 @@ def run(session: Any, command: str, tokens: list[Any]) -> Result:
     current = session.info("current_database")
     if verb == "CREATE":
         name = reader.name()
-        options = _create_options(reader)
-        if options.owner is not None:
-            _check_role(session, options.owner)
-        directory.create(name, options, current)
+        directory.create(name, _create_options(session, directory, reader), current)
         return Result("CREATE DATABASE")
     if verb == "DROP":
         return _drop(session, directory, reader, current)
     return _alter(session, directory, reader, current)
 
 
-def _create_options(reader: _Reader) -> CreateOptions:
-    out = CreateOptions()
+_CREATE_OPTIONS = {
+    "owner", "template", "encoding", "strategy", "locale", "lc_collate", "lc_ctype",
+    "icu_locale", "locale_provider", "collation_version", "tablespace", "allow_connections",
+    "connection limit", "is_template", "oid",
+}  # fmt: skip
+
+
+def _create_options(session: Any, directory: DatabaseDirectory, reader: _Reader) -> CreateOptions:
+    """CREATE DATABASE's options, checked in the order PostgreSQL 15's createdb() checks
+    them (so that of several wrong ones, the same is reported)."""
     reader.accept("WITH")
-    seen: set[str] = set()
-    template, encoding = "template1", None
+    given: dict[str, str | None] = {}  # option -> value (None: DEFAULT)
     while not reader.done():
         option = reader.word().lower()
         if option == "connection":
             reader.expect("LIMIT")
             option = "connection limit"
-        if option in seen:
-            raise SyntaxError_("conflicting or redundant options")
-        seen.add(option)
-        reader.accept("=")
-        value = reader.value()
-        if value is None:  # DEFAULT
-            continue
-        if option == "template":
-            out.template = None if value in TEMPLATES else value
-            template = value
-        elif option == "owner":
-            out.owner = value
-        elif option == "encoding":
-            encoding = _encoding(value)
-        elif option in ("locale", "lc_collate", "lc_ctype"):
-            _check_locale(value)
-        elif option == "locale_provider":
-            if value.lower() != "libc":
-                raise FeatureNotSupported(f"locale provider {value} is not supported")
-        elif option == "icu_locale":
-            raise SyntaxError_("ICU locale cannot be specified unless locale provider is ICU")
-        elif option == "strategy":
-            if value.lower() not in ("wal_log", "file_copy"):
-                raise InvalidParameterValue(
-                    f'invalid create database strategy "{value}"',
-                    hint="Valid strategies are 'wal_log', and 'file_copy'.",
-                )
-        elif option == "tablespace":
-            if value != "pg_default":
-                raise UndefinedObject(f'tablespace "{value}" does not exist')
-        elif option == "connection limit":
-            out.conn_limit = _conn_limit(value)
-        elif option == "is_template":
-            out.is_template = _boolean(option, value)
-        elif option == "allow_connections":
-            out.allow_connections = _boolean(option, value)
-        elif option in ("oid", "collation_version"):
-            raise FeatureNotSupported(f"CREATE DATABASE option {option.upper()} is not supported")
-        else:
+        if option not in _CREATE_OPTIONS:
             raise SyntaxError_(f'option "{option}" not recognized')
-    if encoding is not None and template != "template0":
+        if option in given:
+            raise SyntaxError_("conflicting or redundant options")
+        reader.accept("=")
+        given[option] = reader.value()
+    out = CreateOptions()
+    template = given.get("template") or "template1"
+    named_encoding = given.get("encoding")
+    encoding = _encoding(named_encoding) if named_encoding else None
+    collate = given.get("lc_collate") or given.get("locale")  # (PostgreSQL 15: LC_* win)
+    ctype = given.get("lc_ctype") or given.get("locale")
+    provider = given.get("locale_provider")
+    if provider and provider.lower() not in ("libc", "icu"):
+        raise InvalidObjectDefinition(f"unrecognized locale provider: {provider}")
+    if provider and provider.lower() == "icu":
+        raise FeatureNotSupported("locale provider icu is not supported: db9 collates as C")
+    if given.get("icu_locale"):
+        raise SyntaxError_("ICU locale cannot be specified unless locale provider is ICU")
+    if given.get("is_template"):
+        out.is_template = _boolean("is_template", given["is_template"] or "")
+    if given.get("allow_connections"):
+        out.allow_connections = _boolean("allow_connections", given["allow_connections"] or "")
+    if given.get("connection limit"):
+        out.conn_limit = _conn_limit(given["connection limit"] or "")
+    for option in ("oid", "collation_version"):
+        if given.get(option):
+            raise FeatureNotSupported(f"CREATE DATABASE option {option.upper()} is not supported")
+    owner = given.get("owner")
+    if owner:
+        _check_role(session, owner)
+        out.owner = owner
+    strategy = given.get("strategy")
+    if strategy and strategy.lower() not in ("wal_log", "file_copy"):
         raise InvalidParameterValue(
-            f"new encoding ({encoding}) is incompatible with the encoding of the template "
-            "database (UTF8)",
-            hint="Use the same encoding as in the template database, or use template0 as template.",
+            f'invalid create database strategy "{strategy}"',
+            hint="Valid strategies are 'wal_log', and 'file_copy'.",
         )
+    if template not in TEMPLATES:
+        if template not in {d.name for d in directory.list()}:
+            raise InvalidCatalogName(f'template database "{template}" does not exist')
+        out.template = template
+    for value in (collate, ctype):
+        if value is not None and value not in _LOCALES:
+            raise WrongObjectType(
+                f'invalid locale name: "{value}"',
+                hint="If the locale name is specific to ICU, use ICU_LOCALE.",
+            )
+    collate, ctype = (_LOCALES[v] if v is not None else None for v in (collate, ctype))
+    if template != "template0":  # every db9 database is UTF8 and C
+        if encoding is not None:
+            raise InvalidParameterValue(
+                f"new encoding ({encoding}) is incompatible with the encoding of the template "
+                "database (UTF8)",
+                hint="Use the same encoding as in the template database, or use template0 as "
+                "template.",
+            )
+        for what, value in (("collation", collate), ("LC_CTYPE", ctype)):
+            if value is not None and value != "C":
+                raise InvalidParameterValue(
+                    f"new {what} ({value}) is incompatible with the {what} of the template "
+                    "database (C)",
+                    hint=f"Use the same {what} as in the template database, or use template0 "
+                    "as template.",
+                )
     if encoding is not None:
         raise FeatureNotSupported(f"encoding {encoding} is not supported: db9 stores UTF8")
+    tablespace = given.get("tablespace")
+    if tablespace and tablespace != "pg_default":
+        raise UndefinedObject(f'tablespace "{tablespace}" does not exist')
     return out
 
 
@@ -325,14 +353,6 @@ def _encoding(value: str) -> str | None:
     if low in _OTHER_ENCODINGS:
         return low.upper()
     raise UndefinedObject(f"{value} is not a valid encoding name")
-
-
-def _check_locale(value: str) -> None:
-    if value.lower() not in _LOCALES:
-        raise WrongObjectType(
-            f'invalid locale name: "{value}"',
-            hint="If the locale name is specific to ICU, use ICU_LOCALE.",
-        )
 
 
 def _conn_limit(value: str) -> int:

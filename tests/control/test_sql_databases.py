@@ -6,6 +6,7 @@ copies from a template, and what the CLI's API sees of databases made with SQL."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import asyncpg
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from control.plane import ControlPlane, RegistryAuthenticator
 from kv.client import TxnClient
@@ -48,6 +51,13 @@ class Node:
 
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
+    with running_node(tmp_path) as n:
+        yield n
+
+
+@contextlib.contextmanager
+def running_node(tmp_path: Path) -> Iterator[Node]:
+    """A node in this process: control plane, registry logins, pgwire on a free port."""
     kv = local_kv()
     plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
     plane.bootstrap(PASSWORD)
@@ -300,3 +310,68 @@ def test_django_test_runner_creates_clones_and_destroys_its_test_database(
         assert "Cloning test database" in out
     with node.connect() as admin:
         assert [r[0] for r in admin.execute("SELECT datname FROM pg_database")] == ["postgres"]
+
+
+_OPTION_VALUES = {
+    "TEMPLATE": ["template0", "template1", "nosuch", "dup", "DEFAULT"],
+    "ENCODING": ["'UTF8'", "'utf-8'", "'LATIN1'", "'bogus'", "DEFAULT"],
+    "LOCALE": ["'C'", "'POSIX'", "'bogus'"],
+    "LC_COLLATE": ["'C'", "'POSIX'", "'bogus'"],
+    "LC_CTYPE": ["'C'", "'POSIX'", "'bogus'"],
+    "CONNECTION LIMIT": ["-1", "0", "7", "-2"],
+    "ALLOW_CONNECTIONS": ["true", "false", "maybe"],
+    "STRATEGY": ["wal_log", "file_copy", "foo"],
+    "LOCALE_PROVIDER": ["libc", "nope"],
+    "TABLESPACE": ["pg_default", "nope"],
+    "OWNER": ["nosuch"],
+    "FOO": ["1"],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    name=st.sampled_from(["fresh", "dup"]),
+    options=st.lists(
+        st.tuples(st.sampled_from(sorted(_OPTION_VALUES)), st.integers(0, 4), st.booleans()),
+        max_size=4,
+    ),
+    with_word=st.booleans(),
+)
+def test_create_database_options_fail_as_postgresql(
+    pg_and_db9: tuple[psycopg.Connection[Any], psycopg.Connection[Any]],
+    name: str,
+    options: list[tuple[str, int, bool]],
+    with_word: bool,
+) -> None:
+    """Any mix of CREATE DATABASE options (some wrong, some repeated) fails with PostgreSQL's
+    SQLSTATE and message, or succeeds on both; what db9 does not store (another encoding
+    from template0) is its 0A000."""
+    pg, db9 = pg_and_db9
+    parts = [f"CREATE DATABASE {name}", "WITH" if with_word else ""]
+    for option, i, equals in options:
+        values = _OPTION_VALUES[option]
+        parts += [option, "=" if equals else "", values[i % len(values)]]
+    sql = " ".join(p for p in parts if p)
+    for conn in (pg, db9):  # what an earlier (failing) example left
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = 'fresh'").fetchone():
+            conn.execute("DROP DATABASE fresh")
+    expected, got = failure(pg, sql), failure(db9, sql)
+    if expected[0] is None and got[0] == "0A000" and "LATIN1" in sql:
+        return  # PostgreSQL makes a LATIN1 database from template0; db9 stores UTF8 only
+    assert got == expected, sql
+
+
+@pytest.fixture(scope="module")
+def pg_and_db9(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[psycopg.Connection[Any], psycopg.Connection[Any]]]:
+    """A PostgreSQL and a db9 node, each with a database ``dup``, for many examples."""
+    with contextlib.ExitStack() as stack:
+        node = stack.enter_context(running_node(tmp_path_factory.mktemp("node")))
+        conninfo = stack.enter_context(postgres_server())
+        pg = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
+        db9 = stack.enter_context(node.connect())
+        for conn in (pg, db9):
+            conn.execute("SET client_min_messages = warning")
+            conn.execute("CREATE DATABASE dup")
+        yield pg, db9
