@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -375,3 +376,22 @@ def pg_and_db9(
             conn.execute("SET client_min_messages = warning")
             conn.execute("CREATE DATABASE dup")
         yield pg, db9
+
+
+def test_psql_lists_databases_and_connects_to_one_with_backslash_c(node: Node) -> None:
+    psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+    if not os.path.exists(psql):
+        pytest.skip("psql is not installed")
+    with node.connect() as admin:
+        admin.execute("CREATE DATABASE listed")
+    url = f"postgresql://local.admin:{PASSWORD}@127.0.0.1:{node.server.port}/postgres"
+    script = "\\l\n\\c listed\nSELECT current_database();\n"
+    run = subprocess.run(
+        [psql, url + "?sslmode=require", "-X", "-v", "ON_ERROR_STOP=1"],
+        input=script, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    listing = [line.split("|")[0].strip() for line in run.stdout.splitlines() if "| UTF8" in line]
+    assert listing == ["listed", "postgres"]
+    assert 'You are now connected to database "listed"' in run.stdout
+    assert run.stdout.rstrip().splitlines()[-2].strip() == "listed"
