@@ -33,6 +33,7 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.result import Result
+from sql.session_api import SessionApi
 
 if TYPE_CHECKING:
     from sql.database import Database
@@ -110,9 +111,10 @@ class DatabaseDirectory(Protocol):
         ...
 
 
-def run(session: Any, command: str, tokens: list[Any]) -> Result:
-    """Run CREATE, DROP or ALTER DATABASE for ``session`` (a sql.session.Session)."""
-    directory: DatabaseDirectory | None = session.directory
+def run(
+    session: SessionApi, directory: DatabaseDirectory | None, command: str, tokens: list[Any]
+) -> Result:
+    """Run CREATE, DROP or ALTER DATABASE for ``session``, whose login sees ``directory``."""
     reader = _Reader(tokens[2:])
     verb = command.split()[0]
     if directory is None:  # a session of the SQL layer alone, not served by a node
@@ -140,7 +142,9 @@ _CREATE_OPTIONS = {
 }  # fmt: skip
 
 
-def _create_options(session: Any, directory: DatabaseDirectory, reader: _Reader) -> CreateOptions:
+def _create_options(
+    session: SessionApi, directory: DatabaseDirectory, reader: _Reader
+) -> CreateOptions:
     """CREATE DATABASE's options, checked in the order PostgreSQL 15's createdb() checks
     them (so that of several wrong ones, the same is reported)."""
     reader.accept("WITH")
@@ -223,7 +227,9 @@ def _create_options(session: Any, directory: DatabaseDirectory, reader: _Reader)
     return out
 
 
-def _drop(session: Any, directory: DatabaseDirectory, reader: _Reader, current: str) -> Result:
+def _drop(
+    session: SessionApi, directory: DatabaseDirectory, reader: _Reader, current: str
+) -> Result:
     if_exists = reader.accept("IF")
     if if_exists:
         reader.expect("EXISTS")
@@ -254,7 +260,9 @@ def _drop(session: Any, directory: DatabaseDirectory, reader: _Reader, current: 
     return Result("DROP DATABASE")
 
 
-def _alter(session: Any, directory: DatabaseDirectory, reader: _Reader, current: str) -> Result:
+def _alter(
+    session: SessionApi, directory: DatabaseDirectory, reader: _Reader, current: str
+) -> Result:
     name = reader.name()
     word = reader.word().upper()
     known = {d.name: d for d in directory.list()}
@@ -333,12 +341,12 @@ def _alter(session: Any, directory: DatabaseDirectory, reader: _Reader, current:
     return Result("ALTER DATABASE")
 
 
-def _check_role(session: Any, name: str) -> None:
+def _check_role(session: SessionApi, name: str) -> None:
     if roles.find(session, session.catalog(), name) is None:
         raise UndefinedObject(f'role "{name}" does not exist')
 
 
-def _setting(session: Any, param: str, values: list[str]) -> str:
+def _setting(session: SessionApi, param: str, values: list[str]) -> str:
     if param not in session.settings and "." not in param:
         raise UndefinedObject(f'unrecognized configuration parameter "{param}"')
     joined = ", ".join(values) if param == "search_path" else " ".join(values)

@@ -1221,7 +1221,7 @@ class Session:
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
         if stmt.command in databases.COMMANDS:
-            return databases.run(self, stmt.command, stmt.tokens)
+            return databases.run(self, self.directory, stmt.command, stmt.tokens)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
