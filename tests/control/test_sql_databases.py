@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from control.plane import ControlPlane, RegistryAuthenticator
+from control.registry import ANONYMOUS_DATABASE_LIMIT
 from kv.client import TxnClient
 from pgwire.server import PgServer, PgServerConfig, new_event_loop
 from pgwire.tls import ensure_self_signed, server_context
@@ -395,3 +396,18 @@ def test_psql_lists_databases_and_connects_to_one_with_backslash_c(node: Node) -
     assert listing == ["listed", "postgres"]
     assert 'You are now connected to database "listed"' in run.stdout
     assert run.stdout.rstrip().splitlines()[-2].strip() == "listed"
+
+
+def test_databases_made_with_sql_count_against_the_anonymous_limit(node: Node) -> None:
+    account = node.plane.registry.create_account("guest", anonymous=True)
+    rec = node.plane.create(account, "first")
+    dsn = (
+        f"host=127.0.0.1 port={node.server.port} dbname=postgres user={rec.user} "
+        f"password={rec.admin_password} sslmode=require"
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for i in range(ANONYMOUS_DATABASE_LIMIT - 1):
+            conn.execute(f"CREATE DATABASE more_{i}")
+        state, message = failure(conn, "CREATE DATABASE one_too_many")
+        assert state == "53400" and "db9 claim" in (message or "")
+    assert len(node.plane.registry.databases(account.id)) == ANONYMOUS_DATABASE_LIMIT
