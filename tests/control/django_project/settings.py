@@ -1,5 +1,6 @@
 """A Django project's settings for db9: the postgresql backend, a db9 login (the test
-passes the port and password in the environment)."""
+passes the port and password in the environment; bench.createdb_bench also points it at
+PostgreSQL with DB9_USER and DB9_SSLMODE)."""
 
 import os
 
@@ -11,10 +12,10 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "postgres",
-        "USER": "local.admin",
+        "USER": os.environ.get("DB9_USER", "local.admin"),
         "PASSWORD": os.environ["DB9_PASSWORD"],
         "HOST": "127.0.0.1",
         "PORT": os.environ["DB9_PORT"],
-        "OPTIONS": {"sslmode": "require"},
+        "OPTIONS": {"sslmode": os.environ.get("DB9_SSLMODE", "require")},
     }
 }
