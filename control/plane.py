@@ -279,7 +279,10 @@ class ControlPlane:
     def sql_session(self, account: Account, name: str, statement_timeout_s: float = 0.0) -> Session:
         """A session on an active database for the REST API; ``statement_timeout_s`` (0:
         none) is its statement_timeout unless its statements SET another."""
-        session = Session(self.database_for(self.active_record(account, name)), user="admin")
+        rec = self.active_record(account, name)
+        session = Session(self.database_for(rec), user="admin")
+        session.directory = LoginDirectory(self, rec)  # as its logins see databases
+        session.login_defaults(rec.settings)
         if statement_timeout_s > 0:
             session.settings["statement_timeout"] = str(round(statement_timeout_s * 1000))
         return session

@@ -411,3 +411,12 @@ def test_databases_made_with_sql_count_against_the_anonymous_limit(node: Node) -
         state, message = failure(conn, "CREATE DATABASE one_too_many")
         assert state == "53400" and "db9 claim" in (message or "")
     assert len(node.plane.registry.databases(account.id)) == ANONYMOUS_DATABASE_LIMIT
+
+
+def test_the_rest_apis_sql_sees_the_same_databases_as_a_login(node: Node) -> None:
+    account = node.plane.registry.account(node.plane.registry.databases()[0].account_id)
+    node.plane.sql(account, "default", "CREATE DATABASE via_api")
+    rows = node.plane.sql(account, "default", "SELECT datname FROM pg_database ORDER BY 1")
+    assert rows[0]["rows"] == [["postgres"], ["via_api"]]
+    with node.connect("via_api") as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("via_api",)
