@@ -834,8 +834,10 @@ class Session:
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
         stmt = stmts[0]
-        if stmt.command in commands.NAMED or (
-            stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS
+        if (
+            stmt.command in commands.NAMED
+            or stmt.command in databases.COMMANDS  # read from their tokens, never by sqlglot
+            or (stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS)
         ):
             return Prepared(stmt, [t or T.TEXT for t in declared], None)  # no rows, no params
         if stmt.command == "FETCH":

@@ -420,3 +420,59 @@ def test_the_rest_apis_sql_sees_the_same_databases_as_a_login(node: Node) -> Non
     assert rows[0]["rows"] == [["postgres"], ["via_api"]]
     with node.connect("via_api") as conn:
         assert conn.execute("SELECT current_database()").fetchone() == ("via_api",)
+
+
+_NAMES = ["alpha", "beta", "gamma"]
+_STEPS = st.one_of(
+    st.builds(lambda n: f"CREATE DATABASE {n}", st.sampled_from(_NAMES)),
+    st.builds(lambda n: f"DROP DATABASE {n}", st.sampled_from(_NAMES)),
+    st.builds(lambda n: f"DROP DATABASE IF EXISTS {n} WITH (FORCE)", st.sampled_from(_NAMES)),
+    st.builds(
+        lambda a, b: f"ALTER DATABASE {a} RENAME TO {b}",
+        st.sampled_from(_NAMES),
+        st.sampled_from(_NAMES),
+    ),
+    st.builds(
+        lambda n, v: f"ALTER DATABASE {n} SET work_mem = '{v}'",
+        st.sampled_from(_NAMES),
+        st.sampled_from(["4MB", "64kB", "lots"]),
+    ),
+    st.builds(lambda n: f"ALTER DATABASE {n} RESET ALL", st.sampled_from(_NAMES)),
+    st.builds(
+        lambda n, b: f"ALTER DATABASE {n} IS_TEMPLATE {b}",
+        st.sampled_from(_NAMES),
+        st.sampled_from(["true", "false"]),
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=st.lists(_STEPS, min_size=1, max_size=8))
+def test_sequences_of_database_statements_agree_with_postgresql(
+    pg_and_db9: tuple[psycopg.Connection[Any], psycopg.Connection[Any]], steps: list[str]
+) -> None:
+    """CREATE, DROP, RENAME, SET and IS_TEMPLATE in any order: each statement fails (or not)
+    as on PostgreSQL, and both end with the same databases."""
+    pg, db9 = pg_and_db9
+    listing = (
+        "SELECT datname, datistemplate FROM pg_database WHERE datname IN "
+        "('alpha', 'beta', 'gamma') ORDER BY 1"
+    )
+    for conn in (pg, db9):  # start from none of them
+        for name, template in conn.execute(listing).fetchall():
+            if template:
+                conn.execute(f"ALTER DATABASE {name} IS_TEMPLATE false")
+            conn.execute(f"DROP DATABASE {name}")
+    for sql in steps:
+        assert failure(db9, sql) == failure(pg, sql), (sql, steps)
+    assert db9.execute(listing).fetchall() == pg.execute(listing).fetchall(), steps
+
+
+def test_database_statements_run_as_prepared_statements(node: Node) -> None:
+    """psycopg prepares a statement run five times: its Parse must not read it with sqlglot
+    (which cannot read DROP DATABASE ... WITH (FORCE))."""
+    with node.connect() as admin:
+        for _ in range(7):
+            admin.execute("CREATE DATABASE again", prepare=True)
+            admin.execute("ALTER DATABASE again SET work_mem = '4MB'", prepare=True)
+            admin.execute("DROP DATABASE IF EXISTS again WITH (FORCE)", prepare=True)
