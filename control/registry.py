@@ -29,6 +29,10 @@ from sql.layout import database_prefix
 SYSTEM = database_prefix(0)
 _U32 = struct.Struct(">I")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+# A database made with CREATE DATABASE keeps its SQL name, which PostgreSQL lets be any 63
+# bytes; "/" (the record key's separator) and control characters are what the registry cannot
+# keep.
+SQL_NAME_RE = re.compile(r"[^/\x00-\x1f\x7f]{1,63}")
 ANONYMOUS_DATABASE_LIMIT = 5
 MAX_BRANCHES_IN_FLIGHT = 2
 
@@ -130,6 +134,13 @@ def _iso(t: float | None) -> str | None:
     if t is None:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _valid_name(name: str, sql: bool) -> bool:
+    """A name the registry keeps: the CLI's rule, or (made with SQL) PostgreSQL's."""
+    if sql:
+        return SQL_NAME_RE.fullmatch(name) is not None and len(name.encode()) <= 63
+    return NAME_RE.fullmatch(name) is not None
 
 
 def _key(kind: str, name: str | bytes) -> bytes:
@@ -376,7 +387,7 @@ class Registry:
         **fields: Any,
     ) -> DatabaseRecord:
         """A new database record (``fields``: DatabaseRecord's SQL-side ones, home_id...)."""
-        if not NAME_RE.fullmatch(name):
+        if not _valid_name(name, fields.get("home_id") is not None):
             raise ControlError(
                 f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"'
             )
@@ -438,7 +449,7 @@ class Registry:
     def rename(self, rec: DatabaseRecord, new_name: str) -> DatabaseRecord:
         """``rec`` under ``new_name`` (its id, prefix and tenant stay); branches of it keep
         their parent by id and show the new name."""
-        if not NAME_RE.fullmatch(new_name):
+        if not _valid_name(new_name, rec.home_id is not None):
             raise ControlError(
                 f'invalid name "{new_name}": use 1-63 lowercase letters, digits, "-" or "_"'
             )

@@ -48,7 +48,7 @@ class Node:
         )
 
     def connect(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
-        return psycopg.connect(self.dsn(dbname), autocommit=True)
+        return psycopg.connect(self.dsn(), dbname=dbname, autocommit=True)
 
 
 @pytest.fixture
@@ -476,3 +476,16 @@ def test_database_statements_run_as_prepared_statements(node: Node) -> None:
             admin.execute("CREATE DATABASE again", prepare=True)
             admin.execute("ALTER DATABASE again SET work_mem = '4MB'", prepare=True)
             admin.execute("DROP DATABASE IF EXISTS again WITH (FORCE)", prepare=True)
+
+
+def test_sql_names_keep_postgresqls_rules(node: Node) -> None:
+    with node.connect() as admin:
+        admin.execute('CREATE DATABASE "Mixed Case.db"')
+        with node.connect("Mixed Case.db") as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("Mixed Case.db",)
+        admin.execute('ALTER DATABASE "Mixed Case.db" RENAME TO "Other$Name"')
+        names = [r[0] for r in admin.execute("SELECT datname FROM pg_database ORDER BY 1")]
+        assert names == ["Other$Name", "postgres"]
+        state, _ = failure(admin, 'CREATE DATABASE "a/b"')
+        assert state == "0A000"  # the one character db9 cannot keep in a name
+        admin.execute('DROP DATABASE "Other$Name"')
