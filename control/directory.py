@@ -206,6 +206,5 @@ class _as_sql:
             raise InvalidCatalogName(f'database "{self.name}" does not exist') from exc
         if isinstance(exc, ControlError):  # a name the registry cannot keep
             raise FeatureNotSupported(
-                exc.message,
-                hint="db9 database names are lower case: letters, digits, '-' and '_'.",
+                exc.message, hint="A database name in db9 cannot hold '/' or control characters."
             ) from exc

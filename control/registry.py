@@ -136,11 +136,13 @@ def _iso(t: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def _valid_name(name: str, sql: bool) -> bool:
-    """A name the registry keeps: the CLI's rule, or (made with SQL) PostgreSQL's."""
-    if sql:
-        return SQL_NAME_RE.fullmatch(name) is not None and len(name.encode()) <= 63
-    return NAME_RE.fullmatch(name) is not None
+def _check_name(name: str, sql: bool) -> None:
+    """The CLI's rule for names, or (a database made with SQL) PostgreSQL's but for "/"."""
+    if not sql and not NAME_RE.fullmatch(name):
+        raise ControlError(f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"')
+    if sql and (not SQL_NAME_RE.fullmatch(name) or len(name.encode()) > 63):
+        raise ControlError(f'invalid database name "{name}": "/" and control characters are '
+                           "not allowed, nor more than 63 bytes")  # fmt: skip
 
 
 def _key(kind: str, name: str | bytes) -> bytes:
@@ -387,10 +389,7 @@ class Registry:
         **fields: Any,
     ) -> DatabaseRecord:
         """A new database record (``fields``: DatabaseRecord's SQL-side ones, home_id...)."""
-        if not _valid_name(name, fields.get("home_id") is not None):
-            raise ControlError(
-                f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"'
-            )
+        _check_name(name, fields.get("home_id") is not None)
         txn = self._txn()
         try:
             if self._get(txn, "db", self._db_key(account.id, name)) is not None:
@@ -449,10 +448,7 @@ class Registry:
     def rename(self, rec: DatabaseRecord, new_name: str) -> DatabaseRecord:
         """``rec`` under ``new_name`` (its id, prefix and tenant stay); branches of it keep
         their parent by id and show the new name."""
-        if not _valid_name(new_name, rec.home_id is not None):
-            raise ControlError(
-                f'invalid name "{new_name}": use 1-63 lowercase letters, digits, "-" or "_"'
-            )
+        _check_name(new_name, rec.home_id is not None)
         txn = self._txn()
         try:
             old_key = self._db_key(rec.account_id, rec.name)
