@@ -21,8 +21,14 @@ from control.registry import (
 )
 from kv.errors import Db9Error
 from sql.database import Database
-from sql.databases import CreateOptions, DatabaseInfo, DuplicateDatabase, InvalidCatalogName
-from sql.errors import FeatureNotSupported, ObjectInUse, SqlError
+from sql.databases import CreateOptions, DatabaseInfo
+from sql.errors import (
+    DuplicateDatabase,
+    FeatureNotSupported,
+    InvalidCatalogName,
+    ObjectInUse,
+    SqlError,
+)
 
 if TYPE_CHECKING:
     from control.plane import ControlPlane

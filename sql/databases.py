@@ -7,9 +7,10 @@ lists them; these statements check what PostgreSQL checks that needs no director
 transaction block, the current database, option names and values), then call it.
 
 PostgreSQL's rules kept here: CREATE and DROP DATABASE refuse to run in a transaction block
-(25001); the current database cannot be dropped or renamed (55006); an encoding other than
-UTF8 or a locale other than C / POSIX / C.UTF-8 is refused with PostgreSQL's errors. What
-differs: ALTER DATABASE takes effect at once, not at COMMIT of a block around it.
+(25001); the current database cannot be dropped (55006) or renamed (0A000); CREATE checks its
+options in PostgreSQL 15's order, and refuses an encoding other than UTF8 or a locale other
+than C / POSIX / C.UTF-8 with PostgreSQL's errors. What differs: ALTER DATABASE takes effect
+at once, not at COMMIT of a block around it.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from sql import settings as guc
 from sql.errors import (
     ActiveSqlTransaction,
     FeatureNotSupported,
+    InvalidCatalogName,
     InvalidObjectDefinition,
     InvalidParameterValue,
     ObjectInUse,
-    SqlError,
     SyntaxError_,
     UndefinedObject,
     WrongObjectType,
@@ -53,14 +54,6 @@ _OTHER_ENCODINGS = {
     "iso_8859_6", "iso_8859_7", "iso_8859_8", "sjis", "big5", "gbk", "uhc", "gb18030",
     "johab", "shift_jis_2004", "windows1252", "alt", "win",
 }  # fmt: skip
-
-
-class InvalidCatalogName(SqlError):
-    sqlstate = "3D000"
-
-
-class DuplicateDatabase(SqlError):
-    sqlstate = "42P04"
 
 
 @dataclass
@@ -95,8 +88,8 @@ class DatabaseDirectory(Protocol):
     def list(self) -> list[DatabaseInfo]: ...
 
     def open(self, name: str) -> tuple[Database, DatabaseInfo]:
-        """The database a login with dbname ``name`` reaches (checked: it exists, allows
-        connections and is under its connection limit)."""
+        """The database a login with dbname ``name`` reaches (checked: it exists and allows
+        connections)."""
         ...
 
     def create(self, name: str, options: CreateOptions, current: str) -> None: ...

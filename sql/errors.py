@@ -377,3 +377,11 @@ class InsufficientPrivilege(SqlError):
 
 class ObjectInUse(SqlError):
     sqlstate = "55006"
+
+
+class InvalidCatalogName(SqlError):
+    sqlstate = "3D000"  # a database that does not exist
+
+
+class DuplicateDatabase(SqlError):
+    sqlstate = "42P04"
