@@ -27,6 +27,7 @@ from sql.errors import (
     FeatureNotSupported,
     InvalidCatalogName,
     ObjectInUse,
+    ObjectNotInPrerequisiteState,
     SqlError,
 )
 
@@ -96,9 +97,9 @@ class LoginDirectory:
             rec = self._find(name)
             info = self._info(rec.name, rec)
         if not rec.allow_connections:
-            raise SqlError(
+            raise ObjectNotInPrerequisiteState(
                 f'database "{info.name}" is not currently accepting connections'
-            ).with_state("55000")
+            )
         return self.plane.database_for(rec), info
 
     # -- changing them -----------------------------------------------------------------------
