@@ -1186,6 +1186,8 @@ class Session:
             return prep.execute(self, stmt, ctx)
         if stmt.utility is not None:
             return self._utility(stmt)
+        if stmt.command in databases.COMMANDS:  # the login's databases, not this one's
+            return databases.run(self, self.directory, stmt.command, stmt.tokens)
         if stmt.command in routine_ddl.COMMANDS:
             if self.read_only and stmt.command not in ("DO", "CALL"):
                 raise ReadOnlySqlTransaction(
@@ -1222,8 +1224,6 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
-        if stmt.command in databases.COMMANDS:
-            return databases.run(self, self.directory, stmt.command, stmt.tokens)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
