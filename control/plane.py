@@ -19,6 +19,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from control.directory import LoginDirectory
 from control.metrics import SLOW_QUERY_S, DbMetrics, PromMetrics
 from control.registry import (
     Account,
@@ -65,6 +66,9 @@ class ControlPlane:
         self._metrics: dict[int, DbMetrics] = {}
         # Active pgwire sessions per database prefix; the node plugs its server in here.
         self.connections: Callable[[], dict[bytes, int]] = dict
+        # Ends every session on a database prefix, True once they have ended (DROP DATABASE
+        # WITH (FORCE)); the node plugs its server in here.
+        self.end_sessions: Callable[[bytes], bool] = lambda db: True
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -86,7 +90,9 @@ class ControlPlane:
         with self._lock:
             db = self._databases.get(rec.id)
             if db is None:
-                db = self._databases[rec.id] = Database(self.client, database_prefix(rec.id))
+                db = self._databases[rec.id] = Database(
+                    self.client, database_prefix(rec.id), rec.sql_name
+                )
                 db.observer = self._metrics.setdefault(rec.id, DbMetrics(rec.name, self.prom))
             return db
 
@@ -151,6 +157,33 @@ class ControlPlane:
             raise ControlError("the default database cannot be deleted")
         rec = self.registry.update(rec, state="DELETING")
         self._wake.set()
+        return rec
+
+    def copy_database(
+        self, account: Account, template: DatabaseRecord, name: str, **fields: Any
+    ) -> DatabaseRecord:
+        """A new database ``name``, a copy-on-write branch of ``template`` as of now, made
+        at once (CREATE DATABASE ... TEMPLATE): one record and one branch link."""
+        fork_ts = self.kv.get_ts()
+        rec = self.registry.create_database(
+            account, name, state="CREATING", parent=template, fork_ts=fork_ts, **fields
+        )
+        try:
+            self.kv.set_branch(rec.prefix, template.prefix, fork_ts)
+        except BaseException:
+            self.registry.forget(rec)
+            raise
+        return self.registry.update(rec, state="ACTIVE", state_reason=None)
+
+    def remove_now(self, rec: DatabaseRecord) -> None:
+        """Delete a database and its data now (DROP DATABASE), not by the reconciler."""
+        rec = self.registry.update(rec, state="DELETING")  # no new logins from here on
+        self._remove(rec)
+
+    def rename(self, rec: DatabaseRecord, new_name: str) -> DatabaseRecord:
+        rec = self.registry.rename(rec, new_name)
+        with self._lock:
+            self._databases.pop(rec.id, None)  # its SQL name is cached there
         return rec
 
     def reset_branch(self, account: Account, name: str) -> DatabaseRecord:
@@ -246,7 +279,10 @@ class ControlPlane:
     def sql_session(self, account: Account, name: str, statement_timeout_s: float = 0.0) -> Session:
         """A session on an active database for the REST API; ``statement_timeout_s`` (0:
         none) is its statement_timeout unless its statements SET another."""
-        session = Session(self.database_for(self.active_record(account, name)), user="admin")
+        rec = self.active_record(account, name)
+        session = Session(self.database_for(rec), user="admin")
+        session.directory = LoginDirectory(self, rec)  # as its logins see databases
+        session.login_defaults(rec.settings)
         if statement_timeout_s > 0:
             session.settings["statement_timeout"] = str(round(statement_timeout_s * 1000))
         return session
@@ -348,10 +384,13 @@ class ControlPlane:
             if rec.state == "CREATING":
                 self._finish_branch(rec)
             elif rec.state == "DELETING":
-                self.kv.drop_prefix(rec.prefix)
-                self.registry.forget(rec)
-                with self._lock:
-                    self._databases.pop(rec.id, None)
+                self._remove(rec)
+
+    def _remove(self, rec: DatabaseRecord) -> None:
+        self.kv.drop_prefix(rec.prefix)
+        self.registry.forget(rec)
+        with self._lock:
+            self._databases.pop(rec.id, None)
 
     def _finish_branch(self, rec: DatabaseRecord) -> None:
         if time.time() - rec.created_at > BRANCH_TIMEOUT_S:
@@ -451,4 +490,5 @@ class RegistryAuthenticator:
                     float(login["expires_at"]),
                 )
             )
-        return Role(self.plane.database_for(rec), salt, ITERATIONS, verifiers)
+        directory = LoginDirectory(self.plane, rec)
+        return Role(self.plane.database_for(rec), salt, ITERATIONS, verifiers, directory)

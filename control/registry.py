@@ -29,6 +29,10 @@ from sql.layout import database_prefix
 SYSTEM = database_prefix(0)
 _U32 = struct.Struct(">I")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+# A database made with CREATE DATABASE keeps its SQL name, which PostgreSQL lets be any 63
+# bytes; "/" (the record key's separator) and control characters are what the registry cannot
+# keep.
+SQL_NAME_RE = re.compile(r"[^/\x00-\x1f\x7f]{1,63}")
 ANONYMOUS_DATABASE_LIMIT = 5
 MAX_BRANCHES_IN_FLIGHT = 2
 
@@ -101,6 +105,21 @@ class DatabaseRecord:
     parent_name: str | None = None
     fork_ts: int | None = None
     state_changed_at: float = field(default_factory=time.time)
+    # Made with CREATE DATABASE by a login to this database (whose logins then see it);
+    # None for those made with the CLI or API.
+    home_id: int | None = None
+    # What SQL's pg_database shows and ALTER DATABASE changes; ``settings`` apply at login.
+    owner: str | None = None
+    conn_limit: int = -1
+    is_template: bool = False
+    allow_connections: bool = True
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sql_name(self) -> str:
+        """Its name in SQL: ``postgres`` for one made with the CLI or API (the name the
+        connection strings use), its own name for one made with CREATE DATABASE."""
+        return "postgres" if self.home_id is None else self.name
 
     @property
     def prefix(self) -> bytes:
@@ -115,6 +134,15 @@ def _iso(t: float | None) -> str | None:
     if t is None:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _check_name(name: str, sql: bool) -> None:
+    """The CLI's rule for names, or (a database made with SQL) PostgreSQL's but for "/"."""
+    if not sql and not NAME_RE.fullmatch(name):
+        raise ControlError(f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"')
+    if sql and (not SQL_NAME_RE.fullmatch(name) or len(name.encode()) > 63):
+        raise ControlError(f'invalid database name "{name}": "/" and control characters are '
+                           "not allowed, nor more than 63 bytes")  # fmt: skip
 
 
 def _key(kind: str, name: str | bytes) -> bytes:
@@ -358,11 +386,10 @@ class Registry:
         fork_ts: int | None = None,
         tenant_id: str | None = None,
         db_id: int | None = None,
+        **fields: Any,
     ) -> DatabaseRecord:
-        if not NAME_RE.fullmatch(name):
-            raise ControlError(
-                f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"'
-            )
+        """A new database record (``fields``: DatabaseRecord's SQL-side ones, home_id...)."""
+        _check_name(name, fields.get("home_id") is not None)
         txn = self._txn()
         try:
             if self._get(txn, "db", self._db_key(account.id, name)) is not None:
@@ -392,6 +419,7 @@ class Registry:
                 parent_id=parent.id if parent else None,
                 parent_name=parent.name if parent else None,
                 fork_ts=fork_ts,
+                **fields,
             )
             if txn.get(_key("tenant", rec.tenant_id)) is not None:
                 raise Conflict(f"tenant {rec.tenant_id} already exists")
@@ -414,6 +442,33 @@ class Registry:
         if "state" in changes:
             current["state_changed_at"] = time.time()
         self._put(txn, "db", self._db_key(rec.account_id, rec.name), current)
+        self._commit(txn)
+        return DatabaseRecord(**current)
+
+    def rename(self, rec: DatabaseRecord, new_name: str) -> DatabaseRecord:
+        """``rec`` under ``new_name`` (its id, prefix and tenant stay); branches of it keep
+        their parent by id and show the new name."""
+        _check_name(new_name, rec.home_id is not None)
+        txn = self._txn()
+        try:
+            old_key = self._db_key(rec.account_id, rec.name)
+            new_key = self._db_key(rec.account_id, new_name)
+            current = self._get(txn, "db", old_key)
+            if current is None:
+                raise NotFound(f'database "{rec.name}" not found')
+            if self._get(txn, "db", new_key) is not None:
+                raise Conflict(f'database "{new_name}" already exists')
+            current["name"] = new_name
+            txn.delete(_key("db", old_key))
+            self._put(txn, "db", new_key, current)
+            txn.put(_key("tenant", rec.tenant_id), new_key.encode())
+            for child in self._scan(txn, "db"):
+                if child["account_id"] == rec.account_id and child["parent_id"] == rec.id:
+                    child["parent_name"] = new_name
+                    self._put(txn, "db", self._db_key(rec.account_id, child["name"]), child)
+        except BaseException:
+            txn.rollback()
+            raise
         self._commit(txn)
         return DatabaseRecord(**current)
 

@@ -127,6 +127,7 @@ class Node:
             server_context(config.tls_cert, config.tls_key),
         )
         self.plane.connections = self.pg.sessions_by_database
+        self.plane.end_sessions = self.pg.end_sessions
 
     def _retain_points(self) -> list[RetainPoint]:
         """GC keeps each branch's view of its parent (the versions as of the fork)."""

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from scramp import ScramMechanism
 
 from kv.errors import Db9Error
+from sql.databases import DatabaseDirectory
 
 MECHANISM = "SCRAM-SHA-256"
 ITERATIONS = 4096
@@ -48,6 +49,9 @@ class Role:
     salt: bytes
     iterations: int
     verifiers: list[Verifier] = field(default_factory=list)
+    # The databases the login may reach by dbname (sql.databases.DatabaseDirectory); None:
+    # ``database`` whatever dbname says.
+    directory: DatabaseDirectory | None = None
 
     def live(self, now: float) -> list[Verifier]:
         return [v for v in self.verifiers if v.expires_at is None or v.expires_at > now]

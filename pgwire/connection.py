@@ -331,6 +331,8 @@ class PgConnection:
         is interrupted, and once it has stopped (its transaction still open for ``serve`` to
         roll back) the connection ends with ``Closed``. A caller that reads the socket itself
         while ``fn`` runs (COPY FROM) passes ``watch=False``: one reader at a time."""
+        if self.fatal_sent:  # told to end (shutdown, DROP DATABASE WITH (FORCE)): no more
+            raise Closed
         session = self.session
         ticket = Ticket(session.db, session.cancel) if session is not None else Ticket(b"")
         self.ticket = ticket
@@ -390,6 +392,7 @@ class PgConnection:
         if self.fatal_sent:
             return
         self.fatal_sent = True
+        self.server.ended()
         self.send(M.error_response(M.Notice("FATAL", code, message)))
         with contextlib.suppress(Exception):  # the transport may already be gone
             self.writer.write(b"".join(self.out))
@@ -502,10 +505,22 @@ class PgConnection:
             return await self.fatal(exc.sqlstate, exc.message)
         if role is None:  # the exchange cannot succeed for an unknown user; be safe anyway
             return await self.fatal("28P01", f'password authentication failed for user "{user}"')
+        database, info = role.database, None
+        if role.directory is not None:
+            # A client naming no database (or libpq's default, the user name) gets the
+            # login's own, as the connection strings' "postgres" does.
+            dbname = params.get("database") or "postgres"
+            try:
+                database, info = role.directory.open("postgres" if dbname == user else dbname)
+            except Db9Error as exc:
+                return await self.fatal(exc.sqlstate, exc.message)
         self.send(M.auth_sasl_final(final.encode()))
         self.send(M.auth_ok())
         role_name = user.split(".", 1)[1] if "." in user else user
-        self.session = Session(role.database, user=role_name)
+        self.session = Session(database, user=role_name)
+        if info is not None:
+            self.session.directory = role.directory
+            self.session.login_defaults(info.settings)  # ALTER DATABASE SET
         if params.get("application_name"):
             self.session.settings["application_name"] = params["application_name"]
         for name in (

@@ -11,6 +11,7 @@ import itertools
 import logging
 import ssl
 import struct
+import threading
 import time
 from dataclasses import dataclass
 
@@ -68,6 +69,8 @@ class PgServer:
         self._admitted: set[PgConnection] = set()
         self._all: set[PgConnection] = set()
         self._server: asyncio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ended = threading.Condition()  # notified whenever a connection is forgotten
         self._tasks: set[asyncio.Task[None]] = set()
         self.closing = False  # close() was called: sessions are being ended
         self.port = self.config.port
@@ -77,6 +80,7 @@ class PgServer:
         )
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._server = await asyncio.start_server(
             self._on_client, self.config.host, self.config.port, limit=1 << 20
         )
@@ -137,6 +141,28 @@ class PgServer:
         self._all.discard(conn)
         self._admitted.discard(conn)
         self._by_pid.pop(conn.pid, None)
+        self.ended()
+
+    def ended(self) -> None:
+        """A connection ended or was told to (its FATAL sent): wake ``end_sessions``."""
+        with self._ended:
+            self._ended.notify_all()
+
+    def end_sessions(self, db: bytes, timeout_s: float = 5.0) -> bool:
+        """Terminate every session on the database with key prefix ``db`` (57P01, as
+        DROP DATABASE ... WITH (FORCE) does) and wait up to ``timeout_s`` for them to end;
+        False if some did not. Called from a statement's thread, never from the loop."""
+        loop = self._loop
+        if loop is None:
+            return True
+        for conn in list(self._admitted):
+            session = conn.session
+            if session is not None and session.db == db:
+                loop.call_soon_threadsafe(conn.terminate)
+        with self._ended:
+            return self._ended.wait_for(
+                lambda: self.sessions_by_database().get(db, 0) == 0, timeout_s
+            )
 
     def cancel(self, pid: int, secret: int) -> None:
         conn = self._by_pid.get(pid)
@@ -160,11 +186,12 @@ class PgServer:
         return True
 
     def sessions_by_database(self) -> dict[bytes, int]:
-        """Logged-in connections per database key prefix (for inspect)."""
+        """Logged-in connections per database key prefix (for inspect, and DROP DATABASE's
+        check that no other session uses it); those told to end are not counted."""
         out: dict[bytes, int] = {}
         for conn in list(self._admitted):
             session = conn.session
-            if session is not None:
+            if session is not None and not conn.fatal_sent:
                 out[session.db] = out.get(session.db, 0) + 1
         return out
 

@@ -55,6 +55,7 @@ COMMANDS = frozenset(" ".join(c.split()) for c in _COMMAND_LIST.split(";"))
 # db9 cannot create (views, foreign tables) still run: they resolve their names and answer
 # PostgreSQL's "does not exist" or "is not a view", which is exact since none can exist.
 _SUPPORTED_LIST = """
+    CREATE DATABASE; DROP DATABASE; ALTER DATABASE;
     ABORT; ALTER FOREIGN TABLE; ALTER INDEX; ALTER TRIGGER; CALL; CREATE AGGREGATE; CREATE FUNCTION;
     DROP AGGREGATE;
     CREATE PROCEDURE; CREATE RULE; CREATE TRIGGER; DO; DROP RULE; DROP FUNCTION; DROP PROCEDURE;
@@ -122,10 +123,4 @@ def check_supported(name: str) -> None:
     """Raise 0A000 for a PostgreSQL command db9 does not run."""
     if name in SUPPORTED or name not in COMMANDS:
         return
-    if name in ("CREATE DATABASE", "DROP DATABASE", "ALTER DATABASE"):
-        raise FeatureNotSupported(
-            f"{name} is not supported over SQL",
-            hint="Databases are created and deleted with the db9 CLI (db9 create --name ...,"
-            " db9 delete) or the REST API.",
-        )
     raise FeatureNotSupported(f"{name} is not supported")

@@ -65,6 +65,10 @@ class InvalidSchemaName(SqlError):
     sqlstate = "3F000"
 
 
+class InvalidCatalogName(SqlError):
+    sqlstate = "3D000"  # a database that does not exist
+
+
 class DuplicateTable(SqlError):
     sqlstate = "42P07"
 
@@ -79,6 +83,10 @@ class DuplicateObject(SqlError):
 
 class DuplicateSchema(SqlError):
     sqlstate = "42P06"
+
+
+class DuplicateDatabase(SqlError):
+    sqlstate = "42P04"
 
 
 class AmbiguousColumn(SqlError):

@@ -36,6 +36,7 @@ from sql import (
     commands,
     ctas,
     cursors,
+    databases,
     ddl,
     dml,
     index_options,
@@ -325,9 +326,15 @@ _PLAN_CACHE_SIZE = 500
 class Session:
     def __init__(self, database: Database, user: str = "postgres") -> None:
         self.database = database
+        # The databases this session's login sees (CREATE/DROP DATABASE, pg_database);
+        # None where the server has no directory (the SQL layer alone, in tests).
+        self.directory: databases.DatabaseDirectory | None = None
         self.db = database.db
         self.client = database.client
         self.user = user
+        # What RESET and SET ... TO DEFAULT go back to: the server's defaults and the
+        # database's own (ALTER DATABASE SET, given by ``login_defaults``).
+        self.defaults = dict(DEFAULT_SETTINGS)
         self.settings = dict(DEFAULT_SETTINGS)
         self.scopes = guc.Scopes(self.settings)  # what SET changes, and when it reverts
         self.txn: Transaction | None = None
@@ -388,6 +395,16 @@ class Session:
             lock_timeout_s=guc.seconds(self.settings, "lock_timeout"),
             mem_limit=guc.memory_bytes(self.settings, "db9.statement_mem_limit"),
         )
+
+    def login_defaults(self, values: dict[str, str]) -> None:
+        """Settings a login starts with and RESET returns to (ALTER DATABASE ... SET); one
+        that no longer validates is skipped, as PostgreSQL warns and goes on."""
+        for name, value in values.items():
+            try:
+                value = guc.normalise(name, value)
+            except Db9Error:
+                continue
+            self.defaults[name] = self.settings[name] = value
 
     def set_config(self, name: str, value: str, *, local: bool = False) -> str:
         """SET ``name`` (validated, stored as SHOW prints it); returns the value as SHOW
@@ -817,8 +834,10 @@ class Session:
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
         stmt = stmts[0]
-        if stmt.command in commands.NAMED or (
-            stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS
+        if (
+            stmt.command in commands.NAMED
+            or stmt.command in databases.COMMANDS  # read from their tokens, never by sqlglot
+            or (stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS)
         ):
             return Prepared(stmt, [t or T.TEXT for t in declared], None)  # no rows, no params
         if stmt.command == "FETCH":
@@ -1167,6 +1186,8 @@ class Session:
             return prep.execute(self, stmt, ctx)
         if stmt.utility is not None:
             return self._utility(stmt)
+        if stmt.command in databases.COMMANDS:  # the login's databases, not this one's
+            return databases.run(self, self.directory, stmt.command, stmt.tokens)
         if stmt.command in routine_ddl.COMMANDS:
             if self.read_only and stmt.command not in ("DO", "CALL"):
                 raise ReadOnlySqlTransaction(
@@ -1494,10 +1515,10 @@ class Session:
         if kind == "reset":
             name = lower[1] if len(lower) > 1 else ""
             if name == "all":  # who the session acts as is not a setting RESET ALL resets
-                self.scopes.reset_all({k: v for k, v in DEFAULT_SETTINGS.items()
+                self.scopes.reset_all({k: v for k, v in self.defaults.items()
                                        if k not in ("role", "session_authorization")})  # fmt: skip
-            elif name in DEFAULT_SETTINGS:
-                self.scopes.set(name, DEFAULT_SETTINGS[name])
+            elif name in self.defaults:
+                self.scopes.set(name, self.defaults[name])
             return Result("RESET")
         if kind == "explain":
             return self._explain(stmt)
@@ -1537,7 +1558,7 @@ class Session:
             self.drop_temp()
         if what == ["all"]:
             # A pooler's reset between clients: no setting may leak to the next one.
-            self.scopes.reset_all(DEFAULT_SETTINGS)
+            self.scopes.reset_all(self.defaults)
         return Result("DISCARD " + {"temporary": "TEMP"}.get(what[0], what[0].upper()))
 
     def _maintenance(self, stmt: Statement) -> Result:
@@ -1777,7 +1798,7 @@ class Session:
         if name in guc.TIME_SETTINGS:
             value = set_value(name, source or " ".join(words))
         if value.lower() == "default":
-            value = DEFAULT_SETTINGS.get(name, "")
+            value = self.defaults.get(name, "")
         if name in ("transaction_read_only", "transaction_deferrable"):
             flag = value.lower().strip("'") in ("on", "true", "yes", "1")
             if name == "transaction_read_only":

@@ -29,6 +29,7 @@ from sql import (
 )
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
+from sql.databases import UTF8, DatabaseInfo
 from sql.errors import UndefinedTable
 from sql.session_api import SessionApi
 from sql.settings import TIME_SETTINGS, parse_time_ms
@@ -593,20 +594,32 @@ PG_DATABASE_COLS = [
 
 
 def pg_database(c: Catalog, session: SessionApi) -> Rows:
-    return [
-        _row(
-            PG_DATABASE_COLS,
-            oid=5,
-            datname=session.database.name,
-            datdba=OWNER,
-            encoding=6,
-            datlocprovider="c",
-            datallowconn=True,
-            datconnlimit=-1,
-            datcollate="C",
-            datctype="C",
+    """The databases the session's login sees (sql.databases); without a directory, the one
+    it is connected to."""
+    directory = getattr(session, "directory", None)
+    if directory is None:
+        infos = [DatabaseInfo(5, session.info("current_database"))]
+    else:
+        infos = directory.list()
+    out = []
+    for info in infos:
+        owner = roles.find(session, c, info.owner) if info.owner else None
+        out.append(
+            _row(
+                PG_DATABASE_COLS,
+                oid=info.oid,
+                datname=info.name,
+                datdba=owner.oid if owner is not None else OWNER,
+                encoding=UTF8,
+                datlocprovider="c",
+                datistemplate=info.is_template,
+                datallowconn=info.allow_connections,
+                datconnlimit=info.conn_limit,
+                datcollate="C",
+                datctype="C",
+            )
         )
-    ]
+    return out
 
 
 def pg_roles(c: Catalog, session: SessionApi) -> Rows:

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from cluster.client import RemoteKv
 from cluster.convert import OutcomeUnknown, Unavailable
 from kv.client import TxnClient
-from tests.cluster.harness import LocalCluster, running_cluster
+from tests.cluster.harness import LocalCluster, NodeProc, running_cluster
 
 
 def write_keys(kv_client: TxnClient, prefix: str, n: int, threads: int = 8) -> None:
@@ -269,3 +270,35 @@ def test_databases_and_branches_work_on_the_cluster(tmp_path: Path) -> None:
         assert plane.sql(account, "main", "SELECT count(*) FROM t")[0]["rows"] == [[20]]
         assert plane.sql(account, "feature", "SELECT count(*) FROM t")[0]["rows"] == [[5]]
         kv.close()
+
+
+def test_create_database_over_sql_on_one_node_is_served_and_dropped_by_the_others(
+    tmp_path: Path,
+) -> None:
+    """CREATE DATABASE through node 1 writes a registry record every node reads: node 3
+    logs in to it by dbname, a TEMPLATE copy made on node 2 sees its rows, and DROP DATABASE
+    on node 2 makes node 1 refuse the name (3D000)."""
+    with running_cluster(tmp_path) as cluster:
+        n1, n2, n3 = cluster.nodes
+
+        def on(node: NodeProc, dbname: str) -> psycopg.Connection[Any]:
+            dsn = node.dsn().replace("dbname=postgres", f"dbname={dbname}")
+            return psycopg.connect(dsn, autocommit=True)
+
+        with on(n1, "postgres") as c1:
+            c1.execute("CREATE DATABASE shared")
+        with on(n3, "shared") as c3:
+            assert c3.execute("SELECT current_database()").fetchone() == ("shared",)
+            c3.execute("CREATE TABLE t (id int PRIMARY KEY)")
+            c3.execute("INSERT INTO t SELECT g FROM generate_series(1, 7) g")
+        with on(n2, "postgres") as c2:
+            c2.execute("CREATE DATABASE shared_copy TEMPLATE shared")
+            names = [r[0] for r in c2.execute("SELECT datname FROM pg_database ORDER BY 1")]
+            assert names == ["postgres", "shared", "shared_copy"]
+        with on(n1, "shared_copy") as c1:
+            assert c1.execute("SELECT count(*) FROM t").fetchone() == (7,)
+        with on(n2, "postgres") as c2:
+            c2.execute("DROP DATABASE shared_copy")
+            c2.execute("DROP DATABASE shared")
+        with pytest.raises(psycopg.OperationalError, match='database "shared" does not exist'):
+            on(n1, "shared").close()
