@@ -20,6 +20,7 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     comments,
+    functions_advisory,
     functions_array,
     functions_enum,
     functions_geometry,
@@ -195,7 +196,6 @@ FUNCTIONS: dict[
     "booleq": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a == b, True),
     "boolne": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a != b, True),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
-    "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
     "greatest": (
         None,
         lambda ts: ts[0],
@@ -282,6 +282,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         session = c.ctx.session
         info = session.info(name) if session else None
         return Typed(lambda _r: info, T.NAME, True, name)
+    if name == "pg_backend_pid" and not raw_args:
+        ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
+        return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
     if name == "pg_trigger_depth" and not raw_args:
         ctx = c.ctx
         return Typed(
@@ -291,6 +294,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name == "lastval" and not raw_args:
         return _lastval(c)
+    if name in functions_advisory.NAMES:
+        args = [c.compile(a) for a in raw_args]
+        return functions_advisory.compile_advisory(name, args, c.ctx.session)
     if name in functions_enum.NAMES:
         return functions_enum.compile_enum(name, [c.compile(a) for a in raw_args])
     if name in functions_geometry.NAMES:

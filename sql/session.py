@@ -61,6 +61,7 @@ from sql import (
 from sql import prepared as prep
 from sql import settings as guc
 from sql import types as T
+from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, TableDef
 from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
@@ -132,6 +133,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "transaction_deferrable": "off",
     "statement_timeout": "0",
     "lock_timeout": "0",
+    "deadlock_timeout": "1s",
     "idle_in_transaction_session_timeout": "0",
     "idle_session_timeout": "0",
     "extra_float_digits": "1",
@@ -287,6 +289,8 @@ class RowStream:
                 txn.rollback()
             elif s.in_block:
                 s.failed = True  # an error in a block's portal aborts the block
+            if self.owns_txn and s.advisory.xact:  # its transaction ended
+                s.advisory.end_transaction()
             if s.database.observer is not None and not self.observed and self.text:
                 self.observed = True
                 s.database.observer(self.text, time.perf_counter() - self.started,
@@ -320,6 +324,8 @@ COPY_BATCH = 1000  # COPY rows written at a time, as PostgreSQL's multi-insert b
 _RERUNNABLE = frozenset({"INSERT", "UPDATE", "DELETE", "SELECT", "WITH"})
 _RERUNS = 100  # runs of one such statement before its 40001 reaches the client
 _PLAN_CACHE_SIZE = 500
+# Session pids outside pgwire (which numbers its connections from 1000): far above them.
+_PIDS = itertools.count(1 << 30)
 
 
 class Session:
@@ -373,6 +379,9 @@ class Session:
         self.temp = temp.TempState()  # its temporary schema and ON COMMIT actions (sql.temp)
         self.routine_depth = 0  # routines running inside one another (sql.routine_call)
         self.trigger_depth = 0  # pg_trigger_depth()
+        # pg_backend_pid(): pgwire sets the connection's (set_pid); unique among sessions.
+        self.pid = next(_PIDS)
+        self.advisory = SessionLocks(database.advisory, self.pid)  # sql.advisory_locks
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -738,11 +747,13 @@ class Session:
         txn, self.txn = self.txn, None
         self.savepoints.clear()
         self._txn_time = None
-        if txn is not None:
-            try:
+        try:
+            if txn is not None:
                 txn.commit()
-            except AlreadyExists:
-                raise UniqueViolation("duplicate key value violates unique constraint") from None
+        except AlreadyExists:
+            raise UniqueViolation("duplicate key value violates unique constraint") from None
+        finally:
+            self.advisory.end_transaction()  # pg_advisory_xact_lock's locks go at COMMIT
 
     def _close_streams(self, block_only: bool) -> None:
         """End suspended queries: a block's when it ends (PostgreSQL closes its portals)."""
@@ -752,6 +763,7 @@ class Session:
 
     def _abort_txn(self) -> None:
         self._close_streams(block_only=True)
+        self.advisory.end_transaction()  # and at ROLLBACK (no I/O unless some are held)
         self.cursors.end_transaction(committed=self.txn is None)
         if self.txn is not None:
             self.txn.rollback()
@@ -771,10 +783,17 @@ class Session:
             self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]
 
     def close(self) -> None:
-        """End the session without store I/O (safe on an event loop); a session that made
-        temporary relations is to be followed by ``drop_temp``."""
+        """End the session without store I/O (safe on an event loop) unless it holds
+        advisory locks (an event loop takes them first: ``advisory.detach``, released off
+        the loop); a session that made temporary relations is to be followed by
+        ``drop_temp``."""
+        self.advisory.release_all()
         self._close_streams(block_only=False)
         self._abort_txn()
+
+    def set_pid(self, pid: int) -> None:
+        """The connection's process id (BackendKeyData): pg_backend_pid(), pg_locks.pid."""
+        self.pid = self.advisory.pid = pid
 
     def drop_temp(self) -> None:
         """Drop the session's temporary relations (store I/O), in a transaction of its own
