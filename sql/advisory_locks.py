@@ -196,6 +196,7 @@ class KvLockTable:
         self._cond = threading.Condition()
         self._generation = 0
         self._users = 0  # entries held plus requests in flight: the lease is kept while > 0
+        self._waiting = 0  # sessions of this instance waiting (wait_for_waiters)
         self._renewer: threading.Thread | None = None
         self._closed = threading.Event()
 
@@ -287,6 +288,9 @@ class KvLockTable:
         deadlock_at = start + deadlock_timeout_s if deadlock_timeout_s > 0 else None
         since = self._enqueue(me, tag)
         backoff = 0.002
+        with self._cond:
+            self._waiting += 1
+            self._cond.notify_all()
         try:
             with interrupt.parked():  # the holder may need this statement's slot
                 while True:
@@ -312,10 +316,17 @@ class KvLockTable:
                         return
                     blockers = found
         finally:
+            with self._cond:
+                self._waiting -= 1
             with contextlib.suppress(Exception):  # a dead waiter's record is ignored anyway
                 self._run(
                     lambda txn: txn.delete(advisory_wait_key(self.db, tag.encode(), me.holder))
                 )
+
+    def wait_for_waiters(self, n: int, timeout: float) -> bool:
+        """True once at least ``n`` sessions of this instance wait (tests, diagnostics)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._waiting >= n, timeout)
 
     def _released_since(self, generation: int, timeout: float) -> int:
         """Wait (at most ``timeout`` s) for a release by a session of this instance after
