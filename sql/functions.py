@@ -295,7 +295,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if name == "lastval" and not raw_args:
         return _lastval(c)
     if name in functions_advisory.NAMES:
-        args = [c.compile(a) for a in raw_args]
+        # pg_advisory_lock($1): the parameter is a bigint, ($1, $2) two ints
+        want = T.INT8 if len(raw_args) == 1 else T.INT4
+        args = [c._typed_like(a, c.compile(a), want) for a in raw_args]
         return functions_advisory.compile_advisory(name, args, c.ctx.session)
     if name in functions_enum.NAMES:
         return functions_enum.compile_enum(name, [c.compile(a) for a in raw_args])
