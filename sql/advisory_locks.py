@@ -563,6 +563,7 @@ class SessionLocks:
         self.session: dict[tuple[Tag, str], int] = {}
         self.xact: dict[tuple[Tag, str], int] = {}
         self.xacts = 1  # local transaction number, for pg_locks' virtualtransaction
+        self._marks: list[dict[tuple[Tag, str], int]] = []  # ``xact`` at each savepoint
 
     @property
     def held(self) -> bool:
@@ -609,9 +610,26 @@ class SessionLocks:
         self.session.clear()
         self.table.release(self.holder, gone)
 
+    def savepoint(self) -> None:
+        self._marks.append(dict(self.xact))
+
+    def rollback_to(self, level: int) -> None:
+        """ROLLBACK TO savepoint ``level`` (1 = the first): transaction-level holds taken
+        since are undone, as PostgreSQL releases a subtransaction's locks."""
+        kept = self._marks[level - 1]
+        del self._marks[level:]
+        gone = [k for k in self.xact if k not in kept and k not in self.session]
+        self.xact = dict(kept)
+        self.table.release(self.holder, gone)
+
+    def release(self, level: int) -> None:
+        """RELEASE savepoint ``level``: its holds pass to the enclosing transaction."""
+        del self._marks[level - 1 :]
+
     def end_transaction(self) -> None:
         """COMMIT or ROLLBACK: the transaction-level holds go."""
         self.xacts += 1
+        self._marks.clear()
         if not self.xact:
             return
         gone = [k for k in self.xact if k not in self.session]

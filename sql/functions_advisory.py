@@ -9,8 +9,9 @@ from kv import nowait
 from sql import settings as guc
 from sql import types as T
 from sql.advisory_locks import EXCLUSIVE, SHARE, SessionLocks, Tag
-from sql.casts import coerce_to
+from sql.casts import base_type, coerce_to
 from sql.errors import Warned
+from sql.functions_numeric import implicitly_castable
 from sql.functions_text import VOID, _no_such
 from sql.scope import Typed
 from sql.session_api import SessionApi
@@ -42,6 +43,9 @@ def compile_advisory(name: str, args: list[Typed], session: SessionApi | None) -
             return ""
 
         return Typed(unlock_all, VOID, False, name)
+    want = T.INT8 if len(args) == 1 else T.INT4
+    if not all(implicitly_castable(base_type(a.type), want) for a in args):
+        raise _no_such(name, args)  # as PostgreSQL's resolution: (5.0), (bigint, int)
     if len(args) == 1:
         key = coerce_to(args[0], T.INT8)
         keys = [key.fn]

@@ -1112,6 +1112,7 @@ class Session:
         self.scopes.savepoint()
         self._read_only_at.append(self.settings["transaction_read_only"])
         self.cursors.savepoint()
+        self.advisory.savepoint()
         return Result("SAVEPOINT")
 
     def _find_savepoint(self, name: str) -> int:
@@ -1132,6 +1133,7 @@ class Session:
         del self._read_only_at[i + 1 :]
         self.scopes.rollback_to(i + 1)
         self.cursors.rollback_to(i + 1)
+        self.advisory.rollback_to(i + 1)
         self.failed = False
         return Result("ROLLBACK")
 
@@ -1146,6 +1148,7 @@ class Session:
         self.settings["transaction_read_only"] = self._read_only_at[i]
         del self._read_only_at[i:]
         self.cursors.release(i + 1)
+        self.advisory.release(i + 1)
         return Result("RELEASE")
 
     # -- dispatch ------------------------------------------------------------------------------

@@ -124,6 +124,18 @@ SINGLE = [
     "COMMIT",
     "SELECT pg_advisory_unlock_all()",
     "SELECT pg_advisory_unlock(-1)",
+    "BEGIN",
+    "SAVEPOINT s",
+    "SELECT pg_advisory_xact_lock(11), pg_advisory_lock(12)",
+    "ROLLBACK TO s",  # the subtransaction's transaction-level lock goes, the session's stays
+    "SAVEPOINT t",
+    "SELECT pg_advisory_xact_lock(13)",
+    "RELEASE t",  # kept by the enclosing transaction
+    "COMMIT",
+    "SELECT pg_advisory_lock(1::bigint, 2)",
+    "SELECT pg_advisory_lock(5.0)",
+    "SELECT pg_advisory_lock('5'), pg_advisory_unlock('5')",
+    "SELECT pg_advisory_unlock_all()",
 ]
 
 
@@ -152,9 +164,10 @@ _OPS = [
 def _programs(draw: st.DrawFn) -> list[tuple[int, str]]:
     steps: list[tuple[int, str]] = []
     in_block = [False, False]
+    savepoints = [0, 0]
     for _ in range(draw(st.integers(1, 25))):
         who = draw(st.integers(0, 1))
-        kind = draw(st.integers(0, 9))
+        kind = draw(st.integers(0, 11))
         if kind < 7:
             op = _OPS[kind % len(_OPS)].format(draw(st.sampled_from(_KEYS)))
             steps.append((who, f"SELECT {op}"))
@@ -163,9 +176,17 @@ def _programs(draw: st.DrawFn) -> list[tuple[int, str]]:
         elif not in_block[who]:
             steps.append((who, "BEGIN"))
             in_block[who] = True
+        elif kind == 8 or (kind == 9 and not savepoints[who]):
+            steps.append((who, "SAVEPOINT s"))
+            savepoints[who] += 1
+        elif kind == 9:
+            released = draw(st.booleans())
+            steps.append((who, "RELEASE s" if released else "ROLLBACK TO s"))
+            savepoints[who] -= released
         else:
             steps.append((who, draw(st.sampled_from(["COMMIT", "ROLLBACK"]))))
             in_block[who] = False
+            savepoints[who] = 0
     return steps
 
 
@@ -176,8 +197,8 @@ def _programs(draw: st.DrawFn) -> list[tuple[int, str]]:
 def test_two_sessions_model_matches_postgres(
     pg_pair: list[PgSide], program: list[tuple[int, str]]
 ) -> None:
-    """Two sessions' non-blocking lock and unlock calls, inside and outside blocks: every
-    result, WARNING and the final pg_locks agree with PostgreSQL."""
+    """Two sessions' non-blocking lock and unlock calls, inside and outside blocks and
+    savepoints: every result, WARNING and the final pg_locks agree with PostgreSQL."""
     _reset_pg(pg_pair)
     database = Database(TxnClient(local_kv()), DB)
     mine = [Db9Side(database), Db9Side(database)]
