@@ -76,3 +76,29 @@ def test_a_dropped_connection_releases_its_advisory_locks(pg: Running) -> None:
             await other.close()
 
     asyncio.run(main())
+
+
+def test_a_waiter_that_drops_its_connection_takes_nothing(pg: Running) -> None:
+    import asyncpg
+
+    async def main() -> None:
+        kw = dict(host="127.0.0.1", port=pg.port, user=USER, password=PASSWORD,
+                  database="postgres", ssl="require")  # fmt: skip
+        holder = await asyncpg.connect(**kw)  # type: ignore[arg-type]
+        waiter = await asyncpg.connect(**kw)  # type: ignore[arg-type]
+        try:
+            await holder.execute("SELECT pg_advisory_lock(43)")
+            waiting = asyncio.ensure_future(waiter.execute("SELECT pg_advisory_lock(43)"))
+            query = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+            while not await holder.fetchval(query):  # the wait is visible in pg_locks
+                await asyncio.sleep(0.005)
+            waiter.terminate()
+            while await holder.fetchval(query):  # the statement stopped, its wait is gone
+                await asyncio.sleep(0.005)
+            assert await holder.fetchval("SELECT pg_advisory_unlock(43)")
+            assert await holder.fetchval("SELECT pg_try_advisory_lock(43)")
+            waiting.cancel()
+        finally:
+            await holder.close()
+
+    asyncio.run(asyncio.wait_for(main(), 60))
