@@ -36,7 +36,11 @@ def test_asyncpg_pool_acquires_uses_and_releases_concurrently(pg: Running) -> No
                         assert await conn.fetchval("SELECT pg_try_advisory_lock($1)", i)
                         await conn.execute("SET application_name = 'dirty'")
                         async with conn.transaction():
-                            await conn.execute("SELECT pg_advisory_xact_lock(1000)")
+                            # bound, so binary results: a void travels as no bytes
+                            assert (
+                                await conn.fetchval("SELECT pg_advisory_xact_lock($1)", 1000)
+                                is None
+                            )
                             await conn.execute("INSERT INTO hits VALUES ($1, $2)", i, n)
                             await conn.execute("DECLARE c CURSOR WITH HOLD FOR SELECT 1")
 
