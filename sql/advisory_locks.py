@@ -228,8 +228,10 @@ class KvLockTable:
     def _renew_loop(self) -> None:
         while not self._closed.wait(self.lease_s / 3):
             with self._cond:
-                if self._users <= 0:  # nothing held: the lease may lapse
+                if self._users <= 0:  # nothing held or wanted: the lease goes
                     self._renewer = None
+                    with contextlib.suppress(Exception):  # else it lapses, as a crash's
+                        self._run(lambda txn: txn.delete(advisory_lease_key(self.instance)))
                     return
             try:
                 self._renew()
@@ -369,8 +371,11 @@ class KvLockTable:
                     and (queued_at is None or w.since < queued_at)
                     and alive(w.holder)
                 ]
+            if len(live) != len(entries):  # the dead holders met go, and their leases
+                for instance in alive.expired:  # (their entries elsewhere stay dead)
+                    txn.delete(advisory_lease_key(instance))
             if blockers:
-                if len(live) != len(entries):  # drop the dead holders met on the way
+                if len(live) != len(entries):
                     txn.put(key, _encode_list(live))
                 return blockers
             txn.put(key, _encode_list([*live, me]))
@@ -541,6 +546,7 @@ class _Liveness:
         self.txn = txn
         self.now_ms = physical_ms(txn.start_ts)
         self.known: dict[bytes, bool] = {own: True}  # this instance is running: it renews
+        self.expired: list[bytes] = []  # instances met whose lease key has lapsed
 
     def __call__(self, holder: bytes) -> bool:
         instance = holder[:8]
@@ -548,6 +554,8 @@ class _Liveness:
         if alive is None:
             raw = self.txn.get(advisory_lease_key(instance))
             alive = self.known[instance] = raw is not None and int(raw) >= self.now_ms
+            if raw is not None and not alive:
+                self.expired.append(instance)
         return alive
 
 

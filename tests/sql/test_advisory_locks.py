@@ -22,6 +22,7 @@ from kv.tso import TimestampOracle
 from sql.advisory_locks import KvLockTable
 from sql.database import Database
 from sql.errors import Warned
+from sql.layout import advisory_lease_key
 from sql.session import Session
 from tests.kv.conftest import local_kv
 from tests.sql.pg import connect
@@ -357,3 +358,61 @@ def test_two_nodes_exclude_each_other_and_a_dead_nodes_locks_lapse() -> None:
     assert time.monotonic() - started < 5
     rows = b.execute("SELECT pid, mode FROM pg_locks")[-1].rows
     assert rows == [(b.pid, "ExclusiveLock")]  # the dead holder is gone from pg_locks
+    txn = client.begin()
+    assert txn.get(advisory_lease_key(one.advisory.instance)) is None  # its lease went too
+    txn.rollback()
+
+
+def test_exclusion_holds_among_concurrent_sessions_of_two_nodes() -> None:
+    """Six sessions on two nodes take share and exclusive locks on two keys at random, at
+    session and transaction level: no exclusive holder ever overlaps another holder (each
+    records itself inside its critical section), and every wait ends."""
+    import random
+
+    engine = MemoryEngine()
+    client = TxnClient(LocalKv(engine, TimestampOracle(engine)))
+    nodes = [Database(client, DB), Database(client, DB)]
+    inside: dict[int, list[str]] = {1: [], 2: []}
+    guard = threading.Lock()
+    errors: list[BaseException] = []
+
+    def enter(key: int, mode: str) -> None:
+        with guard:
+            held = inside[key]
+            assert "X" not in held and (mode == "S" or not held), (key, mode, held)
+            held.append(mode)
+
+    def leave(key: int, mode: str) -> None:
+        with guard:
+            inside[key].remove(mode)
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        s = Session(nodes[n % 2])
+        try:
+            for _ in range(25):
+                key, mode, xact = rng.choice([1, 2]), rng.choice("SX"), rng.random() < 0.3
+                shared = "_shared" if mode == "S" else ""
+                if xact:
+                    s.execute(f"BEGIN; SELECT pg_advisory_xact_lock{shared}({key})")
+                else:
+                    s.execute(f"SELECT pg_advisory_lock{shared}({key})")
+                enter(key, mode)
+                s.execute("SELECT 1")  # a statement's time inside the critical section
+                leave(key, mode)
+                if xact:
+                    s.execute("COMMIT")
+                else:
+                    assert s.execute(f"SELECT pg_advisory_unlock{shared}({key})")[-1].rows == [
+                        (True,)
+                    ]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert Session(nodes[0]).execute("SELECT count(*) FROM pg_locks")[-1].rows == [(0,)]
