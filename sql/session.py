@@ -1555,6 +1555,7 @@ class Session:
             self.last_values.clear()
         if what == ["all"]:
             self.prepared.clear()
+            self.advisory.unlock_all()  # PostgreSQL's DISCARD ALL: pg_advisory_unlock_all()
         if what in (["all"], ["temp"], ["temporary"]):
             self.drop_temp()
         if what == ["all"]:

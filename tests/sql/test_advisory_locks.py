@@ -137,6 +137,8 @@ SINGLE = [
     "SELECT pg_advisory_lock(5.0)",
     "SELECT pg_advisory_lock('5'), pg_advisory_unlock('5')",
     "SELECT pg_advisory_unlock_all()",
+    "SELECT pg_advisory_lock(77), pg_advisory_lock_shared(78)",
+    "DISCARD ALL",  # a pooler's reset: session locks go too
 ]
 
 
