@@ -27,6 +27,7 @@ from sql import (
     functions_text_search,
     jsonb,
     partition_text,
+    pg_hash,
     privileges,
     roles,
     routine_call,
@@ -215,6 +216,10 @@ FUNCTIONS: dict[
     "int2_sum": ([T.INT8, T.INT2], T.INT8, lambda s, v: s if v is None else (s or 0) + v, False),
     "int4_sum": ([T.INT8, T.INT4], T.INT8, lambda s, v: s if v is None else (s or 0) + v, False),
     "booland_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a and b, True),
+    "hashtext": ([T.TEXT], T.INT4, pg_hash.hashtext, True),
+    "hashtextextended": ([T.TEXT, T.INT8], T.INT8, pg_hash.hashtextextended, True),
+    "hashint4": ([T.INT4], T.INT4, pg_hash.hashint4, True),
+    "hashint8": ([T.INT8], T.INT4, pg_hash.hashint8, True),
     "boolor_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a or b, True),
 }
 # Built-in functions that are called with NULL arguments (PostgreSQL's non-strict ones).
