@@ -618,6 +618,29 @@ class SessionLocks:
         self.session.clear()
         self.table.release(self.holder, gone)
 
+    def mark(self) -> tuple[dict[tuple[Tag, str], int], dict[tuple[Tag, str], int]]:
+        """The holds as a statement starts, for ``undo`` if db9 runs it again."""
+        return dict(self.session), dict(self.xact)
+
+    def undo(self, mark: tuple[dict[tuple[Tag, str], int], dict[tuple[Tag, str], int]]) -> None:
+        """db9 runs the statement again (it lost a write race, unseen by the client): the
+        holds its first run took go, so the rerun's take the count to what one run would.
+        (An unlock of the first run stays: the rerun's finds less to release.)"""
+        before_s, before_x = mark
+        gone = []
+        for counts, before in ((self.session, before_s), (self.xact, before_x)):
+            for key, n in list(counts.items()):
+                was = before.get(key, 0)
+                if n > was:
+                    if was:
+                        counts[key] = was
+                    else:
+                        del counts[key]
+                        gone.append(key)
+        self.table.release(
+            self.holder, [k for k in set(gone) if k not in self.session and k not in self.xact]
+        )
+
     def savepoint(self) -> None:
         self._marks.append(dict(self.xact))
 

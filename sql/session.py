@@ -560,6 +560,7 @@ class Session:
         def run() -> Result:
             txn = self.current_txn()
             notices = len(self.notices)
+            advisory = self.advisory.mark()
             for attempt in range(_RERUNS):
                 txn.begin_statement(txn.read_ts)
                 try:
@@ -583,6 +584,7 @@ class Session:
                     txn.end_statement()
                     raise
                 del self.notices[notices:]  # the next run says again what it has to say
+                self.advisory.undo(advisory)  # and takes its advisory locks again
                 txn.read_ts = self.client.backend.get_ts()
             raise AssertionError("unreachable")
 
@@ -596,6 +598,7 @@ class Session:
         attempts: statement_timeout and a cancel end the retries too."""
         control = self._new_control()
         notices = len(self.notices)
+        advisory = self.advisory.mark()
         for attempt in range(AUTOCOMMIT_ATTEMPTS):
             try:
                 return self._guarded(action, sql, stream, control)
@@ -603,6 +606,7 @@ class Session:
                 if attempt == AUTOCOMMIT_ATTEMPTS - 1:
                     raise
             del self.notices[notices:]  # the next attempt says again what it has to say
+            self.advisory.undo(advisory)  # and takes its advisory locks again
             self.running = control  # a cancel during the pause reaches the statement
             try:
                 pause = min(0.1, 0.002 * 2**attempt) * (0.5 + random.random())

@@ -418,3 +418,27 @@ def test_exclusion_holds_among_concurrent_sessions_of_two_nodes() -> None:
         t.join(120)
     assert not errors, errors
     assert Session(nodes[0]).execute("SELECT count(*) FROM pg_locks")[-1].rows == [(0,)]
+
+
+def test_a_statement_db9_runs_again_takes_its_locks_once() -> None:
+    """A statement that loses a write race is run again unseen by the client (autocommit's
+    40001 retry): the locks its first run took are not counted twice."""
+    database = Database(TxnClient(local_kv()), DB)
+    a, b = Session(database), Session(database)
+    a.execute("CREATE TABLE t (k int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0)")
+    a.execute("SELECT pg_advisory_lock(6)")
+    t, out = _in_thread(
+        b,
+        "UPDATE t SET v = v + 1 WHERE k = 1 AND pg_advisory_lock(5) IS NOT NULL "
+        "AND pg_advisory_lock_shared(6) IS NOT NULL",
+    )
+    assert database.advisory.wait_for_waiters(1, 10)  # b read row 1, took 5, waits for 6
+    a.execute("UPDATE t SET v = 100 WHERE k = 1")  # b's write of row 1 will conflict
+    a.execute("SELECT pg_advisory_unlock(6)")
+    t.join(10)
+    assert out == [None]  # UPDATE: no rows, no error
+    assert a.execute("SELECT v FROM t")[-1].rows == [(101,)]  # b ran again on a's row
+    assert b.execute(
+        "SELECT pg_advisory_unlock(5), pg_advisory_unlock(5), pg_advisory_unlock_shared(6), "
+        "pg_advisory_unlock_shared(6)"
+    )[-1].rows == [(True, False, True, False)]
