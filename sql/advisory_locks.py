@@ -31,7 +31,9 @@ sql.layout):
   lock_timeout (55P03) between slices.
 
 Invariants: the holder list of a tag never lists two live holders whose modes conflict; a
-session's table entries are exactly the (tag, mode) pairs it holds at either level; an
+session's table entries are the (tag, mode) pairs it holds at either level, plus those whose
+release the store refused (unreachable), which the renewer retries every period and the
+session's next request first (so a late retry never drops a newer entry); an
 instance's lease is written before its first entry and renewed while it has entries (its
 count of ``_users`` includes requests in flight), so a live instance's entries never look
 dead. An instance that cannot renew for a whole lease (a pause longer than the lease) may
@@ -54,7 +56,7 @@ from typing import Protocol, TypeVar
 
 from kv import interrupt
 from kv.client import Transaction, TxnClient
-from kv.errors import RetryableError
+from kv.errors import Db9Error, RetryableError
 from kv.timestamp import physical_ms
 from sql.errors import DeadlockDetected
 from sql.layout import (
@@ -199,6 +201,8 @@ class KvLockTable:
         self._waiting = 0  # sessions of this instance waiting (wait_for_waiters)
         self._renewer: threading.Thread | None = None
         self._closed = threading.Event()
+        # Releases the store refused (unreachable): (holder, locks), retried by the renewer.
+        self._unreleased: list[tuple[bytes, list[tuple[Tag, str]]]] = []
 
     # -- the lease ---------------------------------------------------------------------------
 
@@ -227,6 +231,11 @@ class KvLockTable:
 
     def _renew_loop(self) -> None:
         while not self._closed.wait(self.lease_s / 3):
+            if self._unreleased:
+                try:
+                    self._retry_releases()
+                except Db9Error:
+                    log.warning("advisory lock release failed again", exc_info=True)
             with self._cond:
                 if self._users <= 0:  # nothing held or wanted: the lease goes
                     self._renewer = None
@@ -261,6 +270,8 @@ class KvLockTable:
         deadlock_timeout_s: float,
     ) -> bool:
         me = _Entry(holder, mode, pid, vxid)
+        if self._unreleased:
+            self._retry_releases(holder)
         self._use()
         got = False
         try:
@@ -388,11 +399,24 @@ class KvLockTable:
         return [e for _, raw in txn.iter_scan(lo, hi) for e in _decode_list(raw)]
 
     def release(self, holder: bytes, locks: Collection[tuple[Tag, str]]) -> None:
+        """Drop the entries and wake the waiters. If the store cannot be reached, the renewer
+        retries every period (the session no longer holds them: others see them go once
+        the store answers, or when the lease lapses), and the holder's next request first."""
         if not locks:
             return
+        pending = (holder, sorted(set(locks)))
+        try:
+            self._drop(*pending)
+        except Db9Error:
+            log.warning("advisory lock release failed; retrying later", exc_info=True)
+            with self._cond:
+                self._unreleased.append(pending)  # still counted in _users: the lease stays
+            return
+        self._released(len(pending[1]))
 
+    def _drop(self, holder: bytes, locks: list[tuple[Tag, str]]) -> None:
         def drop(txn: Transaction) -> None:
-            for tag, mode in sorted(locks):
+            for tag, mode in locks:
                 key = advisory_lock_key(self.db, tag.encode())
                 entries = _decode_list(txn.get(key))
                 left = [e for e in entries if not (e.holder == holder and e.mode == mode)]
@@ -403,13 +427,25 @@ class KvLockTable:
                 else:
                     txn.delete(key)
 
-        try:
-            self._run(drop)
-        finally:
-            self._unuse(len(locks))
+        self._run(drop)
+
+    def _released(self, n: int) -> None:
+        with self._cond:
+            self._users -= n
+            self._generation += 1
+            self._cond.notify_all()
+
+    def _retry_releases(self, holder: bytes | None = None) -> None:
+        """Drop what failed releases left (all of them, or ``holder``'s: before it takes a
+        lock again, which a late retry would otherwise drop); the store's error if it
+        still cannot be reached."""
+        with self._cond:
+            todo = [p for p in self._unreleased if holder is None or p[0] == holder]
+        for pending in todo:
+            self._drop(*pending)
             with self._cond:
-                self._generation += 1
-                self._cond.notify_all()
+                self._unreleased.remove(pending)
+            self._released(len(pending[1]))
 
     def _run(self, action: _Action[T]) -> T:
         """``action`` in a KV transaction of its own, committed; run again on a fresh

@@ -24,7 +24,7 @@ from sql.database import Database
 from sql.errors import Warned
 from sql.layout import advisory_lease_key
 from sql.session import Session
-from tests.kv.conftest import local_kv
+from tests.kv.conftest import local_kv, wait_for
 from tests.sql.pg import connect
 
 DB = b"\x00\x21"
@@ -442,3 +442,32 @@ def test_a_statement_db9_runs_again_takes_its_locks_once() -> None:
         "SELECT pg_advisory_unlock(5), pg_advisory_unlock(5), pg_advisory_unlock_shared(6), "
         "pg_advisory_unlock_shared(6)"
     )[-1].rows == [(True, False, True, False)]
+
+
+def test_a_release_the_store_refuses_is_retried() -> None:
+    """An unlock while the store cannot be reached still succeeds for the session; the
+    entry goes when the renewer retries (or before the session's next request)."""
+    engine = MemoryEngine()
+    client = TxnClient(LocalKv(engine, TimestampOracle(engine)))
+    database = Database(client, DB)
+    table = database.advisory = KvLockTable(client, DB, lease_s=0.3)
+    a, b = Session(database), Session(database)
+    a.execute("SELECT pg_advisory_lock(1), pg_advisory_lock(2)")
+    drop = table._drop
+
+    def refused(*args: Any) -> None:
+        table._drop = drop  # type: ignore[method-assign]
+        raise Db9Error("the store is unreachable")
+
+    table._drop = refused  # type: ignore[method-assign]
+    assert a.execute("SELECT pg_advisory_unlock(1)")[-1].rows == [(True,)]
+    assert b.execute("SELECT pg_try_advisory_lock(1)")[-1].rows == [(False,)]  # still listed
+    wait_for(lambda: b.execute("SELECT pg_try_advisory_lock(1)")[-1].rows == [(True,)])
+
+    table._drop = refused  # type: ignore[method-assign]
+    a.execute("SELECT pg_advisory_unlock(2)")
+    a.execute("SELECT pg_advisory_lock(2)")  # the pending release goes first, not after
+    assert a.execute("SELECT pg_advisory_unlock(2), pg_advisory_unlock(2)")[-1].rows == [
+        (True, False)
+    ]
+    assert b.execute("SELECT pg_try_advisory_lock(2)")[-1].rows == [(True,)]
