@@ -203,6 +203,7 @@ class KvLockTable:
         self._closed = threading.Event()
         # Releases the store refused (unreachable): (holder, locks), retried by the renewer.
         self._unreleased: list[tuple[bytes, list[tuple[Tag, str]]]] = []
+        self._stale_waits: list[bytes] = []  # wait records the store refused to delete
 
     # -- the lease ---------------------------------------------------------------------------
 
@@ -231,7 +232,7 @@ class KvLockTable:
 
     def _renew_loop(self) -> None:
         while not self._closed.wait(self.lease_s / 3):
-            if self._unreleased:
+            if self._unreleased or self._stale_waits:
                 try:
                     self._retry_releases()
                 except Db9Error:
@@ -331,10 +332,13 @@ class KvLockTable:
         finally:
             with self._cond:
                 self._waiting -= 1
-            with contextlib.suppress(Exception):  # a dead waiter's record is ignored anyway
-                self._run(
-                    lambda txn: txn.delete(advisory_wait_key(self.db, tag.encode(), me.holder))
-                )
+            key = advisory_wait_key(self.db, tag.encode(), me.holder)
+            try:
+                self._run(lambda txn: txn.delete(key))
+            except Db9Error:  # the renewer retries: a stale record would queue others
+                log.warning("advisory lock wait record left; retrying later", exc_info=True)
+                with self._cond:
+                    self._stale_waits.append(key)
 
     def wait_for_waiters(self, n: int, timeout: float) -> bool:
         """True once at least ``n`` sessions of this instance wait (tests, diagnostics)."""
@@ -441,6 +445,14 @@ class KvLockTable:
         still cannot be reached."""
         with self._cond:
             todo = [p for p in self._unreleased if holder is None or p[0] == holder]
+            stale, self._stale_waits = self._stale_waits, []
+        try:
+            for key in stale:
+                self._run(lambda txn, key=key: txn.delete(key))
+        except Db9Error:
+            with self._cond:
+                self._stale_waits += stale
+            raise
         for pending in todo:
             self._drop(*pending)
             with self._cond:
