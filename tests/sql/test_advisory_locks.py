@@ -22,7 +22,7 @@ from kv.tso import TimestampOracle
 from sql.advisory_locks import KvLockTable
 from sql.database import Database
 from sql.errors import Warned
-from sql.layout import advisory_lease_key
+from sql.layout import ADVISORY, advisory_lease_key
 from sql.session import Session
 from tests.kv.conftest import local_kv, wait_for
 from tests.sql.pg import connect
@@ -471,3 +471,37 @@ def test_a_release_the_store_refuses_is_retried() -> None:
         (True, False)
     ]
     assert b.execute("SELECT pg_try_advisory_lock(2)")[-1].rows == [(True,)]
+
+
+def test_a_wait_record_the_store_refused_to_delete_goes_later() -> None:
+    """A cancelled waiter whose wait record could not be deleted would queue every later
+    conflicting request behind a ghost: the renewer deletes it."""
+    engine = MemoryEngine()
+    client = TxnClient(LocalKv(engine, TimestampOracle(engine)))
+    database = Database(client, DB)
+    database.advisory = KvLockTable(client, DB, lease_s=0.3)
+    a, b, c = Session(database), Session(database), Session(database)
+    a.execute("SELECT pg_advisory_lock_shared(1)")
+    t, out = _in_thread(b, "SELECT pg_advisory_lock(1)")
+    assert database.advisory.wait_for_waiters(1, 10)
+    begin, refused = client.begin, [False]
+
+    def failing_begin(**kw: Any) -> Any:
+        txn = begin(**kw)
+        delete = txn.delete
+
+        def refuse_once(key: bytes) -> None:
+            if not refused[0] and key.startswith(ADVISORY + b"w"):
+                refused[0] = True
+                raise Db9Error("the store is unreachable")
+            delete(key)
+
+        txn.delete = refuse_once  # type: ignore[method-assign]
+        return txn
+
+    client.begin = failing_begin  # type: ignore[method-assign]
+    b.cancel()
+    t.join(10)
+    assert refused == [True] and isinstance(out[0], Db9Error)
+    wait_for(lambda: c.execute("SELECT pg_try_advisory_lock_shared(1)")[-1].rows == [(True,)])
+    assert a.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")[-1].rows == [(0,)]
