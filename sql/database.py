@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from kv.client import TxnClient
-from sql.advisory_locks import KvLockTable
+from sql.advisory_table import KvLockTable
 from sql.catalog import CatalogStore
 from sql.sequences import Sequences
 

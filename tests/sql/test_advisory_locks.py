@@ -19,7 +19,7 @@ from kv.client import LocalKv, TxnClient
 from kv.engine.memory import MemoryEngine
 from kv.errors import Db9Error
 from kv.tso import TimestampOracle
-from sql.advisory_locks import KvLockTable
+from sql.advisory_table import KvLockTable
 from sql.database import Database
 from sql.errors import Warned
 from sql.layout import ADVISORY, advisory_lease_key
