@@ -16,7 +16,7 @@ Every database (tenant, branch) owns a key prefix; below it:
 
 Composite values use the codec's concatenated encoding, so key order is SQL order.
 
-Advisory locks (sql.advisory_locks) live outside every database's prefix, in the system
+Advisory locks (sql.advisory_table) live outside every database's prefix, in the system
 prefix (database id 0, whose other records the control plane keeps), so that a branch forked
 from a database never inherits its parent's locks:
 
