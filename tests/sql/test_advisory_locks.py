@@ -139,6 +139,12 @@ SINGLE = [
     "SELECT pg_advisory_unlock_all()",
     "SELECT pg_advisory_lock(77), pg_advisory_lock_shared(78)",
     "DISCARD ALL",  # a pooler's reset: session locks go too
+    "SHOW deadlock_timeout",
+    "SET deadlock_timeout = 500",
+    "SHOW deadlock_timeout",
+    "SET deadlock_timeout = '2min'",
+    "SHOW deadlock_timeout",
+    "RESET deadlock_timeout",
 ]
 
 
