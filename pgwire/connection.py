@@ -35,6 +35,7 @@ from sql.errors import (
     InternalError,
     InvalidParameterValue,
     InvalidSqlStatementName,
+    Warned,
     from_python,
 )
 from sql.prepared import Prepared
@@ -423,7 +424,11 @@ class PgConnection:
             if self.session is not None:
                 session = self.session
                 self.session = None
+                release = session.advisory.detach()  # its advisory locks go, off the loop
                 session.close()  # drops the transaction buffer: no I/O, safe on the loop
+                if release is not None:
+                    with contextlib.suppress(RuntimeError):
+                        self.ev.run_in_executor(None, release)
                 if session.temp.used:  # its temporary tables go, off the loop
                     with contextlib.suppress(RuntimeError):
                         self.ev.run_in_executor(None, session.drop_temp)
@@ -537,6 +542,7 @@ class PgConnection:
         ):
             self.send(M.parameter_status(name, self.session.settings.get(name.lower(), "")))
         self.pid = self.server.register(self)
+        self.session.set_pid(self.pid)
         self.send(M.backend_key_data(self.pid, self.secret))
         self.send(M.ready_for_query("I"))
         await self.flush()
@@ -700,7 +706,10 @@ class PgConnection:
     def send_notices(self) -> None:
         assert self.session is not None
         for text in self.session.notices:
-            self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))
+            if isinstance(text, Warned):
+                self.send(M.notice_response(M.Notice("WARNING", "01000", text)))
+            else:
+                self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))
         self.session.notices.clear()
 
     def _end_implicit_transaction(self) -> None:

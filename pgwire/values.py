@@ -311,6 +311,8 @@ def _send(v: Any, t: SqlType) -> bytes:
             raise DatetimeFieldOverflow("interval out of range") from None
     if name == "numeric":
         return _numeric_send(Decimal(v))
+    if name == "void":  # pg_advisory_lock($1) through asyncpg: void_send sends no bytes
+        return b""
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 

@@ -122,6 +122,9 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
                 what = "NaN" if v.is_nan() else "infinity"
                 raise FeatureNotSupported(f"cannot convert {what} to {dst.typname}")
             v = int(N.round_to(v, 0))
+        elif isinstance(v, int) and {s, d} == {"oid", "integer"}:  # binary coercible: the
+            # same 32 bits read signed or unsigned (pg_locks.objid::int4 of a hashtext key)
+            v = (v + (1 << 31)) % (1 << 32) - (1 << 31) if d == "integer" else v % (1 << 32)
         return T.check_int(int(v), dst)
     if d in ("real", "double precision"):
         if isinstance(v, bool):

@@ -404,3 +404,13 @@ class InsufficientPrivilege(SqlError):
 
 class ObjectInUse(SqlError):
     sqlstate = "55006"
+
+
+class DeadlockDetected(SqlError):
+    sqlstate = "40P01"
+
+
+class Warned(str):
+    """A session notice PostgreSQL sends with severity WARNING (SQLSTATE 01000), not NOTICE."""
+
+    __slots__ = ()

@@ -20,12 +20,14 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     comments,
+    functions_advisory,
     functions_array,
     functions_enum,
     functions_geometry,
     functions_text_search,
     jsonb,
     partition_text,
+    pg_hash,
     privileges,
     roles,
     routine_call,
@@ -196,7 +198,6 @@ FUNCTIONS: dict[
     "booleq": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a == b, True),
     "boolne": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a != b, True),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
-    "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
     "greatest": (
         None,
         lambda ts: ts[0],
@@ -216,6 +217,10 @@ FUNCTIONS: dict[
     "int2_sum": ([T.INT8, T.INT2], T.INT8, lambda s, v: s if v is None else (s or 0) + v, False),
     "int4_sum": ([T.INT8, T.INT4], T.INT8, lambda s, v: s if v is None else (s or 0) + v, False),
     "booland_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a and b, True),
+    "hashtext": ([T.TEXT], T.INT4, pg_hash.hashtext, True),
+    "hashtextextended": ([T.TEXT, T.INT8], T.INT8, pg_hash.hashtextextended, True),
+    "hashint4": ([T.INT4], T.INT4, pg_hash.hashint4, True),
+    "hashint8": ([T.INT8], T.INT4, pg_hash.hashint8, True),
     "boolor_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a or b, True),
 }
 # Built-in functions that are called with NULL arguments (PostgreSQL's non-strict ones).
@@ -283,6 +288,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         session = c.ctx.session
         info = session.info(name) if session else None
         return Typed(lambda _r: info, T.NAME, True, name)
+    if name == "pg_backend_pid" and not raw_args:
+        ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
+        return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
     if name == "pg_trigger_depth" and not raw_args:
         ctx = c.ctx
         return Typed(
@@ -292,6 +300,11 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return _sequence_fn(c, name, raw_args)
     if name == "lastval" and not raw_args:
         return _lastval(c)
+    if name in functions_advisory.NAMES:
+        # pg_advisory_lock($1): the parameter is a bigint, ($1, $2) two ints
+        want = T.INT8 if len(raw_args) == 1 else T.INT4
+        args = [c._typed_like(a, c.compile(a), want) for a in raw_args]
+        return functions_advisory.compile_advisory(name, args, c.ctx.session)
     if name in functions_enum.NAMES:
         return functions_enum.compile_enum(name, [c.compile(a) for a in raw_args])
     if name in functions_geometry.NAMES:

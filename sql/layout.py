@@ -15,6 +15,20 @@ Every database (tenant, branch) owns a key prefix; below it:
                                                        NULLs keep the pk in the value instead
 
 Composite values use the codec's concatenated encoding, so key order is SQL order.
+
+Advisory locks (sql.advisory_table) live outside every database's prefix, in the system
+prefix (database id 0, whose other records the control plane keeps), so that a branch forked
+from a database never inherits its parent's locks:
+
+    <sys> b"advisory/l" <len(db)> <db> <be32 classid> <be32 objid> <u8 objsubid>
+                                      one lock tag: its holders (JSON: holder, mode, pid, vxid)
+    <sys> b"advisory/w" <len(db)> <db> <tag (9 bytes)> <holder (12 bytes)>
+                                      a session waiting for the tag (JSON: mode, pid, since)
+    <sys> b"advisory/n" <instance (8 bytes)>
+                                      a lock table instance's lease: expiry (TSO physical ms)
+
+The length byte keeps one database's range from holding another's (test prefixes vary in
+length). A holder is ``<instance (8 random bytes)> <be32 session number>``.
 """
 
 from __future__ import annotations
@@ -101,3 +115,32 @@ def prefix_end(prefix: bytes) -> bytes:
     if not stripped:
         raise ValueError("prefix of only 0xff bytes has no end")
     return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+ADVISORY = database_prefix(0) + b"advisory/"
+
+
+def advisory_lock_key(db: bytes, tag: bytes) -> bytes:
+    return ADVISORY + b"l" + _db(db) + tag
+
+
+def advisory_locks_range(db: bytes) -> tuple[bytes, bytes]:
+    lo = ADVISORY + b"l" + _db(db)
+    return lo, prefix_end(lo)
+
+
+def advisory_wait_key(db: bytes, tag: bytes, holder: bytes) -> bytes:
+    return ADVISORY + b"w" + _db(db) + tag + holder
+
+
+def advisory_waits_range(db: bytes, tag: bytes = b"") -> tuple[bytes, bytes]:
+    lo = ADVISORY + b"w" + _db(db) + tag
+    return lo, prefix_end(lo)
+
+
+def advisory_lease_key(instance: bytes) -> bytes:
+    return ADVISORY + b"n" + instance
+
+
+def _db(db: bytes) -> bytes:
+    return bytes([len(db)]) + db

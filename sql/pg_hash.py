@@ -1,6 +1,7 @@
 """PostgreSQL's extended hash functions (Bob Jenkins' lookup3, as src/common/hashfn.c has
 it), so hash partitioning puts a row in the partition PostgreSQL would: hashint4extended,
-hashint8extended, hashtextextended and their combination per partition key."""
+hashint8extended, hashtextextended and their combination per partition key; and the SQL
+functions hashtext, hashtextextended, hashint4, hashint8."""
 
 from __future__ import annotations
 
@@ -103,6 +104,34 @@ def hash_int8_extended(v: int, seed: int) -> int:
 def hash_combine64(a: int, b: int) -> int:
     a ^= (b + 0x49A0F4DD15E5A8E3 + (a << 54) + (a >> 7)) & _M64
     return a & _M64
+
+
+def _int4(u: int) -> int:
+    return u - (1 << 32) if u & 0x80000000 else u
+
+
+def _int8(u: int) -> int:
+    return u - (1 << 64) if u & (1 << 63) else u
+
+
+# The SQL-callable hashes (hashtext() makes advisory lock keys of names): the 32-bit
+# hash_bytes/hash_uint32 is the extended one's low word at seed 0.
+
+
+def hashtext(s: str) -> int:
+    return _int4(hash_bytes_extended(s.encode(), 0) & _M32)
+
+
+def hashtextextended(s: str, seed: int) -> int:
+    return _int8(hash_bytes_extended(s.encode(), seed & _M64))
+
+
+def hashint4(v: int) -> int:
+    return _int4(hash_uint32_extended(v, 0) & _M32)
+
+
+def hashint8(v: int) -> int:
+    return _int4(hash_int8_extended(v, 0) & _M32)
 
 
 _EPOCH = dt.date(2000, 1, 1)

@@ -62,6 +62,7 @@ from sql import (
 from sql import prepared as prep
 from sql import settings as guc
 from sql import types as T
+from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, TableDef
 from sql.copy import CopySpec, parse_copy, parse_rows
 from sql.database import Database
@@ -133,6 +134,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "transaction_deferrable": "off",
     "statement_timeout": "0",
     "lock_timeout": "0",
+    "deadlock_timeout": "1s",
     "idle_in_transaction_session_timeout": "0",
     "idle_session_timeout": "0",
     "extra_float_digits": "1",
@@ -288,6 +290,8 @@ class RowStream:
                 txn.rollback()
             elif s.in_block:
                 s.failed = True  # an error in a block's portal aborts the block
+            if self.owns_txn and s.advisory.xact:  # its transaction ended
+                s.advisory.end_transaction()
             if s.database.observer is not None and not self.observed and self.text:
                 self.observed = True
                 s.database.observer(self.text, time.perf_counter() - self.started,
@@ -321,6 +325,8 @@ COPY_BATCH = 1000  # COPY rows written at a time, as PostgreSQL's multi-insert b
 _RERUNNABLE = frozenset({"INSERT", "UPDATE", "DELETE", "SELECT", "WITH"})
 _RERUNS = 100  # runs of one such statement before its 40001 reaches the client
 _PLAN_CACHE_SIZE = 500
+# Session pids outside pgwire (which numbers its connections from 1000): far above them.
+_PIDS = itertools.count(1 << 30)
 
 
 class Session:
@@ -380,6 +386,9 @@ class Session:
         self.temp = temp.TempState()  # its temporary schema and ON COMMIT actions (sql.temp)
         self.routine_depth = 0  # routines running inside one another (sql.routine_call)
         self.trigger_depth = 0  # pg_trigger_depth()
+        # pg_backend_pid(): pgwire sets the connection's (set_pid); unique among sessions.
+        self.pid = next(_PIDS)
+        self.advisory = SessionLocks(database.advisory, self.pid)  # sql.advisory_locks
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -568,6 +577,7 @@ class Session:
         def run() -> Result:
             txn = self.current_txn()
             notices = len(self.notices)
+            advisory = self.advisory.mark()
             for attempt in range(_RERUNS):
                 txn.begin_statement(txn.read_ts)
                 try:
@@ -591,6 +601,7 @@ class Session:
                     txn.end_statement()
                     raise
                 del self.notices[notices:]  # the next run says again what it has to say
+                self.advisory.undo(advisory)  # and takes its advisory locks again
                 txn.read_ts = self.client.backend.get_ts()
             raise AssertionError("unreachable")
 
@@ -604,6 +615,7 @@ class Session:
         attempts: statement_timeout and a cancel end the retries too."""
         control = self._new_control()
         notices = len(self.notices)
+        advisory = self.advisory.mark()
         for attempt in range(AUTOCOMMIT_ATTEMPTS):
             try:
                 return self._guarded(action, sql, stream, control)
@@ -611,6 +623,7 @@ class Session:
                 if attempt == AUTOCOMMIT_ATTEMPTS - 1:
                     raise
             del self.notices[notices:]  # the next attempt says again what it has to say
+            self.advisory.undo(advisory)  # and takes its advisory locks again
             self.running = control  # a cancel during the pause reaches the statement
             try:
                 pause = min(0.1, 0.002 * 2**attempt) * (0.5 + random.random())
@@ -755,11 +768,13 @@ class Session:
         txn, self.txn = self.txn, None
         self.savepoints.clear()
         self._txn_time = None
-        if txn is not None:
-            try:
+        try:
+            if txn is not None:
                 txn.commit()
-            except AlreadyExists:
-                raise UniqueViolation("duplicate key value violates unique constraint") from None
+        except AlreadyExists:
+            raise UniqueViolation("duplicate key value violates unique constraint") from None
+        finally:
+            self.advisory.end_transaction()  # pg_advisory_xact_lock's locks go at COMMIT
 
     def _close_streams(self, block_only: bool) -> None:
         """End suspended queries: a block's when it ends (PostgreSQL closes its portals)."""
@@ -769,6 +784,7 @@ class Session:
 
     def _abort_txn(self) -> None:
         self._close_streams(block_only=True)
+        self.advisory.end_transaction()  # and at ROLLBACK (no I/O unless some are held)
         self.cursors.end_transaction(committed=self.txn is None)
         if self.txn is not None:
             self.txn.rollback()
@@ -788,10 +804,17 @@ class Session:
             self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]
 
     def close(self) -> None:
-        """End the session without store I/O (safe on an event loop); a session that made
-        temporary relations is to be followed by ``drop_temp``."""
+        """End the session without store I/O (safe on an event loop) unless it holds
+        advisory locks (an event loop takes them first: ``advisory.detach``, released off
+        the loop); a session that made temporary relations is to be followed by
+        ``drop_temp``."""
+        self.advisory.release_all()
         self._close_streams(block_only=False)
         self._abort_txn()
+
+    def set_pid(self, pid: int) -> None:
+        """The connection's process id (BackendKeyData): pg_backend_pid(), pg_locks.pid."""
+        self.pid = self.advisory.pid = pid
 
     def drop_temp(self) -> None:
         """Drop the session's temporary relations (store I/O), in a transaction of its own
@@ -1112,6 +1135,7 @@ class Session:
         self.scopes.savepoint()
         self._read_only_at.append(self.settings["transaction_read_only"])
         self.cursors.savepoint()
+        self.advisory.savepoint()
         return Result("SAVEPOINT")
 
     def _find_savepoint(self, name: str) -> int:
@@ -1132,6 +1156,7 @@ class Session:
         del self._read_only_at[i + 1 :]
         self.scopes.rollback_to(i + 1)
         self.cursors.rollback_to(i + 1)
+        self.advisory.rollback_to(i + 1)
         self.failed = False
         return Result("ROLLBACK")
 
@@ -1146,6 +1171,7 @@ class Session:
         self.settings["transaction_read_only"] = self._read_only_at[i]
         del self._read_only_at[i:]
         self.cursors.release(i + 1)
+        self.advisory.release(i + 1)
         return Result("RELEASE")
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -1554,6 +1580,7 @@ class Session:
             self.last_values.clear()
         if what == ["all"]:
             self.prepared.clear()
+            self.advisory.unlock_all()  # PostgreSQL's DISCARD ALL: pg_advisory_unlock_all()
         if what in (["all"], ["temp"], ["temporary"]):
             self.drop_temp()
         if what == ["all"]:

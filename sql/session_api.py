@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kv.client import Transaction
+from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, CatalogStore
 from sql.sequences import Sequences
 
@@ -58,6 +59,8 @@ class SessionApi(Protocol):
     temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
     routine_depth: int  # user routines running inside one another (sql.routine_call)
     trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
+    pid: int  # pg_backend_pid()
+    advisory: SessionLocks  # its advisory locks (sql.advisory_locks)
 
     @property
     def read_only(self) -> bool:

@@ -25,6 +25,7 @@ TIME_SETTINGS = frozenset(
     {
         "statement_timeout",
         "lock_timeout",
+        "deadlock_timeout",
         "idle_in_transaction_session_timeout",
         "idle_session_timeout",
     }

@@ -7,6 +7,7 @@ sees, so they are as transactional as the catalog itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -677,6 +678,23 @@ def pg_cursors_rows(c: Catalog, session: SessionApi) -> Rows:
     return cursors.pg_cursors(session.cursors)
 
 
+def pg_locks(c: Catalog, session: SessionApi) -> Rows:
+    """The advisory locks of the session's database, held and awaited, on every node (other
+    lock types are not listed)."""
+    rows: Rows = []
+    for r in session.advisory.table.rows():
+        since = (
+            dt.datetime.fromtimestamp(r.wait_start_ms / 1000, dt.UTC)
+            if r.wait_start_ms is not None
+            else None
+        )
+        rows.append(
+            ("advisory", 5, None, None, None, None, None, r.tag.classid, r.tag.objid,
+             r.tag.objsubid, r.vxid, r.pid, r.mode, r.granted, False, since)
+        )  # fmt: skip
+    return rows
+
+
 def pg_settings(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for k, v in sorted(session.settings.items()):
@@ -1135,6 +1153,28 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("creation_time", T.TIMESTAMPTZ),
         ],
         pg_cursors_rows,
+        True,
+    ),
+    ("pg_catalog", "pg_locks"): (
+        [
+            ("locktype", TXT),
+            ("database", OIDT),
+            ("relation", OIDT),
+            ("page", I4),
+            ("tuple", I2),
+            ("virtualxid", TXT),
+            ("transactionid", T.INT8),  # xid: not a type of db9
+            ("classid", OIDT),
+            ("objid", OIDT),
+            ("objsubid", I2),
+            ("virtualtransaction", TXT),
+            ("pid", I4),
+            ("mode", TXT),
+            ("granted", BOOL),
+            ("fastpath", BOOL),
+            ("waitstart", T.TIMESTAMPTZ),
+        ],
+        pg_locks,
         True,
     ),
     ("pg_catalog", "pg_settings"): (
