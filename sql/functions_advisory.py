@@ -12,7 +12,7 @@ from sql.advisory_locks import EXCLUSIVE, SHARE, SessionLocks, Tag
 from sql.casts import base_type, coerce_to
 from sql.errors import Warned
 from sql.functions_numeric import implicitly_castable
-from sql.functions_text import VOID, _no_such
+from sql.functions_text import VOID, no_such_function
 from sql.scope import Typed
 from sql.session_api import SessionApi
 
@@ -35,7 +35,7 @@ def compile_advisory(name: str, args: list[Typed], session: SessionApi | None) -
     """A call of one of ``NAMES`` with (bigint) or (int, int), or () for unlock_all."""
     if name == "pg_advisory_unlock_all":
         if args:
-            raise _no_such(name, args)
+            raise no_such_function(name, args)
 
         def unlock_all(_r: Any) -> str:
             nowait.check()  # a release writes to the store
@@ -45,7 +45,7 @@ def compile_advisory(name: str, args: list[Typed], session: SessionApi | None) -
         return Typed(unlock_all, VOID, False, name)
     want = T.INT8 if len(args) == 1 else T.INT4
     if not all(implicitly_castable(base_type(a.type), want) for a in args):
-        raise _no_such(name, args)  # as PostgreSQL's resolution: (5.0), (bigint, int)
+        raise no_such_function(name, args)  # as PostgreSQL's resolution: (5.0), (bigint, int)
     if len(args) == 1:
         key = coerce_to(args[0], T.INT8)
         keys = [key.fn]
@@ -62,7 +62,7 @@ def compile_advisory(name: str, args: list[Typed], session: SessionApi | None) -
             return None if a is None or b is None else Tag.of_pair(a, b)
 
     else:
-        raise _no_such(name, args)
+        raise no_such_function(name, args)
     if name in _UNLOCKERS:
         mode = _UNLOCKERS[name]
 
