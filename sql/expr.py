@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb
+from sql import array_bounds, casts, jsonb, system_oids
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -1871,7 +1871,10 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         if table is not None:
             return T.RegclassName(table.name, v)
         index = catalog.index_by_oid(v)
-        return T.RegclassName(index.name, v) if index is not None else str(v)
+        if index is not None:
+            return T.RegclassName(index.name, v)
+        system = system_oids.BY_OID.get(v)
+        return T.RegclassName(system, v) if system is not None else str(v)
 
     return cast
 
@@ -1914,6 +1917,9 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
             index = catalog.index_by_name(v, session.search_path())
             if index is not None:
                 return index.oid
+            system = system_oids.oid_of(v)
+            if system is not None:
+                return system
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id
 

@@ -27,11 +27,13 @@ from sql import (
     jsonb,
     partition_text,
     privileges,
+    relation_sizes,
     roles,
     routine_call,
     routine_types,
     temp,
     trigger_defs,
+    visibility,
 )
 from sql import types as T
 from sql.casts import coerce_to, unify
@@ -687,13 +689,13 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return None
         if name in ("has_table_privilege", "has_sequence_privilege", "has_column_privilege"):
             return privileges.has_privilege_function(session(), name.split("_")[1], list(v))
-        if name in (
-            "pg_table_is_visible",
-            "pg_type_is_visible",
-            "pg_function_is_visible",
-            "has_schema_privilege",
-            "has_database_privilege",
-        ):
+        if name == "pg_table_is_visible":
+            return visibility.table_is_visible(catalog(), session().search_path(), v[0])
+        if name == "pg_type_is_visible":
+            return visibility.type_is_visible(catalog(), session().search_path(), v[0])
+        if name == "pg_function_is_visible":
+            return visibility.function_is_visible(catalog(), session().search_path(), v[0])
+        if name in ("has_schema_privilege", "has_database_privilege"):
             return True
         if name == "pg_my_temp_schema":
             own = session().temp
@@ -755,10 +757,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
             col = t.column(v[1]) if t else None
             return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
-        if name in ("pg_relation_size", "pg_total_relation_size"):
-            return 0
+        if name in relation_sizes.FUNCTIONS:
+            return relation_sizes.size(session(), name, list(v))
         if name == "pg_size_pretty":
-            return f"{v[0]} bytes"
+            return relation_sizes.size_pretty(v[0])
         if name == "date_part":
             return None
         return None
@@ -774,8 +776,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "has_database_privilege": T.BOOL,
         "pg_is_in_recovery": T.BOOL,
         "pg_my_temp_schema": T.OID,
-        "pg_relation_size": T.INT8,
-        "pg_total_relation_size": T.INT8,
+        **{size_fn: T.INT8 for size_fn in relation_sizes.FUNCTIONS},
         "pg_get_userbyid": T.NAME,
         "pg_encoding_to_char": T.NAME,
         "pg_typeof": T.REGTYPE,
@@ -943,7 +944,7 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     return Typed(run, T.INT8, False, name)
 
 
-CATALOG_FUNCTIONS |= {
+CATALOG_FUNCTIONS |= relation_sizes.FUNCTIONS | {
     "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",

@@ -173,8 +173,24 @@ PG_CLASS_COLS = [
 ]
 
 
+def _with_triggers(c: Catalog) -> set[int]:
+    """The tables PostgreSQL marks relhastriggers: those with triggers, and both ends of a
+    foreign key (its checks are triggers there)."""
+    out = {t.id for t in c.tables.values() if t.triggers}
+    for t in c.tables.values():
+        for con in t.constraints:
+            if con.kind == "f" and con.ref_table:
+                out.add(t.id)
+                schema, _, name = con.ref_table.rpartition(".")
+                ref = c.find(name, schema or None, [t.schema])
+                if ref is not None:
+                    out.add(ref.id)
+    return out
+
+
 def pg_class(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
+    triggered = _with_triggers(c)
     for t in _tables(c):
         checks = sum(1 for con in t.constraints if con.kind == "c")
         rows.append(
@@ -191,6 +207,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relfilenode=t.id,
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
+                relhastriggers=t.id in triggered,
                 relpersistence="t" if temp.is_temp_schema(t.schema) else "p",
                 relkind="p"
                 if t.partkey is not None

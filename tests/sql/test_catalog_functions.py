@@ -1,0 +1,81 @@
+"""The catalog functions psql and GUI tools call: relation sizes, pg_size_pretty, visibility,
+relhastriggers, system catalogs' regclass names; PostgreSQL's answers where they do not
+depend on storage, and sizes that grow with the data where they do."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.sql.differential import Differ
+
+BOUNDARIES = [10239, 10240, 20971519, 20971520, 10485247, 10485248]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n=st.one_of(
+        st.integers(-(2**62), 2**62), st.integers(-30000, 30000), st.sampled_from(BOUNDARIES)
+    )
+)
+def test_size_pretty_matches_postgres(differ: Differ, n: int) -> None:
+    differ.check(f"SELECT pg_size_pretty({n}::bigint)")
+
+
+def test_sizes_follow_the_rows_and_indexes(differ: Differ) -> None:
+    s = differ.session
+    s.execute("CREATE TABLE t (id int PRIMARY KEY, b text); CREATE INDEX t_b ON t (b)")
+    empty = s.execute("SELECT pg_table_size('t'), pg_indexes_size('t'), pg_relation_size('t')")
+    assert empty[-1].rows == [(0, 0, 0)]
+    s.execute("INSERT INTO t SELECT g, 'x' || g FROM generate_series(1, 2000) g")
+    rows = s.execute(
+        "SELECT pg_table_size('t'), pg_indexes_size('t'), pg_total_relation_size('t'),"
+        " pg_relation_size('t_b'), pg_relation_size('t_pkey'), pg_relation_size('t', 'fsm'),"
+        " pg_total_relation_size(0)"
+    )[-1].rows
+    assert rows is not None
+    table, indexes, total, t_b, pkey, fsm, missing = rows[0]
+    assert table >= 2000 * 8 and table % 8192 == 0
+    assert indexes == t_b + pkey and t_b > 0 and pkey > 0
+    assert total == table + indexes
+    assert (fsm, missing) == (0, None)
+
+
+def test_list_commands_show_only_visible_relations(differ: Differ) -> None:
+    differ.check("CREATE SCHEMA s")
+    differ.check("CREATE TABLE s.hidden (a int)")
+    differ.check("CREATE TABLE shown (a int PRIMARY KEY)")
+    differ.check("CREATE TABLE s.shown (a int)")
+    try:
+        differ.check(
+            "SELECT n.nspname, c.relname, pg_table_is_visible(c.oid) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname IN ('public', 's') ORDER BY 1, 2"
+        )
+        differ.check("SET search_path = s, public")
+        differ.check(
+            "SELECT c.relname, pg_table_is_visible(c.oid) FROM pg_class c"
+            " WHERE c.relname IN ('shown', 'hidden', 'shown_pkey') ORDER BY 1, 2"
+        )
+    finally:
+        differ.check("RESET search_path")
+        differ.check("DROP SCHEMA s CASCADE")
+
+
+def test_foreign_keys_mark_both_tables_relhastriggers(differ: Differ) -> None:
+    differ.check("CREATE TABLE parent (id int PRIMARY KEY)")
+    differ.check("CREATE TABLE child (p int REFERENCES parent)")
+    differ.check("CREATE TABLE alone (a int)")
+    differ.check(
+        "SELECT relname, relhastriggers FROM pg_class"
+        " WHERE relname IN ('parent', 'child', 'alone') ORDER BY 1"
+    )
+
+
+def test_system_catalog_oids_print_as_names(differ: Differ) -> None:
+    differ.check(
+        "SELECT 1259::regclass::text, 1247::regclass::text, 2606::regclass::text,"
+        " 2615::regclass::text, 'pg_class'::regclass::oid, 'pg_catalog.pg_proc'::regclass::oid"
+    )
