@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from kv import interrupt
 from sql import (
+    activity,
     comments,
     functions_array,
     functions_enum,
@@ -197,7 +198,6 @@ FUNCTIONS: dict[
     "booleq": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a == b, True),
     "boolne": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a != b, True),
     "random": ([], T.FLOAT8, lambda: __import__("random").random(), False),
-    "pg_backend_pid": ([], T.INT4, lambda: __import__("os").getpid(), False),
     "greatest": (
         None,
         lambda ts: ts[0],
@@ -284,6 +284,16 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         session = c.ctx.session
         info = session.info(name) if session else None
         return Typed(lambda _r: info, T.NAME, True, name)
+    if name in activity.FUNCTIONS and not raw_args:
+        ctx = c.ctx
+        rtype = T.type_by_name(activity.FUNCTIONS[name])
+        assert rtype is not None
+        return Typed(
+            lambda _r: activity.call(name, ctx.session.wire if ctx.session else None),
+            rtype,
+            False,
+            name,
+        )
     if name == "pg_trigger_depth" and not raw_args:
         ctx = c.ctx
         return Typed(

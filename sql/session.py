@@ -32,6 +32,7 @@ from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
 from sql import (
+    activity,
     aggregate_ddl,
     commands,
     ctas,
@@ -353,6 +354,11 @@ class Session:
         # The running statement's stop signal and budget; None between statements, so a
         # cancel that arrives while idle is dropped (kv/interrupt.py).
         self.running: interrupt.Control | None = None
+        # pg_stat_activity (sql.activity): the connection serving the session, and the text
+        # and start (epoch seconds) of its latest statement
+        self.wire: activity.Wire | None = None
+        self.query = ""
+        self.query_start: float | None = None
         # Compiled plans hold closures bound to this session (its transaction, its
         # settings), so they are cached per session, never shared.
         # (plan, its context, its result columns) by (text, parameter oids, catalog version)
@@ -479,6 +485,7 @@ class Session:
         statement still running), else as the list ``result.rows``."""
         if stmt.error is not None:  # a lexical error (split_statements' lenient mode)
             raise stmt.error
+        self.query, self.query_start = stmt.text, time.time()
         observer = self.database.observer
         if observer is None:
             return self._run_statement(stmt, params, param_types, stream)
@@ -920,6 +927,7 @@ class Session:
         if not undo and stmt.text not in self.point_reads:
             return None
         types = prepared.param_types
+        self.query, self.query_start = stmt.text, time.time()
 
         def action() -> Result:
             return self._dispatch(stmt, params, types)

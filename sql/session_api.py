@@ -17,6 +17,7 @@ from sql.sequences import Sequences
 if TYPE_CHECKING:
     from sqlglot import exp
 
+    from sql.activity import Wire
     from sql.cursors import Cursors
     from sql.deferrals import Deferrals
     from sql.result import Result
@@ -58,6 +59,13 @@ class SessionApi(Protocol):
     temp: Any  # sql.temp.TempState: the session's temporary schema and ON COMMIT actions
     routine_depth: int  # user routines running inside one another (sql.routine_call)
     trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
+    failed: bool  # in a failed block (statements refused until ROLLBACK)
+    running: Any  # the running statement's stop signal; None between statements
+    # pg_stat_activity (sql.activity): the connection serving the session (None in-process),
+    # its latest statement and when that started (epoch seconds)
+    wire: Wire | None
+    query: str
+    query_start: float | None
 
     @property
     def read_only(self) -> bool:

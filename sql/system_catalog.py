@@ -22,6 +22,7 @@ from sql import (
     privileges,
     roles,
     routine_types,
+    stat_views,
     temp,
     trigger_defs,
     user_types,
@@ -1414,6 +1415,28 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         True,
     ),
 }
+
+
+def _database_oid(c: Catalog, session: SessionApi) -> int:
+    name = session.database.name
+    return next((r[0] for r in pg_database(c, session) if r[1] == name), 0)
+
+
+RELATIONS.update(
+    {
+        ("pg_catalog", "pg_stat_activity"): (
+            stat_views.ACTIVITY_COLS,
+            lambda c, s: stat_views.pg_stat_activity(c, s, _database_oid(c, s)),
+            True,
+        ),
+        ("pg_catalog", "pg_stat_ssl"): (stat_views.SSL_COLS, stat_views.pg_stat_ssl, True),
+        ("pg_catalog", "pg_stat_database"): (
+            stat_views.DATABASE_COLS,
+            lambda c, s: stat_views.pg_stat_database(c, s, _database_oid(c, s)),
+            True,
+        ),
+    }
+)
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 

@@ -1,0 +1,152 @@
+"""What the statistics views (pg_stat_activity, pg_stat_ssl, pg_stat_database) and the
+server-information functions (inet_server_addr, pg_backend_pid, pg_postmaster_start_time ...)
+know of the sessions: a ``Wire`` a session is given by the protocol layer that serves it.
+
+sql does not import pgwire: pgwire's connection satisfies the ``Wire`` protocol and is handed
+to its session (``Session.wire``). A session with no wire (one run in-process, as the tests
+do) sees only itself, as a backend with no client address (PostgreSQL's Unix-socket client).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+# When this process started serving: pg_postmaster_start_time() and pg_conf_load_time()
+# (db9 reads its configuration once, at start).
+STARTED = dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One session as pg_stat_activity shows it."""
+
+    pid: int
+    user: str
+    application_name: str
+    client_addr: str | None
+    client_port: int | None
+    backend_start: dt.datetime
+    xact_start: dt.datetime | None
+    query_start: dt.datetime | None
+    state_change: dt.datetime | None
+    state: str  # active, idle, idle in transaction, idle in transaction (aborted)
+    query: str
+    ssl: bool = False
+    ssl_version: str | None = None
+    ssl_cipher: str | None = None
+    ssl_bits: int | None = None
+
+
+class Wire(Protocol):
+    """The connection a session is served on, and the server's other sessions."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def backend_start(self) -> dt.datetime: ...
+
+    def client_address(self) -> tuple[str | None, int | None]:
+        """The client's address and port (None: a Unix socket)."""
+        ...
+
+    def local_address(self) -> tuple[str | None, int | None]:
+        """The server's address and port this client reached (None: a Unix socket)."""
+        ...
+
+    def ssl_info(self) -> tuple[str, str, int] | None:
+        """TLS version, cipher and its bits; None without TLS."""
+        ...
+
+    def backends(self) -> list[Backend]:
+        """Every session of the same database on this server, this one included."""
+        ...
+
+
+class Tracked(Protocol):
+    """What a session records of its statements for pg_stat_activity."""
+
+    user: str
+    settings: dict[str, str]
+    in_block: bool
+    failed: bool
+
+    @property
+    def running(self) -> object | None: ...
+
+    query: str
+    query_start: float | None  # epoch seconds
+
+    def statement_time(self) -> dt.datetime: ...
+
+
+def backend_pid(wire: Wire | None) -> int:
+    return wire.pid if wire is not None else os.getpid()
+
+
+def _state(session: Tracked) -> str:
+    if session.running is not None:
+        return "active"
+    if session.in_block:
+        return "idle in transaction (aborted)" if session.failed else "idle in transaction"
+    return "idle"
+
+
+def describe(session: Tracked, wire: Wire | None) -> Backend:
+    """``session`` as pg_stat_activity shows it. A session's state changes when a statement
+    starts or ends; db9 keeps the start only, so state_change is the last query's start."""
+    started = None
+    if session.query_start is not None:
+        started = dt.datetime.fromtimestamp(session.query_start, dt.UTC)
+    addr, port = wire.client_address() if wire is not None else (None, None)
+    ssl = wire.ssl_info() if wire is not None else None
+    return Backend(
+        pid=backend_pid(wire),
+        user=session.user,
+        application_name=session.settings.get("application_name", ""),
+        client_addr=addr,
+        client_port=port if addr is not None else -1 if wire is None else None,
+        backend_start=wire.backend_start if wire is not None else STARTED,
+        xact_start=session.statement_time() if session.in_block else started,
+        query_start=started,
+        state_change=started,
+        state=_state(session),
+        query=session.query,
+        ssl=ssl is not None,
+        ssl_version=ssl[0] if ssl else None,
+        ssl_cipher=ssl[1] if ssl else None,
+        ssl_bits=ssl[2] if ssl else None,
+    )
+
+
+def backends(session: Tracked, wire: Wire | None) -> list[Backend]:
+    return wire.backends() if wire is not None else [describe(session, None)]
+
+
+FUNCTIONS: dict[str, str] = {  # name: its result type's name
+    "pg_backend_pid": "integer",
+    "inet_server_addr": "text",
+    "inet_server_port": "integer",
+    "inet_client_addr": "text",
+    "inet_client_port": "integer",
+    "pg_postmaster_start_time": "timestamp with time zone",
+    "pg_conf_load_time": "timestamp with time zone",
+}
+
+
+def call(name: str, wire: Wire | None) -> object:
+    """The server-information function ``name``: over a Unix socket (or in-process) the
+    addresses and ports are NULL, as PostgreSQL answers."""
+    if name == "pg_backend_pid":
+        return backend_pid(wire)
+    if name in ("pg_postmaster_start_time", "pg_conf_load_time"):
+        return STARTED
+    if wire is None:
+        return None
+    addr, port = wire.local_address() if "server" in name else wire.client_address()
+    if addr is None:
+        return None
+    return addr if name.endswith("addr") else port

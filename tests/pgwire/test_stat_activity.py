@@ -1,0 +1,45 @@
+"""pg_stat_activity, pg_stat_ssl, pg_stat_database and the inet_*() functions show the real
+sessions of the database: their pids (pg_backend_pid's), users, application names, client
+addresses, states and latest statements."""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.pgwire.conftest import Running
+
+
+def test_activity_shows_every_session_of_the_database_with_its_state(pg: Running) -> None:
+    with (
+        psycopg.connect(pg.dsn(), application_name="watcher", autocommit=True) as me,
+        psycopg.connect(pg.dsn(), application_name="worker") as other,
+    ):
+        other.execute("SELECT 42 AS answer")  # psycopg opens a block: idle in transaction
+        my_pid = me.execute("SELECT pg_backend_pid()").fetchone()
+        assert my_pid == (me.info.backend_pid,)
+        rows = me.execute(
+            "SELECT pid, usename, application_name, client_addr, client_port > 0, state, query,"
+            " backend_start <= now(), backend_type FROM pg_stat_activity ORDER BY pid"
+        ).fetchall()
+        assert rows == [
+            (me.info.backend_pid, "admin", "watcher", "127.0.0.1", True, "active",
+             rows[0][6], True, "client backend"),
+            (other.info.backend_pid, "admin", "worker", "127.0.0.1", True,
+             "idle in transaction", "SELECT 42 AS answer", True, "client backend"),
+        ]  # fmt: skip
+        assert "pg_stat_activity" in rows[0][6]
+        ssl = me.execute("SELECT pid, ssl, version LIKE 'TLS%', bits > 0 FROM pg_stat_ssl"
+                         " WHERE pid = pg_backend_pid()").fetchall()  # fmt: skip
+        assert ssl == [(me.info.backend_pid, True, True, True)]
+        db = me.execute("SELECT datname, numbackends FROM pg_stat_database").fetchall()
+        assert db == [("postgres", 2)]
+
+
+def test_server_and_client_addresses(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT inet_server_addr(), inet_server_port(), inet_client_addr(),"
+            " inet_client_port() > 0, pg_postmaster_start_time() <= now(),"
+            " pg_conf_load_time() <= now()"
+        ).fetchone()
+        assert row == ("127.0.0.1", pg.port, "127.0.0.1", True, True, True)
