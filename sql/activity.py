@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import Protocol
 
+from sql.errors import ObjectNotInPrerequisiteState
+
 # When this process started serving: pg_postmaster_start_time() and pg_conf_load_time()
 # (db9 reads its configuration once, at start).
 STARTED = dt.datetime.now(dt.UTC)
@@ -134,6 +136,8 @@ FUNCTIONS: dict[str, str] = {  # name: its result type's name
     "inet_client_port": "integer",
     "pg_postmaster_start_time": "timestamp with time zone",
     "pg_conf_load_time": "timestamp with time zone",
+    "pg_is_wal_replay_paused": "boolean",
+    "pg_get_wal_replay_pause_state": "text",
 }
 
 
@@ -142,6 +146,12 @@ def call(name: str, wire: Wire | None) -> object:
     addresses and ports are NULL, as PostgreSQL answers."""
     if name == "pg_backend_pid":
         return backend_pid(wire)
+    if name in ("pg_is_wal_replay_paused", "pg_get_wal_replay_pause_state"):
+        # a db9 node never replays a WAL: it is never in recovery (pg_is_in_recovery())
+        raise ObjectNotInPrerequisiteState(
+            "recovery is not in progress",
+            hint="Recovery control functions can only be executed during recovery.",
+        )
     if name in ("pg_postmaster_start_time", "pg_conf_load_time"):
         return STARTED
     if wire is None:

@@ -41,6 +41,7 @@ from sql.errors import (
     GroupingError,
     IndeterminateDatatype,
     InvalidParameterValue,
+    InvalidSchemaName,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
     SqlError,
@@ -539,6 +540,14 @@ class Compiler:
             return Typed(_name_to_regclass(session, inner.fn), dst, False, expr_name(e))
         if dst.name == "oid" and inner.type.name == "regclass" and session:
             return Typed(_regclass_to_oid(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regtype" and inner.type.name in ("oid", "integer", "bigint") and session:
+            return Typed(_oid_to_regtype(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regnamespace" and session and inner.type.name != "regnamespace":
+            numeric = inner.type.name in ("oid", "integer", "bigint", "smallint")
+            to_ns = _oid_to_regnamespace if numeric else _text_to_regnamespace
+            return Typed(to_ns(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regnamespace":
+            return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -608,6 +617,11 @@ class Compiler:
                 fa = _regclass_to_oid(session, fa)
             else:
                 fb = _regclass_to_oid(session, fb)
+        if {a.type.name, b.type.name} in ({"regnamespace", "oid"}, {"regnamespace", "integer"}):
+            if a.type.name == "regnamespace":
+                fa = _regnamespace_to_oid(fa)
+            else:
+                fb = _regnamespace_to_oid(fb)
         if a.type.name == "json" and b.type.name == "json":
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
@@ -1543,10 +1557,11 @@ class Compiler:
             plain = [not isinstance(x, exp.Slice) for x in subscripts]
             return Typed(_slicer(arr.fn, ranges, plain, elem), arr.type)
         idxs = [index(k) for k in range(len(subscripts))]
+        vector = arr.type.name in ("int2vector", "oidvector")  # subscripts start at 0
 
         def run(r: Row) -> Any:
             v = arr.fn(r)
-            lows = array_bounds.lower_bounds(v, len(idxs))
+            lows = [0] if vector else array_bounds.lower_bounds(v, len(idxs))
             for idx, low in zip(idxs, lows, strict=True):
                 i = idx(r)
                 if i is not None:
@@ -1562,6 +1577,13 @@ class Compiler:
     def c_Dot(self, e: exp.Dot) -> Typed:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
+            return self.compile(e.expression)
+        # information_schema._pg_expandarray(...): its one function clients call
+        if (
+            isinstance(e.this, exp.Identifier)
+            and e.this.name.lower() == "information_schema"
+            and not isinstance(e.expression, exp.Identifier)
+        ):
             return self.compile(e.expression)
         if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
@@ -1900,6 +1922,62 @@ def _name_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row],
         if any(i.name == name for t in catalog.all_tables() for i in t.indexes):
             return shown
         raise UndefinedTable(f'relation "{v}" does not exist')
+
+    return cast
+
+
+def _text_to_regnamespace(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """'name'::regnamespace: the schema's name, knowing its oid (3F000 for no such schema)."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None or (isinstance(v, str) and v.isdigit()):
+            return None if v is None else _oid_to_regnamespace(session, lambda _r: int(v))(row)
+        name = str(v).strip('"') if str(v).startswith('"') else str(v).lower()
+        oid = session.catalog().schema_oids.get(name)
+        if oid is None:
+            raise InvalidSchemaName(f'schema "{name}" does not exist')
+        return T.RegclassName(name, oid)
+
+    return cast
+
+
+def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """oid::regtype: the type's name as format_type prints it; an unknown oid stays its
+    number, as PostgreSQL prints it."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None:
+            return None
+        t = T.BY_OID.get(v)
+        if t is not None:
+            return t.display()
+        user = session.catalog().types.get(v)
+        return user.name if user is not None else str(v)
+
+    return cast
+
+
+def _oid_to_regnamespace(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """oid::regnamespace: the schema's name; an oid of no schema stays its number."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None:
+            return None
+        names = {oid: name for name, oid in session.catalog().schema_oids.items()}
+        return T.RegclassName(names[v], v) if v in names else str(v)
+
+    return cast
+
+
+def _regnamespace_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if isinstance(v, T.RegclassName):
+            return v.oid
+        return int(v) if v is not None else None
 
     return cast
 

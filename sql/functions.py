@@ -72,7 +72,7 @@ from sql.numeric import plus
 from sql.relations import parse_name
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
-from sql.system_catalog import constraint_def, index_def
+from sql.system_catalog import constraint_def, index_column_def, index_def
 from sql.types import Interval, SqlType
 from sql.views import view_definition
 
@@ -682,6 +682,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return v[0]
         if name == "pg_get_indexdef":
             found = find_index(v[0])
+            if found and len(v) > 1 and v[1]:
+                return index_column_def(found[1], int(v[1]))
             return index_def(*found) if found else None
         if name == "pg_get_triggerdef":
             for t in catalog().all_tables():
@@ -703,6 +705,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return visibility.table_is_visible(catalog(), session().search_path(), v[0])
         if name == "pg_type_is_visible":
             return visibility.type_is_visible(catalog(), session().search_path(), v[0])
+        if name == "current_schemas":
+            return visibility.current_schemas(session(), bool(v[0]))
         if name == "pg_function_is_visible":
             return visibility.function_is_visible(catalog(), session().search_path(), v[0])
         if name in ("has_schema_privilege", "has_database_privilege"):
@@ -787,6 +791,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "pg_is_in_recovery": T.BOOL,
         "pg_my_temp_schema": T.OID,
         **{size_fn: T.INT8 for size_fn in relation_sizes.FUNCTIONS},
+        "current_schemas": T.NAME.array_of(),
         "pg_get_userbyid": T.NAME,
         "pg_encoding_to_char": T.NAME,
         "pg_typeof": T.REGTYPE,
@@ -955,6 +960,7 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
 
 CATALOG_FUNCTIONS |= relation_sizes.FUNCTIONS | {
+    "current_schemas",
     "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",
@@ -970,6 +976,7 @@ SRF_NAMES = (
         "generate_series",
         "generate_subscripts",
         "pg_partition_ancestors",
+        "_pg_expandarray",
     }
     | TEXT_SRFS
     | functions_array.SRFS
@@ -988,6 +995,23 @@ def _partition_ancestors(session: Any, arg: Callable[[Row], Any]) -> Callable[[R
         return [t.name for t in [table, *catalog.ancestors(table)]]
 
     return run
+
+
+def _expand_array(arr: Typed) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    """information_schema._pg_expandarray(a): a record (x, n) per element, n counting from 1
+    (JDBC drivers number primary-key and index columns with it)."""
+    elem = arr.type.element or T.INT2
+    if arr.type.name == "int2vector":
+        elem = T.INT2
+    record = replace(T.RECORD, fields=(("x", elem), ("n", T.INT4)))
+
+    def run(r: Row) -> list[Any]:
+        values = arr.fn(r)
+        if values is None:
+            return []
+        return [(x, n) for n, x in enumerate(T.array_elements(values, elem), 1)]
+
+    return run, record
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -1035,6 +1059,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             return (lambda r: [tuple(row) for row in rows(r)]), record
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
+    if name == "_pg_expandarray" and len(typed) == 1:
+        return _expand_array(typed[0])
     if name == "pg_partition_ancestors" and len(typed) == 1 and comp.ctx.session is not None:
         return _partition_ancestors(comp.ctx.session, typed[0].fn), T.REGCLASS
     if name in TEXT_SRFS:

@@ -137,6 +137,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "idle_session_timeout": "0",
     "extra_float_digits": "1",
     "max_identifier_length": "63",
+    "max_index_keys": "32",  # preset, as PostgreSQL's build: JDBC drivers read it
+    "max_function_args": "100",
+    "block_size": "8192",
     "is_superuser": "on",
     "default_text_search_config": "pg_catalog.english",
     # who the session acts as (sql.roles): "" is the user that logged in, "none" no SET ROLE

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sql.catalog import Catalog
+from sql.session_api import SessionApi
 
 
 def _first_holder(path: list[str], holders: set[str]) -> str | None:
@@ -67,3 +68,17 @@ def function_is_visible(catalog: Catalog, path: list[str], oid: Any) -> bool | N
         if x.name == r.name and [a.type for a in x.in_args] == args
     }
     return _first_holder(path, holders) == r.schema
+
+
+def current_schemas(session: SessionApi, implicit: bool) -> list[str]:
+    """current_schemas(include_implicit): the search path's existing schemas, in order; with
+    ``implicit`` the session's temporary schema (once used) and pg_catalog (unless the path
+    names it) first, as PostgreSQL searches them."""
+    catalog = session.catalog()
+    named = [part.strip().strip('"') for part in session.settings["search_path"].split(",")]
+    named = [session.user if n == "$user" else n for n in named]
+    explicit = [n for n in named if n in catalog.schemas and n != "pg_temp"]
+    if not implicit:
+        return explicit
+    own = [s for s in session.search_path() if s not in named and s != "pg_catalog"]
+    return [*own, *([] if "pg_catalog" in named else ["pg_catalog"]), *explicit]

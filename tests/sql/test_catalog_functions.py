@@ -79,3 +79,28 @@ def test_system_catalog_oids_print_as_names(differ: Differ) -> None:
         "SELECT 1259::regclass::text, 1247::regclass::text, 2606::regclass::text,"
         " 2615::regclass::text, 'pg_class'::regclass::oid, 'pg_catalog.pg_proc'::regclass::oid"
     )
+
+
+def test_regnamespace_and_regtype_casts_match_postgres(differ: Differ) -> None:
+    differ.check("CREATE TABLE t (a int, b varchar(3)[])")
+    differ.check("SELECT 'pg_catalog'::regnamespace, 'pg_catalog'::regnamespace::oid")
+    differ.check("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+    differ.check("SELECT 'nope'::regnamespace")
+    differ.check("SELECT 23::regtype, 1043::regtype, 1015::oid::regtype")
+    differ.check("SELECT attname, atttypid::regtype FROM pg_attribute"
+                 " WHERE attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum")  # fmt: skip
+
+
+def test_search_path_functions_and_vector_subscripts_match_postgres(differ: Differ) -> None:
+    differ.check("SELECT current_schemas(true), current_schemas(false)")
+    differ.check("CREATE TABLE t (a int, b int, PRIMARY KEY (b, a))")
+    differ.check("CREATE INDEX t_a ON t (a DESC, b)")
+    differ.check(
+        "SELECT c.relname, i.indkey[0], i.indkey[1], i.indoption[0], pg_get_indexdef(c.oid, 1,"
+        " true), pg_get_indexdef(c.oid, 2, false) FROM pg_index i JOIN pg_class c"
+        " ON c.oid = i.indexrelid WHERE c.relname IN ('t_a', 't_pkey') ORDER BY 1"
+    )
+    differ.check(
+        "SELECT (k).x, (k).n FROM (SELECT information_schema._pg_expandarray(conkey) AS k"
+        " FROM pg_constraint WHERE conname = 't_pkey') s"
+    )

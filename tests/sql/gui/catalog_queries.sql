@@ -138,7 +138,7 @@ SELECT db.datname, pg_database_size(db.oid) > 0 FROM pg_catalog.pg_database db W
 -- The issue's list (GUI tools at connect)
 SELECT schemaname, sequencename, data_type, start_value, min_value, max_value, increment_by, cycle, cache_size, last_value FROM pg_catalog.pg_sequences ORDER BY 1, 2;
 SELECT ssl, version, cipher, bits FROM pg_catalog.pg_stat_ssl WHERE pid = pg_backend_pid();
-SELECT table_schema, table_name, column_name, constraint_name FROM information_schema.constraint_column_usage ORDER BY 1, 2, 3, 4;
+SELECT table_schema, table_name, column_name, constraint_name FROM information_schema.constraint_column_usage WHERE constraint_schema = 'public' ORDER BY 1, 2, 3, 4;
 SELECT pg_table_size('t') > 0, pg_indexes_size('t') > 0, pg_total_relation_size('t') > pg_table_size('t'), pg_relation_size('v'), pg_table_size('sq');
 SELECT inet_server_addr(), inet_server_port(), inet_client_addr(), inet_client_port();
 SELECT pg_postmaster_start_time() < now(), pg_conf_load_time() < now();
