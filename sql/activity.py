@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass
 from typing import Protocol
 
+from kv import interrupt
+from kv.client import Transaction
 from sql.errors import ObjectNotInPrerequisiteState
 
 # When this process started serving: pg_postmaster_start_time() and pg_conf_load_time()
@@ -40,6 +42,8 @@ class Backend:
     ssl_version: str | None = None
     ssl_cipher: str | None = None
     ssl_bits: int | None = None
+    txn_start_ts: int | None = None  # its transaction's, while it has one
+    waiting_for: int = 0  # the start_ts of the transaction whose lock it waits for (0: none)
 
 
 class Wire(Protocol):
@@ -77,7 +81,10 @@ class Tracked(Protocol):
     failed: bool
 
     @property
-    def running(self) -> object | None: ...
+    def running(self) -> interrupt.Control | None: ...
+
+    @property
+    def txn(self) -> Transaction | None: ...
 
     query: str
     query_start: float | None  # epoch seconds
@@ -121,6 +128,8 @@ def describe(session: Tracked, wire: Wire | None) -> Backend:
         ssl_version=ssl[0] if ssl else None,
         ssl_cipher=ssl[1] if ssl else None,
         ssl_bits=ssl[2] if ssl else None,
+        txn_start_ts=session.txn.start_ts if session.txn is not None else None,
+        waiting_for=session.running.waiting_for if session.running is not None else 0,
     )
 
 
@@ -160,3 +169,13 @@ def call(name: str, wire: Wire | None) -> object:
     if addr is None:
         return None
     return addr if name.endswith("addr") else port
+
+
+def blocking_pids(session: Tracked, wire: Wire | None, pid: int) -> list[int]:
+    """pg_blocking_pids(pid): the sessions holding the lock session ``pid`` waits for (row
+    locks and the locks of transactions committing); [] when it waits for none."""
+    backends_now = backends(session, wire)
+    waiter = next((b for b in backends_now if b.pid == pid), None)
+    if waiter is None or not waiter.waiting_for:
+        return []
+    return [b.pid for b in backends_now if b.txn_start_ts == waiter.waiting_for]

@@ -284,6 +284,16 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         session = c.ctx.session
         info = session.info(name) if session else None
         return Typed(lambda _r: info, T.NAME, True, name)
+    if name == "pg_blocking_pids" and len(raw_args) == 1:
+        ctx, pid = c.ctx, coerce_to(c.compile(raw_args[0]), T.INT4).fn
+
+        def blockers(r: Row) -> list[int] | None:
+            session = ctx.session
+            if session is None or (p := pid(r)) is None:
+                return None
+            return activity.blocking_pids(session, session.wire, p)
+
+        return Typed(blockers, T.INT4.array_of(), False, name)
     if name in activity.FUNCTIONS and not raw_args:
         ctx = c.ctx
         rtype = T.type_by_name(activity.FUNCTIONS[name])

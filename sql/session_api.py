@@ -61,6 +61,7 @@ class SessionApi(Protocol):
     trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
     failed: bool  # in a failed block (statements refused until ROLLBACK)
     running: Any  # the running statement's stop signal; None between statements
+    txn: Transaction | None  # the session's transaction, while it has one
     # pg_stat_activity (sql.activity): the connection serving the session (None in-process),
     # its latest statement and when that started (epoch seconds)
     wire: Wire | None

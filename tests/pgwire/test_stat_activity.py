@@ -4,6 +4,9 @@ addresses, states and latest statements."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psycopg
 
 from tests.pgwire.conftest import Running
@@ -43,3 +46,36 @@ def test_server_and_client_addresses(pg: Running) -> None:
             " pg_conf_load_time() <= now()"
         ).fetchone()
         assert row == ("127.0.0.1", pg.port, "127.0.0.1", True, True, True)
+
+
+def test_blocking_pids_name_the_session_holding_the_row(pg: Running) -> None:
+    with (
+        psycopg.connect(pg.dsn(), autocommit=True) as holder,
+        psycopg.connect(pg.dsn(), autocommit=True) as waiter,
+        psycopg.connect(pg.dsn(), autocommit=True) as watcher,
+    ):
+        holder.execute("CREATE TABLE acct (id int PRIMARY KEY, v int)")
+        holder.execute("INSERT INTO acct VALUES (1, 0)")
+        holder.execute("BEGIN")
+        holder.execute("UPDATE acct SET v = 1 WHERE id = 1")
+        done = threading.Event()
+
+        def update() -> None:
+            waiter.execute("UPDATE acct SET v = 2 WHERE id = 1")
+            done.set()
+
+        thread = threading.Thread(target=update)
+        thread.start()
+        pid = waiter.info.backend_pid
+        blockers: list[int] = []
+        deadline = time.monotonic() + 20
+        while not blockers and time.monotonic() < deadline:  # until the waiter is waiting
+            row = watcher.execute("SELECT pg_blocking_pids(%s)", (pid,)).fetchone()
+            blockers = row[0] if row else []
+        assert blockers == [holder.info.backend_pid]
+        assert not done.is_set()
+        holder.execute("COMMIT")
+        thread.join(20)
+        assert done.is_set()
+        row = watcher.execute("SELECT pg_blocking_pids(%s), v FROM acct", (pid,)).fetchone()
+        assert row == ([], 2)
