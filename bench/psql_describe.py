@@ -68,15 +68,15 @@ _OID = re.compile(r"\b\d{4,}\b")
 _OWNER = re.compile(r"\b(local\.admin|admin|postgres)\b")
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, command: str) -> str:
     lines = []
-    dropped = False
+    dropped = command.startswith(r"\l")
     for line in text.splitlines():
         if line.startswith(("template0|", "template1|", "=c/", "postgres=CTc/")):
             dropped = True  # \l: PostgreSQL's template databases (and their ACL lines)
             continue
         if dropped and re.fullmatch(r"\(\d+ rows?\)", line):
-            continue
+            continue  # the row count, which counted them
         line = _OWNER.sub("<owner>", line)
         line = _SIZE.sub("<size>", line)
         line = _OID.sub("<oid>", line)
@@ -106,8 +106,8 @@ def run(commands: list[str], show: bool, port_base: int | None) -> tuple[int, li
         load(pg)
         load(db9)
         for command in commands:
-            a = normalise(psql(pg, command))
-            b = normalise(psql(db9, command))
+            a = normalise(psql(pg, command), command)
+            b = normalise(psql(db9, command), command)
             if a == b:
                 same.append(command)
                 continue

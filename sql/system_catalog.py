@@ -185,7 +185,7 @@ PG_CLASS_COLS = [
     ("relreplident", CHR),
     ("relispartition", BOOL),
     ("relrewrite", OIDT),
-    ("relacl", TXT),
+    ("relacl", TXT.array_of()),  # aclitem[] in PostgreSQL: db9 has no aclitem type
     ("reloptions", TXT),
     ("relpartbound", TXT),
 ]
@@ -218,7 +218,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relname=t.name,
                 relnamespace=_ns(c, t.schema),
                 relowner=t.owner,
-                relacl=privileges.acl_text(session, c, t.acl),
+                relacl=privileges.acl_items(session, c, t.acl),
                 relrowsecurity=t.rls,
                 relforcerowsecurity=t.rls_forced,
                 relam=2 if t.kind == "table" else 0,
@@ -1149,7 +1149,7 @@ def is_sequences(c: Catalog, session: SessionApi) -> Rows:
 Builder = Callable[..., Rows]
 RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]] = {
     ("pg_catalog", "pg_namespace"): (
-        [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT)],
+        [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT.array_of())],
         pg_namespace,
         False,
     ),
@@ -1529,6 +1529,23 @@ RELATIONS.update(
         ),
     }
 )
+
+
+def _with_attacl(
+    entry: tuple[list[tuple[str, SqlType]], Builder, bool],
+) -> tuple[list[tuple[str, SqlType]], Builder, bool]:
+    """pg_attribute with attacl (a column's privileges; psql's \\dp reads them) last."""
+    cols, build, wants_session = entry
+
+    def rows(c: Catalog, session: SessionApi) -> Rows:
+        acls = {(t.id, col.name): col.acl for t in c.tables.values() for col in t.live_columns}
+        base = build(c, session) if wants_session else build(c)
+        return [(*r, privileges.acl_items(session, c, acls.get((r[0], r[1])))) for r in base]
+
+    return [*cols, ("attacl", TXT.array_of())], rows, True
+
+
+RELATIONS[("pg_catalog", "pg_attribute")] = _with_attacl(RELATIONS[("pg_catalog", "pg_attribute")])
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 

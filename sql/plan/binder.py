@@ -610,6 +610,8 @@ class Planner:
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
                 item.this, exp.Identifier
             ):
+                if item.args.get("ordinality") and not isinstance(item.this, exp.Unnest):
+                    return self._with_ordinality(item, alias, outer)
                 return self._function_scan(item.this, alias, outer, item)
             name = item.name
             schema = temp.check_access(self.session, item.db or None)
@@ -841,6 +843,40 @@ class Planner:
                 f"Function Scan on {name}",
             )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
+
+    def _with_ordinality(self, item: exp.Table, alias: str | None, outer: Scope | None) -> Node:
+        """``f(...) WITH ORDINALITY [AS a(c1, ..., n)]``: the function's rows, each with its
+        position (bigint, from 1) last; the alias's column list names the function's columns
+        and then the position."""
+        given = item.args.get("alias")
+        names = [c.name for c in given.columns] if given is not None and given.columns else []
+        bare = item.copy()
+        if bare.args.get("alias") is not None:
+            bare.args["alias"].set("columns", [])
+        fn = bare.this
+        node = self._function_scan(fn, alias, outer, bare)
+        if isinstance(node, SeriesScan):  # generate_series: its values as any SRF's
+            maker, _ = compile_srf(self.compiler(Scope([], outer=outer)), fn)
+            node = Materialized(node.scope, lambda: [(v,) for v in maker(())], "")
+        if not isinstance(node, Materialized):
+            raise FeatureNotSupported(f"WITH ORDINALITY on {fn.sql(dialect='postgres')} is "
+                                      "not supported")  # fmt: skip
+        cols = node.scope.columns
+        label = cols[0].table if cols else alias
+        if len(names) > len(cols) + 1:
+            raise InvalidColumnReference(
+                f'table "{label}" has {len(cols) + 1} columns available but '
+                f"{len(names)} columns specified"
+            )
+        out = [c.name for c in cols] + ["ordinality"]
+        out[: len(names)] = names
+        types = [c.type for c in cols] + [T.INT8]
+        source = node.source
+        return Materialized(
+            Scope([ScopeColumn(label, n, t) for n, t in zip(out, types, strict=True)]),
+            lambda: [(*row, n) for n, row in enumerate(source(), 1)],
+            node.label or "Function Scan",
+        )
 
     def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
         """unnest(array, ...) in FROM: the arrays' elements side by side (a multidimensional

@@ -104,3 +104,16 @@ def test_search_path_functions_and_vector_subscripts_match_postgres(differ: Diff
         "SELECT (k).x, (k).n FROM (SELECT information_schema._pg_expandarray(conkey) AS k"
         " FROM pg_constraint WHERE conname = 't_pkey') s"
     )
+
+
+def test_functions_in_from_with_ordinality_match_postgres(differ: Differ) -> None:
+    differ.check("CREATE TABLE p (k int) PARTITION BY RANGE (k)")
+    differ.check("CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)")
+    differ.check(
+        "SELECT a.relid, a.depth FROM pg_partition_ancestors('p1') WITH ORDINALITY"
+        " AS a(relid, depth) ORDER BY a.depth"
+    )
+    differ.check("SELECT * FROM generate_series(5, 7) WITH ORDINALITY")
+    differ.check("SELECT n, v FROM generate_series(5, 7) WITH ORDINALITY AS a(v, n) ORDER BY n")
+    differ.check("SELECT * FROM jsonb_each('{\"a\": 1, \"b\": 2}') WITH ORDINALITY ORDER BY 3")
+    differ.check("SELECT * FROM generate_series(1, 2) WITH ORDINALITY AS a(x, y, z)")
