@@ -113,6 +113,14 @@ def test_functions_in_from_with_ordinality_match_postgres(differ: Differ) -> Non
         "SELECT a.relid, a.depth FROM pg_partition_ancestors('p1') WITH ORDINALITY"
         " AS a(relid, depth) ORDER BY a.depth"
     )
+    differ.check(
+        "SELECT c.relname, a.relid, a.depth FROM pg_class c, pg_partition_ancestors(c.oid)"
+        " WITH ORDINALITY AS a(relid, depth) WHERE c.relname LIKE 'p%' ORDER BY 1, 3"
+    )
+    differ.check(
+        "SELECT c.relname, a.relid FROM pg_class c, pg_partition_ancestors(c.oid) a(relid)"
+        " WHERE c.relname LIKE 'p%' ORDER BY 1, 2"
+    )
     differ.check("SELECT * FROM generate_series(5, 7) WITH ORDINALITY")
     differ.check("SELECT n, v FROM generate_series(5, 7) WITH ORDINALITY AS a(v, n) ORDER BY n")
     differ.check("SELECT * FROM jsonb_each('{\"a\": 1, \"b\": 2}') WITH ORDINALITY ORDER BY 3")
