@@ -123,5 +123,5 @@ def test_functions_in_from_with_ordinality_match_postgres(differ: Differ) -> Non
     )
     differ.check("SELECT * FROM generate_series(5, 7) WITH ORDINALITY")
     differ.check("SELECT n, v FROM generate_series(5, 7) WITH ORDINALITY AS a(v, n) ORDER BY n")
-    differ.check("SELECT * FROM jsonb_each('{\"a\": 1, \"b\": 2}') WITH ORDINALITY ORDER BY 3")
+    differ.check('SELECT * FROM jsonb_each(\'{"a": 1, "b": 2}\') WITH ORDINALITY ORDER BY 3')
     differ.check("SELECT * FROM generate_series(1, 2) WITH ORDINALITY AS a(x, y, z)")
