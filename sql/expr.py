@@ -1073,6 +1073,9 @@ class Compiler:
                     f"operator does not exist: {a.type.display()} = {ctype.display()}"
                 )
             names = {a.type.name, ctype.name}
+            session = self.ctx.session
+            if session is not None and ctype.name == "regclass" and a.type.name in _OID_LIKE:
+                sub = _oids_of_regclasses(session, sub)  # db9's regclass values are names
             if names & {"real", "double precision"} and "numeric" in names:
                 # numeric against a float compares as float8
                 a = coerce_to(a, T.FLOAT8)
@@ -1980,6 +1983,19 @@ def _regnamespace_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
         return int(v) if v is not None else None
 
     return cast
+
+
+_OID_LIKE = ("oid", "integer", "bigint")
+
+
+def _oids_of_regclasses(session: Any, sub: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """An IN subquery's regclass values as the oids they name, to compare with an oid."""
+    to_oid = _regclass_to_oid(session, operator.itemgetter(0))
+
+    def run(r: Row) -> set[Any]:
+        return {None if v is None else to_oid((v,)) for v in sub(r)}
+
+    return run
 
 
 def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:

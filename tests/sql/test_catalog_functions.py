@@ -72,6 +72,12 @@ def test_foreign_keys_mark_both_tables_relhastriggers(differ: Differ) -> None:
         "SELECT relname, relhastriggers FROM pg_class"
         " WHERE relname IN ('parent', 'child', 'alone') ORDER BY 1"
     )
+    # psql's \d "Referenced by:" (an oid IN regclass values)
+    differ.check(
+        "SELECT conname, conrelid::regclass, pg_get_constraintdef(oid, true) FROM pg_constraint"
+        " WHERE confrelid IN (SELECT pg_partition_ancestors('parent')"
+        " UNION ALL VALUES ('parent'::regclass)) AND contype = 'f' ORDER BY conname"
+    )
 
 
 def test_system_catalog_oids_print_as_names(differ: Differ) -> None:
