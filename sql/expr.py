@@ -67,6 +67,7 @@ from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
 from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
+from sql.relations import parse_name
 from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
@@ -546,6 +547,10 @@ class Compiler:
             numeric = inner.type.name in ("oid", "integer", "bigint", "smallint")
             to_ns = _oid_to_regnamespace if numeric else _text_to_regnamespace
             return Typed(to_ns(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regproc" and session and inner.type.name in ("unknown", "text"):
+            return Typed(_text_to_regproc(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regproc":
+            return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
         if dst.name == "oid" and inner.type.name == "regnamespace":
             return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
@@ -1958,6 +1963,26 @@ def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], A
             return t.display()
         user = session.catalog().types.get(v)
         return user.name if user is not None else str(v)
+
+    return cast
+
+
+def _text_to_regproc(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """'name'::regproc: the one function of that name (maybe schema-qualified), knowing its
+    oid; 42883 for none, 42725 for more than one, as regprocin. db9's built-in functions
+    have no pg_proc rows: only user routines are found."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None or (isinstance(v, str) and v.isdigit()):
+            return None if v is None else int(v)
+        rel = parse_name(str(v))
+        found = session.catalog().routines_named(rel.name, rel.schema, session.search_path())
+        if not found:
+            raise UndefinedFunction(f'function "{v}" does not exist')
+        if len(found) > 1:
+            raise AmbiguousFunction(f'more than one function named "{v}"')
+        return T.RegclassName(found[0].name, found[0].oid)
 
     return cast
 

@@ -17,6 +17,7 @@ from sql import (
     access_methods,
     comments,
     cursors,
+    extensions,
     info_schema,
     partition_indexes,
     partition_text,
@@ -221,7 +222,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relacl=privileges.acl_items(session, c, t.acl),
                 relrowsecurity=t.rls,
                 relforcerowsecurity=t.rls_forced,
-                relam=2 if t.kind == "table" else 0,
+                relam=2 if t.kind == "table" and t.partkey is None else 0,  # heap; none: no storage
                 relfilenode=t.id,
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
@@ -1348,11 +1349,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         empty,
         False,
     ),
-    ("pg_catalog", "pg_extension"): (
-        [("oid", OIDT), ("extname", NAME), ("extversion", TXT)],
-        empty,
-        False,
-    ),
+    ("pg_catalog", "pg_extension"): (extensions.COLS, extensions.pg_extension, False),
     ("pg_catalog", "pg_trigger"): (PG_TRIGGER_COLS, pg_trigger, False),
     ("pg_catalog", "pg_policy"): (
         [

@@ -131,3 +131,22 @@ def test_functions_in_from_with_ordinality_match_postgres(differ: Differ) -> Non
     differ.check("SELECT n, v FROM generate_series(5, 7) WITH ORDINALITY AS a(v, n) ORDER BY n")
     differ.check('SELECT * FROM jsonb_each(\'{"a": 1, "b": 2}\') WITH ORDINALITY ORDER BY 3')
     differ.check("SELECT * FROM generate_series(1, 2) WITH ORDINALITY AS a(x, y, z)")
+
+
+def test_psql_describe_details_match_postgres(differ: Differ) -> None:
+    """\\dx (plpgsql is installed), \\sf ('name'::regproc), \\d+ (a partitioned table has
+    no access method)."""
+    differ.check(
+        "SELECT e.extname, e.extversion, n.nspname, c.description FROM pg_extension e"
+        " LEFT JOIN pg_namespace n ON n.oid = e.extnamespace LEFT JOIN pg_description c"
+        " ON c.objoid = e.oid AND c.classoid = 'pg_catalog.pg_extension'::regclass"
+    )
+    differ.check("CREATE FUNCTION add1(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'")
+    differ.check("SELECT 'add1'::regproc::text, 'public.add1'::regproc::text")
+    differ.check("SELECT 'no_such_function'::regproc")
+    differ.check("CREATE TABLE p (k int) PARTITION BY RANGE (k)")
+    differ.check("CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)")
+    differ.check(
+        "SELECT c.relname, am.amname FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam"
+        " WHERE c.relname IN ('p', 'p1') ORDER BY 1"
+    )
