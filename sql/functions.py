@@ -21,6 +21,7 @@ from kv import interrupt
 from sql import (
     activity,
     comments,
+    function_defs,
     functions_array,
     functions_enum,
     functions_geometry,
@@ -715,6 +716,9 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return visibility.table_is_visible(catalog(), session().search_path(), v[0])
         if name == "pg_type_is_visible":
             return visibility.type_is_visible(catalog(), session().search_path(), v[0])
+        if name == "pg_get_functiondef":
+            routine = catalog().routines.get(int(getattr(v[0], "oid", v[0])))  # oid or regproc
+            return function_defs.definition(routine) if routine is not None else None
         if name == "current_schemas":
             return visibility.current_schemas(session(), bool(v[0]))
         if name == "pg_function_is_visible":
@@ -971,6 +975,7 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
 CATALOG_FUNCTIONS |= relation_sizes.FUNCTIONS | {
     "current_schemas",
+    "pg_get_functiondef",
     "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",

@@ -150,3 +150,20 @@ def test_psql_describe_details_match_postgres(differ: Differ) -> None:
         "SELECT c.relname, am.amname FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam"
         " WHERE c.relname IN ('p', 'p1') ORDER BY 1"
     )
+
+
+def test_function_definitions_match_postgres(differ: Differ) -> None:
+    """pg_get_functiondef (psql's \\sf)."""
+    differ.check("CREATE FUNCTION add1(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'")
+    differ.check(
+        "CREATE FUNCTION pick(a int, b int DEFAULT 7) RETURNS SETOF int LANGUAGE sql"
+        " IMMUTABLE STRICT AS $$SELECT a UNION ALL SELECT b$$"
+    )
+    differ.check(
+        "CREATE FUNCTION bump(n int) RETURNS TABLE(x int, y text) LANGUAGE plpgsql STABLE"
+        " AS $f$ BEGIN RETURN QUERY SELECT n, 'a'; END $f$"
+    )
+    differ.check("CREATE PROCEDURE nop(INOUT k int) LANGUAGE plpgsql AS $$ BEGIN k := k; END $$")
+    for name in ("add1", "pick", "bump", "nop"):
+        differ.check(f"SELECT pg_get_functiondef('{name}'::regproc::oid)")
+    differ.check("SELECT pg_get_functiondef('add1'::regproc)")
