@@ -135,7 +135,7 @@ WHERE n.nspname = 'public' ORDER BY n.nspname;
 -- DBeaver database sizes
 SELECT db.datname, pg_database_size(db.oid) > 0 FROM pg_catalog.pg_database db WHERE db.datname = current_database();
 
--- The issue's list (GUI tools at connect)
+-- issue16: what the issue lists GUI tools run at connect
 SELECT schemaname, sequencename, data_type, start_value, min_value, max_value, increment_by, cycle, cache_size, last_value FROM pg_catalog.pg_sequences ORDER BY 1, 2;
 SELECT ssl, version, cipher, bits FROM pg_catalog.pg_stat_ssl WHERE pid = pg_backend_pid();
 SELECT table_schema, table_name, column_name, constraint_name FROM information_schema.constraint_column_usage WHERE constraint_schema = 'public' ORDER BY 1, 2, 3, 4;
