@@ -1,6 +1,6 @@
-"""pg_stat_activity, pg_stat_ssl and pg_stat_database: the sessions of this database as the
-server serving them sees them (sql.activity), which GUI tools (pgAdmin's dashboard, DBeaver's
-session manager) read at connect.
+"""pg_stat_activity, pg_stat_ssl, pg_stat_gssapi and pg_stat_database: the sessions of this
+database as the server serving them sees them (sql.activity), which GUI tools (pgAdmin's
+dashboard, DBeaver's session manager) read at connect.
 
 Only the sessions of the session's own database are shown: a database is a tenant in db9,
 and one tenant never sees another's. PostgreSQL's columns db9 has no counterpart for are
@@ -57,6 +57,13 @@ SSL_COLS: list[tuple[str, SqlType]] = [
     ("issuer_dn", TXT),
 ]
 
+GSSAPI_COLS: list[tuple[str, SqlType]] = [
+    ("pid", I4),
+    ("gss_authenticated", BOOL),
+    ("principal", TXT),
+    ("encrypted", BOOL),
+]
+
 _COUNTERS = [
     "xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
     "tup_inserted", "tup_updated", "tup_deleted", "conflicts", "temp_files", "temp_bytes",
@@ -103,6 +110,11 @@ def pg_stat_ssl(c: Catalog, session: SessionApi) -> Rows:
         (b.pid, b.ssl, b.ssl_version, b.ssl_cipher, b.ssl_bits, None, None, None)
         for b in _backends(session)
     ]
+
+
+def pg_stat_gssapi(c: Catalog, session: SessionApi) -> Rows:
+    """db9 authenticates with SCRAM and encrypts with TLS: no session uses GSSAPI."""
+    return [(b.pid, False, None, False) for b in _backends(session)]
 
 
 def pg_stat_database(c: Catalog, session: SessionApi, datid: int) -> Rows:

@@ -1519,6 +1519,11 @@ RELATIONS.update(
             True,
         ),
         ("pg_catalog", "pg_stat_ssl"): (stat_views.SSL_COLS, stat_views.pg_stat_ssl, True),
+        ("pg_catalog", "pg_stat_gssapi"): (
+            stat_views.GSSAPI_COLS,
+            stat_views.pg_stat_gssapi,
+            True,
+        ),
         ("pg_catalog", "pg_stat_database"): (
             stat_views.DATABASE_COLS,
             lambda c, s: stat_views.pg_stat_database(c, s, _database_oid(c, s)),
