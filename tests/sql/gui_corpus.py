@@ -34,6 +34,15 @@ SCHEMA = [
     "INSERT INTO c SELECT g, g, 'x' FROM generate_series(1, 50) g",
 ]
 
+# Queries known to differ, by their source line, and why (the test requires they still do:
+# once one agrees, it leaves this list).
+KNOWN: dict[str, str] = {
+    "pgAdmin templates/schemas/pg/default/sql/nodes.sql (the catalogs list inlined)": (
+        "pgAdmin hides information_schema when pg_class lists its view 'tables'; db9's "
+        "pg_class lists user relations only, not the system catalogs and views"
+    ),
+}
+
 _TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d(:\d\d)?| [A-Z]+)?")
 _BIG = re.compile(r"(?<![\d.])\d{5,}(?![\d.])")
 

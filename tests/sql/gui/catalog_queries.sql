@@ -136,6 +136,63 @@ WHERE
     AND relnamespace = 'public'::regnamespace::oid
 ORDER BY relname;
 
+-- pgAdmin tables/templates/foreign_key/sql/default/nodes.sql (tid: c)
+SELECT ct.oid,
+    conname as name,
+    NOT convalidated as convalidated,
+    description as comment
+FROM pg_catalog.pg_constraint ct
+LEFT OUTER JOIN pg_catalog.pg_description des ON (des.objoid=ct.oid AND des.classoid='pg_constraint'::regclass)
+WHERE contype='f' AND
+    conrelid = 'c'::regclass::oid
+ORDER BY conname;
+
+-- pgAdmin tables/templates/check_constraint/sql/default/nodes.sql (tid: t)
+SELECT c.oid, conname as name,
+    NOT convalidated as convalidated, conislocal, description as comment
+    FROM pg_catalog.pg_constraint c
+LEFT OUTER JOIN
+    pg_catalog.pg_description des ON (des.objoid=c.oid AND
+                           des.classoid='pg_constraint'::regclass)
+WHERE contype = 'c'
+    AND conrelid = 't'::regclass::oid;
+
+-- pgAdmin templates/schemas/pg/default/sql/nodes.sql (the catalogs list inlined)
+SELECT
+    nsp.oid,
+    nsp.nspname as name,
+    pg_catalog.has_schema_privilege(nsp.oid, 'CREATE') as can_create,
+    pg_catalog.has_schema_privilege(nsp.oid, 'USAGE') as has_usage,
+    des.description
+FROM
+    pg_catalog.pg_namespace nsp
+    LEFT OUTER JOIN pg_catalog.pg_description des ON
+        (des.objoid=nsp.oid AND des.classoid='pg_namespace'::regclass)
+WHERE
+     nspname NOT LIKE E'pg\\_%' AND
+    NOT (
+        (nsp.nspname = 'pg_catalog' AND EXISTS
+        (SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'pg_class' AND
+            relnamespace = nsp.oid LIMIT 1)) OR
+        (nsp.nspname = 'information_schema' AND EXISTS
+        (SELECT 1 FROM pg_catalog.pg_class WHERE relname = 'tables' AND
+            relnamespace = nsp.oid LIMIT 1))
+    )
+ORDER BY nspname;
+
+-- pgAdmin views/templates/views/pg/default/sql/nodes.sql (scid: public)
+SELECT
+    c.oid,
+    c.relname AS name,
+    description AS comment
+FROM pg_catalog.pg_class c
+LEFT OUTER JOIN pg_catalog.pg_description des ON (des.objoid=c.oid and des.objsubid=0 AND des.classoid='pg_class'::regclass)
+WHERE
+  c.relkind = 'v'
+    AND c.relnamespace = 'public'::regnamespace::oid
+ORDER BY
+    c.relname;
+
 -- DBeaver PostgreDataSource: server version and settings
 SELECT current_database();
 SELECT db.datname FROM pg_catalog.pg_database db WHERE datistemplate AND datname = current_database();
