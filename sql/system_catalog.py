@@ -1012,11 +1012,6 @@ def pg_views(c: Catalog) -> Rows:
 def is_columns(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
-        if t.kind == "sequence":  # a sequence's one row, as PostgreSQL's relation shows it
-            for num, (name, ty) in enumerate(_SEQUENCE_ROW, 1):
-                rows.append((t.id, name, ty.oid, num, True, -1, ty.typlen, False, False, "",
-                             "", 0, 0, True, True, 0))  # fmt: skip
-            continue
         if t.kind not in ("table", "view"):
             continue
         for num, col in _attrs(t):
