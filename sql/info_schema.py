@@ -156,6 +156,12 @@ def _unique_constraint(ref: TableDef, columns: list[str]) -> ConstraintDef | Non
     return min(found, key=lambda con: con.kind != "p") if found else None
 
 
+def referenced_unique(c: Catalog, t: TableDef, con: ConstraintDef) -> ConstraintDef | None:
+    """The primary key or unique constraint a foreign key ``con`` of ``t`` references."""
+    ref = _referenced(c, t, con)
+    return _unique_constraint(ref, con.ref_columns) if ref is not None else None
+
+
 def referential_constraints(c: Catalog, session: SessionApi) -> Rows:
     db = session.database.name
     rows: Rows = []

@@ -1100,6 +1100,7 @@ def is_key_column_usage(c: Catalog, session: SessionApi) -> Rows:
         for con in t.constraints:
             if con.kind not in ("p", "u", "f"):
                 continue
+            unique = info_schema.referenced_unique(c, t, con) if con.kind == "f" else None
             for n, col in enumerate(con.columns):
                 rows.append(
                     (
@@ -1111,7 +1112,8 @@ def is_key_column_usage(c: Catalog, session: SessionApi) -> Rows:
                         t.name,
                         col,
                         n + 1,
-                        n + 1 if con.kind == "f" else None,
+                        # the referenced column's place in the key it references
+                        unique.columns.index(con.ref_columns[n]) + 1 if unique else None,
                     )
                 )
     return rows

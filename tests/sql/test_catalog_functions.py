@@ -167,3 +167,21 @@ def test_function_definitions_match_postgres(differ: Differ) -> None:
     for name in ("add1", "pick", "bump", "nop"):
         differ.check(f"SELECT pg_get_functiondef('{name}'::regproc::oid)")
     differ.check("SELECT pg_get_functiondef('add1'::regproc)")
+
+
+def test_key_column_usage_places_a_foreign_key_in_the_key_it_references(differ: Differ) -> None:
+    differ.check("CREATE TABLE parent (a int, b int, PRIMARY KEY (a, b))")
+    differ.check("CREATE TABLE child (x int, y int, FOREIGN KEY (y, x) REFERENCES parent (b, a))")
+    differ.check(
+        "SELECT constraint_name, column_name, ordinal_position, position_in_unique_constraint"
+        " FROM information_schema.key_column_usage WHERE table_schema = 'public' ORDER BY 1, 3"
+    )
+    differ.check(
+        "SELECT constraint_name, unique_constraint_name, match_option, update_rule, delete_rule"
+        " FROM information_schema.referential_constraints WHERE constraint_schema = 'public'"
+    )
+    differ.check(
+        "SELECT table_name, column_name, constraint_name FROM"
+        " information_schema.constraint_column_usage WHERE constraint_schema = 'public'"
+        " ORDER BY 1, 2, 3"
+    )
