@@ -4,8 +4,9 @@ dashboard, DBeaver's session manager) read at connect.
 
 Only the sessions of the session's own database are shown: a database is a tenant in db9,
 and one tenant never sees another's. PostgreSQL's columns db9 has no counterpart for are
-NULL (leader_pid, client_hostname, backend_xid, backend_xmin, query_id, wait events: db9's
-waits are not sampled) or 0 (pg_stat_database's block and tuple counters).
+NULL (leader_pid, client_hostname, backend_xid, backend_xmin, query_id) or 0
+(pg_stat_database's block and tuple counters). Wait events name the two waits db9 knows:
+another transaction's lock (Lock/transactionid) and the client (Client/ClientRead).
 """
 
 from __future__ import annotations
@@ -92,6 +93,16 @@ def _backends(session: SessionApi) -> list[activity.Backend]:
     return activity.backends(session, session.wire)
 
 
+def _wait_event(b: activity.Backend) -> tuple[str | None, str | None]:
+    """What a session waits for, as PostgreSQL names it: another transaction's lock, or its
+    client (an idle session); a running statement waits for nothing."""
+    if b.waiting_for:
+        return "Lock", "transactionid"
+    if b.state != "active":
+        return "Client", "ClientRead"
+    return None, None
+
+
 def pg_stat_activity(c: Catalog, session: SessionApi, datid: int) -> Rows:
     rows: Rows = []
     for b in _backends(session):
@@ -99,8 +110,8 @@ def pg_stat_activity(c: Catalog, session: SessionApi, datid: int) -> Rows:
         rows.append(
             (datid, session.database.name, b.pid, None, role.oid if role else None, b.user,
              b.application_name, b.client_addr, None, b.client_port, b.backend_start,
-             b.xact_start, b.query_start, b.state_change, None, None, b.state, None, None,
-             None, b.query, "client backend")
+             b.xact_start, b.query_start, b.state_change, *_wait_event(b), b.state, None,
+             None, None, b.query, "client backend")
         )  # fmt: skip
     return rows
 

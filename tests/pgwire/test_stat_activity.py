@@ -73,6 +73,14 @@ def test_blocking_pids_name_the_session_holding_the_row(pg: Running) -> None:
             row = watcher.execute("SELECT pg_blocking_pids(%s)", (pid,)).fetchone()
             blockers = row[0] if row else []
         assert blockers == [holder.info.backend_pid]
+        waits = watcher.execute(
+            "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity"
+            " WHERE pid <> pg_backend_pid() ORDER BY pid"
+        ).fetchall()
+        assert waits == [
+            (holder.info.backend_pid, "idle in transaction", "Client", "ClientRead"),
+            (pid, "active", "Lock", "transactionid"),
+        ]
         assert not done.is_set()
         holder.execute("COMMIT")
         thread.join(20)
