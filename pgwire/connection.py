@@ -214,6 +214,17 @@ class PgConnection:
         cipher = obj.cipher()
         return (obj.version() or "", cipher[0], cipher[2]) if cipher else None
 
+    def signal(self, pid: int, terminate: bool) -> None:
+        """pg_cancel_backend / pg_terminate_backend, from a statement's worker thread: the
+        target connection is told on the event loop."""
+        mine = self.session.db if self.session is not None else None
+        for conn in self.server.connections():
+            if conn.pid == pid and conn.session is not None and conn.session.db == mine:
+                if terminate:
+                    self.ev.call_soon_threadsafe(conn.terminate)
+                else:
+                    self.ev.call_soon_threadsafe(conn.interrupt, Reason.CANCEL)
+
     def backends(self) -> list[Backend]:
         mine = self.session.db if self.session is not None else None
         return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -71,12 +72,17 @@ class Wire(Protocol):
         """Every session of the same database on this server, this one included."""
         ...
 
+    def signal(self, pid: int, terminate: bool) -> None:
+        """Cancel the statement of session ``pid`` (of the same database), or end it."""
+        ...
+
 
 class Tracked(Protocol):
     """What a session records of its statements for pg_stat_activity."""
 
     user: str
     settings: dict[str, str]
+    notices: list[str]
     in_block: bool
     failed: bool
 
@@ -148,6 +154,7 @@ FUNCTIONS: dict[str, str] = {  # name: its result type's name
     "pg_is_wal_replay_paused": "boolean",
     "pg_get_wal_replay_pause_state": "text",
 }
+SIGNALS = {"pg_cancel_backend": False, "pg_terminate_backend": True}  # name: terminate
 
 
 def call(name: str, wire: Wire | None) -> object:
@@ -179,3 +186,18 @@ def blocking_pids(session: Tracked, wire: Wire | None, pid: int) -> list[int]:
     if waiter is None or not waiter.waiting_for:
         return []
     return [b.pid for b in backends_now if b.txn_start_ts == waiter.waiting_for]
+
+
+def signal_backend(
+    session: Tracked, wire: Wire | None, pid: int, terminate: bool, check: Callable[[Backend], None]
+) -> bool:
+    """pg_cancel_backend(pid) / pg_terminate_backend(pid): True once the session is told
+    (``check`` raises when the caller may not signal it); a pid of no session of this
+    database gets PostgreSQL's warning (sent as a notice) and false."""
+    target = next((b for b in backends(session, wire) if b.pid == pid), None)
+    if target is None or wire is None:
+        session.notices.append(f"PID {pid} is not a PostgreSQL backend process")
+        return False
+    check(target)
+    wire.signal(pid, terminate)
+    return True

@@ -42,6 +42,7 @@ from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
     DivisionByZero,
+    InsufficientPrivilege,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
@@ -295,6 +296,33 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
             return activity.blocking_pids(session, session.wire, p)
 
         return Typed(blockers, T.INT4.array_of(), False, name)
+    if name in activity.SIGNALS and raw_args:
+        ctx, target = c.ctx, coerce_to(c.compile(raw_args[0]), T.INT4).fn
+        terminate = activity.SIGNALS[name]
+
+        def signal(r: Row) -> bool | None:
+            session = ctx.session
+            if session is None or (p := target(r)) is None:
+                return None
+
+            def check(b: activity.Backend) -> None:  # PostgreSQL 15's rules and messages
+                if roles.is_superuser(session):
+                    return
+                role = roles.find(session, session.catalog(), b.user)
+                what = ("terminate", "superuser process", "process is being terminated")
+                if not terminate:
+                    what = ("cancel", "superuser query", "query is being canceled")
+                if role is not None and role.superuser:
+                    raise InsufficientPrivilege(f"must be a superuser to {what[0]} {what[1]}")
+                if b.user != session.user:
+                    raise InsufficientPrivilege(
+                        f"must be a member of the role whose {what[2]} or member of "
+                        "pg_signal_backend"
+                    )
+
+            return activity.signal_backend(session, session.wire, p, terminate, check)
+
+        return Typed(signal, T.BOOL, False, name)
     if name in activity.FUNCTIONS and not raw_args:
         ctx = c.ctx
         rtype = T.type_by_name(activity.FUNCTIONS[name])

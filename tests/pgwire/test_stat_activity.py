@@ -8,6 +8,7 @@ import threading
 import time
 
 import psycopg
+import pytest
 
 from tests.pgwire.conftest import Running
 
@@ -87,3 +88,40 @@ def test_blocking_pids_name_the_session_holding_the_row(pg: Running) -> None:
         assert done.is_set()
         row = watcher.execute("SELECT pg_blocking_pids(%s), v FROM acct", (pid,)).fetchone()
         assert row == ([], 2)
+
+
+def test_cancel_and_terminate_backend(pg: Running) -> None:
+    with (
+        psycopg.connect(pg.dsn(), autocommit=True) as sleeper,
+        psycopg.connect(pg.dsn(), autocommit=True) as admin,
+    ):
+        pid = sleeper.info.backend_pid
+        failed: list[BaseException] = []
+
+        def sleep() -> None:
+            try:
+                sleeper.execute("SELECT pg_sleep(30)")
+            except psycopg.Error as exc:
+                failed.append(exc)
+
+        thread = threading.Thread(target=sleep)
+        thread.start()
+        state = None
+        deadline = time.monotonic() + 20
+        while state != "active" and time.monotonic() < deadline:  # until it sleeps
+            row = admin.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,))
+            state = (row.fetchone() or [None])[0]
+        assert admin.execute("SELECT pg_cancel_backend(%s)", (pid,)).fetchone() == (True,)
+        thread.join(20)
+        assert len(failed) == 1 and isinstance(failed[0], psycopg.errors.QueryCanceled)
+        assert sleeper.execute("SELECT 1").fetchone() == (1,)  # cancelled, not ended
+        assert admin.execute("SELECT pg_cancel_backend(999999)").fetchone() == (False,)
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+        with pytest.raises(psycopg.OperationalError):
+            sleeper.execute("SELECT 1")
+        alive: tuple[int, ...] | None = (1,)
+        deadline = time.monotonic() + 20
+        while alive != (0,) and time.monotonic() < deadline:  # its connection unwinds
+            query = "SELECT count(*) FROM pg_stat_activity WHERE pid = %s"
+            alive = admin.execute(query, (pid,)).fetchone()
+        assert alive == (0,)
