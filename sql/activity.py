@@ -1,6 +1,8 @@
-"""What the statistics views (pg_stat_activity, pg_stat_ssl, pg_stat_database) and the
-server-information functions (inet_server_addr, pg_backend_pid, pg_postmaster_start_time ...)
-know of the sessions: a ``Wire`` a session is given by the protocol layer that serves it.
+"""What the statistics views (pg_stat_activity, pg_stat_ssl, pg_stat_gssapi,
+pg_stat_database), the server-information functions (inet_server_addr, pg_backend_pid,
+pg_postmaster_start_time ...) and the signalling ones (pg_cancel_backend, pg_terminate_backend,
+pg_blocking_pids) know of the sessions: a ``Wire`` a session is given by the protocol layer
+that serves it.
 
 sql does not import pgwire: pgwire's connection satisfies the ``Wire`` protocol and is handed
 to its session (``Session.wire``). A session with no wire (one run in-process, as the tests
@@ -85,15 +87,14 @@ class Tracked(Protocol):
     notices: list[str]
     in_block: bool
     failed: bool
+    query: str  # its latest statement
+    query_start: float | None  # when that started (epoch seconds)
 
     @property
     def running(self) -> interrupt.Control | None: ...
 
     @property
     def txn(self) -> Transaction | None: ...
-
-    query: str
-    query_start: float | None  # epoch seconds
 
     def statement_time(self) -> dt.datetime: ...
 
@@ -123,9 +124,13 @@ def describe(session: Tracked, wire: Wire | None) -> Backend:
         user=session.user,
         application_name=session.settings.get("application_name", ""),
         client_addr=addr,
-        client_port=port if addr is not None else -1 if wire is None else None,
+        client_port=port if addr is not None else -1,  # -1: a Unix socket's client
         backend_start=wire.backend_start if wire is not None else STARTED,
-        xact_start=session.statement_time() if session.in_block else started,
+        xact_start=session.statement_time()
+        if session.in_block
+        else started
+        if session.running is not None
+        else None,
         query_start=started,
         state_change=started,
         state=_state(session),
