@@ -65,6 +65,10 @@ class InvalidSchemaName(SqlError):
     sqlstate = "3F000"
 
 
+class InvalidCatalogName(SqlError):
+    sqlstate = "3D000"  # a database that does not exist
+
+
 class DuplicateTable(SqlError):
     sqlstate = "42P07"
 

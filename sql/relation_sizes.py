@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sql import layout
+from sql import layout, system_catalog
 from sql.catalog import Catalog, IndexDef, TableDef
+from sql.errors import FeatureNotSupported, InvalidCatalogName
 from sql.session_api import SessionApi
 
 PAGE = 8192
@@ -79,11 +80,25 @@ def _indexes_size(session: SessionApi, table: TableDef) -> int:
     return sum(_index_size(session, table, i) for i in table.indexes)
 
 
+def _database_size(session: SessionApi, database: Any) -> int | None:
+    """pg_database_size(name or oid): this database's; another's is not reachable from a
+    session (0A000); an unknown name is 3D000, an unknown oid NULL, as PostgreSQL answers."""
+    rows = system_catalog.pg_database(session.catalog(), session)
+    found = next((r for r in rows if database in (r[0], r[1])), None)
+    if found is None:
+        if isinstance(database, int):
+            return None
+        raise InvalidCatalogName(f'database "{database}" does not exist')
+    if found[1] != session.database.name:
+        raise FeatureNotSupported("pg_database_size of another database is not supported")
+    return _pages(_bytes(session, session.db))
+
+
 def size(session: SessionApi, name: str, args: list[Any]) -> int | None:
     """``name``'s answer for ``args`` (a relation's regclass value, or a database's name
     or oid); NULL for a relation that does not exist, as PostgreSQL answers."""
     if name == "pg_database_size":
-        return _pages(_bytes(session, session.db))
+        return _database_size(session, args[0])
     found = _relation(session, args[0])
     if found is None:
         return None

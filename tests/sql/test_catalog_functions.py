@@ -185,3 +185,11 @@ def test_key_column_usage_places_a_foreign_key_in_the_key_it_references(differ: 
         " information_schema.constraint_column_usage WHERE constraint_schema = 'public'"
         " ORDER BY 1, 2, 3"
     )
+
+
+def test_database_size_of_this_database_or_none(differ: Differ) -> None:
+    differ.check("CREATE TABLE t (a int)")
+    differ.check("SELECT pg_database_size(current_database()) > 0")
+    differ.check("SELECT pg_database_size(oid) > 0 FROM pg_database WHERE datname = 'postgres'")
+    differ.check("SELECT pg_database_size('no_such_database')")
+    differ.check("SELECT pg_database_size(99999::oid)")
