@@ -73,6 +73,7 @@ AGREE = [
     r"\d", r"\d+", r"\dt", r"\dt+", r"\di", r"\di+", r"\ds", r"\dv", r"\dm", r"\dE", r"\df",
     r"\da", r"\du", r"\dg", r"\dp", r"\z", r"\dx", r"\l", r"\d t", r"\d c", r"\d s.other",
     r"\d v", r"\d t_pkey", r"\d p", r"\d p1", r"\d mood", r"\dt s.*", r"\df add1",
+    r"\sf add1",
 ]  # fmt: skip
 
 
