@@ -228,7 +228,7 @@ def routines(c: Catalog, session: SessionApi) -> Rows:
              "PROCEDURE" if procedure else "FUNCTION", dtype, db if dtype else None, *udt,
              "SQL" if r.language == "sql" else "EXTERNAL", r.body, None, r.language.upper(),
              "GENERAL", "YES" if r.volatility == "i" else "NO", "MODIFIES",
-             "NO" if r.strict else "YES", "INVOKER")
+             None if procedure else "YES" if r.strict else "NO", "INVOKER")
         )  # fmt: skip
     return rows
 

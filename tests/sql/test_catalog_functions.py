@@ -193,3 +193,25 @@ def test_database_size_of_this_database_or_none(differ: Differ) -> None:
     differ.check("SELECT pg_database_size(oid) > 0 FROM pg_database WHERE datname = 'postgres'")
     differ.check("SELECT pg_database_size('no_such_database')")
     differ.check("SELECT pg_database_size(99999::oid)")
+
+
+def test_routines_and_parameters_match_postgres(differ: Differ) -> None:
+    differ.check("CREATE FUNCTION add1(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'")
+    differ.check(
+        "CREATE FUNCTION pick(a int, INOUT b int DEFAULT 7) LANGUAGE plpgsql IMMUTABLE STRICT"
+        " AS $$ BEGIN b := a; END $$"
+    )
+    differ.check("CREATE PROCEDURE nop(k text) LANGUAGE sql AS $$ SELECT 1 $$")
+    differ.check(
+        "SELECT routine_name, routine_type, data_type, type_udt_schema, type_udt_name,"
+        " routine_body, routine_definition, external_language, parameter_style,"
+        " is_deterministic, sql_data_access, is_null_call, security_type"
+        " FROM information_schema.routines WHERE routine_schema = 'public' ORDER BY 1"
+    )
+    differ.check(
+        "SELECT r.routine_name, p.ordinal_position, p.parameter_mode, p.is_result,"
+        " p.parameter_name, p.data_type, p.udt_name, p.parameter_default"
+        " FROM information_schema.parameters p JOIN information_schema.routines r"
+        " ON r.specific_name = p.specific_name WHERE p.specific_schema = 'public'"
+        " ORDER BY 1, 2"
+    )
