@@ -215,3 +215,23 @@ def test_routines_and_parameters_match_postgres(differ: Differ) -> None:
         " ON r.specific_name = p.specific_name WHERE p.specific_schema = 'public'"
         " ORDER BY 1, 2"
     )
+
+
+def test_check_constraints_and_their_columns_match_postgres(differ: Differ) -> None:
+    differ.check("CREATE DOMAIN posint AS int CHECK (VALUE > 0)")
+    differ.check(
+        "CREATE TABLE r (lo int NOT NULL, hi int, p posint, CONSTRAINT ordered CHECK (lo < hi))"
+    )
+    differ.check(
+        "SELECT constraint_name ~ '_not_null$', check_clause FROM information_schema"
+        ".check_constraints WHERE constraint_schema = 'public' ORDER BY 2"
+    )
+    differ.check(
+        "SELECT table_name, column_name, constraint_name FROM"
+        " information_schema.constraint_column_usage WHERE constraint_schema = 'public'"
+        " ORDER BY 1, 2, 3"
+    )
+    differ.check(
+        "SELECT constraint_type, is_deferrable, count(*) FROM information_schema.table_constraints"
+        " WHERE table_schema = 'public' GROUP BY 1, 2 ORDER BY 1"
+    )
