@@ -282,9 +282,11 @@ class LockResolver:
                         if not parked:  # held as long as a transaction may: park
                             waiting.enter_context(interrupt.parked())
                             parked = True
-                        row_locks.wait(exc.lock, 0, generation, min(left, _WAIT_SLICE_S))
+                        with interrupt.waiting_for(exc.lock.start_ts):
+                            row_locks.wait(exc.lock, 0, generation, min(left, _WAIT_SLICE_S))
                         continue
-                    time.sleep(min(backoff, left))
+                    with interrupt.waiting_for(exc.lock.start_ts):
+                        time.sleep(min(backoff, left))
                     backoff = min(backoff * 2, 0.05)
 
 
@@ -886,7 +888,8 @@ class TxnClient:
                     if not parked:  # the holder may need this statement's slot: park
                         waiting.enter_context(interrupt.parked())
                         parked = True
-                    row_locks.wait(exc.lock, start_ts, generation, wait)
+                    with interrupt.waiting_for(exc.lock.start_ts):
+                        row_locks.wait(exc.lock, start_ts, generation, wait)
                     interrupt.check()
 
     def release_row_locks(self, start_ts: int) -> None:

@@ -24,9 +24,10 @@ thread, no lock); outside ``running`` both ``check`` and ``charge`` cost one att
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 
 from kv.errors import Db9Error
@@ -62,7 +63,7 @@ class OutOfMemory(Db9Error):
 class Control:
     """One statement's stop signal, deadlines and memory account."""
 
-    __slots__ = ("deadline", "lock_timeout_s", "mem_limit", "mem_used", "reason")
+    __slots__ = ("deadline", "lock_timeout_s", "mem_limit", "mem_used", "reason", "waiting_for")
 
     def __init__(
         self,
@@ -77,6 +78,9 @@ class Control:
         self.lock_timeout_s = lock_timeout_s
         self.mem_limit = mem_limit  # bytes; 0: no cap
         self.mem_used = 0
+        #: the start_ts of the transaction whose lock the statement waits for (0: none), for
+        #: pg_blocking_pids
+        self.waiting_for = 0
 
     def interrupt(self, reason: Reason) -> None:
         """Ask the statement to stop; the first reason given wins."""
@@ -105,6 +109,20 @@ class Control:
 def current() -> Control | None:
     """The control of the statement running on this thread, if any."""
     return getattr(_state, "control", None)
+
+
+@contextlib.contextmanager
+def waiting_for(start_ts: int) -> Iterator[None]:
+    """The statement on this thread waits for transaction ``start_ts``'s lock meanwhile."""
+    control = current()
+    if control is None:
+        yield
+        return
+    control.waiting_for = start_ts
+    try:
+        yield
+    finally:
+        control.waiting_for = 0
 
 
 def check() -> None:

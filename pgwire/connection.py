@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import functools
 import logging
 import secrets
@@ -27,9 +28,10 @@ from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
-from sql import memory
+from sql import activity, memory
 from sql import prepared as prep
 from sql import settings as guc
+from sql.activity import Backend
 from sql.errors import (
     FeatureNotSupported,
     InternalError,
@@ -175,6 +177,7 @@ class PgConnection:
         self.tls = False
         self.pid = 0
         self.secret = secrets.randbits(31)
+        self.backend_start = dt.datetime.now(dt.UTC)  # pg_stat_activity (sql.activity.Wire)
         self.state = ConnState()
         self.out: list[bytes] = []
         self.ev = asyncio.get_running_loop()
@@ -190,6 +193,46 @@ class PgConnection:
         # Why the connection is ending (CLIENT_GONE, SHUTDOWN); it ends once the statement stops.
         self.stop_reason: Reason | None = None
         self.fatal_sent = False
+
+    # -- what pg_stat_activity and inet_*() show (sql.activity.Wire) ----------------------------
+
+    def _address(self, name: str) -> tuple[str | None, int | None]:
+        addr = self.writer.get_extra_info(name)
+        if isinstance(addr, tuple) and len(addr) >= 2:
+            return str(addr[0]), int(addr[1])
+        return None, None  # a Unix socket
+
+    def client_address(self) -> tuple[str | None, int | None]:
+        return self._address("peername")
+
+    def local_address(self) -> tuple[str | None, int | None]:
+        return self._address("sockname")
+
+    def ssl_info(self) -> tuple[str, str, int] | None:
+        obj = self.writer.get_extra_info("ssl_object") if self.tls else None
+        if obj is None:
+            return None
+        cipher = obj.cipher()
+        return (obj.version() or "", cipher[0], cipher[2]) if cipher else None
+
+    def signal(self, pid: int, terminate: bool) -> None:
+        """pg_cancel_backend / pg_terminate_backend, from a statement's worker thread: the
+        target connection is told on the event loop."""
+        mine = self.session.db if self.session is not None else None
+        for conn in self.server.connections():
+            if conn.pid == pid and conn.session is not None and conn.session.db == mine:
+                if terminate:
+                    self.ev.call_soon_threadsafe(conn.terminate)
+                else:
+                    self.ev.call_soon_threadsafe(conn.interrupt, Reason.CANCEL)
+
+    def backends(self) -> list[Backend]:
+        mine = self.session.db if self.session is not None else None
+        return [
+            activity.describe(conn.session, conn)
+            for conn in self.server.connections()
+            if conn.session is not None and conn.session.db == mine and conn.pid
+        ]
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -543,6 +586,7 @@ class PgConnection:
             self.send(M.parameter_status(name, self.session.settings.get(name.lower(), "")))
         self.pid = self.server.register(self)
         self.session.set_pid(self.pid)
+        self.session.wire = self
         self.send(M.backend_key_data(self.pid, self.secret))
         self.send(M.ready_for_query("I"))
         await self.flush()

@@ -137,6 +137,12 @@ class PgServer:
         self._by_pid[pid] = conn
         return pid
 
+    def connections(self) -> list[PgConnection]:
+        """The logged-in connections, oldest first (pg_stat_activity, read from a statement's
+        worker thread: the copy is made in one step under the interpreter lock)."""
+        by_pid = self._by_pid.copy()
+        return [by_pid[pid] for pid in sorted(by_pid)]
+
     def forget(self, conn: PgConnection) -> None:
         self._all.discard(conn)
         self._admitted.discard(conn)

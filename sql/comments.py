@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import privileges, relations
+from sql import extensions, privileges, relations
 from sql.catalog import Catalog
 from sql.errors import SyntaxError_, UndefinedObject
 from sql.session_api import SessionApi
@@ -107,7 +107,7 @@ def descriptions(catalog: Catalog) -> list[tuple[int, int, int, str]]:
                 rows.append((t.id, PG_CLASS, num, col.comment))
         rows += [(i.oid, PG_CLASS, 0, i.comment) for i in t.indexes if i.comment]
         rows += [(c.oid, PG_CONSTRAINT, 0, c.comment) for c in t.constraints if c.comment]
-    return rows
+    return rows + extensions.DESCRIPTIONS
 
 
 def description(

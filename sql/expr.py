@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb
+from sql import array_bounds, casts, jsonb, system_oids
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -41,6 +41,7 @@ from sql.errors import (
     GroupingError,
     IndeterminateDatatype,
     InvalidParameterValue,
+    InvalidSchemaName,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
     SqlError,
@@ -66,6 +67,7 @@ from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
 from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
+from sql.relations import parse_name
 from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
@@ -539,6 +541,18 @@ class Compiler:
             return Typed(_name_to_regclass(session, inner.fn), dst, False, expr_name(e))
         if dst.name == "oid" and inner.type.name == "regclass" and session:
             return Typed(_regclass_to_oid(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regtype" and inner.type.name in ("oid", "integer", "bigint") and session:
+            return Typed(_oid_to_regtype(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regnamespace" and session and inner.type.name != "regnamespace":
+            numeric = inner.type.name in ("oid", "integer", "bigint", "smallint")
+            to_ns = _oid_to_regnamespace if numeric else _text_to_regnamespace
+            return Typed(to_ns(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "regproc" and session and inner.type.name in ("unknown", "text"):
+            return Typed(_text_to_regproc(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regproc":
+            return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regnamespace":
+            return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -608,6 +622,11 @@ class Compiler:
                 fa = _regclass_to_oid(session, fa)
             else:
                 fb = _regclass_to_oid(session, fb)
+        if {a.type.name, b.type.name} in ({"regnamespace", "oid"}, {"regnamespace", "integer"}):
+            if a.type.name == "regnamespace":
+                fa = _regnamespace_to_oid(fa)
+            else:
+                fb = _regnamespace_to_oid(fb)
         if a.type.name == "json" and b.type.name == "json":
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
@@ -1059,6 +1078,9 @@ class Compiler:
                     f"operator does not exist: {a.type.display()} = {ctype.display()}"
                 )
             names = {a.type.name, ctype.name}
+            session = self.ctx.session
+            if session is not None and ctype.name == "regclass" and a.type.name in _OID_LIKE:
+                sub = _oids_of_regclasses(session, sub)  # db9's regclass values are names
             if names & {"real", "double precision"} and "numeric" in names:
                 # numeric against a float compares as float8
                 a = coerce_to(a, T.FLOAT8)
@@ -1543,10 +1565,11 @@ class Compiler:
             plain = [not isinstance(x, exp.Slice) for x in subscripts]
             return Typed(_slicer(arr.fn, ranges, plain, elem), arr.type)
         idxs = [index(k) for k in range(len(subscripts))]
+        vector = arr.type.name in ("int2vector", "oidvector")  # subscripts start at 0
 
         def run(r: Row) -> Any:
             v = arr.fn(r)
-            lows = array_bounds.lower_bounds(v, len(idxs))
+            lows = [0] if vector else array_bounds.lower_bounds(v, len(idxs))
             for idx, low in zip(idxs, lows, strict=True):
                 i = idx(r)
                 if i is not None:
@@ -1562,6 +1585,13 @@ class Compiler:
     def c_Dot(self, e: exp.Dot) -> Typed:
         # pg_catalog.format_type(...): a schema-qualified function call
         if isinstance(e.this, exp.Identifier) and e.this.name.lower() == "pg_catalog":
+            return self.compile(e.expression)
+        # information_schema._pg_expandarray(...): its one function clients call
+        if (
+            isinstance(e.this, exp.Identifier)
+            and e.this.name.lower() == "information_schema"
+            and not isinstance(e.expression, exp.Identifier)
+        ):
             return self.compile(e.expression)
         if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
@@ -1871,7 +1901,10 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         if table is not None:
             return T.RegclassName(table.name, v)
         index = catalog.index_by_oid(v)
-        return T.RegclassName(index.name, v) if index is not None else str(v)
+        if index is not None:
+            return T.RegclassName(index.name, v)
+        system = system_oids.BY_OID.get(v)
+        return T.RegclassName(system, v) if system is not None else str(v)
 
     return cast
 
@@ -1901,6 +1934,95 @@ def _name_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row],
     return cast
 
 
+def _text_to_regnamespace(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """'name'::regnamespace: the schema's name, knowing its oid (3F000 for no such schema)."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None or (isinstance(v, str) and v.isdigit()):
+            return None if v is None else _oid_to_regnamespace(session, lambda _r: int(v))(row)
+        name = str(v).strip('"') if str(v).startswith('"') else str(v).lower()
+        oid = session.catalog().schema_oids.get(name)
+        if oid is None:
+            raise InvalidSchemaName(f'schema "{name}" does not exist')
+        return T.RegclassName(name, oid)
+
+    return cast
+
+
+def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """oid::regtype: the type's name as format_type prints it; an unknown oid stays its
+    number, as PostgreSQL prints it."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None:
+            return None
+        t = T.BY_OID.get(v)
+        if t is not None:
+            return t.display()
+        user = session.catalog().types.get(v)
+        return user.name if user is not None else str(v)
+
+    return cast
+
+
+def _text_to_regproc(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """'name'::regproc: the one function of that name (maybe schema-qualified), knowing its
+    oid; 42883 for none, 42725 for more than one, as regprocin. db9's built-in functions
+    have no pg_proc rows: only user routines are found."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None or (isinstance(v, str) and v.isdigit()):
+            return None if v is None else int(v)
+        rel = parse_name(str(v))
+        found = session.catalog().routines_named(rel.name, rel.schema, session.search_path())
+        if not found:
+            raise UndefinedFunction(f'function "{v}" does not exist')
+        if len(found) > 1:
+            raise AmbiguousFunction(f'more than one function named "{v}"')
+        return T.RegclassName(found[0].name, found[0].oid)
+
+    return cast
+
+
+def _oid_to_regnamespace(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """oid::regnamespace: the schema's name; an oid of no schema stays its number."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if v is None:
+            return None
+        names = {oid: name for name, oid in session.catalog().schema_oids.items()}
+        return T.RegclassName(names[v], v) if v in names else str(v)
+
+    return cast
+
+
+def _regnamespace_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if isinstance(v, T.RegclassName):
+            return v.oid
+        return int(v) if v is not None else None
+
+    return cast
+
+
+_OID_LIKE = ("oid", "integer", "bigint")
+
+
+def _oids_of_regclasses(session: Any, sub: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """An IN subquery's regclass values as the oids they name, to compare with an oid."""
+    to_oid = _regclass_to_oid(session, operator.itemgetter(0))
+
+    def run(r: Row) -> set[Any]:
+        return {None if v is None else to_oid((v,)) for v in sub(r)}
+
+    return run
+
+
 def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
     """A regclass (a relation's name) as its oid, to compare with an oid column."""
 
@@ -1914,6 +2036,9 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
             index = catalog.index_by_name(v, session.search_path())
             if index is not None:
                 return index.oid
+            system = system_oids.oid_of(v)
+            if system is not None:
+                return system
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id
 

@@ -19,7 +19,9 @@ from sqlglot import exp
 
 from kv import interrupt
 from sql import (
+    activity,
     comments,
+    function_defs,
     functions_advisory,
     functions_array,
     functions_enum,
@@ -29,17 +31,20 @@ from sql import (
     partition_text,
     pg_hash,
     privileges,
+    relation_sizes,
     roles,
     routine_call,
     routine_types,
     temp,
     trigger_defs,
+    visibility,
 )
 from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
     DivisionByZero,
+    InsufficientPrivilege,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
@@ -72,7 +77,7 @@ from sql.numeric import plus
 from sql.relations import parse_name
 from sql.scope import Context, ExprCompiler, Row, Typed
 from sql.session_api import SessionApi
-from sql.system_catalog import constraint_def, index_def
+from sql.system_catalog import constraint_def, index_column_def, index_def
 from sql.types import Interval, SqlType
 from sql.views import view_definition
 
@@ -291,6 +296,53 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if name == "pg_backend_pid" and not raw_args:
         ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
         return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
+    if name == "pg_blocking_pids" and len(raw_args) == 1:
+        ctx, pid = c.ctx, coerce_to(c.compile(raw_args[0]), T.INT4).fn
+
+        def blockers(r: Row) -> list[int] | None:
+            session = ctx.session
+            if session is None or (p := pid(r)) is None:
+                return None
+            return activity.blocking_pids(session, session.wire, p)
+
+        return Typed(blockers, T.INT4.array_of(), False, name)
+    if name in activity.SIGNALS and raw_args:
+        ctx, target = c.ctx, coerce_to(c.compile(raw_args[0]), T.INT4).fn
+        terminate = activity.SIGNALS[name]
+
+        def signal(r: Row) -> bool | None:
+            session = ctx.session
+            if session is None or (p := target(r)) is None:
+                return None
+
+            def check(b: activity.Backend) -> None:  # PostgreSQL 15's rules and messages
+                if roles.is_superuser(session):
+                    return
+                role = roles.find(session, session.catalog(), b.user)
+                what = ("terminate", "superuser process", "process is being terminated")
+                if not terminate:
+                    what = ("cancel", "superuser query", "query is being canceled")
+                if role is not None and role.superuser:
+                    raise InsufficientPrivilege(f"must be a superuser to {what[0]} {what[1]}")
+                if b.user != session.user:
+                    raise InsufficientPrivilege(
+                        f"must be a member of the role whose {what[2]} or member of "
+                        "pg_signal_backend"
+                    )
+
+            return activity.signal_backend(session, session.wire, p, terminate, check)
+
+        return Typed(signal, T.BOOL, False, name)
+    if name in activity.FUNCTIONS and not raw_args:
+        ctx = c.ctx
+        rtype = T.type_by_name(activity.FUNCTIONS[name])
+        assert rtype is not None
+        return Typed(
+            lambda _r: activity.call(name, ctx.session.wire if ctx.session else None),
+            rtype,
+            False,
+            name,
+        )
     if name == "pg_trigger_depth" and not raw_args:
         ctx = c.ctx
         return Typed(
@@ -679,6 +731,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return v[0]
         if name == "pg_get_indexdef":
             found = find_index(v[0])
+            if found and len(v) > 1 and v[1]:
+                return index_column_def(found[1], int(v[1]))
             return index_def(*found) if found else None
         if name == "pg_get_triggerdef":
             for t in catalog().all_tables():
@@ -696,13 +750,18 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return None
         if name in ("has_table_privilege", "has_sequence_privilege", "has_column_privilege"):
             return privileges.has_privilege_function(session(), name.split("_")[1], list(v))
-        if name in (
-            "pg_table_is_visible",
-            "pg_type_is_visible",
-            "pg_function_is_visible",
-            "has_schema_privilege",
-            "has_database_privilege",
-        ):
+        if name == "pg_table_is_visible":
+            return visibility.table_is_visible(catalog(), session().search_path(), v[0])
+        if name == "pg_type_is_visible":
+            return visibility.type_is_visible(catalog(), session().search_path(), v[0])
+        if name == "pg_get_functiondef":
+            routine = catalog().routines.get(int(getattr(v[0], "oid", v[0])))  # oid or regproc
+            return function_defs.definition(routine) if routine is not None else None
+        if name == "current_schemas":
+            return visibility.current_schemas(session(), bool(v[0]))
+        if name == "pg_function_is_visible":
+            return visibility.function_is_visible(catalog(), session().search_path(), v[0])
+        if name in ("has_schema_privilege", "has_database_privilege"):
             return True
         if name == "pg_my_temp_schema":
             own = session().temp
@@ -764,10 +823,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
             col = t.column(v[1]) if t else None
             return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
-        if name in ("pg_relation_size", "pg_total_relation_size"):
-            return 0
+        if name in relation_sizes.FUNCTIONS:
+            return relation_sizes.size(session(), name, list(v))
         if name == "pg_size_pretty":
-            return f"{v[0]} bytes"
+            return relation_sizes.size_pretty(v[0])
         if name == "date_part":
             return None
         return None
@@ -783,8 +842,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "has_database_privilege": T.BOOL,
         "pg_is_in_recovery": T.BOOL,
         "pg_my_temp_schema": T.OID,
-        "pg_relation_size": T.INT8,
-        "pg_total_relation_size": T.INT8,
+        **{size_fn: T.INT8 for size_fn in relation_sizes.FUNCTIONS},
+        "current_schemas": T.NAME.array_of(),
         "pg_get_userbyid": T.NAME,
         "pg_encoding_to_char": T.NAME,
         "pg_typeof": T.REGTYPE,
@@ -952,7 +1011,9 @@ def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     return Typed(run, T.INT8, False, name)
 
 
-CATALOG_FUNCTIONS |= {
+CATALOG_FUNCTIONS |= relation_sizes.FUNCTIONS | {
+    "current_schemas",
+    "pg_get_functiondef",
     "to_regtype",
     "pg_relation_is_publishable",
     "pg_get_statisticsobjdef_columns",
@@ -968,6 +1029,7 @@ SRF_NAMES = (
         "generate_series",
         "generate_subscripts",
         "pg_partition_ancestors",
+        "_pg_expandarray",
     }
     | TEXT_SRFS
     | functions_array.SRFS
@@ -986,6 +1048,23 @@ def _partition_ancestors(session: Any, arg: Callable[[Row], Any]) -> Callable[[R
         return [t.name for t in [table, *catalog.ancestors(table)]]
 
     return run
+
+
+def _expand_array(arr: Typed) -> tuple[Callable[[Row], list[Any]], SqlType]:
+    """information_schema._pg_expandarray(a): a record (x, n) per element, n counting from 1
+    (JDBC drivers number primary-key and index columns with it)."""
+    elem = arr.type.element or T.INT2
+    if arr.type.name == "int2vector":
+        elem = T.INT2
+    record = replace(T.RECORD, fields=(("x", elem), ("n", T.INT4)))
+
+    def run(r: Row) -> list[Any]:
+        values = arr.fn(r)
+        if values is None:
+            return []
+        return [(x, n) for n, x in enumerate(T.array_elements(values, elem), 1)]
+
+    return run, record
 
 
 def srf_name(e: exp.Expr) -> str | None:
@@ -1033,6 +1112,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
             return (lambda r: [tuple(row) for row in rows(r)]), record
         return (lambda r: [row[0] for row in rows(r)]), cols[0][1]
     typed = [comp.compile(a) for a in args]
+    if name == "_pg_expandarray" and len(typed) == 1:
+        return _expand_array(typed[0])
     if name == "pg_partition_ancestors" and len(typed) == 1 and comp.ctx.session is not None:
         return _partition_ancestors(comp.ctx.session, typed[0].fn), T.REGCLASS
     if name in TEXT_SRFS:

@@ -124,6 +124,15 @@ def change_owner(table: TableDef, owner: int) -> None:
 
 def acl_text(session: SessionApi, catalog: Catalog, acl: list[list[Any]] | None) -> str | None:
     """An ACL as aclitem[] prints it: {grantee=letters/grantor,...}; None stays NULL."""
+    items = acl_items(session, catalog, acl)
+    return None if items is None else "{" + ",".join(items) + "}"
+
+
+def acl_items(
+    session: SessionApi, catalog: Catalog, acl: list[list[Any]] | None
+) -> list[str] | None:
+    """An ACL as the array of its aclitems' texts (relacl, attacl): grantee=letters/grantor;
+    None stays NULL."""
     if acl is None:
         return None
 
@@ -133,8 +142,7 @@ def acl_text(session: SessionApi, catalog: Catalog, acl: list[list[Any]] | None)
         role = roles.by_oid(session, catalog, oid)
         return role.name if role is not None else str(oid)
 
-    items = [f"{name(g)}={letters}/{name(by)}" for g, letters, by in acl]
-    return "{" + ",".join(items) + "}"
+    return [f"{name(g)}={letters}/{name(by)}" for g, letters, by in acl]
 
 
 def ordered(letters: set[str], options: set[str]) -> str:

@@ -32,6 +32,7 @@ from kv import interrupt, nowait
 from kv.client import Transaction
 from kv.errors import AlreadyExists, Db9Error, RetryableError, WriteConflict
 from sql import (
+    activity,
     aggregate_ddl,
     commands,
     ctas,
@@ -139,6 +140,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "idle_session_timeout": "0",
     "extra_float_digits": "1",
     "max_identifier_length": "63",
+    "max_index_keys": "32",  # preset, as PostgreSQL's build: JDBC drivers read it
+    "max_function_args": "100",
+    "block_size": "8192",
     "is_superuser": "on",
     "default_text_search_config": "pg_catalog.english",
     # who the session acts as (sql.roles): "" is the user that logged in, "none" no SET ROLE
@@ -366,6 +370,11 @@ class Session:
         # The running statement's stop signal and budget; None between statements, so a
         # cancel that arrives while idle is dropped (kv/interrupt.py).
         self.running: interrupt.Control | None = None
+        # pg_stat_activity (sql.activity): the connection serving the session, and the text
+        # and start (epoch seconds) of its latest statement
+        self.wire: activity.Wire | None = None
+        self.query = ""
+        self.query_start: float | None = None
         # Compiled plans hold closures bound to this session (its transaction, its
         # settings), so they are cached per session, never shared.
         # (plan, its context, its result columns) by (text, parameter oids, catalog version)
@@ -505,6 +514,7 @@ class Session:
         statement still running), else as the list ``result.rows``."""
         if stmt.error is not None:  # a lexical error (split_statements' lenient mode)
             raise stmt.error
+        self.query, self.query_start = stmt.text, time.time()
         observer = self.database.observer
         if observer is None:
             return self._run_statement(stmt, params, param_types, stream)
@@ -962,6 +972,7 @@ class Session:
         if not undo and stmt.text not in self.point_reads:
             return None
         types = prepared.param_types
+        self.query, self.query_start = stmt.text, time.time()
 
         def action() -> Result:
             return self._dispatch(stmt, params, types)

@@ -18,6 +18,7 @@ from sql.sequences import Sequences
 if TYPE_CHECKING:
     from sqlglot import exp
 
+    from sql.activity import Wire
     from sql.cursors import Cursors
     from sql.deferrals import Deferrals
     from sql.result import Result
@@ -61,6 +62,14 @@ class SessionApi(Protocol):
     trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
     pid: int  # pg_backend_pid()
     advisory: SessionLocks  # its advisory locks (sql.advisory_locks)
+    failed: bool  # in a failed block (statements refused until ROLLBACK)
+    running: Any  # the running statement's stop signal; None between statements
+    txn: Transaction | None  # the session's transaction, while it has one
+    # pg_stat_activity (sql.activity): the connection serving the session (None in-process),
+    # its latest statement and when that started (epoch seconds)
+    wire: Wire | None
+    query: str
+    query_start: float | None
 
     @property
     def read_only(self) -> bool:

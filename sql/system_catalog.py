@@ -18,20 +18,25 @@ from sql import (
     access_methods,
     comments,
     cursors,
+    extensions,
+    info_schema,
     partition_indexes,
     partition_text,
     privileges,
     roles,
     routine_types,
+    stat_views,
     temp,
     trigger_defs,
     user_types,
+    view_update,
     views,
 )
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.databases import UTF8, DatabaseInfo
 from sql.errors import UndefinedTable
+from sql.functions_text import quote_ident
 from sql.session_api import SessionApi
 from sql.settings import TIME_SETTINGS, parse_time_ms
 from sql.types import SqlType
@@ -94,6 +99,20 @@ def index_def(table: TableDef, index: Any) -> str:
         f"USING {index.method} ({cols}){include}{nulls}{options}"
         + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
+
+
+def index_column_def(index: Any, column: int) -> str:
+    """pg_get_indexdef(index, column, pretty) for column > 0: that key's column name or
+    expression (INCLUDE columns numbered after the keys); '' past the last, as PostgreSQL."""
+    keys = [(index.exprs[n] if n < len(index.exprs) and index.exprs[n] else "") or name
+            for n, name in enumerate(index.columns)]  # fmt: skip
+    cols = [*keys, *index.include]
+    if not 1 <= column <= len(cols):
+        return ""
+    n = column - 1
+    if n < len(index.exprs) and index.exprs[n]:
+        return _index_expr(index.exprs[n])
+    return quote_ident(cols[n])
 
 
 def constraint_def(con: Any, pretty: bool = False) -> str:
@@ -169,14 +188,30 @@ PG_CLASS_COLS = [
     ("relreplident", CHR),
     ("relispartition", BOOL),
     ("relrewrite", OIDT),
-    ("relacl", TXT),
+    ("relacl", TXT.array_of()),  # aclitem[] in PostgreSQL: db9 has no aclitem type
     ("reloptions", TXT),
     ("relpartbound", TXT),
 ]
 
 
+def _with_triggers(c: Catalog) -> set[int]:
+    """The tables PostgreSQL marks relhastriggers: those with triggers, and both ends of a
+    foreign key (its checks are triggers there)."""
+    out = {t.id for t in c.tables.values() if t.triggers}
+    for t in c.tables.values():
+        for con in t.constraints:
+            if con.kind == "f" and con.ref_table:
+                out.add(t.id)
+                schema, _, name = con.ref_table.rpartition(".")
+                ref = c.find(name, schema or None, [t.schema])
+                if ref is not None:
+                    out.add(ref.id)
+    return out
+
+
 def pg_class(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
+    triggered = _with_triggers(c)
     for t in _tables(c):
         checks = sum(1 for con in t.constraints if con.kind == "c")
         rows.append(
@@ -186,13 +221,14 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relname=t.name,
                 relnamespace=_ns(c, t.schema),
                 relowner=t.owner,
-                relacl=privileges.acl_text(session, c, t.acl),
+                relacl=privileges.acl_items(session, c, t.acl),
                 relrowsecurity=t.rls,
                 relforcerowsecurity=t.rls_forced,
-                relam=2 if t.kind == "table" else 0,
+                relam=2 if t.kind == "table" and t.partkey is None else 0,  # heap; none: no storage
                 relfilenode=t.id,
                 reltuples=-1.0,
                 relhasindex=bool(t.indexes),
+                relhastriggers=t.id in triggered,
                 relpersistence="t" if temp.is_temp_schema(t.schema) else "p",
                 relkind="p"
                 if t.partkey is not None
@@ -250,9 +286,17 @@ def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
     return [(n + 1, col) for n, col in enumerate(t.live_columns)]
 
 
+_SEQUENCE_ROW = [("last_value", I8), ("log_cnt", I8), ("is_called", BOOL)]
+
+
 def pg_attribute(c: Catalog) -> Rows:
     rows: Rows = []
     for t in _tables(c):
+        if t.kind == "sequence":  # a sequence's one row, as PostgreSQL's relation shows it
+            for num, (name, ty) in enumerate(_SEQUENCE_ROW, 1):
+                rows.append((t.id, name, ty.oid, num, True, -1, ty.typlen, False, False, "",
+                             "", 0, 0, True, True, 0))  # fmt: skip
+            continue
         if t.kind not in ("table", "view"):
             continue
         for num, col in _attrs(t):
@@ -463,7 +507,8 @@ def pg_index(c: Catalog) -> Rows:
                     indclass=[opclass_oid(t.column(col).type) if col else 0 for col in i.columns],
                     indexprs=", ".join(e for e in i.exprs if e) or None,
                     indpred=i.predicate,
-                    indoption=[1 if d else 0 for d in i.descending] or [0] * len(i.columns),
+                    # INDOPTION_DESC | INDOPTION_NULLS_FIRST: DESC sorts NULLs first by default
+                    indoption=[3 if d else 0 for d in i.descending] or [0] * len(i.columns),
                 )
             )
     return rows
@@ -477,6 +522,7 @@ def pg_constraint(c: Catalog) -> Rows:
             keys = [names.index(x) + 1 for x in con.columns if x in names]
             fkeys: list[int] = []
             ref_oid = 0
+            ref_index = None
             if con.kind == "f" and con.ref_table:
                 schema, _, rel = con.ref_table.partition(".")
                 parent = c.find(rel, schema, [])
@@ -484,7 +530,14 @@ def pg_constraint(c: Catalog) -> Rows:
                     ref_oid = parent.id
                     pnames = [col.name for col in parent.live_columns]
                     fkeys = [pnames.index(x) + 1 for x in con.ref_columns if x in pnames]
-            index = t.index(con.index) if con.index else None
+                    # the referenced key's unique index, which the FK depends on
+                    key = set(con.ref_columns)
+                    ref_index = next(
+                        (i for i in sorted(parent.indexes, key=lambda i: not i.primary)
+                         if i.unique and not i.computed and set(i.columns) == key),
+                        None,
+                    )  # fmt: skip
+            index = t.index(con.index) if con.index else ref_index
             action = {"CASCADE": "c", "SET NULL": "n", "RESTRICT": "r", "SET DEFAULT": "d"}
             rows.append(
                 _row(
@@ -629,6 +682,29 @@ def pg_roles(c: Catalog, session: SessionApi) -> Rows:
          r.replication, r.connlimit, "********" if r.password or r.oid == OWNER else None,
          None, r.bypassrls, None)
         for r in roles.all_roles(session, c)
+    ]  # fmt: skip
+
+
+PG_USER_COLS = [
+    ("usename", NAME),
+    ("usesysid", OIDT),
+    ("usecreatedb", BOOL),
+    ("usesuper", BOOL),
+    ("userepl", BOOL),
+    ("usebypassrls", BOOL),
+    ("passwd", TXT),
+    ("valuntil", T.TIMESTAMPTZ),
+    ("useconfig", TXT.array_of()),
+]
+
+
+def pg_user(c: Catalog, session: SessionApi) -> Rows:
+    """The pg_user view: the roles that can log in, their password hidden."""
+    return [
+        (r.name, r.oid, r.createdb, r.superuser, r.replication, r.bypassrls, "********", None,
+         None)
+        for r in roles.all_roles(session, c)
+        if r.login
     ]  # fmt: skip
 
 
@@ -907,19 +983,28 @@ def is_tables(c: Catalog, session: SessionApi) -> Rows:
     return [
         (session.database.name, t.schema, t.name,
          "LOCAL TEMPORARY" if temp.is_temp_schema(t.schema)
-         else kinds[t.kind][0], *kinds[t.kind][1:])
+         else kinds[t.kind][0],
+         "YES" if t.kind == "view" and view_update.updatable(t) else kinds[t.kind][1],
+         kinds[t.kind][2])
         for t in _tables(c)
         if t.kind in kinds and not temp.is_other_sessions(session, t.schema)
     ]  # fmt: skip
 
 
 def is_views(c: Catalog, session: SessionApi) -> Rows:
-    return [
-        (session.database.name, t.schema, t.name, views.definition(t), "NONE", "NO", "NO",
-         "NO", "NO", "NO")
-        for t in _tables(c)
-        if t.kind == "view"
-    ]  # fmt: skip
+    rows: Rows = []
+    for t in _tables(c):
+        if t.kind != "view":
+            continue
+        auto = "YES" if view_update.updatable(t) else "NO"
+        instead = {e for tr in t.triggers if tr.timing == "instead" for e in tr.events}
+        rows.append(
+            (session.database.name, t.schema, t.name, views.definition(t),
+             (t.check_option or "none").upper(), auto, auto,
+             "YES" if "update" in instead else "NO", "YES" if "delete" in instead else "NO",
+             "YES" if "insert" in instead else "NO")
+        )  # fmt: skip
+    return rows
 
 
 def is_triggers(c: Catalog, session: SessionApi) -> Rows:
@@ -1030,14 +1115,14 @@ def is_table_constraints(c: Catalog, session: SessionApi) -> Rows:
             t.schema,
             t.name,
             _CONTYPE[con.kind],
-            "NO",
-            "NO",
+            "YES" if con.deferrable else "NO",
+            "YES" if con.deferred else "NO",
             "YES",
         )
         for t in _tables(c)
         for con in t.constraints
         if con.kind in _CONTYPE
-    ]
+    ] + info_schema.table_constraints_not_null(c, session)
 
 
 def is_key_column_usage(c: Catalog, session: SessionApi) -> Rows:
@@ -1046,6 +1131,7 @@ def is_key_column_usage(c: Catalog, session: SessionApi) -> Rows:
         for con in t.constraints:
             if con.kind not in ("p", "u", "f"):
                 continue
+            unique = info_schema.referenced_unique(c, t, con) if con.kind == "f" else None
             for n, col in enumerate(con.columns):
                 rows.append(
                     (
@@ -1057,7 +1143,8 @@ def is_key_column_usage(c: Catalog, session: SessionApi) -> Rows:
                         t.name,
                         col,
                         n + 1,
-                        n + 1 if con.kind == "f" else None,
+                        # the referenced column's place in the key it references
+                        unique.columns.index(con.ref_columns[n]) + 1 if unique else None,
                     )
                 )
     return rows
@@ -1091,7 +1178,7 @@ def is_sequences(c: Catalog, session: SessionApi) -> Rows:
 Builder = Callable[..., Rows]
 RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]] = {
     ("pg_catalog", "pg_namespace"): (
-        [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT)],
+        [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT.array_of())],
         pg_namespace,
         False,
     ),
@@ -1123,7 +1210,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ),
     ("pg_catalog", "pg_database"): (PG_DATABASE_COLS, pg_database, True),
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
-    ("pg_catalog", "pg_user"): (PG_ROLES_COLS, pg_roles, True),
+    ("pg_catalog", "pg_user"): (PG_USER_COLS, pg_user, True),
     ("pg_catalog", "pg_authid"): (PG_AUTHID_COLS, pg_authid, True),
     ("pg_catalog", "pg_auth_members"): (
         [("roleid", OIDT), ("member", OIDT), ("grantor", OIDT), ("admin_option", BOOL)],
@@ -1312,11 +1399,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         empty,
         False,
     ),
-    ("pg_catalog", "pg_extension"): (
-        [("oid", OIDT), ("extname", NAME), ("extversion", TXT)],
-        empty,
-        False,
-    ),
+    ("pg_catalog", "pg_extension"): (extensions.COLS, extensions.pg_extension, False),
     ("pg_catalog", "pg_trigger"): (PG_TRIGGER_COLS, pg_trigger, False),
     ("pg_catalog", "pg_policy"): (
         [
@@ -1450,6 +1533,71 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         True,
     ),
 }
+
+
+def _database_oid(c: Catalog, session: SessionApi) -> int:
+    name = session.database.name
+    return next((r[0] for r in pg_database(c, session) if r[1] == name), 0)
+
+
+RELATIONS.update(
+    {
+        ("information_schema", "constraint_column_usage"): (
+            info_schema.CONSTRAINT_COLUMN_USAGE_COLS,
+            info_schema.constraint_column_usage,
+            True,
+        ),
+        ("information_schema", "referential_constraints"): (
+            info_schema.REFERENTIAL_CONSTRAINTS_COLS,
+            info_schema.referential_constraints,
+            True,
+        ),
+        ("information_schema", "check_constraints"): (
+            info_schema.CHECK_CONSTRAINTS_COLS,
+            lambda c, s: info_schema.check_constraints(c, s, constraint_def),
+            True,
+        ),
+        ("information_schema", "routines"): (info_schema.ROUTINES_COLS, info_schema.routines, True),
+        ("information_schema", "parameters"): (
+            info_schema.PARAMETERS_COLS,
+            info_schema.parameters,
+            True,
+        ),
+        ("pg_catalog", "pg_stat_activity"): (
+            stat_views.ACTIVITY_COLS,
+            lambda c, s: stat_views.pg_stat_activity(c, s, _database_oid(c, s)),
+            True,
+        ),
+        ("pg_catalog", "pg_stat_ssl"): (stat_views.SSL_COLS, stat_views.pg_stat_ssl, True),
+        ("pg_catalog", "pg_stat_gssapi"): (
+            stat_views.GSSAPI_COLS,
+            stat_views.pg_stat_gssapi,
+            True,
+        ),
+        ("pg_catalog", "pg_stat_database"): (
+            stat_views.DATABASE_COLS,
+            lambda c, s: stat_views.pg_stat_database(c, s, _database_oid(c, s)),
+            True,
+        ),
+    }
+)
+
+
+def _with_attacl(
+    entry: tuple[list[tuple[str, SqlType]], Builder, bool],
+) -> tuple[list[tuple[str, SqlType]], Builder, bool]:
+    """pg_attribute with attacl (a column's privileges; psql's \\dp reads them) last."""
+    cols, build, wants_session = entry
+
+    def rows(c: Catalog, session: SessionApi) -> Rows:
+        acls = {(t.id, col.name): col.acl for t in c.tables.values() for col in t.live_columns}
+        base = build(c, session) if wants_session else build(c)
+        return [(*r, privileges.acl_items(session, c, acls.get((r[0], r[1])))) for r in base]
+
+    return [*cols, ("attacl", TXT.array_of())], rows, True
+
+
+RELATIONS[("pg_catalog", "pg_attribute")] = _with_attacl(RELATIONS[("pg_catalog", "pg_attribute")])
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 

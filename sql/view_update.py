@@ -73,6 +73,16 @@ def _simple(view: TableDef, tree: exp.Expr) -> exp.Select:
     return query
 
 
+def updatable(view: TableDef) -> bool:
+    """Whether PostgreSQL could insert, update and delete through ``view`` by itself (what
+    information_schema's is_updatable and is_insertable_into say)."""
+    try:
+        _simple(view, exp.Delete())
+    except ObjectNotInPrerequisiteState:
+        return False
+    return True
+
+
 def _columns(
     session: SessionApi, view: TableDef, query: exp.Select, base: TableDef, label: str
 ) -> dict[str, exp.Expr]:

@@ -610,6 +610,8 @@ class Planner:
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
                 item.this, exp.Identifier
             ):
+                if item.args.get("ordinality") and not isinstance(item.this, exp.Unnest):
+                    return self._with_ordinality(item, alias, outer)
                 return self._function_scan(item.this, alias, outer, item)
             name = item.name
             schema = temp.check_access(self.session, item.db or None)
@@ -769,7 +771,7 @@ class Planner:
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
         if name in inheritance.TREE_FUNCTIONS and isinstance(fn, exp.Anonymous):
-            comp = self.compiler(Scope([], outer=outer))
+            comp = self.compiler(self._args_scope(outer, cell))
             arg = comp.compile(fn.expressions[0]) if fn.expressions else None
             if arg is None or len(fn.expressions) != 1:
                 raise UndefinedFunction(f"function {name}() does not exist")
@@ -805,7 +807,7 @@ class Planner:
             return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:
             # Any other set-returning function: its values, computed when the scan runs.
-            maker, rtype = compile_srf(self.compiler(Scope([], outer=outer)), fn)
+            maker, rtype = compile_srf(self.compiler(self._args_scope(outer, cell)), fn)
             label, col = _one_column_names(alias, name, item)
             return Materialized(
                 Scope([ScopeColumn(label, col, rtype)]),
@@ -841,6 +843,55 @@ class Planner:
                 f"Function Scan on {name}",
             )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
+
+    @staticmethod
+    def _args_scope(outer: Scope | None, cell: list[Any] | None) -> Scope:
+        """Where a function in FROM reads its arguments: the outer query's row, and under
+        LATERAL the row of the items to its left (``cell``)."""
+        scope = Scope([], outer=outer)
+        if cell is not None:
+            scope.outer_cell = cell
+        return scope
+
+    def _with_ordinality(
+        self,
+        item: exp.Table,
+        alias: str | None,
+        outer: Scope | None,
+        cell: list[Any] | None = None,
+    ) -> Node:
+        """``f(...) WITH ORDINALITY [AS a(c1, ..., n)]``: the function's rows, each with its
+        position (bigint, from 1) last; the alias's column list names the function's columns
+        and then the position."""
+        given = item.args.get("alias")
+        names = [c.name for c in given.columns] if given is not None and given.columns else []
+        bare = item.copy()
+        if bare.args.get("alias") is not None:
+            bare.args["alias"].set("columns", [])
+        fn = bare.this
+        node = self._function_scan(fn, alias, outer, bare, cell)
+        if isinstance(node, SeriesScan):  # generate_series: its values as any SRF's
+            maker, _ = compile_srf(self.compiler(self._args_scope(outer, cell)), fn)
+            node = Materialized(node.scope, lambda: [(v,) for v in maker(())], "")
+        if not isinstance(node, Materialized):
+            raise FeatureNotSupported(f"WITH ORDINALITY on {fn.sql(dialect='postgres')} is "
+                                      "not supported")  # fmt: skip
+        cols = node.scope.columns
+        label = cols[0].table if cols else alias
+        if len(names) > len(cols) + 1:
+            raise InvalidColumnReference(
+                f'table "{label}" has {len(cols) + 1} columns available but '
+                f"{len(names)} columns specified"
+            )
+        out = [c.name for c in cols] + ["ordinality"]
+        out[: len(names)] = names
+        types = [c.type for c in cols] + [T.INT8]
+        source = node.source
+        return Materialized(
+            Scope([ScopeColumn(label, n, t) for n, t in zip(out, types, strict=True)]),
+            lambda: [(*row, n) for n, row in enumerate(source(), 1)],
+            node.label or "Function Scan",
+        )
 
     def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
         """unnest(array, ...) in FROM: the arrays' elements side by side (a multidimensional
@@ -995,7 +1046,9 @@ class Planner:
             and isinstance(item.this, exp.Func)
             and item.this.find(exp.Column) is not None
         ):  # a function in FROM reads the items to its left: LATERAL without the word
-            lateral = exp.Lateral(this=item.this.copy(), alias=item.args.get("alias"))
+            # (WITH ORDINALITY keeps its FROM item, which says so)
+            fn = item.copy() if item.args.get("ordinality") else item.this.copy()
+            lateral = exp.Lateral(this=fn, alias=item.args.get("alias"))
             join = join.copy()
             join.set("this", lateral)
         if isinstance(join.this, exp.Lateral):
@@ -1063,8 +1116,12 @@ class Planner:
             right = self._from_item(sub, left_scope)
             assert isinstance(right, SubqueryScan)
             plan = Plan(right, right.scope.columns, right.plan.scope)
-        else:
+        elif isinstance(item, exp.Table):  # f(...) WITH ORDINALITY
             cell: list[Any] = [None]
+            right = self._with_ordinality(item, alias.name if alias else None, left_scope, cell)
+            plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
+        else:
+            cell = [None]
             right = self._function_scan(item, alias.name if alias else None, left_scope, cell=cell)
             plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
         plan.run_txn = self.session.current_txn

@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from bench.psql_describe import PSQL, run
 from sql.statements import split_statements
 from tests.sql.differential import Differ
 
@@ -62,3 +65,20 @@ def test_psql_list_databases_runs(differ: Differ) -> None:
     sql = next(s for c, s in blocks() if c == r"\l")
     rows = differ.session.execute(sql)[-1].rows
     assert rows is not None and rows[0][:5] == ("postgres", "postgres", "UTF8", "C", "C")
+
+
+# psql 15's own binary against PostgreSQL 15 and a db9 server (bench.psql_describe): these
+# describe commands print the same, normalised output. A ratchet: add commands as they agree.
+AGREE = [
+    r"\d", r"\d+", r"\dt", r"\dt+", r"\di", r"\di+", r"\ds", r"\dv", r"\dm", r"\dE", r"\df",
+    r"\da", r"\du", r"\dg", r"\dp", r"\z", r"\dx", r"\l", r"\d t", r"\d c", r"\d s.other",
+    r"\d v", r"\d t_pkey", r"\d p", r"\d p1", r"\d mood", r"\dt s.*", r"\df add1",
+    r"\sf add1",
+]  # fmt: skip
+
+
+@pytest.mark.skipif(not Path(PSQL).exists(), reason="no psql 15 binary")
+def test_psql_binary_describe_commands_print_what_postgres_prints() -> None:
+    n_same, differ = run(AGREE, show=False, port_base=None)
+    assert not differ, f"{len(differ)} of {len(AGREE)} now differ: {differ}"
+    assert n_same == len(AGREE)
