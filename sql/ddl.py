@@ -1430,7 +1430,10 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
             relations.words_at(tokens, i, *k.split())), None)  # fmt: skip
         if kind is None:
             raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
-        if kind != "CONSTRAINT":
+        if kind == "COLUMN":
+            owner, column, _ = relations.read_column_name(tokens, i + 1)
+            _check_column(catalog, owner, column, path)
+        elif kind != "CONSTRAINT":
             names, _ = relations.read_names(tokens, i + len(kind.split()))
             _check_objects(session, catalog, kind, names, path)
         comments.record(session, catalog, kind, tokens, i + len(kind.split()))
@@ -1451,6 +1454,14 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
                  else kind)  # fmt: skip
 
 
+def _check_column(catalog: Catalog, owner: relations.Name, column: str, path: list[str]) -> None:
+    rel = relations.lookup(catalog, owner, path)
+    if rel is None:
+        raise UndefinedTable(f'relation "{owner}" does not exist')
+    if not rel.table.has_column(column) or rel.kind != "TABLE":
+        raise UndefinedColumn(f'column "{column}" of relation "{owner.name}" does not exist')
+
+
 def _check_objects(
     session: SessionApi,
     catalog: Catalog,
@@ -1464,14 +1475,6 @@ def _check_objects(
         if kind == "SCHEMA":
             if n.name not in catalog.schemas:
                 raise InvalidSchemaName(f'schema "{n.name}" does not exist')
-        elif kind == "COLUMN":
-            if n.schema is None:
-                raise SyntaxError_("column name must be qualified")
-            rel = relations.lookup(catalog, relations.Name(None, n.schema), path)
-            if rel is None:
-                raise UndefinedTable(f'relation "{n.schema}" does not exist')
-            if not rel.table.has_column(n.name) or rel.kind != "TABLE":
-                raise UndefinedColumn(f'column "{n.name}" of relation "{n.schema}" does not exist')
         elif grant:
             rel = relations.lookup(catalog, n, path)
             if rel is None:
