@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb
+from sql import array_bounds, casts, dump_catalog, jsonb
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -1497,7 +1497,7 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
-        if arr.type.category == "G" and len(subscripts) == 1:
+        if (arr.type.category == "G" or arr.type.name == "name") and len(subscripts) == 1:
             # PostgreSQL's point/lseg/box subscripts are 0-based; sqlglot made the subscript
             # one less unless it typed the base as a non-array itself.
             known = base.type
@@ -1914,6 +1914,9 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
             index = catalog.index_by_name(v, session.search_path())
             if index is not None:
                 return index.oid
+            system = dump_catalog.catalog_oid(v)
+            if system is not None:
+                return system
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id
 

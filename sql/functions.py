@@ -32,6 +32,7 @@ from sql import (
     routine_types,
     temp,
     trigger_defs,
+    user_types,
 )
 from sql import types as T
 from sql.casts import coerce_to, unify
@@ -626,6 +627,8 @@ CATALOG_FUNCTIONS = {
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",
     "pg_get_triggerdef",
+    "acldefault",
+    "current_schemas",
 }
 
 
@@ -658,8 +661,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     def impl(*v: Any) -> Any:
         if name == "format_type":
             t = T.BY_OID.get(v[0]) if v[0] is not None else None
+            if t is None and v[0] is not None:
+                return user_types.format_type(catalog(), session().search_path(), v[0])
             if t is None:
-                return None if v[0] is None else "???"
+                return None
             mod = v[1] if len(v) > 1 and v[1] is not None else -1
             if mod >= 4 and t.name in ("character varying", "character"):
                 return f"{t.name}({mod - 4})"
@@ -668,6 +673,12 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return t.display()
         if name == "pg_get_expr":
             return v[0]
+        if name == "acldefault":
+            role = roles.by_oid(session(), catalog(), v[1])
+            return privileges.acl_default(str(v[0]), role.name if role else str(v[1]))
+        if name == "current_schemas":
+            shown = [x for x in session().search_path() if x in catalog().schemas]
+            return ["pg_catalog", *shown] if v[0] else shown
         if name == "pg_get_indexdef":
             found = find_index(v[0])
             return index_def(*found) if found else None
@@ -782,6 +793,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "to_regclass": T.REGCLASS,
         "to_regtype": T.REGTYPE,
         "pg_relation_is_publishable": T.BOOL,
+        "current_schemas": T.NAME.array_of(),
     }.get(name, T.TEXT)
     if name == "date_part" and len(raw_args) == 2:
         unit = str(fns[0](())).lower()

@@ -51,6 +51,7 @@ from sql import (
     rule_ddl,
     schema_ddl,
     stats,
+    table_locks,
     temp,
     transaction_modes,
     type_ddl,
@@ -85,7 +86,7 @@ from sql.errors import (
     from_python,
 )
 from sql.executor.execute import iterate_plan
-from sql.pg_dialect import DIALECT
+from sql.pg_dialect import DIALECT, unqualify_catalog_calls
 from sql.plan.binder import Planner
 from sql.plan.explain import analyzed, explain_options, explain_plan
 from sql.plan.nodes import Plan, is_point_read
@@ -1161,6 +1162,9 @@ class Session:
             return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.command == "PREPARE":
             return prep.prepare(self, stmt)
+        if stmt.command == "LOCK":
+            table_locks.lock(self, stmt.text, self.in_block and not self.implicit)
+            return Result("LOCK TABLE")
         if stmt.command == "EXECUTE":
             ctx = Context(params=params, param_types=list(param_types or []))
             ctx.session = self
@@ -1334,7 +1338,9 @@ class Session:
                 trees = [
                     None
                     if t is None
-                    else normalize_identifiers(lexer.plain_literals(t), dialect="postgres")
+                    else normalize_identifiers(
+                        unqualify_catalog_calls(lexer.plain_literals(t)), dialect="postgres"
+                    )
                     for t in sqlglot.parse(stmt.text, read=DIALECT)
                 ]
             except ParseError as exc:

@@ -17,6 +17,7 @@ from sql import (
     access_methods,
     comments,
     cursors,
+    dump_catalog,
     partition_indexes,
     partition_text,
     privileges,
@@ -168,8 +169,10 @@ PG_CLASS_COLS = [
     ("relispartition", BOOL),
     ("relrewrite", OIDT),
     ("relacl", TXT),
-    ("reloptions", TXT),
+    ("reloptions", TXT.array_of()),
     ("relpartbound", TXT),
+    ("relfrozenxid", OIDT),  # pg_dump reads these three
+    ("relminmxid", OIDT),
 ]
 
 
@@ -214,7 +217,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                     relowner=t.owner,
                     relam=access_methods.METHODS[i.method].oid,
                     relfilenode=i.oid,
-                    reloptions="{" + ",".join(i.options) + "}" if i.options else None,
+                    reloptions=list(i.options) if i.options else None,
                     reltuples=-1.0,
                     relpersistence="p",
                     relkind="I" if t.partkey is not None else "i",
@@ -248,7 +251,7 @@ def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
     return [(n + 1, col) for n, col in enumerate(t.live_columns)]
 
 
-def pg_attribute(c: Catalog) -> Rows:
+def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         if t.kind not in ("table", "view"):
@@ -274,6 +277,15 @@ def pg_attribute(c: Catalog) -> Rows:
                     col.local,
                     True,
                     col.inherited,
+                    -1,
+                    _storage(ty),
+                    "i",
+                    None,
+                    None,
+                    "",
+                    False,
+                    None,
+                    privileges.acl_text(session, c, col.acl),
                 )
             )
         for i in t.indexes:
@@ -299,6 +311,15 @@ def pg_attribute(c: Catalog) -> Rows:
                         True,
                         True,
                         0,
+                        -1,
+                        _storage(ty),
+                        "i",
+                        None,
+                        None,
+                        "",
+                        False,
+                        None,
+                        None,
                     )
                 )
     return rows
@@ -321,6 +342,15 @@ PG_ATTRIBUTE_COLS = [
     ("attislocal", BOOL),
     ("attisvisible", BOOL),
     ("attinhcount", I4),
+    ("attstattarget", I4),  # what pg_dump reads besides
+    ("attstorage", CHR),
+    ("attalign", CHR),
+    ("attoptions", TXT.array_of()),
+    ("attfdwoptions", TXT.array_of()),
+    ("attcompression", CHR),
+    ("atthasmissing", BOOL),
+    ("attmissingval", TXT),
+    ("attacl", TXT),
 ]
 
 
@@ -353,7 +383,8 @@ def pg_type(c: Catalog) -> Rows:
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
              ",", True, OWNER, 0, None, f"{d.kind}_in", f"{d.kind}_out",
-             f"{d.kind}_recv", f"{d.kind}_send")
+             f"{d.kind}_recv", f"{d.kind}_send", None, _storage(t), "i",
+             d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0
@@ -380,9 +411,18 @@ def pg_type(c: Catalog) -> Rows:
                 t.typname + "out",
                 t.typname + "recv",
                 t.typname + "send",
+                None,
+                _storage(t),
+                "i",
+                None,
             )
         )
     return rows
+
+
+def _storage(t: SqlType) -> str:
+    """typstorage / attstorage: plain for fixed-width types, extended for varlena ones."""
+    return "p" if t.typlen > 0 else "x"
 
 
 PG_TYPE_COLS = [
@@ -407,6 +447,10 @@ PG_TYPE_COLS = [
     ("typoutput", TXT),
     ("typreceive", TXT),
     ("typsend", TXT),
+    ("typacl", TXT),
+    ("typstorage", CHR),
+    ("typalign", CHR),
+    ("typdefaultbin", TXT),
 ]
 
 
@@ -571,7 +615,7 @@ def pg_partitioned_table(c: Catalog) -> Rows:
         names = [col.name for col in t.live_columns]
         attrs = [names.index(k) + 1 if k in names else 0 for k in t.partkey["keys"]]
         default = next((o.id for o in c.children(t) if (o.bound or {}).get("kind") == "default"), 0)
-        rows.append((t.id, t.partkey["strategy"][0], len(attrs), default, attrs))
+        rows.append((t.id, t.partkey["strategy"][0], len(attrs), default, attrs, [0] * len(attrs)))
     return rows
 
 
@@ -589,6 +633,9 @@ PG_DATABASE_COLS = [
     ("daticulocale", TXT),
     ("datcollversion", TXT),
     ("datacl", TXT.array_of()),
+    ("datfrozenxid", OIDT),
+    ("datminmxid", OIDT),
+    ("dattablespace", OIDT),
 ]
 
 
@@ -737,14 +784,17 @@ def opclass_oid(t: SqlType) -> int:
 
 def pg_opclass(c: Catalog) -> Rows:
     return [
-        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid)
+        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid, OWNER, 0, 0)
         for oid, t in sorted(T.BY_OID.items())
         if t.element is None
     ]
 
 
 def pg_am(c: Catalog) -> Rows:
-    return [(2, "heap", "t"), *((m.oid, m.name, "i") for m in access_methods.METHODS.values())]
+    return [
+        (2, "heap", "t", 0),
+        *((m.oid, m.name, "i", 0) for m in access_methods.METHODS.values()),
+    ]
 
 
 PG_PROC_COLS = [
@@ -773,6 +823,8 @@ PG_PROC_COLS = [
     ("proargnames", TXT.array_of()),
     ("prosrc", TXT),
     ("probin", TXT),
+    ("proacl", TXT),
+    ("proconfig", TXT.array_of()),
 ]
 _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13576}
 
@@ -1065,7 +1117,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_class"): (PG_CLASS_COLS, pg_class, True),
-    ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, False),
+    ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, True),
     ("pg_catalog", "pg_attrdef"): (
         [("oid", OIDT), ("adrelid", OIDT), ("adnum", I2), ("adbin", TXT)],
         pg_attrdef,
@@ -1086,6 +1138,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("partnatts", I2),
             ("partdefid", OIDT),
             ("partattrs", T.INT2VECTOR),
+            ("partclass", T.OIDVECTOR),
         ],
         pg_partitioned_table,
         False,
@@ -1196,7 +1249,11 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         pg_sequences,
         True,
     ),
-    ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
+    ("pg_catalog", "pg_am"): (
+        [("oid", OIDT), ("amname", NAME), ("amtype", CHR), ("amhandler", OIDT)],
+        pg_am,
+        False,
+    ),
     ("pg_catalog", "pg_description"): (
         [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("description", TXT)],
         comments.descriptions,
@@ -1210,6 +1267,9 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("opcnamespace", OIDT),
             ("opcdefault", BOOL),
             ("opcintype", OIDT),
+            ("opcowner", OIDT),
+            ("opcfamily", OIDT),
+            ("opckeytype", OIDT),
         ],
         pg_opclass,
         False,
@@ -1229,7 +1289,17 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_publication"): (
-        [("oid", OIDT), ("pubname", NAME), ("pubowner", OIDT), ("puballtables", BOOL)],
+        [
+            ("oid", OIDT),
+            ("pubname", NAME),
+            ("pubowner", OIDT),
+            ("puballtables", BOOL),
+            ("pubinsert", BOOL),
+            ("pubupdate", BOOL),
+            ("pubdelete", BOOL),
+            ("pubtruncate", BOOL),
+            ("pubviaroot", BOOL),
+        ],
         empty,
         False,
     ),
@@ -1260,7 +1330,16 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_extension"): (
-        [("oid", OIDT), ("extname", NAME), ("extversion", TXT)],
+        [
+            ("oid", OIDT),
+            ("extname", NAME),
+            ("extowner", OIDT),
+            ("extnamespace", OIDT),
+            ("extrelocatable", BOOL),
+            ("extversion", TXT),
+            ("extconfig", OIDT.array_of()),
+            ("extcondition", TXT.array_of()),
+        ],
         empty,
         False,
     ),
@@ -1280,7 +1359,19 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_collation"): (
-        [("oid", OIDT), ("collname", NAME), ("collnamespace", OIDT)],
+        [
+            ("oid", OIDT),
+            ("collname", NAME),
+            ("collnamespace", OIDT),
+            ("collowner", OIDT),
+            ("collprovider", CHR),
+            ("collisdeterministic", BOOL),
+            ("collencoding", I4),
+            ("collcollate", TXT),
+            ("collctype", TXT),
+            ("colliculocale", TXT),
+            ("collversion", TXT),
+        ],
         empty,
         False,
     ),
@@ -1397,6 +1488,8 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         True,
     ),
 }
+for _key, _entry in dump_catalog.RELATIONS.items():
+    RELATIONS.setdefault(_key, _entry)
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 
@@ -1411,9 +1504,12 @@ def system_relation(
         shown = f"{schema}.{name}" if schema else name
         raise UndefinedTable(f'relation "{shown}" does not exist')
     cols, build, wants_session = entry
+    # Every catalog's rows carry its tableoid (the system column pg_dump names objects by).
+    tableoid = dump_catalog.catalog_oid(name) or 0
 
     def source() -> Rows:
         catalog = session.catalog()
-        return build(catalog, session) if wants_session else build(catalog)
+        rows = build(catalog, session) if wants_session else build(catalog)
+        return [(*r, tableoid) for r in rows]
 
-    return cols, source
+    return [*cols, ("tableoid", OIDT)], source

@@ -712,7 +712,7 @@ class Planner:
     def _system_scan(self, name: str, schema: str | None, alias: str | None) -> Node:
         cols, source = system_relation(self.session, name, schema)
         label = alias or name
-        scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
+        scope = Scope([ScopeColumn(label, col, ty, hidden=col == "tableoid") for col, ty in cols])
         return Materialized(scope, source, f"Function Scan on {name}")
 
     def _sequence_scan(self, seq: TableDef, alias: str | None) -> Node:
@@ -776,6 +776,18 @@ class Planner:
             cols, tree_rows = inheritance.tree_function(self.session, name, arg.fn)
             label = alias or name
             return Materialized(Scope([ScopeColumn(label, n, t) for n, t in cols]), tree_rows,
+                                f"Function Scan on {name}")  # fmt: skip
+        if name == "pg_options_to_table" and isinstance(fn, exp.Anonymous):
+            args_scope = Scope([], outer=outer)
+            if cell is not None:
+                args_scope.outer_cell = cell
+            if len(fn.expressions) != 1:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            options = self.compiler(args_scope).compile(fn.expressions[0]).fn
+            label = alias or name
+            scope = Scope([ScopeColumn(label, "option_name", T.TEXT),
+                           ScopeColumn(label, "option_value", T.TEXT)])  # fmt: skip
+            return Materialized(scope, lambda: _option_rows(options(())),
                                 f"Function Scan on {name}")  # fmt: skip
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
             args_scope = Scope([], outer=outer)
@@ -1852,6 +1864,16 @@ def _columns_read(q: exp.Expr) -> set[str] | None:
 def _reads_tableoid(item: exp.Expr) -> bool:
     """Whether the statement ``item`` is part of names the system column tableoid."""
     return any(c.name.lower() == inheritance.TABLEOID for c in item.root().find_all(exp.Column))
+
+
+def _option_rows(options: list[str] | None) -> list[Row]:
+    """pg_options_to_table's rows: each ``name=value`` of a reloptions-style array split at
+    its first ``=`` (a value is NULL where there is none)."""
+    rows: list[Row] = []
+    for opt in options or []:
+        key, eq, value = opt.partition("=")
+        rows.append((key, value if eq else None))
+    return rows
 
 
 def _is_system_relation(name: str) -> bool:

@@ -33,7 +33,8 @@ CREATE TABLE shop.product (
     weight real,
     ratio double precision,
     stock shop.positive,
-    active boolean DEFAULT true
+    active boolean DEFAULT true,
+    CONSTRAINT product_title_key UNIQUE (title) DEFERRABLE INITIALLY DEFERRED
 );
 
 CREATE TABLE shop.orders (
@@ -54,7 +55,7 @@ CREATE TABLE shop.order_line (
     uid uuid,
     CONSTRAINT order_line_pk PRIMARY KEY (order_id, line),
     CONSTRAINT order_line_order FOREIGN KEY (order_id) REFERENCES shop.orders (id)
-        ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        ON DELETE CASCADE,
     CONSTRAINT order_line_sku FOREIGN KEY (sku) REFERENCES shop.product (sku) ON UPDATE CASCADE
 );
 

@@ -17,3 +17,24 @@ def test_comment_on_a_schema_qualified_column(differ: Differ) -> None:
     ]:
         differ.check(stmt)
     differ.check("DROP SCHEMA s1 CASCADE")
+
+
+def test_lock_table_in_the_modes_a_reader_takes(differ: Differ) -> None:
+    differ.check('CREATE TABLE t (a int); CREATE TABLE "Odd, name" (b int)')
+    differ.check("CREATE VIEW v AS SELECT 1")
+    for stmt in [
+        "LOCK TABLE t IN ACCESS SHARE MODE",  # outside a block: 25P01
+        "BEGIN",
+        'LOCK TABLE public.t, "Odd, name" IN ACCESS SHARE MODE',
+        "LOCK t IN ROW EXCLUSIVE MODE",
+        "LOCK TABLE v IN ACCESS SHARE MODE",
+        "SELECT count(*) FROM t",
+        "COMMIT",
+        "BEGIN",
+        "LOCK TABLE nope IN ACCESS SHARE MODE",
+        "ROLLBACK",
+        "BEGIN",
+        "LOCK TABLE t IN SHAER MODE",
+        "ROLLBACK",
+    ]:
+        differ.check(stmt)

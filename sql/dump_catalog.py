@@ -1,0 +1,264 @@
+"""The pg_catalog relations pg_dump 15 reads beyond what psql and the drivers need.
+
+pg_dump names every object by (tableoid, oid) and matches pg_description, pg_depend and
+pg_init_privs rows to it by the catalog's oid, so each system relation answers ``tableoid``
+with PostgreSQL's own fixed oid for that catalog (``CATALOG_OIDS``), and ``'pg_class'::regclass``
+is that oid too. Dependencies db9 knows are pg_depend rows: a serial or identity column's
+sequence (deptype a / i, which pg_dump turns into OWNED BY), a column default's sequence, and a
+view's query on the relations it reads (through the view's ``_RETURN`` rule in pg_rewrite), so
+pg_dump orders what it writes as PostgreSQL's own dump would. Catalogs of objects db9 does not
+have (operators, casts, text search configurations, foreign servers, publications, ...) have
+PostgreSQL's columns and hold no user rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sql import types as T
+from sql.catalog import Catalog, TableDef
+from sql.types import SqlType
+
+Rows = list[tuple[Any, ...]]
+I2, I4, TXT, BOOL, OIDT, NAME, CHR = T.INT2, T.INT4, T.TEXT, T.BOOL, T.OID, T.NAME, T.CHAR
+
+# PostgreSQL 15's oids of its system catalogs (src/include/catalog/pg_*.h).
+CATALOG_OIDS = {
+    "pg_aggregate": 2600, "pg_am": 2601, "pg_amop": 2602, "pg_amproc": 2603,
+    "pg_attrdef": 2604, "pg_attribute": 1249, "pg_auth_members": 1261, "pg_authid": 1260,
+    "pg_cast": 2605, "pg_class": 1259, "pg_collation": 3456, "pg_constraint": 2606,
+    "pg_conversion": 2607, "pg_database": 1262, "pg_db_role_setting": 2964,
+    "pg_default_acl": 826, "pg_depend": 2608, "pg_description": 2609, "pg_enum": 3501,
+    "pg_event_trigger": 3466, "pg_extension": 3079, "pg_foreign_data_wrapper": 2328,
+    "pg_foreign_server": 1417, "pg_foreign_table": 3118, "pg_index": 2610, "pg_inherits": 2611,
+    "pg_init_privs": 3394, "pg_language": 2612, "pg_largeobject": 2613,
+    "pg_largeobject_metadata": 2995, "pg_namespace": 2615, "pg_opclass": 2616,
+    "pg_operator": 2617, "pg_opfamily": 2753, "pg_partitioned_table": 3350,
+    "pg_policy": 3256, "pg_proc": 1255, "pg_publication": 6104,
+    "pg_publication_namespace": 6237, "pg_publication_rel": 6106, "pg_range": 3541,
+    "pg_rewrite": 2618, "pg_seclabel": 3596, "pg_sequence": 2224, "pg_shdepend": 1214,
+    "pg_shdescription": 2396, "pg_shseclabel": 3592, "pg_statistic_ext": 3381,
+    "pg_subscription": 6100, "pg_tablespace": 1213, "pg_transform": 3576, "pg_trigger": 2620,
+    "pg_ts_config": 3602, "pg_ts_dict": 3600, "pg_ts_parser": 3601, "pg_ts_template": 3764,
+    "pg_type": 1247, "pg_user_mapping": 1418,
+}  # fmt: skip
+PG_CLASS, PG_ATTRDEF, PG_REWRITE = CATALOG_OIDS["pg_class"], 2604, 2618
+
+# Languages (pg_language): the built-in ones and plpgsql, as initdb makes them.
+LANGUAGES = [(12, "internal", False), (13, "c", False), (14, "sql", False),
+             (13576, "plpgsql", True)]  # fmt: skip
+
+
+def catalog_oid(name: str) -> int | None:
+    """The oid ``'<name>'::regclass`` has for a system catalog (``pg_catalog.`` optional)."""
+    return CATALOG_OIDS.get(name.removeprefix("pg_catalog.").strip('"'))
+
+
+def pg_language(_c: Catalog) -> Rows:
+    return [(oid, name, 10, ispl, ispl, 0, 0, 0, None) for oid, name, ispl in LANGUAGES]
+
+
+def _sequence(c: Catalog, name: str | None, table: TableDef) -> TableDef | None:
+    if not name:
+        return None
+    schema, _, rel = name.rpartition(".")
+    return c.find(rel.strip('"'), schema.strip('"') or table.schema, [table.schema])
+
+
+_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'(?:::regclass)?\)", re.IGNORECASE)
+
+
+def rewrite_oid(view: TableDef) -> int:
+    """The oid of a view's ``_RETURN`` rule: unique among pg_rewrite's rows, which is all
+    pg_dump needs of it (relation oids are spaced far enough apart)."""
+    return view.id * 1000 + 999
+
+
+def pg_depend(c: Catalog) -> Rows:
+    """(classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)."""
+    rows: Rows = []
+    for t in c.all_tables():
+        if t.kind == "view":
+            rule = rewrite_oid(t)
+            rows.append((PG_REWRITE, rule, 0, PG_CLASS, t.id, 0, "i"))
+            rows += [(PG_REWRITE, rule, 0, PG_CLASS, d, 0, "n") for d in t.depends if d != t.id]
+            continue
+        if t.kind != "table":
+            continue
+        for num, col in enumerate(t.live_columns, 1):
+            seq = _sequence(c, col.sequence, t)
+            if seq is not None:
+                rows.append(
+                    (PG_CLASS, seq.id, 0, PG_CLASS, t.id, num, "i" if col.identity else "a")
+                )
+            if col.default is not None and not col.identity:
+                for m in _NEXTVAL.finditer(col.default):
+                    used = _sequence(c, m.group(1).replace("''", "'"), t)
+                    if used is not None:
+                        rows.append((PG_ATTRDEF, t.id * 1000 + num, 0, PG_CLASS, used.id, 0, "n"))
+    return rows
+
+
+def pg_rewrite(c: Catalog) -> Rows:
+    """Views' ``_RETURN`` rules (a table's CREATE RULE rules are not listed: pg_dump could not
+    print them without pg_get_ruledef)."""
+    return [
+        (rewrite_oid(t), "_RETURN", t.id, "1", "O", True, None, None)
+        for t in c.all_tables()
+        if t.kind == "view"
+    ]
+
+
+def empty(_c: Catalog) -> Rows:
+    return []
+
+
+Cols = list[tuple[str, SqlType]]
+ACL = TXT
+RELATIONS: dict[tuple[str, str], tuple[Cols, Callable[..., Rows], bool]] = {
+    ("pg_catalog", "pg_language"): (
+        [("oid", OIDT), ("lanname", NAME), ("lanowner", OIDT), ("lanispl", BOOL),
+         ("lanpltrusted", BOOL), ("lanplcallfoid", OIDT), ("laninline", OIDT),
+         ("lanvalidator", OIDT), ("lanacl", ACL)],
+        pg_language, False,
+    ),
+    ("pg_catalog", "pg_depend"): (
+        [("classid", OIDT), ("objid", OIDT), ("objsubid", I4), ("refclassid", OIDT),
+         ("refobjid", OIDT), ("refobjsubid", I4), ("deptype", CHR)],
+        pg_depend, False,
+    ),
+    ("pg_catalog", "pg_rewrite"): (
+        [("oid", OIDT), ("rulename", NAME), ("ev_class", OIDT), ("ev_type", CHR),
+         ("ev_enabled", CHR), ("is_instead", BOOL), ("ev_qual", TXT), ("ev_action", TXT)],
+        pg_rewrite, False,
+    ),
+    ("pg_catalog", "pg_init_privs"): (
+        [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("privtype", CHR),
+         ("initprivs", ACL)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_operator"): (
+        [("oid", OIDT), ("oprname", NAME), ("oprnamespace", OIDT), ("oprowner", OIDT),
+         ("oprkind", CHR), ("oprleft", OIDT), ("oprright", OIDT), ("oprresult", OIDT),
+         ("oprcode", T.REGPROC)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_opfamily"): (
+        [("oid", OIDT), ("opfmethod", OIDT), ("opfname", NAME), ("opfnamespace", OIDT),
+         ("opfowner", OIDT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_amop"): (
+        [("oid", OIDT), ("amopfamily", OIDT), ("amoplefttype", OIDT),
+         ("amoprighttype", OIDT), ("amopstrategy", I2), ("amopopr", OIDT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_amproc"): (
+        [("oid", OIDT), ("amprocfamily", OIDT), ("amproclefttype", OIDT),
+         ("amprocrighttype", OIDT), ("amprocnum", I2), ("amproc", T.REGPROC)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_ts_parser"): (
+        [("oid", OIDT), ("prsname", NAME), ("prsnamespace", OIDT), ("prsstart", T.REGPROC),
+         ("prstoken", T.REGPROC), ("prsend", T.REGPROC), ("prsheadline", T.REGPROC),
+         ("prslextype", T.REGPROC)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_ts_template"): (
+        [("oid", OIDT), ("tmplname", NAME), ("tmplnamespace", OIDT), ("tmplinit", T.REGPROC),
+         ("tmpllexize", T.REGPROC)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_ts_dict"): (
+        [("oid", OIDT), ("dictname", NAME), ("dictnamespace", OIDT), ("dictowner", OIDT),
+         ("dicttemplate", OIDT), ("dictinitoption", TXT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_ts_config"): (
+        [("oid", OIDT), ("cfgname", NAME), ("cfgnamespace", OIDT), ("cfgowner", OIDT),
+         ("cfgparser", OIDT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_foreign_data_wrapper"): (
+        [("oid", OIDT), ("fdwname", NAME), ("fdwowner", OIDT), ("fdwhandler", OIDT),
+         ("fdwvalidator", OIDT), ("fdwacl", ACL), ("fdwoptions", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_foreign_server"): (
+        [("oid", OIDT), ("srvname", NAME), ("srvowner", OIDT), ("srvfdw", OIDT),
+         ("srvtype", TXT), ("srvversion", TXT), ("srvacl", ACL),
+         ("srvoptions", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_foreign_table"): (
+        [("ftrelid", OIDT), ("ftserver", OIDT), ("ftoptions", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_user_mapping"): (
+        [("oid", OIDT), ("umuser", OIDT), ("umserver", OIDT), ("umoptions", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_default_acl"): (
+        [("oid", OIDT), ("defaclrole", OIDT), ("defaclnamespace", OIDT),
+         ("defaclobjtype", CHR), ("defaclacl", ACL)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_conversion"): (
+        [("oid", OIDT), ("conname", NAME), ("connamespace", OIDT), ("conowner", OIDT),
+         ("conforencoding", I4), ("contoencoding", I4), ("conproc", T.REGPROC),
+         ("condefault", BOOL)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_cast"): (
+        [("oid", OIDT), ("castsource", OIDT), ("casttarget", OIDT), ("castfunc", OIDT),
+         ("castcontext", CHR), ("castmethod", CHR)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_transform"): (
+        [("oid", OIDT), ("trftype", OIDT), ("trflang", OIDT), ("trffromsql", T.REGPROC),
+         ("trftosql", T.REGPROC)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_event_trigger"): (
+        [("oid", OIDT), ("evtname", NAME), ("evtevent", NAME), ("evtowner", OIDT),
+         ("evtfoid", OIDT), ("evtenabled", CHR), ("evttags", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_subscription"): (
+        [("oid", OIDT), ("subdbid", OIDT), ("subname", NAME), ("subowner", OIDT),
+         ("subenabled", BOOL), ("subbinary", BOOL), ("substream", BOOL),
+         ("subtwophasestate", CHR), ("subdisableonerr", BOOL), ("subconninfo", TXT),
+         ("subslotname", NAME), ("subsynccommit", TXT), ("subpublications", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_largeobject_metadata"): (
+        [("oid", OIDT), ("lomowner", OIDT), ("lomacl", ACL)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_seclabels"): (
+        [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("objtype", TXT),
+         ("objnamespace", OIDT), ("objname", TXT), ("provider", TXT), ("label", TXT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_seclabel"): (
+        [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("provider", TXT),
+         ("label", TXT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_shseclabel"): (
+        [("objoid", OIDT), ("classoid", OIDT), ("provider", TXT), ("label", TXT)],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_db_role_setting"): (
+        [("setdatabase", OIDT), ("setrole", OIDT), ("setconfig", TXT.array_of())],
+        empty, False,
+    ),
+    ("pg_catalog", "pg_tablespace"): (
+        [("oid", OIDT), ("spcname", NAME), ("spcowner", OIDT), ("spcacl", ACL),
+         ("spcoptions", TXT.array_of())],
+        lambda _c: [(1663, "pg_default", 10, None, None), (1664, "pg_global", 10, None, None)],
+        False,
+    ),
+}  # fmt: skip
