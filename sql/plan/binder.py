@@ -610,7 +610,7 @@ class Planner:
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
                 item.this, exp.Identifier
             ):
-                return self._function_scan(item.this, alias, outer, item)
+                return self._function_scan(item.this, alias, outer, item, share=share)
             name = item.name
             schema = temp.check_access(self.session, item.db or None)
             if schema is None:
@@ -743,16 +743,18 @@ class Planner:
         outer: Scope | None,
         item: exp.Expr | None = None,
         cell: list[Any] | None = None,
+        share: Scope | None = None,
     ) -> Node:
         """A function in FROM (``item``: its FROM item, for column aliases); its arguments
-        read the outer row from ``cell`` (LATERAL)."""
+        read the outer row from ``cell`` (LATERAL), or in a subquery from the query's outer
+        row (``share``: the query's scope, marked correlated when they do)."""
         if isinstance(fn, exp.Unnest):
             return self._unnest_scan(fn, outer, cell)
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
             return self._json_records(name, fn, alias, outer, item)
         if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
-            comp = self.compiler(Scope([], outer=outer))
+            comp = self.compiler(_args_scope(outer, cell, share))
             rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
             given = item.args.get("alias") if item is not None else None
             renames = [c.name for c in given.columns] if given and given.columns else []
@@ -778,9 +780,7 @@ class Planner:
             return Materialized(Scope([ScopeColumn(label, n, t) for n, t in cols]), tree_rows,
                                 f"Function Scan on {name}")  # fmt: skip
         if name == "pg_options_to_table" and isinstance(fn, exp.Anonymous):
-            args_scope = Scope([], outer=outer)
-            if cell is not None:
-                args_scope.outer_cell = cell
+            args_scope = _args_scope(outer, cell, share)
             if len(fn.expressions) != 1:
                 raise UndefinedFunction(f"function {name}() does not exist")
             options = self.compiler(args_scope).compile(fn.expressions[0]).fn
@@ -790,9 +790,7 @@ class Planner:
             return Materialized(scope, lambda: _option_rows(options(())),
                                 f"Function Scan on {name}")  # fmt: skip
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
-            args_scope = Scope([], outer=outer)
-            if cell is not None:
-                args_scope.outer_cell = cell
+            args_scope = _args_scope(outer, cell, share)
             comp = self.compiler(args_scope)
             if isinstance(fn, exp.Anonymous):
                 raw = list(fn.expressions)
@@ -1864,6 +1862,18 @@ def _columns_read(q: exp.Expr) -> set[str] | None:
 def _reads_tableoid(item: exp.Expr) -> bool:
     """Whether the statement ``item`` is part of names the system column tableoid."""
     return any(c.name.lower() == inheritance.TABLEOID for c in item.root().find_all(exp.Column))
+
+
+def _args_scope(outer: Scope | None, cell: list[Any] | None, share: Scope | None) -> Scope:
+    """The scope a FROM function's arguments compile in: the LATERAL row's ``cell``, else the
+    outer row of the subquery it is in (``share``), whose reading marks that query
+    correlated (it is evaluated again for each outer row)."""
+    scope = Scope([], outer=outer)
+    if cell is not None:
+        scope.outer_cell = cell
+    elif share is not None:
+        scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
+    return scope
 
 
 def _option_rows(options: list[str] | None) -> list[Row]:

@@ -38,3 +38,25 @@ def test_lock_table_in_the_modes_a_reader_takes(differ: Differ) -> None:
         "ROLLBACK",
     ]:
         differ.check(stmt)
+
+
+def test_prepare_with_schema_qualified_parameter_types(differ: Differ) -> None:
+    for stmt in [
+        "PREPARE q(pg_catalog.oid, pg_catalog.int4) AS SELECT $1::int + $2",
+        "EXECUTE q(1, 2)",
+        "DEALLOCATE q",
+    ]:
+        differ.check(stmt)
+
+
+def test_a_function_in_a_subquerys_from_reads_the_outer_row(differ: Differ) -> None:
+    differ.check(
+        "CREATE TABLE g (n int, j jsonb); INSERT INTO g VALUES (1, '{\"a\": 1}'), (3, '{}')"
+    )
+    for stmt in [
+        "SELECT n, (SELECT count(*) FROM generate_series(1, g.n)) FROM g ORDER BY n",
+        "SELECT n, (SELECT count(*) FROM jsonb_each(g.j)) FROM g ORDER BY n",
+        "SELECT n, ARRAY(SELECT option_name || '=' || option_value FROM "
+        "pg_options_to_table(ARRAY['a=' || g.n, 'b=x'])) FROM g ORDER BY n",
+    ]:
+        differ.check(stmt)
