@@ -629,6 +629,7 @@ CATALOG_FUNCTIONS = {
     "pg_get_triggerdef",
     "acldefault",
     "current_schemas",
+    "pg_get_function_sqlbody",
 }
 
 
@@ -676,6 +677,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "acldefault":
             role = roles.by_oid(session(), catalog(), v[1])
             return privileges.acl_default(str(v[0]), role.name if role else str(v[1]))
+        if name == "pg_get_function_sqlbody":  # a BEGIN ATOMIC body; NULL for a string one
+            routine = catalog().routines.get(v[0])
+            if routine is None or not routine.atomic:
+                return None
+            return "BEGIN ATOMIC\n" + "".join(f" {st};\n" for st in routine.atomic) + "END"
         if name == "current_schemas":
             shown = [x for x in session().search_path() if x in catalog().schemas]
             return ["pg_catalog", *shown] if v[0] else shown

@@ -825,6 +825,7 @@ PG_PROC_COLS = [
     ("probin", TXT),
     ("proacl", TXT),
     ("proconfig", TXT.array_of()),
+    ("protrftypes", OIDT.array_of()),
 ]
 _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13576}
 
