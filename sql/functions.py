@@ -701,6 +701,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 for con in t.constraints:
                     if con.oid == v[0]:
                         return constraint_def(con, pretty=len(v) > 1 and bool(v[1]))
+            for d in catalog().types.values():  # a domain's CHECK
+                for con in d.constraints:
+                    if con.oid == v[0]:
+                        return f"CHECK ({con.check})"
             return None
         if name in ("has_table_privilege", "has_sequence_privilege", "has_column_privilege"):
             return privileges.has_privilege_function(session(), name.split("_")[1], list(v))

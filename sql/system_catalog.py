@@ -322,6 +322,16 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                         None,
                     )
                 )
+    for ct in c.types.values():  # a composite type's fields are its relation's columns
+        if ct.kind != "composite":
+            continue
+        for num, col in _attrs(ct):
+            ty = col.type
+            rows.append(
+                (ct.id, col.name, ty.oid, num, False, typmod(ty), ty.typlen, False, False, "",
+                 "", 1 if ty.element else 0, 0, True, True, 0, -1, _storage(ty), "i", None,
+                 None, "", False, None, None)
+            )  # fmt: skip
     return rows
 
 
@@ -806,7 +816,7 @@ PG_PROC_COLS = [
     ("procost", T.FLOAT4),
     ("prorows", T.FLOAT4),
     ("provariadic", OIDT),
-    ("prosupport", OIDT),
+    ("prosupport", T.REGPROC),
     ("prokind", CHR),
     ("prosecdef", BOOL),
     ("proleakproof", BOOL),

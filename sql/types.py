@@ -1456,6 +1456,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_money(v)
     if t.name == '"char"':
         return format_char(v)
+    if t.name == "regproc" and v == 0:  # regprocout's InvalidOid
+        return "-"
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):
