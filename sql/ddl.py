@@ -1156,12 +1156,15 @@ def _alter_named(
                 f'cannot change schema of index "{rel.name}"',
                 hint="Change the schema of the table instead.",
             )
-        if action in ("SET SCHEMA", "OWNER TO"):
+        if action == "OWNER TO" and rel.kind in ("SEQUENCE", "VIEW"):
+            pass  # PostgreSQL takes ALTER TABLE for them too (pg_dump writes it so)
+        elif action in ("SET SCHEMA", "OWNER TO"):
             raise FeatureNotSupported(f"ALTER TABLE {action} is not supported")
-        raise WrongObjectType(
-            f'ALTER action {action} cannot be performed on relation "{rel.name}"',
-            detail=f"This operation is not supported for {rel.plural}.",
-        )
+        else:
+            raise WrongObjectType(
+                f'ALTER action {action} cannot be performed on relation "{rel.name}"',
+                detail=f"This operation is not supported for {rel.plural}.",
+            )
     if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
         owner = check_role(session, tokens[i + 2])
         if rel.index is None and owner.oid != rel.table.owner:
@@ -1313,17 +1316,17 @@ def _owned_by(session: SessionApi, catalog: Catalog, seq: TableDef, tokens: list
     store, txn = session.database.catalogs, session.current_txn()
     owner: tuple[TableDef, ColumnDef] | None = None
     if not (len(tokens) == 1 and str(tokens[0].text).upper() == "NONE"):
-        names, end = relations.read_names(tokens, 0)
-        if len(names) != 1 or end != len(tokens) or names[0].schema is None:
+        try:  # table.column or schema.table.column
+            table_name, column, end = relations.read_column_name(tokens, 0)
+        except SyntaxError_:
+            end = -1
+        if end != len(tokens):
             raise SyntaxError_(
                 "invalid OWNED BY option", hint="Specify OWNED BY table.column or OWNED BY NONE."
             )
-        column = names[0].name
-        rel = relations.lookup(
-            catalog, relations.Name(None, names[0].schema), session.search_path()
-        )
+        rel = relations.lookup(catalog, table_name, session.search_path())
         if rel is None:
-            raise UndefinedTable(f'relation "{names[0].schema}" does not exist')
+            raise UndefinedTable(f'relation "{table_name}" does not exist')
         if rel.kind != "TABLE":
             raise WrongObjectType(f'sequence cannot be owned by relation "{rel.name}"')
         if rel.table.schema != seq.schema:

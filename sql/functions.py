@@ -773,7 +773,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_statisticsobjdef_columns":
             return None
         if name == "pg_get_serial_sequence":
-            t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
+            rel = parse_name(str(v[0]))
+            t = catalog().find(rel.name, rel.schema, session().search_path())
             col = t.column(v[1]) if t else None
             return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
         if name in ("pg_relation_size", "pg_total_relation_size"):

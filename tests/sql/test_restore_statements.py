@@ -60,3 +60,32 @@ def test_a_function_in_a_subquerys_from_reads_the_outer_row(differ: Differ) -> N
         "pg_options_to_table(ARRAY['a=' || g.n, 'b=x'])) FROM g ORDER BY n",
     ]:
         differ.check(stmt)
+
+
+def test_owned_by_a_schema_qualified_column(differ: Differ) -> None:
+    differ.check("CREATE SCHEMA IF NOT EXISTS s2; CREATE TABLE s2.t (id int); CREATE SEQUENCE s2.q")
+    for stmt in [
+        "ALTER SEQUENCE s2.q OWNED BY s2.t.id",
+        "SELECT pg_get_serial_sequence('s2.t', 'id')",
+        "ALTER SEQUENCE s2.q OWNED BY s2.t.nope",
+        "ALTER SEQUENCE s2.q OWNED BY nope",
+        "ALTER SEQUENCE s2.q OWNED BY NONE",
+        "SELECT pg_get_serial_sequence('s2.t', 'id')",
+    ]:
+        differ.check(stmt)
+    differ.check("DROP SCHEMA s2 CASCADE")
+
+
+def test_alter_table_owner_to_on_a_sequence_and_a_view(differ: Differ) -> None:
+    differ.check("CREATE SEQUENCE q1; CREATE VIEW v1 AS SELECT 1 AS one")
+    differ.check("DROP ROLE IF EXISTS dump_owner")
+    differ.check("CREATE ROLE dump_owner")
+    for stmt in [
+        "ALTER TABLE q1 OWNER TO dump_owner",
+        "ALTER TABLE v1 OWNER TO dump_owner",
+        "SELECT relname, pg_get_userbyid(relowner) FROM pg_class WHERE relname IN ('q1', 'v1') "
+        "ORDER BY 1",
+        "ALTER TABLE v1 OWNER TO nobody_here",
+    ]:
+        differ.check(stmt)
+    differ.check("DROP VIEW v1; DROP SEQUENCE q1; DROP ROLE dump_owner")
