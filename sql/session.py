@@ -41,6 +41,7 @@ from sql import (
     index_options,
     lexer,
     memory,
+    owner_ddl,
     policy_ddl,
     recursive_view,
     reindex,
@@ -1177,6 +1178,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return routine_ddl.run(self, stmt.command, stmt.text)
+        if stmt.command in owner_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return owner_ddl.run(self, stmt.command, stmt.text)
         if stmt.command in aggregate_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

@@ -392,7 +392,7 @@ def pg_type(c: Catalog) -> Rows:
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, OWNER, 0, None, f"{d.kind}_in", f"{d.kind}_out",
+             ",", True, d.owner, 0, None, f"{d.kind}_in", f"{d.kind}_out",
              f"{d.kind}_recv", f"{d.kind}_send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
@@ -853,7 +853,7 @@ def pg_proc(c: Catalog) -> Rows:
                 oid=r.oid,
                 proname=r.name,
                 pronamespace=_ns(c, r.schema),
-                proowner=OWNER,
+                proowner=r.owner,
                 prolang=_LANGUAGE_OIDS.get(r.language, 14),
                 procost=100.0,
                 prorows=1000.0 if r.retset else 0.0,

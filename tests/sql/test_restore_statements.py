@@ -89,3 +89,23 @@ def test_alter_table_owner_to_on_a_sequence_and_a_view(differ: Differ) -> None:
     ]:
         differ.check(stmt)
     differ.check("DROP VIEW v1; DROP SEQUENCE q1; DROP ROLE dump_owner")
+
+
+def test_owner_to_on_types_domains_and_functions(differ: Differ) -> None:
+    differ.check("DROP ROLE IF EXISTS dump_owner2")
+    differ.check("CREATE ROLE dump_owner2")
+    differ.check("CREATE TYPE e1 AS ENUM ('a'); CREATE DOMAIN d1 AS int CHECK (VALUE > 0)")
+    differ.check("CREATE FUNCTION f1(x integer) RETURNS integer LANGUAGE sql AS 'SELECT x'")
+    for stmt in [
+        "ALTER TYPE e1 OWNER TO dump_owner2",
+        "ALTER DOMAIN d1 OWNER TO dump_owner2",
+        "ALTER FUNCTION public.f1(x integer) OWNER TO dump_owner2",
+        "ALTER FUNCTION f1(text) OWNER TO dump_owner2",
+        "ALTER DOMAIN e1 OWNER TO dump_owner2",
+        "ALTER TYPE e1 OWNER TO nobody_here",
+        "SELECT typname, pg_get_userbyid(typowner) FROM pg_type WHERE typname IN ('e1', 'd1') "
+        "ORDER BY 1",
+        "SELECT proname, pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'f1'",
+    ]:
+        differ.check(stmt)
+    differ.check("DROP FUNCTION f1; DROP DOMAIN d1; DROP TYPE e1; DROP ROLE dump_owner2")
