@@ -20,6 +20,7 @@ from sql import (
     comments,
     exclusion,
     grants,
+    identity_ddl,
     index_constraints,
     index_exprs,
     index_marks,
@@ -1194,6 +1195,8 @@ def _alter_named(
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
     if kind == "TABLE" and index_marks.run(session, catalog, rel.table, tokens, i):
+        return Result("ALTER TABLE")
+    if kind == "TABLE" and identity_ddl.run(session, catalog, rel.table, tokens, i):
         return Result("ALTER TABLE")
     if kind == "INDEX" and relations.words_at(tokens, i, "ALTER"):
         _index_statistics(rel.table, rel.index, tokens, i + 1)
