@@ -1728,9 +1728,18 @@ class Session:
     def _copy_out(self, spec: CopySpec) -> Result:
         query = spec.query
         if query is None:
-            cols = ", ".join(f'"{c}"' for c, _ in self._copy_columns(spec))
-            target = f'"{spec.schema}"."{spec.table}"' if spec.schema else f'"{spec.table}"'
-            query = f"SELECT {cols} FROM {target}"
+            assert spec.table is not None  # COPY names a table or a query
+            cols = ", ".join(_quote_ident(c) for c, _ in self._copy_columns(spec))
+            names = [spec.schema, spec.table] if spec.schema else [spec.table]
+            target = ".".join(_quote_ident(n) for n in names)
+            table = self.catalog().find(spec.table, spec.schema, self.search_path())
+            if table is not None and table.partkey is not None:
+                raise WrongObjectType(
+                    f'cannot copy from partitioned table "{table.name}"',
+                    hint="Try the COPY (SELECT ...) TO variant.",
+                )
+            # COPY table TO reads the table alone, never its inheritance children's rows.
+            query = f"SELECT {cols} FROM ONLY {target}"
         result = self.run_tree(self.parse(Statement(query, 0, None)), [], [])
         return Result("COPY", result.columns, pending=result.pending)
 
@@ -1996,6 +2005,10 @@ def _bare_parens(tree: exp.Subquery) -> bool:
             return False
         node = node.this
     return isinstance(node, exp.Select | exp.Union | exp.Intersect | exp.Except)
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _folded(stmt: Statement) -> list[str]:
