@@ -13,12 +13,12 @@ PostgreSQL's columns and hold no user rows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from sql import types as T
 from sql.catalog import Catalog, TableDef
+from sql.sequences import NEXTVAL
 from sql.types import SqlType
 
 Rows = list[tuple[Any, ...]]
@@ -67,9 +67,6 @@ def _sequence(c: Catalog, name: str | None, table: TableDef) -> TableDef | None:
     return c.find(rel.strip('"'), schema.strip('"') or table.schema, [table.schema])
 
 
-_NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'(?:::regclass)?\)", re.IGNORECASE)
-
-
 def rewrite_oid(view: TableDef) -> int:
     """The oid of a view's ``_RETURN`` rule: unique among pg_rewrite's rows, which is all
     pg_dump needs of it (relation oids are spaced far enough apart)."""
@@ -94,8 +91,8 @@ def pg_depend(c: Catalog) -> Rows:
                     (PG_CLASS, seq.id, 0, PG_CLASS, t.id, num, "i" if col.identity else "a")
                 )
             if col.default is not None and not col.identity:
-                for m in _NEXTVAL.finditer(col.default):
-                    used = _sequence(c, m.group(1).replace("''", "'"), t)
+                for name in NEXTVAL.findall(col.default):
+                    used = _sequence(c, name.replace('"', ""), t)
                     if used is not None:
                         rows.append((PG_ATTRDEF, t.id * 1000 + num, 0, PG_CLASS, used.id, 0, "n"))
     return rows

@@ -92,7 +92,7 @@ CREATE TABLE public.measure_2025 PARTITION OF public.measure
 CREATE TABLE public.animal (id integer PRIMARY KEY, name text);
 CREATE TABLE public.dog (good boolean NOT NULL DEFAULT true) INHERITS (public.animal);
 
-CREATE TABLE public."Odd Name" ("Mixed Case" integer, "select" text);
+CREATE TABLE public."Odd ""Name""" ("Mixed Case" integer, "select" text);
 
 INSERT INTO shop.customer (email, name, mood, born, score) VALUES
     ('ann@example.com', 'Ann', 'happy', '1990-02-03', 12.5),
@@ -115,4 +115,4 @@ INSERT INTO shop.order_line VALUES
 INSERT INTO public.measure VALUES ('Oslo', '2024-03-01', -3.5), ('Rome', '2025-07-01', 31);
 INSERT INTO public.animal VALUES (1, 'generic');
 INSERT INTO public.dog VALUES (2, 'rex', true), (3, NULL, false);
-INSERT INTO public."Odd Name" VALUES (1, 'x'), (NULL, NULL);
+INSERT INTO public."Odd ""Name""" VALUES (1, 'x'), (NULL, NULL);

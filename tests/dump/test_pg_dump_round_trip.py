@@ -1,14 +1,19 @@
-"""pg_dump 15 against db9: a dump of the fixture (plain and custom format) restores into
-PostgreSQL 15 without an error, and PostgreSQL's copy holds the same data.
+"""pg_dump 15 and db9 in both directions: the fixture loaded into db9, dumped (plain and
+custom format) and restored into PostgreSQL 15, dumped from there and restored into fresh db9
+servers (psql -f keeping owners; pg_restore -j 2 --no-owner), gives equal schemas and data.
 
-Normalised before comparing: pg_dump's comment lines and \\restrict keys (they name the server
-and owner), the search_path line, and blank lines. Not yet compared: the schema text, where
-db9 prints expressions as it stores them (``DEFAULT TRUE``, views in sqlglot's layout) and
-PostgreSQL as its deparser does (``DEFAULT true``, ``(0)::numeric``)."""
+Normalisations, all of them: pg_dump's comment lines and ``\\restrict`` keys (they name the
+server, its version and the owner), the ``set_config('search_path', ...)`` line, and blank
+lines. Schemas are compared as PostgreSQL prints them: each db9 database is dumped into a
+PostgreSQL database and that one's ``pg_dump -s`` is compared, because db9 prints a stored
+expression as it was written (``DEFAULT TRUE``; a view in sqlglot's layout) where PostgreSQL
+prints its own deparse (``DEFAULT true``, ``(0)::numeric``): the same schema, spelt two ways.
+"""
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,16 +24,17 @@ from tests.sql.pg import _bin
 FIXTURE = Path(__file__).with_name("fixture.sql")
 
 
-def _run(server: Server, *cmd: str, stdin: str | None = None) -> str:
+def run(server: Server, tool: str, *args: str, stdin: str | None = None) -> str:
     res = subprocess.run(
-        list(cmd), env=server.env(), input=stdin, capture_output=True, text=True, timeout=120
-    )
-    assert res.returncode == 0, f"{cmd[0]} failed: {res.stderr[-2000:]}"
-    assert "ERROR" not in res.stderr, res.stderr[-2000:]
+        [_bin(tool), *args], env=server.env(), input=stdin, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 0, f"{tool} {' '.join(args)} failed: {res.stderr[-3000:]}"
+    assert "ERROR" not in res.stderr, res.stderr[-3000:]
     return res.stdout
 
 
-def _normalised(dump: str) -> list[str]:
+def normalised(dump: str) -> list[str]:
     return [
         line
         for line in dump.splitlines()
@@ -38,36 +44,73 @@ def _normalised(dump: str) -> list[str]:
     ]
 
 
+class Cluster:
+    """The servers a test uses: db9 ``source`` holding the fixture, and one PostgreSQL."""
+
+    def __init__(self, source: Server, pg: Server, base: int) -> None:
+        self.source, self.pg, self.next_port, self.made = source, pg, base, 0
+
+    def pg_database(self, name: str) -> str:
+        run(self.pg, "psql", "-q", self.pg.conninfo, "-c", f"CREATE DATABASE {name}")
+        return self.pg.conninfo.replace("dbname=postgres", f"dbname={name}")
+
+    def schema_in_postgres(self, server: Server, conninfo: str) -> list[str]:
+        """``conninfo``'s schema as PostgreSQL prints it (through a fresh PostgreSQL copy)."""
+        self.made += 1
+        copy = self.pg_database(f"schema_of_{self.made}")
+        dump = run(server, "pg_dump", "--no-owner", conninfo)
+        run(self.pg, "psql", "-q", "-v", "ON_ERROR_STOP=1", copy, stdin=dump)
+        return normalised(run(self.pg, "pg_dump", "-s", "--no-owner", copy))
+
+
 @pytest.fixture(scope="module")
-def servers() -> object:
-    base = free_base(2)
+def cluster() -> Iterator[Cluster]:
+    base = free_base(4)
     with db9_server(base) as db9, pg_server(base + 1) as pg:
-        _run(db9, _bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", db9.conninfo, "-f", str(FIXTURE))
-        yield db9, pg
+        run(db9, "psql", "-q", "-v", "ON_ERROR_STOP=1", db9.conninfo, "-f", str(FIXTURE))
+        yield Cluster(db9, pg, base + 2)
 
 
-def test_plain_dump_of_db9_restores_into_postgresql_with_equal_data(
-    servers: tuple[Server, Server],
-) -> None:
-    db9, pg = servers
-    dump = _run(db9, _bin("pg_dump"), "--no-owner", db9.conninfo)
-    _run(pg, _bin("psql"), "-q", pg.conninfo, "-c", "CREATE DATABASE plain")
-    copy = pg.conninfo.replace("dbname=postgres", "dbname=plain")
-    _run(pg, _bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", copy, stdin=dump)
-    ours = _run(db9, _bin("pg_dump"), "--data-only", db9.conninfo)
-    theirs = _run(pg, _bin("pg_dump"), "--data-only", copy)
-    assert _normalised(ours) == _normalised(theirs)
+def data(server: Server, conninfo: str) -> list[str]:
+    return normalised(run(server, "pg_dump", "--data-only", conninfo))
 
 
-def test_custom_format_dump_of_db9_restores_with_pg_restore(
-    servers: tuple[Server, Server], tmp_path: Path
-) -> None:
-    db9, pg = servers
+def test_db9_dumps_restore_into_postgresql(cluster: Cluster, tmp_path: Path) -> None:
+    db9, pg = cluster.source, cluster.pg
+    plain = cluster.pg_database("plain")
+    run(pg, "psql", "-q", "-v", "ON_ERROR_STOP=1", plain,
+        stdin=run(db9, "pg_dump", "--no-owner", db9.conninfo))  # fmt: skip
     archive = tmp_path / "db9.dump"
-    _run(db9, _bin("pg_dump"), "-Fc", "-f", str(archive), db9.conninfo)
-    _run(pg, _bin("psql"), "-q", pg.conninfo, "-c", "CREATE DATABASE custom")
-    copy = pg.conninfo.replace("dbname=postgres", "dbname=custom")
-    _run(pg, _bin("pg_restore"), "--no-owner", "--exit-on-error", "-d", copy, str(archive))
-    ours = _run(db9, _bin("pg_dump"), "--data-only", db9.conninfo)
-    theirs = _run(pg, _bin("pg_dump"), "--data-only", copy)
-    assert _normalised(ours) == _normalised(theirs)
+    run(db9, "pg_dump", "-Fc", "-f", str(archive), db9.conninfo)
+    custom = cluster.pg_database("custom")
+    run(pg, "pg_restore", "--no-owner", "--exit-on-error", "-j", "2", "-d", custom, str(archive))
+    ours = data(db9, db9.conninfo)
+    assert data(pg, plain) == ours
+    assert data(pg, custom) == ours
+    assert normalised(run(pg, "pg_dump", "-s", plain)) == normalised(
+        run(pg, "pg_dump", "-s", custom)
+    )
+
+
+def test_round_trip_through_postgresql_into_fresh_db9_servers(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    db9, pg = cluster.source, cluster.pg
+    middle = cluster.pg_database("middle")
+    run(pg, "psql", "-q", "-v", "ON_ERROR_STOP=1", middle,
+        stdin=run(db9, "pg_dump", "--no-owner", db9.conninfo))  # fmt: skip
+    original_schema = normalised(run(pg, "pg_dump", "-s", "--no-owner", middle))
+    original_data = data(db9, db9.conninfo)
+    plain = run(pg, "pg_dump", middle)  # with owners: ALTER ... OWNER TO postgres
+    archive = tmp_path / "pg.dump"
+    run(pg, "pg_dump", "-Fc", "-f", str(archive), middle)
+    with db9_server(cluster.next_port) as back:
+        run(back, "psql", "-q", back.conninfo, "-c", "CREATE ROLE postgres")
+        run(back, "psql", "-q", "-v", "ON_ERROR_STOP=1", back.conninfo, stdin=plain)
+        assert data(back, back.conninfo) == original_data
+        assert cluster.schema_in_postgres(back, back.conninfo) == original_schema
+    with db9_server(cluster.next_port + 1) as restored:
+        run(restored, "pg_restore", "--no-owner", "--exit-on-error", "-j", "2", "-d",
+            restored.conninfo, str(archive))  # fmt: skip
+        assert data(restored, restored.conninfo) == original_data
+        assert cluster.schema_in_postgres(restored, restored.conninfo) == original_schema
