@@ -16,6 +16,7 @@ from sql.session_api import SessionApi
 
 PG_CLASS = 1259  # pg_description.classoid of relations and their columns
 PG_CONSTRAINT = 2606
+PG_NAMESPACE = 2615
 
 
 def _text(tokens: list[Any], j: int) -> str | None:
@@ -101,7 +102,7 @@ def _domain_constraint(
 
 def descriptions(catalog: Catalog) -> list[tuple[int, int, int, str]]:
     """pg_description's rows: (objoid, classoid, objsubid, description)."""
-    rows = []
+    rows = [(2200, PG_NAMESPACE, 0, "standard public schema")]  # as initdb comments it
     for t in catalog.all_tables():
         if t.comment:
             rows.append((t.id, PG_CLASS, 0, t.comment))

@@ -60,6 +60,7 @@ from sql.functions_text import (
     TEXT_SRFS,
     compile_variadic,
     output_text,
+    quote_ident,
     substring_call,
     text_srf,
     trim_call,
@@ -694,13 +695,19 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                     if tr.oid == v[0]:
                         fn = catalog().routines.get(tr.function)
                         pretty = len(v) > 1 and bool(v[1])
-                        return trigger_defs.definition(t, tr, fn.name if fn else "?", pretty=pretty)
+                        fname = "?"
+                        if fn is not None:  # qualified unless its schema is on the path
+                            fname = quote_ident(fn.name)
+                            if fn.schema not in session().search_path():
+                                fname = f"{quote_ident(fn.schema)}.{fname}"
+                        return trigger_defs.definition(t, tr, fname, pretty=pretty)
             return None
         if name == "pg_get_constraintdef":
             for t in catalog().all_tables():
                 for con in t.constraints:
                     if con.oid == v[0]:
-                        return constraint_def(con, pretty=len(v) > 1 and bool(v[1]))
+                        pretty = len(v) > 1 and bool(v[1])
+                        return constraint_def(con, pretty, session().search_path())
             for d in catalog().types.values():  # a domain's CHECK
                 for con in d.constraints:
                     if con.oid == v[0]:

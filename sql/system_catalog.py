@@ -31,6 +31,7 @@ from sql import (
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
+from sql.functions_text import quote_ident
 from sql.session_api import SessionApi
 from sql.settings import TIME_SETTINGS, parse_time_ms
 from sql.types import SqlType
@@ -79,24 +80,27 @@ def _index_expr(text: str) -> str:
 
 def index_def(table: TableDef, index: Any) -> str:
     cols = ", ".join(
-        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else c)
+        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else quote_ident(c))
         + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
         + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
     )
     unique = "UNIQUE " if index.unique else ""
-    include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    include = f" INCLUDE ({', '.join(map(quote_ident, index.include))})" if index.include else ""
     nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
     options = f" WITH ({access_methods.shown_options(index.options)})" if index.options else ""
+    name = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
     return (
-        f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
+        f"CREATE {unique}INDEX {quote_ident(index.name)} ON {name} "
         f"USING {index.method} ({cols}){include}{nulls}{options}"
         + (f" WHERE ({index.predicate})" if index.predicate else "")
     )
 
 
-def constraint_def(con: Any, pretty: bool = False) -> str:
-    cols = ", ".join(con.columns)
+def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
+    """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
+    on the search path ``path`` (None: taken as visible)."""
+    cols = ", ".join(quote_ident(c) for c in con.columns)
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
@@ -107,8 +111,12 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
         return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
-        ref = (con.ref_table or "").split(".")[-1]
-        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
+        schema, _, table = (con.ref_table or "").rpartition(".")
+        ref = quote_ident(table)
+        if path is not None and schema and schema not in path:
+            ref = f"{quote_ident(schema)}.{ref}"
+        ref_cols = ", ".join(quote_ident(c) for c in con.ref_columns)
+        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({ref_cols})"
         if con.on_update != "NO ACTION":
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
@@ -120,8 +128,15 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
 # -- pg_catalog ---------------------------------------------------------------------------------
 
 
-def pg_namespace(c: Catalog) -> Rows:
-    return [(c.schema_oids.get(s, 2200), s, OWNER, None) for s in c.schemas]
+def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
+    owner = roles.by_oid(session, c, OWNER)
+    who = privileges.quote_role(owner.name) if owner is not None else str(OWNER)
+    # public grants USAGE to PUBLIC, as initdb makes it (pg_dump writes REVOKE otherwise)
+    public = f"{{{who}=UC/{who},=U/{who}}}"
+    return [
+        (c.schema_oids.get(s, 2200), s, OWNER, public if s == "public" else None)
+        for s in c.schemas
+    ]
 
 
 def _row(cols: list[tuple[str, SqlType]], **values: Any) -> tuple[Any, ...]:
@@ -200,6 +215,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 else {"table": "r", "view": "v"}.get(t.kind, "S"),
                 relnatts=len(t.live_columns),
                 relchecks=checks,
+                relhastriggers=_has_triggers(c, t),
                 relhassubclass=any(t.id in o.parents for o in c.tables.values()),
                 relispartition=t.bound is not None,
                 relpartbound=partition_text.bound_sql(t.bound) if t.bound is not None else None,
@@ -247,6 +263,19 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
     return rows
 
 
+def _has_triggers(c: Catalog, t: TableDef) -> bool:
+    """relhastriggers: user triggers, or a foreign key's (PostgreSQL enforces both ends of a
+    foreign key with triggers; pg_dump and psql's \\d read foreign keys only then)."""
+    if t.triggers or any(con.kind == "f" for con in t.constraints):
+        return True
+    name = f"{t.schema}.{t.name}"
+    return any(
+        con.kind == "f" and con.ref_table == name
+        for o in c.tables.values()
+        for con in o.constraints
+    )
+
+
 def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
     return [(n + 1, col) for n, col in enumerate(t.live_columns)]
 
@@ -263,7 +292,7 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                 (
                     t.id,
                     col.name,
-                    ty.oid,
+                    ty.domain.oid if ty.domain else ty.oid,
                     num,
                     col.not_null,
                     typmod(ty),
@@ -1125,7 +1154,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_namespace"): (
         [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT)],
         pg_namespace,
-        False,
+        True,
     ),
     ("pg_catalog", "pg_class"): (PG_CLASS_COLS, pg_class, True),
     ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, True),

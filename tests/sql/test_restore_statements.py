@@ -128,3 +128,29 @@ def test_add_generated_as_identity_as_pg_dump_writes_it(differ: Differ) -> None:
     ]:
         differ.check(stmt)
     differ.check("DROP SCHEMA s3 CASCADE")
+
+
+def test_what_pg_dump_reads_of_foreign_keys_triggers_and_domains(differ: Differ) -> None:
+    differ.check("CREATE SCHEMA IF NOT EXISTS s4; CREATE DOMAIN s4.pos AS int CHECK (VALUE > 0)")
+    differ.check(
+        'CREATE TABLE s4.p ("Id" int PRIMARY KEY); CREATE TABLE s4.c (p int REFERENCES s4.p)'
+    )
+    differ.check("CREATE TABLE s4.d (v s4.pos)")
+    differ.check(
+        "CREATE FUNCTION s4.tf() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$"
+    )
+    differ.check("CREATE TRIGGER tr BEFORE INSERT ON s4.d FOR EACH ROW EXECUTE FUNCTION s4.tf()")
+    for stmt in [
+        "SELECT relname, relhastriggers FROM pg_class WHERE relnamespace = "
+        "(SELECT oid FROM pg_namespace WHERE nspname = 's4') AND relkind = 'r' ORDER BY 1",
+        "SET search_path = ''",
+        "SELECT pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
+        "WHERE contype = 'f' AND conname = 'c_p_fkey'",
+        "SELECT pg_catalog.pg_get_triggerdef(oid, false) FROM pg_catalog.pg_trigger "
+        "WHERE tgname = 'tr'",
+        "SELECT pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+        "WHERE attrelid = 's4.d'::pg_catalog.regclass AND attnum = 1",
+        "RESET search_path",
+    ]:
+        differ.check(stmt)
+    differ.check("DROP SCHEMA s4 CASCADE")
