@@ -93,8 +93,22 @@ def index_def(table: TableDef, index: Any) -> str:
     return (
         f"CREATE {unique}INDEX {quote_ident(index.name)} ON {name} "
         f"USING {index.method} ({cols}){include}{nulls}{options}"
-        + (f" WHERE ({index.predicate})" if index.predicate else "")
+        + (f" WHERE {_parenthesised(index.predicate)}" if index.predicate else "")
     )
+
+
+def _parenthesised(text: str) -> str:
+    """``text`` in parentheses, unless one pair already encloses all of it (a predicate
+    restored from pg_get_indexdef's own output must not gain a pair each round)."""
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(text):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and k < len(text) - 1:
+                break
+        else:
+            return text
+    return f"({text})"
 
 
 def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
