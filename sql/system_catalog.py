@@ -148,8 +148,7 @@ def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
     # public grants USAGE to PUBLIC, as initdb makes it (pg_dump writes REVOKE otherwise)
     public = f"{{{who}=UC/{who},=U/{who}}}"
     return [
-        (c.schema_oids.get(s, 2200), s, OWNER, public if s == "public" else None)
-        for s in c.schemas
+        (c.schema_oids.get(s, 2200), s, OWNER, public if s == "public" else None) for s in c.schemas
     ]
 
 
