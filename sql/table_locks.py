@@ -50,7 +50,10 @@ def lock(session: SessionApi, text: str, in_block: bool) -> None:
         if rel is None:
             raise UndefinedTable(f'relation "{name}" does not exist')
         if rel.kind not in ("TABLE", "VIEW"):
-            raise WrongObjectType(f'"{name.name}" is not a table or view')
+            raise WrongObjectType(
+                f'cannot lock relation "{name.name}"',
+                detail=f"This operation is not supported for {rel.plural}.",
+            )
     if mode not in _WEAK:
         raise FeatureNotSupported(f"LOCK TABLE IN {mode} MODE is not supported")
 
