@@ -22,7 +22,7 @@ from tests.dump.test_pg_dump_round_trip import FIXTURE, normalised, run
 EXTRA = """CREATE TABLE public.bulk (id bigint PRIMARY KEY, owner integer REFERENCES
     shop.customer (id), label text NOT NULL, amount numeric(12, 2), at timestamptz, tags text[]);
 INSERT INTO public.bulk SELECT g, 1 + g % 4, 'row ' || g, g * 1.25, '2024-01-01'::timestamptz
-    + g * interval '1 minute', ARRAY['t' || (g % 7)] FROM generate_series(1, {rows}) g;
+    + (g || ' minutes')::interval, ARRAY['t' || (g % 7)] FROM generate_series(1, {rows}) g;
 CREATE INDEX bulk_owner_at ON public.bulk (owner, at DESC);"""
 
 
