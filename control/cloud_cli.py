@@ -232,10 +232,23 @@ def inspect(name: str, what: str, as_json: bool) -> None:
 
 @db.command("dump")
 @click.argument("name")
-@click.option("-o", "--output", type=click.File("w"), default="-", help="File (default stdout).")
-def dump_cmd(name: str, output: Any) -> None:
+@click.option("-o", "--output", default="-", help="File (default stdout).")
+def dump_cmd(name: str, output: str) -> None:
     """The database as SQL (schema and rows; at most 50,000 rows / 16 MB: use COPY beyond)."""
-    output.write(Api().call("GET", f"/v1/databases/{name}/dump", text=True))
+    text = Api().call("GET", f"/v1/databases/{name}/dump", text=True)
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    # Written beside the target and renamed over it: a failed dump leaves no empty or
+    # partial file, and an earlier dump at that path stays whole.
+    partial = f"{output}.partial-{os.getpid()}"
+    try:
+        with open(partial, "w") as out:
+            out.write(text)
+        os.replace(partial, output)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
 
 
 @click.group("branch")

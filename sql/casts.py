@@ -108,7 +108,7 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d in ("character varying", "character"):
         text = v if isinstance(v, str) else (T.format_value(v, src) or "")
         return T.coerce_string(text, dst, explicit=explicit)
-    if d in ("smallint", "integer", "bigint", "oid", "regclass", "regtype"):
+    if d in ("smallint", "integer", "bigint", "oid", "regclass", "regtype", "regproc"):
         if isinstance(v, bool):
             if not explicit and s == "boolean":
                 raise DatatypeMismatch("cannot cast type boolean to integer implicitly")

@@ -173,6 +173,7 @@ class RoutineDef:
     volatility: str = "v"  # i, s, v
     atomic: list[str] = field(default_factory=list)
     aggregate: dict[str, str] = field(default_factory=dict)
+    owner: int = BOOTSTRAP_ROLE  # the owning role's oid (proowner; ALTER ... OWNER TO)
 
     @property
     def in_args(self) -> list[ArgDef]:

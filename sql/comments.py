@@ -16,6 +16,7 @@ from sql.session_api import SessionApi
 
 PG_CLASS = 1259  # pg_description.classoid of relations and their columns
 PG_CONSTRAINT = 2606
+PG_NAMESPACE = 2615
 
 
 def _text(tokens: list[Any], j: int) -> str | None:
@@ -57,15 +58,18 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
         con.comment = _text(tokens, j)
         table = rel.table
     else:
+        if kind == "COLUMN":
+            owner, column, j = relations.read_column_name(tokens, i)
+            text = _text(tokens, j)
+            table = relations.for_use(catalog, "TABLE", owner, path).table
+            privileges.require_owner(session, table, "relation")
+            table.column(column).comment = text
+            session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+            return
         names, j = relations.read_names(tokens, i)
         text = _text(tokens, j)
         n = names[0]
-        if kind == "COLUMN":
-            owner = relations.Name(None, n.schema or "")
-            table = relations.for_use(catalog, "TABLE", owner, path).table
-            privileges.require_owner(session, table, "relation")
-            table.column(n.name).comment = text
-        elif kind == "SCHEMA":
+        if kind == "SCHEMA":
             return  # schemas have no catalog entry of their own to hold it
         else:
             rel = relations.for_use(catalog, kind, n, path)
@@ -98,7 +102,7 @@ def _domain_constraint(
 
 def descriptions(catalog: Catalog) -> list[tuple[int, int, int, str]]:
     """pg_description's rows: (objoid, classoid, objsubid, description)."""
-    rows = []
+    rows = [(2200, PG_NAMESPACE, 0, "standard public schema")]  # as initdb comments it
     for t in catalog.all_tables():
         if t.comment:
             rows.append((t.id, PG_CLASS, 0, t.comment))

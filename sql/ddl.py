@@ -20,6 +20,7 @@ from sql import (
     comments,
     exclusion,
     grants,
+    identity_ddl,
     index_constraints,
     index_exprs,
     index_marks,
@@ -1156,12 +1157,15 @@ def _alter_named(
                 f'cannot change schema of index "{rel.name}"',
                 hint="Change the schema of the table instead.",
             )
-        if action in ("SET SCHEMA", "OWNER TO"):
+        if action == "OWNER TO" and rel.kind in ("SEQUENCE", "VIEW"):
+            pass  # PostgreSQL takes ALTER TABLE for them too (pg_dump writes it so)
+        elif action in ("SET SCHEMA", "OWNER TO"):
             raise FeatureNotSupported(f"ALTER TABLE {action} is not supported")
-        raise WrongObjectType(
-            f'ALTER action {action} cannot be performed on relation "{rel.name}"',
-            detail=f"This operation is not supported for {rel.plural}.",
-        )
+        else:
+            raise WrongObjectType(
+                f'ALTER action {action} cannot be performed on relation "{rel.name}"',
+                detail=f"This operation is not supported for {rel.plural}.",
+            )
     if relations.words_at(tokens, i, "OWNER", "TO") and len(tokens) == i + 3:
         owner = check_role(session, tokens[i + 2])
         if rel.index is None and owner.oid != rel.table.owner:
@@ -1191,6 +1195,8 @@ def _alter_named(
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
     if kind == "TABLE" and index_marks.run(session, catalog, rel.table, tokens, i):
+        return Result("ALTER TABLE")
+    if kind == "TABLE" and identity_ddl.run(session, catalog, rel.table, tokens, i):
         return Result("ALTER TABLE")
     if kind == "INDEX" and relations.words_at(tokens, i, "ALTER"):
         _index_statistics(rel.table, rel.index, tokens, i + 1)
@@ -1313,17 +1319,17 @@ def _owned_by(session: SessionApi, catalog: Catalog, seq: TableDef, tokens: list
     store, txn = session.database.catalogs, session.current_txn()
     owner: tuple[TableDef, ColumnDef] | None = None
     if not (len(tokens) == 1 and str(tokens[0].text).upper() == "NONE"):
-        names, end = relations.read_names(tokens, 0)
-        if len(names) != 1 or end != len(tokens) or names[0].schema is None:
+        try:  # table.column or schema.table.column
+            table_name, column, end = relations.read_column_name(tokens, 0)
+        except SyntaxError_:
+            end = -1
+        if end != len(tokens):
             raise SyntaxError_(
                 "invalid OWNED BY option", hint="Specify OWNED BY table.column or OWNED BY NONE."
             )
-        column = names[0].name
-        rel = relations.lookup(
-            catalog, relations.Name(None, names[0].schema), session.search_path()
-        )
+        rel = relations.lookup(catalog, table_name, session.search_path())
         if rel is None:
-            raise UndefinedTable(f'relation "{names[0].schema}" does not exist')
+            raise UndefinedTable(f'relation "{table_name}" does not exist')
         if rel.kind != "TABLE":
             raise WrongObjectType(f'sequence cannot be owned by relation "{rel.name}"')
         if rel.table.schema != seq.schema:
@@ -1430,7 +1436,10 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
             relations.words_at(tokens, i, *k.split())), None)  # fmt: skip
         if kind is None:
             raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
-        if kind != "CONSTRAINT":
+        if kind == "COLUMN":
+            owner, column, _ = relations.read_column_name(tokens, i + 1)
+            _check_column(catalog, owner, column, path)
+        elif kind != "CONSTRAINT":
             names, _ = relations.read_names(tokens, i + len(kind.split()))
             _check_objects(session, catalog, kind, names, path)
         comments.record(session, catalog, kind, tokens, i + len(kind.split()))
@@ -1451,6 +1460,14 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
                  else kind)  # fmt: skip
 
 
+def _check_column(catalog: Catalog, owner: relations.Name, column: str, path: list[str]) -> None:
+    rel = relations.lookup(catalog, owner, path)
+    if rel is None:
+        raise UndefinedTable(f'relation "{owner}" does not exist')
+    if not rel.table.has_column(column) or rel.kind != "TABLE":
+        raise UndefinedColumn(f'column "{column}" of relation "{owner.name}" does not exist')
+
+
 def _check_objects(
     session: SessionApi,
     catalog: Catalog,
@@ -1464,14 +1481,6 @@ def _check_objects(
         if kind == "SCHEMA":
             if n.name not in catalog.schemas:
                 raise InvalidSchemaName(f'schema "{n.name}" does not exist')
-        elif kind == "COLUMN":
-            if n.schema is None:
-                raise SyntaxError_("column name must be qualified")
-            rel = relations.lookup(catalog, relations.Name(None, n.schema), path)
-            if rel is None:
-                raise UndefinedTable(f'relation "{n.schema}" does not exist')
-            if not rel.table.has_column(n.name) or rel.kind != "TABLE":
-                raise UndefinedColumn(f'column "{n.name}" of relation "{n.schema}" does not exist')
         elif grant:
             rel = relations.lookup(catalog, n, path)
             if rel is None:

@@ -1519,7 +1519,7 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
-        if arr.type.category == "G" and len(subscripts) == 1:
+        if (arr.type.category == "G" or arr.type.name == "name") and len(subscripts) == 1:
             # PostgreSQL's point/lseg/box subscripts are 0-based; sqlglot made the subscript
             # one less unless it typed the base as a non-array itself.
             known = base.type

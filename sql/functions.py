@@ -37,6 +37,7 @@ from sql import (
     routine_types,
     temp,
     trigger_defs,
+    user_types,
     visibility,
 )
 from sql import types as T
@@ -67,6 +68,7 @@ from sql.functions_text import (
     compile_variadic,
     no_such_function,
     output_text,
+    quote_ident,
     substring_call,
     text_srf,
     trim_call,
@@ -687,6 +689,9 @@ CATALOG_FUNCTIONS = {
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",
     "pg_get_triggerdef",
+    "acldefault",
+    "current_schemas",
+    "pg_get_function_sqlbody",
 }
 
 
@@ -719,8 +724,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
     def impl(*v: Any) -> Any:
         if name == "format_type":
             t = T.BY_OID.get(v[0]) if v[0] is not None else None
+            if t is None and v[0] is not None:
+                return user_types.format_type(catalog(), session().search_path(), v[0])
             if t is None:
-                return None if v[0] is None else "???"
+                return None
             mod = v[1] if len(v) > 1 and v[1] is not None else -1
             if mod >= 4 and t.name in ("character varying", "character"):
                 return f"{t.name}({mod - 4})"
@@ -729,6 +736,14 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return t.display()
         if name == "pg_get_expr":
             return v[0]
+        if name == "acldefault":
+            role = roles.by_oid(session(), catalog(), v[1])
+            return privileges.acl_default(str(v[0]), role.name if role else str(v[1]))
+        if name == "pg_get_function_sqlbody":  # a BEGIN ATOMIC body; NULL for a string one
+            routine = catalog().routines.get(v[0])
+            if routine is None or not routine.atomic:
+                return None
+            return "BEGIN ATOMIC\n" + "".join(f" {st};\n" for st in routine.atomic) + "END"
         if name == "pg_get_indexdef":
             found = find_index(v[0])
             if found and len(v) > 1 and v[1]:
@@ -740,13 +755,23 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                     if tr.oid == v[0]:
                         fn = catalog().routines.get(tr.function)
                         pretty = len(v) > 1 and bool(v[1])
-                        return trigger_defs.definition(t, tr, fn.name if fn else "?", pretty=pretty)
+                        fname = "?"
+                        if fn is not None:  # qualified unless its schema is on the path
+                            fname = quote_ident(fn.name)
+                            if fn.schema not in session().search_path():
+                                fname = f"{quote_ident(fn.schema)}.{fname}"
+                        return trigger_defs.definition(t, tr, fname, pretty=pretty)
             return None
         if name == "pg_get_constraintdef":
             for t in catalog().all_tables():
                 for con in t.constraints:
                     if con.oid == v[0]:
-                        return constraint_def(con, pretty=len(v) > 1 and bool(v[1]))
+                        pretty = len(v) > 1 and bool(v[1])
+                        return constraint_def(con, pretty, session().search_path())
+            for d in catalog().types.values():  # a domain's CHECK
+                for con in d.constraints:
+                    if con.oid == v[0]:
+                        return f"CHECK ({con.check})"
             return None
         if name in ("has_table_privilege", "has_sequence_privilege", "has_column_privilege"):
             return privileges.has_privilege_function(session(), name.split("_")[1], list(v))
@@ -820,7 +845,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_statisticsobjdef_columns":
             return None
         if name == "pg_get_serial_sequence":
-            t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
+            rel = parse_name(str(v[0]))
+            t = catalog().find(rel.name, rel.schema, session().search_path())
             col = t.column(v[1]) if t else None
             return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
         if name in relation_sizes.FUNCTIONS:

@@ -312,6 +312,8 @@ def geometric_subscript(t: SqlType, shift: int) -> tuple[SqlType, Callable[[Any,
     """``p[0]``/``p[1]`` of a point (x, y), of an lseg or box (its two points), the index
     arriving ``shift`` less than written; out of range is NULL."""
     parts: Callable[[Any], tuple[Any, Any]]
+    if t.name == "name":  # a name is a char[64]: typname[0] = '_' (pg_dump asks that)
+        return T.CHAR, lambda v, i: _name_byte(v, i + shift)
     if t.name == "point":
         rtype, parts = T.FLOAT8, lambda p: (p.x, p.y)
     elif t.name == "lseg":
@@ -323,6 +325,15 @@ def geometric_subscript(t: SqlType, shift: int) -> tuple[SqlType, Callable[[Any,
             f"cannot subscript type {t.display()} because it does not support subscripting"
         )
     return rtype, lambda v, i: parts(v)[i + shift] if 0 <= i + shift <= 1 else None
+
+
+def _name_byte(v: str, i: int) -> str | None:
+    """``name[i]``: its i-th byte (from 0) as a "char", NUL ('') past its end; NULL outside
+    the 64 bytes a name holds."""
+    if not 0 <= i < 64:
+        return None
+    raw = v.encode()
+    return chr(raw[i]) if i < len(raw) else ""
 
 
 def _call(args: list[Typed], rtype: SqlType, impl: Callable[..., Any]) -> Typed:

@@ -386,3 +386,19 @@ class Db9Postgres(Postgres):
 
 
 DIALECT = Db9Postgres()
+
+
+def unqualify_catalog_calls(tree: exp.Expr) -> exp.Expr:
+    """``pg_catalog.array_agg(x ORDER BY y)`` as ``array_agg(x ORDER BY y)``: the parser reads
+    a schema-qualified call as a Dot over a plain call, which loses the node db9 compiles
+    aggregates and SQL-syntax forms from (pg_dump qualifies every call it writes)."""
+    for dot in list(tree.find_all(exp.Dot)):
+        call = dot.expression
+        if (
+            isinstance(dot.this, exp.Identifier)
+            and dot.this.name.lower() == "pg_catalog"
+            and isinstance(call, exp.Anonymous)
+            and str(call.this).upper() in KEPT_BUILDERS
+        ):
+            dot.replace(exp.maybe_parse(call.sql(dialect=DIALECT), dialect=DIALECT))
+    return tree

@@ -10,6 +10,7 @@ a name is taken once (42P05). The unnamed protocol statement is not in it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -102,6 +103,7 @@ def _param_type(text: str) -> SqlType | None:
     """A PREPARE parameter's declared type; None for ``unknown`` (left to the statement)."""
     if text.strip().lower() == "unknown":
         return None
+    text = re.sub(r"^\s*pg_catalog\s*\.\s*", "", text, flags=re.IGNORECASE)  # pg_dump's
     try:
         return datatype_to_sql(exp.DataType.build(text, dialect=DIALECT))
     except (ParseError, ValueError, FeatureNotSupported):

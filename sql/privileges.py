@@ -32,6 +32,34 @@ LETTERS = {
 ALL = {"table": "arwdDxt", "sequence": "rwU", "column": "arwx", "schema": "UC"}
 
 
+# acldefault(kind, owner): what an object of each kind grants when its ACL is NULL, as
+# PostgreSQL 15's acldefault() returns it (the owner's privileges; PUBLIC's for functions,
+# types, languages and databases).
+_DEFAULT_ACL = {
+    "r": ("arwdDxt", ""), "s": ("rwU", ""), "n": ("UC", ""), "f": ("X", "X"), "p": ("X", "X"),
+    "T": ("U", "U"), "l": ("U", "U"), "d": ("CTc", "Tc"), "F": ("U", ""), "S": ("U", ""),
+    "L": ("rw", ""), "c": ("", ""),
+}  # fmt: skip
+
+
+def acl_default(kind: str, owner: str) -> str:
+    """acldefault()'s aclitem[] as text: ``{=X/owner,owner=X/owner}``."""
+    if kind not in _DEFAULT_ACL:
+        raise InvalidParameterValue(f"unrecognized object type abbreviation: {kind}")
+    mine, public = _DEFAULT_ACL[kind]
+    who = quote_role(owner)
+    items = ([f"={public}/{who}"] if public else []) + ([f"{who}={mine}/{who}"] if mine else [])
+    return "{" + ",".join(items) + "}"
+
+
+def quote_role(name: str) -> str:
+    """A role name as aclitem prints it: quoted when it holds anything but letters, digits
+    and underscores."""
+    if name and all(ch.isalnum() or ch == "_" for ch in name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
 def object_kind(table: TableDef) -> str:
     return "sequence" if table.kind == "sequence" else "table"
 

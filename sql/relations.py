@@ -212,6 +212,19 @@ def read_names(tokens: list[Any], i: int) -> tuple[list[Name], int]:
         return names, i
 
 
+def read_column_name(tokens: list[Any], i: int) -> tuple[Name, str, int]:
+    """A column named ``table.column`` or ``schema.table.column`` (COMMENT ON COLUMN) from
+    ``tokens[i]``: its table, its name, and the index after it."""
+    parts = [ident(tokens[i])]
+    i += 1
+    while len(parts) < 3 and i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+        parts.append(ident(tokens[i + 1]))
+        i += 2
+    if len(parts) == 1:
+        raise SyntaxError_("column name must be qualified")
+    return Name(parts[0] if len(parts) == 3 else None, parts[-2]), parts[-1], i
+
+
 def words_at(tokens: list[Any], i: int, *words: str) -> bool:
     """Whether the tokens from ``i`` are the keywords ``words``."""
     return len(tokens) >= i + len(words) and all(

@@ -14,7 +14,7 @@ from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from sql import routine_call, routine_types
+from sql import roles, routine_call, routine_types
 from sql.catalog import ArgDef, RoutineDef, TableDef, TriggerDef
 from sql.errors import (
     DuplicateObject,
@@ -174,9 +174,10 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
                 "cannot change return type of existing function",
                 hint=f"Use DROP FUNCTION {name}(...) first.",
             ).with_state("42P13")
-        routine.oid = old.oid
+        routine.oid, routine.owner = old.oid, old.owner
     else:
         routine.oid = session.database.catalogs.next_id(session.current_txn())
+        routine.owner = roles.current_oid(session)
     session.database.catalogs.put_routine(session.current_txn(), routine)
     return Result(command.replace("CREATE ", "CREATE "))
 

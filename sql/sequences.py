@@ -330,7 +330,8 @@ def seq_options(props: dict[str, Any]) -> dict[str, Any]:
     return apply_options(None, props)
 
 
-_NEXTVAL = re.compile(r"nextval\(\s*(?:cast\(\s*)?'([^']*)'", re.IGNORECASE)
+# nextval('name') in a column default, as stored (also sqlglot's NEXTVAL(CAST('name' AS ...))).
+NEXTVAL = re.compile(r"nextval\(\s*(?:cast\(\s*)?'([^']*)'", re.IGNORECASE)
 
 
 def default_users(tables: list[TableDef], seq: TableDef) -> list[tuple[TableDef, str]]:
@@ -339,7 +340,7 @@ def default_users(tables: list[TableDef], seq: TableDef) -> list[tuple[TableDef,
     out = []
     for t in tables:
         for col in t.live_columns:
-            for name in _NEXTVAL.findall(col.default or ""):
+            for name in NEXTVAL.findall(col.default or ""):
                 schema, _, rel = name.replace('"', "").rpartition(".")
                 if rel.lower() == seq.name.lower() and schema in ("", seq.schema):
                     out.append((t, col.name))

@@ -43,6 +43,7 @@ from sql import (
     index_options,
     lexer,
     memory,
+    owner_ddl,
     policy_ddl,
     recursive_view,
     reindex,
@@ -53,6 +54,7 @@ from sql import (
     rule_ddl,
     schema_ddl,
     stats,
+    table_locks,
     temp,
     transaction_modes,
     type_ddl,
@@ -88,7 +90,7 @@ from sql.errors import (
     from_python,
 )
 from sql.executor.execute import iterate_plan
-from sql.pg_dialect import DIALECT
+from sql.pg_dialect import DIALECT, unqualify_catalog_calls
 from sql.plan.binder import Planner
 from sql.plan.explain import analyzed, explain_options, explain_plan
 from sql.plan.nodes import Plan, is_point_read
@@ -1217,6 +1219,9 @@ class Session:
             return cursors.run(self, stmt, params, list(param_types or []))
         if stmt.command == "PREPARE":
             return prep.prepare(self, stmt)
+        if stmt.command == "LOCK":
+            table_locks.lock(self, stmt.text, self.in_block and not self.implicit)
+            return Result("LOCK TABLE")
         if stmt.command == "EXECUTE":
             ctx = Context(params=params, param_types=list(param_types or []))
             ctx.session = self
@@ -1231,6 +1236,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return routine_ddl.run(self, stmt.command, stmt.text)
+        if stmt.command in owner_ddl.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return owner_ddl.run(self, stmt.command, stmt.text)
         if stmt.command in aggregate_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -1392,7 +1403,9 @@ class Session:
                 trees = [
                     None
                     if t is None
-                    else normalize_identifiers(lexer.plain_literals(t), dialect="postgres")
+                    else normalize_identifiers(
+                        unqualify_catalog_calls(lexer.plain_literals(t)), dialect="postgres"
+                    )
                     for t in sqlglot.parse(stmt.text, read=DIALECT)
                 ]
             except ParseError as exc:
@@ -1774,9 +1787,18 @@ class Session:
     def _copy_out(self, spec: CopySpec) -> Result:
         query = spec.query
         if query is None:
-            cols = ", ".join(f'"{c}"' for c, _ in self._copy_columns(spec))
-            target = f'"{spec.schema}"."{spec.table}"' if spec.schema else f'"{spec.table}"'
-            query = f"SELECT {cols} FROM {target}"
+            assert spec.table is not None  # COPY names a table or a query
+            cols = ", ".join(_quote_ident(c) for c, _ in self._copy_columns(spec))
+            names = [spec.schema, spec.table] if spec.schema else [spec.table]
+            target = ".".join(_quote_ident(n) for n in names)
+            table = self.catalog().find(spec.table, spec.schema, self.search_path())
+            if table is not None and table.partkey is not None:
+                raise WrongObjectType(
+                    f'cannot copy from partitioned table "{table.name}"',
+                    hint="Try the COPY (SELECT ...) TO variant.",
+                )
+            # COPY table TO reads the table alone, never its inheritance children's rows.
+            query = f"SELECT {cols} FROM ONLY {target}"
         result = self.run_tree(self.parse(Statement(query, 0, None)), [], [])
         return Result("COPY", result.columns, pending=result.pending)
 
@@ -2042,6 +2064,10 @@ def _bare_parens(tree: exp.Subquery) -> bool:
             return False
         node = node.this
     return isinstance(node, exp.Select | exp.Union | exp.Intersect | exp.Except)
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _folded(stmt: Statement) -> list[str]:

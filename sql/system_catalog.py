@@ -18,6 +18,7 @@ from sql import (
     access_methods,
     comments,
     cursors,
+    dump_catalog,
     extensions,
     info_schema,
     partition_indexes,
@@ -26,6 +27,7 @@ from sql import (
     roles,
     routine_types,
     stat_views,
+    system_oids,
     temp,
     trigger_defs,
     user_types,
@@ -85,19 +87,20 @@ def _index_expr(text: str) -> str:
 
 def index_def(table: TableDef, index: Any) -> str:
     cols = ", ".join(
-        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else c)
+        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else quote_ident(c))
         + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
         + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
     )
     unique = "UNIQUE " if index.unique else ""
-    include = f" INCLUDE ({', '.join(index.include)})" if index.include else ""
+    include = f" INCLUDE ({', '.join(map(quote_ident, index.include))})" if index.include else ""
     nulls = " NULLS NOT DISTINCT" if index.nulls_not_distinct else ""
     options = f" WITH ({access_methods.shown_options(index.options)})" if index.options else ""
+    name = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
     return (
-        f"CREATE {unique}INDEX {index.name} ON {table.schema}.{table.name} "
+        f"CREATE {unique}INDEX {quote_ident(index.name)} ON {name} "
         f"USING {index.method} ({cols}){include}{nulls}{options}"
-        + (f" WHERE ({index.predicate})" if index.predicate else "")
+        + (f" WHERE {_parenthesised(index.predicate)}" if index.predicate else "")
     )
 
 
@@ -115,8 +118,24 @@ def index_column_def(index: Any, column: int) -> str:
     return quote_ident(cols[n])
 
 
-def constraint_def(con: Any, pretty: bool = False) -> str:
-    cols = ", ".join(con.columns)
+def _parenthesised(text: str) -> str:
+    """``text`` in parentheses, unless one pair already encloses all of it (a predicate
+    restored from pg_get_indexdef's own output must not gain a pair each round)."""
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(text):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and k < len(text) - 1:
+                break
+        else:
+            return text
+    return f"({text})"
+
+
+def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
+    """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
+    on the search path ``path`` (None: taken as visible)."""
+    cols = ", ".join(quote_ident(c) for c in con.columns)
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
@@ -127,8 +146,12 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
         return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
-        ref = (con.ref_table or "").split(".")[-1]
-        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
+        schema, _, table = (con.ref_table or "").rpartition(".")
+        ref = quote_ident(table)
+        if path is not None and schema and schema not in path:
+            ref = f"{quote_ident(schema)}.{ref}"
+        ref_cols = ", ".join(quote_ident(c) for c in con.ref_columns)
+        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({ref_cols})"
         if con.on_update != "NO ACTION":
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
@@ -140,8 +163,14 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
 # -- pg_catalog ---------------------------------------------------------------------------------
 
 
-def pg_namespace(c: Catalog) -> Rows:
-    return [(c.schema_oids.get(s, 2200), s, OWNER, None) for s in c.schemas]
+def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
+    owner = roles.by_oid(session, c, OWNER)
+    who = privileges.quote_role(owner.name) if owner is not None else str(OWNER)
+    # public grants USAGE to PUBLIC, as initdb makes it (pg_dump writes REVOKE otherwise)
+    public = f"{{{who}=UC/{who},=U/{who}}}"
+    return [
+        (c.schema_oids.get(s, 2200), s, OWNER, public if s == "public" else None) for s in c.schemas
+    ]
 
 
 def _row(cols: list[tuple[str, SqlType]], **values: Any) -> tuple[Any, ...]:
@@ -188,8 +217,10 @@ PG_CLASS_COLS = [
     ("relreplident", CHR),
     ("relispartition", BOOL),
     ("relrewrite", OIDT),
+    ("relfrozenxid", OIDT),  # pg_dump reads these two; in PostgreSQL's order (DBeaver: c.*)
+    ("relminmxid", OIDT),
     ("relacl", TXT.array_of()),  # aclitem[] in PostgreSQL: db9 has no aclitem type
-    ("reloptions", TXT),
+    ("reloptions", TXT.array_of()),
     ("relpartbound", TXT),
 ]
 
@@ -252,7 +283,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                     relowner=t.owner,
                     relam=access_methods.METHODS[i.method].oid,
                     relfilenode=i.oid,
-                    reloptions="{" + ",".join(i.options) + "}" if i.options else None,
+                    reloptions=list(i.options) if i.options else None,
                     reltuples=-1.0,
                     relpersistence="p",
                     relkind="I" if t.partkey is not None else "i",
@@ -289,13 +320,14 @@ def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
 _SEQUENCE_ROW = [("last_value", I8), ("log_cnt", I8), ("is_called", BOOL)]
 
 
-def pg_attribute(c: Catalog) -> Rows:
+def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         if t.kind == "sequence":  # a sequence's one row, as PostgreSQL's relation shows it
             for num, (name, ty) in enumerate(_SEQUENCE_ROW, 1):
                 rows.append((t.id, name, ty.oid, num, True, -1, ty.typlen, False, False, "",
-                             "", 0, 0, True, True, 0))  # fmt: skip
+                             "", 0, 0, True, True, 0, -1, _storage(ty), "d", None, None, "",
+                             False, None, None))  # fmt: skip
             continue
         if t.kind not in ("table", "view"):
             continue
@@ -306,7 +338,7 @@ def pg_attribute(c: Catalog) -> Rows:
                 (
                     t.id,
                     col.name,
-                    ty.oid,
+                    ty.domain.oid if ty.domain else ty.oid,
                     num,
                     col.not_null,
                     typmod(ty),
@@ -320,6 +352,15 @@ def pg_attribute(c: Catalog) -> Rows:
                     col.local,
                     True,
                     col.inherited,
+                    -1,
+                    _storage(ty),
+                    "i",
+                    None,
+                    None,
+                    "",
+                    False,
+                    None,
+                    privileges.acl_items(session, c, col.acl),
                 )
             )
         for i in t.indexes:
@@ -345,8 +386,27 @@ def pg_attribute(c: Catalog) -> Rows:
                         True,
                         True,
                         0,
+                        -1,
+                        _storage(ty),
+                        "i",
+                        None,
+                        None,
+                        "",
+                        False,
+                        None,
+                        None,
                     )
                 )
+    for ct in c.types.values():  # a composite type's fields are its relation's columns
+        if ct.kind != "composite":
+            continue
+        for num, col in _attrs(ct):
+            ty = col.type
+            rows.append(
+                (ct.id, col.name, ty.oid, num, False, typmod(ty), ty.typlen, False, False, "",
+                 "", 1 if ty.element else 0, 0, True, True, 0, -1, _storage(ty), "i", None,
+                 None, "", False, None, None)
+            )  # fmt: skip
     return rows
 
 
@@ -367,6 +427,15 @@ PG_ATTRIBUTE_COLS = [
     ("attislocal", BOOL),
     ("attisvisible", BOOL),
     ("attinhcount", I4),
+    ("attstattarget", I4),  # what pg_dump reads besides
+    ("attstorage", CHR),
+    ("attalign", CHR),
+    ("attoptions", TXT.array_of()),
+    ("attfdwoptions", TXT.array_of()),
+    ("attcompression", CHR),
+    ("atthasmissing", BOOL),
+    ("attmissingval", TXT),
+    ("attacl", TXT.array_of()),  # aclitem[] in PostgreSQL: psql's \dp, pg_dump
 ]
 
 
@@ -398,8 +467,9 @@ def pg_type(c: Catalog) -> Rows:
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, OWNER, 0, None, f"{d.kind}_in", f"{d.kind}_out",
-             f"{d.kind}_recv", f"{d.kind}_send")
+             ",", True, d.owner, 0, None, f"{d.kind}_in", f"{d.kind}_out",
+             f"{d.kind}_recv", f"{d.kind}_send", None, _storage(t), "i",
+             d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0
@@ -426,9 +496,18 @@ def pg_type(c: Catalog) -> Rows:
                 t.typname + "out",
                 t.typname + "recv",
                 t.typname + "send",
+                None,
+                _storage(t),
+                "i",
+                None,
             )
         )
     return rows
+
+
+def _storage(t: SqlType) -> str:
+    """typstorage / attstorage: plain for fixed-width types, extended for varlena ones."""
+    return "p" if t.typlen > 0 else "x"
 
 
 PG_TYPE_COLS = [
@@ -453,6 +532,10 @@ PG_TYPE_COLS = [
     ("typoutput", TXT),
     ("typreceive", TXT),
     ("typsend", TXT),
+    ("typacl", TXT),
+    ("typstorage", CHR),
+    ("typalign", CHR),
+    ("typdefaultbin", TXT),
 ]
 
 
@@ -626,7 +709,7 @@ def pg_partitioned_table(c: Catalog) -> Rows:
         names = [col.name for col in t.live_columns]
         attrs = [names.index(k) + 1 if k in names else 0 for k in t.partkey["keys"]]
         default = next((o.id for o in c.children(t) if (o.bound or {}).get("kind") == "default"), 0)
-        rows.append((t.id, t.partkey["strategy"][0], len(attrs), default, attrs))
+        rows.append((t.id, t.partkey["strategy"][0], len(attrs), default, attrs, [0] * len(attrs)))
     return rows
 
 
@@ -644,6 +727,9 @@ PG_DATABASE_COLS = [
     ("daticulocale", TXT),
     ("datcollversion", TXT),
     ("datacl", TXT.array_of()),
+    ("datfrozenxid", OIDT),
+    ("datminmxid", OIDT),
+    ("dattablespace", OIDT),
 ]
 
 
@@ -844,14 +930,17 @@ def opclass_oid(t: SqlType) -> int:
 
 def pg_opclass(c: Catalog) -> Rows:
     return [
-        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid)
+        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid, OWNER, 0, 0)
         for oid, t in sorted(T.BY_OID.items())
         if t.element is None
     ]
 
 
 def pg_am(c: Catalog) -> Rows:
-    return [(2, "heap", "t"), *((m.oid, m.name, "i") for m in access_methods.METHODS.values())]
+    return [
+        (2, "heap", "t", 0),
+        *((m.oid, m.name, "i", 0) for m in access_methods.METHODS.values()),
+    ]
 
 
 PG_PROC_COLS = [
@@ -863,7 +952,7 @@ PG_PROC_COLS = [
     ("procost", T.FLOAT4),
     ("prorows", T.FLOAT4),
     ("provariadic", OIDT),
-    ("prosupport", OIDT),
+    ("prosupport", T.REGPROC),
     ("prokind", CHR),
     ("prosecdef", BOOL),
     ("proleakproof", BOOL),
@@ -880,6 +969,9 @@ PG_PROC_COLS = [
     ("proargnames", TXT.array_of()),
     ("prosrc", TXT),
     ("probin", TXT),
+    ("proacl", TXT),
+    ("proconfig", TXT.array_of()),
+    ("protrftypes", OIDT.array_of()),
 ]
 _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13576}
 
@@ -897,7 +989,7 @@ def pg_proc(c: Catalog) -> Rows:
                 oid=r.oid,
                 proname=r.name,
                 pronamespace=_ns(c, r.schema),
-                proowner=OWNER,
+                proowner=r.owner,
                 prolang=_LANGUAGE_OIDS.get(r.language, 14),
                 procost=100.0,
                 prorows=1000.0 if r.retset else 0.0,
@@ -1180,10 +1272,10 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_namespace"): (
         [("oid", OIDT), ("nspname", NAME), ("nspowner", OIDT), ("nspacl", TXT.array_of())],
         pg_namespace,
-        False,
+        True,
     ),
     ("pg_catalog", "pg_class"): (PG_CLASS_COLS, pg_class, True),
-    ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, False),
+    ("pg_catalog", "pg_attribute"): (PG_ATTRIBUTE_COLS, pg_attribute, True),
     ("pg_catalog", "pg_attrdef"): (
         [("oid", OIDT), ("adrelid", OIDT), ("adnum", I2), ("adbin", TXT)],
         pg_attrdef,
@@ -1204,6 +1296,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("partnatts", I2),
             ("partdefid", OIDT),
             ("partattrs", T.INT2VECTOR),
+            ("partclass", T.OIDVECTOR),
         ],
         pg_partitioned_table,
         False,
@@ -1336,7 +1429,11 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         pg_sequences,
         True,
     ),
-    ("pg_catalog", "pg_am"): ([("oid", OIDT), ("amname", NAME), ("amtype", CHR)], pg_am, False),
+    ("pg_catalog", "pg_am"): (
+        [("oid", OIDT), ("amname", NAME), ("amtype", CHR), ("amhandler", OIDT)],
+        pg_am,
+        False,
+    ),
     ("pg_catalog", "pg_description"): (
         [("objoid", OIDT), ("classoid", OIDT), ("objsubid", I4), ("description", TXT)],
         comments.descriptions,
@@ -1350,6 +1447,9 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("opcnamespace", OIDT),
             ("opcdefault", BOOL),
             ("opcintype", OIDT),
+            ("opcowner", OIDT),
+            ("opcfamily", OIDT),
+            ("opckeytype", OIDT),
         ],
         pg_opclass,
         False,
@@ -1369,7 +1469,17 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_publication"): (
-        [("oid", OIDT), ("pubname", NAME), ("pubowner", OIDT), ("puballtables", BOOL)],
+        [
+            ("oid", OIDT),
+            ("pubname", NAME),
+            ("pubowner", OIDT),
+            ("puballtables", BOOL),
+            ("pubinsert", BOOL),
+            ("pubupdate", BOOL),
+            ("pubdelete", BOOL),
+            ("pubtruncate", BOOL),
+            ("pubviaroot", BOOL),
+        ],
         empty,
         False,
     ),
@@ -1416,7 +1526,19 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_collation"): (
-        [("oid", OIDT), ("collname", NAME), ("collnamespace", OIDT)],
+        [
+            ("oid", OIDT),
+            ("collname", NAME),
+            ("collnamespace", OIDT),
+            ("collowner", OIDT),
+            ("collprovider", CHR),
+            ("collisdeterministic", BOOL),
+            ("collencoding", I4),
+            ("collcollate", TXT),
+            ("collctype", TXT),
+            ("colliculocale", TXT),
+            ("collversion", TXT),
+        ],
         empty,
         False,
     ),
@@ -1583,21 +1705,8 @@ RELATIONS.update(
 )
 
 
-def _with_attacl(
-    entry: tuple[list[tuple[str, SqlType]], Builder, bool],
-) -> tuple[list[tuple[str, SqlType]], Builder, bool]:
-    """pg_attribute with attacl (a column's privileges; psql's \\dp reads them) last."""
-    cols, build, wants_session = entry
-
-    def rows(c: Catalog, session: SessionApi) -> Rows:
-        acls = {(t.id, col.name): col.acl for t in c.tables.values() for col in t.live_columns}
-        base = build(c, session) if wants_session else build(c)
-        return [(*r, privileges.acl_items(session, c, acls.get((r[0], r[1])))) for r in base]
-
-    return [*cols, ("attacl", TXT.array_of())], rows, True
-
-
-RELATIONS[("pg_catalog", "pg_attribute")] = _with_attacl(RELATIONS[("pg_catalog", "pg_attribute")])
+for _key, _entry in dump_catalog.RELATIONS.items():
+    RELATIONS.setdefault(_key, _entry)
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 
@@ -1612,9 +1721,12 @@ def system_relation(
         shown = f"{schema}.{name}" if schema else name
         raise UndefinedTable(f'relation "{shown}" does not exist')
     cols, build, wants_session = entry
+    # Every catalog's rows carry its tableoid (the system column pg_dump names objects by).
+    tableoid = system_oids.oid_of(name) or 0
 
     def source() -> Rows:
         catalog = session.catalog()
-        return build(catalog, session) if wants_session else build(catalog)
+        rows = build(catalog, session) if wants_session else build(catalog)
+        return [(*r, tableoid) for r in rows]
 
-    return cols, source
+    return [*cols, ("tableoid", OIDT)], source

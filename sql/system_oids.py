@@ -63,6 +63,8 @@ BY_NAME: dict[str, int] = {
     "pg_replication_origin": 6000,
     "pg_subscription": 6100,
     "pg_publication": 6104,
+    "pg_publication_rel": 6106,
+    "pg_publication_namespace": 6237,
 }
 BY_OID: dict[int, str] = {oid: name for name, oid in BY_NAME.items()}
 

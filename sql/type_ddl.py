@@ -12,7 +12,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations, roles, temp
+from sql import owner_ddl, relations, roles, temp
 from sql import types as T
 from sql.catalog import SYSTEM_SCHEMAS, TYPE_KINDS, Catalog, ColumnDef, ConstraintDef, TableDef
 from sql.errors import (
@@ -44,7 +44,7 @@ def run(session: SessionApi, command: str, text: str, tokens: list[Any], start: 
     if command == "CREATE DOMAIN":
         return _create_domain(session, catalog, text, tokens, words, start)
     if command == "ALTER TYPE":
-        return _alter_type(session, catalog, tokens, words)
+        return _alter_type(session, catalog, tokens, words, text)
     return _drop(session, catalog, command, tokens)
 
 
@@ -205,7 +205,7 @@ def _create_domain(
 
 
 def _alter_type(
-    session: SessionApi, catalog: Catalog, tokens: list[Any], words: list[str]
+    session: SessionApi, catalog: Catalog, tokens: list[Any], words: list[str], text: str
 ) -> Result:
     names, i = relations.read_names(tokens, 2)
     found = catalog.find_type(names[0].name, names[0].schema, session.search_path())
@@ -215,8 +215,10 @@ def _alter_type(
         )
     if found is None:
         raise UndefinedObject(f'type "{names[0].name}" does not exist')
+    if words[i : i + 2] == ["OWNER", "TO"]:
+        return owner_ddl.run(session, "ALTER TYPE", text)
     if words[i : i + 2] != ["ADD", "VALUE"]:
-        raise FeatureNotSupported("ALTER TYPE is supported only as ADD VALUE")
+        raise FeatureNotSupported("ALTER TYPE is supported only as ADD VALUE or OWNER TO")
     if found.kind != "enum":
         raise WrongObjectType(f'"{found.name}" is not an enum')
     i += 2

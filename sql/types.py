@@ -638,8 +638,18 @@ def parse_text(text: str, t: SqlType) -> Any:
     if name in ("oid", "regclass", "regtype", "regnamespace", "regproc"):
         if re.fullmatch(r"\d+", s):
             return int(s)
+        if name == "regnamespace" and s.strip('"') in FIXED_SCHEMA_OIDS:
+            return FIXED_SCHEMA_OIDS[s.strip('"')]
+        if name == "regnamespace":
+            raise FeatureNotSupported(
+                "regnamespace input of a created schema's name is not supported"
+            )
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+# The schemas whose oids are the same in every database (pg_namespace).
+FIXED_SCHEMA_OIDS = {"pg_catalog": 11, "public": 2200, "information_schema": 13183}
 
 
 _MONEY_TEXT = re.compile(r"(-)?\$?(-)?((?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d*)?)")
@@ -1447,6 +1457,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_money(v)
     if t.name == '"char"':
         return format_char(v)
+    if t.name == "regproc" and v == 0:  # regprocout's InvalidOid
+        return "-"
     if isinstance(v, bool):
         return "t" if v else "f"
     if isinstance(v, float):

@@ -31,6 +31,29 @@ def sql_type(t: TableDef) -> SqlType:
     return SqlType(t.name, t.id, array_oid, -1, "R")
 
 
+def format_type(catalog: Catalog, path: list[str], oid: int) -> str | None:
+    """format_type() of a user-defined type or its array type: its name, schema-qualified
+    when its schema is not on the search path; None for an oid of no type."""
+    for t in catalog.types.values():
+        array = int(t.type_def.get("array_oid", 0)) == oid
+        if t.id == oid or array:
+            name = _quote(t.name)
+            shown = name if t.schema in path else f"{_quote(t.schema)}.{name}"
+            return shown + ("[]" if array else "")
+    return None
+
+
+def _quote(name: str) -> str:
+    if (
+        name
+        and (name[0].isalpha() or name[0] == "_")
+        and name == name.lower()
+        and all(ch.isalnum() or ch == "_" for ch in name)
+    ):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
 def resolver(catalog: Callable[[], Catalog], path: list[str]) -> Callable[[str], SqlType | None]:
     """Type names (``name`` or ``schema.name``) to the user-defined types of the catalog
     ``catalog()`` returns (read once, when a name is first looked up)."""

@@ -611,8 +611,8 @@ class Planner:
                 item.this, exp.Identifier
             ):
                 if item.args.get("ordinality") and not isinstance(item.this, exp.Unnest):
-                    return self._with_ordinality(item, alias, outer)
-                return self._function_scan(item.this, alias, outer, item)
+                    return self._with_ordinality(item, alias, outer, share=share)
+                return self._function_scan(item.this, alias, outer, item, share=share)
             name = item.name
             schema = temp.check_access(self.session, item.db or None)
             if schema is None:
@@ -714,7 +714,7 @@ class Planner:
     def _system_scan(self, name: str, schema: str | None, alias: str | None) -> Node:
         cols, source = system_relation(self.session, name, schema)
         label = alias or name
-        scope = Scope([ScopeColumn(label, col, ty) for col, ty in cols])
+        scope = Scope([ScopeColumn(label, col, ty, hidden=col == "tableoid") for col, ty in cols])
         return Materialized(scope, source, f"Function Scan on {name}")
 
     def _sequence_scan(self, seq: TableDef, alias: str | None) -> Node:
@@ -745,16 +745,18 @@ class Planner:
         outer: Scope | None,
         item: exp.Expr | None = None,
         cell: list[Any] | None = None,
+        share: Scope | None = None,
     ) -> Node:
         """A function in FROM (``item``: its FROM item, for column aliases); its arguments
-        read the outer row from ``cell`` (LATERAL)."""
+        read the outer row from ``cell`` (LATERAL), or in a subquery from the query's outer
+        row (``share``: the query's scope, marked correlated when they do)."""
         if isinstance(fn, exp.Unnest):
             return self._unnest_scan(fn, outer, cell)
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
             return self._json_records(name, fn, alias, outer, item)
         if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
-            comp = self.compiler(Scope([], outer=outer))
+            comp = self.compiler(_args_scope(outer, cell, share))
             rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
             given = item.args.get("alias") if item is not None else None
             renames = [c.name for c in given.columns] if given and given.columns else []
@@ -771,7 +773,7 @@ class Planner:
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
         if name in inheritance.TREE_FUNCTIONS and isinstance(fn, exp.Anonymous):
-            comp = self.compiler(self._args_scope(outer, cell))
+            comp = self.compiler(_args_scope(outer, cell, share))
             arg = comp.compile(fn.expressions[0]) if fn.expressions else None
             if arg is None or len(fn.expressions) != 1:
                 raise UndefinedFunction(f"function {name}() does not exist")
@@ -779,10 +781,18 @@ class Planner:
             label = alias or name
             return Materialized(Scope([ScopeColumn(label, n, t) for n, t in cols]), tree_rows,
                                 f"Function Scan on {name}")  # fmt: skip
+        if name == "pg_options_to_table" and isinstance(fn, exp.Anonymous):
+            args_scope = _args_scope(outer, cell, share)
+            if len(fn.expressions) != 1:
+                raise UndefinedFunction(f"function {name}() does not exist")
+            options = self.compiler(args_scope).compile(fn.expressions[0]).fn
+            label = alias or name
+            scope = Scope([ScopeColumn(label, "option_name", T.TEXT),
+                           ScopeColumn(label, "option_value", T.TEXT)])  # fmt: skip
+            return Materialized(scope, lambda: _option_rows(options(())),
+                                f"Function Scan on {name}")  # fmt: skip
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
-            args_scope = Scope([], outer=outer)
-            if cell is not None:
-                args_scope.outer_cell = cell
+            args_scope = _args_scope(outer, cell, share)
             comp = self.compiler(args_scope)
             if isinstance(fn, exp.Anonymous):
                 raw = list(fn.expressions)
@@ -807,7 +817,7 @@ class Planner:
             return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:
             # Any other set-returning function: its values, computed when the scan runs.
-            maker, rtype = compile_srf(self.compiler(self._args_scope(outer, cell)), fn)
+            maker, rtype = compile_srf(self.compiler(_args_scope(outer, cell, share)), fn)
             label, col = _one_column_names(alias, name, item)
             return Materialized(
                 Scope([ScopeColumn(label, col, rtype)]),
@@ -844,21 +854,13 @@ class Planner:
             )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
-    @staticmethod
-    def _args_scope(outer: Scope | None, cell: list[Any] | None) -> Scope:
-        """Where a function in FROM reads its arguments: the outer query's row, and under
-        LATERAL the row of the items to its left (``cell``)."""
-        scope = Scope([], outer=outer)
-        if cell is not None:
-            scope.outer_cell = cell
-        return scope
-
     def _with_ordinality(
         self,
         item: exp.Table,
         alias: str | None,
         outer: Scope | None,
         cell: list[Any] | None = None,
+        share: Scope | None = None,
     ) -> Node:
         """``f(...) WITH ORDINALITY [AS a(c1, ..., n)]``: the function's rows, each with its
         position (bigint, from 1) last; the alias's column list names the function's columns
@@ -869,9 +871,9 @@ class Planner:
         if bare.args.get("alias") is not None:
             bare.args["alias"].set("columns", [])
         fn = bare.this
-        node = self._function_scan(fn, alias, outer, bare, cell)
+        node = self._function_scan(fn, alias, outer, bare, cell, share=share)
         if isinstance(node, SeriesScan):  # generate_series: its values as any SRF's
-            maker, _ = compile_srf(self.compiler(self._args_scope(outer, cell)), fn)
+            maker, _ = compile_srf(self.compiler(_args_scope(outer, cell, share)), fn)
             node = Materialized(node.scope, lambda: [(v,) for v in maker(())], "")
         if not isinstance(node, Materialized):
             raise FeatureNotSupported(f"WITH ORDINALITY on {fn.sql(dialect='postgres')} is "
@@ -1909,6 +1911,28 @@ def _columns_read(q: exp.Expr) -> set[str] | None:
 def _reads_tableoid(item: exp.Expr) -> bool:
     """Whether the statement ``item`` is part of names the system column tableoid."""
     return any(c.name.lower() == inheritance.TABLEOID for c in item.root().find_all(exp.Column))
+
+
+def _args_scope(outer: Scope | None, cell: list[Any] | None, share: Scope | None) -> Scope:
+    """The scope a FROM function's arguments compile in: the LATERAL row's ``cell``, else the
+    outer row of the subquery it is in (``share``), whose reading marks that query
+    correlated (it is evaluated again for each outer row)."""
+    scope = Scope([], outer=outer)
+    if cell is not None:
+        scope.outer_cell = cell
+    elif share is not None:
+        scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
+    return scope
+
+
+def _option_rows(options: list[str] | None) -> list[Row]:
+    """pg_options_to_table's rows: each ``name=value`` of a reloptions-style array split at
+    its first ``=`` (a value is NULL where there is none)."""
+    rows: list[Row] = []
+    for opt in options or []:
+        key, eq, value = opt.partition("=")
+        rows.append((key, value if eq else None))
+    return rows
 
 
 def _is_system_relation(name: str) -> bool:

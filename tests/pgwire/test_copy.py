@@ -50,3 +50,20 @@ def test_bad_copy_data_fails_the_statement_and_keeps_the_connection(pg: Running)
         assert cur.fetchone() == (0,)  # nothing of a failed COPY is kept
         with pytest.raises(psycopg.errors.UndefinedTable), cur.copy("COPY nosuch FROM STDIN") as c:
             c.write(b"1\n")
+
+
+def test_copy_to_reads_the_table_alone_and_quotes_its_names(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(
+            'CREATE TABLE animal (id int, name text); CREATE TABLE "Odd ""N""" ("a""b" int)'
+        )
+        cur.execute("CREATE TABLE dog (good bool) INHERITS (animal)")
+        cur.execute("INSERT INTO animal VALUES (1, 'x'); INSERT INTO dog VALUES (2, 'rex', true)")
+        cur.execute('INSERT INTO "Odd ""N""" VALUES (7)')
+        with cur.copy("COPY animal TO STDOUT") as copy:  # pg_dump's per-table COPY
+            assert b"".join(bytes(chunk) for chunk in copy) == b"1\tx\n"
+        with cur.copy('COPY public."Odd ""N""" ("a""b") TO STDOUT') as copy:
+            assert b"".join(bytes(chunk) for chunk in copy) == b"7\n"
+        cur.execute("CREATE TABLE m (d int) PARTITION BY RANGE (d)")
+        with pytest.raises(psycopg.errors.WrongObjectType), cur.copy("COPY m TO STDOUT") as copy:
+            list(copy)
