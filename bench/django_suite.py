@@ -148,9 +148,7 @@ def server_for(side: str, port: int) -> Iterator[Server]:
             yield Server("postgresql", f"host=127.0.0.1 port={port} user=postgres", "")
 
 
-def run_side(
-    side: str, apps: list[str], create_db: bool, timeout: float
-) -> Iterator[AppRun]:
+def run_side(side: str, apps: list[str], create_db: bool, timeout: float) -> Iterator[AppRun]:
     """Each app on a fresh server (``--keepdb`` mode), or all on one (``--create-db``)."""
     port = free_base(1)
     if create_db:
@@ -174,6 +172,9 @@ def cause(message: str) -> str:
     return message[:140]
 
 
+NOT_RUN = "(not run: the run stopped or a class setup failed)"
+
+
 def report(pg: dict[str, AppRun], db9: dict[str, AppRun]) -> tuple[str, collections.Counter[str]]:
     lines = [
         "| app | tests | pass on PG | of those, pass on db9 | % | PG s | db9 s |",
@@ -188,7 +189,7 @@ def report(pg: dict[str, AppRun], db9: dict[str, AppRun]) -> tuple[str, collecti
         total_both += len(both)
         for test in ok_pg - ok_db9:
             got = db9[app].outcomes.get(test)
-            causes[cause(got["message"]) if got else "(not run: the run stopped or a class setup failed)"] += 1
+            causes[cause(got["message"]) if got else NOT_RUN] += 1
         pct = f"{100 * len(both) / len(ok_pg):.1f}" if ok_pg else "-"
         lines.append(
             f"| {app} | {len(pg[app].outcomes)} | {len(ok_pg)} | {len(both)} | {pct} "

@@ -121,7 +121,8 @@ class ConstraintDef:
     inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone
     local: bool = True  # the table defined it itself too (conislocal)
     # DEFERRABLE (a "u" constraint checked at the end of its statement, or at commit when
-    # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks)
+    # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks; an
+    # "f" constraint's checks wait for commit only when deferred, sql.deferrals.FkWaiting)
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT

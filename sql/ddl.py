@@ -291,8 +291,10 @@ def _fk(
         )
     on_delete = on_update = "NO ACTION"
     text = ref.sql(dialect="postgres").upper()
-    if "DEFERRABLE" in text.replace("NOT DEFERRABLE", "") or "INITIALLY DEFERRED" in text:
-        raise FeatureNotSupported("deferrable constraints are not supported")
+    deferred = "INITIALLY DEFERRED" in text
+    deferrable = deferred or "DEFERRABLE" in text.replace("NOT DEFERRABLE", "")
+    if deferred and "NOT DEFERRABLE" in text:
+        raise SyntaxError_("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
     for action in ("CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"):
         if f"ON DELETE {action}" in text:
             on_delete = action
@@ -306,6 +308,8 @@ def _fk(
         ref_columns=ref_cols,
         on_delete=on_delete,
         on_update=on_update,
+        deferrable=deferrable,
+        deferred=deferred,
     )
 
 

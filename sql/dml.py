@@ -292,7 +292,13 @@ class TableWriter:
                 continue  # MATCH SIMPLE: a key with a NULL references nothing
             if old is not None and self._values(old, fk.columns) == values:
                 continue
-            self.after.append(partial(self._check_live_parent, fk, row))
+            check = partial(self._check_live_parent, fk, row)
+            if self.session.deferrals.deferred(fk):
+                self.session.deferrals.fk_waiting.append(
+                    deferrals.FkWaiting(self.table.id, fk.name, check)
+                )
+            else:
+                self.after.append(check)
 
     def _check_live_parent(self, fk: ConstraintDef, row: Row) -> None:
         raw = self.txn.get(self.codec.key(row))
@@ -342,7 +348,14 @@ class TableWriter:
             after = None if new is None else self._values(new, fk.ref_columns)
             if after == before:
                 continue
-            self.after.append(partial(self._act_on_children, child, fk, before, after))
+            act = partial(self._act_on_children, child, fk, before, after)
+            action = fk.on_delete if after is None else fk.on_update
+            if action == "NO ACTION" and self.session.deferrals.deferred(fk):
+                self.session.deferrals.fk_waiting.append(
+                    deferrals.FkWaiting(child.id, fk.name, act)
+                )
+            else:  # actions run at once, deferrable or not, as in PostgreSQL
+                self.after.append(act)
 
     def _act_on_children(
         self, child: TableDef, fk: ConstraintDef, before: list[Any], after: list[Any] | None

@@ -634,7 +634,7 @@ class Session:
                     self.current_txn().release(mark)
                     mark = 0
                 pending = result.pending
-                if pending is None and self.deferrals.waiting:
+                if pending is None and self.deferrals.pending():
                     unique_checks.check(self, statement_end=not autocommit)
                 if pending is not None:
                     if stream:
@@ -656,7 +656,7 @@ class Session:
                         pending.close()
                         result.pending = pending = None
                     result.tag = f"{result.tag} {len(result.rows)}"
-                    if self.deferrals.waiting:
+                    if self.deferrals.pending():
                         unique_checks.check(self, statement_end=not autocommit)
                 if autocommit:
                     self._commit()

@@ -96,10 +96,10 @@ def index_def(table: TableDef, index: Any) -> str:
 
 def constraint_def(con: Any, pretty: bool = False) -> str:
     cols = ", ".join(con.columns)
+    later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
-        later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
         nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
         return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
@@ -112,7 +112,7 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
             out += f" ON DELETE {con.on_delete}"
-        return out
+        return out + (later if con.deferrable else "")
     return ""
 
 
