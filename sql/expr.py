@@ -66,7 +66,7 @@ from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
 from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
-from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
+from sql.scope import STAR_POSITION, Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
 
@@ -395,7 +395,9 @@ class Compiler:
                     f'column "{shown}" must appear in the GROUP BY clause or be used in an '
                     "aggregate function"
                 )
-        found = self.scope.resolve(name, table)
+        at = e.meta.get(STAR_POSITION)
+        found = (at, self.scope.columns[at].type) if at is not None else None
+        found = found or self.scope.resolve(name, table)
         if found is not None:
             idx, t = found
             # an itemgetter, not a lambda: a C call, and batch projections see the position

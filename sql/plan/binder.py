@@ -93,7 +93,7 @@ from sql.plan.search_cycle import check_clauses, has_search_or_cycle, rewrite
 from sql.plan.unused_outputs import without_unused_outputs
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
-from sql.scope import Context, Row, Scope, ScopeColumn, Typed
+from sql.scope import STAR_POSITION, Context, Row, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import SYSTEM_RELATIONS, system_relation
 from sql.types import SqlType
@@ -168,6 +168,15 @@ def _joins_a_leaf(item: exp.Expr) -> bool:
 def _visible(scope: Scope) -> list[ScopeColumn]:
     """The columns a bare * expands to."""
     return [c for c in scope.columns if not c.hidden and not c.qualified_only]
+
+
+def _star_column(scope: Scope, col: ScopeColumn) -> exp.Column:
+    """A column * expands to, by name; one whose name its table holds twice (``unnest(a, b)``:
+    two columns named unnest) also carries its position, which the compiler reads."""
+    e = exp.column(col.name, col.table) if col.table else exp.column(col.name)
+    if sum(c.name == col.name and c.table == col.table for c in scope.columns) > 1:
+        e.meta[STAR_POSITION] = scope.columns.index(col)
+    return e
 
 
 def _find_srfs(e: exp.Expr, session: SessionApi | None = None) -> list[exp.Expr]:
@@ -1287,16 +1296,13 @@ class Planner:
             if isinstance(e, exp.Star):
                 if not scope.columns:
                     raise SyntaxError_("SELECT * with no tables specified is not valid")
-                out += [
-                    exp.column(c.name, c.table) if c.table else exp.column(c.name)
-                    for c in _visible(scope)
-                ]
+                out += [_star_column(scope, c) for c in _visible(scope)]
             elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
                 table = e.table
                 cols = [c for c in scope.columns if c.table == table and not c.hidden]
                 if not cols:
                     raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
-                out += [exp.column(c.name, table) for c in cols]
+                out += [_star_column(scope, c) for c in cols]
             elif (
                 isinstance(e, exp.Dot)
                 and isinstance(e.expression, exp.Star)
