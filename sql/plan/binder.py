@@ -175,7 +175,7 @@ def _star_column(scope: Scope, col: ScopeColumn) -> exp.Column:
     two columns named unnest) also carries its position, which the compiler reads."""
     e = exp.column(col.name, col.table) if col.table else exp.column(col.name)
     if sum(c.name == col.name and c.table == col.table for c in scope.columns) > 1:
-        e.meta[STAR_POSITION] = scope.columns.index(col)
+        e.meta[STAR_POSITION] = next(i for i, c in enumerate(scope.columns) if c is col)
     return e
 
 
