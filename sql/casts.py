@@ -278,6 +278,12 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
             return coerce_to(a, tb), b
         if tb.name == "date" and ta.name != "date":
             return a, coerce_to(b, ta)
+        # timestamp against timestamptz: the timestamp in the session's time zone, as
+        # PostgreSQL's implicit cast (timestamp_cmp_timestamptz)
+        if ta.name == T.TIMESTAMP.name and tb.name == T.TIMESTAMPTZ.name:
+            return coerce_to(a, tb), b
+        if tb.name == T.TIMESTAMP.name and ta.name == T.TIMESTAMPTZ.name:
+            return a, coerce_to(b, ta)
         return a, b
     if "record" in (ta.name, tb.name) and ta.fields is not None and tb.fields is not None:
         return a, b  # a record compares with a composite value field by field
