@@ -170,6 +170,36 @@ def _visible(scope: Scope) -> list[ScopeColumn]:
     return [c for c in scope.columns if not c.hidden and not c.qualified_only]
 
 
+def _dependent_columns(
+    group: list[exp.Expr], scope: Scope, tables: dict[str, TableDef]
+) -> list[exp.Expr]:
+    """The columns a GROUP BY groups implicitly (PostgreSQL's functional dependency): every
+    other column of a table whose whole primary key it lists as plain columns. Grouping by
+    them as well changes no group, and lets the select list, HAVING and ORDER BY name them."""
+    grouped: set[tuple[str, str]] = set()
+    for g in group:
+        if not isinstance(g, exp.Column) or isinstance(g.this, exp.Star):
+            continue
+        try:
+            found = scope.resolve(g.name, g.table or None)
+        except AmbiguousColumn:
+            continue
+        if found is not None:
+            col = scope.columns[found[0]]
+            grouped.add((col.table or "", col.name))
+    extra: list[exp.Expr] = []
+    for label, table in tables.items():
+        pk = table.primary_key
+        if not pk or not all((label, c) in grouped for c in pk):
+            continue
+        extra += [
+            exp.column(c.name, label)
+            for c in scope.columns
+            if c.table == label and (label, c.name) not in grouped and not c.hidden
+        ]
+    return extra
+
+
 def _star_column(scope: Scope, col: ScopeColumn) -> exp.Column:
     """A column * expands to, by name; one whose name its table holds twice (``unnest(a, b)``:
     two columns named unnest) also carries its position, which the compiler reads."""
@@ -1178,7 +1208,9 @@ class Planner:
                 # HAVING alone makes one group that reads nothing of its input: as in
                 # PostgreSQL, the FROM and WHERE are not run (no error from them).
                 node = Limit(node, Typed(lambda _r: 0, T.INT8, True), None)
-            node, post_scope = self._aggregate(node, base, exprs, agg_calls, group)
+            node, post_scope = self._aggregate(
+                node, base, exprs, agg_calls, group, self._base_tables(q)
+            )
             if having is not None:
                 pred = self.compiler(post_scope)._bool(having.this)
                 node = Filter(node, pred, having.this.sql(dialect="postgres"))
@@ -1365,6 +1397,7 @@ class Planner:
         exprs: list[exp.Expr],
         calls: list[exp.Expr],
         group: exp.Group | None,
+        tables: dict[str, TableDef] | None = None,
     ) -> tuple[Node, Scope]:
         comp = self.compiler(scope)
         group_exprs: list[exp.Expr] = []
@@ -1384,6 +1417,8 @@ class Planner:
                 group_exprs.append(alias)
             else:
                 group_exprs.append(g)
+        shown = len(group_exprs)  # EXPLAIN's Group Key
+        group_exprs += _dependent_columns(group_exprs, scope, tables or {})
         keys = [comp.compile(g) for g in group_exprs]
         slots: dict[str, tuple[int, SqlType]] = {}
         gslots: dict[str, tuple[int, SqlType]] = {}
@@ -1417,9 +1452,25 @@ class Planner:
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
         # Column references after grouping must be grouped: the compiler checks group_slots.
-        texts = [g.sql(dialect="postgres") for g in group_exprs]
+        texts = [g.sql(dialect="postgres") for g in group_exprs[:shown]]
         node = Aggregate(node, keys, specs, post, group is not None, texts)
         return node, _PostAggScope(post, scope)
+
+    def _base_tables(self, q: exp.Select) -> dict[str, TableDef]:
+        """The plain tables ``q``'s FROM and JOINs name directly, by the label their columns
+        carry (not CTEs, views or partitioned parents)."""
+        items = [q.args.get("from_") or q.args.get("from"), *(q.args.get("joins") or [])]
+        out: dict[str, TableDef] = {}
+        for item in items:
+            t = item.this if isinstance(item, exp.From | exp.Join) else None
+            if not isinstance(t, exp.Table) or not isinstance(t.this, exp.Identifier):
+                continue
+            if not t.db and any(t.name in frame for frame in self.ctes):
+                continue
+            found = self.catalog.find(t.name, t.db or None, self.session.search_path())
+            if found is not None and found.kind == "table" and found.partkey is None:
+                out[t.alias_or_name] = found
+        return out
 
     def _agg_spec(self, call: exp.Expr, comp: Compiler, window: bool = False) -> AggSpec:
         """An aggregate call's spec; ``window`` for one under OVER, whose argument may hold
