@@ -304,6 +304,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _I8.pack((v - _EPOCH) // dt.timedelta(microseconds=1))
     if name == "timestamp with time zone":
         return _I8.pack((v - _EPOCH_TZ) // dt.timedelta(microseconds=1))
+    if name == "time without time zone":  # microseconds since midnight
+        return _I8.pack(T.to_storage(v, t))
     if name == "interval":
         try:
             return _INTERVAL.pack(v.micros, v.days, v.months)
@@ -371,6 +373,11 @@ def _recv(buf: _In, t: SqlType) -> Any:
             return epoch + dt.timedelta(microseconds=micros)
         except OverflowError:
             raise DatetimeFieldOverflow("timestamp out of range") from None
+    if name == "time without time zone":
+        micros = buf.unpack(_I8)
+        if not 0 <= micros < 86_400_000_000:
+            raise DatetimeFieldOverflow("time out of range")
+        return T.from_storage(micros, t)
     if name == "interval":
         micros, days, months = buf.unpack(_INTERVAL)
         return Interval(months, days, micros)

@@ -146,6 +146,16 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             return v.date()
         if isinstance(v, dt.date):
             return v
+    if d == "time without time zone":
+        if isinstance(v, dt.datetime):
+            return (v.astimezone(dt.UTC) if v.tzinfo is not None else v).time()
+        if isinstance(v, dt.time):
+            return v
+        if isinstance(v, T.Interval):  # the interval's time of day, as interval_time
+            micros = v.micros % (86_400 * 1_000_000)
+            return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
+    if d == "interval" and isinstance(v, dt.time):
+        return T.Interval(0, 0, T.to_storage(v, T.TIME))
     if d in ("timestamp without time zone", "timestamp with time zone"):
         if isinstance(v, dt.datetime):
             if d == "timestamp with time zone" and v.tzinfo is None:

@@ -469,7 +469,7 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
     if src.type.name == "unknown":
         src = coerce_to(src, T.TIMESTAMP)
 
-    is_timestamp = src.type.name.startswith("timestamp") or src.type.name == "interval"
+    is_timestamp = src.type.name.startswith(("timestamp", "time ")) or src.type.name == "interval"
 
     def part(v: Any) -> Any:
         if isinstance(v, Interval):
@@ -483,6 +483,18 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 "second": Decimal(total % 60_000_000) / 1_000_000,
                 "epoch": Decimal((v.months * 30 + v.days) * 86_400_000_000 + total) / 1_000_000,
             }
+        elif isinstance(v, dt.time):  # time: its fields of the day, and seconds since midnight
+            us = v.second * 1_000_000 + v.microsecond
+            parts = {
+                "hour": v.hour,
+                "minute": v.minute,
+                "second": Decimal(us) / 1_000_000,
+                "milliseconds": Decimal(us) / 1000,
+                "microseconds": us,
+                "epoch": Decimal(int(T.to_storage(v, T.TIME))) / 1_000_000,
+            }
+            if unit not in parts:
+                raise InvalidParameterValue(f'unit "{unit}" not recognized for type time')
         else:
             ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
             epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo)
@@ -820,6 +832,8 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(lambda x, y: x + dt.timedelta(days=sign * y), T.DATE)
     if ta.name == "date" and tb.name == "date" and op == "-":
         return strict(lambda x, y: (x - y).days, T.INT4)
+    if T.TIME in (ta, tb):
+        return _time_arith(op, ta, tb, strict)
     if tb.name == "interval" and ta.category == "D" and op in "+-":
         rt = T.TIMESTAMP if ta.name == "date" else ta
         sign = 1 if op == "+" else -1
@@ -838,6 +852,32 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(lambda x, y: x + (y if op == "+" else -y), T.INTERVAL)
     if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "/":
         return strict(lambda x, y: interval_div(x, float(y)), T.INTERVAL)
+    raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
+
+
+def _time_arith(
+    op: str, ta: SqlType, tb: SqlType, strict: Callable[[Callable[[Any, Any], Any], SqlType], Typed]
+) -> Typed:
+    """time +/- interval (wrapping at midnight), time - time, date + time and time + date."""
+    day = 86_400_000_000
+
+    def micros(t: dt.time) -> int:
+        return int(T.to_storage(t, T.TIME))
+
+    def at(m: int) -> dt.time:
+        return T.from_storage(m % day, T.TIME)  # type: ignore[no-any-return]
+
+    if ta is T.TIME and tb.name == "interval" and op in "+-":
+        sign = 1 if op == "+" else -1
+        return strict(lambda x, y: at(micros(x) + sign * y.micros), T.TIME)
+    if ta.name == "interval" and tb is T.TIME and op == "+":
+        return strict(lambda x, y: at(micros(y) + x.micros), T.TIME)
+    if ta is T.TIME and tb is T.TIME and op == "-":
+        return strict(lambda x, y: Interval(0, 0, micros(x) - micros(y)), T.INTERVAL)
+    if ta.name == "date" and tb is T.TIME and op == "+":
+        return strict(lambda x, y: dt.datetime.combine(x, y), T.TIMESTAMP)
+    if ta is T.TIME and tb.name == "date" and op == "+":
+        return strict(lambda x, y: dt.datetime.combine(y, x), T.TIMESTAMP)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 

@@ -20,8 +20,7 @@ SCRIPT = [
     "SELECT a.*, sum(b.pages) FROM author a JOIN book b ON a.id = b.author_id"
     " GROUP BY a.id ORDER BY a.name",
     "SELECT name, count(*) FROM author GROUP BY id ORDER BY 1",
-    "SELECT a.name FROM author a JOIN book b ON a.id = b.author_id GROUP BY a.id"
-    " HAVING a.age > 35",
+    "SELECT a.name FROM author a JOIN book b ON a.id = b.author_id GROUP BY a.id HAVING a.age > 35",
     "SELECT upper(a.name), max(b.pages) FROM author a JOIN book b ON a.id = b.author_id"
     " GROUP BY a.id ORDER BY a.age DESC",
     "SELECT a.name FROM author a JOIN book b ON a.id = b.author_id GROUP BY b.id",
