@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds
+from sql import array_bounds, inet
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -90,6 +90,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         return T.parse_text(v, dst)
     if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):
         v = v.rstrip(" ")  # bpchar's padding is not significant, and casts drop it
+    if s in ("inet", "cidr") and d in text_types:  # text(inet): always with the mask
+        v = v.full()
+    if s == "inet" and d == "cidr":  # the network: host bits cleared
+        return inet.network(v)
+    if s == "cidr" and d == "inet":
+        return inet.Inet(v.address, v.bits)
     if d in ("text", "name"):
         if isinstance(v, str):
             return v if type(v) is str else str(v)  # a RegclassName orders as text now

@@ -24,6 +24,7 @@ from sql import (
     functions_enum,
     functions_geometry,
     functions_text_search,
+    inet,
     jsonb,
     partition_text,
     privileges,
@@ -191,6 +192,10 @@ FUNCTIONS: dict[
     # position(sub IN s): sqlglot's StrPosition holds (s, sub)
     "position": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
     "gen_random_uuid": ([], T.UUID, uuid.uuid4, False),
+    "host": ([T.INET], T.TEXT, inet.host, True),
+    "masklen": ([T.INET], T.INT4, lambda v: v.bits, True),
+    "family": ([T.INET], T.INT4, inet.family, True),
+    "network": ([T.INET], T.CIDR, inet.network, True),
     # boolean operators' functions (the = and <> of boolean, callable by name)
     "booleq": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a == b, True),
     "boolne": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a != b, True),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, ts_config, ts_values
+from sql import array_bounds, geometry, inet, ts_config, ts_values
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -283,6 +283,8 @@ DATE = SqlType("date", 1082, 1182, 4, "D")
 TIMESTAMP = SqlType("timestamp without time zone", 1114, 1115, 8, "D")
 TIMESTAMPTZ = SqlType("timestamp with time zone", 1184, 1185, 8, "D")
 TIME = SqlType("time without time zone", 1083, 1183, 8, "D")  # a dt.time, no time zone
+INET = SqlType("inet", 869, 1041, -1, "I")  # an inet.Inet
+CIDR = SqlType("cidr", 650, 651, -1, "I")
 INTERVAL = SqlType("interval", 1186, 1187, 16, "T")
 UUID = SqlType("uuid", 2950, 2951, 16, "U")
 JSON = SqlType("json", 114, 199, -1, "U")
@@ -357,6 +359,8 @@ SCALARS = [
     TIME,
     INTERVAL,
     UUID,
+    INET,
+    CIDR,
     JSON,
     JSONB,
     OID,
@@ -439,6 +443,8 @@ _NAMES = {
     "time without time zone": TIME,
     "interval": INTERVAL,
     "uuid": UUID,
+    "inet": INET,
+    "cidr": CIDR,
     "json": JSON,
     "jsonb": JSONB,
     "oid": OID,
@@ -616,6 +622,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return parse_timestamp(s, tz=True)
     if name == "time without time zone":
         return parse_time(s)
+    if name in ("inet", "cidr"):
+        return inet.parse_inet(s, cidr=name == "cidr")
     if name == "interval":
         return parse_interval(s)
     if name == "uuid":
@@ -1557,6 +1565,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return (v - _EPOCH_TZ) // dt.timedelta(microseconds=1)
     if name == "time without time zone":  # microseconds since midnight
         return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+    if name in ("inet", "cidr"):
+        return inet.to_storage(v)
     if name == "interval":
         return (v._key(), v.months, v.days, v.micros)
     if name == "uuid":
@@ -1576,7 +1586,7 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
-     "interval", "uuid",
+     "interval", "uuid", "inet", "cidr",
      "jsonb", "numeric", "tsvector", "tsquery", *geometry.GEOMETRIC]
 )  # fmt: skip
 
@@ -1602,6 +1612,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return _EPOCH_TZ + dt.timedelta(microseconds=v)
     if name == "time without time zone":
         return (dt.datetime.min + dt.timedelta(microseconds=v)).time()
+    if name in ("inet", "cidr"):
+        return inet.from_storage(v, cidr=name == "cidr")
     if name == "interval":
         return Interval(v[1], v[2], v[3])
     if name == "uuid":
