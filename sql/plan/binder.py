@@ -649,7 +649,7 @@ class Planner:
             if isinstance(item.this, exp.Anonymous | exp.Func) and not isinstance(
                 item.this, exp.Identifier
             ):
-                return self._function_scan(item.this, alias, outer, item)
+                return self._function_scan(item.this, alias, outer, item, share=share)
             name = item.name
             schema = temp.check_access(self.session, item.db or None)
             if schema is None:
@@ -717,7 +717,7 @@ class Planner:
                 scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
             return self._values(item, scope, alias)
         if isinstance(item, exp.Unnest):
-            return self._unnest_scan(item, outer, None)
+            return self._unnest_scan(item, outer, None, share)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
     def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
@@ -782,16 +782,18 @@ class Planner:
         outer: Scope | None,
         item: exp.Expr | None = None,
         cell: list[Any] | None = None,
+        share: Scope | None = None,
     ) -> Node:
         """A function in FROM (``item``: its FROM item, for column aliases); its arguments
-        read the outer row from ``cell`` (LATERAL)."""
+        read the outer row from ``cell`` (LATERAL), or an enclosing query's row through
+        ``share`` (the query it is part of, as for a derived table)."""
         if isinstance(fn, exp.Unnest):
-            return self._unnest_scan(fn, outer, cell)
+            return self._unnest_scan(fn, outer, cell, share)
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
-            return self._json_records(name, fn, alias, outer, item)
+            return self._json_records(name, fn, alias, outer, item, share)
         if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
-            comp = self.compiler(Scope([], outer=outer))
+            comp = self.compiler(self._arg_scope(outer, cell, share))
             rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
             given = item.args.get("alias") if item is not None else None
             renames = [c.name for c in given.columns] if given and given.columns else []
@@ -808,7 +810,7 @@ class Planner:
             scope = Scope([ScopeColumn(label, n, t) for n, (_, t) in zip(names, cols, strict=True)])
             return Materialized(scope, lambda: rows(()), f"Function Scan on {name}")
         if name in inheritance.TREE_FUNCTIONS and isinstance(fn, exp.Anonymous):
-            comp = self.compiler(Scope([], outer=outer))
+            comp = self.compiler(self._arg_scope(outer, cell, share))
             arg = comp.compile(fn.expressions[0]) if fn.expressions else None
             if arg is None or len(fn.expressions) != 1:
                 raise UndefinedFunction(f"function {name}() does not exist")
@@ -817,9 +819,7 @@ class Planner:
             return Materialized(Scope([ScopeColumn(label, n, t) for n, t in cols]), tree_rows,
                                 f"Function Scan on {name}")  # fmt: skip
         if name in ("generate_series", "explodinggenerateseries", "exploding_generate_series"):
-            args_scope = Scope([], outer=outer)
-            if cell is not None:
-                args_scope.outer_cell = cell
+            args_scope = self._arg_scope(outer, cell, share)
             comp = self.compiler(args_scope)
             if isinstance(fn, exp.Anonymous):
                 raw = list(fn.expressions)
@@ -844,7 +844,7 @@ class Planner:
             return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:
             # Any other set-returning function: its values, computed when the scan runs.
-            maker, rtype = compile_srf(self.compiler(Scope([], outer=outer)), fn)
+            maker, rtype = compile_srf(self.compiler(self._arg_scope(outer, cell, share)), fn)
             label, col = _one_column_names(alias, name, item)
             return Materialized(
                 Scope([ScopeColumn(label, col, rtype)]),
@@ -854,7 +854,9 @@ class Planner:
         given = item.args.get("alias") if item is not None else None
         defs = [c for c in given.columns if isinstance(c, exp.ColumnDef)] if given else []
         defined = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs if d.args.get("kind")]
-        user = routine_call.from_item(self.compiler(Scope([], outer=outer)), fn, defined or None)
+        user = routine_call.from_item(
+            self.compiler(self._arg_scope(outer, cell, share)), fn, defined or None
+        )
         if user is not None:
             cols, user_rows = user
             names = [c for c, _ in cols]
@@ -872,7 +874,7 @@ class Planner:
             return Materialized(scope, user_rows, f"Function Scan on {name}")
         if isinstance(fn, exp.Anonymous) and not defs:
             # a scalar function in FROM: one row of its value (42883 for no such function)
-            value = self.compiler(Scope([], outer=outer)).compile(fn)
+            value = self.compiler(self._arg_scope(outer, cell, share)).compile(fn)
             label, col = _one_column_names(alias, name, item)
             return Materialized(
                 Scope([ScopeColumn(label, col, value.type)]),
@@ -881,13 +883,27 @@ class Planner:
             )
         raise FeatureNotSupported(f"function {name} in FROM is not supported")
 
-    def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
+    def _arg_scope(self, outer: Scope | None, cell: list[Any] | None, share: Scope | None) -> Scope:
+        """The scope a FROM function's arguments compile in: no columns of its own; outer
+        references read ``cell`` (LATERAL) or ``share``'s cell, marking ``share`` correlated."""
+        scope = Scope([], outer=outer)
+        if cell is not None:
+            scope.outer_cell = cell
+        elif share is not None:
+            scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
+        return scope
+
+    def _unnest_scan(
+        self,
+        fn: exp.Unnest,
+        outer: Scope | None,
+        cell: list[Any] | None,
+        share: Scope | None = None,
+    ) -> Node:
         """unnest(array, ...) in FROM: the arrays' elements side by side (a multidimensional
         one's in storage order), shorter ones padded with NULLs; WITH ORDINALITY adds their
         position. Its alias names the row and, with a column list, the columns."""
-        args_scope = Scope([], outer=outer)
-        if cell is not None:
-            args_scope.outer_cell = cell
+        args_scope = self._arg_scope(outer, cell, share)
         comp = self.compiler(args_scope)
         arrays = [comp.compile(a) for a in fn.expressions]
         for a in arrays:
@@ -930,6 +946,7 @@ class Planner:
         alias: str | None,
         outer: Scope | None,
         item: exp.Expr | None,
+        share: Scope | None = None,
     ) -> Node:
         """json(b)_to_record(set) with a column definition list, json(b)_populate_record(set)
         of NULL::<a table's row type>."""
@@ -986,7 +1003,7 @@ class Planner:
                 )
             cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
             doc_arg = args[0]
-        comp = self.compiler(Scope([], outer=outer))
+        comp = self.compiler(self._arg_scope(outer, None, share))
         rows = jsonb.compile_records(comp, name, doc_arg, cols, defaults)
         label = alias or name
         scope = Scope([ScopeColumn(label, n, t) for n, t in cols])
