@@ -38,6 +38,7 @@ from sql import (
     cursors,
     ddl,
     dml,
+    extensions,
     index_options,
     lexer,
     memory,
@@ -1203,6 +1204,8 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in extensions.COMMANDS:
+            return extensions.run(self, stmt.tokens)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

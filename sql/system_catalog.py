@@ -17,6 +17,7 @@ from sql import (
     access_methods,
     comments,
     cursors,
+    extensions,
     partition_indexes,
     partition_text,
     privileges,
@@ -1261,7 +1262,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ),
     ("pg_catalog", "pg_extension"): (
         [("oid", OIDT), ("extname", NAME), ("extversion", TXT)],
-        empty,
+        lambda _c: extensions.pg_extension_rows(),
         False,
     ),
     ("pg_catalog", "pg_trigger"): (PG_TRIGGER_COLS, pg_trigger, False),
