@@ -68,6 +68,7 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql
+from sql.functions_text import quote_ident
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
 from sql.pg_dialect import DIALECT, Exclude
@@ -267,7 +268,9 @@ def _column_def(
         )
         seqs.append(seq)
         col.sequence = seq.name
-        qualified = seq.name if table.schema == "public" else f"{table.schema}.{seq.name}"
+        qualified = quote_ident(seq.name)
+        if table.schema != "public":
+            qualified = f"{quote_ident(table.schema)}.{qualified}"
         col.default = f"nextval('{qualified}'::regclass)"
         col.not_null = True
     return col

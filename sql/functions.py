@@ -43,6 +43,7 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
     ReadOnlySqlTransaction,
+    UndefinedColumn,
     UndefinedFunction,
     UndefinedObject,
     UndefinedTable,
@@ -60,6 +61,7 @@ from sql.functions_text import (
     TEXT_SRFS,
     compile_variadic,
     output_text,
+    quote_ident,
     substring_call,
     text_srf,
     trim_call,
@@ -769,9 +771,16 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_statisticsobjdef_columns":
             return None
         if name == "pg_get_serial_sequence":
-            t = catalog().find(str(v[0]).split(".")[-1], None, session().search_path())
-            col = t.column(v[1]) if t else None
-            return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
+            rel = parse_name(str(v[0]))
+            t = catalog().find(rel.name, rel.schema, session().search_path())
+            if t is None:
+                raise UndefinedTable(f'relation "{v[0]}" does not exist')
+            col = t.column(v[1])
+            if col is None:
+                raise UndefinedColumn(f'column "{v[1]}" of relation "{t.name}" does not exist')
+            if not col.sequence:
+                return None
+            return f"{quote_ident(t.schema)}.{quote_ident(col.sequence)}"
         if name in ("pg_relation_size", "pg_total_relation_size"):
             return 0
         if name == "pg_size_pretty":
