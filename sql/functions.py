@@ -830,6 +830,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
 def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
     ta, tb = a.type, b.type
+    if op in "*/" and "interval" in (ta.name, tb.name):  # interval * '2': a float8
+        a = coerce_to(a, T.FLOAT8) if ta.name == "unknown" else a
+        b = coerce_to(b, T.FLOAT8) if tb.name == "unknown" else b
+        ta, tb = a.type, b.type
     if ta.name == "unknown":
         a = coerce_to(a, T.INTERVAL if tb.category == "D" else T.TIMESTAMP)
         ta = a.type
@@ -866,6 +870,10 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(lambda x, y: x + (y if op == "+" else -y), T.INTERVAL)
     if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "/":
         return strict(lambda x, y: interval_div(x, float(y)), T.INTERVAL)
+    if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "*":
+        return strict(lambda x, y: interval_mul(x, float(y)), T.INTERVAL)
+    if tb.name == "interval" and ta.name in T.NUMERIC_RANK and op == "*":
+        return strict(lambda x, y: interval_mul(y, float(x)), T.INTERVAL)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 
@@ -943,6 +951,20 @@ def interval_div(iv: Interval, factor: float) -> Interval:
         secs -= int(secs / 86400) * 86400
     days += int(month_days)
     return Interval(months, days, round(iv.micros / factor + secs * 1_000_000))
+
+
+def interval_mul(iv: Interval, factor: float) -> Interval:
+    """interval * float8 as PostgreSQL 15's interval_mul (the fractions carried down as
+    interval_div carries them)."""
+    months = int(iv.months * factor)
+    days = int(iv.days * factor)
+    month_days = round((iv.months * factor - months) * 30, 6)
+    secs = round((iv.days * factor - days + month_days - int(month_days)) * 86400, 6)
+    if abs(secs) >= 86400:
+        days += int(secs / 86400)
+        secs -= int(secs / 86400) * 86400
+    days += int(month_days)
+    return Interval(months, days, round(iv.micros * factor + secs * 1_000_000))
 
 
 def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
