@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb
+from sql import array_bounds, casts, jsonb, time_zones
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -76,12 +76,14 @@ def expr_name(e: exp.Expr) -> str:
         return e.alias
     if isinstance(e, exp.Column):
         return e.table if isinstance(e.this, exp.Star) and e.table else e.name
+    if isinstance(e, exp.AtTimeZone):
+        return "timezone"
     if isinstance(e, exp.Cast):
         inner = e.this
         # 'x'::int2::int8 is int8, a::int2::int8 and (a)::int8 are a
         while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this
-        if isinstance(inner, exp.Column | exp.Func):
+        if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone):
             return expr_name(inner)
         try:
             t = datatype_to_sql(e.to)
@@ -517,6 +519,9 @@ class Compiler:
         return Typed(t.fn, t.type, t.const, e.alias)
 
     # casts
+
+    def c_AtTimeZone(self, e: exp.AtTimeZone) -> Typed:
+        return time_zones.at_time_zone(self.compile(e.this), self.compile(e.args["zone"]))
 
     def c_Cast(self, e: exp.Cast) -> Typed:
         dst = datatype_to_sql(e.to)
