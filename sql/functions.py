@@ -275,6 +275,16 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         if name == "localtimestamp":
             return Typed(lambda _r: now().replace(tzinfo=None), T.TIMESTAMP, False, name)
         return Typed(lambda _r: now(), T.TIMESTAMPTZ, False, "now" if name == "now" else name)
+    if name in ("statement_timestamp", "clock_timestamp") and not raw_args:
+        ctx = c.ctx
+
+        def clock() -> dt.datetime:
+            session = ctx.session
+            if name == "statement_timestamp" and session is not None:
+                return session.statement_start()
+            return dt.datetime.now(dt.UTC)
+
+        return Typed(lambda _r: clock(), T.TIMESTAMPTZ, False, name)
     if name == "current_date":
         now = _transaction_start(c.ctx)
         return Typed(lambda _r: now().date(), T.DATE, False, "current_date")

@@ -348,6 +348,7 @@ class Session:
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
+        self._statement_at = time.time()  # statement_timestamp(): the running statement's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
         self.deferrals = Deferrals()  # DEFERRABLE unique checks that wait (sql.unique_checks)
         self.executions = 0  # statements begun (SessionApi.executions)
@@ -411,6 +412,10 @@ class Session:
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
         return self.txn
+
+    def statement_start(self) -> dt.datetime:
+        """statement_timestamp(): when the running statement started."""
+        return dt.datetime.fromtimestamp(self._statement_at, dt.UTC)
 
     def statement_time(self) -> dt.datetime:
         if self._txn_time is None:
@@ -705,6 +710,7 @@ class Session:
                 self.txn.release_row_locks()
 
     def _start_statement(self) -> None:
+        self._statement_at = time.time()
         if self.txn is None:
             self.txn = self.client.begin()
             self._txn_time = time.time()
@@ -1961,6 +1967,7 @@ def _cacheable(tree: exp.Expr) -> bool:
         "current_schema",
         "user",
         "statement_timestamp",
+        "clock_timestamp",
     }
     for node in tree.walk():
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in volatile:
