@@ -527,6 +527,7 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 "doy": ts.timetuple().tm_yday,
                 "quarter": (ts.month - 1) // 3 + 1,
                 "week": ts.isocalendar()[1],
+                "isoyear": ts.isocalendar()[0],
                 "decade": ts.year // 10,
                 "century": (ts.year + 99) // 100,
                 "millennium": (ts.year + 999) // 1000,
