@@ -46,6 +46,9 @@ class ColumnDef:
     not_null: bool = False
     default: str | None = None  # a SQL expression in PostgreSQL syntax
     identity: str | None = None  # "always" / "by default" for GENERATED ... AS IDENTITY
+    # GENERATED ALWAYS AS (expr) STORED: the expression (PostgreSQL syntax) over the row's
+    # other columns, computed by sql.dml.TableWriter.generate on every INSERT and UPDATE
+    generated: str | None = None
     sequence: str | None = None  # the sequence feeding a serial/identity column
     dropped: bool = False
     inherited: int = 0  # parents the column comes from (attinhcount)

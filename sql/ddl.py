@@ -252,6 +252,8 @@ def _column_def(
             table.constraints.append(
                 _fk(session, table, [cd.name], k, named or f"{table.name}_{cd.name}_fkey")
             )
+        elif isinstance(k, exp.ComputedColumnConstraint):
+            col.generated = k.this.sql(dialect="postgres")
     if serial:
         seq = TableDef(
             id=0,
