@@ -1087,7 +1087,12 @@ class Compiler:
         typed = next((i.type for i in items if i.type.name != "unknown"), T.UNKNOWN)
         a = self._typed_like(e.this, a, typed)
         pairs = [comparable(a, i) for i in items]
-        if all(p[1].const for p in pairs) and pairs and pairs[0][0].type.element is None:
+        if (
+            all(p[1].const for p in pairs)
+            and pairs
+            and pairs[0][0].type.element is None
+            and pairs[0][0].type.name not in ("json", "jsonb")  # objects: not hashable
+        ):
             consts = [p[1].fn(()) for p in pairs]
             has_null = None in consts
             lookup = {c for c in consts if c is not None and not isinstance(c, list)}
