@@ -39,6 +39,7 @@ from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
     DivisionByZero,
+    FeatureNotSupported,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
@@ -596,9 +597,44 @@ def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
     return v.replace(**reset)
 
 
+_INTERVAL_TRUNC_MICROS = {"microseconds": 1, "milliseconds": 1000, "second": 1_000_000,
+                          "minute": 60_000_000, "hour": 3_600_000_000}  # fmt: skip
+_INTERVAL_TRUNC_MONTHS = {"quarter": 3, "year": 12, "decade": 120, "century": 1200,
+                          "millennium": 12000}  # fmt: skip
+
+
+def _interval_trunc(unit: str, v: Interval) -> Interval:
+    """date_trunc(unit, interval) as PostgreSQL 15's interval_trunc: the fields below ``unit``
+    zeroed, each truncated toward zero (months by whole quarters, years, ...)."""
+    if unit in _INTERVAL_TRUNC_MICROS:
+        step = _INTERVAL_TRUNC_MICROS[unit]
+        micros = abs(v.micros) // step * step
+        return Interval(v.months, v.days, micros if v.micros >= 0 else -micros)
+    if unit == "day":
+        return Interval(v.months, v.days, 0)
+    if unit == "month":
+        return Interval(v.months, 0, 0)
+    if unit in _INTERVAL_TRUNC_MONTHS:
+        step = _INTERVAL_TRUNC_MONTHS[unit]
+        months = abs(v.months) // step * step
+        return Interval(months if v.months >= 0 else -months, 0, 0)
+    if unit == "week":
+        raise FeatureNotSupported(
+            'interval units "week" not supported because months usually have fractional weeks'
+        )
+    raise InvalidParameterValue(f'interval units "{unit}" not recognized')
+
+
 def _date_trunc(c: ExprCompiler, e: exp.TimestampTrunc) -> Typed:
     unit = e.args["unit"].name.lower()
     src = c.compile(e.this)
+    if src.type.name in ("interval", T.TIME.name):  # a time is truncated as an interval
+        iv = coerce_to(src, T.INTERVAL).fn
+        return Typed(
+            lambda r: None if (v := iv(r)) is None else _interval_trunc(unit, v),
+            T.INTERVAL,
+            name="date_trunc",
+        )
     if src.type.name in ("unknown", "date"):
         src = coerce_to(src, T.TIMESTAMP)
     f = src.fn
