@@ -1413,6 +1413,24 @@ def _rename_table(
             table.constraints = other.constraints
 
 
+def _rename_referenced_column(
+    session: SessionApi, catalog: Catalog, table: TableDef, old: str, new: str
+) -> None:
+    """Foreign keys that reference ``table``'s column ``old`` reference it as ``new`` (the
+    caller writes ``table`` itself, whose own self-references change here too)."""
+    store = session.database.catalogs
+    txn = session.current_txn()
+    ref = f"{table.schema}.{table.name}"
+    for other in [table, *(t for t in catalog.all_tables() if t.id != table.id)]:
+        changed = False
+        for con in other.constraints:
+            if con.kind == "f" and con.ref_table == ref and old in con.ref_columns:
+                con.ref_columns = [new if c == old else c for c in con.ref_columns]
+                changed = True
+        if changed and other is not table:
+            store.put_table(txn, other, catalog, new=False)
+
+
 # COMMENT ON / GRANT / REVOKE name a relation kind after ON (or TABLE by default for GRANT).
 _ON_KINDS = ("MATERIALIZED VIEW", "FOREIGN TABLE", "TABLE", "SEQUENCE", "INDEX", "VIEW")
 # Object types GRANT and REVOKE name that db9 does not have.
@@ -1652,6 +1670,7 @@ def alter_table(
             for con in table.constraints:
                 con.columns = [new if c == col.name else c for c in con.columns]
             table.primary_key = [new if c == col.name else c for c in table.primary_key]
+            _rename_referenced_column(session, catalog, table, col.name, new)
             col.name = new
         elif isinstance(action, exp.AlterRename):
             new = action.this.name
