@@ -1669,6 +1669,13 @@ def alter_table(
                 index_exprs.rename_column(index, col.name, new)
             for con in table.constraints:
                 con.columns = [new if c == col.name else c for c in con.columns]
+                if con.check is not None:
+                    con.check = index_exprs.renamed_in(con.check, col.name, new, quote=False)
+            for other in table.columns:
+                if other.generated is not None:
+                    other.generated = index_exprs.renamed_in(
+                        other.generated, col.name, new, quote=False
+                    )
             table.primary_key = [new if c == col.name else c for c in table.primary_key]
             _rename_referenced_column(session, catalog, table, col.name, new)
             col.name = new
