@@ -13,6 +13,7 @@ raises 22003/22008 for a value the format cannot carry.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import struct
 import uuid
 from decimal import Decimal
@@ -304,6 +305,11 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _I8.pack((v - _EPOCH) // dt.timedelta(microseconds=1))
     if name == "timestamp with time zone":
         return _I8.pack((v - _EPOCH_TZ) // dt.timedelta(microseconds=1))
+    if name == "time without time zone":  # microseconds since midnight
+        return _I8.pack(T.to_storage(v, t))
+    if name in ("inet", "cidr"):  # family (2: AF_INET, 3: AF_INET6), bits, is_cidr, length
+        packed: bytes = v.address.packed
+        return bytes([2 if v.address.version == 4 else 3, v.bits, v.cidr, len(packed)]) + packed
     if name == "interval":
         try:
             return _INTERVAL.pack(v.micros, v.days, v.months)
@@ -373,6 +379,18 @@ def _recv(buf: _In, t: SqlType) -> Any:
             return epoch + dt.timedelta(microseconds=micros)
         except OverflowError:
             raise DatetimeFieldOverflow("timestamp out of range") from None
+    if name in ("inet", "cidr"):
+        family, bits, _, size = buf.take(4)
+        if (family, size) not in ((2, 4), (3, 16)):
+            raise InvalidBinaryRepresentation(f"invalid address family in external {name} value")
+        raw = buf.take(size)
+        text = str(ipaddress.ip_address(raw)) + f"/{bits}"
+        return T.parse_text(text, t)
+    if name == "time without time zone":
+        micros = buf.unpack(_I8)
+        if not 0 <= micros < 86_400_000_000:
+            raise DatetimeFieldOverflow("time out of range")
+        return T.from_storage(micros, t)
     if name == "interval":
         micros, days, months = buf.unpack(_INTERVAL)
         return Interval(months, days, micros)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds
+from sql import array_bounds, inet
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -99,6 +99,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         return T.parse_text(v, dst)
     if d in ("text", "name", "character varying") and s == "character" and isinstance(v, str):
         v = v.rstrip(" ")  # bpchar's padding is not significant, and casts drop it
+    if s in ("inet", "cidr") and d in text_types:  # text(inet): always with the mask
+        v = v.full()
+    if s == "inet" and d == "cidr":  # the network: host bits cleared
+        return inet.network(v)
+    if s == "cidr" and d == "inet":
+        return inet.Inet(v.address, v.bits)
     if d in ("text", "name"):
         if isinstance(v, str):
             return v if type(v) is str else str(v)  # a RegclassName orders as text now
@@ -158,6 +164,16 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             return v.date()
         if isinstance(v, dt.date):
             return v
+    if d == "time without time zone":
+        if isinstance(v, dt.datetime):
+            return (v.astimezone(dt.UTC) if v.tzinfo is not None else v).time()
+        if isinstance(v, dt.time):
+            return v
+        if isinstance(v, T.Interval):  # the interval's time of day, as interval_time
+            micros = v.micros % (86_400 * 1_000_000)
+            return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
+    if d == "interval" and isinstance(v, dt.time):
+        return T.Interval(0, 0, T.to_storage(v, T.TIME))
     if d in ("timestamp without time zone", "timestamp with time zone"):
         if isinstance(v, dt.datetime):
             if d == "timestamp with time zone" and v.tzinfo is None:
@@ -289,6 +305,12 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
         if ta.name == "date" and tb.name != "date":
             return coerce_to(a, tb), b
         if tb.name == "date" and ta.name != "date":
+            return a, coerce_to(b, ta)
+        # timestamp against timestamptz: the timestamp in the session's time zone, as
+        # PostgreSQL's implicit cast (timestamp_cmp_timestamptz)
+        if ta.name == T.TIMESTAMP.name and tb.name == T.TIMESTAMPTZ.name:
+            return coerce_to(a, tb), b
+        if tb.name == T.TIMESTAMP.name and ta.name == T.TIMESTAMPTZ.name:
             return a, coerce_to(b, ta)
         return a, b
     if "record" in (ta.name, tb.name) and ta.fields is not None and tb.fields is not None:

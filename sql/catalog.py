@@ -46,6 +46,9 @@ class ColumnDef:
     not_null: bool = False
     default: str | None = None  # a SQL expression in PostgreSQL syntax
     identity: str | None = None  # "always" / "by default" for GENERATED ... AS IDENTITY
+    # GENERATED ALWAYS AS (expr) STORED: the expression (PostgreSQL syntax) over the row's
+    # other columns, computed by sql.dml.TableWriter.generate on every INSERT and UPDATE
+    generated: str | None = None
     sequence: str | None = None  # the sequence feeding a serial/identity column
     dropped: bool = False
     inherited: int = 0  # parents the column comes from (attinhcount)
@@ -121,7 +124,8 @@ class ConstraintDef:
     inherited: bool = False  # a parent has it too (coninhcount > 0): not dropped alone
     local: bool = True  # the table defined it itself too (conislocal)
     # DEFERRABLE (a "u" constraint checked at the end of its statement, or at commit when
-    # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks)
+    # deferred: INITIALLY DEFERRED or SET CONSTRAINTS ... DEFERRED; sql.unique_checks; an
+    # "f" constraint's checks wait for commit only when deferred, sql.deferrals.FkWaiting)
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT
@@ -315,6 +319,8 @@ class Catalog:
 
     types: dict[int, TableDef] = field(default_factory=dict)  # user-defined types
     roles: dict[int, RoleDef] = field(default_factory=dict)  # created roles (sql.roles)
+    # installed extensions (sql.extensions): plpgsql from the start, as initdb installs it
+    extensions: frozenset[str] = frozenset({"plpgsql"})
     _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -471,8 +477,10 @@ class CatalogStore:
         for _, raw in txn.iter_scan(alo, ahi):
             role = RoleDef.from_json(raw)
             roles[role.oid] = role
+        raw_ext = txn.get(layout.meta_key(self.db, "extensions"))
+        installed = frozenset(json.loads(raw_ext)) if raw_ext else frozenset({"plpgsql"})
         catalog = Catalog(
-            version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types, roles
+            version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types, roles, installed
         )
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
@@ -504,6 +512,12 @@ class CatalogStore:
         key = layout.schema_key(self.db, "public")
         if self.version(txn) == 0 and txn.get(key) is None:
             txn.put(key, _U64.pack(PUBLIC_OID))
+
+    def set_extensions(self, txn: Transaction, names: frozenset[str]) -> None:
+        """The database's installed extensions are now ``names``."""
+        self.ensure_public(txn)
+        txn.put(layout.meta_key(self.db, "extensions"), json.dumps(sorted(names)).encode())
+        self._bump(txn)
 
     def drop_schema(self, txn: Transaction, name: str) -> None:
         txn.delete(layout.schema_key(self.db, name))

@@ -111,7 +111,7 @@ def descriptions(catalog: Catalog) -> list[tuple[int, int, int, str]]:
                 rows.append((t.id, PG_CLASS, num, col.comment))
         rows += [(i.oid, PG_CLASS, 0, i.comment) for i in t.indexes if i.comment]
         rows += [(c.oid, PG_CONSTRAINT, 0, c.comment) for c in t.constraints if c.comment]
-    return rows + extensions.DESCRIPTIONS
+    return rows + extensions.descriptions(catalog)
 
 
 def description(

@@ -69,6 +69,7 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql
+from sql.functions_text import quote_ident
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
 from sql.pg_dialect import DIALECT, Exclude
@@ -252,6 +253,8 @@ def _column_def(
             table.constraints.append(
                 _fk(session, table, [cd.name], k, named or f"{table.name}_{cd.name}_fkey")
             )
+        elif isinstance(k, exp.ComputedColumnConstraint):
+            col.generated = k.this.sql(dialect="postgres")
     if serial:
         seq = TableDef(
             id=0,
@@ -268,7 +271,9 @@ def _column_def(
         )
         seqs.append(seq)
         col.sequence = seq.name
-        qualified = seq.name if table.schema == "public" else f"{table.schema}.{seq.name}"
+        qualified = quote_ident(seq.name)
+        if table.schema != "public":
+            qualified = f"{quote_ident(table.schema)}.{qualified}"
         col.default = f"nextval('{qualified}'::regclass)"
         col.not_null = True
     return col
@@ -292,8 +297,10 @@ def _fk(
         )
     on_delete = on_update = "NO ACTION"
     text = ref.sql(dialect="postgres").upper()
-    if "DEFERRABLE" in text.replace("NOT DEFERRABLE", "") or "INITIALLY DEFERRED" in text:
-        raise FeatureNotSupported("deferrable constraints are not supported")
+    deferred = "INITIALLY DEFERRED" in text
+    deferrable = deferred or "DEFERRABLE" in text.replace("NOT DEFERRABLE", "")
+    if deferred and "NOT DEFERRABLE" in text:
+        raise SyntaxError_("constraint declared INITIALLY DEFERRED must be DEFERRABLE")
     for action in ("CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"):
         if f"ON DELETE {action}" in text:
             on_delete = action
@@ -307,6 +314,8 @@ def _fk(
         ref_columns=ref_cols,
         on_delete=on_delete,
         on_update=on_update,
+        deferrable=deferrable,
+        deferred=deferred,
     )
 
 
@@ -1410,6 +1419,24 @@ def _rename_table(
             table.constraints = other.constraints
 
 
+def _rename_referenced_column(
+    session: SessionApi, catalog: Catalog, table: TableDef, old: str, new: str
+) -> None:
+    """Foreign keys that reference ``table``'s column ``old`` reference it as ``new`` (the
+    caller writes ``table`` itself, whose own self-references change here too)."""
+    store = session.database.catalogs
+    txn = session.current_txn()
+    ref = f"{table.schema}.{table.name}"
+    for other in [table, *(t for t in catalog.all_tables() if t.id != table.id)]:
+        changed = False
+        for con in other.constraints:
+            if con.kind == "f" and con.ref_table == ref and old in con.ref_columns:
+                con.ref_columns = [new if c == old else c for c in con.ref_columns]
+                changed = True
+        if changed and other is not table:
+            store.put_table(txn, other, catalog, new=False)
+
+
 # COMMENT ON / GRANT / REVOKE name a relation kind after ON (or TABLE by default for GRANT).
 _ON_KINDS = ("MATERIALIZED VIEW", "FOREIGN TABLE", "TABLE", "SEQUENCE", "INDEX", "VIEW")
 # Object types GRANT and REVOKE name that db9 does not have.
@@ -1651,7 +1678,15 @@ def alter_table(
                 index_exprs.rename_column(index, col.name, new)
             for con in table.constraints:
                 con.columns = [new if c == col.name else c for c in con.columns]
+                if con.check is not None:
+                    con.check = index_exprs.renamed_in(con.check, col.name, new, quote=False)
+            for other in table.columns:
+                if other.generated is not None:
+                    other.generated = index_exprs.renamed_in(
+                        other.generated, col.name, new, quote=False
+                    )
             table.primary_key = [new if c == col.name else c for c in table.primary_key]
+            _rename_referenced_column(session, catalog, table, col.name, new)
             col.name = new
         elif isinstance(action, exp.AlterRename):
             new = action.this.name

@@ -91,6 +91,14 @@ class TableWriter:
             if c.kind == "c"
         ]
         self.fks = [c for c in table.constraints if c.kind == "f"]
+        # GENERATED ALWAYS AS (expr) STORED columns: (row position, the expression as the
+        # column's type), computed from the row's other columns (``generate``)
+        self.generated: list[tuple[int, Typed]] = [
+            (self.codec.by_name[c.name],
+             coerce_to(comp.compile(sqlglot.parse_one(c.generated, read=DIALECT)), c.type))
+            for c in table.live_columns
+            if c.generated is not None
+        ]  # fmt: skip
         # DEFERRABLE unique constraints by index: a conflict waits (sql.unique_checks)
         self.deferrable = {
             c.index: c for c in table.constraints if c.kind == "u" and c.deferrable and c.index
@@ -146,8 +154,19 @@ class TableWriter:
         writer._leaves = {}
         return writer
 
+    def generate(self, row: Row) -> Row:
+        """``row`` with its generated columns computed from its other columns (PostgreSQL
+        computes them after BEFORE triggers; a generated column reads no other one)."""
+        if not self.generated:
+            return row
+        out = list(row)
+        for at, expr in self.generated:
+            out[at] = expr.fn(row)
+        return tuple(out)
+
     def complete(self, values: Row) -> Row:
         """A new stored row from live column values: a fresh row id when there is no PK."""
+        values = self.generate(values)
         if self.table.primary_key:
             return values
         return (
@@ -159,6 +178,8 @@ class TableWriter:
         """``complete`` of a batch. Row ids are reserved a block at a time, each block twice
         the last (up to ``ROWID_BLOCK_MAX``): one sequence commit per block, not per batch;
         the ones a statement leaves unused are never used (row ids need not be dense)."""
+        if self.generated:
+            rows = [self.generate(r) for r in rows]
         if self.table.primary_key:
             return rows
         n = len(rows)
@@ -292,7 +313,13 @@ class TableWriter:
                 continue  # MATCH SIMPLE: a key with a NULL references nothing
             if old is not None and self._values(old, fk.columns) == values:
                 continue
-            self.after.append(partial(self._check_live_parent, fk, row))
+            check = partial(self._check_live_parent, fk, row)
+            if self.session.deferrals.deferred(fk):
+                self.session.deferrals.fk_waiting.append(
+                    deferrals.FkWaiting(self.table.id, fk.name, check)
+                )
+            else:
+                self.after.append(check)
 
     def _check_live_parent(self, fk: ConstraintDef, row: Row) -> None:
         raw = self.txn.get(self.codec.key(row))
@@ -342,7 +369,14 @@ class TableWriter:
             after = None if new is None else self._values(new, fk.ref_columns)
             if after == before:
                 continue
-            self.after.append(partial(self._act_on_children, child, fk, before, after))
+            act = partial(self._act_on_children, child, fk, before, after)
+            action = fk.on_delete if after is None else fk.on_update
+            if action == "NO ACTION" and self.session.deferrals.deferred(fk):
+                self.session.deferrals.fk_waiting.append(
+                    deferrals.FkWaiting(child.id, fk.name, act)
+                )
+            else:  # actions run at once, deferrable or not, as in PostgreSQL
+                self.after.append(act)
 
     def _act_on_children(
         self, child: TableDef, fk: ConstraintDef, before: list[Any], after: list[Any] | None
@@ -378,7 +412,7 @@ class TableWriter:
                     new[i] = None
                 else:  # SET DEFAULT
                     new[i] = default_value(self.session, child, c, self.ctx).fn(())
-            writer.update(hit, tuple(new))
+            writer.update(hit, writer.generate(tuple(new)))
         writer.finish()
 
     def _unique_error(self, index_name: str, cols: list[str], row: Row) -> UniqueViolation:
@@ -841,6 +875,13 @@ def plan_insert(
     defaults = [default_value(session, table, c.name, ctx) for c in live]
     values_in: list[list[Typed | None]] = []  # None: DEFAULT
     query: Plan | None = None
+    if listed and not isinstance(source, exp.Values):
+        for tg in targets:
+            if table.column(tg.name).generated is not None:
+                raise GeneratedAlways(
+                    f'cannot insert a non-DEFAULT value into column "{tg.name}"',
+                    detail=f'Column "{tg.name}" is a generated column.',
+                )
     casts: list[Callable[[Any], Any] | None] = []  # per column of the query: its assignment
     if isinstance(source, exp.Values):
         comp = planner.compiler(Scope([]))
@@ -866,6 +907,11 @@ def plan_insert(
                     values.append(None)
                     continue
                 col = table.column(n)
+                if col.generated is not None:
+                    raise GeneratedAlways(
+                        f'cannot insert a non-DEFAULT value into column "{n}"',
+                        detail=f'Column "{n}" is a generated column.',
+                    )
                 if col.identity == "always" and not overriding:
                     raise GeneratedAlways(
                         f'cannot insert a non-DEFAULT value into column "{n}"',
@@ -1256,7 +1302,7 @@ def _on_conflict_update(
         setter = _setter(writer.session, table, s, comp, ctx)
         at = writer.codec.by_name[_target_name(s)]
         new[at] = setter(combined, new[at])
-    row = tuple(new)
+    row = writer.generate(tuple(new))
     writer.update(existing, row)
     return row
 
@@ -1296,6 +1342,13 @@ def _set_value(
     )
     if col.identity == "always" and not is_default:
         raise GeneratedAlways(f'column "{name}" can only be updated to DEFAULT')
+    if col.generated is not None and not is_default:
+        raise GeneratedAlways(
+            f'column "{name}" can only be updated to DEFAULT',
+            detail=f'Column "{name}" is a generated column.',
+        )
+    if col.generated is not None:  # generate() computes it
+        return Typed(lambda _r: None, col.type, True)
     if is_default:
         return default_value(session, table, name, ctx)
     return assign_targets.assigned(assign_targets.Target(name, []), comp.compile(value), col.type)
@@ -1549,6 +1602,7 @@ def _plan_update(
                 if row is None:
                     continue
             assert row is not None
+            row = writer.generate(row)
             moves = moving and not writer.fits(row)
             if moves:
                 # A DELETE here and an INSERT there: this partition's DELETE row triggers fire

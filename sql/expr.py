@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb, system_oids
+from sql import array_bounds, casts, jsonb, system_oids, time_zones
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -68,7 +68,7 @@ from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
 from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
 from sql.relations import parse_name
-from sql.scope import Context, Fn, Row, Scope, ScopeColumn, Typed
+from sql.scope import STAR_POSITION, Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
 
@@ -78,12 +78,14 @@ def expr_name(e: exp.Expr) -> str:
         return e.alias
     if isinstance(e, exp.Column):
         return e.table if isinstance(e.this, exp.Star) and e.table else e.name
+    if isinstance(e, exp.AtTimeZone):
+        return "timezone"
     if isinstance(e, exp.Cast):
         inner = e.this
         # 'x'::int2::int8 is int8, a::int2::int8 and (a)::int8 are a
         while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this
-        if isinstance(inner, exp.Column | exp.Func):
+        if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone):
             return expr_name(inner)
         try:
             t = datatype_to_sql(e.to)
@@ -397,7 +399,9 @@ class Compiler:
                     f'column "{shown}" must appear in the GROUP BY clause or be used in an '
                     "aggregate function"
                 )
-        found = self.scope.resolve(name, table)
+        at = e.meta.get(STAR_POSITION)
+        found = (at, self.scope.columns[at].type) if at is not None else None
+        found = found or self.scope.resolve(name, table)
         if found is not None:
             idx, t = found
             # an itemgetter, not a lambda: a C call, and batch projections see the position
@@ -517,6 +521,9 @@ class Compiler:
         return Typed(t.fn, t.type, t.const, e.alias)
 
     # casts
+
+    def c_AtTimeZone(self, e: exp.AtTimeZone) -> Typed:
+        return time_zones.at_time_zone(self.compile(e.this), self.compile(e.args["zone"]))
 
     def c_Cast(self, e: exp.Cast) -> Typed:
         dst = datatype_to_sql(e.to)
@@ -1102,7 +1109,12 @@ class Compiler:
         typed = next((i.type for i in items if i.type.name != "unknown"), T.UNKNOWN)
         a = self._typed_like(e.this, a, typed)
         pairs = [comparable(a, i) for i in items]
-        if all(p[1].const for p in pairs) and pairs and pairs[0][0].type.element is None:
+        if (
+            all(p[1].const for p in pairs)
+            and pairs
+            and pairs[0][0].type.element is None
+            and pairs[0][0].type.name not in ("json", "jsonb")  # objects: not hashable
+        ):
             consts = [p[1].fn(()) for p in pairs]
             has_null = None in consts
             lookup = {c for c in consts if c is not None and not isinstance(c, list)}

@@ -27,6 +27,7 @@ from sql import (
     functions_enum,
     functions_geometry,
     functions_text_search,
+    inet,
     jsonb,
     partition_text,
     pg_hash,
@@ -45,11 +46,13 @@ from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
     DivisionByZero,
+    FeatureNotSupported,
     InsufficientPrivilege,
     InvalidParameterValue,
     ObjectNotInPrerequisiteState,
     ProgramLimitExceeded,
     ReadOnlySqlTransaction,
+    UndefinedColumn,
     UndefinedFunction,
     UndefinedObject,
     UndefinedTable,
@@ -201,6 +204,10 @@ FUNCTIONS: dict[
     # position(sub IN s): sqlglot's StrPosition holds (s, sub)
     "position": ([T.TEXT, T.TEXT], T.INT4, lambda s, sub: s.find(sub) + 1, True),
     "gen_random_uuid": ([], T.UUID, uuid.uuid4, False),
+    "host": ([T.INET], T.TEXT, inet.host, True),
+    "masklen": ([T.INET], T.INT4, lambda v: v.bits, True),
+    "family": ([T.INET], T.INT4, inet.family, True),
+    "network": ([T.INET], T.CIDR, inet.network, True),
     # boolean operators' functions (the = and <> of boolean, callable by name)
     "booleq": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a == b, True),
     "boolne": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a != b, True),
@@ -281,6 +288,16 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         if name == "localtimestamp":
             return Typed(lambda _r: now().replace(tzinfo=None), T.TIMESTAMP, False, name)
         return Typed(lambda _r: now(), T.TIMESTAMPTZ, False, "now" if name == "now" else name)
+    if name in ("statement_timestamp", "clock_timestamp") and not raw_args:
+        ctx = c.ctx
+
+        def clock() -> dt.datetime:
+            session = ctx.session
+            if name == "statement_timestamp" and session is not None:
+                return session.statement_start()
+            return dt.datetime.now(dt.UTC)
+
+        return Typed(lambda _r: clock(), T.TIMESTAMPTZ, False, name)
     if name == "current_date":
         now = _transaction_start(c.ctx)
         return Typed(lambda _r: now().date(), T.DATE, False, "current_date")
@@ -532,7 +549,7 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
     if src.type.name == "unknown":
         src = coerce_to(src, T.TIMESTAMP)
 
-    is_timestamp = src.type.name.startswith("timestamp") or src.type.name == "interval"
+    is_timestamp = src.type.name.startswith(("timestamp", "time ")) or src.type.name == "interval"
 
     def part(v: Any) -> Any:
         if isinstance(v, Interval):
@@ -546,6 +563,18 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 "second": Decimal(total % 60_000_000) / 1_000_000,
                 "epoch": Decimal((v.months * 30 + v.days) * 86_400_000_000 + total) / 1_000_000,
             }
+        elif isinstance(v, dt.time):  # time: its fields of the day, and seconds since midnight
+            us = v.second * 1_000_000 + v.microsecond
+            parts = {
+                "hour": v.hour,
+                "minute": v.minute,
+                "second": Decimal(us) / 1_000_000,
+                "milliseconds": Decimal(us) / 1000,
+                "microseconds": us,
+                "epoch": Decimal(int(T.to_storage(v, T.TIME))) / 1_000_000,
+            }
+            if unit not in parts:
+                raise InvalidParameterValue(f'unit "{unit}" not recognized for type time')
         else:
             ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
             epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo)
@@ -561,6 +590,7 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 "doy": ts.timetuple().tm_yday,
                 "quarter": (ts.month - 1) // 3 + 1,
                 "week": ts.isocalendar()[1],
+                "isoyear": ts.isocalendar()[0],
                 "decade": ts.year // 10,
                 "century": (ts.year + 99) // 100,
                 "millennium": (ts.year + 999) // 1000,
@@ -629,9 +659,44 @@ def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
     return v.replace(**reset)
 
 
+_INTERVAL_TRUNC_MICROS = {"microseconds": 1, "milliseconds": 1000, "second": 1_000_000,
+                          "minute": 60_000_000, "hour": 3_600_000_000}  # fmt: skip
+_INTERVAL_TRUNC_MONTHS = {"quarter": 3, "year": 12, "decade": 120, "century": 1200,
+                          "millennium": 12000}  # fmt: skip
+
+
+def _interval_trunc(unit: str, v: Interval) -> Interval:
+    """date_trunc(unit, interval) as PostgreSQL 15's interval_trunc: the fields below ``unit``
+    zeroed, each truncated toward zero (months by whole quarters, years, ...)."""
+    if unit in _INTERVAL_TRUNC_MICROS:
+        step = _INTERVAL_TRUNC_MICROS[unit]
+        micros = abs(v.micros) // step * step
+        return Interval(v.months, v.days, micros if v.micros >= 0 else -micros)
+    if unit == "day":
+        return Interval(v.months, v.days, 0)
+    if unit == "month":
+        return Interval(v.months, 0, 0)
+    if unit in _INTERVAL_TRUNC_MONTHS:
+        step = _INTERVAL_TRUNC_MONTHS[unit]
+        months = abs(v.months) // step * step
+        return Interval(months if v.months >= 0 else -months, 0, 0)
+    if unit == "week":
+        raise FeatureNotSupported(
+            'interval units "week" not supported because months usually have fractional weeks'
+        )
+    raise InvalidParameterValue(f'interval units "{unit}" not recognized')
+
+
 def _date_trunc(c: ExprCompiler, e: exp.TimestampTrunc) -> Typed:
     unit = e.args["unit"].name.lower()
     src = c.compile(e.this)
+    if src.type.name in ("interval", T.TIME.name):  # a time is truncated as an interval
+        iv = coerce_to(src, T.INTERVAL).fn
+        return Typed(
+            lambda r: None if (v := iv(r)) is None else _interval_trunc(unit, v),
+            T.INTERVAL,
+            name="date_trunc",
+        )
     if src.type.name in ("unknown", "date"):
         src = coerce_to(src, T.TIMESTAMP)
     f = src.fn
@@ -847,8 +912,14 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_serial_sequence":
             rel = parse_name(str(v[0]))
             t = catalog().find(rel.name, rel.schema, session().search_path())
-            col = t.column(v[1]) if t else None
-            return f"{t.schema}.{col.sequence}" if t and col and col.sequence else None
+            if t is None:
+                raise UndefinedTable(f'relation "{v[0]}" does not exist')
+            col = t.column(v[1])
+            if col is None:
+                raise UndefinedColumn(f'column "{v[1]}" of relation "{t.name}" does not exist')
+            if not col.sequence:
+                return None
+            return f"{quote_ident(t.schema)}.{quote_ident(col.sequence)}"
         if name in relation_sizes.FUNCTIONS:
             return relation_sizes.size(session(), name, list(v))
         if name == "pg_size_pretty":
@@ -898,6 +969,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
 def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
     ta, tb = a.type, b.type
+    if op in "*/" and "interval" in (ta.name, tb.name):  # interval * '2': a float8
+        a = coerce_to(a, T.FLOAT8) if ta.name == "unknown" else a
+        b = coerce_to(b, T.FLOAT8) if tb.name == "unknown" else b
+        ta, tb = a.type, b.type
     if ta.name == "unknown":
         a = coerce_to(a, T.INTERVAL if tb.category == "D" else T.TIMESTAMP)
         ta = a.type
@@ -914,6 +989,8 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(lambda x, y: x + dt.timedelta(days=sign * y), T.DATE)
     if ta.name == "date" and tb.name == "date" and op == "-":
         return strict(lambda x, y: (x - y).days, T.INT4)
+    if T.TIME in (ta, tb):
+        return _time_arith(op, ta, tb, strict)
     if tb.name == "interval" and ta.category == "D" and op in "+-":
         rt = T.TIMESTAMP if ta.name == "date" else ta
         sign = 1 if op == "+" else -1
@@ -932,6 +1009,36 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
         return strict(lambda x, y: x + (y if op == "+" else -y), T.INTERVAL)
     if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "/":
         return strict(lambda x, y: interval_div(x, float(y)), T.INTERVAL)
+    if ta.name == "interval" and tb.name in T.NUMERIC_RANK and op == "*":
+        return strict(lambda x, y: interval_mul(x, float(y)), T.INTERVAL)
+    if tb.name == "interval" and ta.name in T.NUMERIC_RANK and op == "*":
+        return strict(lambda x, y: interval_mul(y, float(x)), T.INTERVAL)
+    raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
+
+
+def _time_arith(
+    op: str, ta: SqlType, tb: SqlType, strict: Callable[[Callable[[Any, Any], Any], SqlType], Typed]
+) -> Typed:
+    """time +/- interval (wrapping at midnight), time - time, date + time and time + date."""
+    day = 86_400_000_000
+
+    def micros(t: dt.time) -> int:
+        return int(T.to_storage(t, T.TIME))
+
+    def at(m: int) -> dt.time:
+        return T.from_storage(m % day, T.TIME)  # type: ignore[no-any-return]
+
+    if ta is T.TIME and tb.name == "interval" and op in "+-":
+        sign = 1 if op == "+" else -1
+        return strict(lambda x, y: at(micros(x) + sign * y.micros), T.TIME)
+    if ta.name == "interval" and tb is T.TIME and op == "+":
+        return strict(lambda x, y: at(micros(y) + x.micros), T.TIME)
+    if ta is T.TIME and tb is T.TIME and op == "-":
+        return strict(lambda x, y: Interval(0, 0, micros(x) - micros(y)), T.INTERVAL)
+    if ta.name == "date" and tb is T.TIME and op == "+":
+        return strict(lambda x, y: dt.datetime.combine(x, y), T.TIMESTAMP)
+    if ta is T.TIME and tb.name == "date" and op == "+":
+        return strict(lambda x, y: dt.datetime.combine(y, x), T.TIMESTAMP)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 
@@ -983,6 +1090,20 @@ def interval_div(iv: Interval, factor: float) -> Interval:
         secs -= int(secs / 86400) * 86400
     days += int(month_days)
     return Interval(months, days, round(iv.micros / factor + secs * 1_000_000))
+
+
+def interval_mul(iv: Interval, factor: float) -> Interval:
+    """interval * float8 as PostgreSQL 15's interval_mul (the fractions carried down as
+    interval_div carries them)."""
+    months = int(iv.months * factor)
+    days = int(iv.days * factor)
+    month_days = round((iv.months * factor - months) * 30, 6)
+    secs = round((iv.days * factor - days + month_days - int(month_days)) * 86400, 6)
+    if abs(secs) >= 86400:
+        days += int(secs / 86400)
+        secs -= int(secs / 86400) * 86400
+    days += int(month_days)
+    return Interval(months, days, round(iv.micros * factor + secs * 1_000_000))
 
 
 def _sequence_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:

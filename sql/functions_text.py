@@ -707,6 +707,25 @@ def _bytes_of(a: Typed) -> Typed:
     return coerce_to(a, T.BYTEA)
 
 
+_PGCRYPTO_DIGESTS = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512"})
+
+
+def _pgcrypto_digest(name: str, args: list[Typed]) -> Typed:
+    """pgcrypto's digest(data text | bytea, type text) (built in: sql.extensions): a text's
+    UTF-8 bytes or a bytea hashed by the algorithm named."""
+    if len(args) != 2:
+        raise no_such_function(name, args)
+    data = args[0] if args[0].type.name == "bytea" else coerce_to(args[0], T.TEXT)
+
+    def run(value: Any, algo: str) -> bytes:
+        if algo.lower() not in _PGCRYPTO_DIGESTS:
+            raise InvalidParameterValue(f'Cannot use "{algo}": No such hash algorithm')
+        raw = value.encode() if isinstance(value, str) else bytes(value)
+        return hashlib.new(algo.lower(), raw).digest()
+
+    return strict_call(name, [data, coerce_to(args[1], T.TEXT)], T.BYTEA, run)
+
+
 def _digest(algo: str) -> Builder:
     def build(name: str, args: list[Typed]) -> Typed:
         if len(args) != 1:
@@ -1115,6 +1134,7 @@ BUILDERS: dict[str, Builder] = {
     "sha256": _digest("sha256"),
     "sha384": _digest("sha384"),
     "sha512": _digest("sha512"),
+    "digest": _pgcrypto_digest,
     "overlay": _overlay,
     "unistr": _simple([T.TEXT], T.TEXT, unistr),
     "initcap": _simple([T.TEXT], T.TEXT, _initcap),

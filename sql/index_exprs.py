@@ -7,6 +7,7 @@ only keeps them current and lets unique ones enforce uniqueness.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlglot
@@ -49,23 +50,27 @@ def referenced_columns(index: IndexDef) -> set[str]:
     return names
 
 
-def rename_column(index: IndexDef, old: str, new: str) -> None:
-    """Rewrite the index's expressions and predicate for a renamed column."""
+def renamed_in(text: str, old: str, new: str, quote: bool = True) -> str:
+    """An expression's SQL with column ``old`` renamed ``new`` (quoted always, or only when
+    the name needs it)."""
+    if not text:
+        return text
+    quoted = quote or not re.fullmatch(r"[a-z_][a-z0-9_$]*", new)
 
     def swap(node: exp.Expr) -> Any:
         if isinstance(node, exp.Column) and node.name == old:
-            return exp.column(new, quoted=True)
+            return exp.column(new, quoted=quoted)
         return node
 
-    def rewrite(text: str) -> str:
-        if not text:
-            return text
-        tree = sqlglot.parse_one(text, read="postgres").transform(swap)
-        return str(tree.sql(dialect="postgres"))
+    tree = sqlglot.parse_one(text, read="postgres").transform(swap)
+    return str(tree.sql(dialect="postgres"))
 
-    index.exprs = [rewrite(e) for e in index.exprs]
+
+def rename_column(index: IndexDef, old: str, new: str) -> None:
+    """Rewrite the index's expressions and predicate for a renamed column."""
+    index.exprs = [renamed_in(e, old, new) for e in index.exprs]
     if index.predicate:
-        index.predicate = rewrite(index.predicate)
+        index.predicate = renamed_in(index.predicate, old, new)
 
 
 def key_name(e: exp.Expr) -> str:

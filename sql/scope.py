@@ -18,6 +18,9 @@ from sql.types import SqlType
 
 Row = tuple[Any, ...]
 Fn = Callable[[Row], Any]
+# The meta key of a column * expanded to whose name is not unique in its scope (the columns
+# of ``unnest(a, b)``): its position there, which the compiler reads instead of the name.
+STAR_POSITION = "db9_star_position"
 
 
 @dataclass(frozen=True)

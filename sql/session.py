@@ -40,6 +40,7 @@ from sql import (
     databases,
     ddl,
     dml,
+    extensions,
     index_options,
     lexer,
     memory,
@@ -366,6 +367,7 @@ class Session:
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
+        self._statement_at = time.time()  # statement_timestamp(): the running statement's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
         self.deferrals = Deferrals()  # DEFERRABLE unique checks that wait (sql.unique_checks)
         self.executions = 0  # statements begun (SessionApi.executions)
@@ -447,6 +449,10 @@ class Session:
     def current_txn(self) -> Transaction:
         assert self.txn is not None, "no transaction"
         return self.txn
+
+    def statement_start(self) -> dt.datetime:
+        """statement_timestamp(): when the running statement started."""
+        return dt.datetime.fromtimestamp(self._statement_at, dt.UTC)
 
     def statement_time(self) -> dt.datetime:
         if self._txn_time is None:
@@ -676,7 +682,7 @@ class Session:
                     self.current_txn().release(mark)
                     mark = 0
                 pending = result.pending
-                if pending is None and self.deferrals.waiting:
+                if pending is None and self.deferrals.pending():
                     unique_checks.check(self, statement_end=not autocommit)
                 if pending is not None:
                     if stream:
@@ -698,7 +704,7 @@ class Session:
                         pending.close()
                         result.pending = pending = None
                     result.tag = f"{result.tag} {len(result.rows)}"
-                    if self.deferrals.waiting:
+                    if self.deferrals.pending():
                         unique_checks.check(self, statement_end=not autocommit)
                 if autocommit:
                     self._commit()
@@ -746,6 +752,7 @@ class Session:
                 self.txn.release_row_locks()
 
     def _start_statement(self) -> None:
+        self._statement_at = time.time()
         if self.txn is None:
             self.txn = self.client.begin()
             self._txn_time = time.time()
@@ -1272,6 +1279,8 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in extensions.COMMANDS:
+            return extensions.run(self, stmt.command, stmt.tokens)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -2039,6 +2048,7 @@ def _cacheable(tree: exp.Expr) -> bool:
         "current_schema",
         "user",
         "statement_timestamp",
+        "clock_timestamp",
     }
     for node in tree.walk():
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in volatile:

@@ -136,10 +136,10 @@ def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
     on the search path ``path`` (None: taken as visible)."""
     cols = ", ".join(quote_ident(c) for c in con.columns)
+    later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
-        later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
         nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
         return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
@@ -156,7 +156,7 @@ def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
             out += f" ON DELETE {con.on_delete}"
-        return out
+        return out + (later if con.deferrable else "")
     return ""
 
 
@@ -344,9 +344,9 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                     typmod(ty),
                     ty.typlen,
                     False,
-                    col.default is not None and not col.identity,
+                    (col.default is not None and not col.identity) or col.generated is not None,
                     ident,
-                    "",
+                    "s" if col.generated is not None else "",
                     1 if ty.element else 0,
                     0,
                     col.local,

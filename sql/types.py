@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, ts_config, ts_values
+from sql import array_bounds, geometry, inet, ts_config, ts_values
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -263,6 +263,7 @@ _TYPNAMES = {
     "character": "bpchar",
     "timestamp without time zone": "timestamp",
     "timestamp with time zone": "timestamptz",
+    "time without time zone": "time",
     '"char"': "char",
 }
 
@@ -281,6 +282,9 @@ BYTEA = SqlType("bytea", 17, 1001, -1, "U")
 DATE = SqlType("date", 1082, 1182, 4, "D")
 TIMESTAMP = SqlType("timestamp without time zone", 1114, 1115, 8, "D")
 TIMESTAMPTZ = SqlType("timestamp with time zone", 1184, 1185, 8, "D")
+TIME = SqlType("time without time zone", 1083, 1183, 8, "D")  # a dt.time, no time zone
+INET = SqlType("inet", 869, 1041, -1, "I")  # an inet.Inet
+CIDR = SqlType("cidr", 650, 651, -1, "I")
 INTERVAL = SqlType("interval", 1186, 1187, 16, "T")
 UUID = SqlType("uuid", 2950, 2951, 16, "U")
 JSON = SqlType("json", 114, 199, -1, "U")
@@ -352,8 +356,11 @@ SCALARS = [
     DATE,
     TIMESTAMP,
     TIMESTAMPTZ,
+    TIME,
     INTERVAL,
     UUID,
+    INET,
+    CIDR,
     JSON,
     JSONB,
     OID,
@@ -432,8 +439,12 @@ _NAMES = {
     "timestamp without time zone": TIMESTAMP,
     "timestamptz": TIMESTAMPTZ,
     "timestamp with time zone": TIMESTAMPTZ,
+    "time": TIME,
+    "time without time zone": TIME,
     "interval": INTERVAL,
     "uuid": UUID,
+    "inet": INET,
+    "cidr": CIDR,
     "json": JSON,
     "jsonb": JSONB,
     "oid": OID,
@@ -609,6 +620,10 @@ def parse_text(text: str, t: SqlType) -> Any:
         return parse_timestamp(s, tz=False)
     if name == "timestamp with time zone":
         return parse_timestamp(s, tz=True)
+    if name == "time without time zone":
+        return parse_time(s)
+    if name in ("inet", "cidr"):
+        return inet.parse_inet(s, cidr=name == "cidr")
     if name == "interval":
         return parse_interval(s)
     if name == "uuid":
@@ -1053,6 +1068,31 @@ def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
     return (value - offset).replace(tzinfo=dt.UTC)
 
 
+_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?")
+
+
+def parse_time(text: str) -> dt.time:
+    """time_in: ``HH:MM[:SS[.ffffff]]``, alone or after a date (``2003-04-12 04:05:06``,
+    whose time it keeps); ``24:00:00`` is not kept (Python's time stops before it)."""
+    s = text.strip()
+    if s.lower() in ("now", "allballs"):
+        return dt.time() if s.lower() == "allballs" else dt.datetime.now(dt.UTC).time()
+    m = _TIME_RE.fullmatch(s) or _TIME_RE.fullmatch(s.replace("T", " ").split(" ")[-1])
+    if not m:
+        raise InvalidDatetimeFormat(f'invalid input syntax for type time: "{text}"')
+    try:
+        return dt.time(int(m[1]), int(m[2]), int(m[3] or 0), int((m[4] or "").ljust(6, "0")))
+    except ValueError:
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
+
+
+def format_time(v: dt.time) -> str:
+    text = v.strftime("%H:%M:%S")
+    if v.microsecond:
+        text += f".{v.microsecond:06d}".rstrip("0")
+    return text
+
+
 _IV_UNITS = {
     "microsecond": ("us", 1),
     "millisecond": ("us", 1000),
@@ -1477,6 +1517,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_timestamp(v)
     if isinstance(v, dt.date):
         return v.isoformat()
+    if isinstance(v, dt.time):
+        return format_time(v)
     if isinstance(v, Interval):
         return format_interval(v)
     return str(v)
@@ -1534,6 +1576,10 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return (v - _EPOCH) // dt.timedelta(microseconds=1)
     if name == "timestamp with time zone":
         return (v - _EPOCH_TZ) // dt.timedelta(microseconds=1)
+    if name == "time without time zone":  # microseconds since midnight
+        return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+    if name in ("inet", "cidr"):
+        return inet.to_storage(v)
     if name == "interval":
         return (v._key(), v.months, v.days, v.micros)
     if name == "uuid":
@@ -1552,7 +1598,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 
 
 _CONVERTED_ON_LOAD = frozenset(
-    ["date", "timestamp without time zone", "timestamp with time zone", "interval", "uuid",
+    ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
+     "interval", "uuid", "inet", "cidr",
      "jsonb", "numeric", "tsvector", "tsquery", *geometry.GEOMETRIC]
 )  # fmt: skip
 
@@ -1576,6 +1623,10 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return _EPOCH + dt.timedelta(microseconds=v)
     if name == "timestamp with time zone":
         return _EPOCH_TZ + dt.timedelta(microseconds=v)
+    if name == "time without time zone":
+        return (dt.datetime.min + dt.timedelta(microseconds=v)).time()
+    if name in ("inet", "cidr"):
+        return inet.from_storage(v, cidr=name == "cidr")
     if name == "interval":
         return Interval(v[1], v[2], v[3])
     if name == "uuid":

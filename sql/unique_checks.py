@@ -7,7 +7,8 @@ commit and at ``SET CONSTRAINTS ... IMMEDIATE`` when the constraint is deferred 
 DEFERRED or ``SET CONSTRAINTS ... DEFERRED``). If another live row holds the value then, it
 fails with 23505, as PostgreSQL's unique_key_recheck trigger does. A row deleted or changed
 meanwhile takes its waiting entry with it. While an entry waits, an index scan of that
-value finds the row that holds it, not the waiting one.
+value finds the row that holds it, not the waiting one. A deferred foreign key's checks
+(sql.deferrals.FkWaiting) run here too, at commit and at SET CONSTRAINTS ... IMMEDIATE.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def check(session: SessionApi, statement_end: bool, names: set[str] | None = Non
     checked immediately, else all of them (or those of ``names``); 23505 for the first whose
     value another row still holds."""
     state: Deferrals = session.deferrals
+    if state.fk_waiting and not statement_end:
+        _check_foreign_keys(session, names)
     if not state.waiting:
         return
     catalog = session.catalog()
@@ -70,6 +73,23 @@ def check(session: SessionApi, statement_end: bool, names: set[str] | None = Non
                 f'duplicate key value violates unique constraint "{w.constraint}"',
                 detail=w.detail,
             ) from None
+
+
+def _check_foreign_keys(session: SessionApi, names: set[str] | None) -> None:
+    """Run the deferred foreign-key checks that are due (all, or those of ``names``), in the
+    order they were queued; a 23503 drops the rest (the transaction fails)."""
+    state: Deferrals = session.deferrals
+    due = [w for w in state.fk_waiting if names is None or w.constraint in names]
+    state.fk_waiting = [w for w in state.fk_waiting if w not in due]
+    catalog = session.catalog()
+    try:
+        for w in due:
+            table = catalog.tables.get(w.table_id)
+            if table is not None and any(c.name == w.constraint for c in table.constraints):
+                w.run()
+    except Exception:
+        state.fk_waiting.clear()
+        raise
 
 
 def set_constraints(session: SessionApi, names: list[str], deferred: bool) -> None:

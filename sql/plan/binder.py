@@ -93,7 +93,7 @@ from sql.plan.search_cycle import check_clauses, has_search_or_cycle, rewrite
 from sql.plan.unused_outputs import without_unused_outputs
 from sql.plan.windows import Windows
 from sql.rows import ROWID, RowCodec
-from sql.scope import Context, Row, Scope, ScopeColumn, Typed
+from sql.scope import STAR_POSITION, Context, Row, Scope, ScopeColumn, Typed
 from sql.session_api import SessionApi
 from sql.system_catalog import SYSTEM_RELATIONS, system_relation
 from sql.types import SqlType
@@ -168,6 +168,45 @@ def _joins_a_leaf(item: exp.Expr) -> bool:
 def _visible(scope: Scope) -> list[ScopeColumn]:
     """The columns a bare * expands to."""
     return [c for c in scope.columns if not c.hidden and not c.qualified_only]
+
+
+def _dependent_columns(
+    group: list[exp.Expr], scope: Scope, tables: dict[str, TableDef]
+) -> list[exp.Expr]:
+    """The columns a GROUP BY groups implicitly (PostgreSQL's functional dependency): every
+    other column of a table whose whole primary key it lists as plain columns. Grouping by
+    them as well changes no group, and lets the select list, HAVING and ORDER BY name them."""
+    grouped: set[tuple[str, str]] = set()
+    for g in group:
+        if not isinstance(g, exp.Column) or isinstance(g.this, exp.Star):
+            continue
+        try:
+            found = scope.resolve(g.name, g.table or None)
+        except AmbiguousColumn:
+            continue
+        if found is not None:
+            col = scope.columns[found[0]]
+            grouped.add((col.table or "", col.name))
+    extra: list[exp.Expr] = []
+    for label, table in tables.items():
+        pk = table.primary_key
+        if not pk or not all((label, c) in grouped for c in pk):
+            continue
+        extra += [
+            exp.column(c.name, label)
+            for c in scope.columns
+            if c.table == label and (label, c.name) not in grouped and not c.hidden
+        ]
+    return extra
+
+
+def _star_column(scope: Scope, col: ScopeColumn) -> exp.Column:
+    """A column * expands to, by name; one whose name its table holds twice (``unnest(a, b)``:
+    two columns named unnest) also carries its position, which the compiler reads."""
+    e = exp.column(col.name, col.table) if col.table else exp.column(col.name)
+    if sum(c.name == col.name and c.table == col.table for c in scope.columns) > 1:
+        e.meta[STAR_POSITION] = next(i for i, c in enumerate(scope.columns) if c is col)
+    return e
 
 
 def _find_srfs(e: exp.Expr, session: SessionApi | None = None) -> list[exp.Expr]:
@@ -680,7 +719,7 @@ class Planner:
                 scope.outer_cell, scope.correlated = share.outer_cell, share.correlated
             return self._values(item, scope, alias)
         if isinstance(item, exp.Unnest):
-            return self._unnest_scan(item, outer, None)
+            return self._unnest_scan(item, outer, None, share)
         raise FeatureNotSupported(f"FROM item {item.sql(dialect='postgres')} is not supported")
 
     def _join_as_table(self, item: exp.Subquery, outer: Scope | None) -> Node:
@@ -751,10 +790,10 @@ class Planner:
         read the outer row from ``cell`` (LATERAL), or in a subquery from the query's outer
         row (``share``: the query's scope, marked correlated when they do)."""
         if isinstance(fn, exp.Unnest):
-            return self._unnest_scan(fn, outer, cell)
+            return self._unnest_scan(fn, outer, cell, share)
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
-            return self._json_records(name, fn, alias, outer, item)
+            return self._json_records(name, fn, alias, outer, item, share)
         if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
             comp = self.compiler(_args_scope(outer, cell, share))
             rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
@@ -827,7 +866,9 @@ class Planner:
         given = item.args.get("alias") if item is not None else None
         defs = [c for c in given.columns if isinstance(c, exp.ColumnDef)] if given else []
         defined = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs if d.args.get("kind")]
-        user = routine_call.from_item(self.compiler(Scope([], outer=outer)), fn, defined or None)
+        user = routine_call.from_item(
+            self.compiler(_args_scope(outer, cell, share)), fn, defined or None
+        )
         if user is not None:
             cols, user_rows = user
             names = [c for c, _ in cols]
@@ -845,7 +886,7 @@ class Planner:
             return Materialized(scope, user_rows, f"Function Scan on {name}")
         if isinstance(fn, exp.Anonymous) and not defs:
             # a scalar function in FROM: one row of its value (42883 for no such function)
-            value = self.compiler(Scope([], outer=outer)).compile(fn)
+            value = self.compiler(_args_scope(outer, cell, share)).compile(fn)
             label, col = _one_column_names(alias, name, item)
             return Materialized(
                 Scope([ScopeColumn(label, col, value.type)]),
@@ -895,13 +936,17 @@ class Planner:
             node.label or "Function Scan",
         )
 
-    def _unnest_scan(self, fn: exp.Unnest, outer: Scope | None, cell: list[Any] | None) -> Node:
+    def _unnest_scan(
+        self,
+        fn: exp.Unnest,
+        outer: Scope | None,
+        cell: list[Any] | None,
+        share: Scope | None = None,
+    ) -> Node:
         """unnest(array, ...) in FROM: the arrays' elements side by side (a multidimensional
         one's in storage order), shorter ones padded with NULLs; WITH ORDINALITY adds their
         position. Its alias names the row and, with a column list, the columns."""
-        args_scope = Scope([], outer=outer)
-        if cell is not None:
-            args_scope.outer_cell = cell
+        args_scope = _args_scope(outer, cell, share)
         comp = self.compiler(args_scope)
         arrays = [comp.compile(a) for a in fn.expressions]
         for a in arrays:
@@ -944,6 +989,7 @@ class Planner:
         alias: str | None,
         outer: Scope | None,
         item: exp.Expr | None,
+        share: Scope | None = None,
     ) -> Node:
         """json(b)_to_record(set) with a column definition list, json(b)_populate_record(set)
         of NULL::<a table's row type>."""
@@ -1000,7 +1046,7 @@ class Planner:
                 )
             cols = [(d.name, datatype_to_sql(d.args["kind"])) for d in defs]
             doc_arg = args[0]
-        comp = self.compiler(Scope([], outer=outer))
+        comp = self.compiler(_args_scope(outer, None, share))
         rows = jsonb.compile_records(comp, name, doc_arg, cols, defaults)
         label = alias or name
         scope = Scope([ScopeColumn(label, n, t) for n, t in cols])
@@ -1228,7 +1274,9 @@ class Planner:
                 # HAVING alone makes one group that reads nothing of its input: as in
                 # PostgreSQL, the FROM and WHERE are not run (no error from them).
                 node = Limit(node, Typed(lambda _r: 0, T.INT8, True), None)
-            node, post_scope = self._aggregate(node, base, exprs, agg_calls, group)
+            node, post_scope = self._aggregate(
+                node, base, exprs, agg_calls, group, self._base_tables(q)
+            )
             if having is not None:
                 pred = self.compiler(post_scope)._bool(having.this)
                 node = Filter(node, pred, having.this.sql(dialect="postgres"))
@@ -1346,16 +1394,13 @@ class Planner:
             if isinstance(e, exp.Star):
                 if not scope.columns:
                     raise SyntaxError_("SELECT * with no tables specified is not valid")
-                out += [
-                    exp.column(c.name, c.table) if c.table else exp.column(c.name)
-                    for c in _visible(scope)
-                ]
+                out += [_star_column(scope, c) for c in _visible(scope)]
             elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
                 table = e.table
                 cols = [c for c in scope.columns if c.table == table and not c.hidden]
                 if not cols:
                     raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
-                out += [exp.column(c.name, table) for c in cols]
+                out += [_star_column(scope, c) for c in cols]
             elif (
                 isinstance(e, exp.Dot)
                 and isinstance(e.expression, exp.Star)
@@ -1418,6 +1463,7 @@ class Planner:
         exprs: list[exp.Expr],
         calls: list[exp.Expr],
         group: exp.Group | None,
+        tables: dict[str, TableDef] | None = None,
     ) -> tuple[Node, Scope]:
         comp = self.compiler(scope)
         group_exprs: list[exp.Expr] = []
@@ -1437,6 +1483,8 @@ class Planner:
                 group_exprs.append(alias)
             else:
                 group_exprs.append(g)
+        shown = len(group_exprs)  # EXPLAIN's Group Key
+        group_exprs += _dependent_columns(group_exprs, scope, tables or {})
         keys = [comp.compile(g) for g in group_exprs]
         slots: dict[str, tuple[int, SqlType]] = {}
         gslots: dict[str, tuple[int, SqlType]] = {}
@@ -1470,9 +1518,25 @@ class Planner:
             cols, outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated
         )
         # Column references after grouping must be grouped: the compiler checks group_slots.
-        texts = [g.sql(dialect="postgres") for g in group_exprs]
+        texts = [g.sql(dialect="postgres") for g in group_exprs[:shown]]
         node = Aggregate(node, keys, specs, post, group is not None, texts)
         return node, _PostAggScope(post, scope)
+
+    def _base_tables(self, q: exp.Select) -> dict[str, TableDef]:
+        """The plain tables ``q``'s FROM and JOINs name directly, by the label their columns
+        carry (not CTEs, views or partitioned parents)."""
+        items = [q.args.get("from_") or q.args.get("from"), *(q.args.get("joins") or [])]
+        out: dict[str, TableDef] = {}
+        for item in items:
+            t = item.this if isinstance(item, exp.From | exp.Join) else None
+            if not isinstance(t, exp.Table) or not isinstance(t.this, exp.Identifier):
+                continue
+            if not t.db and any(t.name in frame for frame in self.ctes):
+                continue
+            found = self.catalog.find(t.name, t.db or None, self.session.search_path())
+            if found is not None and found.kind == "table" and found.partkey is None:
+                out[t.alias_or_name] = found
+        return out
 
     def _agg_spec(self, call: exp.Expr, comp: Compiler, window: bool = False) -> AggSpec:
         """An aggregate call's spec; ``window`` for one under OVER, whose argument may hold

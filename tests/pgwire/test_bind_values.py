@@ -233,6 +233,16 @@ BINARY: dict[str, tuple[int, list[bytes]]] = {
         ],
     ),
     "timestamptz": (1184, [i8(1), i8(252455616000000000), i8(-(1 << 62)), b"\x00" * 9]),
+    "time": (1083, [i8(0), i8(3_600_000_000), i8(86_399_999_999), i8(-1), b"\x00" * 7]),
+    "inet": (
+        869,
+        [
+            bytes([2, 32, 0, 4, 192, 168, 0, 1]),
+            bytes([2, 24, 0, 4, 10, 1, 2, 3]),
+            bytes([3, 128, 0, 16]) + bytes(15) + b"\x01",
+            bytes([2, 32, 0, 16]) + bytes(16),
+        ],
+    ),
     "interval": (
         1186,
         [
@@ -713,8 +723,8 @@ def test_parameter_of_a_type_db9_lacks_is_refused_not_read_as_text(
     clients: tuple[RawClient, RawClient],
 ) -> None:
     ours, _ = clients
-    time_oid = 1083  # time: a binary value of it read as text would be garbage
-    reply = ours.bind_value(time_oid, struct.pack("!q", 3_600_000_000), 1)
+    macaddr_oid = 829  # macaddr: a binary value of it read as text would be garbage
+    reply = ours.bind_value(macaddr_oid, bytes([8, 0, 43, 1, 2, 3]), 1)
     assert reply.sqlstate == "0A000" and reply.kinds.endswith("Z"), reply
     ours.assert_alive()
 
