@@ -195,8 +195,8 @@ def statements(draw: st.DrawFn, schema: Schema) -> Statement:
             shift = draw(st.integers(0, 3))
             sql = (
                 f"INSERT INTO {table} SELECT {ocols[0]} + {shift}, {ocols[1]}, {ocols[2]} "
-                f"FROM {source} WHERE {draw(predicate(source))}"
-            )
+                f"FROM {source} WHERE {draw(predicate(source))} ORDER BY 1, 2, 3"
+            )  # ordered: which of two rows wins a conflict follows the insertion order
         assigns = False
         conflict = draw(st.integers(0, 3))
         if conflict == 1:
