@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -88,8 +87,10 @@ def asyncpg_tests() -> Path:
 
 
 def run_pytest(cwd: Path, args: list[str], env: dict[str, str], report: Path, log: Path) -> None:
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
-           "-q", "--timeout", "60", f"--junitxml={report}", "-o", "junit_family=xunit1", *args]  # fmt: skip
+    # psycopg's conftest reads pytest's cache: keep it, out of the test tree
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-q", "--timeout", "60",
+           "-o", f"cache_dir={report.parent / 'pytest-cache'}", "--continue-on-collection-errors",
+           f"--junitxml={report}", "-o", "junit_family=xunit1", *args]  # fmt: skip
     with log.open("w") as out:
         subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
 
@@ -151,10 +152,14 @@ def run_psycopg(server: Server, tests: Path, k: str, work: Path) -> Path:
     return report
 
 
-def compare(suite: str, pg: dict[str, Outcome], db9: dict[str, Outcome], top: int) -> dict[str, object]:
+def compare(
+    suite: str, pg: dict[str, Outcome], db9: dict[str, Outcome], top: int
+) -> dict[str, object]:
     passing = [t for t, o in pg.items() if o.passed]
     agreed = [t for t in passing if t in db9 and db9[t].passed]
-    failing = {t: db9[t].message if t in db9 else "(not run on db9)" for t in passing if t not in agreed}
+    failing = {
+        t: db9[t].message if t in db9 else "(not run on db9)" for t in passing if t not in agreed
+    }
     causes = collections.Counter(cause(m) for m in failing.values())
     pct = 100.0 * len(agreed) / len(passing) if passing else 0.0
     print(f"\n== {suite}: {len(pg)} tests; passing on PostgreSQL {len(passing)}, "
@@ -167,14 +172,22 @@ def compare(suite: str, pg: dict[str, Outcome], db9: dict[str, Outcome], top: in
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--suite", choices=("both", "psycopg", "asyncpg"), default="both")
-    ap.add_argument("--modules", default="", help="asyncpg test modules, comma-separated (default: all that can target a running server)")
+    ap.add_argument(
+        "--modules",
+        default="",
+        help="asyncpg test modules, comma-separated (default: all that can use a running server)",
+    )
     ap.add_argument("-k", default="", help="pytest -k expression for both suites")
     ap.add_argument("--psycopg-tests", type=Path, default=CACHE / "psycopg-tests")
     ap.add_argument("--top", type=int, default=15, help="failure causes to print")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "driver_suites.json")
-    ap.add_argument("--work", type=Path, default=CACHE / "driver-runs", help="junit reports and logs")
+    ap.add_argument(
+        "--work", type=Path, default=CACHE / "driver-runs", help="junit reports and logs"
+    )
     args = ap.parse_args()  # fmt: skip
     modules = [m for m in args.modules.split(",") if m]
     suites = ("psycopg", "asyncpg") if args.suite == "both" else (args.suite,)
