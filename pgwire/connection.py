@@ -836,8 +836,9 @@ class PgConnection:
         return await self._copy_in(spec)
 
     async def _copy_out(self, spec: Any) -> Result:
-        """COPY TO STDOUT: lines formatted in worker threads, a batch at a time."""
-        from sql.copy import format_row, header_line
+        """COPY TO STDOUT: lines (or binary rows) formatted in worker threads, a batch at a
+        time."""
+        from sql.copy import BINARY_HEADER, BINARY_TRAILER, binary_row, format_row, header_line
 
         session = self.session
         assert session is not None
@@ -847,15 +848,22 @@ class PgConnection:
         types = [t for _, t in columns]
 
         def encode(row: tuple[Any, ...]) -> bytes:
+            if spec.binary:
+                fields = [encode_binary(v, t) for v, t in zip(row, types, strict=True)]
+                return M.copy_data(binary_row(fields))
             return M.copy_data(format_row(spec, list(row), types).encode("utf-8"))
 
-        self.send(M.copy_out_response(spec.ncols))
-        if spec.header:
+        self.send(M.copy_out_response(spec.ncols, spec.binary))
+        if spec.binary:
+            self.send(M.copy_data(BINARY_HEADER))
+        elif spec.header:
             self.send(M.copy_data(header_line(spec, [n for n, _ in columns]).encode("utf-8")))
         try:
             await self.send_stream(stream, encode, None, None)
         finally:
             stream.close()
+        if spec.binary:
+            self.send(M.copy_data(BINARY_TRAILER))
         self.send(M.copy_done())
         return Result(stream.tag or "COPY 0")
 
@@ -894,11 +902,11 @@ class PgConnection:
             finally:
                 taken()
 
-        self.send(M.copy_in_response(spec.ncols))
+        self.send(M.copy_in_response(spec.ncols, spec.binary))
         await self.flush()
         # This loop reads the socket while the statement runs (and sees the client leave).
         task = asyncio.ensure_future(
-            self.run_sql(lambda: session.copy_in(spec, chunks()), watch=False)
+            self.run_sql(lambda: session.copy_in(spec, chunks(), decode_binary), watch=False)
         )
         size = 0
         failure: Db9Error | None = None
