@@ -88,8 +88,10 @@ def asyncpg_tests() -> Path:
 
 def run_pytest(cwd: Path, args: list[str], env: dict[str, str], report: Path, log: Path) -> None:
     # psycopg's conftest reads pytest's cache: keep it, out of the test tree
+    # (--tb=native: pytest's own traceback rendering crashes on some of asyncpg's frames)
     cmd = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-q", "--timeout", "60",
-           "-o", f"cache_dir={report.parent / 'pytest-cache'}", "--continue-on-collection-errors",
+           "--tb=native", "-o", f"cache_dir={report.parent / 'pytest-cache'}",
+           "--continue-on-collection-errors",
            f"--junitxml={report}", "-o", "junit_family=xunit1", *args]  # fmt: skip
     with log.open("w") as out:
         subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)

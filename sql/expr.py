@@ -539,6 +539,8 @@ class Compiler:
             return Typed(_name_to_regclass(session, inner.fn), dst, False, expr_name(e))
         if dst.name == "oid" and inner.type.name == "regclass" and session:
             return Typed(_regclass_to_oid(session, inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regtype":
+            return Typed(_regtype_to_oid(inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -608,6 +610,12 @@ class Compiler:
                 fa = _regclass_to_oid(session, fa)
             else:
                 fb = _regclass_to_oid(session, fb)
+        if {a.type.name, b.type.name} in ({"regtype", "oid"}, {"regtype", "integer"}):
+            # and so are regtype values (psycopg's TypeInfo: t.oid = to_regtype(%(name)s))
+            if a.type.name == "regtype":
+                fa = _regtype_to_oid(fa)
+            else:
+                fb = _regtype_to_oid(fb)
         if a.type.name == "json" and b.type.name == "json":
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
@@ -1916,5 +1924,21 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
                 return index.oid
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id
+
+    return cast
+
+
+def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """A regtype (a type's name, as db9 holds it) as the type's oid."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if not isinstance(v, str) or v.isdigit():  # an oid ('23'::regtype too)
+            return int(v) if isinstance(v, str) else v
+        name = v.rpartition(".")[2] if not v.endswith('"') else v
+        found = T.type_by_name(name.strip('"'))
+        if found is None:
+            raise UndefinedObject(f'type "{v}" does not exist')
+        return found.oid
 
     return cast
