@@ -847,23 +847,28 @@ class PgConnection:
         assert stream is not None and columns is not None
         types = [t for _, t in columns]
 
+        # The binary header goes in one CopyData with the first row (or the trailer), as
+        # PostgreSQL sends it: psycopg reads a row from each message after the signature.
+        header = [BINARY_HEADER] if spec.binary else []
+
         def encode(row: tuple[Any, ...]) -> bytes:
             if spec.binary:
                 fields = [encode_binary(v, t) for v, t in zip(row, types, strict=True)]
-                return M.copy_data(binary_row(fields))
+                data = binary_row(fields)
+                if header:
+                    data = header.pop() + data
+                return M.copy_data(data)
             return M.copy_data(format_row(spec, list(row), types).encode("utf-8"))
 
         self.send(M.copy_out_response(spec.ncols, spec.binary))
-        if spec.binary:
-            self.send(M.copy_data(BINARY_HEADER))
-        elif spec.header:
+        if spec.header and not spec.binary:
             self.send(M.copy_data(header_line(spec, [n for n, _ in columns]).encode("utf-8")))
         try:
             await self.send_stream(stream, encode, None, None)
         finally:
             stream.close()
         if spec.binary:
-            self.send(M.copy_data(BINARY_TRAILER))
+            self.send(M.copy_data(b"".join(header) + BINARY_TRAILER))
         self.send(M.copy_done())
         return Result(stream.tag or "COPY 0")
 

@@ -807,15 +807,33 @@ class Session:
 
     # -- the extended protocol: prepare once, describe, execute many times ------------------
 
+    def _param_type(self, oid: int) -> SqlType | None:
+        """The type a client declared for a parameter by oid: a built-in one or a
+        user-defined one (an enum, a composite, or an array of one: psycopg's enums)."""
+        found = T.BY_OID.get(oid)
+        if found is not None or oid == T.UNKNOWN.oid:
+            return found
+        own = self.txn is None
+        if own:
+            self.txn = self.client.begin()
+        try:
+            for t in self.catalog().types.values():
+                if t.id == oid:
+                    return user_types.sql_type(t)
+                if int(t.type_def.get("array_oid", 0)) == oid:
+                    return user_types.sql_type(t).array_of()
+        finally:
+            if own and self.txn is not None:
+                self.txn.rollback()
+                self.txn = None
+        # Taking it as text would read a binary value of that type as garbage text.
+        raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
+
     def prepare(self, sql: str, param_oids: list[int] | None = None) -> Prepared:
         stmts = self.split(sql)
         if len(stmts) > 1:
             raise SyntaxError_("cannot insert multiple commands into a prepared statement")
-        for oid in param_oids or []:
-            if oid and oid != T.UNKNOWN.oid and oid not in T.BY_OID:
-                # Taking it as text would read a binary value of that type as garbage text.
-                raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
-        declared = [T.BY_OID.get(o) if o else None for o in param_oids or []]
+        declared = [self._param_type(o) if o else None for o in param_oids or []]
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
         stmt = stmts[0]
