@@ -10,6 +10,7 @@ from enum import Enum
 
 import psycopg
 import pytest
+from psycopg.types import TypeInfo
 from psycopg.types.enum import EnumInfo, register_enum
 
 from tests.pgwire.conftest import Running
@@ -88,3 +89,14 @@ def test_placeholders_and_enum_type_info(pg: Running) -> None:
             assert sorted(cur.fetchall()) == [(1, Mood.ok), (2, Mood.happy)]
             cur.execute("SELECT %s, %s::text, %b", [1, "two", 3], prepare=True)
             assert cur.fetchone() == (1, "two", 3)
+
+
+def test_type_info_of_builtin_types_by_a_bound_regtype(pg: Running) -> None:
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        for name, typname in [("json", "json"), ("int4", "int4"), ("double precision", "float8")]:
+            row = conn.execute(
+                "SELECT typname FROM pg_type WHERE oid = %s::regtype", [name]
+            ).fetchone()
+            assert row == (typname,)
+            info = TypeInfo.fetch(conn, name)
+            assert info is not None and info.name == typname
