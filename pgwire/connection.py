@@ -784,6 +784,16 @@ class PgConnection:
         session = self.session
         assert session is not None
         for stmt in stmts:
+            moved = self._portal_move(stmt)
+            if moved is not None:
+                try:
+                    count = await self._move_portal(*moved)
+                except Db9Error as exc:
+                    self.send_notices()
+                    self.send_error(exc)
+                    break
+                self.send(M.command_complete(f"MOVE {count}"))
+                continue
             run = functools.partial(session.run_statement, stmt, [], stream=True)
             try:
                 result, first = await self.run_sql(
@@ -824,6 +834,60 @@ class PgConnection:
                 else:
                     self.send_rows(result, [], 0, None)
             self.send(M.command_complete(tag))
+
+    def _portal_move(self, stmt: Statement) -> tuple[Portal, int | None] | None:
+        """``MOVE [FORWARD] [n | ALL] name`` naming a protocol-level portal (a bound one, not a
+        SQL cursor): PostgreSQL's portals and cursors share one namespace, and asyncpg's
+        Cursor.forward() moves its bound portal so. The portal and the count (None: ALL)."""
+        if stmt.command != "MOVE":
+            return None
+        words = stmt.text.strip().rstrip(";").split()
+        name = words[-1].strip('"') if len(words) > 1 else ""
+        portal = self.state.portals.get(name)
+        if portal is None or portal.prepared.stmt is None:
+            return None
+        middle = [w.upper() for w in words[1:-1]]
+        if middle[:1] == ["FORWARD"]:
+            middle = middle[1:]
+        if middle and middle[-1] in ("FROM", "IN"):
+            middle = middle[:-1]
+        if middle == ["ALL"]:
+            return portal, None
+        if not middle:
+            return portal, 1
+        if len(middle) == 1 and middle[0].isdigit():
+            return portal, int(middle[0])
+        return None  # backward and absolute moves: left to the SQL cursor path (34000)
+
+    async def _move_portal(self, portal: Portal, count: int | None) -> int:
+        """Skip ``count`` rows (all: None) of a bound portal, running it first if need be."""
+        session = self.session
+        assert session is not None
+        if count == 0:
+            return 0
+        first: list[bytes] | Exception | None = None
+        if portal.result is None:
+            run = functools.partial(
+                session.execute_prepared, portal.prepared, portal.params, stream=True
+            )
+            portal.result, first = await self.run_sql(
+                functools.partial(self._first_batch, run, portal.formats, count)
+            )
+        result = portal.result
+        assert result is not None
+        if result.stream is None:
+            rows = len(result.rows or [])
+            end = rows if count is None else min(rows, portal.pos + count)
+            moved, portal.pos = end - portal.pos, end
+            return moved
+        if isinstance(first, Exception):
+            raise first
+        moved = len(first or [])
+        if result.stream.done or (count is not None and moved >= count):
+            return moved
+        return moved + await self.send_stream(
+            result.stream, _skip_row, None, None if count is None else count - moved
+        )
 
     async def copy(self, request: Result) -> Result:
         """The COPY sub-protocol: stream data in (CopyData until CopyDone) or out."""
@@ -1166,3 +1230,8 @@ class PgConnection:
             if tag.startswith("SELECT"):
                 tag = f"SELECT {portal.pos}"
             self.send(M.command_complete(tag))
+
+
+def _skip_row(_row: tuple[Any, ...]) -> bytes:
+    """A row passed over (MOVE): nothing goes to the client."""
+    return b""

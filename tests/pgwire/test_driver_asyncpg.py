@@ -131,3 +131,24 @@ def test_binary_copy_in_and_out_and_the_connection_after_a_failed_copy(pg: Runni
             pool.terminate()
 
     asyncio.run(run())
+
+
+def test_cursor_forward_moves_the_bound_portal(pg: Running) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            async with conn.transaction():
+                cur = await conn.cursor("SELECT generate_series(1, 10) AS n")
+                assert [r["n"] for r in await cur.fetch(3)] == [1, 2, 3]
+                assert await cur.forward(2) == 2  # MOVE FORWARD 2 <portal>
+                assert [r["n"] for r in await cur.fetch(2)] == [6, 7]
+                assert await cur.forward(10) == 3
+                assert await cur.fetch(1) == []
+                fresh = await conn.cursor("SELECT generate_series(1, 5) AS n")
+                assert await fresh.forward(4) == 4  # before its first fetch
+                assert [r["n"] for r in await fresh.fetch(5)] == [5]
+            assert await conn.fetchval("SELECT 1") == 1
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
