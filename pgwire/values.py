@@ -311,6 +311,8 @@ def _send(v: Any, t: SqlType) -> bytes:
             raise DatetimeFieldOverflow("interval out of range") from None
     if name == "numeric":
         return _numeric_send(Decimal(v))
+    if name == "void":  # void_send: no bytes (pg_sleep's result, asyncpg reads it in binary)
+        return b""
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 

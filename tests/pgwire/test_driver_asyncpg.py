@@ -148,6 +148,7 @@ def test_cursor_forward_moves_the_bound_portal(pg: Running) -> None:
                 assert await fresh.forward(4) == 4  # before its first fetch
                 assert [r["n"] for r in await fresh.fetch(5)] == [5]
             assert await conn.fetchval("SELECT 1") == 1
+            assert await conn.fetchval("SELECT pg_sleep(0)") is None  # void, in binary
         finally:
             await conn.close()
 
