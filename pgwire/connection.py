@@ -852,6 +852,16 @@ class PgConnection:
         session = self.session
         assert session is not None
         for stmt in stmts:
+            moved = self._portal_move(stmt)
+            if moved is not None:
+                try:
+                    count = await self._move_portal(*moved)
+                except Db9Error as exc:
+                    self.send_notices()
+                    self.send_error(exc)
+                    break
+                self.send(M.command_complete(f"MOVE {count}"))
+                continue
             run = functools.partial(session.run_statement, stmt, [], stream=True)
             try:
                 result, first = await self.run_sql(
@@ -893,6 +903,60 @@ class PgConnection:
                     self.send_rows(result, [], 0, None)
             self.send(M.command_complete(tag))
 
+    def _portal_move(self, stmt: Statement) -> tuple[Portal, int | None] | None:
+        """``MOVE [FORWARD] [n | ALL] name`` naming a protocol-level portal (a bound one, not a
+        SQL cursor): PostgreSQL's portals and cursors share one namespace, and asyncpg's
+        Cursor.forward() moves its bound portal so. The portal and the count (None: ALL)."""
+        if stmt.command != "MOVE":
+            return None
+        words = stmt.text.strip().rstrip(";").split()
+        name = words[-1].strip('"') if len(words) > 1 else ""
+        portal = self.state.portals.get(name)
+        if portal is None or portal.prepared.stmt is None:
+            return None
+        middle = [w.upper() for w in words[1:-1]]
+        if middle[:1] == ["FORWARD"]:
+            middle = middle[1:]
+        if middle and middle[-1] in ("FROM", "IN"):
+            middle = middle[:-1]
+        if middle == ["ALL"]:
+            return portal, None
+        if not middle:
+            return portal, 1
+        if len(middle) == 1 and middle[0].isdigit():
+            return portal, int(middle[0])
+        return None  # backward and absolute moves: left to the SQL cursor path (34000)
+
+    async def _move_portal(self, portal: Portal, count: int | None) -> int:
+        """Skip ``count`` rows (all: None) of a bound portal, running it first if need be."""
+        session = self.session
+        assert session is not None
+        if count == 0:
+            return 0
+        first: list[bytes] | Exception | None = None
+        if portal.result is None:
+            run = functools.partial(
+                session.execute_prepared, portal.prepared, portal.params, stream=True
+            )
+            portal.result, first = await self.run_sql(
+                functools.partial(self._first_batch, run, portal.formats, count)
+            )
+        result = portal.result
+        assert result is not None
+        if result.stream is None:
+            rows = len(result.rows or [])
+            end = rows if count is None else min(rows, portal.pos + count)
+            moved, portal.pos = end - portal.pos, end
+            return moved
+        if isinstance(first, Exception):
+            raise first
+        moved = len(first or [])
+        if result.stream.done or (count is not None and moved >= count):
+            return moved
+        return moved + await self.send_stream(
+            result.stream, _skip_row, None, None if count is None else count - moved
+        )
+
     async def copy(self, request: Result) -> Result:
         """The COPY sub-protocol: stream data in (CopyData until CopyDone) or out."""
         session = self.session
@@ -904,8 +968,9 @@ class PgConnection:
         return await self._copy_in(spec)
 
     async def _copy_out(self, spec: Any) -> Result:
-        """COPY TO STDOUT: lines formatted in worker threads, a batch at a time."""
-        from sql.copy import format_row, header_line
+        """COPY TO STDOUT: lines (or binary rows) formatted in worker threads, a batch at a
+        time."""
+        from sql.copy import BINARY_HEADER, BINARY_TRAILER, binary_row, format_row, header_line
 
         session = self.session
         assert session is not None
@@ -914,16 +979,28 @@ class PgConnection:
         assert stream is not None and columns is not None
         types = [t for _, t in columns]
 
+        # The binary header goes in one CopyData with the first row (or the trailer), as
+        # PostgreSQL sends it: psycopg reads a row from each message after the signature.
+        header = [BINARY_HEADER] if spec.binary else []
+
         def encode(row: tuple[Any, ...]) -> bytes:
+            if spec.binary:
+                fields = [encode_binary(v, t) for v, t in zip(row, types, strict=True)]
+                data = binary_row(fields)
+                if header:
+                    data = header.pop() + data
+                return M.copy_data(data)
             return M.copy_data(format_row(spec, list(row), types).encode("utf-8"))
 
-        self.send(M.copy_out_response(spec.ncols))
-        if spec.header:
+        self.send(M.copy_out_response(spec.ncols, spec.binary))
+        if spec.header and not spec.binary:
             self.send(M.copy_data(header_line(spec, [n for n, _ in columns]).encode("utf-8")))
         try:
             await self.send_stream(stream, encode, None, None)
         finally:
             stream.close()
+        if spec.binary:
+            self.send(M.copy_data(b"".join(header) + BINARY_TRAILER))
         self.send(M.copy_done())
         return Result(stream.tag or "COPY 0")
 
@@ -962,11 +1039,11 @@ class PgConnection:
             finally:
                 taken()
 
-        self.send(M.copy_in_response(spec.ncols))
+        self.send(M.copy_in_response(spec.ncols, spec.binary))
         await self.flush()
         # This loop reads the socket while the statement runs (and sees the client leave).
         task = asyncio.ensure_future(
-            self.run_sql(lambda: session.copy_in(spec, chunks()), watch=False)
+            self.run_sql(lambda: session.copy_in(spec, chunks(), decode_binary), watch=False)
         )
         size = 0
         failure: Db9Error | None = None
@@ -1221,3 +1298,8 @@ class PgConnection:
             if tag.startswith("SELECT"):
                 tag = f"SELECT {portal.pos}"
             self.send(M.command_complete(tag))
+
+
+def _skip_row(_row: tuple[Any, ...]) -> bytes:
+    """A row passed over (MOVE): nothing goes to the client."""
+    return b""

@@ -292,7 +292,7 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b"\x01" if v else b"\x00"
     if name == "bytea":
         return bytes(v)
-    if name in (*_TEXT_TYPES, '"char"', "json"):
+    if name in (*_TEXT_TYPES, '"char"', "json") or t.labels is not None:  # an enum: its label
         text = v if isinstance(v, str) else (T.format_value(v, t) or "")
         return encode_text(text, T.TEXT) or b""
     if name == "jsonb":
@@ -317,7 +317,7 @@ def _send(v: Any, t: SqlType) -> bytes:
             raise DatetimeFieldOverflow("interval out of range") from None
     if name == "numeric":
         return _numeric_send(Decimal(v))
-    if name == "void":  # pg_advisory_lock($1) through asyncpg: void_send sends no bytes
+    if name == "void":  # void_send: no bytes (pg_advisory_lock($1), pg_sleep through asyncpg)
         return b""
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
@@ -348,6 +348,8 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return buf.rest()
     if name in _TEXT_TYPES:
         return utf8(buf.rest())
+    if t.labels is not None:  # an enum travels as its label (enum_recv)
+        return T.parse_text(utf8(buf.rest()), t)
     if name == '"char"':
         (c,) = buf.take(1)
         return chr(c) if c < 0x80 else f"\\{c:03o}"  # charout's form of a non-ASCII byte

@@ -1,8 +1,10 @@
-"""COPY ... FROM STDIN and COPY ... TO STDOUT in text and CSV formats.
+"""COPY ... FROM STDIN and COPY ... TO STDOUT in text, CSV and binary formats.
 
 The statement is parsed from sqlglot's tokens (its COPY grammar misses PostgreSQL's option
 forms); the data itself flows through the wire protocol's copy sub-protocol, so this module
-only turns bytes into rows and rows into bytes.
+only turns bytes into rows and rows into bytes. In binary format it owns only the framing
+(signature, header, per-row field counts and lengths, trailer); each field's bytes are a
+type's send/recv form, which the caller (pgwire.values) encodes and decodes.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +43,10 @@ class CopySpec:
     quote: str = '"'
     escape: str = '"'
     ncols: int = 0  # filled in once the table or query is resolved
+
+    @property
+    def binary(self) -> bool:
+        return self.format == "binary"
 
 
 def parse_copy(words: list[str], raw_text: str) -> CopySpec:
@@ -113,9 +120,11 @@ def _options(spec: CopySpec, words: list[str]) -> None:
     if w and w[0] == "(":
         w = [x for x in w[1:] if x != ")"]
     i = 0
+    given: list[str] = []
     while i < len(w):
         key = w[i].upper()
         val = w[i + 1] if i + 1 < len(w) else None
+        given.append(key)
         if key == "FORMAT" and val:
             spec.format = val.lower()
             i += 2
@@ -141,8 +150,15 @@ def _options(spec: CopySpec, words: list[str]) -> None:
             i += 2 if val is not None and val.upper() in ("TRUE", "ON", "FALSE", "OFF") else 1
         else:
             raise SyntaxError_(f'option "{w[i]}" not recognized')
-    if spec.format not in ("text", "csv"):
-        raise FeatureNotSupported(f"COPY format {spec.format} is not supported")
+    if spec.format not in ("text", "csv", "binary"):
+        raise InvalidParameterValue(f'COPY format "{spec.format}" not recognized')
+    for key in ("DELIMITER", "NULL", "HEADER"):  # in PostgreSQL's order of checks
+        if spec.binary and key in given:
+            error = FeatureNotSupported if key == "HEADER" else SyntaxError_
+            raise error(f"cannot specify {key} in BINARY mode")
+    for key in ("QUOTE", "ESCAPE"):
+        if spec.format != "csv" and key in given:
+            raise FeatureNotSupported(f"COPY {key.lower()} available only in CSV mode")
     if spec.format == "csv":
         if spec.delimiter == "\t":
             spec.delimiter = ","
@@ -326,3 +342,117 @@ def header_line(spec: CopySpec, names: list[str]) -> str:
         csv.writer(buf, delimiter=spec.delimiter, lineterminator="\n").writerow(names)
         return buf.getvalue()
     return spec.delimiter.join(names) + "\n"
+
+
+# -- binary format -----------------------------------------------------------------------------
+#
+#   b"PGCOPY\n\xff\r\n\x00"  int32 flags (bit 16: rows carry OIDs)  int32 n  n bytes (extension)
+#   per row:  int16 field count  then per field  int32 length (-1: NULL)  length bytes
+#   trailer:  int16 -1
+
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_I16 = struct.Struct("!h")
+_I32 = struct.Struct("!i")
+_HEADER = struct.Struct("!ii")
+BINARY_HEADER = BINARY_SIGNATURE + _HEADER.pack(0, 0)
+BINARY_TRAILER = _I16.pack(-1)
+
+
+def _binary_header(buf: bytes | bytearray) -> int | None:
+    """The size of the header at the start of ``buf``, None while it is incomplete; raises
+    22P04 for what is no binary COPY header, as PostgreSQL's ReceiveCopyBinaryHeader does."""
+    if len(buf) < len(BINARY_SIGNATURE) + _HEADER.size:
+        if not BINARY_SIGNATURE.startswith(bytes(buf[: len(BINARY_SIGNATURE)])):
+            raise BadCopyFileFormat("COPY file signature not recognized")
+        return None
+    if bytes(buf[: len(BINARY_SIGNATURE)]) != BINARY_SIGNATURE:
+        raise BadCopyFileFormat("COPY file signature not recognized")
+    flags, ext = _HEADER.unpack_from(buf, len(BINARY_SIGNATURE))
+    if flags & (1 << 16):
+        raise BadCopyFileFormat("invalid COPY file header (WITH OIDS)")
+    if flags >> 16:
+        raise BadCopyFileFormat("unrecognized critical flags in COPY file header")
+    if ext < 0:
+        raise BadCopyFileFormat("invalid COPY file header (missing length)")
+    end = len(BINARY_SIGNATURE) + _HEADER.size + ext
+    return end if len(buf) >= end else None
+
+
+_END: list[bytes | None] = []  # the trailer, told from a row of no fields by identity
+
+
+def _binary_row(buf: bytearray, at: int, width: int) -> tuple[list[bytes | None] | None, int]:
+    """The fields of the row at ``at`` and the offset past it; (None, at) while incomplete,
+    (_END, offset) for the trailer."""
+    if len(buf) < at + 2:
+        return None, at
+    (count,) = _I16.unpack_from(buf, at)
+    pos = at + 2
+    if count == -1:
+        return _END, pos
+    if count != width:
+        raise BadCopyFileFormat(f"row field count is {count}, expected {width}")
+    fields: list[bytes | None] = []
+    for _ in range(count):
+        if len(buf) < pos + 4:
+            return None, at
+        (size,) = _I32.unpack_from(buf, pos)
+        pos += 4
+        if size == -1:
+            fields.append(None)
+            continue
+        if size < 0:
+            raise BadCopyFileFormat("invalid field size")
+        if len(buf) < pos + size:
+            return None, at
+        fields.append(bytes(buf[pos : pos + size]))
+        pos += size
+    return fields, pos
+
+
+def parse_binary_rows(width: int, chunks: Iterable[bytes]) -> Iterator[list[bytes | None]]:
+    """Each row's fields in binary COPY data (None for NULL), each still in its type's binary
+    form, from pieces of any size; the header is checked and the trailer ends the data."""
+    buf = bytearray()
+    at: int | None = None  # past the header, once it has been read
+    ended = False
+    for chunk in chunks:
+        if ended:
+            if chunk:
+                raise BadCopyFileFormat("received copy data after EOF marker")
+            continue
+        buf += chunk
+        if at is None:
+            at = _binary_header(buf)
+            if at is None:
+                continue
+        while True:
+            interrupt.check()
+            fields, after = _binary_row(buf, at, width)
+            if fields is None:
+                break
+            at = after
+            if fields is _END:
+                if at < len(buf):
+                    raise BadCopyFileFormat("received copy data after EOF marker")
+                ended = True
+                break
+            yield fields
+        del buf[:at]
+        at = 0
+    if at is None:
+        raise BadCopyFileFormat("COPY file signature not recognized")
+    if buf and not ended:  # the end of the data between rows ends them, as a trailer does
+        raise BadCopyFileFormat("unexpected EOF in COPY data")
+
+
+def binary_row(fields: list[bytes | None]) -> bytes:
+    """One row in binary COPY format, from its fields' binary forms (None for NULL)."""
+    parts = [_I16.pack(len(fields))]
+    for f in fields:
+        if f is None:
+            parts.append(_I32.pack(-1))
+        else:
+            parts.append(_I32.pack(len(f)))
+            parts.append(f)
+    return b"".join(parts)

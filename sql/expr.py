@@ -560,6 +560,8 @@ class Compiler:
             return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
         if dst.name == "oid" and inner.type.name == "regnamespace":
             return Typed(_regnamespace_to_oid(inner.fn), dst, False, expr_name(e))
+        if dst.name == "oid" and inner.type.name == "regtype":
+            return Typed(_regtype_to_oid(inner.fn), dst, False, expr_name(e))
         t = coerce_to(inner, dst, explicit=True)
         return Typed(t.fn, dst, t.const, expr_name(e))
 
@@ -634,6 +636,12 @@ class Compiler:
                 fa = _regnamespace_to_oid(fa)
             else:
                 fb = _regnamespace_to_oid(fb)
+        if {a.type.name, b.type.name} in ({"regtype", "oid"}, {"regtype", "integer"}):
+            # and so are regtype values (psycopg's TypeInfo: t.oid = to_regtype(%(name)s))
+            if a.type.name == "regtype":
+                fa = _regtype_to_oid(fa)
+            else:
+                fb = _regtype_to_oid(fb)
         if a.type.name == "json" and b.type.name == "json":
             raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
@@ -2053,5 +2061,21 @@ def _regclass_to_oid(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
                 return system
             raise UndefinedTable(f'relation "{v}" does not exist')
         return table.id
+
+    return cast
+
+
+def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """A regtype (a type's name, as db9 holds it) as the type's oid."""
+
+    def cast(row: Row) -> Any:
+        v = fn(row)
+        if not isinstance(v, str) or v.isdigit():  # an oid ('23'::regtype too)
+            return int(v) if isinstance(v, str) else v
+        name = v.rpartition(".")[2] if not v.endswith('"') else v
+        found = T.type_by_name(name.strip('"'))
+        if found is None:
+            raise UndefinedObject(f'type "{v}" does not exist')
+        return found.oid
 
     return cast

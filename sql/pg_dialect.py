@@ -292,6 +292,42 @@ class Db9Postgres(Postgres):
                 return self.expression(exp.Cast(this=literal, to=to))
             return super()._parse_type(parse_interval, fallback_to_identifier)
 
+        def _parse_types(
+            self,
+            check_func: bool = False,
+            schema: bool = False,
+            allow_identifiers: bool = True,
+            with_collation: bool = False,
+        ) -> exp.Expr | None:
+            # sqlglot returns oid/regclass/... (object identifier types) before it looks for
+            # an array suffix, so ``oid[]`` (asyncpg's ``any($1::oid[])``) would not parse.
+            this = super()._parse_types(check_func, schema, allow_identifiers, with_collation)
+            if not isinstance(this, exp.ObjectIdentifier):
+                return this
+            result: exp.DataType = this
+            while self._curr is not None:
+                index = self._index
+                if self._match(TokenType.ARRAY):
+                    if not self._match(TokenType.L_BRACKET):
+                        result = exp.DataType(
+                            this=exp.DType.ARRAY, expressions=[result], nested=True
+                        )
+                        continue
+                elif not self._match(TokenType.L_BRACKET):
+                    break
+                if not self._match(TokenType.R_BRACKET):
+                    size = self._curr if self._curr.token_type == TokenType.NUMBER else None
+                    if (
+                        size is None
+                        or self._next is None
+                        or self._next.token_type != TokenType.R_BRACKET
+                    ):
+                        self._retreat(index)
+                        break
+                    self._advance(2)
+                result = exp.DataType(this=exp.DType.ARRAY, expressions=[result], nested=True)
+            return result
+
         def _parse_type_size(self) -> exp.DataTypeParam | None:
             # numeric(3, -6): PostgreSQL 15 takes a negative scale (rounding left of the point)
             if (

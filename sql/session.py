@@ -13,6 +13,7 @@ PostgreSQL's does, instead of failing at commit with 40001 (a cluster still does
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import random
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -68,7 +69,7 @@ from sql import settings as guc
 from sql import types as T
 from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, TableDef
-from sql.copy import CopySpec, parse_copy, parse_rows
+from sql.copy import CopySpec, parse_binary_rows, parse_copy, parse_rows
 from sql.database import Database
 from sql.deferrals import Deferrals
 from sql.dml import TableWriter, default_value, describe_dml
@@ -78,6 +79,7 @@ from sql.errors import (
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
+    InvalidBinaryRepresentation,
     InvalidParameterValue,
     InvalidSavepoint,
     NoActiveSqlTransaction,
@@ -864,15 +866,33 @@ class Session:
 
     # -- the extended protocol: prepare once, describe, execute many times ------------------
 
+    def _param_type(self, oid: int) -> SqlType | None:
+        """The type a client declared for a parameter by oid: a built-in one or a
+        user-defined one (an enum, a composite, or an array of one: psycopg's enums)."""
+        found = T.BY_OID.get(oid)
+        if found is not None or oid == T.UNKNOWN.oid:
+            return found
+        own = self.txn is None
+        if own:
+            self.txn = self.client.begin()
+        try:
+            for t in self.catalog().types.values():
+                if t.id == oid:
+                    return user_types.sql_type(t)
+                if int(t.type_def.get("array_oid", 0)) == oid:
+                    return user_types.sql_type(t).array_of()
+        finally:
+            if own and self.txn is not None:
+                self.txn.rollback()
+                self.txn = None
+        # Taking it as text would read a binary value of that type as garbage text.
+        raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
+
     def prepare(self, sql: str, param_oids: list[int] | None = None) -> Prepared:
         stmts = self.split(sql)
         if len(stmts) > 1:
             raise SyntaxError_("cannot insert multiple commands into a prepared statement")
-        for oid in param_oids or []:
-            if oid and oid != T.UNKNOWN.oid and oid not in T.BY_OID:
-                # Taking it as text would read a binary value of that type as garbage text.
-                raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
-        declared = [T.BY_OID.get(o) if o else None for o in param_oids or []]
+        declared = [self._param_type(o) if o else None for o in param_oids or []]
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
         stmt = stmts[0]
@@ -1713,14 +1733,25 @@ class Session:
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
 
-    def copy_in(self, spec: Any, data: bytes | Iterable[bytes]) -> Result:
+    def copy_in(
+        self,
+        spec: Any,
+        data: bytes | Iterable[bytes],
+        recv: Callable[[bytes, SqlType], Any] | None = None,
+    ) -> Result:
         """Apply the rows of a COPY FROM STDIN, as one statement of this session. ``data`` may
         be the pieces as they arrive (an iterator that waits for them): rows are parsed and
-        written piece by piece, never holding the whole input."""
+        written piece by piece, never holding the whole input. ``recv`` decodes a field of
+        binary-format data (the wire's binary form of a type: pgwire.values)."""
         chunks = [data] if isinstance(data, bytes | bytearray) else data
-        return self._guarded(lambda: self._copy_in(spec, chunks))
+        return self._guarded(lambda: self._copy_in(spec, chunks, recv))
 
-    def _copy_in(self, spec: Any, chunks: Iterable[bytes]) -> Result:
+    def _copy_in(
+        self,
+        spec: Any,
+        chunks: Iterable[bytes],
+        recv: Callable[[bytes, SqlType], Any] | None,
+    ) -> Result:
         table = self.catalog().table(spec.table, spec.schema, self.search_path())
         if self.read_only:
             raise ReadOnlySqlTransaction("cannot execute COPY FROM in a read-only transaction")
@@ -1738,15 +1769,28 @@ class Session:
         fire = Firing.of(self, table, "insert", ctx)  # COPY FROM fires INSERT triggers
         if fire is not None:
             fire.statement("before")
-        parsers = [T.text_parser(t) for t in types]
         width, nlive = len(names), len(live)
+        records: Iterable[Sequence[Any]]
+        parsers: list[Callable[[Any], Any]]
+        if spec.binary:
+            if recv is None:
+                raise FeatureNotSupported("binary COPY needs the wire protocol's binary forms")
+            parsers = [
+                functools.partial(_recv_field, recv, t, n)
+                for t, n in zip(types, names, strict=True)
+            ]
+            records = parse_binary_rows(width, chunks)
+        else:
+            parsers = [T.text_parser(t) for t in types]
+            records = parse_rows(spec, chunks)
         # A row built straight in table order when COPY names every column in that order.
         direct = positions == list(range(nlive))
         fills = list(defaults.items())
         check_row = writer.check_row
         count = 0
         batch: list[tuple[Any, ...]] = []
-        for line_no, fields in enumerate(parse_rows(spec, chunks), 1):
+        # (a cast: mypy narrows ``records`` to the union of the two parsers' row types)
+        for line_no, fields in enumerate(cast("Iterable[Sequence[Any]]", records), 1):
             if len(fields) != width:
                 where = f"COPY {table.name}, line {line_no}"
                 if len(fields) > width:
@@ -1933,6 +1977,16 @@ class Session:
             lines = analyzed(lines, opts, rows, (planned - started) * 1000,
                              (done - planned) * 1000)  # fmt: skip
         return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
+
+
+def _recv_field(recv: Callable[[bytes, SqlType], Any], t: SqlType, column: str, raw: bytes) -> Any:
+    """One field of binary COPY data as a value of its column's type."""
+    try:
+        return recv(raw, t)
+    except InvalidBinaryRepresentation:
+        raise InvalidBinaryRepresentation(
+            "incorrect binary data format", detail=f'column "{column}"'
+        ) from None
 
 
 def _flush(writer: TableWriter, batch: list[tuple[Any, ...]], fire: Firing | None = None) -> int:

@@ -659,6 +659,10 @@ def parse_text(text: str, t: SqlType) -> Any:
             raise FeatureNotSupported(
                 "regnamespace input of a created schema's name is not supported"
             )
+        if name == "regtype" and s:
+            # a type's name, as a regtype literal is held: whoever uses it resolves it (a
+            # bound %s::regtype: psycopg's TypeInfo and its tests)
+            return s
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
 
@@ -1235,6 +1239,10 @@ class _Braces(list):  # type: ignore[type-arg]
 _ARRAY_DIMS_RE = re.compile(r"\s*((?:\[\s*[+-]?\d+\s*(?::\s*[+-]?\d+\s*)?\]\s*)+)=")
 
 
+# array_in's whitespace (array_isspace): ASCII only, so a no-break space is element text
+_ARRAY_SPACE = " \t\n\r\v\f"
+
+
 def parse_array(text: str, element: SqlType) -> list[Any]:
     """An array from its text form (array_in): nested braces for dimensions, elements
     quoted or not, backslash escapes, NULL; an optional ``[1:n]=`` decoration. As in
@@ -1261,7 +1269,7 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
             declared.append(upper - lower + 1)
         pos = m.end()
     n = len(text)
-    while pos < n and text[pos].isspace():
+    while pos < n and text[pos] in _ARRAY_SPACE:
         pos += 1
     if pos >= n or text[pos] != "{":
         raise malformed('Array value must start with "{" or dimension information.')
@@ -1274,7 +1282,7 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
     closed = False
     while pos < n:
         c = text[pos]
-        if c.isspace():
+        if c in _ARRAY_SPACE:
             pos += 1
             continue
         if closed:
@@ -1336,6 +1344,7 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
             value: Any = _Element("".join(buf))
         else:
             escaped = False
+            kept = 0  # what an escape keeps: trailing spaces before it are the element's
             while pos < n and text[pos] not in ',{}"':
                 ch = text[pos]
                 if ch == "\\":
@@ -1343,13 +1352,14 @@ def parse_array(text: str, element: SqlType) -> list[Any]:
                         raise malformed("Unexpected end of input.")
                     buf.append(text[pos + 1])
                     escaped = True
+                    kept = len(buf)
                     pos += 2
                 else:
                     buf.append(ch)
                     pos += 1
             if pos < n and text[pos] in '{"':
                 raise malformed(f'Unexpected "{text[pos]}" character.')
-            token = "".join(buf).strip()
+            token = "".join(buf[:kept]) + "".join(buf[kept:]).rstrip(_ARRAY_SPACE)
             value = None if token.upper() == "NULL" and not escaped else _Element(token)
         if any(isinstance(x, _Braces) for x in current):
             raise malformed(
@@ -1541,7 +1551,7 @@ def format_array(items: list[Any], element: SqlType) -> str:
                 out.append(level(item))
                 continue
             text = format_value(item, element) or ""
-            if text == "" or re.search(r'[{},"\\\s]', text) or text.upper() == "NULL":
+            if text == "" or re.search(r'[{},"\\ \t\n\r\v\f]', text) or text.upper() == "NULL":
                 text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
             out.append(text)
         return "{" + ",".join(out) + "}"

@@ -1,0 +1,155 @@
+"""asyncpg as an application uses it (issue 16's CI slice of its test suite): a default pool,
+arrays of every common element type as binary parameters and results (asyncpg's type
+introspection itself sends ``any($1::oid[])``), and binary COPY in and out
+(copy_records_to_table, copy_from_table/copy_from_query, copy_to_table), with the
+connection still in step after a COPY fails.
+
+Connections are taken from the pool and not given back: the pool's reset on release calls
+pg_advisory_unlock_all(), whose test belongs with the advisory locks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from tests.pgwire.conftest import PASSWORD, USER, Running
+
+ARRAYS: list[tuple[str, list[Any]]] = [
+    ("int2[]", [1, -32768, None, 32767]),
+    ("int4[]", [[1, 2], [3, None]]),
+    ("int8[]", [2**62, -(2**63)]),
+    ("float4[]", [1.5, float("inf")]),
+    ("float8[]", [-0.25, None, 1e300]),
+    ("numeric[]", [Decimal("1.50"), Decimal("-12345678901234567890.123"), None]),
+    ("text[]", ["a", "", 'q"u,o{te}', None, "ünï"]),
+    ("varchar[]", ["x", "NULL"]),
+    ("bool[]", [True, False, None]),
+    ("date[]", [dt.date(2020, 2, 29), dt.date(1, 1, 2)]),
+    ("timestamp[]", [dt.datetime(2001, 2, 3, 4, 5, 6, 7)]),
+    ("timestamptz[]", [dt.datetime(1999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)]),
+    ("uuid[]", [uuid.UUID(int=1), None]),
+    ("bytea[]", [b"\x00\xff", b""]),
+    ("json[]", ['{"a": [1, 2]}']),
+    ("jsonb[]", ['{"a": 1}', None]),
+    ("oid[]", [1, 4294967295]),
+    ("int4[]", []),
+    ("text[]", [[["a"], ["b"]], [["c"], [None]]]),
+]
+
+
+def _connect(pg: Running) -> dict[str, Any]:
+    return {"host": "127.0.0.1", "port": pg.port, "user": USER, "password": PASSWORD,
+            "database": "postgres", "ssl": "require"}  # fmt: skip
+
+
+def test_default_pool_round_trips_arrays_of_every_common_type(pg: Running) -> None:
+    async def run() -> None:
+        pool = await asyncpg.create_pool(min_size=2, max_size=2, **_connect(pg))
+        try:
+            conns = [await pool.acquire(), await pool.acquire()]
+
+            async def check(conn: asyncpg.Connection, cases: list[tuple[str, list[Any]]]) -> None:
+                for cast, value in cases:
+                    got = await conn.fetchval(f"SELECT $1::{cast}", value)
+                    assert got == value, (cast, got)
+
+            # the two connections at once, each its own half of the types
+            await asyncio.gather(check(conns[0], ARRAYS[::2]), check(conns[1], ARRAYS[1::2]))
+            conn = conns[0]
+            assert await conn.fetchval("SELECT 23 = any($1::oid[])", [16, 23]) is True
+            assert await conn.fetchval("SELECT $1::int4[] IS NULL", None) is True
+            await conn.execute("CREATE TABLE arr (id int PRIMARY KEY, a int8[], t text[])")
+            await conn.executemany(
+                "INSERT INTO arr VALUES ($1, $2, $3)",
+                [(1, [1, None], ["x"]), (2, [], None), (3, None, ["", None])],
+            )
+            rows = await conn.fetch("SELECT * FROM arr WHERE id = any($1::int[]) ORDER BY id",
+                                    [1, 2, 3])  # fmt: skip
+            assert [tuple(r) for r in rows] == [
+                (1, [1, None], ["x"]), (2, [], None), (3, None, ["", None])
+            ]  # fmt: skip
+        finally:
+            pool.terminate()
+
+    asyncio.run(run())
+
+
+ROW_TYPES = (
+    "id int PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, n numeric, t text, b bool,"
+    " d date, ts timestamp, tz timestamptz, u uuid, by bytea, j jsonb, ia int4[], ta text[]"
+)
+ROWS = [
+    (1, 7, 2**40, 1.5, -2.25, Decimal("3.14"), "hello", True, dt.date(2024, 1, 2),
+     dt.datetime(2024, 1, 2, 3, 4, 5), dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+     uuid.UUID(int=5), b"\x00\x01", '{"k": [1, null]}', [1, None, 3], ["a", None]),
+    (2, *([None] * 15)),
+    (3, -1, -1, 0.0, 0.0, Decimal("0"), "", False, dt.date(1, 1, 2), dt.datetime(1, 1, 2),
+     dt.datetime(1970, 1, 1, tzinfo=dt.UTC), uuid.UUID(int=0), b"", "{}", [], []),
+]  # fmt: skip
+
+
+def test_binary_copy_in_and_out_and_the_connection_after_a_failed_copy(pg: Running) -> None:
+    async def run() -> None:
+        pool = await asyncpg.create_pool(min_size=1, max_size=1, **_connect(pg))
+        try:
+            conn = await pool.acquire()
+            await conn.execute(f"CREATE TABLE src ({ROW_TYPES})")
+            await conn.execute(f"CREATE TABLE dst ({ROW_TYPES})")
+            assert await conn.copy_records_to_table("src", records=ROWS) == "COPY 3"
+            got = [tuple(r) for r in await conn.fetch("SELECT * FROM src ORDER BY id")]
+            assert got == ROWS
+            out = io.BytesIO()
+            assert await conn.copy_from_table("src", output=out, format="binary") == "COPY 3"
+            query = io.BytesIO()
+            status = await conn.copy_from_query("SELECT * FROM src", output=query, format="binary")
+            assert status == "COPY 3" and query.getvalue() == out.getvalue()
+            out.seek(0)
+            assert await conn.copy_to_table("dst", source=out, format="binary") == "COPY 3"
+            assert await conn.fetch("SELECT * FROM dst ORDER BY id") == await conn.fetch(
+                "SELECT * FROM src ORDER BY id"
+            )
+            # a COPY that fails on the server (a duplicate key) ends cleanly, nothing kept
+            try:
+                await conn.copy_records_to_table("dst", records=ROWS[:1])
+                raise AssertionError("a duplicate key was copied")
+            except asyncpg.UniqueViolationError:
+                pass
+            assert await conn.fetchval("SELECT count(*) FROM dst") == 3
+            try:
+                await conn.copy_to_table("dst", source=io.BytesIO(b"not binary"), format="binary")
+                raise AssertionError("garbage was copied")
+            except asyncpg.BadCopyFileFormatError:
+                pass
+            assert await conn.fetchval("SELECT $1::int + 1", 41) == 42
+        finally:
+            pool.terminate()
+
+    asyncio.run(run())
+
+
+def test_cursor_forward_moves_the_bound_portal(pg: Running) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            async with conn.transaction():
+                cur = await conn.cursor("SELECT generate_series(1, 10) AS n")
+                assert [r["n"] for r in await cur.fetch(3)] == [1, 2, 3]
+                assert await cur.forward(2) == 2  # MOVE FORWARD 2 <portal>
+                assert [r["n"] for r in await cur.fetch(2)] == [6, 7]
+                assert await cur.forward(10) == 3
+                assert await cur.fetch(1) == []
+                fresh = await conn.cursor("SELECT generate_series(1, 5) AS n")
+                assert await fresh.forward(4) == 4  # before its first fetch
+                assert [r["n"] for r in await fresh.fetch(5)] == [5]
+            assert await conn.fetchval("SELECT 1") == 1
+            assert await conn.fetchval("SELECT pg_sleep(0)") is None  # void, in binary
+        finally:
+            await conn.close()
+
+    asyncio.run(run())

@@ -1,0 +1,27 @@
+"""regtype values against oids, as psycopg's TypeInfo queries use them
+(``WHERE t.oid = to_regtype(%(name)s)``), against a live PostgreSQL: comparisons both ways,
+the explicit cast to oid, built-in and user-defined (enum, composite) types, unknown names."""
+
+from __future__ import annotations
+
+from tests.sql.differential import Differ
+
+SCRIPT = [
+    "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+    "CREATE TYPE pt AS (x int, y text)",
+    "SELECT typname FROM pg_type WHERE oid = to_regtype('mood')",
+    "SELECT typname FROM pg_type WHERE to_regtype('pt') = oid",
+    "SELECT typname FROM pg_type WHERE oid = to_regtype('int4')",
+    "SELECT typname FROM pg_type WHERE oid = 'text'::regtype",
+    "SELECT typname FROM pg_type WHERE oid = to_regtype('public.mood')",
+    "SELECT count(*) FROM pg_type WHERE oid = to_regtype('nosuch')",
+    "SELECT 'integer'::regtype::oid, 'int8'::regtype::oid = 20, 'bool'::regtype = 16",
+    "SELECT 'mood'::regtype::oid = (SELECT oid FROM pg_type WHERE typname = 'mood')",
+    "SELECT e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
+    " WHERE t.oid = to_regtype('mood') ORDER BY e.enumsortorder",
+]
+
+
+def test_regtype_compares_with_oids_as_in_postgresql(differ: Differ) -> None:
+    for sql in SCRIPT:
+        differ.check(sql)
