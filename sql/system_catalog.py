@@ -167,7 +167,7 @@ def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
     owner = roles.by_oid(session, c, OWNER)
     who = privileges.quote_role(owner.name) if owner is not None else str(OWNER)
     # public grants USAGE to PUBLIC, as initdb makes it (pg_dump writes REVOKE otherwise)
-    public = f"{{{who}=UC/{who},=U/{who}}}"
+    public = [f"{who}=UC/{who}", f"=U/{who}"]
     return [
         (c.schema_oids.get(s, 2200), s, OWNER, public if s == "public" else None) for s in c.schemas
     ]

@@ -40,6 +40,11 @@ class Differ:
         self.session = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
         self.pg.execute("DROP SCHEMA IF EXISTS public CASCADE")
         self.pg.execute("CREATE SCHEMA public")
+        # as initdb makes it: its comment, and USAGE for PUBLIC (its owner's grant spelled
+        # out, since db9's owner is the superuser rather than pg_database_owner)
+        self.pg.execute("COMMENT ON SCHEMA public IS 'standard public schema'")
+        self.pg.execute("GRANT ALL ON SCHEMA public TO CURRENT_USER")
+        self.pg.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
 
     def db9(self, sql: str) -> Outcome:
         try:

@@ -83,7 +83,7 @@ def test_as_type_moves_bounds_that_were_the_old_types(differ: Differ) -> None:
         "CREATE SEQUENCE s14 AS smallint MAXVALUE 32767 INCREMENT -1",
         "ALTER SEQUENCE s13 AS int",
         "ALTER SEQUENCE s14 AS int",
-        "SELECT seqmin, seqmax, seqstart FROM pg_sequence ORDER BY seqmin",
+        "SELECT seqmin, seqmax, seqstart FROM pg_sequence ORDER BY seqmin, seqstart",
     ]:
         differ.check(sql)
 
