@@ -57,15 +57,18 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
         con.comment = _text(tokens, j)
         table = rel.table
     else:
+        if kind == "COLUMN":
+            owner, column, j = relations.read_column(tokens, i)
+            text = _text(tokens, j)
+            table = relations.for_use(catalog, "TABLE", owner, path).table
+            privileges.require_owner(session, table, "relation")
+            table.column(column).comment = text
+            session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
+            return
         names, j = relations.read_names(tokens, i)
         text = _text(tokens, j)
         n = names[0]
-        if kind == "COLUMN":
-            owner = relations.Name(None, n.schema or "")
-            table = relations.for_use(catalog, "TABLE", owner, path).table
-            privileges.require_owner(session, table, "relation")
-            table.column(n.name).comment = text
-        elif kind == "SCHEMA":
+        if kind == "SCHEMA":
             return  # schemas have no catalog entry of their own to hold it
         else:
             rel = relations.for_use(catalog, kind, n, path)

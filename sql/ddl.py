@@ -1430,7 +1430,9 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
             relations.words_at(tokens, i, *k.split())), None)  # fmt: skip
         if kind is None:
             raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
-        if kind != "CONSTRAINT":
+        if kind == "COLUMN":
+            _check_column(catalog, *relations.read_column(tokens, i + 1)[:2], path)
+        elif kind != "CONSTRAINT":
             names, _ = relations.read_names(tokens, i + len(kind.split()))
             _check_objects(session, catalog, kind, names, path)
         comments.record(session, catalog, kind, tokens, i + len(kind.split()))
@@ -1464,14 +1466,6 @@ def _check_objects(
         if kind == "SCHEMA":
             if n.name not in catalog.schemas:
                 raise InvalidSchemaName(f'schema "{n.name}" does not exist')
-        elif kind == "COLUMN":
-            if n.schema is None:
-                raise SyntaxError_("column name must be qualified")
-            rel = relations.lookup(catalog, relations.Name(None, n.schema), path)
-            if rel is None:
-                raise UndefinedTable(f'relation "{n.schema}" does not exist')
-            if not rel.table.has_column(n.name) or rel.kind != "TABLE":
-                raise UndefinedColumn(f'column "{n.name}" of relation "{n.schema}" does not exist')
         elif grant:
             rel = relations.lookup(catalog, n, path)
             if rel is None:
@@ -1482,6 +1476,14 @@ def _check_objects(
                 raise WrongObjectType(f'"{n.name}" is not a sequence')
         else:
             relations.for_use(catalog, kind, n, path)
+
+
+def _check_column(catalog: Catalog, table: relations.Name, column: str, path: list[str]) -> None:
+    rel = relations.lookup(catalog, table, path)
+    if rel is None:
+        raise UndefinedTable(f'relation "{table}" does not exist')
+    if not rel.table.has_column(column) or rel.kind != "TABLE":
+        raise UndefinedColumn(f'column "{column}" of relation "{table.name}" does not exist')
 
 
 def _drop_table(session: SessionApi, table: TableDef, catalog: Catalog) -> None:
