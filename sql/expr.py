@@ -505,6 +505,8 @@ class Compiler:
                 raise UndefinedParameter(f"there is no parameter ${n}")
             return ctx.params[n - 1]
 
+        if t is T.REGCLASS and ctx.session:  # a name bound as text: resolved as regclassin does
+            return Typed(_name_to_regclass(ctx.session, get), t, False, "?column?")
         return Typed(get, t, False, "?column?")
 
     def c_Paren(self, e: exp.Paren) -> Typed:
