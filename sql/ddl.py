@@ -221,11 +221,13 @@ def _column_def(
             col.identity = "always" if k.this else "by default"
             col.not_null = True
             serial = serial or "identity"
-            for option, key in (("start", "start"), ("increment", "increment"),
+            for option, key in (("start", "start"), ("increment", "increment"), ("cache", "cache"),
                                 ("minvalue", "min"), ("maxvalue", "max")):  # fmt: skip
                 value = k.args.get(option)
                 if value is not None:
                     identity_options[key] = int(value.sql(dialect="postgres"))
+            if k.args.get("cycle") is not None:
+                identity_options["cycle"] = bool(k.args["cycle"])
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             table.primary_key = [cd.name]
             col.not_null = True
