@@ -237,7 +237,13 @@ class Db9Postgres(Postgres):
 
         _with_pending = False  # a WITH list was just read: the statement it leads is next
 
-        def _parse_generated_as_identity(self) -> exp.Expr:
+        def _parse_generated_as_identity(
+            self,
+        ) -> (
+            exp.GeneratedAsIdentityColumnConstraint
+            | exp.ComputedColumnConstraint
+            | exp.GeneratedAsRowColumnConstraint
+        ):
             # PostgreSQL takes an identity's sequence options in any order (SeqOptList);
             # sqlglot only in its own (SQLAlchemy writes INCREMENT BY before START WITH).
             index = self._index
@@ -250,8 +256,7 @@ class Db9Postgres(Postgres):
                 and self._match(TokenType.L_PAREN)
             ):
                 self._retreat(index)
-                found: exp.Expr = super()._parse_generated_as_identity()
-                return found
+                return super()._parse_generated_as_identity()
             this = self.expression(exp.GeneratedAsIdentityColumnConstraint(this=not by_default))
             while not self._match(TokenType.R_PAREN):
                 if self._match_text_seq("START"):
