@@ -173,7 +173,9 @@ def roundtrip(url: str, name: str, keep: Path | None = None) -> Roundtrip:
             # PostgreSQL too): only tables count.
             result.left = [t for t in insp.get_table_names() if t != "alembic_version"]
     except Exception as exc:  # the step that failed is the finding
-        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        lines = str(exc).splitlines()
+        statement = next((ln.strip() for ln in lines if ln.startswith("[SQL:")), "")
+        result.error = f"{type(exc).__name__}: {lines[0][:200]} {statement[:300]}"
     finally:
         engine.dispose()
     return result
