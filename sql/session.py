@@ -40,6 +40,7 @@ from sql import (
     dml,
     index_options,
     lexer,
+    matviews,
     memory,
     policy_ddl,
     recursive_view,
@@ -1203,6 +1204,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
+        if stmt.command in matviews.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return matviews.run(self, stmt)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

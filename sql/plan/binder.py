@@ -38,6 +38,7 @@ from sql.errors import (
     GroupingError,
     InvalidColumnReference,
     InvalidRowCountInLimitClause,
+    ObjectNotInPrerequisiteState,
     SqlError,
     SyntaxError_,
     UndefinedColumn,
@@ -635,6 +636,11 @@ class Planner:
                 return views.scan(self, found, alias)
             if found is not None and found.kind == "sequence":
                 return self._sequence_scan(found, alias)
+            if found is not None and not found.populated:  # REFRESH ... WITH NO DATA
+                raise ObjectNotInPrerequisiteState(
+                    f'materialized view "{found.name}" has not been populated',
+                    hint="Use the REFRESH MATERIALIZED VIEW command.",
+                )
             table = self.catalog.table(name, schema, self.session.search_path())
             if not item.args.get("only") and self.catalog.children(table):
                 node = inheritance.scan(self.db, self.catalog, table, alias)
