@@ -30,6 +30,7 @@ from sql import (
 from sql import types as T
 from sql.catalog import Catalog, ColumnDef, TableDef
 from sql.errors import UndefinedTable
+from sql.functions_text import quote_ident
 from sql.session_api import SessionApi
 from sql.settings import TIME_SETTINGS, parse_time_ms
 from sql.types import SqlType
@@ -94,8 +95,12 @@ def index_def(table: TableDef, index: Any) -> str:
     )
 
 
+def _names(names: list[str]) -> str:
+    return ", ".join(quote_ident(n) for n in names)
+
+
 def constraint_def(con: Any, pretty: bool = False) -> str:
-    cols = ", ".join(con.columns)
+    cols = _names(con.columns)
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
     if con.kind == "u":
@@ -106,8 +111,8 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
         return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
-        ref = (con.ref_table or "").split(".")[-1]
-        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
+        ref = quote_ident((con.ref_table or "").split(".")[-1])
+        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({_names(con.ref_columns)})"
         if con.on_update != "NO ACTION":
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
