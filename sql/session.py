@@ -323,6 +323,12 @@ _RERUNS = 100  # runs of one such statement before its 40001 reaches the client
 _PLAN_CACHE_SIZE = 500
 
 
+def _runs_as(level: str) -> str:
+    """The isolation a transaction of ``level`` runs with: PostgreSQL's READ UNCOMMITTED is
+    READ COMMITTED (it is still shown as set)."""
+    return "read committed" if level == "read uncommitted" else level
+
+
 class Session:
     def __init__(self, database: Database, user: str = "postgres") -> None:
         self.database = database
@@ -766,8 +772,8 @@ class Session:
         self.deferrals.clear()
         self._read_only_at.clear()
         self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
-        self.isolation = self.settings["default_transaction_isolation"]
-        self.settings["transaction_isolation"] = self.isolation
+        self.settings["transaction_isolation"] = self.settings["default_transaction_isolation"]
+        self.isolation = _runs_as(self.settings["transaction_isolation"])
         for mode in ("read_only", "deferrable"):
             self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]
 
@@ -950,9 +956,7 @@ class Session:
     # -- transaction control -------------------------------------------------------------------
 
     def _set_isolation(self, level: str) -> None:
-        if level == "read uncommitted":
-            level = "read committed"
-        self.isolation = level
+        self.isolation = _runs_as(level)
         self.settings["transaction_isolation"] = level
         if level == "serializable":
             self.notices.append(SERIALIZABLE_NOTICE)
@@ -1000,7 +1004,8 @@ class Session:
             if not self.in_block:
                 return Result("SET")
         sub = bool(self.savepoints)
-        if modes.isolation is not None and modes.isolation != self.isolation:
+        shown = self.settings["transaction_isolation"]
+        if modes.isolation is not None and modes.isolation != shown:
             if self.snapshot_set:
                 raise ActiveSqlTransaction(
                     "SET TRANSACTION ISOLATION LEVEL must be called before any query"
@@ -1740,8 +1745,7 @@ class Session:
         )
         if key in ("transaction_isolation", "transaction_read_only", "transaction_deferrable"):
             # Outside a block: what the next transaction will be.
-            current = self.isolation if key == "transaction_isolation" else self.settings[key]
-            value = current if self.in_block else self.settings[f"default_{key}"]
+            value = self.settings[key] if self.in_block else self.settings[f"default_{key}"]
         elif key == "session_authorization":
             value = roles.session_name(self)
         elif key in self.settings:
