@@ -1282,8 +1282,10 @@ class Planner:
                 if any(lock.args.get("wait") is False for lock in q.args.get("locks") or []):
                     raise SyntaxError_("SKIP LOCKED and WITH TIES options cannot be used together")
                 ties = keys
-        else:
-            lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
+        elif limit is not None and not _is_all(limit.expression):
+            lim = coerce_to(const.compile(limit.expression), T.INT8)
+        else:  # LIMIT ALL: no limit
+            lim = None
         off = coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
         return Limit(node, lim, off, ties)
 
@@ -1896,3 +1898,7 @@ def _lock_name(lock: exp.Lock) -> str:
     if lock.args.get("update"):
         return "FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE"
     return "FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE"
+
+
+def _is_all(count: exp.Expr) -> bool:
+    return isinstance(count, exp.Var) and count.name.upper() == "ALL"
