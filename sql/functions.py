@@ -683,7 +683,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             for t in catalog().all_tables():
                 for con in t.constraints:
                     if con.oid == v[0]:
-                        return constraint_def(con, pretty=len(v) > 1 and bool(v[1]))
+                        pretty = len(v) > 1 and bool(v[1])
+                        return constraint_def(con, pretty, session().search_path())
             return None
         if name in ("has_table_privilege", "has_sequence_privilege", "has_column_privilege"):
             return privileges.has_privilege_function(session(), name.split("_")[1], list(v))

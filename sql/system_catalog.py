@@ -99,7 +99,9 @@ def _names(names: list[str]) -> str:
     return ", ".join(quote_ident(n) for n in names)
 
 
-def constraint_def(con: Any, pretty: bool = False) -> str:
+def constraint_def(con: Any, pretty: bool = False, search_path: list[str] | None = None) -> str:
+    """pg_get_constraintdef's text; the referenced table of a foreign key is qualified when
+    its schema is not on ``search_path``."""
     cols = _names(con.columns)
     if con.kind == "p":
         return f"PRIMARY KEY ({cols})"
@@ -111,7 +113,10 @@ def constraint_def(con: Any, pretty: bool = False) -> str:
         text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
         return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
-        ref = quote_ident((con.ref_table or "").split(".")[-1])
+        schema, _, name = (con.ref_table or "").rpartition(".")
+        ref = quote_ident(name)
+        if schema and search_path is not None and schema not in search_path:
+            ref = f"{quote_ident(schema)}.{ref}"
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({_names(con.ref_columns)})"
         if con.on_update != "NO ACTION":
             out += f" ON UPDATE {con.on_update}"

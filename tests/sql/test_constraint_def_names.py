@@ -17,3 +17,22 @@ def test_constraint_definitions_quote_odd_names(differ: Differ) -> None:
         "ORDER BY 1",
     ]:
         differ.check(stmt)
+
+
+def test_a_foreign_key_to_another_schema_names_it(differ: Differ) -> None:
+    """PostgreSQL qualifies the referenced table when its schema is not on the search path
+    (SQLAlchemy's referred_schema comes from it)."""
+    for stmt in [
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.r (id int PRIMARY KEY)",
+        "CREATE TABLE pr (id int PRIMARY KEY)",
+        "CREATE TABLE l (rid int REFERENCES other.r (id), pid int REFERENCES pr (id))",
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+        "ORDER BY 1",
+        "SET search_path = other, public",
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' "
+        "ORDER BY 1",
+        "RESET search_path",
+        "DROP SCHEMA other CASCADE",
+    ]:
+        differ.check(stmt)
