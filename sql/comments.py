@@ -58,7 +58,7 @@ def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], 
         table = rel.table
     else:
         if kind == "COLUMN":
-            owner, column, j = relations.read_column(tokens, i)
+            owner, column, j = relations.read_column_name(tokens, i)
             text = _text(tokens, j)
             table = relations.for_use(catalog, "TABLE", owner, path).table
             privileges.require_owner(session, table, "relation")

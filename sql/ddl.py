@@ -1434,7 +1434,8 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         if kind is None:
             raise FeatureNotSupported(f"COMMENT ON {upper[i]} is not supported")
         if kind == "COLUMN":
-            _check_column(catalog, *relations.read_column(tokens, i + 1)[:2], path)
+            owner, column, _ = relations.read_column_name(tokens, i + 1)
+            _check_column(catalog, owner, column, path)
         elif kind != "CONSTRAINT":
             names, _ = relations.read_names(tokens, i + len(kind.split()))
             _check_objects(session, catalog, kind, names, path)
@@ -1454,6 +1455,14 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")
     grants.apply(session, command, tokens, "SCHEMA" if relations.words_at(tokens, i, "SCHEMA")
                  else kind)  # fmt: skip
+
+
+def _check_column(catalog: Catalog, owner: relations.Name, column: str, path: list[str]) -> None:
+    rel = relations.lookup(catalog, owner, path)
+    if rel is None:
+        raise UndefinedTable(f'relation "{owner}" does not exist')
+    if not rel.table.has_column(column) or rel.kind != "TABLE":
+        raise UndefinedColumn(f'column "{column}" of relation "{owner.name}" does not exist')
 
 
 def _check_objects(
@@ -1479,14 +1488,6 @@ def _check_objects(
                 raise WrongObjectType(f'"{n.name}" is not a sequence')
         else:
             relations.for_use(catalog, kind, n, path)
-
-
-def _check_column(catalog: Catalog, table: relations.Name, column: str, path: list[str]) -> None:
-    rel = relations.lookup(catalog, table, path)
-    if rel is None:
-        raise UndefinedTable(f'relation "{table}" does not exist')
-    if not rel.table.has_column(column) or rel.kind != "TABLE":
-        raise UndefinedColumn(f'column "{column}" of relation "{table.name}" does not exist')
 
 
 def _drop_table(session: SessionApi, table: TableDef, catalog: Catalog) -> None:

@@ -214,20 +214,17 @@ def read_names(tokens: list[Any], i: int) -> tuple[list[Name], int]:
         return names, i
 
 
-def read_column(tokens: list[Any], i: int) -> tuple[Name, str, int]:
-    """A column named ``table.column``, ``schema.table.column`` or ``db.schema.table.column``
-    (COMMENT ON COLUMN) from ``tokens[i]``: the table, the column and the index after it."""
+def read_column_name(tokens: list[Any], i: int) -> tuple[Name, str, int]:
+    """A column named ``table.column`` or ``schema.table.column`` (COMMENT ON COLUMN) from
+    ``tokens[i]``: its table, its name, and the index after it."""
     parts = [ident(tokens[i])]
     i += 1
-    while i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
+    while len(parts) < 3 and i + 1 < len(tokens) and tokens[i].token_type == TokenType.DOT:
         parts.append(ident(tokens[i + 1]))
         i += 2
     if len(parts) == 1:
         raise SyntaxError_("column name must be qualified")
-    if len(parts) > 4:
-        raise SyntaxError_(f"improper qualified name (too many dotted names): {'.'.join(parts)}")
-    table = Name(parts[-3] if len(parts) >= 3 else None, parts[-2])
-    return table, parts[-1], i
+    return Name(parts[0] if len(parts) == 3 else None, parts[-2]), parts[-1], i
 
 
 def words_at(tokens: list[Any], i: int, *words: str) -> bool:
