@@ -83,6 +83,8 @@ def decode_text(raw: bytes, t: SqlType) -> Any:
     text = utf8(raw)
     if t.name in ("unknown", "text"):
         return text
+    if t is T.REGCLASS and not text.isdigit():
+        return text  # a relation's name: the statement resolves it (sql.expr) in its snapshot
     return T.parse_text(text, t)
 
 

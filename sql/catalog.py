@@ -241,6 +241,9 @@ class TableDef:
     stats: dict[str, Any] = field(default_factory=dict)  # ANALYZE's numbers (sql.stats)
     comment: str | None = None  # COMMENT ON (sql.comments)
     query: str | None = None  # a view's query, relation names qualified (sql.views)
+    # A materialized view (sql.matviews) is a table (kind "table") with its query kept.
+    materialized: bool = False
+    populated: bool = True  # a materialized view made or refreshed WITH NO DATA: False
     depends: list[int] = field(default_factory=list)  # ids of the relations a view reads
     # Inheritance (sql.inheritance): the parents' ids in INHERITS order; a partition has one.
     parents: list[int] = field(default_factory=list)

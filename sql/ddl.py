@@ -223,11 +223,13 @@ def _column_def(
             col.identity = "always" if k.this else "by default"
             col.not_null = True
             serial = serial or "identity"
-            for option, key in (("start", "start"), ("increment", "increment"),
+            for option, key in (("start", "start"), ("increment", "increment"), ("cache", "cache"),
                                 ("minvalue", "min"), ("maxvalue", "max")):  # fmt: skip
                 value = k.args.get(option)
                 if value is not None:
                     identity_options[key] = int(value.sql(dialect="postgres"))
+            if k.args.get("cycle") is not None:
+                identity_options["cycle"] = bool(k.args["cycle"])
         elif isinstance(k, exp.PrimaryKeyColumnConstraint):
             table.primary_key = [cd.name]
             col.not_null = True
@@ -754,7 +756,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
         raise UndefinedTable(f'relation "{target}" does not exist')
     if rel.kind == "INDEX":
         raise WrongObjectType(f'"{t.name}" is an index')
-    if rel.kind != "TABLE":
+    if rel.kind not in ("TABLE", "MATERIALIZED VIEW"):
         raise WrongObjectType(
             f'cannot create index on relation "{t.name}"',
             detail=f"This operation is not supported for {rel.plural}.",
@@ -1001,16 +1003,17 @@ def _drop_named(session: SessionApi, kind: str, tokens: list[Any]) -> Result:
     for rel in found:
         if rel is not None:
             privileges.require_owner(session, rel.table, rel.kind.lower(), rel.name)
-    dropping = {r.table.id for r in found if r is not None and r.kind in ("TABLE", "VIEW")}
+    tables = ("TABLE", "VIEW", "MATERIALIZED VIEW")
+    dropping = {r.table.id for r in found if r is not None and r.kind in tables}
     for rel in found:
         if rel is None:
             continue
-        if rel.kind in ("TABLE", "VIEW"):
+        if rel.kind in tables:
             views.drop_dependents(session, catalog, rel.table, cascade, dropping, _drop_table)
         if rel.kind == "INDEX":
             assert rel.index is not None
             _drop_index(session, catalog, rel.table, rel.index)
-        elif rel.kind == "TABLE":
+        elif rel.kind in ("TABLE", "MATERIALIZED VIEW"):
             _drop_table_checked(session, catalog, rel.table, cascade, dropping)
         else:
             if rel.kind == "SEQUENCE":

@@ -511,6 +511,8 @@ class Compiler:
                 raise UndefinedParameter(f"there is no parameter ${n}")
             return ctx.params[n - 1]
 
+        if t is T.REGCLASS and ctx.session:  # a name bound as text: resolved as regclassin does
+            return Typed(_name_to_regclass(ctx.session, get), t, False, "?column?")
         return Typed(get, t, False, "?column?")
 
     def c_Paren(self, e: exp.Paren) -> Typed:
@@ -1084,6 +1086,11 @@ class Compiler:
         query = e.args.get("query")
         if query is not None and (isinstance(e.this, exp.Tuple) or _is_row(e.this)):
             return self._row_in(list(e.this.expressions), query)
+        if query is None and (isinstance(e.this, exp.Tuple) or _is_row(e.this)):
+            # a row IN a list: the OR of its row comparisons, as the standard defines it
+            return self.compile(
+                exp.or_(*[exp.EQ(this=e.this.copy(), expression=i.copy()) for i in e.expressions])
+            )
         a = self.compile(e.this)
         if query is not None:
             sub, plan = self._subquery_plan_values(query, single_column=True)

@@ -282,6 +282,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     special = _SPECIAL.get(type(e))
     if special is not None:
         return special(c, e)
+    if name == "make_interval":
+        return _make_interval(c, raw_args)
     if name in ("current_timestamp", "now", "localtimestamp", "transaction_timestamp"):
         # Read when evaluated, not when compiled: a cached plan runs in later transactions.
         now = _transaction_start(c.ctx)
@@ -1299,3 +1301,30 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         return out
 
     return series, t
+
+
+_MAKE_INTERVAL = ("years", "months", "weeks", "days", "hours", "mins", "secs")
+
+
+def _make_interval(c: ExprCompiler, raw_args: list[exp.Expr]) -> Typed:
+    """make_interval(years, months, weeks, days, hours, mins, secs), each defaulting to 0
+    and nameable (``secs => 1.5``); strict, as PostgreSQL's."""
+    given: dict[str, Typed] = {}
+    for n, arg in enumerate(raw_args):
+        if isinstance(arg, exp.Kwarg):
+            key, value = arg.this.name.lower(), arg.expression
+        else:
+            key, value = (_MAKE_INTERVAL[n] if n < len(_MAKE_INTERVAL) else ""), arg
+        if key not in _MAKE_INTERVAL or key in given:
+            raise UndefinedFunction("function make_interval with these arguments does not exist")
+        given[key] = coerce_to(c.compile(value), T.FLOAT8 if key == "secs" else T.INT4)
+    fns = [given[k].fn if k in given else (lambda _r: 0) for k in _MAKE_INTERVAL]
+
+    def run(row: Row) -> Any:
+        years, months, weeks, days, hours, mins, secs = (f(row) for f in fns)
+        if None in (years, months, weeks, days, hours, mins, secs):
+            return None
+        micros = (hours * 3600 + mins * 60) * 1_000_000 + round(secs * 1_000_000)
+        return T.Interval(years * 12 + months, weeks * 7 + days, micros)
+
+    return Typed(run, T.INTERVAL, all(t.const for t in given.values()), "make_interval")

@@ -237,6 +237,50 @@ class Db9Postgres(Postgres):
 
         _with_pending = False  # a WITH list was just read: the statement it leads is next
 
+        def _parse_generated_as_identity(
+            self,
+        ) -> (
+            exp.GeneratedAsIdentityColumnConstraint
+            | exp.ComputedColumnConstraint
+            | exp.GeneratedAsRowColumnConstraint
+        ):
+            # PostgreSQL takes an identity's sequence options in any order (SeqOptList);
+            # sqlglot only in its own (SQLAlchemy writes INCREMENT BY before START WITH).
+            index = self._index
+            by_default = self._match_text_seq("BY", "DEFAULT")
+            if not by_default:
+                self._match_text_seq("ALWAYS")
+            if not (
+                self._match(TokenType.ALIAS)
+                and self._match_text_seq("IDENTITY")
+                and self._match(TokenType.L_PAREN)
+            ):
+                self._retreat(index)
+                return super()._parse_generated_as_identity()
+            this = self.expression(exp.GeneratedAsIdentityColumnConstraint(this=not by_default))
+            while not self._match(TokenType.R_PAREN):
+                if self._match_text_seq("START"):
+                    self._match_text_seq("WITH")
+                    this.set("start", self._parse_bitwise())
+                elif self._match_text_seq("INCREMENT"):
+                    self._match_text_seq("BY")
+                    this.set("increment", self._parse_bitwise())
+                elif self._match_text_seq("MINVALUE"):
+                    this.set("minvalue", self._parse_bitwise())
+                elif self._match_text_seq("MAXVALUE"):
+                    this.set("maxvalue", self._parse_bitwise())
+                elif self._match_text_seq("CACHE"):
+                    this.set("cache", self._parse_bitwise())
+                elif self._match_text_seq("CYCLE"):
+                    this.set("cycle", True)
+                elif self._match_text_seq("NO", "CYCLE"):
+                    this.set("cycle", False)
+                elif not self._match_text_seq("NO", "MINVALUE") and not self._match_text_seq(
+                    "NO", "MAXVALUE"
+                ):  # NO MINVALUE / MAXVALUE: the type's bound, as when not given
+                    self.raise_error("Expecting a sequence option")
+            return this
+
         def _parse_with(self, skip_with_token: bool = False) -> exp.With | None:
             found: exp.With | None = super()._parse_with(skip_with_token)
             self._with_pending = found is not None

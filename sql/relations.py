@@ -4,8 +4,8 @@ Tables, sequences and indexes share one namespace per schema, as in PostgreSQL. 
 names a kind (DROP VIEW, ALTER SEQUENCE, TRUNCATE, COMMENT ON INDEX) and must fail with 42809
 and PostgreSQL's message when the name is a relation of another kind, and change nothing.
 Every statement that acts on a relation by name resolves it here, so that check exists once.
-Views, materialized views and foreign tables are kinds db9 cannot create: statements naming
-them resolve all the same and answer "does not exist" or "is not a view", as PostgreSQL would.
+Foreign tables are a kind db9 cannot create: statements naming them resolve all the same and
+answer "does not exist" or "is not a foreign table", as PostgreSQL would.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ KINDS: dict[str, tuple[str, type[SqlError]]] = {
 class Relation:
     """A resolved relation: a table or sequence, or an index with the table it belongs to."""
 
-    kind: str  # "TABLE", "SEQUENCE", "VIEW" or "INDEX"
+    kind: str  # "TABLE", "SEQUENCE", "VIEW", "MATERIALIZED VIEW" or "INDEX"
     table: TableDef
     index: IndexDef | None = None
 
@@ -53,7 +53,7 @@ class Relation:
     @property
     def plural(self) -> str:
         return {"TABLE": "tables", "SEQUENCE": "sequences", "INDEX": "indexes",
-                "VIEW": "views"}[self.kind]  # fmt: skip
+                "VIEW": "views", "MATERIALIZED VIEW": "materialized views"}[self.kind]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,8 @@ def lookup(catalog: Catalog, name: Name, search_path: list[str]) -> Relation | N
         table = catalog.find(name.name, schema, [])
         if table is not None:
             kind = {"sequence": "SEQUENCE", "view": "VIEW"}.get(table.kind, "TABLE")
+            if table.materialized:
+                kind = "MATERIALIZED VIEW"
             return Relation(kind, table)
         for t in catalog.all_tables():
             index = t.index(name.name) if t.schema == schema else None

@@ -44,6 +44,7 @@ from sql import (
     extensions,
     index_options,
     lexer,
+    matviews,
     memory,
     owner_ddl,
     policy_ddl,
@@ -336,6 +337,12 @@ _RERUNS = 100  # runs of one such statement before its 40001 reaches the client
 _PLAN_CACHE_SIZE = 500
 # Session pids outside pgwire (which numbers its connections from 1000): far above them.
 _PIDS = itertools.count(1 << 30)
+
+
+def _runs_as(level: str) -> str:
+    """The isolation a transaction of ``level`` runs with: PostgreSQL's READ UNCOMMITTED is
+    READ COMMITTED (it is still shown as set)."""
+    return "read committed" if level == "read uncommitted" else level
 
 
 class Session:
@@ -819,8 +826,8 @@ class Session:
         self.deferrals.clear()
         self._read_only_at.clear()
         self.scopes.rollback()  # a no-op after COMMIT (which kept what it keeps)
-        self.isolation = self.settings["default_transaction_isolation"]
-        self.settings["transaction_isolation"] = self.isolation
+        self.settings["transaction_isolation"] = self.settings["default_transaction_isolation"]
+        self.isolation = _runs_as(self.settings["transaction_isolation"])
         for mode in ("read_only", "deferrable"):
             self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]
 
@@ -1031,9 +1038,7 @@ class Session:
     # -- transaction control -------------------------------------------------------------------
 
     def _set_isolation(self, level: str) -> None:
-        if level == "read uncommitted":
-            level = "read committed"
-        self.isolation = level
+        self.isolation = _runs_as(level)
         self.settings["transaction_isolation"] = level
         if level == "serializable":
             self.notices.append(SERIALIZABLE_NOTICE)
@@ -1081,7 +1086,8 @@ class Session:
             if not self.in_block:
                 return Result("SET")
         sub = bool(self.savepoints)
-        if modes.isolation is not None and modes.isolation != self.isolation:
+        shown = self.settings["transaction_isolation"]
+        if modes.isolation is not None and modes.isolation != shown:
             if self.snapshot_set:
                 raise ActiveSqlTransaction(
                     "SET TRANSACTION ISOLATION LEVEL must be called before any query"
@@ -1301,6 +1307,12 @@ class Session:
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
         if stmt.command in extensions.COMMANDS:
             return extensions.run(self, stmt.command, stmt.tokens)
+        if stmt.command in matviews.COMMANDS:
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return matviews.run(self, stmt)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(
@@ -1867,8 +1879,7 @@ class Session:
         )
         if key in ("transaction_isolation", "transaction_read_only", "transaction_deferrable"):
             # Outside a block: what the next transaction will be.
-            current = self.isolation if key == "transaction_isolation" else self.settings[key]
-            value = current if self.in_block else self.settings[f"default_{key}"]
+            value = self.settings[key] if self.in_block else self.settings[f"default_{key}"]
         elif key == "session_authorization":
             value = roles.session_name(self)
         elif key in self.settings:

@@ -263,6 +263,8 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                 relpersistence="t" if temp.is_temp_schema(t.schema) else "p",
                 relkind="p"
                 if t.partkey is not None
+                else "m"
+                if t.materialized
                 else {"table": "r", "view": "v"}.get(t.kind, "S"),
                 relnatts=len(t.live_columns),
                 relchecks=checks,
@@ -1079,7 +1081,7 @@ def is_tables(c: Catalog, session: SessionApi) -> Rows:
          "YES" if t.kind == "view" and view_update.updatable(t) else kinds[t.kind][1],
          kinds[t.kind][2])
         for t in _tables(c)
-        if t.kind in kinds and not temp.is_other_sessions(session, t.schema)
+        if t.kind in kinds and not t.materialized and not temp.is_other_sessions(session, t.schema)
     ]  # fmt: skip
 
 
@@ -1132,10 +1134,15 @@ def pg_views(c: Catalog) -> Rows:
             if t.kind == "view"]  # fmt: skip
 
 
+def pg_matviews(c: Catalog) -> Rows:
+    return [(t.schema, t.name, "postgres", None, bool(t.indexes), t.populated,
+             views.definition(t)) for t in _tables(c) if t.materialized]  # fmt: skip
+
+
 def is_columns(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
-        if t.kind not in ("table", "view"):
+        if t.kind not in ("table", "view") or t.materialized:  # as information_schema's
             continue
         for num, col in _attrs(t):
             ty = col.type
@@ -1594,6 +1601,19 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         ],
         is_views,
         True,
+    ),
+    ("pg_catalog", "pg_matviews"): (
+        [
+            ("schemaname", NAME),
+            ("matviewname", NAME),
+            ("matviewowner", NAME),
+            ("tablespace", NAME),
+            ("hasindexes", BOOL),
+            ("ispopulated", BOOL),
+            ("definition", TXT),
+        ],
+        pg_matviews,
+        False,
     ),
     ("pg_catalog", "pg_views"): (
         [("schemaname", NAME), ("viewname", NAME), ("viewowner", NAME), ("definition", TXT)],

@@ -117,7 +117,12 @@ def scan(planner: Any, view: TableDef, alias: str | None) -> Node:
 
 
 def dependents(catalog: Catalog, table: TableDef) -> list[TableDef]:
-    return [v for v in catalog.all_tables() if v.kind == "view" and table.id in v.depends]
+    return [v for v in catalog.all_tables()
+            if (v.kind == "view" or v.materialized) and table.id in v.depends]  # fmt: skip
+
+
+def noun(table: TableDef) -> str:
+    return "materialized view" if table.materialized else table.kind
 
 
 def drop_dependents(
@@ -130,17 +135,16 @@ def drop_dependents(
 ) -> None:
     """Before ``table`` (a table or view) is dropped: refuse when views not being dropped
     too depend on it, or with CASCADE drop them (and the views on them) with ``drop``."""
-    noun = "view" if table.kind == "view" else "table"
     for view in dependents(catalog, table):
         if view.id in dropping:
             continue
         if not cascade:
             raise DependentObjectsStillExist(
-                f"cannot drop {noun} {table.name} because other objects depend on it",
-                detail=f"view {view.name} depends on {noun} {table.name}",
+                f"cannot drop {noun(table)} {table.name} because other objects depend on it",
+                detail=f"{noun(view)} {view.name} depends on {noun(table)} {table.name}",
                 hint="Use DROP ... CASCADE to drop the dependent objects too.",
             )
-        session.notices.append(f"drop cascades to view {view.name}")
+        session.notices.append(f"drop cascades to {noun(view)} {view.name}")
         dropping.add(view.id)
         drop_dependents(session, catalog, view, cascade, dropping, drop)
         drop(session, view, catalog)
@@ -182,4 +186,6 @@ def view_definition(catalog: Catalog, search_path: list[str], rel: object) -> st
     else:
         schema, _, name = str(rel).rpartition(".")
         found = catalog.find(name, schema or None, search_path)
-    return definition(found) if found is not None and found.kind == "view" else None
+    if found is None or not (found.kind == "view" or found.materialized):
+        return None
+    return definition(found)

@@ -38,6 +38,7 @@ from sql.errors import (
     GroupingError,
     InvalidColumnReference,
     InvalidRowCountInLimitClause,
+    ObjectNotInPrerequisiteState,
     SqlError,
     SyntaxError_,
     UndefinedColumn,
@@ -676,6 +677,11 @@ class Planner:
                 return views.scan(self, found, alias)
             if found is not None and found.kind == "sequence":
                 return self._sequence_scan(found, alias)
+            if found is not None and not found.populated:  # REFRESH ... WITH NO DATA
+                raise ObjectNotInPrerequisiteState(
+                    f'materialized view "{found.name}" has not been populated',
+                    hint="Use the REFRESH MATERIALIZED VIEW command.",
+                )
             table = self.catalog.table(name, schema, self.session.search_path())
             if not item.args.get("only") and self.catalog.children(table):
                 node = inheritance.scan(self.db, self.catalog, table, alias)
@@ -1383,8 +1389,10 @@ class Planner:
                 if any(lock.args.get("wait") is False for lock in q.args.get("locks") or []):
                     raise SyntaxError_("SKIP LOCKED and WITH TIES options cannot be used together")
                 ties = keys
-        else:
-            lim = coerce_to(const.compile(limit.expression), T.INT8) if limit is not None else None
+        elif limit is not None and not _is_all(limit.expression):
+            lim = coerce_to(const.compile(limit.expression), T.INT8)
+        else:  # LIMIT ALL: no limit
+            lim = None
         off = coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
         return Limit(node, lim, off, ties)
 
@@ -2035,3 +2043,7 @@ def _lock_name(lock: exp.Lock) -> str:
     if lock.args.get("update"):
         return "FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE"
     return "FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE"
+
+
+def _is_all(count: exp.Expr) -> bool:
+    return isinstance(count, exp.Var) and count.name.upper() == "ALL"

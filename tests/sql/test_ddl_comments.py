@@ -72,3 +72,20 @@ def test_comments_on_domain_constraints(differ: Differ) -> None:
         "COMMENT ON CONSTRAINT the_constraint ON DOMAIN cdom IS NULL",
     ]:
         differ.check(stmt)
+
+
+def test_comment_on_a_schema_qualified_column(differ: Differ) -> None:
+    """SQLAlchemy's DDL names the column schema.table.column."""
+    for stmt in [
+        "CREATE SCHEMA cs",
+        "CREATE TABLE cs.ct (id int, v text)",
+        "COMMENT ON COLUMN cs.ct.id IS 'id comment'",
+        "COMMENT ON COLUMN cs.ct.v IS 'v comment'",
+        "SELECT col_description('cs.ct'::regclass, 1), col_description('cs.ct'::regclass, 2)",
+        "COMMENT ON COLUMN cs.ct.nope IS 'x'",
+        "COMMENT ON COLUMN nope.ct.id IS 'x'",
+        "COMMENT ON COLUMN cs.nope.id IS 'x'",
+        "COMMENT ON COLUMN ct IS 'x'",
+        "DROP SCHEMA cs CASCADE",
+    ]:
+        differ.check(stmt)

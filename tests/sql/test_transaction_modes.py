@@ -131,3 +131,25 @@ def test_rollback_to_savepoint_closes_cursors_declared_after_it(differ: Differ) 
         "COMMIT",
     ]:
         differ.check(sql)
+
+
+def test_read_uncommitted_is_shown_as_set(differ: Differ) -> None:
+    """PostgreSQL runs READ UNCOMMITTED as READ COMMITTED but shows the level as set
+    (SQLAlchemy's isolation-level tests read it back)."""
+    for stmt in [
+        "BEGIN ISOLATION LEVEL READ UNCOMMITTED",
+        "SHOW transaction_isolation",
+        "SELECT current_setting('transaction_isolation')",
+        "SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+        "COMMIT",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+        "SHOW default_transaction_isolation",
+        "SHOW transaction_isolation",
+        "BEGIN",
+        "SHOW transaction_isolation",
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+        "SHOW transaction_isolation",
+        "COMMIT",
+        "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED",
+    ]:
+        differ.check(stmt)
