@@ -10,7 +10,7 @@ from kv.client import TxnClient
 from sql.database import Database
 from sql.session import Session
 from tests.kv.conftest import local_kv
-from tests.sql.differential import Differ
+from tests.sql.differential import Differ, fresh_public
 from tests.sql.pg import connect, postgres_server
 
 
@@ -23,8 +23,7 @@ def pg_conninfo() -> Iterator[str]:
 @pytest.fixture
 def differ(pg_conninfo: str) -> Iterator[Differ]:
     conn = connect(pg_conninfo)
-    with conn.cursor() as cur:
-        cur.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    fresh_public(conn)
     try:
         yield Differ(conn)
     finally:

@@ -30,6 +30,17 @@ class Outcome:
         return (self.sqlstate, self.columns, rows)
 
 
+def fresh_public(pg: psycopg.Connection[Any]) -> None:
+    """PostgreSQL's public schema empty again, as initdb makes it: its comment, and USAGE for
+    PUBLIC (the owner's grant spelled out: db9's owner is the superuser, not
+    pg_database_owner)."""
+    pg.execute("DROP SCHEMA IF EXISTS public CASCADE")
+    pg.execute("CREATE SCHEMA public")
+    pg.execute("COMMENT ON SCHEMA public IS 'standard public schema'")
+    pg.execute("GRANT ALL ON SCHEMA public TO CURRENT_USER")
+    pg.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
+
+
 class Differ:
     def __init__(self, pg: psycopg.Connection[Any]) -> None:
         self.pg = pg
@@ -38,13 +49,7 @@ class Differ:
     def reset(self) -> None:
         """Start both sides from an empty database."""
         self.session = Session(Database(TxnClient(local_kv()), b"\x00\x01"))
-        self.pg.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        self.pg.execute("CREATE SCHEMA public")
-        # as initdb makes it: its comment, and USAGE for PUBLIC (its owner's grant spelled
-        # out, since db9's owner is the superuser rather than pg_database_owner)
-        self.pg.execute("COMMENT ON SCHEMA public IS 'standard public schema'")
-        self.pg.execute("GRANT ALL ON SCHEMA public TO CURRENT_USER")
-        self.pg.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
+        fresh_public(self.pg)
 
     def db9(self, sql: str) -> Outcome:
         try:
