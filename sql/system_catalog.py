@@ -16,6 +16,7 @@ from sqlglot import exp
 
 from sql import (
     access_methods,
+    array_bounds,
     comments,
     cursors,
     dump_catalog,
@@ -1730,6 +1731,14 @@ for _key, _entry in dump_catalog.RELATIONS.items():
 SYSTEM_RELATIONS: set[str] = {name for schema, name in RELATIONS if schema == "pg_catalog"}
 
 
+def _zero_based(row: tuple[Any, ...], at: list[int]) -> tuple[Any, ...]:
+    out = list(row)
+    for n in at:
+        if out[n]:  # an empty array has no bounds
+            out[n] = array_bounds.bounded(list(out[n]), [0])
+    return tuple(out)
+
+
 def system_relation(
     session: SessionApi, name: str, schema: str | None
 ) -> tuple[list[tuple[str, SqlType]], Callable[[], Rows]]:
@@ -1744,9 +1753,14 @@ def system_relation(
     # Every catalog's rows carry its tableoid (the system column pg_dump names objects by).
     tableoid = system_oids.oid_of(name) or 0
 
+    # int2vector and oidvector subscripts start at 0 (array_lower, generate_subscripts)
+    vectors = [n for n, (_, t) in enumerate(cols) if t.name in ("int2vector", "oidvector")]
+
     def source() -> Rows:
         catalog = session.catalog()
         rows = build(catalog, session) if wants_session else build(catalog)
+        if vectors:
+            rows = [_zero_based(r, vectors) for r in rows]
         return [(*r, tableoid) for r in rows]
 
     return [*cols, ("tableoid", OIDT)], source

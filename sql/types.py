@@ -553,7 +553,8 @@ def parse_text(text: str, t: SqlType) -> Any:
     name = t.name
     s = text.strip()
     if name in ("int2vector", "oidvector"):  # space-separated, as their output
-        return [parse_text(x, t.element) for x in s.split()] if t.element else []
+        items = [parse_text(x, t.element) for x in s.split()] if t.element else []
+        return array_bounds.bounded(items, [0]) if items else items  # subscripts from 0
     if t.element is not None:
         return parse_array(text, t.element)
     if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):
