@@ -179,16 +179,17 @@ def _create_options(
     if owner:
         _check_role(session, owner)
         out.owner = owner
+    if template not in TEMPLATES:
+        if template not in {d.name for d in directory.list()}:
+            raise InvalidCatalogName(f'template database "{template}" does not exist')
+        out.template = template
+    # after the template's lookup, before locales and encodings (PostgreSQL's order)
     strategy = given.get("strategy")
     if strategy and strategy.lower() not in ("wal_log", "file_copy"):
         raise InvalidParameterValue(
             f'invalid create database strategy "{strategy}"',
             hint="Valid strategies are 'wal_log', and 'file_copy'.",
         )
-    if template not in TEMPLATES:
-        if template not in {d.name for d in directory.list()}:
-            raise InvalidCatalogName(f'template database "{template}" does not exist')
-        out.template = template
     for value in (collate, ctype):
         if value is not None and value not in _LOCALES:
             raise WrongObjectType(

@@ -21,7 +21,7 @@ import asyncpg
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from control.plane import ControlPlane, RegistryAuthenticator
@@ -331,6 +331,7 @@ _OPTION_VALUES = {
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@example(name="fresh", options=[("STRATEGY", 2, False), ("TEMPLATE", 2, False)], with_word=False)
 @given(
     name=st.sampled_from(["fresh", "dup"]),
     options=st.lists(
