@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from tests.sql.differential import Differ
+from tests.sql.differential import Differ, fresh_public
 from tests.sql.gui_corpus import compare, load, queries
 from tests.sql.pg import connect, postgres_server
 
@@ -23,8 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     with postgres_server() as conninfo:
         conn = connect(conninfo)
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+        fresh_public(conn)
         differ = Differ(conn)
         load(differ)
         total: Counter[str] = Counter()
