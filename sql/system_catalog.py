@@ -323,14 +323,29 @@ def _attrs(t: TableDef) -> list[tuple[int, ColumnDef]]:
 _SEQUENCE_ROW = [("last_value", I8), ("log_cnt", I8), ("is_called", BOOL)]
 
 
+def _plain_attr(
+    relid: int,
+    name: str,
+    ty: SqlType,
+    num: int,
+    *,
+    mod: int,
+    not_null: bool = False,
+    ndims: int = 0,
+    align: str = "i",
+) -> tuple[Any, ...]:
+    """A pg_attribute row of a column with no default, identity, ACL or options: a sequence's,
+    an index key's, a composite type's field."""
+    return (relid, name, ty.oid, num, not_null, mod, ty.typlen, False, False, "", "", ndims, 0,
+            True, True, 0, -1, _storage(ty), align, None, None, "", False, None, None)  # fmt: skip
+
+
 def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         if t.kind == "sequence":  # a sequence's one row, as PostgreSQL's relation shows it
             for num, (name, ty) in enumerate(_SEQUENCE_ROW, 1):
-                rows.append((t.id, name, ty.oid, num, True, -1, ty.typlen, False, False, "",
-                             "", 0, 0, True, True, 0, -1, _storage(ty), "d", None, None, "",
-                             False, None, None))  # fmt: skip
+                rows.append(_plain_attr(t.id, name, ty, num, not_null=True, mod=-1, align="d"))
             continue
         if t.kind not in ("table", "view"):
             continue
@@ -371,45 +386,15 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                 if not name:  # an expression key (sql.index_exprs): not shown
                     continue
                 ty = t.column(name).type
-                rows.append(
-                    (
-                        i.oid,
-                        name,
-                        ty.oid,
-                        n + 1,
-                        False,
-                        typmod(ty),
-                        ty.typlen,
-                        False,
-                        False,
-                        "",
-                        "",
-                        0,
-                        0,
-                        True,
-                        True,
-                        0,
-                        -1,
-                        _storage(ty),
-                        "i",
-                        None,
-                        None,
-                        "",
-                        False,
-                        None,
-                        None,
-                    )
-                )
+                rows.append(_plain_attr(i.oid, name, ty, n + 1, mod=typmod(ty)))
     for ct in c.types.values():  # a composite type's fields are its relation's columns
         if ct.kind != "composite":
             continue
         for num, col in _attrs(ct):
             ty = col.type
             rows.append(
-                (ct.id, col.name, ty.oid, num, False, typmod(ty), ty.typlen, False, False, "",
-                 "", 1 if ty.element else 0, 0, True, True, 0, -1, _storage(ty), "i", None,
-                 None, "", False, None, None)
-            )  # fmt: skip
+                _plain_attr(ct.id, col.name, ty, num, mod=typmod(ty), ndims=int(bool(ty.element)))
+            )
     return rows
 
 
