@@ -26,6 +26,7 @@ from sql import (
     functions_array,
     functions_enum,
     functions_geometry,
+    functions_range,
     functions_text_search,
     inet,
     jsonb,
@@ -382,6 +383,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return functions_enum.compile_enum(name, [c.compile(a) for a in raw_args])
     if name in functions_geometry.NAMES:
         found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
+        if found is not None:
+            return found
+    if name in functions_range.NAMES:
+        found = functions_range.compile_range(name, [c.compile(a) for a in raw_args])
         if found is not None:
             return found
     if name in functions_text_search.NAMES:

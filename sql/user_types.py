@@ -1,6 +1,6 @@
 """User-defined types as SqlTypes: an enum (its labels), a composite type (its fields, a
 table's row type too), a domain (its base type carrying the domain's constraints) and a range
-(named, not usable), read
+(its subtype: continuous, as without a canonical function), read
 from their catalog entries (TableDef of a kind in catalog.TYPE_KINDS), and the resolver the
 session installs so that type names resolve against the statement's catalog and search path.
 """
@@ -28,7 +28,8 @@ def sql_type(t: TableDef) -> SqlType:
         checks = tuple((c.name, c.check or "") for c in t.constraints if c.kind == "c")
         domain = Domain(t.name, t.id, value.not_null, checks, value.default)
         return replace(value.type, domain=domain)
-    return SqlType(t.name, t.id, array_oid, -1, "R")
+    subtype = T.type_by_name(str(t.type_def.get("subtype", "")))
+    return SqlType(t.name, t.id, array_oid, -1, "R", subtype=subtype)
 
 
 def format_type(catalog: Catalog, path: list[str], oid: int) -> str | None:
