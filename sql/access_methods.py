@@ -43,6 +43,11 @@ class AccessMethod:
         typname = t.typname
         if self.name in ("btree", "hash"):
             return f"{typname}_ops"
+        if t.subtype is not None:  # anyrange's and anymultirange's classes
+            multi = t.is_multirange
+            return {"gist": "multirange_ops" if multi else "range_ops",
+                    "spgist": None if multi else "range_ops",
+                    "brin": None if multi else "range_inclusion_ops"}.get(self.name)  # fmt: skip
         if self.name == "gist":
             if typname not in _GEOMETRIC:
                 return None
@@ -67,14 +72,18 @@ class AccessMethod:
 
 
 _OPCLASSES = {
-    "gist": frozenset({"box_ops", "point_ops", "poly_ops", "circle_ops"}),
-    "spgist": frozenset({"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops"}),
+    "gist": frozenset(
+        {"box_ops", "point_ops", "poly_ops", "circle_ops", "range_ops", "multirange_ops"}
+    ),
+    "spgist": frozenset(
+        {"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops", "range_ops"}
+    ),
     "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops"}),
     "brin": frozenset(
         {f"{t}_minmax_ops" for t in _BRIN_MINMAX}
         | {f"{t}_minmax_multi_ops" for t in _BRIN_MINMAX}
         | {f"{t}_bloom_ops" for t in _BRIN_MINMAX}
-        | {"box_inclusion_ops", "inet_inclusion_ops"}
+        | {"box_inclusion_ops", "inet_inclusion_ops", "range_inclusion_ops"}
     ),
 }
 

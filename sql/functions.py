@@ -1274,6 +1274,10 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         return text_srf(name, typed)
     if name in functions_array.SRFS:
         return functions_array.compile_srf(name, typed)
+    if name == "unnest" and typed and typed[0].type.is_multirange:  # its ranges, in order
+        multi = typed[0]
+        assert multi.type.subtype is not None
+        return (lambda r: list(getattr(multi.fn(r), "ranges", ()))), multi.type.subtype
     if name == "unnest":
         arr = typed[0]
         elem = arr.type.element or T.TEXT

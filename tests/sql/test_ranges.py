@@ -102,6 +102,35 @@ FUNCTIONS = [
     "SELECT int4range(1, 2)::text, '[1,2)'::int4range::int4multirange, '(1,3]'::text::int4range",
     "SELECT ARRAY[int4range(1, 2), 'empty', '(,)'], '{\"[1,2)\",empty}'::int4range[]",
     "SELECT lower(int4range(1, 2), 1)",
+    "SELECT range_agg(r), range_intersect_agg(r) FROM (VALUES (int4range(1, 5)), "
+    "(int4range(3, 8)), (int4range(10, 12)), (NULL)) v(r)",
+    "SELECT range_agg(r), range_intersect_agg(r) FROM (VALUES ('{[1,2), [4,6)}'::"
+    "int4multirange), ('{[2,3), [5,9)}')) v(r)",
+    "SELECT range_agg(r) FROM (VALUES (numrange(1, 2))) v(r) WHERE false",
+    "SELECT range_agg(x) FROM (VALUES (1)) v(x)",
+    "SELECT unnest('{[1,2), [5,6)}'::int4multirange), unnest('{}'::datemultirange)",
+    "SELECT * FROM unnest('{[1,2), (5,6]}'::nummultirange) WITH ORDINALITY",
+]
+
+EXCLUSION = [
+    "CREATE TABLE bk (id int, during tsrange, EXCLUDE USING gist (during WITH &&))",
+    "INSERT INTO bk VALUES (1, '[2020-01-01 10:00, 2020-01-01 11:00)')",
+    "INSERT INTO bk VALUES (2, '[2020-01-01 10:30, 2020-01-01 12:00)')",
+    "INSERT INTO bk VALUES (3, '[2020-01-01 11:00, 2020-01-01 12:00)'), (4, 'empty'), "
+    "(5, 'empty'), (6, NULL), (7, NULL)",
+    "UPDATE bk SET during = '[2020-01-01 09:00, 2020-01-01 10:30)' WHERE id = 3",
+    "SELECT id, during FROM bk ORDER BY id",
+    "CREATE TABLE bm (m int4multirange, EXCLUDE USING gist (m WITH &&))",
+    "INSERT INTO bm VALUES ('{[1,3), [7,9)}'), ('{[3,7)}')",
+    "INSERT INTO bm VALUES ('{[0,2)}')",
+    "CREATE TABLE bn (r numrange, EXCLUDE USING gist (r WITH -|-))",
+    "INSERT INTO bn VALUES ('[1,2)'), ('[3,4)')",
+    "INSERT INTO bn VALUES ('[2,3)')",
+    "CREATE INDEX bk_g ON bk USING gist (during)",
+    "CREATE INDEX bk_s ON bk USING spgist (during)",
+    "CREATE INDEX bk_b ON bk USING brin (during)",
+    "CREATE INDEX bm_s ON bm USING spgist (m)",
+    "SELECT id FROM bk WHERE during && '[2020-01-01 10:30, 2020-01-01 10:40)' ORDER BY id",
 ]
 
 TABLES = [
@@ -171,6 +200,10 @@ def test_range_functions_match_postgres(differ: Differ) -> None:
 
 def test_range_columns_keys_and_order_match_postgres(differ: Differ) -> None:
     _check_all(differ, TABLES)
+
+
+def test_range_exclusion_constraints_match_postgres(differ: Differ) -> None:
+    _check_all(differ, EXCLUSION)
 
 
 def test_range_catalog_rows_match_postgres(differ: Differ) -> None:
