@@ -418,6 +418,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         user = routine_call.compile_call(c, name, raw_args)
         if user is not None:
             return user
+        made = T.type_by_name(name)
+        if made is not None and made.subtype is not None:  # a CREATE TYPE range's constructor
+            return functions_range.construct(made, [c.compile(a) for a in raw_args])
     if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
         # float8(x), int4(x), text(x): a type's name called as a function is a cast
         return c.compile(

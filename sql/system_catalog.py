@@ -449,7 +449,9 @@ def pg_type(c: Catalog) -> Rows:
     rows: Rows = []
     user = [(t.id, user_types.sql_type(t), t) for t in c.types.values()]
     for oid, t, d in user:
-        typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r"}[d.kind]
+        typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r", "multirange": "m"}[
+            d.kind
+        ]
         base = t.oid if d.kind == "domain" else 0
         rows.append(
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
@@ -521,7 +523,8 @@ def pg_range(c: Catalog) -> Rows:
     for d in c.types.values():
         if d.kind == "range":
             sub = user_types.sql_type(d).subtype
-            rows.append((d.id, sub.oid if sub else 0, 0, 0, 0, 0, 0))
+            multi_oid = int(d.type_def.get("multirange_oid", 0))
+            rows.append((d.id, sub.oid if sub else 0, multi_oid, 0, 0, 0, 0))
     return sorted(rows)
 
 

@@ -1,6 +1,6 @@
 """User-defined types as SqlTypes: an enum (its labels), a composite type (its fields, a
 table's row type too), a domain (its base type carrying the domain's constraints) and a range
-(its subtype: continuous, as without a canonical function), read
+(its subtype: continuous, as without a canonical function) with its multirange, read
 from their catalog entries (TableDef of a kind in catalog.TYPE_KINDS), and the resolver the
 session installs so that type names resolve against the statement's catalog and search path.
 """
@@ -29,6 +29,10 @@ def sql_type(t: TableDef) -> SqlType:
         domain = Domain(t.name, t.id, value.not_null, checks, value.default)
         return replace(value.type, domain=domain)
     subtype = T.type_by_name(str(t.type_def.get("subtype", "")))
+    if t.kind == "multirange":  # its range type, from what the multirange keeps of it
+        rng = SqlType(t.type_def["range_name"], int(t.type_def["range_id"]),
+                      int(t.type_def["range_array_oid"]), -1, "R", subtype=subtype)  # fmt: skip
+        return SqlType(t.name, t.id, array_oid, -1, "R", subtype=rng)
     return SqlType(t.name, t.id, array_oid, -1, "R", subtype=subtype)
 
 

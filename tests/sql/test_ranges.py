@@ -172,6 +172,23 @@ CATALOG = [
 ]
 
 
+USER_RANGES = [
+    'CREATE TYPE textrange AS RANGE (subtype = text, collation = "C")',
+    "CREATE TYPE floatrange AS RANGE (subtype = float8, multirange_type_name = floatmulti)",
+    "SELECT textrange('a', 'z'), textrange('a', 'z', '[]'), '[a,\"z z\")'::textrange, "
+    "textmultirange(textrange('a', 'b'), textrange('b', 'c'))",
+    "SELECT floatmulti(floatrange(1, 2), floatrange(2.5, 3)), floatrange(1, 2) @> 1.5::float8",
+    "SELECT t.typname, t.typtype, r.rngsubtype, m.typname, m.typtype FROM pg_range r "
+    "JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_type m ON m.oid = r.rngmultitypid "
+    "WHERE t.typname IN ('textrange', 'floatrange') ORDER BY t.typname",
+    "CREATE TABLE ut (r textrange, m textmultirange)",
+    "INSERT INTO ut VALUES ('[a,c)', '{[a,b), [b,c)}'), ('(\"\",a]', '{}')",
+    "SELECT r, m FROM ut WHERE r @> 'b'::text ORDER BY r",
+    "DROP TYPE textrange CASCADE",
+    "SELECT typname FROM pg_type WHERE typname LIKE 'text%range' ORDER BY 1",
+]
+
+
 def _check_all(differ: Differ, script: list[str]) -> None:
     bad = []
     for sql in script:
@@ -204,6 +221,10 @@ def test_range_columns_keys_and_order_match_postgres(differ: Differ) -> None:
 
 def test_range_exclusion_constraints_match_postgres(differ: Differ) -> None:
     _check_all(differ, EXCLUSION)
+
+
+def test_created_range_types_match_postgres(differ: Differ) -> None:
+    _check_all(differ, USER_RANGES)
 
 
 def test_range_catalog_rows_match_postgres(differ: Differ) -> None:
