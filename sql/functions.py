@@ -270,6 +270,13 @@ def _as_called(raw_args: list[exp.Expr]) -> list[exp.Expr]:
     return out
 
 
+def regtype_named(text: str) -> SqlType | None:
+    """The type regtype input text names: a created type by its schema-qualified name
+    (quoted or not, as format_type prints it), else a built-in one by its own name."""
+    found = T.type_by_name(text) if "." in text else None
+    return found or T.type_by_name(text.split(".")[-1].strip('"'))
+
+
 def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if isinstance(e, exp.Anonymous):
         name = str(e.this).lower()
@@ -913,8 +920,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             found = catalog().find(rel.name, rel.schema, session().search_path())
             return found.name if found else None
         if name == "to_regtype":
-            regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
-            return regtype.display() if regtype else None
+            regtype = regtype_named(str(v[0]))
+            if regtype is None or T.BY_OID.get(regtype.oid) is not None:
+                return regtype.display() if regtype else None
+            path = session().search_path()
+            return user_types.format_type(catalog(), path, regtype.oid) or regtype.display()
         if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
         if name == "pg_get_statisticsobjdef_columns":

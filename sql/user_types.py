@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from sql import types as T
 from sql.catalog import Catalog, TableDef
+from sql.functions_text import quote_ident
 from sql.types import Domain, SqlType
 
 
@@ -42,21 +43,10 @@ def format_type(catalog: Catalog, path: list[str], oid: int) -> str | None:
     for t in catalog.types.values():
         array = int(t.type_def.get("array_oid", 0)) == oid
         if t.id == oid or array:
-            name = _quote(t.name)
-            shown = name if t.schema in path else f"{_quote(t.schema)}.{name}"
+            name = quote_ident(t.name)
+            shown = name if t.schema in path else f"{quote_ident(t.schema)}.{name}"
             return shown + ("[]" if array else "")
     return None
-
-
-def _quote(name: str) -> str:
-    if (
-        name
-        and (name[0].isalpha() or name[0] == "_")
-        and name == name.lower()
-        and all(ch.isalnum() or ch == "_" for ch in name)
-    ):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def resolver(catalog: Callable[[], Catalog], path: list[str]) -> Callable[[str], SqlType | None]:

@@ -186,6 +186,17 @@ USER_RANGES = [
     "SELECT r, m FROM ut WHERE r @> 'b'::text ORDER BY r",
     "DROP TYPE textrange CASCADE",
     "SELECT typname FROM pg_type WHERE typname LIKE 'text%range' ORDER BY 1",
+    "DROP SCHEMA IF EXISTS rs CASCADE",
+    "CREATE SCHEMA rs",
+    "CREATE TYPE rs.floatrange AS RANGE (subtype = numeric)",
+    'CREATE TYPE "a-b" AS RANGE (subtype = text)',
+    'CREATE TYPE "order" AS RANGE (subtype = text)',
+    "SELECT to_regtype('rs.floatrange')::text, to_regtype('\"rs\".\"floatmultirange\"')::text,"
+    " to_regtype('floatrange')::text, to_regtype('\"a-b\"')::text, "
+    "to_regtype('\"order\"')::text",
+    "SELECT r.rngsubtype::regtype::text FROM pg_range r WHERE r.rngtypid = "
+    "to_regtype('rs.floatrange')",
+    "DROP SCHEMA rs CASCADE",
 ]
 
 
