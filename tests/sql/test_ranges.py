@@ -2,14 +2,23 @@
 ``[)`` of discrete ranges, empty, infinite bounds, quoted bounds), constructors, the
 operators and functions, ordering (as a column, through an index, as a primary key), arrays
 of ranges, casts, catalog rows (pg_type, pg_range) and the errors with their SQLSTATEs.
-Hypothesis checks text output and ordering of random int4range/numrange literals."""
+Hypothesis checks text output and ordering of random int4range/numrange literals, and the
+binary form (range_send/multirange_send) byte for byte, both ways."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pgwire.values import decode_binary, encode_binary
+from sql import types as T
+from sql.errors import SqlError
 from tests.sql.differential import Differ
+from tests.sql.pg import connect
 
 LITERALS = [
     "SELECT '[1,5]'::int4range, '(1,5)'::int4range, '(1,2)'::int4range, '[3,3]'::int4range",
@@ -268,3 +277,63 @@ def test_range_text_and_order_match_postgres(differ: Differ, lits: list[str], t:
         f"{t.replace('range', 'multirange')}(a.r::{t}, b.r::{t}) "
         f"FROM (VALUES {values}) a(r), (VALUES {values}) b(r) ORDER BY a.r::{t}, b.r::{t}"
     )
+
+
+_SUB_VALUES = {
+    "int4range": st.integers(-(2**31), 2**31 - 2).map(str),
+    "int8range": st.integers(-(2**63), 2**63 - 2).map(str),
+    "numrange": st.decimals(-(10**6), 10**6, places=3, allow_nan=False).map(str),
+    "daterange": st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 30)).map(str),
+    "tsrange": st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 30)).map(str),
+}
+
+
+@st.composite
+def _typed_literal(draw: Any) -> tuple[str, str]:
+    t = draw(st.sampled_from(sorted(_SUB_VALUES)))
+    bound = st.one_of(st.none(), _SUB_VALUES[t])
+
+    def one() -> str:
+        lo, hi = draw(bound), draw(bound)
+        if lo is not None and hi is not None and _sub(t, lo) > _sub(t, hi):
+            lo, hi = hi, lo
+        quoted = [f'"{x}"' if x is not None else "" for x in (lo, hi)]
+        li, ui = draw(st.booleans()), draw(st.booleans())
+        return f"{'[' if li else '('}{quoted[0]},{quoted[1]}{']' if ui else ')'}"
+
+    if draw(st.booleans()):  # a multirange of a few
+        return t.replace("range", "multirange"), "{" + ",".join(
+            one() for _ in range(draw(st.integers(0, 3)))
+        ) + "}"
+    return t, draw(st.just("empty")) if draw(st.integers(0, 9)) == 0 else one()
+
+
+def _sub(t: str, text: str) -> Any:
+    sub = T.type_by_name(t)
+    assert sub is not None and sub.subtype is not None
+    return T.parse_text(text, sub.subtype)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_typed_literal())
+def test_range_binary_form_matches_postgres(pg_conninfo: str, lit: tuple[str, str]) -> None:
+    name, text = lit
+    t = T.type_by_name(name)
+    assert t is not None
+    with connect(pg_conninfo) as conn:
+        try:
+            cur = conn.execute(f"SELECT '{text}'::{name}".encode(), binary=True)
+        except psycopg.Error as exc:
+            try:
+                T.parse_text(text, t)
+            except SqlError as ours:
+                assert ours.sqlstate == exc.sqlstate
+                return
+            raise AssertionError(f"PostgreSQL refused {text!r}: {exc}") from None
+        assert cur.pgresult is not None
+        theirs = cur.pgresult.get_value(0, 0)
+    value = T.parse_text(text, t)
+    assert encode_binary(value, t) == theirs
+    assert decode_binary(bytes(theirs or b""), t) == value
