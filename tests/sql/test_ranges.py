@@ -111,6 +111,9 @@ FUNCTIONS = [
     "SELECT int4range(1, 2)::text, '[1,2)'::int4range::int4multirange, '(1,3]'::text::int4range",
     "SELECT ARRAY[int4range(1, 2), 'empty', '(,)'], '{\"[1,2)\",empty}'::int4range[]",
     "SELECT lower(int4range(1, 2), 1)",
+    "SELECT int4range(1, 2)::int8range",
+    "SELECT '{[1,2)}'::int4multirange::int4range",
+    "SELECT 5::int4range",
     "SELECT range_agg(r), range_intersect_agg(r) FROM (VALUES (int4range(1, 5)), "
     "(int4range(3, 8)), (int4range(10, 12)), (NULL)) v(r)",
     "SELECT range_agg(r), range_intersect_agg(r) FROM (VALUES ('{[1,2), [4,6)}'::"
