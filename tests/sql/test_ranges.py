@@ -181,6 +181,11 @@ CATALOG = [
     "SELECT t.typname, e.typname FROM pg_type t JOIN pg_type e ON t.typelem = e.oid "
     "WHERE e.typtype IN ('r', 'm') ORDER BY t.oid",
     "SELECT 'int4range'::regtype::oid, 'datemultirange'::regtype::oid, format_type(3904, NULL)",
+    "CREATE TABLE rc (a int4range, b tstzmultirange, c daterange[])",
+    "SELECT column_name, data_type, udt_name FROM information_schema.columns "
+    "WHERE table_name = 'rc' ORDER BY ordinal_position",
+    "SELECT attname, atttypid::regtype, attlen, attndims FROM pg_attribute "
+    "WHERE attrelid = 'rc'::regclass AND attnum > 0 ORDER BY attnum",
 ]
 
 
