@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb, system_oids, time_zones, user_types
+from sql import array_bounds, casts, functions_range, jsonb, system_oids, time_zones, user_types
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -1623,6 +1623,12 @@ class Compiler:
             return self.compile(e.expression)
         if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
+        if isinstance(e.this, exp.Identifier) and isinstance(e.expression, exp.Anonymous):
+            # s.r(lo, hi): the constructor of a range type created in schema s
+            made = T.type_by_name(f"{e.this.name}.{e.expression.name}")
+            if made is not None and made.subtype is not None:
+                args = [self.compile(a) for a in e.expression.expressions]
+                return functions_range.construct(made, args)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
     def _field(self, row: Typed, name: str) -> Typed:

@@ -211,6 +211,7 @@ USER_RANGES = [
     "SELECT to_regtype('rs.floatrange')::text, to_regtype('\"rs\".\"floatmultirange\"')::text,"
     " to_regtype('floatrange')::text, to_regtype('\"a-b\"')::text, "
     "to_regtype('\"order\"')::text",
+    "SELECT rs.floatrange(1.5, 2), rs.floatmultirange(rs.floatrange(1, 2))",
     "SELECT r.rngsubtype::regtype::text FROM pg_range r WHERE r.rngtypid = "
     "to_regtype('rs.floatrange')",
     "DROP SCHEMA rs CASCADE",
