@@ -497,9 +497,6 @@ def pg_type(c: Catalog) -> Rows:
     return rows
 
 
-# rngsubopc: the subtype's default btree operator class
-_RANGE_OPCLASS = {"int4range": 1978, "int8range": 3124, "numrange": 3125, "daterange": 3122,
-                  "tsrange": 3128, "tstzrange": 3127}  # fmt: skip
 PG_RANGE_COLS = [
     ("rngtypid", OIDT),
     ("rngsubtype", OIDT),
@@ -512,19 +509,21 @@ PG_RANGE_COLS = [
 
 
 def pg_range(c: Catalog) -> Rows:
-    """The built-in range types (a CREATE TYPE ... AS RANGE one: its subtype only)."""
+    """The range types: rngsubopc is the subtype's default btree class as pg_opclass has it
+    (db9's synthetic oids); a CREATE TYPE ... AS RANGE one has no canonical or subdiff."""
     multi = {m.subtype.oid: m.oid for m in T.MULTIRANGES if m.subtype is not None}
     rows: Rows = []
     for r in T.RANGES:
         assert r.subtype is not None
         canonical = f"{r.name}_canonical" if T.range_step(r) is not None else 0
-        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, _RANGE_OPCLASS[r.name], canonical,
+        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, opclass_oid(r.subtype), canonical,
                      f"{r.name}_subdiff"))  # fmt: skip
     for d in c.types.values():
         if d.kind == "range":
             sub = user_types.sql_type(d).subtype
             multi_oid = int(d.type_def.get("multirange_oid", 0))
-            rows.append((d.id, sub.oid if sub else 0, multi_oid, 0, 0, 0, 0))
+            opc = opclass_oid(sub) if sub else 0
+            rows.append((d.id, sub.oid if sub else 0, multi_oid, 0, opc, 0, 0))
     return sorted(rows)
 
 

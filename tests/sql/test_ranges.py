@@ -176,8 +176,9 @@ TABLES = [
 CATALOG = [
     "SELECT oid, typname, typtype, typcategory, typarray, typinput, typoutput, typreceive, "
     "typsend FROM pg_type WHERE typtype IN ('r', 'm') ORDER BY oid",
-    "SELECT rngtypid::regtype, rngsubtype::regtype, rngmultitypid::regtype, rngsubopc, "
-    "rngcanonical, rngsubdiff FROM pg_range ORDER BY rngtypid::oid",
+    "SELECT rngtypid::regtype, rngsubtype::regtype, rngmultitypid::regtype, opc.opcname, "
+    "opc.opcdefault, rngcanonical, rngsubdiff FROM pg_range r JOIN pg_opclass opc "
+    "ON opc.oid = r.rngsubopc ORDER BY rngtypid::oid",
     "SELECT t.typname, e.typname FROM pg_type t JOIN pg_type e ON t.typelem = e.oid "
     "WHERE e.typtype IN ('r', 'm') ORDER BY t.oid",
     "SELECT 'int4range'::regtype::oid, 'datemultirange'::regtype::oid, format_type(3904, NULL)",
@@ -212,7 +213,9 @@ USER_RANGES = [
     " to_regtype('floatrange')::text, to_regtype('\"a-b\"')::text, "
     "to_regtype('\"order\"')::text",
     "SELECT rs.floatrange(1.5, 2), rs.floatmultirange(rs.floatrange(1, 2))",
-    "SELECT r.rngsubtype::regtype::text FROM pg_range r WHERE r.rngtypid = "
+    "SELECT r.rngsubtype::regtype::text, opc.opcname, r.rngcollation, r.rngcanonical, "
+    "r.rngsubdiff FROM pg_range r JOIN pg_opclass opc ON opc.oid = r.rngsubopc "
+    "WHERE r.rngtypid = "
     "to_regtype('rs.floatrange')",
     "DROP SCHEMA rs CASCADE",
 ]
