@@ -849,7 +849,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 for con in t.constraints:
                     if con.oid == v[0]:
                         pretty = len(v) > 1 and bool(v[1])
-                        return constraint_def(con, pretty, session().search_path())
+                        return constraint_def(con, pretty, session().search_path(), t)
             for d in catalog().types.values():  # a domain's CHECK
                 for con in d.constraints:
                     if con.oid == v[0]:

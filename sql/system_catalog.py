@@ -133,9 +133,12 @@ def _parenthesised(text: str) -> str:
     return f"({text})"
 
 
-def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
+def constraint_def(
+    con: Any, pretty: bool = False, path: list[str] | None = None, table: Any = None
+) -> str:
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
-    on the search path ``path`` (None: taken as visible)."""
+    on the search path ``path`` (None: taken as visible); an exclusion constraint's keys
+    come from its index in ``table``."""
     cols = ", ".join(quote_ident(c) for c in con.columns)
     later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
@@ -157,6 +160,19 @@ def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
             out += f" ON DELETE {con.on_delete}"
+        return out + (later if con.deferrable else "")
+    if con.kind == "x" and table is not None:
+        index = table.index(con.index or "")
+        if index is None:
+            return ""
+        exprs = index.exprs or [""] * len(index.columns)
+        keys = ", ".join(
+            f"{quote_ident(c) if c else _index_expr(e)} WITH {op}"
+            for c, e, op in zip(index.columns, exprs, con.operators, strict=True)
+        )
+        out = f"EXCLUDE USING {index.method} ({keys})"
+        if index.predicate is not None:  # as PostgreSQL: in two pairs
+            out += f" WHERE ({_parenthesised(index.predicate)})"
         return out + (later if con.deferrable else "")
     return ""
 
@@ -663,7 +679,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     conkey=keys or None,
                     confkey=fkeys or None,
                     consrc=con.check,
-                    condef=constraint_def(con),
+                    condef=constraint_def(con, table=t),
                     conislocal=con.local,
                     coninhcount=int(con.inherited),
                     connoinherit=con.no_inherit,

@@ -143,6 +143,10 @@ EXCLUSION = [
     "CREATE INDEX bk_b ON bk USING brin (during)",
     "CREATE INDEX bm_s ON bm USING spgist (m)",
     "SELECT id FROM bk WHERE during && '[2020-01-01 10:30, 2020-01-01 10:40)' ORDER BY id",
+    "ALTER TABLE bn ADD CONSTRAINT bn_w EXCLUDE USING gist (r WITH &&) "
+    "DEFERRABLE INITIALLY DEFERRED",
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'x' "
+    "ORDER BY conname",
 ]
 
 TABLES = [
