@@ -84,6 +84,9 @@ OPERATORS = [
     "'empty'::int4range < int4range(1, 2), int4range(NULL, 2) < int4range(1, 2)",
     "SELECT numrange(1, 2, '[]') > numrange(1, 2), numrange(1, 2, '(]') > numrange(1, 2, '[]')",
     "SELECT int4range(1, 5) = int8range(1, 5)",
+    "SELECT numrange(1, 'NaN'), numrange('NaN', 'NaN', '[]'), numrange(1, 'NaN') @> 5.0, "
+    "'[1,NaN)'::numrange > '[1,2)'::numrange, numrange(1, 'NaN') @> 'NaN'::numeric",
+    "SELECT numrange('NaN', 1)",
     "SELECT '{[1,3), [5,7)}'::int4multirange @> 6, '{[1,3), [5,7)}'::int4multirange @> "
     "int4range(5, 6), '{[1,3), [5,7)}'::int4multirange @> '{[1,2), [5,6)}'::int4multirange",
     "SELECT '{[1,3), [5,7)}'::int4multirange && int4range(3, 5), '{[1,3), [5,7)}'::int4multirange"
@@ -171,6 +174,11 @@ TABLES = [
     "INSERT INTO rk VALUES ('[2020-01-01,2020-01-03)'), ('[2020-01-02,2020-01-03)'), ('empty')",
     "INSERT INTO rk VALUES ('[2020-01-01,2020-01-02]')",
     "SELECT * FROM rk ORDER BY r DESC",
+    "CREATE TABLE rn (r numrange PRIMARY KEY)",
+    "INSERT INTO rn VALUES ('[1,NaN)'), ('[1,2)'), ('[NaN,NaN]'), ('(,NaN]'), ('[1.5,2)')",
+    "INSERT INTO rn VALUES ('[1.0,2.00)')",
+    "SELECT * FROM rn ORDER BY r",
+    "SELECT * FROM rn WHERE r > '[1,3)' ORDER BY r DESC",
     "UPDATE rt SET r = r * '[2,10)' WHERE id = 1",
     "SELECT r FROM rt WHERE id = 1",
     "SELECT r::text, m::text FROM rt ORDER BY id",
