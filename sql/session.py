@@ -161,6 +161,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "lc_ctype": "C",
     "synchronous_commit": "on",
     "work_mem": "4MB",
+    # PostgreSQL 15's default; nothing is compiled, but asyncpg reads it and turns it off
+    # around its type introspection (a missing setting would abort the caller's block)
+    "jit": "on",
     # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
     "db9.statement_mem_limit": "1GB",
     # the planner's method switches; EXPLAIN shows sorted grouping with enable_hashagg off

@@ -153,3 +153,21 @@ def test_cursor_forward_moves_the_bound_portal(pg: Running) -> None:
             await conn.close()
 
     asyncio.run(run())
+
+
+def test_type_introspection_inside_a_transaction_leaves_it_usable(pg: Running) -> None:
+    """A statement whose types asyncpg has not seen yet, prepared inside a transaction block:
+    asyncpg's introspection first reads and turns off ``jit`` (current_setting('jit'),
+    set_config), which must exist or the block is aborted (SQLAlchemy's index reflection)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            async with conn.transaction():
+                assert await conn.fetchval("SELECT ARRAY[true, NULL]::bool[]") == [True, None]
+                assert await conn.fetchval("SELECT current_setting('jit')") == "on"
+            assert await conn.fetchval("SHOW jit") == "on"  # set back after introspection
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
