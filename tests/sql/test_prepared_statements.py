@@ -82,3 +82,16 @@ def test_create_table_as_execute(differ: Differ) -> None:
         "DEALLOCATE ALL",
     ]:
         differ.check(sql)
+
+
+def test_json_operators_type_their_parameters(differ: Differ) -> None:
+    """A parameter takes the json operator's argument type: text[] for a path (``#>``,
+    ``#>>``, ``#-``, ``?|``, ``?&``), text for a key, jsonb for containment (SQLAlchemy's
+    JSON path comparisons bind the path so, typed by the server)."""
+    ops = ["#>", "#>>", "->", "->>", "?", "?|", "?&", "-", "#-", "@>", "||"]
+    for i, op in enumerate(ops):
+        differ.check(f"""PREPARE j{i} AS SELECT '{{"a": {{"b": [1]}}}}'::jsonb {op} $1""")
+    differ.check("PREPARE jd AS SELECT $1 @> '{\"a\": 1}'::jsonb, '{\"a\": 1}'::json #>> $2")
+    differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
+    differ.check("""EXECUTE j0('{a,b}')""")
+    differ.check("""EXECUTE j1('{a,b,0}')""")
