@@ -95,3 +95,11 @@ def test_json_operators_type_their_parameters(differ: Differ) -> None:
     differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
     differ.check("""EXECUTE j0('{a,b}')""")
     differ.check("""EXECUTE j1('{a,b,0}')""")
+
+
+def test_backend_functions_type_their_parameters(differ: Differ) -> None:
+    """``pg_terminate_backend($1)`` (asyncpg's tests, with the pid bound as an int):
+    the pid parameter is an integer."""
+    differ.check("PREPARE b1 AS SELECT pg_terminate_backend($1)")
+    differ.check("PREPARE b2 AS SELECT pg_cancel_backend($1), pg_blocking_pids($2)")
+    differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
