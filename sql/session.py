@@ -77,6 +77,7 @@ from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
     ActiveSqlTransaction,
     BadCopyFileFormat,
+    CachedPlanChanged,
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
@@ -529,19 +530,21 @@ class Session:
         params: list[Any],
         param_types: list[SqlType | None] | None = None,
         stream: bool = False,
+        expect: list[tuple[str, SqlType]] | None = None,
     ) -> Result:
         """Run one statement. With ``stream`` a query's rows come as ``result.stream`` (the
-        statement still running), else as the list ``result.rows``."""
+        statement still running), else as the list ``result.rows``. ``expect``: the columns
+        a prepared statement was described with (``same_row``)."""
         if stmt.error is not None:  # a lexical error (split_statements' lenient mode)
             raise stmt.error
         self.query, self.query_start = stmt.text, time.time()
         observer = self.database.observer
         if observer is None:
-            return self._run_statement(stmt, params, param_types, stream)
+            return self._run_statement(stmt, params, param_types, stream, expect)
         started = time.perf_counter()
         in_block = self.in_block
         try:
-            result = self._run_statement(stmt, params, param_types, stream)
+            result = self._run_statement(stmt, params, param_types, stream, expect)
         except Db9Error as exc:
             observer(stmt.text, time.perf_counter() - started, exc.sqlstate, False)
             raise
@@ -561,6 +564,7 @@ class Session:
         params: list[Any],
         param_types: list[SqlType | None] | None = None,
         stream: bool = False,
+        expect: list[tuple[str, SqlType]] | None = None,
     ) -> Result:
         if stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS:
             # Refused by name before anything reads it as some other statement (COMMIT
@@ -581,7 +585,7 @@ class Session:
             self._open_block(transaction_modes.Modes(), implicit=True)
 
         def action() -> Result:
-            return self._dispatch(stmt, params, param_types)
+            return same_row(self._dispatch(stmt, params, param_types), expect)
 
         if self.in_block:
             return self._guarded(self._in_block(action, stmt), stmt.text, stream)
@@ -979,14 +983,16 @@ class Session:
         """EXECUTE of a named prepared statement: it runs as part of the EXECUTE statement."""
         if named.stmt is None:
             return Result("EMPTY")
-        return self._dispatch(named.stmt, params, list(named.param_types))
+        return same_row(self._dispatch(named.stmt, params, list(named.param_types)), named.columns)
 
     def execute_prepared(
         self, prepared: Prepared, params: list[Any], stream: bool = False
     ) -> Result:
         if prepared.stmt is None:
             return Result("EMPTY")
-        return self.run_statement(prepared.stmt, params, list(prepared.param_types), stream)
+        return self.run_statement(
+            prepared.stmt, params, list(prepared.param_types), stream, prepared.columns
+        )
 
     def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
         """Run a statement of bounded work on the calling thread (an event loop) if nothing
@@ -1014,7 +1020,7 @@ class Session:
         self.query, self.query_start = stmt.text, time.time()
 
         def action() -> Result:
-            return self._dispatch(stmt, params, types)
+            return same_row(self._dispatch(stmt, params, types), prepared.columns)
 
         started = time.perf_counter()
         try:
@@ -2046,6 +2052,21 @@ def _execute_as(tree: exp.Create) -> exp.Anonymous | None:
 
 def _nothing() -> None:
     pass
+
+
+def same_row(result: Result, expect: list[tuple[str, SqlType]] | None) -> Result:
+    """``result`` of a prepared statement described with the columns ``expect``: if its row
+    type changed since (ALTER TABLE ... TYPE, a column added to ``SELECT *``), it fails as
+    PostgreSQL's RevalidateCachedQuery does, before any row is produced (0A000: drivers such
+    as asyncpg then prepare it again); the client would read the rows with the old types."""
+    cols = result.columns
+    if expect is None or cols is None:
+        return result
+    if [t.oid for _, t in cols] != [t.oid for _, t in expect]:
+        if result.pending is not None:
+            result.pending.close()
+        raise CachedPlanChanged()
+    return result
 
 
 def _refuse(command: str) -> Result:

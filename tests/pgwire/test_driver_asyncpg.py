@@ -171,3 +171,29 @@ def test_type_introspection_inside_a_transaction_leaves_it_usable(pg: Running) -
             await conn.close()
 
     asyncio.run(run())
+
+
+def test_a_cached_statement_whose_row_changed_is_prepared_again(pg: Running) -> None:
+    """ALTER TABLE changes a cached statement's row: the server refuses the old statement
+    (0A000, "cached plan must not change result type"), so asyncpg prepares it again
+    outside a block and raises InvalidCachedStatementError inside one."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            await conn.execute("CREATE TABLE rt (a int, b int); INSERT INTO rt VALUES (1, 2)")
+            assert tuple(await conn.fetchrow("SELECT * FROM rt")) == (1, 2)
+            await conn.execute("ALTER TABLE rt ALTER COLUMN b SET DATA TYPE text")
+            assert tuple(await conn.fetchrow("SELECT * FROM rt")) == (1, "2")
+            await conn.execute("ALTER TABLE rt ALTER COLUMN b SET DATA TYPE int USING b::int")
+            try:
+                async with conn.transaction():
+                    await conn.fetchrow("SELECT * FROM rt")
+                raise AssertionError("the stale statement ran")
+            except asyncpg.InvalidCachedStatementError:
+                pass
+            assert tuple(await conn.fetchrow("SELECT * FROM rt")) == (1, 2)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())

@@ -103,3 +103,28 @@ def test_backend_functions_type_their_parameters(differ: Differ) -> None:
     differ.check("PREPARE b1 AS SELECT pg_terminate_backend($1)")
     differ.check("PREPARE b2 AS SELECT pg_cancel_backend($1), pg_blocking_pids($2)")
     differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
+
+
+def test_a_changed_result_row_fails_the_prepared_statement(differ: Differ) -> None:
+    """RevalidateCachedQuery: EXECUTE of a statement whose row type changed since PREPARE
+    fails with 0A000 (drivers prepare it again), in a block too; a new PREPARE sees it."""
+    for sql in [
+        "CREATE TABLE rt (a int, b int)",
+        "INSERT INTO rt VALUES (1, 2)",
+        "PREPARE r1 AS SELECT * FROM rt",
+        "PREPARE r2 AS SELECT a FROM rt",
+        "EXECUTE r1",
+        "ALTER TABLE rt ALTER COLUMN b SET DATA TYPE text",
+        "EXECUTE r1",
+        "EXECUTE r2",
+        "BEGIN",
+        "EXECUTE r1",
+        "SELECT 1",
+        "ROLLBACK",
+        "DEALLOCATE r1",
+        "PREPARE r1 AS SELECT * FROM rt",
+        "EXECUTE r1",
+        "ALTER TABLE rt ADD COLUMN c int",
+        "EXECUTE r1",
+    ]:
+        differ.check(sql)
