@@ -1157,13 +1157,22 @@ def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:
 
 
 def _hint_param(ctx: Context, e: exp.Expr, t: T.SqlType) -> None:
-    """A bare $n assigned to a column takes the column's type (INSERT VALUES, UPDATE SET)."""
+    """A bare $n assigned to a column takes the column's type without its modifiers
+    (INSERT VALUES, UPDATE SET), as in PostgreSQL: the assignment then applies them, so a
+    bound numeric is rounded to the column's scale and a long string fails varchar(n)."""
     if isinstance(e, exp.Parameter) and str(e.name).isdigit():
         n = int(e.name)
         while len(ctx.param_types) < n:
             ctx.param_types.append(None)
         if ctx.param_types[n - 1] is None:
-            ctx.param_types[n - 1] = t
+            ctx.param_types[n - 1] = _unmodified(t)
+
+
+def _unmodified(t: T.SqlType) -> T.SqlType:
+    """``t`` without its modifiers (an array's: its element's): varchar(3) -> varchar."""
+    if t.element is not None:
+        return _unmodified(t.element).array_of()
+    return replace(t, length=None, precision=None, scale=None)
 
 
 def describe_dml(

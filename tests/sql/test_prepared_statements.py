@@ -128,3 +128,22 @@ def test_a_changed_result_row_fails_the_prepared_statement(differ: Differ) -> No
         "EXECUTE r1",
     ]:
         differ.check(sql)
+
+
+def test_a_parameter_assigned_to_a_column_takes_its_type_without_modifiers(
+    differ: Differ,
+) -> None:
+    """INSERT VALUES ($1) / UPDATE SET c = $1: the parameter is the column's type without
+    its modifiers, and the assignment applies them (a bound numeric rounded to the scale,
+    a long string failing varchar(n)); SQLAlchemy's numeric round trip under asyncpg."""
+    for sql in [
+        "CREATE TABLE tm (n numeric(8,4), v varchar(3), c char(3), a numeric(5,1)[])",
+        "PREPARE m1 AS INSERT INTO tm VALUES ($1, $2, $3, $4)",
+        "PREPARE m2 AS UPDATE tm SET n = $1, v = $2",
+        "SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name",
+        "EXECUTE m1(15.756299999999999528, 'ab', 'a', '{1.26}')",
+        "EXECUTE m1(1, 'abcd', 'a', NULL)",
+        "EXECUTE m2(2.00005, 'xyz')",
+        "SELECT n, v, c, a FROM tm",
+    ]:
+        differ.check(sql)
