@@ -1343,24 +1343,28 @@ class Session:
         # Statements reuse their plan while what planning resolved is unchanged: the
         # statement text, the parameter types, the catalog version, the search path
         # (which names resolve to which tables) and the output settings (constants cast to
-        # text are folded as they print) pick it.
-        key = (
-            stmt.text,
-            tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
-            self.database.catalogs.version(self.current_txn()),
-            self.settings["search_path"],
-            T.output_style(self.settings),
-            self.settings["role"],
-            self.settings["session_authorization"],
-        )
-        cached = self.plan_cache.get(key)
+        # text are folded as they print) pick it. No plan is cached on a catalog this
+        # transaction changed and has not committed (Catalogs.plan_version).
+        version = self.database.catalogs.plan_version(self.current_txn())
+        key = None
+        if version is not None:
+            key = (
+                stmt.text,
+                tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
+                version,
+                self.settings["search_path"],
+                T.output_style(self.settings),
+                self.settings["role"],
+                self.settings["session_authorization"],
+            )
+        cached = self.plan_cache.get(key) if key is not None else None
         if cached is not None and id(cached[0]) not in self._plans_in_use:
             plan, ctx, columns = cached
             ctx.params[:] = params
             ctx.session = self
             plan.run_txn = self.current_txn
             return Result("SELECT", columns, pending=self._rows_of(plan))
-        written = self.dml_cache.get(key)
+        written = self.dml_cache.get(key) if key is not None else None
         if written is not None:
             dml_plan, ctx = written
             self._check_writable(dml_plan, stmt.command)
