@@ -151,7 +151,9 @@ def test_a_parameter_assigned_to_a_column_takes_its_type_without_modifiers(
 
 def test_limit_and_offset_parameters_are_bigint(differ: Differ) -> None:
     """LIMIT $1 OFFSET $2 (SQLAlchemy binds them as ints under asyncpg): bigint parameters."""
-    differ.check("PREPARE l1 AS SELECT g FROM generate_series(1, 9) g ORDER BY g LIMIT $1 OFFSET $2")
+    differ.check(
+        "PREPARE l1 AS SELECT g FROM generate_series(1, 9) g ORDER BY g LIMIT $1 OFFSET $2"
+    )
     differ.check("PREPARE l2 AS SELECT 1 FETCH FIRST $1 ROWS ONLY")
     differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
     differ.check("EXECUTE l1(2, 3)")
