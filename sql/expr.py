@@ -1883,10 +1883,18 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     if name.startswith("pg_catalog."):
         name = name[len("pg_catalog.") :]
     mods: list[int] = []
-    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name)
+    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name) or re.fullmatch(
+        r"(interval) (\d+)", name  # sqlglot's interval(6)
+    )
     if m:
         name = m[1]
         mods = [int(x) for x in m[2].split(",")]
+    if name == "float" and mods:  # float(p): real up to 24 bits, else double precision
+        if mods[0] < 1:
+            raise InvalidParameterValue("precision for type float must be at least 1 bit")
+        if mods[0] > 53:
+            raise InvalidParameterValue("precision for type float must be less than 54 bits")
+        name, mods = ("real" if mods[0] <= 24 else "double precision"), []
     aliases = {
         "serial": "integer",
         "bigserial": "bigint",
