@@ -1884,7 +1884,8 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
         name = name[len("pg_catalog.") :]
     mods: list[int] = []
     m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name) or re.fullmatch(
-        r"(interval) (\d+)", name  # sqlglot's interval(6)
+        r"(interval) (\d+)",
+        name,  # sqlglot's interval(6)
     )
     if m:
         name = m[1]
