@@ -1165,14 +1165,7 @@ def _hint_param(ctx: Context, e: exp.Expr, t: T.SqlType) -> None:
         while len(ctx.param_types) < n:
             ctx.param_types.append(None)
         if ctx.param_types[n - 1] is None:
-            ctx.param_types[n - 1] = _unmodified(t)
-
-
-def _unmodified(t: T.SqlType) -> T.SqlType:
-    """``t`` without its modifiers (an array's: its element's): varchar(3) -> varchar."""
-    if t.element is not None:
-        return _unmodified(t.element).array_of()
-    return replace(t, length=None, precision=None, scale=None)
+            ctx.param_types[n - 1] = T.without_modifiers(t)
 
 
 def describe_dml(

@@ -583,7 +583,7 @@ class Compiler:
             while len(self.ctx.param_types) < n:
                 self.ctx.param_types.append(None)
             if self.ctx.param_types[n - 1] is None:
-                self.ctx.param_types[n - 1] = t
+                self.ctx.param_types[n - 1] = T.without_modifiers(t)
 
     # operators
 

@@ -135,11 +135,14 @@ def test_a_parameter_assigned_to_a_column_takes_its_type_without_modifiers(
 ) -> None:
     """INSERT VALUES ($1) / UPDATE SET c = $1: the parameter is the column's type without
     its modifiers, and the assignment applies them (a bound numeric rounded to the scale,
-    a long string failing varchar(n)); SQLAlchemy's numeric round trip under asyncpg."""
+    a long string failing varchar(n)); so is a parameter cast to a type with modifiers, which
+    the cast then applies (SQLAlchemy's ``$1::NUMERIC(8, 4)`` under asyncpg)."""
     for sql in [
         "CREATE TABLE tm (n numeric(8,4), v varchar(3), c char(3), a numeric(5,1)[])",
         "PREPARE m1 AS INSERT INTO tm VALUES ($1, $2, $3, $4)",
         "PREPARE m2 AS UPDATE tm SET n = $1, v = $2",
+        "PREPARE m3 AS SELECT $1::numeric(8,4), $2::varchar(2), $3::numeric(3,1)[]",
+        "EXECUTE m3(15.75639, 'abc', '{1.25}')",
         "SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name",
         "EXECUTE m1(15.756299999999999528, 'ab', 'a', '{1.26}')",
         "EXECUTE m1(1, 'abcd', 'a', NULL)",
