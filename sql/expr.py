@@ -59,7 +59,7 @@ from sql.functions import compile_function, datetime_arith, pg_function_name
 from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
-from sql.functions_text import pg_regex, strict_call
+from sql.functions_text import pg_regex, quote_ident, strict_call
 from sql.functions_text_search import compile_ts_operator
 from sql.hashed_subquery import hashed_exists
 from sql.like import like_to_regex, similar_to_regex
@@ -1925,8 +1925,9 @@ def check_param_count(n: int) -> None:
 
 
 def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
-    """oid::regclass: db9's regclass values are relation names; an oid of no relation
-    stays its number, as PostgreSQL prints it."""
+    """oid::regclass: db9's regclass values are relation names, qualified when the schema
+    is not on the search path (as regclassout prints them); an oid of no relation stays its
+    number, as PostgreSQL prints it."""
 
     def cast(row: Row) -> Any:
         v = fn(row)
@@ -1935,7 +1936,11 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         catalog = session.catalog()
         table = catalog.tables.get(v)
         if table is not None:
-            return T.RegclassName(table.name, v)
+            found = catalog.find(table.name, None, session.search_path())
+            if found is not None and found.id == v:  # visible: the name finds it
+                return T.RegclassName(table.name, v)
+            qualified = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+            return T.RegclassName(qualified, v)
         index = catalog.index_by_oid(v)
         if index is not None:
             return T.RegclassName(index.name, v)
