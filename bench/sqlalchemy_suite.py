@@ -47,7 +47,7 @@ def sdist(package: str = "sqlalchemy") -> Path:
     if not archive.exists():
         subprocess.run(
             [sys.executable, "-m", "pip", "download", f"{package}=={ver}",
-             "--no-binary", ":all:", "--no-deps", "-d", str(CACHE)],
+             "--no-binary", ":all:", "--no-deps", "--no-build-isolation", "-d", str(CACHE)],
             check=True,
         )  # fmt: skip
     with tarfile.open(archive) as tar:

@@ -340,6 +340,11 @@ class Transaction:
             m = self._spill.get(key)
         return m
 
+    def wrote(self, key: bytes) -> bool:
+        """Whether this transaction has written ``key`` (buffered, not yet committed)."""
+        m = self._own(key)
+        return m is not None and m.op != Op.LOCK
+
     def get(self, key: bytes) -> bytes | None:
         self._check_active()
         m = self._own(key)

@@ -743,6 +743,7 @@ class PgConnection:
                     exc.detail,
                     getattr(exc, "hint", None),
                     position=position,
+                    routine=getattr(exc, "routine", None),
                 )
             )
         )

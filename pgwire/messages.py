@@ -440,6 +440,7 @@ class Notice:
     hint: str | None = None
     position: int | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    routine: str | None = None  # the R field: PostgreSQL's C function that raised it
 
 
 def _notice_body(n: Notice) -> bytes:
@@ -451,6 +452,8 @@ def _notice_body(n: Notice) -> bytes:
         parts.append(b"H" + _cstr(n.hint))
     if n.position:
         parts.append(b"P" + _cstr(str(n.position)))
+    if n.routine:
+        parts.append(b"R" + _cstr(n.routine))
     return b"".join(parts) + b"\x00"
 
 

@@ -352,7 +352,9 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b"\x01" if v else b"\x00"
     if name == "bytea":
         return bytes(v)
-    if name in (*_TEXT_TYPES, '"char"', "json") or t.labels is not None:  # an enum: its label
+    if name == '"char"':  # charsend: always one byte, 0 for the empty "char"
+        return bytes([ord(v[0]) & 0xFF]) if v else b"\x00"  # (held as its byte's character)
+    if name in (*_TEXT_TYPES, "json") or t.labels is not None:  # an enum: its label
         text = v if isinstance(v, str) else (T.format_value(v, t) or "")
         return encode_text(text, T.TEXT) or b""
     if name == "jsonb":
@@ -414,7 +416,7 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return T.parse_text(utf8(buf.rest()), t)
     if name == '"char"':
         (c,) = buf.take(1)
-        return chr(c) if c < 0x80 else f"\\{c:03o}"  # charout's form of a non-ASCII byte
+        return chr(c) if c else ""  # held as its byte's character (sql.types.parse_char)
     if name == "json":
         text = utf8(buf.rest())
         T.parse_json(text, jsonb=False)

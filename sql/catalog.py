@@ -451,6 +451,15 @@ class CatalogStore:
         raw = txn.get(layout.meta_key(self.db, "catalog_version"))
         return _U64.unpack(raw)[0] if raw else 0
 
+    def plan_version(self, txn: Transaction) -> int | None:
+        """The catalog version a plan cached now is valid for; None while ``txn``'s own DDL
+        is uncommitted: a rolled-back version's number is made again by the next DDL (of
+        this transaction after ROLLBACK TO, or of the next one), for another catalog, and a
+        plan of the old one would read a table that is gone."""
+        if txn.wrote(layout.meta_key(self.db, "catalog_version")):
+            return None
+        return self.version(txn)
+
     def load(self, txn: Transaction) -> Catalog:
         version = self.version(txn)
         cached = self._cache.get(version)

@@ -1157,13 +1157,15 @@ def _arbiters(writer: TableWriter, conflict: exp.Expr) -> list[IndexDef]:
 
 
 def _hint_param(ctx: Context, e: exp.Expr, t: T.SqlType) -> None:
-    """A bare $n assigned to a column takes the column's type (INSERT VALUES, UPDATE SET)."""
+    """A bare $n assigned to a column takes the column's type without its modifiers
+    (INSERT VALUES, UPDATE SET), as in PostgreSQL: the assignment then applies them, so a
+    bound numeric is rounded to the column's scale and a long string fails varchar(n)."""
     if isinstance(e, exp.Parameter) and str(e.name).isdigit():
         n = int(e.name)
         while len(ctx.param_types) < n:
             ctx.param_types.append(None)
         if ctx.param_types[n - 1] is None:
-            ctx.param_types[n - 1] = t
+            ctx.param_types[n - 1] = T.without_modifiers(t)
 
 
 def describe_dml(

@@ -1,7 +1,8 @@
 """SQL errors: one class per SQLSTATE that the SQL layer raises.
 
-pgwire turns any ``Db9Error`` into an ErrorResponse with ``sqlstate``, ``message``, ``detail``
-and ``position``; these classes only name the states so code reads as what went wrong.
+pgwire turns any ``Db9Error`` into an ErrorResponse with ``sqlstate``, ``message``, ``detail``,
+``position``, ``hint`` and ``routine`` (the last three where an error has them); these classes
+only name the states so code reads as what went wrong.
 """
 
 from __future__ import annotations
@@ -127,6 +128,17 @@ class InvalidSchemaDefinition(SqlError):
 
 class FeatureNotSupported(SqlError):
     sqlstate = "0A000"
+
+
+class CachedPlanChanged(FeatureNotSupported):
+    """A prepared statement's result row changed since it was prepared. Sent with
+    PostgreSQL's routine name (the R field): asyncpg knows the error by it and prepares
+    the statement again."""
+
+    routine = "RevalidateCachedQuery"
+
+    def __init__(self) -> None:
+        super().__init__("cached plan must not change result type")
 
 
 class UniqueViolation(SqlError):

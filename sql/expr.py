@@ -59,7 +59,7 @@ from sql.functions import compile_function, datetime_arith, pg_function_name, re
 from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
-from sql.functions_text import pg_regex, strict_call
+from sql.functions_text import pg_regex, quote_ident, strict_call
 from sql.functions_text_search import compile_ts_operator
 from sql.hashed_subquery import hashed_exists
 from sql.like import like_to_regex, similar_to_regex
@@ -583,7 +583,7 @@ class Compiler:
             while len(self.ctx.param_types) < n:
                 self.ctx.param_types.append(None)
             if self.ctx.param_types[n - 1] is None:
-                self.ctx.param_types[n - 1] = t
+                self.ctx.param_types[n - 1] = T.without_modifiers(t)
 
     # operators
 
@@ -1890,10 +1890,19 @@ def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     if name.startswith("pg_catalog."):
         name = name[len("pg_catalog.") :]
     mods: list[int] = []
-    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name)
+    m = re.fullmatch(r"([a-z_ ]+?)\s*\(([-\d, ]+)\)", name) or re.fullmatch(
+        r"(interval) (\d+)",
+        name,  # sqlglot's interval(6)
+    )
     if m:
         name = m[1]
         mods = [int(x) for x in m[2].split(",")]
+    if name == "float" and mods:  # float(p): real up to 24 bits, else double precision
+        if mods[0] < 1:
+            raise InvalidParameterValue("precision for type float must be at least 1 bit")
+        if mods[0] > 53:
+            raise InvalidParameterValue("precision for type float must be less than 54 bits")
+        name, mods = ("real" if mods[0] <= 24 else "double precision"), []
     aliases = {
         "serial": "integer",
         "bigserial": "bigint",
@@ -1923,8 +1932,9 @@ def check_param_count(n: int) -> None:
 
 
 def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
-    """oid::regclass: db9's regclass values are relation names; an oid of no relation
-    stays its number, as PostgreSQL prints it."""
+    """oid::regclass: db9's regclass values are relation names, qualified when the schema
+    is not on the search path (as regclassout prints them); an oid of no relation stays its
+    number, as PostgreSQL prints it."""
 
     def cast(row: Row) -> Any:
         v = fn(row)
@@ -1933,7 +1943,11 @@ def _oid_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], 
         catalog = session.catalog()
         table = catalog.tables.get(v)
         if table is not None:
-            return T.RegclassName(table.name, v)
+            found = catalog.find(table.name, None, session.search_path())
+            if found is not None and found.id == v:  # visible: the name finds it
+                return T.RegclassName(table.name, v)
+            qualified = f"{quote_ident(table.schema)}.{quote_ident(table.name)}"
+            return T.RegclassName(qualified, v)
         index = catalog.index_by_oid(v)
         if index is not None:
             return T.RegclassName(index.name, v)

@@ -326,7 +326,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
         return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
     if name == "pg_blocking_pids" and len(raw_args) == 1:
-        ctx, pid = c.ctx, coerce_to(c.compile(raw_args[0]), T.INT4).fn
+        arg = raw_args[0]
+        ctx, pid = c.ctx, coerce_to(c._typed_like(arg, c.compile(arg), T.INT4), T.INT4).fn
 
         def blockers(r: Row) -> list[int] | None:
             session = ctx.session
@@ -336,7 +337,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
 
         return Typed(blockers, T.INT4.array_of(), False, name)
     if name in activity.SIGNALS and raw_args:
-        ctx, target = c.ctx, coerce_to(c.compile(raw_args[0]), T.INT4).fn
+        arg = raw_args[0]  # pg_terminate_backend($1): the parameter is an integer
+        ctx, target = c.ctx, coerce_to(c._typed_like(arg, c.compile(arg), T.INT4), T.INT4).fn
         terminate = activity.SIGNALS[name]
 
         def signal(r: Row) -> bool | None:

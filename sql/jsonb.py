@@ -432,10 +432,10 @@ def compile_get(c: ExprCompiler, e: exp.Expr, text_out: bool, path_op: bool) -> 
         path = Typed(lambda _r: steps, T.TEXT.array_of(), True)
     else:
         key = c.compile(path_expr)
-        if path_op:
-            key = coerce_to(key, T.TEXT.array_of())
-        elif key.type.name == "unknown":
-            key = coerce_to(key, T.TEXT)
+        if path_op or key.type.name == "unknown":
+            # a parameter takes the operator's argument type: text[] for a path, text for a key
+            want = T.TEXT.array_of() if path_op else T.TEXT
+            key = coerce_to(c._typed_like(path_expr, key, want), want)
         elif key.type.name in ("smallint", "bigint"):
             key = coerce_to(key, T.INT4)
         if not path_op and key.type.name not in ("text", "integer"):
@@ -524,10 +524,10 @@ def _binary(
     rtype: SqlType,
 ) -> Typed:
     a, b = c.compile(e.this), c.compile(e.expression)
-    if a.type.name == "unknown":
-        a = coerce_to(a, T.JSONB)
+    if a.type.name == "unknown":  # a parameter takes the operator's argument type
+        a = coerce_to(c._typed_like(e.this, a, T.JSONB), T.JSONB)
     if right is not None and b.type.name == "unknown":
-        b = coerce_to(b, right)
+        b = coerce_to(c._typed_like(e.expression, b, right), right)
     if a.type.name != "jsonb" or (right is not None and b.type != right):
         raise UndefinedFunction(
             f"operator does not exist: {a.type.display()} {op} {b.type.display()}"

@@ -41,11 +41,12 @@ def bound_sql(bound: dict[str, Any]) -> str:
 def key_sql(table: TableDef) -> str:
     """pg_get_partkeydef."""
     assert table.partkey is not None
-    keys = [k if table.has_column(k) else f"({_deparsed(k)})" for k in table.partkey["keys"]]
+    keys = [k if table.has_column(k) else f"({deparsed(k)})" for k in table.partkey["keys"]]
     return f"{table.partkey['strategy'].upper()} ({', '.join(keys)})"
 
 
-def _deparsed(key: str) -> str:
-    """An expression key as PostgreSQL deparses it: an operator's in parentheses."""
+def deparsed(key: str) -> str:
+    """An expression (a partition key, a generated column's) as PostgreSQL deparses it at
+    the top: an operator's in parentheses."""
     tree = sqlglot.parse_one(key, read=DIALECT)
     return f"({key})" if isinstance(tree, exp.Binary) else key

@@ -77,6 +77,7 @@ from sql.dml import TableWriter, default_value, describe_dml
 from sql.errors import (
     ActiveSqlTransaction,
     BadCopyFileFormat,
+    CachedPlanChanged,
     FeatureNotSupported,
     InFailedTransaction,
     InternalError,
@@ -161,6 +162,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "lc_ctype": "C",
     "synchronous_commit": "on",
     "work_mem": "4MB",
+    # PostgreSQL 15's default; nothing is compiled, but asyncpg reads it and turns it off
+    # around its type introspection (a missing setting would abort the caller's block)
+    "jit": "on",
     # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
     "db9.statement_mem_limit": "1GB",
     # the planner's method switches; EXPLAIN shows sorted grouping with enable_hashagg off
@@ -526,19 +530,21 @@ class Session:
         params: list[Any],
         param_types: list[SqlType | None] | None = None,
         stream: bool = False,
+        expect: list[tuple[str, SqlType]] | None = None,
     ) -> Result:
         """Run one statement. With ``stream`` a query's rows come as ``result.stream`` (the
-        statement still running), else as the list ``result.rows``."""
+        statement still running), else as the list ``result.rows``. ``expect``: the columns
+        a prepared statement was described with (``same_row``)."""
         if stmt.error is not None:  # a lexical error (split_statements' lenient mode)
             raise stmt.error
         self.query, self.query_start = stmt.text, time.time()
         observer = self.database.observer
         if observer is None:
-            return self._run_statement(stmt, params, param_types, stream)
+            return self._run_statement(stmt, params, param_types, stream, expect)
         started = time.perf_counter()
         in_block = self.in_block
         try:
-            result = self._run_statement(stmt, params, param_types, stream)
+            result = self._run_statement(stmt, params, param_types, stream, expect)
         except Db9Error as exc:
             observer(stmt.text, time.perf_counter() - started, exc.sqlstate, False)
             raise
@@ -558,6 +564,7 @@ class Session:
         params: list[Any],
         param_types: list[SqlType | None] | None = None,
         stream: bool = False,
+        expect: list[tuple[str, SqlType]] | None = None,
     ) -> Result:
         if stmt.command not in commands.SUPPORTED and stmt.command in commands.COMMANDS:
             # Refused by name before anything reads it as some other statement (COMMIT
@@ -578,7 +585,7 @@ class Session:
             self._open_block(transaction_modes.Modes(), implicit=True)
 
         def action() -> Result:
-            return self._dispatch(stmt, params, param_types)
+            return same_row(self._dispatch(stmt, params, param_types), expect)
 
         if self.in_block:
             return self._guarded(self._in_block(action, stmt), stmt.text, stream)
@@ -976,14 +983,16 @@ class Session:
         """EXECUTE of a named prepared statement: it runs as part of the EXECUTE statement."""
         if named.stmt is None:
             return Result("EMPTY")
-        return self._dispatch(named.stmt, params, list(named.param_types))
+        return same_row(self._dispatch(named.stmt, params, list(named.param_types)), named.columns)
 
     def execute_prepared(
         self, prepared: Prepared, params: list[Any], stream: bool = False
     ) -> Result:
         if prepared.stmt is None:
             return Result("EMPTY")
-        return self.run_statement(prepared.stmt, params, list(prepared.param_types), stream)
+        return self.run_statement(
+            prepared.stmt, params, list(prepared.param_types), stream, prepared.columns
+        )
 
     def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
         """Run a statement of bounded work on the calling thread (an event loop) if nothing
@@ -1011,7 +1020,7 @@ class Session:
         self.query, self.query_start = stmt.text, time.time()
 
         def action() -> Result:
-            return self._dispatch(stmt, params, types)
+            return same_row(self._dispatch(stmt, params, types), prepared.columns)
 
         started = time.perf_counter()
         try:
@@ -1334,24 +1343,28 @@ class Session:
         # Statements reuse their plan while what planning resolved is unchanged: the
         # statement text, the parameter types, the catalog version, the search path
         # (which names resolve to which tables) and the output settings (constants cast to
-        # text are folded as they print) pick it.
-        key = (
-            stmt.text,
-            tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
-            self.database.catalogs.version(self.current_txn()),
-            self.settings["search_path"],
-            T.output_style(self.settings),
-            self.settings["role"],
-            self.settings["session_authorization"],
-        )
-        cached = self.plan_cache.get(key)
+        # text are folded as they print) pick it. No plan is cached on a catalog this
+        # transaction changed and has not committed (Catalogs.plan_version).
+        version = self.database.catalogs.plan_version(self.current_txn())
+        key = None
+        if version is not None:
+            key = (
+                stmt.text,
+                tuple([t.oid if t else 0 for t in param_types]) if param_types else (),
+                version,
+                self.settings["search_path"],
+                T.output_style(self.settings),
+                self.settings["role"],
+                self.settings["session_authorization"],
+            )
+        cached = self.plan_cache.get(key) if key is not None else None
         if cached is not None and id(cached[0]) not in self._plans_in_use:
             plan, ctx, columns = cached
             ctx.params[:] = params
             ctx.session = self
             plan.run_txn = self.current_txn
             return Result("SELECT", columns, pending=self._rows_of(plan))
-        written = self.dml_cache.get(key)
+        written = self.dml_cache.get(key) if key is not None else None
         if written is not None:
             dml_plan, ctx = written
             self._check_writable(dml_plan, stmt.command)
@@ -2043,6 +2056,21 @@ def _execute_as(tree: exp.Create) -> exp.Anonymous | None:
 
 def _nothing() -> None:
     pass
+
+
+def same_row(result: Result, expect: list[tuple[str, SqlType]] | None) -> Result:
+    """``result`` of a prepared statement described with the columns ``expect``: if its row
+    type changed since (ALTER TABLE ... TYPE, a column added to ``SELECT *``), it fails as
+    PostgreSQL's RevalidateCachedQuery does, before any row is produced (0A000: drivers such
+    as asyncpg then prepare it again); the client would read the rows with the old types."""
+    cols = result.columns
+    if expect is None or cols is None:
+        return result
+    if [t.oid for _, t in cols] != [t.oid for _, t in expect]:
+        if result.pending is not None:
+            result.pending.close()
+        raise CachedPlanChanged()
+    return result
 
 
 def _refuse(command: str) -> Result:

@@ -447,7 +447,9 @@ def pg_attrdef(c: Catalog) -> Rows:
     rows: Rows = []
     for t in _tables(c):
         for num, col in _attrs(t) if t.kind == "table" else []:
-            if col.default is not None and not col.identity:
+            if col.generated is not None:  # its expression, as pg_get_expr prints it
+                rows.append((t.id * 1000 + num, t.id, num, partition_text.deparsed(col.generated)))
+            elif col.default is not None and not col.identity:
                 rows.append((t.id * 1000 + num, t.id, num, col.default))
     return rows
 

@@ -517,6 +517,16 @@ def type_by_name(name: str) -> SqlType | None:
     return found
 
 
+def without_modifiers(t: SqlType) -> SqlType:
+    """``t`` without its modifiers (an array's: its element's): varchar(3) -> varchar, as a
+    parameter's type is (``$1::numeric(8,4)`` binds a numeric, the cast then rounds it)."""
+    if t.element is not None:
+        return without_modifiers(t.element).array_of()
+    if t.length is None and t.precision is None and t.scale is None:
+        return t
+    return replace(t, length=None, precision=None, scale=None)
+
+
 def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
     if t.name in ("character varying", "character") and mods:
         return replace(t, length=mods[0])

@@ -1381,13 +1381,17 @@ class Planner:
         const = self.compiler(
             Scope([], outer=scope.outer, outer_cell=scope.outer_cell, correlated=scope.correlated)
         )
+
+        def count_of(e: exp.Expr) -> Typed:  # LIMIT $1: the parameter is a bigint
+            return coerce_to(const._typed_like(e, const.compile(e), T.INT8), T.INT8)
+
         ties = None
         if isinstance(limit, exp.Fetch):
             options = limit.args.get("limit_options")
             if options is not None and options.args.get("percent"):
                 raise SyntaxError_('syntax error at or near "PERCENT"')
             count = limit.args.get("count") or exp.Literal.number(1)
-            lim: Typed | None = coerce_to(const.compile(count), T.INT8)
+            lim: Typed | None = count_of(count)
             if options is not None and options.args.get("with_ties"):
                 if isinstance(count, exp.Null):  # a NULL expression means no limit
                     raise InvalidRowCountInLimitClause(
@@ -1399,10 +1403,10 @@ class Planner:
                     raise SyntaxError_("SKIP LOCKED and WITH TIES options cannot be used together")
                 ties = keys
         elif limit is not None and not _is_all(limit.expression):
-            lim = coerce_to(const.compile(limit.expression), T.INT8)
+            lim = count_of(limit.expression)
         else:  # LIMIT ALL: no limit
             lim = None
-        off = coerce_to(const.compile(offset.expression), T.INT8) if offset is not None else None
+        off = count_of(offset.expression) if offset is not None else None
         return Limit(node, lim, off, ties)
 
     def _expand_stars(self, exprs: list[exp.Expr], scope: Scope) -> list[exp.Expr]:

@@ -177,3 +177,22 @@ def test_binary_copy_options_are_checked_as_postgresql_does(
             states.append(caught.value.sqlstate)
             assert conn.execute("SELECT 1").fetchone() == (1,)
     assert states[0] == states[1]
+
+
+def test_char_travels_as_one_byte_as_postgresql_sends_it(pg: Running, postgres: str) -> None:
+    """charsend/charrecv: "char" is always one byte, 0 for the empty "char" (pg_attribute's
+    attgenerated and attidentity, which SQLAlchemy reads under asyncpg), a byte of 128 or
+    more as itself (charout prints it ``\\ooo``)."""
+    values = "(VALUES (''), ('a'), ('\\303'), ('é'), (NULL)) v(c)"
+    query = f'COPY (SELECT c::"char" FROM {values}) TO STDOUT (FORMAT binary)'
+    with (
+        psycopg.connect(pg.dsn(), autocommit=True) as ours,
+        psycopg.connect(postgres, autocommit=True) as theirs,
+    ):
+        expected = _copy_out(theirs, query)
+        assert _copy_out(ours, query) == expected
+        ours.execute('DROP TABLE IF EXISTS ch; CREATE TABLE ch (c "char")')
+        _copy_in(ours, "COPY ch FROM STDIN (FORMAT binary)", expected)
+        assert _copy_out(ours, "COPY ch TO STDOUT (FORMAT binary)") == expected
+        as_text = theirs.execute(f'SELECT c::"char"::text FROM {values}').fetchall()
+        assert ours.execute("SELECT c::text FROM ch").fetchall() == as_text

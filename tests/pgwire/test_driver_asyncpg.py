@@ -153,3 +153,47 @@ def test_cursor_forward_moves_the_bound_portal(pg: Running) -> None:
             await conn.close()
 
     asyncio.run(run())
+
+
+def test_type_introspection_inside_a_transaction_leaves_it_usable(pg: Running) -> None:
+    """A statement whose types asyncpg has not seen yet, prepared inside a transaction block:
+    asyncpg's introspection first reads and turns off ``jit`` (current_setting('jit'),
+    set_config), which must exist or the block is aborted (SQLAlchemy's index reflection)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            async with conn.transaction():
+                assert await conn.fetchval("SELECT ARRAY[true, NULL]::bool[]") == [True, None]
+                assert await conn.fetchval("SELECT current_setting('jit')") == "on"
+            assert await conn.fetchval("SHOW jit") == "on"  # set back after introspection
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def test_a_cached_statement_whose_row_changed_is_prepared_again(pg: Running) -> None:
+    """ALTER TABLE changes a cached statement's row: the server refuses the old statement
+    (0A000, "cached plan must not change result type"), so asyncpg prepares it again
+    outside a block and raises InvalidCachedStatementError inside one."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            await conn.execute("CREATE TABLE rt (a int, b int); INSERT INTO rt VALUES (1, 2)")
+            assert tuple(await conn.fetchrow("SELECT * FROM rt")) == (1, 2)
+            await conn.execute("ALTER TABLE rt ALTER COLUMN b SET DATA TYPE text")
+            assert tuple(await conn.fetchrow("SELECT * FROM rt")) == (1, "2")
+            await conn.execute("ALTER TABLE rt ALTER COLUMN b SET DATA TYPE int USING b::int")
+            try:
+                async with conn.transaction():
+                    await conn.fetchrow("SELECT * FROM rt")
+                raise AssertionError("the stale statement ran")
+            except asyncpg.InvalidCachedStatementError:
+                pass
+            assert tuple(await conn.fetchrow("SELECT * FROM rt")) == (1, 2)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())

@@ -26,6 +26,10 @@ SCRIPT = [
     "SELECT id FROM g WHERE field > 5 ORDER BY id",
     "SELECT attname, attgenerated FROM pg_attribute"
     " WHERE attrelid = 'g'::regclass AND attnum > 0 ORDER BY attnum",
+    # the expression in pg_attrdef, as SQLAlchemy reflects it (Computed's sqltext)
+    "SELECT a.attname, a.atthasdef, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a"
+    " JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    " WHERE a.attrelid = 'g'::regclass AND a.attname = 'field'",
 ]
 
 

@@ -82,3 +82,81 @@ def test_create_table_as_execute(differ: Differ) -> None:
         "DEALLOCATE ALL",
     ]:
         differ.check(sql)
+
+
+def test_json_operators_type_their_parameters(differ: Differ) -> None:
+    """A parameter takes the json operator's argument type: text[] for a path (``#>``,
+    ``#>>``, ``#-``, ``?|``, ``?&``), text for a key, jsonb for containment (SQLAlchemy's
+    JSON path comparisons bind the path so, typed by the server)."""
+    ops = ["#>", "#>>", "->", "->>", "?", "?|", "?&", "-", "#-", "@>", "||"]
+    for i, op in enumerate(ops):
+        differ.check(f"""PREPARE j{i} AS SELECT '{{"a": {{"b": [1]}}}}'::jsonb {op} $1""")
+    differ.check("PREPARE jd AS SELECT $1 @> '{\"a\": 1}'::jsonb, '{\"a\": 1}'::json #>> $2")
+    differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
+    differ.check("""EXECUTE j0('{a,b}')""")
+    differ.check("""EXECUTE j1('{a,b,0}')""")
+
+
+def test_backend_functions_type_their_parameters(differ: Differ) -> None:
+    """``pg_terminate_backend($1)`` (asyncpg's tests, with the pid bound as an int):
+    the pid parameter is an integer."""
+    differ.check("PREPARE b1 AS SELECT pg_terminate_backend($1)")
+    differ.check("PREPARE b2 AS SELECT pg_cancel_backend($1), pg_blocking_pids($2)")
+    differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
+
+
+def test_a_changed_result_row_fails_the_prepared_statement(differ: Differ) -> None:
+    """RevalidateCachedQuery: EXECUTE of a statement whose row type changed since PREPARE
+    fails with 0A000 (drivers prepare it again), in a block too; a new PREPARE sees it."""
+    for sql in [
+        "CREATE TABLE rt (a int, b int)",
+        "INSERT INTO rt VALUES (1, 2)",
+        "PREPARE r1 AS SELECT * FROM rt",
+        "PREPARE r2 AS SELECT a FROM rt",
+        "EXECUTE r1",
+        "ALTER TABLE rt ALTER COLUMN b SET DATA TYPE text",
+        "EXECUTE r1",
+        "EXECUTE r2",
+        "BEGIN",
+        "EXECUTE r1",
+        "SELECT 1",
+        "ROLLBACK",
+        "DEALLOCATE r1",
+        "PREPARE r1 AS SELECT * FROM rt",
+        "EXECUTE r1",
+        "ALTER TABLE rt ADD COLUMN c int",
+        "EXECUTE r1",
+    ]:
+        differ.check(sql)
+
+
+def test_a_parameter_assigned_to_a_column_takes_its_type_without_modifiers(
+    differ: Differ,
+) -> None:
+    """INSERT VALUES ($1) / UPDATE SET c = $1: the parameter is the column's type without
+    its modifiers, and the assignment applies them (a bound numeric rounded to the scale,
+    a long string failing varchar(n)); so is a parameter cast to a type with modifiers, which
+    the cast then applies (SQLAlchemy's ``$1::NUMERIC(8, 4)`` under asyncpg)."""
+    for sql in [
+        "CREATE TABLE tm (n numeric(8,4), v varchar(3), c char(3), a numeric(5,1)[])",
+        "PREPARE m1 AS INSERT INTO tm VALUES ($1, $2, $3, $4)",
+        "PREPARE m2 AS UPDATE tm SET n = $1, v = $2",
+        "PREPARE m3 AS SELECT $1::numeric(8,4), $2::varchar(2), $3::numeric(3,1)[]",
+        "EXECUTE m3(15.75639, 'abc', '{1.25}')",
+        "SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name",
+        "EXECUTE m1(15.756299999999999528, 'ab', 'a', '{1.26}')",
+        "EXECUTE m1(1, 'abcd', 'a', NULL)",
+        "EXECUTE m2(2.00005, 'xyz')",
+        "SELECT n, v, c, a FROM tm",
+    ]:
+        differ.check(sql)
+
+
+def test_limit_and_offset_parameters_are_bigint(differ: Differ) -> None:
+    """LIMIT $1 OFFSET $2 (SQLAlchemy binds them as ints under asyncpg): bigint parameters."""
+    differ.check(
+        "PREPARE l1 AS SELECT g FROM generate_series(1, 9) g ORDER BY g LIMIT $1 OFFSET $2"
+    )
+    differ.check("PREPARE l2 AS SELECT 1 FETCH FIRST $1 ROWS ONLY")
+    differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
+    differ.check("EXECUTE l1(2, 3)")

@@ -27,6 +27,13 @@ TYPE_NAMES = [
     "SELECT '{1,2}'::_int2 AS a, '{a,b}'::_name AS b, '{}'::_int4 = '{}'::int[] AS c",
     "CREATE TABLE t (a _int4); INSERT INTO t VALUES ('{1,2}'); SELECT a FROM t",
     "CREATE TABLE t (a int); ALTER TABLE t ADD COLUMN b unknown",
+    # float(p): real up to 24 bits, double precision to 53 (SQLAlchemy's Float(precision=8))
+    "SELECT pg_typeof(1::float(1)) AS a, pg_typeof(1::float(24)) AS b,"
+    " pg_typeof(1::float(25)) AS c, pg_typeof(1::float(53)) AS d, pg_typeof(1::float) AS e",
+    "CREATE TABLE t (a float(8), b float(30)); SELECT pg_typeof(a), pg_typeof(b) FROM t",
+    "SELECT 1::float(0)",
+    "SELECT 1::float(54)",
+    "SELECT pg_typeof('1 day'::interval(6)) AS a, CAST('1.5 s' AS interval(3)) AS b",
 ]
 
 
