@@ -1643,6 +1643,8 @@ class Planner:
             rtype = T.BOOL
         elif name == "array_agg":
             rtype = t.array_of()
+        elif name in ("min", "max") and t.subtype is not None:  # ranges have no min/max
+            raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
         elif name in ("range_agg", "range_intersect_agg"):
             if t.subtype is None:
                 raise UndefinedFunction(f"function {name}({t.display()}) does not exist")

@@ -123,6 +123,10 @@ FUNCTIONS = [
     "int4multirange), ('{[2,3), [5,9)}')) v(r)",
     "SELECT range_agg(r) FROM (VALUES (numrange(1, 2))) v(r) WHERE false",
     "SELECT range_agg(x) FROM (VALUES (1)) v(x)",
+    "SELECT max(int4range(1, 2))",
+    "SELECT min(r) FROM (VALUES ('{[1,2)}'::int4multirange)) v(r)",
+    "SELECT array_agg(r ORDER BY r) FROM (VALUES (int4range(3, 4)), ('empty'), "
+    "(int4range(NULL, 1))) v(r)",
     "SELECT unnest('{[1,2), [5,6)}'::int4multirange), unnest('{}'::datemultirange)",
     "SELECT * FROM unnest('{[1,2), (5,6]}'::nummultirange) WITH ORDINALITY",
 ]
