@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
+from sql import hstore_values
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -321,6 +322,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _numeric_send(Decimal(v))
     if name == "void":  # void_send: no bytes (pg_advisory_lock($1), pg_sleep through asyncpg)
         return b""
+    if name == "hstore":
+        return hstore_values.send_hstore(v)
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -400,6 +403,8 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return Interval(months, days, micros)
     if name == "numeric":
         return _numeric_recv(buf)
+    if name == "hstore":
+        return hstore_values.recv_hstore(buf.rest())
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
 
 

@@ -19,7 +19,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb, system_oids, time_zones
+from kv.errors import Db9Error
+from sql import array_bounds, casts, hstore, jsonb, system_oids, time_zones
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -763,7 +764,33 @@ class Compiler:
 
     # json and jsonb operators: sql.jsonb owns them (sqlglot names #> and #>> JSONB*)
 
+    def _hstore_operator(self, e: exp.Binary, symbol: str) -> Typed | None:
+        """``e`` as one of hstore's operators (sql.hstore) when an operand is an hstore (in a
+        database that installed hstore only: telling costs compiling the operands)."""
+        session = self.ctx.session
+        if session is None or "hstore" not in session.catalog().extensions:
+            return None
+        try:
+            a = self.compile(e.this)
+            if not hstore.is_hstore(a.type) and a.type.name != "unknown":
+                return None
+            right = e.expression
+            if isinstance(right, exp.JSONPath):  # h -> 'key': sqlglot's path of one key
+                steps = [p for p in right.expressions if not isinstance(p, exp.JSONPathRoot)]
+                if len(steps) != 1 or not isinstance(
+                    steps[0], exp.JSONPathKey | exp.JSONPathSubscript
+                ):
+                    return None
+                right = exp.Literal.string(str(steps[0].this))
+            b = self.compile(right)
+        except Db9Error:  # not ours: the operator's own compile reports it
+            return None
+        return hstore.compile_operator(symbol, a, b)
+
     def c_JSONExtract(self, e: exp.JSONExtract) -> Typed:
+        hs = self._hstore_operator(e, "->")
+        if hs is not None:
+            return hs
         return jsonb.compile_get(self, e, False, False)
 
     def c_JSONExtractScalar(self, e: exp.JSONExtractScalar) -> Typed:
@@ -776,15 +803,24 @@ class Compiler:
         return jsonb.compile_get(self, e, True, True)
 
     def c_JSONBContainsTopKey(self, e: exp.JSONBContainsTopKey) -> Typed:
+        hs = self._hstore_operator(e, "?")
+        if hs is not None:
+            return hs
         return jsonb.compile_operator(self, e, "?")
 
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
         a = self.compile(e.this)
         if a.type.category == "G":  # ?| is also "vertical" for points
             return compile_operator("?|", [a, self.compile(e.expression)])
+        hs = self._hstore_operator(e, "?|")
+        if hs is not None:
+            return hs
         return jsonb.compile_operator(self, e, "?|")
 
     def c_JSONBContainsAllTopKeys(self, e: exp.JSONBContainsAllTopKeys) -> Typed:
+        hs = self._hstore_operator(e, "?&")
+        if hs is not None:
+            return hs
         return jsonb.compile_operator(self, e, "?&")
 
     def c_JSONBDeleteAtPath(self, e: exp.JSONBDeleteAtPath) -> Typed:
@@ -829,11 +865,17 @@ class Compiler:
         return Typed(run, T.BOOL, a.const and b.const)
 
     def c_ArrayContainsAll(self, e: exp.ArrayContainsAll) -> Typed:
+        hs = self._hstore_operator(e, "@>")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "@>")
         return self._array_operator(e, "@>", True)
 
     def c_ArrayContainedBy(self, e: exp.ArrayContainedBy) -> Typed:
+        hs = self._hstore_operator(e, "<@")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "<@")
         flipped = exp.ArrayContainsAll(this=e.expression, expression=e.this)
@@ -903,6 +945,9 @@ class Compiler:
         return self._arith_op(e, "+")
 
     def c_Sub(self, e: exp.Sub) -> Typed:
+        hs = self._hstore_operator(e, "-")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e, left_only=True):
             return jsonb.compile_operator(self, e, "-")
         return self._arith_op(e, "-")
@@ -961,6 +1006,9 @@ class Compiler:
         return Typed(run, t, a.const)
 
     def c_DPipe(self, e: exp.DPipe) -> Typed:
+        hs = self._hstore_operator(e, "||")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "||")
         a, b = self.compile(e.this), self.compile(e.expression)

@@ -27,6 +27,7 @@ from sql import (
     functions_enum,
     functions_geometry,
     functions_text_search,
+    hstore,
     inet,
     jsonb,
     partition_text,
@@ -395,6 +396,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return compile_math(name, [c.compile(a) for a in raw_args])
     if name in jsonb.FUNCTIONS:
         return jsonb.compile_call(c, name, raw_args)
+    if name in hstore.NAMES and _installed(c, "hstore"):
+        return hstore.compile_call(c, name, raw_args)
     if name in functions_array.FUNCTIONS:
         return functions_array.compile_call(name, [c.compile(a) for a in raw_args])
     if raw_args and isinstance(raw_args[-1], exp.Variadic):
@@ -1216,6 +1219,12 @@ def _expand_array(arr: Typed) -> tuple[Callable[[Row], list[Any]], SqlType]:
     return run, record
 
 
+def _installed(c: ExprCompiler, extension: str) -> bool:
+    """Whether the database compiling ``c``'s expression installed ``extension``."""
+    session = c.ctx.session
+    return session is not None and extension in session.catalog().extensions
+
+
 def srf_name(e: exp.Expr) -> str | None:
     """The set-returning function ``e`` calls (unnest, generate_series, generate_subscripts),
     or None."""
@@ -1227,6 +1236,7 @@ def srf_name(e: exp.Expr) -> str | None:
         str(e.this).lower() in SRF_NAMES
         or str(e.this).lower() in jsonb.SRFS
         or str(e.this).lower() in jsonb.POPULATE_SETS
+        or str(e.this).lower() in hstore.SRFS
     ):
         return str(e.this).lower()
     return None
@@ -1254,8 +1264,9 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         ]
     if name in jsonb.POPULATE_SETS:
         return jsonb.compile_populate_set(comp, name, args)
-    if name in jsonb.SRFS:
-        rows, cols = jsonb.compile_set(comp, name, args)
+    if name in jsonb.SRFS or name in hstore.SRFS:
+        compile_set = hstore.compile_set if name in hstore.SRFS else jsonb.compile_set
+        rows, cols = compile_set(comp, name, args)
         if len(cols) != 1:  # a record of the columns
             record = replace(T.RECORD, fields=tuple(cols))
             return (lambda r: [tuple(row) for row in rows(r)]), record

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, inet, ts_config, ts_values
+from sql import array_bounds, geometry, hstore_values, inet, ts_config, ts_values
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -640,6 +640,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return ts_values.parse_tsquery(text)
     if name == "regconfig":
         return ts_config.config(text).name
+    if name == "hstore":
+        return hstore_values.parse_hstore(text)
     if name == "money":
         return parse_money(text)
     if t.labels is not None:
@@ -1506,6 +1508,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return str.__str__(v)
     if t.name == "money":
         return format_money(v)
+    if t.name == "hstore":
+        return hstore_values.format_hstore(v)
     if t.name == '"char"':
         return format_char(v)
     if t.name == "regproc" and v == 0:  # regprocout's InvalidOid
@@ -1601,6 +1605,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return geometry.to_tuple(v)
     if name in ("tsvector", "tsquery"):
         return str(v)
+    if name == "hstore":  # its text (a tuple would read as a subarray in an hstore[])
+        return hstore_values.format_hstore(v)
     if t.labels is not None:
         return str.__str__(v)
     if t.fields is not None:
@@ -1611,7 +1617,7 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
      "interval", "uuid", "inet", "cidr",
-     "jsonb", "numeric", "tsvector", "tsquery", *geometry.GEOMETRIC]
+     "jsonb", "numeric", "tsvector", "tsquery", "hstore", *geometry.GEOMETRIC]
 )  # fmt: skip
 
 
@@ -1652,6 +1658,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return ts_values.parse_tsvector(v)
     if name == "tsquery":
         return ts_values.parse_tsquery(v)
+    if name == "hstore":
+        return hstore_values.parse_hstore(v)
     if t.labels is not None:
         return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
     if t.fields is not None:
