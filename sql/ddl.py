@@ -637,7 +637,9 @@ def _exclusion(session: SessionApi, table: TableDef, name: str | None, inner: Ex
     (sql.exclusion), named as PostgreSQL names them (<table>_<keys>_excl, numbered when taken)."""
     params = inner.this
     using = params.args.get("using")
-    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    am = access_methods.method_named(
+        str(using.name) if using is not None else "btree", session.catalog().extensions
+    )
     keys = params.args.get("columns") or []
     access_methods.check_shape(am, False, len(keys), bool(params.args.get("include")))
     cols, desc, opclasses, exprs, names = _index_keys(table, am, [k.this for k in keys])
@@ -764,7 +766,9 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
-    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    am = access_methods.method_named(
+        str(using.name) if using is not None else "btree", session.catalog().extensions
+    )
     method = am.name
     if params.args.get("partition_by"):
         raise FeatureNotSupported("CREATE INDEX ... PARTITION_BY is not supported")

@@ -781,7 +781,9 @@ class Compiler:
                     steps[0], exp.JSONPathKey | exp.JSONPathSubscript
                 ):
                     return None
-                right = exp.Literal.string(str(steps[0].this))
+                key = str(steps[0].this)
+                number = isinstance(steps[0], exp.JSONPathSubscript)  # h -> 1
+                right = exp.Literal.number(key) if number else exp.Literal.string(key)
             b = self.compile(right)
         except Db9Error:  # not ours: the operator's own compile reports it
             return None

@@ -934,7 +934,7 @@ def pg_opclass(c: Catalog) -> Rows:
 def pg_am(c: Catalog) -> Rows:
     return [
         (2, "heap", "t", 0),
-        *((m.oid, m.name, "i", 0) for m in access_methods.METHODS.values()),
+        *((m.oid, m.name, "i", 0) for m in access_methods.methods(c.extensions)),
     ]
 
 

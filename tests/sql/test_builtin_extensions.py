@@ -71,3 +71,27 @@ MACHINERY = [
 def test_extension_installs_and_drops_its_types(differ: Differ) -> None:
     for sql in MACHINERY:
         differ.check(sql)
+
+
+BLOOM = [
+    "CREATE TABLE b (id int, a int, s text, f float8)",
+    "CREATE INDEX b_bloom ON b USING bloom (a, s)",  # no such method before the extension
+    "SELECT amname FROM pg_am WHERE amname = 'bloom'",
+    "CREATE EXTENSION bloom",
+    "SELECT amname, amtype FROM pg_am WHERE amname = 'bloom'",
+    "CREATE INDEX b_bloom ON b USING bloom (a, s) WITH (length=80, col1=2, col2=4)",
+    "CREATE INDEX b_bloom2 ON b USING bloom (a)",
+    "CREATE INDEX b_bloom3 ON b USING bloom (f)",
+    "CREATE INDEX b_bloom4 ON b USING bloom (a) WITH (length=0)",
+    "CREATE INDEX b_bloom5 ON b USING bloom (a) WITH (col1=4096)",
+    "CREATE INDEX b_bloom6 ON b USING bloom (a) WITH (nope=1)",
+    "CREATE UNIQUE INDEX b_bloom7 ON b USING bloom (a)",
+    "INSERT INTO b VALUES (1, 10, 'x', 1.5), (2, 20, 'y', 2.5)",
+    "SELECT id FROM b WHERE a = 20 AND s = 'y'",
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'b' ORDER BY 1",
+]
+
+
+def test_bloom_access_method_is_the_extensions(differ: Differ) -> None:
+    for sql in BLOOM:
+        differ.check(sql)
