@@ -295,7 +295,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b"\x01" if v else b"\x00"
     if name == "bytea":
         return bytes(v)
-    if name in (*_TEXT_TYPES, '"char"', "json") or t.labels is not None:  # an enum: its label
+    # an enum travels as its label, citext as text (citextsend)
+    if name in (*_TEXT_TYPES, '"char"', "json", "citext") or t.labels is not None:
         text = v if isinstance(v, str) else (T.format_value(v, t) or "")
         return encode_text(text, T.TEXT) or b""
     if name == "jsonb":
@@ -353,6 +354,8 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return buf.rest()
     if name in _TEXT_TYPES:
         return utf8(buf.rest())
+    if name == "citext":  # citextrecv: textrecv
+        return T.parse_text(utf8(buf.rest()), t)
     if t.labels is not None:  # an enum travels as its label (enum_recv)
         return T.parse_text(utf8(buf.rest()), t)
     if name == '"char"':

@@ -337,7 +337,7 @@ def _unpadded(t: Typed) -> Typed:
 
 def base_type(t: SqlType) -> SqlType:
     """The type an untyped literal becomes next to ``t`` (varchar(5) -> text, not truncating)."""
-    if t.category == "S":
+    if t.category == "S" and t.name != "citext":  # citext keeps its own comparison
         return T.TEXT
     if t.name == "numeric":
         return T.NUMERIC

@@ -1258,6 +1258,7 @@ class Compiler:
             raise UndefinedFunction(
                 f"operator does not exist: {subject.type.display()} {op} {pat.type.display()}"
             )
+        ci = ci or "citext" in (subject.type.name, pat.type.name)  # citext's ~~ ignores case
         a = coerce_to(subject, T.TEXT, explicit=True)
         escape = e.args.get("escape")
         esc = "\\"
@@ -1511,7 +1512,10 @@ class Compiler:
         return Typed(lambda _r: value, T.INTERVAL, True, "interval")
 
     def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
-        a = coerce_to(self.compile(e), T.TEXT, explicit=True)
+        subject = self.compile(e)
+        if subject.type.name == "citext":  # citext's ~ ignores case
+            flags |= re.IGNORECASE
+        a = coerce_to(subject, T.TEXT, explicit=True)
         letters = "i" if flags & re.IGNORECASE else ""
         found = quantified(pattern_e)
         if found is not None:  # x ~ ANY|ALL (array): each pattern, with SQL's NULL rules

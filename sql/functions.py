@@ -40,6 +40,7 @@ from sql import (
     temp,
     trigger_defs,
     user_types,
+    uuid_ossp,
     visibility,
 )
 from sql import types as T
@@ -398,6 +399,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return jsonb.compile_call(c, name, raw_args)
     if name in hstore.NAMES and _installed(c, "hstore"):
         return hstore.compile_call(c, name, raw_args)
+    if name in uuid_ossp.NAMES and _installed(c, "uuid-ossp"):
+        return uuid_ossp.compile_call(name, [c.compile(a) for a in raw_args])
     if name in functions_array.FUNCTIONS:
         return functions_array.compile_call(name, [c.compile(a) for a in raw_args])
     if raw_args and isinstance(raw_args[-1], exp.Variadic):

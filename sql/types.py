@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sql import array_bounds, geometry, hstore_values, inet, ts_config, ts_values
+from sql.citext_values import CiText
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -642,6 +643,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return ts_config.config(text).name
     if name == "hstore":
         return hstore_values.parse_hstore(text)
+    if name == "citext":
+        return CiText(text)
     if name == "money":
         return parse_money(text)
     if t.labels is not None:
@@ -1607,6 +1610,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return str(v)
     if name == "hstore":  # its text (a tuple would read as a subarray in an hstore[])
         return hstore_values.format_hstore(v)
+    if name == "citext":  # a key: lower-cased (a unique index ignores case); a row: as is
+        return str(v) if exact else str.lower(v)
     if t.labels is not None:
         return str.__str__(v)
     if t.fields is not None:
@@ -1617,7 +1622,7 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
      "interval", "uuid", "inet", "cidr",
-     "jsonb", "numeric", "tsvector", "tsquery", "hstore", *geometry.GEOMETRIC]
+     "jsonb", "numeric", "tsvector", "tsquery", "hstore", "citext", *geometry.GEOMETRIC]
 )  # fmt: skip
 
 
@@ -1660,6 +1665,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return ts_values.parse_tsquery(v)
     if name == "hstore":
         return hstore_values.parse_hstore(v)
+    if name == "citext":
+        return CiText(v)
     if t.labels is not None:
         return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
     if t.fields is not None:

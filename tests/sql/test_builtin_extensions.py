@@ -95,3 +95,23 @@ BLOOM = [
 def test_bloom_access_method_is_the_extensions(differ: Differ) -> None:
     for sql in BLOOM:
         differ.check(sql)
+
+
+UUID_OSSP = [
+    "SELECT uuid_generate_v4() IS NOT NULL",  # 42883 before the extension
+    'CREATE EXTENSION "uuid-ossp"',
+    "SELECT uuid_nil(), uuid_ns_dns(), uuid_ns_url(), uuid_ns_oid(), uuid_ns_x500()",
+    "SELECT uuid_generate_v3(uuid_ns_dns(), 'www.example.com'),"
+    " uuid_generate_v5(uuid_ns_url(), 'http://x/y'), uuid_generate_v5(uuid_nil(), NULL)",
+    "SELECT length(uuid_generate_v4()::text), substr(uuid_generate_v4()::text, 15, 1),"
+    " substr(uuid_generate_v1()::text, 15, 1), substr(uuid_generate_v1mc()::text, 15, 1)",
+    "SELECT uuid_generate_v4() = uuid_generate_v4()",
+    "CREATE TABLE u (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), n int)",
+    "INSERT INTO u (n) VALUES (1), (2)",
+    "SELECT count(DISTINCT id) FROM u",
+]
+
+
+def test_uuid_ossp_functions(differ: Differ) -> None:
+    for sql in UUID_OSSP:
+        differ.check(sql)
