@@ -88,6 +88,8 @@ def expr_name(e: exp.Expr) -> str:
             inner = inner.this
         if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone):
             return expr_name(inner)
+        if isinstance(inner, exp.Tuple) and len(inner.expressions) > 1:
+            return "row"  # (a, b)::t: a row constructor names its column
         try:
             t = datatype_to_sql(e.to)
             # x::int[] is named for its type name, int4 (_int4 only when written so)
@@ -97,6 +99,8 @@ def expr_name(e: exp.Expr) -> str:
             return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.Tuple) and len(e.expressions) > 1:
+        return "row"
     if isinstance(e, exp.WithinGroup | exp.Filter):  # agg(...) WITHIN GROUP / FILTER (...)
         return expr_name(e.this)
     if isinstance(e, PREFIX_OPERATORS):  # operators that are functions in sqlglot's tree
@@ -1717,6 +1721,13 @@ class Compiler:
         fns = [x.fn for x in items]
         t = replace(T.RECORD, fields=fields)
         return Typed(lambda r: tuple(f(r) for f in fns), t, all(x.const for x in items), "row")
+
+    def c_Tuple(self, e: exp.Tuple) -> Typed:
+        """``(a, b, ...)``: a row constructor, as ROW(a, b, ...) (asyncpg's
+        ``($1::my_dec_t, 'a=>1'::hstore)::rec_t``)."""
+        if len(e.expressions) < 2:
+            raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+        return self.compile_row(list(e.expressions))
 
     def c_Array(self, e: exp.Array) -> Typed:
         if len(e.expressions) == 1 and isinstance(e.expressions[0], exp.Select):
