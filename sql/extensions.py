@@ -140,6 +140,20 @@ def extension_types(c: Catalog, name: str) -> list[TableDef]:
     return [t for t in c.types.values() if t.kind == "base" and t.type_def.get("extension") == name]
 
 
+PG_TYPE = 1247  # pg_depend.classid of a type
+
+
+def depend_rows(c: Catalog) -> list[tuple[Any, ...]]:
+    """pg_depend's rows of the installed extensions' members ('e': pg_dump leaves them to
+    CREATE EXTENSION): (classid, objid, objsubid, refclassid, refobjid, refobjsubid,
+    deptype)."""
+    return [
+        (PG_TYPE, t.id, 0, PG_EXTENSION, c.extensions[name][0], 0, "e")
+        for name in c.extensions
+        for t in extension_types(c, name)
+    ]
+
+
 def run(session: SessionApi, command: str, tokens: list[Any]) -> Result:
     if session.read_only:
         raise ReadOnlySqlTransaction(f"cannot execute {command} in a read-only transaction")

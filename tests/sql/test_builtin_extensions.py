@@ -54,6 +54,10 @@ MACHINERY = [
     " t.typnamespace::regnamespace::text FROM pg_type t JOIN pg_type a ON a.oid = t.typarray"
     " WHERE t.typname IN ('hstore', 'citext')",
     "SELECT 'hstore'::regtype::text, 'hstore[]'::regtype::text",
+    # a member of the extension (pg_dump leaves it to CREATE EXTENSION)
+    "SELECT refobjid = (SELECT oid FROM pg_extension WHERE extname = 'hstore'), deptype"
+    " FROM pg_depend WHERE objid = 'hstore'::regtype AND classid = 'pg_type'::regclass"
+    " AND deptype = 'e'",
     "CREATE TABLE kv (id int, h hstore, hs hstore[])",
     "DROP TYPE hstore",
     "DROP EXTENSION hstore",
