@@ -47,8 +47,8 @@ class AccessMethod:
             return f"{typname}_ops"
         if typname == "hstore" and self.name in ("gist", "gin"):  # the hstore extension's
             return f"{self.name}_hstore_ops"
-        if self.name == "bloom":
-            return f"{typname}_ops" if typname in ("int4", "text") else None
+        if self.name == "bloom":  # varchar takes text's class (binary coercible to text)
+            return {"int4": "int4_ops", "text": "text_ops", "varchar": "text_ops"}.get(typname)
         if self.name == "gist":
             if typname not in _GEOMETRIC:
                 return None

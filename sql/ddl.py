@@ -19,6 +19,7 @@ from sql import (
     access_methods,
     comments,
     exclusion,
+    extensions,
     grants,
     identity_ddl,
     index_constraints,
@@ -1128,10 +1129,17 @@ def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascad
         if name not in catalog.schemas:
             continue
         tables = [tb for tb in catalog.all_tables() if tb.schema == name]
-        if tables and not cascade:
+        installed = extensions.in_schema(catalog, name)
+        if (tables or installed) and not cascade:
             raise DependentObjectsStillExist(
-                f"cannot drop schema {name} because other objects depend on it"
+                f"cannot drop schema {name} because other objects depend on it",
+                detail="\n".join(f"extension {e} depends on schema {name}" for e in installed)
+                or None,
+                hint="Use DROP ... CASCADE to drop the dependent objects too.",
             )
+        for ext in installed:
+            session.notices.append(f"drop cascades to extension {ext}")
+        extensions.drop_installed(session, installed, True)
         in_schema = {tb.id for tb in tables}
         for tb in tables:
             if tb.kind == "table":

@@ -257,10 +257,18 @@ def _drop(session: SessionApi, tokens: list[Any]) -> Result:
             raise FeatureNotSupported("db9's plpgsql is built in: it cannot be dropped")
         else:
             gone.append(name)
-    if not gone:
-        return Result("DROP EXTENSION")
+    drop_installed(session, gone, cascade)
+    return Result("DROP EXTENSION")
+
+
+def drop_installed(session: SessionApi, names: list[str], cascade: bool) -> None:
+    """Drop the installed extensions ``names`` and their types: 2BP01 if a column has one
+    of the types, unless ``cascade`` (which drops the column)."""
+    if not names:
+        return
+    catalog = session.catalog()
     work = copy.deepcopy(catalog)
-    for name in gone:
+    for name in names:
         for t in extension_types(work, name):
             deps = type_deps.dependents(work, t)
             if deps and not cascade:
@@ -273,5 +281,9 @@ def _drop(session: SessionApi, tokens: list[Any]) -> Result:
                 )
             type_deps.drop_with_dependents(session, work, t)
     store, txn = session.database.catalogs, session.current_txn()
-    store.set_extensions(txn, {k: v for k, v in catalog.extensions.items() if k not in gone})
-    return Result("DROP EXTENSION")
+    store.set_extensions(txn, {k: v for k, v in catalog.extensions.items() if k not in names})
+
+
+def in_schema(c: Catalog, schema: str) -> list[str]:
+    """The installed extensions whose objects are in ``schema`` (DROP SCHEMA drops them)."""
+    return [name for name, (_, s) in c.extensions.items() if s == schema]

@@ -69,6 +69,17 @@ MACHINERY = [
     "CREATE TABLE kv2 (h hstore)",
     'DROP EXTENSION IF EXISTS hstore, "uuid-ossp"',
     "SELECT extname FROM pg_extension ORDER BY 1",
+    # an extension in another schema: its types are there; DROP SCHEMA drops it (CASCADE)
+    "CREATE SCHEMA ext",
+    "CREATE EXTENSION hstore SCHEMA nosuch",
+    "CREATE EXTENSION hstore SCHEMA ext",
+    "SELECT 'a=>1'::hstore",
+    "SELECT 'a=>1'::ext.hstore",
+    "CREATE TABLE kv3 (h ext.hstore)",
+    "DROP SCHEMA ext",
+    "DROP SCHEMA ext CASCADE",
+    "SELECT extname FROM pg_extension ORDER BY 1",
+    "SELECT count(*) FROM pg_type WHERE typname = 'hstore'",
 ]
 
 
@@ -78,7 +89,7 @@ def test_extension_installs_and_drops_its_types(differ: Differ) -> None:
 
 
 BLOOM = [
-    "CREATE TABLE b (id int, a int, s text, f float8)",
+    "CREATE TABLE b (id int, a int, s text, f float8, v varchar(64))",
     "CREATE INDEX b_bloom ON b USING bloom (a, s)",  # no such method before the extension
     "SELECT amname FROM pg_am WHERE amname = 'bloom'",
     "CREATE EXTENSION bloom",
@@ -86,6 +97,7 @@ BLOOM = [
     "CREATE INDEX b_bloom ON b USING bloom (a, s) WITH (length=80, col1=2, col2=4)",
     "CREATE INDEX b_bloom2 ON b USING bloom (a)",
     "CREATE INDEX b_bloom3 ON b USING bloom (f)",
+    "CREATE INDEX b_bloom_v ON b USING bloom (v, a) WITH (length=40, col1=3)",
     "CREATE INDEX b_bloom4 ON b USING bloom (a) WITH (length=0)",
     "CREATE INDEX b_bloom5 ON b USING bloom (a) WITH (col1=4096)",
     "CREATE INDEX b_bloom6 ON b USING bloom (a) WITH (nope=1)",
