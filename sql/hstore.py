@@ -193,6 +193,7 @@ NAMES = frozenset({
     "hstore_to_jsonb", "hstore_to_json_loose", "hstore_to_jsonb_loose", "slice",
     "slice_array", "exist", "exists_any", "exists_all", "defined", "isexists", "isdefined",
     "delete", "fetchval", "hs_concat", "hs_contains", "hs_contained", "tconvert",
+    "populate_record",
 })  # fmt: skip
 SRFS = frozenset({"skeys", "svals", "each"})
 
@@ -234,6 +235,8 @@ def compile_call(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
 
             return Typed(one, ht, k.const and v.const, name)
         raise missing
+    if name == "populate_record" and len(args) == 2 and args[0].type.fields is not None:
+        return _populate_record(args[0], coerce_to(args[1], ht))
     if not args or not (is_hstore(args[0].type) or args[0].type.name == "unknown"):
         raise missing
     h = coerce_to(args[0], ht)
@@ -262,6 +265,8 @@ def compile_call(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
     if symbol is not None:
         if symbol in ("?|", "?&"):
             b = coerce_to(b, TEXTS)
+        if symbol == "-" and b.type.name == "unknown":  # a function prefers text: a key
+            b = coerce_to(b, T.TEXT)
         op = compile_operator(symbol, h, b)
         assert op is not None
         return Typed(op.fn, op.type, op.const, name)
@@ -272,6 +277,28 @@ def compile_call(c: ExprCompiler, name: str, raw: list[exp.Expr]) -> Typed:
     if name == "slice_array":
         return strict_call(name, [h, coerce_to(b, TEXTS)], TEXTS, slice_array)
     raise missing
+
+
+def _populate_record(base: Typed, h: Typed) -> Typed:
+    """populate_record(base, h): ``base`` (a composite value, maybe NULL) with each field
+    that ``h`` has a key for read from that key's value (NULL for a NULL value); NULL
+    ``h`` gives ``base`` unchanged."""
+    fields = base.type.fields or ()
+    fb, fh = base.fn, h.fn
+
+    def run(r: Row) -> Any:
+        row, pairs = fb(r), fh(r)
+        if pairs is None:
+            return row
+        values = list(row) if row is not None else [None] * len(fields)
+        given = pairs.as_dict()
+        for i, (field, ft) in enumerate(fields):
+            if field in given:
+                v = given[field]
+                values[i] = None if v is None else T.parse_text(v, ft)
+        return tuple(values)
+
+    return Typed(run, base.type, base.const and h.const, "populate_record")
 
 
 def compile_set(

@@ -63,6 +63,11 @@ SCRIPT = [
     # a row constructor without ROW, cast to a composite type with an hstore field (asyncpg)
     "CREATE TYPE rec_t AS (i numeric, h hstore)",
     "SELECT (44, 'a=>1'::hstore)::rec_t, ((44, 'a=>1'::hstore)::rec_t).h -> 'a'",
+    "SELECT populate_record(NULL::rec_t, 'i=>1.50, h=>\"x=>y\", z=>1'),"
+    " populate_record((2, 'a=>b')::rec_t, 'i=>NULL'), populate_record((2, 'a=>b')::rec_t, NULL)",
+    "SELECT populate_record(NULL::rec_t, 'i=>abc')",
+    "SELECT delete('a=>1, b=>2'::hstore, 'a'), delete('a=>1, b=>2', ARRAY['a', 'b']),"
+    " delete('a=>1, b=>2'::hstore, 'a=>1, b=>3'::hstore)",
     "DROP EXTENSION hstore",
     "DROP EXTENSION hstore CASCADE",
 ]
