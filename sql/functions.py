@@ -399,6 +399,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return jsonb.compile_call(c, name, raw_args)
     if name in hstore.NAMES and _installed(c, "hstore"):
         return hstore.compile_call(c, name, raw_args)
+    if name in _PGCRYPTO and not _installed(c, "pgcrypto"):
+        types = ", ".join(c.compile(a).type.display() for a in _as_called(raw_args))
+        raise UndefinedFunction(f"function {name}({types}) does not exist")
     if name in uuid_ossp.NAMES and _installed(c, "uuid-ossp"):
         return uuid_ossp.compile_call(name, [c.compile(a) for a in raw_args])
     if name in functions_array.FUNCTIONS:
@@ -1220,6 +1223,9 @@ def _expand_array(arr: Typed) -> tuple[Callable[[Row], list[Any]], SqlType]:
         return [(x, n) for n, x in enumerate(T.array_elements(values, elem), 1)]
 
     return run, record
+
+
+_PGCRYPTO = frozenset({"digest"})  # pgcrypto's functions db9 has (sql.functions_text)
 
 
 def _installed(c: ExprCompiler, extension: str) -> bool:

@@ -10,6 +10,7 @@ from tests.sql.differential import Differ
 
 SCRIPT = [
     "SELECT extname, extversion FROM pg_extension ORDER BY 1",
+    "SELECT digest('abc', 'sha1')",  # no such function before CREATE EXTENSION
     'CREATE EXTENSION IF NOT EXISTS "pgcrypto"',
     "CREATE EXTENSION pgcrypto",
     "SELECT extname, extversion FROM pg_extension ORDER BY 1",
