@@ -20,6 +20,7 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     activity,
+    citext,
     comments,
     function_defs,
     functions_advisory,
@@ -399,6 +400,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return jsonb.compile_call(c, name, raw_args)
     if name in hstore.NAMES and _installed(c, "hstore"):
         return hstore.compile_call(c, name, raw_args)
+    if name in citext.NAMES and raw_args and _installed(c, "citext"):
+        found = citext.compile_call(c, name, raw_args)
+        if found is not None:
+            return found
     if name in _PGCRYPTO and not _installed(c, "pgcrypto"):
         types = ", ".join(c.compile(a).type.display() for a in _as_called(raw_args))
         raise UndefinedFunction(f"function {name}({types}) does not exist")

@@ -42,3 +42,26 @@ SCRIPT = [
 def test_citext_matches_postgres(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+FUNCTIONS = [
+    "CREATE EXTENSION citext",
+    "CREATE TABLE f (s citext, t text)",
+    "INSERT INTO f VALUES ('Hello World', 'Hello World')",
+    # citext's own versions ignore case; with a text subject they are text's
+    "SELECT strpos(s, 'WORLD'), strpos(t, 'WORLD'), strpos(s, 'world'::text) FROM f",
+    "SELECT replace(s, 'L', '_'), replace(t, 'L', '_'), replace(s, 'o.', '$') FROM f",
+    "SELECT replace('A.b.C.'::citext, 'B.', '\\1'), replace('a+b'::citext, '+', '-'),"
+    " split_part('a.B.c'::citext, '.', 2), split_part('aXbxC'::citext, 'x', 3)",
+    "SELECT split_part(s, 'O', 2), split_part(t, 'O', 2) FROM f",
+    "SELECT translate(s, 'LO', '01'), translate(t, 'LO', '01') FROM f",
+    "SELECT regexp_match(s, 'W(O)'), regexp_match(s, 'W(O)', 'c'), regexp_match(t, 'W(O)') FROM f",
+    "SELECT regexp_replace(s, 'o', '0'), regexp_replace(s, 'O', '0', 'g'),"
+    " regexp_replace(t, 'O', '0', 'g') FROM f",
+    "SELECT regexp_split_to_array(s, 'O'), regexp_split_to_array(t, 'O') FROM f",
+]
+
+
+def test_citext_functions_ignore_case(differ: Differ) -> None:
+    for sql in FUNCTIONS:
+        differ.check(sql)
