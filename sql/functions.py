@@ -22,6 +22,7 @@ from sql import (
     activity,
     citext,
     comments,
+    extension_catalog,
     function_defs,
     functions_advisory,
     functions_array,
@@ -894,6 +895,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             "pg_get_function_identity_arguments",
         ):
             routine = catalog().routines.get(v[0])
+            if routine is None and v[0] is not None:  # an extension's built-in function
+                ext = extension_catalog.described(catalog(), v[0])
+                if ext is None:
+                    return None
+                return ext.result_text if name == "pg_get_function_result" else ext.arguments
             if routine is None:
                 return None
             if name == "pg_get_function_result":

@@ -20,6 +20,7 @@ from sql import (
     comments,
     cursors,
     dump_catalog,
+    extension_catalog,
     extensions,
     info_schema,
     partition_indexes,
@@ -1003,6 +1004,15 @@ def pg_proc(c: Catalog) -> Rows:
                 prosrc=r.body if not r.atomic else "",
             )
         )
+    for f in extension_catalog.functions(c):  # built in: C functions, as their symbol
+        rows.append(
+            _row(PG_PROC_COLS, oid=f.oid, proname=f.name, pronamespace=_ns(c, f.schema),
+                 proowner=OWNER, prolang=13, procost=1.0, prorows=1000.0 if f.retset else 0.0,
+                 prokind="f", proisstrict=True, proretset=f.retset, provolatile=f.volatility,
+                 proparallel="s", pronargs=len(f.arg_types), prorettype=f.result,
+                 proargtypes=f.arg_types, proargnames=f.arg_names if any(f.arg_names) else None,
+                 prosrc=f.name, probin="$libdir/" + f.extension)
+        )  # fmt: skip
     return rows
 
 

@@ -132,3 +132,25 @@ UUID_OSSP = [
 def test_uuid_ossp_functions(differ: Differ) -> None:
     for sql in UUID_OSSP:
         differ.check(sql)
+
+
+PG_PROC = [
+    "SELECT count(*) FROM pg_proc WHERE proname IN ('akeys', 'skeys', 'uuid_generate_v4')",
+    "CREATE EXTENSION hstore",
+    'CREATE EXTENSION "uuid-ossp"',
+    "SELECT p.proname, pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),"
+    " p.proretset, p.pronamespace::regnamespace::text FROM pg_proc p"
+    " WHERE p.proname IN ('akeys', 'skeys', 'exist', 'slice', 'uuid_generate_v4',"
+    " 'uuid_generate_v5', 'hstore_to_jsonb') ORDER BY 1, 2",
+    "SELECT p.proname, count(*) FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid"
+    " AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'"
+    " JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'hstore'"
+    " AND p.proname IN ('delete', 'hstore', 'each') GROUP BY 1 ORDER BY 1",
+    "DROP EXTENSION hstore",
+    "SELECT count(*) FROM pg_proc WHERE proname IN ('akeys', 'skeys')",
+]
+
+
+def test_extension_functions_in_pg_proc(differ: Differ) -> None:
+    for sql in PG_PROC:
+        differ.check(sql)
