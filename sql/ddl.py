@@ -1473,6 +1473,9 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         grants.membership(session, command, tokens)
         return
     i = upper.index("ON") + 1
+    if command == "COMMENT" and relations.words_at(tokens, i, "EXTENSION"):
+        extensions.comment(session, tokens, i + 1, comments.comment_text(tokens, i + 2))
+        return
     if command == "COMMENT":
         kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA", "CONSTRAINT") if
             relations.words_at(tokens, i, *k.split())), None)  # fmt: skip

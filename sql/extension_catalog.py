@@ -88,7 +88,7 @@ def _type_oid(c: Catalog, name: str, extension_types: dict[str, int]) -> int:
 def functions(c: Catalog) -> list[Function]:
     """The functions of the installed extensions."""
     out = []
-    for ext, (ext_oid, schema) in c.extensions.items():
+    for ext, (ext_oid, schema, _) in c.extensions.items():
         own = {
             t.name: t.id
             for t in c.types.values()

@@ -24,11 +24,12 @@ from typing import Any
 
 from sql import relations, roles, type_deps
 from sql import types as T
-from sql.catalog import SYSTEM_SCHEMAS, Catalog, TableDef
+from sql.catalog import SYSTEM_SCHEMAS, Catalog, Installed, TableDef
 from sql.errors import (
     DependentObjectsStillExist,
     DuplicateObject,
     FeatureNotSupported,
+    InvalidParameterValue,
     InvalidSchemaName,
     ReadOnlySqlTransaction,
     SyntaxError_,
@@ -38,7 +39,7 @@ from sql.result import Result
 from sql.session_api import SessionApi
 from sql.types import SqlType
 
-COMMANDS = frozenset({"CREATE EXTENSION", "DROP EXTENSION"})
+COMMANDS = frozenset({"CREATE EXTENSION", "DROP EXTENSION", "ALTER EXTENSION"})
 PG_EXTENSION = 3079  # pg_description.classoid of an extension
 
 
@@ -106,7 +107,7 @@ def pg_extension(c: Catalog) -> list[tuple[Any, ...]]:
     return [
         (oid, name, 10, schema_oid(c, schema), EXTENSIONS[name].relocatable,
          EXTENSIONS[name].version, None, None)
-        for name, (oid, schema) in sorted(c.extensions.items(), key=lambda kv: kv[1][0])
+        for name, (oid, schema, _) in sorted(c.extensions.items(), key=lambda kv: kv[1].oid)
         if name in EXTENSIONS
     ]  # fmt: skip
 
@@ -129,9 +130,7 @@ def pg_available_extension_versions(c: Catalog) -> list[tuple[Any, ...]]:
 def descriptions(c: Catalog) -> list[tuple[int, int, int, str]]:
     """pg_description's rows of the installed extensions: (objoid, classoid, objsubid, text)."""
     return [
-        (oid, PG_EXTENSION, 0, EXTENSIONS[name].comment)
-        for name, (oid, _) in c.extensions.items()
-        if name in EXTENSIONS
+        (e.oid, PG_EXTENSION, 0, e.comment) for e in c.extensions.values() if e.comment is not None
     ]
 
 
@@ -148,7 +147,7 @@ def depend_rows(c: Catalog) -> list[tuple[Any, ...]]:
     CREATE EXTENSION): (classid, objid, objsubid, refclassid, refobjid, refobjsubid,
     deptype)."""
     return [
-        (PG_TYPE, t.id, 0, PG_EXTENSION, c.extensions[name][0], 0, "e")
+        (PG_TYPE, t.id, 0, PG_EXTENSION, c.extensions[name].oid, 0, "e")
         for name in c.extensions
         for t in extension_types(c, name)
     ]
@@ -159,7 +158,43 @@ def run(session: SessionApi, command: str, tokens: list[Any]) -> Result:
         raise ReadOnlySqlTransaction(f"cannot execute {command} in a read-only transaction")
     if command == "DROP EXTENSION":
         return _drop(session, tokens)
+    if command == "ALTER EXTENSION":
+        return _alter(session, tokens)
     return _create(session, tokens)
+
+
+def _alter(session: SessionApi, tokens: list[Any]) -> Result:
+    """ALTER EXTENSION name UPDATE [TO version]: each built-in extension has one version,
+    so updating is to the installed one (a notice) or has no path (22023); the other forms
+    (SET SCHEMA, ADD, DROP) are not supported."""
+    words = [str(t.text).upper() for t in tokens]
+    if len(tokens) < 4:
+        raise SyntaxError_("syntax error at end of input")
+    name = relations.ident(tokens[2])
+    installed = session.catalog().extensions.get(name)
+    if words[3] != "UPDATE":
+        raise FeatureNotSupported(f"ALTER EXTENSION ... {words[3]} is not supported")
+    if installed is None:
+        raise UndefinedObject(f'extension "{name}" does not exist')
+    version = EXTENSIONS[name].version
+    wanted = str(tokens[5].text) if words[4:5] == ["TO"] and len(tokens) > 5 else version
+    if wanted != version:
+        raise InvalidParameterValue(
+            f'extension "{name}" has no update path from version "{version}" to version "{wanted}"'
+        )
+    session.notices.append(f'version "{version}" of extension "{name}" is already installed')
+    return Result("ALTER EXTENSION")
+
+
+def comment(session: SessionApi, tokens: list[Any], i: int, text: str | None) -> None:
+    """COMMENT ON EXTENSION name IS ... (the name at ``tokens[i]``)."""
+    name = relations.ident(tokens[i])
+    catalog = session.catalog()
+    installed = catalog.extensions.get(name)
+    if installed is None:
+        raise UndefinedObject(f'extension "{name}" does not exist')
+    changed = {**catalog.extensions, name: installed._replace(comment=text)}
+    session.database.catalogs.set_extensions(session.current_txn(), changed)
 
 
 def _create(session: SessionApi, tokens: list[Any]) -> Result:
@@ -209,7 +244,7 @@ def _create(session: SessionApi, tokens: list[Any]) -> Result:
         t.kind = "base"
         t.type_def = {"extension": name, "category": category, "array_oid": store.next_id(txn)}
         store.put_table(txn, roles.owned(session, t), work, new=True)
-    store.set_extensions(txn, {**catalog.extensions, name: (oid, schema)})
+    store.set_extensions(txn, {**catalog.extensions, name: Installed(oid, schema, ext.comment)})
     return Result("CREATE EXTENSION")
 
 
@@ -286,4 +321,4 @@ def drop_installed(session: SessionApi, names: list[str], cascade: bool) -> None
 
 def in_schema(c: Catalog, schema: str) -> list[str]:
     """The installed extensions whose objects are in ``schema`` (DROP SCHEMA drops them)."""
-    return [name for name, (_, s) in c.extensions.items() if s == schema]
+    return [name for name, e in c.extensions.items() if e.schema == schema]

@@ -23,6 +23,7 @@ from sql import (
     citext,
     comments,
     extension_catalog,
+    extensions,
     function_defs,
     functions_advisory,
     functions_array,
@@ -882,7 +883,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             role = roles.by_oid(session(), catalog(), v[0]) if v[0] is not None else None
             return role.name if role is not None else f"unknown (OID={v[0]})"
         if name == "obj_description" and v[0] is not None:
-            classoid = {"pg_class": comments.PG_CLASS, "pg_constraint": comments.PG_CONSTRAINT}
+            classoid = {
+                "pg_class": comments.PG_CLASS,
+                "pg_constraint": comments.PG_CONSTRAINT,
+                "pg_extension": extensions.PG_EXTENSION,
+            }
             kind = classoid.get(str(v[1]), -1) if len(v) > 1 else None
             return comments.description(catalog(), v[0], kind, 0, session().search_path())
         if name == "col_description" and None not in v:

@@ -68,6 +68,18 @@ MACHINERY = [
     " AND NOT attisdropped",
     "SELECT count(*) FROM pg_type WHERE typname IN ('hstore', '_hstore')",
     "CREATE TABLE kv2 (h hstore)",
+    # what pg_dump writes after CREATE EXTENSION, and ALTER EXTENSION ... UPDATE
+    "COMMENT ON EXTENSION hstore IS 'data type for storing sets of (key, value) pairs'",
+    "COMMENT ON EXTENSION \"uuid-ossp\" IS 'mine'",
+    "COMMENT ON EXTENSION nosuch IS 'x'",
+    "SELECT e.extname, d.description FROM pg_extension e LEFT JOIN pg_description d"
+    " ON d.objoid = e.oid AND d.classoid = 'pg_extension'::regclass ORDER BY 1",
+    'COMMENT ON EXTENSION "uuid-ossp" IS NULL',
+    "SELECT obj_description(oid, 'pg_extension') FROM pg_extension ORDER BY extname",
+    "ALTER EXTENSION hstore UPDATE",
+    "ALTER EXTENSION hstore UPDATE TO '1.8'",
+    "ALTER EXTENSION hstore UPDATE TO '9.9'",
+    "ALTER EXTENSION nosuch UPDATE",
     'DROP EXTENSION IF EXISTS hstore, "uuid-ossp"',
     "SELECT extname FROM pg_extension ORDER BY 1",
     # an extension in another schema: its types are there; DROP SCHEMA drops it (CASCADE)
