@@ -1604,6 +1604,16 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
+        if hstore.is_hstore(arr.type) and len(subscripts) == 1:  # h['key']: h -> 'key'
+            key = self.compile(subscripts[0])
+            if key.type in T.INTEGER_TYPES:  # h[1]: the key '1' (undo sqlglot's shift)
+                zero = _one_based(key) if unshifted[0] else _zero_based(key, subscripts[0])
+                fz = zero.fn
+                key = Typed(lambda r: None if (i := fz(r)) is None else str(i + 1), T.TEXT)
+            key = coerce_to(key, T.TEXT, explicit=True)  # any key is read as its text
+            found = hstore.compile_operator("->", arr, key)
+            assert found is not None
+            return Typed(found.fn, found.type, found.const, expr_name(base))
         if (arr.type.category == "G" or arr.type.name == "name") and len(subscripts) == 1:
             # PostgreSQL's point/lseg/box subscripts are 0-based; sqlglot made the subscript
             # one less unless it typed the base as a non-array itself.

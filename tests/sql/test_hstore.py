@@ -60,6 +60,8 @@ SCRIPT = [
     "SELECT h -> 'a' FROM t WHERE h -> 'n' = '1'",
     "SELECT 'a=>1'::hstore - 'a'::text, 'a=>1'::hstore ? 'a'::varchar",
     "SELECT 'a=>1'::hstore -> 1",
+    "SELECT ('a=>1, 1=>x'::hstore)['a'], ('a=>1'::hstore)['b'], ('1=>x'::hstore)[1]",
+    "SELECT h['a'], h[ARRAY['a']] FROM t WHERE id = 1",
     # a row constructor without ROW, cast to a composite type with an hstore field (asyncpg)
     "CREATE TYPE rec_t AS (i numeric, h hstore)",
     "SELECT (44, 'a=>1'::hstore)::rec_t, ((44, 'a=>1'::hstore)::rec_t).h -> 'a'",
