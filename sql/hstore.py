@@ -40,7 +40,8 @@ def hstore_type(name: str = "hstore") -> SqlType:
 
 
 def is_hstore(t: SqlType) -> bool:
-    return t.name == "hstore" and t.element is None
+    """Whether ``t`` is the extension's hstore (not an enum or composite of that name)."""
+    return t.name == "hstore" and t.element is None and t.labels is None and t.fields is None
 
 
 def _texts(keys: list[Any]) -> list[str]:

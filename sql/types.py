@@ -641,16 +641,16 @@ def parse_text(text: str, t: SqlType) -> Any:
         return ts_values.parse_tsquery(text)
     if name == "regconfig":
         return ts_config.config(text).name
-    if name == "hstore":
-        return hstore_values.parse_hstore(text)
-    if name == "citext":
-        return CiText(text)
     if name == "money":
         return parse_money(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:
         return parse_record(text, t)
+    if name == "hstore":  # the extensions' types (an enum or composite may share the name)
+        return hstore_values.parse_hstore(text)
+    if name == "citext":
+        return CiText(text)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -1608,14 +1608,14 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return geometry.to_tuple(v)
     if name in ("tsvector", "tsquery"):
         return str(v)
-    if name == "hstore":  # its text (a tuple would read as a subarray in an hstore[])
-        return hstore_values.format_hstore(v)
-    if name == "citext":  # a key: lower-cased (a unique index ignores case); a row: as is
-        return str(v) if exact else str.lower(v)
     if t.labels is not None:
         return str.__str__(v)
     if t.fields is not None:
         return tuple(to_storage(x, ft, exact=exact) for x, (_, ft) in zip(v, t.fields, strict=True))
+    if name == "hstore":  # its text (a tuple would read as a subarray in an hstore[])
+        return hstore_values.format_hstore(v)
+    if name == "citext":  # a key: lower-cased (a unique index ignores case); a row: as is
+        return str(v) if exact else str.lower(v)
     return v
 
 
@@ -1663,12 +1663,12 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return ts_values.parse_tsvector(v)
     if name == "tsquery":
         return ts_values.parse_tsquery(v)
-    if name == "hstore":
-        return hstore_values.parse_hstore(v)
-    if name == "citext":
-        return CiText(v)
     if t.labels is not None:
         return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
     if t.fields is not None:
         return tuple(from_storage(x, ft) for x, (_, ft) in zip(v, t.fields, strict=True))
+    if name == "hstore":
+        return hstore_values.parse_hstore(v)
+    if name == "citext":
+        return CiText(v)
     return v

@@ -10,6 +10,14 @@ from tests.sql.differential import Differ
 
 SCRIPT = [
     "SELECT 'a=>1'::hstore",  # no such type before CREATE EXTENSION
+    # a type of that name of the user's own is that type
+    "CREATE TYPE hstore AS ENUM ('x', 'a=>1')",
+    "SELECT 'a=>1'::hstore, 'x'::hstore < 'a=>1'::hstore",
+    "CREATE TABLE own (v hstore)",
+    "INSERT INTO own VALUES ('a=>1'), ('x')",
+    "SELECT v FROM own ORDER BY v",
+    "DROP TABLE own",
+    "DROP TYPE hstore",
     "SELECT akeys('a=>1')",
     "CREATE EXTENSION hstore",
     'SELECT \'a=>1, b=>NULL, "c d"=>"x\\"y", aa=>2, a=>3, b=>"NULL"\'::hstore',
