@@ -19,7 +19,7 @@ from sql import (
     access_methods,
     comments,
     exclusion,
-    extensions,
+    extension_ddl,
     grants,
     identity_ddl,
     index_constraints,
@@ -1129,7 +1129,7 @@ def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascad
         if name not in catalog.schemas:
             continue
         tables = [tb for tb in catalog.all_tables() if tb.schema == name]
-        installed = extensions.in_schema(catalog, name)
+        installed = extension_ddl.in_schema(catalog, name)
         if (tables or installed) and not cascade:
             raise DependentObjectsStillExist(
                 f"cannot drop schema {name} because other objects depend on it",
@@ -1139,7 +1139,7 @@ def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascad
             )
         for ext in installed:
             session.notices.append(f"drop cascades to extension {ext}")
-        extensions.drop_installed(session, installed, True)
+        extension_ddl.drop_installed(session, installed, True)
         in_schema = {tb.id for tb in tables}
         for tb in tables:
             if tb.kind == "table":
@@ -1474,7 +1474,7 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         return
     i = upper.index("ON") + 1
     if command == "COMMENT" and relations.words_at(tokens, i, "EXTENSION"):
-        extensions.comment(session, tokens, i + 1, comments.comment_text(tokens, i + 2))
+        extension_ddl.comment(session, tokens, i + 1, comments.comment_text(tokens, i + 2))
         return
     if command == "COMMENT":
         kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA", "CONSTRAINT") if
@@ -1681,7 +1681,9 @@ def alter_table(
                 for index in gone:
                     dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
                 table.indexes = [i for i in table.indexes if i not in gone]
-                table.constraints = [k for k in table.constraints if c.name not in k.columns]
+                table.constraints = [
+                    k for k in table.constraints if c.name not in index_exprs.constraint_columns(k)
+                ]
         elif isinstance(action, exp.RenameColumn):
             col = table.column(action.this.name)
             new = action.args["to"].name

@@ -771,8 +771,8 @@ class Compiler:
     def _hstore_operator(self, e: exp.Binary, symbol: str) -> Typed | None:
         """``e`` as one of hstore's operators (sql.hstore) when an operand is an hstore (in a
         database that installed hstore only: telling costs compiling the operands)."""
-        session = self.ctx.session
-        if session is None or "hstore" not in session.catalog().extensions:
+        session = self.ctx.session  # (none for an index expression: the types tell)
+        if session is not None and "hstore" not in session.catalog().extensions:
             return None
         try:
             a = self.compile(e.this)

@@ -1245,9 +1245,10 @@ _PGCRYPTO = frozenset({"digest"})  # pgcrypto's functions db9 has (sql.functions
 
 
 def _installed(c: ExprCompiler, extension: str) -> bool:
-    """Whether the database compiling ``c``'s expression installed ``extension``."""
+    """Whether the database compiling ``c``'s expression installed ``extension`` (taken as
+    yes without a session: an index or constraint expression, whose types were resolved)."""
     session = c.ctx.session
-    return session is not None and extension in session.catalog().extensions
+    return session is None or extension in session.catalog().extensions
 
 
 def srf_name(e: exp.Expr) -> str | None:

@@ -60,12 +60,20 @@ MACHINERY = [
     " FROM pg_depend WHERE objid = 'hstore'::regtype AND classid = 'pg_type'::regclass"
     " AND deptype = 'e'",
     "CREATE TABLE kv (id int, h hstore, hs hstore[])",
+    "CREATE INDEX kv_h ON kv USING gin (h)",
+    "CREATE INDEX kv_ha ON kv ((h -> 'a'))",
+    "CREATE INDEX kv_hk ON kv (akeys(h))",
+    "ALTER TABLE kv ADD CONSTRAINT kv_has_a CHECK (h ? 'a' OR exist(h, 'b'))",
+    "INSERT INTO kv VALUES (1, 'a=>1', NULL)",
     "DROP TYPE hstore",
     "DROP EXTENSION hstore",
     "DROP EXTENSION hstore RESTRICT",
     "DROP EXTENSION hstore CASCADE",
     "SELECT attname FROM pg_attribute WHERE attrelid = 'kv'::regclass AND attnum > 0"
     " AND NOT attisdropped",
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'kv'",  # the indexes went too
+    "INSERT INTO kv VALUES (2)",
+    "SELECT id FROM kv ORDER BY id",
     "SELECT count(*) FROM pg_type WHERE typname IN ('hstore', '_hstore')",
     "CREATE TABLE kv2 (h hstore)",
     # what pg_dump writes after CREATE EXTENSION, and ALTER EXTENSION ... UPDATE
