@@ -54,6 +54,11 @@ SCRIPT = [
     " exists_any('a=>1', ARRAY['x','a']), exists_all('a=>1', ARRAY['x','a'])",
     "SELECT hstore_to_json_loose('a=>1, b=>t, c=>x, d=>1.5e3, e=>NULL, f=>01, g=>-0.5')",
     "SELECT hstore_to_jsonb_loose('a=>1, b=>t, c=>x, d=>1.5e3, e=>NULL')",
+    # to_json and the json builders go through hstore's casts to json(b)
+    "SELECT to_json('a=>1, b=>NULL'::hstore), to_jsonb('a=>1'::hstore),"
+    " json_build_object('h', 'a=>1'::hstore), row_to_json(ROW('a=>1'::hstore)),"
+    " jsonb_build_array('x=>y'::hstore)",
+    "SELECT json_agg(h ORDER BY id), array_agg(h ORDER BY id) FROM t",
     "SELECT id FROM t WHERE h = 'b=>2, a=>1' ORDER BY id",
     "SELECT h, count(*) FROM t GROUP BY h ORDER BY h",
     "SELECT DISTINCT h FROM t ORDER BY h",
