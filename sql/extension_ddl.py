@@ -14,6 +14,7 @@ from sql.errors import (
     DependentObjectsStillExist,
     DuplicateObject,
     FeatureNotSupported,
+    InsufficientPrivilege,
     InvalidParameterValue,
     InvalidSchemaName,
     ReadOnlySqlTransaction,
@@ -105,6 +106,11 @@ def _create(session: SessionApi, tokens: list[Any]) -> Result:
     ext = EXTENSIONS.get(name)
     if ext is None:
         raise FeatureNotSupported(f'extension "{name}" is not supported: db9 loads no extensions')
+    if not ext.trusted and not roles.is_superuser(session):
+        raise InsufficientPrivilege(
+            f'permission denied to create extension "{name}"',
+            hint="Must be superuser to create this extension.",
+        )
     if version is not None and version != ext.version:
         raise FeatureNotSupported(
             f'extension "{name}" has no installation script nor update path for version "{version}"'

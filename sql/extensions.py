@@ -37,6 +37,7 @@ class Extension:
     relocatable: bool = True
     schema: str | None = None  # the schema it must be installed in (else the first of the path)
     types: tuple[tuple[str, str], ...] = ()  # the base types it installs: (name, typcategory)
+    trusted: bool = True  # a role without superuser may install it
 
 
 # fmt: off
@@ -46,7 +47,7 @@ EXTENSIONS: dict[str, Extension] = {
     "hstore": Extension("1.8", "data type for storing sets of (key, value) pairs", types=(("hstore", "U"),)),  # noqa: E501
     "citext": Extension("1.6", "data type for case-insensitive character strings", types=(("citext", "S"),)),  # noqa: E501
     "uuid-ossp": Extension("1.1", "generate universally unique identifiers (UUIDs)"),
-    "bloom": Extension("1.0", "bloom access method - signature file based index"),
+    "bloom": Extension("1.0", "bloom access method - signature file based index", trusted=False),
 }
 # fmt: on
 
@@ -105,9 +106,11 @@ def pg_available_extensions(c: Catalog) -> list[tuple[Any, ...]]:
 
 
 def pg_available_extension_versions(c: Catalog) -> list[tuple[Any, ...]]:
+    """Each extension's one version (PostgreSQL lists the older ones it can update from too):
+    every control file says superuser, trusted ones let others install them."""
     return [
-        (name, e.version, name in c.extensions, name in ("plpgsql", "bloom"),
-         name != "bloom", e.relocatable, e.schema, None, e.comment)
+        (name, e.version, name in c.extensions, True, e.trusted, e.relocatable, e.schema, None,
+         e.comment)
         for name, e in EXTENSIONS.items()
     ]  # fmt: skip
 

@@ -110,6 +110,14 @@ def test_extension_installs_and_drops_its_types(differ: Differ) -> None:
 
 
 BLOOM = [
+    # bloom is not trusted: only a superuser installs it
+    "CREATE ROLE ext_plain",
+    "SET ROLE ext_plain",
+    "CREATE EXTENSION bloom",
+    "RESET ROLE",
+    "DROP ROLE ext_plain",
+    "SELECT name, superuser, trusted FROM pg_available_extension_versions"
+    " WHERE name IN ('bloom', 'hstore', 'plpgsql') AND version IN ('1.0', '1.8') ORDER BY 1",
     "CREATE TABLE b (id int, a int, s text, f float8, v varchar(64))",
     "CREATE INDEX b_bloom ON b USING bloom (a, s)",  # no such method before the extension
     "SELECT amname FROM pg_am WHERE amname = 'bloom'",
