@@ -65,3 +65,25 @@ FUNCTIONS = [
 def test_citext_functions_ignore_case(differ: Differ) -> None:
     for sql in FUNCTIONS:
         differ.check(sql)
+
+
+QUERIES = [
+    "CREATE EXTENSION citext",
+    "CREATE TABLE a (id int, k citext)",
+    "CREATE TABLE b (k citext, v int)",
+    "INSERT INTO a VALUES (1, 'Foo'), (2, 'BAR'), (3, 'baz'), (4, NULL)",
+    "INSERT INTO b VALUES ('foo', 10), ('bar', 20), ('FOO', 30)",
+    "SELECT a.id, b.v FROM a JOIN b ON a.k = b.k ORDER BY 1, 2",
+    "SELECT a.id FROM a WHERE a.k IN (SELECT k FROM b) ORDER BY 1",
+    "SELECT a.id FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.k = a.k) ORDER BY 1",
+    "SELECT lower(k::text) FROM (SELECT k FROM a UNION SELECT k FROM b) u ORDER BY 1",
+    "SELECT DISTINCT ON (k) lower(k::text), v FROM b ORDER BY k, v",
+    "SELECT k::text, v FROM b WHERE k BETWEEN 'BAR' AND 'bar' ORDER BY v",
+    "UPDATE b SET k = upper(k) WHERE v = 10",
+    "SELECT k, v FROM b ORDER BY v",
+]
+
+
+def test_citext_in_joins_sets_and_subqueries(differ: Differ) -> None:
+    for sql in QUERIES:
+        differ.check(sql)
