@@ -119,10 +119,15 @@ def _create(session: SessionApi, tokens: list[Any]) -> Result:
     store, txn = session.database.catalogs, session.current_txn()
     oid = store.next_id(txn)
     work = copy.deepcopy(catalog)
-    for type_name, category in ext.types:
+    for type_name, category, io in ext.types:
         t = TableDef(id=store.next_id(txn), schema=schema, name=type_name, columns=[])
         t.kind = "base"
-        t.type_def = {"extension": name, "category": category, "array_oid": store.next_id(txn)}
+        t.type_def = {
+            "extension": name,
+            "category": category,
+            "io": io,
+            "array_oid": store.next_id(txn),
+        }
         store.put_table(txn, roles.owned(session, t), work, new=True)
     store.set_extensions(txn, {**catalog.extensions, name: Installed(oid, schema, ext.comment)})
     return Result("CREATE EXTENSION")

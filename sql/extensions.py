@@ -36,7 +36,8 @@ class Extension:
     comment: str
     relocatable: bool = True
     schema: str | None = None  # the schema it must be installed in (else the first of the path)
-    types: tuple[tuple[str, str], ...] = ()  # the base types it installs: (name, typcategory)
+    # the base types it installs: (name, typcategory, prefix of its I/O functions' names)
+    types: tuple[tuple[str, str, str], ...] = ()
     trusted: bool = True  # a role without superuser may install it
 
 
@@ -44,8 +45,8 @@ class Extension:
 EXTENSIONS: dict[str, Extension] = {
     "plpgsql": Extension("1.0", "PL/pgSQL procedural language", False, "pg_catalog"),
     "pgcrypto": Extension("1.3", "cryptographic functions"),
-    "hstore": Extension("1.8", "data type for storing sets of (key, value) pairs", types=(("hstore", "U"),)),  # noqa: E501
-    "citext": Extension("1.6", "data type for case-insensitive character strings", types=(("citext", "S"),)),  # noqa: E501
+    "hstore": Extension("1.8", "data type for storing sets of (key, value) pairs", types=(("hstore", "U", "hstore_"),)),  # noqa: E501
+    "citext": Extension("1.6", "data type for case-insensitive character strings", types=(("citext", "S", "citext"),)),  # noqa: E501
     "uuid-ossp": Extension("1.1", "generate universally unique identifiers (UUIDs)"),
     "bloom": Extension("1.0", "bloom access method - signature file based index", trusted=False),
 }

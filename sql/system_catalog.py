@@ -452,19 +452,20 @@ def pg_type(c: Catalog) -> Rows:
     for oid, t, d in user:
         typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r", "base": "b"}[d.kind]
         base = t.oid if d.kind == "domain" else 0
-        io = d.name if d.kind == "base" else d.kind
+        io = d.type_def.get("io", f"{d.kind}_")  # an extension's type: its functions' names
         rows.append(
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, d.owner, 0, None, f"{io}_in", f"{io}_out",
-             f"{io}_recv", f"{io}_send", None, _storage(t), "i",
+             ",", True, d.owner, 100 if t.category == "S" else 0, None, f"{io}in", f"{io}out",
+             f"{io}recv", f"{io}send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
         if d.kind == "base":  # an extension's type: its array type too (typelem: the type)
             rows.append(
                 (t.array_oid, "_" + d.name, _ns(c, d.schema), -1, "b", "A", oid, 0, 0, -1,
-                 False, 0, ",", True, d.owner, 0, None, "array_in", "array_out", "array_recv",
+                 False, 0, ",", True, d.owner, 100 if t.category == "S" else 0, None,
+                 "array_in", "array_out", "array_recv",
                  "array_send", None, "x", "i", None)
             )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):

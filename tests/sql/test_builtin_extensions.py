@@ -55,6 +55,11 @@ MACHINERY = [
     " t.typnamespace::regnamespace::text FROM pg_type t JOIN pg_type a ON a.oid = t.typarray"
     " WHERE t.typname IN ('hstore', 'citext')",
     "SELECT 'hstore'::regtype::text, 'hstore[]'::regtype::text",
+    "CREATE EXTENSION citext",
+    "SELECT typname, typinput, typoutput, typreceive, typsend, typalign, typstorage,"
+    " typcollation, typdelim FROM pg_type"
+    " WHERE typname IN ('hstore', 'citext', '_hstore', '_citext') ORDER BY 1",
+    "DROP EXTENSION citext",
     # a member of the extension (pg_dump leaves it to CREATE EXTENSION)
     "SELECT refobjid = (SELECT oid FROM pg_extension WHERE extname = 'hstore'), deptype"
     " FROM pg_depend WHERE objid = 'hstore'::regtype AND classid = 'pg_type'::regclass"
