@@ -327,3 +327,18 @@ def compile_set(
     if name == "each":
         return rows, [("key", T.TEXT), ("value", T.TEXT)]
     return rows, [(name, T.TEXT)]
+
+
+def subscript_setter(key: Typed, value: Typed) -> Callable[[Row, Any], Any]:
+    """``SET h[key] = value`` of UPDATE: the column's hstore (an empty one for NULL) with
+    ``key`` set to ``value`` (any text, NULL too); a NULL key is 22004."""
+    fk = coerce_to(key, T.TEXT, explicit=True).fn
+    fv = coerce_to(value, T.TEXT).fn
+
+    def run(row: Row, old: Any) -> Hstore:
+        k = fk(row)
+        if k is None:
+            raise NullValueNotAllowed("hstore subscript in assignment must not be null")
+        return Hstore.merged(old or Hstore(), Hstore([(k, fv(row))]))
+
+    return run

@@ -71,6 +71,11 @@ SCRIPT = [
     "UPDATE t SET h = h || hstore('n', id::text) WHERE id < 3",
     "SELECT id, h FROM t ORDER BY id",
     "SELECT h -> 'a' FROM t WHERE h -> 'n' = '1'",
+    # subscripted assignment: a key set (NULL values too), a NULL hstore starts empty
+    "UPDATE t SET h['s'] = 'x' || id::text WHERE id IN (1, 3)",
+    "UPDATE t SET h['s'] = NULL WHERE id = 2",
+    "UPDATE t SET h[NULL] = '1' WHERE id = 1",
+    "SELECT id, h FROM t ORDER BY id",
     "SELECT 'a=>1'::hstore - 'a'::text, 'a=>1'::hstore ? 'a'::varchar",
     "SELECT 'a=>1'::hstore -> 1",
     "SELECT ('a=>1, 1=>x'::hstore)['a'], ('a=>1'::hstore)['b'], ('1=>x'::hstore)[1]",
