@@ -39,14 +39,17 @@ def run(session: SessionApi, command: str, tokens: list[Any]) -> Result:
 
 
 def _alter(session: SessionApi, tokens: list[Any]) -> Result:
-    """ALTER EXTENSION name UPDATE [TO version]: each built-in extension has one version,
-    so updating is to the installed one (a notice) or has no path (22023); the other forms
-    (SET SCHEMA, ADD, DROP) are not supported."""
+    """ALTER EXTENSION name UPDATE [TO version] | SET SCHEMA s: each built-in extension has
+    one version, so updating is to the installed one (a notice) or has no path (22023);
+    SET SCHEMA moves its types (a relocatable one only). ADD and DROP are not supported."""
     words = [str(t.text).upper() for t in tokens]
     if len(tokens) < 4:
         raise SyntaxError_("syntax error at end of input")
     name = relations.ident(tokens[2])
-    installed = session.catalog().extensions.get(name)
+    catalog = session.catalog()
+    installed = catalog.extensions.get(name)
+    if words[3:5] == ["SET", "SCHEMA"] and len(tokens) == 6:
+        return _set_schema(session, catalog, name, relations.ident(tokens[5]))
     if words[3] != "UPDATE":
         raise FeatureNotSupported(f"ALTER EXTENSION ... {words[3]} is not supported")
     if installed is None:
@@ -58,6 +61,26 @@ def _alter(session: SessionApi, tokens: list[Any]) -> Result:
             f'extension "{name}" has no update path from version "{version}" to version "{wanted}"'
         )
     session.notices.append(f'version "{version}" of extension "{name}" is already installed')
+    return Result("ALTER EXTENSION")
+
+
+def _set_schema(session: SessionApi, catalog: Catalog, name: str, schema: str) -> Result:
+    installed = catalog.extensions.get(name)
+    if installed is None:
+        raise UndefinedObject(f'extension "{name}" does not exist')
+    if schema not in catalog.schemas:
+        raise InvalidSchemaName(f'schema "{schema}" does not exist')
+    if not EXTENSIONS[name].relocatable:
+        raise FeatureNotSupported(f'extension "{name}" does not support SET SCHEMA')
+    if schema == installed.schema:
+        return Result("ALTER EXTENSION")
+    store, txn = session.database.catalogs, session.current_txn()
+    work = copy.deepcopy(catalog)
+    for t in extension_types(work, name):
+        store.rename_table(txn, t, t.name)  # its name leaves the old schema
+        t.schema = schema
+        store.put_table(txn, t, work, new=False)
+    store.set_extensions(txn, {**catalog.extensions, name: installed._replace(schema=schema)})
     return Result("ALTER EXTENSION")
 
 
