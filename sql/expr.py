@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from kv.errors import Db9Error
-from sql import array_bounds, casts, hstore, jsonb, system_oids, time_zones
+from sql import array_bounds, casts, extension_catalog, hstore, jsonb, system_oids, time_zones
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -1690,6 +1690,16 @@ class Compiler:
             return self.compile(e.expression)
         if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
+        if isinstance(e.this, exp.Identifier) and isinstance(e.expression, exp.Func):
+            # public.uuid_generate_v4(): an installed extension's function in its schema (as
+            # pg_dump writes calls in defaults)
+            call = e.expression
+            name = str(call.this).lower() if isinstance(call, exp.Anonymous) else None
+            session = self.ctx.session
+            if name is not None and extension_catalog.callable_in(
+                session.catalog() if session is not None else None, e.this.name, name
+            ):
+                return self.compile(call)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
     def _field(self, row: Typed, name: str) -> Typed:

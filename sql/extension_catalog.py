@@ -109,6 +109,14 @@ def functions(c: Catalog) -> list[Function]:
     return out
 
 
+def callable_in(c: Catalog | None, schema: str, name: str) -> bool:
+    """Whether ``schema.name(...)`` calls an installed extension's function (without a
+    catalog, as in a stored default: whether any built-in extension has ``name``)."""
+    if c is None:
+        return any(sig.startswith(name + "(") for sigs in SIGNATURES.values() for sig in sigs)
+    return any(f.name == name and f.schema == schema for f in functions(c))
+
+
 def described(c: Catalog, oid: int) -> Function | None:
     """The installed extensions' function of oid ``oid``, if it is one."""
     return next((f for f in functions(c) if f.oid == oid), None)

@@ -189,6 +189,13 @@ PG_PROC = [
     " AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'"
     " JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname = 'hstore'"
     " AND p.proname IN ('delete', 'hstore', 'each') GROUP BY 1 ORDER BY 1",
+    # called in their schema, as pg_dump writes them in defaults
+    "SELECT public.akeys('a=>1'::public.hstore),"
+    " public.uuid_generate_v5(public.uuid_ns_url(), 'x')",
+    "CREATE TABLE u (id uuid DEFAULT public.uuid_generate_v4(), h public.hstore)",
+    "INSERT INTO u DEFAULT VALUES",
+    "SELECT count(id) FROM u",
+    "DROP TABLE u",
     "DROP EXTENSION hstore",
     "SELECT count(*) FROM pg_proc WHERE proname IN ('akeys', 'skeys')",
 ]
