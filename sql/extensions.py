@@ -1,41 +1,56 @@
-"""The extensions db9 has built in: pg_extension's rows, CREATE and DROP EXTENSION of them.
+"""The extensions db9 has built in: what CREATE EXTENSION accepts and installs (its statements:
+sql.extension_ddl), pg_extension's rows, pg_available_extensions.
 
-db9 loads no extension code: the functions of the extensions listed here are part of it
-(plpgsql: sql.plpgsql; pgcrypto's digest(): sql.functions_text). Which of them a database
-has installed is catalog state (``Catalog.extensions``, changed in the statement's
-transaction): plpgsql from the start, as initdb installs it, the others once CREATE EXTENSION
-ran (what Django's CryptoExtension migration does), so pg_extension and psql's \\dx show
-what PostgreSQL would. Any other extension is 0A000: db9 cannot provide it.
+db9 loads no extension code: the types, functions and operators of the extensions listed in
+``EXTENSIONS`` are part of it (plpgsql: sql.plpgsql; pgcrypto's digest(): sql.functions_text;
+hstore: sql.hstore; citext: sql.citext). ``EXTENSIONS`` is one line per extension: its
+version, comment, schema rule and the base types it installs.
+
+Which of them a database has installed is catalog state (``Catalog.extensions``: name ->
+(oid, schema), changed in the statement's transaction): plpgsql from the start, as initdb
+installs it, the others once CREATE EXTENSION ran. Installing one allocates its oid and puts
+each of its base types in the catalog (a TableDef of kind "base" in the extension's schema,
+with an array type), so a type exists, with its pg_type row and oid, only in a database
+that installed it: drivers look hstore up by name (psycopg's HstoreInfo.fetch, asyncpg's
+codec). DROP EXTENSION removes the types; a column of one is a dependent object (2BP01
+unless CASCADE, which drops the column). Any other extension is 0A000.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sql import relations
 from sql import types as T
-from sql.catalog import Catalog
-from sql.errors import (
-    DuplicateObject,
-    FeatureNotSupported,
-    ReadOnlySqlTransaction,
-    SyntaxError_,
-    UndefinedObject,
-)
-from sql.result import Result
-from sql.session_api import SessionApi
+from sql.catalog import Catalog, TableDef
 from sql.types import SqlType
 
-COMMANDS = frozenset({"CREATE EXTENSION", "DROP EXTENSION"})
 PG_EXTENSION = 3079  # pg_description.classoid of an extension
-PG_CATALOG, PUBLIC = 11, 2200  # the namespaces they are installed in
 
-# name -> (oid, version, schema oid, comment): PostgreSQL 15's (oids are initdb's / the
-# first free ones; they differ between PostgreSQL installations)
-BUILT_IN: dict[str, tuple[int, str, int, str]] = {
-    "plpgsql": (13_575, "1.0", PG_CATALOG, "PL/pgSQL procedural language"),
-    "pgcrypto": (16_390, "1.3", PUBLIC, "cryptographic functions"),
+
+@dataclass(frozen=True)
+class Extension:
+    """One built-in extension, as its control file describes it (PostgreSQL 15's)."""
+
+    version: str
+    comment: str
+    relocatable: bool = True
+    schema: str | None = None  # the schema it must be installed in (else the first of the path)
+    # the base types it installs: (name, typcategory, prefix of its I/O functions' names)
+    types: tuple[tuple[str, str, str], ...] = ()
+    trusted: bool = True  # a role without superuser may install it
+
+
+# fmt: off
+EXTENSIONS: dict[str, Extension] = {
+    "plpgsql": Extension("1.0", "PL/pgSQL procedural language", False, "pg_catalog"),
+    "pgcrypto": Extension("1.3", "cryptographic functions"),
+    "hstore": Extension("1.8", "data type for storing sets of (key, value) pairs", types=(("hstore", "U", "hstore_"),)),  # noqa: E501
+    "citext": Extension("1.6", "data type for case-insensitive character strings", types=(("citext", "S", "citext"),)),  # noqa: E501
+    "uuid-ossp": Extension("1.1", "generate universally unique identifiers (UUIDs)"),
+    "bloom": Extension("1.0", "bloom access method - signature file based index", trusted=False),
 }
+# fmt: on
 
 COLS: list[tuple[str, SqlType]] = [
     ("oid", T.OID),
@@ -47,76 +62,81 @@ COLS: list[tuple[str, SqlType]] = [
     ("extconfig", T.REGCLASS.array_of()),
     ("extcondition", T.TEXT.array_of()),
 ]
+AVAILABLE_COLS: list[tuple[str, SqlType]] = [
+    ("name", T.NAME),
+    ("default_version", T.TEXT),
+    ("installed_version", T.TEXT),
+    ("comment", T.TEXT),
+]
+VERSIONS_COLS: list[tuple[str, SqlType]] = [
+    ("name", T.NAME),
+    ("version", T.TEXT),
+    ("installed", T.BOOL),
+    ("superuser", T.BOOL),
+    ("trusted", T.BOOL),
+    ("relocatable", T.BOOL),
+    ("schema", T.NAME),
+    ("requires", T.NAME.array_of()),
+    ("comment", T.TEXT),
+]
+
+
+def installed(c: Catalog, name: str) -> bool:
+    """Whether the database of catalog ``c`` has the extension ``name``."""
+    return name in c.extensions
+
+
+def schema_oid(c: Catalog, schema: str) -> int:
+    return c.schema_oids.get(schema) or T.FIXED_SCHEMA_OIDS.get(schema, 0)
 
 
 def pg_extension(c: Catalog) -> list[tuple[Any, ...]]:
     return [
-        (oid, name, 10, schema, name == "pgcrypto", version, None, None)
-        for name, (oid, version, schema, _) in BUILT_IN.items()
-        if name in c.extensions
+        (oid, name, 10, schema_oid(c, schema), EXTENSIONS[name].relocatable,
+         EXTENSIONS[name].version, None, None)
+        for name, (oid, schema, _) in sorted(c.extensions.items(), key=lambda kv: kv[1].oid)
+        if name in EXTENSIONS
+    ]  # fmt: skip
+
+
+def pg_available_extensions(c: Catalog) -> list[tuple[Any, ...]]:
+    return [
+        (name, e.version, e.version if name in c.extensions else None, e.comment)
+        for name, e in EXTENSIONS.items()
     ]
+
+
+def pg_available_extension_versions(c: Catalog) -> list[tuple[Any, ...]]:
+    """Each extension's one version (PostgreSQL lists the older ones it can update from too):
+    every control file says superuser, trusted ones let others install them."""
+    return [
+        (name, e.version, name in c.extensions, True, e.trusted, e.relocatable, e.schema, None,
+         e.comment)
+        for name, e in EXTENSIONS.items()
+    ]  # fmt: skip
 
 
 def descriptions(c: Catalog) -> list[tuple[int, int, int, str]]:
     """pg_description's rows of the installed extensions: (objoid, classoid, objsubid, text)."""
     return [
-        (oid, PG_EXTENSION, 0, text)
-        for name, (oid, _, _, text) in BUILT_IN.items()
-        if name in c.extensions
+        (e.oid, PG_EXTENSION, 0, e.comment) for e in c.extensions.values() if e.comment is not None
     ]
 
 
-def run(session: SessionApi, command: str, tokens: list[Any]) -> Result:
-    if session.read_only:
-        raise ReadOnlySqlTransaction(f"cannot execute {command} in a read-only transaction")
-    if command == "DROP EXTENSION":
-        return _drop(session, tokens)
-    return _create(session, tokens)
+def extension_types(c: Catalog, name: str) -> list[TableDef]:
+    """The base types the installed extension ``name`` put in the catalog."""
+    return [t for t in c.types.values() if t.kind == "base" and t.type_def.get("extension") == name]
 
 
-def _create(session: SessionApi, tokens: list[Any]) -> Result:
-    """CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s] [VERSION v] [CASCADE]."""
-    words = [str(t.text).upper() for t in tokens]
-    i = 2
-    if_not_exists = words[i : i + 3] == ["IF", "NOT", "EXISTS"]
-    i += 3 if if_not_exists else 0
-    if i >= len(tokens):
-        raise SyntaxError_("syntax error at end of input")
-    name = relations.ident(tokens[i])
-    if name not in BUILT_IN:
-        raise FeatureNotSupported(f'extension "{name}" is not supported: db9 loads no extensions')
-    installed = session.catalog().extensions
-    if name in installed:
-        if not if_not_exists:
-            raise DuplicateObject(f'extension "{name}" already exists')
-        session.notices.append(f'extension "{name}" already exists, skipping')
-        return Result("CREATE EXTENSION")
-    session.database.catalogs.set_extensions(session.current_txn(), installed | {name})
-    return Result("CREATE EXTENSION")
+PG_TYPE = 1247  # pg_depend.classid of a type
 
 
-def _drop(session: SessionApi, tokens: list[Any]) -> Result:
-    """DROP EXTENSION [IF EXISTS] name [, ...] [CASCADE | RESTRICT]: nothing depends on a
-    built-in extension's objects in db9, so CASCADE and RESTRICT drop the same."""
-    words = [str(t.text).upper() for t in tokens]
-    i = 2
-    if_exists = words[i : i + 2] == ["IF", "EXISTS"]
-    i += 2 if if_exists else 0
-    end = len(tokens) - (1 if words[-1] in ("CASCADE", "RESTRICT") else 0)
-    names = [relations.ident(t) for t in tokens[i:end] if t.text != ","]
-    if not names:
-        raise SyntaxError_("syntax error at end of input")
-    installed = session.catalog().extensions
-    gone = set()
-    for name in names:
-        if name not in installed:
-            if not if_exists:
-                raise UndefinedObject(f'extension "{name}" does not exist')
-            session.notices.append(f'extension "{name}" does not exist, skipping')
-        elif name == "plpgsql":
-            raise FeatureNotSupported("db9's plpgsql is built in: it cannot be dropped")
-        else:
-            gone.add(name)
-    if gone:
-        session.database.catalogs.set_extensions(session.current_txn(), installed - gone)
-    return Result("DROP EXTENSION")
+def depend_rows(c: Catalog) -> list[tuple[Any, ...]]:
+    """pg_depend's rows of the installed extensions' members ('e': pg_dump leaves them to
+    CREATE EXTENSION): (classid, objid, objsubid, refclassid, refobjid, refobjsubid,
+    deptype)."""
+    return [
+        (PG_TYPE, t.id, 0, PG_EXTENSION, c.extensions[name].oid, 0, "e")
+        for name in c.extensions
+        for t in extension_types(c, name)
+    ]
