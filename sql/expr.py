@@ -618,8 +618,16 @@ class Compiler:
         t = unify([x.type for x in ts])
         return [coerce_to(self._typed_like(x, y, t), t) for x, y in zip(es, ts, strict=True)]
 
-    def _binary_operands(self, e: exp.Expr) -> tuple[Typed, Typed]:
-        a, b = self.compile(e.this), self.compile(e.expression)
+    def _operands(self, e: exp.Expr) -> tuple[Typed, Typed]:
+        """Both operands of ``e`` compiled, once: an operator that must look at their types
+        before choosing its meaning passes them on instead of compiling them again (each
+        level of a chain compiling its operands twice costs 2^n)."""
+        return self.compile(e.this), self.compile(e.expression)
+
+    def _binary_operands(
+        self, e: exp.Expr, operands: tuple[Typed, Typed] | None = None
+    ) -> tuple[Typed, Typed]:
+        a, b = operands if operands is not None else self._operands(e)
         a = self._typed_like(e.this, a, b.type)
         b = self._typed_like(e.expression, b, a.type)
         return a, b
@@ -778,12 +786,17 @@ class Compiler:
 
     # json and jsonb operators: sql.jsonb owns them (sqlglot names #> and #>> JSONB*)
 
-    def _hstore_operator(self, e: exp.Binary, symbol: str) -> Typed | None:
+    def _hstore_operator(
+        self, e: exp.Binary, symbol: str, operands: tuple[Typed, Typed] | None = None
+    ) -> Typed | None:
         """``e`` as one of hstore's operators (sql.hstore) when an operand is an hstore (in a
-        database that installed hstore only: telling costs compiling the operands)."""
+        database that installed hstore only: telling costs compiling the operands, unless the
+        caller compiled them already: ``operands``)."""
         session = self.ctx.session  # (none for an index expression: the types tell)
         if session is not None and "hstore" not in session.catalog().extensions:
             return None
+        if operands is not None:
+            return hstore.compile_operator(symbol, *operands)
         try:
             a = self.compile(e.this)
             if not hstore.is_hstore(a.type) and a.type.name != "unknown":
@@ -928,8 +941,10 @@ class Compiler:
         a, b = comparable(*self._binary_operands(e))
         return Typed(lambda r: a.fn(r) != b.fn(r), T.BOOL)
 
-    def _arith_op(self, e: exp.Binary, op: str) -> Typed:
-        a, b = self._binary_operands(e)
+    def _arith_op(
+        self, e: exp.Binary, op: str, operands: tuple[Typed, Typed] | None = None
+    ) -> Typed:
+        a, b = self._binary_operands(e, operands)
         ta, tb = a.type, b.type
         if ta.category in ("G", "R") or tb.category in ("G", "R"):
             return compile_operator(op, [a, b])
@@ -962,12 +977,13 @@ class Compiler:
         return self._arith_op(e, "+")
 
     def c_Sub(self, e: exp.Sub) -> Typed:
-        hs = self._hstore_operator(e, "-")
+        operands = self._operands(e)
+        hs = self._hstore_operator(e, "-", operands)
         if hs is not None:
             return hs
-        if jsonb.is_jsonb_operation(self, e, left_only=True):
-            return jsonb.compile_operator(self, e, "-")
-        return self._arith_op(e, "-")
+        if jsonb.is_jsonb_operands(*operands, left_only=True):
+            return jsonb.compile_operator(self, e, "-", operands)
+        return self._arith_op(e, "-", operands)
 
     def c_Mul(self, e: exp.Mul) -> Typed:
         return self._arith_op(e, "*")
@@ -1023,12 +1039,12 @@ class Compiler:
         return Typed(run, t, a.const)
 
     def c_DPipe(self, e: exp.DPipe) -> Typed:
-        hs = self._hstore_operator(e, "||")
+        a, b = self._operands(e)
+        hs = self._hstore_operator(e, "||", (a, b))
         if hs is not None:
             return hs
-        if jsonb.is_jsonb_operation(self, e):
-            return jsonb.compile_operator(self, e, "||")
-        a, b = self.compile(e.this), self.compile(e.expression)
+        if jsonb.is_jsonb_operands(a, b):
+            return jsonb.compile_operator(self, e, "||", (a, b))
         ts = compile_ts_operator("||", [a, b], self.ctx)
         if ts is not None:
             return ts

@@ -527,8 +527,9 @@ def _binary(
     right: SqlType | None,
     fn: Callable[[Any, Any], Any],
     rtype: SqlType,
+    operands: tuple[Typed, Typed] | None = None,
 ) -> Typed:
-    a, b = c.compile(e.this), c.compile(e.expression)
+    a, b = operands if operands is not None else (c.compile(e.this), c.compile(e.expression))
     if a.type.name == "unknown":  # a parameter takes the operator's argument type
         a = coerce_to(c._typed_like(e.this, a, T.JSONB), T.JSONB)
     if right is not None and b.type.name == "unknown":
@@ -551,17 +552,20 @@ def _binary(
     return Typed(run, rtype, a.const and b.const)
 
 
-def compile_operator(c: ExprCompiler, e: exp.Binary, op: str) -> Typed:
-    """The jsonb operators other than the getters, by PostgreSQL's name."""
+def compile_operator(
+    c: ExprCompiler, e: exp.Binary, op: str, operands: tuple[Typed, Typed] | None = None
+) -> Typed:
+    """The jsonb operators other than the getters, by PostgreSQL's name (``operands``: ``e``'s
+    two sides if the caller compiled them already)."""
     if op in ("@>", "<@"):
 
         def cont(x: Any, y: Any) -> bool:
             y = T.jsonb_doc(y)
             return contains(x, y) if op == "@>" else contains(y, x)
 
-        return _binary(c, e, op, T.JSONB, cont, T.BOOL)
+        return _binary(c, e, op, T.JSONB, cont, T.BOOL, operands)
     if op == "?":
-        return _binary(c, e, op, T.TEXT, has_key, T.BOOL)
+        return _binary(c, e, op, T.TEXT, has_key, T.BOOL, operands)
     if op == "?|":
         return _binary(
             c,
@@ -570,6 +574,7 @@ def compile_operator(c: ExprCompiler, e: exp.Binary, op: str) -> Typed:
             T.TEXT.array_of(),
             lambda x, ks: any(k is not None and has_key(x, k) for k in ks),
             T.BOOL,
+            operands,
         )
     if op == "?&":
         return _binary(
@@ -579,22 +584,44 @@ def compile_operator(c: ExprCompiler, e: exp.Binary, op: str) -> Typed:
             T.TEXT.array_of(),
             lambda x, ks: all(k is not None and has_key(x, k) for k in ks),
             T.BOOL,
+            operands,
         )
     if op == "||":
         return _binary(
-            c, e, op, T.JSONB, lambda x, y: T.jsonb_value(concat(x, T.jsonb_doc(y))), T.JSONB
+            c,
+            e,
+            op,
+            T.JSONB,
+            lambda x, y: T.jsonb_value(concat(x, T.jsonb_doc(y))),
+            T.JSONB,
+            operands,
         )
     if op == "#-":
         return _binary(
-            c, e, op, T.TEXT.array_of(), lambda x, p: T.jsonb_value(delete_path(x, p)), T.JSONB
+            c,
+            e,
+            op,
+            T.TEXT.array_of(),
+            lambda x, p: T.jsonb_value(delete_path(x, p)),
+            T.JSONB,
+            operands,
         )
     if op == "-":
-        b = c.compile(e.expression)
+        b = operands[1] if operands is not None else c.compile(e.expression)
         right = b.type if b.type.name in ("integer", "text") or b.type.element else T.TEXT
         if right.name in ("smallint", "bigint"):
             right = T.INT4
-        return _binary(c, e, op, right, lambda x, y: T.jsonb_value(delete(x, y)), T.JSONB)
+        return _binary(c, e, op, right, lambda x, y: T.jsonb_value(delete(x, y)), T.JSONB, operands)
     raise UndefinedFunction(f"operator does not exist: jsonb {op}")
+
+
+def is_jsonb_operands(a: Typed, b: Typed, left_only: bool = False) -> bool:
+    """Whether an operator sqlglot shares with arrays, text or numbers (@> <@ || -) is the
+    jsonb one for operands of these types: the left is jsonb (or untyped, beside jsonb)."""
+    left = a.type.name
+    if left == "jsonb" or left_only:
+        return left == "jsonb"
+    return left == "unknown" and b.type.name == "jsonb"
 
 
 def is_jsonb_operation(c: ExprCompiler, e: exp.Binary, left_only: bool = False) -> bool:
