@@ -27,6 +27,39 @@ _BRIN_MINMAX = frozenset({
 })  # fmt: skip
 
 
+# The operator classes extensions add (sql.extensions), once installed: pg_trgm's for text,
+# btree_gin's and btree_gist's for scalar types (the default for their type: so an EXCLUDE
+# USING gist (room WITH =, ...) or a gin index on an int column is accepted).
+_BTREE_GIN = frozenset({
+    "bit", "bool", "bpchar", "bytea", "char", "cidr", "date", "float4", "float8", "inet",
+    "int2", "int4", "int8", "interval", "macaddr8", "macaddr", "money", "name", "numeric",
+    "oid", "text", "time", "timestamp", "timestamptz", "timetz", "uuid", "varbit", "varchar",
+})  # fmt: skip
+_BTREE_GIST = {
+    **{t: f"gist_{t}_ops" for t in (
+        "bit", "bool", "bpchar", "bytea", "cidr", "date", "float4", "float8", "inet", "int2",
+        "int4", "int8", "interval", "macaddr8", "macaddr", "numeric", "oid", "text", "time",
+        "timestamp", "timestamptz", "timetz", "uuid",
+    )},
+    "money": "gist_cash_ops", "varbit": "gist_vbit_ops", "varchar": "gist_text_ops",
+}  # fmt: skip
+EXTENSION_OPCLASSES: dict[str, dict[str, frozenset[str]]] = {
+    "pg_trgm": {"gin": frozenset({"gin_trgm_ops"}), "gist": frozenset({"gist_trgm_ops"})},
+    "btree_gin": {"gin": frozenset({f"{t}_ops" for t in _BTREE_GIN} | {"enum_ops"})},
+    "btree_gist": {"gist": frozenset(_BTREE_GIST.values()) | {"gist_enum_ops"}},
+}
+
+
+def _extension_default(method: str, t: SqlType, installed: frozenset[str]) -> str | None:
+    typname = t.typname
+    enum = t.category == "E"
+    if method == "gin" and "btree_gin" in installed and (typname in _BTREE_GIN or enum):
+        return "enum_ops" if enum else f"{typname}_ops"
+    if method == "gist" and "btree_gist" in installed and (typname in _BTREE_GIST or enum):
+        return "gist_enum_ops" if enum else _BTREE_GIST[typname]
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class AccessMethod:
     name: str
@@ -38,9 +71,13 @@ class AccessMethod:
     scannable: bool = False  # the planner finds rows through it (equality and ranges)
     params: frozenset[str] = frozenset({"fillfactor"})
 
-    def default_opclass(self, t: SqlType) -> str | None:
-        """The name of the default operator class for ``t`` (None: there is none)."""
+    def default_opclass(self, t: SqlType, installed: frozenset[str] = frozenset()) -> str | None:
+        """The name of the default operator class for ``t`` (None: there is none), with the
+        extensions ``installed``."""
         typname = t.typname
+        extension = _extension_default(self.name, t, installed)
+        if extension is not None:
+            return extension
         if self.name in ("btree", "hash"):
             return f"{typname}_ops"
         if self.name == "gist":
@@ -60,10 +97,13 @@ class AccessMethod:
             return f"{typname}_minmax_ops"
         return "box_inclusion_ops" if typname == "box" else None
 
-    def opclasses(self) -> frozenset[str]:
+    def opclasses(self, installed: frozenset[str] = frozenset()) -> frozenset[str]:
         """The operator classes of this method other than the btree ones (sql.index_options
-        checks those)."""
-        return _OPCLASSES.get(self.name, frozenset())
+        checks those), with the extensions ``installed``."""
+        out = _OPCLASSES.get(self.name, frozenset())
+        for name in installed:
+            out |= EXTENSION_OPCLASSES.get(name, {}).get(self.name, frozenset())
+        return out
 
 
 _OPCLASSES = {
@@ -119,12 +159,14 @@ def check_shape(am: AccessMethod, unique: bool, keys: int, include: bool) -> Non
         raise FeatureNotSupported(f'access method "{am.name}" does not support multicolumn indexes')
 
 
-def check_default_opclass(am: AccessMethod, t: SqlType) -> None:
+def check_default_opclass(
+    am: AccessMethod, t: SqlType, installed: frozenset[str] = frozenset()
+) -> None:
     """42704 when ``t`` has no default operator class for ``am`` (btree and hash: db9 keys
     every type it stores, so they take them all)."""
     if am.name in ("btree", "hash"):
         return
-    if am.default_opclass(t) is None:
+    if am.default_opclass(t, installed) is None:
         raise UndefinedObject(
             f'data type {t.display()} has no default operator class for access method "{am.name}"',
             hint="You must specify an operator class for the index or define a default "
@@ -132,15 +174,17 @@ def check_default_opclass(am: AccessMethod, t: SqlType) -> None:
         )
 
 
-def check_other_opclass(am: AccessMethod, opclass: str, t: SqlType) -> str:
+def check_other_opclass(
+    am: AccessMethod, opclass: str, t: SqlType, installed: frozenset[str] = frozenset()
+) -> str:
     """The operator class of a gist/spgist/gin/brin key to record ('' for ``t``'s default);
-    42704 for a class ``am`` does not have."""
+    42704 for a class ``am`` does not have (with the extensions ``installed``)."""
     name = opclass.lower()
-    if name not in am.opclasses():
+    if name not in am.opclasses(installed):
         raise UndefinedObject(
             f'operator class "{name}" does not exist for access method "{am.name}"'
         )
-    return "" if name == am.default_opclass(t) else name
+    return "" if name == am.default_opclass(t, installed) else name
 
 
 def storage_options(am: AccessMethod, given: list[tuple[str, str]]) -> list[str]:
@@ -166,6 +210,24 @@ def storage_options(am: AccessMethod, given: list[tuple[str, str]]) -> list[str]
                 )
         out.append(f"{key}={value}")
     return out
+
+
+def opclass_options(opclass: str, given: list[tuple[str, str]]) -> str:
+    """An operator class's parameters (``gist_trgm_ops(siglen=32)``) as pg_get_indexdef
+    prints them; 22023 for one the class does not take or out of range (siglen: 1 .. 2024
+    for pg_trgm's gist class, the only one db9 has that takes any)."""
+    out = []
+    for name, value in given:
+        key = name.lower()
+        if opclass.lower() != "gist_trgm_ops" or key != "siglen":
+            raise InvalidParameterValue(f'unrecognized parameter "{key}"')
+        if not value.isdigit() or not 1 <= int(value) <= 2024:
+            raise InvalidParameterValue(
+                f'value {value} out of bounds for option "siglen"',
+                detail='Valid values are between "1" and "2024".',
+            )
+        out.append(f"{key}='{value}'")
+    return ", ".join(out)
 
 
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")

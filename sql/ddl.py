@@ -640,7 +640,9 @@ def _exclusion(session: SessionApi, table: TableDef, name: str | None, inner: Ex
     am = access_methods.method_named(str(using.name) if using is not None else "btree")
     keys = params.args.get("columns") or []
     access_methods.check_shape(am, False, len(keys), bool(params.args.get("include")))
-    cols, desc, opclasses, exprs, names = _index_keys(table, am, [k.this for k in keys])
+    cols, desc, opclasses, exprs, names = _index_keys(
+        table, am, [k.this for k in keys], session.catalog().extensions
+    )
     operators = [str(k.args["op"].name) for k in keys]
     for op, (_, t) in zip(operators, _key_types(table, cols, exprs), strict=True):
         exclusion.compile_operator(op, t)
@@ -778,7 +780,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     access_methods.check_shape(
         am, bool(tree.args.get("unique")), len(keys), bool(params.args.get("include"))
     )
-    cols, desc, opclasses, exprs, names = _index_keys(table, am, keys)
+    cols, desc, opclasses, exprs, names = _index_keys(table, am, keys, session.catalog().extensions)
     where = params.args.get("where")
     predicate = None
     if where is not None:
@@ -833,17 +835,33 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     return Result("CREATE INDEX")
 
 
+def _opclass(e: exp.Opclass) -> tuple[str, str]:
+    """An index key's operator class and its parameters as pg_get_indexdef prints them
+    (``gist_trgm_ops(siglen=32)``: ``gist_trgm_ops``, `` (siglen='32')``)."""
+    named = e.expression.this if isinstance(e.expression, exp.Table) else e.expression
+    if not isinstance(named, exp.Anonymous):
+        return e.expression.name, ""
+    given = [(str(p.this.name), str(p.expression.name)) for p in named.expressions]
+    name = str(named.this)
+    options = access_methods.opclass_options(name, given)
+    return name, f" ({options})"
+
+
 def _index_keys(
-    table: TableDef, am: access_methods.AccessMethod, keys: list[exp.Expr]
+    table: TableDef,
+    am: access_methods.AccessMethod,
+    keys: list[exp.Expr],
+    installed: frozenset[str],
 ) -> tuple[list[str], list[bool], list[str], list[str], list[str]]:
     """The keys of an index of ``table`` by ``am`` as written (columns, expressions, each
-    with an operator class and ordering), checked as PostgreSQL checks them: per key the
+    with an operator class and ordering), checked as PostgreSQL checks them (with the
+    extensions ``installed`` and their operator classes): per key the
     column ('' for an expression), DESC, operator class ('' for the default), expression SQL
     ('' for a column) and the name it gives a generated index name."""
     cols, desc, opclasses, exprs, names = [], [], [], [], []
     for o in keys:
         e = o.this if isinstance(o, exp.Ordered) else o
-        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
+        opclass, opclass_params = _opclass(e) if isinstance(e, exp.Opclass) else (None, "")
         e = e.this if isinstance(e, exp.Opclass) else e
         e = e.this if isinstance(e, exp.Paren) else e
         if isinstance(e, exp.Column) and not e.table:
@@ -864,9 +882,12 @@ def _index_keys(
         if am.scannable:
             opclasses.append(check_opclass(opclass, key_type) if opclass else "")
         elif opclass:
-            opclasses.append(access_methods.check_other_opclass(am, opclass, key_type))
+            opclasses.append(
+                access_methods.check_other_opclass(am, opclass, key_type, installed)
+                + opclass_params
+            )
         else:
-            access_methods.check_default_opclass(am, key_type)
+            access_methods.check_default_opclass(am, key_type, installed)
             opclasses.append("")
         ordering = isinstance(o, exp.Ordered) and (o.args.get("desc") or o.args.get("nulls_first"))
         if ordering and not am.ordered:

@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb, system_oids, time_zones
+from sql import array_bounds, casts, jsonb, system_oids, time_zones, trigram
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -351,7 +351,10 @@ class Compiler:
             symbol = OPERATOR_SYMBOLS.get(type(e))
             if symbol is not None:
                 operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
-                return compile_operator(symbol, [self.compile(x) for x in operands])
+                args = [self.compile(x) for x in operands]
+                if trigram.takes(symbol, args):
+                    return trigram.compile_operator(symbol, args, self.ctx)
+                return compile_operator(symbol, args)
             if isinstance(e, exp.Anonymous) and str(e.this).lower() == "row":
                 return self.compile_row(list(e.expressions))
             found = compile_function(self, e)
@@ -914,6 +917,9 @@ class Compiler:
         return self._arith_op(e, "/")
 
     def c_Mod(self, e: exp.Mod) -> Typed:
+        args = list(self._binary_operands(e))
+        if trigram.takes("%", args):  # pg_trgm's similarity operator
+            return trigram.compile_operator("%", args, self.ctx)
         return self._arith_op(e, "%")
 
     def c_BitwiseAnd(self, e: exp.BitwiseAnd) -> Typed:

@@ -35,7 +35,17 @@ PG_CATALOG, PUBLIC = 11, 2200  # the namespaces they are installed in
 BUILT_IN: dict[str, tuple[int, str, int, str]] = {
     "plpgsql": (13_575, "1.0", PG_CATALOG, "PL/pgSQL procedural language"),
     "pgcrypto": (16_390, "1.3", PUBLIC, "cryptographic functions"),
+    "pg_trgm": (
+        16_400,
+        "1.6",
+        PUBLIC,
+        "text similarity measurement and index searching based on trigrams",
+    ),
+    "unaccent": (16_401, "1.1", PUBLIC, "text search dictionary that removes accents"),
+    "btree_gin": (16_402, "1.3", PUBLIC, "support for indexing common datatypes in GIN"),
+    "btree_gist": (16_403, "1.7", PUBLIC, "support for indexing common datatypes in GiST"),
 }
+NOT_RELOCATABLE = frozenset({"plpgsql"})
 
 COLS: list[tuple[str, SqlType]] = [
     ("oid", T.OID),
@@ -51,7 +61,7 @@ COLS: list[tuple[str, SqlType]] = [
 
 def pg_extension(c: Catalog) -> list[tuple[Any, ...]]:
     return [
-        (oid, name, 10, schema, name == "pgcrypto", version, None, None)
+        (oid, name, 10, schema, name not in NOT_RELOCATABLE, version, None, None)
         for name, (oid, version, schema, _) in BUILT_IN.items()
         if name in c.extensions
     ]

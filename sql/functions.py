@@ -38,6 +38,7 @@ from sql import (
     routine_types,
     temp,
     trigger_defs,
+    trigram,
     user_types,
     visibility,
 )
@@ -384,6 +385,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
         if found is not None:
             return found
+    if name in trigram.NAMES:
+        return trigram.compile_call(name, [c.compile(a) for a in raw_args], c.ctx)
     if name in functions_text_search.NAMES:
         args = [c.compile(a) for a in raw_args]
         return functions_text_search.compile_text_search(name, args, c.ctx)

@@ -113,6 +113,38 @@ class PatternGreater(exp.ArrayOverlaps):  # any plain binary node
     """``a ~>~ b``."""
 
 
+class TrgmWordSimilar(exp.ArrayOverlaps):  # any plain binary node
+    """``a <% b``: pg_trgm's word similarity above the threshold (``%>``: swapped)."""
+
+
+class TrgmWordSimilarSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a %> b``."""
+
+
+class TrgmStrictSimilar(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<% b``: pg_trgm's strict word similarity above the threshold."""
+
+
+class TrgmStrictSimilarSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a %>> b``."""
+
+
+class TrgmWordDistance(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<-> b``: 1 - word_similarity(a, b)."""
+
+
+class TrgmWordDistanceSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a <->> b``."""
+
+
+class TrgmStrictDistance(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<<-> b``: 1 - strict_word_similarity(a, b)."""
+
+
+class TrgmStrictDistanceSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a <->>> b``."""
+
+
 # PostgreSQL operators sqlglot's tokenizer does not know, each on a token type PostgreSQL's
 # grammar in sqlglot leaves unused.
 _OPERATOR_TOKENS = {
@@ -126,6 +158,14 @@ _OPERATOR_TOKENS = {
     "?-": (TokenType.DOTCARET, Horizontal),
     "<<|": (TokenType.COLON_GT, StrictlyBelow),
     "|>>": (TokenType.NCOLON_GT, StrictlyAbove),
+    "<%": (TokenType.SYSTIMESTAMP, TrgmWordSimilar),
+    "%>": (TokenType.BULK_COLLECT_INTO, TrgmWordSimilarSwapped),
+    "<<%": (TokenType.COLUMN_DEF, TrgmStrictSimilar),
+    "%>>": (TokenType.CURRENT_USER_ID, TrgmStrictSimilarSwapped),
+    "<<->": (TokenType.UNDROP, TrgmWordDistance),
+    "<->>": (TokenType.INTEGRATION, TrgmWordDistanceSwapped),
+    "<<<->": (TokenType.HIVE_TOKEN_STREAM, TrgmStrictDistance),
+    "<->>>": (TokenType.URI_START, TrgmStrictDistanceSwapped),
 }
 
 
