@@ -39,6 +39,7 @@ from sql import (
     temp,
     trigger_defs,
     trigram,
+    unaccent,
     user_types,
     visibility,
 )
@@ -387,6 +388,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
             return found
     if name in trigram.NAMES:
         return trigram.compile_call(name, [c.compile(a) for a in raw_args], c.ctx)
+    if name in unaccent.NAMES:
+        return unaccent.compile_call(name, [c.compile(a) for a in raw_args])
     if name in functions_text_search.NAMES:
         args = [c.compile(a) for a in raw_args]
         return functions_text_search.compile_text_search(name, args, c.ctx)
