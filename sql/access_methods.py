@@ -14,6 +14,7 @@ the table and filter, and so get the same rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sql.errors import FeatureNotSupported, InvalidParameterValue, UndefinedObject
@@ -50,7 +51,7 @@ EXTENSION_OPCLASSES: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-def _extension_default(method: str, t: SqlType, installed: frozenset[str]) -> str | None:
+def _extension_default(method: str, t: SqlType, installed: Collection[str]) -> str | None:
     typname = t.typname
     enum = t.category == "E"
     if method == "gin" and "btree_gin" in installed and (typname in _BTREE_GIN or enum):
@@ -71,7 +72,7 @@ class AccessMethod:
     scannable: bool = False  # the planner finds rows through it (equality and ranges)
     params: frozenset[str] = frozenset({"fillfactor"})
 
-    def default_opclass(self, t: SqlType, installed: frozenset[str] = frozenset()) -> str | None:
+    def default_opclass(self, t: SqlType, installed: Collection[str] = ()) -> str | None:
         """The name of the default operator class for ``t`` (None: there is none), with the
         extensions ``installed``."""
         typname = t.typname
@@ -97,7 +98,7 @@ class AccessMethod:
             return f"{typname}_minmax_ops"
         return "box_inclusion_ops" if typname == "box" else None
 
-    def opclasses(self, installed: frozenset[str] = frozenset()) -> frozenset[str]:
+    def opclasses(self, installed: Collection[str] = ()) -> frozenset[str]:
         """The operator classes of this method other than the btree ones (sql.index_options
         checks those), with the extensions ``installed``."""
         out = _OPCLASSES.get(self.name, frozenset())
@@ -159,9 +160,7 @@ def check_shape(am: AccessMethod, unique: bool, keys: int, include: bool) -> Non
         raise FeatureNotSupported(f'access method "{am.name}" does not support multicolumn indexes')
 
 
-def check_default_opclass(
-    am: AccessMethod, t: SqlType, installed: frozenset[str] = frozenset()
-) -> None:
+def check_default_opclass(am: AccessMethod, t: SqlType, installed: Collection[str] = ()) -> None:
     """42704 when ``t`` has no default operator class for ``am`` (btree and hash: db9 keys
     every type it stores, so they take them all)."""
     if am.name in ("btree", "hash"):
@@ -175,7 +174,7 @@ def check_default_opclass(
 
 
 def check_other_opclass(
-    am: AccessMethod, opclass: str, t: SqlType, installed: frozenset[str] = frozenset()
+    am: AccessMethod, opclass: str, t: SqlType, installed: Collection[str] = ()
 ) -> str:
     """The operator class of a gist/spgist/gin/brin key to record ('' for ``t``'s default);
     42704 for a class ``am`` does not have (with the extensions ``installed``)."""

@@ -322,8 +322,9 @@ class Catalog:
 
     types: dict[int, TableDef] = field(default_factory=dict)  # user-defined types
     roles: dict[int, RoleDef] = field(default_factory=dict)  # created roles (sql.roles)
-    # installed extensions (sql.extensions): plpgsql from the start, as initdb installs it
-    extensions: frozenset[str] = frozenset({"plpgsql"})
+    # installed extensions (sql.extensions): name -> (oid, schema); plpgsql from the start,
+    # as initdb installs it
+    extensions: dict[str, tuple[int, str]] = field(default_factory=lambda: dict(_PLPGSQL))
     _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -434,7 +435,19 @@ def _lookup(
     return None
 
 
-TYPE_KINDS = frozenset({"enum", "composite", "domain", "range"})
+# "base": an extension's base type (sql.extensions), e.g. hstore: type_def holds its
+# "extension" and "category"
+TYPE_KINDS = frozenset({"enum", "composite", "domain", "range", "base"})
+_PLPGSQL: dict[str, tuple[int, str]] = {"plpgsql": (13_575, "pg_catalog")}  # initdb's oid
+
+
+def _extensions(raw: Any) -> dict[str, tuple[int, str]]:
+    """The installed extensions as stored: name -> [oid, schema] (a list of names before)."""
+    if isinstance(raw, list):  # the first layout: plpgsql and pgcrypto only
+        return {n: (13_575, "pg_catalog") if n == "plpgsql" else (16_390, "public") for n in raw}
+    return {name: (int(v[0]), str(v[1])) for name, v in raw.items()}
+
+
 _CACHED_VERSIONS = 4
 
 
@@ -481,7 +494,7 @@ class CatalogStore:
             role = RoleDef.from_json(raw)
             roles[role.oid] = role
         raw_ext = txn.get(layout.meta_key(self.db, "extensions"))
-        installed = frozenset(json.loads(raw_ext)) if raw_ext else frozenset({"plpgsql"})
+        installed = _extensions(json.loads(raw_ext)) if raw_ext else dict(_PLPGSQL)
         catalog = Catalog(
             version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types, roles, installed
         )
@@ -516,10 +529,11 @@ class CatalogStore:
         if self.version(txn) == 0 and txn.get(key) is None:
             txn.put(key, _U64.pack(PUBLIC_OID))
 
-    def set_extensions(self, txn: Transaction, names: frozenset[str]) -> None:
-        """The database's installed extensions are now ``names``."""
+    def set_extensions(self, txn: Transaction, installed: dict[str, tuple[int, str]]) -> None:
+        """The database's installed extensions are now ``installed`` (name -> (oid, schema))."""
         self.ensure_public(txn)
-        txn.put(layout.meta_key(self.db, "extensions"), json.dumps(sorted(names)).encode())
+        rows = {name: list(v) for name, v in sorted(installed.items())}
+        txn.put(layout.meta_key(self.db, "extensions"), json.dumps(rows).encode())
         self._bump(txn)
 
     def drop_schema(self, txn: Transaction, name: str) -> None:

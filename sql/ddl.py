@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Collection
 from typing import Any
 
 import sqlglot
@@ -851,7 +852,7 @@ def _index_keys(
     table: TableDef,
     am: access_methods.AccessMethod,
     keys: list[exp.Expr],
-    installed: frozenset[str],
+    installed: Collection[str],
 ) -> tuple[list[str], list[bool], list[str], list[str], list[str]]:
     """The keys of an index of ``table`` by ``am`` as written (columns, expressions, each
     with an operator class and ordering), checked as PostgreSQL checks them (with the

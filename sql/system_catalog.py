@@ -449,16 +449,23 @@ def pg_type(c: Catalog) -> Rows:
     rows: Rows = []
     user = [(t.id, user_types.sql_type(t), t) for t in c.types.values()]
     for oid, t, d in user:
-        typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r"}[d.kind]
+        typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r", "base": "b"}[d.kind]
         base = t.oid if d.kind == "domain" else 0
+        io = d.name if d.kind == "base" else d.kind
         rows.append(
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, d.owner, 0, None, f"{d.kind}_in", f"{d.kind}_out",
-             f"{d.kind}_recv", f"{d.kind}_send", None, _storage(t), "i",
+             ",", True, d.owner, 0, None, f"{io}_in", f"{io}_out",
+             f"{io}_recv", f"{io}_send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
+        if d.kind == "base":  # an extension's type: its array type too (typelem: the type)
+            rows.append(
+                (t.array_oid, "_" + d.name, _ns(c, d.schema), -1, "b", "A", oid, 0, 0, -1,
+                 False, 0, ",", True, d.owner, 0, None, "array_in", "array_out", "array_recv",
+                 "array_send", None, "x", "i", None)
+            )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0
         rows.append(
@@ -1503,6 +1510,16 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         False,
     ),
     ("pg_catalog", "pg_extension"): (extensions.COLS, extensions.pg_extension, False),
+    ("pg_catalog", "pg_available_extensions"): (
+        extensions.AVAILABLE_COLS,
+        extensions.pg_available_extensions,
+        False,
+    ),
+    ("pg_catalog", "pg_available_extension_versions"): (
+        extensions.VERSIONS_COLS,
+        extensions.pg_available_extension_versions,
+        False,
+    ),
     ("pg_catalog", "pg_trigger"): (PG_TRIGGER_COLS, pg_trigger, False),
     ("pg_catalog", "pg_policy"): (
         [

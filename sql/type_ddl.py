@@ -14,7 +14,7 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql import owner_ddl, relations, roles, temp
 from sql import types as T
-from sql.catalog import SYSTEM_SCHEMAS, TYPE_KINDS, Catalog, ColumnDef, ConstraintDef, TableDef
+from sql.catalog import SYSTEM_SCHEMAS, Catalog, ColumnDef, ConstraintDef, TableDef
 from sql.errors import (
     DependentObjectsStillExist,
     DuplicateObject,
@@ -30,6 +30,7 @@ from sql.pg_dialect import DIALECT
 from sql.result import Result
 from sql.session_api import SessionApi
 from sql.table_data import type_fields
+from sql.type_deps import dependents, drop_with_dependents, owner_noun
 from sql.user_types import column_udt, is_row_type, sql_type
 
 COMMANDS = frozenset({"CREATE TYPE", "CREATE DOMAIN", "DROP TYPE", "DROP DOMAIN", "ALTER TYPE"})
@@ -259,23 +260,6 @@ def _refresh_columns(session: SessionApi, catalog: Catalog, changed: TableDef) -
             store.put_table(txn, t, catalog, new=False)
 
 
-def _dependents(catalog: Catalog, t: TableDef) -> list[tuple[TableDef, ColumnDef]]:
-    return [
-        (owner, c)
-        for owner in [*catalog.tables.values(), *catalog.types.values()]
-        for c in owner.live_columns
-        if owner.id != t.id and c.udt is not None and _mentions(c.udt, t.id)
-    ]
-
-
-def _mentions(udt: dict[str, Any], oid: int) -> bool:
-    if udt.get("oid") == oid or (udt.get("domain") or {}).get("oid") == oid:
-        return True
-    if "element" in udt and _mentions(udt["element"], oid):
-        return True
-    return any(_mentions(f, oid) for _, f in udt.get("fields", []))
-
-
 def _noun(t: TableDef) -> str:
     return {"view": "view", "sequence": "sequence"}.get(t.kind, "table")
 
@@ -313,23 +297,23 @@ def _drop(session: SessionApi, catalog: Catalog, command: str, tokens: list[Any]
             continue
         if kind == "DOMAIN" and t.kind != "domain":
             raise WrongObjectType(f'"{t.name}" is not a domain')
+        if t.kind == "base":  # an extension's type (sql.extensions)
+            ext = t.type_def["extension"]
+            raise DependentObjectsStillExist(
+                f"cannot drop type {t.name} because extension {ext} requires it",
+                hint=f"You can drop extension {ext} instead.",
+            )
         found.append(t)
-    store, txn = session.database.catalogs, session.current_txn()
     for t in found:
-        deps = _dependents(catalog, t)
+        deps = dependents(catalog, t)
         if deps and not cascade:
             noun = "type"
             first, col = deps[0]
-            what = "composite type" if first.kind in TYPE_KINDS else "table"
             raise DependentObjectsStillExist(
                 f"cannot drop {noun} {t.name} because other objects depend on it",
-                detail=f"column {col.name} of {what} {first.name} depends on {noun} {t.name}",
+                detail=f"column {col.name} of {owner_noun(first)} {first.name} depends on "
+                f"{noun} {t.name}",
                 hint="Use DROP ... CASCADE to drop the dependent objects too.",
             )
-        for owner, col in deps:
-            what = "composite type" if owner.kind in TYPE_KINDS else "table"
-            session.notices.append(f"drop cascades to column {col.name} of {what} {owner.name}")
-            col.dropped = True
-            store.put_table(txn, owner, catalog, new=False)
-        store.drop_table(txn, t)
+        drop_with_dependents(session, catalog, t)
     return Result("DROP TYPE" if kind == "TYPE" else "DROP DOMAIN")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from sql import types as T
-from sql.catalog import Catalog, TableDef
+from sql.catalog import FIRST_USER_OID, Catalog, TableDef
 from sql.types import Domain, SqlType
 
 
@@ -28,6 +28,8 @@ def sql_type(t: TableDef) -> SqlType:
         checks = tuple((c.name, c.check or "") for c in t.constraints if c.kind == "c")
         domain = Domain(t.name, t.id, value.not_null, checks, value.default)
         return replace(value.type, domain=domain)
+    if t.kind == "base":  # an extension's type: its operations go by its name (hstore, citext)
+        return SqlType(t.name, t.id, array_oid, -1, str(t.type_def.get("category", "U")))
     return SqlType(t.name, t.id, array_oid, -1, "R")
 
 
@@ -89,7 +91,12 @@ def is_row_type(t: SqlType) -> bool:
 def is_user_defined(t: SqlType) -> bool:
     """True for a type only the catalog knows (a column of it keeps the type with it)."""
     base = t.element or t
-    return t.domain is not None or base.domain is not None or base.category in ("E", "C", "R")
+    return (
+        t.domain is not None
+        or base.domain is not None
+        or base.category in ("E", "C", "R")
+        or base.oid >= FIRST_USER_OID  # an extension's base type (hstore, citext)
+    )
 
 
 def column_udt(t: SqlType) -> dict[str, object] | None:

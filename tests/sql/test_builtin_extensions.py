@@ -37,3 +37,37 @@ SCRIPT = [
 def test_builtin_extensions_match_postgres(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+MACHINERY = [
+    'CREATE EXTENSION IF NOT EXISTS "uuid-ossp"',
+    "CREATE EXTENSION hstore WITH SCHEMA public",
+    "CREATE EXTENSION hstore",
+    "CREATE EXTENSION IF NOT EXISTS hstore",
+    "CREATE EXTENSION nosuch_thing_here",
+    "SELECT extname, extversion, extrelocatable, extnamespace::regnamespace::text"
+    " FROM pg_extension ORDER BY 1",
+    "SELECT name, default_version, installed_version FROM pg_available_extensions"
+    " WHERE name IN ('hstore', 'citext', 'uuid-ossp', 'plpgsql') ORDER BY 1",
+    # the type exists with its array type, in the extension's schema, only once installed
+    "SELECT t.typname, t.typtype, t.typcategory, a.typname, a.typelem = t.oid,"
+    " t.typnamespace::regnamespace::text FROM pg_type t JOIN pg_type a ON a.oid = t.typarray"
+    " WHERE t.typname IN ('hstore', 'citext')",
+    "SELECT 'hstore'::regtype::text, 'hstore[]'::regtype::text",
+    "CREATE TABLE kv (id int, h hstore, hs hstore[])",
+    "DROP TYPE hstore",
+    "DROP EXTENSION hstore",
+    "DROP EXTENSION hstore RESTRICT",
+    "DROP EXTENSION hstore CASCADE",
+    "SELECT attname FROM pg_attribute WHERE attrelid = 'kv'::regclass AND attnum > 0"
+    " AND NOT attisdropped",
+    "SELECT count(*) FROM pg_type WHERE typname IN ('hstore', '_hstore')",
+    "CREATE TABLE kv2 (h hstore)",
+    'DROP EXTENSION IF EXISTS hstore, "uuid-ossp"',
+    "SELECT extname FROM pg_extension ORDER BY 1",
+]
+
+
+def test_extension_installs_and_drops_its_types(differ: Differ) -> None:
+    for sql in MACHINERY:
+        differ.check(sql)

@@ -1,0 +1,45 @@
+"""Which columns depend on a user-defined or extension type, and dropping a type with them
+(DROP TYPE ... CASCADE, DROP EXTENSION ... CASCADE): a column of the type, of an array of it
+or of a composite type or domain over it depends on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sql.catalog import TYPE_KINDS, Catalog, ColumnDef, TableDef
+from sql.session_api import SessionApi
+
+
+def dependents(catalog: Catalog, t: TableDef) -> list[tuple[TableDef, ColumnDef]]:
+    """The columns (of tables and composite types) of the type ``t``, or of a type over it."""
+    return [
+        (owner, c)
+        for owner in [*catalog.tables.values(), *catalog.types.values()]
+        for c in owner.live_columns
+        if owner.id != t.id and c.udt is not None and _mentions(c.udt, t.id)
+    ]
+
+
+def _mentions(udt: dict[str, Any], oid: int) -> bool:
+    if udt.get("oid") == oid or (udt.get("domain") or {}).get("oid") == oid:
+        return True
+    if "element" in udt and _mentions(udt["element"], oid):
+        return True
+    return any(_mentions(f, oid) for _, f in udt.get("fields", []))
+
+
+def owner_noun(owner: TableDef) -> str:
+    """What a column's owner is called in a dependency message."""
+    return "composite type" if owner.kind in TYPE_KINDS else "table"
+
+
+def drop_with_dependents(session: SessionApi, catalog: Catalog, t: TableDef) -> None:
+    """Drop the type ``t`` and the columns of it (CASCADE), with a notice for each column."""
+    store, txn = session.database.catalogs, session.current_txn()
+    for owner, col in dependents(catalog, t):
+        session.notices.append(
+            f"drop cascades to column {col.name} of {owner_noun(owner)} {owner.name}"
+        )
+        col.dropped = True
+        store.put_table(txn, owner, catalog, new=False)
+    store.drop_table(txn, t)
