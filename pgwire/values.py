@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
+from sql import ranges
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -269,9 +270,66 @@ def _int_send(s: struct.Struct, v: Any, t: SqlType) -> bytes:
         raise NumericValueOutOfRange(f"{t.name} out of range") from None
 
 
+# range_send's flags byte
+_R_EMPTY, _R_LB_INC, _R_UB_INC, _R_LB_INF, _R_UB_INF = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def _range_send(v: Any, t: SqlType) -> bytes:
+    """range_send: flags, then each finite bound as a length and the subtype's send;
+    multirange_send: the number of ranges, then each as a length and range_send."""
+    sub = t.subtype
+    assert sub is not None
+    if isinstance(v, ranges.Multirange):
+        out = [_I4.pack(len(v.ranges))]
+        for r in v.ranges:
+            one = _range_send(r, sub)
+            out += [_I4.pack(len(one)), one]
+        return b"".join(out)
+    if v.empty:
+        return bytes([_R_EMPTY])
+    flags = (
+        (_R_LB_INC if v.lower_inc else 0)
+        | (_R_UB_INC if v.upper_inc else 0)
+        | (_R_LB_INF if v.lower is None else 0)
+        | (_R_UB_INF if v.upper is None else 0)
+    )
+    out = [bytes([flags])]
+    for bound in (v.lower, v.upper):
+        if bound is not None:
+            one = _send(bound, sub)
+            out += [_I4.pack(len(one)), one]
+    return b"".join(out)
+
+
+def _range_recv(buf: _In, t: SqlType) -> Any:
+    sub = t.subtype
+    assert sub is not None
+    if t.is_multirange:
+        count = buf.unpack(_I4)
+        items = [_range_recv(_In(buf.take(buf.unpack(_I4))), sub) for _ in range(max(count, 0))]
+        return ranges.multirange(items, T.range_step(t))
+    (flags,) = buf.take(1)
+    if flags & _R_EMPTY:
+        return ranges.EMPTY
+    values: list[Any] = []
+    for inf in (_R_LB_INF, _R_UB_INF):
+        if flags & inf:
+            values.append(None)
+            continue
+        one = _In(buf.take(buf.unpack(_I4)))
+        values.append(_recv(one, sub))
+        if not one.done():
+            raise InvalidBinaryRepresentation("incorrect binary data format")
+    lower = ranges.Bound(values[0], values[0] is None, bool(flags & _R_LB_INC), True)
+    upper = ranges.Bound(values[1], values[1] is None, bool(flags & _R_UB_INC), False)
+    return ranges.make(lower, upper, T.range_step(t))
+
+
 def _send(v: Any, t: SqlType) -> bytes:
     if t.element is not None:  # int2vector and oidvector too: they travel as arrays
         return _array_send(v, t)
+    if t.subtype is not None:
+        return _range_send(v, t)
     name = t.name
     if name == "smallint":
         return _int_send(_I2, v, t)
@@ -331,6 +389,8 @@ def encode_binary(v: Any, t: SqlType) -> bytes | None:
 def _recv(buf: _In, t: SqlType) -> Any:
     if t.element is not None:
         return _array_recv(buf, t)
+    if t.subtype is not None:
+        return _range_recv(buf, t)
     name = t.name
     if name == "smallint":
         return buf.unpack(_I2)

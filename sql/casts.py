@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, inet
+from sql import array_bounds, inet, ranges
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -79,6 +79,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
             for x in v
         ])  # fmt: skip
+    if dst.is_multirange and src.is_range and dst.subtype == src:  # multirange(r)
+        return ranges.multirange([v], T.range_step(src))
     if d in ("regclass", "regtype") and isinstance(v, str):
         return v  # a relation or type name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")

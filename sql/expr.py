@@ -798,7 +798,8 @@ class Compiler:
         here) and ``a && b`` (an element in common). An untyped literal takes the other
         side's array type; NULL elements match nothing; dimensions do not matter."""
         a, b = self._binary_operands(e)
-        if a.type.category == "G" or b.type.category == "G":  # (a <@ b arrives flipped)
+        if a.type.category in ("G", "R") or b.type.category in ("G", "R"):
+            # (a <@ b arrives flipped)
             return compile_operator("@>" if contains else "&&", [a, b])
         if a.type.name == "unknown" and b.type.name != "unknown":
             a = coerce_to(a, base_type(b.type))
@@ -875,7 +876,7 @@ class Compiler:
     def _arith_op(self, e: exp.Binary, op: str) -> Typed:
         a, b = self._binary_operands(e)
         ta, tb = a.type, b.type
-        if ta.category == "G" or tb.category == "G":
+        if ta.category in ("G", "R") or tb.category in ("G", "R"):
             return compile_operator(op, [a, b])
         if "money" in (ta.name, tb.name):
             return _money_arith(op, a, b)
@@ -940,7 +941,7 @@ class Compiler:
     def _shift(self, e: exp.Binary, op: str) -> Typed:
         """``<<`` / ``>>``: an integer shift, or left of / right of for points."""
         a, b = self.compile(e.this), self.compile(e.expression)
-        if a.type.category == "G" or b.type.category == "G":
+        if a.type.category in ("G", "R") or b.type.category in ("G", "R"):
             return compile_operator(op, [a, b])
         return bitwise(op, a, b)
 

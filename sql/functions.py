@@ -26,6 +26,7 @@ from sql import (
     functions_array,
     functions_enum,
     functions_geometry,
+    functions_range,
     functions_text_search,
     inet,
     jsonb,
@@ -390,6 +391,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return trigram.compile_call(name, [c.compile(a) for a in raw_args], c.ctx)
     if name in unaccent.NAMES:
         return unaccent.compile_call(name, [c.compile(a) for a in raw_args])
+    if name in functions_range.NAMES:
+        found = functions_range.compile_range(name, [c.compile(a) for a in raw_args])
+        if found is not None:
+            return found
     if name in functions_text_search.NAMES:
         args = [c.compile(a) for a in raw_args]
         return functions_text_search.compile_text_search(name, args, c.ctx)

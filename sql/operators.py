@@ -19,6 +19,7 @@ from sql import geometry
 from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import DatatypeMismatch, UndefinedFunction
+from sql.functions_range import range_operator
 from sql.functions_text import strict_call
 from sql.functions_text_search import tsquery_operator
 from sql.pg_dialect import (
@@ -60,6 +61,9 @@ SYMBOLS: dict[type[exp.Expr], str] = {
     exp.BitwiseLeftShift: "<<",
     exp.BitwiseRightShift: ">>",
     exp.Distance: "<->",
+    exp.Adjacent: "-|-",
+    exp.ExtendsLeft: "&<",
+    exp.ExtendsRight: "&>",
     SameAs: "~=",
     Below: "<^",
     Above: ">^",
@@ -186,6 +190,8 @@ def compile_operator(symbol: str, args: list[Typed]) -> Typed:
         raise UndefinedFunction(f"operator does not exist: {symbol} {a.type.display()}")
     a, b = args
     ta, tb = a.type, b.type
+    if ta.subtype is not None or tb.subtype is not None:
+        return range_operator(symbol, a, b)
     if ta.category == "G" or tb.category == "G":
         return _geometric(symbol, a, b)
     if symbol in ("@>", "<@") and "jsonb" in (ta.name, tb.name):

@@ -468,13 +468,15 @@ def pg_type(c: Catalog) -> Rows:
             )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0
+        typtype = "r" if t.is_range else "m" if t.is_multirange else "b"
+        io = {"r": "range_", "m": "multirange_", "b": t.typname}[typtype]
         rows.append(
             (
                 oid,
                 t.typname,
                 11,
                 t.typlen,
-                "b",
+                typtype,
                 t.category,
                 elem,
                 t.array_oid if not t.element else 0,
@@ -487,10 +489,10 @@ def pg_type(c: Catalog) -> Rows:
                 OWNER,
                 0,
                 None,
-                t.typname + "in",
-                t.typname + "out",
-                t.typname + "recv",
-                t.typname + "send",
+                io + "in",
+                io + "out",
+                io + "recv",
+                io + "send",
                 None,
                 _storage(t),
                 "i",
@@ -498,6 +500,36 @@ def pg_type(c: Catalog) -> Rows:
             )
         )
     return rows
+
+
+# rngsubopc: the subtype's default btree operator class
+_RANGE_OPCLASS = {"int4range": 1978, "int8range": 3124, "numrange": 3125, "daterange": 3122,
+                  "tsrange": 3128, "tstzrange": 3127}  # fmt: skip
+PG_RANGE_COLS = [
+    ("rngtypid", OIDT),
+    ("rngsubtype", OIDT),
+    ("rngmultitypid", OIDT),
+    ("rngcollation", OIDT),
+    ("rngsubopc", OIDT),
+    ("rngcanonical", T.REGPROC),
+    ("rngsubdiff", T.REGPROC),
+]
+
+
+def pg_range(c: Catalog) -> Rows:
+    """The built-in range types (a CREATE TYPE ... AS RANGE one: its subtype only)."""
+    multi = {m.subtype.oid: m.oid for m in T.MULTIRANGES if m.subtype is not None}
+    rows: Rows = []
+    for r in T.RANGES:
+        assert r.subtype is not None
+        canonical = f"{r.name}_canonical" if T.range_step(r) is not None else 0
+        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, _RANGE_OPCLASS[r.name], canonical,
+                     f"{r.name}_subdiff"))  # fmt: skip
+    for d in c.types.values():
+        if d.kind == "range":
+            sub = user_types.sql_type(d).subtype
+            rows.append((d.id, sub.oid if sub else 0, 0, 0, 0, 0, 0))
+    return sorted(rows)
 
 
 def _storage(t: SqlType) -> str:
@@ -1504,11 +1536,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
         pg_enum,
         False,
     ),
-    ("pg_catalog", "pg_range"): (
-        [("rngtypid", OIDT), ("rngsubtype", OIDT), ("rngmultitypid", OIDT)],
-        empty,
-        False,
-    ),
+    ("pg_catalog", "pg_range"): (PG_RANGE_COLS, pg_range, False),
     ("pg_catalog", "pg_extension"): (extensions.COLS, extensions.pg_extension, False),
     ("pg_catalog", "pg_available_extensions"): (
         extensions.AVAILABLE_COLS,

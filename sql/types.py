@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, inet, ts_config, ts_values
+from sql import array_bounds, geometry, inet, ranges, ts_config, ts_values
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -57,6 +57,16 @@ class SqlType:
     # A domain over this type: its checks travel with the base type, which every operation
     # sees (a domain compares equal to its base type, as PostgreSQL operates on the base).
     domain: Domain | None = field(default=None, compare=False)
+    # A range type's subtype (int4range: integer); a multirange type's range type.
+    subtype: SqlType | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.subtype is not None and self.subtype.subtype is None
+
+    @property
+    def is_multirange(self) -> bool:
+        return self.subtype is not None and self.subtype.subtype is not None
 
     @property
     def typname(self) -> str:
@@ -234,6 +244,8 @@ def type_to_json(t: SqlType) -> dict[str, Any]:
         d["fields"] = [[n, type_to_json(f)] for n, f in t.fields]
     if t.domain is not None:
         d["domain"] = {**vars(t.domain), "checks": [list(c) for c in t.domain.checks]}
+    if t.subtype is not None:
+        d["subtype"] = type_to_json(t.subtype)
     return d
 
 
@@ -241,6 +253,8 @@ def type_from_json(d: dict[str, Any]) -> SqlType:
     d = dict(d)
     if "element" in d:
         d["element"] = type_from_json(d["element"])
+    if "subtype" in d:
+        d["subtype"] = type_from_json(d["subtype"])
     if "fields" in d:
         d["fields"] = tuple((n, type_from_json(f)) for n, f in d["fields"])
     if "labels" in d:
@@ -339,6 +353,28 @@ CIRCLE = SqlType("circle", 718, 719, 24, "G")
 TSVECTOR = SqlType("tsvector", 3614, 3643, -1, "U")
 TSQUERY = SqlType("tsquery", 3615, 3645, -1, "U")
 REGCONFIG = SqlType("regconfig", 3734, 3735, 4, "U")  # held as its name
+# Range and multirange types: values are ranges.Range / ranges.Multirange.
+INT4RANGE = SqlType("int4range", 3904, 3905, -1, "R", subtype=INT4)
+NUMRANGE = SqlType("numrange", 3906, 3907, -1, "R", subtype=NUMERIC)
+TSRANGE = SqlType("tsrange", 3908, 3909, -1, "R", subtype=TIMESTAMP)
+TSTZRANGE = SqlType("tstzrange", 3910, 3911, -1, "R", subtype=TIMESTAMPTZ)
+DATERANGE = SqlType("daterange", 3912, 3913, -1, "R", subtype=DATE)
+INT8RANGE = SqlType("int8range", 3926, 3927, -1, "R", subtype=INT8)
+INT4MULTIRANGE = SqlType("int4multirange", 4451, 6150, -1, "R", subtype=INT4RANGE)
+NUMMULTIRANGE = SqlType("nummultirange", 4532, 6151, -1, "R", subtype=NUMRANGE)
+TSMULTIRANGE = SqlType("tsmultirange", 4533, 6152, -1, "R", subtype=TSRANGE)
+TSTZMULTIRANGE = SqlType("tstzmultirange", 4534, 6153, -1, "R", subtype=TSTZRANGE)
+DATEMULTIRANGE = SqlType("datemultirange", 4535, 6155, -1, "R", subtype=DATERANGE)
+INT8MULTIRANGE = SqlType("int8multirange", 4536, 6157, -1, "R", subtype=INT8RANGE)
+RANGES = (INT4RANGE, NUMRANGE, TSRANGE, TSTZRANGE, DATERANGE, INT8RANGE)
+MULTIRANGES = (
+    INT4MULTIRANGE,
+    NUMMULTIRANGE,
+    TSMULTIRANGE,
+    TSTZMULTIRANGE,
+    DATEMULTIRANGE,
+    INT8MULTIRANGE,
+)
 
 SCALARS = [
     INT2,
@@ -382,6 +418,8 @@ SCALARS = [
     TSVECTOR,
     TSQUERY,
     REGCONFIG,
+    *RANGES,
+    *MULTIRANGES,
 ]
 BY_OID: dict[int, SqlType] = {t.oid: t for t in SCALARS}
 for _t in SCALARS:
@@ -460,6 +498,7 @@ _NAMES = {
     "money": MONEY,
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
     **{t.name: t for t in (TSVECTOR, TSQUERY, REGCONFIG)},
+    **{t.name: t for t in (*RANGES, *MULTIRANGES)},
 }
 
 
@@ -557,6 +596,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return array_bounds.bounded(items, [0]) if items else items  # subscripts from 0
     if t.element is not None:
         return parse_array(text, t.element)
+    if t.subtype is not None:
+        return parse_range(text, t)
     if t in INTEGER_TYPES or name in ("smallint", "integer", "bigint"):
         if not _INT_TEXT.fullmatch(s):
             raise _bad(t, text)
@@ -1176,7 +1217,7 @@ def is_subarray(item: Any, element: SqlType) -> bool:
     return (
         isinstance(item, list | tuple)
         and element.name != "jsonb"
-        and element.category not in ("G", "C")
+        and element.category not in ("G", "C", "R")
         and element.fields is None
     )
 
@@ -1496,6 +1537,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return " ".join(str(x) for x in v)
     if t.element is not None:
         return format_array(v, t.element)
+    if t.subtype is not None:
+        return format_range(v, t)
     if t.name == "jsonb":
         return format_jsonb(v)
     if t.category == "G":
@@ -1533,6 +1576,46 @@ def format_value(v: Any, t: SqlType) -> str | None:
     if isinstance(v, Interval):
         return format_interval(v)
     return str(v)
+
+
+def range_step(t: SqlType) -> ranges.Step | None:
+    """The next value of a discrete range type's subtype (int4range, int8range, daterange:
+    their canonical form is ``[)``); None for a continuous one (and a multirange's range)."""
+    if t.is_multirange:
+        assert t.subtype is not None
+        return range_step(t.subtype)
+    if t.name in ("int4range", "int8range"):
+        sub = INT4 if t.name == "int4range" else INT8
+        return lambda v: check_int(v + 1, sub)
+    if t.name == "daterange":
+        return _next_day
+    return None
+
+
+def _next_day(d: dt.date) -> dt.date:
+    try:
+        return d + dt.timedelta(days=1)
+    except OverflowError:
+        raise DatetimeFieldOverflow("date out of range") from None
+
+
+def parse_range(text: str, t: SqlType) -> ranges.Range | ranges.Multirange:
+    """range_in / multirange_in of the range or multirange type ``t``."""
+    sub = t.subtype
+    assert sub is not None
+    if t.is_multirange:
+        return ranges.parse_multi(text, lambda x: parse_range(x, sub), range_step(t))  # type: ignore[arg-type, return-value]
+    return ranges.parse(text, lambda x: parse_text(x, sub), range_step(t))
+
+
+def format_range(v: ranges.Range | ranges.Multirange, t: SqlType) -> str:
+    sub = t.subtype
+    assert sub is not None
+    if isinstance(v, ranges.Multirange):
+        inner = sub.subtype
+        assert inner is not None
+        return ranges.format_multi(v, lambda x: format_value(x, inner) or "")
+    return ranges.format_range(v, lambda x: format_value(x, sub) or "")
 
 
 def format_array(items: list[Any], element: SqlType) -> str:
@@ -1581,6 +1664,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
     name = t.name
     if exact and name == "numeric":
         return str(v)
+    if t.subtype is not None:
+        return _range_storage(v, t, exact)
     if name == "date":
         return v.toordinal()
     if name == "timestamp without time zone":
@@ -1615,9 +1700,30 @@ _CONVERTED_ON_LOAD = frozenset(
 )  # fmt: skip
 
 
+def _range_storage(v: Any, t: SqlType, exact: bool) -> Any:
+    sub = t.subtype
+    assert sub is not None
+    if isinstance(v, ranges.Multirange):
+        return tuple(_range_storage(r, sub, exact) for r in v.ranges)
+    return ranges.to_storage(v, lambda x: to_storage(x, sub, exact=exact))
+
+
+def _range_loaded(v: Any, t: SqlType) -> Any:
+    sub = t.subtype
+    assert sub is not None
+    if t.is_multirange:
+        return ranges.Multirange(tuple(_range_loaded(r, sub) for r in v))
+    return ranges.from_storage(v, lambda x: from_storage(x, sub))
+
+
 def stored_as_is(t: SqlType) -> bool:
     """True if ``from_storage`` returns this type's stored values unchanged."""
-    return t.element is None and t.name not in _CONVERTED_ON_LOAD and t.category not in ("E", "C")
+    return (
+        t.element is None
+        and t.subtype is None
+        and t.name not in _CONVERTED_ON_LOAD
+        and t.category not in ("E", "C")
+    )
 
 
 def from_storage(v: Any, t: SqlType) -> Any:
@@ -1627,6 +1733,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         items, lower = array_bounds.split_stored(v)
         out = [from_storage(x, t if is_subarray(x, t.element) else t.element) for x in items]
         return out if lower is None else array_bounds.bounded(out, lower)
+    if t.subtype is not None:
+        return _range_loaded(v, t)
     name = t.name
     if name == "date":
         return dt.date.fromordinal(v)

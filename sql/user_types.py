@@ -1,6 +1,6 @@
 """User-defined types as SqlTypes: an enum (its labels), a composite type (its fields, a
 table's row type too), a domain (its base type carrying the domain's constraints) and a range
-(named, not usable), read
+(its subtype: continuous, as without a canonical function), read
 from their catalog entries (TableDef of a kind in catalog.TYPE_KINDS), and the resolver the
 session installs so that type names resolve against the statement's catalog and search path.
 """
@@ -30,7 +30,8 @@ def sql_type(t: TableDef) -> SqlType:
         return replace(value.type, domain=domain)
     if t.kind == "base":  # an extension's type: its operations go by its name (hstore, citext)
         return SqlType(t.name, t.id, array_oid, -1, str(t.type_def.get("category", "U")))
-    return SqlType(t.name, t.id, array_oid, -1, "R")
+    subtype = T.type_by_name(str(t.type_def.get("subtype", "")))
+    return SqlType(t.name, t.id, array_oid, -1, "R", subtype=subtype)
 
 
 def format_type(catalog: Catalog, path: list[str], oid: int) -> str | None:
