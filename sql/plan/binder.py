@@ -250,6 +250,9 @@ AGGREGATES = {
     "array_agg",
     "string_agg",
     "every",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
     *jsonb.AGGREGATES,
     *moments.ONE_ARG,
     *moments.TWO_ARG,
@@ -1589,6 +1592,11 @@ class Planner:
             arg_e = args[0] if args else None
             if name == "string_agg" and len(args) > 1:
                 sep = comp.compile(args[1])
+            if isinstance(arg_e, exp.Order):  # bit_and(x ORDER BY ...), a plain call's
+                order_keys = self._agg_order(arg_e, comp)
+                arg_e = arg_e.this
+            if isinstance(arg_e, exp.Distinct):  # bit_and(DISTINCT x)
+                distinct, arg_e = True, arg_e.expressions[0]
         if name == "count" and (arg_e is None or isinstance(arg_e, exp.Star)):
             return AggSpec("count_star", None, False, T.INT8, filter=filt)
         if arg_e is None:
@@ -1628,6 +1636,10 @@ class Planner:
         elif name in ("bool_and", "bool_or", "every"):
             name = "bool_and" if name == "every" else name
             rtype = T.BOOL
+        elif name in ("bit_and", "bit_or", "bit_xor"):
+            if t.name not in ("smallint", "integer", "bigint"):
+                raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
+            rtype = t
         elif name == "array_agg":
             rtype = t.array_of()
         elif name == "string_agg" and t.name == "bytea":
