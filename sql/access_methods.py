@@ -82,6 +82,8 @@ class AccessMethod:
         if self.name in ("btree", "hash"):
             return f"{typname}_ops"
         if self.name == "gist":
+            if typname in ("tsvector", "tsquery"):
+                return f"{typname}_ops"
             if typname not in _GEOMETRIC:
                 return None
             return "poly_ops" if typname == "polygon" else f"{typname}_ops"
@@ -91,7 +93,7 @@ class AccessMethod:
         if self.name == "gin":
             if t.element is not None:
                 return "array_ops"
-            return "jsonb_ops" if typname == "jsonb" else None
+            return {"jsonb": "jsonb_ops", "tsvector": "tsvector_ops"}.get(typname)
         if typname == "varchar":
             return "text_minmax_ops"
         if typname in _BRIN_MINMAX:
@@ -108,9 +110,11 @@ class AccessMethod:
 
 
 _OPCLASSES = {
-    "gist": frozenset({"box_ops", "point_ops", "poly_ops", "circle_ops"}),
+    "gist": frozenset(
+        {"box_ops", "point_ops", "poly_ops", "circle_ops", "tsvector_ops", "tsquery_ops"}
+    ),
     "spgist": frozenset({"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops"}),
-    "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops"}),
+    "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops", "tsvector_ops"}),
     "brin": frozenset(
         {f"{t}_minmax_ops" for t in _BRIN_MINMAX}
         | {f"{t}_minmax_multi_ops" for t in _BRIN_MINMAX}

@@ -22,6 +22,7 @@ from sql import (
     dump_catalog,
     extensions,
     info_schema,
+    opclasses,
     partition_indexes,
     partition_text,
     privileges,
@@ -596,7 +597,8 @@ def pg_index(c: Catalog) -> Rows:
     for t in _tables(c):
         names = [col.name for col in t.live_columns]
         for i in t.indexes:
-            keys = [names.index(col) + 1 if col else 0 for col in i.columns]
+            # key columns, then INCLUDE columns (indnatts of them; indclass: the keys')
+            keys = [names.index(col) + 1 if col else 0 for col in [*i.columns, *i.include]]
             rows.append(
                 _row(
                     PG_INDEX_COLS,
@@ -614,7 +616,7 @@ def pg_index(c: Catalog) -> Rows:
                     indisready=True,
                     indislive=True,
                     indkey=keys,
-                    indclass=[opclass_oid(t.column(col).type) if col else 0 for col in i.columns],
+                    indclass=opclasses.key_classes(t, i, c.extensions),
                     indexprs=", ".join(e for e in i.exprs if e) or None,
                     indpred=i.predicate,
                     # INDOPTION_DESC | INDOPTION_NULLS_FIRST: DESC sorts NULLs first by default
@@ -947,20 +949,8 @@ def pg_sequences(c: Catalog, session: SessionApi) -> Rows:
     return rows
 
 
-OPCLASS_BASE = 100_000
-
-
-def opclass_oid(t: SqlType) -> int:
-    """The default btree operator class of a type (a synthetic oid per type)."""
-    return OPCLASS_BASE + t.oid
-
-
 def pg_opclass(c: Catalog) -> Rows:
-    return [
-        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid, OWNER, 0, 0)
-        for oid, t in sorted(T.BY_OID.items())
-        if t.element is None
-    ]
+    return opclasses.rows(c.extensions, OWNER)
 
 
 def pg_am(c: Catalog) -> Rows:
