@@ -140,7 +140,9 @@ class HeadlineOptions:
     fragment_delimiter: str = " ... "
 
 
-_OPTION = re.compile(r'\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|[^,\s]*)\s*(?:,|$)')
+_OPTION = re.compile(
+    r"""\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s]*)\s*(?:,|$)"""
+)
 _OPTION_NAMES = {
     "startsel": "start_sel", "stopsel": "stop_sel", "maxwords": "max_words",
     "minwords": "min_words", "shortword": "short_word", "highlightall": "highlight_all",
@@ -160,8 +162,8 @@ def headline_options(text: str) -> HeadlineOptions:
             raise InvalidParameterValue(f'invalid parameter list format: "{text}"')
         pos = m.end()
         key, raw = m.group(1).lower(), m.group(2)
-        if raw.startswith('"'):
-            raw = raw[1:-1].replace('""', '"')
+        if raw[:1] in ('"', "'"):  # deserialize_deflist: either quote, doubled inside
+            raw = raw[1:-1].replace(raw[0] * 2, raw[0])
         name = _OPTION_NAMES.get(key)
         if name is None:
             raise InvalidParameterValue(f'unrecognized headline parameter: "{m.group(1)}"')
