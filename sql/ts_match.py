@@ -140,9 +140,7 @@ class HeadlineOptions:
     fragment_delimiter: str = " ... "
 
 
-_OPTION = re.compile(
-    r"""\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s]*)\s*(?:,|$)"""
-)
+_OPTION = re.compile(r"""\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s]*)\s*(?:,|$)""")
 _OPTION_NAMES = {
     "startsel": "start_sel", "stopsel": "stop_sel", "maxwords": "max_words",
     "minwords": "min_words", "shortword": "short_word", "highlightall": "highlight_all",
