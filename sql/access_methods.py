@@ -81,6 +81,10 @@ class AccessMethod:
             return extension
         if self.name in ("btree", "hash"):
             return f"{typname}_ops"
+        if t.subtype is not None and self.name in ("gist", "spgist"):  # a range, multirange
+            if not t.is_multirange:
+                return "range_ops"
+            return "multirange_ops" if self.name == "gist" else None
         if self.name == "gist":
             if typname in ("tsvector", "tsquery"):
                 return f"{typname}_ops"
@@ -111,9 +115,20 @@ class AccessMethod:
 
 _OPCLASSES = {
     "gist": frozenset(
-        {"box_ops", "point_ops", "poly_ops", "circle_ops", "tsvector_ops", "tsquery_ops"}
+        {
+            "box_ops",
+            "point_ops",
+            "poly_ops",
+            "circle_ops",
+            "tsvector_ops",
+            "tsquery_ops",
+            "range_ops",
+            "multirange_ops",
+        }
     ),
-    "spgist": frozenset({"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops"}),
+    "spgist": frozenset(
+        {"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops", "range_ops"}
+    ),
     "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops", "tsvector_ops"}),
     "brin": frozenset(
         {f"{t}_minmax_ops" for t in _BRIN_MINMAX}

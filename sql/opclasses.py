@@ -22,7 +22,10 @@ OPCLASS_BASE = 100_000
 _NAMED_BASE = 110_000
 PG_CATALOG, PUBLIC = 11, 2200
 _BTREE_NAMED = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
-_POLYMORPHIC = {"array_ops": 2277, "enum_ops": 3500, "gist_enum_ops": 3500}
+_POLYMORPHIC = {
+    "array_ops": 2277, "enum_ops": 3500, "gist_enum_ops": 3500, "range_ops": 3831,
+    "multirange_ops": 4537,
+}  # fmt: skip
 _INTYPES = {  # class -> the typname it takes, where its name does not say
     "text_pattern_ops": "text", "varchar_pattern_ops": "text", "bpchar_pattern_ops": "bpchar",
     "jsonb_path_ops": "jsonb", "quad_point_ops": "point", "kd_point_ops": "point",
