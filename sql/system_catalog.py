@@ -137,6 +137,11 @@ def _parenthesised(text: str) -> str:
 def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
     on the search path ``path`` (None: taken as visible)."""
+    text = _constraint_text(con, pretty, path)
+    return text if getattr(con, "validated", True) else f"{text} NOT VALID"
+
+
+def _constraint_text(con: Any, pretty: bool, path: list[str] | None) -> str:
     cols = ", ".join(quote_ident(c) for c in con.columns)
     later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
@@ -660,7 +665,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     contype=con.kind,
                     condeferrable=con.deferrable,
                     condeferred=con.deferred,
-                    convalidated=True,
+                    convalidated=con.validated,
                     conrelid=t.id,
                     conindid=index.oid if index else 0,
                     confrelid=ref_oid,
