@@ -592,6 +592,10 @@ class Transaction:
         """Keys written (a key written again after a spill may count twice)."""
         return len(self._buffer) + (self._spill.count if self._spill is not None else 0)
 
+    def wrote(self, key: bytes) -> bool:
+        """This transaction has written ``key`` (no store I/O: its own buffer)."""
+        return self._own(key) is not None
+
     def mutations(self) -> list[Mutation]:
         """The buffered writes in key order, as commit will send them."""
         return list(self._ordered())

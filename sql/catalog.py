@@ -510,6 +510,12 @@ class CatalogStore:
                 del self._cache[min(self._cache)]
         return catalog
 
+    def changed_by(self, txn: Transaction) -> bool:
+        """``txn`` ran DDL (bumped the version; no store I/O). Its versions are private and
+        a rollback gives their numbers back: the next DDL makes the same number again with
+        other contents, so what was cached under them must go with the rollback."""
+        return txn.wrote(layout.meta_key(self.db, "catalog_version"))
+
     def _bump(self, txn: Transaction) -> None:
         txn.put(layout.meta_key(self.db, "catalog_version"), _U64.pack(self.version(txn) + 1))
 

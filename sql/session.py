@@ -812,7 +812,18 @@ class Session:
             if st.in_block or not block_only:
                 st.close()
 
+    def _forget_plans_of_rolled_back_ddl(self) -> None:
+        """Before a rollback (of the transaction or to a savepoint): plans cached under a
+        catalog version this transaction made would be found again by the next DDL's
+        version of the same number (sql.catalog.Catalogs.changed_by)."""
+        if self.txn is not None and self.database.catalogs.changed_by(self.txn):
+            self.plan_cache.clear()
+            self.dml_cache.clear()
+            self.point_writes.clear()
+            self.point_reads.clear()
+
     def _abort_txn(self) -> None:
+        self._forget_plans_of_rolled_back_ddl()
         self._close_streams(block_only=True)
         self.advisory.end_transaction()  # and at ROLLBACK (no I/O unless some are held)
         self.cursors.end_transaction(committed=self.txn is None)
@@ -1199,6 +1210,7 @@ class Session:
                 "ROLLBACK TO SAVEPOINT can only be used in transaction blocks"
             )
         i = self._find_savepoint(name)
+        self._forget_plans_of_rolled_back_ddl()
         self.current_txn().rollback_to(self.savepoints[i][1])
         del self.savepoints[i + 1 :]
         del self._read_only_at[i + 1 :]
