@@ -1179,7 +1179,12 @@ class Planner:
             plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
         else:
             cell = [None]
-            right = self._function_scan(item, alias.name if alias else None, left_scope, cell=cell)
+            if isinstance(item, exp.Unnest) and alias is not None and not item.args.get("alias"):
+                item = item.copy()  # JOIN LATERAL unnest(...) AS k(x): the alias is the scan's
+                item.set("alias", alias.copy())
+            right = self._function_scan(
+                item, alias.name if alias else None, left_scope, item=lateral, cell=cell
+            )
             plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
         plan.run_txn = self.session.current_txn
         scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
