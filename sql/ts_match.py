@@ -116,9 +116,10 @@ def _phrase(n: Node, index: Index) -> _Match | None:
     shift = n.distance + right.width
     if left.negate and right.negate:
         return _Match(frozenset(p + shift for p in left.positions) | right.positions, width, True)
-    if left.negate:
-        return _Match(frozenset(r for r in right.positions if r - shift > 0
-                                and r - shift not in left.positions), width)  # fmt: skip
+    if left.negate:  # TS_phrase_output's R_ONLY: where no left match ends before (0 too)
+        return _Match(
+            frozenset(r for r in right.positions if r - shift not in left.positions), width
+        )
     if right.negate:
         return _Match(frozenset(p + shift for p in left.positions
                                 if p + shift not in right.positions), width)  # fmt: skip
