@@ -353,7 +353,7 @@ class Compiler:
             if symbol is not None:
                 operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
                 args = [self.compile(x) for x in operands]
-                if trigram.takes(symbol, args):
+                if trigram.takes(symbol, args) and trigram.available(self.ctx):
                     return trigram.compile_operator(symbol, args, self.ctx)
                 return compile_operator(symbol, args)
             if isinstance(e, exp.Anonymous) and str(e.this).lower() == "row":
@@ -921,7 +921,7 @@ class Compiler:
 
     def c_Mod(self, e: exp.Mod) -> Typed:
         args = list(self._binary_operands(e))
-        if trigram.takes("%", args):  # pg_trgm's similarity operator
+        if trigram.takes("%", args) and trigram.available(self.ctx):  # pg_trgm's similarity
             return trigram.compile_operator("%", args, self.ctx)
         return self._arith_op(e, "%")
 

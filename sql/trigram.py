@@ -8,7 +8,8 @@ db9's C locale (ASCII letters and digits: every other character separates words)
 with two blanks before and one after (``"  cat "``: ``"  c"``, ``" ca"``, ``"cat"``,
 ``"at "``). Similarities are float4 and computed as PostgreSQL does (count / (len1 + len2 -
 count) in float4); the operators compare them with the session's pg_trgm.* thresholds, read
-when the row is evaluated (a SET after PREPARE counts). Indexes with gin_trgm_ops /
+when the row is evaluated (a SET after PREPARE counts). Like PostgreSQL's, the functions and
+operators exist once CREATE EXTENSION pg_trgm ran (42883 before). Indexes with gin_trgm_ops /
 gist_trgm_ops are accepted (sql.access_methods) but not scanned: the operators filter rows.
 """
 
@@ -153,6 +154,13 @@ _KINDS: dict[str, Callable[[str, str], float]] = {
     "word": word_similarity,
     "strict": lambda a, b: word_similarity(a, b, strict=True),
 }
+
+
+def available(ctx: Context, extension: str = "pg_trgm") -> bool:
+    """The extension is installed in the session's database (without a session, as when a
+    table's CHECK is compiled, it is taken to be: it was when the expression was made)."""
+    session = ctx.session
+    return session is None or session.txn is None or extension in session.catalog().extensions
 
 
 def _threshold(ctx: Context, name: str) -> float:
