@@ -81,10 +81,11 @@ class AccessMethod:
             return extension
         if self.name in ("btree", "hash"):
             return f"{typname}_ops"
-        if t.subtype is not None and self.name in ("gist", "spgist"):  # a range, multirange
-            if not t.is_multirange:
-                return "range_ops"
-            return "multirange_ops" if self.name == "gist" else None
+        if t.subtype is not None:  # anyrange's and anymultirange's classes
+            multi = t.is_multirange
+            return {"gist": "multirange_ops" if multi else "range_ops",
+                    "spgist": None if multi else "range_ops",
+                    "brin": None if multi else "range_inclusion_ops"}.get(self.name)  # fmt: skip
         if self.name == "gist":
             if typname in ("tsvector", "tsquery"):
                 return f"{typname}_ops"
@@ -134,7 +135,7 @@ _OPCLASSES = {
         {f"{t}_minmax_ops" for t in _BRIN_MINMAX}
         | {f"{t}_minmax_multi_ops" for t in _BRIN_MINMAX}
         | {f"{t}_bloom_ops" for t in _BRIN_MINMAX}
-        | {"box_inclusion_ops", "inet_inclusion_ops"}
+        | {"box_inclusion_ops", "inet_inclusion_ops", "range_inclusion_ops"}
     ),
 }
 

@@ -194,6 +194,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         return v
     if s == d:
         return v
+    if src.subtype is not None or dst.subtype is not None:  # no cast between range types
+        raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
     raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
 
 

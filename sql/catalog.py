@@ -262,9 +262,11 @@ class TableDef:
     # "where": SQL or None, "actions": [SQL of each action statement]}.
     rules: list[dict[str, Any]] = field(default_factory=list)
     check_option: str | None = None  # a view's WITH [LOCAL|CASCADED] CHECK OPTION
-    # A user-defined type (kind in TYPE_KINDS): an enum's "labels", a range's "subtype", and
-    # "array_oid"; a composite type's fields are its columns, a domain's base type its one
-    # column "value" (with NOT NULL and DEFAULT) and its CHECKs its constraints.
+    # A user-defined type (kind in TYPE_KINDS): an enum's "labels", a range's "subtype" and
+    # "multirange_oid", a multirange's "subtype", "range_id", "range_name" and
+    # "range_array_oid", and "array_oid"; a composite type's fields are its columns, a
+    # domain's base type its one column "value" (with NOT NULL and DEFAULT) and its CHECKs
+    # its constraints.
     type_def: dict[str, Any] = field(default_factory=dict)
     owner: int = BOOTSTRAP_ROLE  # the owning role's oid (relowner)
     # Privileges granted (sql.privileges): [grantee oid (0: PUBLIC), letters, grantor oid];
@@ -440,7 +442,7 @@ def _lookup(
 
 # "base": an extension's base type (sql.extensions), e.g. hstore: type_def holds its
 # "extension" and "category"
-TYPE_KINDS = frozenset({"enum", "composite", "domain", "range", "base"})
+TYPE_KINDS = frozenset({"enum", "composite", "domain", "range", "multirange", "base"})
 _PLPGSQL: dict[str, tuple[int, str]] = {"plpgsql": (13_575, "pg_catalog")}  # initdb's oid
 
 

@@ -19,7 +19,16 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb, system_oids, time_zones, trigram
+from sql import (
+    array_bounds,
+    casts,
+    functions_range,
+    jsonb,
+    system_oids,
+    time_zones,
+    trigram,
+    user_types,
+)
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -56,7 +65,7 @@ from sql.errors import (
 )
 from sql.executor.context import hashable, unhashable
 from sql.executor.execute import run_plan
-from sql.functions import compile_function, datetime_arith, pg_function_name
+from sql.functions import compile_function, datetime_arith, pg_function_name, regtype_named
 from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
@@ -1632,6 +1641,12 @@ class Compiler:
             return self.compile(e.expression)
         if isinstance(e.this, exp.Paren | exp.Bracket) and isinstance(e.expression, exp.Identifier):
             return self._field(self.compile(e.this), e.expression.name)
+        if isinstance(e.this, exp.Identifier) and isinstance(e.expression, exp.Anonymous):
+            # s.r(lo, hi): the constructor of a range type created in schema s
+            made = T.type_by_name(f"{e.this.name}.{e.expression.name}")
+            if made is not None and made.subtype is not None:
+                args = [self.compile(a) for a in e.expression.expressions]
+                return functions_range.construct(made, args)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
     def _field(self, row: Typed, name: str) -> Typed:
@@ -2005,8 +2020,8 @@ def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], A
         t = T.BY_OID.get(v)
         if t is not None:
             return t.display()
-        user = session.catalog().types.get(v)
-        return user.name if user is not None else str(v)
+        shown = user_types.format_type(session.catalog(), session.search_path(), v)
+        return shown if shown is not None else str(v)
 
     return cast
 
@@ -2096,8 +2111,7 @@ def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
         v = fn(row)
         if not isinstance(v, str) or v.isdigit():  # an oid ('23'::regtype too)
             return int(v) if isinstance(v, str) else v
-        name = v.rpartition(".")[2] if not v.endswith('"') else v
-        found = T.type_by_name(name.strip('"'))
+        found = regtype_named(v)
         if found is None:
             raise UndefinedObject(f'type "{v}" does not exist')
         return found.oid

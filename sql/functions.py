@@ -272,6 +272,13 @@ def _as_called(raw_args: list[exp.Expr]) -> list[exp.Expr]:
     return out
 
 
+def regtype_named(text: str) -> SqlType | None:
+    """The type regtype input text names: a created type by its schema-qualified name
+    (quoted or not, as format_type prints it), else a built-in one by its own name."""
+    found = T.type_by_name(text) if "." in text else None
+    return found or T.type_by_name(text.split(".")[-1].strip('"'))
+
+
 def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if isinstance(e, exp.Anonymous):
         name = str(e.this).lower()
@@ -424,6 +431,9 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         user = routine_call.compile_call(c, name, raw_args)
         if user is not None:
             return user
+        made = T.type_by_name(name)
+        if made is not None and made.subtype is not None:  # a CREATE TYPE range's constructor
+            return functions_range.construct(made, [c.compile(a) for a in raw_args])
     if entry is None and len(raw_args) == 1 and T.type_by_name(name) is not None:
         # float8(x), int4(x), text(x): a type's name called as a function is a cast
         return c.compile(
@@ -845,7 +855,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 for con in t.constraints:
                     if con.oid == v[0]:
                         pretty = len(v) > 1 and bool(v[1])
-                        return constraint_def(con, pretty, session().search_path())
+                        return constraint_def(con, pretty, session().search_path(), t)
             for d in catalog().types.values():  # a domain's CHECK
                 for con in d.constraints:
                     if con.oid == v[0]:
@@ -916,8 +926,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             found = catalog().find(rel.name, rel.schema, session().search_path())
             return found.name if found else None
         if name == "to_regtype":
-            regtype = T.type_by_name(str(v[0]).split(".")[-1].strip('"'))
-            return regtype.display() if regtype else None
+            regtype = regtype_named(str(v[0]))
+            if regtype is None or T.BY_OID.get(regtype.oid) is not None:
+                return regtype.display() if regtype else None
+            path = session().search_path()
+            return user_types.format_type(catalog(), path, regtype.oid) or regtype.display()
         if name in ("pg_is_in_recovery", "pg_relation_is_publishable"):
             return False
         if name == "pg_get_statisticsobjdef_columns":
@@ -1280,6 +1293,10 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         return text_srf(name, typed)
     if name in functions_array.SRFS:
         return functions_array.compile_srf(name, typed)
+    if name == "unnest" and typed and typed[0].type.is_multirange:  # its ranges, in order
+        multi = typed[0]
+        assert multi.type.subtype is not None
+        return (lambda r: list(getattr(multi.fn(r), "ranges", ()))), multi.type.subtype
     if name == "unnest":
         arr = typed[0]
         elem = arr.type.element or T.TEXT

@@ -54,8 +54,7 @@ def compile_range(name: str, args: list[Typed]) -> Typed | None:
     """The range function ``name`` of ``args``, or None when no range function takes them
     (``lower(text)`` is the text one)."""
     if name in _CONSTRUCTORS:
-        t = _CONSTRUCTORS[name]
-        return _multi_constructor(t, args) if t.is_multirange else _constructor(t, args)
+        return construct(_CONSTRUCTORS[name], args)
     if not args or range_of(args[0].type) is None:
         return None
     a = args[0]
@@ -82,6 +81,11 @@ def compile_range(name: str, args: list[Typed]) -> Typed | None:
         multi = multirange_of(rt)
         return strict_call(name, [a], multi, lambda x: R.multirange([x], step))
     raise no_such_function(name, args)
+
+
+def construct(t: SqlType, args: list[Typed]) -> Typed:
+    """The constructor function of the range or multirange type ``t``."""
+    return _multi_constructor(t, args) if t.is_multirange else _constructor(t, args)
 
 
 def multirange_of(rt: SqlType) -> SqlType:

@@ -24,7 +24,7 @@ PG_CATALOG, PUBLIC = 11, 2200
 _BTREE_NAMED = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
 _POLYMORPHIC = {
     "array_ops": 2277, "enum_ops": 3500, "gist_enum_ops": 3500, "range_ops": 3831,
-    "multirange_ops": 4537,
+    "multirange_ops": 4537, "range_inclusion_ops": 3831,
 }  # fmt: skip
 _INTYPES = {  # class -> the typname it takes, where its name does not say
     "text_pattern_ops": "text", "varchar_pattern_ops": "text", "bpchar_pattern_ops": "bpchar",

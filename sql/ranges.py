@@ -9,8 +9,8 @@ Invariants, as PostgreSQL keeps them:
 - a ``Multirange`` holds its ranges sorted, none empty, no two overlapping or adjacent.
 - ranges order as range_cmp orders them: empty first, then by lower bound (an infinite one
   first, an inclusive one before an exclusive one at the same value), then by upper bound;
-  multiranges range by range, a prefix first. ``key()`` is that order as a tuple, which is
-  also the stored (key) form with the subtype's values in their stored forms.
+  multiranges range by range, a prefix first (``range_cmp``); the stored (key) form,
+  ``to_storage``, is a tuple in that order.
 """
 
 from __future__ import annotations
@@ -40,24 +40,17 @@ class Range:
     def upper_inf(self) -> bool:
         return not self.empty and self.upper is None
 
-    def key(self) -> tuple[Any, ...]:
-        if self.empty:
-            return (0,)
-        lo = (0,) if self.lower is None else (1, self.lower, 0 if self.lower_inc else 1)
-        hi = (2,) if self.upper is None else (1, self.upper, 1 if self.upper_inc else 0)
-        return (1, lo, hi)
-
     def __lt__(self, other: Range) -> bool:
-        return self.key() < other.key()
+        return range_cmp(self, other) < 0
 
     def __le__(self, other: Range) -> bool:
-        return self.key() <= other.key()
+        return range_cmp(self, other) <= 0
 
     def __gt__(self, other: Range) -> bool:
-        return self.key() > other.key()
+        return range_cmp(self, other) > 0
 
     def __ge__(self, other: Range) -> bool:
-        return self.key() >= other.key()
+        return range_cmp(self, other) >= 0
 
 
 EMPTY = Range(empty=True)
@@ -67,20 +60,17 @@ EMPTY = Range(empty=True)
 class Multirange:
     ranges: tuple[Range, ...] = ()
 
-    def key(self) -> tuple[Any, ...]:
-        return tuple(r.key() for r in self.ranges)
-
     def __lt__(self, other: Multirange) -> bool:
-        return self.key() < other.key()
+        return multirange_cmp(self, other) < 0
 
     def __le__(self, other: Multirange) -> bool:
-        return self.key() <= other.key()
+        return multirange_cmp(self, other) <= 0
 
     def __gt__(self, other: Multirange) -> bool:
-        return self.key() > other.key()
+        return multirange_cmp(self, other) > 0
 
     def __ge__(self, other: Multirange) -> bool:
-        return self.key() >= other.key()
+        return multirange_cmp(self, other) >= 0
 
 
 class Bound(NamedTuple):
@@ -99,7 +89,27 @@ def upper_of(r: Range) -> Bound:
 
 
 def _cmp(x: Any, y: Any) -> int:
+    """The subtype's order; a NaN (numeric's, float8's) equals NaN and is above the rest."""
+    if x != x or y != y:
+        return 0 if x != x and y != y else (1 if x != x else -1)
     return -1 if x < y else 1 if x > y else 0
+
+
+def range_cmp(r1: Range, r2: Range) -> int:
+    """range_cmp: empty first, then by lower bound, then by upper bound."""
+    if r1.empty or r2.empty:
+        return 0 if r1.empty and r2.empty else (-1 if r1.empty else 1)
+    c = cmp_bounds(lower_of(r1), lower_of(r2))
+    return c if c != 0 else cmp_bounds(upper_of(r1), upper_of(r2))
+
+
+def multirange_cmp(m1: Multirange, m2: Multirange) -> int:
+    """multirange_cmp: range by range, then the one with fewer ranges first."""
+    for r1, r2 in zip(m1.ranges, m2.ranges, strict=False):
+        c = range_cmp(r1, r2)
+        if c != 0:
+            return c
+    return _cmp(len(m1.ranges), len(m2.ranges))
 
 
 def cmp_bounds(b1: Bound, b2: Bound) -> int:
@@ -139,7 +149,7 @@ def make(lower: Bound, upper: Bound, step: Step | None) -> Range:
             lo, lo_inc = step(lo), True
         if hi is not None and hi_inc:
             hi, hi_inc = step(hi), False
-        if lo is not None and hi is not None and lo >= hi:
+        if lo is not None and hi is not None and _cmp(lo, hi) >= 0:
             return EMPTY
     return Range(lo, hi, lo_inc, hi_inc)
 
@@ -339,9 +349,9 @@ def from_storage(v: tuple[Any, ...], sub: Callable[[Any], Any]) -> Range:
 def contains_elem(r: Range, v: Any) -> bool:
     if r.empty:
         return False
-    if r.lower is not None and (v < r.lower or (v == r.lower and not r.lower_inc)):
+    if r.lower is not None and _cmp(v, r.lower) < (0 if r.lower_inc else 1):
         return False
-    return not (r.upper is not None and (v > r.upper or (v == r.upper and not r.upper_inc)))
+    return not (r.upper is not None and _cmp(v, r.upper) > (0 if r.upper_inc else -1))
 
 
 def contains(r1: Range, r2: Range) -> bool:

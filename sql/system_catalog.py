@@ -134,14 +134,17 @@ def _parenthesised(text: str) -> str:
     return f"({text})"
 
 
-def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
+def constraint_def(
+    con: Any, pretty: bool = False, path: list[str] | None = None, table: Any = None
+) -> str:
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
-    on the search path ``path`` (None: taken as visible)."""
-    text = _constraint_text(con, pretty, path)
+    on the search path ``path`` (None: taken as visible); an exclusion constraint's keys
+    come from its index in ``table``."""
+    text = _constraint_text(con, pretty, path, table)
     return text if getattr(con, "validated", True) else f"{text} NOT VALID"
 
 
-def _constraint_text(con: Any, pretty: bool, path: list[str] | None) -> str:
+def _constraint_text(con: Any, pretty: bool, path: list[str] | None, table: Any) -> str:
     cols = ", ".join(quote_ident(c) for c in con.columns)
     later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
@@ -163,6 +166,19 @@ def _constraint_text(con: Any, pretty: bool, path: list[str] | None) -> str:
             out += f" ON UPDATE {con.on_update}"
         if con.on_delete != "NO ACTION":
             out += f" ON DELETE {con.on_delete}"
+        return out + (later if con.deferrable else "")
+    if con.kind == "x" and table is not None:
+        index = table.index(con.index or "")
+        if index is None:
+            return ""
+        exprs = index.exprs or [""] * len(index.columns)
+        keys = ", ".join(
+            f"{quote_ident(c) if c else _index_expr(e)} WITH {op}"
+            for c, e, op in zip(index.columns, exprs, con.operators, strict=True)
+        )
+        out = f"EXCLUDE USING {index.method} ({keys})"
+        if index.predicate is not None:  # as PostgreSQL: in two pairs
+            out += f" WHERE ({_parenthesised(index.predicate)})"
         return out + (later if con.deferrable else "")
     return ""
 
@@ -455,7 +471,10 @@ def pg_type(c: Catalog) -> Rows:
     rows: Rows = []
     user = [(t.id, user_types.sql_type(t), t) for t in c.types.values()]
     for oid, t, d in user:
-        typtype = {"enum": "e", "composite": "c", "domain": "d", "range": "r", "base": "b"}[d.kind]
+        typtype = {
+            "enum": "e", "composite": "c", "domain": "d", "range": "r", "multirange": "m",
+            "base": "b",
+        }[d.kind]  # fmt: skip
         base = t.oid if d.kind == "domain" else 0
         io = d.name if d.kind == "base" else d.kind
         rows.append(
@@ -508,9 +527,6 @@ def pg_type(c: Catalog) -> Rows:
     return rows
 
 
-# rngsubopc: the subtype's default btree operator class
-_RANGE_OPCLASS = {"int4range": 1978, "int8range": 3124, "numrange": 3125, "daterange": 3122,
-                  "tsrange": 3128, "tstzrange": 3127}  # fmt: skip
 PG_RANGE_COLS = [
     ("rngtypid", OIDT),
     ("rngsubtype", OIDT),
@@ -523,18 +539,21 @@ PG_RANGE_COLS = [
 
 
 def pg_range(c: Catalog) -> Rows:
-    """The built-in range types (a CREATE TYPE ... AS RANGE one: its subtype only)."""
+    """The range types: rngsubopc is the subtype's default btree class as pg_opclass has it
+    (db9's synthetic oids); a CREATE TYPE ... AS RANGE one has no canonical or subdiff."""
     multi = {m.subtype.oid: m.oid for m in T.MULTIRANGES if m.subtype is not None}
     rows: Rows = []
     for r in T.RANGES:
         assert r.subtype is not None
         canonical = f"{r.name}_canonical" if T.range_step(r) is not None else 0
-        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, _RANGE_OPCLASS[r.name], canonical,
-                     f"{r.name}_subdiff"))  # fmt: skip
+        opc = opclasses.default_btree_oid(r.subtype)
+        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, opc, canonical, f"{r.name}_subdiff"))
     for d in c.types.values():
         if d.kind == "range":
             sub = user_types.sql_type(d).subtype
-            rows.append((d.id, sub.oid if sub else 0, 0, 0, 0, 0, 0))
+            multi_oid = int(d.type_def.get("multirange_oid", 0))
+            opc = opclasses.default_btree_oid(sub) if sub else 0
+            rows.append((d.id, sub.oid if sub else 0, multi_oid, 0, opc, 0, 0))
     return sorted(rows)
 
 
@@ -675,7 +694,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     conkey=keys or None,
                     confkey=fkeys or None,
                     consrc=con.check,
-                    condef=constraint_def(con),
+                    condef=constraint_def(con, table=t),
                     conislocal=con.local,
                     coninhcount=int(con.inherited),
                     connoinherit=con.no_inherit,

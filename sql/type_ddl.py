@@ -74,6 +74,29 @@ def _put_new(session: SessionApi, catalog: Catalog, t: TableDef) -> Result:
     return Result("CREATE TYPE" if t.kind != "domain" else "CREATE DOMAIN")
 
 
+def _put_range(session: SessionApi, catalog: Catalog, t: TableDef, multi: str | None) -> Result:
+    """A range type and its multirange type, named as makeMultirangeTypeName names it (the
+    first "range" in the name made "multirange", else "_multirange" added) unless
+    multirange_type_name says."""
+    if multi:
+        mschema, _, mname = multi.rpartition(".")
+        mname, mschema = mname.strip('"'), mschema.strip('"') or t.schema
+    else:
+        mschema, at = t.schema, t.name.find("range")
+        mname = t.name[:at] + "multi" + t.name[at:] if at >= 0 else t.name + "_multirange"
+    if catalog.find_type(mname, mschema, [mschema]) is not None:
+        raise DuplicateObject(f'type "{mname}" already exists')
+    result = _put_new(session, catalog, t)
+    m = TableDef(id=0, schema=mschema, name=mname, columns=[])
+    m.kind = "multirange"
+    m.type_def = {"subtype": t.type_def["subtype"], "range_id": t.id, "range_name": t.name,
+                  "range_array_oid": t.type_def["array_oid"]}  # fmt: skip
+    _put_new(session, catalog, m)
+    t.type_def["multirange_oid"] = m.id
+    session.database.catalogs.put_table(session.current_txn(), t, catalog, new=False)
+    return result
+
+
 def _create_type(
     session: SessionApi,
     catalog: Catalog,
@@ -116,7 +139,7 @@ def _create_type(
             raise InvalidParameterValue('type attribute "subtype" is required')
         _type_of(subtype)
         t.kind, t.type_def = "range", {"subtype": subtype}
-        return _put_new(session, catalog, t)
+        return _put_range(session, catalog, t, options.get("multirange_type_name"))
     inner, _ = relations.paren_text(text, tokens, i, start)
     t.kind = "composite"
     t.columns = _fields(inner)
@@ -316,4 +339,7 @@ def _drop(session: SessionApi, catalog: Catalog, command: str, tokens: list[Any]
                 hint="Use DROP ... CASCADE to drop the dependent objects too.",
             )
         drop_with_dependents(session, catalog, t)
+        multi = catalog.types.get(int(t.type_def.get("multirange_oid", 0)))
+        if t.kind == "range" and multi is not None:  # its multirange goes with it
+            session.database.catalogs.drop_table(session.current_txn(), multi)
     return Result("DROP TYPE" if kind == "TYPE" else "DROP DOMAIN")

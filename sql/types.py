@@ -1580,7 +1580,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
 
 def range_step(t: SqlType) -> ranges.Step | None:
     """The next value of a discrete range type's subtype (int4range, int8range, daterange:
-    their canonical form is ``[)``); None for a continuous one (and a multirange's range)."""
+    their canonical form is ``[)``); None for a continuous one. A multirange type answers
+    for its range type."""
     if t.is_multirange:
         assert t.subtype is not None
         return range_step(t.subtype)
@@ -1604,7 +1605,13 @@ def parse_range(text: str, t: SqlType) -> ranges.Range | ranges.Multirange:
     sub = t.subtype
     assert sub is not None
     if t.is_multirange:
-        return ranges.parse_multi(text, lambda x: parse_range(x, sub), range_step(t))  # type: ignore[arg-type, return-value]
+        return ranges.parse_multi(text, lambda x: _parse_one_range(x, sub), range_step(t))
+    return _parse_one_range(text, t)
+
+
+def _parse_one_range(text: str, t: SqlType) -> ranges.Range:
+    sub = t.subtype
+    assert sub is not None
     return ranges.parse(text, lambda x: parse_text(x, sub), range_step(t))
 
 

@@ -1,6 +1,6 @@
 """User-defined types as SqlTypes: an enum (its labels), a composite type (its fields, a
 table's row type too), a domain (its base type carrying the domain's constraints) and a range
-(its subtype: continuous, as without a canonical function), read
+(its subtype: continuous, as without a canonical function) with its multirange, read
 from their catalog entries (TableDef of a kind in catalog.TYPE_KINDS), and the resolver the
 session installs so that type names resolve against the statement's catalog and search path.
 """
@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from sql import types as T
 from sql.catalog import FIRST_USER_OID, Catalog, TableDef
+from sql.functions_text import quote_ident
 from sql.types import Domain, SqlType
 
 
@@ -31,6 +32,10 @@ def sql_type(t: TableDef) -> SqlType:
     if t.kind == "base":  # an extension's type: its operations go by its name (hstore, citext)
         return SqlType(t.name, t.id, array_oid, -1, str(t.type_def.get("category", "U")))
     subtype = T.type_by_name(str(t.type_def.get("subtype", "")))
+    if t.kind == "multirange":  # its range type, from what the multirange keeps of it
+        rng = SqlType(t.type_def["range_name"], int(t.type_def["range_id"]),
+                      int(t.type_def["range_array_oid"]), -1, "R", subtype=subtype)  # fmt: skip
+        return SqlType(t.name, t.id, array_oid, -1, "R", subtype=rng)
     return SqlType(t.name, t.id, array_oid, -1, "R", subtype=subtype)
 
 
@@ -40,21 +45,10 @@ def format_type(catalog: Catalog, path: list[str], oid: int) -> str | None:
     for t in catalog.types.values():
         array = int(t.type_def.get("array_oid", 0)) == oid
         if t.id == oid or array:
-            name = _quote(t.name)
-            shown = name if t.schema in path else f"{_quote(t.schema)}.{name}"
+            name = quote_ident(t.name)
+            shown = name if t.schema in path else f"{quote_ident(t.schema)}.{name}"
             return shown + ("[]" if array else "")
     return None
-
-
-def _quote(name: str) -> str:
-    if (
-        name
-        and (name[0].isalpha() or name[0] == "_")
-        and name == name.lower()
-        and all(ch.isalnum() or ch == "_" for ch in name)
-    ):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 def resolver(catalog: Callable[[], Catalog], path: list[str]) -> Callable[[str], SqlType | None]:

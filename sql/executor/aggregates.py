@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from kv import interrupt
-from sql import jsonb, moments
+from sql import jsonb, moments, ranges
 from sql import types as T
 from sql.casts import numeric_div
 from sql.errors import ArraySubscriptError, NullValueNotAllowed
@@ -92,8 +92,10 @@ class AggState:
             self.acc = v if self.acc is None else (self.acc or v)
         elif n in _BITWISE:
             self.acc = v if self.acc is None else _BITWISE[n](self.acc, v)
-        elif n in ("array_agg", "string_agg") or n in jsonb.AGGREGATES:
+        elif n in ("array_agg", "string_agg", "range_agg") or n in jsonb.AGGREGATES:
             self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
+        elif n == "range_intersect_agg":
+            self.acc = v if self.acc is None else _intersect(self.acc, v, self.rtype)
         elif n in moments.TWO_ARG:
             self.acc = moments.float_regr_accum(self.acc or [0.0] * 6, *v)
         elif n in moments.ONE_ARG:
@@ -150,6 +152,11 @@ class AggState:
             return self.acc
         if n == "array_agg":
             return self.items if self.count else None
+        if n == "range_agg":  # of ranges or of multiranges: one multirange
+            if not self.count:
+                return None
+            parts = [r for v in self.items for r in ranges.as_multi(v).ranges]
+            return ranges.multirange(parts, T.range_step(self.rtype))
         if n in jsonb.AGGREGATES:
             return jsonb.aggregate_result(n, self.items) if self.count else None
         if n in moments.TWO_ARG:
@@ -173,6 +180,13 @@ _BITWISE: dict[str, Callable[[int, int], int]] = {
     "bit_or": operator.or_,
     "bit_xor": operator.xor,
 }
+
+
+def _intersect(a: Any, b: Any, t: SqlType) -> Any:
+    step = T.range_step(t)
+    if isinstance(a, ranges.Multirange):
+        return ranges.multi_intersect(a, b, step)
+    return ranges.intersect(a, b, step)
 
 
 def of_arrays(spec: AggSpec) -> bool:

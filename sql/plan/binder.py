@@ -24,6 +24,7 @@ from sql import (
     moments,
     policies,
     privileges,
+    ranges,
     routine_call,
     temp,
     views,
@@ -50,6 +51,7 @@ from sql.errors import (
 from sql.executor import ordered_set
 from sql.expr import Compiler, datatype_to_sql, expr_name, flatten
 from sql.functions import compile_srf, srf_name
+from sql.functions_range import multirange_of
 from sql.layout import prefix_end
 from sql.lexer import USING_ALIAS
 from sql.plan import outer_aggregates, user_aggregates
@@ -253,6 +255,8 @@ AGGREGATES = {
     "bit_and",
     "bit_or",
     "bit_xor",
+    "range_agg",
+    "range_intersect_agg",
     *jsonb.AGGREGATES,
     *moments.ONE_ARG,
     *moments.TWO_ARG,
@@ -959,7 +963,7 @@ class Planner:
         comp = self.compiler(args_scope)
         arrays = [comp.compile(a) for a in fn.expressions]
         for a in arrays:
-            if a.type.element is None:
+            if a.type.element is None and not a.type.is_multirange:
                 shown = ", ".join(x.type.display() for x in arrays)
                 raise UndefinedFunction(f"function unnest({shown}) does not exist")
         alias = fn.args.get("alias")
@@ -977,12 +981,17 @@ class Planner:
                 f"{len(given)} columns specified"
             )
         names[: len(given)] = given
-        types = [a.type.element or T.TEXT for a in arrays] + ([T.INT8] if ordinality else [])
+        elems = [a.type.element or a.type.subtype or T.TEXT for a in arrays]
+        types = elems + ([T.INT8] if ordinality else [])
         fns = [a.fn for a in arrays]
-        elems = [a.type.element or T.TEXT for a in arrays]
+
+        def items(v: Any, t: SqlType) -> list[Any]:
+            if isinstance(v, ranges.Multirange):  # unnest(anymultirange): its ranges
+                return list(v.ranges)
+            return flatten(v or [], t)
 
         def rows() -> list[Row]:
-            columns = [flatten(f(()) or [], t) for f, t in zip(fns, elems, strict=True)]
+            columns = [items(f(()), t) for f, t in zip(fns, elems, strict=True)]
             out = list(itertools.zip_longest(*columns))
             if ordinality:
                 out = [(*row, n) for n, row in enumerate(out, 1)]
@@ -1647,6 +1656,10 @@ class Planner:
             rtype = t
         elif name == "array_agg":
             rtype = t.array_of()
+        elif name in ("range_agg", "range_intersect_agg"):
+            if t.subtype is None:
+                raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
+            rtype = multirange_of(t) if name == "range_agg" and t.is_range else t
         elif name == "string_agg" and t.name == "bytea":
             rtype = T.BYTEA
             sep = coerce_to(sep, T.BYTEA) if sep is not None else None

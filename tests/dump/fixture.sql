@@ -116,3 +116,19 @@ INSERT INTO public.measure VALUES ('Oslo', '2024-03-01', -3.5), ('Rome', '2025-0
 INSERT INTO public.animal VALUES (1, 'generic');
 INSERT INTO public.dog VALUES (2, 'rex', true), (3, NULL, false);
 INSERT INTO public."Odd ""Name""" VALUES (1, 'x'), (NULL, NULL);
+
+CREATE TYPE shop.floatrange AS RANGE (subtype = double precision);
+CREATE TABLE shop.booking (
+    id integer PRIMARY KEY,
+    during tsrange,
+    days daterange,
+    amount numrange,
+    f shop.floatrange,
+    free int4multirange,
+    parts int4range[],
+    EXCLUDE USING gist (during WITH &&)
+);
+INSERT INTO shop.booking VALUES
+    (1, '[2024-01-01 10:00,2024-01-01 11:00)', '[2024-01-01,2024-01-03)', '(1.50,2]', '[1,2.5)',
+     '{[1,2),[5,6)}', '{"[1,2)",empty}'),
+    (2, 'empty', NULL, '(,)', NULL, '{}', '{}');

@@ -2,14 +2,23 @@
 ``[)`` of discrete ranges, empty, infinite bounds, quoted bounds), constructors, the
 operators and functions, ordering (as a column, through an index, as a primary key), arrays
 of ranges, casts, catalog rows (pg_type, pg_range) and the errors with their SQLSTATEs.
-Hypothesis checks text output and ordering of random int4range/numrange literals."""
+Hypothesis checks text output and ordering of random int4range/numrange literals, and the
+binary form (range_send/multirange_send) byte for byte, both ways."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pgwire.values import decode_binary, encode_binary
+from sql import types as T
+from sql.errors import SqlError
 from tests.sql.differential import Differ
+from tests.sql.pg import connect
 
 LITERALS = [
     "SELECT '[1,5]'::int4range, '(1,5)'::int4range, '(1,2)'::int4range, '[3,3]'::int4range",
@@ -75,6 +84,9 @@ OPERATORS = [
     "'empty'::int4range < int4range(1, 2), int4range(NULL, 2) < int4range(1, 2)",
     "SELECT numrange(1, 2, '[]') > numrange(1, 2), numrange(1, 2, '(]') > numrange(1, 2, '[]')",
     "SELECT int4range(1, 5) = int8range(1, 5)",
+    "SELECT numrange(1, 'NaN'), numrange('NaN', 'NaN', '[]'), numrange(1, 'NaN') @> 5.0, "
+    "'[1,NaN)'::numrange > '[1,2)'::numrange, numrange(1, 'NaN') @> 'NaN'::numeric",
+    "SELECT numrange('NaN', 1)",
     "SELECT '{[1,3), [5,7)}'::int4multirange @> 6, '{[1,3), [5,7)}'::int4multirange @> "
     "int4range(5, 6), '{[1,3), [5,7)}'::int4multirange @> '{[1,2), [5,6)}'::int4multirange",
     "SELECT '{[1,3), [5,7)}'::int4multirange && int4range(3, 5), '{[1,3), [5,7)}'::int4multirange"
@@ -102,6 +114,42 @@ FUNCTIONS = [
     "SELECT int4range(1, 2)::text, '[1,2)'::int4range::int4multirange, '(1,3]'::text::int4range",
     "SELECT ARRAY[int4range(1, 2), 'empty', '(,)'], '{\"[1,2)\",empty}'::int4range[]",
     "SELECT lower(int4range(1, 2), 1)",
+    "SELECT int4range(1, 2)::int8range",
+    "SELECT '{[1,2)}'::int4multirange::int4range",
+    "SELECT 5::int4range",
+    "SELECT range_agg(r), range_intersect_agg(r) FROM (VALUES (int4range(1, 5)), "
+    "(int4range(3, 8)), (int4range(10, 12)), (NULL)) v(r)",
+    "SELECT range_agg(r), range_intersect_agg(r) FROM (VALUES ('{[1,2), [4,6)}'::"
+    "int4multirange), ('{[2,3), [5,9)}')) v(r)",
+    "SELECT range_agg(r) FROM (VALUES (numrange(1, 2))) v(r) WHERE false",
+    "SELECT range_agg(x) FROM (VALUES (1)) v(x)",
+    "SELECT unnest('{[1,2), [5,6)}'::int4multirange), unnest('{}'::datemultirange)",
+    "SELECT * FROM unnest('{[1,2), (5,6]}'::nummultirange) WITH ORDINALITY",
+]
+
+EXCLUSION = [
+    "CREATE TABLE bk (id int, during tsrange, EXCLUDE USING gist (during WITH &&))",
+    "INSERT INTO bk VALUES (1, '[2020-01-01 10:00, 2020-01-01 11:00)')",
+    "INSERT INTO bk VALUES (2, '[2020-01-01 10:30, 2020-01-01 12:00)')",
+    "INSERT INTO bk VALUES (3, '[2020-01-01 11:00, 2020-01-01 12:00)'), (4, 'empty'), "
+    "(5, 'empty'), (6, NULL), (7, NULL)",
+    "UPDATE bk SET during = '[2020-01-01 09:00, 2020-01-01 10:30)' WHERE id = 3",
+    "SELECT id, during FROM bk ORDER BY id",
+    "CREATE TABLE bm (m int4multirange, EXCLUDE USING gist (m WITH &&))",
+    "INSERT INTO bm VALUES ('{[1,3), [7,9)}'), ('{[3,7)}')",
+    "INSERT INTO bm VALUES ('{[0,2)}')",
+    "CREATE TABLE bn (r numrange, EXCLUDE USING gist (r WITH -|-))",
+    "INSERT INTO bn VALUES ('[1,2)'), ('[3,4)')",
+    "INSERT INTO bn VALUES ('[2,3)')",
+    "CREATE INDEX bk_g ON bk USING gist (during)",
+    "CREATE INDEX bk_s ON bk USING spgist (during)",
+    "CREATE INDEX bk_b ON bk USING brin (during)",
+    "CREATE INDEX bm_s ON bm USING spgist (m)",
+    "SELECT id FROM bk WHERE during && '[2020-01-01 10:30, 2020-01-01 10:40)' ORDER BY id",
+    "ALTER TABLE bn ADD CONSTRAINT bn_w EXCLUDE USING gist (r WITH &&) "
+    "DEFERRABLE INITIALLY DEFERRED",
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'x' "
+    "ORDER BY conname",
 ]
 
 TABLES = [
@@ -126,6 +174,11 @@ TABLES = [
     "INSERT INTO rk VALUES ('[2020-01-01,2020-01-03)'), ('[2020-01-02,2020-01-03)'), ('empty')",
     "INSERT INTO rk VALUES ('[2020-01-01,2020-01-02]')",
     "SELECT * FROM rk ORDER BY r DESC",
+    "CREATE TABLE rn (r numrange PRIMARY KEY)",
+    "INSERT INTO rn VALUES ('[1,NaN)'), ('[1,2)'), ('[NaN,NaN]'), ('(,NaN]'), ('[1.5,2)')",
+    "INSERT INTO rn VALUES ('[1.0,2.00)')",
+    "SELECT * FROM rn ORDER BY r",
+    "SELECT * FROM rn WHERE r > '[1,3)' ORDER BY r DESC",
     "UPDATE rt SET r = r * '[2,10)' WHERE id = 1",
     "SELECT r FROM rt WHERE id = 1",
     "SELECT r::text, m::text FROM rt ORDER BY id",
@@ -135,11 +188,48 @@ TABLES = [
 CATALOG = [
     "SELECT oid, typname, typtype, typcategory, typarray, typinput, typoutput, typreceive, "
     "typsend FROM pg_type WHERE typtype IN ('r', 'm') ORDER BY oid",
-    "SELECT rngtypid::regtype, rngsubtype::regtype, rngmultitypid::regtype, rngsubopc, "
-    "rngcanonical, rngsubdiff FROM pg_range ORDER BY rngtypid::oid",
+    "SELECT rngtypid::regtype, rngsubtype::regtype, rngmultitypid::regtype, opc.opcname, "
+    "opc.opcdefault, rngcanonical, rngsubdiff FROM pg_range r JOIN pg_opclass opc "
+    "ON opc.oid = r.rngsubopc ORDER BY rngtypid::oid",
     "SELECT t.typname, e.typname FROM pg_type t JOIN pg_type e ON t.typelem = e.oid "
     "WHERE e.typtype IN ('r', 'm') ORDER BY t.oid",
     "SELECT 'int4range'::regtype::oid, 'datemultirange'::regtype::oid, format_type(3904, NULL)",
+    "CREATE TABLE rc (a int4range, b tstzmultirange, c daterange[])",
+    "SELECT column_name, data_type, udt_name FROM information_schema.columns "
+    "WHERE table_name = 'rc' ORDER BY ordinal_position",
+    "SELECT attname, atttypid::regtype, attlen, attndims FROM pg_attribute "
+    "WHERE attrelid = 'rc'::regclass AND attnum > 0 ORDER BY attnum",
+]
+
+
+USER_RANGES = [
+    'CREATE TYPE textrange AS RANGE (subtype = text, collation = "C")',
+    "CREATE TYPE floatrange AS RANGE (subtype = float8, multirange_type_name = floatmulti)",
+    "SELECT textrange('a', 'z'), textrange('a', 'z', '[]'), '[a,\"z z\")'::textrange, "
+    "textmultirange(textrange('a', 'b'), textrange('b', 'c'))",
+    "SELECT floatmulti(floatrange(1, 2), floatrange(2.5, 3)), floatrange(1, 2) @> 1.5::float8",
+    "SELECT t.typname, t.typtype, r.rngsubtype, m.typname, m.typtype FROM pg_range r "
+    "JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_type m ON m.oid = r.rngmultitypid "
+    "WHERE t.typname IN ('textrange', 'floatrange') ORDER BY t.typname",
+    "CREATE TABLE ut (r textrange, m textmultirange)",
+    "INSERT INTO ut VALUES ('[a,c)', '{[a,b), [b,c)}'), ('(\"\",a]', '{}')",
+    "SELECT r, m FROM ut WHERE r @> 'b'::text ORDER BY r",
+    "DROP TYPE textrange CASCADE",
+    "SELECT typname FROM pg_type WHERE typname LIKE 'text%range' ORDER BY 1",
+    "DROP SCHEMA IF EXISTS rs CASCADE",
+    "CREATE SCHEMA rs",
+    "CREATE TYPE rs.floatrange AS RANGE (subtype = numeric)",
+    'CREATE TYPE "a-b" AS RANGE (subtype = text)',
+    'CREATE TYPE "order" AS RANGE (subtype = text)',
+    "SELECT to_regtype('rs.floatrange')::text, to_regtype('\"rs\".\"floatmultirange\"')::text,"
+    " to_regtype('floatrange')::text, to_regtype('\"a-b\"')::text, "
+    "to_regtype('\"order\"')::text",
+    "SELECT rs.floatrange(1.5, 2), rs.floatmultirange(rs.floatrange(1, 2))",
+    "SELECT r.rngsubtype::regtype::text, opc.opcname, r.rngcollation, r.rngcanonical, "
+    "r.rngsubdiff FROM pg_range r JOIN pg_opclass opc ON opc.oid = r.rngsubopc "
+    "WHERE r.rngtypid = "
+    "to_regtype('rs.floatrange')",
+    "DROP SCHEMA rs CASCADE",
 ]
 
 
@@ -173,6 +263,14 @@ def test_range_columns_keys_and_order_match_postgres(differ: Differ) -> None:
     _check_all(differ, TABLES)
 
 
+def test_range_exclusion_constraints_match_postgres(differ: Differ) -> None:
+    _check_all(differ, EXCLUSION)
+
+
+def test_created_range_types_match_postgres(differ: Differ) -> None:
+    _check_all(differ, USER_RANGES)
+
+
 def test_range_catalog_rows_match_postgres(differ: Differ) -> None:
     _check_all(differ, CATALOG)
 
@@ -203,3 +301,63 @@ def test_range_text_and_order_match_postgres(differ: Differ, lits: list[str], t:
         f"{t.replace('range', 'multirange')}(a.r::{t}, b.r::{t}) "
         f"FROM (VALUES {values}) a(r), (VALUES {values}) b(r) ORDER BY a.r::{t}, b.r::{t}"
     )
+
+
+_SUB_VALUES = {
+    "int4range": st.integers(-(2**31), 2**31 - 2).map(str),
+    "int8range": st.integers(-(2**63), 2**63 - 2).map(str),
+    "numrange": st.decimals(-(10**6), 10**6, places=3, allow_nan=False).map(str),
+    "daterange": st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 30)).map(str),
+    "tsrange": st.datetimes(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 30)).map(str),
+}
+
+
+@st.composite
+def _typed_literal(draw: Any) -> tuple[str, str]:
+    t = draw(st.sampled_from(sorted(_SUB_VALUES)))
+    bound = st.one_of(st.none(), _SUB_VALUES[t])
+
+    def one() -> str:
+        lo, hi = draw(bound), draw(bound)
+        if lo is not None and hi is not None and _sub(t, lo) > _sub(t, hi):
+            lo, hi = hi, lo
+        quoted = [f'"{x}"' if x is not None else "" for x in (lo, hi)]
+        li, ui = draw(st.booleans()), draw(st.booleans())
+        return f"{'[' if li else '('}{quoted[0]},{quoted[1]}{']' if ui else ')'}"
+
+    if draw(st.booleans()):  # a multirange of a few
+        return t.replace("range", "multirange"), "{" + ",".join(
+            one() for _ in range(draw(st.integers(0, 3)))
+        ) + "}"
+    return t, draw(st.just("empty")) if draw(st.integers(0, 9)) == 0 else one()
+
+
+def _sub(t: str, text: str) -> Any:
+    sub = T.type_by_name(t)
+    assert sub is not None and sub.subtype is not None
+    return T.parse_text(text, sub.subtype)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_typed_literal())
+def test_range_binary_form_matches_postgres(pg_conninfo: str, lit: tuple[str, str]) -> None:
+    name, text = lit
+    t = T.type_by_name(name)
+    assert t is not None
+    with connect(pg_conninfo) as conn:
+        try:
+            cur = conn.execute(f"SELECT '{text}'::{name}".encode(), binary=True)
+        except psycopg.Error as exc:
+            try:
+                T.parse_text(text, t)
+            except SqlError as ours:
+                assert ours.sqlstate == exc.sqlstate
+                return
+            raise AssertionError(f"PostgreSQL refused {text!r}: {exc}") from None
+        assert cur.pgresult is not None
+        theirs = cur.pgresult.get_value(0, 0)
+    value = T.parse_text(text, t)
+    assert encode_binary(value, t) == theirs
+    assert decode_binary(bytes(theirs or b""), t) == value
