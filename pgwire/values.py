@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
-from sql import ranges
+from sql import hstore_values, ranges
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -352,7 +352,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b"\x01" if v else b"\x00"
     if name == "bytea":
         return bytes(v)
-    if name in (*_TEXT_TYPES, '"char"', "json") or t.labels is not None:  # an enum: its label
+    # an enum travels as its label, citext as text (citextsend)
+    if name in (*_TEXT_TYPES, '"char"', "json", "citext") or t.labels is not None:
         text = v if isinstance(v, str) else (T.format_value(v, t) or "")
         return encode_text(text, T.TEXT) or b""
     if name == "jsonb":
@@ -379,6 +380,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _numeric_send(Decimal(v))
     if name == "void":  # void_send: no bytes (pg_advisory_lock($1), pg_sleep through asyncpg)
         return b""
+    if name == "hstore":
+        return hstore_values.send_hstore(v)
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -410,6 +413,8 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return buf.rest()
     if name in _TEXT_TYPES:
         return utf8(buf.rest())
+    if name == "citext":  # citextrecv: textrecv
+        return T.parse_text(utf8(buf.rest()), t)
     if t.labels is not None:  # an enum travels as its label (enum_recv)
         return T.parse_text(utf8(buf.rest()), t)
     if name == '"char"':
@@ -460,6 +465,8 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return Interval(months, days, micros)
     if name == "numeric":
         return _numeric_recv(buf)
+    if name == "hstore":
+        return hstore_values.recv_hstore(buf.rest())
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
 
 

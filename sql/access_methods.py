@@ -14,7 +14,7 @@ the table and filter, and so get the same rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 
 from sql.errors import FeatureNotSupported, InvalidParameterValue, UndefinedObject
@@ -71,6 +71,7 @@ class AccessMethod:
     ordered: bool = False  # ASC/DESC, NULLS FIRST/LAST
     scannable: bool = False  # the planner finds rows through it (equality and ranges)
     params: frozenset[str] = frozenset({"fillfactor"})
+    extension: str | None = None  # the extension that installs it (sql.extensions)
 
     def default_opclass(self, t: SqlType, installed: Collection[str] = ()) -> str | None:
         """The name of the default operator class for ``t`` (None: there is none), with the
@@ -86,6 +87,10 @@ class AccessMethod:
             return {"gist": "multirange_ops" if multi else "range_ops",
                     "spgist": None if multi else "range_ops",
                     "brin": None if multi else "range_inclusion_ops"}.get(self.name)  # fmt: skip
+        if typname == "hstore" and self.name in ("gist", "gin"):  # the hstore extension's
+            return f"{self.name}_hstore_ops"
+        if self.name == "bloom":  # varchar takes text's class (binary coercible to text)
+            return {"int4": "int4_ops", "text": "text_ops", "varchar": "text_ops"}.get(typname)
         if self.name == "gist":
             if typname in ("tsvector", "tsquery"):
                 return f"{typname}_ops"
@@ -125,12 +130,16 @@ _OPCLASSES = {
             "tsquery_ops",
             "range_ops",
             "multirange_ops",
+            "gist_hstore_ops",
         }
     ),
     "spgist": frozenset(
         {"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops", "range_ops"}
     ),
-    "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops", "tsvector_ops"}),
+    "gin": frozenset(
+        {"array_ops", "jsonb_ops", "jsonb_path_ops", "tsvector_ops", "gin_hstore_ops"}
+    ),
+    "bloom": frozenset({"int4_ops", "text_ops"}),
     "brin": frozenset(
         {f"{t}_minmax_ops" for t in _BRIN_MINMAX}
         | {f"{t}_minmax_multi_ops" for t in _BRIN_MINMAX}
@@ -157,14 +166,18 @@ METHODS = {
         AccessMethod("spgist", 4000, include=True),
         AccessMethod("brin", 3580, multicolumn=True,
                      params=frozenset({"pages_per_range", "autosummarize"})),
+        # bloom's oid is the first free one, as a fresh database's CREATE EXTENSION bloom
+        AccessMethod("bloom", 16_385, multicolumn=True, extension="bloom",
+                     params=frozenset({"length", *(f"col{i}" for i in range(1, 33))})),
     )
 }  # fmt: skip
 
 
-def method_named(name: str) -> AccessMethod:
-    """The access method ``name`` (42704 for one PostgreSQL does not have)."""
+def method_named(name: str, installed: Container[str] = ()) -> AccessMethod:
+    """The access method ``name`` (42704 for one PostgreSQL does not have, or whose
+    extension is not among the ``installed`` ones)."""
     found = METHODS.get(name.lower())
-    if found is None:
+    if found is None or (found.extension is not None and found.extension not in installed):
         raise UndefinedObject(f'access method "{name}" does not exist')
     return found
 
@@ -178,6 +191,11 @@ def check_shape(am: AccessMethod, unique: bool, keys: int, include: bool) -> Non
         raise FeatureNotSupported(f'access method "{am.name}" does not support included columns')
     if keys > 1 and not am.multicolumn:
         raise FeatureNotSupported(f'access method "{am.name}" does not support multicolumn indexes')
+
+
+def methods(installed: Container[str]) -> list[AccessMethod]:
+    """The index access methods of a database with the extensions ``installed`` (pg_am)."""
+    return [m for m in METHODS.values() if m.extension is None or m.extension in installed]
 
 
 def check_default_opclass(am: AccessMethod, t: SqlType, installed: Collection[str] = ()) -> None:
@@ -215,6 +233,8 @@ def storage_options(am: AccessMethod, given: list[tuple[str, str]]) -> list[str]
         key = name.lower()
         if key not in am.params:
             raise InvalidParameterValue(f'unrecognized parameter "{key}"')
+        if am.name == "bloom":
+            _bloom_option(key, value)
         if key == "fillfactor":
             try:
                 n = int(value)
@@ -247,6 +267,20 @@ def opclass_options(opclass: str, given: list[tuple[str, str]]) -> str:
             )
         out.append(f"{key}='{value}'")
     return ", ".join(out)
+
+
+def _bloom_option(key: str, value: str) -> None:
+    """bloom's length (bits per signature, 1..4096) and colN (bits per column, 1..4095)."""
+    top = 4096 if key == "length" else 4095
+    try:
+        n = int(value)
+    except ValueError:
+        raise InvalidParameterValue(f'invalid value for integer option "{key}": {value}') from None
+    if not 1 <= n <= top:
+        raise InvalidParameterValue(
+            f'value {value} out of bounds for option "{key}"',
+            detail=f'Valid values are between "1" and "{top}".',
+        )
 
 
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")

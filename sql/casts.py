@@ -6,6 +6,7 @@ of a numeric division.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -186,6 +187,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, dt.date):
             out = dt.datetime(v.year, v.month, v.day)
             return out.replace(tzinfo=dt.UTC) if d.endswith("with time zone") else out
+    if s == "hstore" and d in ("json", "jsonb"):  # hstore_to_json(b): the casts hstore made
+        return T.jsonb_value(v.as_dict()) if d == "jsonb" else hstore_json(v)
     if d in ("json", "jsonb") and s in ("json", "jsonb"):
         if d == "jsonb" and isinstance(v, str):
             return T.parse_text(v, dst)
@@ -197,6 +200,11 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if src.subtype is not None or dst.subtype is not None:  # no cast between range types
         raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
     raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
+
+
+def hstore_json(v: Any) -> str:
+    """hstore_to_json: an object of string (or null) values, as hstore prints it."""
+    return json.dumps(v.as_dict(), ensure_ascii=False, separators=(", ", ": "))
 
 
 def _record(v: tuple[Any, ...], src: SqlType, dst: SqlType, explicit: bool) -> tuple[Any, ...]:
@@ -333,7 +341,7 @@ def _unpadded(t: Typed) -> Typed:
 
 def base_type(t: SqlType) -> SqlType:
     """The type an untyped literal becomes next to ``t`` (varchar(5) -> text, not truncating)."""
-    if t.category == "S":
+    if t.category == "S" and t.name != "citext":  # citext keeps its own comparison
         return T.TEXT
     if t.name == "numeric":
         return T.NUMERIC

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kv.client import Transaction
 from kv.codec import decode_key
@@ -327,9 +327,8 @@ class Catalog:
 
     types: dict[int, TableDef] = field(default_factory=dict)  # user-defined types
     roles: dict[int, RoleDef] = field(default_factory=dict)  # created roles (sql.roles)
-    # installed extensions (sql.extensions): name -> (oid, schema); plpgsql from the start,
-    # as initdb installs it
-    extensions: dict[str, tuple[int, str]] = field(default_factory=lambda: dict(_PLPGSQL))
+    # installed extensions (sql.extensions); plpgsql from the start, as initdb installs it
+    extensions: dict[str, Installed] = field(default_factory=lambda: dict(_PLPGSQL))
     _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -443,14 +442,29 @@ def _lookup(
 # "base": an extension's base type (sql.extensions), e.g. hstore: type_def holds its
 # "extension" and "category"
 TYPE_KINDS = frozenset({"enum", "composite", "domain", "range", "multirange", "base"})
-_PLPGSQL: dict[str, tuple[int, str]] = {"plpgsql": (13_575, "pg_catalog")}  # initdb's oid
 
 
-def _extensions(raw: Any) -> dict[str, tuple[int, str]]:
-    """The installed extensions as stored: name -> [oid, schema] (a list of names before)."""
-    if isinstance(raw, list):  # the first layout: plpgsql and pgcrypto only
-        return {n: (13_575, "pg_catalog") if n == "plpgsql" else (16_390, "public") for n in raw}
-    return {name: (int(v[0]), str(v[1])) for name, v in raw.items()}
+class Installed(NamedTuple):
+    """An installed extension (sql.extensions): its oid, schema and comment (None: none)."""
+
+    oid: int
+    schema: str
+    comment: str | None
+
+
+_PLPGSQL: dict[str, Installed] = {
+    "plpgsql": Installed(13_575, "pg_catalog", "PL/pgSQL procedural language")
+}
+
+
+def _extensions(raw: Any) -> dict[str, Installed]:
+    """The installed extensions as stored: name -> [oid, schema, comment] (before: a list of
+    names, plpgsql and pgcrypto only)."""
+    if isinstance(raw, list):
+        crypto = Installed(16_390, "public", "cryptographic functions")
+        return {n: _PLPGSQL["plpgsql"] if n == "plpgsql" else crypto for n in raw}
+    return {name: Installed(int(v[0]), str(v[1]), v[2] if len(v) > 2 else None)
+            for name, v in raw.items()}  # fmt: skip
 
 
 _CACHED_VERSIONS = 4
@@ -540,8 +554,8 @@ class CatalogStore:
         if self.version(txn) == 0 and txn.get(key) is None:
             txn.put(key, _U64.pack(PUBLIC_OID))
 
-    def set_extensions(self, txn: Transaction, installed: dict[str, tuple[int, str]]) -> None:
-        """The database's installed extensions are now ``installed`` (name -> (oid, schema))."""
+    def set_extensions(self, txn: Transaction, installed: dict[str, Installed]) -> None:
+        """The database's installed extensions are now ``installed``."""
         self.ensure_public(txn)
         rows = {name: list(v) for name, v in sorted(installed.items())}
         txn.put(layout.meta_key(self.db, "extensions"), json.dumps(rows).encode())

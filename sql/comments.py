@@ -36,6 +36,11 @@ def _text(tokens: list[Any], j: int) -> str | None:
     return text or None  # an empty comment removes it, as in PostgreSQL
 
 
+def comment_text(tokens: list[Any], j: int) -> str | None:
+    """The IS clause from ``tokens[j]`` (None: IS NULL or '', which remove the comment)."""
+    return _text(tokens, j)
+
+
 def record(session: SessionApi, catalog: Catalog, kind: str, tokens: list[Any], i: int) -> None:
     """Store the comment of ``COMMENT ON <kind> <name> IS ...`` whose name starts at
     ``tokens[i]``; the caller has checked that the object exists."""

@@ -20,6 +20,7 @@ from sql import (
     access_methods,
     comments,
     exclusion,
+    extension_ddl,
     grants,
     identity_ddl,
     index_constraints,
@@ -640,7 +641,9 @@ def _exclusion(session: SessionApi, table: TableDef, name: str | None, inner: Ex
     (sql.exclusion), named as PostgreSQL names them (<table>_<keys>_excl, numbered when taken)."""
     params = inner.this
     using = params.args.get("using")
-    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    am = access_methods.method_named(
+        str(using.name) if using is not None else "btree", session.catalog().extensions
+    )
     keys = params.args.get("columns") or []
     access_methods.check_shape(am, False, len(keys), bool(params.args.get("include")))
     cols, desc, opclasses, exprs, names = _index_keys(
@@ -769,7 +772,9 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     table = rel.table
     params = idx.args["params"]
     using = params.args.get("using")
-    am = access_methods.method_named(str(using.name) if using is not None else "btree")
+    am = access_methods.method_named(
+        str(using.name) if using is not None else "btree", session.catalog().extensions
+    )
     method = am.name
     if params.args.get("partition_by"):
         raise FeatureNotSupported("CREATE INDEX ... PARTITION_BY is not supported")
@@ -1148,10 +1153,17 @@ def _drop_schemas(session: SessionApi, names: list[str], if_exists: bool, cascad
         if name not in catalog.schemas:
             continue
         tables = [tb for tb in catalog.all_tables() if tb.schema == name]
-        if tables and not cascade:
+        installed = extension_ddl.in_schema(catalog, name)
+        if (tables or installed) and not cascade:
             raise DependentObjectsStillExist(
-                f"cannot drop schema {name} because other objects depend on it"
+                f"cannot drop schema {name} because other objects depend on it",
+                detail="\n".join(f"extension {e} depends on schema {name}" for e in installed)
+                or None,
+                hint="Use DROP ... CASCADE to drop the dependent objects too.",
             )
+        for ext in installed:
+            session.notices.append(f"drop cascades to extension {ext}")
+        extension_ddl.drop_installed(session, installed, True)
         in_schema = {tb.id for tb in tables}
         for tb in tables:
             if tb.kind == "table":
@@ -1490,6 +1502,9 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
         grants.membership(session, command, tokens)
         return
     i = upper.index("ON") + 1
+    if command == "COMMENT" and relations.words_at(tokens, i, "EXTENSION"):
+        extension_ddl.comment(session, tokens, i + 1, comments.comment_text(tokens, i + 2))
+        return
     if command == "COMMENT":
         kind = next((k for k in (*_ON_KINDS, "COLUMN", "SCHEMA", "CONSTRAINT") if
             relations.words_at(tokens, i, *k.split())), None)  # fmt: skip
@@ -1695,7 +1710,9 @@ def alter_table(
                 for index in gone:
                     dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
                 table.indexes = [i for i in table.indexes if i not in gone]
-                table.constraints = [k for k in table.constraints if c.name not in k.columns]
+                table.constraints = [
+                    k for k in table.constraints if c.name not in index_exprs.constraint_columns(k)
+                ]
         elif isinstance(action, exp.RenameColumn):
             col = table.column(action.this.name)
             new = action.args["to"].name

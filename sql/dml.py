@@ -23,6 +23,7 @@ from sql import (
     assign_targets,
     deferrals,
     exclusion,
+    hstore,
     partitions,
     policies,
     privileges,
@@ -1319,6 +1320,10 @@ def _setter(
         value = _set_value(session, table, s, comp, ctx)
         return lambda row, _old: value.fn(row)
     target = assign_targets.target_of(s.this)
+    if hstore.is_hstore(table.column(target.name).type) and len(target.subscripts) == 1:
+        return hstore.subscript_setter(
+            comp.compile(target.subscripts[0]), comp.compile(s.expression)
+        )
     to = assign_targets.value_type(table, target)
     if isinstance(s.expression, exp.Column) and s.expression.name.upper() == "DEFAULT":
         raise FeatureNotSupported("cannot set an array element to DEFAULT")

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sql import extension_catalog, extensions
 from sql import types as T
 from sql.catalog import Catalog, TableDef
 from sql.sequences import NEXTVAL
@@ -71,7 +72,7 @@ def pg_depend(c: Catalog) -> Rows:
                     used = _sequence(c, name.replace('"', ""), t)
                     if used is not None:
                         rows.append((PG_ATTRDEF, t.id * 1000 + num, 0, PG_CLASS, used.id, 0, "n"))
-    return rows
+    return rows + extensions.depend_rows(c) + extension_catalog.depend_rows(c)
 
 
 def pg_rewrite(c: Catalog) -> Rows:

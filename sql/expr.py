@@ -19,10 +19,13 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
+from kv.errors import Db9Error
 from sql import (
     array_bounds,
     casts,
+    extension_catalog,
     functions_range,
+    hstore,
     jsonb,
     system_oids,
     time_zones,
@@ -97,6 +100,8 @@ def expr_name(e: exp.Expr) -> str:
             inner = inner.this
         if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone):
             return expr_name(inner)
+        if isinstance(inner, exp.Tuple) and len(inner.expressions) > 1:
+            return "row"  # (a, b)::t: a row constructor names its column
         try:
             t = datatype_to_sql(e.to)
             # x::int[] is named for its type name, int4 (_int4 only when written so)
@@ -106,6 +111,8 @@ def expr_name(e: exp.Expr) -> str:
             return "?column?"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.Tuple) and len(e.expressions) > 1:
+        return "row"
     if isinstance(e, exp.WithinGroup | exp.Filter):  # agg(...) WITHIN GROUP / FILTER (...)
         return expr_name(e.this)
     if isinstance(e, PREFIX_OPERATORS):  # operators that are functions in sqlglot's tree
@@ -777,7 +784,35 @@ class Compiler:
 
     # json and jsonb operators: sql.jsonb owns them (sqlglot names #> and #>> JSONB*)
 
+    def _hstore_operator(self, e: exp.Binary, symbol: str) -> Typed | None:
+        """``e`` as one of hstore's operators (sql.hstore) when an operand is an hstore (in a
+        database that installed hstore only: telling costs compiling the operands)."""
+        session = self.ctx.session  # (none for an index expression: the types tell)
+        if session is not None and "hstore" not in session.catalog().extensions:
+            return None
+        try:
+            a = self.compile(e.this)
+            if not hstore.is_hstore(a.type) and a.type.name != "unknown":
+                return None
+            right = e.expression
+            if isinstance(right, exp.JSONPath):  # h -> 'key': sqlglot's path of one key
+                steps = [p for p in right.expressions if not isinstance(p, exp.JSONPathRoot)]
+                if len(steps) != 1 or not isinstance(
+                    steps[0], exp.JSONPathKey | exp.JSONPathSubscript
+                ):
+                    return None
+                key = str(steps[0].this)
+                number = isinstance(steps[0], exp.JSONPathSubscript)  # h -> 1
+                right = exp.Literal.number(key) if number else exp.Literal.string(key)
+            b = self.compile(right)
+        except Db9Error:  # not ours: the operator's own compile reports it
+            return None
+        return hstore.compile_operator(symbol, a, b)
+
     def c_JSONExtract(self, e: exp.JSONExtract) -> Typed:
+        hs = self._hstore_operator(e, "->")
+        if hs is not None:
+            return hs
         return jsonb.compile_get(self, e, False, False)
 
     def c_JSONExtractScalar(self, e: exp.JSONExtractScalar) -> Typed:
@@ -790,15 +825,24 @@ class Compiler:
         return jsonb.compile_get(self, e, True, True)
 
     def c_JSONBContainsTopKey(self, e: exp.JSONBContainsTopKey) -> Typed:
+        hs = self._hstore_operator(e, "?")
+        if hs is not None:
+            return hs
         return jsonb.compile_operator(self, e, "?")
 
     def c_JSONBContainsAnyTopKeys(self, e: exp.JSONBContainsAnyTopKeys) -> Typed:
         a = self.compile(e.this)
         if a.type.category == "G":  # ?| is also "vertical" for points
             return compile_operator("?|", [a, self.compile(e.expression)])
+        hs = self._hstore_operator(e, "?|")
+        if hs is not None:
+            return hs
         return jsonb.compile_operator(self, e, "?|")
 
     def c_JSONBContainsAllTopKeys(self, e: exp.JSONBContainsAllTopKeys) -> Typed:
+        hs = self._hstore_operator(e, "?&")
+        if hs is not None:
+            return hs
         return jsonb.compile_operator(self, e, "?&")
 
     def c_JSONBDeleteAtPath(self, e: exp.JSONBDeleteAtPath) -> Typed:
@@ -844,11 +888,17 @@ class Compiler:
         return Typed(run, T.BOOL, a.const and b.const)
 
     def c_ArrayContainsAll(self, e: exp.ArrayContainsAll) -> Typed:
+        hs = self._hstore_operator(e, "@>")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "@>")
         return self._array_operator(e, "@>", True)
 
     def c_ArrayContainedBy(self, e: exp.ArrayContainedBy) -> Typed:
+        hs = self._hstore_operator(e, "<@")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "<@")
         flipped = exp.ArrayContainsAll(this=e.expression, expression=e.this)
@@ -918,6 +968,9 @@ class Compiler:
         return self._arith_op(e, "+")
 
     def c_Sub(self, e: exp.Sub) -> Typed:
+        hs = self._hstore_operator(e, "-")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e, left_only=True):
             return jsonb.compile_operator(self, e, "-")
         return self._arith_op(e, "-")
@@ -979,6 +1032,9 @@ class Compiler:
         return Typed(run, t, a.const)
 
     def c_DPipe(self, e: exp.DPipe) -> Typed:
+        hs = self._hstore_operator(e, "||")
+        if hs is not None:
+            return hs
         if jsonb.is_jsonb_operation(self, e):
             return jsonb.compile_operator(self, e, "||")
         a, b = self.compile(e.this), self.compile(e.expression)
@@ -1226,6 +1282,7 @@ class Compiler:
             raise UndefinedFunction(
                 f"operator does not exist: {subject.type.display()} {op} {pat.type.display()}"
             )
+        ci = ci or "citext" in (subject.type.name, pat.type.name)  # citext's ~~ ignores case
         a = coerce_to(subject, T.TEXT, explicit=True)
         escape = e.args.get("escape")
         esc = "\\"
@@ -1480,7 +1537,10 @@ class Compiler:
         return Typed(lambda _r: value, T.INTERVAL, True, "interval")
 
     def _regex(self, e: exp.Expr, pattern_e: exp.Expr, flags: int, negate: bool) -> Typed:
-        a = coerce_to(self.compile(e), T.TEXT, explicit=True)
+        subject = self.compile(e)
+        if subject.type.name == "citext":  # citext's ~ ignores case
+            flags |= re.IGNORECASE
+        a = coerce_to(subject, T.TEXT, explicit=True)
         letters = "i" if flags & re.IGNORECASE else ""
         found = quantified(pattern_e)
         if found is not None:  # x ~ ANY|ALL (array): each pattern, with SQL's NULL rules
@@ -1565,6 +1625,16 @@ class Compiler:
         arr = self.compile(base)
         if arr.type.name == "jsonb":
             return jsonb.compile_subscript(self, arr, e)
+        if hstore.is_hstore(arr.type) and len(subscripts) == 1:  # h['key']: h -> 'key'
+            key = self.compile(subscripts[0])
+            if key.type in T.INTEGER_TYPES:  # h[1]: the key '1' (undo sqlglot's shift)
+                zero = _one_based(key) if unshifted[0] else _zero_based(key, subscripts[0])
+                fz = zero.fn
+                key = Typed(lambda r: None if (i := fz(r)) is None else str(i + 1), T.TEXT)
+            key = coerce_to(key, T.TEXT, explicit=True)  # any key is read as its text
+            found = hstore.compile_operator("->", arr, key)
+            assert found is not None
+            return Typed(found.fn, found.type, found.const, expr_name(base))
         if (arr.type.category == "G" or arr.type.name == "name") and len(subscripts) == 1:
             # PostgreSQL's point/lseg/box subscripts are 0-based; sqlglot made the subscript
             # one less unless it typed the base as a non-array itself.
@@ -1647,6 +1717,16 @@ class Compiler:
             if made is not None and made.subtype is not None:
                 args = [self.compile(a) for a in e.expression.expressions]
                 return functions_range.construct(made, args)
+        if isinstance(e.this, exp.Identifier) and isinstance(e.expression, exp.Func):
+            # public.uuid_generate_v4(): an installed extension's function in its schema (as
+            # pg_dump writes calls in defaults)
+            call = e.expression
+            name = str(call.this).lower() if isinstance(call, exp.Anonymous) else None
+            session = self.ctx.session
+            if name is not None and extension_catalog.callable_in(
+                session.catalog() if session is not None else None, e.this.name, name
+            ):
+                return self.compile(call)
         raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
 
     def _field(self, row: Typed, name: str) -> Typed:
@@ -1688,6 +1768,13 @@ class Compiler:
         fns = [x.fn for x in items]
         t = replace(T.RECORD, fields=fields)
         return Typed(lambda r: tuple(f(r) for f in fns), t, all(x.const for x in items), "row")
+
+    def c_Tuple(self, e: exp.Tuple) -> Typed:
+        """``(a, b, ...)``: a row constructor, as ROW(a, b, ...) (asyncpg's
+        ``($1::my_dec_t, 'a=>1'::hstore)::rec_t``)."""
+        if len(e.expressions) < 2:
+            raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+        return self.compile_row(list(e.expressions))
 
     def c_Array(self, e: exp.Array) -> Typed:
         query = e.expressions[0] if len(e.expressions) == 1 else None

@@ -20,7 +20,10 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     activity,
+    citext,
     comments,
+    extension_catalog,
+    extensions,
     function_defs,
     functions_advisory,
     functions_array,
@@ -28,6 +31,7 @@ from sql import (
     functions_geometry,
     functions_range,
     functions_text_search,
+    hstore,
     inet,
     jsonb,
     partition_text,
@@ -42,6 +46,7 @@ from sql import (
     trigram,
     unaccent,
     user_types,
+    uuid_ossp,
     visibility,
 )
 from sql import types as T
@@ -413,6 +418,17 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return compile_math(name, [c.compile(a) for a in raw_args])
     if name in jsonb.FUNCTIONS:
         return jsonb.compile_call(c, name, raw_args)
+    if name in hstore.NAMES and _installed(c, "hstore"):
+        return hstore.compile_call(c, name, raw_args)
+    if name in citext.NAMES and raw_args and _installed(c, "citext"):
+        found = citext.compile_call(c, name, raw_args)
+        if found is not None:
+            return found
+    if name in _PGCRYPTO and not _installed(c, "pgcrypto"):
+        types = ", ".join(c.compile(a).type.display() for a in _as_called(raw_args))
+        raise UndefinedFunction(f"function {name}({types}) does not exist")
+    if name in uuid_ossp.NAMES and _installed(c, "uuid-ossp"):
+        return uuid_ossp.compile_call(name, [c.compile(a) for a in raw_args])
     if name in functions_array.FUNCTIONS:
         return functions_array.compile_call(name, [c.compile(a) for a in raw_args])
     if raw_args and isinstance(raw_args[-1], exp.Variadic):
@@ -888,7 +904,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             role = roles.by_oid(session(), catalog(), v[0]) if v[0] is not None else None
             return role.name if role is not None else f"unknown (OID={v[0]})"
         if name == "obj_description" and v[0] is not None:
-            classoid = {"pg_class": comments.PG_CLASS, "pg_constraint": comments.PG_CONSTRAINT}
+            classoid = {
+                "pg_class": comments.PG_CLASS,
+                "pg_constraint": comments.PG_CONSTRAINT,
+                "pg_extension": extensions.PG_EXTENSION,
+            }
             kind = classoid.get(str(v[1]), -1) if len(v) > 1 else None
             return comments.description(catalog(), v[0], kind, 0, session().search_path())
         if name == "col_description" and None not in v:
@@ -901,6 +921,11 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             "pg_get_function_identity_arguments",
         ):
             routine = catalog().routines.get(v[0])
+            if routine is None and v[0] is not None:  # an extension's built-in function
+                ext = extension_catalog.described(catalog(), v[0])
+                if ext is None:
+                    return None
+                return ext.result_text if name == "pg_get_function_result" else ext.arguments
             if routine is None:
                 return None
             if name == "pg_get_function_result":
@@ -1240,6 +1265,16 @@ def _expand_array(arr: Typed) -> tuple[Callable[[Row], list[Any]], SqlType]:
     return run, record
 
 
+_PGCRYPTO = frozenset({"digest"})  # pgcrypto's functions db9 has (sql.functions_text)
+
+
+def _installed(c: ExprCompiler, extension: str) -> bool:
+    """Whether the database compiling ``c``'s expression installed ``extension`` (taken as
+    yes without a session: an index or constraint expression, whose types were resolved)."""
+    session = c.ctx.session
+    return session is None or extension in session.catalog().extensions
+
+
 def srf_name(e: exp.Expr) -> str | None:
     """The set-returning function ``e`` calls (unnest, generate_series, generate_subscripts),
     or None."""
@@ -1251,6 +1286,7 @@ def srf_name(e: exp.Expr) -> str | None:
         str(e.this).lower() in SRF_NAMES
         or str(e.this).lower() in jsonb.SRFS
         or str(e.this).lower() in jsonb.POPULATE_SETS
+        or str(e.this).lower() in hstore.SRFS
     ):
         return str(e.this).lower()
     return None
@@ -1278,8 +1314,9 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         ]
     if name in jsonb.POPULATE_SETS:
         return jsonb.compile_populate_set(comp, name, args)
-    if name in jsonb.SRFS:
-        rows, cols = jsonb.compile_set(comp, name, args)
+    if name in jsonb.SRFS or name in hstore.SRFS:
+        compile_set = hstore.compile_set if name in hstore.SRFS else jsonb.compile_set
+        rows, cols = compile_set(comp, name, args)
         if len(cols) != 1:  # a record of the columns
             record = replace(T.RECORD, fields=tuple(cols))
             return (lambda r: [tuple(row) for row in rows(r)]), record

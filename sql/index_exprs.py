@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from sql import rows
-from sql.catalog import IndexDef, TableDef
+from sql.catalog import ConstraintDef, IndexDef, TableDef
 from sql.expr import Compiler
 from sql.plan.binder import table_scope
 from sql.scope import Context, Fn
@@ -47,6 +47,16 @@ def referenced_columns(index: IndexDef) -> set[str]:
     for text in [*index.exprs, index.predicate or ""]:
         if text:
             names |= {c.name for c in sqlglot.parse_one(text, read="postgres").find_all(exp.Column)}
+    return names
+
+
+def constraint_columns(con: ConstraintDef) -> set[str]:
+    """Every column a constraint reads: its key columns and those its CHECK expression names
+    (dropping any of them drops the constraint, as ALTER TABLE ... DROP COLUMN does)."""
+    names = set(con.columns)
+    if con.check:
+        tree = sqlglot.parse_one(con.check, read="postgres")
+        names |= {c.name for c in tree.find_all(exp.Column)}
     return names
 
 

@@ -20,7 +20,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 
 from kv.errors import Db9Error
 from sql import types as T
-from sql.casts import coerce_to, domain_check
+from sql.casts import coerce_to, domain_check, hstore_json
 from sql.errors import (
     ArraySubscriptError,
     DatatypeMismatch,
@@ -31,6 +31,7 @@ from sql.errors import (
     SyntaxError_,
     UndefinedFunction,
 )
+from sql.hstore_values import Hstore
 from sql.scope import ExprCompiler, Row, Typed
 from sql.types import SqlType
 
@@ -177,6 +178,8 @@ def to_doc(v: Any, t: SqlType) -> Any:
     name = t.name
     if name in ("json", "jsonb"):
         return doc_of(v, t)
+    if name == "hstore" and isinstance(v, Hstore):  # through its cast to jsonb: an object
+        return v.as_dict()
     if isinstance(v, bool):
         return v
     if isinstance(v, int | Decimal):
@@ -205,6 +208,8 @@ def to_json_text(v: Any, t: SqlType) -> str:
         return T.format_jsonb(v)
     if t.fields is not None:
         return record_json(v, t)
+    if t.name == "hstore" and isinstance(v, Hstore):  # through its cast to json
+        return hstore_json(v)
     return compact(to_doc(v, t))
 
 

@@ -45,8 +45,8 @@ def _named() -> list[tuple[int, str, str]]:
     """(method oid, class name, extension or '') of every class other than the default
     btree ones, in oid order."""
     out = {(access_methods.METHODS["btree"].oid, n, "") for n in _BTREE_NAMED}
-    for m in access_methods.METHODS.values():
-        out |= {(m.oid, n, "") for n in m.opclasses()}
+    for m in access_methods.METHODS.values():  # an extension's method (bloom): with it
+        out |= {(m.oid, n, m.extension or "") for n in m.opclasses()}
     for ext, by_method in access_methods.EXTENSION_OPCLASSES.items():
         for method, names in by_method.items():
             out |= {(access_methods.METHODS[method].oid, n, ext) for n in names}

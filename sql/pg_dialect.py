@@ -253,6 +253,9 @@ class Db9Postgres(Postgres):
         FUNCTIONS: ClassVar[dict[str, Any]] = {
             name: build for name, build in PostgresParser.FUNCTIONS.items() if name in KEPT_BUILDERS
         }
+        # delete(hstore, key): hstore's function (SQLAlchemy's HSTORE.delete); DELETE is an
+        # unreserved keyword in PostgreSQL
+        FUNC_TOKENS: ClassVar[set[Any]] = {*PostgresParser.FUNC_TOKENS, TokenType.DELETE}
         PROPERTY_PARSERS: ClassVar[dict[str, Any]] = {
             **PostgresParser.PROPERTY_PARSERS,
             "WITHOUT": lambda self: self._parse_without_oids(),

@@ -41,7 +41,7 @@ from sql import (
     databases,
     ddl,
     dml,
-    extensions,
+    extension_ddl,
     index_options,
     lexer,
     matviews,
@@ -1319,8 +1319,8 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return policy_ddl.run(self, stmt.command, stmt.text, stmt.tokens, stmt.start)
-        if stmt.command in extensions.COMMANDS:
-            return extensions.run(self, stmt.command, stmt.tokens)
+        if stmt.command in extension_ddl.COMMANDS:
+            return extension_ddl.run(self, stmt.command, stmt.tokens)
         if stmt.command in matviews.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

@@ -20,6 +20,7 @@ from sql import (
     comments,
     cursors,
     dump_catalog,
+    extension_catalog,
     extensions,
     info_schema,
     opclasses,
@@ -476,19 +477,20 @@ def pg_type(c: Catalog) -> Rows:
             "base": "b",
         }[d.kind]  # fmt: skip
         base = t.oid if d.kind == "domain" else 0
-        io = d.name if d.kind == "base" else d.kind
+        io = d.type_def.get("io", f"{d.kind}_")  # an extension's type: its functions' names
         rows.append(
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, d.owner, 0, None, f"{io}_in", f"{io}_out",
-             f"{io}_recv", f"{io}_send", None, _storage(t), "i",
+             ",", True, d.owner, 100 if t.category == "S" else 0, None, f"{io}in", f"{io}out",
+             f"{io}recv", f"{io}send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
         if d.kind == "base":  # an extension's type: its array type too (typelem: the type)
             rows.append(
                 (t.array_oid, "_" + d.name, _ns(c, d.schema), -1, "b", "A", oid, 0, 0, -1,
-                 False, 0, ",", True, d.owner, 0, None, "array_in", "array_out", "array_recv",
+                 False, 0, ",", True, d.owner, 100 if t.category == "S" else 0, None,
+                 "array_in", "array_out", "array_recv",
                  "array_send", None, "x", "i", None)
             )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
@@ -980,7 +982,7 @@ def pg_opclass(c: Catalog) -> Rows:
 def pg_am(c: Catalog) -> Rows:
     return [
         (2, "heap", "t", 0),
-        *((m.oid, m.name, "i", 0) for m in access_methods.METHODS.values()),
+        *((m.oid, m.name, "i", 0) for m in access_methods.methods(c.extensions)),
     ]
 
 
@@ -1049,6 +1051,15 @@ def pg_proc(c: Catalog) -> Rows:
                 prosrc=r.body if not r.atomic else "",
             )
         )
+    for f in extension_catalog.functions(c):  # built in: C functions, as their symbol
+        rows.append(
+            _row(PG_PROC_COLS, oid=f.oid, proname=f.name, pronamespace=_ns(c, f.schema),
+                 proowner=OWNER, prolang=13, procost=1.0, prorows=1000.0 if f.retset else 0.0,
+                 prokind="f", proisstrict=True, proretset=f.retset, provolatile=f.volatility,
+                 proparallel="s", pronargs=len(f.arg_types), prorettype=f.result,
+                 proargtypes=f.arg_types, proargnames=f.arg_names if any(f.arg_names) else None,
+                 prosrc=f.name, probin="$libdir/" + f.extension)
+        )  # fmt: skip
     return rows
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kv import dropped
+from sql import index_exprs
 from sql.catalog import TYPE_KINDS, Catalog, ColumnDef, TableDef
+from sql.layout import index_prefix
 from sql.session_api import SessionApi
 
 
@@ -41,5 +44,13 @@ def drop_with_dependents(session: SessionApi, catalog: Catalog, t: TableDef) -> 
             f"drop cascades to column {col.name} of {owner_noun(owner)} {owner.name}"
         )
         col.dropped = True
+        # as ALTER TABLE ... DROP COLUMN: the indexes and constraints on the column go too
+        gone = [i for i in owner.indexes if col.name in index_exprs.referenced_columns(i)]
+        for index in gone:
+            dropped.schedule(txn, index_prefix(session.db, owner.id, index.id))
+        owner.indexes = [i for i in owner.indexes if i not in gone]
+        owner.constraints = [
+            k for k in owner.constraints if col.name not in index_exprs.constraint_columns(k)
+        ]
         store.put_table(txn, owner, catalog, new=False)
     store.drop_table(txn, t)

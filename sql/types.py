@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, inet, ranges, ts_config, ts_values
+from sql import array_bounds, geometry, hstore_values, inet, ranges, ts_config, ts_values
+from sql.citext_values import CiText
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -687,6 +688,10 @@ def parse_text(text: str, t: SqlType) -> Any:
         return enum_label(text, t)
     if t.fields is not None:
         return parse_record(text, t)
+    if name == "hstore":  # the extensions' types (an enum or composite may share the name)
+        return hstore_values.parse_hstore(text)
+    if name == "citext":
+        return CiText(text)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -1549,6 +1554,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return str.__str__(v)
     if t.name == "money":
         return format_money(v)
+    if t.name == "hstore":
+        return hstore_values.format_hstore(v)
     if t.name == '"char"':
         return format_char(v)
     if t.name == "regproc" and v == 0:  # regprocout's InvalidOid
@@ -1697,13 +1704,17 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return str.__str__(v)
     if t.fields is not None:
         return tuple(to_storage(x, ft, exact=exact) for x, (_, ft) in zip(v, t.fields, strict=True))
+    if name == "hstore":  # its text (a tuple would read as a subarray in an hstore[])
+        return hstore_values.format_hstore(v)
+    if name == "citext":  # a key: lower-cased (a unique index ignores case); a row: as is
+        return str(v) if exact else str.lower(v)
     return v
 
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
      "interval", "uuid", "inet", "cidr",
-     "jsonb", "numeric", "tsvector", "tsquery", *geometry.GEOMETRIC]
+     "jsonb", "numeric", "tsvector", "tsquery", "hstore", "citext", *geometry.GEOMETRIC]
 )  # fmt: skip
 
 
@@ -1782,4 +1793,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
     if t.fields is not None:
         return tuple(from_storage(x, ft) for x, (_, ft) in zip(v, t.fields, strict=True))
+    if name == "hstore":
+        return hstore_values.parse_hstore(v)
+    if name == "citext":
+        return CiText(v)
     return v

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sql import extension_catalog
 from sql.catalog import Catalog
 from sql.session_api import SessionApi
 
@@ -59,8 +60,11 @@ def type_is_visible(catalog: Catalog, path: list[str], oid: Any) -> bool | None:
 
 def function_is_visible(catalog: Catalog, path: list[str], oid: Any) -> bool | None:
     r = catalog.routines.get(int(oid))
+    if r is None and int(oid) >= 16384:  # an extension's function: its schema on the path
+        ext = extension_catalog.described(catalog, int(oid))
+        return None if ext is None else ext.schema in path
     if r is None:
-        return True if int(oid) < 16384 else None
+        return True
     args = [a.type for a in r.in_args]
     holders = {
         x.schema

@@ -19,6 +19,7 @@ from typing import Any
 from sqlglot import exp
 
 from sql import (
+    hstore,
     inheritance,
     jsonb,
     moments,
@@ -115,7 +116,7 @@ def table_scope(table: TableDef, alias: str | None) -> Scope:
 def _names_its_columns(fn: exp.Expr) -> bool:
     """A function in FROM that applies a column alias list itself (the json(b) ones)."""
     return isinstance(fn, exp.Anonymous) and str(fn.this).lower() in (
-        jsonb.SRFS | jsonb.RECORD_SRFS
+        jsonb.SRFS | jsonb.RECORD_SRFS | hstore.SRFS
     )
 
 
@@ -807,9 +808,10 @@ class Planner:
         name = (str(fn.this) if isinstance(fn, exp.Anonymous) else type(fn).__name__).lower()
         if name in jsonb.RECORD_SRFS and isinstance(fn, exp.Anonymous):
             return self._json_records(name, fn, alias, outer, item, share)
-        if name in jsonb.SRFS and isinstance(fn, exp.Anonymous):
+        if (name in jsonb.SRFS or name in hstore.SRFS) and isinstance(fn, exp.Anonymous):
             comp = self.compiler(_args_scope(outer, cell, share))
-            rows, cols = jsonb.compile_set(comp, name, list(fn.expressions))
+            compile_set = hstore.compile_set if name in hstore.SRFS else jsonb.compile_set
+            rows, cols = compile_set(comp, name, list(fn.expressions))
             given = item.args.get("alias") if item is not None else None
             renames = [c.name for c in given.columns] if given and given.columns else []
             if len(renames) > len(cols):

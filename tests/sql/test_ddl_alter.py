@@ -217,3 +217,16 @@ def test_create_table_defaults_are_checked(differ: Differ, create: str) -> None:
     differ.check(create)
     differ.check("INSERT INTO cd (id) VALUES (DEFAULT)")
     differ.check("SELECT id FROM cd")
+
+
+def test_drop_column_drops_the_checks_that_read_it(differ: Differ) -> None:
+    """A CHECK naming the dropped column goes with it (ALTER TABLE ... DROP COLUMN)."""
+    for sql in [
+        "CREATE TABLE k (id int, v int, CHECK (v > 0 OR id > 0), CHECK (id < 100))",
+        "ALTER TABLE k ADD CONSTRAINT kc CHECK (v <> 5)",
+        "ALTER TABLE k DROP COLUMN v",
+        "INSERT INTO k VALUES (2)",
+        "INSERT INTO k VALUES (200)",
+        "SELECT conname FROM pg_constraint WHERE conrelid = 'k'::regclass ORDER BY 1",
+    ]:
+        differ.check(sql)
