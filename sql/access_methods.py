@@ -14,7 +14,7 @@ the table and filter, and so get the same rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 
 from sql.errors import FeatureNotSupported, InvalidParameterValue, UndefinedObject
@@ -26,6 +26,39 @@ _BRIN_MINMAX = frozenset({
     "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "oid", "tid",
     "uuid", "inet", "cidr", "macaddr", "macaddr8", "pg_lsn", "bit", "varbit", "money",
 })  # fmt: skip
+
+
+# The operator classes extensions add (sql.extensions), once installed: pg_trgm's for text,
+# btree_gin's and btree_gist's for scalar types (the default for their type: so an EXCLUDE
+# USING gist (room WITH =, ...) or a gin index on an int column is accepted).
+_BTREE_GIN = frozenset({
+    "bit", "bool", "bpchar", "bytea", "char", "cidr", "date", "float4", "float8", "inet",
+    "int2", "int4", "int8", "interval", "macaddr8", "macaddr", "money", "name", "numeric",
+    "oid", "text", "time", "timestamp", "timestamptz", "timetz", "uuid", "varbit", "varchar",
+})  # fmt: skip
+_BTREE_GIST = {
+    **{t: f"gist_{t}_ops" for t in (
+        "bit", "bool", "bpchar", "bytea", "cidr", "date", "float4", "float8", "inet", "int2",
+        "int4", "int8", "interval", "macaddr8", "macaddr", "numeric", "oid", "text", "time",
+        "timestamp", "timestamptz", "timetz", "uuid",
+    )},
+    "money": "gist_cash_ops", "varbit": "gist_vbit_ops", "varchar": "gist_text_ops",
+}  # fmt: skip
+EXTENSION_OPCLASSES: dict[str, dict[str, frozenset[str]]] = {
+    "pg_trgm": {"gin": frozenset({"gin_trgm_ops"}), "gist": frozenset({"gist_trgm_ops"})},
+    "btree_gin": {"gin": frozenset({f"{t}_ops" for t in _BTREE_GIN} | {"enum_ops"})},
+    "btree_gist": {"gist": frozenset(_BTREE_GIST.values()) | {"gist_enum_ops"}},
+}
+
+
+def _extension_default(method: str, t: SqlType, installed: Collection[str]) -> str | None:
+    typname = t.typname
+    enum = t.category == "E"
+    if method == "gin" and "btree_gin" in installed and (typname in _BTREE_GIN or enum):
+        return "enum_ops" if enum else f"{typname}_ops"
+    if method == "gist" and "btree_gist" in installed and (typname in _BTREE_GIST or enum):
+        return "gist_enum_ops" if enum else _BTREE_GIST[typname]
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +73,13 @@ class AccessMethod:
     params: frozenset[str] = frozenset({"fillfactor"})
     extension: str | None = None  # the extension that installs it (sql.extensions)
 
-    def default_opclass(self, t: SqlType) -> str | None:
-        """The name of the default operator class for ``t`` (None: there is none)."""
+    def default_opclass(self, t: SqlType, installed: Collection[str] = ()) -> str | None:
+        """The name of the default operator class for ``t`` (None: there is none), with the
+        extensions ``installed``."""
         typname = t.typname
+        extension = _extension_default(self.name, t, installed)
+        if extension is not None:
+            return extension
         if self.name in ("btree", "hash"):
             return f"{typname}_ops"
         if t.subtype is not None:  # anyrange's and anymultirange's classes
@@ -55,6 +92,8 @@ class AccessMethod:
         if self.name == "bloom":  # varchar takes text's class (binary coercible to text)
             return {"int4": "int4_ops", "text": "text_ops", "varchar": "text_ops"}.get(typname)
         if self.name == "gist":
+            if typname in ("tsvector", "tsquery"):
+                return f"{typname}_ops"
             if typname not in _GEOMETRIC:
                 return None
             return "poly_ops" if typname == "polygon" else f"{typname}_ops"
@@ -64,17 +103,20 @@ class AccessMethod:
         if self.name == "gin":
             if t.element is not None:
                 return "array_ops"
-            return "jsonb_ops" if typname == "jsonb" else None
+            return {"jsonb": "jsonb_ops", "tsvector": "tsvector_ops"}.get(typname)
         if typname == "varchar":
             return "text_minmax_ops"
         if typname in _BRIN_MINMAX:
             return f"{typname}_minmax_ops"
         return "box_inclusion_ops" if typname == "box" else None
 
-    def opclasses(self) -> frozenset[str]:
+    def opclasses(self, installed: Collection[str] = ()) -> frozenset[str]:
         """The operator classes of this method other than the btree ones (sql.index_options
-        checks those)."""
-        return _OPCLASSES.get(self.name, frozenset())
+        checks those), with the extensions ``installed``."""
+        out = _OPCLASSES.get(self.name, frozenset())
+        for name in installed:
+            out |= EXTENSION_OPCLASSES.get(name, {}).get(self.name, frozenset())
+        return out
 
 
 _OPCLASSES = {
@@ -84,6 +126,8 @@ _OPCLASSES = {
             "point_ops",
             "poly_ops",
             "circle_ops",
+            "tsvector_ops",
+            "tsquery_ops",
             "range_ops",
             "multirange_ops",
             "gist_hstore_ops",
@@ -92,7 +136,9 @@ _OPCLASSES = {
     "spgist": frozenset(
         {"quad_point_ops", "kd_point_ops", "box_ops", "poly_ops", "text_ops", "range_ops"}
     ),
-    "gin": frozenset({"array_ops", "jsonb_ops", "jsonb_path_ops", "gin_hstore_ops"}),
+    "gin": frozenset(
+        {"array_ops", "jsonb_ops", "jsonb_path_ops", "tsvector_ops", "gin_hstore_ops"}
+    ),
     "bloom": frozenset({"int4_ops", "text_ops"}),
     "brin": frozenset(
         {f"{t}_minmax_ops" for t in _BRIN_MINMAX}
@@ -152,12 +198,12 @@ def methods(installed: Container[str]) -> list[AccessMethod]:
     return [m for m in METHODS.values() if m.extension is None or m.extension in installed]
 
 
-def check_default_opclass(am: AccessMethod, t: SqlType) -> None:
+def check_default_opclass(am: AccessMethod, t: SqlType, installed: Collection[str] = ()) -> None:
     """42704 when ``t`` has no default operator class for ``am`` (btree and hash: db9 keys
     every type it stores, so they take them all)."""
     if am.name in ("btree", "hash"):
         return
-    if am.default_opclass(t) is None:
+    if am.default_opclass(t, installed) is None:
         raise UndefinedObject(
             f'data type {t.display()} has no default operator class for access method "{am.name}"',
             hint="You must specify an operator class for the index or define a default "
@@ -165,15 +211,17 @@ def check_default_opclass(am: AccessMethod, t: SqlType) -> None:
         )
 
 
-def check_other_opclass(am: AccessMethod, opclass: str, t: SqlType) -> str:
+def check_other_opclass(
+    am: AccessMethod, opclass: str, t: SqlType, installed: Collection[str] = ()
+) -> str:
     """The operator class of a gist/spgist/gin/brin key to record ('' for ``t``'s default);
-    42704 for a class ``am`` does not have."""
+    42704 for a class ``am`` does not have (with the extensions ``installed``)."""
     name = opclass.lower()
-    if name not in am.opclasses():
+    if name not in am.opclasses(installed):
         raise UndefinedObject(
             f'operator class "{name}" does not exist for access method "{am.name}"'
         )
-    return "" if name == am.default_opclass(t) else name
+    return "" if name == am.default_opclass(t, installed) else name
 
 
 def storage_options(am: AccessMethod, given: list[tuple[str, str]]) -> list[str]:
@@ -201,6 +249,24 @@ def storage_options(am: AccessMethod, given: list[tuple[str, str]]) -> list[str]
                 )
         out.append(f"{key}={value}")
     return out
+
+
+def opclass_options(opclass: str, given: list[tuple[str, str]]) -> str:
+    """An operator class's parameters (``gist_trgm_ops(siglen=32)``) as pg_get_indexdef
+    prints them; 22023 for one the class does not take or out of range (siglen: 1 .. 2024
+    for pg_trgm's gist class, the only one db9 has that takes any)."""
+    out = []
+    for name, value in given:
+        key = name.lower()
+        if opclass.lower() != "gist_trgm_ops" or key != "siglen":
+            raise InvalidParameterValue(f'unrecognized parameter "{key}"')
+        if not value.isdigit() or not 1 <= int(value) <= 2024:
+            raise InvalidParameterValue(
+                f'value {value} out of bounds for option "siglen"',
+                detail='Valid values are between "1" and "2024".',
+            )
+        out.append(f"{key}='{value}'")
+    return ", ".join(out)
 
 
 def _bloom_option(key: str, value: str) -> None:

@@ -130,6 +130,9 @@ class ConstraintDef:
     deferred: bool = False  # INITIALLY DEFERRED
     nulls_not_distinct: bool = False  # UNIQUE NULLS NOT DISTINCT
     no_inherit: bool = False  # CHECK ... NO INHERIT: this table's alone, never its children's
+    # False: added NOT VALID (a "c"/"f" constraint the rows before it were not checked
+    # against; new rows are) until ALTER TABLE ... VALIDATE CONSTRAINT checks them
+    validated: bool = True
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Collection
 from typing import Any
 
 import sqlglot
@@ -52,6 +53,7 @@ from sql.catalog import (
 )
 from sql.errors import (
     ActiveSqlTransaction,
+    CheckViolation,
     DependentObjectsStillExist,
     DuplicateColumn,
     DuplicateObject,
@@ -65,6 +67,7 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     SyntaxError_,
     UndefinedColumn,
+    UndefinedObject,
     UndefinedTable,
     UniqueViolation,
     WrongObjectType,
@@ -643,7 +646,9 @@ def _exclusion(session: SessionApi, table: TableDef, name: str | None, inner: Ex
     )
     keys = params.args.get("columns") or []
     access_methods.check_shape(am, False, len(keys), bool(params.args.get("include")))
-    cols, desc, opclasses, exprs, names = _index_keys(table, am, [k.this for k in keys])
+    cols, desc, opclasses, exprs, names = _index_keys(
+        table, am, [k.this for k in keys], session.catalog().extensions
+    )
     operators = [str(k.args["op"].name) for k in keys]
     for op, (_, t) in zip(operators, _key_types(table, cols, exprs), strict=True):
         exclusion.compile_operator(op, t)
@@ -783,7 +788,7 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     access_methods.check_shape(
         am, bool(tree.args.get("unique")), len(keys), bool(params.args.get("include"))
     )
-    cols, desc, opclasses, exprs, names = _index_keys(table, am, keys)
+    cols, desc, opclasses, exprs, names = _index_keys(table, am, keys, session.catalog().extensions)
     where = params.args.get("where")
     predicate = None
     if where is not None:
@@ -838,17 +843,33 @@ def create_index(session: SessionApi, tree: exp.Create) -> Result:
     return Result("CREATE INDEX")
 
 
+def _opclass(e: exp.Opclass) -> tuple[str, str]:
+    """An index key's operator class and its parameters as pg_get_indexdef prints them
+    (``gist_trgm_ops(siglen=32)``: ``gist_trgm_ops``, `` (siglen='32')``)."""
+    named = e.expression.this if isinstance(e.expression, exp.Table) else e.expression
+    if not isinstance(named, exp.Anonymous):
+        return e.expression.name, ""
+    given = [(str(p.this.name), str(p.expression.name)) for p in named.expressions]
+    name = str(named.this)
+    options = access_methods.opclass_options(name, given)
+    return name, f" ({options})"
+
+
 def _index_keys(
-    table: TableDef, am: access_methods.AccessMethod, keys: list[exp.Expr]
+    table: TableDef,
+    am: access_methods.AccessMethod,
+    keys: list[exp.Expr],
+    installed: Collection[str],
 ) -> tuple[list[str], list[bool], list[str], list[str], list[str]]:
     """The keys of an index of ``table`` by ``am`` as written (columns, expressions, each
-    with an operator class and ordering), checked as PostgreSQL checks them: per key the
+    with an operator class and ordering), checked as PostgreSQL checks them (with the
+    extensions ``installed`` and their operator classes): per key the
     column ('' for an expression), DESC, operator class ('' for the default), expression SQL
     ('' for a column) and the name it gives a generated index name."""
     cols, desc, opclasses, exprs, names = [], [], [], [], []
     for o in keys:
         e = o.this if isinstance(o, exp.Ordered) else o
-        opclass = e.expression.name if isinstance(e, exp.Opclass) else None
+        opclass, opclass_params = _opclass(e) if isinstance(e, exp.Opclass) else (None, "")
         e = e.this if isinstance(e, exp.Opclass) else e
         e = e.this if isinstance(e, exp.Paren) else e
         if isinstance(e, exp.Column) and not e.table:
@@ -869,9 +890,12 @@ def _index_keys(
         if am.scannable:
             opclasses.append(check_opclass(opclass, key_type) if opclass else "")
         elif opclass:
-            opclasses.append(access_methods.check_other_opclass(am, opclass, key_type))
+            opclasses.append(
+                access_methods.check_other_opclass(am, opclass, key_type, installed)
+                + opclass_params
+            )
         else:
-            access_methods.check_default_opclass(am, key_type)
+            access_methods.check_default_opclass(am, key_type, installed)
             opclasses.append("")
         ordering = isinstance(o, exp.Ordered) and (o.args.get("desc") or o.args.get("nulls_first"))
         if ordering and not am.ordered:
@@ -1216,6 +1240,11 @@ def _alter_named(
     if kind == "SEQUENCE" and i < len(tokens) and str(tokens[i].text).upper() != "SET":
         _alter_sequence(session, catalog, rel.table, read_options(tokens, i))
         return Result("ALTER SEQUENCE")
+    if kind == "TABLE" and relations.words_at(tokens, i, "VALIDATE", "CONSTRAINT"):
+        if len(tokens) != i + 3:
+            raise SyntaxError_(f'syntax error at or near "{tokens[-1].text}"')
+        _validate_constraint(session, catalog, rel.table, relations.ident(tokens[i + 2]))
+        return Result("ALTER TABLE")
     if kind == "TABLE" and _inheritance_action(session, catalog, rel.table, tokens, i, text):
         return Result("ALTER TABLE")
     if kind == "TABLE" and index_marks.run(session, catalog, rel.table, tokens, i):
@@ -1733,6 +1762,10 @@ def alter_table(
                 for index in table.indexes[before:]:
                     if not index.primary:
                         backfill(session, table, index)
+                if tree.args.get("not_valid") and all(c.kind in ("c", "f") for c in added):
+                    for con in added:  # the rows there are now are checked by VALIDATE
+                        con.validated = False
+                    continue
                 validate_constraints(session, table, ctx)
                 for con in added:
                     if con.kind == "x":
@@ -1776,6 +1809,32 @@ def alter_table(
         for kid in catalog.children(table):
             _alter_child(session, tree, kid, ctx)
     return Result("ALTER TABLE")
+
+
+def _validate_constraint(session: SessionApi, catalog: Catalog, table: TableDef, name: str) -> None:
+    """ALTER TABLE ... VALIDATE CONSTRAINT: a NOT VALID check or foreign key checked against
+    every row (23514 / 23503 as PostgreSQL words them), then valid; 42704 for no such
+    constraint, 42809 for a kind that is never NOT VALID."""
+    con = next((c for c in table.constraints if c.name == name), None)
+    if con is None:
+        raise UndefinedObject(f'constraint "{name}" of relation "{table.name}" does not exist')
+    if con.kind not in ("c", "f"):
+        raise WrongObjectType(
+            f'constraint "{name}" of relation "{table.name}" is not a foreign key or check '
+            "constraint"
+        )
+    if con.validated:
+        return
+    table = copy.deepcopy(table)  # never the catalog copy other statements share
+    con = next(c for c in table.constraints if c.name == name)
+    con.validated = True
+    try:
+        validate_constraints(session, table, Context())
+    except CheckViolation:
+        raise CheckViolation(
+            f'check constraint "{name}" of relation "{table.name}" is violated by some row'
+        ) from None
+    session.database.catalogs.put_table(session.current_txn(), table, catalog, new=False)
 
 
 def _no_inherit(item: exp.Expr) -> bool:

@@ -29,6 +29,7 @@ from sql import (
     jsonb,
     system_oids,
     time_zones,
+    trigram,
     user_types,
 )
 from sql import numeric as N
@@ -65,6 +66,7 @@ from sql.errors import (
     WindowingError,
     WrongObjectType,
 )
+from sql.executor.context import hashable, unhashable
 from sql.executor.execute import run_plan
 from sql.functions import compile_function, datetime_arith, pg_function_name, regtype_named
 from sql.functions_array import array_append, array_cat, array_prepend
@@ -366,7 +368,10 @@ class Compiler:
             symbol = OPERATOR_SYMBOLS.get(type(e))
             if symbol is not None:
                 operands = [e.this] if e.args.get("expression") is None else [e.this, e.expression]
-                return compile_operator(symbol, [self.compile(x) for x in operands])
+                args = [self.compile(x) for x in operands]
+                if trigram.takes(symbol, args) and trigram.available(self.ctx):
+                    return trigram.compile_operator(symbol, args, self.ctx)
+                return compile_operator(symbol, args)
             if isinstance(e, exp.Anonymous) and str(e.this).lower() == "row":
                 return self.compile_row(list(e.expressions))
             found = compile_function(self, e)
@@ -734,7 +739,7 @@ class Compiler:
             values = self._subquery_values(
                 inner if not isinstance(inner, exp.Subquery) else inner.this, single_column=True
             )
-            arr = Typed(lambda r: list(values(r)), T.TEXT.array_of())
+            arr = Typed(lambda r: [unhashable(v) for v in values(r)], T.TEXT.array_of())
             a = self.compile(e.this)
             elem = T.UNKNOWN
             if a.type.name == "unknown":
@@ -757,6 +762,7 @@ class Compiler:
                     arr.const,
                 )
                 elem = item.type
+        from_query = isinstance(inner, exp.Select | exp.Subquery | exp.Union | exp.Values)
         op = _CMP[type(e)]
         want_all = quantifier == "all"
         fa, farr = a.fn, arr.fn
@@ -766,8 +772,8 @@ class Compiler:
             items = farr(r)
             if items is None:
                 return None
-            if items and T.is_subarray(items[0], elem):
-                items = flatten(items, elem)
+            if items and not from_query and T.is_subarray(items[0], elem):
+                items = flatten(items, elem)  # an array's elements, all of its dimensions
             saw_null = x is None and bool(items)
             for item in items:
                 if x is None or item is None:
@@ -992,6 +998,9 @@ class Compiler:
         return self._arith_op(e, "/")
 
     def c_Mod(self, e: exp.Mod) -> Typed:
+        args = list(self._binary_operands(e))
+        if trigram.takes("%", args) and trigram.available(self.ctx):  # pg_trgm's similarity
+            return trigram.compile_operator("%", args, self.ctx)
         return self._arith_op(e, "%")
 
     def c_BitwiseAnd(self, e: exp.BitwiseAnd) -> Typed:
@@ -1196,7 +1205,7 @@ class Compiler:
                 values = sub(r)
                 if x is None:
                     return None if values else False
-                if x in values:
+                if hashable(x) in values:
                     return True
                 return None if None in values else False
 
@@ -1457,7 +1466,8 @@ class Compiler:
             if not plan.correlated and once.has():
                 return once.value
             rows = run_plan(plan, r)
-            result = {row[0] for row in rows} if single_column else rows
+            # a set of one column's values (arrays and jsonb in their hashable form)
+            result = {hashable(row[0]) for row in rows} if single_column else rows
             if not plan.correlated:
                 once.keep(result)
             return result
@@ -1783,11 +1793,18 @@ class Compiler:
         return self.compile_row(list(e.expressions))
 
     def c_Array(self, e: exp.Array) -> Typed:
-        if len(e.expressions) == 1 and isinstance(e.expressions[0], exp.Select):
+        query = e.expressions[0] if len(e.expressions) == 1 else None
+        while (  # ARRAY((SELECT ...)): the parentheses belong to the query (Django's Subquery)
+            isinstance(query, exp.Subquery | exp.Paren)
+            and not e.args.get("value_constructor")
+            and not query.args.get("alias")
+        ):
+            query = query.this
+        if isinstance(query, exp.Select | exp.SetOperation):
             # ARRAY(SELECT ...): the subquery's single column as an array
             if self.ctx.plan_subquery is None:
                 raise FeatureNotSupported("subqueries are not supported here")
-            plan = self.ctx.plan_subquery(e.expressions[0], self.scope)
+            plan = self.ctx.plan_subquery(query, self.scope)
             if len(plan.columns) != 1:
                 raise DatatypeMismatch("subquery must return only one column")
             return Typed(

@@ -3,8 +3,9 @@ sql.extension_ddl), pg_extension's rows, pg_available_extensions.
 
 db9 loads no extension code: the types, functions and operators of the extensions listed in
 ``EXTENSIONS`` are part of it (plpgsql: sql.plpgsql; pgcrypto's digest(): sql.functions_text;
-hstore: sql.hstore; citext: sql.citext). ``EXTENSIONS`` is one line per extension: its
-version, comment, schema rule and the base types it installs.
+hstore: sql.hstore; citext: sql.citext; pg_trgm: sql.trigram; unaccent: sql.unaccent;
+btree_gin/btree_gist: their operator classes in sql.access_methods). ``EXTENSIONS`` is one
+line per extension: its version, comment, schema rule and the base types it installs.
 
 Which of them a database has installed is catalog state (``Catalog.extensions``: name ->
 (oid, schema), changed in the statement's transaction): plpgsql from the start, as initdb
@@ -49,6 +50,10 @@ EXTENSIONS: dict[str, Extension] = {
     "citext": Extension("1.6", "data type for case-insensitive character strings", types=(("citext", "S", "citext"),)),  # noqa: E501
     "uuid-ossp": Extension("1.1", "generate universally unique identifiers (UUIDs)"),
     "bloom": Extension("1.0", "bloom access method - signature file based index", trusted=False),
+    "pg_trgm": Extension("1.6", "text similarity measurement and index searching based on trigrams"),  # noqa: E501
+    "unaccent": Extension("1.1", "text search dictionary that removes accents"),
+    "btree_gin": Extension("1.3", "support for indexing common datatypes in GIN"),
+    "btree_gist": Extension("1.7", "support for indexing common datatypes in GiST"),
 }
 # fmt: on
 

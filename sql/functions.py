@@ -43,6 +43,8 @@ from sql import (
     routine_types,
     temp,
     trigger_defs,
+    trigram,
+    unaccent,
     user_types,
     uuid_ossp,
     visibility,
@@ -399,6 +401,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         found = functions_geometry.compile_geometric(name, [c.compile(a) for a in raw_args])
         if found is not None:
             return found
+    if name in trigram.NAMES and trigram.available(c.ctx):
+        return trigram.compile_call(name, [c.compile(a) for a in raw_args], c.ctx)
+    if name in unaccent.NAMES and trigram.available(c.ctx, "unaccent"):
+        return unaccent.compile_call(name, [c.compile(a) for a in raw_args])
     if name in functions_range.NAMES:
         found = functions_range.compile_range(name, [c.compile(a) for a in raw_args])
         if found is not None:

@@ -33,6 +33,14 @@ from sql.pg_dialect import (
     SameAs,
     StrictlyAbove,
     StrictlyBelow,
+    TrgmStrictDistance,
+    TrgmStrictDistanceSwapped,
+    TrgmStrictSimilar,
+    TrgmStrictSimilarSwapped,
+    TrgmWordDistance,
+    TrgmWordDistanceSwapped,
+    TrgmWordSimilar,
+    TrgmWordSimilarSwapped,
 )
 from sql.scope import Typed
 from sql.types import SqlType
@@ -66,6 +74,14 @@ SYMBOLS: dict[type[exp.Expr], str] = {
     PatternLessEq: "~<=~",
     PatternGreaterEq: "~>=~",
     PatternGreater: "~>~",
+    TrgmWordSimilar: "<%",
+    TrgmWordSimilarSwapped: "%>",
+    TrgmStrictSimilar: "<<%",
+    TrgmStrictSimilarSwapped: "%>>",
+    TrgmWordDistance: "<<->",
+    TrgmWordDistanceSwapped: "<->>",
+    TrgmStrictDistance: "<<<->",
+    TrgmStrictDistanceSwapped: "<->>>",
 }
 _PATTERN_CMP: dict[str, Callable[[str, str], bool]] = {
     "~<~": operator.lt, "~<=~": operator.le, "~>=~": operator.ge, "~>~": operator.gt,

@@ -113,6 +113,38 @@ class PatternGreater(exp.ArrayOverlaps):  # any plain binary node
     """``a ~>~ b``."""
 
 
+class TrgmWordSimilar(exp.ArrayOverlaps):  # any plain binary node
+    """``a <% b``: pg_trgm's word similarity above the threshold (``%>``: swapped)."""
+
+
+class TrgmWordSimilarSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a %> b``."""
+
+
+class TrgmStrictSimilar(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<% b``: pg_trgm's strict word similarity above the threshold."""
+
+
+class TrgmStrictSimilarSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a %>> b``."""
+
+
+class TrgmWordDistance(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<-> b``: 1 - word_similarity(a, b)."""
+
+
+class TrgmWordDistanceSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a <->> b``."""
+
+
+class TrgmStrictDistance(exp.ArrayOverlaps):  # any plain binary node
+    """``a <<<-> b``: 1 - strict_word_similarity(a, b)."""
+
+
+class TrgmStrictDistanceSwapped(exp.ArrayOverlaps):  # any plain binary node
+    """``a <->>> b``."""
+
+
 # PostgreSQL operators sqlglot's tokenizer does not know, each on a token type PostgreSQL's
 # grammar in sqlglot leaves unused.
 _OPERATOR_TOKENS = {
@@ -126,6 +158,14 @@ _OPERATOR_TOKENS = {
     "?-": (TokenType.DOTCARET, Horizontal),
     "<<|": (TokenType.COLON_GT, StrictlyBelow),
     "|>>": (TokenType.NCOLON_GT, StrictlyAbove),
+    "<%": (TokenType.SYSTIMESTAMP, TrgmWordSimilar),
+    "%>": (TokenType.BULK_COLLECT_INTO, TrgmWordSimilarSwapped),
+    "<<%": (TokenType.COLUMN_DEF, TrgmStrictSimilar),
+    "%>>": (TokenType.CURRENT_USER_ID, TrgmStrictSimilarSwapped),
+    "<<->": (TokenType.UNDROP, TrgmWordDistance),
+    "<->>": (TokenType.INTEGRATION, TrgmWordDistanceSwapped),
+    "<<<->": (TokenType.HIVE_TOKEN_STREAM, TrgmStrictDistance),
+    "<->>>": (TokenType.URI_START, TrgmStrictDistanceSwapped),
 }
 
 
@@ -349,12 +389,37 @@ class Db9Postgres(Postgres):
             # sqlglot returns oid/regclass/... (object identifier types) before it looks for
             # an array suffix, so ``oid[]`` (asyncpg's ``any($1::oid[])``) would not parse.
             this = super()._parse_types(check_func, schema, allow_identifiers, with_collation)
+            if isinstance(this, exp.DataType) and not isinstance(this, exp.ObjectIdentifier):
+                # ``x::integer[2][]``: PostgreSQL's Typename takes array bounds greedily (a
+                # size is ignored); sqlglot would read ``[2]`` as a subscript of the cast
+                at_bounds = self._at_bounds() and self._prev.token_type != TokenType.ARRAY
+                return self._array_bounds(this) if at_bounds else this
             if not isinstance(this, exp.ObjectIdentifier):
                 return this
+            return self._array_bounds(this, arrays=True)
+
+        def _at_bounds(self) -> bool:
+            tokens = [
+                self._curr,
+                self._next,
+                self._tokens[self._index + 2] if self._index + 2 < len(self._tokens) else None,
+            ]
+            return (
+                tokens[0] is not None
+                and tokens[0].token_type == TokenType.L_BRACKET
+                and tokens[1] is not None
+                and tokens[1].token_type == TokenType.NUMBER
+                and tokens[2] is not None
+                and tokens[2].token_type == TokenType.R_BRACKET
+            )
+
+        def _array_bounds(self, this: exp.DataType, arrays: bool = False) -> exp.DataType:
+            """``this`` with the ``[]`` / ``[N]`` (and, for ``arrays``, ``ARRAY``) suffixes
+            that follow it."""
             result: exp.DataType = this
             while self._curr is not None:
                 index = self._index
-                if self._match(TokenType.ARRAY):
+                if arrays and self._match(TokenType.ARRAY):
                     if not self._match(TokenType.L_BRACKET):
                         result = exp.DataType(
                             this=exp.DType.ARRAY, expressions=[result], nested=True

@@ -60,6 +60,7 @@ from sql import (
     table_locks,
     temp,
     transaction_modes,
+    trigram,
     type_ddl,
     unique_checks,
     user_types,
@@ -167,6 +168,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "jit": "on",
     # db9's own: the most memory one statement may hold (53200 out_of_memory past it)
     "db9.statement_mem_limit": "1GB",
+    **trigram.SETTINGS,  # pg_trgm's, as with the extension's library loaded
     # the planner's method switches; EXPLAIN shows sorted grouping with enable_hashagg off
     **{
         f"enable_{m}": "on"

@@ -163,6 +163,12 @@ def show_kb(kb: int) -> str:
 # Integer settings with their ranges, and settings with a fixed set of values.
 INTEGER_SETTINGS = {"extra_float_digits": (-15, 3)}
 ENUM_SETTINGS = {"bytea_output": ("hex", "escape")}
+# Real (floating-point) settings with their ranges: pg_trgm's thresholds (sql.trigram).
+REAL_SETTINGS = {
+    "pg_trgm.similarity_threshold": (0.0, 1.0),
+    "pg_trgm.word_similarity_threshold": (0.0, 1.0),
+    "pg_trgm.strict_word_similarity_threshold": (0.0, 1.0),
+}
 
 
 def _integer(name: str, value: str) -> str:
@@ -176,6 +182,22 @@ def _integer(name: str, value: str) -> str:
             f'{n} is outside the valid range for parameter "{name}" ({lo} .. {hi})'
         )
     return str(n)
+
+
+def _real(name: str, value: str) -> str:
+    """A real setting as guc.c's parse_real reads it (strtod, nothing after but blanks) and
+    SHOW prints it (%g)."""
+    text = value.strip().strip("'")
+    parsed = _parse_number(text)
+    lo, hi = REAL_SETTINGS[name]
+    if parsed is None or parsed[1].strip(_SPACE) or not math.isfinite(parsed[0]):
+        raise InvalidSetting(f'invalid value for parameter "{name}": "{value.strip()}"')
+    n = float(parsed[0])
+    if not lo <= n <= hi:
+        raise InvalidSetting(
+            f'{n:g} is outside the valid range for parameter "{name}" ({lo:g} .. {hi:g})'
+        )
+    return f"{n:g}"
 
 
 def _enum(name: str, value: str) -> str:
@@ -201,6 +223,8 @@ def normalise(name: str, value: str) -> str:
         return _integer(name, value)
     if name in ENUM_SETTINGS:
         return _enum(name, value)
+    if name in REAL_SETTINGS:
+        return _real(name, value)
     return value
 
 

@@ -23,6 +23,7 @@ from sql import (
     extension_catalog,
     extensions,
     info_schema,
+    opclasses,
     partition_indexes,
     partition_text,
     privileges,
@@ -140,6 +141,11 @@ def constraint_def(
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
     on the search path ``path`` (None: taken as visible); an exclusion constraint's keys
     come from its index in ``table``."""
+    text = _constraint_text(con, pretty, path, table)
+    return text if getattr(con, "validated", True) else f"{text} NOT VALID"
+
+
+def _constraint_text(con: Any, pretty: bool, path: list[str] | None, table: Any) -> str:
     cols = ", ".join(quote_ident(c) for c in con.columns)
     later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
@@ -544,13 +550,13 @@ def pg_range(c: Catalog) -> Rows:
     for r in T.RANGES:
         assert r.subtype is not None
         canonical = f"{r.name}_canonical" if T.range_step(r) is not None else 0
-        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, opclass_oid(r.subtype), canonical,
-                     f"{r.name}_subdiff"))  # fmt: skip
+        opc = opclasses.default_btree_oid(r.subtype)
+        rows.append((r.oid, r.subtype.oid, multi[r.oid], 0, opc, canonical, f"{r.name}_subdiff"))
     for d in c.types.values():
         if d.kind == "range":
             sub = user_types.sql_type(d).subtype
             multi_oid = int(d.type_def.get("multirange_oid", 0))
-            opc = opclass_oid(sub) if sub else 0
+            opc = opclasses.default_btree_oid(sub) if sub else 0
             rows.append((d.id, sub.oid if sub else 0, multi_oid, 0, opc, 0, 0))
     return sorted(rows)
 
@@ -619,7 +625,8 @@ def pg_index(c: Catalog) -> Rows:
     for t in _tables(c):
         names = [col.name for col in t.live_columns]
         for i in t.indexes:
-            keys = [names.index(col) + 1 if col else 0 for col in i.columns]
+            # key columns, then INCLUDE columns (indnatts of them; indclass: the keys')
+            keys = [names.index(col) + 1 if col else 0 for col in [*i.columns, *i.include]]
             rows.append(
                 _row(
                     PG_INDEX_COLS,
@@ -637,7 +644,7 @@ def pg_index(c: Catalog) -> Rows:
                     indisready=True,
                     indislive=True,
                     indkey=keys,
-                    indclass=[opclass_oid(t.column(col).type) if col else 0 for col in i.columns],
+                    indclass=opclasses.key_classes(t, i, c.extensions),
                     indexprs=", ".join(e for e in i.exprs if e) or None,
                     indpred=i.predicate,
                     # INDOPTION_DESC | INDOPTION_NULLS_FIRST: DESC sorts NULLs first by default
@@ -681,7 +688,7 @@ def pg_constraint(c: Catalog) -> Rows:
                     contype=con.kind,
                     condeferrable=con.deferrable,
                     condeferred=con.deferred,
-                    convalidated=True,
+                    convalidated=con.validated,
                     conrelid=t.id,
                     conindid=index.oid if index else 0,
                     confrelid=ref_oid,
@@ -970,20 +977,8 @@ def pg_sequences(c: Catalog, session: SessionApi) -> Rows:
     return rows
 
 
-OPCLASS_BASE = 100_000
-
-
-def opclass_oid(t: SqlType) -> int:
-    """The default btree operator class of a type (a synthetic oid per type)."""
-    return OPCLASS_BASE + t.oid
-
-
 def pg_opclass(c: Catalog) -> Rows:
-    return [
-        (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid, OWNER, 0, 0)
-        for oid, t in sorted(T.BY_OID.items())
-        if t.element is None
-    ]
+    return opclasses.rows(c.extensions, OWNER)
 
 
 def pg_am(c: Catalog) -> Rows:

@@ -3,6 +3,7 @@ checking every row against a table's constraints, and a column type's catalog fi
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 from sql import types as T
@@ -66,6 +67,10 @@ def delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
 
 
 def validate_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
+    """Every row of ``table`` checked against its constraints, but those still NOT VALID."""
+    if not all(c.validated for c in table.constraints):
+        table = copy.deepcopy(table)
+        table.constraints = [c for c in table.constraints if c.validated]
     writer = TableWriter(session, table, ctx)
     lo = writer.codec.prefix
     for _, raw in session.current_txn().iter_scan(lo, prefix_end(lo)):

@@ -1,9 +1,10 @@
-"""Text search configurations (``simple``, ``english``) and what they build: to_tsvector,
-to_tsquery and its plain, phrase and web-search forms, and the documents of json values.
+"""Text search configurations (``simple`` and PostgreSQL's snowball ones: ``english``,
+``french``, ``russian``...) and what they build: to_tsvector, to_tsquery and its plain,
+phrase and web-search forms, and the documents of json values.
 
 A configuration maps each token type of the default parser (sql.ts_parser) to a dictionary:
-``simple`` lower-cases, ``english_stem`` also drops english stop words and stems with the
-Snowball english stemmer (the library PostgreSQL's own stemmer comes from). Token types a
+``simple`` lower-cases, ``<language>_stem`` also drops the language's stop words and stems
+with its Snowball stemmer (the library PostgreSQL's own stemmers come from). Token types a
 configuration does not map (blanks, tags, entities, protocols) take no position; a stop word
 takes a position and yields no lexeme, as in PostgreSQL.
 """
@@ -11,6 +12,7 @@ takes a position and yields no lexeme, as in PostgreSQL.
 from __future__ import annotations
 
 import functools
+import glob
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -48,30 +50,57 @@ MAX_WORD_BYTES = 2047
 
 
 @functools.cache
-def _stemmer() -> Any:
-    return snowballstemmer.stemmer("english")
+def _stemmer(language: str) -> Any:
+    return snowballstemmer.stemmer(language)
+
+
+@functools.cache
+def _stopwords(language: str) -> frozenset[str]:
+    """PostgreSQL's ``<language>.stop`` (tsearch_data of an installed PostgreSQL; english's
+    list is built in): one word a line, lower-cased."""
+    if language == "english":
+        return ENGLISH
+    found = sorted(glob.glob(f"/usr/share/postgresql/*/tsearch_data/{language}.stop"))
+    if not found:
+        return frozenset()
+    with open(found[-1], encoding="utf-8") as f:
+        return frozenset(w.strip().lower() for w in f if w.strip())
 
 
 @dataclass(frozen=True)
 class Config:
-    """A text search configuration: its name and whether words are stemmed (english)."""
+    """A text search configuration: its name and the Snowball stemmer (with its language's
+    stop words) of its words and of its ASCII words (english for the non-Latin scripts, as
+    PostgreSQL's snowball_create.sql maps them); ``simple`` only lower-cases."""
 
     name: str
-    stem: bool
+    language: str | None
+    ascii_language: str | None = None
 
     def lexize(self, token: P.Token) -> list[str] | None:
         """The lexemes of one token: None if the type is not indexed, [] for a stop word."""
         if token.kind not in _SIMPLE_TYPES:
             return None
         word = token.text.lower()
-        if not self.stem or token.kind not in _STEMMED_TYPES:
+        language = self.ascii_language if token.kind in _ASCII_TYPES else self.language
+        if language is None or token.kind not in _STEMMED_TYPES:
             return [word]
-        if word in ENGLISH:
+        if word in _stopwords(language):
             return []
-        return [_stemmer().stemWord(word)]
+        return [_stemmer(language).stemWord(word)]
 
 
-CONFIGS = {"simple": Config("simple", False), "english": Config("english", True)}
+_ASCII_TYPES = frozenset({P.ASCIIWORD, P.ASCIIHWORD, P.HWORD_ASCIIPART})
+_LATIN = ("basque", "catalan", "danish", "dutch", "english", "finnish", "french", "german",
+          "hungarian", "indonesian", "irish", "italian", "lithuanian", "norwegian",
+          "portuguese", "romanian", "spanish", "swedish", "turkish")  # fmt: skip
+_OTHER_SCRIPTS = ("arabic", "armenian", "greek", "hindi", "nepali", "russian", "serbian",
+                  "tamil", "yiddish")  # fmt: skip
+CONFIGS = {
+    "simple": Config("simple", None),
+    **{lang: Config(lang, lang, lang) for lang in _LATIN},
+    **{lang: Config(lang, lang, "english") for lang in _OTHER_SCRIPTS},
+}
 
 
 def config(name: str) -> Config:

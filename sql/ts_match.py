@@ -116,9 +116,10 @@ def _phrase(n: Node, index: Index) -> _Match | None:
     shift = n.distance + right.width
     if left.negate and right.negate:
         return _Match(frozenset(p + shift for p in left.positions) | right.positions, width, True)
-    if left.negate:
-        return _Match(frozenset(r for r in right.positions if r - shift > 0
-                                and r - shift not in left.positions), width)  # fmt: skip
+    if left.negate:  # TS_phrase_output's R_ONLY: where no left match ends before (0 too)
+        return _Match(
+            frozenset(r for r in right.positions if r - shift not in left.positions), width
+        )
     if right.negate:
         return _Match(frozenset(p + shift for p in left.positions
                                 if p + shift not in right.positions), width)  # fmt: skip
@@ -140,7 +141,7 @@ class HeadlineOptions:
     fragment_delimiter: str = " ... "
 
 
-_OPTION = re.compile(r'\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|[^,\s]*)\s*(?:,|$)')
+_OPTION = re.compile(r"""\s*([A-Za-z]+)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|[^,\s]*)\s*(?:,|$)""")
 _OPTION_NAMES = {
     "startsel": "start_sel", "stopsel": "stop_sel", "maxwords": "max_words",
     "minwords": "min_words", "shortword": "short_word", "highlightall": "highlight_all",
@@ -160,8 +161,8 @@ def headline_options(text: str) -> HeadlineOptions:
             raise InvalidParameterValue(f'invalid parameter list format: "{text}"')
         pos = m.end()
         key, raw = m.group(1).lower(), m.group(2)
-        if raw.startswith('"'):
-            raw = raw[1:-1].replace('""', '"')
+        if raw[:1] in ('"', "'"):  # deserialize_deflist: either quote, doubled inside
+            raw = raw[1:-1].replace(raw[0] * 2, raw[0])
         name = _OPTION_NAMES.get(key)
         if name is None:
             raise InvalidParameterValue(f'unrecognized headline parameter: "{m.group(1)}"')

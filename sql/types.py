@@ -1754,12 +1754,23 @@ def stored_as_is(t: SqlType) -> bool:
     )
 
 
+_STORED_AS_TUPLES = frozenset({"inet", "cidr", "interval"})  # (int, ...): see to_storage
+
+
+def _stored_subarray(item: Any, element: SqlType) -> bool:
+    """is_subarray for a stored item: an inet or interval is stored as a tuple that starts
+    with an int, a sub-array of them as a tuple of such tuples (or NULLs)."""
+    if element.name in _STORED_AS_TUPLES:
+        return isinstance(item, list | tuple) and not (item and isinstance(item[0], int))
+    return is_subarray(item, element)
+
+
 def from_storage(v: Any, t: SqlType) -> Any:
     if v is None:
         return None
     if t.element is not None:
         items, lower = array_bounds.split_stored(v)
-        out = [from_storage(x, t if is_subarray(x, t.element) else t.element) for x in items]
+        out = [from_storage(x, t if _stored_subarray(x, t.element) else t.element) for x in items]
         return out if lower is None else array_bounds.bounded(out, lower)
     if t.subtype is not None:
         return _range_loaded(v, t)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator
+import operator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,8 @@ class AggState:
             self.acc = v if self.acc is None else (self.acc and v)
         elif n == "bool_or":
             self.acc = v if self.acc is None else (self.acc or v)
+        elif n in _BITWISE:
+            self.acc = v if self.acc is None else _BITWISE[n](self.acc, v)
         elif n in ("array_agg", "string_agg", "range_agg") or n in jsonb.AGGREGATES:
             self.items.append(v)  # array_agg keeps NULLs, as in PostgreSQL
         elif n == "range_intersect_agg":
@@ -170,6 +173,13 @@ class AggState:
             check_value(sum(map(len, self.items)) + len(sep) * len(self.items), "out of memory")
             return sep.join(self.items)
         return self.acc
+
+
+_BITWISE: dict[str, Callable[[int, int], int]] = {
+    "bit_and": operator.and_,
+    "bit_or": operator.or_,
+    "bit_xor": operator.xor,
+}
 
 
 def _intersect(a: Any, b: Any, t: SqlType) -> Any:

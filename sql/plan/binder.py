@@ -253,6 +253,9 @@ AGGREGATES = {
     "array_agg",
     "string_agg",
     "every",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
     "range_agg",
     "range_intersect_agg",
     *jsonb.AGGREGATES,
@@ -1187,7 +1190,12 @@ class Planner:
             plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
         else:
             cell = [None]
-            right = self._function_scan(item, alias.name if alias else None, left_scope, cell=cell)
+            if isinstance(item, exp.Unnest) and alias is not None and not item.args.get("alias"):
+                item = item.copy()  # JOIN LATERAL unnest(...) AS k(x): the alias is the scan's
+                item.set("alias", alias.copy())
+            right = self._function_scan(
+                item, alias.name if alias else None, left_scope, item=lateral, cell=cell
+            )
             plan = Plan(right, right.scope.columns, Scope([], outer=left_scope, outer_cell=cell))
         plan.run_txn = self.session.current_txn
         scope = Scope(left.scope.columns + right.scope.columns, outer=outer)
@@ -1604,6 +1612,11 @@ class Planner:
             arg_e = args[0] if args else None
             if name == "string_agg" and len(args) > 1:
                 sep = comp.compile(args[1])
+            if isinstance(arg_e, exp.Order):  # bit_and(x ORDER BY ...), a plain call's
+                order_keys = self._agg_order(arg_e, comp)
+                arg_e = arg_e.this
+            if isinstance(arg_e, exp.Distinct):  # bit_and(DISTINCT x)
+                distinct, arg_e = True, arg_e.expressions[0]
         if name == "count" and (arg_e is None or isinstance(arg_e, exp.Star)):
             return AggSpec("count_star", None, False, T.INT8, filter=filt)
         if arg_e is None:
@@ -1643,6 +1656,10 @@ class Planner:
         elif name in ("bool_and", "bool_or", "every"):
             name = "bool_and" if name == "every" else name
             rtype = T.BOOL
+        elif name in ("bit_and", "bit_or", "bit_xor"):
+            if t.name not in ("smallint", "integer", "bigint"):
+                raise UndefinedFunction(f"function {name}({t.display()}) does not exist")
+            rtype = t
         elif name == "array_agg":
             rtype = t.array_of()
         elif name in ("min", "max") and t.subtype is not None:  # ranges have no min/max

@@ -268,3 +268,27 @@ def test_a_plan_of_rolled_back_ddl_is_not_reused(differ: Differ) -> None:
         ]:
             differ.check(sql)
     differ.check("ROLLBACK")
+
+
+@pytest.mark.parametrize("undo", ["ROLLBACK", "ROLLBACK TO SAVEPOINT a"])
+def test_plans_of_rolled_back_ddl_are_not_reused(differ: Differ, undo: str) -> None:
+    """A rollback gives a transaction's catalog versions back: the next DDL makes the same
+    version number with other contents, and a plan cached under the rolled-back one must
+    not run (found by Django's ExclusionConstraint tests: a rolled-back EXCLUDE kept
+    rejecting rows)."""
+    _fresh(differ)
+    for sql in [
+        "CREATE TABLE ex (id int PRIMARY KEY, v int)",
+        "INSERT INTO ex VALUES (1, 15)",
+        "BEGIN",
+        "SAVEPOINT a",
+        "ALTER TABLE ex ADD CONSTRAINT v_pos CHECK (v > 0)",
+        "UPDATE ex SET v = v - 10 RETURNING v",
+        undo,
+        "ALTER TABLE ex ADD CONSTRAINT v_big CHECK (v > -100)",
+        "UPDATE ex SET v = v - 10 RETURNING v",
+        "UPDATE ex SET v = v - 10 RETURNING v",
+        "SELECT * FROM ex",
+        "ROLLBACK",
+    ]:
+        differ.check(sql)

@@ -154,6 +154,16 @@ CASES = [
     "'StartSel=<<, StopSel=>>, MaxWords=3, MinWords=1')",
     "SELECT ts_headline('english', 'The quick brown fox', to_tsquery('fox'), "
     "'MaxWords=1, MinWords=2')",
+    # a NOT on the left of a phrase matches where nothing is, before the first word too
+    # (hypothesis found '!fat <-> fat' against 'fat')
+    "SELECT to_tsvector('simple', 'fat') @@ to_tsquery('simple', '!fat <-> fat'), "
+    "to_tsvector('simple', 'b') @@ '!a <-> b'::tsquery, "
+    "to_tsvector('simple', 'b') @@ '!a <2> b'::tsquery, "
+    "to_tsvector('simple', 'a b') @@ '!a <-> b'::tsquery",
+    # quoted option values (Django's SearchHeadline quotes each): '' and "" inside
+    "SELECT ts_headline('english', 'Sir Robin ran. Brave Sir Robin', to_tsquery('robin'), "
+    "'StartSel=''<span>'', StopSel=\"</\"\"span>\", MaxFragments=2, "
+    "FragmentDelimiter=''...<br>'', MinWords=1, MaxWords=3')",
     # json documents
     """SELECT ts_headline('{"a": "aaa bbb", "b": {"c": "ccc ddd fff", "c1": "ccc1 ddd1"}, """
     """"d": ["ggg hhh", "iii jjj"]}'::json, tsquery('bbb & ddd & hhh')), ts_headline('{"a": """
