@@ -1283,7 +1283,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         return (lambda r: functions_array.subscripts(arr.fn(r), elem, dim(r), bool(rev(r)))), T.INT4
     t = unify([a.type for a in typed])
     t = T.INT4 if t.name in ("unknown", "smallint") else t
-    vals = [coerce_to(a, t) for a in typed]
+    # generate_series(0, $1): the parameter takes the series' type
+    vals = [coerce_to(comp._typed_like(e, a, t), t) for e, a in zip(args, typed, strict=True)]
 
     def series(r: Row) -> list[Any]:
         start, stop = vals[0].fn(r), vals[1].fn(r)
