@@ -317,6 +317,16 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if name == "pg_backend_pid" and not raw_args:
         ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
         return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
+    if name == "txid_current" and not raw_args:
+        # the transaction's id: its start timestamp, unique and growing as PostgreSQL's
+        # epoch-extended xid is (asyncpg's pool tests tell transactions apart by it)
+        ctx = c.ctx
+        return Typed(
+            lambda _r: ctx.session.xact_id if ctx.session else None,
+            T.INT8,
+            False,
+            name,
+        )
     if name == "pg_blocking_pids" and len(raw_args) == 1:
         arg = raw_args[0]
         ctx, pid = c.ctx, coerce_to(c._typed_like(arg, c.compile(arg), T.INT4), T.INT4).fn
