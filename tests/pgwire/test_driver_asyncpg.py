@@ -222,3 +222,13 @@ def test_raise_below_error_keeps_its_severity_and_sqlstate(pg: Running) -> None:
             await conn.close()
 
     asyncio.run(run())
+
+
+def test_parameter_description_counts_up_to_65535_parameters() -> None:
+    """ParameterDescription's count is unsigned, as PostgreSQL's pq_sendint16 sends it: db9
+    failed packing 32768 as a signed int16, where asyncpg expects to read it and refuse
+    more than 32767 arguments itself (its test_prepare_28_max_args)."""
+    from pgwire import messages as M
+
+    assert M.parameter_description([0] * 32768)[5:7] == b"\x80\x00"
+    assert M.parameter_description([0] * 65535)[5:7] == b"\xff\xff"
