@@ -198,9 +198,7 @@ def test_char_travels_as_one_byte_as_postgresql_sends_it(pg: Running, postgres: 
         assert ours.execute("SELECT c::text FROM ch").fetchall() == as_text
 
 
-def test_records_and_composites_travel_as_postgresql_sends_them(
-    pg: Running, postgres: str
-) -> None:
+def test_records_and_composites_travel_as_postgresql_sends_them(pg: Running, postgres: str) -> None:
     """record_send: the field count, then each field's type oid and value, NULL as -1; for
     a ROW(...) (asyncpg asks for its results in binary) and a composite column alike."""
     query = (
