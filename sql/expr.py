@@ -1641,6 +1641,13 @@ class Compiler:
             lambda r: None if (v := fn(r)) is None else v[at], fields[at][1], row.const, name
         )
 
+    def c_Tuple(self, e: exp.Tuple) -> Typed:
+        """``(a, b)`` as a value: the row constructor with ROW left out (PostgreSQL's
+        implicit ROW, two or more items); comparisons of rows are taken apart before."""
+        if len(e.expressions) < 2:
+            raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+        return self.compile_row(list(e.expressions))
+
     def compile_row(self, args: list[exp.Expr]) -> Typed:
         """``ROW(a, b)``: an anonymous record (fields f1, f2, ...); an untyped literal is text."""
         expanded: list[exp.Expr] = []

@@ -341,3 +341,14 @@ ARRAY_FORMS = [
 @pytest.mark.parametrize("sql", ARRAY_FORMS)
 def test_array_forms_as_in_postgres(differ: Differ, sql: str) -> None:
     _script(differ, sql)
+
+
+def test_implicit_row_constructor_as_in_postgres(differ: Differ) -> None:
+    """``(2, 3)`` is ROW(2, 3): a composite column takes it (asyncpg's cache tests)."""
+    _script(
+        differ,
+        "CREATE TYPE typ1 AS (x int, y int); CREATE TABLE tab1 (a int, b typ1); "
+        "INSERT INTO tab1 VALUES (1, (2, 3)), (2, ROW(4, 5)); "
+        "SELECT a, b, (b).y FROM tab1 ORDER BY a; SELECT (1, 'a') AS r; "
+        "SELECT (1, 2) = (1, 2) AS eq",
+    )
