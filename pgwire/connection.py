@@ -37,6 +37,7 @@ from sql.errors import (
     InternalError,
     InvalidParameterValue,
     InvalidSqlStatementName,
+    Raised,
     Warned,
     from_python,
 )
@@ -751,7 +752,10 @@ class PgConnection:
     def send_notices(self) -> None:
         assert self.session is not None
         for text in self.session.notices:
-            if isinstance(text, Warned):
+            if isinstance(text, Raised):
+                notice = M.Notice(text.severity, text.sqlstate, text, text.detail, text.hint)
+                self.send(M.notice_response(notice))
+            elif isinstance(text, Warned):
                 self.send(M.notice_response(M.Notice("WARNING", "01000", text)))
             else:
                 self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))

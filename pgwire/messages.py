@@ -20,6 +20,7 @@ CANCEL_REQUEST = 80877102
 MAX_MESSAGE = 64 << 20  # the largest message we accept (a COPY chunk, a big bind)
 
 _I16 = struct.Struct("!h")
+_U16 = struct.Struct("!H")
 _I32 = struct.Struct("!i")
 _U32 = struct.Struct("!I")
 
@@ -428,7 +429,8 @@ def portal_suspended() -> bytes:
 
 
 def parameter_description(oids: Sequence[int]) -> bytes:
-    return _msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o) for o in oids))
+    # the count is sent as PostgreSQL's pq_sendint16 sends it: unsigned (up to 65535)
+    return _msg(b"t", _U16.pack(len(oids)) + b"".join(_U32.pack(o) for o in oids))
 
 
 @dataclass(slots=True)

@@ -325,11 +325,28 @@ def _range_recv(buf: _In, t: SqlType) -> Any:
     return ranges.make(lower, upper, T.range_step(t))
 
 
+def _record_send(values: tuple[Any, ...], fields: tuple[tuple[str, SqlType], ...]) -> bytes:
+    """record_send: the field count, then per field its type's oid and its value (length
+    -1 for NULL) in that type's binary form; a ROW(...) and a composite alike."""
+    parts = [_I4.pack(len(fields))]
+    for (_name, ft), x in zip(fields, values, strict=True):
+        parts.append(_U4.pack(ft.oid))
+        if x is None:
+            parts.append(b"\xff\xff\xff\xff")
+            continue
+        data = _send(x, ft)
+        parts.append(_I4.pack(len(data)))
+        parts.append(data)
+    return b"".join(parts)
+
+
 def _send(v: Any, t: SqlType) -> bytes:
     if t.element is not None:  # int2vector and oidvector too: they travel as arrays
         return _array_send(v, t)
     if t.subtype is not None:
         return _range_send(v, t)
+    if t.fields is not None and isinstance(v, tuple) and len(v) == len(t.fields):
+        return _record_send(v, t.fields)
     name = t.name
     if name == "smallint":
         return _int_send(_I2, v, t)

@@ -426,3 +426,23 @@ class Warned(str):
     """A session notice PostgreSQL sends with severity WARNING (SQLSTATE 01000), not NOTICE."""
 
     __slots__ = ()
+
+
+class Raised(str):
+    """A notice of PL/pgSQL's RAISE below ERROR: its severity (INFO, NOTICE, WARNING), its
+    SQLSTATE (USING ERRCODE, else 01000 for a warning and 00000 otherwise, as errstart
+    defaults it), DETAIL and HINT."""
+
+    severity: str
+    sqlstate: str
+    detail: str | None
+    hint: str | None
+
+    def __new__(
+        cls, text: str, severity: str, sqlstate: str | None, detail: str | None, hint: str | None
+    ) -> Raised:
+        value = super().__new__(cls, text)
+        value.severity = severity
+        value.sqlstate = sqlstate or ("01000" if severity == "WARNING" else "00000")
+        value.detail, value.hint = detail, hint
+        return value

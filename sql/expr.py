@@ -1762,6 +1762,13 @@ class Compiler:
             lambda r: None if (v := fn(r)) is None else v[at], fields[at][1], row.const, name
         )
 
+    def c_Tuple(self, e: exp.Tuple) -> Typed:
+        """``(a, b)`` as a value: the row constructor with ROW left out (PostgreSQL's
+        implicit ROW, two or more items); comparisons of rows are taken apart before."""
+        if len(e.expressions) < 2:
+            raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
+        return self.compile_row(list(e.expressions))
+
     def compile_row(self, args: list[exp.Expr]) -> Typed:
         """``ROW(a, b)``: an anonymous record (fields f1, f2, ...); an untyped literal is text."""
         expanded: list[exp.Expr] = []
@@ -1784,13 +1791,6 @@ class Compiler:
         fns = [x.fn for x in items]
         t = replace(T.RECORD, fields=fields)
         return Typed(lambda r: tuple(f(r) for f in fns), t, all(x.const for x in items), "row")
-
-    def c_Tuple(self, e: exp.Tuple) -> Typed:
-        """``(a, b, ...)``: a row constructor, as ROW(a, b, ...) (asyncpg's
-        ``($1::my_dec_t, 'a=>1'::hstore)::rec_t``)."""
-        if len(e.expressions) < 2:
-            raise FeatureNotSupported(f"expression {e.sql(dialect='postgres')} is not supported")
-        return self.compile_row(list(e.expressions))
 
     def c_Array(self, e: exp.Array) -> Typed:
         query = e.expressions[0] if len(e.expressions) == 1 else None

@@ -332,6 +332,16 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if name == "pg_backend_pid" and not raw_args:
         ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
         return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
+    if name == "txid_current" and not raw_args:
+        # the transaction's id: its start timestamp, unique and growing as PostgreSQL's
+        # epoch-extended xid is (asyncpg's pool tests tell transactions apart by it)
+        ctx = c.ctx
+        return Typed(
+            lambda _r: ctx.session.xact_id if ctx.session else None,
+            T.INT8,
+            False,
+            name,
+        )
     if name == "pg_blocking_pids" and len(raw_args) == 1:
         arg = raw_args[0]
         ctx, pid = c.ctx, coerce_to(c._typed_like(arg, c.compile(arg), T.INT4), T.INT4).fn
@@ -1348,7 +1358,8 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
         return (lambda r: functions_array.subscripts(arr.fn(r), elem, dim(r), bool(rev(r)))), T.INT4
     t = unify([a.type for a in typed])
     t = T.INT4 if t.name in ("unknown", "smallint") else t
-    vals = [coerce_to(a, t) for a in typed]
+    # generate_series(0, $1): the parameter takes the series' type
+    vals = [coerce_to(comp._typed_like(e, a, t), t) for e, a in zip(args, typed, strict=True)]
 
     def series(r: Row) -> list[Any]:
         start, stop = vals[0].fn(r), vals[1].fn(r)

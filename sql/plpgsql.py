@@ -22,7 +22,7 @@ from kv import interrupt
 from kv.errors import Db9Error
 from sql import types as T
 from sql.casts import cast_value
-from sql.errors import FeatureNotSupported, SqlError, SyntaxError_
+from sql.errors import FeatureNotSupported, Raised, SqlError, SyntaxError_
 from sql.result import Result
 from sql.routine_types import arg_type, drain, result_type, value_type
 from sql.session_api import SessionApi
@@ -967,7 +967,8 @@ class _Frame:
                            detail=detail, hint=hint)  # fmt: skip
             raise err.with_state(code or "P0001")
         if level >= _INFO:
-            self.session.notices.append(text)
+            severity = {_INFO: "INFO", _NOTICE: "NOTICE"}.get(level, "WARNING")
+            self.session.notices.append(Raised(text, severity, code, detail, hint))
 
     def s_assert(self, b: dict[str, Any]) -> None:
         if self.cond(b["cond"]):

@@ -147,7 +147,7 @@ def compile_call(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed 
         raise FeatureNotSupported("trigger functions can only be called as triggers")
     if routine.language == "internal":  # a window function (routine_types)
         raise WrongObjectType(f"window function {name} requires an OVER clause").with_state("42809")
-    bound = _bind(c, routine, args)
+    bound = _bind(c, routine, args, raw_args)
     rtype = result_type(routine)
     fns = [a.fn for a in bound]
     ctx = c.ctx
@@ -188,7 +188,7 @@ def compile_srf(
     routine = resolve(c.ctx.session, str(call.this).lower(), None, [a.type for a in args])
     if routine is None or not routine.retset:
         return None
-    bound = _bind(c, routine, args)
+    bound = _bind(c, routine, args, list(call.expressions))
     ctx = c.ctx
     cols = result_columns(routine, c.ctx.session.catalog())
 
@@ -214,13 +214,18 @@ def _record(cols: list[tuple[str, T.SqlType]], value: Any) -> Any:
     return value
 
 
-def _bind(c: ExprCompiler, routine: RoutineDef, args: list[Typed]) -> list[Typed]:
-    """The arguments, coerced to the parameters' types, defaults filled in."""
+def _bind(
+    c: ExprCompiler, routine: RoutineDef, args: list[Typed], raw: list[exp.Expr]
+) -> list[Typed]:
+    """The arguments (compiled from ``raw``), coerced to the parameters' types, defaults
+    filled in; an untyped parameter takes its parameter's type (``f($1)``)."""
     params = in_types(routine)
     out = []
     for i, p in enumerate(params):
         if i < len(args):
             a = args[i]
+            if p.name != "unknown" and i < len(raw):
+                a = c._typed_like(raw[i], a, p)
             out.append(a if p.name == "unknown" else coerce_to(a, p))
         else:
             default = routine.in_args[i].default
@@ -242,7 +247,7 @@ def from_item(
     routine = resolve(c.ctx.session, name, None, [a.type for a in args])
     if routine is None:
         return None
-    bound = _bind(c, routine, args)
+    bound = _bind(c, routine, args, list(fn.expressions))
     cols = result_columns(routine, c.ctx.session.catalog())
     if defined:
         if routine.returns != "record" or routine.out_args:

@@ -382,6 +382,9 @@ class Session:
         self.notices: list[str] = []
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
+        # txid_current(): the start timestamp of the transaction's first snapshot (a READ
+        # COMMITTED block takes a fresh one per statement while it has written nothing)
+        self.xact_id = 0
         self._statement_at = time.time()  # statement_timestamp(): the running statement's start
         self.last_values: dict[int, int] = {}  # currval per sequence id
         self.deferrals = Deferrals()  # DEFERRABLE unique checks that wait (sql.unique_checks)
@@ -774,6 +777,7 @@ class Session:
         if self.txn is None:
             self.txn = self.client.begin()
             self._txn_time = time.time()
+            self.xact_id = self.txn.start_ts
         elif (
             self.isolation == "read committed"
             and self.in_block
@@ -1078,6 +1082,7 @@ class Session:
         self.scopes.begin()
         self.txn = txn
         self._txn_time = time.time()
+        self.xact_id = txn.start_ts
         self._set_isolation(modes.isolation or self.settings["default_transaction_isolation"])
         for mode in ("read_only", "deferrable"):
             self.settings[f"transaction_{mode}"] = self.settings[f"default_transaction_{mode}"]

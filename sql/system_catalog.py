@@ -331,6 +331,7 @@ def pg_class(c: Catalog, session: SessionApi) -> Rows:
                     reltuples=-1.0,
                     relpersistence="p",
                     relkind="c",
+                    reltype=t.id,  # its row type (asyncpg's introspection joins on it)
                     relnatts=len(t.live_columns),
                     relispopulated=True,
                     relreplident="n",

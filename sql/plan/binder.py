@@ -852,7 +852,8 @@ class Planner:
                 raw = list(fn.expressions)
             else:
                 raw = [fn.args.get(k) for k in ("start", "end", "step")]
-            args = [comp.compile(a) for a in raw if a is not None]
+            given = [a for a in raw if a is not None]
+            args = [comp.compile(a) for a in given]
             bounds = unify([a.type for a in args[:2]])
             if len(args) == 3 and bounds.name in _SERIES_TIMES:
                 # generate_series(timestamp[tz], timestamp[tz], interval)
@@ -866,7 +867,11 @@ class Planner:
                 t = unify([a.type for a in args])
                 if t.name in ("unknown",) or t.name == "smallint":
                     t = T.INT4
-                args = [coerce_to(a, t) for a in args]
+                # generate_series(0, $1): the parameter takes the series' type
+                args = [
+                    coerce_to(comp._typed_like(e, a, t), t)
+                    for e, a in zip(given, args, strict=True)
+                ]
             label, col = _one_column_names(alias, "generate_series", item)
             return SeriesScan(Scope([ScopeColumn(label, col, t)]), args)
         if srf_name(fn) is not None:

@@ -196,3 +196,21 @@ def test_char_travels_as_one_byte_as_postgresql_sends_it(pg: Running, postgres: 
         assert _copy_out(ours, "COPY ch TO STDOUT (FORMAT binary)") == expected
         as_text = theirs.execute(f'SELECT c::"char"::text FROM {values}').fetchall()
         assert ours.execute("SELECT c::text FROM ch").fetchall() == as_text
+
+
+def test_records_and_composites_travel_as_postgresql_sends_them(pg: Running, postgres: str) -> None:
+    """record_send: the field count, then each field's type oid and value, NULL as -1; for
+    a ROW(...) (asyncpg asks for its results in binary) and a composite column alike."""
+    query = (
+        "COPY (SELECT ROW(1, 'a'::text), ROW(NULL::int, 2.5::float8, ARRAY[1, 2]), c"
+        " FROM rc) TO STDOUT (FORMAT binary)"
+    )
+    with (
+        psycopg.connect(pg.dsn(), autocommit=True) as ours,
+        psycopg.connect(postgres, autocommit=True) as theirs,
+    ):
+        for conn in (ours, theirs):
+            conn.execute("DROP TABLE IF EXISTS rc; DROP TYPE IF EXISTS pair")
+            conn.execute("CREATE TYPE pair AS (x int, y text)")
+            conn.execute("CREATE TABLE rc (c pair); INSERT INTO rc VALUES (ROW(7, NULL))")
+        assert _copy_out(ours, query) == _copy_out(theirs, query)

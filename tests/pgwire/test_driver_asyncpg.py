@@ -197,3 +197,38 @@ def test_a_cached_statement_whose_row_changed_is_prepared_again(pg: Running) -> 
             await conn.close()
 
     asyncio.run(run())
+
+
+def test_raise_below_error_keeps_its_severity_and_sqlstate(pg: Running) -> None:
+    """RAISE INFO / NOTICE / WARNING reach the client with their own severity and SQLSTATE
+    (USING ERRCODE, else 01000 for a warning and 00000 otherwise), as PostgreSQL sends them:
+    asyncpg makes a PostgresWarning of a warning."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        got: list[Any] = []
+        conn.add_log_listener(lambda _c, msg: got.append(msg))
+        try:
+            for level, code in [("WARNING", "99999"), ("WARNING", None), ("NOTICE", None),
+                                ("INFO", "01004")]:  # fmt: skip
+                using = f" USING ERRCODE = '{code}', DETAIL = 'd'" if code else ""
+                await conn.execute(f"DO $$ BEGIN RAISE {level} 'm'{using}; END $$")
+            await asyncio.sleep(0.05)
+            seen = [(m.severity, m.sqlstate, m.message) for m in got]
+            assert seen == [("WARNING", "99999", "m"), ("WARNING", "01000", "m"),
+                            ("NOTICE", "00000", "m"), ("INFO", "01004", "m")]  # fmt: skip
+            assert isinstance(got[0], asyncpg.PostgresWarning) and got[0].detail == "d"
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def test_parameter_description_counts_up_to_65535_parameters() -> None:
+    """ParameterDescription's count is unsigned, as PostgreSQL's pq_sendint16 sends it: db9
+    failed packing 32768 as a signed int16, where asyncpg expects to read it and refuse
+    more than 32767 arguments itself (its test_prepare_28_max_args)."""
+    from pgwire import messages as M
+
+    assert M.parameter_description([0] * 32768)[5:7] == b"\x80\x00"
+    assert M.parameter_description([0] * 65535)[5:7] == b"\xff\xff"

@@ -160,3 +160,20 @@ def test_limit_and_offset_parameters_are_bigint(differ: Differ) -> None:
     differ.check("PREPARE l2 AS SELECT 1 FETCH FIRST $1 ROWS ONLY")
     differ.check("SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name")
     differ.check("EXECUTE l1(2, 3)")
+
+
+def test_function_arguments_type_their_parameters(differ: Differ) -> None:
+    """generate_series(0, $1) and a user function's f($1) (asyncpg's pool and log-listener
+    tests bind ints there): the parameter takes the argument's type."""
+    for sql in [
+        "CREATE FUNCTION tf(i int, t text DEFAULT 'x') RETURNS int LANGUAGE sql"
+        " AS $$ SELECT i + length(t) $$",
+        "PREPARE g1 AS SELECT generate_series(0, $1)",
+        "PREPARE g2 AS SELECT * FROM generate_series(1::bigint, $1, $2)",
+        "PREPARE g3 AS SELECT tf($1), tf($2, $3)",
+        "PREPARE g4 AS SELECT * FROM tf($1)",
+        "SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name",
+        "EXECUTE g1(3)",
+        "EXECUTE g3(1, 2, 'abc')",
+    ]:
+        differ.check(sql)

@@ -194,3 +194,14 @@ def test_only_primary_key_point_reads_are_inline(db: Database) -> None:
         p = s.prepare(sql)
         s.execute_prepared(p, params)
         assert s.execute_inline(p, params) is None, sql
+
+
+def test_txid_current_names_the_transaction(db: Database) -> None:
+    """txid_current(): one bigint per transaction, the same within a block, growing."""
+    s = Session(db)
+    first = one(s, "SELECT txid_current()")
+    s.execute("BEGIN")
+    a, b = one(s, "SELECT txid_current()"), one(s, "SELECT txid_current()")
+    s.execute("COMMIT")
+    assert isinstance(first, int) and a == b and first < a < one(s, "SELECT txid_current()")
+    assert s.execute("SELECT pg_typeof(txid_current())")[0].rows == [("bigint",)]

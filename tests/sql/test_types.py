@@ -341,3 +341,26 @@ ARRAY_FORMS = [
 @pytest.mark.parametrize("sql", ARRAY_FORMS)
 def test_array_forms_as_in_postgres(differ: Differ, sql: str) -> None:
     _script(differ, sql)
+
+
+def test_implicit_row_constructor_as_in_postgres(differ: Differ) -> None:
+    """``(2, 3)`` is ROW(2, 3): a composite column takes it (asyncpg's cache tests)."""
+    _script(
+        differ,
+        "CREATE TYPE typ1 AS (x int, y int); CREATE TABLE tab1 (a int, b typ1); "
+        "INSERT INTO tab1 VALUES (1, (2, 3)), (2, ROW(4, 5)); "
+        "SELECT a, b, (b).y FROM tab1 ORDER BY a; SELECT (1, 'a') AS r; "
+        "SELECT (1, 2) = (1, 2) AS eq",
+    )
+
+
+def test_composite_type_fields_found_by_its_relation_row_type(differ: Differ) -> None:
+    """asyncpg's type introspection finds a composite type's fields through the pg_class
+    row whose reltype is the type (db9 had reltype 0: "type record missing field types")."""
+    _script(
+        differ,
+        "CREATE TYPE typ1 AS (x int, y text); "
+        "SELECT (SELECT array_agg(ia.atttypid ORDER BY ia.attnum) FROM pg_attribute ia"
+        " JOIN pg_class c ON ia.attrelid = c.oid WHERE ia.attnum > 0 AND NOT ia.attisdropped"
+        " AND c.reltype = t.oid) AS types FROM pg_type t WHERE t.typname = 'typ1'",
+    )
