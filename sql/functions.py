@@ -288,7 +288,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         # Read when evaluated, not when compiled: a cached plan runs in later transactions.
         now = _transaction_start(c.ctx)
         if name == "localtimestamp":
-            return Typed(lambda _r: now().replace(tzinfo=None), T.TIMESTAMP, False, name)
+            return Typed(lambda _r: T.utc_to_local(now()), T.TIMESTAMP, False, name)
         return Typed(lambda _r: now(), T.TIMESTAMPTZ, False, "now" if name == "now" else name)
     if name in ("statement_timestamp", "clock_timestamp") and not raw_args:
         ctx = c.ctx
@@ -302,7 +302,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return Typed(lambda _r: clock(), T.TIMESTAMPTZ, False, name)
     if name == "current_date":
         now = _transaction_start(c.ctx)
-        return Typed(lambda _r: now().date(), T.DATE, False, "current_date")
+        return Typed(lambda _r: T.utc_to_local(now()).date(), T.DATE, False, "current_date")
     if name in (
         "current_schema",
         "current_database",
@@ -579,7 +579,9 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 raise InvalidParameterValue(f'unit "{unit}" not recognized for type time')
         else:
             ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-            epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo)
+            if ts.tzinfo is not None:  # timestamptz: its fields in the session's zone
+                ts = ts.astimezone(T.session_zone())
+            epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo and dt.UTC)
             parts = {
                 "year": ts.year,
                 "month": ts.month,
@@ -633,6 +635,8 @@ _TRUNC_UNITS = [
 def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
     if unit not in _TRUNC_UNITS:
         raise InvalidParameterValue(f'unit "{unit}" not recognized for type timestamp')
+    if v.tzinfo is not None:  # timestamptz: truncated in the session's zone
+        return T.local_to_utc(_date_trunc_value(unit, T.utc_to_local(v)))
     if unit == "week":
         d = v - dt.timedelta(days=v.weekday())
         return d.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -19,6 +19,7 @@ import functools
 import math
 import re
 
+from sql import zones
 from sql.errors import InvalidParameterValue
 
 TIME_SETTINGS = frozenset(
@@ -201,6 +202,8 @@ def normalise(name: str, value: str) -> str:
         return _integer(name, value)
     if name in ENUM_SETTINGS:
         return _enum(name, value)
+    if name == "timezone":
+        return zones.setting(value)
     return value
 
 

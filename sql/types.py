@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, inet, ts_config, ts_values
+from sql import array_bounds, geometry, inet, ts_config, ts_values, zones
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -145,10 +145,16 @@ class EnumLabel(str):
 class OutputStyle:
     """The settings that change how values print: extra_float_digits (1 or more: the
     shortest exact text; 0 and below: 15 + it significant digits, 6 + it for real) and
-    bytea_output (escape: printable ASCII as is, other bytes as \\ooo)."""
+    bytea_output (escape: printable ASCII as is, other bytes as \\ooo); and TimeZone, the
+    zone timestamptz values print in and local times without an offset are read in."""
 
     extra_float_digits: int = 1
     bytea_escape: bool = False
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return zones.zone(self.timezone)
 
 
 DEFAULT_OUTPUT = OutputStyle()
@@ -164,9 +170,15 @@ def output_style(settings: dict[str, str]) -> OutputStyle:
     except ValueError:
         efd = 1
     escape = settings.get("bytea_output", "hex").lower() == "escape"
-    if efd >= 1 and not escape:
+    tz = settings.get("timezone", "UTC")
+    if efd >= 1 and not escape and tz == "UTC":
         return DEFAULT_OUTPUT
-    return OutputStyle(efd, escape)
+    return OutputStyle(efd, escape, tz)
+
+
+def session_zone() -> dt.tzinfo:
+    """The running session's TimeZone."""
+    return OUTPUT_STYLE.get().zone
 
 
 def _bytea_escape(v: bytes) -> str:
@@ -1004,7 +1016,7 @@ def parse_bytea(text: str) -> bytes:
 _DATE_RE = re.compile(r"(\d{4,})-(\d{1,2})-(\d{1,2})")
 _TS_RE = re.compile(
     r"(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?"
-    r"\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?"
+    r"\s*(Z|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)?"
 )
 
 
@@ -1027,8 +1039,8 @@ def _iso_date(s: str) -> str:
 def parse_date(text: str) -> dt.date:
     s = _iso_date(text)
     low = s.lower()
-    if low in ("today", "now"):
-        return dt.date.today()
+    if low in ("today", "now", "tomorrow", "yesterday", "epoch"):
+        return parse_timestamp(low, tz=False).date()
     m = _DATE_RE.fullmatch(s)
     if not m:
         raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{text}"')
@@ -1038,12 +1050,57 @@ def parse_date(text: str) -> dt.date:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
 
 
+def parse_offset(text: str) -> dt.timedelta:
+    """A UTC offset as written after a time: ``Z``, ``+2``, ``-04:27``, ``+0530``,
+    ``+01:02:03`` (ISO's sign: positive east of Greenwich)."""
+    if text in ("Z", "z"):
+        return dt.timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    parts = text[1:].split(":")
+    if len(parts) == 1:  # hh, hhmm or hhmmss
+        digits = parts[0]
+        parts = (
+            [digits[:-4] or "0", digits[-4:-2], digits[-2:]]
+            if len(digits) > 4
+            else ([digits[:-2], digits[-2:]] if len(digits) > 2 else [digits])
+        )
+    h, m, sec = (int(x) for x in [*parts, "0", "0"][:3])
+    return sign * dt.timedelta(hours=h, minutes=m, seconds=sec)
+
+
+def local_to_utc(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A local time in ``zone`` (default: the session's TimeZone) as a UTC timestamptz."""
+    try:
+        return value.replace(tzinfo=zone or session_zone()).astimezone(dt.UTC)
+    except OverflowError:
+        raise DatetimeFieldOverflow("timestamp out of range") from None
+
+
+def utc_to_local(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+    """A timestamptz as the (naive) local time in ``zone`` (default: the session's)."""
+    try:
+        return value.astimezone(zone or session_zone()).replace(tzinfo=None)
+    except OverflowError:
+        raise DatetimeFieldOverflow("timestamp out of range") from None
+
+
 def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
-    s = _iso_date(text)
+    s = _iso_date(text.strip())
     low = s.lower()
     if low == "now":
         now = dt.datetime.now(dt.UTC)
-        return now if tz else now.replace(tzinfo=None)
+        return now if tz else utc_to_local(now)
+    if low in ("epoch", "today", "tomorrow", "yesterday"):  # midnight, local but for epoch
+        if low == "epoch":
+            day = dt.datetime(1970, 1, 1)
+        else:
+            today = utc_to_local(dt.datetime.now(dt.UTC)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            day = today + dt.timedelta(days={"today": 0, "tomorrow": 1, "yesterday": -1}[low])
+        if not tz:
+            return day
+        return day.replace(tzinfo=dt.UTC) if low == "epoch" else local_to_utc(day)
     m = _TS_RE.fullmatch(s)
     if not m:
         kind = "timestamp with time zone" if tz else "timestamp without time zone"
@@ -1063,14 +1120,9 @@ def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     if not tz:
         return value
-    offset = dt.timedelta(0)
-    if m[8] and m[8] != "Z":
-        sign = -1 if m[8][0] == "-" else 1
-        digits = m[8][1:].replace(":", "")
-        hours = int(digits[:-2] if len(digits) > 2 else digits)
-        minutes = int(digits[-2:]) if len(digits) > 2 else 0
-        offset = sign * dt.timedelta(hours=hours, minutes=minutes)
-    return (value - offset).replace(tzinfo=dt.UTC)
+    if not m[8]:
+        return local_to_utc(value)
+    return local_to_utc(value, dt.timezone(parse_offset(m[8])))
 
 
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?")
@@ -1436,11 +1488,19 @@ def format_interval(iv: Interval) -> str:
 
 
 def format_timestamp(v: dt.datetime) -> str:
+    """timestamp_out / timestamptz_out (ISO DateStyle); a timestamptz in the session's zone."""
+    offset = None
+    if v.tzinfo is not None:
+        try:
+            v = v.astimezone(session_zone())
+        except OverflowError:  # beyond Python's years in the session's zone: shown in UTC
+            v = v.astimezone(dt.UTC)
+        offset = v.utcoffset()
     text = f"{v.year:04d}-" + v.strftime("%m-%d %H:%M:%S")
     if v.microsecond:
         text += f".{v.microsecond:06d}".rstrip("0")
-    if v.tzinfo is not None:
-        text += "+00"
+    if offset is not None:
+        text += zones.offset_text(offset)
     return text
 
 
