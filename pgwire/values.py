@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
+from sql import timetz
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -40,6 +41,7 @@ _I2, _I4, _I8 = struct.Struct("!h"), struct.Struct("!i"), struct.Struct("!q")
 _U4 = struct.Struct("!I")
 _F4, _F8 = struct.Struct("!f"), struct.Struct("!d")
 _INTERVAL = struct.Struct("!qii")
+_TIMETZ = struct.Struct("!qi")
 _NUMERIC_HEAD = struct.Struct("!HhHH")
 _I4_MIN, _I4_MAX = -(1 << 31), (1 << 31) - 1
 _I8_MIN, _I8_MAX = -(1 << 63), (1 << 63) - 1
@@ -309,6 +311,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _I8.pack((v - _EPOCH_TZ) // dt.timedelta(microseconds=1))
     if name == "time without time zone":  # microseconds since midnight
         return _I8.pack(T.to_storage(v, t))
+    if name == "time with time zone":  # local microseconds since midnight, seconds west
+        return _TIMETZ.pack(timetz.local_micros(v), timetz.west_seconds(v))
     if name in ("inet", "cidr"):  # family (2: AF_INET, 3: AF_INET6), bits, is_cidr, length
         packed: bytes = v.address.packed
         return bytes([2 if v.address.version == 4 else 3, v.bits, v.cidr, len(packed)]) + packed
@@ -390,6 +394,9 @@ def _recv(buf: _In, t: SqlType) -> Any:
         raw = buf.take(size)
         text = str(ipaddress.ip_address(raw)) + f"/{bits}"
         return T.parse_text(text, t)
+    if name == "time with time zone":
+        micros, west = buf.unpack(_TIMETZ)
+        return timetz.make(micros, west)
     if name == "time without time zone":
         micros = buf.unpack(_I8)
         if not 0 <= micros < 86_400_000_000:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, inet
+from sql import array_bounds, inet, timetz
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -167,11 +167,19 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d == "time without time zone":
         if isinstance(v, dt.datetime):
             return (T.utc_to_local(v) if v.tzinfo is not None else v).time()
-        if isinstance(v, dt.time):
-            return v
+        if isinstance(v, dt.time):  # a timetz's local time, its zone dropped
+            return dt.time(v.hour, v.minute, v.second, v.microsecond)
         if isinstance(v, T.Interval):  # the interval's time of day, as interval_time
             micros = v.micros % (86_400 * 1_000_000)
             return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
+    if d == "time with time zone":
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:  # local time, local offset
+            local = v.astimezone(T.session_zone())
+            return timetz.of(local.time(), local.utcoffset() or dt.timedelta(0))
+        if isinstance(v, dt.time):
+            if v.tzinfo is not None:
+                return v
+            return timetz.of(v, timetz.current_offset(T.session_zone()))
     if d == "interval" and isinstance(v, dt.time):
         return T.Interval(0, 0, T.to_storage(v, T.TIME))
     if d in ("timestamp without time zone", "timestamp with time zone"):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, inet, ts_config, ts_values, zones
+from sql import array_bounds, geometry, inet, timetz, ts_config, ts_values, zones
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -276,6 +276,7 @@ _TYPNAMES = {
     "timestamp without time zone": "timestamp",
     "timestamp with time zone": "timestamptz",
     "time without time zone": "time",
+    "time with time zone": "timetz",
     '"char"': "char",
 }
 
@@ -295,6 +296,7 @@ DATE = SqlType("date", 1082, 1182, 4, "D")
 TIMESTAMP = SqlType("timestamp without time zone", 1114, 1115, 8, "D")
 TIMESTAMPTZ = SqlType("timestamp with time zone", 1184, 1185, 8, "D")
 TIME = SqlType("time without time zone", 1083, 1183, 8, "D")  # a dt.time, no time zone
+TIMETZ = SqlType("time with time zone", 1266, 1270, 12, "D")  # a timetz.TimeTz
 INET = SqlType("inet", 869, 1041, -1, "I")  # an inet.Inet
 CIDR = SqlType("cidr", 650, 651, -1, "I")
 INTERVAL = SqlType("interval", 1186, 1187, 16, "T")
@@ -369,6 +371,7 @@ SCALARS = [
     TIMESTAMP,
     TIMESTAMPTZ,
     TIME,
+    TIMETZ,
     INTERVAL,
     UUID,
     INET,
@@ -453,6 +456,8 @@ _NAMES = {
     "timestamp with time zone": TIMESTAMPTZ,
     "time": TIME,
     "time without time zone": TIME,
+    "timetz": TIMETZ,
+    "time with time zone": TIMETZ,
     "interval": INTERVAL,
     "uuid": UUID,
     "inet": INET,
@@ -635,6 +640,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return parse_timestamp(s, tz=True)
     if name == "time without time zone":
         return parse_time(s)
+    if name == "time with time zone":
+        return timetz.parse(s, session_zone())
     if name in ("inet", "cidr"):
         return inet.parse_inet(s, cidr=name == "cidr")
     if name == "interval":
@@ -1050,24 +1057,6 @@ def parse_date(text: str) -> dt.date:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
 
 
-def parse_offset(text: str) -> dt.timedelta:
-    """A UTC offset as written after a time: ``Z``, ``+2``, ``-04:27``, ``+0530``,
-    ``+01:02:03`` (ISO's sign: positive east of Greenwich)."""
-    if text in ("Z", "z"):
-        return dt.timedelta(0)
-    sign = -1 if text[0] == "-" else 1
-    parts = text[1:].split(":")
-    if len(parts) == 1:  # hh, hhmm or hhmmss
-        digits = parts[0]
-        parts = (
-            [digits[:-4] or "0", digits[-4:-2], digits[-2:]]
-            if len(digits) > 4
-            else ([digits[:-2], digits[-2:]] if len(digits) > 2 else [digits])
-        )
-    h, m, sec = (int(x) for x in [*parts, "0", "0"][:3])
-    return sign * dt.timedelta(hours=h, minutes=m, seconds=sec)
-
-
 def local_to_utc(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
     """A local time in ``zone`` (default: the session's TimeZone) as a UTC timestamptz."""
     try:
@@ -1122,7 +1111,7 @@ def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
         return value
     if not m[8]:
         return local_to_utc(value)
-    return local_to_utc(value, dt.timezone(parse_offset(m[8])))
+    return local_to_utc(value, dt.timezone(zones.parse_offset(m[8])))
 
 
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?")
@@ -1589,7 +1578,7 @@ def format_value(v: Any, t: SqlType) -> str | None:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dt.time):
-        return format_time(v)
+        return format_time(v) if v.tzinfo is None else timetz.format_timetz(v)
     if isinstance(v, Interval):
         return format_interval(v)
     return str(v)
@@ -1649,6 +1638,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return (v - _EPOCH_TZ) // dt.timedelta(microseconds=1)
     if name == "time without time zone":  # microseconds since midnight
         return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+    if name == "time with time zone":  # (UTC microseconds, seconds west): timetz's order
+        return timetz.TimeTz.key(v)
     if name in ("inet", "cidr"):
         return inet.to_storage(v)
     if name == "interval":
@@ -1670,7 +1661,7 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
-     "interval", "uuid", "inet", "cidr",
+     "time with time zone", "interval", "uuid", "inet", "cidr",
      "jsonb", "numeric", "tsvector", "tsquery", *geometry.GEOMETRIC]
 )  # fmt: skip
 
@@ -1696,6 +1687,8 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return _EPOCH_TZ + dt.timedelta(microseconds=v)
     if name == "time without time zone":
         return (dt.datetime.min + dt.timedelta(microseconds=v)).time()
+    if name == "time with time zone":
+        return timetz.make(v[0] - v[1] * 1_000_000, v[1])
     if name in ("inet", "cidr"):
         return inet.from_storage(v, cidr=name == "cidr")
     if name == "interval":
