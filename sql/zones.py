@@ -83,3 +83,21 @@ def offset_text(offset: dt.timedelta) -> str:
     if s:
         text += f":{s:02d}"
     return text
+
+
+def parse_offset(text: str) -> dt.timedelta:
+    """A UTC offset as written after a time: ``Z``, ``+2``, ``-04:27``, ``+0530``,
+    ``+01:02:03`` (ISO's sign: positive east of Greenwich)."""
+    if text in ("Z", "z"):
+        return dt.timedelta(0)
+    sign = -1 if text[0] == "-" else 1
+    parts = text[1:].split(":")
+    if len(parts) == 1:  # hh, hhmm or hhmmss
+        digits = parts[0]
+        parts = (
+            [digits[:-4] or "0", digits[-4:-2], digits[-2:]]
+            if len(digits) > 4
+            else ([digits[:-2], digits[-2:]] if len(digits) > 2 else [digits])
+        )
+    h, m, sec = (int(x) for x in [*parts, "0", "0"][:3])
+    return sign * dt.timedelta(hours=h, minutes=m, seconds=sec)
