@@ -79,8 +79,10 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
             for x in v
         ])  # fmt: skip
-    if d in ("regclass", "regtype") and isinstance(v, str):
-        return v  # a relation or type name, resolved by whoever uses it
+    if d == "regtype" and isinstance(v, str):
+        return T.regtype_name(v)
+    if d == "regclass" and isinstance(v, str):
+        return v  # a relation name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
     if s == "jsonb" and d in text_types:  # a jsonb string is text in quotes: '""'::jsonb
         v = T.format_jsonb(v)

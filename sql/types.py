@@ -680,11 +680,19 @@ def parse_text(text: str, t: SqlType) -> Any:
                 "regnamespace input of a created schema's name is not supported"
             )
         if name == "regtype" and s:
-            # a type's name, as a regtype literal is held: whoever uses it resolves it (a
-            # bound %s::regtype: psycopg's TypeInfo and its tests)
-            return s
+            return regtype_name(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def regtype_name(text: str) -> str:
+    """A regtype value: a type's name as format_type prints it (``timestamp`` and ``int4``
+    are ``timestamp without time zone`` and ``integer``, so regtypes compare by type); a name
+    not known here is held as written, and whoever uses it resolves it (a bound
+    ``%s::regtype``: psycopg's TypeInfo)."""
+    name = text[len("pg_catalog.") :] if text.lower().startswith("pg_catalog.") else text
+    found = type_by_name(name) if not name.startswith('"') else None
+    return found.display() if found is not None else text
 
 
 # The schemas whose oids are the same in every database (pg_namespace).
