@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
-from sql import timetz
+from sql import far_dates, timetz
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -303,12 +303,12 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b"\x01" + (encode_text(T.format_jsonb(v), T.TEXT) or b"")
     if name == "uuid":
         return v.bytes  # type: ignore[no-any-return]
-    if name == "date":
+    if name == "date":  # days since 2000-01-01; +/-infinity the int4's extremes
+        if isinstance(v, far_dates.FarDate) and v.infinite:
+            return _I4.pack(v.value)
         return _I4.pack(v.toordinal() - _EPOCH_DATE)
-    if name == "timestamp without time zone":
-        return _I8.pack((v - _EPOCH) // dt.timedelta(microseconds=1))
-    if name == "timestamp with time zone":
-        return _I8.pack((v - _EPOCH_TZ) // dt.timedelta(microseconds=1))
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        return _I8.pack(far_dates.micros_of(v))  # since 2000-01-01; infinity: int8's extremes
     if name == "time without time zone":  # microseconds since midnight
         return _I8.pack(T.to_storage(v, t))
     if name == "time with time zone":  # local microseconds since midnight, seconds west
@@ -373,20 +373,11 @@ def _recv(buf: _In, t: SqlType) -> Any:
     if name == "date":
         days = buf.unpack(_I4)
         if days in (_I4_MIN, _I4_MAX):
-            raise FeatureNotSupported("infinite dates are not supported")
-        try:
-            return dt.date.fromordinal(days + _EPOCH_DATE)
-        except (ValueError, OverflowError):
-            raise DatetimeFieldOverflow("date out of range") from None
+            return far_dates.FarDate(days)
+        return far_dates.date_of(days + _EPOCH_DATE)
     if name in ("timestamp without time zone", "timestamp with time zone"):
         micros = buf.unpack(_I8)
-        if micros in (_I8_MIN, _I8_MAX):
-            raise FeatureNotSupported("infinite timestamps are not supported")
-        try:
-            epoch = _EPOCH if name == "timestamp without time zone" else _EPOCH_TZ
-            return epoch + dt.timedelta(microseconds=micros)
-        except OverflowError:
-            raise DatetimeFieldOverflow("timestamp out of range") from None
+        return far_dates.timestamp_of(micros, name == "timestamp with time zone")
     if name in ("inet", "cidr"):
         family, bits, _, size = buf.take(4)
         if (family, size) not in ((2, 4), (3, 16)):

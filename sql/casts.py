@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, inet, timetz
+from sql import array_bounds, far_dates, inet, timetz
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -162,6 +162,10 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, int) and s in ("integer", "bigint", "smallint"):
             return v != 0
     if d == "date":
+        if isinstance(v, far_dates.FarTimestamp):
+            return far_dates.timestamp_to_date(v, T.session_zone())
+        if isinstance(v, far_dates.FarDate):
+            return v
         if isinstance(v, dt.datetime):
             return (T.utc_to_local(v) if v.tzinfo is not None else v).date()
         if isinstance(v, dt.date):
@@ -185,6 +189,11 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if d == "interval" and isinstance(v, dt.time):
         return T.Interval(0, 0, T.to_storage(v, T.TIME))
     if d in ("timestamp without time zone", "timestamp with time zone"):
+        tz = d == "timestamp with time zone"
+        if isinstance(v, far_dates.FarDate):
+            return far_dates.date_to_timestamp(v, tz, T.session_zone())
+        if isinstance(v, far_dates.FarTimestamp):
+            return far_dates.retag(v, tz, T.session_zone())
         if isinstance(v, dt.datetime):
             if d == "timestamp with time zone" and v.tzinfo is None:
                 return T.local_to_utc(v)

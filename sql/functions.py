@@ -21,6 +21,7 @@ from kv import interrupt
 from sql import (
     activity,
     comments,
+    far_dates,
     function_defs,
     functions_advisory,
     functions_array,
@@ -45,6 +46,7 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
+    DatetimeFieldOverflow,
     DivisionByZero,
     FeatureNotSupported,
     InsufficientPrivilege,
@@ -632,9 +634,15 @@ _TRUNC_UNITS = [
 ]
 
 
-def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
+def _date_trunc_value(
+    unit: str, v: dt.datetime | far_dates.FarTimestamp
+) -> dt.datetime | far_dates.FarTimestamp:
     if unit not in _TRUNC_UNITS:
         raise InvalidParameterValue(f'unit "{unit}" not recognized for type timestamp')
+    if isinstance(v, far_dates.FarTimestamp):
+        if v.infinite:
+            return v
+        raise DatetimeFieldOverflow("timestamp out of range")
     if v.tzinfo is not None:  # timestamptz: truncated in the session's zone
         return T.local_to_utc(_date_trunc_value(unit, T.utc_to_local(v)))
     if unit == "week":
@@ -992,7 +1000,7 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
 
     if ta.name == "date" and tb.name in ("integer", "smallint", "bigint") and op in "+-":
         sign = 1 if op == "+" else -1
-        return strict(lambda x, y: x + dt.timedelta(days=sign * y), T.DATE)
+        return strict(lambda x, y: far_dates.add_days(x, sign * y), T.DATE)
     if ta.name == "date" and tb.name == "date" and op == "-":
         return strict(lambda x, y: (x - y).days, T.INT4)
     if T.TIME in (ta, tb):
@@ -1054,13 +1062,25 @@ def _as_ts(x: Any) -> dt.datetime:
     return dt.datetime(x.year, x.month, x.day)
 
 
-def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
+def add_interval(x: Any, iv: Interval, sign: int) -> Any:
+    """timestamp/date +/- interval: months first (clamped to the month's last day), then days
+    and microseconds; past Python's years (or from one) a far_dates.FarTimestamp."""
+    if isinstance(x, far_dates.FarDate):
+        x = far_dates.date_to_timestamp(x, False, dt.UTC)
+    flat = sign * (iv.days * 86_400_000_000 + iv.micros)
+    if isinstance(x, far_dates.FarTimestamp) and (x.infinite or not iv.months):
+        return far_dates.add_micros(x, flat)
     ts = _as_ts(x)
     months = ts.month - 1 + sign * iv.months
     year, month = ts.year + months // 12, months % 12 + 1
+    if not 1 <= year <= 9999:
+        raise DatetimeFieldOverflow("timestamp out of range")
     day = min(ts.day, calendar.monthrange(year, month)[1])
     ts = ts.replace(year=year, month=month, day=day)
-    return ts + sign * dt.timedelta(days=iv.days, microseconds=iv.micros)
+    try:
+        return ts + dt.timedelta(microseconds=flat)
+    except OverflowError:
+        return far_dates.add_micros(ts, flat)
 
 
 def _lastval(c: ExprCompiler) -> Typed:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, inet, timetz, ts_config, ts_values, zones
+from sql import array_bounds, far_dates, geometry, inet, timetz, ts_config, ts_values, zones
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -1051,9 +1051,12 @@ def _iso_date(s: str) -> str:
     return s
 
 
-def parse_date(text: str) -> dt.date:
+def parse_date(text: str) -> dt.date | far_dates.FarDate:
     s = _iso_date(text)
     low = s.lower()
+    far = far_dates.special(s, "date") or far_dates.parse_far(s, "date", dt.UTC)
+    if far is not None:
+        return far  # type: ignore[no-any-return]
     if low in ("today", "now", "tomorrow", "yesterday", "epoch"):
         return parse_timestamp(low, tz=False).date()
     m = _DATE_RE.fullmatch(s)
@@ -1065,25 +1068,44 @@ def parse_date(text: str) -> dt.date:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
 
 
-def local_to_utc(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
-    """A local time in ``zone`` (default: the session's TimeZone) as a UTC timestamptz."""
+def local_to_utc(
+    value: dt.datetime | far_dates.FarTimestamp, zone: dt.tzinfo | None = None
+) -> dt.datetime | far_dates.FarTimestamp:
+    """A local time in ``zone`` (default: the session's TimeZone) as a UTC timestamptz; past
+    Python's years a far_dates.FarTimestamp."""
+    z = zone or session_zone()
+    if isinstance(value, far_dates.FarTimestamp):
+        return far_dates.retag(value, True, z)
     try:
-        return value.replace(tzinfo=zone or session_zone()).astimezone(dt.UTC)
+        return value.replace(tzinfo=z).astimezone(dt.UTC)
     except OverflowError:
-        raise DatetimeFieldOverflow("timestamp out of range") from None
+        offset = z.utcoffset(value) or dt.timedelta(0)
+        micros = far_dates.micros_of(value) - offset // dt.timedelta(microseconds=1)
+        return far_dates.timestamp_of(micros, True)
 
 
-def utc_to_local(value: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
+def utc_to_local(
+    value: dt.datetime | far_dates.FarTimestamp, zone: dt.tzinfo | None = None
+) -> dt.datetime | far_dates.FarTimestamp:
     """A timestamptz as the (naive) local time in ``zone`` (default: the session's)."""
+    z = zone or session_zone()
+    if isinstance(value, far_dates.FarTimestamp):
+        return far_dates.retag(value, False, z)
     try:
-        return value.astimezone(zone or session_zone()).replace(tzinfo=None)
+        return value.astimezone(z).replace(tzinfo=None)
     except OverflowError:
-        raise DatetimeFieldOverflow("timestamp out of range") from None
+        offset = z.utcoffset(value.replace(tzinfo=None)) or dt.timedelta(0)
+        micros = far_dates.micros_of(value) + offset // dt.timedelta(microseconds=1)
+        return far_dates.timestamp_of(micros, False)
 
 
-def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
+def parse_timestamp(text: str, *, tz: bool) -> dt.datetime | far_dates.FarTimestamp:
     s = _iso_date(text.strip())
     low = s.lower()
+    kind = "timestamptz" if tz else "timestamp"
+    far = far_dates.special(s, kind) or far_dates.parse_far(s, kind, session_zone())
+    if far is not None:
+        return far  # type: ignore[no-any-return]
     if low == "now":
         now = dt.datetime.now(dt.UTC)
         return now if tz else utc_to_local(now)
@@ -1587,6 +1609,10 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return v.isoformat()
     if isinstance(v, dt.time):
         return format_time(v) if v.tzinfo is None else timetz.format_timetz(v)
+    if isinstance(v, far_dates.FarDate):
+        return far_dates.format_date(v)
+    if isinstance(v, far_dates.FarTimestamp):
+        return far_dates.format_timestamp(v, session_zone())
     if isinstance(v, Interval):
         return format_interval(v)
     return str(v)
@@ -1640,10 +1666,8 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return str(v)
     if name == "date":
         return v.toordinal()
-    if name == "timestamp without time zone":
-        return (v - _EPOCH) // dt.timedelta(microseconds=1)
-    if name == "timestamp with time zone":
-        return (v - _EPOCH_TZ) // dt.timedelta(microseconds=1)
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        return far_dates.micros_of(v)
     if name == "time without time zone":  # microseconds since midnight
         return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
     if name == "time with time zone":  # (UTC microseconds, seconds west): timetz's order
@@ -1688,11 +1712,9 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return out if lower is None else array_bounds.bounded(out, lower)
     name = t.name
     if name == "date":
-        return dt.date.fromordinal(v)
-    if name == "timestamp without time zone":
-        return _EPOCH + dt.timedelta(microseconds=v)
-    if name == "timestamp with time zone":
-        return _EPOCH_TZ + dt.timedelta(microseconds=v)
+        return far_dates.date_of(v)
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        return far_dates.timestamp_of(v, name == "timestamp with time zone")
     if name == "time without time zone":
         return (dt.datetime.min + dt.timedelta(microseconds=v)).time()
     if name == "time with time zone":
