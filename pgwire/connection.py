@@ -28,7 +28,7 @@ from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
-from sql import activity, memory
+from sql import activity, encodings, memory
 from sql import prepared as prep
 from sql import settings as guc
 from sql.activity import Backend
@@ -44,7 +44,7 @@ from sql.prepared import Prepared
 from sql.result import Result, Stream
 from sql.session import Session
 from sql.statements import Statement
-from sql.types import DEFAULT_OUTPUT, OUTPUT_STYLE, SqlType, output_style
+from sql.types import OUTPUT_STYLE, SqlType, output_style
 
 if TYPE_CHECKING:
     from pgwire.server import PgServer
@@ -109,6 +109,7 @@ class RowEncoder:
     ) -> None:
         self.encode_row = encode_row
         self.style = output_style(settings)
+        self.codec = encodings.codec(settings.get("client_encoding", "UTF8"))
 
     @classmethod
     def data_rows(
@@ -130,12 +131,12 @@ class RowEncoder:
 
     def styled(self, row: tuple[Any, ...]) -> bytes:
         """One row, encoded under ``style`` (outside a batch that has set it)."""
-        if self.style is DEFAULT_OUTPUT:
-            return self(row)
         token = OUTPUT_STYLE.set(self.style)
+        codec = encodings.CLIENT_CODEC.set(self.codec)
         try:
             return self(row)
         finally:
+            encodings.CLIENT_CODEC.reset(codec)
             OUTPUT_STYLE.reset(token)
 
 
@@ -145,6 +146,7 @@ def _next_batch(stream: Stream, encode: RowEncoder, limit: int) -> list[bytes]:
     out: list[bytes] = []
     size = 0
     token = OUTPUT_STYLE.set(encode.style)
+    codec = encodings.CLIENT_CODEC.set(encode.codec)
     try:
         while len(out) < limit and size < _BATCH_BYTES:
             for row in stream.fetch(min(_FETCH_ROWS, limit - len(out))):
@@ -157,13 +159,14 @@ def _next_batch(stream: Stream, encode: RowEncoder, limit: int) -> list[bytes]:
         stream.close()  # a row that cannot be encoded ends the statement too
         raise
     finally:
+        encodings.CLIENT_CODEC.reset(codec)
         OUTPUT_STYLE.reset(token)
     return out
 
 
 # Settings whose changes are reported (GUC_REPORT) as they are: DateStyle and IntervalStyle
 # are not, as db9 prints values in ISO style whatever they say.
-_REPORTED = ("TimeZone", "application_name")
+_REPORTED = ("TimeZone", "application_name", "client_encoding")
 
 
 def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Field]:
@@ -591,6 +594,13 @@ class PgConnection:
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET
         if params.get("application_name"):
             self.session.settings["application_name"] = params["application_name"]
+        for name in ("client_encoding", "TimeZone"):  # startup options a login sets
+            if params.get(name):
+                try:
+                    value = self.session.set_config(name.lower(), params[name])
+                    self.session.defaults[name.lower()] = value  # what RESET returns to
+                except Db9Error as exc:
+                    return await self.fatal(exc.sqlstate, exc.message)
         for name in (
             "server_version",
             "server_encoding",
@@ -606,6 +616,7 @@ class PgConnection:
             value = self.session.settings.get(name.lower(), "")
             self.reported[name] = value
             self.send(M.parameter_status(name, value))
+        encodings.CLIENT_CODEC.set(encodings.codec(self.session.settings["client_encoding"]))
         self.pid = self.server.register(self)
         self.session.set_pid(self.pid)
         self.session.wire = self
@@ -756,6 +767,8 @@ class PgConnection:
             if self.reported.get(name) != value:
                 self.reported[name] = value
                 self.send(M.parameter_status(name, value))
+                if name == "client_encoding":  # what this connection's text is from now on
+                    encodings.CLIENT_CODEC.set(encodings.codec(value))
         return self.session.status
 
     def send_error(self, exc: Db9Error) -> None:
@@ -1021,7 +1034,8 @@ class PgConnection:
                 if header:
                     data = header.pop() + data
                 return M.copy_data(data)
-            return M.copy_data(format_row(spec, list(row), types).encode("utf-8"))
+            line = format_row(spec, list(row), types)
+            return M.copy_data(encodings.encode(line, encodings.CLIENT_CODEC.get()))
 
         self.send(M.copy_out_response(spec.ncols, spec.binary))
         if spec.header and not spec.binary:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
-from sql import far_dates, timetz
+from sql import encodings, far_dates, timetz
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -30,7 +30,6 @@ from sql.errors import (
     InvalidBinaryRepresentation,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
-    UntranslatableCharacter,
 )
 from sql.types import Interval, SqlType
 
@@ -59,9 +58,10 @@ def _not_utf8(raw: bytes, exc: UnicodeDecodeError | None) -> CharacterNotInReper
 
 
 def utf8(raw: bytes) -> str:
-    """Client text as the server takes it: UTF-8 without NUL bytes (22021 otherwise)."""
+    """Client text as the server takes it: in the client's encoding (UTF-8 unless SET
+    client_encoding said otherwise), without NUL bytes (22021 otherwise)."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(encodings.CLIENT_CODEC.get())
     except UnicodeDecodeError as exc:
         raise _not_utf8(raw, exc) from None
     if "\x00" in text:
@@ -73,12 +73,7 @@ def encode_text(v: Any, t: SqlType) -> bytes | None:
     text = T.format_value(v, t)
     if text is None:
         return None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 form exists
-        raise UntranslatableCharacter(
-            'character has no equivalent in encoding "UTF8"'
-        ) from None  # fmt: skip
+    return encodings.encode(text, encodings.CLIENT_CODEC.get())
 
 
 def decode_text(raw: bytes, t: SqlType) -> Any:

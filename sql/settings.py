@@ -19,7 +19,7 @@ import functools
 import math
 import re
 
-from sql import zones
+from sql import encodings, zones
 from sql.errors import InvalidParameterValue
 
 TIME_SETTINGS = frozenset(
@@ -204,6 +204,8 @@ def normalise(name: str, value: str) -> str:
         return _enum(name, value)
     if name == "timezone":
         return zones.setting(value)
+    if name == "client_encoding":
+        return encodings.setting(value)
     return value
 
 
