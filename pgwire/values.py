@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
+from sql import bits as bit_strings
 from sql import encodings, far_dates, timetz
 from sql import types as T
 from sql.errors import (
@@ -306,6 +307,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _I8.pack(far_dates.micros_of(v))  # since 2000-01-01; infinity: int8's extremes
     if name == "time without time zone":  # microseconds since midnight
         return _I8.pack(T.to_storage(v, t))
+    if name in bit_strings.BIT_TYPES:
+        return bit_strings.send(v)
     if name == "time with time zone":  # local microseconds since midnight, seconds west
         return _TIMETZ.pack(timetz.local_micros(v), timetz.west_seconds(v))
     if name in ("inet", "cidr"):  # family (2: AF_INET, 3: AF_INET6), bits, is_cidr, length
@@ -380,6 +383,9 @@ def _recv(buf: _In, t: SqlType) -> Any:
         raw = buf.take(size)
         text = str(ipaddress.ip_address(raw)) + f"/{bits}"
         return T.parse_text(text, t)
+    if name in bit_strings.BIT_TYPES:
+        n = buf.unpack(_I4)
+        return bit_strings.fit(bit_strings.recv(n, buf.rest()), name, t.length, explicit=False)
     if name == "time with time zone":
         micros, west = buf.unpack(_TIMETZ)
         return timetz.make(micros, west)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, far_dates, inet, timetz
+from sql import array_bounds, bits, far_dates, inet, timetz
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -79,6 +79,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             else cast_value(x, src.element or T.UNKNOWN, dst.element, explicit=explicit)
             for x in v
         ])  # fmt: skip
+    if s in bits.BIT_TYPES or d in bits.BIT_TYPES:
+        return _bit_cast(v, src, dst, explicit)
     if d == "regtype" and isinstance(v, str):
         return T.regtype_name(v)
     if d == "regclass" and isinstance(v, str):
@@ -212,6 +214,27 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     if s == d:
         return v
     raise DatatypeMismatch(f"cannot cast type {src.display()} to {dst.display()}")
+
+
+_INT_WIDTHS = {"integer": 32, "bigint": 64}
+
+
+def _bit_cast(v: Any, src: SqlType, dst: SqlType, explicit: bool) -> Any:
+    """Casts to and from bit(n) / bit varying(n): between themselves, text and int4/int8."""
+    s, d = src.name, dst.name
+    if s in bits.BIT_TYPES and d in bits.BIT_TYPES:
+        return bits.fit(v, d, dst.length, explicit=explicit or s != d)
+    if d in bits.BIT_TYPES:
+        if s in _INT_WIDTHS and isinstance(v, int):
+            return bits.fit(bits.from_int(v, _INT_WIDTHS[s], dst.length), d, dst.length,
+                            explicit=True)  # fmt: skip
+        if isinstance(v, str) and s in ("text", "character varying", "character", "unknown"):
+            return bits.fit(bits.parse(v.strip()), d, dst.length, explicit=explicit)
+    elif d in _INT_WIDTHS and s == "bit":
+        return bits.to_int(v, _INT_WIDTHS[d], d)
+    elif d in ("text", "character varying", "character", "name"):
+        return cast_value(v, T.TEXT, dst, explicit=explicit) if d != "text" else v
+    raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
 
 
 def _record(v: tuple[Any, ...], src: SqlType, dst: SqlType, explicit: bool) -> tuple[Any, ...]:

@@ -20,6 +20,7 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     activity,
+    bits,
     comments,
     far_dates,
     function_defs,
@@ -802,14 +803,19 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
     def impl(*v: Any) -> Any:
         if name == "format_type":
-            t = T.BY_OID.get(v[0]) if v[0] is not None else None
-            if t is None and v[0] is not None:
+            if isinstance(v[0], str) and not v[0].isdigit():  # a regtype: the type's name
+                t = T.type_by_name(v[0])
+            else:
+                t = T.BY_OID.get(int(v[0])) if v[0] is not None else None
+            if t is None and v[0] is not None and not isinstance(v[0], str):
                 return user_types.format_type(catalog(), session().search_path(), v[0])
             if t is None:
                 return None
             mod = v[1] if len(v) > 1 and v[1] is not None else -1
             if mod >= 4 and t.name in ("character varying", "character"):
                 return f"{t.name}({mod - 4})"
+            if mod >= 0 and t.name in bits.BIT_TYPES:  # bit's typmod is its length
+                return f"{t.name}({mod})"
             if mod >= 4 and t.name == "numeric":
                 return f"numeric({(mod - 4) >> 16},{(mod - 4) & 0xFFFF})"
             return t.display()
@@ -911,7 +917,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "set_config":
             return session().set_config(str(v[0]).lower(), str(v[1]), local=v[2] is True)
         if name == "pg_typeof":
-            return types[0].display() if types[0].name != "unknown" else "unknown"
+            return T.without_modifiers(types[0]).display()
         if name == "to_regclass":
             rel = parse_name(str(v[0]))
             found = catalog().find(rel.name, rel.schema, session().search_path())

@@ -1097,10 +1097,16 @@ def trim_call(name: str, args: list[Typed]) -> Typed:
 
 def _length(name: str, args: list[Typed]) -> Typed:
     """length/octet_length of text (characters/UTF-8 bytes) or of bytea (bytes);
-    length of a tsvector (lexemes)."""
+    length of a tsvector (lexemes); length/bit_length/octet_length of a bit string."""
     if len(args) != 1:
         raise no_such_function(name, args)
     (a,) = args
+    if a.type.category == "V":  # bit strings: bits, bits, and the bytes they fill
+        octets = name == "octet_length"
+        return strict_call(name, [a], T.INT4, lambda v: (len(v) + 7) // 8 if octets else len(v))
+    if name == "bit_length":
+        inner = _length("octet_length", args)
+        return Typed(lambda r: None if (n := inner.fn(r)) is None else n * 8, T.INT4, inner.const)
     if a.type.name == "bytea":
         return strict_call(name, [a], T.INT4, len)
     if a.type.name == "tsvector" and name == "length":  # its number of lexemes
@@ -1114,6 +1120,7 @@ def _length(name: str, args: list[Typed]) -> Typed:
 BUILDERS: dict[str, Builder] = {
     "length": _length,
     "octet_length": _length,
+    "bit_length": _length,
     "btrim": trim_call,
     "ltrim": trim_call,
     "rtrim": trim_call,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, far_dates, geometry, inet, timetz, ts_config, ts_values, zones
+from sql import array_bounds, bits, far_dates, geometry, inet, timetz, ts_config, ts_values, zones
 from sql.errors import (
     ArraySubscriptError,
     DatetimeFieldOverflow,
@@ -277,6 +277,7 @@ _TYPNAMES = {
     "timestamp with time zone": "timestamptz",
     "time without time zone": "time",
     "time with time zone": "timetz",
+    "bit varying": "varbit",
     '"char"': "char",
 }
 
@@ -297,6 +298,8 @@ TIMESTAMP = SqlType("timestamp without time zone", 1114, 1115, 8, "D")
 TIMESTAMPTZ = SqlType("timestamp with time zone", 1184, 1185, 8, "D")
 TIME = SqlType("time without time zone", 1083, 1183, 8, "D")  # a dt.time, no time zone
 TIMETZ = SqlType("time with time zone", 1266, 1270, 12, "D")  # a timetz.TimeTz
+BIT = SqlType("bit", 1560, 1561, -1, "V")  # a str of 0s and 1s (sql.bits)
+VARBIT = SqlType("bit varying", 1562, 1563, -1, "V")
 INET = SqlType("inet", 869, 1041, -1, "I")  # an inet.Inet
 CIDR = SqlType("cidr", 650, 651, -1, "I")
 INTERVAL = SqlType("interval", 1186, 1187, 16, "T")
@@ -372,6 +375,8 @@ SCALARS = [
     TIMESTAMPTZ,
     TIME,
     TIMETZ,
+    BIT,
+    VARBIT,
     INTERVAL,
     UUID,
     INET,
@@ -458,6 +463,9 @@ _NAMES = {
     "time without time zone": TIME,
     "timetz": TIMETZ,
     "time with time zone": TIMETZ,
+    "bit": BIT,
+    "varbit": VARBIT,
+    "bit varying": VARBIT,
     "interval": INTERVAL,
     "uuid": UUID,
     "inet": INET,
@@ -496,13 +504,22 @@ def type_by_name(name: str) -> SqlType | None:
 
 
 def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
-    if t.name in ("character varying", "character") and mods:
+    if t.name in ("character varying", "character", *bits.BIT_TYPES) and mods:
         return replace(t, length=mods[0])
     if t.name == "numeric" and mods:
         return replace(t, precision=mods[0], scale=mods[1] if len(mods) > 1 else 0)
     if t.name == "character" and not mods:
         return replace(t, length=1)
     return t
+
+
+def without_modifiers(t: SqlType) -> SqlType:
+    """The type without its typmod (varchar(3) -> varchar), as pg_typeof names it."""
+    if t.element is not None:
+        return without_modifiers(t.element).array_of() if t.name.endswith("[]") else t
+    if t.length is None and t.precision is None:
+        return t
+    return replace(t, length=None, precision=None, scale=None)
 
 
 @functools.total_ordering
@@ -642,6 +659,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return parse_time(s)
     if name == "time with time zone":
         return timetz.parse(s, session_zone())
+    if name in bits.BIT_TYPES:
+        return bits.fit(bits.parse(s), name, t.length, explicit=False)
     if name in ("inet", "cidr"):
         return inet.parse_inet(s, cidr=name == "cidr")
     if name == "interval":
