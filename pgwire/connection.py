@@ -173,12 +173,7 @@ def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Fi
     out = []
     for i, (name, t) in enumerate(columns):
         fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
-        mod = -1
-        if t.length is not None:  # varchar(n)/char(n): n + VARHDRSZ; bit(n): n
-            mod = t.length + (0 if t.category == "V" else 4)
-        elif t.precision is not None:
-            mod = ((t.precision << 16) | (t.scale or 0)) + 4
-        out.append(M.Field(name, t.oid, t.typlen if t.typlen > 0 else -1, mod, fmt))
+        out.append(M.Field(name, t.oid, t.typlen if t.typlen > 0 else -1, t.typmod, fmt))
     return out
 
 

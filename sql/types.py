@@ -85,6 +85,17 @@ class SqlType:
             return f"{self.name}({self.precision},{self.scale or 0})"
         return self.name
 
+    @property
+    def typmod(self) -> int:
+        """The type modifier (pg_attribute.atttypmod, RowDescription): varchar(n)/char(n) n + 4,
+        numeric(p,s) (p << 16 | s) + 4, bit(n) n; an array its element's; -1 for none."""
+        t = self.element if self.element is not None else self
+        if t.length is not None:
+            return t.length + (0 if t.category == "V" else 4)
+        if t.precision is not None:
+            return ((t.precision << 16) | ((t.scale or 0) & 0x7FF)) + 4
+        return -1
+
     def array_of(self) -> SqlType:
         """The array type of this type; an array type is its own (int[][] is int[]: the
         number of dimensions belongs to a value, as in PostgreSQL)."""
