@@ -67,6 +67,9 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
     if v is None:
         return None
+    if dst.precision is not None and dst.name in T.TIME_PRECISION_TYPES:  # timestamp(3)
+        plain = replace(dst, precision=None)
+        return T.round_time(cast_value(v, src, plain, explicit=explicit), dst.precision)
     s, d = src.name, dst.name
     if dst.fields is not None and isinstance(v, tuple):
         return _record(v, src, dst, explicit)

@@ -816,6 +816,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 return f"{t.name}({mod - 4})"
             if mod >= 0 and t.name in bits.BIT_TYPES:  # bit's typmod is its length
                 return f"{t.name}({mod})"
+            if mod >= 0 and t.name in T.TIME_PRECISION_TYPES:  # the fractional digits
+                return T.with_modifiers(t, [mod]).display()
             if mod >= 4 and t.name == "numeric":
                 return f"numeric({(mod - 4) >> 16},{(mod - 4) & 0xFFFF})"
             return t.display()

@@ -81,6 +81,9 @@ class SqlType:
             return self.element.display() + "[]"
         if self.length is not None:
             return f"{self.name}({self.length})"
+        if self.precision is not None and self.category == "D":  # timestamp(3) with time zone
+            first, _, rest = self.name.partition(" ")
+            return f"{first}({self.precision}) {rest}".rstrip()
         if self.precision is not None:
             return f"{self.name}({self.precision},{self.scale or 0})"
         return self.name
@@ -92,6 +95,8 @@ class SqlType:
         t = self.element if self.element is not None else self
         if t.length is not None:
             return t.length + (0 if t.category == "V" else 4)
+        if t.precision is not None and t.category == "D":  # time(p), timestamp(p): p
+            return t.precision
         if t.precision is not None:
             return ((t.precision << 16) | ((t.scale or 0) & 0x7FF)) + 4
         return -1
@@ -521,7 +526,37 @@ def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
         return replace(t, precision=mods[0], scale=mods[1] if len(mods) > 1 else 0)
     if t.name == "character" and not mods:
         return replace(t, length=1)
+    if t.name in TIME_PRECISION_TYPES and mods:  # precision above 6 is 6, as PostgreSQL warns
+        return replace(t, precision=max(0, min(mods[0], 6)))
     return t
+
+
+TIME_PRECISION_TYPES = (
+    "time without time zone",
+    "time with time zone",
+    "timestamp without time zone",
+    "timestamp with time zone",
+)
+
+
+def round_time(v: Any, precision: int) -> Any:
+    """A time or timestamp rounded to ``precision`` fractional digits (half away from zero,
+    as AdjustTimestampForTypmod)."""
+    if not isinstance(v, dt.time | dt.datetime):
+        return v  # NULL, +/-infinity, a far_dates value (whole seconds beyond here)
+    unit = 10 ** (6 - precision)
+    micros = (v.microsecond + unit // 2) // unit * unit
+    if micros < 1_000_000:
+        return v.replace(microsecond=micros)
+    if isinstance(v, dt.datetime):
+        return v.replace(microsecond=0) + dt.timedelta(seconds=1)
+    carried = dt.datetime.combine(dt.date(2000, 1, 1), v.replace(microsecond=0))
+    later = carried + dt.timedelta(seconds=1)
+    if later.date() != carried.date():  # 23:59:59.9999995: PostgreSQL's 24:00:00, not held
+        return v.replace(microsecond=999_999 // unit * unit)
+    if v.tzinfo is not None:
+        return timetz.of(later.time(), v.utcoffset() or dt.timedelta(0))
+    return later.time()
 
 
 def without_modifiers(t: SqlType) -> SqlType:
@@ -595,6 +630,8 @@ _INT_TEXT = re.compile(r"[+-]?[0-9]+")
 
 def parse_text(text: str, t: SqlType) -> Any:
     """A value of type ``t`` from its text form, as the type's input function reads it."""
+    if t.precision is not None and t.name in TIME_PRECISION_TYPES:
+        return round_time(parse_text(text, replace(t, precision=None)), t.precision)
     name = t.name
     s = text.strip()
     if name in ("int2vector", "oidvector"):  # space-separated, as their output

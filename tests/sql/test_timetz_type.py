@@ -32,3 +32,23 @@ def test_timetz_type_matches_postgres(differ: Differ) -> None:
     differ.pg.execute("SET timezone TO 'UTC'")
     for sql in SCRIPT:
         differ.check(sql)
+
+
+PRECISION = [
+    "CREATE TABLE tp (id int PRIMARY KEY, a timestamp(0), b timestamptz(2), c time(3),"
+    " d timetz(1))",
+    "INSERT INTO tp VALUES (1, '2000-01-01 10:00:00.5', '2000-01-01 10:00:00.125+00',"
+    " '10:00:00.12345', '10:00:00.25+02'), (2, '2000-01-01 23:59:59.6', '2000-01-01 00:00:00+00',"
+    " '23:59:59.9994', '00:00:00.06Z')",
+    "SELECT * FROM tp ORDER BY id",
+    "SELECT '2000-01-01 10:00:00.555'::timestamp(1), '10:00:00.555'::time(2),"
+    " '2000-01-01 10:00:00.555+00'::timestamptz(0)::text, '12:00:00.5+01'::timetz(0)",
+    "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+    " WHERE a.attrelid = 'tp'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+]
+
+
+def test_time_precision_matches_postgres(differ: Differ) -> None:
+    differ.pg.execute("SET timezone TO 'UTC'")
+    for sql in PRECISION:
+        differ.check(sql)
