@@ -1202,13 +1202,15 @@ class PgConnection:
             prepared = self._statement(msg.name)
             self.send(M.parameter_description([t.oid for t in prepared.param_types]))
             cols = prepared.columns
-            self.send(M.row_description(_fields(cols, [])) if cols else M.no_data())
+            self.send(M.row_description(_fields(cols, [])) if cols is not None else M.no_data())
             return
         if msg.name not in st.portals and self.session is not None:
             # A SQL cursor is a portal too (psycopg describes its named cursors so).
             columns = self.session.cursors.columns(msg.name)
             if columns is not None:
-                self.send(M.row_description(_fields(columns, [])) if columns else M.no_data())
+                self.send(
+                    M.row_description(_fields(columns, [])) if columns is not None else M.no_data()
+                )
                 return
         portal = self._portal(msg.name)
         key = (portal.statement, tuple(portal.formats))
@@ -1217,7 +1219,11 @@ class PgConnection:
             cached = found[1]
         else:
             cols = portal.prepared.columns
-            cached = M.row_description(_fields(cols, portal.formats)) if cols else M.no_data()
+            cached = (
+                M.row_description(_fields(cols, portal.formats))
+                if cols is not None
+                else M.no_data()
+            )
             if portal.prepared is self._find_statement(portal.statement):
                 st.row_descriptions[key] = (portal.prepared, cached)
         self.send(cached)

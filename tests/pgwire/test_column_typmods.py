@@ -39,3 +39,21 @@ def _columns(dsn: str) -> list[Any]:
 
 def test_column_typmods_match_postgres(db9: Running, pg_dsn: str) -> None:
     assert _columns(db9.dsn(sslmode="disable")) == _columns(pg_dsn)
+
+
+def _shapes(dsn: str) -> list[Any]:
+    out: list[Any] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        cur = conn.cursor()
+        for sql in ("SELECT", "CREATE TABLE nocols ()", "INSERT INTO nocols DEFAULT VALUES",
+                    "SELECT * FROM nocols", "SET search_path TO public"):  # fmt: skip
+            cur.execute(sql, prepare=True)
+            out.append((sql, cur.description, cur.rowcount))
+        out.append(list(cur.stream("SELECT")))
+        out.append(list(cur.stream("SELECT FROM nocols")))
+    return out
+
+
+def test_zero_column_results_are_described_as_rows(db9: Running, pg_dsn: str) -> None:
+    """A SELECT of no columns has a RowDescription of none (psycopg's stream of ``select``)."""
+    assert _shapes(db9.dsn(sslmode="disable")) == _shapes(pg_dsn)
