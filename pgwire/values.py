@@ -323,6 +323,13 @@ def _send(v: Any, t: SqlType) -> bytes:
         return _numeric_send(Decimal(v))
     if name == "void":  # void_send: no bytes (pg_advisory_lock($1), pg_sleep through asyncpg)
         return b""
+    if t.fields is not None:  # record_send: the count, then each field's oid, length, bytes
+        out = [_I4.pack(len(t.fields))]
+        for x, (_, ft) in zip(v, t.fields, strict=True):
+            data = None if x is None else _send(x, ft)
+            out.append(_I4.pack(ft.oid) + _I4.pack(-1 if data is None else len(data)))
+            out.append(data or b"")
+        return b"".join(out)
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -399,7 +406,36 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return Interval(months, days, micros)
     if name == "numeric":
         return _numeric_recv(buf)
+    if t.fields is not None:
+        return _record_recv(buf, t)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
+
+
+def _record_recv(buf: _In, t: SqlType) -> tuple[Any, ...]:
+    """record_recv of a named composite: the field count, then each field's oid and value."""
+    fields = t.fields or ()
+    if t.name == "record":
+        raise FeatureNotSupported("input of anonymous composite types is not implemented")
+    n = buf.unpack(_I4)
+    if n != len(fields):
+        raise DatatypeMismatch(f"wrong number of columns: {n}, expected {len(fields)}")
+    values: list[Any] = []
+    for i, (_, ft) in enumerate(fields, 1):
+        oid, size = buf.unpack(_I4), buf.unpack(_I4)
+        if oid != ft.oid:
+            raise DatatypeMismatch(
+                f"binary data has type {oid} instead of expected {ft.oid} in record column {i}"
+            )
+        if size == -1:
+            values.append(None)
+            continue
+        inner = _In(buf.take(size))
+        values.append(_recv(inner, ft))
+        if not inner.done():
+            raise InvalidBinaryRepresentation(
+                f"improper binary format in record column {i}"
+            )  # fmt: skip
+    return tuple(values)
 
 
 _FIXED = {"smallint": _I2, "integer": _I4, "bigint": _I8, "real": _F4, "double precision": _F8}
