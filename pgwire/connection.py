@@ -28,7 +28,7 @@ from pgwire import messages as M
 from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
 from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
-from sql import activity, memory
+from sql import activity, encodings, memory
 from sql import prepared as prep
 from sql import settings as guc
 from sql.activity import Backend
@@ -45,7 +45,7 @@ from sql.prepared import Prepared
 from sql.result import Result, Stream
 from sql.session import Session
 from sql.statements import Statement
-from sql.types import DEFAULT_OUTPUT, OUTPUT_STYLE, SqlType, output_style
+from sql.types import OUTPUT_STYLE, SqlType, output_style
 
 if TYPE_CHECKING:
     from pgwire.server import PgServer
@@ -78,7 +78,7 @@ class Portal:
     statement: str = ""  # the name it was bound from
     result: Result | None = None  # rows as a list (materialised) or a stream (still running)
     pos: int = 0
-    encode: Callable[[tuple[Any, ...]], bytes] | None = None  # DataRow of a streamed row
+    encode: RowEncoder | None = None  # DataRow of a streamed row
 
     def close(self) -> None:
         """Release a suspended query (its transaction, its plan's memory)."""
@@ -100,40 +100,54 @@ class ConnState:
     )
 
 
-def _row_encoder(
-    columns: list[tuple[str, SqlType]], formats: list[int], settings: dict[str, str]
-) -> Callable[[tuple[Any, ...]], bytes]:
-    """Encodes rows in the result formats asked for; text as the session's output settings
-    (extra_float_digits, bytea_output) print it."""
-    encoders = []
-    for i, (_, t) in enumerate(columns):
-        fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
-        encoders.append((encode_binary if fmt == 1 else encode_text, t))
-    style = output_style(settings)
+class RowEncoder:
+    """Encodes rows (DataRows, or COPY's CopyData) under the session's output settings
+    (extra_float_digits, bytea_output, TimeZone): ``style`` is in force while a batch of rows
+    is produced and encoded (a cast to local time reads the session's TimeZone)."""
 
-    def encode(row: tuple[Any, ...]) -> bytes:
-        return M.data_row([enc(v, t) for v, (enc, t) in zip(row, encoders, strict=True)])
+    def __init__(
+        self, encode_row: Callable[[tuple[Any, ...]], bytes], settings: dict[str, str]
+    ) -> None:
+        self.encode_row = encode_row
+        self.style = output_style(settings)
+        self.codec = encodings.codec(settings.get("client_encoding", "UTF8"))
 
-    if style is DEFAULT_OUTPUT:
-        return encode
+    @classmethod
+    def data_rows(
+        cls, columns: list[tuple[str, SqlType]], formats: list[int], settings: dict[str, str]
+    ) -> RowEncoder:
+        """DataRows in the result formats asked for."""
+        encoders = []
+        for i, (_, t) in enumerate(columns):
+            fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
+            encoders.append((encode_binary if fmt == 1 else encode_text, t))
 
-    def encode_styled(row: tuple[Any, ...]) -> bytes:
-        token = OUTPUT_STYLE.set(style)
+        def encode(row: tuple[Any, ...]) -> bytes:
+            return M.data_row([enc(v, t) for v, (enc, t) in zip(row, encoders, strict=True)])
+
+        return cls(encode, settings)
+
+    def __call__(self, row: tuple[Any, ...]) -> bytes:
+        return self.encode_row(row)
+
+    def styled(self, row: tuple[Any, ...]) -> bytes:
+        """One row, encoded under ``style`` (outside a batch that has set it)."""
+        token = OUTPUT_STYLE.set(self.style)
+        codec = encodings.CLIENT_CODEC.set(self.codec)
         try:
-            return encode(row)
+            return self(row)
         finally:
+            encodings.CLIENT_CODEC.reset(codec)
             OUTPUT_STYLE.reset(token)
 
-    return encode_styled
 
-
-def _next_batch(
-    stream: Stream, encode: Callable[[tuple[Any, ...]], bytes], limit: int
-) -> list[bytes]:
+def _next_batch(stream: Stream, encode: RowEncoder, limit: int) -> list[bytes]:
     """DataRows of up to ``limit`` more rows (about _BATCH_BYTES); runs in a worker thread,
     as fetching reads the store. Raises the statement's error only when no row came first."""
     out: list[bytes] = []
     size = 0
+    token = OUTPUT_STYLE.set(encode.style)
+    codec = encodings.CLIENT_CODEC.set(encode.codec)
     try:
         while len(out) < limit and size < _BATCH_BYTES:
             for row in stream.fetch(min(_FETCH_ROWS, limit - len(out))):
@@ -145,19 +159,22 @@ def _next_batch(
     except BaseException:
         stream.close()  # a row that cannot be encoded ends the statement too
         raise
+    finally:
+        encodings.CLIENT_CODEC.reset(codec)
+        OUTPUT_STYLE.reset(token)
     return out
+
+
+# Settings whose changes are reported (GUC_REPORT) as they are: DateStyle and IntervalStyle
+# are not, as db9 prints values in ISO style whatever they say.
+_REPORTED = ("TimeZone", "application_name", "client_encoding")
 
 
 def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Field]:
     out = []
     for i, (name, t) in enumerate(columns):
         fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
-        mod = -1
-        if t.length is not None:
-            mod = t.length + 4
-        elif t.precision is not None:
-            mod = ((t.precision << 16) | (t.scale or 0)) + 4
-        out.append(M.Field(name, t.oid, t.typlen if t.typlen > 0 else -1, mod, fmt))
+        out.append(M.Field(name, t.oid, t.typlen if t.typlen > 0 else -1, t.typmod, fmt))
     return out
 
 
@@ -178,6 +195,7 @@ class PgConnection:
         self.tls = False
         self.pid = 0
         self.secret = secrets.randbits(31)
+        self.reported: dict[str, str] = {}  # ParameterStatus values the client was sent
         self.backend_start = dt.datetime.now(dt.UTC)  # pg_stat_activity (sql.activity.Wire)
         self.state = ConnState()
         self.out: list[bytes] = []
@@ -572,6 +590,13 @@ class PgConnection:
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET
         if params.get("application_name"):
             self.session.settings["application_name"] = params["application_name"]
+        for name in ("client_encoding", "TimeZone"):  # startup options a login sets
+            if params.get(name):
+                try:
+                    value = self.session.set_config(name.lower(), params[name])
+                    self.session.defaults[name.lower()] = value  # what RESET returns to
+                except Db9Error as exc:
+                    return await self.fatal(exc.sqlstate, exc.message)
         for name in (
             "server_version",
             "server_encoding",
@@ -584,7 +609,10 @@ class PgConnection:
             "application_name",
             "is_superuser",
         ):
-            self.send(M.parameter_status(name, self.session.settings.get(name.lower(), "")))
+            value = self.session.settings.get(name.lower(), "")
+            self.reported[name] = value
+            self.send(M.parameter_status(name, value))
+        encodings.CLIENT_CODEC.set(encodings.codec(self.session.settings["client_encoding"]))
         self.pid = self.server.register(self)
         self.session.set_pid(self.pid)
         self.session.wire = self
@@ -726,7 +754,18 @@ class PgConnection:
         return True
 
     def _status(self) -> str:
-        return self.session.status if self.session else "I"
+        """The transaction status for ReadyForQuery; first a ParameterStatus for each reported
+        setting that changed since the last one (SET, RESET, set_config, a rollback)."""
+        if self.session is None:
+            return "I"
+        for name in _REPORTED:
+            value = self.session.settings.get(name.lower(), "")
+            if self.reported.get(name) != value:
+                self.reported[name] = value
+                self.send(M.parameter_status(name, value))
+                if name == "client_encoding":  # what this connection's text is from now on
+                    encodings.CLIENT_CODEC.set(encodings.codec(value))
+        return self.session.status
 
     def send_error(self, exc: Db9Error) -> None:
         """Answer an error. In a transaction block any error fails the block, as in
@@ -781,7 +820,7 @@ class PgConnection:
         stream = result.stream
         if stream is None or result.columns is None:
             return result, []
-        encode = _row_encoder(result.columns, formats, self._settings())
+        encode = RowEncoder.data_rows(result.columns, formats, self._settings())
         try:
             return result, _next_batch(stream, encode, limit or _NO_LIMIT)
         except Exception as exc:  # _next_batch has ended the statement
@@ -790,7 +829,7 @@ class PgConnection:
     async def send_stream(
         self,
         stream: Stream,
-        encode: Callable[[tuple[Any, ...]], bytes],
+        encode: RowEncoder,
         batch: list[bytes] | Exception | None,
         limit: int | None,
     ) -> int:
@@ -820,11 +859,11 @@ class PgConnection:
 
     def send_rows(self, result: Result, formats: list[int], start: int, stop: int | None) -> int:
         assert result.columns is not None
-        encode = _row_encoder(result.columns, formats, self._settings())
+        encode = RowEncoder.data_rows(result.columns, formats, self._settings())
         rows = result.rows or []
         end = len(rows) if stop is None else min(stop, len(rows))
         for row in rows[start:end]:
-            self.send(encode(row))
+            self.send(encode.styled(row))
         return end
 
     async def simple_query(self, sql: str) -> None:
@@ -890,7 +929,7 @@ class PgConnection:
                     try:
                         await self.send_stream(
                             result.stream,
-                            _row_encoder(result.columns, [], self._settings()),
+                            RowEncoder.data_rows(result.columns, [], self._settings()),
                             first,
                             None,
                         )
@@ -959,7 +998,7 @@ class PgConnection:
         if result.stream.done or (count is not None and moved >= count):
             return moved
         return moved + await self.send_stream(
-            result.stream, _skip_row, None, None if count is None else count - moved
+            result.stream, RowEncoder(_skip_row, {}), None, None if count is None else count - moved
         )
 
     async def copy(self, request: Result) -> Result:
@@ -995,13 +1034,14 @@ class PgConnection:
                 if header:
                     data = header.pop() + data
                 return M.copy_data(data)
-            return M.copy_data(format_row(spec, list(row), types).encode("utf-8"))
+            line = format_row(spec, list(row), types)
+            return M.copy_data(encodings.encode(line, encodings.CLIENT_CODEC.get()))
 
         self.send(M.copy_out_response(spec.ncols, spec.binary))
         if spec.header and not spec.binary:
             self.send(M.copy_data(header_line(spec, [n for n, _ in columns]).encode("utf-8")))
         try:
-            await self.send_stream(stream, encode, None, None)
+            await self.send_stream(stream, RowEncoder(encode, self._settings()), None, None)
         finally:
             stream.close()
         if spec.binary:
@@ -1118,14 +1158,18 @@ class PgConnection:
             )
         _check_formats(formats)
         out: list[Any] = []
-        for i, (raw, t) in enumerate(zip(bind.params, prepared.param_types, strict=True)):
-            fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
-            if raw is None:
-                out.append(None)
-            elif fmt == 1:
-                out.append(decode_binary(raw, t, i + 1))
-            else:
-                out.append(decode_text(raw, t))
+        token = OUTPUT_STYLE.set(output_style(self._settings()))  # TimeZone reads timestamptz
+        try:
+            for i, (raw, t) in enumerate(zip(bind.params, prepared.param_types, strict=True)):
+                fmt = formats[0] if len(formats) == 1 else (formats[i] if i < len(formats) else 0)
+                if raw is None:
+                    out.append(None)
+                elif fmt == 1:
+                    out.append(decode_binary(raw, t, i + 1))
+                else:
+                    out.append(decode_text(raw, t))
+        finally:
+            OUTPUT_STYLE.reset(token)
         return out
 
     async def parse(self, msg: M.Parse) -> None:
@@ -1163,13 +1207,15 @@ class PgConnection:
             prepared = self._statement(msg.name)
             self.send(M.parameter_description([t.oid for t in prepared.param_types]))
             cols = prepared.columns
-            self.send(M.row_description(_fields(cols, [])) if cols else M.no_data())
+            self.send(M.row_description(_fields(cols, [])) if cols is not None else M.no_data())
             return
         if msg.name not in st.portals and self.session is not None:
             # A SQL cursor is a portal too (psycopg describes its named cursors so).
             columns = self.session.cursors.columns(msg.name)
             if columns is not None:
-                self.send(M.row_description(_fields(columns, [])) if columns else M.no_data())
+                self.send(
+                    M.row_description(_fields(columns, [])) if columns is not None else M.no_data()
+                )
                 return
         portal = self._portal(msg.name)
         key = (portal.statement, tuple(portal.formats))
@@ -1178,7 +1224,11 @@ class PgConnection:
             cached = found[1]
         else:
             cols = portal.prepared.columns
-            cached = M.row_description(_fields(cols, portal.formats)) if cols else M.no_data()
+            cached = (
+                M.row_description(_fields(cols, portal.formats))
+                if cols is not None
+                else M.no_data()
+            )
             if portal.prepared is self._find_statement(portal.statement):
                 st.row_descriptions[key] = (portal.prepared, cached)
         self.send(cached)
@@ -1277,7 +1327,7 @@ class PgConnection:
             self._portal(msg.portal)  # raises 34000
         assert result.columns is not None
         if portal.encode is None:
-            portal.encode = _row_encoder(result.columns, portal.formats, self._settings())
+            portal.encode = RowEncoder.data_rows(result.columns, portal.formats, self._settings())
         try:
             sent = await self.send_stream(stream, portal.encode, first, limit)
         except BaseException:

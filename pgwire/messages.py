@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kv.errors import Db9Error
+from sql.encodings import CLIENT_CODEC
 
 PROTOCOL_3 = 196608  # 3.0
 SSL_REQUEST = 80877103
@@ -178,7 +179,7 @@ class Reader:
         raw = self.body[self.pos : end]
         self.pos = end + 1
         try:
-            return raw.decode("utf-8")
+            return raw.decode(CLIENT_CODEC.get())
         except UnicodeDecodeError:
             raise ProtocolViolation("invalid UTF-8 in message") from None
 
@@ -232,7 +233,7 @@ def _cstring_at(body: bytes, pos: int) -> tuple[str, int]:
     if end < 0:
         raise ProtocolViolation("invalid string in message")
     try:
-        return body[pos:end].decode("utf-8"), end + 1
+        return body[pos:end].decode(CLIENT_CODEC.get()), end + 1
     except UnicodeDecodeError:
         raise ProtocolViolation("invalid UTF-8 in message") from None
 
@@ -331,7 +332,7 @@ def _msg(kind: bytes, body: bytes) -> bytes:
 
 
 def _cstr(s: str) -> bytes:
-    return s.encode("utf-8").replace(b"\x00", b"") + b"\x00"
+    return s.encode(CLIENT_CODEC.get(), "replace").replace(b"\x00", b"") + b"\x00"
 
 
 def auth_ok() -> bytes:

@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from pgwire.messages import ProtocolViolation
-from sql import hstore_values, ranges
+from sql import bits as bit_strings
+from sql import encodings, far_dates, hstore_values, ranges, timetz
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -30,7 +31,6 @@ from sql.errors import (
     InvalidBinaryRepresentation,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
-    UntranslatableCharacter,
 )
 from sql.types import Interval, SqlType
 
@@ -41,6 +41,7 @@ _I2, _I4, _I8 = struct.Struct("!h"), struct.Struct("!i"), struct.Struct("!q")
 _U4 = struct.Struct("!I")
 _F4, _F8 = struct.Struct("!f"), struct.Struct("!d")
 _INTERVAL = struct.Struct("!qii")
+_TIMETZ = struct.Struct("!qi")
 _NUMERIC_HEAD = struct.Struct("!HhHH")
 _I4_MIN, _I4_MAX = -(1 << 31), (1 << 31) - 1
 _I8_MIN, _I8_MAX = -(1 << 63), (1 << 63) - 1
@@ -58,9 +59,10 @@ def _not_utf8(raw: bytes, exc: UnicodeDecodeError | None) -> CharacterNotInReper
 
 
 def utf8(raw: bytes) -> str:
-    """Client text as the server takes it: UTF-8 without NUL bytes (22021 otherwise)."""
+    """Client text as the server takes it: in the client's encoding (UTF-8 unless SET
+    client_encoding said otherwise), without NUL bytes (22021 otherwise)."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(encodings.CLIENT_CODEC.get())
     except UnicodeDecodeError as exc:
         raise _not_utf8(raw, exc) from None
     if "\x00" in text:
@@ -72,12 +74,7 @@ def encode_text(v: Any, t: SqlType) -> bytes | None:
     text = T.format_value(v, t)
     if text is None:
         return None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 form exists
-        raise UntranslatableCharacter(
-            'character has no equivalent in encoding "UTF8"'
-        ) from None  # fmt: skip
+    return encodings.encode(text, encodings.CLIENT_CODEC.get())
 
 
 def decode_text(raw: bytes, t: SqlType) -> Any:
@@ -379,14 +376,18 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b"\x01" + (encode_text(T.format_jsonb(v), T.TEXT) or b"")
     if name == "uuid":
         return v.bytes  # type: ignore[no-any-return]
-    if name == "date":
+    if name == "date":  # days since 2000-01-01; +/-infinity the int4's extremes
+        if isinstance(v, far_dates.FarDate) and v.infinite:
+            return _I4.pack(v.value)
         return _I4.pack(v.toordinal() - _EPOCH_DATE)
-    if name == "timestamp without time zone":
-        return _I8.pack((v - _EPOCH) // dt.timedelta(microseconds=1))
-    if name == "timestamp with time zone":
-        return _I8.pack((v - _EPOCH_TZ) // dt.timedelta(microseconds=1))
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        return _I8.pack(far_dates.micros_of(v))  # since 2000-01-01; infinity: int8's extremes
     if name == "time without time zone":  # microseconds since midnight
         return _I8.pack(T.to_storage(v, t))
+    if name in bit_strings.BIT_TYPES:
+        return bit_strings.send(v)
+    if name == "time with time zone":  # local microseconds since midnight, seconds west
+        return _TIMETZ.pack(timetz.local_micros(v), timetz.west_seconds(v))
     if name in ("inet", "cidr"):  # family (2: AF_INET, 3: AF_INET6), bits, is_cidr, length
         packed: bytes = v.address.packed
         return bytes([2 if v.address.version == 4 else 3, v.bits, v.cidr, len(packed)]) + packed
@@ -453,20 +454,11 @@ def _recv(buf: _In, t: SqlType) -> Any:
     if name == "date":
         days = buf.unpack(_I4)
         if days in (_I4_MIN, _I4_MAX):
-            raise FeatureNotSupported("infinite dates are not supported")
-        try:
-            return dt.date.fromordinal(days + _EPOCH_DATE)
-        except (ValueError, OverflowError):
-            raise DatetimeFieldOverflow("date out of range") from None
+            return far_dates.FarDate(days)
+        return far_dates.date_of(days + _EPOCH_DATE)
     if name in ("timestamp without time zone", "timestamp with time zone"):
         micros = buf.unpack(_I8)
-        if micros in (_I8_MIN, _I8_MAX):
-            raise FeatureNotSupported("infinite timestamps are not supported")
-        try:
-            epoch = _EPOCH if name == "timestamp without time zone" else _EPOCH_TZ
-            return epoch + dt.timedelta(microseconds=micros)
-        except OverflowError:
-            raise DatetimeFieldOverflow("timestamp out of range") from None
+        return far_dates.timestamp_of(micros, name == "timestamp with time zone")
     if name in ("inet", "cidr"):
         family, bits, _, size = buf.take(4)
         if (family, size) not in ((2, 4), (3, 16)):
@@ -474,6 +466,12 @@ def _recv(buf: _In, t: SqlType) -> Any:
         raw = buf.take(size)
         text = str(ipaddress.ip_address(raw)) + f"/{bits}"
         return T.parse_text(text, t)
+    if name in bit_strings.BIT_TYPES:
+        n = buf.unpack(_I4)
+        return bit_strings.fit(bit_strings.recv(n, buf.rest()), name, t.length, explicit=False)
+    if name == "time with time zone":
+        micros, west = buf.unpack(_TIMETZ)
+        return timetz.make(micros, west)
     if name == "time without time zone":
         micros = buf.unpack(_I8)
         if not 0 <= micros < 86_400_000_000:
@@ -486,7 +484,36 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return _numeric_recv(buf)
     if name == "hstore":
         return hstore_values.recv_hstore(buf.rest())
+    if t.fields is not None:
+        return _record_recv(buf, t)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
+
+
+def _record_recv(buf: _In, t: SqlType) -> tuple[Any, ...]:
+    """record_recv of a named composite: the field count, then each field's oid and value."""
+    fields = t.fields or ()
+    if t.name == "record":
+        raise FeatureNotSupported("input of anonymous composite types is not implemented")
+    n = buf.unpack(_I4)
+    if n != len(fields):
+        raise DatatypeMismatch(f"wrong number of columns: {n}, expected {len(fields)}")
+    values: list[Any] = []
+    for i, (_, ft) in enumerate(fields, 1):
+        oid, size = buf.unpack(_I4), buf.unpack(_I4)
+        if oid != ft.oid:
+            raise DatatypeMismatch(
+                f"binary data has type {oid} instead of expected {ft.oid} in record column {i}"
+            )
+        if size == -1:
+            values.append(None)
+            continue
+        inner = _In(buf.take(size))
+        values.append(_recv(inner, ft))
+        if not inner.done():
+            raise InvalidBinaryRepresentation(
+                f"improper binary format in record column {i}"
+            )  # fmt: skip
+    return tuple(values)
 
 
 _FIXED = {"smallint": _I2, "integer": _I4, "bigint": _I8, "real": _F4, "double precision": _F8}

@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, inet, ranges
+from sql import array_bounds, bits, far_dates, inet, ranges, timetz
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -68,6 +68,9 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
     """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
     if v is None:
         return None
+    if dst.precision is not None and dst.name in T.TIME_PRECISION_TYPES:  # timestamp(3)
+        plain = replace(dst, precision=None)
+        return T.round_time(cast_value(v, src, plain, explicit=explicit), dst.precision)
     s, d = src.name, dst.name
     if dst.fields is not None and isinstance(v, tuple):
         return _record(v, src, dst, explicit)
@@ -82,8 +85,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         ])  # fmt: skip
     if dst.is_multirange and src.is_range and dst.subtype == src:  # multirange(r)
         return ranges.multirange([v], T.range_step(src))
-    if d in ("regclass", "regtype") and isinstance(v, str):
-        return v  # a relation or type name, resolved by whoever uses it
+    if s in bits.BIT_TYPES or d in bits.BIT_TYPES:
+        return _bit_cast(v, src, dst, explicit)
+    if d == "regtype" and isinstance(v, str):
+        return T.regtype_name(v)
+    if d == "regclass" and isinstance(v, str):
+        return v  # a relation name, resolved by whoever uses it
     text_types = ("text", "character varying", "character", "name")
     if s == "jsonb" and d in text_types:  # a jsonb string is text in quotes: '""'::jsonb
         v = T.format_jsonb(v)
@@ -163,30 +170,47 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, int) and s in ("integer", "bigint", "smallint"):
             return v != 0
     if d == "date":
+        if isinstance(v, far_dates.FarTimestamp):
+            return far_dates.timestamp_to_date(v, T.session_zone())
+        if isinstance(v, far_dates.FarDate):
+            return v
         if isinstance(v, dt.datetime):
-            return v.date()
+            return (T.utc_to_local(v) if v.tzinfo is not None else v).date()
         if isinstance(v, dt.date):
             return v
     if d == "time without time zone":
         if isinstance(v, dt.datetime):
-            return (v.astimezone(dt.UTC) if v.tzinfo is not None else v).time()
-        if isinstance(v, dt.time):
-            return v
+            return (T.utc_to_local(v) if v.tzinfo is not None else v).time()
+        if isinstance(v, dt.time):  # a timetz's local time, its zone dropped
+            return dt.time(v.hour, v.minute, v.second, v.microsecond)
         if isinstance(v, T.Interval):  # the interval's time of day, as interval_time
             micros = v.micros % (86_400 * 1_000_000)
             return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
+    if d == "time with time zone":
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:  # local time, local offset
+            local = v.astimezone(T.session_zone())
+            return timetz.of(local.time(), local.utcoffset() or dt.timedelta(0))
+        if isinstance(v, dt.time):
+            if v.tzinfo is not None:
+                return v
+            return timetz.of(v, timetz.current_offset(T.session_zone()))
     if d == "interval" and isinstance(v, dt.time):
         return T.Interval(0, 0, T.to_storage(v, T.TIME))
     if d in ("timestamp without time zone", "timestamp with time zone"):
+        tz = d == "timestamp with time zone"
+        if isinstance(v, far_dates.FarDate):
+            return far_dates.date_to_timestamp(v, tz, T.session_zone())
+        if isinstance(v, far_dates.FarTimestamp):
+            return far_dates.retag(v, tz, T.session_zone())
         if isinstance(v, dt.datetime):
             if d == "timestamp with time zone" and v.tzinfo is None:
-                return v.replace(tzinfo=dt.UTC)
+                return T.local_to_utc(v)
             if d == "timestamp without time zone" and v.tzinfo is not None:
-                return v.astimezone(dt.UTC).replace(tzinfo=None)
+                return T.utc_to_local(v)
             return v
         if isinstance(v, dt.date):
             out = dt.datetime(v.year, v.month, v.day)
-            return out.replace(tzinfo=dt.UTC) if d.endswith("with time zone") else out
+            return T.local_to_utc(out) if d.endswith("with time zone") else out
     if s == "hstore" and d in ("json", "jsonb"):  # hstore_to_json(b): the casts hstore made
         return T.jsonb_value(v.as_dict()) if d == "jsonb" else hstore_json(v)
     if d in ("json", "jsonb") and s in ("json", "jsonb"):
@@ -205,6 +229,27 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
 def hstore_json(v: Any) -> str:
     """hstore_to_json: an object of string (or null) values, as hstore prints it."""
     return json.dumps(v.as_dict(), ensure_ascii=False, separators=(", ", ": "))
+
+
+_INT_WIDTHS = {"integer": 32, "bigint": 64}
+
+
+def _bit_cast(v: Any, src: SqlType, dst: SqlType, explicit: bool) -> Any:
+    """Casts to and from bit(n) / bit varying(n): between themselves, text and int4/int8."""
+    s, d = src.name, dst.name
+    if s in bits.BIT_TYPES and d in bits.BIT_TYPES:
+        return bits.fit(v, d, dst.length, explicit=explicit or s != d)
+    if d in bits.BIT_TYPES:
+        if s in _INT_WIDTHS and isinstance(v, int):
+            return bits.fit(bits.from_int(v, _INT_WIDTHS[s], dst.length), d, dst.length,
+                            explicit=True)  # fmt: skip
+        if isinstance(v, str) and s in ("text", "character varying", "character", "unknown"):
+            return bits.fit(bits.parse(v.strip()), d, dst.length, explicit=explicit)
+    elif d in _INT_WIDTHS and s == "bit":
+        return bits.to_int(v, _INT_WIDTHS[d], d)
+    elif d in ("text", "character varying", "character", "name"):
+        return cast_value(v, T.TEXT, dst, explicit=explicit) if d != "text" else v
+    raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
 
 
 def _record(v: tuple[Any, ...], src: SqlType, dst: SqlType, explicit: bool) -> tuple[Any, ...]:

@@ -193,6 +193,10 @@ class StringDataRightTruncation(SqlError):
     sqlstate = "22001"
 
 
+class StringDataLengthMismatch(SqlError):
+    sqlstate = "22026"
+
+
 class InvalidParameterValue(SqlError):
     sqlstate = "22023"
 

@@ -22,6 +22,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from kv.errors import Db9Error
 from sql import (
     array_bounds,
+    bits,
     casts,
     extension_catalog,
     functions_range,
@@ -500,6 +501,16 @@ class Compiler:
     def c_ParseJSON(self, e: exp.ParseJSON) -> Typed:
         """``json '...'``, which sqlglot reads as a call: a typed literal."""
         return self.compile(exp.Cast(this=e.this, to=exp.DataType.build("json")))
+
+    def c_BitString(self, e: exp.BitString) -> Typed:
+        """``B'0101'``: a bit string constant (bit(n) of its length)."""
+        value = bits.parse(str(e.this))
+        return Typed(lambda _r: value, replace(T.BIT, length=len(value)), True, "?column?")
+
+    def c_HexString(self, e: exp.HexString) -> Typed:
+        """``X'1F'``: a bit string of four bits a digit."""
+        value = bits.parse("x" + str(e.this))
+        return Typed(lambda _r: value, replace(T.BIT, length=len(value)), True, "?column?")
 
     def c_ByteString(self, e: exp.ByteString) -> Typed:
         text = str(e.this)  # E'...': sqlglot has already processed the escapes
@@ -1072,6 +1083,14 @@ class Compiler:
             if a.type.element is not None:
                 return Typed(lambda r: array_append(fa(r), fb(r), elem), arr)
             return Typed(lambda r: array_prepend(fa(r), fb(r), elem), arr)
+        if a.type.category == "V" and b.type.category in ("V", "X"):  # bitcat
+            b = coerce_to(b, T.VARBIT)
+            f = bits.binary_op("||")
+            return Typed(
+                lambda r: None if (x := a.fn(r)) is None or (y := b.fn(r)) is None else f(x, y),
+                T.VARBIT,
+                a.const and b.const,
+            )
         if a.type.name == b.type.name == "bytea":
             return Typed(
                 lambda r: None if (x := a.fn(r)) is None or (y := b.fn(r)) is None else x + y,

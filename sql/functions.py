@@ -20,10 +20,12 @@ from sqlglot import exp
 from kv import interrupt
 from sql import (
     activity,
+    bits,
     citext,
     comments,
     extension_catalog,
     extensions,
+    far_dates,
     function_defs,
     functions_advisory,
     functions_array,
@@ -53,6 +55,7 @@ from sql import types as T
 from sql.casts import coerce_to, unify
 from sql.errors import (
     DatatypeMismatch,
+    DatetimeFieldOverflow,
     DivisionByZero,
     FeatureNotSupported,
     InsufficientPrivilege,
@@ -303,7 +306,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         # Read when evaluated, not when compiled: a cached plan runs in later transactions.
         now = _transaction_start(c.ctx)
         if name == "localtimestamp":
-            return Typed(lambda _r: now().replace(tzinfo=None), T.TIMESTAMP, False, name)
+            return Typed(lambda _r: T.utc_to_local(now()), T.TIMESTAMP, False, name)
         return Typed(lambda _r: now(), T.TIMESTAMPTZ, False, "now" if name == "now" else name)
     if name in ("statement_timestamp", "clock_timestamp") and not raw_args:
         ctx = c.ctx
@@ -317,7 +320,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return Typed(lambda _r: clock(), T.TIMESTAMPTZ, False, name)
     if name == "current_date":
         now = _transaction_start(c.ctx)
-        return Typed(lambda _r: now().date(), T.DATE, False, "current_date")
+        return Typed(lambda _r: T.utc_to_local(now()).date(), T.DATE, False, "current_date")
     if name in (
         "current_schema",
         "current_database",
@@ -628,7 +631,9 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 raise InvalidParameterValue(f'unit "{unit}" not recognized for type time')
         else:
             ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-            epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo)
+            if ts.tzinfo is not None:  # timestamptz: its fields in the session's zone
+                ts = ts.astimezone(T.session_zone())
+            epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo and dt.UTC)
             parts = {
                 "year": ts.year,
                 "month": ts.month,
@@ -679,9 +684,17 @@ _TRUNC_UNITS = [
 ]
 
 
-def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
+def _date_trunc_value(
+    unit: str, v: dt.datetime | far_dates.FarTimestamp
+) -> dt.datetime | far_dates.FarTimestamp:
     if unit not in _TRUNC_UNITS:
         raise InvalidParameterValue(f'unit "{unit}" not recognized for type timestamp')
+    if isinstance(v, far_dates.FarTimestamp):
+        if v.infinite:
+            return v
+        raise DatetimeFieldOverflow("timestamp out of range")
+    if v.tzinfo is not None:  # timestamptz: truncated in the session's zone
+        return T.local_to_utc(_date_trunc_value(unit, T.utc_to_local(v)))
     if unit == "week":
         d = v - dt.timedelta(days=v.weekday())
         return d.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -839,14 +852,21 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
     def impl(*v: Any) -> Any:
         if name == "format_type":
-            t = T.BY_OID.get(v[0]) if v[0] is not None else None
-            if t is None and v[0] is not None:
+            if isinstance(v[0], str) and not v[0].isdigit():  # a regtype: the type's name
+                t = T.type_by_name(v[0])
+            else:
+                t = T.BY_OID.get(int(v[0])) if v[0] is not None else None
+            if t is None and v[0] is not None and not isinstance(v[0], str):
                 return user_types.format_type(catalog(), session().search_path(), v[0])
             if t is None:
                 return None
             mod = v[1] if len(v) > 1 and v[1] is not None else -1
             if mod >= 4 and t.name in ("character varying", "character"):
                 return f"{t.name}({mod - 4})"
+            if mod >= 0 and t.name in bits.BIT_TYPES:  # bit's typmod is its length
+                return f"{t.name}({mod})"
+            if mod >= 0 and t.name in T.TIME_PRECISION_TYPES:  # the fractional digits
+                return T.with_modifiers(t, [mod]).display()
             if mod >= 4 and t.name == "numeric":
                 return f"numeric({(mod - 4) >> 16},{(mod - 4) & 0xFFFF})"
             return t.display()
@@ -957,7 +977,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "set_config":
             return session().set_config(str(v[0]).lower(), str(v[1]), local=v[2] is True)
         if name == "pg_typeof":
-            return types[0].display() if types[0].name != "unknown" else "unknown"
+            return T.without_modifiers(types[0]).display()
         if name == "to_regclass":
             rel = parse_name(str(v[0]))
             found = catalog().find(rel.name, rel.schema, session().search_path())
@@ -1049,7 +1069,7 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
 
     if ta.name == "date" and tb.name in ("integer", "smallint", "bigint") and op in "+-":
         sign = 1 if op == "+" else -1
-        return strict(lambda x, y: x + dt.timedelta(days=sign * y), T.DATE)
+        return strict(lambda x, y: far_dates.add_days(x, sign * y), T.DATE)
     if ta.name == "date" and tb.name == "date" and op == "-":
         return strict(lambda x, y: (x - y).days, T.INT4)
     if T.TIME in (ta, tb):
@@ -1111,13 +1131,25 @@ def _as_ts(x: Any) -> dt.datetime:
     return dt.datetime(x.year, x.month, x.day)
 
 
-def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
+def add_interval(x: Any, iv: Interval, sign: int) -> Any:
+    """timestamp/date +/- interval: months first (clamped to the month's last day), then days
+    and microseconds; past Python's years (or from one) a far_dates.FarTimestamp."""
+    if isinstance(x, far_dates.FarDate):
+        x = far_dates.date_to_timestamp(x, False, dt.UTC)
+    flat = sign * (iv.days * 86_400_000_000 + iv.micros)
+    if isinstance(x, far_dates.FarTimestamp) and (x.infinite or not iv.months):
+        return far_dates.add_micros(x, flat)
     ts = _as_ts(x)
     months = ts.month - 1 + sign * iv.months
     year, month = ts.year + months // 12, months % 12 + 1
+    if not 1 <= year <= 9999:
+        raise DatetimeFieldOverflow("timestamp out of range")
     day = min(ts.day, calendar.monthrange(year, month)[1])
     ts = ts.replace(year=year, month=month, day=day)
-    return ts + sign * dt.timedelta(days=iv.days, microseconds=iv.micros)
+    try:
+        return ts + dt.timedelta(microseconds=flat)
+    except OverflowError:
+        return far_dates.add_micros(ts, flat)
 
 
 def _lastval(c: ExprCompiler) -> Typed:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sql import moments
+from sql import bits, moments
 from sql import numeric as N
 from sql import types as T
 from sql.casts import coerce_to
@@ -697,9 +697,33 @@ def _wrap(v: int, t: SqlType) -> int:
     return v - (1 << bits) if v >> (bits - 1) else v
 
 
+def _bit_op(op: str, a: Typed, b: Typed | None) -> Typed:
+    """& | # between bit strings of one length, ~ of one, << >> by an integer."""
+    fa = a.fn
+    # PostgreSQL has these for bit only (a bit varying side is cast): the result is bit.
+    if b is None:
+        return Typed(lambda r: None if (x := fa(r)) is None else bits.invert(x), T.BIT, a.const)
+    if op in ("<<", ">>"):
+        b = coerce_to(b, T.INT4)
+    elif b.type.category != "V":
+        if b.type.name != "unknown":
+            raise UndefinedFunction(
+                f"operator does not exist: {a.type.display()} {op} {b.type.display()}"
+            )
+        b = coerce_to(b, T.VARBIT)
+    f, fb = bits.binary_op(op), b.fn
+    return Typed(
+        lambda r: None if (x := fa(r)) is None or (y := fb(r)) is None else f(x, y),
+        T.BIT,
+        a.const and b.const,
+    )
+
+
 def bitwise(op: str, a: Typed, b: Typed | None) -> Typed:
     """& | # ~ << >> on integers: both sides of & | # in their common integer type, the
     shift count an integer, the shift count taken modulo the width as the CPU does."""
+    if a.type.category == "V":
+        return _bit_op(op, a, b)
     ta = a.type if a.type.name != "unknown" else T.INT4
     tb = None if b is None else (b.type if b.type.name != "unknown" else T.INT4)
     if ta.name not in _INT_RANK or (tb is not None and tb.name not in _INT_RANK):

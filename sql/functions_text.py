@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from sql import formatting
+from sql import far_dates, formatting
 from sql import types as T
 from sql.casts import coerce_to
 from sql.errors import (
@@ -978,6 +978,19 @@ def _to_char(name: str, args: list[Typed]) -> Typed:
     return strict_call(name, [value, fmt], T.TEXT, formatting.number_to_char)
 
 
+def _isfinite(name: str, args: list[Typed]) -> Typed:
+    """isfinite(date | timestamp | timestamptz | interval): not +/-infinity."""
+    if len(args) != 1:
+        raise no_such_function(name, args)
+    arg = args[0]
+    if arg.type.name == "unknown":
+        arg = coerce_to(arg, T.TIMESTAMPTZ)
+    if arg.type.category not in ("D", "T") or arg.type.name.startswith("time "):
+        raise no_such_function(name, args)
+    far = far_dates.FarDate | far_dates.FarTimestamp
+    return strict_call(name, [arg], T.BOOL, lambda v: not (isinstance(v, far) and v.infinite))
+
+
 def _to_timestamp(name: str, args: list[Typed]) -> Typed:
     if len(args) == 1:
         epoch = coerce_to(args[0], T.FLOAT8)
@@ -1084,10 +1097,16 @@ def trim_call(name: str, args: list[Typed]) -> Typed:
 
 def _length(name: str, args: list[Typed]) -> Typed:
     """length/octet_length of text (characters/UTF-8 bytes) or of bytea (bytes);
-    length of a tsvector (lexemes)."""
+    length of a tsvector (lexemes); length/bit_length/octet_length of a bit string."""
     if len(args) != 1:
         raise no_such_function(name, args)
     (a,) = args
+    if a.type.category == "V":  # bit strings: bits, bits, and the bytes they fill
+        octets = name == "octet_length"
+        return strict_call(name, [a], T.INT4, lambda v: (len(v) + 7) // 8 if octets else len(v))
+    if name == "bit_length":
+        inner = _length("octet_length", args)
+        return Typed(lambda r: None if (n := inner.fn(r)) is None else n * 8, T.INT4, inner.const)
     if a.type.name == "bytea":
         return strict_call(name, [a], T.INT4, len)
     if a.type.name == "tsvector" and name == "length":  # its number of lexemes
@@ -1101,6 +1120,7 @@ def _length(name: str, args: list[Typed]) -> Typed:
 BUILDERS: dict[str, Builder] = {
     "length": _length,
     "octet_length": _length,
+    "bit_length": _length,
     "btrim": trim_call,
     "ltrim": trim_call,
     "rtrim": trim_call,
@@ -1117,6 +1137,7 @@ BUILDERS: dict[str, Builder] = {
         [T.TEXT, T.TEXT], T.DATE, lambda s, f: formatting.parse_datetime(s, f, "to_date").date()
     ),
     "to_timestamp": _to_timestamp,
+    "isfinite": _isfinite,
     "format": _format,
     "quote_literal": _quote_literal,
     "quote_nullable": _quote_literal,

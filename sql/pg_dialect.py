@@ -386,6 +386,27 @@ class Db9Postgres(Postgres):
             allow_identifiers: bool = True,
             with_collation: bool = False,
         ) -> exp.Expr | None:
+            if (
+                self._curr is not None
+                and self._curr.token_type == TokenType.BIT
+                and self._next is not None
+                and self._next.text.upper() == "VARYING"
+            ):  # bit varying[(n)]: sqlglot knows only varbit
+                self._advance(2)
+                params = []
+                if self._match(TokenType.L_PAREN):
+                    params = [exp.DataTypeParam(this=self._parse_primary())]
+                    self._match_r_paren()
+                varbit = exp.DataType(
+                    this=exp.DType.USERDEFINED,
+                    kind=exp.to_identifier("varbit"),
+                    expressions=params,
+                )
+                while self._match(TokenType.L_BRACKET):  # bit varying(3)[]
+                    self._match(TokenType.NUMBER)
+                    self._match(TokenType.R_BRACKET)
+                    varbit = exp.DataType(this=exp.DType.ARRAY, expressions=[varbit], nested=True)
+                return varbit
             # sqlglot returns oid/regclass/... (object identifier types) before it looks for
             # an array suffix, so ``oid[]`` (asyncpg's ``any($1::oid[])``) would not parse.
             this = super()._parse_types(check_func, schema, allow_identifiers, with_collation)

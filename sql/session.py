@@ -123,6 +123,8 @@ SERIALIZABLE_NOTICE = (
     "write skew is not prevented"
 )
 
+_SHOW_NAMES = {"timezone": "TimeZone", "datestyle": "DateStyle", "intervalstyle": "IntervalStyle"}
+
 DEFAULT_SETTINGS: dict[str, str] = {
     "server_version": "15.4",
     "server_version_num": "150004",
@@ -1906,7 +1908,8 @@ class Session:
             value = self.settings[key]
         else:
             raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
-        return Result("SHOW", [(key, T.TEXT)], [(value,)])
+        column = _SHOW_NAMES.get(key, key)  # the parameter's own spelling, as guc.c has it
+        return Result("SHOW", [(column, T.TEXT)], [(value,)])
 
     def _set(self, words: list[str], source: str = "") -> Result:
         lower = [w.lower() for w in words]
@@ -1958,16 +1961,8 @@ class Session:
                 return self._set_transaction(transaction_modes.Modes(isolation=value))
         if name == "search_path":
             value = ", ".join(p.strip() for p in value.split(","))
-        if name == "timezone" and value.upper() not in (
-            "UTC",
-            "GMT",
-            "ETC/UTC",
-            "Z",
-            "0",
-            "+00",
-            "'UTC'",
-        ):
-            self.notices.append(f"time zone {value} is shown as UTC: db9 keeps timestamptz in UTC")
+        if name == "timezone" and value.lower() in ("local", "default"):
+            value = self.defaults.get(name, "UTC")
         if local and not self.in_block:
             self.notices.append("SET LOCAL can only be used in transaction blocks")
         self.set_config(name, value, local=local)

@@ -19,6 +19,7 @@ import functools
 import math
 import re
 
+from sql import encodings, zones
 from sql.errors import InvalidParameterValue
 
 TIME_SETTINGS = frozenset(
@@ -225,6 +226,10 @@ def normalise(name: str, value: str) -> str:
         return _enum(name, value)
     if name in REAL_SETTINGS:
         return _real(name, value)
+    if name == "timezone":
+        return zones.setting(value)
+    if name == "client_encoding":
+        return encodings.setting(value)
     return value
 
 

@@ -60,14 +60,6 @@ I2, I4, I8, TXT, BOOL, OIDT, NAME, CHR = (
 OWNER = 10  # the bootstrap superuser's oid
 
 
-def typmod(t: SqlType) -> int:
-    if t.length is not None:
-        return t.length + 4
-    if t.precision is not None:
-        return ((t.precision << 16) | (t.scale or 0)) + 4
-    return -1
-
-
 def _ns(catalog: Catalog, schema: str) -> int:
     return catalog.schema_oids.get(schema, 2200)
 
@@ -383,7 +375,7 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                     ty.domain.oid if ty.domain else ty.oid,
                     num,
                     col.not_null,
-                    typmod(ty),
+                    ty.typmod,
                     ty.typlen,
                     False,
                     (col.default is not None and not col.identity) or col.generated is not None,
@@ -410,14 +402,14 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                 if not name:  # an expression key (sql.index_exprs): not shown
                     continue
                 ty = t.column(name).type
-                rows.append(_plain_attr(i.oid, name, ty, n + 1, mod=typmod(ty)))
+                rows.append(_plain_attr(i.oid, name, ty, n + 1, mod=ty.typmod))
     for ct in c.types.values():  # a composite type's fields are its relation's columns
         if ct.kind != "composite":
             continue
         for num, col in _attrs(ct):
             ty = col.type
             rows.append(
-                _plain_attr(ct.id, col.name, ty, num, mod=typmod(ty), ndims=int(bool(ty.element)))
+                _plain_attr(ct.id, col.name, ty, num, mod=ty.typmod, ndims=int(bool(ty.element)))
             )
     return rows
 

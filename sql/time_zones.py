@@ -11,33 +11,13 @@ hours WEST of Greenwich (Django writes a fixed offset's sign inverted for that r
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import zoneinfo
 from typing import Any
 
 from sql import types as T
 from sql.casts import coerce_to
-from sql.errors import FeatureNotSupported, InvalidParameterValue
+from sql.errors import FeatureNotSupported
 from sql.scope import Typed
-
-_OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
-
-
-@functools.lru_cache(maxsize=256)
-def zone(name: str) -> dt.tzinfo:
-    """The tzinfo a zone name stands for; 22023 for one PostgreSQL would not recognise."""
-    text = name.strip()
-    if text.upper() in ("UTC", "GMT", "Z", "ZULU", "UCT", "ETC/UTC"):
-        return dt.UTC
-    m = _OFFSET.fullmatch(text)
-    if m:
-        sign = 1 if m[1] == "-" else -1  # POSIX: positive is west of Greenwich
-        return dt.timezone(sign * dt.timedelta(hours=int(m[2]), minutes=int(m[3] or 0)))
-    try:
-        return zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidParameterValue(f'time zone "{name}" not recognized') from None
+from sql.zones import zone
 
 
 def at_time_zone(value: Typed, zone_arg: Typed) -> Typed:

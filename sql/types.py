@@ -23,7 +23,19 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sql import array_bounds, geometry, hstore_values, inet, ranges, ts_config, ts_values
+from sql import (
+    array_bounds,
+    bits,
+    far_dates,
+    geometry,
+    hstore_values,
+    inet,
+    ranges,
+    timetz,
+    ts_config,
+    ts_values,
+    zones,
+)
 from sql.citext_values import CiText
 from sql.errors import (
     ArraySubscriptError,
@@ -92,9 +104,25 @@ class SqlType:
             return self.element.display() + "[]"
         if self.length is not None:
             return f"{self.name}({self.length})"
+        if self.precision is not None and self.category == "D":  # timestamp(3) with time zone
+            first, _, rest = self.name.partition(" ")
+            return f"{first}({self.precision}) {rest}".rstrip()
         if self.precision is not None:
             return f"{self.name}({self.precision},{self.scale or 0})"
         return self.name
+
+    @property
+    def typmod(self) -> int:
+        """The type modifier (pg_attribute.atttypmod, RowDescription): varchar(n)/char(n) n + 4,
+        numeric(p,s) (p << 16 | s) + 4, bit(n) n; an array its element's; -1 for none."""
+        t = self.element if self.element is not None else self
+        if t.length is not None:
+            return t.length + (0 if t.category == "V" else 4)
+        if t.precision is not None and t.category == "D":  # time(p), timestamp(p): p
+            return t.precision
+        if t.precision is not None:
+            return ((t.precision << 16) | ((t.scale or 0) & 0x7FF)) + 4
+        return -1
 
     def array_of(self) -> SqlType:
         """The array type of this type; an array type is its own (int[][] is int[]: the
@@ -156,10 +184,16 @@ class EnumLabel(str):
 class OutputStyle:
     """The settings that change how values print: extra_float_digits (1 or more: the
     shortest exact text; 0 and below: 15 + it significant digits, 6 + it for real) and
-    bytea_output (escape: printable ASCII as is, other bytes as \\ooo)."""
+    bytea_output (escape: printable ASCII as is, other bytes as \\ooo); and TimeZone, the
+    zone timestamptz values print in and local times without an offset are read in."""
 
     extra_float_digits: int = 1
     bytea_escape: bool = False
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        return zones.zone(self.timezone)
 
 
 DEFAULT_OUTPUT = OutputStyle()
@@ -175,9 +209,15 @@ def output_style(settings: dict[str, str]) -> OutputStyle:
     except ValueError:
         efd = 1
     escape = settings.get("bytea_output", "hex").lower() == "escape"
-    if efd >= 1 and not escape:
+    tz = settings.get("timezone", "UTC")
+    if efd >= 1 and not escape and tz == "UTC":
         return DEFAULT_OUTPUT
-    return OutputStyle(efd, escape)
+    return OutputStyle(efd, escape, tz)
+
+
+def session_zone() -> dt.tzinfo:
+    """The running session's TimeZone."""
+    return OUTPUT_STYLE.get().zone
 
 
 def _bytea_escape(v: bytes) -> str:
@@ -279,6 +319,8 @@ _TYPNAMES = {
     "timestamp without time zone": "timestamp",
     "timestamp with time zone": "timestamptz",
     "time without time zone": "time",
+    "time with time zone": "timetz",
+    "bit varying": "varbit",
     '"char"': "char",
 }
 
@@ -298,6 +340,9 @@ DATE = SqlType("date", 1082, 1182, 4, "D")
 TIMESTAMP = SqlType("timestamp without time zone", 1114, 1115, 8, "D")
 TIMESTAMPTZ = SqlType("timestamp with time zone", 1184, 1185, 8, "D")
 TIME = SqlType("time without time zone", 1083, 1183, 8, "D")  # a dt.time, no time zone
+TIMETZ = SqlType("time with time zone", 1266, 1270, 12, "D")  # a timetz.TimeTz
+BIT = SqlType("bit", 1560, 1561, -1, "V")  # a str of 0s and 1s (sql.bits)
+VARBIT = SqlType("bit varying", 1562, 1563, -1, "V")
 INET = SqlType("inet", 869, 1041, -1, "I")  # an inet.Inet
 CIDR = SqlType("cidr", 650, 651, -1, "I")
 INTERVAL = SqlType("interval", 1186, 1187, 16, "T")
@@ -394,6 +439,9 @@ SCALARS = [
     TIMESTAMP,
     TIMESTAMPTZ,
     TIME,
+    TIMETZ,
+    BIT,
+    VARBIT,
     INTERVAL,
     UUID,
     INET,
@@ -480,6 +528,11 @@ _NAMES = {
     "timestamp with time zone": TIMESTAMPTZ,
     "time": TIME,
     "time without time zone": TIME,
+    "timetz": TIMETZ,
+    "time with time zone": TIMETZ,
+    "bit": BIT,
+    "varbit": VARBIT,
+    "bit varying": VARBIT,
     "interval": INTERVAL,
     "uuid": UUID,
     "inet": INET,
@@ -520,22 +573,53 @@ def type_by_name(name: str) -> SqlType | None:
 
 def without_modifiers(t: SqlType) -> SqlType:
     """``t`` without its modifiers (an array's: its element's): varchar(3) -> varchar, as a
-    parameter's type is (``$1::numeric(8,4)`` binds a numeric, the cast then rounds it)."""
+    parameter's type is (``$1::numeric(8,4)`` binds a numeric, the cast then rounds it) and
+    pg_typeof names it; int2vector and oidvector stay themselves."""
     if t.element is not None:
-        return without_modifiers(t.element).array_of()
+        return without_modifiers(t.element).array_of() if t.name.endswith("[]") else t
     if t.length is None and t.precision is None and t.scale is None:
         return t
     return replace(t, length=None, precision=None, scale=None)
 
 
 def with_modifiers(t: SqlType, mods: list[int]) -> SqlType:
-    if t.name in ("character varying", "character") and mods:
+    if t.name in ("character varying", "character", *bits.BIT_TYPES) and mods:
         return replace(t, length=mods[0])
     if t.name == "numeric" and mods:
         return replace(t, precision=mods[0], scale=mods[1] if len(mods) > 1 else 0)
     if t.name == "character" and not mods:
         return replace(t, length=1)
+    if t.name in TIME_PRECISION_TYPES and mods:  # precision above 6 is 6, as PostgreSQL warns
+        return replace(t, precision=max(0, min(mods[0], 6)))
     return t
+
+
+TIME_PRECISION_TYPES = (
+    "time without time zone",
+    "time with time zone",
+    "timestamp without time zone",
+    "timestamp with time zone",
+)
+
+
+def round_time(v: Any, precision: int) -> Any:
+    """A time or timestamp rounded to ``precision`` fractional digits (half away from zero,
+    as AdjustTimestampForTypmod)."""
+    if not isinstance(v, dt.time | dt.datetime):
+        return v  # NULL, +/-infinity, a far_dates value (whole seconds beyond here)
+    unit = 10 ** (6 - precision)
+    micros = (v.microsecond + unit // 2) // unit * unit
+    if micros < 1_000_000:
+        return v.replace(microsecond=micros)
+    if isinstance(v, dt.datetime):
+        return v.replace(microsecond=0) + dt.timedelta(seconds=1)
+    carried = dt.datetime.combine(dt.date(2000, 1, 1), v.replace(microsecond=0))
+    later = carried + dt.timedelta(seconds=1)
+    if later.date() != carried.date():  # 23:59:59.9999995: PostgreSQL's 24:00:00, not held
+        return v.replace(microsecond=999_999 // unit * unit)
+    if v.tzinfo is not None:
+        return timetz.of(later.time(), v.utcoffset() or dt.timedelta(0))
+    return later.time()
 
 
 @functools.total_ordering
@@ -600,6 +684,8 @@ _INT_TEXT = re.compile(r"[+-]?[0-9]+")
 
 def parse_text(text: str, t: SqlType) -> Any:
     """A value of type ``t`` from its text form, as the type's input function reads it."""
+    if t.precision is not None and t.name in TIME_PRECISION_TYPES:
+        return round_time(parse_text(text, replace(t, precision=None)), t.precision)
     name = t.name
     s = text.strip()
     if name in ("int2vector", "oidvector"):  # space-separated, as their output
@@ -675,6 +761,10 @@ def parse_text(text: str, t: SqlType) -> Any:
         return parse_timestamp(s, tz=True)
     if name == "time without time zone":
         return parse_time(s)
+    if name == "time with time zone":
+        return timetz.parse(s, session_zone())
+    if name in bits.BIT_TYPES:
+        return bits.fit(bits.parse(s), name, t.length, explicit=False)
     if name in ("inet", "cidr"):
         return inet.parse_inet(s, cidr=name == "cidr")
     if name == "interval":
@@ -717,11 +807,19 @@ def parse_text(text: str, t: SqlType) -> Any:
                 "regnamespace input of a created schema's name is not supported"
             )
         if name == "regtype" and s:
-            # a type's name, as a regtype literal is held: whoever uses it resolves it (a
-            # bound %s::regtype: psycopg's TypeInfo and its tests)
-            return s
+            return regtype_name(s)
         raise _bad(t, text)
     raise FeatureNotSupported(f"type {name} is not supported")
+
+
+def regtype_name(text: str) -> str:
+    """A regtype value: a type's name as format_type prints it (``timestamp`` and ``int4``
+    are ``timestamp without time zone`` and ``integer``, so regtypes compare by type); a name
+    not known here is held as written, and whoever uses it resolves it (a bound
+    ``%s::regtype``: psycopg's TypeInfo)."""
+    name = text[len("pg_catalog.") :] if text.lower().startswith("pg_catalog.") else text
+    found = type_by_name(name) if not name.startswith('"') else None
+    return found.display() if found is not None else text
 
 
 # The schemas whose oids are the same in every database (pg_namespace).
@@ -1060,7 +1158,7 @@ def parse_bytea(text: str) -> bytes:
 _DATE_RE = re.compile(r"(\d{4,})-(\d{1,2})-(\d{1,2})")
 _TS_RE = re.compile(
     r"(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?"
-    r"\s*(Z|[+-]\d{1,2}(?::?\d{2})?)?"
+    r"\s*(Z|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)?"
 )
 
 
@@ -1080,11 +1178,14 @@ def _iso_date(s: str) -> str:
     return s
 
 
-def parse_date(text: str) -> dt.date:
+def parse_date(text: str) -> dt.date | far_dates.FarDate:
     s = _iso_date(text)
     low = s.lower()
-    if low in ("today", "now"):
-        return dt.date.today()
+    far = far_dates.special(s, "date") or far_dates.parse_far(s, "date", dt.UTC)
+    if far is not None:
+        return far  # type: ignore[no-any-return]
+    if low in ("today", "now", "tomorrow", "yesterday", "epoch"):
+        return parse_timestamp(low, tz=False).date()
     m = _DATE_RE.fullmatch(s)
     if not m:
         raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{text}"')
@@ -1094,12 +1195,58 @@ def parse_date(text: str) -> dt.date:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
 
 
-def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
-    s = _iso_date(text)
+def local_to_utc(
+    value: dt.datetime | far_dates.FarTimestamp, zone: dt.tzinfo | None = None
+) -> dt.datetime | far_dates.FarTimestamp:
+    """A local time in ``zone`` (default: the session's TimeZone) as a UTC timestamptz; past
+    Python's years a far_dates.FarTimestamp."""
+    z = zone or session_zone()
+    if isinstance(value, far_dates.FarTimestamp):
+        return far_dates.retag(value, True, z)
+    try:
+        return value.replace(tzinfo=z).astimezone(dt.UTC)
+    except OverflowError:
+        offset = z.utcoffset(value) or dt.timedelta(0)
+        micros = far_dates.micros_of(value) - offset // dt.timedelta(microseconds=1)
+        return far_dates.timestamp_of(micros, True)
+
+
+def utc_to_local(
+    value: dt.datetime | far_dates.FarTimestamp, zone: dt.tzinfo | None = None
+) -> dt.datetime | far_dates.FarTimestamp:
+    """A timestamptz as the (naive) local time in ``zone`` (default: the session's)."""
+    z = zone or session_zone()
+    if isinstance(value, far_dates.FarTimestamp):
+        return far_dates.retag(value, False, z)
+    try:
+        return value.astimezone(z).replace(tzinfo=None)
+    except OverflowError:
+        offset = z.utcoffset(value.replace(tzinfo=None)) or dt.timedelta(0)
+        micros = far_dates.micros_of(value) + offset // dt.timedelta(microseconds=1)
+        return far_dates.timestamp_of(micros, False)
+
+
+def parse_timestamp(text: str, *, tz: bool) -> dt.datetime | far_dates.FarTimestamp:
+    s = _iso_date(text.strip())
     low = s.lower()
+    kind = "timestamptz" if tz else "timestamp"
+    far = far_dates.special(s, kind) or far_dates.parse_far(s, kind, session_zone())
+    if far is not None:
+        return far  # type: ignore[no-any-return]
     if low == "now":
         now = dt.datetime.now(dt.UTC)
-        return now if tz else now.replace(tzinfo=None)
+        return now if tz else utc_to_local(now)
+    if low in ("epoch", "today", "tomorrow", "yesterday"):  # midnight, local but for epoch
+        if low == "epoch":
+            day = dt.datetime(1970, 1, 1)
+        else:
+            today = utc_to_local(dt.datetime.now(dt.UTC)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            day = today + dt.timedelta(days={"today": 0, "tomorrow": 1, "yesterday": -1}[low])
+        if not tz:
+            return day
+        return day.replace(tzinfo=dt.UTC) if low == "epoch" else local_to_utc(day)
     m = _TS_RE.fullmatch(s)
     if not m:
         kind = "timestamp with time zone" if tz else "timestamp without time zone"
@@ -1119,14 +1266,9 @@ def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     if not tz:
         return value
-    offset = dt.timedelta(0)
-    if m[8] and m[8] != "Z":
-        sign = -1 if m[8][0] == "-" else 1
-        digits = m[8][1:].replace(":", "")
-        hours = int(digits[:-2] if len(digits) > 2 else digits)
-        minutes = int(digits[-2:]) if len(digits) > 2 else 0
-        offset = sign * dt.timedelta(hours=hours, minutes=minutes)
-    return (value - offset).replace(tzinfo=dt.UTC)
+    if not m[8]:
+        return local_to_utc(value)
+    return local_to_utc(value, dt.timezone(zones.parse_offset(m[8])))
 
 
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?")
@@ -1492,11 +1634,19 @@ def format_interval(iv: Interval) -> str:
 
 
 def format_timestamp(v: dt.datetime) -> str:
+    """timestamp_out / timestamptz_out (ISO DateStyle); a timestamptz in the session's zone."""
+    offset = None
+    if v.tzinfo is not None:
+        try:
+            v = v.astimezone(session_zone())
+        except OverflowError:  # beyond Python's years in the session's zone: shown in UTC
+            v = v.astimezone(dt.UTC)
+        offset = v.utcoffset()
     text = f"{v.year:04d}-" + v.strftime("%m-%d %H:%M:%S")
     if v.microsecond:
         text += f".{v.microsecond:06d}".rstrip("0")
-    if v.tzinfo is not None:
-        text += "+00"
+    if offset is not None:
+        text += zones.offset_text(offset)
     return text
 
 
@@ -1589,7 +1739,11 @@ def format_value(v: Any, t: SqlType) -> str | None:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dt.time):
-        return format_time(v)
+        return format_time(v) if v.tzinfo is None else timetz.format_timetz(v)
+    if isinstance(v, far_dates.FarDate):
+        return far_dates.format_date(v)
+    if isinstance(v, far_dates.FarTimestamp):
+        return far_dates.format_timestamp(v, session_zone())
     if isinstance(v, Interval):
         return format_interval(v)
     return str(v)
@@ -1692,12 +1846,12 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
         return _range_storage(v, t, exact)
     if name == "date":
         return v.toordinal()
-    if name == "timestamp without time zone":
-        return (v - _EPOCH) // dt.timedelta(microseconds=1)
-    if name == "timestamp with time zone":
-        return (v - _EPOCH_TZ) // dt.timedelta(microseconds=1)
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        return far_dates.micros_of(v)
     if name == "time without time zone":  # microseconds since midnight
         return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+    if name == "time with time zone":  # (UTC microseconds, seconds west): timetz's order
+        return timetz.TimeTz.key(v)
     if name in ("inet", "cidr"):
         return inet.to_storage(v)
     if name == "interval":
@@ -1723,7 +1877,7 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
 
 _CONVERTED_ON_LOAD = frozenset(
     ["date", "timestamp without time zone", "timestamp with time zone", "time without time zone",
-     "interval", "uuid", "inet", "cidr",
+     "time with time zone", "interval", "uuid", "inet", "cidr",
      "jsonb", "numeric", "tsvector", "tsquery", "hstore", "citext", *geometry.GEOMETRIC]
 )  # fmt: skip
 
@@ -1776,13 +1930,13 @@ def from_storage(v: Any, t: SqlType) -> Any:
         return _range_loaded(v, t)
     name = t.name
     if name == "date":
-        return dt.date.fromordinal(v)
-    if name == "timestamp without time zone":
-        return _EPOCH + dt.timedelta(microseconds=v)
-    if name == "timestamp with time zone":
-        return _EPOCH_TZ + dt.timedelta(microseconds=v)
+        return far_dates.date_of(v)
+    if name in ("timestamp without time zone", "timestamp with time zone"):
+        return far_dates.timestamp_of(v, name == "timestamp with time zone")
     if name == "time without time zone":
         return (dt.datetime.min + dt.timedelta(microseconds=v)).time()
+    if name == "time with time zone":
+        return timetz.make(v[0] - v[1] * 1_000_000, v[1])
     if name in ("inet", "cidr"):
         return inet.from_storage(v, cidr=name == "cidr")
     if name == "interval":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -100,3 +101,30 @@ def test_type_info_of_builtin_types_by_a_bound_regtype(pg: Running) -> None:
             assert row == (typname,)
             info = TypeInfo.fetch(conn, name)
             assert info is not None and info.name == typname
+
+
+def test_datetimes_in_the_session_time_zone_text_and_binary(pg: Running) -> None:
+    rome = ZoneInfo("Europe/Rome")
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute("SET timezone TO 'Europe/Rome'")
+        assert conn.info.timezone == rome  # ParameterStatus after SET
+        for binary in (False, True):
+            cur = conn.cursor(binary=binary)
+            got = cur.execute(
+                "SELECT '2000-07-02 03:04:05'::timestamptz, '10:20:30-02:00'::timetz,"
+                " %s::timestamptz = '2000-07-02 01:04:05+00', pg_typeof(%s)::regtype = %s::regtype",
+                [dt.datetime(2000, 7, 2, 3, 4, 5, tzinfo=rome), dt.time(1, 2), "time"],
+            ).fetchone()
+            assert got == (
+                dt.datetime(2000, 7, 2, 3, 4, 5, tzinfo=rome),
+                dt.time(10, 20, 30, tzinfo=dt.timezone(-dt.timedelta(hours=2))),
+                True,
+                True,
+            )
+            # values beyond Python's years reach the client, which refuses them itself
+            with pytest.raises(psycopg.DataError, match="date too large"):
+                cur.execute("SELECT 'infinity'::date").fetchone()
+            with pytest.raises(psycopg.DataError):
+                cur.execute("SELECT %s::date + 1", [dt.date.max]).fetchone()
+            row = cur.execute("SELECT (B'101' & B'110')::text, 5::bit(4)::text").fetchone()
+            assert row == ("100", "0101")
