@@ -69,7 +69,7 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql
-from sql.functions_text import quote_ident
+from sql.functions_text import quote_ident, quote_literal
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
 from sql.pg_dialect import DIALECT, Exclude
@@ -273,10 +273,8 @@ def _column_def(
         )
         seqs.append(seq)
         col.sequence = seq.name
-        qualified = quote_ident(seq.name)
-        if table.schema != "public":
-            qualified = f"{quote_ident(table.schema)}.{qualified}"
-        col.default = f"nextval('{qualified}'::regclass)"
+        qualified = quote_literal(f"{quote_ident(table.schema)}.{quote_ident(seq.name)}")
+        col.default = f"nextval({qualified}::regclass)"  # shown by regclass_text
         col.not_null = True
     return col
 

@@ -19,7 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
-from sql import array_bounds, casts, jsonb, system_oids, time_zones
+from sql import array_bounds, casts, jsonb, regclass_text, system_oids, time_zones
 from sql import numeric as N
 from sql import types as T
 from sql.casts import (
@@ -1950,8 +1950,9 @@ def _name_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row],
         name = name.strip('"')
         # shown unqualified when its schema is visible, as regclassout does
         shown = name if schema.strip('"') in (*path, "pg_catalog") else v
-        if catalog.by_regclass(v, path) is not None:
-            return shown
+        rel = catalog.by_regclass(v, path)
+        if rel is not None:
+            return regclass_text.regclass_name(catalog, rel, path)
         if name.startswith("pg_") or v.startswith(("information_schema.", "pg_catalog.")):
             return shown
         if any(i.name == name for t in catalog.all_tables() for i in t.indexes):

@@ -32,6 +32,7 @@ from sql import (
     partition_text,
     pg_hash,
     privileges,
+    regclass_text,
     relation_sizes,
     roles,
     routine_call,
@@ -802,7 +803,9 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 return f"numeric({(mod - 4) >> 16},{(mod - 4) & 0xFFFF})"
             return t.display()
         if name == "pg_get_expr":
-            return v[0]
+            if v[0] is None:
+                return None
+            return regclass_text.shown(str(v[0]), catalog(), session().search_path())
         if name == "acldefault":
             role = roles.by_oid(session(), catalog(), v[1])
             return privileges.acl_default(str(v[0]), role.name if role else str(v[1]))
@@ -814,8 +817,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_indexdef":
             found = find_index(v[0])
             if found and len(v) > 1 and v[1]:
-                return index_column_def(found[1], int(v[1]))
-            return index_def(*found) if found else None
+                return index_column_def(found[1], int(v[1]), catalog(), session().search_path())
+            return index_def(*found, catalog(), session().search_path()) if found else None
         if name == "pg_get_triggerdef":
             for t in catalog().all_tables():
                 for tr in t.triggers:
@@ -834,7 +837,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 for con in t.constraints:
                     if con.oid == v[0]:
                         pretty = len(v) > 1 and bool(v[1])
-                        return constraint_def(con, pretty, session().search_path())
+                        return constraint_def(con, pretty, session().search_path(), catalog())
             for d in catalog().types.values():  # a domain's CHECK
                 for con in d.constraints:
                     if con.oid == v[0]:

@@ -18,6 +18,7 @@ from sql.errors import (
     ObjectNotInPrerequisiteState,
     SyntaxError_,
 )
+from sql.functions_text import quote_ident, quote_literal
 from sql.sequences import apply_options, read_options
 from sql.session_api import SessionApi
 
@@ -97,8 +98,8 @@ def _add(
     session.database.sequences.fresh(sequence.id)
     col.identity = kind
     col.sequence = seq
-    qualified = seq if schema == "public" else f"{schema}.{seq}"
-    col.default = f"nextval('{qualified}'::regclass)"
+    qualified = quote_literal(f"{quote_ident(schema)}.{quote_ident(seq)}")
+    col.default = f"nextval({qualified}::regclass)"  # shown by regclass_text
     store.put_table(txn, table, catalog, new=False)
 
 

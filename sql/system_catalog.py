@@ -25,6 +25,7 @@ from sql import (
     partition_indexes,
     partition_text,
     privileges,
+    regclass_text,
     roles,
     routine_types,
     stat_views,
@@ -86,9 +87,19 @@ def _index_expr(text: str) -> str:
     return f"({shown})"
 
 
-def index_def(table: TableDef, index: Any) -> str:
+def _deparsed(text: str, catalog: Catalog | None, path: list[str] | None) -> str:
+    """A stored expression as the catalog functions print it on ``path`` (regclass literals
+    qualified unless visible); as stored when no path is given."""
+    return text if catalog is None or path is None else regclass_text.shown(text, catalog, path)
+
+
+def index_def(
+    table: TableDef, index: Any, catalog: Catalog | None = None, path: list[str] | None = None
+) -> str:
+    """pg_get_indexdef; expressions deparsed on ``path`` (see ``_deparsed``)."""
+    exprs = [_deparsed(e, catalog, path) if e else e for e in index.exprs]
     cols = ", ".join(
-        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else quote_ident(c))
+        (_index_expr(exprs[i]) if exprs and exprs[i] else quote_ident(c))
         + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
         + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
@@ -101,11 +112,17 @@ def index_def(table: TableDef, index: Any) -> str:
     return (
         f"CREATE {unique}INDEX {quote_ident(index.name)} ON {name} "
         f"USING {index.method} ({cols}){include}{nulls}{options}"
-        + (f" WHERE {_parenthesised(index.predicate)}" if index.predicate else "")
+        + (
+            f" WHERE {_parenthesised(_deparsed(index.predicate, catalog, path))}"
+            if index.predicate
+            else ""
+        )
     )
 
 
-def index_column_def(index: Any, column: int) -> str:
+def index_column_def(
+    index: Any, column: int, catalog: Catalog | None = None, path: list[str] | None = None
+) -> str:
     """pg_get_indexdef(index, column, pretty) for column > 0: that key's column name or
     expression (INCLUDE columns numbered after the keys); '' past the last, as PostgreSQL."""
     keys = [(index.exprs[n] if n < len(index.exprs) and index.exprs[n] else "") or name
@@ -115,7 +132,7 @@ def index_column_def(index: Any, column: int) -> str:
         return ""
     n = column - 1
     if n < len(index.exprs) and index.exprs[n]:
-        return _index_expr(index.exprs[n])
+        return _index_expr(_deparsed(index.exprs[n], catalog, path))
     return quote_ident(cols[n])
 
 
@@ -133,9 +150,12 @@ def _parenthesised(text: str) -> str:
     return f"({text})"
 
 
-def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None) -> str:
+def constraint_def(
+    con: Any, pretty: bool = False, path: list[str] | None = None, catalog: Catalog | None = None
+) -> str:
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
-    on the search path ``path`` (None: taken as visible)."""
+    on the search path ``path`` (None: taken as visible); a CHECK's regclass literals are
+    deparsed on ``path`` when ``catalog`` is given."""
     cols = ", ".join(quote_ident(c) for c in con.columns)
     later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
@@ -144,7 +164,8 @@ def constraint_def(con: Any, pretty: bool = False, path: list[str] | None = None
         nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
         return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
-        text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
+        check = _deparsed(con.check, catalog, path)
+        text = f"CHECK ({check})" if pretty else f"CHECK (({check}))"
         return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
         schema, _, table = (con.ref_table or "").rpartition(".")
@@ -1152,7 +1173,9 @@ def is_columns(c: Catalog, session: SessionApi) -> Rows:
                     t.name,
                     col.name,
                     num,
-                    None if col.identity else col.default,
+                    None
+                    if col.identity or col.default is None
+                    else regclass_text.shown(col.default, c, session.search_path()),
                     "NO" if col.not_null else "YES",
                     _data_type(ty),
                     ty.length,

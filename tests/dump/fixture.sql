@@ -94,6 +94,10 @@ CREATE TABLE public.dog (good boolean NOT NULL DEFAULT true) INHERITS (public.an
 
 CREATE TABLE public."Odd ""Name""" ("Mixed Case" integer, "select" text);
 
+-- A serial in public: its default names the sequence, which pg_dump's empty search_path
+-- must see qualified (nextval('public.items_id_seq'::regclass)).
+CREATE TABLE public.items (id serial PRIMARY KEY, label text NOT NULL);
+
 INSERT INTO shop.customer (email, name, mood, born, score) VALUES
     ('ann@example.com', 'Ann', 'happy', '1990-02-03', 12.5),
     ('bob@example.com', 'Bob O''Brien', 'sad', NULL, 0),
@@ -116,3 +120,4 @@ INSERT INTO public.measure VALUES ('Oslo', '2024-03-01', -3.5), ('Rome', '2025-0
 INSERT INTO public.animal VALUES (1, 'generic');
 INSERT INTO public.dog VALUES (2, 'rex', true), (3, NULL, false);
 INSERT INTO public."Odd ""Name""" VALUES (1, 'x'), (NULL, NULL);
+INSERT INTO public.items (label) VALUES ('one'), ('two');
