@@ -80,12 +80,17 @@ def expr_name(e: exp.Expr) -> str:
         return e.table if isinstance(e.this, exp.Star) and e.table else e.name
     if isinstance(e, exp.AtTimeZone):
         return "timezone"
+    if isinstance(e, exp.Interval):  # interval '1 day': a typed constant, named for its type
+        return "interval"
     if isinstance(e, exp.Cast):
         inner = e.this
         # 'x'::int2::int8 is int8, a::int2::int8 and (a)::int8 are a
         while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this
-        if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone):
+        # json '...' is sqlglot's ParseJSON: a typed constant, not a call naming the column
+        if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone) and not isinstance(
+            inner, exp.ParseJSON
+        ):
             return expr_name(inner)
         try:
             t = datatype_to_sql(e.to)
