@@ -1644,11 +1644,24 @@ def alter_table(
                     )
                 if not recursing:
                     partitions.check_not_key(table, c.name, "drop")
-                if c.name in table.primary_key:
-                    raise DependentObjectsStillExist(
-                        f"cannot drop column {c.name} of table {table.name} because other "
-                        "objects depend on it"
+                pk = next((k for k in table.constraints if k.kind == "p"), None)
+                if c.name in table.primary_key and pk is not None:
+                    # the key goes with its column (rows rekeyed); foreign keys referencing
+                    # it need CASCADE, as PostgreSQL's dependencies on the key's index
+                    drop_pk = exp.Drop(
+                        kind="CONSTRAINT",
+                        expressions=[exp.to_identifier(pk.name)],
+                        cascade=action.args.get("cascade"),
                     )
+                    try:
+                        table_alter.drop_constraint(session, table, drop_pk, catalog)
+                    except DependentObjectsStillExist as exc:
+                        raise DependentObjectsStillExist(
+                            f"cannot drop column {c.name} of table {table.name} because other "
+                            "objects depend on it",
+                            detail=exc.detail,
+                            hint="Use DROP ... CASCADE to drop the dependent objects too.",
+                        ) from None
                 users = [t for t in table.triggers if triggers.uses_column(t, c.name)]
                 if users and not action.args.get("cascade"):
                     raise DependentObjectsStillExist(

@@ -739,6 +739,19 @@ class Compiler:
                     arr.const,
                 )
                 elem = item.type
+            session = self.ctx.session
+            if session is not None and elem.name == "regclass" and a.type.name in _OID_LIKE:
+                # db9's regclass values are names: the elements as the oids they name
+                to_oid, farr1 = _regclass_to_oid(session, operator.itemgetter(0)), arr.fn
+                arr = Typed(
+                    lambda r: (
+                        None
+                        if (xs := farr1(r)) is None
+                        else [None if x is None else to_oid((x,)) for x in xs]
+                    ),
+                    T.OID.array_of(),
+                )
+                elem = T.OID
         op = _CMP[type(e)]
         want_all = quantifier == "all"
         fa, farr = a.fn, arr.fn
@@ -1126,6 +1139,12 @@ class Compiler:
 
             return Typed(run_sub, T.BOOL)
         items = [self._typed_like(i, self.compile(i), a.type) for i in e.expressions]
+        kinds = {a.type.name, *(i.type.name for i in items)}
+        if "regclass" in kinds and kinds.intersection(_OID_LIKE):
+            # db9's regclass values are names: each one compared with the oid as = does
+            return self.compile(
+                exp.or_(*[exp.EQ(this=e.this.copy(), expression=i.copy()) for i in e.expressions])
+            )
         typed = next((i.type for i in items if i.type.name != "unknown"), T.UNKNOWN)
         a = self._typed_like(e.this, a, typed)
         pairs = [comparable(a, i) for i in items]
