@@ -753,6 +753,8 @@ CATALOG_FUNCTIONS = {
     "pg_get_partkeydef",
     "pg_my_temp_schema",
     "pg_function_is_visible",
+    *visibility.SYSTEM_ONLY_KINDS,
+    "pg_tablespace_location",
     "pg_get_function_result",
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",
@@ -856,6 +858,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return visibility.current_schemas(session(), bool(v[0]))
         if name == "pg_function_is_visible":
             return visibility.function_is_visible(catalog(), session().search_path(), v[0])
+        if name in visibility.SYSTEM_ONLY_KINDS:
+            return visibility.system_object_is_visible(v[0])
+        if name == "pg_tablespace_location":  # pg_default and pg_global: the data directory
+            return "" if v[0] in (1663, 1664) else None
         if name in ("has_schema_privilege", "has_database_privilege"):
             return True
         if name == "pg_my_temp_schema":
@@ -937,6 +943,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "pg_table_is_visible": T.BOOL,
         "pg_type_is_visible": T.BOOL,
         "pg_function_is_visible": T.BOOL,
+        **{kind: T.BOOL for kind in visibility.SYSTEM_ONLY_KINDS},
         "has_table_privilege": T.BOOL,
         "has_sequence_privilege": T.BOOL,
         "has_column_privilege": T.BOOL,

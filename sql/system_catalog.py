@@ -541,7 +541,7 @@ PG_TYPE_COLS = [
     ("typoutput", TXT),
     ("typreceive", TXT),
     ("typsend", TXT),
-    ("typacl", TXT),
+    ("typacl", TXT.array_of()),
     ("typstorage", CHR),
     ("typalign", CHR),
     ("typdefaultbin", TXT),
@@ -978,7 +978,7 @@ PG_PROC_COLS = [
     ("proargnames", TXT.array_of()),
     ("prosrc", TXT),
     ("probin", TXT),
-    ("proacl", TXT),
+    ("proacl", TXT.array_of()),
     ("proconfig", TXT.array_of()),
     ("protrftypes", OIDT.array_of()),
 ]

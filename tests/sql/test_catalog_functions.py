@@ -235,3 +235,21 @@ def test_check_constraints_and_their_columns_match_postgres(differ: Differ) -> N
         "SELECT constraint_type, is_deferrable, count(*) FROM information_schema.table_constraints"
         " WHERE table_schema = 'public' GROUP BY 1, 2 ORDER BY 1"
     )
+
+
+def test_visibility_of_pg_catalog_only_kinds_and_tablespace_location(differ: Differ) -> None:
+    """psql's \\do, \\dc, \\dd, \\db call these: pg_catalog's operators, conversions, operator
+    classes are visible; an oid of nothing is NULL; the two tablespaces live in the data
+    directory ('')."""
+    for stmt in [
+        "SELECT pg_operator_is_visible(96), pg_opclass_is_visible(1978)",
+        "SELECT pg_operator_is_visible(999999), pg_opclass_is_visible(999999),"
+        " pg_conversion_is_visible(999999), pg_ts_config_is_visible(999999),"
+        " pg_collation_is_visible(999999), pg_opfamily_is_visible(NULL)",
+        "SELECT spcname, pg_tablespace_location(oid) FROM pg_tablespace ORDER BY 1",
+        "SELECT p.proname, pg_catalog.array_to_string(p.proacl, E'\\n') FROM pg_proc p"
+        " WHERE p.proname = 'nosuch'",
+        "SELECT t.typname, pg_catalog.array_to_string(t.typacl, E'\\n') FROM pg_type t"
+        " WHERE t.typname = 'nosuch'",
+    ]:
+        differ.check(stmt)
