@@ -161,12 +161,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
             return v != 0
     if d == "date":
         if isinstance(v, dt.datetime):
-            return v.date()
+            return (T.local_time(v) if v.tzinfo is not None else v).date()
         if isinstance(v, dt.date):
             return v
     if d == "time without time zone":
         if isinstance(v, dt.datetime):
-            return (v.astimezone(dt.UTC) if v.tzinfo is not None else v).time()
+            return (T.local_time(v) if v.tzinfo is not None else v).time()
         if isinstance(v, dt.time):
             return v
         if isinstance(v, T.Interval):  # the interval's time of day, as interval_time
@@ -176,14 +176,15 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         return T.Interval(0, 0, T.to_storage(v, T.TIME))
     if d in ("timestamp without time zone", "timestamp with time zone"):
         if isinstance(v, dt.datetime):
+            # a local time in the session's zone, either way (T.session_zone)
             if d == "timestamp with time zone" and v.tzinfo is None:
-                return v.replace(tzinfo=dt.UTC)
+                return T.from_local(v)
             if d == "timestamp without time zone" and v.tzinfo is not None:
-                return v.astimezone(dt.UTC).replace(tzinfo=None)
+                return T.local_time(v).replace(tzinfo=None)
             return v
         if isinstance(v, dt.date):
             out = dt.datetime(v.year, v.month, v.day)
-            return out.replace(tzinfo=dt.UTC) if d.endswith("with time zone") else out
+            return T.from_local(out) if d.endswith("with time zone") else out
     if d in ("json", "jsonb") and s in ("json", "jsonb"):
         if d == "jsonb" and isinstance(v, str):
             return T.parse_text(v, dst)

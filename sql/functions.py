@@ -580,7 +580,9 @@ def _extract(c: ExprCompiler, e: exp.Extract) -> Typed:
                 raise InvalidParameterValue(f'unit "{unit}" not recognized for type time')
         else:
             ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-            epoch_base = dt.datetime(1970, 1, 1, tzinfo=ts.tzinfo)
+            if ts.tzinfo is not None:  # its fields in the session's zone
+                ts = T.local_time(ts)
+            epoch_base = dt.datetime(1970, 1, 1, tzinfo=dt.UTC if ts.tzinfo else None)
             parts = {
                 "year": ts.year,
                 "month": ts.month,
@@ -632,6 +634,8 @@ _TRUNC_UNITS = [
 
 
 def _date_trunc_value(unit: str, v: dt.datetime) -> dt.datetime:
+    if v.tzinfo is not None:  # truncated as a local time in the session's zone
+        return T.from_local(_date_trunc_value(unit, T.local_time(v).replace(tzinfo=None)))
     if unit not in _TRUNC_UNITS:
         raise InvalidParameterValue(f'unit "{unit}" not recognized for type timestamp')
     if unit == "week":

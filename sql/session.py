@@ -1945,16 +1945,12 @@ class Session:
                 return self._set_transaction(transaction_modes.Modes(isolation=value))
         if name == "search_path":
             value = ", ".join(p.strip() for p in value.split(","))
-        if name == "timezone" and value.upper() not in (
-            "UTC",
-            "GMT",
-            "ETC/UTC",
-            "Z",
-            "0",
-            "+00",
-            "'UTC'",
-        ):
-            self.notices.append(f"time zone {value} is shown as UTC: db9 keeps timestamptz in UTC")
+        if name == "timezone" and T.setting_zone(value) is None and not T.names_utc(value):
+            if not value.upper().startswith("INTERVAL"):
+                raise InvalidParameterValue(
+                    f'invalid value for parameter "TimeZone": "{value.strip(chr(39))}"'
+                )
+            self.notices.append(f"time zone {value} is shown as UTC: db9 reads no INTERVAL zone")
         if local and not self.in_block:
             self.notices.append("SET LOCAL can only be used in transaction blocks")
         self.set_config(name, value, local=local)

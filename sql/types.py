@@ -17,6 +17,7 @@ import re
 import string
 import struct
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -144,11 +145,14 @@ class EnumLabel(str):
 @dataclass(frozen=True)
 class OutputStyle:
     """The settings that change how values print: extra_float_digits (1 or more: the
-    shortest exact text; 0 and below: 15 + it significant digits, 6 + it for real) and
-    bytea_output (escape: printable ASCII as is, other bytes as \\ooo)."""
+    shortest exact text; 0 and below: 15 + it significant digits, 6 + it for real),
+    bytea_output (escape: printable ASCII as is, other bytes as \\ooo) and TimeZone (``zone``,
+    None for UTC): a timestamp with time zone is kept in UTC and shown, read without an
+    offset, and cast to and from local times in the session's zone."""
 
     extra_float_digits: int = 1
     bytea_escape: bool = False
+    zone: dt.tzinfo | None = None
 
 
 DEFAULT_OUTPUT = OutputStyle()
@@ -164,9 +168,77 @@ def output_style(settings: dict[str, str]) -> OutputStyle:
     except ValueError:
         efd = 1
     escape = settings.get("bytea_output", "hex").lower() == "escape"
-    if efd >= 1 and not escape:
+    zone = setting_zone(settings.get("timezone", "UTC"))
+    if efd >= 1 and not escape and zone is None:
         return DEFAULT_OUTPUT
-    return OutputStyle(efd, escape)
+    return OutputStyle(efd, escape, zone)
+
+
+_UTC_NAMES = frozenset({"UTC", "GMT", "Z", "ZULU", "UCT", "ETC/UTC", "ETC/GMT", "LOCAL", "DEFAULT"})
+_POSIX_OFFSET = re.compile(r"([+-])(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?")
+
+
+@functools.lru_cache(maxsize=256)
+def setting_zone(value: str) -> dt.tzinfo | None:
+    """The TimeZone setting's zone (None: UTC, the server's). As PostgreSQL reads it: a number
+    is hours EAST of Greenwich (``SET TIME ZONE -5``, ``'+05'``); ``+hh:mm`` is POSIX, hours
+    WEST; otherwise an IANA name. A value no zone answers to (SET refused it) is UTC."""
+    text = value.strip().strip("'")
+    if text.upper() in _UTC_NAMES:
+        return None
+    try:
+        hours = float(text.replace(" ", ""))
+    except ValueError:
+        hours = None
+    if hours is not None:
+        return None if hours == 0 else dt.timezone(dt.timedelta(hours=hours))
+    m = _POSIX_OFFSET.fullmatch(text)
+    if m:
+        west = dt.timedelta(hours=int(m[2]), minutes=int(m[3] or 0), seconds=int(m[4] or 0))
+        return dt.timezone(-west if m[1] == "+" else west) if west else None
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def names_utc(value: str) -> bool:
+    """Whether a TimeZone setting names UTC itself (``UTC``, ``GMT``, ``0``, ``+00:00``)."""
+    text = value.strip().strip("'")
+    if text.upper() in _UTC_NAMES:
+        return True
+    try:
+        return float(text.replace(" ", "")) == 0
+    except ValueError:
+        m = _POSIX_OFFSET.fullmatch(text)
+        return m is not None and not any(int(g or 0) for g in m.groups()[1:])
+
+
+def local_time(v: dt.datetime) -> dt.datetime:
+    """A timestamp with time zone in the session's zone (kept as is where that overflows)."""
+    try:
+        return v.astimezone(session_zone())
+    except (OverflowError, ValueError):
+        return v
+
+
+def from_local(v: dt.datetime) -> dt.datetime:
+    """A local time (naive) in the session's zone as a timestamp with time zone, in UTC. A
+    time the zone repeats or skips (a DST change) takes the smaller of its two offsets, as
+    PostgreSQL does (standard time for a repeated hour)."""
+    zone = session_zone()
+    try:
+        first, second = v.replace(tzinfo=zone, fold=0), v.replace(tzinfo=zone, fold=1)
+        a, b = first.utcoffset(), second.utcoffset()
+        chosen = second if a is not None and b is not None and b < a else first
+        return chosen.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return v.replace(tzinfo=dt.UTC)
+
+
+def session_zone() -> dt.tzinfo:
+    """The running session's TimeZone (UTC unless it SET another)."""
+    return OUTPUT_STYLE.get().zone or dt.UTC
 
 
 def _bytea_escape(v: bytes) -> str:
@@ -1063,8 +1135,10 @@ def parse_timestamp(text: str, *, tz: bool) -> dt.datetime:
         raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     if not tz:
         return value
+    if not m[8]:  # no offset: local time in the session's zone
+        return from_local(value)
     offset = dt.timedelta(0)
-    if m[8] and m[8] != "Z":
+    if m[8] != "Z":
         sign = -1 if m[8][0] == "-" else 1
         digits = m[8][1:].replace(":", "")
         hours = int(digits[:-2] if len(digits) > 2 else digits)
@@ -1440,7 +1514,19 @@ def format_timestamp(v: dt.datetime) -> str:
     if v.microsecond:
         text += f".{v.microsecond:06d}".rstrip("0")
     if v.tzinfo is not None:
-        text += "+00"
+        text += _offset_text(v.utcoffset())
+    return text
+
+
+def _offset_text(offset: dt.timedelta | None) -> str:
+    """A UTC offset as PostgreSQL prints one: ``+05``, ``-04``, ``+05:30``, ``-00:01:15``."""
+    secs = int(offset.total_seconds()) if offset is not None else 0
+    sign, secs = ("-", -secs) if secs < 0 else ("+", secs)
+    text = f"{sign}{secs // 3600:02d}"
+    if secs % 3600:
+        text += f":{secs % 3600 // 60:02d}"
+        if secs % 60:
+            text += f":{secs % 60:02d}"
     return text
 
 
@@ -1525,7 +1611,7 @@ def format_value(v: Any, t: SqlType) -> str | None:
     if isinstance(v, bytes):
         return _bytea_escape(v) if OUTPUT_STYLE.get().bytea_escape else "\\x" + v.hex()
     if isinstance(v, dt.datetime):
-        return format_timestamp(v)
+        return format_timestamp(local_time(v) if v.tzinfo is not None else v)
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dt.time):

@@ -1,0 +1,68 @@
+"""SET TimeZone changes what a timestamp with time zone looks like, as in PostgreSQL: db9
+keeps the instant in UTC and shows it, reads a literal without an offset, casts it to and
+from timestamp, date and time, and extracts, truncates and formats it in the session's zone
+(IANA names, numeric hours east, POSIX offsets west; a repeated or skipped DST hour takes
+the smaller offset); an unknown zone is 22023."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.sql.differential import Differ
+
+CASES = [
+    "SET timezone = 'Nowhere/City'",
+    "SET timezone = 'America/New_York'",
+    "SELECT timestamptz '2020-01-01 12:00:00+00', '2020-06-01 12:00'::timestamptz",
+    "SELECT timestamptz '2020-01-01 12:00:00+00'::timestamp, timestamp '2020-06-01 12:00'"
+    "::timestamptz, date '2020-06-01'::timestamptz",
+    "SELECT timestamptz '2020-06-01 02:00:00+00'::date, timestamptz '2020-06-01 12:00:00+00'::time",
+    "SELECT extract(hour from timestamptz '2020-06-01 12:00:00+00'),"
+    " extract(epoch from timestamptz '2020-01-01 12:00:00+00')",
+    "SELECT date_trunc('day', timestamptz '2020-06-01 02:00:00+00')",
+    "SELECT to_char(timestamptz '2020-06-01 12:00:00+00', 'YYYY-MM-DD HH24:MI TZ OF')",
+    "SELECT timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'UTC'",
+    "SET TIME ZONE 'Asia/Kolkata'",
+    "SELECT timestamptz '2020-01-01 12:00:00+00', to_char(timestamptz '2020-01-01 12:00+00', 'TZ')",
+    "SET timezone = -5",
+    "SELECT timestamptz '2020-01-01 12:00:00+00', to_char(timestamptz '2020-01-01 12:00+00', 'TZ')",
+    "SET timezone = '+02:30'",
+    "SELECT timestamptz '2020-01-01 12:00:00+00'",
+    "SET timezone = 'Europe/Paris'",
+    "SELECT timestamptz '2020-03-29 02:30:00', timestamptz '2020-10-25 02:30:00'",
+    "SELECT date_trunc('month', timestamptz '2020-03-01 00:30:00+02'),"
+    " date_trunc('hour', timestamptz '2020-03-29 01:30:00+00')",
+    "SET TIME ZONE LOCAL",
+    "SELECT timestamptz '2020-01-01 12:00:00+00'",
+    "SET timezone = 'GMT'",
+    "SELECT timestamptz '2020-01-01 12:00:00+00'",
+    "RESET timezone",
+]
+
+ZONES = ["UTC", "America/New_York", "Europe/Paris", "Asia/Kathmandu", "Australia/Lord_Howe",
+         "America/St_Johns", "Pacific/Chatham", "Africa/Casablanca", "-3", "7"]  # fmt: skip
+
+
+def test_time_zone_setting_matches_postgres(differ: Differ) -> None:
+    for sql in CASES:
+        differ.check(sql)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    zone=st.sampled_from(ZONES),
+    when=st.datetimes(dt.datetime(1950, 1, 1), dt.datetime(2060, 1, 1)),
+)
+def test_instants_and_local_times_in_any_zone(differ: Differ, zone: str, when: dt.datetime) -> None:
+    differ.check(f"SET TIME ZONE '{zone}'")
+    text = when.isoformat(sep=" ")
+    differ.check(
+        f"SELECT timestamptz '{text}+00', '{text}'::timestamptz, timestamp '{text}'::timestamptz,"
+        f" timestamptz '{text}+00'::timestamp, extract(hour from timestamptz '{text}+00'),"
+        f" date_trunc('day', timestamptz '{text}+00')"
+    )
