@@ -66,3 +66,20 @@ def test_instants_and_local_times_in_any_zone(differ: Differ, zone: str, when: d
         f" timestamptz '{text}+00'::timestamp, extract(hour from timestamptz '{text}+00'),"
         f" date_trunc('day', timestamptz '{text}+00')"
     )
+
+
+def test_a_statement_run_again_under_another_zone(differ: Differ) -> None:
+    """The same text run again after SET TimeZone reads its literals in the new zone (no
+    cached plan keeps the old zone's reading)."""
+    for stmt in [
+        "CREATE TABLE tt (a timestamptz)",
+        "INSERT INTO tt VALUES ('2020-06-01 12:00+00')",
+        "SELECT a, '2020-06-01 12:00'::timestamptz AS b, a::timestamp AS c FROM tt",
+        "SET timezone = 'Asia/Tokyo'",
+        "SELECT a, '2020-06-01 12:00'::timestamptz AS b, a::timestamp AS c FROM tt",
+        "SELECT a FROM tt WHERE a = '2020-06-01 21:00'",
+        "SET timezone = 'UTC'",
+        "SELECT a FROM tt WHERE a = '2020-06-01 21:00'",
+        "SELECT a, '2020-06-01 12:00'::timestamptz AS b, a::timestamp AS c FROM tt",
+    ]:
+        differ.check(stmt)
