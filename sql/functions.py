@@ -863,7 +863,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_function_is_visible":
             return visibility.function_is_visible(catalog(), session().search_path(), v[0])
         if name in visibility.SYSTEM_ONLY_KINDS:
-            return visibility.system_object_is_visible(v[0])
+            return visibility.system_object_is_visible(v[0], name)
         if name == "pg_tablespace_location":  # pg_default and pg_global: the data directory
             return "" if v[0] in (1663, 1664) else None
         if name in ("has_schema_privilege", "has_database_privilege"):

@@ -185,6 +185,16 @@ def constraint_def(
 # -- pg_catalog ---------------------------------------------------------------------------------
 
 
+# pg_collation: the collations every PostgreSQL database has built in, all of which compare
+# as db9 does, byte by byte (the database's default is C): deterministic, libc or default.
+COLLATIONS: Rows = [
+    (100, "default", 11, OWNER, "d", True, -1, None, None, None, None),
+    (950, "C", 11, OWNER, "c", True, -1, "C", "C", None, None),
+    (951, "POSIX", 11, OWNER, "c", True, -1, "POSIX", "POSIX", None, None),
+    (12340, "ucs_basic", 11, OWNER, "c", True, 6, "C", "C", None, None),
+]
+
+
 def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
     owner = roles.by_oid(session, c, OWNER)
     who = privileges.quote_role(owner.name) if owner is not None else str(OWNER)
@@ -596,7 +606,10 @@ def pg_index(c: Catalog) -> Rows:
                     indisready=True,
                     indislive=True,
                     indkey=keys,
-                    indclass=[opclass_oid(t.column(col).type) if col else 0 for col in i.columns],
+                    indclass=[
+                        index_opclass_oid(i, n, t.column(col) if col else None)
+                        for n, col in enumerate(i.columns)
+                    ],
                     indexprs=", ".join(e for e in i.exprs if e) or None,
                     indpred=i.predicate,
                     # INDOPTION_DESC | INDOPTION_NULLS_FIRST: DESC sorts NULLs first by default
@@ -929,7 +942,7 @@ def pg_sequences(c: Catalog, session: SessionApi) -> Rows:
     return rows
 
 
-OPCLASS_BASE = 100_000
+OPCLASS_BASE = system_oids.OPCLASS_BASE
 
 
 def opclass_oid(t: SqlType) -> int:
@@ -937,12 +950,31 @@ def opclass_oid(t: SqlType) -> int:
     return OPCLASS_BASE + t.oid
 
 
+# The non-default btree classes db9 takes (sql.index_options): PostgreSQL's oids, input types.
+NAMED_OPCLASSES = {
+    "text_pattern_ops": (4217, T.TEXT),
+    "varchar_pattern_ops": (4218, T.TEXT),
+    "bpchar_pattern_ops": (4219, T.BPCHAR),
+}
+
+
+def index_opclass_oid(index: Any, n: int, column: ColumnDef | None) -> int:
+    """pg_index.indclass's ``n``th entry: the key's named class, else its type's default."""
+    named = index.opclasses[n] if n < len(index.opclasses) else ""
+    if named in NAMED_OPCLASSES:
+        return NAMED_OPCLASSES[named][0]
+    return opclass_oid(column.type) if column is not None else 0
+
+
 def pg_opclass(c: Catalog) -> Rows:
-    return [
+    defaults = [
         (opclass_oid(t), 403, f"{t.typname}_ops", 11, True, t.oid, OWNER, 0, 0)
         for oid, t in sorted(T.BY_OID.items())
         if t.element is None
     ]
+    named = [(oid, 403, name, 11, False, t.oid, OWNER, 0, 0)
+             for name, (oid, t) in NAMED_OPCLASSES.items()]  # fmt: skip
+    return defaults + named
 
 
 def pg_am(c: Catalog) -> Rows:
@@ -1555,7 +1587,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("colliculocale", TXT),
             ("collversion", TXT),
         ],
-        empty,
+        lambda _c: COLLATIONS,
         False,
     ),
     ("pg_catalog", "pg_proc"): (PG_PROC_COLS, pg_proc, False),

@@ -4,6 +4,9 @@ pg_description.classoid, pg_depend.classid and the clients comparing with them e
 
 from __future__ import annotations
 
+# db9's default btree operator classes: this plus their type's oid (pg_opclass; pg_catalog's).
+OPCLASS_BASE = 100_000
+
 BY_NAME: dict[str, int] = {
     "pg_default_acl": 826,
     "pg_tablespace": 1213,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sql import system_oids
+from sql import types as T
 from sql.catalog import Catalog
 from sql.session_api import SessionApi
 
@@ -87,13 +89,15 @@ SYSTEM_ONLY_KINDS = frozenset(
 )
 
 
-def system_object_is_visible(oid: Any) -> bool | None:
+def system_object_is_visible(oid: Any, kind: str = "") -> bool | None:
     """pg_operator_is_visible and the others of SYSTEM_ONLY_KINDS: db9 has no user-defined
     operators, operator classes, conversions, collations, extended statistics or text search
     objects, so an object of these is pg_catalog's, which is always searched: visible. An
     oid of a user's object names none of them: NULL, PostgreSQL's answer for a missing one."""
     if oid is None:
         return None
+    if kind == "pg_opclass_is_visible" and int(oid) - system_oids.OPCLASS_BASE in T.BY_OID:
+        return True  # a type's default class (sql.system_catalog.opclass_oid)
     return True if int(oid) < 16384 else None
 
 

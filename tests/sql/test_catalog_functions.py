@@ -253,3 +253,33 @@ def test_visibility_of_pg_catalog_only_kinds_and_tablespace_location(differ: Dif
         " WHERE t.typname = 'nosuch'",
     ]:
         differ.check(stmt)
+
+
+def test_built_in_collations_listed(differ: Differ) -> None:
+    """pg_collation holds the built-in collations (db9 compares as all of them do, byte by
+    byte); Django asks whether a column's collation is deterministic before it adds a
+    varchar_pattern_ops index."""
+    for stmt in [
+        "SELECT oid, collname, collnamespace, collowner, collprovider, collisdeterministic,"
+        " collencoding, collcollate, collctype, colliculocale, collversion FROM pg_collation"
+        " WHERE collname IN ('default', 'C', 'POSIX', 'ucs_basic') ORDER BY oid",
+        "SELECT collisdeterministic FROM pg_collation WHERE collname = 'C'",
+        "SELECT collisdeterministic FROM pg_collation WHERE collname = 'nosuch'",
+    ]:
+        differ.check(stmt)
+
+
+def test_pattern_operator_classes_in_pg_index(differ: Differ) -> None:
+    """An index key's named operator class (varchar_pattern_ops: Django's _like index) is
+    what pg_index.indclass names, with PostgreSQL's oid; pg_catalog's classes are visible."""
+    for stmt in [
+        'CREATE TABLE cm (id int PRIMARY KEY, field varchar(10) COLLATE "C", t text)',
+        "CREATE INDEX cm_like ON cm (field varchar_pattern_ops)",
+        "CREATE INDEX cm_t ON cm (t text_pattern_ops, id)",
+        "SELECT c.relname, opcname FROM pg_opclass AS oc"
+        " JOIN pg_index AS i ON oc.oid = ANY(i.indclass)"
+        " JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname LIKE 'cm%' ORDER BY 1, 2",
+        "SELECT pg_opclass_is_visible(oc.oid), opcname FROM pg_opclass oc"
+        " WHERE opcname IN ('int4_ops', 'varchar_pattern_ops') AND opcmethod = 403 ORDER BY 2",
+    ]:
+        differ.check(stmt)
