@@ -166,6 +166,21 @@ def _check_formats(formats: list[int]) -> None:
             raise InvalidParameterValue(f"unsupported format code: {f}")
 
 
+# The settings PostgreSQL reports (GUC_REPORT): at login, and again whenever one changes.
+REPORTED = (
+    "server_version",
+    "server_encoding",
+    "client_encoding",
+    "DateStyle",
+    "IntervalStyle",
+    "TimeZone",
+    "integer_datetimes",
+    "standard_conforming_strings",
+    "application_name",
+    "is_superuser",
+)
+
+
 class PgConnection:
     def __init__(
         self, server: PgServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -193,6 +208,7 @@ class PgConnection:
         # Why the connection is ending (CLIENT_GONE, SHUTDOWN); it ends once the statement stops.
         self.stop_reason: Reason | None = None
         self.fatal_sent = False
+        self.reported: dict[str, str] = {}  # ParameterStatus values the client was sent
 
     # -- what pg_stat_activity and inet_*() show (sql.activity.Wire) ----------------------------
 
@@ -571,19 +587,7 @@ class PgConnection:
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET
         if params.get("application_name"):
             self.session.settings["application_name"] = params["application_name"]
-        for name in (
-            "server_version",
-            "server_encoding",
-            "client_encoding",
-            "DateStyle",
-            "IntervalStyle",
-            "TimeZone",
-            "integer_datetimes",
-            "standard_conforming_strings",
-            "application_name",
-            "is_superuser",
-        ):
-            self.send(M.parameter_status(name, self.session.settings.get(name.lower(), "")))
+        self._report_parameters()
         self.pid = self.server.register(self)
         self.session.set_pid(self.pid)
         self.session.wire = self
@@ -725,7 +729,22 @@ class PgConnection:
         return True
 
     def _status(self) -> str:
-        return self.session.status if self.session else "I"
+        """ReadyForQuery's transaction status. The reported settings changed since they were
+        last sent go first, as ParameterStatus (a SET TimeZone: drivers convert timestamps
+        with time zone to the zone the server reports)."""
+        if self.session is None:
+            return "I"
+        self._report_parameters()
+        return self.session.status
+
+    def _report_parameters(self) -> None:
+        """ParameterStatus for each of REPORTED whose value the client has not seen yet."""
+        assert self.session is not None
+        for name in REPORTED:
+            value = self.session.settings.get(name.lower(), "")
+            if self.reported.get(name) != value:
+                self.reported[name] = value
+                self.send(M.parameter_status(name, value))
 
     def send_error(self, exc: Db9Error) -> None:
         """Answer an error. In a transaction block any error fails the block, as in
