@@ -1066,6 +1066,13 @@ def _as_ts(x: Any) -> dt.datetime:
 
 def add_interval(x: Any, iv: Interval, sign: int) -> dt.datetime:
     ts = _as_ts(x)
+    if ts.tzinfo is not None and (iv.months or iv.days):
+        # a timestamp with time zone: months and days move the local date in the session's
+        # zone (a day across a DST change is 23 or 25 hours), the time part moves the instant
+        local = add_interval(
+            T.local_time(ts).replace(tzinfo=None), Interval(iv.months, iv.days, 0), sign
+        )
+        return T.from_local(local) + sign * dt.timedelta(microseconds=iv.micros)
     months = ts.month - 1 + sign * iv.months
     year, month = ts.year + months // 12, months % 12 + 1
     day = min(ts.day, calendar.monthrange(year, month)[1])

@@ -83,3 +83,20 @@ def test_a_statement_run_again_under_another_zone(differ: Differ) -> None:
         "SELECT a, '2020-06-01 12:00'::timestamptz AS b, a::timestamp AS c FROM tt",
     ]:
         differ.check(stmt)
+
+
+def test_interval_arithmetic_moves_local_days(differ: Differ) -> None:
+    """timestamptz +/- interval: months and days move the local date in the session's zone (a
+    day across a DST change is 23 or 25 hours), the time part the instant."""
+    for stmt in [
+        "SET timezone = 'America/Chicago'",
+        "SELECT timestamptz '2010-03-13 12:00:00-06' + interval '1 day',"
+        " timestamptz '2010-03-13 12:00:00-06' + interval '24 hours'",
+        "SELECT timestamptz '2010-03-13 12:00:00-06' + interval '1 day 02:00',"
+        " timestamptz '2010-03-13 12:00:00-06' - interval '-1 mon 3 days'",
+        "SELECT interval '1 day' + timestamptz '2010-11-06 12:00:00-05',"
+        " timestamptz '2010-11-07 12:00:00-06' - interval '1 day'",
+        "SET timezone = 'UTC'",
+        "SELECT timestamptz '2010-03-13 12:00:00-06' + interval '1 day'",
+    ]:
+        differ.check(stmt)
