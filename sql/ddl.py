@@ -41,6 +41,7 @@ from sql import (
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
+    BUILT_IN_COLLATIONS,
     SYSTEM_SCHEMAS,
     Catalog,
     ColumnDef,
@@ -217,6 +218,11 @@ def _column_def(
         named = c.name or None  # CONSTRAINT name before the column constraint
         if isinstance(k, exp.NotNullColumnConstraint):
             col.not_null = not k.args.get("allow_null")
+        elif isinstance(k, exp.CollateColumnConstraint):
+            # a built-in collation is recorded (pg_attribute.attcollation); db9 compares
+            # text byte by byte, as all of them do. Other names are taken and not recorded.
+            named = k.this.name if isinstance(k.this, exp.Identifier | exp.Column) else ""
+            col.collation = named if named in BUILT_IN_COLLATIONS else None
         elif isinstance(k, exp.DefaultColumnConstraint):
             col.default = table_alter.check_default(session, col, k.this, Context())
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):

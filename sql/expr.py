@@ -132,6 +132,17 @@ def expr_name(e: exp.Expr) -> str:
         return "?column?"
     if type(e) in OPERATOR_SYMBOLS or isinstance(e, exp.Connector):  # AND, OR
         return "?column?"
+    if isinstance(e, exp.Case):
+        # named after its ELSE when that is a column or a call (PostgreSQL's FigureColname)
+        default = e.args.get("default")
+        inner = default
+        while isinstance(inner, exp.Cast | exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column | exp.Func) and not isinstance(inner, exp.Case):
+            named = expr_name(default) if default is not None else "case"
+            if named != "?column?":
+                return named
+        return "case"
     pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
         return pg_name

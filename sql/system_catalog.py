@@ -195,6 +195,17 @@ COLLATIONS: Rows = [
 ]
 
 
+def collation_oid(t: SqlType, named: str | None) -> int:
+    """pg_attribute.attcollation: the column's COLLATE, else the default collation (100) for
+    a collatable type (text, varchar, char(n) and arrays of them), name's C (950), or 0."""
+    base = t.element or t
+    if base.name == "name":
+        return 950
+    if base.name not in ("text", "character varying", "character"):
+        return 0
+    return next((row[0] for row in COLLATIONS if row[1] == named), 100)
+
+
 def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
     owner = roles.by_oid(session, c, OWNER)
     who = privileges.quote_role(owner.name) if owner is not None else str(OWNER)
@@ -397,7 +408,7 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                     ident,
                     "s" if col.generated is not None else "",
                     1 if ty.element else 0,
-                    0,
+                    collation_oid(ty, col.collation),
                     col.local,
                     True,
                     col.inherited,
@@ -486,7 +497,8 @@ def pg_type(c: Catalog) -> Rows:
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, d.owner, 0, None, f"{d.kind}_in", f"{d.kind}_out",
+             ",", True, d.owner, collation_oid(t, None) if d.kind == "domain" else 0, None,
+             f"{d.kind}_in", f"{d.kind}_out",
              f"{d.kind}_recv", f"{d.kind}_send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
@@ -509,7 +521,7 @@ def pg_type(c: Catalog) -> Rows:
                 ",",
                 True,
                 OWNER,
-                0,
+                collation_oid(t, None),
                 None,
                 t.typname + "in",
                 t.typname + "out",

@@ -283,3 +283,35 @@ def test_pattern_operator_classes_in_pg_index(differ: Differ) -> None:
         " WHERE opcname IN ('int4_ops', 'varchar_pattern_ops') AND opcmethod = 403 ORDER BY 2",
     ]:
         differ.check(stmt)
+
+
+def test_column_and_type_collations(differ: Differ) -> None:
+    """attcollation: a built-in COLLATE as written, else the type's collation (default for
+    text types, C for name, none for the rest), as typcollation; Django's introspection of a
+    column's collation joins pg_collation."""
+    for stmt in [
+        'CREATE TABLE cm (id int PRIMARY KEY, field varchar(10) COLLATE "C" NOT NULL UNIQUE,'
+        ' t text, p text COLLATE "POSIX", n int, arr text[], nm name)',
+        "SELECT attname, attcollation FROM pg_attribute"
+        " WHERE attrelid = 'cm'::regclass AND attnum > 0 ORDER BY attnum",
+        "SELECT a.attname, CASE WHEN collname = 'default' THEN NULL ELSE collname END"
+        " FROM pg_attribute a LEFT JOIN pg_collation co ON a.attcollation = co.oid"
+        " WHERE a.attrelid = 'cm'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+        "SELECT typname, typcollation FROM pg_type"
+        " WHERE typname IN ('text', 'varchar', 'bpchar', 'name', '_text', 'int4') ORDER BY 1",
+        "CREATE DOMAIN dd AS text",
+        "SELECT typname, typcollation FROM pg_type WHERE typname = 'dd'",
+    ]:
+        differ.check(stmt)
+
+
+def test_case_named_after_its_else_column_or_call(differ: Differ) -> None:
+    """A CASE is named after its ELSE when that is a column or a call (FigureColname), as
+    Django's collation introspection (CASE ... ELSE collname END) reads it."""
+    differ.check("CREATE TABLE cc (a int, b text)")
+    differ.check(
+        "SELECT CASE WHEN a > 1 THEN 'x' ELSE b END, CASE WHEN true THEN 1 END,"
+        " CASE WHEN true THEN 1 ELSE a + 1 END, CASE WHEN true THEN 1 ELSE a::int8 END,"
+        " CASE WHEN true THEN 'a' ELSE lower(b) END, CASE WHEN true THEN 1 ELSE coalesce(a, 1) END"
+        " FROM cc"
+    )
