@@ -199,6 +199,14 @@ def _schema_of(session: SessionApi, t: exp.Table, persistence: str | None = None
     raise InvalidSchemaName("no schema has been selected to create in")
 
 
+def _checked_columns(table: TableDef, check: exp.Expr) -> list[str]:
+    """The columns a table CHECK reads, each once, in the order the expression first names
+    them (its pg_constraint.conkey, as PostgreSQL records it)."""
+    known = {c.name for c in table.live_columns}
+    named = (c.name for c in check.find_all(exp.Column, bfs=False))
+    return list(dict.fromkeys(n for n in named if n in known))
+
+
 def _column_def(
     session: SessionApi, table: TableDef, cd: exp.ColumnDef, attnum: int, seqs: list[TableDef]
 ) -> ColumnDef:
@@ -619,6 +627,7 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             ConstraintDef(
                 name or _check_name(table, inner.this),
                 "c",
+                _checked_columns(table, inner.this),
                 check=inner.this.sql(dialect="postgres"),
                 no_inherit=bool(inner.args.get("no_inherit")),
             )

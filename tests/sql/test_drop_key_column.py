@@ -49,3 +49,18 @@ def test_oids_in_a_list_of_regclass_constants(differ: Differ) -> None:
         "SELECT relname FROM pg_class WHERE oid NOT IN ('a2'::regclass) AND relname LIKE '_2'",
     ]:
         differ.check(stmt)
+
+
+def test_table_check_constraint_lists_its_columns(differ: Differ) -> None:
+    """A table CHECK added by ALTER TABLE names the columns it reads in conkey (Django finds
+    a column's check constraints by them); dropping such a column drops the check."""
+    for stmt in [
+        'CREATE TABLE au (id int PRIMARY KEY, height integer NULL CHECK ("height" >= 0), w int)',
+        'ALTER TABLE "au" DROP CONSTRAINT "au_height_check"',
+        'ALTER TABLE "au" ADD CONSTRAINT "au_height_f219d580_check" CHECK ("height" >= 0)',
+        "ALTER TABLE au ADD CONSTRAINT hw CHECK (w > height AND w > 0)",
+        "SELECT conname, conkey FROM pg_constraint WHERE conrelid = 'au'::regclass ORDER BY 1",
+        "ALTER TABLE au DROP COLUMN w",
+        "SELECT conname, conkey FROM pg_constraint WHERE conrelid = 'au'::regclass ORDER BY 1",
+    ]:
+        differ.check(stmt)
