@@ -22,6 +22,9 @@ from sql.errors import FeatureNotSupported, InvalidParameterValue
 from sql.scope import Typed
 
 _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
+# A POSIX zone of a name and an offset (``UTC-05:00``, Django's fixed offsets): the name is
+# only an abbreviation; the offset reads as ``_OFFSET`` does, hours west.
+_NAMED_OFFSET = re.compile(r"(?:[A-Za-z]{3,})([+-])(\d{1,2})(?::(\d{2}))?")
 
 
 @functools.lru_cache(maxsize=256)
@@ -30,7 +33,7 @@ def zone(name: str) -> dt.tzinfo:
     text = name.strip()
     if text.upper() in ("UTC", "GMT", "Z", "ZULU", "UCT", "ETC/UTC"):
         return dt.UTC
-    m = _OFFSET.fullmatch(text)
+    m = _OFFSET.fullmatch(text) or _NAMED_OFFSET.fullmatch(text)
     if m:
         sign = 1 if m[1] == "-" else -1  # POSIX: positive is west of Greenwich
         return dt.timezone(sign * dt.timedelta(hours=int(m[2]), minutes=int(m[3] or 0)))
