@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from control.registry import ControlError
-from sql import partition_text, routine_types, trigger_defs, user_types, views
+from sql import partition_text, regclass_text, routine_types, trigger_defs, user_types, views
 from sql.catalog import Catalog, ColumnDef, RoutineDef, TableDef
 from sql.database import Database
 from sql.functions_text import quote_ident, quote_literal
@@ -126,7 +126,7 @@ def table_ddl(catalog: Catalog, t: TableDef) -> str:
             continue
         line = f"    {quote_ident(c.name)} {_type_sql(catalog, c)}"
         if c.default is not None and not c.identity:
-            line += f" DEFAULT {c.default}"
+            line += f" DEFAULT {regclass_text.shown(c.default, catalog, [])}"
         items.append(line + (" NOT NULL" if c.not_null else ""))
     pk = next((i for i in t.indexes if i.primary), None)
     if pk is not None and not pk.parent_oid:
@@ -134,7 +134,8 @@ def table_ddl(catalog: Catalog, t: TableDef) -> str:
         items.append(f"    CONSTRAINT {quote_ident(pk.name)} PRIMARY KEY ({cols})")
     for con in t.constraints:
         if con.kind in ("u", "c", "x") and con.local and not (con.inherited and con.kind != "c"):
-            items.append(f"    CONSTRAINT {quote_ident(con.name)} {constraint_def(con, True, [])}")
+            shown = constraint_def(con, True, [], catalog)
+            items.append(f"    CONSTRAINT {quote_ident(con.name)} {shown}")
     out = f"CREATE TABLE {name} (\n" + ",\n".join(items) + "\n)"
     if parents:
         out += " INHERITS (" + ", ".join(_name(p.schema, p.name) for p in parents) + ")"
@@ -185,7 +186,7 @@ def after_rows(catalog: Catalog, session: Session) -> Iterator[str]:
                     f"ALTER SEQUENCE {_name(seq.schema, seq.name)} OWNED BY "
                     f"{_name(t.schema, t.name)}.{quote_ident(c.name)};"
                 )
-    for seq in seqs.values():
+    for _, seq in sorted(seqs.items()):  # by name, as pg_dump: not by creation order
         last, _, called = sequences.state(seq)
         target = quote_literal(_name(seq.schema, seq.name))
         yield f"SELECT pg_catalog.setval({target}, {last}, {'true' if called else 'false'});"
@@ -193,7 +194,7 @@ def after_rows(catalog: Catalog, session: Session) -> Iterator[str]:
         constrained = {con.index for con in t.constraints if con.index}
         for idx in t.indexes:
             if not idx.primary and idx.name not in constrained and not idx.parent_oid:
-                yield index_def(t, idx) + ";"
+                yield index_def(t, idx, catalog, []) + ";"
     for t in tables:
         for con in t.constraints:
             if con.kind == "f" and con.local and not con.inherited:

@@ -203,6 +203,7 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if isinstance(v, far_dates.FarTimestamp):
             return far_dates.retag(v, tz, T.session_zone())
         if isinstance(v, dt.datetime):
+            # a local time in the session's zone, either way (T.session_zone)
             if d == "timestamp with time zone" and v.tzinfo is None:
                 return T.local_to_utc(v)
             if d == "timestamp without time zone" and v.tzinfo is not None:

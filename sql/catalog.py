@@ -34,6 +34,9 @@ FIRST_USER_OID = 16384
 PUBLIC_OID = 2200
 SYSTEM_SCHEMA_OIDS = {"pg_catalog": 11, "information_schema": 13181}
 BOOTSTRAP_ROLE = 10  # the superuser that logged in (PostgreSQL's BOOTSTRAP_SUPERUSERID)
+# The collations every PostgreSQL database has (pg_collation's rows: sql.system_catalog); all
+# compare text byte by byte, as db9 does.
+BUILT_IN_COLLATIONS = ("default", "C", "POSIX", "ucs_basic")
 
 
 @dataclass(slots=True)
@@ -55,6 +58,7 @@ class ColumnDef:
     local: bool = True  # defined by the table itself too (attislocal)
     comment: str | None = None  # COMMENT ON (sql.comments)
     acl: list[list[Any]] | None = None  # column privileges (sql.privileges); None: none granted
+    collation: str | None = None  # COLLATE naming one of BUILT_IN_COLLATIONS
 
     udt: dict[str, Any] | None = None  # a user-defined type, as sql.types.type_to_json
 

@@ -43,6 +43,7 @@ from sql import (
 from sql import types as T
 from sql.casts import coerce_to
 from sql.catalog import (
+    BUILT_IN_COLLATIONS,
     SYSTEM_SCHEMAS,
     Catalog,
     ColumnDef,
@@ -73,7 +74,7 @@ from sql.errors import (
     WrongObjectType,
 )
 from sql.expr import Compiler, datatype_to_sql
-from sql.functions_text import quote_ident
+from sql.functions_text import quote_ident, quote_literal
 from sql.index_options import check_opclass
 from sql.layout import index_prefix, prefix_end, table_indexes_prefix, table_prefix
 from sql.pg_dialect import DIALECT, Exclude
@@ -202,6 +203,14 @@ def _schema_of(session: SessionApi, t: exp.Table, persistence: str | None = None
     raise InvalidSchemaName("no schema has been selected to create in")
 
 
+def _checked_columns(table: TableDef, check: exp.Expr) -> list[str]:
+    """The columns a table CHECK reads, each once, in the order the expression first names
+    them (its pg_constraint.conkey, as PostgreSQL records it)."""
+    known = {c.name for c in table.live_columns}
+    named = (c.name for c in check.find_all(exp.Column, bfs=False))
+    return list(dict.fromkeys(n for n in named if n in known))
+
+
 def _column_def(
     session: SessionApi, table: TableDef, cd: exp.ColumnDef, attnum: int, seqs: list[TableDef]
 ) -> ColumnDef:
@@ -221,6 +230,11 @@ def _column_def(
         named = c.name or None  # CONSTRAINT name before the column constraint
         if isinstance(k, exp.NotNullColumnConstraint):
             col.not_null = not k.args.get("allow_null")
+        elif isinstance(k, exp.CollateColumnConstraint):
+            # a built-in collation is recorded (pg_attribute.attcollation); db9 compares
+            # text byte by byte, as all of them do. Other names are taken and not recorded.
+            named = k.this.name if isinstance(k.this, exp.Identifier | exp.Column) else ""
+            col.collation = named if named in BUILT_IN_COLLATIONS else None
         elif isinstance(k, exp.DefaultColumnConstraint):
             col.default = table_alter.check_default(session, col, k.this, Context())
         elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
@@ -277,10 +291,8 @@ def _column_def(
         )
         seqs.append(seq)
         col.sequence = seq.name
-        qualified = quote_ident(seq.name)
-        if table.schema != "public":
-            qualified = f"{quote_ident(table.schema)}.{qualified}"
-        col.default = f"nextval('{qualified}'::regclass)"
+        qualified = quote_literal(f"{quote_ident(table.schema)}.{quote_ident(seq.name)}")
+        col.default = f"nextval({qualified}::regclass)"  # shown by regclass_text
         col.not_null = True
     return col
 
@@ -619,6 +631,7 @@ def _table_constraint(session: SessionApi, table: TableDef, item: exp.Expr) -> N
             ConstraintDef(
                 name or _check_name(table, inner.this),
                 "c",
+                _checked_columns(table, inner.this),
                 check=inner.this.sql(dialect="postgres"),
                 no_inherit=bool(inner.args.get("no_inherit")),
             )
@@ -1690,11 +1703,24 @@ def alter_table(
                     )
                 if not recursing:
                     partitions.check_not_key(table, c.name, "drop")
-                if c.name in table.primary_key:
-                    raise DependentObjectsStillExist(
-                        f"cannot drop column {c.name} of table {table.name} because other "
-                        "objects depend on it"
+                pk = next((k for k in table.constraints if k.kind == "p"), None)
+                if c.name in table.primary_key and pk is not None:
+                    # the key goes with its column (rows rekeyed); foreign keys referencing
+                    # it need CASCADE, as PostgreSQL's dependencies on the key's index
+                    drop_pk = exp.Drop(
+                        kind="CONSTRAINT",
+                        expressions=[exp.to_identifier(pk.name)],
+                        cascade=action.args.get("cascade"),
                     )
+                    try:
+                        table_alter.drop_constraint(session, table, drop_pk, catalog)
+                    except DependentObjectsStillExist as exc:
+                        raise DependentObjectsStillExist(
+                            f"cannot drop column {c.name} of table {table.name} because other "
+                            "objects depend on it",
+                            detail=exc.detail,
+                            hint="Use DROP ... CASCADE to drop the dependent objects too.",
+                        ) from None
                 users = [t for t in table.triggers if triggers.uses_column(t, c.name)]
                 if users and not action.args.get("cascade"):
                     raise DependentObjectsStillExist(

@@ -90,7 +90,7 @@ def empty(_c: Catalog) -> Rows:
 
 
 Cols = list[tuple[str, SqlType]]
-ACL = TXT
+ACL = TXT.array_of()  # aclitem[] in PostgreSQL: db9 has no aclitem type
 RELATIONS: dict[tuple[str, str], tuple[Cols, Callable[..., Rows], bool]] = {
     ("pg_catalog", "pg_language"): (
         [("oid", OIDT), ("lanname", NAME), ("lanowner", OIDT), ("lanispl", BOOL),

@@ -28,6 +28,7 @@ from sql import (
     functions_range,
     hstore,
     jsonb,
+    regclass_text,
     system_oids,
     time_zones,
     trigram,
@@ -94,12 +95,17 @@ def expr_name(e: exp.Expr) -> str:
         return e.table if isinstance(e.this, exp.Star) and e.table else e.name
     if isinstance(e, exp.AtTimeZone):
         return "timezone"
+    if isinstance(e, exp.Interval):  # interval '1 day': a typed constant, named for its type
+        return "interval"
     if isinstance(e, exp.Cast):
         inner = e.this
         # 'x'::int2::int8 is int8, a::int2::int8 and (a)::int8 are a
         while isinstance(inner, exp.Cast | exp.Paren):
             inner = inner.this
-        if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone):
+        # json '...' is sqlglot's ParseJSON: a typed constant, not a call naming the column
+        if isinstance(inner, exp.Column | exp.Func | exp.AtTimeZone) and not isinstance(
+            inner, exp.ParseJSON
+        ):
             return expr_name(inner)
         if isinstance(inner, exp.Tuple) and len(inner.expressions) > 1:
             return "row"  # (a, b)::t: a row constructor names its column
@@ -145,6 +151,17 @@ def expr_name(e: exp.Expr) -> str:
         return "?column?"
     if type(e) in OPERATOR_SYMBOLS or isinstance(e, exp.Connector):  # AND, OR
         return "?column?"
+    if isinstance(e, exp.Case):
+        # named after its ELSE when that is a column or a call (PostgreSQL's FigureColname)
+        default = e.args.get("default")
+        inner = default
+        while isinstance(inner, exp.Cast | exp.Paren):
+            inner = inner.this
+        if isinstance(inner, exp.Column | exp.Func) and not isinstance(inner, exp.Case):
+            named = expr_name(default) if default is not None else "case"
+            if named != "?column?":
+                return named
+        return "case"
     pg_name = pg_function_name(e) or jsonb.PG_NAMES.get(type(e).__name__)
     if pg_name:
         return pg_name
@@ -773,6 +790,19 @@ class Compiler:
                     arr.const,
                 )
                 elem = item.type
+            session = self.ctx.session
+            if session is not None and elem.name == "regclass" and a.type.name in _OID_LIKE:
+                # db9's regclass values are names: the elements as the oids they name
+                to_oid, farr1 = _regclass_to_oid(session, operator.itemgetter(0)), arr.fn
+                arr = Typed(
+                    lambda r: (
+                        None
+                        if (xs := farr1(r)) is None
+                        else [None if x is None else to_oid((x,)) for x in xs]
+                    ),
+                    T.OID.array_of(),
+                )
+                elem = T.OID
         from_query = isinstance(inner, exp.Select | exp.Subquery | exp.Union | exp.Values)
         op = _CMP[type(e)]
         want_all = quantifier == "all"
@@ -1230,6 +1260,12 @@ class Compiler:
 
             return Typed(run_sub, T.BOOL)
         items = [self._typed_like(i, self.compile(i), a.type) for i in e.expressions]
+        kinds = {a.type.name, *(i.type.name for i in items)}
+        if "regclass" in kinds and kinds.intersection(_OID_LIKE):
+            # db9's regclass values are names: each one compared with the oid as = does
+            return self.compile(
+                exp.or_(*[exp.EQ(this=e.this.copy(), expression=i.copy()) for i in e.expressions])
+            )
         typed = next((i.type for i in items if i.type.name != "unknown"), T.UNKNOWN)
         a = self._typed_like(e.this, a, typed)
         pairs = [comparable(a, i) for i in items]
@@ -2118,8 +2154,9 @@ def _name_to_regclass(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row],
         name = name.strip('"')
         # shown unqualified when its schema is visible, as regclassout does
         shown = name if schema.strip('"') in (*path, "pg_catalog") else v
-        if catalog.by_regclass(v, path) is not None:
-            return shown
+        rel = catalog.by_regclass(v, path)
+        if rel is not None:
+            return regclass_text.regclass_name(catalog, rel, path)
         if name.startswith("pg_") or v.startswith(("information_schema.", "pg_catalog.")):
             return shown
         if any(i.name == name for t in catalog.all_tables() for i in t.indexes):

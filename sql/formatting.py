@@ -17,6 +17,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sql import types as T
 from sql.errors import (
     DatetimeFieldOverflow,
     FeatureNotSupported,
@@ -101,6 +102,8 @@ def _ordinal(n: int) -> str:
 def datetime_to_char(v: Any, fmt: str) -> str:
     """to_char(timestamp/date, fmt)."""
     ts = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+    if ts.tzinfo is not None:  # a timestamp with time zone: in the session's zone
+        ts = ts.astimezone(T.session_zone())
     toks = _tokens(fmt, [*_DATE_PATTERNS, "TH", "th"])
     out: list[str] = []
     fm = False
@@ -183,18 +186,25 @@ def _date_field(ts: dt.datetime, p: str) -> tuple[Any, int]:
         return (r if p.isupper() else r.lower()), 4
     if up in ("TZ", "OF"):
         off = ts.utcoffset()
-        if up == "TZ":
-            return ("" if off is None else "UTC" if p.isupper() else "utc"), 0
-        mins = int(off.total_seconds() // 60) if off else 0
-        sign = "+" if mins >= 0 else "-"
-        hh, mm = divmod(abs(mins), 60)
-        return f"{sign}{hh:02d}" + (f":{mm:02d}" if mm else ""), 0
+        if up == "TZ":  # the zone's abbreviation; a fixed offset's is the offset
+            name = ts.tzname() or ""
+            if off is not None and name.startswith("UTC") and name != "UTC":
+                name = _offset(off)
+            return ("" if off is None else name if p.isupper() else name.lower()), 0
+        return _offset(off), 0
     if up in ("TH",):
         return "", 0
     raise FeatureNotSupported(f'formatting field "{p}" is not supported')
 
 
 # -- to_char of a number ----------------------------------------------------------------------
+
+
+def _offset(off: dt.timedelta | None) -> str:
+    mins = int(off.total_seconds() // 60) if off else 0
+    sign = "+" if mins >= 0 else "-"
+    hh, mm = divmod(abs(mins), 60)
+    return f"{sign}{hh:02d}" + (f":{mm:02d}" if mm else "")
 
 
 def _roman(n: int) -> str:

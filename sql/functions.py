@@ -39,6 +39,7 @@ from sql import (
     partition_text,
     pg_hash,
     privileges,
+    regclass_text,
     relation_sizes,
     roles,
     routine_call,
@@ -814,6 +815,8 @@ CATALOG_FUNCTIONS = {
     "pg_get_partkeydef",
     "pg_my_temp_schema",
     "pg_function_is_visible",
+    *visibility.SYSTEM_ONLY_KINDS,
+    "pg_tablespace_location",
     "pg_get_function_result",
     "pg_get_function_arguments",
     "pg_get_function_identity_arguments",
@@ -871,7 +874,9 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 return f"numeric({(mod - 4) >> 16},{(mod - 4) & 0xFFFF})"
             return t.display()
         if name == "pg_get_expr":
-            return v[0]
+            if v[0] is None:
+                return None
+            return regclass_text.shown(str(v[0]), catalog(), session().search_path())
         if name == "acldefault":
             role = roles.by_oid(session(), catalog(), v[1])
             return privileges.acl_default(str(v[0]), role.name if role else str(v[1]))
@@ -883,8 +888,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         if name == "pg_get_indexdef":
             found = find_index(v[0])
             if found and len(v) > 1 and v[1]:
-                return index_column_def(found[1], int(v[1]))
-            return index_def(*found) if found else None
+                return index_column_def(found[1], int(v[1]), catalog(), session().search_path())
+            return index_def(*found, catalog(), session().search_path()) if found else None
         if name == "pg_get_triggerdef":
             for t in catalog().all_tables():
                 for tr in t.triggers:
@@ -903,7 +908,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 for con in t.constraints:
                     if con.oid == v[0]:
                         pretty = len(v) > 1 and bool(v[1])
-                        return constraint_def(con, pretty, session().search_path(), t)
+                        return constraint_def(con, pretty, session().search_path(), t, catalog())
             for d in catalog().types.values():  # a domain's CHECK
                 for con in d.constraints:
                     if con.oid == v[0]:
@@ -922,6 +927,10 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
             return visibility.current_schemas(session(), bool(v[0]))
         if name == "pg_function_is_visible":
             return visibility.function_is_visible(catalog(), session().search_path(), v[0])
+        if name in visibility.SYSTEM_ONLY_KINDS:
+            return visibility.system_object_is_visible(v[0], name)
+        if name == "pg_tablespace_location":  # pg_default and pg_global: the data directory
+            return "" if v[0] in (1663, 1664) else None
         if name in ("has_schema_privilege", "has_database_privilege"):
             return True
         if name == "pg_my_temp_schema":
@@ -1015,6 +1024,7 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
         "pg_table_is_visible": T.BOOL,
         "pg_type_is_visible": T.BOOL,
         "pg_function_is_visible": T.BOOL,
+        **{kind: T.BOOL for kind in visibility.SYSTEM_ONLY_KINDS},
         "has_table_privilege": T.BOOL,
         "has_sequence_privilege": T.BOOL,
         "has_column_privilege": T.BOOL,
@@ -1140,6 +1150,11 @@ def add_interval(x: Any, iv: Interval, sign: int) -> Any:
     if isinstance(x, far_dates.FarTimestamp) and (x.infinite or not iv.months):
         return far_dates.add_micros(x, flat)
     ts = _as_ts(x)
+    if ts.tzinfo is not None and (iv.months or iv.days):
+        # a timestamp with time zone: months and days move the local date in the session's
+        # zone (a day across a DST change is 23 or 25 hours), the time part moves the instant
+        local = add_interval(T.utc_to_local(ts), Interval(iv.months, iv.days, 0), sign)
+        return add_interval(T.local_to_utc(local), Interval(0, 0, iv.micros), sign)
     months = ts.month - 1 + sign * iv.months
     year, month = ts.year + months // 12, months % 12 + 1
     if not 1 <= year <= 9999:

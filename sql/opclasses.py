@@ -58,6 +58,12 @@ def _oids() -> dict[tuple[int, str], int]:
     return {(am, name): _NAMED_BASE + i for i, (am, name, _) in enumerate(_named())}
 
 
+def is_class(oid: int) -> bool:
+    """Whether ``oid`` is one of the classes pg_opclass lists (all are pg_catalog's or an
+    extension's: db9 has no CREATE OPERATOR CLASS)."""
+    return oid - OPCLASS_BASE in T.BY_OID or _NAMED_BASE <= oid < _NAMED_BASE + len(_named())
+
+
 def _oids_named(am_oid: int) -> set[str]:
     return {name for am, name in _oids() if am == am_oid}
 

@@ -11,28 +11,27 @@ from typing import Any
 from pglast import ast
 from pglast.enums import ObjectType, RoleSpecType
 
-from sql import privileges, roles, routine_types
-from sql.catalog import Catalog, RoleDef, RoutineDef
+from sql import privileges, roles, routine_ddl
+from sql.catalog import Catalog, RoleDef
 from sql.errors import (
     FeatureNotSupported,
     InsufficientPrivilege,
     SqlError,
-    UndefinedFunction,
     UndefinedObject,
     WrongObjectType,
 )
 from sql.result import Result
-from sql.routine_ddl import parse, type_sql
+from sql.routine_ddl import parse
 from sql.session_api import SessionApi
 
 COMMANDS = frozenset(
     {"ALTER FUNCTION", "ALTER PROCEDURE", "ALTER ROUTINE", "ALTER AGGREGATE", "ALTER DOMAIN"}
 )
 _ROUTINE_KINDS = {
-    ObjectType.OBJECT_FUNCTION: ("function", "f"),
-    ObjectType.OBJECT_PROCEDURE: ("procedure", "p"),
-    ObjectType.OBJECT_ROUTINE: ("routine", ""),
-    ObjectType.OBJECT_AGGREGATE: ("aggregate", "a"),
+    ObjectType.OBJECT_FUNCTION: "function",
+    ObjectType.OBJECT_PROCEDURE: "procedure",
+    ObjectType.OBJECT_ROUTINE: "routine",
+    ObjectType.OBJECT_AGGREGATE: "aggregate",
 }
 
 
@@ -51,7 +50,8 @@ def run(session: SessionApi, command: str, text: str) -> Result:
     owner = _role(session, catalog, stmt.newowner)
     store, txn = session.database.catalogs, session.current_txn()
     if stmt.objectType in _ROUTINE_KINDS:
-        routine = _routine(session, catalog, stmt.object, *_ROUTINE_KINDS[stmt.objectType])
+        routine = routine_ddl.lookup(session, stmt.object, _ROUTINE_KINDS[stmt.objectType])
+        assert routine is not None  # not missing_ok: 42883 raised
         if routine.owner != owner.oid:
             if not _owns(session, catalog, routine.owner):
                 raise InsufficientPrivilege(f"must be owner of function {routine.name}")
@@ -89,26 +89,3 @@ def _owns(session: SessionApi, catalog: Catalog, owner: int) -> bool:
     if roles.is_superuser(session):
         return True
     return owner in roles.memberships(catalog, roles.current(session, catalog).oid)
-
-
-def _routine(session: SessionApi, catalog: Catalog, obj: Any, noun: str, kind: str) -> RoutineDef:
-    names = [n.sval for n in obj.objname]
-    schema = names[0] if len(names) > 1 else None
-    found = catalog.routines_named(names[-1], schema, session.search_path())
-    if not obj.args_unspecified:
-        types = [
-            routine_types.arg_type(type_sql(p.argType))
-            for p in obj.objfuncargs or ()
-            if p.mode != "o"
-        ]
-        found = [r for r in found if routine_types.in_types(r) == types]
-    if kind:
-        found = [r for r in found if r.kind == kind]
-    if len(found) > 1:
-        raise SqlError(
-            f'{noun} name "{names[-1]}" is not unique',
-            hint="Specify the argument list to select the function unambiguously.",
-        ).with_state("42725")
-    if not found:
-        raise UndefinedFunction(f"{noun} {'.'.join(names)} does not exist")
-    return found[0]

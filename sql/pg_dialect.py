@@ -377,7 +377,43 @@ class Db9Postgres(Postgres):
                 literal = exp.Literal.string(nxt.text)
                 to = exp.DataType.build(cur.text, dialect="postgres", udt=True)
                 return self.expression(exp.Cast(this=literal, to=to))
+            if (
+                cur is not None
+                and nxt is not None
+                and cur.token_type in self.TYPE_TOKENS
+                and cur.token_type != TokenType.INTERVAL
+                and nxt.token_type == TokenType.STRING
+            ):
+                # ``timestamptz 'x'::timestamp``: the type applies to the constant alone and
+                # ``::`` to the typed constant (sqlglot applies ``::`` to the string first).
+                index = self._index
+                data_type = self._parse_types(check_func=True, allow_identifiers=False)
+                if isinstance(data_type, exp.DataType) and self._match(TokenType.STRING):
+                    string = exp.Literal.string(self._prev.text)
+                    typed = self.TYPE_LITERAL_PARSERS.get(data_type.this)
+                    cast = (
+                        typed(self, string, data_type)
+                        if typed
+                        else self.expression(exp.Cast(this=string, to=data_type))
+                    )
+                    return self._parse_column_ops(cast)
+                self._retreat(index)
             return super()._parse_type(parse_interval, fallback_to_identifier)
+
+        def _parse_interval_span(
+            self, this: exp.Expr, parse_function_unit: bool = True
+        ) -> exp.Interval:
+            # sqlglot reads ``interval '1 day 02:03:04'`` as ``interval '1' day`` (it takes the
+            # string's one "number unit" part for all of it); a string that is more than that
+            # part stays whole, as PostgreSQL reads it.
+            text = this.name if this is not None and this.is_string else None
+            parts = exp.INTERVAL_STRING_RE.findall(text) if text is not None else []
+            if text is None or len(parts) != 1 or exp.INTERVAL_STRING_RE.fullmatch(text):
+                return super()._parse_interval_span(this, parse_function_unit)
+            # two "number unit" parts: sqlglot keeps the string and leaves a unit after it
+            interval = super()._parse_interval_span(exp.Literal.string("1 day 1 day"))
+            interval.set("this", this)
+            return interval
 
         def _parse_types(
             self,

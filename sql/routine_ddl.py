@@ -199,45 +199,51 @@ def creation_schema(session: SessionApi) -> str:
     return found
 
 
+def lookup(session: SessionApi, obj: Any, kind: str, missing_ok: bool = False) -> RoutineDef | None:
+    """The routine an ObjectWithArgs names, as PostgreSQL's LookupFuncWithArgs finds it for
+    ``kind`` ("function", "procedure", "aggregate" or "routine"): by its input argument types
+    (a procedure's or routine's also by all of them, OUT ones included), or by name alone when
+    no list is given (42725 when that names several). A function lookup takes an aggregate
+    too, not a procedure (42809). None when nothing matches and ``missing_ok``, else 42883."""
+    names = [n.sval for n in obj.objname]
+    schema = names[0] if len(names) > 1 else None
+    found = session.catalog().routines_named(names[-1], schema, session.search_path())
+    if not obj.args_unspecified:
+        params = list(obj.objfuncargs or ())
+        given = [routine_types.arg_type(type_sql(p.argType)) for p in params]
+        inputs = [t for p, t in zip(params, given, strict=True) if _MODES[p.mode] != "o"]
+        found = [r for r in found if routine_types.in_types(r) == inputs
+                 or (kind in ("procedure", "routine") and r.kind == "p"
+                     and [routine_types.arg_type(a.type) for a in r.args] == given)]  # fmt: skip
+    _check_kinds(found, kind)
+    if len(found) > 1:
+        raise SqlError(
+            f'{kind} name "{names[-1]}" is not unique',
+            hint="Specify the argument list to select the function unambiguously.",
+        ).with_state("42725")
+    if found:
+        return found[0]
+    shown = ".".join(names)
+    if not obj.args_unspecified:
+        shown += "(" + ", ".join(
+            routine_types.arg_type(type_sql(p.argType)).display() for p in obj.objfuncargs or ()
+        ) + ")"  # fmt: skip
+    if not missing_ok:
+        raise UndefinedFunction(f"{kind} {shown} does not exist")
+    session.notices.append(f"{kind} {shown} does not exist, skipping")
+    return None
+
+
 def _drop_routines(session: SessionApi, stmt: Any, command: str) -> Result:
     catalog = session.catalog()
     kind = command.split()[1].lower()
     doomed: list[RoutineDef] = []
     for obj in stmt.objects:
-        names = [n.sval for n in obj.objname]
-        schema = names[0] if len(names) > 1 else None
-        found = catalog.routines_named(names[-1], schema, session.search_path())
-        if not obj.args_unspecified:
-            types = [
-                routine_types.arg_type(type_sql(p.argType))
-                for p in obj.objfuncargs or ()
-                if _MODES[p.mode] != "o"
-            ]
-            found = [r for r in found if routine_types.in_types(r) == types]
-        if kind != "routine":
-            _check_kinds(found, kind)
-            found = [r for r in found if r.kind == _KINDS[kind]]
-        elif len(found) > 1:
-            raise SqlError(
-                f'{kind} name "{names[-1]}" is not unique',
-                hint="Specify the argument list to select the function unambiguously.",
-            ).with_state("42725")
-        if not found:
-            shown = ".".join(names)
-            if not obj.args_unspecified:
-                shown += (
-                    "("
-                    + ", ".join(
-                        routine_types.arg_type(type_sql(p.argType)).display()
-                        for p in obj.objfuncargs or ()
-                    )
-                    + ")"
-                )
-            if stmt.missing_ok:
-                session.notices.append(f"{kind} {shown} does not exist, skipping")
-                continue
-            raise UndefinedFunction(f"{kind} {shown} does not exist")
-        doomed += found
+        found = lookup(session, obj, kind, missing_ok=stmt.missing_ok)
+        if found is not None and found.kind == "a" and kind == "function":
+            shown = f"{found.name}({routine_types.describe_arguments(found, defaults=False)})"
+            raise WrongObjectType(f"{shown} is an aggregate function").with_state("42809")
+        doomed += [found] if found is not None else []
     for r in doomed:
         users = [(t, tr) for t in catalog.all_tables() for tr in t.triggers if tr.function == r.oid]
         if users and stmt.behavior != 1:  # DROP_CASCADE
@@ -255,17 +261,16 @@ def _drop_routines(session: SessionApi, stmt: Any, command: str) -> Result:
     return Result(command)
 
 
-_KINDS = {"function": "f", "procedure": "p", "aggregate": "a"}
-
-
 def _check_kinds(found: list[RoutineDef], kind: str) -> None:
-    """DROP FUNCTION of an aggregate, DROP AGGREGATE of a function: 42809, as PostgreSQL."""
+    """A routine of a kind the statement does not take: 42809, as PostgreSQL (a function
+    lookup takes aggregates; DROP FUNCTION refuses them itself)."""
     for r in found:
-        if r.kind == "a" and kind == "function":
-            shown = f"{r.name}({routine_types.describe_arguments(r, defaults=False)})"
-            raise WrongObjectType(f"{shown} is an aggregate function").with_state("42809")
+        shown = f"{r.name}({routine_types.describe_arguments(r, defaults=False)})"
+        if r.kind == "p" and kind in ("function", "aggregate"):
+            raise WrongObjectType(f"{shown} is not a function").with_state("42809")
+        if r.kind != "p" and kind == "procedure":
+            raise WrongObjectType(f"{shown} is not a procedure").with_state("42809")
         if r.kind == "f" and kind == "aggregate":
-            shown = f"{r.name}({routine_types.describe_arguments(r, defaults=False)})"
             raise WrongObjectType(f"function {shown} is not an aggregate").with_state("42809")
 
 

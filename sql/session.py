@@ -1609,7 +1609,7 @@ class Session:
             words = join_dotted(words)
         lower = [w.lower() for w in words]
         if kind == "set" and lower[1:2] == ["constraints"]:
-            return self._set_constraints(lower[2:])
+            return self._set_constraints(stmt.tokens[2:])
         identity = _identity_command(kind, lower)
         if identity is not None:
             what, local = identity
@@ -1738,13 +1738,20 @@ class Session:
                                                  new=False)  # fmt: skip
         return Result("ANALYZE" if kind == "ANALYSE" else kind)
 
-    def _set_constraints(self, rest: list[str]) -> Result:
+    def _set_constraints(self, rest: list[Any]) -> Result:
         """SET CONSTRAINTS ALL | name, ... DEFERRED | IMMEDIATE (sql.unique_checks); outside
-        a block it only checks the names and warns, as PostgreSQL does."""
-        if not rest or rest[-1] not in ("deferred", "immediate"):
+        a block it only checks the names and warns, as PostgreSQL does. ``rest`` are the
+        tokens after CONSTRAINTS; a name folds as an identifier (quoted ones keep their case),
+        a schema before it is passed over."""
+        mode = str(rest[-1].text).lower() if rest else ""
+        if mode not in ("deferred", "immediate"):
             raise SyntaxError_("syntax error at end of input")
-        names = [w for w in rest[:-1] if w != ","]
-        unique_checks.set_constraints(self, names, rest[-1] == "deferred")
+        names: list[str] = []
+        for k, tok in enumerate(rest[:-1]):
+            ends_name = k + 1 == len(rest) - 1 or rest[k + 1].token_type == TokenType.COMMA
+            if tok.token_type not in (TokenType.COMMA, TokenType.DOT) and ends_name:
+                names.append(relations.ident(tok))
+        unique_checks.set_constraints(self, names, mode == "deferred")
         if not self.in_block:
             self.deferrals.clear()
             self.notices.append("SET CONSTRAINTS can only be used in transaction blocks")

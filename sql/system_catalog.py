@@ -27,6 +27,7 @@ from sql import (
     partition_indexes,
     partition_text,
     privileges,
+    regclass_text,
     roles,
     routine_types,
     stat_views,
@@ -80,9 +81,19 @@ def _index_expr(text: str) -> str:
     return f"({shown})"
 
 
-def index_def(table: TableDef, index: Any) -> str:
+def _deparsed(text: str, catalog: Catalog | None, path: list[str] | None) -> str:
+    """A stored expression as the catalog functions print it on ``path`` (regclass literals
+    qualified unless visible); as stored when no path is given."""
+    return text if catalog is None or path is None else regclass_text.shown(text, catalog, path)
+
+
+def index_def(
+    table: TableDef, index: Any, catalog: Catalog | None = None, path: list[str] | None = None
+) -> str:
+    """pg_get_indexdef; expressions deparsed on ``path`` (see ``_deparsed``)."""
+    exprs = [_deparsed(e, catalog, path) if e else e for e in index.exprs]
     cols = ", ".join(
-        (_index_expr(index.exprs[i]) if index.exprs and index.exprs[i] else quote_ident(c))
+        (_index_expr(exprs[i]) if exprs and exprs[i] else quote_ident(c))
         + (f" {index.opclasses[i]}" if index.opclasses and index.opclasses[i] else "")
         + (" DESC" if index.descending and index.descending[i] else "")
         for i, c in enumerate(index.columns)
@@ -95,11 +106,17 @@ def index_def(table: TableDef, index: Any) -> str:
     return (
         f"CREATE {unique}INDEX {quote_ident(index.name)} ON {name} "
         f"USING {index.method} ({cols}){include}{nulls}{options}"
-        + (f" WHERE {_parenthesised(index.predicate)}" if index.predicate else "")
+        + (
+            f" WHERE {_parenthesised(_deparsed(index.predicate, catalog, path))}"
+            if index.predicate
+            else ""
+        )
     )
 
 
-def index_column_def(index: Any, column: int) -> str:
+def index_column_def(
+    index: Any, column: int, catalog: Catalog | None = None, path: list[str] | None = None
+) -> str:
     """pg_get_indexdef(index, column, pretty) for column > 0: that key's column name or
     expression (INCLUDE columns numbered after the keys); '' past the last, as PostgreSQL."""
     keys = [(index.exprs[n] if n < len(index.exprs) and index.exprs[n] else "") or name
@@ -109,7 +126,7 @@ def index_column_def(index: Any, column: int) -> str:
         return ""
     n = column - 1
     if n < len(index.exprs) and index.exprs[n]:
-        return _index_expr(index.exprs[n])
+        return _index_expr(_deparsed(index.exprs[n], catalog, path))
     return quote_ident(cols[n])
 
 
@@ -128,16 +145,23 @@ def _parenthesised(text: str) -> str:
 
 
 def constraint_def(
-    con: Any, pretty: bool = False, path: list[str] | None = None, table: Any = None
+    con: Any,
+    pretty: bool = False,
+    path: list[str] | None = None,
+    table: Any = None,
+    catalog: Catalog | None = None,
 ) -> str:
     """pg_get_constraintdef; a foreign key's table is schema-qualified unless its schema is
     on the search path ``path`` (None: taken as visible); an exclusion constraint's keys
-    come from its index in ``table``."""
-    text = _constraint_text(con, pretty, path, table)
+    come from its index in ``table``; a CHECK's regclass literals are deparsed on ``path``
+    when ``catalog`` is given."""
+    text = _constraint_text(con, pretty, path, table, catalog)
     return text if getattr(con, "validated", True) else f"{text} NOT VALID"
 
 
-def _constraint_text(con: Any, pretty: bool, path: list[str] | None, table: Any) -> str:
+def _constraint_text(
+    con: Any, pretty: bool, path: list[str] | None, table: Any, catalog: Catalog | None
+) -> str:
     cols = ", ".join(quote_ident(c) for c in con.columns)
     later = " DEFERRABLE INITIALLY DEFERRED" if con.deferred else " DEFERRABLE"
     if con.kind == "p":
@@ -146,7 +170,8 @@ def _constraint_text(con: Any, pretty: bool, path: list[str] | None, table: Any)
         nulls = "NULLS NOT DISTINCT " if con.nulls_not_distinct else ""
         return f"UNIQUE {nulls}({cols})" + (later if con.deferrable else "")
     if con.kind == "c":
-        text = f"CHECK ({con.check})" if pretty else f"CHECK (({con.check}))"
+        check = _deparsed(con.check, catalog, path)
+        text = f"CHECK ({check})" if pretty else f"CHECK (({check}))"
         return text + (" NO INHERIT" if con.no_inherit else "")
     if con.kind == "f":
         schema, _, table = (con.ref_table or "").rpartition(".")
@@ -177,6 +202,27 @@ def _constraint_text(con: Any, pretty: bool, path: list[str] | None, table: Any)
 
 
 # -- pg_catalog ---------------------------------------------------------------------------------
+
+
+# pg_collation: the collations every PostgreSQL database has built in, all of which compare
+# as db9 does, byte by byte (the database's default is C): deterministic, libc or default.
+COLLATIONS: Rows = [
+    (100, "default", 11, OWNER, "d", True, -1, None, None, None, None),
+    (950, "C", 11, OWNER, "c", True, -1, "C", "C", None, None),
+    (951, "POSIX", 11, OWNER, "c", True, -1, "POSIX", "POSIX", None, None),
+    (12340, "ucs_basic", 11, OWNER, "c", True, 6, "C", "C", None, None),
+]
+
+
+def collation_oid(t: SqlType, named: str | None) -> int:
+    """pg_attribute.attcollation: the column's COLLATE, else the default collation (100) for
+    a collatable type (text, varchar, char(n) and arrays of them), name's C (950), or 0."""
+    base = t.element or t
+    if base.name == "name":
+        return 950
+    if base.name not in ("text", "character varying", "character"):
+        return 0
+    return next((row[0] for row in COLLATIONS if row[1] == named), 100)
 
 
 def pg_namespace(c: Catalog, session: SessionApi) -> Rows:
@@ -382,7 +428,7 @@ def pg_attribute(c: Catalog, session: SessionApi) -> Rows:
                     ident,
                     "s" if col.generated is not None else "",
                     1 if ty.element else 0,
-                    0,
+                    collation_oid(ty, col.collation),
                     col.local,
                     True,
                     col.inherited,
@@ -477,7 +523,8 @@ def pg_type(c: Catalog) -> Rows:
             (oid, d.name, _ns(c, d.schema), t.typlen, typtype, t.category, 0,
              d.type_def.get("array_oid", 0), base, -1,
              t.domain.not_null if t.domain else False, oid if d.kind == "composite" else 0,
-             ",", True, d.owner, 100 if t.category == "S" else 0, None, f"{io}in", f"{io}out",
+             ",", True, d.owner, collation_oid(t, None) if d.kind == "domain" else (
+                 100 if t.category == "S" else 0), None, f"{io}in", f"{io}out",
              f"{io}recv", f"{io}send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
@@ -509,7 +556,7 @@ def pg_type(c: Catalog) -> Rows:
                 ",",
                 True,
                 OWNER,
-                0,
+                collation_oid(t, None),
                 None,
                 io + "in",
                 io + "out",
@@ -581,7 +628,7 @@ PG_TYPE_COLS = [
     ("typoutput", TXT),
     ("typreceive", TXT),
     ("typsend", TXT),
-    ("typacl", TXT),
+    ("typacl", TXT.array_of()),
     ("typstorage", CHR),
     ("typalign", CHR),
     ("typdefaultbin", TXT),
@@ -1007,7 +1054,7 @@ PG_PROC_COLS = [
     ("proargnames", TXT.array_of()),
     ("prosrc", TXT),
     ("probin", TXT),
-    ("proacl", TXT),
+    ("proacl", TXT.array_of()),
     ("proconfig", TXT.array_of()),
     ("protrftypes", OIDT.array_of()),
 ]
@@ -1211,7 +1258,9 @@ def is_columns(c: Catalog, session: SessionApi) -> Rows:
                     t.name,
                     col.name,
                     num,
-                    None if col.identity else col.default,
+                    None
+                    if col.identity or col.default is None
+                    else regclass_text.shown(col.default, c, session.search_path()),
                     "NO" if col.not_null else "YES",
                     _data_type(ty),
                     ty.length,
@@ -1597,7 +1646,7 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
             ("colliculocale", TXT),
             ("collversion", TXT),
         ],
-        empty,
+        lambda _c: COLLATIONS,
         False,
     ),
     ("pg_catalog", "pg_proc"): (PG_PROC_COLS, pg_proc, False),

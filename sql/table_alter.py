@@ -15,7 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from kv import dropped
-from sql import dml, relations
+from sql import dml, regclass_text, relations
 from sql.casts import coerce_to
 from sql.catalog import ColumnDef, TableDef
 from sql.errors import (
@@ -269,7 +269,9 @@ def check_default(session: SessionApi, col: ColumnDef, e: exp.Expr, ctx: Context
         raise GroupingError("aggregate functions are not allowed in DEFAULT expressions")
     if e.find(exp.Window):
         raise WindowingError("window functions are not allowed in DEFAULT expressions")
-    text = str(e.sql(dialect="postgres"))
+    text = regclass_text.qualify(
+        str(e.sql(dialect="postgres")), session.catalog(), session.search_path()
+    )
     probe = TableDef(0, "", "", [dataclasses.replace(col, default=text, dropped=False)])
     typed = dml.default_value(session, probe, col.name, ctx)
     if typed.const:

@@ -1204,7 +1204,12 @@ def local_to_utc(
     if isinstance(value, far_dates.FarTimestamp):
         return far_dates.retag(value, True, z)
     try:
-        return value.replace(tzinfo=z).astimezone(dt.UTC)
+        # A local time the zone repeats or skips (a DST change) takes the smaller of its
+        # two offsets, as PostgreSQL does (standard time for a repeated hour).
+        first, second = value.replace(tzinfo=z, fold=0), value.replace(tzinfo=z, fold=1)
+        a, b = first.utcoffset(), second.utcoffset()
+        chosen = second if a is not None and b is not None and b < a else first
+        return chosen.astimezone(dt.UTC)
     except OverflowError:
         offset = z.utcoffset(value) or dt.timedelta(0)
         micros = far_dates.micros_of(value) - offset // dt.timedelta(microseconds=1)

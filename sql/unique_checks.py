@@ -104,7 +104,7 @@ def set_constraints(session: SessionApi, names: list[str], deferred: bool) -> No
         catalog = session.catalog()
         chosen = set()
         for name in names:
-            bare = name.split(".")[-1].strip('"')
+            bare = name  # folded by the caller, its schema dropped
             found = [c for t in catalog.all_tables() for c in t.constraints if c.name == bare]
             if not found:
                 raise UndefinedObject(f'constraint "{bare}" does not exist')

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sql import extension_catalog
+from sql import extension_catalog, opclasses
 from sql.catalog import Catalog
 from sql.session_api import SessionApi
 
@@ -72,6 +72,35 @@ def function_is_visible(catalog: Catalog, path: list[str], oid: Any) -> bool | N
         if x.name == r.name and [a.type for a in x.in_args] == args
     }
     return _first_holder(path, holders) == r.schema
+
+
+# The visibility functions of the kinds of object db9 holds only pg_catalog's own of.
+SYSTEM_ONLY_KINDS = frozenset(
+    {
+        "pg_operator_is_visible",
+        "pg_opclass_is_visible",
+        "pg_opfamily_is_visible",
+        "pg_conversion_is_visible",
+        "pg_collation_is_visible",
+        "pg_statistics_obj_is_visible",
+        "pg_ts_config_is_visible",
+        "pg_ts_dict_is_visible",
+        "pg_ts_parser_is_visible",
+        "pg_ts_template_is_visible",
+    }
+)
+
+
+def system_object_is_visible(oid: Any, kind: str = "") -> bool | None:
+    """pg_operator_is_visible and the others of SYSTEM_ONLY_KINDS: db9 has no user-defined
+    operators, operator classes, conversions, collations, extended statistics or text search
+    objects, so an object of these is pg_catalog's, which is always searched: visible. An
+    oid of a user's object names none of them: NULL, PostgreSQL's answer for a missing one."""
+    if oid is None:
+        return None
+    if kind == "pg_opclass_is_visible" and opclasses.is_class(int(oid)):
+        return True
+    return True if int(oid) < 16384 else None
 
 
 def current_schemas(session: SessionApi, implicit: bool) -> list[str]:

@@ -94,6 +94,10 @@ CREATE TABLE public.dog (good boolean NOT NULL DEFAULT true) INHERITS (public.an
 
 CREATE TABLE public."Odd ""Name""" ("Mixed Case" integer, "select" text);
 
+-- A serial in public: its default names the sequence, which pg_dump's empty search_path
+-- must see qualified (nextval('public.items_id_seq'::regclass)).
+CREATE TABLE public.items (id serial PRIMARY KEY, label text NOT NULL);
+
 INSERT INTO shop.customer (email, name, mood, born, score) VALUES
     ('ann@example.com', 'Ann', 'happy', '1990-02-03', 12.5),
     ('bob@example.com', 'Bob O''Brien', 'sad', NULL, 0),
@@ -132,3 +136,4 @@ INSERT INTO shop.booking VALUES
     (1, '[2024-01-01 10:00,2024-01-01 11:00)', '[2024-01-01,2024-01-03)', '(1.50,2]', '[1,2.5)',
      '{[1,2),[5,6)}', '{"[1,2)",empty}'),
     (2, 'empty', NULL, '(,)', NULL, '{}', '{}');
+INSERT INTO public.items (label) VALUES ('one'), ('two');

@@ -128,3 +128,22 @@ def test_datetimes_in_the_session_time_zone_text_and_binary(pg: Running) -> None
                 cur.execute("SELECT %s::date + 1", [dt.date.max]).fetchone()
             row = cur.execute("SELECT (B'101' & B'110')::text, 5::bit(4)::text").fetchone()
             assert row == ("100", "0101")
+
+
+def test_a_set_time_zone_is_reported_and_timestamps_follow_it(pg: Running) -> None:
+    """SET TimeZone is reported (ParameterStatus), as PostgreSQL reports it, so psycopg reads
+    a timestamp with time zone in the session's zone and binds a naive one as local time
+    (Django's USE_TZ=False connection: naive values round-trip unchanged)."""
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        assert conn.info.parameter_status("TimeZone") == "UTC"
+        conn.execute("SET TIME ZONE 'America/Chicago'")
+        assert conn.info.parameter_status("TimeZone") == "America/Chicago"
+        naive = dt.datetime(2000, 1, 1, 1, 1)
+        got = conn.execute("SELECT %s::timestamptz, %s::timestamptz::text", [naive, naive])
+        value, text = got.fetchone() or (None, None)
+        assert value is not None and value.replace(tzinfo=None) == naive
+        assert value.utcoffset() == dt.timedelta(hours=-6) and text == "2000-01-01 01:01:00-06"
+        conn.execute("SET application_name = 'tz-test'")
+        assert conn.info.parameter_status("application_name") == "tz-test"
+        conn.execute("RESET TimeZone")
+        assert conn.info.parameter_status("TimeZone") == "UTC"

@@ -33,7 +33,13 @@ class Outcome:
 def fresh_public(pg: psycopg.Connection[Any]) -> None:
     """PostgreSQL's public schema empty again, as initdb makes it: its comment, and USAGE for
     PUBLIC (the owner's grant spelled out: db9's owner is the superuser, not
-    pg_database_owner)."""
+    pg_database_owner). Schemas an earlier test made go too, so none leaks into the next
+    test's catalog queries."""
+    for (name,) in pg.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%'"
+        " AND nspname NOT IN ('public', 'information_schema')"
+    ).fetchall():
+        pg.execute(f'DROP SCHEMA "{name}" CASCADE')
     pg.execute("DROP SCHEMA IF EXISTS public CASCADE")
     pg.execute("CREATE SCHEMA public")
     pg.execute("COMMENT ON SCHEMA public IS 'standard public schema'")

@@ -28,3 +28,17 @@ SCRIPT = [
 def test_at_time_zone_matches_postgres(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+def test_posix_zone_of_a_name_and_an_offset(differ: Differ) -> None:
+    """'UTC-05:00' (Django's fixed offsets) is POSIX: an abbreviation and hours west, so five
+    hours east; a four-digit offset after a name is no zone (22023), as PostgreSQL."""
+    for stmt in [
+        "SELECT timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'UTC-05:00',"
+        " timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'UTC+05:00'",
+        "SELECT timestamp '2020-06-01 12:00:00' AT TIME ZONE 'UTC-05:00'",
+        "SELECT timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'UTC+0530'",
+        "SELECT timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'EST5EDT',"
+        " timestamptz '2020-06-01 12:00:00+00' AT TIME ZONE 'XYZ-03'",
+    ]:
+        differ.check(stmt)

@@ -254,3 +254,83 @@ def test_oid_as_regclass_is_qualified_outside_the_search_path(differ: Differ) ->
         " WHERE a.attrelid = 's9.\"T i\"'::regclass AND a.attname = 'id'",
     ]:
         differ.check(sql)
+
+
+def test_visibility_of_pg_catalog_only_kinds_and_tablespace_location(differ: Differ) -> None:
+    """psql's \\do, \\dc, \\dd, \\db call these: pg_catalog's operators, conversions, operator
+    classes are visible; an oid of nothing is NULL; the two tablespaces live in the data
+    directory ('')."""
+    for stmt in [
+        "SELECT pg_operator_is_visible(96), pg_opclass_is_visible(1978)",
+        "SELECT pg_operator_is_visible(999999), pg_opclass_is_visible(999999),"
+        " pg_conversion_is_visible(999999), pg_ts_config_is_visible(999999),"
+        " pg_collation_is_visible(999999), pg_opfamily_is_visible(NULL)",
+        "SELECT spcname, pg_tablespace_location(oid) FROM pg_tablespace ORDER BY 1",
+        "SELECT p.proname, pg_catalog.array_to_string(p.proacl, E'\\n') FROM pg_proc p"
+        " WHERE p.proname = 'nosuch'",
+        "SELECT t.typname, pg_catalog.array_to_string(t.typacl, E'\\n') FROM pg_type t"
+        " WHERE t.typname = 'nosuch'",
+    ]:
+        differ.check(stmt)
+
+
+def test_built_in_collations_listed(differ: Differ) -> None:
+    """pg_collation holds the built-in collations (db9 compares as all of them do, byte by
+    byte); Django asks whether a column's collation is deterministic before it adds a
+    varchar_pattern_ops index."""
+    for stmt in [
+        "SELECT oid, collname, collnamespace, collowner, collprovider, collisdeterministic,"
+        " collencoding, collcollate, collctype, colliculocale, collversion FROM pg_collation"
+        " WHERE collname IN ('default', 'C', 'POSIX', 'ucs_basic') ORDER BY oid",
+        "SELECT collisdeterministic FROM pg_collation WHERE collname = 'C'",
+        "SELECT collisdeterministic FROM pg_collation WHERE collname = 'nosuch'",
+    ]:
+        differ.check(stmt)
+
+
+def test_pattern_operator_classes_in_pg_index(differ: Differ) -> None:
+    """An index key's named operator class (varchar_pattern_ops: Django's _like index) is
+    what pg_index.indclass names, with PostgreSQL's oid; pg_catalog's classes are visible."""
+    for stmt in [
+        'CREATE TABLE cm (id int PRIMARY KEY, field varchar(10) COLLATE "C", t text)',
+        "CREATE INDEX cm_like ON cm (field varchar_pattern_ops)",
+        "CREATE INDEX cm_t ON cm (t text_pattern_ops, id)",
+        "SELECT c.relname, opcname FROM pg_opclass AS oc"
+        " JOIN pg_index AS i ON oc.oid = ANY(i.indclass)"
+        " JOIN pg_class AS c ON c.oid = i.indexrelid WHERE c.relname LIKE 'cm%' ORDER BY 1, 2",
+        "SELECT pg_opclass_is_visible(oc.oid), opcname FROM pg_opclass oc"
+        " WHERE opcname IN ('int4_ops', 'varchar_pattern_ops') AND opcmethod = 403 ORDER BY 2",
+    ]:
+        differ.check(stmt)
+
+
+def test_column_and_type_collations(differ: Differ) -> None:
+    """attcollation: a built-in COLLATE as written, else the type's collation (default for
+    text types, C for name, none for the rest), as typcollation; Django's introspection of a
+    column's collation joins pg_collation."""
+    for stmt in [
+        'CREATE TABLE cm (id int PRIMARY KEY, field varchar(10) COLLATE "C" NOT NULL UNIQUE,'
+        ' t text, p text COLLATE "POSIX", n int, arr text[], nm name)',
+        "SELECT attname, attcollation FROM pg_attribute"
+        " WHERE attrelid = 'cm'::regclass AND attnum > 0 ORDER BY attnum",
+        "SELECT a.attname, CASE WHEN collname = 'default' THEN NULL ELSE collname END"
+        " FROM pg_attribute a LEFT JOIN pg_collation co ON a.attcollation = co.oid"
+        " WHERE a.attrelid = 'cm'::regclass AND a.attnum > 0 ORDER BY a.attnum",
+        "SELECT typname, typcollation FROM pg_type"
+        " WHERE typname IN ('text', 'varchar', 'bpchar', 'name', '_text', 'int4') ORDER BY 1",
+        "CREATE DOMAIN dd AS text",
+        "SELECT typname, typcollation FROM pg_type WHERE typname = 'dd'",
+    ]:
+        differ.check(stmt)
+
+
+def test_case_named_after_its_else_column_or_call(differ: Differ) -> None:
+    """A CASE is named after its ELSE when that is a column or a call (FigureColname), as
+    Django's collation introspection (CASE ... ELSE collname END) reads it."""
+    differ.check("CREATE TABLE cc (a int, b text)")
+    differ.check(
+        "SELECT CASE WHEN a > 1 THEN 'x' ELSE b END, CASE WHEN true THEN 1 END,"
+        " CASE WHEN true THEN 1 ELSE a + 1 END, CASE WHEN true THEN 1 ELSE a::int8 END,"
+        " CASE WHEN true THEN 'a' ELSE lower(b) END, CASE WHEN true THEN 1 ELSE coalesce(a, 1) END"
+        " FROM cc"
+    )

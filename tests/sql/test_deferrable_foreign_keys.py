@@ -60,3 +60,24 @@ SCRIPT = [
 def test_deferrable_foreign_keys_match_postgres(differ: Differ) -> None:
     for sql in SCRIPT:
         differ.check(sql)
+
+
+def test_set_constraints_folds_names_as_identifiers(differ: Differ) -> None:
+    """SET CONSTRAINTS "CamelCase" IMMEDIATE keeps a quoted name's case (Django quotes the
+    constraint it drops); unquoted names fold to lower case; a schema before a name."""
+    for stmt in [
+        'CREATE TABLE author (id int PRIMARY KEY, "CamelCase" int)',
+        'ALTER TABLE "author" ADD CONSTRAINT "CamelCaseFKConstraint" FOREIGN KEY ("CamelCase")'
+        ' REFERENCES "author" ("id") DEFERRABLE INITIALLY DEFERRED',
+        "BEGIN",
+        'SET CONSTRAINTS "CamelCaseFKConstraint" IMMEDIATE',
+        "SET CONSTRAINTS CamelCaseFKConstraint IMMEDIATE",
+        "ROLLBACK",
+        "BEGIN",
+        "SET CONSTRAINTS ALL DEFERRED",
+        'SET CONSTRAINTS "CamelCaseFKConstraint", "CamelCaseFKConstraint" DEFERRED',
+        'SET CONSTRAINTS public."CamelCaseFKConstraint" IMMEDIATE',
+        'ALTER TABLE "author" DROP CONSTRAINT "CamelCaseFKConstraint"',
+        "COMMIT",
+    ]:
+        differ.check(stmt)

@@ -272,3 +272,33 @@ def test_raise_notice_reaches_the_client_as_postgresql_words_it(differ: Differ) 
     differ.check(body)
     ours = differ.session.notices
     assert ours == seen, (ours, seen)
+
+
+def test_alter_owner_and_drop_find_routines_alike(differ: Differ) -> None:
+    """ALTER ... OWNER TO and DROP name a routine the same way (one lookup): by its input
+    types (a procedure also by all of them), an aggregate through FUNCTION but not DROP
+    FUNCTION, a procedure not through FUNCTION, a bare overloaded name refused."""
+    for stmt in [
+        "CREATE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'SELECT a'",
+        "ALTER FUNCTION f(int, OUT int) OWNER TO postgres",
+        "ALTER FUNCTION f(a int) OWNER TO postgres",
+        "ALTER FUNCTION f(int, int) OWNER TO postgres",
+        "CREATE FUNCTION g(int) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "CREATE FUNCTION g(text) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "ALTER FUNCTION g OWNER TO postgres",
+        "DROP FUNCTION g",
+        "ALTER FUNCTION nosuch(int) OWNER TO postgres",
+        "DROP FUNCTION IF EXISTS nosuch(int)",
+        "CREATE AGGREGATE ag(int) (sfunc = int4pl, stype = int)",
+        "ALTER FUNCTION ag(int) OWNER TO postgres",
+        "ALTER AGGREGATE g(int) OWNER TO postgres",
+        "DROP FUNCTION ag(int)",
+        "CREATE PROCEDURE p(a int, OUT b int) LANGUAGE sql AS 'SELECT 1'",
+        "ALTER PROCEDURE p(int, OUT int) OWNER TO postgres",
+        "ALTER ROUTINE p(int, int) OWNER TO postgres",
+        "ALTER FUNCTION p(int) OWNER TO postgres",
+        "ALTER PROCEDURE g(int) OWNER TO postgres",
+        "DROP PROCEDURE p(int, OUT int)",
+        "SELECT proname, prokind FROM pg_proc WHERE proname IN ('f', 'g', 'ag', 'p') ORDER BY 1, 2",
+    ]:
+        differ.check(stmt)
