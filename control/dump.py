@@ -92,6 +92,9 @@ def schema_ddl(catalog: Catalog) -> Iterator[str]:
                 f"{quote_ident(c.name)} {_type_sql(catalog, c)}" for c in t.live_columns
             )
             yield f"CREATE TYPE {_name(t.schema, t.name)} AS ({fields});"
+        elif t.kind == "range":  # its multirange comes with it
+            subtype = t.type_def["subtype"]
+            yield f"CREATE TYPE {_name(t.schema, t.name)} AS RANGE (subtype = {subtype});"
     for t in types:
         if t.kind == "domain":
             value = t.columns[0]
@@ -134,7 +137,7 @@ def table_ddl(catalog: Catalog, t: TableDef) -> str:
         items.append(f"    CONSTRAINT {quote_ident(pk.name)} PRIMARY KEY ({cols})")
     for con in t.constraints:
         if con.kind in ("u", "c", "x") and con.local and not (con.inherited and con.kind != "c"):
-            shown = constraint_def(con, True, [], catalog)
+            shown = constraint_def(con, True, [], t, catalog)
             items.append(f"    CONSTRAINT {quote_ident(con.name)} {shown}")
     out = f"CREATE TABLE {name} (\n" + ",\n".join(items) + "\n)"
     if parents:

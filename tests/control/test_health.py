@@ -3,14 +3,12 @@ accepts connections: a node whose pgwire is not up, or listens without serving, 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,9 +19,10 @@ from fastapi.testclient import TestClient
 from control.api import build_app
 from control.plane import ControlPlane, RegistryAuthenticator
 from kv.client import TxnClient
-from pgwire.server import PgServer, PgServerConfig, new_event_loop, probe
+from pgwire.server import PgServer, PgServerConfig, probe
 from tests.cluster.harness import ROOT, free_ports
 from tests.kv.conftest import local_kv
+from tests.pgwire.conftest import serving
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -47,25 +46,9 @@ def test_health_is_503_until_pgwire_serves_then_200(tmp_path: Path) -> None:
         listener.close()
 
         server = PgServer(RegistryAuthenticator(plane), PgServerConfig(port=port))
-        loop = new_event_loop()
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(server.start())
-            started.set()
-            loop.run_forever()
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        try:
-            assert started.wait(10)
+        with serving(server):
             r = client.get("/v1/health")
             assert (r.status_code, r.json()) == (200, {"status": "ok"})
-        finally:
-            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
 
 
 def _compose_healthcheck() -> list[str]:

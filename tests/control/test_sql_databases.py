@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +26,10 @@ from hypothesis import strategies as st
 from control.plane import ControlPlane, RegistryAuthenticator
 from control.registry import ANONYMOUS_DATABASE_LIMIT
 from kv.client import TxnClient
-from pgwire.server import PgServer, PgServerConfig, new_event_loop
+from pgwire.server import PgServer, PgServerConfig
 from pgwire.tls import ensure_self_signed, server_context
 from tests.kv.conftest import local_kv
+from tests.pgwire.conftest import serving
 from tests.sql.pg import postgres_server
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -70,24 +70,8 @@ def running_node(tmp_path: Path) -> Iterator[Node]:
     )
     plane.connections = server.sessions_by_database
     plane.end_sessions = server.end_sessions
-    loop = new_event_loop()
-    started = threading.Event()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert started.wait(10)
-    try:
+    with serving(server):
         yield Node(plane, server)
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
 
 
 def sqlstate(conn: psycopg.Connection[Any], sql: str) -> str | None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ def start_server(tmp: Path, **config: object) -> Iterator[Running]:
     auth = StaticAuthenticator()
     auth.add(USER, Database(TxnClient(local_kv()), b"\x00\x09"), PASSWORD)
     server = PgServer(auth, PgServerConfig(port=0, **config), server_context(cert, key))  # type: ignore[arg-type]
+    with serving(server) as loop:
+        yield Running(server, loop, auth)
+
+
+@contextlib.contextmanager
+def serving(server: PgServer) -> Iterator[asyncio.AbstractEventLoop]:
+    """``server`` started on an event loop of its own thread, until the block ends; then
+    stopped, and its loop closed (a test process runs hundreds of these: an unclosed loop
+    keeps its selector and pipes, and the process runs out of file descriptors)."""
     loop = new_event_loop()
     started = threading.Event()
 
@@ -55,11 +65,13 @@ def start_server(tmp: Path, **config: object) -> Iterator[Running]:
     thread.start()
     assert started.wait(10)
     try:
-        yield Running(server, loop, auth)
+        yield loop
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        if not thread.is_alive():
+            loop.close()
 
 
 @pytest.fixture
