@@ -234,6 +234,9 @@ def up(nodes: int, base_dir: str, base_port: int, pg_base_port: int, api_base_po
     env = {**os.environ, **shared}
     procs: list[subprocess.Popen[bytes]] = []
     signal.signal(signal.SIGTERM, _interrupt)  # stop the children as on Ctrl-C
+    # Ctrl-C stops the cluster even when started from a shell that ran us with SIGINT
+    # ignored (a background job of a script: Python then installs no handler of its own).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for m in members:
             procs.append(m.start(peers, env))
