@@ -38,6 +38,7 @@ from sql import (
     table_alter,
     temp,
     triggers,
+    type_deps,
     views,
 )
 from sql import types as T
@@ -1732,13 +1733,7 @@ def alter_table(
                     )
                 table.triggers = [t for t in table.triggers if t not in users]
                 table.column(c.name).dropped = True
-                gone = [i for i in table.indexes if c.name in index_exprs.referenced_columns(i)]
-                for index in gone:
-                    dropped.schedule(txn, index_prefix(session.db, table.id, index.id))
-                table.indexes = [i for i in table.indexes if i not in gone]
-                table.constraints = [
-                    k for k in table.constraints if c.name not in index_exprs.constraint_columns(k)
-                ]
+                type_deps.drop_column_objects(session, table, c.name)
         elif isinstance(action, exp.RenameColumn):
             col = table.column(action.this.name)
             new = action.args["to"].name

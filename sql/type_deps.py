@@ -44,13 +44,18 @@ def drop_with_dependents(session: SessionApi, catalog: Catalog, t: TableDef) -> 
             f"drop cascades to column {col.name} of {owner_noun(owner)} {owner.name}"
         )
         col.dropped = True
-        # as ALTER TABLE ... DROP COLUMN: the indexes and constraints on the column go too
-        gone = [i for i in owner.indexes if col.name in index_exprs.referenced_columns(i)]
-        for index in gone:
-            dropped.schedule(txn, index_prefix(session.db, owner.id, index.id))
-        owner.indexes = [i for i in owner.indexes if i not in gone]
-        owner.constraints = [
-            k for k in owner.constraints if col.name not in index_exprs.constraint_columns(k)
-        ]
+        drop_column_objects(session, owner, col.name)  # as ALTER TABLE ... DROP COLUMN
         store.put_table(txn, owner, catalog, new=False)
     store.drop_table(txn, t)
+
+
+def drop_column_objects(session: SessionApi, table: TableDef, name: str) -> None:
+    """The indexes (their keys scheduled for deletion) and constraints of ``table`` that use
+    column ``name``, gone with it: ALTER TABLE ... DROP COLUMN and a type's DROP CASCADE."""
+    gone = [i for i in table.indexes if name in index_exprs.referenced_columns(i)]
+    for index in gone:
+        dropped.schedule(session.current_txn(), index_prefix(session.db, table.id, index.id))
+    table.indexes = [i for i in table.indexes if i not in gone]
+    table.constraints = [
+        k for k in table.constraints if name not in index_exprs.constraint_columns(k)
+    ]
