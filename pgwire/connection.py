@@ -38,7 +38,6 @@ from sql.errors import (
     InvalidParameterValue,
     InvalidSqlStatementName,
     Raised,
-    Warned,
     from_python,
 )
 from sql.prepared import Prepared
@@ -636,8 +635,8 @@ class PgConnection:
                 if body:  # answered as PostgreSQL does: an error, then ReadyForQuery
                     self.send_error(M.ProtocolViolation("invalid message format"))
                 state.skipping = False
-                if self.session is not None and self.session.streams:
-                    self._end_implicit_transaction()
+                if self.session is not None:
+                    await self._sync_session()
                 self.send(M.ready_for_query(self._status()))
                 await self.flush()
                 continue
@@ -693,8 +692,13 @@ class PgConnection:
                 elif isinstance(msg, M.Execute):
                     if self._over_limit():
                         state.skipping = True
-                    elif not self.execute_inline(msg):
-                        await self.execute(msg)
+                    else:
+                        session = self.session
+                        assert session is not None
+                        session.refuse_in_failed_block(self._portal(msg.portal).prepared.stmt)
+                        self._pipeline_if_more(msg)
+                        if not self.execute_inline(msg):
+                            await self.execute(msg)
                 elif isinstance(msg, M.Parse):
                     await self.parse(msg)
                 else:
@@ -794,11 +798,54 @@ class PgConnection:
             if isinstance(text, Raised):
                 notice = M.Notice(text.severity, text.sqlstate, text, text.detail, text.hint)
                 self.send(M.notice_response(notice))
-            elif isinstance(text, Warned):
-                self.send(M.notice_response(M.Notice("WARNING", "01000", text)))
             else:
                 self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))
         self.session.notices.clear()
+
+    def _pipeline_if_more(self, msg: M.Execute) -> None:
+        """PostgreSQL runs the statements from the first Execute to Sync outside a block as
+        one implicit transaction: an error rolls all of them back, and so does a ROLLBACK
+        among them (asyncpg's executemany relies on it). When Sync is already buffered right
+        behind this Execute (the common case) the statement runs on its own, as before;
+        otherwise the session opens an implicit block that Sync ends (``_sync_session``)."""
+        session = self.session
+        assert session is not None
+        if session.multi_statement or (session.in_block and not session.implicit):
+            return
+        portal = self.state.portals.get(msg.portal)
+        if portal is None or portal.prepared.stmt is None or portal.prepared.stmt.command == "COPY":
+            return  # an unknown portal fails on its own; COPY ... FROM STDIN reads on
+        if not self._sync_follows():
+            session.multi_statement = True
+
+    def _sync_follows(self) -> bool:
+        """Whether the buffered messages reach a Sync before any other Execute or Query."""
+        buf, pos = self.buf, self.pos
+        while len(buf) - pos >= 5:
+            kind = buf[pos : pos + 1]
+            if kind == b"S":
+                return True
+            length = _I32.unpack_from(buf, pos + 1)[0]
+            if kind not in b"PBDCH" or length < 4:
+                return False
+            pos += 1 + length
+        return False
+
+    async def _sync_session(self) -> None:
+        """Sync: the implicit transaction of the messages since the last one ends (it
+        commits unless an error or a ROLLBACK ended it first), its suspended portals go."""
+        session = self.session
+        assert session is not None
+        if session.multi_statement:
+            if session.implicit:
+                try:
+                    await self.run_sql(session.end_statements)
+                except Db9Error as exc:
+                    self.send_error(exc)
+            else:
+                session.multi_statement = False
+        if session.streams:
+            self._end_implicit_transaction()
 
     def _end_implicit_transaction(self) -> None:
         """Sync outside a block ends the implicit transaction: its suspended portals go."""
@@ -869,6 +916,13 @@ class PgConnection:
     async def simple_query(self, sql: str) -> None:
         session = self.session
         assert session is not None
+        # A simple query runs as if through the unnamed statement and portal: PostgreSQL
+        # drops both first (drop_unnamed_stmt), and a later Bind to "" fails with 26000.
+        self.state.statements.pop("", None)
+        self._forget_descriptions("")
+        unnamed = self.state.portals.pop("", None)
+        if unnamed is not None:
+            unnamed.close()
 
         try:
             stmts = session.split(sql)
@@ -1187,6 +1241,8 @@ class PgConnection:
 
     def bind(self, msg: M.Bind) -> None:
         prepared = self._statement(msg.statement)
+        if self.session is not None:
+            self.session.refuse_in_failed_block(prepared.stmt)
         params = self._decode_params(prepared, msg)
         ncols = len(prepared.columns or [])
         if len(msg.result_formats) > 1 and len(msg.result_formats) != ncols:

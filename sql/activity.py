@@ -18,7 +18,7 @@ from typing import Protocol
 
 from kv import interrupt
 from kv.client import Transaction
-from sql.errors import ObjectNotInPrerequisiteState
+from sql.errors import ObjectNotInPrerequisiteState, warning
 
 # When this process started serving: pg_postmaster_start_time() and pg_conf_load_time()
 # (db9 reads its configuration once, at start).
@@ -194,7 +194,7 @@ def signal_backend(
     database gets PostgreSQL's warning (sent as a notice) and false."""
     target = next((b for b in backends(session, wire) if b.pid == pid), None)
     if target is None or wire is None:
-        session.notices.append(f"PID {pid} is not a PostgreSQL backend process")
+        session.notices.append(warning(f"PID {pid} is not a PostgreSQL backend process"))
         return False
     check(target)
     wire.signal(pid, terminate)

@@ -426,12 +426,6 @@ class DeadlockDetected(SqlError):
     sqlstate = "40P01"
 
 
-class Warned(str):
-    """A session notice PostgreSQL sends with severity WARNING (SQLSTATE 01000), not NOTICE."""
-
-    __slots__ = ()
-
-
 class Raised(str):
     """A notice of PL/pgSQL's RAISE below ERROR: its severity (INFO, NOTICE, WARNING), its
     SQLSTATE (USING ERRCODE, else 01000 for a warning and 00000 otherwise, as errstart
@@ -450,3 +444,8 @@ class Raised(str):
         value.sqlstate = sqlstate or ("01000" if severity == "WARNING" else "00000")
         value.detail, value.hint = detail, hint
         return value
+
+
+def warning(text: str, sqlstate: str = "01000") -> Raised:
+    """A session notice PostgreSQL sends with severity WARNING (a plain str is a NOTICE)."""
+    return Raised(text, "WARNING", sqlstate, None, None)

@@ -10,7 +10,7 @@ from sql import settings as guc
 from sql import types as T
 from sql.advisory_locks import EXCLUSIVE, SHARE, SessionLocks, Tag
 from sql.casts import base_type, coerce_to
-from sql.errors import Warned
+from sql.errors import warning as warned
 from sql.functions_numeric import implicitly_castable
 from sql.functions_text import VOID, no_such_function
 from sql.scope import Typed
@@ -74,7 +74,7 @@ def compile_advisory(name: str, args: list[Typed], session: SessionApi | None) -
             warning = _locks(session).unlock(t, mode)
             if warning is not None:
                 assert session is not None
-                session.notices.append(Warned(warning))
+                session.notices.append(warned(warning))
                 return False
             return True
 

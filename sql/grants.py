@@ -14,7 +14,13 @@ from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
 from sql import privileges, relations, roles
 from sql.catalog import BOOTSTRAP_ROLE, Catalog, RoleDef, TableDef
-from sql.errors import FeatureNotSupported, InsufficientPrivilege, SqlError, SyntaxError_
+from sql.errors import (
+    FeatureNotSupported,
+    InsufficientPrivilege,
+    SqlError,
+    SyntaxError_,
+    warning,
+)
 from sql.session_api import SessionApi
 
 
@@ -114,9 +120,8 @@ def _apply_one(
         allowed = set(privileges.ALL["column" if cols else kind])
         if not letters <= allowed:
             if kind == "sequence":
-                session.notices.append(
-                    f'sequence "{table.name}" only supports USAGE, SELECT, and UPDATE privileges'
-                )
+                only = "only supports USAGE, SELECT, and UPDATE privileges"
+                session.notices.append(warning(f'sequence "{table.name}" {only}', "0LP01"))
                 letters &= allowed
             else:
                 what = "column" if cols else "table"
@@ -154,7 +159,7 @@ def _grantor(session: SessionApi, table: TableDef, letters: set[str]) -> int:
     if not letters & options and not privileges.has(session, table, privileges.ORDER, []):
         raise InsufficientPrivilege(f"permission denied for {privileges.noun(table)} {table.name}")
     if not letters <= options:
-        session.notices.append("no privileges were granted")
+        session.notices.append(warning("no privileges were granted", "01007"))
     return roles.current_oid(session)
 
 
@@ -214,7 +219,9 @@ def _revoke_membership(
     session: SessionApi, role: RoleDef, member: RoleDef, option_only: bool
 ) -> None:
     if not any(m[0] == role.oid for m in member.member_of):
-        session.notices.append(f'role "{member.name}" is not a member of role "{role.name}"')
+        session.notices.append(
+            warning(f'role "{member.name}" is not a member of role "{role.name}"')
+        )
         return
     if option_only:
         for m in member.member_of:

@@ -94,6 +94,7 @@ from sql.errors import (
     UniqueViolation,
     WrongObjectType,
     from_python,
+    warning,
 )
 from sql.executor.execute import iterate_plan
 from sql.pg_dialect import DIALECT, unqualify_catalog_calls
@@ -117,6 +118,7 @@ from sql.types import SqlType
 log = logging.getLogger(__name__)
 
 
+_EXITS = ("commit", "end", "rollback", "abort")  # a failed block runs only these
 _ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
 SERIALIZABLE_NOTICE = (
     "SERIALIZABLE is accepted but runs as snapshot isolation (REPEATABLE READ): "
@@ -378,7 +380,9 @@ class Session:
         # "implicit transaction block"): it commits when the string ends, an error rolls it
         # back, and commands refused in blocks are refused there too.
         self.implicit = False
-        self.multi_statement = False  # running a simple query of several statements
+        # Running a simple query of several statements, or extended-protocol messages with
+        # more than one Execute before Sync (a pipeline): one implicit block holds them.
+        self.multi_statement = False
         self.savepoints: list[tuple[str, int]] = []
         self._read_only_at: list[str] = []  # transaction_read_only at each savepoint
         self.notices: list[str] = []
@@ -579,7 +583,7 @@ class Session:
             return self._guarded(lambda: _refuse(stmt.command))
         if stmt.utility is not None:
             kind = stmt.utility[0]
-            if kind in ("commit", "end", "rollback", "abort"):
+            if kind in _EXITS:
                 return self._end_block(stmt.utility[1])
             if self.failed:
                 raise InFailedTransaction(_ABORTED)
@@ -910,6 +914,14 @@ class Session:
         # Taking it as text would read a binary value of that type as garbage text.
         raise FeatureNotSupported(f"parameter type with OID {oid} is not supported")
 
+    def refuse_in_failed_block(self, stmt: Statement | None) -> None:
+        """Parse, Bind and Execute in a failed block: PostgreSQL refuses all but a statement
+        that ends the block (COMMIT, ROLLBACK [TO]) with 25P02, before anything runs, also
+        the next Execute of a suspended portal. (Parse of an empty string is let through
+        by the caller, as PostgreSQL's is.)"""
+        if self.failed and (stmt is None or stmt.utility is None or stmt.utility[0] not in _EXITS):
+            raise InFailedTransaction(_ABORTED)
+
     def prepare(self, sql: str, param_oids: list[int] | None = None) -> Prepared:
         stmts = self.split(sql)
         if len(stmts) > 1:
@@ -918,6 +930,7 @@ class Session:
         if not stmts:
             return Prepared(None, [t or T.TEXT for t in declared], None)
         stmt = stmts[0]
+        self.refuse_in_failed_block(stmt)
         if (
             stmt.command in commands.NAMED
             or stmt.command in databases.COMMANDS  # read from their tokens, never by sqlglot
@@ -1011,6 +1024,8 @@ class Session:
         stmt = prepared.stmt
         if stmt is None or not self.client.backend.inline_reads or self.failed:
             return None
+        if self.multi_statement and not self.in_block:
+            return None  # the statement opens an implicit block first (run_statement)
         if stmt.utility is not None and stmt.utility[0] in ("begin", "start"):
             try:
                 with nowait.nonblocking():
@@ -1069,7 +1084,7 @@ class Session:
             self._apply_modes(modes)
             return Result(tag)
         if self.in_block:
-            self.notices.append("there is already a transaction in progress")
+            self.notices.append(warning("there is already a transaction in progress", "25001"))
             return Result(tag)
         self._open_block(modes)
         return Result(tag)
@@ -1100,7 +1115,9 @@ class Session:
         """SET TRANSACTION in a block, refused as PostgreSQL's check hooks refuse it
         (check_XactIsoLevel, check_transaction_read_only, check_transaction_deferrable)."""
         if not self.in_block or self.implicit:
-            self.notices.append("SET TRANSACTION can only be used in transaction blocks")
+            self.notices.append(
+                warning("SET TRANSACTION can only be used in transaction blocks", "25P01")
+            )
             if not self.in_block:
                 return Result("SET")
         sub = bool(self.savepoints)
@@ -1153,7 +1170,7 @@ class Session:
                 self._abort_txn()
             raise error
         if not self.in_block or self.implicit:
-            self.notices.append("there is no transaction in progress")
+            self.notices.append(warning("there is no transaction in progress", "25P01"))
             if not self.in_block:
                 return Result("ROLLBACK" if rollback else "COMMIT")
         modes = transaction_modes.Modes(
@@ -1184,7 +1201,7 @@ class Session:
         self.multi_statement = count > 1
 
     def end_statements(self) -> None:
-        """The simple query's string ended: its implicit block commits."""
+        """The simple query's string ended, or Sync came: its implicit block commits."""
         self.multi_statement = False
         if self.implicit and self.in_block:
             tag = self._finish_block(rollback=False)
@@ -1754,7 +1771,9 @@ class Session:
         unique_checks.set_constraints(self, names, mode == "deferred")
         if not self.in_block:
             self.deferrals.clear()
-            self.notices.append("SET CONSTRAINTS can only be used in transaction blocks")
+            self.notices.append(
+                warning("SET CONSTRAINTS can only be used in transaction blocks", "25P01")
+            )
         return Result("SET CONSTRAINTS")
 
     # -- COPY ----------------------------------------------------------------------------------
@@ -1971,7 +1990,9 @@ class Session:
         if name == "timezone" and value.lower() in ("local", "default"):
             value = self.defaults.get(name, "UTC")
         if local and not self.in_block:
-            self.notices.append("SET LOCAL can only be used in transaction blocks")
+            self.notices.append(
+                warning("SET LOCAL can only be used in transaction blocks", "25P01")
+            )
         self.set_config(name, value, local=local)
         return Result("SET")
 

@@ -21,7 +21,7 @@ from kv.errors import Db9Error
 from kv.tso import TimestampOracle
 from sql.advisory_table import KvLockTable
 from sql.database import Database
-from sql.errors import Warned
+from sql.errors import Raised
 from sql.layout import ADVISORY, advisory_lease_key
 from sql.session import Session
 from tests.kv.conftest import local_kv, wait_for
@@ -50,7 +50,10 @@ class Db9Side:
             error = None
         except Db9Error as exc:
             rows, error = [], exc.sqlstate
-        notices = [f"{'WARNING' if isinstance(n, Warned) else 'NOTICE'}: {n}" for n in s.notices]
+        notices = [
+            f"{'WARNING' if isinstance(n, Raised) and n.severity == 'WARNING' else 'NOTICE'}: {n}"
+            for n in s.notices
+        ]
         s.notices.clear()
         return error, [tuple(_text(v) for v in r) for r in rows], notices
 
