@@ -708,9 +708,12 @@ class PgConnection:
             except Db9Error as exc:
                 self.send_error(exc)
                 state.skipping = True
+                await self.flush()  # at once, as PostgreSQL's errors: a pipelining client
+                # (asyncpg's executemany) stops sending the rest
             except Exception as exc:  # a bug of ours: fail this message, keep the session
                 self.send_error(self._unexpected(exc, self._sql_of(kind, body)))
                 state.skipping = True
+                await self.flush()
 
     def _unexpected(self, exc: Exception, sql: str) -> Db9Error:
         """The error to answer for a non-db9 exception: a range or resource failure by its

@@ -1024,8 +1024,12 @@ class Session:
         stmt = prepared.stmt
         if stmt is None or not self.client.backend.inline_reads or self.failed:
             return None
-        if self.multi_statement and not self.in_block:
-            return None  # the statement opens an implicit block first (run_statement)
+        if self.multi_statement and not self.in_block and stmt.utility is None:
+            try:  # a pipeline's implicit block, opened here as run_statement would
+                with nowait.nonblocking():
+                    self._open_block(transaction_modes.Modes(), implicit=True)
+            except nowait.WouldBlock:
+                return None
         if stmt.utility is not None and stmt.utility[0] in ("begin", "start"):
             try:
                 with nowait.nonblocking():
