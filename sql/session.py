@@ -1514,8 +1514,10 @@ class Session:
                 raise ReadOnlySqlTransaction(  # WITH t AS (INSERT ...) SELECT ...
                     "cannot execute statement in a read-only transaction"
                 )
+            ctx.fold = True
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
+            ctx.raise_folded()
             prune_columns(tree, plan.node)
             rows = self._rows_of(plan)
             if cache_key is not None and _cacheable(tree) and cache_key not in self.plan_cache:
@@ -1543,7 +1545,10 @@ class Session:
                 if isinstance(tree, exp.Update)
                 else dml.plan_delete
             )
-            dml_plan = dml.run_writes(plan_dml(self, tree, ctx), ctx)  # type: ignore[arg-type]
+            ctx.fold = True
+            planned = plan_dml(self, tree, ctx)  # type: ignore[arg-type]
+            ctx.raise_folded()
+            dml_plan = dml.run_writes(planned, ctx)
             self._check_writable(dml_plan, type(tree).__name__.upper())
             if cache_key is not None and _cacheable(tree):
                 if len(self.dml_cache) >= _PLAN_CACHE_SIZE:
@@ -1990,7 +1995,9 @@ class Session:
             target = tree.find(exp.Table)
             lines = [f"{kind} on {target.name if target is not None else '?'}"]
         elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
-            plan = Planner(self, self.catalog(), Context()).plan_query(tree)
+            ctx = Context(fold=True)
+            plan = Planner(self, self.catalog(), ctx).plan_query(tree)
+            ctx.raise_folded()
             locks = bool(tree.args.get("locks"))
             lines = explain_plan(plan, self.settings, locks, opts.get("costs", True))
         else:
