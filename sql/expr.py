@@ -466,10 +466,11 @@ class Compiler:
                 if at.has_table(name):
                     return self._whole_row(name, at, below)
                 below, at = at, at.outer
-        shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
-        raise UndefinedColumn(f'column "{shown}" does not exist')
+        if table:  # PostgreSQL's errorMissingColumn: a qualified name unquoted
+            raise UndefinedColumn(f"column {table}.{name} does not exist")
+        raise UndefinedColumn(f'column "{name}" does not exist')
 
     def _whole_row(
         self, table: str, level: Scope | None = None, inner: Scope | None = None

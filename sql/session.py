@@ -41,6 +41,7 @@ from sql import (
     databases,
     ddl,
     dml,
+    error_positions,
     extension_ddl,
     index_options,
     lexer,
@@ -87,6 +88,7 @@ from sql.errors import (
     InvalidSavepoint,
     NoActiveSqlTransaction,
     ReadOnlySqlTransaction,
+    SqlError,
     SyntaxError_,
     UndefinedColumn,
     UndefinedObject,
@@ -547,11 +549,11 @@ class Session:
         self.query, self.query_start = stmt.text, time.time()
         observer = self.database.observer
         if observer is None:
-            return self._run_statement(stmt, params, param_types, stream, expect)
+            return self._positioned(stmt, params, param_types, stream, expect)
         started = time.perf_counter()
         in_block = self.in_block
         try:
-            result = self._run_statement(stmt, params, param_types, stream, expect)
+            result = self._positioned(stmt, params, param_types, stream, expect)
         except Db9Error as exc:
             observer(stmt.text, time.perf_counter() - started, exc.sqlstate, False)
             raise
@@ -564,6 +566,21 @@ class Session:
         )
         observer(stmt.text, time.perf_counter() - started, None, committed)
         return result
+
+    def _positioned(
+        self,
+        stmt: Statement,
+        params: list[Any],
+        param_types: list[SqlType | None] | None,
+        stream: bool,
+        expect: list[tuple[str, SqlType]] | None,
+    ) -> Result:
+        """``_run_statement``, its name-resolution errors given their position."""
+        try:
+            return self._run_statement(stmt, params, param_types, stream, expect)
+        except SqlError as exc:
+            error_positions.place(exc, stmt)
+            raise
 
     def _run_statement(
         self,
@@ -948,6 +965,15 @@ class Session:
             return Prepared(stmt, [t or T.TEXT for t in declared], cols)
         if self.failed:
             raise InFailedTransaction(_ABORTED)
+        try:
+            return self._prepare_tree(stmt, described, declared)
+        except SqlError as exc:
+            error_positions.place(exc, described)
+            raise
+
+    def _prepare_tree(
+        self, stmt: Statement, described: Statement, declared: list[SqlType | None]
+    ) -> Prepared:
         tree = self.parse(described)
         own = self.txn is None
         if own:
