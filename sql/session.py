@@ -100,7 +100,8 @@ from sql.errors import (
 from sql.executor.execute import iterate_plan
 from sql.pg_dialect import DIALECT, unqualify_catalog_calls
 from sql.plan.binder import Planner
-from sql.plan.explain import analyzed, explain_options, explain_plan
+from sql.plan.explain import Line, analyzed, explain_options, explain_tree, explain_type
+from sql.plan.explain_formats import Number, plan_properties, render
 from sql.plan.nodes import Plan, is_point_read
 from sql.plan.rules.columns import prune_columns
 from sql.prepared import Prepared
@@ -960,8 +961,13 @@ class Session:
                     if name != "all"
                     else [("name", T.TEXT), ("setting", T.TEXT), ("description", T.TEXT)]
                 )
-            elif kind == "explain":
-                cols = [("QUERY PLAN", T.TEXT)]
+            elif kind == "explain":  # the parameters are its statement's
+                opts, inner = self._explained(stmt)
+                cols = [("QUERY PLAN", explain_type(opts["format"]))]
+                if self.failed:
+                    raise InFailedTransaction(_ABORTED)
+                prepared = self._prepare_tree(inner, inner, declared)
+                return Prepared(stmt, prepared.param_types, cols)
             return Prepared(stmt, [t or T.TEXT for t in declared], cols)
         if self.failed:
             raise InFailedTransaction(_ABORTED)
@@ -1303,6 +1309,8 @@ class Session:
             ctx = Context(params=params, param_types=list(param_types or []))
             ctx.session = self
             return prep.execute(self, stmt, ctx)
+        if stmt.utility is not None and stmt.utility[0] == "explain":
+            return self._explain(stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in databases.COMMANDS:  # the login's databases, not this one's
@@ -2009,28 +2017,45 @@ class Session:
     def _set_tree(self, tree: exp.Set) -> Result:
         return self._set(tree.sql(dialect="postgres").split())
 
-    def _explain(self, stmt: Statement) -> Result:
-        assert stmt.utility is not None
+    def _explained(self, stmt: Statement) -> tuple[dict[str, Any], Statement]:
+        """EXPLAIN's options and the statement it explains."""
         after = stmt.text.strip()[len("EXPLAIN") :]
         opts, text = explain_options(after)
-        inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
+        return opts, Statement(text, stmt.start + len(stmt.text) - len(text), None)
+
+    def _explain(
+        self,
+        stmt: Statement,
+        params: list[Any] | None = None,
+        param_types: list[SqlType | None] | None = None,
+    ) -> Result:
+        assert stmt.utility is not None
+        opts, inner = self._explained(stmt)
         tree = self.parse(inner)
+        params, param_types = params or [], param_types or []
         started = time.perf_counter()
         if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
             kind = type(tree).__name__
             target = tree.find(exp.Table)
-            lines = [f"{kind} on {target.name if target is not None else '?'}"]
+            top = Line(f"{kind} on {target.name if target is not None else '?'}")
+            top.estimate = (0.0, 0)
         elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
-            ctx = Context(fold=True)
+            ctx = Context(params=params, param_types=list(param_types), fold=True)
             plan = Planner(self, self.catalog(), ctx).plan_query(tree)
             ctx.raise_folded()
             locks = bool(tree.args.get("locks"))
-            lines = explain_plan(plan, self.settings, locks, opts.get("costs", True))
+            top = explain_tree(plan, self.settings, locks)
         else:
             raise FeatureNotSupported("EXPLAIN supports queries, INSERT, UPDATE and DELETE only")
+        costs = opts.get("costs", True)
+        lines = top.render(costs=costs)
+        if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+            lines = [top.title]  # db9 shows the write's target only
+        actual: tuple[float, int] | None = None
+        summary: list[tuple[str, Any]] = []
         if opts.get("analyze"):  # runs the statement, as PostgreSQL's does
             planned = time.perf_counter()
-            result = self.run_tree(tree, [], [])
+            result = self.run_tree(tree, params, list(param_types))
             rows = len(result.rows or [])
             if result.pending is not None:
                 try:
@@ -2040,9 +2065,18 @@ class Session:
             if result.columns is None:
                 rows = 0
             done = time.perf_counter()
-            lines = analyzed(lines, opts, rows, (planned - started) * 1000,
-                             (done - planned) * 1000)  # fmt: skip
-        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
+            planning, execution = (planned - started) * 1000, (done - planned) * 1000
+            lines = analyzed(lines, opts, rows, planning, execution)
+            actual = (execution, rows)
+            if opts.get("summary", True):
+                summary = [("Planning Time", Number(f"{planning:.3f}")), ("Triggers", []),
+                           ("Execution Time", Number(f"{execution:.3f}"))]  # fmt: skip
+        fmt = opts["format"]
+        if fmt == "text":
+            return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
+        props = dict(plan_properties(top, costs, actual))
+        text = render(fmt, [("Plan", props), *summary])
+        return Result("EXPLAIN", [("QUERY PLAN", explain_type(fmt))], [(text,)])
 
 
 def _recv_field(recv: Callable[[bytes, SqlType], Any], t: SqlType, column: str, raw: bytes) -> Any:
