@@ -72,7 +72,7 @@ from sql import settings as guc
 from sql import types as T
 from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, TableDef
-from sql.copy import CopySpec, parse_binary_rows, parse_copy, parse_rows
+from sql.copy import CopySpec, parse_binary_rows, parse_copy, parse_rows, resolve_forced
 from sql.database import Database
 from sql.deferrals import Deferrals
 from sql.dml import TableWriter, default_value, describe_dml
@@ -81,6 +81,7 @@ from sql.errors import (
     BadCopyFileFormat,
     CachedPlanChanged,
     FeatureNotSupported,
+    GroupingError,
     InFailedTransaction,
     InternalError,
     InvalidBinaryRepresentation,
@@ -94,12 +95,14 @@ from sql.errors import (
     UndefinedObject,
     UndefinedTable,
     UniqueViolation,
+    WindowingError,
     WrongObjectType,
     from_python,
 )
 from sql.executor.execute import iterate_plan
+from sql.expr import Compiler
 from sql.pg_dialect import DIALECT, unqualify_catalog_calls
-from sql.plan.binder import Planner
+from sql.plan.binder import Planner, contains_aggregate, table_scope
 from sql.plan.explain import Line, analyzed, explain_options, explain_tree, explain_type
 from sql.plan.explain_formats import Number, plan_properties, render
 from sql.plan.nodes import Plan, is_point_read
@@ -1679,9 +1682,18 @@ class Session:
         if kind == "reindex":
             return reindex.run(self, stmt.text)
         if kind == "copy":
-            spec = parse_copy(_folded(stmt), stmt.text)
+            spec = parse_copy(
+                _folded(stmt),
+                stmt.text,
+                [t.start - stmt.start for t in stmt.tokens],
+                [t.token_type.name.endswith("STRING") for t in stmt.tokens],
+            )
             # Resolve the table now: a bad name fails before the client sends any data.
-            spec.ncols = len(self._copy_columns(spec))
+            columns = self._copy_columns(spec)
+            spec.ncols = len(columns)
+            resolve_forced(spec, [n for n, _ in columns], spec.table, bool(spec.columns))
+            if spec.where is not None:
+                self._copy_where(spec)
             return Result("COPY", copy=spec)
         if kind == "discard":
             return self._discard(lower[1:])
@@ -1813,6 +1825,22 @@ class Session:
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
 
+    def _copy_where(self, spec: CopySpec) -> Callable[[Any], Any]:
+        """COPY FROM's WHERE condition over the table's rows, checked as PostgreSQL checks
+        it (no subquery, aggregate or window function; boolean)."""
+        assert spec.where is not None and spec.table is not None
+        table = self.catalog().table(spec.table, spec.schema, self.search_path())
+        tree = self.parse(Statement(f"SELECT 1 WHERE {spec.where}", 0, None)).args["where"].this
+        if tree.find(exp.Subquery, exp.Select):
+            raise FeatureNotSupported("cannot use subquery in COPY FROM WHERE condition")
+        if contains_aggregate(tree):
+            raise GroupingError("aggregate functions are not allowed in COPY FROM WHERE conditions")
+        if tree.find(exp.Window):
+            raise WindowingError("window functions are not allowed in COPY FROM WHERE conditions")
+        ctx = Context()
+        ctx.session = self
+        return Compiler(table_scope(table, None), ctx)._bool(tree).fn
+
     def copy_in(
         self,
         spec: Any,
@@ -1866,6 +1894,7 @@ class Session:
         # A row built straight in table order when COPY names every column in that order.
         direct = positions == list(range(nlive))
         fills = list(defaults.items())
+        condition = self._copy_where(spec) if spec.where is not None else None
         check_row = writer.check_row
         count = 0
         batch: list[tuple[Any, ...]] = []
@@ -1901,6 +1930,8 @@ class Session:
             # As PostgreSQL's buffered COPY: constraints of each row as it is read, unique
             # indexes and foreign keys when a batch of rows is written.
             full = tuple(row)
+            if condition is not None and condition(full) is not True:
+                continue  # before the row's triggers and checks, as PostgreSQL's CopyFrom
             check_row(full)
             batch.append(full)
             if len(batch) == COPY_BATCH or fire is not None:
