@@ -84,16 +84,21 @@ def _scalar(session: SessionApi, routine: RoutineDef) -> T.SqlType | None:
         t = arg_type(routine.returns)
     except SqlError:
         return None
-    if t.category in ("P", "C") or t.fields is not None or t.name.startswith("any"):
+    if _polymorphic(routine.returns, t) or t.category == "C" or t.fields is not None:
         return None
     return t
+
+
+def _polymorphic(name: str, t: T.SqlType) -> bool:
+    """anyelement and its kin (db9 types them unknown: the call decides)."""
+    return name.lower().startswith("any") or t.category == "P" or t.name == "unknown"
 
 
 def _columns(session: SessionApi, routine: RoutineDef, tree: exp.Expr) -> list[T.SqlType] | None:
     """The final query's column types, its arguments as parameters; None when it does not
     plan here or an argument is polymorphic."""
     params = in_types(routine)
-    if any(t.category == "P" or t.name.startswith("any") for t in params):
+    if any(_polymorphic(a.type, t) for a, t in zip(routine.in_args, params, strict=False)):
         return None
     names = {a.name: i + 1 for i, a in enumerate(routine.in_args) if a.name}
     try:

@@ -48,6 +48,9 @@ def test_final_statement_mismatch(differ: Differ, sql: str) -> None:
         "CREATE FUNCTION foo() RETURNS ff AS $$ SELECT * FROM ff $$ LANGUAGE SQL",
         "CREATE FUNCTION foo(OUT a int, OUT b text) AS $$ SELECT 1, 'x' $$ LANGUAGE SQL",
         "CREATE FUNCTION foo() RETURNS int RETURN 1",
+        "CREATE FUNCTION foo(x anyelement) RETURNS anyelement AS $$ SELECT x + 1 $$ LANGUAGE SQL",
+        "CREATE FUNCTION foo(anycompatible, anycompatible) RETURNS anycompatible"
+        " AS $$ SELECT greatest($1, $2) $$ LANGUAGE SQL",
         "SET check_function_bodies = off; CREATE FUNCTION foo() RETURNS bool AS $$ $$ LANGUAGE SQL",
     ],
 )
