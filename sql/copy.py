@@ -9,8 +9,6 @@ type's send/recv form, which the caller (pgwire.values) encodes and decodes.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import struct
 from collections.abc import Iterable, Iterator
@@ -23,8 +21,10 @@ from sql.errors import (
     BadCopyFileFormat,
     CharacterNotInRepertoire,
     FeatureNotSupported,
+    InvalidColumnReference,
     InvalidParameterValue,
     SyntaxError_,
+    UndefinedColumn,
 )
 from sql.types import SqlType
 
@@ -43,14 +43,30 @@ class CopySpec:
     quote: str = '"'
     escape: str = '"'
     ncols: int = 0  # filled in once the table or query is resolved
+    # FORCE_QUOTE (CSV TO: "*" for every column), FORCE_NOT_NULL and FORCE_NULL (CSV FROM):
+    # column names as given, then their positions among the copied columns (resolve_forced)
+    force_quote: list[str] | None = None
+    force_not_null: list[str] | None = None
+    force_null: list[str] | None = None
+    quoted: frozenset[int] = frozenset()
+    not_null: frozenset[int] = frozenset()
+    nulled: frozenset[int] = frozenset()
+    where: str | None = None  # COPY FROM ... WHERE: the condition's text
 
     @property
     def binary(self) -> bool:
         return self.format == "binary"
 
 
-def parse_copy(words: list[str], raw_text: str) -> CopySpec:
-    """``words`` are the statement's token texts, ``raw_text`` the statement itself."""
+def parse_copy(
+    words: list[str],
+    raw_text: str,
+    starts: list[int] | None = None,
+    literals: list[bool] | None = None,
+) -> CopySpec:
+    """``words`` are the statement's token texts, ``raw_text`` the statement itself;
+    ``starts``: each token's offset in it (what a WHERE condition's text is cut at),
+    ``literals``: which tokens are string constants (not punctuation)."""
     upper = [w.upper() for w in words]
     i = 1
     spec = CopySpec("in")
@@ -90,8 +106,25 @@ def parse_copy(words: list[str], raw_text: str) -> CopySpec:
         raise FeatureNotSupported("COPY supports only FROM STDIN and TO STDOUT")
     if spec.query is not None and spec.direction == "in":
         raise SyntaxError_("COPY (query) FROM is not allowed")
-    _options(spec, words[i + 2 :])
+    toks = [
+        _Tok(w, bool(literals and literals[k]), starts[k] if starts else -1)
+        for k, w in enumerate(words)
+    ]
+    _options(spec, toks[i + 2 :], raw_text)
     return spec
+
+
+@dataclass
+class _Tok:
+    word: str
+    literal: bool  # a string constant: never punctuation
+    start: int  # offset in the statement's text (-1: unknown)
+
+    def punct(self, p: str) -> bool:
+        return not self.literal and self.word == p
+
+    def key(self) -> str:
+        return "" if self.literal else self.word.upper()
 
 
 def _matching_paren(text: str, start: int) -> int:
@@ -113,52 +146,171 @@ def _matching_paren(text: str, start: int) -> int:
     raise SyntaxError_("unbalanced parentheses in COPY")
 
 
-def _options(spec: CopySpec, words: list[str]) -> None:
-    w = [x for x in words if x not in (",",)]
-    if w and w[0].upper() == "WITH":
-        w = w[1:]
-    if w and w[0] == "(":
-        w = [x for x in w[1:] if x != ")"]
-    i = 0
+_FORCED = ("force_quote", "force_not_null", "force_null")
+
+
+def _options(spec: CopySpec, toks: list[_Tok], raw_text: str) -> None:
+    """COPY's options, ``(name value, ...)`` or the old unparenthesised forms, then a
+    COPY FROM's WHERE condition; PostgreSQL's errors for misuse (ProcessCopyOptions)."""
     given: list[str] = []
-    while i < len(w):
-        key = w[i].upper()
-        val = w[i + 1] if i + 1 < len(w) else None
-        given.append(key)
-        if key == "FORMAT" and val:
-            spec.format = val.lower()
-            i += 2
-        elif key in ("CSV", "TEXT", "BINARY"):
+    j = 0
+    if j < len(toks) and toks[j].key() == "WITH":
+        j += 1
+    if j < len(toks) and toks[j].punct("("):
+        j += 1
+        while j < len(toks):
+            name = toks[j].word.lower()
+            j += 1
+            first, depth = j, 0
+            while j < len(toks) and not (depth == 0 and (toks[j].punct(",") or toks[j].punct(")"))):
+                depth += toks[j].punct("(") - toks[j].punct(")")
+                j += 1
+            _option(spec, name, toks[first:j], given)
+            j += 1
+            if toks[j - 1].punct(")"):
+                break
+    else:
+        j = _legacy_options(spec, toks, j, given)
+    if j < len(toks) and toks[j].key() == "WHERE":
+        if spec.direction == "out":
+            at = toks[j].start
+            raise SyntaxError_(
+                "WHERE clause not allowed with COPY TO", position=at + 1 if at >= 0 else None
+            )
+        if j + 1 >= len(toks):
+            raise SyntaxError_("syntax error at end of input")
+        cut = toks[j + 1].start
+        spec.where = (
+            (raw_text[cut:] if cut >= 0 else " ".join(t.word for t in toks[j + 1 :]))
+            .strip()
+            .rstrip(";")
+        )
+    elif j < len(toks):
+        raise SyntaxError_(f'syntax error at or near "{toks[j].word}"')
+    _check_options(spec, given)
+
+
+def _option(spec: CopySpec, name: str, value: list[_Tok], given: list[str]) -> None:
+    """One ``name value`` of the parenthesised option list."""
+    if name in given:
+        raise SyntaxError_("conflicting or redundant options")
+    given.append(name)
+    words = [t.word for t in value]
+    if name in _FORCED:
+        if len(value) == 1 and value[0].punct("*") and name == "force_quote":
+            spec.force_quote = ["*"]
+            return
+        if len(value) < 3 or not value[0].punct("(") or not value[-1].punct(")"):
+            if len(value) == 2 and value[0].punct("("):
+                raise SyntaxError_('syntax error at or near ")"')
+            raise InvalidParameterValue(
+                f'argument to option "{name}" must be a list of column names'
+            )
+        setattr(spec, name, [t.word for t in value[1:-1] if not t.punct(",")])
+        return
+    if name == "format" and len(words) == 1:
+        spec.format = words[0].lower()
+    elif name == "header":
+        spec.header = _boolean(name, words)
+    elif name in ("delimiter", "null", "quote", "escape") and len(words) == 1:
+        setattr(spec, name, words[0])
+    elif name in ("freeze", "oids"):
+        if _boolean(name, words) and name == "oids":
+            raise SyntaxError_("COPY with OIDS is not supported anymore")
+    elif name == "encoding" and len(words) == 1:
+        pass  # the client's encoding decides the data's here
+    else:
+        raise SyntaxError_(f'option "{name}" not recognized')
+
+
+def _boolean(name: str, words: list[str]) -> bool:
+    if not words:
+        return True
+    if len(words) == 1 and words[0].lower() in ("true", "on", "1", "false", "off", "0"):
+        return words[0].lower() in ("true", "on", "1")
+    raise SyntaxError_(f"{name} requires a Boolean value")
+
+
+def _legacy_options(spec: CopySpec, toks: list[_Tok], j: int, given: list[str]) -> int:
+    """The options before PostgreSQL 9.0's list: ``BINARY``, ``CSV HEADER``, ``DELIMITER
+    [AS] 'x'``, ``FORCE QUOTE a, b``, ...; returns where they end."""
+    while j < len(toks) and toks[j].key() != "WHERE":
+        key = toks[j].key()
+        val = toks[j + 1] if j + 1 < len(toks) else None
+        if key in ("CSV", "TEXT", "BINARY"):
             spec.format = key.lower()
-            i += 1
+            given.append("format")
+            j += 1
+        elif key == "FORMAT" and val is not None:
+            spec.format = val.word.lower()
+            given.append("format")
+            j += 2
         elif key == "HEADER":
-            if val is not None and val.upper() in ("TRUE", "ON", "1", "FALSE", "OFF", "0"):
-                spec.header = val.upper() in ("TRUE", "ON", "1")
-                i += 2
+            if val is not None and val.word.upper() in ("TRUE", "ON", "1", "FALSE", "OFF", "0"):
+                spec.header = val.word.upper() in ("TRUE", "ON", "1")
+                j += 2
             else:
                 spec.header = True
-                i += 1
-        elif key in ("DELIMITER", "NULL", "QUOTE", "ESCAPE"):
-            j = i + 1
-            if j < len(w) and w[j].upper() == "AS":
                 j += 1
-            if j >= len(w):
+            given.append("header")
+        elif key in ("DELIMITER", "NULL", "QUOTE", "ESCAPE"):
+            k = j + 1
+            if k < len(toks) and toks[k].key() == "AS":
+                k += 1
+            if k >= len(toks):
                 raise SyntaxError_(f"COPY option {key} needs a value")
-            setattr(spec, key.lower(), w[j])
-            i = j + 1
-        elif key in ("FREEZE",):
-            i += 2 if val is not None and val.upper() in ("TRUE", "ON", "FALSE", "OFF") else 1
+            setattr(spec, key.lower(), toks[k].word)
+            given.append(key.lower())
+            j = k + 1
+        elif key == "FORCE":
+            words = [t.key() for t in toks[j + 1 : j + 3]]
+            name, j = (
+                ("force_not_null", j + 3) if words == ["NOT", "NULL"]
+                else ("force_quote", j + 2) if words[:1] == ["QUOTE"]
+                else ("force_null", j + 2) if words[:1] == ["NULL"]
+                else ("", j)
+            )  # fmt: skip
+            if not name:
+                raise SyntaxError_(f'syntax error at or near "{toks[j].word}"')
+            if name == "force_quote" and j < len(toks) and toks[j].punct("*"):
+                spec.force_quote = ["*"]
+                j += 1
+            else:
+                cols = [toks[j].word] if j < len(toks) else []
+                j += 1
+                while j + 1 < len(toks) and toks[j].punct(","):
+                    cols.append(toks[j + 1].word)
+                    j += 2
+                setattr(spec, name, cols)
+            given.append(name)
+        elif key in ("FREEZE", "OIDS"):
+            j += 2 if val is not None and val.key() in ("TRUE", "ON", "FALSE", "OFF") else 1
+        elif toks[j].punct(","):
+            j += 1
         else:
-            raise SyntaxError_(f'option "{w[i]}" not recognized')
+            raise SyntaxError_(f'option "{toks[j].word}" not recognized')
+    return j
+
+
+def _check_options(spec: CopySpec, given: list[str]) -> None:
     if spec.format not in ("text", "csv", "binary"):
         raise InvalidParameterValue(f'COPY format "{spec.format}" not recognized')
     for key in ("DELIMITER", "NULL", "HEADER"):  # in PostgreSQL's order of checks
-        if spec.binary and key in given:
+        if spec.binary and key.lower() in given:
             error = FeatureNotSupported if key == "HEADER" else SyntaxError_
             raise error(f"cannot specify {key} in BINARY mode")
     for key in ("QUOTE", "ESCAPE"):
-        if spec.format != "csv" and key in given:
+        if spec.format != "csv" and key.lower() in given:
             raise FeatureNotSupported(f"COPY {key.lower()} available only in CSV mode")
+    for name, way in (("force_quote", "out"), ("force_not_null", "in"), ("force_null", "in")):
+        if getattr(spec, name) is None:
+            continue
+        shown = name.replace("_", " ")
+        if spec.format != "csv":
+            raise FeatureNotSupported(f"COPY {shown} available only in CSV mode")
+        if spec.direction != way:
+            using = "COPY TO" if way == "out" else "COPY FROM"
+            raise FeatureNotSupported(f"COPY {shown} only available using {using}")
     if spec.format == "csv":
         if spec.delimiter == "\t":
             spec.delimiter = ","
@@ -231,8 +383,16 @@ def parse_rows(spec: CopySpec, chunks: Iterable[bytes]) -> Iterator[list[str | N
                     continue
                 if rec == [("\\.", False)]:
                     return
-                # NULL is the null string unquoted; a quoted "" is an empty string
-                yield [None if (v == spec.null and not quoted) else v for v, quoted in rec]
+                # NULL is the null string unquoted (quoted too under FORCE_NULL, never
+                # under FORCE_NOT_NULL); a quoted "" is an empty string
+                yield [
+                    None
+                    if v == spec.null
+                    and (k in spec.nulled or not quoted)
+                    and k not in spec.not_null
+                    else v
+                    for k, (v, quoted) in enumerate(rec)
+                ]
             if end < len(text):  # a quoted field goes on in the next piece
                 pending = text[end:].encode("utf-8") + pending
             continue
@@ -309,25 +469,12 @@ def _csv_records(
 def format_row(spec: CopySpec, values: list[Any], types: list[SqlType]) -> str:
     texts = [T.format_value(v, t) for v, t in zip(values, types, strict=True)]
     if spec.format == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, delimiter=spec.delimiter, quotechar=spec.quote,
-                            lineterminator="\n", quoting=csv.QUOTE_MINIMAL)  # fmt: skip
-        writer.writerow(["" if t is None else t for t in texts])
-        line = buf.getvalue()
-        # NULL is an unquoted empty field; an empty string must be quoted to differ from it
-        fields = [spec.null if t is None else ('""' if t == "" else None) for t in texts]
-        if any(f is not None for f in fields):
-            parts = []
-            for t, f in zip(texts, fields, strict=True):
-                if f is not None:
-                    parts.append(f)
-                else:
-                    b = io.StringIO()
-                    csv.writer(b, delimiter=spec.delimiter, quotechar=spec.quote,
-                               lineterminator="").writerow([t])  # fmt: skip
-                    parts.append(b.getvalue())
-            line = spec.delimiter.join(parts) + "\n"
-        return line
+        every = spec.force_quote == ["*"]
+        fields = [
+            spec.null if t is None else _csv_field(t, spec, every or k in spec.quoted, len(texts))
+            for k, t in enumerate(texts)
+        ]
+        return spec.delimiter.join(fields) + "\n"
     return (
         spec.delimiter.join(
             spec.null if t is None else _escape_text(t, spec.delimiter) for t in texts
@@ -336,11 +483,46 @@ def format_row(spec: CopySpec, values: list[Any], types: list[SqlType]) -> str:
     )
 
 
+def _csv_field(text: str, spec: CopySpec, force: bool, width: int) -> str:
+    """One CSV field as PostgreSQL's CopyAttributeOutCSV writes it: quoted when forced, equal
+    to the null string, holding the delimiter, the quote or a line break (or ``\\.`` alone
+    on a line); inside quotes the quote and escape characters are escaped."""
+    quote, esc = spec.quote, spec.escape
+    if not (
+        force
+        or text == spec.null
+        or (width == 1 and text == "\\.")
+        or any(c in text for c in (spec.delimiter, quote, "\n", "\r"))
+    ):
+        return text
+    body = "".join(esc + c if c in (quote, esc) else c for c in text)
+    return quote + body + quote
+
+
+def resolve_forced(spec: CopySpec, names: list[str], table: str | None, listed: bool) -> None:
+    """The positions among the copied columns ``names`` of the FORCE_* columns; 42P10 for
+    one the column list leaves out, 42703 for one the table lacks (PostgreSQL's
+    CopyGetAttnums then its check in BeginCopy)."""
+    for option, attr in (("force_quote", "quoted"), ("force_not_null", "not_null"),
+                         ("force_null", "nulled")):  # fmt: skip
+        cols = getattr(spec, option)
+        if not cols or cols == ["*"]:
+            continue
+        at = []
+        for c in cols:
+            if c not in names:
+                if listed or table is None:
+                    raise InvalidColumnReference(
+                        f'{option.upper()} column "{c}" not referenced by COPY'
+                    )
+                raise UndefinedColumn(f'column "{c}" of relation "{table}" does not exist')
+            at.append(names.index(c))
+        setattr(spec, attr, frozenset(at))
+
+
 def header_line(spec: CopySpec, names: list[str]) -> str:
     if spec.format == "csv":
-        buf = io.StringIO()
-        csv.writer(buf, delimiter=spec.delimiter, lineterminator="\n").writerow(names)
-        return buf.getvalue()
+        return spec.delimiter.join(_csv_field(n, spec, False, len(names)) for n in names) + "\n"
     return spec.delimiter.join(names) + "\n"
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -465,10 +466,11 @@ class Compiler:
                 if at.has_table(name):
                     return self._whole_row(name, at, below)
                 below, at = at, at.outer
-        shown = f"{table}.{name}" if table else name
         if table and not self.scope.has_table(table):
             raise UndefinedTable(f'missing FROM-clause entry for table "{table}"')
-        raise UndefinedColumn(f'column "{shown}" does not exist')
+        if table:  # PostgreSQL's errorMissingColumn: a qualified name unquoted
+            raise UndefinedColumn(f"column {table}.{name} does not exist")
+        raise UndefinedColumn(f'column "{name}" does not exist')
 
     def _whole_row(
         self, table: str, level: Scope | None = None, inner: Scope | None = None
@@ -644,12 +646,52 @@ class Compiler:
         self._type_param(e, base_type(context))
         return self.compile(e)
 
-    def common(self, es: list[exp.Expr]) -> list[Typed]:
-        """``es`` compiled and converted to their common type (CASE results, COALESCE,
-        ARRAY[], greatest): untyped literals and parameters take it; text if all are."""
-        ts = [self.compile(x) for x in es]
+    def common(self, es: list[exp.Expr], ts: list[Typed] | None = None) -> list[Typed]:
+        """``es`` compiled (or given compiled, ``ts``) and converted to their common type
+        (CASE results, COALESCE, ARRAY[], greatest): untyped literals and parameters take
+        it; text if all are."""
+        ts = [self.compile(x) for x in es] if ts is None else ts
         t = unify([x.type for x in ts])
         return [coerce_to(self._typed_like(x, y, t), t) for x, y in zip(es, ts, strict=True)]
+
+    def fold(self, t: Typed) -> Typed:
+        """``t`` computed now when it is constant and folding is on (Context.fold): an
+        immutable operator's error is then raised at planning (Context.raise_folded), as
+        PostgreSQL's are."""
+        if not (t.const and self.ctx.fold):
+            return t
+        try:
+            value = t.fn(())
+        except SqlError as exc:
+            if self.ctx.fold_error is None:
+                self.ctx.fold_error = exc
+            return t
+        return Typed(lambda _r: value, t.type, True, t.name)
+
+    def _decided(self, t: Typed) -> tuple[bool, Any]:
+        """Whether folding knows ``t``'s value now, and the value: what proves a CASE arm,
+        an AND / OR operand or a COALESCE argument dead. An error leaves it to run time."""
+        if not (t.const and self.ctx.fold):
+            return False, None
+        try:
+            return True, t.fn(())
+        except SqlError:
+            return False, None
+
+    @contextmanager
+    def _folding(self, on: bool) -> Iterator[None]:
+        """Folding off while a dead arm compiles (PostgreSQL drops it before folding it)."""
+        was = self.ctx.fold
+        self.ctx.fold = was and on
+        try:
+            yield
+        finally:
+            self.ctx.fold = was
+
+    def _dead(self, es: list[exp.Expr]) -> list[Typed]:
+        """Dead arms compiled unfolded, and not constant, so no cast folds them either."""
+        with self._folding(False):
+            return [replace(self.compile(x), const=False) for x in es]
 
     def _operands(self, e: exp.Expr) -> tuple[Typed, Typed]:
         """Both operands of ``e`` compiled, once: an operator that must look at their types
@@ -1018,7 +1060,7 @@ class Compiler:
                 return None
             return _arith(op, x, y, t)
 
-        return Typed(run, t, a.const and b.const)
+        return self.fold(Typed(run, t, a.const and b.const))
 
     def c_Add(self, e: exp.Add) -> Typed:
         return self._arith_op(e, "+")
@@ -1086,7 +1128,7 @@ class Compiler:
                 return x if x.is_zero() or x.is_nan() else x.copy_negate()  # exact
             return -x
 
-        return Typed(run, t, a.const)
+        return self.fold(Typed(run, t, a.const))
 
     def c_DPipe(self, e: exp.DPipe) -> Typed:
         a, b = self._operands(e)
@@ -1162,7 +1204,10 @@ class Compiler:
     def _logic(self, e: exp.Binary, decisive: bool) -> Typed:
         """AND (decisive=False) and OR (decisive=True) with SQL's three-valued logic: the
         decisive value wins, otherwise NULL if either side is NULL."""
-        a, b = self._bool(e.this), self._bool(e.expression)
+        a = self._bool(e.this)
+        known, value = self._decided(a)
+        with self._folding(not (known and value is decisive)):  # FALSE AND x: x is dead
+            b = self._bool(e.expression)
         fa, fb = a.fn, b.fn
 
         def run(r: Row) -> Any:
@@ -1452,17 +1497,27 @@ class Compiler:
         subject = self.compile(e.this) if e.this is not None else None
         ifs = e.args.get("ifs") or []
         conds = []
+        live = []  # per arm: not proved dead by an earlier arm's or its own constant test
+        reached = True
         for w in ifs:
-            if subject is not None:
-                value = self._typed_like(w.this, self.compile(w.this), subject.type)
-                cond_l, cond_r = comparable(subject, value)
-                conds.append(Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL))
-            else:
-                conds.append(self._bool(w.this))
+            with self._folding(reached):
+                if subject is not None:
+                    value = self._typed_like(w.this, self.compile(w.this), subject.type)
+                    cond_l, cond_r = comparable(subject, value)
+                    const = cond_l.const and cond_r.const
+                    cond = Typed(_equals(cond_l.fn, cond_r.fn), T.BOOL, const)
+                else:
+                    cond = self._bool(w.this)
+            conds.append(cond)
+            known, taken = self._decided(cond) if reached else (False, None)
+            live.append(reached and not (known and taken is not True))
+            reached = reached and not (known and taken is True)
         has_default = e.args.get("default") is not None
-        results = self.common(
-            [w.args["true"] for w in ifs] + ([e.args["default"]] if has_default else [])
-        )
+        exprs = [w.args["true"] for w in ifs] + ([e.args["default"]] if has_default else [])
+        live += [reached] * has_default
+        pairs = zip(exprs, live, strict=True)
+        ts = [self.compile(x) if on else self._dead([x])[0] for x, on in pairs]
+        results = self.common(exprs, ts)
         rtype = results[0].type if results else T.TEXT
         branches = list(zip(conds, results, strict=False))
         dfn = results[-1].fn if has_default else (lambda _r: None)
@@ -1476,7 +1531,15 @@ class Compiler:
         return Typed(run, rtype, name="case")
 
     def c_Coalesce(self, e: exp.Coalesce) -> Typed:
-        args = self.common([e.this, *e.expressions])
+        es, ts = [e.this, *e.expressions], []
+        for i, x in enumerate(es):
+            arg = self.compile(x)
+            ts.append(arg)
+            known, value = self._decided(arg)
+            if known and value is not None:  # the arguments after it are dead
+                ts += self._dead(es[i + 1 :])
+                break
+        args = self.common(es, ts)
         t = args[0].type
         fns = [a.fn for a in args]
 

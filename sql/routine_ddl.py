@@ -14,7 +14,7 @@ from pglast.enums import FunctionParameterMode
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
-from sql import roles, routine_call, routine_types
+from sql import roles, routine_call, routine_types, sql_function_result
 from sql.catalog import ArgDef, RoutineDef, TableDef, TriggerDef
 from sql.errors import (
     DuplicateObject,
@@ -178,6 +178,7 @@ def _create_routine(session: SessionApi, stmt: Any, command: str) -> Result:
     else:
         routine.oid = session.database.catalogs.next_id(session.current_txn())
         routine.owner = roles.current_oid(session)
+    sql_function_result.check(session, routine)
     session.database.catalogs.put_routine(session.current_txn(), routine)
     return Result(command.replace("CREATE ", "CREATE "))
 

@@ -89,6 +89,18 @@ class Context:
     # The data-modifying WITH queries of the statement's own WITH (sql.plan.nodes.RunOnce):
     # an INSERT / UPDATE / DELETE runs them first, each execution, read or not.
     writes: list[Any] = field(default_factory=list)
+    # Plan-time constant folding (PostgreSQL's eval_const_expressions): on while a query or
+    # DML statement is planned and outside arms that folding proves dead (CASE, AND, OR,
+    # COALESCE), so an immutable operator over constants is computed once, at planning, and
+    # its error raised even when no row is read. Off for DDL (defaults, CHECKs are not folded).
+    fold: bool = False
+    # The first error folding met: raised once the whole statement is bound (raise_folded),
+    # so the errors of parse analysis (an unknown column) come first, as in PostgreSQL.
+    fold_error: Exception | None = None
+
+    def raise_folded(self) -> None:
+        if self.fold_error is not None:
+            raise self.fold_error
 
 
 class ExprCompiler(Protocol):

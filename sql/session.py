@@ -41,6 +41,7 @@ from sql import (
     databases,
     ddl,
     dml,
+    error_positions,
     extension_ddl,
     index_options,
     lexer,
@@ -71,7 +72,7 @@ from sql import settings as guc
 from sql import types as T
 from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, TableDef
-from sql.copy import CopySpec, parse_binary_rows, parse_copy, parse_rows
+from sql.copy import CopySpec, parse_binary_rows, parse_copy, parse_rows, resolve_forced
 from sql.database import Database
 from sql.deferrals import Deferrals
 from sql.dml import TableWriter, default_value, describe_dml
@@ -80,6 +81,7 @@ from sql.errors import (
     BadCopyFileFormat,
     CachedPlanChanged,
     FeatureNotSupported,
+    GroupingError,
     InFailedTransaction,
     InternalError,
     InvalidBinaryRepresentation,
@@ -87,19 +89,23 @@ from sql.errors import (
     InvalidSavepoint,
     NoActiveSqlTransaction,
     ReadOnlySqlTransaction,
+    SqlError,
     SyntaxError_,
     UndefinedColumn,
     UndefinedObject,
     UndefinedTable,
     UniqueViolation,
+    WindowingError,
     WrongObjectType,
     from_python,
     warning,
 )
 from sql.executor.execute import iterate_plan
+from sql.expr import Compiler
 from sql.pg_dialect import DIALECT, unqualify_catalog_calls
-from sql.plan.binder import Planner
-from sql.plan.explain import analyzed, explain_options, explain_plan
+from sql.plan.binder import Planner, contains_aggregate, table_scope
+from sql.plan.explain import Line, analyzed, explain_options, explain_tree, explain_type
+from sql.plan.explain_formats import Number, plan_properties, render
 from sql.plan.nodes import Plan, is_point_read
 from sql.plan.rules.columns import prune_columns
 from sql.prepared import Prepared
@@ -551,11 +557,11 @@ class Session:
         self.query, self.query_start = stmt.text, time.time()
         observer = self.database.observer
         if observer is None:
-            return self._run_statement(stmt, params, param_types, stream, expect)
+            return self._positioned(stmt, params, param_types, stream, expect)
         started = time.perf_counter()
         in_block = self.in_block
         try:
-            result = self._run_statement(stmt, params, param_types, stream, expect)
+            result = self._positioned(stmt, params, param_types, stream, expect)
         except Db9Error as exc:
             observer(stmt.text, time.perf_counter() - started, exc.sqlstate, False)
             raise
@@ -568,6 +574,21 @@ class Session:
         )
         observer(stmt.text, time.perf_counter() - started, None, committed)
         return result
+
+    def _positioned(
+        self,
+        stmt: Statement,
+        params: list[Any],
+        param_types: list[SqlType | None] | None,
+        stream: bool,
+        expect: list[tuple[str, SqlType]] | None,
+    ) -> Result:
+        """``_run_statement``, its name-resolution errors given their position."""
+        try:
+            return self._run_statement(stmt, params, param_types, stream, expect)
+        except SqlError as exc:
+            error_positions.place(exc, stmt)
+            raise
 
     def _run_statement(
         self,
@@ -956,11 +977,25 @@ class Session:
                     if name != "all"
                     else [("name", T.TEXT), ("setting", T.TEXT), ("description", T.TEXT)]
                 )
-            elif kind == "explain":
-                cols = [("QUERY PLAN", T.TEXT)]
+            elif kind == "explain":  # the parameters are its statement's
+                opts, inner = self._explained(stmt)
+                cols = [("QUERY PLAN", explain_type(opts["format"]))]
+                if self.failed:
+                    raise InFailedTransaction(_ABORTED)
+                prepared = self._prepare_tree(inner, inner, declared)
+                return Prepared(stmt, prepared.param_types, cols)
             return Prepared(stmt, [t or T.TEXT for t in declared], cols)
         if self.failed:
             raise InFailedTransaction(_ABORTED)
+        try:
+            return self._prepare_tree(stmt, described, declared)
+        except SqlError as exc:
+            error_positions.place(exc, described)
+            raise
+
+    def _prepare_tree(
+        self, stmt: Statement, described: Statement, declared: list[SqlType | None]
+    ) -> Prepared:
         tree = self.parse(described)
         own = self.txn is None
         if own:
@@ -1298,6 +1333,8 @@ class Session:
             ctx = Context(params=params, param_types=list(param_types or []))
             ctx.session = self
             return prep.execute(self, stmt, ctx)
+        if stmt.utility is not None and stmt.utility[0] == "explain":
+            return self._explain(stmt, params, list(param_types or []))
         if stmt.utility is not None:
             return self._utility(stmt)
         if stmt.command in databases.COMMANDS:  # the login's databases, not this one's
@@ -1535,8 +1572,10 @@ class Session:
                 raise ReadOnlySqlTransaction(  # WITH t AS (INSERT ...) SELECT ...
                     "cannot execute statement in a read-only transaction"
                 )
+            ctx.fold = True
             planner = Planner(self, self.catalog(), ctx)
             plan = planner.plan_query(tree)
+            ctx.raise_folded()
             prune_columns(tree, plan.node)
             rows = self._rows_of(plan)
             if cache_key is not None and _cacheable(tree) and cache_key not in self.plan_cache:
@@ -1564,7 +1603,10 @@ class Session:
                 if isinstance(tree, exp.Update)
                 else dml.plan_delete
             )
-            dml_plan = dml.run_writes(plan_dml(self, tree, ctx), ctx)  # type: ignore[arg-type]
+            ctx.fold = True
+            planned = plan_dml(self, tree, ctx)  # type: ignore[arg-type]
+            ctx.raise_folded()
+            dml_plan = dml.run_writes(planned, ctx)
             self._check_writable(dml_plan, type(tree).__name__.upper())
             if cache_key is not None and _cacheable(tree):
                 if len(self.dml_cache) >= _PLAN_CACHE_SIZE:
@@ -1661,9 +1703,18 @@ class Session:
         if kind == "reindex":
             return reindex.run(self, stmt.text)
         if kind == "copy":
-            spec = parse_copy(_folded(stmt), stmt.text)
+            spec = parse_copy(
+                _folded(stmt),
+                stmt.text,
+                [t.start - stmt.start for t in stmt.tokens],
+                [t.token_type.name.endswith("STRING") for t in stmt.tokens],
+            )
             # Resolve the table now: a bad name fails before the client sends any data.
-            spec.ncols = len(self._copy_columns(spec))
+            columns = self._copy_columns(spec)
+            spec.ncols = len(columns)
+            resolve_forced(spec, [n for n, _ in columns], spec.table, bool(spec.columns))
+            if spec.where is not None:
+                self._copy_where(spec)
             return Result("COPY", copy=spec)
         if kind == "discard":
             return self._discard(lower[1:])
@@ -1797,6 +1848,22 @@ class Session:
         names = spec.columns or [c.name for c in table.live_columns]
         return [(n, table.column(n).type) for n in names]
 
+    def _copy_where(self, spec: CopySpec) -> Callable[[Any], Any]:
+        """COPY FROM's WHERE condition over the table's rows, checked as PostgreSQL checks
+        it (no subquery, aggregate or window function; boolean)."""
+        assert spec.where is not None and spec.table is not None
+        table = self.catalog().table(spec.table, spec.schema, self.search_path())
+        tree = self.parse(Statement(f"SELECT 1 WHERE {spec.where}", 0, None)).args["where"].this
+        if tree.find(exp.Subquery, exp.Select):
+            raise FeatureNotSupported("cannot use subquery in COPY FROM WHERE condition")
+        if contains_aggregate(tree):
+            raise GroupingError("aggregate functions are not allowed in COPY FROM WHERE conditions")
+        if tree.find(exp.Window):
+            raise WindowingError("window functions are not allowed in COPY FROM WHERE conditions")
+        ctx = Context()
+        ctx.session = self
+        return Compiler(table_scope(table, None), ctx)._bool(tree).fn
+
     def copy_in(
         self,
         spec: Any,
@@ -1850,6 +1917,7 @@ class Session:
         # A row built straight in table order when COPY names every column in that order.
         direct = positions == list(range(nlive))
         fills = list(defaults.items())
+        condition = self._copy_where(spec) if spec.where is not None else None
         check_row = writer.check_row
         count = 0
         batch: list[tuple[Any, ...]] = []
@@ -1885,6 +1953,8 @@ class Session:
             # As PostgreSQL's buffered COPY: constraints of each row as it is read, unique
             # indexes and foreign keys when a batch of rows is written.
             full = tuple(row)
+            if condition is not None and condition(full) is not True:
+                continue  # before the row's triggers and checks, as PostgreSQL's CopyFrom
             check_row(full)
             batch.append(full)
             if len(batch) == COPY_BATCH or fire is not None:
@@ -2003,26 +2073,45 @@ class Session:
     def _set_tree(self, tree: exp.Set) -> Result:
         return self._set(tree.sql(dialect="postgres").split())
 
-    def _explain(self, stmt: Statement) -> Result:
-        assert stmt.utility is not None
+    def _explained(self, stmt: Statement) -> tuple[dict[str, Any], Statement]:
+        """EXPLAIN's options and the statement it explains."""
         after = stmt.text.strip()[len("EXPLAIN") :]
         opts, text = explain_options(after)
-        inner = Statement(text, stmt.start + len(stmt.text) - len(text), None)
+        return opts, Statement(text, stmt.start + len(stmt.text) - len(text), None)
+
+    def _explain(
+        self,
+        stmt: Statement,
+        params: list[Any] | None = None,
+        param_types: list[SqlType | None] | None = None,
+    ) -> Result:
+        assert stmt.utility is not None
+        opts, inner = self._explained(stmt)
         tree = self.parse(inner)
+        params, param_types = params or [], param_types or []
         started = time.perf_counter()
         if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
             kind = type(tree).__name__
             target = tree.find(exp.Table)
-            lines = [f"{kind} on {target.name if target is not None else '?'}"]
+            top = Line(f"{kind} on {target.name if target is not None else '?'}")
+            top.estimate = (0.0, 0)
         elif isinstance(tree, exp.Select | exp.Union | exp.Intersect | exp.Except | exp.Values):
-            plan = Planner(self, self.catalog(), Context()).plan_query(tree)
+            ctx = Context(params=params, param_types=list(param_types), fold=True)
+            plan = Planner(self, self.catalog(), ctx).plan_query(tree)
+            ctx.raise_folded()
             locks = bool(tree.args.get("locks"))
-            lines = explain_plan(plan, self.settings, locks, opts.get("costs", True))
+            top = explain_tree(plan, self.settings, locks)
         else:
             raise FeatureNotSupported("EXPLAIN supports queries, INSERT, UPDATE and DELETE only")
+        costs = opts.get("costs", True)
+        lines = top.render(costs=costs)
+        if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+            lines = [top.title]  # db9 shows the write's target only
+        actual: tuple[float, int] | None = None
+        summary: list[tuple[str, Any]] = []
         if opts.get("analyze"):  # runs the statement, as PostgreSQL's does
             planned = time.perf_counter()
-            result = self.run_tree(tree, [], [])
+            result = self.run_tree(tree, params, list(param_types))
             rows = len(result.rows or [])
             if result.pending is not None:
                 try:
@@ -2032,9 +2121,18 @@ class Session:
             if result.columns is None:
                 rows = 0
             done = time.perf_counter()
-            lines = analyzed(lines, opts, rows, (planned - started) * 1000,
-                             (done - planned) * 1000)  # fmt: skip
-        return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
+            planning, execution = (planned - started) * 1000, (done - planned) * 1000
+            lines = analyzed(lines, opts, rows, planning, execution)
+            actual = (execution, rows)
+            if opts.get("summary", True):
+                summary = [("Planning Time", Number(f"{planning:.3f}")), ("Triggers", []),
+                           ("Execution Time", Number(f"{execution:.3f}"))]  # fmt: skip
+        fmt = opts["format"]
+        if fmt == "text":
+            return Result("EXPLAIN", [("QUERY PLAN", T.TEXT)], [(line,) for line in lines])
+        props = dict(plan_properties(top, costs, actual))
+        text = render(fmt, [("Plan", props), *summary])
+        return Result("EXPLAIN", [("QUERY PLAN", explain_type(fmt))], [(text,)])
 
 
 def _recv_field(recv: Callable[[bytes, SqlType], Any], t: SqlType, column: str, raw: bytes) -> Any:

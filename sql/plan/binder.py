@@ -768,7 +768,8 @@ class Planner:
         cols, source = system_relation(self.session, name, schema)
         label = alias or name
         scope = Scope([ScopeColumn(label, col, ty, hidden=col == "tableoid") for col, ty in cols])
-        return Materialized(scope, source, f"Function Scan on {name}")
+        shown = f"Seq Scan on {name}" + (f" {alias}" if alias and alias != name else "")
+        return Materialized(scope, source, shown)  # a relation to PostgreSQL: its EXPLAIN's
 
     def _sequence_scan(self, seq: TableDef, alias: str | None) -> Node:
         """A sequence read as a relation: its one row (last_value, log_cnt, is_called)."""

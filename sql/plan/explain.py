@@ -10,15 +10,16 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from sql import types as T
 from sql.catalog import IndexDef, TableDef
-from sql.errors import FeatureNotSupported, InvalidParameterValue, SyntaxError_
+from sql.errors import InvalidParameterValue, SyntaxError_
 from sql.pg_dialect import DIALECT
 from sql.plan import nodes as N
 from sql.plan.deparse import Deparser, is_constant, parse_cond, qual_cost, quote_ident
 from sql.plan.rules.join_order import estimated_rows
 from sql.plan.run_conditions import keys_are_outputs, split_run_conditions
 from sql.scope import Scope, ScopeColumn
-from sql.types import has_hash
+from sql.types import SqlType, has_hash
 
 _JOIN_KIND = {"inner": "", "cross": "", "left": "Left ", "right": "Right ", "full": "Full "}
 _SCANS = (N.TableScan, N.PointGet, N.KeyScan, N.Materialized, N.ValuesScan, N.SeriesScan,
@@ -811,6 +812,15 @@ def explain_plan(
     (FOR UPDATE/SHARE), a LockRows step on top; ``costs``: each node with db9's estimates
     in PostgreSQL's ``(cost=... rows=... width=...)`` form."""
 
+    return explain_tree(plan, settings, locks).render(costs=costs)
+
+
+def explain_tree(
+    plan: N.Plan, settings: Mapping[str, str] | None = None, locks: bool = False
+) -> Line:
+    """``plan`` as the tree of EXPLAIN's nodes (``explain_plan``), the CTE sections
+    PostgreSQL shows at the query's top node first among its sections."""
+
     def enabled(name: str) -> bool:
         return (settings or {}).get(name, "on").lower() not in ("off", "false", "0")
 
@@ -818,7 +828,14 @@ def explain_plan(
     top = explainer.line(plan.node)
     if locks:
         top = Line("LockRows", children=[top])
-    return explainer.render(top, costs)
+    top.sections = explainer.sections + top.sections
+    return top
+
+
+def explain_type(fmt: str) -> SqlType:
+    """The type of EXPLAIN's QUERY PLAN column in format ``fmt``: json for JSON (PostgreSQL
+    also types XML's as xml, which db9 lacks), text otherwise."""
+    return T.JSON if fmt == "json" else T.TEXT
 
 
 _BOOLEAN = {"on": True, "true": True, "1": True, "yes": True,
@@ -830,7 +847,7 @@ def explain_options(text: str) -> tuple[dict[str, Any], str]:
     """EXPLAIN's options and the statement after them, from the text after the word EXPLAIN:
     ``(name [value], ...)`` or the old ``[ANALYZE] [VERBOSE]``, with PostgreSQL's errors.
     Options: analyze, verbose, costs, settings, buffers, wal, timing, summary (booleans) and
-    format (only TEXT: another is refused 0A000)."""
+    format (text, json, yaml, xml: sql.plan.explain_formats)."""
     opts: dict[str, Any] = {"format": "text"}
     rest = text.lstrip()
     if rest.startswith("("):
@@ -861,8 +878,6 @@ def explain_options(text: str) -> tuple[dict[str, Any], str]:
             if word.lower() in (legacy, "analyse" if legacy == "analyze" else legacy):
                 opts[legacy] = True
                 rest = rest[len(word) :].lstrip()
-    if opts["format"] != "text":
-        raise FeatureNotSupported("EXPLAIN (FORMAT ...) other than TEXT is not supported")
     for needs in ("timing", "wal"):
         if opts.get(needs) and not opts.get("analyze"):
             raise InvalidParameterValue(f"EXPLAIN option {needs.upper()} requires ANALYZE")

@@ -7,8 +7,10 @@ expressions deparsed as PostgreSQL's ruleutils does (``((b = 1) AND (c = 'x'::te
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -225,3 +227,44 @@ def test_explain_of_a_hash_join_hashes_its_inner_side(
     assert [r[0] for r in rows or []] == [
         r[0] for r in pg.execute("EXPLAIN (COSTS OFF) " + q).fetchall()
     ]
+
+
+@pytest.mark.parametrize("fmt", ["JSON", "YAML", "XML"])
+@pytest.mark.parametrize("query", SAME_AS_POSTGRES)
+def test_explain_formats_print_the_plan_as_postgres_does(
+    session: Session, pg: psycopg.Connection[tuple[object, ...]], query: str, fmt: str
+) -> None:
+    """EXPLAIN (FORMAT JSON | YAML | XML): PostgreSQL's properties, nesting and layout (one
+    row; json typed for JSON, asyncpg's PreparedStatement.explain reads it)."""
+    result = session.execute(f"EXPLAIN (COSTS OFF, FORMAT {fmt}) " + query)[0]
+    theirs = pg.execute(f"EXPLAIN (COSTS OFF, FORMAT {fmt}) " + query).fetchall()
+    assert result.columns is not None and result.rows is not None
+    assert result.columns[0][1].name == ("json" if fmt == "JSON" else "text")
+    if fmt == "JSON":
+        assert json.loads(result.rows[0][0]) == theirs[0][0]
+    else:
+        assert [r[0] for r in result.rows] == [r[0] for r in theirs]
+
+
+def _explained_json(session: Session, sql: str) -> Any:
+    rows = session.execute(sql)[0].rows
+    assert rows is not None and len(rows) == 1
+    return json.loads(rows[0][0])
+
+
+def test_explain_analyze_json_has_the_actual_figures(session: Session) -> None:
+    session.execute("CREATE TABLE ej (a int)")
+    [out] = _explained_json(
+        session, "EXPLAIN (ANALYZE, FORMAT JSON) INSERT INTO ej VALUES (1), (2)"
+    )
+    assert (out["Plan"]["Node Type"], out["Plan"]["Operation"]) == ("ModifyTable", "Insert")
+    assert out["Plan"]["Relation Name"] == "ej" and "Actual Total Time" in out["Plan"]
+    assert list(out)[1:] == ["Planning Time", "Triggers", "Execution Time"]
+    plan = _explained_json(session, "EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM ej")[0]["Plan"]
+    assert (plan["Node Type"], plan["Relation Name"], plan["Actual Rows"]) == ("Seq Scan", "ej", 2)
+
+
+def test_explain_json_takes_the_statements_parameters(session: Session) -> None:
+    prepared = session.prepare("EXPLAIN (FORMAT JSON, ANALYZE) SELECT * FROM t WHERE a > $1")
+    assert [t.name for t in prepared.param_types] == ["integer"]
+    assert prepared.columns is not None and prepared.columns[0][1].name == "json"
