@@ -339,8 +339,10 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
     if name == "pg_notify" and len(raw_args) == 2:
         ctx = c.ctx
-        channel, payload = (coerce_to(c._typed_like(a, c.compile(a), T.TEXT), T.TEXT).fn
-                            for a in raw_args)  # fmt: skip
+        typed = [c._typed_like(a, c.compile(a), T.TEXT) for a in raw_args]
+        if any(t.type.category != "S" and t.type.name != "unknown" for t in typed):
+            raise no_such_function(name, typed)  # pg_notify(text, text) only
+        channel, payload = (coerce_to(t, T.TEXT).fn for t in typed)
 
         def notify(r: Row) -> str:
             if ctx.session is not None:
