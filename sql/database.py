@@ -12,7 +12,8 @@ from sqlglot import exp
 from kv.client import TxnClient
 from sql.advisory_table import KvLockTable
 from sql.catalog import CatalogStore
-from sql.notify_hub import Hub, LocalHub
+from sql.notify_hub import Hub
+from sql.notify_kv import KvHub
 from sql.sequences import Sequences
 
 
@@ -32,7 +33,7 @@ class Database:
         self.catalogs = CatalogStore(self.db)
         self.sequences = Sequences(self.client, self.db)
         self.advisory = KvLockTable(self.client, self.db)
-        self.notify = LocalHub()
+        self.notify = KvHub(self.client, self.db)
         self.parse_cache: dict[str, list[exp.Expr | None]] = {}
         # Told of every statement: (text, seconds, error sqlstate or None, committed). The
         # control plane's inspect metrics hang here; the SQL layer only reports.

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from kv import interrupt
+from kv import interrupt, nowait
 from sql import (
     activity,
     bits,
@@ -345,6 +345,7 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         channel, payload = (coerce_to(t, T.TEXT).fn for t in typed)
 
         def notify(r: Row) -> str:
+            nowait.check()  # the commit writes it to the store (sql.notify_kv)
             if ctx.session is not None:
                 ctx.session.notify.notify(channel(r), payload(r))
             return ""

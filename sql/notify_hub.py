@@ -104,11 +104,15 @@ class LocalHub:
     def publish(self, notes: Sequence[Notification], commit_ts: int) -> None:
         self.deliver(notes)
 
-    def deliver(self, notes: Sequence[Notification]) -> None:
-        """Queue ``notes`` for this process's listeners of their channels and wake them."""
+    def deliver(self, notes: Sequence[Notification], ts: int | None = None) -> None:
+        """Queue ``notes`` for this process's listeners of their channels and wake them;
+        ``ts``: those of another process, committed at ``ts``, for the listeners that were
+        listening by then."""
         woken = []
         with self._lock:
             for listener in self._listeners:
+                if not self._hears(listener, ts):
+                    continue
                 mine = [n for n in notes if n.channel in listener.channels]
                 if mine:
                     listener.queue.extend(mine)
@@ -116,6 +120,10 @@ class LocalHub:
         for listener in woken:
             if listener.wake is not None:
                 listener.wake()
+
+    def _hears(self, listener: Listener, ts: int | None) -> bool:
+        """Whether ``listener`` is to receive notifications committed at ``ts`` elsewhere."""
+        return True
 
     def usage(self) -> float:
         with self._lock:

@@ -2,10 +2,12 @@
 pg_notify's checks (empty or 64-byte channel, 8000-byte payload, argument types), identifier
 truncation, read-only transactions, pg_listening_channels() in LISTEN order; and, between two
 sessions of one database, what reaches a listener's queue: committed notifications only, in
-commit order, duplicates folded, LISTEN/UNLISTEN in effect at COMMIT."""
+commit order, duplicates folded, LISTEN/UNLISTEN in effect at COMMIT; and across two nodes'
+views of one database (two Database objects over one store), through the store."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -13,6 +15,7 @@ import psycopg
 from kv.client import TxnClient
 from kv.errors import Db9Error
 from sql.database import Database
+from sql.notify_kv import KvHub
 from sql.session import Session
 from tests.kv.conftest import local_kv
 from tests.sql.pg import connect
@@ -100,3 +103,34 @@ def test_a_listener_receives_committed_notifications_in_commit_order() -> None:
     a.close()  # a session that ends listens no more
     b.execute("NOTIFY ch, 'gone'")
     assert _received(a) == []
+
+
+def _wait_for(s: Session, count: int, timeout: float = 5.0) -> list[tuple[str, str, int]]:
+    got: list[tuple[str, str, int]] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < count and time.monotonic() < deadline:
+        got += [(n.channel, n.payload, n.pid) for n in s.notify.listener.take()]
+        time.sleep(0.02)
+    return got
+
+
+def test_notifications_reach_listeners_on_another_node_through_the_store() -> None:
+    store = TxnClient(local_kv())
+    node1, node2 = Database(store, DB), Database(store, DB)  # two nodes' views of one database
+    for node in (node1, node2):
+        assert isinstance(node.notify, KvHub)
+        node.notify.poll_s = 0.02
+    b_early = Session(node2)
+    b_early.execute("NOTIFY ch, 'before anyone listened'")
+    a, b = Session(node1), Session(node2)
+    a.execute("LISTEN ch")
+    b.execute("BEGIN; NOTIFY ch, 'one'; NOTIFY ch, 'one'; NOTIFY other, 'no'")
+    b.execute("SELECT pg_notify('ch', 'two'); COMMIT")
+    b.execute("BEGIN; NOTIFY ch, 'rolled back'; ROLLBACK")
+    b.execute("NOTIFY ch, 'three'")
+    assert _wait_for(a, 3) == [("ch", "one", b.pid), ("ch", "two", b.pid), ("ch", "three", b.pid)]
+    a.execute("NOTIFY ch, 'own node'")  # delivered once, by the node itself
+    assert _wait_for(a, 2, 0.3) == [("ch", "own node", a.pid)]
+    a.execute("UNLISTEN *")
+    b.execute("NOTIFY ch, 'after'")
+    assert _wait_for(a, 1, 0.3) == []
