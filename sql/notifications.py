@@ -104,8 +104,7 @@ class SessionNotify:
                 if self._notes:
                     pid = self.listener.pid
                     notes = [Notification(pid, c, p) for c, p in self._notes]
-                    # A read-only transaction has no commit timestamp of its own (0).
-                    self.hub.publish(notes, 0 if commit_ts == txn.start_ts else commit_ts)
+                    self.hub.publish(notes)
                 return commit_ts
         finally:
             self.abort()

@@ -65,10 +65,10 @@ class Hub(Protocol):
         """Held around a notifying transaction's commit and its ``publish``: commit order."""
         ...
 
-    def publish(self, notes: Sequence[Notification], commit_ts: int) -> None:
+    def publish(self, notes: Sequence[Notification]) -> None:
         """Deliver a committed transaction's notifications to every listener of their
-        channels (the notifying session's own too). ``commit_ts`` orders them among nodes
-        (0: the transaction wrote nothing and has none; the hub draws one if it needs it)."""
+        channels (the notifying session's own too), after every transaction published
+        before it."""
         ...
 
     def usage(self) -> float:
@@ -101,7 +101,7 @@ class LocalHub:
         with self.commit_lock:
             yield
 
-    def publish(self, notes: Sequence[Notification], commit_ts: int) -> None:
+    def publish(self, notes: Sequence[Notification]) -> None:
         self.deliver(notes)
 
     def deliver(self, notes: Sequence[Notification], ts: int | None = None) -> None:

@@ -4,14 +4,16 @@ database (one per ``Database`` object), which delivers to this node's listeners 
 
 - publishing: after the notifying transaction commits (inside the hub's commit lock), one
   record per transaction is written in a KV transaction of its own under
-  ``notify_key(db, ts, instance, n)`` (sql.layout), ``ts`` its commit timestamp (a fresh one
-  when it wrote nothing). A failed write loses the notifications for other nodes only (the
-  transaction has committed; the client is told so), as PostgreSQL loses its queue in a crash.
-- watching: while some session of this node listens, a thread reads the records of the last
-  ``LATE_S`` seconds of timestamps at a fresh snapshot every ``POLL_S`` and delivers each record
-  of another instance it has not delivered yet, to the listeners whose LISTEN began before the
-  record's ts. Records are in ts order, so other nodes' transactions arrive in commit order,
-  except one whose record landed after a later one's was already read (it comes next poll).
+  ``notify_key(db, ts, instance, n)`` (sql.layout), ``ts`` a timestamp drawn after the commit.
+  A failed write delivers to this node's listeners only (the transaction has committed and the
+  client is told so), as PostgreSQL loses its queue in a crash.
+- delivering (``poll``): the records of the last ``LATE_S`` seconds of timestamps are read at
+  a fresh snapshot, and each not delivered yet goes, in ts order, to the listeners whose
+  LISTEN began before its ts: this node's own records too, so that a listener receives
+  everyone's transactions in one order. A node polls right after it publishes (its own
+  listeners are told at once) and, while some session of it listens, every ``POLL_S`` from a
+  thread (the other nodes' notifications). The order is commit order, except for a record
+  that landed after a later one was read (it comes with the next poll).
 - cleanup: a publishing node deletes records older than ``KEEP_S`` now and then; a watcher
   that falls further behind than that misses them.
 """
@@ -55,6 +57,7 @@ class KvHub(LocalHub):
         self._watcher: threading.Thread | None = None
         self._seen: dict[bytes, int] = {}  # records read in the window: key -> ts
         self._cursor = 0  # the snapshot of the latest read
+        self._polling = threading.Lock()  # one poll at a time: deliveries in ts order
         self._cleaned = 0.0  # monotonic time of the latest cleanup
 
     # -- listening -----------------------------------------------------------------------------
@@ -90,38 +93,44 @@ class KvHub(LocalHub):
                 log.debug("reading notifications failed: %s", exc)
 
     def poll(self) -> None:
-        """Deliver the other nodes' notifications committed since the last read."""
-        txn = self.client.begin()
-        try:
-            lo = compose(max(0, physical_ms(self._cursor) - int(LATE_S * 1000)))
-            records = txn.scan(*notify_range(self.db, lo))
-        finally:
-            txn.rollback()
-        for key, value in records:
-            if key in self._seen:
-                continue
-            ts, instance = notify_ts(key)
-            self._seen[key] = ts
-            if instance != self.instance:
-                notes = [Notification(pid, ch, payload) for pid, ch, payload in json.loads(value)]
+        """Deliver the notifications committed since the last read, every node's."""
+        with self._polling:
+            txn = self.client.begin()
+            try:
+                lo = compose(max(0, physical_ms(self._cursor) - int(LATE_S * 1000)))
+                records = txn.scan(*notify_range(self.db, lo))
+            finally:
+                txn.rollback()
+            for key, value in records:
+                if key in self._seen:
+                    continue
+                ts, _ = notify_ts(key)
+                self._seen[key] = ts
+                notes = [Notification(pid, ch, text) for pid, ch, text in json.loads(value)]
                 self.deliver(notes, ts)
-        self._cursor = txn.start_ts
-        self._seen = {k: ts for k, ts in self._seen.items() if ts >= lo}
+            self._cursor = txn.start_ts
+            self._seen = {k: ts for k, ts in self._seen.items() if ts >= lo}
 
     # -- notifying -----------------------------------------------------------------------------
 
-    def publish(self, notes: Sequence[Notification], commit_ts: int) -> None:
-        self.deliver(notes)
+    def publish(self, notes: Sequence[Notification]) -> None:
         try:
-            ts = commit_ts or self.client.backend.get_ts()
+            ts = self.client.backend.get_ts()
             key = notify_key(self.db, ts, self.instance, next(self._numbers))
             value = json.dumps([[n.pid, n.channel, n.payload] for n in notes]).encode()
             self._run(lambda txn: txn.put(key, value))
-            if time.monotonic() - self._cleaned > _CLEAN_S:
-                self._cleaned = time.monotonic()
-                self._clean(ts)
         except Db9Error as exc:
             log.warning("notifications not passed to other nodes: %s", exc)
+            self.deliver(notes)
+            return
+        if time.monotonic() - self._cleaned > _CLEAN_S:
+            self._cleaned = time.monotonic()
+            self._clean(ts)
+        if self._since:
+            try:
+                self.poll()
+            except Db9Error as exc:  # the watcher delivers them
+                log.debug("reading notifications failed: %s", exc)
 
     def _clean(self, now_ts: int) -> None:
         """Delete the records older than ``KEEP_S`` (any node's: a dead node's too)."""
