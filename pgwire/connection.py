@@ -787,7 +787,8 @@ class PgConnection:
 
     def _wake(self) -> None:
         """The session has a notification queued (called from any thread)."""
-        self.ev.call_soon_threadsafe(self._notify_idle)
+        with contextlib.suppress(RuntimeError):  # the server has stopped: nobody to tell
+            self.ev.call_soon_threadsafe(self._notify_idle)
 
     def _notify_idle(self) -> None:
         """A notification was queued (on the event loop): sent now if the connection is idle
