@@ -167,6 +167,9 @@ def _next_batch(stream: Stream, encode: RowEncoder, limit: int) -> list[bytes]:
 # Settings whose changes are reported (GUC_REPORT) as they are: DateStyle and IntervalStyle
 # are not, as db9 prints values in ISO style whatever they say.
 _REPORTED = ("TimeZone", "application_name", "client_encoding")
+# Where PostgreSQL 15 raises a PL/pgSQL RAISE notice: clients (asyncpg's as_dict) expect the
+# source fields.
+_RAISE_SOURCE = {"F": "pl_exec.c", "L": "3907"}
 
 
 def _fields(columns: list[tuple[str, SqlType]], formats: list[int]) -> list[M.Field]:
@@ -211,6 +214,9 @@ class PgConnection:
         # Why the connection is ending (CLIENT_GONE, SHUTDOWN); it ends once the statement stops.
         self.stop_reason: Reason | None = None
         self.fatal_sent = False
+        # ReadyForQuery outside a transaction was the last thing sent and no message has come
+        # since: a notification may be sent at once (PostgreSQL's idle ProcessNotifyInterrupt).
+        self.idle = False
 
     # -- what pg_stat_activity and inet_*() show (sql.activity.Wire) ----------------------------
 
@@ -614,6 +620,7 @@ class PgConnection:
         encodings.CLIENT_CODEC.set(encodings.codec(self.session.settings["client_encoding"]))
         self.pid = self.server.register(self)
         self.session.set_pid(self.pid)
+        self.session.notify.listener.wake = self._wake
         self.session.wire = self
         self.send(M.backend_key_data(self.pid, self.secret))
         self.send(M.ready_for_query("I"))
@@ -631,6 +638,7 @@ class PgConnection:
         state = self.state
         while True:
             kind, body = self._take() or await self.read_message()
+            self.idle = False
             if kind == b"S":
                 if body:  # answered as PostgreSQL does: an error, then ReadyForQuery
                     self.send_error(M.ProtocolViolation("invalid message format"))
@@ -772,7 +780,38 @@ class PgConnection:
                 self.send(M.parameter_status(name, value))
                 if name == "client_encoding":  # what this connection's text is from now on
                     encodings.CLIENT_CODEC.set(encodings.codec(value))
-        return self.session.status
+        status = self.session.status
+        if status == "I":
+            self.send_notifications()
+            self.idle = True
+        return status
+
+    def send_notifications(self) -> None:
+        """The session's queued notifications, as NotificationResponse messages."""
+        assert self.session is not None
+        for note in self.session.notify.listener.take():
+            self.send(M.notification_response(note.pid, note.channel, note.payload))
+
+    def _wake(self) -> None:
+        """The session has a notification queued (called from any thread)."""
+        with contextlib.suppress(RuntimeError):  # the server has stopped: nobody to tell
+            self.ev.call_soon_threadsafe(self._notify_idle)
+
+    def _notify_idle(self) -> None:
+        """A notification was queued (on the event loop): sent now if the connection is idle
+        and waiting for the client, else with the next ReadyForQuery outside a block."""
+        session = self.session
+        if session is None or not self.idle or self.waiting_since is None or self.fatal_sent:
+            return
+        codec = encodings.CLIENT_CODEC.set(encodings.codec(session.settings["client_encoding"]))
+        try:
+            self.send_notifications()
+        finally:
+            encodings.CLIENT_CODEC.reset(codec)
+        if self.out:
+            with contextlib.suppress(Exception):  # the transport may be gone: reads see it
+                self.writer.write(b"".join(self.out))
+            self.out.clear()
 
     def send_error(self, exc: Db9Error) -> None:
         """Answer an error. In a transaction block any error fails the block, as in
@@ -799,7 +838,9 @@ class PgConnection:
         assert self.session is not None
         for text in self.session.notices:
             if isinstance(text, Raised):
-                notice = M.Notice(text.severity, text.sqlstate, text, text.detail, text.hint)
+                fields = {"W": text.context, **_RAISE_SOURCE} if text.context else _RAISE_SOURCE
+                notice = M.Notice(text.severity, text.sqlstate, text, text.detail, text.hint,
+                                  fields=fields, routine="exec_stmt_raise")  # fmt: skip
                 self.send(M.notice_response(notice))
             else:
                 self.send(M.notice_response(M.Notice("NOTICE", "00000", text)))

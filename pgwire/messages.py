@@ -359,6 +359,11 @@ def parameter_status(name: str, value: str) -> bytes:
     return _msg(b"S", _cstr(name) + _cstr(value))
 
 
+def notification_response(pid: int, channel: str, payload: str) -> bytes:
+    """NotificationResponse ('A'): a NOTIFY on a channel the session listens on."""
+    return _msg(b"A", _I32.pack(pid) + _cstr(channel) + _cstr(payload))
+
+
 def backend_key_data(pid: int, secret: int) -> bytes:
     return _msg(b"K", _I32.pack(pid) + _I32.pack(secret))
 
@@ -455,6 +460,8 @@ def _notice_body(n: Notice) -> bytes:
         parts.append(b"H" + _cstr(n.hint))
     if n.position:
         parts.append(b"P" + _cstr(str(n.position)))
+    for code, value in n.fields.items():  # W (context), F and L (source file and line)
+        parts.append(code.encode() + _cstr(value))
     if n.routine:
         parts.append(b"R" + _cstr(n.routine))
     return b"".join(parts) + b"\x00"

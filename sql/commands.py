@@ -79,11 +79,9 @@ assert SUPPORTED <= COMMANDS, SUPPORTED - COMMANDS
 
 # Accepted and answered with PostgreSQL's tag after checking the objects they name, with no
 # effect in db9: storage with no planner statistics and old versions reclaimed by the GC
-# worker (VACUUM, ANALYZE, CHECKPOINT); no asynchronous notifications (LISTEN, NOTIFY,
-# UNLISTEN); indexes written with their rows, never to be rebuilt (REINDEX).
-NO_OPS = frozenset(
-    {"ANALYZE", "ANALYSE", "CHECKPOINT", "LISTEN", "NOTIFY", "REINDEX", "UNLISTEN", "VACUUM"}
-)  # fmt: skip
+# worker (VACUUM, ANALYZE, CHECKPOINT); indexes written with their rows, never to be rebuilt
+# (REINDEX).
+NO_OPS = frozenset({"ANALYZE", "ANALYSE", "CHECKPOINT", "REINDEX", "VACUUM"})
 
 # Commands run from their tokens (sql.ddl.run_named), never from sqlglot's reading of them:
 # it reads DROP MATERIALIZED VIEW as DROP VIEW, and DROP INDEX a, b not at all.

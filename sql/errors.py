@@ -429,20 +429,28 @@ class DeadlockDetected(SqlError):
 class Raised(str):
     """A notice of PL/pgSQL's RAISE below ERROR: its severity (INFO, NOTICE, WARNING), its
     SQLSTATE (USING ERRCODE, else 01000 for a warning and 00000 otherwise, as errstart
-    defaults it), DETAIL and HINT."""
+    defaults it), DETAIL and HINT, and its CONTEXT line (``PL/pgSQL function ... line n at
+    RAISE``)."""
 
     severity: str
     sqlstate: str
     detail: str | None
     hint: str | None
+    context: str | None
 
     def __new__(
-        cls, text: str, severity: str, sqlstate: str | None, detail: str | None, hint: str | None
+        cls,
+        text: str,
+        severity: str,
+        sqlstate: str | None,
+        detail: str | None,
+        hint: str | None,
+        context: str | None = None,
     ) -> Raised:
         value = super().__new__(cls, text)
         value.severity = severity
         value.sqlstate = sqlstate or ("01000" if severity == "WARNING" else "00000")
-        value.detail, value.hint = detail, hint
+        value.detail, value.hint, value.context = detail, hint, context
         return value
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from kv import interrupt
+from kv import interrupt, nowait
 from sql import (
     activity,
     bits,
@@ -80,6 +80,7 @@ from sql.functions_numeric import (
 from sql.functions_text import (
     BUILDERS,
     TEXT_SRFS,
+    VOID,
     compile_variadic,
     no_such_function,
     output_text,
@@ -336,6 +337,24 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
     if name == "pg_backend_pid" and not raw_args:
         ctx = c.ctx  # the connection's pid (pgwire sets it after login): read when run
         return Typed(lambda _r: ctx.session.pid if ctx.session else 0, T.INT4, False, name)
+    if name == "pg_notify" and len(raw_args) == 2:
+        ctx = c.ctx
+        typed = [c._typed_like(a, c.compile(a), T.TEXT) for a in raw_args]
+        if any(t.type.category != "S" and t.type.name != "unknown" for t in typed):
+            raise no_such_function(name, typed)  # pg_notify(text, text) only
+        channel, payload = (coerce_to(t, T.TEXT).fn for t in typed)
+
+        def notify(r: Row) -> str:
+            nowait.check()  # the commit writes it to the store (sql.notify_kv)
+            if ctx.session is not None:
+                ctx.session.notify.notify(channel(r), payload(r))
+            return ""
+
+        return Typed(notify, VOID, False, name)
+    if name == "pg_notification_queue_usage" and not raw_args:
+        ctx = c.ctx
+        return Typed(lambda _r: ctx.session.notify.hub.usage() if ctx.session else 0.0, T.FLOAT8,
+                     False, name)  # fmt: skip
     if name == "txid_current" and not raw_args:
         # the transaction's id: its start timestamp, unique and growing as PostgreSQL's
         # epoch-extended xid is (asyncpg's pool tests tell transactions apart by it)
@@ -1286,6 +1305,7 @@ SRF_NAMES = (
         "generate_series",
         "generate_subscripts",
         "pg_partition_ancestors",
+        "pg_listening_channels",
         "_pg_expandarray",
     }
     | TEXT_SRFS
@@ -1383,6 +1403,9 @@ def compile_srf(comp: ExprCompiler, call: exp.Expr) -> tuple[Callable[[Row], lis
     typed = [comp.compile(a) for a in args]
     if name == "_pg_expandarray" and len(typed) == 1:
         return _expand_array(typed[0])
+    if name == "pg_listening_channels" and not typed:
+        ctx = comp.ctx
+        return (lambda _r: ctx.session.notify.channels() if ctx.session else []), T.TEXT
     if name == "pg_partition_ancestors" and len(typed) == 1 and comp.ctx.session is not None:
         return _partition_ancestors(comp.ctx.session, typed[0].fn), T.REGCLASS
     if name in TEXT_SRFS:

@@ -29,6 +29,12 @@ from a database never inherits its parent's locks:
 
 The length byte keeps one database's range from holding another's (test prefixes vary in
 length). A holder is ``<instance (8 random bytes)> <be32 session number>``.
+
+Committed NOTIFYs (sql.notify_kv) live there too, for the other nodes' listeners:
+
+    <sys> b"notify/" <len(db)> <db> <be64 ts> <instance (8 bytes)> <be32 n>
+                                      one transaction's notifications (JSON: pid, channel,
+                                      payload), ``ts`` at or after its commit timestamp
 """
 
 from __future__ import annotations
@@ -140,6 +146,26 @@ def advisory_waits_range(db: bytes, tag: bytes = b"") -> tuple[bytes, bytes]:
 
 def advisory_lease_key(instance: bytes) -> bytes:
     return ADVISORY + b"n" + instance
+
+
+NOTIFY = database_prefix(0) + b"notify/"
+_U64 = struct.Struct(">Q")
+
+
+def notify_key(db: bytes, ts: int, instance: bytes, n: int) -> bytes:
+    return NOTIFY + _db(db) + _U64.pack(ts) + instance + _U32.pack(n)
+
+
+def notify_range(db: bytes, since_ts: int, until_ts: int | None = None) -> tuple[bytes, bytes]:
+    """The records of ``db`` whose ts is at least ``since_ts`` (and below ``until_ts``)."""
+    lo = NOTIFY + _db(db)
+    hi = prefix_end(lo) if until_ts is None else lo + _U64.pack(until_ts)
+    return lo + _U64.pack(since_ts), hi
+
+
+def notify_ts(key: bytes) -> tuple[int, bytes]:
+    """A notification record's ts and writer instance (``notify_key``'s)."""
+    return _U64.unpack(key[-20:-12])[0], key[-12:-4]
 
 
 def _db(db: bytes) -> bytes:

@@ -968,7 +968,21 @@ class _Frame:
             raise err.with_state(code or "P0001")
         if level >= _INFO:
             severity = {_INFO: "INFO", _NOTICE: "NOTICE"}.get(level, "WARNING")
-            self.session.notices.append(Raised(text, severity, code, detail, hint))
+            context = f"PL/pgSQL function {self._shown_name()} line {b.get('lineno', 0)} at RAISE"
+            self.session.notices.append(Raised(text, severity, code, detail, hint, context))
+
+    def _shown_name(self) -> str:
+        """The routine as PostgreSQL's CONTEXT lines name it: ``f(integer)``, or a DO
+        block's ``inline_code_block``."""
+        r = self.routine
+        if not r.oid:
+            return r.name
+        types = []
+        for a in r.args:
+            if a.mode in ("i", "b", "v"):
+                t = _type_of(a.type)
+                types.append(t.name if t is not None else a.type)
+        return f"{r.name}({', '.join(types)})"
 
     def s_assert(self, b: dict[str, Any]) -> None:
         if self.cond(b["cond"]):

@@ -47,6 +47,7 @@ from sql import (
     lexer,
     matviews,
     memory,
+    notifications,
     owner_ddl,
     policy_ddl,
     recursive_view,
@@ -102,6 +103,7 @@ from sql.errors import (
 )
 from sql.executor.execute import iterate_plan
 from sql.expr import Compiler
+from sql.notifications import SessionNotify
 from sql.pg_dialect import DIALECT, unqualify_catalog_calls
 from sql.plan.binder import Planner, contains_aggregate, table_scope
 from sql.plan.explain import Line, analyzed, explain_options, explain_tree, explain_type
@@ -302,11 +304,11 @@ class RowStream:
             committed = False
             if error is None:
                 self.tag = f"{self.verb} {self.count}"
-                if self.owns_txn and txn is not None and not commit:
+                if self.owns_txn and txn is not None and not commit and not s.notify.pending:
                     txn.rollback()  # a query's transaction wrote nothing: no I/O either way
                 elif self.owns_txn and txn is not None:
                     try:
-                        txn.commit()
+                        s.notify.commit(txn)
                         committed = True
                     except AlreadyExists:
                         raise UniqueViolation(
@@ -314,6 +316,7 @@ class RowStream:
                         ) from None
             elif self.owns_txn and txn is not None:
                 txn.rollback()
+                s.notify.abort()
             elif s.in_block:
                 s.failed = True  # an error in a block's portal aborts the block
             if self.owns_txn and s.advisory.xact:  # its transaction ended
@@ -432,6 +435,7 @@ class Session:
         # pg_backend_pid(): pgwire sets the connection's (set_pid); unique among sessions.
         self.pid = next(_PIDS)
         self.advisory = SessionLocks(database.advisory, self.pid)  # sql.advisory_locks
+        self.notify = SessionNotify(database.notify, self.pid)  # LISTEN/NOTIFY (sql.notifications)
 
     # -- things expressions ask for ------------------------------------------------------------
 
@@ -838,7 +842,7 @@ class Session:
         self._txn_time = None
         try:
             if txn is not None:
-                txn.commit()
+                self.notify.commit(txn)  # and its LISTEN, UNLISTEN and NOTIFY take effect
         except AlreadyExists:
             raise UniqueViolation("duplicate key value violates unique constraint") from None
         finally:
@@ -853,6 +857,7 @@ class Session:
     def _abort_txn(self) -> None:
         self._close_streams(block_only=True)
         self.advisory.end_transaction()  # and at ROLLBACK (no I/O unless some are held)
+        self.notify.abort()  # a no-op after COMMIT (which applied them)
         self.cursors.end_transaction(committed=self.txn is None)
         if self.txn is not None:
             self.txn.rollback()
@@ -879,10 +884,11 @@ class Session:
         self.advisory.release_all()
         self._close_streams(block_only=False)
         self._abort_txn()
+        self.notify.close()
 
     def set_pid(self, pid: int) -> None:
         """The connection's process id (BackendKeyData): pg_backend_pid(), pg_locks.pid."""
-        self.pid = self.advisory.pid = pid
+        self.pid = self.advisory.pid = self.notify.pid = pid
 
     def drop_temp(self) -> None:
         """Drop the session's temporary relations (store I/O), in a transaction of its own
@@ -1256,6 +1262,7 @@ class Session:
         self._read_only_at.append(self.settings["transaction_read_only"])
         self.cursors.savepoint()
         self.advisory.savepoint()
+        self.notify.savepoint()
         return Result("SAVEPOINT")
 
     def _find_savepoint(self, name: str) -> int:
@@ -1277,6 +1284,7 @@ class Session:
         self.scopes.rollback_to(i + 1)
         self.cursors.rollback_to(i + 1)
         self.advisory.rollback_to(i + 1)
+        self.notify.rollback_to(i + 1)
         self.failed = False
         return Result("ROLLBACK")
 
@@ -1292,6 +1300,7 @@ class Session:
         del self._read_only_at[i:]
         self.cursors.release(i + 1)
         self.advisory.release(i + 1)
+        self.notify.release(i + 1)
         return Result("RELEASE")
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -1721,9 +1730,36 @@ class Session:
         if kind == "deallocate":
             return prep.deallocate(self, words)
         if kind in ("listen", "unlisten", "notify"):
-            # Accepted no-ops (sql.commands.NO_OPS): no notifications are delivered.
-            return Result(kind.upper())
+            return self._listen_notify(kind, stmt)
         raise FeatureNotSupported(f"{kind.upper()} is not supported")
+
+    def _listen_notify(self, kind: str, stmt: Statement) -> Result:
+        """LISTEN, UNLISTEN, NOTIFY: recorded now, in effect when the transaction commits."""
+        words = []  # (text, a string constant): names folded and cut as PostgreSQL's
+        for t in stmt.tokens[1:]:
+            string = t.token_type.name.endswith("STRING")
+            text = t.text if string or t.token_type == TokenType.IDENTIFIER else t.text.lower()
+            if not string and t.token_type not in (TokenType.COMMA, TokenType.STAR):
+                text = self._identifier(text)
+            words.append((text, string))
+        channel, payload = notifications.parse(kind, words)
+        if kind == "listen":
+            assert channel is not None
+            self.notify.listen(channel)
+        elif kind == "unlisten":
+            self.notify.unlisten(channel)
+        else:
+            self.notify.notify(channel, payload)
+        return Result(kind.upper())
+
+    def _identifier(self, name: str) -> str:
+        """``name`` cut to 63 bytes with PostgreSQL's NOTICE (NAMEDATALEN)."""
+        raw = name.encode()
+        if len(raw) < notifications.NAMEDATALEN:
+            return name
+        cut = raw[: notifications.NAMEDATALEN - 1].decode(errors="ignore")
+        self.notices.append(f'identifier "{name}" will be truncated to "{cut}"')
+        return cut
 
     def _discard(self, what: list[str]) -> Result:
         if what not in (["all"], ["plans"], ["sequences"], ["temp"], ["temporary"]):
@@ -1740,6 +1776,7 @@ class Session:
         if what == ["all"]:
             self.prepared.clear()
             self.advisory.unlock_all()  # PostgreSQL's DISCARD ALL: pg_advisory_unlock_all()
+            self.notify.unlisten(None)  # and UNLISTEN *
         if what in (["all"], ["temp"], ["temporary"]):
             self.drop_temp()
         if what == ["all"]:

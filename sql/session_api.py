@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kv.client import Transaction
 from sql.advisory_locks import SessionLocks
 from sql.catalog import Catalog, CatalogStore
+from sql.notifications import SessionNotify
 from sql.sequences import Sequences
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class SessionApi(Protocol):
     trigger_depth: int  # triggers running inside one another: pg_trigger_depth()
     pid: int  # pg_backend_pid()
     advisory: SessionLocks  # its advisory locks (sql.advisory_locks)
+    notify: SessionNotify  # its LISTEN/NOTIFY state (sql.notifications)
     failed: bool  # in a failed block (statements refused until ROLLBACK)
     running: Any  # the running statement's stop signal; None between statements
     txn: Transaction | None  # the session's transaction, while it has one
