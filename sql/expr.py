@@ -2184,12 +2184,14 @@ def _text_to_regnamespace(session: Any, fn: Callable[[Row], Any]) -> Callable[[R
 
 def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
     """oid::regtype: the type's name as format_type prints it; an unknown oid stays its
-    number, as PostgreSQL prints it."""
+    number, as PostgreSQL prints it, and 0 (no type) is ``-``."""
 
     def cast(row: Row) -> Any:
         v = fn(row)
         if v is None:
             return None
+        if v == 0:
+            return "-"
         t = T.BY_OID.get(v)
         if t is not None:
             return t.display()
@@ -2284,6 +2286,8 @@ def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
         v = fn(row)
         if not isinstance(v, str) or v.isdigit():  # an oid ('23'::regtype too)
             return int(v) if isinstance(v, str) else v
+        if v == "-":  # no type
+            return 0
         found = regtype_named(v)
         if found is None:
             raise UndefinedObject(f'type "{v}" does not exist')

@@ -528,7 +528,7 @@ def pg_type(c: Catalog) -> Rows:
              f"{io}recv", f"{io}send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
-        if d.kind == "base":  # an extension's type: its array type too (typelem: the type)
+        if d.kind != "domain" and t.array_oid:  # its array type too (typelem: the type)
             rows.append(
                 (t.array_oid, "_" + d.name, _ns(c, d.schema), -1, "b", "A", oid, 0, 0, -1,
                  False, 0, ",", True, d.owner, 100 if t.category == "S" else 0, None,
