@@ -35,6 +35,7 @@ from sql import (
     functions_text_search,
     hstore,
     inet,
+    interval_justify,
     jsonb,
     partition_text,
     pg_hash,
@@ -45,6 +46,7 @@ from sql import (
     routine_call,
     routine_types,
     temp,
+    timetz,
     trigger_defs,
     trigram,
     unaccent,
@@ -248,6 +250,9 @@ FUNCTIONS: dict[
     "hashint4": ([T.INT4], T.INT4, pg_hash.hashint4, True),
     "hashint8": ([T.INT8], T.INT4, pg_hash.hashint8, True),
     "boolor_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a or b, True),
+    "justify_hours": ([T.INTERVAL], T.INTERVAL, interval_justify.justify_hours, True),
+    "justify_days": ([T.INTERVAL], T.INTERVAL, interval_justify.justify_days, True),
+    "justify_interval": ([T.INTERVAL], T.INTERVAL, interval_justify.justify_interval, True),
 }
 # Built-in functions that are called with NULL arguments (PostgreSQL's non-strict ones).
 NOT_STRICT = frozenset(n for n, entry in FUNCTIONS.items() if not entry[3])
@@ -1080,6 +1085,10 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
     if ta.name == "date" and tb.name in ("integer", "smallint", "bigint") and op in "+-":
         sign = 1 if op == "+" else -1
         return strict(lambda x, y: far_dates.add_days(x, sign * y), T.DATE)
+    if tb.name == "date" and ta.name in ("integer", "smallint", "bigint") and op == "+":
+        return strict(lambda x, y: far_dates.add_days(y, x), T.DATE)
+    if T.TIMETZ.name in (ta.name, tb.name):
+        return _timetz_arith(op, ta, tb, strict)
     if ta.name == "date" and tb.name == "date" and op == "-":
         return strict(lambda x, y: (x - y).days, T.INT4)
     if T.TIME in (ta, tb):
@@ -1132,6 +1141,23 @@ def _time_arith(
         return strict(lambda x, y: dt.datetime.combine(x, y), T.TIMESTAMP)
     if ta is T.TIME and tb.name == "date" and op == "+":
         return strict(lambda x, y: dt.datetime.combine(y, x), T.TIMESTAMP)
+    raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
+
+
+def _timetz_arith(
+    op: str, ta: SqlType, tb: SqlType, strict: Callable[[Callable[[Any, Any], Any], SqlType], Typed]
+) -> Typed:
+    """timetz +/- interval, interval + timetz, date + timetz and timetz + date."""
+    tz = T.TIMETZ.name
+    if ta.name == tz and tb.name == "interval" and op in "+-":
+        sign = 1 if op == "+" else -1
+        return strict(lambda x, y: timetz.plus_micros(x, sign * y.micros), T.TIMETZ)
+    if ta.name == "interval" and tb.name == tz and op == "+":
+        return strict(lambda x, y: timetz.plus_micros(y, x.micros), T.TIMETZ)
+    if ta.name == "date" and tb.name == tz and op == "+":
+        return strict(timetz.at_date, T.TIMESTAMPTZ)
+    if ta.name == tz and tb.name == "date" and op == "+":
+        return strict(lambda x, y: timetz.at_date(y, x), T.TIMESTAMPTZ)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 
