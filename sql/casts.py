@@ -103,7 +103,9 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if not -128 <= v <= 127:
             raise NumericValueOutOfRange('"char" out of range')
         return chr(v & 0xFF) if v else ""
-    elif '"char"' in (s, d) and s != d and not {s, d} & {*text_types, "unknown"}:
+    elif (
+        ('"char"' in (s, d) or "tid" in (s, d)) and s != d and not {s, d} & {*text_types, "unknown"}
+    ):
         raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)

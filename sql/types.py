@@ -31,6 +31,7 @@ from sql import (
     hstore_values,
     inet,
     ranges,
+    tid,
     timetz,
     ts_config,
     ts_values,
@@ -386,6 +387,7 @@ REGNAMESPACE = SqlType("regnamespace", 4089, 4090, 4, "N")
 REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
+TID = SqlType("tid", 27, 1010, 6, "U")  # an int: block << 16 | offset (sql.tid)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 MONEY = SqlType("money", 790, 791, 8, "N")
 RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
@@ -467,6 +469,7 @@ SCALARS = [
     TSVECTOR,
     TSQUERY,
     REGCONFIG,
+    TID,
     *RANGES,
     *MULTIRANGES,
 ]
@@ -550,6 +553,7 @@ _NAMES = {
     "unknown": UNKNOWN,
     "record": RECORD,
     "money": MONEY,
+    "tid": TID,
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
     **{t.name: t for t in (TSVECTOR, TSQUERY, REGCONFIG)},
     **{t.name: t for t in (*RANGES, *MULTIRANGES)},
@@ -784,6 +788,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return ts_config.config(text).name
     if name == "money":
         return parse_money(text)
+    if name == "tid":
+        return tid.parse(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:
@@ -1719,6 +1725,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return str.__str__(v)
     if t.name == "money":
         return format_money(v)
+    if t.name == "tid":
+        return tid.format_tid(v)
     if t.name == "hstore":
         return hstore_values.format_hstore(v)
     if t.name == '"char"':
