@@ -28,6 +28,7 @@ from sql import (
     functions_range,
     hstore,
     jsonb,
+    pseudo_types,
     regclass_text,
     system_oids,
     time_zones,
@@ -109,6 +110,9 @@ def expr_name(e: exp.Expr) -> str:
             return expr_name(inner)
         if isinstance(inner, exp.Tuple) and len(inner.expressions) > 1:
             return "row"  # (a, b)::t: a row constructor names its column
+        polymorphic = _polymorphic_name(e.to)
+        if polymorphic is not None:
+            return polymorphic
         try:
             t = datatype_to_sql(e.to)
             # x::int[] is named for its type name, int4 (_int4 only when written so)
@@ -576,6 +580,12 @@ class Compiler:
         return time_zones.at_time_zone(self.compile(e.this), self.compile(e.args["zone"]))
 
     def c_Cast(self, e: exp.Cast) -> Typed:
+        polymorphic = _polymorphic_name(e.to)
+        if polymorphic is not None:
+            inner = self.compile(e.this)
+            null = inner.const and inner.fn(()) is None
+            kept = pseudo_types.cast_type(inner.type, polymorphic, null=null)
+            return Typed(inner.fn, kept, inner.const, expr_name(e))
         dst = datatype_to_sql(e.to)
         if isinstance(e.this, exp.Array) and not e.this.expressions and dst.element is not None:
             return Typed(lambda _r: [], dst, True, expr_name(e))  # ARRAY[]::t[]
@@ -2054,6 +2064,17 @@ def _one_based(index: Typed) -> Typed:
     return Typed(lambda r: None if (i := fn(r)) is None else i - 1, index.type, False, index.name)
 
 
+def _polymorphic_name(dtype: exp.Expr) -> str | None:
+    """The polymorphic pseudo-type a cast names (``::anyarray``), or None."""
+    name = dtype.name if isinstance(dtype, exp.ObjectIdentifier) else None
+    if isinstance(dtype, exp.DataType) and dtype.this == exp.DataType.Type.USERDEFINED:
+        name = dtype.sql(dialect="postgres")
+    if name is None:
+        return None
+    name = name.lower().replace('"', "").removeprefix("pg_catalog.")
+    return name if name in pseudo_types.POLYMORPHIC else None
+
+
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     """The SqlType of a sqlglot DataType (``varchar(20)``, ``int[]``, ``numeric(10,2)``)."""
     if isinstance(dtype, exp.ObjectIdentifier):
@@ -2195,6 +2216,8 @@ def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], A
         t = T.BY_OID.get(v)
         if t is not None:
             return t.display()
+        if v in pseudo_types.BY_OID:
+            return pseudo_types.BY_OID[v]
         shown = user_types.format_type(session.catalog(), session.search_path(), v)
         return shown if shown is not None else str(v)
 
@@ -2288,6 +2311,9 @@ def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
             return int(v) if isinstance(v, str) else v
         if v == "-":  # no type
             return 0
+        pseudo = pseudo_types.CATALOG.get(v.lower().removeprefix("pg_catalog."))
+        if pseudo is not None:
+            return pseudo[0]
         found = regtype_named(v)
         if found is None:
             raise UndefinedObject(f'type "{v}" does not exist')

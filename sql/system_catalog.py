@@ -27,6 +27,7 @@ from sql import (
     partition_indexes,
     partition_text,
     privileges,
+    pseudo_types,
     regclass_text,
     roles,
     routine_types,
@@ -534,6 +535,19 @@ def pg_type(c: Catalog) -> Rows:
                  False, 0, ",", True, d.owner, 100 if t.category == "S" else 0, None,
                  "array_in", "array_out", "array_recv",
                  "array_send", None, "x", "i", None)
+            )  # fmt: skip
+    for name, (oid, typlen) in pseudo_types.CATALOG.items():  # typinput: anyarray_in, ...
+        io = "unknown" if name == "unknown" else f"{name}_"
+        rows.append(
+            (oid, name, 11, typlen, "p", "X" if name == "unknown" else "P", 0,
+             pseudo_types.ARRAYS.get(name, 0), 0, -1, False, 0, ",", True, OWNER, 0, None,
+             f"{io}in", f"{io}out", f"{io}recv", f"{io}send", None, "p", "i", None)
+        )  # fmt: skip
+        if name in pseudo_types.ARRAYS:
+            rows.append(
+                (pseudo_types.ARRAYS[name], "_" + name, 11, -1, "p" if name == "record" else "b",
+                 "P" if name == "record" else "A", oid, 0, 0, -1, False, 0, ",", True, OWNER, 0,
+                 None, "array_in", "array_out", "array_recv", "array_send", None, "x", "d", None)
             )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0
