@@ -324,10 +324,11 @@ def _range_recv(buf: _In, t: SqlType) -> Any:
 
 def _record_send(values: tuple[Any, ...], fields: tuple[tuple[str, SqlType], ...]) -> bytes:
     """record_send: the field count, then per field its type's oid and its value (length
-    -1 for NULL) in that type's binary form; a ROW(...) and a composite alike."""
+    -1 for NULL) in that type's binary form; a ROW(...) and a composite alike. A field of a
+    domain type names the domain (its attribute's atttypid), as clients check."""
     parts = [_I4.pack(len(fields))]
     for (_name, ft), x in zip(fields, values, strict=True):
-        parts.append(_U4.pack(ft.oid))
+        parts.append(_U4.pack(ft.domain.oid if ft.domain else ft.oid))
         if x is None:
             parts.append(b"\xff\xff\xff\xff")
             continue
@@ -504,9 +505,10 @@ def _record_recv(buf: _In, t: SqlType) -> tuple[Any, ...]:
     values: list[Any] = []
     for i, (_, ft) in enumerate(fields, 1):
         oid, size = buf.unpack(_I4), buf.unpack(_I4)
-        if oid != ft.oid:
+        expected = ft.domain.oid if ft.domain else ft.oid
+        if oid != expected:
             raise DatatypeMismatch(
-                f"binary data has type {oid} instead of expected {ft.oid} in record column {i}"
+                f"binary data has type {oid} instead of expected {expected} in record column {i}"
             )
         if size == -1:
             values.append(None)

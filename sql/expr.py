@@ -2317,6 +2317,6 @@ def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
         found = regtype_named(v)
         if found is None:
             raise UndefinedObject(f'type "{v}" does not exist')
-        return found.oid
+        return found.domain.oid if found.domain is not None else found.oid  # a domain's own
 
     return cast

@@ -398,8 +398,9 @@ def _plain_attr(
     align: str = "i",
 ) -> tuple[Any, ...]:
     """A pg_attribute row of a column with no default, identity, ACL or options: a sequence's,
-    an index key's, a composite type's field."""
-    return (relid, name, ty.oid, num, not_null, mod, ty.typlen, False, False, "", "", ndims, 0,
+    an index key's, a composite type's field (of a domain: the domain's oid)."""
+    oid = ty.domain.oid if ty.domain else ty.oid
+    return (relid, name, oid, num, not_null, mod, ty.typlen, False, False, "", "", ndims, 0,
             True, True, 0, -1, _storage(ty), align, None, None, "", False, None, None)  # fmt: skip
 
 

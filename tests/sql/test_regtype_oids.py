@@ -2,7 +2,7 @@
 (``WHERE t.oid = to_regtype(%(name)s)``), against a live PostgreSQL: comparisons both ways,
 the explicit cast to oid, built-in and user-defined (enum, composite) types, unknown names;
 the array types of user-defined types in pg_type (asyncpg's introspection follows typelem)
-and no type (0) as ``-``."""
+no type (0) as ``-``, and a domain's own oid (a composite's field of it too)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ ARRAY_TYPES = [
     "SELECT 'mood[]'::regtype::oid = (SELECT typarray FROM pg_type WHERE typname = 'mood')",
     "SELECT typelem::regtype::text, typarray::regtype::text FROM pg_type WHERE typname = '_pt'",
     "SELECT 0::oid::regtype, 0::oid::regtype::text, 0::oid::regtype::oid",
+    "CREATE DOMAIN pos AS int CHECK (VALUE > 0)",
+    "CREATE TYPE with_pos AS (p pos, q int)",
+    "SELECT typname, typtype FROM pg_type WHERE oid = 'pos'::regtype",
+    "SELECT 'pos'::regtype::oid = (SELECT oid FROM pg_type WHERE typname = 'pos')",
+    "SELECT a.attname, a.atttypid::regtype FROM pg_attribute a JOIN pg_type t"
+    " ON a.attrelid = t.typrelid WHERE t.typname = 'with_pos' ORDER BY a.attnum",
 ]
 
 
