@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, bits, far_dates, inet, ranges, timetz
+from sql import array_bounds, bits, far_dates, inet, isn, ranges, timetz
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -87,6 +87,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         return ranges.multirange([v], T.range_step(src))
     if s in bits.BIT_TYPES or d in bits.BIT_TYPES:
         return _bit_cast(v, src, dst, explicit)
+    if s in isn.TYPES and d in isn.TYPES:
+        return isn.cast(v, s, d)
     if d == "regtype" and isinstance(v, str):
         return T.regtype_name(v)
     if d == "regclass" and isinstance(v, str):

@@ -36,6 +36,7 @@ from sql import (
     hstore,
     inet,
     interval_justify,
+    isn_functions,
     jsonb,
     partition_text,
     pg_hash,
@@ -441,6 +442,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return jsonb.compile_call(c, name, raw_args)
     if name in hstore.NAMES and _installed(c, "hstore"):
         return hstore.compile_call(c, name, raw_args)
+    if name in isn_functions.NAMES and _installed(c, "isn"):
+        return isn_functions.compile_call(c, name, raw_args)
     if name in citext.NAMES and raw_args and _installed(c, "citext"):
         found = citext.compile_call(c, name, raw_args)
         if found is not None:

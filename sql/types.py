@@ -30,6 +30,7 @@ from sql import (
     geometry,
     hstore_values,
     inet,
+    isn,
     ranges,
     tid,
     timetz,
@@ -191,6 +192,7 @@ class OutputStyle:
     extra_float_digits: int = 1
     bytea_escape: bool = False
     timezone: str = "UTC"
+    isn_weak: bool = False  # isn.weak: isn's input takes a wrong check digit (flagged)
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -211,9 +213,10 @@ def output_style(settings: dict[str, str]) -> OutputStyle:
         efd = 1
     escape = settings.get("bytea_output", "hex").lower() == "escape"
     tz = settings.get("timezone", "UTC")
-    if efd >= 1 and not escape and tz == "UTC":
+    weak = settings.get("isn.weak", "off").lower() in ("on", "true", "1", "yes")
+    if efd >= 1 and not escape and tz == "UTC" and not weak:
         return DEFAULT_OUTPUT
-    return OutputStyle(efd, escape, tz)
+    return OutputStyle(efd, escape, tz, weak)
 
 
 def session_zone() -> dt.tzinfo:
@@ -798,6 +801,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return hstore_values.parse_hstore(text)
     if name == "citext":
         return CiText(text)
+    if name in isn.TYPES:
+        return isn.parse(text, name, weak=OUTPUT_STYLE.get().isn_weak)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -1729,6 +1734,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return tid.format_tid(v)
     if t.name == "hstore":
         return hstore_values.format_hstore(v)
+    if t.name in isn.TYPES:
+        return isn.format_isn(v, t.name)
     if t.name == '"char"':
         return format_char(v)
     if t.name == "regproc" and v == 0:  # regprocout's InvalidOid
