@@ -21,7 +21,7 @@ from typing import Any
 
 from pgwire.messages import ProtocolViolation
 from sql import bits as bit_strings
-from sql import encodings, far_dates, hstore_values, ranges, tid, timetz
+from sql import encodings, far_dates, geometry_binary, hstore_values, ranges, tid, timetz
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -405,6 +405,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return hstore_values.send_hstore(v)
     if name == "tid":
         return tid.send(v)
+    if t.category == "G":
+        return geometry_binary.send(v)
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -489,6 +491,8 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return hstore_values.recv_hstore(buf.rest())
     if name == "tid":
         return tid.recv(buf.take(tid.BINARY.size))
+    if t.category == "G":
+        return geometry_binary.recv(buf, name, len(buf.data) - buf.pos)
     if t.fields is not None:
         return _record_recv(buf, t)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
