@@ -21,7 +21,7 @@ from typing import Any
 
 from pgwire.messages import ProtocolViolation
 from sql import bits as bit_strings
-from sql import encodings, far_dates, geometry_binary, hstore_values, ranges, tid, timetz
+from sql import encodings, far_dates, geometry_binary, hstore_values, ranges, tid, timetz, xids
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
@@ -38,7 +38,7 @@ _EPOCH_DATE = dt.date(2000, 1, 1).toordinal()
 _EPOCH = dt.datetime(2000, 1, 1)
 _EPOCH_TZ = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _I2, _I4, _I8 = struct.Struct("!h"), struct.Struct("!i"), struct.Struct("!q")
-_U4 = struct.Struct("!I")
+_U4, _U8 = struct.Struct("!I"), struct.Struct("!Q")
 _F4, _F8 = struct.Struct("!f"), struct.Struct("!d")
 _INTERVAL = struct.Struct("!qii")
 _TIMETZ = struct.Struct("!qi")
@@ -407,6 +407,14 @@ def _send(v: Any, t: SqlType) -> bytes:
         return tid.send(v)
     if t.category == "G":
         return geometry_binary.send(v)
+    if name == "xid":
+        return _U4.pack(v)
+    if name == "xid8":
+        return _U8.pack(v)
+    if name in xids.SNAPSHOTS:
+        return xids.send_snapshot(v)
+    if name == "macaddr":
+        return int(v).to_bytes(6)
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -492,7 +500,15 @@ def _recv(buf: _In, t: SqlType) -> Any:
     if name == "tid":
         return tid.recv(buf.take(tid.BINARY.size))
     if t.category == "G":
-        return geometry_binary.recv(buf, name, len(buf.data) - buf.pos)
+        return geometry_binary.recv(buf, name)
+    if name == "xid":
+        return buf.unpack(_U4)
+    if name == "xid8":
+        return buf.unpack(_U8)
+    if name in xids.SNAPSHOTS:
+        return xids.recv_snapshot(buf)
+    if name == "macaddr":
+        return int.from_bytes(buf.take(6))
     if t.fields is not None:
         return _record_recv(buf, t)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")

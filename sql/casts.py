@@ -64,6 +64,10 @@ def unify(types: Sequence[SqlType]) -> SqlType:
     )
 
 
+# Types cast only to and from text (and their own kin above).
+_TEXT_CASTS_ONLY = frozenset(("tid", "xid", "xid8", "pg_snapshot", "txid_snapshot", "macaddr"))
+
+
 def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Any:
     """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
     if v is None:
@@ -105,8 +109,12 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if not -128 <= v <= 127:
             raise NumericValueOutOfRange('"char" out of range')
         return chr(v & 0xFF) if v else ""
+    elif s == "xid8" and d == "xid":  # xid(xid8): its low 32 bits
+        return v % (1 << 32)
     elif (
-        ('"char"' in (s, d) or "tid" in (s, d)) and s != d and not {s, d} & {*text_types, "unknown"}
+        ('"char"' in (s, d) or {s, d} & _TEXT_CASTS_ONLY)
+        and s != d
+        and not {s, d} & {*text_types, "unknown"}
     ):
         raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
     if isinstance(v, str) and d not in text_types:

@@ -5,10 +5,11 @@ an int4 point count before its points, a polygon the count; recv's checks and th
 from __future__ import annotations
 
 import struct
-from typing import Any, Protocol
+from typing import Any
 
 from sql.errors import InvalidBinaryRepresentation
 from sql.geometry import Box, Circle, Line, Lseg, Path, Point, Polygon, fp_zero, make_box
+from sql.wire_source import Source
 
 _F8 = struct.Struct("!d")
 _I4 = struct.Struct("!i")
@@ -39,12 +40,6 @@ def send(v: Any) -> bytes:
     return _floats(v.center.x, v.center.y, v.radius)
 
 
-class Source(Protocol):
-    """Where recv reads from: ``take(n)`` the next n bytes (08P01 past the end)."""
-
-    def take(self, n: int) -> bytes: ...
-
-
 def _float8(src: Source) -> float:
     return float(_F8.unpack(src.take(8))[0])
 
@@ -53,17 +48,21 @@ def _point(src: Source) -> Point:
     return Point(_float8(src), _float8(src))
 
 
-def _point_list(src: Source, type_name: str, remaining: int) -> tuple[Point, ...]:
+# the point counts past which path_recv and poly_recv refuse (what a varlena can hold)
+_MAX_POINTS = {"path": (2**31 - 1 - 16) // 16, "polygon": (2**31 - 1 - 40) // 16}
+
+
+def _point_list(src: Source, type_name: str) -> tuple[Point, ...]:
     n = int(_I4.unpack(src.take(4))[0])
-    if n <= 0 or n * 16 > remaining - 4:
+    if n <= 0 or n >= _MAX_POINTS[type_name]:
         raise InvalidBinaryRepresentation(
             f'invalid number of points in external "{type_name}" value'
         )  # fmt: skip
     return tuple(_point(src) for _ in range(n))
 
 
-def recv(src: Source, type_name: str, remaining: int) -> Any:
-    """The value of type ``type_name`` read from ``src`` (``remaining`` bytes left in it)."""
+def recv(src: Source, type_name: str) -> Any:
+    """The value of type ``type_name`` read from ``src``."""
     v: Any
     if type_name == "point":
         v = _point(src)
@@ -79,9 +78,9 @@ def recv(src: Source, type_name: str, remaining: int) -> Any:
         v = make_box(_point(src), _point(src))
     elif type_name == "path":
         closed = src.take(1)[0] != 0
-        v = Path(_point_list(src, "path", remaining - 1), closed)
+        v = Path(_point_list(src, "path"), closed)
     elif type_name == "polygon":
-        v = Polygon(_point_list(src, "polygon", remaining))
+        v = Polygon(_point_list(src, "polygon"))
     else:
         v = Circle(_point(src), _float8(src))
         if v.radius < 0:

@@ -7,30 +7,9 @@ from __future__ import annotations
 import struct
 
 from sql.errors import InvalidTextRepresentation
+from sql.strtoul import ULONG, strtoul
 
 BINARY = struct.Struct("!IH")
-_ULONG = 1 << 64
-
-
-def _strtoul(text: str, at: int) -> tuple[int, int, bool]:
-    """C's strtoul from ``at``: (value, index after the digits, out of range). Leading white
-    space and a sign are skipped (a minus negates modulo 2**64); without digits the value is
-    0 and the index ``at`` itself."""
-    i = at
-    while i < len(text) and text[i] in " \t\n\r\v\f":
-        i += 1
-    negative = i < len(text) and text[i] == "-"
-    if i < len(text) and text[i] in "+-":
-        i += 1
-    start = i
-    while i < len(text) and text[i].isascii() and text[i].isdigit():
-        i += 1
-    if i == start:
-        return 0, at, False
-    value = int(text[start:i])
-    if value >= _ULONG:
-        return _ULONG - 1, i, True
-    return (_ULONG - value) % _ULONG if negative else value, i, False
 
 
 def parse(text: str) -> int:
@@ -44,15 +23,15 @@ def parse(text: str) -> int:
     bad = InvalidTextRepresentation(f'invalid input syntax for type tid: "{text}"')
     if len(coords) < 2:
         raise bad
-    block, end, overflow = _strtoul(text, coords[0])
+    block, end, overflow = strtoul(text, coords[0])
     # a block number that fits in 32 bits, or a negative int32's sign-extended form
     if (
         overflow
         or text[end : end + 1] != ","
-        or not (block < 1 << 32 or block >= _ULONG - (1 << 31))
+        or not (block < 1 << 32 or block >= ULONG - (1 << 31))
     ):
         raise bad
-    offset, end, overflow = _strtoul(text, coords[1])
+    offset, end, overflow = strtoul(text, coords[1])
     if overflow or text[end : end + 1] != ")" or offset > 0xFFFF:
         raise bad
     return (block & 0xFFFFFFFF) << 16 | offset

@@ -31,11 +31,13 @@ from sql import (
     hstore_values,
     inet,
     isn,
+    macaddr,
     ranges,
     tid,
     timetz,
     ts_config,
     ts_values,
+    xids,
     zones,
 )
 from sql.citext_values import CiText
@@ -260,9 +262,10 @@ def has_btree(t: SqlType) -> bool:
         return has_btree(t.element)
     if t.fields is not None:
         return all(has_btree(f) for _, f in t.fields)
-    return t.category != "G" and t.name != "json"
+    return t.category != "G" and t.name not in _NO_BTREE
 
 
+_NO_BTREE = frozenset(("json", "xid", "pg_snapshot", "txid_snapshot"))
 # Base types with btree equality but no hash opclass: grouping them must sort.
 _UNHASHABLE = frozenset(("money", "bit", "bit varying", "tsvector", "tsquery", "record"))
 
@@ -391,6 +394,11 @@ REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
 TID = SqlType("tid", 27, 1010, 6, "U")  # an int: block << 16 | offset (sql.tid)
+XID = SqlType("xid", 28, 1011, 4, "U")  # an int (sql.xids)
+XID8 = SqlType("xid8", 5069, 271, 8, "U")
+PG_SNAPSHOT = SqlType("pg_snapshot", 5038, 5039, -1, "U")  # its canonical text (sql.xids)
+TXID_SNAPSHOT = SqlType("txid_snapshot", 2970, 2949, -1, "U")
+MACADDR = SqlType("macaddr", 829, 1040, 6, "U")  # an int of its 48 bits (sql.macaddr)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 MONEY = SqlType("money", 790, 791, 8, "N")
 RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
@@ -473,6 +481,11 @@ SCALARS = [
     TSQUERY,
     REGCONFIG,
     TID,
+    XID,
+    XID8,
+    PG_SNAPSHOT,
+    TXID_SNAPSHOT,
+    MACADDR,
     *RANGES,
     *MULTIRANGES,
 ]
@@ -556,7 +569,7 @@ _NAMES = {
     "unknown": UNKNOWN,
     "record": RECORD,
     "money": MONEY,
-    "tid": TID,
+    **{t.name: t for t in (TID, XID, XID8, PG_SNAPSHOT, TXID_SNAPSHOT, MACADDR)},
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
     **{t.name: t for t in (TSVECTOR, TSQUERY, REGCONFIG)},
     **{t.name: t for t in (*RANGES, *MULTIRANGES)},
@@ -793,6 +806,12 @@ def parse_text(text: str, t: SqlType) -> Any:
         return parse_money(text)
     if name == "tid":
         return tid.parse(text)
+    if name in ("xid", "xid8"):
+        return xids.parse_xid(text, 32 if name == "xid" else 64)
+    if name in xids.SNAPSHOTS:
+        return xids.parse_snapshot(text)
+    if name == "macaddr":
+        return macaddr.parse(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:
@@ -1732,6 +1751,8 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return format_money(v)
     if t.name == "tid":
         return tid.format_tid(v)
+    if t.name == "macaddr":
+        return macaddr.format_macaddr(v)
     if t.name == "hstore":
         return hstore_values.format_hstore(v)
     if t.name in isn.TYPES:

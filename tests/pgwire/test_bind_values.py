@@ -147,6 +147,10 @@ def i8(v: int) -> bytes:
     return struct.pack("!q", v)
 
 
+def f8(v: float) -> bytes:
+    return struct.pack("!d", v)
+
+
 def numeric(ndigits: int, weight: int, sign: int, dscale: int, *digits: int) -> bytes:
     return struct.pack("!hhHH", ndigits, weight, sign, dscale) + b"".join(
         struct.pack("!H", d) for d in digits
@@ -253,6 +257,28 @@ BINARY: dict[str, tuple[int, list[bytes]]] = {
         ],
     ),
     "uuid": (2950, [bytes(16), b"\xff" * 16, bytes(15), bytes(17)]),
+    "macaddr": (829, [bytes([8, 0, 43, 1, 2, 3]), b"\xff" * 6, bytes(5), bytes(7)]),
+    "xid": (28, [b"\xff" * 4, bytes(4), bytes(3)]),
+    "xid8": (5069, [b"\xff" * 8, bytes(8), bytes(9)]),
+    "pg_snapshot": (
+        5038,
+        [
+            i4(2) + i8(100) + i8(1000) + i8(100) + i8(200),
+            i4(0) + i8(5) + i8(5),
+            i4(2) + i8(100) + i8(1000) + i8(200) + i8(100),
+            i4(1) + i8(100) + i8(1000) + i8(1000),
+            i4(0) + i8(0) + i8(1),
+            i4(2) + i8(100) + i8(1000) + i8(100) + i8(100),
+            i4(1) + i8(100) + i8(1000),
+            i4(-1) + i8(1) + i8(1),
+        ],
+    ),
+    "point": (600, [f8(1.5) + f8(-2.0), f8(1.0)]),
+    "line": (628, [f8(1) + f8(2) + f8(3), f8(0) + f8(0) + f8(3)]),
+    "box": (603, [f8(0) + f8(0) + f8(1) + f8(2)]),
+    "path": (602, [b"\x01" + i4(2) + f8(0) * 2 + f8(1) * 2, b"\x00" + i4(0), b"\x00" + i4(3)]),
+    "polygon": (604, [i4(2) + f8(0) * 2 + f8(1) * 2, i4(-1)]),
+    "circle": (718, [f8(0) * 2 + f8(100), f8(0) * 2 + f8(-1)]),
     "json": (
         114,
         [
@@ -711,8 +737,8 @@ def test_parameter_of_a_type_db9_lacks_is_refused_not_read_as_text(
     clients: tuple[RawClient, RawClient],
 ) -> None:
     ours, _ = clients
-    macaddr_oid = 829  # macaddr: a binary value of it read as text would be garbage
-    reply = ours.bind_value(macaddr_oid, bytes([8, 0, 43, 1, 2, 3]), 1)
+    macaddr8_oid = 774  # macaddr8: a binary value of it read as text would be garbage
+    reply = ours.bind_value(macaddr8_oid, bytes([8, 0, 43, 1, 2, 3, 4, 5]), 1)
     assert reply.sqlstate == "0A000" and reply.kinds.endswith("Z"), reply
     ours.assert_alive()
 
