@@ -28,6 +28,7 @@ from sql.errors import (
     DatatypeMismatch,
     DatetimeFieldOverflow,
     FeatureNotSupported,
+    InternalError,
     InvalidBinaryRepresentation,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
@@ -415,6 +416,8 @@ def _send(v: Any, t: SqlType) -> bytes:
         return xids.send_snapshot(v)
     if name == "macaddr":
         return int(v).to_bytes(6)
+    if name == "jsonpath":  # jsonpath_send: version 1, then the text
+        return b"\x01" + (encode_text(v, T.TEXT) or b"")
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -509,6 +512,11 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return xids.recv_snapshot(buf)
     if name == "macaddr":
         return int.from_bytes(buf.take(6))
+    if name == "jsonpath":
+        version = buf.take(1)[0]
+        if version != 1:
+            raise InternalError(f"unsupported jsonpath version number: {version}")
+        return T.parse_text(utf8(buf.rest()), t)
     if t.fields is not None:
         return _record_recv(buf, t)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")

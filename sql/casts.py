@@ -65,7 +65,9 @@ def unify(types: Sequence[SqlType]) -> SqlType:
 
 
 # Types cast only to and from text (and their own kin above).
-_TEXT_CASTS_ONLY = frozenset(("tid", "xid", "xid8", "pg_snapshot", "txid_snapshot", "macaddr"))
+_TEXT_CASTS_ONLY = frozenset(
+    ("tid", "xid", "xid8", "pg_snapshot", "txid_snapshot", "macaddr", "jsonpath")
+)
 
 
 def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Any:

@@ -87,6 +87,9 @@ from sql.relations import parse_name
 from sql.scope import STAR_POSITION, Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
+# Types with no comparison operators at all.
+_NO_COMPARISON = frozenset(("json", "jsonpath", "pg_snapshot", "txid_snapshot"))
+
 
 def expr_name(e: exp.Expr) -> str:
     """The column name PostgreSQL gives an unaliased select-list expression."""
@@ -710,8 +713,11 @@ class Compiler:
                 fa = _regtype_to_oid(fa)
             else:
                 fb = _regtype_to_oid(fb)
-        if a.type.name == "json" and b.type.name == "json":
-            raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
+        name = a.type.name
+        if name == b.type.name and (
+            name in _NO_COMPARISON or (name == "xid" and type(e) not in (exp.EQ, exp.NEQ))
+        ):  # json and the like compare not at all, xid only for equality
+            raise UndefinedFunction(f"operator does not exist: {name} {_OP_NAMES[type(e)]} {name}")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
             fa, fb = jsonb.keyed(fa), jsonb.keyed(fb)
         if a.type.fields is not None:  # records: field by field, NULL fields last

@@ -31,6 +31,7 @@ from sql import (
     hstore_values,
     inet,
     isn,
+    jsonpath,
     macaddr,
     ranges,
     tid,
@@ -265,7 +266,7 @@ def has_btree(t: SqlType) -> bool:
     return t.category != "G" and t.name not in _NO_BTREE
 
 
-_NO_BTREE = frozenset(("json", "xid", "pg_snapshot", "txid_snapshot"))
+_NO_BTREE = frozenset(("json", "xid", "pg_snapshot", "txid_snapshot", "jsonpath"))
 # Base types with btree equality but no hash opclass: grouping them must sort.
 _UNHASHABLE = frozenset(("money", "bit", "bit varying", "tsvector", "tsquery", "record"))
 
@@ -399,6 +400,7 @@ XID8 = SqlType("xid8", 5069, 271, 8, "U")
 PG_SNAPSHOT = SqlType("pg_snapshot", 5038, 5039, -1, "U")  # its canonical text (sql.xids)
 TXID_SNAPSHOT = SqlType("txid_snapshot", 2970, 2949, -1, "U")
 MACADDR = SqlType("macaddr", 829, 1040, 6, "U")  # an int of its 48 bits (sql.macaddr)
+JSONPATH = SqlType("jsonpath", 4072, 4073, -1, "U")  # its canonical text (sql.jsonpath)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 MONEY = SqlType("money", 790, 791, 8, "N")
 RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
@@ -486,6 +488,7 @@ SCALARS = [
     PG_SNAPSHOT,
     TXID_SNAPSHOT,
     MACADDR,
+    JSONPATH,
     *RANGES,
     *MULTIRANGES,
 ]
@@ -569,7 +572,7 @@ _NAMES = {
     "unknown": UNKNOWN,
     "record": RECORD,
     "money": MONEY,
-    **{t.name: t for t in (TID, XID, XID8, PG_SNAPSHOT, TXID_SNAPSHOT, MACADDR)},
+    **{t.name: t for t in (TID, XID, XID8, PG_SNAPSHOT, TXID_SNAPSHOT, MACADDR, JSONPATH)},
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
     **{t.name: t for t in (TSVECTOR, TSQUERY, REGCONFIG)},
     **{t.name: t for t in (*RANGES, *MULTIRANGES)},
@@ -812,6 +815,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return xids.parse_snapshot(text)
     if name == "macaddr":
         return macaddr.parse(text)
+    if name == "jsonpath":
+        return jsonpath.parse(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:

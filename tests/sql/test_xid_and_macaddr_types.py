@@ -12,6 +12,8 @@ SCRIPT = [
     "SELECT '0x10'::xid8, '18446744073709551615'::xid8, '-1'::xid8, '010'::xid8, '12a'::xid8",
     "SELECT '1'::xid = '1'::xid, '1'::xid <> '2'::xid, '1'::xid8 < '2'::xid8",
     "SELECT x FROM (VALUES ('2'::xid), ('1')) v(x) ORDER BY x",
+    "SELECT '1'::xid < '2'::xid",
+    "SELECT '1:2:'::pg_snapshot = '1:2:'::pg_snapshot",
     "SELECT '5'::xid8::xid, '4294967297'::xid8::xid, pg_typeof('1'::xid8), '1'::xid::text",
     "SELECT 1::xid",
     "SELECT '100:1000:100,200,300,400'::pg_snapshot, '100:1000:'::txid_snapshot,"
