@@ -387,6 +387,8 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
         return a, b
     if "record" in (ta.name, tb.name) and ta.fields is not None and tb.fields is not None:
         return a, b  # a record compares with a composite value field by field
+    if isn.comparable(ta.name, tb.name):  # isn's cross-type operators: the values alike
+        return a, b
     if ta.name != tb.name and not (ta.element and tb.element):
         raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
     return a, b

@@ -266,6 +266,14 @@ def format_isn(v: int, type_name: str) -> str:
     return long
 
 
+def comparable(a: str, b: str) -> bool:
+    """Whether isn has comparison operators between types ``a`` and ``b``: each type and
+    ean13, and the 13 and short types of one kind (isbn13 and isbn)."""
+    if a not in TYPES or b not in TYPES:
+        return False
+    return a == b or "ean13" in (a, b) or KINDS[a] == KINDS[b]
+
+
 def cast(v: int, src: str, dst: str) -> int:
     """The casts isn defines: each type to ean13 and to its 13 or short sibling (as is),
     ean13 to the others when its prefix is of their kind (22P02 when not); 42846 between

@@ -1,7 +1,8 @@
 """The isn extension against a live PostgreSQL: input of each type (hyphens, spaces, X, M,
 the ``?`` check digit, the ``!`` flag of a wrong one, the errors of a bad check digit, of a
 number of another kind and out of range), output in the short and the EAN forms, casts
-between the types, is_valid, make_valid and isn_weak, comparison, a unique column, and DROP
+between the types, is_valid, make_valid and isn_weak, comparison (across the types isn has
+operators between), a unique column, and DROP
 EXTENSION with a column of one of its types. (ISBN registration groups are not hyphenated:
 no ISBN whose output PostgreSQL would split is printed here.)"""
 
@@ -48,6 +49,11 @@ SCRIPT = [
     "SELECT '1436-4523'::issn13",
     "SELECT '1436-4522'::issn = '1436-4522'::issn, '1436-4522'::issn < '0317-8471'::issn,"
     " '1436-4523!'::issn = '1436-4522'::issn",
+    "SELECT '978-0-393-04002-9'::isbn13 = '9780393040029'::ean13,"
+    " '1436-4522'::issn < '9771436452008'::ean13, '1436-4522'::issn = '1436-4522'::issn13,"
+    " '220356483481'::upc <> '0220356483481'::ean13",
+    "SELECT '1436-4522'::issn = '978-0-393-04002-9'::isbn",
+    "SELECT '1436-4522'::issn13 = '978-0-393-04002-9'::isbn13",
     "SELECT pg_typeof('1436-4522'::issn), format_type('issn13'::regtype, -1)",
     "SELECT proname, pg_get_function_arguments(oid), prorettype::regtype FROM pg_proc"
     " WHERE proname IN ('is_valid', 'make_valid', 'isn_weak') ORDER BY 1, 2",
