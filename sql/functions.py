@@ -41,6 +41,7 @@ from sql import (
     partition_text,
     pg_hash,
     privileges,
+    pseudo_types,
     regclass_text,
     relation_sizes,
     roles,
@@ -867,6 +868,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 t = T.type_by_name(v[0])
             else:
                 t = T.BY_OID.get(int(v[0])) if v[0] is not None else None
+            if t is None and v[0] in pseudo_types.BY_OID:
+                return pseudo_types.BY_OID[v[0]]
             if t is None and v[0] is not None and not isinstance(v[0], str):
                 return user_types.format_type(catalog(), session().search_path(), v[0])
             if t is None:
@@ -1060,7 +1063,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
     def run(r: Any) -> Any:
         values = [f(r) for f in fns]
-        if strict and name not in ("pg_is_in_recovery",) and any(x is None for x in values[:1]):
+        non_strict = ("pg_is_in_recovery", "pg_typeof")
+        if strict and name not in non_strict and any(x is None for x in values[:1]):
             return None
         return impl(*values)
 

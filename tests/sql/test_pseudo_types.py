@@ -23,6 +23,9 @@ SCRIPT = [
     "SELECT int4range(1, 2)::anymultirange",
     "CREATE TYPE pt_mood AS ENUM ('a', 'b')",
     "SELECT 'b'::pt_mood::anyenum, pg_typeof('b'::pt_mood::anyenum)",
+    "SELECT pg_typeof(NULL::int), pg_typeof(NULL), pg_typeof(NULL::anyarray)",
+    "SELECT format_type(2277, -1), format_type(2249, -1), format_type(705, -1),"
+    " format_type(2283, NULL), format_type(NULL, 1)",
 ]
 
 
