@@ -21,13 +21,14 @@ from typing import Any
 
 from pgwire.messages import ProtocolViolation
 from sql import bits as bit_strings
-from sql import encodings, far_dates, hstore_values, ranges, timetz
+from sql import encodings, far_dates, geometry_binary, hstore_values, ranges, tid, timetz, xids
 from sql import types as T
 from sql.errors import (
     CharacterNotInRepertoire,
     DatatypeMismatch,
     DatetimeFieldOverflow,
     FeatureNotSupported,
+    InternalError,
     InvalidBinaryRepresentation,
     NumericValueOutOfRange,
     ProgramLimitExceeded,
@@ -38,7 +39,7 @@ _EPOCH_DATE = dt.date(2000, 1, 1).toordinal()
 _EPOCH = dt.datetime(2000, 1, 1)
 _EPOCH_TZ = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _I2, _I4, _I8 = struct.Struct("!h"), struct.Struct("!i"), struct.Struct("!q")
-_U4 = struct.Struct("!I")
+_U4, _U8 = struct.Struct("!I"), struct.Struct("!Q")
 _F4, _F8 = struct.Struct("!f"), struct.Struct("!d")
 _INTERVAL = struct.Struct("!qii")
 _TIMETZ = struct.Struct("!qi")
@@ -324,10 +325,11 @@ def _range_recv(buf: _In, t: SqlType) -> Any:
 
 def _record_send(values: tuple[Any, ...], fields: tuple[tuple[str, SqlType], ...]) -> bytes:
     """record_send: the field count, then per field its type's oid and its value (length
-    -1 for NULL) in that type's binary form; a ROW(...) and a composite alike."""
+    -1 for NULL) in that type's binary form; a ROW(...) and a composite alike. A field of a
+    domain type names the domain (its attribute's atttypid), as clients check."""
     parts = [_I4.pack(len(fields))]
     for (_name, ft), x in zip(fields, values, strict=True):
-        parts.append(_U4.pack(ft.oid))
+        parts.append(_U4.pack(ft.domain.oid if ft.domain else ft.oid))
         if x is None:
             parts.append(b"\xff\xff\xff\xff")
             continue
@@ -402,6 +404,20 @@ def _send(v: Any, t: SqlType) -> bytes:
         return b""
     if name == "hstore":
         return hstore_values.send_hstore(v)
+    if name == "tid":
+        return tid.send(v)
+    if t.category == "G":
+        return geometry_binary.send(v)
+    if name == "xid":
+        return _U4.pack(v)
+    if name == "xid8":
+        return _U8.pack(v)
+    if name in xids.SNAPSHOTS:
+        return xids.send_snapshot(v)
+    if name == "macaddr":
+        return int(v).to_bytes(6)
+    if name == "jsonpath":  # jsonpath_send: version 1, then the text
+        return b"\x01" + (encode_text(v, T.TEXT) or b"")
     raise FeatureNotSupported(f"binary output of type {t.display()} is not supported")
 
 
@@ -484,6 +500,23 @@ def _recv(buf: _In, t: SqlType) -> Any:
         return _numeric_recv(buf)
     if name == "hstore":
         return hstore_values.recv_hstore(buf.rest())
+    if name == "tid":
+        return tid.recv(buf.take(tid.BINARY.size))
+    if t.category == "G":
+        return geometry_binary.recv(buf, name)
+    if name == "xid":
+        return buf.unpack(_U4)
+    if name == "xid8":
+        return buf.unpack(_U8)
+    if name in xids.SNAPSHOTS:
+        return xids.recv_snapshot(buf)
+    if name == "macaddr":
+        return int.from_bytes(buf.take(6))
+    if name == "jsonpath":
+        version = buf.take(1)[0]
+        if version != 1:
+            raise InternalError(f"unsupported jsonpath version number: {version}")
+        return T.parse_text(utf8(buf.rest()), t)
     if t.fields is not None:
         return _record_recv(buf, t)
     raise FeatureNotSupported(f"binary input of type {t.display()} is not supported")
@@ -500,9 +533,10 @@ def _record_recv(buf: _In, t: SqlType) -> tuple[Any, ...]:
     values: list[Any] = []
     for i, (_, ft) in enumerate(fields, 1):
         oid, size = buf.unpack(_I4), buf.unpack(_I4)
-        if oid != ft.oid:
+        expected = ft.domain.oid if ft.domain else ft.oid
+        if oid != expected:
             raise DatatypeMismatch(
-                f"binary data has type {oid} instead of expected {ft.oid} in record column {i}"
+                f"binary data has type {oid} instead of expected {expected} in record column {i}"
             )
         if size == -1:
             values.append(None)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sql import array_bounds, bits, far_dates, inet, ranges, timetz
+from sql import array_bounds, bits, far_dates, inet, isn, ranges, timetz
 from sql import numeric as N
 from sql import types as T
 from sql.errors import (
@@ -64,6 +64,12 @@ def unify(types: Sequence[SqlType]) -> SqlType:
     )
 
 
+# Types cast only to and from text (and their own kin above).
+_TEXT_CASTS_ONLY = frozenset(
+    ("tid", "xid", "xid8", "pg_snapshot", "txid_snapshot", "macaddr", "jsonpath")
+)
+
+
 def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> Any:
     """Convert ``v`` of type ``src`` to ``dst`` as PostgreSQL's casts do."""
     if v is None:
@@ -87,6 +93,8 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         return ranges.multirange([v], T.range_step(src))
     if s in bits.BIT_TYPES or d in bits.BIT_TYPES:
         return _bit_cast(v, src, dst, explicit)
+    if s in isn.TYPES and d in isn.TYPES:
+        return isn.cast(v, s, d)
     if d == "regtype" and isinstance(v, str):
         return T.regtype_name(v)
     if d == "regclass" and isinstance(v, str):
@@ -103,7 +111,13 @@ def cast_value(v: Any, src: SqlType, dst: SqlType, *, explicit: bool = True) -> 
         if not -128 <= v <= 127:
             raise NumericValueOutOfRange('"char" out of range')
         return chr(v & 0xFF) if v else ""
-    elif '"char"' in (s, d) and s != d and not {s, d} & {*text_types, "unknown"}:
+    elif s == "xid8" and d == "xid":  # xid(xid8): its low 32 bits
+        return v % (1 << 32)
+    elif (
+        ('"char"' in (s, d) or {s, d} & _TEXT_CASTS_ONLY)
+        and s != d
+        and not {s, d} & {*text_types, "unknown"}
+    ):
         raise CannotCoerce(f"cannot cast type {src.display()} to {dst.display()}")
     if isinstance(v, str) and d not in text_types:
         return T.parse_text(v, dst)
@@ -373,6 +387,8 @@ def comparable(a: Typed, b: Typed) -> tuple[Typed, Typed]:
         return a, b
     if "record" in (ta.name, tb.name) and ta.fields is not None and tb.fields is not None:
         return a, b  # a record compares with a composite value field by field
+    if isn.comparable(ta.name, tb.name):  # isn's cross-type operators: the values alike
+        return a, b
     if ta.name != tb.name and not (ta.element and tb.element):
         raise UndefinedFunction(f"operator does not exist: {ta.display()} = {tb.display()}")
     return a, b

@@ -29,6 +29,7 @@ from sql import (
     functions_range,
     hstore,
     jsonb,
+    pseudo_types,
     regclass_text,
     system_oids,
     time_zones,
@@ -87,6 +88,9 @@ from sql.relations import parse_name
 from sql.scope import STAR_POSITION, Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType
 
+# Types with no comparison operators at all.
+_NO_COMPARISON = frozenset(("json", "jsonpath", "pg_snapshot", "txid_snapshot"))
+
 
 def expr_name(e: exp.Expr) -> str:
     """The column name PostgreSQL gives an unaliased select-list expression."""
@@ -110,6 +114,9 @@ def expr_name(e: exp.Expr) -> str:
             return expr_name(inner)
         if isinstance(inner, exp.Tuple) and len(inner.expressions) > 1:
             return "row"  # (a, b)::t: a row constructor names its column
+        polymorphic = _polymorphic_name(e.to)
+        if polymorphic is not None:
+            return polymorphic
         try:
             t = datatype_to_sql(e.to)
             # x::int[] is named for its type name, int4 (_int4 only when written so)
@@ -578,6 +585,12 @@ class Compiler:
         return time_zones.at_time_zone(self.compile(e.this), self.compile(e.args["zone"]))
 
     def c_Cast(self, e: exp.Cast) -> Typed:
+        polymorphic = _polymorphic_name(e.to)
+        if polymorphic is not None:
+            inner = self.compile(e.this)
+            null = inner.const and inner.fn(()) is None
+            kept = pseudo_types.cast_type(inner.type, polymorphic, null=null)
+            return Typed(inner.fn, kept, inner.const, expr_name(e))
         dst = datatype_to_sql(e.to)
         if isinstance(e.this, exp.Array) and not e.this.expressions and dst.element is not None:
             return Typed(lambda _r: [], dst, True, expr_name(e))  # ARRAY[]::t[]
@@ -742,8 +755,11 @@ class Compiler:
                 fa = _regtype_to_oid(fa)
             else:
                 fb = _regtype_to_oid(fb)
-        if a.type.name == "json" and b.type.name == "json":
-            raise UndefinedFunction(f"operator does not exist: json {_OP_NAMES[type(e)]} json")
+        name = a.type.name
+        if name == b.type.name and (
+            name in _NO_COMPARISON or (name == "xid" and type(e) not in (exp.EQ, exp.NEQ))
+        ):  # json and the like compare not at all, xid only for equality
+            raise UndefinedFunction(f"operator does not exist: {name} {_OP_NAMES[type(e)]} {name}")
         if a.type.name == "jsonb":  # ordered as PostgreSQL orders jsonb, not as Python would
             fa, fb = jsonb.keyed(fa), jsonb.keyed(fb)
         if a.type.fields is not None:  # records: field by field, NULL fields last
@@ -2117,6 +2133,17 @@ def _one_based(index: Typed) -> Typed:
     return Typed(lambda r: None if (i := fn(r)) is None else i - 1, index.type, False, index.name)
 
 
+def _polymorphic_name(dtype: exp.Expr) -> str | None:
+    """The polymorphic pseudo-type a cast names (``::anyarray``), or None."""
+    name = dtype.name if isinstance(dtype, exp.ObjectIdentifier) else None
+    if isinstance(dtype, exp.DataType) and dtype.this == exp.DataType.Type.USERDEFINED:
+        name = dtype.sql(dialect="postgres")
+    if name is None:
+        return None
+    name = name.lower().replace('"', "").removeprefix("pg_catalog.")
+    return name if name in pseudo_types.POLYMORPHIC else None
+
+
 def datatype_to_sql(dtype: exp.DataType) -> SqlType:
     """The SqlType of a sqlglot DataType (``varchar(20)``, ``int[]``, ``numeric(10,2)``)."""
     if isinstance(dtype, exp.ObjectIdentifier):
@@ -2247,15 +2274,19 @@ def _text_to_regnamespace(session: Any, fn: Callable[[Row], Any]) -> Callable[[R
 
 def _oid_to_regtype(session: Any, fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
     """oid::regtype: the type's name as format_type prints it; an unknown oid stays its
-    number, as PostgreSQL prints it."""
+    number, as PostgreSQL prints it, and 0 (no type) is ``-``."""
 
     def cast(row: Row) -> Any:
         v = fn(row)
         if v is None:
             return None
+        if v == 0:
+            return "-"
         t = T.BY_OID.get(v)
         if t is not None:
             return t.display()
+        if v in pseudo_types.BY_OID:
+            return pseudo_types.BY_OID[v]
         shown = user_types.format_type(session.catalog(), session.search_path(), v)
         return shown if shown is not None else str(v)
 
@@ -2347,9 +2378,14 @@ def _regtype_to_oid(fn: Callable[[Row], Any]) -> Callable[[Row], Any]:
         v = fn(row)
         if not isinstance(v, str) or v.isdigit():  # an oid ('23'::regtype too)
             return int(v) if isinstance(v, str) else v
+        if v == "-":  # no type
+            return 0
+        pseudo = pseudo_types.CATALOG.get(v.lower().removeprefix("pg_catalog."))
+        if pseudo is not None:
+            return pseudo[0]
         found = regtype_named(v)
         if found is None:
             raise UndefinedObject(f'type "{v}" does not exist')
-        return found.oid
+        return found.domain.oid if found.domain is not None else found.oid  # a domain's own
 
     return cast

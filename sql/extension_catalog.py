@@ -3,7 +3,7 @@ tools): each installed extension's signatures below, with oids derived from the 
 (``oid * 1000 + n``: stable while it stays installed, clear of the oids CREATE statements
 allocate), and pg_depend's 'e' rows that make them the extension's members, so pg_dump leaves
 them to CREATE EXTENSION. Only functions db9 implements are listed (sql.hstore, sql.citext,
-sql.uuid_ossp, pgcrypto's digest in sql.functions_text)."""
+sql.isn_functions, sql.uuid_ossp, pgcrypto's digest in sql.functions_text)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sql import types as T
 from sql.catalog import Catalog
 
+_ISN = ("ean13", "isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "upc")
 # name -> its functions: "name([argument name:]type, ...) [setof] result type"
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "pgcrypto": ("digest(text, text) bytea", "digest(bytea, text) bytea"),
@@ -40,6 +41,11 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "regexp_replace(citext, citext, text, text) text",
         "regexp_split_to_array(citext, citext) text[]",
         "regexp_split_to_array(citext, citext, text) text[]",
+    ),
+    "isn": (
+        *(f"is_valid({t}) boolean" for t in _ISN),
+        *(f"make_valid({t}) {t}" for t in _ISN),
+        "isn_weak() boolean", "isn_weak(boolean) boolean",
     ),
     "uuid-ossp": (
         "uuid_nil() uuid", "uuid_ns_dns() uuid", "uuid_ns_url() uuid", "uuid_ns_oid() uuid",

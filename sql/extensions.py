@@ -3,7 +3,7 @@ sql.extension_ddl), pg_extension's rows, pg_available_extensions.
 
 db9 loads no extension code: the types, functions and operators of the extensions listed in
 ``EXTENSIONS`` are part of it (plpgsql: sql.plpgsql; pgcrypto's digest(): sql.functions_text;
-hstore: sql.hstore; citext: sql.citext; pg_trgm: sql.trigram; unaccent: sql.unaccent;
+hstore: sql.hstore; citext: sql.citext; isn: sql.isn; pg_trgm: sql.trigram; unaccent: sql.unaccent;
 btree_gin/btree_gist: their operator classes in sql.access_methods). ``EXTENSIONS`` is one
 line per extension: its version, comment, schema rule and the base types it installs.
 
@@ -48,6 +48,7 @@ EXTENSIONS: dict[str, Extension] = {
     "pgcrypto": Extension("1.3", "cryptographic functions"),
     "hstore": Extension("1.8", "data type for storing sets of (key, value) pairs", types=(("hstore", "U", "hstore_"),)),  # noqa: E501
     "citext": Extension("1.6", "data type for case-insensitive character strings", types=(("citext", "S", "citext"),)),  # noqa: E501
+    "isn": Extension("1.2", "data types for international product numbering standards", types=tuple((n, "U", n + "_") for n in ("ean13", "isbn13", "ismn13", "issn13", "isbn", "ismn", "issn", "upc"))),  # noqa: E501
     "uuid-ossp": Extension("1.1", "generate universally unique identifiers (UUIDs)"),
     "bloom": Extension("1.0", "bloom access method - signature file based index", trusted=False),
     "pg_trgm": Extension("1.6", "text similarity measurement and index searching based on trigrams"),  # noqa: E501

@@ -35,16 +35,20 @@ from sql import (
     functions_text_search,
     hstore,
     inet,
+    interval_justify,
+    isn_functions,
     jsonb,
     partition_text,
     pg_hash,
     privileges,
+    pseudo_types,
     regclass_text,
     relation_sizes,
     roles,
     routine_call,
     routine_types,
     temp,
+    timetz,
     trigger_defs,
     trigram,
     unaccent,
@@ -249,6 +253,9 @@ FUNCTIONS: dict[
     "hashint4": ([T.INT4], T.INT4, pg_hash.hashint4, True),
     "hashint8": ([T.INT8], T.INT4, pg_hash.hashint8, True),
     "boolor_statefunc": ([T.BOOL, T.BOOL], T.BOOL, lambda a, b: a or b, True),
+    "justify_hours": ([T.INTERVAL], T.INTERVAL, interval_justify.justify_hours, True),
+    "justify_days": ([T.INTERVAL], T.INTERVAL, interval_justify.justify_days, True),
+    "justify_interval": ([T.INTERVAL], T.INTERVAL, interval_justify.justify_interval, True),
 }
 # Built-in functions that are called with NULL arguments (PostgreSQL's non-strict ones).
 NOT_STRICT = frozenset(n for n, entry in FUNCTIONS.items() if not entry[3])
@@ -455,6 +462,8 @@ def compile_function(c: ExprCompiler, e: exp.Expr) -> Typed | None:
         return jsonb.compile_call(c, name, raw_args)
     if name in hstore.NAMES and _installed(c, "hstore"):
         return hstore.compile_call(c, name, raw_args)
+    if name in isn_functions.NAMES and _installed(c, "isn"):
+        return isn_functions.compile_call(c, name, raw_args)
     if name in citext.NAMES and raw_args and _installed(c, "citext"):
         found = citext.compile_call(c, name, raw_args)
         if found is not None:
@@ -878,6 +887,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
                 t = T.type_by_name(v[0])
             else:
                 t = T.BY_OID.get(int(v[0])) if v[0] is not None else None
+            if t is None and v[0] in pseudo_types.BY_OID:
+                return pseudo_types.BY_OID[v[0]]
             if t is None and v[0] is not None and not isinstance(v[0], str):
                 return user_types.format_type(catalog(), session().search_path(), v[0])
             if t is None:
@@ -1071,7 +1082,8 @@ def _catalog_fn(c: ExprCompiler, name: str, raw_args: list[exp.Expr]) -> Typed:
 
     def run(r: Any) -> Any:
         values = [f(r) for f in fns]
-        if strict and name not in ("pg_is_in_recovery",) and any(x is None for x in values[:1]):
+        non_strict = ("pg_is_in_recovery", "pg_typeof")
+        if strict and name not in non_strict and any(x is None for x in values[:1]):
             return None
         return impl(*values)
 
@@ -1099,6 +1111,10 @@ def datetime_arith(op: str, a: Typed, b: Typed) -> Typed:
     if ta.name == "date" and tb.name in ("integer", "smallint", "bigint") and op in "+-":
         sign = 1 if op == "+" else -1
         return strict(lambda x, y: far_dates.add_days(x, sign * y), T.DATE)
+    if tb.name == "date" and ta.name in ("integer", "smallint", "bigint") and op == "+":
+        return strict(lambda x, y: far_dates.add_days(y, x), T.DATE)
+    if T.TIMETZ.name in (ta.name, tb.name):
+        return _timetz_arith(op, ta, tb, strict)
     if ta.name == "date" and tb.name == "date" and op == "-":
         return strict(lambda x, y: (x - y).days, T.INT4)
     if T.TIME in (ta, tb):
@@ -1151,6 +1167,23 @@ def _time_arith(
         return strict(lambda x, y: dt.datetime.combine(x, y), T.TIMESTAMP)
     if ta is T.TIME and tb.name == "date" and op == "+":
         return strict(lambda x, y: dt.datetime.combine(y, x), T.TIMESTAMP)
+    raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
+
+
+def _timetz_arith(
+    op: str, ta: SqlType, tb: SqlType, strict: Callable[[Callable[[Any, Any], Any], SqlType], Typed]
+) -> Typed:
+    """timetz +/- interval, interval + timetz, date + timetz and timetz + date."""
+    tz = T.TIMETZ.name
+    if ta.name == tz and tb.name == "interval" and op in "+-":
+        sign = 1 if op == "+" else -1
+        return strict(lambda x, y: timetz.plus_micros(x, sign * y.micros), T.TIMETZ)
+    if ta.name == "interval" and tb.name == tz and op == "+":
+        return strict(lambda x, y: timetz.plus_micros(y, x.micros), T.TIMETZ)
+    if ta.name == "date" and tb.name == tz and op == "+":
+        return strict(timetz.at_date, T.TIMESTAMPTZ)
+    if ta.name == tz and tb.name == "date" and op == "+":
+        return strict(lambda x, y: timetz.at_date(y, x), T.TIMESTAMPTZ)
     raise DatatypeMismatch(f"operator does not exist: {ta.display()} {op} {tb.display()}")
 
 

@@ -53,9 +53,9 @@ def acl_default(kind: str, owner: str) -> str:
 
 
 def quote_role(name: str) -> str:
-    """A role name as aclitem prints it: quoted when it holds anything but letters, digits
-    and underscores."""
-    if name and all(ch.isalnum() or ch == "_" for ch in name):
+    """A role name as aclitem prints it (putid): quoted when it holds anything but ASCII
+    letters, digits and underscores, a double quote doubled."""
+    if all((ch.isascii() and ch.isalnum()) or ch == "_" for ch in name):
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -168,7 +168,7 @@ def acl_items(
         if oid == roles.PUBLIC:
             return ""
         role = roles.by_oid(session, catalog, oid)
-        return role.name if role is not None else str(oid)
+        return quote_role(role.name) if role is not None else str(oid)
 
     return [f"{name(g)}={letters}/{name(by)}" for g, letters, by in acl]
 

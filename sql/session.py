@@ -1685,7 +1685,7 @@ class Session:
         identity = _identity_command(kind, lower)
         if identity is not None:
             what, local = identity
-            name = _role_word(words[-1])
+            name = _role_word(stmt.tokens[-1])
             reset = kind == "reset" or name in (None, "none" if what == "role" else "default")
             roles.set_identity(self, what, None if reset else name, local=local)
             return Result("RESET" if kind == "reset" else "SET")
@@ -2288,11 +2288,12 @@ def _identity_command(kind: str, lower: list[str]) -> tuple[str, bool] | None:
     return None
 
 
-def _role_word(word: str) -> str | None:
-    """A role name as written: quoted ones keep their case."""
-    if word[:1] in ("'", '"'):
-        return word[1:-1]
-    return word.lower()
+def _role_word(token: Any) -> str:
+    """A role name as written: a quoted identifier or a string as it is (the token's text
+    is already unquoted: ``"a""b"`` is ``a"b``), a bare word folded to lower case."""
+    if token.token_type in (TokenType.IDENTIFIER, TokenType.STRING):
+        return str(token.text)
+    return str(token.text).lower()
 
 
 def _cacheable(tree: exp.Expr) -> bool:

@@ -27,6 +27,7 @@ from sql import (
     partition_indexes,
     partition_text,
     privileges,
+    pseudo_types,
     regclass_text,
     roles,
     routine_types,
@@ -397,8 +398,9 @@ def _plain_attr(
     align: str = "i",
 ) -> tuple[Any, ...]:
     """A pg_attribute row of a column with no default, identity, ACL or options: a sequence's,
-    an index key's, a composite type's field."""
-    return (relid, name, ty.oid, num, not_null, mod, ty.typlen, False, False, "", "", ndims, 0,
+    an index key's, a composite type's field (of a domain: the domain's oid)."""
+    oid = ty.domain.oid if ty.domain else ty.oid
+    return (relid, name, oid, num, not_null, mod, ty.typlen, False, False, "", "", ndims, 0,
             True, True, 0, -1, _storage(ty), align, None, None, "", False, None, None)  # fmt: skip
 
 
@@ -528,12 +530,25 @@ def pg_type(c: Catalog) -> Rows:
              f"{io}recv", f"{io}send", None, _storage(t), "i",
              d.columns[0].default if d.kind == "domain" else None)
         )  # fmt: skip
-        if d.kind == "base":  # an extension's type: its array type too (typelem: the type)
+        if d.kind != "domain" and t.array_oid:  # its array type too (typelem: the type)
             rows.append(
                 (t.array_oid, "_" + d.name, _ns(c, d.schema), -1, "b", "A", oid, 0, 0, -1,
                  False, 0, ",", True, d.owner, 100 if t.category == "S" else 0, None,
                  "array_in", "array_out", "array_recv",
                  "array_send", None, "x", "i", None)
+            )  # fmt: skip
+    for name, (oid, typlen) in pseudo_types.CATALOG.items():  # typinput: anyarray_in, ...
+        io = "unknown" if name == "unknown" else f"{name}_"
+        rows.append(
+            (oid, name, 11, typlen, "p", "X" if name == "unknown" else "P", 0,
+             pseudo_types.ARRAYS.get(name, 0), 0, -1, False, 0, ",", True, OWNER, 0, None,
+             f"{io}in", f"{io}out", f"{io}recv", f"{io}send", None, "p", "i", None)
+        )  # fmt: skip
+        if name in pseudo_types.ARRAYS:
+            rows.append(
+                (pseudo_types.ARRAYS[name], "_" + name, 11, -1, "p" if name == "record" else "b",
+                 "P" if name == "record" else "A", oid, 0, 0, -1, False, 0, ",", True, OWNER, 0,
+                 None, "array_in", "array_out", "array_recv", "array_send", None, "x", "d", None)
             )  # fmt: skip
     for oid, t in sorted(T.BY_OID.items()):
         elem = t.element.oid if t.element else 0

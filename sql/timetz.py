@@ -121,3 +121,16 @@ def format_timetz(v: dt.time) -> str:
     if v.microsecond:
         text += f".{v.microsecond:06d}".rstrip("0")
     return text + zones.offset_text(v.utcoffset() or dt.timedelta(0))
+
+
+def plus_micros(v: TimeTz, micros: int) -> TimeTz:
+    """timetz +/- interval: only the interval's time part counts, wrapping at midnight; the
+    zone stays (timetz_pl_interval)."""
+    return make((local_micros(v) + micros) % _DAY, west_seconds(v))
+
+
+def at_date(d: dt.date, v: TimeTz) -> dt.datetime:
+    """date + timetz: the local time on that date at the value's offset, as a timestamptz
+    (datetimetz_timestamptz)."""
+    local = dt.datetime.combine(d, dt.time(v.hour, v.minute, v.second, v.microsecond))
+    return (local + dt.timedelta(seconds=west_seconds(v))).replace(tzinfo=dt.UTC)

@@ -30,10 +30,15 @@ from sql import (
     geometry,
     hstore_values,
     inet,
+    isn,
+    jsonpath,
+    macaddr,
     ranges,
+    tid,
     timetz,
     ts_config,
     ts_values,
+    xids,
     zones,
 )
 from sql.citext_values import CiText
@@ -190,6 +195,7 @@ class OutputStyle:
     extra_float_digits: int = 1
     bytea_escape: bool = False
     timezone: str = "UTC"
+    isn_weak: bool = False  # isn.weak: isn's input takes a wrong check digit (flagged)
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -210,9 +216,10 @@ def output_style(settings: dict[str, str]) -> OutputStyle:
         efd = 1
     escape = settings.get("bytea_output", "hex").lower() == "escape"
     tz = settings.get("timezone", "UTC")
-    if efd >= 1 and not escape and tz == "UTC":
+    weak = settings.get("isn.weak", "off").lower() in ("on", "true", "1", "yes")
+    if efd >= 1 and not escape and tz == "UTC" and not weak:
         return DEFAULT_OUTPUT
-    return OutputStyle(efd, escape, tz)
+    return OutputStyle(efd, escape, tz, weak)
 
 
 def session_zone() -> dt.tzinfo:
@@ -256,9 +263,10 @@ def has_btree(t: SqlType) -> bool:
         return has_btree(t.element)
     if t.fields is not None:
         return all(has_btree(f) for _, f in t.fields)
-    return t.category != "G" and t.name != "json"
+    return t.category != "G" and t.name not in _NO_BTREE
 
 
+_NO_BTREE = frozenset(("json", "xid", "pg_snapshot", "txid_snapshot", "jsonpath"))
 # Base types with btree equality but no hash opclass: grouping them must sort.
 _UNHASHABLE = frozenset(("money", "bit", "bit varying", "tsvector", "tsquery", "record"))
 
@@ -386,6 +394,13 @@ REGNAMESPACE = SqlType("regnamespace", 4089, 4090, 4, "N")
 REGPROC = SqlType("regproc", 24, 1008, 4, "N")
 INT2VECTOR = SqlType("int2vector", 22, 1006, -1, "A", element=INT2)
 OIDVECTOR = SqlType("oidvector", 30, 1013, -1, "A", element=OID)
+TID = SqlType("tid", 27, 1010, 6, "U")  # an int: block << 16 | offset (sql.tid)
+XID = SqlType("xid", 28, 1011, 4, "U")  # an int (sql.xids)
+XID8 = SqlType("xid8", 5069, 271, 8, "U")
+PG_SNAPSHOT = SqlType("pg_snapshot", 5038, 5039, -1, "U")  # its canonical text (sql.xids)
+TXID_SNAPSHOT = SqlType("txid_snapshot", 2970, 2949, -1, "U")
+MACADDR = SqlType("macaddr", 829, 1040, 6, "U")  # an int of its 48 bits (sql.macaddr)
+JSONPATH = SqlType("jsonpath", 4072, 4073, -1, "U")  # its canonical text (sql.jsonpath)
 UNKNOWN = SqlType("unknown", 705, 0, -2, "X")  # an untyped string literal or NULL
 MONEY = SqlType("money", 790, 791, 8, "N")
 RECORD = SqlType("record", 2249, 2287, -1, "P")  # ROW(...): its fields are per expression
@@ -467,6 +482,13 @@ SCALARS = [
     TSVECTOR,
     TSQUERY,
     REGCONFIG,
+    TID,
+    XID,
+    XID8,
+    PG_SNAPSHOT,
+    TXID_SNAPSHOT,
+    MACADDR,
+    JSONPATH,
     *RANGES,
     *MULTIRANGES,
 ]
@@ -550,6 +572,7 @@ _NAMES = {
     "unknown": UNKNOWN,
     "record": RECORD,
     "money": MONEY,
+    **{t.name: t for t in (TID, XID, XID8, PG_SNAPSHOT, TXID_SNAPSHOT, MACADDR, JSONPATH)},
     **{t.name: t for t in (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)},
     **{t.name: t for t in (TSVECTOR, TSQUERY, REGCONFIG)},
     **{t.name: t for t in (*RANGES, *MULTIRANGES)},
@@ -784,6 +807,16 @@ def parse_text(text: str, t: SqlType) -> Any:
         return ts_config.config(text).name
     if name == "money":
         return parse_money(text)
+    if name == "tid":
+        return tid.parse(text)
+    if name in ("xid", "xid8"):
+        return xids.parse_xid(text, 32 if name == "xid" else 64)
+    if name in xids.SNAPSHOTS:
+        return xids.parse_snapshot(text)
+    if name == "macaddr":
+        return macaddr.parse(text)
+    if name == "jsonpath":
+        return jsonpath.parse(text)
     if t.labels is not None:
         return enum_label(text, t)
     if t.fields is not None:
@@ -792,6 +825,8 @@ def parse_text(text: str, t: SqlType) -> Any:
         return hstore_values.parse_hstore(text)
     if name == "citext":
         return CiText(text)
+    if name in isn.TYPES:
+        return isn.parse(text, name, weak=OUTPUT_STYLE.get().isn_weak)
     if name == "json":
         parse_json(text, jsonb=False)
         return text
@@ -1719,8 +1754,14 @@ def format_value(v: Any, t: SqlType) -> str | None:
         return str.__str__(v)
     if t.name == "money":
         return format_money(v)
+    if t.name == "tid":
+        return tid.format_tid(v)
+    if t.name == "macaddr":
+        return macaddr.format_macaddr(v)
     if t.name == "hstore":
         return hstore_values.format_hstore(v)
+    if t.name in isn.TYPES:
+        return isn.format_isn(v, t.name)
     if t.name == '"char"':
         return format_char(v)
     if t.name == "regproc" and v == 0:  # regprocout's InvalidOid

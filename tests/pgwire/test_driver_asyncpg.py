@@ -38,6 +38,12 @@ ARRAYS: list[tuple[str, list[Any]]] = [
     ("json[]", ['{"a": [1, 2]}']),
     ("jsonb[]", ['{"a": 1}', None]),
     ("oid[]", [1, 4294967295]),
+    ("tid[]", [(0, 0), (4294967295, 65535), None, (100, 200)]),
+    ("xid[]", [1, 4294967295, None]),
+    ("xid8[]", [0, 2**64 - 1]),
+    ("macaddr[]", ["08:00:2b:01:02:03", None, "ff:ff:ff:ff:ff:ff"]),
+    ("pg_snapshot[]", [(100, 1000, (100, 200, 300)), (5, 5, ())]),
+    ("txid_snapshot[]", [(1, 2, (1,))]),
     ("int4[]", []),
     ("text[]", [[["a"], ["b"]], [["c"], [None]]]),
 ]
@@ -232,3 +238,36 @@ def test_parameter_description_counts_up_to_65535_parameters() -> None:
 
     assert M.parameter_description([0] * 32768)[5:7] == b"\x80\x00"
     assert M.parameter_description([0] * 65535)[5:7] == b"\xff\xff"
+
+
+def test_geometric_types_travel_in_binary(pg: Running) -> None:
+    """point, lseg, line, box, path, polygon and circle as binary parameters and results
+    (asyncpg has codecs for all of them), as their text prints them, and recv's checks."""
+    P = asyncpg.Point
+    cases: list[tuple[str, Any, str]] = [
+        ("point", P(1.5, -2.0), "(1.5,-2)"),
+        ("lseg", asyncpg.LineSegment((1, 2), (3, 4)), "[(1,2),(3,4)]"),
+        ("line", asyncpg.Line(1, 2, 3), "{1,2,3}"),
+        ("box", asyncpg.Box((1.0, 2.0), (0.0, 0.0)), "(1,2),(0,0)"),
+        ("path", asyncpg.Path(P(0, 0), P(1, 1), is_closed=True), "((0,0),(1,1))"),
+        ("path", asyncpg.Path(P(0, 0), P(1, 1)), "[(0,0),(1,1)]"),
+        ("polygon", asyncpg.Polygon(P(0, 0), P(1, 0), P(1, 1)), "((0,0),(1,0),(1,1))"),
+        ("circle", asyncpg.Circle((0.0, 0.0), 100), "<(0,0),100>"),
+    ]
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            for name, value, text in cases:
+                got = await conn.fetchrow(f"SELECT $1::{name} AS v, $1::{name}::text AS t", value)
+                assert (got["v"], got["t"]) == (value, text), name
+            assert await conn.fetchval("SELECT box '(0,0),(1,2)'") == asyncpg.Box((1, 2), (0, 0))
+            try:
+                await conn.fetchval("SELECT $1::circle", asyncpg.Circle((0, 0), -1))
+                raise AssertionError("a negative radius was taken")
+            except asyncpg.InvalidBinaryRepresentationError as exc:
+                assert str(exc) == 'invalid radius in external "circle" value'
+        finally:
+            await conn.close()
+
+    asyncio.run(run())

@@ -1,7 +1,7 @@
 """Composite and anonymous record values in binary against a live PostgreSQL, through
 psycopg: record_send of ROW(...) and of a named composite (NULL fields, nesting, an empty
 row), record_recv of a registered composite as a parameter, and the errors of a wrong field
-count or an anonymous record parameter."""
+count or an anonymous record parameter; a field of a domain type names the domain."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def _answers(dsn: str) -> list[Any]:
         outer = got[0]
         back = cur.execute("SELECT %b::rb_outer, (%b::rb_outer).i", [outer, outer]).fetchone()
         out.append(repr(back))
+        # a field of a domain type: its attribute and the record's bytes name the domain
+        conn.execute("DROP TYPE IF EXISTS rb_dommed; DROP DOMAIN IF EXISTS rb_dom")
+        conn.execute("CREATE DOMAIN rb_dom AS numeric; CREATE TYPE rb_dommed AS (a rb_dom, b int)")
+        out.append(conn.execute(
+            "SELECT a.atttypid::regtype::text FROM pg_attribute a JOIN pg_type t"
+            " ON a.attrelid = t.typrelid WHERE t.typname = 'rb_dommed' ORDER BY a.attnum"
+        ).fetchall())  # fmt: skip
+        dom_oid = conn.execute("SELECT 'rb_dom'::regtype::oid").fetchone()[0]  # type: ignore[index]
+        raw = conn.cursor(binary=True).execute("SELECT ROW(1.5, 2)::rb_dommed").fetchone()
+        out.append(int.from_bytes(raw[0][4:8]) == dom_oid)  # type: ignore[index]
         for sql in ("SELECT %b::rb_inner", "SELECT %b"):
             try:
                 cur.execute(sql, [(1, "z", 3)] if "rb" in sql else [outer.i])

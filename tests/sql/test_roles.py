@@ -14,6 +14,11 @@ import pytest
 from tests.sql.differential import Differ
 
 ROLES = ("regress_t6_a", "regress_t6_b", "regress_t6_grp")
+# Role names aclitem must quote, as SQL identifiers: quotes, backslashes, braces, commas.
+ODD_ROLES = (
+    '"""r6_1\'"', '"{r6_2"', '",r6_3"', '"r6_4}"', '"r6_5"""', '"r6_6\\"""', '"r6_7\\"',
+    '"r6 8"', '"R6_9"',
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def roles_differ(differ: Differ) -> Iterator[Differ]:
         # another test left.
         differ.pg.execute("GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC")
         differ.pg.execute("ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM PUBLIC")
-        for r in ROLES:
+        for r in (*ROLES, *ODD_ROLES):
             differ.pg.execute(f"DROP ROLE IF EXISTS {r}")
 
     drop()
@@ -331,3 +336,19 @@ DROP TABLE w;
 DROP ROLE regress_t6_a
 """,
     )
+
+
+def test_role_names_are_quoted_in_aclitems(roles_differ: Differ) -> None:
+    d = roles_differ
+    d.check("CREATE TABLE t6_odd ()")
+    for role in ODD_ROLES:
+        d.check(f"CREATE USER {role}")
+        d.check(f"GRANT SELECT ON t6_odd TO {role} WITH GRANT OPTION")
+    d.check("CREATE USER regress_t6_a")
+    for role in ODD_ROLES:
+        d.check(f"SET SESSION AUTHORIZATION {role}")
+        d.check("SELECT session_user, current_user")
+        d.check("GRANT SELECT ON t6_odd TO regress_t6_a")
+        d.check("RESET SESSION AUTHORIZATION")
+    d.check("SELECT relacl, relacl::text FROM pg_class WHERE relname = 't6_odd'")
+    d.check("SELECT unnest(relacl)::text FROM pg_class WHERE relname = 't6_odd' ORDER BY 1")

@@ -52,3 +52,20 @@ def test_time_precision_matches_postgres(differ: Differ) -> None:
     differ.pg.execute("SET timezone TO 'UTC'")
     for sql in PRECISION:
         differ.check(sql)
+
+
+ARITHMETIC = [
+    "SET timezone TO 'America/Toronto'",
+    "SELECT '2020-02-29'::date + '10:20:30+05'::timetz, '23:00-03'::timetz + '2020-12-31'::date",
+    "SELECT '10:20:30+05'::timetz + '1 mon 2 days 15:00'::interval,"
+    " '10:20:30+05'::timetz - '1 mon 2 days 15:00'::interval,"
+    " '-3 hours'::interval + '01:00:00.5-02'::timetz",
+    "SELECT now() = now()::date + now()::timetz, 7 + '2020-02-29'::date",
+    "SELECT pg_typeof('2020-01-01'::date + '10:00'::timetz), pg_typeof('1 h'::interval + "
+    "'10:00'::timetz)",
+]
+
+
+def test_timetz_arithmetic_matches_postgres(differ: Differ) -> None:
+    for sql in ARITHMETIC:
+        differ.check(sql)
