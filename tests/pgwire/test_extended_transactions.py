@@ -11,7 +11,6 @@ counts and the table's final rows must be PostgreSQL's."""
 
 from __future__ import annotations
 
-import socket
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.pgwire.conftest import Running, start_server
+from tests.pgwire.test_bind_values import RawClient
 from tests.sql.pg import postgres_server
 
 
@@ -41,29 +41,8 @@ FLUSH = _msg(b"H", b"")
 SYNC = _msg(b"S", b"")
 
 
-class Raw:
-    """A raw extended-protocol client over a logged-in psycopg connection's socket; answers
-    are summarised as message kinds, with an error's SQLSTATE and a row's text."""
-
-    def __init__(self, dsn: str) -> None:
-        self.conn = psycopg.connect(dsn, autocommit=True)
-        self.sock = socket.socket(fileno=self.conn.pgconn.socket)
-        self.sock.settimeout(20)
-        self.buf = b""
-
-    def close(self) -> None:
-        self.sock.detach()
-        self.conn.close()
-
-    def _message(self) -> tuple[bytes, bytes]:
-        while len(self.buf) < 5 or len(self.buf) < 1 + struct.unpack("!i", self.buf[1:5])[0]:
-            data = self.sock.recv(1 << 16)
-            if not data:
-                raise ConnectionError("the server closed the connection")
-            self.buf += data
-        n = struct.unpack("!i", self.buf[1:5])[0]
-        kind, body, self.buf = self.buf[:1], self.buf[5 : 1 + n], self.buf[1 + n :]
-        return kind, body
+class Raw(RawClient):
+    """Answers summarised as message kinds, with an error's SQLSTATE and a row's text."""
 
     def read_until(self, ends: bytes, count: int = 1) -> list[str]:
         """Answers up to and including the ``count``-th message whose kind is in ``ends``
