@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations
+from sql import index_exprs, relations, table_data
 from sql import types as T
 from sql.catalog import BUILT_IN_COLLATIONS, TYPE_KINDS, Catalog, ColumnDef, TableDef
 from sql.errors import (
@@ -37,7 +37,6 @@ from sql.expr import datatype_to_sql
 from sql.pg_dialect import DIALECT
 from sql.result import Result
 from sql.session_api import SessionApi
-from sql.table_data import type_fields
 from sql.type_deps import dependents, mentions, refresh_dependents
 from sql.user_types import column_udt
 
@@ -60,7 +59,7 @@ def type_of(sql: str) -> T.SqlType:
 
 def attribute(name: str, t: T.SqlType, attnum: int) -> ColumnDef:
     """A composite type's attribute (or a domain's value) ``name`` of type ``t``."""
-    type_name, mods, array = type_fields(t, name)
+    type_name, mods, array = table_data.type_fields(t, name)
     return ColumnDef(name, type_name, attnum, mods, array=array, udt=column_udt(t))
 
 
@@ -106,7 +105,17 @@ def alter_attributes(
             else:
                 _add_attribute(session, t, tokens, words, a + 2, end, text, start)
     session.database.catalogs.put_table(session.current_txn(), t, catalog, new=False)
-    refresh_dependents(session, catalog, t)
+    reshaped = words[i] != "RENAME"
+    keyed = set()
+    for owner, col in refresh_dependents(session, catalog, t):
+        if (
+            reshaped
+            and owner.kind == "table"
+            and any(col.name in index_exprs.referenced_columns(x) for x in owner.indexes)
+        ):
+            keyed.add(owner.id)
+    for table_id in sorted(keyed):  # keys hold its values by the old shape (SqlType.slots)
+        table_data.rekey(session, catalog.tables[table_id])
     return Result("ALTER TYPE")
 
 

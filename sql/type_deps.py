@@ -34,15 +34,19 @@ def mentions(udt: dict[str, Any], oid: int) -> bool:
     return any(mentions(f, oid) for _, f in udt.get("fields", []))
 
 
-def refresh_dependents(session: SessionApi, catalog: Catalog, changed: TableDef) -> None:
+def refresh_dependents(
+    session: SessionApi, catalog: Catalog, changed: TableDef
+) -> list[tuple[TableDef, ColumnDef]]:
     """The columns (of tables and composite types) of ``changed`` or of a type over it keep
-    its new definition, however deep it sits in theirs (ALTER TYPE)."""
+    its new definition, however deep it sits in theirs (ALTER TYPE); returns them."""
     new = T.type_to_json(sql_type(changed))
     store, txn = session.database.catalogs, session.current_txn()
-    for owner, col in dependents(catalog, changed):
+    found = dependents(catalog, changed)
+    for owner, col in found:
         assert col.udt is not None
         col.udt = _replaced(col.udt, changed.id, new)
         store.put_table(txn, owner, catalog, new=False)
+    return found
 
 
 def _replaced(udt: dict[str, Any], oid: int, new: dict[str, Any]) -> dict[str, Any]:

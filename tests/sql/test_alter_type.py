@@ -27,6 +27,22 @@ SCRIPTS = [
     "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute a "
     "JOIN pg_type t ON t.typrelid = a.attrelid WHERE t.typname = 'typ1' "
     "AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+    # a key holding values of the type (a primary key, an index) finds them in their new
+    # shape
+    "CREATE TYPE c AS (x int, y int); "
+    "CREATE TABLE t (v c PRIMARY KEY, n int); "
+    "CREATE INDEX ON t (n); "
+    "CREATE TABLE u (w c UNIQUE); "
+    "INSERT INTO t VALUES ((2, 3), 1), ((4, 5), 2); "
+    "INSERT INTO u VALUES ((2, 3)); "
+    "ALTER TYPE c DROP ATTRIBUTE x; "
+    "SELECT * FROM t WHERE v = ROW(3)::c; "
+    "SELECT * FROM t WHERE n = 2; "
+    "INSERT INTO t VALUES (ROW(3)::c, 3); "
+    "INSERT INTO u VALUES (ROW(3)::c); "
+    "ALTER TYPE c ADD ATTRIBUTE z int; "
+    "SELECT * FROM t WHERE v = ROW(5, NULL)::c; "
+    "SELECT * FROM t ORDER BY v",
     # what PostgreSQL refuses, and how
     "CREATE TYPE a AS (x int, y text); "
     "CREATE TYPE b AS (p a, q int); "
