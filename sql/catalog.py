@@ -483,7 +483,8 @@ class CatalogStore:
         # The definitions the last load read, by their stored bytes: a definition no DDL
         # changed is shared by the next version's catalog instead of parsed again (every
         # DDL makes a version, and parsing thousands of tables made each DDL O(catalog)).
-        # Shared as catalogs are: never changed in place (DDL edits a copy, ddl._catalog).
+        # Shared as cached catalogs are: never changed in place (DDL edits a copy,
+        # ddl._catalog); a transaction that has written parses its own.
         self._defs: dict[bytes, TableDef] = {}
 
     def version(self, txn: Transaction) -> int:
@@ -507,12 +508,14 @@ class CatalogStore:
         lo, hi = layout.table_defs_range(self.db)
         tables: dict[int, TableDef] = {}
         types: dict[int, TableDef] = {}
-        known, read = self._defs, {}
+        known: dict[bytes, TableDef] = {} if txn.write_count else self._defs
+        read = {}
         for _, raw in txn.iter_scan(lo, hi):
             t = known.get(raw) or TableDef.from_json(raw)
             read[raw] = t
             (types if t.kind in TYPE_KINDS else tables)[t.id] = t
-        self._defs = read
+        if not txn.write_count:
+            self._defs = read
         slo, shi = layout.schemas_range(self.db)
         oids = dict(SYSTEM_SCHEMA_OIDS)
         schemas = []
