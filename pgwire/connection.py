@@ -1305,7 +1305,9 @@ class PgConnection:
         st = self.state
         if msg.kind == "S":
             prepared = self._statement(msg.name)
-            self.send(M.parameter_description([t.oid for t in prepared.param_types]))
+            # a domain parameter by the domain's oid, a result column by its base type's
+            oids = [t.domain.oid if t.domain else t.oid for t in prepared.param_types]
+            self.send(M.parameter_description(oids))
             cols = prepared.columns
             self.send(M.row_description(_fields(cols, [])) if cols is not None else M.no_data())
             return

@@ -480,6 +480,12 @@ class CatalogStore:
     def __init__(self, db: bytes) -> None:
         self.db = db
         self._cache: dict[int, Catalog] = {}
+        # The definitions the last load read, by their stored bytes: a definition no DDL
+        # changed is shared by the next version's catalog instead of parsed again (every
+        # DDL makes a version, and parsing thousands of tables made each DDL O(catalog)).
+        # Shared as cached catalogs are: never changed in place (DDL edits a copy,
+        # ddl._catalog); a transaction that has written parses its own.
+        self._defs: dict[bytes, TableDef] = {}
 
     def version(self, txn: Transaction) -> int:
         raw = txn.get(layout.meta_key(self.db, "catalog_version"))
@@ -502,9 +508,14 @@ class CatalogStore:
         lo, hi = layout.table_defs_range(self.db)
         tables: dict[int, TableDef] = {}
         types: dict[int, TableDef] = {}
+        known: dict[bytes, TableDef] = {} if txn.write_count else self._defs
+        read = {}
         for _, raw in txn.iter_scan(lo, hi):
-            t = TableDef.from_json(raw)
+            t = known.get(raw) or TableDef.from_json(raw)
+            read[raw] = t
             (types if t.kind in TYPE_KINDS else tables)[t.id] = t
+        if not txn.write_count:
+            self._defs = read
         slo, shi = layout.schemas_range(self.db)
         oids = dict(SYSTEM_SCHEMA_OIDS)
         schemas = []

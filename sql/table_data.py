@@ -1,5 +1,6 @@
 """Whole-table work DDL shares: building an index from a table's rows, deleting a key range,
-checking every row against a table's constraints, and a column type's catalog fields."""
+writing rows and index entries again (rekey), checking every row against a table's
+constraints, and a column type's catalog fields."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sql import types as T
 from sql.catalog import IndexDef, TableDef
 from sql.dml import TableWriter
 from sql.errors import InvalidTableDefinition, UniqueViolation
-from sql.layout import prefix_end
+from sql.layout import index_prefix, prefix_end
 from sql.rows import RowCodec
 from sql.scope import Context
 from sql.session_api import SessionApi
@@ -64,6 +65,31 @@ def delete_range(session: SessionApi, lo: bytes, hi: bytes) -> None:
     txn = session.current_txn()
     for key, _ in list(txn.iter_scan(lo, hi)):
         txn.delete(key)
+
+
+def rekey(session: SessionApi, table: TableDef) -> None:
+    """Every row of ``table`` and its index entries written again from its rows as they read
+    under its definition now: the keys of a composite type's values, stored by the type's
+    old shape, after ALTER TYPE ... ADD or DROP ATTRIBUTE. 23505 if two primary keys
+    became one (a dropped attribute told them apart)."""
+    codec, txn = RowCodec(session.db, table), session.current_txn()
+    lo = codec.prefix
+    rows = [(key, codec.decode_value(raw)) for key, raw in txn.iter_scan(lo, prefix_end(lo))]
+    keys = [codec.key(r) for _, r in rows]
+    pk = next((i for i in table.indexes if i.primary), None)
+    if pk is not None and len(set(keys)) != len(keys):
+        raise UniqueViolation(
+            f'could not create unique index "{pk.name}"', detail="Key is duplicated."
+        )
+    for key, _ in rows:
+        txn.delete(key)
+    for index in table.indexes:
+        ilo = index_prefix(session.db, table.id, index.id)
+        delete_range(session, ilo, prefix_end(ilo))
+    txn.put_many([(k, codec.encode_value(r)) for k, (_, r) in zip(keys, rows, strict=True)])
+    for index in table.indexes:
+        if not index.primary:
+            backfill(session, table, index)
 
 
 def validate_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:

@@ -1,7 +1,8 @@
-"""CREATE TYPE (AS ENUM, AS (fields), AS RANGE), CREATE DOMAIN, ALTER TYPE ... ADD VALUE,
-DROP TYPE and DROP DOMAIN, read from their tokens. A user-defined type is a catalog entry
-(a TableDef of a kind in catalog.TYPE_KINDS) in the namespace of relations; a column of such
-a type keeps the type with it (ColumnDef.udt), brought up to date when the type changes."""
+"""CREATE TYPE (AS ENUM, AS (fields), AS RANGE), CREATE DOMAIN, ALTER TYPE (ADD VALUE and
+OWNER TO here, the rest in sql.type_alter), DROP TYPE and DROP DOMAIN, read from their
+tokens. A user-defined type is a catalog entry (a TableDef of a kind in catalog.TYPE_KINDS)
+in the namespace of relations; a column of such a type keeps the type with it
+(ColumnDef.udt), brought up to date when the type changes (type_deps.refresh_dependents)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import owner_ddl, relations, roles, temp
+from sql import owner_ddl, relations, roles, temp, type_alter
 from sql import types as T
 from sql.catalog import SYSTEM_SCHEMAS, Catalog, ColumnDef, ConstraintDef, TableDef
 from sql.errors import (
@@ -29,9 +30,9 @@ from sql.expr import datatype_to_sql
 from sql.pg_dialect import DIALECT
 from sql.result import Result
 from sql.session_api import SessionApi
-from sql.table_data import type_fields
-from sql.type_deps import dependents, drop_with_dependents, owner_noun
-from sql.user_types import column_udt, is_row_type, sql_type
+from sql.type_alter import attribute, type_of
+from sql.type_deps import dependents, drop_with_dependents, owner_noun, refresh_dependents
+from sql.user_types import is_row_type
 
 COMMANDS = frozenset({"CREATE TYPE", "CREATE DOMAIN", "DROP TYPE", "DROP DOMAIN", "ALTER TYPE"})
 
@@ -45,7 +46,7 @@ def run(session: SessionApi, command: str, text: str, tokens: list[Any], start: 
     if command == "CREATE DOMAIN":
         return _create_domain(session, catalog, text, tokens, words, start)
     if command == "ALTER TYPE":
-        return _alter_type(session, catalog, tokens, words, text)
+        return _alter_type(session, catalog, tokens, words, text, start)
     return _drop(session, catalog, command, tokens)
 
 
@@ -137,27 +138,13 @@ def _create_type(
         subtype = options.get("subtype")
         if not subtype:
             raise InvalidParameterValue('type attribute "subtype" is required')
-        _type_of(subtype)
+        type_of(subtype)
         t.kind, t.type_def = "range", {"subtype": subtype}
         return _put_range(session, catalog, t, options.get("multirange_type_name"))
     inner, _ = relations.paren_text(text, tokens, i, start)
     t.kind = "composite"
     t.columns = _fields(inner)
     return _put_new(session, catalog, t)
-
-
-def _type_of(sql: str) -> T.SqlType:
-    try:
-        cast = sqlglot.parse_one(f"CAST(NULL AS {sql})", read=DIALECT)
-    except sqlglot.errors.ParseError:
-        raise SyntaxError_(f'syntax error at or near "{sql.split()[0]}"') from None
-    assert isinstance(cast, exp.Cast)
-    return datatype_to_sql(cast.to)
-
-
-def _column(name: str, t: T.SqlType, attnum: int) -> ColumnDef:
-    type_name, mods, array = type_fields(t, name)
-    return ColumnDef(name, type_name, attnum, mods, array=array, udt=column_udt(t))
 
 
 def _fields(inner: str) -> list[ColumnDef]:
@@ -169,7 +156,7 @@ def _fields(inner: str) -> list[ColumnDef]:
         kind = cd.args.get("kind")
         if kind is None or cd.constraints:
             raise SyntaxError_(f'syntax error at or near "{cd.name}"')
-        out.append(_column(cd.name, datatype_to_sql(kind), n))
+        out.append(attribute(cd.name, datatype_to_sql(kind), n))
     return out
 
 
@@ -195,8 +182,8 @@ def _create_domain(
         j += 1
     if j == i:
         raise SyntaxError_("syntax error at end of input")
-    base = _type_of(text[tokens[i].start - start : tokens[j - 1].end + 1 - start])
-    value = _column("value", base, 1)
+    base = type_of(text[tokens[i].start - start : tokens[j - 1].end + 1 - start])
+    value = attribute("value", base, 1)
     t = TableDef(id=0, schema=schema, name=name, columns=[value], kind="domain")
     constraint: str | None = None
     while j < len(tokens):
@@ -229,20 +216,39 @@ def _create_domain(
 
 
 def _alter_type(
-    session: SessionApi, catalog: Catalog, tokens: list[Any], words: list[str], text: str
+    session: SessionApi,
+    catalog: Catalog,
+    tokens: list[Any],
+    words: list[str],
+    text: str,
+    start: int,
 ) -> Result:
     names, i = relations.read_names(tokens, 2)
-    found = catalog.find_type(names[0].name, names[0].schema, session.search_path())
-    if found is None and catalog.find(names[0].name, names[0].schema, session.search_path()):
+    path = session.search_path()
+    if type_alter.is_attribute_form(words, i):
+        t = type_alter.composite(catalog, names[0], path)
+        return type_alter.alter_attributes(session, catalog, t, tokens, i, text, start)
+    found = catalog.find_type(names[0].name, names[0].schema, path)
+    if found is None and catalog.find(names[0].name, names[0].schema, path):
         raise WrongObjectType(
             f"{names[0].name} is a table's row type", hint="Use ALTER TABLE instead."
         )
     if found is None:
-        raise UndefinedObject(f'type "{names[0].name}" does not exist')
+        raise UndefinedObject(f'type "{names[0]}" does not exist')
     if words[i : i + 2] == ["OWNER", "TO"]:
         return owner_ddl.run(session, "ALTER TYPE", text)
+    if words[i : i + 2] == ["RENAME", "TO"] and len(tokens) == i + 3:
+        return type_alter.rename_type(session, catalog, found, relations.ident(tokens[i + 2]))
+    if words[i : i + 2] == ["SET", "SCHEMA"] and len(tokens) == i + 3:
+        schema = relations.ident(tokens[i + 2])
+        return type_alter.rename_type(session, catalog, found, found.name, schema)
+    if words[i : i + 2] == ["RENAME", "VALUE"]:  # stored values are their labels' text
+        raise FeatureNotSupported("ALTER TYPE ... RENAME VALUE is not supported")
     if words[i : i + 2] != ["ADD", "VALUE"]:
-        raise FeatureNotSupported("ALTER TYPE is supported only as ADD VALUE or OWNER TO")
+        near = tokens[i].text if i < len(tokens) else None
+        raise SyntaxError_(
+            f'syntax error at or near "{near}"' if near else "syntax error at end of input"
+        )
     if found.kind != "enum":
         raise WrongObjectType(f'"{found.name}" is not an enum')
     i += 2
@@ -265,22 +271,8 @@ def _alter_type(
     found.type_def["labels"] = labels
     store, txn = session.database.catalogs, session.current_txn()
     store.put_table(txn, found, catalog, new=False)
-    _refresh_columns(session, catalog, found)
+    refresh_dependents(session, catalog, found)
     return Result("ALTER TYPE")
-
-
-def _refresh_columns(session: SessionApi, catalog: Catalog, changed: TableDef) -> None:
-    """Columns of the type ``changed`` keep its new definition."""
-    udt = T.type_to_json(sql_type(changed))
-    store, txn = session.database.catalogs, session.current_txn()
-    for t in [*catalog.tables.values(), *catalog.types.values()]:
-        touched = False
-        for c in t.columns:
-            if c.udt is not None and c.udt.get("oid") == changed.id:
-                c.udt = udt
-                touched = True
-        if touched:
-            store.put_table(txn, t, catalog, new=False)
 
 
 def _noun(t: TableDef) -> str:

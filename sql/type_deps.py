@@ -8,9 +8,11 @@ from typing import Any
 
 from kv import dropped
 from sql import index_exprs
+from sql import types as T
 from sql.catalog import TYPE_KINDS, Catalog, ColumnDef, TableDef
 from sql.layout import index_prefix
 from sql.session_api import SessionApi
+from sql.user_types import sql_type
 
 
 def dependents(catalog: Catalog, t: TableDef) -> list[tuple[TableDef, ColumnDef]]:
@@ -19,16 +21,45 @@ def dependents(catalog: Catalog, t: TableDef) -> list[tuple[TableDef, ColumnDef]
         (owner, c)
         for owner in [*catalog.tables.values(), *catalog.types.values()]
         for c in owner.live_columns
-        if owner.id != t.id and c.udt is not None and _mentions(c.udt, t.id)
+        if owner.id != t.id and c.udt is not None and mentions(c.udt, t.id)
     ]
 
 
-def _mentions(udt: dict[str, Any], oid: int) -> bool:
+def mentions(udt: dict[str, Any], oid: int) -> bool:
+    """Whether the type ``udt`` (as ColumnDef.udt keeps it) is or holds the type ``oid``."""
     if udt.get("oid") == oid or (udt.get("domain") or {}).get("oid") == oid:
         return True
-    if "element" in udt and _mentions(udt["element"], oid):
+    if "element" in udt and mentions(udt["element"], oid):
         return True
-    return any(_mentions(f, oid) for _, f in udt.get("fields", []))
+    return any(mentions(f, oid) for _, f in udt.get("fields", []))
+
+
+def refresh_dependents(
+    session: SessionApi, catalog: Catalog, changed: TableDef
+) -> list[tuple[TableDef, ColumnDef]]:
+    """The columns (of tables and composite types) of ``changed`` or of a type over it keep
+    its new definition, however deep it sits in theirs (ALTER TYPE); returns them."""
+    new = T.type_to_json(sql_type(changed))
+    store, txn = session.database.catalogs, session.current_txn()
+    found = dependents(catalog, changed)
+    for owner, col in found:
+        assert col.udt is not None
+        col.udt = _replaced(col.udt, changed.id, new)
+        store.put_table(txn, owner, catalog, new=False)
+    return found
+
+
+def _replaced(udt: dict[str, Any], oid: int, new: dict[str, Any]) -> dict[str, Any]:
+    """``udt`` with the type ``oid`` in it replaced by ``new`` (a domain over it keeps its
+    own part: a domain's JSON is its base type's with "domain" added)."""
+    if udt.get("oid") == oid:
+        return {**new, **({"domain": udt["domain"]} if "domain" in udt else {})}
+    out = dict(udt)
+    if "element" in udt:
+        out["element"] = _replaced(udt["element"], oid, new)
+    if "fields" in udt:
+        out["fields"] = [[n, _replaced(f, oid, new)] for n, f in udt["fields"]]
+    return out
 
 
 def owner_noun(owner: TableDef) -> str:

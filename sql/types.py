@@ -72,6 +72,11 @@ class SqlType:
     element: SqlType | None = None  # for arrays
     labels: tuple[str, ...] | None = None  # an enum's labels, in their order
     fields: tuple[tuple[str, SqlType], ...] | None = None  # a composite type's fields
+    # Where each field sits in a stored value of a composite type that has lost attributes
+    # (ALTER TYPE ... DROP ATTRIBUTE): its attnum - 1, dropped slots stored as NULL; None
+    # when the fields are the stored tuple's leading items in order. A stored tuple shorter
+    # than a field's slot was written before ADD ATTRIBUTE added it: the field reads NULL.
+    slots: tuple[int, ...] | None = field(default=None, compare=False)
     # A domain over this type: its checks travel with the base type, which every operation
     # sees (a domain compares equal to its base type, as PostgreSQL operates on the base).
     domain: Domain | None = field(default=None, compare=False)
@@ -308,6 +313,8 @@ def type_from_json(d: dict[str, Any]) -> SqlType:
         d["fields"] = tuple((n, type_from_json(f)) for n, f in d["fields"])
     if "labels" in d:
         d["labels"] = tuple(d["labels"])
+    if "slots" in d:
+        d["slots"] = tuple(d["slots"])
     if "domain" in d:
         dom = dict(d["domain"])
         dom["checks"] = tuple(tuple(c) for c in dom["checks"])
@@ -1913,7 +1920,13 @@ def to_storage(v: Any, t: SqlType, *, exact: bool = False) -> Any:
     if t.labels is not None:
         return str.__str__(v)
     if t.fields is not None:
-        return tuple(to_storage(x, ft, exact=exact) for x, (_, ft) in zip(v, t.fields, strict=True))
+        items = [to_storage(x, ft, exact=exact) for x, (_, ft) in zip(v, t.fields, strict=True)]
+        if t.slots is None:
+            return tuple(items)
+        stored: list[Any] = [None] * (max(t.slots, default=-1) + 1)
+        for slot, item in zip(t.slots, items, strict=True):
+            stored[slot] = item
+        return tuple(stored)
     if name == "hstore":  # its text (a tuple would read as a subarray in an hstore[])
         return hstore_values.format_hstore(v)
     if name == "citext":  # a key: lower-cased (a unique index ignores case); a row: as is
@@ -2002,7 +2015,11 @@ def from_storage(v: Any, t: SqlType) -> Any:
     if t.labels is not None:
         return EnumLabel(v, t.labels.index(v) if v in t.labels else len(t.labels))
     if t.fields is not None:
-        return tuple(from_storage(x, ft) for x, (_, ft) in zip(v, t.fields, strict=True))
+        slots = t.slots if t.slots is not None else range(len(t.fields))
+        return tuple(
+            from_storage(v[slot], ft) if slot < len(v) else None
+            for slot, (_, ft) in zip(slots, t.fields, strict=True)
+        )
     if name == "hstore":
         return hstore_values.parse_hstore(v)
     if name == "citext":

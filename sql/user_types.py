@@ -22,8 +22,12 @@ def sql_type(t: TableDef) -> SqlType:
     if t.kind == "enum":
         return SqlType(t.name, t.id, array_oid, 4, "E", labels=tuple(t.type_def["labels"]))
     if t.kind == "composite":
-        fields = tuple((c.name, c.type) for c in t.live_columns)
-        return SqlType(t.name, t.id, array_oid, -1, "C", fields=fields)
+        live = t.live_columns
+        fields = tuple((c.name, c.type) for c in live)
+        slots = tuple(c.attnum - 1 for c in live)
+        packed = slots == tuple(range(len(live)))
+        return SqlType(t.name, t.id, array_oid, -1, "C", fields=fields,
+                       slots=None if packed else slots)  # fmt: skip
     if t.kind == "domain":
         value = t.columns[0]
         checks = tuple((c.name, c.check or "") for c in t.constraints if c.kind == "c")

@@ -205,6 +205,26 @@ def test_a_cached_statement_whose_row_changed_is_prepared_again(pg: Running) -> 
     asyncio.run(run())
 
 
+def test_a_domain_parameter_is_described_by_the_domains_oid(pg: Running) -> None:
+    """ParameterDescription gives a domain parameter the domain's oid, as PostgreSQL does
+    (a result column goes by its base type's): asyncpg introspects the domain by it
+    (its test_introspection_retries_after_cache_bust counts those introspections)."""
+
+    async def run() -> None:
+        conn = await asyncpg.connect(**_connect(pg))
+        try:
+            await conn.execute("CREATE DOMAIN dp_d AS int")
+            oid = await conn.fetchval("SELECT oid FROM pg_type WHERE typname = 'dp_d'")
+            stmt = await conn.prepare("SELECT $1::dp_d")
+            assert [t.oid for t in stmt.get_parameters()] == [oid]
+            assert [a.type.oid for a in stmt.get_attributes()] == [23]
+            assert await stmt.fetchval(7) == 7
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def test_raise_below_error_keeps_its_severity_and_sqlstate(pg: Running) -> None:
     """RAISE INFO / NOTICE / WARNING reach the client with their own severity and SQLSTATE
     (USING ERRCODE, else 01000 for a warning and 00000 otherwise), as PostgreSQL sends them:
