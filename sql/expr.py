@@ -76,7 +76,7 @@ from sql.functions import compile_function, datetime_arith, pg_function_name, re
 from sql.functions_array import array_append, array_cat, array_prepend
 from sql.functions_geometry import compile_geometric
 from sql.functions_numeric import bitwise, checked_float, float_arith
-from sql.functions_text import pg_regex, quote_ident, strict_call
+from sql.functions_text import quote_ident, strict_call
 from sql.functions_text_search import compile_ts_operator
 from sql.hashed_subquery import hashed_exists
 from sql.like import like_to_regex, similar_to_regex
@@ -84,6 +84,7 @@ from sql.memory import check_concat
 from sql.operators import SYMBOLS as OPERATOR_SYMBOLS
 from sql.operators import compile_operator, geometric_comparison, geometric_subscript
 from sql.pg_dialect import DIALECT, PREFIX_OPERATORS
+from sql.regex_engine import pg_regex
 from sql.relations import parse_name
 from sql.scope import STAR_POSITION, Context, Fn, Row, Scope, ScopeColumn, Typed
 from sql.types import SqlType

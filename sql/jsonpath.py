@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sql.errors import InvalidTextRepresentation, SqlError, UntranslatableCharacter
+from sql.regex_engine import pg_regex
 
 # characters that end an identifier or a number (everything else is part of one)
 _SPECIAL = set('?%$.[]{}()|&!=<>@#,*:-+/\\" \t\n\r\f')
@@ -434,8 +435,6 @@ def _numeric_text(d: Decimal) -> str:
 
 def _check_regex(pattern: str, flags: str) -> None:
     """like_regex's pattern compiles, as PostgreSQL's regex engine reads it (2201B if not)."""
-    from sql.functions_text import pg_regex  # here: functions_text imports sql.types
-
     pg_regex(pattern, flags.replace("s", "").replace("m", "n"))
 
 
