@@ -27,7 +27,6 @@ from sql.errors import (
     GroupingError,
     InvalidTableDefinition,
     UndefinedObject,
-    UniqueViolation,
     WindowingError,
 )
 from sql.expr import Compiler, datatype_to_sql
@@ -36,7 +35,7 @@ from sql.plan.binder import contains_aggregate, table_scope
 from sql.rows import RowCodec
 from sql.scope import Context
 from sql.session_api import SessionApi
-from sql.table_data import backfill, delete_range, type_fields, validate_constraints
+from sql.table_data import backfill, delete_range, rewrite, type_fields, validate_constraints
 from sql.types import SqlType
 from sql.user_types import column_udt
 
@@ -96,21 +95,9 @@ def alter_column_type(
     pk = next((i for i in table.indexes if i.primary), None)
     if pk is not None and col.name in pk.columns:
         keys = [new_codec.key(r) for _, r in rows]
-        if len(set(keys)) != len(keys):
-            raise UniqueViolation(
-                f'could not create unique index "{pk.name}"', detail="Key is duplicated."
-            )
     else:
         keys = [k for k, _ in rows]
-    for key, _ in rows:
-        txn.delete(key)
-    for index in table.indexes:
-        ilo = index_prefix(session.db, table.id, index.id)
-        delete_range(session, ilo, prefix_end(ilo))
-    txn.put_many([(k, new_codec.encode_value(r)) for k, (_, r) in zip(keys, rows, strict=True)])
-    for index in new.indexes:
-        if not index.primary:
-            backfill(session, new, index)
+    rewrite(session, table, new, rows, keys)
     validate_constraints(session, new, ctx)
     col.type_name, col.modifiers, col.array = name, modifiers, array
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from typing import Any
 
 from sql import types as T
 from sql.catalog import IndexDef, TableDef
@@ -75,21 +76,34 @@ def rekey(session: SessionApi, table: TableDef) -> None:
     codec, txn = RowCodec(session.db, table), session.current_txn()
     lo = codec.prefix
     rows = [(key, codec.decode_value(raw)) for key, raw in txn.iter_scan(lo, prefix_end(lo))]
-    keys = [codec.key(r) for _, r in rows]
-    pk = next((i for i in table.indexes if i.primary), None)
+    rewrite(session, table, table, rows, [codec.key(r) for _, r in rows])
+
+
+def rewrite(
+    session: SessionApi,
+    old: TableDef,
+    new: TableDef,
+    rows: list[tuple[bytes, tuple[Any, ...]]],
+    keys: list[bytes],
+) -> None:
+    """``old``'s stored rows (each under its stored key) replaced by ``rows`` as ``new``
+    stores them, under ``keys``, and every index entry written again: 23505 if two keys are
+    one (the primary key's unique index could not be built)."""
+    pk = next((i for i in old.indexes if i.primary), None)
     if pk is not None and len(set(keys)) != len(keys):
         raise UniqueViolation(
             f'could not create unique index "{pk.name}"', detail="Key is duplicated."
         )
+    txn, codec = session.current_txn(), RowCodec(session.db, new)
     for key, _ in rows:
         txn.delete(key)
-    for index in table.indexes:
-        ilo = index_prefix(session.db, table.id, index.id)
+    for index in old.indexes:
+        ilo = index_prefix(session.db, old.id, index.id)
         delete_range(session, ilo, prefix_end(ilo))
     txn.put_many([(k, codec.encode_value(r)) for k, (_, r) in zip(keys, rows, strict=True)])
-    for index in table.indexes:
+    for index in new.indexes:
         if not index.primary:
-            backfill(session, table, index)
+            backfill(session, new, index)
 
 
 def validate_constraints(session: SessionApi, table: TableDef, ctx: Context) -> None:
