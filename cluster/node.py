@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from cluster import lease
 from cluster.convert import Unavailable
 from cluster.identity import NodeIdentity
 from cluster.proposer import Proposer
@@ -62,6 +63,7 @@ class ClusterNode:
             on_state_changed=self._state_changed,
             identity=self.identity,
         )
+        lease.state(self.machine).grpc_addr = advertised_grpc(config.grpc_addr, config.raft_addr)
         self.proposer = Proposer(self.machine)
         self.kv = RaftKv(self.machine, self.proposer, retry_s=retry_s)
         self.service = KvService(self.kv, self.status, self.add_node, self.remove_node)
@@ -79,6 +81,9 @@ class ClusterNode:
         machine, proposer = getattr(self, "machine", None), getattr(self, "proposer", None)
         if machine is not None and proposer is not None and not machine._isLeader():
             proposer.abandon_inflight("the Raft leader changed while the command was in flight")
+        kv = getattr(self, "kv", None)
+        if kv is not None:
+            kv.tso.state_changed()
 
     def is_leader(self) -> bool:
         return bool(self.machine._isLeader())
@@ -151,6 +156,9 @@ class ClusterNode:
         grpc_server = getattr(self, "grpc", None)
         if grpc_server is not None:
             grpc_server.stop(grace=2).wait(5)
+        kv = getattr(self, "kv", None)
+        if kv is not None:
+            kv.close()
         proposer = getattr(self, "proposer", None)
         if proposer is not None:
             proposer.stop()
@@ -158,3 +166,11 @@ class ClusterNode:
         if machine is not None:
             machine.close()
         self.engine.close()
+
+
+def advertised_grpc(grpc_addr: str, raft_addr: str) -> str:
+    """The gRPC address other members dial: a wildcard host is replaced by the Raft host."""
+    host, _, port = grpc_addr.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = raft_addr.rpartition(":")[0] or "127.0.0.1"
+    return f"{host}:{port}"

@@ -20,6 +20,7 @@ from pysyncobj import FAIL_REASON
 from cluster.convert import OutcomeUnknown, Unavailable
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
+from kv import nowait
 from kv.clock import wall_ms
 from kv.errors import Db9Error, DiskFull
 
@@ -79,6 +80,7 @@ class Proposer:
         Raises Unavailable if it surely was not applied, OutcomeUnknown if it may have been,
         DiskFull (53100) at once while this node's disk is full.
         """
+        nowait.check()  # a write waits for the log
         full = self._disk_full()
         if full:
             raise DiskFull(f"this node's disk is full ({full}); no writes until space returns")

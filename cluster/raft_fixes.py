@@ -25,7 +25,7 @@ from typing import Any
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
-from cluster import raft_identity, raft_journal, raft_prevote
+from cluster import lease, raft_identity, raft_journal, raft_prevote
 
 CHECKED_VERSION = "0.3.17"
 _applied = False
@@ -43,6 +43,7 @@ def apply() -> None:
     raft_journal.apply()
     raft_identity.apply()
     raft_prevote.apply()
+    lease.apply()  # after raft_prevote: its pings bypass the pre-vote handler
     _applied = True
 
 

@@ -1,10 +1,24 @@
 """RaftKv: the ``KvBackend`` of a cluster node, over the replicated store.
 
-Writes and timestamps are Raft commands (see ``state_machine``); reads are served from this
-node's LMDB once it has applied the entry that drew the read's timestamp, which is what makes
-them linearizable on any node. Commands that fail because of an election are retried until
-``retry_s`` runs out: each command is idempotent (prewrite, commit, rollback and lock
-resolution by start_ts; one-phase commit detects its own earlier application).
+Writes are Raft commands (see ``state_machine``); timestamps and reads take no log entry:
+
+- Timestamps come from the leader's memory (``cluster.tso``) under its lease
+  (``cluster.lease``); a follower fetches them from the leader over gRPC, concurrent
+  requests batched into one call.
+- The leader serves a read at ``ts`` from its own LMDB while it holds the lease, once every
+  one-phase commit it drew below ``ts`` has been applied (its in-memory lock table). That is
+  complete: a two-phase commit's locks were applied on the leader before its commit_ts was
+  drawn, so a reader above it meets the lock or the commit.
+- A follower serves a read at ``ts`` once it has applied the leader's read index for ``ts``
+  (ReadIndex: the leader's applied index after the checks above), which the timestamp
+  answer usually carries already; then every read at or below ``ts`` is served locally
+  (``_safe_ts``) and a point read runs on the event loop, as on a single node.
+- One-phase commits take their commit_ts from the leader's oracle when the leader proposes
+  them (a follower forwards them to the leader): one Raft entry per autocommit write.
+
+Commands that fail because of an election are retried until ``retry_s`` runs out: each
+command is idempotent (prewrite, commit, rollback and lock resolution by start_ts; a
+one-phase commit detects its own earlier application).
 """
 
 from __future__ import annotations
@@ -12,8 +26,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from cluster.convert import (
     OutcomeUnknown,
@@ -21,10 +35,12 @@ from cluster.convert import (
     mutations_to_pb,
     retain_to_pb,
 )
+from cluster.leader_link import LeaderLink
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
-from kv import commands, interrupt
+from cluster.tso import LeaderTso, TsoBatcher
+from kv import commands, interrupt, nowait
 from kv.clock import wall_ms
 from kv.commands import check_sizes
 from kv.errors import DiskFull
@@ -37,13 +53,14 @@ from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcProgress, RetainPoint
 
 # A deliberately broken build for the fault tests: a node takes timestamps from its own
-# clock instead of the replicated oracle, and serves reads without waiting to have applied
-# everything committed before them (no barrier). The Jepsen checkers must catch it.
+# clock instead of the leader's oracle, and serves reads without any barrier (no lease,
+# no read index). The Jepsen checkers must catch it.
 UNSAFE_READS = os.environ.get("DB9_UNSAFE_FOLLOWER_READS") == "1"
+T = TypeVar("T")
 
 
 class RaftKv:
-    inline_reads = False  # reads may wait for replication: never on an event loop
+    inline_reads = True  # a read that would wait raises kv.nowait.WouldBlock instead
 
     def __init__(
         self,
@@ -62,17 +79,27 @@ class RaftKv:
         self._unsafe_lock = threading.Lock()
         self._unsafe_last = 0
         self._stale_ts: set[int] = set()  # read timestamps handed out while the disk was full
+        self.tso = LeaderTso(machine, self._propose_window)
+        self.leader = LeaderLink(machine)
+        self._batcher = TsoBatcher(self._fetch_ts)
+        self._safe_ts = 0  # reads at or below it are served here without asking the leader
+        self._hints: list[tuple[int, int]] = []  # (ts, read index) from timestamp answers
+
+    def close(self) -> None:
+        self.tso.stop()
+        self.leader.close()
 
     # -- commands ---------------------------------------------------------------------------
 
-    def _propose(self, command: pb.Command) -> Any:
+    def _retrying(self, fn: Callable[[], T], *, writes: bool = True) -> T:
+        """Run ``fn`` until it neither raises Unavailable nor OutcomeUnknown, or ``retry_s``
+        runs out (then OutcomeUnknown if any attempt may have been applied)."""
         deadline = time.monotonic() + self.retry_s
         backoff = 0.02
         unknown = False
         while True:
-            left = deadline - time.monotonic()
             try:
-                return self.proposer.submit(command, max(left, 0.5))
+                return fn()
             except DiskFull:
                 if unknown:  # an earlier attempt may have been logged before the disk filled
                     raise OutcomeUnknown(
@@ -81,18 +108,50 @@ class RaftKv:
                     ) from None
                 raise
             except (Unavailable, OutcomeUnknown) as exc:
-                unknown = unknown or isinstance(exc, OutcomeUnknown)
+                unknown = unknown or (writes and isinstance(exc, OutcomeUnknown))
                 if time.monotonic() + backoff >= deadline:
                     if unknown:
                         raise OutcomeUnknown(
                             "the cluster did not confirm the command in time; it may or may "
                             "not have been applied"
                         ) from None
-                    raise Unavailable("no Raft leader is reachable") from None
+                    raise Unavailable(f"no Raft leader is reachable ({exc})") from None
                 if not unknown:  # a cancel must not hide a command that may have been applied
                     interrupt.check()
-                time.sleep(backoff)  # an election takes ~1 s: back off, then propose again
+                nowait.check()
+                time.sleep(backoff)  # an election takes ~1 s: back off, then try again
                 backoff = min(backoff * 2, 0.5)
+
+    def _propose(self, command: pb.Command) -> Any:
+        deadline = time.monotonic() + self.retry_s
+        return self._retrying(
+            lambda: self.proposer.submit(command, max(deadline - time.monotonic(), 0.5))
+        )
+
+    def _propose_window(self, floor: int, window_ms: int) -> tuple[int, int]:
+        req = pb.TsoWindowRequest(floor=floor, window_ms=window_ms)
+        start, limit = self.proposer.submit(pb.Command(tso_window=req), self.retry_s)
+        return int(start), int(limit)
+
+    # -- timestamps -------------------------------------------------------------------------
+
+    def fetch_ts(self, count: int = 1) -> tuple[int, int]:
+        """``count`` timestamps and a read index for them (0: none); see the module doc."""
+        if self.tso.serving() or self.machine._isLeader():
+            ts, clear = self.tso.get_ts_and_clear(count)
+            return ts, (self.machine.applied_index if clear else 0)
+        nowait.check()  # a call to the leader
+        ts, index = self._batcher.get_ts(count)
+        if index:
+            self._note_hint(ts + count - 1, index)
+        return ts, index
+
+    def get_ts_with_index(self, count: int = 1) -> tuple[int, int]:
+        """For the Tso RPC: timestamps and their read index, retried through elections."""
+        return self._retrying(lambda: self.fetch_ts(count), writes=False)
+
+    def _fetch_ts(self, count: int) -> tuple[int, int]:
+        return self.leader.tso(count)
 
     def get_ts(self, count: int = 1) -> int:
         if UNSAFE_READS:
@@ -106,7 +165,7 @@ class RaftKv:
                 return ts
         if self.disk_full():
             return self._stale_read_ts()
-        return int(self._propose(pb.Command(tso=pb.TsoRequest(count=count))))
+        return self._retrying(lambda: self.fetch_ts(count)[0], writes=False)
 
     # -- disk full --------------------------------------------------------------------------
 
@@ -167,13 +226,41 @@ class RaftKv:
     def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
         check_sizes(mutations, self._max_key)
         self._check_not_stale(start_ts)
-        return int(
-            self._propose(
-                pb.Command(
-                    one_pc=pb.OnePcRequest(mutations=mutations_to_pb(mutations), start_ts=start_ts)
-                )
+        nowait.check()
+
+        def attempt() -> int:
+            if self.tso.serving() or self.machine._isLeader():
+                return self.one_pc_here(mutations, start_ts)
+            return self.leader.one_pc(mutations, start_ts)
+
+        return self._retrying(attempt)
+
+    def one_pc_here(self, mutations: Sequence[Mutation], start_ts: int) -> int:
+        """On the leader: one attempt, with a commit_ts from this leader's oracle held in
+        its lock table until the entry is applied. An attempt whose outcome is unknown
+        keeps its lock while this member leads in the same term (the entry may still
+        apply); a new term starts with an empty table."""
+        commit_ts = self.tso.draw_commit()
+        term = self.machine.raft_term()
+        command = pb.Command(
+            one_pc=pb.OnePcRequest(
+                mutations=mutations_to_pb(mutations), start_ts=start_ts, commit_ts=commit_ts
             )
         )
+        settled = False
+        try:
+            result = int(self.proposer.submit(command, self.retry_s))
+            settled = True
+            return result
+        except OutcomeUnknown:
+            settled = self.machine.raft_term() != term
+            raise
+        except BaseException:
+            settled = True
+            raise
+        finally:
+            if settled:
+                self.tso.release(commit_ts)
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
         self._propose(pb.Command(rollback=pb.RollbackRequest(keys=list(keys), start_ts=start_ts)))
@@ -267,15 +354,45 @@ class RaftKv:
     # -- reads ------------------------------------------------------------------------------
 
     def _before_read(self, ts: int) -> None:
-        if ts > self.machine.tso_last and self.disk_full():
-            raise Unavailable(
-                "this node's disk is full and it cannot catch up with the read; try another node"
-            )
-        if not UNSAFE_READS and not self.machine.wait_applied_ts(ts, self.read_wait_s):
-            raise Unavailable(
-                "this node has not caught up with the read's timestamp; try another node"
-            )
+        if UNSAFE_READS or ts <= self._safe_ts:
+            pass
+        elif self.disk_full():
+            if ts > self.machine.tso_last:
+                raise Unavailable(
+                    "this node's disk is full and it cannot catch up with the read; "
+                    "try another node"
+                )
+        elif self.tso.serving():
+            self.tso.check_read(ts, self.read_wait_s)
+        else:
+            self._follower_barrier(ts)
         commands.check_snapshot(ts, self.machine.safepoint)
+
+    def read_index(self, ts: int) -> int:
+        """On the leader: an applied index after which any member may serve reads at ``ts``."""
+        if not self.tso.serving():
+            raise Unavailable("this node is not the serving Raft leader")
+        self.tso.check_read(ts, self.read_wait_s)
+        return int(self.machine.applied_index)
+
+    def _note_hint(self, ts: int, index: int) -> None:
+        with self._unsafe_lock:
+            self._hints = [*self._hints[-7:], (ts, index)]
+
+    def _follower_barrier(self, ts: int) -> None:
+        hints = [index for hint_ts, index in self._hints if hint_ts >= ts]
+        index = min(hints) if hints else 0
+        if not index:
+            nowait.check()  # a call to the leader
+            index = self._retrying(lambda: self.leader.read_index(ts), writes=False)
+        if self.machine.applied_index < index:
+            nowait.check()
+            if not self.machine.wait_applied(index, self.read_wait_s):
+                raise Unavailable(
+                    "this node has not caught up with the read's timestamp; try another node"
+                )
+        with self._unsafe_lock:
+            self._safe_ts = max(self._safe_ts, ts)
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         self._before_read(ts)

@@ -156,9 +156,13 @@ class KvService(pb_grpc.KvServicer):
             full = self.kv.disk_full()
             if full:  # a remote client would write with it: no stale timestamps over gRPC
                 raise DiskFull(f"this node's disk is full ({full})")
-            return {"ts": self.kv.get_ts(req.count or 1)}
+            ts, index = self.kv.get_ts_with_index(req.count or 1)
+            return {"ts": ts, "read_index": index}
 
         return _answer(pb.TsResponse, run)
+
+    def ReadIndex(self, req: pb.ReadIndexRequest, ctx: Any) -> pb.ReadIndexResponse:
+        return _answer(pb.ReadIndexResponse, lambda: {"index": self.kv.read_index(req.ts)})
 
     def KvSetBranch(self, req: pb.SetBranchRequest, ctx: Any) -> pb.EmptyResponse:
         return _answer(

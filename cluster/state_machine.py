@@ -5,11 +5,12 @@ applied in one LMDB write transaction that also stores the entry's index, the ti
 oracle's high-water mark and the GC safepoint, so a replay after kill -9 (pysyncobj starts
 applying at index 1 again) skips what was applied and repeats nothing.
 
-Timestamps are drawn while applying (``Tso`` commands and the commit_ts of one-phase
-commits), from the proposer's clock carried in the batch: every node computes the same
-values, a deposed leader cannot hand one out (its entry never commits), and they never go
-back across leader changes. A node serves a read at ``ts`` once it has applied the entry
-that drew ``ts``: everything committed before that is then in its LMDB.
+Timestamps come from the leader's memory (``cluster.tso``); the log carries only the
+windows they are handed out from (``tso_window``: the stored limit only rises) and the
+commit_ts the leader chose for each one-phase commit. Entries of older versions that draw
+a timestamp while applying (``tso``, a one-phase commit without commit_ts) still apply as
+they did, from the proposer's clock carried in the batch, above every stored limit.
+How reads are served without log entries: ``cluster.raft_kv``.
 
 Snapshots for log compaction are consistent LMDB copies (``env.copy``), streamed by
 pysyncobj to followers that are too far behind, and swapped in under the engine's gate.
@@ -46,7 +47,7 @@ from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader
 from kv.mvcc.writer import MvccWriter
-from kv.timestamp import draw
+from kv.timestamp import compose, draw, physical_ms
 
 raft_fixes.apply()
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 _U64 = struct.Struct(">Q")
 APPLIED_KEY = K.meta_key("raft_applied")
 TSO_KEY = K.meta_key("tso_last")
+TSO_LIMIT_KEY = K.meta_key("tso_window_limit")
 SNAPSHOT_MAGIC = b"DB9SNAP1"
 # Keys that differ between replicas by design; the consistency check skips them.
 NODE_LOCAL_KEYS = frozenset({APPLIED_KEY})
@@ -161,7 +163,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             self._apply_blocked(index, exc)
         with self._cond:
             self.applied_index = index
-            self.tso_last = tso_last
+            self.tso_last = max(self.tso_last, tso_last)
             self.safepoint = safepoint
             if self._pending_links is not None:
                 self.links, self._pending_links = self._pending_links, None
@@ -173,6 +175,7 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
     ) -> tuple[list[Any], int, int]:
         state = _ApplyState(
             tso_last=_u64(view, view.get(TSO_KEY)),
+            tso_limit=_u64(view, view.get(TSO_LIMIT_KEY)),
             safepoint=_u64(view, view.get(SAFEPOINT_KEY)),
             clock_ms=batch.clock_ms,
             max_key=self.engine.max_key_size - 10,
@@ -190,6 +193,8 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         meta = MvccWriter()
         meta.batch.put(APPLIED_KEY, _U64.pack(index))
         meta.batch.put(TSO_KEY, _U64.pack(state.tso_last))
+        if state.tso_limit:
+            meta.batch.put(TSO_LIMIT_KEY, _U64.pack(state.tso_limit))
         meta.batch.put(SAFEPOINT_KEY, _U64.pack(state.safepoint))
         view.apply(meta.batch)
         if state.links_changed:
@@ -241,18 +246,21 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
 
     # -- reads ------------------------------------------------------------------------------
 
-    def wait_applied_ts(self, ts: int, timeout_s: float) -> bool:
-        """Wait until the entry that drew ``ts`` is applied here; False on timeout."""
-        if self.tso_last >= ts:
+    def wait_applied(self, index: int, timeout_s: float) -> bool:
+        """Wait until entry ``index`` is applied here; False on timeout."""
+        if self.applied_index >= index:
             return True
         deadline = time.monotonic() + timeout_s
         with self._cond:
-            while self.tso_last < ts:
+            while self.applied_index < index:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._cond.wait(left)
         return True
+
+    def raft_term(self) -> int:
+        return int(self._SyncObj__raftCurrentTerm)
 
     # -- snapshots --------------------------------------------------------------------------
 
@@ -351,13 +359,30 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
 class _ApplyState(StoreState):
     """The store's state while one entry is applied, plus the timestamp oracle's."""
 
-    tso_last: int
+    tso_last: int  # the highest timestamp applied (a commit_ts or an old ``tso`` draw)
+    tso_limit: int  # the highest window limit stored: the leaders' timestamps are below it
     clock_ms: int  # the proposer's clock, carried in the entry: every replica draws alike
 
     def next_ts(self, count: int = 1) -> int:
-        first = draw(self.tso_last, self.clock_ms, count)
+        """An entry of an older version draws while applying: above every window too."""
+        first = draw(max(self.tso_last, self.tso_limit), self.clock_ms, count)
         self.tso_last = first + count - 1
         return first
+
+    def fixed_ts(self, commit_ts: int) -> Callable[[], int]:
+        def take() -> int:
+            self.tso_last = max(self.tso_last, commit_ts)
+            return commit_ts
+
+        return take
+
+    def tso_window(self, floor: int, window_ms: int) -> tuple[int, int]:
+        """Store a new window limit; returns (first timestamp the leader may hand out, limit).
+        The limit only rises, and the first timestamp is above everything stored before."""
+        start = max(self.tso_limit, self.tso_last + 1, floor)
+        limit = compose(physical_ms(max(start, floor)) + max(window_ms, 1))
+        self.tso_limit = max(self.tso_limit, limit)
+        return start, self.tso_limit
 
     def run(self, c: pb.Command, r: MvccReader, w: MvccWriter) -> Any:
         """Decode one command and run it with ``kv.commands``, as a single node would."""
@@ -376,7 +401,10 @@ class _ApplyState(StoreState):
         if kind == "one_pc":
             o = c.one_pc
             muts = mutations_from_pb(o.mutations)
-            return commands.one_pc(self, r, w, muts, o.start_ts, self.next_ts)
+            take = self.fixed_ts(o.commit_ts) if o.commit_ts else self.next_ts
+            return commands.one_pc(self, r, w, muts, o.start_ts, take)
+        if kind == "tso_window":
+            return self.tso_window(c.tso_window.floor, c.tso_window.window_ms)
         if kind == "rollback":
             return commands.rollback(self, r, w, list(c.rollback.keys), c.rollback.start_ts)
         if kind == "check_txn_status":

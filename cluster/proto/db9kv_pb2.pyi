@@ -97,12 +97,14 @@ class CommitRequest(_message.Message):
     def __init__(self, keys: _Optional[_Iterable[bytes]] = ..., start_ts: _Optional[int] = ..., commit_ts: _Optional[int] = ...) -> None: ...
 
 class OnePcRequest(_message.Message):
-    __slots__ = ("mutations", "start_ts")
+    __slots__ = ("mutations", "start_ts", "commit_ts")
     MUTATIONS_FIELD_NUMBER: _ClassVar[int]
     START_TS_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_TS_FIELD_NUMBER: _ClassVar[int]
     mutations: _containers.RepeatedCompositeFieldContainer[Mutation]
     start_ts: int
-    def __init__(self, mutations: _Optional[_Iterable[_Union[Mutation, _Mapping]]] = ..., start_ts: _Optional[int] = ...) -> None: ...
+    commit_ts: int
+    def __init__(self, mutations: _Optional[_Iterable[_Union[Mutation, _Mapping]]] = ..., start_ts: _Optional[int] = ..., commit_ts: _Optional[int] = ...) -> None: ...
 
 class RollbackRequest(_message.Message):
     __slots__ = ("keys", "start_ts")
@@ -152,6 +154,28 @@ class TsoRequest(_message.Message):
     count: int
     def __init__(self, count: _Optional[int] = ...) -> None: ...
 
+class TsoWindowRequest(_message.Message):
+    __slots__ = ("floor", "window_ms")
+    FLOOR_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    floor: int
+    window_ms: int
+    def __init__(self, floor: _Optional[int] = ..., window_ms: _Optional[int] = ...) -> None: ...
+
+class ReadIndexRequest(_message.Message):
+    __slots__ = ("ts",)
+    TS_FIELD_NUMBER: _ClassVar[int]
+    ts: int
+    def __init__(self, ts: _Optional[int] = ...) -> None: ...
+
+class ReadIndexResponse(_message.Message):
+    __slots__ = ("error", "index")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    index: int
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., index: _Optional[int] = ...) -> None: ...
+
 class GcRequest(_message.Message):
     __slots__ = ("safepoint", "retain", "full")
     SAFEPOINT_FIELD_NUMBER: _ClassVar[int]
@@ -199,7 +223,7 @@ class DropPrefixChunk(_message.Message):
     def __init__(self, prefix: _Optional[bytes] = ..., max_keys: _Optional[int] = ..., keep_link: _Optional[bool] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk", "set_branch", "drop_prefix")
+    __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk", "set_branch", "drop_prefix", "tso_window")
     PREWRITE_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     ONE_PC_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +236,7 @@ class Command(_message.Message):
     GC_CHUNK_FIELD_NUMBER: _ClassVar[int]
     SET_BRANCH_FIELD_NUMBER: _ClassVar[int]
     DROP_PREFIX_FIELD_NUMBER: _ClassVar[int]
+    TSO_WINDOW_FIELD_NUMBER: _ClassVar[int]
     prewrite: PrewriteRequest
     commit: CommitRequest
     one_pc: OnePcRequest
@@ -224,7 +249,8 @@ class Command(_message.Message):
     gc_chunk: GcChunk
     set_branch: SetBranchRequest
     drop_prefix: DropPrefixChunk
-    def __init__(self, prewrite: _Optional[_Union[PrewriteRequest, _Mapping]] = ..., commit: _Optional[_Union[CommitRequest, _Mapping]] = ..., one_pc: _Optional[_Union[OnePcRequest, _Mapping]] = ..., rollback: _Optional[_Union[RollbackRequest, _Mapping]] = ..., check_txn_status: _Optional[_Union[CheckTxnStatusRequest, _Mapping]] = ..., heart_beat: _Optional[_Union[HeartBeatRequest, _Mapping]] = ..., resolve_lock: _Optional[_Union[ResolveLockRequest, _Mapping]] = ..., tso: _Optional[_Union[TsoRequest, _Mapping]] = ..., set_safepoint: _Optional[_Union[GcRequest, _Mapping]] = ..., gc_chunk: _Optional[_Union[GcChunk, _Mapping]] = ..., set_branch: _Optional[_Union[SetBranchRequest, _Mapping]] = ..., drop_prefix: _Optional[_Union[DropPrefixChunk, _Mapping]] = ...) -> None: ...
+    tso_window: TsoWindowRequest
+    def __init__(self, prewrite: _Optional[_Union[PrewriteRequest, _Mapping]] = ..., commit: _Optional[_Union[CommitRequest, _Mapping]] = ..., one_pc: _Optional[_Union[OnePcRequest, _Mapping]] = ..., rollback: _Optional[_Union[RollbackRequest, _Mapping]] = ..., check_txn_status: _Optional[_Union[CheckTxnStatusRequest, _Mapping]] = ..., heart_beat: _Optional[_Union[HeartBeatRequest, _Mapping]] = ..., resolve_lock: _Optional[_Union[ResolveLockRequest, _Mapping]] = ..., tso: _Optional[_Union[TsoRequest, _Mapping]] = ..., set_safepoint: _Optional[_Union[GcRequest, _Mapping]] = ..., gc_chunk: _Optional[_Union[GcChunk, _Mapping]] = ..., set_branch: _Optional[_Union[SetBranchRequest, _Mapping]] = ..., drop_prefix: _Optional[_Union[DropPrefixChunk, _Mapping]] = ..., tso_window: _Optional[_Union[TsoWindowRequest, _Mapping]] = ...) -> None: ...
 
 class RaftBatch(_message.Message):
     __slots__ = ("clock_ms", "commands")
@@ -305,12 +331,14 @@ class EmptyResponse(_message.Message):
     def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ...) -> None: ...
 
 class TsResponse(_message.Message):
-    __slots__ = ("error", "ts")
+    __slots__ = ("error", "ts", "read_index")
     ERROR_FIELD_NUMBER: _ClassVar[int]
     TS_FIELD_NUMBER: _ClassVar[int]
+    READ_INDEX_FIELD_NUMBER: _ClassVar[int]
     error: KvError
     ts: int
-    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., ts: _Optional[int] = ...) -> None: ...
+    read_index: int
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., ts: _Optional[int] = ..., read_index: _Optional[int] = ...) -> None: ...
 
 class TxnStatusResponse(_message.Message):
     __slots__ = ("error", "state", "commit_ts", "lock_ttl_ms", "reason")

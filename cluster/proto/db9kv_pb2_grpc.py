@@ -104,6 +104,11 @@ class KvStub:
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.TsoRequest.SerializeToString,
                 response_deserializer=cluster_dot_proto_dot_db9kv__pb2.TsResponse.FromString,
                 _registered_method=True)
+        self.ReadIndex = channel.unary_unary(
+                '/db9.kv.Kv/ReadIndex',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.ReadIndexRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.ReadIndexResponse.FromString,
+                _registered_method=True)
         self.KvSetBranch = channel.unary_unary(
                 '/db9.kv.Kv/KvSetBranch',
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.SetBranchRequest.SerializeToString,
@@ -248,6 +253,12 @@ class KvServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReadIndex(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def KvSetBranch(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -386,6 +397,11 @@ def add_KvServicer_to_server(servicer, server):
                     servicer.Tso,
                     request_deserializer=cluster_dot_proto_dot_db9kv__pb2.TsoRequest.FromString,
                     response_serializer=cluster_dot_proto_dot_db9kv__pb2.TsResponse.SerializeToString,
+            ),
+            'ReadIndex': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadIndex,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.ReadIndexRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.ReadIndexResponse.SerializeToString,
             ),
             'KvSetBranch': grpc.unary_unary_rpc_method_handler(
                     servicer.KvSetBranch,
@@ -821,6 +837,33 @@ class Kv:
             '/db9.kv.Kv/Tso',
             cluster_dot_proto_dot_db9kv__pb2.TsoRequest.SerializeToString,
             cluster_dot_proto_dot_db9kv__pb2.TsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadIndex(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/ReadIndex',
+            cluster_dot_proto_dot_db9kv__pb2.ReadIndexRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.ReadIndexResponse.FromString,
             options,
             channel_credentials,
             insecure,
