@@ -39,7 +39,7 @@ from cluster.leader_link import LeaderLink
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
-from cluster.tso import LeaderTso, TsoBatcher
+from cluster.tso import LeaderTso, ReadSpan, TsoBatcher
 from kv import commands, interrupt, nowait
 from kv.clock import wall_ms
 from kv.commands import check_sizes
@@ -240,7 +240,7 @@ class RaftKv:
         its lock table until the entry is applied. An attempt whose outcome is unknown
         keeps its lock while this member leads in the same term (the entry may still
         apply); a new term starts with an empty table."""
-        commit_ts = self.tso.draw_commit()
+        commit_ts = self.tso.draw_commit(frozenset(m.key for m in mutations))
         term = self.machine.raft_term()
         command = pb.Command(
             one_pc=pb.OnePcRequest(
@@ -353,7 +353,7 @@ class RaftKv:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def _before_read(self, ts: int) -> None:
+    def _before_read(self, ts: int, span: ReadSpan | None) -> None:
         if UNSAFE_READS or ts <= self._safe_ts:
             pass
         elif self.disk_full():
@@ -363,7 +363,7 @@ class RaftKv:
                     "try another node"
                 )
         elif self.tso.serving():
-            self.tso.check_read(ts, self.read_wait_s)
+            self.tso.check_read(ts, span, self.read_wait_s)
         else:
             self._follower_barrier(ts)
         commands.check_snapshot(ts, self.machine.safepoint)
@@ -372,7 +372,7 @@ class RaftKv:
         """On the leader: an applied index after which any member may serve reads at ``ts``."""
         if not self.tso.serving():
             raise Unavailable("this node is not the serving Raft leader")
-        self.tso.check_read(ts, self.read_wait_s)
+        self.tso.check_read(ts, None, self.read_wait_s)
         return int(self.machine.applied_index)
 
     def _note_hint(self, ts: int, index: int) -> None:
@@ -395,7 +395,7 @@ class RaftKv:
             self._safe_ts = max(self._safe_ts, ts)
 
     def get(self, key: bytes, ts: int) -> bytes | None:
-        self._before_read(ts)
+        self._before_read(ts, ReadSpan(keys=frozenset((key,))))
         links = self.machine.links
         with self.engine.snapshot() as snap:
             if links and key[: K.PREFIX_LEN] in links:
@@ -403,7 +403,7 @@ class RaftKv:
             return mvcc_get(snap, key, ts)
 
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
-        self._before_read(ts)
+        self._before_read(ts, ReadSpan(keys=frozenset(keys)))
         with self.engine.snapshot() as snap:
             return MvccReader(snap, self.machine.links).get_many(keys, ts)
 
@@ -418,7 +418,7 @@ class RaftKv:
     ) -> list[tuple[bytes, bytes]]:
         if end is not None and end <= start:
             return []
-        self._before_read(ts)
+        self._before_read(ts, ReadSpan(start=start, end=end))
         with self.engine.snapshot() as snap:
             return MvccReader(snap, self.machine.links).scan(
                 start, end, ts, limit=limit, reverse=reverse
@@ -427,6 +427,6 @@ class RaftKv:
     def scan_locks(
         self, max_ts: int, start: bytes = b"", end: bytes | None = None, limit: int | None = None
     ) -> list[Lock]:
-        self._before_read(max_ts)
+        self._before_read(max_ts, None)
         with self.engine.snapshot() as snap:
             return MvccReader(snap).scan_locks(start, end, max_ts=max_ts, limit=limit)

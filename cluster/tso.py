@@ -11,8 +11,9 @@ none. A background thread renews the window before it runs out.
 
 One-phase commits take their commit_ts here too (``draw_commit``) and hold it in the
 in-memory lock table until their entry is applied or has failed. A reader whose timestamp
-is above an entry of that table waits for it (``wait_commits_below``): TiKV's concurrency
-manager, so a read never misses a commit below its timestamp that lands after it read.
+is above an entry of that table and reads one of its keys waits for it (``check_read``):
+TiKV's concurrency manager, so a read never misses a commit below its timestamp that lands
+after it read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from cluster import lease
@@ -54,7 +56,7 @@ class LeaderTso:
         self._term = 0  # the term whose window is installed (0: none)
         self._last = 0
         self._limit = 0
-        self._commits: dict[int, int] = {}  # in-memory locks: commit_ts -> holders
+        self._commits: dict[int, frozenset[bytes]] = {}  # in-memory locks: commit_ts -> keys
         self._stopped = False
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="leader-tso", daemon=True)
@@ -89,20 +91,20 @@ class LeaderTso:
             raise Unavailable("this node could not confirm its leadership (no lease)")
 
     def get_ts(self, count: int = 1) -> int:
-        first, _ = self._draw(count, commit=False)
+        first, _ = self._draw(count, commit=None)
         return first
 
     def get_ts_and_clear(self, count: int = 1) -> tuple[int, bool]:
         """``count`` timestamps, and whether no one-phase commit was in flight below them
         (then this member's applied state already serves reads at them)."""
-        return self._draw(count, commit=False)
+        return self._draw(count, commit=None)
 
-    def draw_commit(self) -> int:
-        """A commit_ts for a one-phase commit, locked until ``release``."""
-        ts, _ = self._draw(1, commit=True)
+    def draw_commit(self, keys: frozenset[bytes]) -> int:
+        """A commit_ts for a one-phase commit of ``keys``, locked until ``release``."""
+        ts, _ = self._draw(1, commit=keys)
         return ts
 
-    def _draw(self, count: int, *, commit: bool) -> tuple[int, bool]:
+    def _draw(self, count: int, *, commit: frozenset[bytes] | None) -> tuple[int, bool]:
         self._check()
         with self._cond:
             while True:
@@ -117,37 +119,36 @@ class LeaderTso:
                     raise Unavailable("the timestamp window could not be renewed in time")
             self._last = first + count - 1
             clear = not self._commits
-            if commit:
-                self._commits[first] = self._commits.get(first, 0) + 1
+            if commit is not None:
+                self._commits[first] = commit
             return first, clear
 
     def release(self, commit_ts: int) -> None:
         with self._cond:
-            n = self._commits.get(commit_ts, 0) - 1
-            if n > 0:
-                self._commits[commit_ts] = n
-            else:
-                self._commits.pop(commit_ts, None)
+            self._commits.pop(commit_ts, None)
             self._cond.notify_all()
 
-    def check_read(self, ts: int, timeout_s: float) -> None:
-        """Before this leader serves a read at ``ts``: it still leads (lease), and every
-        one-phase commit drawn below ``ts`` has been applied (or has failed)."""
+    def check_read(self, ts: int, span: ReadSpan | None, timeout_s: float) -> None:
+        """Before this leader serves a read at ``ts`` of ``span`` (None: every key): it
+        still leads (lease), and every one-phase commit drawn below ``ts`` that writes a key
+        of the span has been applied (or has failed)."""
         self._check()
-        self.wait_commits_below(ts, timeout_s)
-
-    def wait_commits_below(self, ts: int, timeout_s: float) -> None:
         with self._cond:
-            if not self._commits or min(self._commits) >= ts:
+            if not self._blocked(ts, span):
                 return
         nowait.check()
         deadline = time.monotonic() + timeout_s
         with self._cond:
-            while self._commits and min(self._commits) < ts:
+            while self._blocked(ts, span):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise Unavailable("a commit below the read's timestamp is still in flight")
                 self._cond.wait(left)
+
+    def _blocked(self, ts: int, span: ReadSpan | None) -> bool:
+        return any(
+            c < ts and (span is None or span.hits(keys)) for c, keys in self._commits.items()
+        )
 
     @property
     def last(self) -> int:
@@ -204,6 +205,22 @@ class LeaderTso:
             self._limit = max(self._limit, limit)
             self._cond.notify_all()
         log.debug("timestamp window of term %d up to %d", term, limit)
+
+
+@dataclass(frozen=True)
+class ReadSpan:
+    """The keys a read touches: ``keys``, or the range [start, end) (end None: no bound)."""
+
+    keys: frozenset[bytes] = frozenset()
+    start: bytes = b""
+    end: bytes | None = b""  # b"" with no keys: an empty span
+
+    def hits(self, locked: frozenset[bytes]) -> bool:
+        if self.keys:
+            return not self.keys.isdisjoint(locked)
+        if self.end == b"":
+            return False
+        return any(self.start <= k and (self.end is None or k < self.end) for k in locked)
 
 
 class TsoBatcher:
