@@ -227,23 +227,24 @@ class TsoBatcher:
     """Concurrent requests for timestamps travel in one call (TiDB's TSO client).
 
     ``fetch(count)`` returns the first of ``count`` consecutive timestamps and a read index
-    for the last of them (0: none); each waiting caller gets its own slice. One call is in
-    flight at a time; requests that arrive meanwhile form the next.
+    for the last of them (0: none); each waiting caller gets its own slice. Up to
+    ``max_inflight`` calls are in flight; requests that arrive meanwhile form the next.
     """
 
-    def __init__(self, fetch: Callable[[int], tuple[int, int]]) -> None:
+    def __init__(self, fetch: Callable[[int], tuple[int, int]], max_inflight: int = 2) -> None:
         self._fetch = fetch
+        self.max_inflight = max_inflight
         self._lock = threading.Lock()
         self._queue: list[_TsoWait] = []
-        self._busy = False
+        self._busy = 0
 
     def get_ts(self, count: int = 1) -> tuple[int, int]:
         me = _TsoWait(count)
         with self._lock:
             self._queue.append(me)
-            lead = not self._busy
+            lead = self._busy < self.max_inflight
             if lead:
-                self._busy = True
+                self._busy += 1
         if not lead:
             me.done.wait()
             if me.ts:
@@ -256,12 +257,12 @@ class TsoBatcher:
                 with self._lock:
                     batch, self._queue = self._queue, []
                     if not batch:
-                        self._busy = False
+                        self._busy -= 1
                         break
                 self._serve(batch)
         except BaseException:
             with self._lock:
-                self._busy = False
+                self._busy -= 1
                 rest, self._queue = self._queue, []
             for w in rest:
                 w.done.set()  # they retry and one of them leads
