@@ -82,7 +82,7 @@ class RemoteKv:
             if not unknown:  # a cancel must not hide a request that may have been applied
                 interrupt.check()
             time.sleep(backoff)
-            backoff = min(backoff * 2, 0.5)
+            backoff = min(backoff * 2, 0.1)
 
     # -- KvBackend --------------------------------------------------------------------------
 

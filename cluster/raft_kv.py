@@ -120,7 +120,7 @@ class RaftKv:
                     interrupt.check()
                 nowait.check()
                 time.sleep(backoff)  # an election takes ~1 s: back off, then try again
-                backoff = min(backoff * 2, 0.5)
+                backoff = min(backoff * 2, 0.1)
 
     def _propose(self, command: pb.Command) -> Any:
         deadline = time.monotonic() + self.retry_s

@@ -63,11 +63,11 @@ NODE_LOCAL_KEYS = frozenset({APPLIED_KEY})
 
 @dataclass
 class RaftOptions:
-    """Timeouts and sizes; the defaults elect a new leader within about 1.5 s."""
+    """Timeouts and sizes; the defaults elect a new leader within about 1.1 s."""
 
     password: str  # encrypts and authenticates Raft traffic (pysyncobj unpickles it)
     min_timeout_s: float = 0.4
-    max_timeout_s: float = 1.4
+    max_timeout_s: float = 1.0
     # A leader that has not heard from a majority for this long steps down. Below the
     # election timeout, so an isolated leader stops before a new one is elected.
     leader_fallback_s: float = 0.35
