@@ -1,10 +1,11 @@
 """RemoteKv: a ``KvBackend`` over the gRPC Kv service of a cluster.
 
-It keeps a channel to each known node and sends a request to the node that answered last;
-when that node is unreachable or says it cannot serve (no leader, not caught up), the next
-node is tried until ``retry_s`` runs out. Requests are idempotent (see ``raft_kv``), so a
-retry after a lost answer is safe; a one-phase commit whose outcome stays unknown raises
-OutcomeUnknown (SQLSTATE 40003).
+It keeps a channel to each known node and sends requests to the leader when it knows it
+(timestamps and writes are the leader's work: a follower would forward them), otherwise to
+the node that answered last; when that node is unreachable or says it cannot serve (no
+leader, not caught up), the next node is tried until ``retry_s`` runs out. Requests are
+idempotent (see ``raft_kv``), so a retry after a lost answer is safe; a one-phase commit
+whose outcome stays unknown raises OutcomeUnknown (SQLSTATE 40003).
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ class RemoteKv:
         self._channels = [grpc.insecure_channel(a) for a in self.addrs]
         self._stubs = [pb_grpc.KvStub(c) for c in self._channels]  # type: ignore[no-untyped-call]
         self._current = 0
+        self._routed = False  # _current was pointed at the leader since the last failure
+
+    def _route(self) -> None:
+        """Point ``_current`` at the leader if the current node names one we know."""
+        self._routed = True
+        try:
+            s = self._stubs[self._current].ClusterStatus(pb.StatusRequest(), timeout=1)
+        except grpc.RpcError:
+            return
+        if s.leader and s.leader_grpc in self.addrs:
+            self._current = self.addrs.index(s.leader_grpc)
 
     def close(self) -> None:
         for c in self._channels:
@@ -58,6 +70,8 @@ class RemoteKv:
         last: Exception | None = None
         unknown = False
         while True:
+            if not self._routed and len(self._stubs) > 1:
+                self._route()
             stub = self._stubs[self._current]
             try:
                 timeout = max(0.5, min(self.rpc_timeout_s, deadline - time.monotonic()))
@@ -79,6 +93,7 @@ class RemoteKv:
                     raise OutcomeUnknown(f"no node confirmed {name} in time: {_describe(last)}")
                 raise Unavailable(f"no cluster node could serve {name}: {_describe(last)}")
             self._current = (self._current + 1) % len(self._stubs)
+            self._routed = False
             if not unknown:  # a cancel must not hide a request that may have been applied
                 interrupt.check()
             time.sleep(backoff)

@@ -117,6 +117,11 @@ class ClusterNode:
             tso_last=int(self.machine.tso_last),
             peers=peers,
             disk_full=self.kv.disk_full(),
+            leader_grpc=(
+                lease.state(self.machine).grpc_addr
+                if self.machine._isLeader()
+                else lease.state(self.machine).leader_grpc
+            ),
         )
 
     def _membership(self, action: str, raft_addr: str) -> None:

@@ -419,7 +419,7 @@ class PeerStatus(_message.Message):
     def __init__(self, raft_addr: _Optional[str] = ..., connected: _Optional[bool] = ..., match_index: _Optional[int] = ..., next_index: _Optional[int] = ...) -> None: ...
 
 class StatusResponse(_message.Message):
-    __slots__ = ("node_id", "raft_addr", "grpc_addr", "state", "leader", "term", "commit_index", "applied_index", "log_length", "tso_last", "peers", "members", "disk_full")
+    __slots__ = ("node_id", "raft_addr", "grpc_addr", "state", "leader", "term", "commit_index", "applied_index", "log_length", "tso_last", "peers", "members", "disk_full", "leader_grpc")
     class MembersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -440,6 +440,7 @@ class StatusResponse(_message.Message):
     PEERS_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     DISK_FULL_FIELD_NUMBER: _ClassVar[int]
+    LEADER_GRPC_FIELD_NUMBER: _ClassVar[int]
     node_id: int
     raft_addr: str
     grpc_addr: str
@@ -453,7 +454,8 @@ class StatusResponse(_message.Message):
     peers: _containers.RepeatedCompositeFieldContainer[PeerStatus]
     members: _containers.ScalarMap[str, str]
     disk_full: str
-    def __init__(self, node_id: _Optional[int] = ..., raft_addr: _Optional[str] = ..., grpc_addr: _Optional[str] = ..., state: _Optional[str] = ..., leader: _Optional[str] = ..., term: _Optional[int] = ..., commit_index: _Optional[int] = ..., applied_index: _Optional[int] = ..., log_length: _Optional[int] = ..., tso_last: _Optional[int] = ..., peers: _Optional[_Iterable[_Union[PeerStatus, _Mapping]]] = ..., members: _Optional[_Mapping[str, str]] = ..., disk_full: _Optional[str] = ...) -> None: ...
+    leader_grpc: str
+    def __init__(self, node_id: _Optional[int] = ..., raft_addr: _Optional[str] = ..., grpc_addr: _Optional[str] = ..., state: _Optional[str] = ..., leader: _Optional[str] = ..., term: _Optional[int] = ..., commit_index: _Optional[int] = ..., applied_index: _Optional[int] = ..., log_length: _Optional[int] = ..., tso_last: _Optional[int] = ..., peers: _Optional[_Iterable[_Union[PeerStatus, _Mapping]]] = ..., members: _Optional[_Mapping[str, str]] = ..., disk_full: _Optional[str] = ..., leader_grpc: _Optional[str] = ...) -> None: ...
 
 class MembershipRequest(_message.Message):
     __slots__ = ("raft_addr",)
