@@ -45,7 +45,8 @@ class ClusterNode:
         if config.raft_addr not in config.peers:
             config.peers = [config.raft_addr, *config.peers]
         self.config = config
-        self.engine = LmdbEngine(config.data_dir, sync=config.sync)
+        # The synced Raft log replays a commit that a power loss undid (see LmdbEngine).
+        self.engine = LmdbEngine(config.data_dir, sync=config.sync, metasync=False)
         self.identity = NodeIdentity.load_or_create(
             config.data_dir,
             has_state=self.engine.get(APPLIED_KEY) is not None

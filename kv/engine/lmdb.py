@@ -253,11 +253,25 @@ class LmdbWriteView(WriteView):
 
 
 class LmdbEngine(Engine):
-    """LMDB in ``path`` (a directory); ``sync=False`` trades power-loss durability for speed."""
+    """LMDB in ``path`` (a directory); ``sync=False`` trades power-loss durability for speed.
 
-    def __init__(self, path: str, *, sync: bool = True, map_size: int = DEFAULT_MAP_SIZE) -> None:
+    ``metasync=False`` (with ``sync``) syncs each commit's data but not its meta page: a
+    power loss may undo the last commit, never corrupt the file. A Raft member runs so,
+    since its synced log replays what the last commit held (the applied index is stored in
+    the same commit).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        sync: bool = True,
+        metasync: bool | None = None,
+        map_size: int = DEFAULT_MAP_SIZE,
+    ) -> None:
         os.makedirs(path, exist_ok=True)
         self.path = path
+        self._metasync = sync if metasync is None else sync and metasync
         self._lockfile = open(os.path.join(path, "db9.lock"), "a+")  # noqa: SIM115
         try:
             fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -273,7 +287,7 @@ class LmdbEngine(Engine):
                 map_size=size,
                 subdir=True,
                 sync=sync,
-                metasync=sync,
+                metasync=self._metasync,
                 max_readers=2048,
                 max_dbs=0,
                 lock=True,
@@ -369,7 +383,7 @@ class LmdbEngine(Engine):
                 map_size=size,
                 subdir=True,
                 sync=self._sync,
-                metasync=self._sync,
+                metasync=self._metasync,
                 max_readers=2048,
                 max_dbs=0,
                 lock=True,
