@@ -11,13 +11,16 @@ cannot drift apart; a replicated command must be deterministic, so nothing here 
 
 GC, dropping a prefix and resetting a branch take many commands, one atomic chunk each; their
 loops are written here once over a callable that runs one chunk (a write command locally, a
-Raft proposal in a cluster).
+Raft proposal in a cluster). A GC pass plans on a read snapshot and only its deletions are
+commands (``gc_pass``, ``gc_delete``).
 """
 
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from kv import interrupt
@@ -32,10 +35,14 @@ from kv.txn import cleanup, gc
 from kv.txn import commit as commit_
 from kv.txn import prewrite as prewrite_
 from kv.txn.cleanup import TxnStatus
-from kv.txn.gc import GcProgress, RetainPoint
+from kv.txn.gc import GcBatch, GcProgress, RetainPoint
 
 MAX_VALUE_BYTES = 64 << 20
-CHUNK_KEYS = 1000  # keys per GC or drop-prefix chunk: one LMDB transaction, one Raft command
+CHUNK_KEYS = 1000  # keys per GC plan or drop-prefix chunk (one LMDB transaction or snapshot)
+# A GC deletion command names at most this many versions and log entries: applying one holds
+# the write path (the Raft apply thread) for a few milliseconds at most.
+GC_BATCH_OPS = 256
+GC_VERSIONS_PER_S = 20_000.0  # a GC pass's deletions, rate-limited
 SAFEPOINT_KEY = K.meta_key("gc_safepoint")
 _U64 = struct.Struct(">Q")
 
@@ -184,6 +191,14 @@ def raise_safepoint(
     return safepoint
 
 
+def gc_delete(state: StoreState, reader: MvccReader, writer: MvccWriter, batch: GcBatch) -> int:
+    """Delete a planner's batch of versions (each decided again here) and GC log entries;
+    refused above the agreed safepoint (readers may still be there). The versions deleted."""
+    if batch.safepoint > state.safepoint:
+        raise InvalidArgument("GC deletion above the safepoint")
+    return gc.delete_versions(reader, writer, batch)
+
+
 def gc_chunk(
     state: StoreState,
     reader: MvccReader,
@@ -193,17 +208,11 @@ def gc_chunk(
     start_key_enc: bytes,
     max_keys: int = CHUNK_KEYS,
 ) -> GcProgress:
-    """One chunk of a GC pass; refused above the safepoint (readers may still be there)."""
+    """A chunk of a full walk planned and deleted in one command: how passes ran before
+    ``gc_delete``; kept for Raft entries logged then."""
     if safepoint > state.safepoint:
         raise InvalidArgument("GC chunk above the safepoint")
-    return gc.gc_chunk(
-        reader,
-        writer,
-        safepoint=safepoint,
-        retain=retain,
-        start_key_enc=start_key_enc,
-        max_keys=max_keys,
-    )
+    return gc.gc_chunk(reader, writer, safepoint, retain, start_key_enc, max_keys)
 
 
 def gc_log_chunk(
@@ -214,7 +223,7 @@ def gc_log_chunk(
     retain: Sequence[RetainPoint],
     max_entries: int = CHUNK_KEYS,
 ) -> GcProgress:
-    """One chunk of a pass over the GC log (the keys written since the last pass)."""
+    """``gc_chunk`` over the GC log's keys; kept for Raft entries logged before ``gc_delete``."""
     if safepoint > state.safepoint:
         raise InvalidArgument("GC chunk above the safepoint")
     return gc.gc_log_chunk(reader, writer, safepoint, retain, max_entries)
@@ -256,37 +265,63 @@ def drop_prefix_chunk(
 
 
 def gc_pass(
-    raise_to: Callable[[], object],
-    chunk: Callable[[bytes], GcProgress],
-    log_chunk: Callable[[], GcProgress],
+    raise_to: Callable[[], int],
+    snapshot: Callable[[], AbstractContextManager[MvccReader]],
+    delete: Callable[[GcBatch], int],
+    retain: Sequence[RetainPoint],
     *,
     full: bool = False,
+    chunk_keys: int = CHUNK_KEYS,
+    batch_ops: int = GC_BATCH_OPS,
+    rate: float = GC_VERSIONS_PER_S,
 ) -> GcProgress:
-    """Raise the safepoint, then GC chunk by chunk: with ``full`` every key (``chunk`` runs one
-    chunk from a key), then the keys the GC log names (``log_chunk``), whose entries it
-    consumes (a full pass covers them, but leaves them behind otherwise).
+    """Raise the safepoint (``raise_to`` returns the agreed one), then plan chunk by chunk on
+    fresh read snapshots and hand the deletions to ``delete`` (one write command each, a
+    Raft command in a cluster) in batches of ``batch_ops``, at most ``rate`` versions and
+    log entries a second: with ``full`` every key from where an unfinished walk stopped, then
+    the keys the GC log names. A pass that finds nothing writes nothing.
 
-    A pass may be interrupted between chunks: what was collected stays collected and the next
-    pass starts over (a full pass must then be asked for again: see ``GcWorker``).
+    A pass may be interrupted between batches: what was deleted stays deleted, a full walk's
+    position is persisted with its deletions, and the next pass goes on from there.
     """
-    raise_to()
+    safepoint = raise_to()
     total = GcProgress()
+    started = time.monotonic()
+    ops = 0
 
-    def add(step: GcProgress) -> bool:
-        total.keys_scanned += step.keys_scanned
-        total.versions_deleted += step.versions_deleted
-        return step.next_key_enc is not None
+    def run(batch: GcBatch) -> None:
+        nonlocal ops
+        interrupt.check()
+        total.versions_deleted += delete(batch)
+        ops += batch.size()
+        ahead = started + ops / rate - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
 
-    start: bytes | None = b"" if full else None
-    while start is not None:
+    if full:
+        with snapshot() as reader:
+            start: bytes | None = gc.resume_at(reader, retain)
+        while start is not None:
+            interrupt.check()
+            with snapshot() as reader:
+                plan = gc.plan_keys(reader, safepoint, retain, start, chunk_keys)
+            total.keys_scanned += plan.keys_scanned
+            batches = list(plan.batches(safepoint, retain, batch_ops))
+            if not batches:
+                batches = [GcBatch(safepoint, retain)]
+            batches[-1].cursor = gc.full_cursor(retain, plan.next)
+            for batch in batches:
+                run(batch)
+            start = plan.next
+    cursor: bytes | None = K.GC_LOG
+    while cursor is not None:
         interrupt.check()
-        step = chunk(start)
-        add(step)
-        start = step.next_key_enc
-    more = True
-    while more:
-        interrupt.check()
-        more = add(log_chunk())
+        with snapshot() as reader:
+            plan = gc.plan_log(reader, safepoint, retain, cursor, chunk_keys)
+        total.keys_scanned += plan.keys_scanned
+        for batch in plan.batches(safepoint, retain, batch_ops):
+            run(batch)
+        cursor = plan.next
     return total
 
 
