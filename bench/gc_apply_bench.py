@@ -87,11 +87,12 @@ def measure(keys: int, sync: bool) -> dict[str, Any]:
                         txn.put(b"k%07d" % i, value)
                     txn.commit()
 
-            def one(name: str, full: bool, during: Callable[[], None] | None = None) -> None:
+            def one(name: str, full: bool, safepoint: int = 0) -> None:
                 cmd_times.clear()
                 entry_times.clear()
                 t0 = time.perf_counter()
-                report = collect_garbage(kv, kv.get_ts(), full=full)
+                # A writer running meanwhile starts above ``safepoint``.
+                report = collect_garbage(kv, safepoint or kv.get_ts(), full=full)
                 wall = time.perf_counter() - t0
                 out[name] = {
                     "keys_scanned": report.keys_scanned,
@@ -134,8 +135,9 @@ def measure(keys: int, sync: bool) -> dict[str, Any]:
             one("full-idle", True)
             one("log-idle", False)
             write_all(b"v2")
+            sp = kv.get_ts()
             out["writer-alone"] = with_writer(lambda: time.sleep(3.0))
-            out["writer-during-log-garbage"] = with_writer(lambda: one("log-garbage", False))
+            out["writer-during-log-garbage"] = with_writer(lambda: one("log-garbage", False, sp))
             write_all(b"v3")
             one("full-garbage", True)
         finally:

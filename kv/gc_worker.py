@@ -92,7 +92,8 @@ class GcWorker:
     are garbage though nothing was written) or no pass completed yet (the store may predate
     the GC log). Those retain points are stored under ``RETAINED_KEY`` once a pass completes,
     so a restart or another node's worker (a new Raft leader) compares with them, and a full
-    pass interrupted is asked for again."""
+    pass interrupted is asked for again (it goes on from the position it persisted, see
+    ``kv.txn.gc.resume_at``)."""
 
     def __init__(
         self,

@@ -188,21 +188,24 @@ def _plan_key(versions: list[tuple[int, Write]], points: list[int], in_branch: b
 
 
 def _visible_at_or_below(reader: MvccReader, key_enc: bytes, ts: int) -> WriteKind | None:
-    """The kind of the key's newest PUT or DELETE at or below ``ts``."""
+    """The kind of the key's newest PUT or DELETE at or below ``ts`` (one seek per record
+    passed: a write transaction's scan would read a page ahead)."""
     lo, hi = K.write_key(key_enc, ts), K.versions_range(K.WRITE, key_enc)[1]
-    for _, raw in reader.snap.scan(lo, hi):
-        kind = WriteKind(raw[0])
+    while (item := reader.snap.seek(lo, hi)) is not None:
+        kind = WriteKind(item[1][0])
         if kind not in _TOMBSTONE_KINDS:
             return kind
+        lo = item[0] + b"\x00"
     return None
 
 
 def _next_newer(reader: MvccReader, key_enc: bytes, commit_ts: int) -> int | None:
     """The commit_ts of the key's oldest PUT or DELETE newer than ``commit_ts``."""
-    lo = K.versions_range(K.WRITE, key_enc)[0]
-    for ek, raw in reader.snap.scan(lo, K.write_key(key_enc, commit_ts), reverse=True):
-        if WriteKind(raw[0]) not in _TOMBSTONE_KINDS:
-            return K.split_versioned(ek)[1]
+    lo, hi = K.versions_range(K.WRITE, key_enc)[0], K.write_key(key_enc, commit_ts)
+    while (item := reader.snap.seek_reverse(lo, hi)) is not None:
+        if WriteKind(item[1][0]) not in _TOMBSTONE_KINDS:
+            return K.split_versioned(item[0])[1]
+        hi = item[0]
     return None
 
 
