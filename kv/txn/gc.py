@@ -102,21 +102,25 @@ class GcPlan:
     def batches(
         self, safepoint: int, retain: Sequence[RetainPoint], max_ops: int
     ) -> Iterator[GcBatch]:
-        """The plan as deletion commands of at most ``max_ops`` versions and log entries."""
+        """The plan as deletion commands of at most ``max_ops`` versions and log entries (a
+        key's versions may span several)."""
         batch = GcBatch(safepoint, retain)
         for key_enc, stamps in self.versions:
-            for i in range(0, len(stamps), max_ops):
-                part = stamps[i : i + max_ops]
-                if batch.size() + len(part) > max_ops:
+            while stamps:
+                room = max_ops - batch.size()
+                batch.versions.append((key_enc, stamps[:room]))
+                stamps = stamps[room:]
+                if batch.size() >= max_ops:
                     yield batch
                     batch = GcBatch(safepoint, retain)
-                batch.versions.append((key_enc, part))
-        for i in range(0, len(self.log_keys), max_ops):
-            entries = self.log_keys[i : i + max_ops]
-            if batch.size() + len(entries) > max_ops:
+        entries = self.log_keys
+        while entries:
+            room = max_ops - batch.size()
+            batch.log_keys.extend(entries[:room])
+            entries = entries[room:]
+            if batch.size() >= max_ops:
                 yield batch
                 batch = GcBatch(safepoint, retain)
-            batch.log_keys.extend(entries)
         if batch.size():
             yield batch
 

@@ -233,3 +233,28 @@ def test_an_interrupted_full_walk_resumes_where_it_stopped() -> None:
     kv.storage._execute = real  # type: ignore[method-assign]
     assert kv.gc(kv.get_ts(), full=True).keys_scanned == 500
     assert kv.gc(kv.get_ts(), full=True).keys_scanned == 2500  # the walk finished: anew
+
+
+def test_a_hot_keys_versions_go_in_commands_of_bounded_size() -> None:
+    """A row updated a thousand times between passes: its versions span several deletion
+    commands, each deciding its versions from seeks next to them, not from the whole key."""
+    kv = local_kv()
+    c = client(kv)
+    for n in range(1000):
+        t = c.begin()
+        t.put(b"hot", b"%d" % n)
+        t.commit()
+    sizes: list[int] = []
+    real = kv.storage._execute
+
+    def execute(size: int, command: Any, *args: Any, **kwargs: Any) -> Any:
+        if command.__name__ == "gc_delete":
+            sizes.append(args[0].size())
+        return real(size, command, *args, **kwargs)
+
+    kv.storage._execute = execute  # type: ignore[method-assign]
+    report = collect_garbage(kv, kv.get_ts())
+    assert (report.keys_scanned, report.versions_deleted) == (1, 999)
+    assert sum(sizes) == 999 + 999 and max(sizes) == 256  # versions, then the log's entries
+    assert [kind for _, kind in _versions(kv, b"hot")[b"hot"]] == [WriteKind.PUT]
+    assert c.begin().get(b"hot") == b"999"
