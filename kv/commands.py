@@ -38,7 +38,8 @@ from kv.txn.cleanup import TxnStatus
 from kv.txn.gc import GcBatch, GcProgress, RetainPoint
 
 MAX_VALUE_BYTES = 64 << 20
-CHUNK_KEYS = 1000  # keys per GC plan or drop-prefix chunk (one LMDB transaction or snapshot)
+CHUNK_KEYS = 1000  # keys per drop-prefix chunk (one LMDB transaction, one Raft command)
+GC_PLAN_KEYS = 200  # keys a GC pass plans on one snapshot, about a millisecond of Python
 # A GC deletion command names at most this many versions and log entries: applying one holds
 # the write path (the Raft apply thread) for a few milliseconds at most.
 GC_BATCH_OPS = 256
@@ -271,7 +272,7 @@ def gc_pass(
     retain: Sequence[RetainPoint],
     *,
     full: bool = False,
-    chunk_keys: int = CHUNK_KEYS,
+    chunk_keys: int = GC_PLAN_KEYS,
     batch_ops: int = GC_BATCH_OPS,
     rate: float = GC_VERSIONS_PER_S,
 ) -> GcProgress:
@@ -296,30 +297,42 @@ def gc_pass(
         if spare > 0:  # no credit for the time spent planning: no burst after a long scan
             time.sleep(spare)
 
+    def plan(
+        planner: Callable[[MvccReader, int, Sequence[RetainPoint], bytes, int], gc.GcPlan],
+        start: bytes,
+    ) -> gc.GcPlan:
+        """One chunk planned on a fresh snapshot, then as long a pause: the planner is pure
+        Python, and a thread that wants the GIL waits out its whole burst (up to the 5 ms
+        switch interval), so bursts stay short and half the time is left to the others."""
+        interrupt.check()
+        started = time.monotonic()
+        with snapshot() as reader:
+            result = planner(reader, safepoint, retain, start, chunk_keys)
+        time.sleep(time.monotonic() - started)
+        total.keys_scanned += result.keys_scanned
+        return result
+
     if full:
         with snapshot() as reader:
             start: bytes | None = gc.resume_at(reader, retain)
+        walked = 0
         while start is not None:
-            interrupt.check()
-            with snapshot() as reader:
-                plan = gc.plan_keys(reader, safepoint, retain, start, chunk_keys)
-            total.keys_scanned += plan.keys_scanned
-            batches = list(plan.batches(safepoint, retain, batch_ops))
-            if not batches:
-                batches = [GcBatch(safepoint, retain)]
-            batches[-1].cursor = gc.full_cursor(retain, plan.next)
+            chunk = plan(gc.plan_keys, start)
+            batches = list(chunk.batches(safepoint, retain, batch_ops))
+            walked += chunk.keys_scanned
+            if walked >= CHUNK_KEYS or chunk.next is None:  # the position, now and then
+                batches = batches or [GcBatch(safepoint, retain)]
+                batches[-1].cursor = gc.full_cursor(retain, chunk.next)
+                walked = 0
             for batch in batches:
                 run(batch)
-            start = plan.next
+            start = chunk.next
     cursor: bytes | None = K.GC_LOG
     while cursor is not None:
-        interrupt.check()
-        with snapshot() as reader:
-            plan = gc.plan_log(reader, safepoint, retain, cursor, chunk_keys)
-        total.keys_scanned += plan.keys_scanned
-        for batch in plan.batches(safepoint, retain, batch_ops):
+        chunk = plan(gc.plan_log, cursor)
+        for batch in chunk.batches(safepoint, retain, batch_ops):
             run(batch)
-        cursor = plan.next
+        cursor = chunk.next
     return total
 
 

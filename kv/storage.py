@@ -464,7 +464,7 @@ class Storage:
         retain: Sequence[RetainPoint] = (),
         *,
         full: bool = False,
-        chunk_keys: int = commands.CHUNK_KEYS,
+        chunk_keys: int = commands.GC_PLAN_KEYS,
     ) -> GcProgress:
         """Raise the safepoint (never lower it) and delete versions no reader can need: of
         the keys written since the last pass, or with ``full`` of every key. Planned on read

@@ -254,7 +254,8 @@ def test_a_hot_keys_versions_go_in_commands_of_bounded_size() -> None:
 
     kv.storage._execute = execute  # type: ignore[method-assign]
     report = collect_garbage(kv, kv.get_ts())
-    assert (report.keys_scanned, report.versions_deleted) == (1, 999)
+    assert report.versions_deleted == 999
+    assert report.keys_scanned == 5  # visited once per chunk of 200 log entries
     assert sum(sizes) == 999 + 999 and max(sizes) == 256  # versions, then the log's entries
     assert [kind for _, kind in _versions(kv, b"hot")[b"hot"]] == [WriteKind.PUT]
     assert c.begin().get(b"hot") == b"999"
