@@ -312,26 +312,38 @@ def gc_pass(
         total.keys_scanned += result.keys_scanned
         return result
 
+    pending = gc.GcPlan()  # planned, not yet a full batch: chunks share commands
+
+    def propose(chunk: gc.GcPlan, *, flush: bool, cursor: bytes | None = None) -> None:
+        pending.versions.extend(chunk.versions)
+        pending.log_keys.extend(chunk.log_keys)
+        batches = list(pending.batches(safepoint, retain, batch_ops))
+        left = batches.pop() if batches and not flush and batches[-1].size() < batch_ops else None
+        pending.versions = left.versions if left else []
+        pending.log_keys = left.log_keys if left else []
+        if cursor is not None:  # after every deletion planned before it
+            batches = batches or [GcBatch(safepoint, retain)]
+            batches[-1].cursor = cursor
+        for batch in batches:
+            run(batch)
+
     if full:
         with snapshot() as reader:
             start: bytes | None = gc.resume_at(reader, retain)
         walked = 0
         while start is not None:
             chunk = plan(gc.plan_keys, start)
-            batches = list(chunk.batches(safepoint, retain, batch_ops))
             walked += chunk.keys_scanned
             if walked >= CHUNK_KEYS or chunk.next is None:  # the position, now and then
-                batches = batches or [GcBatch(safepoint, retain)]
-                batches[-1].cursor = gc.full_cursor(retain, chunk.next)
+                propose(chunk, flush=True, cursor=gc.full_cursor(retain, chunk.next))
                 walked = 0
-            for batch in batches:
-                run(batch)
+            else:
+                propose(chunk, flush=False)
             start = chunk.next
     cursor: bytes | None = K.GC_LOG
     while cursor is not None:
         chunk = plan(gc.plan_log, cursor)
-        for batch in chunk.batches(safepoint, retain, batch_ops):
-            run(batch)
+        propose(chunk, flush=chunk.next is None)
         cursor = chunk.next
     return total
 
