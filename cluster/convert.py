@@ -13,7 +13,7 @@ from cluster.proto import db9kv_pb2 as pb
 from kv import errors as E
 from kv.mvcc.records import Lock, Mutation, Op, WriteKind
 from kv.txn.cleanup import TxnState, TxnStatus
-from kv.txn.gc import RetainPoint
+from kv.txn.gc import GcBatch, RetainPoint
 
 
 class Unavailable(E.Db9Error):
@@ -70,6 +70,27 @@ def retain_to_pb(points: Sequence[RetainPoint]) -> list[pb.RetainPoint]:
 
 def retain_from_pb(items: Iterable[pb.RetainPoint]) -> list[RetainPoint]:
     return [RetainPoint(p.prefix, p.ts) for p in items]
+
+
+def gc_batch_to_pb(batch: GcBatch) -> pb.GcDelete:
+    return pb.GcDelete(
+        safepoint=batch.safepoint,
+        retain=retain_to_pb(batch.retain),
+        versions=[pb.GcKeyVersions(key_enc=k, commit_ts=ts) for k, ts in batch.versions],
+        log_keys=batch.log_keys,
+        has_cursor=batch.cursor is not None,
+        cursor=batch.cursor or b"",
+    )
+
+
+def gc_batch_from_pb(m: pb.GcDelete) -> GcBatch:
+    return GcBatch(
+        m.safepoint,
+        retain_from_pb(m.retain),
+        [(v.key_enc, list(v.commit_ts)) for v in m.versions],
+        list(m.log_keys),
+        m.cursor if m.has_cursor else None,
+    )
 
 
 def status_to_pb(s: TxnStatus) -> pb.TxnStatusResponse:

@@ -23,15 +23,17 @@ one-phase commit detects its own earlier application).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from cluster.convert import (
     OutcomeUnknown,
     Unavailable,
+    gc_batch_to_pb,
     mutations_to_pb,
     retain_to_pb,
 )
@@ -302,21 +304,26 @@ class RaftKv:
     def gc(
         self, safepoint: int, retain: Sequence[RetainPoint] = (), *, full: bool = False
     ) -> GcProgress:
+        """The safepoint is raised through Raft; the pass plans on this node's read snapshot
+        and proposes only the deletions (``commands.gc_pass``): the apply thread of every
+        node never scans."""
         points = retain_to_pb(retain)
         return commands.gc_pass(
-            lambda: self._propose(
-                pb.Command(set_safepoint=pb.GcRequest(safepoint=safepoint, retain=points))
-            ),
-            lambda start: self._propose(
-                pb.Command(
-                    gc_chunk=pb.GcChunk(safepoint=safepoint, retain=points, start_key_enc=start)
+            lambda: int(
+                self._propose(
+                    pb.Command(set_safepoint=pb.GcRequest(safepoint=safepoint, retain=points))
                 )
             ),
-            lambda: self._propose(
-                pb.Command(gc_chunk=pb.GcChunk(safepoint=safepoint, retain=points, from_log=True))
-            ),
+            self._gc_snapshot,
+            lambda batch: int(self._propose(pb.Command(gc_delete=gc_batch_to_pb(batch)))),
+            retain,
             full=full,
         )
+
+    @contextlib.contextmanager
+    def _gc_snapshot(self) -> Iterator[MvccReader]:
+        with self.engine.snapshot() as snap:
+            yield MvccReader(snap, self.machine.links)
 
     def safepoint(self) -> int:
         return self.machine.safepoint

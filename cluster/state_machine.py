@@ -35,7 +35,7 @@ from pysyncobj import SyncObj, SyncObjConf, replicated
 
 from cluster import raft_fixes, raft_identity, raft_journal
 from cluster.consistency import MAX_CHUNK_BITS, HashResult, HashStore
-from cluster.convert import Unavailable, mutations_from_pb, retain_from_pb
+from cluster.convert import Unavailable, gc_batch_from_pb, mutations_from_pb, retain_from_pb
 from cluster.identity import NodeIdentity
 from cluster.proto import db9kv_pb2 as pb
 from kv import commands
@@ -436,7 +436,9 @@ class _ApplyState(StoreState):
             return commands.drop_prefix_chunk(
                 self, r, w, d.prefix, d.max_keys or commands.CHUNK_KEYS, keep_link=d.keep_link
             )
-        if kind == "gc_chunk":
+        if kind == "gc_delete":
+            return commands.gc_delete(self, r, w, gc_batch_from_pb(c.gc_delete))
+        if kind == "gc_chunk":  # entries logged before gc_delete
             g = c.gc_chunk
             if g.from_log:
                 return commands.gc_log_chunk(

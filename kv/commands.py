@@ -11,13 +11,16 @@ cannot drift apart; a replicated command must be deterministic, so nothing here 
 
 GC, dropping a prefix and resetting a branch take many commands, one atomic chunk each; their
 loops are written here once over a callable that runs one chunk (a write command locally, a
-Raft proposal in a cluster).
+Raft proposal in a cluster). A GC pass plans on a read snapshot and only its deletions are
+commands (``gc_pass``, ``gc_delete``).
 """
 
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from kv import interrupt
@@ -32,10 +35,15 @@ from kv.txn import cleanup, gc
 from kv.txn import commit as commit_
 from kv.txn import prewrite as prewrite_
 from kv.txn.cleanup import TxnStatus
-from kv.txn.gc import GcProgress, RetainPoint
+from kv.txn.gc import GcBatch, GcProgress, RetainPoint
 
 MAX_VALUE_BYTES = 64 << 20
-CHUNK_KEYS = 1000  # keys per GC or drop-prefix chunk: one LMDB transaction, one Raft command
+CHUNK_KEYS = 1000  # keys per drop-prefix chunk (one LMDB transaction, one Raft command)
+GC_PLAN_KEYS = 200  # keys a GC pass plans on one snapshot, about a millisecond of Python
+# A GC deletion command names at most this many versions and log entries: applying one holds
+# the write path (the Raft apply thread) for a few milliseconds at most.
+GC_BATCH_OPS = 256
+GC_VERSIONS_PER_S = 20_000.0  # a GC pass's deletions, rate-limited
 SAFEPOINT_KEY = K.meta_key("gc_safepoint")
 _U64 = struct.Struct(">Q")
 
@@ -184,6 +192,14 @@ def raise_safepoint(
     return safepoint
 
 
+def gc_delete(state: StoreState, reader: MvccReader, writer: MvccWriter, batch: GcBatch) -> int:
+    """Delete a planner's batch of versions (each decided again here) and GC log entries;
+    refused above the agreed safepoint (readers may still be there). The versions deleted."""
+    if batch.safepoint > state.safepoint:
+        raise InvalidArgument("GC deletion above the safepoint")
+    return gc.delete_versions(reader, writer, batch)
+
+
 def gc_chunk(
     state: StoreState,
     reader: MvccReader,
@@ -193,17 +209,11 @@ def gc_chunk(
     start_key_enc: bytes,
     max_keys: int = CHUNK_KEYS,
 ) -> GcProgress:
-    """One chunk of a GC pass; refused above the safepoint (readers may still be there)."""
+    """A chunk of a full walk planned and deleted in one command: how passes ran before
+    ``gc_delete``; kept for Raft entries logged then."""
     if safepoint > state.safepoint:
         raise InvalidArgument("GC chunk above the safepoint")
-    return gc.gc_chunk(
-        reader,
-        writer,
-        safepoint=safepoint,
-        retain=retain,
-        start_key_enc=start_key_enc,
-        max_keys=max_keys,
-    )
+    return gc.gc_chunk(reader, writer, safepoint, retain, start_key_enc, max_keys)
 
 
 def gc_log_chunk(
@@ -214,7 +224,7 @@ def gc_log_chunk(
     retain: Sequence[RetainPoint],
     max_entries: int = CHUNK_KEYS,
 ) -> GcProgress:
-    """One chunk of a pass over the GC log (the keys written since the last pass)."""
+    """``gc_chunk`` over the GC log's keys; kept for Raft entries logged before ``gc_delete``."""
     if safepoint > state.safepoint:
         raise InvalidArgument("GC chunk above the safepoint")
     return gc.gc_log_chunk(reader, writer, safepoint, retain, max_entries)
@@ -256,37 +266,85 @@ def drop_prefix_chunk(
 
 
 def gc_pass(
-    raise_to: Callable[[], object],
-    chunk: Callable[[bytes], GcProgress],
-    log_chunk: Callable[[], GcProgress],
+    raise_to: Callable[[], int],
+    snapshot: Callable[[], AbstractContextManager[MvccReader]],
+    delete: Callable[[GcBatch], int],
+    retain: Sequence[RetainPoint],
     *,
     full: bool = False,
+    chunk_keys: int = GC_PLAN_KEYS,
+    batch_ops: int = GC_BATCH_OPS,
+    rate: float = GC_VERSIONS_PER_S,
 ) -> GcProgress:
-    """Raise the safepoint, then GC chunk by chunk: with ``full`` every key (``chunk`` runs one
-    chunk from a key), then the keys the GC log names (``log_chunk``), whose entries it
-    consumes (a full pass covers them, but leaves them behind otherwise).
+    """Raise the safepoint (``raise_to`` returns the agreed one), then plan chunk by chunk on
+    fresh read snapshots and hand the deletions to ``delete`` (one write command each, a
+    Raft command in a cluster) in batches of ``batch_ops``, at most ``rate`` versions and
+    log entries a second: with ``full`` every key from where an unfinished walk stopped, then
+    the keys the GC log names. A pass over the log that finds nothing writes nothing; a full
+    walk writes its position once a chunk.
 
-    A pass may be interrupted between chunks: what was collected stays collected and the next
-    pass starts over (a full pass must then be asked for again: see ``GcWorker``).
+    A pass may be interrupted between batches: what was deleted stays deleted, a full walk's
+    position is persisted with its deletions, and the next pass goes on from there.
     """
-    raise_to()
+    safepoint = raise_to()
     total = GcProgress()
 
-    def add(step: GcProgress) -> bool:
-        total.keys_scanned += step.keys_scanned
-        total.versions_deleted += step.versions_deleted
-        return step.next_key_enc is not None
+    def run(batch: GcBatch) -> None:
+        interrupt.check()
+        started = time.monotonic()
+        total.versions_deleted += delete(batch)
+        spare = started + batch.size() / rate - time.monotonic()
+        if spare > 0:  # no credit for the time spent planning: no burst after a long scan
+            time.sleep(spare)
 
-    start: bytes | None = b"" if full else None
-    while start is not None:
+    def plan(
+        planner: Callable[[MvccReader, int, Sequence[RetainPoint], bytes, int], gc.GcPlan],
+        start: bytes,
+    ) -> gc.GcPlan:
+        """One chunk planned on a fresh snapshot, then as long a pause: the planner is pure
+        Python, and a thread that wants the GIL waits out its whole burst (up to the 5 ms
+        switch interval), so bursts stay short and half the time is left to the others."""
         interrupt.check()
-        step = chunk(start)
-        add(step)
-        start = step.next_key_enc
-    more = True
-    while more:
-        interrupt.check()
-        more = add(log_chunk())
+        started = time.monotonic()
+        with snapshot() as reader:
+            result = planner(reader, safepoint, retain, start, chunk_keys)
+        time.sleep(time.monotonic() - started)
+        total.keys_scanned += result.keys_scanned
+        return result
+
+    pending = gc.GcPlan()  # planned, not yet a full batch: chunks share commands
+
+    def propose(chunk: gc.GcPlan, *, flush: bool, cursor: bytes | None = None) -> None:
+        pending.versions.extend(chunk.versions)
+        pending.log_keys.extend(chunk.log_keys)
+        batches = list(pending.batches(safepoint, retain, batch_ops))
+        left = batches.pop() if batches and not flush and batches[-1].size() < batch_ops else None
+        pending.versions = left.versions if left else []
+        pending.log_keys = left.log_keys if left else []
+        if cursor is not None:  # after every deletion planned before it
+            batches = batches or [GcBatch(safepoint, retain)]
+            batches[-1].cursor = cursor
+        for batch in batches:
+            run(batch)
+
+    if full:
+        with snapshot() as reader:
+            start: bytes | None = gc.resume_at(reader, retain)
+        walked = 0
+        while start is not None:
+            chunk = plan(gc.plan_keys, start)
+            walked += chunk.keys_scanned
+            if walked >= CHUNK_KEYS or chunk.next is None:  # the position, now and then
+                propose(chunk, flush=True, cursor=gc.full_cursor(retain, chunk.next))
+                walked = 0
+            else:
+                propose(chunk, flush=False)
+            start = chunk.next
+    cursor: bytes | None = K.GC_LOG
+    while cursor is not None:
+        chunk = plan(gc.plan_log, cursor)
+        propose(chunk, flush=chunk.next is None)
+        cursor = chunk.next
     return total
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from kv.client import KvBackend, LockResolver, TxnClient
 from kv.errors import Db9Error
 from kv.mvcc.records import Lock
 from kv.timestamp import compose, physical_ms
-from kv.txn.gc import RetainPoint
+from kv.txn.gc import RetainPoint, decode_points, encode_points
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,6 @@ def collect_garbage(
 
 # The retain points of the last completed pass; outside every database's prefix (b"d" + id).
 RETAINED_KEY = b"~gc/retained"
-_POINT = struct.Struct(">QI")  # ts, prefix length; then the prefix
 
 
 def load_retained(client: TxnClient) -> frozenset[RetainPoint] | None:
@@ -71,19 +69,11 @@ def load_retained(client: TxnClient) -> frozenset[RetainPoint] | None:
         raw = txn.get(RETAINED_KEY)
     finally:
         txn.rollback()
-    if raw is None:
-        return None
-    points, off = [], 0
-    while off < len(raw):
-        ts, n = _POINT.unpack_from(raw, off)
-        off += _POINT.size
-        points.append(RetainPoint(raw[off : off + n], ts))
-        off += n
-    return frozenset(points)
+    return None if raw is None else frozenset(decode_points(raw))
 
 
 def store_retained(client: TxnClient, retain: frozenset[RetainPoint]) -> None:
-    raw = b"".join(_POINT.pack(r.ts, len(r.prefix)) + r.prefix for r in sorted(retain))
+    raw = encode_points(retain)
     txn = client.begin()
     try:
         txn.put(RETAINED_KEY, raw)
@@ -102,7 +92,8 @@ class GcWorker:
     are garbage though nothing was written) or no pass completed yet (the store may predate
     the GC log). Those retain points are stored under ``RETAINED_KEY`` once a pass completes,
     so a restart or another node's worker (a new Raft leader) compares with them, and a full
-    pass interrupted is asked for again."""
+    pass interrupted is asked for again (it goes on from the position it persisted, see
+    ``kv.txn.gc.resume_at``)."""
 
     def __init__(
         self,

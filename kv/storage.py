@@ -20,10 +20,11 @@ timestamps come from.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import functools
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from kv import commands, interrupt, nowait
@@ -463,15 +464,21 @@ class Storage:
         retain: Sequence[RetainPoint] = (),
         *,
         full: bool = False,
-        chunk_keys: int = commands.CHUNK_KEYS,
+        chunk_keys: int = commands.GC_PLAN_KEYS,
     ) -> GcProgress:
         """Raise the safepoint (never lower it) and delete versions no reader can need: of
-        the keys written since the last pass, or with ``full`` of every key."""
+        the keys written since the last pass, or with ``full`` of every key. Planned on read
+        snapshots; only the deletions are write commands (``commands.gc_pass``)."""
         return commands.gc_pass(
             lambda: self._execute(1, commands.raise_safepoint, safepoint),
-            lambda start: self._execute(
-                chunk_keys, commands.gc_chunk, safepoint, retain, start, chunk_keys
-            ),
-            lambda: self._execute(chunk_keys, commands.gc_log_chunk, safepoint, retain, chunk_keys),
+            self._gc_snapshot,
+            lambda batch: self._execute(batch.size(), commands.gc_delete, batch),
+            retain,
             full=full,
+            chunk_keys=chunk_keys,
         )
+
+    @contextlib.contextmanager
+    def _gc_snapshot(self) -> Iterator[MvccReader]:
+        with self.engine.snapshot() as snap:
+            yield MvccReader(snap, self.links)

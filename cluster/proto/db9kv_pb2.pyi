@@ -200,6 +200,30 @@ class GcChunk(_message.Message):
     from_log: bool
     def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., start_key_enc: _Optional[bytes] = ..., max_keys: _Optional[int] = ..., from_log: _Optional[bool] = ...) -> None: ...
 
+class GcKeyVersions(_message.Message):
+    __slots__ = ("key_enc", "commit_ts")
+    KEY_ENC_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_TS_FIELD_NUMBER: _ClassVar[int]
+    key_enc: bytes
+    commit_ts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, key_enc: _Optional[bytes] = ..., commit_ts: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class GcDelete(_message.Message):
+    __slots__ = ("safepoint", "retain", "versions", "log_keys", "has_cursor", "cursor")
+    SAFEPOINT_FIELD_NUMBER: _ClassVar[int]
+    RETAIN_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    LOG_KEYS_FIELD_NUMBER: _ClassVar[int]
+    HAS_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    safepoint: int
+    retain: _containers.RepeatedCompositeFieldContainer[RetainPoint]
+    versions: _containers.RepeatedCompositeFieldContainer[GcKeyVersions]
+    log_keys: _containers.RepeatedScalarFieldContainer[bytes]
+    has_cursor: bool
+    cursor: bytes
+    def __init__(self, safepoint: _Optional[int] = ..., retain: _Optional[_Iterable[_Union[RetainPoint, _Mapping]]] = ..., versions: _Optional[_Iterable[_Union[GcKeyVersions, _Mapping]]] = ..., log_keys: _Optional[_Iterable[bytes]] = ..., has_cursor: _Optional[bool] = ..., cursor: _Optional[bytes] = ...) -> None: ...
+
 class SetBranchRequest(_message.Message):
     __slots__ = ("child", "parent", "fork_ts", "replace")
     CHILD_FIELD_NUMBER: _ClassVar[int]
@@ -223,7 +247,7 @@ class DropPrefixChunk(_message.Message):
     def __init__(self, prefix: _Optional[bytes] = ..., max_keys: _Optional[int] = ..., keep_link: _Optional[bool] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk", "set_branch", "drop_prefix", "tso_window")
+    __slots__ = ("prewrite", "commit", "one_pc", "rollback", "check_txn_status", "heart_beat", "resolve_lock", "tso", "set_safepoint", "gc_chunk", "set_branch", "drop_prefix", "tso_window", "gc_delete")
     PREWRITE_FIELD_NUMBER: _ClassVar[int]
     COMMIT_FIELD_NUMBER: _ClassVar[int]
     ONE_PC_FIELD_NUMBER: _ClassVar[int]
@@ -237,6 +261,7 @@ class Command(_message.Message):
     SET_BRANCH_FIELD_NUMBER: _ClassVar[int]
     DROP_PREFIX_FIELD_NUMBER: _ClassVar[int]
     TSO_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    GC_DELETE_FIELD_NUMBER: _ClassVar[int]
     prewrite: PrewriteRequest
     commit: CommitRequest
     one_pc: OnePcRequest
@@ -250,7 +275,8 @@ class Command(_message.Message):
     set_branch: SetBranchRequest
     drop_prefix: DropPrefixChunk
     tso_window: TsoWindowRequest
-    def __init__(self, prewrite: _Optional[_Union[PrewriteRequest, _Mapping]] = ..., commit: _Optional[_Union[CommitRequest, _Mapping]] = ..., one_pc: _Optional[_Union[OnePcRequest, _Mapping]] = ..., rollback: _Optional[_Union[RollbackRequest, _Mapping]] = ..., check_txn_status: _Optional[_Union[CheckTxnStatusRequest, _Mapping]] = ..., heart_beat: _Optional[_Union[HeartBeatRequest, _Mapping]] = ..., resolve_lock: _Optional[_Union[ResolveLockRequest, _Mapping]] = ..., tso: _Optional[_Union[TsoRequest, _Mapping]] = ..., set_safepoint: _Optional[_Union[GcRequest, _Mapping]] = ..., gc_chunk: _Optional[_Union[GcChunk, _Mapping]] = ..., set_branch: _Optional[_Union[SetBranchRequest, _Mapping]] = ..., drop_prefix: _Optional[_Union[DropPrefixChunk, _Mapping]] = ..., tso_window: _Optional[_Union[TsoWindowRequest, _Mapping]] = ...) -> None: ...
+    gc_delete: GcDelete
+    def __init__(self, prewrite: _Optional[_Union[PrewriteRequest, _Mapping]] = ..., commit: _Optional[_Union[CommitRequest, _Mapping]] = ..., one_pc: _Optional[_Union[OnePcRequest, _Mapping]] = ..., rollback: _Optional[_Union[RollbackRequest, _Mapping]] = ..., check_txn_status: _Optional[_Union[CheckTxnStatusRequest, _Mapping]] = ..., heart_beat: _Optional[_Union[HeartBeatRequest, _Mapping]] = ..., resolve_lock: _Optional[_Union[ResolveLockRequest, _Mapping]] = ..., tso: _Optional[_Union[TsoRequest, _Mapping]] = ..., set_safepoint: _Optional[_Union[GcRequest, _Mapping]] = ..., gc_chunk: _Optional[_Union[GcChunk, _Mapping]] = ..., set_branch: _Optional[_Union[SetBranchRequest, _Mapping]] = ..., drop_prefix: _Optional[_Union[DropPrefixChunk, _Mapping]] = ..., tso_window: _Optional[_Union[TsoWindowRequest, _Mapping]] = ..., gc_delete: _Optional[_Union[GcDelete, _Mapping]] = ...) -> None: ...
 
 class RaftBatch(_message.Message):
     __slots__ = ("clock_ms", "commands")
