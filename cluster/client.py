@@ -27,6 +27,7 @@ from cluster.convert import (
 )
 from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
+from cluster.tso_batch import TsoBatcher
 from kv import interrupt
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.records import Lock, Mutation
@@ -49,6 +50,7 @@ class RemoteKv:
         self._stubs = [pb_grpc.KvStub(c) for c in self._channels]  # type: ignore[no-untyped-call]
         self._current = 0
         self._routed = False  # _current was pointed at the leader since the last failure
+        self._tso = TsoBatcher(self._fetch_ts)  # concurrent threads share one Tso call
 
     def _route(self) -> None:
         """Point ``_current`` at the leader if the current node names one we know."""
@@ -102,7 +104,10 @@ class RemoteKv:
     # -- KvBackend --------------------------------------------------------------------------
 
     def get_ts(self, count: int = 1) -> int:
-        return int(self._call("Tso", pb.TsoRequest(count=count)).ts)
+        return self._tso.get_ts(count)[0]
+
+    def _fetch_ts(self, count: int) -> tuple[int, int]:
+        return int(self._call("Tso", pb.TsoRequest(count=count)).ts), 0
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         r = self._call("KvGet", pb.GetRequest(key=key, ts=ts))

@@ -41,7 +41,8 @@ from cluster.leader_link import LeaderLink
 from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
-from cluster.tso import LeaderTso, ReadSpan, TsoBatcher
+from cluster.tso import LeaderTso, ReadSpan
+from cluster.tso_batch import TsoBatcher
 from kv import commands, interrupt, nowait
 from kv.clock import wall_ms
 from kv.commands import check_sizes
@@ -370,7 +371,12 @@ class RaftKv:
                     "try another node"
                 )
         elif self.tso.serving():
-            self.tso.check_read(ts, span, self.read_wait_s)
+            try:
+                self.tso.check_read(ts, span, self.read_wait_s)
+            except Unavailable:
+                if self.machine._isLeader():
+                    raise  # still leading, but no lease: no one may serve it now
+                self._follower_barrier(ts)  # it stopped leading meanwhile
         else:
             self._follower_barrier(ts)
         commands.check_snapshot(ts, self.machine.safepoint)
