@@ -29,34 +29,37 @@ class TsoBatcher:
         me = _TsoWait(count)
         with self._lock:
             self._queue.append(me)
-            lead = self._busy < self.max_inflight
-            if lead:
+            if self._busy < self.max_inflight:
                 self._busy += 1
-        if not lead:
-            me.done.wait()
-            if me.ts:
-                return me.ts, me.read_index
-            if me.error is not None:
-                raise me.error
-            return self.get_ts(count)  # the leader of that round left before serving us
-        try:
-            while True:
-                with self._lock:
-                    batch, self._queue = self._queue, []
-                    if not batch:
-                        self._busy -= 1
-                        break
-                self._serve(batch)
-        except BaseException:
-            with self._lock:
-                self._busy -= 1
-                rest, self._queue = self._queue, []
-            for w in rest:
-                w.done.set()  # they retry and one of them leads
-            raise
+                me.lead = True
+        while True:
+            if me.lead:  # a lead is always passed on, even when another call served us
+                me.lead = False
+                self._lead()
+            if me.served:
+                break
+            me.done.wait()  # served, or promoted to lead the next call
+            me.done.clear()  # the flags hold the state; the event only wakes us
         if me.error is not None:
             raise me.error
         return me.ts, me.read_index
+
+    def _lead(self) -> None:
+        """Send one call for everything queued, then hand the lead to the first request
+        that queued meanwhile (no caller serves others' calls after its own is answered)."""
+        with self._lock:
+            batch, self._queue = self._queue, []
+        try:
+            if batch:
+                self._serve(batch)
+        finally:
+            with self._lock:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.lead = True
+                    successor.done.set()
+                else:
+                    self._busy -= 1
 
     def _serve(self, batch: list[_TsoWait]) -> None:
         total = sum(w.count for w in batch)
@@ -64,20 +67,22 @@ class TsoBatcher:
             first, read_index = self._fetch(total)
         except Exception as exc:
             for w in batch:
-                w.error = exc
+                w.error, w.served = exc, True
                 w.done.set()
             return
         for w in batch:
-            w.ts, w.read_index = first, read_index
+            w.ts, w.read_index, w.served = first, read_index, True
             first += w.count
             w.done.set()
 
 
 class _TsoWait:
-    __slots__ = ("count", "done", "error", "read_index", "ts")
+    __slots__ = ("count", "done", "error", "lead", "read_index", "served", "ts")
 
     def __init__(self, count: int) -> None:
         self.count = count
+        self.lead = False
+        self.served = False
         self.done = threading.Event()
         self.ts = 0
         self.read_index = 0
