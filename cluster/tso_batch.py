@@ -18,7 +18,7 @@ class TsoBatcher:
     ``max_inflight`` calls are in flight; requests that arrive meanwhile form the next.
     """
 
-    def __init__(self, fetch: Callable[[int], tuple[int, int]], max_inflight: int = 1) -> None:
+    def __init__(self, fetch: Callable[[int], tuple[int, int]], max_inflight: int = 2) -> None:
         self._fetch = fetch
         self.max_inflight = max_inflight
         self._lock = threading.Lock()
