@@ -19,23 +19,27 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kv.client import TxnClient
 from tests.cluster.harness import LocalCluster, free_ports, running_cluster
 
 
-def txn_rate(client: TxnClient, threads: int, seconds: float) -> float:
+def rate(op: Callable[[int, int], None], threads: int, seconds: float) -> float:
+    """Calls of ``op(thread, n)`` per second from ``threads`` threads for ``seconds``."""
     done = [0] * threads
+    errors: list[BaseException] = []
     stop = time.monotonic() + seconds
 
     def worker(i: int) -> None:
         n = 0
-        while time.monotonic() < stop:
-            txn = client.begin()
-            txn.put(f"bench/{i}/{n}".encode(), b"x" * 100)
-            txn.commit()
-            n += 1
+        try:
+            while time.monotonic() < stop:
+                op(i, n)
+                n += 1
+        except BaseException as exc:  # surfaced below: a failed op must not pass as a rate
+            errors.append(exc)
         done[i] = n
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
@@ -44,7 +48,18 @@ def txn_rate(client: TxnClient, threads: int, seconds: float) -> float:
         t.start()
     for t in pool:
         t.join()
+    if errors:
+        raise errors[0]
     return sum(done) / (time.monotonic() - started)
+
+
+def txn_rate(client: TxnClient, threads: int, seconds: float) -> float:
+    def put(i: int, n: int) -> None:
+        txn = client.begin()
+        txn.put(f"bench/{i}/{n}".encode(), b"x" * 100)
+        txn.commit()
+
+    return rate(put, threads, seconds)
 
 
 def raw_syncobj_rate(base: Path, threads: int, seconds: float) -> float:

@@ -38,10 +38,10 @@ from typing import Any
 
 import grpc
 
-from bench.cluster_bench import failover_gaps
+from bench.cluster_bench import failover_gaps, rate
 from bench.servers import Server, db9_server, free_base, pg_server, pgbench, tps
 from kv.client import TxnClient
-from tests.cluster.harness import PASSWORD, LocalCluster, NodeProc, free_ports
+from tests.cluster.harness import PASSWORD, LocalCluster, NodeProc, free_ports, stop_processes
 
 PARTS = ("init", "select", "update", "kv", "failover")
 VALUE = b"x" * 100
@@ -120,33 +120,6 @@ def pgbench_parts(args: argparse.Namespace, parts: set[str], base: Path) -> dict
 
 
 # -- KV: db9 and etcd -------------------------------------------------------------------------
-
-
-def rate(op: Callable[[int, int], None], threads: int, seconds: float) -> float:
-    """Calls of ``op(thread, n)`` per second from ``threads`` threads for ``seconds``."""
-    done = [0] * threads
-    errors: list[BaseException] = []
-    stop = time.monotonic() + seconds
-
-    def worker(i: int) -> None:
-        n = 0
-        try:
-            while time.monotonic() < stop:
-                op(i, n)
-                n += 1
-        except BaseException as exc:  # surfaced below: a failed op must not pass as a rate
-            errors.append(exc)
-        done[i] = n
-
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    started = time.monotonic()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise errors[0]
-    return sum(done) / (time.monotonic() - started)
 
 
 def get_key(i: int, n: int) -> bytes:
@@ -311,16 +284,8 @@ class EtcdCluster:
         m.proc.wait(10)
 
     def stop_all(self) -> None:
+        stop_processes([m.proc for m in self.members if m.proc is not None])
         for m in self.members:
-            if m.proc is not None and m.proc.poll() is None:
-                m.proc.terminate()
-        for m in self.members:
-            if m.proc is not None:
-                try:
-                    m.proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    m.proc.kill()
-                    m.proc.wait(5)
             if m.channel is not None:
                 m.channel.close()
 

@@ -68,7 +68,7 @@ def apply() -> None:
     if _applied:
         return
     _patch_tick()
-    _patch_messages()
+    raft_prevote.add_message_handlers({PING: _on_ping, ACK: _on_ack})
     _applied = True
 
 
@@ -145,22 +145,6 @@ def _maybe_ping(self: Any) -> None:
     transport = _get(self, "transport")
     for node in _get(self, "otherNodes"):
         transport.send(node, message)
-
-
-def _patch_messages() -> None:
-    inner = syncobj.SyncObj._SyncObj__onMessageReceived
-
-    def on_message(self: Any, node: Any, message: Any) -> None:
-        kind = message.get("type") if isinstance(message, dict) else None
-        if kind == PING:
-            _on_ping(self, node, message)
-            return
-        if kind == ACK:
-            _on_ack(self, node, message)
-            return
-        inner(self, node, message)
-
-    syncobj.SyncObj._SyncObj__onMessageReceived = on_message
 
 
 def _on_ping(self: Any, node: Any, message: dict[str, Any]) -> None:

@@ -47,6 +47,7 @@ import math
 import random
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,20 +166,27 @@ def _maybe_pre_vote(self: Any) -> None:
 # -- 2.-4. messages -----------------------------------------------------------------------------
 
 
+def add_message_handlers(handlers: dict[str, Callable[[Any, Any, dict[str, Any]], None]]) -> None:
+    """Wrap pysyncobj's message handler: messages whose ``type`` is a key of ``handlers``
+    go to that handler ``(sync, node, message)`` and nowhere else; others pass through."""
+    inner = syncobj.SyncObj._SyncObj__onMessageReceived
+
+    def on_message(self: Any, node: Any, message: Any) -> None:
+        kind = message.get("type") if isinstance(message, dict) else None
+        handler = handlers.get(kind) if isinstance(kind, str) else None
+        if handler is not None:
+            handler(self, node, message)
+            return
+        inner(self, node, message)
+
+    syncobj.SyncObj._SyncObj__onMessageReceived = on_message
+
+
 def _patch_messages() -> None:
     inner = syncobj.SyncObj._SyncObj__onMessageReceived
 
     def on_message(self: Any, node: Any, message: Any) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
-        if kind == PRE_VOTE:
-            _on_pre_vote(self, node, message)
-            return
-        if kind == PRE_VOTE_REPLY:
-            _on_pre_vote_reply(self, node, message)
-            return
-        if kind == HIGHER_TERM:
-            _on_higher_term(self, message)
-            return
         if (
             kind == "request_vote"
             and _get(self, "selfNode") is not None
@@ -196,6 +204,13 @@ def _patch_messages() -> None:
         inner(self, node, message)
 
     syncobj.SyncObj._SyncObj__onMessageReceived = on_message
+    add_message_handlers(
+        {
+            PRE_VOTE: _on_pre_vote,
+            PRE_VOTE_REPLY: _on_pre_vote_reply,
+            HIGHER_TERM: lambda sync, node, message: _on_higher_term(sync, message),
+        }
+    )
 
 
 def _on_pre_vote(self: Any, node: Any, message: dict[str, Any]) -> None:

@@ -129,18 +129,9 @@ class LocalCluster:
 
     def stop_all(self) -> None:
         for node in self.nodes:
-            if node.proc is None or node.proc.poll() is not None:
-                continue
-            if node.stopped:
+            if node.proc is not None and node.proc.poll() is None and node.stopped:
                 node.proc.send_signal(signal.SIGCONT)
-            node.proc.terminate()
-        for node in self.nodes:
-            if node.proc is not None:
-                try:
-                    node.proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    node.proc.kill()
-                    node.proc.wait(5)
+        stop_processes([node.proc for node in self.nodes if node.proc is not None])
 
     def client(self, nodes: list[NodeProc] | None = None, retry_s: float = 15.0) -> RemoteKv:
         return RemoteKv([n.grpc_addr for n in (nodes or self.nodes)], retry_s=retry_s)
@@ -267,3 +258,16 @@ def fill_disk(path: Path) -> Path:
     finally:
         os.close(fd)
     return filler
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every live process, then wait for each (SIGKILL after 20 s)."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
