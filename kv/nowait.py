@@ -11,21 +11,55 @@ and the caller reruns the statement in a worker thread; elsewhere it costs one a
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 _state = threading.local()
 
 
 class WouldBlock(Exception):
-    """The work would have to wait; rerun it where waiting is allowed."""
+    """The work would have to wait; rerun it where waiting is allowed.
+
+    ``prepare``, when given, starts the wait elsewhere and returns a future of its result: a
+    caller on an event loop may await that and rerun the work inline at once under
+    ``prepared(result)``, where the code that raised takes the result (``take_prepared``)
+    instead of waiting. The result is good for that one rerun only."""
+
+    def __init__(self, prepare: Callable[[], Future[Any]] | None = None) -> None:
+        super().__init__()
+        self.prepare = prepare
 
 
 def active() -> bool:
     return getattr(_state, "on", False)
 
 
-def check() -> None:
+def check(prepare: Callable[[], Future[Any]] | None = None) -> None:
     if getattr(_state, "on", False):
-        raise WouldBlock
+        raise WouldBlock(prepare)
+
+
+def take_prepared() -> Any:
+    """The result a ``prepared`` block holds for this thread (None: none); taken once."""
+    value = getattr(_state, "prepared", None)
+    _state.prepared = None
+    return value
+
+
+class prepared:
+    """Inside this block, ``take_prepared()`` returns ``value`` once."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def __enter__(self) -> None:
+        _state.prepared = self._value
+
+    def __exit__(self, *exc: object) -> None:
+        _state.prepared = None
 
 
 class nonblocking:

@@ -705,7 +705,7 @@ class PgConnection:
                         assert session is not None
                         session.refuse_in_failed_block(self._portal(msg.portal).prepared.stmt)
                         self._pipeline_if_more(msg)
-                        if not self.execute_inline(msg):
+                        if not self.execute_inline(msg) and not await self._inline_when_ready(msg):
                             await self.execute(msg)
                 elif isinstance(msg, M.Parse):
                     await self.parse(msg)
@@ -1374,7 +1374,21 @@ class PgConnection:
             raise err
         return portal
 
-    def execute_inline(self, msg: M.Execute) -> bool:
+    async def _inline_when_ready(self, msg: M.Execute) -> bool:
+        """After an inline attempt stopped at a wait that can be done off the loop (a
+        timestamp from the cluster's leader): await it, then execute inline with it."""
+        session = self.session
+        assert session is not None
+        prepare, session.inline_prepare = session.inline_prepare, None
+        if prepare is None:
+            return False
+        try:
+            ready = await asyncio.wrap_future(prepare())
+        except Exception:
+            return False
+        return self.execute_inline(msg, ready)
+
+    def execute_inline(self, msg: M.Execute, ready: object = None) -> bool:
         """Execute a portal whose statement is a cached point read, on the loop thread;
         False if it must go through ``execute`` (a worker thread) instead."""
         session = self.session
@@ -1382,7 +1396,7 @@ class PgConnection:
         portal = self._portal(msg.portal)
         if portal.result is None and portal.prepared.stmt is not None:
             try:
-                portal.result = session.execute_inline(portal.prepared, portal.params)
+                portal.result = session.execute_inline(portal.prepared, portal.params, ready)
             finally:
                 if session.notices:
                     self.send_notices()

@@ -19,6 +19,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, cast
@@ -395,6 +396,8 @@ class Session:
         self.savepoints: list[tuple[str, int]] = []
         self._read_only_at: list[str] = []  # transaction_read_only at each savepoint
         self.notices: list[str] = []
+        # Set by execute_inline when a wait can be done off the event loop (kv.nowait).
+        self.inline_prepare: Callable[[], Future[Any]] | None = None
         self._stmt_time: dt.datetime | None = None
         self._txn_time: float | None = None  # epoch seconds; now() is the transaction's start
         # txid_current(): the start timestamp of the transaction's first snapshot (a READ
@@ -1056,12 +1059,25 @@ class Session:
             prepared.stmt, params, list(prepared.param_types), stream, prepared.columns
         )
 
-    def execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
+    def execute_inline(
+        self, prepared: Prepared, params: list[Any], ready: object = None
+    ) -> Result | None:
         """Run a statement of bounded work on the calling thread (an event loop) if nothing
         on its path would wait; None means: run ``execute_prepared`` in a worker thread
         instead. A hop to a worker thread costs more than such a statement. Bounded work is
         BEGIN, a cached point read, and, inside a block, a cached point write (its writes
-        stay in the transaction's buffer until COMMIT, which always runs in a worker)."""
+        stay in the transaction's buffer until COMMIT, which always runs in a worker).
+
+        When None comes back and ``inline_prepare`` is set, the wait that stopped the
+        statement can be done off the loop: await ``inline_prepare()`` and call again at
+        once with ``ready`` = its result (see ``kv.nowait.WouldBlock``)."""
+        self.inline_prepare = None
+        if ready is not None:
+            with nowait.prepared(ready):
+                return self._execute_inline(prepared, params)
+        return self._execute_inline(prepared, params)
+
+    def _execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
         stmt = prepared.stmt
         if stmt is None or not self.client.backend.inline_reads or self.failed:
             return None
@@ -1069,13 +1085,15 @@ class Session:
             try:  # a pipeline's implicit block, opened here as run_statement would
                 with nowait.nonblocking():
                     self._open_block(transaction_modes.Modes(), implicit=True)
-            except nowait.WouldBlock:
+            except nowait.WouldBlock as exc:
+                self.inline_prepare = exc.prepare
                 return None
         if stmt.utility is not None and stmt.utility[0] in ("begin", "start"):
             try:
                 with nowait.nonblocking():
                     return self.run_statement(stmt, params)
-            except nowait.WouldBlock:
+            except nowait.WouldBlock as exc:
+                self.inline_prepare = exc.prepare
                 return None  # _begin changes nothing before its snapshot is taken
         undo = (
             self.in_block
@@ -1100,7 +1118,8 @@ class Session:
                     stmt.text,
                     undo=undo,
                 )
-        except nowait.WouldBlock:
+        except nowait.WouldBlock as exc:
+            self.inline_prepare = exc.prepare
             return None
         except Db9Error as exc:
             if self.database.observer is not None:

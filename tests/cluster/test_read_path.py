@@ -60,3 +60,42 @@ def test_a_follower_reads_every_write_acknowledged_before_it_began(tmp_path: Pat
                 r = reader.begin()
                 assert r.get(b"rp/register") == str(i).encode()
                 r.rollback()
+
+
+def test_prepared_point_reads_on_a_follower_see_the_leaders_writes(tmp_path: Path) -> None:
+    """A follower runs a cached point SELECT on its event loop once the timestamp fetched for
+    it off the loop arrives (kv.nowait.prepared): it still sees every row committed through
+    the leader before the SELECT was sent, and sessions in parallel each get their own."""
+    import threading
+
+    import psycopg
+
+    with running_cluster(tmp_path) as cluster:
+        leader = cluster.wait_leader()
+        follower = next(n for n in cluster.nodes if n is not leader)
+        with psycopg.connect(leader.dsn(), autocommit=True) as w:
+            w.execute("CREATE TABLE reg (k int PRIMARY KEY, v int)")
+            w.execute("INSERT INTO reg SELECT g, 0 FROM generate_series(1, 4) g")
+        errors: list[BaseException] = []
+
+        def session(k: int) -> None:
+            try:
+                with (
+                    psycopg.connect(leader.dsn(), autocommit=True) as w,
+                    psycopg.connect(follower.dsn(), autocommit=True) as r,
+                ):
+                    for i in range(1, 40):
+                        w.execute("UPDATE reg SET v = %s WHERE k = %s", (i, k), prepare=True)
+                        got = r.execute(
+                            "SELECT v FROM reg WHERE k = %s", (k,), prepare=True
+                        ).fetchone()
+                        assert got == (i,), (k, i, got)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=session, args=(k,)) for k in range(1, 5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors
