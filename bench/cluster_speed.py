@@ -137,12 +137,15 @@ class KvOps:
 
 def db9_ops(client: TxnClient) -> KvOps:
     def put(i: int, n: int) -> None:
-        txn = client.begin()
+        txn = client.begin(lazy=True)  # a blind write: the leader draws its timestamps
         txn.put(b"put/%d/%d" % (i, n), VALUE)
         txn.commit()
 
     def get(i: int, n: int) -> None:
-        if client.begin().get(get_key(i, n)) != VALUE:
+        txn = client.begin(lazy=True)  # one request: the read draws its own timestamp
+        value = txn.get(get_key(i, n))
+        txn.rollback()
+        if value != VALUE:
             raise AssertionError(f"db9 lost {get_key(i, n)!r}")
 
     def preload() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 
+from cluster.batching import CallBatcher, TsoBatcher
 from cluster.convert import (
     OutcomeUnknown,
     Unavailable,
@@ -27,7 +28,6 @@ from cluster.convert import (
 )
 from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
-from cluster.tso_batch import TsoBatcher
 from kv import interrupt
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.records import Lock, Mutation
@@ -51,6 +51,14 @@ class RemoteKv:
         self._current = 0
         self._routed = False  # _current was pointed at the leader since the last failure
         self._tso = TsoBatcher(self._fetch_ts)  # concurrent threads share one Tso call
+        # Concurrent fresh reads share one KvBatchGet (one timestamp), concurrent blind
+        # writes one KvOnePcBatch: TiKV's batch commands.
+        self._fresh_gets: CallBatcher[bytes, tuple[bytes | None, int]] = CallBatcher(
+            self._serve_fresh_gets
+        )
+        self._blind_writes: CallBatcher[Sequence[Mutation], pb.OnePcResult] = CallBatcher(
+            self._serve_blind_writes
+        )
 
     def _route(self) -> None:
         """Point ``_current`` at the leader if the current node names one we know."""
@@ -66,7 +74,10 @@ class RemoteKv:
         for c in self._channels:
             c.close()
 
-    def _call(self, name: str, request: Any) -> Any:
+    def _call(self, name: str, request: Any, *, idempotent: bool = True) -> Any:
+        """Send ``request`` to the leader, trying the next node while none can serve it;
+        a request that is not ``idempotent`` is not sent again once it may have landed
+        (OutcomeUnknown at once)."""
         deadline = time.monotonic() + self.retry_s
         backoff = 0.05
         last: Exception | None = None
@@ -90,6 +101,8 @@ class RemoteKv:
                 # The request may have reached the node before it failed.
                 unknown = unknown or exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED
                 last = exc
+            if unknown and not idempotent:
+                raise OutcomeUnknown(f"{name} may or may not have been applied: {_describe(last)}")
             if time.monotonic() + backoff >= deadline:
                 if unknown:
                     raise OutcomeUnknown(f"no node confirmed {name} in time: {_describe(last)}")
@@ -112,6 +125,14 @@ class RemoteKv:
     def get(self, key: bytes, ts: int) -> bytes | None:
         r = self._call("KvGet", pb.GetRequest(key=key, ts=ts))
         return bytes(r.value) if r.found else None
+
+    def get_fresh(self, key: bytes) -> tuple[bytes | None, int]:
+        return self._fresh_gets.call(key)
+
+    def _serve_fresh_gets(self, keys: Sequence[bytes]) -> list[tuple[bytes | None, int]]:
+        r = self._call("KvBatchGet", pb.BatchGetRequest(keys=list(set(keys)), ts=0))
+        found = {p.key: p.value for p in r.pairs}
+        return [(found.get(k), int(r.ts)) for k in keys]
 
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
         r = self._call("KvBatchGet", pb.BatchGetRequest(keys=list(keys), ts=ts))
@@ -169,10 +190,22 @@ class RemoteKv:
         )
 
     def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
+        if not start_ts:  # a blind write: batched, its start_ts drawn by the leader
+            done = self._blind_writes.call(mutations)
+            if done.error.kind in ("Unavailable", "OutcomeUnknown"):
+                return self.one_pc(mutations, done.start_ts)  # the same commit, retried
+            raise_if_error(done.error)
+            return int(done.commit_ts)
         r = self._call(
             "KvOnePc", pb.OnePcRequest(mutations=mutations_to_pb(mutations), start_ts=start_ts)
         )
         return int(r.ts)
+
+    def _serve_blind_writes(self, batch: Sequence[Sequence[Mutation]]) -> list[pb.OnePcResult]:
+        req = pb.OnePcBatchRequest(
+            commits=[pb.OnePcRequest(mutations=mutations_to_pb(m)) for m in batch]
+        )
+        return list(self._call("KvOnePcBatch", req, idempotent=False).results)
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
         self._call("KvBatchRollback", pb.RollbackRequest(keys=list(keys), start_ts=start_ts))

@@ -14,9 +14,16 @@ from typing import Any
 import grpc
 
 from cluster import lease
-from cluster.convert import OutcomeUnknown, Unavailable, mutations_to_pb, raise_if_error
+from cluster.convert import (
+    OutcomeUnknown,
+    Unavailable,
+    error_from_pb,
+    mutations_to_pb,
+    raise_if_error,
+)
 from cluster.proto import db9kv_pb2 as pb
 from cluster.proto import db9kv_pb2_grpc as pb_grpc
+from kv.errors import Db9Error
 from kv.mvcc.records import Mutation
 
 
@@ -59,6 +66,14 @@ class LeaderLink:
     def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
         req = pb.OnePcRequest(mutations=mutations_to_pb(mutations), start_ts=start_ts)
         return int(self._call("KvOnePc", req, writes=True).ts)
+
+    def one_pc_many(self, batch: Sequence[tuple[Sequence[Mutation], int]]) -> list[int | Db9Error]:
+        """Commits with their start_ts set (so each is idempotent); commit_ts or error each."""
+        req = pb.OnePcBatchRequest(
+            commits=[pb.OnePcRequest(mutations=mutations_to_pb(m), start_ts=s) for m, s in batch]
+        )
+        results = self._call("KvOnePcBatch", req, writes=True).results
+        return [error_from_pb(r.error) if r.error.kind else int(r.commit_ts) for r in results]
 
     def close(self) -> None:
         with self._lock:

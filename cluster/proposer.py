@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,17 +83,37 @@ class Proposer:
         Raises Unavailable if it surely was not applied, OutcomeUnknown if it may have been,
         DiskFull (53100) at once while this node's disk is full.
         """
+        (item,) = self._enqueue([command])
+        return self._outcome(item, time.monotonic() + timeout_s)
+
+    def submit_many(self, commands: Sequence[pb.Command], timeout_s: float) -> list[Any]:
+        """Propose independent ``commands`` together (they may share an entry); each one's
+        result, or the Db9Error ``submit`` would have raised for it."""
+        items = self._enqueue(commands)
+        deadline = time.monotonic() + timeout_s
+        out: list[Any] = []
+        for item in items:
+            try:
+                out.append(self._outcome(item, deadline))
+            except Db9Error as exc:
+                out.append(exc)
+        return out
+
+    def _enqueue(self, commands: Sequence[pb.Command]) -> list[_Pending]:
         nowait.check()  # a write waits for the log
         full = self._disk_full()
         if full:
             raise DiskFull(f"this node's disk is full ({full}); no writes until space returns")
-        item = _Pending(command, command.ByteSize())
+        items = [_Pending(c, c.ByteSize()) for c in commands]
         with self._cond:
             if self._stopped:
                 raise Unavailable("node is shutting down")
-            self._queue.append(item)
+            self._queue.extend(items)
             self._cond.notify_all()
-        if not item.done.wait(timeout_s):
+        return items
+
+    def _outcome(self, item: _Pending, deadline: float) -> Any:
+        if not item.done.wait(max(deadline - time.monotonic(), 0.0)):
             with self._cond:
                 if item in self._queue:  # never handed to Raft: surely not applied
                     self._queue.remove(item)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from cluster.batching import TsoBatcher
 from cluster.convert import (
     OutcomeUnknown,
     Unavailable,
@@ -43,11 +44,10 @@ from cluster.proposer import Proposer
 from cluster.proto import db9kv_pb2 as pb
 from cluster.state_machine import KvStateMachine
 from cluster.tso import LeaderTso, ReadSpan
-from cluster.tso_batch import TsoBatcher
 from kv import commands, interrupt, nowait
 from kv.clock import wall_ms
 from kv.commands import check_sizes
-from kv.errors import DiskFull
+from kv.errors import Db9Error, DiskFull
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink
 from kv.mvcc.reader import MvccReader, mvcc_get
@@ -244,40 +244,86 @@ class RaftKv:
         check_sizes(mutations, self._max_key)
         self._check_not_stale(start_ts)
         nowait.check()
+        if not start_ts:  # a blind write: drawn once, so every attempt below is one commit
+            start_ts = self.get_ts()
 
         def attempt() -> int:
-            if self.tso.serving() or self.machine._isLeader():
-                return self.one_pc_here(mutations, start_ts)
+            if self._leading():
+                (result,) = self.one_pc_here([(mutations, start_ts)])
+                if isinstance(result, Db9Error):
+                    raise result
+                return result
             return self.leader.one_pc(mutations, start_ts)
 
         return self._retrying(attempt)
 
-    def one_pc_here(self, mutations: Sequence[Mutation], start_ts: int) -> int:
-        """On the leader: one attempt, with a commit_ts from this leader's oracle held in
-        its lock table until the entry is applied. An attempt whose outcome is unknown
-        keeps its lock while this member leads in the same term (the entry may still
-        apply); a new term starts with an empty table."""
-        commit_ts = self.tso.draw_commit(frozenset(m.key for m in mutations))
-        term = self.machine.raft_term()
-        command = pb.Command(
-            one_pc=pb.OnePcRequest(
-                mutations=mutations_to_pb(mutations), start_ts=start_ts, commit_ts=commit_ts
-            )
-        )
-        settled = False
+    def one_pc_many(
+        self, batch: Sequence[tuple[Sequence[Mutation], int]]
+    ) -> list[tuple[int, int | Db9Error]]:
+        """Independent one-phase commits (a KvOnePcBatch request), proposed together: each
+        one's start_ts (a 0 is drawn here first) and its commit_ts or error. A follower
+        forwards the batch to the leader. An item that fails Unavailable or OutcomeUnknown
+        is for the caller to retry alone with its start_ts (the same commit)."""
+        blind = sum(1 for _, start_ts in batch if not start_ts)
+        first = self.get_ts(blind) if blind else 0
+        out: list[tuple[int, int | Db9Error]] = []
+        todo: list[tuple[Sequence[Mutation], int]] = []
+        for mutations, start_ts in batch:
+            if not start_ts:
+                start_ts, first = first, first + 1
+            try:
+                check_sizes(mutations, self._max_key)
+                self._check_not_stale(start_ts)
+            except Db9Error as exc:
+                out.append((start_ts, exc))
+                continue
+            out.append((start_ts, 0))
+            todo.append((mutations, start_ts))
+        done: list[int | Db9Error]
         try:
-            result = int(self.proposer.submit(command, self.retry_s))
-            settled = True
-            return result
-        except OutcomeUnknown:
-            settled = self.machine.raft_term() != term
-            raise
+            done = self.one_pc_here(todo) if self._leading() else self.leader.one_pc_many(todo)
+        except (Unavailable, OutcomeUnknown) as exc:
+            done = [exc] * len(todo)
+        results = iter(done)
+        return [(s, next(results)) if r == 0 else (s, r) for s, r in out]
+
+    def _leading(self) -> bool:
+        return self.tso.serving() or bool(self.machine._isLeader())
+
+    def one_pc_here(self, batch: Sequence[tuple[Sequence[Mutation], int]]) -> list[int | Db9Error]:
+        """On the leader: one attempt of each commit, proposed together, each with a
+        commit_ts from this leader's oracle held in its lock table until the entry is
+        applied; its commit_ts or error. An attempt whose outcome is unknown keeps its lock
+        while this member leads in the same term (the entry may still apply); a new term
+        starts with an empty table."""
+        drawn: list[int] = []
+        try:
+            for mutations, _ in batch:
+                drawn.append(self.tso.draw_commit(frozenset(m.key for m in mutations)))
         except BaseException:
-            settled = True
-            raise
-        finally:
-            if settled:
+            for commit_ts in drawn:
                 self.tso.release(commit_ts)
+            raise
+        term = self.machine.raft_term()
+        commands = [
+            pb.Command(
+                one_pc=pb.OnePcRequest(
+                    mutations=mutations_to_pb(mutations), start_ts=start_ts, commit_ts=commit_ts
+                )
+            )
+            for (mutations, start_ts), commit_ts in zip(batch, drawn, strict=True)
+        ]
+        try:
+            results = self.proposer.submit_many(commands, self.retry_s)
+        except BaseException:  # nothing was proposed
+            for commit_ts in drawn:
+                self.tso.release(commit_ts)
+            raise
+        new_term = self.machine.raft_term() != term
+        for commit_ts, result in zip(drawn, results, strict=True):
+            if new_term or not isinstance(result, OutcomeUnknown):
+                self.tso.release(commit_ts)
+        return [r if isinstance(r, Db9Error) else int(r) for r in results]
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
         self._propose(pb.Command(rollback=pb.RollbackRequest(keys=list(keys), start_ts=start_ts)))
@@ -420,6 +466,15 @@ class RaftKv:
                 )
         with self._unsafe_lock:
             self._safe_ts = max(self._safe_ts, ts)
+
+    def get_fresh(self, key: bytes) -> tuple[bytes | None, int]:
+        ts = self.get_ts()
+        return self.get(key, ts), ts
+
+    def batch_get_fresh(self, keys: Sequence[bytes]) -> tuple[dict[bytes, bytes], int]:
+        """``batch_get`` at a timestamp drawn for it (a KvBatchGet request with ts 0)."""
+        ts = self.get_ts()
+        return self.batch_get(keys, ts), ts
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         self._before_read(ts, ReadSpan(keys=frozenset((key,))))

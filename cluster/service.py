@@ -63,8 +63,11 @@ class KvService(pb_grpc.KvServicer):
 
     def KvBatchGet(self, req: pb.BatchGetRequest, ctx: Any) -> pb.PairsResponse:
         def run() -> dict[str, Any]:
-            found = self.kv.batch_get(list(req.keys), req.ts)
-            return {"pairs": [pb.KvPair(key=k, value=v) for k, v in found.items()]}
+            if req.ts:
+                found, ts = self.kv.batch_get(list(req.keys), req.ts), req.ts
+            else:
+                found, ts = self.kv.batch_get_fresh(list(req.keys))
+            return {"pairs": [pb.KvPair(key=k, value=v) for k, v in found.items()], "ts": ts}
 
         return _answer(pb.PairsResponse, run)
 
@@ -112,6 +115,15 @@ class KvService(pb_grpc.KvServicer):
             pb.TsResponse,
             lambda: {"ts": self.kv.one_pc(mutations_from_pb(req.mutations), req.start_ts)},
         )
+
+    def KvOnePcBatch(self, req: pb.OnePcBatchRequest, ctx: Any) -> pb.OnePcBatchResponse:
+        def run() -> dict[str, Any]:
+            done = self.kv.one_pc_many(
+                [(mutations_from_pb(c.mutations), c.start_ts) for c in req.commits]
+            )
+            return {"results": [_one_pc_result(s, r) for s, r in done]}
+
+        return _answer(pb.OnePcBatchResponse, run)
 
     def KvBatchRollback(self, req: pb.RollbackRequest, ctx: Any) -> pb.EmptyResponse:
         return _answer(pb.EmptyResponse, lambda: self.kv.rollback(list(req.keys), req.start_ts))
@@ -225,6 +237,12 @@ class KvService(pb_grpc.KvServicer):
             return identity_fields(self.identity)
 
         return _answer(pb.IdentityResponse, run)
+
+
+def _one_pc_result(start_ts: int, result: int | Db9Error) -> pb.OnePcResult:
+    if isinstance(result, Db9Error):
+        return pb.OnePcResult(error=error_to_pb(result), start_ts=start_ts)
+    return pb.OnePcResult(start_ts=start_ts, commit_ts=result)
 
 
 def identity_fields(guard: IdentityGuard | None) -> dict[str, Any]:

@@ -51,6 +51,11 @@ class KvBackend(Protocol):
 
     def get_ts(self, count: int = 1) -> int: ...
     def get(self, key: bytes, ts: int) -> bytes | None: ...
+    def get_fresh(self, key: bytes) -> tuple[bytes | None, int]:
+        """``key`` at a timestamp drawn for it (``get(key, get_ts())`` in one request), and
+        that timestamp."""
+        ...
+
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]: ...
     def scan(
         self,
@@ -70,7 +75,11 @@ class KvBackend(Protocol):
         txn_size: int = 0,
     ) -> None: ...
     def commit(self, keys: Sequence[bytes], start_ts: int, commit_ts: int) -> None: ...
-    def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int: ...
+    def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
+        """Commit ``mutations`` in one phase; the commit_ts. ``start_ts`` 0: a blind write
+        (nothing read before it), whose start_ts the backend draws."""
+        ...
+
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None: ...
     def check_txn_status(
         self, primary: bytes, lock_ts: int, current_ts: int, *, rollback_if_not_exist: bool = True
@@ -117,6 +126,10 @@ class LocalKv:
     def get(self, key: bytes, ts: int) -> bytes | None:
         return self.storage.get(key, ts)
 
+    def get_fresh(self, key: bytes) -> tuple[bytes | None, int]:
+        ts = self.tso.get_ts()
+        return self.storage.get(key, ts), ts
+
     def batch_get(self, keys: Sequence[bytes], ts: int) -> dict[bytes, bytes]:
         return self.storage.batch_get(keys, ts)
 
@@ -145,7 +158,7 @@ class LocalKv:
         self.storage.commit(keys, start_ts, commit_ts)
 
     def one_pc(self, mutations: Sequence[Mutation], start_ts: int) -> int:
-        return self.storage.one_pc(mutations, start_ts, self.tso.get_ts)
+        return self.storage.one_pc(mutations, start_ts or self.tso.get_ts(), self.tso.get_ts)
 
     def rollback(self, keys: Sequence[bytes], start_ts: int) -> None:
         self.storage.rollback(keys, start_ts)
@@ -305,8 +318,11 @@ class Transaction:
         self._client = client
         self._backend = client.backend
         self._opts = client.options
-        self.start_ts = start_ts
-        self.read_ts = start_ts  # the snapshot reads see: start_ts but in a READ COMMITTED block
+        # 0 until drawn (``TxnClient.begin(lazy=True)``): the first read takes the timestamp
+        # its request drew, a blind write commits with one the store draws, and any other
+        # use of ``start_ts`` or ``read_ts`` draws one first.
+        self._start_ts = start_ts
+        self._read_ts = start_ts  # the snapshot reads see: start_ts but in a READ COMMITTED block
         # The running statement's undo log (key -> its buffered mutation before the
         # statement), while a READ COMMITTED statement runs; see begin_statement.
         self._undo: dict[bytes, Mutation | None] | None = None
@@ -325,6 +341,30 @@ class Transaction:
         self._writes = 0  # for an interrupt check every 256 writes (DML, COPY, index builds)
 
     # -- reads -------------------------------------------------------------------------------
+
+    @property
+    def start_ts(self) -> int:
+        if not self._start_ts:
+            self._started(self._backend.get_ts())
+        return self._start_ts
+
+    @property
+    def read_ts(self) -> int:
+        if not self._start_ts:
+            self._started(self._backend.get_ts())
+        return self._read_ts
+
+    @read_ts.setter
+    def read_ts(self, ts: int) -> None:
+        if not self._start_ts:
+            self._started(ts)
+        self._read_ts = ts
+
+    def _started(self, ts: int) -> None:
+        """A lazy transaction's timestamp, drawn at its first need."""
+        self._start_ts = self._read_ts = ts
+        if self.state == TxnPhase.ACTIVE:  # an ended one has nothing for the GC to keep
+            self._client._started(ts)
 
     def _check_active(self) -> None:
         if self.state != TxnPhase.ACTIVE:
@@ -351,7 +391,11 @@ class Transaction:
         if m is not None and m.op != Op.LOCK:
             return None if m.op == Op.DELETE else m.value
         try:
-            value = self._backend.get(key, self.read_ts)
+            if self._start_ts:
+                value = self._backend.get(key, self._read_ts)
+            else:  # a lazy transaction's first read: one request draws its timestamp
+                value, ts = self._backend.get_fresh(key)
+                self._started(ts)
         except KeyIsLocked:
             nowait.check()  # resolving a lock writes, and may wait for its owner
             value = self._read(lambda: self._backend.get(key, self.read_ts))
@@ -725,8 +769,9 @@ class Transaction:
                 if not mutations:
                     self.commit_ts = self.start_ts
                 elif self._fits_one_pc(mutations):
+                    start_ts = self._start_ts  # 0: a blind write, the store draws it
                     self.commit_ts = self._client.resolver.retry_locked(
-                        lambda: self._backend.one_pc(mutations, self.start_ts),
+                        lambda: self._backend.one_pc(mutations, start_ts),
                         self._opts.lock_wait_s,
                     )
                 else:
@@ -901,20 +946,32 @@ class TxnClient:
         if self.resolver.row_locks is not None:
             self.resolver.row_locks.release(start_ts)
 
-    def begin(self, *, start_ts: int | None = None) -> Transaction:
+    def begin(self, *, start_ts: int | None = None, lazy: bool = False) -> Transaction:
+        """A transaction at ``start_ts`` (default: a fresh timestamp). ``lazy``: the
+        timestamp is drawn at its first need instead (see ``Transaction``), so a single-key
+        read or a blind write costs one request to a remote store instead of two; it is
+        as fresh as one drawn here."""
+        if lazy and start_ts is None:
+            return Transaction(self, 0)
         ts = self.backend.get_ts() if start_ts is None else start_ts
         txn = Transaction(self, ts)
-        with self._mutex:
-            self._active[ts] = self._active.get(ts, 0) + 1
+        self._started(ts)
         return txn
 
-    def _finished(self, txn: Transaction) -> None:
+    def _started(self, ts: int) -> None:
         with self._mutex:
-            n = self._active.get(txn.start_ts, 0) - 1
+            self._active[ts] = self._active.get(ts, 0) + 1
+
+    def _finished(self, txn: Transaction) -> None:
+        ts = txn._start_ts
+        if not ts:  # a lazy transaction that never drew one
+            return
+        with self._mutex:
+            n = self._active.get(ts, 0) - 1
             if n <= 0:
-                self._active.pop(txn.start_ts, None)
+                self._active.pop(ts, None)
             else:
-                self._active[txn.start_ts] = n
+                self._active[ts] = n
 
     def min_active_ts(self) -> int | None:
         with self._mutex:

@@ -343,12 +343,38 @@ class GetResponse(_message.Message):
     def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., found: _Optional[bool] = ..., value: _Optional[bytes] = ...) -> None: ...
 
 class PairsResponse(_message.Message):
-    __slots__ = ("error", "pairs")
+    __slots__ = ("error", "pairs", "ts")
     ERROR_FIELD_NUMBER: _ClassVar[int]
     PAIRS_FIELD_NUMBER: _ClassVar[int]
+    TS_FIELD_NUMBER: _ClassVar[int]
     error: KvError
     pairs: _containers.RepeatedCompositeFieldContainer[KvPair]
-    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., pairs: _Optional[_Iterable[_Union[KvPair, _Mapping]]] = ...) -> None: ...
+    ts: int
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., pairs: _Optional[_Iterable[_Union[KvPair, _Mapping]]] = ..., ts: _Optional[int] = ...) -> None: ...
+
+class OnePcBatchRequest(_message.Message):
+    __slots__ = ("commits",)
+    COMMITS_FIELD_NUMBER: _ClassVar[int]
+    commits: _containers.RepeatedCompositeFieldContainer[OnePcRequest]
+    def __init__(self, commits: _Optional[_Iterable[_Union[OnePcRequest, _Mapping]]] = ...) -> None: ...
+
+class OnePcResult(_message.Message):
+    __slots__ = ("error", "start_ts", "commit_ts")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    START_TS_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_TS_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    start_ts: int
+    commit_ts: int
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., start_ts: _Optional[int] = ..., commit_ts: _Optional[int] = ...) -> None: ...
+
+class OnePcBatchResponse(_message.Message):
+    __slots__ = ("error", "results")
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    error: KvError
+    results: _containers.RepeatedCompositeFieldContainer[OnePcResult]
+    def __init__(self, error: _Optional[_Union[KvError, _Mapping]] = ..., results: _Optional[_Iterable[_Union[OnePcResult, _Mapping]]] = ...) -> None: ...
 
 class EmptyResponse(_message.Message):
     __slots__ = ("error",)

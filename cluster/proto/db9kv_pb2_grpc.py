@@ -69,6 +69,11 @@ class KvStub:
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.OnePcRequest.SerializeToString,
                 response_deserializer=cluster_dot_proto_dot_db9kv__pb2.TsResponse.FromString,
                 _registered_method=True)
+        self.KvOnePcBatch = channel.unary_unary(
+                '/db9.kv.Kv/KvOnePcBatch',
+                request_serializer=cluster_dot_proto_dot_db9kv__pb2.OnePcBatchRequest.SerializeToString,
+                response_deserializer=cluster_dot_proto_dot_db9kv__pb2.OnePcBatchResponse.FromString,
+                _registered_method=True)
         self.KvBatchRollback = channel.unary_unary(
                 '/db9.kv.Kv/KvBatchRollback',
                 request_serializer=cluster_dot_proto_dot_db9kv__pb2.RollbackRequest.SerializeToString,
@@ -206,6 +211,12 @@ class KvServicer:
         raise NotImplementedError('Method not implemented!')
 
     def KvOnePc(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def KvOnePcBatch(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -362,6 +373,11 @@ def add_KvServicer_to_server(servicer, server):
                     servicer.KvOnePc,
                     request_deserializer=cluster_dot_proto_dot_db9kv__pb2.OnePcRequest.FromString,
                     response_serializer=cluster_dot_proto_dot_db9kv__pb2.TsResponse.SerializeToString,
+            ),
+            'KvOnePcBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.KvOnePcBatch,
+                    request_deserializer=cluster_dot_proto_dot_db9kv__pb2.OnePcBatchRequest.FromString,
+                    response_serializer=cluster_dot_proto_dot_db9kv__pb2.OnePcBatchResponse.SerializeToString,
             ),
             'KvBatchRollback': grpc.unary_unary_rpc_method_handler(
                     servicer.KvBatchRollback,
@@ -648,6 +664,33 @@ class Kv:
             '/db9.kv.Kv/KvOnePc',
             cluster_dot_proto_dot_db9kv__pb2.OnePcRequest.SerializeToString,
             cluster_dot_proto_dot_db9kv__pb2.TsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KvOnePcBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/db9.kv.Kv/KvOnePcBatch',
+            cluster_dot_proto_dot_db9kv__pb2.OnePcBatchRequest.SerializeToString,
+            cluster_dot_proto_dot_db9kv__pb2.OnePcBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -99,3 +99,107 @@ def test_prepared_point_reads_on_a_follower_see_the_leaders_writes(tmp_path: Pat
         for t in threads:
             t.join(120)
         assert not errors, errors
+
+
+def test_single_key_requests_draw_their_timestamps_on_the_server(tmp_path: Path) -> None:
+    """A lazy transaction's single-key read or blind write is one request (no Tso call);
+    concurrent ones travel together; each still sees every write acknowledged before it
+    began, through the leader and through a follower (which forwards blind writes); and one
+    failing commit of a batch fails alone."""
+    import threading
+    from collections import Counter
+    from typing import Any
+
+    from cluster.client import RemoteKv
+    from kv.mvcc.records import Mutation, Op
+
+    with running_cluster(tmp_path) as cluster:
+        leader = cluster.wait_leader()
+        follower = next(n for n in cluster.nodes if n is not leader)
+        calls: Counter[str] = Counter()
+        original = RemoteKv._call
+
+        def counting(self: RemoteKv, name: str, request: Any, **kw: Any) -> Any:
+            calls[name] += 1
+            return original(self, name, request, **kw)
+
+        RemoteKv._call = counting  # type: ignore[method-assign]
+        try:
+            clients = [TxnClient(cluster.client()), TxnClient(cluster.client([follower]))]
+            for client in clients:
+                client.begin().rollback()  # route to the leader, warm the channels
+                calls.clear()
+                for i in range(20):
+                    txn = client.begin(lazy=True)
+                    txn.put(b"lz/%d" % i, b"v%d" % i)
+                    assert txn.commit() > 0
+                    txn = client.begin(lazy=True)
+                    assert txn.get(b"lz/%d" % i) == b"v%d" % i
+                    txn.rollback()
+                assert calls == Counter(KvOnePcBatch=20, KvBatchGet=20), calls
+
+            # Linearizable: a read that begins after a write was acknowledged sees it.
+            acked = [0]
+            errors: list[BaseException] = []
+            stop = threading.Event()
+
+            def write() -> None:
+                writer = clients[0]
+                for n in range(1, 80):
+                    txn = writer.begin(lazy=True)
+                    txn.put(b"lz/register", b"%d" % n)
+                    txn.commit()
+                    acked[0] = n
+                stop.set()
+
+            def read(client: TxnClient) -> None:
+                try:
+                    while not stop.is_set():
+                        floor = acked[0]
+                        txn = client.begin(lazy=True)
+                        value = txn.get(b"lz/register")
+                        txn.rollback()
+                        assert int(value or b"0") >= floor, (value, floor)
+                except BaseException as exc:
+                    errors.append(exc)
+
+            calls.clear()
+            readers = [threading.Thread(target=read, args=(clients[i % 2],)) for i in range(8)]
+            for t in readers:
+                t.start()
+            write()
+            for t in readers:
+                t.join(30)
+            assert not errors, errors[0]
+            reads = calls["KvBatchGet"]
+
+            # 16 threads' reads share requests.
+            calls.clear()
+            done = [0]
+
+            def burst() -> None:
+                for i in range(25):
+                    txn = clients[0].begin(lazy=True)
+                    assert txn.get(b"lz/%d" % (i % 20)) == b"v%d" % (i % 20)
+                    txn.rollback()
+                    done[0] += 1
+
+            burst_threads = [threading.Thread(target=burst) for _ in range(16)]
+            for t in burst_threads:
+                t.start()
+            for t in burst_threads:
+                t.join(60)
+            assert done[0] == 400
+            assert calls["KvBatchGet"] < 400, calls
+            assert reads > 0
+        finally:
+            RemoteKv._call = original  # type: ignore[method-assign]
+
+        # One failing commit of a batch fails alone; each gets its own start_ts.
+        kv = cluster.client()
+        results = kv._serve_blind_writes(
+            [[Mutation(Op.INSERT, b"lz/1", b"again")], [Mutation(Op.PUT, b"lz/new", b"y")]]
+        )
+        assert results[0].error.kind == "AlreadyExists"
+        assert not results[1].error.kind and results[1].commit_ts > results[1].start_ts > 0
+        assert results[0].start_ts and results[0].start_ts != results[1].start_ts

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cluster import tso as tso_mod
+from cluster.batching import TsoBatcher
 from cluster.convert import Unavailable
 from cluster.state_machine import _ApplyState
 from cluster.tso import LeaderTso, ReadSpan
-from cluster.tso_batch import TsoBatcher
 from kv import nowait
 
 

@@ -26,11 +26,14 @@ VALUES = st.one_of(st.binary(max_size=6), st.just(b"L" * 300))  # 300 bytes: dat
 @dataclass
 class ModelTxn:
     real: Transaction
-    snapshot: dict[bytes, bytes]
-    started_at: int  # number of commits the snapshot includes
+    # None for a lazy transaction (``begin(lazy=True)``) until its first read of the store;
+    # one that never reads commits blind (no conflict is possible).
+    snapshot: dict[bytes, bytes] | None
+    started_at: int | None  # number of commits the snapshot includes
     writes: dict[bytes, bytes | None] = field(default_factory=dict)
 
     def view(self) -> dict[bytes, bytes]:
+        assert self.snapshot is not None
         state = dict(self.snapshot)
         for k, v in self.writes.items():
             if v is None:
@@ -65,7 +68,16 @@ class SnapshotIsolation(RuleBasedStateMachine):
         return self.open[i % len(self.open)]
 
     def conflicts(self, t: ModelTxn) -> bool:
+        if t.started_at is None:
+            return False  # a blind write: its start_ts is drawn when it commits
         return any(t.writes.keys() & keys for keys in self.log[t.started_at :])
+
+    def reading(self, t: ModelTxn, reads_store: bool = True) -> ModelTxn:
+        """The model of a read by ``t``: a lazy transaction's first read of the store takes
+        its snapshot (a read of only its own writes does not)."""
+        if t.snapshot is None and reads_store:
+            t.snapshot, t.started_at = dict(self.committed), len(self.log)
+        return t
 
     def apply(self, t: ModelTxn) -> None:
         for k, v in t.writes.items():
@@ -80,18 +92,30 @@ class SnapshotIsolation(RuleBasedStateMachine):
     def begin(self) -> None:
         self.open.append(ModelTxn(self.client.begin(), dict(self.committed), len(self.log)))
 
+    @precondition(lambda self: len(self.open) < 4)
+    @rule()
+    def begin_lazy(self) -> None:
+        self.open.append(ModelTxn(self.client.begin(lazy=True), None, None))
+
     @precondition(lambda self: self.open)
     @rule(i=st.integers(0, 3), keys=st.permutations(KEYS))
     def read_each_key(self, i: int, keys: list[bytes]) -> None:
         t = self.pick(i)
-        view = t.view()
         for key in keys:
-            assert t.real.get(key) == view.get(key), key
+            self.reading(t, key not in t.writes)
+            if t.snapshot is None:  # its own write
+                assert t.real.get(key) == t.writes[key], key
+            else:
+                assert t.real.get(key) == t.view().get(key), key
 
     @precondition(lambda self: self.open)
     @rule(i=st.integers(0, 3), keys=st.lists(st.sampled_from(KEYS), unique=True))
     def batch_read(self, i: int, keys: list[bytes]) -> None:
-        t = self.pick(i)
+        t = self.reading(self.pick(i), any(k not in self.pick(i).writes for k in keys))
+        if t.snapshot is None:  # only its own writes
+            found = {k: t.writes[k] for k in keys}
+            assert t.real.batch_get(keys) == {k: v for k, v in found.items() if v is not None}
+            return
         view = t.view()
         assert t.real.batch_get(keys) == {k: view[k] for k in keys if k in view}
 
@@ -105,6 +129,10 @@ class SnapshotIsolation(RuleBasedStateMachine):
     )
     def scan(self, i: int, lo: bytes, hi: bytes | None, reverse: bool, limit: int | None) -> None:
         t = self.pick(i)
+        if hi is not None and hi <= lo:
+            assert t.real.scan(lo, hi, limit=limit, reverse=reverse) == []
+            return
+        self.reading(t)
         expected = sorted((k, v) for k, v in t.view().items() if k >= lo and (hi is None or k < hi))
         if reverse:
             expected.reverse()
@@ -116,6 +144,10 @@ class SnapshotIsolation(RuleBasedStateMachine):
     @rule(i=st.integers(0, 3), lo=st.sampled_from([b"", *KEYS]), hi=st.sampled_from([None, *KEYS]))
     def scan_values_in_batches(self, i: int, lo: bytes, hi: bytes | None) -> None:
         t = self.pick(i)
+        if hi is not None and hi <= lo:
+            assert list(t.real.iter_values(lo, hi)) == []
+            return
+        self.reading(t)
         expected = [v for k, v in sorted(t.view().items()) if k >= lo and (hi is None or k < hi)]
         batches = list(t.real.iter_values(lo, hi))
         assert all(batches)
@@ -163,6 +195,10 @@ class SnapshotIsolation(RuleBasedStateMachine):
         for i in picks:
             if all(self.pick(i) is not t for t in chosen):
                 chosen.append(self.pick(i))
+        for t in chosen:  # blind writers may all commit: here each has begun (read) first
+            if t.snapshot is None:
+                assert t.real.start_ts
+                self.reading(t)
         for t in chosen:
             self.open.remove(t)
         outcomes: list[BaseException | None] = [None] * len(chosen)
@@ -240,9 +276,11 @@ class SnapshotIsolation(RuleBasedStateMachine):
         safepoint = (oldest if oldest is not None else self.kv.get_ts()) - 1
         collect_garbage(self.kv, safepoint)
 
-    @rule(keys=st.permutations(KEYS))
-    def fresh_transaction_point_reads_see_the_committed_state(self, keys: list[bytes]) -> None:
-        t = self.client.begin()
+    @rule(keys=st.permutations(KEYS), lazy=st.booleans())
+    def fresh_transaction_point_reads_see_the_committed_state(
+        self, keys: list[bytes], lazy: bool
+    ) -> None:
+        t = self.client.begin(lazy=lazy)
         for key in keys:
             assert t.get(key) == self.committed.get(key), key
         t.rollback()
