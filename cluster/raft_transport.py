@@ -1,27 +1,30 @@
 """Raft's wire format, made cheaper per message (pysyncobj 0.3.17's ``TcpConnection``).
 
-The library frames each message as ``len | Fernet(zlib(pickle protocol 2))``. On a loopback
-cluster the leader's tick thread is the bottleneck, and that framing was most of its cost.
-Measured per message (``python -m bench.raft_wire``; an append-entries of one command):
+The library frames each message as ``len | Fernet(zlib-3(pickle protocol 2))``. On a loopback
+cluster the leader's tick thread is the bottleneck, and that framing was much of its cost; the
+leader pays the send side once per follower. CPU per append-entries of one command
+(``python -m bench.raft_wire``, 2-core machine under other load, microseconds):
 
-    message             pickle2 dumps+loads   zlib-3 + unzlib   Fernet enc+extract+dec
-    small (437 B)       3.5 + 3.6 us          8.4 + 1.4 us      7.6 + 16.5 us
-    100 KB of rows      129 + 60 us           2.4 ms + 0.33 ms  0.16 + 0.48 ms
-    1 MB of rows        1.2 + 1.0 ms          23 + 3.3 ms       1.1 + 3.1 ms
+    payload          library send / receive   bytes    here send / receive   bytes
+    small (140 B)         18.1 / 17.4           440          4.2 / 5.4          411
+    100 KB of rows      2503   / 807          54840         12.8 / 11.9      108033
+    100 KB random       7348   / 2591        188108         17.8 / 15.5      150376
+    1 MB of rows       24202   / 6624        540132        139   / 91       1077696
 
-and the leader pays the send side once per follower. Here instead:
+What changed, each measured alone:
 
-- Pickle protocol 5 (bytes travel as bytes, not as latin-1 text): 0.4 + 0.8 us small,
-  1.5 + 1.9 us for 100 KB. The receiver's ``pickle.loads`` reads any protocol.
-- No compression: a one-byte marker says whether the body is zlib. On loopback zlib costs
-  more CPU than the bytes it saves (100 KB of rows: 1.2 ms at level 1 for a 2.8x ratio, while
-  encrypting the whole uncompressed message costs 12 us and the kernel copies it for less).
-  ``COMPRESS_LEVEL`` turns it on, at that level, for messages of ``COMPRESS_MIN_BYTES`` or
-  more (a slow network between members); receivers read both forms whatever it is set to.
-- AES-256-GCM instead of Fernet (``AeadEncryptor``): 1.6 + 1.5 us small, 12 + 11 us for
-  100 KB. The timestamp the library checks is in clear in the header and authenticated as
-  associated data, so ``extract_timestamp`` is a header read and a forged one fails
-  ``decrypt``.
+- Pickle protocol 5 (bytes travel as bytes; protocol 2 turns them into latin-1 text): dumps
+  plus loads 7 -> 1.2 us small, 190 -> 3.4 us for 100 KB. ``pickle.loads`` reads any protocol.
+- No compression: a one-byte marker says whether the body is zlib. zlib cost more than it
+  saved: level 3 is 8.4 + 1.4 us on a small message (1.6x), and 2.4 ms + 0.33 ms on 100 KB of
+  rows (3.0x); level 1 is still 1.2 ms for 2.8x. Sending the 54 KB it saves takes the kernel
+  far less on loopback, and 0.4 ms even on 1 Gbit/s. ``COMPRESS_LEVEL`` turns it on, at that
+  level, for messages of ``COMPRESS_MIN_BYTES`` or more (a slow link between members);
+  receivers read both forms whatever it is set to.
+- AES-256-GCM instead of Fernet (``AeadEncryptor``): 1.6 + 1.5 us small (Fernet 7.6 + 16.5,
+  its ``extract_timestamp`` checks the HMAC too), 12 + 11 us for 100 KB (Fernet 156 + 477).
+  The timestamp the library checks is in clear in the header and authenticated as associated
+  data, so ``extract_timestamp`` is a header read and a forged one fails ``decrypt``.
 
 Every member must run this format (it is installed by ``cluster.raft_fixes.apply()`` in every
 process that starts a member); a member with the library's own framing is dropped at its first
