@@ -1,30 +1,35 @@
 """Raft's wire format, made cheaper per message (pysyncobj 0.3.17's ``TcpConnection``).
 
-The library frames each message as ``len | Fernet(zlib-3(pickle protocol 2))``. On a loopback
-cluster the leader's tick thread is the bottleneck, and that framing was much of its cost; the
-leader pays the send side once per follower. CPU per append-entries of one command
+The library frames each message as ``len | Fernet(zlib-3(pickle protocol 2))``, and the leader
+pays the send side once per follower. On a loopback cluster the leader's tick thread is the
+bottleneck, and that framing was much of its cost. CPU per append-entries of one command
 (``python -m bench.raft_wire``, 2-core machine under other load, microseconds):
 
     payload          library send / receive   bytes    here send / receive   bytes
     small (140 B)         18.1 / 17.4           440          4.2 / 5.4          411
     100 KB of rows      2503   / 807          54840         12.8 / 11.9      108033
     100 KB random       7348   / 2591        188108         17.8 / 15.5      150376
-    1 MB of rows       24202   / 6624        540132        139   / 91       1077696
-
-What changed, each measured alone:
+    1 MB of rows       29547   / 8552        540132      12868   / 3741       393609
 
 - Pickle protocol 5 (bytes travel as bytes; protocol 2 turns them into latin-1 text): dumps
   plus loads 7 -> 1.2 us small, 190 -> 3.4 us for 100 KB. ``pickle.loads`` reads any protocol.
-- No compression: a one-byte marker says whether the body is zlib. zlib cost more than it
-  saved: level 3 is 8.4 + 1.4 us on a small message (1.6x), and 2.4 ms + 0.33 ms on 100 KB of
-  rows (3.0x); level 1 is still 1.2 ms for 2.8x. Sending the 54 KB it saves takes the kernel
-  far less on loopback, and 0.4 ms even on 1 Gbit/s. ``COMPRESS_LEVEL`` turns it on, at that
-  level, for messages of ``COMPRESS_MIN_BYTES`` or more (a slow link between members);
-  receivers read both forms whatever it is set to.
-- AES-256-GCM instead of Fernet (``AeadEncryptor``): 1.6 + 1.5 us small (Fernet 7.6 + 16.5,
+- AES-256-GCM instead of Fernet (``AeadEncryptor``): 1.6 + 1.5 us small (Fernet 7.6 + 16.5:
   its ``extract_timestamp`` checks the HMAC too), 12 + 11 us for 100 KB (Fernet 156 + 477).
   The timestamp the library checks is in clear in the header and authenticated as associated
   data, so ``extract_timestamp`` is a header read and a forged one fails ``decrypt``.
+- zlib, at level 1, only for messages of ``COMPRESS_MIN_BYTES`` or more; a one-byte marker
+  says which. Below that it costs more than it saves: zlib-3 took 8.4 + 1.4 us to save 170
+  bytes of a small message, 2.4 + 0.33 ms (level 1: 1.2 + 0.42) to shrink 100 KB of rows 3x,
+  where encrypting all of it takes 12 us. What bytes do cost is wake-ups: a message bigger
+  than the socket buffers crosses in several rounds of both tick threads, each a wait for
+  the GIL. 3-node loopback cluster, transactions of 500 rows of 1 KB (~530 KB entries) per
+  second: the library (64 KB buffers, zlib-3) 28-31; no zlib and 64 KB buffers 11-12; no zlib
+  and the 208 KB buffers a stock kernel allows (``net.core.wmem_max``/``rmem_max``) 20; no
+  zlib and 4 MB buffers 34; level 1 from 256 KB with 208 KB buffers 32-33, with 4 MB 32.
+  Hence ``SOCKET_BUFFER_BYTES`` in the members' ``SyncObjConf`` (each ``recv`` still asks for
+  ``READ_CHUNK``: a 1 MB ``recv`` costs 20 us more even for a small message) and zlib-1 for
+  messages that may not fit one buffer. Single-key puts on the same cluster went from
+  219-228/s to 244-311/s with 1 thread and from 714-821/s to 712-945/s with 16.
 
 Every member must run this format (it is installed by ``cluster.raft_fixes.apply()`` in every
 process that starts a member); a member with the library's own framing is dropped at its first
@@ -33,9 +38,11 @@ message, as one with the wrong password is.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import pickle
+import socket
 import struct
 import threading
 import zlib
@@ -51,8 +58,10 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from pysyncobj.monotonic import monotonic
 
 PICKLE_PROTOCOL = 5
-COMPRESS_LEVEL = 0  # 0: never compress (see the module docstring for why)
-COMPRESS_MIN_BYTES = 64 << 10
+COMPRESS_LEVEL = 1  # 0: never compress
+COMPRESS_MIN_BYTES = 256 << 10  # smaller messages cross in one socket buffer: zlib only costs
+SOCKET_BUFFER_BYTES = 4 << 20  # SO_SNDBUF / SO_RCVBUF asked for (the kernel may cap it)
+READ_CHUNK = 64 << 10  # bytes per recv() call
 RAW, ZLIB = b"\x00", b"\x01"  # the first byte of a message body
 
 # -- encryption ---------------------------------------------------------------------------------
@@ -208,8 +217,26 @@ def _parse_message(self: Any) -> Any:
     return message
 
 
+def _read(self: Any) -> bool:
+    """``TcpConnection.__processRead``: the library's, reading at most ``READ_CHUNK`` per call
+    whatever the socket's receive buffer is."""
+    sock = self._TcpConnection__socket
+    try:
+        incoming = sock.recv(READ_CHUNK)
+    except OSError as e:
+        if e.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):
+            self.disconnect()
+        return False
+    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) or not incoming:
+        self.disconnect()
+        return False
+    self._TcpConnection__readBuffer += incoming
+    return True
+
+
 def apply() -> None:
     """Install the framing and the encryptor into pysyncobj (called once, by raft_fixes)."""
     tcp_connection.TcpConnection.send = _send
     tcp_connection.TcpConnection._TcpConnection__processParseMessage = _parse_message
+    tcp_connection.TcpConnection._TcpConnection__processRead = _read
     syncobj.getEncryptor = AeadEncryptor

@@ -123,26 +123,26 @@ def _pair(
 
 def test_messages_cross_a_connection_pair_small_large_and_compressed(monkeypatch: Any) -> None:
     big = {"type": "append_entries", "entries": [(bytes(range(256)) * 4000, 7, 2)]}
+    small = {"type": "append_entries", "term": 3}
     with _pair("pw", "pw") as (sender, receiver, received, pump):
-        sender.send({"type": "append_entries", "term": 3})
-        sender.send(big)
-        monkeypatch.setattr(raft_transport, "COMPRESS_LEVEL", 1)
-        sender.send(big)  # compressed: a receiver reads both forms
-        sender.send("small, never compressed")
+        sender.send(small)
+        sender.send(big)  # compressed: over COMPRESS_MIN_BYTES
+        monkeypatch.setattr(raft_transport, "COMPRESS_LEVEL", 0)
+        sender.send(big)  # not compressed: a receiver reads both forms
+        sender.send("small")
         pump()
-        assert received == [
-            {"type": "append_entries", "term": 3},
-            big,
-            big,
-            "small, never compressed",
-        ]
+        assert received == [small, big, big, "small"]
         assert receiver.state == CONNECTION_STATE.CONNECTED
 
 
-def test_a_message_body_is_pickle_protocol_5_without_zlib() -> None:
+def test_only_a_message_too_big_for_one_socket_buffer_is_compressed() -> None:
     body = raft_transport.encode({"entries": [(b"x" * 100_000, 1, 1)]})
-    assert body[:1] == raft_transport.RAW and body[1:3] == b"\x80\x05"
+    assert body[:1] == raft_transport.RAW and body[1:3] == b"\x80\x05"  # pickle protocol 5
     assert raft_transport.decode(body) == {"entries": [(b"x" * 100_000, 1, 1)]}
+    big = {"entries": [(b"x" * raft_transport.COMPRESS_MIN_BYTES, 1, 1)]}
+    body = raft_transport.encode(big)
+    assert body[:1] == raft_transport.ZLIB and len(body) < 10_000
+    assert raft_transport.decode(body) == big
 
 
 def test_a_message_from_a_member_with_another_password_drops_the_connection() -> None:
