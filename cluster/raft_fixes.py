@@ -13,7 +13,7 @@
 2. Durability and disk space: the journal, snapshot files and disk-full behaviour are
    ``cluster.raft_journal``'s (a journal that reserves space and syncs each append,
    crash-atomic compaction and snapshots).
-3. The wire format (AES-GCM instead of Fernet, pickle protocol 5, no zlib) is
+3. The wire format (AES-GCM instead of Fernet, pickle protocol 5, zlib only for big messages) is
    ``cluster.raft_transport``'s: the library's cost a loopback leader most of its CPU.
 
 The library version is pinned in pyproject.toml; ``apply()`` refuses another version
