@@ -13,6 +13,8 @@
 2. Durability and disk space: the journal, snapshot files and disk-full behaviour are
    ``cluster.raft_journal``'s (a journal that reserves space and syncs each append,
    crash-atomic compaction and snapshots).
+3. The wire format (AES-GCM instead of Fernet, pickle protocol 5, zlib only for big messages) is
+   ``cluster.raft_transport``'s: the library's cost a loopback leader most of its CPU.
 
 The library version is pinned in pyproject.toml; ``apply()`` refuses another version
 rather than patch code it has not been checked against.
@@ -25,7 +27,7 @@ from typing import Any
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
-from cluster import lease, raft_identity, raft_journal, raft_prevote
+from cluster import lease, raft_identity, raft_journal, raft_prevote, raft_transport
 
 CHECKED_VERSION = "0.3.17"
 _applied = False
@@ -41,6 +43,7 @@ def apply() -> None:
         )
     _patch_append_entries()
     raft_journal.apply()
+    raft_transport.apply()
     raft_identity.apply()
     raft_prevote.apply()
     lease.apply()  # after raft_prevote: its pings bypass the pre-vote handler

@@ -183,6 +183,7 @@ class IdentityGuard:
         self.machine = machine  # the KvStateMachine (a SyncObj) this guard belongs to
         self.registry = Registry()
         self._registry_at = -1  # the applied index the cached registry was read at
+        self._registry_raw: bytes | None = None  # its stored bytes (None decodes as Registry())
         self.seen: dict[str, PeerView] = {}
         self.votes_withheld = 0
         self.halted = False
@@ -214,7 +215,10 @@ class IdentityGuard:
         with self._lock:
             at = int(self.machine.applied_index)
             if at != self._registry_at:
-                self.registry = Registry.decode(self.machine.engine.get(REGISTRY_KEY))
+                raw = self.machine.engine.get(REGISTRY_KEY)
+                if raw != self._registry_raw:  # most entries leave it alone: skip the JSON
+                    self.registry = Registry.decode(raw)
+                    self._registry_raw = raw
                 self._after_registry_change()  # a failed role change is tried again next tick
                 self._registry_at = at
             return self.registry

@@ -33,7 +33,7 @@ from typing import Any, NoReturn
 import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
-from cluster import raft_fixes, raft_identity, raft_journal
+from cluster import raft_fixes, raft_identity, raft_journal, raft_transport
 from cluster.consistency import MAX_CHUNK_BITS, HashResult, HashStore
 from cluster.convert import Unavailable, gc_batch_from_pb, mutations_from_pb, retain_from_pb
 from cluster.identity import NodeIdentity
@@ -121,6 +121,9 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
             # Alone, nothing but the tick wakes the loop to commit what it appended: tick often.
             autoTickPeriod=0.05 if len(set(peers) - {self_addr}) else 0.002,
             connectionRetryTime=1.0,
+            # A big entry crosses in one or two wake-ups of each tick thread (see raft_transport)
+            sendBufferSize=raft_transport.SOCKET_BUFFER_BYTES,
+            recvBufferSize=raft_transport.SOCKET_BUFFER_BYTES,
             onStateChanged=lambda old, new: self._state_changed(),
         )
         # Before the Raft thread starts: no message may be handled without the vote gate.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -116,6 +117,31 @@ def test_a_new_node_with_no_record_votes(tmp_path: Path) -> None:
     g = guard(tmp_path, node)
     assert g.admit(node, "c:1", {"type": "request_vote", "term": 1, "_db9_to": None})
     assert g.identity.role == "new"
+
+
+def test_the_registry_is_decoded_again_only_when_its_stored_bytes_change(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    node = FakeNode(entries((1, 0)), applied=1)
+    stored = {REGISTRY_KEY: Registry("c1", {"c:1": "uc"}).encode()}
+    node.engine = SimpleNamespace(get=stored.get)  # type: ignore[attr-defined]
+    g = guard(tmp_path, node)
+    decoded: list[bytes | None] = []
+    decode = Registry.decode.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        Registry, "decode", classmethod(lambda cls, raw: decoded.append(raw) or decode(cls, raw))
+    )
+    for applied in range(1, 40):  # entries that leave the registry alone, a tick each
+        node.applied_index = applied
+        assert g.current_registry().members == {"c:1": "uc"}
+    assert len(decoded) == 1
+    assert (g.identity.cluster_id, g.identity.role) == ("c1", "new")
+    stored[REGISTRY_KEY] = Registry("c1", {"c:1": "uc", "b:1": g.identity.node_uuid}).encode()
+    g.current_registry()
+    assert len(decoded) == 1, "read again only once the applied index moves"
+    node.applied_index += 1
+    assert g.current_registry().members["b:1"] == g.identity.node_uuid
+    assert len(decoded) == 2 and g.identity.role == "voter"
 
 
 def test_messages_from_another_cluster_are_ignored(tmp_path: Path) -> None:
