@@ -4,13 +4,16 @@
 time (up to ``max_inflight``) sends everything queued as one request and hands the lead to
 the first caller that queued meanwhile. ``TsoBatcher`` uses it for timestamps (a follower
 fetching them from its leader, ``RemoteKv`` from the cluster); ``RemoteKv`` also batches
-its fresh single-key reads and blind one-phase commits with it.
+its fresh single-key reads and blind one-phase commits with it. ``FutureBatcher`` is the
+same for callers waiting on futures: a follower's statements on the event loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, InvalidStateError
 from typing import Generic, TypeVar
 
 I = TypeVar("I")  # noqa: E741
@@ -95,6 +98,63 @@ class _Wait(Generic[I, O]):
         self.error: Exception | None = None
 
 
+class FutureBatcher(Generic[I, O]):
+    """``CallBatcher`` for callers that wait on a future instead of a thread (a statement
+    on an event loop): ``request(item)`` returns a future of ``item``'s answer.
+
+    ``send(batch, reply)`` starts one request for ``batch`` and later calls ``reply`` once,
+    from any thread, with one answer per item or the exception that failed them all. Up to
+    ``max_inflight`` requests are in flight; items queued meanwhile go in the next.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[Sequence[I], Callable[[Sequence[O] | Exception], None]], None],
+        max_inflight: int = 2,
+    ) -> None:
+        self._send = send
+        self.max_inflight = max_inflight
+        self._lock = threading.Lock()
+        self._queue: list[tuple[I, Future[O]]] = []
+        self._busy = 0
+
+    def request(self, item: I) -> Future[O]:
+        future: Future[O] = Future()
+        with self._lock:
+            self._queue.append((item, future))
+            batch = self._take() if self._busy < self.max_inflight else None
+        if batch:
+            self._start(batch)
+        return future
+
+    def _take(self) -> list[tuple[I, Future[O]]]:
+        """Under ``_lock``: everything queued, now one request in flight."""
+        batch, self._queue = self._queue, []
+        self._busy += 1
+        return batch
+
+    def _start(self, batch: list[tuple[I, Future[O]]]) -> None:
+        try:
+            self._send([item for item, _ in batch], lambda answers: self._reply(batch, answers))
+        except Exception as exc:
+            self._reply(batch, exc)
+
+    def _reply(self, batch: list[tuple[I, Future[O]]], answers: Sequence[O] | Exception) -> None:
+        if not isinstance(answers, Exception) and len(answers) != len(batch):
+            answers = RuntimeError(f"{len(answers)} answers to {len(batch)} batched requests")
+        for n, (_, future) in enumerate(batch):
+            with contextlib.suppress(InvalidStateError):  # its waiter gave up (cancelled)
+                if isinstance(answers, Exception):
+                    future.set_exception(answers)
+                else:
+                    future.set_result(answers[n])
+        with self._lock:
+            self._busy -= 1
+            following = self._take() if self._queue else None
+        if following:
+            self._start(following)
+
+
 class TsoBatcher:
     """Concurrent requests for timestamps travel in one call (TiDB's TSO client).
 
@@ -110,9 +170,13 @@ class TsoBatcher:
         return self._calls.call(count)
 
     def _slices(self, counts: Sequence[int]) -> list[tuple[int, int]]:
-        first, read_index = self._fetch(sum(counts))
-        out = []
-        for count in counts:
-            out.append((first, read_index))
-            first += count
-        return out
+        return slices(counts, *self._fetch(sum(counts)))
+
+
+def slices(counts: Sequence[int], first: int, read_index: int) -> list[tuple[int, int]]:
+    """Each request's first timestamp (and the read index) out of one range from ``first``."""
+    out = []
+    for count in counts:
+        out.append((first, read_index))
+        first += count
+    return out

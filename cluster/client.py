@@ -11,7 +11,8 @@ whose outcome stays unknown raises OutcomeUnknown (SQLSTATE 40003).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import grpc
@@ -118,6 +119,9 @@ class RemoteKv:
 
     def get_ts(self, count: int = 1) -> int:
         return self._tso.get_ts(count)[0]
+
+    def begin_prepare(self) -> Callable[[], Future[Any]] | None:
+        return None  # no reads inline: a statement on it runs in a worker thread
 
     def _fetch_ts(self, count: int) -> tuple[int, int]:
         return int(self._call("Tso", pb.TsoRequest(count=count)).ts), 0

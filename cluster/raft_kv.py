@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from cluster.batching import TsoBatcher
+from cluster.batching import FutureBatcher, TsoBatcher, slices
 from cluster.convert import (
     OutcomeUnknown,
     Unavailable,
@@ -86,13 +86,16 @@ class RaftKv:
         self.tso = LeaderTso(machine, self._propose_window)
         self.leader = LeaderLink(machine)
         self._batcher = TsoBatcher(self._fetch_ts)
-        self._prefetcher = ThreadPoolExecutor(8, thread_name_prefix="ts-prefetch")
+        # A follower's statements on the event loop wait for timestamps on futures: their
+        # requests travel in batches, each call made by one of two threads.
+        self._prefetcher: FutureBatcher[int, tuple[int, int]] = FutureBatcher(self._send_ts)
+        self._ts_calls = ThreadPoolExecutor(2, thread_name_prefix="ts-prefetch")
         self._safe_ts = 0  # reads at or below it are served here without asking the leader
         self._hints: list[tuple[int, int]] = []  # (ts, read index) from timestamp answers
 
     def close(self) -> None:
         self.tso.stop()
-        self._prefetcher.shutdown(wait=False, cancel_futures=True)
+        self._ts_calls.shutdown(wait=False, cancel_futures=True)
         self.leader.close()
 
     # -- commands ---------------------------------------------------------------------------
@@ -157,15 +160,35 @@ class RaftKv:
             self._note_hint(ts + count - 1, index)
         return ts, index
 
+    def begin_prepare(self) -> Callable[[], Future[tuple[int, int]]] | None:
+        """A follower's next timestamp comes from its leader: fetched off the loop."""
+        if UNSAFE_READS or self.tso.serving() or self.machine._isLeader() or self.disk_full():
+            return None
+        return self._prefetch_ts
+
     def get_ts_with_index(self, count: int = 1) -> tuple[int, int]:
         """For the Tso RPC: timestamps and their read index, retried through elections."""
         return self._retrying(lambda: self.fetch_ts(count), writes=False)
 
     def _prefetch_ts(self) -> Future[tuple[int, int]]:
-        """A timestamp (and read index) fetched off the event loop, for ``nowait.prepared``:
+        """A timestamp (and read index) fetched without blocking, for ``nowait.prepared``:
         drawn after the statement that asked for it arrived, so it is as fresh as one
-        drawn inside it."""
-        return self._prefetcher.submit(self._batcher.get_ts, 1)
+        drawn inside it. Concurrent requests share a call; no thread waits for it."""
+        return self._prefetcher.request(1)
+
+    def _send_ts(
+        self, counts: Sequence[int], reply: Callable[[Sequence[tuple[int, int]] | Exception], None]
+    ) -> None:
+        def call() -> None:
+            try:
+                got: Sequence[tuple[int, int]] | Exception = slices(
+                    counts, *self._batcher.get_ts(sum(counts))
+                )
+            except Exception as exc:
+                got = exc
+            reply(got)
+
+        self._ts_calls.submit(call)
 
     def _fetch_ts(self, count: int) -> tuple[int, int]:
         return self.leader.tso(count)

@@ -14,9 +14,10 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kv import interrupt, nowait
 from kv.engine.base import Engine
@@ -50,6 +51,12 @@ class KvBackend(Protocol):
     inline_reads: bool
 
     def get_ts(self, count: int = 1) -> int: ...
+    def begin_prepare(self) -> Callable[[], Future[Any]] | None:
+        """Where drawing a timestamp now would wait in a way that can happen off an event
+        loop (``kv.nowait.WouldBlock.prepare``): that wait, to start before a statement that
+        begins a transaction runs inline; None where it would not wait."""
+        ...
+
     def get(self, key: bytes, ts: int) -> bytes | None: ...
     def get_fresh(self, key: bytes) -> tuple[bytes | None, int]:
         """``key`` at a timestamp drawn for it (``get(key, get_ts())`` in one request), and
@@ -122,6 +129,9 @@ class LocalKv:
 
     def get_ts(self, count: int = 1) -> int:
         return self.tso.get_ts(count)
+
+    def begin_prepare(self) -> Callable[[], Future[Any]] | None:
+        return None  # its oracle is local
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         return self.storage.get(key, ts)

@@ -1074,10 +1074,12 @@ class Session:
         self.inline_prepare = None
         if ready is not None:
             with nowait.prepared(ready):
-                return self._execute_inline(prepared, params)
-        return self._execute_inline(prepared, params)
+                return self._execute_inline(prepared, params, readied=True)
+        return self._execute_inline(prepared, params, readied=False)
 
-    def _execute_inline(self, prepared: Prepared, params: list[Any]) -> Result | None:
+    def _execute_inline(
+        self, prepared: Prepared, params: list[Any], *, readied: bool
+    ) -> Result | None:
         stmt = prepared.stmt
         if stmt is None or not self.client.backend.inline_reads or self.failed:
             return None
@@ -1102,6 +1104,12 @@ class Session:
         )
         if not undo and stmt.text not in self.point_reads:
             return None
+        if not self.in_block and not readied:
+            # Its transaction's timestamp would be a wait (a follower asks its leader):
+            # start it now rather than find out half-way through the statement.
+            self.inline_prepare = self.client.backend.begin_prepare()
+            if self.inline_prepare is not None:
+                return None
         types = prepared.param_types
         self.query, self.query_start = stmt.text, time.time()
 

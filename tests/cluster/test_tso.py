@@ -163,3 +163,32 @@ def test_batched_fetches_hand_out_disjoint_ranges() -> None:
     handed = sorted(ts + k for ts, count in got for k in range(count))
     assert len(set(handed)) == len(handed) == sum(1 + i % 3 for i in range(24))
     assert len(calls) < 24  # requests waiting together travelled together
+
+
+def test_futures_batcher_shares_calls_fails_batches_whole_and_survives_cancels() -> None:
+    """FutureBatcher (a follower's statements waiting on an event loop): requests queued
+    while calls are in flight go together; a failed call fails its batch only; a waiter
+    that gave up does not stall later requests."""
+    from collections.abc import Callable, Sequence
+
+    from cluster.batching import FutureBatcher
+
+    pending: list[tuple[list[int], Callable[[Sequence[int] | Exception], None]]] = []
+
+    def send(items: Sequence[int], reply: Callable[[Sequence[int] | Exception], None]) -> None:
+        pending.append((list(items), reply))
+
+    batcher: FutureBatcher[int, int] = FutureBatcher(send, max_inflight=1)
+    first = batcher.request(1)
+    queued = [batcher.request(n) for n in (2, 3, 4)]
+    assert [items for items, _ in pending] == [[1]]  # one call in flight, the rest wait
+    queued[0].cancel()  # its waiter went away
+    pending.pop(0)[1]([10])
+    assert first.result(1) == 10
+    assert [items for items, _ in pending] == [[2, 3, 4]]  # the waiting ones, in one call
+    pending.pop(0)[1](RuntimeError("leader gone"))
+    assert isinstance(queued[1].exception(1), RuntimeError)
+    assert isinstance(queued[2].exception(1), RuntimeError)
+    later = batcher.request(5)
+    pending.pop(0)[1]([50])
+    assert later.result(1) == 50
