@@ -11,11 +11,15 @@ Parts (``--only``): ``init`` (wall time of ``pgbench -i -s <scale>``), ``select`
 puts and linearizable gets with 1 and 16 client threads: db9 cluster vs etcd) and ``failover``
 (kill -9 of the leader to the next acknowledged write, ``--rounds`` times, the killed member
 restarted and caught up between rounds: db9 cluster and etcd). Any pgbench part loads the data
-(the load is what ``init`` times). One system runs at a time. Prints the goals table (markdown)
-and writes it with the raw numbers to ``--out``.
+(the load is what ``init`` times). The single db9 node and the cluster (and, for ``kv``,
+the db9 cluster and etcd) run side by side and their cells alternate for ``--repeat``
+rounds; each value is the median of its rounds (this VM's speed drifts within minutes, so
+cells minutes apart make poor ratios). PostgreSQL, the outside reference, runs one round
+alone. Prints the goals table (markdown) and writes it with the raw numbers to ``--out``.
 
-db9's KV client is ``TxnClient(RemoteKv(<gRPC addrs>))`` in this process (a put is begin +
-put + commit, a get is begin + get), as in bench/cluster_bench.py. etcd (Debian's etcd-server,
+db9's KV client is ``TxnClient(RemoteKv(<gRPC addrs>))`` in this process: a put is a lazy
+transaction's put + commit (one blind one-phase commit request), a get its get (one read
+request at a timestamp the server draws). etcd (Debian's etcd-server,
 3.4, its defaults: 100 ms heartbeat, 1 s election timeout) is driven over its own gRPC API with
 hand-encoded protobuf messages (no client library): Put, and Range (linearizable, the default).
 """
@@ -85,37 +89,51 @@ def db9_cluster(base: Path, n: int = 3) -> Iterator[LocalCluster]:
 
 
 def pgbench_parts(args: argparse.Namespace, parts: set[str], base: Path) -> dict[str, Any]:
-    """``{"init_s"|"select_tps"|"update_tps": {system: value}}`` for the parts asked for."""
-    res: dict[str, dict[str, float]] = {"init_s": {}, "select_tps": {}, "update_tps": {}}
+    """``{"init_s"|"select_tps"|"update_tps": {system: value}}`` for the parts asked for,
+    each db9 value the median of ``--repeat`` rounds (``"<part>_rounds"``: every round)."""
+    res: dict[str, dict[str, Any]] = {"init_s": {}, "select_tps": {}, "update_tps": {}}
 
-    def cells(server: Server, name: str, follower: Callable[[], Server] | None = None) -> None:
+    def init(server: Server, name: str) -> None:
         res["init_s"][name] = timed_init(server, args.scale)
         print(f"{name}: pgbench -i -s {args.scale} {res['init_s'][name]:.1f} s", flush=True)
-        if "select" in parts:
-            res["select_tps"][name] = run_pgbench(server, "-S", args.seconds)
-            print(f"{name}: -S {res['select_tps'][name]:,.0f} tps", flush=True)
-            if follower is not None:
-                res["select_tps"]["follower"] = run_pgbench(follower(), "-S", args.seconds)
-                print(f"follower: -S {res['select_tps']['follower']:,.0f} tps", flush=True)
-        if "update" in parts:
-            res["update_tps"][name] = run_pgbench(server, "-N", args.seconds)
-            print(f"{name}: -N {res['update_tps'][name]:,.0f} tps", flush=True)
+
+    def cell(part: str, mode: str, server: Server, name: str) -> float:
+        value = run_pgbench(server, mode, args.seconds)
+        print(f"{name}: {mode} {value:,.0f} tps", flush=True)
+        res.setdefault(f"{part}_rounds", {}).setdefault(name, []).append(value)
+        return value
 
     port = args.port_base or free_base(2)
-    with pg_server(port) as pg:
-        cells(pg, "postgresql")
-    with db9_server(port + 1) as single:
-        cells(single, "single")
-    with db9_cluster(base / "pgbench") as cluster:
+    with pg_server(port) as pg:  # the outside reference: one round
+        init(pg, "postgresql")
+        if "select" in parts:
+            res["select_tps"]["postgresql"] = cell("select", "-S", pg, "postgresql")
+        if "update" in parts:
+            res["update_tps"]["postgresql"] = cell("update", "-N", pg, "postgresql")
+    # The single node and the cluster run side by side and their cells alternate, round
+    # after round: this VM's speed drifts by tens of percent within minutes, so a ratio of
+    # cells measured minutes apart says little; medians of interleaved rounds do.
+    with db9_server(port + 1) as single, db9_cluster(base / "pgbench") as cluster:
         leader = cluster.wait_leader()
-
-        def follower() -> Server:
+        via_leader = node_server(leader, "leader")
+        init(single, "single")
+        init(via_leader, "leader")
+        for _ in range(args.repeat):
             current = cluster.wait_leader()
-            return node_server(next(n for n in cluster.nodes if n is not current), "follower")
-
-        cells(node_server(leader, "leader"), "leader", follower)
-        if cluster.wait_leader() is not leader:
-            print("note: the leader changed during the pgbench runs", flush=True)
+            if current is not leader:
+                print("note: the leader changed during the pgbench runs", flush=True)
+                leader, via_leader = current, node_server(current, "leader")
+            follower = node_server(next(n for n in cluster.nodes if n is not leader), "follower")
+            if "select" in parts:
+                cell("select", "-S", single, "single")
+                cell("select", "-S", via_leader, "leader")
+                cell("select", "-S", follower, "follower")
+            if "update" in parts:
+                cell("update", "-N", single, "single")
+                cell("update", "-N", via_leader, "leader")
+    for part in ("select", "update"):
+        for name, values in res.get(f"{part}_rounds", {}).items():
+            res[f"{part}_tps"][name] = statistics.median(values)
     return res
 
 
@@ -157,14 +175,24 @@ def db9_ops(client: TxnClient) -> KvOps:
     return KvOps(put, get, preload)
 
 
-def kv_cells(ops: KvOps, seconds: float, name: str) -> dict[str, float]:
-    ops.preload()
-    out = {}
-    for kind in ("put", "get"):
-        for threads in (1, 16):
-            cell = f"{kind}_{threads}"
-            out[cell] = rate(getattr(ops, kind), threads, seconds)
-            print(f"{name}: {kind}s, {threads} clients: {out[cell]:,.0f}/s", flush=True)
+def kv_cells(systems: dict[str, KvOps], seconds: float, repeat: int) -> dict[str, Any]:
+    """``{"kv_<system>": {cell: median}, "kv_<system>_rounds": {cell: [values]}}``, the
+    systems' cells alternating round after round (see ``pgbench_parts``)."""
+    for ops in systems.values():
+        ops.preload()
+    rounds: dict[str, dict[str, list[float]]] = {name: {} for name in systems}
+    for _ in range(repeat):
+        for kind in ("put", "get"):
+            for threads in (1, 16):
+                cell = f"{kind}_{threads}"
+                for name, ops in systems.items():
+                    value = rate(getattr(ops, kind), threads, seconds)
+                    rounds[name].setdefault(cell, []).append(value)
+                    print(f"{name}: {kind}s, {threads} clients: {value:,.0f}/s", flush=True)
+    out: dict[str, Any] = {}
+    for name, cells in rounds.items():
+        out[f"kv_{name}"] = {cell: statistics.median(v) for cell, v in cells.items()}
+        out[f"kv_{name}_rounds"] = cells
     return out
 
 
@@ -376,17 +404,16 @@ def etcd_failover_gaps(cluster: EtcdCluster, rounds: int) -> list[float]:
 def cluster_parts(args: argparse.Namespace, parts: set[str], base: Path) -> dict[str, Any]:
     res: dict[str, Any] = {}
     if "kv" in parts or "failover" in parts:
-        with db9_cluster(base / "db9-kv") as cluster:
+        with db9_cluster(base / "db9-kv") as cluster, etcd_cluster(base / "etcd") as etcd:
             if "kv" in parts:
-                client = TxnClient(cluster.client())
-                res["kv_db9"] = kv_cells(db9_ops(client), args.seconds, "db9")
+                systems = {
+                    "db9": db9_ops(TxnClient(cluster.client())),
+                    "etcd": etcd_ops(etcd.wait_leader()),
+                }
+                res.update(kv_cells(systems, args.seconds, args.repeat))
             if "failover" in parts:
                 res["failover_db9_s"] = failover_gaps(cluster, args.rounds)
                 print(f"db9 failover gaps: {fmt_gaps(res['failover_db9_s'])}", flush=True)
-        with etcd_cluster(base / "etcd") as etcd:
-            if "kv" in parts:
-                res["kv_etcd"] = kv_cells(etcd_ops(etcd.wait_leader()), args.seconds, "etcd")
-            if "failover" in parts:
                 res["failover_etcd_s"] = etcd_failover_gaps(etcd, args.rounds)
                 print(f"etcd failover gaps: {fmt_gaps(res['failover_etcd_s'])}", flush=True)
     return res
@@ -488,13 +515,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(PARTS)}")
     ap.add_argument("--seconds", type=float, default=10, help="per pgbench or KV cell")
     ap.add_argument("--rounds", type=int, default=10, help="failover rounds per system")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="interleaved rounds of pgbench and KV cells"
+    )
     ap.add_argument("--scale", type=int, default=10, help="pgbench -i -s (the data -S/-N use)")
     ap.add_argument("--quick", action="store_true", help="scale 1, 2 s cells, 2 rounds")
     ap.add_argument("--port-base", type=int, default=0, help="PostgreSQL on it, db9 on it + 1")
     ap.add_argument("--out", default="bench/results/cluster_speed.json")
     args = ap.parse_args(argv)
     if args.quick:
-        args.scale, args.seconds, args.rounds = 1, 2, 2
+        args.scale, args.seconds, args.rounds, args.repeat = 1, 2, 2, 1
     parts = set(args.only.split(",")) if args.only else set(PARTS)
     if parts - set(PARTS):
         ap.error(f"unknown parts {sorted(parts - set(PARTS))}; known: {','.join(PARTS)}")
@@ -511,6 +541,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"\n{text}\n\n({time.monotonic() - started:.0f} s in all)")
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M"), "seconds": args.seconds, "rounds": args.rounds,
+        "repeat": args.repeat,
         "scale": args.scale, "parts": sorted(parts), "results": res, "table": text,
         "rows": [{"measure": r.measure, "unit": r.unit, "cluster": r.cluster,
                   "reference": r.reference, "reference_name": r.reference_name,

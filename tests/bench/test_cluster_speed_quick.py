@@ -26,8 +26,10 @@ def test_protobuf_round_trip_of_the_etcd_messages() -> None:
 def test_db9_cluster_kv_cells_run(tmp_path: Path) -> None:
     with cluster_speed.db9_cluster(tmp_path / "db9") as cluster:
         client = cluster_speed.TxnClient(cluster.client())
-        cells = cluster_speed.kv_cells(cluster_speed.db9_ops(client), 0.3, "db9")
+        out = cluster_speed.kv_cells({"db9": cluster_speed.db9_ops(client)}, 0.3, 2)
+    cells = out["kv_db9"]
     assert set(cells) == {"put_1", "put_16", "get_1", "get_16"}
+    assert all(len(values) == 2 for values in out["kv_db9_rounds"].values())
     assert all(rate > 0 for rate in cells.values())
 
 
@@ -36,8 +38,10 @@ def test_db9_cluster_kv_cells_run(tmp_path: Path) -> None:
 def test_kv_and_failover_parts_print_the_goals_table(tmp_path: Path) -> None:
     out = tmp_path / "cluster_speed.json"
     report = cluster_speed.main(["--only", "kv,failover", "--seconds", "0.3", "--rounds", "1",
-                                 "--out", str(out)])  # fmt: skip
+                                 "--repeat", "2", "--out", str(out)])  # fmt: skip
     assert json.loads(out.read_text())["table"] == report["table"]
     measures = [row["measure"] for row in report["rows"]]
     assert len(measures) == 5 and measures[-1].startswith("failover")
     assert all(row["cluster"] and row["reference"] for row in report["rows"])
+    rounds = report["results"]["kv_etcd_rounds"]
+    assert all(len(values) == 2 for values in rounds.values())  # interleaved rounds
