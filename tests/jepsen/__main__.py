@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.jepsen.runner import NEMESES, WORKLOADS, RunConfig, execute, report
+from tests.jepsen.nemeses import NEMESES
+from tests.jepsen.runner import RunConfig, execute, report
+from tests.jepsen.workloads import WORKLOADS
 
 
 def main() -> None:

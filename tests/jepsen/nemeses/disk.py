@@ -1,0 +1,40 @@
+"""A full disk: each data directory is a tmpfs of ``DISK_MB``; the nemesis fills one node's,
+then frees it (root only)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+from collections.abc import Iterator
+
+from tests.cluster.harness import FILLER, NodeProc, fill_disk, tmpfs_data_dirs
+from tests.jepsen.nemeses.base import Nemesis
+from tests.jepsen.run import Run
+
+DISK_MB = 128  # each node's tmpfs under the disk nemesis
+
+
+@contextlib.contextmanager
+def mount(run: Run) -> Iterator[None]:
+    with tmpfs_data_dirs(run.cluster, DISK_MB):
+        yield
+
+
+def fill(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+    filler = fill_disk(target.data_dir)
+    run.stop.wait(run.config.fault_s)
+    filler.unlink()
+    return f"disk full on node{target.node_id}{' (leader)' if target is leader else ''}"
+
+
+def heal(run: Run) -> None:
+    for node in run.cluster.nodes:
+        (node.data_dir / FILLER).unlink(missing_ok=True)
+
+
+def unavailable() -> str | None:
+    return None if os.geteuid() == 0 else "the disk nemesis mounts a tmpfs per node: run as root"
+
+
+NEMESES = [Nemesis("disk", fill, prepare=mount, heal=heal, unavailable=unavailable)]

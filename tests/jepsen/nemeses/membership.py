@@ -1,0 +1,90 @@
+"""Membership faults: a follower removed from the Raft configuration and added back; a member
+that loses its data directory and is readmitted (``db9 cluster readmit``'s call)."""
+
+from __future__ import annotations
+
+import random
+
+from cluster.client import RemoteKv
+from kv.errors import Db9Error
+from tests.cluster.harness import NodeProc
+from tests.jepsen.nemeses.base import Nemesis
+from tests.jepsen.run import Run
+
+
+def membership(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+    live = [n for n in run.cluster.nodes if n.alive and not n.stopped]
+    followers = [n for n in live if n is not leader]
+    if leader is None or not followers:
+        return "membership: skipped, no leader to ask"
+    target = rng.choice(followers)
+    what = f"membership: remove node{target.node_id}, add it back"
+    what += change_membership(run, leader, target, "remove")
+    run.stop.wait(run.config.fault_s)
+    return what + change_membership(run, leader, target, "add")
+
+
+def wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+    what = f"wipe node{target.node_id}{' (leader)' if target is leader else ''}"
+    return what + wipe_member(run, target)
+
+
+def wipe_member(run: Run, node: NodeProc) -> str:
+    """kill -9 ``node``, empty its data directory and start it: it comes back as a learner
+    (it lost its state, so it must not vote). After the fault, readmit it as a voter; returns
+    "" or a note of what went wrong."""
+    cluster = run.cluster
+    cluster.kill(node)
+    for p in sorted(node.data_dir.rglob("*"), reverse=True):
+        if p.name != "server.log":
+            p.rmdir() if p.is_dir() else p.unlink()
+    cluster.start(node)
+    run.stop.wait(run.config.fault_s)
+    admin = RemoteKv([n.grpc_addr for n in cluster.nodes], retry_s=60, rpc_timeout_s=60)
+    try:
+        admin.readmit(node.raft_addr, 45)
+        return ""
+    except Db9Error as exc:
+        return f" (readmit failed: {exc.message})"
+    finally:
+        admin.close()
+
+
+def change_membership(run: Run, leader: NodeProc, node: NodeProc, how: str) -> str:
+    """Remove ``node`` from the Raft configuration or add it back, through any node that
+    answers (the leader first); returns "" or a note of what went wrong."""
+    # Generous: a change waits for the previous one to commit, and for an election if the
+    # last fault deposed the leader.
+    admin = RemoteKv([n.grpc_addr for n in [leader, *run.cluster.nodes]], retry_s=15)
+    try:
+        if how == "remove":
+            admin.remove_node(node.raft_addr)
+        else:
+            admin.add_node(node.raft_addr)
+        return ""
+    except Db9Error as exc:
+        return f" ({how} failed: {exc.message})"
+    finally:
+        admin.close()
+
+
+def heal_membership(run: Run) -> None:
+    """Add back every node the leader's configuration lacks (a removal may have taken effect
+    even when its call timed out)."""
+    cluster = run.cluster
+    for _ in range(len(cluster.nodes)):
+        leader = cluster.wait_leader()
+        members = {leader.raft_addr, *(cluster.status(leader) or {}).get("peers", [])}  # type: ignore[misc]
+        missing = [n for n in cluster.nodes if n.raft_addr not in members]
+        if not missing:
+            return
+        note = change_membership(run, leader, missing[0], "add")
+        if note:
+            raise RuntimeError(f"could not heal the membership change:{note}")
+    raise RuntimeError("membership did not heal")
+
+
+NEMESES = [
+    Nemesis("membership", membership, heal=heal_membership),
+    Nemesis("wipe", wipe, heal=heal_membership),
+]

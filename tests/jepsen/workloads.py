@@ -1,0 +1,228 @@
+"""The workloads' clients: each records every operation's invocation and completion in the
+run's history. ``register`` drives the gRPC KV API; ``list-append``, ``bank`` and ``set`` run
+SQL over pgwire with psycopg."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from cluster.client import RemoteKv
+from cluster.convert import OutcomeUnknown
+from kv.client import TxnClient
+from kv.errors import Db9Error, RetryableError
+from tests.cluster.harness import NodeProc
+from tests.jepsen.run import Run
+
+WORKLOADS = ("register", "list-append", "bank", "set")
+
+
+def _classify(exc: BaseException) -> str:
+    """fail when the operation surely did not happen, info when it may have."""
+    if isinstance(exc, RetryableError):
+        return "fail"
+    if isinstance(exc, psycopg.errors.SerializationFailure | psycopg.errors.UniqueViolation):
+        return "fail"
+    if isinstance(exc, OutcomeUnknown):
+        return "info"
+    return "info"
+
+
+def register_client(run: Run, process: int, rng: random.Random) -> None:
+    node = run.cluster.nodes[process % len(run.cluster.nodes)]
+    kv = RemoteKv([node.grpc_addr], retry_s=3.0, rpc_timeout_s=3.0)
+    client = TxnClient(kv)
+    h = run.history
+    try:
+        while not run.stop.is_set():
+            key = f"r{rng.randrange(3)}"
+            f = rng.choice(["read", "read", "write", "cas"])
+            arg: Any = (
+                None
+                if f == "read"
+                else (rng.randrange(5) if f == "write" else (rng.randrange(5), rng.randrange(5)))
+            )
+            h.add(process, "invoke", f, (key, arg))
+            try:
+                txn = client.begin()
+                raw = txn.get(key.encode())
+                current = None if raw is None else int(raw)
+                if f == "read":
+                    txn.rollback()
+                    h.add(process, "ok", f, (key, current))
+                    continue
+                if f == "cas" and current != arg[0]:
+                    txn.rollback()
+                    h.add(process, "fail", f, (key, arg))
+                    continue
+                txn.put(key.encode(), str(arg if f == "write" else arg[1]).encode())
+                txn.commit()
+                h.add(process, "ok", f, (key, arg))
+            except (Db9Error, OSError) as exc:
+                h.add(process, _classify(exc), f, (key, arg), str(exc)[:200])
+    finally:
+        kv.close()
+
+
+def _sql_node(run: Run, process: int) -> NodeProc:
+    return run.cluster.nodes[process % len(run.cluster.nodes)]
+
+
+def _connect(run: Run, process: int) -> psycopg.Connection[Any] | None:
+    try:
+        conn = psycopg.connect(_sql_node(run, process).dsn(), autocommit=True, connect_timeout=3)
+    except psycopg.Error:
+        return None
+    # Snapshot isolation is what the checkers hold db9 to; READ COMMITTED (the default)
+    # takes a snapshot per statement and legitimately shows read skew.
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    return conn
+
+
+# An SQL operation: records its invocation (and puts (f, value) in the list it is given),
+# runs, and returns (f, invocation value, completion value).
+SqlOp = Callable[[psycopg.Connection[Any], random.Random, list[Any]], tuple[str, Any, Any]]
+
+
+def sql_client(run: Run, process: int, rng: random.Random, op: SqlOp) -> None:
+    """Runs ``op`` (which returns f, invoke value, ok value) over one connection,
+    reconnecting after failures; errors become fail/info by SQLSTATE."""
+    h = run.history
+    conn = None
+    while not run.stop.is_set():
+        if conn is None or conn.closed:
+            conn = _connect(run, process)
+            if conn is None:
+                time.sleep(0.2)  # the node is down: try again shortly
+                continue
+        f_holder: list[tuple[str, Any]] = []
+        try:
+            f, inv_value, ok_value = op(conn, rng, f_holder)
+            h.add(process, "ok", f, ok_value)
+        except psycopg.Error as exc:
+            if f_holder:
+                f, inv_value = f_holder[0]
+                h.add(process, _classify(exc), f, inv_value, str(exc)[:200])
+            try:
+                conn.execute("ROLLBACK")
+            except psycopg.Error:
+                conn.close()
+    if conn is not None:
+        conn.close()
+
+
+_next_value = [0]
+_value_lock = threading.Lock()
+
+
+def _unique() -> int:
+    with _value_lock:
+        _next_value[0] += 1
+        return _next_value[0]
+
+
+def list_append_op(run: Run, process: int) -> SqlOp:
+    def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
+        micro = []
+        for _ in range(rng.randint(1, 4)):
+            k = rng.randrange(8)
+            micro.append(["append", k, _unique()] if rng.random() < 0.5 else ["r", k, None])
+        holder.append(("txn", micro))
+        run.history.add(process, "invoke", "txn", micro)
+        done = []
+        with conn.transaction():
+            for f, k, v in micro:
+                if f == "append":
+                    conn.execute(
+                        "INSERT INTO lists (k, v) VALUES (%s, %s) ON CONFLICT (k) "
+                        "DO UPDATE SET v = lists.v || ',' || excluded.v",
+                        (k, str(v)),
+                    )
+                    done.append([f, k, v])
+                else:
+                    row = conn.execute("SELECT v FROM lists WHERE k = %s", (k,)).fetchone()
+                    values = [int(x) for x in row[0].split(",")] if row else []
+                    done.append([f, k, values])
+        return "txn", micro, done
+
+    return op
+
+
+ACCOUNTS, BALANCE = 5, 100
+
+
+def bank_op(run: Run, process: int) -> SqlOp:
+    def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
+        if rng.random() < 0.4:
+            holder.append(("read", None))
+            run.history.add(process, "invoke", "read", None)
+            with conn.transaction():
+                rows = conn.execute("SELECT id, balance FROM accounts").fetchall()
+            return "read", None, {str(i): b for i, b in rows}
+        a, b = rng.sample(range(ACCOUNTS), 2)
+        amount = rng.randint(1, 20)
+        value = {"from": a, "to": b, "amount": amount}
+        holder.append(("transfer", value))
+        run.history.add(process, "invoke", "transfer", value)
+        with conn.transaction():
+            (bal,) = conn.execute("SELECT balance FROM accounts WHERE id = %s", (a,)).fetchone()  # type: ignore[misc]
+            if bal < amount:
+                raise psycopg.errors.SerializationFailure("insufficient funds")  # a clean fail
+            conn.execute("UPDATE accounts SET balance = balance - %s WHERE id = %s", (amount, a))
+            conn.execute("UPDATE accounts SET balance = balance + %s WHERE id = %s", (amount, b))
+        return "transfer", value, value
+
+    return op
+
+
+def set_op(run: Run, process: int) -> SqlOp:
+    def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
+        x = _unique()
+        holder.append(("add", x))
+        run.history.add(process, "invoke", "add", x)
+        conn.execute("INSERT INTO elements (x) VALUES (%s)", (x,))
+        return "add", x, x
+
+    return op
+
+
+def setup_sql(run: Run) -> None:
+    node = run.cluster.wait_leader()
+    with psycopg.connect(node.dsn(), autocommit=True) as conn:
+        wl = run.config.workload
+        if wl == "list-append":
+            conn.execute("CREATE TABLE lists (k int PRIMARY KEY, v text)")
+        elif wl == "bank":
+            conn.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)")
+            conn.execute(
+                "INSERT INTO accounts SELECT g, %s FROM generate_series(0, %s) g",
+                (BALANCE, ACCOUNTS - 1),
+            )
+        elif wl == "set":
+            conn.execute("CREATE TABLE elements (x int PRIMARY KEY)")
+
+
+def final_reads(run: Run) -> None:
+    """After the faults heal: the set workload's final read (through every node)."""
+    if run.config.workload != "set":
+        return
+    run.cluster.wait_leader()
+    for node in run.cluster.nodes:
+        run.cluster.wait_pgwire(node)
+    node = run.cluster.nodes[0]
+    run.history.add(999, "invoke", "read", None)
+    with psycopg.connect(node.dsn(), autocommit=True) as conn:
+        rows = conn.execute("SELECT x FROM elements").fetchall()
+    run.history.add(999, "ok", "read", [r[0] for r in rows])
+
+
+SQL_OPS: dict[str, Callable[[Run, int], SqlOp]] = {
+    "list-append": list_append_op,
+    "bank": bank_op,
+    "set": set_op,
+}
