@@ -146,7 +146,7 @@ class RaftKv:
 
     def fetch_ts(self, count: int = 1) -> tuple[int, int]:
         """``count`` timestamps and a read index for them (0: none); see the module doc."""
-        if self.tso.serving() or self.machine._isLeader():
+        if self._leading():
             ts, clear = self.tso.get_ts_and_clear(count)
             return ts, (self.machine.applied_index if clear else 0)
         if nowait.active():  # a call to the leader: on an event loop, only if prepared
@@ -162,7 +162,7 @@ class RaftKv:
 
     def begin_prepare(self) -> Callable[[], Future[tuple[int, int]]] | None:
         """A follower's next timestamp comes from its leader: fetched off the loop."""
-        if UNSAFE_READS or self.tso.serving() or self.machine._isLeader() or self.disk_full():
+        if UNSAFE_READS or self._leading() or self.disk_full():
             return None
         return self._prefetch_ts
 
@@ -311,6 +311,7 @@ class RaftKv:
         return [(s, next(results)) if r == 0 else (s, r) for s, r in out]
 
     def _leading(self) -> bool:
+        """This member serves timestamps itself (it leads, or its oracle still serves)."""
         return self.tso.serving() or bool(self.machine._isLeader())
 
     def one_pc_here(self, batch: Sequence[tuple[Sequence[Mutation], int]]) -> list[int | Db9Error]:
