@@ -40,6 +40,11 @@ def main() -> None:
         action="store_true",
         help="the deliberately broken build: reads skip the replication barrier",
     )
+    ap.add_argument(
+        "--unsafe-wiped-votes",
+        action="store_true",
+        help="the deliberately broken build: a member that lost its data votes (issue 13)",
+    )
     args = ap.parse_args()
     if args.nemesis == "none":
         nemeses = []
@@ -71,6 +76,7 @@ def main() -> None:
                 fault_s=args.fault_time,
                 unsafe_reads=args.unsafe_reads,
                 seed=args.seed + i,
+                node_env={"DB9_UNSAFE_WIPED_VOTES": "1"} if args.unsafe_wiped_votes else {},
             )
             began = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:

@@ -21,6 +21,9 @@ class RunConfig:
     fault_s: float = 2.0  # how long a fault lasts
     unsafe_reads: bool = False  # the deliberately broken build (DB9_UNSAFE_FOLLOWER_READS)
     seed: int = 0
+    #: more environment for the nodes: the deliberately broken builds' switches, e.g.
+    #: DB9_UNSAFE_WIPED_VOTES=1 (a wiped member votes)
+    node_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -30,3 +33,6 @@ class Run:
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
     consistency: dict[str, Any] | None = None  # consistency_check's verdict, at the end
+    #: why the cluster could not be healed and read at the end (a node that never came back,
+    #: e.g. one that stopped because its log diverged): the run is invalid
+    heal_error: str | None = None

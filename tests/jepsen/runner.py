@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from cluster.consistency import describe_key, run_check
 from kv.errors import Db9Error
 from tests.cluster import netns
@@ -65,6 +67,7 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         if why:
             raise SystemExit(why)
     env = {"db9_unsafe_follower_reads": "1"} if cfg.unsafe_reads else {}
+    env.update(cfg.node_env)
     net = Netns(3).create() if netns.available() else None
     cluster = LocalCluster.create(base, 3, net=net, **env)
     run = Run(cfg, cluster)
@@ -97,9 +100,12 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         nem.join(60)
         for t in threads:
             t.join(30)
-        heal_all(run)  # links restored, clocks reset, every node up before the final reads
-        workloads.final_reads(run)
-        run.consistency = consistency_check(run)
+        try:
+            heal_all(run)  # links restored, clocks reset, every node up before the final reads
+            workloads.final_reads(run)
+            run.consistency = consistency_check(run)
+        except (AssertionError, RuntimeError, OSError, Db9Error, psycopg.Error) as exc:
+            run.heal_error = f"{type(exc).__name__}: {exc}"[:300]
     finally:
         cluster.stop_all()
         mounts.close()
@@ -124,6 +130,9 @@ def check(run: Run) -> dict[str, Any]:
             counts[op.type] = counts.get(op.type, 0) + 1
     result["op_counts"] = counts
     result["faults"] = [f"{s:.1f}-{e:.1f}s {w}" for s, e, w in h.faults]
+    if run.heal_error is not None:
+        result["heal_error"] = run.heal_error
+        result["valid"] = False
     if run.consistency is not None:
         result["consistency"] = run.consistency
         result["valid"] = bool(result["valid"] and run.consistency["ok"])

@@ -48,3 +48,21 @@ def test_broken_build_is_caught(tmp_path: Path) -> None:
     result, _ = execute(tmp_path / "run", cfg)
     assert not result["valid"], result
     assert result["non_linearizable_keys"], result
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_stale_quorum_scenario(broken: bool, tmp_path: Path) -> None:
+    """Issue 13's incident as a nemesis: a paused follower, the leader and the other follower
+    killed, that one wiped and started empty. The real build loses nothing; the build whose
+    wiped members vote (DB9_UNSAFE_WIPED_VOTES) loses acknowledged inserts, and the run says
+    so (lost inserts, differing replicas, or a node that stopped instead of diverging)."""
+    env = {"DB9_UNSAFE_WIPED_VOTES": "1"} if broken else {}
+    cfg = RunConfig("set", ["stale-quorum"], seconds=14, interval_s=2.0, seed=1, node_env=env)
+    result, _ = execute(tmp_path / "run", cfg)
+    struck = [f for f in result["faults"] if "wiped and started empty" in str(f)]
+    assert struck, result["faults"]
+    if broken:
+        assert not result["valid"], result
+    else:
+        assert result["valid"] and result["lost"] == [], result
+        assert not any("failed" in str(f) for f in struck), result["faults"]

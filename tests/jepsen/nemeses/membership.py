@@ -35,11 +35,22 @@ def wipe_member(run: Run, node: NodeProc) -> str:
     "" or a note of what went wrong."""
     cluster = run.cluster
     cluster.kill(node)
+    empty_data_dir(node)
+    cluster.start(node)
+    run.stop.wait(run.config.fault_s)
+    return readmit(run, node)
+
+
+def empty_data_dir(node: NodeProc) -> None:
+    """Everything in a stopped node's data directory goes, but its log."""
     for p in sorted(node.data_dir.rglob("*"), reverse=True):
         if p.name != "server.log":
             p.rmdir() if p.is_dir() else p.unlink()
-    cluster.start(node)
-    run.stop.wait(run.config.fault_s)
+
+
+def readmit(run: Run, node: NodeProc) -> str:
+    """``db9 cluster readmit``'s call for a member that lost its data: "" or what failed."""
+    cluster = run.cluster
     admin = RemoteKv([n.grpc_addr for n in cluster.nodes], retry_s=60, rpc_timeout_s=60)
     try:
         admin.readmit(node.raft_addr, 45)
