@@ -70,7 +70,7 @@ def rtt(ip: str, port: int, count: int, timeout_s: float = 2.0) -> list[float | 
 
 
 def burst(
-    ip: str, port: int, count: int, gap_s: float = 0.0005, settle_s: float = 0.5
+    ip: str, port: int, count: int, gap_s: float = 0.0005, settle_s: float = 0.3
 ) -> dict[str, int]:
     """Send ``count`` numbered datagrams ``gap_s`` apart, then, ``settle_s`` later (longer
     than any delay on the link: nothing announces the last datagram that will arrive), ask
