@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,7 +88,7 @@ def delay_lines_running(net: Netns) -> list[int]:
                               text=True).stdout.split()  # fmt: skip
         for pid in pids:
             try:
-                cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
             if b"tests.cluster.netdelay" in cmdline:
@@ -251,7 +252,7 @@ def alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie waiting for its reaper does not)."""
     try:
         os.kill(pid, 0)
-        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return False
     return state != "Z"
