@@ -9,10 +9,10 @@ without it each packet's delay is its own, so packets overtake each other (reord
 
     ip netns exec NS python -m tests.cluster.netdelay --queue 0 --delay-ms 50 --jitter-ms 5
 
-It prints ``ready`` once bound. It stops on SIGTERM or when its stdin closes (the process that
-started it is gone): it then lets every packet it holds go at once and prints one JSON line,
-``{"packets": queued, "reordered": released after a later arrival}``. If it dies otherwise,
-the queued packets are dropped by the kernel and later ones pass undelayed (the rule has
+It prints ``ready`` once bound. It stops when its stdin closes (the process that started it
+closed it, or is gone): it then lets every packet it holds go at once and prints one JSON
+line, ``{"packets": queued, "reordered": released after a later arrival}``. If it is killed,
+the kernel drops the packets it held, and later ones pass undelayed (the rule has
 ``--queue-bypass``).
 """
 
@@ -24,7 +24,6 @@ import json
 import os
 import random
 import select
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -70,13 +69,6 @@ class DelayLine:
 def serve(queue_num: int, line: DelayLine) -> dict[str, int]:
     from netfilterqueue import COPY_META, NetfilterQueue
 
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
     nfq = NetfilterQueue()
     # Only the metadata: the verdict needs the packet id, not the bytes.
     nfq.bind(queue_num, lambda pkt: line.hold(pkt, time.monotonic()), mode=COPY_META)
@@ -84,15 +76,12 @@ def serve(queue_num: int, line: DelayLine) -> dict[str, int]:
     os.set_blocking(fd, False)
     print("ready", flush=True)
     try:
-        while not stopping:
+        while True:
             due = line.next_due()
             timeout = None if due is None else max(0.0, due - time.monotonic())
-            try:
-                readable, _, _ = select.select([fd, sys.stdin], [], [], timeout)
-            except InterruptedError:
-                continue
+            readable, _, _ = select.select([fd, sys.stdin], [], [], timeout)
             if sys.stdin in readable and not sys.stdin.readline():
-                break  # the parent is gone
+                break  # closed: stop
             if fd in readable:
                 nfq.run(block=False)
             line.release(time.monotonic())

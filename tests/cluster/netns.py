@@ -212,58 +212,64 @@ class Netns:
         reorder: bool = False,
     ) -> None:
         """Degrade exactly the given links, both ways (replacing any earlier degradation):
-        each packet a node sends over one is lost with probability ``loss_pct`` %, else
-        delayed ``delay_ms +- jitter_ms`` (uniform). Without ``reorder`` packets keep their
-        order (a later one waits for an earlier one's delay); with it each goes after its
-        own delay, so jitter reorders them. Partitions are left as they are."""
+        each packet that crosses one is lost with probability ``loss_pct`` %, else delayed
+        ``delay_ms +- jitter_ms`` (uniform). Without ``reorder`` packets keep their order (a
+        later one waits for an earlier one's delay); with it each goes after its own delay,
+        so jitter reorders them. Partitions are left as they are."""
         self.undegrade()
         self._lossy, self._loss_pct = self._peers(links), loss_pct
+        degraded = {i: peers for i, peers in self._lossy.items() if peers}
         try:
-            for i, peers in self._lossy.items():
-                if not peers:
-                    continue
-                if loss_pct > 0:
+            if loss_pct > 0:
+                for i in degraded:
                     self._nft(i)
-                if delay_ms > 0 or jitter_ms > 0:
-                    self._start_delay(i, peers, delay_ms, jitter_ms, reorder)
+            if delay_ms > 0 or jitter_ms > 0:
+                for i in degraded:  # all started before waiting for any: ~0.3 s each
+                    self._delayers[i] = self._start_delay(i, delay_ms, jitter_ms, reorder)
+                for i, peers in degraded.items():
+                    stdout = self._delayers[i].stdout
+                    assert stdout is not None
+                    if stdout.readline().strip() != "ready":
+                        raise RuntimeError(f"the delay line of node {i} did not start")
+                    # Bound to its queue before any packet is queued; if it dies, packets pass.
+                    for ip in sorted(peers):
+                        _run([*self.exec_prefix(i), "iptables", "-w", "-A", "INPUT", "-s", ip,
+                              "-j", "NFQUEUE", "--queue-num", "0", "--queue-bypass"])  # fmt: skip
         except BaseException:
             self.undegrade()
             raise
 
     def _start_delay(
-        self, i: int, peers: set[str], delay_ms: float, jitter_ms: float, reorder: bool
-    ) -> None:
+        self, i: int, delay_ms: float, jitter_ms: float, reorder: bool
+    ) -> subprocess.Popen[str]:
         cmd = [*self.exec_prefix(i), sys.executable, "-m", "tests.cluster.netdelay",
                "--delay-ms", str(delay_ms), "--jitter-ms", str(jitter_ms)]  # fmt: skip
         if not reorder:
             cmd.append("--fifo")
         root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": root}
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                 cwd=root, env=env)  # fmt: skip
-        self._delayers[i] = proc
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"the delay line of node {i} did not start")
-        # Bound to the queue before any packet is queued to it; if it dies, packets pass.
-        for ip in sorted(peers):
-            _run([*self.exec_prefix(i), "iptables", "-w", "-A", "INPUT", "-s", ip,
-                  "-j", "NFQUEUE", "--queue-num", "0", "--queue-bypass"])  # fmt: skip
 
     def undegrade(self) -> dict[str, int]:
         """Undo :meth:`degrade`; returns what it did since: ``dropped`` (packets lost),
         ``delayed`` (packets queued to a delay line), ``reordered`` (let go after a later
         one)."""
         stats = {"dropped": 0, "delayed": 0, "reordered": 0}
-        for i, proc in sorted(self._delayers.items()):
-            # The rules first, so that nothing is queued once the delay line lets go.
+        for i in sorted(self._delayers):  # the rules first: nothing is queued from now on
             _run([*self.exec_prefix(i), "iptables", "-w", "-F", "INPUT"], check=False)
-            proc.terminate()
+        for proc in self._delayers.values():
+            assert proc.stdin is not None
+            proc.stdin.close()  # the delay line lets every packet go and exits
+        for proc in self._delayers.values():
             try:
-                out, _ = proc.communicate(timeout=10)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-                out, _ = proc.communicate()
+                proc.wait()
+            assert proc.stdout is not None
+            out = proc.stdout.read()
+            proc.stdout.close()
             with contextlib.suppress(ValueError, IndexError, KeyError):
                 last = json.loads(out.strip().splitlines()[-1])
                 stats["delayed"] += int(last["packets"])
@@ -296,7 +302,12 @@ class Netns:
         return stats
 
     def close(self) -> None:
-        self.undegrade()
+        try:
+            self.undegrade()
+        finally:
+            self._remove()
+
+    def _remove(self) -> None:
         for i in range(1, self.n + 1):
             _run(["ip", "netns", "del", self.name(i)], check=False)  # takes its veth along
         _run(["ip", "link", "del", self.bridge], check=False)

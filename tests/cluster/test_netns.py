@@ -160,10 +160,11 @@ def test_delay_adds_the_configured_time_on_degraded_links_only(net: Netns) -> No
     before = median_rtt(net, 1, 2)
     assert before < 20, before
     net.degrade([(1, 2)], delay_ms=60, jitter_ms=5)
-    # Each way is delayed 55-65 ms: a round trip takes 110-130 ms, plus the path itself.
+    # Each way is delayed 55-65 ms: a round trip takes 110-130 ms, plus the path itself and
+    # the delay lines' scheduling (late on a busy machine, never early).
     rtts = probe(net, 1, 2, "rtt", 8)
-    assert None not in rtts and all(105 <= r <= 180 for r in rtts), rtts
-    assert 110 <= statistics.median(rtts) <= 150, rtts
+    assert None not in rtts and min(rtts) >= 108, rtts
+    assert 110 <= statistics.median(rtts) <= 170, rtts
     assert median_rtt(net, 2, 1) >= 110  # both ways
     assert median_rtt(net, 1, 3) < 20  # other links are not delayed
     assert median_rtt(net, None, 2) < 20  # nor are clients on the host

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import random
 
-from tests.jepsen.nemeses import clock, disk, membership, network, process
+from tests.jepsen.nemeses import clock, disk, membership, netdegrade, network, process
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
-_MODULES = [network, disk, clock, process, membership]
+_MODULES = [network, netdegrade, disk, clock, process, membership]
 REGISTRY: dict[str, Nemesis] = {n.name: n for m in _MODULES for n in m.NEMESES}
 NEMESES = tuple(REGISTRY)
 
