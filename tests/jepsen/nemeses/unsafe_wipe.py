@@ -15,9 +15,9 @@ The strike, on a live node W:
 4. The documented way: ``readmit`` W.
 
 A strike runs to its end even when the run stops meanwhile (each step is bounded), so that
-every strike has a verdict. Its line says what each step found: ``refused`` where the cluster held, ``ACCEPTED`` where it
-did not (a wiped node that votes, or is taken for a voter), ``failed`` where a step could not
-be carried out.
+every strike has a verdict. Its line says what each step found: ``refused`` where the
+cluster held, ``ACCEPTED`` where it did not (a wiped node that votes, or is taken for a
+voter), ``failed`` where a step could not be carried out.
 """
 
 from __future__ import annotations
