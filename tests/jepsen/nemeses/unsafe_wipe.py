@@ -76,7 +76,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     cluster, w = run.cluster, target
     restore = rng.random() < 0.5
     what = f"unsafe-wipe node{w.node_id}{' (leader)' if w is leader else ''}"
-    what += ", identity.json restored" if restore else ", emptied"
+    what += ", identity restored" if restore else ", emptied"
     old = identity(w)
     saved = (w.data_dir / "identity.json").read_text()
     cluster.kill(w)
@@ -100,7 +100,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     if r is None:
         return what + "; restart failed (it did not answer)"
     ok = r.role == "learner" and (old is None or r.node_uuid != old.node_uuid)
-    what += f"; restart {'refused' if ok else 'ACCEPTED'} (role {r.role})"
+    what += f"; restart {'refused' if ok else 'ACCEPTED'} ({r.role})"
 
     # 2. remove-node + add-node instead of readmit.
     others = [n for n in cluster.nodes if n is not w]
@@ -113,7 +113,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
         return what + f"; remove+add failed{note}"
     r = identity(w)
     role = r.role if r is not None else "unknown"
-    what += f"; remove+add {'refused' if role == 'learner' else 'ACCEPTED'} (role {role})"
+    what += f"; remove+add {'refused' if role == 'learner' else 'ACCEPTED'} ({role})"
 
     # 3. The one other voter needs W's vote while the leader is paused. W first catches up
     # (so it is connected, and its log is as long as the voter's).
@@ -137,9 +137,9 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
         cluster.resume(lead)
     withheld = (r.votes_withheld if r is not None else before) - before
     if elected is not None:
-        what += f"; vote ACCEPTED (node{elected.node_id} elected while the leader was paused)"
+        what += f"; vote ACCEPTED (node{elected.node_id} elected)"
     else:
-        what += f"; vote refused (no leader in {VOTE_WINDOW_S:.0f} s, {withheld} votes withheld)"
+        what += f"; vote refused ({VOTE_WINDOW_S:.0f} s, {withheld} withheld)"
 
     # 4. The documented way back.
     return what + _readmit(run, w)
