@@ -29,6 +29,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_HELD = 16384  # 250 ms of 65,000 packets a second
+
 
 @dataclass
 class DelayLine:
@@ -70,8 +72,10 @@ def serve(queue_num: int, line: DelayLine) -> dict[str, int]:
     from netfilterqueue import COPY_META, NetfilterQueue
 
     nfq = NetfilterQueue()
-    # Only the metadata: the verdict needs the packet id, not the bytes.
-    nfq.bind(queue_num, lambda pkt: line.hold(pkt, time.monotonic()), mode=COPY_META)
+    # Only the metadata: the verdict needs the packet id, not the bytes. The kernel drops
+    # what arrives while MAX_HELD packets wait, which would add loss nobody asked for.
+    nfq.bind(queue_num, lambda pkt: line.hold(pkt, time.monotonic()), max_len=MAX_HELD,
+             mode=COPY_META)  # fmt: skip
     fd = nfq.get_fd()
     os.set_blocking(fd, False)
     print("ready", flush=True)
