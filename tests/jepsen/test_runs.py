@@ -6,6 +6,7 @@ tests/jepsen/README.md).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,40 @@ def test_acknowledged_inserts_survive_wiped_members(tmp_path: Path) -> None:
     assert result["valid"] and result["lost"] == [], result
     wipes = [f for f in result["faults"] if "wipe" in str(f)]
     assert wipes and not any("failed" in str(f) for f in wipes), result["faults"]
+
+
+def test_a_member_wiped_and_restarted_the_unsafe_way_gets_no_vote(tmp_path: Path) -> None:
+    """A member loses its directory and comes back with its old identity.json put back (seed
+    1 draws that), is re-added by remove+add instead of readmit, and the leader is paused:
+    each step is refused (it is a learner, and the other voter is not elected), readmit
+    brings it back, and no acknowledged insert is lost."""
+    cfg = RunConfig("set", ["unsafe-wipe"], seconds=14, interval_s=3.0, seed=1)
+    result, _ = execute(tmp_path / "run", cfg)
+    assert result["valid"] and result["lost"] == [] and result["acknowledged"] > 100, result
+    assert result["consistency"]["ok"], result["consistency"]
+    strikes = [f for f in result["faults"] if "unsafe-wipe" in f]
+    assert strikes and not any("ACCEPTED" in f for f in strikes), result["faults"]
+    first = strikes[0]
+    assert "identity restored" in first, first
+    for step in ("restart refused", "remove+add refused", "vote refused", "readmitted"):
+        assert step in first, (step, first)
+
+
+@pytest.mark.skipif(netns.degrade_available() is not None, reason="needs root and NFQUEUE")
+def test_inserts_survive_delayed_lossy_and_reordering_links(tmp_path: Path) -> None:
+    """Each of delay, loss and reorder strikes (seed 7 draws all three in the first three
+    strikes), touches the nodes' own traffic (its line counts the packets it delayed,
+    dropped or reordered), and heals; nothing acknowledged is lost."""
+    cfg = RunConfig("set", ["delay", "loss", "reorder"], seconds=14, interval_s=1.0,
+                    fault_s=1.0, seed=7)  # fmt: skip
+    result, _ = execute(tmp_path / "run", cfg)
+    assert result["valid"] and result["lost"] == [] and result["acknowledged"] > 100, result
+    assert result["consistency"]["ok"], result["consistency"]
+    faults = " | ".join(result["faults"])
+    for kind, effect in [("delay", "packets delayed"), ("loss", "packets dropped"),
+                         ("reorder", "overtaken")]:  # fmt: skip
+        counts = [int(n) for n in re.findall(rf"s {kind} [^|]*?(\d+) {effect}", faults)]
+        assert counts and max(counts) > 0, (kind, faults)
 
 
 @pytest.mark.skipif(not netns.available(), reason="partitions need root, ip and nft")

@@ -3,18 +3,27 @@ draws them while a run's workload is under way.
 
 A new nemesis is a module here with a ``NEMESES`` list of ``Nemesis`` (see ``base``), added
 to ``_MODULES``. Heals run in ``_MODULES`` order at the end of a run: links first, then
-disks and clocks, then every node running, then the membership.
+disks and clocks, then every node running, then the membership (and learners readmitted).
 """
 
 from __future__ import annotations
 
 import random
 
-from tests.jepsen.nemeses import clock, disk, membership, network, process, scenarios
+from tests.jepsen.nemeses import (
+    clock,
+    disk,
+    membership,
+    netdegrade,
+    network,
+    process,
+    scenarios,
+    unsafe_wipe,
+)
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
-_MODULES = [network, disk, clock, process, membership, scenarios]
+_MODULES = [network, netdegrade, disk, clock, process, membership, scenarios, unsafe_wipe]
 REGISTRY: dict[str, Nemesis] = {n.name: n for m in _MODULES for n in m.NEMESES}
 NEMESES = tuple(REGISTRY)
 
