@@ -36,3 +36,6 @@ class Run:
     #: why the cluster could not be healed and read at the end (a node that never came back,
     #: e.g. one that stopped because its log diverged): the run is invalid
     heal_error: str | None = None
+    #: safety violations a nemesis saw happen (e.g. a wiped member accepted as a voter): each
+    #: makes the run invalid, whatever the workload's checker says
+    nemesis_anomalies: list[str] = field(default_factory=list)

@@ -130,6 +130,9 @@ def check(run: Run) -> dict[str, Any]:
             counts[op.type] = counts.get(op.type, 0) + 1
     result["op_counts"] = counts
     result["faults"] = [f"{s:.1f}-{e:.1f}s {w}" for s, e, w in h.faults]
+    if run.nemesis_anomalies:
+        result["nemesis_anomalies"] = list(run.nemesis_anomalies)
+        result["valid"] = False
     if run.heal_error is not None:
         result["heal_error"] = run.heal_error
         result["valid"] = False

@@ -101,6 +101,8 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
         return what + "; restart failed (it did not answer)"
     ok = r.role == "learner" and (old is None or r.node_uuid != old.node_uuid)
     what += f"; restart {'refused' if ok else 'ACCEPTED'} ({r.role})"
+    if not ok:
+        run.nemesis_anomalies.append(f"node{w.node_id} wiped and restarted as {r.role}")
 
     # 2. remove-node + add-node instead of readmit.
     others = [n for n in cluster.nodes if n is not w]
@@ -114,6 +116,8 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     r = identity(w)
     role = r.role if r is not None else "unknown"
     what += f"; remove+add {'refused' if role == 'learner' else 'ACCEPTED'} ({role})"
+    if role != "learner":
+        run.nemesis_anomalies.append(f"node{w.node_id} wiped, removed and added: {role}")
 
     # 3. The one other voter needs W's vote while the leader is paused. W first catches up
     # (so it is connected, and its log is as long as the voter's).
@@ -138,6 +142,9 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     withheld = (r.votes_withheld if r is not None else before) - before
     if elected is not None:
         what += f"; vote ACCEPTED (node{elected.node_id} elected)"
+        run.nemesis_anomalies.append(
+            f"node{elected.node_id} elected with the vote of wiped node{w.node_id}"
+        )
     else:
         what += f"; vote refused ({VOTE_WINDOW_S:.0f} s, {withheld} withheld)"
 
