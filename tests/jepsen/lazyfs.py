@@ -100,6 +100,7 @@ class LazyOps:
         self.dirty: dict[int, _Dirty] = {}  # backing inode -> unsynced data
         self.fds: dict[int, tuple[int, bool]] = {}  # open backing fd -> (inode, write-through)
         self.opens: dict[int, int] = {}  # backing inode -> open fds
+        self.names: dict[int, str] = {}  # backing inode -> the path it was last opened by
         self.crashed = False
         self.slow_ms: tuple[int, int] | None = None
         self.counters = {"buffered_bytes": 0, "synced_bytes": 0, "fsyncs": 0, "delayed_fsyncs": 0}
@@ -116,10 +117,12 @@ class LazyOps:
 
     def stats(self) -> dict[str, Any]:
         with self._mutex:
+            dirty = [i for i, d in self.dirty.items() if d.pages]
             return {
                 **self.counters,
                 "dirty_bytes": sum(len(d.pages) for d in self.dirty.values()) * PAGE,
-                "dirty_files": sum(1 for d in self.dirty.values() if d.pages),
+                "dirty_files": len(dirty),
+                "dirty_names": sorted(self.names.get(i, "?") for i in dirty),
                 "slow_ms": self.slow_ms,
                 "crashed": self.crashed,
             }
@@ -128,6 +131,7 @@ class LazyOps:
         """Drop the buffer of a file that no name and no open handle reaches any more."""
         if nlink_after == 0 and self.opens.get(ino, 0) == 0:
             self.dirty.pop(ino, None)
+            self.names.pop(ino, None)
 
     # -- files --------------------------------------------------------------------------------
 
@@ -144,6 +148,7 @@ class LazyOps:
         ino = os.fstat(fd).st_ino
         through = any(fnmatch.fnmatch(os.path.basename(path), g) for g in self.write_through)
         self.fds[fd] = (ino, through)
+        self.names[ino] = path.lstrip("/")
         self.opens[ino] = self.opens.get(ino, 0) + 1
         if flags & os.O_TRUNC:
             self._truncate(fd, ino, 0)

@@ -23,7 +23,7 @@ from tests.cluster.netns import Netns
 from tests.jepsen import workloads
 from tests.jepsen.checkers import bank, list_append, register, sets
 from tests.jepsen.history import History
-from tests.jepsen.nemeses import REGISTRY, heal_all, run_nemeses
+from tests.jepsen.nemeses import REGISTRY, heal_all, prepares, run_nemeses
 from tests.jepsen.run import Run, RunConfig
 
 __all__ = ["Run", "RunConfig", "check", "execute", "report"]
@@ -71,10 +71,8 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     mounts = contextlib.ExitStack()
     rng = random.Random(cfg.seed)
     try:
-        for name in cfg.nemeses:
-            prepare = REGISTRY[name].prepare
-            if prepare is not None:
-                mounts.enter_context(prepare(run))
+        for prepare in prepares(cfg.nemeses):
+            mounts.enter_context(prepare(run))
         cluster.start_all()
         cluster.wait_leader()
         for node in cluster.nodes:
