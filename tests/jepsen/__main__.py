@@ -40,6 +40,11 @@ def main() -> None:
         action="store_true",
         help="the deliberately broken build: reads skip the replication barrier",
     )
+    ap.add_argument(
+        "--unsynced-journal",
+        action="store_true",
+        help="another broken build: Raft journal records are never synced (for lost-writes)",
+    )
     args = ap.parse_args()
     if args.nemesis == "none":
         nemeses = []
@@ -70,6 +75,7 @@ def main() -> None:
                 interval_s=args.interval,
                 fault_s=args.fault_time,
                 unsafe_reads=args.unsafe_reads,
+                unsynced_journal=args.unsynced_journal,
                 seed=args.seed + i,
             )
             began = time.monotonic()

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from cluster.consistency import describe_key, run_check
 from kv.errors import Db9Error
 from tests.cluster import netns
@@ -65,6 +67,8 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         if why:
             raise SystemExit(why)
     env = {"db9_unsafe_follower_reads": "1"} if cfg.unsafe_reads else {}
+    if cfg.unsynced_journal:
+        env["db9_fault_unsynced_journal"] = "1"
     net = Netns(3).create() if netns.available() else None
     cluster = LocalCluster.create(base, 3, net=net, **env)
     run = Run(cfg, cluster)
@@ -95,9 +99,13 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         nem.join(60)
         for t in threads:
             t.join(30)
-        heal_all(run)  # links restored, clocks reset, every node up before the final reads
-        workloads.final_reads(run)
-        run.consistency = consistency_check(run)
+        try:
+            heal_all(run)  # links restored, clocks reset, every node up before the final reads
+            workloads.final_reads(run)
+        except (AssertionError, RuntimeError, psycopg.Error) as exc:  # the harness's waits
+            run.unrecovered = f"the cluster did not recover after the faults: {exc}"
+        else:
+            run.consistency = consistency_check(run)
     finally:
         cluster.stop_all()
         mounts.close()
@@ -125,11 +133,15 @@ def check(run: Run) -> dict[str, Any]:
     if run.consistency is not None:
         result["consistency"] = run.consistency
         result["valid"] = bool(result["valid"] and run.consistency["ok"])
+    if run.unrecovered:
+        result["unrecovered"] = run.unrecovered
+        result["valid"] = False
     return {
         "workload": wl,
         "nemeses": run.config.nemeses,
         "seconds": run.config.seconds,
         "unsafe_reads": run.config.unsafe_reads,
+        "unsynced_journal": run.config.unsynced_journal,
         **result,
     }
 
@@ -138,6 +150,8 @@ def summary_text(result: dict[str, Any]) -> str:
     """The verdict and figures of one run, for people."""
     counts = result.get("op_counts", {})
     broken = " (broken build: unsafe reads)" if result["unsafe_reads"] else ""
+    if result.get("unsynced_journal"):
+        broken = " (broken build: unsynced Raft journal)"
     lines = [
         f"{result['workload']} under {', '.join(result['nemeses']) or 'no faults'} for "
         f"{result['seconds']:.0f} s{broken}",
@@ -145,7 +159,8 @@ def summary_text(result: dict[str, Any]) -> str:
         f"operations: {counts.get('ok', 0)} ok, {counts.get('fail', 0)} failed, "
         f"{counts.get('info', 0)} unknown",
     ]
-    skip = {"workload", "nemeses", "seconds", "unsafe_reads", "valid", "op_counts", "faults"}
+    skip = {"workload", "nemeses", "seconds", "unsafe_reads", "unsynced_journal", "valid",
+            "op_counts", "faults"}  # fmt: skip
     lines += [
         f"{k}: {json.dumps(v, default=str)[:300]}" for k, v in result.items() if k not in skip
     ]
