@@ -445,9 +445,14 @@ class LazyMount:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def start(self, timeout_s: float = 15.0) -> None:
+    @property
+    def mounted(self) -> bool:
+        """Whether a lazyfs (live or dead) is the top mount at ``mountpoint``."""
+        return mounted_here(self.mountpoint)
+
+    def start(self, timeout_s: float = 60.0) -> None:
         """Mount a fresh daemon; returns once the mount serves requests."""
-        assert not self.alive and not os.path.ismount(self.mountpoint), self.mountpoint
+        assert not self.alive and not self.mounted, self.mountpoint
         self.control = f"db9-lazyfs-{uuid.uuid4().hex}"
         cmd = [sys.executable, "-m", "tests.jepsen.lazyfs", str(self.backing),
                str(self.mountpoint), "--control", self.control]  # fmt: skip
@@ -485,7 +490,7 @@ class LazyMount:
 
     def stop(self) -> None:
         """Unmount (the daemon exits with it) and make sure it is gone; unsynced data is lost."""
-        if os.path.ismount(self.mountpoint):
+        if self.mounted:
             done = subprocess.run(["umount", str(self.mountpoint)], capture_output=True)
             if done.returncode:  # busy: detach it, the daemon exits when the last user goes
                 subprocess.run(["umount", "-l", str(self.mountpoint)], check=False)
@@ -500,6 +505,19 @@ class LazyMount:
     def _close(self) -> None:
         if self.proc is not None and self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+def mounted_here(path: Path) -> bool:
+    """Whether the top mount at ``path`` is a lazyfs (the disk nemesis's tmpfs may be under
+    it)."""
+    want = os.path.realpath(path).replace(" ", "\\040")
+    top = ""
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            source, target = line.split()[:2]
+            if target == want:
+                top = source
+    return top == "lazyfs"
 
 
 def unavailable() -> str | None:

@@ -31,7 +31,7 @@ def fs(tmp_path: Path) -> Iterator[LazyMount]:
         yield m
     finally:
         m.stop()
-        assert not os.path.ismount(mnt) and not m.alive
+        assert not os.path.ismount(mnt) and not m.alive and not m.mounted
 
 
 def write(path: Path, data: bytes, offset: int = 0, sync: bool = False) -> None:
@@ -46,8 +46,9 @@ def write(path: Path, data: bytes, offset: int = 0, sync: bool = False) -> None:
 
 def crash(fs: LazyMount) -> dict[str, object]:
     dropped = fs.crash()
-    assert not os.path.ismount(fs.mountpoint)
+    assert not os.path.ismount(fs.mountpoint) and not fs.mounted
     fs.start()
+    assert fs.mounted
     return dropped
 
 

@@ -121,7 +121,7 @@ def heal(run: Run) -> None:
     """Every lazyfs mounted and fast (the nodes are started by the process heal)."""
     for fs in mounts(run).values():
         if not fs.alive:
-            if os.path.ismount(fs.mountpoint):
+            if fs.mounted:
                 subprocess.run(["umount", "-l", str(fs.mountpoint)], check=True)
             fs.start()
         fs.command("fast")
