@@ -63,6 +63,15 @@ PROBE_PERIOD_S = 1.0
 # data when the store is large (a snapshot then costs about as much as replaying the log).
 CATCHUP_MIN_ENTRIES = 1000
 CATCHUP_DATA_BYTES_PER_ENTRY = 4096
+# Fault-injection hook, off unless a fault test sets it: a deliberately broken build whose
+# journal records are never synced, which the lost-writes nemesis must catch
+# (tests/jepsen/test_crash_runs.py). Nothing else reads this variable.
+_FAULT_UNSYNCED_JOURNAL = os.environ.get("DB9_FAULT_UNSYNCED_JOURNAL") == "1"
+
+
+def _datasync(fd: int) -> None:
+    if not _FAULT_UNSYNCED_JOURNAL:
+        os.fdatasync(fd)
 
 
 def fsync_dir(path: str) -> None:
@@ -205,7 +214,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
         size = os.fstat(self._fd).st_size
         if size < _HEADER:
             self._write_all(self._header(_HEADER), 0)
-            os.fdatasync(self._fd)
+            _datasync(self._fd)
             size = _HEADER
         self._end = self._load(size)
         with contextlib.suppress(OSError):  # a journal grown sparse by the library's mmap
@@ -253,7 +262,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
 
     def _set_end(self, end: int) -> None:
         os.pwrite(self._fd, _U32.pack(end), _LAST_OFFSET_AT)
-        os.fdatasync(self._fd)
+        _datasync(self._fd)
 
     def _reserve(self, needed: int) -> None:
         """Make sure the file has blocks up to ``needed`` (and a chunk more when there is

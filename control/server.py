@@ -33,6 +33,7 @@ from control.config import ServerConfig
 from control.plane import ControlPlane, RegistryAuthenticator
 from control.tokens import load_or_create_key
 from kv.client import KvBackend, LocalKv, TxnClient
+from kv.durable_file import write_durably
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
 from kv.interrupt import Reason
@@ -55,9 +56,7 @@ def admin_password(config: ServerConfig) -> str:
         with open(path) as f:
             return f.read().strip()
     password = secrets.token_urlsafe(18)
-    with open(path, "w") as f:
-        os.fchmod(f.fileno(), 0o600)
-        f.write(password + "\n")
+    write_durably(path, (password + "\n").encode(), 0o600)
     return password
 
 
@@ -152,9 +151,7 @@ class Node:
         path = os.path.join(self.config.data_dir, "api-token")
         token = token or self.config.api_token or None  # an operator token: on every node
         if token is not None:
-            with open(path, "w") as f:
-                os.fchmod(f.fileno(), 0o600)
-                f.write(token + "\n")
+            write_durably(path, (token + "\n").encode(), 0o600)
         if os.path.exists(path):
             with open(path) as f:
                 self.api_token = f.read().strip()

@@ -12,9 +12,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from kv.durable_file import write_durably
+
 
 def ensure_self_signed(cert_path: str, key_path: str, hostname: str = "localhost") -> None:
-    """Write a self-signed certificate and key unless both files already exist."""
+    """Write a self-signed certificate and key unless both files already exist (each file
+    durably: a crash between the two leaves one, and both are made anew at the next start)."""
     if os.path.exists(cert_path) and os.path.exists(key_path):
         return
     key = ec.generate_private_key(ec.SECP256R1())
@@ -34,14 +37,10 @@ def ensure_self_signed(cert_path: str, key_path: str, hostname: str = "localhost
         )
         .sign(key, hashes.SHA256())
     )
-    os.makedirs(os.path.dirname(cert_path) or ".", exist_ok=True)
-    with open(key_path, "wb") as f:
-        os.fchmod(f.fileno(), 0o600)
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))  # fmt: skip
-    with open(cert_path, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())  # fmt: skip
+    write_durably(key_path, key_pem, 0o600)
+    write_durably(cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
 
 def server_context(cert_path: str, key_path: str) -> ssl.SSLContext:

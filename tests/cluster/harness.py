@@ -103,12 +103,16 @@ class LocalCluster:
         for node in self.nodes:
             self.start(node)
 
-    def kill(self, node: NodeProc) -> None:
-        assert node.proc is not None
-        if node.stopped:
-            node.proc.send_signal(signal.SIGCONT)
-        node.proc.kill()
-        node.proc.wait(10)
+    def kill(self, *nodes: NodeProc) -> None:
+        """SIGKILL every one of ``nodes`` (all at once, then wait for each)."""
+        for node in nodes:
+            assert node.proc is not None
+            if node.stopped:
+                node.proc.send_signal(signal.SIGCONT)
+            node.proc.kill()
+        for node in nodes:
+            assert node.proc is not None
+            node.proc.wait(10)
 
     def pause(self, node: NodeProc) -> None:
         assert node.proc is not None

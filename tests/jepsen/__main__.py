@@ -45,6 +45,11 @@ def main() -> None:
         action="store_true",
         help="the deliberately broken build: a member that lost its data votes (issue 13)",
     )
+    ap.add_argument(
+        "--unsynced-journal",
+        action="store_true",
+        help="another broken build: Raft journal records are never synced (for lost-writes)",
+    )
     args = ap.parse_args()
     if args.nemesis == "none":
         nemeses = []
@@ -75,6 +80,7 @@ def main() -> None:
                 interval_s=args.interval,
                 fault_s=args.fault_time,
                 unsafe_reads=args.unsafe_reads,
+                unsynced_journal=args.unsynced_journal,
                 seed=args.seed + i,
                 node_env={"DB9_UNSAFE_WIPED_VOTES": "1"} if args.unsafe_wiped_votes else {},
             )

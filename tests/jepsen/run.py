@@ -20,6 +20,8 @@ class RunConfig:
     interval_s: float = 3.0  # between the starts of two faults
     fault_s: float = 2.0  # how long a fault lasts
     unsafe_reads: bool = False  # the deliberately broken build (DB9_UNSAFE_FOLLOWER_READS)
+    #: another broken build: the Raft journal is never synced (DB9_FAULT_UNSYNCED_JOURNAL)
+    unsynced_journal: bool = False
     seed: int = 0
     #: more environment for the nodes: the deliberately broken builds' switches, e.g.
     #: DB9_UNSAFE_WIPED_VOTES=1 (a wiped member votes)

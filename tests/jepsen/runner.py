@@ -25,7 +25,7 @@ from tests.cluster.netns import Netns
 from tests.jepsen import workloads
 from tests.jepsen.checkers import bank, list_append, register, sets
 from tests.jepsen.history import History
-from tests.jepsen.nemeses import REGISTRY, heal_all, run_nemeses
+from tests.jepsen.nemeses import REGISTRY, heal_all, prepares, run_nemeses
 from tests.jepsen.run import Run, RunConfig
 
 __all__ = ["Run", "RunConfig", "check", "execute", "report"]
@@ -68,16 +68,16 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
             raise SystemExit(why)
     env = {"db9_unsafe_follower_reads": "1"} if cfg.unsafe_reads else {}
     env.update(cfg.node_env)
+    if cfg.unsynced_journal:
+        env["db9_fault_unsynced_journal"] = "1"
     net = Netns(3).create() if netns.available() else None
     cluster = LocalCluster.create(base, 3, net=net, **env)
     run = Run(cfg, cluster)
     mounts = contextlib.ExitStack()
     rng = random.Random(cfg.seed)
     try:
-        for name in cfg.nemeses:
-            prepare = REGISTRY[name].prepare
-            if prepare is not None:
-                mounts.enter_context(prepare(run))
+        for prepare in prepares(cfg.nemeses):
+            mounts.enter_context(prepare(run))
         cluster.start_all()
         cluster.wait_leader()
         for node in cluster.nodes:
@@ -105,7 +105,8 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
             workloads.final_reads(run)
             run.consistency = consistency_check(run)
         except (AssertionError, RuntimeError, OSError, Db9Error, psycopg.Error) as exc:
-            run.heal_error = f"{type(exc).__name__}: {exc}"[:300]
+            # the harness's waits: a node that never came back, no leader
+            run.heal_error = f"the cluster did not recover after the faults: {exc}"[:300]
     finally:
         cluster.stop_all()
         mounts.close()
@@ -139,11 +140,13 @@ def check(run: Run) -> dict[str, Any]:
     if run.consistency is not None:
         result["consistency"] = run.consistency
         result["valid"] = bool(result["valid"] and run.consistency["ok"])
+        result["valid"] = False
     return {
         "workload": wl,
         "nemeses": run.config.nemeses,
         "seconds": run.config.seconds,
         "unsafe_reads": run.config.unsafe_reads,
+        "unsynced_journal": run.config.unsynced_journal,
         **result,
     }
 
@@ -152,6 +155,8 @@ def summary_text(result: dict[str, Any]) -> str:
     """The verdict and figures of one run, for people."""
     counts = result.get("op_counts", {})
     broken = " (broken build: unsafe reads)" if result["unsafe_reads"] else ""
+    if result.get("unsynced_journal"):
+        broken = " (broken build: unsynced Raft journal)"
     lines = [
         f"{result['workload']} under {', '.join(result['nemeses']) or 'no faults'} for "
         f"{result['seconds']:.0f} s{broken}",
@@ -159,7 +164,8 @@ def summary_text(result: dict[str, Any]) -> str:
         f"operations: {counts.get('ok', 0)} ok, {counts.get('fail', 0)} failed, "
         f"{counts.get('info', 0)} unknown",
     ]
-    skip = {"workload", "nemeses", "seconds", "unsafe_reads", "valid", "op_counts", "faults"}
+    skip = {"workload", "nemeses", "seconds", "unsafe_reads", "unsynced_journal", "valid",
+            "op_counts", "faults"}  # fmt: skip
     lines += [
         f"{k}: {json.dumps(v, default=str)[:300]}" for k, v in result.items() if k not in skip
     ]

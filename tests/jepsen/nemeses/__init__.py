@@ -2,16 +2,21 @@
 draws them while a run's workload is under way.
 
 A new nemesis is a module here with a ``NEMESES`` list of ``Nemesis`` (see ``base``), added
-to ``_MODULES``. Heals run in ``_MODULES`` order at the end of a run: links first, then
-disks and clocks, then every node running, then the membership (and learners readmitted).
+to ``_MODULES``. Set-ups run in ``_MODULES`` order too, each once (a lazyfs mount goes over
+the disk nemesis's tmpfs). Heals run in ``_MODULES`` order at the end of a run: links first,
+then disks, clocks and file systems, then every node running, then the membership (and
+learners readmitted).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from tests.jepsen.nemeses import (
     clock,
+    crash,
     disk,
     membership,
     netdegrade,
@@ -23,7 +28,17 @@ from tests.jepsen.nemeses import (
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
-_MODULES = [network, netdegrade, disk, clock, process, membership, scenarios, unsafe_wipe]
+_MODULES = [
+    network,
+    netdegrade,
+    disk,
+    clock,
+    crash,
+    process,
+    membership,
+    scenarios,
+    unsafe_wipe,
+]
 REGISTRY: dict[str, Nemesis] = {n.name: n for m in _MODULES for n in m.NEMESES}
 NEMESES = tuple(REGISTRY)
 
@@ -48,6 +63,15 @@ def run_nemeses(run: Run, rng: random.Random) -> None:
         h.faults.append((start, h.now(), " ".join(what.split())[:160]))
 
 
+def prepares(names: list[str]) -> list[Callable[[Run], AbstractContextManager[None]]]:
+    """The set-ups of the named nemeses, each once, in ``_MODULES`` order."""
+    out: list[Callable[[Run], AbstractContextManager[None]]] = []
+    for name, nemesis in REGISTRY.items():
+        if name in names and nemesis.prepare is not None and nemesis.prepare not in out:
+            out.append(nemesis.prepare)
+    return out
+
+
 def heal_all(run: Run) -> None:
     """Undo what any strike left in place (each heal once, in ``_MODULES`` order)."""
     done: list[object] = []
@@ -57,4 +81,4 @@ def heal_all(run: Run) -> None:
             nemesis.heal(run)
 
 
-__all__ = ["NEMESES", "REGISTRY", "Nemesis", "heal_all", "run_nemeses"]
+__all__ = ["NEMESES", "REGISTRY", "Nemesis", "heal_all", "prepares", "run_nemeses"]
