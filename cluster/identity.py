@@ -32,6 +32,8 @@ import os
 import uuid
 from dataclasses import asdict, dataclass
 
+from kv.durable_file import write_durably
+
 log = logging.getLogger(__name__)
 FILE_NAME = "identity.json"
 ROLES = ("new", "learner", "voter")
@@ -94,15 +96,4 @@ class NodeIdentity:
 
     def save(self) -> None:
         data = {k: v for k, v in asdict(self).items() if k != "path"}
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)
-        fd = os.open(os.path.dirname(os.path.abspath(self.path)), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_durably(self.path, (json.dumps(data) + "\n").encode())
