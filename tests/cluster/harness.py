@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cluster.client import RemoteKv
 from tests.cluster.netns import Netns
@@ -191,6 +192,18 @@ class LocalCluster:
                 return
             time.sleep(0.1)
         raise AssertionError(f"node {node.node_id} did not apply index {index} in {timeout_s}s")
+
+
+def member_identity(node: NodeProc) -> Any:
+    """The node's IdentityStatus answer (uuid, role, votes withheld), or None if it does not
+    answer (down, or a build without it)."""
+    kv = RemoteKv([node.grpc_addr], retry_s=0.1, rpc_timeout_s=1.0)
+    try:
+        return kv.identity(0)
+    except Exception:
+        return None
+    finally:
+        kv.close()
 
 
 @contextlib.contextmanager

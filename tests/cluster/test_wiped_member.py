@@ -17,8 +17,7 @@ from typing import Any
 
 import psycopg
 
-from cluster.client import RemoteKv
-from tests.cluster.harness import LocalCluster, NodeProc, running_cluster
+from tests.cluster.harness import LocalCluster, NodeProc, member_identity, running_cluster
 
 ROWS = 50
 
@@ -31,17 +30,6 @@ def wait_for(what: str, ready: Callable[[], Any], timeout_s: float = 60.0) -> An
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-
-
-def identity(node: NodeProc) -> Any:
-    """The node's IdentityStatus answer, or None (unreachable, or a build without it)."""
-    kv = RemoteKv([node.grpc_addr], retry_s=0.1, rpc_timeout_s=1.0)
-    try:
-        return kv.identity(0)
-    except Exception:
-        return None
-    finally:
-        kv.close()
 
 
 def leader_among(cluster: LocalCluster, nodes: list[NodeProc]) -> NodeProc | None:
@@ -70,9 +58,9 @@ def lose_b_while_c_was_paused(
     everyone = {n.raft_addr for n in cluster.nodes}
     # C must have applied every member's registration before it is paused (a build without
     # identities does not answer IdentityStatus: the scenario then shows the old behaviour).
-    if identity(a) is not None:
+    if member_identity(a) is not None:
         wait_for("C to record every member",
-                 lambda: (r := identity(c)) is not None
+                 lambda: (r := member_identity(c)) is not None
                  and {m.raft_addr for m in r.members if m.registered_uuid} == everyone)  # fmt: skip
     with psycopg.connect(a.dsn(), autocommit=True) as conn:
         conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
@@ -101,7 +89,7 @@ def test_a_wiped_member_does_not_vote_until_readmitted_and_no_acknowledged_row_i
         a, b, c = lose_b_while_c_was_paused(cluster)
         # C campaigns; B must not give it the vote that would elect it without the 50 rows.
         wait_for("B to refuse C's vote requests, or a leader without A",
-                 lambda: ((r := identity(b)) is not None and r.role == "learner"
+                 lambda: ((r := member_identity(b)) is not None and r.role == "learner"
                           and r.votes_withheld > 0) or leader_among(cluster, [b, c]))  # fmt: skip
         assert leader_among(cluster, [b, c]) is None, "C was elected without the 50 rows"
         assert "lost its state" in (b.data_dir / "server.log").read_text()
@@ -114,7 +102,7 @@ def test_a_wiped_member_does_not_vote_until_readmitted_and_no_acknowledged_row_i
             cluster.wait_applied(node, commit)
             cluster.wait_pgwire(node)
             assert count_rows(node) == ROWS
-        assert identity(b).role == "learner"  # caught up, but still not voting
+        assert member_identity(b).role == "learner"  # caught up, but still not voting
         status = cli("status", "--grpc", ",".join(n.grpc_addr for n in cluster.nodes))
         assert f"LEARNER: lost its state, not voting; run db9 cluster readmit {b.raft_addr}" in (
             status.stdout
@@ -124,7 +112,7 @@ def test_a_wiped_member_does_not_vote_until_readmitted_and_no_acknowledged_row_i
         out = cli("readmit", b.raft_addr, "--grpc", grpc, "--timeout", "120")
         assert out.returncode == 0, out.stderr
         assert f"readmitted {b.raft_addr} as a voter" in out.stdout
-        assert identity(b).role == "voter"
+        assert member_identity(b).role == "voter"
 
         # B votes again: without A, B and C elect a leader and keep every row.
         cluster.kill(a)

@@ -27,26 +27,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cluster.client import RemoteKv
-from kv.errors import Db9Error
-from tests.cluster.harness import NodeProc
+from tests.cluster.harness import NodeProc, member_identity
 from tests.jepsen.nemeses import membership, process
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
 STEP_S = 30.0  # how long a step may wait for the cluster to answer
 VOTE_WINDOW_S = 4.0  # how long the leader stays paused in step 3
-
-
-def identity(node: NodeProc) -> Any:
-    """The node's IdentityStatus answer, or None if it does not answer."""
-    kv = RemoteKv([node.grpc_addr], retry_s=0.1, rpc_timeout_s=1.0)
-    try:
-        return kv.identity(0)
-    except Exception:
-        return None
-    finally:
-        kv.close()
 
 
 def _poll(ready: Callable[[], Any], timeout_s: float = STEP_S) -> Any:
@@ -77,7 +64,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     restore = rng.random() < 0.5
     what = f"unsafe-wipe node{w.node_id}{' (leader)' if w is leader else ''}"
     what += ", identity restored" if restore else ", emptied"
-    old = identity(w)
+    old = member_identity(w)
     saved = (w.data_dir / "identity.json").read_text()
     cluster.kill(w)
     for p in sorted(w.data_dir.rglob("*"), reverse=True):
@@ -92,7 +79,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     last: list[Any] = [None]
 
     def recognised() -> bool:
-        last[0] = identity(w) or last[0]
+        last[0] = member_identity(w) or last[0]
         return last[0] is not None and last[0].role != "new"
 
     _poll(recognised)
@@ -113,7 +100,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     note += membership.change_membership(run, lead, w, "add")
     if note:
         return what + f"; remove+add failed{note}"
-    r = identity(w)
+    r = member_identity(w)
     role = r.role if r is not None else "unknown"
     what += f"; remove+add {'refused' if role == 'learner' else 'ACCEPTED'} ({role})"
     if role != "learner":
@@ -136,7 +123,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
         # within VOTE_WINDOW_S. Nothing announces a refusal (a learner does not answer
         # pre-votes at all), so the window is watched to its end.
         elected = _poll(lambda: _leader_among(run, [voter, w]), timeout_s=VOTE_WINDOW_S)
-        r = identity(w)
+        r = member_identity(w)
     finally:
         cluster.resume(lead)
     withheld = (r.votes_withheld if r is not None else before) - before
@@ -153,14 +140,7 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
 
 
 def _readmit(run: Run, node: NodeProc) -> str:
-    admin = RemoteKv([n.grpc_addr for n in run.cluster.nodes], retry_s=60, rpc_timeout_s=60)
-    try:
-        admin.readmit(node.raft_addr, 45)
-        return "; readmitted"
-    except Db9Error as exc:
-        return f"; readmit failed ({exc.message})"
-    finally:
-        admin.close()
+    return membership.readmit(run, node) or "; readmitted"
 
 
 def heal(run: Run) -> None:
@@ -169,7 +149,7 @@ def heal(run: Run) -> None:
     membership.heal_membership(run)
     for node in run.cluster.nodes:
         deadline = time.monotonic() + STEP_S
-        while (r := identity(node)) is None and time.monotonic() < deadline:
+        while (r := member_identity(node)) is None and time.monotonic() < deadline:
             time.sleep(0.2)
         if r is not None and r.role == "learner":
             note = _readmit(run, node)
