@@ -1,9 +1,12 @@
 """python -m tests.jepsen --workload register --nemesis kill,pause --time 60 [--runs 10]
+python -m tests.jepsen --cluster compose --workload set --nemesis all --time 30
 
-Starts a local 3-node cluster per run (each node in its own network namespace when run as
-root, which the partition nemesis needs), drives the workload while the nemesis injects faults,
-checks the history and writes a report per run under --out (summary.json, history.jsonl,
-timeline.png), one line per run on stdout, and a table of all runs in --out/runs.md.
+Starts a 3-node cluster per run: local processes (each node in its own network namespace when
+run as root, which the partition nemesis needs) or, with ``--cluster compose``, the containers
+of deploy/compose.yml (their image built once first, from this checkout). Drives the workload
+while the nemesis injects faults, checks the history and writes a report per run under --out
+(summary.json, history.jsonl, timeline.png), one line per run on stdout, and a table of all
+runs in --out/runs.md.
 Exit status 1 if any run found an anomaly.
 """
 
@@ -15,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.jepsen.nemeses import NEMESES
+from tests.cluster import compose
+from tests.jepsen.clusters import CLUSTERS
+from tests.jepsen.nemeses import NEMESES, unusable, usable
 from tests.jepsen.runner import RunConfig, execute, report
 from tests.jepsen.workloads import WORKLOADS
 
@@ -26,7 +31,14 @@ def main() -> None:
     ap.add_argument(
         "--nemesis",
         default="kill,pause",
-        help=f"comma separated, from {', '.join(NEMESES)}; 'all'; 'none' for no faults",
+        help=f"comma separated, from {', '.join(NEMESES)}; 'all' (every one that can run on "
+        "the --cluster here); 'none' for no faults",
+    )
+    ap.add_argument(
+        "--cluster",
+        choices=CLUSTERS,
+        default="local",
+        help="local processes, or the containers of deploy/compose.yml",
     )
     ap.add_argument("--time", type=float, default=30.0, help="seconds of load per run")
     ap.add_argument("--runs", type=int, default=1, help="runs per workload")
@@ -41,18 +53,28 @@ def main() -> None:
         help="the deliberately broken build: reads skip the replication barrier",
     )
     args = ap.parse_args()
-    if args.nemesis == "none":
-        nemeses = []
-    elif args.nemesis == "all":
-        nemeses = list(NEMESES)
-    else:
+    nemeses: list[str] = []
+    if args.nemesis == "all":
+        nemeses, skipped = usable(args.cluster)
+        for name, reason in skipped.items():
+            print(f"all: without {name}: {reason}", file=sys.stderr)
+    elif args.nemesis != "none":
         nemeses = args.nemesis.split(",")
     for n in nemeses:
         if n not in NEMESES:
             ap.error(f"unknown nemesis {n!r}")
+        why = unusable(n, args.cluster)
+        if why:
+            ap.error(why)
     if min(args.runs, args.clients) < 1 or min(args.time, args.interval, args.fault_time) <= 0:
         ap.error("--runs, --clients, --time, --interval and --fault-time must be positive")
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    if args.cluster == "compose":
+        why = compose.unavailable()
+        if why:
+            ap.error(why)
+        print(f"building {compose.IMAGE} from this checkout (docker compose build)", flush=True)
+        compose.ComposeCluster.create(Path(".")).build()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = [
@@ -71,6 +93,7 @@ def main() -> None:
                 fault_s=args.fault_time,
                 unsafe_reads=args.unsafe_reads,
                 seed=args.seed + i,
+                cluster=args.cluster,
             )
             began = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.cluster.harness import LocalCluster
+from tests.cluster.interface import Cluster
 from tests.jepsen.history import History
 
 
@@ -21,12 +21,14 @@ class RunConfig:
     fault_s: float = 2.0  # how long a fault lasts
     unsafe_reads: bool = False  # the deliberately broken build (DB9_UNSAFE_FOLLOWER_READS)
     seed: int = 0
+    cluster: str = "local"  # or "compose": the containers of deploy/compose.yml (clusters.py)
+    cycle: bool = False  # the nemeses strike in turn, in ``nemeses`` order, not drawn at random
 
 
 @dataclass
 class Run:
     config: RunConfig
-    cluster: LocalCluster
+    cluster: Cluster
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
     consistency: dict[str, Any] | None = None  # consistency_check's verdict, at the end

@@ -3,31 +3,55 @@ draws them while a run's workload is under way.
 
 A new nemesis is a module here with a ``NEMESES`` list of ``Nemesis`` (see ``base``), added
 to ``_MODULES``. Heals run in ``_MODULES`` order at the end of a run: links first, then
-disks and clocks, then every node running, then the membership.
+disks and clocks, then every node running (processes, containers), then the membership.
+
+A nemesis works on the kinds of cluster in its ``clusters``: the local processes' faults
+(signals, namespaces, tmpfs, the clock file) on ``local``, Docker's on ``compose``, the
+membership change (gRPC only) on both. ``--nemesis all`` means every nemesis for the run's kind
+of cluster that can run on this machine (``usable``); naming one that cannot is an error.
 """
 
 from __future__ import annotations
 
 import random
 
-from tests.jepsen.nemeses import clock, disk, membership, network, process
+from tests.jepsen.nemeses import clock, disk, docker, membership, network, process
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
-_MODULES = [network, disk, clock, process, membership]
+_MODULES = [network, disk, clock, process, docker, membership]
 REGISTRY: dict[str, Nemesis] = {n.name: n for m in _MODULES for n in m.NEMESES}
 NEMESES = tuple(REGISTRY)
 
 
+def unusable(name: str, cluster: str) -> str | None:
+    """Why the nemesis ``name`` cannot run on a ``cluster`` kind of cluster here, or None."""
+    nemesis = REGISTRY[name]
+    if cluster not in nemesis.clusters:
+        kinds = " or ".join(f"--cluster {c}" for c in nemesis.clusters)
+        return f"the {name} nemesis works on another kind of cluster ({kinds}), not {cluster}"
+    return nemesis.unavailable() if nemesis.unavailable is not None else None
+
+
+def usable(cluster: str) -> tuple[list[str], dict[str, str]]:
+    """What ``all`` stands for on a ``cluster`` kind of cluster: the nemeses that can run, and
+    why each other one cannot."""
+    why = {name: unusable(name, cluster) for name in REGISTRY}
+    return [n for n, w in why.items() if w is None], {n: w for n, w in why.items() if w}
+
+
 def run_nemeses(run: Run, rng: random.Random) -> None:
-    """Until the run stops: every ``interval_s``, one of the run's nemeses strikes a live node
-    (the leader half the time) and heals; each fault is recorded with its start and end."""
+    """Until the run stops: every ``interval_s``, one of the run's nemeses (drawn, or the next
+    with ``cycle``) strikes a live node (the leader half the time) and heals; each fault is
+    recorded with its start and end."""
     cfg, cluster, h = run.config, run.cluster, run.history
     chosen = [REGISTRY[name] for name in cfg.nemeses]
     if not chosen:
         return
+    turns = 0
     while not run.stop.wait(cfg.interval_s):
-        nemesis = rng.choice(chosen)
+        nemesis = chosen[turns % len(chosen)] if cfg.cycle else rng.choice(chosen)
+        turns += 1
         live = [n for n in cluster.nodes if n.alive and not n.stopped]
         if not live:  # every node down: only a crash gets here, and the checkers will tell
             h.faults.append((h.now(), h.now(), "nemesis: no live node"))
@@ -40,12 +64,15 @@ def run_nemeses(run: Run, rng: random.Random) -> None:
 
 
 def heal_all(run: Run) -> None:
-    """Undo what any strike left in place (each heal once, in ``_MODULES`` order)."""
+    """Undo what any strike left in place (each heal of the run's kind of cluster once, in
+    ``_MODULES`` order)."""
     done: list[object] = []
     for nemesis in REGISTRY.values():
+        if run.config.cluster not in nemesis.clusters:
+            continue
         if nemesis.heal is not None and nemesis.heal not in done:
             done.append(nemesis.heal)
             nemesis.heal(run)
 
 
-__all__ = ["NEMESES", "REGISTRY", "Nemesis", "heal_all", "run_nemeses"]
+__all__ = ["NEMESES", "REGISTRY", "Nemesis", "heal_all", "run_nemeses", "unusable", "usable"]
