@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tests.cluster import compose
-from tests.jepsen.clusters import CLUSTERS
+from tests.jepsen import clusters
 from tests.jepsen.nemeses import NEMESES, unusable, usable
 from tests.jepsen.runner import RunConfig, execute, report
 from tests.jepsen.workloads import WORKLOADS
@@ -36,7 +36,7 @@ def main() -> None:
     )
     ap.add_argument(
         "--cluster",
-        choices=CLUSTERS,
+        choices=clusters.CLUSTERS,
         default="local",
         help="local processes, or the containers of deploy/compose.yml",
     )
@@ -58,6 +58,7 @@ def main() -> None:
         nemeses, skipped = usable(args.cluster)
         for name, reason in skipped.items():
             print(f"all: without {name}: {reason}", file=sys.stderr)
+        print(f"all on the {args.cluster} cluster: {', '.join(nemeses)}", file=sys.stderr)
     elif args.nemesis != "none":
         nemeses = args.nemesis.split(",")
     for n in nemeses:
@@ -69,10 +70,10 @@ def main() -> None:
     if min(args.runs, args.clients) < 1 or min(args.time, args.interval, args.fault_time) <= 0:
         ap.error("--runs, --clients, --time, --interval and --fault-time must be positive")
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    why = clusters.unavailable(args.cluster, args.unsafe_reads)
+    if why:
+        ap.error(why)
     if args.cluster == "compose":
-        why = compose.unavailable()
-        if why:
-            ap.error(why)
         print(f"building {compose.IMAGE} from this checkout (docker compose build)", flush=True)
         compose.ComposeCluster.create(Path(".")).build()
     out = Path(args.out)

@@ -21,10 +21,10 @@ from tests.jepsen.run import RunConfig
 CLUSTERS = ("local", "compose")
 
 
-def unavailable(cfg: RunConfig) -> str | None:
-    """Why ``cfg``'s cluster cannot run here, or None."""
-    if cfg.cluster == "compose":
-        if cfg.unsafe_reads:
+def unavailable(cluster: str, unsafe_reads: bool = False) -> str | None:
+    """Why the ``cluster`` kind of cluster cannot run here (with ``unsafe_reads``), or None."""
+    if cluster == "compose":
+        if unsafe_reads:
             return "--unsafe-reads needs --cluster local (the compose nodes' environment is fixed)"
         return compose.unavailable()
     return None

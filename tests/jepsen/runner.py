@@ -57,7 +57,8 @@ def _client(run: Run, process: int, rng: random.Random) -> Callable[[], None]:
 
 
 def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
-    for why in [clusters.unavailable(cfg), *(unusable(n, cfg.cluster) for n in cfg.nemeses)]:
+    whys = [clusters.unavailable(cfg.cluster, cfg.unsafe_reads)]
+    for why in whys + [unusable(name, cfg.cluster) for name in cfg.nemeses]:
         if why:
             raise SystemExit(why)
     mounts = contextlib.ExitStack()

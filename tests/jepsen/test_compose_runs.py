@@ -61,6 +61,7 @@ def test_set_valid_under_docker_kill_pause_and_disconnect(image: None, tmp_path:
     consistency = result["consistency"]
     assert consistency["ok"] and not consistency["unchecked"], consistency
     assert len(consistency["keys"]) == 3, consistency
+    assert not [f for f in result["faults"] if "FAILED" in f], result["faults"]
     struck = {name: [f for f in result["faults"] if f" {name} " in f] for name in SEEN}
     for name, pattern in SEEN.items():
         assert struck[name], (name, result["faults"])

@@ -28,22 +28,22 @@ def unusable(name: str, cluster: str) -> str | None:
     """Why the nemesis ``name`` cannot run on a ``cluster`` kind of cluster here, or None."""
     nemesis = REGISTRY[name]
     if cluster not in nemesis.clusters:
-        kinds = " or ".join(f"--cluster {c}" for c in nemesis.clusters)
-        return f"the {name} nemesis works on another kind of cluster ({kinds}), not {cluster}"
+        return f"the {name} nemesis needs --cluster {' or '.join(nemesis.clusters)}"
     return nemesis.unavailable() if nemesis.unavailable is not None else None
 
 
 def usable(cluster: str) -> tuple[list[str], dict[str, str]]:
-    """What ``all`` stands for on a ``cluster`` kind of cluster: the nemeses that can run, and
-    why each other one cannot."""
+    """What ``all`` stands for on a ``cluster`` kind of cluster: the nemeses that can run; and
+    why each other nemesis made for that kind cannot run here."""
     why = {name: unusable(name, cluster) for name in REGISTRY}
-    return [n for n, w in why.items() if w is None], {n: w for n, w in why.items() if w}
+    skipped = {n: w for n, w in why.items() if w and cluster in REGISTRY[n].clusters}
+    return [n for n, w in why.items() if w is None], skipped
 
 
 def run_nemeses(run: Run, rng: random.Random) -> None:
     """Until the run stops: every ``interval_s``, one of the run's nemeses (drawn, or the next
     with ``cycle``) strikes a live node (the leader half the time) and heals; each fault is
-    recorded with its start and end."""
+    recorded with its start and end (a strike that raises, as FAILED and why)."""
     cfg, cluster, h = run.config, run.cluster, run.history
     chosen = [REGISTRY[name] for name in cfg.nemeses]
     if not chosen:
@@ -59,7 +59,10 @@ def run_nemeses(run: Run, rng: random.Random) -> None:
         leader = next((n for n in live if (cluster.status(n) or {}).get("state") == "leader"), None)
         target = leader if leader is not None and rng.random() < 0.5 else rng.choice(live)
         start = h.now()
-        what = nemesis.strike(run, rng, target, leader)
+        try:
+            what = nemesis.strike(run, rng, target, leader)
+        except Exception as exc:  # recorded, not lost with this thread; the heal tidies up
+            what = f"{nemesis.name} node{target.node_id}: FAILED {type(exc).__name__}: {exc}"
         h.faults.append((start, h.now(), " ".join(what.split())[:160]))
 
 
