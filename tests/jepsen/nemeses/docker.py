@@ -18,7 +18,7 @@ from tests.cluster.interface import Node
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
-SERVING_TIMEOUT_S = 120.0  # a started container serves after about 10 s on 2 busy cores
+SERVING_TIMEOUT_S = 120.0  # a started container serves after 10-30 s on 2 busy cores
 
 
 def compose(run: Run) -> ComposeCluster:
@@ -40,25 +40,20 @@ def seen(node: ComposeNode) -> str:
     return f"{status} net={networks}"
 
 
-def _serving(cluster: ComposeCluster, node: ComposeNode) -> str:
-    try:
-        return f", serving in {cluster.wait_serving(node, SERVING_TIMEOUT_S):.1f} s"
-    except AssertionError:
-        return f", NOT serving after {SERVING_TIMEOUT_S:.0f} s"
-
-
 def _name(node: ComposeNode, leader: Node | None) -> str:
     return f"{node.service}{' (leader)' if node is leader else ''}"
 
 
 def kill(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
+    """Returns once the container runs again, as the local kill once the process does: the
+    server then takes 10-30 s to serve (Python starting on busy cores), during which the
+    next fault may strike elsewhere."""
     cluster, node = compose(run), _node(target)
     cluster.kill(node)
     during = seen(node)
     run.stop.wait(run.config.fault_s)
     cluster.start(node)
-    back = _serving(cluster, node)
-    return f"docker-kill {_name(node, leader)}: during {during}; after {seen(node)}{back}"
+    return f"docker-kill {_name(node, leader)}: during {during}; after {seen(node)}"
 
 
 def pause(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
