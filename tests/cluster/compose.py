@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,16 +187,20 @@ class ComposeCluster:
 
     def stop_all(self) -> None:
         """Save each container's log under ``base``, then stop every container (paused ones
-        unpaused first); the volumes stay until ``down``."""
+        unpaused first); the volumes stay until ``down``. Best effort: it runs in ``finally``
+        blocks before ``down``, which must not be skipped."""
         self.base.mkdir(parents=True, exist_ok=True)
-        for node in self.nodes:
-            if not node.container:
-                continue
-            log = subprocess.run(["docker", "logs", node.container], capture_output=True)
-            (self.base / f"{node.service}.log").write_bytes(log.stdout + log.stderr)
-            if node.stopped:
-                self.resume(node)
-        self.compose("stop", "-t", "10")
+        try:
+            for node in self.nodes:
+                if not node.container:
+                    continue
+                log = subprocess.run(["docker", "logs", node.container], capture_output=True)
+                (self.base / f"{node.service}.log").write_bytes(log.stdout + log.stderr)
+                if node.stopped:
+                    self.resume(node)
+            self.compose("stop", "-t", "10")
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"compose cluster: stopping failed ({exc}); down removes it", file=sys.stderr)
 
     def kill(self, node: ComposeNode) -> None:
         docker("kill", node.container)  # SIGKILL; the restart policy leaves it down

@@ -45,6 +45,11 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=5)
     ap.add_argument("--interval", type=float, default=3.0, help="seconds between fault starts")
     ap.add_argument("--fault-time", type=float, default=2.0, help="seconds a fault lasts")
+    ap.add_argument(
+        "--cycle",
+        action="store_true",
+        help="the nemeses strike in turn, in the order given, instead of drawn at random",
+    )
     ap.add_argument("--seed", type=int, default=0, help="run i uses seed + i")
     ap.add_argument("--out", default="jepsen-results")
     ap.add_argument(
@@ -95,6 +100,7 @@ def main() -> None:
                 unsafe_reads=args.unsafe_reads,
                 seed=args.seed + i,
                 cluster=args.cluster,
+                cycle=args.cycle,
             )
             began = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:

@@ -32,9 +32,9 @@ DOCKER_NEMESES = ["docker-pause", "docker-disconnect", "docker-kill"]
 # What ``docker inspect`` must have shown during each fault and after its heal
 # (nemeses/docker.py writes these lines).
 SEEN = {
-    "docker-kill": r"during exited\(137\) net=\S+_db9; after running net=\S+_db9$",
-    "docker-pause": r"during paused net=\S+_db9; after running net=\S+_db9$",
-    "docker-disconnect": r"during running net=none; after running net=\S+_db9$",
+    "docker-kill": r"during exited\(137\) on-net; after running on-net$",
+    "docker-pause": r"during paused on-net; after running on-net$",
+    "docker-disconnect": r"during running off-net; after running on-net$",
 }
 
 

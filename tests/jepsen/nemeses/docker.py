@@ -31,13 +31,14 @@ def _node(node: Node) -> ComposeNode:
     return node
 
 
-def seen(node: ComposeNode) -> str:
-    """The container's state and networks, as ``docker inspect`` reports them."""
+def seen(cluster: ComposeCluster, node: ComposeNode) -> str:
+    """The container's state and whether it is on the Compose network, as ``docker inspect``
+    reports them: ``exited(137) on-net``, ``paused on-net``, ``running off-net``, ..."""
     info = node.inspect()
     state = info["State"]
     status = state["Status"] + (f"({state['ExitCode']})" if state["Status"] == "exited" else "")
-    networks = ",".join(sorted(info["NetworkSettings"]["Networks"] or {})) or "none"
-    return f"{status} net={networks}"
+    on_net = cluster.network in (info["NetworkSettings"]["Networks"] or {})
+    return f"{status} {'on-net' if on_net else 'off-net'}"
 
 
 def _name(node: ComposeNode, leader: Node | None) -> str:
@@ -50,19 +51,19 @@ def kill(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str
     next fault may strike elsewhere."""
     cluster, node = compose(run), _node(target)
     cluster.kill(node)
-    during = seen(node)
+    during = seen(cluster, node)
     run.stop.wait(run.config.fault_s)
     cluster.start(node)
-    return f"docker-kill {_name(node, leader)}: during {during}; after {seen(node)}"
+    return f"docker-kill {_name(node, leader)}: during {during}; after {seen(cluster, node)}"
 
 
 def pause(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
     cluster, node = compose(run), _node(target)
     cluster.pause(node)
-    during = seen(node)
+    during = seen(cluster, node)
     run.stop.wait(run.config.fault_s)
     cluster.resume(node)
-    return f"docker-pause {_name(node, leader)}: during {during}; after {seen(node)}"
+    return f"docker-pause {_name(node, leader)}: during {during}; after {seen(cluster, node)}"
 
 
 def disconnect(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
@@ -70,10 +71,10 @@ def disconnect(run: Run, rng: random.Random, target: Node, leader: Node | None) 
     to elect a new leader and for the cut-off node to notice."""
     cluster, node = compose(run), _node(target)
     cluster.disconnect(node)
-    during = seen(node)
+    during = seen(cluster, node)
     run.stop.wait(2 * run.config.fault_s)
     cluster.connect(node)
-    return f"docker-disconnect {_name(node, leader)}: during {during}; after {seen(node)}"
+    return f"docker-disconnect {_name(node, leader)}: during {during}; after {seen(cluster, node)}"
 
 
 def heal(run: Run) -> None:
