@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cluster.client import RemoteKv
+from tests.cluster.interface import Node, node_status, wait_leader
 from tests.cluster.netns import Netns
 
 PASSWORD = "cluster-test-password"
@@ -141,38 +142,15 @@ class LocalCluster:
     def client(self, nodes: list[NodeProc] | None = None, retry_s: float = 15.0) -> RemoteKv:
         return RemoteKv([n.grpc_addr for n in (nodes or self.nodes)], retry_s=retry_s)
 
-    def status(self, node: NodeProc) -> dict[str, object] | None:
+    def status(self, node: Node) -> dict[str, object] | None:
         """The node's own view, or None if it does not answer."""
-        kv = RemoteKv([node.grpc_addr], retry_s=0.1, rpc_timeout_s=1.0)
-        try:
-            s = kv.status(0)
-        except Exception:
-            return None
-        finally:
-            kv.close()
-        return {"state": s.state, "leader": s.leader, "term": s.term,
-                "commit": s.commit_index, "applied": s.applied_index,
-                "peers": [p.raft_addr for p in s.peers]}  # fmt: skip
+        return node_status(node)
 
     def wait_leader(self, among: list[NodeProc] | None = None, timeout_s: float = 30.0) -> NodeProc:
         """Poll until exactly one of ``among`` says it leads and it can commit a command."""
-        among = among or [n for n in self.nodes if n.alive and not n.stopped]
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            leaders = [n for n in among if (self.status(n) or {}).get("state") == "leader"]
-            if len(leaders) == 1:
-                kv = RemoteKv([leaders[0].grpc_addr], retry_s=2.0)
-                try:
-                    kv.get_ts()
-                    return leaders[0]
-                except Exception:
-                    pass
-                finally:
-                    kv.close()
-            time.sleep(0.1)
-        raise AssertionError(f"no leader among {[n.raft_addr for n in among]} in {timeout_s}s")
+        return wait_leader(among or [n for n in self.nodes if n.alive and not n.stopped], timeout_s)
 
-    def wait_pgwire(self, node: NodeProc, timeout_s: float = 60.0) -> None:
+    def wait_pgwire(self, node: Node, timeout_s: float = 60.0) -> None:
         """Poll until the node's pgwire port accepts connections (it opens after the node
         has registered its default database, which needs a leader)."""
         deadline = time.monotonic() + timeout_s

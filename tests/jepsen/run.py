@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.cluster.harness import LocalCluster
+from tests.cluster.interface import Cluster
 from tests.jepsen.history import History
 
 
@@ -26,12 +26,14 @@ class RunConfig:
     #: more environment for the nodes: the deliberately broken builds' switches, e.g.
     #: DB9_UNSAFE_WIPED_VOTES=1 (a wiped member votes)
     node_env: dict[str, str] = field(default_factory=dict)
+    cluster: str = "local"  # or "compose": the containers of deploy/compose.yml (clusters.py)
+    cycle: bool = False  # the nemeses strike in turn, in ``nemeses`` order, not drawn at random
 
 
 @dataclass
 class Run:
     config: RunConfig
-    cluster: LocalCluster
+    cluster: Cluster
     history: History = field(default_factory=History)
     stop: threading.Event = field(default_factory=threading.Event)
     consistency: dict[str, Any] | None = None  # consistency_check's verdict, at the end

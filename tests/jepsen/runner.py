@@ -1,5 +1,6 @@
-"""Run a workload against a local 3-node cluster while nemeses inject faults; record the
-history, check it, write a report (text and PNG plots with the fault windows shaded).
+"""Run a workload against a 3-node cluster (local processes or compose containers: ``clusters``)
+while nemeses inject faults; record the history, check it, write a report (text and PNG plots
+with the fault windows shaded).
 
 Workloads and their clients: ``workloads``; faults: ``nemeses``; checkers: ``checkers``.
 """
@@ -19,13 +20,10 @@ import psycopg
 
 from cluster.consistency import describe_key, run_check
 from kv.errors import Db9Error
-from tests.cluster import netns
-from tests.cluster.harness import LocalCluster
-from tests.cluster.netns import Netns
-from tests.jepsen import workloads
+from tests.jepsen import clusters, workloads
 from tests.jepsen.checkers import bank, list_append, register, sets
 from tests.jepsen.history import History
-from tests.jepsen.nemeses import REGISTRY, heal_all, prepares, run_nemeses
+from tests.jepsen.nemeses import heal_all, prepares, run_nemeses, unusable
 from tests.jepsen.run import Run, RunConfig
 
 __all__ = ["Run", "RunConfig", "check", "execute", "report"]
@@ -61,19 +59,13 @@ def _client(run: Run, process: int, rng: random.Random) -> Callable[[], None]:
 
 
 def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
-    for name in cfg.nemeses:
-        check_here = REGISTRY[name].unavailable
-        why = check_here() if check_here is not None else None
+    whys = [clusters.unavailable(cfg)]
+    for why in whys + [unusable(name, cfg.cluster) for name in cfg.nemeses]:
         if why:
             raise SystemExit(why)
-    env = {"db9_unsafe_follower_reads": "1"} if cfg.unsafe_reads else {}
-    env.update(cfg.node_env)
-    if cfg.unsynced_journal:
-        env["db9_fault_unsynced_journal"] = "1"
-    net = Netns(3).create() if netns.available() else None
-    cluster = LocalCluster.create(base, 3, net=net, **env)
-    run = Run(cfg, cluster)
     mounts = contextlib.ExitStack()
+    cluster = mounts.enter_context(clusters.open_cluster(base, cfg))  # closed last
+    run = Run(cfg, cluster)
     rng = random.Random(cfg.seed)
     try:
         for prepare in prepares(cfg.nemeses):
@@ -110,8 +102,6 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     finally:
         cluster.stop_all()
         mounts.close()
-        if net is not None:
-            net.close()
     return check(run), run.history
 
 
@@ -143,6 +133,7 @@ def check(run: Run) -> dict[str, Any]:
         result["valid"] = False
     return {
         "workload": wl,
+        "cluster": run.config.cluster,
         "nemeses": run.config.nemeses,
         "seconds": run.config.seconds,
         "unsafe_reads": run.config.unsafe_reads,

@@ -16,7 +16,7 @@ from cluster.client import RemoteKv
 from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
-from tests.cluster.harness import NodeProc
+from tests.cluster.interface import Node
 from tests.jepsen.run import Run
 
 WORKLOADS = ("register", "list-append", "bank", "set")
@@ -69,7 +69,7 @@ def register_client(run: Run, process: int, rng: random.Random) -> None:
         kv.close()
 
 
-def _sql_node(run: Run, process: int) -> NodeProc:
+def _sql_node(run: Run, process: int) -> Node:
     return run.cluster.nodes[process % len(run.cluster.nodes)]
 
 

@@ -5,25 +5,27 @@ from __future__ import annotations
 
 import random
 
-from tests.cluster.harness import NodeProc
-from tests.jepsen.nemeses.base import Nemesis
+from tests.cluster.interface import Node
+from tests.jepsen.nemeses.base import Nemesis, local, local_node
 from tests.jepsen.run import Run
 
 
-def jump(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+def jump(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
     offset = rng.choice([-1, 1]) * rng.randint(200, 8000)
-    run.cluster.skew_clock(target, offset)
+    cluster, node = local(run), local_node(target)
+    cluster.skew_clock(node, offset)
     run.stop.wait(run.config.fault_s)
-    run.cluster.skew_clock(target, 0)
+    cluster.skew_clock(node, 0)
     return f"clock {offset:+d} ms on node{target.node_id}" + (
         " (leader)" if target is leader else ""
     )
 
 
 def heal(run: Run) -> None:
-    for node in run.cluster.nodes:
+    cluster = local(run)
+    for node in cluster.nodes:
         if node.alive:
-            run.cluster.skew_clock(node, 0)
+            cluster.skew_clock(node, 0)
 
 
 NEMESES = [Nemesis("clock", jump, heal=heal)]

@@ -8,8 +8,9 @@ import os
 import random
 from collections.abc import Iterator
 
-from tests.cluster.harness import FILLER, NodeProc, fill_disk, tmpfs_data_dirs
-from tests.jepsen.nemeses.base import Nemesis
+from tests.cluster.harness import FILLER, fill_disk, tmpfs_data_dirs
+from tests.cluster.interface import Node
+from tests.jepsen.nemeses.base import Nemesis, local, local_node
 from tests.jepsen.run import Run
 
 DISK_MB = 128  # each node's tmpfs under the disk nemesis
@@ -17,19 +18,19 @@ DISK_MB = 128  # each node's tmpfs under the disk nemesis
 
 @contextlib.contextmanager
 def mount(run: Run) -> Iterator[None]:
-    with tmpfs_data_dirs(run.cluster, DISK_MB):
+    with tmpfs_data_dirs(local(run), DISK_MB):
         yield
 
 
-def fill(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
-    filler = fill_disk(target.data_dir)
+def fill(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
+    filler = fill_disk(local_node(target).data_dir)
     run.stop.wait(run.config.fault_s)
     filler.unlink()
     return f"disk full on node{target.node_id}{' (leader)' if target is leader else ''}"
 
 
 def heal(run: Run) -> None:
-    for node in run.cluster.nodes:
+    for node in local(run).nodes:
         (node.data_dir / FILLER).unlink(missing_ok=True)
 
 

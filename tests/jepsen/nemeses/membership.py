@@ -8,11 +8,12 @@ import random
 from cluster.client import RemoteKv
 from kv.errors import Db9Error
 from tests.cluster.harness import NodeProc
-from tests.jepsen.nemeses.base import Nemesis
+from tests.cluster.interface import Node
+from tests.jepsen.nemeses.base import Nemesis, local, local_node
 from tests.jepsen.run import Run
 
 
-def membership(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+def membership(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
     live = [n for n in run.cluster.nodes if n.alive and not n.stopped]
     followers = [n for n in live if n is not leader]
     if leader is None or not followers:
@@ -24,16 +25,16 @@ def membership(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc 
     return what + change_membership(run, leader, target, "add")
 
 
-def wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+def wipe(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
     what = f"wipe node{target.node_id}{' (leader)' if target is leader else ''}"
     return what + wipe_member(run, target)
 
 
-def wipe_member(run: Run, node: NodeProc) -> str:
-    """kill -9 ``node``, empty its data directory and start it: it comes back as a learner
+def wipe_member(run: Run, member: Node) -> str:
+    """kill -9 ``member``, empty its data directory and start it: it comes back as a learner
     (it lost its state, so it must not vote). After the fault, readmit it as a voter; returns
     "" or a note of what went wrong."""
-    cluster = run.cluster
+    cluster, node = local(run), local_node(member)
     cluster.kill(node)
     empty_data_dir(node)
     cluster.start(node)
@@ -48,7 +49,7 @@ def empty_data_dir(node: NodeProc) -> None:
             p.rmdir() if p.is_dir() else p.unlink()
 
 
-def readmit(run: Run, node: NodeProc) -> str:
+def readmit(run: Run, node: Node) -> str:
     """``db9 cluster readmit``'s call for a member that lost its data: "" or what failed."""
     cluster = run.cluster
     admin = RemoteKv([n.grpc_addr for n in cluster.nodes], retry_s=60, rpc_timeout_s=60)
@@ -61,7 +62,7 @@ def readmit(run: Run, node: NodeProc) -> str:
         admin.close()
 
 
-def change_membership(run: Run, leader: NodeProc, node: NodeProc, how: str) -> str:
+def change_membership(run: Run, leader: Node, node: Node, how: str) -> str:
     """Remove ``node`` from the Raft configuration or add it back, through any node that
     answers (the leader first); returns "" or a note of what went wrong."""
     # Generous: a change waits for the previous one to commit, and for an election if the
@@ -96,6 +97,7 @@ def heal_membership(run: Run) -> None:
 
 
 NEMESES = [
-    Nemesis("membership", membership, heal=heal_membership),
+    # Only the gRPC admin API: the same on every kind of cluster.
+    Nemesis("membership", membership, heal=heal_membership, clusters=("local", "compose")),
     Nemesis("wipe", wipe, heal=heal_membership),
 ]

@@ -6,15 +6,15 @@ from __future__ import annotations
 import random
 
 from tests.cluster import netns
-from tests.cluster.harness import NodeProc
-from tests.jepsen.nemeses.base import Nemesis
+from tests.cluster.interface import Node
+from tests.jepsen.nemeses.base import Nemesis, local
 from tests.jepsen.run import Run
 
 
-def partition(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+def partition(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
     """Isolate the leader, split a random node from the rest, or a bridge; the cut lasts twice
     the fault time, long enough for the cut-off side to notice."""
-    net, ids = run.cluster.net, [n.node_id for n in run.cluster.nodes]
+    net, ids = local(run).net, [n.node_id for n in run.cluster.nodes]
     assert net is not None
     shape = rng.choice(["isolate-leader", "majority-minority", "bridge"])
     by_leader = shape == "isolate-leader" and leader is not None
@@ -35,8 +35,9 @@ def partition(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc |
 
 
 def heal(run: Run) -> None:
-    if run.cluster.net is not None:
-        run.cluster.net.heal()
+    net = local(run).net
+    if net is not None:
+        net.heal()
 
 
 def unavailable() -> str | None:

@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import random
 
-from tests.cluster.harness import NodeProc
-from tests.jepsen.nemeses.base import Nemesis
+from tests.cluster.interface import Node
+from tests.jepsen.nemeses.base import Nemesis, local, local_node
 from tests.jepsen.run import Run
 
 
-def kill(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
-    run.cluster.kill(target)
+def kill(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
+    cluster, node = local(run), local_node(target)
+    cluster.kill(node)
     run.stop.wait(run.config.fault_s)
-    run.cluster.start(target)
+    cluster.start(node)
     return f"kill node{target.node_id}{' (leader)' if target is leader else ''}"
 
 
-def pause(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
-    run.cluster.pause(target)
+def pause(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
+    cluster, node = local(run), local_node(target)
+    cluster.pause(node)
     run.stop.wait(run.config.fault_s)
-    run.cluster.resume(target)
+    cluster.resume(node)
     return f"pause node{target.node_id}{' (leader)' if target is leader else ''}"
 
 
 def heal(run: Run) -> None:
     """Every node running: paused ones resumed, dead ones started."""
-    for node in run.cluster.nodes:
+    cluster = local(run)
+    for node in cluster.nodes:
         if node.stopped:
-            run.cluster.resume(node)
+            cluster.resume(node)
         if not node.alive:
-            run.cluster.start(node)
+            cluster.start(node)
 
 
 NEMESES = [Nemesis("kill", kill, heal=heal), Nemesis("pause", pause, heal=heal)]
