@@ -174,6 +174,8 @@ def test_a_run_whose_replicas_differ_is_invalid_even_if_its_history_checks_out()
     run.history.add(999, "invoke", "read", None)
     run.history.add(999, "ok", "read", [])
     assert check(run)["valid"]
+    run.consistency = {"ok": True, "mismatches": []}
+    assert check(run)["valid"]  # identical replicas keep a clean history valid
     run.consistency = {"ok": False, "mismatches": ["[write 'k' @1 .. (end)) keys {...}"]}
     result = check(run)
     assert not result["valid"] and result["consistency"]["mismatches"]
