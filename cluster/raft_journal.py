@@ -21,8 +21,8 @@ A node whose disk is full (``DiskGuard``): says so once in its log (a reserve fi
 deletes then leaves room for the line) and in its status, refuses writes with SQLSTATE
 53100, stores and applies no entries (the one it could not apply is retried, never
 skipped, and its callers keep waiting), steps down if it leads and stands in no election,
-serves reads as of the moment its disk filled (``RaftKv._stale_read_ts``), and resumes by
-itself once free space is back.
+serves a read only while it has applied everything the read must see, else refuses it with
+53100 (``RaftKv._follower_barrier``), and resumes by itself once free space is back.
 
 Catch-up: a log longer than the data warrants is compacted (``_catchup_compaction``), so
 a new or wiped member gets a snapshot and a short tail, not the whole history.

@@ -82,7 +82,7 @@ class RaftKv:
         self._max_key = self.engine.max_key_size - 10
         self._unsafe_lock = threading.Lock()
         self._unsafe_last = 0
-        self._stale_ts: set[int] = set()  # read timestamps handed out while the disk was full
+        self._stale_ts: set[int] = set()  # timestamps handed out while the disk was full
         self.tso = LeaderTso(machine, self._propose_window)
         self.leader = LeaderLink(machine)
         self._batcher = TsoBatcher(self._fetch_ts)
@@ -203,9 +203,10 @@ class RaftKv:
                 )
                 self._unsafe_last = ts + count - 1
                 return ts
+        ts = self._retrying(lambda: self.fetch_ts(count)[0], writes=False)
         if self.disk_full():
-            return self._stale_read_ts()
-        return self._retrying(lambda: self.fetch_ts(count)[0], writes=False)
+            self._read_only_from(ts, count)
+        return ts
 
     # -- disk full --------------------------------------------------------------------------
 
@@ -214,19 +215,11 @@ class RaftKv:
         guard = self.machine.disk
         return guard.reason if guard is not None else ""
 
-    def _stale_read_ts(self) -> int:
-        """The read timestamp of a node whose disk is full: the last one it applied.
-
-        Such a node cannot apply the entry that would draw a new timestamp, so its reads see
-        the store as of the moment its disk filled: a consistent snapshot (every commit at
-        or below it is applied here, or its lock is, which the reader then meets), but not a
-        fresh one. The timestamp may be another transaction's start_ts, so writes that
-        start from it are refused (``_check_not_stale``).
-        """
-        ts = int(self.machine.tso_last)
+    def _read_only_from(self, ts: int, count: int) -> None:
+        """Timestamps drawn while this node's disk is full start transactions that may only
+        read (``_check_not_stale``): the node takes no writes until space returns."""
         with self._unsafe_lock:
-            self._stale_ts.add(ts)
-        return ts
+            self._stale_ts.update(range(ts, ts + count))
 
     def _check_not_stale(self, start_ts: int) -> None:
         if start_ts in self._stale_ts:
@@ -448,21 +441,15 @@ class RaftKv:
     def _before_read(self, ts: int, span: ReadSpan | None) -> None:
         if UNSAFE_READS or ts <= self._safe_ts:
             pass
-        elif self.disk_full():
-            if ts > self.machine.tso_last:
-                raise Unavailable(
-                    "this node's disk is full and it cannot catch up with the read; "
-                    "try another node"
-                )
         elif self.tso.serving():
             try:
                 self.tso.check_read(ts, span, self.read_wait_s)
             except Unavailable:
                 if self.machine._isLeader():
                     raise  # still leading, but no lease: no one may serve it now
-                self._follower_barrier(ts)  # it stopped leading meanwhile
+                self._follower_barrier(ts, wait=not self.disk_full())  # it stopped leading
         else:
-            self._follower_barrier(ts)
+            self._follower_barrier(ts, wait=not self.disk_full())
         commands.check_snapshot(ts, self.machine.safepoint)
 
     def read_index(self, ts: int) -> int:
@@ -476,12 +463,23 @@ class RaftKv:
         with self._unsafe_lock:
             self._hints = [*self._hints[-7:], (ts, index)]
 
-    def _follower_barrier(self, ts: int) -> None:
+    def _follower_barrier(self, ts: int, wait: bool = True) -> None:
+        """Serve a read at ``ts`` only once this node has applied everything the leader had
+        when ``ts`` was drawn (its read index). A node whose disk is full applies nothing
+        (``wait=False``): it serves the read if it is already there, else refuses at once,
+        never a stale snapshot."""
         hints = [index for hint_ts, index in self._hints if hint_ts >= ts]
         index = min(hints) if hints else 0
+        if not index and not wait and self.machine._isLeader():
+            index = self.machine.applied_index + 1  # a leader without its lease: no one to ask
         if not index:
             nowait.check()  # a call to the leader
             index = self._retrying(lambda: self.leader.read_index(ts), writes=False)
+        if self.machine.applied_index < index and not wait:
+            raise DiskFull(
+                "this node's disk is full and it has not applied what this read must see "
+                "(it would be stale); try another node"
+            )
         if self.machine.applied_index < index:
             nowait.check()
             if not self.machine.wait_applied(index, self.read_wait_s):

@@ -467,10 +467,7 @@ class RegistryAuthenticator:
         tenant, dot, role = user.partition(".")
         if not dot or role != "admin" or not tenant:
             return None
-        try:
-            rec = self.plane.registry.by_tenant(tenant)
-        except Db9Error:
-            return None
+        rec = self.plane.registry.by_tenant(tenant)  # Db9Error: the login fails with it
         if rec is None or rec.state != "ACTIVE":
             return None
         salt = tenant_salt(tenant)

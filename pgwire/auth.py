@@ -66,7 +66,10 @@ def make_verifier(secret: str, salt: bytes, iterations: int,
 
 
 class Authenticator(Protocol):
-    def role(self, user: str) -> Role | None: ...
+    def role(self, user: str) -> Role | None:
+        """The role named ``user`` (None: no such login); raises Db9Error when the store
+        cannot be read, which fails the login with that error."""
+        ...
 
 
 class StaticAuthenticator:

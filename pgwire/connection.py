@@ -551,7 +551,10 @@ class PgConnection:
             )
         if not self.server.admit(self):
             return await self.fatal("53300", "sorry, too many clients already")
-        role = self.server.authenticator.role(user)
+        try:
+            role = self.server.authenticator.role(user)
+        except Db9Error as exc:  # the store could not be read (a full disk, no leader)
+            return await self.fatal(exc.sqlstate, exc.message)
         exchange = ScramExchange(role)
         self.send(M.auth_sasl(["SCRAM-SHA-256"]))
         await self.flush()
