@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from tests.jepsen.nemeses import NEMESES
+from tests.jepsen.run import fresh_seed
 from tests.jepsen.runner import RunConfig, execute, report
 from tests.jepsen.workloads import WORKLOADS
 
@@ -33,7 +34,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=5)
     ap.add_argument("--interval", type=float, default=3.0, help="seconds between fault starts")
     ap.add_argument("--fault-time", type=float, default=2.0, help="seconds a fault lasts")
-    ap.add_argument("--seed", type=int, default=0, help="run i uses seed + i")
+    ap.add_argument(
+        "--seed", type=int, default=None, help="run i uses seed + i (default: a fresh seed)"
+    )
     ap.add_argument("--out", default="jepsen-results")
     ap.add_argument(
         "--unsafe-reads",
@@ -52,6 +55,8 @@ def main() -> None:
             ap.error(f"unknown nemesis {n!r}")
     if min(args.runs, args.clients) < 1 or min(args.time, args.interval, args.fault_time) <= 0:
         ap.error("--runs, --clients, --time, --interval and --fault-time must be positive")
+    seed = fresh_seed() if args.seed is None else args.seed
+    print(f"seed {seed} (replay with --seed {seed})", flush=True)
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -70,7 +75,7 @@ def main() -> None:
                 interval_s=args.interval,
                 fault_s=args.fault_time,
                 unsafe_reads=args.unsafe_reads,
-                seed=args.seed + i,
+                seed=seed + i,
             )
             began = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:
@@ -86,7 +91,8 @@ def main() -> None:
             table.append(line)
             (out / "runs.md").write_text("\n".join(table) + "\n")
             print(f"{name}: {verdict}  ok={c.get('ok', 0)} fail={c.get('fail', 0)} "
-                  f"info={c.get('info', 0)}  faults={len(result['faults'])}  report={out / name}",
+                  f"info={c.get('info', 0)}  faults={len(result['faults'])}  seed={cfg.seed}  "
+                  f"report={out / name}",
                   flush=True)  # fmt: skip
             failed += not result["valid"]
     sys.exit(1 if failed else 0)

@@ -22,7 +22,7 @@ from tests.cluster.harness import LocalCluster
 from tests.cluster.netns import Netns
 from tests.jepsen import workloads
 from tests.jepsen.checkers import bank, list_append, register, sets
-from tests.jepsen.history import History
+from tests.jepsen.history import CLIENT_ERROR, History
 from tests.jepsen.nemeses import REGISTRY, heal_all, run_nemeses
 from tests.jepsen.run import Run, RunConfig
 
@@ -123,6 +123,8 @@ def check(run: Run) -> dict[str, Any]:
         if op.type != "invoke":
             counts[op.type] = counts.get(op.type, 0) + 1
     result["op_counts"] = counts
+    # Operations a client recorded as info because it raised something unexpected.
+    result["client_errors"] = sum(1 for op in h.ops if (op.error or "").startswith(CLIENT_ERROR))
     result["faults"] = [f"{s:.1f}-{e:.1f}s {w}" for s, e, w in h.faults]
     if run.consistency is not None:
         result["consistency"] = run.consistency
@@ -132,6 +134,7 @@ def check(run: Run) -> dict[str, Any]:
         "nemeses": run.config.nemeses,
         "seconds": run.config.seconds,
         "unsafe_reads": run.config.unsafe_reads,
+        "seed": run.config.seed,
         **result,
     }
 
@@ -148,6 +151,7 @@ def summary_text(result: dict[str, Any]) -> str:
         f"{counts.get('info', 0)} unknown",
     ]
     skip = {"workload", "nemeses", "seconds", "unsafe_reads", "valid", "op_counts", "faults"}
+    lines.insert(1, f"seed: {result.get('seed')}")
     lines += [
         f"{k}: {json.dumps(v, default=str)[:300]}" for k, v in result.items() if k not in skip
     ]

@@ -4,6 +4,7 @@ SQL over pgwire with psycopg."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -17,6 +18,7 @@ from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
 from tests.cluster.harness import NodeProc
+from tests.jepsen.history import CLIENT_ERROR
 from tests.jepsen.run import Run
 
 WORKLOADS = ("register", "list-append", "bank", "set")
@@ -31,6 +33,12 @@ def _classify(exc: BaseException) -> str:
     if isinstance(exc, OutcomeUnknown):
         return "info"
     return "info"
+
+
+def client_error(exc: BaseException) -> str:
+    """The error text of an operation that raised something unexpected: recorded as ``info``
+    (it may have happened) and counted, never lost, never the end of the client's thread."""
+    return f"{CLIENT_ERROR}{type(exc).__name__}: {exc}"[:300]
 
 
 def register_client(run: Run, process: int, rng: random.Random) -> None:
@@ -58,13 +66,17 @@ def register_client(run: Run, process: int, rng: random.Random) -> None:
                     continue
                 if f == "cas" and current != arg[0]:
                     txn.rollback()
-                    h.add(process, "fail", f, (key, arg))
+                    # What it read is a read like any other: the checker holds it to the
+                    # register's value at some point between invocation and completion.
+                    h.add(process, "fail", f, (key, arg, current))
                     continue
                 txn.put(key.encode(), str(arg if f == "write" else arg[1]).encode())
                 txn.commit()
                 h.add(process, "ok", f, (key, arg))
             except (Db9Error, OSError) as exc:
                 h.add(process, _classify(exc), f, (key, arg), str(exc)[:200])
+            except Exception as exc:
+                h.add(process, "info", f, (key, arg), client_error(exc))
     finally:
         kv.close()
 
@@ -91,29 +103,46 @@ SqlOp = Callable[[psycopg.Connection[Any], random.Random, list[Any]], tuple[str,
 
 def sql_client(run: Run, process: int, rng: random.Random, op: SqlOp) -> None:
     """Runs ``op`` (which returns f, invoke value, ok value) over one connection,
-    reconnecting after failures; errors become fail/info by SQLSTATE."""
+    reconnecting after failures; errors become fail/info by SQLSTATE, anything unexpected
+    becomes info with its text (``client_error``) and a fresh connection."""
     h = run.history
     conn = None
     while not run.stop.is_set():
-        if conn is None or conn.closed:
-            conn = _connect(run, process)
-            if conn is None:
-                time.sleep(0.2)  # the node is down: try again shortly
-                continue
-        f_holder: list[tuple[str, Any]] = []
+        holder: list[tuple[str, Any]] = []
         try:
-            f, inv_value, ok_value = op(conn, rng, f_holder)
+            if conn is None or conn.closed:
+                conn = _connect(run, process)
+                if conn is None:
+                    time.sleep(0.2)  # the node is down: try again shortly
+                    continue
+            f, _, ok_value = op(conn, rng, holder)
             h.add(process, "ok", f, ok_value)
         except psycopg.Error as exc:
-            if f_holder:
-                f, inv_value = f_holder[0]
-                h.add(process, _classify(exc), f, inv_value, str(exc)[:200])
+            _failed(run, process, holder, _classify(exc), str(exc)[:200])
             try:
+                assert conn is not None
                 conn.execute("ROLLBACK")
             except psycopg.Error:
                 conn.close()
+        except Exception as exc:
+            _failed(run, process, holder, "info", client_error(exc))
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            conn = None
     if conn is not None:
         conn.close()
+
+
+def _failed(run: Run, process: int, holder: list[tuple[str, Any]], type_: str, err: str) -> None:
+    """Completes the operation ``holder`` names; one that failed before recording its
+    invocation is recorded as a whole operation ``error``, so no failure goes unseen."""
+    if holder:
+        f, value = holder[0]
+    else:
+        f, value = "error", None
+        run.history.add(process, "invoke", f, value)
+    run.history.add(process, type_, f, value, err)
 
 
 _next_value = [0]

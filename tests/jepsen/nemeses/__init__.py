@@ -21,15 +21,22 @@ NEMESES = tuple(REGISTRY)
 
 def run_nemeses(run: Run, rng: random.Random) -> None:
     """Until the run stops: every ``interval_s``, one of the run's nemeses strikes a live node
-    (the leader half the time) and heals; each fault is recorded with its start and end."""
+    (the leader half the time) and heals; each fault is recorded with its start and end.
+    The nemeses are drawn from a shuffled bag: each strikes once per round of
+    ``len(cfg.nemeses)`` faults, in a random order, so a long enough run draws every one."""
     cfg, cluster, h = run.config, run.cluster, run.history
     chosen = [REGISTRY[name] for name in cfg.nemeses]
     if not chosen:
         return
+    bag: list[Nemesis] = []
     while not run.stop.wait(cfg.interval_s):
-        nemesis = rng.choice(chosen)
+        if not bag:
+            bag = list(chosen)
+            rng.shuffle(bag)
+        nemesis = bag.pop()
         live = [n for n in cluster.nodes if n.alive and not n.stopped]
         if not live:  # every node down: only a crash gets here, and the checkers will tell
+            bag.append(nemesis)  # its turn comes again
             h.faults.append((h.now(), h.now(), "nemesis: no live node"))
             continue
         leader = next((n for n in live if (cluster.status(n) or {}).get("state") == "leader"), None)
