@@ -18,10 +18,14 @@ from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
 from tests.cluster.harness import NodeProc
-from tests.jepsen.history import CLIENT_ERROR
+from tests.jepsen.history import CLIENT_ERROR, FINAL_PROCESS, FINAL_READ
 from tests.jepsen.run import Run
 
 WORKLOADS = ("register", "list-append", "bank", "set")
+REGISTERS = 3  # keys r0, r1, ...
+LIST_KEYS = 8
+ACCOUNTS, BALANCE = 5, 100
+SET_READS = 0.2  # the share of the set workload's operations that read the whole set
 
 
 def _classify(exc: BaseException) -> str:
@@ -48,7 +52,7 @@ def register_client(run: Run, process: int, rng: random.Random) -> None:
     h = run.history
     try:
         while not run.stop.is_set():
-            key = f"r{rng.randrange(3)}"
+            key = f"r{rng.randrange(REGISTERS)}"
             f = rng.choice(["read", "read", "write", "cas"])
             arg: Any = (
                 None
@@ -159,7 +163,7 @@ def list_append_op(run: Run, process: int) -> SqlOp:
     def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
         micro = []
         for _ in range(rng.randint(1, 4)):
-            k = rng.randrange(8)
+            k = rng.randrange(LIST_KEYS)
             micro.append(["append", k, _unique()] if rng.random() < 0.5 else ["r", k, None])
         holder.append(("txn", micro))
         run.history.add(process, "invoke", "txn", micro)
@@ -175,14 +179,10 @@ def list_append_op(run: Run, process: int) -> SqlOp:
                     done.append([f, k, v])
                 else:
                     row = conn.execute("SELECT v FROM lists WHERE k = %s", (k,)).fetchone()
-                    values = [int(x) for x in row[0].split(",")] if row else []
-                    done.append([f, k, values])
+                    done.append([f, k, _list(row[0] if row else None)])
         return "txn", micro, done
 
     return op
-
-
-ACCOUNTS, BALANCE = 5, 100
 
 
 def bank_op(run: Run, process: int) -> SqlOp:
@@ -192,7 +192,8 @@ def bank_op(run: Run, process: int) -> SqlOp:
             run.history.add(process, "invoke", "read", None)
             with conn.transaction():
                 rows = conn.execute("SELECT id, balance FROM accounts").fetchall()
-            return "read", None, {str(i): b for i, b in rows}
+            # Every row as read: an account missing or read twice is for the checker to see.
+            return "read", None, [[i, b] for i, b in rows]
         a, b = rng.sample(range(ACCOUNTS), 2)
         amount = rng.randint(1, 20)
         value = {"from": a, "to": b, "amount": amount}
@@ -211,6 +212,13 @@ def bank_op(run: Run, process: int) -> SqlOp:
 
 def set_op(run: Run, process: int) -> SqlOp:
     def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
+        if rng.random() < SET_READS:
+            # Reads during the run, through this client's node: a stale node shows here.
+            holder.append(("read", None))
+            run.history.add(process, "invoke", "read", None)
+            with conn.transaction():
+                rows = conn.execute("SELECT x FROM elements").fetchall()
+            return "read", None, [x for (x,) in rows]
         x = _unique()
         holder.append(("add", x))
         run.history.add(process, "invoke", "add", x)
@@ -236,18 +244,62 @@ def setup_sql(run: Run) -> None:
             conn.execute("CREATE TABLE elements (x int PRIMARY KEY)")
 
 
-def final_reads(run: Run) -> None:
-    """After the faults heal: the set workload's final read (through every node)."""
-    if run.config.workload != "set":
-        return
+def _list(text: str | None) -> list[int]:
+    return [int(x) for x in text.split(",")] if text else []
+
+
+def _read_sql(node: NodeProc, query: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(node.dsn(), autocommit=True, connect_timeout=3) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            return conn.execute(query).fetchall()
+
+
+def _read_all(workload: str, node: NodeProc) -> list[Any]:
+    """Everything ``workload`` wrote, read through ``node`` in one transaction: a list of
+    items (a register and its value, a list read, an account row, an element)."""
+    if workload == "register":
+        kv = RemoteKv([node.grpc_addr], retry_s=3.0, rpc_timeout_s=3.0)
+        try:
+            txn = TxnClient(kv).begin()
+            values = [txn.get(f"r{i}".encode()) for i in range(REGISTERS)]
+            txn.rollback()
+        finally:
+            kv.close()
+        return [[f"r{i}", None if v is None else int(v)] for i, v in enumerate(values)]
+    if workload == "list-append":
+        rows = _read_sql(node, "SELECT k, v FROM lists")
+        seen = {k for k, _ in rows}
+        reads = [["r", k, _list(v)] for k, v in rows]
+        return reads + [["r", k, []] for k in range(LIST_KEYS) if k not in seen]
+    if workload == "bank":
+        return [[i, b] for i, b in _read_sql(node, "SELECT id, balance FROM accounts")]
+    return [x for (x,) in _read_sql(node, "SELECT x FROM elements")]
+
+
+def final_reads(run: Run, timeout_s: float = 30.0) -> None:
+    """After the faults heal: every node reads everything the workload wrote, one
+    ``FINAL_READ`` per node (process ``FINAL_PROCESS + i`` through node ``i``), retried for
+    up to ``timeout_s``; a node that never answers gets an ``info`` completion."""
     run.cluster.wait_leader()
     for node in run.cluster.nodes:
         run.cluster.wait_pgwire(node)
-    node = run.cluster.nodes[0]
-    run.history.add(999, "invoke", "read", None)
-    with psycopg.connect(node.dsn(), autocommit=True) as conn:
-        rows = conn.execute("SELECT x FROM elements").fetchall()
-    run.history.add(999, "ok", "read", [r[0] for r in rows])
+    h = run.history
+    for i, node in enumerate(run.cluster.nodes):
+        process = FINAL_PROCESS + i
+        h.add(process, "invoke", FINAL_READ, None)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                value = _read_all(run.config.workload, node)
+            except Exception as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.5)  # a node still catching up: ask again
+                    continue
+                h.add(process, "info", FINAL_READ, None, f"node{node.node_id}: {exc}"[:300])
+            else:
+                h.add(process, "ok", FINAL_READ, value)
+            break
 
 
 SQL_OPS: dict[str, Callable[[Run, int], SqlOp]] = {
