@@ -154,7 +154,6 @@ def summary_text(result: dict[str, Any]) -> str:
         f"{counts.get('info', 0)} unknown",
     ]
     skip = {"workload", "nemeses", "seconds", "unsafe_reads", "valid", "op_counts", "faults"}
-    lines.insert(1, f"seed: {result.get('seed')}")
     lines += [
         f"{k}: {json.dumps(v, default=str)[:300]}" for k, v in result.items() if k not in skip
     ]

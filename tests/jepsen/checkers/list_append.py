@@ -165,8 +165,8 @@ def check(history: History) -> dict[str, Any]:
     for found in cycles.classify(edges):
         kind = found.pop("kind")
         steps = found.get("cycle", [])
-        involved = sorted({a for a, _, _ in steps})
-        found["txns"] = {n: _describe(txns[n]) for n in involved[:8]}
+        involved = [a for a, _, _ in steps] or found.get("component", [])
+        found["txns"] = {n: _describe(txns[n]) for n in involved[:6]}
         anomalies[kind].append(found)
 
     forbidden = {k: v for k, v in anomalies.items() if k not in ALLOWED and v}
