@@ -11,7 +11,6 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +50,6 @@ def consistency_check(run: Run) -> dict[str, Any]:
 # -- a whole run ----------------------------------------------------------------------------
 
 
-def _client(run: Run, process: int, rng: random.Random) -> Callable[[], None]:
-    if run.config.workload == "register":
-        return lambda: workloads.register_client(run, process, rng)
-    op = workloads.SQL_OPS[run.config.workload](run, process)
-    return lambda: workloads.sql_client(run, process, rng, op)
-
-
 def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     for name in cfg.nemeses:
         check_here = REGISTRY[name].unavailable
@@ -76,16 +68,15 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
             if prepare is not None:
                 mounts.enter_context(prepare(run))
         cluster.start_all()
-        cluster.wait_leader()
+        cluster.wait_leader(timeout_s=90)  # nodes start slowly on a loaded machine
         for node in cluster.nodes:
             cluster.wait_pgwire(node)
         if cfg.workload != "register":
             workloads.setup_sql(run)
         run.history.started = time.monotonic()
         threads = []
-        for p in range(cfg.clients):
-            prng = random.Random(rng.random())
-            threads.append(threading.Thread(target=_client(run, p, prng), daemon=True))
+        for body in workloads.clients(run, rng):
+            threads.append(threading.Thread(target=body, daemon=True))
         nem = threading.Thread(
             target=run_nemeses, args=(run, random.Random(rng.random())), daemon=True
         )

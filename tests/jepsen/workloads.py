@@ -5,6 +5,7 @@ SQL over pgwire with psycopg."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import threading
 import time
@@ -25,7 +26,11 @@ WORKLOADS = ("register", "list-append", "bank", "set")
 REGISTERS = 3  # keys r0, r1, ...
 LIST_KEYS = 8
 ACCOUNTS, BALANCE = 5, 100
-SET_READS = 0.2  # the share of the set workload's operations that read the whole set
+# The set workload's readers (one per node) read the whole set this often. They only read:
+# a client whose insert waits on a cut-off node would not read there until the cut heals
+# (statement_timeout does not end a write waiting for the Raft log), and a stale read on
+# that node is what the readers are for.
+SET_READ_INTERVAL_S = 0.5
 
 
 def _classify(exc: BaseException) -> str:
@@ -210,15 +215,22 @@ def bank_op(run: Run, process: int) -> SqlOp:
     return op
 
 
+def set_read_op(run: Run, process: int) -> SqlOp:
+    """A reader's operation: wait a little, read the whole set through its node."""
+
+    def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
+        run.stop.wait(SET_READ_INTERVAL_S * (0.5 + rng.random()))
+        holder.append(("read", None))
+        run.history.add(process, "invoke", "read", None)
+        with conn.transaction():
+            rows = conn.execute("SELECT x FROM elements").fetchall()
+        return "read", None, [x for (x,) in rows]
+
+    return op
+
+
 def set_op(run: Run, process: int) -> SqlOp:
     def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
-        if rng.random() < SET_READS:
-            # Reads during the run, through this client's node: a stale node shows here.
-            holder.append(("read", None))
-            run.history.add(process, "invoke", "read", None)
-            with conn.transaction():
-                rows = conn.execute("SELECT x FROM elements").fetchall()
-            return "read", None, [x for (x,) in rows]
         x = _unique()
         holder.append(("add", x))
         run.history.add(process, "invoke", "add", x)
@@ -300,6 +312,24 @@ def final_reads(run: Run, timeout_s: float = 30.0) -> None:
             else:
                 h.add(process, "ok", FINAL_READ, value)
             break
+
+
+def clients(run: Run, rng: random.Random) -> list[Callable[[], None]]:
+    """The bodies of the run's client threads: ``clients`` workload clients (process p
+    through node p mod n), and for ``set`` one reader per node after them."""
+    wl, out = run.config.workload, []
+    for p in range(run.config.clients):
+        prng = random.Random(rng.random())
+        if wl == "register":
+            out.append(functools.partial(register_client, run, p, prng))
+        else:
+            out.append(functools.partial(sql_client, run, p, prng, SQL_OPS[wl](run, p)))
+    if wl == "set":
+        first = run.config.clients  # n consecutive processes: one per node
+        for p in range(first, first + len(run.cluster.nodes)):
+            prng = random.Random(rng.random())
+            out.append(functools.partial(sql_client, run, p, prng, set_read_op(run, p)))
+    return out
 
 
 SQL_OPS: dict[str, Callable[[Run, int], SqlOp]] = {
