@@ -129,8 +129,8 @@ def sql_client(run: Run, process: int, rng: random.Random, op: SqlOp) -> None:
         except psycopg.Error as exc:
             _failed(run, process, holder, _classify(exc), str(exc)[:200])
             try:
-                assert conn is not None
-                conn.execute("ROLLBACK")
+                if conn is not None:
+                    conn.execute("ROLLBACK")
             except psycopg.Error:
                 conn.close()
         except Exception as exc:
