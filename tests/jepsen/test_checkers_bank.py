@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.jepsen.checkers import bank
 from tests.jepsen.history import FINAL_READ, history_of
 
@@ -91,10 +93,27 @@ def test_a_read_that_sees_a_transfer_invoked_after_it_completed() -> None:
     assert not r["valid"] and r["anomaly_counts"] == {"stale": 1}, r
 
 
-def test_too_many_unknown_transfers_leave_a_read_undecided_not_passed() -> None:
-    unknown = [transfer(0, 0, 1, 1, t="info") for _ in range(bank.MAX_CANDIDATES + 1)]
+def test_too_big_a_search_leaves_a_read_undecided_not_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unknown = [transfer(0, i % 3, (i + 1) % 3, i + 1, t="info") for i in range(6)]
+    monkeypatch.setattr(bank, "MAX_CANDIDATES", 5)
     r = bk(*unknown, read(1, 100, 100, 100), final(100, 100, 100))
     assert r["undecided_reads"] == 2 and r["valid"], r
+    monkeypatch.setattr(bank, "MAX_CANDIDATES", 200)
+    monkeypatch.setattr(bank, "MAX_STATES", 1)
+    unknown = [transfer(0, i % 3, (i + 1) % 3, i + 1, t="info") for i in range(20)]
+    r = bk(*unknown, read(1, 50, 150, 100), final(100, 100, 100))
+    assert r["undecided_reads"] == 2 and r["valid"], r
+
+
+def test_many_unknown_transfers_still_decide_reads() -> None:
+    unknown = [transfer(0, i % 3, (i + 1) % 3, i + 1, t="info") for i in range(60)]
+    # Unknown transfer 41 (1 -> 2, 42) happened; nothing else did.
+    assert bk(*unknown, read(1, 100, 58, 142), final(100, 58, 142))["valid"]
+    # A read no subset explains: 1000 more than the unknown transfers can move.
+    r = bk(*unknown, read(1, -1000, 1200, 100), final(100, 100, 100))
+    assert not r["valid"] and "stale" in r["anomalies"] and r["undecided_reads"] == 0, r
 
 
 def test_subset_search() -> None:

@@ -12,8 +12,8 @@ must therefore:
   ones invoked before it completed): ``stale`` otherwise, or ``final-mismatch`` for a final
   read, which is a lost (or invented) update even when the total is kept.
 
-The subset is searched over balance vectors with bounds pruning, up to ``MAX_CANDIDATES``
-transfers and ``MAX_STATES`` partial sums; past either the read is ``undecided`` (counted,
+The subset is searched over balance vectors (``reachable``), up to ``MAX_CANDIDATES``
+transfers and ``MAX_STATES`` search states; past either the read is ``undecided`` (counted,
 not passed silently).
 """
 
@@ -27,8 +27,9 @@ from typing import Any
 
 from tests.jepsen.history import FINAL_READ, History
 
-MAX_CANDIDATES = 40
-MAX_STATES = 100_000
+MAX_CANDIDATES = 200
+MAX_STATES = 100_000  # search states per read
+_TAIL = 8  # the last deltas, whose subset sums are tabled
 
 Vector = tuple[int, ...]
 
@@ -40,34 +41,52 @@ class _Transfer:
     delta: Vector
 
 
+class _Exhausted(Exception):
+    pass
+
+
 def reachable(target: Vector, deltas: list[Vector]) -> bool | None:
-    """Whether some subset of ``deltas`` sums to ``target``; None when the search is too big."""
+    """Whether some subset of ``deltas`` sums to ``target``; None when the search is too big.
+
+    Depth first, leaving each delta out before putting it in (most unknown transfers never
+    happened), pruned by the least and greatest sums the remaining deltas can still add per
+    account, with failed (depth, partial sum) states remembered, and the last few deltas'
+    subset sums looked up in a table."""
     if len(deltas) > MAX_CANDIDATES:
         return None
-    dims = len(target)
-    # lo[i], hi[i]: the least and greatest sums, per account, of any subset of deltas[i:].
-    lo = [[0] * dims for _ in range(len(deltas) + 1)]
-    hi = [[0] * dims for _ in range(len(deltas) + 1)]
-    for i in range(len(deltas) - 1, -1, -1):
+    dims, n = len(target), len(deltas)
+    lo = [[0] * dims for _ in range(n + 1)]
+    hi = [[0] * dims for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
         for a in range(dims):
             lo[i][a] = lo[i + 1][a] + min(0, deltas[i][a])
             hi[i][a] = hi[i + 1][a] + max(0, deltas[i][a])
-    zero = (0,) * dims
+    tail_at = max(0, n - _TAIL)
+    tail = {(0,) * dims}
+    for d in deltas[tail_at:]:
+        tail |= {tuple(x + y for x, y in zip(t, d, strict=True)) for t in tail}
+    failed: set[tuple[int, Vector]] = set()
+    visits = 0
 
-    def can_still_reach(s: Vector, i: int) -> bool:
-        return all(lo[i][a] <= target[a] - s[a] <= hi[i][a] for a in range(dims))
+    def search(i: int, rest: Vector) -> bool:  # rest: what deltas[i:] must still add
+        nonlocal visits
+        if i == tail_at:
+            return rest in tail
+        if (i, rest) in failed or not all(lo[i][a] <= rest[a] <= hi[i][a] for a in range(dims)):
+            return False
+        visits += 1
+        if visits > MAX_STATES:
+            raise _Exhausted
+        d = deltas[i]
+        if search(i + 1, rest) or search(i + 1, tuple(x - y for x, y in zip(rest, d, strict=True))):
+            return True
+        failed.add((i, rest))
+        return False
 
-    states = {zero} if can_still_reach(zero, 0) else set()
-    for i, d in enumerate(deltas):
-        nxt = set()
-        for s in states:
-            for t in (s, tuple(x + y for x, y in zip(s, d, strict=True))):
-                if can_still_reach(t, i + 1):
-                    nxt.add(t)
-        if len(nxt) > MAX_STATES:
-            return None
-        states = nxt
-    return target in states
+    try:
+        return search(0, target)
+    except _Exhausted:
+        return None
 
 
 def _transfers(history: History, index: dict[int, int]) -> list[_Transfer]:
