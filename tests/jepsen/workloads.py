@@ -1,6 +1,8 @@
 """The workloads' clients: each records every operation's invocation and completion in the
 run's history. ``register`` drives the gRPC KV API; ``list-append``, ``bank`` and ``set`` run
-SQL over pgwire with psycopg."""
+SQL over pgwire with psycopg. After the faults heal, ``final_reads`` reads everything written
+through every node. No error ends a client: one it does not expect is recorded as ``info``
+with its text (``client_error``)."""
 
 from __future__ import annotations
 
