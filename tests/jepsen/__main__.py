@@ -22,6 +22,7 @@ from pathlib import Path
 from tests.cluster import compose
 from tests.jepsen import clusters
 from tests.jepsen.nemeses import NEMESES, unusable, usable
+from tests.jepsen.run import fresh_seed
 from tests.jepsen.runner import RunConfig, execute, report
 from tests.jepsen.workloads import WORKLOADS
 
@@ -51,7 +52,9 @@ def main() -> None:
         action="store_true",
         help="the nemeses strike in turn, in the order given, instead of drawn at random",
     )
-    ap.add_argument("--seed", type=int, default=0, help="run i uses seed + i")
+    ap.add_argument(
+        "--seed", type=int, default=None, help="run i uses seed + i (default: a fresh seed)"
+    )
     ap.add_argument("--out", default="jepsen-results")
     ap.add_argument(
         "--unsafe-reads",
@@ -85,6 +88,8 @@ def main() -> None:
             ap.error(why)
     if min(args.runs, args.clients) < 1 or min(args.time, args.interval, args.fault_time) <= 0:
         ap.error("--runs, --clients, --time, --interval and --fault-time must be positive")
+    seed = fresh_seed() if args.seed is None else args.seed
+    print(f"seed {seed} (replay with --seed {seed})", flush=True)
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
     template = RunConfig(
         workloads[0],
@@ -95,7 +100,7 @@ def main() -> None:
         fault_s=args.fault_time,
         unsafe_reads=args.unsafe_reads,
         unsynced_journal=args.unsynced_journal,
-        seed=args.seed,
+        seed=seed,
         node_env={"DB9_UNSAFE_WIPED_VOTES": "1"} if args.unsafe_wiped_votes else {},
         cluster=args.cluster,
         cycle=args.cycle,
@@ -115,7 +120,7 @@ def main() -> None:
     failed = 0
     for workload in workloads:
         for i in range(args.runs):
-            cfg = dataclasses.replace(template, workload=workload, seed=args.seed + i)
+            cfg = dataclasses.replace(template, workload=workload, seed=seed + i)
             began = time.monotonic()
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:
                 result, history = execute(Path(tmp), cfg)
@@ -130,7 +135,8 @@ def main() -> None:
             table.append(line)
             (out / "runs.md").write_text("\n".join(table) + "\n")
             print(f"{name}: {verdict}  ok={c.get('ok', 0)} fail={c.get('fail', 0)} "
-                  f"info={c.get('info', 0)}  faults={len(result['faults'])}  report={out / name}",
+                  f"info={c.get('info', 0)}  faults={len(result['faults'])}  seed={cfg.seed}  "
+                  f"report={out / name}",
                   flush=True)  # fmt: skip
             failed += not result["valid"]
     sys.exit(1 if failed else 0)

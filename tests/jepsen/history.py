@@ -14,6 +14,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+#: The error text of an operation a client recorded as ``info`` because it raised something
+#: unexpected (a harness bug, or a reply the client could not make sense of) starts with this.
+CLIENT_ERROR = "client error: "
+#: ``f`` of the final reads, one per node after the faults heal; process ``FINAL_PROCESS + i``
+#: reads through node ``i`` (0-based).
+FINAL_READ = "final-read"
+FINAL_PROCESS = 1000
+
 
 @dataclass
 class Op:

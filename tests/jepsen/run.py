@@ -3,12 +3,18 @@ all hold the same ``Run``)."""
 
 from __future__ import annotations
 
+import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.cluster.interface import Cluster
 from tests.jepsen.history import History
+
+
+def fresh_seed() -> int:
+    """A seed nobody chose: a run draws one unless told (``--seed`` replays it)."""
+    return random.SystemRandom().randrange(1 << 31)
 
 
 @dataclass
@@ -22,7 +28,7 @@ class RunConfig:
     unsafe_reads: bool = False  # the deliberately broken build (DB9_UNSAFE_FOLLOWER_READS)
     #: another broken build: the Raft journal is never synced (DB9_FAULT_UNSYNCED_JOURNAL)
     unsynced_journal: bool = False
-    seed: int = 0
+    seed: int = field(default_factory=fresh_seed)  # clients' operations and the nemeses' draws
     #: more environment for the nodes: the deliberately broken builds' switches, e.g.
     #: DB9_UNSAFE_WIPED_VOTES=1 (a wiped member votes)
     node_env: dict[str, str] = field(default_factory=dict)

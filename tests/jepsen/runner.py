@@ -12,7 +12,6 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +20,8 @@ import psycopg
 from cluster.consistency import describe_key, run_check
 from kv.errors import Db9Error
 from tests.jepsen import clusters, workloads
-from tests.jepsen.checkers import bank, list_append, register, sets
-from tests.jepsen.history import History
+from tests.jepsen.checkers import bank, list_append, register, replicas, sets
+from tests.jepsen.history import CLIENT_ERROR, History
 from tests.jepsen.nemeses import heal_all, prepares, run_nemeses, unusable
 from tests.jepsen.run import Run, RunConfig
 
@@ -51,13 +50,6 @@ def consistency_check(run: Run) -> dict[str, Any]:
 # -- a whole run ----------------------------------------------------------------------------
 
 
-def _client(run: Run, process: int, rng: random.Random) -> Callable[[], None]:
-    if run.config.workload == "register":
-        return lambda: workloads.register_client(run, process, rng)
-    op = workloads.SQL_OPS[run.config.workload](run, process)
-    return lambda: workloads.sql_client(run, process, rng, op)
-
-
 def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     whys = [clusters.unavailable(cfg)]
     for why in whys + [unusable(name, cfg.cluster) for name in cfg.nemeses]:
@@ -71,16 +63,15 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         for prepare in prepares(cfg.nemeses):
             mounts.enter_context(prepare(run))
         cluster.start_all()
-        cluster.wait_leader()
+        cluster.wait_leader(timeout_s=90)  # nodes start slowly on a loaded machine
         for node in cluster.nodes:
             cluster.wait_pgwire(node)
         if cfg.workload != "register":
             workloads.setup_sql(run)
         run.history.started = time.monotonic()
         threads = []
-        for p in range(cfg.clients):
-            prng = random.Random(rng.random())
-            threads.append(threading.Thread(target=_client(run, p, prng), daemon=True))
+        for body in workloads.clients(run, rng):
+            threads.append(threading.Thread(target=body, daemon=True))
         nem = threading.Thread(
             target=run_nemeses, args=(run, random.Random(rng.random())), daemon=True
         )
@@ -112,14 +103,19 @@ def check(run: Run) -> dict[str, Any]:
     elif wl == "list-append":
         result = list_append.check(h)
     elif wl == "bank":
-        result = bank.check(h, workloads.ACCOUNTS * workloads.BALANCE)
+        result = bank.check(h, dict.fromkeys(range(workloads.ACCOUNTS), workloads.BALANCE))
     else:
         result = sets.check(h)
     counts: dict[str, int] = {}
     for op in h.ops:
         if op.type != "invoke":
             counts[op.type] = counts.get(op.type, 0) + 1
+    # Every node's final read of everything written, compared across nodes.
+    result["replica_reads"] = replicas.check(h, len(run.cluster.nodes))
+    result["valid"] = bool(result["valid"] and result["replica_reads"]["ok"])
     result["op_counts"] = counts
+    # Operations a client recorded as info because it raised something unexpected.
+    result["client_errors"] = sum(1 for op in h.ops if (op.error or "").startswith(CLIENT_ERROR))
     result["faults"] = [f"{s:.1f}-{e:.1f}s {w}" for s, e, w in h.faults]
     if run.nemesis_anomalies:
         result["nemesis_anomalies"] = list(run.nemesis_anomalies)
@@ -137,6 +133,7 @@ def check(run: Run) -> dict[str, Any]:
         "seconds": run.config.seconds,
         "unsafe_reads": run.config.unsafe_reads,
         "unsynced_journal": run.config.unsynced_journal,
+        "seed": run.config.seed,
         **result,
     }
 

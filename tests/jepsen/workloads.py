@@ -1,9 +1,13 @@
 """The workloads' clients: each records every operation's invocation and completion in the
 run's history. ``register`` drives the gRPC KV API; ``list-append``, ``bank`` and ``set`` run
-SQL over pgwire with psycopg."""
+SQL over pgwire with psycopg. After the faults heal, ``final_reads`` reads everything written
+through every node. No error ends a client: one it does not expect is recorded as ``info``
+with its text (``client_error``)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import random
 import threading
 import time
@@ -17,9 +21,18 @@ from cluster.convert import OutcomeUnknown
 from kv.client import TxnClient
 from kv.errors import Db9Error, RetryableError
 from tests.cluster.interface import Node
+from tests.jepsen.history import CLIENT_ERROR, FINAL_PROCESS, FINAL_READ
 from tests.jepsen.run import Run
 
 WORKLOADS = ("register", "list-append", "bank", "set")
+REGISTERS = 3  # keys r0, r1, ...
+LIST_KEYS = 8
+ACCOUNTS, BALANCE = 5, 100
+# The set workload's readers (one per node) read the whole set this often. They only read:
+# a client whose insert waits on a cut-off node would not read there until the cut heals
+# (statement_timeout does not end a write waiting for the Raft log), and a stale read on
+# that node is what the readers are for.
+SET_READ_INTERVAL_S = 0.5
 
 
 def _classify(exc: BaseException) -> str:
@@ -33,6 +46,12 @@ def _classify(exc: BaseException) -> str:
     return "info"
 
 
+def client_error(exc: BaseException) -> str:
+    """The error text of an operation that raised something unexpected: recorded as ``info``
+    (it may have happened) and counted, never lost, never the end of the client's thread."""
+    return f"{CLIENT_ERROR}{type(exc).__name__}: {exc}"[:300]
+
+
 def register_client(run: Run, process: int, rng: random.Random) -> None:
     node = run.cluster.nodes[process % len(run.cluster.nodes)]
     kv = RemoteKv([node.grpc_addr], retry_s=3.0, rpc_timeout_s=3.0)
@@ -40,7 +59,7 @@ def register_client(run: Run, process: int, rng: random.Random) -> None:
     h = run.history
     try:
         while not run.stop.is_set():
-            key = f"r{rng.randrange(3)}"
+            key = f"r{rng.randrange(REGISTERS)}"
             f = rng.choice(["read", "read", "write", "cas"])
             arg: Any = (
                 None
@@ -58,13 +77,17 @@ def register_client(run: Run, process: int, rng: random.Random) -> None:
                     continue
                 if f == "cas" and current != arg[0]:
                     txn.rollback()
-                    h.add(process, "fail", f, (key, arg))
+                    # What it read is a read like any other: the checker holds it to the
+                    # register's value at some point between invocation and completion.
+                    h.add(process, "fail", f, (key, arg, current))
                     continue
                 txn.put(key.encode(), str(arg if f == "write" else arg[1]).encode())
                 txn.commit()
                 h.add(process, "ok", f, (key, arg))
             except (Db9Error, OSError) as exc:
                 h.add(process, _classify(exc), f, (key, arg), str(exc)[:200])
+            except Exception as exc:
+                h.add(process, "info", f, (key, arg), client_error(exc))
     finally:
         kv.close()
 
@@ -91,29 +114,46 @@ SqlOp = Callable[[psycopg.Connection[Any], random.Random, list[Any]], tuple[str,
 
 def sql_client(run: Run, process: int, rng: random.Random, op: SqlOp) -> None:
     """Runs ``op`` (which returns f, invoke value, ok value) over one connection,
-    reconnecting after failures; errors become fail/info by SQLSTATE."""
+    reconnecting after failures; errors become fail/info by SQLSTATE, anything unexpected
+    becomes info with its text (``client_error``) and a fresh connection."""
     h = run.history
     conn = None
     while not run.stop.is_set():
-        if conn is None or conn.closed:
-            conn = _connect(run, process)
-            if conn is None:
-                time.sleep(0.2)  # the node is down: try again shortly
-                continue
-        f_holder: list[tuple[str, Any]] = []
+        holder: list[tuple[str, Any]] = []
         try:
-            f, inv_value, ok_value = op(conn, rng, f_holder)
+            if conn is None or conn.closed:
+                conn = _connect(run, process)
+                if conn is None:
+                    time.sleep(0.2)  # the node is down: try again shortly
+                    continue
+            f, _, ok_value = op(conn, rng, holder)
             h.add(process, "ok", f, ok_value)
         except psycopg.Error as exc:
-            if f_holder:
-                f, inv_value = f_holder[0]
-                h.add(process, _classify(exc), f, inv_value, str(exc)[:200])
+            _failed(run, process, holder, _classify(exc), str(exc)[:200])
             try:
-                conn.execute("ROLLBACK")
+                if conn is not None:
+                    conn.execute("ROLLBACK")
             except psycopg.Error:
                 conn.close()
+        except Exception as exc:
+            _failed(run, process, holder, "info", client_error(exc))
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            conn = None
     if conn is not None:
         conn.close()
+
+
+def _failed(run: Run, process: int, holder: list[tuple[str, Any]], type_: str, err: str) -> None:
+    """Completes the operation ``holder`` names; one that failed before recording its
+    invocation is recorded as a whole operation ``error``, so no failure goes unseen."""
+    if holder:
+        f, value = holder[0]
+    else:
+        f, value = "error", None
+        run.history.add(process, "invoke", f, value)
+    run.history.add(process, type_, f, value, err)
 
 
 _next_value = [0]
@@ -130,7 +170,7 @@ def list_append_op(run: Run, process: int) -> SqlOp:
     def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
         micro = []
         for _ in range(rng.randint(1, 4)):
-            k = rng.randrange(8)
+            k = rng.randrange(LIST_KEYS)
             micro.append(["append", k, _unique()] if rng.random() < 0.5 else ["r", k, None])
         holder.append(("txn", micro))
         run.history.add(process, "invoke", "txn", micro)
@@ -146,14 +186,10 @@ def list_append_op(run: Run, process: int) -> SqlOp:
                     done.append([f, k, v])
                 else:
                     row = conn.execute("SELECT v FROM lists WHERE k = %s", (k,)).fetchone()
-                    values = [int(x) for x in row[0].split(",")] if row else []
-                    done.append([f, k, values])
+                    done.append([f, k, _list(row[0] if row else None)])
         return "txn", micro, done
 
     return op
-
-
-ACCOUNTS, BALANCE = 5, 100
 
 
 def bank_op(run: Run, process: int) -> SqlOp:
@@ -163,7 +199,8 @@ def bank_op(run: Run, process: int) -> SqlOp:
             run.history.add(process, "invoke", "read", None)
             with conn.transaction():
                 rows = conn.execute("SELECT id, balance FROM accounts").fetchall()
-            return "read", None, {str(i): b for i, b in rows}
+            # Every row as read: an account missing or read twice is for the checker to see.
+            return "read", None, [[i, b] for i, b in rows]
         a, b = rng.sample(range(ACCOUNTS), 2)
         amount = rng.randint(1, 20)
         value = {"from": a, "to": b, "amount": amount}
@@ -176,6 +213,20 @@ def bank_op(run: Run, process: int) -> SqlOp:
             conn.execute("UPDATE accounts SET balance = balance - %s WHERE id = %s", (amount, a))
             conn.execute("UPDATE accounts SET balance = balance + %s WHERE id = %s", (amount, b))
         return "transfer", value, value
+
+    return op
+
+
+def set_read_op(run: Run, process: int) -> SqlOp:
+    """A reader's operation: wait a little, read the whole set through its node."""
+
+    def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
+        run.stop.wait(SET_READ_INTERVAL_S * (0.5 + rng.random()))
+        holder.append(("read", None))
+        run.history.add(process, "invoke", "read", None)
+        with conn.transaction():
+            rows = conn.execute("SELECT x FROM elements").fetchall()
+        return "read", None, [x for (x,) in rows]
 
     return op
 
@@ -207,18 +258,80 @@ def setup_sql(run: Run) -> None:
             conn.execute("CREATE TABLE elements (x int PRIMARY KEY)")
 
 
-def final_reads(run: Run) -> None:
-    """After the faults heal: the set workload's final read (through every node)."""
-    if run.config.workload != "set":
-        return
+def _list(text: str | None) -> list[int]:
+    return [int(x) for x in text.split(",")] if text else []
+
+
+def _read_sql(node: Node, query: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(node.dsn(), autocommit=True, connect_timeout=3) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            return conn.execute(query).fetchall()
+
+
+def _read_all(workload: str, node: Node) -> list[Any]:
+    """Everything ``workload`` wrote, read through ``node`` in one transaction: a list of
+    items (a register and its value, a list read, an account row, an element)."""
+    if workload == "register":
+        kv = RemoteKv([node.grpc_addr], retry_s=3.0, rpc_timeout_s=3.0)
+        try:
+            txn = TxnClient(kv).begin()
+            values = [txn.get(f"r{i}".encode()) for i in range(REGISTERS)]
+            txn.rollback()
+        finally:
+            kv.close()
+        return [[f"r{i}", None if v is None else int(v)] for i, v in enumerate(values)]
+    if workload == "list-append":
+        rows = _read_sql(node, "SELECT k, v FROM lists")
+        seen = {k for k, _ in rows}
+        reads = [["r", k, _list(v)] for k, v in rows]
+        return reads + [["r", k, []] for k in range(LIST_KEYS) if k not in seen]
+    if workload == "bank":
+        return [[i, b] for i, b in _read_sql(node, "SELECT id, balance FROM accounts")]
+    return [x for (x,) in _read_sql(node, "SELECT x FROM elements")]
+
+
+def final_reads(run: Run, timeout_s: float = 30.0) -> None:
+    """After the faults heal: every node reads everything the workload wrote, one
+    ``FINAL_READ`` per node (process ``FINAL_PROCESS + i`` through node ``i``), retried for
+    up to ``timeout_s``; a node that never answers gets an ``info`` completion."""
     run.cluster.wait_leader()
     for node in run.cluster.nodes:
         run.cluster.wait_pgwire(node)
-    node = run.cluster.nodes[0]
-    run.history.add(999, "invoke", "read", None)
-    with psycopg.connect(node.dsn(), autocommit=True) as conn:
-        rows = conn.execute("SELECT x FROM elements").fetchall()
-    run.history.add(999, "ok", "read", [r[0] for r in rows])
+    h = run.history
+    for i, node in enumerate(run.cluster.nodes):
+        process = FINAL_PROCESS + i
+        h.add(process, "invoke", FINAL_READ, None)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                value = _read_all(run.config.workload, node)
+            except Exception as exc:
+                if time.monotonic() < deadline:
+                    time.sleep(0.5)  # a node still catching up: ask again
+                    continue
+                h.add(process, "info", FINAL_READ, None, f"node{node.node_id}: {exc}"[:300])
+            else:
+                h.add(process, "ok", FINAL_READ, value)
+            break
+
+
+def clients(run: Run, rng: random.Random) -> list[Callable[[], None]]:
+    """The bodies of the run's client threads: ``clients`` workload clients (process p
+    through node p mod n), and for ``set`` one reader per node after them."""
+    wl, out = run.config.workload, []
+    for p in range(run.config.clients):
+        prng = random.Random(rng.random())
+        if wl == "register":
+            out.append(functools.partial(register_client, run, p, prng))
+        else:
+            out.append(functools.partial(sql_client, run, p, prng, SQL_OPS[wl](run, p)))
+    if wl == "set":
+        first = run.config.clients  # n consecutive processes: one per node
+        for p in range(first, first + len(run.cluster.nodes)):
+            prng = random.Random(rng.random())
+            out.append(functools.partial(sql_client, run, p, prng, set_read_op(run, p)))
+    return out
 
 
 SQL_OPS: dict[str, Callable[[Run, int], SqlOp]] = {

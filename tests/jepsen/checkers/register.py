@@ -4,7 +4,9 @@ A Wing-Gong-Lowe search: repeatedly pick an operation that may take effect next 
 before every pending operation's completion), apply it to the model register, and backtrack
 on a contradiction; states already explored (operations done, register value) are memoised.
 Indeterminate (info) writes and CASes may take effect at any point after their invocation,
-or never; indeterminate reads tell nothing and are dropped; failed CASes did not happen.
+or never; indeterminate reads tell nothing and are dropped; failed CASes wrote nothing, but
+the value each read (recorded with it) is a read like any other. The final reads (one per
+node, every key) are reads too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from tests.jepsen.history import History
+from tests.jepsen.history import FINAL_READ, History
 
 
 @dataclass(frozen=True)
@@ -29,19 +31,30 @@ class _Op:
 
 def _ops_by_key(history: History) -> dict[Any, list[_Op]]:
     out: dict[Any, list[_Op]] = {}
+
+    def add(key: Any, inv: float, ret: float, f: str, value: Any, required: bool) -> None:
+        ops = out.setdefault(key, [])
+        ops.append(_Op(len(ops), inv, ret, f, value, required))
+
     for inv, done in history.pairs():
+        if inv.f == FINAL_READ:
+            # Every node's read of every key after the heal: reads like any other.
+            if done is not None and done.type == "ok":
+                for key, value in done.value:
+                    add(key, inv.time, done.time, "read", value, True)
+            continue
+        if inv.f not in ("read", "write", "cas"):
+            continue
         key, arg = inv.value
         if done is None or done.type == "info":
-            if inv.f == "read":
-                continue
-            kind, ret, required, value = inv.f, math.inf, False, arg
+            if inv.f != "read":
+                add(key, inv.time, math.inf, inv.f, arg, False)
         elif done.type == "fail":
-            continue
+            # A failed CAS wrote nothing but read the register: that read must be linearizable.
+            if inv.f == "cas" and len(done.value) > 2:
+                add(key, inv.time, done.time, "read", done.value[2], True)
         else:
-            kind, ret, required = inv.f, done.time, True
-            value = done.value[1] if inv.f == "read" else arg
-        ops = out.setdefault(key, [])
-        ops.append(_Op(len(ops), inv.time, ret, kind, value, required))
+            add(key, inv.time, done.time, inv.f, done.value[1] if inv.f == "read" else arg, True)
     return out
 
 

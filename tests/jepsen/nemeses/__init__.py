@@ -67,19 +67,25 @@ def usable(cluster: str) -> tuple[list[str], dict[str, str]]:
 
 
 def run_nemeses(run: Run, rng: random.Random) -> None:
-    """Until the run stops: every ``interval_s``, one of the run's nemeses (drawn, or the next
-    with ``cycle``) strikes a live node (the leader half the time) and heals; each fault is
-    recorded with its start and end (a strike that raises, as FAILED and why)."""
+    """Until the run stops: every ``interval_s``, one of the run's nemeses strikes a live node
+    (the leader half the time) and heals; each fault is recorded with its start and end (a
+    strike that raises, as FAILED and why). The nemeses are drawn from a shuffled bag: each
+    strikes once per round of ``len(cfg.nemeses)`` faults, in a random order (in the order
+    given with ``cycle``), so a long enough run draws every one."""
     cfg, cluster, h = run.config, run.cluster, run.history
     chosen = [REGISTRY[name] for name in cfg.nemeses]
     if not chosen:
         return
-    turns = 0
+    bag: list[Nemesis] = []
     while not run.stop.wait(cfg.interval_s):
-        nemesis = chosen[turns % len(chosen)] if cfg.cycle else rng.choice(chosen)
-        turns += 1
+        if not bag:
+            bag = list(reversed(chosen))
+            if not cfg.cycle:
+                rng.shuffle(bag)
+        nemesis = bag.pop()
         live = [n for n in cluster.nodes if n.alive and not n.stopped]
         if not live:  # every node down: only a crash gets here, and the checkers will tell
+            bag.append(nemesis)  # its turn comes again
             h.faults.append((h.now(), h.now(), "nemesis: no live node"))
             continue
         leader = next((n for n in live if (cluster.status(n) or {}).get("state") == "leader"), None)

@@ -1,0 +1,142 @@
+"""The harness around the checkers: a client that raises something unexpected records the
+operation as unknown and goes on; runs draw fresh seeds; every nemesis given is drawn."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.cluster.harness import LocalCluster
+from tests.jepsen import nemeses, workloads
+from tests.jepsen.history import CLIENT_ERROR
+from tests.jepsen.nemeses.base import Nemesis
+from tests.jepsen.run import Run, RunConfig
+from tests.jepsen.runner import check
+
+
+class _FakeConn:
+    closed = False
+
+    def execute(self, *_: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_an_unexpected_exception_in_a_sql_client_is_recorded_and_the_client_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = Run(RunConfig("set", [], seed=1), LocalCluster(Path(".")))
+    connects: list[_FakeConn] = []
+
+    def connect(_run: Run, _process: int) -> _FakeConn:
+        connects.append(_FakeConn())
+        return connects[-1]
+
+    monkeypatch.setattr(workloads, "_connect", connect)
+    calls = 0
+
+    def op(_conn: Any, _rng: random.Random, holder: list[Any]) -> Any:
+        nonlocal calls
+        calls += 1
+        holder.append(("add", calls))
+        run.history.add(0, "invoke", "add", calls)
+        if calls == 3:
+            run.stop.set()
+            return "add", calls, calls
+        raise KeyError("no such thing")
+
+    workloads.sql_client(run, 0, random.Random(1), op)
+    types = [(o.type, o.f, o.value) for o in run.history.ops]
+    assert types == [
+        ("invoke", "add", 1), ("info", "add", 1),
+        ("invoke", "add", 2), ("info", "add", 2),
+        ("invoke", "add", 3), ("ok", "add", 3),
+    ]  # fmt: skip
+    infos = [o for o in run.history.ops if o.type == "info"]
+    assert all((o.error or "").startswith(CLIENT_ERROR + "KeyError") for o in infos), infos
+    assert len(connects) == 3  # a connection in an unknown state is not reused
+    run.history.add(1000, "invoke", "final-read", None)
+    run.history.add(1000, "ok", "final-read", [1, 2, 3])
+    assert check(run)["client_errors"] == 2
+
+
+def test_an_exception_before_the_invocation_is_still_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = Run(RunConfig("set", [], seed=1), LocalCluster(Path(".")))
+
+    def connect(_run: Run, _process: int) -> _FakeConn:
+        run.stop.set()
+        raise ValueError("bad dsn")
+
+    monkeypatch.setattr(workloads, "_connect", connect)
+    workloads.sql_client(run, 0, random.Random(1), lambda *_: ("add", 1, 1))
+    assert [(o.type, o.f) for o in run.history.ops] == [("invoke", "error"), ("info", "error")]
+    assert (run.history.ops[1].error or "").startswith(CLIENT_ERROR + "ValueError")
+
+
+def test_an_unexpected_exception_in_the_register_client_is_recorded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = Run(RunConfig("register", [], seed=1), LocalCluster(Path(".")))
+    run.cluster.nodes.append(SimpleNamespace(grpc_addr="127.0.0.1:1"))  # type: ignore[arg-type]
+    begun = 0
+
+    class Client:
+        def __init__(self, _kv: Any) -> None:
+            pass
+
+        def begin(self) -> Any:
+            nonlocal begun
+            begun += 1
+            if begun == 2:
+                run.stop.set()
+            raise KeyError("boom")
+
+    monkeypatch.setattr(workloads, "RemoteKv", lambda *a, **k: SimpleNamespace(close=lambda: 0))
+    monkeypatch.setattr(workloads, "TxnClient", Client)
+    workloads.register_client(run, 0, random.Random(1))
+    done = [o for o in run.history.ops if o.type != "invoke"]
+    assert [o.type for o in done] == ["info", "info"]
+    assert all((o.error or "").startswith(CLIENT_ERROR + "KeyError") for o in done)
+
+
+def test_runs_draw_a_fresh_seed_unless_given_one() -> None:
+    seeds = {RunConfig("set", []).seed for _ in range(5)}
+    assert len(seeds) == 5
+    assert RunConfig("set", [], seed=42).seed == 42
+
+
+def test_every_nemesis_strikes_once_per_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"fake-{i}" for i in range(5)]
+    struck: list[str] = []
+    rounds = 20
+
+    def nemesis(name: str) -> Nemesis:
+        def strike(run: Run, *_: Any) -> str:
+            struck.append(name)
+            if len(struck) == rounds * len(names):
+                run.stop.set()
+            return name
+
+        return Nemesis(name, strike)
+
+    for n in names:
+        monkeypatch.setitem(nemeses.REGISTRY, n, nemesis(n))
+    node = SimpleNamespace(alive=True, stopped=False)
+    cluster = SimpleNamespace(nodes=[node], status=lambda _n: {"state": "leader"})
+    run = Run(RunConfig("set", names, interval_s=0.0001, seed=3), cluster)  # type: ignore[arg-type]
+    nemeses.run_nemeses(run, random.Random(3))
+    assert len(struck) == rounds * len(names)
+    for r in range(rounds):
+        assert sorted(struck[r * 5 : r * 5 + 5]) == names, struck
+    # Random order: the rounds are not all alike.
+    assert len({tuple(struck[r * 5 : r * 5 + 5]) for r in range(rounds)}) > 1
+    assert Counter(struck) == dict.fromkeys(names, rounds)
