@@ -13,6 +13,7 @@ import pytest
 
 from tests.jepsen.lazyfs import unavailable
 from tests.jepsen.runner import RunConfig, execute
+from tests.jepsen.test_runs import full_only
 
 needs_lazyfs = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
 
@@ -46,6 +47,7 @@ def test_inserts_survive_slow_fsyncs_and_the_whole_cluster_killed(tmp_path: Path
 
 
 @needs_lazyfs
+@full_only
 def test_an_unsynced_raft_journal_is_caught_by_lost_writes(tmp_path: Path) -> None:
     """The broken build whose Raft journal is never synced (DB9_FAULT_UNSYNCED_JOURNAL)
     passes kill -9 of every node (the kernel keeps what the killed processes wrote; checked by
