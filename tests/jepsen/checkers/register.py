@@ -68,35 +68,63 @@ def _apply(op: _Op, state: Any) -> tuple[bool, Any]:
 
 
 def linearizable(ops: list[_Op], initial: Any = None, budget: int = 2_000_000) -> bool | None:
-    """True, False, or None when the search gave up (too many states)."""
-    required = frozenset(o.index for o in ops if o.required)
-    seen: set[tuple[frozenset[int], Any]] = set()
-    steps = 0
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * len(ops) + 1000))
+    """True, False, or None when the search gave up (too many states).
 
-    def search(done: frozenset[int], state: Any) -> bool | None:
+    ``ops`` are in invocation order. A search state is kept small, whatever the history's
+    length: ``prefix`` (every op below it is done, or is an indeterminate one still
+    ``pending``: it may take effect later or never), the done ops at or above ``prefix``,
+    and the register's value.
+    """
+    n = len(ops)
+    seen: set[tuple[int, frozenset[int], frozenset[int], Any]] = set()
+    steps = 0
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * n + 1000))
+
+    def search(
+        prefix: int, done: frozenset[int], pending: frozenset[int], state: Any
+    ) -> bool | None:
         nonlocal steps
-        if required <= done:
+        while prefix < n and (prefix in done or not ops[prefix].required):
+            if prefix not in done:
+                pending = pending | {prefix}
+            done = done - {prefix}
+            prefix += 1
+        if prefix == n:  # every required op is done
             return True
-        key = (done, state)
+        key = (prefix, done, pending, state)
         if key in seen:
             return False
         seen.add(key)
         steps += 1
         if steps > budget:
             return None
-        horizon = min(o.ret for o in ops if o.index not in done and o.required)
-        for o in ops:
-            if o.index in done or o.inv > horizon:
+        # The earliest completion among the required ops not done: nothing invoked after it
+        # may take effect before it. Ops are in invocation order, so the scan stops early.
+        horizon = math.inf
+        candidates = [ops[i] for i in sorted(pending)]
+        for o in ops[prefix:]:
+            if o.inv > horizon:
+                break
+            if o.index in done:
+                continue
+            candidates.append(o)
+            if o.required:
+                horizon = min(horizon, o.ret)
+        for o in candidates:
+            if o.inv > horizon:
                 continue
             ok, new_state = _apply(o, state)
-            if ok:
-                found = search(done | {o.index}, new_state)
-                if found is None or found:
-                    return found
+            if not ok:
+                continue
+            if o.index in pending:
+                found = search(prefix, done, pending - {o.index}, new_state)
+            else:
+                found = search(prefix, done | {o.index}, pending, new_state)
+            if found is None or found:
+                return found
         return False
 
-    return search(frozenset(), initial)
+    return search(0, frozenset(), frozenset(), initial)
 
 
 def check(history: History) -> dict[str, Any]:
