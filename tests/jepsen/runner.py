@@ -190,13 +190,16 @@ def report(run_result: dict[str, Any], history: History, out: Path) -> None:
     for start, end, what in history.faults:
         for ax in (ax1, ax2):
             ax.axvspan(start, end, color="grey", alpha=0.2)
-        ax2.annotate(what, (start, 0), fontsize=6, rotation=90, va="bottom")
+        # A fault's first words: whole lines (in summary.txt) would squash the plots.
+        ax2.annotate(what[:36], (start, 0), fontsize=6, rotation=90, va="bottom")
     ax1.set_yscale("log")
     ax1.set_ylabel("latency (ms)\nblue ok, red fail, orange info")
     ax2.set_ylabel("ok ops / s")
     ax2.set_xlabel("time (s)")
+    nemeses = run_result["nemeses"]
+    named = ", ".join(nemeses) if len(nemeses) <= 4 else f"{len(nemeses)} nemeses"
     fig.suptitle(
-        f"{run_result['workload']} with {', '.join(run_result['nemeses']) or 'no faults'}"
+        f"{run_result['workload']} with {named or 'no faults'}"
         f": {'VALID' if run_result['valid'] else 'INVALID'}"
     )
     fig.tight_layout()
