@@ -45,6 +45,7 @@ import pysyncobj.serializer as ps_serializer
 import pysyncobj.syncobj as syncobj
 from pysyncobj.config import FAIL_REASON
 
+from kv.durable_file import durable_replace, fsync_dir
 from kv.errors import DiskFull
 
 log = logging.getLogger(__name__)
@@ -72,26 +73,6 @@ _FAULT_UNSYNCED_JOURNAL = os.environ.get("DB9_FAULT_UNSYNCED_JOURNAL") == "1"
 def _datasync(fd: int) -> None:
     if not _FAULT_UNSYNCED_JOURNAL:
         os.fdatasync(fd)
-
-
-def fsync_dir(path: str) -> None:
-    fd = os.open(path or ".", os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def durable_replace(src: str, dst: str) -> bool:
-    """Sync ``src``, rename it over ``dst`` and sync the directory (crash-atomic)."""
-    fd = os.open(src, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(src, dst)
-    fsync_dir(os.path.dirname(os.path.abspath(dst)))
-    return True
 
 
 class ApplyBlocked(Exception):

@@ -1,10 +1,11 @@
-"""Small files written crash-atomically: a crash (power loss, or a file system that loses
-unsynced data) leaves the old file or the new one, never an empty or partial one.
+"""Files replaced crash-atomically: a crash (power loss, or a file system that loses unsynced
+data) leaves the old file or the new one, never an empty or partial one.
 
-The data goes to ``<path>.tmp``, which is synced, renamed over ``path``, and then the
-directory is synced so the rename itself survives. Without this a node's key or certificate
-written just before a crash can come back as an empty file it cannot start with (the
-lost-writes fault test found that: tests/jepsen/nemeses/crash.py).
+The one implementation of "sync the new file, rename it over the old, sync the directory"
+for every layer: small files (``write_durably``: keys, certificates, tokens, identities),
+the Raft journal's meta and snapshot files (``durable_replace``), LMDB snapshot installs.
+Without it a node's key written just before a crash came back as an empty file it could not
+start with (the lost-writes fault test found that: tests/jepsen/nemeses/crash.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,35 @@ from __future__ import annotations
 import os
 
 
+def fsync_dir(path: str) -> None:
+    """Make the entries of directory ``path`` (a rename into it) durable."""
+    fd = os.open(path or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def durable_replace(src: str, dst: str) -> bool:
+    """Sync ``src``, rename it over ``dst`` and sync the directory (True: pysyncobj's
+    ``atomicReplace`` contract)."""
+    fsync_file(src)
+    os.replace(src, dst)
+    fsync_dir(os.path.dirname(os.path.abspath(dst)))
+    return True
+
+
 def write_durably(path: str, data: bytes, mode: int = 0o644) -> None:
     """Replace ``path`` with ``data`` (permissions ``mode``), durably and atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
@@ -23,12 +49,6 @@ def write_durably(path: str, data: bytes, mode: int = 0o644) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    durable_replace(tmp, path)

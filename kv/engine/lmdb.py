@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import lmdb
 
 from kv import nowait
+from kv.durable_file import fsync_dir, fsync_file
 from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch, WriteView
 from kv.errors import DiskFull, LimitExceeded, StorageError
 
@@ -361,22 +362,14 @@ class LmdbEngine(Engine):
         src = os.path.join(source_dir, "data.mdb")
         if not os.path.isfile(src):
             raise StorageError(f"no LMDB data file in {source_dir}")
-        fd = os.open(src, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(src)
 
         def swap() -> None:
             self._env.close()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(os.path.join(self.path, "lock.mdb"))
-            os.replace(src, os.path.join(self.path, "data.mdb"))
-            dir_fd = os.open(self.path, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            os.replace(src, os.path.join(self.path, "data.mdb"))  # synced above, off the gate
+            fsync_dir(self.path)
             size = max(DEFAULT_MAP_SIZE, 2 * os.path.getsize(os.path.join(self.path, "data.mdb")))
             self._env = lmdb.open(
                 self.path,

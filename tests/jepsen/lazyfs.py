@@ -412,11 +412,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--control", required=True, help="abstract Unix socket name")
     ap.add_argument("--write-through", action="append", default=[], metavar="GLOB")
     args = ap.parse_args(argv)
+    for what, path in (("backing directory", args.backing), ("mount point", args.mountpoint)):
+        if not os.path.isdir(path):
+            ap.error(f"the {what} {path} is not a directory")
     import mfusepy  # type: ignore[import-untyped]
 
     ops = LazyOps(args.backing, args.write_through)
     threading.Thread(target=_serve_control, args=(ops, args.control), daemon=True).start()
-    mfusepy.FUSE(ops, args.mountpoint, foreground=True, fsname="lazyfs", hard_remove=True)
+    try:
+        mfusepy.FUSE(ops, args.mountpoint, foreground=True, fsname="lazyfs", hard_remove=True)
+    except RuntimeError as exc:  # libfuse's mount failed; it printed why on stderr
+        sys.exit(f"python -m tests.jepsen.lazyfs: cannot mount {args.mountpoint} (libfuse {exc})")
 
 
 # -- the harness's side ----------------------------------------------------------------------
