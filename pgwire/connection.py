@@ -25,7 +25,7 @@ from kv import interrupt
 from kv.errors import Db9Error
 from kv.interrupt import Reason
 from pgwire import messages as M
-from pgwire.auth import AuthFailed, InvalidAuthorization, ScramExchange
+from pgwire.auth import AuthFailed, InvalidAuthorization, Role, ScramExchange
 from pgwire.slots import Ticket
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
 from sql import activity, encodings, memory
@@ -541,6 +541,10 @@ class PgConnection:
         await self.flush()
         return False
 
+    def _role_exchange(self, user: str) -> tuple[Role | None, ScramExchange]:
+        role = self.server.authenticator.role(user)
+        return role, ScramExchange(role)
+
     async def authenticate(self, params: dict[str, str]) -> bool:
         user = params.get("user", "")
         if not user:
@@ -552,10 +556,11 @@ class PgConnection:
         if not self.server.admit(self):
             return await self.fatal("53300", "sorry, too many clients already")
         try:
-            role = self.server.authenticator.role(user)
+            # Off the event loop: reading the role store may wait for a Raft leader, and an
+            # exchange for an unknown user derives a key; other connections go on meanwhile.
+            role, exchange = await asyncio.to_thread(self._role_exchange, user)
         except Db9Error as exc:  # the store could not be read (a full disk, no leader)
             return await self.fatal(exc.sqlstate, exc.message)
-        exchange = ScramExchange(role)
         self.send(M.auth_sasl(["SCRAM-SHA-256"]))
         await self.flush()
         try:
@@ -586,7 +591,9 @@ class PgConnection:
             # login's own, as the connection strings' "postgres" does.
             dbname = params.get("database") or "postgres"
             try:
-                database, info = role.directory.open("postgres" if dbname == user else dbname)
+                database, info = await asyncio.to_thread(
+                    role.directory.open, "postgres" if dbname == user else dbname
+                )
             except Db9Error as exc:
                 return await self.fatal(exc.sqlstate, exc.message)
         self.send(M.auth_sasl_final(final.encode()))

@@ -45,7 +45,9 @@ PG_ORDER_MAX = 50_000
 
 def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
     rows = held.collect(ex.rows(node.child), factor=3)
-    extra: list[list[Any]] = [[None] * len(node.specs) for _ in rows]
+    # one column of results per window call, not a list per row: a million small lists
+    # cost seconds of allocation and garbage collection with no interrupt check between
+    extra: list[list[Any]] = [[None] * len(rows) for _ in node.specs]
     runs = window_runs(node.specs)
     order = list(range(len(rows)))
     done: list[tuple[int, bool, bool]] | None = None  # the keys the rows are sorted on
@@ -59,11 +61,17 @@ def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
             peers = _Peers(first, rows, part)
             for si in calls:
                 values = _evaluate(node.specs[si], rows, part, peers)
+                column = extra[si]
                 for i, v in zip(part, values, strict=True):
-                    extra[i][si] = v
+                    column[i] = v
     # rows leave in the order of the last window's sort, as PostgreSQL's do
-    for i in order:
-        yield rows[i] + tuple(extra[i])
+    if len(extra) == 1:
+        (only,) = extra
+        for i in order:
+            yield (*rows[i], only[i])
+    else:
+        for i in order:
+            yield rows[i] + tuple(column[i] for column in extra)
 
 
 def _sorted(spec: WindowSpec, rows: list[Row], order: list[int]) -> list[int]:

@@ -249,3 +249,39 @@ def test_tenant_qps_limit_refuses_excess_statements_with_53400(tmp_path: Path) -
                     time.sleep(0.05)  # the bucket refills with time itself
             else:
                 raise AssertionError("the limit never let a statement through again")
+
+
+def test_a_login_waiting_for_the_role_store_holds_up_no_other_session(
+    pg: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a role may wait (a follower with no leader yet, a full disk): the event loop
+    serves every other connection meanwhile, and new logins too."""
+    entered, release = threading.Event(), threading.Event()
+    role = pg.auth.role
+
+    def slow_role(user: str) -> object:
+        if user == "waiting.admin":
+            entered.set()
+            release.wait(20)
+            return None
+        return role(user)
+
+    monkeypatch.setattr(pg.auth, "role", slow_role)
+
+    def waiting_login() -> None:
+        with contextlib.suppress(psycopg.OperationalError):
+            psycopg.connect(pg.dsn(user="waiting.admin"), connect_timeout=30).close()
+
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        waiter = threading.Thread(target=waiting_login)
+        waiter.start()
+        try:
+            assert entered.wait(10)
+            started = time.monotonic()
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert_still_serving(pg)  # a new login meanwhile
+            took = time.monotonic() - started
+        finally:
+            release.set()
+            waiter.join(30)
+        assert took < 10, f"other sessions waited {took:.1f}s for a login reading its role"
