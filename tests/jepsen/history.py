@@ -64,6 +64,19 @@ class History:
         done.sort(key=lambda p: p[0].time)
         return iter(done)
 
+    @classmethod
+    def load(cls, path: str) -> History:
+        """A history written by ``dump``."""
+        h = cls()
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if "fault" in row:
+                    h.faults.append((row["start"], row["end"], row["fault"]))
+                else:
+                    h.ops.append(Op(**row))
+        return h
+
     def dump(self, path: str) -> None:
         with open(path, "w") as f:
             for op in self.ops:

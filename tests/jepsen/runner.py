@@ -96,8 +96,9 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
     return check(run), run.history
 
 
-def check(run: Run) -> dict[str, Any]:
-    wl, h = run.config.workload, run.history
+def check_history(wl: str, h: History, nodes: int) -> dict[str, Any]:
+    """What the history alone shows: the workload's checker, every node's final read
+    compared (``replica_reads``), the operations' counts and the faults."""
     if wl == "register":
         result = register.check(h)
     elif wl == "list-append":
@@ -110,13 +111,18 @@ def check(run: Run) -> dict[str, Any]:
     for op in h.ops:
         if op.type != "invoke":
             counts[op.type] = counts.get(op.type, 0) + 1
-    # Every node's final read of everything written, compared across nodes.
-    result["replica_reads"] = replicas.check(h, len(run.cluster.nodes))
+    result["replica_reads"] = replicas.check(h, nodes)
     result["valid"] = bool(result["valid"] and result["replica_reads"]["ok"])
     result["op_counts"] = counts
     # Operations a client recorded as info because it raised something unexpected.
     result["client_errors"] = sum(1 for op in h.ops if (op.error or "").startswith(CLIENT_ERROR))
     result["faults"] = [f"{s:.1f}-{e:.1f}s {w}" for s, e, w in h.faults]
+    return result
+
+
+def check(run: Run) -> dict[str, Any]:
+    wl, h = run.config.workload, run.history
+    result = check_history(wl, h, len(run.cluster.nodes))
     if run.nemesis_anomalies:
         result["nemesis_anomalies"] = list(run.nemesis_anomalies)
         result["valid"] = False

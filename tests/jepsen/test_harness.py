@@ -3,6 +3,7 @@ operation as unknown and goes on; runs draw fresh seeds; every nemesis given is 
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from pathlib import Path
@@ -12,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.cluster.harness import LocalCluster
-from tests.jepsen import nemeses, workloads
-from tests.jepsen.history import CLIENT_ERROR
+from tests.jepsen import nemeses, recheck, workloads
+from tests.jepsen.history import CLIENT_ERROR, FINAL_PROCESS, FINAL_READ, history_of
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run, RunConfig
 from tests.jepsen.runner import check
@@ -140,3 +141,34 @@ def test_every_nemesis_strikes_once_per_round(monkeypatch: pytest.MonkeyPatch) -
     # Random order: the rounds are not all alike.
     assert len({tuple(struck[r * 5 : r * 5 + 5]) for r in range(rounds)}) > 1
     assert Counter(struck) == dict.fromkeys(names, rounds)
+
+
+def test_recheck_runs_the_current_checkers_on_a_recorded_run(tmp_path: Path) -> None:
+    """A recorded history is checked again from its files; what only the live run saw (a
+    heal that failed, the replicas' hashes) still counts."""
+    history = history_of(
+        (0, "invoke", "write", ("r0", 1)),
+        (0, "ok", "write", ("r0", 1)),
+        (1, "invoke", "read", ("r0", None)),
+        (1, "ok", "read", ("r0", 2)),  # never written
+        *[
+            row
+            for node in range(3)
+            for row in (
+                (FINAL_PROCESS + node, "invoke", FINAL_READ, None),
+                (FINAL_PROCESS + node, "ok", FINAL_READ, [("r0", 1)]),
+            )
+        ],
+    )
+    history.dump(str(tmp_path / "history.jsonl"))
+    summary = {"workload": "register", "valid": True, "consistency": {"ok": True}}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    result = recheck.recheck(tmp_path)
+    assert not result["valid"] and result["non_linearizable_keys"] == ["r0"]
+
+    history.ops[3].value = ("r0", 1)
+    history.dump(str(tmp_path / "history.jsonl"))
+    assert recheck.recheck(tmp_path)["valid"]
+    (tmp_path / "summary.json").write_text(json.dumps({**summary, "heal_error": "no leader"}))
+    result = recheck.recheck(tmp_path)
+    assert not result["valid"] and result["heal_error"] == "no leader"
