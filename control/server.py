@@ -199,8 +199,12 @@ class Node:
         api_task = None
         if self.config.api_port:
             app = build_app(
-                self.plane, self.pg.slots, self.config.api_statement_timeout_s, self.ready
-            )
+                self.plane, self.pg.slots, self.config.api_statement_timeout_s, self.ready,
+                statement_rate=self.pg.rate,  # one QPS limit per tenant, pgwire and REST
+                signups_per_minute=self.config.api_signups_per_minute,
+                max_body_bytes=self.config.api_max_body_bytes,
+                operator_tenant=self.config.tenant,
+            )  # fmt: skip
             api = _ApiServer(uvicorn.Config(
                 app, host=self.config.api_host, port=self.config.api_port, log_level="warning",
                 lifespan="off", timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S)))  # fmt: skip
