@@ -412,7 +412,8 @@ class Registry:
             if account.anonymous and len(mine) >= ANONYMOUS_DATABASE_LIMIT:
                 raise Forbidden(
                     f"anonymous accounts are limited to {ANONYMOUS_DATABASE_LIMIT} databases "
-                    "(branches included); run db9 claim to remove the limit"
+                    "(branches included) until verified: the operator runs db9 claim "
+                    f"{account.id}"
                 )
             if parent is not None:
                 creating = [r for r in mine if r["state"] == "CREATING"]

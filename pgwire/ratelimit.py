@@ -1,6 +1,7 @@
 """Rate limits: one token bucket per key (a tenant's database prefix, a client address).
 
-A bucket refills at ``rate`` tokens a second up to ``burst`` (default: one second's worth);
+A bucket refills at ``rate`` tokens a second up to ``burst`` (default: one second's worth, at
+least one token);
 ``admit`` takes a token or refuses. The per-tenant QPS limit uses one ``RateLimiter`` for
 pgwire and the REST API's /sql together, so a tenant cannot double its rate by using both;
 the API's anonymous sign-ups use another, keyed by client address.
@@ -22,7 +23,9 @@ MAX_KEYS = 10_000
 class RateLimiter:
     def __init__(self, rate: float, burst: float | None = None) -> None:
         self.rate = rate  # tokens a second; 0 or less: no limit
-        self.burst = burst if burst is not None else rate
+        # At least one token: a bucket that never holds one admits nothing (a limit of
+        # 0.5/s is one statement every 2 s, not none).
+        self.burst = max(1.0, burst if burst is not None else rate)
         self._buckets: dict[Hashable, list[float]] = {}  # key -> [tokens, last refill]
         self._lock = threading.Lock()
 
