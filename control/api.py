@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -147,9 +148,11 @@ def build_app(
 
     @app.exception_handler(ControlError)
     async def control_error(request: Request, exc: ControlError) -> JSONResponse:
+        retry = exc.retry_after_s if isinstance(exc, TooManyRequests) else None
         return JSONResponse(
             {"error": clip(exc.message, MAX_ERROR_CHARS), "code": type(exc).__name__},
             status_code=exc.status,
+            headers=None if retry is None else {"Retry-After": str(max(1, math.ceil(retry)))},
         )
 
     @app.exception_handler(Db9Error)
@@ -187,10 +190,11 @@ def build_app(
         """A new anonymous account and its token; ``signups_per_minute`` per client address."""
         address = request.client.host if request.client is not None else ""
         if not signups.admit(address):
+            wait = signups.retry_after_s(address)
             raise TooManyRequests(
                 f"too many sign-ups from {clip(address, 64)}: at most "
-                f"{signups_per_minute:g} a minute; retry in "
-                f"{signups.retry_after_s(address):.0f} s"
+                f"{signups_per_minute:g} a minute; retry in {math.ceil(wait)} s",
+                retry_after_s=wait,
             )
         acct = plane.registry.create_account("anonymous", anonymous=True)
         secret, token = plane.registry.create_token(acct.id, "anonymous")
@@ -246,7 +250,8 @@ def build_app(
         session = await run_in_threadpool(plane.sql_session, acct, name, sql_timeout_s)
         if not qps.admit(session.db):
             raise TooManyRequests(
-                f"tenant query rate limit exceeded: at most {qps.rate:g} requests per second"
+                f"tenant query rate limit exceeded: at most {qps.rate:g} requests per second",
+                retry_after_s=qps.retry_after_s(session.db),
             )
         ticket = Ticket(session.db, session.cancel)
         watcher = asyncio.create_task(_cancel_on_disconnect(request, statement_slots, ticket))

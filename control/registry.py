@@ -54,6 +54,10 @@ class Conflict(ControlError):
 class TooManyRequests(ControlError):
     status = 429
 
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s  # the API's Retry-After header, when known
+
 
 class Forbidden(ControlError):
     status = 403

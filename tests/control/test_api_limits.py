@@ -72,6 +72,7 @@ def test_rest_sql_and_pgwire_share_one_tenant_qps_limit(tmp_path: Path) -> None:
         r = sql(client, token, "SELECT 3")
         assert r.status_code == 429, r.text
         assert r.json()["code"] == "TooManyRequests" and "rate limit" in r.json()["error"]
+        assert r.headers["Retry-After"] == "1"
 
 
 def test_a_qps_limit_under_one_a_second_still_admits_at_that_rate() -> None:
@@ -99,6 +100,7 @@ def test_anonymous_signups_are_rate_limited_per_client_address() -> None:
         assert codes[:10] == [201] * 10 and codes[10:] == [429] * 5, codes
         r = client.post("/v1/accounts/anonymous")
         assert r.json()["code"] == "TooManyRequests" and "sign-ups" in r.json()["error"]
+        assert 1 <= int(r.headers["Retry-After"]) <= 6  # one sign-up every 6 s
     with TestClient(app, client=("192.0.2.7", 40000)) as elsewhere:
         assert elsewhere.post("/v1/accounts/anonymous").status_code == 201
 
