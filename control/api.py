@@ -77,7 +77,7 @@ class SqlRequest(BaseModel):
 
 
 class TokenRequest(BaseModel):
-    name: Text
+    name: Annotated[Text, Field(min_length=1, max_length=100)]
     expires_in_days: float | None = None
 
 

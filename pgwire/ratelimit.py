@@ -6,9 +6,10 @@ least one token);
 pgwire and the REST API's /sql together, so a tenant cannot double its rate by using both;
 the API's anonymous sign-ups use another, keyed by client address.
 
-Invariants: thread-safe (REST handlers run in pool threads, pgwire on the loop); memory is
-bounded: once more than ``MAX_KEYS`` keys are held, the full buckets (keys idle for at least
-``burst / rate`` seconds, which would admit anyway) are dropped.
+Invariants: thread-safe (REST handlers run in pool threads, pgwire on the loop); at most
+``MAX_KEYS`` buckets are held: a new key first drops the full ones (idle for ``burst / rate``
+seconds: they would admit anyway), then, if still at the bound, the oldest ones (which then
+start full again: under a flood of new keys the limit loosens, memory does not grow).
 """
 
 from __future__ import annotations
@@ -67,3 +68,5 @@ class RateLimiter:
                 if tokens + (now - at) * self.rate >= self.burst]  # fmt: skip
         for k in full:
             del self._buckets[k]
+        while len(self._buckets) >= MAX_KEYS:  # dicts keep insertion order: oldest first
+            del self._buckets[next(iter(self._buckets))]

@@ -162,6 +162,20 @@ def test_a_body_over_the_limit_is_413_and_errors_never_echo_unbounded_input(api:
     assert r.status_code == 400 and len(r.content) < 1000 and "500000" in r.json()["error"]
     r = sql(client, token, "SELECT " + "z" * 500_000 + " FROM")
     assert r.status_code == 400 and len(r.content) < 5000
+    r = client.post("/v1/tokens", json={"name": "t" * 500_000}, headers=auth(token))
+    assert r.status_code == 400 and len(r.content) < 1000
+
+
+def test_a_flood_of_new_keys_does_not_grow_a_rate_limiter_past_its_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pgwire import ratelimit
+
+    monkeypatch.setattr(ratelimit, "MAX_KEYS", 100)
+    limiter = RateLimiter(1 / 60, burst=5)
+    for n in range(1000):
+        assert limiter.admit(f"198.51.100.{n}")
+    assert len(limiter._buckets) <= 100
 
 
 def test_the_body_limit_refuses_before_reading_past_it() -> None:
