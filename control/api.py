@@ -1,16 +1,19 @@
 """The REST API of a node (FastAPI; the OpenAPI document is at /openapi.json, docs at /docs).
 
-Every route but /v1/health and anonymous sign-up needs an API token
+Every route but /v1/health, anonymous sign-up and /metrics' server totals needs an API token
 (``Authorization: Bearer <token>`` or ``X-API-Key``) and sees only its account's databases.
 Errors are JSON ``{"error": ..., "code": ...}`` with a fitting HTTP status: 400 bad input,
-401 no or bad token, 403 over the anonymous limit, 404 unknown, 409 name taken or wrong
-state, 429 too many branch creations at once.
+401 no or bad token, 403 over the anonymous limit or not allowed, 404 unknown, 409 name taken
+or wrong state, 413 request body over the limit, 429 too many branch creations at once, over
+the tenant's QPS limit (/sql) or too many sign-ups from one address. No error repeats more
+than ``MAX_ERROR_CHARS`` of what it was sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -18,38 +21,63 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from control.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from control.dump import dump
+from control.metrics import server_totals
 from control.plane import ControlPlane
-from control.registry import Account, ControlError, Unauthorized
+from control.registry import (
+    Account,
+    ControlError,
+    Forbidden,
+    TooManyRequests,
+    Unauthorized,
+    clip,
+)
 from control.tokens import DEFAULT_TTL_MIN
 from kv.errors import Db9Error
 from kv.interrupt import Reason
+from pgwire.ratelimit import RateLimiter
 from pgwire.slots import StatementSlots, Ticket
 from sql.database import Database
 
 SQL_TIMEOUT_S = 30.0  # the REST /sql endpoint's statement_timeout unless configured
+SIGNUPS_PER_MINUTE = 10.0  # anonymous sign-ups per client address (a burst of as many)
+MAX_ERROR_CHARS = 2000  # of an error's message and detail
+
+
+def _utf8(value: str) -> str:
+    """JSON can carry lone surrogates (``"\\ud800"``), which no key or SQL text can hold."""
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode (a lone surrogate at character {exc.start})") from None
+    return value
+
+
+# Every string a request body carries: a lone surrogate is a 400, not a 500 deep inside.
+Text = Annotated[str, AfterValidator(_utf8)]
 
 
 class CreateDatabase(BaseModel):
-    name: str
+    name: Text
 
 
 class CreateBranch(BaseModel):
-    name: str
+    name: Text
     at: int | None = Field(
         default=None, description="fork timestamp (a TSO value) in the GC window"
     )
 
 
 class SqlRequest(BaseModel):
-    query: str
+    query: Text
 
 
 class TokenRequest(BaseModel):
-    name: str
+    name: Annotated[Text, Field(min_length=1, max_length=100)]
     expires_in_days: float | None = None
 
 
@@ -57,14 +85,24 @@ class ConnectTokenRequest(BaseModel):
     ttl_minutes: float = DEFAULT_TTL_MIN
 
 
+class ClaimRequest(BaseModel):
+    account_id: Text | None = Field(
+        default=None, description="the anonymous account a verified account claims"
+    )
+
+
+def _secret(authorization: str | None, x_api_key: str | None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return x_api_key or None
+
+
 def current_account(
     request: Request,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Account:
-    secret = x_api_key
-    if authorization and authorization.lower().startswith("bearer "):
-        secret = authorization[7:].strip()
+    secret = _secret(authorization, x_api_key)
     if not secret:
         raise Unauthorized("an API token is required (DB9_TOKEN or DB9_API_KEY)")
     plane: ControlPlane = request.app.state.plane
@@ -90,28 +128,41 @@ def build_app(
     slots: StatementSlots | None = None,
     sql_timeout_s: float = SQL_TIMEOUT_S,
     ready: Callable[[], Awaitable[str | None]] | None = None,
+    *,
+    statement_rate: RateLimiter | None = None,
+    signups_per_minute: float = SIGNUPS_PER_MINUTE,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    operator_tenant: str = "local",
 ) -> FastAPI:
     """The API over ``plane``. SQL runs in ``slots`` (in a node, the ones pgwire uses, so the
     bound on running statements and each tenant's share cover both), never in the threadpool
-    the other routes need. ``/v1/health`` answers 200 only when ``ready`` says None (the node
-    serves SQL), else 503 with its reason."""
+    the other routes need, and is admitted by ``statement_rate`` (in a node, pgwire's
+    per-tenant QPS limiter, so one tenant's limit covers both). ``/v1/health`` answers 200
+    only when ``ready`` says None (the node serves SQL), else 503 with its reason. The
+    account owning ``operator_tenant`` (the node's own database) reads per-database metrics."""
     app = FastAPI(title="db9", version="1", description="db9 control plane")
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     statement_slots = slots if slots is not None else StatementSlots()
+    qps = statement_rate if statement_rate is not None else RateLimiter(0)
+    signups = RateLimiter(signups_per_minute / 60, burst=signups_per_minute)
 
     @app.exception_handler(ControlError)
     async def control_error(request: Request, exc: ControlError) -> JSONResponse:
+        retry = exc.retry_after_s if isinstance(exc, TooManyRequests) else None
         return JSONResponse(
-            {"error": exc.message, "code": type(exc).__name__}, status_code=exc.status
+            {"error": clip(exc.message, MAX_ERROR_CHARS), "code": type(exc).__name__},
+            status_code=exc.status,
+            headers=None if retry is None else {"Retry-After": str(max(1, math.ceil(retry)))},
         )
 
     @app.exception_handler(Db9Error)
     async def db9_error(request: Request, exc: Db9Error) -> JSONResponse:
         return JSONResponse(
             {
-                "error": exc.message,
+                "error": clip(exc.message, MAX_ERROR_CHARS),
                 "code": "SqlError",
                 "sqlstate": exc.sqlstate,
-                "detail": exc.detail,
+                "detail": None if exc.detail is None else clip(exc.detail, MAX_ERROR_CHARS),
             },
             status_code=503 if exc.sqlstate == Reason.SHUTDOWN.value[0] else 400,
         )
@@ -120,9 +171,9 @@ def build_app(
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where}: {first.get('msg', 'invalid request')}"
         return JSONResponse(
-            {"error": f"{where}: {first.get('msg', 'invalid request')}", "code": "BadRequest"},
-            status_code=400,
+            {"error": clip(message, MAX_ERROR_CHARS), "code": "BadRequest"}, status_code=400
         )
 
     app.state.plane = plane
@@ -135,14 +186,26 @@ def build_app(
         return {"status": "ok"}
 
     @app.post("/v1/accounts/anonymous", status_code=201)
-    def anonymous() -> dict[str, Any]:
+    def anonymous(request: Request) -> dict[str, Any]:
+        """A new anonymous account and its token; ``signups_per_minute`` per client address."""
+        address = request.client.host if request.client is not None else ""
+        if not signups.admit(address):
+            wait = signups.retry_after_s(address)
+            raise TooManyRequests(
+                f"too many sign-ups from {clip(address, 64)}: at most "
+                f"{signups_per_minute:g} a minute; retry in {math.ceil(wait)} s",
+                retry_after_s=wait,
+            )
         acct = plane.registry.create_account("anonymous", anonymous=True)
         secret, token = plane.registry.create_token(acct.id, "anonymous")
         return {"account_id": acct.id, "anonymous": True, "token": secret, "token_id": token.id}
 
     @app.post("/v1/claim")
-    def claim(acct: Acct) -> dict[str, Any]:
-        claimed = plane.registry.claim(acct.id)
+    def claim(acct: Acct, body: ClaimRequest | None = None) -> dict[str, Any]:
+        """A verified account (the operator's) claims an anonymous one, named by id: only
+        verified accounts are without the anonymous cap, so its own token cannot lift it."""
+        target = body.account_id if body is not None and body.account_id else acct.id
+        claimed = plane.registry.claim(target, verified_by=acct)
         return {"account_id": claimed.id, "anonymous": claimed.anonymous}
 
     @app.get("/v1/databases")
@@ -185,6 +248,11 @@ def build_app(
         """Run the statements of ``query`` in one session, under the server's statement
         timeout; when the client disconnects, the running statement is cancelled."""
         session = await run_in_threadpool(plane.sql_session, acct, name, sql_timeout_s)
+        if not qps.admit(session.db):
+            raise TooManyRequests(
+                f"tenant query rate limit exceeded: at most {qps.rate:g} requests per second",
+                retry_after_s=qps.retry_after_s(session.db),
+            )
         ticket = Ticket(session.db, session.cancel)
         watcher = asyncio.create_task(_cancel_on_disconnect(request, statement_slots, ticket))
         try:
@@ -216,10 +284,15 @@ def build_app(
         return PlainTextResponse(text, media_type="application/sql")
 
     @app.get("/metrics", response_class=PlainTextResponse)
-    async def metrics() -> PlainTextResponse:
-        """Prometheus text format: db9_queries_total, db9_transactions_total,
-        db9_query_seconds per database, db9_statements_running and _queued for the server
-        (unauthenticated: keep the API port private)."""
+    async def metrics(
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> PlainTextResponse:
+        """Prometheus text format. Without a token, server totals only: db9_statements_running
+        and _queued, db9_server_queries_total and _transactions_total. With the operator's
+        token (the account owning the node's own database), also db9_queries_total,
+        db9_transactions_total and db9_query_seconds per database, labelled by its unique
+        ``tenant`` id (its name alone is not unique: two accounts may both have "app")."""
         gauges = (
             "# HELP db9_statements_running SQL statements holding a slot (pgwire and REST)\n"
             "# TYPE db9_statements_running gauge\n"
@@ -228,9 +301,21 @@ def build_app(
             "# TYPE db9_statements_queued gauge\n"
             f"db9_statements_queued {statement_slots.queued}\n"
         )
+        secret = _secret(authorization, x_api_key)
+        if secret is None:
+            return PlainTextResponse(
+                gauges + server_totals(plane.prom), media_type=CONTENT_TYPE_LATEST
+            )
+        await run_in_threadpool(_check_operator, secret)
         return PlainTextResponse(
             generate_latest(plane.prom.registry).decode() + gauges, media_type=CONTENT_TYPE_LATEST
         )
+
+    def _check_operator(secret: str) -> None:
+        acct = plane.registry.authenticate(secret)
+        own = plane.registry.by_tenant(operator_tenant)
+        if own is None or own.account_id != acct.id:
+            raise Forbidden("per-database metrics need the operator's API token")
 
     @app.post("/v1/tokens", status_code=201)
     def create_token(body: TokenRequest, acct: Acct) -> dict[str, Any]:

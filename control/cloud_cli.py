@@ -135,10 +135,12 @@ def delete(name: str, yes: bool) -> None:
 
 
 @click.command("claim")
-def claim() -> None:
-    """Turn an anonymous account into a regular one (removes the 5-database limit)."""
-    Api().call("POST", "/v1/claim")
-    click.echo("account claimed")
+@click.argument("account_id")
+def claim(account_id: str) -> None:
+    """Verify the anonymous account ACCOUNT_ID (removes its 5-database limit); run with the
+    operator's API token (DB9_TOKEN): an anonymous account cannot claim itself."""
+    Api().call("POST", "/v1/claim", {"account_id": account_id})
+    click.echo(f"account {account_id} claimed")
 
 
 @click.group("db")

@@ -40,6 +40,8 @@ class ServerConfig:
     api_host: str = "127.0.0.1"  # the REST API's listen address
     api_port: int = 8080  # 0: no REST API
     api_token: str = ""  # an operator-chosen API token for the local account (every node)
+    api_max_body_bytes: int = 4 << 20  # larger REST request bodies get 413 unread
+    api_signups_per_minute: float = 10.0  # anonymous sign-ups per client address; 0: no limit
     advertise_host: str = ""  # host put in connection strings; default: pg_host or 127.0.0.1
     advertise_port: int = 0  # port put in connection strings (e.g. a published one); 0: pg_port
     raft_compaction_entries: int = 20_000  # snapshot the store once the log holds this many

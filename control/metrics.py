@@ -2,7 +2,8 @@
 
 Each database gets a ``DbMetrics`` (the observer its SQL sessions report to): per-second
 buckets of queries and commits for QPS/TPS over the last minute, a window of recent latencies
-for the average and p99, recent query samples, and a slow-query log.
+for the average and p99, recent query samples, and a slow-query log. Its Prometheus series
+are labelled by tenant id (unique in the store) as well as name (unique per account only).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Sample:
 class DbMetrics:
     name: str
     prom: PromMetrics
+    tenant: str = ""  # the database's tenant id: what tells two accounts' "app" apart
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _queries: collections.Counter[int] = field(default_factory=collections.Counter)
     _commits: collections.Counter[int] = field(default_factory=collections.Counter)
@@ -55,9 +57,10 @@ class DbMetrics:
 
     def __post_init__(self) -> None:
         # This database's series, looked up once: labels() costs more than the update.
-        self._queries_total = self.prom.queries.labels(self.name)
-        self._transactions_total = self.prom.transactions.labels(self.name)
-        self._latency = self.prom.latency.labels(self.name)
+        labels = (self.tenant, self.name)
+        self._queries_total = self.prom.queries.labels(*labels)
+        self._transactions_total = self.prom.transactions.labels(*labels)
+        self._latency = self.prom.latency.labels(*labels)
 
     def __call__(
         self, query: str | None, seconds: float, error: str | None, committed: bool
@@ -112,12 +115,26 @@ class DbMetrics:
 class PromMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.queries = Counter(
-            "db9_queries", "SQL statements run", ["database"], registry=self.registry
-        )
+        labels = ["tenant", "database"]
+        self.queries = Counter("db9_queries", "SQL statements run", labels, registry=self.registry)
         self.transactions = Counter(
-            "db9_transactions", "transactions committed", ["database"], registry=self.registry
+            "db9_transactions", "transactions committed", labels, registry=self.registry
         )
         self.latency = Histogram(
-            "db9_query_seconds", "statement latency", ["database"], registry=self.registry
+            "db9_query_seconds", "statement latency", labels, registry=self.registry
         )
+
+
+def server_totals(prom: PromMetrics) -> str:
+    """The server's statement and commit totals over every database, in Prometheus text
+    format: what /metrics shows without the operator's token (no database names)."""
+    out = []
+    for counter, name, help_text in (
+        (prom.queries, "db9_server_queries_total", "SQL statements run, all databases"),
+        (prom.transactions, "db9_server_transactions_total", "commits, all databases"),
+    ):
+        total = sum(
+            s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total")
+        )
+        out.append(f"# HELP {name} {help_text}\n# TYPE {name} counter\n{name} {total}\n")
+    return "".join(out)

@@ -93,7 +93,9 @@ class ControlPlane:
                 db = self._databases[rec.id] = Database(
                     self.client, database_prefix(rec.id), rec.sql_name
                 )
-                db.observer = self._metrics.setdefault(rec.id, DbMetrics(rec.name, self.prom))
+                db.observer = self._metrics.setdefault(
+                    rec.id, DbMetrics(rec.name, self.prom, rec.tenant_id)
+                )
             return db
 
     def connection_string(self, rec: DatabaseRecord) -> str:

@@ -54,6 +54,10 @@ class Conflict(ControlError):
 class TooManyRequests(ControlError):
     status = 429
 
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s  # the API's Retry-After header, when known
+
 
 class Forbidden(ControlError):
     status = 403
@@ -136,13 +140,19 @@ def _iso(t: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters: what an error may repeat of a client's input."""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
 def _check_name(name: str, sql: bool) -> None:
     """The CLI's rule for names, or (a database made with SQL) PostgreSQL's but for "/"."""
     if not sql and not NAME_RE.fullmatch(name):
-        raise ControlError(f'invalid name "{name}": use 1-63 lowercase letters, digits, "-" or "_"')
-    if sql and (not SQL_NAME_RE.fullmatch(name) or len(name.encode()) > 63):
-        raise ControlError(f'invalid database name "{name}": "/" and control characters are '
-                           "not allowed, nor more than 63 bytes")  # fmt: skip
+        raise ControlError(f'invalid name "{clip(name)}": use 1-63 lowercase letters, digits, '
+                           '"-" or "_"')  # fmt: skip
+    if sql and (not SQL_NAME_RE.fullmatch(name) or len(name.encode(errors="replace")) > 63):
+        raise ControlError(f'invalid database name "{clip(name)}": "/" and control characters '
+                           "are not allowed, nor more than 63 bytes")  # fmt: skip
 
 
 def _key(kind: str, name: str | bytes) -> bytes:
@@ -201,7 +211,15 @@ class Registry:
             raise NotFound(f"account {account_id} not found")
         return Account(**rec)
 
-    def claim(self, account_id: str) -> Account:
+    def claim(self, account_id: str, verified_by: Account) -> Account:
+        """Make ``account_id`` a verified account (no anonymous cap). The product gives
+        higher limits to verified accounts only, so a verified account must vouch: the
+        anonymous account's own token proves who owns it, not that anyone verified it."""
+        if verified_by.anonymous:
+            raise Forbidden(
+                "claiming needs a verified account: the operator runs db9 claim ACCOUNT_ID "
+                "with the operator's API token (DB9_API_TOKEN)"
+            )
         txn = self._txn()
         rec = self._get(txn, "acct", account_id)
         if rec is None:
@@ -362,7 +380,7 @@ class Registry:
         rec = self._get(txn, "db", self._db_key(account_id, name)) if account_id else None
         txn.rollback()
         if rec is None:
-            raise NotFound(f'database "{name}" not found')
+            raise NotFound(f'database "{clip(name)}" not found')
         return DatabaseRecord(**rec)
 
     def by_tenant(self, tenant_id: str) -> DatabaseRecord | None:
@@ -398,7 +416,8 @@ class Registry:
             if account.anonymous and len(mine) >= ANONYMOUS_DATABASE_LIMIT:
                 raise Forbidden(
                     f"anonymous accounts are limited to {ANONYMOUS_DATABASE_LIMIT} databases "
-                    "(branches included); run db9 claim to remove the limit"
+                    "(branches included) until verified: the operator runs db9 claim "
+                    f"{account.id}"
                 )
             if parent is not None:
                 creating = [r for r in mine if r["state"] == "CREATING"]

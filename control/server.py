@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 import uvicorn
+from fastapi import FastAPI
 
 from cluster.node import ClusterConfig, ClusterNode
 from cluster.state_machine import RaftOptions
@@ -188,6 +189,17 @@ class Node:
         host = self.config.pg_host
         return await probe("127.0.0.1" if host in ("0.0.0.0", "") else host, self.pg.port)
 
+    def api_app(self) -> FastAPI:
+        """The REST API over this node: pgwire's statement slots and per-tenant QPS limiter
+        (one bound and one rate per tenant across both), and the configured API limits."""
+        return build_app(
+            self.plane, self.pg.slots, self.config.api_statement_timeout_s, self.ready,
+            statement_rate=self.pg.rate,
+            signups_per_minute=self.config.api_signups_per_minute,
+            max_body_bytes=self.config.api_max_body_bytes,
+            operator_tenant=self.config.tenant,
+        )  # fmt: skip
+
     async def serve(self, stop: asyncio.Event) -> None:
         if not await self._bootstrapped(stop):
             log.info("stopped before the store took writes")
@@ -198,9 +210,7 @@ class Node:
         await self.pg.start()
         api_task = None
         if self.config.api_port:
-            app = build_app(
-                self.plane, self.pg.slots, self.config.api_statement_timeout_s, self.ready
-            )
+            app = self.api_app()
             api = _ApiServer(uvicorn.Config(
                 app, host=self.config.api_host, port=self.config.api_port, log_level="warning",
                 lifespan="off", timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S)))  # fmt: skip

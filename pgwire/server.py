@@ -12,13 +12,13 @@ import logging
 import ssl
 import struct
 import threading
-import time
 from dataclasses import dataclass
 
 from kv.interrupt import Reason
 from pgwire.auth import Authenticator
 from pgwire.connection import PgConnection
 from pgwire.messages import GSSENC_REQUEST
+from pgwire.ratelimit import RateLimiter
 from pgwire.slots import StatementSlots
 from sql import memory
 
@@ -62,7 +62,8 @@ class PgServer:
         self.tls_context = tls_context
         self.require_tls = self.config.require_tls
         self.idle_timeout = self.config.idle_timeout_s
-        self._buckets: dict[bytes, list[float]] = {}  # db prefix -> [tokens, last refill]
+        #: the per-tenant QPS limit, keyed by database prefix (shared with the REST API's /sql)
+        self.rate = RateLimiter(self.config.tenant_qps_limit)
         self.max_copy_bytes = self.config.max_copy_bytes
         self._pids = itertools.count(1000)
         self._by_pid: dict[int, PgConnection] = {}
@@ -177,19 +178,7 @@ class PgServer:
 
     def admit_statement(self, db: bytes) -> bool:
         """Per-tenant QPS limit: a token bucket per database (burst of one second's worth)."""
-        limit = self.config.tenant_qps_limit
-        if limit <= 0:
-            return True
-        now = time.monotonic()
-        bucket = self._buckets.get(db)
-        if bucket is None:
-            bucket = self._buckets[db] = [limit, now]
-        bucket[0] = min(limit, bucket[0] + (now - bucket[1]) * limit)
-        bucket[1] = now
-        if bucket[0] < 1:
-            return False
-        bucket[0] -= 1
-        return True
+        return self.rate.admit(db)
 
     def sessions_by_database(self) -> dict[bytes, int]:
         """Logged-in connections per database key prefix (for inspect, and DROP DATABASE's

@@ -140,13 +140,14 @@ def test_tokens_create_list_revoke_and_unauthorized(setup: Any) -> None:
 
 
 def test_anonymous_accounts_are_limited_to_five_databases_until_claimed(setup: Any) -> None:
-    client, _, _ = setup
-    anon = client.post("/v1/accounts/anonymous").json()["token"]
+    client, _, token = setup
+    signup = client.post("/v1/accounts/anonymous").json()
+    anon = signup["token"]
     for i in range(5):
         call(client, anon, "POST", "/v1/databases", {"name": f"d{i}"}, 201)
     err = call(client, anon, "POST", "/v1/databases", {"name": "d5"}, 403)
     assert "5 databases" in err["error"]
-    call(client, anon, "POST", "/v1/claim")
+    call(client, token, "POST", "/v1/claim", {"account_id": signup["account_id"]})
     call(client, anon, "POST", "/v1/databases", {"name": "d5"}, 201)
 
 
@@ -236,8 +237,8 @@ def test_inspect_reports_rates_latency_samples_slow_queries_and_schema(setup: An
         == []
     )
     assert call(client, token, "GET", "/v1/databases/obs/inspect?what=bogus", None, 400)
-    metrics = client.get("/metrics").text
-    assert 'db9_queries_total{database="obs"} 4.0' in metrics
+    metrics = client.get("/metrics", headers=auth(token)).text
+    assert 'db9_queries_total{database="obs",tenant="' in metrics and '"} 4.0' in metrics
     assert "db9_query_seconds_bucket" in metrics
 
 
