@@ -216,7 +216,8 @@ def _partials(args: argparse.Namespace, stats: dict[str, int]) -> list[socket.so
 
 
 def _measure(args: argparse.Namespace) -> tuple[int, list[float], dict[str, int]]:
-    ok, took, errors = 0, [], {}
+    ok, took = 0, []
+    errors: dict[str, int] = {}
     for _ in range(args.logins):
         started = time.monotonic()
         try:
@@ -291,9 +292,10 @@ def main(argv: list[str] | None = None) -> int:
                 alive += 1
             except OSError:
                 pass
-        print(f"  partial: {len(held)} sessions left mid-message ({args.partial_bytes // 2:,} "
-              f"of {args.partial_bytes:,} bytes sent), {alive} still open, "
-              f"{pstats['cut']} cut while sending, {pstats['login_refused']} logins refused")  # fmt: skip
+        sent = args.partial_bytes // 2
+        print(f"  partial: {len(held)} sessions left mid-message ({sent:,} of "
+              f"{args.partial_bytes:,} bytes sent), {alive} still open, {pstats['cut']} cut "
+              f"while sending, {pstats['login_refused']} logins refused")  # fmt: skip
     finally:
         for sock in held:
             sock.close()

@@ -65,7 +65,9 @@ class FailureThrottle:
     def _prune(self) -> None:
         """Drop the buckets that have refilled (they mean nothing), else the oldest half."""
         t = time.monotonic()
-        full = [k for k, b in self._buckets.items() if b.tokens + (t - b.at) * self.rate >= self.limit]
+        full = [
+            k for k, b in self._buckets.items() if b.tokens + (t - b.at) * self.rate >= self.limit
+        ]
         for key in full:
             del self._buckets[key]
         if len(self._buckets) >= MAX_BUCKETS:

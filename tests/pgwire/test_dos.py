@@ -138,9 +138,7 @@ def test_a_trickled_message_must_end_within_the_idle_timeout(tmp_path: Path) -> 
 def test_buffered_message_bytes_are_bounded_per_connection_and_per_tenant(
     tmp_path: Path,
 ) -> None:
-    for pg in start_server(
-        tmp_path, max_message_bytes=4 << 20, max_tenant_buffer_bytes=3 << 20
-    ):
+    for pg in start_server(tmp_path, max_message_bytes=4 << 20, max_tenant_buffer_bytes=3 << 20):
         first = login("127.0.0.1", pg.port, USER, PASSWORD)
         second = login("127.0.0.1", pg.port, USER, PASSWORD)
         third = login("127.0.0.1", pg.port, USER, PASSWORD)
