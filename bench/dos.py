@@ -215,6 +215,20 @@ def _partials(args: argparse.Namespace, stats: dict[str, int]) -> list[socket.so
     return held
 
 
+def _still_open(socks: list[socket.socket]) -> int:
+    """How many of ``socks`` the server has not closed (nor sent a FATAL on)."""
+    n = 0
+    for sock in socks:
+        sock.setblocking(False)
+        try:
+            sock.recv(1 << 12)  # EOF, or the FATAL of an eviction
+        except BlockingIOError:  # nothing to read: still held open
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
 def _measure(args: argparse.Namespace) -> tuple[int, list[float], dict[str, int]]:
     ok, took = 0, []
     errors: dict[str, int] = {}
@@ -256,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", default="127.0.0.2", help="the attacker's source address")
     p.add_argument("--logins", type=int, default=20, help="legitimate logins measured per phase")
     p.add_argument("--interval", type=float, default=0.1, help="seconds between them")
+    p.add_argument("--watch", type=float, default=0.0,
+                   help="seconds to wait for the partial sessions to be evicted")  # fmt: skip
     p.add_argument("--settle", type=float, default=2.0, help="seconds an attack runs first")
     args = p.parse_args(argv)
 
@@ -283,19 +299,16 @@ def main(argv: list[str] | None = None) -> int:
     time.sleep(args.settle)
     try:
         _report("during partial-message sessions", *_measure(args), args.logins)
-        alive = 0
-        for sock in held:
-            sock.setblocking(False)
-            try:
-                sock.recv(1 << 12)  # EOF, or the FATAL of an eviction
-            except BlockingIOError:  # nothing to read: still held open
-                alive += 1
-            except OSError:
-                pass
+        alive = _still_open(held)
         sent = args.partial_bytes // 2
         print(f"  partial: {len(held)} sessions left mid-message ({sent:,} of "
               f"{args.partial_bytes:,} bytes sent), {alive} still open, {pstats['cut']} cut "
               f"while sending, {pstats['login_refused']} logins refused")  # fmt: skip
+        if args.watch > 0 and alive:
+            started = time.monotonic()
+            while (alive := _still_open(held)) and time.monotonic() - started < args.watch:
+                time.sleep(0.2)
+            print(f"  partial: {alive} still open {time.monotonic() - started:.1f} s later")
     finally:
         for sock in held:
             sock.close()
