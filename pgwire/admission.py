@@ -49,7 +49,7 @@ class FailureThrottle:
         bucket = self._refilled(key, now)
         if bucket is None:
             if len(self._buckets) >= MAX_BUCKETS:
-                self._prune()
+                self._prune(_now(now))
             bucket = self._buckets[key] = _Bucket(float(self.limit), _now(now))
         bucket.tokens = max(0.0, bucket.tokens - 1)
 
@@ -62,9 +62,8 @@ class FailureThrottle:
         bucket.at = t
         return bucket
 
-    def _prune(self) -> None:
+    def _prune(self, t: float) -> None:
         """Drop the buckets that have refilled (they mean nothing), else the oldest half."""
-        t = time.monotonic()
         full = [
             k for k, b in self._buckets.items() if b.tokens + (t - b.at) * self.rate >= self.limit
         ]

@@ -226,3 +226,20 @@ def test_an_ssl_request_followed_by_plain_bytes_logs_one_line(
     records = [r for r in caplog.records if "TLS" in r.getMessage() or r.exc_info]
     assert len(records) == 1, [r.getMessage() for r in caplog.records]
     assert records[0].exc_info is None and "\n" not in records[0].getMessage()
+
+
+def test_failure_buckets_stay_bounded_whatever_names_are_tried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """User names are the attacker's choice: the table of buckets must not grow with them."""
+    from pgwire import admission
+
+    monkeypatch.setattr(admission, "MAX_BUCKETS", 10)
+    throttle = admission.FailureThrottle(limit=3, window_s=60)
+    for i in range(25):
+        throttle.failed(("user", f"guess{i}"), now=100.0 + i)
+    assert len(throttle._buckets) <= 10
+    assert throttle.wait_s(("user", "guess24"), now=124.0) == 0  # 2 of 3 tokens left
+    for _ in range(2):
+        throttle.failed(("user", "guess24"), now=124.0)
+    assert throttle.wait_s(("user", "guess24"), now=124.0) == pytest.approx(20.0)
