@@ -27,7 +27,15 @@ class ServerConfig:
     password: str = ""  # the admin role's password; generated and saved on first start
     idle_timeout_s: float = 300.0  # idle connections are evicted after 5 minutes
     tenant_qps_limit: float = 0.0  # statements/s per tenant; 0 disables the limit
-    max_connections: int = 1000
+    max_connections: int = 1000  # logged-in sessions; logins in progress are apart:
+    authentication_timeout_s: float = 30.0  # a login must finish this soon after connecting
+    max_pending_logins: int = 256  # logins in progress at once ...
+    max_pending_logins_per_address: int = 32  # ... and from one client address
+    login_failures_per_address: int = 10  # failed logins per window, then refused (28000)
+    login_failures_per_user: int = 30
+    login_failure_window_s: float = 60.0
+    max_message_bytes: int = 64 << 20  # the largest protocol message after login
+    max_tenant_buffer_bytes: int = 256 << 20  # one database's incomplete large messages
     max_statements: int = 0  # statements running at once (pgwire and REST); 0: 2 x cores, >= 8
     max_tenant_statements: int = 0  # one database's share of those; 0: three quarters
     api_statement_timeout_s: float = 30.0  # statement_timeout of REST /sql; 0: none

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import logging
 import secrets
+import ssl
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ _I32 = struct.Struct("!i")
 _WRITE_HIGH_WATER = 1 << 16
 _IDLE_SESSION = "terminating connection due to idle-session timeout"
 _IDLE_TXN = "terminating connection due to idle-in-transaction timeout"
+_IDLE_MESSAGE = "terminating connection due to idle timeout: a message was left incomplete"
+_AUTH_TIMEOUT = "canceling authentication due to timeout"
+# The largest message before login (SASL's): PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH.
+_AUTH_MESSAGE = 65535
+# Incomplete messages larger than this reserve their length from the tenant's buffer budget
+# (below it, what a connection buffers is bounded by _READ_AHEAD anyway).
+_CHARGE_FROM = 1 << 16
 _READ_AHEAD = 1 << 20  # what a client may send while its statement runs, before back-pressure
 # Rows go out in batches: each is fetched and encoded in a worker thread (one hop), then
 # written; a batch ends after _BATCH_BYTES of encoded rows, so memory holds about two of them.
@@ -67,6 +75,13 @@ _COPY_PIECE = 1 << 16  # bytes of buffered CopyData messages joined into one pie
 
 class Closed(Exception):
     """The client went away, or we are ending the connection."""
+
+
+class BufferBudgetExceeded(M.FramingError):
+    """A large message would take the tenant's buffer budget past its limit: the connection
+    ends (its message cannot be skipped unread) and the other sessions keep their memory."""
+
+    sqlstate = "53200"  # out_of_memory
 
 
 @dataclass
@@ -204,8 +219,14 @@ class PgConnection:
         self.ev = asyncio.get_running_loop()
         self.buf = bytearray()  # bytes read from the socket and not yet parsed
         self.pos = 0
+        self.max_message = _AUTH_MESSAGE  # the server's max_message_bytes once logged in
         self.at_message_start = False
         self.waiting_since: float | None = None  # loop time when an idle wait began
+        # When the message being read began to arrive: the idle timeout runs from there, so
+        # a client trickling a byte now and then cannot hold a message (and its buffer) open.
+        self.message_since: float | None = None
+        self.address = self.client_address()[0] or "local"  # a Unix socket's clients: one
+        self.pending = False  # counted among the server's logins in progress
         self.idle_timer: asyncio.TimerHandle | None = None
         self.ticket: Ticket | None = None  # the statement running in a slot, if any
         # The statement whose rows are being sent: between two batches no ticket runs, and a
@@ -279,10 +300,11 @@ class PgConnection:
             if self.pos:
                 del self.buf[: self.pos]
                 self.pos = 0
-            idle = self.session is None or self.at_message_start
-            if idle:
-                self.waiting_since = self.ev.time()
-                self._arm_idle_timer()
+            # Every wait for the client is timed: at a message's start as idle, in the middle
+            # of one from when it began (a client that stops mid-message is not busy).
+            since = self.message_since
+            self.waiting_since = self.ev.time() if since is None else since
+            self._arm_idle_timer()
             try:
                 data = await self.reader.read(1 << 16)
             except ConnectionError:
@@ -297,8 +319,9 @@ class PgConnection:
         """How long this connection may wait for the client now, and how it ends past that:
         the server's idle timeout, or the session's idle_in_transaction_session_timeout
         (inside a block) or idle_session_timeout (outside one), whichever is shorter."""
-        limit = (self.server.idle_timeout, "57P05", _IDLE_SESSION)
         session = self.session
+        message = _IDLE_SESSION if session is None or self.at_message_start else _IDLE_MESSAGE
+        limit = (self.server.idle_timeout, "57P05", message)
         if session is not None and self.at_message_start:
             if session.in_block:
                 name, sqlstate, message = "idle_in_transaction_session_timeout", "25P03", _IDLE_TXN
@@ -313,7 +336,8 @@ class PgConnection:
         """One timer per connection, re-armed lazily when it fires: cheaper than a timeout
         around every read, and a silent client is still cut off on time. It is moved
         earlier when a session's own timeout is shorter than the time it has left."""
-        due = self.ev.time() + self._idle_limit()[0]
+        since = self.waiting_since
+        due = (self.ev.time() if since is None else since) + self._idle_limit()[0]
         if self.idle_timer is not None and self.idle_timer.when() > due:
             self.idle_timer.cancel()
             self.idle_timer = None
@@ -351,7 +375,7 @@ class PgConnection:
         while size < _COPY_PIECE and len(buf) - pos >= 5 and buf[pos] == 0x64:  # b"d"
             length = _I32.unpack_from(buf, pos + 1)[0]
             end = pos + 1 + length
-            if len(buf) < end or length < 4 or length > M.MAX_MESSAGE:
+            if len(buf) < end or length < 4 or length > self.max_message:
                 break  # read_message waits for the rest, or reports the bad length
             parts.append(bytes(buf[pos + 5 : end]))
             size += length - 4
@@ -366,7 +390,7 @@ class PgConnection:
             return None
         length = _I32.unpack_from(buf, pos + 1)[0]
         end = pos + 1 + length
-        if len(buf) < end or length < 4 or length > M.MAX_MESSAGE:
+        if len(buf) < end or length < 4 or length > self.max_message:
             return None  # read_message waits for the rest, or reports the bad length
         self.pos = end
         return bytes(buf[pos : pos + 1]), bytes(buf[pos + 5 : end])
@@ -383,15 +407,41 @@ class PgConnection:
         pos = self.pos
         kind = bytes(buf[pos : pos + 1])
         length = _I32.unpack_from(buf, pos + 1)[0]
-        if length < 4 or length > M.MAX_MESSAGE:
+        if length < 4:
             raise M.FramingError(f"invalid message length {length}")
+        if length > self.max_message:
+            setting = " (max_message_bytes)" if self.session is not None else ""
+            raise M.FramingError(
+                f"invalid message length {length}: over the server's limit of "
+                f"{self.max_message} bytes{setting}"
+            )
         end = pos + 1 + length
         if len(buf) < end:
-            await self._fill(1 + length)
+            await self._fill_message(length)
             buf, pos = self.buf, self.pos
             end = pos + 1 + length
         self.pos = end
         return kind, bytes(buf[pos + 5 : end])
+
+    async def _fill_message(self, length: int) -> None:
+        """Buffer the rest of a message of ``length`` bytes (its type byte aside), within
+        the idle timeout from now and, for a large one, the tenant's buffer budget."""
+        tenant = self.session.db if self.session is not None else None
+        charge = length if tenant is not None and length > _CHARGE_FROM else 0
+        admission = self.server.admission
+        if tenant is not None and charge and not admission.reserve(tenant, charge):
+            raise BufferBudgetExceeded(
+                f"message of {length} bytes refused: this database's sessions hold "
+                f"{admission.buffered(tenant)} bytes of incomplete messages already "
+                f"(max_tenant_buffer_bytes {admission.tenant_buffer_bytes})"
+            )
+        self.message_since = self.ev.time()
+        try:
+            await self._fill(1 + length)
+        finally:
+            self.message_since = None
+            if tenant is not None and charge:
+                admission.release(tenant, charge)
 
     async def run_sql(self, fn: Callable[[], T], *, watch: bool = True) -> T:
         """Run ``fn`` (a statement's work) in one of the server's statement slots, watching
@@ -471,7 +521,7 @@ class PgConnection:
 
     async def serve(self) -> None:
         try:
-            if not await self.startup():
+            if not await self._login():
                 return
             await self.loop()
         except M.ProtocolViolation as exc:
@@ -503,9 +553,32 @@ class PgConnection:
                 # its arenas otherwise); a few ms, off the loop.
                 with contextlib.suppress(RuntimeError):  # the loop's executor is shut down
                     self.ev.run_in_executor(None, memory.trim)
+            self._leave_pending()
             self.server.forget(self)
             with contextlib.suppress(Exception):  # the transport may already be gone
                 self.writer.close()
+
+    async def _login(self) -> bool:
+        """``startup`` within the authentication timeout, counted meanwhile among the
+        logins in progress; True once logged in."""
+        limit = asyncio.timeout(self.server.config.authentication_timeout_s)
+        try:
+            async with limit:
+                return await self.startup()
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            self.send(M.error_response(M.Notice("FATAL", "57014", _AUTH_TIMEOUT)))
+            with contextlib.suppress(Exception):
+                await self.flush()
+            return False
+        finally:
+            self._leave_pending()
+
+    def _leave_pending(self) -> None:
+        if self.pending:
+            self.pending = False
+            self.server.admission.leave(self.address)
 
     async def startup(self) -> bool:
         while True:
@@ -524,7 +597,12 @@ class PgConnection:
                     raise M.ProtocolViolation("received unencrypted data after SSL request")
                 self.writer.write(b"S")
                 await self.writer.drain()
-                await self.writer.start_tls(self.server.tls_context)
+                try:
+                    await self.writer.start_tls(self.server.tls_context)
+                except (ssl.SSLError, ConnectionError) as exc:
+                    # A scanner or a misconfigured client: one line, not a traceback each.
+                    log.info("pgwire: TLS handshake with %s failed: %s", self.address, exc)
+                    raise Closed from None
                 self.tls = True
                 continue
             if isinstance(msg, M.GSSENCRequest):
@@ -553,8 +631,10 @@ class PgConnection:
             return await self.fatal(
                 "28000", f'connection for user "{user}" requires TLS (use sslmode=require)'
             )
-        if not self.server.admit(self):
-            return await self.fatal("53300", "sorry, too many clients already")
+        admission = self.server.admission
+        throttled = admission.throttled(self.address, user)
+        if throttled is not None:  # refused before any proof is checked: no guess counts
+            return await self.fatal("28000", throttled)
         try:
             # Off the event loop: reading the role store may wait for a Raft leader, and an
             # exchange for an unknown user derives a key; other connections go on meanwhile.
@@ -580,11 +660,17 @@ class PgConnection:
                 raise M.ProtocolViolation("expected SASLResponse")
             final = exchange.final_message(body.decode("utf-8", "replace"))
         except AuthFailed:
+            admission.failed(self.address, user)
             return await self.fatal("28P01", f'password authentication failed for user "{user}"')
         except InvalidAuthorization as exc:
+            admission.failed(self.address, user)
             return await self.fatal(exc.sqlstate, exc.message)
         if role is None:  # the exchange cannot succeed for an unknown user; be safe anyway
+            admission.failed(self.address, user)
             return await self.fatal("28P01", f'password authentication failed for user "{user}"')
+        # A session slot is taken only now: sockets without credentials cannot fill them.
+        if not self.server.admit(self):
+            return await self.fatal("53300", "sorry, too many clients already")
         database, info = role.database, None
         if role.directory is not None:
             # A client naming no database (or libpq's default, the user name) gets the
@@ -632,6 +718,7 @@ class PgConnection:
         self.session.set_pid(self.pid)
         self.session.notify.listener.wake = self._wake
         self.session.wire = self
+        self.max_message = self.server.config.max_message_bytes
         self.send(M.backend_key_data(self.pid, self.secret))
         self.send(M.ready_for_query("I"))
         await self.flush()

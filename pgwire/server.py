@@ -1,6 +1,7 @@
 """The pgwire server: an asyncio listener (5433 by default) that owns its connections.
 
-It enforces the connection limit (1000 per server, as the product documents), hands out
+It enforces the connection limit (1000 per server, as the product documents) on logged-in
+sessions, bounds what connections without credentials may take (``admission``), hands out
 backend keys for CancelRequest, and optionally requires TLS.
 """
 
@@ -15,9 +16,10 @@ import threading
 from dataclasses import dataclass
 
 from kv.interrupt import Reason
+from pgwire.admission import Admission
 from pgwire.auth import Authenticator
 from pgwire.connection import PgConnection
-from pgwire.messages import GSSENC_REQUEST
+from pgwire.messages import GSSENC_REQUEST, MAX_MESSAGE
 from pgwire.ratelimit import RateLimiter
 from pgwire.slots import StatementSlots
 from sql import memory
@@ -52,6 +54,18 @@ class PgServerConfig:
     max_statements: int = 0  # statements running at once; 0: twice the cores, at least 8
     max_tenant_statements: int = 0  # of those, one database's share; 0: three quarters
     shutdown_grace_s: float = 3.0  # how long stop() waits for sessions to end
+    # Before login (pgwire.admission). A login must finish within authentication_timeout_s of
+    # the connection (PostgreSQL's authentication_timeout: 60 s; SCRAM takes milliseconds).
+    authentication_timeout_s: float = 30.0
+    max_pending_logins: int = 256  # logins in progress, not counted in max_connections
+    max_pending_logins_per_address: int = 32
+    login_failures_per_address: int = 10  # failed logins per window before refusals (28000)
+    login_failures_per_user: int = 30
+    login_failure_window_s: float = 60.0
+    # After login: the largest message, and the bytes one database's sessions may hold
+    # buffered for incomplete large messages at once (53200 past it).
+    max_message_bytes: int = MAX_MESSAGE
+    max_tenant_buffer_bytes: int = 256 << 20
 
 
 class PgServer:
@@ -78,6 +92,15 @@ class PgServer:
         #: where every statement runs (shared with the REST API in a node)
         self.slots = StatementSlots(
             self.config.max_statements, self.config.max_tenant_statements, memory.release
+        )
+        c = self.config
+        self.admission = Admission(
+            c.max_pending_logins,
+            c.max_pending_logins_per_address,
+            c.login_failures_per_address,
+            c.login_failures_per_user,
+            c.login_failure_window_s,
+            c.max_tenant_buffer_bytes,
         )
 
     async def start(self) -> None:
@@ -118,6 +141,11 @@ class PgServer:
         if self.closing:  # accepted just before the listener closed
             conn.end_with(*Reason.SHUTDOWN.value)
             return
+        refused = self.admission.enter(conn.address)
+        if refused is not None:  # holds nothing: not even a read of the startup packet
+            conn.end_with("53300", refused)
+            return
+        conn.pending = True
         self._all.add(conn)
         task = asyncio.current_task()
         if task is not None:
@@ -128,6 +156,7 @@ class PgServer:
     # bookkeeping used by connections
 
     def admit(self, conn: PgConnection) -> bool:
+        """Give an authenticated connection a session slot; False when none is free."""
         if len(self._admitted) >= self.config.max_connections:
             return False
         self._admitted.add(conn)
