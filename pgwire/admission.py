@@ -10,72 +10,22 @@ credentials cannot starve the logins that have them.
 - Bytes buffered for incomplete large messages are reserved per tenant (a database's key
   prefix) against a budget, so half-sent messages of many sessions cannot add up unbounded.
 
-Everything here runs on the server's event loop: no locks.
+Everything here runs on the server's event loop; the failure buckets are ``RateLimiter``s
+(bounded in number, so user names the attacker makes up cannot grow them).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass
 
-MAX_BUCKETS = 100_000  # failure buckets kept; attacker-chosen user names must not grow it
+from pgwire.ratelimit import RateLimiter
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    at: float
-
-
-class FailureThrottle:
-    """Token buckets of failed logins by key ((kind, address or user name))."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
-        self.rate = limit / window_s if window_s > 0 else float("inf")
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
-
-    def wait_s(self, key: tuple[str, str], now: float | None = None) -> float:
-        """Seconds until ``key`` may try again (0: now)."""
-        bucket = self._refilled(key, now)
-        if bucket is None or bucket.tokens >= 1:
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
-
-    def failed(self, key: tuple[str, str], now: float | None = None) -> None:
-        if self.limit <= 0:
-            return
-        bucket = self._refilled(key, now)
-        if bucket is None:
-            if len(self._buckets) >= MAX_BUCKETS:
-                self._prune(_now(now))
-            bucket = self._buckets[key] = _Bucket(float(self.limit), _now(now))
-        bucket.tokens = max(0.0, bucket.tokens - 1)
-
-    def _refilled(self, key: tuple[str, str], now: float | None) -> _Bucket | None:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            return None
-        t = _now(now)
-        bucket.tokens = min(float(self.limit), bucket.tokens + (t - bucket.at) * self.rate)
-        bucket.at = t
-        return bucket
-
-    def _prune(self, t: float) -> None:
-        """Drop the buckets that have refilled (they mean nothing), else the oldest half."""
-        full = [
-            k for k, b in self._buckets.items() if b.tokens + (t - b.at) * self.rate >= self.limit
-        ]
-        for key in full:
-            del self._buckets[key]
-        if len(self._buckets) >= MAX_BUCKETS:
-            for key in list(self._buckets)[: MAX_BUCKETS // 2]:
-                del self._buckets[key]
-
-
-def _now(now: float | None) -> float:
-    return time.monotonic() if now is None else now
+def _failures(limit: int, window_s: float) -> RateLimiter:
+    """``limit`` failures per ``window_s`` (either 0: no limit)."""
+    if limit <= 0 or window_s <= 0:
+        return RateLimiter(0)
+    return RateLimiter(limit / window_s, burst=limit)
 
 
 class Admission:
@@ -92,8 +42,8 @@ class Admission:
         self.max_pending_per_address = max_pending_per_address
         self._pending: dict[str, int] = {}  # logins in progress per client address
         self.pending_count = 0
-        self.by_address = FailureThrottle(failures_per_address, failure_window_s)
-        self.by_user = FailureThrottle(failures_per_user, failure_window_s)
+        self.by_address = _failures(failures_per_address, failure_window_s)
+        self.by_user = _failures(failures_per_user, failure_window_s)
         self.tenant_buffer_bytes = tenant_buffer_bytes
         self._buffered: dict[bytes, int] = {}
 
@@ -123,17 +73,17 @@ class Admission:
 
     def throttled(self, address: str, user: str) -> str | None:
         """None if a login for ``user`` from ``address`` may be tried now, else why not."""
-        wait = self.by_address.wait_s(("address", address))
+        wait = self.by_address.retry_after_s(address)
         if wait > 0:
             return f"too many failed logins from {address}; try again in {math.ceil(wait)} s"
-        wait = self.by_user.wait_s(("user", user))
+        wait = self.by_user.retry_after_s(user)
         if wait > 0:
             return f'too many failed logins for user "{user}"; try again in {math.ceil(wait)} s'
         return None
 
     def failed(self, address: str, user: str) -> None:
-        self.by_address.failed(("address", address))
-        self.by_user.failed(("user", user))
+        self.by_address.spend(address)
+        self.by_user.spend(user)
 
     # -- buffered message bytes ----------------------------------------------------------------
 

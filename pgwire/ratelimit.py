@@ -2,9 +2,11 @@
 
 A bucket refills at ``rate`` tokens a second up to ``burst`` (default: one second's worth, at
 least one token);
-``admit`` takes a token or refuses. The per-tenant QPS limit uses one ``RateLimiter`` for
-pgwire and the REST API's /sql together, so a tenant cannot double its rate by using both;
-the API's anonymous sign-ups use another, keyed by client address.
+``admit`` takes a token or refuses; ``spend`` counts an event that already happened and
+``retry_after_s`` says when the bucket holds a token again. The per-tenant QPS limit uses one
+``RateLimiter`` for pgwire and the REST API's /sql together, so a tenant cannot double its
+rate by using both; the API's anonymous sign-ups use another, keyed by client address; failed
+logins one per client address and one per user name (pgwire.admission).
 
 Invariants: thread-safe (REST handlers run in pool threads, pgwire on the loop); at most
 ``MAX_KEYS`` buckets are held: a new key first drops the full ones (idle for ``burst / rate``
@@ -38,19 +40,32 @@ class RateLimiter:
         """Take one token from ``key``'s bucket; False (and nothing taken) if it has none."""
         if self.rate <= 0:
             return True
-        now = time.monotonic()
         with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                if len(self._buckets) >= MAX_KEYS:
-                    self._forget_full(now)
-                bucket = self._buckets[key] = [self.burst, now]
-            bucket[0] = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
-            bucket[1] = now
+            bucket = self._refilled(key)
             if bucket[0] < 1:
                 return False
             bucket[0] -= 1
             return True
+
+    def spend(self, key: Hashable) -> None:
+        """Take a token from ``key``'s bucket whether or not it has one left (it stays at 0):
+        counting events that already happened, such as failed logins."""
+        if self.rate <= 0:
+            return
+        with self._lock:
+            bucket = self._refilled(key)
+            bucket[0] = max(0.0, bucket[0] - 1)
+
+    def _refilled(self, key: Hashable) -> list[float]:
+        now = time.monotonic()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= MAX_KEYS:
+                self._forget_full(now)
+            bucket = self._buckets[key] = [self.burst, now]
+        bucket[0] = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+        bucket[1] = now
+        return bucket
 
     def retry_after_s(self, key: Hashable) -> float:
         """Seconds until ``key``'s bucket holds a token again (0 if it does now)."""

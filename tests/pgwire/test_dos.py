@@ -232,14 +232,14 @@ def test_failure_buckets_stay_bounded_whatever_names_are_tried(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """User names are the attacker's choice: the table of buckets must not grow with them."""
-    from pgwire import admission
+    from pgwire import ratelimit
 
-    monkeypatch.setattr(admission, "MAX_BUCKETS", 10)
-    throttle = admission.FailureThrottle(limit=3, window_s=60)
+    monkeypatch.setattr(ratelimit, "MAX_KEYS", 10)
+    throttle = ratelimit.RateLimiter(3 / 60, burst=3)
     for i in range(25):
-        throttle.failed(("user", f"guess{i}"), now=100.0 + i)
+        throttle.spend(f"guess{i}")
     assert len(throttle._buckets) <= 10
-    assert throttle.wait_s(("user", "guess24"), now=124.0) == 0  # 2 of 3 tokens left
+    assert throttle.retry_after_s("guess24") == 0  # 2 of 3 tokens left
     for _ in range(2):
-        throttle.failed(("user", "guess24"), now=124.0)
-    assert throttle.wait_s(("user", "guess24"), now=124.0) == pytest.approx(20.0)
+        throttle.spend("guess24")
+    assert throttle.retry_after_s("guess24") == pytest.approx(20.0, abs=0.1)
