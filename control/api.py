@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from control.dump import dump
 from control.plane import ControlPlane
-from control.registry import Account, ControlError, Unauthorized
+from control.registry import Account, ControlError, NotFound, Unauthorized
 from control.tokens import DEFAULT_TTL_MIN
 from kv.errors import Db9Error
 from kv.interrupt import Reason
@@ -90,11 +90,13 @@ def build_app(
     slots: StatementSlots | None = None,
     sql_timeout_s: float = SQL_TIMEOUT_S,
     ready: Callable[[], Awaitable[str | None]] | None = None,
+    tls_ca: str | None = None,
 ) -> FastAPI:
     """The API over ``plane``. SQL runs in ``slots`` (in a node, the ones pgwire uses, so the
     bound on running statements and each tenant's share cover both), never in the threadpool
     the other routes need. ``/v1/health`` answers 200 only when ``ready`` says None (the node
-    serves SQL), else 503 with its reason."""
+    serves SQL), else 503 with its reason. ``/v1/tls/ca.crt`` gives the file ``tls_ca`` (the CA
+    that signed pgwire's certificate, for ``sslmode=verify-full``) to anyone: it is public."""
     app = FastAPI(title="db9", version="1", description="db9 control plane")
     statement_slots = slots if slots is not None else StatementSlots()
 
@@ -133,6 +135,14 @@ def build_app(
         if reason is not None:
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return {"status": "ok"}
+
+    @app.get("/v1/tls/ca.crt", response_class=PlainTextResponse)
+    def tls_ca_certificate() -> PlainTextResponse:
+        if tls_ca is None:
+            raise NotFound("this node has no CA certificate to give (an operator's certificate "
+                           "was configured without tls_ca)")  # fmt: skip
+        with open(tls_ca) as f:
+            return PlainTextResponse(f.read(), media_type="application/x-pem-file")
 
     @app.post("/v1/accounts/anonymous", status_code=201)
     def anonymous() -> dict[str, Any]:

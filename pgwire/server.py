@@ -1,7 +1,8 @@
 """The pgwire server: an asyncio listener (5433 by default) that owns its connections.
 
 It enforces the connection limit (1000 per server, as the product documents), hands out
-backend keys for CancelRequest, and optionally requires TLS.
+backend keys for CancelRequest, and requires TLS unless ``require_tls`` is turned off (the
+product documents TLS for all connections; plaintext is for local development).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class PgServerConfig:
     max_connections: int = MAX_CONNECTIONS
     idle_timeout_s: float = 300.0  # idle sessions are evicted after 5 minutes, as documented
     tenant_qps_limit: float = 0.0  # statements per second per database; 0: no limit
-    require_tls: bool = False
+    require_tls: bool = True  # a plaintext login gets FATAL 28000
     max_copy_bytes: int = 1 << 30  # one COPY FROM STDIN is buffered whole
     max_statements: int = 0  # statements running at once; 0: twice the cores, at least 8
     max_tenant_statements: int = 0  # of those, one database's share; 0: three quarters
@@ -61,6 +62,8 @@ class PgServer:
         self.config = config or PgServerConfig()
         self.tls_context = tls_context
         self.require_tls = self.config.require_tls
+        if self.require_tls and tls_context is None:
+            raise ValueError("require_tls needs a TLS context (or require_tls=False)")
         self.idle_timeout = self.config.idle_timeout_s
         self._buckets: dict[bytes, list[float]] = {}  # db prefix -> [tokens, last refill]
         self.max_copy_bytes = self.config.max_copy_bytes
