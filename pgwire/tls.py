@@ -173,8 +173,29 @@ def ensure_tls_files(tls_dir: str, *names: str) -> tuple[str, str, str]:
     return ca_cert, cert, key
 
 
-def server_context(cert_path: str, key_path: str) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+class ServerContext(ssl.SSLContext):
+    """The server's SSLContext, carrying its certificate's ``tls-server-end-point`` channel
+    binding data (RFC 5929) for SCRAM-SHA-256-PLUS."""
+
+    end_point: bytes = b""
+
+
+def tls_server_end_point(cert_pem: bytes) -> bytes:
+    """The certificate's hash with its signature's hash function, SHA-256 in place of MD5 or
+    SHA-1 (RFC 5929 section 4.1), as PostgreSQL computes it."""
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    algorithm = cert.signature_hash_algorithm
+    if algorithm is None or algorithm.name in ("md5", "sha1"):
+        algorithm = hashes.SHA256()
+    digest = hashes.Hash(algorithm)
+    digest.update(cert.public_bytes(serialization.Encoding.DER))
+    return digest.finalize()
+
+
+def server_context(cert_path: str, key_path: str) -> ServerContext:
+    ctx = ServerContext(ssl.PROTOCOL_TLS_SERVER)  # what create_default_context(CLIENT_AUTH) makes
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert_path, key_path)
+    with open(cert_path, "rb") as f:
+        ctx.end_point = tls_server_end_point(f.read())
     return ctx

@@ -9,8 +9,16 @@ from pathlib import Path
 import psycopg
 import pytest
 from cryptography import x509
+from scramp import ScramClient
 
-from pgwire.auth import StaticAuthenticator
+from pgwire.auth import (
+    MECHANISM,
+    MECHANISM_PLUS,
+    AuthFailed,
+    InvalidAuthorization,
+    ScramExchange,
+    StaticAuthenticator,
+)
 from pgwire.server import PgServer, PgServerConfig
 from pgwire.tls import ensure_tls_files, server_names
 from tests.pgwire.conftest import Running
@@ -109,3 +117,74 @@ def test_server_names_leave_out_wildcards_and_duplicates() -> None:
 def test_requiring_tls_without_a_tls_context_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="require_tls"):
         PgServer(StaticAuthenticator(), PgServerConfig(port=0))
+
+
+def test_channel_binding_require_logs_in_with_scram_sha_256_plus(pg: Running) -> None:
+    """tls-server-end-point (RFC 5929): the proof covers the server certificate's hash, so a
+    man in the middle holding another certificate cannot relay the login."""
+    with psycopg.connect(f"{pg.dsn()} channel_binding=require") as conn:
+        assert conn.execute("SELECT 1").fetchall() == [(1,)]
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(f"{pg.dsn(password='wrong')} channel_binding=require")
+
+
+def test_channel_binding_prefer_and_disable_still_log_in(pg: Running) -> None:
+    for mode in ("prefer", "disable"):
+        with psycopg.connect(f"{pg.dsn()} channel_binding={mode}") as conn:
+            assert conn.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_channel_binding_require_fails_cleanly_without_tls(plain_pg: Running) -> None:
+    with pytest.raises(psycopg.OperationalError, match="channel binding"):
+        psycopg.connect(f"{plain_pg.dsn(sslmode='disable')} channel_binding=require")
+    with psycopg.connect(plain_pg.dsn(sslmode="disable")) as conn:  # and serves on
+        assert conn.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def _exchange(mechanism: str, end_point: bytes | None) -> ScramExchange:
+    auth = StaticAuthenticator()
+    exchange = ScramExchange(auth.add("t.admin", None, "pw"))
+    exchange.use_mechanism(mechanism, end_point)
+    return exchange
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "end_point", "client_first", "error"),
+    [
+        (MECHANISM, b"hash", "p=tls-server-end-point,,n=,r=abc", "was not negotiated"),
+        (MECHANISM_PLUS, b"hash", "n,,n=,r=abc", "without channel binding"),
+        (MECHANISM_PLUS, b"hash", "p=tls-unique,,n=,r=abc", "type is not supported"),
+        # the client could bind but saw no -PLUS: someone removed it from the offer
+        (MECHANISM, b"hash", "y,,n=,r=abc", "negotiation error"),
+    ],
+)
+def test_channel_binding_negotiation_errors_are_28000(
+    mechanism: str, end_point: bytes, client_first: str, error: str
+) -> None:
+    with pytest.raises(InvalidAuthorization, match=error) as info:
+        _exchange(mechanism, end_point).first(client_first)
+    assert info.value.sqlstate == "28000"
+
+
+def test_plus_is_not_accepted_without_tls() -> None:
+    with pytest.raises(InvalidAuthorization, match="not supported"):
+        _exchange(MECHANISM_PLUS, None)
+    _exchange(MECHANISM, None).first("y,,n=,r=abc")  # "y" without TLS is fine
+
+
+def _bound_login(client_binds_to: bytes, server_end_point: bytes) -> str:
+    """A SCRAM-SHA-256-PLUS login as scramp's client runs it; the server's final message."""
+    binding = ("tls-server-end-point", client_binds_to)
+    client = ScramClient([MECHANISM_PLUS], "x", "pw", channel_binding=binding)
+    exchange = _exchange(MECHANISM_PLUS, server_end_point)
+    client.set_server_first(exchange.first(client.get_client_first()))
+    final = exchange.final_message(client.get_client_final())
+    client.set_server_final(final)  # the client checks the server's signature
+    return final
+
+
+def test_a_proof_bound_to_another_certificate_fails() -> None:
+    """A relaying man in the middle: the client binds to the certificate it was shown."""
+    assert _bound_login(b"the server's", b"the server's").startswith("v=")
+    with pytest.raises(AuthFailed, match="channel binding mismatch"):
+        _bound_login(b"the middle's", b"the server's")
