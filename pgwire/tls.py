@@ -3,9 +3,10 @@ the SSLContext served from them (made with the cryptography package).
 
 A node keeps ``ca.crt``/``ca.key`` and ``server.crt``/``server.key`` in ``<data_dir>/tls``.
 Clients verify the server with ``sslmode=verify-full sslrootcert=ca.crt``, so the server
-certificate must name every host a client dials: ``ensure_server_cert`` issues it anew whenever
-it is missing, not signed by the CA, or lacks one of the wanted names (a new hostname or
-``--pg-host``); the CA itself is kept, so a client's copy of ``ca.crt`` stays valid.
+certificate must name every host a client dials: ``ensure_server_cert`` issues it anew (at a
+start) whenever it is missing, not signed by the CA, not matching its key, within 30 days of
+expiry, or lacks one of the wanted names (a new hostname or ``--pg-host``); the CA itself is
+kept, so a client's copy of ``ca.crt`` stays valid.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ def ensure_ca(ca_cert_path: str, ca_key_path: str, common_name: str = "db9 local
         .add_extension(ski, critical=False)
         .sign(key, hashes.SHA256())
     )
-    os.makedirs(os.path.dirname(ca_key_path) or ".", exist_ok=True)
     write_durably(ca_key_path, _key_pem(key), 0o600)
     write_durably(ca_cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return True
@@ -148,7 +148,6 @@ def ensure_server_cert(cert_path: str, key_path: str, ca_cert_path: str, ca_key_
         )
         .sign(ca_key, hashes.SHA256())
     )
-    os.makedirs(os.path.dirname(key_path) or ".", exist_ok=True)
     write_durably(key_path, _key_pem(key), 0o600)
     write_durably(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return True

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
@@ -19,6 +20,7 @@ from control.cli import main as db9_cli
 from control.config import ServerConfig
 from control.plane import ControlPlane
 from control.server import main as server_main
+from control.server import node_tls_files
 from kv.client import TxnClient
 from pgwire.tls import ensure_tls_files
 from tests.kv.conftest import local_kv
@@ -45,6 +47,26 @@ def test_tls_is_required_unless_the_flag_or_variable_turns_it_off(tmp_path: Path
 def test_an_operator_certificate_needs_its_key() -> None:
     with pytest.raises(ValueError, match="tls_cert and tls_key"):
         ServerConfig(data_dir="/nonexistent", tls_cert="/etc/db9/server.crt")
+
+
+def test_node_certificate_names_its_listen_advertised_and_extra_hosts(tmp_path: Path) -> None:
+    config = ServerConfig(
+        data_dir=str(tmp_path), pg_host="10.1.2.3", advertise_host="db.example.com",
+        tls_names="lb.example.com, 10.9.9.9",
+    )  # fmt: skip
+    ca, cert, key = node_tls_files(config)
+    assert (ca, cert, key) == tuple(str(tmp_path / "tls" / f) for f in
+                                    ("ca.crt", "server.crt", "server.key"))  # fmt: skip
+    names = {str(n.value) for n in _sans(cert)}
+    assert {"10.1.2.3", "db.example.com", "lb.example.com", "10.9.9.9", "localhost"} <= names
+    # an operator's certificate is used as it is
+    own = ServerConfig(data_dir=str(tmp_path), tls_cert="/c.crt", tls_key="/c.key", tls_ca="/ca")
+    assert node_tls_files(own) == ("/ca", "/c.crt", "/c.key")
+
+
+def _sans(cert_path: str) -> list[Any]:
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    return list(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
 
 
 def _compose_services() -> dict[str, tuple[str, list[str]]]:
