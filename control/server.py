@@ -241,7 +241,7 @@ class Node:
             click.echo(f"raft on {cfg.raft_addr} (members {', '.join(cfg.peers)}), "
                        f"gRPC on {cfg.grpc_addr}")  # fmt: skip
         tls = "TLS required" if self.config.require_tls else "TLS optional: --allow-plaintext"
-        click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} ({tls}, SCRAM-SHA-256)")
+        click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} ({tls}, SCRAM-SHA-256[-PLUS])")
         if self.tls_ca:
             click.echo(f"TLS CA certificate: {self.tls_ca} (also: db9 ca, GET /v1/tls/ca.crt)")
         url = f"postgresql://{self.user}:{self.password}@{host}:{self.pg.port}/postgres"
