@@ -98,7 +98,8 @@ def db9_server(
         **(env or {}),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "control.server", "--data-dir", data, "--pg-port", str(port)],
+        [sys.executable, "-m", "control.server", "--data-dir", data, "--pg-port", str(port),
+         "--allow-plaintext"],
         env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=root,
     )  # fmt: skip
     log = Path(data) / "server.log"

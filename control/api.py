@@ -32,6 +32,7 @@ from control.registry import (
     Account,
     ControlError,
     Forbidden,
+    NotFound,
     TooManyRequests,
     Unauthorized,
     clip,
@@ -133,13 +134,16 @@ def build_app(
     signups_per_minute: float = SIGNUPS_PER_MINUTE,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     operator_tenant: str = "local",
+    tls_ca: str | None = None,
 ) -> FastAPI:
     """The API over ``plane``. SQL runs in ``slots`` (in a node, the ones pgwire uses, so the
     bound on running statements and each tenant's share cover both), never in the threadpool
     the other routes need, and is admitted by ``statement_rate`` (in a node, pgwire's
     per-tenant QPS limiter, so one tenant's limit covers both). ``/v1/health`` answers 200
     only when ``ready`` says None (the node serves SQL), else 503 with its reason. The
-    account owning ``operator_tenant`` (the node's own database) reads per-database metrics."""
+    account owning ``operator_tenant`` (the node's own database) reads per-database metrics.
+    ``/v1/tls/ca.crt`` gives the file ``tls_ca`` (the CA that signed pgwire's certificate,
+    for ``sslmode=verify-full``) to anyone: it is public."""
     app = FastAPI(title="db9", version="1", description="db9 control plane")
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     statement_slots = slots if slots is not None else StatementSlots()
@@ -184,6 +188,14 @@ def build_app(
         if reason is not None:
             return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
         return {"status": "ok"}
+
+    @app.get("/v1/tls/ca.crt", response_class=PlainTextResponse)
+    def tls_ca_certificate() -> PlainTextResponse:
+        if tls_ca is None:
+            raise NotFound("this node has no CA certificate to give (an operator's certificate "
+                           "was configured without tls_ca)")  # fmt: skip
+        with open(tls_ca) as f:
+            return PlainTextResponse(f.read(), media_type="application/x-pem-file")
 
     @app.post("/v1/accounts/anonymous", status_code=201)
     def anonymous(request: Request) -> dict[str, Any]:

@@ -81,6 +81,7 @@ def register(main: click.Group) -> None:
     main.add_command(branch)
     main.add_command(token)
     main.add_command(health)
+    main.add_command(ca)
 
 
 @click.command("health")
@@ -100,6 +101,23 @@ def health(url: str | None) -> None:
             reason = r.text.strip() or r.reason_phrase
         fail(f"not ready: {reason} (HTTP {r.status_code})")
     click.echo("ok")
+
+
+@click.command("ca")
+@click.option("-o", "--output", default="-", help="File to write (default stdout).")
+def ca(output: str) -> None:
+    """The CA certificate that signed the node's pgwire certificate (the API's
+    /v1/tls/ca.crt), for sslmode=verify-full sslrootcert=<file>."""
+    pem = Api().call("GET", "/v1/tls/ca.crt", text=True)
+    if output == "-":
+        click.echo(pem, nl=False)
+        return
+    try:
+        with open(output, "w") as f:
+            f.write(pem)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    click.echo(f"CA certificate written to {output}", err=True)
 
 
 @click.command("create")

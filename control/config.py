@@ -20,9 +20,15 @@ class ServerConfig:
     gc_interval_s: float = 60.0
     pg_host: str = "127.0.0.1"
     pg_port: int = 5433
-    tls_cert: str = ""  # default: <data_dir>/tls/server.crt, self-signed on first start
+    # TLS: by default the node keeps its own CA in <data_dir>/tls (ca.crt, given to clients for
+    # sslmode=verify-full) and issues server.crt for localhost, 127.0.0.1, its hostname,
+    # pg_host, advertise_host and tls_names (comma separated). An operator's own certificate
+    # and key (tls_cert, tls_key) are used as they are; tls_ca then names their CA, if any.
+    tls_cert: str = ""
     tls_key: str = ""
-    require_tls: bool = False
+    tls_ca: str = ""
+    tls_names: str = ""
+    require_tls: bool = True  # --allow-plaintext (DB9_REQUIRE_TLS=0) for local development
     tenant: str = "local"  # the dev server's tenant: users are <tenant>.<role>
     password: str = ""  # the admin role's password; generated and saved on first start
     idle_timeout_s: float = 300.0  # idle connections are evicted after 5 minutes
@@ -58,6 +64,14 @@ class ServerConfig:
     raft_retry_s: float = 10.0  # how long a command is retried across elections
 
     @property
+    def managed_tls(self) -> bool:
+        """The node's own CA issues its certificate (no operator certificate configured)."""
+        return not self.tls_cert
+
+    def tls_name_list(self) -> list[str]:
+        return [n.strip() for n in self.tls_names.split(",") if n.strip()]
+
+    @property
     def clustered(self) -> bool:
         return bool(self.raft_addr)
 
@@ -67,10 +81,8 @@ class ServerConfig:
     def __post_init__(self) -> None:
         if not self.data_dir:
             self.data_dir = default_data_dir()
-        if not self.tls_cert:
-            self.tls_cert = os.path.join(self.data_dir, "tls", "server.crt")
-        if not self.tls_key:
-            self.tls_key = os.path.join(self.data_dir, "tls", "server.key")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key are set together (or neither)")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> ServerConfig:

@@ -1,8 +1,9 @@
 """db9-server: one db9 node.
 
 A node owns its storage (the LMDB store in its data directory, the timestamp oracle, the GC
-worker) and serves SQL over the PostgreSQL protocol on port 5433, with TLS (a self-signed
-certificate is made on first start) and SCRAM-SHA-256. The REST API and Raft replication
+worker) and serves SQL over the PostgreSQL protocol on port 5433, with TLS required (its own
+CA, made on first start, signs the server certificate; clients verify it with the CA's ca.crt)
+and SCRAM-SHA-256. The REST API and Raft replication
 attach here as their layers land.
 """
 
@@ -40,7 +41,7 @@ from kv.gc_worker import GcWorker
 from kv.interrupt import Reason
 from kv.txn.gc import RetainPoint
 from pgwire.server import PgServer, PgServerConfig, new_event_loop, probe
-from pgwire.tls import ensure_self_signed, server_context
+from pgwire.tls import ensure_tls_files, server_context
 
 log = logging.getLogger("db9.server")
 # SIGTERM must end the process within 5 s: sessions get this long to end once their statements
@@ -59,6 +60,15 @@ def admin_password(config: ServerConfig) -> str:
     password = secrets.token_urlsafe(18)
     write_durably(path, (password + "\n").encode(), 0o600)
     return password
+
+
+def node_tls_files(config: ServerConfig) -> tuple[str, str, str]:
+    """(CA certificate, server certificate, server key) paths; the CA path is "" when an
+    operator's certificate was configured without ``tls_ca``."""
+    if not config.managed_tls:
+        return config.tls_ca, config.tls_cert, config.tls_key
+    tls_dir = os.path.join(config.data_dir, "tls")
+    return ensure_tls_files(tls_dir, config.pg_host, config.advertise_host, *config.tls_name_list())
 
 
 class _ApiServer(uvicorn.Server):
@@ -110,7 +120,7 @@ class Node:
         )  # fmt: skip
         self.auth = RegistryAuthenticator(self.plane)
         self.api_token: str | None = None
-        ensure_self_signed(config.tls_cert, config.tls_key)
+        self.tls_ca, cert, key = node_tls_files(config)
         self.pg = PgServer(
             self.auth,
             PgServerConfig(
@@ -132,7 +142,7 @@ class Node:
                 max_message_bytes=config.max_message_bytes,
                 max_tenant_buffer_bytes=config.max_tenant_buffer_bytes,
             ),
-            server_context(config.tls_cert, config.tls_key),
+            server_context(cert, key),
         )
         self.plane.connections = self.pg.sessions_by_database
         self.plane.end_sessions = self.pg.end_sessions
@@ -206,6 +216,7 @@ class Node:
             signups_per_minute=self.config.api_signups_per_minute,
             max_body_bytes=self.config.api_max_body_bytes,
             operator_tenant=self.config.tenant,
+            tls_ca=self.tls_ca or None,
         )  # fmt: skip
 
     async def serve(self, stop: asyncio.Event) -> None:
@@ -244,10 +255,16 @@ class Node:
             cfg = self.cluster.config
             click.echo(f"raft on {cfg.raft_addr} (members {', '.join(cfg.peers)}), "
                        f"gRPC on {cfg.grpc_addr}")  # fmt: skip
-        click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} (TLS, SCRAM-SHA-256)")
+        tls = "TLS required" if self.config.require_tls else "TLS optional: --allow-plaintext"
+        click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} ({tls}, SCRAM-SHA-256[-PLUS])")
+        if self.tls_ca:
+            click.echo(f"TLS CA certificate: {self.tls_ca} (also: db9 ca, GET /v1/tls/ca.crt)")
+        url = f"postgresql://{self.user}:{self.password}@{host}:{self.pg.port}/postgres"
         click.echo("connect with:")
-        click.echo(f'  psql "postgresql://{self.user}:{self.password}@{host}:{self.pg.port}'
-                   '/postgres?sslmode=require"')  # fmt: skip
+        click.echo(f'  psql "{url}?sslmode=require"')
+        if self.tls_ca:
+            click.echo("or, verifying the server's certificate:")
+            click.echo(f'  psql "{url}?sslmode=verify-full&sslrootcert={self.tls_ca}"')
         await stop.wait()
         await self.shutdown(api if api_task is not None else None, api_task)
 
@@ -283,7 +300,9 @@ class Node:
 @click.option("--data-dir", default=None, help="Data directory (DB9_DATA_DIR).")
 @click.option("--pg-host", default=None, help="pgwire listen address (DB9_PG_HOST).")
 @click.option("--pg-port", type=int, default=None, help="pgwire port, default 5433 (DB9_PG_PORT).")
-@click.option("--require-tls", is_flag=True, default=None, help="Refuse non-TLS logins.")
+@click.option("--require-tls/--allow-plaintext", "require_tls", default=None,
+              help="Refuse non-TLS logins (the default); --allow-plaintext accepts them, for "
+                   "local development (DB9_REQUIRE_TLS).")  # fmt: skip
 @click.option("--no-sync", "no_sync", is_flag=True, default=False, help="Skip fsync on commit.")
 @click.option("--raft-addr", default=None, help="This node's Raft host:port; enables cluster mode.")
 @click.option("--peers", default=None, help="Every member's Raft host:port, comma separated.")

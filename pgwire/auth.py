@@ -23,6 +23,7 @@ from kv.errors import Db9Error
 from sql.databases import DatabaseDirectory
 
 MECHANISM = "SCRAM-SHA-256"
+MECHANISM_PLUS = "SCRAM-SHA-256-PLUS"  # with tls-server-end-point channel binding
 ITERATIONS = 4096
 
 
@@ -125,13 +126,42 @@ class ScramExchange:
         self.client_first_bare = ""
         self.server_first = ""
         self.gs2_header = ""
+        self.mechanism = MECHANISM
+        self.end_point: bytes | None = None  # channel binding data, over TLS only
+        self.bound = b""  # what the client's c= must carry after the GS2 header
+
+    def use_mechanism(self, mechanism: str, end_point: bytes | None) -> None:
+        """The mechanism the client chose, and the connection's ``tls-server-end-point``
+        data (None without TLS: -PLUS was not offered)."""
+        if mechanism not in (MECHANISM, MECHANISM_PLUS) or (
+            mechanism == MECHANISM_PLUS and end_point is None
+        ):
+            raise InvalidAuthorization(f"SASL mechanism {mechanism} is not supported")
+        self.mechanism, self.end_point = mechanism, end_point
+
+    def _check_channel_binding(self, client_first: str) -> None:
+        """RFC 5802's GS2 flag against the mechanism (PostgreSQL's rules): "p=" only with
+        -PLUS and tls-server-end-point; "y" (the client could bind but thinks the server
+        cannot) is a downgrade when -PLUS was offered; plain SCRAM is "n" or "y"."""
+        plus = self.mechanism == MECHANISM_PLUS
+        if client_first.startswith("p="):
+            if not plus:
+                raise InvalidAuthorization("SCRAM channel binding was not negotiated")
+            if not client_first.startswith("p=tls-server-end-point,"):
+                raise InvalidAuthorization("SCRAM channel binding type is not supported")
+            assert self.end_point is not None  # use_mechanism allows -PLUS over TLS only
+            self.bound = self.end_point
+        elif plus:
+            raise InvalidAuthorization(f"{MECHANISM_PLUS} chosen without channel binding")
+        elif client_first.startswith("y,") and self.end_point is not None:
+            raise InvalidAuthorization("SCRAM channel binding negotiation error")
 
     def first(self, client_first: str) -> str:
-        if client_first.startswith("p="):
-            raise InvalidAuthorization("SCRAM channel binding is not supported")
-        if not client_first.startswith(("n,", "y,")):
+        self._check_channel_binding(client_first)
+        if not client_first.startswith(("n,", "y,", "p=")):
             raise InvalidAuthorization("malformed SCRAM message: bad GS2 header")
-        comma = client_first.find(",", 2)
+        # The GS2 header: the flag (n, y or p=<type>) and the authzid, each ending in a comma.
+        comma = client_first.find(",", client_first.find(",") + 1)
         if comma < 0:
             raise InvalidAuthorization("malformed SCRAM message: bad GS2 header")
         self.gs2_header = client_first[: comma + 1]
@@ -153,7 +183,7 @@ class ScramExchange:
         attrs = _attributes(without_proof)
         if attrs.get("r") != self.nonce:
             raise AuthFailed("SCRAM nonce mismatch")
-        if attrs.get("c") != base64.b64encode(self.gs2_header.encode()).decode():
+        if attrs.get("c") != base64.b64encode(self.gs2_header.encode() + self.bound).decode():
             raise AuthFailed("SCRAM channel binding mismatch")
         try:
             proof = base64.b64decode(client_final[proof_at + 3 :], validate=True)

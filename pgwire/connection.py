@@ -26,8 +26,16 @@ from kv import interrupt
 from kv.errors import Db9Error
 from kv.interrupt import Reason
 from pgwire import messages as M
-from pgwire.auth import AuthFailed, InvalidAuthorization, Role, ScramExchange
+from pgwire.auth import (
+    MECHANISM,
+    MECHANISM_PLUS,
+    AuthFailed,
+    InvalidAuthorization,
+    Role,
+    ScramExchange,
+)
 from pgwire.slots import Ticket
+from pgwire.tls import ServerContext
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
 from sql import activity, encodings, memory
 from sql import prepared as prep
@@ -623,6 +631,11 @@ class PgConnection:
         role = self.server.authenticator.role(user)
         return role, ScramExchange(role)
 
+    def _tls_end_point(self) -> bytes | None:
+        """The tls-server-end-point channel binding data of this TLS connection, else None."""
+        ctx = self.server.tls_context
+        return ctx.end_point if self.tls and isinstance(ctx, ServerContext) else None
+
     async def authenticate(self, params: dict[str, str]) -> bool:
         user = params.get("user", "")
         if not user:
@@ -641,16 +654,15 @@ class PgConnection:
             role, exchange = await asyncio.to_thread(self._role_exchange, user)
         except Db9Error as exc:  # the store could not be read (a full disk, no leader)
             return await self.fatal(exc.sqlstate, exc.message)
-        self.send(M.auth_sasl(["SCRAM-SHA-256"]))
+        end_point = self._tls_end_point()
+        self.send(M.auth_sasl([MECHANISM_PLUS, MECHANISM] if end_point else [MECHANISM]))
         await self.flush()
         try:
             kind, body = await self.read_message()
             if kind != b"p":
                 raise M.ProtocolViolation("expected SASLInitialResponse")
             r = M.Reader(body)
-            mechanism = r.cstring()
-            if mechanism != "SCRAM-SHA-256":
-                raise InvalidAuthorization(f"SASL mechanism {mechanism} is not supported")
+            exchange.use_mechanism(r.cstring(), end_point)
             n = r.int32()
             first = r.bytes_(n).decode("utf-8", "replace")
             self.send(M.auth_sasl_continue(exchange.first(first).encode()))

@@ -2,7 +2,8 @@
 
 It enforces the connection limit (1000 per server, as the product documents) on logged-in
 sessions, bounds what connections without credentials may take (``admission``), hands out
-backend keys for CancelRequest, and optionally requires TLS.
+backend keys for CancelRequest, and requires TLS unless ``require_tls`` is turned off (the
+product documents TLS for all connections; plaintext is for local development).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class PgServerConfig:
     max_connections: int = MAX_CONNECTIONS
     idle_timeout_s: float = 300.0  # idle sessions are evicted after 5 minutes, as documented
     tenant_qps_limit: float = 0.0  # statements per second per database; 0: no limit
-    require_tls: bool = False
+    require_tls: bool = True  # a plaintext login gets FATAL 28000
     max_copy_bytes: int = 1 << 30  # one COPY FROM STDIN is buffered whole
     max_statements: int = 0  # statements running at once; 0: twice the cores, at least 8
     max_tenant_statements: int = 0  # of those, one database's share; 0: three quarters
@@ -75,6 +76,8 @@ class PgServer:
         self.config = config or PgServerConfig()
         self.tls_context = tls_context
         self.require_tls = self.config.require_tls
+        if self.require_tls and tls_context is None:
+            raise ValueError("require_tls needs a TLS context (or require_tls=False)")
         self.idle_timeout = self.config.idle_timeout_s
         #: the per-tenant QPS limit, keyed by database prefix (shared with the REST API's /sql)
         self.rate = RateLimiter(self.config.tenant_qps_limit)

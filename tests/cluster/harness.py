@@ -55,6 +55,8 @@ class NodeProc:
     stopped: bool = False  # SIGSTOPped
 
     def dsn(self) -> str:
+        # Plaintext (the nodes run --allow-plaintext): these tests measure replication and
+        # faults, not TLS; the compose cluster runs with TLS required.
         return (f"host={self.host} port={self.pg_port} dbname=postgres user=local.admin "
                 f"password={PASSWORD} sslmode=disable connect_timeout=10")  # fmt: skip
 
@@ -96,7 +98,8 @@ class LocalCluster:
         cmd = [*node.prefix, sys.executable, "-m", "control.server", "--node-id", str(node.node_id),
                "--data-dir", str(node.data_dir), "--raft-addr", node.raft_addr,
                "--peers", peers or self.peers(), "--grpc-addr", node.grpc_addr,
-               "--pg-host", node.host, "--pg-port", str(node.pg_port)]  # fmt: skip
+               "--pg-host", node.host, "--pg-port", str(node.pg_port),
+               "--allow-plaintext"]  # fmt: skip
         log = open(node.data_dir / "server.log", "ab")  # noqa: SIM115 - owned by the child
         node.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         node.stopped = False

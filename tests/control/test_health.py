@@ -45,7 +45,10 @@ def test_health_is_503_until_pgwire_serves_then_200(tmp_path: Path) -> None:
         assert r.status_code == 503 and "does not answer" in r.json()["reason"], r.json()
         listener.close()
 
-        server = PgServer(RegistryAuthenticator(plane), PgServerConfig(port=port))
+        config = PgServerConfig(
+            port=port, require_tls=False
+        )  # no TLS context: the probe needs none
+        server = PgServer(RegistryAuthenticator(plane), config)
         with serving(server):
             r = client.get("/v1/health")
             assert (r.status_code, r.json()) == (200, {"status": "ok"})

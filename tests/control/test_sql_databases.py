@@ -27,7 +27,7 @@ from control.plane import ControlPlane, RegistryAuthenticator
 from control.registry import ANONYMOUS_DATABASE_LIMIT
 from kv.client import TxnClient
 from pgwire.server import PgServer, PgServerConfig
-from pgwire.tls import ensure_self_signed, server_context
+from pgwire.tls import ensure_tls_files, server_context
 from tests.kv.conftest import local_kv
 from tests.pgwire.conftest import serving
 from tests.sql.pg import postgres_server
@@ -63,8 +63,7 @@ def running_node(tmp_path: Path) -> Iterator[Node]:
     kv = local_kv()
     plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
     plane.bootstrap(PASSWORD)
-    cert, key = str(tmp_path / "server.crt"), str(tmp_path / "server.key")
-    ensure_self_signed(cert, key)
+    _, cert, key = ensure_tls_files(str(tmp_path / "tls"))
     server = PgServer(
         RegistryAuthenticator(plane), PgServerConfig(port=0), server_context(cert, key)
     )

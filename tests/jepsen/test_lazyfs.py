@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from control.tokens import load_or_create_key
-from pgwire.tls import ensure_self_signed, server_context
+from pgwire.tls import ensure_tls_files, server_context
 from tests.jepsen.lazyfs import PAGE, LazyMount, unavailable
 
 pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
@@ -180,10 +180,10 @@ def test_a_full_backing_disk_fails_the_write_not_the_fsync(tmp_path: Path) -> No
 def test_a_nodes_key_and_certificate_survive_a_crash(fs: LazyMount) -> None:
     """They were written without fsync: after a crash the node found empty files and could not
     start (found by the lost-writes nemesis). Now each is synced and renamed in."""
-    cert, key = fs.mountpoint / "tls" / "server.crt", fs.mountpoint / "tls" / "server.key"
-    ensure_self_signed(str(cert), str(key))
+    ca, cert, key = ensure_tls_files(str(fs.mountpoint / "tls"))
     load_or_create_key(str(fs.mountpoint / "connect-token.key"))
     dropped = crash(fs)
     assert dropped["dirty_files"] == 0, dropped
-    server_context(str(cert), str(key))  # loads both
+    server_context(cert, key)  # loads both
+    assert "BEGIN CERTIFICATE" in Path(ca).read_text()
     load_or_create_key(str(fs.mountpoint / "connect-token.key"))

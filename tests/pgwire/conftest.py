@@ -12,7 +12,7 @@ import pytest
 from kv.client import TxnClient
 from pgwire.auth import StaticAuthenticator
 from pgwire.server import PgServer, PgServerConfig, new_event_loop
-from pgwire.tls import ensure_self_signed, server_context
+from pgwire.tls import ensure_tls_files, server_context
 from sql.database import Database
 from tests.kv.conftest import local_kv
 
@@ -25,6 +25,7 @@ class Running:
     server: PgServer
     loop: asyncio.AbstractEventLoop
     auth: StaticAuthenticator
+    ca: str  # the CA certificate that signed the server's, for sslmode=verify-full
 
     @property
     def port(self) -> int:
@@ -38,13 +39,13 @@ class Running:
 
 
 def start_server(tmp: Path, **config: object) -> Iterator[Running]:
-    cert, key = str(tmp / "server.crt"), str(tmp / "server.key")
-    ensure_self_signed(cert, key)
+    """A server on a free port with the defaults (TLS required) overridden by ``config``."""
+    ca, cert, key = ensure_tls_files(str(tmp / "tls"))
     auth = StaticAuthenticator()
     auth.add(USER, Database(TxnClient(local_kv()), b"\x00\x09"), PASSWORD)
     server = PgServer(auth, PgServerConfig(port=0, **config), server_context(cert, key))  # type: ignore[arg-type]
     with serving(server) as loop:
-        yield Running(server, loop, auth)
+        yield Running(server, loop, auth, ca)
 
 
 @contextlib.contextmanager
@@ -77,3 +78,10 @@ def serving(server: PgServer) -> Iterator[asyncio.AbstractEventLoop]:
 @pytest.fixture
 def pg(tmp_path: Path) -> Iterator[Running]:
     yield from start_server(tmp_path)
+
+
+@pytest.fixture
+def plain_pg(tmp_path: Path) -> Iterator[Running]:
+    """A server that takes plaintext logins too (``require_tls=False``): for tests that write
+    raw frames on the client's socket."""
+    yield from start_server(tmp_path, require_tls=False)

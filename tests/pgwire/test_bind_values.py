@@ -113,7 +113,8 @@ class RawClient:
 
 @pytest.fixture(scope="module")
 def db9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    yield from start_server(tmp_path_factory.mktemp("bind"))
+    # plaintext: compared frame by frame with PostgreSQL over raw sockets
+    yield from start_server(tmp_path_factory.mktemp("bind"), require_tls=False)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,8 @@ from tests.sql.pg import postgres_server
 
 @pytest.fixture(scope="module")
 def db9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    yield from start_server(tmp_path_factory.mktemp("enc"))
+    # plaintext: compared frame by frame with PostgreSQL over raw sockets
+    yield from start_server(tmp_path_factory.mktemp("enc"), require_tls=False)
 
 
 @pytest.fixture(scope="module")

@@ -80,7 +80,8 @@ class Pair:
 
 @pytest.fixture(scope="module")
 def db9(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    yield from start_server(tmp_path_factory.mktemp("extended"))
+    # plaintext: compared frame by frame with PostgreSQL over raw sockets
+    yield from start_server(tmp_path_factory.mktemp("extended"), require_tls=False)
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,8 @@ def test_malformed_startup_gets_an_error_and_the_server_keeps_serving(
     assert_still_serving(pg)
 
 
-def test_truncated_message_after_login_gets_08p01(pg: Running) -> None:
+def test_truncated_message_after_login_gets_08p01(plain_pg: Running) -> None:
+    pg = plain_pg
     conn = psycopg.connect(pg.dsn(sslmode="disable"), autocommit=True)
     sock = socket.socket(fileno=conn.pgconn.socket)
     sock.settimeout(5)
@@ -115,7 +116,8 @@ def test_live_server_survives_random_messages_after_login(
 
 @pytest.fixture(scope="module")
 def pg_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    yield from start_server(tmp_path_factory.mktemp("fuzz"))
+    # plaintext: the tests write raw frames on the client's socket
+    yield from start_server(tmp_path_factory.mktemp("fuzz"), require_tls=False)
 
 
 def test_connection_limit_refuses_with_53300(tmp_path: Path) -> None:
