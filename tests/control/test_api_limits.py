@@ -22,7 +22,7 @@ from kv.client import TxnClient
 from pgwire.auth import StaticAuthenticator
 from pgwire.ratelimit import RateLimiter
 from pgwire.server import PgServer, PgServerConfig
-from pgwire.tls import ensure_self_signed, server_context
+from pgwire.tls import ensure_tls_files, server_context
 from tests.kv.conftest import local_kv
 from tests.pgwire.conftest import serving
 
@@ -55,8 +55,7 @@ def sql(client: TestClient, token: str, query: str, db: str = "default") -> Any:
 
 def test_rest_sql_and_pgwire_share_one_tenant_qps_limit(tmp_path: Path) -> None:
     plane, token = new_plane()
-    cert, key = str(tmp_path / "server.crt"), str(tmp_path / "server.key")
-    ensure_self_signed(cert, key)
+    _, cert, key = ensure_tls_files(str(tmp_path / "tls"))
     pg = PgServer(
         RegistryAuthenticator(plane),
         PgServerConfig(port=0, tenant_qps_limit=2.0),
