@@ -242,7 +242,7 @@ def up(nodes: int, base_dir: str, base_port: int, pg_base_port: int, api_base_po
             procs.append(m.start(peers, env))
         click.echo(f"starting {nodes} nodes (data and logs in {base_dir}/nodeN) ...")
         if _wait_ready(members, procs):
-            _print_connect(members, base_dir, shared["DB9_PASSWORD"])
+            _print_connect(members, base_dir)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         failed = next(m for m, p in zip(members, procs, strict=True) if p.poll() is not None)
@@ -344,12 +344,14 @@ def _wait_ready(
     return True
 
 
-def _print_connect(members: list[_LocalNode], base_dir: str, password: str) -> None:
+def _print_connect(members: list[_LocalNode], base_dir: str) -> None:
     grpc = ",".join(m.grpc for m in members)
+    # Never the password itself: this output ends up in logs.
+    secret = "$DB9_PASSWORD" if os.environ.get("DB9_PASSWORD") else f"$(cat {base_dir}/password)"
     click.echo(f"cluster up: {len(members)} nodes serve SQL. Connect to any node:")
     for m in members:
         click.echo(
-            f'  node {m.n}: psql "postgresql://local.admin:{password}@127.0.0.1:{m.pg_port}'
+            f'  node {m.n}: psql "postgresql://local.admin:{secret}@127.0.0.1:{m.pg_port}'
             f'/postgres?sslmode=require"'
         )
         click.echo(f"    REST API http://127.0.0.1:{m.api_port}, Raft {m.raft}, gRPC {m.grpc}")

@@ -5,6 +5,10 @@ role's password or with any unexpired connect token of that role. SCRAM never sh
 server the password, so the server keeps, per role, one salt and iteration count and a list
 of verifiers (StoredKey, ServerKey) — the password's and each live token's, all derived with
 that same salt — and accepts a client proof that matches any of them.
+
+A user that does not exist gets the same exchange with a salt the authenticator derives
+from its name (``fake_salt``: a keyed hash, stable like a real user's), so neither the salt
+nor a second attempt tells whether the user exists.
 """
 
 from __future__ import annotations
@@ -71,12 +75,18 @@ class Authenticator(Protocol):
         cannot be read, which fails the login with that error."""
         ...
 
+    def fake_salt(self, user: str) -> bytes:
+        """The salt shown for ``user`` when it has no role: the same on every attempt, and
+        unguessable without the server's secret key."""
+        ...
+
 
 class StaticAuthenticator:
     """Roles held in memory: the dev server's, and the tests'."""
 
     def __init__(self) -> None:
         self.roles: dict[str, Role] = {}
+        self._secret = secrets.token_bytes(32)
 
     def add(self, user: str, database: Any, password: str) -> Role:
         salt = secrets.token_bytes(16)
@@ -91,6 +101,9 @@ class StaticAuthenticator:
 
     def role(self, user: str) -> Role | None:
         return self.roles.get(user)
+
+    def fake_salt(self, user: str) -> bytes:
+        return hmac.new(self._secret, user.encode(), hashlib.sha256).digest()[:16]
 
 
 def _attributes(message: str) -> dict[str, str]:
@@ -111,13 +124,13 @@ class ScramExchange:
     PostgreSQL specifies), which scramp's server rejects. scramp still builds the verifiers.
     """
 
-    def __init__(self, role: Role | None) -> None:
-        # An unknown user runs the same exchange against a random verifier, so a client
-        # cannot tell unknown users from wrong passwords.
+    def __init__(self, role: Role | None, fake_salt: bytes) -> None:
+        # An unknown user runs the same exchange, with its stable ``fake_salt``, against a
+        # verifier nothing matches, so a client cannot tell unknown users from wrong passwords.
         if role is None or not role.live(time.time()):
-            self.salt = secrets.token_bytes(16)
-            self.iterations = ITERATIONS
-            self.candidates = [make_verifier(secrets.token_hex(16), self.salt, ITERATIONS)]
+            self.salt = fake_salt if role is None else role.salt
+            self.iterations = ITERATIONS if role is None else role.iterations
+            self.candidates = [Verifier(secrets.token_bytes(32), secrets.token_bytes(32))]
         else:
             self.salt, self.iterations = role.salt, role.iterations
             self.candidates = role.live(time.time())

@@ -194,6 +194,7 @@ class PgConnection:
         self.reader = reader
         self.writer = writer
         self.session: Session | None = None
+        self.user = ""  # the login's user name, once logged in
         self.tls = False
         self.pid = 0
         self.secret = secrets.randbits(31)
@@ -542,8 +543,9 @@ class PgConnection:
         return False
 
     def _role_exchange(self, user: str) -> tuple[Role | None, ScramExchange]:
-        role = self.server.authenticator.role(user)
-        return role, ScramExchange(role)
+        authenticator = self.server.authenticator
+        role = authenticator.role(user)
+        return role, ScramExchange(role, authenticator.fake_salt(user))
 
     async def authenticate(self, params: dict[str, str]) -> bool:
         user = params.get("user", "")
@@ -600,6 +602,7 @@ class PgConnection:
         self.send(M.auth_ok())
         role_name = user.split(".", 1)[1] if "." in user else user
         self.session = Session(database, user=role_name)
+        self.user = user
         if info is not None:
             self.session.directory = role.directory
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET

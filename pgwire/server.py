@@ -13,6 +13,7 @@ import ssl
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kv.interrupt import Reason
@@ -158,16 +159,25 @@ class PgServer:
         """Terminate every session on the database with key prefix ``db`` (57P01, as
         DROP DATABASE ... WITH (FORCE) does) and wait up to ``timeout_s`` for them to end;
         False if some did not. Called from a statement's thread, never from the loop."""
+        return self._end(lambda conn: conn.session is not None and conn.session.db == db,
+                         timeout_s)  # fmt: skip
+
+    def end_logins(self, user: str, timeout_s: float = 5.0) -> bool:
+        """Terminate every session logged in as ``user`` (57P01; its password was reset)
+        and wait up to ``timeout_s`` for them to end, as ``end_sessions``."""
+        return self._end(lambda conn: conn.session is not None and conn.user == user, timeout_s)
+
+    def _end(self, match: Callable[[PgConnection], bool], timeout_s: float) -> bool:
         loop = self._loop
         if loop is None:
             return True
         for conn in list(self._admitted):
-            session = conn.session
-            if session is not None and session.db == db:
+            if match(conn):
                 loop.call_soon_threadsafe(conn.terminate)
         with self._ended:
             return self._ended.wait_for(
-                lambda: self.sessions_by_database().get(db, 0) == 0, timeout_s
+                lambda: not any(match(c) and not c.fatal_sent for c in list(self._admitted)),
+                timeout_s,
             )
 
     def cancel(self, pid: int, secret: int) -> None:
