@@ -76,7 +76,7 @@ class ControlPlane:
         self.end_sessions: Callable[[bytes], bool] = lambda db: True
         # Ends every session logged in as a user (its password was reset), likewise.
         self.end_logins: Callable[[str], bool] = lambda user: True
-        self._purged_at = 0.0
+        self._purged_at = -PURGE_INTERVAL_S
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -390,19 +390,20 @@ class ControlPlane:
                 continue
             try:
                 self.reconcile()
-                if time.monotonic() - self._purged_at > PURGE_INTERVAL_S:
-                    self._purged_at = time.monotonic()
-                    self.registry.purge_logins()
             except Db9Error as exc:
                 log.warning("reconciler: %s", exc)
 
     def reconcile(self) -> None:
-        """Finish pending branch creations and deletions; fail those stuck too long."""
+        """Finish pending branch creations and deletions; fail those stuck too long; now and
+        then, delete the records of expired connect tokens."""
         for rec in self.registry.databases():
             if rec.state == "CREATING":
                 self._finish_branch(rec)
             elif rec.state == "DELETING":
                 self._remove(rec)
+        if time.monotonic() - self._purged_at >= PURGE_INTERVAL_S:
+            self.registry.purge_logins()
+            self._purged_at = time.monotonic()
 
     def _remove(self, rec: DatabaseRecord) -> None:
         self.kv.drop_prefix(rec.prefix)

@@ -5,18 +5,24 @@ only live token records and expired ones are purged. In-process node over an in-
 
 from __future__ import annotations
 
+import json
+import socket
+import struct
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
+from control.api import build_app
 from control.plane import ControlPlane, RegistryAuthenticator
-from control.registry import SYSTEM, Registry
+from control.registry import SYSTEM
 from kv.client import TxnClient
-from pgwire.auth import ITERATIONS, ScramExchange, make_verifier
+from pgwire.server import PgServer, PgServerConfig
 from tests.control.test_sql_databases import KEY, running_node
 from tests.kv.conftest import local_kv
+from tests.pgwire.conftest import serving
 
 
 def _dsn(port: int, user: str, password: str) -> str:
@@ -32,107 +38,131 @@ def _system_bytes(plane: ControlPlane) -> bytes:
         txn.rollback()
 
 
+def _password(url: str) -> str:
+    return url.split("://", 1)[1].split("@", 1)[0].partition(":")[2]
+
+
 def test_registry_keeps_verifiers_and_shows_a_password_only_when_made_or_reset(
     tmp_path: Path,
 ) -> None:
     with running_node(tmp_path) as node:
         plane, port = node.plane, node.server.port
-        account = plane.registry.account(plane.registry.databases()[0].account_id)
-        rec = plane.create(account, "app")
-        assert rec.password and rec.password in plane.describe(rec)["connection_string"]
+        token = plane.registry.create_token(plane.registry.databases()[0].account_id, "t")[0]
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(build_app(plane)) as api:
+            made = api.post("/v1/databases", json={"name": "app"}, headers=headers).json()
+            password = _password(made["connection_string"])
+            reset = api.post("/v1/databases/app/reset-password", headers=headers).json()
+            new_password = _password(reset["connection_string"])
+            listed = api.get("/v1/databases", headers=headers).json()
+            status = api.get("/v1/databases/app", headers=headers).json()
+        assert password and new_password and new_password != password
         stored = _system_bytes(plane)
-        assert rec.password.encode() not in stored and b"pw-for-tests" not in stored
-        assert b"admin_password" not in stored
-        # read back, the record has no password: a listing shows none
-        again = plane.registry.database(account.id, "app")
-        assert again.password is None
-        assert plane.describe(again)["connection_string"].startswith(f"postgresql://{rec.user}@")
-        # status gives a working connection string (a fresh connect token as the password)
-        url = plane.status(account, "app")["connection_string"].replace(":0/", f":{port}/")
+        for secret in (password, new_password, "pw-for-tests"):
+            assert secret.encode() not in stored
+        # a listing shows no password; status a working connection string, whose password
+        # is a fresh connect token
+        assert all(_password(d["connection_string"]) == "" for d in listed)
+        assert _password(status["connection_string"]) not in ("", new_password)
+        url = status["connection_string"].replace(":0/", f":{port}/")
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT 1").fetchone() == (1,)
-        with psycopg.connect(_dsn(port, rec.user, rec.password)) as conn:
+        with psycopg.connect(_dsn(port, made["user"], new_password)) as conn:
             assert conn.execute("SELECT current_user").fetchone() == ("admin",)
 
 
-def _server_salt(auth: RegistryAuthenticator, user: str) -> str:
-    exchange = ScramExchange(auth.role(user), auth.fake_salt(user))
-    first = exchange.first("n,,n=,r=clientnonce")
-    return dict(p.split("=", 1) for p in first.split(","))["s"]
+def _server_salt(port: int, user: str) -> str:
+    """The salt the server's SCRAM first message gives ``user`` (a raw, non-TLS login)."""
+    body = struct.pack(">I", 196608) + f"user\0{user}\0database\0postgres\0\0".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(struct.pack(">I", len(body) + 4) + body)
+        kind, n = struct.unpack(">cI", s.recv(5))
+        assert kind == b"R"
+        s.recv(n - 4)  # AuthenticationSASL
+        first = b"n,,n=,r=clientnonce"
+        msg = b"SCRAM-SHA-256\0" + struct.pack(">I", len(first)) + first
+        s.sendall(b"p" + struct.pack(">I", len(msg) + 4) + msg)
+        kind, n = struct.unpack(">cI", s.recv(5))
+        data = b""
+        while len(data) < n - 4:
+            data += s.recv(n - 4 - len(data))
+    assert kind == b"R"
+    attrs = dict(p.split("=", 1) for p in data[4:].decode().split(","))
+    return attrs["s"]
 
 
-def test_unknown_user_salt_is_stable_and_salts_differ_per_installation() -> None:
-    planes = []
-    for _ in range(2):
-        kv = local_kv()
+def test_unknown_user_salt_is_stable_and_salts_differ_per_installation(tmp_path: Path) -> None:
+    ports = []
+    with running_node(tmp_path) as a:
+        kv = local_kv()  # another installation, the same password
         plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
-        plane.bootstrap("same-password")
-        planes.append(plane)
-    a, b = (RegistryAuthenticator(p) for p in planes)
-    # two attempts at a user that does not exist look like two at one that does
-    assert _server_salt(a, "nosuch.admin") == _server_salt(a, "nosuch.admin")
-    assert _server_salt(a, "local.admin") == _server_salt(a, "local.admin")
-    assert _server_salt(a, "nosuch.admin") != _server_salt(a, "other.admin")
-    # and neither local.admin's salt nor a fake one is the same on another installation
-    assert _server_salt(a, "local.admin") != _server_salt(b, "local.admin")
-    assert _server_salt(a, "nosuch.admin") != _server_salt(b, "nosuch.admin")
+        plane.bootstrap("pw-for-tests")
+        b = PgServer(RegistryAuthenticator(plane), PgServerConfig(port=0))
+        with serving(b):
+            ports = [a.server.port, b.port]
+            # two attempts at a user that does not exist look like two at one that does
+            assert _server_salt(ports[0], "nosuch.admin") == _server_salt(ports[0], "nosuch.admin")
+            assert _server_salt(ports[0], "local.admin") == _server_salt(ports[0], "local.admin")
+            assert _server_salt(ports[0], "nosuch.admin") != _server_salt(ports[0], "x.admin")
+            # neither local.admin's salt nor a made-up user's is the same elsewhere
+            assert _server_salt(ports[0], "local.admin") != _server_salt(ports[1], "local.admin")
+            assert _server_salt(ports[0], "nosuch.admin") != _server_salt(ports[1], "nosuch.admin")
 
 
 def test_reset_password_revokes_connect_tokens_and_ends_open_sessions(tmp_path: Path) -> None:
     with running_node(tmp_path) as node:
         plane, port = node.plane, node.server.port
-        plane.end_logins = node.server.end_logins
         account = plane.registry.account(plane.registry.databases()[0].account_id)
-        rec = plane.create(account, "app")
-        assert rec.password is not None
+        made = plane.describe(plane.create(account, "app"))
+        user, password = made["user"], _password(made["connection_string"])
         token = plane.connect_token(account, "app")["token"]
-        open_session = psycopg.connect(_dsn(port, rec.user, rec.password), autocommit=True)
-        by_token = psycopg.connect(_dsn(port, rec.user, token), autocommit=True)
+        open_session = psycopg.connect(_dsn(port, user, password), autocommit=True)
+        by_token = psycopg.connect(_dsn(port, user, token), autocommit=True)
         other = node.connect()  # another tenant's session goes on
         try:
-            new = plane.reset_password(account, "app")
-            assert new.password is not None and new.password != rec.password
+            new = _password(
+                plane.describe(plane.reset_password(account, "app"))["connection_string"]
+            )
+            assert new and new != password
             for conn in (open_session, by_token):
                 with pytest.raises(psycopg.OperationalError) as info:
                     conn.execute("SELECT 1")
                 assert info.value.sqlstate == "57P01"
             assert other.execute("SELECT 1").fetchone() == (1,)
-            for old in (token, rec.password):
+            for old in (token, password):
                 with pytest.raises(psycopg.OperationalError, match="password authentication"):
-                    psycopg.connect(_dsn(port, rec.user, old))
-            with psycopg.connect(_dsn(port, rec.user, new.password)) as conn:
+                    psycopg.connect(_dsn(port, user, old))
+            with psycopg.connect(_dsn(port, user, new)) as conn:
                 assert conn.execute("SELECT 1").fetchone() == (1,)
             fresh = plane.connect_token(account, "app")["token"]
-            with psycopg.connect(_dsn(port, rec.user, fresh)) as conn:
+            with psycopg.connect(_dsn(port, user, fresh)) as conn:
                 assert conn.execute("SELECT 1").fetchone() == (1,)
         finally:
             for c in (open_session, by_token, other):
                 c.close()
 
 
-def test_login_reads_only_live_tokens_and_expired_ones_are_purged() -> None:
+def _login_keys(plane: ControlPlane) -> list[bytes]:
+    txn = plane.client.begin()
+    lo = SYSTEM + b"login/"
+    try:
+        return [k for k, _ in txn.iter_scan(lo, SYSTEM + b"login0")]
+    finally:
+        txn.rollback()
+
+
+def test_expired_token_records_are_purged_and_a_login_skips_them() -> None:
     kv = local_kv()
     plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
-    plane.bootstrap("pw")
-    registry: Registry = plane.registry
-    salt = registry.by_tenant("local").salt  # type: ignore[union-attr]
-    now = time.time()
-    dead = make_verifier("old", salt, ITERATIONS, now - 60)
-    for i in range(2000):
-        registry.add_login("local", f"dead{i}", dead)
-    live = plane.connect_token(
-        registry.account(registry.by_tenant("local").account_id),  # type: ignore[union-attr]
-        "default",
-    )
-    found = registry.credentials("local")
-    assert found is not None
-    _, tokens = found
-    assert len(tokens) == 1 and tokens[0].expires_at is not None
-    assert registry.login_count() == 2001
-    started = time.perf_counter()
+    account, _ = plane.bootstrap("pw")
+    expired = json.dumps({"stored_key": "00" * 32, "server_key": "00" * 32,
+                          "expires_at": int(time.time()) - 60}).encode()  # fmt: skip
+    txn = plane.client.begin()
+    for i in range(2000):  # as 2,000 tokens issued a while ago have left them
+        txn.put(SYSTEM + f"login/local/{int(time.time()) - 60:010d}/{i:016x}".encode(), expired)
+    txn.commit()
+    plane.connect_token(account, "default")
     role = RegistryAuthenticator(plane).role("local.admin")
-    assert time.perf_counter() - started < 0.05
-    assert role is not None and len(role.verifiers) == 2
-    assert registry.purge_logins() == 2000
-    assert registry.login_count() == 1
-    assert live["token"]
+    assert role is not None and len(role.verifiers) == 2  # the password's and the live token's
+    plane.reconcile()
+    assert len(_login_keys(plane)) == 1
