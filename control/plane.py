@@ -43,6 +43,7 @@ from sql.session import Session
 
 log = logging.getLogger(__name__)
 BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout
+STATUS_TOKEN_WINDOW_S = 300  # db9 db status gives the same connect token for this long
 PURGE_INTERVAL_S = 60.0  # how often the reconciler deletes expired connect-token records
 
 
@@ -134,11 +135,21 @@ class ControlPlane:
 
     def status(self, account: Account, name: str) -> dict[str, Any]:
         """``describe`` for ``db9 db status``: an ACTIVE database's connection string carries
-        a new connect token (default lifetime), as the password itself is not kept."""
+        a connect token valid for 10 to 15 more minutes, as the password itself is not kept.
+
+        The token is the same for every call in a 5-minute window (its claims, jti included,
+        are derived from the window, the installation's secret and the password's verifier,
+        and RS256 signatures are deterministic), so a script polling status registers one
+        token per window, not one per call; a password reset changes it."""
         rec = self.registry.database(account.id, name)
         if rec.state != "ACTIVE":
             return self.describe(rec)
-        return self.describe(rec, self.connect_token(account, name)["token"])
+        window = int(time.time()) // STATUS_TOKEN_WINDOW_S * STATUS_TOKEN_WINDOW_S
+        expires = window + MAX_TTL_MIN * 60
+        seed = f"{rec.tenant_id}/{window}/{rec.scram['stored_key']}".encode()
+        jti = hmac.new(self.registry.scram_secret(), seed, hashlib.sha256).hexdigest()[:16]
+        token = self._token(rec, window, expires, jti, register_once=True)
+        return self.describe(rec, token)
 
     def branch(
         self, account: Account, parent_name: str, name: str, at: int | None = None
@@ -267,20 +278,7 @@ class ControlPlane:
         rec = self.active_record(account, name)
         now = int(time.time())
         expires = now + int(ttl_minutes * 60)
-        jti = secrets.token_hex(8)
-        claims = {
-            "iss": "db9",
-            "sub": rec.user,
-            "tenant": rec.tenant_id,
-            "role": "admin",
-            "iat": now,
-            "exp": expires,
-            "jti": jti,
-        }
-        token = jwt.encode(claims, self.key, algorithm="RS256")
-        self.registry.add_login(
-            rec.tenant_id, jti, make_verifier(token, rec.salt, rec.iterations, expires)
-        )
+        token = self._token(rec, now, expires, secrets.token_hex(8))
         return {
             "token": token,
             "host": self.host,
@@ -288,6 +286,19 @@ class ControlPlane:
             "user": rec.user,
             "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
         }
+
+    def _token(self, rec: DatabaseRecord, issued: int, expires: int, jti: str,
+               register_once: bool = False) -> str:  # fmt: skip
+        """A signed connect token for ``rec``, its verifier registered until ``expires``
+        (``register_once``: unless registered already)."""
+        claims = {"iss": "db9", "sub": rec.user, "tenant": rec.tenant_id, "role": "admin",
+                  "iat": issued, "exp": expires, "jti": jti}  # fmt: skip
+        token = jwt.encode(claims, self.key, algorithm="RS256")
+        if not (register_once and self.registry.has_login(rec.tenant_id, expires, jti)):
+            self.registry.add_login(
+                rec.tenant_id, jti, make_verifier(token, rec.salt, rec.iterations, expires)
+            )
+        return token
 
     # -- SQL ---------------------------------------------------------------------------------
 

@@ -612,6 +612,12 @@ class Registry:
         })  # fmt: skip
         self._commit(txn)
 
+    def has_login(self, tenant_id: str, expires_at: int, jti: str) -> bool:
+        txn = self._txn()
+        found = txn.get(_key("login", self._login_key(tenant_id, expires_at, jti))) is not None
+        txn.rollback()
+        return found
+
     def credentials(self, tenant_id: str) -> tuple[DatabaseRecord, list[Verifier]] | None:
         """A tenant's database and the verifiers of its live connect tokens, read in one
         transaction: the range of tokens expiring from now on, nothing older."""

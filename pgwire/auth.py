@@ -173,12 +173,14 @@ class ScramExchange:
         except ValueError:
             raise InvalidAuthorization("malformed SCRAM message: bad proof") from None
         auth_message = f"{self.client_first_bare},{self.server_first},{without_proof}".encode()
+        if len(proof) != hashlib.sha256().digest_size:
+            raise AuthFailed("password authentication failed")
+        # One HMAC and one hash per candidate (a role may have thousands of live tokens).
+        proof_int = int.from_bytes(proof, "big")
         for v in self.candidates:
-            signature = hmac.new(v.stored_key, auth_message, hashlib.sha256).digest()
-            if len(proof) != len(signature):
-                continue
-            client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
+            signature = hmac.digest(v.stored_key, auth_message, "sha256")
+            client_key = (proof_int ^ int.from_bytes(signature, "big")).to_bytes(32, "big")
             if hmac.compare_digest(hashlib.sha256(client_key).digest(), v.stored_key):
-                server_sig = hmac.new(v.server_key, auth_message, hashlib.sha256).digest()
+                server_sig = hmac.digest(v.server_key, auth_message, "sha256")
                 return "v=" + base64.b64encode(server_sig).decode()
         raise AuthFailed("password authentication failed")

@@ -116,6 +116,10 @@ def test_reset_password_revokes_connect_tokens_and_ends_open_sessions(tmp_path: 
         made = plane.describe(plane.create(account, "app"))
         user, password = made["user"], _password(made["connection_string"])
         token = plane.connect_token(account, "app")["token"]
+        # status polled: one connect token (a window's), not a new one per call
+        status_url = plane.status(account, "app")["connection_string"]
+        assert plane.status(account, "app")["connection_string"] == status_url
+        status_token = _password(status_url)
         open_session = psycopg.connect(_dsn(port, user, password), autocommit=True)
         by_token = psycopg.connect(_dsn(port, user, token), autocommit=True)
         other = node.connect()  # another tenant's session goes on
@@ -129,7 +133,8 @@ def test_reset_password_revokes_connect_tokens_and_ends_open_sessions(tmp_path: 
                     conn.execute("SELECT 1")
                 assert info.value.sqlstate == "57P01"
             assert other.execute("SELECT 1").fetchone() == (1,)
-            for old in (token, password):
+            assert _password(plane.status(account, "app")["connection_string"]) != status_token
+            for old in (token, password, status_token):
                 with pytest.raises(psycopg.OperationalError, match="password authentication"):
                     psycopg.connect(_dsn(port, user, old))
             with psycopg.connect(_dsn(port, user, new)) as conn:
