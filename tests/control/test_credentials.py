@@ -19,6 +19,7 @@ from control.api import build_app
 from control.plane import ControlPlane, RegistryAuthenticator
 from control.registry import SYSTEM
 from kv.client import TxnClient
+from pgwire.auth import make_verifier
 from pgwire.server import PgServer, PgServerConfig
 from tests.control.test_sql_databases import KEY, running_node
 from tests.kv.conftest import local_kv
@@ -171,3 +172,22 @@ def test_expired_token_records_are_purged_and_a_login_skips_them() -> None:
     assert role is not None and len(role.verifiers) == 2  # the password's and the live token's
     plane.reconcile()
     assert len(_login_keys(plane)) == 1
+
+
+def test_an_older_stores_plaintext_passwords_become_verifiers_at_start() -> None:
+    kv = local_kv()
+    plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
+    account, _ = plane.bootstrap("pw")
+    rec = plane.create(account, "app")
+    legacy = {k: v for k, v in rec.stored().items() if k != "scram"}
+    legacy["admin_password"] = "legacy-secret"  # as an older version wrote it
+    txn = plane.client.begin()
+    txn.put(SYSTEM + f"db/{account.id}/app".encode(), json.dumps(legacy).encode())
+    txn.commit()
+    assert b"legacy-secret" in _system_bytes(plane)
+    plane.bootstrap("pw")  # the next start
+    assert b"legacy-secret" not in _system_bytes(plane)
+    role = RegistryAuthenticator(plane).role(rec.user)
+    assert role is not None
+    kept = make_verifier("legacy-secret", role.salt, role.iterations)
+    assert role.verifiers[0].stored_key == kept.stored_key
