@@ -46,15 +46,17 @@ def test_server_prints_connection_string_serves_and_restarts_durably(tmp_path: P
     data, port = tmp_path / "node", free_port()
     seen: list[str] = []
     proc, hint = start(data, port, seen=seen)
-    # the banner names the password, never shows it (it ends up in logs)
-    assert f"local.admin:$DB9_PASSWORD@127.0.0.1:{port}/postgres?sslmode=require" in hint
-    assert not any("pw-for-tests" in line for line in seen)
     url = f"postgresql://local.admin:pw-for-tests@127.0.0.1:{port}/postgres?sslmode=require"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE kept (id int PRIMARY KEY, v text)")
-        conn.execute("INSERT INTO kept VALUES (1, 'still here')")
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(30) == 0
+    try:
+        # the banner names the password, never shows it (it ends up in logs)
+        assert f"local.admin:$DB9_PASSWORD@127.0.0.1:{port}/postgres?sslmode=require" in hint
+        assert not any("pw-for-tests" in line for line in seen)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (id int PRIMARY KEY, v text)")
+            conn.execute("INSERT INTO kept VALUES (1, 'still here')")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
     proc, _ = start(data, port)
     try:
         with psycopg.connect(url) as conn:
