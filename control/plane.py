@@ -507,4 +507,8 @@ class RegistryAuthenticator:
         rec, tokens = found
         directory = LoginDirectory(self.plane, rec)
         return Role(self.plane.database_for(rec), rec.salt, rec.iterations,
-                    [rec.verifier(), *tokens], directory)  # fmt: skip
+                    [rec.verifier(), *tokens], directory, rec.verifier().stored_key)  # fmt: skip
+
+    def credentials(self) -> dict[str, bytes]:
+        """Every login's current ``Role.credential`` (PgServer.credentials polls it)."""
+        return {r.user: r.verifier().stored_key for r in self.plane.registry.databases()}

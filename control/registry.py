@@ -130,12 +130,15 @@ class DatabaseRecord:
     @classmethod
     def load(cls, raw: dict[str, Any]) -> DatabaseRecord:
         """A stored record; one of an older version (a plaintext ``admin_password``) gets a
-        verifier of it instead (bootstrap rewrites those records)."""
+        verifier of it with the salt that version used, so its connect tokens still log in
+        and the verifier is the same on every read (bootstrap rewrites those records with
+        a random salt)."""
         raw = dict(raw)
         raw.pop("password", None)
         legacy = raw.pop("admin_password", None)
         if "scram" not in raw:
-            raw["scram"] = scram_verifier(legacy or secrets.token_urlsafe(18))
+            old_salt = hashlib.sha256(b"db9-scram-salt:" + raw["tenant_id"].encode()).digest()
+            raw["scram"] = scram_verifier(legacy or "", old_salt[:16])
         return cls(**raw)
 
     def stored(self) -> dict[str, Any]:
@@ -394,6 +397,7 @@ class Registry:
         for raw in list(self._scan(txn, "db")):
             if "admin_password" in raw:
                 rec = DatabaseRecord.load(raw)
+                rec.scram = scram_verifier(raw["admin_password"])
                 self._put(txn, "db", self._db_key(rec.account_id, rec.name), rec.stored())
                 changed = True
         return changed

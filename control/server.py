@@ -133,6 +133,7 @@ class Node:
         self.plane.connections = self.pg.sessions_by_database
         self.plane.end_sessions = self.pg.end_sessions
         self.plane.end_logins = self.pg.end_logins
+        self.pg.credentials = self.auth.credentials
 
     def _retain_points(self) -> list[RetainPoint]:
         """GC keeps each branch's view of its parent (the versions as of the fork)."""

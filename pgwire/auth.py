@@ -56,6 +56,9 @@ class Role:
     # The databases the login may reach by dbname (sql.databases.DatabaseDirectory); None:
     # ``database`` whatever dbname says.
     directory: DatabaseDirectory | None = None
+    # Names the role's credentials (its password's StoredKey): a session logged in with one
+    # ends when they change (PgServer.credentials).
+    credential: bytes = b""
 
     def live(self, now: float) -> list[Verifier]:
         return [v for v in self.verifiers if v.expires_at is None or v.expires_at > now]

@@ -195,6 +195,7 @@ class PgConnection:
         self.writer = writer
         self.session: Session | None = None
         self.user = ""  # the login's user name, once logged in
+        self.credential = b""  # Role.credential it logged in with
         self.tls = False
         self.pid = 0
         self.secret = secrets.randbits(31)
@@ -606,7 +607,7 @@ class PgConnection:
         self.send(M.auth_ok())
         role_name = user.split(".", 1)[1] if "." in user else user
         self.session = Session(database, user=role_name)
-        self.user = user
+        self.user, self.credential = user, role.credential
         if info is not None:
             self.session.directory = role.directory
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET

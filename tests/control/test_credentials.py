@@ -6,6 +6,7 @@ only live token records and expired ones are purged. In-process node over an in-
 from __future__ import annotations
 
 import json
+import select
 import socket
 import struct
 import time
@@ -191,3 +192,26 @@ def test_an_older_stores_plaintext_passwords_become_verifiers_at_start() -> None
     assert role is not None
     kept = make_verifier("legacy-secret", role.salt, role.iterations)
     assert role.verifiers[0].stored_key == kept.stored_key
+
+
+def test_a_reset_made_elsewhere_ends_the_sessions_here(tmp_path: Path) -> None:
+    """Another node resets the password (a registry write only): within a poll, sessions
+    logged in here with the old credentials end with 57P01; the others go on."""
+    with running_node(tmp_path) as node:
+        plane, port = node.plane, node.server.port
+        account = plane.registry.account(plane.registry.databases()[0].account_id)
+        made = plane.describe(plane.create(account, "app"))
+        user, password = made["user"], _password(made["connection_string"])
+        conn = psycopg.connect(_dsn(port, user, password), autocommit=True)
+        other = node.connect()
+        try:
+            plane.registry.reset_password(plane.registry.database(account.id, "app"))
+            readable, _, _ = select.select([conn.fileno()], [], [], 5)  # the pushed FATAL
+            assert readable, "the session was not ended within 5 s"
+            with pytest.raises(psycopg.OperationalError) as info:
+                conn.execute("SELECT 1")
+            assert info.value.sqlstate == "57P01"
+            assert other.execute("SELECT 1").fetchone() == (1,)
+        finally:
+            conn.close()
+            other.close()

@@ -65,9 +65,9 @@ def running_node(tmp_path: Path) -> Iterator[Node]:
     plane.bootstrap(PASSWORD)
     cert, key = str(tmp_path / "server.crt"), str(tmp_path / "server.key")
     ensure_self_signed(cert, key)
-    server = PgServer(
-        RegistryAuthenticator(plane), PgServerConfig(port=0), server_context(cert, key)
-    )
+    auth = RegistryAuthenticator(plane)
+    server = PgServer(auth, PgServerConfig(port=0), server_context(cert, key))
+    server.credentials = auth.credentials
     plane.connections = server.sessions_by_database
     plane.end_sessions = server.end_sessions
     plane.end_logins = server.end_logins
