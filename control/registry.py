@@ -6,7 +6,9 @@
     api tokens     stored as SHA-256 digests, with name, expiry and revocation
     token logins   SCRAM verifiers of issued connect tokens, keyed
                    ``login/<tenant>/<expires_at, 10 digits>/<jti>`` so that a login reads only
-                   the live ones and the expired ones are purged by one range
+                   the live ones; the value is binary, read at every login:
+                   ``<expires_at u64><StoredKey 32 bytes><ServerKey 32 bytes>`` (an older
+                   version's JSON is still read); the reconciler purges expired ones
     secrets        per-installation keys (``secret/scram``: the key of unknown users' salts)
 
 Records are JSON values written in KV transactions, so they replicate with the cluster and
@@ -35,6 +37,7 @@ from sql.layout import database_prefix
 
 SYSTEM = database_prefix(0)
 _U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 # A database made with CREATE DATABASE keeps its SQL name, which PostgreSQL lets be any 63
 # bytes; "/" (the record key's separator) and control characters are what the registry cannot
@@ -195,6 +198,16 @@ def scram_verifier(password: str, salt: bytes | None = None) -> dict[str, Any]:
     v = make_verifier(password, salt, ITERATIONS)
     return {"salt": salt.hex(), "iterations": ITERATIONS,
             "stored_key": v.stored_key.hex(), "server_key": v.server_key.hex()}  # fmt: skip
+
+
+def _login_value(raw: bytes) -> Verifier:
+    """A connect token's record: binary, or an older version's JSON."""
+    if raw[:1] == b"{":
+        row = json.loads(raw)
+        return Verifier(bytes.fromhex(row["stored_key"]), bytes.fromhex(row["server_key"]),
+                        float(row.get("expires_at", 0)))  # fmt: skip
+    (expires,) = _U64.unpack_from(raw)
+    return Verifier(bytes(raw[8:40]), bytes(raw[40:72]), float(expires))
 
 
 def _key(kind: str, name: str | bytes) -> bytes:
@@ -608,12 +621,9 @@ class Registry:
         """Register a connect token's verifier until ``verifier.expires_at``."""
         assert verifier.expires_at is not None
         expires = int(verifier.expires_at)
+        value = _U64.pack(expires) + verifier.stored_key + verifier.server_key
         txn = self._txn()
-        self._put(txn, "login", self._login_key(tenant_id, expires, jti), {
-            "stored_key": verifier.stored_key.hex(),
-            "server_key": verifier.server_key.hex(),
-            "expires_at": expires,
-        })  # fmt: skip
+        txn.put(_key("login", self._login_key(tenant_id, expires, jti)), value)
         self._commit(txn)
 
     def has_login(self, tenant_id: str, expires_at: int, jti: str) -> bool:
@@ -636,11 +646,9 @@ class Registry:
             hi = _key("login", f"{tenant_id}0")  # "/" + 1
             tokens = []
             for _, raw in txn.iter_scan(lo, hi):
-                row = json.loads(raw)
-                if row["expires_at"] > now:
-                    tokens.append(Verifier(bytes.fromhex(row["stored_key"]),
-                                           bytes.fromhex(row["server_key"]),
-                                           float(row["expires_at"])))  # fmt: skip
+                token = _login_value(raw)
+                if token.expires_at is not None and token.expires_at > now:
+                    tokens.append(token)
         finally:
             txn.rollback()
         return DatabaseRecord.load(rec), tokens
@@ -654,7 +662,7 @@ class Registry:
         gone = 0
         try:
             for k, raw in list(txn.iter_scan(lo, lo[:-1] + b"0")):
-                if json.loads(raw).get("expires_at", 0) <= now:
+                if (_login_value(raw).expires_at or 0) <= now:
                     txn.delete(k)
                     gone += 1
         except BaseException:
