@@ -45,7 +45,7 @@ import pysyncobj.serializer as ps_serializer
 import pysyncobj.syncobj as syncobj
 from pysyncobj.config import FAIL_REASON
 
-from kv.durable_file import durable_replace, fsync_dir
+from kv.durable_file import PRIVATE_FILE, durable_replace, fsync_dir
 from kv.errors import DiskFull
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class DiskGuard:
         except OSError:
             pass
         try:
-            fd = os.open(self.reserve_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(self.reserve_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
             try:
                 os.posix_fallocate(fd, 0, self.reserve_bytes)
                 os.fsync(fd)
@@ -191,7 +191,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
         self._meta_saved = True
         self._entries: list[tuple[bytes, int, int]] = []
         self._starts: list[int] = []  # file offset of each entry's record
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         size = os.fstat(self._fd).st_size
         if size < _HEADER:
             self._write_all(self._header(_HEADER), 0)
@@ -311,7 +311,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
             pos += len(record)
         fd = -1
         try:
-            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
             os.posix_fallocate(fd, 0, pos + MIN_CHUNK)
             view = memoryview(self._header(pos) + b"".join(records))
             offset = 0

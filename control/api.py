@@ -230,7 +230,7 @@ def build_app(
 
     @app.get("/v1/databases/{name}")
     def get_database(name: str, acct: Acct) -> dict[str, Any]:
-        return plane.describe(plane.registry.database(acct.id, name))
+        return plane.status(acct, name)
 
     @app.delete("/v1/databases/{name}", status_code=202)
     def delete_database(name: str, acct: Acct) -> dict[str, Any]:

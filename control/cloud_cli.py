@@ -131,6 +131,7 @@ def create(name: str, show_connection_string: bool, as_json: bool) -> None:
     if show_connection_string:
         text += "\n" + rec["connection_string"]
     emit(rec, as_json, text)
+    _shown_once()
 
 
 @click.command("list")
@@ -219,9 +220,16 @@ def connect_token(name: str, ttl: float) -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
 def reset_password(name: str, as_json: bool) -> None:
-    """Give the admin role a new static password."""
+    """Give the admin role a new static password (shown once); its connect tokens and open
+    sessions end."""
     rec = Api().call("POST", f"/v1/databases/{name}/reset-password")
     emit(rec, as_json, rec["connection_string"])
+    _shown_once()
+
+
+def _shown_once() -> None:
+    click.echo("note: the password in this connection string is shown only now (db9 keeps a "
+               "verifier); db9 db status gives one with a connect token", err=True)  # fmt: skip
 
 
 @db.command("inspect")

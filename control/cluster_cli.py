@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from cluster.client import RemoteKv
+from kv.durable_file import private_dir
 from kv.errors import Db9Error
 
 DEFAULT_GRPC = os.environ.get("DB9_GRPC_ADDRS", "127.0.0.1:7100")
@@ -220,7 +221,7 @@ def up(nodes: int, base_dir: str, base_port: int, pg_base_port: int, api_base_po
     (DB9_CLUSTER_SECRET, else BASE_DIR/cluster-secret). Once every node serves SQL this prints
     how to connect to each. If a node exits, the others are stopped and its log is shown.
     """
-    os.makedirs(base_dir, exist_ok=True)
+    private_dir(base_dir)  # the shared secrets, and the nodes' data directories
     shared = {
         "DB9_PASSWORD": _shared_secret(base_dir, "password", "DB9_PASSWORD"),
         "DB9_API_TOKEN": _shared_secret(base_dir, "api-token", "DB9_API_TOKEN", "db9_"),
@@ -242,7 +243,7 @@ def up(nodes: int, base_dir: str, base_port: int, pg_base_port: int, api_base_po
             procs.append(m.start(peers, env))
         click.echo(f"starting {nodes} nodes (data and logs in {base_dir}/nodeN) ...")
         if _wait_ready(members, procs):
-            _print_connect(members, base_dir, shared["DB9_PASSWORD"])
+            _print_connect(members, base_dir)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         failed = next(m for m, p in zip(members, procs, strict=True) if p.poll() is not None)
@@ -344,12 +345,13 @@ def _wait_ready(
     return True
 
 
-def _print_connect(members: list[_LocalNode], base_dir: str, password: str) -> None:
+def _print_connect(members: list[_LocalNode], base_dir: str) -> None:
     grpc = ",".join(m.grpc for m in members)
+    secret = f"$(cat {base_dir}/password)"  # never the password itself: output ends up in logs
     click.echo(f"cluster up: {len(members)} nodes serve SQL. Connect to any node:")
     for m in members:
         click.echo(
-            f'  node {m.n}: psql "postgresql://local.admin:{password}@127.0.0.1:{m.pg_port}'
+            f'  node {m.n}: psql "postgresql://local.admin:{secret}@127.0.0.1:{m.pg_port}'
             f'/postgres?sslmode=require"'
         )
         click.echo(f"    REST API http://127.0.0.1:{m.api_port}, Raft {m.raft}, gRPC {m.grpc}")

@@ -1,7 +1,10 @@
 """The control plane of one node: databases, branches, tokens, SQL, on top of the registry.
 
 ``ControlPlane`` is what the REST API calls; ``RegistryAuthenticator`` is how pgwire finds
-a tenant's database and checks its password or connect tokens. Branch creations and
+a tenant's database and checks its password or connect tokens. Passwords are not kept (the
+registry has SCRAM verifiers): a connection string carries the password only in the answer
+that made it (create, branch, reset-password); ``status`` gives one with a fresh connect
+token instead. Branch creations and
 deletions are asynchronous (CREATING -> ACTIVE or CREATE_FAILED, DELETING -> gone) and are
 finished by the reconciler thread, which also fails creations stuck past the timeout.
 """
@@ -9,6 +12,7 @@ finished by the reconciler thread, which also fails creations stuck past the tim
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
 import threading
@@ -32,13 +36,15 @@ from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.client import KvBackend, TxnClient
 from kv.errors import Db9Error
 from kv.timestamp import compose, physical_ms
-from pgwire.auth import ITERATIONS, Role, Verifier, make_verifier
+from pgwire.auth import Role, make_verifier
 from sql.database import Database
 from sql.layout import DEFAULT_DATABASE_ID, database_prefix
 from sql.session import Session
 
 log = logging.getLogger(__name__)
 BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout
+STATUS_TOKEN_WINDOW_S = 300  # db9 db status gives the same connect token for this long
+PURGE_INTERVAL_S = 60.0  # how often the reconciler deletes expired connect-token records
 
 
 class ControlPlane:
@@ -69,6 +75,9 @@ class ControlPlane:
         # Ends every session on a database prefix, True once they have ended (DROP DATABASE
         # WITH (FORCE)); the node plugs its server in here.
         self.end_sessions: Callable[[bytes], bool] = lambda db: True
+        # Ends every session logged in as a user (its password was reset), likewise.
+        self.end_logins: Callable[[str], bool] = lambda user: True
+        self._purged_at = -PURGE_INTERVAL_S
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -98,13 +107,15 @@ class ControlPlane:
                 )
             return db
 
-    def connection_string(self, rec: DatabaseRecord) -> str:
-        return (
-            f"postgresql://{rec.user}:{rec.admin_password}@{self.host}:{self.pg_port}"
-            "/postgres?sslmode=require"
-        )
+    def connection_string(self, rec: DatabaseRecord, credential: str | None = None) -> str:
+        """The URL to connect to ``rec``, with ``credential`` (a password or connect token)
+        as its password, or none."""
+        auth = rec.user if credential is None else f"{rec.user}:{credential}"
+        return f"postgresql://{auth}@{self.host}:{self.pg_port}/postgres?sslmode=require"
 
-    def describe(self, rec: DatabaseRecord) -> dict[str, Any]:
+    def describe(self, rec: DatabaseRecord, credential: str | None = None) -> dict[str, Any]:
+        """What the API says of a database; its connection string holds ``credential`` or
+        the password on ``rec`` (there only when it was just made or reset), else none."""
         return {
             "id": str(rec.id),
             "name": rec.name,
@@ -115,13 +126,32 @@ class ControlPlane:
             "port": self.pg_port,
             "database": "postgres",
             "user": rec.user,
-            "connection_string": self.connection_string(rec),
+            "connection_string": self.connection_string(rec, credential or rec.password),
             "parent": rec.parent_name,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(rec.created_at)),
         }
 
     def create(self, account: Account, name: str) -> DatabaseRecord:
+        """A new database; its password is on the record returned, and nowhere else."""
         return self.registry.create_database(account, name)
+
+    def status(self, account: Account, name: str) -> dict[str, Any]:
+        """``describe`` for ``db9 db status``: an ACTIVE database's connection string carries
+        a connect token valid for 10 to 15 more minutes, as the password itself is not kept.
+
+        The token is the same for every call in a 5-minute window (its claims, jti included,
+        are derived from the window, the installation's secret and the password's verifier,
+        and RS256 signatures are deterministic), so a script polling status registers one
+        token per window, not one per call; a password reset changes it."""
+        rec = self.registry.database(account.id, name)
+        if rec.state != "ACTIVE":
+            return self.describe(rec)
+        window = int(time.time()) // STATUS_TOKEN_WINDOW_S * STATUS_TOKEN_WINDOW_S
+        expires = window + MAX_TTL_MIN * 60
+        seed = f"{rec.tenant_id}/{window}/{rec.scram['stored_key']}".encode()
+        jti = hmac.new(self.registry.scram_secret(), seed, hashlib.sha256).hexdigest()[:16]
+        token = self._token(rec, window, expires, jti, register_once=True)
+        return self.describe(rec, token)
 
     def branch(
         self, account: Account, parent_name: str, name: str, at: int | None = None
@@ -226,8 +256,11 @@ class ControlPlane:
         }
 
     def reset_password(self, account: Account, name: str) -> DatabaseRecord:
-        rec = self.registry.database(account.id, name)
-        return self.registry.update(rec, admin_password=secrets.token_urlsafe(18))
+        """A new admin password (on the returned record only); the tenant's connect tokens
+        are revoked and its open sessions on this node end (FATAL 57P01)."""
+        rec = self.registry.reset_password(self.registry.database(account.id, name))
+        self.end_logins(rec.user)
+        return rec
 
     def active_record(self, account: Account, name: str) -> DatabaseRecord:
         rec = self.registry.database(account.id, name)
@@ -247,27 +280,7 @@ class ControlPlane:
         rec = self.active_record(account, name)
         now = int(time.time())
         expires = now + int(ttl_minutes * 60)
-        jti = secrets.token_hex(8)
-        claims = {
-            "iss": "db9",
-            "sub": rec.user,
-            "tenant": rec.tenant_id,
-            "role": "admin",
-            "iat": now,
-            "exp": expires,
-            "jti": jti,
-        }
-        token = jwt.encode(claims, self.key, algorithm="RS256")
-        v = make_verifier(token, tenant_salt(rec.tenant_id), ITERATIONS, expires)
-        self.registry.add_login(
-            rec.tenant_id,
-            jti,
-            {
-                "stored_key": v.stored_key.hex(),
-                "server_key": v.server_key.hex(),
-                "expires_at": expires,
-            },
-        )
+        token = self._token(rec, now, expires, secrets.token_hex(8))
         return {
             "token": token,
             "host": self.host,
@@ -275,6 +288,19 @@ class ControlPlane:
             "user": rec.user,
             "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
         }
+
+    def _token(self, rec: DatabaseRecord, issued: int, expires: int, jti: str,
+               register_once: bool = False) -> str:  # fmt: skip
+        """A signed connect token for ``rec``, its verifier registered until ``expires``
+        (``register_once``: unless registered already)."""
+        claims = {"iss": "db9", "sub": rec.user, "tenant": rec.tenant_id, "role": "admin",
+                  "iat": issued, "exp": expires, "jti": jti}  # fmt: skip
+        token = jwt.encode(claims, self.key, algorithm="RS256")
+        if not (register_once and self.registry.has_login(rec.tenant_id, expires, jti)):
+            self.registry.add_login(
+                rec.tenant_id, jti, make_verifier(token, rec.salt, rec.iterations, expires)
+            )
+        return token
 
     # -- SQL ---------------------------------------------------------------------------------
 
@@ -381,12 +407,16 @@ class ControlPlane:
                 log.warning("reconciler: %s", exc)
 
     def reconcile(self) -> None:
-        """Finish pending branch creations and deletions; fail those stuck too long."""
+        """Finish pending branch creations and deletions; fail those stuck too long; now and
+        then, delete the records of expired connect tokens."""
         for rec in self.registry.databases():
             if rec.state == "CREATING":
                 self._finish_branch(rec)
             elif rec.state == "DELETING":
                 self._remove(rec)
+        if time.monotonic() - self._purged_at >= PURGE_INTERVAL_S:
+            self.registry.purge_logins()
+            self._purged_at = time.monotonic()
 
     def _remove(self, rec: DatabaseRecord) -> None:
         self.kv.drop_prefix(rec.prefix)
@@ -452,42 +482,35 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def tenant_salt(tenant_id: str) -> bytes:
-    """The SCRAM salt of a tenant's admin role: its password and connect tokens share it."""
-    return hashlib.sha256(b"db9-scram-salt:" + tenant_id.encode()).digest()[:16]
-
-
 class RegistryAuthenticator:
     """pgwire's Authenticator over the registry: ``<tenant_id>.admin`` logs in to that
-    tenant's database with its admin password or a live connect token, nothing else."""
+    tenant's database with its admin password or a live connect token, nothing else.
+
+    A known user's SCRAM salt is its record's (random, made with it); an unknown user's is
+    derived from the name with the installation's secret key, so it is as stable as a real
+    one and asking twice does not tell them apart."""
 
     def __init__(self, plane: ControlPlane) -> None:
         self.plane = plane
-        self._verifiers: dict[tuple[str, str], Verifier] = {}
+        self._secret: bytes | None = None
+
+    def fake_salt(self, user: str) -> bytes:
+        if self._secret is None:
+            self._secret = self.plane.registry.scram_secret()
+        return hmac.new(self._secret, b"salt:" + user.encode(), hashlib.sha256).digest()[:16]
 
     def role(self, user: str) -> Role | None:
         tenant, dot, role = user.partition(".")
         if not dot or role != "admin" or not tenant:
             return None
-        rec = self.plane.registry.by_tenant(tenant)  # Db9Error: the login fails with it
-        if rec is None or rec.state != "ACTIVE":
+        found = self.plane.registry.credentials(tenant)  # Db9Error: the login fails with it
+        if found is None or found[0].state != "ACTIVE":
             return None
-        salt = tenant_salt(tenant)
-        key = (tenant, rec.admin_password)
-        verifier = self._verifiers.get(key)
-        if verifier is None:
-            verifier = make_verifier(rec.admin_password, salt, ITERATIONS)
-            if len(self._verifiers) > 10_000:
-                self._verifiers.clear()
-            self._verifiers[key] = verifier
-        verifiers = [verifier]
-        for login in self.plane.registry.logins(tenant):
-            verifiers.append(
-                Verifier(
-                    bytes.fromhex(login["stored_key"]),
-                    bytes.fromhex(login["server_key"]),
-                    float(login["expires_at"]),
-                )
-            )
+        rec, tokens = found
         directory = LoginDirectory(self.plane, rec)
-        return Role(self.plane.database_for(rec), salt, ITERATIONS, verifiers, directory)
+        return Role(self.plane.database_for(rec), rec.salt, rec.iterations,
+                    [rec.verifier(), *tokens], directory, rec.verifier().stored_key)  # fmt: skip
+
+    def credentials(self) -> dict[str, bytes]:
+        """Every login's current ``Role.credential`` (PgServer.credentials polls it)."""
+        return {r.user: r.verifier().stored_key for r in self.plane.registry.databases()}

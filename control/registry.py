@@ -1,13 +1,21 @@
 """The control plane's records, kept in the KV store under the system prefix (database id 0).
 
     accounts       who owns databases; API tokens belong to one; anonymous ones are capped
-    databases      name, tenant id, key prefix (its id), state, parent and fork timestamp
+    databases      name, tenant id, key prefix (its id), state, parent and fork timestamp, and
+                   the admin role's SCRAM verifier (random salt, StoredKey, ServerKey)
     api tokens     stored as SHA-256 digests, with name, expiry and revocation
-    token logins   SCRAM verifiers of issued connect tokens, until they expire
+    token logins   SCRAM verifiers of issued connect tokens, keyed
+                   ``login/<tenant>/<expires_at, 10 digits>/<jti>`` so that a login reads only
+                   the live ones; the value is binary, read at every login:
+                   ``<expires_at u64><StoredKey 32 bytes><ServerKey 32 bytes>`` (an older
+                   version's JSON is still read); the reconciler purges expired ones
+    secrets        per-installation keys (``secret/scram``: the key of unknown users' salts)
 
 Records are JSON values written in KV transactions, so they replicate with the cluster and
 every node sees the same databases. Names are unique per account; tenant ids (what users
-log in as: ``<tenant_id>.admin``) are random and unique across the store.
+log in as: ``<tenant_id>.admin``) are random and unique across the store. No password is
+kept: a database's is shown once, when it is made or reset (``DatabaseRecord.password`` on
+the record those calls return, never written).
 """
 
 from __future__ import annotations
@@ -24,10 +32,12 @@ from typing import Any
 
 from kv.client import Transaction, TxnClient
 from kv.errors import Db9Error
+from pgwire.auth import ITERATIONS, Verifier, make_verifier
 from sql.layout import database_prefix
 
 SYSTEM = database_prefix(0)
 _U32 = struct.Struct(">I")
+_U64 = struct.Struct(">Q")
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 # A database made with CREATE DATABASE keeps its SQL name, which PostgreSQL lets be any 63
 # bytes; "/" (the record key's separator) and control characters are what the registry cannot
@@ -101,7 +111,9 @@ class DatabaseRecord:
     name: str
     account_id: str
     tenant_id: str
-    admin_password: str
+    # The admin role's SCRAM verifier ({"salt", "iterations", "stored_key", "server_key"},
+    # hex); its connect tokens' verifiers use the same salt.
+    scram: dict[str, Any]
     state: str  # ACTIVE, CREATING, CREATE_FAILED, DELETING
     created_at: float
     state_reason: str | None = None
@@ -118,6 +130,41 @@ class DatabaseRecord:
     is_template: bool = False
     allow_connections: bool = True
     settings: dict[str, str] = field(default_factory=dict)
+    # The password in plain text, only on the record returned by the call that set it
+    # (create, reset); never stored.
+    password: str | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def load(cls, raw: dict[str, Any]) -> DatabaseRecord:
+        """A stored record; one of an older version (a plaintext ``admin_password``) gets a
+        verifier of it with the salt that version used, so its connect tokens still log in
+        and the verifier is the same on every read (bootstrap rewrites those records with
+        a random salt)."""
+        raw = dict(raw)
+        raw.pop("password", None)
+        legacy = raw.pop("admin_password", None)
+        if "scram" not in raw:
+            old_salt = hashlib.sha256(b"db9-scram-salt:" + raw["tenant_id"].encode()).digest()
+            raw["scram"] = scram_verifier(legacy or "", old_salt[:16])
+        return cls(**raw)
+
+    def stored(self) -> dict[str, Any]:
+        """The record as kept: everything but the password."""
+        out = asdict(self)
+        del out["password"]
+        return out
+
+    @property
+    def salt(self) -> bytes:
+        return bytes.fromhex(self.scram["salt"])
+
+    @property
+    def iterations(self) -> int:
+        return int(self.scram["iterations"])
+
+    def verifier(self) -> Verifier:
+        return Verifier(bytes.fromhex(self.scram["stored_key"]),
+                        bytes.fromhex(self.scram["server_key"]))  # fmt: skip
 
     @property
     def sql_name(self) -> str:
@@ -153,6 +200,24 @@ def _check_name(name: str, sql: bool) -> None:
     if sql and (not SQL_NAME_RE.fullmatch(name) or len(name.encode(errors="replace")) > 63):
         raise ControlError(f'invalid database name "{clip(name)}": "/" and control characters '
                            "are not allowed, nor more than 63 bytes")  # fmt: skip
+
+
+def scram_verifier(password: str, salt: bytes | None = None) -> dict[str, Any]:
+    """The SCRAM verifier kept for ``password``, with a new random salt unless given."""
+    salt = salt or secrets.token_bytes(16)
+    v = make_verifier(password, salt, ITERATIONS)
+    return {"salt": salt.hex(), "iterations": ITERATIONS,
+            "stored_key": v.stored_key.hex(), "server_key": v.server_key.hex()}  # fmt: skip
+
+
+def _login_value(raw: bytes) -> Verifier:
+    """A connect token's record: binary, or an older version's JSON."""
+    if raw[:1] == b"{":
+        row = json.loads(raw)
+        return Verifier(bytes.fromhex(row["stored_key"]), bytes.fromhex(row["server_key"]),
+                        float(row.get("expires_at", 0)))  # fmt: skip
+    (expires,) = _U64.unpack_from(raw)
+    return Verifier(bytes(raw[8:40]), bytes(raw[40:72]), float(expires))
 
 
 def _key(kind: str, name: str | bytes) -> bytes:
@@ -322,22 +387,26 @@ class Registry:
                     name="default",
                     account_id=account.id,
                     tenant_id=tenant,
-                    admin_password=password,
+                    scram=scram_verifier(password),
                     state="ACTIVE",
                     created_at=time.time(),
                 )
                 db_key = self._db_key(account.id, db.name)
-                self._put(txn, "db", db_key, asdict(db))
+                self._put(txn, "db", db_key, db.stored())
+                self._secret(txn)
                 txn.put(_key("tenant", tenant), db_key.encode())
                 self._commit(txn)
                 return account, secret
             acct = self._get(txn, "acct", rec["account_id"])
             if acct is None:
                 raise NotFound(f"account {rec['account_id']} of tenant {tenant} not found")
-            changed = False
-            if rec["admin_password"] != password:
-                rec["admin_password"] = password
-                self._put(txn, "db", self._db_key(rec["account_id"], rec["name"]), rec)
+            changed = self._migrate_passwords(txn)
+            current = DatabaseRecord.load(rec)
+            kept = current.verifier().stored_key
+            if make_verifier(password, current.salt, current.iterations).stored_key != kept:
+                current.scram = scram_verifier(password)
+                self._put(txn, "db", self._db_key(current.account_id, current.name),
+                          current.stored())  # fmt: skip
                 changed = True
             if api_token:
                 token = self._get(txn, "token", digest(api_token))
@@ -352,6 +421,42 @@ class Registry:
         else:
             txn.rollback()
         return Account(**acct), None
+
+    def _migrate_passwords(self, txn: Transaction) -> bool:
+        """Replace the plaintext passwords of an older version's records by verifiers."""
+        changed = False
+        for raw in list(self._scan(txn, "db")):
+            if "admin_password" in raw:
+                rec = DatabaseRecord.load(raw)
+                rec.scram = scram_verifier(raw["admin_password"])
+                self._put(txn, "db", self._db_key(rec.account_id, rec.name), rec.stored())
+                changed = True
+        return changed
+
+    def _secret(self, txn: Transaction) -> bytes:
+        raw = txn.get(_key("secret", "scram"))
+        if raw is None:
+            raw = secrets.token_bytes(32)
+            txn.put(_key("secret", "scram"), raw)
+        return bytes(raw)
+
+    def scram_secret(self) -> bytes:
+        """This installation's key for the salts of unknown users (made on first use; the
+        same on every node, as it is in the store)."""
+        for attempt in range(3):
+            txn = self._txn()
+            try:
+                raw = txn.get(_key("secret", "scram"))
+                if raw is not None:
+                    txn.rollback()
+                    return bytes(raw)
+                value = self._secret(txn)
+                self._commit(txn)
+                return value
+            except Db9Error:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _put_token(self, txn: Transaction, account_id: str, name: str, secret: str | None) -> str:
         secret = secret or "db9_" + secrets.token_urlsafe(32)
@@ -369,7 +474,7 @@ class Registry:
 
     def databases(self, account_id: str | None = None) -> list[DatabaseRecord]:
         txn = self._txn()
-        out = [DatabaseRecord(**r) for r in self._scan(txn, "db")]
+        out = [DatabaseRecord.load(r) for r in self._scan(txn, "db")]
         txn.rollback()
         if account_id is not None:
             out = [d for d in out if d.account_id == account_id]
@@ -381,14 +486,14 @@ class Registry:
         txn.rollback()
         if rec is None:
             raise NotFound(f'database "{clip(name)}" not found')
-        return DatabaseRecord(**rec)
+        return DatabaseRecord.load(rec)
 
     def by_tenant(self, tenant_id: str) -> DatabaseRecord | None:
         txn = self._txn()
         ref = txn.get(_key("tenant", tenant_id))
         rec = self._get(txn, "db", ref) if ref else None
         txn.rollback()
-        return None if rec is None else DatabaseRecord(**rec)
+        return None if rec is None else DatabaseRecord.load(rec)
 
     @staticmethod
     def _db_key(account_id: str, name: str) -> str:
@@ -404,9 +509,11 @@ class Registry:
         fork_ts: int | None = None,
         tenant_id: str | None = None,
         db_id: int | None = None,
+        password: str | None = None,
         **fields: Any,
     ) -> DatabaseRecord:
-        """A new database record (``fields``: DatabaseRecord's SQL-side ones, home_id...)."""
+        """A new database record (``fields``: DatabaseRecord's SQL-side ones, home_id...)
+        whose admin password (``password`` or a random one) is on the returned record only."""
         _check_name(name, fields.get("home_id") is not None)
         txn = self._txn()
         try:
@@ -432,7 +539,7 @@ class Registry:
                 name=name,
                 account_id=account.id,
                 tenant_id=tenant_id or secrets.token_hex(6),
-                admin_password=secrets.token_urlsafe(18),
+                scram={},
                 state=state,
                 created_at=now,
                 parent_id=parent.id if parent else None,
@@ -442,8 +549,10 @@ class Registry:
             )
             if txn.get(_key("tenant", rec.tenant_id)) is not None:
                 raise Conflict(f"tenant {rec.tenant_id} already exists")
+            rec.password = password or secrets.token_urlsafe(18)
+            rec.scram = scram_verifier(rec.password)
             db_key = self._db_key(account.id, name)
-            self._put(txn, "db", db_key, asdict(rec))
+            self._put(txn, "db", db_key, rec.stored())
             txn.put(_key("tenant", rec.tenant_id), db_key.encode())
         except BaseException:
             txn.rollback()
@@ -460,9 +569,10 @@ class Registry:
         current.update(changes)
         if "state" in changes:
             current["state_changed_at"] = time.time()
-        self._put(txn, "db", self._db_key(rec.account_id, rec.name), current)
+        updated = DatabaseRecord.load(current)
+        self._put(txn, "db", self._db_key(rec.account_id, rec.name), updated.stored())
         self._commit(txn)
-        return DatabaseRecord(**current)
+        return updated
 
     def rename(self, rec: DatabaseRecord, new_name: str) -> DatabaseRecord:
         """``rec`` under ``new_name`` (its id, prefix and tenant stay); branches of it keep
@@ -489,7 +599,7 @@ class Registry:
             txn.rollback()
             raise
         self._commit(txn)
-        return DatabaseRecord(**current)
+        return DatabaseRecord.load(current)
 
     def forget(self, rec: DatabaseRecord) -> None:
         txn = self._txn()
@@ -497,17 +607,96 @@ class Registry:
         txn.delete(_key("tenant", rec.tenant_id))
         self._commit(txn)
 
+    def reset_password(self, rec: DatabaseRecord) -> DatabaseRecord:
+        """A new random admin password (on the returned record only), and every connect token
+        of the tenant revoked, in one transaction."""
+        password = secrets.token_urlsafe(18)
+        txn = self._txn()
+        try:
+            key = self._db_key(rec.account_id, rec.name)
+            raw = self._get(txn, "db", key)
+            if raw is None:
+                raise NotFound(f'database "{rec.name}" not found')
+            current = DatabaseRecord.load(raw)
+            current.scram = scram_verifier(password)
+            self._put(txn, "db", key, current.stored())
+            lo = _key("login", f"{rec.tenant_id}/")
+            for k, _ in list(txn.iter_scan(lo, lo[:-1] + b"0")):
+                txn.delete(k)
+        except BaseException:
+            txn.rollback()
+            raise
+        self._commit(txn)
+        current.password = password
+        return current
+
     # -- connect-token logins ----------------------------------------------------------------
 
-    def add_login(self, tenant_id: str, jti: str, verifier: dict[str, Any]) -> None:
+    @staticmethod
+    def _login_key(tenant_id: str, expires_at: int, jti: str) -> str:
+        return f"{tenant_id}/{expires_at:010d}/{jti}"
+
+    def add_login(self, tenant_id: str, jti: str, verifier: Verifier) -> None:
+        """Register a connect token's verifier until ``verifier.expires_at``."""
+        assert verifier.expires_at is not None
+        expires = int(verifier.expires_at)
+        value = _U64.pack(expires) + verifier.stored_key + verifier.server_key
         txn = self._txn()
-        self._put(txn, "login", f"{tenant_id}/{jti}", verifier)
+        txn.put(_key("login", self._login_key(tenant_id, expires, jti)), value)
         self._commit(txn)
 
-    def logins(self, tenant_id: str) -> list[dict[str, Any]]:
+    def has_login(self, tenant_id: str, expires_at: int, jti: str) -> bool:
         txn = self._txn()
-        lo = _key("login", f"{tenant_id}/")
-        rows = [dict(json.loads(v)) for _, v in txn.iter_scan(lo, lo[:-1] + b"0")]
+        found = txn.get(_key("login", self._login_key(tenant_id, expires_at, jti))) is not None
         txn.rollback()
+        return found
+
+    def credentials(self, tenant_id: str) -> tuple[DatabaseRecord, list[Verifier]] | None:
+        """A tenant's database and the verifiers of its live connect tokens, read in one
+        transaction: the range of tokens expiring from now on, nothing older."""
         now = time.time()
-        return [r for r in rows if r.get("expires_at", 0) > now]
+        txn = self._txn()
+        try:
+            ref = txn.get(_key("tenant", tenant_id))
+            rec = self._get(txn, "db", ref) if ref else None
+            if rec is None:
+                return None
+            lo = _key("login", f"{tenant_id}/{int(now):010d}")
+            hi = _key("login", f"{tenant_id}0")  # "/" + 1
+            tokens = []
+            for _, raw in txn.iter_scan(lo, hi):
+                token = _login_value(raw)
+                if token.expires_at is not None and token.expires_at > now:
+                    tokens.append(token)
+        finally:
+            txn.rollback()
+        return DatabaseRecord.load(rec), tokens
+
+    def purge_logins(self, now: float | None = None) -> int:
+        """Delete the records of expired connect tokens (and of an older version's keys);
+        how many."""
+        now = time.time() if now is None else now
+        txn = self._txn()
+        lo = _key("login", b"")
+        gone = 0
+        try:
+            for k, raw in list(txn.iter_scan(lo, lo[:-1] + b"0")):
+                if (_login_value(raw).expires_at or 0) <= now:
+                    txn.delete(k)
+                    gone += 1
+        except BaseException:
+            txn.rollback()
+            raise
+        if gone:
+            self._commit(txn)
+        else:
+            txn.rollback()
+        return gone
+
+    def login_count(self) -> int:
+        """Connect-token records kept, live or not (for tests and metrics)."""
+        txn = self._txn()
+        lo = _key("login", b"")
+        n = sum(1 for _ in txn.iter_scan(lo, lo[:-1] + b"0"))
+        txn.rollback()
+        return n

@@ -35,7 +35,7 @@ from control.config import ServerConfig
 from control.plane import ControlPlane, RegistryAuthenticator
 from control.tokens import load_or_create_key
 from kv.client import KvBackend, LocalKv, TxnClient
-from kv.durable_file import write_durably
+from kv.durable_file import private_dir, write_durably
 from kv.errors import Db9Error
 from kv.gc_worker import GcWorker
 from kv.interrupt import Reason
@@ -49,11 +49,16 @@ log = logging.getLogger("db9.server")
 SHUTDOWN_GRACE_S = 2.0
 
 
+def password_file(config: ServerConfig) -> str:
+    return os.path.join(config.data_dir, "admin-password")
+
+
 def admin_password(config: ServerConfig) -> str:
-    """The configured password, or the one generated on first start and kept in the data dir."""
+    """The configured password, or the one generated on first start and kept in the data dir
+    (0600): the registry keeps only its verifier, the banner names the file."""
     if config.password:
         return config.password
-    path = os.path.join(config.data_dir, "admin-password")
+    path = password_file(config)
     if os.path.exists(path):
         with open(path) as f:
             return f.read().strip()
@@ -146,6 +151,8 @@ class Node:
         )
         self.plane.connections = self.pg.sessions_by_database
         self.plane.end_sessions = self.pg.end_sessions
+        self.plane.end_logins = self.pg.end_logins
+        self.pg.credentials = self.auth.credentials
 
     def _retain_points(self) -> list[RetainPoint]:
         """GC keeps each branch's view of its parent (the versions as of the fork)."""
@@ -259,7 +266,9 @@ class Node:
         click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} ({tls}, SCRAM-SHA-256[-PLUS])")
         if self.tls_ca:
             click.echo(f"TLS CA certificate: {self.tls_ca} (also: db9 ca, GET /v1/tls/ca.crt)")
-        url = f"postgresql://{self.user}:{self.password}@{host}:{self.pg.port}/postgres"
+        # Never the password itself: this output ends up in logs.
+        secret = "$DB9_PASSWORD" if self.config.password else f"$(cat {password_file(self.config)})"
+        url = f"postgresql://{self.user}:{secret}@{host}:{self.pg.port}/postgres"
         click.echo("connect with:")
         click.echo(f'  psql "{url}?sslmode=require"')
         if self.tls_ca:
@@ -333,7 +342,8 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
             peers=peers, grpc_addr=grpc_addr, api_host=api_host, api_port=api_port,
             max_statements=max_statements, max_tenant_statements=max_tenant_statements,
         )  # fmt: skip
-        os.makedirs(config.data_dir, exist_ok=True)
+        os.umask(0o077)  # every file the node makes (LMDB, Raft, keys, tokens) is its own
+        private_dir(config.data_dir)
         node = Node(config)
     except (Db9Error, ValueError, OSError) as exc:
         click.echo(f"db9-server: {exc}", err=True)

@@ -5,6 +5,10 @@ role's password or with any unexpired connect token of that role. SCRAM never sh
 server the password, so the server keeps, per role, one salt and iteration count and a list
 of verifiers (StoredKey, ServerKey) — the password's and each live token's, all derived with
 that same salt — and accepts a client proof that matches any of them.
+
+A user that does not exist gets the same exchange with a salt the authenticator derives
+from its name (``fake_salt``: a keyed hash, stable like a real user's), so neither the salt
+nor a second attempt tells whether the user exists.
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ class Role:
     # The databases the login may reach by dbname (sql.databases.DatabaseDirectory); None:
     # ``database`` whatever dbname says.
     directory: DatabaseDirectory | None = None
+    # Names the role's credentials (its password's StoredKey): a session logged in with one
+    # ends when they change (PgServer.credentials).
+    credential: bytes = b""
 
     def live(self, now: float) -> list[Verifier]:
         return [v for v in self.verifiers if v.expires_at is None or v.expires_at > now]
@@ -72,12 +79,18 @@ class Authenticator(Protocol):
         cannot be read, which fails the login with that error."""
         ...
 
+    def fake_salt(self, user: str) -> bytes:
+        """The salt shown for ``user`` when it has no role: the same on every attempt, and
+        unguessable without the server's secret key."""
+        ...
+
 
 class StaticAuthenticator:
     """Roles held in memory: the dev server's, and the tests'."""
 
     def __init__(self) -> None:
         self.roles: dict[str, Role] = {}
+        self._secret = secrets.token_bytes(32)
 
     def add(self, user: str, database: Any, password: str) -> Role:
         salt = secrets.token_bytes(16)
@@ -92,6 +105,9 @@ class StaticAuthenticator:
 
     def role(self, user: str) -> Role | None:
         return self.roles.get(user)
+
+    def fake_salt(self, user: str) -> bytes:
+        return hmac.new(self._secret, user.encode(), hashlib.sha256).digest()[:16]
 
 
 def _attributes(message: str) -> dict[str, str]:
@@ -112,13 +128,13 @@ class ScramExchange:
     PostgreSQL specifies), which scramp's server rejects. scramp still builds the verifiers.
     """
 
-    def __init__(self, role: Role | None) -> None:
-        # An unknown user runs the same exchange against a random verifier, so a client
-        # cannot tell unknown users from wrong passwords.
+    def __init__(self, role: Role | None, fake_salt: bytes) -> None:
+        # An unknown user runs the same exchange, with its stable ``fake_salt``, against a
+        # verifier nothing matches, so a client cannot tell unknown users from wrong passwords.
         if role is None or not role.live(time.time()):
-            self.salt = secrets.token_bytes(16)
-            self.iterations = ITERATIONS
-            self.candidates = [make_verifier(secrets.token_hex(16), self.salt, ITERATIONS)]
+            self.salt = fake_salt if role is None else role.salt
+            self.iterations = ITERATIONS if role is None else role.iterations
+            self.candidates = [Verifier(secrets.token_bytes(32), secrets.token_bytes(32))]
         else:
             self.salt, self.iterations = role.salt, role.iterations
             self.candidates = role.live(time.time())
@@ -190,12 +206,14 @@ class ScramExchange:
         except ValueError:
             raise InvalidAuthorization("malformed SCRAM message: bad proof") from None
         auth_message = f"{self.client_first_bare},{self.server_first},{without_proof}".encode()
+        if len(proof) != hashlib.sha256().digest_size:
+            raise AuthFailed("password authentication failed")
+        # One HMAC and one hash per candidate (a role may have thousands of live tokens).
+        proof_int = int.from_bytes(proof, "big")
         for v in self.candidates:
-            signature = hmac.new(v.stored_key, auth_message, hashlib.sha256).digest()
-            if len(proof) != len(signature):
-                continue
-            client_key = bytes(a ^ b for a, b in zip(proof, signature, strict=True))
+            signature = hmac.digest(v.stored_key, auth_message, "sha256")
+            client_key = (proof_int ^ int.from_bytes(signature, "big")).to_bytes(32, "big")
             if hmac.compare_digest(hashlib.sha256(client_key).digest(), v.stored_key):
-                server_sig = hmac.new(v.server_key, auth_message, hashlib.sha256).digest()
+                server_sig = hmac.digest(v.server_key, auth_message, "sha256")
                 return "v=" + base64.b64encode(server_sig).decode()
         raise AuthFailed("password authentication failed")

@@ -14,6 +14,7 @@ import logging
 import ssl
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kv.interrupt import Reason
@@ -27,6 +28,7 @@ from sql import memory
 
 log = logging.getLogger(__name__)
 _I32X2 = struct.Struct("!ii")
+CREDENTIALS_POLL_S = 1.0  # how soon a password reset on another node ends sessions here
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -92,6 +94,11 @@ class PgServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self.closing = False  # close() was called: sessions are being ended
         self.port = self.config.port
+        # Each user's current Role.credential, polled every CREDENTIALS_POLL_S: a session
+        # whose user's credentials changed since its login ends (57P01), whichever node
+        # changed them. None: not polled.
+        self.credentials: Callable[[], dict[str, bytes]] | None = None
+        self._poller: asyncio.Task[None] | None = None
         #: where every statement runs (shared with the REST API in a node)
         self.slots = StatementSlots(
             self.config.max_statements, self.config.max_tenant_statements, memory.release
@@ -112,12 +119,16 @@ class PgServer:
             self._on_client, self.config.host, self.config.port, limit=1 << 20
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.credentials is not None:
+            self._poller = asyncio.create_task(self._poll_credentials(self.credentials))
         log.info("pgwire listening on %s:%s", self.config.host, self.port)
 
     def close(self) -> None:
         """Stop accepting and tell every session to end: an idle one gets FATAL 57P01 now, a
         busy one once its statement, interrupted, has stopped. Idempotent."""
         self.closing = True
+        if self._poller is not None:
+            self._poller.cancel()
         if self._server is not None:
             self._server.close()
         for conn in list(self._all):
@@ -191,16 +202,38 @@ class PgServer:
         """Terminate every session on the database with key prefix ``db`` (57P01, as
         DROP DATABASE ... WITH (FORCE) does) and wait up to ``timeout_s`` for them to end;
         False if some did not. Called from a statement's thread, never from the loop."""
+        return self._end(lambda conn: conn.session is not None and conn.session.db == db,
+                         timeout_s)  # fmt: skip
+
+    async def _poll_credentials(self, current: Callable[[], dict[str, bytes]]) -> None:
+        while True:
+            await asyncio.sleep(CREDENTIALS_POLL_S)
+            try:
+                now = await asyncio.to_thread(current)
+            except Exception as exc:  # the store unreadable for now (no leader): next time
+                log.info("pgwire: credentials not read: %s", exc)
+                continue
+            for conn in list(self._admitted):
+                kept = now.get(conn.user)
+                if conn.session is not None and kept is not None and kept != conn.credential:
+                    conn.terminate()
+
+    def end_logins(self, user: str, timeout_s: float = 5.0) -> bool:
+        """Terminate every session logged in as ``user`` (57P01; its password was reset)
+        and wait up to ``timeout_s`` for them to end, as ``end_sessions``."""
+        return self._end(lambda conn: conn.session is not None and conn.user == user, timeout_s)
+
+    def _end(self, match: Callable[[PgConnection], bool], timeout_s: float) -> bool:
         loop = self._loop
         if loop is None:
             return True
         for conn in list(self._admitted):
-            session = conn.session
-            if session is not None and session.db == db:
+            if match(conn):
                 loop.call_soon_threadsafe(conn.terminate)
         with self._ended:
             return self._ended.wait_for(
-                lambda: self.sessions_by_database().get(db, 0) == 0, timeout_s
+                lambda: not any(match(c) and not c.fatal_sent for c in list(self._admitted)),
+                timeout_s,
             )
 
     def cancel(self, pid: int, secret: int) -> None:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import lmdb
 
 from kv import nowait
-from kv.durable_file import fsync_dir, fsync_file
+from kv.durable_file import PRIVATE_DIR, PRIVATE_FILE, fsync_dir, fsync_file
 from kv.engine.base import Engine, EngineStats, Snapshot, WriteBatch, WriteView
 from kv.errors import DiskFull, LimitExceeded, StorageError
 
@@ -270,10 +270,11 @@ class LmdbEngine(Engine):
         metasync: bool | None = None,
         map_size: int = DEFAULT_MAP_SIZE,
     ) -> None:
-        os.makedirs(path, exist_ok=True)
+        os.makedirs(path, mode=PRIVATE_DIR, exist_ok=True)
         self.path = path
         self._metasync = sync if metasync is None else sync and metasync
-        self._lockfile = open(os.path.join(path, "db9.lock"), "a+")  # noqa: SIM115
+        lock_fd = os.open(os.path.join(path, "db9.lock"), os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        self._lockfile = os.fdopen(lock_fd, "a+")
         try:
             fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -292,6 +293,7 @@ class LmdbEngine(Engine):
                 max_readers=2048,
                 max_dbs=0,
                 lock=True,
+                mode=PRIVATE_FILE,
             )
         except lmdb.Error as exc:
             self._lockfile.close()
@@ -380,6 +382,7 @@ class LmdbEngine(Engine):
                 max_readers=2048,
                 max_dbs=0,
                 lock=True,
+                mode=PRIVATE_FILE,
             )
 
         with self._write_lock:
@@ -420,7 +423,7 @@ class LmdbEngine(Engine):
 
     def copy_to(self, path: str, *, compact: bool = True) -> None:
         """Write a consistent copy of the whole store into directory ``path`` (for snapshots)."""
-        os.makedirs(path, exist_ok=True)
+        os.makedirs(path, mode=PRIVATE_DIR, exist_ok=True)
         self._gate.enter()
         try:
             self._env.copy(path, compact=compact)

@@ -258,10 +258,14 @@ def test_databases_and_branches_work_on_the_cluster(tmp_path: Path) -> None:
         branch = plane.registry.database(account.id, "feature")
         assert branch.state == "ACTIVE"
         n3 = cluster.nodes[2]
+        # the password is on the record create returned; the branch's, shown when the
+        # branch was made, is not on a record read back: a connect token logs in instead
+        branch_token = plane.connect_token(account, "feature")["token"]
         for r, expected in ((rec, 20), (branch, 20)):
+            secret = r.password if r is rec else branch_token
             dsn = (
                 f"host=127.0.0.1 port={n3.pg_port} dbname=postgres user={r.user} "
-                f"password={r.admin_password} sslmode=require connect_timeout=10"
+                f"password={secret} sslmode=require connect_timeout=10"
             )
             with psycopg.connect(dsn, autocommit=True) as c:
                 assert c.execute("SELECT count(*) FROM t").fetchone() == (expected,)

@@ -64,11 +64,12 @@ def running_node(tmp_path: Path) -> Iterator[Node]:
     plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
     plane.bootstrap(PASSWORD)
     _, cert, key = ensure_tls_files(str(tmp_path / "tls"))
-    server = PgServer(
-        RegistryAuthenticator(plane), PgServerConfig(port=0), server_context(cert, key)
-    )
+    auth = RegistryAuthenticator(plane)
+    server = PgServer(auth, PgServerConfig(port=0), server_context(cert, key))
+    server.credentials = auth.credentials
     plane.connections = server.sessions_by_database
     plane.end_sessions = server.end_sessions
+    plane.end_logins = server.end_logins
     with serving(server):
         yield Node(plane, server)
 
@@ -141,7 +142,8 @@ def test_databases_made_with_sql_are_registry_databases_of_the_account(node: Nod
     rec = node.plane.registry.database(account.id, "reports")
     assert rec.state == "ACTIVE" and rec.home_id == 1
     # its own connection string reaches it as "postgres", as the CLI prints it
-    url = node.plane.connection_string(rec).replace(":0/", f":{node.server.port}/")
+    status = node.plane.status(account, "reports")  # db9 db status: a connect token in it
+    url = status["connection_string"].replace(":0/", f":{node.server.port}/")
     with psycopg.connect(url) as own:
         assert own.execute("SELECT current_database()").fetchone() == ("reports",)
     node.plane.delete(account, "reports")  # db9 delete
@@ -387,7 +389,7 @@ def test_databases_made_with_sql_count_against_the_anonymous_limit(node: Node) -
     rec = node.plane.create(account, "first")
     dsn = (
         f"host=127.0.0.1 port={node.server.port} dbname=postgres user={rec.user} "
-        f"password={rec.admin_password} sslmode=require"
+        f"password={rec.password} sslmode=require"
     )
     with psycopg.connect(dsn, autocommit=True) as conn:
         for i in range(ANONYMOUS_DATABASE_LIMIT - 1):
