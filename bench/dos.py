@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -26,15 +27,46 @@ from dataclasses import dataclass
 from scramp import ScramClient
 
 PROTOCOL_3 = 196608
+SSL_REQUEST = 80877103
 _I32 = struct.Struct("!i")
 
 
-def connect(host: str, port: int, source: str | None = None, timeout: float = 5.0) -> socket.socket:
+class Refused(ConnectionError):
+    """The server answered the connection with an ErrorResponse before any login."""
+
+    def __init__(self, sqlstate: str, message: str) -> None:
+        super().__init__(f"{sqlstate}: {message}")
+        self.sqlstate, self.message = sqlstate, message
+
+
+def connect(
+    host: str, port: int, source: str | None = None, timeout: float = 5.0, tls: bool = True
+) -> socket.socket:
     """A TCP connection, from ``source`` (e.g. 127.0.0.2: any 127/8 address is loopback on
-    Linux) when given."""
-    return socket.create_connection(
+    Linux) when given; with ``tls`` (the server requires it by default) an SSLRequest and a
+    TLS handshake first, as libpq's sslmode=require (no certificate check)."""
+    sock = socket.create_connection(
         (host, port), timeout=timeout, source_address=(source, 0) if source else None
     )
+    if not tls:
+        return sock
+    try:
+        sock.sendall(_I32.pack(8) + _I32.pack(SSL_REQUEST))
+        answer = _recv_exactly(sock, 1)
+        if answer == b"E":  # refused before TLS (e.g. too many logins from this address)
+            head = _recv_exactly(sock, 4)
+            body = _recv_exactly(sock, _I32.unpack(head)[0] - 4) if len(head) == 4 else b""
+            fields = error_fields(body)
+            raise Refused(fields.get("C", "?"), fields.get("M", ""))
+        if answer != b"S":
+            raise ConnectionError("the server does not offer TLS")
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context.wrap_socket(sock)
+    except BaseException:
+        sock.close()
+        raise
 
 
 def startup_packet(user: str, database: str = "postgres") -> bytes:
@@ -93,9 +125,12 @@ class Outcome:
 
 def login(host: str, port: int, user: str, password: str, source: str | None = None,
           timeout: float = 5.0) -> Outcome:  # fmt: skip
-    """A SCRAM-SHA-256 login over plain TCP; on success the socket is left open, ready for
-    queries (the caller closes it)."""
-    sock = connect(host, port, source, timeout)
+    """A SCRAM-SHA-256 login (over TLS, see ``connect``); on success the socket is left open,
+    ready for queries (the caller closes it)."""
+    try:
+        sock = connect(host, port, source, timeout)
+    except Refused as exc:
+        return Outcome(exc.sqlstate, exc.message)
     try:
         sock.sendall(startup_packet(user))
         client = ScramClient(["SCRAM-SHA-256"], user, password)
@@ -129,7 +164,10 @@ def stall_in_scram(host: str, port: int, user: str = "nobody.x", source: str | N
                    timeout: float = 5.0) -> tuple[socket.socket, bytes]:  # fmt: skip
     """A connection that sends a startup packet and stops when asked for SCRAM; returns the
     socket and the server's first message kind (b"R": it waits for us, b"E": refused)."""
-    sock = connect(host, port, source, timeout)
+    try:
+        sock = connect(host, port, source, timeout)
+    except Refused:
+        return socket.socket(), b"E"  # nothing held: a fresh, unconnected socket
     sock.sendall(startup_packet(user))
     kind, _ = read_message(sock)
     return sock, kind

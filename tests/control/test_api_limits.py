@@ -75,7 +75,7 @@ def test_rest_sql_and_pgwire_share_one_tenant_qps_limit(tmp_path: Path) -> None:
 
 
 def test_a_qps_limit_under_one_a_second_still_admits_at_that_rate() -> None:
-    pg = PgServer(StaticAuthenticator(), PgServerConfig(tenant_qps_limit=0.5))
+    pg = PgServer(StaticAuthenticator(), PgServerConfig(tenant_qps_limit=0.5, require_tls=False))
     assert pg.admit_statement(b"t")  # one statement every 2 s, not none at all
     assert not pg.admit_statement(b"t")
 

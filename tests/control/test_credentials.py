@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import select
-import socket
 import struct
 import time
 from pathlib import Path
@@ -16,12 +15,14 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from bench import dos
 from control.api import build_app
 from control.plane import ControlPlane, RegistryAuthenticator
 from control.registry import SYSTEM
 from kv.client import TxnClient
 from pgwire.auth import make_verifier
 from pgwire.server import PgServer, PgServerConfig
+from pgwire.tls import ensure_tls_files, server_context
 from tests.control.test_sql_databases import KEY, running_node
 from tests.kv.conftest import local_kv
 from tests.pgwire.conftest import serving
@@ -74,20 +75,14 @@ def test_registry_keeps_verifiers_and_shows_a_password_only_when_made_or_reset(
 
 
 def _server_salt(port: int, user: str) -> str:
-    """The salt the server's SCRAM first message gives ``user`` (a raw, non-TLS login)."""
-    body = struct.pack(">I", 196608) + f"user\0{user}\0database\0postgres\0\0".encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(struct.pack(">I", len(body) + 4) + body)
-        kind, n = struct.unpack(">cI", s.recv(5))
+    """The salt the server's SCRAM first message gives ``user`` (a raw login over TLS)."""
+    with dos.connect("127.0.0.1", port) as s:
+        s.sendall(dos.startup_packet(user))
+        kind, _ = dos.read_message(s)  # AuthenticationSASL
         assert kind == b"R"
-        s.recv(n - 4)  # AuthenticationSASL
         first = b"n,,n=,r=clientnonce"
-        msg = b"SCRAM-SHA-256\0" + struct.pack(">I", len(first)) + first
-        s.sendall(b"p" + struct.pack(">I", len(msg) + 4) + msg)
-        kind, n = struct.unpack(">cI", s.recv(5))
-        data = b""
-        while len(data) < n - 4:
-            data += s.recv(n - 4 - len(data))
+        s.sendall(dos.message(b"p", b"SCRAM-SHA-256\0" + struct.pack(">I", len(first)) + first))
+        kind, data = dos.read_message(s)
     assert kind == b"R"
     attrs = dict(p.split("=", 1) for p in data[4:].decode().split(","))
     return attrs["s"]
@@ -99,7 +94,9 @@ def test_unknown_user_salt_is_stable_and_salts_differ_per_installation(tmp_path:
         kv = local_kv()  # another installation, the same password
         plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
         plane.bootstrap("pw-for-tests")
-        b = PgServer(RegistryAuthenticator(plane), PgServerConfig(port=0))
+        _, cert, key = ensure_tls_files(str(tmp_path / "b-tls"))
+        context = server_context(cert, key)
+        b = PgServer(RegistryAuthenticator(plane), PgServerConfig(port=0), context)
         with serving(b):
             ports = [a.server.port, b.port]
             # two attempts at a user that does not exist look like two at one that does

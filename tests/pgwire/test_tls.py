@@ -143,7 +143,7 @@ def test_channel_binding_require_fails_cleanly_without_tls(plain_pg: Running) ->
 
 def _exchange(mechanism: str, end_point: bytes | None) -> ScramExchange:
     auth = StaticAuthenticator()
-    exchange = ScramExchange(auth.add("t.admin", None, "pw"))
+    exchange = ScramExchange(auth.add("t.admin", None, "pw"), bytes(16))
     exchange.use_mechanism(mechanism, end_point)
     return exchange
 
