@@ -36,7 +36,8 @@ from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.client import KvBackend, TxnClient
 from kv.errors import Db9Error
 from kv.timestamp import compose, physical_ms
-from pgwire.auth import Role, make_verifier
+from pgwire.auth import Role, Verifier, make_verifier
+from sql import logins
 from sql.database import Database
 from sql.layout import DEFAULT_DATABASE_ID, database_prefix
 from sql.session import Session
@@ -501,15 +502,30 @@ class RegistryAuthenticator:
 
     def role(self, user: str) -> Role | None:
         tenant, dot, role = user.partition(".")
-        if not dot or role != "admin" or not tenant:
+        if not dot or not role or not tenant:
             return None
         found = self.plane.registry.credentials(tenant)  # Db9Error: the login fails with it
         if found is None or found[0].state != "ACTIVE":
             return None
         rec, tokens = found
+        if role != "admin":
+            return self._database_role(rec, role)
         directory = LoginDirectory(self.plane, rec)
         return Role(self.plane.database_for(rec), rec.salt, rec.iterations,
                     [rec.verifier(), *tokens], directory, rec.verifier().stored_key)  # fmt: skip
+
+    def _database_role(self, rec: DatabaseRecord, name: str) -> Role | None:
+        """A role of the tenant's database (CREATE ROLE ... LOGIN PASSWORD) as a login to
+        that database only, running as that role; None if it may not log in."""
+        database = self.plane.database_for(rec)
+        login = logins.find(database, name)
+        if login is None:
+            return None
+        secret = login.secret
+        verifier = Verifier(secret.stored_key, secret.server_key)
+        return Role(database, secret.salt, secret.iterations, [verifier],
+                    credential=secret.stored_key, acts_as=login.name,
+                    superuser=login.superuser, connlimit=login.connlimit)  # fmt: skip
 
     def credentials(self) -> dict[str, bytes]:
         """Every login's current ``Role.credential`` (PgServer.credentials polls it)."""

@@ -907,8 +907,11 @@ def pg_user(c: Catalog, session: SessionApi) -> Rows:
 
 
 def pg_authid(c: Catalog, session: SessionApi) -> Rows:
-    """pg_authid has pg_roles' columns but the password (its own order: oid is first)."""
-    return [(*row[:8], row[11], row[8], None, row[10]) for row in pg_roles(c, session)]
+    """pg_authid has pg_roles' columns (its own order: oid is first) and, for a superuser
+    as in PostgreSQL, the SCRAM verifier a role's password is kept as."""
+    kept = {r.oid: r.password for r in c.roles.values()} if roles.is_superuser(session) else {}
+    return [(*row[:8], row[11], row[8], kept.get(row[0]), row[10])
+            for row in pg_roles(c, session)]  # fmt: skip
 
 
 def pg_auth_members(c: Catalog, session: SessionApi) -> Rows:

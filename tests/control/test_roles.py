@@ -1,0 +1,131 @@
+"""Roles as the product documents them: users are ``<tenant_id>.<role>``; a role with LOGIN
+and a password logs in with SCRAM against the verifier CREATE/ALTER ROLE kept (never the
+password), runs as itself (privilege checks apply) and is held to its CONNECTION LIMIT.
+In-process node over an in-memory store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import psycopg
+import pytest
+
+from control.plane import ControlPlane
+from tests.control.test_credentials import _dsn, _system_bytes
+from tests.control.test_sql_databases import PASSWORD, Node, failure, running_node
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Node]:
+    with running_node(tmp_path) as n:
+        yield n
+
+
+@contextlib.contextmanager
+def admin(node: Node) -> Iterator[psycopg.Connection]:  # type: ignore[type-arg]
+    with psycopg.connect(_dsn(node.server.port, "local.admin", PASSWORD), autocommit=True) as c:
+        yield c
+
+
+def login_error(node: Node, user: str, password: str) -> tuple[str | None, str]:
+    """The SQLSTATE and message a login as ``user`` fails with ((None, "") if it succeeds)."""
+
+    async def attempt() -> None:
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=node.server.port, user=user, password=password,
+            database="postgres", ssl="require",
+        )  # fmt: skip
+        await conn.close()
+
+    try:
+        asyncio.run(attempt())
+    except asyncpg.PostgresError as exc:
+        return exc.sqlstate, str(exc)
+    return None, ""
+
+
+def test_a_role_password_is_kept_as_a_scram_verifier_never_the_password(node: Node) -> None:
+    given = "SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0c2FsdA==$" + "A" * 43 + "=:" + "B" * 43 + "="
+    with admin(node) as c:
+        c.execute("CREATE ROLE app LOGIN PASSWORD 'sekrit-for-roles'")
+        c.execute(f"CREATE ROLE other LOGIN PASSWORD '{given}'")
+        kept = dict(c.execute("SELECT rolname, rolpassword FROM pg_authid").fetchall())
+        c.execute("ALTER ROLE app PASSWORD 'another-sekrit'")
+        altered = c.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'app'").fetchone()
+    assert kept["app"].startswith("SCRAM-SHA-256$4096:")
+    salt_and_keys = kept["app"].split("$", 1)[1]
+    assert len(salt_and_keys.split("$")) == 2 and ":" in salt_and_keys.split("$")[1]
+    assert kept["other"] == given  # a verifier given as the password is kept as is
+    assert altered is not None and altered[0].startswith("SCRAM-SHA-256$")
+    assert altered[0] != kept["app"]
+    stored = _system_bytes(node.plane) + _all_bytes(node.plane)
+    assert b"sekrit-for-roles" not in stored and b"another-sekrit" not in stored
+
+
+def _all_bytes(plane: ControlPlane) -> bytes:
+    txn = plane.client.begin()
+    try:
+        return b"".join(k + v for k, v in txn.iter_scan(b"", b"\xff" * 8))
+    finally:
+        txn.rollback()
+
+
+def test_a_login_role_logs_in_and_runs_as_itself(node: Node) -> None:
+    port = node.server.port
+    with admin(node) as c:
+        c.execute("CREATE TABLE t (a int)")
+        c.execute("INSERT INTO t VALUES (1)")
+        c.execute("CREATE ROLE app LOGIN PASSWORD 'app-pw'")
+        with psycopg.connect(_dsn(port, "local.app", "app-pw"), autocommit=True) as a:
+            assert a.execute("SELECT current_user, session_user").fetchone() == ("app", "app")
+            assert failure(a, "SELECT * FROM t")[0] == "42501"
+            c.execute("GRANT SELECT ON t TO app")
+            assert a.execute("SELECT a FROM t").fetchall() == [(1,)]
+            assert failure(a, "INSERT INTO t VALUES (2)")[0] == "42501"
+            # the login cannot become the superuser it is not
+            assert failure(a, "SET SESSION AUTHORIZATION admin")[0] == "42501"
+            a.execute("RESET SESSION AUTHORIZATION")
+            a.execute("DISCARD ALL")
+            assert a.execute("SELECT current_user").fetchone() == ("app",)
+            assert failure(a, "CREATE ROLE sneaky SUPERUSER")[0] == "42501"
+        c.execute("ALTER ROLE app PASSWORD 'new-pw'")
+    assert login_error(node, "local.app", "app-pw")[0] == "28P01"
+    with psycopg.connect(_dsn(port, "local.app", "new-pw")) as a:
+        assert a.execute("SELECT current_user").fetchone() == ("app",)
+    with admin(node) as c:  # the admin login is unchanged
+        assert c.execute("SELECT current_user").fetchone() == ("admin",)
+
+
+def test_roles_that_may_not_log_in_fail_as_a_wrong_password_does(node: Node) -> None:
+    with admin(node) as c:
+        c.execute("CREATE ROLE app LOGIN PASSWORD 'pw'")
+        c.execute("CREATE ROLE nologin NOLOGIN PASSWORD 'pw'")
+        c.execute("CREATE ROLE nopass LOGIN")
+        c.execute("CREATE ROLE expired LOGIN PASSWORD 'pw' VALID UNTIL '2001-01-01'")
+        c.execute("CREATE ROLE later LOGIN PASSWORD 'pw' VALID UNTIL '2999-01-01 00:00:00+00'")
+    assert login_error(node, "local.later", "pw") == (None, "")
+    for user, password in [("local.app", "wrong"), ("local.nologin", "pw"),
+                           ("local.nopass", ""), ("local.nopass", "pw"),
+                           ("local.expired", "pw"), ("local.nobody", "pw")]:  # fmt: skip
+        code, message = login_error(node, user, password)
+        assert code == "28P01", (user, code, message)
+        assert message == f'password authentication failed for user "{user}"'
+
+
+def test_a_role_is_held_to_its_connection_limit(node: Node) -> None:
+    port = node.server.port
+    with admin(node) as c:
+        c.execute("CREATE ROLE app LOGIN PASSWORD 'pw' CONNECTION LIMIT 1")
+        with psycopg.connect(_dsn(port, "local.app", "pw")):
+            assert login_error(node, "local.app", "pw") == (
+                "53300", 'too many connections for role "app"')  # fmt: skip
+            with admin(node):  # other logins of the tenant are not counted against it
+                pass
+            c.execute("ALTER ROLE app CONNECTION LIMIT 2")
+            assert login_error(node, "local.app", "pw") == (None, "")
+        with psycopg.connect(_dsn(port, "local.app", "pw")):
+            pass
