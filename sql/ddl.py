@@ -1535,6 +1535,13 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
             _check_objects(session, catalog, kind, names, path)
         comments.record(session, catalog, kind, tokens, i + len(kind.split()))
         return
+    every = next((f"ALL {k}" for k in ("TABLES", "SEQUENCES")
+                  if relations.words_at(tokens, i, "ALL", k, "IN", "SCHEMA")), None)  # fmt: skip
+    if every is not None:
+        names, _ = relations.read_names(tokens, i + 4)
+        _check_objects(session, catalog, "SCHEMA", names, path)
+        grants.apply(session, command, tokens, every)
+        return
     kind = next((k for k in _ON_KINDS if relations.words_at(tokens, i, *k.split())), None)
     if kind is None and upper[i] in _OTHER_OBJECTS:
         raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")

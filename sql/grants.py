@@ -74,7 +74,8 @@ def _privilege_list(tokens: list[Any], i: int) -> tuple[list[tuple[str, list[str
 
 def apply(session: SessionApi, command: str, tokens: list[Any], kind: str | None) -> None:
     """Record GRANT / REVOKE privileges ON relations (``kind`` TABLE, SEQUENCE or None for
-    unqualified names; SCHEMA is checked only)."""
+    unqualified names, ALL TABLES or ALL SEQUENCES for those IN SCHEMA ...; SCHEMA is
+    checked only)."""
     catalog = session.catalog()
     upper = [str(t.text).upper() for t in tokens]
     option_only = command == "REVOKE" and relations.words_at(tokens, 1, "GRANT", "OPTION", "FOR")
@@ -85,14 +86,22 @@ def apply(session: SessionApi, command: str, tokens: list[Any], kind: str | None
     with_option = command == "GRANT" and "OPTION" in upper[j:]
     if kind == "SCHEMA":
         return
-    names, _ = relations.read_names(tokens, i + 1 + (1 if kind else 0))
     store = session.database.catalogs
     txn = session.current_txn()
-    path = session.search_path()
-    for n in names:
-        rel = relations.lookup(catalog, n, path)
-        assert rel is not None  # checked by the caller
-        table = copy.deepcopy(rel.table)
+    if kind in ("ALL TABLES", "ALL SEQUENCES"):  # ON ALL ... IN SCHEMA s, ...: those now there
+        schemas = {n.name for n in relations.read_names(tokens, i + 5)[0]}
+        sequences = kind == "ALL SEQUENCES"
+        ids = [t.id for t in catalog.all_tables()
+               if t.schema in schemas and (t.kind == "sequence") == sequences]  # fmt: skip
+    else:
+        path = session.search_path()
+        ids = []
+        for n in relations.read_names(tokens, i + 1 + (1 if kind else 0))[0]:
+            rel = relations.lookup(catalog, n, path)
+            assert rel is not None  # checked by the caller
+            ids.append(rel.table.id)
+    for table_id in ids:
+        table = copy.deepcopy(catalog.tables[table_id])
         _apply_one(session, table, privs, grantees, with_option, option_only, command)
         store.put_table(txn, table, catalog, new=False)
         catalog = session.catalog()

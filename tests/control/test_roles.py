@@ -129,3 +129,26 @@ def test_a_role_is_held_to_its_connection_limit(node: Node) -> None:
             assert login_error(node, "local.app", "pw") == (None, "")
         with psycopg.connect(_dsn(port, "local.app", "pw")):
             pass
+
+
+def test_grant_on_all_tables_and_sequences_in_schema_covers_those_there_now(node: Node) -> None:
+    with admin(node) as c:
+        c.execute("CREATE TABLE t1 (id serial, a int); CREATE TABLE t2 (b int)")
+        c.execute("CREATE VIEW v AS SELECT b FROM t2")
+        c.execute("CREATE SCHEMA other; CREATE TABLE other.t3 (c int)")
+        c.execute("CREATE ROLE app LOGIN PASSWORD 'pw'")
+        c.execute("GRANT USAGE ON SCHEMA public TO app")
+        c.execute("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO app")
+        c.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO app")
+        assert failure(c, "GRANT SELECT ON ALL TABLES IN SCHEMA nosuch TO app")[0] == "3F000"
+        c.execute("CREATE TABLE later (d int)")
+        with psycopg.connect(_dsn(node.server.port, "local.app", "pw"), autocommit=True) as a:
+            a.execute("INSERT INTO t1 (a) VALUES (1)")  # the serial's nextval: USAGE
+            assert a.execute("SELECT a FROM t1").fetchall() == [(1,)]
+            assert a.execute("SELECT * FROM t2, v").fetchall() == []
+            assert failure(a, "UPDATE t1 SET a = 2")[0] == "42501"
+            assert failure(a, "SELECT * FROM other.t3")[0] == "42501"
+            assert failure(a, "SELECT * FROM later")[0] == "42501"
+            c.execute("REVOKE INSERT ON ALL TABLES IN SCHEMA public FROM app")
+            assert failure(a, "INSERT INTO t2 VALUES (1)")[0] == "42501"
+            assert a.execute("SELECT count(*) FROM t2").fetchone() == (0,)
