@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
@@ -108,10 +109,12 @@ class ControlPlane:
                 )
             return db
 
-    def connection_string(self, rec: DatabaseRecord, credential: str | None = None) -> str:
-        """The URL to connect to ``rec``, with ``credential`` (a password or connect token)
-        as its password, or none."""
-        auth = rec.user if credential is None else f"{rec.user}:{credential}"
+    def connection_string(self, rec: DatabaseRecord, credential: str | None = None,
+                          user: str | None = None) -> str:  # fmt: skip
+        """The URL to connect to ``rec`` as ``user`` (its admin by default), with
+        ``credential`` (a password or connect token) as its password, or none."""
+        user = user or rec.user
+        auth = user if credential is None else f"{user}:{credential}"
         return f"postgresql://{auth}@{self.host}:{self.pg_port}/postgres?sslmode=require"
 
     def describe(self, rec: DatabaseRecord, credential: str | None = None) -> dict[str, Any]:
@@ -335,6 +338,35 @@ class ControlPlane:
             session.close()
         return out
 
+    # -- roles -----------------------------------------------------------------------------
+
+    def create_role(self, account: Account, name: str, role: str, kind: str) -> dict[str, Any]:
+        """A login role ``role`` of database ``name`` with a new password (shown only in the
+        answer), granted what ``kind`` needs on schema public's tables and sequences now
+        there: "read-only" SELECT, "app" SELECT, INSERT, UPDATE, DELETE and the sequences'
+        USAGE. Tables made later need their own GRANT (no default privileges yet)."""
+        if not ROLE_NAME.fullmatch(role) or role == "admin" or role.startswith("pg_"):
+            raise ControlError(
+                f'invalid role name "{role}": use 1-63 lower-case letters, digits and _, '
+                "starting with a letter, not admin or pg_..."
+            )
+        if kind not in ROLE_GRANTS:
+            raise ControlError(f'unknown role kind "{kind}": use read-only or app')
+        rec = self.active_record(account, name)
+        password = secrets.token_urlsafe(18)  # URL-safe: no quote to escape
+        tables, sequences = ROLE_GRANTS[kind]
+        # ``role`` matched ROLE_NAME: a plain identifier, nothing to quote.
+        self.sql(account, name, f"""BEGIN;
+            CREATE ROLE {role} LOGIN PASSWORD '{password}';
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT {tables} ON ALL TABLES IN SCHEMA public TO {role};
+            GRANT {sequences} ON ALL SEQUENCES IN SCHEMA public TO {role};
+            COMMIT""")  # fmt: skip
+        user = f"{rec.tenant_id}.{role}"
+        return {"database": name, "role": role, "kind": kind, "user": user,
+                "password": password,
+                "connection_string": self.connection_string(rec, password, user)}  # fmt: skip
+
     # -- inspect ---------------------------------------------------------------------------
 
     INSPECT_QUERIES = {
@@ -481,6 +513,14 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, bytes):
         return "\\x" + v.hex()
     return str(v)
+
+
+ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+# What ``create_role`` grants each kind of role: (on tables, on sequences).
+ROLE_GRANTS = {
+    "read-only": ("SELECT", "SELECT"),
+    "app": ("SELECT, INSERT, UPDATE, DELETE", "USAGE, SELECT"),
+}
 
 
 class RegistryAuthenticator:

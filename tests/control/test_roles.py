@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import psycopg
 import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
+from control import cloud_cli
+from control.api import build_app
+from control.cli import main
 from control.plane import ControlPlane
 from tests.control.test_credentials import _dsn, _system_bytes
 from tests.control.test_sql_databases import PASSWORD, Node, failure, running_node
+
+API = "http://db9-api.test"
 
 
 @pytest.fixture
@@ -152,3 +161,51 @@ def test_grant_on_all_tables_and_sequences_in_schema_covers_those_there_now(node
             c.execute("REVOKE INSERT ON ALL TABLES IN SCHEMA public FROM app")
             assert failure(a, "INSERT INTO t2 VALUES (1)")[0] == "42501"
             assert a.execute("SELECT count(*) FROM t2").fetchone() == (0,)
+
+
+def test_the_api_and_cli_make_read_only_and_app_roles_with_a_password_shown_once(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plane, port = node.plane, node.server.port
+    rec = plane.registry.databases()[0]
+    token = plane.registry.create_token(rec.account_id, "t")[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    with admin(node) as c:
+        c.execute("CREATE TABLE t (id serial, a int)")
+        c.execute("INSERT INTO t (a) VALUES (1)")
+    with TestClient(build_app(plane)) as api:
+        # the CLI's requests go to this app
+        def request(method: str, url: str, **kw: Any) -> Any:
+            return api.request(method, url.removeprefix(API), json=kw.get("json"),
+                               headers=kw.get("headers"))  # fmt: skip
+
+        monkeypatch.setattr(cloud_cli.httpx, "request", request)
+        env = {"DB9_API_URL": API, "DB9_TOKEN": token}
+        made = CliRunner().invoke(main, ["db", "role", "create", rec.name, "reader",
+                                         "--read-only", "--json"], env=env)  # fmt: skip
+        assert made.exit_code == 0, made.output
+        reader = json.loads(made.stdout)
+        app = api.post(f"/v1/databases/{rec.name}/roles", json={"name": "app", "kind": "app"},
+                       headers=headers)  # fmt: skip
+        assert app.status_code == 201, app.text
+        bodies = [{"name": "app", "kind": "app"}, {"name": "Bad-Name", "kind": "app"},
+                  {"name": "admin", "kind": "app"}, {"name": "x", "kind": "owner"}]  # fmt: skip
+        bad = [api.post(f"/v1/databases/{rec.name}/roles", json=b, headers=headers)
+               for b in bodies]  # fmt: skip
+        assert [r.status_code for r in bad] == [400, 400, 400, 400]
+        assert bad[0].json()["sqlstate"] == "42710"  # role "app" already exists
+        no_kind = CliRunner().invoke(main, ["db", "role", "create", rec.name, "y"], env=env)
+        assert no_kind.exit_code == 1 and no_kind.stderr == "db9: give --read-only or --app\n"
+    assert reader["user"] == f"{rec.tenant_id}.reader" and reader["kind"] == "read-only"
+    assert reader["password"].encode() not in _all_bytes(plane)
+    with psycopg.connect(_dsn(port, reader["user"], reader["password"]), autocommit=True) as r:
+        assert r.execute("SELECT a FROM t").fetchall() == [(1,)]
+        assert failure(r, "INSERT INTO t (a) VALUES (2)")[0] == "42501"
+    url = app.json()["connection_string"].replace(":0/", f":{port}/")
+    with psycopg.connect(url, autocommit=True) as a:
+        assert a.execute("SELECT current_user").fetchone() == ("app",)
+        a.execute("INSERT INTO t (a) VALUES (2)")
+        a.execute("UPDATE t SET a = a + 10")
+        a.execute("DELETE FROM t WHERE a = 11")
+        assert a.execute("SELECT id, a FROM t").fetchall() == [(2, 12)]
+        assert failure(a, "DROP TABLE t")[0] == "42501"
