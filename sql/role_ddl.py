@@ -113,8 +113,10 @@ def _options(
         elif word == "PASSWORD":
             tok = tokens[i]
             # Kept as its SCRAM verifier (pg_authid's form), never as the password.
-            role.password = (None if tok.token_type == TokenType.NULL
-                             else scram.rolpassword(str(tok.text)))  # fmt: skip
+            text = None if tok.token_type == TokenType.NULL else str(tok.text)
+            if text == "":
+                session.notices.append("empty string is not a valid password, clearing password")
+            role.password = scram.rolpassword(text) if text else None
             i += 1
         elif word == "VALID" and relations.words_at(tokens, i, "UNTIL"):
             role.valid_until = str(tokens[i + 1].text)

@@ -113,7 +113,11 @@ def test_roles_that_may_not_log_in_fail_as_a_wrong_password_does(node: Node) -> 
     with admin(node) as c:
         c.execute("CREATE ROLE app LOGIN PASSWORD 'pw'")
         c.execute("CREATE ROLE nologin NOLOGIN PASSWORD 'pw'")
-        c.execute("CREATE ROLE nopass LOGIN")
+        c.execute("CREATE ROLE nopass LOGIN PASSWORD 'pw'")
+        notices: list[str] = []
+        c.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        c.execute("ALTER ROLE nopass PASSWORD ''")
+        assert notices == ["empty string is not a valid password, clearing password"]
         c.execute("CREATE ROLE expired LOGIN PASSWORD 'pw' VALID UNTIL '2001-01-01'")
         c.execute("CREATE ROLE later LOGIN PASSWORD 'pw' VALID UNTIL '2999-01-01 00:00:00+00'")
     assert login_error(node, "local.later", "pw") == (None, "")
