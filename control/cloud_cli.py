@@ -241,7 +241,7 @@ def role() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def role_create(name: str, role_name: str, kind: str | None, as_json: bool) -> None:
     """Make a login role of database NAME with a new password (shown once), granted what
-    its kind needs on schema public's tables and sequences now there."""
+    its kind needs on schema public's tables and sequences, now and made later."""
     if kind is None:
         fail("give --read-only or --app")
     out = Api().call("POST", f"/v1/databases/{name}/roles", {"name": role_name, "kind": kind})

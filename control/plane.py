@@ -342,9 +342,9 @@ class ControlPlane:
 
     def create_role(self, account: Account, name: str, role: str, kind: str) -> dict[str, Any]:
         """A login role ``role`` of database ``name`` with a new password (shown only in the
-        answer), granted what ``kind`` needs on schema public's tables and sequences now
-        there: "read-only" SELECT, "app" SELECT, INSERT, UPDATE, DELETE and the sequences'
-        USAGE. Tables made later need their own GRANT (no default privileges yet)."""
+        answer), granted what ``kind`` needs on schema public's tables and sequences, those
+        there now and those the admin makes later (default privileges): "read-only" SELECT,
+        "app" SELECT, INSERT, UPDATE, DELETE and the sequences' USAGE."""
         if not ROLE_NAME.fullmatch(role) or role == "admin" or role.startswith("pg_"):
             raise ControlError(
                 f'invalid role name "{role}": use 1-63 lower-case letters, digits and _, '
@@ -361,6 +361,8 @@ class ControlPlane:
             GRANT USAGE ON SCHEMA public TO {role};
             GRANT {tables} ON ALL TABLES IN SCHEMA public TO {role};
             GRANT {sequences} ON ALL SEQUENCES IN SCHEMA public TO {role};
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {tables} ON TABLES TO {role};
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {sequences} ON SEQUENCES TO {role};
             COMMIT""")  # fmt: skip
         user = f"{rec.tenant_id}.{role}"
         return {"database": name, "role": role, "kind": kind, "user": user,

@@ -439,9 +439,9 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         partitions.check_unique_keys(table)
     for seq in seqs:
         seq.id = store.next_id(txn)
-        store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+        store.put_table(txn, grants.owned(session, seq), catalog, new=True)
         session.database.sequences.fresh(seq.id)
-    store.put_table(txn, roles.owned(session, table), catalog, new=True)
+    store.put_table(txn, grants.owned(session, table), catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
     if part_of is not None:
@@ -1640,7 +1640,7 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
         kind="sequence",
         seq=apply_options(None, opts),
     )
-    store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+    store.put_table(txn, grants.owned(session, seq), catalog, new=True)
     session.database.sequences.fresh(seq.id)
     if "owned" in opts:
         _owned_by(session, _catalog(session), seq, opts["owned"])
@@ -1689,7 +1689,7 @@ def alter_table(
                 )
             for seq in seqs:  # first: the rewrite below takes the new rows' values from it
                 seq.id = store.next_id(txn)
-                store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+                store.put_table(txn, grants.owned(session, seq), catalog, new=True)
                 session.database.sequences.fresh(seq.id)
             if seqs or col.default is not None or col.not_null:
                 _rewrite_with_new_column(session, table, col, ctx)

@@ -202,9 +202,13 @@ def test_the_api_and_cli_make_read_only_and_app_roles_with_a_password_shown_once
         assert no_kind.exit_code == 1 and no_kind.stderr == "db9: give --read-only or --app\n"
     assert reader["user"] == f"{rec.tenant_id}.reader" and reader["kind"] == "read-only"
     assert reader["password"].encode() not in _all_bytes(plane)
+    with admin(node) as c:  # default privileges: tables made later are covered too
+        c.execute("CREATE TABLE later (id serial, b int)")
     with psycopg.connect(_dsn(port, reader["user"], reader["password"]), autocommit=True) as r:
         assert r.execute("SELECT a FROM t").fetchall() == [(1,)]
+        assert r.execute("SELECT b FROM later").fetchall() == []
         assert failure(r, "INSERT INTO t (a) VALUES (2)")[0] == "42501"
+        assert failure(r, "INSERT INTO later (b) VALUES (2)")[0] == "42501"
     url = app.json()["connection_string"].replace(":0/", f":{port}/")
     with psycopg.connect(url, autocommit=True) as a:
         assert a.execute("SELECT current_user").fetchone() == ("app",)
@@ -212,4 +216,6 @@ def test_the_api_and_cli_make_read_only_and_app_roles_with_a_password_shown_once
         a.execute("UPDATE t SET a = a + 10")
         a.execute("DELETE FROM t WHERE a = 11")
         assert a.execute("SELECT id, a FROM t").fetchall() == [(2, 12)]
+        a.execute("INSERT INTO later (b) VALUES (3)")
+        assert a.execute("SELECT id, b FROM later").fetchall() == [(1, 3)]
         assert failure(a, "DROP TABLE t")[0] == "42501"
