@@ -694,6 +694,11 @@ class PgConnection:
         if not self.server.admit(self):
             return await self.fatal("53300", "sorry, too many clients already")
         database, info = role.database, None
+        dbname = params.get("database") or "postgres"
+        if role.directory is None and role.acts_as and dbname not in ("postgres", user,
+                                                                      database.name):  # fmt: skip
+            # A database's role reaches that database only (roles are not cluster-wide).
+            return await self.fatal("42501", f'permission denied for database "{dbname}"')
         if role.directory is not None:
             # A client naming no database (or libpq's default, the user name) gets the
             # login's own, as the connection strings' "postgres" does.

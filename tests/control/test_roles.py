@@ -40,13 +40,15 @@ def admin(node: Node) -> Iterator[psycopg.Connection]:  # type: ignore[type-arg]
         yield c
 
 
-def login_error(node: Node, user: str, password: str) -> tuple[str | None, str]:
+def login_error(
+    node: Node, user: str, password: str, database: str = "postgres"
+) -> tuple[str | None, str]:
     """The SQLSTATE and message a login as ``user`` fails with ((None, "") if it succeeds)."""
 
     async def attempt() -> None:
         conn = await asyncpg.connect(
             host="127.0.0.1", port=node.server.port, user=user, password=password,
-            database="postgres", ssl="require",
+            database=database, ssl="require",
         )  # fmt: skip
         await conn.close()
 
@@ -105,6 +107,11 @@ def test_a_login_role_logs_in_and_runs_as_itself(node: Node) -> None:
     assert login_error(node, "local.app", "app-pw")[0] == "28P01"
     with psycopg.connect(_dsn(port, "local.app", "new-pw")) as a:
         assert a.execute("SELECT current_user").fetchone() == ("app",)
+    # the role belongs to the tenant's own database: another one is refused, not swapped
+    with admin(node) as c:
+        c.execute("CREATE DATABASE other")
+    assert login_error(node, "local.app", "new-pw", "other") == (
+        "42501", 'permission denied for database "other"')  # fmt: skip
     with admin(node) as c:  # the admin login is unchanged
         assert c.execute("SELECT current_user").fetchone() == ("admin",)
 
