@@ -334,7 +334,8 @@ class Catalog:
     # installed extensions (sql.extensions); plpgsql from the start, as initdb installs it
     extensions: dict[str, Installed] = field(default_factory=lambda: dict(_PLPGSQL))
     # ALTER DEFAULT PRIVILEGES (pg_default_acl): [role oid, schema ("" all), object type ("r"
-    # tables, "S" sequences), ACL]; what a relation that role makes there starts with.
+    # tables, "S" sequences), ACL, the entry's oid]; what a relation that role makes there
+    # starts with.
     default_acls: list[list[Any]] = field(default_factory=list)
     _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 

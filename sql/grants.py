@@ -292,6 +292,7 @@ def alter_default(session: SessionApi, tokens: list[Any]) -> Result:
     flag = ("OPTION" in upper[k:]) if command == "GRANT" else option_only
     change = privileges.granted if command == "GRANT" else privileges.revoked
     entries = copy.deepcopy(catalog.default_acls)
+    store, txn = session.database.catalogs, session.current_txn()
     for owner in owners:
         for schema in schemas:
             # Where an entry starts: the hard-wired default (the owner holds all) or nothing.
@@ -300,11 +301,13 @@ def alter_default(session: SessionApi, tokens: list[Any]) -> Result:
             acl = entry[3] if entry is not None else start
             for grantee in grantees:
                 acl = change(acl, grantee, owner.oid, letters, flag)
+            acl = _sorted(acl)  # as aclitemsort leaves it
             if entry is not None:
                 entries.remove(entry)
             if acl != start:
-                entries.append([owner.oid, schema, objtype, acl])
-    session.database.catalogs.set_default_acls(session.current_txn(), entries)
+                oid = entry[4] if entry is not None else store.next_id(txn)
+                entries.append([owner.oid, schema, objtype, acl, oid])
+    store.set_default_acls(txn, entries)
     return Result("ALTER DEFAULT PRIVILEGES")
 
 
@@ -341,7 +344,11 @@ def with_defaults(catalog: Catalog, table: TableDef) -> TableDef:
         if with_option:
             acl = privileges.granted(acl, grantee, grantor, with_option, True)
     if acl is not None:
-        # Sorted as aclitemsort leaves it (grantee, then grantor); the default stays NULL.
-        acl = sorted(copy.deepcopy(acl), key=lambda item: (item[0], item[2]))
+        acl = _sorted(copy.deepcopy(acl))  # as aclitemsort leaves it; the default stays NULL
         table.acl = None if acl == privileges.acl_of(table) else acl
     return table
+
+
+def _sorted(acl: list[list[Any]]) -> list[list[Any]]:
+    """``acl`` in aclitemsort's order: by grantee, then grantor."""
+    return sorted(acl, key=lambda item: (item[0], item[2]))

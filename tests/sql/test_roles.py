@@ -372,6 +372,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE nosuch_t6_role GRANT SELECT ON TABLES TO regre
 CREATE TABLE t (id serial, a int);
 CREATE VIEW v AS SELECT a FROM t;
 SELECT relname, relacl FROM pg_class WHERE relname IN ('t', 't_id_seq', 'v') ORDER BY 1;
+SELECT pg_get_userbyid(defaclrole), n.nspname, defaclobjtype, defaclacl FROM pg_default_acl d
+  LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2, 3;
 SET ROLE regress_t6_a;
 SELECT * FROM v;
 INSERT INTO t (a) VALUES (1);
@@ -387,6 +389,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE regress_t6_b GRANT SELECT ON TABLES TO regress
 SET ROLE regress_t6_b;
 CREATE TABLE t3 (a int);
 SELECT relname, relacl FROM pg_class WHERE relname = 't3';
+SELECT pg_get_userbyid(defaclrole), n.nspname, defaclobjtype, defaclacl FROM pg_default_acl d
+  LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2, 3;
 ALTER DEFAULT PRIVILEGES FOR ROLE regress_t6_a GRANT SELECT ON TABLES TO regress_t6_b;
 DROP TABLE t3;
 RESET ROLE;
