@@ -527,7 +527,8 @@ ROLE_GRANTS = {
 
 class RegistryAuthenticator:
     """pgwire's Authenticator over the registry: ``<tenant_id>.admin`` logs in to that
-    tenant's database with its admin password or a live connect token, nothing else.
+    tenant's database with its admin password or a live connect token; ``<tenant_id>.<role>``
+    with the password of that database's role (LOGIN, sql.logins), and runs as it.
 
     A known user's SCRAM salt is its record's (random, made with it); an unknown user's is
     derived from the name with the installation's secret key, so it is as stable as a real
