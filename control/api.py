@@ -66,6 +66,11 @@ class CreateDatabase(BaseModel):
     name: Text
 
 
+class CreateRole(BaseModel):
+    name: Text
+    kind: Text  # "read-only" or "app" (ControlPlane.create_role)
+
+
 class CreateBranch(BaseModel):
     name: Text
     at: int | None = Field(
@@ -283,6 +288,11 @@ def build_app(
     @app.post("/v1/databases/{name}/reset-password")
     def reset_password(name: str, acct: Acct) -> dict[str, Any]:
         return plane.describe(plane.reset_password(acct, name))
+
+    @app.post("/v1/databases/{name}/roles", status_code=201)
+    def create_role(name: str, body: CreateRole, acct: Acct) -> dict[str, Any]:
+        """A login role with a new password, shown only in this answer."""
+        return plane.create_role(acct, name, body.name, body.kind)
 
     @app.get("/v1/databases/{name}/inspect")
     def inspect(name: str, acct: Acct, what: str = "summary") -> dict[str, Any]:

@@ -227,6 +227,29 @@ def reset_password(name: str, as_json: bool) -> None:
     _shown_once()
 
 
+@db.group("role")
+def role() -> None:
+    """Login roles of a database (<tenant_id>.<role>)."""
+
+
+@role.command("create")
+@click.argument("name")
+@click.argument("role_name", metavar="ROLE")
+@click.option("--read-only", "kind", flag_value="read-only", help="SELECT on tables.")
+@click.option("--app", "kind", flag_value="app",
+              help="SELECT, INSERT, UPDATE, DELETE on tables; USAGE on sequences.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True)
+def role_create(name: str, role_name: str, kind: str | None, as_json: bool) -> None:
+    """Make a login role of database NAME with a new password (shown once), granted what
+    its kind needs on schema public's tables and sequences, now and made later."""
+    if kind is None:
+        fail("give --read-only or --app")
+    out = Api().call("POST", f"/v1/databases/{name}/roles", {"name": role_name, "kind": kind})
+    emit(out, as_json, out["connection_string"])
+    click.echo("note: the password in this connection string is shown only now (db9 keeps a "
+               "verifier); ALTER ROLE ... PASSWORD sets another", err=True)  # fmt: skip
+
+
 def _shown_once() -> None:
     click.echo("note: the password in this connection string is shown only now (db9 keeps a "
                "verifier); db9 db status gives one with a connect token", err=True)  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import threading
 import time
@@ -36,7 +37,8 @@ from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.client import KvBackend, TxnClient
 from kv.errors import Db9Error
 from kv.timestamp import compose, physical_ms
-from pgwire.auth import Role, make_verifier
+from pgwire.auth import Role, Verifier, make_verifier
+from sql import logins
 from sql.database import Database
 from sql.layout import DEFAULT_DATABASE_ID, database_prefix
 from sql.session import Session
@@ -107,10 +109,12 @@ class ControlPlane:
                 )
             return db
 
-    def connection_string(self, rec: DatabaseRecord, credential: str | None = None) -> str:
-        """The URL to connect to ``rec``, with ``credential`` (a password or connect token)
-        as its password, or none."""
-        auth = rec.user if credential is None else f"{rec.user}:{credential}"
+    def connection_string(self, rec: DatabaseRecord, credential: str | None = None,
+                          user: str | None = None) -> str:  # fmt: skip
+        """The URL to connect to ``rec`` as ``user`` (its admin by default), with
+        ``credential`` (a password or connect token) as its password, or none."""
+        user = user or rec.user
+        auth = user if credential is None else f"{user}:{credential}"
         return f"postgresql://{auth}@{self.host}:{self.pg_port}/postgres?sslmode=require"
 
     def describe(self, rec: DatabaseRecord, credential: str | None = None) -> dict[str, Any]:
@@ -334,6 +338,37 @@ class ControlPlane:
             session.close()
         return out
 
+    # -- roles -----------------------------------------------------------------------------
+
+    def create_role(self, account: Account, name: str, role: str, kind: str) -> dict[str, Any]:
+        """A login role ``role`` of database ``name`` with a new password (shown only in the
+        answer), granted what ``kind`` needs on schema public's tables and sequences, those
+        there now and those the admin makes later (default privileges): "read-only" SELECT,
+        "app" SELECT, INSERT, UPDATE, DELETE and the sequences' USAGE."""
+        if not ROLE_NAME.fullmatch(role) or role == "admin" or role.startswith("pg_"):
+            raise ControlError(
+                f'invalid role name "{role}": use 1-63 lower-case letters, digits and _, '
+                "starting with a letter, not admin or pg_..."
+            )
+        if kind not in ROLE_GRANTS:
+            raise ControlError(f'unknown role kind "{kind}": use read-only or app')
+        rec = self.active_record(account, name)
+        password = secrets.token_urlsafe(18)  # URL-safe: no quote to escape
+        tables, sequences = ROLE_GRANTS[kind]
+        # ``role`` matched ROLE_NAME: a plain identifier, nothing to quote.
+        self.sql(account, name, f"""BEGIN;
+            CREATE ROLE {role} LOGIN PASSWORD '{password}';
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT {tables} ON ALL TABLES IN SCHEMA public TO {role};
+            GRANT {sequences} ON ALL SEQUENCES IN SCHEMA public TO {role};
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {tables} ON TABLES TO {role};
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT {sequences} ON SEQUENCES TO {role};
+            COMMIT""")  # fmt: skip
+        user = f"{rec.tenant_id}.{role}"
+        return {"database": name, "role": role, "kind": kind, "user": user,
+                "password": password,
+                "connection_string": self.connection_string(rec, password, user)}  # fmt: skip
+
     # -- inspect ---------------------------------------------------------------------------
 
     INSPECT_QUERIES = {
@@ -482,9 +517,18 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+# What ``create_role`` grants each kind of role: (on tables, on sequences).
+ROLE_GRANTS = {
+    "read-only": ("SELECT", "SELECT"),
+    "app": ("SELECT, INSERT, UPDATE, DELETE", "USAGE, SELECT"),
+}
+
+
 class RegistryAuthenticator:
     """pgwire's Authenticator over the registry: ``<tenant_id>.admin`` logs in to that
-    tenant's database with its admin password or a live connect token, nothing else.
+    tenant's database with its admin password or a live connect token; ``<tenant_id>.<role>``
+    with the password of that database's role (LOGIN, sql.logins), and runs as it.
 
     A known user's SCRAM salt is its record's (random, made with it); an unknown user's is
     derived from the name with the installation's secret key, so it is as stable as a real
@@ -501,15 +545,30 @@ class RegistryAuthenticator:
 
     def role(self, user: str) -> Role | None:
         tenant, dot, role = user.partition(".")
-        if not dot or role != "admin" or not tenant:
+        if not dot or not role or not tenant:
             return None
         found = self.plane.registry.credentials(tenant)  # Db9Error: the login fails with it
         if found is None or found[0].state != "ACTIVE":
             return None
         rec, tokens = found
+        if role != "admin":
+            return self._database_role(rec, role)
         directory = LoginDirectory(self.plane, rec)
         return Role(self.plane.database_for(rec), rec.salt, rec.iterations,
                     [rec.verifier(), *tokens], directory, rec.verifier().stored_key)  # fmt: skip
+
+    def _database_role(self, rec: DatabaseRecord, name: str) -> Role | None:
+        """A role of the tenant's database (CREATE ROLE ... LOGIN PASSWORD) as a login to
+        that database only, running as that role; None if it may not log in."""
+        database = self.plane.database_for(rec)
+        login = logins.find(database, name)
+        if login is None:
+            return None
+        secret = login.secret
+        verifier = Verifier(secret.stored_key, secret.server_key)
+        return Role(database, secret.salt, secret.iterations, [verifier],
+                    credential=secret.stored_key, acts_as=login.name,
+                    superuser=login.superuser, connlimit=login.connlimit)  # fmt: skip
 
     def credentials(self) -> dict[str, bytes]:
         """Every login's current ``Role.credential`` (PgServer.credentials polls it)."""

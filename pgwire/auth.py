@@ -21,14 +21,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from scramp import ScramMechanism
-
 from kv.errors import Db9Error
+from sql import scram
 from sql.databases import DatabaseDirectory
+from sql.scram import ITERATIONS as ITERATIONS
+from sql.scram import MECHANISM as MECHANISM
 
-MECHANISM = "SCRAM-SHA-256"
 MECHANISM_PLUS = "SCRAM-SHA-256-PLUS"  # with tls-server-end-point channel binding
-ITERATIONS = 4096
 
 
 class AuthFailed(Db9Error):
@@ -60,6 +59,12 @@ class Role:
     # Names the role's credentials (its password's StoredKey): a session logged in with one
     # ends when they change (PgServer.credentials).
     credential: bytes = b""
+    # The database's role a session of this login runs as (its session user, privileges
+    # checked), with ``owner`` the database's superuser; None: the login is that superuser.
+    acts_as: str | None = None
+    owner: str = "admin"
+    superuser: bool = True  # acts_as is a superuser (the is_superuser parameter)
+    connlimit: int = -1  # sessions of this login a node admits at once; -1: no limit
 
     def live(self, now: float) -> list[Verifier]:
         return [v for v in self.verifiers if v.expires_at is None or v.expires_at > now]
@@ -67,10 +72,8 @@ class Role:
 
 def make_verifier(secret: str, salt: bytes, iterations: int,
                   expires_at: float | None = None) -> Verifier:  # fmt: skip
-    _, stored, server, _ = ScramMechanism(MECHANISM).make_auth_info(
-        secret, iteration_count=iterations, salt=salt
-    )
-    return Verifier(stored, server, expires_at)
+    kept = scram.derive(secret, salt, iterations)
+    return Verifier(kept.stored_key, kept.server_key, expires_at)
 
 
 class Authenticator(Protocol):

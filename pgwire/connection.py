@@ -37,7 +37,7 @@ from pgwire.auth import (
 from pgwire.slots import Ticket
 from pgwire.tls import ServerContext
 from pgwire.values import decode_binary, decode_text, encode_binary, encode_text
-from sql import activity, encodings, memory
+from sql import activity, encodings, memory, roles
 from sql import prepared as prep
 from sql import settings as guc
 from sql.activity import Backend
@@ -687,10 +687,18 @@ class PgConnection:
         if role is None:  # the exchange cannot succeed for an unknown user; be safe anyway
             admission.failed(self.address, user)
             return await self.fatal("28P01", f'password authentication failed for user "{user}"')
+        if role.connlimit >= 0 and self.server.sessions_of(user) >= role.connlimit:
+            return await self.fatal("53300", f'too many connections for role "{role.acts_as}"')
         # A session slot is taken only now: sockets without credentials cannot fill them.
+        self.user = user  # counted by sessions_of from now on (no await till it is admitted)
         if not self.server.admit(self):
             return await self.fatal("53300", "sorry, too many clients already")
         database, info = role.database, None
+        dbname = params.get("database") or "postgres"
+        if role.directory is None and role.acts_as and dbname not in ("postgres", user,
+                                                                      database.name):  # fmt: skip
+            # A database's role reaches that database only (roles are not cluster-wide).
+            return await self.fatal("42501", f'permission denied for database "{dbname}"')
         if role.directory is not None:
             # A client naming no database (or libpq's default, the user name) gets the
             # login's own, as the connection strings' "postgres" does.
@@ -704,8 +712,10 @@ class PgConnection:
         self.send(M.auth_sasl_final(final.encode()))
         self.send(M.auth_ok())
         role_name = user.split(".", 1)[1] if "." in user else user
-        self.session = Session(database, user=role_name)
-        self.user, self.credential = user, role.credential
+        self.session = Session(database, user=role.owner if role.acts_as else role_name)
+        if role.acts_as:
+            roles.login_as(self.session, role.acts_as, role.superuser)
+        self.credential = role.credential
         if info is not None:
             self.session.directory = role.directory
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET

@@ -245,6 +245,11 @@ class PgServer:
         """Per-tenant QPS limit: a token bucket per database (burst of one second's worth)."""
         return self.rate.admit(db)
 
+    def sessions_of(self, user: str) -> int:
+        """Admitted connections logged in as ``user`` (a role's CONNECTION LIMIT); those
+        told to end are not counted."""
+        return sum(1 for c in list(self._admitted) if c.user == user and not c.fatal_sent)
+
     def sessions_by_database(self) -> dict[bytes, int]:
         """Logged-in connections per database key prefix (for inspect, and DROP DATABASE's
         check that no other session uses it); those told to end are not counted."""

@@ -333,6 +333,10 @@ class Catalog:
     roles: dict[int, RoleDef] = field(default_factory=dict)  # created roles (sql.roles)
     # installed extensions (sql.extensions); plpgsql from the start, as initdb installs it
     extensions: dict[str, Installed] = field(default_factory=lambda: dict(_PLPGSQL))
+    # ALTER DEFAULT PRIVILEGES (pg_default_acl): [role oid, schema ("" all), object type ("r"
+    # tables, "S" sequences), ACL, the entry's oid]; what a relation that role makes there
+    # starts with.
+    default_acls: list[list[Any]] = field(default_factory=list)
     _types_by_name: dict[tuple[str, str], TableDef] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -538,8 +542,17 @@ class CatalogStore:
             roles[role.oid] = role
         raw_ext = txn.get(layout.meta_key(self.db, "extensions"))
         installed = _extensions(json.loads(raw_ext)) if raw_ext else dict(_PLPGSQL)
+        raw_acls = txn.get(layout.meta_key(self.db, "default_acl"))
         catalog = Catalog(
-            version, [*schemas, *SYSTEM_SCHEMAS], tables, oids, routines, types, roles, installed
+            version,
+            [*schemas, *SYSTEM_SCHEMAS],
+            tables,
+            oids,
+            routines,
+            types,
+            roles,
+            installed,
+            json.loads(raw_acls) if raw_acls else [],
         )
         # Only a committed version is shared: a transaction's own DDL stays private to it.
         if not txn.write_count:
@@ -631,6 +644,10 @@ class CatalogStore:
     def put_role(self, txn: Transaction, role: RoleDef) -> None:
         self.ensure_public(txn)
         txn.put(layout.role_key(self.db, role.oid), role.to_json())
+        self._bump(txn)
+
+    def set_default_acls(self, txn: Transaction, entries: list[list[Any]]) -> None:
+        txn.put(layout.meta_key(self.db, "default_acl"), json.dumps(entries).encode())
         self._bump(txn)
 
     def drop_role(self, txn: Transaction, role: RoleDef) -> None:

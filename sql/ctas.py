@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from sql import dml, roles, temp, views
+from sql import dml, grants, temp, views
 from sql.catalog import TableDef
 from sql.ddl import _catalog, _refuse_properties, _schema_of
 from sql.errors import DuplicateTable, SyntaxError_
@@ -85,7 +85,7 @@ def _create(
     store = session.database.catalogs
     txn = session.current_txn()
     table = TableDef(id=store.next_id(txn), schema=schema, name=target.name, columns=columns)
-    store.put_table(txn, roles.owned(session, table), catalog, new=True)
+    store.put_table(txn, grants.owned(session, table), catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
     if no_data:

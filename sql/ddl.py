@@ -439,9 +439,9 @@ def create_table(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
         partitions.check_unique_keys(table)
     for seq in seqs:
         seq.id = store.next_id(txn)
-        store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+        store.put_table(txn, grants.owned(session, seq), catalog, new=True)
         session.database.sequences.fresh(seq.id)
-    store.put_table(txn, roles.owned(session, table), catalog, new=True)
+    store.put_table(txn, grants.owned(session, table), catalog, new=True)
     if persistence is not None:
         temp.register(session, table, persistence)
     if part_of is not None:
@@ -1535,6 +1535,13 @@ def _on_object(session: SessionApi, command: str, tokens: list[Any]) -> None:
             _check_objects(session, catalog, kind, names, path)
         comments.record(session, catalog, kind, tokens, i + len(kind.split()))
         return
+    every = next((f"ALL {k}" for k in ("TABLES", "SEQUENCES")
+                  if relations.words_at(tokens, i, "ALL", k, "IN", "SCHEMA")), None)  # fmt: skip
+    if every is not None:
+        names, _ = relations.read_names(tokens, i + 4)
+        _check_objects(session, catalog, "SCHEMA", names, path)
+        grants.apply(session, command, tokens, every)
+        return
     kind = next((k for k in _ON_KINDS if relations.words_at(tokens, i, *k.split())), None)
     if kind is None and upper[i] in _OTHER_OBJECTS:
         raise FeatureNotSupported(f"{command} ON {upper[i]} is not supported")
@@ -1633,7 +1640,7 @@ def create_sequence(session: SessionApi, tree: exp.Create) -> Result:
         kind="sequence",
         seq=apply_options(None, opts),
     )
-    store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+    store.put_table(txn, grants.owned(session, seq), catalog, new=True)
     session.database.sequences.fresh(seq.id)
     if "owned" in opts:
         _owned_by(session, _catalog(session), seq, opts["owned"])
@@ -1682,7 +1689,7 @@ def alter_table(
                 )
             for seq in seqs:  # first: the rewrite below takes the new rows' values from it
                 seq.id = store.next_id(txn)
-                store.put_table(txn, roles.owned(session, seq), catalog, new=True)
+                store.put_table(txn, grants.owned(session, seq), catalog, new=True)
                 session.database.sequences.fresh(seq.id)
             if seqs or col.default is not None or col.not_null:
                 _rewrite_with_new_column(session, table, col, ctx)

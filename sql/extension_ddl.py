@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sql import relations, roles, type_deps
+from sql import grants, relations, roles, type_deps
 from sql.catalog import SYSTEM_SCHEMAS, Catalog, Installed, TableDef
 from sql.errors import (
     DependentObjectsStillExist,
@@ -151,7 +151,7 @@ def _create(session: SessionApi, tokens: list[Any]) -> Result:
             "io": io,
             "array_oid": store.next_id(txn),
         }
-        store.put_table(txn, roles.owned(session, t), work, new=True)
+        store.put_table(txn, grants.owned(session, t), work, new=True)
     store.set_extensions(txn, {**catalog.extensions, name: Installed(oid, schema, ext.comment)})
     return Result("CREATE EXTENSION")
 

@@ -17,10 +17,12 @@ from sql.catalog import BOOTSTRAP_ROLE, Catalog, RoleDef, TableDef
 from sql.errors import (
     FeatureNotSupported,
     InsufficientPrivilege,
+    InvalidSchemaName,
     SqlError,
     SyntaxError_,
     warning,
 )
+from sql.result import Result
 from sql.session_api import SessionApi
 
 
@@ -74,7 +76,8 @@ def _privilege_list(tokens: list[Any], i: int) -> tuple[list[tuple[str, list[str
 
 def apply(session: SessionApi, command: str, tokens: list[Any], kind: str | None) -> None:
     """Record GRANT / REVOKE privileges ON relations (``kind`` TABLE, SEQUENCE or None for
-    unqualified names; SCHEMA is checked only)."""
+    unqualified names, ALL TABLES or ALL SEQUENCES for those IN SCHEMA ...; SCHEMA is
+    checked only)."""
     catalog = session.catalog()
     upper = [str(t.text).upper() for t in tokens]
     option_only = command == "REVOKE" and relations.words_at(tokens, 1, "GRANT", "OPTION", "FOR")
@@ -85,14 +88,22 @@ def apply(session: SessionApi, command: str, tokens: list[Any], kind: str | None
     with_option = command == "GRANT" and "OPTION" in upper[j:]
     if kind == "SCHEMA":
         return
-    names, _ = relations.read_names(tokens, i + 1 + (1 if kind else 0))
     store = session.database.catalogs
     txn = session.current_txn()
-    path = session.search_path()
-    for n in names:
-        rel = relations.lookup(catalog, n, path)
-        assert rel is not None  # checked by the caller
-        table = copy.deepcopy(rel.table)
+    if kind in ("ALL TABLES", "ALL SEQUENCES"):  # ON ALL ... IN SCHEMA s, ...: those now there
+        schemas = {n.name for n in relations.read_names(tokens, i + 5)[0]}
+        sequences = kind == "ALL SEQUENCES"
+        ids = [t.id for t in catalog.all_tables()
+               if t.schema in schemas and (t.kind == "sequence") == sequences]  # fmt: skip
+    else:
+        path = session.search_path()
+        ids = []
+        for n in relations.read_names(tokens, i + 1 + (1 if kind else 0))[0]:
+            rel = relations.lookup(catalog, n, path)
+            assert rel is not None  # checked by the caller
+            ids.append(rel.table.id)
+    for table_id in ids:
+        table = copy.deepcopy(catalog.tables[table_id])
         _apply_one(session, table, privs, grantees, with_option, option_only, command)
         store.put_table(txn, table, catalog, new=False)
         catalog = session.catalog()
@@ -229,3 +240,115 @@ def _revoke_membership(
                 m[1] = False
     else:
         member.member_of = [m for m in member.member_of if m[0] != role.oid]
+
+
+# ALTER DEFAULT PRIVILEGES ... ON <word>: the pg_default_acl object type and its privileges.
+_DEFAULT_KINDS = {"TABLES": ("r", "table"), "SEQUENCES": ("S", "sequence")}
+
+
+def alter_default(session: SessionApi, tokens: list[Any]) -> Result:
+    """ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT | REVOKE ... ON
+    TABLES | SEQUENCES ...: what relations those roles make later start with (PostgreSQL's
+    rules: the schema-less entry replaces the owner-holds-all default, a schema's entry adds
+    to it; an entry back to its starting point goes)."""
+    catalog = session.catalog()
+    me = roles.current(session, catalog)
+    owners, schemas, i = [me], [""], 3
+    if relations.words_at(tokens, i, "FOR", "ROLE") or relations.words_at(tokens, i, "FOR", "USER"):
+        names, i = _names_until(tokens, i + 2, ("IN", "GRANT", "REVOKE"))
+        owners = [roles.named(session, catalog, n) for n in names]
+        for owner in owners:
+            if not roles.is_member(session, catalog, me, owner):
+                raise InsufficientPrivilege(f'must be member of role "{owner.name}"')
+    if relations.words_at(tokens, i, "IN", "SCHEMA"):
+        schemas, i = _names_until(tokens, i + 2, ("GRANT", "REVOKE"))
+        for s in schemas:
+            if s not in catalog.schemas:
+                raise InvalidSchemaName(f'schema "{s}" does not exist')
+    if i >= len(tokens) or str(tokens[i].text).upper() not in ("GRANT", "REVOKE"):
+        raise SyntaxError_(f'syntax error at or near "{tokens[min(i, len(tokens) - 1)].text}"')
+    command, sub = str(tokens[i].text).upper(), tokens[i:]
+    upper = [str(t.text).upper() for t in sub]
+    option_only = command == "REVOKE" and relations.words_at(sub, 1, "GRANT", "OPTION", "FOR")
+    privs, j = _privilege_list(sub, 4 if option_only else 1)
+    if j + 1 >= len(sub):
+        raise SyntaxError_("syntax error at end of input")
+    if upper[j + 1] not in _DEFAULT_KINDS:
+        raise FeatureNotSupported(f"ALTER DEFAULT PRIVILEGES ON {upper[j + 1]} is not supported")
+    objtype, kind = _DEFAULT_KINDS[upper[j + 1]]
+    letters: set[str] = set()
+    for word, cols in privs:
+        if cols:
+            raise SyntaxError_('syntax error at or near "("')
+        got = set(privileges.ALL[kind]) if word == "ALL" else {privileges.LETTERS.get(word, "?")}
+        if not got <= set(privileges.ALL[kind]):
+            raise InvalidGrantOperation(f"invalid privilege type {word} for {kind}")
+        letters |= got
+    to = "TO" if command == "GRANT" else "FROM"
+    if to not in upper[j:]:
+        raise SyntaxError_("syntax error at end of input")
+    k = upper.index(to, j)
+    grantees = _grantees(session, catalog, sub, k + 1)
+    flag = ("OPTION" in upper[k:]) if command == "GRANT" else option_only
+    change = privileges.granted if command == "GRANT" else privileges.revoked
+    entries = copy.deepcopy(catalog.default_acls)
+    store, txn = session.database.catalogs, session.current_txn()
+    for owner in owners:
+        for schema in schemas:
+            # Where an entry starts: the hard-wired default (the owner holds all) or nothing.
+            start = [[owner.oid, privileges.ALL[kind], owner.oid]] if schema == "" else []
+            entry = next((e for e in entries if e[:3] == [owner.oid, schema, objtype]), None)
+            acl = entry[3] if entry is not None else start
+            for grantee in grantees:
+                acl = change(acl, grantee, owner.oid, letters, flag)
+            acl = _sorted(acl)  # as aclitemsort leaves it
+            if entry is not None:
+                entries.remove(entry)
+            if acl != start:
+                oid = entry[4] if entry is not None else store.next_id(txn)
+                entries.append([owner.oid, schema, objtype, acl, oid])
+    store.set_default_acls(txn, entries)
+    return Result("ALTER DEFAULT PRIVILEGES")
+
+
+def _names_until(tokens: list[Any], i: int, stop: tuple[str, ...]) -> tuple[list[str], int]:
+    out: list[str] = []
+    while i < len(tokens) and str(tokens[i].text).upper() not in stop:
+        if tokens[i].token_type != TokenType.COMMA:
+            out.append(relations.ident(tokens[i]))
+        i += 1
+    return out, i
+
+
+def owned(session: SessionApi, table: TableDef) -> TableDef:
+    """``table``, a relation or type being made, owned by current_user and with the
+    privileges its default privileges give it."""
+    return with_defaults(session.catalog(), roles.owned(session, table))
+
+
+def with_defaults(catalog: Catalog, table: TableDef) -> TableDef:
+    """``table``, a relation being made, with the ACL its owner's default privileges give
+    relations of its kind in its schema (ALTER DEFAULT PRIVILEGES)."""
+    if table.kind not in ("table", "view", "sequence") or not catalog.default_acls:
+        return table
+    objtype = "S" if table.kind == "sequence" else "r"
+    mine = {e[1]: e[3] for e in catalog.default_acls if e[0] == table.owner and e[2] == objtype}
+    acl = mine.get("")
+    for grantee, letters, grantor in mine.get(table.schema, []):
+        acl = privileges.acl_of(table) if acl is None else acl
+        with_option = {ch for ch, nxt in zip(letters, letters[1:] + " ", strict=True)
+                       if nxt == "*"}  # fmt: skip
+        plain = set(letters.replace("*", "")) - with_option
+        if plain:
+            acl = privileges.granted(acl, grantee, grantor, plain, False)
+        if with_option:
+            acl = privileges.granted(acl, grantee, grantor, with_option, True)
+    if acl is not None:
+        acl = _sorted(copy.deepcopy(acl))  # as aclitemsort leaves it; the default stays NULL
+        table.acl = None if acl == privileges.acl_of(table) else acl
+    return table
+
+
+def _sorted(acl: list[list[Any]]) -> list[list[Any]]:
+    """``acl`` in aclitemsort's order: by grantee, then grantor."""
+    return sorted(acl, key=lambda item: (item[0], item[2]))

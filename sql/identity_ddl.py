@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import relations, roles
+from sql import grants, relations
 from sql.catalog import Catalog, TableDef
 from sql.errors import (
     DuplicateTable,
@@ -119,7 +119,7 @@ def _add(
         kind="sequence",
         seq=apply_options(None, {"type": col.type.name, **opts}),
     )
-    store.put_table(txn, roles.owned(session, sequence), catalog, new=True)
+    store.put_table(txn, grants.owned(session, sequence), catalog, new=True)
     session.database.sequences.fresh(sequence.id)
     col.identity = kind
     col.sequence = seq

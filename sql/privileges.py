@@ -235,6 +235,8 @@ def grant_options(session: SessionApi, table: TableDef, column: ColumnDef | None
 
 def depends_on_role(catalog: Catalog, oid: int) -> bool:
     """Objects owned by role ``oid`` or privileges granted to or by it exist."""
+    if any(oid == e[0] or any(oid in (g, by) for g, _, by in e[3]) for e in catalog.default_acls):
+        return True
     for t in [*catalog.tables.values(), *catalog.types.values()]:
         if t.owner == oid:
             return True

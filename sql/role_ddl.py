@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import privileges, relations, roles
+from sql import privileges, relations, roles, scram
 from sql.catalog import BOOTSTRAP_ROLE, Catalog, RoleDef
 from sql.errors import (
     DependentObjectsStillExist,
@@ -112,7 +112,11 @@ def _options(
             continue
         elif word == "PASSWORD":
             tok = tokens[i]
-            role.password = None if tok.token_type == TokenType.NULL else "********"
+            # Kept as its SCRAM verifier (pg_authid's form), never as the password.
+            text = None if tok.token_type == TokenType.NULL else str(tok.text)
+            if text == "":
+                session.notices.append("empty string is not a valid password, clearing password")
+            role.password = scram.rolpassword(text) if text else None
             i += 1
         elif word == "VALID" and relations.words_at(tokens, i, "UNTIL"):
             role.valid_until = str(tokens[i + 1].text)

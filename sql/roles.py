@@ -55,7 +55,19 @@ def named(session: SessionApi, catalog: Catalog, name: str) -> RoleDef:
 
 def session_role(session: SessionApi, catalog: Catalog) -> RoleDef:
     name = session.settings.get("session_authorization", "")
-    return (find(session, catalog, name) if name else None) or bootstrap(session)
+    if not name:
+        return bootstrap(session)
+    # A role dropped while its session lives on has no privileges left (never the
+    # superuser's).
+    return find(session, catalog, name) or RoleDef(-1, name)
+
+
+def login_as(session: SessionApi, role: str, superuser: bool) -> None:
+    """Start ``session`` as the catalog role ``role`` (a ``<tenant>.<role>`` login): it is
+    the session user, and what RESET and DISCARD ALL return to."""
+    for name, value in (("session_authorization", role),
+                        ("is_superuser", "on" if superuser else "off")):  # fmt: skip
+        session.defaults[name] = session.settings[name] = value
 
 
 def current(session: SessionApi, catalog: Catalog | None = None) -> RoleDef:
@@ -123,13 +135,23 @@ def set_identity(session: SessionApi, what: str, name: str | None, *, local: boo
     name | DEFAULT (``what`` "session_authorization"); ``name`` None resets."""
     catalog = session.catalog()
     if what == "session_authorization":
+        # A catalog role's login (login_as) may change it only if it is a superuser, as
+        # PostgreSQL checks the authenticated user; it resets to that role, never to the
+        # database's superuser.
+        login = session.defaults.get("session_authorization", "")
+        if login and name is not None and name != login:
+            me = find(session, catalog, login)
+            if me is None or not me.superuser:
+                raise InsufficientPrivilege(
+                    f'permission denied to set session authorization "{name}"'
+                )
         if name is not None:
             # Only the login user, a superuser, may become another user; it always can.
             role = find(session, catalog, name)
             if role is None:
                 raise InvalidParameterValue(f'role "{name}" does not exist')
             name = "" if role.oid == BOOTSTRAP_ROLE else role.name
-        session.set_config("session_authorization", name or "", local=local)
+        session.set_config("session_authorization", name or login, local=local)
         session.set_config("role", "none", local=local)
         return
     if name is not None:

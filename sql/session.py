@@ -44,6 +44,7 @@ from sql import (
     dml,
     error_positions,
     extension_ddl,
+    grants,
     index_options,
     lexer,
     matviews,
@@ -1425,6 +1426,12 @@ class Session:
                     f"cannot execute {stmt.command} in a read-only transaction"
                 )
             return matviews.run(self, stmt)
+        if stmt.command == "ALTER DEFAULT PRIVILEGES":
+            if self.read_only:
+                raise ReadOnlySqlTransaction(
+                    f"cannot execute {stmt.command} in a read-only transaction"
+                )
+            return grants.alter_default(self, stmt.tokens)
         if stmt.command in role_ddl.COMMANDS:
             if self.read_only:
                 raise ReadOnlySqlTransaction(

@@ -49,6 +49,7 @@ class SessionApi(Protocol):
     db: bytes  # the database's key prefix
     user: str
     settings: dict[str, str]  # current values, as SHOW prints them
+    defaults: dict[str, str]  # what RESET and DISCARD ALL return to
     notices: list[str]  # sent to the client after the statement
     last_values: dict[int, int]  # currval() per sequence id
     deferrals: Deferrals  # DEFERRABLE unique checks waiting, SET CONSTRAINTS modes

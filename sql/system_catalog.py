@@ -907,8 +907,18 @@ def pg_user(c: Catalog, session: SessionApi) -> Rows:
 
 
 def pg_authid(c: Catalog, session: SessionApi) -> Rows:
-    """pg_authid has pg_roles' columns but the password (its own order: oid is first)."""
-    return [(*row[:8], row[11], row[8], None, row[10]) for row in pg_roles(c, session)]
+    """pg_authid has pg_roles' columns (its own order: oid is first) and, for a superuser
+    as in PostgreSQL, the SCRAM verifier a role's password is kept as."""
+    kept = {r.oid: r.password for r in c.roles.values()} if roles.is_superuser(session) else {}
+    return [(*row[:8], row[11], row[8], kept.get(row[0]), row[10])
+            for row in pg_roles(c, session)]  # fmt: skip
+
+
+def pg_default_acl(c: Catalog, session: SessionApi) -> Rows:
+    """ALTER DEFAULT PRIVILEGES' entries (sql.grants.alter_default)."""
+    return [(oid, role, c.schema_oids.get(schema, 0) if schema else 0, objtype,
+             privileges.acl_items(session, c, acl))
+            for role, schema, objtype, acl, oid in c.default_acls]  # fmt: skip
 
 
 def pg_auth_members(c: Catalog, session: SessionApi) -> Rows:
@@ -1421,6 +1431,17 @@ RELATIONS: dict[tuple[str, str], tuple[list[tuple[str, SqlType]], Builder, bool]
     ("pg_catalog", "pg_roles"): (PG_ROLES_COLS, pg_roles, True),
     ("pg_catalog", "pg_user"): (PG_USER_COLS, pg_user, True),
     ("pg_catalog", "pg_authid"): (PG_AUTHID_COLS, pg_authid, True),
+    ("pg_catalog", "pg_default_acl"): (
+        [
+            ("oid", OIDT),
+            ("defaclrole", OIDT),
+            ("defaclnamespace", OIDT),
+            ("defaclobjtype", CHR),
+            ("defaclacl", TXT.array_of()),
+        ],
+        pg_default_acl,
+        True,
+    ),
     ("pg_catalog", "pg_auth_members"): (
         [("roleid", OIDT), ("member", OIDT), ("grantor", OIDT), ("admin_option", BOOL)],
         pg_auth_members,

@@ -13,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType  # type: ignore[attr-defined]
 
-from sql import owner_ddl, relations, roles, temp, type_alter
+from sql import grants, owner_ddl, relations, temp, type_alter
 from sql import types as T
 from sql.catalog import SYSTEM_SCHEMAS, Catalog, ColumnDef, ConstraintDef, TableDef
 from sql.errors import (
@@ -71,7 +71,7 @@ def _put_new(session: SessionApi, catalog: Catalog, t: TableDef) -> Result:
     txn = session.current_txn()
     t.id = store.next_id(txn)
     t.type_def["array_oid"] = store.next_id(txn)
-    store.put_table(txn, roles.owned(session, t), catalog, new=True)
+    store.put_table(txn, grants.owned(session, t), catalog, new=True)
     return Result("CREATE TYPE" if t.kind != "domain" else "CREATE DOMAIN")
 
 

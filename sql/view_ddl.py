@@ -7,7 +7,7 @@ import re
 
 from sqlglot import exp
 
-from sql import roles, temp
+from sql import grants, temp
 from sql.catalog import ColumnDef, TableDef
 from sql.ddl import _catalog, _refuse_properties, _schema_of
 from sql.errors import (
@@ -71,7 +71,7 @@ def create_view(session: SessionApi, tree: exp.Create, ctx: Context) -> Result:
     view = TableDef(id=store.next_id(txn), schema=schema, name=target.name, columns=columns,
                     kind="view", query=text, depends=depends,
                     check_option=tree.meta.get("check_option"))  # fmt: skip
-    store.put_table(txn, roles.owned(session, view), catalog, new=True)
+    store.put_table(txn, grants.owned(session, view), catalog, new=True)
     return Result("CREATE VIEW")
 
 

@@ -35,6 +35,9 @@ def roles_differ(differ: Differ) -> Iterator[Differ]:
         # another test left.
         differ.pg.execute("GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC")
         differ.pg.execute("ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM PUBLIC")
+        for r in ROLES:  # with the default privileges of and for it
+            with contextlib.suppress(psycopg.Error):
+                differ.pg.execute(f"DROP OWNED BY {r}")
         for r in (*ROLES, *ODD_ROLES):
             differ.pg.execute(f"DROP ROLE IF EXISTS {r}")
 
@@ -352,3 +355,48 @@ def test_role_names_are_quoted_in_aclitems(roles_differ: Differ) -> None:
         d.check("RESET SESSION AUTHORIZATION")
     d.check("SELECT relacl, relacl::text FROM pg_class WHERE relname = 't6_odd'")
     d.check("SELECT unnest(relacl)::text FROM pg_class WHERE relname = 't6_odd' ORDER BY 1")
+
+
+def test_default_privileges_give_relations_made_later_their_acl(roles_differ: Differ) -> None:
+    _check_all(
+        roles_differ,
+        """
+CREATE ROLE regress_t6_a;
+CREATE ROLE regress_t6_b;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO regress_t6_a;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT INSERT ON TABLES TO regress_t6_b WITH GRANT OPTION;
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SEQUENCES TO regress_t6_a;
+ALTER DEFAULT PRIVILEGES GRANT INSERT ON SEQUENCES TO regress_t6_a;
+ALTER DEFAULT PRIVILEGES IN SCHEMA nosuch_t6 GRANT SELECT ON TABLES TO regress_t6_a;
+ALTER DEFAULT PRIVILEGES FOR ROLE nosuch_t6_role GRANT SELECT ON TABLES TO regress_t6_a;
+CREATE TABLE t (id serial, a int);
+CREATE VIEW v AS SELECT a FROM t;
+SELECT relname, relacl FROM pg_class WHERE relname IN ('t', 't_id_seq', 'v') ORDER BY 1;
+SELECT pg_get_userbyid(defaclrole), n.nspname, defaclobjtype, defaclacl FROM pg_default_acl d
+  LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2, 3;
+SET ROLE regress_t6_a;
+SELECT * FROM v;
+INSERT INTO t (a) VALUES (1);
+RESET ROLE;
+DROP ROLE regress_t6_a;
+ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM regress_t6_a;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE INSERT ON TABLES FROM regress_t6_b;
+ALTER DEFAULT PRIVILEGES REVOKE USAGE ON SEQUENCES FROM regress_t6_a;
+CREATE TABLE t2 (a int);
+SELECT relname, relacl FROM pg_class WHERE relname = 't2';
+ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_t6_b GRANT SELECT ON TABLES TO regress_t6_a;
+SET ROLE regress_t6_b;
+CREATE TABLE t3 (a int);
+SELECT relname, relacl FROM pg_class WHERE relname = 't3';
+SELECT pg_get_userbyid(defaclrole), n.nspname, defaclobjtype, defaclacl FROM pg_default_acl d
+  LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace ORDER BY 1, 2, 3;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_t6_a GRANT SELECT ON TABLES TO regress_t6_b;
+DROP TABLE t3;
+RESET ROLE;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_t6_b REVOKE SELECT ON TABLES FROM regress_t6_a;
+DROP TABLE v;
+DROP VIEW v;
+DROP TABLE t, t2
+""",
+    )
