@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -165,6 +166,13 @@ def summary_text(result: dict[str, Any]) -> str:
     lines.append("faults:")
     lines += [f"  {f}" for f in result.get("faults", [])]
     return "\n".join(lines) + "\n"
+
+
+def keep_logs(base: Path, dest: Path) -> None:
+    """Copy each local node's server.log under ``base`` to ``dest/<node>.log``."""
+    for log in sorted(base.glob("node*/server.log")):
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, dest / f"{log.parent.name}.log")
 
 
 def report(run_result: dict[str, Any], history: History, out: Path) -> None:
