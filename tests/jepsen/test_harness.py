@@ -182,7 +182,10 @@ def test_an_invalid_run_keeps_its_nodes_logs(tmp_path: Path) -> None:
     for n in (1, 2):
         (tmp_path / "run" / f"node{n}").mkdir(parents=True)
         (tmp_path / "run" / f"node{n}" / "server.log").write_text(f"node {n} says why\n")
+    # a node on the disk nemesis's tmpfs: its log was copied out before the unmount
+    (tmp_path / "run" / "node2-server.log").write_text("node 2 from its tmpfs\n")
     keep_logs(tmp_path / "run", tmp_path / "report" / "logs")
     kept = sorted(p.name for p in (tmp_path / "report" / "logs").iterdir())
     assert kept == ["node1.log", "node2.log"]
-    assert (tmp_path / "report" / "logs" / "node2.log").read_text() == "node 2 says why\n"
+    assert (tmp_path / "report" / "logs" / "node1.log").read_text() == "node 1 says why\n"
+    assert (tmp_path / "report" / "logs" / "node2.log").read_text() == "node 2 from its tmpfs\n"
