@@ -5,8 +5,8 @@ Starts a 3-node cluster per run: local processes (each node in its own network n
 run as root, which the partition nemesis needs) or, with ``--cluster compose``, the containers
 of deploy/compose.yml (their image built once first, from this checkout). Drives the workload
 while the nemesis injects faults, checks the history and writes a report per run under --out
-(summary.json, history.jsonl, timeline.png), one line per run on stdout, and a table of all
-runs in --out/runs.md.
+(summary.json, history.jsonl, timeline.png; an invalid run also keeps its nodes' logs), one
+line per run on stdout, and a table of all runs in --out/runs.md.
 Exit status 1 if any run found an anomaly.
 """
 
@@ -23,7 +23,7 @@ from tests.cluster import compose
 from tests.jepsen import clusters
 from tests.jepsen.nemeses import NEMESES, unusable, usable
 from tests.jepsen.run import fresh_seed
-from tests.jepsen.runner import RunConfig, execute, report
+from tests.jepsen.runner import RunConfig, execute, keep_logs, report
 from tests.jepsen.workloads import WORKLOADS
 
 
@@ -122,9 +122,11 @@ def main() -> None:
         for i in range(args.runs):
             cfg = dataclasses.replace(template, workload=workload, seed=seed + i)
             began = time.monotonic()
+            name = f"{workload}-{i + 1}"
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:
                 result, history = execute(Path(tmp), cfg)
-            name = f"{workload}-{i + 1}"
+                if not result["valid"]:  # the nodes' own account of what went wrong
+                    keep_logs(Path(tmp), out / name / "logs")
             report(result, history, out / name)
             c = result.get("op_counts", {})
             verdict = "valid" if result["valid"] else "INVALID"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -165,6 +166,16 @@ def summary_text(result: dict[str, Any]) -> str:
     lines.append("faults:")
     lines += [f"  {f}" for f in result.get("faults", [])]
     return "\n".join(lines) + "\n"
+
+
+def keep_logs(base: Path, dest: Path) -> None:
+    """Copy each local node's server.log under ``base`` to ``dest/<node>.log``: from its data
+    directory, or the copy ``tmpfs_data_dirs`` left beside it (``<node>-server.log``)."""
+    logs = {p.parent.name: p for p in base.glob("node*/server.log")}
+    logs.update({p.name.removesuffix("-server.log"): p for p in base.glob("node*-server.log")})
+    for name, log in sorted(logs.items()):
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, dest / f"{name}.log")
 
 
 def report(run_result: dict[str, Any], history: History, out: Path) -> None:

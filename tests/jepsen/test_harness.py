@@ -172,3 +172,20 @@ def test_recheck_runs_the_current_checkers_on_a_recorded_run(tmp_path: Path) -> 
     (tmp_path / "summary.json").write_text(json.dumps({**summary, "heal_error": "no leader"}))
     result = recheck.recheck(tmp_path)
     assert not result["valid"] and result["heal_error"] == "no leader"
+
+
+def test_an_invalid_run_keeps_its_nodes_logs(tmp_path: Path) -> None:
+    """The run's directory is removed after it; the reason a node never came back is in its
+    server.log, so a run that fails keeps a copy (``__main__`` calls ``keep_logs``)."""
+    from tests.jepsen.runner import keep_logs
+
+    for n in (1, 2):
+        (tmp_path / "run" / f"node{n}").mkdir(parents=True)
+        (tmp_path / "run" / f"node{n}" / "server.log").write_text(f"node {n} says why\n")
+    # a node on the disk nemesis's tmpfs: its log was copied out before the unmount
+    (tmp_path / "run" / "node2-server.log").write_text("node 2 from its tmpfs\n")
+    keep_logs(tmp_path / "run", tmp_path / "report" / "logs")
+    kept = sorted(p.name for p in (tmp_path / "report" / "logs").iterdir())
+    assert kept == ["node1.log", "node2.log"]
+    assert (tmp_path / "report" / "logs" / "node1.log").read_text() == "node 1 says why\n"
+    assert (tmp_path / "report" / "logs" / "node2.log").read_text() == "node 2 from its tmpfs\n"

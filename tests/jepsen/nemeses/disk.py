@@ -13,7 +13,11 @@ from tests.cluster.interface import Node
 from tests.jepsen.nemeses.base import Nemesis, local, local_node
 from tests.jepsen.run import Run
 
-DISK_MB = 128  # each node's tmpfs under the disk nemesis
+# Each node's tmpfs under the disk nemesis (memory is used only as it is written; the filler
+# takes the rest while a node's disk is full). At 128 MB, 300 s runs of list-append (each
+# append writes its list anew, and old versions stay until GC) filled every node's disk for
+# real: writes stopped and the heal found no leader.
+DISK_MB = 1024
 
 
 @contextlib.contextmanager
