@@ -5,14 +5,12 @@ In-process node over an in-memory store."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import psycopg
 import pytest
 from click.testing import CliRunner
@@ -24,6 +22,7 @@ from control.cli import main
 from control.plane import ControlPlane
 from tests.control.test_credentials import _dsn, _system_bytes
 from tests.control.test_sql_databases import PASSWORD, Node, failure, running_node
+from tests.control.test_sql_databases import login_error as databases_login_error
 
 API = "http://db9-api.test"
 
@@ -44,19 +43,7 @@ def login_error(
     node: Node, user: str, password: str, database: str = "postgres"
 ) -> tuple[str | None, str]:
     """The SQLSTATE and message a login as ``user`` fails with ((None, "") if it succeeds)."""
-
-    async def attempt() -> None:
-        conn = await asyncpg.connect(
-            host="127.0.0.1", port=node.server.port, user=user, password=password,
-            database=database, ssl="require",
-        )  # fmt: skip
-        await conn.close()
-
-    try:
-        asyncio.run(attempt())
-    except asyncpg.PostgresError as exc:
-        return exc.sqlstate, str(exc)
-    return None, ""
+    return databases_login_error(node, database, user, password)
 
 
 def test_a_role_password_is_kept_as_a_scram_verifier_never_the_password(node: Node) -> None:

@@ -91,13 +91,17 @@ def failure(conn: psycopg.Connection[Any], sql: str) -> tuple[str | None, str | 
     return None, None
 
 
-def login_error(node: Node, dbname: str) -> tuple[str | None, str]:
-    """The SQLSTATE and message a login to ``dbname`` fails with (asyncpg: libpq does not
-    tell a connection's SQLSTATE)."""
+def login_error(
+    node: Node, dbname: str, user: str = "local.admin", password: str = PASSWORD
+) -> tuple[str | None, str]:
+    """The SQLSTATE and message a login as ``user`` to ``dbname`` fails with ((None, "") if it
+    succeeds; asyncpg: libpq does not tell a connection's SQLSTATE)."""
 
     async def attempt() -> None:
-        url = f"postgresql://local.admin:{PASSWORD}@127.0.0.1:{node.server.port}/{dbname}"
-        conn = await asyncpg.connect(url, ssl="require")
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=node.server.port, user=user, password=password,
+            database=dbname, ssl="require",
+        )  # fmt: skip
         await conn.close()
 
     try:
