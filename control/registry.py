@@ -61,6 +61,11 @@ class Conflict(ControlError):
     status = 409
 
 
+#: Live connect tokens a database may hold: a login checks each (about 10 us), so this bounds
+#: its cost (1,000: ~10 ms, off the event loop).
+MAX_LIVE_TOKENS = 1000
+
+
 class TooManyRequests(ControlError):
     status = 429
 
@@ -637,12 +642,24 @@ class Registry:
         return f"{tenant_id}/{expires_at:010d}/{jti}"
 
     def add_login(self, tenant_id: str, jti: str, verifier: Verifier) -> None:
-        """Register a connect token's verifier until ``verifier.expires_at``."""
+        """Register a connect token's verifier until ``verifier.expires_at``; at most
+        ``MAX_LIVE_TOKENS`` live ones per database (TooManyRequests past it)."""
         assert verifier.expires_at is not None
         expires = int(verifier.expires_at)
         value = _U64.pack(expires) + verifier.stored_key + verifier.server_key
         txn = self._txn()
-        txn.put(_key("login", self._login_key(tenant_id, expires, jti)), value)
+        try:
+            lo = _key("login", f"{tenant_id}/{int(time.time()):010d}")
+            live = sum(1 for _ in txn.iter_scan(lo, _key("login", f"{tenant_id}0")))
+            if live >= MAX_LIVE_TOKENS:
+                raise TooManyRequests(
+                    f"a database holds at most {MAX_LIVE_TOKENS} live connect tokens (each "
+                    "login checks them all): wait for some to expire, or reset its password"
+                )
+            txn.put(_key("login", self._login_key(tenant_id, expires, jti)), value)
+        except BaseException:
+            txn.rollback()
+            raise
         self._commit(txn)
 
     def has_login(self, tenant_id: str, expires_at: int, jti: str) -> bool:

@@ -16,9 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bench import dos
+from control import registry
 from control.api import build_app
 from control.plane import ControlPlane, RegistryAuthenticator
-from control.registry import SYSTEM
+from control.registry import SYSTEM, TooManyRequests
 from kv.client import TxnClient
 from pgwire.auth import make_verifier
 from pgwire.server import PgServer, PgServerConfig
@@ -212,3 +213,19 @@ def test_a_reset_made_elsewhere_ends_the_sessions_here(tmp_path: Path) -> None:
         finally:
             conn.close()
             other.close()
+
+
+def test_live_connect_tokens_per_database_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A login checks every live token of its database (SCRAM never says which one the client
+    holds): their number is bounded, so is a login's cost. Past the cap: 429, until some
+    expire or a password reset revokes them."""
+    monkeypatch.setattr(registry, "MAX_LIVE_TOKENS", 3)
+    kv = local_kv()
+    plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=0, key=KEY)
+    account, _ = plane.bootstrap("pw")
+    for _ in range(3):
+        plane.connect_token(account, "default")
+    with pytest.raises(TooManyRequests, match="at most 3 live connect tokens"):
+        plane.connect_token(account, "default")
+    plane.reset_password(account, "default")  # revokes them: room again
+    plane.connect_token(account, "default")
