@@ -60,14 +60,16 @@ def test_logins_stalled_in_scram_take_no_session_slot(tmp_path: Path) -> None:
 
 
 def test_a_login_in_progress_is_cut_at_the_authentication_timeout(tmp_path: Path) -> None:
-    for pg in start_server(tmp_path, authentication_timeout_s=0.3):
+    # The timeout runs from the accept, TLS handshake included: long enough for a handshake
+    # on a loaded machine (at 0.3 s, CI's was cut before it ended).
+    for pg in start_server(tmp_path, authentication_timeout_s=1.5):
         sock, kind = stall_in_scram("127.0.0.1", pg.port, source=ATTACKER)
         with held([sock]):
             assert kind == b"R"
             started = time.monotonic()
-            kind, body = ended_within(sock, 5)
+            kind, body = ended_within(sock, 10)
             assert kind == b"E" and b"57014" in body and b"authentication" in body
-            assert time.monotonic() - started < 3
+            assert time.monotonic() - started < 5
             assert_still_serving(pg)
 
 
