@@ -13,6 +13,7 @@
 2. Durability and disk space: the journal, snapshot files and disk-full behaviour are
    ``cluster.raft_journal``'s (a journal that reserves space and syncs each append,
    crash-atomic compaction and snapshots).
+   When the log is compacted for members catching up is ``cluster.raft_catchup``'s.
 3. The wire format (AES-GCM instead of Fernet, pickle protocol 5, zlib only for big messages) is
    ``cluster.raft_transport``'s: the library's cost a loopback leader most of its CPU.
 
@@ -27,7 +28,7 @@ from typing import Any
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
-from cluster import lease, raft_identity, raft_journal, raft_prevote, raft_transport
+from cluster import lease, raft_catchup, raft_identity, raft_journal, raft_prevote, raft_transport
 
 CHECKED_VERSION = "0.3.17"
 _applied = False
@@ -43,6 +44,7 @@ def apply() -> None:
         )
     _patch_append_entries()
     raft_journal.apply()
+    raft_catchup.apply()
     raft_transport.apply()
     raft_identity.apply()
     raft_prevote.apply()

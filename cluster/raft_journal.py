@@ -24,8 +24,7 @@ skipped, and its callers keep waiting), steps down if it leads and stands in no 
 serves a read only while it has applied everything the read must see, else refuses it with
 53100 (``RaftKv._follower_barrier``), and resumes by itself once free space is back.
 
-Catch-up: a log longer than the data warrants is compacted (``_catchup_compaction``), so
-a new or wiped member gets a snapshot and a short tail, not the whole history.
+When the log is compacted, and when it is not, for a member's catch-up: ``cluster.raft_catchup``.
 """
 
 from __future__ import annotations
@@ -60,10 +59,6 @@ MAX_CHUNK = 64 << 20
 RESERVE_BYTES = 8 << 20  # kept free for the log and the Raft term file (see DiskGuard)
 RESUME_FREE_BYTES = 8 << 20  # free space, besides the reserve, at which a full node resumes
 PROBE_PERIOD_S = 1.0
-# Compaction for catch-up: keep at most this many entries, or one per this many bytes of
-# data when the store is large (a snapshot then costs about as much as replaying the log).
-CATCHUP_MIN_ENTRIES = 1000
-CATCHUP_DATA_BYTES_PER_ENTRY = 4096
 # Fault-injection hook, off unless a fault test sets it: a deliberately broken build whose
 # journal records are never synced, which the lost-writes nemesis must catch
 # (tests/jepsen/test_crash_runs.py). Nothing else reads this variable.
@@ -575,7 +570,6 @@ def _patch_tick() -> None:
             else:
                 _sit_out(self)
         original(self, timeToWait)
-        _catchup_compaction(self)
 
     syncobj.SyncObj._onTick = on_tick
 
@@ -588,31 +582,3 @@ def _sit_out(self: Any) -> None:
         self._SyncObj__setState(syncobj._RAFT_STATE.FOLLOWER)
         self._SyncObj__raftLeader = None
     self._SyncObj__raftElectionDeadline = time.monotonic() + 3600.0
-
-
-def _catchup_compaction(self: Any) -> None:
-    """Compact once the log holds more entries than the data warrants (checked each second).
-
-    A member that is far behind (new, or wiped) then gets a snapshot and a tail of at most
-    that many entries: its catch-up is bounded by the data size, not by the history. A
-    leader waits while a follower is only slightly behind the point it would trim to, so a
-    healthy follower is not sent a whole snapshot for want of a few entries.
-    """
-    now = time.monotonic()
-    if now < getattr(self, "_db9_compaction_check_at", 0.0):
-        return
-    self._db9_compaction_check_at = now + 1.0
-    data_bytes = getattr(self, "data_bytes", None)
-    guard = guard_of(self)
-    if data_bytes is None or (guard is not None and guard.full):
-        return
-    limit = max(getattr(self, "catchup_min_entries", CATCHUP_MIN_ENTRIES), 2)
-    entries = len(self._SyncObj__raftLog)
-    if entries <= limit or entries <= data_bytes() // CATCHUP_DATA_BYTES_PER_ENTRY:
-        return
-    if self._isLeader():
-        trim_to = self.raftLastApplied - 1
-        for match in self._SyncObj__raftMatchIndex.values():
-            if trim_to - limit // 2 < match < trim_to:
-                return
-    self.forceLogCompaction()

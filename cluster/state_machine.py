@@ -33,7 +33,7 @@ from typing import Any, NoReturn
 import pysyncobj.pickle as ps_pickle
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
-from cluster import raft_fixes, raft_identity, raft_journal, raft_transport
+from cluster import raft_catchup, raft_fixes, raft_identity, raft_journal, raft_transport
 from cluster.consistency import MAX_CHUNK_BITS, HashResult, HashStore
 from cluster.convert import Unavailable, gc_batch_from_pb, mutations_from_pb, retain_from_pb
 from cluster.identity import NodeIdentity
@@ -76,7 +76,7 @@ class RaftOptions:
     compaction_min_time_s: float = 600.0
     # Also compact once the log holds more than this many entries and more than one per
     # 4 KiB of data: a new or wiped member's catch-up is then bounded by the data size.
-    catchup_min_entries: int = raft_journal.CATCHUP_MIN_ENTRIES
+    catchup_min_entries: int = raft_catchup.CATCHUP_MIN_ENTRIES
     sync: bool = True
 
 

@@ -1,0 +1,121 @@
+"""When the Raft log is compacted, so that a new, wiped or lagging member can catch up.
+
+1. Compaction for catch-up (``compact_for_catchup``, each second from the tick): a log
+   longer than the data warrants is compacted, so a member that is far behind gets a
+   snapshot and a short tail, not the whole history.
+2. No compaction while a member is catching up from a snapshot (``catching_up``). The
+   library drops every snapshot transfer in progress when a compaction ends and starts it
+   again from its first byte, now of the new snapshot; and a member that installed a
+   snapshot the leader has since compacted past needs another one. Under steady writes
+   the leader compacted every few seconds (``CATCHUP_MIN_ENTRIES``), so a member whose
+   transfer took longer never caught up: a wiped node stayed a learner at match index 0
+   and its readmission timed out (the fault tests' proof run, register-1). Now the leader
+   starts no compaction while a connected member's match index is below the log's first
+   entry (it is being sent the snapshot, or has not yet acknowledged the entries after
+   it), for at most ``HOLD_MAX_S`` in a row, so a member that never acknowledges (a full
+   disk) cannot make the leader's log grow without bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import pysyncobj.syncobj as syncobj
+
+from cluster.raft_journal import guard_of
+
+log = logging.getLogger(__name__)
+
+# Compaction for catch-up: keep at most this many entries, or one per this many bytes of
+# data when the store is large (a snapshot then costs about as much as replaying the log).
+CATCHUP_MIN_ENTRIES = 1000
+CATCHUP_DATA_BYTES_PER_ENTRY = 4096
+# The longest the leader keeps its log uncompacted, in one stretch, for members catching up.
+HOLD_MAX_S = 600.0
+
+
+def apply() -> None:
+    """Install both rules into pysyncobj (called once, by ``cluster.raft_fixes``)."""
+    on_tick = syncobj.SyncObj._onTick
+
+    def tick(self: Any, timeToWait: float = 0.0) -> None:
+        on_tick(self, timeToWait)
+        compact_for_catchup(self)
+
+    syncobj.SyncObj._onTick = tick
+    try_compaction = syncobj.SyncObj._SyncObj__tryLogCompaction
+
+    def try_log_compaction(self: Any) -> None:
+        # A finished compaction is still recorded (the library does that first and starts
+        # no other in the same call); only a new one waits.
+        idle = self._SyncObj__serializer._Serializer__pid == 0
+        if idle and held(self):
+            return
+        try_compaction(self)
+
+    syncobj.SyncObj._SyncObj__tryLogCompaction = try_log_compaction
+
+
+def catching_up(machine: Any) -> list[str]:
+    """The connected members a leader's next compaction would set back: those whose match
+    index is below the first entry of its log (empty on a follower)."""
+    if not machine._isLeader():
+        return []
+    start = machine._SyncObj__raftLog[0][1]
+    match = machine._SyncObj__raftMatchIndex
+    connected = machine._SyncObj__connectedNodes
+    members = machine._SyncObj__otherNodes | machine._SyncObj__readonlyNodes
+    return sorted(n.id for n in members if n in connected and match.get(n, 0) < start)
+
+
+def held(machine: Any) -> bool:
+    """Whether a compaction must wait now: a member is catching up and the hold has not
+    lasted ``HOLD_MAX_S`` (then one compaction may run, and a new hold begins after it)."""
+    behind = catching_up(machine)
+    if not behind:
+        machine._db9_hold_since = None
+        return False
+    now = time.monotonic()
+    since = getattr(machine, "_db9_hold_since", None)
+    if since is None:
+        machine._db9_hold_since = now
+        return True
+    if now - since < HOLD_MAX_S:
+        return True
+    log.warning(
+        "compacting the Raft log although %s has not caught up after %.0f s",
+        ", ".join(behind),
+        now - since,
+    )
+    machine._db9_hold_since = None
+    return False
+
+
+def compact_for_catchup(self: Any) -> None:
+    """Compact once the log holds more entries than the data warrants (checked each second).
+
+    A member that is far behind (new, or wiped) then gets a snapshot and a tail of at most
+    that many entries: its catch-up is bounded by the data size, not by the history. A
+    leader waits while a follower is only slightly behind the point it would trim to, so a
+    healthy follower is not sent a whole snapshot for want of a few entries.
+    """
+    now = time.monotonic()
+    if now < getattr(self, "_db9_compaction_check_at", 0.0):
+        return
+    self._db9_compaction_check_at = now + 1.0
+    data_bytes = getattr(self, "data_bytes", None)
+    guard = guard_of(self)
+    if data_bytes is None or (guard is not None and guard.full):
+        return
+    limit = max(getattr(self, "catchup_min_entries", CATCHUP_MIN_ENTRIES), 2)
+    entries = len(self._SyncObj__raftLog)
+    if entries <= limit or entries <= data_bytes() // CATCHUP_DATA_BYTES_PER_ENTRY:
+        return
+    if self._isLeader():
+        trim_to = self.raftLastApplied - 1
+        for match in self._SyncObj__raftMatchIndex.values():
+            if trim_to - limit // 2 < match < trim_to:
+                return
+    self.forceLogCompaction()
