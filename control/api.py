@@ -157,7 +157,7 @@ def build_app(
 
     @app.exception_handler(ControlError)
     async def control_error(request: Request, exc: ControlError) -> JSONResponse:
-        retry = exc.retry_after_s if isinstance(exc, TooManyRequests) else None
+        retry = exc.retry_after_s
         return JSONResponse(
             {"error": clip(exc.message, MAX_ERROR_CHARS), "code": type(exc).__name__},
             status_code=exc.status,
