@@ -30,6 +30,7 @@ import random
 import re
 import secrets
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -258,6 +259,10 @@ class Registry:
     def __init__(self, client: TxnClient, retry_deadline_s: float = RETRY_DEADLINE_S) -> None:
         self.client = client
         self.retry_deadline_s = retry_deadline_s
+        # A latch (as TiKV's serialize commands on one key within a node): every creation
+        # writes seq/database, so a node's parallel creations queue here instead of racing
+        # to a retry storm; races remain only between nodes.
+        self._creating = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -593,7 +598,8 @@ class Registry:
             txn.put(_key("tenant", rec.tenant_id), db_key.encode())
             return rec
 
-        rec = self._run(body)
+        with self._creating:
+            rec = self._run(body)
         rec.password = password
         return rec
 

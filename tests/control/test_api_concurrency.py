@@ -17,7 +17,13 @@ from fastapi.testclient import TestClient
 
 from control.api import build_app
 from control.plane import ControlPlane
-from control.registry import ANONYMOUS_DATABASE_LIMIT, MAX_BRANCHES_IN_FLIGHT, Account
+from control.registry import (
+    ANONYMOUS_DATABASE_LIMIT,
+    MAX_BRANCHES_IN_FLIGHT,
+    Account,
+    ControlError,
+    Registry,
+)
 from kv.client import TxnClient
 from kv.errors import WriteConflict
 from tests.control.test_api import KEY, auth
@@ -150,6 +156,29 @@ def _plane() -> tuple[ControlPlane, Account]:
     plane = ControlPlane(TxnClient(kv), kv, host="127.0.0.1", pg_port=5433, key=KEY)
     account, _ = plane.bootstrap("admin-pw")
     return plane, account
+
+
+def test_creations_racing_from_five_registries_over_one_store_are_exact() -> None:
+    """As on five nodes of a cluster, whose latches do not see each other: their creations
+    race in the KV store, the losers run again, and the answers are still exact."""
+    plane, account = _plane()
+    registries = [plane.registry, *(Registry(plane.client) for _ in range(4))]
+    anonymous = plane.registry.create_account("anonymous", anonymous=True)
+
+    def create(i: int, name: str, owner: Account) -> Callable[[], tuple[int, Any]]:
+        def run() -> tuple[int, Any]:
+            try:
+                return 201, registries[i % len(registries)].create_database(owner, name)
+            except ControlError as exc:
+                return exc.status, exc.message
+
+        return run
+
+    assert statuses(parallel([create(i, f"ci-{i}", account) for i in range(N)])) == {201: N}
+    same = parallel([create(i, "same", account) for i in range(N)])
+    assert statuses(same) == {201: 1, 409: N - 1}
+    capped = parallel([create(i, f"anon-{i}", anonymous) for i in range(N)])
+    assert statuses(capped) == {201: ANONYMOUS_DATABASE_LIMIT, 403: N - ANONYMOUS_DATABASE_LIMIT}
 
 
 def test_the_reconciler_does_not_revive_a_branch_deleted_while_it_was_made() -> None:
