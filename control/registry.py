@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+from kv import interrupt
 from kv.client import Transaction, TxnClient
 from kv.errors import Db9Error, RetryableError
 from pgwire.auth import ITERATIONS, Verifier, make_verifier
@@ -288,6 +289,7 @@ class Registry:
                 return result
             except RetryableError as exc:
                 txn.rollback()
+                interrupt.check()  # run by a statement (CREATE DATABASE): its cancel, timeout
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise Busy(
