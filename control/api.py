@@ -5,8 +5,12 @@ Every route but /v1/health, anonymous sign-up and /metrics' server totals needs 
 Errors are JSON ``{"error": ..., "code": ...}`` with a fitting HTTP status: 400 bad input,
 401 no or bad token, 403 over the anonymous limit or not allowed, 404 unknown, 409 name taken
 or wrong state, 413 request body over the limit, 429 too many branch creations at once, over
-the tenant's QPS limit (/sql) or too many sign-ups from one address. No error repeats more
-than ``MAX_ERROR_CHARS`` of what it was sent.
+the tenant's QPS limit (/sql) or too many sign-ups from one address, 503 ``Busy`` (with
+Retry-After) when concurrent requests kept changing the records a request needs for
+``registry.RETRY_DEADLINE_S`` (10 s; nothing was done, send it again) or the node is shutting
+down. Parallel requests get these answers and no others: the registry runs a request's
+transaction again when a concurrent one wins a race, so a KV write conflict (40001) never
+reaches a client. No error repeats more than ``MAX_ERROR_CHARS`` of what it was sent.
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ def build_app(
 
     @app.exception_handler(ControlError)
     async def control_error(request: Request, exc: ControlError) -> JSONResponse:
-        retry = exc.retry_after_s if isinstance(exc, TooManyRequests) else None
+        retry = exc.retry_after_s
         return JSONResponse(
             {"error": clip(exc.message, MAX_ERROR_CHARS), "code": type(exc).__name__},
             status_code=exc.status,

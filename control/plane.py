@@ -31,6 +31,7 @@ from control.registry import (
     Conflict,
     ControlError,
     DatabaseRecord,
+    NotFound,
     Registry,
 )
 from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
@@ -160,9 +161,10 @@ class ControlPlane:
     def branch(
         self, account: Account, parent_name: str, name: str, at: int | None = None
     ) -> DatabaseRecord:
+        """A branch of ``parent_name`` as of ``at`` (default now), CREATING until the
+        reconciler has linked it (registry.create_database: the parent must be ACTIVE, and
+        at most MAX_BRANCHES_IN_FLIGHT creations in flight)."""
         parent = self.registry.database(account.id, parent_name)
-        if parent.state != "ACTIVE":
-            raise Conflict(f'database "{parent_name}" is {parent.state}, not ACTIVE')
         now = self.kv.get_ts()
         fork_ts = at if at is not None else now
         oldest = max(
@@ -182,16 +184,11 @@ class ControlPlane:
         return rec
 
     def delete(self, account: Account, name: str) -> DatabaseRecord:
+        """Mark ``name`` DELETING (Conflict if it has branches); the reconciler removes it."""
         rec = self.registry.database(account.id, name)
-        children = [d for d in self.registry.databases(account.id) if d.parent_id == rec.id]
-        if children:
-            raise Conflict(
-                f'database "{name}" has branches: '
-                f"{', '.join(c.name for c in children)}; delete them first"
-            )
         if rec.id == DEFAULT_DATABASE_ID:
             raise ControlError("the default database cannot be deleted")
-        rec = self.registry.update(rec, state="DELETING")
+        rec = self.registry.delete(rec)
         self._wake.set()
         return rec
 
@@ -209,7 +206,7 @@ class ControlPlane:
         except BaseException:
             self.registry.forget(rec)
             raise
-        return self.registry.update(rec, state="ACTIVE", state_reason=None)
+        return self.registry.update(rec, when="CREATING", state="ACTIVE", state_reason=None)
 
     def remove_now(self, rec: DatabaseRecord) -> None:
         """Delete a database and its data now (DROP DATABASE), not by the reconciler."""
@@ -443,12 +440,19 @@ class ControlPlane:
 
     def reconcile(self) -> None:
         """Finish pending branch creations and deletions; fail those stuck too long; now and
-        then, delete the records of expired connect tokens."""
+        then, delete the records of expired connect tokens.
+
+        The records it read may change under it (a branch deleted or renamed while it is
+        made): its updates apply only to a record still CREATING under the name it read, and
+        one renamed since (NotFound) is done in the next pass, under its new name."""
         for rec in self.registry.databases():
-            if rec.state == "CREATING":
-                self._finish_branch(rec)
-            elif rec.state == "DELETING":
-                self._remove(rec)
+            try:
+                if rec.state == "CREATING":
+                    self._finish_branch(rec)
+                elif rec.state == "DELETING":
+                    self._remove(rec)
+            except NotFound:
+                continue
         if time.monotonic() - self._purged_at >= PURGE_INTERVAL_S:
             self.registry.purge_logins()
             self._purged_at = time.monotonic()
@@ -463,6 +467,7 @@ class ControlPlane:
         if time.time() - rec.created_at > BRANCH_TIMEOUT_S:
             self.registry.update(
                 rec,
+                when="CREATING",
                 state="CREATE_FAILED",
                 state_reason=f"branch creation timed out after {BRANCH_TIMEOUT_S:.0f}s",
             )
@@ -474,9 +479,11 @@ class ControlPlane:
             if link is None:  # not done by an earlier, interrupted attempt
                 self.kv.set_branch(rec.prefix, parent, rec.fork_ts)
         except Db9Error as exc:
-            self.registry.update(rec, state="CREATE_FAILED", state_reason=exc.message)
+            self.registry.update(
+                rec, when="CREATING", state="CREATE_FAILED", state_reason=exc.message
+            )
             return
-        self.registry.update(rec, state="ACTIVE", state_reason=None)
+        self.registry.update(rec, when="CREATING", state="ACTIVE", state_reason=None)
 
 
 def _table_counts(client: TxnClient, prefix: bytes) -> dict[str, int | None]:

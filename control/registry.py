@@ -16,22 +16,29 @@ every node sees the same databases. Names are unique per account; tenant ids (wh
 log in as: ``<tenant_id>.admin``) are random and unique across the store. No password is
 kept: a database's is shown once, when it is made or reset (``DatabaseRecord.password`` on
 the record those calls return, never written).
+
+Every call is one transaction run by ``Registry._run``, which runs it again when it loses a
+race with a concurrent one (parallel CI workers creating databases at once), so callers see
+only the documented answers, or ``Busy`` (503) when the races go on past a deadline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import secrets
 import struct
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from kv import interrupt
 from kv.client import Transaction, TxnClient
-from kv.errors import Db9Error
+from kv.errors import Db9Error, RetryableError
 from pgwire.auth import ITERATIONS, Verifier, make_verifier
 from sql.layout import database_prefix
 
@@ -45,12 +52,17 @@ NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 SQL_NAME_RE = re.compile(r"[^/\x00-\x1f\x7f]{1,63}")
 ANONYMOUS_DATABASE_LIMIT = 5
 MAX_BRANCHES_IN_FLIGHT = 2
+# How long a call keeps running its transaction again while concurrent ones win the race
+# (a lock it meets is waited for up to TxnOptions.lock_wait_s within an attempt); then Busy.
+RETRY_DEADLINE_S = 10.0
+T = TypeVar("T")
 
 
 class ControlError(Db9Error):
     """An error the API reports with an HTTP status (``status``) and a JSON body."""
 
     status = 400
+    retry_after_s: float | None = None  # the API's Retry-After header, when known
 
 
 class NotFound(ControlError):
@@ -71,7 +83,15 @@ class TooManyRequests(ControlError):
 
     def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(message)
-        self.retry_after_s = retry_after_s  # the API's Retry-After header, when known
+        self.retry_after_s = retry_after_s
+
+
+class Busy(ControlError):
+    """A call's transaction kept losing races with concurrent ones past RETRY_DEADLINE_S;
+    nothing was written. The same call may be sent again."""
+
+    status = 503
+    retry_after_s = 1.0
 
 
 class Forbidden(ControlError):
@@ -237,13 +257,51 @@ def digest(token: str) -> str:
 class Registry:
     """Reads and writes control-plane records, each call in its own KV transaction."""
 
-    def __init__(self, client: TxnClient) -> None:
+    def __init__(self, client: TxnClient, retry_deadline_s: float = RETRY_DEADLINE_S) -> None:
         self.client = client
+        self.retry_deadline_s = retry_deadline_s
+        # A latch (as TiKV's serialize commands on one key within a node): every creation
+        # writes seq/database, so a node's parallel creations queue here instead of racing
+        # to a retry storm; races remain only between nodes.
+        self._creating = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _txn(self) -> Transaction:
-        return self.client.begin()
+    def _run(self, body: Callable[[Transaction], T]) -> T:
+        """``body``'s result, run in a transaction that is then committed (one that wrote
+        nothing ends at no cost) or, if ``body`` raises, rolled back.
+
+        When the transaction loses a race (RetryableError, SQLSTATE 40001: a key written by a
+        transaction that committed after our snapshot, a lock that did not clear in time, an
+        abort by a lock resolver) nothing of it was written, and ``body`` runs again in a new
+        transaction, after a random backoff growing to 0.1 s, until ``retry_deadline_s`` has
+        passed: then Busy. ``body`` may therefore run more than once; every check it makes
+        (a name taken, a cap reached) is made again on the newer snapshot, and holds at the
+        commit because the transaction writes a key every competing call writes too (see
+        ``create_database``)."""
+        deadline = time.monotonic() + self.retry_deadline_s
+        backoff = 0.004
+        while True:
+            txn = self.client.begin()
+            try:
+                result = body(txn)
+                txn.commit()
+                return result
+            except RetryableError as exc:
+                txn.rollback()
+                interrupt.check()  # run by a statement (CREATE DATABASE): its cancel, timeout
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Busy(
+                        "the control plane's records are being changed by concurrent requests; "
+                        "nothing was done: retry",
+                        detail=exc.message,
+                    ) from exc
+                time.sleep(min(left, random.uniform(backoff / 2, backoff)))
+                backoff = min(backoff * 2, 0.1)
+            except BaseException:
+                txn.rollback()
+                raise
 
     def _get(self, txn: Transaction, kind: str, name: str | bytes) -> dict[str, Any] | None:
         raw = txn.get(_key(kind, name))
@@ -257,26 +315,15 @@ class Registry:
         for _, raw in txn.iter_scan(lo, lo[:-1] + b"0"):  # "/" + 1 == "0"
             yield dict(json.loads(raw))
 
-    def _commit(self, txn: Transaction) -> None:
-        try:
-            txn.commit()
-        except Exception:
-            txn.rollback()
-            raise
-
     # -- accounts and API tokens -------------------------------------------------------------
 
     def create_account(self, name: str, *, anonymous: bool = False) -> Account:
         account = Account(secrets.token_hex(6), name, anonymous)
-        txn = self._txn()
-        self._put(txn, "acct", account.id, asdict(account))
-        self._commit(txn)
+        self._run(lambda txn: self._put(txn, "acct", account.id, asdict(account)))
         return account
 
     def account(self, account_id: str) -> Account:
-        txn = self._txn()
-        rec = self._get(txn, "acct", account_id)
-        txn.rollback()
+        rec = self._run(lambda txn: self._get(txn, "acct", account_id))
         if rec is None:
             raise NotFound(f"account {account_id} not found")
         return Account(**rec)
@@ -290,15 +337,16 @@ class Registry:
                 "claiming needs a verified account: the operator runs db9 claim ACCOUNT_ID "
                 "with the operator's API token (DB9_API_TOKEN)"
             )
-        txn = self._txn()
-        rec = self._get(txn, "acct", account_id)
-        if rec is None:
-            txn.rollback()
-            raise NotFound(f"account {account_id} not found")
-        rec["anonymous"] = False
-        self._put(txn, "acct", account_id, rec)
-        self._commit(txn)
-        return Account(**rec)
+
+        def body(txn: Transaction) -> Account:
+            rec = self._get(txn, "acct", account_id)
+            if rec is None:
+                raise NotFound(f"account {account_id} not found")
+            rec["anonymous"] = False
+            self._put(txn, "acct", account_id, rec)
+            return Account(**rec)
+
+        return self._run(body)
 
     def create_token(
         self,
@@ -320,22 +368,18 @@ class Registry:
             now,
             now + expires_in_days * 86400 if expires_in_days else None,
         )
-        txn = self._txn()
-        self._put(txn, "token", token.digest, asdict(token))
-        self._commit(txn)
+        self._run(lambda txn: self._put(txn, "token", token.digest, asdict(token)))
         return secret, token
 
     def has_token(self, secret: str) -> bool:
-        txn = self._txn()
-        found = self._get(txn, "token", digest(secret)) is not None
-        txn.rollback()
-        return found
+        return self._run(lambda txn: self._get(txn, "token", digest(secret)) is not None)
 
     def authenticate(self, secret: str) -> Account:
-        txn = self._txn()
-        rec = self._get(txn, "token", digest(secret))
-        acct = self._get(txn, "acct", rec["account_id"]) if rec else None
-        txn.rollback()
+        def body(txn: Transaction) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+            rec = self._get(txn, "token", digest(secret))
+            return rec, self._get(txn, "acct", rec["account_id"]) if rec else None
+
+        rec, acct = self._run(body)
         if rec is None or acct is None:
             raise Unauthorized("invalid API token")
         token = ApiToken(**rec)
@@ -346,23 +390,20 @@ class Registry:
         return Account(**acct)
 
     def tokens(self, account_id: str) -> list[ApiToken]:
-        txn = self._txn()
-        out = [ApiToken(**r) for r in self._scan(txn, "token") if r["account_id"] == account_id]
-        txn.rollback()
+        out = self._run(lambda txn: [ApiToken(**r) for r in self._scan(txn, "token")
+                                     if r["account_id"] == account_id])  # fmt: skip
         return sorted(out, key=lambda t: t.created_at)
 
     def revoke_token(self, account_id: str, token_id: str) -> ApiToken:
-        txn = self._txn()
-        for rec in self._scan(txn, "token"):
-            if rec["account_id"] == account_id and (
-                rec["id"] == token_id or rec["name"] == token_id
-            ):
-                rec["revoked"] = True
-                self._put(txn, "token", rec["digest"], rec)
-                self._commit(txn)
-                return ApiToken(**rec)
-        txn.rollback()
-        raise NotFound(f"token {token_id} not found")
+        def body(txn: Transaction) -> ApiToken:
+            for rec in self._scan(txn, "token"):
+                if rec["account_id"] == account_id and token_id in (rec["id"], rec["name"]):
+                    rec["revoked"] = True
+                    self._put(txn, "token", rec["digest"], rec)
+                    return ApiToken(**rec)
+            raise NotFound(f"token {token_id} not found")
+
+        return self._run(body)
 
     # -- bootstrap ---------------------------------------------------------------------------
 
@@ -375,12 +416,11 @@ class Registry:
         One transaction: cluster nodes start at once, and each used to create its own
         account and register the operator token for it in separate steps; the token ended up
         on an account without the database ("tenant local already exists" on the others).
-        Now one node's transaction wins and the others fail with a conflict and retry. An
-        operator token found on another account (that race, in an older store) is moved to
-        the owner.
+        Now one node's transaction wins and the others run again and find it. An operator
+        token found on another account (that race, in an older store) is moved to the owner.
         """
-        txn = self._txn()
-        try:
+
+        def body(txn: Transaction) -> tuple[Account, str | None]:
             ref = txn.get(_key("tenant", tenant))
             rec = self._get(txn, "db", ref) if ref else None
             if rec is None:
@@ -400,43 +440,32 @@ class Registry:
                 self._put(txn, "db", db_key, db.stored())
                 self._secret(txn)
                 txn.put(_key("tenant", tenant), db_key.encode())
-                self._commit(txn)
                 return account, secret
             acct = self._get(txn, "acct", rec["account_id"])
             if acct is None:
                 raise NotFound(f"account {rec['account_id']} of tenant {tenant} not found")
-            changed = self._migrate_passwords(txn)
+            self._migrate_passwords(txn)
             current = DatabaseRecord.load(rec)
             kept = current.verifier().stored_key
             if make_verifier(password, current.salt, current.iterations).stored_key != kept:
                 current.scram = scram_verifier(password)
                 self._put(txn, "db", self._db_key(current.account_id, current.name),
                           current.stored())  # fmt: skip
-                changed = True
             if api_token:
                 token = self._get(txn, "token", digest(api_token))
                 if token is None or token["account_id"] != acct["id"]:
                     self._put_token(txn, acct["id"], "operator", api_token)
-                    changed = True
-        except BaseException:
-            txn.rollback()
-            raise
-        if changed:
-            self._commit(txn)
-        else:
-            txn.rollback()
-        return Account(**acct), None
+            return Account(**acct), None
 
-    def _migrate_passwords(self, txn: Transaction) -> bool:
+        return self._run(body)
+
+    def _migrate_passwords(self, txn: Transaction) -> None:
         """Replace the plaintext passwords of an older version's records by verifiers."""
-        changed = False
         for raw in list(self._scan(txn, "db")):
             if "admin_password" in raw:
                 rec = DatabaseRecord.load(raw)
                 rec.scram = scram_verifier(raw["admin_password"])
                 self._put(txn, "db", self._db_key(rec.account_id, rec.name), rec.stored())
-                changed = True
-        return changed
 
     def _secret(self, txn: Transaction) -> bytes:
         raw = txn.get(_key("secret", "scram"))
@@ -448,20 +477,7 @@ class Registry:
     def scram_secret(self) -> bytes:
         """This installation's key for the salts of unknown users (made on first use; the
         same on every node, as it is in the store)."""
-        for attempt in range(3):
-            txn = self._txn()
-            try:
-                raw = txn.get(_key("secret", "scram"))
-                if raw is not None:
-                    txn.rollback()
-                    return bytes(raw)
-                value = self._secret(txn)
-                self._commit(txn)
-                return value
-            except Db9Error:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        return self._run(self._secret)
 
     def _put_token(self, txn: Transaction, account_id: str, name: str, secret: str | None) -> str:
         secret = secret or "db9_" + secrets.token_urlsafe(32)
@@ -478,31 +494,40 @@ class Registry:
         return nxt
 
     def databases(self, account_id: str | None = None) -> list[DatabaseRecord]:
-        txn = self._txn()
-        out = [DatabaseRecord.load(r) for r in self._scan(txn, "db")]
-        txn.rollback()
+        out = self._run(lambda txn: [DatabaseRecord.load(r) for r in self._scan(txn, "db")])
         if account_id is not None:
             out = [d for d in out if d.account_id == account_id]
         return sorted(out, key=lambda d: d.id)
 
     def database(self, account_id: str | None, name: str) -> DatabaseRecord:
-        txn = self._txn()
-        rec = self._get(txn, "db", self._db_key(account_id, name)) if account_id else None
-        txn.rollback()
+        rec = (
+            self._run(lambda txn: self._get(txn, "db", self._db_key(account_id, name)))
+            if account_id
+            else None
+        )
         if rec is None:
             raise NotFound(f'database "{clip(name)}" not found')
         return DatabaseRecord.load(rec)
 
     def by_tenant(self, tenant_id: str) -> DatabaseRecord | None:
-        txn = self._txn()
-        ref = txn.get(_key("tenant", tenant_id))
-        rec = self._get(txn, "db", ref) if ref else None
-        txn.rollback()
+        def body(txn: Transaction) -> dict[str, Any] | None:
+            ref = txn.get(_key("tenant", tenant_id))
+            return self._get(txn, "db", ref) if ref else None
+
+        rec = self._run(body)
         return None if rec is None else DatabaseRecord.load(rec)
 
     @staticmethod
     def _db_key(account_id: str, name: str) -> str:
         return f"{account_id}/{name}"
+
+    def _current(self, txn: Transaction, rec: DatabaseRecord) -> dict[str, Any]:
+        """The stored record of ``rec``'s database under ``rec``'s name; NotFound if that name
+        is gone or now names another database (deleted and made again, renamed)."""
+        raw = self._get(txn, "db", self._db_key(rec.account_id, rec.name))
+        if raw is None or raw["id"] != rec.id:
+            raise NotFound(f'database "{rec.name}" not found')
+        return raw
 
     def create_database(
         self,
@@ -513,15 +538,28 @@ class Registry:
         parent: DatabaseRecord | None = None,
         fork_ts: int | None = None,
         tenant_id: str | None = None,
-        db_id: int | None = None,
         password: str | None = None,
         **fields: Any,
     ) -> DatabaseRecord:
         """A new database record (``fields``: DatabaseRecord's SQL-side ones, home_id...)
-        whose admin password (``password`` or a random one) is on the returned record only."""
+        whose admin password (``password`` or a random one) is on the returned record only;
+        with ``parent``, a branch of it (which must be ACTIVE).
+
+        Exact under any interleaving: the name's uniqueness (Conflict), the anonymous cap
+        (Forbidden) and MAX_BRANCHES_IN_FLIGHT (TooManyRequests) are checked in the same
+        transaction that bumps the id sequence (``seq/database``), a key every creation
+        writes, so of two concurrent creations only the first to commit does (a write
+        conflict) and the other runs again on a snapshot that holds it: snapshot isolation's
+        write skew cannot let a sixth database or a third branch creation through. A branch
+        creation also rewrites its parent's record, which ``delete`` writes after checking
+        the parent has no branches, so the two cannot both commit either."""
         _check_name(name, fields.get("home_id") is not None)
-        txn = self._txn()
-        try:
+        password = password or secrets.token_urlsafe(18)
+        scram = scram_verifier(password)  # PBKDF2, outside the transaction: shorter races
+        tenant = tenant_id or secrets.token_hex(6)
+
+        def body(txn: Transaction) -> DatabaseRecord:
+            db_id = self._next_id(txn)
             if self._get(txn, "db", self._db_key(account.id, name)) is not None:
                 raise Conflict(f'database "{name}" already exists')
             mine = [r for r in self._scan(txn, "db") if r["account_id"] == account.id]
@@ -532,21 +570,24 @@ class Registry:
                     f"{account.id}"
                 )
             if parent is not None:
+                current = self._current(txn, parent)
+                if current["state"] != "ACTIVE":
+                    raise Conflict(f'database "{parent.name}" is {current["state"]}, not ACTIVE')
+                self._put(txn, "db", self._db_key(account.id, parent.name), current)
                 creating = [r for r in mine if r["state"] == "CREATING"]
                 if len(creating) >= MAX_BRANCHES_IN_FLIGHT:
                     raise TooManyRequests(
                         f"at most {MAX_BRANCHES_IN_FLIGHT} branch creations may be in progress; "
                         "retry after they finish"
                     )
-            now = time.time()
             rec = DatabaseRecord(
-                id=db_id if db_id is not None else self._next_id(txn),
+                id=db_id,
                 name=name,
                 account_id=account.id,
-                tenant_id=tenant_id or secrets.token_hex(6),
-                scram={},
+                tenant_id=tenant,
+                scram=scram,
                 state=state,
-                created_at=now,
+                created_at=time.time(),
                 parent_id=parent.id if parent else None,
                 parent_name=parent.name if parent else None,
                 fork_ts=fork_ts,
@@ -554,42 +595,62 @@ class Registry:
             )
             if txn.get(_key("tenant", rec.tenant_id)) is not None:
                 raise Conflict(f"tenant {rec.tenant_id} already exists")
-            rec.password = password or secrets.token_urlsafe(18)
-            rec.scram = scram_verifier(rec.password)
             db_key = self._db_key(account.id, name)
             self._put(txn, "db", db_key, rec.stored())
             txn.put(_key("tenant", rec.tenant_id), db_key.encode())
-        except BaseException:
-            txn.rollback()
-            raise
-        self._commit(txn)
+            return rec
+
+        with self._creating:
+            rec = self._run(body)
+        rec.password = password
         return rec
 
-    def update(self, rec: DatabaseRecord, **changes: Any) -> DatabaseRecord:
-        txn = self._txn()
-        current = self._get(txn, "db", self._db_key(rec.account_id, rec.name))
-        if current is None:
-            txn.rollback()
-            raise NotFound(f'database "{rec.name}" not found')
-        current.update(changes)
-        if "state" in changes:
-            current["state_changed_at"] = time.time()
-        updated = DatabaseRecord.load(current)
-        self._put(txn, "db", self._db_key(rec.account_id, rec.name), updated.stored())
-        self._commit(txn)
-        return updated
+    def update(self, rec: DatabaseRecord, *, when: str | None = None,
+               **changes: Any) -> DatabaseRecord:  # fmt: skip
+        """``rec``'s database with ``changes``. ``when``: only if its state is still that one,
+        else it is returned unchanged (the reconciler read a branch CREATING; a delete since
+        must not be undone by its ACTIVE). NotFound if ``rec``'s name is gone or names
+        another database now (renamed, or deleted and made again)."""
+
+        def body(txn: Transaction) -> DatabaseRecord:
+            current = self._current(txn, rec)
+            if when is not None and current["state"] != when:
+                return DatabaseRecord.load(current)
+            current.update(changes)
+            if "state" in changes:
+                current["state_changed_at"] = time.time()
+            updated = DatabaseRecord.load(current)
+            self._put(txn, "db", self._db_key(rec.account_id, rec.name), updated.stored())
+            return updated
+
+        return self._run(body)
+
+    def delete(self, rec: DatabaseRecord) -> DatabaseRecord:
+        """Mark ``rec``'s database DELETING, unless it has branches (Conflict): checked in the
+        transaction that writes its record, which a branch creation of it writes too."""
+
+        def body(txn: Transaction) -> DatabaseRecord:
+            current = self._current(txn, rec)
+            mine = (r for r in self._scan(txn, "db") if r["account_id"] == rec.account_id)
+            children = [r["name"] for r in mine if r["parent_id"] == rec.id]
+            if children:
+                raise Conflict(f'database "{rec.name}" has branches: {", ".join(children)}; '
+                               "delete them first")  # fmt: skip
+            current.update(state="DELETING", state_changed_at=time.time())
+            self._put(txn, "db", self._db_key(rec.account_id, rec.name), current)
+            return DatabaseRecord.load(current)
+
+        return self._run(body)
 
     def rename(self, rec: DatabaseRecord, new_name: str) -> DatabaseRecord:
         """``rec`` under ``new_name`` (its id, prefix and tenant stay); branches of it keep
         their parent by id and show the new name."""
         _check_name(new_name, rec.home_id is not None)
-        txn = self._txn()
-        try:
+
+        def body(txn: Transaction) -> DatabaseRecord:
             old_key = self._db_key(rec.account_id, rec.name)
             new_key = self._db_key(rec.account_id, new_name)
-            current = self._get(txn, "db", old_key)
-            if current is None:
-                raise NotFound(f'database "{rec.name}" not found')
+            current = self._current(txn, rec)
             if self._get(txn, "db", new_key) is not None:
                 raise Conflict(f'database "{new_name}" already exists')
             current["name"] = new_name
@@ -600,38 +661,40 @@ class Registry:
                 if child["account_id"] == rec.account_id and child["parent_id"] == rec.id:
                     child["parent_name"] = new_name
                     self._put(txn, "db", self._db_key(rec.account_id, child["name"]), child)
-        except BaseException:
-            txn.rollback()
-            raise
-        self._commit(txn)
-        return DatabaseRecord.load(current)
+            return DatabaseRecord.load(current)
+
+        return self._run(body)
 
     def forget(self, rec: DatabaseRecord) -> None:
-        txn = self._txn()
-        txn.delete(_key("db", self._db_key(rec.account_id, rec.name)))
-        txn.delete(_key("tenant", rec.tenant_id))
-        self._commit(txn)
+        """Delete ``rec``'s record and tenant; nothing if its name names another database
+        now (it was renamed: the reconciler finds it again under its new name)."""
+
+        def body(txn: Transaction) -> None:
+            try:
+                self._current(txn, rec)
+            except NotFound:
+                return
+            txn.delete(_key("db", self._db_key(rec.account_id, rec.name)))
+            txn.delete(_key("tenant", rec.tenant_id))
+
+        self._run(body)
 
     def reset_password(self, rec: DatabaseRecord) -> DatabaseRecord:
         """A new random admin password (on the returned record only), and every connect token
         of the tenant revoked, in one transaction."""
         password = secrets.token_urlsafe(18)
-        txn = self._txn()
-        try:
-            key = self._db_key(rec.account_id, rec.name)
-            raw = self._get(txn, "db", key)
-            if raw is None:
-                raise NotFound(f'database "{rec.name}" not found')
-            current = DatabaseRecord.load(raw)
-            current.scram = scram_verifier(password)
-            self._put(txn, "db", key, current.stored())
+        scram = scram_verifier(password)
+
+        def body(txn: Transaction) -> DatabaseRecord:
+            current = DatabaseRecord.load(self._current(txn, rec))
+            current.scram = scram
+            self._put(txn, "db", self._db_key(rec.account_id, rec.name), current.stored())
             lo = _key("login", f"{rec.tenant_id}/")
             for k, _ in list(txn.iter_scan(lo, lo[:-1] + b"0")):
                 txn.delete(k)
-        except BaseException:
-            txn.rollback()
-            raise
-        self._commit(txn)
+            return current
+
+        current = self._run(body)
         current.password = password
         return current
 
@@ -642,13 +705,15 @@ class Registry:
         return f"{tenant_id}/{expires_at:010d}/{jti}"
 
     def add_login(self, tenant_id: str, jti: str, verifier: Verifier) -> None:
-        """Register a connect token's verifier until ``verifier.expires_at``; at most
-        ``MAX_LIVE_TOKENS`` live ones per database (TooManyRequests past it)."""
+        """Register a connect token's verifier until ``verifier.expires_at``; at most about
+        ``MAX_LIVE_TOKENS`` live ones per database (TooManyRequests past it; concurrent
+        registrations write different keys, so a few may pass it together: a bound on cost,
+        not an exact count)."""
         assert verifier.expires_at is not None
         expires = int(verifier.expires_at)
         value = _U64.pack(expires) + verifier.stored_key + verifier.server_key
-        txn = self._txn()
-        try:
+
+        def body(txn: Transaction) -> None:
             lo = _key("login", f"{tenant_id}/{int(time.time()):010d}")
             live = sum(1 for _ in txn.iter_scan(lo, _key("login", f"{tenant_id}0")))
             if live >= MAX_LIVE_TOKENS:
@@ -657,23 +722,19 @@ class Registry:
                     "login checks them all): wait for some to expire, or reset its password"
                 )
             txn.put(_key("login", self._login_key(tenant_id, expires, jti)), value)
-        except BaseException:
-            txn.rollback()
-            raise
-        self._commit(txn)
+
+        self._run(body)
 
     def has_login(self, tenant_id: str, expires_at: int, jti: str) -> bool:
-        txn = self._txn()
-        found = txn.get(_key("login", self._login_key(tenant_id, expires_at, jti))) is not None
-        txn.rollback()
-        return found
+        key = _key("login", self._login_key(tenant_id, expires_at, jti))
+        return self._run(lambda txn: txn.get(key) is not None)
 
     def credentials(self, tenant_id: str) -> tuple[DatabaseRecord, list[Verifier]] | None:
         """A tenant's database and the verifiers of its live connect tokens, read in one
         transaction: the range of tokens expiring from now on, nothing older."""
         now = time.time()
-        txn = self._txn()
-        try:
+
+        def body(txn: Transaction) -> tuple[DatabaseRecord, list[Verifier]] | None:
             ref = txn.get(_key("tenant", tenant_id))
             rec = self._get(txn, "db", ref) if ref else None
             if rec is None:
@@ -685,35 +746,27 @@ class Registry:
                 token = _login_value(raw)
                 if token.expires_at is not None and token.expires_at > now:
                     tokens.append(token)
-        finally:
-            txn.rollback()
-        return DatabaseRecord.load(rec), tokens
+            return DatabaseRecord.load(rec), tokens
+
+        return self._run(body)
 
     def purge_logins(self, now: float | None = None) -> int:
         """Delete the records of expired connect tokens (and of an older version's keys);
         how many."""
-        now = time.time() if now is None else now
-        txn = self._txn()
-        lo = _key("login", b"")
-        gone = 0
-        try:
+        at = time.time() if now is None else now
+
+        def body(txn: Transaction) -> int:
+            lo = _key("login", b"")
+            gone = 0
             for k, raw in list(txn.iter_scan(lo, lo[:-1] + b"0")):
-                if (_login_value(raw).expires_at or 0) <= now:
+                if (_login_value(raw).expires_at or 0) <= at:
                     txn.delete(k)
                     gone += 1
-        except BaseException:
-            txn.rollback()
-            raise
-        if gone:
-            self._commit(txn)
-        else:
-            txn.rollback()
-        return gone
+            return gone
+
+        return self._run(body)
 
     def login_count(self) -> int:
         """Connect-token records kept, live or not (for tests and metrics)."""
-        txn = self._txn()
         lo = _key("login", b"")
-        n = sum(1 for _ in txn.iter_scan(lo, lo[:-1] + b"0"))
-        txn.rollback()
-        return n
+        return self._run(lambda txn: sum(1 for _ in txn.iter_scan(lo, lo[:-1] + b"0")))

@@ -32,6 +32,7 @@ class Api:
     port: int
     token: str
     slots: StatementSlots
+    plane: ControlPlane
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
@@ -78,7 +79,7 @@ def serve(sql_timeout_s: float = 30.0) -> Iterator[Api]:
     thread.start()
     wait_until(lambda: server.started)
     try:
-        yield Api(port, token, slots)
+        yield Api(port, token, slots, plane)
     finally:
         slots.close()
         server.should_exit = True
