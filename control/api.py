@@ -7,10 +7,12 @@ Errors are JSON ``{"error": ..., "code": ...}`` with a fitting HTTP status: 400 
 or wrong state, 413 request body over the limit, 429 too many branch creations at once, over
 the tenant's QPS limit (/sql) or too many sign-ups from one address, 503 ``Busy`` (with
 Retry-After) when concurrent requests kept changing the records a request needs for
-``registry.RETRY_DEADLINE_S`` (10 s; nothing was done, send it again) or the node is shutting
-down. Parallel requests get these answers and no others: the registry runs a request's
-transaction again when a concurrent one wins a race, so a KV write conflict (40001) never
-reaches a client. No error repeats more than ``MAX_ERROR_CHARS`` of what it was sent.
+``registry.RETRY_DEADLINE_S`` (10 s; nothing was done, send it again), or the store cannot
+answer now (the node is shutting down, no Raft leader, an unknown commit outcome, a full disk:
+``UNAVAILABLE_SQLSTATES``), 500 an internal error. Parallel requests get these answers and no
+others: the registry runs a request's transaction again when a concurrent one wins a race, so
+a KV write conflict (40001) never reaches a client. No error repeats more than
+``MAX_ERROR_CHARS`` of what it was sent.
 """
 
 from __future__ import annotations
@@ -51,6 +53,19 @@ from sql.database import Database
 SQL_TIMEOUT_S = 30.0  # the REST /sql endpoint's statement_timeout unless configured
 SIGNUPS_PER_MINUTE = 10.0  # anonymous sign-ups per client address (a burst of as many)
 MAX_ERROR_CHARS = 2000  # of an error's message and detail
+
+
+# SQLSTATEs of a store that could not serve the request now (no Raft leader, a commit whose
+# outcome is unknown, a full disk, too many connections, shutting down): the client may send
+# it again (503 with Retry-After); any other database error is the request's own (400), but
+# an internal one (XX000) is the server's (500).
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P03", "40003", "53100", "53300"})
+
+
+def http_status(sqlstate: str) -> int:
+    if sqlstate in UNAVAILABLE_SQLSTATES:
+        return 503
+    return 500 if sqlstate.startswith("XX") else 400
 
 
 def _utf8(value: str) -> str:
@@ -170,6 +185,7 @@ def build_app(
 
     @app.exception_handler(Db9Error)
     async def db9_error(request: Request, exc: Db9Error) -> JSONResponse:
+        status = http_status(exc.sqlstate)
         return JSONResponse(
             {
                 "error": clip(exc.message, MAX_ERROR_CHARS),
@@ -177,7 +193,8 @@ def build_app(
                 "sqlstate": exc.sqlstate,
                 "detail": None if exc.detail is None else clip(exc.detail, MAX_ERROR_CHARS),
             },
-            status_code=503 if exc.sqlstate == Reason.SHUTDOWN.value[0] else 400,
+            status_code=status,
+            headers={"Retry-After": "1"} if status == 503 else None,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from cluster.convert import OutcomeUnknown, Unavailable
 from control.api import build_app
 from control.plane import ControlPlane
 from control.registry import (
@@ -25,7 +26,7 @@ from control.registry import (
     Registry,
 )
 from kv.client import TxnClient
-from kv.errors import WriteConflict
+from kv.errors import Db9Error, DiskFull, WriteConflict
 from tests.control.test_api import KEY, auth
 from tests.control.test_api_runaway import Api, serve, wait_until
 from tests.kv.conftest import local_kv
@@ -220,3 +221,31 @@ def test_a_registry_that_cannot_commit_answers_503_with_retry_after(
     assert r.status_code == 503, r.text
     assert int(r.headers["Retry-After"]) >= 1
     assert r.json()["code"] == "Busy" and "retry" in r.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (Unavailable("no Raft leader is reachable"), 503),  # 57P03
+        (OutcomeUnknown("the commit's outcome is unknown"), 503),  # 40003
+        (DiskFull("no space left on device"), 503),  # 53100
+        (Db9Error("internal"), 500),  # XX000
+    ],
+)
+def test_a_store_that_cannot_answer_is_503_or_500_never_a_400(
+    monkeypatch: pytest.MonkeyPatch, error: Db9Error, status: int
+) -> None:
+    """A request the store could not serve (no leader, an unknown outcome, a full disk) is
+    the server's condition, not bad input: 503 with Retry-After; an internal error 500."""
+    plane, account = _plane()
+    token, _ = plane.registry.create_token(account.id, "t")
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(plane.registry, "create_database", fail)
+    with TestClient(build_app(plane)) as client:
+        r = client.post("/v1/databases", json={"name": "x"}, headers=auth(token))
+    assert r.status_code == status, r.text
+    assert r.json()["sqlstate"] == error.sqlstate
+    assert (status == 503) == ("Retry-After" in r.headers)
