@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 import click
 
+from control.cloud_cli import psql_table
 from control.config import ServerConfig
 from kv.client import LocalKv, TxnClient
 from kv.errors import Db9Error
@@ -37,22 +39,52 @@ def kv() -> None:
 
 
 def _data_dir_option(fn: F) -> F:
+    fn = click.option("--create", is_flag=True,
+                      help="Make an empty store if the data directory holds none.")(fn)  # fmt: skip
     return click.option("--data-dir", default=None, help="Data directory (DB9_DATA_DIR).")(fn)
 
 
 @contextmanager
-def _client(data_dir: str | None) -> Iterator[TxnClient]:
-    config = ServerConfig.from_env(data_dir=data_dir)
+def _client(data_dir: str | None, create: bool) -> Iterator[TxnClient]:
+    """The store in the data directory, opened only if no server holds it and, unless
+    ``create``, only if it is there: a mistyped or default directory must not become a new
+    empty store."""
+    path = ServerConfig.from_env(data_dir=data_dir).data_dir
+    if not create and not os.path.exists(os.path.join(path, "data.mdb")):
+        raise click.ClickException(_no_store(path))
     try:
-        local = LocalKv.open(config.data_dir)
+        local = LocalKv.open(path)
     except Db9Error as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_held(path) or str(exc)) from None
     try:
         yield TxnClient(local)
     except Db9Error as exc:
         raise click.ClickException(f"{exc} (SQLSTATE {exc.sqlstate})") from None
     finally:
         local.close()
+
+
+def _no_store(path: str) -> str:
+    from control import discovery
+
+    why = "it does not exist" if not os.path.exists(path) else "it holds no data.mdb"
+    servers = discovery.running()
+    if not servers:
+        return f"no db9 store in {path} ({why}); --create makes an empty one"
+    return (f"no db9 store in {path} ({why}); the running db9 server keeps its data in "
+            f"{servers[0].data_dir}: run SQL through it with db9 db sql")  # fmt: skip
+
+
+def _held(path: str) -> str | None:
+    """Why the store in ``path`` cannot be opened, if an announced server holds it."""
+    from control import discovery
+
+    for server in discovery.running():
+        if os.path.realpath(server.data_dir) == os.path.realpath(path):
+            return (f"data directory {path} is in use by the running db9 server (pid "
+                    f"{server.pid}, API {server.api_url}): use db9 db sql, or stop it "
+                    "first")  # fmt: skip
+    return None
 
 
 def _bytes(text: str) -> bytes:
@@ -66,9 +98,9 @@ def _text(raw: bytes) -> str:
 @kv.command("get")
 @click.argument("key")
 @_data_dir_option
-def kv_get(key: str, data_dir: str | None) -> None:
+def kv_get(key: str, data_dir: str | None, create: bool) -> None:
     """Print the value of KEY (exit 1 if absent)."""
-    with _client(data_dir) as c:
+    with _client(data_dir, create) as c:
         txn = c.begin()
         value = txn.get(_bytes(key))
         txn.rollback()
@@ -82,9 +114,9 @@ def kv_get(key: str, data_dir: str | None) -> None:
 @click.argument("key")
 @click.argument("value")
 @_data_dir_option
-def kv_put(key: str, value: str, data_dir: str | None) -> None:
+def kv_put(key: str, value: str, data_dir: str | None, create: bool) -> None:
     """Set KEY to VALUE in one transaction."""
-    with _client(data_dir) as c:
+    with _client(data_dir, create) as c:
         txn = c.begin()
         txn.put(_bytes(key), _bytes(value))
         click.echo(f"committed at {txn.commit()}")
@@ -93,9 +125,9 @@ def kv_put(key: str, value: str, data_dir: str | None) -> None:
 @kv.command("delete")
 @click.argument("key")
 @_data_dir_option
-def kv_delete(key: str, data_dir: str | None) -> None:
+def kv_delete(key: str, data_dir: str | None, create: bool) -> None:
     """Delete KEY in one transaction."""
-    with _client(data_dir) as c:
+    with _client(data_dir, create) as c:
         txn = c.begin()
         txn.delete(_bytes(key))
         click.echo(f"committed at {txn.commit()}")
@@ -109,10 +141,11 @@ def kv_delete(key: str, data_dir: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @_data_dir_option
 def kv_scan(
-    start: str, end: str | None, limit: int, reverse: bool, as_json: bool, data_dir: str | None
-) -> None:
+    start: str, end: str | None, limit: int, reverse: bool, as_json: bool,
+    data_dir: str | None, create: bool,
+) -> None:  # fmt: skip
     """List keys and values in [START, END)."""
-    with _client(data_dir) as c:
+    with _client(data_dir, create) as c:
         txn = c.begin()
         rows = txn.scan(
             _bytes(start), None if end is None else _bytes(end), limit=limit, reverse=reverse
@@ -125,24 +158,12 @@ def kv_scan(
             click.echo(f"{_text(k)}\t{_text(v)}")
 
 
-def _format_table(columns: list[str], rows: list[tuple[str, ...]]) -> str:
-    """psql's aligned format: a header, a rule, the rows, and a row count."""
-    widths = [len(c) for c in columns]
-    for row in rows:
-        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
-    head = " | ".join(c.center(w) for c, w in zip(columns, widths, strict=True))
-    rule = "-+-".join("-" * w for w in widths)
-    body = [" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
-    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
-    return "\n".join([head, rule, *body, count])
-
-
 @main.command("sql")
 @click.option("-c", "--command", "command", default=None, help="SQL to run.")
 @click.option("-f", "--file", "file", type=click.File("r"), default=None, help="SQL file.")
 @_data_dir_option
 def sql_command(
-    command: str | None, file: click.utils.LazyFile | None, data_dir: str | None
+    command: str | None, file: click.utils.LazyFile | None, data_dir: str | None, create: bool
 ) -> None:
     """Run SQL against the local store's default database (the node must be stopped)."""
     from sql.database import Database
@@ -153,7 +174,7 @@ def sql_command(
     text = command if command is not None else (file.read() if file is not None else None)
     if text is None:
         raise click.UsageError("give SQL with -c or -f")
-    with _client(data_dir) as c:
+    with _client(data_dir, create) as c:
         session = Session(Database(c, database_prefix(DEFAULT_DATABASE_ID)))
         try:
             for result in session.execute(text):
@@ -170,7 +191,7 @@ def sql_command(
                     )
                     for r in result.rows or []
                 ]
-                click.echo(_format_table([n for n, _ in result.columns], rows))
+                click.echo(psql_table([n for n, _ in result.columns], rows))
         except Db9Error as exc:
             session.close()
             raise click.ClickException(f"{exc.message} (SQLSTATE {exc.sqlstate})") from None
@@ -186,11 +207,11 @@ def sql_command(
     help="Keep versions newer than this many seconds.",
 )
 @_data_dir_option
-def kv_gc(life_time: float, data_dir: str | None) -> None:
+def kv_gc(life_time: float, data_dir: str | None, create: bool) -> None:
     """Garbage-collect versions older than --life-time seconds."""
     from kv.timestamp import compose, physical_ms
 
-    with _client(data_dir) as c:
+    with _client(data_dir, create) as c:
         now = c.backend.get_ts()
         report = collect_garbage(
             c.backend, compose(max(0, physical_ms(now) - int(life_time * 1000)))

@@ -1,9 +1,10 @@
 """The ``db9`` commands that talk to the REST API: databases, branches, tokens, SQL.
 
-The API is at ``DB9_API_URL`` (default http://127.0.0.1:8080, the local server) and the API
-token comes from ``DB9_TOKEN`` or ``DB9_API_KEY``, else from the local server's data
-directory. Every failure is one line on stderr and a non-zero exit; ``--json`` prints what a
-script parses.
+The API is at ``DB9_API_URL`` and the API token comes from ``DB9_TOKEN`` or ``DB9_API_KEY``;
+without them, from the running local server's announcement (control.discovery: its URL and
+token file, whatever its data directory), else http://127.0.0.1:8080 and the token file of
+``DB9_DATA_DIR`` or the default data directory. Every failure is one line on stderr and a
+non-zero exit; ``--json`` prints what a script parses.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ from typing import Any, NoReturn
 import click
 import httpx
 
+from control import discovery
 from control.config import default_data_dir
+
+DEFAULT_API_URL = "http://127.0.0.1:8080"
 
 
 class Api:
     def __init__(self) -> None:
-        self.url = os.environ.get("DB9_API_URL", "http://127.0.0.1:8080").rstrip("/")
-        self.token = os.environ.get("DB9_TOKEN") or os.environ.get("DB9_API_KEY") or _local_token()
+        url = os.environ.get("DB9_API_URL")
+        token = os.environ.get("DB9_TOKEN") or os.environ.get("DB9_API_KEY")
+        local = None if token or os.environ.get("DB9_DATA_DIR") else _local_server(url)
+        self.url = (url or (local.api_url if local else DEFAULT_API_URL)).rstrip("/")
+        self.token = token or (local.token() if local else None) or _local_token()
 
     def call(self, method: str, path: str, body: Any = None, *, text: bool = False) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -40,6 +47,12 @@ class Api:
         if text:
             return r.text
         return r.json() if r.content else None
+
+
+def _local_server(url: str | None) -> discovery.Announcement | None:
+    """The running local server (the one at ``url`` if given), most recently started."""
+    found = discovery.running(url)
+    return found[0] if found else None
 
 
 def _local_token() -> str | None:
@@ -72,6 +85,29 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> str:
     return "\n".join(lines)
 
 
+def psql_table(columns: list[str], rows: list[tuple[str, ...]]) -> str:
+    """psql's aligned format: the column names as they are, a rule, the rows, a row count."""
+    widths = [len(c) for c in columns]
+    for row in rows:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    head = " | ".join(c.center(w) for c, w in zip(columns, widths, strict=True))
+    rule = "-+-".join("-" * w for w in widths)
+    body = [" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]
+    count = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    return "\n".join([head, rule, *body, count])
+
+
+def _cell(value: Any) -> str:
+    """A JSON value of /sql's rows as psql prints it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, list):
+        return "{" + ",".join("NULL" if v is None else _cell(v) for v in value) + "}"
+    return str(value)
+
+
 def register(main: click.Group) -> None:
     main.add_command(create)
     main.add_command(list_databases)
@@ -85,11 +121,17 @@ def register(main: click.Group) -> None:
 
 
 @click.command("health")
-@click.option("--url", default=None, help="The node's REST API (DB9_API_URL; default :8080).")
+@click.option(
+    "--url",
+    default=None,
+    help="The node's REST API (DB9_API_URL; default: the running local server, else :8080).",
+)
 def health(url: str | None) -> None:
     """Exit 0 once the node serves SQL: its pgwire answers and, in a cluster, a leader is known
     (the node's /v1/health; the compose healthcheck)."""
-    base = (url or os.environ.get("DB9_API_URL", "http://127.0.0.1:8080")).rstrip("/")
+    url = url or os.environ.get("DB9_API_URL")
+    local = None if url else _local_server(None)
+    base = (url or (local.api_url if local else DEFAULT_API_URL)).rstrip("/")
     try:
         r = httpx.get(base + "/v1/health", timeout=10)
     except httpx.HTTPError as exc:
@@ -193,9 +235,8 @@ def sql(name: str, query: str | None, file: Any, as_json: bool) -> None:
         return
     for res in out["results"]:
         if res["columns"] is not None:
-            rows = [dict(zip(res["columns"], r, strict=True)) for r in res["rows"]]
-            click.echo(_table(rows, res["columns"]) if rows else " | ".join(res["columns"]))
-            click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+            rows = [tuple(_cell(v) for v in r) for r in res["rows"]]
+            click.echo(psql_table(res["columns"], rows))
         else:
             click.echo(res["tag"])
 

@@ -566,7 +566,8 @@ class RegistryAuthenticator:
 
     def _database_role(self, rec: DatabaseRecord, name: str) -> Role | None:
         """A role of the tenant's database (CREATE ROLE ... LOGIN PASSWORD) as a login to
-        that database only, running as that role; None if it may not log in."""
+        that database only (the directory tells another's name, 42501, from an unknown one,
+        3D000), running as that role; None if it may not log in."""
         database = self.plane.database_for(rec)
         login = logins.find(database, name)
         if login is None:
@@ -574,8 +575,9 @@ class RegistryAuthenticator:
         secret = login.secret
         verifier = Verifier(secret.stored_key, secret.server_key)
         return Role(database, secret.salt, secret.iterations, [verifier],
-                    credential=secret.stored_key, acts_as=login.name,
-                    superuser=login.superuser, connlimit=login.connlimit)  # fmt: skip
+                    LoginDirectory(self.plane, rec), credential=secret.stored_key,
+                    acts_as=login.name, superuser=login.superuser,
+                    connlimit=login.connlimit)  # fmt: skip
 
     def credentials(self) -> dict[str, bytes]:
         """Every login's current ``Role.credential`` (PgServer.credentials polls it)."""

@@ -29,7 +29,7 @@ from fastapi import FastAPI
 
 from cluster.node import ClusterConfig, ClusterNode
 from cluster.state_machine import RaftOptions
-from control import allocator
+from control import allocator, discovery
 from control.api import build_app
 from control.config import ServerConfig
 from control.plane import ControlPlane, RegistryAuthenticator
@@ -253,11 +253,12 @@ class Node:
             api_task = asyncio.create_task(api.serve(sockets=[sock]))
         host = self.host
         click.echo(f"db9 node {self.config.node_id}: data in {self.config.data_dir}")
+        announced = None
         if self.config.api_port:
             url = f"http://{self.config.api_host}:{self.config.api_port}"
-            click.echo(
-                f"REST API on {url} (docs at /docs); API token in {self.config.data_dir}/api-token"
-            )
+            token_file = os.path.join(self.config.data_dir, "api-token")
+            click.echo(f"REST API on {url} (docs at /docs); API token in {token_file}")
+            announced = self._announce(token_file)
         if self.cluster is not None:
             cfg = self.cluster.config
             click.echo(f"raft on {cfg.raft_addr} (members {', '.join(cfg.peers)}), "
@@ -274,8 +275,27 @@ class Node:
         if self.tls_ca:
             click.echo("or, verifying the server's certificate:")
             click.echo(f'  psql "{url}?sslmode=verify-full&sslrootcert={self.tls_ca}"')
-        await stop.wait()
-        await self.shutdown(api if api_task is not None else None, api_task)
+        try:
+            await stop.wait()
+            await self.shutdown(api if api_task is not None else None, api_task)
+        finally:
+            if announced is not None:
+                discovery.withdraw(announced)
+
+    def _announce(self, token_file: str) -> str | None:
+        """Tell the CLI where this node's API and token are (control.discovery); None if the
+        user's runtime directory cannot be written (the CLI then needs DB9_DATA_DIR)."""
+        host = self.config.api_host
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+        try:
+            return discovery.announce(
+                f"http://{host}:{self.config.api_port}",
+                token_file if self.api_token is not None else "",
+                self.config.data_dir,
+            )
+        except OSError as exc:
+            log.warning("cannot announce the server in %s: %s", discovery.runtime_dir(), exc)
+            return None
 
     async def shutdown(self, api: _ApiServer | None, api_task: asyncio.Task[None] | None) -> None:
         """Fast shutdown, bounded: refuse and interrupt every statement (57P01), end the

@@ -53,8 +53,9 @@ class Role:
     salt: bytes
     iterations: int
     verifiers: list[Verifier] = field(default_factory=list)
-    # The databases the login may reach by dbname (sql.databases.DatabaseDirectory); None:
-    # ``database`` whatever dbname says.
+    # The databases a login names by dbname (sql.databases.DatabaseDirectory; 3D000 for any
+    # other name); a role with ``acts_as`` reaches only ``database`` of them (42501). None:
+    # ``database`` alone, as dbname ``postgres`` or its name.
     directory: DatabaseDirectory | None = None
     # Names the role's credentials (its password's StoredKey): a session logged in with one
     # ends when they change (PgServer.credentials).

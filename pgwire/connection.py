@@ -44,6 +44,7 @@ from sql.activity import Backend
 from sql.errors import (
     FeatureNotSupported,
     InternalError,
+    InvalidCatalogName,
     InvalidParameterValue,
     InvalidSqlStatementName,
     Raised,
@@ -693,22 +694,20 @@ class PgConnection:
         self.user = user  # counted by sessions_of from now on (no await till it is admitted)
         if not self.server.admit(self):
             return await self.fatal("53300", "sorry, too many clients already")
+        # No dbname is the user name, as in PostgreSQL (libpq sends it so): 3D000 unless a
+        # database has that name. Connection strings name "postgres".
+        dbname = params.get("database") or user
         database, info = role.database, None
-        dbname = params.get("database") or "postgres"
-        if role.directory is None and role.acts_as and dbname not in ("postgres", user,
-                                                                      database.name):  # fmt: skip
+        try:
+            if role.directory is not None:  # off the loop: the registry may wait for a leader
+                database, info = await asyncio.to_thread(role.directory.open, dbname)
+            elif dbname not in ("postgres", database.name):
+                raise InvalidCatalogName(f'database "{dbname}" does not exist')
+        except Db9Error as exc:
+            return await self.fatal(exc.sqlstate, exc.message)
+        if role.acts_as and database.db != role.database.db:
             # A database's role reaches that database only (roles are not cluster-wide).
             return await self.fatal("42501", f'permission denied for database "{dbname}"')
-        if role.directory is not None:
-            # A client naming no database (or libpq's default, the user name) gets the
-            # login's own, as the connection strings' "postgres" does.
-            dbname = params.get("database") or "postgres"
-            try:
-                database, info = await asyncio.to_thread(
-                    role.directory.open, "postgres" if dbname == user else dbname
-                )
-            except Db9Error as exc:
-                return await self.fatal(exc.sqlstate, exc.message)
         self.send(M.auth_sasl_final(final.encode()))
         self.send(M.auth_ok())
         role_name = user.split(".", 1)[1] if "." in user else user
@@ -717,7 +716,8 @@ class PgConnection:
             roles.login_as(self.session, role.acts_as, role.superuser)
         self.credential = role.credential
         if info is not None:
-            self.session.directory = role.directory
+            if not role.acts_as:  # CREATE/DROP DATABASE: the database's superuser only
+                self.session.directory = role.directory
             self.session.login_defaults(info.settings)  # ALTER DATABASE SET
         if params.get("application_name"):
             self.session.settings["application_name"] = params["application_name"]

@@ -1,14 +1,19 @@
-"""The db9 CLI's kv commands: results on stdout, failures as one line and a non-zero exit."""
+"""The db9 CLI's store and SQL commands: results on stdout, failures as one line and a
+non-zero exit."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
+from control import cloud_cli
 from control.cli import main
 from kv.engine.lmdb import LmdbEngine
+from tests.control.test_api import setup as setup
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -18,7 +23,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_put_get_scan_delete_round_trip(tmp_path: Path) -> None:
     d = str(tmp_path / "db")
-    assert run("kv", "put", "greeting", "hello", "--data-dir", d)[0] == 0
+    assert run("kv", "put", "greeting", "hello", "--data-dir", d, "--create")[0] == 0
     assert run("kv", "put", "guest", "x", "--data-dir", d)[0] == 0
     assert run("kv", "get", "greeting", "--data-dir", d)[1] == "hello\n"
     code, out, _ = run("kv", "scan", "--start", "g", "--json", "--data-dir", d)
@@ -53,6 +58,7 @@ def test_sql_runs_statements_and_prints_psql_style_tables(tmp_path: Path) -> Non
         "sql",
         "--data-dir",
         d,
+        "--create",
         "-c",
         "CREATE TABLE t (id int PRIMARY KEY, name text); INSERT INTO t VALUES (1, 'ann');"
         "SELECT * FROM t",
@@ -69,10 +75,35 @@ def test_sql_runs_statements_and_prints_psql_style_tables(tmp_path: Path) -> Non
 
 
 def test_sql_error_is_one_line_with_its_sqlstate(tmp_path: Path) -> None:
-    code, out, err = run("sql", "--data-dir", str(tmp_path / "db"), "-c", "SELECT nosuch")
+    d = str(tmp_path / "db")
+    code, out, err = run("sql", "--data-dir", d, "--create", "-c", "SELECT nosuch")
     assert out == ""
     assert code == 1
     assert err.strip() == 'Error: column "nosuch" does not exist (SQLSTATE 42703)'
+
+
+def test_db_sql_prints_column_names_as_the_query_returns_them(
+    setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As psql does: headers as returned (not upper-cased), a value 0 or false shown, NULL
+    empty, a duplicate column name kept."""
+    client, _, token = setup
+
+    def request(method: str, url: str, **kwargs: Any) -> Any:
+        kwargs.pop("timeout", None)
+        return client.request(method, url.removeprefix("http://db9-api.test"), **kwargs)
+
+    monkeypatch.setattr(cloud_cli.httpx, "request", request)
+    env = {"DB9_API_URL": "http://db9-api.test", "DB9_TOKEN": token}
+    query = 'SELECT 0 AS "MixedCase", false AS flag, NULL::int AS n, 1 AS a, 2 AS a'
+    result = CliRunner().invoke(main, ["db", "sql", "default", "-q", query], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "MixedCase | flag | n | a | a",
+        "----------+------+---+---+--",
+        "0         | f    |   | 1 | 2",
+        "(1 row)",
+    ]
 
 
 def test_cluster_commands_answer_bad_input_with_one_line_and_an_exit_code() -> None:

@@ -99,6 +99,9 @@ def test_a_login_role_logs_in_and_runs_as_itself(node: Node) -> None:
         c.execute("CREATE DATABASE other")
     assert login_error(node, "local.app", "new-pw", "other") == (
         "42501", 'permission denied for database "other"')  # fmt: skip
+    for name in ("nosuch", "local.app"):  # a name no database has (libpq's default: the user)
+        assert login_error(node, "local.app", "new-pw", name) == (
+            "3D000", f'database "{name}" does not exist')  # fmt: skip
     with admin(node) as c:  # the admin login is unchanged
         assert c.execute("SELECT current_user").fetchone() == ("admin",)
 

@@ -133,8 +133,9 @@ def test_django_style_create_connect_use_and_drop_a_test_database(node: Node) ->
 
 
 def test_login_to_an_unknown_database_is_fatal_3d000(node: Node) -> None:
-    state, message = login_error(node, "nosuch")
-    assert state == "3D000" and 'database "nosuch" does not exist' in message
+    for name in ("nosuch", "local.admin", "template1"):  # libpq's default dbname is the user
+        state, message = login_error(node, name)
+        assert state == "3D000" and f'database "{name}" does not exist' in message
     with node.connect("default") as conn:  # the login's own, by its registry name
         assert conn.execute("SELECT 1").fetchone() == (1,)
 

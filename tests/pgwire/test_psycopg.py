@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
+import asyncpg
 import psycopg
 import pytest
 
-from tests.pgwire.conftest import Running
+from tests.pgwire.conftest import PASSWORD, USER, Running
 
 
 def test_psycopg_session_over_tls_with_prepared_statements_and_transactions(pg: Running) -> None:
@@ -63,6 +65,29 @@ def test_wrong_password_is_refused_with_28p01(pg: Running) -> None:
     with pytest.raises(psycopg.OperationalError) as info:
         psycopg.connect(pg.dsn(password="wrong"))
     assert "password authentication failed" in str(info.value)
+
+
+def test_login_to_a_database_that_does_not_exist_is_fatal_3d000(pg: Running) -> None:
+    async def login_sqlstate(dbname: str) -> str | None:  # libpq does not tell a login's
+        try:
+            conn = await asyncpg.connect(
+                host="127.0.0.1", port=pg.port, user=USER, password=PASSWORD, database=dbname,
+                ssl="require",
+            )  # fmt: skip
+        except asyncpg.PostgresError as exc:
+            return str(exc.sqlstate)
+        await conn.close()
+        return None
+
+    with psycopg.connect(pg.dsn(), autocommit=True) as other:
+        for dbname in ("nosuchdb", USER, "template1"):  # libpq's default dbname is the user
+            with pytest.raises(psycopg.OperationalError) as info:
+                psycopg.connect(pg.dsn().replace("dbname=postgres", f"dbname={dbname}"))
+            assert f'FATAL:  database "{dbname}" does not exist' in str(info.value)
+            assert asyncio.run(login_sqlstate(dbname)) == "3D000"
+        assert other.execute("SELECT 1").fetchone() == (1,)  # the server goes on serving
+    with psycopg.connect(pg.dsn()) as again:
+        assert again.execute("SELECT current_database()").fetchone() == ("postgres",)
 
 
 def test_serializable_notice_reaches_the_client(pg: Running) -> None:
