@@ -4,14 +4,15 @@ Every route but /v1/health, anonymous sign-up and /metrics' server totals needs 
 (``Authorization: Bearer <token>`` or ``X-API-Key``) and sees only its account's databases.
 Errors are JSON ``{"error": ..., "code": ...}`` with a fitting HTTP status: 400 bad input,
 401 no or bad token, 403 over the anonymous limit or not allowed, 404 unknown, 409 name taken
-or wrong state, 413 request body over the limit, 429 too many branch creations at once, over
-the tenant's QPS limit (/sql) or too many sign-ups from one address, 503 ``Busy`` (with
-Retry-After) when concurrent requests kept changing the records a request needs for
-``registry.RETRY_DEADLINE_S`` (10 s; nothing was done, send it again), or the store cannot
-answer now (the node is shutting down, no Raft leader, an unknown commit outcome, a full disk:
-``UNAVAILABLE_SQLSTATES``), 500 an internal error. Parallel requests get these answers and no
-others: the registry runs a request's transaction again when a concurrent one wins a race, so
-a KV write conflict (40001) never reaches a client. No error repeats more than
+(unless ``if_not_exists``: then 200 and the existing database) or wrong state, 413 request
+body over the limit, 429 too many branch creations at once, over the tenant's QPS limit (/sql)
+or too many sign-ups from one address, 503 ``Busy`` (with Retry-After) when concurrent
+requests kept changing the records a request needs for ``registry.RETRY_DEADLINE_S`` (10 s;
+nothing was done, send it again), or the store cannot answer now (the node is shutting down,
+no Raft leader, an unknown commit outcome, a full disk: ``UNAVAILABLE_SQLSTATES``), 500 an
+internal error. Parallel requests get these answers and no others: the registry runs a
+request's transaction again when a concurrent one wins a race, so a KV write conflict (40001)
+never reaches a client. No error repeats more than
 ``MAX_ERROR_CHARS`` of what it was sent.
 """
 
@@ -23,7 +24,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -35,6 +36,7 @@ from control.dump import dump
 from control.metrics import server_totals
 from control.plane import ControlPlane
 from control.registry import (
+    ANONYMOUS_DATABASE_LIMIT,
     Account,
     ControlError,
     Forbidden,
@@ -83,6 +85,11 @@ Text = Annotated[str, AfterValidator(_utf8)]
 
 class CreateDatabase(BaseModel):
     name: Text
+    if_not_exists: bool = Field(
+        default=False,
+        description="if the name exists and is ACTIVE, answer 200 with its status (a "
+        "connect token for the password) instead of 409; 409 if it is in another state",
+    )
 
 
 class CreateRole(BaseModel):
@@ -236,7 +243,8 @@ def build_app(
             )
         acct = plane.registry.create_account("anonymous", anonymous=True)
         secret, token = plane.registry.create_token(acct.id, "anonymous")
-        return {"account_id": acct.id, "anonymous": True, "token": secret, "token_id": token.id}
+        return {"account_id": acct.id, "anonymous": True, "token": secret, "token_id": token.id,
+                "database_limit": ANONYMOUS_DATABASE_LIMIT}  # fmt: skip
 
     @app.post("/v1/claim")
     def claim(acct: Acct, body: ClaimRequest | None = None) -> dict[str, Any]:
@@ -251,8 +259,15 @@ def build_app(
         return [plane.describe(d) for d in plane.registry.databases(acct.id)]
 
     @app.post("/v1/databases", status_code=201)
-    def create_database(body: CreateDatabase, acct: Acct) -> dict[str, Any]:
-        return plane.describe(plane.create(acct, body.name))
+    def create_database(body: CreateDatabase, acct: Acct, response: Response) -> dict[str, Any]:
+        """201 and the new database, its password shown only here; with ``if_not_exists``,
+        an existing ACTIVE one's status and 200 (the SDK's idempotent instantDatabase)."""
+        if not body.if_not_exists:
+            return plane.describe(plane.create(acct, body.name))
+        out, created = plane.create_if_not_exists(acct, body.name)
+        if not created:
+            response.status_code = 200
+        return out
 
     @app.get("/v1/databases/{name}")
     def get_database(name: str, acct: Acct) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """The ``db9`` commands that talk to the REST API: databases, branches, tokens, SQL.
 
-The API is at ``DB9_API_URL`` and the API token comes from ``DB9_TOKEN`` or ``DB9_API_KEY``;
-without them, from the running local server's announcement (control.discovery: its URL and
-token file, whatever its data directory), else http://127.0.0.1:8080 and the token file of
-``DB9_DATA_DIR`` or the default data directory. Every failure is one line on stderr and a
-non-zero exit; ``--json`` prints what a script parses.
+The API is at ``DB9_API_URL`` and the API token comes from ``DB9_TOKEN`` or ``DB9_API_KEY``,
+else from the credentials file ``db9 login`` wrote for that URL; without them, from the running
+local server's announcement (control.discovery: its URL and token file, whatever its data
+directory), else http://127.0.0.1:8080 and the token file of ``DB9_DATA_DIR`` or the default
+data directory. Every failure is one line on stderr and a non-zero exit; ``--json`` prints
+what a script parses.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ class Api:
         token = os.environ.get("DB9_TOKEN") or os.environ.get("DB9_API_KEY")
         local = None if token or os.environ.get("DB9_DATA_DIR") else _local_server(url)
         self.url = (url or (local.api_url if local else DEFAULT_API_URL)).rstrip("/")
-        self.token = token or (local.token() if local else None) or _local_token()
+        self.token = (
+            token or _stored_token(self.url) or (local.token() if local else None) or _local_token()
+        )
+        self.status: int | None = None  # of the last call's answer
 
     def call(self, method: str, path: str, body: Any = None, *, text: bool = False) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -38,6 +42,7 @@ class Api:
             r = httpx.request(method, self.url + path, json=body, headers=headers, timeout=60)
         except httpx.HTTPError as exc:
             fail(f"cannot reach the db9 API at {self.url}: {exc}")
+        self.status = r.status_code
         if r.status_code >= 400:
             try:
                 message = r.json().get("error", r.text)
@@ -53,6 +58,48 @@ def _local_server(url: str | None) -> discovery.Announcement | None:
     """The running local server (the one at ``url`` if given), most recently started."""
     found = discovery.running(url)
     return found[0] if found else None
+
+
+def credentials_path() -> str:
+    """Where ``db9 login`` keeps its token: ``DB9_CREDENTIALS``, else
+    ``$XDG_CONFIG_HOME/db9/credentials.json`` (``~/.config/db9/credentials.json``)."""
+    if os.environ.get("DB9_CREDENTIALS"):
+        return os.environ["DB9_CREDENTIALS"]
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "db9", "credentials.json")
+
+
+def _stored_token(url: str) -> str | None:
+    """The token ``db9 login`` kept, if it was for the API at ``url``: a token is never
+    sent to another server than the one that gave or accepted it."""
+    try:
+        with open(credentials_path()) as f:
+            stored = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("api_url") != url:
+        return None
+    token = stored.get("token")
+    return token if isinstance(token, str) and token else None
+
+
+def _store_token(url: str, token: str, account_id: str | None) -> str:
+    """Keep ``token`` for ``url`` (replacing any other login), readable by the user only;
+    written beside the file and renamed over it, so a failed write keeps the old login."""
+    path = credentials_path()
+    partial = f"{path}.partial-{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"api_url": url, "token": token, "account_id": account_id}, f)
+        os.replace(partial, path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    return path
 
 
 def _local_token() -> str | None:
@@ -109,6 +156,7 @@ def _cell(value: Any) -> str:
 
 
 def register(main: click.Group) -> None:
+    main.add_command(login)
     main.add_command(create)
     main.add_command(list_databases)
     main.add_command(delete)
@@ -162,18 +210,62 @@ def ca(output: str) -> None:
     click.echo(f"CA certificate written to {output}", err=True)
 
 
+@click.command("login")
+@click.option("--anonymous", is_flag=True,
+              help="Sign up a new anonymous account (5 databases until claimed).")  # fmt: skip
+@click.option("--token", "api_token", default=None,
+              help="An API token to keep ('-': read it from stdin).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True)
+def login(anonymous: bool, api_token: str | None, as_json: bool) -> None:
+    """Keep an API token for DB9_API_URL in the credentials file (DB9_CREDENTIALS, default
+    ~/.config/db9/credentials.json); later commands use it unless DB9_TOKEN or DB9_API_KEY
+    is set. --anonymous signs up a new anonymous account; --token keeps one you have, once
+    the API accepts it."""
+    if anonymous == (api_token is not None):
+        fail("give --anonymous or --token TOKEN")
+    api = Api()
+    if api_token is not None:
+        api.token = sys.stdin.readline().strip() if api_token == "-" else api_token
+        api.call("GET", "/v1/tokens")  # 401 unless the API accepts it
+        path = _store_token(api.url, api.token, None)
+        emit({"api_url": api.url, "credentials": path}, as_json,
+             f"logged in at {api.url}; token kept in {path}")  # fmt: skip
+        return
+    api.token = None  # a sign-up is not made on anyone's behalf
+    out = api.call("POST", "/v1/accounts/anonymous")
+    account, limit = out["account_id"], out["database_limit"]
+    path = _store_token(api.url, out["token"], account)
+    emit({**out, "api_url": api.url, "credentials": path}, as_json,
+         f"logged in as anonymous account {account} at {api.url}; token kept in {path}\n"
+         f"limit: {limit} databases (branches included) until the account is verified; "
+         f"to lift it the operator runs: db9 claim {account}")  # fmt: skip
+
+
 @click.command("create")
 @click.option("--name", required=True, help="Database name (lowercase letters, digits, - _).")
+@click.option("--if-not-exists", is_flag=True,
+              help="If NAME exists (ACTIVE), print it and exit 0 instead of failing.")  # fmt: skip
 @click.option("--show-connection-string", is_flag=True, help="Print the connection string.")
 @click.option("--json", "as_json", is_flag=True)
-def create(name: str, show_connection_string: bool, as_json: bool) -> None:
-    """Create an empty database (synchronous: ready when this returns)."""
-    rec = Api().call("POST", "/v1/databases", {"name": name})
-    text = f"created {rec['name']} (id {rec['id']}, state {rec['state']})"
+def create(name: str, if_not_exists: bool, show_connection_string: bool, as_json: bool) -> None:
+    """Create an empty database (synchronous: ready when this returns). With
+    --if-not-exists, an existing one is printed as db9 db status gives it (its connection
+    string has a connect token: the password was shown only when it was made)."""
+    api = Api()
+    body: dict[str, Any] = {"name": name}
+    if if_not_exists:
+        body["if_not_exists"] = True
+    rec = api.call("POST", "/v1/databases", body)
+    created = api.status == 201
+    text = (
+        f"{'created ' if created else ''}{rec['name']}{'' if created else ' exists'} "
+        f"(id {rec['id']}, state {rec['state']})"
+    )
     if show_connection_string:
         text += "\n" + rec["connection_string"]
     emit(rec, as_json, text)
-    _shown_once()
+    if created:
+        _shown_once()
 
 
 @click.command("list")

@@ -36,7 +36,7 @@ from control.registry import (
 )
 from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.client import KvBackend, TxnClient
-from kv.errors import Db9Error
+from kv.errors import Db9Error, RetryableError
 from kv.timestamp import compose, physical_ms
 from pgwire.auth import Role, Verifier, make_verifier
 from sql import logins
@@ -46,6 +46,10 @@ from sql.session import Session
 
 log = logging.getLogger(__name__)
 BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout
+# create_if_not_exists: lookups and creations before a race's error is the answer. A lost
+# race leaves the winner's record for the next lookup to read, or, when the winner's commit
+# timestamp is later than that lookup's, for the next creation to find.
+_CREATE_ATTEMPTS = 5
 STATUS_TOKEN_WINDOW_S = 300  # db9 db status gives the same connect token for this long
 PURGE_INTERVAL_S = 60.0  # how often the reconciler deletes expired connect-token records
 
@@ -140,6 +144,31 @@ class ControlPlane:
         """A new database; its password is on the record returned, and nowhere else."""
         return self.registry.create_database(account, name)
 
+    def create_if_not_exists(self, account: Account, name: str) -> tuple[dict[str, Any], bool]:
+        """(``describe`` of a new database, True), or, when ``name`` exists and is ACTIVE,
+        (its ``status``, False): the SDK's idempotent ``instantDatabase``. Not ACTIVE is a
+        Conflict naming its state (CREATING, CREATE_FAILED or DELETING: not usable as is).
+
+        Racing calls for one name all succeed, one creating: a loser's transaction fails
+        with Conflict (the name was taken before it began) or a write conflict (taken while
+        it ran), after which the winner's record is there to read."""
+        for attempt in range(_CREATE_ATTEMPTS):
+            try:
+                return self._existing(self.registry.database(account.id, name)), False
+            except NotFound:
+                pass
+            try:
+                return self.describe(self.create(account, name)), True
+            except (Conflict, RetryableError):
+                if attempt == _CREATE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _existing(self, rec: DatabaseRecord) -> dict[str, Any]:
+        if rec.state != "ACTIVE":
+            raise Conflict(f'database "{rec.name}" exists and is {rec.state}, not ACTIVE')
+        return self._status(rec)
+
     def status(self, account: Account, name: str) -> dict[str, Any]:
         """``describe`` for ``db9 db status``: an ACTIVE database's connection string carries
         a connect token valid for 10 to 15 more minutes, as the password itself is not kept.
@@ -148,7 +177,9 @@ class ControlPlane:
         are derived from the window, the installation's secret and the password's verifier,
         and RS256 signatures are deterministic), so a script polling status registers one
         token per window, not one per call; a password reset changes it."""
-        rec = self.registry.database(account.id, name)
+        return self._status(self.registry.database(account.id, name))
+
+    def _status(self, rec: DatabaseRecord) -> dict[str, Any]:
         if rec.state != "ACTIVE":
             return self.describe(rec)
         window = int(time.time()) // STATUS_TOKEN_WINDOW_S * STATUS_TOKEN_WINDOW_S
