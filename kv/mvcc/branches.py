@@ -170,9 +170,9 @@ def set_branch(
         raise InvalidArgument(f"branch prefixes are {K.PREFIX_LEN} bytes")
     existing = reader.snap.get(link_key(child))
     if existing is not None and not replace:
-        link = BranchLink.decode(existing)
-        if link.parent == parent and link.fork_ts == fork_ts:
-            return link
+        same = BranchLink.decode(existing)
+        if same.parent == parent and same.fork_ts == fork_ts:
+            return same
     if child == parent:
         raise InvalidArgument("a branch cannot be its own parent")
     if fork_ts < safepoint:
