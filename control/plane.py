@@ -52,6 +52,10 @@ from sql.session import Session
 log = logging.getLogger(__name__)
 STATUS_TOKEN_WINDOW_S = 300  # db9 db status gives the same connect token for this long
 PURGE_INTERVAL_S = 60.0  # how often the reconciler deletes expired connect-token records
+# Errors of a branch step that say nothing about the branch: no Raft leader took it (57P03),
+# its answer was lost to a leader change (40003: the next pass sees whether the link was
+# set), a lost race (40001). The branch stays CREATING, bounded by the branch timeout.
+TRANSIENT_SQLSTATES = frozenset({"57P03", "40003", "40001"})
 
 
 class ControlPlane:
@@ -454,6 +458,8 @@ class ControlPlane:
                 self.reconcile()
             except Db9Error as exc:
                 log.warning("reconciler: %s", exc)
+            except Exception:  # a bug; the thread goes on, or branches would stay CREATING
+                log.exception("reconciler")
 
     def reconcile(self) -> None:
         """Finish pending branch creations and deletions; fail those stuck too long; now and
@@ -497,6 +503,9 @@ class ControlPlane:
             if link is None:  # not done by an earlier, interrupted attempt
                 self.kv.set_branch(rec.prefix, parent, rec.fork_ts)
         except Db9Error as exc:
+            if exc.sqlstate in TRANSIENT_SQLSTATES:
+                log.info("branch %s: %s; tried again on the next pass", rec.name, exc.message)
+                return
             self.registry.update(rec, state="CREATE_FAILED", state_reason=exc.message)
             return
         self.registry.update(rec, state="ACTIVE", state_reason=None)

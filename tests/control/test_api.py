@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
+from cluster.convert import OutcomeUnknown, Unavailable
 from control.api import build_app
 from control.config import BranchFault
 from control.plane import ControlPlane, RegistryAuthenticator
@@ -153,6 +154,57 @@ def test_injected_branch_faults_hold_a_creation_then_fail_it_with_their_reason(
     call(client, token, "POST", "/v1/databases/main/branches", {"name": "b3"}, 202)
     plane.reconcile()
     assert call(client, token, "GET", "/v1/databases/b3")["state"] == "ACTIVE"
+
+
+def test_a_transient_store_error_leaves_the_branch_creating_for_the_next_pass(
+    setup: Any, monkeypatch: Any
+) -> None:
+    """A reconciler that lost its leadership (or has no lease yet) gets Unavailable or
+    OutcomeUnknown: not a reason to fail the branch; the next pass, or the new leader's,
+    finishes it (the timeout still bounds it)."""
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    real = plane.kv.set_branch
+    for error in (Unavailable("no Raft leader is reachable"), OutcomeUnknown("leader changed")):
+        name = type(error).__name__.lower()
+        call(client, token, "POST", "/v1/databases/main/branches", {"name": name}, 202)
+
+        def flaky(child: bytes, parent: bytes, fork_ts: int, error: Exception = error) -> None:
+            if isinstance(error, OutcomeUnknown):
+                real(child, parent, fork_ts)  # applied, but the answer was lost
+            raise error
+
+        monkeypatch.setattr(plane.kv, "set_branch", flaky)
+        plane.reconcile()
+        assert call(client, token, "GET", f"/v1/databases/{name}")["state"] == "CREATING"
+        monkeypatch.setattr(plane.kv, "set_branch", real)
+        plane.reconcile()
+        assert call(client, token, "GET", f"/v1/databases/{name}")["state"] == "ACTIVE"
+
+
+def test_the_reconciler_thread_survives_an_unexpected_error(setup: Any, monkeypatch: Any) -> None:
+    """Were its thread to end, every branch would stay CREATING with no timeout applied."""
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    real, calls = plane.registry.databases, []
+
+    def broken_once(*args: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return real(*args)
+
+    monkeypatch.setattr(plane.registry, "databases", broken_once)
+    plane.start()
+    try:
+        call(client, token, "POST", "/v1/databases/main/branches", {"name": "b"}, 202)
+        deadline = time.monotonic() + 10
+        while call(client, token, "GET", "/v1/databases/b")["state"] == "CREATING":
+            assert time.monotonic() < deadline, "the reconciler stopped"
+            time.sleep(0.05)
+    finally:
+        plane.stop()
+    assert call(client, token, "GET", "/v1/databases/b")["state"] == "ACTIVE"
 
 
 def test_a_creating_record_whose_link_was_made_is_finished_not_failed(setup: Any) -> None:
