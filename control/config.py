@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 
@@ -164,17 +165,18 @@ class BranchFault:
         """The fault ``spec`` names, None for ""; ValueError for anything else."""
         if not spec:
             return None
-        delay_s, rest = 0.0, spec
-        if spec.startswith("delay:"):
-            head, _, rest = spec.partition(",")
-            try:
-                delay_s = float(head.removeprefix("delay:"))
-            except ValueError:
-                delay_s = -1.0
-            if not rest and 0 <= delay_s < float("inf"):
+        delay, _, fail = spec.partition(",") if spec.startswith("delay:") else ("", "", spec)
+        try:
+            delay_s = float(delay.removeprefix("delay:")) if delay else 0.0
+        except ValueError:
+            delay_s = math.nan
+        if 0 <= delay_s < math.inf:
+            if not fail:
                 return cls(delay_s)
-        if (rest == "fail" or rest.startswith("fail:")) and 0 <= delay_s < float("inf"):
-            return cls(delay_s, rest.removeprefix("fail").removeprefix(":") or cls.DEFAULT_REASON)
+            if fail == "fail" or fail.startswith("fail:"):
+                return cls(
+                    delay_s, fail.removeprefix("fail").removeprefix(":") or cls.DEFAULT_REASON
+                )
         raise ValueError(
             "--fault-branch (DB9_FAULT_BRANCH) is delay:SECONDS, fail[:REASON] or "
             f"delay:SECONDS,fail[:REASON], not {spec!r}"
