@@ -253,6 +253,11 @@ class Node:
                     f"{self.config.api_port}: {exc.strerror}"
                 ) from None
             api_task = asyncio.create_task(api.serve(sockets=[sock]))
+            # The banner below tells scripts the node is up: the API must listen by then.
+            while not api.started and not api_task.done():
+                await asyncio.sleep(0.005)
+            if api_task.done():
+                api_task.result()  # its startup failed: raise that
         host = self.host
         click.echo(f"db9 node {self.config.node_id}: data in {self.config.data_dir}")
         if self.config.api_port:
