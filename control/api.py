@@ -45,7 +45,6 @@ from control.registry import (
     Unauthorized,
     clip,
 )
-from control.tokens import DEFAULT_TTL_MIN
 from kv.errors import Db9Error
 from kv.interrupt import Reason
 from pgwire.ratelimit import RateLimiter
@@ -114,7 +113,9 @@ class TokenRequest(BaseModel):
 
 
 class ConnectTokenRequest(BaseModel):
-    ttl_minutes: float = DEFAULT_TTL_MIN
+    ttl_minutes: float | None = Field(
+        default=None, description="5 to 15; default: the server's (10 unless configured)"
+    )
 
 
 class ClaimRequest(BaseModel):
@@ -318,8 +319,7 @@ def build_app(
     def connect_token(
         name: str, acct: Acct, body: ConnectTokenRequest | None = None
     ) -> dict[str, Any]:
-        ttl = body.ttl_minutes if body is not None else DEFAULT_TTL_MIN
-        return plane.connect_token(acct, name, ttl)
+        return plane.connect_token(acct, name, body.ttl_minutes if body is not None else None)
 
     @app.post("/v1/databases/{name}/reset-password")
     def reset_password(name: str, acct: Acct) -> dict[str, Any]:

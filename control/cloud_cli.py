@@ -339,13 +339,14 @@ def sql(name: str, query: str | None, file: Any, as_json: bool) -> None:
     "--ttl",
     "ttl",
     type=float,
-    default=10.0,
-    show_default=True,
-    help="Lifetime in minutes (5 to 15).",
+    default=None,
+    help="Lifetime in minutes (5 to 15); default: the server's (10 unless its operator "
+    "set --token-ttl-minutes).",
 )
-def connect_token(name: str, ttl: float) -> None:
+def connect_token(name: str, ttl: float | None) -> None:
     """A short-lived RS256 token to use as the PostgreSQL password (JSON)."""
-    out = Api().call("POST", f"/v1/databases/{name}/connect-token", {"ttl_minutes": ttl})
+    body = None if ttl is None else {"ttl_minutes": ttl}
+    out = Api().call("POST", f"/v1/databases/{name}/connect-token", body)
     click.echo(json.dumps(out, indent=2))
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
+
+BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout
+# Connect tokens live 5 to 15 minutes, as the product says; 10 unless the operator says.
+DEFAULT_TTL_MIN = 10.0
+MIN_TTL_MIN, MAX_TTL_MIN = 5, 15
 
 
 def default_data_dir() -> str:
@@ -62,6 +68,9 @@ class ServerConfig:
     # ... or once it holds this many and more than one per 4 KiB of data (bounds catch-up)
     raft_catchup_entries: int = 1000
     raft_retry_s: float = 10.0  # how long a command is retried across elections
+    branch_timeout_s: float = BRANCH_TIMEOUT_S  # CREATING longer than this: CREATE_FAILED
+    token_ttl_minutes: float = DEFAULT_TTL_MIN  # connect tokens' lifetime unless asked
+    fault_branch: str = ""  # an injected fault in branch creation (BranchFault), for tests
 
     @property
     def managed_tls(self) -> bool:
@@ -83,6 +92,21 @@ class ServerConfig:
             self.data_dir = default_data_dir()
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ValueError("tls_cert and tls_key are set together (or neither)")
+        if not MIN_TTL_MIN <= self.token_ttl_minutes <= MAX_TTL_MIN:  # NaN too
+            raise ValueError(
+                "--token-ttl-minutes (DB9_TOKEN_TTL_MINUTES) must be "
+                f"{MIN_TTL_MIN} to {MAX_TTL_MIN}, not {self.token_ttl_minutes:g}"
+            )
+        if not self.branch_timeout_s > 0:
+            raise ValueError(
+                "--branch-timeout (DB9_BRANCH_TIMEOUT_S) must be above 0 seconds, "
+                f"not {self.branch_timeout_s:g}"
+            )
+        BranchFault.parse(self.fault_branch)
+
+    @property
+    def branch_fault(self) -> BranchFault | None:
+        return BranchFault.parse(self.fault_branch)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> ServerConfig:
@@ -90,9 +114,13 @@ class ServerConfig:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(f"DB9_{f.name.upper()}")
+            name = f"DB9_{f.name.upper()}"
+            raw = env.get(name)
             if raw is not None:
-                values[f.name] = _parse(raw, f.type)
+                try:
+                    values[f.name] = _parse(raw, f.type)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -105,8 +133,51 @@ def _parse(raw: str, type_name: object) -> object:
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"not a boolean: {raw!r}")
-    if name == "int":
-        return int(raw)
-    if name == "float":
-        return float(raw)
+    try:
+        if name == "int":
+            return int(raw)
+        if name == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"not {'an integer' if name == 'int' else 'a number'}: {raw!r}") from None
     return raw
+
+
+@dataclass(frozen=True)
+class BranchFault:
+    """A fault injected into the branch step (``--fault-branch``), so that branch creation's
+    slow and failing paths (CREATING for long, CREATE_FAILED, the timeout, the reconciler's
+    recovery after a crash or a leader change) can be driven from outside.
+
+    ``delay:SECONDS``: a branch is not linked before it is SECONDS old (counted from its
+    record's ``created_at``, so a restarted node or a new leader keeps the same schedule; the
+    reconciler goes on with other work meanwhile). ``fail[:REASON]``: the step fails, the
+    branch is CREATE_FAILED with REASON as its ``state_reason``. ``delay:SECONDS,fail[:REASON]``:
+    it fails once the delay is over."""
+
+    delay_s: float = 0.0
+    fail_reason: str | None = None  # None: the step succeeds
+
+    DEFAULT_REASON = "branch creation failed: injected fault (--fault-branch fail)"
+
+    @classmethod
+    def parse(cls, spec: str) -> BranchFault | None:
+        """The fault ``spec`` names, None for ""; ValueError for anything else."""
+        if not spec:
+            return None
+        delay, _, fail = spec.partition(",") if spec.startswith("delay:") else ("", "", spec)
+        try:
+            delay_s = float(delay.removeprefix("delay:")) if delay else 0.0
+        except ValueError:
+            delay_s = math.nan
+        if 0 <= delay_s < math.inf:
+            if not fail:
+                return cls(delay_s)
+            if fail == "fail" or fail.startswith("fail:"):
+                return cls(
+                    delay_s, fail.removeprefix("fail").removeprefix(":") or cls.DEFAULT_REASON
+                )
+        raise ValueError(
+            "--fault-branch (DB9_FAULT_BRANCH) is delay:SECONDS, fail[:REASON] or "
+            f"delay:SECONDS,fail[:REASON], not {spec!r}"
+        )

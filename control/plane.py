@@ -24,6 +24,13 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from control.config import (
+    BRANCH_TIMEOUT_S,
+    DEFAULT_TTL_MIN,
+    MAX_TTL_MIN,
+    MIN_TTL_MIN,
+    BranchFault,
+)
 from control.directory import LoginDirectory
 from control.metrics import SLOW_QUERY_S, DbMetrics, PromMetrics
 from control.registry import (
@@ -34,7 +41,6 @@ from control.registry import (
     NotFound,
     Registry,
 )
-from control.tokens import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.client import KvBackend, TxnClient
 from kv.errors import Db9Error, RetryableError
 from kv.timestamp import compose, physical_ms
@@ -45,13 +51,16 @@ from sql.layout import DEFAULT_DATABASE_ID, database_prefix
 from sql.session import Session
 
 log = logging.getLogger(__name__)
-BRANCH_TIMEOUT_S = 300.0  # the product's default branch clone timeout
 # create_if_not_exists: lookups and creations before a race's error is the answer. A lost
 # race leaves the winner's record for the next lookup to read, or, when the winner's commit
 # timestamp is later than that lookup's, for the next creation to find.
 _CREATE_ATTEMPTS = 5
 STATUS_TOKEN_WINDOW_S = 300  # db9 db status gives the same connect token for this long
 PURGE_INTERVAL_S = 60.0  # how often the reconciler deletes expired connect-token records
+# Errors of a branch step that say nothing about the branch: no Raft leader took it (57P03),
+# its answer was lost to a leader change (40003: the next pass sees whether the link was
+# set), a lost race (40001). The branch stays CREATING, bounded by the branch timeout.
+TRANSIENT_SQLSTATES = frozenset({"57P03", "40003", "40001"})
 
 
 class ControlPlane:
@@ -65,6 +74,9 @@ class ControlPlane:
         key: rsa.RSAPrivateKey,
         active: Callable[[], bool] = lambda: True,
         gc_life_time_s: float = 600.0,
+        branch_timeout_s: float = BRANCH_TIMEOUT_S,
+        token_ttl_min: float = DEFAULT_TTL_MIN,
+        branch_fault: BranchFault | None = None,
     ) -> None:
         self.client = client
         self.kv = kv
@@ -74,6 +86,9 @@ class ControlPlane:
         self.key = key
         self.active = active  # in a cluster only the Raft leader reconciles
         self.gc_life_time_s = gc_life_time_s  # how far back --at may go
+        self.branch_timeout_s = branch_timeout_s  # CREATING longer: CREATE_FAILED
+        self.token_ttl_min = token_ttl_min  # a connect token's lifetime unless asked
+        self.branch_fault = branch_fault  # injected into the reconciler's branch step
         self._databases: dict[int, Database] = {}
         self.prom = PromMetrics()
         self._metrics: dict[int, DbMetrics] = {}
@@ -303,8 +318,11 @@ class ControlPlane:
     # -- connect tokens ---------------------------------------------------------------------
 
     def connect_token(
-        self, account: Account, name: str, ttl_minutes: float = DEFAULT_TTL_MIN
+        self, account: Account, name: str, ttl_minutes: float | None = None
     ) -> dict[str, Any]:
+        """A connect token living ``ttl_minutes`` (the server's setting if None)."""
+        if ttl_minutes is None:
+            ttl_minutes = self.token_ttl_min
         if not MIN_TTL_MIN <= ttl_minutes <= MAX_TTL_MIN:
             raise ControlError(
                 f"connect token lifetime must be {MIN_TTL_MIN} to {MAX_TTL_MIN} minutes"
@@ -468,6 +486,8 @@ class ControlPlane:
                 self.reconcile()
             except Db9Error as exc:
                 log.warning("reconciler: %s", exc)
+            except Exception:  # a bug; the thread goes on, or branches would stay CREATING
+                log.exception("reconciler")
 
     def reconcile(self) -> None:
         """Finish pending branch creations and deletions; fail those stuck too long; now and
@@ -495,14 +515,24 @@ class ControlPlane:
             self._databases.pop(rec.id, None)
 
     def _finish_branch(self, rec: DatabaseRecord) -> None:
-        if time.time() - rec.created_at > BRANCH_TIMEOUT_S:
-            self.registry.update(
-                rec,
-                when="CREATING",
-                state="CREATE_FAILED",
-                state_reason=f"branch creation timed out after {BRANCH_TIMEOUT_S:.0f}s",
-            )
+        """Link a CREATING branch and make it ACTIVE, or CREATE_FAILED with a reason; left
+        CREATING while an injected delay lasts. Safe to repeat after a crash anywhere in it
+        (the link is set once, and setting it again is a no-op)."""
+        age = time.time() - rec.created_at
+        if age > self.branch_timeout_s:
+            reason = (f"branch creation timed out after {self.branch_timeout_s:g}s "
+                      "(the server's --branch-timeout)")  # fmt: skip
+            self.registry.update(rec, when="CREATING", state="CREATE_FAILED", state_reason=reason)
             return
+        fault = self.branch_fault
+        if fault is not None:
+            if age < fault.delay_s:
+                return
+            if fault.fail_reason is not None:
+                self.registry.update(
+                    rec, when="CREATING", state="CREATE_FAILED", state_reason=fault.fail_reason
+                )
+                return
         assert rec.parent_id is not None and rec.fork_ts is not None
         parent = database_prefix(rec.parent_id)
         try:
@@ -510,6 +540,9 @@ class ControlPlane:
             if link is None:  # not done by an earlier, interrupted attempt
                 self.kv.set_branch(rec.prefix, parent, rec.fork_ts)
         except Db9Error as exc:
+            if exc.sqlstate in TRANSIENT_SQLSTATES:
+                log.info("branch %s: %s; tried again on the next pass", rec.name, exc.message)
+                return
             self.registry.update(
                 rec, when="CREATING", state="CREATE_FAILED", state_reason=exc.message
             )

@@ -122,6 +122,8 @@ class Node:
             self.client, self.kv, host=self.host, pg_port=config.advertise_port or config.pg_port,
             key=load_or_create_key(os.path.join(config.data_dir, "connect-token.key")),
             active=leader_only, gc_life_time_s=config.gc_life_time_s,
+            branch_timeout_s=config.branch_timeout_s, token_ttl_min=config.token_ttl_minutes,
+            branch_fault=config.branch_fault,
         )  # fmt: skip
         self.auth = RegistryAuthenticator(self.plane)
         self.api_token: str | None = None
@@ -251,6 +253,11 @@ class Node:
                     f"{self.config.api_port}: {exc.strerror}"
                 ) from None
             api_task = asyncio.create_task(api.serve(sockets=[sock]))
+            # The banner below tells scripts the node is up: the API must listen by then.
+            while not api.started and not api_task.done():
+                await asyncio.sleep(0.005)
+            if api_task.done():
+                api_task.result()  # its startup failed: raise that
         host = self.host
         click.echo(f"db9 node {self.config.node_id}: data in {self.config.data_dir}")
         announced = None
@@ -263,6 +270,8 @@ class Node:
             cfg = self.cluster.config
             click.echo(f"raft on {cfg.raft_addr} (members {', '.join(cfg.peers)}), "
                        f"gRPC on {cfg.grpc_addr}")  # fmt: skip
+        if self.config.fault_branch:
+            click.echo(f"fault injected into branch creation: {self.config.fault_branch}")
         tls = "TLS required" if self.config.require_tls else "TLS optional: --allow-plaintext"
         click.echo(f"pgwire on {self.config.pg_host}:{self.pg.port} ({tls}, SCRAM-SHA-256[-PLUS])")
         if self.tls_ca:
@@ -344,10 +353,24 @@ class Node:
 @click.option("--max-tenant-statements", type=int, default=None,
               help="One database's share of them; default three quarters "
                    "(DB9_MAX_TENANT_STATEMENTS).")  # fmt: skip
+@click.option("--branch-timeout", "branch_timeout_s", type=float, default=None,
+              metavar="SECONDS",
+              help="Branch creations not done this long after their request fail "
+                   "(CREATE_FAILED); default 300 (DB9_BRANCH_TIMEOUT_S).")  # fmt: skip
+@click.option("--token-ttl-minutes", type=float, default=None, metavar="MINUTES",
+              help="Connect tokens' lifetime when a request names none, 5 to 15; default 10 "
+                   "(DB9_TOKEN_TTL_MINUTES).")  # fmt: skip
+@click.option("--fault-branch", default=None, metavar="SPEC",
+              help="For tests: inject a fault into branch creation. delay:SECONDS keeps a "
+                   "branch CREATING until it is that old, fail[:REASON] fails it "
+                   "(CREATE_FAILED, REASON as state_reason), delay:SECONDS,fail[:REASON] "
+                   "both (DB9_FAULT_BRANCH).")  # fmt: skip
 def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port: int | None,
          require_tls: bool | None, no_sync: bool, raft_addr: str | None, peers: str | None,
          grpc_addr: str | None, api_host: str | None, api_port: int | None,
-         max_statements: int | None, max_tenant_statements: int | None) -> None:  # fmt: skip
+         max_statements: int | None, max_tenant_statements: int | None,
+         branch_timeout_s: float | None, token_ttl_minutes: float | None,
+         fault_branch: str | None) -> None:  # fmt: skip
     """Run a db9 node (a single-node store, or a member of a Raft cluster with --raft-addr)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pysyncobj").setLevel(logging.WARNING)
@@ -361,6 +384,8 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
             require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,
             peers=peers, grpc_addr=grpc_addr, api_host=api_host, api_port=api_port,
             max_statements=max_statements, max_tenant_statements=max_tenant_statements,
+            branch_timeout_s=branch_timeout_s, token_ttl_minutes=token_ttl_minutes,
+            fault_branch=fault_branch,
         )  # fmt: skip
         os.umask(0o077)  # every file the node makes (LMDB, Raft, keys, tokens) is its own
         private_dir(config.data_dir)

@@ -3,7 +3,8 @@
 The control plane signs them with its RSA key (pyjwt + cryptography). SCRAM never shows the
 server the password, so issuing a token also registers its SCRAM verifier with the role
 (pgwire.auth): the token then logs in until it expires, like the role's password. The
-default lifetime is 10 minutes, and 5 to 15 minutes may be asked for, as the product says.
+default lifetime is 10 minutes (a server's is its ``--token-ttl-minutes``), and 5 to 15
+minutes may be asked for, as the product says.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from control.config import DEFAULT_TTL_MIN, MAX_TTL_MIN, MIN_TTL_MIN
 from kv.durable_file import write_durably
 from kv.errors import Db9Error
 from pgwire.auth import StaticAuthenticator
-
-DEFAULT_TTL_MIN = 10
-MIN_TTL_MIN, MAX_TTL_MIN = 5, 15
 
 
 class InvalidTokenRequest(Db9Error):

@@ -163,14 +163,21 @@ def set_branch(
     replace: bool = False,
 ) -> BranchLink:
     """Link ``child`` to ``parent`` as of ``fork_ts``. ``replace`` re-forks an existing
-    branch whose own data was just dropped (a reset)."""
+    branch whose own data was just dropped (a reset). Setting the link ``child`` already has
+    changes nothing and succeeds: a retry whose first attempt was applied (its answer lost to
+    a leader change, or not yet applied where the reconciler looked) is not an error."""
     if len(child) != K.PREFIX_LEN or len(parent) != K.PREFIX_LEN:
         raise InvalidArgument(f"branch prefixes are {K.PREFIX_LEN} bytes")
+    existing = reader.snap.get(link_key(child))
+    if existing is not None and not replace:
+        same = BranchLink.decode(existing)
+        if same.parent == parent and same.fork_ts == fork_ts:
+            return same
     if child == parent:
         raise InvalidArgument("a branch cannot be its own parent")
     if fork_ts < safepoint:
         raise SnapshotTooOld(fork_ts, safepoint)
-    if reader.snap.get(link_key(child)) is not None and not replace:
+    if existing is not None and not replace:
         raise InvalidArgument(f"prefix {child!r} is already a branch")
     lo, hi = K.cf_range(K.WRITE, child, next_prefix(child))
     if reader.snap.seek(lo, hi) is not None:

@@ -3,6 +3,8 @@ databases, branch lifecycle and limits, tokens, accounts, tenant isolation."""
 
 from __future__ import annotations
 
+import calendar
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,10 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
-from control import plane as plane_module
+from cluster.convert import OutcomeUnknown, Unavailable
 from control.api import build_app
+from control.config import BranchFault
 from control.plane import ControlPlane, RegistryAuthenticator
 from kv.client import TxnClient
+from sql.layout import database_prefix
 from tests.kv.conftest import local_kv
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -114,14 +118,106 @@ def test_at_most_two_branch_creations_in_flight_and_names_are_unique(setup: Any)
     assert call(client, token, "POST", "/v1/databases/main/branches", {"name": "b1"}, 409)
 
 
-def test_a_stuck_creation_fails_with_a_reason(setup: Any, monkeypatch: Any) -> None:
+def test_a_creation_past_the_servers_branch_timeout_fails_naming_it(setup: Any) -> None:
     client, plane, token = setup
     call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
     call(client, token, "POST", "/v1/databases/main/branches", {"name": "slow"}, 202)
-    monkeypatch.setattr(plane_module, "BRANCH_TIMEOUT_S", -1.0)
+    plane.branch_fault = BranchFault(delay_s=600)  # the branch step takes 10 minutes
+    plane.branch_timeout_s = 0.001
     plane.reconcile()
     rec = call(client, token, "GET", "/v1/databases/slow")
-    assert rec["state"] == "CREATE_FAILED" and "timed out" in rec["state_reason"]
+    assert rec["state"] == "CREATE_FAILED"
+    assert rec["state_reason"] == (
+        "branch creation timed out after 0.001s (the server's --branch-timeout)"
+    )
+
+
+def test_injected_branch_faults_hold_a_creation_then_fail_it_with_their_reason(
+    setup: Any,
+) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    call(client, token, "POST", "/v1/databases/main/branches", {"name": "b1"}, 202)
+    plane.branch_fault = BranchFault.parse("delay:600")
+    plane.reconcile()
+    assert call(client, token, "GET", "/v1/databases/b1")["state"] == "CREATING"
+    plane.branch_fault = BranchFault.parse("fail:disk quota exceeded")
+    plane.reconcile()
+    rec = call(client, token, "GET", "/v1/databases/b1")
+    assert (rec["state"], rec["state_reason"]) == ("CREATE_FAILED", "disk quota exceeded")
+    call(client, token, "POST", "/v1/databases/main/branches", {"name": "b2"}, 202)
+    plane.branch_fault = BranchFault.parse("fail")
+    plane.reconcile()
+    rec = call(client, token, "GET", "/v1/databases/b2")
+    assert rec["state"] == "CREATE_FAILED" and "--fault-branch" in rec["state_reason"]
+    plane.branch_fault = None
+    call(client, token, "POST", "/v1/databases/main/branches", {"name": "b3"}, 202)
+    plane.reconcile()
+    assert call(client, token, "GET", "/v1/databases/b3")["state"] == "ACTIVE"
+
+
+def test_a_transient_store_error_leaves_the_branch_creating_for_the_next_pass(
+    setup: Any, monkeypatch: Any
+) -> None:
+    """A reconciler that lost its leadership (or has no lease yet) gets Unavailable or
+    OutcomeUnknown: not a reason to fail the branch; the next pass, or the new leader's,
+    finishes it (the timeout still bounds it)."""
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    real = plane.kv.set_branch
+    for error in (Unavailable("no Raft leader is reachable"), OutcomeUnknown("leader changed")):
+        name = type(error).__name__.lower()
+        call(client, token, "POST", "/v1/databases/main/branches", {"name": name}, 202)
+
+        def flaky(child: bytes, parent: bytes, fork_ts: int, error: Exception = error) -> None:
+            if isinstance(error, OutcomeUnknown):
+                real(child, parent, fork_ts)  # applied, but the answer was lost
+            raise error
+
+        monkeypatch.setattr(plane.kv, "set_branch", flaky)
+        plane.reconcile()
+        assert call(client, token, "GET", f"/v1/databases/{name}")["state"] == "CREATING"
+        monkeypatch.setattr(plane.kv, "set_branch", real)
+        plane.reconcile()
+        assert call(client, token, "GET", f"/v1/databases/{name}")["state"] == "ACTIVE"
+
+
+def test_the_reconciler_thread_survives_an_unexpected_error(setup: Any, monkeypatch: Any) -> None:
+    """Were its thread to end, every branch would stay CREATING with no timeout applied."""
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    real, calls = plane.registry.databases, []
+
+    def broken_once(*args: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return real(*args)
+
+    monkeypatch.setattr(plane.registry, "databases", broken_once)
+    plane.start()
+    try:
+        call(client, token, "POST", "/v1/databases/main/branches", {"name": "b"}, 202)
+        deadline = time.monotonic() + 10
+        while call(client, token, "GET", "/v1/databases/b")["state"] == "CREATING":
+            assert time.monotonic() < deadline, "the reconciler stopped"
+            time.sleep(0.05)
+    finally:
+        plane.stop()
+    assert call(client, token, "GET", "/v1/databases/b")["state"] == "ACTIVE"
+
+
+def test_a_creating_record_whose_link_was_made_is_finished_not_failed(setup: Any) -> None:
+    """A reconciler killed between setting the link and marking the record ACTIVE left
+    both: the next pass finishes it."""
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "main"}, 201)
+    call(client, token, "POST", "/v1/databases/main/branches", {"name": "half"}, 202)
+    rec = next(d for d in plane.registry.databases() if d.name == "half")
+    assert rec.parent_id is not None and rec.fork_ts is not None
+    plane.kv.set_branch(rec.prefix, database_prefix(rec.parent_id), rec.fork_ts)
+    plane.reconcile()
+    assert call(client, token, "GET", "/v1/databases/half")["state"] == "ACTIVE"
 
 
 def test_tokens_create_list_revoke_and_unauthorized(setup: Any) -> None:
@@ -201,6 +297,27 @@ def test_connect_token_lifetime_and_registration(setup: Any) -> None:
     assert role is not None and len(role.verifiers) == 2  # password + the token
     for ttl in (4, 16):
         call(client, token, "POST", "/v1/databases/app/connect-token", {"ttl_minutes": ttl}, 400)
+
+
+def test_connect_token_lifetime_defaults_to_the_servers_setting(setup: Any) -> None:
+    client, plane, token = setup
+    call(client, token, "POST", "/v1/databases", {"name": "app"}, 201)
+    plane.token_ttl_min = 5
+
+    def lifetime_min(body: Any) -> float:
+        """The token's lifetime: its expiry less the time of the request (in whole seconds)."""
+        before = time.time()
+        tok = call(client, token, "POST", "/v1/databases/app/connect-token", body)
+        after = time.time()
+        expires = calendar.timegm(time.strptime(tok["expires_at"], "%Y-%m-%dT%H:%M:%SZ"))
+        for ttl in (5, 12):
+            if int(before) <= expires - ttl * 60 <= after:
+                return ttl
+        raise AssertionError(f"expires {expires}, requested in [{before}, {after}]")
+
+    for body in (None, {}):
+        assert lifetime_min(body) == 5
+    assert lifetime_min({"ttl_minutes": 12}) == 12
 
 
 def test_inspect_reports_rates_latency_samples_slow_queries_and_schema(setup: Any) -> None:

@@ -143,6 +143,17 @@ def test_bad_links_are_refused(kv: Backend) -> None:
         kv.set_branch(b"abc", ROOT, kv.get_ts())
 
 
+def test_setting_the_same_link_again_is_a_no_op(kv: Backend) -> None:
+    """A retried set_branch (its first answer lost to a leader change, or a reconciler that
+    did not yet see the link applied) finds its own link and succeeds; another is refused."""
+    fork_ts = kv.get_ts()
+    kv.set_branch(B1, ROOT, fork_ts)
+    kv.set_branch(B1, ROOT, fork_ts)
+    assert kv.branch_links()[B1].fork_ts == fork_ts
+    with pytest.raises(InvalidArgument):
+        kv.set_branch(B1, B2, fork_ts)  # another parent
+
+
 def test_reset_branch_drops_its_own_writes_and_reforks_from_the_parent(kv: Backend) -> None:
     c = client(kv)
     apply(c, ROOT, [("put", b"a", b"1")], {})
