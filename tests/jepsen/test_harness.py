@@ -189,3 +189,39 @@ def test_an_invalid_run_keeps_its_nodes_logs(tmp_path: Path) -> None:
     assert kept == ["node1.log", "node2.log"]
     assert (tmp_path / "report" / "logs" / "node1.log").read_text() == "node 1 says why\n"
     assert (tmp_path / "report" / "logs" / "node2.log").read_text() == "node 2 from its tmpfs\n"
+
+
+@pytest.mark.parametrize("strike", ["wipe", "unsafe-wipe", "stale-quorum"])
+def test_no_strike_destroys_a_second_members_data_while_one_is_a_learner(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, strike: str
+) -> None:
+    """Wiping a member while another is still a learner leaves one voter of three, which can
+    never elect a leader: the run then fails its heal by the harness's doing (the proof
+    run's list-append-1). Such a strike is skipped; nothing is killed or emptied."""
+    from tests.cluster.harness import NodeProc
+    from tests.jepsen.nemeses import REGISTRY, membership
+
+    cluster = LocalCluster.create(tmp_path, 3)
+    roles = {1: "voter", 2: "learner", 3: "voter"}
+    monkeypatch.setattr(
+        membership,
+        "member_identity",
+        lambda n: SimpleNamespace(role=roles[n.node_id]),
+        raising=False,
+    )
+
+    def untouchable(*_a: object) -> None:
+        raise AssertionError("a node was killed, paused or started")
+
+    for action in ("kill", "pause", "start", "stop_all"):
+        monkeypatch.setattr(cluster, action, untouchable)
+    monkeypatch.setattr(NodeProc, "alive", property(lambda _self: True))
+    for node in cluster.nodes:
+        (node.data_dir / "keep").parent.mkdir(parents=True, exist_ok=True)
+        (node.data_dir / "keep").write_text("data")
+    monkeypatch.setattr(cluster, "status", lambda _n: {"state": "leader"}, raising=False)
+    run = Run(RunConfig("set", [strike], seed=1), cluster)
+    leader: NodeProc = cluster.nodes[0]
+    what = REGISTRY[strike].strike(run, random.Random(1), cluster.nodes[2], leader)
+    assert "skipped, node2 is a learner" in what, what
+    assert all((n.data_dir / "keep").exists() for n in cluster.nodes)

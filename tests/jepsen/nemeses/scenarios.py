@@ -15,7 +15,7 @@ import random
 
 from tests.cluster.harness import NodeProc
 from tests.jepsen.nemeses.base import Nemesis
-from tests.jepsen.nemeses.membership import empty_data_dir, readmit
+from tests.jepsen.nemeses.membership import empty_data_dir, not_all_voters, readmit
 from tests.jepsen.run import Run
 
 
@@ -24,6 +24,9 @@ def stale_quorum(run: Run, rng: random.Random, target: NodeProc, leader: NodePro
     live = [n for n in cluster.nodes if n.alive and not n.stopped]
     if leader is None or len(live) < len(cluster.nodes):
         return "stale-quorum: skipped, needs a leader and every node up"
+    why = not_all_voters(run)
+    if why:
+        return f"stale-quorum: skipped, {why}"
     b, c = rng.sample([n for n in cluster.nodes if n is not leader], 2)
     cluster.pause(c)  # C misses what A and B acknowledge now
     run.stop.wait(wait)

@@ -60,6 +60,9 @@ def _index(run: Run, node: NodeProc, which: str) -> int:
 
 
 def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
+    why = membership.not_all_voters(run)
+    if why:
+        return f"unsafe-wipe: skipped, {why}"
     cluster, w = run.cluster, target
     restore = rng.random() < 0.5
     what = f"unsafe-wipe node{w.node_id}{' (leader)' if w is leader else ''}"
