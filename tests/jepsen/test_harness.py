@@ -191,7 +191,7 @@ def test_an_invalid_run_keeps_its_nodes_logs(tmp_path: Path) -> None:
     assert (tmp_path / "report" / "logs" / "node2.log").read_text() == "node 2 from its tmpfs\n"
 
 
-@pytest.mark.parametrize("strike", ["wipe", "unsafe-wipe", "stale-quorum"])
+@pytest.mark.parametrize("strike", ["wipe", "unsafe-wipe", "stale-quorum", "membership"])
 def test_no_strike_destroys_a_second_members_data_while_one_is_a_learner(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, strike: str
 ) -> None:

@@ -18,6 +18,9 @@ def membership(run: Run, rng: random.Random, target: Node, leader: Node | None) 
     followers = [n for n in live if n is not leader]
     if leader is None or not followers:
         return "membership: skipped, no leader to ask"
+    why = not_all_voters(run)
+    if why:  # removing a voter then leaves too few voters to commit the change back
+        return f"membership: skipped, {why}"
     target = rng.choice(followers)
     what = f"membership: remove node{target.node_id}, add it back"
     what += change_membership(run, leader, target, "remove")
