@@ -220,6 +220,7 @@ def test_no_strike_destroys_a_second_members_data_while_one_is_a_learner(
         (node.data_dir / "keep").parent.mkdir(parents=True, exist_ok=True)
         (node.data_dir / "keep").write_text("data")
     monkeypatch.setattr(cluster, "status", lambda _n: {"state": "leader"}, raising=False)
+    monkeypatch.setattr(membership, "VOTERS_WAIT_S", 0.5, raising=False)
     run = Run(RunConfig("set", [strike], seed=1), cluster)
     leader: NodeProc = cluster.nodes[0]
     what = REGISTRY[strike].strike(run, random.Random(1), cluster.nodes[2], leader)

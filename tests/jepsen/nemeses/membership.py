@@ -4,6 +4,7 @@ that loses its data directory and is readmitted (``db9 cluster readmit``'s call)
 from __future__ import annotations
 
 import random
+import time
 
 from cluster.client import RemoteKv
 from kv.errors import Db9Error
@@ -11,6 +12,8 @@ from tests.cluster.harness import NodeProc, member_identity
 from tests.cluster.interface import Node
 from tests.jepsen.nemeses.base import Nemesis, local, local_node
 from tests.jepsen.run import Run
+
+VOTERS_WAIT_S = 15.0  # how long a data-destroying strike waits for every member to be a voter
 
 
 def membership(run: Run, rng: random.Random, target: Node, leader: Node | None) -> str:
@@ -55,13 +58,17 @@ def not_all_voters(run: Run) -> str | None:
     member while the first is still a learner leaves one voter of three, which can never
     elect a leader again (etcd and TiKV then need an operator's unsafe recovery). Such a
     run would fail its heal by the harness's doing, not the cluster's."""
-    for n in run.cluster.nodes:
-        r = member_identity(local_node(n))
-        if r is None:
-            return f"node{n.node_id} does not answer"
-        if r.role != "voter":
-            return f"node{n.node_id} is a {r.role}"
-    return None
+    deadline = time.monotonic() + VOTERS_WAIT_S  # a node the last strike restarted may be starting
+    while True:
+        why = None
+        for n in run.cluster.nodes:
+            r = member_identity(local_node(n))
+            if r is None or r.role != "voter":
+                why = f"node{n.node_id} " + ("does not answer" if r is None else f"is a {r.role}")
+                break
+        if why is None or time.monotonic() > deadline or run.stop.is_set():
+            return why
+        time.sleep(0.5)
 
 
 def empty_data_dir(node: NodeProc) -> None:
