@@ -14,6 +14,9 @@
    entry (it is being sent the snapshot, or has not yet acknowledged the entries after
    it), for at most ``HOLD_MAX_S`` in a row, so a member that never acknowledges (a full
    disk) cannot make the leader's log grow without bound.
+3. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
+   finished on the leader, begun on the member (an install is logged by the state machine),
+   and each hold's start and end.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import logging
 import time
 from typing import Any
 
+import pysyncobj.serializer as ps_serializer
 import pysyncobj.syncobj as syncobj
 
 from cluster.raft_journal import guard_of
@@ -56,6 +60,29 @@ def apply() -> None:
         try_compaction(self)
 
     syncobj.SyncObj._SyncObj__tryLogCompaction = try_log_compaction
+    _log_transfers()
+
+
+def _log_transfers() -> None:
+    get, put = (
+        ps_serializer.Serializer.getTransmissionData,
+        ps_serializer.Serializer.setTransmissionData,
+    )
+
+    def get_transmission(self: Any, transmission_id: Any) -> Any:
+        data = get(self, transmission_id)
+        if isinstance(data, tuple) and (data[1] or data[2]):
+            what = "begun" if data[1] else "finished"
+            log.info("raft snapshot transfer to %s %s", getattr(transmission_id, "id", "?"), what)
+        return data
+
+    def set_transmission(self: Any, data: Any) -> Any:
+        if isinstance(data, tuple | list) and len(data) == 3 and data[1]:
+            log.info("raft snapshot transfer from the leader begun")
+        return put(self, data)
+
+    ps_serializer.Serializer.getTransmissionData = get_transmission
+    ps_serializer.Serializer.setTransmissionData = set_transmission
 
 
 def catching_up(machine: Any) -> list[str]:
@@ -74,12 +101,15 @@ def held(machine: Any) -> bool:
     """Whether a compaction must wait now: a member is catching up and the hold has not
     lasted ``HOLD_MAX_S`` (then one compaction may run, and a new hold begins after it)."""
     behind = catching_up(machine)
+    since = getattr(machine, "_db9_hold_since", None)
     if not behind:
+        if since is not None:
+            log.info("raft log compaction resumes: every connected member has caught up")
         machine._db9_hold_since = None
         return False
     now = time.monotonic()
-    since = getattr(machine, "_db9_hold_since", None)
     if since is None:
+        log.info("raft log compaction waits: %s catching up", ", ".join(behind))
         machine._db9_hold_since = now
         return True
     if now - since < HOLD_MAX_S:
