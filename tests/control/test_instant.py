@@ -200,3 +200,27 @@ def test_cli_login_with_a_token_stores_it_after_checking_it(cli: Any) -> None:
     assert listed.exit_code == 0 and json.loads(listed.stdout)[0]["name"] == "default"
     # DB9_TOKEN still wins over the stored token.
     assert run("list", DB9_TOKEN="not-a-token").exit_code == 1
+
+
+def test_cli_branch_wait_waits_for_the_servers_verdict_not_a_clock_of_its_own(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``db9 branch create --wait`` ends when the branch leaves CREATING: the server fails a
+    creation past its own --branch-timeout, which may be longer than the default 300 s (the
+    CLI gave up after 300 s of its own, saying "timed out" of a branch still being made)."""
+    run, plane, token = cli
+    assert run("create", "--name", "base", DB9_TOKEN=token).exit_code == 0
+    clock = [0.0]
+    sleeps = [0]
+
+    def sleep(_s: float) -> None:
+        clock[0] += 200.0  # each poll is 200 s later: past 300 s by the second
+        sleeps[0] += 1
+        if sleeps[0] == 4:  # the server's reconciler finishes it then
+            plane.reconcile()
+
+    monkeypatch.setattr(cloud_cli, "_pause", sleep)
+    monkeypatch.setattr(cloud_cli, "_clock", lambda: clock[0])
+    result = run("branch", "create", "base", "--name", "b", "--wait", DB9_TOKEN=token)
+    assert result.exit_code == 0, result.output
+    assert "ACTIVE" in result.output and sleeps[0] == 4
