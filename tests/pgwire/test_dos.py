@@ -194,11 +194,13 @@ def test_failed_logins_are_throttled_per_user_across_addresses(tmp_path: Path) -
 
 
 def test_the_throttle_lets_logins_through_again_after_the_window(tmp_path: Path) -> None:
-    for pg in start_server(tmp_path, login_failures_per_address=2, login_failure_window_s=0.4):
+    # 2 failures per 3 s: the bucket gains one back each 1.5 s, longer than three TLS logins
+    # take on a loaded machine (at 0.4 s, CI's slow logins had one back before the third).
+    for pg in start_server(tmp_path, login_failures_per_address=2, login_failure_window_s=3.0):
         for _ in range(2):
             assert login("127.0.0.1", pg.port, USER, "guess", source=ATTACKER).sqlstate == "28P01"
         assert login("127.0.0.1", pg.port, USER, "guess", source=ATTACKER).sqlstate == "28000"
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             out = login("127.0.0.1", pg.port, USER, PASSWORD, source=ATTACKER)
             if out.ok:
