@@ -3,8 +3,8 @@
 ``ControlPlane`` is what the REST API calls; ``RegistryAuthenticator`` is how pgwire finds
 a tenant's database and checks its password or connect tokens. Passwords are not kept (the
 registry has SCRAM verifiers): a connection string carries the password only in the answer
-that made it (create, branch, reset-password); ``status`` gives one with a fresh connect
-token instead. Branch creations and
+that made it (create, branch, reset-password); ``status`` (and ``create_if_not_exists`` of
+an existing database) gives one with a fresh connect token instead. Branch creations and
 deletions are asynchronous (CREATING -> ACTIVE or CREATE_FAILED, DELETING -> gone) and are
 finished by the reconciler thread, which also fails creations stuck past the timeout.
 """
