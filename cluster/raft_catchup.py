@@ -15,8 +15,10 @@
    it), for at most ``HOLD_MAX_S`` in a row, so a member that never acknowledges (a full
    disk) cannot make the leader's log grow without bound.
 3. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
-   finished on the leader, begun on the member (an install is logged by the state machine),
-   and each hold's start and end.
+   finished on the leader; begun, received (or failed) on the member, and a piece it dropped
+   because the transfer's first piece never came (the library drops such a transfer without
+   a word); an install is logged by the state machine; each hold's start, and its end with
+   each member's match index or absence.
 """
 
 from __future__ import annotations
@@ -77,9 +79,20 @@ def _log_transfers() -> None:
         return data
 
     def set_transmission(self: Any, data: Any) -> Any:
-        if isinstance(data, tuple | list) and len(data) == 3 and data[1]:
+        piece = isinstance(data, tuple | list) and len(data) == 3
+        if piece and data[1]:
             log.info("raft snapshot transfer from the leader begun")
-        return put(self, data)
+        elif piece and self._Serializer__incomingTransmissionFile is None:
+            if not getattr(self, "_db9_said_dropped", False):  # once per lost transfer
+                log.warning("raft snapshot piece dropped: its transfer's first piece never came")
+                self._db9_said_dropped = True
+            return put(self, data)
+        done = put(self, data)
+        if piece and data[2]:
+            log.info("raft snapshot transfer from the leader %s", "received" if done else "FAILED")
+        if piece and data[1]:
+            self._db9_said_dropped = False
+        return done
 
     ps_serializer.Serializer.getTransmissionData = get_transmission
     ps_serializer.Serializer.setTransmissionData = set_transmission
@@ -104,7 +117,7 @@ def held(machine: Any) -> bool:
     since = getattr(machine, "_db9_hold_since", None)
     if not behind:
         if since is not None:
-            log.info("raft log compaction resumes: every connected member has caught up")
+            log.info("raft log compaction resumes: %s", _progress(machine))
         machine._db9_hold_since = None
         return False
     now = time.monotonic()
@@ -121,6 +134,17 @@ def held(machine: Any) -> bool:
     )
     machine._db9_hold_since = None
     return False
+
+
+def _progress(machine: Any) -> str:
+    """Each other member's match index against the log's first entry, or that it is away."""
+    start = machine._SyncObj__raftLog[0][1]
+    match = machine._SyncObj__raftMatchIndex
+    connected = machine._SyncObj__connectedNodes
+    members = machine._SyncObj__otherNodes | machine._SyncObj__readonlyNodes
+    parts = [f"{n.id} " + (f"at {match.get(n, 0)}" if n in connected else "disconnected")
+             for n in sorted(members, key=lambda n: n.id)]  # fmt: skip
+    return f"log from {start}; " + ", ".join(parts)
 
 
 def compact_for_catchup(self: Any) -> None:
