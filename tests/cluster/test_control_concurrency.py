@@ -5,11 +5,10 @@ in any snapshot, and every 202'd branch ACTIVE once the leader's reconciler has 
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import httpx
 
 from control.registry import MAX_BRANCHES_IN_FLIGHT
 from tests.cluster.harness import LocalCluster, assert_replicas_equal, free_ports
+from tests.control.test_api_concurrency import branch_round, parallel, statuses
+from tests.control.test_api_runaway import wait_until
 
 TOKEN = "db9_cluster-concurrency-test-token"
 N = 50
@@ -29,28 +30,6 @@ def call(url: str, method: str, path: str, body: Any = None) -> Answer:
     r = httpx.request(method, url + path, json=body, timeout=60,
                       headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
     return r.status_code, r.json()
-
-
-def parallel(calls: list[Callable[[], Answer]]) -> list[Answer]:
-    start = threading.Barrier(len(calls))
-
-    def run(c: Callable[[], Answer]) -> Answer:
-        start.wait()
-        return c()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def statuses(answers: list[Answer]) -> Counter[int]:
-    return Counter(status for status, _ in answers)
-
-
-def wait_until(cond: Callable[[], bool], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not cond():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.1)
 
 
 def healthy(url: str) -> bool:
@@ -74,6 +53,11 @@ def test_parallel_requests_over_three_nodes_get_only_documented_answers(tmp_path
 
         def on(i: int, method: str, path: str, body: Any = None) -> Callable[[], Answer]:
             return lambda: call(apis[i % 3], method, path, body)
+
+        rotation = itertools.cycle(apis)
+
+        def anywhere(method: str, path: str, body: Any) -> Answer:  # each call the next node
+            return call(next(rotation), method, path, body)
 
         for r in range(ROUNDS):
             answers = parallel([on(i, "POST", "/v1/databases", {"name": f"ci-{r}-{i}"})
@@ -101,19 +85,7 @@ def test_parallel_requests_over_three_nodes_get_only_documented_answers(tmp_path
         watcher.start()
         try:
             for r in range(ROUNDS):
-                answers = parallel([
-                    on(i, "POST", "/v1/databases/main/branches", {"name": f"b{r}-{i}"})
-                    for i in range(N)
-                ])  # fmt: skip
-                counts = statuses(answers)
-                assert set(counts) <= {202, 429} and counts[202] >= 1, answers
-                made = [body["name"] for status, body in answers if status == 202]
-
-                def all_active(made: list[str] = made) -> bool:
-                    return all(call(apis[0], "GET", f"/v1/databases/{m}")[1]["state"] == "ACTIVE"
-                               for m in made)  # fmt: skip
-
-                wait_until(all_active, 60)
+                branch_round([f"b{r}-{i}" for i in range(N)], anywhere, 60)
         finally:
             done.set()
             watcher.join()

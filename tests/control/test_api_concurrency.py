@@ -62,6 +62,23 @@ def statuses(answers: list[tuple[int, Any]]) -> Counter[int]:
     return Counter(status for status, _ in answers)
 
 
+def branch_round(
+    names: list[str], call: Callable[[str, str, Any], tuple[int, Any]], timeout_s: float
+) -> None:
+    """Branch database "main" as each of ``names`` at once through ``call(method, path,
+    body)``: only 202s and 429s, at least one 202, and every 202'd branch ACTIVE in time."""
+    answers = parallel([
+        (lambda n=n: call("POST", "/v1/databases/main/branches", {"name": n})) for n in names
+    ])  # fmt: skip
+    counts = statuses(answers)
+    assert set(counts) <= {202, 429} and counts[202] >= 1, answers
+    made = [body["name"] for status, body in answers if status == 202]
+    wait_until(
+        lambda: all(call("GET", f"/v1/databases/{m}", None)[1]["state"] == "ACTIVE" for m in made),
+        timeout_s,
+    )
+
+
 def create(api: Api, name: str, token: str | None = None) -> Callable[[], tuple[int, Any]]:
     as_token = Api(api.port, token or api.token, api.slots, api.plane)
     return lambda: as_token.call("POST", "/v1/databases", {"name": name})
@@ -110,19 +127,7 @@ def test_parallel_branch_creations_are_202_or_429_with_at_most_two_in_flight(api
     watcher.start()
     try:
         for r in range(ROUNDS):
-            answers = parallel([
-                (lambda n=f"b{r}-{i}": api.call("POST", "/v1/databases/main/branches", {"name": n}))
-                for i in range(N)
-            ])  # fmt: skip
-            counts = statuses(answers)
-            assert set(counts) <= {202, 429} and counts[202] >= 1, answers
-            made = [body["name"] for status, body in answers if status == 202]
-
-            def all_active(made: list[str] = made) -> bool:
-                return all(api.call("GET", f"/v1/databases/{m}")[1]["state"] == "ACTIVE"
-                           for m in made)  # fmt: skip
-
-            wait_until(all_active, 10)
+            branch_round([f"b{r}-{i}" for i in range(N)], api.call, 10)
     finally:
         done.set()
         watcher.join()
