@@ -14,7 +14,14 @@
    entry (it is being sent the snapshot, or has not yet acknowledged the entries after
    it), for at most ``HOLD_MAX_S`` in a row, so a member that never acknowledges (a full
    disk) cannot make the leader's log grow without bound.
-3. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
+3. A member far behind replays its tail in small steps: append messages carry at most
+   ``APPEND_MESSAGE_BYTES`` of entries (one entry bigger than that still travels alone), a
+   tick applies for at most ``raft_journal.APPLY_SLICE_S`` and, while entries wait to be
+   applied, does not idle between slices. A learner sent a 13,000-entry tail in one message
+   took longer to store and apply it than the connection timeout; the leader dropped it,
+   reset its match index to 0, and its readmission never finished (fault run list-append-2
+   of the second validation).
+4. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
    finished on the leader; begun, received (or failed) on the member, and a piece it dropped
    because the transfer's first piece never came (the library drops such a transfer without
    a word); an install is logged by the state machine; each hold's start, and its end with
@@ -44,6 +51,9 @@ CATCHUP_DATA_BYTES_PER_ENTRY = 4096
 # reconnecting held the log at 13,000 entries, whose one append message it could not take
 # within the connection's timeout (fault run list-append-2 of the second validation).
 HOLD_MAX_S = 30.0
+# The most entry bytes in one append message (the library's batch limit, which we keep at
+# 64 MB so that a big entry is never split by its chunked transmission, applies above it).
+APPEND_MESSAGE_BYTES = 1 << 20
 
 
 def apply() -> None:
@@ -51,10 +61,18 @@ def apply() -> None:
     on_tick = syncobj.SyncObj._onTick
 
     def tick(self: Any, timeToWait: float = 0.0) -> None:
-        on_tick(self, timeToWait)
+        on_tick(self, 0.0 if _more_to_apply(self) else timeToWait)
         compact_for_catchup(self)
 
     syncobj.SyncObj._onTick = tick
+    get_entries = syncobj.SyncObj._SyncObj__getEntries
+
+    def entries(self: Any, fromIDx: Any, count: Any = None, maxSizeBytes: Any = None) -> Any:
+        if maxSizeBytes is not None:  # only the append messages' batches ask for a size
+            maxSizeBytes = min(maxSizeBytes, APPEND_MESSAGE_BYTES)
+        return get_entries(self, fromIDx, count, maxSizeBytes)
+
+    syncobj.SyncObj._SyncObj__getEntries = entries
     try_compaction = syncobj.SyncObj._SyncObj__tryLogCompaction
 
     def try_log_compaction(self: Any) -> None:
@@ -100,6 +118,17 @@ def _log_transfers() -> None:
 
     ps_serializer.Serializer.getTransmissionData = get_transmission
     ps_serializer.Serializer.setTransmissionData = set_transmission
+
+
+def _more_to_apply(machine: Any) -> bool:
+    """Committed entries wait that the next apply slice can take (not while the disk is
+    full or an entry's retry is due later)."""
+    if machine._SyncObj__raftCommitIndex <= machine._SyncObj__raftLastApplied:
+        return False
+    guard = guard_of(machine)
+    if guard is not None and guard.full:
+        return False
+    return time.monotonic() >= getattr(machine, "_db9_apply_retry_at", 0.0)
 
 
 def catching_up(machine: Any) -> list[str]:

@@ -29,6 +29,7 @@ When the log is compacted, and when it is not, for a member's catch-up: ``cluste
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import logging
@@ -36,6 +37,7 @@ import mmap
 import os
 import struct
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pysyncobj.journal as ps_journal
@@ -59,6 +61,10 @@ MAX_CHUNK = 64 << 20
 RESERVE_BYTES = 8 << 20  # kept free for the log and the Raft term file (see DiskGuard)
 RESUME_FREE_BYTES = 8 << 20  # free space, besides the reserve, at which a full node resumes
 PROBE_PERIOD_S = 1.0
+# The longest one tick spends applying entries before it serves its sockets again. A member
+# replaying a long tail applied all of it in one tick, heard nothing for longer than the
+# connection timeout (3.5 s), and the leader dropped it (see cluster.raft_catchup).
+APPLY_SLICE_S = 0.1
 # Fault-injection hook, off unless a fault test sets it: a deliberately broken build whose
 # journal records are never synced, which the lost-writes nemesis must catch
 # (tests/jepsen/test_crash_runs.py). Nothing else reads this variable.
@@ -175,7 +181,9 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
     """pysyncobj's journal interface over one file in the library's format (see module doc).
 
     Invariant: every entry in ``_entries`` is on disk (written and synced) and the header's
-    last-record offset is ``_end``; a failed write changes neither.
+    last-record offset is ``_end``; a failed write changes neither. Inside ``one_sync`` the
+    entries added since it began are written but the header still ends before them (a
+    crash drops them whole); it syncs them together when it ends.
     """
 
     def __init__(self, path: str) -> None:
@@ -193,6 +201,8 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
             _datasync(self._fd)
             size = _HEADER
         self._end = self._load(size)
+        self._synced_end = self._end  # the header's last-record offset, on disk
+        self._batches = 0  # open one_sync blocks
         with contextlib.suppress(OSError):  # a journal grown sparse by the library's mmap
             os.posix_fallocate(self._fd, 0, size)
         self._allocated = size
@@ -239,6 +249,35 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
     def _set_end(self, end: int) -> None:
         os.pwrite(self._fd, _U32.pack(end), _LAST_OFFSET_AT)
         _datasync(self._fd)
+        self._synced_end = end
+
+    @contextlib.contextmanager
+    def one_sync(self) -> Iterator[None]:
+        """Entries added inside are synced together when the block ends (one ``fdatasync``
+        for a whole append message, not one per entry): acknowledge them only after it.
+
+        If that sync fails, the entries it covered leave ``_entries`` too and ``DiskFull``
+        (or the ``OSError``) is raised: nothing unsynced is ever kept.
+        """
+        self._batches += 1
+        try:
+            yield
+        finally:
+            self._batches -= 1
+            if not self._batches and self._end != self._synced_end:
+                self._sync_added()
+
+    def _sync_added(self) -> None:
+        try:
+            self._set_end(self._end)
+        except OSError as exc:
+            keep = bisect.bisect_left(self._starts, self._synced_end)
+            del self._entries[keep:]
+            del self._starts[keep:]
+            self._end = self._synced_end
+            if exc.errno in _SPACE_ERRNOS:
+                raise DiskFull(f"cannot write the Raft journal: {exc}") from None
+            raise
 
     def _reserve(self, needed: int) -> None:
         """Make sure the file has blocks up to ``needed`` (and a chunk more when there is
@@ -267,7 +306,8 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
         self._reserve(end)
         try:
             self._write_all(record, self._end)
-            self._set_end(end)
+            if not self._batches:
+                self._set_end(end)
         except OSError as exc:
             if exc.errno in _SPACE_ERRNOS:
                 raise DiskFull(f"cannot write the Raft journal: {exc}") from None
@@ -327,6 +367,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
         os.close(self._fd)
         self._fd = fd
         self._entries, self._starts, self._end = keep, starts, pos
+        self._synced_end = pos
         self._allocated = pos + MIN_CHUNK
         fsync_dir(os.path.dirname(os.path.abspath(self.path)))
 
@@ -456,7 +497,8 @@ def _patch_apply_entries() -> None:
     """The library's apply loop, except that an entry the state machine cannot apply now
     (``ApplyBlocked``) stays unapplied, with its callers still waiting, and is retried once
     the disk has room (the library dropped the callers and re-raised into its tick every
-    tick, logging each time)."""
+    tick, logging each time), and that one call applies for at most ``APPLY_SLICE_S``: the
+    rest waits for the next tick, after the sockets have been served."""
     wrong_version = syncobj.SyncObjExceptionWrongVer
 
     def apply_entries(self: Any) -> bool:
@@ -468,7 +510,10 @@ def _patch_apply_entries() -> None:
         if guard is not None and guard.full:
             return False  # paused until the disk has room again
         waiting = self._SyncObj__commandsWaitingCommit
+        stop_at = time.monotonic() + APPLY_SLICE_S
         for entry in self._SyncObj__getEntries(last + 1, commit - last):
+            if time.monotonic() > stop_at:
+                break
             try:
                 res = self._SyncObj__doApplyCommand(entry[0])
             except ApplyBlocked:
@@ -491,7 +536,9 @@ def _patch_apply_entries() -> None:
 def _patch_messages() -> None:
     """A follower that cannot store what the leader sends does not acknowledge it (the leader
     sends it again); the failure is reported, not raised into the tick. While the disk is
-    full, entries and snapshots are not even tried; heartbeats still are."""
+    full, entries and snapshots are not even tried; heartbeats still are. The entries of one
+    message are synced together, and the acknowledgements the library (or
+    ``cluster.raft_fixes``) sends while handling it wait for that sync."""
     original = syncobj.SyncObj._SyncObj__onMessageReceived
 
     def on_message(self: Any, node: Any, message: dict[str, Any]) -> None:
@@ -503,13 +550,28 @@ def _patch_messages() -> None:
             and any(message.get(k) for k in ("entries", "serialized", "transmission"))
         ):
             return  # stores nothing while full (the reserve stays for the term and vote)
+        journal = self._SyncObj__raftLog
+        if not (message.get("entries") and isinstance(journal, DurableJournal)):
+            journal = None
+        held: list[tuple[Any, ...]] = []
         try:
-            original(self, node, message)
+            if journal is None:
+                original(self, node, message)
+            else:  # the message's entries are synced once, and only then acknowledged
+                self._SyncObj__sendNextNodeIdx = lambda *a, **kw: held.append((a, kw))
+                try:
+                    with journal.one_sync():
+                        original(self, node, message)
+                finally:
+                    del self._SyncObj__sendNextNodeIdx
         except (DiskFull, OSError) as exc:
             if not is_space_error(exc):
                 raise
             if guard is not None:
                 guard.report("storing Raft entries", exc)
+            return
+        for args, kwargs in held:
+            self._SyncObj__sendNextNodeIdx(*args, **kwargs)
 
     syncobj.SyncObj._SyncObj__onMessageReceived = on_message
 

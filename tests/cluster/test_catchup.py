@@ -4,10 +4,13 @@ newcomer gets a snapshot and a short tail (cluster.raft_catchup.compact_for_catc
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cluster.client import RemoteKv
 from kv.client import TxnClient
@@ -165,3 +168,112 @@ def test_the_hold_on_compaction_ends_after_its_longest_stretch(monkeypatch: Any)
     assert raft_catchup.held(leader)  # and a new stretch begins
     Leader._SyncObj__connectedNodes = {healthy}  # a member that is away holds nothing
     assert not raft_catchup.held(leader)
+
+
+@pytest.mark.parametrize(
+    ("entries", "entry_bytes", "apply_s", "sync_s"),
+    [(1_500, 20_000, 0.005, 0.0), (4_000, 100, 0.0, 0.003)],
+    ids=["slow-applies", "slow-journal-syncs"],
+)
+def test_a_member_replaying_a_long_tail_stays_connected(
+    tmp_path: Path, entries: int, entry_bytes: int, apply_s: float, sync_s: float
+) -> None:
+    """A follower that comes back to a long log replays it without losing its links.
+
+    A member that stored or applied a long tail in one go kept its Raft thread from its
+    sockets for longer than the connection timeout (3.5 s); the leader dropped it, reset
+    its match index, and a learner in that state never finished its readmission (the fault
+    tests' unsafe-wipe, "it is at 0"). Here the member's disk takes ``apply_s`` per applied
+    entry or ``sync_s`` per journal sync, with ``entries`` entries waiting for it; it must
+    catch up without a disconnection."""
+    from cluster.proposer import Proposer
+    from cluster.raft_kv import RaftKv
+    from cluster.state_machine import KvStateMachine, RaftOptions
+    from kv.engine.lmdb import LmdbEngine
+    from kv.mvcc.records import Mutation, Op
+    from tests.cluster.harness import free_ports
+
+    addrs = [f"127.0.0.1:{p}" for p in free_ports(3)]
+    machines: dict[int, KvStateMachine] = {}
+    options = RaftOptions(password="pw", compaction_min_entries=10**6, catchup_min_entries=10**9)
+
+    def start(i: int) -> KvStateMachine:
+        data_dir = tmp_path / f"n{i}"
+        data_dir.mkdir(exist_ok=True)
+        engine = LmdbEngine(str(data_dir), metasync=False)
+        machine = KvStateMachine(engine, addrs[i], addrs, str(data_dir), options)
+        machines[i] = machine
+        return machine
+
+    def stop(i: int) -> None:
+        machine = machines.pop(i)
+        machine.close()
+        machine.engine.close()
+
+    try:
+        for i in range(3):
+            start(i)
+        deadline = time.monotonic() + 30
+        while not (leaders := [m for m in machines.values() if m._isLeader()]):
+            assert time.monotonic() < deadline, "no leader"
+            time.sleep(0.05)
+        leader = leaders[0]
+        kv = RaftKv(leader, Proposer(leader), retry_s=30)
+
+        def write(key: bytes, value: bytes) -> None:
+            kv.one_pc([Mutation(Op.PUT, key, value)], kv.get_ts())
+
+        write(b"first", b"1")
+        away = next(i for i, m in machines.items() if m is not leader)
+        stop(away)
+        for i in range(entries):
+            write(b"d%04d" % i, bytes([i % 256]) * entry_bytes)
+        target = leader.applied_index
+        slow = start(away)
+        transact, set_end = slow.engine.transact, slow._SyncObj__raftLog._set_end
+
+        def slow_transact(fn: Any) -> Any:
+            time.sleep(apply_s)  # a disk whose every synced commit takes this long
+            return transact(fn)
+
+        def slow_set_end(end: int) -> None:
+            time.sleep(sync_s)
+            set_end(end)
+
+        slow.engine.transact = slow_transact  # type: ignore[method-assign]
+        journal = slow._SyncObj__raftLog
+        journal._set_end = slow_set_end
+        transport = slow._SyncObj__transport
+        send = transport.send
+        early_acks: list[tuple[int, int]] = []
+
+        def checked_send(to: Any, message: dict[str, Any]) -> Any:
+            if message.get("type") == "next_node_idx" and message.get("success"):
+                synced = bisect.bisect_left(journal._starts, journal._synced_end)
+                last_synced = journal._entries[synced - 1][1] if synced else 0
+                if message["next_node_idx"] - 1 > last_synced:
+                    early_acks.append((message["next_node_idx"] - 1, last_synced))
+            return send(to, message)
+
+        transport.send = checked_send
+        node = next(n for n in leader._SyncObj__otherNodes if n.id == addrs[away])
+        connected_once = False
+        drops = 0
+        started = time.monotonic()
+        deadline = started + 60
+        while slow.applied_index < target:
+            assert time.monotonic() < deadline, f"not caught up: at {slow.applied_index}/{target}"
+            up = node in leader._SyncObj__connectedNodes
+            if connected_once and not up:
+                drops += 1
+                while node not in leader._SyncObj__connectedNodes:
+                    assert time.monotonic() < deadline, "never reconnected"
+                    time.sleep(0.01)
+            connected_once = connected_once or up
+            time.sleep(0.01)
+        print(f"caught up {target} entries in {time.monotonic() - started:.1f}s")
+        assert drops == 0, f"the leader lost the member {drops} times while it caught up"
+        assert not early_acks, f"acknowledged before synced: {early_acks[:5]}"
+    finally:
+        for i in list(machines):
+            stop(i)

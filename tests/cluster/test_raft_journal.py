@@ -69,6 +69,48 @@ def test_a_torn_last_record_is_dropped_and_the_rest_kept(tmp_path: Path) -> None
     assert list(journal(tmp_path / "j")) == entries(9)
 
 
+def test_one_sync_syncs_a_message_once_and_a_crash_inside_drops_it_whole(
+    tmp_path: Path,
+) -> None:
+    j = fill(tmp_path / "j", entries(5))
+    syncs: list[int] = []
+    set_end = j._set_end
+    j._set_end = lambda end: (syncs.append(end), set_end(end))
+    with j.one_sync():
+        for e in entries(20, first=6):
+            j.add(*e)
+        assert syncs == []  # written, not yet synced: a crash here drops all twenty
+        crashed = journal(tmp_path / "j")
+        assert list(crashed) == entries(5)
+        crashed._destroy()
+    assert syncs == [j._end]  # one sync for the twenty
+    j._destroy()
+    assert list(journal(tmp_path / "j")) == entries(25)
+
+
+def test_a_failed_sync_keeps_none_of_the_entries_it_covered(tmp_path: Path) -> None:
+    import errno
+
+    import pytest
+
+    from kv.errors import DiskFull
+
+    j = fill(tmp_path / "j", entries(5))
+
+    def no_space(end: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    j._set_end = no_space
+    with pytest.raises(DiskFull), j.one_sync():
+        for e in entries(3, first=6):
+            j.add(*e)
+    assert list(j) == entries(5)
+    del j._set_end
+    j.add(*entries(1, first=6)[0])  # the next append starts where the synced log ends
+    j._destroy()
+    assert list(journal(tmp_path / "j")) == entries(6)
+
+
 def test_term_and_vote_are_stored_durably(tmp_path: Path) -> None:
     j = journal(tmp_path / "j")
     j.setCurrentTerm(7, "n2")
