@@ -121,9 +121,11 @@ def _log_transfers() -> None:
 
 
 def _more_to_apply(machine: Any) -> bool:
-    """Committed entries wait that the next apply slice can take (not while the disk is
-    full or an entry's retry is due later)."""
-    if machine._SyncObj__raftCommitIndex <= machine._SyncObj__raftLastApplied:
+    """Committed entries the log holds wait for the next apply slice (not while the disk
+    is full or an entry's retry is due later): the tick must not idle, nor spin on entries
+    it cannot apply."""
+    ready = min(machine._SyncObj__raftCommitIndex, machine._SyncObj__getCurrentLogIndex())
+    if ready <= machine._SyncObj__raftLastApplied:
         return False
     guard = guard_of(machine)
     if guard is not None and guard.full:

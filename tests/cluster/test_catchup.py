@@ -277,3 +277,26 @@ def test_a_member_replaying_a_long_tail_stays_connected(
     finally:
         for i in list(machines):
             stop(i)
+
+
+def test_the_tick_skips_its_idle_wait_only_for_entries_it_can_apply(monkeypatch: Any) -> None:
+    """While committed entries wait in the log, a tick does not idle between apply slices;
+    it does when the commit index is ahead of the log (they have not arrived) or the
+    disk is full, else it would spin."""
+    from cluster import raft_catchup
+
+    class Machine:
+        _SyncObj__raftCommitIndex = 20
+        _SyncObj__raftLastApplied = 10
+        log_end = 20
+
+        def _SyncObj__getCurrentLogIndex(self) -> int:
+            return self.log_end
+
+    machine = Machine()
+    assert raft_catchup._more_to_apply(machine)
+    machine.log_end = 10  # committed, not yet in this member's log
+    assert not raft_catchup._more_to_apply(machine)
+    machine.log_end = 20
+    machine._db9_apply_retry_at = raft_catchup.time.monotonic() + 60  # type: ignore[attr-defined]
+    assert not raft_catchup._more_to_apply(machine)
