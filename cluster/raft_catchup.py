@@ -20,7 +20,8 @@
    applied, does not idle between slices. A learner sent a 13,000-entry tail in one message
    took longer to store and apply it than the connection timeout; the leader dropped it,
    reset its match index to 0, and its readmission never finished (fault run list-append-2
-   of the second validation).
+   of the second validation). An acknowledgement never moves the leader's next index for
+   a member back (``_keep_next_index_on_acks``): the member is not sent its tail again.
 4. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
    finished on the leader; begun, received (or failed) on the member, and a piece it dropped
    because the transfer's first piece never came (the library drops such a transfer without
@@ -73,6 +74,7 @@ def apply() -> None:
         return get_entries(self, fromIDx, count, maxSizeBytes)
 
     syncobj.SyncObj._SyncObj__getEntries = entries
+    _keep_next_index_on_acks()
     try_compaction = syncobj.SyncObj._SyncObj__tryLogCompaction
 
     def try_log_compaction(self: Any) -> None:
@@ -85,6 +87,29 @@ def apply() -> None:
 
     syncobj.SyncObj._SyncObj__tryLogCompaction = try_log_compaction
     _log_transfers()
+
+
+def _keep_next_index_on_acks() -> None:
+    """A member's acknowledgement moves the leader's next index for it forward, never back.
+
+    The library set the next index to the acknowledged entry + 1 on every acknowledgement,
+    so each acknowledgement of a member that had more messages in flight sent everything
+    after it again: 3.4 entries sent per entry needed by a member replaying 1,500 entries.
+    A member that misses entries says so (a refusal with ``reset``), and that still moves
+    the next index back, as Raft does."""
+    original = syncobj.SyncObj._SyncObj__onMessageReceived
+
+    def on_message(self: Any, node: Any, message: dict[str, Any]) -> None:
+        if message.get("type") != "next_node_idx" or message.get("reset"):
+            original(self, node, message)
+            return
+        next_index = self._SyncObj__raftNextIndex
+        sent = next_index.get(node)
+        original(self, node, message)
+        if sent is not None and self._isLeader() and next_index.get(node, sent) < sent:
+            next_index[node] = sent
+
+    syncobj.SyncObj._SyncObj__onMessageReceived = on_message
 
 
 def _log_transfers() -> None:

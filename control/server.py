@@ -32,7 +32,7 @@ from cluster.state_machine import RaftOptions
 from control import allocator, discovery
 from control.api import build_app
 from control.config import ServerConfig
-from control.plane import ControlPlane, RegistryAuthenticator
+from control.plane import TRANSIENT_SQLSTATES, ControlPlane, RegistryAuthenticator
 from control.tokens import load_or_create_key
 from kv.client import KvBackend, LocalKv, TxnClient
 from kv.durable_file import private_dir, write_durably
@@ -83,6 +83,12 @@ class _ApiServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+# The store cannot answer yet: what the bootstrap waits out however long it lasts (see
+# ``Node.bootstrap``): the plane's transient errors and a full disk.
+BOOTSTRAP_WAITS_FOR = TRANSIENT_SQLSTATES | {"53100"}
+BOOTSTRAP_OTHER_ERRORS_S = 120.0
 
 
 class Node:
@@ -163,8 +169,14 @@ class Node:
 
     def bootstrap(self) -> None:
         """Register the default database and the local account; retried until the store
-        takes writes (in a cluster, until a leader is elected)."""
-        deadline = time.monotonic() + 120
+        takes writes (in a cluster, until a leader is elected).
+
+        A store that cannot answer yet (no leader, a wiped member still catching up, a full
+        disk: ``BOOTSTRAP_WAITS_FOR``) is waited for as long as the node runs; a catch-up
+        can take minutes, and a node that gave up after 120 s exited in the middle of it
+        (fault run list-append-1 of the third validation). Any other error is retried for
+        ``BOOTSTRAP_OTHER_ERRORS_S``, then ends the start."""
+        deadline = time.monotonic() + BOOTSTRAP_OTHER_ERRORS_S
         while True:
             try:
                 _, token = self.plane.bootstrap(
@@ -172,7 +184,7 @@ class Node:
                 )
                 break
             except Db9Error as exc:  # no leader yet, or another node bootstrapping at once
-                if time.monotonic() > deadline:
+                if exc.sqlstate not in BOOTSTRAP_WAITS_FOR and time.monotonic() > deadline:
                     raise
                 log.info("bootstrap not done yet, retrying: %s", exc.message)
                 time.sleep(0.5)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from control.plane import ControlPlane
@@ -74,3 +76,41 @@ def test_bootstrap_moves_an_operator_token_left_on_an_empty_account() -> None:
     assert created is None
     assert _token_sees_default(plane)
     assert plane.registry.authenticate(TOKEN).id == account.id
+
+
+def test_a_node_waits_out_a_store_that_cannot_answer_however_long_it_lasts(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A wiped member catches up for minutes before its own reads can be served; its
+    bootstrap gave up after 120 s and the node exited. A store that cannot answer is waited
+    for; any other error still ends the start after its deadline."""
+    from types import SimpleNamespace
+
+    from cluster.convert import Unavailable
+    from control import server
+    from kv.errors import InvalidArgument
+
+    clock = [0.0]
+    monkeypatch.setattr(server.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(server.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + 60))
+
+    class Plane:
+        def __init__(self, errors: list[Db9Error]) -> None:
+            self.errors = errors
+
+        def bootstrap(self, *args: Any) -> tuple[Any, str | None]:
+            if self.errors:
+                raise self.errors.pop(0)
+            return None, None
+
+    node = server.Node.__new__(server.Node)
+    node.password = "pw"
+    node.config = SimpleNamespace(tenant="local", api_token="", data_dir=str(tmp_path))
+    catching_up = Unavailable("this node has not caught up with the read's timestamp")
+    node.plane = Plane([catching_up] * 20)  # twenty minutes of it
+    node.bootstrap()
+    assert clock[0] >= 20 * 60
+    clock[0] = 0.0
+    node.plane = Plane([InvalidArgument("bad tenant")] * 5)
+    with pytest.raises(InvalidArgument):
+        node.bootstrap()
