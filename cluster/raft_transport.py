@@ -31,6 +31,11 @@ bottleneck, and that framing was much of its cost. CPU per append-entries of one
   messages that may not fit one buffer. Single-key puts on the same cluster went from
   219-228/s to 244-311/s with 1 thread and from 714-821/s to 712-945/s with 16.
 
+Both buffers of a connection are ``bytearray`` (``_growable``): the library's ``bytes``
+made a backlog of n bytes cost O(n^2) to read, parse or send, 4 s for 32 MB, all of a
+member's time while it replayed a long tail (``python -m pytest -s
+tests/cluster/test_raft_transport.py -k backlog``: 32 MB now 57 ms to read and parse).
+
 Every member must run this format (it is installed by ``cluster.raft_fixes.apply()`` in every
 process that starts a member); a member with the library's own framing is dropped at its first
 message, as one with the wrong password is.
@@ -184,21 +189,56 @@ def _send(self: Any, message: Any) -> None:
     data = encode(message)
     if self.encryptor:
         data = self.encryptor.encrypt_at_time(data, int(monotonic()))
-    self._TcpConnection__writeBuffer += _LENGTH.pack(len(data)) + data
+    buffer = _growable(self, "_TcpConnection__writeBuffer")
+    buffer += _LENGTH.pack(len(data))
+    buffer += data
     self._TcpConnection__trySendBuffer()
+
+
+def _growable(conn: Any, name: str) -> bytearray:
+    """A connection's read or write buffer as a ``bytearray`` (the library resets them to
+    ``bytes`` on every (re)connect). Appending to ``bytes`` and slicing what was consumed
+    off its front copied the whole rest each time: a backlog of n bytes cost O(n^2), 4 s
+    for 32 MB, all of a member's time while it replayed a long tail."""
+    buffer = getattr(conn, name)
+    if not isinstance(buffer, bytearray):
+        buffer = bytearray(buffer)
+        setattr(conn, name, buffer)
+    return buffer
+
+
+def _process_send(self: Any) -> bool:
+    """``TcpConnection.__processSend``: the library's, dropping what was sent from the
+    front of the buffer in place (``bytearray`` does that without copying the rest)."""
+    buffer = _growable(self, "_TcpConnection__writeBuffer")
+    if not buffer:
+        return False
+    try:
+        sent = self._TcpConnection__socket.send(buffer)
+    except OSError as e:
+        if e.errno not in (errno.EAGAIN, errno.EWOULDBLOCK):
+            self.disconnect()
+        return False
+    if sent < 0:
+        self.disconnect()
+        return False
+    if sent == 0:
+        return False
+    del buffer[:sent]
+    return True
 
 
 def _parse_message(self: Any) -> Any:
     """``TcpConnection.__processParseMessage``: the library's, with ``decode``. Anything
     wrong with a message (tampered, another password, a stale timestamp, not ours) drops
     the connection, as the library does."""
-    buffer = self._TcpConnection__readBuffer
+    buffer = _growable(self, "_TcpConnection__readBuffer")
     if len(buffer) < 4:
         return None
     length = _LENGTH.unpack_from(buffer)[0]
     if len(buffer) - 4 < length:
         return None
-    data = buffer[4 : 4 + length]
+    data = bytes(buffer[4 : 4 + length])
     try:
         if self.encryptor:
             timestamp = self.encryptor.extract_timestamp(data)
@@ -214,7 +254,7 @@ def _parse_message(self: Any) -> Any:
     except Exception:
         self.disconnect()
         return None
-    self._TcpConnection__readBuffer = buffer[4 + length :]
+    del buffer[: 4 + length]
     return message
 
 
@@ -231,7 +271,8 @@ def _read(self: Any) -> bool:
     if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) or not incoming:
         self.disconnect()
         return False
-    self._TcpConnection__readBuffer += incoming
+    buffer = _growable(self, "_TcpConnection__readBuffer")
+    buffer += incoming
     return True
 
 
@@ -240,6 +281,7 @@ def apply() -> None:
     tcp_connection.TcpConnection.send = _send
     tcp_connection.TcpConnection._TcpConnection__processParseMessage = _parse_message
     tcp_connection.TcpConnection._TcpConnection__processRead = _read
+    tcp_connection.TcpConnection._TcpConnection__processSend = _process_send
     syncobj.getEncryptor = AeadEncryptor
     # The commands themselves (``@replicated`` pickles its call at the library's protocol 2,
     # which turns a batch's bytes into latin-1 text: 190 us per 100 KB on the leader and

@@ -4,6 +4,7 @@ with another password cannot join."""
 
 from __future__ import annotations
 
+import functools
 import pickle
 import socket
 import time
@@ -201,3 +202,89 @@ def test_members_with_the_password_replicate_and_one_with_another_is_kept_out() 
     finally:
         for n in nodes:
             n.destroy()
+
+
+# -- a backlog ----------------------------------------------------------------------------------
+
+
+class _Backlog:
+    """A socket whose receive side holds ``data`` (then EAGAIN) and whose send side takes
+    at most ``per_send`` bytes a call."""
+
+    def __init__(self, data: bytes = b"", per_send: int = 1 << 16) -> None:
+        self.data, self.pos, self.per_send, self.sent = data, 0, per_send, 0
+
+    def recv(self, n: int) -> bytes:
+        if self.pos >= len(self.data):
+            raise BlockingIOError(11, "EAGAIN")
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += len(chunk)
+        return chunk
+
+    def send(self, data: Any) -> int:
+        n = min(len(data), self.per_send)
+        self.sent += n
+        return n
+
+    def getsockopt(self, *args: Any) -> int:
+        return 0
+
+
+def _connection(sock: _Backlog) -> Any:
+    conn = TcpConnection.__new__(TcpConnection)
+    conn._TcpConnection__socket = sock
+    conn._TcpConnection__readBuffer = b""  # as the library leaves it after (re)connecting
+    conn._TcpConnection__writeBuffer = b""
+    conn._TcpConnection__state = CONNECTION_STATE.CONNECTED
+    conn._TcpConnection__lastReadTime = time.monotonic()
+    conn._TcpConnection__timeout = 3600.0
+    conn.encryptor = None
+    conn.sendRandKey = conn.recvRandKey = None
+    return conn
+
+
+def _fastest(runs: int, fn: Callable[[], Any]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_a_backlog_costs_time_in_proportion_to_its_size() -> None:
+    """A member far behind finds tens of MB waiting on its socket, and a leader queues as
+    much for it. The library kept both buffers as ``bytes``: each 64 KB read appended to,
+    and each message parsed or send made, copied the whole rest (a member replaying a tail
+    spent all its time in ``_read``). Reading and parsing, or sending, four times the
+    backlog must cost about four times as long, not sixteen."""
+    message = {"type": "append_entries", "entries": [(b"x" * 20_000, 1, 1)]}
+    frame = (lambda body: raft_transport._LENGTH.pack(len(body)) + body)(
+        raft_transport.encode(message)
+    )
+
+    def receive(mb: int) -> None:
+        count = (mb << 20) // len(frame)
+        conn = _connection(_Backlog(frame * count))
+        while raft_transport._read(conn):  # as the library's __tryReadBuffer: all there is
+            pass
+        got = 0
+        while raft_transport._parse_message(conn) is not None:
+            got += 1
+        assert got == count
+
+    def send(mb: int) -> None:
+        sock = _Backlog()
+        conn = _connection(sock)
+        conn._TcpConnection__trySendBuffer = lambda: None  # queued while the socket is full
+        count = (mb << 20) // len(frame)
+        for _ in range(count):
+            raft_transport._send(conn, message)
+        conn.__dict__.pop("_TcpConnection__trySendBuffer")
+        conn._TcpConnection__trySendBuffer()
+        assert sock.sent == count * len(frame)
+
+    for what, fn in (("receive", receive), ("send", send)):
+        small, large = _fastest(3, functools.partial(fn, 8)), _fastest(3, functools.partial(fn, 32))
+        print(f"{what}: 8 MB {small * 1000:.0f} ms, 32 MB {large * 1000:.0f} ms")
+        assert large < 8 * small, f"{what}: 4x the backlog took {large / small:.1f}x as long"
