@@ -149,6 +149,8 @@ def _more_to_apply(machine: Any) -> bool:
     """Committed entries the log holds wait for the next apply slice (not while the disk
     is full or an entry's retry is due later): the tick must not idle, nor spin on entries
     it cannot apply."""
+    if not machine._SyncObj__raftLog:
+        return False
     ready = min(machine._SyncObj__raftCommitIndex, machine._SyncObj__getCurrentLogIndex())
     if ready <= machine._SyncObj__raftLastApplied:
         return False

@@ -299,6 +299,7 @@ def test_the_tick_skips_its_idle_wait_only_for_entries_it_can_apply(monkeypatch:
     class Machine:
         _SyncObj__raftCommitIndex = 20
         _SyncObj__raftLastApplied = 10
+        _SyncObj__raftLog = [(b"", 10, 1)]
         log_end = 20
 
         def _SyncObj__getCurrentLogIndex(self) -> int:
