@@ -76,6 +76,13 @@ def _datasync(fd: int) -> None:
         os.fdatasync(fd)
 
 
+def _write_error(exc: OSError) -> Exception:
+    """What a failed journal write raises: DiskFull when the disk is out of space."""
+    if exc.errno in _SPACE_ERRNOS:
+        return DiskFull(f"cannot write the Raft journal: {exc}")
+    return exc
+
+
 class ApplyBlocked(Exception):
     """The state machine could not apply an entry (disk full): stop here and retry later."""
 
@@ -275,9 +282,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
             del self._entries[keep:]
             del self._starts[keep:]
             self._end = self._synced_end
-            if exc.errno in _SPACE_ERRNOS:
-                raise DiskFull(f"cannot write the Raft journal: {exc}") from None
-            raise
+            raise _write_error(exc) from None
 
     def _reserve(self, needed: int) -> None:
         """Make sure the file has blocks up to ``needed`` (and a chunk more when there is
@@ -309,9 +314,7 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
             if not self._batches:
                 self._set_end(end)
         except OSError as exc:
-            if exc.errno in _SPACE_ERRNOS:
-                raise DiskFull(f"cannot write the Raft journal: {exc}") from None
-            raise
+            raise _write_error(exc) from None
         self._entries.append((command, idx, term))
         self._starts.append(self._end)
         self._end = end
