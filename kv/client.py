@@ -230,8 +230,10 @@ class TxnOptions:
     one_pc_max_keys: int = 1024
     one_pc_max_bytes: int = 4 << 20
     # Keys per prewrite/commit request in 2PC: one LMDB write transaction (and fsync) or one
-    # Raft command each, so a bulk load pays few commits; bounds how long one holds the writer.
-    batch_keys: int = 4096
+    # Raft command each, so a bulk load pays few commits; bounds how long one holds the writer,
+    # and how long a statement runs between two interrupt checks (a request runs whole: 4096
+    # keys were 0.3-0.5 s of CPU on a single node, past the 0.3 s bound of test_runaway).
+    batch_keys: int = 1024
     batch_bytes: int = 1 << 20  # and about this many bytes (a gRPC message holds 4 MB)
     # Buffered keys past which a transaction moves its writes to a local file (kv/spill.py),
     # so a bulk load's memory does not grow with its input; where (None: the temp directory).

@@ -24,6 +24,7 @@ from sqlglot import exp
 from sql import types as T
 from sql.casts import comparable
 from sql.errors import SqlError
+from sql.executor.context import checked, dismantle
 from sql.executor.execute import run_plan
 from sql.plan.conjuncts import and_all, conjuncts
 from sql.scope import Row, Scope, Typed
@@ -101,10 +102,12 @@ def hashed_exists(
     def keys() -> set[tuple[Any, ...]]:
         if not once.has():
             found = set()
-            for row in run_plan(plan):
+            rows = run_plan(plan)
+            for row in checked(rows):
                 key = tuple(f(row) for f in inner_fns)
                 if None not in key:
                     found.add(key)
+            dismantle(rows)
             once.keep(found)
         result: set[tuple[Any, ...]] = once.value
         return result

@@ -19,7 +19,7 @@ from sql import types as T
 from sql.casts import numeric_div
 from sql.errors import ArraySubscriptError, NullValueNotAllowed
 from sql.executor import ordered_set
-from sql.executor.context import Exec, checked_cmp, hashable, unhashable
+from sql.executor.context import Exec, dismantle, hashable, sort_checked, unhashable
 from sql.executor.sorts import compare_rows
 from sql.executor.user_aggregates import UserState
 from sql.functions import interval_div
@@ -125,7 +125,7 @@ class AggState:
         def by_key(a: tuple[Row, Any], b: tuple[Row, Any]) -> int:
             return cmp(a[0], b[0])
 
-        self.pending.sort(key=checked_cmp(by_key))
+        sort_checked(self.pending, by_key)
         for _, v in self.pending:
             self.add(v)
         self.pending = []
@@ -220,6 +220,7 @@ def aggregate(node: Aggregate, ex: Exec, held: Held) -> Iterator[Row]:
             else:
                 values.append(st.result(sep))
         yield tuple(unhashable(k) for k in key) + tuple(values)
+    dismantle(groups)
 
 
 # A group: its dict entry, its key and one state per aggregate.

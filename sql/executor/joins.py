@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from kv import interrupt
-from sql.executor.context import Exec
+from sql.executor.context import Exec, dismantle
 from sql.memory import Held
 from sql.plan.nodes import HashJoin, NestedLoopJoin
 from sql.scope import Row
@@ -44,6 +44,7 @@ def _join(
         for i, rrow in enumerate(right_rows):
             if i not in matched:
                 yield (None,) * nl + rrow
+    dismantle(matched)
 
 
 def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
@@ -56,6 +57,7 @@ def nested_loop_join(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
         pairs = list(enumerate(right_rows))
         yield from _join(ex, node, right_rows, lambda _lrow: pairs,
                          node.cond.fn if node.cond else None)  # fmt: skip
+        dismantle(pairs, right_rows)
     finally:
         held.close()
 
@@ -77,6 +79,7 @@ def _nested_loop_held_left(node: NestedLoopJoin, ex: Exec) -> Iterator[Row]:
                 row = lrow + rrow
                 if cond is None or cond(row) is True:
                     yield row
+        dismantle(left_rows)
     finally:
         held.close()
 
@@ -113,6 +116,7 @@ def hash_join(node: HashJoin, ex: Exec) -> Iterator[Row]:
 
         yield from _join(ex, node, right_rows, candidates,
                          node.residual.fn if node.residual else None)  # fmt: skip
+        dismantle(table, right_rows)
     finally:
         held.close()
 
@@ -154,6 +158,7 @@ def _hash_join_built_left(node: HashJoin, ex: Exec) -> Iterator[Row]:
             for i, lrow in enumerate(left_rows):
                 if i not in matched:
                     yield lrow + (None,) * nr
+        dismantle(table, left_rows, matched)
     finally:
         held.close()
 
@@ -188,6 +193,7 @@ def inner_hash_join_batches(node: HashJoin, ex: Exec) -> Iterator[list[Row]]:
                         out = []
             if out:
                 yield out
+        dismantle(table)
     finally:
         held.close()
 

@@ -15,7 +15,7 @@ from kv import interrupt
 from kv.codec import encode
 from sql.errors import InvalidParameterValue
 from sql.executor.batches import rows_of, table_scan_batches
-from sql.executor.context import Exec, Spool, checked, hashable
+from sql.executor.context import Exec, Spool, checked, dismantle, hashable
 from sql.functions import add_interval
 from sql.functions_numeric import check_series_bounds
 from sql.layout import prefix_end
@@ -252,6 +252,7 @@ def _recursive_rounds(node: RecursiveUnion, ex: Exec) -> Iterator[Row]:
                 new.append(row)
                 yield row
             if not new:
+                dismantle(seen)
                 return
             held.close()  # the previous round's rows go
             held.add(row_size(new[0]) * len(new) * (2 if node.distinct else 1))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sql import jsonb
 from sql.casts import cast_value
-from sql.executor.context import Exec, checked, checked_cmp, hashable
+from sql.executor.context import Exec, checked, checked_cmp, dismantle, hashable, sort_checked
 from sql.memory import SAMPLE, Held, row_size
 from sql.plan.nodes import Distinct, DistinctOn, SetOp, Sort, SortKey
 from sql.scope import Row
@@ -64,8 +64,9 @@ def sort(node: Sort, ex: Exec) -> Iterator[Row]:
     held = Held()
     try:
         rows = held.collect(ex.rows(node.child), factor=2)  # the rows, and the sort's keys
-        rows.sort(key=checked_cmp(compare_rows(node.keys, [c.type for c in node.scope.columns])))
+        sort_checked(rows, compare_rows(node.keys, [c.type for c in node.scope.columns]))
         yield from checked(rows)
+        dismantle(rows)
     finally:
         held.close()
 
@@ -146,6 +147,7 @@ def _first_of_each(rows: Iterator[Row], key_of: Callable[[Row], tuple[Any, ...]]
                 if not len(seen) % SAMPLE:
                     held.add((row_size(key) + 40) * SAMPLE)
                 yield row
+        dismantle(seen)
     finally:
         held.close()
 
@@ -187,6 +189,7 @@ def set_op(node: SetOp, ex: Exec, held: Held) -> Iterator[Row]:
                 if not len(seen) % SAMPLE:
                     held.add((row_size(key) + 40) * SAMPLE)
                 yield row
+        dismantle(seen)
         return
     counts: dict[Any, int] = {}
     for row in right:
@@ -213,3 +216,4 @@ def set_op(node: SetOp, ex: Exec, held: Held) -> Iterator[Row]:
             elif n == 0 and key not in emitted:
                 emitted.add(key)
                 yield row
+    dismantle(counts, emitted)

@@ -78,11 +78,13 @@ def over_frames(
     ends: list[int],
     head_moves: bool,
     segments: Callable[[int], list[tuple[int, int]]] | None,
+    step: Callable[[], None],
 ) -> list[Any]:
     """The aggregate at each position of a partition whose frames are ``[starts, ends)``
     (``segments``: the frames less EXCLUDE's rows, when it excludes any). ``value(pos)``
     says whether the row at ``pos`` feeds the aggregate (FILTER) and gives its arguments.
-    The moving mode serves frames whose start moves, unless the call is volatile."""
+    The moving mode serves frames whose start moves, unless the call is volatile. ``step()``
+    is called once per row fed or removed (it checks for a cancel or timeout)."""
     moving = user.moving if head_moves and not user.volatile else None
     st = UserState(moving or user.plain)
     out: list[Any] = []
@@ -95,6 +97,7 @@ def over_frames(
             pos == 0 or (base != head and moving is None) or segments is not None or upto <= head
         )
         while not restart and base < head:
+            step()
             fed, args = value(base)
             if fed and not st.remove(args):
                 restart = True
@@ -106,11 +109,13 @@ def over_frames(
         if segments is not None:
             for lo, hi in segments(pos):
                 for p in range(lo, hi):
+                    step()
                     fed, args = value(p)
                     if fed:
                         st.add(args)
             upto = tail
         while upto < tail:
+            step()
             fed, args = value(upto)
             if fed:
                 st.add(args)

@@ -9,6 +9,9 @@ nodeWindowAgg does). An aggregate whose frame starts at the partition's first ro
 over the partition, adding rows as the frame end moves; count, sum and avg over exact
 numbers also remove rows as the frame start moves; other moving frames are aggregated
 afresh for each distinct frame, as PostgreSQL restarts an aggregate without an inverse.
+
+Every pass over a partition checks for a cancel or timeout (``context.spans``, ``Steps``):
+a window over a million rows is dozens of such passes, each a second or more unchecked.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from kv import interrupt
@@ -28,7 +32,7 @@ from sql.errors import (
 )
 from sql.executor import user_aggregates
 from sql.executor.aggregates import AggState, of_arrays
-from sql.executor.context import Exec, checked_cmp
+from sql.executor.context import SPAN, Exec, Steps, dismantle, mapped, sort_checked, spans
 from sql.executor.pg_qsort import pg_qsort
 from sql.executor.sorts import compare_rows
 from sql.functions import interval_div
@@ -62,16 +66,26 @@ def window(node: Window, ex: Exec, held: Held) -> Iterator[Row]:
             for si in calls:
                 values = _evaluate(node.specs[si], rows, part, peers)
                 column = extra[si]
-                for i, v in zip(part, values, strict=True):
-                    column[i] = v
+                if len(part) <= SPAN:  # one slice: _partitions checks
+                    for i, v in zip(part, values, strict=True):
+                        column[i] = v
+                    continue
+                for lo, hi in spans(len(part)):
+                    for i, v in zip(part[lo:hi], values[lo:hi], strict=True):
+                        column[i] = v
+                dismantle(values)
+            if len(part) > SPAN:
+                peers.dismantle()
     # rows leave in the order of the last window's sort, as PostgreSQL's do
-    if len(extra) == 1:
-        (only,) = extra
-        for i in order:
-            yield (*rows[i], only[i])
-    else:
-        for i in order:
-            yield rows[i] + tuple(column[i] for column in extra)
+    for lo, hi in spans(len(order)):
+        if len(extra) == 1:
+            (only,) = extra
+            for i in order[lo:hi]:
+                yield (*rows[i], only[i])
+        else:
+            for i in order[lo:hi]:
+                yield rows[i] + tuple(column[i] for column in extra)
+    dismantle(rows, order, *extra)
 
 
 def _sorted(spec: WindowSpec, rows: list[Row], order: list[int]) -> list[int]:
@@ -94,8 +108,8 @@ def _sorted(spec: WindowSpec, rows: list[Row], order: list[int]) -> list[int]:
     if len(decorated) <= PG_ORDER_MAX:
         pg_qsort(decorated, by_key)  # peers in the order PostgreSQL's sort leaves them
     else:
-        decorated.sort(key=checked_cmp(by_key))
-    return [i for _, i in decorated]
+        sort_checked(decorated, by_key)
+    return mapped(itemgetter(1), decorated)
 
 
 def _partitions(spec: WindowSpec, rows: list[Row], order: list[int]) -> Iterator[list[int]]:
@@ -108,7 +122,9 @@ def _partitions(spec: WindowSpec, rows: list[Row], order: list[int]) -> Iterator
     fns = [p.fn for p in spec.partition]
     part: list[int] = []
     prev: Row | None = None
-    for i in order:
+    for n, i in enumerate(order):
+        if not n & 1023:
+            interrupt.check()
         key = tuple(f(rows[i]) for f in fns)
         if prev is not None and cmp(prev, key) != 0:
             yield part
@@ -132,7 +148,7 @@ class _Peers:
         if spec.order:
             cmp = compare_rows([SortKey(k, d, nf) for k, (_, d, nf) in enumerate(spec.order)])
             fns = [o.fn for o, _, _ in spec.order]
-            self.keys = [tuple(f(rows[i]) for f in fns) for i in part]
+            self.keys = mapped(lambda i: tuple(f(rows[i]) for f in fns), part)
             g = 0
             for pos in range(1, n):
                 if not pos & 1023:
@@ -143,8 +159,12 @@ class _Peers:
                 self.group[pos] = g
                 self.start[pos] = self.starts[-1]
             ends = [*self.starts[1:], n]
-            self.end = [ends[g] for g in self.group]
+            self.end = mapped(ends.__getitem__, self.group)
         self.count = len(self.starts)
+
+    def dismantle(self) -> None:
+        """Free the lists a slice at a time (a partition of a million rows)."""
+        dismantle(self.group, self.start, self.end, self.starts, getattr(self, "keys", []))
 
 
 # -- frames ------------------------------------------------------------------------------------
@@ -169,6 +189,7 @@ def _frames(
     starts = [0] * n
     ends = [n] * n
     for is_start, bound in ((True, frame.start), (False, frame.end)):
+        interrupt.check()  # each bound is a pass or more over the partition
         out = starts if is_start else ends
         kind = bound.kind
         if kind == "unbounded":
@@ -182,11 +203,12 @@ def _frames(
         off = _offset(bound, first, "starting" if is_start else "ending", frame.mode)
         sign = -1 if kind == "preceding" else 1
         if frame.mode == "rows":
-            shift = sign * off + (0 if is_start else 1)
-            out[:] = [min(max(pos + shift, 0), n) for pos in range(n)]
+            out[:] = _shifted_positions(n, sign * off + (0 if is_start else 1))
         elif frame.mode == "groups":
             last = peers.count - 1
             for pos in range(n):
+                if not pos & 1023:
+                    interrupt.check()
                 g = peers.group[pos] + sign * off
                 if is_start:
                     out[pos] = n if g > last else peers.starts[max(g, 0)]
@@ -195,6 +217,13 @@ def _frames(
         else:
             out[:] = _range_bounds(frame, spec, peers, off, kind == "preceding", is_start)
     return starts, ends
+
+
+def _shifted_positions(n: int, shift: int) -> list[int]:
+    """``[min(max(pos + shift, 0), n) for pos in range(n)]``, built by C loops."""
+    below = min(n, max(0, -shift))  # positions that clip to 0
+    inside = max(below, min(n, n - shift))  # the first position that clips to n
+    return [0] * below + list(range(below + shift, inside + shift)) + [n] * (n - inside)
 
 
 def _range_bounds(
@@ -233,6 +262,8 @@ def _range_bounds(
             elif in_range(v, cur, off, sub, less) == is_start:
                 break
             p += 1
+            if not p & 1023:
+                interrupt.check()  # p only moves forward: one partition's worth in all
         out[pos] = p
     return out
 
@@ -265,13 +296,13 @@ def _evaluate(spec: WindowSpec, rows: list[Row], part: list[int], peers: _Peers)
     if name == "row_number":
         return list(range(1, n + 1))
     if name == "rank":
-        return [s + 1 for s in peers.start]
+        return mapped((1).__add__, peers.start)
     if name == "dense_rank":
-        return [g + 1 for g in peers.group]
+        return mapped((1).__add__, peers.group)
     if name == "percent_rank":
-        return [s / (n - 1) if n > 1 else 0.0 for s in peers.start]
+        return mapped(lambda s: s / (n - 1), peers.start) if n > 1 else [0.0] * n
     if name == "cume_dist":
-        return [e / n for e in peers.end]
+        return mapped(lambda e: e / n, peers.end)
     if name == "ntile":
         return _ntile(spec.args[0].fn(rows[part[0]]), n)
     if name in ("lag", "lead"):
@@ -299,6 +330,8 @@ def _ntile(buckets: int | None, n: int) -> list[Any]:
     size, extra = divmod(n, buckets)
     out = []
     for b in range(min(buckets, n)):
+        if not b & 1023:
+            interrupt.check()
         out += [b + 1] * (size + (1 if b < extra else 0))
     return out
 
@@ -384,7 +417,7 @@ def _aggregate(
                 return _segments(frame, peers, pos, starts[pos], ends[pos])
 
         moves = frame.start.kind != "unbounded"
-        return user_aggregates.over_frames(agg.user, value, starts, ends, moves, segments)
+        return user_aggregates.over_frames(agg.user, value, starts, ends, moves, segments, Steps())
     out: list[Any] = [None] * n
     moving = _Moving.of(agg.name, agg.arg.type.name if agg.arg is not None else "", agg.rtype.name)
     if not frame.exclude and (all(s == 0 for s in starts) or moving is not None):
@@ -402,6 +435,8 @@ def _aggregate(
                     state.add(v)
                     stale = True
                 hi += 1
+                if not hi & 1023:
+                    interrupt.check()  # hi and lo only move forward: a partition in all
             while lo < s:
                 if lo < hi:
                     fed, v = value(lo)
@@ -409,6 +444,8 @@ def _aggregate(
                         state.remove(v)
                         stale = True
                 lo += 1
+                if not lo & 1023:
+                    interrupt.check()
             hi = max(hi, lo)
             if stale:
                 result = _copy(state.result(sep))
@@ -417,6 +454,7 @@ def _aggregate(
         return out
     last: list[tuple[int, int]] | None = None
     result = None
+    step = Steps()  # a frame's rows are aggregated afresh at each position: count them
     for pos in range(n):
         if not pos & 1023:
             interrupt.check()
@@ -425,6 +463,7 @@ def _aggregate(
             st = fresh()
             for lo, hi in segs:
                 for p in range(lo, hi):
+                    step()
                     fed, v = value(p)
                     if fed:
                         st.add(v)

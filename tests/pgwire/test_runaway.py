@@ -48,6 +48,13 @@ SHAPES = {
     "string_agg": "SELECT length(string_agg(repeat('x', 10), ',')) FROM t a, t b",
     "window": "SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY x DESC) r "
     "FROM generate_series(1, 1000000) x) s",
+    # every row's frame is the whole partition less the row: a frame's rows per position
+    "window frame excluding the row": "SELECT max(s) FROM (SELECT sum(x) OVER (ORDER BY x "
+    "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) s "
+    "FROM generate_series(1, 200000) x) q",
+    "user aggregate over frames": "SELECT max(s) FROM (SELECT total(x) OVER (ORDER BY x "
+    "ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE TIES) s "
+    "FROM generate_series(1::int8, 200000) x) q",
     "distinct": "SELECT count(*) FROM (SELECT DISTINCT a.k, b.g FROM t a, t b) s",
     "union": "SELECT count(*) FROM (SELECT a.k FROM t a, t b UNION SELECT 0) s",
     "except": "SELECT count(*) FROM (SELECT a.k * b.k FROM t a, t b EXCEPT SELECT 0) s",
@@ -69,6 +76,7 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             conn.execute("CREATE TABLE big (k int PRIMARY KEY, v int)")
             conn.execute(f"INSERT INTO big SELECT x, x FROM generate_series(1, {BIG}) x")
             conn.execute("CREATE TABLE sink (a int, b int)")
+            conn.execute("CREATE AGGREGATE total(int8) (sfunc = int8pl, stype = int8)")
         yield running
 
 
@@ -143,6 +151,43 @@ def test_statement_timeout_stops_every_long_loop(pg: Running, shape: str) -> Non
         assert gaps.longest < 0.3, f"{shape}: {gaps.longest:.2f}s of CPU without a check"
         assert 1.5 <= took < 6.0, f"{shape}: stopped after {took:.2f}s"
         _assert_usable(conn)  # the statement changed nothing; the session goes on
+
+
+# Statements that finish in seconds, each running passes over up to a million rows in memory:
+# every stretch between two checks is measured, not only those before a timeout strikes.
+WHOLE = {
+    "window ranks": "SELECT max(a), max(b), max(c), max(d), max(e), max(f), max(g) FROM "
+    "(SELECT row_number() OVER w a, rank() OVER w b, dense_rank() OVER w c, "
+    "percent_rank() OVER w d, cume_dist() OVER w e, ntile(500000) OVER w f, lag(x) OVER w g "
+    "FROM generate_series(1, 500000) x WINDOW w AS (ORDER BY x / 2 DESC)) s",
+    "window frames": "SELECT max(a), max(b), max(c), max(d) FROM "
+    "(SELECT sum(x) OVER (w ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING) a, "
+    "count(*) OVER (w GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) b, "
+    "sum(x) OVER (w RANGE BETWEEN CURRENT ROW AND 500000 FOLLOWING) c, "
+    "first_value(x) OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) d "
+    "FROM generate_series(1, 500000) x WINDOW w AS (ORDER BY x / 2)) s",
+    "window partitions": "SELECT count(DISTINCT p) FROM (SELECT row_number() OVER "
+    "(PARTITION BY x % 250000 ORDER BY x) p FROM generate_series(1, 500000) x) s",
+    # what a node held is freed after its last row: a million rows at once is a third of a
+    # second or more
+    "sort": "SELECT count(*) FROM (SELECT x, x::text t FROM generate_series(1, 1000000) x "
+    "ORDER BY x % 1000, x DESC) s",
+    "group by": "SELECT count(*) FROM (SELECT x % 500000, count(*), max(x::text) "
+    "FROM generate_series(1, 1000000) x GROUP BY 1) s",
+    "union": "SELECT count(*) FROM (SELECT x, x::text t FROM generate_series(1, 1000000) x "
+    "UNION SELECT 0, '') s",
+    "hash join": "SELECT count(*) FROM generate_series(1, 1000000) a "
+    "JOIN (SELECT x, x::text t FROM generate_series(1, 1000000) x) b ON a = b.x",
+}
+
+
+@pytest.mark.parametrize("shape", WHOLE)
+def test_no_loop_runs_long_without_a_check_from_start_to_end(pg: Running, shape: str) -> None:
+    """The whole run of ``shape`` never computes 0.3 s of CPU between two checks (a window
+    statement cut short by a timeout shows only the passes it reached)."""
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn, _CheckGaps() as gaps:
+        conn.execute(WHOLE[shape])
+    assert gaps.longest < 0.3, f"{shape}: {gaps.longest:.2f}s of CPU without a check"
 
 
 @pytest.mark.parametrize("shape", SHAPES)
