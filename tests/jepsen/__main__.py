@@ -57,6 +57,11 @@ def main() -> None:
     )
     ap.add_argument("--out", default="jepsen-results")
     ap.add_argument(
+        "--keep-logs",
+        action="store_true",
+        help="keep every run's node logs in its report (an invalid run's are always kept)",
+    )
+    ap.add_argument(
         "--unsafe-reads",
         action="store_true",
         help="the deliberately broken build: reads skip the replication barrier",
@@ -125,7 +130,7 @@ def main() -> None:
             name = f"{workload}-{i + 1}"
             with tempfile.TemporaryDirectory(prefix="db9-jepsen-") as tmp:
                 result, history = execute(Path(tmp), cfg)
-                if not result["valid"]:  # the nodes' own account of what went wrong
+                if args.keep_logs or not result["valid"]:  # the nodes' own account
                     keep_logs(Path(tmp), out / name / "logs")
             report(result, history, out / name)
             c = result.get("op_counts", {})

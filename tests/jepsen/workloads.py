@@ -6,6 +6,7 @@ with its text (``client_error``)."""
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import random
@@ -192,29 +193,92 @@ def list_append_op(run: Run, process: int) -> SqlOp:
     return op
 
 
-def bank_op(run: Run, process: int) -> SqlOp:
+class TransferLedger:
+    """The bank clients' shared record of their transfers, for each read's horizon.
+
+    Ids are drawn here in increasing order. ``horizon()`` is the greatest id at or below
+    which every transfer has ended, with the ones among them whose outcome is unknown: a read
+    asks for the transfers above its horizon and for those, by id; the checker infers the
+    others at or below it (acknowledged ones are in the read's snapshot, failed ones not).
+    A transfer ends here after its commit returned or its error was classified the way
+    ``sql_client`` records it (``_outcome``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+        self._open: set[int] = set()  # at most one per client
+        self._unknown: list[int] = []  # increasing
+
+    def begin(self) -> int:
+        with self._lock:
+            self._last += 1
+            self._open.add(self._last)
+            return self._last
+
+    def end(self, tid: int, outcome: str) -> None:
+        with self._lock:
+            self._open.discard(tid)
+            if outcome not in ("ok", "fail"):
+                bisect.insort(self._unknown, tid)
+
+    def horizon(self) -> tuple[int, list[int]]:
+        with self._lock:
+            h = min(self._open) - 1 if self._open else self._last
+            return h, self._unknown[: bisect.bisect_right(self._unknown, h)]
+
+
+def _outcome(exc: BaseException) -> str:
+    """What ``sql_client`` records for an operation that raised ``exc``."""
+    return _classify(exc) if isinstance(exc, psycopg.Error) else "info"
+
+
+def bank_op(run: Run, process: int, ledger: TransferLedger) -> SqlOp:
     def op(conn: psycopg.Connection[Any], rng: random.Random, holder: list[Any]) -> Any:
         if rng.random() < 0.4:
-            holder.append(("read", None))
-            run.history.add(process, "invoke", "read", None)
+            horizon, unknown = ledger.horizon()
+            holder.append(("read", {"horizon": horizon}))
+            run.history.add(process, "invoke", "read", {"horizon": horizon})
             with conn.transaction():
                 rows = conn.execute("SELECT id, balance FROM accounts").fetchall()
+                ids = conn.execute("SELECT id FROM transfers WHERE id > %s", (horizon,)).fetchall()
+                if unknown:
+                    ids += conn.execute(
+                        "SELECT id FROM transfers WHERE id = ANY(%s)", (unknown,)
+                    ).fetchall()
             # Every row as read: an account missing or read twice is for the checker to see.
-            return "read", None, [[i, b] for i, b in rows]
+            return "read", None, _bank_items(rows, ids)
         a, b = rng.sample(range(ACCOUNTS), 2)
         amount = rng.randint(1, 20)
-        value = {"from": a, "to": b, "amount": amount}
+        tid = ledger.begin()
+        value = {"id": tid, "from": a, "to": b, "amount": amount}
         holder.append(("transfer", value))
         run.history.add(process, "invoke", "transfer", value)
-        with conn.transaction():
-            (bal,) = conn.execute("SELECT balance FROM accounts WHERE id = %s", (a,)).fetchone()  # type: ignore[misc]
-            if bal < amount:
-                raise psycopg.errors.SerializationFailure("insufficient funds")  # a clean fail
-            conn.execute("UPDATE accounts SET balance = balance - %s WHERE id = %s", (amount, a))
-            conn.execute("UPDATE accounts SET balance = balance + %s WHERE id = %s", (amount, b))
+        try:
+            _transfer(conn, value)
+        except BaseException as exc:
+            ledger.end(tid, _outcome(exc))
+            raise
+        ledger.end(tid, "ok")
         return "transfer", value, value
 
     return op
+
+
+def _transfer(conn: psycopg.Connection[Any], value: dict[str, int]) -> None:
+    """One transfer: both balances and its id, in one transaction."""
+    a, b, amount = value["from"], value["to"], value["amount"]
+    update = "UPDATE accounts SET balance = balance + %s WHERE id = %s"
+    with conn.transaction():
+        (bal,) = conn.execute("SELECT balance FROM accounts WHERE id = %s", (a,)).fetchone()  # type: ignore[misc]
+        if bal < amount:
+            raise psycopg.errors.SerializationFailure("insufficient funds")  # a clean fail
+        conn.execute(update, (-amount, a))
+        conn.execute(update, (amount, b))
+        conn.execute("INSERT INTO transfers (id) VALUES (%s)", (value["id"],))
+
+
+def _bank_items(accounts: list[tuple[Any, ...]], ids: list[tuple[Any, ...]]) -> list[list[Any]]:
+    return [["account", i, b] for i, b in accounts] + [["transfer", i] for (i,) in ids]
 
 
 def set_read_op(run: Run, process: int) -> SqlOp:
@@ -254,6 +318,7 @@ def setup_sql(run: Run) -> None:
                 "INSERT INTO accounts SELECT g, %s FROM generate_series(0, %s) g",
                 (BALANCE, ACCOUNTS - 1),
             )
+            conn.execute("CREATE TABLE transfers (id int PRIMARY KEY)")
         elif wl == "set":
             conn.execute("CREATE TABLE elements (x int PRIMARY KEY)")
 
@@ -262,11 +327,12 @@ def _list(text: str | None) -> list[int]:
     return [int(x) for x in text.split(",")] if text else []
 
 
-def _read_sql(node: Node, query: str) -> list[tuple[Any, ...]]:
+def _read_sql(node: Node, *queries: str) -> list[list[tuple[Any, ...]]]:
+    """Each query's rows, all read through ``node`` in one snapshot."""
     with psycopg.connect(node.dsn(), autocommit=True, connect_timeout=3) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         with conn.transaction():
-            return conn.execute(query).fetchall()
+            return [conn.execute(q).fetchall() for q in queries]
 
 
 def _read_all(workload: str, node: Node) -> list[Any]:
@@ -282,13 +348,15 @@ def _read_all(workload: str, node: Node) -> list[Any]:
             kv.close()
         return [[f"r{i}", None if v is None else int(v)] for i, v in enumerate(values)]
     if workload == "list-append":
-        rows = _read_sql(node, "SELECT k, v FROM lists")
+        (rows,) = _read_sql(node, "SELECT k, v FROM lists")
         seen = {k for k, _ in rows}
         reads = [["r", k, _list(v)] for k, v in rows]
         return reads + [["r", k, []] for k in range(LIST_KEYS) if k not in seen]
     if workload == "bank":
-        return [[i, b] for i, b in _read_sql(node, "SELECT id, balance FROM accounts")]
-    return [x for (x,) in _read_sql(node, "SELECT x FROM elements")]
+        rows, ids = _read_sql(node, "SELECT id, balance FROM accounts", "SELECT id FROM transfers")
+        return _bank_items(rows, ids)
+    (rows,) = _read_sql(node, "SELECT x FROM elements")
+    return [x for (x,) in rows]
 
 
 def final_reads(run: Run, timeout_s: float = 30.0) -> None:
@@ -320,10 +388,13 @@ def clients(run: Run, rng: random.Random) -> list[Callable[[], None]]:
     """The bodies of the run's client threads: ``clients`` workload clients (process p
     through node p mod n), and for ``set`` one reader per node after them."""
     wl, out = run.config.workload, []
+    ledger = TransferLedger()  # the bank clients'
     for p in range(run.config.clients):
         prng = random.Random(rng.random())
         if wl == "register":
             out.append(functools.partial(register_client, run, p, prng))
+        elif wl == "bank":
+            out.append(functools.partial(sql_client, run, p, prng, bank_op(run, p, ledger)))
         else:
             out.append(functools.partial(sql_client, run, p, prng, SQL_OPS[wl](run, p)))
     if wl == "set":
@@ -336,6 +407,5 @@ def clients(run: Run, rng: random.Random) -> list[Callable[[], None]]:
 
 SQL_OPS: dict[str, Callable[[Run, int], SqlOp]] = {
     "list-append": list_append_op,
-    "bank": bank_op,
     "set": set_op,
 }
