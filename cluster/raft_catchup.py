@@ -22,21 +22,36 @@
    reset its match index to 0, and its readmission never finished (fault run list-append-2
    of the second validation). An acknowledgement never moves the leader's next index for
    a member back (``_keep_next_index_on_acks``): the member is not sent its tail again.
-4. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
+4. A failed snapshot (no room for it, an I/O error) is retried after ``SNAPSHOT_RETRY_S``,
+   doubling up to ``SNAPSHOT_RETRY_MAX_S`` (``snapshot_failed``). The library tried again
+   on the next tick: a node whose disk had no room for a snapshot spent its Raft thread
+   copying its store over and over (~3 s an attempt) and fell behind for good (fault run
+   list-append-1 of the fourth proof attempt), and each failure also dropped the snapshot
+   transfers in progress.
+5. The log says where a catch-up is (``_log_transfers``): a snapshot transfer begun and
    finished on the leader; begun, received (or failed) on the member, and a piece it dropped
    because the transfer's first piece never came (the library drops such a transfer without
    a word); an install is logged by the state machine; each hold's start, and its end with
    each member's match index or absence.
+6. A snapshot piece that is not sent (the link is down, or went down while it was being
+   sent) ends its transfer, and the next one starts from the first byte
+   (``_restart_cut_transfers``). The library had read the piece from the file already and
+   went on with the next one once the member was connected again: the member got the
+   file with a hole, installed a store copy shorter than its meta page says, and died of
+   SIGBUS at its first read (fault runs with wipes; such a copy is now also refused,
+   ``kv.engine.lmdb.copy_problem``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
 import pysyncobj.serializer as ps_serializer
 import pysyncobj.syncobj as syncobj
+import pysyncobj.transport as ps_transport
 
 from cluster.raft_journal import guard_of
 
@@ -46,6 +61,13 @@ log = logging.getLogger(__name__)
 # data when the store is large (a snapshot then costs about as much as replaying the log).
 CATCHUP_MIN_ENTRIES = 1000
 CATCHUP_DATA_BYTES_PER_ENTRY = 4096
+# Also compact once the log's entries take more bytes than half the live data (and this
+# floor), as TiKV bounds its Raft log by size: entries of big values (list-append rewrites
+# whole lists) made a 20,000-entry log as big as the store, and a node with the log, its
+# store and a snapshot to write or install ran out of a 1 GiB disk (fault runs of the fourth
+# proof attempt). Half: the store grows with the log too (old versions stay until GC), and
+# a snapshot then costs at most twice the bytes the log took.
+LOG_MIN_BYTES = 64 << 20
 # The longest the leader keeps its log uncompacted, in one stretch, for members catching up:
 # long enough for a transfer and its install (3-4 s under load in the fault runs), short
 # enough that the tail a member replays after it stays small. At 600 s a learner that kept
@@ -55,6 +77,13 @@ HOLD_MAX_S = 30.0
 # The most entry bytes in one append message (the library's batch limit, which we keep at
 # 64 MB so that a big entry is never split by its chunked transmission, applies above it).
 APPEND_MESSAGE_BYTES = 1 << 20
+# After a failed snapshot, the wait before the next attempt: doubled after each failure.
+SNAPSHOT_RETRY_S = 5.0
+SNAPSHOT_RETRY_MAX_S = 120.0
+
+
+class SnapshotPostponed(Exception):
+    """A snapshot not begun: the disk has no room for it."""
 
 
 def apply() -> None:
@@ -81,12 +110,32 @@ def apply() -> None:
         # A finished compaction is still recorded (the library does that first and starts
         # no other in the same call); only a new one waits.
         idle = self._SyncObj__serializer._Serializer__pid == 0
-        if idle and held(self):
+        if idle and (held(self) or time.monotonic() < getattr(self, "_db9_snapshot_at", 0.0)):
             return
         try_compaction(self)
 
     syncobj.SyncObj._SyncObj__tryLogCompaction = try_log_compaction
     _log_transfers()
+    _restart_cut_transfers()
+
+
+def snapshot_failed(machine: Any, exc: BaseException) -> None:
+    """A snapshot attempt failed: log why, and hold the next one back (doubling)."""
+    failures = getattr(machine, "_db9_snapshot_failures", 0) + 1
+    wait = min(SNAPSHOT_RETRY_MAX_S, SNAPSHOT_RETRY_S * 2 ** min(failures - 1, 16))
+    machine._db9_snapshot_failures = failures
+    machine._db9_snapshot_at = time.monotonic() + wait
+    log.warning(
+        "raft snapshot failed (%s: %s); the log is kept, next attempt in %.0f s",
+        type(exc).__name__,
+        exc,
+        wait,
+    )
+
+
+def snapshot_written(machine: Any) -> None:
+    machine._db9_snapshot_failures = 0
+    machine._db9_snapshot_at = 0.0
 
 
 def _keep_next_index_on_acks() -> None:
@@ -110,6 +159,19 @@ def _keep_next_index_on_acks() -> None:
             next_index[node] = sent
 
     syncobj.SyncObj._SyncObj__onMessageReceived = on_message
+
+
+def _restart_cut_transfers() -> None:
+    send = ps_transport.TCPTransport.send
+
+    def send_checked(self: Any, node: Any, message: Any) -> bool:
+        sent = bool(send(self, node, message))
+        if not sent and isinstance(message, dict) and message.get("serialized") is not None:
+            self._syncObj._SyncObj__serializer.cancelTransmisstion(node)
+            log.info("raft snapshot transfer to %s cut off: it starts again", node)
+        return sent
+
+    ps_transport.TCPTransport.send = send_checked
 
 
 def _log_transfers() -> None:
@@ -136,7 +198,12 @@ def _log_transfers() -> None:
             return put(self, data)
         done = put(self, data)
         if piece and data[2]:
-            log.info("raft snapshot transfer from the leader %s", "received" if done else "FAILED")
+            name = self._Serializer__fileName
+            size = os.path.getsize(name) if done and name and os.path.exists(name) else 0
+            log.info(
+                "raft snapshot transfer from the leader %s",
+                f"received ({size} bytes)" if done else "FAILED",
+            )
         if piece and data[1]:
             self._db9_said_dropped = False
         return done
@@ -210,7 +277,9 @@ def _progress(machine: Any) -> str:
 
 
 def compact_for_catchup(self: Any) -> None:
-    """Compact once the log holds more entries than the data warrants (checked each second).
+    """Compact once the log holds more applied entries than the data warrants, or more bytes
+    than half the data and ``LOG_MIN_BYTES`` with half its entries applied (checked each
+    second).
 
     A member that is far behind (new, or wiped) then gets a snapshot and a tail of at most
     that many entries: its catch-up is bounded by the data size, not by the history. A
@@ -226,8 +295,18 @@ def compact_for_catchup(self: Any) -> None:
     if data_bytes is None or (guard is not None and guard.full):
         return
     limit = max(getattr(self, "catchup_min_entries", CATCHUP_MIN_ENTRIES), 2)
-    entries = len(self._SyncObj__raftLog)
-    if entries <= limit or entries <= data_bytes() // CATCHUP_DATA_BYTES_PER_ENTRY:
+    journal = self._SyncObj__raftLog
+    entries, data = len(journal), data_bytes()
+    # only applied entries can go: a member replaying a long tail would otherwise copy its
+    # store every second and trim next to nothing
+    removable = self.raftLastApplied - journal[0][1] if entries else 0
+    record_bytes = getattr(journal, "record_bytes", None)
+    too_big = (
+        record_bytes is not None
+        and removable * 2 >= entries
+        and record_bytes() > max(LOG_MIN_BYTES, data // 2)
+    )
+    if not too_big and (removable <= limit or removable <= data // CATCHUP_DATA_BYTES_PER_ENTRY):
         return
     if self._isLeader():
         trim_to = self.raftLastApplied - 1

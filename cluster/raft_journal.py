@@ -323,6 +323,10 @@ class DurableJournal(ps_journal.Journal):  # type: ignore[misc]
         self._set_end(_HEADER)
         self._entries, self._starts, self._end = [], [], _HEADER
 
+    def record_bytes(self) -> int:
+        """Bytes of the entries on disk (the file's reserve not counted)."""
+        return self._end - _HEADER
+
     def deleteEntriesFrom(self, entryFrom: int) -> None:
         if entryFrom >= len(self._entries):
             return
@@ -501,7 +505,9 @@ def _patch_apply_entries() -> None:
     (``ApplyBlocked``) stays unapplied, with its callers still waiting, and is retried once
     the disk has room (the library dropped the callers and re-raised into its tick every
     tick, logging each time), and that one call applies for at most ``APPLY_SLICE_S``: the
-    rest waits for the next tick, after the sockets have been served."""
+    rest waits for the next tick, after the sockets have been served. While an entry
+    applies, ``applying_term`` is the term it was logged in (the state machine refuses
+    commands whose timestamps belong to another term's leader)."""
     wrong_version = syncobj.SyncObjExceptionWrongVer
 
     def apply_entries(self: Any) -> bool:
@@ -517,6 +523,7 @@ def _patch_apply_entries() -> None:
         for entry in self._SyncObj__getEntries(last + 1, commit - last):
             if time.monotonic() > stop_at:
                 break
+            self.applying_term = entry[2]
             try:
                 res = self._SyncObj__doApplyCommand(entry[0])
             except ApplyBlocked:

@@ -312,33 +312,38 @@ class RaftKv:
         commit_ts from this leader's oracle held in its lock table until the entry is
         applied; its commit_ts or error. An attempt whose outcome is unknown keeps its lock
         while this member leads in the same term (the entry may still apply); a new term
-        starts with an empty table."""
-        drawn: list[int] = []
+        starts with an empty table. Each command carries the term its commit_ts was drawn
+        in, and only an entry of that term applies it (``_ApplyState.run``): one the
+        proposer hands to Raft after this member stopped leading is forwarded to the next
+        leader, logged after its window, and refused there (Unavailable: try again)."""
+        drawn: list[tuple[int, int]] = []
         try:
             for mutations, _ in batch:
                 drawn.append(self.tso.draw_commit(frozenset(m.key for m in mutations)))
         except BaseException:
-            for commit_ts in drawn:
+            for commit_ts, _ in drawn:
                 self.tso.release(commit_ts)
             raise
-        term = self.machine.raft_term()
         commands = [
             pb.Command(
                 one_pc=pb.OnePcRequest(
-                    mutations=mutations_to_pb(mutations), start_ts=start_ts, commit_ts=commit_ts
+                    mutations=mutations_to_pb(mutations),
+                    start_ts=start_ts,
+                    commit_ts=commit_ts,
+                    term=term,
                 )
             )
-            for (mutations, start_ts), commit_ts in zip(batch, drawn, strict=True)
+            for (mutations, start_ts), (commit_ts, term) in zip(batch, drawn, strict=True)
         ]
         try:
             results = self.proposer.submit_many(commands, self.retry_s)
         except BaseException:  # nothing was proposed
-            for commit_ts in drawn:
+            for commit_ts, _ in drawn:
                 self.tso.release(commit_ts)
             raise
-        new_term = self.machine.raft_term() != term
-        for commit_ts, result in zip(drawn, results, strict=True):
-            if new_term or not isinstance(result, OutcomeUnknown):
+        now = self.machine.raft_term()
+        for (commit_ts, term), result in zip(drawn, results, strict=True):
+            if now != term or not isinstance(result, OutcomeUnknown):
                 self.tso.release(commit_ts)
         return [r if isinstance(r, Db9Error) else int(r) for r in results]
 

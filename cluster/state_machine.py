@@ -23,7 +23,6 @@ import logging
 import os
 import shutil
 import struct
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -41,8 +40,8 @@ from cluster.proto import db9kv_pb2 as pb
 from kv import commands
 from kv.commands import SAFEPOINT_KEY, StoreState
 from kv.engine.base import WriteView
-from kv.engine.lmdb import LmdbEngine
-from kv.errors import Db9Error, DiskFull, InvalidArgument
+from kv.engine.lmdb import LmdbEngine, copy_problem
+from kv.errors import Db9Error, DiskFull, InvalidArgument, StorageError
 from kv.mvcc import keys as K
 from kv.mvcc.branches import BranchLink, load_links
 from kv.mvcc.reader import MvccReader
@@ -161,9 +160,10 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         if index <= self.applied_index:
             return None  # applied before a restart; its effects are in LMDB already
         batch = pb.RaftBatch.FromString(payload)
+        term = int(getattr(self, "applying_term", 0))  # see raft_journal's apply loop
         try:
             results, tso_last, safepoint = self.engine.transact(
-                lambda view: self._apply(view, batch, index)
+                lambda view: self._apply(view, batch, index, term)
             )
         except DiskFull as exc:
             self._apply_blocked(index, exc)
@@ -177,9 +177,10 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         return results
 
     def _apply(
-        self, view: WriteView, batch: pb.RaftBatch, index: int
+        self, view: WriteView, batch: pb.RaftBatch, index: int, term: int
     ) -> tuple[list[Any], int, int]:
         state = _ApplyState(
+            entry_term=term,
             tso_last=_u64(view, view.get(TSO_KEY)),
             tso_limit=_u64(view, view.get(TSO_LIMIT_KEY)),
             safepoint=_u64(view, view.get(SAFEPOINT_KEY)),
@@ -274,25 +275,45 @@ class KvStateMachine(SyncObj):  # type: ignore[misc]
         """pysyncobj's serializer hook: its own data, then a consistent copy of LMDB.
 
         Called on the thread that applies entries, so the copy is exactly the applied state.
+        It needs room for one copy of the live data beside the node's margin, and is not
+        begun without it. A failed attempt is logged with its cause and the next one waits
+        (``raft_catchup.snapshot_failed``); the library keeps the old snapshot and the log.
         """
         try:
-            with tempfile.TemporaryDirectory(dir=self.data_dir, prefix="snap-out-") as tmp:
-                self.engine.copy_to(tmp, compact=True)
-                head = ps_pickle.dumps(raft_data)
-                with (
-                    open(filename, "wb") as out,
-                    open(os.path.join(tmp, "data.mdb"), "rb") as db,
-                ):
-                    out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
-                    shutil.copyfileobj(db, out, 1 << 20)
-                    out.flush()
-                    os.fsync(out.fileno())
-        except OSError as exc:  # the library keeps the old snapshot and the whole log
+            self._check_snapshot_room()
+            head = ps_pickle.dumps(raft_data)
+            with open(filename, "wb") as out:
+                out.write(SNAPSHOT_MAGIC + _U64.pack(len(head)) + head)
+                out.flush()
+                self.engine.copy_to_fd(out.fileno(), compact=True)
+                os.fsync(out.fileno())
+            problem = copy_problem(filename, len(SNAPSHOT_MAGIC) + 8 + len(head))
+            if problem:  # never sent: a member that installed it would die reading it
+                raise StorageError(problem)
+        except Exception as exc:
             guard = self.disk
             if guard is not None and raft_journal.is_space_error(exc):
                 guard.report("writing a Raft snapshot", exc)
+            with contextlib.suppress(OSError):
+                os.unlink(filename)  # a partial copy's space back
+            raft_catchup.snapshot_failed(self, exc)
             raise
+        raft_catchup.snapshot_written(self)
         log.info("raft snapshot written at index %d", self.applied_index)
+
+    def _check_snapshot_room(self) -> None:
+        """Raise ``SnapshotPostponed`` unless the disk holds a snapshot (about the live data)
+        and still keeps the margin a node resumes writing with."""
+        guard = self.disk
+        if guard is None:
+            return
+        needed = self.data_bytes() + guard.reserve_bytes + guard.resume_free_bytes
+        free = guard.free_bytes()
+        if free < needed:
+            raise raft_catchup.SnapshotPostponed(
+                f"a Raft snapshot needs {needed >> 20} MiB free under {guard.path}, "
+                f"{free >> 20} MiB are"
+            )
 
     def _load_snapshot(self, filename: str) -> Any:
         """pysyncobj's deserializer hook: install the LMDB copy if it is ahead of ours."""
@@ -368,6 +389,7 @@ class _ApplyState(StoreState):
     tso_last: int  # the highest timestamp applied (a commit_ts or an old ``tso`` draw)
     tso_limit: int  # the highest window limit stored: the leaders' timestamps are below it
     clock_ms: int  # the proposer's clock, carried in the entry: every replica draws alike
+    entry_term: int = 0  # the Raft term the entry was logged in (0: not known)
 
     def next_ts(self, count: int = 1) -> int:
         """An entry of an older version draws while applying: above every window too."""
@@ -406,6 +428,14 @@ class _ApplyState(StoreState):
             return commands.commit(self, r, w, list(m.keys), m.start_ts, m.commit_ts)
         if kind == "one_pc":
             o = c.one_pc
+            if o.term and o.term != self.entry_term:
+                # Drawn by the leader of another term: readers above commit_ts in this
+                # term did not wait for it, so landing now could put it below a read
+                # already served. It writes nothing; the caller draws again.
+                raise Unavailable(
+                    f"the commit timestamp was drawn in Raft term {o.term} and reached the "
+                    f"log in term {self.entry_term}; try again"
+                )
             muts = mutations_from_pb(o.mutations)
             take = self.fixed_ts(o.commit_ts) if o.commit_ts else self.next_ts
             return commands.one_pc(self, r, w, muts, o.start_ts, take)

@@ -91,20 +91,25 @@ class LeaderTso:
             raise Unavailable("this node could not confirm its leadership (no lease)")
 
     def get_ts(self, count: int = 1) -> int:
-        first, _ = self._draw(count, commit=None)
+        first, _, _ = self._draw(count, commit=None)
         return first
 
     def get_ts_and_clear(self, count: int = 1) -> tuple[int, bool]:
         """``count`` timestamps, and whether no one-phase commit was in flight below them
         (then this member's applied state already serves reads at them)."""
-        return self._draw(count, commit=None)
+        first, clear, _ = self._draw(count, commit=None)
+        return first, clear
 
-    def draw_commit(self, keys: frozenset[bytes]) -> int:
-        """A commit_ts for a one-phase commit of ``keys``, locked until ``release``."""
-        ts, _ = self._draw(1, commit=keys)
-        return ts
+    def draw_commit(self, keys: frozenset[bytes]) -> tuple[int, int]:
+        """A commit_ts for a one-phase commit of ``keys``, locked until ``release``, and
+        the term it was drawn in: only an entry of that term may apply it (its lock is in
+        this term's table; the next leader's reads above it do not wait for it)."""
+        ts, _, term = self._draw(1, commit=keys)
+        return ts, term
 
-    def _draw(self, count: int, *, commit: frozenset[bytes] | None) -> tuple[int, bool]:
+    def _draw(self, count: int, *, commit: frozenset[bytes] | None) -> tuple[int, bool, int]:
+        """The first of ``count`` timestamps, whether no one-phase commit is in flight,
+        and the term whose window they come from."""
         self._check()
         with self._cond:
             while True:
@@ -121,7 +126,7 @@ class LeaderTso:
             clear = not self._commits
             if commit is not None:
                 self._commits[first] = commit
-            return first, clear
+            return first, clear, self._term
 
     def release(self, commit_ts: int) -> None:
         with self._cond:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import faulthandler
 import logging
 import os
 import secrets
@@ -391,6 +392,9 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
         signal.signal(sig, lambda signum, _frame: early.append(signum))
     try:
         allocator.use_jemalloc()  # re-executes the process; before any thread starts
+        # A fatal signal (SIGSEGV, SIGBUS from a mapped file, SIGABRT) leaves every thread's
+        # stack in the log: without it the process vanished with nothing said.
+        faulthandler.enable(all_threads=True)
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
             require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,

@@ -97,14 +97,16 @@ class CommitRequest(_message.Message):
     def __init__(self, keys: _Optional[_Iterable[bytes]] = ..., start_ts: _Optional[int] = ..., commit_ts: _Optional[int] = ...) -> None: ...
 
 class OnePcRequest(_message.Message):
-    __slots__ = ("mutations", "start_ts", "commit_ts")
+    __slots__ = ("mutations", "start_ts", "commit_ts", "term")
     MUTATIONS_FIELD_NUMBER: _ClassVar[int]
     START_TS_FIELD_NUMBER: _ClassVar[int]
     COMMIT_TS_FIELD_NUMBER: _ClassVar[int]
+    TERM_FIELD_NUMBER: _ClassVar[int]
     mutations: _containers.RepeatedCompositeFieldContainer[Mutation]
     start_ts: int
     commit_ts: int
-    def __init__(self, mutations: _Optional[_Iterable[_Union[Mutation, _Mapping]]] = ..., start_ts: _Optional[int] = ..., commit_ts: _Optional[int] = ...) -> None: ...
+    term: int
+    def __init__(self, mutations: _Optional[_Iterable[_Union[Mutation, _Mapping]]] = ..., start_ts: _Optional[int] = ..., commit_ts: _Optional[int] = ..., term: _Optional[int] = ...) -> None: ...
 
 class RollbackRequest(_message.Message):
     __slots__ = ("keys", "start_ts")

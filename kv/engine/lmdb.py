@@ -14,6 +14,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,43 @@ GATE_DRAIN_TIMEOUT_S = 30.0
 WRITE_SCAN_PAGE = 256  # items a scan inside a write transaction reads at a time
 # How a full disk shows through LMDB: ENOSPC, or EIO when a page write comes up short.
 _DISK_ERRORS = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EDQUOT, errno.EIO))
+
+
+_META_MAGIC = 0xBEEFC0DE
+# A meta page (64-bit LMDB): a 16-byte page header, then magic and version (u32 each),
+# address and map size (8 each), two 48-byte MDB_db records (the free list's first, its
+# md_pad holding the page size), the last page number and the transaction id (8 each).
+_META = struct.Struct("<II8x8xI44x48xQQ")
+
+
+def copy_problem(path: str, offset: int = 0) -> str | None:
+    """Why the LMDB data file copied into ``path`` at ``offset`` cannot be opened safely, or
+    None. LMDB maps the file and reads a page beyond its end as SIGBUS, which kills the
+    process: a short copy (a truncated transfer) must be refused before it is opened."""
+    size = os.path.getsize(path) - offset
+    best: tuple[int, int, int] | None = None  # (txnid, last page, page size)
+    with open(path, "rb") as f:
+        at = 0  # meta page 0; meta page 1 follows at the page size meta page 0 names
+        for _ in range(2):
+            f.seek(offset + at + 16)
+            raw = f.read(_META.size)
+            if len(raw) < _META.size:
+                break
+            magic, _version, psize, last_pg, txnid = _META.unpack(raw)
+            if magic != _META_MAGIC or psize < 512:
+                break
+            if best is None or txnid > best[0]:
+                best = (txnid, last_pg, psize)
+            at = psize
+    if best is None:
+        return f"{path}: no LMDB meta page at offset {offset} ({size} bytes)"
+    _, last_pg, psize = best
+    if size < (last_pg + 1) * psize:
+        return (
+            f"{path}: the LMDB copy is {size} bytes, its meta page needs "
+            f"{(last_pg + 1) * psize} ({last_pg + 1} pages of {psize}): truncated"
+        )
+    return None
 
 
 def _write_failed(exc: lmdb.Error) -> StorageError:
@@ -365,6 +403,9 @@ class LmdbEngine(Engine):
         if not os.path.isfile(src):
             raise StorageError(f"no LMDB data file in {source_dir}")
         fsync_file(src)
+        problem = copy_problem(src)
+        if problem:  # never swapped in: opening it would kill the process (SIGBUS)
+            raise StorageError(problem)
 
         def swap() -> None:
             self._env.close()
@@ -422,16 +463,34 @@ class LmdbEngine(Engine):
         )
 
     def copy_to(self, path: str, *, compact: bool = True) -> None:
-        """Write a consistent copy of the whole store into directory ``path`` (for snapshots)."""
+        """Write a consistent copy of the whole store into directory ``path`` (for snapshots).
+        A full disk raises ``DiskFull`` (LMDB reports it as its own error, not OSError)."""
         os.makedirs(path, mode=PRIVATE_DIR, exist_ok=True)
         self._gate.enter()
         try:
             self._env.copy(path, compact=compact)
+        except lmdb.Error as exc:
+            raise _write_failed(exc) from exc
+        finally:
+            self._gate.leave()
+
+    def copy_to_fd(self, fd: int, *, compact: bool = True) -> None:
+        """Write a consistent copy of the store's data file to ``fd``, from its current
+        offset (a snapshot file's header may precede it): one copy, no temporary directory.
+        A full disk raises ``DiskFull``."""
+        self._gate.enter()
+        try:
+            self._env.copyfd(fd, compact=compact)
+        except lmdb.Error as exc:
+            raise _write_failed(exc) from exc
         finally:
             self._gate.leave()
 
     def sync(self) -> None:
-        self._env.sync(True)
+        try:
+            self._env.sync(True)
+        except lmdb.Error as exc:
+            raise _write_failed(exc) from exc
 
     def close(self) -> None:
         if not self._closed:

@@ -5,6 +5,7 @@ newcomer gets a snapshot and a short tail (cluster.raft_catchup.compact_for_catc
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import time
 from pathlib import Path
@@ -312,3 +313,185 @@ def test_the_tick_skips_its_idle_wait_only_for_entries_it_can_apply(monkeypatch:
     machine.log_end = 20
     machine._db9_apply_retry_at = raft_catchup.time.monotonic() + 60  # type: ignore[attr-defined]
     assert not raft_catchup._more_to_apply(machine)
+
+
+def lead_alone(machine: Any) -> Any:
+    """A RaftKv over ``machine``, the single member of its cluster, once it leads."""
+    from cluster.proposer import Proposer
+    from cluster.raft_kv import RaftKv
+
+    deadline = time.monotonic() + 10
+    while not machine._isLeader():
+        assert time.monotonic() < deadline, "no leader"
+        time.sleep(0.01)
+    return RaftKv(machine, Proposer(machine), retry_s=10)
+
+
+@pytest.mark.parametrize("cause", ["error", "no-room"])
+def test_a_failed_snapshot_waits_before_the_next_attempt(
+    tmp_path: Path, cause: str, monkeypatch: Any, caplog: Any
+) -> None:
+    """A snapshot that fails is logged with its cause and not tried again for a while.
+
+    The library tried again on the next tick: a node whose disk had no room for a snapshot
+    copied its store over and over (~3 s an attempt) and fell behind for good (fault run
+    list-append-1 of the fourth proof attempt). Here every entry makes a compaction due;
+    the snapshot file cannot be written (``error``), or the disk has less room than a
+    snapshot needs (``no-room``: not even begun). The node goes on applying, tries at most
+    twice in the first seconds, and writes one once the cause is gone."""
+    import logging
+
+    from cluster import raft_catchup, raft_journal
+    from cluster.state_machine import KvStateMachine, RaftOptions
+    from kv.engine.lmdb import LmdbEngine
+    from kv.mvcc.records import Mutation, Op
+    from tests.cluster.harness import free_ports
+
+    caplog.set_level(logging.INFO, logger="cluster")
+    monkeypatch.setattr(raft_catchup, "SNAPSHOT_RETRY_S", 1.5)
+    blocker = tmp_path / "raft.snapshot.tmp"
+    if cause == "error":
+        blocker.mkdir()  # the snapshot's file cannot be opened
+    else:
+        monkeypatch.setattr(raft_journal.DiskGuard, "free_bytes", lambda self: 1 << 20)
+    (addr,) = [f"127.0.0.1:{p}" for p in free_ports(1)]
+    options = RaftOptions(password="pw", compaction_min_entries=5, compaction_min_time_s=0.01)
+    engine = LmdbEngine(str(tmp_path), metasync=False)
+    machine = KvStateMachine(engine, addr, [addr], str(tmp_path), options)
+
+    def failures() -> list[Any]:
+        return [r for r in caplog.records if "raft snapshot failed" in r.getMessage()]
+
+    try:
+        kv = lead_alone(machine)
+        started, i = time.monotonic(), 0
+        while time.monotonic() - started < 2.0:
+            kv.one_pc([Mutation(Op.PUT, b"k%d" % i, b"v" * 1000)], kv.get_ts())
+            i += 1
+        assert machine.applied_index >= i, (machine.applied_index, i)
+        failed = failures()
+        why = (
+            "IsADirectoryError" if cause == "error" else "SnapshotPostponed: a Raft snapshot needs"
+        )
+        assert failed and why in failed[0].getMessage(), failed
+        times = [r.created for r in failed]
+        assert all(b - a >= 1.4 for a, b in itertools.pairwise(times)), times  # it waited
+        assert len(failed) <= 2, times
+        assert not (tmp_path / "raft.snapshot").exists()
+        if cause == "error":
+            blocker.rmdir()
+        else:
+            monkeypatch.undo()
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "raft.snapshot").exists():
+            assert time.monotonic() < deadline, "no snapshot once the cause was gone"
+            kv.one_pc([Mutation(Op.PUT, b"k%d" % i, b"v")], kv.get_ts())
+            i += 1
+            time.sleep(0.05)
+    finally:
+        machine.close()
+        engine.close()
+
+
+def test_the_log_is_compacted_once_it_outgrows_the_data(tmp_path: Path, monkeypatch: Any) -> None:
+    """A log of few but big entries is compacted by its size, as TiKV bounds its Raft log.
+
+    With entries of whole rewritten values (list-append), a 20,000-entry log was several
+    times the store, and nodes holding log, store and snapshot ran out of a 1 GiB disk
+    (fault runs of the fourth proof attempt). Here one 48 KB value is rewritten (the store
+    keeps its versions, as it does until GC): the log's bytes pass the bound long before the
+    count bounds."""
+    from cluster import raft_catchup
+    from cluster.state_machine import KvStateMachine, RaftOptions
+    from kv.engine.lmdb import LmdbEngine
+    from kv.mvcc.records import Mutation, Op
+    from tests.cluster.harness import free_ports
+
+    monkeypatch.setattr(raft_catchup, "LOG_MIN_BYTES", 2 << 20, raising=False)
+    (addr,) = [f"127.0.0.1:{p}" for p in free_ports(1)]
+    options = RaftOptions(password="pw", compaction_min_entries=10**6, catchup_min_entries=10**6)
+    engine = LmdbEngine(str(tmp_path), metasync=False)
+    machine = KvStateMachine(engine, addr, [addr], str(tmp_path), options)
+    try:
+        kv = lead_alone(machine)
+        journal = machine._SyncObj__raftLog
+        deadline = time.monotonic() + 30
+        i, compacted = 0, False
+        while not compacted:
+            assert time.monotonic() < deadline, f"never compacted: {journal.record_bytes()} bytes"
+            kv.one_pc([Mutation(Op.PUT, b"list", b"%08d" % i * 6_000)], kv.get_ts())
+            i += 1
+            compacted = (tmp_path / "raft.snapshot").exists() and journal.record_bytes() < 2 << 20
+        assert i < 1_000, i
+    finally:
+        machine.close()
+        engine.close()
+
+
+@pytest.mark.parametrize(("applied", "compacts"), [(3_600, False), (8_900, True)])
+def test_a_member_behind_compacts_only_what_it_has_applied(applied: int, compacts: bool) -> None:
+    """Compaction can only drop applied entries, so the rule counts those, not every entry
+    the log holds. A wiped member of the fifth proof attempt, installed at 3,494 with 6,000
+    entries to replay, wrote a snapshot of its store every second while it replayed (at
+    3,840, 3,963, 4,090, 4,181), each one a copy of the store that slowed its replay."""
+    from cluster import raft_catchup
+
+    class Member:
+        _SyncObj__raftLog = [(b"", i, 1) for i in range(3_494, 9_500)]
+        raftLastApplied = applied
+        catchup_min_entries = 1_000
+        forced = 0
+
+        def data_bytes(self) -> int:
+            return 1 << 20
+
+        def _isLeader(self) -> bool:
+            return False
+
+        def forceLogCompaction(self) -> None:
+            self.forced += 1
+
+    member = Member()
+    raft_catchup.compact_for_catchup(member)
+    assert member.forced == (1 if compacts else 0)
+
+
+def test_a_snapshot_piece_not_sent_restarts_its_transfer(tmp_path: Path) -> None:
+    """A piece the link did not take ends the transfer: the next piece sent is the first
+    one again. The library had already read it from the file and went on with the rest
+    once the member was back, which got a copy with a hole and died reading it."""
+    import pysyncobj.serializer as ps_serializer
+    from pysyncobj.tcp_connection import CONNECTION_STATE
+    from pysyncobj.transport import TCPTransport
+
+    from cluster import raft_fixes
+
+    raft_fixes.apply()
+
+    snap = tmp_path / "raft.snapshot"
+    snap.write_bytes(bytes(range(256)) * 64)  # 16 KB, sent in 4 KB pieces
+    serializer = ps_serializer.Serializer(str(snap), 4096, False, None, None, None)
+    node = "member"
+
+    class Conn:
+        state = CONNECTION_STATE.CONNECTED
+
+        def send(self, message: Any) -> None:
+            pass
+
+    transport = TCPTransport.__new__(TCPTransport)
+    transport._connections = {node: Conn()}
+    transport._send_random_sleep_duration = 0
+    transport._syncObj = type("Sync", (), {"_SyncObj__serializer": serializer})()
+
+    first = serializer.getTransmissionData(node)
+    assert first is not None and first[1]  # the first piece
+    assert transport.send(node, {"serialized": first})
+    transport._connections[node].state = CONNECTION_STATE.DISCONNECTED
+    lost = serializer.getTransmissionData(node)
+    assert lost is not None and not lost[1]
+    assert not transport.send(node, {"serialized": lost})  # the link is down: not sent
+    transport._connections[node].state = CONNECTION_STATE.CONNECTED
+    again = serializer.getTransmissionData(node)
+    assert again is not None and again[1], "the transfer went on after a piece was lost"
+    assert again[0] == first[0]

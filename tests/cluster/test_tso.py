@@ -110,7 +110,7 @@ def test_a_read_waits_only_for_commits_below_it_on_its_keys() -> None:
     log = Log()
     oracle, _ = _leader(log, 1)
     try:
-        commit_ts = oracle.draw_commit(frozenset({b"a"}))
+        commit_ts, _ = oracle.draw_commit(frozenset({b"a"}))
         later = oracle.get_ts()
         with nowait.nonblocking():
             oracle.check_read(later, ReadSpan(keys=frozenset({b"b"})), 1.0)  # other key
