@@ -29,6 +29,14 @@ def normalise(outcome: Outcome, oids: dict[str, str]) -> Outcome:
     return Outcome(outcome.sqlstate, outcome.columns, rows)
 
 
+def _ordered(sql: str) -> bool:
+    """The statement itself ends with ORDER BY (one inside an aggregate or a subquery does
+    not order its rows). Without one PostgreSQL returns pg_class in heap order, which
+    changes with updates of its rows: comparing that order failed at random."""
+    at = sql.upper().rfind("ORDER BY")
+    return at >= 0 and sql.count(")", at) <= sql.count("(", at)
+
+
 def test_sqlalchemy_reflection_queries_match_postgres(differ: Differ) -> None:
     for sql in SETUP:
         differ.check(sql)
@@ -44,6 +52,7 @@ def test_sqlalchemy_reflection_queries_match_postgres(differ: Differ) -> None:
             checked += 1
             continue
         b = normalise(differ.postgres(stmt.text.format(**theirs)), theirs)
-        assert a.comparable(True) == b.comparable(True), f"{stmt.text}\ndb9: {a}\npg:  {b}"
+        ordered = _ordered(stmt.text)
+        assert a.comparable(ordered) == b.comparable(ordered), f"{stmt.text}\ndb9: {a}\npg:  {b}"
         checked += 1
     assert checked == 11

@@ -249,7 +249,7 @@ SELECT pg_table_size('t') > 0, pg_indexes_size('t') > 0, pg_total_relation_size(
 SELECT inet_server_addr(), inet_server_port(), inet_client_addr(), inet_client_port();
 SELECT pg_postmaster_start_time() < now(), pg_conf_load_time() < now();
 SELECT 1259::regclass, 2615::regclass, 't'::regclass, 't'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 't');
-SELECT datname, numbackends FROM pg_catalog.pg_stat_database WHERE datname = current_database();
+SELECT datname, numbackends >= 1 FROM pg_catalog.pg_stat_database WHERE datname = current_database();
 
 -- information_schema views tools browse (DataGrip's and DBeaver's constraint and routine trees)
 SELECT constraint_schema, constraint_name, table_name, constraint_type, is_deferrable, initially_deferred FROM information_schema.table_constraints WHERE table_schema = 'public' ORDER BY 2;
