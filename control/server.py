@@ -395,6 +395,9 @@ def main(node_id: int | None, data_dir: str | None, pg_host: str | None, pg_port
         # A fatal signal (SIGSEGV, SIGBUS from a mapped file, SIGABRT) leaves every thread's
         # stack in the log: without it the process vanished with nothing said.
         faulthandler.enable(all_threads=True)
+        # SIGUSR1 writes every thread's stack to the log and the node goes on: what a stuck
+        # node was doing (the fault tests send it before stopping nodes that did not recover).
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         config = ServerConfig.from_env(
             node_id=node_id, data_dir=data_dir, pg_host=pg_host, pg_port=pg_port,
             require_tls=require_tls, sync=False if no_sync else None, raft_addr=raft_addr,

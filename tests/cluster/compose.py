@@ -205,6 +205,15 @@ class ComposeCluster:
     def kill(self, node: ComposeNode) -> None:
         docker("kill", node.container)  # SIGKILL; the restart policy leaves it down
 
+    def dump_stacks(self) -> None:
+        """Every running container's node writes its threads' stacks to its log (SIGUSR1,
+        ``docker logs``) and goes on."""
+        for node in self.nodes:
+            if node.alive:
+                if node.stopped:
+                    self.resume(node)
+                docker("kill", "-s", "USR1", node.container)
+
     def start(self, node: ComposeNode) -> None:
         docker("start", node.container)  # same container, same volume: the same data
 

@@ -119,6 +119,25 @@ class LocalCluster:
             assert node.proc is not None
             node.proc.wait(10)
 
+    def dump_stacks(self, timeout_s: float = 10.0) -> None:
+        """Every live node writes its threads' stacks to its log (SIGUSR1) and goes on;
+        returns once each log holds them (or after ``timeout_s``)."""
+        marker = b"Thread 0x"
+        logs = {}
+        for node in self.nodes:
+            if node.proc is None or node.proc.poll() is not None:
+                continue
+            if node.stopped:
+                self.resume(node)
+            log = Path(f"/proc/{node.proc.pid}/fd/1")  # its log, even if a wipe moved the file
+            logs[node.node_id] = (log, log.read_bytes().count(marker))
+            node.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout_s
+        for log, before in logs.values():
+            with contextlib.suppress(OSError):  # the node exited meanwhile
+                while log.read_bytes().count(marker) <= before and time.monotonic() < deadline:
+                    time.sleep(0.05)
+
     def pause(self, node: NodeProc) -> None:
         assert node.proc is not None
         node.proc.send_signal(signal.SIGSTOP)

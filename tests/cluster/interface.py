@@ -63,6 +63,10 @@ class Cluster(Protocol):
         """Every node stopped (paused ones first resumed); their data is kept."""
         ...
 
+    def dump_stacks(self) -> None:
+        """Every live node writes its threads' stacks to its log and goes on running."""
+        ...
+
     def status(self, node: Node) -> dict[str, object] | None: ...
 
     def wait_leader(self) -> Node:

@@ -198,3 +198,26 @@ def test_a_fatal_signal_leaves_every_threads_stack_in_the_log(tmp_path: Path) ->
     text = log_path.read_text(errors="replace")
     assert "Fatal Python error: Bus error" in text, text[-2000:]
     assert text.count("Thread 0x") >= 2, text[-2000:]  # every thread, not only the main one
+
+
+def test_sigusr1_writes_every_threads_stack_to_the_log_and_the_node_goes_on(
+    tmp_path: Path,
+) -> None:
+    """A node that stops making progress said nothing of what it was doing: the fault tests
+    stopped a wiped member stuck after its snapshot with no trace. ``dump_stacks`` (sent by
+    the fault runner before it stops nodes that did not recover) leaves each live node's
+    threads in its log, and the node keeps serving."""
+    cluster = LocalCluster.create(tmp_path, 1)
+    cluster.start_all()
+    try:
+        node = cluster.wait_leader(timeout_s=60)
+        cluster.wait_pgwire(node)
+        cluster.dump_stacks()
+        text = (node.data_dir / "server.log").read_text(errors="replace")
+        assert text.count("Thread 0x") >= 2, text[-2000:]  # every thread, not only the main
+        assert "raft" in text.split("Thread 0x", 1)[1].lower(), text[-2000:]  # the Raft loop
+        with psycopg.connect(node.dsn(), autocommit=True) as conn:
+            assert conn.execute("SELECT 41 + 1").fetchone() == (42,)
+        assert node.proc is not None and node.proc.poll() is None
+    finally:
+        cluster.stop_all()

@@ -91,6 +91,8 @@ def execute(base: Path, cfg: RunConfig) -> tuple[dict[str, Any], History]:
         except (AssertionError, RuntimeError, OSError, Db9Error, psycopg.Error) as exc:
             # the harness's waits: a node that never came back, no leader
             run.heal_error = f"the cluster did not recover after the faults: {exc}"[:300]
+            with contextlib.suppress(OSError, RuntimeError):  # (a docker call failed)
+                cluster.dump_stacks()  # what each node was doing, in its log, before it stops
     finally:
         cluster.stop_all()
         mounts.close()
