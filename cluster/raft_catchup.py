@@ -39,7 +39,12 @@
    went on with the next one once the member was connected again: the member got the
    file with a hole, installed a store copy shorter than its meta page says, and died of
    SIGBUS at its first read (fault runs with wipes; such a copy is now also refused,
-   ``kv.engine.lmdb.copy_problem``).
+   ``kv.engine.lmdb.copy_problem``). A piece sent is not yet received: whatever a
+   connection's buffers held when it dropped is lost, and the transport reconnects at
+   once, so a lost connection also ends the transfer on both sides (the leader starts
+   again from the first byte, the member drops pieces until a first one comes). Pieces
+   lost that way left copies with holes, refused at install (list-append runs of the
+   sixth proof attempt).
 """
 
 from __future__ import annotations
@@ -163,6 +168,18 @@ def _keep_next_index_on_acks() -> None:
 
 def _restart_cut_transfers() -> None:
     send = ps_transport.TCPTransport.send
+    disconnected = syncobj.SyncObj._SyncObj__onNodeDisconnected
+
+    def on_disconnected(self: Any, node: Any) -> None:
+        # What the dead connection's buffers held is lost, and the transport reconnects at
+        # once, often before the next append round would notice the member was away.
+        disconnected(self, node)
+        serializer = self._SyncObj__serializer
+        if node in serializer._Serializer__transmissions:
+            serializer.cancelTransmisstion(node)
+            log.info("raft snapshot transfer to %s cut off: it starts again", node)
+        if node == self._SyncObj__raftLeader and _drop_incoming(serializer):
+            log.info("raft snapshot transfer from the leader cut off: waiting for a new one")
 
     def send_checked(self: Any, node: Any, message: Any) -> bool:
         sent = bool(send(self, node, message))
@@ -172,6 +189,19 @@ def _restart_cut_transfers() -> None:
         return sent
 
     ps_transport.TCPTransport.send = send_checked
+    syncobj.SyncObj._SyncObj__onNodeDisconnected = on_disconnected
+
+
+def _drop_incoming(serializer: Any) -> bool:
+    """Forget the transfer being received (its next pieces are dropped until a first one
+    comes); False if none was."""
+    incoming = serializer._Serializer__incomingTransmissionFile
+    if incoming is None:
+        return False
+    if hasattr(incoming, "close"):
+        incoming.close()
+    serializer._Serializer__incomingTransmissionFile = None
+    return True
 
 
 def _log_transfers() -> None:

@@ -495,3 +495,47 @@ def test_a_snapshot_piece_not_sent_restarts_its_transfer(tmp_path: Path) -> None
     again = serializer.getTransmissionData(node)
     assert again is not None and again[1], "the transfer went on after a piece was lost"
     assert again[0] == first[0]
+
+
+def test_a_lost_connection_restarts_the_snapshot_transfer_on_both_sides(tmp_path: Path) -> None:
+    """A piece the link took can still be lost: what a connection's buffers held when it
+    dropped is gone, and the transport reconnects at once, before the next append round
+    sees the member was away. The leader went on with the next piece and the member
+    appended it after the hole (copies refused as truncated in the fault runs). Now a
+    lost connection ends the transfer: the leader's next piece is the first again, and the
+    member drops pieces until a first one comes."""
+    import pysyncobj.serializer as ps_serializer
+    import pysyncobj.syncobj as ps_syncobj
+
+    from cluster import raft_fixes
+
+    raft_fixes.apply()
+    snap = tmp_path / "raft.snapshot"
+    snap.write_bytes(bytes(range(256)) * 64)  # 16 KB, sent in 4 KB pieces
+    leader = ps_serializer.Serializer(str(snap), 4096, False, None, None, None)
+    member = ps_serializer.Serializer(str(tmp_path / "in.snapshot"), 4096, False, None, None, None)
+    disconnected = ps_syncobj.SyncObj._SyncObj__onNodeDisconnected  # type: ignore[attr-defined]
+
+    def sync(serializer: Any, leader_node: Any) -> Any:
+        fields = {"serializer": serializer, "connectedNodes": {"member", "leader"},
+                  "raftLeader": leader_node, "selfNode": "self",
+                  "onLeaderChanged": staticmethod(lambda: None)}  # fmt: skip
+        return type("Sync", (), {f"_SyncObj__{k}": v for k, v in fields.items()})()
+
+    first = leader.getTransmissionData("member")
+    assert first is not None and first[1]
+    assert not member.setTransmissionData(first)
+    lost = leader.getTransmissionData("member")  # sent into a connection that then drops
+    assert lost is not None and not lost[1]
+    disconnected(sync(leader, None), "member")  # the leader's side of the lost connection
+    disconnected(sync(member, "leader"), "leader")  # and the member's
+    again = leader.getTransmissionData("member")
+    assert again is not None and again[1], "the leader went on after the lost piece"
+    stray = (b"x" * 4096, False, False)  # a piece of the old transfer still arriving
+    assert not member.setTransmissionData(stray)
+    pieces = [again]
+    while not pieces[-1][2]:
+        pieces.append(leader.getTransmissionData("member"))
+    done = [member.setTransmissionData(p) for p in pieces]
+    assert done[-1] and not any(done[:-1])
+    assert (tmp_path / "in.snapshot").read_bytes() == snap.read_bytes()
