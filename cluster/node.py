@@ -89,6 +89,13 @@ class ClusterNode:
     def is_leader(self) -> bool:
         return bool(self.machine._isLeader())
 
+    def _log_first_index(self) -> int:
+        raft_log = self.machine._SyncObj__raftLog  # read off the Raft thread: a hint
+        try:
+            return int(raft_log[0][1]) if len(raft_log) else 0
+        except IndexError:  # compacted meanwhile
+            return 0
+
     def status(self) -> pb.StatusResponse:
         s = self.machine.status()
         leader = s.get("leader")
@@ -115,6 +122,8 @@ class ClusterNode:
             commit_index=int(s.get("commit_idx", 0)),
             applied_index=int(self.machine.applied_index),
             log_length=int(s.get("log_len", 0)),
+            raft_applied_index=int(s.get("last_applied", 0)),
+            log_first_index=self._log_first_index(),
             tso_last=int(self.machine.tso_last),
             peers=peers,
             disk_full=self.kv.disk_full(),

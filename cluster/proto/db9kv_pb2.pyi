@@ -473,7 +473,7 @@ class PeerStatus(_message.Message):
     def __init__(self, raft_addr: _Optional[str] = ..., connected: _Optional[bool] = ..., match_index: _Optional[int] = ..., next_index: _Optional[int] = ...) -> None: ...
 
 class StatusResponse(_message.Message):
-    __slots__ = ("node_id", "raft_addr", "grpc_addr", "state", "leader", "term", "commit_index", "applied_index", "log_length", "tso_last", "peers", "members", "disk_full", "leader_grpc")
+    __slots__ = ("node_id", "raft_addr", "grpc_addr", "state", "leader", "term", "commit_index", "applied_index", "log_length", "tso_last", "peers", "members", "disk_full", "leader_grpc", "raft_applied_index", "log_first_index")
     class MembersEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -495,6 +495,8 @@ class StatusResponse(_message.Message):
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     DISK_FULL_FIELD_NUMBER: _ClassVar[int]
     LEADER_GRPC_FIELD_NUMBER: _ClassVar[int]
+    RAFT_APPLIED_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LOG_FIRST_INDEX_FIELD_NUMBER: _ClassVar[int]
     node_id: int
     raft_addr: str
     grpc_addr: str
@@ -509,7 +511,9 @@ class StatusResponse(_message.Message):
     members: _containers.ScalarMap[str, str]
     disk_full: str
     leader_grpc: str
-    def __init__(self, node_id: _Optional[int] = ..., raft_addr: _Optional[str] = ..., grpc_addr: _Optional[str] = ..., state: _Optional[str] = ..., leader: _Optional[str] = ..., term: _Optional[int] = ..., commit_index: _Optional[int] = ..., applied_index: _Optional[int] = ..., log_length: _Optional[int] = ..., tso_last: _Optional[int] = ..., peers: _Optional[_Iterable[_Union[PeerStatus, _Mapping]]] = ..., members: _Optional[_Mapping[str, str]] = ..., disk_full: _Optional[str] = ..., leader_grpc: _Optional[str] = ...) -> None: ...
+    raft_applied_index: int
+    log_first_index: int
+    def __init__(self, node_id: _Optional[int] = ..., raft_addr: _Optional[str] = ..., grpc_addr: _Optional[str] = ..., state: _Optional[str] = ..., leader: _Optional[str] = ..., term: _Optional[int] = ..., commit_index: _Optional[int] = ..., applied_index: _Optional[int] = ..., log_length: _Optional[int] = ..., tso_last: _Optional[int] = ..., peers: _Optional[_Iterable[_Union[PeerStatus, _Mapping]]] = ..., members: _Optional[_Mapping[str, str]] = ..., disk_full: _Optional[str] = ..., leader_grpc: _Optional[str] = ..., raft_applied_index: _Optional[int] = ..., log_first_index: _Optional[int] = ...) -> None: ...
 
 class MembershipRequest(_message.Message):
     __slots__ = ("raft_addr",)
