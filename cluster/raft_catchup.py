@@ -45,6 +45,14 @@
    again from the first byte, the member drops pieces until a first one comes). Pieces
    lost that way left copies with holes, refused at install (list-append runs of the
    sixth proof attempt).
+7. Compaction never drops an entry the apply loop has not passed (``_keep_unapplied``).
+   The library writes a snapshot in one tick and trims the log up to it in the next; a
+   snapshot installed from the leader in between (a member catching up compacts every
+   second and may be sent a snapshot) rewinds the applied index to the leader's snapshot,
+   and the trim then dropped the entries after it: the apply loop found nothing at its
+   next index and stopped for good, silently, while the member kept acknowledging
+   entries (wiped members that "did not catch up" in the sixth proof attempt; the store
+   stayed at its applied index while the commit index ran on).
 """
 
 from __future__ import annotations
@@ -122,6 +130,25 @@ def apply() -> None:
     syncobj.SyncObj._SyncObj__tryLogCompaction = try_log_compaction
     _log_transfers()
     _restart_cut_transfers()
+    _keep_unapplied()
+
+
+def _keep_unapplied() -> None:
+    delete_to = syncobj.SyncObj._SyncObj__deleteEntriesTo
+
+    def delete_entries_to(self: Any, to_index: int) -> None:
+        # the entry before the next to apply stays too: a snapshot is labelled with it
+        keep_from = int(self._SyncObj__raftLastApplied) - 1
+        if to_index > keep_from:
+            log.warning(
+                "raft log trim to %d held at %d: the entries after it are not applied yet",
+                to_index,
+                keep_from,
+            )
+            to_index = keep_from
+        delete_to(self, to_index)
+
+    syncobj.SyncObj._SyncObj__deleteEntriesTo = delete_entries_to
 
 
 def snapshot_failed(machine: Any, exc: BaseException) -> None:

@@ -539,3 +539,31 @@ def test_a_lost_connection_restarts_the_snapshot_transfer_on_both_sides(tmp_path
     done = [member.setTransmissionData(p) for p in pieces]
     assert done[-1] and not any(done[:-1])
     assert (tmp_path / "in.snapshot").read_bytes() == snap.read_bytes()
+
+
+def test_a_log_trim_never_drops_entries_the_apply_loop_has_not_passed() -> None:
+    """The library trims the log one tick after it wrote a snapshot, to that snapshot's
+    index. A snapshot installed from the leader in between rewinds the applied index, and
+    the trim then dropped entries not yet applied: the apply loop found nothing at its next
+    index and stopped for good while the member kept acknowledging entries. The trim now
+    stops before the entry the apply loop needs (and the one before it)."""
+    import pysyncobj.syncobj as ps_syncobj
+
+    from cluster import raft_fixes
+
+    raft_fixes.apply()
+    log_entries = [(b"", i, 1) for i in range(1034, 1200)]  # installed at 1035, tail after
+
+    class Journal(list[Any]):
+        def deleteEntriesTo(self, n: int) -> None:
+            del self[:n]
+
+    member = type("Sync", (), {})()
+    member._SyncObj__raftLog = Journal(log_entries)
+    member._SyncObj__raftLastApplied = 1035
+    trim = ps_syncobj.SyncObj._SyncObj__deleteEntriesTo  # type: ignore[attr-defined]
+    trim(member, 1150)  # the member's own snapshot, written before the install
+    assert member._SyncObj__raftLog[0][1] <= 1034, "entries not yet applied were dropped"
+    member._SyncObj__raftLastApplied = 1199
+    trim(member, 1150)  # once applied, the same trim goes through
+    assert member._SyncObj__raftLog[0][1] == 1150
