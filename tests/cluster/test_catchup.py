@@ -567,3 +567,43 @@ def test_a_log_trim_never_drops_entries_the_apply_loop_has_not_passed() -> None:
     member._SyncObj__raftLastApplied = 1199
     trim(member, 1150)  # once applied, the same trim goes through
     assert member._SyncObj__raftLog[0][1] == 1150
+
+
+def test_the_apply_loop_resumes_past_a_log_gap_the_store_has_applied() -> None:
+    """A wiped member of the fault tests stopped applying for good while its log and commit
+    index ran on: the library's loop asks the log for the entry after its index, and a log
+    that starts later answers nothing, silently, every tick. When the store has applied
+    everything before the log's first entry the loop now resumes there (the store skips
+    what it holds); when it has not, the node says so and waits for a snapshot."""
+    import pysyncobj.syncobj as ps_syncobj
+
+    from cluster import raft_fixes
+
+    raft_fixes.apply()
+    applied: list[int] = []
+
+    class Member:
+        _SyncObj__raftLog = [(b"", i, 1) for i in range(1150, 1200)]
+        _SyncObj__raftCommitIndex = 1199
+        _SyncObj__raftLastApplied = 1035
+        _SyncObj__commandsWaitingCommit: dict[int, Any] = {}
+        _SyncObj__conf = type("Conf", (), {"appendEntriesUseBatch": True})()
+        applied_index = 1160  # the store
+
+        def _SyncObj__getEntries(self, start: int, count: int) -> list[Any]:
+            first = self._SyncObj__raftLog[0][1]
+            return [] if start < first else self._SyncObj__raftLog[start - first :][:count]
+
+        def _SyncObj__doApplyCommand(self, command: bytes) -> None:
+            applied.append(self._SyncObj__raftLastApplied + 1)
+
+    apply_entries = ps_syncobj.SyncObj._SyncObj__applyLogEntries  # type: ignore[attr-defined]
+    member = Member()
+    apply_entries(member)
+    assert member._SyncObj__raftLastApplied == 1199, "the apply loop stopped at the gap"
+    assert applied == list(range(1150, 1200))
+
+    behind = Member()
+    behind.applied_index = 1100  # entries 1101-1149 are in neither the store nor the log
+    apply_entries(behind)
+    assert behind._SyncObj__raftLastApplied == 1035  # nothing skipped: it waits
