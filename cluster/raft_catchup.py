@@ -201,7 +201,9 @@ def _restart_cut_transfers() -> None:
         # What the dead connection's buffers held is lost, and the transport reconnects at
         # once, often before the next append round would notice the member was away.
         disconnected(self, node)
-        serializer = self._SyncObj__serializer
+        serializer = getattr(self, "_SyncObj__serializer", None)
+        if serializer is None:  # (a member still being built)
+            return
         if node in serializer._Serializer__transmissions:
             serializer.cancelTransmisstion(node)
             log.info("raft snapshot transfer to %s cut off: it starts again", node)
