@@ -137,6 +137,11 @@ class LocalCluster:
             with contextlib.suppress(OSError):  # the node exited meanwhile
                 while log.read_bytes().count(marker) <= before and time.monotonic() < deadline:
                     time.sleep(0.05)
+                # the dump is many writes: done once the log stops growing
+                size = -1
+                while size != log.stat().st_size and time.monotonic() < deadline:
+                    size = log.stat().st_size
+                    time.sleep(0.1)
 
     def pause(self, node: NodeProc) -> None:
         assert node.proc is not None
