@@ -51,8 +51,9 @@
    second and may be sent a snapshot) rewinds the applied index to the leader's snapshot,
    and the trim then dropped the entries after it: the apply loop found nothing at its
    next index and stopped for good, silently, while the member kept acknowledging
-   entries (wiped members that "did not catch up" in the sixth proof attempt; the store
-   stayed at its applied index while the commit index ran on).
+   entries. A guard of that invariant: the wiped members that stopped applying in the
+   sixth proof attempt had that shape, but their logs show no second install, so this
+   sequence is not shown to be their cause (``raft_journal`` also resumes such a gap).
 """
 
 from __future__ import annotations

@@ -554,9 +554,9 @@ def _resume_past_gap(self: Any, last: int) -> bool:
     then resumes there; the store skips what it already holds).
 
     The library's loop asks the log for the entries after its index and, when the log
-    starts later, gets none, applies nothing and says nothing, for good: wiped members of
-    the fault tests stopped so while their log and commit index ran on (sixth proof
-    attempt). A store that lacks entries the log no longer holds cannot go on without a
+    starts later, gets none, applies nothing and says nothing, for good (the shape of the
+    wiped members of the sixth proof attempt that stopped applying while their log and
+    commit index ran on). A store that lacks entries the log no longer holds cannot go on without a
     snapshot from the leader: that is logged, once per gap."""
     raft_log = self._SyncObj__raftLog
     if not len(raft_log):
