@@ -16,6 +16,8 @@
    When the log is compacted for members catching up is ``cluster.raft_catchup``'s.
 3. The wire format (AES-GCM instead of Fernet, pickle protocol 5, zlib only for big messages) is
    ``cluster.raft_transport``'s: the library's cost a loopback leader most of its CPU.
+4. A follower replaying the removal of the node that now leads it keeps its link to that
+   leader (``cluster.raft_membership``): the library dropped it and the member was cut off.
 
 The library version is pinned in pyproject.toml; ``apply()`` refuses another version
 rather than patch code it has not been checked against.
@@ -28,7 +30,15 @@ from typing import Any
 import pysyncobj.syncobj as syncobj
 from pysyncobj.version import VERSION
 
-from cluster import lease, raft_catchup, raft_identity, raft_journal, raft_prevote, raft_transport
+from cluster import (
+    lease,
+    raft_catchup,
+    raft_identity,
+    raft_journal,
+    raft_membership,
+    raft_prevote,
+    raft_transport,
+)
 
 CHECKED_VERSION = "0.3.17"
 _applied = False
@@ -45,6 +55,7 @@ def apply() -> None:
     _patch_append_entries()
     raft_journal.apply()
     raft_catchup.apply()
+    raft_membership.apply()
     raft_transport.apply()
     raft_identity.apply()
     raft_prevote.apply()
