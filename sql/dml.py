@@ -51,6 +51,7 @@ from sql.errors import (
     WithCheckOptionViolation,
     WrongObjectType,
 )
+from sql.executor.context import checked
 from sql.executor.execute import run_plan, start
 from sql.expr import Compiler, SubqueryColumn, expr_name
 from sql.layout import prefix_end
@@ -1486,7 +1487,7 @@ def _targets_once(
     """(stored target row, joined row) of UPDATE / DELETE, each target row once (``done``
     collects their keys): with FROM / USING a row matched twice is acted on once, as in
     PostgreSQL."""
-    for joined in _run(session, node):
+    for joined in checked(_run(session, node)):
         old = joined[:width]
         key = writer.codec.key(old)
         if key not in done:
