@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.pg_compare [--scale 10] [--seconds 10] [--rounds 3]
     .venv/bin/python -m bench.pg_compare --quick            # scale 1, short runs: < 3 minutes
     .venv/bin/python -m bench.pg_compare --only pgbench,analytic
+    .venv/bin/python -m bench.pg_compare --quick --cpus 2   # servers and clients on 2 CPUs
 
 Starts a private PostgreSQL 15 (default settings, fsync on) and a fresh single-node db9 server
 (its defaults, fsync on, GC passes off: the GC section measures them on a server of its own),
@@ -10,7 +11,9 @@ loads both with ``pgbench -i -s <scale>`` (the ``load`` row), then runs each sec
 (``bench/compare/<section>.py``), PostgreSQL and db9 alternating within every round; each cell
 is the median of the rounds. Prints the goals table (markdown) and writes it with the raw
 numbers to ``bench/results/pg_compare.json`` (``--out``). Ports: ``--port-base`` and up to 9
-above it.
+above it. ``--cpus N`` pins this process, and so every server, backend and client it starts, to
+N of its CPUs: a ratio at 8 clients then compares the same share of hardware on any machine
+(PostgreSQL scales with cores, a db9 server with one; unpinned, the ratio is the core count's).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +75,19 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _pinned(cpus: int) -> Iterator[None]:
+    """This thread, and every process it starts meanwhile, on the first ``cpus`` of its CPUs."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if cpus > len(allowed):
+        raise SystemExit(f"--cpus {cpus}: only {len(allowed)} CPUs are available")
+    os.sched_setaffinity(0, allowed[:cpus])
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SECTIONS)}")
@@ -81,6 +98,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--port-base", type=int, default=16300)
     ap.add_argument("--compare-root", default="", help="a db9 checkout to measure GC before")
     ap.add_argument("--out", default="bench/results/pg_compare.json")
+    ap.add_argument("--cpus", type=int, default=0, help="pin everything to N CPUs (0: all)")
     args = ap.parse_args(argv)
     if args.quick:
         args.scale, args.seconds, args.rounds = 1, 2, 1
@@ -92,6 +110,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows: list[Row] = []
     raw: dict[str, object] = {}
     with contextlib.ExitStack() as stack:
+        if args.cpus:
+            stack.enter_context(_pinned(args.cpus))
         pg = stack.enter_context(pg_server(args.port_base))
         db9 = stack.enter_context(db9_server(args.port_base + 1))
         ctx = Context(pg, db9, args.scale, args.seconds, args.rounds, args.quick, args.port_base,

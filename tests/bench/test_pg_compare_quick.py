@@ -1,10 +1,14 @@
 """A ratchet on ``python -m bench.pg_compare --quick`` (scale 1, 2-second cells, one round):
 a few db9 / PostgreSQL ratios may not fall below the floor measured when this test was written
-(2026-11-30 on a shared 2-core machine), less a wide margin for a noisy CI machine. Raise a
-floor when a change lifts its row for good; never lower one to let a change through."""
+(2026-11-30 on a shared 2-core machine), less a wide margin for a noisy CI machine. Both servers
+and pgbench run on 2 CPUs (``--cpus 2``) whatever the machine has: PostgreSQL scales with cores
+and a db9 server does not, so unpinned the 8-client ratios measured the machine (7.5% on a CI
+machine where PostgreSQL did 50,649 tps, 25.5% on 2 cores). Raise a floor when a change lifts
+its row for good; never lower one to let a change through."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -27,7 +31,8 @@ FLOORS = {
 @pytest.mark.timeout(290)
 def test_quick_comparison_stays_above_todays_floors(tmp_path: Path) -> None:
     out = tmp_path / "pg_compare.json"
-    report = pg_compare.main(["--quick", "--only", "analytic,sargable,pgbench,gc",
+    cpus = str(min(2, len(os.sched_getaffinity(0))))
+    report = pg_compare.main(["--quick", "--cpus", cpus, "--only", "analytic,sargable,pgbench,gc",
                               "--port-base", str(free_base(4)), "--out", str(out)])  # fmt: skip
     assert out.exists()
     rows = {r["workload"]: r for r in report["rows"]}
