@@ -388,7 +388,9 @@ class IdentityGuard:
             now = self.seen.get(addr)
             return now if now is not None and now.at >= started else None
 
-        peer: PeerView = self._wait(deadline, answered, lambda: f"{addr} to answer the leader")
+        peer: PeerView = self._wait(
+            deadline, answered, lambda: f"{addr} to answer the leader{self._link_hint(addr)}"
+        )
         target = int(self.machine.raftCommitIndex)
         self._wait(
             deadline,
@@ -414,6 +416,16 @@ class IdentityGuard:
         """Drop the record of a removed member, so a new node at its address is not taken
         for a wiped one."""
         self._propose_sync(change("forget", addr=addr), time.monotonic() + timeout_s, "forget")
+
+    def _link_hint(self, addr: str) -> str:
+        """Why the member at ``addr`` may not answer: the leader has no link to it. A node
+        takes links only from the members it knows, and a wiped one knows its ``--peers``."""
+        if self.machine.status().get(f"partner_node_status_server_{addr}"):
+            return ""
+        return (
+            f" (the leader {self.self_addr} has no connection to it: is it running, and do its"
+            f" --peers list {self.self_addr}? A node restarted empty knows only its --peers)"
+        )
 
     def _require_leader(self) -> None:
         if not self.machine._isLeader():
