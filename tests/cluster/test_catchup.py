@@ -190,36 +190,14 @@ def test_a_member_replaying_a_long_tail_stays_connected(
     entry about once (the leader sent the tail again after each acknowledgement)."""
     from cluster.proposer import Proposer
     from cluster.raft_kv import RaftKv
-    from cluster.state_machine import KvStateMachine, RaftOptions
-    from kv.engine.lmdb import LmdbEngine
     from kv.mvcc.records import Mutation, Op
-    from tests.cluster.harness import free_ports
+    from tests.cluster.members import members
 
-    addrs = [f"127.0.0.1:{p}" for p in free_ports(3)]
-    machines: dict[int, KvStateMachine] = {}
-    options = RaftOptions(password="pw", compaction_min_entries=10**6, catchup_min_entries=10**9)
-
-    def start(i: int) -> KvStateMachine:
-        data_dir = tmp_path / f"n{i}"
-        data_dir.mkdir(exist_ok=True)
-        engine = LmdbEngine(str(data_dir), metasync=False)
-        machine = KvStateMachine(engine, addrs[i], addrs, str(data_dir), options)
-        machines[i] = machine
-        return machine
-
-    def stop(i: int) -> None:
-        machine = machines.pop(i)
-        machine.close()
-        machine.engine.close()
-
-    try:
+    with members(tmp_path) as group:
+        addrs, machines, start, stop = group.addrs, group.running, group.start, group.stop
         for i in range(3):
             start(i)
-        deadline = time.monotonic() + 30
-        while not (leaders := [m for m in machines.values() if m._isLeader()]):
-            assert time.monotonic() < deadline, "no leader"
-            time.sleep(0.05)
-        leader = leaders[0]
+        leader = group.leader()
         kv = RaftKv(leader, Proposer(leader), retry_s=30)
 
         def write(key: bytes, value: bytes) -> None:
@@ -286,9 +264,6 @@ def test_a_member_replaying_a_long_tail_stays_connected(
         assert drops == 0, f"the leader lost the member {drops} times while it caught up"
         assert not early_acks, f"acknowledged before synced: {early_acks[:5]}"
         assert sent[0] <= 1.1 * entries + 50, f"{sent[0]} entries sent for {entries} missing"
-    finally:
-        for i in list(machines):
-            stop(i)
 
 
 def test_the_tick_skips_its_idle_wait_only_for_entries_it_can_apply(monkeypatch: Any) -> None:

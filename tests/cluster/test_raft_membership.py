@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from cluster import raft_fixes
+from tests.cluster.members import members
 
 
 def change(machine: Any, action: str, addr: str) -> None:
@@ -43,38 +42,7 @@ def wait(ready: Any, what: str, timeout_s: float = 30.0) -> Any:
     return value
 
 
-@pytest.fixture
-def machines(tmp_path: Path) -> Any:
-    """``start(i, data_dir)`` runs member i of three in-process members on loopback."""
-    from cluster.state_machine import KvStateMachine, RaftOptions
-    from kv.engine.lmdb import LmdbEngine
-    from tests.cluster.harness import free_ports
-
-    raft_fixes.apply()
-    addrs = [f"127.0.0.1:{p}" for p in free_ports(3)]
-    running: dict[int, KvStateMachine] = {}
-    options = RaftOptions(password="pw", compaction_min_entries=10**6, catchup_min_entries=10**9)
-
-    def start(i: int, name: str) -> KvStateMachine:
-        data_dir = tmp_path / name
-        data_dir.mkdir()
-        engine = LmdbEngine(str(data_dir), metasync=False)
-        running[i] = KvStateMachine(engine, addrs[i], addrs, str(data_dir), options)
-        return running[i]
-
-    def stop(i: int) -> None:
-        machine = running.pop(i)
-        machine.close()
-        machine.engine.close()
-
-    try:
-        yield addrs, running, start, stop
-    finally:
-        for i in list(running):
-            stop(i)
-
-
-def test_a_member_replaying_its_leaders_removal_and_return_catches_up(machines: Any) -> None:
+def test_a_member_replaying_its_leaders_removal_and_return_catches_up(tmp_path: Path) -> None:
     """Both followers are removed and added back, more than one append message apart; the
     leader then stops and one of them leads. A wiped member replays the whole log from the
     new leader, its removal included, and must catch up."""
@@ -82,43 +50,38 @@ def test_a_member_replaying_its_leaders_removal_and_return_catches_up(machines: 
     from cluster.raft_kv import RaftKv
     from kv.mvcc.records import Mutation, Op
 
-    addrs, running, start, stop = machines
-    for i in range(3):
-        start(i, f"n{i}")
-    leader = wait(
-        lambda: next((m for m in running.values() if m._isLeader()), None),
-        lambda: "no leader",
-    )
-    first = next(i for i, m in running.items() if m is leader)
-    kv = RaftKv(leader, Proposer(leader), retry_s=30)
+    with members(tmp_path) as group:
+        addrs, running = group.addrs, group.running
+        for i in range(3):
+            group.start(i)
+        leader = group.leader()
+        first = group.index(leader)
+        kv = RaftKv(leader, Proposer(leader), retry_s=30)
 
-    def write(key: bytes, value: bytes) -> None:
-        kv.one_pc([Mutation(Op.PUT, key, value)], kv.get_ts())
+        def write(key: bytes, value: bytes) -> None:
+            kv.one_pc([Mutation(Op.PUT, key, value)], kv.get_ts())
 
-    for i in (i for i in range(3) if i != first):
-        change(leader, "remove", addrs[i])
-        for n in range(12):  # > APPEND_MESSAGE_BYTES: the re-addition travels apart
-            write(b"d%d-%02d" % (i, n), bytes([n]) * 100_000)
-        change(leader, "add", addrs[i])
+        for i in (i for i in range(3) if i != first):
+            change(leader, "remove", addrs[i])
+            for n in range(12):  # > APPEND_MESSAGE_BYTES: the re-addition travels apart
+                write(b"d%d-%02d" % (i, n), bytes([n]) * 100_000)
+            change(leader, "add", addrs[i])
+            wait(
+                lambda i=i: running[i].applied_index >= leader.applied_index,
+                lambda i=i: f"member {i} did not catch up after its return",
+            )
+        kv.close()
+        group.stop(first)
+        new = group.leader()
+        kv = RaftKv(new, Proposer(new), retry_s=30)
+        write(b"last", b"1")  # an entry of the new leader's term: it has committed everything
+        target = new.applied_index
+        wiped = group.start(first, "wiped")
         wait(
-            lambda i=i: running[i].applied_index >= leader.applied_index,
-            lambda i=i: f"member {i} did not catch up after its return",
+            lambda: wiped.applied_index >= target,
+            lambda: f"the wiped member stopped at {wiped.applied_index} of {target}",
         )
-    kv.close()
-    stop(first)
-    new = wait(
-        lambda: next((m for m in running.values() if m._isLeader()), None),
-        lambda: "no new leader",
-    )
-    kv = RaftKv(new, Proposer(new), retry_s=30)
-    write(b"last", b"1")  # an entry of the new leader's term: it has committed everything
-    target = new.applied_index
-    wiped = start(first, "wiped")
-    wait(
-        lambda: wiped.applied_index >= target,
-        lambda: f"the wiped member stopped at {wiped.applied_index} of {target}",
-    )
-    kv.close()
+        kv.close()
 
 
 class FakeSync:
