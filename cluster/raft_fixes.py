@@ -18,6 +18,8 @@
    ``cluster.raft_transport``'s: the library's cost a loopback leader most of its CPU.
 4. A follower replaying the removal of the node that now leads it keeps its link to that
    leader (``cluster.raft_membership``): the library dropped it and the member was cut off.
+5. Votes cast and elections won are logged with the voters' names (``cluster.raft_votes``,
+   installed first: it must see exactly the messages the library's own handler sees).
 
 The library version is pinned in pyproject.toml; ``apply()`` refuses another version
 rather than patch code it has not been checked against.
@@ -38,6 +40,7 @@ from cluster import (
     raft_membership,
     raft_prevote,
     raft_transport,
+    raft_votes,
 )
 
 CHECKED_VERSION = "0.3.17"
@@ -52,6 +55,7 @@ def apply() -> None:
         raise RuntimeError(
             f"cluster.raft_fixes was checked against pysyncobj {CHECKED_VERSION}, found {VERSION}"
         )
+    raft_votes.apply()
     _patch_append_entries()
     raft_journal.apply()
     raft_catchup.apply()

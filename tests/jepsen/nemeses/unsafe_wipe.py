@@ -11,7 +11,10 @@ The strike, on a live node W:
    learner (the removal drops its record, not its role).
 3. Once W has caught up, pause the leader: the one other voter can only be elected with W's
    vote. Refused: no node is elected while the leader is paused (W does not answer
-   pre-votes and withholds votes).
+   pre-votes and withholds votes). A node elected meanwhile names its voters in its log
+   (``cluster.raft_votes``): elected with W's vote is ACCEPTED; elected by the paused
+   leader's vote, cast before the pause (it had stepped down, or an election was under
+   way), is "void": W held, but the step tested nothing.
 4. The documented way: ``readmit`` W.
 
 A strike runs to its end even when the run stops meanwhile (each step is bounded), so that
@@ -23,6 +26,7 @@ voter), ``failed`` where a step could not be carried out.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +36,7 @@ from tests.jepsen.nemeses import membership, process
 from tests.jepsen.nemeses.base import Nemesis
 from tests.jepsen.run import Run
 
+ELECTED = re.compile(r"raft: elected leader of term (\d+) by ([^\n]+)")
 STEP_S = 30.0  # how long a step may wait for the cluster to answer
 VOTE_WINDOW_S = 4.0  # how long the leader stays paused in step 3
 
@@ -114,7 +119,9 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     lead = _poll(lambda: _leader_among(run, others))
     if lead is None:
         return what + "; vote test failed (no leader)"
-    commit = _index(run, lead, "commit")
+    commit, term = _index(run, lead, "commit"), _index(run, lead, "term")
+    if commit < 0 or term < 0:
+        return what + "; vote test failed (the leader did not answer)"
     if not _poll(lambda: _index(run, w, "applied") >= commit):
         return what + "; vote test failed (it did not catch up)"
     voter = next(n for n in others if n is not lead)
@@ -131,15 +138,35 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
         cluster.resume(lead)
     withheld = (r.votes_withheld if r is not None else before) - before
     if elected is not None:
-        what += f"; vote ACCEPTED (node{elected.node_id} elected)"
-        run.nemesis_anomalies.append(
-            f"node{elected.node_id} elected with the vote of wiped node{w.node_id}"
-        )
+        by = _voters(elected, after_term=term)
+        names = {n.raft_addr: f"node{n.node_id}" for n in cluster.nodes}
+        if by is not None and w.raft_addr not in by:
+            # Elected without W: the paused leader had voted before it stopped (it stepped
+            # down first, or the pause came during an election). W held; nothing was tested.
+            voters = ", ".join(sorted(names.get(a, a) for a in by))
+            what += f"; vote test void (node{elected.node_id} elected by {voters})"
+        else:
+            seen = "" if by is None else f" by {', '.join(sorted(names.get(a, a) for a in by))}"
+            what += f"; vote ACCEPTED (node{elected.node_id} elected{seen})"
+            run.nemesis_anomalies.append(
+                f"node{elected.node_id} elected with the vote of wiped node{w.node_id}"
+            )
     else:
         what += f"; vote refused ({VOTE_WINDOW_S:.0f} s, {withheld} withheld)"
 
     # 4. The documented way back.
     return what + _readmit(run, w)
+
+
+def _voters(node: NodeProc, after_term: int) -> set[str] | None:
+    """The Raft addresses whose votes elected ``node`` in its last election of a term above
+    ``after_term``, from its log (``cluster.raft_votes``); None if it logged none."""
+    try:
+        text = (node.data_dir / "server.log").read_text(errors="replace")
+    except OSError:
+        return None
+    found = [(int(t), by) for t, by in ELECTED.findall(text) if int(t) > after_term]
+    return set(found[-1][1].split(", ")) if found else None
 
 
 def _readmit(run: Run, node: NodeProc) -> str:
