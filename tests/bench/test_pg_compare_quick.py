@@ -19,7 +19,12 @@ from bench.servers import free_base
 # workload -> (bound, "min" for ratios that must stay at least this, "max" for at most this).
 # Measured with --quick on 2026-11-30 (in brackets), bounds with margin for a noisy machine.
 FLOORS = {
-    "pgbench -S, 8 clients": (0.08, "min"),  # [25.5%]
+    # [25.5% on 2026-11-30 on a shared machine; that day's table under load had PostgreSQL
+    # at 19,462 tps here. On 2026-12-03 that same commit (9cbcf34) measured 4.4% and 10.9%
+    # with PostgreSQL at 40,000-48,000 tps on 2 CPUs, so the old bound of 0.08 was above
+    # what the commit that set it does. Main measured 4.6-7.5%. The bound is 9cbcf34's low
+    # less a margin.]
+    "pgbench -S, 8 clients": (0.03, "min"),
     "pgbench -N, 8 clients": (0.04, "min"),  # [12.2%]
     "count(*), 100,000 rows": (300.0, "max"),  # [87x]
     "100-row range by multi-column prefix": (100.0, "max"),  # [18x]
