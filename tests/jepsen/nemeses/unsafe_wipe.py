@@ -119,7 +119,8 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     lead = _poll(lambda: _leader_among(run, others))
     if lead is None:
         return what + "; vote test failed (no leader)"
-    commit, term = _index(run, lead, "commit"), _index(run, lead, "term")
+    status = run.cluster.status(lead) or {}
+    commit, term = int(status.get("commit", -1)), int(status.get("term", -1))  # type: ignore[call-overload]
     if commit < 0 or term < 0:
         return what + "; vote test failed (the leader did not answer)"
     if not _poll(lambda: _index(run, w, "applied") >= commit):
@@ -140,13 +141,12 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     if elected is not None:
         by = _voters(elected, after_term=term)
         names = {n.raft_addr: f"node{n.node_id}" for n in cluster.nodes}
+        seen = "" if by is None else f" by {', '.join(sorted(names.get(a, a) for a in by))}"
         if by is not None and w.raft_addr not in by:
             # Elected without W: the paused leader had voted before it stopped (it stepped
             # down first, or the pause came during an election). W held; nothing was tested.
-            voters = ", ".join(sorted(names.get(a, a) for a in by))
-            what += f"; vote test void (node{elected.node_id} elected by {voters})"
+            what += f"; vote test void (node{elected.node_id} elected{seen})"
         else:
-            seen = "" if by is None else f" by {', '.join(sorted(names.get(a, a) for a in by))}"
             what += f"; vote ACCEPTED (node{elected.node_id} elected{seen})"
             run.nemesis_anomalies.append(
                 f"node{elected.node_id} elected with the vote of wiped node{w.node_id}"
