@@ -58,10 +58,15 @@ def _leader_among(run: Run, nodes: list[NodeProc]) -> NodeProc | None:
     return None
 
 
+def _field(status: dict[str, object] | None, which: str) -> int:
+    """An integer field of a status answer (commit, applied, term); -1 if there is none."""
+    value = (status or {}).get(which, -1)
+    return int(value) if isinstance(value, int) else -1
+
+
 def _index(run: Run, node: NodeProc, which: str) -> int:
     """The node's commit or applied index; -1 if it does not answer."""
-    value = (run.cluster.status(node) or {}).get(which, -1)
-    return int(value) if isinstance(value, int) else -1
+    return _field(run.cluster.status(node), which)
 
 
 def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc | None) -> str:
@@ -119,8 +124,8 @@ def unsafe_wipe(run: Run, rng: random.Random, target: NodeProc, leader: NodeProc
     lead = _poll(lambda: _leader_among(run, others))
     if lead is None:
         return what + "; vote test failed (no leader)"
-    status = run.cluster.status(lead) or {}
-    commit, term = int(status.get("commit", -1)), int(status.get("term", -1))  # type: ignore[call-overload]
+    status = run.cluster.status(lead)
+    commit, term = _field(status, "commit"), _field(status, "term")
     if commit < 0 or term < 0:
         return what + "; vote test failed (the leader did not answer)"
     if not _poll(lambda: _index(run, w, "applied") >= commit):
